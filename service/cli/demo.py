@@ -1,0 +1,80 @@
+"""``hotspots demo-data`` and ``hotspots demo``: the embedded default job."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from service.cli.common import console, print_json, settings_of
+from service.cli.ingest import run_ingest, summary_table
+from service.db import ensure_database
+from service.errors import InputFileError
+from service.ingest.pipeline import BatchSummary, IngestOptions
+
+
+def demo_data(
+    ctx: typer.Context,
+    out: Path | None = typer.Option(None, "--out", help="Dossier de sortie (sinon <données>/demo)."),
+    graine: int = typer.Option(20261126, "--graine", "--seed", help="Graine du générateur (reproductible)."),
+    signalements: int = typer.Option(4000, "--signalements", help="Nombre de signalements."),
+    fin: str | None = typer.Option(None, "--fin", help="Dernier jour des données (AAAA-MM-JJ, sinon aujourd'hui)."),
+) -> None:
+    """Écrit un jeu de démonstration réaliste (vraies adresses de Seraing et Neupré)."""
+    settings = settings_of(ctx)
+    files = _generate(
+        settings.data_dir / "demo" if out is None else out, settings.geodata_dir, graine, signalements, fin
+    )
+    for name, path in vars(files).items():
+        console.print(f"{name:>24} : {path}")
+
+
+def _generate(out: Path, geodata: Path, seed: int, n: int, end: str | None):  # type: ignore[no-untyped-def]
+    from service.demo import generate_demo
+
+    with console.status("Génération des données de démonstration…"):
+        return generate_demo(
+            out,
+            addresses=geodata / "icar_seraing_neupre.csv",
+            seed=seed,
+            n_reports=n,
+            end=date.fromisoformat(end) if end else None,
+        )
+
+
+def demo(
+    ctx: typer.Context,
+    graine: int = typer.Option(20261126, "--graine", "--seed", help="Graine du générateur."),
+    signalements: int = typer.Option(4000, "--signalements", help="Nombre de signalements."),
+    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
+) -> None:
+    """Démonstration complète : démarre la base, génère et importe le jeu de démonstration."""
+    settings = settings_of(ctx)
+    with console.status("Démarrage de la base…"):
+        ensure_database(settings)
+    files = _generate(settings.data_dir / "demo", settings.geodata_dir, graine, signalements, None)
+    plan: list[tuple[Path, IngestOptions]] = [
+        (files.reports_commune, IngestOptions("reports", source="commune_proprete")),
+        (files.reports_patrols, IngestOptions("reports", source="patrouilles")),
+        (files.reports_open311, IngestOptions("reports", source="app_citoyenne")),
+        (files.reports_intercommunale, IngestOptions("reports", source="intercommunale")),
+        (files.visits, IngestOptions("visits", source="visites")),
+        (files.permits, IngestOptions("permits", source="permis")),
+        (files.bad_reports, IngestOptions("reports", source="commune_proprete_erreurs")),
+    ]
+    summaries: list[BatchSummary] = []
+    for path, options in plan:
+        try:
+            summaries.append(run_ingest(settings, path, options, show_progress=not json_out))
+        except InputFileError as exc:
+            console.print(f"[red]{path.name} refusé[/red] : {exc}")
+    if json_out:
+        print_json([s.to_dict() for s in summaries])
+        return
+    console.print(summary_table(summaries))
+    total = sum(s.rows_in for s in summaries)
+    console.print(
+        f"{total} lignes lues, {sum(s.inserted for s in summaries)} enregistrements créés, "
+        f"{sum(s.rejected for s in summaries)} rejetées (voir « hotspots rejects <lot> »)."
+    )

@@ -1,0 +1,175 @@
+"""``hotspots ingest ...``, ``hotspots batches``, ``hotspots rejects``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from service.cli.common import console, print_json, settings_of
+from service.db import connect, ensure_database
+from service.ingest.columns import Kind
+from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
+from service.ingest.rejects import export_rejects, list_batches
+from service.settings import Settings
+
+app = typer.Typer(help="Importer des fichiers (signalements, visites, permis).", no_args_is_help=True)
+
+_KIND_FR = {"reports": "signalements", "visits": "visites", "permits": "permis"}
+
+
+def summary_table(summaries: list[BatchSummary]) -> Table:
+    """The end-of-batch account, one line per file."""
+    table = Table(title="Import : bilan par fichier")
+    for col in ("lot", "fichier", "type", "lignes", "insérées", "mises à jour", "doublons", "rejetées", "à géocoder"):
+        table.add_column(col, justify="right" if col not in {"fichier", "type"} else "left")
+    for s in summaries:
+        table.add_row(
+            str(s.batch_id),
+            s.file_name,
+            _KIND_FR[s.kind],
+            str(s.rows_in),
+            str(s.inserted),
+            str(s.updated),
+            str(s.duplicates),
+            str(s.rejected),
+            str(s.details.get("a_geocoder", 0)),
+        )
+    return table
+
+
+def run_ingest(settings: Settings, path: Path, options: IngestOptions, *, show_progress: bool) -> BatchSummary:
+    """Ingest one file with a progress bar on the terminal."""
+    ensure_database(settings)
+    with connect(settings) as conn:
+        if not show_progress:
+            return ingest_file(conn, path, options, settings)
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(f"Import de {path.name}", total=path.stat().st_size)
+            return ingest_file(
+                conn,
+                path,
+                options,
+                settings,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+
+
+def _print_summary(summary: BatchSummary, json_out: bool) -> None:
+    if json_out:
+        print_json(summary.to_dict())
+        return
+    console.print(summary_table([summary]))
+    d = summary.details
+    console.print(
+        f"Contrôle : {summary.rows_in} lignes = {summary.inserted} insérées + {summary.updated} mises à jour + "
+        f"{summary.duplicates} doublons ({d.get('doublons_identiques_en_base', 0)} déjà en base, "
+        f"{d.get('doublons_dans_le_fichier', 0)} répétés dans le fichier, {d.get('quasi_doublons_lies', 0)} "
+        f"quasi-doublons liés) + {summary.rejected} rejetées."
+    )
+    if d.get("colonnes_ignorees"):
+        console.print(f"Colonnes conservées telles quelles (non reconnues) : {', '.join(d['colonnes_ignorees'])}")
+    if summary.rejected:
+        console.print(
+            f"[yellow]{summary.rejected} ligne(s) rejetée(s).[/yellow] Pour les corriger : "
+            f"hotspots rejects {summary.batch_id} --out rejets_{summary.batch_id}.csv"
+        )
+
+
+def _command(kind: Kind):  # type: ignore[no-untyped-def]
+    def command(
+        ctx: typer.Context,
+        fichier: Path = typer.Argument(..., exists=False, help="Fichier à importer (CSV, XLSX, GeoJSON, Open311)."),
+        format_: str | None = typer.Option(None, "--format", help="csv, xlsx, geojson ou open311 (sinon détecté)."),
+        source: str | None = typer.Option(None, "--source", help="Nom de la source (sinon le nom du fichier)."),
+        correspondance: Path | None = typer.Option(
+            None, "--correspondance", "--mapping", help="Fichier TOML/YAML de correspondance des colonnes."
+        ),
+        separateur: str | None = typer.Option(None, "--separateur", help="Séparateur CSV (sinon détecté)."),
+        encodage: str | None = typer.Option(None, "--encodage", help="Encodage (sinon UTF-8 ou Windows-1252)."),
+        feuille: str | None = typer.Option(None, "--feuille", help="Feuille XLSX (sinon la première)."),
+        crs: str | None = typer.Option(None, "--crs", help="Système des coordonnées (sinon reconnu aux valeurs)."),
+        json_out: bool = typer.Option(False, "--json", help="Bilan en JSON sur la sortie standard."),
+    ) -> None:
+        settings = settings_of(ctx)
+        options = IngestOptions(
+            kind=kind,
+            fmt=format_,
+            source=source,
+            mapping=correspondance,
+            delimiter=separateur,
+            encoding=encodage,
+            sheet=feuille,
+            crs=crs,
+        )
+        summary = run_ingest(settings, fichier, options, show_progress=not json_out)
+        _print_summary(summary, json_out)
+
+    command.__doc__ = f"Importe un fichier de {_KIND_FR[kind]}."
+    return command
+
+
+app.command("reports", help="Importe un fichier de signalements.")(_command("reports"))
+app.command("visits", help="Importe un fichier de visites (contrôles sur place et leur résultat).")(_command("visits"))
+app.command("permits", help="Importe un fichier de permis (environnement, urbanisme, unique).")(_command("permits"))
+
+
+def batches(
+    ctx: typer.Context,
+    limite: int = typer.Option(20, "--limite", help="Nombre de lots affichés."),
+    json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
+) -> None:
+    """Liste les derniers lots importés et leur bilan."""
+    settings = settings_of(ctx)
+    ensure_database(settings)
+    with connect(settings) as conn:
+        rows = list_batches(conn, limit=limite)
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title="Lots importés")
+    for col in ("lot", "type", "fichier", "état", "lignes", "ins.", "m. à j.", "doubl.", "rej.", "début"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            _KIND_FR[r["kind"]],
+            r["file_name"],
+            r["status"],
+            str(r["rows_in"]),
+            str(r["inserted"]),
+            str(r["updated"]),
+            str(r["duplicates"]),
+            str(r["rejected"]),
+            f"{r['started_at']:%d/%m/%Y %H:%M}",
+        )
+    console.print(table)
+
+
+def rejects(
+    ctx: typer.Context,
+    lot: int = typer.Argument(..., help="Numéro du lot (voir « hotspots batches »)."),
+    out: Path = typer.Option(..., "--out", help="Fichier CSV à écrire (séparateur ;)."),
+    personnel: bool = typer.Option(
+        False, "--avec-donnees-personnelles", help="Inclure les coordonnées des déclarants (lecture journalisée)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
+) -> None:
+    """Exporte les lignes rejetées d'un lot, avec leurs motifs, pour correction et nouvel import."""
+    settings = settings_of(ctx)
+    ensure_database(settings)
+    with connect(settings) as conn:
+        result = export_rejects(conn, lot, out, with_personal=personnel)
+    if json_out:
+        print_json({"lot": lot, "fichier": str(result.path), "lignes": result.rows})
+        return
+    console.print(f"{result.rows} ligne(s) rejetée(s) écrites dans {result.path}.")

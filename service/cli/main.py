@@ -1,0 +1,70 @@
+"""Entry point of the ``hotspots`` command."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+import typer
+
+from service.cli import db as db_cli
+from service.cli import demo as demo_cli
+from service.cli import ingest as ingest_cli
+from service.cli.common import err_console
+from service.errors import DatabaseError, HotspotsError, InputFileError
+from service.settings import load_settings
+
+app = typer.Typer(
+    name="hotspots",
+    help="Hotspots : points sensibles et axes problématiques du service Environnement.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_cli.app, name="db")
+app.add_typer(ingest_cli.app, name="ingest")
+app.command("batches")(ingest_cli.batches)
+app.command("rejects")(ingest_cli.rejects)
+app.command("demo-data")(demo_cli.demo_data)
+app.command("demo")(demo_cli.demo)
+
+_debug = {"on": False}
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="Afficher la trace complète des erreurs."),
+) -> None:
+    _debug["on"] = debug
+    ctx.obj = {"settings": load_settings()}
+
+
+def _exit_code(exc: HotspotsError) -> int:
+    if isinstance(exc, InputFileError):
+        return 2
+    if isinstance(exc, DatabaseError):
+        return 3
+    return 1
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; domain errors print their French message (and hint) and exit non-zero."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except HotspotsError as exc:
+        if _debug["on"]:
+            traceback.print_exc()
+        err_console.print(f"[bold red]Erreur[/bold red] : {exc.message}", highlight=False)
+        if exc.hint:
+            err_console.print(f"→ {exc.hint}", highlight=False)
+        sys.exit(_exit_code(exc))
+    except click.exceptions.Abort:
+        err_console.print("Abandon.")
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

@@ -1,0 +1,5 @@
+"""Database stage: the managed cluster, the pool, migrations, backups. The only place that speaks SQL."""
+
+from service.db.connect import connect, ensure_database, open_pool, resolve_conninfo
+
+__all__ = ["connect", "ensure_database", "open_pool", "resolve_conninfo"]

@@ -1,0 +1,84 @@
+"""Versioned, re-runnable migrations: numbered ``.sql`` files applied once each and recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import psycopg
+
+from service.errors import DatabaseError
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_LOCK_KEY = 7_310_042  # arbitrary advisory-lock key shared by every migrating process
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+
+def available_migrations() -> list[Migration]:
+    """The migrations shipped with the package, in order."""
+    found = []
+    for entry in resources.files("service.db").joinpath("migrations").iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found, key=lambda m: m.version)
+
+
+def applied_migrations(conn: psycopg.Connection[Any]) -> dict[int, str]:
+    exists = conn.execute("SELECT to_regclass('public.schema_migrations')").fetchone()
+    if not exists or exists[0] is None:
+        return {}
+    return dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
+
+
+def migrate(conn: psycopg.Connection[Any]) -> list[Migration]:
+    """Apply pending migrations, each in its own transaction, under an advisory lock. Returns those applied."""
+    conn.commit()
+    applied_now: list[Migration] = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        conn.execute(
+            """CREATE TABLE IF NOT EXISTS schema_migrations (
+                   version integer PRIMARY KEY,
+                   name text NOT NULL,
+                   checksum text NOT NULL,
+                   applied_at timestamptz NOT NULL DEFAULT now())"""
+        )
+    for mig in available_migrations():
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+            done = applied_migrations(conn)
+            if mig.version in done:
+                if done[mig.version] != mig.checksum:
+                    raise DatabaseError(
+                        f"La migration {mig.version:04d}_{mig.name} a été modifiée après son application.",
+                        hint="Ne modifiez jamais une migration appliquée : ajoutez-en une nouvelle.",
+                    )
+                continue
+            try:
+                conn.execute(mig.sql.encode("utf-8"))
+            except psycopg.Error as exc:
+                raise DatabaseError(
+                    f"Échec de la migration {mig.version:04d}_{mig.name} : {str(exc).strip()}",
+                    hint="Avec DATABASE_URL, l'utilisateur doit pouvoir créer les extensions postgis, "
+                    "pg_trgm et unaccent (ou un administrateur doit les créer).",
+                ) from exc
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                (mig.version, mig.name, mig.checksum),
+            )
+            applied_now.append(mig)
+    return applied_now

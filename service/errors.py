@@ -1,0 +1,43 @@
+"""One exception hierarchy for the domain. Messages are for users, in French; edges translate them."""
+
+from __future__ import annotations
+
+
+class HotspotsError(Exception):
+    """Base of every error the service reports to a person.
+
+    ``message`` is the French text shown to the user, ``hint`` says what to do, ``http_status`` is used by
+    the API layer.
+    """
+
+    http_status = 500
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n→ {self.hint}" if self.hint else self.message
+
+
+class ConfigError(HotspotsError):
+    """The settings or the machine are not usable as they are."""
+
+
+class DatabaseError(HotspotsError):
+    """The database could not be reached, started or migrated."""
+
+    http_status = 503
+
+
+class InputFileError(HotspotsError):
+    """A whole input file is unusable (empty, unreadable, wrong structure): nothing was stored."""
+
+    http_status = 422
+
+
+class NotFoundError(HotspotsError):
+    """A batch, report or other object asked for does not exist."""
+
+    http_status = 404

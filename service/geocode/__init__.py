@@ -1,0 +1,42 @@
+"""Geocode stage: turn addresses into points (offline, Belgian register).
+
+The matching itself lives in this package; ingestion only needs the small hook below, called inside the
+batch's transaction once the rows are stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import psycopg
+
+
+@dataclass(frozen=True)
+class GeocodeStats:
+    """What a geocoding pass did to the rows of one batch."""
+
+    attempted: int
+    placed: int
+    to_review: int
+    failed: int
+
+
+class BatchGeocoder(Protocol):
+    """Places the rows of a batch stored with ``geocode_status = 'a_geocoder'``.
+
+    Called by ingestion in the batch's transaction; must only update rows of ``batch_id`` in ``table``.
+    """
+
+    def geocode_batch(self, conn: psycopg.Connection[Any], *, table: str, batch_id: int) -> GeocodeStats: ...
+
+
+def pending_count(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    """Rows waiting for a geocoder, per table."""
+    counts = {}
+    for table in ("reports", "visits", "permits"):
+        row = conn.execute(
+            f"SELECT count(*) FROM {table} WHERE geocode_status = 'a_geocoder'"
+        ).fetchone()
+        counts[table] = int(row[0]) if row else 0
+    return counts

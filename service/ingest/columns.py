@@ -1,0 +1,486 @@
+"""Map the columns of any export (French, Dutch, English) onto the schema's canonical fields.
+
+Headers are compared after :func:`normalise_header` (lower case, no accents, ``_`` for anything else). For a
+canonical field, the first alias in its list that the file has wins, so specific names outrank generic ones.
+A mapping file (TOML or YAML) names columns the aliases do not know.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from service.errors import InputFileError
+
+Kind = Literal["reports", "visits", "permits"]
+
+_LOCATION = {
+    "address": [
+        "adresse",
+        "adresse_complete",
+        "address",
+        "adres",
+        "lieu",
+        "localisation",
+        "emplacement",
+        "locatie",
+        "plaats",
+        "location",
+        "adresse_des_faits",
+        "lieu_des_faits",
+    ],
+    "street": ["rue", "voie", "street", "straat", "straatnaam", "nom_de_rue"],
+    "house_number": [
+        "numero_maison",
+        "n_maison",
+        "no_maison",
+        "numero_de_maison",
+        "house_number",
+        "huisnummer",
+        "numero",
+        "num",
+        "n",
+        "no",
+        "nr",
+    ],
+    "postcode": ["code_postal", "cp", "postcode", "postal_code", "zip", "zipcode", "code_post"],
+    "commune": [
+        "commune",
+        "localite",
+        "ville",
+        "section",
+        "municipality",
+        "city",
+        "gemeente",
+        "deelgemeente",
+        "stad",
+        "town",
+    ],
+    "lat": ["lat", "latitude", "lat_wgs84", "wgs84_lat", "epsg_4326_lat", "breedtegraad", "y_wgs84"],
+    "lon": ["lon", "long", "lng", "longitude", "lon_wgs84", "wgs84_lon", "epsg_4326_lon", "lengtegraad", "x_wgs84"],
+    "x": [
+        "x",
+        "x_lambert",
+        "x_lambert72",
+        "x_lambert_72",
+        "lambert_x",
+        "coord_x",
+        "coordonnee_x",
+        "x_31370",
+        "epsg_31370_x",
+        "x_l72",
+        "x_lambert2008",
+        "x_lambert_2008",
+        "x_3812",
+        "x_l08",
+        "x_coord",
+    ],
+    "y": [
+        "y",
+        "y_lambert",
+        "y_lambert72",
+        "y_lambert_72",
+        "lambert_y",
+        "coord_y",
+        "coordonnee_y",
+        "y_31370",
+        "epsg_31370_y",
+        "y_l72",
+        "y_lambert2008",
+        "y_lambert_2008",
+        "y_3812",
+        "y_l08",
+        "y_coord",
+    ],
+    "source": ["source", "origine", "canal", "provenance", "bron", "kanaal", "channel"],
+}
+
+ALIASES: dict[Kind, dict[str, list[str]]] = {
+    "reports": {
+        "external_id": [
+            "service_request_id",
+            "id_signalement",
+            "n_signalement",
+            "no_signalement",
+            "numero_signalement",
+            "num_signalement",
+            "n_dossier",
+            "no_dossier",
+            "numero_dossier",
+            "dossier",
+            "reference",
+            "ref",
+            "request_id",
+            "melding_id",
+            "meldingsnummer",
+            "meldingnummer",
+            "id",
+            "identifiant",
+            "nummer",
+        ],
+        "observed_at": [
+            "date_constat",
+            "date_signalement",
+            "date_heure",
+            "date_et_heure",
+            "date_des_faits",
+            "date_faits",
+            "requested_datetime",
+            "gemaakt_op",
+            "datum_melding",
+            "datum",
+            "date_creation",
+            "date_de_creation",
+            "created_at",
+            "created",
+            "reported_at",
+            "horodatage",
+            "timestamp",
+            "datetime",
+            "date",
+        ],
+        "category": [
+            "categorie",
+            "code_categorie",
+            "categorie_code",
+            "categorie_nuisance",
+            "type_nuisance",
+            "type_de_nuisance",
+            "nuisance",
+            "category",
+            "service_code",
+            "type_melding",
+            "soort",
+            "categorie_melding",
+            "subcategorie",
+            "subcategory",
+            "probleem",
+            "nature",
+            "type",
+        ],
+        "category_alt": ["service_name", "libelle_categorie", "categorie_libelle", "type_libelle"],
+        "description": [
+            "description",
+            "descriptif",
+            "remarque",
+            "remarques",
+            "commentaire",
+            "commentaires",
+            "observations",
+            "details",
+            "detail",
+            "omschrijving",
+            "beschrijving",
+            "opmerking",
+            "opmerkingen",
+            "comment",
+            "comments",
+            "notes",
+            "texte",
+        ],
+        "status": ["statut", "status", "etat", "state", "toestand"],
+        "reporter_name": [
+            "nom_declarant",
+            "nom_du_declarant",
+            "declarant",
+            "plaignant",
+            "nom_plaignant",
+            "reporter_name",
+            "reporter",
+            "naam_melder",
+            "melder",
+            "nom",
+            "naam",
+            "name",
+        ],
+        "reporter_phone": ["telephone_declarant", "telephone", "tel", "gsm", "phone", "telefoon"],
+        "reporter_email": ["email_declarant", "email", "e_mail", "courriel", "mail", "adresse_email", "adresse_e_mail"],
+        **_LOCATION,
+    },
+    "visits": {
+        "external_id": [
+            "id_visite",
+            "n_visite",
+            "no_visite",
+            "numero_visite",
+            "reference_visite",
+            "bezoek_id",
+            "visit_id",
+            "id",
+            "identifiant",
+            "reference",
+        ],
+        "visited_at": [
+            "date_visite",
+            "date_de_visite",
+            "date_controle",
+            "date_du_controle",
+            "datum_bezoek",
+            "visited_at",
+            "date_heure",
+            "datum",
+            "date",
+        ],
+        "outcome": [
+            "resultat",
+            "resultat_visite",
+            "suite_donnee",
+            "suite",
+            "issue",
+            "outcome",
+            "result",
+            "resultaat",
+            "gevolg",
+        ],
+        "officer": [
+            "agent",
+            "agents",
+            "agent_constatateur",
+            "inspecteur",
+            "verbalisant",
+            "controleur",
+            "policier",
+            "officer",
+            "agent_e",
+        ],
+        "notes": [
+            "remarques",
+            "remarque",
+            "observations",
+            "constatations",
+            "notes",
+            "commentaire",
+            "commentaires",
+            "opmerkingen",
+            "description",
+        ],
+        "report_ref": [
+            "n_signalement",
+            "no_signalement",
+            "id_signalement",
+            "ref_signalement",
+            "signalement",
+            "report_id",
+            "report_ref",
+            "melding",
+            "melding_id",
+        ],
+        "category": ["categorie", "category", "type_nuisance", "nuisance", "type"],
+        **_LOCATION,
+    },
+    "permits": {
+        "reference": [
+            "reference",
+            "ref",
+            "reference_permis",
+            "n_permis",
+            "no_permis",
+            "numero_permis",
+            "dossier",
+            "n_dossier",
+            "referentie",
+            "vergunning_nummer",
+            "id",
+        ],
+        "permit_type": ["type_permis", "type_de_permis", "permit_type", "type", "soort_vergunning", "nature"],
+        "env_class": ["classe", "classe_environnementale", "classe_env", "env_class", "klasse"],
+        "operator": [
+            "exploitant",
+            "titulaire",
+            "demandeur",
+            "operator",
+            "raison_sociale",
+            "uitbater",
+            "houder",
+            "aanvrager",
+        ],
+        "activity": ["activite", "objet", "rubrique", "activity", "activiteit", "object"],
+        "decision_date": [
+            "date_decision",
+            "date_de_decision",
+            "date_octroi",
+            "decision_date",
+            "datum_beslissing",
+            "date",
+        ],
+        "valid_until": [
+            "date_fin",
+            "fin_validite",
+            "date_fin_validite",
+            "valable_jusqu_au",
+            "valide_jusqu_au",
+            "echeance",
+            "date_expiration",
+            "expiration",
+            "valid_until",
+            "geldig_tot",
+        ],
+        "conditions": ["conditions", "conditions_particulieres", "conditions_d_exploitation", "voorwaarden"],
+        **_LOCATION,
+    },
+}
+
+REQUIRED: dict[Kind, list[str]] = {
+    "reports": ["observed_at", "category"],
+    "visits": ["visited_at", "outcome"],
+    "permits": ["reference", "permit_type"],
+}
+
+#: Columns added by ``hotspots rejects`` exports; dropped when a fixed export is ingested again.
+REJECT_EXPORT_COLUMNS = frozenset({"ligne", "motifs_rejet"})
+
+#: Fields holding personal data: stored apart (schema ``private``), never in rejected rows' public part.
+PERSONAL_FIELDS = frozenset({"reporter_name", "reporter_phone", "reporter_email"})
+
+FIELD_LABELS_FR = {
+    "external_id": "identifiant",
+    "observed_at": "date",
+    "category": "catégorie",
+    "description": "description",
+    "address": "adresse",
+    "street": "rue",
+    "house_number": "numéro",
+    "postcode": "code postal",
+    "commune": "commune",
+    "lat": "latitude",
+    "lon": "longitude",
+    "x": "x",
+    "y": "y",
+    "source": "source",
+    "status": "statut",
+    "visited_at": "date de visite",
+    "outcome": "résultat",
+    "officer": "agent",
+    "notes": "remarques",
+    "report_ref": "signalement",
+    "reference": "référence",
+    "permit_type": "type de permis",
+    "env_class": "classe",
+    "operator": "exploitant",
+    "activity": "activité",
+    "decision_date": "date de décision",
+    "valid_until": "fin de validité",
+    "conditions": "conditions",
+    "category_alt": "catégorie (libellé)",
+    "reporter_name": "nom du déclarant",
+    "reporter_phone": "téléphone",
+    "reporter_email": "e-mail",
+}
+
+
+def normalise_header(name: str) -> str:
+    """``"N° Dossier "`` → ``"n_dossier"``: lower case, accents removed, runs of other characters → ``_``."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+@dataclass
+class ColumnMap:
+    """Which file column feeds which canonical field, plus the columns nobody uses."""
+
+    fields: dict[str, str]  # canonical field → original header
+    ignored: list[str] = field(default_factory=list)
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class MappingFile:
+    """A user's mapping file: ``[colonnes]`` field → header, ``[valeurs.<field>]`` value → code, ``[defauts]``."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> MappingFile:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            is_yaml = path.suffix.lower() in {".yaml", ".yml"}
+            data = (yaml.safe_load(text) or {}) if is_yaml else tomllib.loads(text)
+        except (OSError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+            raise InputFileError(f"Fichier de correspondance illisible ({path.name}) : {exc}") from exc
+        if not isinstance(data, dict):
+            raise InputFileError(f"Fichier de correspondance {path.name} : un tableau de clés est attendu.")
+        unknown = set(data) - {"colonnes", "columns", "valeurs", "values", "defauts", "defaults"}
+        if unknown:
+            raise InputFileError(
+                f"Fichier de correspondance {path.name} : sections inconnues {sorted(unknown)}.",
+                hint="Sections possibles : [colonnes], [valeurs.<champ>], [defauts].",
+            )
+        return cls(
+            columns={str(k): str(v) for k, v in (data.get("colonnes") or data.get("columns") or {}).items()},
+            values={
+                str(f): {str(k): str(v) for k, v in m.items()}
+                for f, m in (data.get("valeurs") or data.get("values") or {}).items()
+            },
+            defaults={str(k): str(v) for k, v in (data.get("defauts") or data.get("defaults") or {}).items()},
+        )
+
+
+def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = None) -> ColumnMap:
+    """Choose the header for each canonical field; explicit mapping first, then aliases in order."""
+    aliases = ALIASES[kind]
+    by_norm: dict[str, str] = {}
+    for header in headers:
+        by_norm.setdefault(normalise_header(header), header)
+    fields: dict[str, str] = {}
+    used: set[str] = set()
+    if mapping:
+        for canonical, header in mapping.columns.items():
+            if canonical not in aliases:
+                raise InputFileError(
+                    f"Correspondance : champ inconnu {canonical!r}.",
+                    hint=f"Champs possibles : {', '.join(sorted(aliases))}.",
+                )
+            match = header if header in headers else by_norm.get(normalise_header(header))
+            if match is None:
+                raise InputFileError(
+                    f"Correspondance : la colonne {header!r} (pour {canonical}) n'existe pas dans le fichier.",
+                    hint=f"Colonnes du fichier : {', '.join(headers)}.",
+                )
+            fields[canonical] = match
+            used.add(match)
+    for canonical, names in aliases.items():
+        if canonical in fields:
+            continue
+        for alias in names:
+            header = by_norm.get(alias)
+            if header is not None and header not in used:
+                fields[canonical] = header
+                used.add(header)
+                break
+    ignored = [h for h in headers if h not in used and not h.startswith("_") and h not in REJECT_EXPORT_COLUMNS]
+    return ColumnMap(
+        fields=fields,
+        ignored=ignored,
+        value_maps=dict(mapping.values) if mapping else {},
+        defaults=dict(mapping.defaults) if mapping else {},
+    )
+
+
+def check_required(cmap: ColumnMap, headers: list[str], kind: Kind, file_name: str) -> None:
+    """Refuse a file whose structure cannot work, with every missing field named at once."""
+    missing = [f for f in REQUIRED[kind] if f not in cmap.fields and f not in cmap.defaults]
+    if kind == "reports" and "category" in missing and "category_alt" in cmap.fields:
+        missing.remove("category")
+    if not missing:
+        return
+    names = ", ".join(f"{FIELD_LABELS_FR[f]} ({', '.join(ALIASES[kind][f][:3])}…)" for f in missing)
+    hint = "Renommez les colonnes ou donnez un fichier de correspondance (--correspondance)."
+    if len(headers) == 1 and any(sep in headers[0] for sep in ";,\t|"):
+        hint = (
+            "Une seule colonne a été trouvée : le séparateur est sans doute incorrect "
+            "(essayez --separateur ';' ou --separateur ',')."
+        )
+    raise InputFileError(
+        f"{file_name} : colonne(s) obligatoire(s) absente(s) : {names}. "
+        f"Colonnes trouvées : {', '.join(repr(h) for h in headers)}.",
+        hint=hint,
+    )

@@ -1,0 +1,173 @@
+"""Coordinates: read numbers, recognise the CRS from value ranges, project to Lambert 72, check the zone.
+
+Belgian files carry WGS84 degrees, Lambert 72 (EPSG:31370) or Lambert 2008 (EPSG:3812) metres. Their ranges
+do not overlap, so each row's system is recognised from its values instead of being guessed for the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+WGS84, LAMBERT72, LAMBERT2008 = "EPSG:4326", "EPSG:31370", "EPSG:3812"
+KNOWN_CRS = (WGS84, LAMBERT72, LAMBERT2008)
+
+
+@dataclass
+class Located:
+    """Result of :func:`locate`: Lambert 72 coordinates (NaN when absent) and per-row problems."""
+
+    x: np.ndarray
+    y: np.ndarray
+    crs: pd.Series  # recognised input CRS, NA when no coordinates
+    has_coords: np.ndarray
+    problems: list[tuple[np.ndarray, str, pd.Series, pd.Series | str]]
+
+
+def to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Strings → float64 (decimal comma and spaces allowed). Returns (numbers, unreadable-but-present mask)."""
+    text = values.astype("string").str.strip()
+    present = (text.notna() & (text != "")).to_numpy(dtype=bool)
+    cleaned = text.str.replace(r"[\s\u00a0]", "", regex=True).str.replace(",", ".", regex=False)
+    numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    bad = present & ~np.isfinite(numbers)
+    numbers[bad] = np.nan
+    return numbers, bad
+
+
+def _ranges(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    with np.errstate(invalid="ignore"):
+        return {
+            WGS84: (a >= 2.3) & (a <= 6.6) & (b >= 49.3) & (b <= 51.7),
+            "swapped": (b >= 2.3) & (b <= 6.6) & (a >= 49.3) & (a <= 51.7),
+            LAMBERT72: (a > 1_000) & (a < 310_000) & (b > 1_000) & (b < 260_000),
+            LAMBERT2008: (a > 490_000) & (a < 810_000) & (b > 490_000) & (b < 760_000),
+        }
+
+
+_TRANSFORMERS: dict[tuple[str, str], Transformer] = {}
+
+
+def project(a: np.ndarray, b: np.ndarray, src: str, dst: str = LAMBERT72) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised projection (x/lon first) between two CRS."""
+    if src == dst:
+        return a.copy(), b.copy()
+    key = (src, dst)
+    if key not in _TRANSFORMERS:
+        _TRANSFORMERS[key] = Transformer.from_crs(src, dst, always_xy=True)
+    x, y = _TRANSFORMERS[key].transform(a, b)
+    return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+
+
+def _fmt_pair(a: np.ndarray, b: np.ndarray) -> pd.Series:
+    return pd.Series([f"{u:g} ; {v:g}" for u, v in zip(a, b, strict=True)], dtype=object)
+
+
+def locate(
+    cols: dict[str, pd.Series],
+    *,
+    zone: BaseGeometry,
+    forced_crs: str | None = None,
+    dst_crs: str = LAMBERT72,
+) -> Located:
+    """Find each row's point from ``lat``/``lon``, ``x``/``y`` or GeoJSON geometry columns.
+
+    ``cols`` maps canonical names (lat, lon, x, y, _geom_x, _geom_y) to string Series of equal length.
+    """
+    n = len(next(iter(cols.values()))) if cols else 0
+    index = next(iter(cols.values())).index if cols else pd.RangeIndex(0)
+    problems: list[tuple[np.ndarray, str, pd.Series, pd.Series | str]] = []
+    nums: dict[str, np.ndarray] = {}
+    for name, series in cols.items():
+        values, bad = to_number(series)
+        nums[name] = values
+        if bad.any():
+            label = {"_geom_x": "géométrie", "_geom_y": "géométrie"}.get(name, name)
+            problems.append((bad, label, series.astype(object), f"coordonnée illisible ({label})"))
+    a = np.full(n, np.nan)
+    b = np.full(n, np.nan)
+    pair_field = np.full(n, "", dtype=object)
+    for fa, fb, label in (("lon", "lat", "lat/lon"), ("x", "y", "x/y"), ("_geom_x", "_geom_y", "géométrie")):
+        if fa not in nums and fb not in nums:
+            continue
+        va = nums.get(fa, np.full(n, np.nan))
+        vb = nums.get(fb, np.full(n, np.nan))
+        take = np.isnan(a) & np.isnan(b) & (~np.isnan(va) | ~np.isnan(vb))
+        a[take], b[take] = va[take], vb[take]
+        pair_field[take] = label
+    half = np.isnan(a) ^ np.isnan(b)
+    if half.any():
+        problems.append(
+            (half, "coordonnées", _fmt_pair(a, b).set_axis(index), "coordonnée incomplète (une seule des deux valeurs)")
+        )
+    zero = (a == 0) & (b == 0)
+    a[zero | half] = np.nan
+    b[zero | half] = np.nan
+    has = ~np.isnan(a) & ~np.isnan(b)
+
+    crs = pd.Series(pd.NA, index=index, dtype="string")
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    shown = _fmt_pair(a, b).set_axis(index) if has.any() else pd.Series("", index=index, dtype=object)
+    if forced_crs:
+        groups = {forced_crs: has}
+        unknown = np.zeros(n, dtype=bool)
+        swapped = np.zeros(n, dtype=bool)
+    else:
+        r = _ranges(a, b)
+        groups = {c: has & r[c] for c in KNOWN_CRS}
+        swapped = has & r["swapped"]
+        unknown = has & ~swapped & ~(r[WGS84] | r[LAMBERT72] | r[LAMBERT2008])
+    for src, mask in groups.items():
+        if mask.any():
+            x[mask], y[mask] = project(a[mask], b[mask], src, dst_crs)
+            crs[mask] = src
+    if swapped.any():
+        problems.append(
+            (swapped, "lat/lon", shown, "latitude et longitude inversées (la latitude belge est entre 49,5 et 51,5)")
+        )
+    if unknown.any():
+        problems.append(
+            (
+                unknown,
+                "coordonnées",
+                shown,
+                "coordonnées hors de Belgique ou système inconnu (attendu : WGS84, Lambert 72 ou Lambert 2008)",
+            )
+        )
+    placed = has & ~np.isnan(x)
+    inside = np.zeros(n, dtype=bool)
+    if placed.any():
+        inside[placed] = shapely.contains_xy(zone, x[placed], y[placed])
+    outside = placed & ~inside
+    if outside.any():
+        idx = np.flatnonzero(outside)
+        dist = shapely.distance(zone, shapely.points(x[idx], y[idx]))
+        msgs = pd.Series(pd.NA, index=index, dtype=object)
+        # A pair that lands inside once swapped was typed the wrong way round.
+        sx, sy = np.full(len(idx), np.nan), np.full(len(idx), np.nan)
+        for src in set(crs.iloc[idx].dropna()):
+            sel = (crs.iloc[idx] == src).to_numpy()
+            if src != WGS84:
+                sx[sel], sy[sel] = project(b[idx][sel], a[idx][sel], src, dst_crs)
+        swapped_inside = ~np.isnan(sx)
+        swapped_inside[swapped_inside] = shapely.contains_xy(zone, sx[swapped_inside], sy[swapped_inside])
+        msgs.iloc[idx] = [
+            "x et y inversés (le point tombe dans la zone une fois x et y échangés)"
+            if sw
+            else f"point hors de la zone de police (à {d / 1000:.1f} km de la zone)"
+            for d, sw in zip(dist, swapped_inside, strict=True)
+        ]
+        problems.append((outside, pair_field_label(pair_field, outside), shown, msgs))
+    return Located(x=x, y=y, crs=crs, has_coords=has & ~swapped & ~unknown, problems=problems)
+
+
+def pair_field_label(pair_field: np.ndarray, mask: np.ndarray) -> str:
+    """The column pair most rows of ``mask`` came from, to name the field in reasons."""
+    labels = pd.Series(pair_field[mask])
+    return str(labels.mode().iloc[0]) if len(labels) else "coordonnées"

@@ -1,0 +1,529 @@
+"""Read input files as streams of string DataFrames, whatever their format.
+
+Every reader yields chunks of Arrow-backed string columns (NA for empty cells) named as in the file, plus
+``_row`` (the row number a person sees: the header is row 1 in CSV and XLSX, features count from 1 in JSON).
+Geometries of GeoJSON features arrive as ``_geom_x`` / ``_geom_y`` / ``_geom_error`` columns. Large CSV and
+XLSX files stream in chunks; JSON documents are read whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from service.errors import InputFileError
+
+FORMATS = ("csv", "xlsx", "geojson", "open311")
+#: Column type of every chunk: Arrow-backed strings with NA for empty cells (no Python objects per cell).
+STR = pd.StringDtype("pyarrow")
+_BLOCK = 1 << 22
+ProgressFn = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What one full pass over the bytes tells: size, SHA-256 and text encoding."""
+
+    size: int
+    sha256: str
+    encoding: str | None  # None for binary formats
+    has_bom: bool
+
+
+def scan_file(path: Path, *, text: bool) -> FileFacts:
+    """Hash the file and, for text, decide its encoding: UTF-8 (with or without BOM), else Windows-1252."""
+    sha = hashlib.sha256()
+    size = 0
+    utf8_ok = text
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head = b""
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
+            if not head:
+                head = block[:4]
+            sha.update(block)
+            size += len(block)
+            if utf8_ok:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+        if utf8_ok:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8_ok = False
+    if not text:
+        return FileFacts(size, sha.hexdigest(), None, False)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return FileFacts(size, sha.hexdigest(), "utf-16", True)
+    if utf8_ok:
+        return FileFacts(size, sha.hexdigest(), "utf-8", head.startswith(codecs.BOM_UTF8))
+    if _looks_mixed(path):
+        raise InputFileError(
+            f"{path.name} : encodage mixte (des lignes en UTF-8 et d'autres en Windows-1252) ; "
+            "les accents seraient corrompus.",
+            hint="Ouvrez le fichier dans un tableur et enregistrez-le en « CSV UTF-8 ».",
+        )
+    return FileFacts(size, sha.hexdigest(), "cp1252", False)
+
+
+_UTF8_ACCENT = re.compile(rb"[\xc2\xc3][\x80-\xbf]")
+
+
+def _looks_mixed(path: Path) -> bool:
+    """Invalid UTF-8 that still holds UTF-8 encoded accents: part of the file was saved in another encoding."""
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
+            if _UTF8_ACCENT.search(block):
+                return True
+    return False
+
+
+def detect_format(path: Path) -> str:
+    """Guess the format from the extension and the first bytes."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    suffix = path.suffix.lower()
+    if head.startswith(b"PK\x03\x04") or suffix in {".xlsx", ".xlsm"}:
+        return "xlsx"
+    stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if suffix in {".geojson", ".json"} or stripped[:1] in (b"{", b"["):
+        if stripped[:1] == b"[" or b'"service_request_id"' in head or b'"service_requests"' in head:
+            return "open311"
+        if suffix == ".geojson" or b'"FeatureCollection"' in head or b'"features"' in head:
+            return "geojson"
+        if suffix == ".json":
+            return "open311"
+    if suffix in {".xls", ".ods"}:
+        raise InputFileError(
+            f"{path.name} : format {suffix} non pris en charge.",
+            hint="Enregistrez le fichier en .xlsx ou en .csv.",
+        )
+    return "csv"
+
+
+@dataclass
+class TableSource:
+    """A readable table: its headers, its format, and a way to iterate over it in chunks."""
+
+    path: Path
+    format: str
+    headers: list[str]
+    facts: FileFacts
+    delimiter: str | None = None
+    declared_crs: str | None = None
+    _chunks: Callable[[int, ProgressFn | None], Iterator[pd.DataFrame]] | None = field(default=None, repr=False)
+
+    def chunks(self, size: int, progress: ProgressFn | None = None) -> Iterator[pd.DataFrame]:
+        assert self._chunks is not None
+        yield from self._chunks(size, progress)
+
+
+def open_table(
+    path: Path,
+    *,
+    fmt: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+) -> TableSource:
+    """Open ``path`` for reading; refuse at once what cannot be read, with the reason."""
+    if not path.exists():
+        raise InputFileError(f"Fichier introuvable : {path}")
+    if path.is_dir():
+        raise InputFileError(f"{path} est un dossier, pas un fichier.")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path.name} : le fichier est vide (0 octet).", hint="Vérifiez l'export.")
+    fmt = fmt or detect_format(path)
+    if fmt not in FORMATS:
+        raise InputFileError(f"Format inconnu : {fmt!r}.", hint=f"Formats possibles : {', '.join(FORMATS)}.")
+    if fmt == "csv":
+        return _open_csv(path, delimiter=delimiter, encoding=encoding)
+    if fmt == "xlsx":
+        return _open_xlsx(path, sheet=sheet)
+    return _open_json(path, fmt)
+
+
+# -- CSV -------------------------------------------------------------------------------------------------------
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (";", ",", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _open_csv(path: Path, *, delimiter: str | None, encoding: str | None) -> TableSource:
+    facts = scan_file(path, text=True)
+    enc = encoding or facts.encoding or "utf-8"
+    with path.open("rb") as fh:
+        sample = fh.read(1 << 16)
+    if b"\x00" in sample and not enc.startswith("utf-16"):
+        raise InputFileError(
+            f"{path.name} : le fichier contient des octets nuls ; ce n'est pas un fichier texte CSV.",
+            hint="Exportez les données en CSV (UTF-8 ou Windows-1252) ou en XLSX.",
+        )
+    try:
+        text = sample.decode(enc, errors="ignore" if len(sample) == 1 << 16 else "strict")
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise InputFileError(f"{path.name} : encodage {enc} illisible ({exc}).") from exc
+    text = text.lstrip("\ufeff")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise InputFileError(f"{path.name} : le fichier ne contient aucune ligne.", hint="Vérifiez l'export.")
+    sep = delimiter or _sniff_delimiter(lines[0])
+    headers = next(csv.reader([lines[0]], delimiter=sep))
+    headers = [h.strip() for h in headers]
+    _check_headers(headers, path.name)
+    if len(lines) < 2 and len(sample) < (1 << 16):
+        raise InputFileError(f"{path.name} : seulement une ligne d'en-tête, aucune donnée.", hint="Vérifiez l'export.")
+    source = TableSource(path, "csv", headers, facts, delimiter=sep)
+    source._chunks = lambda size, progress: _csv_chunks(path, headers, sep, enc, facts, size, progress)
+    return source
+
+
+def _check_headers(headers: list[str], name: str) -> None:
+    if not any(headers):
+        raise InputFileError(f"{name} : la ligne d'en-tête est vide.")
+    seen: set[str] = set()
+    doubles = sorted({h for h in headers if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
+    if doubles:
+        raise InputFileError(
+            f"{name} : colonnes en double dans l'en-tête : {', '.join(repr(d) for d in doubles)}.",
+            hint="Renommez-les pour qu'elles soient uniques.",
+        )
+
+
+class _BadRowFoundError(Exception):
+    pass
+
+
+def _csv_chunks(
+    path: Path, headers: list[str], sep: str, enc: str, facts: FileFacts, size: int, progress: ProgressFn | None
+) -> Iterator[pd.DataFrame]:
+    """Fast path with pyarrow; on the first row with a wrong field count, restart with the exact csv reader."""
+    try:
+        yield from _csv_chunks_arrow(path, headers, sep, enc, facts, size, progress)
+    except _BadRowFoundError:
+        yield from _csv_chunks_exact(path, headers, sep, enc, size, progress)
+
+
+def _csv_chunks_arrow(
+    path: Path, headers: list[str], sep: str, enc: str, facts: FileFacts, size: int, progress: ProgressFn | None
+) -> Iterator[pd.DataFrame]:
+    def on_bad_row(_row: Any) -> str:
+        return "error"  # arrow then raises ArrowInvalid, caught below
+
+    # Arrow numbers rows exactly only while every record has the header's width (an empty line does not):
+    # the first odd record sends the whole file to the exact reader.
+    read_opts = pacsv.ReadOptions(
+        column_names=[f"c{i}" for i in range(len(headers))],
+        skip_rows=1,
+        block_size=1 << 23,
+        encoding="utf8" if enc in {"utf-8", "utf8"} else enc,
+    )
+    parse_opts = pacsv.ParseOptions(
+        delimiter=sep, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_bad_row
+    )
+    convert_opts = pacsv.ConvertOptions(
+        column_types={f"c{i}": pa.string() for i in range(len(headers))},
+        strings_can_be_null=True,
+        null_values=[""],
+        quoted_strings_can_be_null=True,
+    )
+    try:
+        reader = pacsv.open_csv(path, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            raise InputFileError(f"{path.name} : seulement une ligne d'en-tête, aucune donnée.") from exc
+        raise _BadRowFoundError from exc
+    row = 2
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+    done_bytes = 0
+
+    def flush() -> pd.DataFrame:
+        nonlocal row
+        table = pa.Table.from_batches(pending)
+        frame = table.to_pandas(types_mapper=lambda t: STR if t == pa.string() else None)
+        frame.columns = headers
+        frame["_row"] = range(row, row + len(frame))
+        row += len(frame)
+        return frame
+
+    try:
+        for batch in reader:
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            if pending_rows >= size:
+                frame = flush()
+                pending, pending_rows = [], 0
+                done_bytes = min(facts.size, int(facts.size * (row - 2) / max(row - 1, 1)))
+                if progress:
+                    progress(done_bytes)
+                yield frame
+    except pa.ArrowInvalid as exc:
+        raise _BadRowFoundError from exc
+    if pending:
+        yield flush()
+    if progress:
+        progress(facts.size)
+
+
+def _csv_chunks_exact(
+    path: Path, headers: list[str], sep: str, enc: str, size: int, progress: ProgressFn | None
+) -> Iterator[pd.DataFrame]:
+    """The exact reader: Python's csv module, one record at a time, rows of the wrong width kept as such."""
+    width = len(headers)
+    with path.open("r", encoding=enc, newline="", errors="strict") as fh:
+        if enc.startswith("utf-8"):
+            first = fh.read(1)
+            if first != "\ufeff":
+                fh.seek(0)
+        reader = csv.reader(fh, delimiter=sep)
+        next(reader, None)
+        rows: list[list[str | None]] = []
+        numbers: list[int] = []
+        bad: list[str | None] = []
+        record = 1
+        for rec in reader:
+            record += 1
+            if not rec or all(not v.strip() for v in rec):
+                continue
+            if len(rec) != width:
+                bad.append(f"{len(rec)} champ(s) au lieu de {width}")
+                if len(rec) < width:
+                    rec = [*rec, *[""] * width][:width]
+                else:
+                    rec = [*rec[: width - 1], sep.join(rec[width - 1 :])]
+            else:
+                bad.append(None)
+            rows.append([v if v != "" else None for v in rec])
+            numbers.append(record)
+            if len(rows) >= size:
+                yield _exact_frame(rows, numbers, bad, headers)
+                rows, numbers, bad = [], [], []
+                if progress:
+                    progress(fh.buffer.tell() if hasattr(fh, "buffer") else 0)
+        if rows:
+            yield _exact_frame(rows, numbers, bad, headers)
+
+
+def _exact_frame(
+    rows: list[list[str | None]], numbers: list[int], bad: list[str | None], headers: list[str]
+) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=headers, dtype=object).astype(STR)
+    frame["_row"] = numbers
+    if any(b is not None for b in bad):
+        frame["_shape_error"] = bad
+    return frame
+
+
+# -- XLSX ------------------------------------------------------------------------------------------------------
+def _cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(sep="T", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, float):
+        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _open_xlsx(path: Path, *, sheet: str | None) -> TableSource:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    facts = scan_file(path, text=False)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise InputFileError(
+            f"{path.name} : classeur XLSX illisible ou endommagé ({type(exc).__name__}: {exc}).",
+            hint="Ouvrez-le dans un tableur et enregistrez-le à nouveau en .xlsx, ou exportez-le en CSV.",
+        ) from exc
+    if sheet is not None and sheet not in book.sheetnames:
+        raise InputFileError(
+            f"{path.name} : pas de feuille {sheet!r}.", hint=f"Feuilles : {', '.join(book.sheetnames)}."
+        )
+    ws = book[sheet] if sheet else book.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header_row = None
+    header_index = 0
+    for header_index, values in enumerate(rows, start=1):  # noqa: B007 - index used after the loop
+        if values and any(v is not None and str(v).strip() for v in values):
+            header_row = values
+            break
+    if header_row is None:
+        book.close()
+        raise InputFileError(f"{path.name} : la feuille {ws.title!r} est vide.")
+    width = max(i for i, v in enumerate(header_row) if v is not None and str(v).strip()) + 1
+    headers = [str(v).strip() if v is not None else f"colonne_{i + 1}" for i, v in enumerate(header_row[:width])]
+    _check_headers(headers, path.name)
+    book.close()
+
+    def chunks(size: int, progress: ProgressFn | None) -> Iterator[pd.DataFrame]:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            it = (wb[sheet] if sheet else wb.worksheets[0]).iter_rows(min_row=header_index + 1, values_only=True)
+            buf: list[list[str | None]] = []
+            numbers: list[int] = []
+            for number, values in enumerate(it, start=header_index + 1):
+                cells = [_cell_text(v) for v in values[:width]]
+                if not any(c is not None for c in cells):
+                    continue
+                buf.append(cells + [None] * (width - len(cells)))
+                numbers.append(number)
+                if len(buf) >= size:
+                    yield _exact_frame(buf, numbers, [None] * len(buf), headers)
+                    buf, numbers = [], []
+            if buf:
+                yield _exact_frame(buf, numbers, [None] * len(buf), headers)
+        except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+            raise InputFileError(f"{path.name} : classeur XLSX endommagé en cours de lecture ({exc}).") from exc
+        finally:
+            wb.close()
+        if progress:
+            progress(facts.size)
+
+    source = TableSource(path, "xlsx", headers, facts)
+    source._chunks = chunks
+    return source
+
+
+# -- JSON: GeoJSON and Open311 ---------------------------------------------------------------------------------
+def _load_json(path: Path, facts: FileFacts) -> Any:
+    try:
+        with path.open("r", encoding=facts.encoding or "utf-8-sig") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"{path.name} : JSON invalide à la ligne {exc.lineno}, colonne {exc.colno} ({exc.msg}).",
+            hint="Vérifiez que le fichier est complet (pas tronqué) et bien au format JSON.",
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path.name} : encodage illisible ; le JSON doit être en UTF-8.") from exc
+
+
+def _flatten(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _geometry_columns(geom: Any) -> tuple[str | None, str | None, str | None]:
+    """(x, y, error) for a GeoJSON geometry; only points make sense for reports, visits and permits."""
+    if geom is None:
+        return None, None, None
+    if not isinstance(geom, dict) or "type" not in geom:
+        return None, None, "géométrie GeoJSON invalide (objet sans « type »)"
+    kind = geom.get("type")
+    coords = geom.get("coordinates")
+    if kind == "MultiPoint" and isinstance(coords, list) and len(coords) == 1:
+        kind, coords = "Point", coords[0]
+    if kind != "Point":
+        return None, None, f"géométrie de type {kind!r} : un point (Point) est attendu"
+    if (
+        not isinstance(coords, list)
+        or len(coords) < 2
+        or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coords[:2])
+    ):
+        return None, None, f"coordonnées de point invalides : {json.dumps(coords)[:80]}"
+    if any(c != c or c in (float("inf"), float("-inf")) for c in coords[:2]):
+        return None, None, "coordonnées de point non finies"
+    return repr(float(coords[0])), repr(float(coords[1])), None
+
+
+def _geojson_crs(doc: dict[str, Any]) -> str | None:
+    crs = doc.get("crs")
+    if isinstance(crs, dict):
+        name = str((crs.get("properties") or {}).get("name", ""))
+        for code in ("31370", "3812", "4326", "CRS84"):
+            if name.endswith(code):
+                return "EPSG:4326" if code == "CRS84" else f"EPSG:{code}"
+    return None
+
+
+def _open_json(path: Path, fmt: str) -> TableSource:
+    facts = scan_file(path, text=True)
+    doc = _load_json(path, facts)
+    declared = None
+    if fmt == "geojson":
+        if (
+            not isinstance(doc, dict)
+            or doc.get("type") != "FeatureCollection"
+            or not isinstance(doc.get("features"), list)
+        ):
+            found = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
+            raise InputFileError(
+                f"{path.name} : GeoJSON sans FeatureCollection (« type » : {found}).",
+                hint="Le fichier doit être une FeatureCollection de points.",
+            )
+        declared = _geojson_crs(doc)
+        records = []
+        for feat in doc["features"]:
+            if not isinstance(feat, dict):
+                records.append({"_geom_error": "objet « feature » invalide"})
+                continue
+            props = feat.get("properties") or {}
+            rec = {k: _flatten(v) for k, v in props.items()} if isinstance(props, dict) else {}
+            gx, gy, gerr = _geometry_columns(feat.get("geometry"))
+            rec.update({"_geom_x": gx, "_geom_y": gy, "_geom_error": gerr})
+            if "id" in feat and "id" not in rec:
+                rec["id"] = _flatten(feat["id"])
+            records.append(rec)
+    else:
+        items = doc
+        if isinstance(doc, dict):
+            items = doc.get("service_requests") or doc.get("requests") or doc.get("request")
+        if not isinstance(items, list):
+            raise InputFileError(
+                f"{path.name} : réponse Open311 inattendue ; une liste de demandes (requests) est attendue.",
+                hint="Utilisez la réponse de GET requests.json d'un serveur GeoReport v2.",
+            )
+        records = [
+            {k: _flatten(v) for k, v in it.items()} if isinstance(it, dict) else {"_shape_error": "objet invalide"}
+            for it in items
+        ]
+    if not records:
+        raise InputFileError(f"{path.name} : aucun objet dans le fichier.", hint="Vérifiez l'export.")
+    headers: list[str] = []
+    for rec in records:
+        for key in rec:
+            if key not in headers:
+                headers.append(key)
+    frame = pd.DataFrame.from_records(records, columns=headers).astype(object)
+    frame = frame.where(frame.notna(), None).astype(STR)
+    frame["_row"] = range(1, len(frame) + 1)
+    source = TableSource(path, fmt, [h for h in headers if not h.startswith("_")], facts, declared_crs=declared)
+
+    def chunks(size: int, progress: ProgressFn | None) -> Iterator[pd.DataFrame]:
+        for start in range(0, len(frame), size):
+            yield frame.iloc[start : start + size].reset_index(drop=True)
+        if progress:
+            progress(facts.size)
+
+    source._chunks = chunks
+    return source

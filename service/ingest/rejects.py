@@ -1,0 +1,80 @@
+"""Rejected rows: list batches, and export a batch's rejects so a person can fix and re-ingest them."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from service.db.personal import rejected_row_contacts
+from service.errors import NotFoundError
+
+#: Values a spreadsheet would run as a formula; they are prefixed with ' on export.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class RejectExport:
+    path: Path
+    rows: int
+    columns: list[str]
+
+
+def list_batches(conn: psycopg.Connection[Any], *, limit: int = 20) -> list[dict[str, Any]]:
+    cur = conn.execute(
+        """SELECT id, kind, file_name, status, rows_in, inserted, updated, duplicates, rejected,
+                  started_at, finished_at, error
+           FROM ingestion_batches ORDER BY id DESC LIMIT %s""",
+        (limit,),
+    )
+    names = [d.name for d in cur.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _safe(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def export_rejects(
+    conn: psycopg.Connection[Any], batch_id: int, out: Path, *, with_personal: bool = False, actor: str = "cli"
+) -> RejectExport:
+    """Write the batch's rejected rows to ``out`` (CSV, ``;``, UTF-8 with BOM for spreadsheets).
+
+    Columns: ``ligne``, then the file's own columns in their order, then ``motifs_rejet``. Reporter contact
+    columns are left out unless ``with_personal`` (the read is then logged).
+    """
+    batch = conn.execute("SELECT id, details FROM ingestion_batches WHERE id = %s", (batch_id,)).fetchone()
+    if batch is None:
+        raise NotFoundError(f"Lot {batch_id} introuvable.", hint="« hotspots batches » liste les lots.")
+    rows = conn.execute(
+        "SELECT row_number, raw, reasons FROM rejected_rows WHERE batch_id = %s ORDER BY row_number", (batch_id,)
+    ).fetchall()
+    personal = rejected_row_contacts(conn, batch_id, actor=actor, reason="export des rejets") if with_personal else {}
+    conn.commit()
+    # jsonb does not keep key order: the file's own column order is kept with the batch.
+    hidden = set() if with_personal else set(batch[1].get("colonnes_personnelles", []))
+    columns: list[str] = [c for c in batch[1].get("colonnes_fichier", []) if c not in hidden]
+    for _n, raw, _r in rows:
+        for key in raw:
+            if key not in columns:
+                columns.append(key)
+    for values in personal.values():
+        for key in values:
+            if key not in columns:
+                columns.append(key)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(["ligne", *columns, "motifs_rejet"])
+        for number, raw, reasons in rows:
+            values = {**raw, **personal.get(int(number), {})}
+            motifs = " | ".join(
+                f"{r['champ']} : {r['motif']}" + (f" (valeur : {r['valeur']})" if r.get("valeur") else "")
+                for r in reasons
+            )
+            writer.writerow([number, *(_safe(values.get(c)) for c in columns), _safe(motifs)])
+    return RejectExport(out, len(rows), columns)

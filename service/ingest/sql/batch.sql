@@ -1,0 +1,60 @@
+-- name: open_batch
+INSERT INTO ingestion_batches (kind, file_name, file_sha256, file_bytes, file_format, status, options)
+VALUES (%(kind)s, %(file_name)s, %(sha256)s, %(bytes)s, %(format)s, 'en_cours', %(options)s)
+RETURNING id;
+
+-- name: refuse_batch
+INSERT INTO ingestion_batches (kind, file_name, file_sha256, file_bytes, file_format, status, error, options,
+                               finished_at)
+VALUES (%(kind)s, %(file_name)s, %(sha256)s, %(bytes)s, %(format)s, 'refuse', %(error)s, %(options)s,
+        clock_timestamp())
+RETURNING id;
+
+-- name: close_batch
+UPDATE ingestion_batches
+SET status = 'termine', rows_in = %(rows_in)s, inserted = %(inserted)s, updated = %(updated)s,
+    duplicates = %(duplicates)s, rejected = %(rejected)s, details = %(details)s, timings = %(timings)s,
+    finished_at = clock_timestamp()
+WHERE id = %(batch)s;
+
+-- name: create_stage_rejects
+CREATE TEMP TABLE stage_rejects (
+    row_number integer NOT NULL,
+    raw        jsonb NOT NULL,
+    personal   jsonb,
+    reasons    jsonb NOT NULL
+) ON COMMIT DROP;
+
+-- name: store_rejects
+WITH ins AS (
+    INSERT INTO rejected_rows (batch_id, row_number, raw, reasons)
+    SELECT %(batch)s, row_number, raw, reasons FROM stage_rejects ORDER BY row_number
+    RETURNING id, row_number
+)
+INSERT INTO private.rejected_row_contacts (rejected_row_id, raw)
+SELECT ins.id, s.personal
+FROM ins JOIN stage_rejects s USING (row_number)
+WHERE s.personal IS NOT NULL;
+
+-- name: repeated_keys
+-- Rows whose key (source + external id, or content hash) already appeared earlier in the same file.
+WITH keyed AS (
+    SELECT row_number, source, coalesce(external_id, 'h:' || content_hash) AS natural_key, content_hash
+    FROM stage
+),
+dup_keys AS (
+    SELECT source, natural_key FROM keyed GROUP BY source, natural_key HAVING count(*) > 1
+),
+ranked AS (
+    SELECT k.row_number, k.natural_key, k.content_hash,
+           first_value(k.row_number) OVER w AS first_row,
+           first_value(k.content_hash) OVER w AS first_hash
+    FROM keyed k JOIN dup_keys d USING (source, natural_key)
+    WINDOW w AS (PARTITION BY k.source, k.natural_key ORDER BY k.row_number)
+)
+SELECT row_number, natural_key, first_row, content_hash = first_hash AS same_content
+FROM ranked WHERE row_number <> first_row
+ORDER BY row_number;
+
+-- name: create_stage_skip
+CREATE TEMP TABLE stage_skip (row_number integer PRIMARY KEY) ON COMMIT DROP;

@@ -1,0 +1,115 @@
+-- name: create_stage
+-- One row per valid input row. content_hash covers what a person would call "the content" of a report,
+-- so that re-reading an unchanged row is recognised as such.
+CREATE TEMP TABLE stage (
+    row_number     integer NOT NULL,
+    source         text NOT NULL,
+    external_id    text,
+    category       text NOT NULL,
+    category_raw   text,
+    observed_at    timestamptz NOT NULL,
+    observed_epoch bigint NOT NULL,
+    status         text NOT NULL,
+    description    text,
+    address        text,
+    postcode       text,
+    commune        text,
+    x              double precision,
+    y              double precision,
+    input_crs      text,
+    geocode_status text NOT NULL,
+    extra          jsonb,
+    contact_name   text,
+    contact_phone  text,
+    contact_email  text,
+    content_hash   text GENERATED ALWAYS AS (md5(
+        category || '|' || observed_epoch::text || '|' || status || '|' || coalesce(description, '') || '|' ||
+        coalesce(address, '') || '|' || coalesce(postcode, '') || '|' || coalesce(commune, '') || '|' ||
+        coalesce(round(x * 10)::bigint::text, '') || '|' || coalesce(round(y * 10)::bigint::text, ''))) STORED
+) ON COMMIT DROP;
+
+-- name: upsert
+WITH up AS (
+    INSERT INTO reports AS r (source, natural_key, external_id, content_hash, category, category_raw,
+                              observed_at, status, description, address, postcode, commune, geom, input_crs,
+                              geocode_status, extra, batch_id, row_number)
+    SELECT s.source, coalesce(s.external_id, 'h:' || s.content_hash), s.external_id, s.content_hash,
+           s.category, s.category_raw, s.observed_at, s.status, s.description, s.address, s.postcode,
+           s.commune,
+           CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
+           s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
+    FROM stage s
+    WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
+    ON CONFLICT (source, natural_key) DO UPDATE SET
+        content_hash = EXCLUDED.content_hash,
+        category = EXCLUDED.category,
+        category_raw = EXCLUDED.category_raw,
+        observed_at = EXCLUDED.observed_at,
+        status = EXCLUDED.status,
+        description = EXCLUDED.description,
+        postcode = EXCLUDED.postcode,
+        commune = EXCLUDED.commune,
+        -- a point found by the geocoder survives an update that brings no coordinates for the same address
+        geom = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
+                    THEN r.geom ELSE EXCLUDED.geom END,
+        geocode_status = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
+                              THEN r.geocode_status ELSE EXCLUDED.geocode_status END,
+        geocode_level = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
+                             THEN r.geocode_level END,
+        geocode_score = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
+                             THEN r.geocode_score END,
+        address = EXCLUDED.address,
+        input_crs = EXCLUDED.input_crs,
+        extra = EXCLUDED.extra,
+        batch_id = EXCLUDED.batch_id,
+        row_number = EXCLUDED.row_number,
+        updated_at = now()
+    WHERE r.content_hash <> EXCLUDED.content_hash
+    RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM up;
+
+-- name: store_contacts
+INSERT INTO private.reporter_contacts AS c (report_id, name, phone, email)
+SELECT r.id, s.contact_name, s.contact_phone, s.contact_email
+FROM stage s
+JOIN reports r ON r.source = s.source AND r.natural_key = coalesce(s.external_id, 'h:' || s.content_hash)
+WHERE (s.contact_name IS NOT NULL OR s.contact_phone IS NOT NULL OR s.contact_email IS NOT NULL)
+  AND r.batch_id = %(batch)s
+ON CONFLICT (report_id) DO UPDATE SET
+    name = EXCLUDED.name, phone = EXCLUDED.phone, email = EXCLUDED.email, updated_at = now();
+
+-- name: other_sources_nearby_in_time
+-- Near-duplicates need a report of another source in the batch's time span (±window); without one the
+-- per-row search is skipped.
+SELECT (SELECT count(DISTINCT source) FROM stage) > 1
+    OR EXISTS (
+        SELECT 1 FROM reports o
+        WHERE o.observed_at BETWEEN (SELECT min(observed_at) FROM stage) - make_interval(secs => %(hours)s * 3600)
+                                AND (SELECT max(observed_at) FROM stage) + make_interval(secs => %(hours)s * 3600)
+          AND o.source NOT IN (SELECT DISTINCT source FROM stage)
+          AND o.geom IS NOT NULL
+          AND o.created_at < now());
+
+-- name: link_near_duplicates
+-- A new report of the same category within the distance and time window of a report from another source is
+-- linked to the first such report (stored earlier, or earlier in this file) instead of counting twice.
+WITH candidates AS (
+    SELECT r.id,
+           (SELECT o.id FROM reports o
+            WHERE o.category = r.category
+              AND o.source <> r.source
+              AND o.duplicate_of IS NULL
+              AND o.geom IS NOT NULL
+              AND o.observed_at BETWEEN r.observed_at - make_interval(secs => %(hours)s * 3600)
+                                    AND r.observed_at + make_interval(secs => %(hours)s * 3600)
+              AND ST_DWithin(o.geom, r.geom, %(metres)s)
+              AND (o.created_at < now() OR o.id < r.id)
+            ORDER BY o.observed_at, o.id
+            LIMIT 1) AS first_id
+    FROM reports r
+    WHERE r.batch_id = %(batch)s AND r.created_at = now() AND r.geom IS NOT NULL AND r.duplicate_of IS NULL
+)
+UPDATE reports r SET duplicate_of = c.first_id
+FROM candidates c
+WHERE r.id = c.id AND c.first_id IS NOT NULL;

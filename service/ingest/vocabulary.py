@@ -1,0 +1,86 @@
+"""The vocabularies (categories, visit outcomes, report statuses) as look-up tables for the importer.
+
+The database is the source of truth (tables ``categories``, ``visit_outcomes``, ``report_statuses``); values
+from files are compared after :func:`normalise_value`, so case, accents and punctuation do not matter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+
+
+def normalise_value(text: str) -> str:
+    """``"Dépôt  Clandestin!"`` → ``"depot clandestin"``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """One vocabulary: its codes and every spelling that maps to them."""
+
+    name: str
+    codes: tuple[str, ...]
+    lookup: dict[str, str]
+
+    @classmethod
+    def from_rows(cls, name: str, rows: list[tuple[Any, ...]]) -> Vocabulary:
+        lookup: dict[str, str] = {}
+        for code, *labels in rows:
+            synonyms = labels.pop() if labels and isinstance(labels[-1], list) else []
+            for spelling in [code, code.replace("_", " "), *labels, *synonyms]:
+                if spelling:
+                    lookup.setdefault(normalise_value(spelling), code)
+        return cls(name, tuple(r[0] for r in rows), lookup)
+
+    def map(self, values: pd.Series, extra: dict[str, str] | None = None) -> pd.Series:
+        """Codes for ``values`` (NA where unknown or empty). ``extra`` maps raw spellings to codes first."""
+        table = dict(self.lookup)
+        for raw, code in (extra or {}).items():
+            table[normalise_value(raw)] = code
+        uniques = pd.Series(values.dropna().unique())
+        if uniques.empty:
+            return pd.Series(pd.NA, index=values.index, dtype="string")
+        codes = {u: table.get(normalise_value(str(u))) for u in uniques}
+        mapped = values.map(codes)
+        return mapped.astype("string")
+
+    def describe(self) -> str:
+        return ", ".join(self.codes)
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    categories: Vocabulary
+    outcomes: Vocabulary
+    statuses: Vocabulary
+
+
+def load_vocabularies(conn: psycopg.Connection[Any]) -> Vocabularies:
+    """Read the three vocabularies from the database."""
+    cats = conn.execute(
+        "SELECT code, label_fr, label_nl, label_en, synonyms FROM categories WHERE active ORDER BY code"
+    ).fetchall()
+    outs = conn.execute(
+        "SELECT code, label_fr, label_nl, label_en, synonyms FROM visit_outcomes ORDER BY code"
+    ).fetchall()
+    stats = conn.execute(
+        "SELECT code, label_fr, label_nl, label_en, synonyms FROM report_statuses ORDER BY code"
+    ).fetchall()
+    return Vocabularies(
+        Vocabulary.from_rows("catégories", cats),
+        Vocabulary.from_rows("résultats de visite", outs),
+        Vocabulary.from_rows("statuts", stats),
+    )
+
+
+def is_unknown(mapped: pd.Series, raw: pd.Series) -> np.ndarray:
+    """Rows with a value that did not map to a code."""
+    return (raw.notna() & mapped.isna()).to_numpy(dtype=bool)

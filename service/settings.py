@@ -1,0 +1,81 @@
+"""One typed settings object, built once at start and passed explicitly.
+
+Values come from the environment (prefix ``HOTSPOTS_``; ``DATABASE_URL`` without prefix) or a ``.env`` file.
+Nothing here is read at import time: call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _default_data_dir() -> Path:
+    """Where the managed cluster and generated files live.
+
+    As root, the PostgreSQL server runs as an unprivileged user that cannot enter root's home, so the
+    default is a system directory instead.
+    """
+    if os.geteuid() == 0:
+        return Path("/var/lib/hotspots")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "hotspots"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service, with French descriptions for ``hotspots config``."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTSPOTS_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "HOTSPOTS_DATABASE_URL"),
+        description="Connexion PostgreSQL/PostGIS existante ; sans elle, le service gère son propre cluster.",
+    )
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Dossier des données du service.")
+    geodata_dir: Path = Field(default=PROJECT_ROOT / "geodata", description="Données géographiques de référence.")
+    pg_bin_dir: Path | None = Field(default=None, description="Dossier des binaires PostgreSQL (initdb, pg_ctl).")
+    pg_port: int = Field(default=5432, description="Port du cluster géré (socket Unix, et TCP si activé).")
+    pg_listen_tcp: bool = Field(default=False, description="Écouter aussi sur 127.0.0.1.")
+    pg_system_user: str = Field(default="hotspots", description="Utilisateur système du serveur quand on est root.")
+    db_name: str = Field(default="hotspots", description="Nom de la base du cluster géré.")
+    statement_timeout_ms: int = Field(default=0, description="Délai maximal d'une requête (0 = aucun).")
+    pool_max_size: int = Field(default=8, ge=1)
+
+    zone_communes: tuple[str, ...] = Field(default=("Seraing", "Neupré"), description="Communes de la zone.")
+    zone_margin_m: float = Field(default=1500.0, ge=0, description="Marge autour de la zone (mètres).")
+    crs: str = Field(default="EPSG:31370", description="Système de coordonnées métrique (Lambert belge 72).")
+    timezone: str = Field(default="Europe/Brussels")
+    min_date: str = Field(default="2000-01-01", description="Date la plus ancienne acceptée.")
+    future_tolerance_minutes: int = Field(default=15, description="Tolérance pour les dates dans le futur.")
+
+    near_duplicate_m: float = Field(default=50.0, description="Distance des quasi-doublons (mètres).")
+    near_duplicate_hours: float = Field(default=48.0, description="Écart de temps des quasi-doublons (heures).")
+    chunk_rows: int = Field(default=100_000, ge=1_000, description="Lignes lues par bloc à l'import.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _refuse_placeholder(cls, value: str | None) -> str | None:
+        if value is not None and ("changeme" in value or "<" in value):
+            raise ValueError("DATABASE_URL contient une valeur d'exemple : indiquez la vraie connexion.")
+        return value or None
+
+    @property
+    def cluster_dir(self) -> Path:
+        """Data directory of the managed PostgreSQL cluster."""
+        return self.data_dir / "pg"
+
+    @property
+    def managed(self) -> bool:
+        """True when the service runs its own PostgreSQL cluster."""
+        return self.database_url is None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment, with explicit overrides (tests, CLI options)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,64 @@
+"""A real, throwaway PostGIS for the whole test session (the managed cluster in a temporary directory).
+
+Set HOTSPOTS_TEST_DATABASE_URL to run the suite against an existing PostGIS instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from service.db import connect, ensure_database
+from service.db.cluster import ClusterManager
+from service.settings import Settings, load_settings
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
+
+_DATA_TABLES = (
+    "private.access_log, private.rejected_row_contacts, private.reporter_contacts, rejected_rows, visits, "
+    "permits, reports, ingestion_batches"
+)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Iterator[Settings]:
+    external = os.environ.get("HOTSPOTS_TEST_DATABASE_URL")
+    # /tmp, not pytest's tmp dirs: as root, the server's own user must be able to enter the directory.
+    base = Path(tempfile.mkdtemp(prefix="hotspots-test-"))
+    base.chmod(0o755)
+    s = load_settings(
+        database_url=external or None,
+        data_dir=base,
+        geodata_dir=ROOT / "geodata",
+        pg_port=54329,
+        chunk_rows=1_000,
+    )
+    ensure_database(s)
+    try:
+        yield s
+    finally:
+        if s.managed:
+            ClusterManager(s).down()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture()
+def conn(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to an emptied database (vocabularies kept)."""
+    with connect(settings) as c:
+        c.execute(f"TRUNCATE {_DATA_TABLES} RESTART IDENTITY CASCADE")
+        c.commit()
+        yield c
+
+
+@pytest.fixture()
+def tmp_out(tmp_path: Path) -> Path:
+    return tmp_path

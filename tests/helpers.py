@@ -1,0 +1,42 @@
+"""Small helpers shared by the tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
+from service.settings import Settings
+
+#: A fixed clock for tests: files carry dates before it.
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def ingest(
+    conn: psycopg.Connection[Any], settings: Settings, path: Path, kind: str = "reports", **options: Any
+) -> BatchSummary:
+    summary = ingest_file(conn, path, IngestOptions(kind=kind, **options), settings, now=NOW)  # type: ignore[arg-type]
+    assert summary.balanced, summary
+    return summary
+
+
+def rejects(conn: psycopg.Connection[Any], batch_id: int) -> dict[int, list[str]]:
+    """Row number → list of "champ: motif" of a batch's rejected rows."""
+    rows = conn.execute(
+        "SELECT row_number, reasons FROM rejected_rows WHERE batch_id = %s ORDER BY row_number", (batch_id,)
+    ).fetchall()
+    return {n: [f"{r['champ']}: {r['motif']}" for r in reasons] for n, reasons in rows}
+
+
+def count(conn: psycopg.Connection[Any], table: str, where: str = "true") -> int:
+    row = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path

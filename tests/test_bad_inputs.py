@@ -1,0 +1,134 @@
+"""Malformed files, one kind of problem each (tests/data/bad/, written by make_bad_files.py).
+
+Row-level problems: the good rows are stored, the bad row is rejected with the exact reason, counts add up.
+File-level problems: nothing is stored, the refusal is recorded as a batch with its reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.errors import InputFileError
+from service.ingest.pipeline import IngestOptions, ingest_file
+from tests.conftest import DATA
+from tests.helpers import NOW, count, ingest, rejects
+
+BAD = DATA / "bad"
+
+# file, options, {row number: expected reason}, stored rows
+ROW_CASES = [
+    ("categorie_inconnue.csv", {}, {3: "catégorie: catégorie inconnue ; codes valides : activite_sans_permis"}, 1),
+    ("categorie_manquante.csv", {}, {3: "catégorie: catégorie manquante"}, 1),
+    ("lat_lon_inversees.csv", {}, {3: "lat/lon: latitude et longitude inversées"}, 1),
+    ("hors_zone.csv", {}, {3: "lat/lon: point hors de la zone de police (à 8"}, 1),
+    ("date_impossible.csv", {}, {3: "date: date impossible (ce jour n'existe pas)"}, 1),
+    ("date_future.csv", {}, {3: "date: date dans le futur"}, 1),
+    ("date_illisible.csv", {}, {3: "date: date illisible (formats acceptés : 25/11/2026 14:30"}, 1),
+    ("date_manquante.csv", {}, {3: "date: date manquante"}, 1),
+    ("date_trop_ancienne.csv", {}, {3: "date: date trop ancienne (avant le 01/01/2000)"}, 1),
+    (
+        "identifiant_en_double.csv",
+        {},
+        {4: "identifiant: identifiant déjà présent à la ligne 2 du fichier avec un contenu différent"},
+        2,
+    ),
+    ("caractere_de_controle.csv", {}, {3: "description: caractère de contrôle invisible (U+0007)"}, 1),
+    ("formule_tableur.csv", {}, {3: "description: le texte commence par « = » (formule de tableur)"}, 1),
+    ("sans_lieu.csv", {}, {3: "localisation: ni coordonnées ni adresse : impossible de situer la ligne"}, 1),
+    ("nombre_de_champs.csv", {}, {3: "ligne: nombre de champs incorrect (10 champ(s) au lieu de 9)"}, 2),
+    ("coordonnee_incomplete.csv", {}, {3: "coordonnées: coordonnée incomplète (une seule des deux valeurs)"}, 1),
+    ("coordonnee_illisible.csv", {}, {3: "lat: coordonnée illisible (lat)"}, 1),
+    ("statut_inconnu.csv", {}, {3: "statut: statut inconnu ; codes valides : clos, en_cours, nouveau"}, 1),
+    (
+        "geometrie_invalide.geojson",
+        {},
+        {
+            2: "géométrie: coordonnées de point invalides",
+            3: "géométrie: géométrie de type 'Polygon' : un point",
+            4: "géométrie: géométrie GeoJSON invalide (objet sans « type »)",
+        },
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "options", "expected", "stored"), ROW_CASES, ids=[c[0] for c in ROW_CASES])
+def test_bad_row_is_rejected_with_its_reason(conn, settings, name, options, expected, stored):
+    summary = ingest(conn, settings, BAD / name, **options)
+    got = rejects(conn, summary.batch_id)
+    assert sorted(got) == sorted(expected)
+    for row, reason in expected.items():
+        assert any(r.startswith(reason) for r in got[row]), (row, got[row])
+    assert summary.rejected == len(expected)
+    assert summary.inserted == stored == count(conn, "reports")
+    assert summary.rows_in == summary.inserted + summary.updated + summary.duplicates + summary.rejected
+
+
+def test_identical_repeated_row_is_a_duplicate_not_a_reject(conn, settings):
+    summary = ingest(conn, settings, BAD / "ligne_en_double_identique.csv")
+    assert (summary.rows_in, summary.inserted, summary.duplicates, summary.rejected) == (3, 2, 1, 0)
+    assert summary.details["doublons_dans_le_fichier"] == 1
+
+
+def test_visit_with_unknown_outcome(conn, settings):
+    summary = ingest(conn, settings, BAD / "visite_resultat_inconnu.csv", kind="visits")
+    got = rejects(conn, summary.batch_id)
+    assert list(got) == [3]
+    assert got[3][0].startswith("résultat: résultat inconnu ; codes valides : a_revoir, avertissement")
+    assert count(conn, "visits") == 1
+
+
+def test_permits_class_and_validity(conn, settings):
+    summary = ingest(conn, settings, BAD / "permis_sans_classe.csv", kind="permits")
+    got = rejects(conn, summary.batch_id)
+    assert got == {
+        3: ["classe: classe manquante pour un permis d'environnement (1, 2 ou 3)"],
+        4: ["fin de validité: fin de validité antérieure à la décision"],
+    }
+    assert count(conn, "permits") == 1
+
+
+FILE_CASES = [
+    ("vide.csv", {}, "vide.csv : le fichier est vide (0 octet)."),
+    ("entete_seule.csv", {}, "entete_seule.csv : seulement une ligne d'en-tête, aucune donnée."),
+    ("mauvais_separateur.csv", {"delimiter": ","}, "mauvais_separateur.csv : colonne(s) obligatoire(s) absente(s)"),
+    ("encodage_mixte.csv", {}, "encodage_mixte.csv : encodage mixte"),
+    ("binaire.csv", {}, "binaire.csv : le fichier contient des octets nuls"),
+    ("colonne_date_absente.csv", {}, "colonne_date_absente.csv : colonne(s) obligatoire(s) absente(s) : date"),
+    ("colonnes_en_double.csv", {}, "colonnes_en_double.csv : colonnes en double dans l'en-tête : 'Adresse'"),
+    ("classeur_tronque.xlsx", {}, "classeur_tronque.xlsx : classeur XLSX illisible ou endommagé"),
+    ("pas_un_classeur.xlsx", {}, "pas_un_classeur.xlsx : classeur XLSX illisible ou endommagé"),
+    ("classeur_vide.xlsx", {}, "classeur_vide.xlsx : la feuille 'Sheet' est vide."),
+    ("geojson_tronque.geojson", {}, "geojson_tronque.geojson : JSON invalide à la ligne 1"),
+    ("geojson_sans_collection.geojson", {}, "geojson_sans_collection.geojson : GeoJSON sans FeatureCollection"),
+]
+
+
+@pytest.mark.parametrize(("name", "options", "message"), FILE_CASES, ids=[c[0] for c in FILE_CASES])
+def test_unusable_file_is_refused_whole(conn, settings, name, options, message):
+    with pytest.raises(InputFileError) as info:
+        ingest_file(conn, BAD / name, IngestOptions(kind="reports", **options), settings, now=NOW)
+    assert info.value.message.startswith(message), info.value.message
+    assert count(conn, "reports") == 0
+    assert count(conn, "rejected_rows") == 0
+    row = conn.execute("SELECT status, error, rows_in FROM ingestion_batches").fetchall()
+    assert len(row) == 1 and row[0][0] == "refuse" and row[0][1].startswith(message) and row[0][2] == 0
+
+
+def test_wrong_separator_hint_names_the_separator(conn, settings):
+    with pytest.raises(InputFileError) as info:
+        ingest_file(
+            conn, BAD / "mauvais_separateur.csv", IngestOptions(kind="reports", delimiter=","), settings, now=NOW
+        )
+    assert info.value.hint is not None and "séparateur" in info.value.hint
+
+
+def test_every_bad_file_is_covered():
+    covered = (
+        {c[0] for c in ROW_CASES}
+        | {c[0] for c in FILE_CASES}
+        | {"ligne_en_double_identique.csv", "visite_resultat_inconnu.csv", "permis_sans_classe.csv"}
+    )
+    assert covered == {p.name for p in Path(BAD).iterdir()}
