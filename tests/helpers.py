@@ -16,9 +16,16 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def ingest(
-    conn: psycopg.Connection[Any], settings: Settings, path: Path, kind: str = "reports", **options: Any
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    path: Path,
+    kind: str = "reports",
+    *,
+    now: datetime | None = NOW,
+    **options: Any,
 ) -> BatchSummary:
-    summary = ingest_file(conn, path, IngestOptions(kind=kind, **options), settings, now=NOW)  # type: ignore[arg-type]
+    """Ingest with the test clock (``now=None`` for the real one) and check the batch's accounting."""
+    summary = ingest_file(conn, path, IngestOptions(kind=kind, **options), settings, now=now)  # type: ignore[arg-type]
     assert summary.balanced, summary
     return summary
 

@@ -10,6 +10,7 @@ import typer
 from service.cli.common import console, print_json, settings_of
 from service.cli.ingest import run_ingest, summary_table
 from service.db import ensure_database
+from service.demo import DemoFiles
 from service.errors import InputFileError
 from service.ingest.pipeline import BatchSummary, IngestOptions
 
@@ -30,7 +31,7 @@ def demo_data(
         console.print(f"{name:>24} : {path}")
 
 
-def _generate(out: Path, geodata: Path, seed: int, n: int, end: str | None):  # type: ignore[no-untyped-def]
+def _generate(out: Path, geodata: Path, seed: int, n: int, end: str | None) -> DemoFiles:
     from service.demo import generate_demo
 
     with console.status("Génération des données de démonstration…"):
@@ -55,13 +56,13 @@ def demo(
         ensure_database(settings)
     files = _generate(settings.data_dir / "demo", settings.geodata_dir, graine, signalements, None)
     plan: list[tuple[Path, IngestOptions]] = [
-        (files.reports_commune, IngestOptions("reports", source="commune_proprete")),
-        (files.reports_patrols, IngestOptions("reports", source="patrouilles")),
-        (files.reports_open311, IngestOptions("reports", source="app_citoyenne")),
-        (files.reports_intercommunale, IngestOptions("reports", source="intercommunale")),
-        (files.visits, IngestOptions("visits", source="visites")),
-        (files.permits, IngestOptions("permits", source="permis")),
-        (files.bad_reports, IngestOptions("reports", source="commune_proprete_erreurs")),
+        (files.commune_csv, IngestOptions("reports", source="commune_proprete")),
+        (files.patrols_xlsx, IngestOptions("reports", source="patrouilles")),
+        (files.open311_json, IngestOptions("reports", source="app_citoyenne")),
+        (files.intercommunale_csv, IngestOptions("reports", source="intercommunale")),
+        (files.visits_csv, IngestOptions("visits", source="visites")),
+        (files.permits_csv, IngestOptions("permits", source="permis")),
+        (files.errors_csv, IngestOptions("reports", source="commune_proprete_erreurs")),
     ]
     summaries: list[BatchSummary] = []
     for path, options in plan:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -85,7 +86,7 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
         )
 
 
-def _command(kind: Kind):  # type: ignore[no-untyped-def]
+def _command(kind: Kind) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
         fichier: Path = typer.Argument(..., exists=False, help="Fichier à importer (CSV, XLSX, GeoJSON, Open311)."),

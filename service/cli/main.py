@@ -6,6 +6,7 @@ import sys
 import traceback
 
 import click
+import psycopg
 import typer
 
 from service.cli import db as db_cli
@@ -60,6 +61,16 @@ def main(argv: list[str] | None = None) -> None:
         if exc.hint:
             err_console.print(f"→ {exc.hint}", highlight=False)
         sys.exit(_exit_code(exc))
+    except psycopg.Error as exc:
+        if _debug["on"]:
+            traceback.print_exc()
+        err_console.print(
+            f"[bold red]Erreur de base de données[/bold red] : {str(exc).strip()}\n"
+            "→ Rien n'a été enregistré pour l'opération en cours ; relancez-la quand la base est disponible "
+            "(« hotspots db status »).",
+            highlight=False,
+        )
+        sys.exit(3)
     except click.exceptions.Abort:
         err_console.print("Abandon.")
         sys.exit(1)

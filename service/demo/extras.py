@@ -57,7 +57,7 @@ _PERMIT_TYPES = {
 }
 #: Outcome code → weight, by what the officer finds.
 _OUTCOMES = {
-    "point": {
+    "active_point": {
         "nettoye": 30,
         "rien_constate": 15,
         "a_revoir": 15,
@@ -66,9 +66,9 @@ _OUTCOMES = {
         "transmis": 12,
         "avertissement": 8,
     },
-    "apres": {"rien_constate": 70, "a_revoir": 15, "nettoye": 15},
-    "axe": {"avertissement": 30, "sac": 25, "rien_constate": 20, "a_revoir": 15, "pv": 5, "transmis": 5},
-    "fond": {"rien_constate": 30, "nettoye": 25, "transmis": 20, "avertissement": 10, "a_revoir": 10, "pv": 5},
+    "after_end": {"rien_constate": 70, "a_revoir": 15, "nettoye": 15},
+    "axis": {"avertissement": 30, "sac": 25, "rien_constate": 20, "a_revoir": 15, "pv": 5, "transmis": 5},
+    "background": {"rien_constate": 30, "nettoye": 25, "transmis": 20, "avertissement": 10, "a_revoir": 10, "pv": 5},
 }
 N_PERMITS = 30
 
@@ -105,20 +105,21 @@ def write_visits(
     proj: ad.Projections,
     window: Window,
     n: int,
-) -> dict:
+) -> dict[str, int]:
     """Site visits, mostly at the sensitive points; a visit that follows a report names it and comes after it."""
     end = dt.datetime.combine(window.end, dt.time())
     linkable = reports[
         reports["source"].isin(["commune", "open311"]) & (reports["ts"] < pd.Timestamp(end) - pd.Timedelta(hours=4))
     ]
-    weights = np.array([max(h.n_reports, 10) for h in hotspots], dtype=float)
+    planted = reports["origin"].value_counts()
+    weights = np.array([max(int(planted.get(h.id, 0)), 10) for h in hotspots], dtype=float)
     empty = linkable.iloc[:0]
     groups = {str(k): g for k, g in linkable.groupby("origin")}
-    rows, kinds = [], {"point_sensible": 0, "axe": 0, "suivi": 0}
+    rows, kinds = [], {"sensitive_point": 0, "axis": 0, "follow_up": 0}
     for _ in range(n):
         u = rng.random()
         ref, addr = "", -1
-        if u < 0.55 or not len(groups.get("fond", empty)):
+        if u < 0.55 or not len(groups.get("background", empty)):
             h = hotspots[int(rng.choice(len(hotspots), p=weights / weights.sum()))]
             own = groups.get(h.id, empty)
             if len(own) and rng.random() < 0.5:
@@ -127,8 +128,8 @@ def write_visits(
             else:
                 stop = min(h.end + dt.timedelta(days=75), window.end)
                 addr, when = h.centre, _proactive(rng, h.start, stop)
-            context = "apres" if when.date() >= h.end else "point"
-            kinds["point_sensible"] += 1
+            context = "after_end" if when.date() >= h.end else "active_point"
+            kinds["sensitive_point"] += 1
         elif u < 0.70:
             a = axes[int(rng.integers(len(axes)))]
             own = groups.get(a.id, empty)
@@ -137,19 +138,19 @@ def write_visits(
                 ref, addr, when = r["id"], int(r["addr"]), _after(rng, r["ts"].to_pydatetime(), end)
             else:
                 addr, when = int(rng.choice(a.members)), _proactive(rng, window.start, window.end)
-            context = "axe"
-            kinds["axe"] += 1
+            context = "axis"
+            kinds["axis"] += 1
         else:
-            own = groups["fond"]
+            own = groups["background"]
             r = own.iloc[int(rng.integers(len(own)))]
             ref, addr, when = r["id"], int(r["addr"]), _after(rng, r["ts"].to_pydatetime(), end)
-            context = "fond"
-            kinds["suivi"] += 1
+            context = "background"
+            kinds["follow_up"] += 1
         dx, dy = ad.jitter(rng, 1)
         lon, lat = proj.from_l72.transform(book.x[addr] + dx[0], book.y[addr] + dy[0])
         agent = pick(rng, OFFICERS)
         if rng.random() < 0.3:
-            agent = f"{agent} / {pick(rng, OFFICERS)}"
+            agent = f"{agent} / {pick(rng, [o for o in OFFICERS if o != agent])}"
         rows.append(
             (
                 when,
@@ -173,14 +174,20 @@ def write_visits(
     return kinds
 
 
-def write_permits(path: Path, rng: np.random.Generator, book: ad.AddressBook, window: Window,
-                  hotspots: list[Hotspot], n: int = N_PERMITS) -> dict[str, str]:
+def write_permits(
+    path: Path,
+    rng: np.random.Generator,
+    book: ad.AddressBook,
+    window: Window,
+    hotspots: list[Hotspot],
+    n: int = N_PERMITS,
+) -> dict[str, str]:
     """Permits of invented companies at real addresses; a scrap-metal yard sits near one dumping corner.
 
     Returns the planted link (permit reference → sensitive point) for the truth file.
     """
     kinds = rng.choice(["environnement", "urbanisme", "unique"], size=n, p=[0.65, 0.2, 0.15])
-    persistent = [h for h in hotspots if h.profile == "persistant"] or hotspots
+    persistent = [h for h in hotspots if h.profile == "persistent"] or hotspots
     near_spot = persistent[int(rng.integers(len(persistent)))]
     rows, link = [], {}
     for k, kind in enumerate(kinds):
@@ -207,10 +214,25 @@ def write_permits(path: Path, rng: np.random.Generator, book: ad.AddressBook, wi
         prefix = {"environnement": "PE", "urbanisme": "URB", "unique": "PUN"}[kind_name]
         ref = f"{prefix}/{decided.year}/{int(rng.integers(1, 900)):04d}"
         if k == 0:
-            link = {"reference": ref, "point_sensible": near_spot.id, "activite": activity}
-        rows.append((decided, ref, _PERMIT_TYPES[kind_name], klass, company, activity,
-                     f"{book.street[i]} {book.number[i]}", book.postcode[i], book.municipality[i],
-                     decided.strftime("%d/%m/%Y"), until, cond, f"{book.lat[i]:.6f}", f"{book.lon[i]:.6f}"))
+            link = {"reference": ref, "sensitive_point": near_spot.id, "activity": activity}
+        rows.append(
+            (
+                decided,
+                ref,
+                _PERMIT_TYPES[kind_name],
+                klass,
+                company,
+                activity,
+                f"{book.street[i]} {book.number[i]}",
+                book.postcode[i],
+                book.municipality[i],
+                decided.strftime("%d/%m/%Y"),
+                until,
+                cond,
+                f"{book.lat[i]:.6f}",
+                f"{book.lon[i]:.6f}",
+            )
+        )
     rows.sort(key=lambda row: (row[0], row[1]))
     with path.open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh, delimiter=";", lineterminator="\n")
@@ -230,15 +252,14 @@ def write_errors(path: Path, rng: np.random.Generator, book: ad.AddressBook, win
     year = window.end.year
     recent = window.end - dt.timedelta(days=10)
 
-    def row(cat: str = "depot_clandestin", date: str | None = None, addr: int | None = None) -> list[str]:
-        i = int(rng.integers(len(book))) if addr is None else addr
+    def row(cat: str = "depot_clandestin", date: str | None = None, coords: bool = False) -> list[str]:
+        i = int(rng.integers(len(book)))
         day = window.end - dt.timedelta(days=int(rng.integers(2, 200)))
-        when = (
-            date if date is not None else f"{day:%d/%m/%Y} {int(rng.integers(8, 17)):02d}:{int(rng.integers(60)):02d}"
-        )
+        when = f"{day:%d/%m/%Y} {int(rng.integers(8, 17)):02d}:{int(rng.integers(60)):02d}"
+        lat_lon = [f"{book.lat[i]:.6f}", f"{book.lon[i]:.6f}"] if coords else ["", ""]
         return [
             "",
-            when,
+            when if date is None else date,
             pick(rng, COMMUNE_SPELLINGS[cat]),
             f"{book.street[i]} {book.number[i]}",
             str(book.postcode[i]),
@@ -248,15 +269,11 @@ def write_errors(path: Path, rng: np.random.Generator, book: ad.AddressBook, win
             "",
             "",
             "",
-            "",
-            "",
+            *lat_lon,
         ]
 
-    good = [row(cat=str(c)) for c in rng.choice(["depot_clandestin", "sacs_hors_jour", "graffiti"], size=6)]
-    for g in good[:2]:
-        i = int(rng.integers(len(book)))
-        g[3:6] = [f"{book.street[i]} {book.number[i]}", str(book.postcode[i]), str(book.municipality[i])]
-        g[11:13] = [f"{book.lat[i]:.6f}", f"{book.lon[i]:.6f}"]
+    cats = rng.choice(["depot_clandestin", "sacs_hors_jour", "graffiti"], size=6)
+    good = [row(cat=str(c), coords=k < 2) for k, c in enumerate(cats)]
     bad: list[tuple[str, str, list[str]]] = []
 
     def add(kind: str, detail: str, values: list[str]) -> None:
@@ -264,42 +281,40 @@ def write_errors(path: Path, rng: np.random.Generator, book: ad.AddressBook, win
 
     r = row()
     r[2] = "Pokémon"
-    add("categorie_inconnue", "catégorie « Pokémon »", r)
-    add("date_impossible", "31 février", row(date=f"31/02/{year} 10:15"))
+    add("unknown_category", "catégorie « Pokémon »", r)
+    add("impossible_date", "31 février", row(date=f"31/02/{year} 10:15"))
     future = f"{min(recent.day, 28):02d}/{recent.month:02d}/{_future_year(year)} 09:30"
-    add("date_future", f"date dans le futur ({future})", row(date=future))
-    add("date_illisible", "« hier soir »", row(date="hier soir"))
-    add("date_manquante", "date vide", row(date=""))
+    add("future_date", f"date dans le futur ({future})", row(date=future))
+    add("unreadable_date", "« hier soir »", row(date="hier soir"))
+    add("missing_date", "date vide", row(date=""))
     r = row()
     r[2] = ""
-    add("categorie_manquante", "catégorie vide", r)
+    add("missing_category", "catégorie vide", r)
     r = row()
     r[3:6] = ["", "", ""]
-    add("sans_localisation", "ni adresse ni coordonnées", r)
+    add("no_location", "ni adresse ni coordonnées", r)
     r = row()
     r[6] = '=HYPERLINK("http://exemple.invalid/photo";"Voir la photo")'
-    add("formule_tableur", "description commençant par « = »", r)
+    add("spreadsheet_formula", "description commençant par « = »", r)
     r = row()
     r[6] = "Sacs éventrés\x07 devant l'entrée"
-    add("caractere_controle", "caractère de contrôle (BEL, \\x07) dans la description", r)
+    add("control_character", "caractère de contrôle (BEL, \\x07) dans la description", r)
     r = row(cat="bruit")
-    add("numero_duplique", "même N° dossier qu'une ligne précédente, contenu différent", r)
+    add("duplicate_id", "même N° dossier qu'une ligne précédente, contenu différent", r)
     r = row()
     r[3:6] = ["Grand-Place 1", "1000", "Bruxelles"]
     r[11:13] = ["50.846700", "4.352500"]
-    add("hors_zone", "coordonnées à Bruxelles, hors de la zone", r)
-    r = row()
-    i = int(rng.integers(len(book)))
-    r[3:6] = [f"{book.street[i]} {book.number[i]}", str(book.postcode[i]), str(book.municipality[i])]
-    r[11:13] = [f"{book.lon[i]:.6f}", f"{book.lat[i]:.6f}"]
-    add("lat_lon_inverses", "latitude et longitude inversées", r)
+    add("out_of_zone", "coordonnées à Bruxelles, hors de la zone", r)
+    r = row(coords=True)
+    r[11], r[12] = r[12], r[11]
+    add("swapped_lat_lon", "latitude et longitude inversées", r)
 
     entries: list[tuple[str | None, str, list[str]]] = [(None, "", g) for g in good] + list(bad)
     entries = [entries[k] for k in rng.permutation(len(entries))]
     numbers = rng.choice(np.arange(1, 9999), size=len(entries), replace=False)
     for (_, _, values), num in zip(entries, numbers, strict=True):
         values[0] = f"PROP/{year}/9{int(num):04d}"
-    dup = next(k for k, e in enumerate(entries) if e[0] == "numero_duplique")
+    dup = next(k for k, e in enumerate(entries) if e[0] == "duplicate_id")
     first = next(k for k, e in enumerate(entries) if e[0] is None)
     if first > dup:
         entries[first], entries[dup] = entries[dup], entries[first]
@@ -312,8 +327,8 @@ def write_errors(path: Path, rng: np.random.Generator, book: ad.AddressBook, win
     defects = []
     for k, (kind, detail, _) in enumerate(entries):
         if kind is not None:
-            item = {"ligne": k + 2, "type": kind, "detail": detail}
-            if kind == "numero_duplique":
-                item["ligne_originale"] = first + 2
+            item = {"row": k + 2, "kind": kind, "detail": detail}
+            if kind == "duplicate_id":
+                item["original_row"] = first + 2
             defects.append(item)
     return defects, len(entries)

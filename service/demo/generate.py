@@ -11,9 +11,9 @@ Patterns planted for the analysis stage (``verite_terrain.json`` lists them):
 
 * **Sensitive points** (``PS01``...): 6-8 dumping corners on lanes, dead ends or street ends, 30-60 m radius,
   at least 900 m apart and in different postcodes (4100 may hold three), 400 m or more from the problem
-  streets. Reports: dépôts clandestins plus some incinération and terrain malpropre. One is *emergent* (starts
-  in the last 4 months and intensifies), one *historique* (stops about a year before ``end``), the rest
-  *persistants*. About 32 % of reports.
+  streets. Reports: dépôts clandestins plus some incinération and terrain malpropre. One is *emerging* (starts
+  in the last 4 months and intensifies), one *historical* (stops about a year before ``end``), the rest
+  *persistent*. About 32 % of reports.
 * **Problem axes** (``AX01``...): 3-4 shopping or main streets (Seraing centre, Jemeppe, Ougrée, sometimes
   Boncelles) with ``sacs_hors_jour`` spread over all their address points. About 13 % of reports.
 * **Background**: the rest (about 55 %), at addresses drawn uniformly from ICAR (so proportional to address
@@ -63,6 +63,19 @@ class DemoFiles:
     errors_csv: Path
     truth: Path
 
+    @classmethod
+    def in_dir(cls, out_dir: Path) -> DemoFiles:
+        return cls(
+            commune_csv=out_dir / "signalements_commune.csv",
+            patrols_xlsx=out_dir / "signalements_patrouilles.xlsx",
+            open311_json=out_dir / "signalements_citoyens_open311.json",
+            intercommunale_csv=out_dir / "signalements_intercommunale.csv",
+            visits_csv=out_dir / "visites.csv",
+            permits_csv=out_dir / "permis.csv",
+            errors_csv=out_dir / "signalements_erreurs.csv",
+            truth=out_dir / "verite_terrain.json",
+        )
+
     @property
     def report_files(self) -> tuple[Path, ...]:
         """The four report files, in the order an import would take them."""
@@ -82,24 +95,12 @@ def generate_demo(
     end = end or dt.date.today()
     if end > dt.date.today():
         raise ValueError(f"La date de fin {end} est dans le futur : les signalements doivent être passés.")
+    if round(years * 365.25) < 180:
+        raise ValueError("La période doit couvrir au moins six mois (years >= 0.5).")
     if n_reports < 200:
         raise ValueError("Au moins 200 signalements sont nécessaires pour planter les motifs.")
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = DemoFiles(
-        *(
-            out_dir / name
-            for name in (
-                "signalements_commune.csv",
-                "signalements_patrouilles.xlsx",
-                "signalements_citoyens_open311.json",
-                "signalements_intercommunale.csv",
-                "visites.csv",
-                "permis.csv",
-                "signalements_erreurs.csv",
-                "verite_terrain.json",
-            )
-        )
-    )
+    files = DemoFiles.in_dir(out_dir)
     rng = np.random.default_rng(seed)
     proj = Projections.create()
     book = AddressBook.load(addresses, proj)
@@ -124,9 +125,9 @@ def generate_demo(
     writers.write_open311(files.open311_json, rng, by_source["open311"], book, stop)
     writers.write_intercommunale(files.intercommunale_csv, rng, by_source["intercommunale"], book)
     n_visits = round(0.12 * n_reports)
-    visit_kinds = extras.write_visits(files.visits_csv, rng, frame, hotspots, axes, book, proj, window, n_visits)
+    visit_targets = extras.write_visits(files.visits_csv, rng, frame, hotspots, axes, book, proj, window, n_visits)
     permit_link = extras.write_permits(files.permits_csv, rng, book, window, hotspots)
-    defects, errors_rows = extras.write_errors(files.errors_csv, rng, book, window)
+    bad_rows, errors_rows = extras.write_errors(files.errors_csv, rng, book, window)
 
     counts = {
         files.commune_csv.name: len(by_source["commune"]),
@@ -149,15 +150,14 @@ def generate_demo(
         years=years,
         frame=frame,
         book=book,
-        proj=proj,
         hotspots=hotspots,
         axes=axes,
         pairs=pairs,
         counts=counts,
         file_of=file_of,
-        visit_kinds=visit_kinds,
+        visit_targets=visit_targets,
         permit_link=permit_link,
-        defects=defects,
+        bad_rows=bad_rows,
         errors_file=files.errors_csv.name,
     )
     truth.write(files.truth, doc)

@@ -111,13 +111,18 @@ def plant_duplicates(
             x, y = book.x[addr] + dx[0], book.y[addr] + dy[0]
             if 5 <= np.hypot(x - ox, y - oy) <= 40:
                 break
+        else:  # same address, 6 m on the other side of its point: 6-18 m from the original
+            addr = int(orig["addr"])
+            away = np.array([book.x[addr] - ox, book.y[addr] - oy])
+            unit = away / np.hypot(*away) if np.hypot(*away) > 0 else np.array([1.0, 0.0])
+            x, y = book.x[addr] + 6 * unit[0], book.y[addr] + 6 * unit[1]
         later = np.timedelta64(int(rng.integers(61, 30 * 60 + 1)), "m")
         rows.append(
             {
                 "addr": addr,
                 "cat": orig["cat"],
                 "day": orig["day"],
-                "origin": "doublon",
+                "origin": "duplicate",
                 "source": "intercommunale",
                 "ts": (orig["ts"] + pd.Timedelta(later)).floor("min"),
                 "x": x,

@@ -7,7 +7,7 @@ background spread like the address points. Dates follow seasons and weekdays per
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -79,7 +79,6 @@ class Hotspot:
     end: dt.date
     mix: dict[str, float]
     place: str
-    n_reports: int = 0
 
 
 @dataclass
@@ -90,8 +89,6 @@ class Axis:
     street_id: int
     members: np.ndarray
     category: str = "sacs_hors_jour"
-    n_reports: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def day_weights(category: str, days: np.ndarray) -> np.ndarray:
@@ -166,17 +163,20 @@ def plan_hotspots(rng: np.random.Generator, book: AddressBook, window: Window, a
             chosen.append((int(i), radius, members))
             used[pc] = used.get(pc, 0) + 1
     special = rng.choice(len(chosen), size=2, replace=False)
+    n_days = (window.end - window.start).days
     spots: list[Hotspot] = []
     for k, (centre, radius, members) in enumerate(chosen):
-        profile, start, end = "persistant", window.start, window.end
-        if k == special[0]:
-            profile, start = "emergent", window.end - dt.timedelta(days=int(rng.integers(75, 116)))
-        elif k == special[1]:
-            profile, end = "historique", window.end - dt.timedelta(days=365 + int(rng.integers(0, 21)))
+        profile, start, end = "persistent", window.start, window.end
+        if k == special[0]:  # starts in the last 4 months (a quarter of a short window)
+            days = min(int(rng.integers(75, 116)), n_days // 4)
+            profile, start = "emerging", window.end - dt.timedelta(days=days)
+        elif k == special[1]:  # stops a year before the end (half of a short window)
+            days = min(365 + int(rng.integers(0, 21)), n_days // 2)
+            profile, end = "historical", window.end - dt.timedelta(days=days)
         weights = rng.dirichlet(np.array([0.78, 0.08, 0.14]) * 40)
         mix = dict(zip(("depot_clandestin", "incineration", "terrain_malpropre"), weights.tolist(), strict=True))
         kind = str(book.street[centre]).split(" ", 1)[0].capitalize()
-        place = "voie secondaire ou impasse" if kind in _LANE_TYPES else "bout de rue"
+        place = "lane_or_dead_end" if kind in _LANE_TYPES else "street_end"
         spots.append(Hotspot(f"PS{k + 1:02d}", centre, radius, members, profile, start, end, mix, place))
     return spots
 
@@ -188,16 +188,15 @@ def _draw_days(rng: np.random.Generator, days: np.ndarray, weights: np.ndarray, 
 def draw_incidents(
     rng: np.random.Generator, book: AddressBook, window: Window, hotspots: list[Hotspot], axes: list[Axis], n: int
 ) -> pd.DataFrame:
-    """``n`` incidents: address index, category code, day, and origin (``PSxx``, ``AXxx`` or ``fond``)."""
+    """``n`` incidents: address index, category code, day, and origin (``PSxx``, ``AXxx`` or ``background``)."""
     days = window.days
     parts: list[pd.DataFrame] = []
     # Sensitive points: budget shared by rate x active days; the emerging one grows fast.
     rates = rng.uniform(0.7, 1.3, len(hotspots))
     active = np.array([(h.end - h.start).days for h in hotspots], dtype=float)
-    boost = np.array([1.6 if h.profile == "emergent" else 1.0 for h in hotspots])
+    boost = np.array([1.6 if h.profile == "emerging" else 1.0 for h in hotspots])
     counts = rng.multinomial(round(HOTSPOT_SHARE * n), rates * active * boost / (rates * active * boost).sum())
     for h, count in zip(hotspots, counts, strict=True):
-        h.n_reports = int(count)
         in_period = (days >= np.datetime64(h.start)) & (days < np.datetime64(h.end))
         cats = rng.choice(list(h.mix), size=count, p=np.array(list(h.mix.values())))
         dist = np.hypot(book.x[h.members] - book.x[h.centre], book.y[h.members] - book.y[h.centre])
@@ -205,7 +204,7 @@ def draw_incidents(
         for cat in h.mix:
             k = int((cats == cat).sum())
             w = day_weights(cat, days) * in_period
-            if h.profile == "emergent":
+            if h.profile == "emerging":
                 w = w * (1 + 2 * np.cumsum(in_period) / max(in_period.sum(), 1))
             parts.append(
                 pd.DataFrame(
@@ -220,7 +219,6 @@ def draw_incidents(
     # Problem axes: uniform along the street's real address points.
     a_counts = rng.multinomial(round(AXIS_SHARE * n), np.full(len(axes), 1 / len(axes)))
     for a, count in zip(axes, a_counts, strict=True):
-        a.n_reports = int(count)
         parts.append(
             pd.DataFrame(
                 {
@@ -234,7 +232,7 @@ def draw_incidents(
     # Background: what is left of each category's share, proportional to address density.
     planted = pd.concat(parts, ignore_index=True)
     left = n - len(planted)
-    have = planted.cat.value_counts()
+    have = planted["cat"].value_counts()
     need = np.array([max(CATEGORY_SHARES[c] * n - have.get(c, 0), 0.002 * n) for c in CATEGORIES])
     b_counts = rng.multinomial(left, need / need.sum())
     for cat, count in zip(CATEGORIES, b_counts, strict=True):
@@ -244,7 +242,7 @@ def draw_incidents(
                     "addr": rng.integers(0, len(book), size=count),
                     "cat": cat,
                     "day": _draw_days(rng, days, day_weights(cat, days), int(count)),
-                    "origin": "fond",
+                    "origin": "background",
                 }
             )
         )

@@ -1,4 +1,7 @@
-"""``verite_terrain.json``: what was planted, so each stage can be scored against a known answer."""
+"""``verite_terrain.json``: what was planted, so each stage can be scored against a known answer.
+
+Keys are English (the file is read by tests and back-tests, not shown to users); times are Brussels local times.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from service.demo.addresses import AddressBook, Projections
+from service.demo.addresses import AddressBook
 from service.demo.scenario import Axis, Hotspot, Window
 
 #: Near-duplicate rule of the schema (``reports.duplicate_of``).
@@ -17,15 +20,15 @@ DUP_RADIUS_M = 50.0
 DUP_HOURS = 48.0
 REPORT_COLUMNS = (
     "id",
-    "fichier",
-    "categorie",
-    "origine",
-    "date",
+    "file",
+    "category",
+    "origin",
+    "datetime",
     "icar_street_id",
-    "rue",
-    "numero",
-    "code_postal",
-    "commune",
+    "street",
+    "housenumber",
+    "postcode",
+    "municipality",
     "lon",
     "lat",
     "x",
@@ -43,9 +46,9 @@ def duplicate_pairs(frame: pd.DataFrame) -> list[dict[str, Any]]:
             {
                 "open311": a["id"],
                 "intercommunale": b["id"],
-                "categorie": a["cat"],
+                "category": a["cat"],
                 "distance_m": round(float(np.hypot(a["x"] - b["x"], a["y"] - b["y"])), 1),
-                "ecart_h": round((b["ts"] - a["ts"]).total_seconds() / 3600, 2),
+                "hours": round((b["ts"] - a["ts"]).total_seconds() / 3600, 2),
             }
         )
     return sorted(pairs, key=lambda p: p["open311"])
@@ -68,13 +71,13 @@ def close_pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def _address(book: AddressBook, proj: Projections, i: int) -> dict[str, Any]:
+def _address(book: AddressBook, i: int) -> dict[str, Any]:
     return {
-        "adresse": book.label(i),
-        "rue": str(book.street[i]),
-        "numero": str(book.number[i]),
-        "code_postal": str(book.postcode[i]),
-        "commune": str(book.municipality[i]),
+        "label": book.label(i),
+        "street": str(book.street[i]),
+        "housenumber": str(book.number[i]),
+        "postcode": str(book.postcode[i]),
+        "municipality": str(book.municipality[i]),
         "icar_street_id": int(book.street_id[i]),
         "lon": round(float(book.lon[i]), 7),
         "lat": round(float(book.lat[i]), 7),
@@ -83,26 +86,26 @@ def _address(book: AddressBook, proj: Projections, i: int) -> dict[str, Any]:
     }
 
 
-def _span(frame: pd.DataFrame) -> dict[str, str | None]:
-    if frame.empty:
-        return {"premier_signalement": None, "dernier_signalement": None}
-    return {"premier_signalement": frame["ts"].min().isoformat(), "dernier_signalement": frame["ts"].max().isoformat()}
+def _span(own: pd.DataFrame) -> dict[str, str | None]:
+    if own.empty:
+        return {"first_report": None, "last_report": None}
+    return {"first_report": own["ts"].min().isoformat(), "last_report": own["ts"].max().isoformat()}
 
 
-def _hotspot(h: Hotspot, frame: pd.DataFrame, book: AddressBook, proj: Projections) -> dict[str, Any]:
+def _hotspot(h: Hotspot, frame: pd.DataFrame, book: AddressBook) -> dict[str, Any]:
     own = frame[frame["origin"] == h.id]
     return {
         "id": h.id,
-        "profil": h.profile,
-        "lieu": h.place,
-        "centre": _address(book, proj, h.centre),
-        "rayon_m": h.radius_m,
-        "n_adresses_dans_le_rayon": len(h.members),
-        "n_signalements": len(own),
+        "profile": h.profile,
+        "place": h.place,
+        "centre": _address(book, h.centre),
+        "radius_m": h.radius_m,
+        "n_addresses_in_radius": len(h.members),
+        "n_reports": len(own),
         "categories": {str(k): int(v) for k, v in own["cat"].value_counts().sort_index().items()},
-        "melange_prevu": {k: round(v, 3) for k, v in h.mix.items()},
-        "actif_du": h.start.isoformat(),
-        "actif_avant_le": h.end.isoformat(),
+        "category_mix": {k: round(v, 3) for k, v in h.mix.items()},
+        "active_from": h.start.isoformat(),
+        "active_before": h.end.isoformat(),
         **_span(own),
     }
 
@@ -114,16 +117,37 @@ def _axis(a: Axis, frame: pd.DataFrame, book: AddressBook) -> dict[str, Any]:
     first = int(a.members[0])
     return {
         "id": a.id,
-        "rue": str(book.street[first]),
+        "street": str(book.street[first]),
+        "municipality": str(book.municipality[first]),
         "icar_street_id": a.street_id,
-        "commune": str(book.municipality[first]),
-        "codes_postaux": sorted({str(p) for p in book.postcode[a.members]}),
-        "categorie": a.category,
-        "n_signalements": len(own),
-        "n_adresses": len(a.members),
-        "etendue_m": round(extent),
+        "postcodes": sorted({str(p) for p in book.postcode[a.members]}),
+        "category": a.category,
+        "n_reports": len(own),
+        "n_addresses": len(a.members),
+        "extent_m": round(extent),
         **_span(own),
     }
+
+
+def _report_rows(frame: pd.DataFrame, book: AddressBook, file_of: dict[str, str]) -> list[list[Any]]:
+    a = frame["addr"].to_numpy()
+    columns = [
+        frame["id"],
+        frame["source"].map(file_of),
+        frame["cat"],
+        frame["origin"],
+        frame["ts"].map(pd.Timestamp.isoformat),
+        book.street_id[a].tolist(),
+        book.street[a],
+        book.number[a],
+        book.postcode[a],
+        book.municipality[a],
+        frame["lon"].round(7),
+        frame["lat"].round(7),
+        frame["x"].round(2),
+        frame["y"].round(2),
+    ]
+    return [list(row) for row in zip(*(list(c) for c in columns), strict=True)]
 
 
 def build(
@@ -133,89 +157,58 @@ def build(
     years: float,
     frame: pd.DataFrame,
     book: AddressBook,
-    proj: Projections,
     hotspots: list[Hotspot],
     axes: list[Axis],
     pairs: list[dict[str, Any]],
     counts: dict[str, int],
     file_of: dict[str, str],
-    visit_kinds: dict[str, int],
+    visit_targets: dict[str, int],
     permit_link: dict[str, str],
-    defects: list[dict[str, Any]],
+    bad_rows: list[dict[str, Any]],
     errors_file: str,
 ) -> dict[str, Any]:
-    """The whole truth document (French keys, like the rest of the user-facing data)."""
+    """The whole truth document."""
     planted = {(p["open311"], p["intercommunale"]) for p in pairs}
     chance = [p for p in close_pairs(frame) if p not in planted and (p[1], p[0]) not in planted]
-    addr = frame["addr"].to_numpy()
-    table = [
-        [
-            i,
-            file_of[s],
-            c,
-            o,
-            pd.Timestamp(t).isoformat(),
-            int(book.street_id[a]),
-            str(book.street[a]),
-            str(book.number[a]),
-            str(book.postcode[a]),
-            str(book.municipality[a]),
-            round(float(lon), 7),
-            round(float(lat), 7),
-            round(float(x), 2),
-            round(float(y), 2),
-        ]
-        for i, s, c, o, t, a, lon, lat, x, y in zip(
-            frame["id"],
-            frame["source"],
-            frame["cat"],
-            frame["origin"],
-            frame["ts"],
-            addr,
-            frame["lon"],
-            frame["lat"],
-            frame["x"],
-            frame["y"],
-            strict=True,
-        )
-    ]
     return {
-        "graine": seed,
-        "debut": window.start.isoformat(),
-        "fin": window.end.isoformat(),
-        "annees": years,
+        "seed": seed,
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "years": years,
         "note": (
-            "Heures locales (Europe/Brussels). Toutes les dates sont au plus tôt « debut » et strictement "
-            "avant « fin ». Coordonnées x/y en Lambert 72 (EPSG:31370), lon/lat en WGS84."
+            "Brussels local times. Every date is on or after 'start' and strictly before 'end'. "
+            "x/y in Lambert 72 (EPSG:31370), lon/lat in WGS84."
         ),
-        "nombre_de_lignes": counts,
-        "visites_par_cible": visit_kinds,
-        "permis_pres_d_un_point_sensible": permit_link,
-        "points_sensibles": [_hotspot(h, frame, book, proj) for h in hotspots],
-        "axes_problematiques": [_axis(a, frame, book) for a in axes],
-        "regle_quasi_doublon": {
+        "counts": counts,
+        "visit_targets": visit_targets,
+        "permit_near_sensitive_point": permit_link,
+        "sensitive_points": [_hotspot(h, frame, book) for h in hotspots],
+        "problem_axes": [_axis(a, frame, book) for a in axes],
+        "near_duplicate_rule": {
             "distance_m": DUP_RADIUS_M,
-            "heures": DUP_HOURS,
-            "condition": "même catégorie, sources différentes",
+            "hours": DUP_HOURS,
+            "condition": "same category, different sources",
         },
-        "quasi_doublons": pairs,
-        "paires_fortuites": {
-            "note": "Paires qui satisfont la même règle sans avoir été plantées "
-            "(signalements répétés d'un même point sensible).",
-            "nombre": len(chance),
-            "paires": chance,
+        "near_duplicates": pairs,
+        "chance_pairs": {
+            "note": "Pairs that meet the same rule without being planted (a sensitive point "
+            "reported twice by different channels).",
+            "count": len(chance),
+            "pairs": chance,
         },
-        "lignes_erronees": {"fichier": errors_file, "note": "L'en-tête est la ligne 1.", "lignes": defects},
-        "signalements": {"colonnes": list(REPORT_COLUMNS), "lignes": table},
+        "bad_rows": {"file": errors_file, "note": "The header is row 1.", "rows": bad_rows},
+        "reports": {"columns": list(REPORT_COLUMNS), "rows": _report_rows(frame, book, file_of)},
     }
 
 
 def write(path: Path, doc: dict[str, Any]) -> None:
     """Indented JSON, but one line per report and per pair so the file stays readable."""
-    flat = {"paires": doc["paires_fortuites"]["paires"], "lignes": doc["signalements"]["lignes"]}
-    shell = json.loads(json.dumps(doc))
-    shell["paires_fortuites"]["paires"] = "@@paires@@"
-    shell["signalements"]["lignes"] = "@@lignes@@"
+    flat = {"pairs": doc["chance_pairs"]["pairs"], "rows": doc["reports"]["rows"]}
+    shell = {
+        **doc,
+        "chance_pairs": {**doc["chance_pairs"], "pairs": "@@pairs@@"},
+        "reports": {**doc["reports"], "rows": "@@rows@@"},
+    }
     text = json.dumps(shell, ensure_ascii=False, indent=1)
     for key, rows in flat.items():
         body = ",\n".join("  " + json.dumps(list(r), ensure_ascii=False) for r in rows)

@@ -323,8 +323,17 @@ PERMIT_ACTIVITIES: tuple[tuple[str, str, tuple[int, ...], tuple[str, ...]], ...]
     ("Concassage de gravats", "unique", (2,), ("Inertes {lieu} SA",)),
 )
 #: Place names that go into company names.
-COMPANY_PLACES: tuple[str, ...] = ("Meuse", "Ougrée", "Jemeppe", "du Val", "Condroz", "Mosan", "des Trixhes",
-                                   "Saint-Lambert", "Cockerill")
+COMPANY_PLACES: tuple[str, ...] = (
+    "Meuse",
+    "Ougrée",
+    "Jemeppe",
+    "du Val",
+    "Condroz",
+    "Mosan",
+    "des Trixhes",
+    "Saint-Lambert",
+    "Cockerill",
+)
 PERMIT_CONDITIONS: dict[str, tuple[str, ...]] = {
     "environnement": (
         "Conditions intégrales et sectorielles",

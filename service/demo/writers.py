@@ -195,22 +195,22 @@ def _replace_modified(xml: bytes, stamp: bytes) -> bytes:
     return xml[:open_end] + stamp + xml[close:]
 
 
-def _iso(ts: dt.datetime) -> str:
-    """Brussels wall-clock time with the offset valid on that date (+01:00 winter, +02:00 summer)."""
-    return ts.replace(tzinfo=BRUSSELS).isoformat()
-
-
 def write_open311(
     path: Path, rng: np.random.Generator, rows: pd.DataFrame, book: ad.AddressBook, end: dt.datetime
 ) -> None:
-    """GeoReport v2 ``requests.json``: a JSON list, newest first, WGS84 ``lat``/``long``."""
+    """GeoReport v2 ``requests.json``: a JSON list, newest first, WGS84 ``lat``/``long``.
+
+    ``requested_datetime`` never falls between 2 and 6 h, so the wall-clock time is never ambiguous.
+    """
+    limit = end.replace(tzinfo=BRUSSELS)
     items = []
     for r in rows.iloc[::-1].itertuples(index=False):
-        ts = pd.Timestamp(r.ts).to_pydatetime()
-        room = (end - ts).total_seconds() - 60
+        ts = pd.Timestamp(r.ts).to_pydatetime().replace(tzinfo=BRUSSELS)
+        room = (limit - ts).total_seconds() - 60
         closed = rng.random() < (0.9 if room > 30 * 86400 else 0.4)
         wait = rng.uniform(2 * 3600, 30 * 86400) if closed else rng.uniform(0, 2 * 3600)
-        updated = ts + dt.timedelta(seconds=max(0, int(min(wait, room * rng.uniform(0.5, 1.0)))))
+        delay = dt.timedelta(seconds=max(0, int(min(wait, room * rng.uniform(0.5, 1.0)))))
+        updated = (ts.astimezone(dt.UTC) + delay).astimezone(BRUSSELS)  # elapsed time, across DST changes
         item: dict[str, object] = {"service_request_id": r.id, "status": "closed" if closed else "open"}
         if closed and rng.random() < 0.5:
             item["status_notes"] = pick(rng, STATUS_NOTES)
@@ -220,8 +220,8 @@ def write_open311(
                 "service_code": r.cat,
                 "description": describe(rng, r.cat),
                 "agency_responsible": AGENCIES[str(book.municipality[int(r.addr)])],
-                "requested_datetime": _iso(ts),
-                "updated_datetime": _iso(updated),
+                "requested_datetime": ts.isoformat(),
+                "updated_datetime": updated.isoformat(),
                 "address": ad.open311_address(rng, book, int(r.addr)),
                 "lat": round(float(r.lat), 7),
                 "long": round(float(r.lon), 7),

@@ -451,10 +451,10 @@ def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = No
         if canonical in fields:
             continue
         for alias in names:
-            header = by_norm.get(alias)
-            if header is not None and header not in used:
-                fields[canonical] = header
-                used.add(header)
+            found = by_norm.get(alias)
+            if found is not None and found not in used:
+                fields[canonical] = found
+                used.add(found)
                 break
     ignored = [h for h in headers if h not in used and not h.startswith("_") and h not in REJECT_EXPORT_COLUMNS]
     return ColumnMap(

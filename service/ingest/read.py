@@ -316,7 +316,7 @@ def _csv_chunks_exact(
                 yield _exact_frame(rows, numbers, bad, headers)
                 rows, numbers, bad = [], [], []
                 if progress:
-                    progress(fh.buffer.tell() if hasattr(fh, "buffer") else 0)
+                    progress(fh.buffer.tell())  # type: ignore[attr-defined]
         if rows:
             yield _exact_frame(rows, numbers, bad, headers)
 
@@ -470,6 +470,7 @@ def _open_json(path: Path, fmt: str) -> TableSource:
     facts = scan_file(path, text=True)
     doc = _load_json(path, facts)
     declared = None
+    records: list[dict[str, str | None]]
     if fmt == "geojson":
         if (
             not isinstance(doc, dict)

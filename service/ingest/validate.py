@@ -575,10 +575,11 @@ def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
             column=cmap.fields.get(name),
         )
     today = pd.Timestamp(ctx.now).tz_convert(ctx.timezone).tz_localize(None).normalize()
+    raw_decision = _col(chunk, cmap, "decision_date")
     problems.add(
         (decided > today).fillna(False).to_numpy(bool),
         "date de décision",
-        _col(chunk, cmap, "decision_date").astype(object) if "decision_date" in cmap.fields else decided,
+        raw_decision.astype(object) if raw_decision is not None else decided,
         "date de décision dans le futur",
         column=cmap.fields.get("decision_date"),
     )

@@ -74,10 +74,10 @@ CREATE TABLE reports (
     natural_key     text NOT NULL,
     external_id     text,
     content_hash    text NOT NULL,
-    category        text NOT NULL REFERENCES categories (code),
+    category        text NOT NULL,  -- a categories.code: checked at import, protected by trigger (see below)
     category_raw    text,
     observed_at     timestamptz NOT NULL,
-    status          text NOT NULL REFERENCES report_statuses (code),
+    status          text NOT NULL,  -- a report_statuses.code, same protection
     description     text,
     address         text,
     postcode        text,
@@ -89,7 +89,7 @@ CREATE TABLE reports (
     geocode_score   real,
     duplicate_of    bigint REFERENCES reports (id),
     extra           jsonb,
-    batch_id        bigint REFERENCES ingestion_batches (id),
+    batch_id        bigint NOT NULL,  -- an ingestion_batches.id, same protection
     row_number      integer,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
@@ -188,3 +188,42 @@ CREATE TABLE private.access_log (
     action      text NOT NULL,
     detail      jsonb NOT NULL DEFAULT '{}'
 );
+
+-- Reports arrive by the million: row-by-row foreign-key triggers on them cost more than the insert itself.
+-- The importer only writes codes it has just read from the vocabulary tables, in the same transaction; these
+-- triggers keep the other direction safe: a code or a batch still referenced cannot be deleted or renamed.
+CREATE FUNCTION refuse_removing_used_code() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    used boolean;
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.code = OLD.code THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'categories' THEN
+        used := EXISTS (SELECT 1 FROM reports WHERE category = OLD.code);
+    ELSE
+        used := EXISTS (SELECT 1 FROM reports WHERE status = OLD.code);
+    END IF;
+    IF used THEN
+        RAISE EXCEPTION 'Le code « % » (%) est utilisé par des signalements : désactivez-le au lieu de le supprimer ou de le renommer.',
+            OLD.code, TG_TABLE_NAME USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END $$;
+
+CREATE TRIGGER categories_in_use BEFORE DELETE OR UPDATE OF code ON categories
+    FOR EACH ROW EXECUTE FUNCTION refuse_removing_used_code();
+CREATE TRIGGER report_statuses_in_use BEFORE DELETE OR UPDATE OF code ON report_statuses
+    FOR EACH ROW EXECUTE FUNCTION refuse_removing_used_code();
+
+CREATE FUNCTION refuse_removing_used_batch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM reports WHERE batch_id = OLD.id) THEN
+        RAISE EXCEPTION 'Le lot % a des signalements enregistrés : il ne peut pas être supprimé.', OLD.id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN OLD;
+END $$;
+
+CREATE TRIGGER ingestion_batches_in_use BEFORE DELETE ON ingestion_batches
+    FOR EACH ROW EXECUTE FUNCTION refuse_removing_used_batch();

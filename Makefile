@@ -1,0 +1,34 @@
+# Hotspots — the two set-up commands (see README.md) and a few helpers.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test install lint bench serve
+
+# Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
+# by the service itself when missing (apt-get, as root) the first time the database starts.
+$(BIN)/hotspots: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/hotspots
+
+## (1) install, start the database, generate and ingest the demo data set
+demo: install
+	$(BIN)/hotspots demo
+
+## (2) the whole test suite, with the quality gates
+test: install
+	$(BIN)/ruff check service tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check service tests benchmarks
+	$(BIN)/mypy
+
+## ingestion benchmark (1,000,000 rows; see benchmarks/README.md)
+bench: install
+	$(BIN)/python benchmarks/bench_ingest.py

@@ -1,0 +1,147 @@
+"""The managed cluster, migrations and backups, on the real PostgreSQL/PostGIS."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from service.db import connect, ensure_database
+from service.db.backup import backup, restore
+from service.db.cluster import ClusterManager
+from service.db.migrate import available_migrations, migrate
+from service.errors import ConfigError, DatabaseError
+from service.settings import load_settings
+from tests.conftest import DATA
+from tests.helpers import count, ingest
+
+IS_ROOT = os.geteuid() == 0
+
+
+def test_up_is_idempotent_and_reports_status(settings):
+    if not settings.managed:
+        pytest.skip("external database")
+    manager = ClusterManager(settings)
+    first = manager.up()
+    assert manager.up() == first
+    status = manager.status()
+    assert status.running and status.initialised and status.postgis_installed
+    assert status.server_user == (settings.pg_system_user if IS_ROOT else pwd.getpwuid(os.geteuid()).pw_name)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="only meaningful when run as root")
+def test_server_runs_as_an_unprivileged_user_when_root(settings):
+    if not settings.managed:
+        pytest.skip("external database")
+    cluster_dir = ClusterManager(settings).dir
+    owner = pwd.getpwuid(cluster_dir.stat().st_uid).pw_name
+    assert owner == settings.pg_system_user
+    assert cluster_dir.stat().st_mode & 0o777 == 0o700
+    pid = int((cluster_dir / "postmaster.pid").read_text().split()[0])
+    assert pwd.getpwuid(Path(f"/proc/{pid}").stat().st_uid).pw_name == settings.pg_system_user
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="only meaningful when run as root")
+def test_data_dir_the_server_user_cannot_enter_is_refused():
+    private = Path(tempfile.mkdtemp(prefix="hotspots-private-"))
+    private.chmod(0o700)
+    try:
+        s = load_settings(database_url=None, data_dir=private / "data")
+        with pytest.raises(ConfigError) as info:
+            ClusterManager(s).up()
+        assert "ne peut pas entrer dans" in info.value.message
+        assert "HOTSPOTS_DATA_DIR" in (info.value.hint or "")
+    finally:
+        shutil.rmtree(private)
+
+
+def test_full_lifecycle_in_a_fresh_directory():
+    base = Path(tempfile.mkdtemp(prefix="hotspots-life-"))
+    base.chmod(0o755)
+    s = load_settings(database_url=None, data_dir=base, pg_port=54330)
+    manager = ClusterManager(s)
+    try:
+        assert not manager.initialised()
+        ensure_database(s)
+        with connect(s) as conn:
+            conn.execute("CREATE TABLE keep_me (v int)")
+            conn.execute("INSERT INTO keep_me VALUES (42)")
+            conn.commit()
+        assert manager.down() is True
+        assert manager.running() is False
+        assert manager.down() is False
+        ensure_database(s)
+        with connect(s) as conn:
+            assert conn.execute("SELECT v FROM keep_me").fetchone() == (42,)
+            versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
+            assert versions == [m.version for m in available_migrations()]
+    finally:
+        manager.down()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_migrations_are_recorded_and_rerun_is_a_no_op(conn):
+    assert migrate(conn) == []
+    rows = conn.execute("SELECT version, checksum FROM schema_migrations ORDER BY version").fetchall()
+    assert rows == [(m.version, m.checksum) for m in available_migrations()]
+
+
+def test_an_edited_migration_is_refused(conn):
+    original = conn.execute("SELECT checksum FROM schema_migrations WHERE version = 2").fetchone()[0]
+    conn.execute("UPDATE schema_migrations SET checksum = 'modifiee' WHERE version = 2")
+    conn.commit()
+    try:
+        with pytest.raises(DatabaseError) as info:
+            migrate(conn)
+        assert "a été modifiée après son application" in info.value.message
+    finally:
+        conn.rollback()
+        conn.execute("UPDATE schema_migrations SET checksum = %s WHERE version = 2", (original,))
+        conn.commit()
+
+
+def test_geometry_is_lambert72_with_spatial_indexes(conn):
+    cols = conn.execute(
+        "SELECT f_table_name, srid, type FROM geometry_columns WHERE f_table_schema = 'public' ORDER BY 1"
+    ).fetchall()
+    assert cols == [("permits", 31370, "POINT"), ("reports", 31370, "POINT"), ("visits", 31370, "POINT")]
+    gist = {r[0] for r in conn.execute("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist%'")}
+    assert {"permits", "reports", "visits"} <= gist
+    ext = {r[0] for r in conn.execute("SELECT extname FROM pg_extension")}
+    assert {"postgis", "pg_trgm", "unaccent"} <= ext
+
+
+def test_batch_counts_must_add_up_in_the_database(conn):
+    with pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(
+            "INSERT INTO ingestion_batches (kind, file_name, file_sha256, file_bytes, file_format, status, rows_in, "
+            "inserted) VALUES ('reports', 'x.csv', 'abc', 1, 'csv', 'termine', 5, 4)"
+        )
+    conn.rollback()
+
+
+def test_backup_and_restore_round_trip(conn, settings, tmp_path):
+    ingest(conn, settings, DATA / "formats" / "commune_cp1252.csv")
+    ingest(conn, settings, DATA / "formats" / "fixmystreet.csv")
+    snapshot = conn.execute("SELECT id, external_id, ST_AsText(geom), observed_at FROM reports ORDER BY id").fetchall()
+    contacts = conn.execute("SELECT * FROM private.reporter_contacts").fetchall()
+    conn.commit()
+    dump = backup(settings, tmp_path / "sauvegarde.dump")
+    assert dump.stat().st_size > 0
+    conn.execute("DELETE FROM private.reporter_contacts")
+    conn.execute("DELETE FROM reports")
+    conn.commit()
+    assert count(conn, "reports") == 0
+    conn.close()
+    restore(settings, dump)
+    with connect(settings) as again:
+        assert again.execute(
+            "SELECT id, external_id, ST_AsText(geom), observed_at FROM reports ORDER BY id"
+        ).fetchall() == snapshot
+        assert again.execute("SELECT * FROM private.reporter_contacts").fetchall() == contacts
+        assert again.execute("SELECT count(*) FROM categories").fetchone()[0] == 15
