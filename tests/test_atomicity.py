@@ -44,7 +44,11 @@ def _cli_env(settings: Settings) -> dict[str, str]:
 def _start_ingest(settings: Settings, path: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "service", "ingest", "reports", str(path), "--json"],
-        env=_cli_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env=_cli_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
 
 

@@ -140,8 +140,9 @@ def test_backup_and_restore_round_trip(conn, settings, tmp_path):
     conn.close()
     restore(settings, dump)
     with connect(settings) as again:
-        assert again.execute(
-            "SELECT id, external_id, ST_AsText(geom), observed_at FROM reports ORDER BY id"
-        ).fetchall() == snapshot
+        assert (
+            again.execute("SELECT id, external_id, ST_AsText(geom), observed_at FROM reports ORDER BY id").fetchall()
+            == snapshot
+        )
         assert again.execute("SELECT * FROM private.reporter_contacts").fetchall() == contacts
         assert again.execute("SELECT count(*) FROM categories").fetchone()[0] == 15

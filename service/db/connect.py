@@ -22,6 +22,8 @@ def resolve_conninfo(settings: Settings) -> str:
 
 def _configure(conn: psycopg.Connection[Any], settings: Settings) -> None:
     conn.execute("SET TIME ZONE 'Europe/Brussels'")
+    # staging tables of large imports live in session memory; must be set before a session's first temp table
+    conn.execute("SET temp_buffers = '256MB'")
     if settings.statement_timeout_ms:
         conn.execute(f"SET statement_timeout = {int(settings.statement_timeout_ms)}")
     conn.commit()

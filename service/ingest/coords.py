@@ -10,9 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
+
+from service.ingest.read import STR
 
 WGS84, LAMBERT72, LAMBERT2008 = "EPSG:4326", "EPSG:31370", "EPSG:3812"
 KNOWN_CRS = (WGS84, LAMBERT72, LAMBERT2008)
@@ -30,13 +34,21 @@ class Located:
 
 
 def to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Strings → float64 (decimal comma and spaces allowed). Returns (numbers, unreadable-but-present mask)."""
-    text = values.astype("string").str.strip()
-    present = (text.notna() & (text != "")).to_numpy(dtype=bool)
-    cleaned = text.str.replace(r"[\s\u00a0]", "", regex=True).str.replace(",", ".", regex=False)
-    numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    bad = present & ~np.isfinite(numbers)
-    numbers[bad] = np.nan
+    """Strings → float64 (decimal comma and spaces allowed). Returns (numbers, unreadable-but-present mask).
+
+    Arrow casts the whole column at once; only a column holding some unreadable value takes the slower
+    per-value path that finds which ones.
+    """
+    arr = pa.array(values.astype(STR).array)
+    arr = pc.replace_substring(pc.utf8_trim_whitespace(arr), ",", ".")
+    arr = pc.replace_substring_regex(arr, r"[\s\x{00a0}]", "")
+    present = pc.fill_null(pc.not_equal(arr, ""), False).to_numpy(zero_copy_only=False)
+    try:
+        numbers = pc.cast(pc.if_else(present, arr, None), pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        numbers = pd.to_numeric(pd.Series(arr.to_pandas()), errors="coerce").to_numpy(dtype="float64")
+    numbers = np.where(np.isfinite(numbers), numbers, np.nan)
+    bad = present & np.isnan(numbers)
     return numbers, bad
 
 
@@ -64,8 +76,16 @@ def project(a: np.ndarray, b: np.ndarray, src: str, dst: str = LAMBERT72) -> tup
     return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
 
 
-def _fmt_pair(a: np.ndarray, b: np.ndarray) -> pd.Series:
-    return pd.Series([f"{u:g} ; {v:g}" for u, v in zip(a, b, strict=True)], dtype=object)
+def _g(value: float) -> str:
+    return "" if np.isnan(value) else f"{value:g}"
+
+
+def _fmt_pair(a: np.ndarray, b: np.ndarray, index: pd.Index, mask: np.ndarray) -> pd.Series:
+    """ "x ; y" as the person typed it, for the rows of ``mask`` only (the others are never shown)."""
+    shown = pd.Series(None, index=index, dtype=object)
+    pos = np.flatnonzero(mask)
+    shown.iloc[pos] = [f"{_g(u)} ; {_g(v)}" for u, v in zip(a[pos], b[pos], strict=True)]
+    return shown
 
 
 def locate(
@@ -103,17 +123,16 @@ def locate(
     half = np.isnan(a) ^ np.isnan(b)
     if half.any():
         problems.append(
-            (half, "coordonnées", _fmt_pair(a, b).set_axis(index), "coordonnée incomplète (une seule des deux valeurs)")
+            (half, "coordonnées", _fmt_pair(a, b, index, half), "coordonnée incomplète (une seule des deux valeurs)")
         )
     zero = (a == 0) & (b == 0)
     a[zero | half] = np.nan
     b[zero | half] = np.nan
     has = ~np.isnan(a) & ~np.isnan(b)
 
-    crs = pd.Series(pd.NA, index=index, dtype="string")
+    crs = pd.Series(pd.NA, index=index, dtype=STR)
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)
-    shown = _fmt_pair(a, b).set_axis(index) if has.any() else pd.Series("", index=index, dtype=object)
     if forced_crs:
         groups = {forced_crs: has}
         unknown = np.zeros(n, dtype=bool)
@@ -129,14 +148,19 @@ def locate(
             crs[mask] = src
     if swapped.any():
         problems.append(
-            (swapped, "lat/lon", shown, "latitude et longitude inversées (la latitude belge est entre 49,5 et 51,5)")
+            (
+                swapped,
+                "lat/lon",
+                _fmt_pair(a, b, index, swapped),
+                "latitude et longitude inversées (la latitude belge est entre 49,5 et 51,5)",
+            )
         )
     if unknown.any():
         problems.append(
             (
                 unknown,
                 "coordonnées",
-                shown,
+                _fmt_pair(a, b, index, unknown),
                 "coordonnées hors de Belgique ou système inconnu (attendu : WGS84, Lambert 72 ou Lambert 2008)",
             )
         )
@@ -163,7 +187,7 @@ def locate(
             else f"point hors de la zone de police (à {d / 1000:.1f} km de la zone)"
             for d, sw in zip(dist, swapped_inside, strict=True)
         ]
-        problems.append((outside, pair_field_label(pair_field, outside), shown, msgs))
+        problems.append((outside, pair_field_label(pair_field, outside), _fmt_pair(a, b, index, outside), msgs))
     return Located(x=x, y=y, crs=crs, has_coords=has & ~swapped & ~unknown, problems=problems)
 
 

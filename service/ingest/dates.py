@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from service.ingest.read import STR
+
 _ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _ISO_AWARE = r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$"
 _BE = (
@@ -29,7 +31,7 @@ def _localise(naive: pd.Series, tz: str) -> pd.Series:
 
 def parse_datetimes(values: pd.Series, *, tz: str = "Europe/Brussels") -> tuple[pd.Series, pd.Series]:
     """Parse ``values`` (strings or None). Returns (UTC timestamps with NaT where invalid, reasons)."""
-    text = values.astype("string").str.strip()
+    text = values.astype(STR).str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     reasons = pd.Series(None, index=values.index, dtype=object)
     present = text.notna() & (text != "")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -10,6 +12,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 STAGE_COLUMNS: dict[str, list[str]] = {
     "reports": [
@@ -18,7 +21,6 @@ STAGE_COLUMNS: dict[str, list[str]] = {
         "external_id",
         "category",
         "category_raw",
-        "observed_at",
         "observed_epoch",
         "status",
         "description",
@@ -38,7 +40,6 @@ STAGE_COLUMNS: dict[str, list[str]] = {
         "row_number",
         "source",
         "external_id",
-        "visited_at",
         "visited_epoch",
         "outcome",
         "category",
@@ -92,18 +93,33 @@ def prepare_stage_frame(kind: str, good: pd.DataFrame) -> pd.DataFrame:
     return frame[STAGE_COLUMNS[kind]]
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The frame as headerless CSV, written by Arrow (no Python loop over rows); NULL is an unquoted empty field."""
+    if frame.empty:
+        return b""
+    buffer = io.BytesIO()
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer, write_options=options)
+    return buffer.getvalue()
+
+
+def copy_statement(table: str, columns: list[str]) -> sql.Composed:
+    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+
+
+@contextmanager
+def streaming_copy(conn: psycopg.Connection[Any], table: str, columns: list[str]) -> Iterator[psycopg.Copy]:
+    """One COPY kept open for a whole batch. Writes are queued to a thread, so Python validates the next chunk
+    while the server parses this one (the two cores work at once)."""
+    with conn.cursor() as cur, cur.copy(copy_statement(table, columns), writer=QueuedLibpqWriter(cur)) as copy:
+        yield copy
+
+
 def copy_frame(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame) -> None:
-    """COPY a DataFrame into ``table`` as CSV written by Arrow (no Python loop over rows)."""
+    """COPY a small DataFrame into ``table`` in one go."""
     if frame.empty:
         return
-    arrow = pa.Table.from_pandas(frame, preserve_index=False)
-    buffer = io.BytesIO()
-    pacsv.write_csv(arrow, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns)
-    )
-    with conn.cursor() as cur, cur.copy(statement) as copy:
-        view = buffer.getbuffer()
-        step = 1 << 20
-        for start in range(0, len(view), step):
-            copy.write(view[start : start + step])
+    with conn.cursor() as cur, cur.copy(copy_statement(table, list(frame.columns))) as copy:
+        copy.write(csv_bytes(frame))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -23,7 +24,15 @@ from service.db.queries import load_queries
 from service.errors import InputFileError
 from service.geocode import BatchGeocoder
 from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile, check_required, map_columns
-from service.ingest.load import REJECT_COLUMNS, copy_frame, prepare_stage_frame
+from service.ingest.load import (
+    REJECT_COLUMNS,
+    STAGE_COLUMNS,
+    copy_frame,
+    copy_statement,
+    csv_bytes,
+    prepare_stage_frame,
+    streaming_copy,
+)
 from service.ingest.read import TableSource, open_table
 from service.ingest.validate import VALIDATORS, Context
 from service.ingest.vocabulary import load_vocabularies
@@ -80,6 +89,30 @@ def default_source(path: Path, fmt: str) -> str:
     if fmt == "open311":
         return "open311"
     return re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_") or "fichier"
+
+
+class _Span:
+    """Sources and time span of a batch's valid rows, gathered while streaming (for the near-duplicate check)."""
+
+    def __init__(self) -> None:
+        self.sources: set[str] = set()
+        self.lo: pd.Timestamp | None = None
+        self.hi: pd.Timestamp | None = None
+
+    def add(self, good: pd.DataFrame, kind: str) -> None:
+        if good.empty or kind != "reports":
+            return
+        self.sources.update(good["source"].unique().tolist())
+        lo, hi = good["observed_at"].min(), good["observed_at"].max()
+        self.lo = lo if self.lo is None else min(self.lo, lo)
+        self.hi = hi if self.hi is None else max(self.hi, hi)
+
+    def other_sources_nearby(self, conn: psycopg.Connection[Any], qk: dict[str, str], hours: float) -> bool:
+        row = conn.execute(
+            qk["other_sources_nearby_in_time"],
+            {"lo": self.lo, "hi": self.hi, "hours": hours, "sources": sorted(self.sources)},
+        ).fetchone()
+        return bool(row and row[0])
 
 
 class _Clock:
@@ -198,6 +231,7 @@ def _run_batch(
     conn.rollback()
     with conn.transaction():
         ctx = _context(conn, settings, source, options, now)
+        conn.execute("SET LOCAL work_mem = '256MB'")  # in-file duplicate search and merge sort in memory
         row = conn.execute(
             qb["open_batch"],
             {
@@ -217,16 +251,26 @@ def _run_batch(
         clock.lap("préparation")
 
         rows_in = rejected_rows = 0
+        span = _Span()
         total = source.facts.size
-        for chunk in source.chunks(settings.chunk_rows, (lambda done: progress(done, total)) if progress else None):
-            clock.lap("lecture")
-            result = validate(chunk, cmap, ctx)
-            clock.lap("validation")
-            copy_frame(conn, "stage", prepare_stage_frame(kind, result.good))
-            copy_frame(conn, "stage_rejects", result.rejected[REJECT_COLUMNS])
+        on_bytes = (lambda done: progress(done, total)) if progress else None
+        with tempfile.SpooledTemporaryFile(max_size=32 << 20) as spool:
+            with streaming_copy(conn, "stage", STAGE_COLUMNS[kind]) as copy:
+                for chunk in source.chunks(settings.chunk_rows, on_bytes):
+                    clock.lap("lecture")
+                    result = validate(chunk, cmap, ctx)
+                    clock.lap("validation")
+                    copy.write(csv_bytes(prepare_stage_frame(kind, result.good)))
+                    spool.write(csv_bytes(result.rejected[REJECT_COLUMNS]))
+                    span.add(result.good, kind)
+                    clock.lap("copie")
+                    rows_in += len(chunk)
+                    rejected_rows += len(result.rejected)
             clock.lap("copie")
-            rows_in += len(chunk)
-            rejected_rows += len(result.rejected)
+            spool.seek(0)
+            with conn.cursor() as cur, cur.copy(copy_statement("stage_rejects", REJECT_COLUMNS)) as copy:
+                while block := spool.read(1 << 20):
+                    copy.write(block)
         if rows_in == 0:
             raise InputFileError(
                 f"{source.path.name} : aucune ligne de données après l'en-tête.", hint="Vérifiez l'export."
@@ -251,7 +295,7 @@ def _run_batch(
         if kind == "reports":
             conn.execute(qk["store_contacts"], {"batch": batch_id})
             hours, metres = settings.near_duplicate_hours, settings.near_duplicate_m
-            if inserted and conn.execute(qk["other_sources_nearby_in_time"], {"hours": hours}).fetchone()[0]:  # type: ignore[index]
+            if inserted and (len(span.sources) > 1 or span.other_sources_nearby(conn, qk, hours)):
                 cur = conn.execute(qk["link_near_duplicates"], {"batch": batch_id, "hours": hours, "metres": metres})
                 linked = cur.rowcount
             clock.lap("quasi_doublons")

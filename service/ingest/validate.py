@@ -17,9 +17,9 @@ from shapely.geometry.base import BaseGeometry
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind
 from service.ingest.coords import locate
 from service.ingest.dates import ACCEPTED_FORMS, parse_dates, parse_datetimes
+from service.ingest.read import STR
 from service.ingest.vocabulary import Vocabularies, Vocabulary
 
-STR = pd.StringDtype("pyarrow")
 MAX_TEXT = 10_000
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _TEXT_FIELDS: dict[Kind, list[str]] = {

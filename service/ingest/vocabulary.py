@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import psycopg
 
+from service.ingest.read import STR
+
 
 def normalise_value(text: str) -> str:
     """``"Dépôt  Clandestin!"`` → ``"depot clandestin"``."""
@@ -47,10 +49,10 @@ class Vocabulary:
             table[normalise_value(raw)] = code
         uniques = pd.Series(values.dropna().unique())
         if uniques.empty:
-            return pd.Series(pd.NA, index=values.index, dtype="string")
+            return pd.Series(pd.NA, index=values.index, dtype=STR)
         codes = {u: table.get(normalise_value(str(u))) for u in uniques}
         mapped = values.map(codes)
-        return mapped.astype("string")
+        return mapped.astype(STR)
 
     def describe(self) -> str:
         return ", ".join(self.codes)

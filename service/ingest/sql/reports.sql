@@ -7,8 +7,7 @@ CREATE TEMP TABLE stage (
     external_id    text,
     category       text NOT NULL,
     category_raw   text,
-    observed_at    timestamptz NOT NULL,
-    observed_epoch bigint NOT NULL,
+    observed_epoch bigint NOT NULL,  -- seconds since 1970 (UTC): cheaper to write than a timestamp
     status         text NOT NULL,
     description    text,
     address        text,
@@ -34,7 +33,7 @@ WITH up AS (
                               observed_at, status, description, address, postcode, commune, geom, input_crs,
                               geocode_status, extra, batch_id, row_number)
     SELECT s.source, coalesce(s.external_id, 'h:' || s.content_hash), s.external_id, s.content_hash,
-           s.category, s.category_raw, s.observed_at, s.status, s.description, s.address, s.postcode,
+           s.category, s.category_raw, to_timestamp(s.observed_epoch), s.status, s.description, s.address, s.postcode,
            s.commune,
            CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
            s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
@@ -80,16 +79,15 @@ ON CONFLICT (report_id) DO UPDATE SET
     name = EXCLUDED.name, phone = EXCLUDED.phone, email = EXCLUDED.email, updated_at = now();
 
 -- name: other_sources_nearby_in_time
--- Near-duplicates need a report of another source in the batch's time span (±window); without one the
--- per-row search is skipped.
-SELECT (SELECT count(DISTINCT source) FROM stage) > 1
-    OR EXISTS (
-        SELECT 1 FROM reports o
-        WHERE o.observed_at BETWEEN (SELECT min(observed_at) FROM stage) - make_interval(secs => %(hours)s * 3600)
-                                AND (SELECT max(observed_at) FROM stage) + make_interval(secs => %(hours)s * 3600)
-          AND o.source NOT IN (SELECT DISTINCT source FROM stage)
-          AND o.geom IS NOT NULL
-          AND o.created_at < now());
+-- Near-duplicates need a stored report of another source in the batch's time span (± the window); without
+-- one (and with a single source in the file) the per-row search is skipped.
+SELECT EXISTS (
+    SELECT 1 FROM reports o
+    WHERE o.observed_at BETWEEN %(lo)s::timestamptz - make_interval(secs => %(hours)s * 3600)
+                            AND %(hi)s::timestamptz + make_interval(secs => %(hours)s * 3600)
+      AND o.source <> ALL(%(sources)s)
+      AND o.geom IS NOT NULL
+      AND o.created_at < now());
 
 -- name: link_near_duplicates
 -- A new report of the same category within the distance and time window of a report from another source is

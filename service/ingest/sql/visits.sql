@@ -3,7 +3,6 @@ CREATE TEMP TABLE stage (
     row_number     integer NOT NULL,
     source         text NOT NULL,
     external_id    text,
-    visited_at     timestamptz NOT NULL,
     visited_epoch  bigint NOT NULL,
     outcome        text NOT NULL,
     category       text,
@@ -39,7 +38,7 @@ WITH up AS (
                              officer, notes, report_ref, address, postcode, commune, geom, input_crs,
                              geocode_status, extra, batch_id, row_number)
     SELECT s.source, coalesce(s.external_id, 'h:' || s.content_hash), s.external_id, s.content_hash,
-           s.visited_at, s.outcome, s.category, s.officer, s.notes, s.report_ref, s.address, s.postcode,
+           to_timestamp(s.visited_epoch), s.outcome, s.category, s.officer, s.notes, s.report_ref, s.address, s.postcode,
            s.commune,
            CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
            s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number

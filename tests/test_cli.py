@@ -1,0 +1,83 @@
+"""The ``hotspots`` command as a person or a script uses it (a real process, on the test database)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+from service.settings import Settings
+from tests.conftest import DATA, ROOT
+
+
+def _run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTSPOTS_", "DATABASE_URL", "PG"))}
+    env.update(
+        HOTSPOTS_DATA_DIR=str(settings.data_dir),
+        HOTSPOTS_PG_PORT=str(settings.pg_port),
+        HOTSPOTS_GEODATA_DIR=str(settings.geodata_dir),
+        COLUMNS="200",
+    )
+    if settings.database_url:
+        env["DATABASE_URL"] = settings.database_url
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_ingest_json_summary_and_rejects_export(conn, settings, tmp_path):
+    done = _run(settings, "ingest", "reports", str(DATA / "bad" / "hors_zone.csv"), "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert {"batch_id", "rows_in", "inserted", "updated", "duplicates", "rejected"} <= set(summary)
+    assert (summary["rows_in"], summary["inserted"], summary["rejected"]) == (2, 1, 1)
+
+    out = tmp_path / "rejets.csv"
+    done = _run(settings, "rejects", str(summary["batch_id"]), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    assert [r["ligne"] for r in rows] == ["3"]
+    assert "hors de la zone de police" in rows[0]["motifs_rejet"]
+
+    listed = json.loads(_run(settings, "batches", "--json").stdout)
+    assert listed[0]["id"] == summary["batch_id"] and listed[0]["status"] == "termine"
+
+
+def test_human_summary_shows_the_balance(conn, settings):
+    done = _run(settings, "ingest", "reports", str(DATA / "formats" / "fixmystreet.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "3 lignes = 3 insérées + 0 mises à jour + 0 doublons" in done.stdout
+
+
+def test_refused_file_prints_a_french_message_and_exits_2(conn, settings):
+    done = _run(settings, "ingest", "reports", str(DATA / "bad" / "vide.csv"))
+    assert done.returncode == 2
+    assert "Erreur : vide.csv : le fichier est vide (0 octet)." in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unknown_batch_is_a_clear_error(conn, settings, tmp_path):
+    done = _run(settings, "rejects", "999", "--out", str(tmp_path / "x.csv"))
+    assert done.returncode == 1
+    assert "Lot 999 introuvable." in done.stderr
+
+
+def test_db_status_json(settings):
+    info = json.loads(_run(settings, "db", "status", "--json").stdout)
+    assert info["migrations_en_attente"] == []
+    if settings.managed:
+        assert info["running"] is True and info["postgis_installed"] is True
+
+
+def test_help_is_in_french(settings):
+    done = _run(settings, "--help")
+    assert "Importer des fichiers" in done.stdout and "Base de données" in done.stdout
