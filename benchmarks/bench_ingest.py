@@ -40,8 +40,11 @@ def _plain_copy(settings: Settings, path: Path) -> float:
         )
         conn.commit()
         start = time.perf_counter()
-        with conn.cursor() as cur, cur.copy("COPY bench_raw FROM STDIN (FORMAT csv, HEADER true)") as copy, \
-                path.open("rb") as fh:
+        with (
+            conn.cursor() as cur,
+            cur.copy("COPY bench_raw FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as fh,
+        ):
             while block := fh.read(1 << 20):
                 copy.write(block)
         conn.commit()
@@ -56,8 +59,14 @@ def _cli_ingest(settings: Settings, path: Path) -> tuple[float, dict[str, object
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTSPOTS_")}
     env.update(HOTSPOTS_DATA_DIR=str(settings.data_dir), HOTSPOTS_PG_PORT=str(settings.pg_port))
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "service", "ingest", "reports", str(path), "--json",
-                           "--source", "bench"], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "service", "ingest", "reports", str(path), "--json", "--source", "bench"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"ingestion failed:\n{done.stderr}")
@@ -108,10 +117,15 @@ def main() -> None:
         rss_txt = f"{rss:.0f} MB" if rss is not None else "-"
         print(f"{name:<52} {secs:>8.2f} {rate:>10,.0f} {ratio:>8.2f} {rss_txt:>9}")
     print(f"\ntargets: ≥ {TARGET_RATE:,} rows/s end to end, peak RSS < {TARGET_RSS_MB} MB")
-    print("first run :", "OK" if n / first_s >= TARGET_RATE and rss1 < TARGET_RSS_MB else "MISSED",
-          f"(inserted {first['inserted']:,}, rejected {first['rejected']:,})")
+    print(
+        "first run :",
+        "OK" if n / first_s >= TARGET_RATE and rss1 < TARGET_RSS_MB else "MISSED",
+        f"(inserted {first['inserted']:,}, rejected {first['rejected']:,})",
+    )
     print("steps (s) :", first["timings"])
-    print("re-run    :", f"duplicates {again['duplicates']:,}, inserted {again['inserted']}, updated {again['updated']}")
+    print(
+        "re-run    :", f"duplicates {again['duplicates']:,}, inserted {again['inserted']}, updated {again['updated']}"
+    )
     print("steps (s) :", again["timings"])
 
 

@@ -89,7 +89,12 @@ def _nothing_stored(settings: Settings) -> None:
         assert count(check, "ingestion_batches", "status <> 'refuse'") == 0
 
 
+def _indexes(conn) -> list[tuple[str, str]]:
+    return conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reports' ORDER BY 1").fetchall()
+
+
 def test_killed_process_leaves_nothing_and_rerun_completes(conn, settings, big_file):
+    indexes_before = _indexes(conn)
     proc = _start_ingest(settings, big_file)
     _wait_until_copying(settings, proc)
     proc.send_signal(signal.SIGKILL)
@@ -99,8 +104,12 @@ def test_killed_process_leaves_nothing_and_rerun_completes(conn, settings, big_f
 
     summary = ingest(conn, settings, big_file, now=None)  # the bulk file's dates run up to today
     assert (summary.rows_in, summary.inserted, summary.rejected) == (ROWS, ROWS, 0)
+    assert summary.details["index_reconstruits"] is True  # a large first load rebuilds the indexes…
+    assert _indexes(conn) == indexes_before  # …exactly as they were
     assert count(conn, "reports") == ROWS
     assert count(conn, "ingestion_batches", "status = 'termine'") == 1
+    again = ingest(conn, settings, big_file, now=None)
+    assert (again.inserted, again.duplicates, again.details["index_reconstruits"]) == (0, ROWS, False)
 
 
 def test_database_stopped_mid_batch_leaves_nothing_and_rerun_completes(settings, big_file):

@@ -296,7 +296,9 @@ class ClusterManager:
                 "--auth-local=trust",
                 "--auth-host=scram-sha-256",
                 "--encoding=UTF8",
-                "--locale=C.UTF-8",
+                # byte-order sorting (fast keys and joins); UTF-8 character classes for upper/lower
+                "--lc-collate=C",
+                "--lc-ctype=C.UTF-8",
             ]
         )
         self._prepare_dirs()

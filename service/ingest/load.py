@@ -123,3 +123,72 @@ def copy_frame(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame) -
         return
     with conn.cursor() as cur, cur.copy(copy_statement(table, list(frame.columns))) as copy:
         copy.write(csv_bytes(frame))
+
+
+#: A batch at least this large, and at least this share of the table, of sources the table does not hold yet,
+#: goes in with the table's indexes rebuilt afterwards: one sorted build is much cheaper than a million single
+#: index insertions (GiST above all).
+BULK_MIN_ROWS = 50_000
+BULK_MIN_SHARE = 0.5
+
+
+def is_bulk(conn: psycopg.Connection[Any], table: str, staged_rows: int, sources_stored: bool) -> bool:
+    """Whether ``staged_rows`` rows should be loaded with the indexes of ``table`` rebuilt afterwards."""
+    if sources_stored or staged_rows < BULK_MIN_ROWS:
+        return False
+    row = conn.execute("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", (table,)).fetchone()
+    existing = float(row[0]) if row else 0.0
+    return staged_rows >= BULK_MIN_SHARE * existing
+
+
+@contextmanager
+def indexes_suspended(conn: psycopg.Connection[Any], table: str) -> Iterator[int]:
+    """Drop the table's indexes and unique constraints (not its primary key) for the block, then rebuild them
+    from their own definitions.
+
+    Inside the batch's transaction: if the block fails, the rollback restores them too. The table stays locked
+    until the end of the transaction (readers wait), which is why only large batches do this.
+    """
+    constraints = conn.execute(
+        """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+           WHERE c.conrelid = %s::regclass AND c.contype = 'u'""",
+        (table,),
+    ).fetchall()
+    indexes = conn.execute(
+        """SELECT i.relname, pg_get_indexdef(i.oid)
+           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+           WHERE x.indrelid = %s::regclass AND NOT x.indisprimary
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)""",
+        (table,),
+    ).fetchall()
+    for name, _definition in constraints:
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(table), sql.Identifier(name)))
+    for name, _ddl in indexes:
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    yield len(constraints) + len(indexes)
+    conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    for name, definition in constraints:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(sql.Identifier(table), sql.Identifier(name))
+            + sql.SQL(definition)  # the server's own text for this constraint
+        )
+    for _name, ddl in indexes:
+        conn.execute(ddl)
+
+
+def merge(conn: psycopg.Connection[Any], queries: dict[str, str], batch_id: int, *, bulk: bool) -> tuple[int, int]:
+    """Move the staged rows into their table. Returns (inserted, updated).
+
+    Normal path: insert, or update when the key exists with another content. Bulk path (no stored row of these
+    sources, so no key can collide): a plain insert.
+    """
+    params = {"batch": batch_id, "bulk": bulk}
+    if bulk:
+        return conn.execute(queries["insert_rows"], params).rowcount, 0
+    statement = (
+        f"WITH up AS ({queries['insert_rows']}\n{queries['on_conflict']}\nRETURNING (xmax = 0) AS inserted)\n"
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
+    )
+    row = conn.execute(statement.encode(), params).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])

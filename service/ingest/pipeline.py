@@ -12,6 +12,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 import psycopg
+from psycopg import sql
 
 from service.db.queries import load_queries
 from service.errors import InputFileError
@@ -30,6 +32,9 @@ from service.ingest.load import (
     copy_frame,
     copy_statement,
     csv_bytes,
+    indexes_suspended,
+    is_bulk,
+    merge,
     prepare_stage_frame,
     streaming_copy,
 )
@@ -98,10 +103,13 @@ class _Span:
         self.sources: set[str] = set()
         self.lo: pd.Timestamp | None = None
         self.hi: pd.Timestamp | None = None
+        self.with_contacts = False
 
     def add(self, good: pd.DataFrame, kind: str) -> None:
         if good.empty or kind != "reports":
             return
+        contacts = good[["contact_name", "contact_phone", "contact_email"]]
+        self.with_contacts = self.with_contacts or bool(contacts.notna().to_numpy().any())
         self.sources.update(good["source"].unique().tolist())
         lo, hi = good["observed_at"].min(), good["observed_at"].max()
         self.lo = lo if self.lo is None else min(self.lo, lo)
@@ -232,6 +240,7 @@ def _run_batch(
     with conn.transaction():
         ctx = _context(conn, settings, source, options, now)
         conn.execute("SET LOCAL work_mem = '256MB'")  # in-file duplicate search and merge sort in memory
+        conn.execute("SET LOCAL jit = off")  # one-off statements: compiling them costs more than it saves
         row = conn.execute(
             qb["open_batch"],
             {
@@ -284,16 +293,20 @@ def _run_batch(
             _stage_late_rejects(conn, source, cmap, late_rejects)
         clock.lap("doublons_fichier")
 
-        counts = conn.execute(qk["upsert"], {"batch": batch_id}).fetchone()
-        assert counts is not None
-        inserted, updated = int(counts[0]), int(counts[1])
-        clock.lap("fusion")
         staged = rows_in - rejected_rows - len(late_rejects)
+        stored = conn.execute(sql.SQL(qb["sources_already_stored"]).format(table=sql.Identifier(kind))).fetchone()
+        bulk = is_bulk(conn, kind, staged, bool(stored and stored[0]))
+        with indexes_suspended(conn, kind) if bulk else nullcontext():
+            inserted, updated = merge(conn, qk, batch_id, bulk=bulk)
+            clock.lap("fusion")
+        if bulk:
+            clock.lap("index")
         unchanged = staged - in_file_same - inserted - updated
         linked = 0
         details: dict[str, Any] = {}
         if kind == "reports":
-            conn.execute(qk["store_contacts"], {"batch": batch_id})
+            if span.with_contacts:
+                conn.execute(qk["store_contacts"], {"batch": batch_id})
             hours, metres = settings.near_duplicate_hours, settings.near_duplicate_m
             if inserted and (len(span.sources) > 1 or span.other_sources_nearby(conn, qk, hours)):
                 cur = conn.execute(qk["link_near_duplicates"], {"batch": batch_id, "hours": hours, "metres": metres})
@@ -318,6 +331,7 @@ def _run_batch(
                 "rejets_validation": rejected_rows,
                 "rejets_coherence": len(late_rejects),
                 "a_geocoder": int(to_geocode[0]) if to_geocode else 0,
+                "index_reconstruits": bulk,
                 "colonnes": cmap.fields,
                 "colonnes_ignorees": cmap.ignored,
                 "colonnes_fichier": source.headers,

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from shapely.geometry.base import BaseGeometry
 
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind
@@ -152,12 +154,23 @@ def _clean(series: pd.Series | None, index: pd.Index) -> pd.Series:
     return stripped.where(stripped != "", pd.NA)
 
 
+_SUSPECT = r"^\s*=|" + _CONTROL
+
+
 def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Problems) -> None:
-    """Control characters, spreadsheet formulas and oversized texts in any mapped text field."""
+    """Control characters, spreadsheet formulas and oversized texts in any mapped text field.
+
+    One Arrow pass per column finds the suspect rows; the precise checks then run on those rows only.
+    """
     for name in _TEXT_FIELDS[kind]:
         series = _col(chunk, cmap, name)
         header = cmap.fields.get(name)
         if series is None or header is None:
+            continue
+        arr = pa.array(series.array)
+        suspect = pc.fill_null(pc.match_substring_regex(arr, _SUSPECT), False)
+        too_long = pc.fill_null(pc.greater(pc.binary_length(arr), MAX_TEXT), False)
+        if not (pc.any(suspect).as_py() or pc.any(too_long).as_py()):
             continue
         label = FIELD_LABELS_FR.get(name, name)
         control = series.str.contains(_CONTROL, regex=True).fillna(False).to_numpy(dtype=bool)

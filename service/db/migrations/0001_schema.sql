@@ -87,7 +87,7 @@ CREATE TABLE reports (
     geocode_status  text NOT NULL CHECK (geocode_status IN ('fourni', 'a_geocoder', 'geocode', 'a_verifier', 'echec', 'manuel')),
     geocode_level   text,
     geocode_score   real,
-    duplicate_of    bigint REFERENCES reports (id),
+    duplicate_of    bigint,  -- a reports.id, protected by trigger like the codes
     extra           jsonb,
     batch_id        bigint NOT NULL,  -- an ingestion_batches.id, same protection
     row_number      integer,
@@ -227,3 +227,15 @@ END $$;
 
 CREATE TRIGGER ingestion_batches_in_use BEFORE DELETE ON ingestion_batches
     FOR EACH ROW EXECUTE FUNCTION refuse_removing_used_batch();
+
+CREATE FUNCTION refuse_removing_linked_report() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM reports WHERE duplicate_of = OLD.id) THEN
+        RAISE EXCEPTION 'Le signalement % a des quasi-doublons liés : il ne peut pas être supprimé.', OLD.id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN OLD;
+END $$;
+
+CREATE TRIGGER reports_linked BEFORE DELETE ON reports
+    FOR EACH ROW EXECUTE FUNCTION refuse_removing_linked_report();

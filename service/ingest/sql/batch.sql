@@ -37,24 +37,30 @@ FROM ins JOIN stage_rejects s USING (row_number)
 WHERE s.personal IS NOT NULL;
 
 -- name: repeated_keys
--- Rows whose key (source + external id, or content hash) already appeared earlier in the same file.
+-- Rows whose key (source + external id, or content fingerprint) already appeared earlier in the same file;
+-- same_content compares the whole staged row, row number aside.
 WITH keyed AS (
-    SELECT row_number, source, coalesce(external_id, 'h:' || content_hash) AS natural_key, content_hash
-    FROM stage
+    SELECT row_number, source, coalesce(external_id, 'h:' || content_hash) AS natural_key FROM stage
 ),
 dup_keys AS (
     SELECT source, natural_key FROM keyed GROUP BY source, natural_key HAVING count(*) > 1
 ),
 ranked AS (
-    SELECT k.row_number, k.natural_key, k.content_hash,
-           first_value(k.row_number) OVER w AS first_row,
-           first_value(k.content_hash) OVER w AS first_hash
-    FROM keyed k JOIN dup_keys d USING (source, natural_key)
-    WINDOW w AS (PARTITION BY k.source, k.natural_key ORDER BY k.row_number)
+    SELECT k.row_number, k.source, k.natural_key, md5((to_jsonb(s) - 'row_number')::text) AS content
+    FROM keyed k JOIN dup_keys d USING (source, natural_key) JOIN stage s USING (row_number)
+),
+firsts AS (
+    SELECT r.*, first_value(r.row_number) OVER w AS first_row, first_value(r.content) OVER w AS first_content
+    FROM ranked r
+    WINDOW w AS (PARTITION BY r.source, r.natural_key ORDER BY r.row_number)
 )
-SELECT row_number, natural_key, first_row, content_hash = first_hash AS same_content
-FROM ranked WHERE row_number <> first_row
+SELECT row_number, natural_key, first_row, content = first_content AS same_content
+FROM firsts WHERE row_number <> first_row
 ORDER BY row_number;
 
 -- name: create_stage_skip
 CREATE TEMP TABLE stage_skip (row_number integer PRIMARY KEY) ON COMMIT DROP;
+
+-- name: sources_already_stored
+-- Whether the target table holds rows of any source of this batch (then keys may collide).
+SELECT EXISTS (SELECT 1 FROM {table} t WHERE t.source IN (SELECT DISTINCT source FROM stage));

@@ -28,26 +28,24 @@ CREATE TEMP TABLE stage (
         coalesce(round(x * 10)::bigint::text, '') || '|' || coalesce(round(y * 10)::bigint::text, ''))) STORED
 ) ON COMMIT DROP;
 
--- name: upsert
-WITH up AS (
-    INSERT INTO permits AS p (source, natural_key, reference, content_hash, permit_type, env_class, operator,
-                              activity, address, postcode, commune, decision_date, valid_until, conditions,
-                              geom, input_crs, geocode_status, extra, batch_id, row_number)
-    SELECT s.source, s.reference, s.reference, s.content_hash, s.permit_type, s.env_class, s.operator,
-           s.activity, s.address, s.postcode, s.commune, s.decision_date, s.valid_until, s.conditions,
-           CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
-           s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
-    FROM stage s
-    WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
-    ON CONFLICT (source, natural_key) DO UPDATE SET
-        content_hash = EXCLUDED.content_hash, permit_type = EXCLUDED.permit_type,
-        env_class = EXCLUDED.env_class, operator = EXCLUDED.operator, activity = EXCLUDED.activity,
-        address = EXCLUDED.address, postcode = EXCLUDED.postcode, commune = EXCLUDED.commune,
-        decision_date = EXCLUDED.decision_date, valid_until = EXCLUDED.valid_until,
-        conditions = EXCLUDED.conditions, geom = EXCLUDED.geom, input_crs = EXCLUDED.input_crs,
-        geocode_status = EXCLUDED.geocode_status, extra = EXCLUDED.extra, batch_id = EXCLUDED.batch_id,
-        row_number = EXCLUDED.row_number, updated_at = now()
-    WHERE p.content_hash <> EXCLUDED.content_hash
-    RETURNING (xmax = 0) AS inserted
-)
-SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM up;
+-- name: insert_rows
+INSERT INTO permits AS p (source, natural_key, reference, content_hash, permit_type, env_class, operator,
+                          activity, address, postcode, commune, decision_date, valid_until, conditions,
+                          geom, input_crs, geocode_status, extra, batch_id, row_number)
+SELECT s.source, s.reference, s.reference, s.content_hash, s.permit_type, s.env_class, s.operator,
+       s.activity, s.address, s.postcode, s.commune, s.decision_date, s.valid_until, s.conditions,
+       CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
+       s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
+FROM stage s
+WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
+
+-- name: on_conflict
+ON CONFLICT (source, natural_key) DO UPDATE SET
+    content_hash = EXCLUDED.content_hash, permit_type = EXCLUDED.permit_type,
+    env_class = EXCLUDED.env_class, operator = EXCLUDED.operator, activity = EXCLUDED.activity,
+    address = EXCLUDED.address, postcode = EXCLUDED.postcode, commune = EXCLUDED.commune,
+    decision_date = EXCLUDED.decision_date, valid_until = EXCLUDED.valid_until,
+    conditions = EXCLUDED.conditions, geom = EXCLUDED.geom, input_crs = EXCLUDED.input_crs,
+    geocode_status = EXCLUDED.geocode_status, extra = EXCLUDED.extra, batch_id = EXCLUDED.batch_id,
+    row_number = EXCLUDED.row_number, updated_at = now()
+WHERE p.content_hash <> EXCLUDED.content_hash

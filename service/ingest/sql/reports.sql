@@ -21,52 +21,65 @@ CREATE TEMP TABLE stage (
     contact_name   text,
     contact_phone  text,
     contact_email  text,
-    content_hash   text GENERATED ALWAYS AS (md5(
+    -- the fingerprint of a row without source id (its key): hashing every row here would slow COPY down
+    content_hash   text GENERATED ALWAYS AS (CASE WHEN external_id IS NULL THEN md5(
         category || '|' || observed_epoch::text || '|' || status || '|' || coalesce(description, '') || '|' ||
         coalesce(address, '') || '|' || coalesce(postcode, '') || '|' || coalesce(commune, '') || '|' ||
-        coalesce(round(x * 10)::bigint::text, '') || '|' || coalesce(round(y * 10)::bigint::text, ''))) STORED
+        coalesce(round(x * 10)::bigint::text, '') || '|' || coalesce(round(y * 10)::bigint::text, '')) END) STORED
 ) ON COMMIT DROP;
 
--- name: upsert
-WITH up AS (
-    INSERT INTO reports AS r (source, natural_key, external_id, content_hash, category, category_raw,
-                              observed_at, status, description, address, postcode, commune, geom, input_crs,
-                              geocode_status, extra, batch_id, row_number)
-    SELECT s.source, coalesce(s.external_id, 'h:' || s.content_hash), s.external_id, s.content_hash,
-           s.category, s.category_raw, to_timestamp(s.observed_epoch), s.status, s.description, s.address, s.postcode,
-           s.commune,
-           CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
-           s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
+-- name: insert_rows
+-- Staged rows not skipped and not already stored unchanged; keyed rows get their content fingerprint here
+-- (same formula as the stage's). Unchanged rows are filtered out before the insert: an ON CONFLICT that ends
+-- in "no update" still locks and dirties the stored row.
+WITH src AS (
+    SELECT s.*, coalesce(s.external_id, 'h:' || s.content_hash) AS natural_key,
+           coalesce(s.content_hash, md5(
+               s.category || '|' || s.observed_epoch::text || '|' || s.status || '|' ||
+               coalesce(s.description, '') || '|' || coalesce(s.address, '') || '|' || coalesce(s.postcode, '') ||
+               '|' || coalesce(s.commune, '') || '|' || coalesce(round(s.x * 10)::bigint::text, '') || '|' ||
+               coalesce(round(s.y * 10)::bigint::text, ''))) AS fingerprint
     FROM stage s
     WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
-    ON CONFLICT (source, natural_key) DO UPDATE SET
-        content_hash = EXCLUDED.content_hash,
-        category = EXCLUDED.category,
-        category_raw = EXCLUDED.category_raw,
-        observed_at = EXCLUDED.observed_at,
-        status = EXCLUDED.status,
-        description = EXCLUDED.description,
-        postcode = EXCLUDED.postcode,
-        commune = EXCLUDED.commune,
-        -- a point found by the geocoder survives an update that brings no coordinates for the same address
-        geom = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
-                    THEN r.geom ELSE EXCLUDED.geom END,
-        geocode_status = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
-                              THEN r.geocode_status ELSE EXCLUDED.geocode_status END,
-        geocode_level = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
-                             THEN r.geocode_level END,
-        geocode_score = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
-                             THEN r.geocode_score END,
-        address = EXCLUDED.address,
-        input_crs = EXCLUDED.input_crs,
-        extra = EXCLUDED.extra,
-        batch_id = EXCLUDED.batch_id,
-        row_number = EXCLUDED.row_number,
-        updated_at = now()
-    WHERE r.content_hash <> EXCLUDED.content_hash
-    RETURNING (xmax = 0) AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM up;
+INSERT INTO reports AS r (source, natural_key, external_id, content_hash, category, category_raw,
+                          observed_at, status, description, address, postcode, commune, geom, input_crs,
+                          geocode_status, extra, batch_id, row_number)
+SELECT s.source, s.natural_key, s.external_id, s.fingerprint, s.category, s.category_raw,
+       to_timestamp(s.observed_epoch), s.status, s.description, s.address, s.postcode, s.commune,
+       CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
+       s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
+FROM src s
+WHERE %(bulk)s  -- a bulk load holds no source already stored: nothing to compare with
+   OR NOT EXISTS (SELECT 1 FROM reports o
+                  WHERE o.source = s.source AND o.natural_key = s.natural_key AND o.content_hash = s.fingerprint)
+
+-- name: on_conflict
+ON CONFLICT (source, natural_key) DO UPDATE SET
+    content_hash = EXCLUDED.content_hash,
+    category = EXCLUDED.category,
+    category_raw = EXCLUDED.category_raw,
+    observed_at = EXCLUDED.observed_at,
+    status = EXCLUDED.status,
+    description = EXCLUDED.description,
+    postcode = EXCLUDED.postcode,
+    commune = EXCLUDED.commune,
+    -- a point found by the geocoder survives an update that brings no coordinates for the same address
+    geom = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
+                THEN r.geom ELSE EXCLUDED.geom END,
+    geocode_status = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
+                          THEN r.geocode_status ELSE EXCLUDED.geocode_status END,
+    geocode_level = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
+                         THEN r.geocode_level END,
+    geocode_score = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
+                         THEN r.geocode_score END,
+    address = EXCLUDED.address,
+    input_crs = EXCLUDED.input_crs,
+    extra = EXCLUDED.extra,
+    batch_id = EXCLUDED.batch_id,
+    row_number = EXCLUDED.row_number,
+    updated_at = now()
+WHERE r.content_hash <> EXCLUDED.content_hash
 
 -- name: store_contacts
 INSERT INTO private.reporter_contacts AS c (report_id, name, phone, email)
@@ -80,14 +93,25 @@ ON CONFLICT (report_id) DO UPDATE SET
 
 -- name: other_sources_nearby_in_time
 -- Near-duplicates need a stored report of another source in the batch's time span (± the window); without
--- one (and with a single source in the file) the per-row search is skipped.
-SELECT EXISTS (
-    SELECT 1 FROM reports o
-    WHERE o.observed_at BETWEEN %(lo)s::timestamptz - make_interval(secs => %(hours)s * 3600)
-                            AND %(hi)s::timestamptz + make_interval(secs => %(hours)s * 3600)
-      AND o.source <> ALL(%(sources)s)
-      AND o.geom IS NOT NULL
-      AND o.created_at < now());
+-- one (and with a single source in the file) the per-row search is skipped. The sources are listed first by
+-- hopping along the (source, natural_key) index, so a table holding only this batch's source answers at once.
+WITH RECURSIVE sources AS (
+    SELECT min(source) AS source FROM reports
+    UNION ALL
+    SELECT (SELECT min(r.source) FROM reports r WHERE r.source > sources.source) FROM sources
+    WHERE sources.source IS NOT NULL
+),
+others AS (
+    SELECT source FROM sources WHERE source IS NOT NULL AND source <> ALL(%(sources)s)
+)
+SELECT EXISTS (SELECT 1 FROM others)
+   AND EXISTS (
+        SELECT 1 FROM reports o
+        WHERE o.source IN (SELECT source FROM others)
+          AND o.observed_at BETWEEN %(lo)s::timestamptz - make_interval(secs => %(hours)s * 3600)
+                                AND %(hi)s::timestamptz + make_interval(secs => %(hours)s * 3600)
+          AND o.geom IS NOT NULL
+          AND o.created_at < now());
 
 -- name: link_near_duplicates
 -- A new report of the same category within the distance and time window of a report from another source is

@@ -32,29 +32,27 @@ WHERE s.x IS NULL AND s.address IS NULL AND s.report_ref IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.external_id = s.report_ref)
 ORDER BY s.row_number;
 
--- name: upsert
-WITH up AS (
-    INSERT INTO visits AS v (source, natural_key, external_id, content_hash, visited_at, outcome, category,
-                             officer, notes, report_ref, address, postcode, commune, geom, input_crs,
-                             geocode_status, extra, batch_id, row_number)
-    SELECT s.source, coalesce(s.external_id, 'h:' || s.content_hash), s.external_id, s.content_hash,
-           to_timestamp(s.visited_epoch), s.outcome, s.category, s.officer, s.notes, s.report_ref, s.address, s.postcode,
-           s.commune,
-           CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
-           s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
-    FROM stage s
-    WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
-    ON CONFLICT (source, natural_key) DO UPDATE SET
-        content_hash = EXCLUDED.content_hash, visited_at = EXCLUDED.visited_at, outcome = EXCLUDED.outcome,
-        category = EXCLUDED.category, officer = EXCLUDED.officer, notes = EXCLUDED.notes,
-        report_ref = EXCLUDED.report_ref, address = EXCLUDED.address, postcode = EXCLUDED.postcode,
-        commune = EXCLUDED.commune, geom = EXCLUDED.geom, input_crs = EXCLUDED.input_crs,
-        geocode_status = EXCLUDED.geocode_status, extra = EXCLUDED.extra, batch_id = EXCLUDED.batch_id,
-        row_number = EXCLUDED.row_number, updated_at = now()
-    WHERE v.content_hash <> EXCLUDED.content_hash
-    RETURNING (xmax = 0) AS inserted
-)
-SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM up;
+-- name: insert_rows
+INSERT INTO visits AS v (source, natural_key, external_id, content_hash, visited_at, outcome, category,
+                         officer, notes, report_ref, address, postcode, commune, geom, input_crs,
+                         geocode_status, extra, batch_id, row_number)
+SELECT s.source, coalesce(s.external_id, 'h:' || s.content_hash), s.external_id, s.content_hash,
+       to_timestamp(s.visited_epoch), s.outcome, s.category, s.officer, s.notes, s.report_ref, s.address, s.postcode,
+       s.commune,
+       CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
+       s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
+FROM stage s
+WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
+
+-- name: on_conflict
+ON CONFLICT (source, natural_key) DO UPDATE SET
+    content_hash = EXCLUDED.content_hash, visited_at = EXCLUDED.visited_at, outcome = EXCLUDED.outcome,
+    category = EXCLUDED.category, officer = EXCLUDED.officer, notes = EXCLUDED.notes,
+    report_ref = EXCLUDED.report_ref, address = EXCLUDED.address, postcode = EXCLUDED.postcode,
+    commune = EXCLUDED.commune, geom = EXCLUDED.geom, input_crs = EXCLUDED.input_crs,
+    geocode_status = EXCLUDED.geocode_status, extra = EXCLUDED.extra, batch_id = EXCLUDED.batch_id,
+    row_number = EXCLUDED.row_number, updated_at = now()
+WHERE v.content_hash <> EXCLUDED.content_hash
 
 -- name: link_reports
 -- Attach each visit of the batch to the report it names (when exactly one report has that id) and take the

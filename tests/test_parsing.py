@@ -1,0 +1,81 @@
+"""Pure parsing rules: dates, numbers, coordinate systems, headers and vocabulary spellings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from service.ingest.columns import map_columns, normalise_header
+from service.ingest.coords import LAMBERT72, LAMBERT2008, WGS84, locate, project, to_number
+from service.ingest.dates import parse_datetimes
+from service.ingest.read import STR
+from service.ingest.vocabulary import normalise_value
+from service.settings import load_settings
+from service.zone import zone_polygon
+
+CASES = [
+    ("25/11/2026 14:30", "2026-11-25 13:30", None),  # winter: UTC+1
+    ("14/07/2026 14:30", "2026-07-14 12:30", None),  # summer: UTC+2
+    ("2026-07-14T14:30:00", "2026-07-14 12:30", None),
+    ("2026-07-14 14:30", "2026-07-14 12:30", None),
+    ("2026-07-14T14:30:00+02:00", "2026-07-14 12:30", None),
+    ("2026-07-14T12:30:00Z", "2026-07-14 12:30", None),
+    ("14.07.2026 8h15", "2026-07-14 06:15", None),
+    ("5/3/25", "2025-03-04 23:00", None),
+    ("2026-03-29T02:30:00", "2026-03-29 01:00", None),  # skipped hour: moved forward
+    ("31/02/2026 08:00", None, "date impossible"),  # the fast path must not roll over into March
+    ("2026-02-31T10:00:00", None, "date impossible"),
+    ("29/02/2025", None, "date impossible"),
+    ("29/02/2024", "2024-02-28 23:00", None),
+    ("hier soir", None, "date illisible"),
+    ("2026/14/07", None, "date illisible"),
+    (None, None, "date manquante"),
+    ("  ", None, "date manquante"),
+]
+
+
+@pytest.mark.parametrize(("text", "utc", "reason"), CASES)
+def test_dates_in_brussels_time(text, utc, reason):
+    stamps, reasons = parse_datetimes(pd.Series([text], dtype=object))
+    if utc is None:
+        assert pd.isna(stamps.iloc[0])
+    else:
+        assert stamps.iloc[0].strftime("%Y-%m-%d %H:%M") == utc
+    got = reasons.iloc[0]
+    assert (None if pd.isna(got) else got) == reason
+
+
+def test_numbers_with_commas_spaces_and_garbage():
+    numbers, bad = to_number(pd.Series(["50,6098", " 230 917,7 ", "", None, "5.5a", "1e3"], dtype=STR))
+    assert numbers[:2].tolist() == [50.6098, 230917.7]
+    assert np.isnan(numbers[2:5]).all() and numbers[5] == 1000.0
+    assert bad.tolist() == [False, False, False, False, True, False]
+
+
+def test_crs_is_recognised_from_the_values():
+    settings = load_settings(database_url=None)
+    zone = zone_polygon(settings)
+    x72, y72 = project(np.array([5.5120109]), np.array([50.6097927]), WGS84, LAMBERT72)
+    x08, y08 = project(np.array([5.5120109]), np.array([50.6097927]), WGS84, LAMBERT2008)
+    cols = {
+        "lat": pd.Series(["50.6097927", None, None, "5.5120109", "0"], dtype=STR),
+        "lon": pd.Series(["5.5120109", None, None, "50.6097927", "0"], dtype=STR),
+        "x": pd.Series([None, f"{x72[0]}", f"{x08[0]}", None, None], dtype=STR),
+        "y": pd.Series([None, f"{y72[0]}", f"{y08[0]}", None, None], dtype=STR),
+    }
+    located = locate(cols, zone=zone)
+    assert located.crs.tolist()[:3] == [WGS84, LAMBERT72, LAMBERT2008]
+    assert np.allclose(located.x[:3], x72[0], atol=1.5) and np.allclose(located.y[:3], y72[0], atol=1.5)
+    assert located.has_coords.tolist() == [True, True, True, False, False]  # swapped; 0/0 means "none"
+    assert any("inversées" in str(msg) for mask, _f, _v, msg in located.problems if mask[3])
+
+
+def test_headers_and_values_are_compared_without_case_accents_or_punctuation():
+    assert normalise_header(" N° Dossier ") == "n_dossier"
+    assert normalise_header("Catégorie") == "categorie"
+    assert normalise_value("  Dépôt   CLANDESTIN ! ") == "depot clandestin"
+    cmap = map_columns(["Date", "Date signalement", "Catégorie", "Rue", "Numéro", "Remarques"], "reports")
+    assert cmap.fields["observed_at"] == "Date signalement"  # the specific name outranks the generic one
+    assert (cmap.fields["street"], cmap.fields["house_number"]) == ("Rue", "Numéro")
+    assert cmap.ignored == ["Date"]
