@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -10,8 +12,26 @@ from rich.console import Console
 
 from service.settings import Settings
 
-console = Console(stderr=False)
-err_console = Console(stderr=True)
+
+def _console(stderr: bool) -> Console:
+    """A console; when output is not a terminal (a pipe, a log file), wide enough for the summary tables."""
+    probe = Console(stderr=stderr)
+    return probe if probe.is_terminal else Console(stderr=stderr, width=140)
+
+
+console = _console(stderr=False)
+err_console = _console(stderr=True)
+
+
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner on a terminal; one plain line in a log."""
+    if console.is_terminal:
+        with console.status(message):
+            yield
+    else:
+        console.print(message)
+        yield
 
 
 def settings_of(ctx: typer.Context) -> Settings:

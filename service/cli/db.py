@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from service.cli.common import console, print_json, settings_of
+from service.cli.common import console, print_json, settings_of, working
 from service.db import connect, ensure_database, resolve_conninfo
 from service.db.backup import backup, restore
 from service.db.cluster import ClusterManager
@@ -20,7 +20,7 @@ app = typer.Typer(help="Base de données : démarrer, arrêter, migrer, sauvegar
 def up(ctx: typer.Context) -> None:
     """Installe PostGIS si besoin, crée et démarre la base locale, applique les migrations."""
     settings = settings_of(ctx)
-    with console.status("Démarrage de la base…"):
+    with working("Démarrage de la base…"):
         conninfo = ensure_database(settings)
     console.print(f"[green]Base prête[/green] : {conninfo}")
 
@@ -84,7 +84,7 @@ def url(ctx: typer.Context) -> None:
 @app.command("backup")
 def backup_cmd(ctx: typer.Context, fichier: Path = typer.Argument(..., help="Fichier de sauvegarde à écrire.")) -> None:
     """Sauvegarde complète de la base (pg_dump, format personnalisé)."""
-    with console.status("Sauvegarde…"):
+    with working("Sauvegarde…"):
         path = backup(settings_of(ctx), fichier)
     console.print(f"Sauvegarde écrite : {path} ({path.stat().st_size:,} octets)".replace(",", " "))
 
@@ -98,6 +98,6 @@ def restore_cmd(
     """Remplace le contenu de la base par une sauvegarde."""
     if not oui:
         typer.confirm("Le contenu actuel de la base sera remplacé. Continuer ?", abort=True)
-    with console.status("Restauration…"):
+    with working("Restauration…"):
         restore(settings_of(ctx), fichier)
     console.print("Restauration terminée.")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from service.cli.common import console, print_json, settings_of
+from service.cli.common import console, print_json, settings_of, working
 from service.cli.ingest import run_ingest, summary_table
 from service.db import ensure_database
 from service.demo import DemoFiles
@@ -34,7 +34,7 @@ def demo_data(
 def _generate(out: Path, geodata: Path, seed: int, n: int, end: str | None) -> DemoFiles:
     from service.demo import generate_demo
 
-    with console.status("Génération des données de démonstration…"):
+    with working("Génération des données de démonstration…"):
         return generate_demo(
             out,
             addresses=geodata / "icar_seraing_neupre.csv",
@@ -52,7 +52,7 @@ def demo(
 ) -> None:
     """Démonstration complète : démarre la base, génère et importe le jeu de démonstration."""
     settings = settings_of(ctx)
-    with console.status("Démarrage de la base…"):
+    with working("Démarrage de la base…"):
         ensure_database(settings)
     files = _generate(settings.data_dir / "demo", settings.geodata_dir, graine, signalements, None)
     plan: list[tuple[Path, IngestOptions]] = [

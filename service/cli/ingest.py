@@ -54,6 +54,7 @@ def run_ingest(settings: Settings, path: Path, options: IngestOptions, *, show_p
             TimeRemainingColumn(),
             console=console,
             transient=True,
+            disable=not console.is_terminal,
         ) as bar:
             task = bar.add_task(f"Import de {path.name}", total=path.stat().st_size)
             return ingest_file(
