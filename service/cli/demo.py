@@ -9,9 +9,11 @@ import typer
 
 from service.cli.common import console, print_json, settings_of, working
 from service.cli.ingest import run_ingest, summary_table
-from service.db import ensure_database
+from service.db import connect, ensure_database
 from service.demo import DemoFiles
 from service.errors import InputFileError
+from service.geocode.apply import batch_geocoder
+from service.geocode.gazetteer import load_gazetteer
 from service.ingest.pipeline import BatchSummary, IngestOptions
 
 
@@ -54,6 +56,11 @@ def demo(
     settings = settings_of(ctx)
     with working("Démarrage de la base…"):
         ensure_database(settings)
+    with connect(settings) as conn:
+        if batch_geocoder(conn) is None:
+            with working("Chargement du registre des adresses de la zone…"):
+                load_gazetteer(conn, [settings.geodata_dir / "icar_seraing_neupre.csv"])
+        geocoder = batch_geocoder(conn)
     files = _generate(settings.data_dir / "demo", settings.geodata_dir, graine, signalements, None)
     plan: list[tuple[Path, IngestOptions]] = [
         (files.commune_csv, IngestOptions("reports", source="commune_proprete")),
@@ -67,13 +74,20 @@ def demo(
     summaries: list[BatchSummary] = []
     for path, options in plan:
         try:
-            summaries.append(run_ingest(settings, path, options, show_progress=not json_out))
+            summaries.append(run_ingest(settings, path, options, show_progress=not json_out, geocoder=geocoder))
         except InputFileError as exc:
             console.print(f"[red]{path.name} refusé[/red] : {exc}")
     if json_out:
         print_json([s.to_dict() for s in summaries])
         return
     console.print(summary_table(summaries))
+    geocoded = [s.details["geocodage"] for s in summaries if "geocodage" in s.details]
+    if geocoded:
+        placed = sum(g["placed"] for g in geocoded)
+        review = sum(g["to_review"] for g in geocoded)
+        console.print(
+            f"Géocodage hors ligne : {placed} adresses placées, {review} à vérifier (hotspots geocode review)."
+        )
     total = sum(s.rows_in for s in summaries)
     console.print(
         f"{total} lignes lues, {sum(s.inserted for s in summaries)} enregistrements créés, "

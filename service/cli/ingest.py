@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -11,6 +12,8 @@ from rich.table import Table
 
 from service.cli.common import console, print_json, settings_of
 from service.db import connect, ensure_database
+from service.geocode import BatchGeocoder
+from service.geocode.apply import batch_geocoder
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches
@@ -41,12 +44,22 @@ def summary_table(summaries: list[BatchSummary]) -> Table:
     return table
 
 
-def run_ingest(settings: Settings, path: Path, options: IngestOptions, *, show_progress: bool) -> BatchSummary:
-    """Ingest one file with a progress bar on the terminal."""
+def run_ingest(
+    settings: Settings,
+    path: Path,
+    options: IngestOptions,
+    *,
+    show_progress: bool,
+    geocoder: BatchGeocoder | Literal["auto"] | None = "auto",
+) -> BatchSummary:
+    """Ingest one file with a progress bar on the terminal; rows without coordinates are geocoded when the
+    address register is loaded (``geocoder="auto"``)."""
     ensure_database(settings)
     with connect(settings) as conn:
+        if geocoder == "auto":
+            geocoder = batch_geocoder(conn)
         if not show_progress:
-            return ingest_file(conn, path, options, settings)
+            return ingest_file(conn, path, options, settings, geocoder=geocoder)
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -62,6 +75,7 @@ def run_ingest(settings: Settings, path: Path, options: IngestOptions, *, show_p
                 path,
                 options,
                 settings,
+                geocoder=geocoder,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 import traceback
 
-import click
 import psycopg
 import typer
 
 from service.cli import db as db_cli
 from service.cli import demo as demo_cli
+from service.cli import geocode as geocode_cli
 from service.cli import ingest as ingest_cli
 from service.cli.common import err_console
 from service.errors import DatabaseError, HotspotsError, InputFileError
@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 app.add_typer(db_cli.app, name="db")
 app.add_typer(ingest_cli.app, name="ingest")
+app.add_typer(geocode_cli.gazetteer_app, name="gazetteer")
+app.add_typer(geocode_cli.app, name="geocode")
 app.command("batches")(ingest_cli.batches)
 app.command("rejects")(ingest_cli.rejects)
 app.command("demo-data")(demo_cli.demo_data)
@@ -51,9 +53,12 @@ def _exit_code(exc: HotspotsError) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; domain errors print their French message (and hint) and exit non-zero."""
+    """Run the CLI; domain errors print their French message (and hint) and exit non-zero.
+
+    Usage errors are typer's own (exit code 2); a traceback is shown only with ``--debug``.
+    """
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="hotspots")
     except HotspotsError as exc:
         if _debug["on"]:
             traceback.print_exc()
@@ -71,11 +76,3 @@ def main(argv: list[str] | None = None) -> None:
             highlight=False,
         )
         sys.exit(3)
-    except click.exceptions.Abort:
-        err_console.print("Abandon.")
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)

@@ -1,0 +1,228 @@
+"""``hotspots gazetteer ...`` and ``hotspots geocode ...``."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from typer.core import TyperGroup
+
+from service.cli.common import console, print_json, settings_of, working
+from service.db import connect, ensure_database
+from service.geocode.apply import geocode_rows, open_reviews, resolve_review
+from service.geocode.gazetteer import load_gazetteer
+from service.geocode.match import Geocoder
+from service.settings import Settings
+
+
+class _DefaultToAddress(TyperGroup):
+    """``hotspots geocode "12 rue X"`` means ``hotspots geocode adresse "12 rue X"``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in {"--help", "-h"}:
+            args = ["adresse", *args]
+        return super().parse_args(ctx, args)
+
+
+gazetteer_app = typer.Typer(help="Registre officiel des adresses (ICAR, BeST-Address).", no_args_is_help=True)
+app = typer.Typer(
+    cls=_DefaultToAddress,
+    no_args_is_help=True,
+    help="Géocoder des adresses belges hors ligne, et vérifier les cas douteux.",
+)
+
+
+def _geocoder(settings: Settings) -> Geocoder:
+    ensure_database(settings)
+    with connect(settings) as conn:
+        return Geocoder.from_db(conn)
+
+
+@gazetteer_app.command("load")
+def load(
+    ctx: typer.Context,
+    fichiers: list[Path] = typer.Argument(..., help="Fichiers d'adresses (extrait ICAR ou CSV BeST-Address, .gz lu)."),
+    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
+) -> None:
+    """Charge des adresses officielles (remplace celles des mêmes communes)."""
+    settings = settings_of(ctx)
+    ensure_database(settings)
+    with working("Chargement du registre des adresses…"), connect(settings) as conn:
+        result = load_gazetteer(conn, fichiers)
+    if json_out:
+        print_json(result.__dict__)
+        return
+    console.print(
+        f"{result.addresses:,} adresses, {result.streets:,} rues, {result.localities} localités "
+        f"({result.municipalities} communes) en {result.seconds} s.".replace(",", " ")
+    )
+
+
+@app.command("adresse")
+def adresse(
+    ctx: typer.Context,
+    texte: str | None = typer.Argument(None, help="Adresse à géocoder, par exemple « 12 r. Ferrer, Seraing »."),
+    code_postal: str | None = typer.Option(None, "--code-postal", help="Code postal, s'il est à part."),
+    commune: str | None = typer.Option(None, "--commune", help="Commune ou section, si elle est à part."),
+    batch: Path | None = typer.Option(None, "--batch", help="Fichier CSV à géocoder ligne par ligne."),
+    column: str = typer.Option("adresse", "--column", "--colonne", help="Colonne de l'adresse (avec --batch)."),
+    out: Path | None = typer.Option(None, "--out", help="CSV de sortie (avec --batch)."),
+) -> None:
+    """Géocode une adresse (résultat JSON) ou un fichier CSV entier (--batch)."""
+    geocoder = _geocoder(settings_of(ctx))
+    if batch is None:
+        if not texte:
+            raise typer.BadParameter("donnez une adresse ou --batch FICHIER")
+        print_json(geocoder.geocode(texte, postcode=code_postal, locality=commune).to_dict())
+        return
+    if out is None:
+        raise typer.BadParameter("--out est obligatoire avec --batch")
+    _batch(geocoder, batch, column, out)
+
+
+def _sniff(path: Path) -> tuple[str, str]:
+    raw = path.read_bytes()[:65536]
+    encoding = "utf-8-sig"
+    try:
+        head = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        encoding, head = "cp1252", raw.decode("cp1252")
+    first = head.splitlines()[0] if head else ""
+    return encoding, max(";,\t|", key=first.count)
+
+
+def _batch(geocoder: Geocoder, path: Path, column: str, out: Path) -> None:
+    encoding, sep = _sniff(path)
+    with path.open(encoding=encoding, newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=sep))
+    if rows and column not in rows[0]:
+        raise typer.BadParameter(f"colonne {column!r} absente ; colonnes : {', '.join(rows[0])}")
+    fields = ["lon", "lat", "x_31370", "y_31370", "niveau", "score", "libelle"]
+    results: list[dict[str, Any]] = []
+    with Progress(
+        TextColumn("Géocodage"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("", total=len(rows))
+        for row in rows:
+            r = geocoder.geocode(
+                row.get(column),
+                postcode=row.get("code_postal") or row.get("Code postal"),
+                locality=row.get("commune") or row.get("Localité"),
+            )
+            results.append(
+                {
+                    "lon": r.lon,
+                    "lat": r.lat,
+                    "x_31370": r.x,
+                    "y_31370": r.y,
+                    "niveau": r.level,
+                    "score": r.score,
+                    "libelle": r.label,
+                }
+            )
+            bar.advance(task)
+    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=[*(rows[0].keys() if rows else [column]), *fields], delimiter=sep)
+        writer.writeheader()
+        for row, res in zip(rows, results, strict=True):
+            writer.writerow({**row, **res})
+    levels: dict[str, int] = {}
+    for res in results:
+        levels[res["niveau"]] = levels.get(res["niveau"], 0) + 1
+    console.print(f"{len(rows)} adresses écrites dans {out} — " + ", ".join(f"{k} : {v}" for k, v in levels.items()))
+
+
+@app.command("reverse")
+def reverse(ctx: typer.Context, lon: float = typer.Argument(...), lat: float = typer.Argument(...)) -> None:
+    """Adresse officielle la plus proche d'un point WGS84 (longitude, latitude)."""
+    import numpy as np
+
+    from service.ingest.coords import LAMBERT72, WGS84, project
+
+    x, y = project(np.array([lon]), np.array([lat]), WGS84, LAMBERT72)
+    print_json(_geocoder(settings_of(ctx)).reverse(float(x[0]), float(y[0])))
+
+
+@app.command("pending")
+def pending(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Bilan en JSON.")) -> None:
+    """Géocode maintenant toutes les lignes en attente (signalements, visites, permis)."""
+    settings = settings_of(ctx)
+    geocoder = _geocoder(settings)
+    summary = {}
+    with connect(settings) as conn, conn.transaction():
+        for table in ("reports", "visits", "permits"):
+            summary[table] = geocode_rows(conn, geocoder, table).__dict__
+    if json_out:
+        print_json(summary)
+        return
+    for table, stats in summary.items():
+        console.print(
+            f"{table} : {stats['attempted']} traitées, {stats['placed']} placées, {stats['to_review']} à vérifier"
+        )
+
+
+@app.command("review")
+def review(
+    ctx: typer.Context,
+    limite: int = typer.Option(50, "--limite"),
+    json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
+) -> None:
+    """Liste les adresses à vérifier, avec les propositions du géocodeur."""
+    settings = settings_of(ctx)
+    ensure_database(settings)
+    with connect(settings) as conn:
+        items = open_reviews(conn, limit=limite)
+    if json_out:
+        print_json(items)
+        return
+    table = Table(title="Adresses à vérifier")
+    for col in ("n°", "table", "adresse", "niveau", "score", "motif", "propositions"):
+        table.add_column(col)
+    for it in items:
+        props = "\n".join(
+            f"{i}. {a['libelle']} ({a['niveau']}, {a['score']})" for i, a in enumerate(it["alternatives"], start=1)
+        )
+        table.add_row(
+            str(it["id"]),
+            it["target"],
+            it["address"] or "",
+            it["level"],
+            f"{it['score']:.2f}",
+            it["reason"] or "",
+            props,
+        )
+    console.print(table)
+    console.print(
+        "Accepter : hotspots geocode accept N° --choix K · placer : hotspots geocode place N° --lon … --lat …"
+    )
+
+
+@app.command("accept")
+def accept(ctx: typer.Context, numero: int = typer.Argument(...), choix: int = typer.Option(1, "--choix")) -> None:
+    """Accepte la proposition K d'une vérification."""
+    settings = settings_of(ctx)
+    with connect(settings) as conn:
+        print_json(resolve_review(conn, numero, choice=choix))
+
+
+@app.command("place")
+def place(
+    ctx: typer.Context,
+    numero: int = typer.Argument(...),
+    lon: float = typer.Option(..., "--lon"),
+    lat: float = typer.Option(..., "--lat"),
+) -> None:
+    """Place à la main le point d'une vérification (WGS84)."""
+    settings = settings_of(ctx)
+    with connect(settings) as conn:
+        print_json(resolve_review(conn, numero, lon=lon, lat=lat))

@@ -1,0 +1,168 @@
+"""Write geocoding results back to reports, visits and permits, and keep the review queue.
+
+A result at or above the confidence threshold places the row (``geocode_status = 'geocode'``). Anything less —
+a street-level guess, an ambiguous name, a failure — goes to ``geocode_reviews`` with its alternatives and the
+row is marked ``a_verifier`` (keeping a provisional point when there is one). Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+from service.db.queries import load_queries
+from service.errors import NotFoundError
+from service.geocode import GeocodeStats
+from service.geocode.match import Geocoder, GeocodeResult
+from service.ingest.coords import LAMBERT72, WGS84, project
+from service.ingest.load import copy_frame
+
+TABLES = ("reports", "visits", "permits")
+DEFAULT_THRESHOLD = 0.75
+_PLACED_LEVELS = {"adresse", "adresse_interpolee", "intersection", "rue", "section", "commune", "code_postal"}
+
+
+def _table(name: str) -> sql.Identifier:
+    if name not in TABLES:
+        raise ValueError(name)
+    return sql.Identifier(name)
+
+
+def apply_results(
+    conn: psycopg.Connection[Any],
+    table: str,
+    ids: list[int],
+    results: list[GeocodeResult],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> GeocodeStats:
+    """Store ``results`` (one per id) on ``table``; low-confidence ones also go to the review queue."""
+    if not ids:
+        return GeocodeStats(0, 0, 0, 0)
+    frame = pd.DataFrame(
+        {
+            "id": ids,
+            "x": [r.x for r in results],
+            "y": [r.y for r in results],
+            "level": [r.level for r in results],
+            "score": [r.score for r in results],
+            "label": [r.label for r in results],
+        }
+    )
+    confident = frame["score"].ge(threshold) & frame["level"].isin(_PLACED_LEVELS) & frame["x"].notna()
+    frame["status"] = confident.map({True: "geocode", False: "a_verifier"})
+    q = load_queries("service.geocode", "apply.sql")
+    conn.execute(q["create_results"])
+    copy_frame(conn, "geo_results", frame[["id", "x", "y", "level", "score", "label", "status"]])
+    conn.execute(sql.SQL(q["update_target"]).format(table=_table(table)))
+    review = [
+        {
+            "target": table,
+            "target_id": i,
+            "address": r.query,
+            "level": r.level,
+            "score": r.score,
+            "reason": r.reason,
+            "alternatives": json.dumps(r.alternatives, ensure_ascii=False),
+        }
+        for i, r, ok in zip(ids, results, confident, strict=True)
+        if not ok
+    ]
+    if review:
+        conn.cursor().executemany(q["queue_review"], review)
+    conn.execute("DROP TABLE geo_results")
+    failed = int((frame["x"].isna()).sum())
+    return GeocodeStats(attempted=len(ids), placed=int(confident.sum()), to_review=len(review), failed=failed)
+
+
+def _pending(conn: psycopg.Connection[Any], table: str, batch_id: int | None) -> list[tuple[Any, ...]]:
+    q = load_queries("service.geocode", "apply.sql")
+    return conn.execute(sql.SQL(q["pending"]).format(table=_table(table)), {"batch": batch_id}).fetchall()
+
+
+def geocode_rows(
+    conn: psycopg.Connection[Any],
+    geocoder: Geocoder,
+    table: str,
+    *,
+    batch_id: int | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> GeocodeStats:
+    """Geocode the rows of ``table`` waiting for it (of one batch, or all)."""
+    rows = _pending(conn, table, batch_id)
+    results = [
+        geocoder.geocode(address, postcode=postcode, locality=commune) for _id, address, postcode, commune in rows
+    ]
+    return apply_results(conn, table, [r[0] for r in rows], results, threshold=threshold)
+
+
+@dataclass
+class GazetteerBatchGeocoder:
+    """The ingestion hook (:class:`service.geocode.BatchGeocoder`) backed by the offline gazetteer."""
+
+    geocoder: Geocoder
+    threshold: float = DEFAULT_THRESHOLD
+
+    def geocode_batch(self, conn: psycopg.Connection[Any], *, table: str, batch_id: int) -> GeocodeStats:
+        return geocode_rows(conn, self.geocoder, table, batch_id=batch_id, threshold=self.threshold)
+
+
+def batch_geocoder(
+    conn: psycopg.Connection[Any], *, threshold: float = DEFAULT_THRESHOLD
+) -> GazetteerBatchGeocoder | None:
+    """The ingestion hook, or None while no address register is loaded (rows then wait as 'a_geocoder')."""
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM gazetteer_streets)").fetchone()
+    if not row or not row[0]:
+        return None
+    return GazetteerBatchGeocoder(Geocoder.from_db(conn), threshold)
+
+
+def open_reviews(conn: psycopg.Connection[Any], *, limit: int = 50) -> list[dict[str, Any]]:
+    q = load_queries("service.geocode", "apply.sql")
+    cur = conn.execute(q["open_reviews"], {"limit": limit})
+    names = [d.name for d in cur.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def resolve_review(
+    conn: psycopg.Connection[Any],
+    review_id: int,
+    *,
+    choice: int | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    who: str = "cli",
+) -> dict[str, Any]:
+    """Accept alternative ``choice`` (1-based) or place the point at ``lon``/``lat``; the row becomes 'manuel'."""
+    q = load_queries("service.geocode", "apply.sql")
+    row = conn.execute(q["review"], {"id": review_id}).fetchone()
+    if row is None:
+        raise NotFoundError(
+            f"Vérification {review_id} introuvable ou déjà traitée.",
+            hint="« hotspots geocode review » liste les vérifications ouvertes.",
+        )
+    target, target_id, alternatives = row
+    if choice is not None:
+        if not 1 <= choice <= len(alternatives):
+            raise NotFoundError(f"Pas de proposition n° {choice} (il y en a {len(alternatives)}).")
+        alt = alternatives[choice - 1]
+        x, y, label, level = alt["x"], alt["y"], alt["libelle"], alt["niveau"]
+        resolution = f"proposition {choice} acceptée par {who}"
+    elif lon is not None and lat is not None:
+        px, py = project(pd.Series([lon]).to_numpy(float), pd.Series([lat]).to_numpy(float), WGS84, LAMBERT72)
+        x, y, label, level = float(px[0]), float(py[0]), None, "manuel"
+        resolution = f"placé à la main par {who}"
+    else:
+        raise NotFoundError("Indiquez --choix N ou --lon/--lat.")
+    with conn.transaction():
+        conn.execute(
+            sql.SQL(q["place_by_hand"]).format(table=_table(target)),
+            {"id": target_id, "x": x, "y": y, "label": label, "level": level},
+        )
+        conn.execute(q["close_review"], {"id": review_id, "resolution": resolution})
+    return {"verification": review_id, "table": target, "id": target_id, "x": x, "y": y, "libelle": label}

@@ -1,0 +1,450 @@
+"""The matching cascade: address → street → section/postcode, each result saying how sure it is.
+
+The gazetteer is read once from PostGIS into memory (arrays per street, a dictionary of street keys, a k-d tree
+for reverse look-ups); a look-up is then pure Python and numpy, with rapidfuzz for misspelt street names.
+
+Levels, from the most to the least precise: ``adresse`` (the house number is in the register),
+``adresse_interpolee`` (placed between its neighbours of the same parity on that street), ``intersection``
+("coin rue X et rue Y": where the two streets' addresses meet), ``rue`` (the street's representative address),
+``section`` / ``code_postal`` / ``commune``, and ``echec``. ``ambigu`` means several places fit equally well
+(the same street name in two communes with no hint): alternatives are given, no point is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+from rapidfuzz import fuzz, process
+from scipy.spatial import cKDTree
+
+from service.db.queries import load_queries
+from service.errors import NotFoundError
+from service.geocode.normalise import ParsedAddress, fold, locality_pattern, parse_address, street_key
+from service.ingest.coords import LAMBERT72, WGS84, project
+
+MAX_INPUT = 300
+FUZZY_CUTOFF = 80.0
+LEVEL_WEIGHT = {"adresse": 1.0, "adresse_interpolee": 0.85, "intersection": 0.8, "rue": 0.6}
+
+
+@dataclass
+class Street:
+    street_id: str
+    name: str
+    municipality: str
+    postcodes: tuple[str, ...]
+    x: float
+    y: float
+    other_names: tuple[str, ...] = ()  # Dutch / German names of the same street
+    numbers: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    suffixes: tuple[str, ...] = ()
+    xs: np.ndarray = field(default_factory=lambda: np.empty(0))
+    ys: np.ndarray = field(default_factory=lambda: np.empty(0))
+    house_numbers: tuple[str, ...] = ()
+    address_postcodes: tuple[str, ...] = ()
+    idx: int = -1
+
+
+@dataclass
+class GeocodeResult:
+    """One answer. Coordinates in Lambert 72 (x, y) and WGS84 (lon, lat); None when there is no point."""
+
+    query: str
+    level: str
+    score: float
+    label: str | None = None
+    x: float | None = None
+    y: float | None = None
+    lon: float | None = None
+    lat: float | None = None
+    street_id: str | None = None
+    municipality: str | None = None
+    postcode: str | None = None
+    reason: str | None = None
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Candidate:
+    street: Street
+    similarity: float
+    level: str = "rue"
+    score: float = 0.0
+    x: float = 0.0
+    y: float = 0.0
+    house_number: str | None = None
+    postcode: str | None = None
+
+
+def _text(value: object) -> str | None:
+    """Any cell value as text; None for missing values (None, NaN, NA, empty)."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+class Geocoder:
+    """Offline geocoder over the gazetteer tables. Build it with :meth:`from_db`, then call :meth:`geocode`."""
+
+    def __init__(self, streets: list[Street], localities: list[tuple[str, str, str, tuple[str, ...], float, float]]):
+        if not streets:
+            raise NotFoundError(
+                "Le registre des adresses est vide.",
+                hint="Chargez-le d'abord : hotspots gazetteer load geodata/icar_seraing_neupre.csv",
+            )
+        self.streets = streets
+        for i, street in enumerate(streets):
+            street.idx = i
+        self.by_key: dict[str, list[int]] = defaultdict(list)
+        for i, s in enumerate(streets):
+            for name in (s.name, *s.other_names):
+                if i not in self.by_key[street_key(name)]:
+                    self.by_key[street_key(name)].append(i)
+        self.keys = sorted(self.by_key)
+        self.by_municipality: dict[str, set[int]] = defaultdict(set)
+        self.by_postcode: dict[str, set[int]] = defaultdict(set)
+        for i, s in enumerate(streets):
+            self.by_municipality[fold(s.municipality)].add(i)
+            for pc in s.postcodes:
+                self.by_postcode[pc].add(i)
+        self.localities: dict[str, list[tuple[str, str, str, tuple[str, ...], float, float]]] = defaultdict(list)
+        for loc in localities:
+            self.localities[fold(loc[1])].append(loc)
+        self.locality_names = frozenset(k for k in self.localities if not k.isdigit())
+        self._locality_re = locality_pattern(self.locality_names)
+        first_words = [k.split()[0] for k in self.keys if " " in k]
+        self._street_types = frozenset(w for w in set(first_words) if first_words.count(w) >= 5)
+        self._keys_by_core: dict[str, list[str]] = defaultdict(list)
+        for k in self.keys:
+            self._keys_by_core[self._core(k)].append(k)
+        self._all_cores = tuple(sorted(self._keys_by_core))
+        counts = [len(s.numbers) for s in streets]
+        self._tree_street = np.repeat(np.arange(len(streets)), counts)
+        self._tree_pos = np.concatenate([np.arange(c) for c in counts]) if counts else np.empty(0, dtype=int)
+        xs = np.concatenate([s.xs for s in streets])
+        ys = np.concatenate([s.ys for s in streets])
+        self._tree = cKDTree(np.column_stack([xs, ys])) if len(xs) else None
+        self._fuzzy = lru_cache(maxsize=20_000)(self._fuzzy_uncached)
+        self._allowed_cached = lru_cache(maxsize=4_096)(self._allowed_uncached)
+        self._pool = lru_cache(maxsize=4_096)(self._pool_uncached)
+        self._street_keys = [street_key(st.name) for st in streets]
+        self._other_keys = {
+            i: [street_key(n) for n in st.other_names] for i, st in enumerate(streets) if st.other_names
+        }
+
+    # -- construction ----------------------------------------------------------------------------------------
+    @classmethod
+    def from_db(cls, conn: psycopg.Connection[Any]) -> Geocoder:
+        queries = load_queries("service.geocode", "gazetteer.sql")
+        streets: dict[str, Street] = {}
+        for sid, name, nl, de, mun, pcs, _sections, x, y in conn.execute(queries["streets"]):
+            others = tuple(n for n in (nl, de) if n and n != name)
+            streets[sid] = Street(sid, name, mun, tuple(pcs), float(x), float(y), others)
+        grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for row in conn.execute(queries["addresses"]):
+            grouped[row[0]].append(row)
+        for sid, rows in grouped.items():
+            street = streets.get(sid)
+            if street is None:
+                continue
+            street.numbers = np.array([r[1] for r in rows], dtype=np.int64)
+            street.suffixes = tuple(r[2] for r in rows)
+            street.house_numbers = tuple(r[3] for r in rows)
+            street.address_postcodes = tuple(r[4] for r in rows)
+            street.xs = np.array([r[5] for r in rows], dtype=float)
+            street.ys = np.array([r[6] for r in rows], dtype=float)
+        localities = [
+            (k, n, m, tuple(p), float(x), float(y)) for k, n, m, p, x, y in conn.execute(queries["localities"])
+        ]
+        return cls(list(streets.values()), localities)
+
+    # -- public ------------------------------------------------------------------------------------------------
+    def geocode(self, text: str | None, *, postcode: str | None = None, locality: str | None = None) -> GeocodeResult:
+        """Place one address. Never raises on bad text: the result says ``echec`` and why."""
+        raw, postcode, locality = _text(text) or "", _text(postcode), _text(locality)
+        if len(raw) > MAX_INPUT:
+            return GeocodeResult(raw[:80] + "…", "echec", 0.0, reason=f"texte trop long ({len(raw)} caractères)")
+        if not re.search(r"[A-Za-zÀ-ÿ]{3}", raw) and not (postcode and str(postcode).strip()):
+            return GeocodeResult(raw, "echec", 0.0, reason="aucun nom de rue reconnaissable")
+        if "@" in raw or re.search(r"https?://|www\.", raw, re.I):
+            return GeocodeResult(raw, "echec", 0.0, reason="ce texte n'est pas une adresse (e-mail ou lien)")
+        parsed = parse_address(raw, postcode=postcode, locality=locality, localities=self._locality_re)
+        return self._resolve(parsed)
+
+    def reverse(self, x: float, y: float) -> dict[str, Any]:
+        """Nearest official address to a Lambert 72 point, with its distance in metres."""
+        if self._tree is None:
+            raise NotFoundError("Le registre des adresses est vide.")
+        dist, idx = self._tree.query([x, y])
+        street = self.streets[int(self._tree_street[idx])]
+        pos = int(self._tree_pos[idx])
+        pc = street.address_postcodes[pos]
+        return {
+            "label": f"{street.name} {street.house_numbers[pos]}, {pc} {street.municipality}",
+            "street": street.name,
+            "street_id": street.street_id,
+            "house_number": street.house_numbers[pos],
+            "postcode": pc,
+            "municipality": street.municipality,
+            "distance_m": round(float(dist), 1),
+        }
+
+    # -- cascade -----------------------------------------------------------------------------------------------
+    def _allowed(self, parsed: ParsedAddress) -> tuple[frozenset[int] | None, list[str]]:
+        return self._allowed_cached(parsed.postcode, parsed.locality)
+
+    def _allowed_uncached(self, postcode: str, locality: str) -> tuple[frozenset[int] | None, list[str]]:
+        """Streets compatible with the postcode and locality written, and notes on hints nobody knows."""
+        notes: list[str] = []
+        allowed: set[int] | None = None
+        if postcode:
+            if postcode in self.by_postcode:
+                allowed = set(self.by_postcode[postcode])
+                # a postcode shared by a commune's sections: allow the whole commune (4100 vs 4101 typos)
+                muns = {fold(self.streets[i].municipality) for i in allowed}
+                for m in muns:
+                    allowed |= self.by_municipality[m]
+            else:
+                notes.append(f"code postal {postcode} absent du registre chargé")
+        if locality and locality in self.localities:
+            muns = {fold(loc[2]) for loc in self.localities[locality]}
+            by_loc: set[int] = set().union(*(self.by_municipality[m] for m in muns))
+            allowed = by_loc if allowed is None else (allowed & by_loc or allowed | by_loc)
+        return (frozenset(allowed) if allowed is not None else None), notes
+
+    def _core(self, key: str) -> str:
+        """The key without its street type ("rue boverie" → "boverie"): names are compared on what is left."""
+        first, _, rest = key.partition(" ")
+        return rest if rest and first in self._street_types else key
+
+    def _fuzzy_uncached(self, key: str, pool: tuple[str, ...] | None) -> tuple[tuple[str, float], ...]:
+        """Street keys whose name is close to ``key``'s (plain edit ratio on the names without their type: a
+        shared "rue" must not make two streets look alike)."""
+        cores = self._all_cores if pool is None else sorted({self._core(k) for k in pool})
+        found = process.extract(self._core(key), cores, scorer=fuzz.ratio, limit=8, score_cutoff=FUZZY_CUTOFF)
+        keys = set(pool) if pool is not None else None
+        return tuple(
+            (name, float(score))
+            for core, score, _ in found
+            for name in self._keys_by_core[core]
+            if keys is None or name in keys
+        )
+
+    def _street_candidates(self, text: str, allowed: frozenset[int] | None) -> list[_Candidate]:
+        key = street_key(text)
+        if not key or (key in self._street_types and key not in self.by_key):
+            return []  # "rue" alone names no street
+        exact = self.by_key.get(key, [])
+        candidates = [_Candidate(self.streets[i], 1.0) for i in exact if allowed is None or i in allowed]
+        if candidates:
+            return candidates
+        pool = None if allowed is None else self._pool(allowed)
+        found = self._fuzzy(key, pool)
+        if not found and pool is not None:
+            found = self._fuzzy(key, None)
+        out: list[_Candidate] = []
+        for name, score in found:
+            sim = score / 100.0
+            # a different street type ("place" for "rue") is a different street: keep it, but lower
+            if key.split()[0] != name.split()[0] and len(key.split()) > 1:
+                sim *= 0.9
+            out.extend(_Candidate(self.streets[i], sim) for i in self.by_key[name])
+        return out
+
+    def _pool_uncached(self, allowed: frozenset[int]) -> tuple[str, ...]:
+        """The street keys of a set of streets, sorted (fuzzy ties then resolve the same way every run)."""
+        keys = {self._street_keys[i] for i in allowed}
+        keys.update(k for i in allowed for k in self._other_keys.get(i, ()))
+        return tuple(sorted(keys))
+
+    def _place_number(self, cand: _Candidate, parsed: ParsedAddress) -> None:
+        s = cand.street
+        cand.level, cand.x, cand.y = "rue", s.x, s.y
+        if parsed.number is None or len(s.numbers) == 0:
+            return
+        hits = np.flatnonzero(s.numbers == parsed.number)
+        if hits.size:
+            exact = [h for h in hits if s.suffixes[h] == parsed.suffix]
+            pos = int(exact[0] if exact else hits[0])
+            cand.level, cand.x, cand.y = "adresse", float(s.xs[pos]), float(s.ys[pos])
+            cand.house_number, cand.postcode = s.house_numbers[pos], s.address_postcodes[pos]
+            if not exact:
+                cand.similarity *= 0.97
+            return
+        same = (s.numbers % 2) == (parsed.number % 2)
+        lower = np.flatnonzero(same & (s.numbers < parsed.number))
+        upper = np.flatnonzero(same & (s.numbers > parsed.number))
+        if lower.size and upper.size:
+            lo = lower[np.argmax(s.numbers[lower])]
+            hi = upper[np.argmin(s.numbers[upper])]
+            t = (parsed.number - s.numbers[lo]) / (s.numbers[hi] - s.numbers[lo])
+            cand.level = "adresse_interpolee"
+            cand.x = float(s.xs[lo] + t * (s.xs[hi] - s.xs[lo]))
+            cand.y = float(s.ys[lo] + t * (s.ys[hi] - s.ys[lo]))
+            cand.house_number, cand.postcode = str(parsed.number), s.address_postcodes[lo]
+
+    def _score(self, cand: _Candidate, parsed: ParsedAddress, allowed: frozenset[int] | None, hinted: bool) -> None:
+        score = cand.similarity * LEVEL_WEIGHT[cand.level]
+        if hinted and allowed is not None and cand.street.idx not in allowed:
+            score *= 0.7  # the street exists, but not where the postcode/locality says
+        if parsed.number is not None and cand.level == "rue":
+            score *= 0.85  # a number was given but this street has no such number around
+        cand.score = round(min(score, 1.0), 3)
+
+    def _resolve(self, parsed: ParsedAddress) -> GeocodeResult:
+        allowed, notes = self._allowed(parsed)
+        candidates = self._street_candidates(parsed.street, allowed) if parsed.street else []
+        if parsed.street_with_locality:
+            # "Rue de Seraing 12": the whole text may be the street, the locality word part of its name
+            whole_allowed, whole_notes = self._allowed_cached(parsed.postcode, parsed.locality_given)
+            whole = self._street_candidates(parsed.street_with_locality, whole_allowed)
+            best_part = max((c.similarity for c in candidates), default=0.0)
+            if whole and max(c.similarity for c in whole) >= best_part:
+                candidates, allowed, notes = whole, whole_allowed, whole_notes
+                parsed.street, parsed.locality = parsed.street_with_locality, parsed.locality_given
+        hinted = bool(parsed.postcode or parsed.locality)
+        if any(n.startswith("code postal") for n in notes):
+            # a postcode from elsewhere: whatever street of ours looks alike, it is not that place
+            return GeocodeResult(
+                parsed.raw, "echec", 0.0, reason="; ".join(["rue introuvable dans le registre", *notes])
+            )
+        if parsed.second_street and candidates and parsed.number is None:
+            corner = self._intersection(candidates, parsed, allowed)
+            if corner is not None:
+                return corner
+        for cand in candidates:
+            self._place_number(cand, parsed)
+            self._score(cand, parsed, allowed, hinted)
+        candidates.sort(key=lambda c: c.score, reverse=True)
+        if not candidates:
+            return self._coarse(parsed, notes)
+        best = candidates[0]
+        rivals = [
+            c
+            for c in candidates[1:]
+            if c.street.municipality != best.street.municipality and abs(c.score - best.score) < 0.02
+        ]
+        alternatives = [self._alt(c) for c in candidates[1:6]]
+        if rivals and not hinted:
+            return GeocodeResult(
+                parsed.raw,
+                "ambigu",
+                round(best.score * 0.5, 3),
+                reason="même nom de rue dans plusieurs communes : précisez la commune ou le code postal",
+                alternatives=[self._alt(best), *alternatives][:5],
+            )
+        result = self._result(parsed.raw, best)
+        result.alternatives = alternatives
+        if parsed.notes or notes:
+            result.reason = "; ".join([*parsed.notes, *notes])
+        return result
+
+    def _intersection(
+        self, firsts: list[_Candidate], parsed: ParsedAddress, allowed: frozenset[int] | None
+    ) -> GeocodeResult | None:
+        seconds = self._street_candidates(parsed.second_street, allowed)
+        best: tuple[float, _Candidate, _Candidate, float, float] | None = None
+        for a in firsts:
+            for b in seconds:
+                if a.street.municipality != b.street.municipality or not len(a.street.xs) or not len(b.street.xs):
+                    continue
+                d = np.hypot(a.street.xs[:, None] - b.street.xs[None, :], a.street.ys[:, None] - b.street.ys[None, :])
+                i, j = np.unravel_index(int(np.argmin(d)), d.shape)
+                gap = float(d[i, j])
+                if gap > 250:
+                    continue
+                if best is None or gap < best[0]:
+                    mx = (a.street.xs[i] + b.street.xs[j]) / 2
+                    my = (a.street.ys[i] + b.street.ys[j]) / 2
+                    best = (gap, a, b, float(mx), float(my))
+        if best is None:
+            return None
+        gap, a, b, x, y = best
+        score = round(min(a.similarity, b.similarity) * LEVEL_WEIGHT["intersection"], 3)
+        lon, lat = project(np.array([x]), np.array([y]), LAMBERT72, WGS84)
+        return GeocodeResult(
+            parsed.raw,
+            "intersection",
+            score,
+            label=f"{a.street.name} / {b.street.name}, {a.street.municipality}",
+            x=round(x, 1),
+            y=round(y, 1),
+            lon=round(float(lon[0]), 7),
+            lat=round(float(lat[0]), 7),
+            street_id=a.street.street_id,
+            municipality=a.street.municipality,
+            reason=f"carrefour : adresses les plus proches des deux rues à {gap:.0f} m l'une de l'autre",
+        )
+
+    def _coarse(self, parsed: ParsedAddress, notes: list[str]) -> GeocodeResult:
+        place = parsed.locality or (parsed.street if parsed.street in self.localities else "")
+        for kind, key, level, score in (
+            ("section", place, "section", 0.3),
+            ("commune", place, "commune", 0.25),
+            ("code_postal", parsed.postcode, "code_postal", 0.25),
+        ):
+            for loc in self.localities.get(fold(key), []) if key else []:
+                if loc[0] == kind:
+                    lon, lat = project(np.array([loc[4]]), np.array([loc[5]]), LAMBERT72, WGS84)
+                    reason = (
+                        "rue introuvable" if parsed.street and parsed.street != place else "pas de rue dans le texte"
+                    )
+                    return GeocodeResult(
+                        parsed.raw,
+                        level,
+                        score,
+                        label=f"{loc[1]} ({loc[2]})",
+                        x=round(loc[4], 1),
+                        y=round(loc[5], 1),
+                        lon=round(float(lon[0]), 7),
+                        lat=round(float(lat[0]), 7),
+                        municipality=loc[2],
+                        postcode=loc[3][0] if len(loc[3]) == 1 else None,
+                        reason="; ".join([reason, *notes]),
+                    )
+        reason = "rue introuvable dans le registre" if parsed.street else "aucun nom de rue reconnaissable"
+        return GeocodeResult(parsed.raw, "echec", 0.0, reason="; ".join([reason, *notes]))
+
+    def _result(self, query: str, cand: _Candidate) -> GeocodeResult:
+        s = cand.street
+        pc = cand.postcode or (s.postcodes[0] if len(s.postcodes) == 1 else None)
+        number = f" {cand.house_number}" if cand.house_number and cand.level != "rue" else ""
+        label = f"{s.name}{number}, {pc + ' ' if pc else ''}{s.municipality}"
+        lon, lat = project(np.array([cand.x]), np.array([cand.y]), LAMBERT72, WGS84)
+        return GeocodeResult(
+            query,
+            cand.level,
+            cand.score,
+            label=label,
+            x=round(cand.x, 1),
+            y=round(cand.y, 1),
+            lon=round(float(lon[0]), 7),
+            lat=round(float(lat[0]), 7),
+            street_id=s.street_id,
+            municipality=s.municipality,
+            postcode=pc,
+        )
+
+    def _alt(self, cand: _Candidate) -> dict[str, Any]:
+        r = self._result("", cand)
+        return {
+            "libelle": r.label,
+            "niveau": r.level,
+            "score": r.score,
+            "x": r.x,
+            "y": r.y,
+            "lon": r.lon,
+            "lat": r.lat,
+            "commune": r.municipality,
+        }

@@ -1,0 +1,217 @@
+"""Belgian address strings, French and Dutch, turned into comparable parts.
+
+``parse_address("Av. du Centenaire (face au n°45), 4102 Ougrée")`` gives the street text, the house number and
+its suffix or box, the postcode and the locality, plus what the text said about the number (a range, "sans
+numéro", "face au"...). Street names are compared through :func:`street_key`: folded case and accents, common
+abbreviations expanded, articles dropped, so that "r. Boverie" and "Rue de la Boverie" meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+#: Abbreviations found in exports → the word they stand for (after folding).
+ABBREVIATIONS = {
+    "r": "rue",
+    "ru": "rue",
+    "av": "avenue",
+    "ave": "avenue",
+    "aven": "avenue",
+    "bd": "boulevard",
+    "bld": "boulevard",
+    "boul": "boulevard",
+    "bvd": "boulevard",
+    "ch": "chaussee",
+    "chee": "chaussee",
+    "chs": "chaussee",
+    "chss": "chaussee",
+    "pl": "place",
+    "plc": "place",
+    "sq": "square",
+    "rte": "route",
+    "imp": "impasse",
+    "all": "allee",
+    "qu": "quai",
+    "sent": "sentier",
+    "chem": "chemin",
+    "cht": "chemin",
+    "clos": "clos",
+    "res": "residence",
+    "st": "saint",
+    "ste": "sainte",
+    "str": "straat",
+    "ln": "laan",
+    "stwg": "steenweg",
+    "stwg.": "steenweg",
+    "pln": "plein",
+    "dr": "dreve",
+    "rp": "rond point",
+}
+#: Small words left out of street keys ("Rue de la Boverie" and "Rue Boverie" are one street to a person).
+ARTICLES = frozenset({"de", "la", "le", "les", "du", "des", "d", "l", "a", "au", "aux", "van", "het", "der", "den"})
+_NUMBER_WORDS = r"(?:n°|n°|no\.?|nr\.?|num(?:ero)?\.?|numero)"
+_BOX = r"(?:bte|bt|boite|boîte|bus|b)\.?"
+_POSTCODE = re.compile(r"(?<![\d/-])([1-9]\d{3})(?![\d/-])")
+# "coin de la rue X", but not "Rue du Carrefour": the keyword must not follow an article
+_CORNER = re.compile(
+    r"(?<!\bdu )(?<!\bde la )(?<!\bdes )(?<!\bde )(?<!\bd')"
+    r"\b(?:coin|angle|carrefour|croisement|intersection|hoek)\b(?:\s+(?:de la|du|des|de|d'))?",
+    re.I,
+)
+_NEAR = re.compile(
+    r"\(?\s*\b(?:face|en face|vis-a-vis|vis a vis|pres|près|devant|derriere|derrière|a cote|à côté|a hauteur|"
+    r"à hauteur|hauteur|tegenover|naast|aan)\b\s*(?:au|du|de|des|le|la|l'|van|nr\.?)?\s*(?:n°|n°|no\.?|nr\.?)?\s*"
+    r"(\d+)\s*([a-z])?\s*\)?",
+    re.I,
+)
+_NO_NUMBER = re.compile(r"\b(?:sn|s/n|s\.n\.|sans numero|sans numéro|zn|z/n|zonder nummer)\b", re.I)
+_RANGE = re.compile(r"\b(\d{1,4})\s*([a-z])?\s*[-–]\s*(\d{1,4})\b", re.I)
+_NUMBER = re.compile(
+    rf"(?:{_NUMBER_WORDS}\s*)?\b(\d{{1,4}})\s?([a-z](?![a-z.]))?(?:\s*(?:/|{_BOX}\s*)\s*([0-9a-z.]{{1,8}}))?",
+    re.I,
+)
+
+
+_IN_NAME = re.compile(
+    r"\s*(?:er|ere|eme|ème|e|de|ste)?\s*(?:janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|"
+    r"octobre|novembre|decembre|décembre|regiment|régiment|chasseurs|ligne|jager|mei|juli|augustus)\b|"
+    r"(?:er|ere|eme|ème)\b",
+    re.I,
+)
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, apostrophes and hyphens as spaces, single spaces."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    ascii_text = re.sub(r"[’'`´\-_/]", " ", ascii_text)
+    ascii_text = re.sub(r"[^a-z0-9 ]+", " ", ascii_text)
+    return re.sub(r"\s+", " ", ascii_text).strip()
+
+
+def expand(words: list[str]) -> list[str]:
+    return [ABBREVIATIONS.get(w, w) for w in words]
+
+
+def street_key(name: str) -> str:
+    """The comparison key of a street name: folded, abbreviations expanded, articles dropped."""
+    words = expand(fold(name).split())
+    kept = [w for w in words if w not in ARTICLES]
+    return " ".join(kept or words)
+
+
+@dataclass
+class ParsedAddress:
+    """What :func:`parse_address` understood. ``street`` is free text still to be matched."""
+
+    raw: str
+    street: str = ""
+    number: int | None = None
+    suffix: str = ""
+    box: str = ""
+    postcode: str = ""
+    locality: str = ""
+    second_street: str = ""  # "coin X / Y": the other street
+    street_with_locality: str = ""  # the street text before a trailing locality was taken off ("Rue de Seraing")
+    locality_given: str = ""  # the locality passed apart from the text, if any
+    no_number: bool = False
+    relative: bool = False  # "face au 45", "près du 12"
+    number_range: tuple[int, int] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def house_number(self) -> str:
+        return f"{self.number}{self.suffix.upper()}" if self.number is not None else ""
+
+
+def _take_number(text: str, parsed: ParsedAddress) -> str:
+    """Find the house number (and suffix, box, range) and remove it from ``text``."""
+    near = _NEAR.search(text)
+    if near:
+        parsed.number, parsed.suffix, parsed.relative = int(near.group(1)), (near.group(2) or "").lower(), True
+        parsed.notes.append("position relative à un numéro")
+        return text[: near.start()] + " " + text[near.end() :]
+    if _NO_NUMBER.search(text):
+        parsed.no_number = True
+        parsed.notes.append("sans numéro")
+        return _NO_NUMBER.sub(" ", text)
+    rng = _RANGE.search(text)
+    if rng and int(rng.group(3)) > int(rng.group(1)):
+        parsed.number, parsed.suffix = int(rng.group(1)), (rng.group(2) or "").lower()
+        parsed.number_range = (int(rng.group(1)), int(rng.group(3)))
+        parsed.notes.append(f"plage de numéros {rng.group(1)}-{rng.group(3)}")
+        return text[: rng.start()] + " " + text[rng.end() :]
+    # the house number is the last number that is not part of the name ("Rue du 1er Mai 20", "Place du 20 Août")
+    candidates = [m for m in _NUMBER.finditer(text) if int(m.group(1)) > 0 and not _IN_NAME.match(text, m.end(1))]
+    if not candidates:
+        return text
+    match = candidates[-1]
+    parsed.number = int(match.group(1))
+    parsed.suffix = (match.group(2) or "").lower()
+    parsed.box = (match.group(3) or "").strip(".").lower()
+    return text[: match.start()] + " " + text[match.end() :]
+
+
+def locality_pattern(names: frozenset[str]) -> re.Pattern[str] | None:
+    """One regex finding a known locality at the end of folded text (longest names first)."""
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?:^| )({alternatives})$")
+
+
+def parse_address(
+    text: str,
+    *,
+    postcode: str | None = None,
+    locality: str | None = None,
+    localities: re.Pattern[str] | None = None,
+) -> ParsedAddress:
+    """Split a typed address into parts. ``localities`` (from :func:`locality_pattern`) finds a commune or
+    section name written at the end of the text."""
+    parsed = ParsedAddress(raw=text or "")
+    work = (text or "").strip()
+    if postcode:
+        parsed.postcode = re.sub(r"\D", "", postcode)[:4]
+    if locality:
+        parsed.locality = fold(locality)
+    if not work:
+        return parsed
+    corner = _CORNER.search(work)
+    if corner:
+        before, after = work[: corner.start()], work[corner.end() :]
+        parts = re.split(r"\s+(?:et|/|&|x|en)\s+|/", after, maxsplit=1)
+        if len(parts) == 2 and parts[0].strip() and not re.search(r"[a-z]{3}", before, re.I):
+            work, parsed.second_street = parts[0], parts[1]  # "coin rue X et rue Y"
+        else:
+            work, parsed.second_street = before, parts[0]  # "rue X 12, coin rue Y": the corner is a hint
+        parsed.notes.append("carrefour")
+    elif re.search(r"\s/\s", work) and not re.search(r"\d\s*/\s*\d", work):
+        first, second = re.split(r"\s/\s", work, maxsplit=1)
+        work, parsed.second_street = first, second
+        parsed.notes.append("carrefour")
+    pc = _POSTCODE.findall(work)
+    if pc:
+        numbers = re.findall(r"\b\d+\b", work)
+        # a lone 4-digit number with another number beside it, or followed by words, is the postcode
+        candidate = pc[-1]
+        if len(numbers) > 1 or re.search(rf"{candidate}\s+[a-z]", work, re.I):
+            parsed.postcode = parsed.postcode or candidate
+            work = re.sub(rf"(?<!\d){candidate}(?!\d)", " ", work, count=1)
+    work = _take_number(work, parsed)
+    folded = re.sub(r"\b(?:belgique|belgie|belgium)\b", " ", fold(work)).strip()
+    parsed.street = folded
+    found = localities.search(folded) if localities else None
+    if found and found.start(1) > 0:
+        # "Rue de Seraing": keep the full text too, the matcher decides which reading names a street
+        parsed.street_with_locality = folded
+        parsed.locality_given = parsed.locality
+        parsed.locality = parsed.locality or found.group(1)
+        parsed.street = folded[: found.start(1)].strip()
+    if parsed.second_street:
+        parsed.second_street = fold(_NO_NUMBER.sub(" ", re.sub(r"\d+", " ", parsed.second_street)))
+        found = localities.search(parsed.second_street) if localities else None
+        if found and found.start(1) > 0:
+            parsed.second_street = parsed.second_street[: found.start(1)].strip()
+    return parsed

@@ -1,0 +1,207 @@
+"""The offline geocoder: normalisation rules, each match level, bad input, accuracy, ingestion and review."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from service.db import connect
+from service.geocode.apply import GazetteerBatchGeocoder, open_reviews, resolve_review
+from service.geocode.evaluate import evaluate, evaluation_set
+from service.geocode.gazetteer import load_gazetteer
+from service.geocode.match import Geocoder
+from service.geocode.normalise import parse_address, street_key
+from service.ingest.pipeline import IngestOptions, ingest_file
+from tests.conftest import DATA, ROOT
+from tests.helpers import NOW, write
+
+ZONE = ROOT / "geodata" / "icar_seraing_neupre.csv"
+
+
+@pytest.fixture(scope="module")
+def geocoder(settings) -> Geocoder:
+    with connect(settings) as conn:
+        load_gazetteer(conn, [ZONE])
+        return Geocoder.from_db(conn)
+
+
+PARSE = [
+    ("r. de la Boverie 12", "rue boverie", 12, "", "", "", ""),
+    ("Rue Boverie,12 bte 3", "rue boverie", 12, "", "3", "", ""),
+    ("12 rue de la boverie 4100 seraing", "rue boverie", 12, "", "", "4100", "seraing"),
+    ("Av. du Centenaire (face au n°45)", "avenue centenaire", 45, "", "", "", ""),
+    ("Chée de Liège 8", "chaussee liege", 8, "", "", "", ""),
+    ("Pl. des Verriers", "place verriers", None, "", "", "", ""),
+    ("Rue Ferrer 12A", "rue ferrer", 12, "a", "", "", ""),
+    ("Rue Ferrer 12/3", "rue ferrer", 12, "", "3", "", ""),
+    ("Rue Ferrer 12-14", "rue ferrer", 12, "", "", "", ""),
+    ("Rue Ferrer SN", "rue ferrer", None, "", "", "", ""),
+    ("RUE FERRER N°45, 4100", "rue ferrer", 45, "", "", "4100", ""),
+    ("Rue du 1er Mai 20", "rue 1er mai", 20, "", "", "", ""),
+    ("Bd Pasteur 3, Ougrée", "boulevard pasteur", 3, "", "", "", "ougree"),
+    ("Stwg op Antwerpen 10", "steenweg op antwerpen", 10, "", "", "", ""),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "number", "suffix", "box", "postcode", "locality"), PARSE)
+def test_normalisation_rules(geocoder, text, key, number, suffix, box, postcode, locality):
+    p = parse_address(text, localities=geocoder._locality_re)
+    assert (street_key(p.street), p.number, p.suffix, p.box, p.postcode, p.locality) == (
+        key,
+        number,
+        suffix,
+        box,
+        postcode,
+        locality,
+    )
+
+
+def test_number_notes(geocoder):
+    assert parse_address("Rue Ferrer 12-14").number_range == (12, 14)
+    assert parse_address("Rue Ferrer s/n").no_number
+    assert parse_address("Av. du Centenaire (face au n°45)").relative
+
+
+def _interpolation_case(geocoder: Geocoder) -> tuple[str, float, float]:
+    """A street where number n is missing but n-2 and n+2 exist: the expected point is between them."""
+    for s in geocoder.streets:
+        nums = set(s.numbers.tolist())
+        for n in sorted(nums):
+            if n + 2 not in nums and n + 4 in nums and n % 2 == 0 and not s.suffixes[list(s.numbers).index(n)]:
+                i, j = list(s.numbers).index(n), list(s.numbers).index(n + 4)
+                return (
+                    f"{s.name} {n + 2}, {s.postcodes[0]} {s.municipality}",
+                    (s.xs[i] + s.xs[j]) / 2,
+                    (s.ys[i] + s.ys[j]) / 2,
+                )
+    raise AssertionError("no interpolation case in the register")
+
+
+def test_each_level(geocoder):
+    r = geocoder.geocode("Rue Ferrer 12, 4100 Seraing")
+    assert (r.level, r.label, r.score) == ("adresse", "Rue Ferrer 12, 4100 Seraing", 1.0)
+    assert abs(r.lon - 5.5120109) < 1e-5 and abs(r.lat - 50.6097927) < 1e-5
+    text, x, y = _interpolation_case(geocoder)
+    r = geocoder.geocode(text)
+    assert r.level == "adresse_interpolee" and np.hypot(r.x - x, r.y - y) < 1.0
+    assert geocoder.geocode("Rue Ferrer SN").level == "rue"
+    r = geocoder.geocode("coin rue Ferrer et rue Cockerill")
+    assert r.level == "intersection" and r.label == "Rue Ferrer / Rue Cockerill, Seraing"
+    assert geocoder.geocode("Jemeppe").level == "section"
+    assert geocoder.geocode("", postcode="4122").level == "code_postal"
+    r = geocoder.geocode("Rue de la Paix 4")
+    assert r.level == "ambigu" and r.x is None
+    assert {a["commune"] for a in r.alternatives} == {"Seraing", "Neupré"}
+    assert geocoder.geocode("Rue de la Paix 4", locality="Neupré").municipality == "Neupré"
+    assert geocoder.geocode("Rue Fereer 12").level == "adresse"  # a typo
+    assert geocoder.geocode("Rue Schmitz 1").level == "echec"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "aucun nom de rue reconnaissable"),
+        ("x" * 10_000, "texte trop long (10000 caractères)"),
+        ("???", "aucun nom de rue reconnaissable"),
+        ("agent.dupont@police.be", "ce texte n'est pas une adresse (e-mail ou lien)"),
+        ("voir PV", "rue introuvable dans le registre"),
+        ("'; DROP TABLE reports; --", "rue introuvable dans le registre"),
+        ("<script>alert(1)</script>", "rue introuvable dans le registre"),
+        (
+            "Grand-Place 1, 1000 Bruxelles",
+            "rue introuvable dans le registre; code postal 1000 absent du registre chargé",
+        ),
+    ],
+)
+def test_bad_input_fails_with_a_reason_never_an_exception(geocoder, text, reason):
+    r = geocoder.geocode(text)
+    assert (r.level, r.x, r.reason) == ("echec", None, reason)
+
+
+def test_accuracy_on_clean_and_messy_register_addresses(geocoder):
+    report = evaluate(geocoder, evaluation_set(ZONE, n=400, seed=3))
+    assert report["propre"]["niveau_adresse_exact"] >= 0.99
+    assert report["desordonne"]["a_moins_de_50m"] >= 0.95
+    assert report["desordonne"]["confiant_mais_faux"] <= 0.005
+
+
+def test_reverse_geocoding(geocoder):
+    r = geocoder.reverse(230918.8, 144971.0)
+    assert r["label"] == "Rue Ferrer 12, 4100 Seraing" and r["distance_m"] < 2
+
+
+def test_best_address_layout_with_dutch_names(settings):
+    with connect(settings) as conn:
+        loaded = load_gazetteer(conn, [DATA / "best_address_sample.csv"])
+        g = Geocoder.from_db(conn)
+    assert loaded.addresses >= 27_167 + 2
+    assert g.geocode("Chaussée de Mons 475, 1070 Anderlecht").label == "Chaussée de Mons 475, 1070 Anderlecht"
+    assert g.geocode("Bergense Steenweg 603, Anderlecht").level == "adresse"
+
+
+def test_ingestion_geocodes_rows_without_coordinates_and_queues_doubts(conn, settings, geocoder, tmp_path):
+    hook = GazetteerBatchGeocoder(geocoder)
+    s = ingest_file(
+        conn, DATA / "formats" / "commune_cp1252.csv", IngestOptions("reports"), settings, now=NOW, geocoder=hook
+    )
+    assert s.details["geocodage"] == {"attempted": 2, "placed": 2, "to_review": 0, "failed": 0}
+    rows = conn.execute(
+        "SELECT external_id, geocode_status, geocode_level, geocode_label, ST_X(geom), ST_Y(geom) "
+        "FROM reports ORDER BY external_id"
+    ).fetchall()
+    assert [r[1:4] for r in rows] == [
+        ("geocode", "adresse", "Rue Ferrer 12, 4100 Seraing"),
+        ("geocode", "adresse", "Place des Verriers 3, 4100 Seraing"),
+    ]
+    assert np.hypot(rows[0][4] - 230917.7, rows[0][5] - 144970.3) < 1.0
+
+    doubtful = write(
+        tmp_path / "doutes.csv",
+        "id;date;categorie;adresse\nD1;01/03/2026 10:00;graffiti;Rue de la Paix 4"
+        "\nD2;01/03/2026 11:00;graffiti;Rue Ferrer SN\nD3;01/03/2026 12:00;graffiti;voir PV\n",
+    )
+    s = ingest_file(conn, doubtful, IngestOptions("reports"), settings, now=NOW, geocoder=hook)
+    assert (s.inserted, s.details["geocodage"]["to_review"]) == (3, 3)  # nothing dropped
+    reviews = open_reviews(conn)
+    assert [r["level"] for r in reviews] == ["ambigu", "rue", "echec"]
+    done = resolve_review(conn, reviews[0]["id"], choice=1)
+    assert done["libelle"] == reviews[0]["alternatives"][0]["libelle"]
+    resolve_review(conn, reviews[2]["id"], lon=5.5120109, lat=50.6097927)
+    rows = conn.execute(
+        "SELECT external_id, geocode_status, geom IS NOT NULL FROM reports WHERE external_id LIKE 'D%' ORDER BY 1"
+    ).fetchall()
+    assert rows == [("D1", "manuel", True), ("D2", "a_verifier", True), ("D3", "manuel", True)]
+    assert len(open_reviews(conn)) == 1
+
+
+def test_cli_single_and_batch(settings, geocoder, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTSPOTS_", "DATABASE_URL", "PG"))}
+    env.update(HOTSPOTS_DATA_DIR=str(settings.data_dir), HOTSPOTS_PG_PORT=str(settings.pg_port))
+    if settings.database_url:
+        env["DATABASE_URL"] = settings.database_url
+    run = [sys.executable, "-m", "service", "geocode"]
+    done = subprocess.run(
+        [*run, "12 r. Ferrer, Seraing"], env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(done.stdout)["label"] == "Rue Ferrer 12, 4100 Seraing"
+    src = write(tmp_path / "in.csv", "id;adresse\n1;Rue Ferrer 12\n2;???\n3;Pl. des Verriers 3\n")
+    out = tmp_path / "out.csv"
+    subprocess.run(
+        [*run, "--batch", str(src), "--column", "adresse", "--out", str(out)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    assert [r["niveau"] for r in rows] == ["adresse", "echec", "adresse"]
+    assert {"lon", "lat", "x_31370", "y_31370", "niveau", "score", "libelle"} <= set(rows[0])
