@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install lint bench serve
+.PHONY: demo test install lint bench bench-geocode
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -32,3 +32,7 @@ lint: install
 ## ingestion benchmark (1,000,000 rows; see benchmarks/README.md)
 bench: install
 	$(BIN)/python benchmarks/bench_ingest.py
+
+## geocoder benchmark (Liège-province register; see README)
+bench-geocode: install
+	$(BIN)/python benchmarks/bench_geocode.py
