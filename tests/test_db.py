@@ -109,8 +109,13 @@ def test_geometry_is_lambert72_with_spatial_indexes(conn):
     cols = conn.execute(
         "SELECT f_table_name, srid, type FROM geometry_columns WHERE f_table_schema = 'public' ORDER BY 1"
     ).fetchall()
-    assert set(cols) >= {("permits", 31370, "POINT"), ("reports", 31370, "POINT"), ("visits", 31370, "POINT"),
-                         ("gazetteer_addresses", 31370, "POINT"), ("gazetteer_streets", 31370, "POINT")}
+    assert set(cols) >= {
+        ("permits", 31370, "POINT"),
+        ("reports", 31370, "POINT"),
+        ("visits", 31370, "POINT"),
+        ("gazetteer_addresses", 31370, "POINT"),
+        ("gazetteer_streets", 31370, "POINT"),
+    }
     assert {srid for _t, srid, _k in cols} == {31370}
     gist = {r[0] for r in conn.execute("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist%'")}
     assert {"permits", "reports", "visits", "gazetteer_addresses"} <= gist

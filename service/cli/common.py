@@ -30,7 +30,7 @@ def working(message: str) -> Iterator[None]:
         with console.status(message):
             yield
     else:
-        console.print(message)
+        err_console.print(message)  # standard output stays clean for --json
         yield
 
 

@@ -8,6 +8,7 @@ import traceback
 import psycopg
 import typer
 
+from service.cli import analyse as analyse_cli
 from service.cli import db as db_cli
 from service.cli import demo as demo_cli
 from service.cli import geocode as geocode_cli
@@ -31,6 +32,7 @@ app.command("batches")(ingest_cli.batches)
 app.command("rejects")(ingest_cli.rejects)
 app.command("demo-data")(demo_cli.demo_data)
 app.command("demo")(demo_cli.demo)
+app.command("analyse")(analyse_cli.analyse)
 
 _debug = {"on": False}
 

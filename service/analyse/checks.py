@@ -1,0 +1,43 @@
+"""Refuse point sets an analysis cannot honestly answer, with a message that says why."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+
+from service.errors import InputFileError
+
+MIN_POINTS = 10
+
+
+def check_points(points: gpd.GeoDataFrame, *, name: str = "données") -> None:
+    """Empty, too few, all at one place, or spread over an impossible extent (wrong CRS) → InputFileError."""
+    dropped = int(points.attrs.get("dropped", 0))
+    if points.empty:
+        raise InputFileError(
+            f"{name} : aucun point utilisable ({dropped} ligne(s) écartée(s) : coordonnées ou dates manquantes).",
+            hint="Il faut des colonnes lon/lat (ou x/y) et une date par ligne.",
+        )
+    if len(points) < MIN_POINTS:
+        raise InputFileError(
+            f"{name} : seulement {len(points)} point(s) ; il en faut au moins {MIN_POINTS} "
+            "pour distinguer un point sensible du hasard."
+        )
+    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    width, height = float(np.ptp(x)), float(np.ptp(y))
+    if width == 0 and height == 0:
+        raise InputFileError(
+            f"{name} : tous les points sont au même endroit ({x[0]:.1f} ; {y[0]:.1f}).",
+            hint="Vérifiez les coordonnées : un export a peut-être remplacé chaque point par le centre de la commune.",
+        )
+    if max(width, height) < 10:
+        raise InputFileError(
+            f"{name} : les points tiennent dans {max(width, height):.2f} m : des degrés lus comme des mètres ?",
+            hint="Nommez les colonnes lon/lat (WGS84) ou donnez le bon --crs.",
+        )
+    if max(width, height) > 1_000_000:
+        raise InputFileError(
+            f"{name} : les points s'étendent sur {max(width, height) / 1000:.0f} km : système de "
+            "coordonnées incorrect ?",
+            hint="Indiquez le système des colonnes x/y avec --crs.",
+        )

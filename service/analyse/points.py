@@ -1,0 +1,233 @@
+"""Sensitive points: dense clusters of reports inside neighbourhoods that chance does not explain.
+
+Two steps, each doing what it is good at:
+
+1. :func:`service.analyse.significance.local_hotspots` flags grid cells whose Gi* neighbourhood holds more
+   reports than the null model allows (FDR-corrected). On pure noise nothing is flagged.
+2. DBSCAN (scikit-learn, metres) groups the reports of flagged cells into places. Running it only on those
+   reports is also what keeps a million reports cheap: DBSCAN's memory grows with the neighbours of every point.
+
+Defaults: ``eps`` = 60 m (a street corner, a lay-by, a container site); ``min_samples`` derived from the data:
+three times the number of reports a 60 m disc would hold if reports were spread like the null model, and at
+least 4. Both can be overridden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import stats
+from sklearn.cluster import DBSCAN
+
+from service.analyse.significance import cell_of, local_hotspots
+
+CRS = "EPSG:31370"
+
+
+@dataclass(frozen=True)
+class PointParams:
+    """Hyper-parameters of the sensitive-point search (see the module docstring for the defaults)."""
+
+    eps: float = 60.0
+    min_samples: int | None = None
+    cell: float = 100.0
+    ring: int = 1
+    alpha: float = 0.05
+    hull_buffer: float = 15.0
+
+
+def _densest(x: np.ndarray, y: np.ndarray, radius: float) -> int:
+    """Index of the report with the most others within ``radius`` (ties: nearest the mean): the heart of the
+    place, not pulled aside by stragglers the way a centroid is."""
+    d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :]) if len(x) <= 3000 else None
+    if d is None:
+        return int(np.argmin(np.hypot(x - x.mean(), y - y.mean())))
+    neighbours = (d <= radius).sum(axis=1)
+    best = np.flatnonzero(neighbours == neighbours.max())
+    return int(best[np.argmin(np.hypot(x[best] - x.mean(), y[best] - y.mean()))])
+
+
+def _significant_clusters(
+    labels: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    exposure_xy: tuple[np.ndarray, np.ndarray] | None,
+    area: float,
+    params: PointParams,
+    searched: int,
+) -> dict[int, float]:
+    """Cluster → q-value of its own exact Poisson test, for the clusters that pass (BH over the clusters).
+
+    Cells next to a real hot spot share its Gi* neighbourhood and are flagged too; the handful of ordinary
+    reports they hold would otherwise form small satellite "points". Each cluster must hold more reports than
+    its own footprint (hull + buffer) is expected to receive under the same null model. The clusters were
+    picked out of the whole grid, so the correction counts every cell searched, not only the clusters found.
+    """
+    from service.analyse.significance import benjamini_hochberg
+
+    total = len(x)
+    found = sorted(set(labels[labels >= 0]))
+    if not found:
+        return {}
+    exposure_total = len(exposure_xy[0]) if exposure_xy is not None else 0
+    p_values = []
+    for label in found:
+        member = labels == label
+        footprint = shapely.convex_hull(shapely.multipoints(np.column_stack([x[member], y[member]]))).buffer(
+            params.hull_buffer
+        )
+        shapely.prepare(footprint)
+        if exposure_xy is not None and exposure_total:
+            share = shapely.contains_xy(footprint, exposure_xy[0], exposure_xy[1]).sum() / exposure_total
+        else:
+            share = footprint.area / area
+        expected = max(total * share, 1e-9)
+        p_values.append(stats.poisson.sf(member.sum() - 1, expected))
+    q = benjamini_hochberg(np.array(p_values), m=searched)
+    return {label: qv for label, qv in zip(found, q, strict=True) if qv <= params.alpha}
+
+
+def _derived_min_samples(n: int, area_m2: float, eps: float) -> int:
+    density = n / area_m2 if area_m2 > 0 else 0.0
+    return max(4, int(np.ceil(3 * density * np.pi * eps**2)))
+
+
+def _trend(dates: pd.Series, now: pd.Timestamp) -> tuple[str, float, float]:
+    """Mann-Kendall (Kendall's tau of weekly counts against time) on the point's active span."""
+    weeks = ((now - dates).dt.days // 7).to_numpy()
+    first_week_ago, last_week_ago = int(weeks.max()), int(weeks.min())
+    if first_week_ago <= 8:
+        return "nouveau", 0.0, 1.0
+    if last_week_ago >= 26:
+        return "historique", 0.0, 1.0
+    counts = np.bincount(first_week_ago - weeks, minlength=first_week_ago + 1)
+    tau, p = stats.kendalltau(np.arange(counts.size), counts)
+    if np.isnan(tau):
+        return "persistant", 0.0, 1.0
+    if p < 0.05:
+        return ("en_hausse" if tau > 0 else "en_baisse"), float(tau), float(p)
+    active = np.count_nonzero(counts) / counts.size
+    return ("persistant" if active >= 0.25 else "sporadique"), float(tau), float(p)
+
+
+TREND_FACTOR = {
+    "nouveau": 1.2,
+    "en_hausse": 1.3,
+    "persistant": 1.0,
+    "sporadique": 0.8,
+    "en_baisse": 0.7,
+    "historique": 0.4,
+}
+
+
+def sensitive_points(
+    reports: gpd.GeoDataFrame,
+    *,
+    exposure: gpd.GeoDataFrame | None = None,
+    params: PointParams | None = None,
+    gravity: dict[str, float] | None = None,
+    now: pd.Timestamp | None = None,
+) -> gpd.GeoDataFrame:
+    """Find sensitive points in ``reports`` (points in EPSG:31370 with ``category`` and ``observed_at``).
+
+    Returns one row per place: polygon, representative point, counts by category, first/last report,
+    recurrence (distinct weeks), trend, significance and a priority with its components.
+    """
+    params = params or PointParams()
+    if reports.crs is None or reports.crs.to_string() != CRS:
+        raise ValueError("les signalements doivent être en EPSG:31370")
+    if reports.empty:
+        return _empty()
+    now = now or pd.Timestamp.now(tz="UTC")
+    x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
+    exp_xy = (exposure.geometry.x.to_numpy(), exposure.geometry.y.to_numpy()) if exposure is not None else None
+    grid = local_hotspots(x, y, cell=params.cell, ring=params.ring, exposure_xy=exp_xy, alpha=params.alpha)
+    hot_cells = set(zip(grid.loc[grid["significant"], "ix"], grid.loc[grid["significant"], "iy"], strict=True))
+    ix, iy = cell_of(x, y, grid)
+    hot = np.array([(a, b) in hot_cells for a, b in zip(ix, iy, strict=True)], dtype=bool)
+    if not hot.any():
+        return _empty()
+    area = len(grid) * params.cell**2
+    min_samples = params.min_samples or _derived_min_samples(len(reports), area, params.eps)
+    labels = np.full(len(reports), -1)
+    labels[hot] = DBSCAN(eps=params.eps, min_samples=min_samples).fit(np.column_stack([x[hot], y[hot]])).labels_
+    q_by_cell = dict(zip(zip(grid["ix"], grid["iy"], strict=True), grid["q"], strict=True))
+    kept = _significant_clusters(labels, x, y, exp_xy, area, params, searched=len(grid))
+    rows = []
+    gravity = gravity or {}
+    for label, cluster_q in kept.items():
+        members = reports[labels == label]
+        pts = members.geometry
+        hull = shapely.convex_hull(shapely.multipoints(np.column_stack([pts.x, pts.y])))
+        medoid = pts.iloc[_densest(pts.x.to_numpy(), pts.y.to_numpy(), params.eps / 2)]
+        dates = pd.to_datetime(members["observed_at"], utc=True)
+        trend, tau, p_trend = _trend(dates, now)
+        weeks = dates.dt.strftime("%G-%V").nunique()
+        by_cat = members["category"].value_counts().to_dict()
+        grav = float(np.mean([gravity.get(c, 1.0) for c in members["category"]]))
+        days_since = max(0.0, (now - dates.max()).total_seconds() / 86400)
+        recency = float(np.exp(-days_since / 90))
+        components = {
+            "gravite": round(grav, 3),
+            "volume": round(float(np.log1p(len(members))), 3),
+            "recurrence": round(1 + weeks / 52, 3),
+            "recence": round(recency, 3),
+            "tendance": TREND_FACTOR[trend],
+        }
+        priority = float(np.prod(list(components.values())))
+        cells = {(a, b) for a, b in zip(ix[labels == label], iy[labels == label], strict=True)}
+        rows.append(
+            {
+                "geometry": hull.buffer(params.hull_buffer),
+                "point": medoid,
+                "n_reports": len(members),
+                "categories": by_cat,
+                "main_category": max(by_cat, key=lambda c: by_cat[c]),
+                "first_report": dates.min(),
+                "last_report": dates.max(),
+                "recurrence_weeks": int(weeks),
+                "trend": trend,
+                "trend_tau": round(tau, 3),
+                "trend_p": round(p_trend, 4),
+                "q_min": float(min(q_by_cell.get(c, 1.0) for c in cells)),
+                "q_cluster": float(cluster_q),
+                "priority": round(priority, 3),
+                "priority_components": components,
+                "report_ids": members["id"].tolist() if "id" in members else [],
+            }
+        )
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    out = out.sort_values("priority", ascending=False).reset_index(drop=True)
+    out.attrs.update(
+        min_samples=min_samples,
+        eps=params.eps,
+        null=grid.attrs["null"],
+        cells=len(grid),
+        significant_cells=int(grid["significant"].sum()),
+    )
+    return out
+
+
+def _empty() -> gpd.GeoDataFrame:
+    cols = [
+        "geometry",
+        "point",
+        "n_reports",
+        "categories",
+        "main_category",
+        "first_report",
+        "last_report",
+        "recurrence_weeks",
+        "trend",
+        "trend_tau",
+        "trend_p",
+        "q_min",
+        "priority",
+        "priority_components",
+        "report_ids",
+    ]
+    return gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry", crs=CRS)

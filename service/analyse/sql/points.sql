@@ -1,0 +1,46 @@
+-- name: reports
+-- Reports with a point, near-duplicates left out (they are the same event seen twice).
+SELECT id, category, observed_at, ST_X(geom) AS x, ST_Y(geom) AS y
+FROM reports
+WHERE geom IS NOT NULL AND duplicate_of IS NULL AND geocode_status IN ('fourni', 'geocode', 'manuel')
+  AND observed_at >= %(since)s;
+
+-- name: exposure
+SELECT ST_X(geom) AS x, ST_Y(geom) AS y FROM gazetteer_addresses;
+
+-- name: gravity
+SELECT code, gravity FROM categories;
+
+-- name: previous
+-- Stored points with their last "nettoye" visit within 25 m of the polygon (for the resolved state).
+SELECT p.id, p.state, ST_AsBinary(p.geom) AS geom, ST_AsBinary(p.point) AS point, p.last_report,
+       (SELECT max(v.visited_at) FROM visits v
+        WHERE v.outcome = 'nettoye' AND ST_DWithin(v.geom, p.geom, 25)) AS cleaned_at
+FROM sensitive_points p;
+
+-- name: new_run
+INSERT INTO analysis_runs (kind, params) VALUES ('points_sensibles', %(params)s) RETURNING id;
+
+-- name: close_run
+UPDATE analysis_runs SET summary = %(summary)s WHERE id = %(run)s;
+
+-- name: upsert_point
+INSERT INTO sensitive_points AS s (id, state, geom, point, n_reports, main_category, categories, first_report,
+                                   last_report, recurrence_weeks, trend, q_min, priority, priority_components,
+                                   report_ids, first_run_id, last_run_id)
+VALUES (%(id)s, %(state)s, ST_SetSRID(ST_GeomFromWKB(%(geom)s), 31370), ST_SetSRID(ST_GeomFromWKB(%(point)s), 31370),
+        %(n_reports)s, %(main_category)s, %(categories)s, %(first_report)s, %(last_report)s, %(recurrence_weeks)s,
+        %(trend)s, %(q_min)s, %(priority)s, %(priority_components)s, %(report_ids)s, %(run)s, %(run)s)
+ON CONFLICT (id) DO UPDATE SET
+    state = EXCLUDED.state, geom = EXCLUDED.geom, point = EXCLUDED.point, n_reports = EXCLUDED.n_reports,
+    main_category = EXCLUDED.main_category, categories = EXCLUDED.categories, first_report = EXCLUDED.first_report,
+    last_report = EXCLUDED.last_report, recurrence_weeks = EXCLUDED.recurrence_weeks, trend = EXCLUDED.trend,
+    q_min = EXCLUDED.q_min, priority = EXCLUDED.priority, priority_components = EXCLUDED.priority_components,
+    report_ids = EXCLUDED.report_ids, last_run_id = EXCLUDED.last_run_id, updated_at = now();
+
+-- name: set_state
+UPDATE sensitive_points SET state = %(state)s, last_run_id = %(run)s, updated_at = now() WHERE id = %(id)s;
+
+-- name: snapshot
+INSERT INTO sensitive_point_history (run_id, point_id, state, n_reports, priority, trend, geom)
+SELECT %(run)s, id, state, n_reports, priority, trend, geom FROM sensitive_points WHERE id = ANY(%(ids)s);

@@ -1,0 +1,99 @@
+"""Read what the analysis needs from PostGIS and store its results (the only SQL of the analyse stage)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import psycopg
+import shapely
+
+from service.analyse.identity import assign_identities
+from service.analyse.points import CRS, PointParams, sensitive_points
+from service.db.queries import load_queries
+
+_PKG = "service.analyse"
+
+
+def _frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    cur = conn.execute(load_queries(_PKG, "points.sql")[name], params or {})
+    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+
+
+def load_reports(conn: psycopg.Connection[Any], *, since: datetime) -> gpd.GeoDataFrame:
+    frame = _frame(conn, "reports", {"since": since})
+    return gpd.GeoDataFrame(
+        frame.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS
+    )
+
+
+def load_exposure(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame | None:
+    frame = _frame(conn, "exposure")
+    if frame.empty:
+        return None
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS)
+
+
+def load_previous(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
+    frame = _frame(conn, "previous")
+    geoms = [shapely.from_wkb(bytes(g)) for g in frame["geom"]]
+    frame["point"] = [shapely.from_wkb(bytes(p)) for p in frame["point"]]
+    return gpd.GeoDataFrame(frame.drop(columns=["geom"]), geometry=geoms, crs=CRS)
+
+
+def run_points(
+    conn: psycopg.Connection[Any],
+    *,
+    since: datetime,
+    now: pd.Timestamp,
+    params: PointParams | None = None,
+) -> dict[str, Any]:
+    """Find the sensitive points of the stored reports, match them to the stored ones, and save the run."""
+    q = load_queries(_PKG, "points.sql")
+    params = params or PointParams()
+    reports = load_reports(conn, since=since)
+    exposure = load_exposure(conn)
+    gravity = dict(conn.execute(q["gravity"]).fetchall())
+    found = sensitive_points(reports, exposure=exposure, params=params, gravity=gravity, now=now)
+    everything = assign_identities(found, load_previous(conn), now=now)
+    with conn.transaction():
+        run = conn.execute(q["new_run"], {"params": json.dumps(params.__dict__)}).fetchone()[0]  # type: ignore[index]
+        for _i, row in everything.iterrows():
+            if row["found_now"]:
+                conn.execute(
+                    q["upsert_point"],
+                    {
+                        "id": row["id"],
+                        "state": row["state"],
+                        "geom": shapely.to_wkb(row.geometry),
+                        "point": shapely.to_wkb(row["point"]),
+                        "n_reports": int(row["n_reports"]),
+                        "main_category": row["main_category"],
+                        "categories": json.dumps(row["categories"]),
+                        "first_report": row["first_report"],
+                        "last_report": row["last_report"],
+                        "recurrence_weeks": int(row["recurrence_weeks"]),
+                        "trend": row["trend"],
+                        "q_min": float(row["q_min"]),
+                        "priority": float(row["priority"]),
+                        "priority_components": json.dumps(row["priority_components"]),
+                        "report_ids": [int(r) for r in row["report_ids"]],
+                        "run": run,
+                    },
+                )
+            else:
+                conn.execute(q["set_state"], {"id": row["id"], "state": row["state"], "run": run})
+        conn.execute(q["snapshot"], {"run": run, "ids": everything["id"].tolist()})
+        states = everything["state"].value_counts().to_dict()
+        summary = {
+            "signalements": len(reports),
+            "points_sensibles": len(found),
+            "etats": states,
+            "modele_nul": found.attrs.get("null", "exposure" if exposure is not None else "uniform"),
+            "min_samples": found.attrs.get("min_samples"),
+        }
+        conn.execute(q["close_run"], {"run": run, "summary": json.dumps(summary)})
+    return {"run": run, **summary}

@@ -1,0 +1,68 @@
+"""``hotspots analyse``: sensitive points on the database, or offline on any point file."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from service.analyse.checks import check_points
+from service.analyse.inputs import read_points
+from service.analyse.points import PointParams, sensitive_points
+from service.analyse.store import load_reports, run_points
+from service.cli.common import console, print_json, settings_of, working
+from service.db import connect, ensure_database
+
+
+def analyse(
+    ctx: typer.Context,
+    input_: Path | None = typer.Option(None, "--input", help="Fichier de points (CSV/GeoJSON) à analyser hors base."),
+    out: Path | None = typer.Option(None, "--out", help="Dossier de sortie (avec --input)."),
+    crs: str = typer.Option("EPSG:31370", "--crs", help="Système métrique du calcul (x/y du fichier)."),
+    exposure: Path | None = typer.Option(None, "--exposure", help="Points d'adresses pour le modèle « exposition »."),
+    depuis: str | None = typer.Option(None, "--depuis", help="Date de début (AAAA-MM-JJ ; défaut : 2 ans)."),
+    eps: float = typer.Option(60.0, "--eps", help="Rayon DBSCAN en mètres."),
+    min_samples: int | None = typer.Option(None, "--min-samples", help="Points minimum (sinon déduit des données)."),
+    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
+) -> None:
+    """Trouve les points sensibles (grappes de signalements que le hasard n'explique pas)."""
+    now = pd.Timestamp.now(tz="UTC")
+    params = PointParams(eps=eps, min_samples=min_samples)
+    if input_ is not None:
+        if out is None:
+            raise typer.BadParameter("--out est obligatoire avec --input")
+        points = read_points(input_, crs=crs)
+        check_points(points, name=input_.name)
+        expo = read_points(exposure, crs=crs, need_dates=False) if exposure else None
+        with working("Analyse…"):
+            found = sensitive_points(points, exposure=expo, params=params, now=now)
+        out.mkdir(parents=True, exist_ok=True)
+        export = found.drop(columns=["point", "report_ids"]).copy()
+        for col in ("categories", "priority_components"):
+            export[col] = export[col].map(lambda v: json.dumps(v, ensure_ascii=False))
+        for col in ("first_report", "last_report"):
+            export[col] = export[col].astype(str)
+        export.to_crs("EPSG:4326").to_file(out / "sensitive_points.geojson", driver="GeoJSON")
+        summary = {
+            "points": len(points),
+            "ecartes": points.attrs.get("dropped", 0),
+            "points_sensibles": len(found),
+            **{k: v for k, v in found.attrs.items() if k != "dropped"},
+        }
+        (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    else:
+        settings = settings_of(ctx)
+        ensure_database(settings)
+        since = datetime.fromisoformat(depuis).replace(tzinfo=UTC) if depuis else (now - pd.Timedelta(days=730))
+        with connect(settings) as conn:
+            check_points(load_reports(conn, since=since), name="signalements de la base")
+            with working("Analyse…"):
+                summary = run_points(conn, since=since, now=now, params=params)
+    if json_out:
+        print_json(summary)
+        return
+    for key, value in summary.items():
+        console.print(f"[bold]{key}[/bold] : {value}")

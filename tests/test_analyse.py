@@ -1,0 +1,172 @@
+"""Sensitive points on planted truth: found when real, absent on noise, stable across runs."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from service.analyse.checks import check_points
+from service.analyse.identity import assign_identities
+from service.analyse.points import CRS, sensitive_points
+from service.analyse.store import run_points
+from service.errors import InputFileError
+from service.geocode.gazetteer import load_gazetteer
+from tests.conftest import ROOT
+from tests.helpers import NOW, ingest, write
+
+NOW_TS = pd.Timestamp(NOW)
+ADDRESSES = pd.read_csv(ROOT / "geodata" / "icar_seraing_neupre.csv")
+
+
+def _address_points() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(ADDRESSES["lon"], ADDRESSES["lat"]), crs="EPSG:4326").to_crs(
+        CRS
+    )
+
+
+EXPOSURE = _address_points()
+
+
+def _reports(x, y, rng, *, category="depot_clandestin", days=700) -> gpd.GeoDataFrame:
+    n = len(x)
+    observed = NOW_TS - pd.to_timedelta(rng.uniform(1, days, n), unit="D")
+    return gpd.GeoDataFrame(
+        {"id": np.arange(n), "category": category, "observed_at": observed}, geometry=gpd.points_from_xy(x, y), crs=CRS
+    )
+
+
+def _at_random_addresses(n, rng, jitter=8.0):
+    i = rng.integers(0, len(EXPOSURE), n)
+    return (
+        EXPOSURE.geometry.x.to_numpy()[i] + rng.normal(0, jitter, n),
+        EXPOSURE.geometry.y.to_numpy()[i] + rng.normal(0, jitter, n),
+    )
+
+
+def _planted(rng, centres, per=40, radius=25.0):
+    xs, ys = [], []
+    for cx, cy in centres:
+        xs.append(cx + rng.normal(0, radius / 2, per))
+        ys.append(cy + rng.normal(0, radius / 2, per))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+CENTRES_IDX = [100, 5000, 9000, 15000, 22000]
+
+
+def _centres():
+    return [(EXPOSURE.geometry.x.iloc[i], EXPOSURE.geometry.y.iloc[i]) for i in CENTRES_IDX]
+
+
+def test_uniform_noise_gives_no_sensitive_point():
+    rng = np.random.default_rng(1)
+    b = EXPOSURE.total_bounds
+    pts = _reports(rng.uniform(b[0], b[2], 3000), rng.uniform(b[1], b[3], 3000), rng)
+    assert sensitive_points(pts, now=NOW_TS).empty
+
+
+def test_reports_at_random_addresses_give_none_under_the_exposure_null():
+    rng = np.random.default_rng(2)
+    pts = _reports(*_at_random_addresses(4000, rng), rng)
+    assert sensitive_points(pts, exposure=EXPOSURE, now=NOW_TS).empty
+    # the uniform null mistakes where people live for hot spots: that is why exposure is the default
+    assert len(sensitive_points(pts, now=NOW_TS)) > 0
+
+
+def test_planted_clusters_are_found_with_recall_and_precision():
+    rng = np.random.default_rng(3)
+    bx, by = _at_random_addresses(3000, rng)
+    px, py = _planted(rng, _centres())
+    pts = _reports(np.concatenate([bx, px]), np.concatenate([by, py]), rng)
+    found = sensitive_points(pts, exposure=EXPOSURE, now=NOW_TS)
+    centres = np.array(_centres())
+    found_xy = np.array([(p.x, p.y) for p in found["point"]])
+    d = np.hypot(found_xy[:, None, 0] - centres[None, :, 0], found_xy[:, None, 1] - centres[None, :, 1])
+    recall = float((d.min(axis=0) < 60).mean())
+    precision = float((d.min(axis=1) < 60).mean())
+    assert recall == 1.0 and precision == 1.0, (recall, precision)
+    assert (found["n_reports"] >= 25).all()
+    assert set(found["priority_components"].iloc[0]) == {"gravite", "volume", "recurrence", "recence", "tendance"}
+
+
+def _run(pts):
+    return sensitive_points(pts, exposure=EXPOSURE, now=NOW_TS)
+
+
+def test_identities_survive_new_reports_and_a_30_m_shift():
+    rng = np.random.default_rng(4)
+    bx, by = _at_random_addresses(3000, rng)
+    px, py = _planted(rng, _centres())
+    first = assign_identities(
+        _run(_reports(np.concatenate([bx, px]), np.concatenate([by, py]), rng)),
+        gpd.GeoDataFrame(columns=["id", "state", "point", "last_report"], geometry=[], crs=CRS),
+        now=NOW_TS,
+    )
+    assert (first["state"] == "nouveau").all() and len(first) == 5
+    centres = _centres()
+    centres[0] = (centres[0][0] + 30, centres[0][1])  # the first corner drifts 30 m
+    centres.append((EXPOSURE.geometry.x.iloc[12000], EXPOSURE.geometry.y.iloc[12000]))  # a new place
+    px, py = _planted(np.random.default_rng(5), centres)
+    second = assign_identities(
+        _run(_reports(np.concatenate([bx, px]), np.concatenate([by, py]), rng)), first, now=NOW_TS
+    )
+    assert sorted(second.loc[second["state"] == "actif", "id"]) == sorted(first["id"])
+    assert list(second.loc[second["state"] == "nouveau", "id"]) == ["PS-0006"]
+
+
+def test_lifecycle_watched_resolved_reopened():
+    poly = gpd.GeoSeries.from_xy([230000], [144000], crs=CRS).buffer(30)
+    pt = gpd.GeoSeries.from_xy([230000], [144000], crs=CRS).iloc[0]
+    previous = gpd.GeoDataFrame(
+        {
+            "id": ["PS-0001", "PS-0002"],
+            "state": ["actif", "surveille"],
+            "point": [pt, pt],
+            "last_report": [NOW_TS - pd.Timedelta(weeks=20)] * 2,
+            "cleaned_at": [pd.NaT, NOW_TS - pd.Timedelta(weeks=10)],
+        },
+        geometry=[poly.iloc[0], poly.iloc[0]],
+        crs=CRS,
+    )
+    empty = sensitive_points(_reports([], [], np.random.default_rng(0)), now=NOW_TS)
+    after = assign_identities(empty, previous, now=NOW_TS).set_index("id")["state"].to_dict()
+    assert after == {"PS-0001": "surveille", "PS-0002": "resolu"}
+
+
+@pytest.mark.parametrize(
+    ("xs", "ys", "message"),
+    [
+        ([], [], "aucun point utilisable"),
+        ([230000.0], [144000.0], "seulement 1 point(s)"),
+        ([230000.0] * 20, [144000.0] * 20, "tous les points sont au même endroit"),
+        (list(np.linspace(5.50, 5.51, 20)), list(np.linspace(50.60, 50.61, 20)), "des degrés lus comme des mètres"),
+    ],
+)
+def test_bad_point_sets_are_refused_with_a_reason(xs, ys, message):
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs, ys), crs=CRS)
+    with pytest.raises(InputFileError) as info:
+        check_points(pts)
+    assert message in info.value.message
+
+
+def test_database_run_keeps_ids_between_runs(conn, settings, tmp_path):
+    rng = np.random.default_rng(6)
+    bx, by = _at_random_addresses(1500, rng)
+    px, py = _planted(rng, _centres()[:3])
+    x, y = np.concatenate([bx, px]), np.concatenate([by, py])
+    lon, lat = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=CRS).to_crs("EPSG:4326").pipe(lambda g: (g.x, g.y))
+    dates = (NOW_TS - pd.to_timedelta(rng.uniform(1, 600, len(x)), unit="D")).tz_convert("Europe/Brussels")
+    lines = ["id;date;categorie;lon;lat"] + [
+        f"R{i};{d:%d/%m/%Y %H:%M};depot_clandestin;{a:.7f};{b:.7f}"
+        for i, (d, a, b) in enumerate(zip(dates, lon, lat, strict=True))
+    ]
+    ingest(conn, settings, write(tmp_path / "r.csv", "\n".join(lines) + "\n"))
+    load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
+    first = run_points(conn, since=NOW - pd.Timedelta(days=730), now=NOW_TS)
+    second = run_points(conn, since=NOW - pd.Timedelta(days=730), now=NOW_TS)
+    assert (first["points_sensibles"], first["etats"], first["modele_nul"]) == (3, {"nouveau": 3}, "exposure")
+    assert second["etats"] == {"actif": 3}
+    history = conn.execute("SELECT count(*), count(DISTINCT point_id) FROM sensitive_point_history").fetchone()
+    assert history == (6, 3)
