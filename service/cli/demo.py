@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import typer
+from rich.table import Table
 
+from service.analyse.store import run_points
 from service.cli.common import console, print_json, settings_of, working
 from service.cli.ingest import run_ingest, summary_table
 from service.db import connect, ensure_database
@@ -88,6 +91,19 @@ def demo(
         console.print(
             f"Géocodage hors ligne : {placed} adresses placées, {review} à vérifier (hotspots geocode review)."
         )
+    with working("Recherche des points sensibles…"), connect(settings) as conn:
+        since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=730)
+        analysis = run_points(conn, since=since.to_pydatetime(), now=pd.Timestamp.now(tz="UTC"))
+        top = conn.execute(
+            "SELECT id, state, main_category, n_reports, trend, round(priority::numeric, 1) FROM sensitive_points "
+            "WHERE state IN ('nouveau', 'actif', 'reouvert') ORDER BY priority DESC LIMIT 10"
+        ).fetchall()
+    table = Table(title=f"Points sensibles ({analysis['points_sensibles']} ; modèle nul : {analysis['modele_nul']})")
+    for col in ("point", "état", "catégorie principale", "signalements", "tendance", "priorité"):
+        table.add_column(col)
+    for row in top:
+        table.add_row(*(str(v) for v in row))
+    console.print(table)
     total = sum(s.rows_in for s in summaries)
     console.print(
         f"{total} lignes lues, {sum(s.inserted for s in summaries)} enregistrements créés, "
