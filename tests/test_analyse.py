@@ -170,3 +170,62 @@ def test_database_run_keeps_ids_between_runs(conn, settings, tmp_path):
     assert second["etats"] == {"actif": 3}
     history = conn.execute("SELECT count(*), count(DISTINCT point_id) FROM sensitive_point_history").fetchone()
     assert history == (6, 3)
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "service", "analyse", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_offline_analysis_of_any_point_file(tmp_path):
+    rng = np.random.default_rng(8)
+    bx, by = _at_random_addresses(1500, rng)
+    px, py = _planted(rng, _centres()[:2])
+    g = gpd.GeoSeries(gpd.points_from_xy(np.concatenate([bx, px]), np.concatenate([by, py])), crs=CRS).to_crs(4326)
+    dates = NOW_TS - pd.to_timedelta(rng.uniform(1, 600, len(g)), unit="D")
+    rows = [f"{d:%Y-%m-%dT%H:%M:%S},depot_clandestin,{p.x:.7f},{p.y:.7f}" for d, p in zip(dates, g, strict=True)]
+    src = write(tmp_path / "points.csv", "date,category,lon,lat\n" + "\n".join(rows) + "\n")
+    addresses = ROOT / "geodata" / "icar_seraing_neupre.csv"
+    done = _cli("--input", str(src), "--exposure", str(addresses), "--out", str(tmp_path / "out"), "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json_loads(done.stdout)
+    assert (summary["points"], summary["points_sensibles"], summary["null"]) == (len(g), 2, "exposure")
+    found = gpd.read_file(tmp_path / "out" / "sensitive_points.geojson")
+    assert len(found) == 2 and found.crs.to_epsg() == 4326
+
+
+def json_loads(text):
+    import json
+
+    return json.loads(text)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("date,category,lon,lat\n", "seulement une ligne d'en-tête"),
+        ("date,category,lon,lat\n2026-01-05T10:00:00,graffiti,5.51,50.61\n", "seulement 1 point(s)"),
+        ("date,category,lon,lat\n" + "2026-01-05T10:00:00,graffiti,5.51,50.61\n" * 12, "tous les points sont au même"),
+        ("date,category,lon,lat\n" + ",graffiti,5.51,50.61\n" * 12, "aucun point utilisable"),
+        (
+            "date,category,x,y\n" + "".join(f"2026-01-05T10:00:00,graffiti,5.5{i},50.6{i}\n" for i in range(12)),
+            "des degrés lus comme des mètres",
+        ),
+    ],
+    ids=["empty", "single", "identical", "no-dates", "wrong-crs"],
+)
+def test_offline_bad_inputs_get_a_clear_message(tmp_path, content, message):
+    src = write(tmp_path / "points.csv", content)
+    done = _cli("--input", str(src), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
