@@ -229,3 +229,25 @@ def test_offline_bad_inputs_get_a_clear_message(tmp_path, content, message):
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_problem_axes_on_the_derived_network():
+    from service.analyse.axes import network_from_addresses, problem_axes, segment
+
+    addresses = gpd.GeoDataFrame(ADDRESSES[["street", "municipality"]], geometry=EXPOSURE.geometry.to_numpy(), crs=CRS)
+    segments = segment(network_from_addresses(addresses))
+    assert segments.length.median() == pytest.approx(100, abs=15)
+    rng = np.random.default_rng(9)
+    bx, by = _at_random_addresses(3000, rng)
+    street = addresses[addresses["street"] == "Rue Ferrer"]
+    i = rng.integers(0, len(street), 120)
+    sx = street.geometry.x.to_numpy()[i] + rng.normal(0, 5, 120)
+    sy = street.geometry.y.to_numpy()[i] + rng.normal(0, 5, 120)
+    axes, stats_ = problem_axes(
+        _reports(np.concatenate([bx, sx]), np.concatenate([by, sy]), rng), segments, exposure=addresses
+    )
+    assert list(axes["street"]) == ["Rue Ferrer"]
+    assert axes["segments"].iloc[0] >= 5 and axes["reports"].iloc[0] >= 120  # one merged axis, not scattered bits
+    assert {"rate_per_100m", "expected", "q"} <= set(stats_.columns)
+    noise = _reports(bx, by, rng)
+    assert problem_axes(noise, segments, exposure=addresses)[0].empty

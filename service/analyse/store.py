@@ -11,6 +11,7 @@ import pandas as pd
 import psycopg
 import shapely
 
+from service.analyse.axes import AxisParams, network_from_addresses, problem_axes, segment
 from service.analyse.identity import assign_identities
 from service.analyse.points import CRS, PointParams, sensitive_points
 from service.db.queries import load_queries
@@ -42,6 +43,45 @@ def load_previous(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
     geoms = [shapely.from_wkb(bytes(g)) for g in frame["geom"]]
     frame["point"] = [shapely.from_wkb(bytes(p)) for p in frame["point"]]
     return gpd.GeoDataFrame(frame.drop(columns=["geom"]), geometry=geoms, crs=CRS)
+
+
+def load_address_streets(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame | None:
+    frame = _frame(conn, "exposure_streets")
+    if frame.empty:
+        return None
+    return gpd.GeoDataFrame(
+        frame[["street", "municipality"]], geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS
+    )
+
+
+def run_axes(conn: psycopg.Connection[Any], *, run: int, since: datetime, params: AxisParams | None = None) -> int:
+    """Problem axes on the network derived from the address register; replaces the stored axes."""
+    q = load_queries(_PKG, "points.sql")
+    addresses = load_address_streets(conn)
+    if addresses is None:
+        return 0
+    segments = segment(network_from_addresses(addresses))
+    axes, _segments = problem_axes(load_reports(conn, since=since), segments, exposure=addresses, params=params)
+    conn.execute(q["clear_axes"])
+    for i, row in axes.iterrows():
+        conn.execute(
+            q["insert_axis"],
+            {
+                "id": f"AX-{i + 1:04d}",
+                "run": run,
+                "street": row["street"],
+                "municipality": row["municipality"],
+                "segments": int(row["segments"]),
+                "length_m": float(row["length_m"]),
+                "reports": int(row["reports"]),
+                "rate": float(row["rate_per_100m"]),
+                "expected": float(row["expected"]),
+                "ratio": None if row["ratio"] is None else float(row["ratio"]),
+                "q_max": float(row["q_max"]),
+                "geom": shapely.to_wkb(row.geometry),
+            },
+        )
+    return len(axes)
 
 
 def run_points(
@@ -87,10 +127,12 @@ def run_points(
             else:
                 conn.execute(q["set_state"], {"id": row["id"], "state": row["state"], "run": run})
         conn.execute(q["snapshot"], {"run": run, "ids": everything["id"].tolist()})
+        n_axes = run_axes(conn, run=run, since=since)
         states = everything["state"].value_counts().to_dict()
         summary = {
             "signalements": len(reports),
             "points_sensibles": len(found),
+            "axes_problematiques": n_axes,
             "etats": states,
             "modele_nul": found.attrs.get("null", "exposure" if exposure is not None else "uniform"),
             "min_samples": found.attrs.get("min_samples"),

@@ -6,9 +6,11 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import typer
 
+from service.analyse.axes import network_from_addresses, problem_axes, read_network, segment
 from service.analyse.checks import check_points
 from service.analyse.inputs import read_points
 from service.analyse.points import PointParams, sensitive_points
@@ -23,6 +25,7 @@ def analyse(
     out: Path | None = typer.Option(None, "--out", help="Dossier de sortie (avec --input)."),
     crs: str = typer.Option("EPSG:31370", "--crs", help="Système métrique du calcul (x/y du fichier)."),
     exposure: Path | None = typer.Option(None, "--exposure", help="Points d'adresses pour le modèle « exposition »."),
+    streets: Path | None = typer.Option(None, "--streets", help="Réseau de rues (GeoJSON/GeoPackage, OSM)."),
     depuis: str | None = typer.Option(None, "--depuis", help="Date de début (AAAA-MM-JJ ; défaut : 2 ans)."),
     eps: float = typer.Option(60.0, "--eps", help="Rayon DBSCAN en mètres."),
     min_samples: int | None = typer.Option(None, "--min-samples", help="Points minimum (sinon déduit des données)."),
@@ -39,7 +42,11 @@ def analyse(
         expo = read_points(exposure, crs=crs, need_dates=False) if exposure else None
         with working("Analyse…"):
             found = sensitive_points(points, exposure=expo, params=params, now=now)
+            network = _network(streets, exposure, crs)
+            axes = problem_axes(points, segment(network), exposure=expo)[0] if network is not None else None
         out.mkdir(parents=True, exist_ok=True)
+        if axes is not None:
+            axes.to_crs("EPSG:4326").to_file(out / "axes.geojson", driver="GeoJSON")
         export = found.drop(columns=["point", "report_ids"]).copy()
         for col in ("categories", "priority_components"):
             export[col] = export[col].map(lambda v: json.dumps(v, ensure_ascii=False))
@@ -66,3 +73,24 @@ def analyse(
         return
     for key, value in summary.items():
         console.print(f"[bold]{key}[/bold] : {value}")
+
+
+def _network(streets: Path | None, exposure: Path | None, crs: str) -> gpd.GeoDataFrame | None:
+    """The street lines given, or derived from address points that carry street names (ICAR/BeST layouts)."""
+    if streets is not None:
+        return read_network(str(streets), crs=crs)
+    if exposure is None:
+        return None
+    frame = pd.read_csv(exposure, dtype=str, keep_default_na=False)
+    street = "street" if "street" in frame else "streetname_fr" if "streetname_fr" in frame else None
+    if street is None:
+        return None
+    mun = "municipality" if "municipality" in frame else "municipality_name_fr"
+    if {"lon", "lat"} <= set(frame):
+        geometry = gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float))
+        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:4326").to_crs(crs)
+    else:
+        geometry = gpd.points_from_xy(frame["EPSG:31370_x"].astype(float), frame["EPSG:31370_y"].astype(float))
+        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:31370").to_crs(crs)
+    points["street"], points["municipality"] = frame[street].to_numpy(), frame[mun].to_numpy()
+    return network_from_addresses(points)

@@ -44,3 +44,15 @@ UPDATE sensitive_points SET state = %(state)s, last_run_id = %(run)s, updated_at
 -- name: snapshot
 INSERT INTO sensitive_point_history (run_id, point_id, state, n_reports, priority, trend, geom)
 SELECT %(run)s, id, state, n_reports, priority, trend, geom FROM sensitive_points WHERE id = ANY(%(ids)s);
+
+-- name: exposure_streets
+SELECT street, municipality, ST_X(geom) AS x, ST_Y(geom) AS y FROM gazetteer_addresses;
+
+-- name: clear_axes
+DELETE FROM problem_axes;
+
+-- name: insert_axis
+INSERT INTO problem_axes (id, run_id, street, municipality, segments, length_m, reports, rate_per_100m, expected,
+                          ratio, q_max, geom)
+VALUES (%(id)s, %(run)s, %(street)s, %(municipality)s, %(segments)s, %(length_m)s, %(reports)s, %(rate)s,
+        %(expected)s, %(ratio)s, %(q_max)s, ST_SetSRID(ST_GeomFromWKB(%(geom)s), 31370));

@@ -1,0 +1,180 @@
+"""Problem axes: street stretches where reports keep coming, beyond what their length (or homes) explain.
+
+1. A street network: imported lines (OpenStreetMap GeoJSON/GeoPackage, read with pyogrio) or, where none is
+   given, one line per street derived from its official address points: the longest path of their minimum
+   spanning tree (it follows a curving street; gaps over 250 m split it).
+2. Segments of about 100 m (50–150 m), each keeping its street name.
+3. Each report is attached to the nearest segment within 40 m.
+4. Per segment: reports, rate per 100 m, expected reports (the segment's share of the total length, or of the
+   address points along it), an exact one-sided Poisson p-value, Benjamini-Hochberg q-values.
+5. Significant neighbouring segments of one street merge into an **axis** (a LineString with its stats).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import stats
+from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
+from scipy.spatial import distance_matrix
+
+from service.analyse.significance import benjamini_hochberg
+
+CRS = "EPSG:31370"
+
+
+@dataclass(frozen=True)
+class AxisParams:
+    segment_m: float = 100.0
+    attach_m: float = 40.0
+    gap_m: float = 250.0
+    alpha: float = 0.05
+    min_reports: int = 5
+
+
+def _longest_path(points: np.ndarray) -> list[int]:
+    """Indices along the diameter of the points' minimum spanning tree (two breadth-first passes)."""
+    mst = minimum_spanning_tree(distance_matrix(points, points))
+    sym = mst + mst.T
+
+    def farthest(start: int) -> tuple[int, np.ndarray]:
+        order, pred = breadth_first_order(sym, start, directed=False, return_predecessors=True)
+        dist = np.zeros(len(points))
+        for node in order[1:]:
+            dist[node] = dist[pred[node]] + sym[pred[node], node]
+        return int(np.argmax(dist)), pred
+
+    a, _ = farthest(0)
+    b, pred = farthest(a)
+    path = [b]
+    while path[-1] != a:
+        path.append(int(pred[path[-1]]))
+    return path
+
+
+def network_from_addresses(addresses: gpd.GeoDataFrame, *, gap_m: float = 250.0) -> gpd.GeoDataFrame:
+    """One approximate centre line per street (``street``, ``municipality`` columns) from its address points."""
+    rows = []
+    for (street, municipality), group in addresses.groupby(["street", "municipality"], sort=True):
+        pts = np.unique(np.column_stack([group.geometry.x, group.geometry.y]).round(1), axis=0)
+        if len(pts) < 2:
+            continue
+        if len(pts) > 1500:  # very long roads: thin them, the line stays the same
+            pts = pts[:: int(np.ceil(len(pts) / 1500))]
+        coords = pts[_longest_path(pts)]
+        jumps = np.flatnonzero(np.hypot(*np.diff(coords, axis=0).T) > gap_m)
+        for piece in np.split(coords, jumps + 1):
+            if len(piece) >= 2:
+                rows.append({"street": street, "municipality": municipality, "geometry": shapely.LineString(piece)})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=addresses.crs)
+
+
+def read_network(path: str, *, crs: str = CRS) -> gpd.GeoDataFrame:
+    """Street lines from a GeoJSON/GeoPackage (OpenStreetMap exports: ``name`` is the street)."""
+    lines = gpd.read_file(path).to_crs(crs)
+    lines = lines[lines.geometry.geom_type.isin(["LineString", "MultiLineString"])].explode(index_parts=False)
+    name = lines["name"] if "name" in lines else pd.Series("", index=lines.index)
+    return gpd.GeoDataFrame(
+        {"street": name.fillna("").astype(str), "municipality": "", "geometry": lines.geometry.to_numpy()},
+        geometry="geometry",
+        crs=crs,
+    )
+
+
+def segment(network: gpd.GeoDataFrame, *, length_m: float = 100.0) -> gpd.GeoDataFrame:
+    """Cut every line into pieces of about ``length_m`` (between half and 1.5 times it)."""
+    rows = []
+    for line_id, row in enumerate(network.itertuples()):
+        line = row.geometry
+        pieces = max(1, round(line.length / length_m))
+        for k in range(pieces):
+            part = shapely.ops.substring(line, k * line.length / pieces, (k + 1) * line.length / pieces)
+            rows.append(
+                {
+                    "line_id": line_id,
+                    "position": k,
+                    "street": row.street,
+                    "municipality": row.municipality,
+                    "geometry": part,
+                }
+            )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=network.crs)
+
+
+def problem_axes(
+    reports: gpd.GeoDataFrame,
+    segments: gpd.GeoDataFrame,
+    *,
+    exposure: gpd.GeoDataFrame | None = None,
+    params: AxisParams | None = None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """(axes, segment statistics). Expected counts follow segment length, or address points when given."""
+    params = params or AxisParams()
+    segs = segments.reset_index(drop=True).copy()
+    segs["length_m"] = segs.length
+    near = gpd.sjoin_nearest(reports[["geometry"]], segs[["geometry"]], max_distance=params.attach_m, how="inner")
+    near = near[~near.index.duplicated()]
+    segs["reports"] = np.bincount(near["index_right"].to_numpy(), minlength=len(segs))
+    total = segs["reports"].sum()
+    if exposure is not None and not exposure.empty:
+        homes = gpd.sjoin_nearest(exposure[["geometry"]], segs[["geometry"]], max_distance=params.attach_m, how="inner")
+        homes = homes[~homes.index.duplicated()]
+        weight = np.bincount(homes["index_right"].to_numpy(), minlength=len(segs)).astype(float)
+        segs["weight_basis"] = "adresses"
+    else:
+        weight = segs["length_m"].to_numpy()
+        segs["weight_basis"] = "longueur"
+    # a street stretch with no homes still receives some reports: a floor of 1 home per 100 m
+    weight = np.maximum(weight, segs["length_m"].to_numpy() / 100.0) if exposure is not None else weight
+    segs["expected"] = total * weight / weight.sum() if weight.sum() > 0 else 0.0
+    segs["rate_per_100m"] = segs["reports"] / segs["length_m"].clip(lower=1) * 100
+    segs["p"] = stats.poisson.sf(segs["reports"] - 1, segs["expected"].clip(lower=1e-9))
+    segs["q"] = benjamini_hochberg(segs["p"].to_numpy())
+    segs["significant"] = (segs["q"] <= params.alpha) & (segs["reports"] >= params.min_reports)
+    return _merge(segs), segs
+
+
+def _merge(segs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Runs of significant neighbouring segments of one line become one axis."""
+    rows = []
+    hot = segs[segs["significant"]].sort_values(["line_id", "position"])
+    for _line, group in hot.groupby("line_id"):
+        previous = None
+        runs: list[list[int]] = []
+        for idx, pos in zip(group.index, group["position"], strict=True):
+            if previous is None or pos != previous + 1:
+                runs.append([])
+            runs[-1].append(idx)
+            previous = pos
+        for run in runs:
+            part = segs.loc[run]
+            merged = shapely.line_merge(shapely.union_all(part.geometry.to_numpy()))
+            n, expected, length = (
+                int(part["reports"].sum()),
+                float(part["expected"].sum()),
+                float(part["length_m"].sum()),
+            )
+            rows.append(
+                {
+                    "street": part["street"].iloc[0],
+                    "municipality": part["municipality"].iloc[0],
+                    "segments": len(part),
+                    "length_m": round(length, 1),
+                    "reports": n,
+                    "rate_per_100m": round(n / max(length, 1) * 100, 2),
+                    "expected": round(expected, 2),
+                    "ratio": round(n / expected, 2) if expected > 0 else None,
+                    "q_max": float(part["q"].max()),
+                    "geometry": merged,
+                }
+            )
+    out = (
+        gpd.GeoDataFrame(rows, geometry="geometry", crs=segs.crs)
+        if rows
+        else gpd.GeoDataFrame({"street": [], "geometry": []}, geometry="geometry", crs=segs.crs)
+    )
+    return out.sort_values("reports", ascending=False).reset_index(drop=True) if rows else out
