@@ -251,3 +251,48 @@ def test_problem_axes_on_the_derived_network():
     assert {"rate_per_100m", "expected", "q"} <= set(stats_.columns)
     noise = _reports(bx, by, rng)
     assert problem_axes(noise, segments, exposure=addresses)[0].empty
+
+
+def test_backtest_scores_three_methods_on_the_same_split():
+    from service.analyse.backtest import backtest
+
+    rng = np.random.default_rng(3)
+    bx, by = _at_random_addresses(4000, rng)
+    px, py = _planted(rng, _centres(), per=80)
+    pts = _reports(np.concatenate([bx, px]), np.concatenate([by, py]), rng)
+    table = backtest(pts, train_until=NOW_TS - pd.Timedelta(days=180), test_until=NOW_TS, exposure=EXPOSURE)
+    assert set(table["methode"]) == {"hotspots (test local, FDR)", "densité de noyau (KDE)", "comptage par maille"}
+    assert list(table["couverture"].unique()) == [0.01, 0.05, 0.10]
+    assert (table["PAI"] > 1).all() and table["PEI*"].between(0, 1).all()
+    ours = table[table["methode"].str.startswith("hotspots")].set_index("couverture")
+    # the planted corners keep going: a tenth of the area holds well over a third of the future reports
+    assert ours.loc[0.10, "taux_de_capture"] > 0.35
+    assert table.attrs["train"] + table.attrs["test"] == len(pts)
+
+
+def test_backtest_cli_refuses_an_empty_split(tmp_path):
+    rows = "".join(f"2026-01-{d:02d}T10:00:00,graffiti,5.5{d},50.6{d}\n" for d in range(1, 13))
+    src = write(tmp_path / "p.csv", "date,category,lon,lat\n" + rows)
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "service",
+            "backtest",
+            "--input",
+            str(src),
+            "--train-until",
+            "2025-01-01",
+            "--test-until",
+            "2025-06-01",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2 and "découpage inutilisable : 0 points d'apprentissage" in done.stderr

@@ -9,14 +9,17 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import typer
+from rich.table import Table
 
 from service.analyse.axes import network_from_addresses, problem_axes, read_network, segment
+from service.analyse.backtest import backtest
 from service.analyse.checks import check_points
 from service.analyse.inputs import read_points
 from service.analyse.points import PointParams, sensitive_points
 from service.analyse.store import load_reports, run_points
 from service.cli.common import console, print_json, settings_of, working
 from service.db import connect, ensure_database
+from service.errors import InputFileError
 
 
 def analyse(
@@ -94,3 +97,44 @@ def _network(streets: Path | None, exposure: Path | None, crs: str) -> gpd.GeoDa
         points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:31370").to_crs(crs)
     points["street"], points["municipality"] = frame[street].to_numpy(), frame[mun].to_numpy()
     return network_from_addresses(points)
+
+
+def backtest_cmd(
+    input_: Path = typer.Option(..., "--input", help="Fichier de points (CSV/GeoJSON) avec dates."),
+    train_until: str = typer.Option(..., "--train-until", help="Fin de l'apprentissage (AAAA-MM-JJ)."),
+    test_until: str = typer.Option(..., "--test-until", help="Fin de la période de test (AAAA-MM-JJ)."),
+    crs: str = typer.Option("EPSG:31370", "--crs", help="Système métrique du calcul."),
+    exposure: Path | None = typer.Option(None, "--exposure", help="Points d'adresses (modèle « exposition »)."),
+    json_out: bool = typer.Option(False, "--json", help="Résultats en JSON."),
+) -> None:
+    """Apprend sur le passé, compte ce que chaque méthode aurait capturé ensuite (taux, PAI, PEI*)."""
+    points = read_points(input_, crs=crs)
+    check_points(points, name=input_.name)
+    expo = read_points(exposure, crs=crs, need_dates=False) if exposure else None
+    start = pd.Timestamp(train_until, tz="Europe/Brussels") + pd.Timedelta(days=1)
+    end = pd.Timestamp(test_until, tz="Europe/Brussels") + pd.Timedelta(days=1)
+    try:
+        table = backtest(points, train_until=start, test_until=end, exposure=expo)
+    except ValueError as exc:
+        raise InputFileError(
+            f"{input_.name} : {exc}.", hint="Choisissez des dates qui laissent des points des deux côtés."
+        ) from exc
+    if json_out:
+        print_json(
+            {
+                "apprentissage": table.attrs["train"],
+                "test": table.attrs["test"],
+                "mailles": table.attrs["cells"],
+                "resultats": table.to_dict(orient="records"),
+            }
+        )
+        return
+    out = Table(
+        title=f"Back-test : {table.attrs['train']} points appris, {table.attrs['test']} à prévoir, "
+        f"{table.attrs['cells']} mailles de 100 m"
+    )
+    for col in table.columns:
+        out.add_column(col)
+    for row in table.itertuples(index=False):
+        out.add_row(*(str(v) for v in row))
+    console.print(out)

@@ -33,6 +33,7 @@ app.command("rejects")(ingest_cli.rejects)
 app.command("demo-data")(demo_cli.demo_data)
 app.command("demo")(demo_cli.demo)
 app.command("analyse")(analyse_cli.analyse)
+app.command("backtest")(analyse_cli.backtest_cmd)
 
 _debug = {"on": False}
 
