@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install lint bench bench-geocode
+.PHONY: demo test install lint bench bench-geocode bench-analyse
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -36,3 +36,7 @@ bench: install
 ## geocoder benchmark (Liège-province register; see README)
 bench-geocode: install
 	$(BIN)/python benchmarks/bench_geocode.py
+
+## analysis benchmark (100k and 1M reports, beside ST_ClusterDBSCAN)
+bench-analyse: install
+	$(BIN)/python benchmarks/bench_analyse.py

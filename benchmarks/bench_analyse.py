@@ -1,0 +1,110 @@
+"""Sensitive-point analysis at 100k and 1M reports, beside PostGIS ST_ClusterDBSCAN on the same points.
+
+Targets (2 cores): 100k reports full analysis < 10 s; 1M < 2 min and < 4 GB RSS.
+Each size runs in its own process so that its peak memory is its own. Run: ``python benchmarks/bench_analyse.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CRS = "EPSG:31370"
+
+
+def make_points(n: int, seed: int = 1):  # type: ignore[no-untyped-def]
+    """Reports at random addresses of the zone, plus 20 planted corners holding 15 % of them."""
+    import geopandas as gpd
+
+    rng = np.random.default_rng(seed)
+    a = pd.read_csv(ROOT / "geodata" / "icar_seraing_neupre.csv")
+    addr = gpd.GeoDataFrame(geometry=gpd.points_from_xy(a["lon"], a["lat"]), crs="EPSG:4326").to_crs(CRS)
+    ax, ay = addr.geometry.x.to_numpy(), addr.geometry.y.to_numpy()
+    planted = int(n * 0.15)
+    i = rng.integers(0, len(ax), n - planted)
+    centres = rng.integers(0, len(ax), 20)
+    j = rng.choice(centres, planted)
+    x = np.concatenate([ax[i] + rng.normal(0, 8, n - planted), ax[j] + rng.normal(0, 15, planted)])
+    y = np.concatenate([ay[i] + rng.normal(0, 8, n - planted), ay[j] + rng.normal(0, 15, planted)])
+    when = pd.Timestamp("2026-11-01", tz="UTC") - pd.to_timedelta(rng.uniform(1, 700, n), unit="D")
+    cats = rng.choice(["depot_clandestin", "sacs_hors_jour", "dejections"], n)
+    pts = gpd.GeoDataFrame(
+        {"id": np.arange(n), "category": cats, "observed_at": when}, geometry=gpd.points_from_xy(x, y), crs=CRS
+    )
+    return pts, addr
+
+
+def child(n: int) -> None:
+    from service.analyse.points import sensitive_points
+
+    pts, addr = make_points(n)
+    start = time.perf_counter()
+    found = sensitive_points(pts, exposure=addr, now=pd.Timestamp("2026-11-01", tz="UTC"))
+    elapsed = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"n": n, "seconds": round(elapsed, 2), "points": len(found), "rss_mb": round(rss)}))
+
+
+def postgis_baseline(n: int) -> float:
+    from service.db import connect, ensure_database
+    from service.db.cluster import ClusterManager
+    from service.settings import load_settings
+
+    pts, _addr = make_points(n)
+    base = Path(tempfile.mkdtemp(prefix="hotspots-bench-an-"))
+    base.chmod(0o755)
+    settings = load_settings(data_dir=base, pg_port=54333)
+    try:
+        ensure_database(settings)
+        with connect(settings) as conn:
+            conn.execute("CREATE TEMP TABLE p (id int, x float8, y float8)")
+            with conn.cursor() as cur, cur.copy("COPY p FROM STDIN") as copy:
+                for i, (x, y) in enumerate(zip(pts.geometry.x, pts.geometry.y, strict=True)):
+                    copy.write_row((i, x, y))
+            conn.execute("CREATE TEMP TABLE g AS SELECT id, ST_SetSRID(ST_MakePoint(x, y), 31370) AS geom FROM p")
+            conn.execute("CREATE INDEX ON g USING gist (geom)")
+            conn.execute("ANALYZE g")
+            start = time.perf_counter()
+            conn.execute(
+                "SELECT count(DISTINCT c) FROM (SELECT ST_ClusterDBSCAN(geom, eps := 60, minpoints := 20) "
+                "OVER () AS c FROM g) q"
+            ).fetchone()
+            return time.perf_counter() - start
+    finally:
+        if settings.managed:
+            ClusterManager(settings).down()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--child", type=int)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    print(f"{'reports':>10} {'hotspots (s)':>13} {'points':>7} {'peak RSS':>9} {'ST_ClusterDBSCAN (s)':>21}  target")
+    for n in (int(s) for s in args.sizes.split(",")):
+        done = subprocess.run([sys.executable, __file__, "--child", str(n)], capture_output=True, text=True, check=True)
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        baseline = postgis_baseline(n)
+        target = "< 10 s" if n <= 100_000 else "< 120 s, < 4 GB"
+        print(f"{n:>10,} {r['seconds']:>13} {r['points']:>7} {r['rss_mb']:>6} MB {baseline:>21.2f}  {target}")
+
+
+if __name__ == "__main__":
+    main()
