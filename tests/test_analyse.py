@@ -88,7 +88,7 @@ def test_planted_clusters_are_found_with_recall_and_precision():
     precision = float((d.min(axis=1) < 60).mean())
     assert recall == 1.0 and precision == 1.0, (recall, precision)
     assert (found["n_reports"] >= 25).all()
-    assert set(found["priority_components"].iloc[0]) == {"gravite", "volume", "recurrence", "recence", "tendance"}
+    assert set(found["priority_components"].iloc[0]) == {"gravite", "volume", "recurrence", "recence", "tendance", "suite_visite"}
 
 
 def _run(pts):

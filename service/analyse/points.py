@@ -107,6 +107,16 @@ def _significant_clusters(
     return {label: qv for label, qv in zip(found, q, strict=True) if qv <= params.alpha}
 
 
+def _last_visit(visits: gpd.GeoDataFrame | None, area: shapely.Geometry) -> tuple[pd.Timestamp | None, str | None]:
+    if visits is None or visits.empty:
+        return None, None
+    inside = visits[shapely.contains_xy(area, visits.geometry.x.to_numpy(), visits.geometry.y.to_numpy())]
+    if inside.empty:
+        return None, None
+    last = inside.sort_values("visited_at").iloc[-1]
+    return pd.Timestamp(last["visited_at"]), str(last["outcome"])
+
+
 def _derived_min_samples(n: int, area_m2: float, eps: float) -> int:
     density = n / area_m2 if area_m2 > 0 else 0.0
     return max(4, int(np.ceil(3 * density * np.pi * eps**2)))
@@ -130,6 +140,18 @@ def _trend(dates: pd.Series, now: pd.Timestamp) -> tuple[str, float, float]:
     return ("persistant" if active >= 0.25 else "sporadique"), float(tau), float(p)
 
 
+#: How the last visit changes the priority: enforcement done lowers it, a pending follow-up or no visit at all
+#: raises it (weights are settings-like constants here; change them in one place).
+OUTCOME_FACTOR = {
+    "pv": 0.8,
+    "sac": 0.8,
+    "nettoye": 0.9,
+    "avertissement": 0.95,
+    "rien_constate": 1.0,
+    "transmis": 1.0,
+    "a_revoir": 1.2,
+    None: 1.1,
+}
 TREND_FACTOR = {
     "nouveau": 1.2,
     "en_hausse": 1.3,
@@ -146,12 +168,14 @@ def sensitive_points(
     exposure: gpd.GeoDataFrame | None = None,
     params: PointParams | None = None,
     gravity: dict[str, float] | None = None,
+    visits: gpd.GeoDataFrame | None = None,
     now: pd.Timestamp | None = None,
 ) -> gpd.GeoDataFrame:
     """Find sensitive points in ``reports`` (points in EPSG:31370 with ``category`` and ``observed_at``).
 
     Returns one row per place: polygon, representative point, counts by category, first/last report,
-    recurrence (distinct weeks), trend, significance and a priority with its components.
+    recurrence (distinct weeks), trend, last visit (``visits``: points with ``visited_at`` and ``outcome``,
+    matched within 25 m of the polygon), significance and a priority with its components.
     """
     params = params or PointParams()
     if reports.crs is None or reports.crs.to_string() != CRS:
@@ -189,6 +213,7 @@ def sensitive_points(
         weeks = dates.dt.strftime("%G-%V").nunique()
         by_cat = members["category"].value_counts().to_dict()
         grav = float(np.mean([gravity.get(c, 1.0) for c in members["category"]]))
+        last_visit, last_outcome = _last_visit(visits, hull.buffer(params.hull_buffer + 25.0))
         days_since = max(0.0, (now - dates.max()).total_seconds() / 86400)
         recency = float(np.exp(-days_since / 90))
         components = {
@@ -197,6 +222,7 @@ def sensitive_points(
             "recurrence": round(1 + weeks / 52, 3),
             "recence": round(recency, 3),
             "tendance": TREND_FACTOR[trend],
+            "suite_visite": OUTCOME_FACTOR.get(last_outcome, 1.0),
         }
         priority = float(np.prod(list(components.values())))
         cells = {(a, b) for a, b in zip(ix[labels == label], iy[labels == label], strict=True)}
@@ -213,6 +239,8 @@ def sensitive_points(
                 "trend": trend,
                 "trend_tau": round(tau, 3),
                 "trend_p": round(p_trend, 4),
+                "last_visit": last_visit,
+                "last_outcome": last_outcome,
                 "q_min": float(min(q_by_cell.get(c, 1.0) for c in cells)),
                 "q_cluster": float(cluster_q),
                 "priority": round(priority, 3),
@@ -245,7 +273,10 @@ def _empty() -> gpd.GeoDataFrame:
         "trend",
         "trend_tau",
         "trend_p",
+        "last_visit",
+        "last_outcome",
         "q_min",
+        "q_cluster",
         "priority",
         "priority_components",
         "report_ids",

@@ -97,7 +97,11 @@ def run_points(
     reports = load_reports(conn, since=since)
     exposure = load_exposure(conn)
     gravity = dict(conn.execute(q["gravity"]).fetchall())
-    found = sensitive_points(reports, exposure=exposure, params=params, gravity=gravity, now=now)
+    visits = _frame(conn, "visits")
+    visit_points = gpd.GeoDataFrame(
+        visits[["visited_at", "outcome"]], geometry=gpd.points_from_xy(visits["x"], visits["y"]), crs=CRS
+    )
+    found = sensitive_points(reports, exposure=exposure, params=params, gravity=gravity, visits=visit_points, now=now)
     everything = assign_identities(found, load_previous(conn), now=now)
     with conn.transaction():
         run = conn.execute(q["new_run"], {"params": json.dumps(params.__dict__)}).fetchone()[0]  # type: ignore[index]

@@ -56,3 +56,6 @@ INSERT INTO problem_axes (id, run_id, street, municipality, segments, length_m, 
                           ratio, q_max, geom)
 VALUES (%(id)s, %(run)s, %(street)s, %(municipality)s, %(segments)s, %(length_m)s, %(reports)s, %(rate)s,
         %(expected)s, %(ratio)s, %(q_max)s, ST_SetSRID(ST_GeomFromWKB(%(geom)s), 31370));
+
+-- name: visits
+SELECT visited_at, outcome, ST_X(geom) AS x, ST_Y(geom) AS y FROM visits WHERE geom IS NOT NULL;
