@@ -88,7 +88,14 @@ def test_planted_clusters_are_found_with_recall_and_precision():
     precision = float((d.min(axis=1) < 60).mean())
     assert recall == 1.0 and precision == 1.0, (recall, precision)
     assert (found["n_reports"] >= 25).all()
-    assert set(found["priority_components"].iloc[0]) == {"gravite", "volume", "recurrence", "recence", "tendance", "suite_visite"}
+    assert set(found["priority_components"].iloc[0]) == {
+        "gravite",
+        "volume",
+        "recurrence",
+        "recence",
+        "tendance",
+        "suite_visite",
+    }
 
 
 def _run(pts):
@@ -296,3 +303,45 @@ def test_backtest_cli_refuses_an_empty_split(tmp_path):
         check=False,
     )
     assert done.returncode == 2 and "découpage inutilisable : 0 points d'apprentissage" in done.stderr
+
+
+def test_emerging_hotspot_categories_on_planted_histories():
+    from service.analyse.significance import local_hotspots
+    from service.analyse.trends import classify, emerging_hotspots
+
+    rng = np.random.default_rng(10)
+    bx, by = _at_random_addresses(3000, rng)
+    when = list(NOW_TS - pd.to_timedelta(rng.uniform(1, 700, len(bx)), unit="D"))
+    xs, ys = [bx], [by]
+    histories = {"persistant": (700, 1), "consecutif": (150, 1), "historique": (700, 330)}  # (from, to) days ago
+    centres = dict(zip(histories, _centres()[:3], strict=True))
+    for name, (start, stop) in histories.items():
+        n = 200 if name != "consecutif" else 60
+        cx, cy = centres[name]
+        xs.append(cx + rng.normal(0, 12, n))
+        ys.append(cy + rng.normal(0, 12, n))
+        when += list(NOW_TS - pd.to_timedelta(rng.uniform(stop, start, n), unit="D"))
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    ex = (EXPOSURE.geometry.x.to_numpy(), EXPOSURE.geometry.y.to_numpy())
+    grid = local_hotspots(x, y, exposure_xy=ex)
+    cube = emerging_hotspots(
+        x,
+        y,
+        pd.Series(when),
+        x0=grid.attrs["x0"],
+        y0=grid.attrs["y0"],
+        shape=grid.attrs["shape"],
+        exposure_xy=ex,
+        end=NOW_TS,
+    )
+    for name, (cx, cy) in centres.items():
+        ix, iy = int((cx - grid.attrs["x0"]) // 100), int((cy - grid.attrs["y0"]) // 100)
+        got = cube[(cube["ix"] == ix) & (cube["iy"] == iy)]["category"].tolist()
+        assert got == [name], (name, got)
+    # the definitions themselves, step by step
+    flags = np.array
+    assert classify(flags([0] * 12 + [1], bool), flags([0] * 13, bool), np.arange(13)) == "nouveau"
+    assert classify(flags([1] * 13, bool), flags([0] * 13, bool), np.arange(13)) == "en_intensification"
+    assert classify(flags([1] * 13, bool), flags([0] * 13, bool), np.arange(13)[::-1]) == "en_diminution"
+    assert classify(flags([1, 0, 1, 0, 1], bool), flags([0, 1, 0, 0, 0], bool), np.ones(5)) == "oscillant"
+    assert classify(flags([1, 0, 1, 0, 1], bool), flags([0] * 5, bool), np.ones(5)) == "sporadique"

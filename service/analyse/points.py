@@ -17,6 +17,7 @@ least 4. Both can be overridden.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -27,6 +28,7 @@ from scipy import stats
 from sklearn.cluster import DBSCAN
 
 from service.analyse.significance import cell_of, local_hotspots
+from service.analyse.trends import emerging_hotspots
 
 CRS = "EPSG:31370"
 
@@ -107,6 +109,17 @@ def _significant_clusters(
     return {label: qv for label, qv in zip(found, q, strict=True) if qv <= params.alpha}
 
 
+def _point_trend(
+    trend_by_cell: dict[tuple[int, int], tuple[str, float | None, int]], cells: Iterable[tuple[int, int]]
+) -> tuple[str, float | None]:
+    """The category of the point's busiest-in-time cell (the one hot in most time steps)."""
+    known = [trend_by_cell[c] for c in set(cells) if c in trend_by_cell]
+    if not known:
+        return "aucune", None
+    category, tau, _steps = max(known, key=lambda t: t[2])
+    return category, tau
+
+
 def _last_visit(visits: gpd.GeoDataFrame | None, area: shapely.Geometry) -> tuple[pd.Timestamp | None, str | None]:
     if visits is None or visits.empty:
         return None, None
@@ -122,24 +135,6 @@ def _derived_min_samples(n: int, area_m2: float, eps: float) -> int:
     return max(4, int(np.ceil(3 * density * np.pi * eps**2)))
 
 
-def _trend(dates: pd.Series, now: pd.Timestamp) -> tuple[str, float, float]:
-    """Mann-Kendall (Kendall's tau of weekly counts against time) on the point's active span."""
-    weeks = ((now - dates).dt.days // 7).to_numpy()
-    first_week_ago, last_week_ago = int(weeks.max()), int(weeks.min())
-    if first_week_ago <= 8:
-        return "nouveau", 0.0, 1.0
-    if last_week_ago >= 26:
-        return "historique", 0.0, 1.0
-    counts = np.bincount(first_week_ago - weeks, minlength=first_week_ago + 1)
-    tau, p = stats.kendalltau(np.arange(counts.size), counts)
-    if np.isnan(tau):
-        return "persistant", 0.0, 1.0
-    if p < 0.05:
-        return ("en_hausse" if tau > 0 else "en_baisse"), float(tau), float(p)
-    active = np.count_nonzero(counts) / counts.size
-    return ("persistant" if active >= 0.25 else "sporadique"), float(tau), float(p)
-
-
 #: How the last visit changes the priority: enforcement done lowers it, a pending follow-up or no visit at all
 #: raises it (weights are settings-like constants here; change them in one place).
 OUTCOME_FACTOR = {
@@ -152,13 +147,17 @@ OUTCOME_FACTOR = {
     "a_revoir": 1.2,
     None: 1.1,
 }
+#: Priority factor of each emerging hot-spot category (service.analyse.trends).
 TREND_FACTOR = {
     "nouveau": 1.2,
-    "en_hausse": 1.3,
+    "consecutif": 1.2,
+    "en_intensification": 1.3,
     "persistant": 1.0,
+    "oscillant": 0.9,
     "sporadique": 0.8,
-    "en_baisse": 0.7,
+    "en_diminution": 0.7,
     "historique": 0.4,
+    "aucune": 0.8,
 }
 
 
@@ -200,6 +199,20 @@ def sensitive_points(
     labels = np.full(len(reports), -1)
     labels[hot] = _dbscan_snapped(x[hot], y[hot], params.eps, min_samples, params.snap)
     q_by_cell = dict(zip(zip(grid["ix"], grid["iy"], strict=True), grid["q"], strict=True))
+    cube = emerging_hotspots(
+        x,
+        y,
+        reports["observed_at"],
+        x0=grid.attrs["x0"],
+        y0=grid.attrs["y0"],
+        shape=grid.attrs["shape"],
+        cell=params.cell,
+        ring=params.ring,
+        exposure_xy=exp_xy,
+        end=now,
+        alpha=params.alpha,
+    )
+    trend_by_cell = {(r.ix, r.iy): (r.category, r.mk_tau, r.hot_steps) for r in cube.itertuples()}
     kept = _significant_clusters(labels, x, y, exp_xy, area, params, searched=len(grid))
     rows = []
     gravity = gravity or {}
@@ -209,7 +222,7 @@ def sensitive_points(
         hull = shapely.convex_hull(shapely.multipoints(np.column_stack([pts.x, pts.y])))
         medoid = pts.iloc[_densest(pts.x.to_numpy(), pts.y.to_numpy(), params.eps / 2)]
         dates = pd.to_datetime(members["observed_at"], utc=True)
-        trend, tau, p_trend = _trend(dates, now)
+        trend, tau = _point_trend(trend_by_cell, zip(ix[labels == label], iy[labels == label], strict=True))
         weeks = dates.dt.strftime("%G-%V").nunique()
         by_cat = members["category"].value_counts().to_dict()
         grav = float(np.mean([gravity.get(c, 1.0) for c in members["category"]]))
@@ -237,8 +250,7 @@ def sensitive_points(
                 "last_report": dates.max(),
                 "recurrence_weeks": int(weeks),
                 "trend": trend,
-                "trend_tau": round(tau, 3),
-                "trend_p": round(p_trend, 4),
+                "trend_tau": tau,
                 "last_visit": last_visit,
                 "last_outcome": last_outcome,
                 "q_min": float(min(q_by_cell.get(c, 1.0) for c in cells)),
@@ -272,7 +284,6 @@ def _empty() -> gpd.GeoDataFrame:
         "recurrence_weeks",
         "trend",
         "trend_tau",
-        "trend_p",
         "last_visit",
         "last_outcome",
         "q_min",

@@ -107,7 +107,13 @@ def local_hotspots(
         (frame["q"] <= alpha) & (frame["neighbourhood_reports"] >= min_reports) & (frame["reports"] > 0)
     )
     frame.attrs.update(
-        cell=cell, ring=ring, x0=x0, y0=y0, alpha=alpha, null="exposure" if exposure_xy is not None else "uniform"
+        cell=cell,
+        ring=ring,
+        x0=x0,
+        y0=y0,
+        alpha=alpha,
+        shape=(ny, nx),
+        null="exposure" if exposure_xy is not None else "uniform",
     )
     return frame
 
