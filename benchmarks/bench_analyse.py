@@ -9,10 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -59,34 +57,24 @@ def child(n: int) -> None:
 
 
 def postgis_baseline(n: int) -> float:
-    from service.db import connect, ensure_database
-    from service.db.cluster import ClusterManager
-    from service.settings import load_settings
+    from benchmarks._database import throwaway_database
+    from service.db import connect
 
     pts, _addr = make_points(n)
-    base = Path(tempfile.mkdtemp(prefix="hotspots-bench-an-"))
-    base.chmod(0o755)
-    settings = load_settings(data_dir=base, pg_port=54333)
-    try:
-        ensure_database(settings)
-        with connect(settings) as conn:
-            conn.execute("CREATE TEMP TABLE p (id int, x float8, y float8)")
-            with conn.cursor() as cur, cur.copy("COPY p FROM STDIN") as copy:
-                for i, (x, y) in enumerate(zip(pts.geometry.x, pts.geometry.y, strict=True)):
-                    copy.write_row((i, x, y))
-            conn.execute("CREATE TEMP TABLE g AS SELECT id, ST_SetSRID(ST_MakePoint(x, y), 31370) AS geom FROM p")
-            conn.execute("CREATE INDEX ON g USING gist (geom)")
-            conn.execute("ANALYZE g")
-            start = time.perf_counter()
-            conn.execute(
-                "SELECT count(DISTINCT c) FROM (SELECT ST_ClusterDBSCAN(geom, eps := 60, minpoints := 20) "
-                "OVER () AS c FROM g) q"
-            ).fetchone()
-            return time.perf_counter() - start
-    finally:
-        if settings.managed:
-            ClusterManager(settings).down()
-        shutil.rmtree(base, ignore_errors=True)
+    with throwaway_database(54333) as settings, connect(settings) as conn:
+        conn.execute("CREATE TEMP TABLE p (id int, x float8, y float8)")
+        with conn.cursor() as cur, cur.copy("COPY p FROM STDIN") as copy:
+            for i, (x, y) in enumerate(zip(pts.geometry.x, pts.geometry.y, strict=True)):
+                copy.write_row((i, x, y))
+        conn.execute("CREATE TEMP TABLE g AS SELECT id, ST_SetSRID(ST_MakePoint(x, y), 31370) AS geom FROM p")
+        conn.execute("CREATE INDEX ON g USING gist (geom)")
+        conn.execute("ANALYZE g")
+        start = time.perf_counter()
+        conn.execute(
+            "SELECT count(DISTINCT c) FROM (SELECT ST_ClusterDBSCAN(geom, eps := 60, minpoints := 20) "
+            "OVER () AS c FROM g) q"
+        ).fetchone()
+        return time.perf_counter() - start
 
 
 def main() -> None:

@@ -9,9 +9,7 @@ Run: ``python benchmarks/bench_geocode.py [--n 2000]`` (a throwaway managed clus
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,12 +18,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service.db import connect, ensure_database  # noqa: E402
-from service.db.cluster import ClusterManager  # noqa: E402
+from benchmarks._database import throwaway_database  # noqa: E402
+from service.db import connect  # noqa: E402
 from service.geocode.evaluate import WITHIN_M, WRONG_M, evaluate, evaluation_set  # noqa: E402
 from service.geocode.gazetteer import load_gazetteer  # noqa: E402
 from service.geocode.match import Geocoder  # noqa: E402
-from service.settings import load_settings  # noqa: E402
 
 BASELINE_SQL = """
 SELECT ST_X(geom), ST_Y(geom) FROM bench_labels
@@ -67,26 +64,17 @@ def main() -> None:
     parser.add_argument("--baseline-n", type=int, default=300, help="queries for the (slow) trigram baseline")
     args = parser.parse_args()
 
-    base = Path(tempfile.mkdtemp(prefix="hotspots-bench-geo-"))
-    base.chmod(0o755)
-    settings = load_settings(data_dir=base, pg_port=54332)
-    try:
-        ensure_database(settings)
-        with connect(settings) as conn:
-            t0 = time.perf_counter()
-            loaded = load_gazetteer(conn, [ROOT / "geodata" / "icar_liege_province.csv.gz"])
-            t1 = time.perf_counter()
-            geocoder = Geocoder.from_db(conn)
-            t2 = time.perf_counter()
-            queries = evaluation_set(ROOT / "geodata" / "icar_seraing_neupre.csv", n=args.n)
-            ours = evaluate(geocoder, queries)
-            sample = queries.groupby("kind").head(args.baseline_n // 2)
-            base_report = _baseline(conn, sample)
-            conn.rollback()
-    finally:
-        if settings.managed:
-            ClusterManager(settings).down()
-        shutil.rmtree(base, ignore_errors=True)
+    with throwaway_database(54332) as settings, connect(settings) as conn:
+        t0 = time.perf_counter()
+        loaded = load_gazetteer(conn, [ROOT / "geodata" / "icar_liege_province.csv.gz"])
+        t1 = time.perf_counter()
+        geocoder = Geocoder.from_db(conn)
+        t2 = time.perf_counter()
+        queries = evaluation_set(ROOT / "geodata" / "icar_seraing_neupre.csv", n=args.n)
+        ours = evaluate(geocoder, queries)
+        sample = queries.groupby("kind").head(args.baseline_n // 2)
+        base_report = _baseline(conn, sample)
+        conn.rollback()
 
     print(
         f"register: {loaded.addresses:,} addresses, {loaded.streets:,} streets, loaded in {t1 - t0:.1f} s; "

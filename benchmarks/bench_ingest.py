@@ -11,20 +11,18 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service.db import connect, ensure_database  # noqa: E402
-from service.db.cluster import ClusterManager  # noqa: E402
+from benchmarks._database import throwaway_database  # noqa: E402
+from service.db import connect  # noqa: E402
 from service.demo import write_bulk_reports  # noqa: E402
-from service.settings import Settings, load_settings  # noqa: E402
+from service.settings import Settings  # noqa: E402
 
 TARGET_RATE = 100_000
 TARGET_RSS_MB = 1024
@@ -87,21 +85,12 @@ def main() -> None:
         print(f"writing {args.rows:,} rows to {data.name}…", flush=True)
         write_bulk_reports(data, args.rows, addresses=ROOT / "geodata" / "icar_seraing_neupre.csv", seed=1)
 
-    base = Path(tempfile.mkdtemp(prefix="hotspots-bench-"))
-    base.chmod(0o755)
-    settings = load_settings(data_dir=base, pg_port=54331)
     try:
-        ensure_database(settings)
-        with connect(settings) as conn:
-            conn.execute("TRUNCATE private.reporter_contacts, rejected_rows, reports, ingestion_batches CASCADE")
-            conn.commit()
-        copy_s = _plain_copy(settings, data)
-        first_s, first, rss1 = _cli_ingest(settings, data)
-        again_s, again, rss2 = _cli_ingest(settings, data)
+        with throwaway_database(54331) as settings:
+            copy_s = _plain_copy(settings, data)
+            first_s, first, rss1 = _cli_ingest(settings, data)
+            again_s, again, rss2 = _cli_ingest(settings, data)
     finally:
-        if settings.managed:
-            ClusterManager(settings).down()
-        shutil.rmtree(base, ignore_errors=True)
         if not args.keep:
             data.unlink(missing_ok=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,3 +48,17 @@ def count(conn: psycopg.Connection[Any], table: str, where: str = "true") -> int
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment for running ``python -m service`` against the test database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTSPOTS_", "DATABASE_URL", "PG"))}
+    env.update(
+        HOTSPOTS_DATA_DIR=str(settings.data_dir),
+        HOTSPOTS_PG_PORT=str(settings.pg_port),
+        HOTSPOTS_GEODATA_DIR=str(settings.geodata_dir),
+        **extra,
+    )
+    if settings.database_url:
+        env["DATABASE_URL"] = settings.database_url
+    return env

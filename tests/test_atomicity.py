@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from service.db.cluster import ClusterManager, find_bin_dir
 from service.demo import write_bulk_reports
 from service.settings import Settings
 from tests.conftest import ROOT
-from tests.helpers import count, ingest
+from tests.helpers import cli_env, count, ingest
 
 ROWS = 150_000
 
@@ -28,23 +27,10 @@ def big_file(tmp_path_factory) -> Path:
     return path
 
 
-def _cli_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTSPOTS_", "DATABASE_URL", "PG"))}
-    env.update(
-        HOTSPOTS_DATA_DIR=str(settings.data_dir),
-        HOTSPOTS_PG_PORT=str(settings.pg_port),
-        HOTSPOTS_GEODATA_DIR=str(settings.geodata_dir),
-        HOTSPOTS_CHUNK_ROWS="10000",
-    )
-    if settings.database_url:
-        env["DATABASE_URL"] = settings.database_url
-    return env
-
-
 def _start_ingest(settings: Settings, path: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "service", "ingest", "reports", str(path), "--json"],
-        env=_cli_env(settings),
+        env=cli_env(settings, HOTSPOTS_CHUNK_ROWS="10000"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

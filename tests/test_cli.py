@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 
 from service.settings import Settings
 from tests.conftest import DATA, ROOT
+from tests.helpers import cli_env
 
 
 def _run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTSPOTS_", "DATABASE_URL", "PG"))}
-    env.update(
-        HOTSPOTS_DATA_DIR=str(settings.data_dir),
-        HOTSPOTS_PG_PORT=str(settings.pg_port),
-        HOTSPOTS_GEODATA_DIR=str(settings.geodata_dir),
-        COLUMNS="200",
-    )
-    if settings.database_url:
-        env["DATABASE_URL"] = settings.database_url
+    env = cli_env(settings, COLUMNS="200")
     return subprocess.run(
         [sys.executable, "-m", "service", *args],
         env=env,

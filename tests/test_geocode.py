@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 
@@ -19,7 +18,7 @@ from service.geocode.match import Geocoder
 from service.geocode.normalise import parse_address, street_key
 from service.ingest.pipeline import IngestOptions, ingest_file
 from tests.conftest import DATA, ROOT
-from tests.helpers import NOW, write
+from tests.helpers import NOW, cli_env, write
 
 ZONE = ROOT / "geodata" / "icar_seraing_neupre.csv"
 
@@ -181,10 +180,7 @@ def test_ingestion_geocodes_rows_without_coordinates_and_queues_doubts(conn, set
 
 
 def test_cli_single_and_batch(settings, geocoder, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTSPOTS_", "DATABASE_URL", "PG"))}
-    env.update(HOTSPOTS_DATA_DIR=str(settings.data_dir), HOTSPOTS_PG_PORT=str(settings.pg_port))
-    if settings.database_url:
-        env["DATABASE_URL"] = settings.database_url
+    env = cli_env(settings)
     run = [sys.executable, "-m", "service", "geocode"]
     done = subprocess.run(
         [*run, "12 r. Ferrer, Seraing"], env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
