@@ -29,12 +29,3 @@ class BatchGeocoder(Protocol):
     """
 
     def geocode_batch(self, conn: psycopg.Connection[Any], *, table: str, batch_id: int) -> GeocodeStats: ...
-
-
-def pending_count(conn: psycopg.Connection[Any]) -> dict[str, int]:
-    """Rows waiting for a geocoder, per table."""
-    counts = {}
-    for table in ("reports", "visits", "permits"):
-        row = conn.execute(f"SELECT count(*) FROM {table} WHERE geocode_status = 'a_geocoder'").fetchone()
-        counts[table] = int(row[0]) if row else 0
-    return counts

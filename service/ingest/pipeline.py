@@ -25,6 +25,7 @@ from psycopg import sql
 from service.db.queries import load_queries
 from service.errors import InputFileError
 from service.geocode import BatchGeocoder
+from service.ingest.checks import Context
 from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile, check_required, map_columns
 from service.ingest.load import (
     REJECT_COLUMNS,
@@ -39,7 +40,7 @@ from service.ingest.load import (
     streaming_copy,
 )
 from service.ingest.read import TableSource, open_table
-from service.ingest.validate import VALIDATORS, Context
+from service.ingest.validate import VALIDATORS
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
 from service.zone import zone_polygon
@@ -319,10 +320,8 @@ def _run_batch(
             details["geocodage"] = asdict(stats)
             clock.lap("geocodage")
         conn.execute(qb["store_rejects"], {"batch": batch_id})
-        to_geocode = conn.execute(
-            f"SELECT count(*) FROM {kind} WHERE batch_id = %s AND geocode_status = 'a_geocoder'",
-            (batch_id,),
-        ).fetchone()
+        waiting = sql.SQL("SELECT count(*) FROM {} WHERE batch_id = %s AND geocode_status = 'a_geocoder'")
+        to_geocode = conn.execute(waiting.format(sql.Identifier(kind)), (batch_id,)).fetchone()
         details.update(
             {
                 "doublons_identiques_en_base": unchanged,

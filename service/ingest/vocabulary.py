@@ -11,7 +11,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import psycopg
 
@@ -81,8 +80,3 @@ def load_vocabularies(conn: psycopg.Connection[Any]) -> Vocabularies:
         Vocabulary.from_rows("résultats de visite", outs),
         Vocabulary.from_rows("statuts", stats),
     )
-
-
-def is_unknown(mapped: pd.Series, raw: pd.Series) -> np.ndarray:
-    """Rows with a value that did not map to a code."""
-    return (raw.notna() & mapped.isna()).to_numpy(dtype=bool)

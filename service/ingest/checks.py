@@ -1,0 +1,381 @@
+"""Checks shared by the validators of every kind of row: each yields a boolean mask and a reason.
+
+Problems are gathered per row without a loop over the rows; :func:`_finish` splits a chunk into the rows to load
+and the rows to reject with all their reasons. The underscored helpers are private to the ingest package: only
+:mod:`service.ingest.validate` uses them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from shapely.geometry.base import BaseGeometry
+
+from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind
+from service.ingest.coords import locate
+from service.ingest.dates import ACCEPTED_FORMS, parse_datetimes
+from service.ingest.read import STR
+from service.ingest.vocabulary import Vocabularies, Vocabulary
+
+MAX_TEXT = 10_000
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_TEXT_FIELDS: dict[Kind, list[str]] = {
+    "reports": [
+        "external_id",
+        "description",
+        "address",
+        "street",
+        "house_number",
+        "postcode",
+        "commune",
+        "source",
+        "reporter_name",
+        "reporter_phone",
+        "reporter_email",
+        "category",
+        "category_alt",
+        "status",
+    ],
+    "visits": [
+        "external_id",
+        "officer",
+        "notes",
+        "report_ref",
+        "address",
+        "street",
+        "house_number",
+        "postcode",
+        "commune",
+        "source",
+        "outcome",
+        "category",
+    ],
+    "permits": [
+        "reference",
+        "operator",
+        "activity",
+        "address",
+        "street",
+        "house_number",
+        "postcode",
+        "commune",
+        "conditions",
+        "source",
+        "permit_type",
+        "env_class",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What validation needs besides the rows: vocabularies, zone, clock and options."""
+
+    vocab: Vocabularies
+    zone: BaseGeometry
+    now: datetime
+    min_date: pd.Timestamp
+    future_tolerance: timedelta
+    default_source: str
+    forced_crs: str | None = None
+    timezone: str = "Europe/Brussels"
+
+
+@dataclass
+class Problems:
+    """Reasons collected per row: (mask, field, shown values, message)."""
+
+    index: pd.Index
+    items: list[tuple[np.ndarray, str, str | None, pd.Series, pd.Series | str]] = field(default_factory=list)
+
+    def add(
+        self,
+        mask: np.ndarray,
+        field_name: str,
+        values: pd.Series,
+        message: pd.Series | str,
+        column: str | None = None,
+    ) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            self.items.append((mask, field_name, column, values, message))
+
+    @property
+    def mask(self) -> np.ndarray:
+        out = np.zeros(len(self.index), dtype=bool)
+        for mask, *_ in self.items:
+            out |= mask
+        return out
+
+    def reasons(self) -> dict[int, list[dict[str, str | None]]]:
+        """Position → reasons, for the rejected rows only."""
+        found: dict[int, list[dict[str, str | None]]] = {}
+        for mask, field_name, column, values, message in self.items:
+            for pos in np.flatnonzero(mask):
+                value = values.iloc[pos]
+                msg = message if isinstance(message, str) else message.iloc[pos]
+                found.setdefault(int(pos), []).append(
+                    {
+                        "champ": field_name,
+                        "colonne": column,
+                        "valeur": None if value is None or value is pd.NA else str(value)[:200],
+                        "motif": str(msg),
+                    }
+                )
+        return found
+
+
+@dataclass
+class Validated:
+    """The outcome for one chunk: rows to load and rows to reject."""
+
+    good: pd.DataFrame
+    rejected: pd.DataFrame  # row_number, raw (JSON), personal (JSON or NA), reasons (JSON)
+
+
+def _col(chunk: pd.DataFrame, cmap: ColumnMap, name: str) -> pd.Series | None:
+    header = cmap.fields.get(name)
+    if header is not None:
+        return chunk[header].astype(STR)
+    if name in cmap.defaults:
+        return pd.Series(cmap.defaults[name], index=chunk.index, dtype=STR)
+    return None
+
+
+def _clean(series: pd.Series | None, index: pd.Index) -> pd.Series:
+    if series is None:
+        return pd.Series(pd.NA, index=index, dtype=STR)
+    stripped = series.str.strip()
+    return stripped.where(stripped != "", pd.NA)
+
+
+_SUSPECT = r"^\s*=|" + _CONTROL
+
+
+def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Problems) -> None:
+    """Control characters, spreadsheet formulas and oversized texts in any mapped text field.
+
+    One Arrow pass per column finds the suspect rows; the precise checks then run on those rows only.
+    """
+    for name in _TEXT_FIELDS[kind]:
+        series = _col(chunk, cmap, name)
+        header = cmap.fields.get(name)
+        if series is None or header is None:
+            continue
+        arr = pa.array(series.array)
+        suspect = pc.fill_null(pc.match_substring_regex(arr, _SUSPECT), False)
+        too_long = pc.fill_null(pc.greater(pc.binary_length(arr), MAX_TEXT), False)
+        if not (pc.any(suspect).as_py() or pc.any(too_long).as_py()):
+            continue
+        label = FIELD_LABELS_FR.get(name, name)
+        control = series.str.contains(_CONTROL, regex=True).fillna(False).to_numpy(dtype=bool)
+        if control.any():
+            codes = series.str.extract(f"({_CONTROL})", expand=False).map(
+                lambda c: f"U+{ord(c):04X}" if isinstance(c, str) else "", na_action="ignore"
+            )
+            problems.add(
+                control,
+                label,
+                series.str.replace(_CONTROL, "�", regex=True),
+                "caractère de contrôle invisible (" + codes.astype(str) + ") : retirez-le",
+                column=header,
+            )
+        formula = series.str.lstrip().str.startswith("=").fillna(False).to_numpy(dtype=bool)
+        problems.add(
+            formula,
+            label,
+            series,
+            "le texte commence par « = » (formule de tableur) : retirez le « = » ou mettez le texte entre guillemets",
+            column=header,
+        )
+        lengths = series.str.len().fillna(0).to_numpy()
+        problems.add(
+            lengths > MAX_TEXT,
+            label,
+            series.str.slice(0, 60) + "…",
+            f"texte trop long (plus de {MAX_TEXT} caractères)",
+            column=header,
+        )
+
+
+def _check_date(
+    values: pd.Series | None,
+    index: pd.Index,
+    ctx: Context,
+    problems: Problems,
+    label: str,
+    header: str | None,
+    *,
+    allow_future: bool = False,
+    required: bool = True,
+) -> pd.Series:
+    if values is None:
+        values = pd.Series(pd.NA, index=index, dtype=STR)
+    stamps, reasons = parse_datetimes(values, tz=ctx.timezone)
+    shown = values.astype(object)
+    if not required:
+        reasons = reasons.where(reasons != "date manquante", None)
+    for reason, message in (
+        ("date manquante", f"{label} manquante"),
+        ("date illisible", f"{label} illisible (formats acceptés : {ACCEPTED_FORMS})"),
+        ("date impossible", f"{label} impossible (ce jour n'existe pas)"),
+    ):
+        problems.add((reasons == reason).to_numpy(dtype=bool), label, shown, message, column=header)
+    ok = stamps.notna().to_numpy(dtype=bool)
+    if not allow_future:
+        limit = pd.Timestamp(ctx.now + ctx.future_tolerance)
+        future = ok & (stamps > limit).fillna(False).to_numpy(dtype=bool)
+        problems.add(future, label, shown, f"{label} dans le futur", column=header)
+    old = ok & (stamps < ctx.min_date).fillna(False).to_numpy(dtype=bool)
+    problems.add(old, label, shown, f"{label} trop ancienne (avant le {ctx.min_date:%d/%m/%Y})", column=header)
+    return stamps
+
+
+def _map_vocab(
+    values: pd.Series,
+    vocab: Vocabulary,
+    cmap: ColumnMap,
+    name: str,
+    problems: Problems,
+    label: str,
+    header: str | None,
+    *,
+    required: bool,
+    alt: pd.Series | None = None,
+    feminine: bool = False,
+) -> pd.Series:
+    codes = vocab.map(values, cmap.value_maps.get(name))
+    if alt is not None:
+        alt_codes = vocab.map(alt, cmap.value_maps.get(name))
+        codes = codes.fillna(alt_codes)
+        values = values.fillna(alt)
+    unknown = (values.notna() & codes.isna()).to_numpy(dtype=bool)
+    problems.add(
+        unknown,
+        label,
+        values.astype(object),
+        f"{label} {'inconnue' if feminine else 'inconnu'} ; codes valides : {vocab.describe()}",
+        column=header,
+    )
+    if required:
+        problems.add(
+            values.isna().to_numpy(dtype=bool),
+            label,
+            values.astype(object),
+            f"{label} {'manquante' if feminine else 'manquant'}",
+            column=header,
+        )
+    return codes
+
+
+def _address(chunk: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
+    """The address as typed, or street + number when the file splits them."""
+    index = chunk.index
+    address = _clean(_col(chunk, cmap, "address"), index)
+    street = _clean(_col(chunk, cmap, "street"), index)
+    number = _clean(_col(chunk, cmap, "house_number"), index)
+    if street.notna().any():
+        composed = (street + " " + number.fillna("")).str.strip()
+        address = address.fillna(composed)
+    return address
+
+
+def _location(
+    chunk: pd.DataFrame,
+    cmap: ColumnMap,
+    ctx: Context,
+    problems: Problems,
+    address: pd.Series,
+    *,
+    allow_reference: pd.Series | None = None,
+) -> tuple[np.ndarray, np.ndarray, pd.Series, pd.Series]:
+    cols = {}
+    for name in ("lat", "lon", "x", "y"):
+        series = _col(chunk, cmap, name)
+        if series is not None:
+            cols[name] = series
+    for name in ("_geom_x", "_geom_y"):
+        if name in chunk.columns:
+            cols[name] = chunk[name].astype(STR)
+    if "_geom_error" in chunk.columns:
+        err = chunk["_geom_error"].astype(STR)
+        problems.add(err.notna().to_numpy(dtype=bool), "géométrie", err.astype(object), err.astype(object))
+    if cols:
+        located = locate(cols, zone=ctx.zone, forced_crs=ctx.forced_crs)
+        x, y, crs, has = located.x, located.y, located.crs, located.has_coords
+        for mask, label, values, message in located.problems:
+            problems.add(mask, label, values, message)
+    else:
+        n = len(chunk)
+        x, y, has = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
+        crs = pd.Series(pd.NA, index=chunk.index, dtype=STR)
+    tried_coords = np.zeros(len(chunk), dtype=bool)
+    for mask, _label, *_ in problems.items:
+        tried_coords |= mask
+    nowhere = ~has & address.isna().to_numpy(dtype=bool)
+    if allow_reference is not None:
+        nowhere &= allow_reference.isna().to_numpy(dtype=bool)
+    nowhere &= ~tried_coords  # rows with bad coordinates already say why
+    problems.add(
+        nowhere, "localisation", address.astype(object), "ni coordonnées ni adresse : impossible de situer la ligne"
+    )
+    status = pd.Series(np.where(has, "fourni", "a_geocoder"), index=chunk.index, dtype=STR)
+    return x, y, crs.astype(STR), status
+
+
+def _extra(chunk: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
+    """Unmapped columns kept as a JSON object per row, so nothing in the file is lost."""
+    if not cmap.ignored:
+        return pd.Series(pd.NA, index=chunk.index, dtype=STR)
+    part = chunk[cmap.ignored]
+    lines = part.to_json(orient="records", lines=True, force_ascii=False).splitlines()
+    return pd.Series(lines, index=chunk.index, dtype=STR)
+
+
+def _rejected_frame(chunk: pd.DataFrame, cmap: ColumnMap, problems: Problems) -> pd.DataFrame:
+    reasons = problems.reasons()
+    positions = sorted(reasons)
+    personal_headers = {cmap.fields[f] for f in PERSONAL_FIELDS if f in cmap.fields}
+    headers = [c for c in chunk.columns if not c.startswith("_")]
+    rows = []
+    for pos in positions:
+        record = chunk.iloc[pos]
+        public = {h: (None if pd.isna(record[h]) else str(record[h])) for h in headers if h not in personal_headers}
+        personal = {h: (None if pd.isna(record[h]) else str(record[h])) for h in headers if h in personal_headers}
+        rows.append(
+            {
+                "row_number": int(record["_row"]),
+                "raw": json.dumps(public, ensure_ascii=False),
+                "personal": json.dumps(personal, ensure_ascii=False) if any(personal.values()) else None,
+                "reasons": json.dumps(reasons[pos], ensure_ascii=False),
+            }
+        )
+    return pd.DataFrame(rows, columns=["row_number", "raw", "personal", "reasons"])
+
+
+def _shape(chunk: pd.DataFrame, problems: Problems) -> None:
+    if "_shape_error" in chunk.columns:
+        err = chunk["_shape_error"].astype(STR)
+        problems.add(
+            err.notna().to_numpy(dtype=bool),
+            "ligne",
+            err.astype(object),
+            "nombre de champs incorrect (" + err.astype(object).fillna("") + ") : séparateur ou "
+            "guillemets mal placés dans cette ligne",
+        )
+
+
+def _finish(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, problems: Problems) -> Validated:
+    bad = problems.mask
+    rejected = _rejected_frame(chunk, cmap, problems) if bad.any() else _rejected_frame(chunk.iloc[0:0], cmap, problems)
+    return Validated(good=good.loc[~bad].reset_index(drop=True), rejected=rejected)
+
+
+def _source(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> pd.Series:
+    return _clean(_col(chunk, cmap, "source"), chunk.index).fillna(ctx.default_source)
