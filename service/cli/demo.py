@@ -15,7 +15,7 @@ from service.cli.ingest import run_ingest, summary_table
 from service.db import connect, ensure_database
 from service.demo import DemoFiles
 from service.errors import InputFileError
-from service.geocode.apply import batch_geocoder
+from service.geocode.apply import batch_geocoder, geocode_rows
 from service.geocode.gazetteer import load_gazetteer
 from service.ingest.pipeline import BatchSummary, IngestOptions
 
@@ -80,6 +80,11 @@ def demo(
             summaries.append(run_ingest(settings, path, options, show_progress=not json_out, geocoder=geocoder))
         except InputFileError as exc:
             console.print(f"[red]{path.name} refusé[/red] : {exc}")
+    if geocoder is not None:
+        # rows stored before the register was loaded (an earlier run) are placed now
+        with connect(settings) as conn, conn.transaction():
+            for table in ("reports", "visits", "permits"):
+                geocode_rows(conn, geocoder.geocoder, table)
     if json_out:
         print_json([s.to_dict() for s in summaries])
         return
