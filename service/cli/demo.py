@@ -83,8 +83,8 @@ def demo(
     if geocoder is not None:
         # rows stored before the register was loaded (an earlier run) are placed now
         with connect(settings) as conn, conn.transaction():
-            for table in ("reports", "visits", "permits"):
-                geocode_rows(conn, geocoder.geocoder, table)
+            for target in ("reports", "visits", "permits"):
+                geocode_rows(conn, geocoder.geocoder, target)
     if json_out:
         print_json([s.to_dict() for s in summaries])
         return
