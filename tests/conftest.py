@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 _DATA_TABLES = (
     "private.access_log, private.rejected_row_contacts, private.reporter_contacts, rejected_rows, visits, "
-    "permits, reports, ingestion_batches"
+    "permits, reports, ingestion_batches, geocode_reviews, sensitive_point_history, problem_axes, "
+    "sensitive_points, analysis_runs"
 )
 
 

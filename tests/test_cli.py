@@ -73,3 +73,14 @@ def test_db_status_json(settings):
 def test_help_is_in_french(settings):
     done = _run(settings, "--help")
     assert "Importer des fichiers" in done.stdout and "Base de données" in done.stdout
+
+
+def test_demo_is_the_whole_main_job(conn, settings):
+    done = _run(settings, "demo", "--signalements", "800")
+    assert done.returncode == 0, done.stderr
+    assert "Import : bilan par fichier" in done.stdout and "Points sensibles" in done.stdout
+    assert "Géocodage hors ligne" in done.stdout
+    batches = conn.execute("SELECT count(*), sum(rejected) FROM ingestion_batches WHERE status = 'termine'").fetchone()
+    assert batches == (7, 12)  # seven files, the twelve planted bad rows
+    assert conn.execute("SELECT count(*) FROM sensitive_points").fetchone()[0] > 0
+    assert conn.execute("SELECT count(*) FROM reports WHERE geocode_status = 'a_geocoder'").fetchone()[0] == 0
