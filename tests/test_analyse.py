@@ -177,6 +177,11 @@ def test_database_run_keeps_ids_between_runs(conn, settings, tmp_path):
     assert second["etats"] == {"actif": 3}
     history = conn.execute("SELECT count(*), count(DISTINCT point_id) FROM sensitive_point_history").fetchone()
     assert history == (6, 3)
+    labels = conn.execute(
+        "SELECT s.address_label, (SELECT min(ST_Distance(a.geom, s.point)) FROM gazetteer_addresses a) "
+        "FROM sensitive_points s"
+    ).fetchall()
+    assert all(label and label.endswith(("Seraing", "Neupré")) and dist < 40 for label, dist in labels)
 
 
 def _cli(*args):

@@ -131,6 +131,7 @@ def run_points(
             else:
                 conn.execute(q["set_state"], {"id": row["id"], "state": row["state"], "run": run})
         conn.execute(q["snapshot"], {"run": run, "ids": everything["id"].tolist()})
+        conn.execute(q["label_points"], {"run": run})
         n_axes = run_axes(conn, run=run, since=since)
         states = everything["state"].value_counts().to_dict()
         summary = {

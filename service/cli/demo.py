@@ -100,11 +100,20 @@ def demo(
         since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=730)
         analysis = run_points(conn, since=since.to_pydatetime(), now=pd.Timestamp.now(tz="UTC"))
         top = conn.execute(
-            "SELECT id, state, main_category, n_reports, trend, round(priority::numeric, 1) FROM sensitive_points "
+            "SELECT id, address_label, state, main_category, n_reports, trend, round(priority::numeric, 1) "
+            "FROM sensitive_points "
             "WHERE state IN ('nouveau', 'actif', 'reouvert') ORDER BY priority DESC LIMIT 10"
         ).fetchall()
     table = Table(title=f"Points sensibles ({analysis['points_sensibles']} ; modèle nul : {analysis['modele_nul']})")
-    for col in ("point", "état", "catégorie principale", "signalements", "tendance", "priorité"):
+    for col in (
+        "point",
+        "adresse la plus proche",
+        "état",
+        "catégorie principale",
+        "signalements",
+        "tendance",
+        "priorité",
+    ):
         table.add_column(col)
     for row in top:
         table.add_row(*(str(v) for v in row))

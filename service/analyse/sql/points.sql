@@ -59,3 +59,11 @@ VALUES (%(id)s, %(run)s, %(street)s, %(municipality)s, %(segments)s, %(length_m)
 
 -- name: visits
 SELECT visited_at, outcome, ST_X(geom) AS x, ST_Y(geom) AS y FROM visits WHERE geom IS NOT NULL;
+
+-- name: label_points
+-- Name each point of this run after the official address nearest its representative point.
+UPDATE sensitive_points s
+SET address_label = (
+    SELECT a.street || ' ' || a.house_number || ', ' || a.postcode || ' ' || a.municipality
+    FROM gazetteer_addresses a ORDER BY a.geom <-> s.point LIMIT 1)
+WHERE s.last_run_id = %(run)s;
