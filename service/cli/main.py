@@ -13,6 +13,7 @@ from service.cli import db as db_cli
 from service.cli import demo as demo_cli
 from service.cli import geocode as geocode_cli
 from service.cli import ingest as ingest_cli
+from service.cli import serve as serve_cli
 from service.cli.common import err_console
 from service.errors import DatabaseError, HotspotsError, InputFileError
 from service.settings import load_settings
@@ -34,6 +35,7 @@ app.command("demo-data")(demo_cli.demo_data)
 app.command("demo")(demo_cli.demo)
 app.command("analyse")(analyse_cli.analyse)
 app.command("backtest")(analyse_cli.backtest_cmd)
+app.command("serve")(serve_cli.serve)
 
 _debug = {"on": False}
 
