@@ -12,6 +12,7 @@ import psycopg
 import shapely
 
 from service.analyse.axes import AxisParams, network_from_addresses, problem_axes, segment
+from service.analyse.checks import check_points
 from service.analyse.identity import assign_identities
 from service.analyse.points import CRS, PointParams, sensitive_points
 from service.db.queries import load_queries
@@ -31,13 +32,6 @@ def load_reports(conn: psycopg.Connection[Any], *, since: datetime) -> gpd.GeoDa
     )
 
 
-def load_exposure(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame | None:
-    frame = _frame(conn, "exposure")
-    if frame.empty:
-        return None
-    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS)
-
-
 def load_previous(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
     frame = _frame(conn, "previous")
     geoms = [shapely.from_wkb(bytes(g)) for g in frame["geom"]]
@@ -54,14 +48,20 @@ def load_address_streets(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame | No
     )
 
 
-def run_axes(conn: psycopg.Connection[Any], *, run: int, since: datetime, params: AxisParams | None = None) -> int:
+def _store_axes(
+    conn: psycopg.Connection[Any],
+    *,
+    run: int,
+    reports: gpd.GeoDataFrame,
+    addresses: gpd.GeoDataFrame | None,
+    params: AxisParams | None = None,
+) -> int:
     """Problem axes on the network derived from the address register; replaces the stored axes."""
     q = load_queries(_PKG, "points.sql")
-    addresses = load_address_streets(conn)
     if addresses is None:
         return 0
     segments = segment(network_from_addresses(addresses))
-    axes, _segments = problem_axes(load_reports(conn, since=since), segments, exposure=addresses, params=params)
+    axes, _segments = problem_axes(reports, segments, exposure=addresses, params=params)
     conn.execute(q["clear_axes"])
     for i, row in axes.iterrows():
         conn.execute(
@@ -91,11 +91,13 @@ def run_points(
     now: pd.Timestamp,
     params: PointParams | None = None,
 ) -> dict[str, Any]:
-    """Find the sensitive points of the stored reports, match them to the stored ones, and save the run."""
+    """Find the sensitive points and problem axes of the stored reports, match the points to the stored ones,
+    and save the run. Refuses (InputFileError) a report set no analysis can answer."""
     q = load_queries(_PKG, "points.sql")
     params = params or PointParams()
     reports = load_reports(conn, since=since)
-    exposure = load_exposure(conn)
+    check_points(reports, name="signalements de la base")
+    exposure = load_address_streets(conn)  # the register's points, with the street names the axes need
     gravity = dict(conn.execute(q["gravity"]).fetchall())
     visits = _frame(conn, "visits")
     visit_points = gpd.GeoDataFrame(
@@ -132,7 +134,7 @@ def run_points(
                 conn.execute(q["set_state"], {"id": row["id"], "state": row["state"], "run": run})
         conn.execute(q["snapshot"], {"run": run, "ids": everything["id"].tolist()})
         conn.execute(q["label_points"], {"run": run})
-        n_axes = run_axes(conn, run=run, since=since)
+        n_axes = _store_axes(conn, run=run, reports=reports, addresses=exposure)
         states = everything["state"].value_counts().to_dict()
         summary = {
             "signalements": len(reports),

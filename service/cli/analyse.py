@@ -16,7 +16,7 @@ from service.analyse.backtest import backtest
 from service.analyse.checks import check_points
 from service.analyse.inputs import read_points
 from service.analyse.points import PointParams, sensitive_points
-from service.analyse.store import load_reports, run_points
+from service.analyse.store import run_points
 from service.cli.common import console, print_json, settings_of, working
 from service.db import connect, ensure_database
 from service.errors import InputFileError
@@ -67,10 +67,8 @@ def analyse(
         settings = settings_of(ctx)
         ensure_database(settings)
         since = datetime.fromisoformat(depuis).replace(tzinfo=UTC) if depuis else (now - pd.Timedelta(days=730))
-        with connect(settings) as conn:
-            check_points(load_reports(conn, since=since), name="signalements de la base")
-            with working("Analyse…"):
-                summary = run_points(conn, since=since, now=now, params=params)
+        with connect(settings) as conn, working("Analyse…"):
+            summary = run_points(conn, since=since, now=now, params=params)
     if json_out:
         print_json(summary)
         return

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql
@@ -74,7 +75,8 @@ def apply_results(
         if not ok
     ]
     if review:
-        conn.cursor().executemany(q["queue_review"], review)
+        with conn.cursor() as cur:
+            cur.executemany(q["queue_review"], review)
     conn.execute("DROP TABLE geo_results")
     failed = int((frame["x"].isna()).sum())
     return GeocodeStats(attempted=len(ids), placed=int(confident.sum()), to_review=len(review), failed=failed)
@@ -154,7 +156,7 @@ def resolve_review(
         x, y, label, level = alt["x"], alt["y"], alt["libelle"], alt["niveau"]
         resolution = f"proposition {choice} acceptée par {who}"
     elif lon is not None and lat is not None:
-        px, py = project(pd.Series([lon]).to_numpy(float), pd.Series([lat]).to_numpy(float), WGS84, LAMBERT72)
+        px, py = project(np.array([lon], dtype=float), np.array([lat], dtype=float), WGS84, LAMBERT72)
         x, y, label, level = float(px[0]), float(py[0]), None, "manuel"
         resolution = f"placé à la main par {who}"
     else:

@@ -39,7 +39,7 @@ from service.ingest.load import (
     prepare_stage_frame,
     streaming_copy,
 )
-from service.ingest.read import TableSource, open_table
+from service.ingest.read import TableSource, open_table, scan_file
 from service.ingest.validate import VALIDATORS
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
@@ -179,11 +179,9 @@ def _record_refusal(
     source: TableSource | None = None,
 ) -> None:
     """Keep a trace of a refused file (its own small transaction)."""
-    import hashlib
-
     q = load_queries(_PKG, "batch.sql")
     try:
-        digest = source.facts.sha256 if source else hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = (source.facts if source else scan_file(path, text=False)).sha256
         size = path.stat().st_size
     except OSError:
         digest, size = "", 0

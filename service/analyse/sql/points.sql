@@ -5,9 +5,6 @@ FROM reports
 WHERE geom IS NOT NULL AND duplicate_of IS NULL AND geocode_status IN ('fourni', 'geocode', 'manuel')
   AND observed_at >= %(since)s;
 
--- name: exposure
-SELECT ST_X(geom) AS x, ST_Y(geom) AS y FROM gazetteer_addresses;
-
 -- name: gravity
 SELECT code, gravity FROM categories;
 
