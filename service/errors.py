@@ -41,3 +41,25 @@ class NotFoundError(HotspotsError):
     """A batch, report or other object asked for does not exist."""
 
     http_status = 404
+
+
+class AuthenticationError(HotspotsError):
+    """No valid session or token: the person must log in."""
+
+    http_status = 401
+
+
+class PermissionDeniedError(HotspotsError):
+    """Logged in, but the role does not allow this action."""
+
+    http_status = 403
+
+
+class ValidationFailedError(HotspotsError):
+    """Submitted data breaks the same rules as ingestion; ``problems`` lists {champ, valeur, motif}. Nothing stored."""
+
+    http_status = 422
+
+    def __init__(self, message: str, problems: list[dict[str, str | None]], *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems

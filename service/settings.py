@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     near_duplicate_hours: float = Field(default=48.0, description="Écart de temps des quasi-doublons (heures).")
     chunk_rows: int = Field(default=100_000, ge=1_000, description="Lignes lues par bloc à l'import.")
 
+    session_hours: float = Field(default=12.0, gt=0, description="Durée d'une session (heures).")
+    secure_cookies: bool = Field(default=False, description="Cookies « Secure » (à activer derrière HTTPS).")
+    max_upload_mb: int = Field(default=200, ge=1, description="Taille maximale d'un fichier envoyé à l'API (Mo).")
+
     @field_validator("database_url")
     @classmethod
     def _refuse_placeholder(cls, value: str | None) -> str | None:

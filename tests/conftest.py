@@ -63,3 +63,38 @@ def conn(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
 @pytest.fixture()
 def tmp_out(tmp_path: Path) -> Path:
     return tmp_path
+
+
+#: One account per role, created once per session (accounts survive the per-test truncation).
+PASSWORDS = {"lecteur": "lecteur-secret-1", "planificateur": "planif-secret-22", "admin": "admin-secret-333"}
+
+
+@pytest.fixture(scope="session")
+def accounts(settings: Settings) -> dict[str, str]:
+    """Login of each role's test account (password in PASSWORDS)."""
+    from service.accounts import add_user
+
+    logins = {role: f"test.{role}" for role in PASSWORDS}
+    with connect(settings) as c:
+        for role, login in logins.items():
+            if c.execute("SELECT 1 FROM users WHERE login = %s", (login,)).fetchone() is None:
+                add_user(c, login, PASSWORDS[role], role, full_name=f"Agent {role}")
+    return logins
+
+
+@pytest.fixture(scope="session")
+def tokens(settings: Settings, accounts: dict[str, str]) -> dict[str, str]:
+    """A session token per role."""
+    from service.accounts import authenticate, open_session
+
+    out = {}
+    with connect(settings) as c:
+        for role, login in accounts.items():
+            out[role], _ = open_session(c, authenticate(c, login, PASSWORDS[role]))
+    return out
+
+
+@pytest.fixture(scope="session")
+def auth(tokens: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Authorization headers per role, for TestClient calls."""
+    return {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}

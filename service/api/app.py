@@ -1,28 +1,36 @@
 """``create_app(settings)``: the FastAPI application. The pool lives with the app (opened in the lifespan, kept
-on ``app.state``, closed on shutdown) and is handed out by one dependency.
+on ``app.state``, closed on shutdown); routes live in one small module per resource.
 
-This is the skeleton of the API issue: health, readiness, sensitive points, axes and reports as WGS84 GeoJSON.
-Accounts and roles, writes, maps and the Open311 endpoint come next.
+Every error reaches the client as JSON with a French ``erreur``, a ``conseil`` and, when one field is at fault,
+``champ`` (and ``problemes`` for row validation). The documentation pages are served without any CDN.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-import psycopg
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import __version__
+from service.api import routes_analysis, routes_auth, routes_followup, routes_records
 from service.db import ensure_database, open_pool
-from service.db.queries import load_queries
-from service.errors import HotspotsError
+from service.errors import AuthenticationError, HotspotsError, ValidationFailedError
 from service.settings import Settings
 
-GEOJSON = "application/geo+json"
+_TAGS = [
+    {"name": "service", "description": "État du service."},
+    {"name": "comptes", "description": "Connexion, session, comptes (admin)."},
+    {"name": "analyse", "description": "Points sensibles et axes problématiques."},
+    {"name": "signalements", "description": "Signalements, visites et permis."},
+    {"name": "outils", "description": "Géocodage et imports de fichiers."},
+    {"name": "open311", "description": "GeoReport v2 pour les applications citoyennes."},
+]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -37,88 +45,98 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             app.state.pool.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="Hotspots",
         version=__version__,
         lifespan=lifespan,
-        description="Points sensibles et axes problématiques du service Environnement (GeoJSON WGS84).",
+        openapi_tags=_TAGS,
+        static_url="/static/docs",
+        description=(
+            "Points sensibles et axes problématiques du service Environnement (GeoJSON WGS84). "
+            "Connectez-vous par `POST /api/connexion`, puis envoyez `Authorization: Bearer <jeton>`."
+        ),
     )
-
-    @app.exception_handler(HotspotsError)
-    async def domain_error(_request: Request, exc: HotspotsError) -> JSONResponse:
-        return JSONResponse(status_code=exc.http_status, content={"erreur": exc.message, "conseil": exc.hint})
-
-    _routes(app)
+    app.state.settings = settings
+    _error_handlers(app)
+    for module in (routes_auth, routes_analysis, routes_records, routes_followup):
+        app.include_router(module.router)
     return app
 
 
-def _connection(request: Request) -> Iterator[psycopg.Connection[Any]]:
-    with request.app.state.pool.connection() as conn:
-        yield conn
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HotspotsError)
+    async def domain_error(_request: Request, exc: HotspotsError) -> JSONResponse:
+        body: dict[str, Any] = {"erreur": exc.message, "conseil": exc.hint}
+        if isinstance(exc, ValidationFailedError):
+            body["problemes"] = exc.problems
+            if exc.problems:
+                body["champ"] = exc.problems[0].get("champ")
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None
+        return JSONResponse(status_code=exc.http_status, content=body, headers=headers)
 
-
-Conn = Annotated[psycopg.Connection[Any], Depends(_connection)]
-
-
-def _fetch_json(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> JSONResponse:
-    row = conn.execute(load_queries("service.api", "read.sql")[name], params).fetchone()
-    return JSONResponse(row[0] if row else {"type": "FeatureCollection", "features": []}, media_type=GEOJSON)
-
-
-def _routes(app: FastAPI) -> None:
-    @app.get("/api/health", tags=["service"], summary="Le service répond")
-    def health() -> dict[str, str]:
-        return {"statut": "ok", "version": __version__}
-
-    @app.get("/api/ready", tags=["service"], summary="La base répond et le schéma est à jour")
-    def ready(conn: Conn) -> dict[str, Any]:
-        row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
-        return {"statut": "pret", "migration": row[0] if row else None}
-
-    @app.get("/api/points-sensibles", tags=["analyse"], summary="Points sensibles (GeoJSON WGS84)")
-    def points(
-        conn: Conn,
-        etat: Annotated[list[str] | None, Query(description="nouveau, actif, surveille, resolu, reouvert")] = None,
-        priorite_min: Annotated[float | None, Query(ge=0)] = None,
-    ) -> JSONResponse:
-        return _fetch_json(conn, "sensitive_points", {"states": etat, "min_priority": priorite_min})
-
-    @app.get("/api/axes", tags=["analyse"], summary="Axes problématiques (GeoJSON WGS84)")
-    def axes(conn: Conn) -> JSONResponse:
-        return _fetch_json(conn, "axes", {})
-
-    @app.get(
-        "/api/signalements", tags=["signalements"], summary="Signalements (GeoJSON WGS84, sans données personnelles)"
-    )
-    def reports(
-        conn: Conn,
-        categorie: str | None = None,
-        depuis: datetime | None = None,
-        jusqu_a: datetime | None = None,
-        bbox: Annotated[str | None, Query(description="ouest,sud,est,nord en WGS84")] = None,
-        limite: Annotated[int, Query(ge=1, le=5000)] = 1000,
-        decalage: Annotated[int, Query(ge=0)] = 0,
-    ) -> JSONResponse:
-        box = None
-        if bbox is not None:
-            try:
-                box = [float(v) for v in bbox.split(",")]
-            except ValueError:
-                box = []
-            if len(box) != 4 or box[0] >= box[2] or box[1] >= box[3]:
-                raise HTTPException(
-                    status_code=422,
-                    detail={"erreur": "bbox invalide : ouest,sud,est,nord attendus", "champ": "bbox", "valeur": bbox},
-                )
-        return _fetch_json(
-            conn,
-            "reports",
-            {
-                "category": categorie,
-                "since": depuis,
-                "until": jusqu_a,
-                "bbox": box,
-                "limit": limite,
-                "offset": decalage,
+    @app.exception_handler(RequestValidationError)
+    async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "cookie")]
+            problems.append(
+                {
+                    "champ": ".".join(loc) or None,
+                    "valeur": None if err.get("input") is None else str(err.get("input"))[:200],
+                    "motif": _french(err),
+                }
+            )
+        first = problems[0] if problems else {"champ": None, "motif": "requête invalide"}
+        return JSONResponse(
+            status_code=422,
+            content={
+                "erreur": f"Valeur refusée pour « {first['champ']} » : {first['motif']}",
+                "conseil": "Corrigez la valeur et renvoyez la requête ; rien n'a été enregistré.",
+                "champ": first["champ"],
+                "problemes": problems,
             },
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.detail, dict):
+            return JSONResponse(status_code=exc.status_code, content=exc.detail)
+        messages = {404: "Adresse introuvable.", 405: "Méthode non permise sur cette adresse."}
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"erreur": messages.get(exc.status_code, str(exc.detail)), "conseil": "Voir /docs."},
+        )
+
+
+_FRENCH = {
+    "missing": "champ obligatoire manquant",
+    "int_parsing": "nombre entier attendu",
+    "float_parsing": "nombre attendu",
+    "datetime_parsing": "date attendue (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)",
+    "datetime_from_date_parsing": "date attendue (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)",
+    "date_parsing": "date attendue (AAAA-MM-JJ)",
+    "greater_than_equal": "valeur trop petite",
+    "less_than_equal": "valeur trop grande",
+    "greater_than": "valeur trop petite",
+    "less_than": "valeur trop grande",
+    "string_too_short": "texte trop court",
+    "string_too_long": "texte trop long",
+    "literal_error": "valeur non permise",
+    "enum": "valeur non permise",
+    "extra_forbidden": "champ inconnu",
+    "json_invalid": "JSON invalide",
+    "model_attributes_type": "objet JSON attendu",
+    "dict_type": "objet JSON attendu",
+    "string_type": "texte attendu",
+    "bool_parsing": "vrai/faux attendu",
+}
+
+
+def _french(err: Any) -> str:
+    text = _FRENCH.get(err.get("type", ""), str(err.get("msg", "valeur invalide")))
+    ctx = err.get("ctx") or {}
+    if "expected" in ctx:
+        text += f" ({ctx['expected']})"
+    elif "ge" in ctx or "le" in ctx:
+        text += f" (limite : {ctx.get('ge', ctx.get('le'))})"
+    return text

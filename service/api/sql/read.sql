@@ -1,52 +1,250 @@
 -- name: sensitive_points
+-- The last visit of a point: recorded on the point itself, or any visit within 25 m of its polygon.
 SELECT jsonb_build_object(
     'type', 'FeatureCollection',
     'features', coalesce(jsonb_agg(jsonb_build_object(
-        'type', 'Feature', 'id', id,
-        'geometry', ST_AsGeoJSON(ST_Transform(geom, 4326), 7)::jsonb,
+        'type', 'Feature', 'id', p.id,
+        'geometry', ST_AsGeoJSON(ST_Transform(p.geom, 4326), 7)::jsonb,
         'properties', jsonb_build_object(
-            'id', id, 'etat', state, 'adresse', address_label, 'signalements', n_reports,
-            'categorie_principale', main_category, 'categories', categories, 'premier', first_report,
-            'dernier', last_report, 'semaines_actives', recurrence_weeks, 'tendance', trend,
-            'priorite', priority, 'composantes_priorite', priority_components,
-            'point', ST_AsGeoJSON(ST_Transform(point, 4326), 7)::jsonb)
-    ) ORDER BY priority DESC), '[]'::jsonb))
-FROM sensitive_points
-WHERE (%(states)s::text[] IS NULL OR state = ANY(%(states)s))
-  AND (%(min_priority)s::float8 IS NULL OR priority >= %(min_priority)s);
+            'id', p.id, 'etat', p.state, 'adresse', p.address_label, 'signalements', p.n_reports,
+            'categorie_principale', p.main_category, 'categories', p.categories, 'premier', p.first_report,
+            'dernier', p.last_report, 'semaines_actives', p.recurrence_weeks, 'tendance', p.trend,
+            'priorite', p.priority, 'composantes_priorite', p.priority_components,
+            'derniere_visite', v.visited_at, 'suite_visite', v.outcome,
+            'point', ST_AsGeoJSON(ST_Transform(p.point, 4326), 7)::jsonb)
+    ) ORDER BY p.priority DESC NULLS LAST, p.id), '[]'::jsonb))
+FROM sensitive_points p
+LEFT JOIN LATERAL (
+    SELECT visited_at, outcome FROM visits v
+    WHERE v.point_id = p.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, p.geom, 25))
+    ORDER BY visited_at DESC LIMIT 1
+) v ON true
+WHERE (%(states)s::text[] IS NULL OR p.state = ANY(%(states)s))
+  AND (%(min_priority)s::float8 IS NULL OR p.priority >= %(min_priority)s)
+  AND (%(category)s::text IS NULL OR p.categories ? %(category)s)
+  AND (%(trends)s::text[] IS NULL OR p.trend = ANY(%(trends)s));
+
+-- name: sensitive_point
+SELECT jsonb_build_object(
+    'type', 'Feature', 'id', p.id,
+    'geometry', ST_AsGeoJSON(ST_Transform(p.geom, 4326), 7)::jsonb,
+    'properties', jsonb_build_object(
+        'id', p.id, 'etat', p.state, 'adresse', p.address_label, 'signalements', p.n_reports,
+        'categorie_principale', p.main_category, 'categories', p.categories, 'premier', p.first_report,
+        'dernier', p.last_report, 'semaines_actives', p.recurrence_weeks, 'tendance', p.trend,
+        'priorite', p.priority, 'composantes_priorite', p.priority_components, 'q_min', p.q_min,
+        'point', ST_AsGeoJSON(ST_Transform(p.point, 4326), 7)::jsonb,
+        'historique', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                'analyse', h.run_id, 'date', r.started_at, 'etat', h.state, 'signalements', h.n_reports,
+                'priorite', h.priority, 'tendance', h.trend) ORDER BY h.run_id), '[]'::jsonb)
+            FROM sensitive_point_history h JOIN analysis_runs r ON r.id = h.run_id WHERE h.point_id = p.id),
+        'liste_signalements', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                'id', s.id, 'date', s.observed_at, 'categorie', s.category, 'statut', s.status,
+                'adresse', s.address, 'source', s.source) ORDER BY s.observed_at DESC), '[]'::jsonb)
+            FROM reports s WHERE s.id = ANY(p.report_ids)),
+        'visites', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                'id', v.id, 'date', v.visited_at, 'resultat', v.outcome, 'agent', v.officer, 'notes', v.notes)
+                ORDER BY v.visited_at DESC), '[]'::jsonb)
+            FROM visits v
+            WHERE v.point_id = p.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, p.geom, 25))))
+)
+FROM sensitive_points p WHERE p.id = %(id)s;
 
 -- name: axes
 SELECT jsonb_build_object(
     'type', 'FeatureCollection',
     'features', coalesce(jsonb_agg(jsonb_build_object(
-        'type', 'Feature', 'id', id,
-        'geometry', ST_AsGeoJSON(ST_Transform(geom, 4326), 7)::jsonb,
+        'type', 'Feature', 'id', a.id,
+        'geometry', ST_AsGeoJSON(ST_Transform(a.geom, 4326), 7)::jsonb,
         'properties', jsonb_build_object(
-            'id', id, 'rue', street, 'commune', municipality, 'troncons', segments, 'longueur_m', length_m,
-            'signalements', reports, 'taux_100m', rate_per_100m, 'attendu', expected, 'rapport', ratio)
-    ) ORDER BY reports DESC), '[]'::jsonb))
-FROM problem_axes;
+            'id', a.id, 'rue', a.street, 'commune', a.municipality, 'troncons', a.segments,
+            'longueur_m', round(a.length_m::numeric, 1), 'signalements', a.reports,
+            'taux_100m', round(a.rate_per_100m::numeric, 2), 'attendu', round(a.expected::numeric, 2),
+            'rapport', round(a.ratio::numeric, 2), 'q_max', a.q_max,
+            'derniere_visite', v.visited_at, 'suite_visite', v.outcome)
+    ) ORDER BY a.reports DESC, a.id), '[]'::jsonb))
+FROM problem_axes a
+LEFT JOIN LATERAL (
+    SELECT visited_at, outcome FROM visits v
+    WHERE v.axis_id = a.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, a.geom, 15))
+    ORDER BY visited_at DESC LIMIT 1
+) v ON true
+WHERE (%(street)s::text IS NULL OR a.street ILIKE '%%' || %(street)s || '%%')
+  AND (%(min_rate)s::float8 IS NULL OR a.rate_per_100m >= %(min_rate)s);
+
+-- name: axis
+SELECT jsonb_build_object(
+    'type', 'Feature', 'id', a.id,
+    'geometry', ST_AsGeoJSON(ST_Transform(a.geom, 4326), 7)::jsonb,
+    'properties', jsonb_build_object(
+        'id', a.id, 'rue', a.street, 'commune', a.municipality, 'troncons', a.segments,
+        'longueur_m', round(a.length_m::numeric, 1), 'signalements', a.reports,
+        'taux_100m', round(a.rate_per_100m::numeric, 2), 'attendu', round(a.expected::numeric, 2),
+        'rapport', round(a.ratio::numeric, 2), 'q_max', a.q_max,
+        'liste_signalements', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                'id', s.id, 'date', s.observed_at, 'categorie', s.category, 'statut', s.status,
+                'adresse', s.address) ORDER BY s.observed_at DESC), '[]'::jsonb)
+            FROM (SELECT * FROM reports s WHERE s.geom IS NOT NULL AND ST_DWithin(s.geom, a.geom, 15)
+                  ORDER BY s.observed_at DESC LIMIT 500) s),
+        'visites', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                'id', v.id, 'date', v.visited_at, 'resultat', v.outcome, 'agent', v.officer, 'notes', v.notes)
+                ORDER BY v.visited_at DESC), '[]'::jsonb)
+            FROM visits v WHERE v.axis_id = a.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, a.geom, 15))))
+)
+FROM problem_axes a WHERE a.id = %(id)s;
 
 -- name: reports
--- Reports as GeoJSON, without any personal data (contacts live in the private schema).
+-- Reports as GeoJSON, without any personal data (contacts live in the private schema). Sorting keys are
+-- whitelisted by the route; ``total`` counts every match, the features are one page.
+WITH f AS (
+    SELECT * FROM reports r
+    WHERE (%(category)s::text[] IS NULL OR r.category = ANY(%(category)s))
+      AND (%(status)s::text[] IS NULL OR r.status = ANY(%(status)s))
+      AND (%(source)s::text IS NULL OR r.source = %(source)s)
+      AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
+      AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
+      AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
+      AND (%(geocode)s::text IS NULL OR r.geocode_status = %(geocode)s)
+      AND (%(bbox)s::float8[] IS NULL OR r.geom && ST_Transform(
+            ST_MakeEnvelope(%(bbox)s[1], %(bbox)s[2], %(bbox)s[3], %(bbox)s[4], 4326), 31370))
+), page AS (
+    SELECT f.*, row_number() OVER () AS ord FROM (
+        SELECT * FROM f ORDER BY
+            CASE WHEN %(sort)s = 'date' THEN observed_at END ASC,
+            CASE WHEN %(sort)s = '-date' THEN observed_at END DESC,
+            CASE WHEN %(sort)s = 'categorie' THEN category END ASC,
+            CASE WHEN %(sort)s = '-categorie' THEN category END DESC,
+            CASE WHEN %(sort)s = 'id' THEN id END ASC,
+            CASE WHEN %(sort)s = '-id' THEN id END DESC,
+            CASE WHEN %(sort)s = 'statut' THEN status END ASC,
+            CASE WHEN %(sort)s = '-statut' THEN status END DESC,
+            id DESC
+        LIMIT %(limit)s OFFSET %(offset)s
+    ) f
+)
 SELECT jsonb_build_object(
     'type', 'FeatureCollection',
-    'features', coalesce(jsonb_agg(jsonb_build_object(
+    'features', coalesce((SELECT jsonb_agg(jsonb_build_object(
         'type', 'Feature', 'id', r.id,
         'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
         'properties', jsonb_build_object(
             'id', r.id, 'source', r.source, 'identifiant', r.external_id, 'categorie', r.category,
-            'date', r.observed_at, 'statut', r.status, 'adresse', r.address, 'geocodage', r.geocode_status,
-            'doublon_de', r.duplicate_of)
-    )), '[]'::jsonb))
-FROM (
-    SELECT * FROM reports r
-    WHERE r.geom IS NOT NULL
-      AND (%(category)s::text IS NULL OR r.category = %(category)s)
-      AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
-      AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
+            'date', r.observed_at, 'statut', r.status, 'adresse', r.address, 'commune', r.commune,
+            'geocodage', r.geocode_status, 'doublon_de', r.duplicate_of)
+    ) ORDER BY r.ord) FROM page r), '[]'::jsonb),
+    'total', (SELECT count(*) FROM f), 'limite', %(limit)s::int, 'decalage', %(offset)s::int);
+
+-- name: report
+SELECT jsonb_build_object(
+    'type', 'Feature', 'id', r.id,
+    'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
+    'properties', jsonb_build_object(
+        'id', r.id, 'source', r.source, 'identifiant', r.external_id, 'categorie', r.category,
+        'categorie_brute', r.category_raw, 'date', r.observed_at, 'statut', r.status,
+        'description', r.description, 'adresse', r.address, 'code_postal', r.postcode, 'commune', r.commune,
+        'geocodage', r.geocode_status, 'niveau_geocodage', r.geocode_level, 'doublon_de', r.duplicate_of,
+        'lot', r.batch_id, 'ligne', r.row_number, 'cree', r.created_at, 'modifie', r.updated_at,
+        'visites', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                'id', v.id, 'date', v.visited_at, 'resultat', v.outcome, 'agent', v.officer, 'notes', v.notes)
+                ORDER BY v.visited_at DESC), '[]'::jsonb)
+            FROM visits v WHERE v.report_id = r.id),
+        'points_sensibles', (SELECT coalesce(jsonb_agg(p.id ORDER BY p.id), '[]'::jsonb)
+            FROM sensitive_points p WHERE r.id = ANY(p.report_ids)))
+)
+FROM reports r WHERE r.id = %(id)s;
+
+-- name: visits
+WITH f AS (
+    SELECT * FROM visits r
+    WHERE (%(outcome)s::text[] IS NULL OR r.outcome = ANY(%(outcome)s))
+      AND (%(category)s::text[] IS NULL OR r.category = ANY(%(category)s))
+      AND (%(source)s::text IS NULL OR r.source = %(source)s)
+      AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
+      AND (%(since)s::timestamptz IS NULL OR r.visited_at >= %(since)s)
+      AND (%(until)s::timestamptz IS NULL OR r.visited_at < %(until)s)
+      AND (%(point)s::text IS NULL OR r.point_id = %(point)s)
+      AND (%(axis)s::text IS NULL OR r.axis_id = %(axis)s)
       AND (%(bbox)s::float8[] IS NULL OR r.geom && ST_Transform(
             ST_MakeEnvelope(%(bbox)s[1], %(bbox)s[2], %(bbox)s[3], %(bbox)s[4], 4326), 31370))
-    ORDER BY r.observed_at DESC, r.id
-    LIMIT %(limit)s OFFSET %(offset)s
-) r;
+), page AS (
+    SELECT f.*, row_number() OVER () AS ord FROM (
+        SELECT * FROM f ORDER BY
+            CASE WHEN %(sort)s = 'date' THEN visited_at END ASC,
+            CASE WHEN %(sort)s = '-date' THEN visited_at END DESC,
+            CASE WHEN %(sort)s = 'resultat' THEN outcome END ASC,
+            CASE WHEN %(sort)s = '-resultat' THEN outcome END DESC,
+            CASE WHEN %(sort)s = 'id' THEN id END ASC,
+            CASE WHEN %(sort)s = '-id' THEN id END DESC,
+            id DESC
+        LIMIT %(limit)s OFFSET %(offset)s
+    ) f
+)
+SELECT jsonb_build_object(
+    'type', 'FeatureCollection',
+    'features', coalesce((SELECT jsonb_agg(jsonb_build_object(
+        'type', 'Feature', 'id', r.id,
+        'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
+        'properties', jsonb_build_object(
+            'id', r.id, 'source', r.source, 'identifiant', r.external_id, 'date', r.visited_at,
+            'resultat', r.outcome, 'categorie', r.category, 'agent', r.officer, 'notes', r.notes,
+            'adresse', r.address, 'commune', r.commune, 'signalement', r.report_id,
+            'point_sensible', r.point_id, 'axe', r.axis_id)
+    ) ORDER BY r.ord) FROM page r), '[]'::jsonb),
+    'total', (SELECT count(*) FROM f), 'limite', %(limit)s::int, 'decalage', %(offset)s::int);
+
+-- name: visit
+SELECT jsonb_build_object(
+    'type', 'Feature', 'id', r.id,
+    'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
+    'properties', jsonb_build_object(
+        'id', r.id, 'source', r.source, 'identifiant', r.external_id, 'date', r.visited_at,
+        'resultat', r.outcome, 'categorie', r.category, 'agent', r.officer, 'notes', r.notes,
+        'adresse', r.address, 'commune', r.commune, 'signalement', r.report_id,
+        'point_sensible', r.point_id, 'axe', r.axis_id, 'lot', r.batch_id))
+FROM visits r WHERE r.id = %(id)s;
+
+-- name: permits
+WITH f AS (
+    SELECT * FROM permits r
+    WHERE (%(permit_type)s::text[] IS NULL OR r.permit_type = ANY(%(permit_type)s))
+      AND (%(source)s::text IS NULL OR r.source = %(source)s)
+      AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
+      AND (%(valid_on)s::date IS NULL OR (r.decision_date <= %(valid_on)s
+           AND (r.valid_until IS NULL OR r.valid_until >= %(valid_on)s)))
+      AND (%(bbox)s::float8[] IS NULL OR r.geom && ST_Transform(
+            ST_MakeEnvelope(%(bbox)s[1], %(bbox)s[2], %(bbox)s[3], %(bbox)s[4], 4326), 31370))
+), page AS (
+    SELECT f.*, row_number() OVER () AS ord FROM (
+        SELECT * FROM f ORDER BY
+            CASE WHEN %(sort)s = 'date' THEN decision_date END ASC,
+            CASE WHEN %(sort)s = '-date' THEN decision_date END DESC,
+            CASE WHEN %(sort)s = 'reference' THEN reference END ASC,
+            CASE WHEN %(sort)s = '-reference' THEN reference END DESC,
+            CASE WHEN %(sort)s = 'id' THEN id END ASC,
+            CASE WHEN %(sort)s = '-id' THEN id END DESC,
+            id DESC
+        LIMIT %(limit)s OFFSET %(offset)s
+    ) f
+)
+SELECT jsonb_build_object(
+    'type', 'FeatureCollection',
+    'features', coalesce((SELECT jsonb_agg(jsonb_build_object(
+        'type', 'Feature', 'id', r.id,
+        'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
+        'properties', jsonb_build_object(
+            'id', r.id, 'reference', r.reference, 'type', r.permit_type, 'classe', r.env_class,
+            'exploitant', r.operator, 'activite', r.activity, 'adresse', r.address, 'commune', r.commune,
+            'decision', r.decision_date, 'valide_jusqu_au', r.valid_until, 'conditions', r.conditions)
+    ) ORDER BY r.ord) FROM page r), '[]'::jsonb),
+    'total', (SELECT count(*) FROM f), 'limite', %(limit)s::int, 'decalage', %(offset)s::int);
+
+-- name: permit
+SELECT jsonb_build_object(
+    'type', 'Feature', 'id', r.id,
+    'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
+    'properties', jsonb_build_object(
+        'id', r.id, 'reference', r.reference, 'type', r.permit_type, 'classe', r.env_class,
+        'exploitant', r.operator, 'activite', r.activity, 'adresse', r.address, 'commune', r.commune,
+        'decision', r.decision_date, 'valide_jusqu_au', r.valid_until, 'conditions', r.conditions,
+        'lot', r.batch_id))
+FROM permits r WHERE r.id = %(id)s;

@@ -1,0 +1,172 @@
+"""Accounts, roles and sessions, shared by the API, the map pages and ``hotspots users``.
+
+Passwords are hashed with Argon2id (argon2-cffi, the algorithm OWASP recommends first); session tokens and
+Open311 keys are random 256-bit strings of which only the SHA-256 digest is stored, so a copy of the database
+gives no way in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import psycopg
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from service.db.queries import load_queries
+from service.errors import AuthenticationError, HotspotsError, NotFoundError
+
+Role = Literal["lecteur", "planificateur", "admin"]
+ROLES: tuple[Role, ...] = ("lecteur", "planificateur", "admin")
+MIN_PASSWORD = 10
+_HASHER = PasswordHasher()
+#: Verified against when the login is unknown, so that an unknown login takes as long as a wrong password.
+_DUMMY_HASH = _HASHER.hash("mot-de-passe-factice")
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    login: str
+    full_name: str | None
+    role: Role
+
+    def can(self, role: Role) -> bool:
+        """True when this user's role includes ``role`` (admin ⊃ planificateur ⊃ lecteur)."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def _q() -> dict[str, str]:
+    return load_queries("service.accounts", "accounts.sql")
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_role(role: str) -> Role:
+    if role not in ROLES:
+        raise HotspotsError(f"Rôle inconnu : « {role} ».", hint=f"Rôles possibles : {', '.join(ROLES)}.")
+    return role
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise HotspotsError(
+            f"Mot de passe trop court ({len(password)} caractères).",
+            hint=f"Choisissez au moins {MIN_PASSWORD} caractères (une phrase de passe convient bien).",
+        )
+
+
+def add_user(conn: psycopg.Connection[Any], login: str, password: str, role: str, full_name: str | None = None) -> int:
+    """Create an account; the login is lower-cased. Refuses a taken login or a short password."""
+    login = login.strip().lower()
+    _check_password(password)
+    try:
+        with conn.transaction():
+            row = conn.execute(
+                _q()["insert_user"],
+                {
+                    "login": login,
+                    "full_name": full_name,
+                    "role": _check_role(role),
+                    "password_hash": _HASHER.hash(password),
+                },
+            ).fetchone()
+    except psycopg.errors.UniqueViolation:
+        raise HotspotsError(
+            f"L'identifiant « {login} » existe déjà.", hint="Choisissez-en un autre ou modifiez ce compte."
+        ) from None
+    except psycopg.errors.CheckViolation:
+        raise HotspotsError(
+            f"Identifiant invalide : « {login} ».",
+            hint="2 à 63 caractères : lettres minuscules, chiffres, point, tiret ou soulignement.",
+        ) from None
+    assert row is not None
+    return int(row[0])
+
+
+def _update(conn: psycopg.Connection[Any], name: str, login: str, **params: Any) -> None:
+    with conn.transaction():
+        row = conn.execute(_q()[name], {"login": login.strip().lower(), **params}).fetchone()
+        if row is None:
+            raise NotFoundError(f"Aucun compte « {login} ».", hint="hotspots users list montre les comptes.")
+        conn.execute(_q()["revoke_user_sessions"], {"login": login.strip().lower()})
+
+
+def set_password(conn: psycopg.Connection[Any], login: str, password: str) -> None:
+    """Change a password; the account's open sessions are closed."""
+    _check_password(password)
+    _update(conn, "set_password", login, password_hash=_HASHER.hash(password))
+
+
+def set_role(conn: psycopg.Connection[Any], login: str, role: str) -> None:
+    """Change a role; open sessions are closed so the new rights apply at once."""
+    _update(conn, "set_role", login, role=_check_role(role))
+
+
+def set_active(conn: psycopg.Connection[Any], login: str, active: bool) -> None:
+    """Disable (or enable again) an account; a disabled account's sessions stop working at once."""
+    _update(conn, "set_active", login, active=active)
+
+
+def list_users(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    cur = conn.execute(_q()["list_users"])
+    names = [d.name for d in cur.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def authenticate(conn: psycopg.Connection[Any], login: str, password: str) -> User:
+    """The user whose login and password match, or :class:`AuthenticationError` (same message either way)."""
+    row = conn.execute(_q()["user_by_login"], {"login": login.strip().lower()}).fetchone()
+    stored = row[4] if row else _DUMMY_HASH
+    try:
+        _HASHER.verify(stored, password)
+        ok = row is not None and bool(row[5])
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or row is None:
+        raise AuthenticationError(
+            "Identifiant ou mot de passe incorrect.", hint="Vérifiez-les ou demandez à un administrateur."
+        )
+    if _HASHER.check_needs_rehash(stored):
+        conn.execute(_q()["set_password"], {"login": row[1], "password_hash": _HASHER.hash(password)})
+    return User(id=int(row[0]), login=row[1], full_name=row[2], role=row[3])
+
+
+def open_session(conn: psycopg.Connection[Any], user: User, hours: float = 12.0) -> tuple[str, datetime]:
+    """A new random session token for ``user`` (returned once, stored as a digest) and its expiry."""
+    token = secrets.token_urlsafe(32)
+    expires = datetime.now(UTC) + timedelta(hours=hours)
+    with conn.transaction():
+        conn.execute(_q()["purge_sessions"])
+        conn.execute(_q()["insert_session"], {"digest": digest(token), "user_id": user.id, "expires_at": expires})
+        conn.execute(_q()["touch_login"], {"id": user.id})
+    return token, expires
+
+
+def session_user(conn: psycopg.Connection[Any], token: str) -> User | None:
+    row = conn.execute(_q()["session_user"], {"digest": digest(token)}).fetchone()
+    return User(id=int(row[0]), login=row[1], full_name=row[2], role=row[3]) if row else None
+
+
+def close_session(conn: psycopg.Connection[Any], token: str) -> None:
+    with conn.transaction():
+        conn.execute(_q()["revoke_session"], {"digest": digest(token)})
+
+
+def add_open311_client(conn: psycopg.Connection[Any], name: str) -> str:
+    """Create (or renew) the key of a citizen app; the key is shown once and stored as a digest."""
+    key = secrets.token_urlsafe(24)
+    with conn.transaction():
+        conn.execute(_q()["insert_client"], {"name": name.strip(), "digest": digest(key)})
+    return key
+
+
+def open311_client(conn: psycopg.Connection[Any], key: str) -> str | None:
+    row = conn.execute(_q()["client_by_key"], {"digest": digest(key)}).fetchone()
+    return str(row[0]) if row else None

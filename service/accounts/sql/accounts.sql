@@ -1,0 +1,47 @@
+-- name: insert_user
+INSERT INTO users (login, full_name, role, password_hash)
+VALUES (%(login)s, %(full_name)s, %(role)s, %(password_hash)s)
+RETURNING id;
+
+-- name: user_by_login
+SELECT id, login, full_name, role, password_hash, active FROM users WHERE login = %(login)s;
+
+-- name: list_users
+SELECT id, login, full_name, role, active, created_at, last_login_at FROM users ORDER BY login;
+
+-- name: set_password
+UPDATE users SET password_hash = %(password_hash)s WHERE login = %(login)s RETURNING id;
+
+-- name: set_role
+UPDATE users SET role = %(role)s WHERE login = %(login)s RETURNING id;
+
+-- name: set_active
+UPDATE users SET active = %(active)s WHERE login = %(login)s RETURNING id;
+
+-- name: revoke_user_sessions
+UPDATE sessions SET revoked = true WHERE user_id = (SELECT id FROM users WHERE login = %(login)s);
+
+-- name: touch_login
+UPDATE users SET last_login_at = now() WHERE id = %(id)s;
+
+-- name: insert_session
+INSERT INTO sessions (token_sha256, user_id, expires_at) VALUES (%(digest)s, %(user_id)s, %(expires_at)s);
+
+-- name: session_user
+SELECT u.id, u.login, u.full_name, u.role
+FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.token_sha256 = %(digest)s AND NOT s.revoked AND s.expires_at > now() AND u.active;
+
+-- name: revoke_session
+UPDATE sessions SET revoked = true WHERE token_sha256 = %(digest)s;
+
+-- name: purge_sessions
+DELETE FROM sessions WHERE expires_at < now() - interval '30 days';
+
+-- name: insert_client
+INSERT INTO open311_clients (name, key_sha256) VALUES (%(name)s, %(digest)s)
+ON CONFLICT (name) DO UPDATE SET key_sha256 = EXCLUDED.key_sha256, active = true
+RETURNING id;
+
+-- name: client_by_key
+SELECT name FROM open311_clients WHERE key_sha256 = %(digest)s AND active;

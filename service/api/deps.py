@@ -1,0 +1,89 @@
+"""What every route depends on: a pooled connection, the settings and the logged-in user with a role.
+
+A user is known by a bearer token (``Authorization: Bearer …``, for scripts) or by the session cookie set by
+the login page (for the map pages). The cookie is ``HttpOnly`` and ``SameSite=Strict``, so another site cannot
+make a browser send it with a forged request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import Depends, Request
+
+from service.accounts import Role, User, session_user
+from service.db.personal import log_access
+from service.errors import AuthenticationError, PermissionDeniedError
+from service.settings import Settings
+
+SESSION_COOKIE = "hotspots_session"
+ROLE_LABELS = {"lecteur": "lecteur", "planificateur": "planificateur", "admin": "administrateur"}
+
+
+def _connection(request: Request) -> Iterator[psycopg.Connection[Any]]:
+    with request.app.state.pool.connection() as conn:
+        yield conn
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+Conn = Annotated[psycopg.Connection[Any], Depends(_connection)]
+AppSettings = Annotated[Settings, Depends(_settings)]
+
+
+def request_token(request: Request) -> str | None:
+    """The bearer token or session cookie of a request, if any."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def optional_user(request: Request) -> User | None:
+    """The logged-in user, or None (pages that redirect to the login form use this)."""
+    token = request_token(request)
+    if not token:
+        return None
+    with request.app.state.pool.connection() as conn:
+        return session_user(conn, token)
+
+
+def current_user(request: Request) -> User:
+    user = optional_user(request)
+    if user is None:
+        raise AuthenticationError(
+            "Connexion requise.", hint="Connectez-vous (POST /api/connexion) puis renvoyez le jeton reçu."
+        )
+    return user
+
+
+def require(role: Role) -> Callable[..., User]:
+    """A dependency that lets through users whose role includes ``role`` and refuses the others (403)."""
+
+    def dependency(request: Request) -> User:
+        user = current_user(request)
+        if not user.can(role):
+            raise PermissionDeniedError(
+                f"Action réservée au rôle {ROLE_LABELS[role]} (votre rôle : {ROLE_LABELS[user.role]}).",
+                hint="Demandez ce droit à un administrateur.",
+            )
+        return user
+
+    dependency.__name__ = f"require_{role}"
+    return dependency
+
+
+Reader = Annotated[User, Depends(require("lecteur"))]
+Planner = Annotated[User, Depends(require("planificateur"))]
+Admin = Annotated[User, Depends(require("admin"))]
+
+
+def audit(conn: psycopg.Connection[Any], user: User, action: str, **detail: Any) -> None:
+    """Record who did what (exports, personal-data reads, account changes) in the access log, and commit."""
+    log_access(conn, actor=user.login, action=action, detail=detail)
+    conn.commit()

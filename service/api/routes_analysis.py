@@ -1,0 +1,49 @@
+"""Sensitive points and problem axes as WGS84 GeoJSON, with their stats, history, reports and visits."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from service.api.deps import Conn, Reader
+from service.api.geojson import GEOJSON, fetch_collection, fetch_one
+
+router = APIRouter(prefix="/api", tags=["analyse"])
+
+States = Annotated[list[str] | None, Query(description="nouveau, actif, surveille, resolu, reouvert")]
+
+
+@router.get("/points-sensibles", summary="Points sensibles (GeoJSON WGS84)", response_class=JSONResponse)
+def points(
+    conn: Conn,
+    _user: Reader,
+    etat: States = None,
+    priorite_min: Annotated[float | None, Query(ge=0)] = None,
+    categorie: Annotated[str | None, Query(description="code de catégorie présent dans le point")] = None,
+    tendance: Annotated[list[str] | None, Query(description="catégorie de tendance")] = None,
+) -> JSONResponse:
+    params = {"states": etat, "min_priority": priorite_min, "category": categorie, "trends": tendance}
+    return JSONResponse(fetch_collection(conn, "sensitive_points", params), media_type=GEOJSON)
+
+
+@router.get("/points-sensibles/{point_id}", summary="Un point sensible, son historique, ses signalements et visites")
+def point(point_id: str, conn: Conn, _user: Reader) -> JSONResponse:
+    return JSONResponse(fetch_one(conn, "sensitive_point", {"id": point_id}, "point sensible"), media_type=GEOJSON)
+
+
+@router.get("/axes", summary="Axes problématiques (GeoJSON WGS84)")
+def axes(
+    conn: Conn,
+    _user: Reader,
+    rue: Annotated[str | None, Query(description="partie du nom de rue")] = None,
+    taux_min: Annotated[float | None, Query(ge=0, description="signalements par 100 m")] = None,
+) -> JSONResponse:
+    params: dict[str, Any] = {"street": rue, "min_rate": taux_min}
+    return JSONResponse(fetch_collection(conn, "axes", params), media_type=GEOJSON)
+
+
+@router.get("/axes/{axis_id}", summary="Un axe problématique, ses signalements et visites")
+def axis(axis_id: str, conn: Conn, _user: Reader) -> JSONResponse:
+    return JSONResponse(fetch_one(conn, "axis", {"id": axis_id}, "axe"), media_type=GEOJSON)

@@ -1,0 +1,59 @@
+"""Log in and out, and who am I. The token is returned once and also set as an ``HttpOnly`` cookie."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from service import __version__
+from service.accounts import authenticate, close_session, open_session
+from service.api.deps import SESSION_COOKIE, AppSettings, Conn, Reader, request_token
+
+router = APIRouter(prefix="/api")
+
+
+class Credentials(BaseModel):
+    identifiant: str = Field(min_length=1, max_length=63, examples=["agent.dupont"])
+    mot_de_passe: str = Field(min_length=1, max_length=1024)
+
+
+@router.get("/health", tags=["service"], summary="Le service répond")
+def health() -> dict[str, str]:
+    return {"statut": "ok", "version": __version__}
+
+
+@router.get("/ready", tags=["service"], summary="La base répond et le schéma est à jour")
+def ready(conn: Conn) -> dict[str, Any]:
+    row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return {"statut": "pret", "migration": row[0] if row else None}
+
+
+@router.post("/connexion", tags=["comptes"], summary="Se connecter : renvoie un jeton de session")
+def login(body: Credentials, response: Response, conn: Conn, settings: AppSettings) -> dict[str, Any]:
+    user = authenticate(conn, body.identifiant, body.mot_de_passe)
+    token, expires = open_session(conn, user, hours=settings.session_hours)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        max_age=int(settings.session_hours * 3600),
+    )
+    return {"jeton": token, "expire": expires.isoformat(), "identifiant": user.login, "role": user.role}
+
+
+@router.post("/deconnexion", tags=["comptes"], summary="Se déconnecter (le jeton cesse de fonctionner)")
+def logout(request: Request, response: Response, conn: Conn, _user: Reader) -> dict[str, str]:
+    token = request_token(request)
+    if token:
+        close_session(conn, token)
+    response.delete_cookie(SESSION_COOKIE)
+    return {"statut": "deconnecte"}
+
+
+@router.get("/moi", tags=["comptes"], summary="Le compte connecté et son rôle")
+def me(user: Reader) -> dict[str, Any]:
+    return {"identifiant": user.login, "nom": user.full_name, "role": user.role}

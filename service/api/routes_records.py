@@ -1,0 +1,207 @@
+"""Reports, visits and permits: filtered, paged, sorted GeoJSON lists, one item, and creation through the very
+rules of ingestion (same checks, same French messages, nothing stored when a field is refused)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.deps import AppSettings, Conn, Planner, Reader
+from service.api.geojson import GEOJSON, fetch_collection, fetch_one
+from service.api.writes import create_records, geocoder_of, parse_bbox
+
+router = APIRouter(prefix="/api", tags=["signalements"])
+
+Limit = Annotated[int, Query(ge=1, le=5000, description="taille de la page")]
+Offset = Annotated[int, Query(ge=0, description="nombre d'éléments sautés")]
+Bbox = Annotated[str | None, Query(description="ouest,sud,est,nord en WGS84", examples=["5.49,50.58,5.53,50.62"])]
+Codes = Annotated[list[str] | None, Query()]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    lon: float | None = Field(default=None, ge=-180, le=180, description="longitude WGS84")
+    lat: float | None = Field(default=None, ge=-90, le=90, description="latitude WGS84")
+    x: float | None = Field(default=None, description="X Lambert 72 ou 2008 (détecté)")
+    y: float | None = Field(default=None, description="Y Lambert 72 ou 2008 (détecté)")
+    adresse: str | None = Field(default=None, max_length=500, examples=["Rue du Charbonnage 12, 4100 Seraing"])
+    code_postal: str | None = Field(default=None, max_length=10)
+    commune: str | None = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100, description="canal (défaut : api)")
+    identifiant: str | None = Field(default=None, max_length=200, description="identifiant de la source")
+
+
+class ReportIn(_In):
+    """A report: the date, the category (code, French or Dutch label, synonym) and a place."""
+
+    date: str = Field(max_length=40, examples=["25/11/2026 14:30", "2026-11-25T14:30"])
+    categorie: str = Field(max_length=100, examples=["depot_clandestin", "dépôt sauvage", "sluikstort"])
+    description: str | None = Field(default=None, max_length=10_000)
+    statut: str | None = Field(default=None, max_length=50)
+    nom_declarant: str | None = Field(default=None, max_length=200)
+    telephone_declarant: str | None = Field(default=None, max_length=50)
+    email_declarant: str | None = Field(default=None, max_length=200)
+
+
+class VisitIn(_In):
+    """A site visit: the date, its outcome and a place (or the report it follows)."""
+
+    date: str = Field(max_length=40, examples=["26/11/2026 10:00"])
+    resultat: str = Field(max_length=100, examples=["nettoye", "pv", "rien à signaler"])
+    categorie: str | None = Field(default=None, max_length=100)
+    agent: str | None = Field(default=None, max_length=200)
+    notes: str | None = Field(default=None, max_length=10_000)
+    signalement: str | None = Field(default=None, max_length=200, description="identifiant source du signalement")
+
+
+class PermitIn(_In):
+    """An environmental, urban-planning or single permit."""
+
+    reference: str = Field(max_length=200)
+    type: str = Field(max_length=50, examples=["environnement", "urbanisme", "unique"])
+    classe: str | None = Field(default=None, max_length=5)
+    exploitant: str | None = Field(default=None, max_length=300)
+    activite: str | None = Field(default=None, max_length=500)
+    date_decision: str | None = Field(default=None, max_length=40)
+    valide_jusqu_au: str | None = Field(default=None, max_length=40)
+    conditions: str | None = Field(default=None, max_length=10_000)
+
+
+def _geojson(body: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=GEOJSON)
+
+
+@router.get("/signalements", summary="Signalements (GeoJSON WGS84, sans données personnelles)")
+def reports(
+    conn: Conn,
+    _user: Reader,
+    categorie: Codes = None,
+    statut: Codes = None,
+    source: str | None = None,
+    commune: Annotated[str | None, Query(description="commune ou section (sans accents ni majuscules)")] = None,
+    geocodage: Annotated[str | None, Query(description="fourni, geocode, a_verifier, echec…")] = None,
+    depuis: datetime | None = None,
+    jusqu_a: datetime | None = None,
+    bbox: Bbox = None,
+    tri: Literal["date", "-date", "categorie", "-categorie", "statut", "-statut", "id", "-id"] = "-date",
+    limite: Limit = 1000,
+    decalage: Offset = 0,
+) -> JSONResponse:
+    params = {
+        "category": categorie,
+        "status": statut,
+        "source": source,
+        "commune": commune,
+        "geocode": geocodage,
+        "since": depuis,
+        "until": jusqu_a,
+        "bbox": parse_bbox(bbox),
+        "sort": tri,
+        "limit": limite,
+        "offset": decalage,
+    }
+    return _geojson(fetch_collection(conn, "reports", params))
+
+
+@router.get("/signalements/{report_id}", summary="Un signalement, ses visites et ses points sensibles")
+def report(report_id: int, conn: Conn, _user: Reader) -> JSONResponse:
+    return _geojson(fetch_one(conn, "report", {"id": report_id}, "signalement"))
+
+
+@router.post("/signalements", status_code=201, summary="Encoder un signalement (mêmes règles qu'à l'import)")
+def create_report(body: ReportIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    summary, ids = create_records(
+        conn, settings, "reports", body.model_dump(exclude_none=True), user, geocoder_of(request)
+    )
+    return _geojson({"lot": summary, **fetch_one(conn, "report", {"id": ids[0]}, "signalement")}, 201)
+
+
+@router.get("/visites", summary="Visites de terrain et leur résultat (GeoJSON WGS84)")
+def visits(
+    conn: Conn,
+    _user: Reader,
+    resultat: Codes = None,
+    categorie: Codes = None,
+    source: str | None = None,
+    commune: str | None = None,
+    point_sensible: str | None = None,
+    axe: str | None = None,
+    depuis: datetime | None = None,
+    jusqu_a: datetime | None = None,
+    bbox: Bbox = None,
+    tri: Literal["date", "-date", "resultat", "-resultat", "id", "-id"] = "-date",
+    limite: Limit = 1000,
+    decalage: Offset = 0,
+) -> JSONResponse:
+    params = {
+        "outcome": resultat,
+        "category": categorie,
+        "source": source,
+        "commune": commune,
+        "point": point_sensible,
+        "axis": axe,
+        "since": depuis,
+        "until": jusqu_a,
+        "bbox": parse_bbox(bbox),
+        "sort": tri,
+        "limit": limite,
+        "offset": decalage,
+    }
+    return _geojson(fetch_collection(conn, "visits", params))
+
+
+@router.get("/visites/{visit_id}", summary="Une visite")
+def visit(visit_id: int, conn: Conn, _user: Reader) -> JSONResponse:
+    return _geojson(fetch_one(conn, "visit", {"id": visit_id}, "visite"))
+
+
+@router.post("/visites", status_code=201, summary="Encoder une visite (mêmes règles qu'à l'import)")
+def create_visit(body: VisitIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    summary, ids = create_records(
+        conn, settings, "visits", body.model_dump(exclude_none=True), user, geocoder_of(request)
+    )
+    return _geojson({"lot": summary, **fetch_one(conn, "visit", {"id": ids[0]}, "visite")}, 201)
+
+
+@router.get("/permis", summary="Permis d'environnement et d'urbanisme (GeoJSON WGS84)")
+def permits(
+    conn: Conn,
+    _user: Reader,
+    type: Codes = None,
+    source: str | None = None,
+    commune: str | None = None,
+    valide_le: Annotated[date | None, Query(description="permis en vigueur à cette date")] = None,
+    bbox: Bbox = None,
+    tri: Literal["date", "-date", "reference", "-reference", "id", "-id"] = "-date",
+    limite: Limit = 1000,
+    decalage: Offset = 0,
+) -> JSONResponse:
+    params = {
+        "permit_type": type,
+        "source": source,
+        "commune": commune,
+        "valid_on": valide_le,
+        "bbox": parse_bbox(bbox),
+        "sort": tri,
+        "limit": limite,
+        "offset": decalage,
+    }
+    return _geojson(fetch_collection(conn, "permits", params))
+
+
+@router.get("/permis/{permit_id}", summary="Un permis")
+def permit(permit_id: int, conn: Conn, _user: Reader) -> JSONResponse:
+    return _geojson(fetch_one(conn, "permit", {"id": permit_id}, "permis"))
+
+
+@router.post("/permis", status_code=201, summary="Encoder un permis (mêmes règles qu'à l'import)")
+def create_permit(body: PermitIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    summary, ids = create_records(
+        conn, settings, "permits", body.model_dump(exclude_none=True), user, geocoder_of(request)
+    )
+    return _geojson({"lot": summary, **fetch_one(conn, "permit", {"id": ids[0]}, "permis")}, 201)

@@ -1,0 +1,40 @@
+-- name: batch_reasons
+SELECT jsonb_agg(reason) FROM rejected_rows r, jsonb_array_elements(r.reasons) AS reason WHERE r.batch_id = %(batch)s;
+
+-- name: reports_id
+SELECT id FROM reports WHERE source = %(source)s AND external_id = %(key)s;
+
+-- name: visits_id
+SELECT id FROM visits WHERE source = %(source)s AND external_id = %(key)s;
+
+-- name: permits_id
+SELECT id FROM permits WHERE source = %(source)s AND reference = %(key)s;
+
+-- name: report_for_update
+SELECT id, category, status, description FROM reports WHERE id = %(id)s FOR UPDATE;
+
+-- name: update_report
+UPDATE reports SET category = %(category)s, category_raw = coalesce(%(category_raw)s, category_raw),
+       status = %(status)s, description = %(description)s, updated_at = now()
+WHERE id = %(id)s;
+
+-- name: report_place
+SELECT ST_X(geom), ST_Y(geom), address, category FROM reports WHERE id = %(id)s;
+
+-- name: point_place
+SELECT ST_X(point), ST_Y(point), address_label, main_category FROM sensitive_points WHERE id = %(id)s;
+
+-- name: axis_place
+SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)), street, NULL::text FROM problem_axes
+WHERE id = %(id)s;
+
+-- name: attach_visit
+UPDATE visits SET report_id = coalesce(%(report)s, report_id), point_id = %(point)s, axis_id = %(axis)s
+WHERE id = %(id)s;
+
+-- name: point_priority
+SELECT priority, priority_components FROM sensitive_points WHERE id = %(id)s FOR UPDATE;
+
+-- name: set_point_priority
+UPDATE sensitive_points SET priority = %(priority)s, priority_components = %(components)s, updated_at = now()
+WHERE id = %(id)s;

@@ -1,0 +1,107 @@
+"""Rows that arrive one by one (API forms, Open311 apps) go through the very same rules as files.
+
+:func:`check_records` runs the file validators on the records without writing anything and raises
+:class:`ValidationFailedError` with every reason; :func:`store_records` then ingests them as a small batch, so
+the batch accounting, near-duplicate linking and geocoding hook are the ones files get.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from service.errors import InputFileError, ValidationFailedError
+from service.geocode import BatchGeocoder
+from service.ingest.checks import Context
+from service.ingest.columns import Kind, check_required, map_columns
+from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
+from service.ingest.read import STR
+from service.ingest.validate import VALIDATORS
+from service.ingest.vocabulary import load_vocabularies
+from service.settings import Settings
+from service.zone import zone_polygon
+
+_WHAT = {"reports": "signalement", "visits": "visite", "permits": "permis"}
+
+
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    headers: list[str] = []
+    for record in records:
+        headers += [h for h in record if h not in headers]
+    rows = [{h: (None if r.get(h) is None else str(r[h])) for h in headers} for r in records]
+    frame = pd.DataFrame(rows, columns=headers).astype(STR)
+    frame["_row"] = range(1, len(frame) + 1)
+    return frame
+
+
+def check_records(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    kind: Kind,
+    records: list[dict[str, Any]],
+    *,
+    source: str,
+    now: datetime | None = None,
+) -> None:
+    """Raise :class:`ValidationFailedError` naming every field at fault; write nothing."""
+    frame = _frame(records)
+    headers = [c for c in frame.columns if c != "_row"]
+    cmap = map_columns(headers, kind)
+    try:
+        check_required(cmap, headers, kind, _WHAT[kind])
+    except InputFileError as exc:
+        raise ValidationFailedError(exc.message, [{"champ": None, "valeur": None, "motif": exc.message}]) from None
+    ctx = Context(
+        vocab=load_vocabularies(conn),
+        zone=zone_polygon(settings),
+        now=now or datetime.now(UTC),
+        min_date=pd.Timestamp(settings.min_date, tz=settings.timezone),
+        future_tolerance=timedelta(minutes=settings.future_tolerance_minutes),
+        default_source=source,
+        timezone=settings.timezone,
+    )
+    validated = VALIDATORS[kind](frame, cmap, ctx)
+    conn.rollback()  # validation only read the vocabularies
+    if validated.rejected.empty:
+        return
+    problems: list[dict[str, str | None]] = []
+    for reasons in validated.rejected["reasons"]:
+        problems += json.loads(reasons)
+    first = problems[0]
+    raise ValidationFailedError(
+        f"{_WHAT[kind].capitalize()} refusé : {first['champ']} — {first['motif']}",
+        problems,
+        hint="Corrigez les champs indiqués et renvoyez ; rien n'a été enregistré.",
+    )
+
+
+def store_records(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    kind: Kind,
+    records: list[dict[str, Any]],
+    *,
+    source: str,
+    label: str,
+    geocoder: BatchGeocoder | None = None,
+    now: datetime | None = None,
+) -> BatchSummary:
+    """Check, then ingest ``records`` as one batch named ``label`` (e.g. ``api-agent.dupont``)."""
+    check_records(conn, settings, kind, records, source=source, now=now)
+    frame = _frame(records).drop(columns="_row")
+    with tempfile.TemporaryDirectory(prefix="hotspots-api-") as tmp:
+        path = Path(tmp) / f"{label}.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(frame.columns)
+            for row in frame.itertuples(index=False):
+                writer.writerow(["" if pd.isna(v) else v for v in row])
+        options = IngestOptions(kind=kind, fmt="csv", source=source, delimiter=",", encoding="utf-8")
+        return ingest_file(conn, path, options, settings, geocoder=geocoder, now=now)
