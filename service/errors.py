@@ -24,6 +24,20 @@ class HotspotsError(Exception):
 class ConfigError(HotspotsError):
     """The settings or the machine are not usable as they are."""
 
+    http_status = 503
+
+
+class InvalidValueError(HotspotsError):
+    """A value given by a person is refused (a short password, an unknown role...)."""
+
+    http_status = 422
+
+
+class ConflictError(HotspotsError):
+    """The thing to create exists already."""
+
+    http_status = 409
+
 
 class DatabaseError(HotspotsError):
     """The database could not be reached, started or migrated."""

@@ -62,3 +62,49 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     if settings.database_url:
         env["DATABASE_URL"] = settings.database_url
     return env
+
+
+DEMO_PLAN = [
+    ("commune_csv", "reports", "commune_proprete"),
+    ("patrols_xlsx", "reports", "patrouilles"),
+    ("open311_json", "reports", "app_citoyenne"),
+    ("intercommunale_csv", "reports", "intercommunale"),
+    ("visits_csv", "visits", "visites"),
+    ("permits_csv", "permits", "permis"),
+]
+
+
+def load_analysed_demo(settings: Settings, out_dir: Path, *, seed: int = 7, n_reports: int = 2500) -> dict[str, Any]:
+    """Empty the data tables, load the zone's address register, ingest and geocode the demo set, analyse it.
+
+    For modules whose tests only read (API, maps): call it from a module-scoped fixture.
+    """
+    from datetime import date
+
+    import pandas as pd
+
+    from service.analyse.store import run_points
+    from service.db import connect
+    from service.demo import generate_demo
+    from service.geocode.apply import batch_geocoder
+    from service.geocode.gazetteer import load_gazetteer
+    from tests.conftest import _DATA_TABLES
+
+    files = generate_demo(
+        out_dir,
+        addresses=settings.geodata_dir / "icar_seraing_neupre.csv",
+        seed=seed,
+        n_reports=n_reports,
+        end=date(2026, 11, 15),
+    )
+    with connect(settings) as conn:
+        conn.execute(f"TRUNCATE {_DATA_TABLES} RESTART IDENTITY CASCADE")
+        conn.commit()
+        if batch_geocoder(conn) is None:
+            load_gazetteer(conn, [settings.geodata_dir / "icar_seraing_neupre.csv"])
+            conn.commit()  # ingestion starts from a clean transaction (it rolls back anything pending)
+        geocoder = batch_geocoder(conn)
+        for attr, kind, source in DEMO_PLAN:
+            options = IngestOptions(kind=kind, source=source)  # type: ignore[arg-type]
+            ingest_file(conn, getattr(files, attr), options, settings, geocoder=geocoder, now=NOW)
+        return run_points(conn, since=datetime(2024, 11, 1, tzinfo=UTC), now=pd.Timestamp(NOW))

@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from service.db.queries import load_queries
-from service.errors import AuthenticationError, HotspotsError, NotFoundError
+from service.errors import AuthenticationError, ConflictError, InvalidValueError, NotFoundError
 
 Role = Literal["lecteur", "planificateur", "admin"]
 ROLES: tuple[Role, ...] = ("lecteur", "planificateur", "admin")
@@ -50,13 +50,13 @@ def digest(token: str) -> str:
 
 def _check_role(role: str) -> Role:
     if role not in ROLES:
-        raise HotspotsError(f"Rôle inconnu : « {role} ».", hint=f"Rôles possibles : {', '.join(ROLES)}.")
+        raise InvalidValueError(f"Rôle inconnu : « {role} ».", hint=f"Rôles possibles : {', '.join(ROLES)}.")
     return role
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise HotspotsError(
+        raise InvalidValueError(
             f"Mot de passe trop court ({len(password)} caractères).",
             hint=f"Choisissez au moins {MIN_PASSWORD} caractères (une phrase de passe convient bien).",
         )
@@ -78,11 +78,11 @@ def add_user(conn: psycopg.Connection[Any], login: str, password: str, role: str
                 },
             ).fetchone()
     except psycopg.errors.UniqueViolation:
-        raise HotspotsError(
+        raise ConflictError(
             f"L'identifiant « {login} » existe déjà.", hint="Choisissez-en un autre ou modifiez ce compte."
         ) from None
     except psycopg.errors.CheckViolation:
-        raise HotspotsError(
+        raise InvalidValueError(
             f"Identifiant invalide : « {login} ».",
             hint="2 à 63 caractères : lettres minuscules, chiffres, point, tiret ou soulignement.",
         ) from None

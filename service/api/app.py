@@ -18,7 +18,15 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import __version__
-from service.api import routes_analysis, routes_auth, routes_followup, routes_records
+from service.api import (
+    routes_admin,
+    routes_analysis,
+    routes_auth,
+    routes_followup,
+    routes_open311,
+    routes_records,
+    routes_tools,
+)
 from service.db import ensure_database, open_pool
 from service.errors import AuthenticationError, HotspotsError, ValidationFailedError
 from service.settings import Settings
@@ -58,7 +66,16 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     _error_handlers(app)
-    for module in (routes_auth, routes_analysis, routes_records, routes_followup):
+    routers = (
+        routes_auth,
+        routes_analysis,
+        routes_records,
+        routes_followup,
+        routes_tools,
+        routes_open311,
+        routes_admin,
+    )
+    for module in routers:
         app.include_router(module.router)
     return app
 

@@ -14,6 +14,7 @@ from service.cli import demo as demo_cli
 from service.cli import geocode as geocode_cli
 from service.cli import ingest as ingest_cli
 from service.cli import serve as serve_cli
+from service.cli import users as users_cli
 from service.cli.common import err_console
 from service.errors import DatabaseError, HotspotsError, InputFileError
 from service.settings import load_settings
@@ -29,6 +30,7 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(ingest_cli.app, name="ingest")
 app.add_typer(geocode_cli.gazetteer_app, name="gazetteer")
 app.add_typer(geocode_cli.app, name="geocode")
+app.add_typer(users_cli.app, name="users")
 app.command("batches")(ingest_cli.batches)
 app.command("rejects")(ingest_cli.rejects)
 app.command("demo-data")(demo_cli.demo_data)

@@ -38,3 +38,6 @@ SELECT priority, priority_components FROM sensitive_points WHERE id = %(id)s FOR
 -- name: set_point_priority
 UPDATE sensitive_points SET priority = %(priority)s, priority_components = %(components)s, updated_at = now()
 WHERE id = %(id)s;
+
+-- name: batch_rejects
+SELECT row_number, raw, reasons FROM rejected_rows WHERE batch_id = %(batch)s ORDER BY row_number LIMIT %(limit)s;

@@ -1,0 +1,99 @@
+"""Administration: accounts, the access log, the settings in force, and reporters' personal data.
+
+Personal data is only ever returned here, to an admin, for one report at a time, with a stated reason; the read is
+written to the access log (who, when, what, why) before the answer leaves.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.accounts import add_user, list_users, set_active, set_password, set_role
+from service.api.deps import Admin, AppSettings, Conn, audit
+from service.db.personal import reporter_contacts
+from service.errors import NotFoundError
+
+router = APIRouter(prefix="/api", tags=["comptes"])
+
+
+class AccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    identifiant: str = Field(min_length=2, max_length=63, examples=["agent.dupont"])
+    mot_de_passe: str = Field(min_length=1, max_length=1024)
+    role: Literal["lecteur", "planificateur", "admin"]
+    nom: str | None = Field(default=None, max_length=200)
+
+
+class AccountPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    role: Literal["lecteur", "planificateur", "admin"] | None = None
+    actif: bool | None = None
+    mot_de_passe: str | None = Field(default=None, max_length=1024)
+
+
+@router.get("/comptes", summary="Comptes (admin)")
+def accounts(conn: Conn, _user: Admin) -> list[dict[str, Any]]:
+    return list_users(conn)
+
+
+@router.post("/comptes", status_code=201, summary="Créer un compte (admin)")
+def create_account(body: AccountIn, conn: Conn, user: Admin) -> dict[str, Any]:
+    new_id = add_user(conn, body.identifiant, body.mot_de_passe, body.role, full_name=body.nom)
+    audit(conn, user, "creation_compte", compte=body.identifiant.lower(), role=body.role)
+    return {"id": new_id, "identifiant": body.identifiant.lower(), "role": body.role}
+
+
+@router.patch("/comptes/{login}", summary="Changer le rôle, désactiver ou changer le mot de passe (admin)")
+def update_account(login: str, body: AccountPatch, conn: Conn, user: Admin) -> dict[str, Any]:
+    if body.mot_de_passe is not None:
+        set_password(conn, login, body.mot_de_passe)
+    if body.role is not None:
+        set_role(conn, login, body.role)
+    if body.actif is not None:
+        set_active(conn, login, body.actif)
+    found = [u for u in list_users(conn) if u["login"] == login.lower()]
+    if not found:
+        raise NotFoundError(f"Aucun compte « {login} ».", hint="GET /api/comptes liste les comptes.")
+    changes = {k: v for k, v in body.model_dump(exclude_none=True).items() if k != "mot_de_passe"}
+    audit(conn, user, "modification_compte", compte=login, **changes, mot_de_passe=body.mot_de_passe is not None)
+    return found[0]
+
+
+@router.get("/journal", summary="Journal des accès aux données personnelles et des exports (admin)")
+def access_log(
+    conn: Conn,
+    _user: Admin,
+    limite: Annotated[int, Query(ge=1, le=5000)] = 200,
+    action: Annotated[str | None, Query(max_length=100)] = None,
+) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        """SELECT id, at, actor, action, detail FROM private.access_log
+           WHERE (%(action)s::text IS NULL OR action = %(action)s) ORDER BY id DESC LIMIT %(limit)s""",
+        {"action": action, "limit": limite},
+    ).fetchall()
+    return [{"id": r[0], "date": r[1], "qui": r[2], "action": r[3], "detail": r[4]} for r in rows]
+
+
+@router.get("/signalements/{report_id}/declarant", summary="Coordonnées du déclarant (admin, lecture journalisée)")
+def reporter(
+    report_id: int,
+    conn: Conn,
+    user: Admin,
+    motif: Annotated[str, Query(min_length=5, max_length=300, description="pourquoi ces données sont lues")],
+) -> dict[str, Any]:
+    if conn.execute("SELECT 1 FROM reports WHERE id = %s", (report_id,)).fetchone() is None:
+        raise NotFoundError(f"Aucun signalement « {report_id} ».", hint="Vérifiez l'identifiant.")
+    contacts = reporter_contacts(conn, [report_id], actor=user.login, reason=motif)
+    conn.commit()
+    return {"signalement": report_id, "declarant": contacts.get(report_id)}
+
+
+@router.get("/reglages", summary="Réglages en vigueur (admin ; la connexion à la base est masquée)")
+def settings_in_force(settings: AppSettings, _user: Admin) -> dict[str, Any]:
+    values = settings.model_dump(mode="json")
+    if values.get("database_url"):
+        values["database_url"] = "***"
+    return values

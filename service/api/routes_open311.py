@@ -1,0 +1,146 @@
+"""A GeoReport v2 subset (Open311) so that citizen apps can send reports in and follow them.
+
+``services.json`` lists the categories; ``requests.json`` lists (GET) and creates (POST, with an ``api_key``
+given by ``hotspots users cle-open311``) service requests. Created reports go through ingestion's rules under the
+source ``open311:<app>``. Public listings carry no description and no personal data. Errors follow the spec: a
+list of ``{code, description}``. Only the JSON format is served.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from service.accounts import User, open311_client
+from service.api.deps import AppSettings, Conn
+from service.api.writes import create_records, geocoder_of
+from service.db.queries import load_queries
+from service.errors import HotspotsError
+
+router = APIRouter(prefix="/api/open311/v2", tags=["open311"])
+_FIELDS = (
+    "service_code",
+    "lat",
+    "long",
+    "address_string",
+    "description",
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "media_url",
+)
+
+
+def _q(name: str) -> str:
+    return load_queries("service.api", "open311.sql")[name]
+
+
+def _error(status: int, description: str) -> JSONResponse:
+    return JSONResponse([{"code": status, "description": description}], status_code=status)
+
+
+@router.get("/services.json", summary="Catégories de signalement (GeoReport v2)")
+def services(conn: Conn, langue: Annotated[str, Query(pattern="^(fr|nl|en)$")] = "fr") -> list[dict[str, Any]]:
+    rows = conn.execute(_q("services"), {"lang": langue}).fetchall()
+    return [
+        {
+            "service_code": code,
+            "service_name": name,
+            "description": description,
+            "metadata": False,
+            "type": "realtime",
+            "keywords": ", ".join(keywords or []),
+            "group": "environnement",
+        }
+        for code, name, description, keywords in rows
+    ]
+
+
+@router.get("/requests.json", summary="Demandes (GeoReport v2), sans texte ni données personnelles")
+def requests_list(
+    conn: Conn,
+    service_request_id: Annotated[
+        str | None, Query(max_length=2000, description="ids séparés par des virgules")
+    ] = None,
+    service_code: Annotated[str | None, Query(max_length=500)] = None,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+    status: Annotated[str | None, Query(pattern="^(open|closed)(,(open|closed))?$")] = None,
+) -> Any:
+    ids: list[int] | None = None
+    if service_request_id:
+        try:
+            ids = [int(v) for v in service_request_id.split(",") if v.strip()]
+        except ValueError:
+            return _error(400, "service_request_id : identifiants numériques séparés par des virgules attendus.")
+    if ids is None and start_date is None and end_date is None:
+        start_date = datetime.now().astimezone() - timedelta(days=90)  # the spec's default window
+    params = {
+        "ids": ids,
+        "codes": service_code.split(",") if service_code else None,
+        "since": start_date,
+        "until": end_date,
+        "statuses": status.split(",") if status else None,
+    }
+    return [_request(row) for row in conn.execute(_q("requests"), params).fetchall()]
+
+
+@router.get("/requests/{request_id}.json", summary="Une demande (GeoReport v2)")
+def request_one(request_id: int, conn: Conn) -> Any:
+    rows = conn.execute(
+        _q("requests"), {"ids": [request_id], "codes": None, "since": None, "until": None, "statuses": None}
+    ).fetchall()
+    if not rows:
+        return _error(404, f"Aucune demande {request_id}.")
+    return [_request(rows[0])]
+
+
+def _request(row: tuple[Any, ...]) -> dict[str, Any]:
+    rid, status, code, name, requested, updated, address, lon, lat = row
+    return {
+        "service_request_id": str(rid),
+        "status": status,
+        "service_code": code,
+        "service_name": name,
+        "requested_datetime": requested.isoformat() if requested else None,
+        "updated_datetime": updated.isoformat() if updated else None,
+        "address": address,
+        "lat": lat,
+        "long": lon,
+    }
+
+
+@router.post("/requests.json", summary="Envoyer une demande (GeoReport v2, formulaire ou JSON, api_key requise)")
+async def request_create(request: Request, conn: Conn, settings: AppSettings) -> Any:
+    content_type = request.headers.get("content-type", "")
+    try:
+        data = dict(await request.json()) if "json" in content_type else dict(await request.form())
+    except (ValueError, TypeError):
+        return _error(400, "Corps de requête illisible : formulaire ou objet JSON attendu.")
+    key = str(data.get("api_key") or "")
+    client = open311_client(conn, key) if key else None
+    if client is None:
+        return _error(403, "api_key absente ou inconnue : demandez une clé au service Environnement.")
+    record = {k: str(data[k]) for k in _FIELDS if data.get(k) not in (None, "")}
+    if "service_code" not in record:
+        return _error(400, "service_code obligatoire (voir services.json).")
+    if ("lat" not in record or "long" not in record) and "address_string" not in record:
+        return _error(400, "Un lieu est obligatoire : lat et long, ou address_string.")
+    if "address_string" in record:
+        record["address"] = record.pop("address_string")
+    name = " ".join(record.pop(k) for k in ("first_name", "last_name") if k in record)
+    if name:
+        record["nom_declarant"] = name
+    record["requested_datetime"] = datetime.now().astimezone().isoformat(timespec="seconds")
+    record["source"] = f"open311:{client}"
+    robot = User(id=0, login=f"open311-{client}", full_name=None, role="lecteur")
+    try:
+        summary, ids = create_records(conn, settings, "reports", record, robot, geocoder_of(request))
+    except HotspotsError as exc:
+        return _error(400, exc.message)
+    notice = "Merci : votre signalement a été enregistré." if summary["inserted"] else "Signalement déjà connu."
+    return [{"service_request_id": str(ids[0]), "service_notice": notice, "account_id": None}]

@@ -1,0 +1,152 @@
+"""Geocoding, reverse geocoding, file uploads for ingestion, batches and their rejected rows."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from service.api.deps import AppSettings, Conn, Planner, Reader, audit
+from service.api.writes import geocoder_of
+from service.db.queries import load_queries
+from service.errors import ConfigError, InputFileError, NotFoundError
+from service.geocode.apply import GazetteerBatchGeocoder
+from service.ingest.coords import LAMBERT72, WGS84, project
+from service.ingest.pipeline import IngestOptions, ingest_file
+from service.ingest.rejects import export_rejects, list_batches
+
+router = APIRouter(prefix="/api", tags=["outils"])
+_KINDS = {"signalements": "reports", "visites": "visits", "permis": "permits"}
+
+
+def _geocoder(request: Request) -> GazetteerBatchGeocoder:
+    found = geocoder_of(request)
+    if not isinstance(found, GazetteerBatchGeocoder):
+        raise ConfigError(
+            "Aucun registre d'adresses n'est chargé : le géocodage est indisponible.",
+            hint="Un administrateur charge le registre avec « hotspots gazetteer load ».",
+        )
+    return found
+
+
+@router.get("/geocodage", summary="Géocoder une adresse belge (hors ligne, registre ICAR/BeST)")
+def geocode(
+    request: Request,
+    _user: Reader,
+    adresse: Annotated[str, Query(min_length=2, max_length=500, examples=["rue du Charbonnage 12 Seraing"])],
+    code_postal: Annotated[str | None, Query(max_length=10)] = None,
+    commune: Annotated[str | None, Query(max_length=100)] = None,
+) -> dict[str, Any]:
+    result = _geocoder(request).geocoder.geocode(adresse, postcode=code_postal, locality=commune).to_dict()
+    return _french_result(result)
+
+
+def _french_result(result: dict[str, Any]) -> dict[str, Any]:
+    names = {
+        "query": "requete",
+        "level": "niveau",
+        "label": "adresse",
+        "street_id": "rue_id",
+        "municipality": "commune",
+        "postcode": "code_postal",
+        "reason": "motif",
+        "alternatives": "alternatives",
+    }
+    return {names.get(k, k): v for k, v in result.items()}
+
+
+@router.get("/geocodage/inverse", summary="Adresse officielle la plus proche d'un point WGS84")
+def reverse(
+    request: Request,
+    _user: Reader,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+) -> dict[str, Any]:
+    x, y = project(np.array([lon]), np.array([lat]), WGS84, LAMBERT72)
+    return _french_result(_geocoder(request).geocoder.reverse(float(x[0]), float(y[0])))
+
+
+def _safe_name(name: str | None) -> str:
+    return re.sub(r"[^\w.\-]+", "_", Path(name or "fichier").name)[:120].strip("._") or "fichier"
+
+
+@router.post("/imports/{type_donnees}", summary="Importer un fichier (CSV, XLSX, GeoJSON, Open311) comme un lot")
+def upload(
+    type_donnees: Literal["signalements", "visites", "permis"],
+    fichier: UploadFile,
+    request: Request,
+    conn: Conn,
+    settings: AppSettings,
+    user: Planner,
+    source: Annotated[str | None, Query(max_length=100)] = None,
+    format: Annotated[Literal["csv", "xlsx", "geojson", "open311"] | None, Query()] = None,
+    separateur: Annotated[Literal[",", ";", "\t", "|"] | None, Query()] = None,
+    encodage: Annotated[str | None, Query(max_length=30)] = None,
+    crs: Annotated[str | None, Query(max_length=30, examples=["EPSG:31370"])] = None,
+) -> dict[str, Any]:
+    """The file is ingested exactly as ``hotspots ingest`` would: the answer is the batch summary and its rejects."""
+    limit = settings.max_upload_mb * 1024 * 1024
+    with tempfile.TemporaryDirectory(prefix="hotspots-upload-") as tmp:
+        path = Path(tmp) / _safe_name(fichier.filename)
+        written = 0
+        with path.open("wb") as out:
+            while chunk := fichier.file.read(1 << 20):
+                written += len(chunk)
+                if written > limit:
+                    raise InputFileError(
+                        f"Fichier trop volumineux (plus de {settings.max_upload_mb} Mo).",
+                        hint="Importez-le avec « hotspots ingest » sur le serveur, ou découpez-le.",
+                    )
+                out.write(chunk)
+        options = IngestOptions(
+            kind=_KINDS[type_donnees],  # type: ignore[arg-type]
+            fmt=format,
+            source=source,
+            delimiter=separateur,
+            encoding=encodage,
+            crs=crs,
+        )
+        summary = ingest_file(conn, path, options, settings, geocoder=geocoder_of(request))
+    audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
+    return {**summary.to_dict(), "rejets": _rejects(conn, summary.batch_id, 100)}
+
+
+def _rejects(conn: Any, batch_id: int, limit: int) -> list[dict[str, Any]]:
+    rows = conn.execute(load_queries("service.api", "write.sql")["batch_rejects"], {"batch": batch_id, "limit": limit})
+    return [{"ligne": n, "valeurs": raw, "motifs": reasons} for n, raw, reasons in rows.fetchall()]
+
+
+@router.get("/lots", summary="Derniers lots importés et leur bilan")
+def batches(conn: Conn, _user: Reader, limite: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
+    return list_batches(conn, limit=limite)
+
+
+@router.get("/lots/{lot}/rejets", summary="Lignes rejetées d'un lot, avec leurs motifs (JSON ou CSV à corriger)")
+def batch_rejects(
+    lot: int,
+    conn: Conn,
+    user: Planner,
+    format: Literal["json", "csv"] = "json",
+    limite: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+) -> Any:
+    if conn.execute("SELECT 1 FROM ingestion_batches WHERE id = %s", (lot,)).fetchone() is None:
+        raise NotFoundError(f"Lot {lot} introuvable.", hint="GET /api/lots liste les lots.")
+    if format == "json":
+        return {"lot": lot, "rejets": _rejects(conn, lot, limite)}
+    tmp = Path(tempfile.mkdtemp(prefix="hotspots-rejects-"))
+    out = tmp / f"rejets_lot_{lot}.csv"
+    result = export_rejects(conn, lot, out, actor=user.login)
+    audit(conn, user, "export_rejets", lot=lot, lignes=result.rows)
+    return FileResponse(
+        out,
+        media_type="text/csv; charset=utf-8",
+        filename=out.name,
+        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
+    )

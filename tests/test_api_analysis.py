@@ -1,0 +1,134 @@
+"""Read endpoints on an analysed demo data set: sensitive points, axes, visits, permits, reports, geocoding.
+
+The data is loaded once for the module (the tests here only read).
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api import create_app
+from tests.helpers import load_analysed_demo
+
+
+@pytest.fixture(scope="module")
+def analysed(settings, tmp_path_factory):
+    return load_analysed_demo(settings, tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="module")
+def client(settings, analysed, auth):
+    with TestClient(create_app(settings), headers=auth["lecteur"]) as c:
+        yield c
+
+
+def _in_zone(lon: float, lat: float) -> bool:
+    return 5.40 < lon < 5.60 and 50.50 < lat < 50.65
+
+
+def test_sensitive_points_carry_stats_priority_and_last_visit(client, analysed):
+    body = client.get("/api/points-sensibles").json()
+    features = body["features"]
+    assert len(features) == analysed["points_sensibles"] > 0
+    priorities = [f["properties"]["priorite"] for f in features]
+    assert priorities == sorted(priorities, reverse=True)
+    first = features[0]
+    assert first["geometry"]["type"] == "Polygon"
+    assert _in_zone(*first["properties"]["point"]["coordinates"])
+    comps = first["properties"]["composantes_priorite"]
+    assert set(comps) >= {"gravite", "volume", "recurrence", "recence", "tendance", "suite_visite"}
+    assert first["properties"]["adresse"] and first["properties"]["etat"] == "nouveau"
+
+
+def test_point_filters_narrow_the_list(client):
+    every = client.get("/api/points-sensibles").json()["features"]
+    threshold = sorted(f["properties"]["priorite"] for f in every)[len(every) // 2]
+    high = client.get("/api/points-sensibles", params={"priorite_min": threshold}).json()["features"]
+    assert 0 < len(high) < len(every) and all(f["properties"]["priorite"] >= threshold for f in high)
+    category = every[0]["properties"]["categorie_principale"]
+    with_cat = client.get("/api/points-sensibles", params={"categorie": category}).json()["features"]
+    assert with_cat and all(category in f["properties"]["categories"] for f in with_cat)
+    trend = every[0]["properties"]["tendance"]
+    by_trend = client.get("/api/points-sensibles", params={"tendance": trend}).json()["features"]
+    assert by_trend and {f["properties"]["tendance"] for f in by_trend} == {trend}
+    assert client.get("/api/points-sensibles", params={"etat": "resolu"}).json()["features"] == []
+
+
+def test_one_point_has_history_reports_and_visits(client):
+    first = client.get("/api/points-sensibles").json()["features"][0]
+    one = client.get(f"/api/points-sensibles/{first['id']}").json()
+    props = one["properties"]
+    assert len(props["liste_signalements"]) == props["signalements"]
+    assert [h["etat"] for h in props["historique"]] == ["nouveau"]
+    assert isinstance(props["visites"], list)
+    missing = client.get("/api/points-sensibles/PS-9999")
+    assert missing.status_code == 404 and "PS-9999" in missing.json()["erreur"]
+
+
+def test_axes_and_one_axis(client):
+    axes = client.get("/api/axes").json()["features"]
+    assert axes, "the demo plants problem streets"
+    first = axes[0]["properties"]
+    assert first["rue"] and first["taux_100m"] > 0 and first["signalements"] > 0
+    word = first["rue"].split()[-1]
+    named = client.get("/api/axes", params={"rue": word.lower()}).json()["features"]
+    assert any(f["id"] == axes[0]["id"] for f in named)
+    assert all(word.lower() in f["properties"]["rue"].lower() for f in named)
+    one = client.get(f"/api/axes/{axes[0]['id']}").json()
+    assert len(one["properties"]["liste_signalements"]) >= first["signalements"] * 0.5
+
+
+def test_visits_and_permits_lists_filter_and_page(client):
+    visits = client.get("/api/visites", params={"limite": 5000}).json()
+    assert visits["total"] == len(visits["features"]) > 0
+    outcome = visits["features"][0]["properties"]["resultat"]
+    some = client.get("/api/visites", params={"resultat": outcome, "limite": 5000}).json()
+    assert 0 < some["total"] <= visits["total"]
+    assert {f["properties"]["resultat"] for f in some["features"]} == {outcome}
+    page = client.get("/api/visites", params={"limite": 2, "decalage": 2, "tri": "date"}).json()
+    dates = [f["properties"]["date"] for f in page["features"]]
+    assert len(dates) == 2 and dates == sorted(dates)
+    permits = client.get("/api/permis").json()
+    assert permits["total"] > 0
+    one = permits["features"][0]["properties"]
+    assert one["reference"] and one["type"] in {"environnement", "urbanisme", "unique"}
+    assert client.get(f"/api/permis/{one['id']}").json()["properties"]["reference"] == one["reference"]
+    assert client.get("/api/permis/999999").status_code == 404
+
+
+def test_report_filters_add_up(client):
+    total = client.get("/api/signalements", params={"limite": 1}).json()["total"]
+    by_cat = {}
+    for category in ("depot_clandestin", "dejections_canines", "graffiti", "incineration_dechets"):
+        by_cat[category] = client.get("/api/signalements", params={"categorie": category, "limite": 1}).json()["total"]
+    both = client.get("/api/signalements", params={"categorie": ["depot_clandestin", "graffiti"], "limite": 1}).json()[
+        "total"
+    ]
+    assert both == by_cat["depot_clandestin"] + by_cat["graffiti"] and both < total
+    since = client.get("/api/signalements", params={"depuis": "2026-06-01", "limite": 1}).json()["total"]
+    until = client.get("/api/signalements", params={"jusqu_a": "2026-06-01", "limite": 1}).json()["total"]
+    assert since + until == total
+    seraing = client.get("/api/signalements", params={"commune": "SERAING", "limite": 1}).json()["total"]
+    assert 0 < seraing < total
+
+
+def test_one_report_and_its_points(client):
+    point = client.get("/api/points-sensibles").json()["features"][0]["id"]
+    report_id = client.get(f"/api/points-sensibles/{point}").json()["properties"]["liste_signalements"][0]["id"]
+    report = client.get(f"/api/signalements/{report_id}").json()
+    assert report["properties"]["points_sensibles"] == [point]
+    assert not {"nom_declarant", "telephone", "email", "declarant"} & set(report["properties"])
+
+
+def test_geocode_and_reverse(client, settings):
+    import csv
+
+    with (settings.geodata_dir / "icar_seraing_neupre.csv").open(encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["street"].startswith("Rue") and r["housenumber"].isdigit())
+    text = f"{row['street'].lower()} {row['housenumber']}, {row['postcode']} {row['municipality']}"
+    found = client.get("/api/geocodage", params={"adresse": text}).json()
+    assert found["niveau"] == "adresse" and abs(found["lat"] - float(row["lat"])) < 0.0005
+    back = client.get("/api/geocodage/inverse", params={"lon": row["lon"], "lat": row["lat"]}).json()
+    assert row["street"] in back["adresse"]
+    assert client.get("/api/geocodage", params={"adresse": "x"}).status_code == 422

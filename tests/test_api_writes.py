@@ -1,0 +1,149 @@
+"""Writes through the API follow ingestion's rules: same checks, same messages, nothing stored when refused."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api import create_app
+from tests.conftest import DATA
+from tests.helpers import count
+
+PLACE = {"lon": 5.5052, "lat": 50.6043}  # Seraing, near the town hall
+
+
+@pytest.fixture()
+def app(settings, conn):
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_a_planner_creates_a_report_with_a_synonym_category(app, conn, auth):
+    body = {"date": "25/11/2026 14:30", "categorie": "dépôt sauvage", "description": "Sacs et pneus", **PLACE}
+    r = app.post("/api/signalements", json=body, headers=auth["planificateur"])
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["properties"]["categorie"] == "depot_clandestin"
+    assert created["properties"]["source"] == "api" and created["lot"]["inserted"] == 1
+    assert created["properties"]["date"].startswith("2026-11-25T14:30:00+01:00")
+    lon, lat = created["geometry"]["coordinates"]
+    assert abs(lon - PLACE["lon"]) < 1e-6 and abs(lat - PLACE["lat"]) < 1e-6
+    assert count(conn, "ingestion_batches", "file_name = 'api-test.planificateur.csv'") == 1
+
+
+def test_a_refused_report_names_every_field_and_stores_nothing(app, conn, auth):
+    body = {"date": "31/02/2026", "categorie": "ovni", "description": "=HYPERLINK(1)", **PLACE}
+    r = app.post("/api/signalements", json=body, headers=auth["planificateur"])
+    assert r.status_code == 422
+    problems = {p["champ"]: p for p in r.json()["problemes"]}
+    assert set(problems) == {"date", "catégorie", "description"}
+    assert problems["catégorie"]["valeur"] == "ovni" and "depot_clandestin" in problems["catégorie"]["motif"]
+    assert "rien n'a été enregistré" in r.json()["conseil"]
+    assert count(conn, "reports") == 0 and count(conn, "ingestion_batches") == 0
+
+
+def test_out_of_zone_and_unknown_fields_are_refused(app, conn, auth):
+    far = app.post(
+        "/api/signalements",
+        json={"date": "2026-11-01", "categorie": "graffiti", "lon": 4.35, "lat": 50.85},
+        headers=auth["planificateur"],
+    )
+    assert far.status_code == 422 and "zone" in far.text
+    extra = app.post(
+        "/api/signalements",
+        json={"date": "2026-11-01", "categorie": "graffiti", "couleur": "rouge", **PLACE},
+        headers=auth["planificateur"],
+    )
+    assert extra.status_code == 422 and extra.json()["champ"] == "couleur" and "inconnu" in extra.json()["erreur"]
+    assert count(conn, "reports") == 0
+
+
+def test_readers_cannot_write_and_strangers_must_log_in(app, conn, auth):
+    body = {"date": "2026-11-01", "categorie": "graffiti", **PLACE}
+    assert app.post("/api/signalements", json=body, headers=auth["lecteur"]).status_code == 403
+    anonymous = app.post("/api/signalements", json=body)
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+    assert count(conn, "reports") == 0
+
+
+def test_status_update_maps_synonyms_and_is_logged(app, conn, auth):
+    created = app.post(
+        "/api/signalements",
+        json={"date": "2026-11-01", "categorie": "graffiti", **PLACE},
+        headers=auth["planificateur"],
+    ).json()
+    rid = created["id"]
+    r = app.patch(f"/api/signalements/{rid}", json={"statut": "traité"}, headers=auth["planificateur"])
+    assert r.status_code == 200 and r.json()["properties"]["statut"] == "clos"
+    bad = app.patch(f"/api/signalements/{rid}", json={"statut": "peut-être"}, headers=auth["planificateur"])
+    assert bad.status_code == 422 and bad.json()["champ"] == "statut"
+    assert app.get(f"/api/signalements/{rid}", headers=auth["lecteur"]).json()["properties"]["statut"] == "clos"
+    assert count(conn, "private.access_log", "action = 'modification_signalement'") == 1
+
+
+def test_a_visit_outcome_on_a_report(app, conn, auth):
+    rid = app.post(
+        "/api/signalements",
+        json={"date": "2026-11-01", "categorie": "depot_clandestin", **PLACE},
+        headers=auth["planificateur"],
+    ).json()["id"]
+    r = app.post(
+        f"/api/signalements/{rid}/visites",
+        json={"date": "2026-11-03 10:00", "resultat": "déchets enlevés", "agent": "INP Lambert"},
+        headers=auth["planificateur"],
+    )
+    assert r.status_code == 201, r.text
+    visit = r.json()["properties"]
+    assert visit["resultat"] == "nettoye" and visit["signalement"] == rid
+    detail = app.get(f"/api/signalements/{rid}", headers=auth["lecteur"]).json()
+    assert [v["resultat"] for v in detail["properties"]["visites"]] == ["nettoye"]
+    wrong = app.post(
+        f"/api/signalements/{rid}/visites",
+        json={"date": "2026-11-03", "resultat": "peut-être"},
+        headers=auth["planificateur"],
+    )
+    assert wrong.status_code == 422 and wrong.json()["champ"] == "résultat"
+    assert (
+        app.post(
+            "/api/signalements/999999/visites",
+            json={"date": "2026-11-03", "resultat": "pv"},
+            headers=auth["planificateur"],
+        ).status_code
+        == 404
+    )
+    assert count(conn, "visits") == 1
+
+
+def test_upload_a_file_returns_the_batch_and_its_rejects(app, conn, auth):
+    with (DATA / "bad" / "categorie_inconnue.csv").open("rb") as fh:
+        r = app.post(
+            "/api/imports/signalements",
+            files={"fichier": ("categorie_inconnue.csv", fh, "text/csv")},
+            headers=auth["planificateur"],
+        )
+    assert r.status_code == 200, r.text
+    summary = r.json()
+    assert summary["rows_in"] == summary["inserted"] + summary["rejected"] and summary["rejected"] >= 1
+    assert summary["rejets"][0]["motifs"][0]["champ"] == "catégorie"
+    batch = summary["batch_id"]
+    as_json = app.get(f"/api/lots/{batch}/rejets", headers=auth["planificateur"]).json()
+    assert len(as_json["rejets"]) == summary["rejected"]
+    as_csv = app.get(f"/api/lots/{batch}/rejets", params={"format": "csv"}, headers=auth["planificateur"])
+    assert as_csv.status_code == 200 and "motifs_rejet" in as_csv.content.decode("utf-8-sig").splitlines()[0]
+    assert app.get(f"/api/lots/{batch}/rejets", headers=auth["lecteur"]).status_code == 403
+    actions = {r[0] for r in conn.execute("SELECT action FROM private.access_log").fetchall()}
+    assert {"import_fichier", "export_rejets"} <= actions
+    lots = app.get("/api/lots", headers=auth["lecteur"]).json()
+    assert lots[0]["id"] == batch
+
+
+def test_an_unusable_upload_is_refused_with_the_reason(app, conn, auth):
+    with (DATA / "bad" / "entete_seule.csv").open("rb") as fh:
+        r = app.post(
+            "/api/imports/signalements",
+            files={"fichier": ("entete_seule.csv", fh, "text/csv")},
+            headers=auth["planificateur"],
+        )
+    assert r.status_code == 422 and "entete_seule.csv" in r.json()["erreur"]
+    assert count(conn, "reports") == 0
+    assert count(conn, "ingestion_batches", "status = 'refuse'") == 1
