@@ -1,6 +1,6 @@
 """Read endpoints on an analysed demo data set: sensitive points, axes, visits, permits, reports, geocoding.
 
-The data is loaded once for the module (the tests here only read).
+The data is loaded once for the module; the tests at the end record visits on it (they run last, in file order).
 """
 
 from __future__ import annotations
@@ -132,3 +132,55 @@ def test_geocode_and_reverse(client, settings):
     back = client.get("/api/geocodage/inverse", params={"lon": row["lon"], "lat": row["lat"]}).json()
     assert row["street"] in back["adresse"]
     assert client.get("/api/geocodage", params={"adresse": "x"}).status_code == 422
+
+
+# -- follow-up writes (last) --------------------------------------------------------------------------------------
+
+
+def test_a_visit_on_a_point_changes_its_priority_at_once(client, auth):
+    point = client.get("/api/points-sensibles").json()["features"][0]
+    before = point["properties"]
+    r = client.post(
+        f"/api/points-sensibles/{point['id']}/visites",
+        json={"date": "19/11/2026 09:15", "resultat": "pv", "agent": "INP Dewandre", "notes": "PV dressé"},
+        headers=auth["planificateur"],
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["properties"]["point_sensible"] == point["id"]
+    after = client.get(f"/api/points-sensibles/{point['id']}").json()["properties"]
+    factor = after["composantes_priorite"]["suite_visite"]
+    assert factor == 0.8
+    expected = before["priorite"] / before["composantes_priorite"]["suite_visite"] * factor
+    assert abs(after["priorite"] - expected) < 0.01
+    assert after["visites"][0]["resultat"] == "pv" and after["visites"][0]["agent"] == "INP Dewandre"
+    listed = client.get("/api/points-sensibles").json()["features"]
+    mine = next(f for f in listed if f["id"] == point["id"])["properties"]
+    assert mine["suite_visite"] == "pv" and mine["derniere_visite"].startswith("2026-11-19")
+    assert (
+        client.post(
+            f"/api/points-sensibles/{point['id']}/visites",
+            json={"date": "2026-11-19", "resultat": "pv"},
+            headers=auth["lecteur"],
+        ).status_code
+        == 403
+    )
+
+
+def test_a_visit_on_an_axis_is_attached_to_it(client, auth):
+    axis = client.get("/api/axes").json()["features"][0]
+    r = client.post(
+        f"/api/axes/{axis['id']}/visites",
+        json={"date": "2026-11-18 14:00", "resultat": "avertissement"},
+        headers=auth["planificateur"],
+    )
+    assert r.status_code == 201, r.text
+    visits = client.get("/api/visites", params={"axe": axis["id"]}).json()
+    assert visits["total"] == 1 and visits["features"][0]["properties"]["resultat"] == "avertissement"
+    on_axis = client.get(f"/api/axes/{axis['id']}").json()["properties"]["visites"]  # with visits within 15 m
+    assert r.json()["id"] in [v["id"] for v in on_axis]
+    assert (
+        client.post(
+            "/api/axes/AX-inconnu/visites", json={"date": "2026-11-18", "resultat": "pv"}, headers=auth["planificateur"]
+        ).status_code
+        == 404
+    )

@@ -76,7 +76,7 @@ def check_records(
         problems += json.loads(reasons)
     first = problems[0]
     raise ValidationFailedError(
-        f"{_WHAT[kind].capitalize()} refusé : {first['champ']} — {first['motif']}",
+        f"{_WHAT[kind].capitalize()} refusé : {first['champ']} « {first['valeur'] or ''} » — {first['motif']}",
         problems,
         hint="Corrigez les champs indiqués et renvoyez ; rien n'a été enregistré.",
     )
