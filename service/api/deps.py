@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from service.accounts import Role, User, session_user
 from service.db.personal import log_access
@@ -77,6 +77,9 @@ def require(role: Role) -> Callable[..., User]:
     dependency.__name__ = f"require_{role}"
     return dependency
 
+
+#: A database id in a path: a positive bigint (larger numbers are refused with a 422, not sent to PostgreSQL).
+Id = Annotated[int, Path(ge=1, le=9_223_372_036_854_775_807)]
 
 Reader = Annotated[User, Depends(require("lecteur"))]
 Planner = Annotated[User, Depends(require("planificateur"))]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.accounts import add_user, list_users, set_active, set_password, set_role
-from service.api.deps import Admin, AppSettings, Conn, audit
+from service.api.deps import Admin, AppSettings, Conn, Id, audit
 from service.db.personal import reporter_contacts
 from service.errors import NotFoundError
 
@@ -79,7 +79,7 @@ def access_log(
 
 @router.get("/signalements/{report_id}/declarant", summary="Coordonnées du déclarant (admin, lecture journalisée)")
 def reporter(
-    report_id: int,
+    report_id: Id,
     conn: Conn,
     user: Admin,
     motif: Annotated[str, Query(min_length=5, max_length=300, description="pourquoi ces données sont lues")],

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.analyse.points import OUTCOME_FACTOR
-from service.api.deps import AppSettings, Conn, Planner
+from service.api.deps import AppSettings, Conn, Id, Planner
 from service.api.geojson import GEOJSON, fetch_one
 from service.api.writes import create_records, geocoder_of, q
 from service.errors import NotFoundError, ValidationFailedError
@@ -52,7 +52,7 @@ def _vocab_code(values: Any, value: str, field: str) -> str:
 
 
 @router.patch("/signalements/{report_id}", summary="Changer le statut, la catégorie ou la description")
-def update_report(report_id: int, body: ReportPatch, conn: Conn, user: Planner) -> JSONResponse:
+def update_report(report_id: Id, body: ReportPatch, conn: Conn, user: Planner) -> JSONResponse:
     vocab = load_vocabularies(conn)
     with conn.transaction():
         row = conn.execute(q("report_for_update"), {"id": report_id}).fetchone()
@@ -127,7 +127,7 @@ def _reprioritise(conn: Any, point_id: str, visit_id: int) -> None:
 
 @router.post("/signalements/{report_id}/visites", status_code=201, summary="Encoder le résultat d'une visite")
 def report_outcome(
-    report_id: int, body: OutcomeIn, request: Request, conn: Conn, settings: AppSettings, user: Planner
+    report_id: Id, body: OutcomeIn, request: Request, conn: Conn, settings: AppSettings, user: Planner
 ) -> JSONResponse:
     return _record_outcome("signalements", str(report_id), body, request, conn, settings, user)
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from service.accounts import User, open311_client
-from service.api.deps import AppSettings, Conn
+from service.api.deps import AppSettings, Conn, Id
 from service.api.writes import create_records, geocoder_of
 from service.db.queries import load_queries
 from service.errors import HotspotsError
@@ -75,6 +75,8 @@ def requests_list(
     if service_request_id:
         try:
             ids = [int(v) for v in service_request_id.split(",") if v.strip()]
+            if any(not 0 < i < 2**63 for i in ids):
+                raise ValueError(service_request_id)
         except ValueError:
             return _error(400, "service_request_id : identifiants numériques séparés par des virgules attendus.")
     if ids is None and start_date is None and end_date is None:
@@ -90,7 +92,7 @@ def requests_list(
 
 
 @router.get("/requests/{request_id}.json", summary="Une demande (GeoReport v2)")
-def request_one(request_id: int, conn: Conn) -> Any:
+def request_one(request_id: Id, conn: Conn) -> Any:
     rows = conn.execute(
         _q("requests"), {"ids": [request_id], "codes": None, "since": None, "until": None, "statuses": None}
     ).fetchall()

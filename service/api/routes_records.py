@@ -10,14 +10,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.deps import AppSettings, Conn, Planner, Reader
+from service.api.deps import AppSettings, Conn, Id, Planner, Reader
 from service.api.geojson import GEOJSON, fetch_collection, fetch_one
 from service.api.writes import create_records, geocoder_of, parse_bbox
 
 router = APIRouter(prefix="/api", tags=["signalements"])
 
 Limit = Annotated[int, Query(ge=1, le=5000, description="taille de la page")]
-Offset = Annotated[int, Query(ge=0, description="nombre d'éléments sautés")]
+Offset = Annotated[int, Query(ge=0, le=100_000_000, description="nombre d'éléments sautés")]
 Bbox = Annotated[str | None, Query(description="ouest,sud,est,nord en WGS84", examples=["5.49,50.58,5.53,50.62"])]
 Codes = Annotated[list[str] | None, Query()]
 
@@ -109,7 +109,7 @@ def reports(
 
 
 @router.get("/signalements/{report_id}", summary="Un signalement, ses visites et ses points sensibles")
-def report(report_id: int, conn: Conn, _user: Reader) -> JSONResponse:
+def report(report_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
     return _geojson(fetch_one(conn, "report", {"id": report_id}, "signalement"))
 
 
@@ -156,7 +156,7 @@ def visits(
 
 
 @router.get("/visites/{visit_id}", summary="Une visite")
-def visit(visit_id: int, conn: Conn, _user: Reader) -> JSONResponse:
+def visit(visit_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
     return _geojson(fetch_one(conn, "visit", {"id": visit_id}, "visite"))
 
 
@@ -195,7 +195,7 @@ def permits(
 
 
 @router.get("/permis/{permit_id}", summary="Un permis")
-def permit(permit_id: int, conn: Conn, _user: Reader) -> JSONResponse:
+def permit(permit_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
     return _geojson(fetch_one(conn, "permit", {"id": permit_id}, "permis"))
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from service.api.deps import AppSettings, Conn, Planner, Reader, audit
+from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
 from service.db.queries import load_queries
 from service.errors import ConfigError, InputFileError, NotFoundError
@@ -130,7 +130,7 @@ def batches(conn: Conn, _user: Reader, limite: Annotated[int, Query(ge=1, le=500
 
 @router.get("/lots/{lot}/rejets", summary="Lignes rejetées d'un lot, avec leurs motifs (JSON ou CSV à corriger)")
 def batch_rejects(
-    lot: int,
+    lot: Id,
     conn: Conn,
     user: Planner,
     format: Literal["json", "csv"] = "json",

@@ -1,0 +1,60 @@
+"""Property-based testing of the whole API against its own OpenAPI schema (schemathesis): whatever the input,
+no server error. Runs as an admin (every route reachable) on an analysed demo data set."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error
+
+from service.accounts import add_user, authenticate, open_session
+from service.api import create_app
+from service.db import connect, open_pool
+from tests.helpers import load_analysed_demo
+
+
+@pytest.fixture(scope="module")
+def fuzz_token(settings):
+    """A dedicated admin session, so that generated requests cannot close the other tests' sessions."""
+    with connect(settings) as conn:
+        if conn.execute("SELECT 1 FROM users WHERE login = 'fuzz.admin'").fetchone() is None:
+            add_user(conn, "fuzz.admin", "fuzz-admin-secret", "admin")
+        token, _ = open_session(conn, authenticate(conn, "fuzz.admin", "fuzz-admin-secret"))
+    return token
+
+
+@pytest.fixture(scope="module")
+def api_schema(settings, tmp_path_factory):
+    load_analysed_demo(settings, tmp_path_factory.mktemp("demo"), n_reports=800)
+    app = create_app(settings)
+    app.state.pool = open_pool(settings)  # the ASGI transport does not run the lifespan
+    yield schemathesis.openapi.from_asgi("/openapi.json", app)
+    app.state.pool.close()
+
+
+def test_no_input_makes_the_server_fail(api_schema, fuzz_token):
+    """Every operation, a dozen generated requests each (deterministic), none answered with a 5xx."""
+    headers = {"Authorization": f"Bearer {fuzz_token}"}
+    failures: list[str] = []
+    tried = 0
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        if operation.path == "/api/deconnexion":  # would close the session the other calls use
+            continue
+        tried += 1
+
+        @given(case=operation.as_strategy())
+        @hypothesis_settings(
+            max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+        )
+        def check(case: schemathesis.Case) -> None:
+            case.call_and_validate(headers=headers, checks=[not_a_server_error])
+
+        try:
+            check()
+        except Exception as exc:  # collect every failing operation, then report them all
+            failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:400]}")
+    assert tried >= 30
+    assert not failures, "\n".join(failures)
