@@ -15,9 +15,9 @@ $(BIN)/hotspots: pyproject.toml
 
 install: $(BIN)/hotspots
 
-## (1) install, start the database, generate and ingest the demo data set
+## (1) install, start the database, generate, ingest and analyse the demo data set, then serve the API and map
 demo: install
-	$(BIN)/hotspots demo
+	$(BIN)/hotspots demo --servir
 
 ## (2) the whole test suite, with the quality gates
 test: install

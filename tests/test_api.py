@@ -13,7 +13,7 @@ from tests.helpers import ingest
 @pytest.fixture()
 def client(settings, conn, auth):
     """A client logged in as a reader (``lecteur``)."""
-    with TestClient(create_app(settings), headers=auth["lecteur"]) as c:
+    with TestClient(create_app(settings), headers=dict(auth["lecteur"])) as c:
         yield c
 
 

@@ -19,7 +19,7 @@ def analysed(settings, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(settings, analysed, auth):
-    with TestClient(create_app(settings), headers=auth["lecteur"]) as c:
+    with TestClient(create_app(settings), headers=dict(auth["lecteur"])) as c:
         yield c
 
 
@@ -132,6 +132,38 @@ def test_geocode_and_reverse(client, settings):
     back = client.get("/api/geocodage/inverse", params={"lon": row["lon"], "lat": row["lat"]}).json()
     assert row["street"] in back["adresse"]
     assert client.get("/api/geocodage", params={"adresse": "x"}).status_code == 422
+
+
+def test_export_sites_in_every_format(client, auth, settings):
+    import io
+    import xml.etree.ElementTree as ET
+
+    import openpyxl
+
+    points = client.get("/api/points-sensibles").json()["features"]
+    axes = client.get("/api/axes").json()["features"]
+    planner = auth["planificateur"]
+    csv_text = client.get("/api/exports/sites", headers=planner).content.decode("utf-8-sig")
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("type;id;lieu;etat") and len(lines) == 1 + len(points) + len(axes)
+    assert lines[1].split(";")[1] == points[0]["id"]  # highest priority first
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/api/exports/sites?format=xlsx", headers=planner).content))
+    assert book.active.max_row == 1 + len(points) + len(axes)
+    gj = client.get("/api/exports/sites?format=geojson&axes=false", headers=planner).json()
+    assert [f["properties"]["id"] for f in gj["features"]] == [f["id"] for f in points]
+    gpx = ET.fromstring(client.get("/api/exports/sites?format=gpx&axes=false", headers=planner).content)
+    wpts = gpx.findall("{http://www.topografix.com/GPX/1/1}wpt")
+    assert len(wpts) == len(points) and 50.5 < float(wpts[0].get("lat")) < 50.65
+    sheets = client.get("/api/exports/sites?format=fiches", headers=planner).text
+    assert sheets.count('class="fiche"') == len(points) + len(axes) and points[0]["id"] in sheets
+    top = client.get("/api/exports/sites?format=geojson&axes=false&priorite_min=1000000", headers=planner).json()
+    assert top["features"] == []
+    assert client.get("/api/exports/sites", headers=auth["lecteur"]).status_code == 403
+    from service.db import connect
+
+    with connect(settings) as conn:  # not the ``conn`` fixture: it would empty the tables
+        logged = conn.execute("SELECT count(*) FROM private.access_log WHERE action = 'export_sites'").fetchone()[0]
+    assert logged == 6
 
 
 # -- follow-up writes (last) --------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("POST", "/api/signalements/{report_id}/visites"): "planificateur",
     ("POST", "/api/points-sensibles/{point_id}/visites"): "planificateur",
     ("POST", "/api/axes/{axis_id}/visites"): "planificateur",
+    ("GET", "/api/exports/sites"): "planificateur",
     ("GET", "/api/geocodage"): "lecteur",
     ("GET", "/api/geocodage/inverse"): "lecteur",
     ("POST", "/api/imports/{type_donnees}"): "planificateur",

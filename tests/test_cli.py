@@ -84,3 +84,16 @@ def test_demo_is_the_whole_main_job(conn, settings):
     assert batches == (7, 12)  # seven files, the twelve planted bad rows
     assert conn.execute("SELECT count(*) FROM sensitive_points").fetchone()[0] > 0
     assert conn.execute("SELECT count(*) FROM reports WHERE geocode_status = 'a_geocoder'").fetchone()[0] == 0
+    # the patrol's list of sites to inspect, from the same analysed data
+    out = settings.data_dir / "sites.gpx"
+    exported = _run(settings, "export", "sites", "--out", str(out), "--json")
+    assert exported.returncode == 0, exported.stderr
+    summary = json.loads(exported.stdout)
+    n_points = conn.execute("SELECT count(*) FROM sensitive_points").fetchone()[0]
+    n_axes = conn.execute("SELECT count(*) FROM problem_axes").fetchone()[0]
+    assert summary["format"] == "gpx" and summary["sites"] == n_points + n_axes
+    assert out.read_text(encoding="utf-8").count("<wpt ") == n_points + n_axes
+    logged = conn.execute("SELECT detail FROM private.access_log WHERE action = 'export_sites'").fetchone()[0]
+    assert logged["fichier"] == "sites.gpx"
+    wrong = _run(settings, "export", "sites", "--out", str(settings.data_dir / "sites.doc"))
+    assert wrong.returncode != 0 and "format inconnu" in wrong.stderr

@@ -54,8 +54,12 @@ def demo(
     graine: int = typer.Option(20261126, "--graine", "--seed", help="Graine du générateur."),
     signalements: int = typer.Option(4000, "--signalements", help="Nombre de signalements."),
     json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
+    servir: bool = typer.Option(False, "--servir", help="Servir ensuite l'API et la carte (Ctrl+C pour arrêter)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Adresse d'écoute avec --servir."),
+    port: int = typer.Option(8000, "--port", help="Port avec --servir."),
 ) -> None:
-    """Démonstration complète : démarre la base, génère et importe le jeu de démonstration."""
+    """Démonstration complète : démarre la base, génère, importe et analyse le jeu de démonstration, puis (avec
+    --servir) sert l'API et la carte avec un compte de démonstration."""
     settings = settings_of(ctx)
     with working("Démarrage de la base…"):
         ensure_database(settings)
@@ -123,3 +127,27 @@ def demo(
         f"{total} lignes lues, {sum(s.inserted for s in summaries)} enregistrements créés, "
         f"{sum(s.rejected for s in summaries)} rejetées (voir « hotspots rejects <lot> »)."
     )
+    if servir:
+        _serve_demo(ctx, host, port)
+
+
+def _serve_demo(ctx: typer.Context, host: str, port: int) -> None:
+    """A demo account whose new random password is shown once, then the server."""
+    import secrets
+
+    from service import accounts
+    from service.cli.serve import serve
+
+    settings = settings_of(ctx)
+    password = secrets.token_urlsafe(12)
+    with connect(settings) as conn:
+        if conn.execute("SELECT 1 FROM users WHERE login = 'demo'").fetchone() is None:
+            accounts.add_user(conn, "demo", password, "planificateur", full_name="Compte de démonstration")
+        else:
+            accounts.set_password(conn, "demo", password)
+    console.print(
+        f"Compte de démonstration : identifiant [bold]demo[/bold], mot de passe [bold]{password}[/bold] "
+        "(rôle planificateur ; un nouveau mot de passe à chaque démonstration)."
+    )
+    console.print(f"Carte : http://{host}:{port}/carte — Ctrl+C pour arrêter.")
+    serve(ctx, host=host, port=port)

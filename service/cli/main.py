@@ -11,6 +11,7 @@ import typer
 from service.cli import analyse as analyse_cli
 from service.cli import db as db_cli
 from service.cli import demo as demo_cli
+from service.cli import export as export_cli
 from service.cli import geocode as geocode_cli
 from service.cli import ingest as ingest_cli
 from service.cli import serve as serve_cli
@@ -31,6 +32,7 @@ app.add_typer(ingest_cli.app, name="ingest")
 app.add_typer(geocode_cli.gazetteer_app, name="gazetteer")
 app.add_typer(geocode_cli.app, name="geocode")
 app.add_typer(users_cli.app, name="users")
+app.add_typer(export_cli.app, name="export")
 app.command("batches")(ingest_cli.batches)
 app.command("rejects")(ingest_cli.rejects)
 app.command("demo-data")(demo_cli.demo_data)
