@@ -44,17 +44,19 @@ def request_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
 
 
-def optional_user(request: Request) -> User | None:
-    """The logged-in user, or None (pages that redirect to the login form use this)."""
+def optional_user(request: Request, conn: Conn) -> User | None:
+    """The logged-in user, or None. Uses the request's own pooled connection (one connection per request: two
+    would let simultaneous requests wait on each other until the pool times out)."""
     token = request_token(request)
     if not token:
         return None
-    with request.app.state.pool.connection() as conn:
-        return session_user(conn, token)
+    user = session_user(conn, token)
+    conn.rollback()
+    return user
 
 
-def current_user(request: Request) -> User:
-    user = optional_user(request)
+def current_user(request: Request, conn: Conn) -> User:
+    user = optional_user(request, conn)
     if user is None:
         raise AuthenticationError(
             "Connexion requise.", hint="Connectez-vous (POST /api/connexion) puis renvoyez le jeton reçu."
@@ -65,8 +67,8 @@ def current_user(request: Request) -> User:
 def require(role: Role) -> Callable[..., User]:
     """A dependency that lets through users whose role includes ``role`` and refuses the others (403)."""
 
-    def dependency(request: Request) -> User:
-        user = current_user(request)
+    def dependency(request: Request, conn: Conn) -> User:
+        user = current_user(request, conn)
         if not user.can(role):
             raise PermissionDeniedError(
                 f"Action réservée au rôle {ROLE_LABELS[role]} (votre rôle : {ROLE_LABELS[user.role]}).",
