@@ -10,17 +10,9 @@ import pytest
 from service.demo import generate_demo
 from service.ingest.pipeline import IngestOptions, ingest_file
 from tests.conftest import ROOT
-from tests.helpers import NOW, count
+from tests.helpers import DEMO_PLAN, NOW, count
 
-PLAN = [
-    ("commune_csv", "reports", "commune_proprete"),
-    ("patrols_xlsx", "reports", "patrouilles"),
-    ("open311_json", "reports", "app_citoyenne"),
-    ("intercommunale_csv", "reports", "intercommunale"),
-    ("visits_csv", "visits", "visites"),
-    ("permits_csv", "permits", "permis"),
-    ("errors_csv", "reports", "commune_proprete_erreurs"),
-]
+PLAN = [*DEMO_PLAN, ("errors_csv", "reports", "commune_proprete_erreurs")]
 
 
 @pytest.fixture()

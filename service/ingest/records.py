@@ -51,7 +51,18 @@ def check_records(
     now: datetime | None = None,
 ) -> None:
     """Raise :class:`ValidationFailedError` naming every field at fault; write nothing."""
-    frame = _frame(records)
+    _check_frame(conn, settings, kind, _frame(records), source=source, now=now)
+
+
+def _check_frame(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    kind: Kind,
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    now: datetime | None,
+) -> None:
     headers = [c for c in frame.columns if c != "_row"]
     cmap = map_columns(headers, kind)
     try:
@@ -94,8 +105,9 @@ def store_records(
     now: datetime | None = None,
 ) -> BatchSummary:
     """Check, then ingest ``records`` as one batch named ``label`` (e.g. ``api-agent.dupont``)."""
-    check_records(conn, settings, kind, records, source=source, now=now)
-    frame = _frame(records).drop(columns="_row")
+    frame = _frame(records)
+    _check_frame(conn, settings, kind, frame, source=source, now=now)
+    frame = frame.drop(columns="_row")
     with tempfile.TemporaryDirectory(prefix="hotspots-api-") as tmp:
         path = Path(tmp) / f"{label}.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
