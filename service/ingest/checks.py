@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -338,8 +339,8 @@ def _extra(chunk: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
     return pd.Series(lines, index=chunk.index, dtype=STR)
 
 
-def _rejected_frame(chunk: pd.DataFrame, cmap: ColumnMap, problems: Problems) -> pd.DataFrame:
-    reasons = problems.reasons()
+def rejected_frame(chunk: pd.DataFrame, cmap: ColumnMap, reasons: dict[int, list[dict[str, Any]]]) -> pd.DataFrame:
+    """Rejects for the rows of ``chunk`` at the positions of ``reasons``: raw values (personal ones apart)."""
     positions = sorted(reasons)
     personal_headers = {cmap.fields[f] for f in PERSONAL_FIELDS if f in cmap.fields}
     headers = [c for c in chunk.columns if not c.startswith("_")]
@@ -373,7 +374,7 @@ def _shape(chunk: pd.DataFrame, problems: Problems) -> None:
 
 def _finish(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, problems: Problems) -> Validated:
     bad = problems.mask
-    rejected = _rejected_frame(chunk, cmap, problems) if bad.any() else _rejected_frame(chunk.iloc[0:0], cmap, problems)
+    rejected = rejected_frame(chunk, cmap, problems.reasons() if bad.any() else {})
     return Validated(good=good.loc[~bad].reset_index(drop=True), rejected=rejected)
 
 

@@ -1,0 +1,105 @@
+"""PostgreSQL binary COPY, written column by column with Arrow (no Python loop over the rows).
+
+The server parses binary COPY about twice as fast as CSV: no quoting to undo, no text to turn into numbers,
+timestamps or geometries. Each field is its 4-byte big-endian length (-1 for NULL) followed by its bytes; Arrow
+joins the length and value columns of every field element-wise, and the joined column's data buffer is the
+COPY stream of the chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: Stream header (signature, flags, header extension length) and end-of-data marker.
+HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+TRAILER = b"\xff\xff"
+
+FieldKind = Literal["text", "jsonb", "int4", "int8", "float8", "timestamptz", "point"]
+_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 UTC in microseconds since 1970
+_EWKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
+_EWKB_POINT_WITH_SRID = 0x20000001
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of the COPY: its kind and its values (a Series, or an ``(x, y)`` pair for ``point``)."""
+
+    kind: FieldKind
+    values: pd.Series | tuple[np.ndarray, np.ndarray]
+    srid: int = 31370
+
+
+def _fixed(raw: np.ndarray, valid: np.ndarray | None, width: int) -> pa.Array:
+    """Big-endian fixed-width values as a binary column (NULL where ``valid`` is False)."""
+    n = len(raw)
+    bitmap = None
+    if valid is not None and not valid.all():
+        bitmap = pa.array(valid, type=pa.bool_()).buffers()[1]
+    array = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [bitmap, pa.py_buffer(raw.tobytes())])
+    return array.cast(pa.binary())
+
+
+def _text(values: pd.Series) -> pa.Array:
+    array = pa.array(values.array, type=pa.string()) if len(values) else pa.array([], type=pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.binary())
+
+
+def _values(field: Field) -> pa.Array:
+    kind, values = field.kind, field.values
+    if kind == "point":
+        assert isinstance(values, tuple)
+        x, y = values
+        raw = np.zeros(len(x), dtype=_EWKB_POINT)
+        raw["order"], raw["type"], raw["srid"], raw["x"], raw["y"] = 1, _EWKB_POINT_WITH_SRID, field.srid, x, y
+        return _fixed(raw, ~(np.isnan(x) | np.isnan(y)), _EWKB_POINT.itemsize)
+    assert isinstance(values, pd.Series)
+    if kind == "text":
+        return _text(values)
+    if kind == "jsonb":  # jsonb's binary form: a version byte, then the JSON text
+        text = _text(values)
+        return pc.binary_join_element_wise(pa.scalar(b"\x01"), text, pa.scalar(b""))
+    if kind == "float8":
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        return _fixed(numbers.astype(">f8"), ~np.isnan(numbers), 8)
+    if kind in ("int4", "int8"):
+        valid = values.notna().to_numpy(dtype=bool)
+        ints = values.to_numpy(dtype="int64", na_value=0)
+        return _fixed(ints.astype(">i4" if kind == "int4" else ">i8"), valid, 4 if kind == "int4" else 8)
+    if kind == "timestamptz":  # microseconds since 2000-01-01 UTC
+        stamps = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        valid = stamps.notna().to_numpy(dtype=bool)
+        micros = stamps.to_numpy(dtype="datetime64[us]").astype("int64") - _PG_EPOCH_US
+        return _fixed(micros.astype(">i8"), valid, 8)
+    raise ValueError(f"unknown field kind {kind!r}")
+
+
+def _lengths(values: pa.Array) -> pa.Array:
+    lengths = pc.fill_null(pc.binary_length(values), -1).to_numpy(zero_copy_only=False).astype(">i4")
+    return _fixed(lengths, None, 4)
+
+
+def encode_rows(fields: list[Field]) -> bytes:
+    """The rows of ``fields`` (all of equal length) as binary COPY data, without header or trailer."""
+    if not fields:
+        return b""
+    first = fields[0].values
+    n = len(first[0]) if isinstance(first, tuple) else len(first)
+    if n == 0:
+        return b""
+    parts: list[pa.Array] = [_fixed(np.full(n, len(fields), dtype=">i2"), None, 2)]
+    for field in fields:
+        values = _values(field)
+        parts += [_lengths(values), values]
+    rows = pc.binary_join_element_wise(*parts, pa.scalar(b""), null_handling="replace", null_replacement=b"")
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=len(rows) + 1, offset=rows.offset * 4)
+    data = rows.buffers()[2]
+    assert data is not None
+    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()

@@ -1,0 +1,197 @@
+"""Duplicates inside one file, and the keys that recognise a row when it comes back.
+
+Reports (the kind that arrives by the million) are keyed and compared on the client while the file streams:
+each valid row gets its natural key and content fingerprint, and a row whose key already appeared earlier in
+the file is a duplicate (same fingerprint) or a reject (different content) before it is ever sent. Visits and
+permits keep the server-side search over their staging table (:func:`repeated_in_stage`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from service.ingest.checks import rejected_frame
+from service.ingest.columns import ColumnMap
+from service.ingest.load import REJECT_COLUMNS, copy_frame
+from service.ingest.read import STR, TableSource
+
+
+def _text(series: pd.Series) -> pa.Array:
+    array = pa.array(series.astype(STR).array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.string())
+
+
+def _decimetres(values: np.ndarray) -> pa.Array:
+    """``round(v * 10)::bigint::text`` as PostgreSQL writes it (rint: halves to even), NULL for NaN."""
+    missing = np.isnan(values)
+    rounded = np.rint(np.where(missing, 0.0, values) * 10).astype("int64")
+    return pc.cast(pa.array(rounded, mask=missing), pa.string())
+
+
+def fingerprints(good: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(natural_key, content_hash) of validated report rows.
+
+    The fingerprint is the MD5 of what a person calls the content of a report (category, date, status,
+    description, address, postcode, commune, coordinates to the decimetre), the formula stored reports were
+    always keyed with; a row without source id is keyed by it (``h:`` + fingerprint).
+    """
+    if good.empty:
+        empty = pd.Series([], index=good.index, dtype=STR)
+        return empty, empty
+    epoch = good["observed_at"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[s]").astype("int64")
+    parts = [
+        _text(good["category"]),
+        pc.cast(pa.array(epoch.to_numpy()), pa.string()),
+        _text(good["status"]),
+        *(_text(good[c]) for c in ("description", "address", "postcode", "commune")),
+        _decimetres(good["x"].to_numpy(dtype="float64")),
+        _decimetres(good["y"].to_numpy(dtype="float64")),
+    ]
+    content = pc.binary_join_element_wise(*parts, "|", null_handling="replace", null_replacement="")
+    md5 = hashlib.md5
+    digests = [md5(b).hexdigest() for b in content.cast(pa.binary()).to_pylist()]
+    content_hash = pd.Series(pd.array(digests, dtype=STR), index=good.index)
+    natural_key = good["external_id"].astype(STR).fillna("h:" + content_hash)
+    return natural_key, content_hash
+
+
+class InFileRepeats:
+    """Keys seen so far in the file (valid rows only), with the row and fingerprint of their first occurrence."""
+
+    def __init__(self) -> None:
+        self._keys: list[pa.Array] = []
+        self._rows: list[np.ndarray] = []
+        self._hashes: list[np.ndarray] = []
+        self.same = 0
+        self.conflicts = 0
+
+    def split(self, good: pd.DataFrame) -> tuple[np.ndarray, dict[int, int]]:
+        """Mark the rows of ``good`` (with ``natural_key`` and ``content_hash``) that repeat an earlier key.
+
+        Returns (mask of rows to keep, {row number: first row} for the repeats whose content differs); the
+        identical repeats are counted in :attr:`same`.
+        """
+        n = len(good)
+        if n == 0:
+            return np.ones(0, dtype=bool), {}
+        keys = pc.binary_join_element_wise(_text(good["source"]), _text(good["natural_key"]), "\x1f")
+        rows = good["row_number"].to_numpy(dtype="int64")
+        hashes = np.asarray(good["content_hash"].to_numpy(dtype=object).astype("S32"))
+        first_row, first_hash = rows.copy(), hashes.copy()
+        earlier = np.zeros(n, dtype=bool)
+        if self._keys:
+            seen = pa.concat_arrays(self._keys) if len(self._keys) > 1 else self._keys[0]
+            self._keys = [seen]
+            self._rows = [np.concatenate(self._rows)]
+            self._hashes = [np.concatenate(self._hashes)]
+            found = pc.index_in(keys, value_set=seen)
+            earlier = pc.is_valid(found).to_numpy(zero_copy_only=False)
+            at = pc.fill_null(found, 0).to_numpy(zero_copy_only=False)[earlier]
+            first_row[earlier] = self._rows[0][at]
+            first_hash[earlier] = self._hashes[0][at]
+        codes, _ = pd.factorize(pd.Series(keys.to_pandas()))
+        _, first_pos = np.unique(codes, return_index=True)
+        pos = first_pos[codes]
+        inside = ~earlier & (pos != np.arange(n))
+        first_row[inside] = rows[pos[inside]]
+        first_hash[inside] = hashes[pos[inside]]
+        repeat = earlier | inside
+        differs = repeat & (first_hash != hashes)
+        self.same += int((repeat & ~differs).sum())
+        self.conflicts += int(differs.sum())
+        keep = ~repeat
+        self._keys.append(keys.filter(pa.array(keep)))
+        self._rows.append(rows[keep])
+        self._hashes.append(hashes[keep])
+        return keep, dict(zip(rows[differs].tolist(), first_row[differs].tolist(), strict=True))
+
+
+def conflict_reason(cmap: ColumnMap, key: str | None, first_row: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "champ": "identifiant",
+            "colonne": cmap.fields.get("external_id") or cmap.fields.get("reference"),
+            "valeur": key,
+            "motif": f"identifiant déjà présent à la ligne {first_row} du fichier avec un contenu "
+            "différent : gardez une seule version de la ligne",
+        }
+    ]
+
+
+def conflicts_frame(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, firsts: dict[int, int]) -> pd.DataFrame:
+    """The rejects for in-file conflicts, with the raw values of their chunk."""
+    if not firsts:
+        return pd.DataFrame(columns=REJECT_COLUMNS)
+    keys = dict(zip(good["row_number"].tolist(), good["natural_key"].tolist(), strict=True))
+    numbers = chunk["_row"].to_numpy(dtype="int64")
+    reasons = {
+        int(pos): conflict_reason(cmap, keys[int(numbers[pos])], firsts[int(numbers[pos])])
+        for pos in np.flatnonzero(np.isin(numbers, list(firsts)))
+    }
+    return rejected_frame(chunk, cmap, reasons)
+
+
+# -- server side, for visits and permits -------------------------------------------------------------------
+def repeated_in_stage(
+    conn: psycopg.Connection[Any], qb: dict[str, str], cmap: ColumnMap
+) -> tuple[int, dict[int, list[dict[str, Any]]]]:
+    """Staged rows repeating a key seen earlier in the file: identical → duplicate, different → rejected."""
+    same = 0
+    conflicts: dict[int, list[dict[str, Any]]] = {}
+    skip: list[int] = []
+    for row_number, natural_key, first_row, same_content in conn.execute(qb["repeated_keys"]).fetchall():
+        skip.append(row_number)
+        if same_content:
+            same += 1
+        else:
+            conflicts[row_number] = conflict_reason(cmap, natural_key, first_row)
+    _skip(conn, skip)
+    return same, conflicts
+
+
+def _skip(conn: psycopg.Connection[Any], numbers: list[int]) -> None:
+    if numbers:
+        with conn.cursor() as cur, cur.copy("COPY stage_skip (row_number) FROM STDIN") as copy:
+            for number in numbers:
+                copy.write_row((number,))
+
+
+def unplaceable_visits(conn: psycopg.Connection[Any], qk: dict[str, str]) -> dict[int, list[dict[str, Any]]]:
+    rows = conn.execute(qk["unplaceable"]).fetchall()
+    _skip(conn, [number for number, _ref in rows])
+    return {
+        number: [
+            {
+                "champ": "signalement",
+                "colonne": None,
+                "valeur": ref,
+                "motif": "signalement introuvable et ni adresse ni coordonnées : importez d'abord le "
+                "signalement ou indiquez le lieu de la visite",
+            }
+        ]
+        for number, ref in rows
+    }
+
+
+def stage_late_rejects(
+    conn: psycopg.Connection[Any], source: TableSource, cmap: ColumnMap, reasons: dict[int, list[dict[str, Any]]]
+) -> None:
+    """Rejects found after staging: read their raw values again from the file (a rare second pass)."""
+    wanted = set(reasons)
+    frames = []
+    for chunk in source.chunks(50_000):
+        hit = np.flatnonzero(chunk["_row"].isin(wanted).to_numpy(dtype=bool))
+        if len(hit):
+            numbers = chunk["_row"].to_numpy(dtype="int64")
+            frames.append(rejected_frame(chunk, cmap, {int(p): reasons[int(numbers[p])] for p in hit}))
+    if frames:
+        copy_frame(conn, "stage_rejects", pd.concat(frames, ignore_index=True))

@@ -1,0 +1,166 @@
+"""The streaming part of a batch: read → validate → (reports) key and drop in-file repeats → COPY, chunk by chunk.
+
+One COPY stays open for the whole file; its writes are queued to a thread, so the server parses a chunk while
+Python validates the next one. Rejected rows are spooled to a temporary file and loaded after the COPY.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+
+from service.ingest.binary import HEADER, TRAILER, encode_rows
+from service.ingest.checks import Context
+from service.ingest.columns import ColumnMap
+from service.ingest.dedupe import InFileRepeats, conflicts_frame, fingerprints
+from service.ingest.load import REJECT_COLUMNS, copy_statement, csv_bytes, prepare_stage_frame, report_fields
+from service.ingest.load import streaming_copy as _streaming_copy
+from service.ingest.read import TableSource
+from service.ingest.validate import VALIDATORS
+
+_CONTACTS = ["contact_name", "contact_phone", "contact_email"]
+
+
+class Clock:
+    """Seconds spent per step, summed over the chunks."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(self.timings.get(name, 0.0) + now - self._last, 4)
+        self._last = now
+
+
+class Span:
+    """Sources and time span of a batch's valid rows, gathered while streaming (for the near-duplicate check)."""
+
+    def __init__(self) -> None:
+        self.sources: set[str] = set()
+        self.lo: pd.Timestamp | None = None
+        self.hi: pd.Timestamp | None = None
+        self.with_contacts = False
+
+    def add(self, good: pd.DataFrame, kind: str) -> None:
+        if good.empty or kind != "reports":
+            return
+        self.with_contacts = self.with_contacts or bool(good[_CONTACTS].notna().to_numpy().any())
+        self.sources.update(good["source"].unique().tolist())
+        lo, hi = good["observed_at"].min(), good["observed_at"].max()
+        self.lo = lo if self.lo is None else min(self.lo, lo)
+        self.hi = hi if self.hi is None else max(self.hi, hi)
+
+
+@dataclass
+class Target:
+    """Where the valid rows go: the staging table (CSV or binary) or, for a direct load, the table itself."""
+
+    table: str
+    columns: list[str]
+    binary: bool
+    batch_id: int
+    direct: bool = False
+    next_id: int = 0  # direct loads: the id of the next row
+
+
+@dataclass
+class Streamed:
+    """What streaming a file did."""
+
+    rows_in: int = 0
+    rejected: int = 0  # by validation
+    repeats: InFileRepeats = field(default_factory=InFileRepeats)  # reports: in-file repeats found on the client
+    loaded: int = 0  # rows sent to the target
+
+
+def stream_file(
+    conn: psycopg.Connection[Any],
+    source: TableSource,
+    cmap: ColumnMap,
+    ctx: Context,
+    *,
+    kind: str,
+    target: Target,
+    chunk_rows: int,
+    span: Span,
+    clock: Clock,
+    on_bytes: Callable[[int], None] | None,
+) -> Streamed:
+    validate = VALIDATORS[kind]
+    out = Streamed()
+    with (
+        tempfile.SpooledTemporaryFile(max_size=32 << 20) as rejects,
+        tempfile.SpooledTemporaryFile(max_size=32 << 20) as contacts,
+    ):
+        with _streaming_copy(conn, target.table, target.columns, binary=target.binary, freeze=target.direct) as copy:
+            if target.binary:
+                copy.write(HEADER)
+            for chunk in source.chunks(chunk_rows, on_bytes):
+                clock.lap("lecture")
+                result = validate(chunk, cmap, ctx)
+                good, bad = result.good, result.rejected
+                clock.lap("validation")
+                if kind == "reports":
+                    good, conflicts = _keyed(chunk, cmap, good, out.repeats)
+                    bad = pd.concat([bad, conflicts], ignore_index=True) if len(conflicts) else bad
+                    clock.lap("doublons_fichier")
+                span.add(good, kind)
+                copy.write(_payload(kind, target, good, contacts))
+                rejects.write(csv_bytes(bad[REJECT_COLUMNS]))
+                clock.lap("envoi")
+                out.rows_in += len(chunk)
+                out.rejected += len(result.rejected)
+                out.loaded += len(good)
+            if target.binary:
+                copy.write(TRAILER)
+        clock.lap("copie")
+        _copy_spool(conn, rejects, "stage_rejects", REJECT_COLUMNS)
+        if target.direct:
+            _copy_spool(conn, contacts, "reporter_contacts", ["report_id", "name", "phone", "email"], "private")
+    return out
+
+
+def _keyed(
+    chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, repeats: InFileRepeats
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reports: natural key and fingerprint, then in-file repeats out (conflicting ones as rejects)."""
+    natural_key, content_hash = fingerprints(good)
+    good = good.assign(natural_key=natural_key, content_hash=content_hash)
+    keep, firsts = repeats.split(good)
+    conflicts = conflicts_frame(chunk, cmap, good, firsts)
+    if not keep.all():
+        good = good.loc[keep].reset_index(drop=True)
+    return good, conflicts
+
+
+def _payload(kind: str, target: Target, good: pd.DataFrame, contacts: IO[bytes]) -> bytes:
+    if not target.binary:
+        return csv_bytes(prepare_stage_frame(kind, good))
+    if target.direct:
+        ids = np.arange(target.next_id, target.next_id + len(good), dtype="int64")
+        target.next_id += len(good)
+        good = good.assign(id=ids, batch_id=target.batch_id)
+        has_contact = good[_CONTACTS].notna().any(axis=1).to_numpy(dtype=bool)
+        if has_contact.any():
+            contacts.write(csv_bytes(good.loc[has_contact, ["id", *_CONTACTS]]))
+    return encode_rows(report_fields(good, target.columns))
+
+
+def _copy_spool(
+    conn: psycopg.Connection[Any], spool: IO[bytes], table: str, columns: list[str], schema: str | None = None
+) -> None:
+    if not spool.tell():
+        return
+    spool.seek(0)
+    with conn.cursor() as cur, cur.copy(copy_statement(table, columns, schema=schema)) as copy:
+        while block := spool.read(1 << 20):
+            copy.write(block)
