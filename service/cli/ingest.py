@@ -13,7 +13,6 @@ from rich.table import Table
 from service.cli.common import console, print_json, settings_of
 from service.db import connect, ensure_database
 from service.geocode import BatchGeocoder
-from service.geocode.apply import batch_geocoder
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches
@@ -57,6 +56,8 @@ def run_ingest(
     ensure_database(settings)
     with connect(settings) as conn:
         if geocoder == "auto":
+            from service.geocode.apply import batch_geocoder  # the matcher's libraries load only when needed
+
             geocoder = batch_geocoder(conn)
         if not show_progress:
             return ingest_file(conn, path, options, settings, geocoder=geocoder)
