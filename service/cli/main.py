@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 import traceback
+from typing import Any
 
-import click
 import psycopg
 import typer
 from typer.core import TyperGroup
@@ -31,16 +31,17 @@ _LAZY: dict[str, tuple[str, str]] = {
 
 
 class _LazyCommands(TyperGroup):
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *(name for name in _LAZY if name not in self.commands)]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in _LAZY or cmd_name in self.commands:
             return super().get_command(ctx, cmd_name)
         module, attribute = _LAZY[cmd_name]
         target = getattr(importlib.import_module(module), attribute)
+        command: Any
         if isinstance(target, typer.Typer):
-            command: click.Command = typer.main.get_group(target)
+            command = typer.main.get_group(target)
         else:
             single = typer.Typer()
             single.command(cmd_name)(target)

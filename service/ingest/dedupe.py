@@ -85,7 +85,9 @@ class InFileRepeats:
             return np.ones(0, dtype=bool), {}
         keys = pc.binary_join_element_wise(_text(good["source"]), _text(good["natural_key"]), "\x1f")
         rows = good["row_number"].to_numpy(dtype="int64")
-        hashes = np.asarray(good["content_hash"].to_numpy(dtype=object).astype("S32"))
+        digests = _text(good["content_hash"])  # 32 hex characters each: the data buffer is a fixed-width array
+        start = np.frombuffer(digests.buffers()[1], dtype=np.int32, count=1, offset=digests.offset * 4)[0]
+        hashes = np.frombuffer(digests.buffers()[2], dtype="S32", count=n, offset=int(start)).copy()
         first_row, first_hash = rows.copy(), hashes.copy()
         earlier = np.zeros(n, dtype=bool)
         if self._keys:
@@ -98,7 +100,7 @@ class InFileRepeats:
             at = pc.fill_null(found, 0).to_numpy(zero_copy_only=False)[earlier]
             first_row[earlier] = self._rows[0][at]
             first_hash[earlier] = self._hashes[0][at]
-        codes, _ = pd.factorize(pd.Series(keys.to_pandas()))
+        codes = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False)
         _, first_pos = np.unique(codes, return_index=True)
         pos = first_pos[codes]
         inside = ~earlier & (pos != np.arange(n))
