@@ -64,15 +64,70 @@ def fingerprints(good: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return natural_key, content_hash
 
 
+_BASE = np.uint64(0x9E3779B97F4A7C15)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def _offsets(array: pa.Array) -> np.ndarray:
+    wide = pa.types.is_large_binary(array.type) or pa.types.is_large_string(array.type)
+    dtype, size = (np.int64, 8) if wide else (np.int32, 4)
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array) + 1, offset=array.offset * size)
+
+
+def key_hashes(keys: pa.Array) -> np.ndarray:
+    """A 64-bit polynomial hash of each (non-null, non-empty) key, computed over Arrow's buffers at once.
+
+    Not a cryptographic hash: equal hashes are only candidates, confirmed by comparing the keys themselves.
+    """
+    offsets = _offsets(keys).astype(np.int64)
+    lengths = np.diff(offsets)
+    starts = offsets[:-1] - offsets[0]
+    data = np.frombuffer(keys.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].astype(np.uint64)
+    position = np.arange(len(data), dtype=np.int64) - np.repeat(starts, lengths)
+    powers = np.cumprod(np.full(int(lengths.max()) + 1, _BASE, dtype=np.uint64))
+    summed = np.add.reduceat((data + np.uint64(1)) * powers[position], starts)
+    mixed = (summed ^ (summed >> np.uint64(31))) * _MIX
+    return np.asarray(mixed ^ lengths.astype(np.uint64), dtype=np.uint64)
+
+
 class InFileRepeats:
-    """Keys seen so far in the file (valid rows only), with the row and fingerprint of their first occurrence."""
+    """Keys seen so far in the file (valid rows only), with the row and fingerprint of their first occurrence.
+
+    Each key is looked up by its 64-bit hash in a sorted array (vectorised), and a hit is confirmed by comparing
+    the keys themselves, so two different keys are never taken for one.
+    """
 
     def __init__(self) -> None:
-        self._keys: list[pa.Array] = []
-        self._rows: list[np.ndarray] = []
-        self._hashes: list[np.ndarray] = []
+        self._sorted = np.zeros(0, dtype=np.uint64)  # hashes of the first occurrences, sorted
+        self._slot = np.zeros(0, dtype=np.int64)  # position of each sorted hash in the arrays below
+        self._keys = pa.array([], type=pa.string())
+        self._rows = np.zeros(0, dtype=np.int64)
+        self._hashes = np.zeros(0, dtype="S32")
         self.same = 0
         self.conflicts = 0
+
+    def _earlier(self, keys: pa.Array, hashes: np.ndarray) -> np.ndarray:
+        """Position of each key's first occurrence in an earlier chunk, -1 if none."""
+        found = np.full(len(keys), -1, dtype=np.int64)
+        if not len(self._sorted):
+            return found
+        order = np.argsort(hashes)  # sorted needles: numpy narrows each search with the previous one
+        needles = hashes[order]
+        left, right = np.empty(len(hashes), dtype=np.int64), np.empty(len(hashes), dtype=np.int64)
+        left[order] = np.searchsorted(self._sorted, needles, side="left")
+        right[order] = np.searchsorted(self._sorted, needles, side="right")
+        single = np.flatnonzero(right - left == 1)
+        if len(single):
+            slots = self._slot[left[single]]
+            equal = pc.equal(self._keys.take(pa.array(slots)), keys.take(pa.array(single)))
+            hit = pc.fill_null(equal, False).to_numpy(zero_copy_only=False)
+            found[single[hit]] = slots[hit]
+        for pos in np.flatnonzero(right - left > 1):  # the same hash for different keys: compare one by one
+            wanted = keys[int(pos)].as_py()
+            for slot in self._slot[left[pos] : right[pos]]:
+                if self._keys[int(slot)].as_py() == wanted:
+                    found[pos] = slot
+        return found
 
     def split(self, good: pd.DataFrame) -> tuple[np.ndarray, dict[int, int]]:
         """Mark the rows of ``good`` (with ``natural_key`` and ``content_hash``) that repeat an earlier key.
@@ -86,20 +141,14 @@ class InFileRepeats:
         keys = pc.binary_join_element_wise(_text(good["source"]), _text(good["natural_key"]), "\x1f")
         rows = good["row_number"].to_numpy(dtype="int64")
         digests = _text(good["content_hash"])  # 32 hex characters each: the data buffer is a fixed-width array
-        start = np.frombuffer(digests.buffers()[1], dtype=np.int32, count=1, offset=digests.offset * 4)[0]
-        hashes = np.frombuffer(digests.buffers()[2], dtype="S32", count=n, offset=int(start)).copy()
+        start = int(_offsets(digests)[0])
+        hashes = np.frombuffer(digests.buffers()[2], dtype="S32", count=n, offset=start).copy()
+        key_hash = key_hashes(keys)
+        found = self._earlier(keys, key_hash)
+        earlier = found >= 0
         first_row, first_hash = rows.copy(), hashes.copy()
-        earlier = np.zeros(n, dtype=bool)
-        if self._keys:
-            seen = pa.concat_arrays(self._keys) if len(self._keys) > 1 else self._keys[0]
-            self._keys = [seen]
-            self._rows = [np.concatenate(self._rows)]
-            self._hashes = [np.concatenate(self._hashes)]
-            found = pc.index_in(keys, value_set=seen)
-            earlier = pc.is_valid(found).to_numpy(zero_copy_only=False)
-            at = pc.fill_null(found, 0).to_numpy(zero_copy_only=False)[earlier]
-            first_row[earlier] = self._rows[0][at]
-            first_hash[earlier] = self._hashes[0][at]
+        first_row[earlier] = self._rows[found[earlier]]
+        first_hash[earlier] = self._hashes[found[earlier]]
         codes = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False)
         _, first_pos = np.unique(codes, return_index=True)
         pos = first_pos[codes]
@@ -111,10 +160,18 @@ class InFileRepeats:
         self.same += int((repeat & ~differs).sum())
         self.conflicts += int(differs.sum())
         keep = ~repeat
-        self._keys.append(keys.filter(pa.array(keep)))
-        self._rows.append(rows[keep])
-        self._hashes.append(hashes[keep])
+        self._remember(keys.filter(pa.array(keep)), key_hash[keep], rows[keep], hashes[keep])
         return keep, dict(zip(rows[differs].tolist(), first_row[differs].tolist(), strict=True))
+
+    def _remember(self, keys: pa.Array, key_hash: np.ndarray, rows: np.ndarray, hashes: np.ndarray) -> None:
+        base = len(self._rows)
+        order = np.argsort(key_hash, kind="stable")
+        at = np.searchsorted(self._sorted, key_hash[order], side="right")
+        self._sorted = np.insert(self._sorted, at, key_hash[order])
+        self._slot = np.insert(self._slot, at, base + order)
+        self._keys = pa.concat_arrays([self._keys, keys])
+        self._rows = np.concatenate([self._rows, rows])
+        self._hashes = np.concatenate([self._hashes, hashes])
 
 
 def conflict_reason(cmap: ColumnMap, key: str | None, first_row: int) -> list[dict[str, Any]]:
