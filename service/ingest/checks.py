@@ -162,12 +162,15 @@ _SUSPECT = r"^\s*=|" + _CONTROL
 def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Problems) -> None:
     """Control characters, spreadsheet formulas and oversized texts in any mapped text field.
 
-    One Arrow pass per column finds the suspect rows; the precise checks then run on those rows only.
+    One Arrow pass over all the text fields joined finds whether anything is suspect; the precise checks then
+    run on the suspect columns only.
     """
-    for name in _TEXT_FIELDS[kind]:
+    mapped = [(name, cmap.fields[name]) for name in _TEXT_FIELDS[kind] if name in cmap.fields]
+    if not mapped or not _anything_suspect([chunk[header] for _name, header in mapped]):
+        return
+    for name, header in mapped:
         series = _col(chunk, cmap, name)
-        header = cmap.fields.get(name)
-        if series is None or header is None:
+        if series is None:
             continue
         arr = pa.array(series.array)
         suspect = pc.fill_null(pc.match_substring_regex(arr, _SUSPECT), False)
@@ -203,6 +206,16 @@ def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Prob
             f"texte trop long (plus de {MAX_TEXT} caractères)",
             column=header,
         )
+
+
+def _anything_suspect(columns: list[pd.Series]) -> bool:
+    """Whether any field holds a control character, starts like a formula, or could be too long."""
+    arrays = [pc.cast(pa.array(c.astype(STR).array), pa.large_string()) for c in columns]
+    joined = pc.binary_join_element_wise(
+        *arrays, pa.scalar("\n", pa.large_string()), null_handling="replace", null_replacement=""
+    )
+    suspect = pc.any(pc.match_substring_regex(joined, r"(?m)^\s*=|" + _CONTROL)).as_py()
+    return bool(suspect) or bool(pc.any(pc.greater(pc.binary_length(joined), MAX_TEXT)).as_py())
 
 
 def _check_date(

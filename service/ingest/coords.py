@@ -40,6 +40,12 @@ def to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     per-value path that finds which ones.
     """
     arr = pa.array(values.astype(STR).array)
+    try:  # the usual case: plain numbers (or empty cells) that Arrow reads as they are
+        numbers = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        numbers = np.where(np.isfinite(numbers), numbers, np.nan)
+        return numbers, np.zeros(len(numbers), dtype=bool) if not np.isnan(numbers).any() else _unreadable(arr, numbers)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     arr = pc.replace_substring(pc.utf8_trim_whitespace(arr), ",", ".")
     arr = pc.replace_substring_regex(arr, r"[\s\x{00a0}]", "")
     present = pc.fill_null(pc.not_equal(arr, ""), False).to_numpy(zero_copy_only=False)
@@ -50,6 +56,12 @@ def to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     numbers = np.where(np.isfinite(numbers), numbers, np.nan)
     bad = present & np.isnan(numbers)
     return numbers, bad
+
+
+def _unreadable(arr: pa.Array, numbers: np.ndarray) -> np.ndarray:
+    """Present (non-blank) values that did not give a finite number."""
+    present = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False).to_numpy(zero_copy_only=False)
+    return present & np.isnan(numbers)
 
 
 def _ranges(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
