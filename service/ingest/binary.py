@@ -26,6 +26,10 @@ _EWKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x",
 _EWKB_POINT_WITH_SRID = 0x20000001
 
 
+def _BYTES(value: bytes) -> pa.Scalar:  # noqa: N802 - reads as a type
+    return pa.scalar(value, pa.large_binary())
+
+
 @dataclass(frozen=True)
 class Field:
     """One column of the COPY: its kind and its values (a Series, or an ``(x, y)`` pair for ``point``)."""
@@ -42,14 +46,14 @@ def _fixed(raw: np.ndarray, valid: np.ndarray | None, width: int) -> pa.Array:
     if valid is not None and not valid.all():
         bitmap = pa.array(valid, type=pa.bool_()).buffers()[1]
     array = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [bitmap, pa.py_buffer(raw.tobytes())])
-    return array.cast(pa.binary())
+    return array.cast(pa.large_binary())
 
 
 def _text(values: pd.Series) -> pa.Array:
-    array = pa.array(values.array, type=pa.string()) if len(values) else pa.array([], type=pa.string())
+    array = pa.array(values.array) if len(values) else pa.array([], type=pa.large_string())
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    return array.cast(pa.binary())
+    return array.cast(pa.large_binary())  # the strings' own buffers, seen as bytes
 
 
 def _values(field: Field) -> pa.Array:
@@ -65,7 +69,7 @@ def _values(field: Field) -> pa.Array:
         return _text(values)
     if kind == "jsonb":  # jsonb's binary form: a version byte, then the JSON text
         text = _text(values)
-        return pc.binary_join_element_wise(pa.scalar(b"\x01"), text, pa.scalar(b""))
+        return pc.binary_join_element_wise(_BYTES(b"\x01"), text, _BYTES(b""))
     if kind == "float8":
         numbers = values.to_numpy(dtype="float64", na_value=np.nan)
         return _fixed(numbers.astype(">f8"), ~np.isnan(numbers), 8)
@@ -98,8 +102,8 @@ def encode_rows(fields: list[Field]) -> bytes:
     for field in fields:
         values = _values(field)
         parts += [_lengths(values), values]
-    rows = pc.binary_join_element_wise(*parts, pa.scalar(b""), null_handling="replace", null_replacement=b"")
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=len(rows) + 1, offset=rows.offset * 4)
+    rows = pc.binary_join_element_wise(*parts, _BYTES(b""), null_handling="replace", null_replacement=b"")
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64, count=len(rows) + 1, offset=rows.offset * 8)
     data = rows.buffers()[2]
     assert data is not None
     return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
