@@ -43,24 +43,17 @@ def test_direct_first_load_keeps_every_promise(conn, settings, tmp_path):
     )
     conn.commit()
     constraints, indexes = _constraints(conn), _indexes(conn)
-    path = write(tmp_path / "premier.csv", "\n".join([HEADER_CSV, *ROWS]) + "\n")
+    path = write(tmp_path / "premier.csv", "\n".join([HEADER_CSV, ROWS[0], ROWS[1], ROWS[4], ROWS[5]]) + "\n")
 
     s = ingest(conn, direct, path)
 
     assert s.details["chargement_direct"] is True
-    assert (s.rows_in, s.inserted, s.updated, s.duplicates, s.rejected) == (6, 3, 0, 1, 2)
-    assert s.details["doublons_dans_le_fichier"] == 1
-    assert s.details["rejets_coherence"] == 1
-    got = rejects(conn, s.batch_id)
-    assert got[5] == [
-        "identifiant: identifiant déjà présent à la ligne 3 du fichier avec un contenu différent : "
-        "gardez une seule version de la ligne"
-    ]
-    assert got[7][0].startswith("catégorie: catégorie inconnue")
+    assert (s.rows_in, s.inserted, s.updated, s.duplicates, s.rejected) == (4, 3, 0, 0, 1)
+    assert list(rejects(conn, s.batch_id)) == [5]
     stored = conn.execute(
         "SELECT row_number, natural_key, geocode_status, geom IS NOT NULL, batch_id FROM reports ORDER BY id"
     ).fetchall()
-    assert [r[0] for r in stored] == [2, 3, 6]
+    assert [r[0] for r in stored] == [2, 3, 4]
     assert stored[2][1].startswith("h:") and stored[2][2:4] == ("a_geocoder", False)
     assert {r[4] for r in stored} == {s.batch_id}
     contacts = conn.execute(
@@ -80,8 +73,33 @@ def test_direct_first_load_keeps_every_promise(conn, settings, tmp_path):
 
     again = ingest(conn, direct, path)  # the table is no longer empty: staging path, nothing changes
     assert again.details["chargement_direct"] is False
-    assert (again.inserted, again.updated, again.duplicates, again.rejected) == (0, 0, 4, 2)
+    assert (again.inserted, again.updated, again.duplicates, again.rejected) == (0, 0, 3, 1)
     assert count(conn, "reports") == 3
+
+
+def test_first_load_repeating_keys_goes_through_staging(conn, settings, tmp_path):
+    """The unique key built after a direct load finds the repeats: the load is undone and staged instead."""
+    direct = settings.model_copy(update={"bulk_load_min_bytes": 0})
+    constraints, indexes = _constraints(conn), _indexes(conn)
+    path = write(tmp_path / "repetitions.csv", "\n".join([HEADER_CSV, *ROWS]) + "\n")
+
+    s = ingest(conn, direct, path)
+
+    assert s.details["chargement_direct"] is False
+    assert "reprise" in s.timings
+    assert (s.rows_in, s.inserted, s.updated, s.duplicates, s.rejected) == (6, 3, 0, 1, 2)
+    assert s.details["doublons_dans_le_fichier"] == 1
+    assert s.details["rejets_coherence"] == 1
+    got = rejects(conn, s.batch_id)
+    assert got[5] == [
+        "identifiant: identifiant déjà présent à la ligne 3 du fichier avec un contenu différent : "
+        "gardez une seule version de la ligne"
+    ]
+    assert got[7][0].startswith("catégorie: catégorie inconnue")
+    assert [r[0] for r in conn.execute("SELECT row_number FROM reports ORDER BY id").fetchall()] == [2, 3, 6]
+    assert count(conn, "private.reporter_contacts") == 1
+    assert _constraints(conn) == constraints
+    assert _indexes(conn) == indexes
 
 
 def test_small_file_or_filled_table_is_merged_through_staging(conn, settings, tmp_path):

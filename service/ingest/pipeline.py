@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile
 from service.ingest.dedupe import repeated_in_stage, stage_late_rejects, unplaceable_visits
 from service.ingest.load import REPORT_DIRECT_COLUMNS, STAGE_COLUMNS, indexes_suspended, is_bulk, merge
 from service.ingest.read import TableSource, open_table, scan_file
-from service.ingest.stream import Clock, Span, Target, stream_file
+from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
 from service.zone import zone_polygon
@@ -210,46 +211,37 @@ def _run_batch(
         assert row is not None
         batch_id = int(row[0])
         size = source.facts.size
-        direct = kind == "reports" and direct_load_possible(conn, kind, size, settings.bulk_load_min_bytes)
-        held = empty_for_load(conn, kind) if direct else None
-        if not direct:
-            conn.execute(qk["create_stage"])
         conn.execute(qb["create_stage_rejects"])
         conn.execute(qb["create_stage_skip"])
-        target = Target(
-            table=kind if direct else "stage",
-            columns=REPORT_DIRECT_COLUMNS if direct else STAGE_COLUMNS[kind],
-            binary=kind == "reports",
-            batch_id=batch_id,
-            direct=direct,
-            next_id=first_id(conn, kind) if direct else 0,
-        )
         clock.lap("préparation")
 
         span = Span()
-        on_bytes = (lambda done: progress(done, size)) if progress else None
-        streamed = stream_file(
+        stream = partial(
+            stream_file,
             conn,
             source,
             cmap,
             ctx,
             kind=kind,
-            target=target,
             chunk_rows=settings.chunk_rows,
-            span=span,
             clock=clock,
-            on_bytes=on_bytes,
+            on_bytes=(lambda done: progress(done, size)) if progress else None,
         )
+        streamed = None
+        if kind == "reports" and direct_load_possible(conn, kind, size, settings.bulk_load_min_bytes):
+            streamed = _load_direct(conn, kind, batch_id, stream, span, clock)
+        direct = streamed is not None
+        if streamed is None:
+            conn.execute(qk["create_stage"])
+            span = Span()
+            target = Target("stage", STAGE_COLUMNS[kind], binary=kind == "reports", batch_id=batch_id)
+            streamed = stream(target=target, span=span)
         if streamed.rows_in == 0:
             raise InputFileError(
                 f"{source.path.name} : aucune ligne de données après l'en-tête.", hint="Vérifiez l'export."
             )
         server_same, late_rejects = 0, dict[int, list[dict[str, Any]]]()
-        if held is not None:  # direct load: every streamed row is new
-            if streamed.loaded:
-                last_id(conn, kind, target.next_id - 1)
-            restore_after_load(conn, held)
-            clock.lap("index")
+        if direct:  # every streamed row is new
             inserted, updated, staged, bulk = streamed.loaded, 0, streamed.loaded, True
         else:
             conn.execute("ANALYZE stage")
@@ -337,3 +329,32 @@ def _run_batch(
             },
         )
     return summary
+
+
+def _load_direct(
+    conn: psycopg.Connection[Any],
+    kind: str,
+    batch_id: int,
+    stream: Callable[..., Streamed],
+    span: Span,
+    clock: Clock,
+) -> Streamed | None:
+    """Stream the file straight into the emptied table (see :mod:`service.ingest.bulk`).
+
+    Returns None when the file repeats a key, which the table's unique key finds when it is built: the
+    savepoint then undoes the load, and the batch goes through staging, where repeats are sorted out.
+    """
+    try:
+        with conn.transaction():  # a savepoint: TRUNCATE and COPY FREEZE happen inside it
+            held = empty_for_load(conn, kind)
+            target = Target(kind, REPORT_DIRECT_COLUMNS, binary=True, batch_id=batch_id, direct=True)
+            target.next_id = first_id(conn, kind)
+            streamed = stream(target=target, span=span)
+            if streamed.loaded:
+                last_id(conn, kind, target.next_id - 1)
+            restore_after_load(conn, held)
+            clock.lap("index")
+    except psycopg.errors.UniqueViolation:
+        clock.lap("reprise")
+        return None
+    return streamed

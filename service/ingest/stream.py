@@ -116,8 +116,8 @@ def stream_file(
                 clock.lap("attente_lecture")
                 good, bad = result.good, result.rejected
                 if kind == "reports":
-                    good, conflicts = _keyed(chunk, cmap, good, out.repeats)
-                    bad = pd.concat([bad, conflicts], ignore_index=True) if len(conflicts) else bad
+                    good, conflicts = _keyed(chunk, cmap, good, None if target.direct else out.repeats)
+                    bad = pd.concat([bad, conflicts[REJECT_COLUMNS]], ignore_index=True) if len(conflicts) else bad
                     clock.lap("doublons_fichier")
                 span.add(good, kind)
                 copy.write(_payload(kind, target, good, contacts))
@@ -200,11 +200,17 @@ def _in_background(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
 
 
 def _keyed(
-    chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, repeats: InFileRepeats
+    chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, repeats: InFileRepeats | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Reports: natural key and fingerprint, then in-file repeats out (conflicting ones as rejects)."""
+    """Reports: natural key and fingerprint, then in-file repeats out (conflicting ones as rejects).
+
+    A direct load does not look for repeats (``repeats`` is None): the table's unique key, built at the end,
+    finds whether there were any, and the batch then goes through staging instead (see the pipeline).
+    """
     natural_key, content_hash = fingerprints(good)
     good = good.assign(natural_key=natural_key, content_hash=content_hash)
+    if repeats is None:
+        return good, good.iloc[0:0]
     keep, firsts = repeats.split(good)
     conflicts = conflicts_frame(chunk, cmap, good, firsts)
     if not keep.all():
