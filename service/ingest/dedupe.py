@@ -9,6 +9,7 @@ permits keep the server-side search over their staging table (:func:`repeated_in
 from __future__ import annotations
 
 import hashlib
+import operator
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,8 @@ from service.ingest.checks import rejected_frame
 from service.ingest.columns import ColumnMap
 from service.ingest.load import REJECT_COLUMNS, copy_frame
 from service.ingest.read import STR, TableSource
+
+_HEX = operator.methodcaller("hexdigest")
 
 
 def _text(series: pd.Series) -> pa.Array:
@@ -57,11 +60,19 @@ def fingerprints(good: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         _decimetres(good["y"].to_numpy(dtype="float64")),
     ]
     content = pc.binary_join_element_wise(*parts, "|", null_handling="replace", null_replacement="")
-    md5 = hashlib.md5
-    digests = [md5(b).hexdigest() for b in content.cast(pa.binary()).to_pylist()]
-    content_hash = pd.Series(pd.array(digests, dtype=STR), index=good.index)
-    natural_key = good["external_id"].astype(STR).fillna("h:" + content_hash)
-    return natural_key, content_hash
+    digests = pa.array(map(_HEX, map(hashlib.md5, content.cast(pa.binary()).to_pylist())), type=pa.string())
+    external_id = _text(good["external_id"])
+    if external_id.null_count:  # rows without source id: keyed by their fingerprint
+        keyed = pc.coalesce(external_id, pc.binary_join_element_wise("h:", digests, ""))
+    else:
+        keyed = external_id
+    return _series(keyed, good.index), _series(digests, good.index)
+
+
+def _series(array: pa.Array, index: pd.Index) -> pd.Series:
+    out = array.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
+    out.index = index
+    return out
 
 
 _BASE = np.uint64(0x9E3779B97F4A7C15)

@@ -156,7 +156,7 @@ def _checked_chunks(
         start = time.perf_counter()
 
 
-def _in_background(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
+def _in_background(items: Iterator[_T], depth: int = 1) -> Iterator[_T]:
     """Run the iterator in a thread, ``depth`` items ahead of the consumer.
 
     Arrow, PROJ and GEOS release the GIL, so reading and validating the next chunks overlaps with keying and
