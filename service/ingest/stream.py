@@ -208,7 +208,9 @@ def _keyed(
     finds whether there were any, and the batch then goes through staging instead (see the pipeline).
     """
     natural_key, content_hash = fingerprints(good)
-    good = good.assign(natural_key=natural_key, content_hash=content_hash)
+    # stored to the second, as the fingerprint counts them
+    observed_at = good["observed_at"].dt.floor("s")
+    good = good.assign(natural_key=natural_key, content_hash=content_hash, observed_at=observed_at)
     if repeats is None:
         return good, good.iloc[0:0]
     keep, firsts = repeats.split(good)
