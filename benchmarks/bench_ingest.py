@@ -98,13 +98,14 @@ _MAIN_STEPS = (
     "fusion",
     "quasi_doublons",
     "cloture",
+    "commit",
 )
 
 
 def _steps(wall: float, timings: dict[str, float]) -> str:
     main_thread = sum(timings.get(k, 0.0) for k in _MAIN_STEPS)
     shown = {k: round(v, 2) for k, v in timings.items() if v >= 0.01}
-    shown["hors étapes (démarrage, connexion, commit)"] = round(wall - main_thread, 2)
+    shown["hors étapes (démarrage, connexion, sortie)"] = round(wall - main_thread, 2)
     return ", ".join(f"{k} {v}" for k, v in shown.items())
 
 
