@@ -19,20 +19,21 @@ from service.ingest.binary import Field, FieldKind
 #: Reports travel in binary COPY with their key and fingerprint computed on the client; visits and permits
 #: as CSV into a staging table that computes them.
 REPORT_STAGE_COLUMNS = [
+    # fixed-width fields first: the binary encoder packs them into one block (service.ingest.binary)
     "row_number",
+    "observed_at",
+    "geom",
     "source",
     "natural_key",
     "external_id",
     "content_hash",
     "category",
     "category_raw",
-    "observed_at",
     "status",
     "description",
     "address",
     "postcode",
     "commune",
-    "geom",
     "input_crs",
     "geocode_status",
     "extra",
@@ -43,9 +44,8 @@ REPORT_STAGE_COLUMNS = [
 #: Columns of a direct load into ``reports`` (see :mod:`service.ingest.bulk`).
 REPORT_DIRECT_COLUMNS = [
     "id",
-    *(c for c in REPORT_STAGE_COLUMNS if c not in {"row_number"} and not c.startswith("contact_")),
     "batch_id",
-    "row_number",
+    *(c for c in REPORT_STAGE_COLUMNS if not c.startswith("contact_")),
 ]
 _FIELD_KINDS: dict[str, FieldKind] = {
     "id": "int8",

@@ -229,7 +229,7 @@ def _keyed(
     return good, conflicts
 
 
-def _payload(kind: str, target: Target, good: pd.DataFrame, contacts: IO[bytes]) -> bytes:
+def _payload(kind: str, target: Target, good: pd.DataFrame, contacts: IO[bytes]) -> bytes | memoryview:
     if not target.binary:
         return csv_bytes(prepare_stage_frame(kind, good))
     if target.direct:
