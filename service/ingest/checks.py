@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from shapely.geometry.base import BaseGeometry
 
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind
-from service.ingest.coords import locate
+from service.ingest.coords import labels, locate
 from service.ingest.dates import ACCEPTED_FORMS, parse_datetimes
 from service.ingest.read import STR
 from service.ingest.vocabulary import Vocabularies, Vocabulary
@@ -208,14 +208,34 @@ def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Prob
         )
 
 
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True  # the bytes of _CONTROL
+
+
 def _anything_suspect(columns: list[pd.Series]) -> bool:
-    """Whether any field holds a control character, starts like a formula, or could be too long."""
-    arrays = [pc.cast(pa.array(c.astype(STR).array), pa.large_string()) for c in columns]
-    joined = pc.binary_join_element_wise(
-        *arrays, pa.scalar("\n", pa.large_string()), null_handling="replace", null_replacement=""
-    )
-    suspect = pc.any(pc.match_substring_regex(joined, r"(?m)^\s*=|" + _CONTROL)).as_py()
-    return bool(suspect) or bool(pc.any(pc.greater(pc.binary_length(joined), MAX_TEXT)).as_py())
+    """Whether any field may hold a control character, start like a formula, or be too long.
+
+    Looks at Arrow's buffers directly: UTF-8 control characters are single bytes, and a text is at least as
+    long in bytes as in characters.
+    """
+    for series in columns:
+        array = pa.array(series.astype(STR).array)
+        for chunk in array.chunks if isinstance(array, pa.ChunkedArray) else [array]:
+            if len(chunk) == 0 or chunk.null_count == len(chunk):
+                continue
+            wide = pa.types.is_large_string(chunk.type)
+            offsets = np.frombuffer(
+                chunk.buffers()[1],
+                dtype=np.int64 if wide else np.int32,
+                count=len(chunk) + 1,
+                offset=chunk.offset * (8 if wide else 4),
+            )
+            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+            if _CONTROL_BYTES[data].any() or np.diff(offsets).max() > MAX_TEXT:
+                return True
+            if pc.any(pc.starts_with(pc.utf8_ltrim_whitespace(chunk), "=")).as_py():
+                return True
+    return False
 
 
 def _check_date(
@@ -232,7 +252,7 @@ def _check_date(
     if values is None:
         values = pd.Series(pd.NA, index=index, dtype=STR)
     stamps, reasons = parse_datetimes(values, tz=ctx.timezone)
-    shown = values.astype(object)
+    shown = values  # shown only for the rejected rows (Problems.reasons)
     if not required:
         reasons = reasons.where(reasons != "date manquante", None)
     for reason, message in (
@@ -273,7 +293,7 @@ def _map_vocab(
     problems.add(
         unknown,
         label,
-        values.astype(object),
+        values,
         f"{label} {'inconnue' if feminine else 'inconnu'} ; codes valides : {vocab.describe()}",
         column=header,
     )
@@ -281,7 +301,7 @@ def _map_vocab(
         problems.add(
             values.isna().to_numpy(dtype=bool),
             label,
-            values.astype(object),
+            values,
             f"{label} {'manquante' if feminine else 'manquant'}",
             column=header,
         )
@@ -336,10 +356,8 @@ def _location(
     if allow_reference is not None:
         nowhere &= allow_reference.isna().to_numpy(dtype=bool)
     nowhere &= ~tried_coords  # rows with bad coordinates already say why
-    problems.add(
-        nowhere, "localisation", address.astype(object), "ni coordonnées ni adresse : impossible de situer la ligne"
-    )
-    status = pd.Series(np.where(has, "fourni", "a_geocoder"), index=chunk.index, dtype=STR)
+    problems.add(nowhere, "localisation", address, "ni coordonnées ni adresse : impossible de situer la ligne")
+    status = labels(has.astype(np.int8), ["a_geocoder", "fourni"], chunk.index)
     return x, y, crs.astype(STR), status
 
 

@@ -142,7 +142,8 @@ def locate(
     b[zero | half] = np.nan
     has = ~np.isnan(a) & ~np.isnan(b)
 
-    crs = pd.Series(pd.NA, index=index, dtype=STR)
+    crs_code = np.full(n, -1, dtype=np.int8)  # position in crs_names, -1 for none
+    crs_names: list[str] = []
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)
     if forced_crs:
@@ -157,7 +158,9 @@ def locate(
     for src, mask in groups.items():
         if mask.any():
             x[mask], y[mask] = project(a[mask], b[mask], src, dst_crs)
-            crs[mask] = src
+            crs_code[mask] = len(crs_names)
+            crs_names.append(src)
+    crs = labels(crs_code, crs_names, index)
     if swapped.any():
         problems.append(
             (
@@ -201,6 +204,15 @@ def locate(
         ]
         problems.append((outside, pair_field_label(pair_field, outside), _fmt_pair(a, b, index, outside), msgs))
     return Located(x=x, y=y, crs=crs, has_coords=has & ~swapped & ~unknown, problems=problems)
+
+
+def labels(codes: np.ndarray, names: list[str], index: pd.Index) -> pd.Series:
+    """Strings from small integer codes (-1 = NA), built by Arrow without a Python object per row."""
+    dictionary = pa.array(names, type=pa.large_string())
+    labels = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), dictionary).cast(pa.large_string())
+    out = labels.to_pandas(types_mapper={pa.large_string(): STR}.get)
+    out.index = index
+    return out
 
 
 def pair_field_label(pair_field: np.ndarray, mask: np.ndarray) -> str:

@@ -160,7 +160,7 @@ def _checked_chunks(
             good, conflicts = _keyed(chunk, cmap, good, repeats)
             if len(conflicts):
                 bad = pd.concat([bad, conflicts[REJECT_COLUMNS]], ignore_index=True)
-            clock.add("doublons_fichier", time.perf_counter() - done)
+            clock.add("empreintes", time.perf_counter() - done)
         yield len(chunk), len(result.rejected), good, bad
         start = time.perf_counter()
 
