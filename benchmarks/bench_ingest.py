@@ -90,6 +90,7 @@ _MAIN_STEPS = (
     "ouverture",
     "préparation",
     "attente_lecture",
+    "empreintes",
     "doublons_fichier",
     "envoi",
     "copie",

@@ -112,17 +112,21 @@ def stream_file(
             if target.binary:
                 copy.write(HEADER)
             repeats = None if target.direct else out.repeats  # a direct load leaves repeats to the unique key
-            checked = _checked_chunks(
-                source, cmap, ctx, validate, chunk_rows, on_bytes, clock, keyed=kind == "reports", repeats=repeats
-            )
-            for rows_in, rejected, good, bad in _in_background(checked):
+            checked = _checked_chunks(source, cmap, ctx, validate, chunk_rows, on_bytes, clock)
+            for chunk, result in _in_background(checked):
                 clock.lap("attente_lecture")
+                good, bad = result.good, result.rejected
+                if kind == "reports":
+                    good, conflicts = _keyed(chunk, cmap, good, repeats)
+                    if len(conflicts):
+                        bad = pd.concat([bad, conflicts[REJECT_COLUMNS]], ignore_index=True)
+                    clock.lap("empreintes")
                 span.add(good, kind)
                 copy.write(_payload(kind, target, good, contacts))
                 rejects.write(csv_bytes(bad[REJECT_COLUMNS]))
                 clock.lap("envoi")
-                out.rows_in += rows_in
-                out.rejected += rejected
+                out.rows_in += len(chunk)
+                out.rejected += len(result.rejected)
                 out.loaded += len(good)
             if target.binary:
                 copy.write(TRAILER)
@@ -141,27 +145,16 @@ def _checked_chunks(
     chunk_rows: int,
     on_bytes: Callable[[int], None] | None,
     clock: Clock,
-    *,
-    keyed: bool,
-    repeats: InFileRepeats | None,
-) -> Iterator[tuple[int, int, pd.DataFrame, pd.DataFrame]]:
-    """Read, validate and (reports) key each chunk: (rows read, rows rejected by validation, rows to load,
-    rejects). Run by the background thread: its times go to their own steps, and the MD5 of the fingerprints
-    (Python, holding the GIL) runs there while the main thread encodes and sends with Arrow."""
+) -> Iterator[tuple[pd.DataFrame, Validated]]:
+    """Read and validate, chunk by chunk (run by the background thread: its times go to their own steps)."""
     start = time.perf_counter()
     for chunk in source.chunks(chunk_rows, on_bytes):
         read = time.perf_counter()
         result = validate(chunk, cmap, ctx)
-        good, bad = result.good, result.rejected
         done = time.perf_counter()
         clock.add("lecture", read - start)
         clock.add("validation", done - read)
-        if keyed:
-            good, conflicts = _keyed(chunk, cmap, good, repeats)
-            if len(conflicts):
-                bad = pd.concat([bad, conflicts[REJECT_COLUMNS]], ignore_index=True)
-            clock.add("empreintes", time.perf_counter() - done)
-        yield len(chunk), len(result.rejected), good, bad
+        yield chunk, result
         start = time.perf_counter()
 
 
