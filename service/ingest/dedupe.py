@@ -9,7 +9,9 @@ permits keep the server-side search over their staging table (:func:`repeated_in
 from __future__ import annotations
 
 import hashlib
+import importlib
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,18 @@ from service.ingest.load import REJECT_COLUMNS, copy_frame
 from service.ingest.read import STR, TableSource
 
 _HEX = operator.methodcaller("hexdigest")
+
+
+def _builtin_md5() -> Callable[[bytes], Any]:
+    """CPython's own MD5 when built in: on short texts, about twice as fast per call as OpenSSL's."""
+    try:
+        md5: Callable[[bytes], Any] = importlib.import_module("_md5").md5
+        return md5
+    except (ImportError, AttributeError):
+        return hashlib.md5
+
+
+_MD5 = _builtin_md5()
 
 
 def _text(series: pd.Series) -> pa.Array:
@@ -60,7 +74,7 @@ def fingerprints(good: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         _decimetres(good["y"].to_numpy(dtype="float64")),
     ]
     content = pc.binary_join_element_wise(*parts, "|", null_handling="replace", null_replacement="")
-    digests = pa.array(map(_HEX, map(hashlib.md5, content.cast(pa.binary()).to_pylist())), type=pa.string())
+    digests = pa.array(map(_HEX, map(_MD5, content.cast(pa.binary()).to_pylist())), type=pa.string())
     external_id = _text(good["external_id"])
     if external_id.null_count:  # rows without source id: keyed by their fingerprint
         keyed = pc.coalesce(external_id, pc.binary_join_element_wise("h:", digests, ""))
