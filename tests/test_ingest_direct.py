@@ -162,16 +162,19 @@ def test_binary_copy_round_trip(conn):
         Field("timestamptz", pd.Series(pd.to_datetime(STAMPS, format="ISO8601"))),
         Field("float8", pd.Series([0.1, np.nan, -2.0])),
         Field("point", (x, np.array([2.5, 1.0, 4.0]))),
+        Field("text", pd.Series(["ab", "é", "ef"], dtype=STR)),  # one width (in bytes): packed with the fixed fields
+        Field("text", pd.Series([None, None, None], dtype=STR)),  # all NULL: packed too
     ]
     conn.execute(
-        "CREATE TEMP TABLE t (a bigint, b int, c text, d jsonb, e timestamptz, f float8, g geometry(Point, 31370))"
+        "CREATE TEMP TABLE t (a bigint, b int, c text, d jsonb, e timestamptz, f float8, g geometry(Point, 31370),"
+        " h text, i text)"
     )
     with conn.cursor() as cur, cur.copy("COPY t FROM STDIN (FORMAT binary)") as copy:
         copy.write(HEADER + encode_rows(fields) + TRAILER)
-    rows = conn.execute("SELECT a, b, c, d, extract(epoch FROM e), f, ST_AsEWKT(g) FROM t ORDER BY a").fetchall()
+    rows = conn.execute("SELECT a, b, c, d, extract(epoch FROM e), f, ST_AsEWKT(g), h, i FROM t ORDER BY a").fetchall()
     assert rows == [
-        (1, 7, "é€", {"a": "ü"}, 1772359200.5, 0.1, "SRID=31370;POINT(1.5 2.5)"),
-        (2, None, None, None, None, None, None),
-        (3, -1, "", [1], 946681200.0, -2.0, "SRID=31370;POINT(-3.25 4)"),
+        (1, 7, "é€", {"a": "ü"}, 1772359200.5, 0.1, "SRID=31370;POINT(1.5 2.5)", "ab", None),
+        (2, None, None, None, None, None, None, "é", None),
+        (3, -1, "", [1], 946681200.0, -2.0, "SRID=31370;POINT(-3.25 4)", "ef", None),
     ]
     conn.rollback()

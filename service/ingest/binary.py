@@ -104,6 +104,23 @@ def _lengths(values: pa.Array) -> np.ndarray:
     return _matrix(lengths.astype(">i4"))
 
 
+def _same_width(values: pa.Array) -> list[np.ndarray] | None:
+    """A text column whose values all take the same number of bytes (codes, ids, hashes, one constant), or
+    that is entirely NULL, as a byte matrix with its length prefix; None otherwise."""
+    n = len(values)
+    if values.null_count == n:
+        return [_matrix(np.full(n, -1, dtype=">i4"))]
+    if values.null_count:
+        return None
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64, count=n + 1, offset=values.offset * 8)
+    widths = np.diff(offsets)
+    width = int(widths[0])
+    if not (widths == width).all():
+        return None
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return [_matrix(np.full(n, width, dtype=">i4")), data.reshape(n, width)]
+
+
 def _block(matrices: list[np.ndarray]) -> pa.Array:
     joined = np.hstack(matrices) if len(matrices) > 1 else matrices[0]
     return _fixed(joined, None, joined.shape[1])
@@ -112,8 +129,9 @@ def _block(matrices: list[np.ndarray]) -> pa.Array:
 def encode_rows(fields: list[Field]) -> bytes | memoryview:
     """The rows of ``fields`` (all of equal length) as binary COPY data, without header or trailer.
 
-    Consecutive fixed-width fields without NULL, and each length that precedes a variable field, are packed
-    into one byte matrix with numpy, so Arrow joins a few wide columns instead of two per field. The result is
+    Fixed-width fields without NULL, text columns whose values all have one width (or are all NULL), and the
+    length that precedes each variable field are packed into byte matrices with numpy, so Arrow joins a few
+    wide columns instead of two per field. The result is
     a view of Arrow's buffer (no copy): COPY can send it as it is.
     """
     if not fields:
@@ -131,6 +149,10 @@ def encode_rows(fields: list[Field]) -> bytes | memoryview:
             block += [_matrix(np.full(n, matrix.shape[1], dtype=">i4")), matrix]
             continue
         values = _values(field)
+        same = _same_width(values) if fixed is None else None
+        if same is not None:
+            block += same
+            continue
         block.append(_lengths(values))
         parts += [_block(block), values]
         block = []
