@@ -1,6 +1,6 @@
 """Allow ``python -m service``."""
 
-from service.cli.main import main
+from service.cli.main import run
 
 if __name__ == "__main__":
-    main()
+    run()

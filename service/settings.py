@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Europe/Brussels")
     min_date: str = Field(default="2000-01-01", description="Date la plus ancienne acceptée.")
     future_tolerance_minutes: int = Field(default=15, description="Tolérance pour les dates dans le futur.")
+    bulk_load_min_bytes: int = Field(
+        default=8 << 20,
+        ge=0,
+        description="Taille (octets) à partir de laquelle un fichier de signalements arrivant dans une table vide "
+        "y est copié directement, index reconstruits ensuite.",
+    )
 
     near_duplicate_m: float = Field(default=50.0, description="Distance des quasi-doublons (mètres).")
     near_duplicate_hours: float = Field(default=48.0, description="Écart de temps des quasi-doublons (heures).")

@@ -39,7 +39,8 @@ def _start_ingest(settings: Settings, path: Path) -> subprocess.Popen[str]:
 
 
 def _wait_until_copying(settings: Settings, proc: subprocess.Popen[str]) -> None:
-    """Wait until the batch's transaction is open and rows are being copied into staging."""
+    """Wait until the batch's transaction is open and rows are being copied (into staging, or straight into the
+    empty table for a large first load)."""
     deadline = time.monotonic() + 120
     with connect(settings, autocommit=True) as watch:
         while time.monotonic() < deadline:
@@ -47,7 +48,7 @@ def _wait_until_copying(settings: Settings, proc: subprocess.Popen[str]) -> None
                 raise AssertionError(proc.communicate())
             row = watch.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database()"
-                " AND query ILIKE 'COPY%%stage%%'"
+                " AND query ILIKE 'COPY%%FROM STDIN%%'"
             ).fetchone()
             if row and row[0]:
                 time.sleep(0.5)  # well inside the batch: several chunks already copied

@@ -12,8 +12,7 @@ from rich.table import Table
 
 from service.cli.common import console, print_json, settings_of
 from service.db import connect, ensure_database
-from service.geocode import BatchGeocoder
-from service.geocode.apply import batch_geocoder
+from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches
@@ -57,7 +56,7 @@ def run_ingest(
     ensure_database(settings)
     with connect(settings) as conn:
         if geocoder == "auto":
-            geocoder = batch_geocoder(conn)
+            geocoder = batch_geocoder_if_loaded(conn)
         if not show_progress:
             return ingest_file(conn, path, options, settings, geocoder=geocoder)
         with Progress(

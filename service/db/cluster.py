@@ -256,6 +256,12 @@ class ClusterManager:
                 "shared_buffers = '256MB'",
                 "work_mem = '32MB'",
                 "maintenance_work_mem = '256MB'",
+                "max_parallel_maintenance_workers = 2",
+                # No replica and no WAL archive (backups are pg_dump files): the write-ahead log only has to
+                # make commits durable, so a table emptied or created in the loading transaction (a first
+                # load) and the indexes built there are written once, to their files, not twice.
+                "wal_level = 'minimal'",
+                "max_wal_senders = 0",
                 "max_wal_size = '2GB'",
                 "checkpoint_timeout = '15min'",
                 "timezone = 'Europe/Brussels'",

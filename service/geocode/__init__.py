@@ -29,3 +29,16 @@ class BatchGeocoder(Protocol):
     """
 
     def geocode_batch(self, conn: psycopg.Connection[Any], *, table: str, batch_id: int) -> GeocodeStats: ...
+
+
+def batch_geocoder_if_loaded(conn: psycopg.Connection[Any]) -> BatchGeocoder | None:
+    """The ingestion hook, or None while no address register is loaded (rows then wait as 'a_geocoder').
+
+    The matcher and its libraries (SciPy, RapidFuzz) are imported only when there is a register to match on.
+    """
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM gazetteer_streets)").fetchone()
+    if not row or not row[0]:
+        return None
+    from service.geocode.apply import batch_geocoder
+
+    return batch_geocoder(conn)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ import pyarrow.compute as pc
 from shapely.geometry.base import BaseGeometry
 
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind
-from service.ingest.coords import locate
+from service.ingest.coords import labels, locate
 from service.ingest.dates import ACCEPTED_FORMS, parse_datetimes
 from service.ingest.read import STR
 from service.ingest.vocabulary import Vocabularies, Vocabulary
@@ -161,12 +162,15 @@ _SUSPECT = r"^\s*=|" + _CONTROL
 def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Problems) -> None:
     """Control characters, spreadsheet formulas and oversized texts in any mapped text field.
 
-    One Arrow pass per column finds the suspect rows; the precise checks then run on those rows only.
+    One Arrow pass over all the text fields joined finds whether anything is suspect; the precise checks then
+    run on the suspect columns only.
     """
-    for name in _TEXT_FIELDS[kind]:
+    mapped = [(name, cmap.fields[name]) for name in _TEXT_FIELDS[kind] if name in cmap.fields]
+    if not mapped or not _anything_suspect([chunk[header] for _name, header in mapped]):
+        return
+    for name, header in mapped:
         series = _col(chunk, cmap, name)
-        header = cmap.fields.get(name)
-        if series is None or header is None:
+        if series is None:
             continue
         arr = pa.array(series.array)
         suspect = pc.fill_null(pc.match_substring_regex(arr, _SUSPECT), False)
@@ -204,6 +208,36 @@ def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Prob
         )
 
 
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True  # the bytes of _CONTROL
+
+
+def _anything_suspect(columns: list[pd.Series]) -> bool:
+    """Whether any field may hold a control character, start like a formula, or be too long.
+
+    Looks at Arrow's buffers directly: UTF-8 control characters are single bytes, and a text is at least as
+    long in bytes as in characters.
+    """
+    for series in columns:
+        array = pa.array(series.astype(STR).array)
+        for chunk in array.chunks if isinstance(array, pa.ChunkedArray) else [array]:
+            if len(chunk) == 0 or chunk.null_count == len(chunk):
+                continue
+            wide = pa.types.is_large_string(chunk.type)
+            offsets = np.frombuffer(
+                chunk.buffers()[1],
+                dtype=np.int64 if wide else np.int32,
+                count=len(chunk) + 1,
+                offset=chunk.offset * (8 if wide else 4),
+            )
+            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+            if _CONTROL_BYTES[data].any() or np.diff(offsets).max() > MAX_TEXT:
+                return True
+            if pc.any(pc.starts_with(pc.utf8_ltrim_whitespace(chunk), "=")).as_py():
+                return True
+    return False
+
+
 def _check_date(
     values: pd.Series | None,
     index: pd.Index,
@@ -218,7 +252,7 @@ def _check_date(
     if values is None:
         values = pd.Series(pd.NA, index=index, dtype=STR)
     stamps, reasons = parse_datetimes(values, tz=ctx.timezone)
-    shown = values.astype(object)
+    shown = values  # shown only for the rejected rows (Problems.reasons)
     if not required:
         reasons = reasons.where(reasons != "date manquante", None)
     for reason, message in (
@@ -259,7 +293,7 @@ def _map_vocab(
     problems.add(
         unknown,
         label,
-        values.astype(object),
+        values,
         f"{label} {'inconnue' if feminine else 'inconnu'} ; codes valides : {vocab.describe()}",
         column=header,
     )
@@ -267,7 +301,7 @@ def _map_vocab(
         problems.add(
             values.isna().to_numpy(dtype=bool),
             label,
-            values.astype(object),
+            values,
             f"{label} {'manquante' if feminine else 'manquant'}",
             column=header,
         )
@@ -322,10 +356,8 @@ def _location(
     if allow_reference is not None:
         nowhere &= allow_reference.isna().to_numpy(dtype=bool)
     nowhere &= ~tried_coords  # rows with bad coordinates already say why
-    problems.add(
-        nowhere, "localisation", address.astype(object), "ni coordonnées ni adresse : impossible de situer la ligne"
-    )
-    status = pd.Series(np.where(has, "fourni", "a_geocoder"), index=chunk.index, dtype=STR)
+    problems.add(nowhere, "localisation", address, "ni coordonnées ni adresse : impossible de situer la ligne")
+    status = labels(has.astype(np.int8), ["a_geocoder", "fourni"], chunk.index)
     return x, y, crs.astype(STR), status
 
 
@@ -338,8 +370,8 @@ def _extra(chunk: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
     return pd.Series(lines, index=chunk.index, dtype=STR)
 
 
-def _rejected_frame(chunk: pd.DataFrame, cmap: ColumnMap, problems: Problems) -> pd.DataFrame:
-    reasons = problems.reasons()
+def rejected_frame(chunk: pd.DataFrame, cmap: ColumnMap, reasons: dict[int, list[dict[str, Any]]]) -> pd.DataFrame:
+    """Rejects for the rows of ``chunk`` at the positions of ``reasons``: raw values (personal ones apart)."""
     positions = sorted(reasons)
     personal_headers = {cmap.fields[f] for f in PERSONAL_FIELDS if f in cmap.fields}
     headers = [c for c in chunk.columns if not c.startswith("_")]
@@ -373,7 +405,7 @@ def _shape(chunk: pd.DataFrame, problems: Problems) -> None:
 
 def _finish(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, problems: Problems) -> Validated:
     bad = problems.mask
-    rejected = _rejected_frame(chunk, cmap, problems) if bad.any() else _rejected_frame(chunk.iloc[0:0], cmap, problems)
+    rejected = rejected_frame(chunk, cmap, problems.reasons() if bad.any() else {})
     return Validated(good=good.loc[~bad].reset_index(drop=True), rejected=rejected)
 
 

@@ -40,6 +40,12 @@ def to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     per-value path that finds which ones.
     """
     arr = pa.array(values.astype(STR).array)
+    try:  # the usual case: plain numbers (or empty cells) that Arrow reads as they are
+        numbers = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        numbers = np.where(np.isfinite(numbers), numbers, np.nan)
+        return numbers, np.zeros(len(numbers), dtype=bool) if not np.isnan(numbers).any() else _unreadable(arr, numbers)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     arr = pc.replace_substring(pc.utf8_trim_whitespace(arr), ",", ".")
     arr = pc.replace_substring_regex(arr, r"[\s\x{00a0}]", "")
     present = pc.fill_null(pc.not_equal(arr, ""), False).to_numpy(zero_copy_only=False)
@@ -50,6 +56,12 @@ def to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     numbers = np.where(np.isfinite(numbers), numbers, np.nan)
     bad = present & np.isnan(numbers)
     return numbers, bad
+
+
+def _unreadable(arr: pa.Array, numbers: np.ndarray) -> np.ndarray:
+    """Present (non-blank) values that did not give a finite number."""
+    present = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False).to_numpy(zero_copy_only=False)
+    return present & np.isnan(numbers)
 
 
 def _ranges(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
@@ -130,7 +142,8 @@ def locate(
     b[zero | half] = np.nan
     has = ~np.isnan(a) & ~np.isnan(b)
 
-    crs = pd.Series(pd.NA, index=index, dtype=STR)
+    crs_code = np.full(n, -1, dtype=np.int8)  # position in crs_names, -1 for none
+    crs_names: list[str] = []
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)
     if forced_crs:
@@ -145,7 +158,9 @@ def locate(
     for src, mask in groups.items():
         if mask.any():
             x[mask], y[mask] = project(a[mask], b[mask], src, dst_crs)
-            crs[mask] = src
+            crs_code[mask] = len(crs_names)
+            crs_names.append(src)
+    crs = labels(crs_code, crs_names, index)
     if swapped.any():
         problems.append(
             (
@@ -189,6 +204,15 @@ def locate(
         ]
         problems.append((outside, pair_field_label(pair_field, outside), _fmt_pair(a, b, index, outside), msgs))
     return Located(x=x, y=y, crs=crs, has_coords=has & ~swapped & ~unknown, problems=problems)
+
+
+def labels(codes: np.ndarray, names: list[str], index: pd.Index) -> pd.Series:
+    """Strings from small integer codes (-1 = NA), built by Arrow without a Python object per row."""
+    dictionary = pa.array(names, type=pa.large_string())
+    labels = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), dictionary).cast(pa.large_string())
+    out = labels.to_pandas(types_mapper={pa.large_string(): STR}.get)
+    out.index = index
+    return out
 
 
 def pair_field_label(pair_field: np.ndarray, mask: np.ndarray) -> str:

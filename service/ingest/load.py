@@ -1,4 +1,4 @@
-"""Bulk writes for ingestion: COPY of validated chunks into session-local staging tables."""
+"""Bulk writes for ingestion: COPY of validated chunks into staging tables (or, for a first load, the table)."""
 
 from __future__ import annotations
 
@@ -14,28 +14,49 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
+from service.ingest.binary import Field, FieldKind
+
+#: Reports travel in binary COPY with their key and fingerprint computed on the client; visits and permits
+#: as CSV into a staging table that computes them.
+REPORT_STAGE_COLUMNS = [
+    # fixed-width fields first: the binary encoder packs them into one block (service.ingest.binary)
+    "row_number",
+    "observed_at",
+    "geom",
+    "source",
+    "natural_key",
+    "external_id",
+    "content_hash",
+    "category",
+    "category_raw",
+    "status",
+    "description",
+    "address",
+    "postcode",
+    "commune",
+    "input_crs",
+    "geocode_status",
+    "extra",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+]
+#: Columns of a direct load into ``reports`` (see :mod:`service.ingest.bulk`).
+REPORT_DIRECT_COLUMNS = [
+    "id",
+    "batch_id",
+    *(c for c in REPORT_STAGE_COLUMNS if not c.startswith("contact_")),
+]
+_FIELD_KINDS: dict[str, FieldKind] = {
+    "id": "int8",
+    "batch_id": "int8",
+    "row_number": "int4",
+    "observed_at": "timestamptz",
+    "geom": "point",
+    "extra": "jsonb",
+}
 STAGE_COLUMNS: dict[str, list[str]] = {
-    "reports": [
-        "row_number",
-        "source",
-        "external_id",
-        "category",
-        "category_raw",
-        "observed_epoch",
-        "status",
-        "description",
-        "address",
-        "postcode",
-        "commune",
-        "x",
-        "y",
-        "input_crs",
-        "geocode_status",
-        "extra",
-        "contact_name",
-        "contact_phone",
-        "contact_email",
-    ],
+    "reports": REPORT_STAGE_COLUMNS,
     "visits": [
         "row_number",
         "source",
@@ -86,9 +107,7 @@ def _epoch_seconds(stamps: pd.Series) -> pd.Series:
 def prepare_stage_frame(kind: str, good: pd.DataFrame) -> pd.DataFrame:
     """Add the derived columns the staging table expects, in its column order."""
     frame = good
-    if kind == "reports":
-        frame = frame.assign(observed_epoch=_epoch_seconds(frame["observed_at"]))
-    elif kind == "visits":
+    if kind == "visits":
         frame = frame.assign(visited_epoch=_epoch_seconds(frame["visited_at"]))
     return frame[STAGE_COLUMNS[kind]]
 
@@ -103,18 +122,39 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def copy_statement(table: str, columns: list[str]) -> sql.Composed:
-    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+def copy_statement(
+    table: str, columns: list[str], *, binary: bool = False, freeze: bool = False, schema: str | None = None
+) -> sql.Composed:
+    options = "FORMAT binary" if binary else "FORMAT csv"
+    return sql.SQL("COPY {} ({}) FROM STDIN ({}{})").format(
+        sql.Identifier(schema, table) if schema else sql.Identifier(table),
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+        sql.SQL(options),
+        sql.SQL(", FREEZE" if freeze else ""),
     )
 
 
 @contextmanager
-def streaming_copy(conn: psycopg.Connection[Any], table: str, columns: list[str]) -> Iterator[psycopg.Copy]:
+def streaming_copy(
+    conn: psycopg.Connection[Any], table: str, columns: list[str], *, binary: bool = False, freeze: bool = False
+) -> Iterator[psycopg.Copy]:
     """One COPY kept open for a whole batch. Writes are queued to a thread, so Python validates the next chunk
     while the server parses this one (the two cores work at once)."""
-    with conn.cursor() as cur, cur.copy(copy_statement(table, columns), writer=QueuedLibpqWriter(cur)) as copy:
+    statement = copy_statement(table, columns, binary=binary, freeze=freeze)
+    with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
         yield copy
+
+
+def report_fields(frame: pd.DataFrame, columns: list[str]) -> list[Field]:
+    """The binary COPY fields of ``columns`` from validated report rows (``geom`` from ``x``/``y``)."""
+    fields = []
+    for name in columns:
+        kind = _FIELD_KINDS.get(name, "text")
+        if kind == "point":
+            fields.append(Field(kind, (frame["x"].to_numpy(dtype="float64"), frame["y"].to_numpy(dtype="float64"))))
+        else:
+            fields.append(Field(kind, frame[name]))
+    return fields
 
 
 def copy_frame(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame) -> None:

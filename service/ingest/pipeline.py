@@ -1,4 +1,4 @@
-"""Ingestion pipeline: read → map columns → validate → stage (COPY) → dedupe and merge → account.
+"""Ingestion pipeline: read → map columns → validate → dedupe → load (COPY) → merge → account.
 
 One file is one batch and one transaction: a batch is stored whole or not at all, so a killed process or a
 stopped database leaves nothing half-written and running the same command again completes it. Every input
@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
-import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,22 +24,13 @@ from psycopg import sql
 from service.db.queries import load_queries
 from service.errors import InputFileError
 from service.geocode import BatchGeocoder
+from service.ingest.bulk import direct_load_possible, empty_for_load, first_id, last_id, restore_after_load
 from service.ingest.checks import Context
 from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile, check_required, map_columns
-from service.ingest.load import (
-    REJECT_COLUMNS,
-    STAGE_COLUMNS,
-    copy_frame,
-    copy_statement,
-    csv_bytes,
-    indexes_suspended,
-    is_bulk,
-    merge,
-    prepare_stage_frame,
-    streaming_copy,
-)
+from service.ingest.dedupe import repeated_in_stage, stage_late_rejects, unplaceable_visits
+from service.ingest.load import REPORT_DIRECT_COLUMNS, STAGE_COLUMNS, indexes_suspended, is_bulk, merge
 from service.ingest.read import TableSource, open_table, scan_file
-from service.ingest.validate import VALIDATORS
+from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
 from service.zone import zone_polygon
@@ -97,42 +87,10 @@ def default_source(path: Path, fmt: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_") or "fichier"
 
 
-class _Span:
-    """Sources and time span of a batch's valid rows, gathered while streaming (for the near-duplicate check)."""
-
-    def __init__(self) -> None:
-        self.sources: set[str] = set()
-        self.lo: pd.Timestamp | None = None
-        self.hi: pd.Timestamp | None = None
-        self.with_contacts = False
-
-    def add(self, good: pd.DataFrame, kind: str) -> None:
-        if good.empty or kind != "reports":
-            return
-        contacts = good[["contact_name", "contact_phone", "contact_email"]]
-        self.with_contacts = self.with_contacts or bool(contacts.notna().to_numpy().any())
-        self.sources.update(good["source"].unique().tolist())
-        lo, hi = good["observed_at"].min(), good["observed_at"].max()
-        self.lo = lo if self.lo is None else min(self.lo, lo)
-        self.hi = hi if self.hi is None else max(self.hi, hi)
-
-    def other_sources_nearby(self, conn: psycopg.Connection[Any], qk: dict[str, str], hours: float) -> bool:
-        row = conn.execute(
-            qk["other_sources_nearby_in_time"],
-            {"lo": self.lo, "hi": self.hi, "hours": hours, "sources": sorted(self.sources)},
-        ).fetchone()
-        return bool(row and row[0])
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.timings[name] = round(self.timings.get(name, 0.0) + now - self._last, 4)
-        self._last = now
+def _other_sources_nearby(conn: psycopg.Connection[Any], qk: dict[str, str], span: Span, hours: float) -> bool:
+    params = {"lo": span.lo, "hi": span.hi, "hours": hours, "sources": sorted(span.sources)}
+    row = conn.execute(qk["other_sources_nearby_in_time"], params).fetchone()
+    return bool(row and row[0])
 
 
 def ingest_file(
@@ -147,7 +105,7 @@ def ingest_file(
 ) -> BatchSummary:
     """Ingest one file as one batch. Raises :class:`InputFileError` when the whole file must be refused
     (the refusal is recorded as a batch with its reason)."""
-    clock = _Clock()
+    clock = Clock()
     path = Path(path)
     try:
         source = open_table(
@@ -226,7 +184,7 @@ def _run_batch(
     cmap: ColumnMap,
     options: IngestOptions,
     settings: Settings,
-    clock: _Clock,
+    clock: Clock,
     progress: ProgressFn | None,
     geocoder: BatchGeocoder | None,
     now: datetime | None,
@@ -234,7 +192,6 @@ def _run_batch(
     kind = options.kind
     qb = load_queries(_PKG, "batch.sql")
     qk = load_queries(_PKG, f"{kind}.sql")
-    validate = VALIDATORS[kind]
     conn.rollback()
     with conn.transaction():
         ctx = _context(conn, settings, source, options, now)
@@ -253,61 +210,64 @@ def _run_batch(
         ).fetchone()
         assert row is not None
         batch_id = int(row[0])
-        conn.execute(qk["create_stage"])
+        size = source.facts.size
         conn.execute(qb["create_stage_rejects"])
         conn.execute(qb["create_stage_skip"])
         clock.lap("préparation")
 
-        rows_in = rejected_rows = 0
-        span = _Span()
-        total = source.facts.size
-        on_bytes = (lambda done: progress(done, total)) if progress else None
-        with tempfile.SpooledTemporaryFile(max_size=32 << 20) as spool:
-            with streaming_copy(conn, "stage", STAGE_COLUMNS[kind]) as copy:
-                for chunk in source.chunks(settings.chunk_rows, on_bytes):
-                    clock.lap("lecture")
-                    result = validate(chunk, cmap, ctx)
-                    clock.lap("validation")
-                    copy.write(csv_bytes(prepare_stage_frame(kind, result.good)))
-                    spool.write(csv_bytes(result.rejected[REJECT_COLUMNS]))
-                    span.add(result.good, kind)
-                    clock.lap("copie")
-                    rows_in += len(chunk)
-                    rejected_rows += len(result.rejected)
-            clock.lap("copie")
-            spool.seek(0)
-            with conn.cursor() as cur, cur.copy(copy_statement("stage_rejects", REJECT_COLUMNS)) as copy:
-                while block := spool.read(1 << 20):
-                    copy.write(block)
-        if rows_in == 0:
+        span = Span()
+        stream = partial(
+            stream_file,
+            conn,
+            source,
+            cmap,
+            ctx,
+            kind=kind,
+            chunk_rows=settings.chunk_rows,
+            clock=clock,
+            on_bytes=(lambda done: progress(done, size)) if progress else None,
+        )
+        streamed = None
+        if kind == "reports" and direct_load_possible(conn, kind, size, settings.bulk_load_min_bytes):
+            streamed = _load_direct(conn, kind, batch_id, stream, span, clock)
+        direct = streamed is not None
+        if streamed is None:
+            conn.execute(qk["create_stage"])
+            span = Span()
+            target = Target("stage", STAGE_COLUMNS[kind], binary=kind == "reports", batch_id=batch_id)
+            streamed = stream(target=target, span=span)
+        if streamed.rows_in == 0:
             raise InputFileError(
                 f"{source.path.name} : aucune ligne de données après l'en-tête.", hint="Vérifiez l'export."
             )
-        conn.execute("ANALYZE stage")
-
-        in_file_same, late_rejects = _in_file_repeats(conn, qb, source, cmap)
-        if kind == "visits":
-            late_rejects.update(_unplaceable_visits(conn, qk))
-        if late_rejects:
-            _stage_late_rejects(conn, source, cmap, late_rejects)
-        clock.lap("doublons_fichier")
-
-        staged = rows_in - rejected_rows - len(late_rejects)
-        stored = conn.execute(sql.SQL(qb["sources_already_stored"]).format(table=sql.Identifier(kind))).fetchone()
-        bulk = is_bulk(conn, kind, staged, bool(stored and stored[0]))
-        with indexes_suspended(conn, kind) if bulk else nullcontext():
-            inserted, updated = merge(conn, qk, batch_id, bulk=bulk)
-            clock.lap("fusion")
-        if bulk:
-            clock.lap("index")
-        unchanged = staged - in_file_same - inserted - updated
+        server_same, late_rejects = 0, dict[int, list[dict[str, Any]]]()
+        if direct:  # every streamed row is new
+            inserted, updated, staged, bulk = streamed.loaded, 0, streamed.loaded, True
+        else:
+            conn.execute("ANALYZE stage")
+            if kind != "reports":  # reports lost their in-file repeats while streaming
+                server_same, late_rejects = repeated_in_stage(conn, qb, cmap)
+                if kind == "visits":
+                    late_rejects.update(unplaceable_visits(conn, qk))
+                if late_rejects:
+                    stage_late_rejects(conn, source, cmap, late_rejects)
+                clock.lap("doublons_fichier")
+            staged = streamed.loaded - server_same - len(late_rejects)
+            stored = conn.execute(sql.SQL(qb["sources_already_stored"]).format(table=sql.Identifier(kind))).fetchone()
+            bulk = is_bulk(conn, kind, staged, bool(stored and stored[0]))
+            with indexes_suspended(conn, kind) if bulk else nullcontext():
+                inserted, updated = merge(conn, qk, batch_id, bulk=bulk)
+                clock.lap("fusion")
+            if bulk:
+                clock.lap("index")
+        unchanged = staged - inserted - updated
         linked = 0
         details: dict[str, Any] = {}
         if kind == "reports":
-            if span.with_contacts:
+            if span.with_contacts and not direct:
                 conn.execute(qk["store_contacts"], {"batch": batch_id})
             hours, metres = settings.near_duplicate_hours, settings.near_duplicate_m
-            if inserted and (len(span.sources) > 1 or span.other_sources_nearby(conn, qk, hours)):
+            if inserted and (len(span.sources) > 1 or _other_sources_nearby(conn, qk, span, hours)):
                 cur = conn.execute(qk["link_near_duplicates"], {"batch": batch_id, "hours": hours, "metres": metres})
                 linked = cur.rowcount
             clock.lap("quasi_doublons")
@@ -323,12 +283,13 @@ def _run_batch(
         details.update(
             {
                 "doublons_identiques_en_base": unchanged,
-                "doublons_dans_le_fichier": in_file_same,
+                "doublons_dans_le_fichier": streamed.repeats.same + server_same,
                 "quasi_doublons_lies": linked,
-                "rejets_validation": rejected_rows,
-                "rejets_coherence": len(late_rejects),
+                "rejets_validation": streamed.rejected,
+                "rejets_coherence": streamed.repeats.conflicts + len(late_rejects),
                 "a_geocoder": int(to_geocode[0]) if to_geocode else 0,
                 "index_reconstruits": bulk,
+                "chargement_direct": direct,
                 "colonnes": cmap.fields,
                 "colonnes_ignorees": cmap.ignored,
                 "colonnes_fichier": source.headers,
@@ -345,11 +306,11 @@ def _run_batch(
             sha256=source.facts.sha256,
             format=source.format,
             status="termine",
-            rows_in=rows_in,
+            rows_in=streamed.rows_in,
             inserted=inserted - linked,
             updated=updated,
-            duplicates=unchanged + in_file_same + linked,
-            rejected=rejected_rows + len(late_rejects),
+            duplicates=unchanged + streamed.repeats.same + server_same + linked,
+            rejected=streamed.rejected + streamed.repeats.conflicts + len(late_rejects),
             details=details,
         )
         clock.lap("cloture")
@@ -367,78 +328,35 @@ def _run_batch(
                 "timings": json.dumps(summary.timings),
             },
         )
+    clock.lap("commit")  # after the batch's transaction: in the summary returned, not in the stored timings
+    summary.timings["commit"] = clock.timings["commit"]
     return summary
 
 
-def _in_file_repeats(
-    conn: psycopg.Connection[Any], qb: dict[str, str], source: TableSource, cmap: ColumnMap
-) -> tuple[int, dict[int, list[dict[str, Any]]]]:
-    """Rows repeating a key seen earlier in the file: identical → duplicate, different → rejected."""
-    same = 0
-    conflicts: dict[int, list[dict[str, Any]]] = {}
-    skip: list[int] = []
-    id_header = cmap.fields.get("external_id") or cmap.fields.get("reference")
-    for row_number, natural_key, first_row, same_content in conn.execute(qb["repeated_keys"]).fetchall():
-        skip.append(row_number)
-        if same_content:
-            same += 1
-        else:
-            conflicts[row_number] = [
-                {
-                    "champ": "identifiant",
-                    "colonne": id_header,
-                    "valeur": natural_key,
-                    "motif": f"identifiant déjà présent à la ligne {first_row} du fichier avec un contenu "
-                    "différent : gardez une seule version de la ligne",
-                }
-            ]
-    if skip:
-        with conn.cursor() as cur, cur.copy("COPY stage_skip (row_number) FROM STDIN") as copy:
-            for number in skip:
-                copy.write_row((number,))
-    return same, conflicts
+def _load_direct(
+    conn: psycopg.Connection[Any],
+    kind: str,
+    batch_id: int,
+    stream: Callable[..., Streamed],
+    span: Span,
+    clock: Clock,
+) -> Streamed | None:
+    """Stream the file straight into the emptied table (see :mod:`service.ingest.bulk`).
 
-
-def _unplaceable_visits(conn: psycopg.Connection[Any], qk: dict[str, str]) -> dict[int, list[dict[str, Any]]]:
-    rows = conn.execute(qk["unplaceable"]).fetchall()
-    if rows:
-        with conn.cursor() as cur, cur.copy("COPY stage_skip (row_number) FROM STDIN") as copy:
-            for number, _ref in rows:
-                copy.write_row((number,))
-    return {
-        number: [
-            {
-                "champ": "signalement",
-                "colonne": None,
-                "valeur": ref,
-                "motif": "signalement introuvable et ni adresse ni coordonnées : importez d'abord le "
-                "signalement ou indiquez le lieu de la visite",
-            }
-        ]
-        for number, ref in rows
-    }
-
-
-def _stage_late_rejects(
-    conn: psycopg.Connection[Any], source: TableSource, cmap: ColumnMap, reasons: dict[int, list[dict[str, Any]]]
-) -> None:
-    """Rejects found after staging: read their raw values again from the file (a rare second pass)."""
-    wanted = set(reasons)
-    personal_headers = {cmap.fields[f] for f in PERSONAL_FIELDS if f in cmap.fields}
-    records = []
-    for chunk in source.chunks(50_000):
-        hit = chunk[chunk["_row"].isin(wanted)]
-        for _, rec in hit.iterrows():
-            number = int(rec["_row"])
-            values = {h: (None if pd.isna(rec[h]) else str(rec[h])) for h in source.headers}
-            public = {h: v for h, v in values.items() if h not in personal_headers}
-            personal = {h: v for h, v in values.items() if h in personal_headers}
-            records.append(
-                {
-                    "row_number": number,
-                    "raw": json.dumps(public, ensure_ascii=False),
-                    "personal": json.dumps(personal, ensure_ascii=False) if any(personal.values()) else None,
-                    "reasons": json.dumps(reasons[number], ensure_ascii=False),
-                }
-            )
-    copy_frame(conn, "stage_rejects", pd.DataFrame(records, columns=REJECT_COLUMNS))
+    Returns None when the file repeats a key, which the table's unique key finds when it is built: the
+    savepoint then undoes the load, and the batch goes through staging, where repeats are sorted out.
+    """
+    try:
+        with conn.transaction():  # a savepoint: TRUNCATE and COPY FREEZE happen inside it
+            held = empty_for_load(conn, kind)
+            target = Target(kind, REPORT_DIRECT_COLUMNS, binary=True, batch_id=batch_id, direct=True)
+            target.next_id = first_id(conn, kind)
+            streamed = stream(target=target, span=span)
+            if streamed.loaded:
+                last_id(conn, kind, target.next_id - 1)
+            restore_after_load(conn, held)
+            clock.lap("index")
+    except psycopg.errors.UniqueViolation:
+        clock.lap("reprise")
+        return None
+    return streamed

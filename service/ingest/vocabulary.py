@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from service.ingest.read import STR
 
@@ -46,12 +48,15 @@ class Vocabulary:
         table = dict(self.lookup)
         for raw, code in (extra or {}).items():
             table[normalise_value(raw)] = code
-        uniques = pd.Series(values.dropna().unique())
-        if uniques.empty:
+        array = pa.array(values.astype(STR).array)
+        uniques = pc.unique(array.drop_null())
+        if not len(uniques):
             return pd.Series(pd.NA, index=values.index, dtype=STR)
-        codes = {u: table.get(normalise_value(str(u))) for u in uniques}
-        mapped = values.map(codes)
-        return mapped.astype(STR)
+        codes = pa.array([table.get(normalise_value(u)) for u in uniques.to_pylist()], type=pa.large_string())
+        mapped = pc.take(codes, pc.index_in(array, value_set=uniques))  # each distinct spelling looked up once
+        out = mapped.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
+        out.index = values.index
+        return out
 
     def describe(self) -> str:
         return ", ".join(self.codes)

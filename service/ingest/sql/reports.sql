@@ -1,58 +1,45 @@
 -- name: create_stage
--- One row per valid input row. content_hash covers what a person would call "the content" of a report,
--- so that re-reading an unchanged row is recognised as such.
+-- One row per valid input row, in-file repeats already removed. The loader computes natural_key and
+-- content_hash (service.ingest.dedupe.fingerprints): content_hash covers what a person would call "the
+-- content" of a report, so that re-reading an unchanged row is recognised as such.
 CREATE TEMP TABLE stage (
     row_number     integer NOT NULL,
     source         text NOT NULL,
+    natural_key    text NOT NULL,
     external_id    text,
+    content_hash   text NOT NULL,
     category       text NOT NULL,
     category_raw   text,
-    observed_epoch bigint NOT NULL,  -- seconds since 1970 (UTC): cheaper to write than a timestamp
+    observed_at    timestamptz NOT NULL,
     status         text NOT NULL,
     description    text,
     address        text,
     postcode       text,
     commune        text,
-    x              double precision,
-    y              double precision,
+    geom           geometry(Point, 31370),
     input_crs      text,
     geocode_status text NOT NULL,
     extra          jsonb,
     contact_name   text,
     contact_phone  text,
-    contact_email  text,
-    -- the fingerprint of a row without source id (its key): hashing every row here would slow COPY down
-    content_hash   text GENERATED ALWAYS AS (CASE WHEN external_id IS NULL THEN md5(
-        category || '|' || observed_epoch::text || '|' || status || '|' || coalesce(description, '') || '|' ||
-        coalesce(address, '') || '|' || coalesce(postcode, '') || '|' || coalesce(commune, '') || '|' ||
-        coalesce(round(x * 10)::bigint::text, '') || '|' || coalesce(round(y * 10)::bigint::text, '')) END) STORED
+    contact_email  text
 ) ON COMMIT DROP;
 
 -- name: insert_rows
--- Staged rows not skipped and not already stored unchanged; keyed rows get their content fingerprint here
--- (same formula as the stage's). Unchanged rows are filtered out before the insert: an ON CONFLICT that ends
--- in "no update" still locks and dirties the stored row.
-WITH src AS (
-    SELECT s.*, coalesce(s.external_id, 'h:' || s.content_hash) AS natural_key,
-           coalesce(s.content_hash, md5(
-               s.category || '|' || s.observed_epoch::text || '|' || s.status || '|' ||
-               coalesce(s.description, '') || '|' || coalesce(s.address, '') || '|' || coalesce(s.postcode, '') ||
-               '|' || coalesce(s.commune, '') || '|' || coalesce(round(s.x * 10)::bigint::text, '') || '|' ||
-               coalesce(round(s.y * 10)::bigint::text, ''))) AS fingerprint
-    FROM stage s
-    WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
-)
+-- Staged rows not skipped and not already stored unchanged. Unchanged rows are filtered out before the insert:
+-- an ON CONFLICT that ends in "no update" still locks and dirties the stored row.
 INSERT INTO reports AS r (source, natural_key, external_id, content_hash, category, category_raw,
                           observed_at, status, description, address, postcode, commune, geom, input_crs,
                           geocode_status, extra, batch_id, row_number)
-SELECT s.source, s.natural_key, s.external_id, s.fingerprint, s.category, s.category_raw,
-       to_timestamp(s.observed_epoch), s.status, s.description, s.address, s.postcode, s.commune,
-       CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
+SELECT s.source, s.natural_key, s.external_id, s.content_hash, s.category, s.category_raw,
+       s.observed_at, s.status, s.description, s.address, s.postcode, s.commune, s.geom,
        s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
-FROM src s
-WHERE %(bulk)s  -- a bulk load holds no source already stored: nothing to compare with
-   OR NOT EXISTS (SELECT 1 FROM reports o
-                  WHERE o.source = s.source AND o.natural_key = s.natural_key AND o.content_hash = s.fingerprint)
+FROM stage s
+WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
+  AND (%(bulk)s  -- a bulk load holds no source already stored: nothing to compare with
+       OR NOT EXISTS (SELECT 1 FROM reports o
+                      WHERE o.source = s.source AND o.natural_key = s.natural_key
+                        AND o.content_hash = s.content_hash))
 
 -- name: on_conflict
 ON CONFLICT (source, natural_key) DO UPDATE SET
@@ -85,7 +72,7 @@ WHERE r.content_hash <> EXCLUDED.content_hash
 INSERT INTO private.reporter_contacts AS c (report_id, name, phone, email)
 SELECT r.id, s.contact_name, s.contact_phone, s.contact_email
 FROM stage s
-JOIN reports r ON r.source = s.source AND r.natural_key = coalesce(s.external_id, 'h:' || s.content_hash)
+JOIN reports r ON r.source = s.source AND r.natural_key = s.natural_key
 WHERE (s.contact_name IS NOT NULL OR s.contact_phone IS NOT NULL OR s.contact_email IS NOT NULL)
   AND r.batch_id = %(batch)s
 ON CONFLICT (report_id) DO UPDATE SET

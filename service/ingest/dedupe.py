@@ -1,0 +1,281 @@
+"""Duplicates inside one file, and the keys that recognise a row when it comes back.
+
+Reports (the kind that arrives by the million) are keyed and compared on the client while the file streams:
+each valid row gets its natural key and content fingerprint, and a row whose key already appeared earlier in
+the file is a duplicate (same fingerprint) or a reject (different content) before it is ever sent. Visits and
+permits keep the server-side search over their staging table (:func:`repeated_in_stage`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from service.ingest.checks import rejected_frame
+from service.ingest.columns import ColumnMap
+from service.ingest.load import REJECT_COLUMNS, copy_frame
+from service.ingest.read import STR, TableSource
+
+_HEX = operator.methodcaller("hexdigest")
+
+
+def _builtin_md5() -> Callable[[bytes], Any]:
+    """CPython's own MD5 when built in: on short texts, about twice as fast per call as OpenSSL's."""
+    try:
+        md5: Callable[[bytes], Any] = importlib.import_module("_md5").md5
+        return md5
+    except (ImportError, AttributeError):
+        return hashlib.md5
+
+
+_MD5 = _builtin_md5()
+
+
+def _text(series: pd.Series) -> pa.Array:
+    array = pa.array(series.astype(STR).array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.string())
+
+
+def _decimetres(values: np.ndarray) -> pa.Array:
+    """``round(v * 10)::bigint::text`` as PostgreSQL writes it (rint: halves to even), NULL for NaN."""
+    missing = np.isnan(values)
+    rounded = np.rint(np.where(missing, 0.0, values) * 10).astype("int64")
+    return pc.cast(pa.array(rounded, mask=missing), pa.string())
+
+
+def fingerprints(good: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(natural_key, content_hash) of validated report rows.
+
+    The fingerprint is the MD5 of what a person calls the content of a report (category, date, status,
+    description, address, postcode, commune, coordinates to the decimetre), the formula stored reports were
+    always keyed with; a row without source id is keyed by it (``h:`` + fingerprint).
+    """
+    if good.empty:
+        empty = pd.Series([], index=good.index, dtype=STR)
+        return empty, empty
+    epoch = good["observed_at"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[s]").astype("int64")
+    parts = [
+        _text(good["category"]),
+        pc.cast(pa.array(epoch.to_numpy()), pa.string()),
+        _text(good["status"]),
+        *(_text(good[c]) for c in ("description", "address", "postcode", "commune")),
+        _decimetres(good["x"].to_numpy(dtype="float64")),
+        _decimetres(good["y"].to_numpy(dtype="float64")),
+    ]
+    content = pc.binary_join_element_wise(*parts, "|", null_handling="replace", null_replacement="")
+    digests = pa.array(map(_HEX, map(_MD5, content.cast(pa.binary()).to_pylist())), type=pa.string())
+    external_id = _text(good["external_id"])
+    if external_id.null_count:  # rows without source id: keyed by their fingerprint
+        keyed = pc.coalesce(external_id, pc.binary_join_element_wise("h:", digests, ""))
+    else:
+        keyed = external_id
+    return _series(keyed, good.index), _series(digests, good.index)
+
+
+def _series(array: pa.Array, index: pd.Index) -> pd.Series:
+    out = array.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
+    out.index = index
+    return out
+
+
+_BASE = np.uint64(0x9E3779B97F4A7C15)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def _offsets(array: pa.Array) -> np.ndarray:
+    wide = pa.types.is_large_binary(array.type) or pa.types.is_large_string(array.type)
+    dtype, size = (np.int64, 8) if wide else (np.int32, 4)
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array) + 1, offset=array.offset * size)
+
+
+def key_hashes(keys: pa.Array) -> np.ndarray:
+    """A 64-bit polynomial hash of each (non-null, non-empty) key, computed over Arrow's buffers at once.
+
+    Not a cryptographic hash: equal hashes are only candidates, confirmed by comparing the keys themselves.
+    """
+    offsets = _offsets(keys).astype(np.int64)
+    lengths = np.diff(offsets)
+    starts = offsets[:-1] - offsets[0]
+    data = np.frombuffer(keys.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].astype(np.uint64)
+    position = np.arange(len(data), dtype=np.int64) - np.repeat(starts, lengths)
+    powers = np.cumprod(np.full(int(lengths.max()) + 1, _BASE, dtype=np.uint64))
+    summed = np.add.reduceat((data + np.uint64(1)) * powers[position], starts)
+    mixed = (summed ^ (summed >> np.uint64(31))) * _MIX
+    return np.asarray(mixed ^ lengths.astype(np.uint64), dtype=np.uint64)
+
+
+class InFileRepeats:
+    """Keys seen so far in the file (valid rows only), with the row and fingerprint of their first occurrence.
+
+    Each key is looked up by its 64-bit hash in a sorted array (vectorised), and a hit is confirmed by comparing
+    the keys themselves, so two different keys are never taken for one.
+    """
+
+    def __init__(self) -> None:
+        self._sorted = np.zeros(0, dtype=np.uint64)  # hashes of the first occurrences, sorted
+        self._slot = np.zeros(0, dtype=np.int64)  # position of each sorted hash in the arrays below
+        self._keys = pa.array([], type=pa.string())
+        self._rows = np.zeros(0, dtype=np.int64)
+        self._hashes = np.zeros(0, dtype="S32")
+        self.same = 0
+        self.conflicts = 0
+
+    def _earlier(self, keys: pa.Array, hashes: np.ndarray) -> np.ndarray:
+        """Position of each key's first occurrence in an earlier chunk, -1 if none."""
+        found = np.full(len(keys), -1, dtype=np.int64)
+        if not len(self._sorted):
+            return found
+        order = np.argsort(hashes)  # sorted needles: numpy narrows each search with the previous one
+        needles = hashes[order]
+        left, right = np.empty(len(hashes), dtype=np.int64), np.empty(len(hashes), dtype=np.int64)
+        left[order] = np.searchsorted(self._sorted, needles, side="left")
+        right[order] = np.searchsorted(self._sorted, needles, side="right")
+        single = np.flatnonzero(right - left == 1)
+        if len(single):
+            slots = self._slot[left[single]]
+            equal = pc.equal(self._keys.take(pa.array(slots)), keys.take(pa.array(single)))
+            hit = pc.fill_null(equal, False).to_numpy(zero_copy_only=False)
+            found[single[hit]] = slots[hit]
+        for pos in np.flatnonzero(right - left > 1):  # the same hash for different keys: compare one by one
+            wanted = keys[int(pos)].as_py()
+            for slot in self._slot[left[pos] : right[pos]]:
+                if self._keys[int(slot)].as_py() == wanted:
+                    found[pos] = slot
+        return found
+
+    def split(self, good: pd.DataFrame) -> tuple[np.ndarray, dict[int, int]]:
+        """Mark the rows of ``good`` (with ``natural_key`` and ``content_hash``) that repeat an earlier key.
+
+        Returns (mask of rows to keep, {row number: first row} for the repeats whose content differs); the
+        identical repeats are counted in :attr:`same`.
+        """
+        n = len(good)
+        if n == 0:
+            return np.ones(0, dtype=bool), {}
+        keys = pc.binary_join_element_wise(_text(good["source"]), _text(good["natural_key"]), "\x1f")
+        rows = good["row_number"].to_numpy(dtype="int64")
+        digests = _text(good["content_hash"])  # 32 hex characters each: the data buffer is a fixed-width array
+        start = int(_offsets(digests)[0])
+        hashes = np.frombuffer(digests.buffers()[2], dtype="S32", count=n, offset=start).copy()
+        key_hash = key_hashes(keys)
+        found = self._earlier(keys, key_hash)
+        earlier = found >= 0
+        first_row, first_hash = rows.copy(), hashes.copy()
+        first_row[earlier] = self._rows[found[earlier]]
+        first_hash[earlier] = self._hashes[found[earlier]]
+        codes = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False)
+        _, first_pos = np.unique(codes, return_index=True)
+        pos = first_pos[codes]
+        inside = ~earlier & (pos != np.arange(n))
+        first_row[inside] = rows[pos[inside]]
+        first_hash[inside] = hashes[pos[inside]]
+        repeat = earlier | inside
+        differs = repeat & (first_hash != hashes)
+        self.same += int((repeat & ~differs).sum())
+        self.conflicts += int(differs.sum())
+        keep = ~repeat
+        self._remember(keys.filter(pa.array(keep)), key_hash[keep], rows[keep], hashes[keep])
+        return keep, dict(zip(rows[differs].tolist(), first_row[differs].tolist(), strict=True))
+
+    def _remember(self, keys: pa.Array, key_hash: np.ndarray, rows: np.ndarray, hashes: np.ndarray) -> None:
+        base = len(self._rows)
+        order = np.argsort(key_hash, kind="stable")
+        at = np.searchsorted(self._sorted, key_hash[order], side="right")
+        self._sorted = np.insert(self._sorted, at, key_hash[order])
+        self._slot = np.insert(self._slot, at, base + order)
+        self._keys = pa.concat_arrays([self._keys, keys])
+        self._rows = np.concatenate([self._rows, rows])
+        self._hashes = np.concatenate([self._hashes, hashes])
+
+
+def conflict_reason(cmap: ColumnMap, key: str | None, first_row: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "champ": "identifiant",
+            "colonne": cmap.fields.get("external_id") or cmap.fields.get("reference"),
+            "valeur": key,
+            "motif": f"identifiant déjà présent à la ligne {first_row} du fichier avec un contenu "
+            "différent : gardez une seule version de la ligne",
+        }
+    ]
+
+
+def conflicts_frame(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, firsts: dict[int, int]) -> pd.DataFrame:
+    """The rejects for in-file conflicts, with the raw values of their chunk."""
+    if not firsts:
+        return pd.DataFrame(columns=REJECT_COLUMNS)
+    keys = dict(zip(good["row_number"].tolist(), good["natural_key"].tolist(), strict=True))
+    numbers = chunk["_row"].to_numpy(dtype="int64")
+    reasons = {
+        int(pos): conflict_reason(cmap, keys[int(numbers[pos])], firsts[int(numbers[pos])])
+        for pos in np.flatnonzero(np.isin(numbers, list(firsts)))
+    }
+    return rejected_frame(chunk, cmap, reasons)
+
+
+# -- server side, for visits and permits -------------------------------------------------------------------
+def repeated_in_stage(
+    conn: psycopg.Connection[Any], qb: dict[str, str], cmap: ColumnMap
+) -> tuple[int, dict[int, list[dict[str, Any]]]]:
+    """Staged rows repeating a key seen earlier in the file: identical → duplicate, different → rejected."""
+    same = 0
+    conflicts: dict[int, list[dict[str, Any]]] = {}
+    skip: list[int] = []
+    for row_number, natural_key, first_row, same_content in conn.execute(qb["repeated_keys"]).fetchall():
+        skip.append(row_number)
+        if same_content:
+            same += 1
+        else:
+            conflicts[row_number] = conflict_reason(cmap, natural_key, first_row)
+    _skip(conn, skip)
+    return same, conflicts
+
+
+def _skip(conn: psycopg.Connection[Any], numbers: list[int]) -> None:
+    if numbers:
+        with conn.cursor() as cur, cur.copy("COPY stage_skip (row_number) FROM STDIN") as copy:
+            for number in numbers:
+                copy.write_row((number,))
+
+
+def unplaceable_visits(conn: psycopg.Connection[Any], qk: dict[str, str]) -> dict[int, list[dict[str, Any]]]:
+    rows = conn.execute(qk["unplaceable"]).fetchall()
+    _skip(conn, [number for number, _ref in rows])
+    return {
+        number: [
+            {
+                "champ": "signalement",
+                "colonne": None,
+                "valeur": ref,
+                "motif": "signalement introuvable et ni adresse ni coordonnées : importez d'abord le "
+                "signalement ou indiquez le lieu de la visite",
+            }
+        ]
+        for number, ref in rows
+    }
+
+
+def stage_late_rejects(
+    conn: psycopg.Connection[Any], source: TableSource, cmap: ColumnMap, reasons: dict[int, list[dict[str, Any]]]
+) -> None:
+    """Rejects found after staging: read their raw values again from the file (a rare second pass)."""
+    wanted = set(reasons)
+    frames = []
+    for chunk in source.chunks(50_000):
+        hit = np.flatnonzero(chunk["_row"].isin(wanted).to_numpy(dtype=bool))
+        if len(hit):
+            numbers = chunk["_row"].to_numpy(dtype="int64")
+            frames.append(rejected_frame(chunk, cmap, {int(p): reasons[int(numbers[p])] for p in hit}))
+    if frames:
+        copy_frame(conn, "stage_rejects", pd.concat(frames, ignore_index=True))
