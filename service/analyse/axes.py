@@ -119,6 +119,10 @@ def problem_axes(
     near = gpd.sjoin_nearest(reports[["geometry"]], segs[["geometry"]], max_distance=params.attach_m, how="inner")
     near = near[~near.index.duplicated()]
     segs["reports"] = np.bincount(near["index_right"].to_numpy(), minlength=len(segs))
+    if "observed_at" in reports:
+        when = pd.to_datetime(reports["observed_at"], utc=True).loc[near.index].groupby(near["index_right"].to_numpy())
+        segs["first_report"] = when.min().reindex(segs.index)
+        segs["last_report"] = when.max().reindex(segs.index)
     total = segs["reports"].sum()
     if exposure is not None and not exposure.empty:
         homes = gpd.sjoin_nearest(exposure[["geometry"]], segs[["geometry"]], max_distance=params.attach_m, how="inner")
@@ -138,9 +142,54 @@ def problem_axes(
     return _merge(segs), segs
 
 
+AXIS_COLUMNS = [
+    "street",
+    "municipality",
+    "segments",
+    "length_m",
+    "reports",
+    "rate_per_100m",
+    "expected",
+    "ratio",
+    "q_max",
+    "first_report",
+    "last_report",
+    "segment_ids",
+    "origin",
+    "cluster_reports",
+    "geometry",
+]
+
+
+def empty_axes(crs: object) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({c: [] for c in AXIS_COLUMNS}, geometry="geometry", crs=crs)
+
+
+def axis_row(part: gpd.GeoDataFrame) -> dict[str, object]:
+    """One axis from its segments (rows of the segment statistics of :func:`problem_axes`)."""
+    n, expected, length = int(part["reports"].sum()), float(part["expected"].sum()), float(part["length_m"].sum())
+    return {
+        "street": part["street"].iloc[0],
+        "municipality": part["municipality"].iloc[0],
+        "segments": len(part),
+        "length_m": round(length, 1),
+        "reports": n,
+        "rate_per_100m": round(n / max(length, 1) * 100, 2),
+        "expected": round(expected, 2),
+        "ratio": round(n / expected, 2) if expected > 0 else None,
+        "q_max": float(part["q"].max()),
+        "first_report": part["first_report"].min() if "first_report" in part else pd.NaT,
+        "last_report": part["last_report"].max() if "last_report" in part else pd.NaT,
+        "segment_ids": [int(i) for i in part.index],
+        "origin": "troncons",
+        "cluster_reports": 0,
+        "geometry": shapely.line_merge(shapely.union_all(part.geometry.to_numpy())),
+    }
+
+
 def _merge(segs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Runs of significant neighbouring segments of one line become one axis."""
-    rows = []
+    rows: list[dict[str, object]] = []
     hot = segs[segs["significant"]].sort_values(["line_id", "position"])
     for _line, group in hot.groupby("line_id"):
         previous = None
@@ -150,31 +199,8 @@ def _merge(segs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 runs.append([])
             runs[-1].append(idx)
             previous = pos
-        for run in runs:
-            part = segs.loc[run]
-            merged = shapely.line_merge(shapely.union_all(part.geometry.to_numpy()))
-            n, expected, length = (
-                int(part["reports"].sum()),
-                float(part["expected"].sum()),
-                float(part["length_m"].sum()),
-            )
-            rows.append(
-                {
-                    "street": part["street"].iloc[0],
-                    "municipality": part["municipality"].iloc[0],
-                    "segments": len(part),
-                    "length_m": round(length, 1),
-                    "reports": n,
-                    "rate_per_100m": round(n / max(length, 1) * 100, 2),
-                    "expected": round(expected, 2),
-                    "ratio": round(n / expected, 2) if expected > 0 else None,
-                    "q_max": float(part["q"].max()),
-                    "geometry": merged,
-                }
-            )
-    out = (
-        gpd.GeoDataFrame(rows, geometry="geometry", crs=segs.crs)
-        if rows
-        else gpd.GeoDataFrame({"street": [], "geometry": []}, geometry="geometry", crs=segs.crs)
-    )
-    return out.sort_values("reports", ascending=False).reset_index(drop=True) if rows else out
+        rows.extend(axis_row(segs.loc[run]) for run in runs)
+    if not rows:
+        return empty_axes(segs.crs)
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=segs.crs)
+    return out.sort_values("reports", ascending=False).reset_index(drop=True)

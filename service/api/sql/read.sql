@@ -12,7 +12,8 @@ SELECT jsonb_build_object(
             'point', ST_AsGeoJSON(ST_Transform(point, 4326), 7)::jsonb)
     ) ORDER BY priority DESC), '[]'::jsonb))
 FROM sensitive_points
-WHERE (%(states)s::text[] IS NULL OR state = ANY(%(states)s))
+WHERE category_scope = 'toutes'  -- points found across all categories (per-category ones are an analysis option)
+  AND (%(states)s::text[] IS NULL OR state = ANY(%(states)s))
   AND (%(min_priority)s::float8 IS NULL OR priority >= %(min_priority)s);
 
 -- name: axes
@@ -23,7 +24,8 @@ SELECT jsonb_build_object(
         'geometry', ST_AsGeoJSON(ST_Transform(geom, 4326), 7)::jsonb,
         'properties', jsonb_build_object(
             'id', id, 'rue', street, 'commune', municipality, 'troncons', segments, 'longueur_m', length_m,
-            'signalements', reports, 'taux_100m', rate_per_100m, 'attendu', expected, 'rapport', ratio)
+            'signalements', reports, 'taux_100m', rate_per_100m, 'attendu', expected, 'rapport', ratio,
+            'etat', state, 'origine', origin)
     ) ORDER BY reports DESC), '[]'::jsonb))
 FROM problem_axes;
 

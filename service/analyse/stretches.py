@@ -1,0 +1,172 @@
+"""Tell a stretch along a street from a point on it, and hand the stretches to the problem axes.
+
+A density cluster can be a place (a dumping corner, a lay-by, a container site) or a street stretch (bags put
+out on the wrong day all along a shopping street, fly-tipping along a country lane). The second is an axis: as a
+"sensitive point" it would be one huge polygon whose representative point means nothing on the ground.
+
+The rule (:class:`StretchRule`), on the cluster's reports:
+
+* **long**: the long side of the minimum rotated rectangle of its dense core (:func:`cluster_shape`) is at
+  least 200 m. A point's footprint is at most
+  about two DBSCAN radii (120 m); 200 m is two street segments;
+* **thin**: the long side is at least 3 times the short side (the short side counted as at least 10 m, the width
+  of a street with its pavements, so that reports on a perfectly straight line do not divide by zero);
+* **on one street**: at least 60 % of them are attached (nearest segment within 40 m) to segments of the same
+  street of the same commune. An elongated cluster across blocks, or along a railway, stays a point.
+
+All three → ``etirement``; otherwise ``point`` (a compact cluster on a street stays a point). Without a street
+network the third test cannot be made and every cluster stays a point.
+
+A stretch is then attached to the problem axis that shares or touches its segments on that street (the axis
+notes it: ``origin`` = ``troncons+grappe``, ``cluster_reports`` = the reports of its largest such cluster), or
+becomes an axis of its own, made of the street segments that hold its reports (``origin`` = ``grappe``; its
+segment statistics are shown as they are, even when the segments alone were not significant: the cluster test
+was).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from service.analyse.axes import axis_row
+
+
+@dataclass(frozen=True)
+class StretchRule:
+    """When a cluster is a stretch along a street (see the module docstring)."""
+
+    min_length_m: float = 200.0
+    min_elongation: float = 3.0
+    width_floor_m: float = 10.0
+    min_street_share: float = 0.6
+    attach_m: float = 40.0
+
+    def kind(self, length: float, width: float, street_share: float | None) -> str:
+        if street_share is None:
+            return "point"
+        long_and_thin = length >= self.min_length_m and length / max(width, self.width_floor_m) >= self.min_elongation
+        return "etirement" if long_and_thin and street_share >= self.min_street_share else "point"
+
+
+def cluster_shape(x: np.ndarray, y: np.ndarray, *, radius: float = 30.0, snap: float = 5.0) -> tuple[float, float]:
+    """(long side, short side) in metres of the minimum rotated rectangle of the cluster's dense core.
+
+    The core is the reports whose neighbourhood (``radius``) holds at least half as many reports as the
+    cluster's median report's does: the few ordinary reports a cluster picks up around a busy corner would
+    otherwise stretch its rectangle. Computed on a ``snap``-metre lattice (weighted) so that a corner with
+    thousands of reports costs no more than one with fifty.
+    """
+    cells, counts = np.unique(np.column_stack([np.round(x / snap), np.round(y / snap)]), axis=0, return_counts=True)
+    xy = cells * snap
+    if len(xy) > 2:
+        tree = cKDTree(xy)
+        density = np.array([counts[n].sum() for n in tree.query_ball_point(xy, radius)])
+        order = np.argsort(density)
+        median = density[order][np.searchsorted(np.cumsum(counts[order]), counts.sum() / 2)]
+        xy = xy[density >= 0.5 * median]
+    envelope = shapely.oriented_envelope(shapely.multipoints(xy))
+    if isinstance(envelope, shapely.Polygon):
+        corners = np.asarray(envelope.exterior.coords)[:3]
+        sides = np.hypot(*np.diff(corners, axis=0).T)
+        return float(sides.max()), float(sides.min())
+    return float(envelope.length), 0.0
+
+
+@dataclass(frozen=True)
+class StreetIndex:
+    """The street segment of each clustered report (-1: none within reach)."""
+
+    segment_of: np.ndarray
+    street_key: np.ndarray  # per segment: "street|municipality"
+    street_name: np.ndarray  # per segment
+
+    def main_street(self, member: np.ndarray) -> tuple[str | None, float | None, list[int]]:
+        """(street, share of the members on it, its segments holding them) of a cluster's members."""
+        seg = self.segment_of[member]
+        attached = seg[seg >= 0]
+        if attached.size == 0:
+            return None, 0.0, []
+        keys = Counter(self.street_key[attached])
+        key, count = keys.most_common(1)[0]
+        on_street = attached[self.street_key[attached] == key]
+        return str(self.street_name[on_street[0]]), round(count / seg.size, 3), sorted({int(s) for s in on_street})
+
+
+def street_of_reports(x: np.ndarray, y: np.ndarray, mask: np.ndarray, segments: gpd.GeoDataFrame) -> StreetIndex:
+    """Attach the reports selected by ``mask`` to their nearest segment within 40 m (segments by position)."""
+    segs = segments.reset_index(drop=True)
+    segment_of = np.full(len(x), -1)
+    chosen = np.flatnonzero(mask)
+    if chosen.size and len(segs):
+        pts = shapely.points(x[chosen], y[chosen])
+        src, hit = segs.sindex.nearest(pts, max_distance=StretchRule.attach_m, return_all=False)
+        segment_of[chosen[src]] = hit
+    street = segs["street"].fillna("").astype(str).to_numpy()
+    municipality = segs["municipality"].fillna("").astype(str).to_numpy()
+    return StreetIndex(segment_of, np.char.add(np.char.add(street, "|"), municipality), street)
+
+
+def split_stretches(found: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """(points, stretches) of :func:`service.analyse.points.sensitive_points`'s answer."""
+    stretch = found["kind"].eq("etirement") if "kind" in found else pd.Series(False, index=found.index)
+    return found[~stretch].reset_index(drop=True), found[stretch].reset_index(drop=True)
+
+
+def attach_stretches(
+    axes: gpd.GeoDataFrame, stretches: gpd.GeoDataFrame, segment_stats: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """Axes with the stretches attached: to the axis sharing or touching their segments on the same line, or
+    as new axes made of those segments (see the module docstring). ``segment_stats``: the second answer of
+    :func:`service.analyse.axes.problem_axes`, on the segments given to ``sensitive_points``."""
+    axes = axes.copy()
+    for col, default in (("origin", "troncons"), ("cluster_reports", 0)):
+        if col not in axes:
+            axes[col] = default
+    if "segment_ids" not in axes:
+        axes["segment_ids"] = [[] for _ in range(len(axes))]
+    if stretches.empty:
+        return axes
+    segs = segment_stats.reset_index(drop=True)
+    key = segs["line_id"].to_numpy(), segs["position"].to_numpy()
+    new_rows = []
+    for stretch in stretches.itertuples():
+        ids = [i for i in stretch.segment_ids if i < len(segs)]
+        if not ids:
+            continue
+        near = {(int(key[0][i]), int(key[1][i]) + d) for i in ids for d in (-1, 0, 1)}
+        target = None
+        for pos, axis_ids in enumerate(axes["segment_ids"]):
+            if any((int(key[0][i]), int(key[1][i])) in near for i in axis_ids):
+                target = pos
+                break
+        if target is not None:
+            axes.iloc[target, axes.columns.get_loc("origin")] = "troncons+grappe"
+            axes.iloc[target, axes.columns.get_loc("cluster_reports")] = int(
+                max(axes["cluster_reports"].iloc[target], stretch.n_reports)
+            )
+            continue
+        # the stretch's own segments, gaps on one line filled (a run from its first to its last segment)
+        part = segs.iloc[ids]
+        bounds = part.groupby("line_id")["position"].agg(["min", "max"])
+        run = segs[
+            segs["line_id"].isin(bounds.index)
+            & segs["position"].ge(segs["line_id"].map(bounds["min"]))
+            & segs["position"].le(segs["line_id"].map(bounds["max"]))
+        ]
+        row = axis_row(run)
+        row.update(origin="grappe", cluster_reports=int(stretch.n_reports))
+        new_rows.append(row)
+    if not new_rows:
+        return axes
+    added = gpd.GeoDataFrame(new_rows, geometry="geometry", crs=segs.crs)
+    both = pd.concat([axes, added], ignore_index=True) if not axes.empty else added
+    return gpd.GeoDataFrame(both, geometry="geometry", crs=segs.crs).sort_values(
+        "reports", ascending=False, ignore_index=True
+    )
