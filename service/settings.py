@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,13 @@ class Settings(BaseSettings):
     near_duplicate_m: float = Field(default=50.0, description="Distance des quasi-doublons (mètres).")
     near_duplicate_hours: float = Field(default=48.0, description="Écart de temps des quasi-doublons (heures).")
     chunk_rows: int = Field(default=100_000, ge=1_000, description="Lignes lues par bloc à l'import.")
+
+    analysis_algorithm: Literal["dbscan", "hdbscan"] = Field(
+        default="dbscan", description="Regroupement des signalements retenus : dbscan ou hdbscan."
+    )
+    analysis_eps_m: float = Field(default=60.0, gt=0, description="Rayon DBSCAN (mètres ; HDBSCAN : la moitié).")
+    analysis_by_category: bool = Field(default=False, description="Chercher aussi les points de chaque catégorie.")
+    analysis_window_days: int = Field(default=730, ge=1, description="Fenêtre d'analyse par défaut (jours).")
 
     @field_validator("database_url")
     @classmethod
