@@ -24,19 +24,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from service.analyse.axes import AxisParams, problem_axes
+from service.analyse.axes import AxisParams, nearest_segment, problem_axes
 from service.analyse.backtest import COVERAGES
 
 METHODS = ("axes (test par tronçon, FDR)", "comptage par tronçon")
-
-
-def _attach(points: gpd.GeoDataFrame, segs: gpd.GeoDataFrame, reach: float) -> np.ndarray:
-    """Segment index (by position) of each point within ``reach`` metres, -1 otherwise."""
-    out = np.full(len(points), -1)
-    if len(points) and len(segs):
-        src, hit = segs.sindex.nearest(points.geometry.to_numpy(), max_distance=reach, return_all=False)
-        out[src] = hit
-    return out
 
 
 def _best_capture(values: np.ndarray, lengths: np.ndarray, budget: float) -> int:
@@ -80,7 +71,9 @@ def backtest_axes(
     _axes, stats = problem_axes(train, segs, exposure=exposure, params=params)
     lengths = stats["length_m"].to_numpy()
     total_length = float(lengths.sum())
-    test_seg = _attach(test, segs, params.attach_m)
+    test_seg = nearest_segment(
+        test.geometry.x.to_numpy(), test.geometry.y.to_numpy(), segs, max_distance=params.attach_m
+    )
     attached = test_seg[test_seg >= 0]
     if attached.size == 0:
         raise ValueError(f"aucun des {len(test)} points de test n'est à moins de {params.attach_m:.0f} m d'une rue")

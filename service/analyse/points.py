@@ -108,6 +108,14 @@ def _significant_clusters(
     return {label: qv for label, qv in zip(found, q, strict=True) if qv <= params.alpha}
 
 
+_MONDAY = pd.Timestamp("1970-01-05", tz="UTC")
+
+
+def _iso_weeks(dates: pd.Series) -> int:
+    """Distinct calendar weeks (Monday to Sunday, UTC) among the dates: ISO weeks, without formatting them."""
+    return int(((dates - _MONDAY) // pd.Timedelta(weeks=1)).nunique())
+
+
 def _point_trend(
     trend_by_cell: dict[tuple[int, int], tuple[str, float | None, int]], cells: Iterable[tuple[int, int]]
 ) -> tuple[str, float | None]:
@@ -244,7 +252,7 @@ def sensitive_points(
         medoid = pts.iloc[_densest(pts.x.to_numpy(), pts.y.to_numpy(), params.eps / 2)]
         dates = pd.to_datetime(members["observed_at"], utc=True)
         trend, tau = _point_trend(trend_by_cell, zip(ix[member], iy[member], strict=True))
-        weeks = dates.dt.strftime("%G-%V").nunique()
+        weeks = _iso_weeks(dates)
         by_cat = members["category"].value_counts().to_dict()
         grav = float(np.mean([gravity.get(c, 1.0) for c in members["category"]]))
         last_visit, last_outcome = _last_visit(visits, hull.buffer(params.hull_buffer + 25.0))

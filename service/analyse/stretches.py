@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from service.analyse.axes import axis_row
+from service.analyse.axes import axis_row, nearest_segment
 
 
 @dataclass(frozen=True)
@@ -104,10 +104,7 @@ def street_of_reports(x: np.ndarray, y: np.ndarray, mask: np.ndarray, segments: 
     segs = segments.reset_index(drop=True)
     segment_of = np.full(len(x), -1)
     chosen = np.flatnonzero(mask)
-    if chosen.size and len(segs):
-        pts = shapely.points(x[chosen], y[chosen])
-        src, hit = segs.sindex.nearest(pts, max_distance=StretchRule.attach_m, return_all=False)
-        segment_of[chosen[src]] = hit
+    segment_of[chosen] = nearest_segment(x[chosen], y[chosen], segs, max_distance=StretchRule.attach_m)
     street = segs["street"].fillna("").astype(str).to_numpy()
     municipality = segs["municipality"].fillna("").astype(str).to_numpy()
     return StreetIndex(segment_of, np.char.add(np.char.add(street, "|"), municipality), street)
