@@ -136,25 +136,21 @@ def nearest_segment(
 ) -> np.ndarray:
     """Position of the nearest segment within ``max_distance`` of each point, -1 when none.
 
-    The segments are sampled every ``spacing`` metres and a k-d tree finds each point's nearest sample; the exact
-    distance to that segment then decides ``max_distance``. Between two segments nearly equidistant from a point
-    (within a metre, at a junction) either may be chosen. A million reports take about a second, where an exact
+    The segments get a vertex at least every ``spacing`` metres and a k-d tree of those vertices finds each
+    point's nearest vertex. A point at distance d from a segment has a vertex of it within √(d² + (spacing/2)²),
+    so the reach is exact to a centimetre at 40 m; between two segments nearly equidistant from a point (within
+    a metre, at a junction) either may be chosen. A million reports take about a second, where an exact
     nearest-line search (an R-tree of the segments) takes ten.
     """
     lines = segments.geometry.to_numpy()
     if len(lines) == 0 or len(x) == 0:
         return np.full(len(x), -1)
-    counts = np.maximum(2, np.ceil(shapely.length(lines) / spacing).astype(int) + 1)
-    seg_of = np.repeat(np.arange(len(lines)), counts)
-    step = np.arange(len(seg_of)) - np.repeat(np.cumsum(counts) - counts, counts)
-    samples = shapely.line_interpolate_point(lines[seg_of], step / np.repeat(counts - 1, counts), normalized=True)
-    tree = cKDTree(np.column_stack([shapely.get_x(samples), shapely.get_y(samples)]))
-    dist, idx = tree.query(np.column_stack([x, y]), distance_upper_bound=max_distance + spacing)
-    found = np.isfinite(dist)
+    coords, seg_of = shapely.get_coordinates(shapely.segmentize(lines, spacing), return_index=True)
+    reach = float(np.hypot(max_distance, spacing / 2))
+    dist, idx = cKDTree(coords).query(np.column_stack([x, y]), distance_upper_bound=reach)
     out = np.full(len(x), -1)
-    candidate = seg_of[idx[found]]
-    exact = shapely.distance(shapely.points(x[found], y[found]), lines[candidate])
-    out[np.flatnonzero(found)[exact <= max_distance]] = candidate[exact <= max_distance]
+    found = np.isfinite(dist)
+    out[found] = seg_of[idx[found]]
     return out
 
 
