@@ -48,7 +48,17 @@ def make_points(n: int, seed: int = 1):  # type: ignore[no-untyped-def]
     pts = gpd.GeoDataFrame(
         {"id": np.arange(n), "category": cats, "observed_at": when}, geometry=gpd.points_from_xy(x, y), crs=CRS
     )
+    pts.attrs["centres"] = np.unique(np.column_stack([ax[centres], ay[centres]]), axis=0)
     return pts, addr
+
+
+def recall_precision(found, centres: np.ndarray, within: float = 60.0) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Share of planted corners with a point within 60 m, share of points within 60 m of a planted corner."""
+    got = np.array([(p.x, p.y) for p in found["point"]]).reshape(-1, 2)
+    if len(got) == 0:
+        return 0.0, 0.0
+    d = np.hypot(got[:, None, 0] - centres[None, :, 0], got[:, None, 1] - centres[None, :, 1])
+    return round(float((d.min(axis=0) < within).mean()), 3), round(float((d.min(axis=1) < within).mean()), 3)
 
 
 def child(n: int, algorithm: str, by_category: bool) -> None:
@@ -57,6 +67,7 @@ def child(n: int, algorithm: str, by_category: bool) -> None:
     from service.analyse.stretches import attach_stretches, split_stretches
 
     pts, addr = make_points(n)
+    centres = pts.attrs.pop("centres")
     a = pd.read_csv(ROOT / "geodata" / "icar_seraing_neupre.csv")
     addr["street"], addr["municipality"] = a["street"].to_numpy(), a["municipality"].to_numpy()
     start = time.perf_counter()
@@ -76,9 +87,14 @@ def child(n: int, algorithm: str, by_category: bool) -> None:
     axes = attach_stretches(axes, stretches, stats)
     elapsed = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    recall, precision = recall_precision(points[points["category_scope"] == "toutes"], centres)
     print(
         json.dumps(
             {
+                "recall": recall,
+                "precision": precision,
+                "corners": len(centres),
+                "stretches": len(stretches),
                 "n": n,
                 "seconds": round(elapsed, 2),
                 "network_s": round(network_s, 2),
@@ -124,8 +140,8 @@ def main() -> None:
         child(args.child, args.algorithme, args.par_categorie)
         return
     print(
-        f"{'reports':>10} {'algorithme':>10} {'analyse (s)':>12} {'points':>7} {'axes':>5} {'peak RSS':>9} "
-        f"{'réseau (s)':>10} {'ST_ClusterDBSCAN (s)':>21}  target"
+        f"{'reports':>10} {'algorithme':>10} {'analyse (s)':>12} {'points':>7} {'rappel':>7} {'précision':>9} "
+        f"{'axes':>5} {'peak RSS':>9} {'réseau (s)':>10} {'ST_ClusterDBSCAN (s)':>21}  target"
     )
     for n in (int(s) for s in args.sizes.split(",")):
         baseline = "—" if args.sans_postgis else f"{postgis_baseline(n):.2f}"
@@ -137,7 +153,8 @@ def main() -> None:
             r = json.loads(done.stdout.strip().splitlines()[-1])
             target = "< 10 s" if n <= 100_000 else "< 120 s, < 4 GB"
             print(
-                f"{n:>10,} {algorithm:>10} {r['seconds']:>12} {r['points']:>7} {r['axes']:>5} {r['rss_mb']:>6} MB "
+                f"{n:>10,} {algorithm:>10} {r['seconds']:>12} {r['points']:>7} {r['recall']:>7} {r['precision']:>9} "
+                f"{r['axes']:>5} {r['rss_mb']:>6} MB "
                 f"{r['network_s']:>10} {baseline:>21}  {target}",
                 flush=True,
             )
