@@ -82,7 +82,7 @@ def child(n: int, algorithm: str, by_category: bool) -> None:
         now=pd.Timestamp("2026-11-01", tz="UTC"),
         segments=segments,
     )
-    points, stretches = split_stretches(found)
+    points, stretches = split_stretches(found, segments)
     axes, stats = problem_axes(pts, segments, exposure=addr)
     axes = attach_stretches(axes, stretches, stats)
     elapsed = time.perf_counter() - start

@@ -116,7 +116,7 @@ def test_a_stretch_along_a_street_is_an_axis_and_a_corner_stays_a_point(algorith
     found = sensitive_points(
         pts, exposure=EXPOSURE, params=PointParams(algorithm=algorithm), now=NOW_TS, segments=SEGMENTS
     )
-    points, stretches = split_stretches(found)
+    points, stretches = split_stretches(found, SEGMENTS)
     assert list(stretches["street"]) == ["Rue Ferrer"]
     stretch = stretches.iloc[0]
     assert stretch["length_m"] >= 300 and stretch["length_m"] / stretch["width_m"] >= 3
@@ -135,7 +135,7 @@ def test_a_stretch_along_a_street_is_an_axis_and_a_corner_stays_a_point(algorith
 def test_a_stretch_with_no_axis_of_its_own_becomes_one():
     pts, _corner = _stretch_and_corner(np.random.default_rng(11))
     found = sensitive_points(pts, exposure=EXPOSURE, now=NOW_TS, segments=SEGMENTS)
-    _points, stretches = split_stretches(found)
+    _points, stretches = split_stretches(found, SEGMENTS)
     axes, segment_stats = problem_axes(pts, SEGMENTS, exposure=STREETS)
     without_ferrer = axes[axes["street"] != "Rue Ferrer"]
     added = attach_stretches(without_ferrer, stretches, segment_stats)
@@ -314,3 +314,36 @@ def test_backtest_cli_scores_the_axes_beside_the_cells(tmp_path):
     assert {r["methode"] for r in axes["resultats"]} == set(METHODS)
     assert axes["test_sur_rues"] <= result["test"] and axes["longueur_rues_m"] > 100_000
     assert {r["methode"] for r in result["resultats"]} >= {"comptage par maille"}
+
+
+def test_a_leftover_piece_of_a_stretch_joins_it_but_another_nuisance_there_stays_a_point():
+    segs = SEGMENTS.reset_index(drop=True)
+    ferrer = segs[(segs["street"] == "Rue Ferrer")].sort_values(["line_id", "position"])
+    line = ferrer[ferrer["line_id"] == ferrer["line_id"].mode().iloc[0]].index.to_numpy()
+    assert len(line) >= 6
+
+    def row(kind, category, ids, share):
+        return {
+            "kind": kind,
+            "street": "Rue Ferrer",
+            "main_category": category,
+            "segment_ids": [int(i) for i in ids],
+            "street_share": share,
+            "n_reports": 40,
+        }
+
+    found = gpd.GeoDataFrame(
+        [
+            row("etirement", "sacs_hors_jour", line[0:4], 0.9),
+            row("point", "sacs_hors_jour", line[4:5], 0.9),  # the next segment: a leftover piece
+            row("point", "depot_clandestin", line[4:5], 0.9),  # a dumping corner on the same street
+            row("point", "sacs_hors_jour", line[len(line) - 1 :], 0.9),  # same street, far along it
+        ],
+        geometry=[shapely.Point(0, 0)] * 4,
+        crs=CRS,
+    )
+    points, stretches = split_stretches(found, SEGMENTS)
+    assert len(stretches) == 2 and (stretches["kind"] == "etirement").all()
+    assert sorted(points["main_category"]) == ["depot_clandestin", "sacs_hors_jour"]
+    # without the segments nothing is joined
+    assert len(split_stretches(found)[1]) == 1

@@ -231,7 +231,11 @@ def sensitive_points(
         params,
         searched=len(grid),
     )
-    streets = street_of_reports(x, y, labels >= 0, segments) if segments is not None else None
+    streets = (
+        street_of_reports(x, y, labels >= 0, segments, attach_m=params.stretch.attach_m)
+        if segments is not None
+        else None
+    )
     q_by_cell = dict(zip(zip(grid["ix"], grid["iy"], strict=True), grid["q"], strict=True))
     cube = emerging_hotspots(
         x,

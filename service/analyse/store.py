@@ -148,7 +148,7 @@ def run_points(
         now=now,
         segments=segments,
     )
-    points, stretches = split_stretches(found)
+    points, stretches = split_stretches(found, segments)
     counts = reports["category"].value_counts()
     scopes = [ALL_CATEGORIES] + (sorted(counts[counts >= MIN_CATEGORY_REPORTS].index) if by_category else [])
     everything = _point_identities(points, load_previous(conn), scopes, now)

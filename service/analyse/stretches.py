@@ -99,21 +99,45 @@ class StreetIndex:
         return str(self.street_name[on_street[0]]), round(count / seg.size, 3), sorted({int(s) for s in on_street})
 
 
-def street_of_reports(x: np.ndarray, y: np.ndarray, mask: np.ndarray, segments: gpd.GeoDataFrame) -> StreetIndex:
-    """Attach the reports selected by ``mask`` to their nearest segment within 40 m (segments by position)."""
+def street_of_reports(
+    x: np.ndarray, y: np.ndarray, mask: np.ndarray, segments: gpd.GeoDataFrame, *, attach_m: float = 40.0
+) -> StreetIndex:
+    """Attach the reports selected by ``mask`` to their nearest segment within ``attach_m`` (segments by
+    position)."""
     segs = segments.reset_index(drop=True)
     segment_of = np.full(len(x), -1)
     chosen = np.flatnonzero(mask)
-    segment_of[chosen] = nearest_segment(x[chosen], y[chosen], segs, max_distance=StretchRule.attach_m)
+    segment_of[chosen] = nearest_segment(x[chosen], y[chosen], segs, max_distance=attach_m)
     street = segs["street"].fillna("").astype(str).to_numpy()
     municipality = segs["municipality"].fillna("").astype(str).to_numpy()
     return StreetIndex(segment_of, np.char.add(np.char.add(street, "|"), municipality), street)
 
 
-def split_stretches(found: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """(points, stretches) of :func:`service.analyse.points.sensitive_points`'s answer."""
+def split_stretches(
+    found: gpd.GeoDataFrame, segments: gpd.GeoDataFrame | None = None
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """(points, stretches) of :func:`service.analyse.points.sensitive_points`'s answer.
+
+    With the ``segments`` given to ``sensitive_points``, a point that is a leftover piece of a stretch joins it:
+    same main street and main category, and segments that share or touch the stretch's on the same line (HDBSCAN
+    can cut a long stretch into a long piece and short ones).
+    """
     stretch = found["kind"].eq("etirement") if "kind" in found else pd.Series(False, index=found.index)
-    return found[~stretch].reset_index(drop=True), found[stretch].reset_index(drop=True)
+    if segments is not None and stretch.any():
+        segs = segments.reset_index(drop=True)
+        line, pos = segs["line_id"].to_numpy(), segs["position"].to_numpy()
+        reach: dict[tuple[object, object], set[tuple[int, int]]] = {}
+        for row in found[stretch].itertuples():
+            near = {(int(line[i]), int(pos[i]) + d) for i in row.segment_ids for d in (-1, 0, 1)}
+            reach.setdefault((row.street, row.main_category), set()).update(near)
+        for idx, row in found[~stretch].iterrows():
+            near = reach.get((row["street"], row["main_category"]), set())
+            own = [(int(line[i]), int(pos[i])) for i in row["segment_ids"]]
+            if (row["street_share"] or 0) >= StretchRule.min_street_share and any(p in near for p in own):
+                stretch[idx] = True
+    out = found.copy()
+    out.loc[stretch, "kind"] = "etirement"
+    return out[~stretch].reset_index(drop=True), out[stretch].reset_index(drop=True)
 
 
 def attach_stretches(

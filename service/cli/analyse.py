@@ -130,7 +130,7 @@ def _offline(
             now=now,
             segments=segments,
         )
-        found_points, stretches = split_stretches(found)
+        found_points, stretches = split_stretches(found, segments)
         axes = None
         if segments is not None:
             axes, segment_stats = problem_axes(points, segments, exposure=expo)
