@@ -62,7 +62,9 @@ class Settings(BaseSettings):
     analysis_algorithm: Literal["dbscan", "hdbscan"] = Field(
         default="dbscan", description="Regroupement des signalements retenus : dbscan ou hdbscan."
     )
-    analysis_eps_m: float = Field(default=60.0, gt=0, description="Rayon DBSCAN (mètres ; HDBSCAN : la moitié).")
+    analysis_eps_m: float = Field(
+        default=60.0, gt=0, description="Rayon DBSCAN (mètres) ; HDBSCAN : taches plus proches fusionnées."
+    )
     analysis_by_category: bool = Field(default=False, description="Chercher aussi les points de chaque catégorie.")
     analysis_window_days: int = Field(default=730, ge=1, description="Fenêtre d'analyse par défaut (jours).")
 

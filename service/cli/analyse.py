@@ -52,13 +52,17 @@ def analyse(
     crs: str = typer.Option("EPSG:31370", "--crs", help="Système métrique du calcul (x/y du fichier)."),
     exposure: Path | None = typer.Option(None, "--exposure", help="Points d'adresses pour le modèle « exposition »."),
     streets: Path | None = typer.Option(None, "--streets", help="Réseau de rues (GeoJSON/GeoPackage, OSM)."),
-    depuis: str | None = typer.Option(None, "--depuis", help="Début de la fenêtre (AAAA-MM-JJ ; défaut : 2 ans)."),
+    depuis: str | None = typer.Option(
+        None, "--depuis", help="Début de la fenêtre (AAAA-MM-JJ ; défaut : 2 ans en base, tout le fichier hors base)."
+    ),
     jusqua: str | None = typer.Option(None, "--jusqua", help="Fin de la fenêtre, exclue (AAAA-MM-JJ ; défaut : tout)."),
     algorithme: str | None = typer.Option(None, "--algorithme", help="dbscan (défaut) ou hdbscan."),
     par_categorie: bool = typer.Option(
         False, "--par-categorie", help="Chercher aussi les points de chaque catégorie séparément."
     ),
-    eps: float | None = typer.Option(None, "--eps", help="Rayon DBSCAN en mètres (défaut 60 ; HDBSCAN : la moitié)."),
+    eps: float | None = typer.Option(
+        None, "--eps", help="Rayon DBSCAN en mètres (défaut 60) ; HDBSCAN : deux taches plus proches sont un seul lieu."
+    ),
     min_samples: int | None = typer.Option(None, "--min-samples", help="Points minimum (sinon déduit des données)."),
     min_cluster_size: int | None = typer.Option(
         None, "--min-cluster-size", help="HDBSCAN : taille minimale d'une grappe (sinon déduite des données)."
