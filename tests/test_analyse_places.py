@@ -320,30 +320,33 @@ def test_a_leftover_piece_of_a_stretch_joins_it_but_another_nuisance_there_stays
     segs = SEGMENTS.reset_index(drop=True)
     ferrer = segs[(segs["street"] == "Rue Ferrer")].sort_values(["line_id", "position"])
     line = ferrer[ferrer["line_id"] == ferrer["line_id"].mode().iloc[0]].index.to_numpy()
-    assert len(line) >= 6
+    assert len(line) >= 7
 
-    def row(kind, category, ids, share):
+    def row(kind, category, ids):
         return {
             "kind": kind,
             "street": "Rue Ferrer",
             "main_category": category,
             "segment_ids": [int(i) for i in ids],
-            "street_share": share,
+            "street_share": 0.9,
             "n_reports": 40,
+            "report_ids": list(range(40)),
+            "geometry": shapely.union_all(segs.geometry.iloc[ids].to_numpy()).buffer(15),
         }
 
     found = gpd.GeoDataFrame(
         [
-            row("etirement", "sacs_hors_jour", line[0:4], 0.9),
-            row("point", "sacs_hors_jour", line[4:5], 0.9),  # the next segment: a leftover piece
-            row("point", "depot_clandestin", line[4:5], 0.9),  # a dumping corner on the same street
-            row("point", "sacs_hors_jour", line[len(line) - 1 :], 0.9),  # same street, far along it
+            row("etirement", "sacs_hors_jour", line[0:4]),
+            row("point", "sacs_hors_jour", line[4:5]),  # the next segment: a leftover piece
+            row("point", "depot_clandestin", line[4:5]),  # a dumping corner on the same street
+            row("point", "sacs_hors_jour", line[len(line) - 1 :]),  # same street, far along it
         ],
-        geometry=[shapely.Point(0, 0)] * 4,
+        geometry="geometry",
         crs=CRS,
     )
     points, stretches = split_stretches(found, SEGMENTS)
-    assert len(stretches) == 2 and (stretches["kind"] == "etirement").all()
+    assert len(stretches) == 1 and stretches["n_reports"].iloc[0] == 80
+    assert stretches["segment_ids"].iloc[0] == sorted(int(i) for i in line[0:5])
+    assert stretches.geometry.iloc[0].contains(found.geometry.iloc[1])
     assert sorted(points["main_category"]) == ["depot_clandestin", "sacs_hors_jour"]
-    # without the segments nothing is joined
-    assert len(split_stretches(found)[1]) == 1
+    assert split_stretches(found.iloc[1:])[1].empty  # no stretch, nothing to join

@@ -15,10 +15,10 @@ is what keeps a million reports cheap, and both answer with one label per report
     DBSCAN core point would;
   - ``min_samples`` (the density smoothing) = half of that, between 4 and 32: larger values only smooth more
     and make the neighbour searches slower;
-  - ``cluster_selection_epsilon`` = ``eps`` = 60 m: dense spots joined at a shorter distance are one place, as
-    DBSCAN would have it (without it HDBSCAN cuts a street stretch, or a big dumping corner, into pieces);
-    farther ones stay apart even where DBSCAN's single density threshold would join them through a dense
-    background.
+  - ``cluster_selection_epsilon`` = ``eps`` / 2 = 30 m: two dense spots closer than that are one place (one
+    dumping corner is not cut in two), farther ones may stay two where DBSCAN's single density threshold would
+    join them through a dense background. A street stretch may still come out in pieces: the stretch rule joins
+    them again (:func:`service.analyse.stretches.split_stretches`).
 """
 
 from __future__ import annotations
@@ -90,5 +90,7 @@ def cluster_labels(
         return dbscan_snapped(x, y, eps=eps, min_samples=min_samples, snap=snap)
     if algorithm == "hdbscan":
         size = min_cluster_size or min_samples
-        return hdbscan_labels(x, y, min_cluster_size=size, min_samples=hdbscan_smoothing(size), selection_epsilon=eps)
+        return hdbscan_labels(
+            x, y, min_cluster_size=size, min_samples=hdbscan_smoothing(size), selection_epsilon=eps / 2
+        )
     raise ValueError(f"algorithme « {algorithm} » inconnu : choisissez {' ou '.join(ALGORITHMS)}")

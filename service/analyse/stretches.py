@@ -9,7 +9,7 @@ The rule (:class:`StretchRule`), on the cluster's reports:
 * **long**: the long side of the minimum rotated rectangle of its dense core (:func:`cluster_shape`) is at
   least 200 m. A point's footprint is at most
   about two DBSCAN radii (120 m); 200 m is two street segments;
-* **thin**: the long side is at least 3 times the short side (the short side counted as at least 10 m, the width
+* **thin**: the long side is at least 2.5 times the short side (the short side counted as at least 10 m, the width
   of a street with its pavements, so that reports on a perfectly straight line do not divide by zero);
 * **on one street**: at least 60 % of them are attached (nearest segment within 40 m) to segments of the same
   street of the same commune. An elongated cluster across blocks, or along a railway, stays a point.
@@ -17,11 +17,12 @@ The rule (:class:`StretchRule`), on the cluster's reports:
 All three → ``etirement``; otherwise ``point`` (a compact cluster on a street stays a point). Without a street
 network the third test cannot be made and every cluster stays a point.
 
-A stretch is then attached to the problem axis that shares or touches its segments on that street (the axis
-notes it: ``origin`` = ``troncons+grappe``, ``cluster_reports`` = the reports of its largest such cluster), or
-becomes an axis of its own, made of the street segments that hold its reports (``origin`` = ``grappe``; its
-segment statistics are shown as they are, even when the segments alone were not significant: the cluster test
-was).
+A leftover piece of a stretch (same main category; within 60 m, or on touching segments of its street) joins
+it (:func:`split_stretches`). A stretch is then attached to the problem axis that shares or touches its segments
+on that street (the axis notes it: ``origin`` = ``troncons+grappe``, ``cluster_reports`` = the reports of its
+largest such cluster), or becomes an axis of its own, made of the street segments that hold its reports
+(``origin`` = ``grappe``; its segment statistics are shown as they are, even when the segments alone were not
+significant: the cluster test was).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class StretchRule:
     """When a cluster is a stretch along a street (see the module docstring)."""
 
     min_length_m: float = 200.0
-    min_elongation: float = 3.0
+    min_elongation: float = 2.5
     width_floor_m: float = 10.0
     min_street_share: float = 0.6
     attach_m: float = 40.0
@@ -113,31 +114,65 @@ def street_of_reports(
     return StreetIndex(segment_of, np.char.add(np.char.add(street, "|"), municipality), street)
 
 
+def _touching(a: list[int], b: list[int], line: np.ndarray, pos: np.ndarray) -> bool:
+    """Do segment sets ``a`` and ``b`` share a segment or hold neighbours on the same line?"""
+    near = {(int(line[i]), int(pos[i]) + d) for i in b for d in (-1, 0, 1)}
+    return any((int(line[i]), int(pos[i])) in near for i in a)
+
+
 def split_stretches(
-    found: gpd.GeoDataFrame, segments: gpd.GeoDataFrame | None = None
+    found: gpd.GeoDataFrame, segments: gpd.GeoDataFrame | None = None, *, join_m: float = 30.0
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """(points, stretches) of :func:`service.analyse.points.sensitive_points`'s answer.
 
-    With the ``segments`` given to ``sensitive_points``, a point that is a leftover piece of a stretch joins it:
-    same main street and main category, and segments that share or touch the stretch's on the same line (HDBSCAN
-    can cut a long stretch into a long piece and short ones).
+    A point that is a leftover piece of a stretch is merged into it: same search (``category_scope``), same main
+    category, and either its polygon less than ``join_m`` from the stretch's (hulls less than 60 m apart: a
+    piece on a cross street) or, with the ``segments`` given to ``sensitive_points``, its segments on the same
+    street sharing or touching the stretch's. HDBSCAN can cut a long stretch into a long piece and short ones;
+    another nuisance next to the stretch (a dumping corner in a street of bags put out on the wrong day) keeps
+    its own point.
     """
-    stretch = found["kind"].eq("etirement") if "kind" in found else pd.Series(False, index=found.index)
-    if segments is not None and stretch.any():
+    kind = found["kind"] if "kind" in found else pd.Series("point", index=found.index)
+    is_stretch = kind.eq("etirement").to_numpy()
+    if not is_stretch.any():
+        return found.reset_index(drop=True), found.iloc[0:0].reset_index(drop=True)
+    rows = found.reset_index(drop=True).copy()
+    scope = rows["category_scope"] if "category_scope" in rows else pd.Series("toutes", index=rows.index)
+    key = list(zip(scope, rows["main_category"], strict=True))
+    line = pos = np.zeros(0)
+    if segments is not None:
         segs = segments.reset_index(drop=True)
         line, pos = segs["line_id"].to_numpy(), segs["position"].to_numpy()
-        reach: dict[tuple[object, object], set[tuple[int, int]]] = {}
-        for row in found[stretch].itertuples():
-            near = {(int(line[i]), int(pos[i]) + d) for i in row.segment_ids for d in (-1, 0, 1)}
-            reach.setdefault((row.street, row.main_category), set()).update(near)
-        for idx, row in found[~stretch].iterrows():
-            near = reach.get((row["street"], row["main_category"]), set())
-            own = [(int(line[i]), int(pos[i])) for i in row["segment_ids"]]
-            if (row["street_share"] or 0) >= StretchRule.min_street_share and any(p in near for p in own):
-                stretch[idx] = True
-    out = found.copy()
-    out.loc[stretch, "kind"] = "etirement"
-    return out[~stretch].reset_index(drop=True), out[stretch].reset_index(drop=True)
+    parents = list(np.flatnonzero(is_stretch))
+    absorbed: set[int] = set()
+    grew = True
+    while grew:
+        grew = False
+        for i in np.flatnonzero(~is_stretch):
+            if i in absorbed:
+                continue
+            for j in parents:
+                if key[j] != key[i]:
+                    continue
+                same_street = rows.at[i, "street"] == rows.at[j, "street"]
+                close = shapely.distance(rows.geometry.iloc[i], rows.geometry.iloc[j]) <= join_m
+                along = (
+                    same_street
+                    and len(line)
+                    and _touching(rows.at[i, "segment_ids"], rows.at[j, "segment_ids"], line, pos)
+                )
+                if not (close or along):
+                    continue
+                rows.at[j, "n_reports"] = int(rows.at[j, "n_reports"] + rows.at[i, "n_reports"])
+                rows.at[j, "report_ids"] = list(rows.at[j, "report_ids"]) + list(rows.at[i, "report_ids"])
+                if same_street:
+                    rows.at[j, "segment_ids"] = sorted(set(rows.at[j, "segment_ids"]) | set(rows.at[i, "segment_ids"]))
+                rows.loc[[j], "geometry"] = shapely.union(rows.geometry.iloc[j], rows.geometry.iloc[i])
+                absorbed.add(int(i))
+                grew = True
+                break
+    keep_points = ~is_stretch & ~np.isin(np.arange(len(rows)), list(absorbed))
+    return rows[keep_points].reset_index(drop=True), rows[is_stretch].reset_index(drop=True)
 
 
 def attach_stretches(
