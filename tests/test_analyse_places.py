@@ -19,6 +19,7 @@ from service.analyse.identity import assign_axis_identities
 from service.analyse.points import CRS, PointParams, sensitive_points, sensitive_points_by_category
 from service.analyse.store import run_points
 from service.analyse.stretches import attach_stretches, split_stretches
+from service.db.queries import load_queries
 from service.geocode.gazetteer import load_gazetteer
 from tests.conftest import ROOT
 from tests.helpers import NOW, ingest, write
@@ -184,12 +185,13 @@ def test_axis_identities_follow_the_street():
     ]
 
 
-def _ingest_points(conn, settings, path, x, y, rng, first_id=0):
+def _ingest_points(conn, settings, path, x, y, rng, first_id=0, categories=None):
     lon, lat = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=CRS).to_crs("EPSG:4326").pipe(lambda g: (g.x, g.y))
     dates = (NOW_TS - pd.to_timedelta(rng.uniform(1, 600, len(x)), unit="D")).tz_convert("Europe/Brussels")
+    categories = ["depot_clandestin"] * len(x) if categories is None else categories
     lines = ["id;date;categorie;lon;lat"] + [
-        f"R{first_id + i};{d:%d/%m/%Y %H:%M};depot_clandestin;{a:.7f};{b:.7f}"
-        for i, (d, a, b) in enumerate(zip(dates, lon, lat, strict=True))
+        f"R{first_id + i};{d:%d/%m/%Y %H:%M};{c};{a:.7f};{b:.7f}"
+        for i, (d, c, a, b) in enumerate(zip(dates, categories, lon, lat, strict=True))
     ]
     ingest(conn, settings, write(path, "\n".join(lines) + "\n"))
 
@@ -224,6 +226,35 @@ def test_database_axes_keep_their_ids_and_a_new_street_gets_a_new_one(conn, sett
     assert history == (2, len(axes_2))
     api = conn.execute("SELECT count(*) FROM problem_axes WHERE first_run_id = %s", (first["run"],)).fetchone()
     assert api[0] == len(axes_1)
+
+
+def test_database_per_category_points_are_stored_apart_and_keep_their_ids(conn, settings, tmp_path):
+    rng = np.random.default_rng(41)
+    load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
+    bx, by = _at_random_addresses(1500, rng)
+    gx, gy = _planted(rng, _centres()[:2], per=30)
+    cats = ["sacs_hors_jour"] * len(bx) + ["graffiti"] * len(gx)
+    x, y = np.concatenate([bx, gx]), np.concatenate([by, gy])
+    _ingest_points(conn, settings, tmp_path / "a.csv", x, y, rng, categories=cats)
+    since = NOW - pd.Timedelta(days=730)
+    first = run_points(conn, since=since, now=NOW_TS, by_category=True)
+    stored = conn.execute("SELECT id, category_scope, main_category FROM sensitive_points ORDER BY id").fetchall()
+    graffiti = [(i, m) for i, scope, m in stored if scope == "graffiti"]
+    assert len(graffiti) == 2 and all(m == "graffiti" for _i, m in graffiti)
+    assert first["points_par_categorie"] == sum(1 for _i, scope, _m in stored if scope != "toutes")
+    assert len({i for i, _s, _m in stored}) == len(stored)  # one sequence of ids for every search
+    api = conn.execute(
+        load_queries("service.api", "read.sql")["sensitive_points"], {"states": None, "min_priority": None}
+    )
+    listed = {f["id"] for f in api.fetchone()[0]["features"]}
+    assert listed == {i for i, scope, _m in stored if scope == "toutes"}
+    second = run_points(conn, since=since, now=NOW_TS, by_category=True)
+    again = conn.execute("SELECT id, state FROM sensitive_points WHERE category_scope = 'graffiti'").fetchall()
+    assert sorted(i for i, _st in again) == sorted(i for i, _m in graffiti) and {st for _i, st in again} == {"actif"}
+    # a run without the option leaves the per-category points as they were
+    run_points(conn, since=since, now=NOW_TS)
+    kept = conn.execute("SELECT state, last_run_id FROM sensitive_points WHERE category_scope = 'graffiti'").fetchall()
+    assert {(st, run) for st, run in kept} == {("actif", second["run"])}
 
 
 def test_backtest_of_the_axes_on_planted_streets():
