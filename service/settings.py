@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,6 +68,15 @@ class Settings(BaseSettings):
     session_hours: float = Field(default=12.0, gt=0, description="Durée d'une session (heures).")
     secure_cookies: bool = Field(default=False, description="Cookies « Secure » (à activer derrière HTTPS).")
     max_upload_mb: int = Field(default=200, ge=1, description="Taille maximale d'un fichier envoyé à l'API (Mo).")
+
+    analysis_algorithm: Literal["dbscan", "hdbscan"] = Field(
+        default="dbscan", description="Regroupement des signalements retenus : dbscan ou hdbscan."
+    )
+    analysis_eps_m: float = Field(
+        default=60.0, gt=0, description="Rayon DBSCAN (mètres) ; HDBSCAN : taches plus proches fusionnées."
+    )
+    analysis_by_category: bool = Field(default=False, description="Chercher aussi les points de chaque catégorie.")
+    analysis_window_days: int = Field(default=730, ge=1, description="Fenêtre d'analyse par défaut (jours).")
 
     @field_validator("database_url")
     @classmethod

@@ -77,6 +77,11 @@ def test_axes_and_one_axis(client):
     assert all(word.lower() in f["properties"]["rue"].lower() for f in named)
     one = client.get(f"/api/axes/{axes[0]['id']}").json()
     assert len(one["properties"]["liste_signalements"]) >= first["signalements"] * 0.5
+    assert axes[0]["id"].startswith("AX-") and first["etat"] == "nouveau" and first["origine"]
+    history = one["properties"]["historique"]
+    assert [h["etat"] for h in history] == ["nouveau"] and history[0]["signalements"] == first["signalements"]
+    assert client.get("/api/axes", params={"etat": "resolu"}).json()["features"] == []
+    assert len(client.get("/api/axes", params={"etat": ["nouveau", "actif"]}).json()["features"]) == len(axes)
 
 
 def test_visits_and_permits_lists_filter_and_page(client):

@@ -1,11 +1,19 @@
-"""Stable identities and lifecycle of sensitive points across runs.
+"""Stable identities and lifecycle of sensitive points and problem axes across runs.
 
-A point found again keeps its id: a new polygon is matched to the previous point it overlaps most or, failing
-overlap, to the previous point whose representative point lies within ``max_distance`` metres (a dumping corner
-that drifts 30 m along the lay-by is the same place). Lifecycle states:
+A place found again keeps its id.
+
+* A **point** (``PS-0001``) is matched to the previous point its polygon overlaps most or, failing overlap, to
+  the previous point whose representative point lies within ``max_distance`` metres (a dumping corner that
+  drifts 30 m along the lay-by is the same place).
+* An **axis** (``AX-0001``) is matched to a previous axis of the same street and commune when enough of one
+  lies along the other: the share of the shorter line within ``buffer_m`` (25 m) of the other is at least
+  ``min_overlap`` (30 %). An axis that grows by a segment or loses one keeps its id; the same street elsewhere
+  in the commune (farther than 25 m) is another axis.
+
+Pairs are taken best first, each previous place at most once. Lifecycle states:
 
 ``nouveau`` (first seen) → ``actif`` (seen again) → ``surveille`` (no longer significant) → ``resolu`` (no report
-for ``resolve_weeks`` weeks after a ``nettoye`` visit); a resolved point found again is ``reouvert``.
+for ``resolve_weeks`` weeks after a ``nettoye`` visit); a resolved place found again is ``reouvert``.
 """
 
 from __future__ import annotations
@@ -18,9 +26,53 @@ import shapely
 ACTIVE_STATES = ("nouveau", "actif", "reouvert")
 
 
-def _number(point_id: str) -> int:
-    digits = "".join(ch for ch in str(point_id) if ch.isdigit())
+def _number(place_id: str) -> int:
+    digits = "".join(ch for ch in str(place_id) if ch.isdigit())
     return int(digits) if digits else 0
+
+
+def next_number(previous: gpd.GeoDataFrame) -> int:
+    """The number after the largest id ever given (ids are never reused)."""
+    return max((_number(i) for i in previous["id"]), default=0) + 1 if not previous.empty else 1
+
+
+def _lifecycle(
+    current: gpd.GeoDataFrame,
+    previous: gpd.GeoDataFrame,
+    pairs: list[tuple[float, int, int]],
+    *,
+    prefix: str,
+    now: pd.Timestamp,
+    resolve_weeks: int,
+    first_number: int | None,
+) -> gpd.GeoDataFrame:
+    """Ids and states from scored (score, current, previous) pairs, best first."""
+    current = current.copy()
+    ids: list[str | None] = [None] * len(current)
+    states: list[str | None] = [None] * len(current)
+    matched_prev: set[int] = set()
+    for _score, ci, pi in sorted(pairs, reverse=True):
+        if ids[ci] is not None or pi in matched_prev:
+            continue
+        matched_prev.add(pi)
+        ids[ci] = str(previous["id"].iloc[pi])
+        states[ci] = "reouvert" if previous["state"].iloc[pi] == "resolu" else "actif"
+    number = first_number if first_number is not None else next_number(previous)
+    for ci in range(len(current)):
+        if ids[ci] is None:
+            ids[ci], states[ci] = f"{prefix}-{number:04d}", "nouveau"
+            number += 1
+    current["id"], current["state"], current["found_now"] = ids, states, True
+    gone = previous.iloc[[i for i in range(len(previous)) if i not in matched_prev]].copy()
+    if gone.empty:
+        return current
+    cleaned = pd.to_datetime(gone.get("cleaned_at", pd.Series(pd.NaT, index=gone.index)), utc=True)
+    last = pd.to_datetime(gone["last_report"], utc=True)
+    quiet = (now - cleaned) >= pd.Timedelta(weeks=resolve_weeks)
+    resolved = cleaned.notna() & (last <= cleaned) & quiet
+    gone["state"] = np.where(gone["state"].eq("resolu") | resolved, "resolu", "surveille")
+    gone["found_now"] = False
+    return pd.concat([current, gone], ignore_index=True) if not current.empty else gone.reset_index(drop=True)
 
 
 def assign_identities(
@@ -30,20 +82,17 @@ def assign_identities(
     now: pd.Timestamp,
     max_distance: float = 75.0,
     resolve_weeks: int = 8,
+    first_number: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Return every point, current and previous, with its ``id`` and ``state`` after this run.
 
     ``previous`` has columns ``id``, ``state``, ``geometry``, ``point``, ``last_report`` and optionally
     ``cleaned_at`` (last ``nettoye`` visit). Previous points not found again are returned too, with their
-    new state, so the caller can store their history.
+    new state, so the caller can store their history. ``first_number``: the number of the first new id
+    (default: after the largest in ``previous``).
     """
-    current = current.copy()
-    current["id"] = None
-    current["state"] = None
-    current["found_now"] = True
-    matched_prev: set[int] = set()
+    pairs = []
     if not previous.empty and not current.empty:
-        pairs = []
         for ci, cgeom in enumerate(current.geometry):
             for pi, pgeom in enumerate(previous.geometry):
                 inter = cgeom.intersection(pgeom).area
@@ -53,25 +102,43 @@ def assign_identities(
                     d = shapely.distance(current["point"].iloc[ci], previous["point"].iloc[pi])
                     if d <= max_distance:
                         pairs.append((1.0 - d / max_distance, ci, pi))
-        for _score, ci, pi in sorted(pairs, reverse=True):
-            if current["id"].iloc[ci] is not None or pi in matched_prev:
-                continue
-            matched_prev.add(pi)
-            prev_state = previous["state"].iloc[pi]
-            current.iloc[ci, current.columns.get_loc("id")] = previous["id"].iloc[pi]
-            current.iloc[ci, current.columns.get_loc("state")] = "reouvert" if prev_state == "resolu" else "actif"
-    next_number = max((_number(i) for i in previous["id"]), default=0) + 1 if not previous.empty else 1
-    for ci in range(len(current)):
-        if current["id"].iloc[ci] is None:
-            current.iloc[ci, current.columns.get_loc("id")] = f"PS-{next_number:04d}"
-            current.iloc[ci, current.columns.get_loc("state")] = "nouveau"
-            next_number += 1
-    gone = previous.iloc[[i for i in range(len(previous)) if i not in matched_prev]].copy()
-    if not gone.empty:
-        cleaned = pd.to_datetime(gone.get("cleaned_at", pd.Series(pd.NaT, index=gone.index)), utc=True)
-        last = pd.to_datetime(gone["last_report"], utc=True)
-        quiet = (now - cleaned) >= pd.Timedelta(weeks=resolve_weeks)
-        resolved = cleaned.notna() & (last <= cleaned) & quiet
-        gone["state"] = np.where(gone["state"].eq("resolu") | resolved, "resolu", "surveille")
-        gone["found_now"] = False
-    return pd.concat([current, gone], ignore_index=True) if not gone.empty else current
+    return _lifecycle(
+        current, previous, pairs, prefix="PS", now=now, resolve_weeks=resolve_weeks, first_number=first_number
+    )
+
+
+def _same_street(a: object, b: object) -> bool:
+    return str(a or "").casefold() == str(b or "").casefold()
+
+
+def assign_axis_identities(
+    current: gpd.GeoDataFrame,
+    previous: gpd.GeoDataFrame,
+    *,
+    now: pd.Timestamp,
+    buffer_m: float = 25.0,
+    min_overlap: float = 0.3,
+    resolve_weeks: int = 8,
+) -> gpd.GeoDataFrame:
+    """Every axis, current and previous, with its ``id`` (``AX-0001``) and ``state`` after this run.
+
+    ``current`` and ``previous`` have ``street``, ``municipality`` and line geometries; ``previous`` also
+    ``id``, ``state``, ``last_report`` and optionally ``cleaned_at``.
+    """
+    pairs = []
+    if not previous.empty and not current.empty:
+        for ci, (cgeom, cstreet, cmun) in enumerate(
+            zip(current.geometry, current["street"], current["municipality"], strict=True)
+        ):
+            for pi, (pgeom, pstreet, pmun) in enumerate(
+                zip(previous.geometry, previous["street"], previous["municipality"], strict=True)
+            ):
+                if not (_same_street(cstreet, pstreet) and _same_street(cmun, pmun)):
+                    continue
+                shorter, longer = (cgeom, pgeom) if cgeom.length <= pgeom.length else (pgeom, cgeom)
+                if shorter.length <= 0:
+                    continue
+                overlap = shorter.intersection(longer.buffer(buffer_m)).length / shorter.length
+                if overlap >= min_overlap:
+                    pairs.append((overlap, ci, pi))
+    return _lifecycle(current, previous, pairs, prefix="AX", now=now, resolve_weeks=resolve_weeks, first_number=None)

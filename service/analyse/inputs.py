@@ -75,3 +75,18 @@ def read_points(path: Path, *, crs: str = "EPSG:31370", need_dates: bool = True)
     out = gpd.GeoDataFrame(frame.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=crs)
     out.attrs["dropped"] = dropped
     return out
+
+
+def within_window(
+    points: gpd.GeoDataFrame, *, since: pd.Timestamp | None = None, until: pd.Timestamp | None = None
+) -> gpd.GeoDataFrame:
+    """The points observed in [``since``, ``until``) (either bound may be open); ``attrs`` are kept."""
+    when = pd.to_datetime(points["observed_at"], utc=True)
+    keep = pd.Series(True, index=points.index)
+    if since is not None:
+        keep &= when >= since
+    if until is not None:
+        keep &= when < until
+    out = points[keep.to_numpy()]
+    out.attrs.update(points.attrs, window_dropped=int((~keep).sum()))
+    return out

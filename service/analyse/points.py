@@ -4,30 +4,34 @@ Two steps, each doing what it is good at:
 
 1. :func:`service.analyse.significance.local_hotspots` flags grid cells whose Gi* neighbourhood holds more
    reports than the null model allows (FDR-corrected). On pure noise nothing is flagged.
-2. DBSCAN (scikit-learn, metres) groups the reports of flagged cells into places. Running it only on those
-   reports is also what keeps a million reports cheap: DBSCAN's memory grows with the neighbours of every point.
+2. A density clusterer (:mod:`service.analyse.clustering`: DBSCAN by default, or HDBSCAN) groups the reports of
+   flagged cells into places. Running it only on those reports is also what keeps a million reports cheap.
 
-DBSCAN runs on the reports snapped to a 5 m lattice (weighted), which keeps memory flat however many reports
-pile up on one corner.
+Each cluster must then pass its own test (its footprint against the null model). A cluster stretched along one
+street (:mod:`service.analyse.stretches`) is an axis, not a point: it is marked ``kind = "etirement"`` when the
+street segments are given, and the callers attach it to the problem axes.
 
-Defaults: ``eps`` = 60 m (a street corner, a lay-by, a container site); ``min_samples`` derived from the data:
-three times the number of reports a 60 m disc would hold if reports were spread like the null model, and at
-least 4. Both can be overridden.
+Defaults: ``eps`` = 60 m; ``min_samples`` derived from the data: three times the number of reports a 60 m disc
+would hold if reports were spread like the null model, and at least 4 (HDBSCAN's own defaults derive from it,
+see :mod:`service.analyse.clustering`). All can be overridden.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from scipy import stats
-from sklearn.cluster import DBSCAN
+from scipy.spatial import cKDTree
 
-from service.analyse.significance import cell_of, local_hotspots
+from service.analyse.clustering import ALGORITHMS, cluster_labels, derived_min_samples
+from service.analyse.significance import benjamini_hochberg, cell_of, local_hotspots
+from service.analyse.stretches import StretchRule, cluster_shape, street_of_reports
 from service.analyse.trends import emerging_hotspots
 
 CRS = "EPSG:31370"
@@ -37,42 +41,46 @@ CRS = "EPSG:31370"
 class PointParams:
     """Hyper-parameters of the sensitive-point search (see the module docstring for the defaults)."""
 
+    algorithm: str = "dbscan"
     eps: float = 60.0
     min_samples: int | None = None
+    min_cluster_size: int | None = None
     cell: float = 100.0
     ring: int = 1
     alpha: float = 0.05
     hull_buffer: float = 15.0
     snap: float = 5.0
+    stretch: StretchRule = field(default_factory=StretchRule)
+
+    def __post_init__(self) -> None:
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithme « {self.algorithm} » inconnu : choisissez {' ou '.join(ALGORITHMS)}")
+        if self.eps <= 0:
+            raise ValueError(f"rayon (eps) de {self.eps} m : il doit être positif")
+        for name in ("min_samples", "min_cluster_size"):
+            value = getattr(self, name)
+            if value is not None and value < 2:
+                raise ValueError(f"{name} = {value} : il faut au moins 2 signalements par grappe")
 
 
-def _dbscan_snapped(x: np.ndarray, y: np.ndarray, eps: float, min_samples: int, snap: float) -> np.ndarray:
-    """DBSCAN on reports snapped to a ``snap``-metre lattice, each lattice point weighted by its reports.
-
-    A dumping corner can hold thousands of reports within a few metres; plain DBSCAN then stores thousands of
-    neighbours per report (gigabytes at a million reports). Snapping to 5 m changes nothing at a 60 m radius.
-    """
-    cells = np.column_stack([np.round(x / snap), np.round(y / snap)])
-    unique, inverse, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
-    model = DBSCAN(eps=eps, min_samples=min_samples).fit(unique * snap, sample_weight=counts)
-    return model.labels_[inverse.ravel()]
-
-
-def _densest(x: np.ndarray, y: np.ndarray, radius: float) -> int:
-    """Index of the report with the most others within ``radius`` (ties: nearest the mean): the heart of the
-    place, not pulled aside by stragglers the way a centroid is."""
-    d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :]) if len(x) <= 3000 else None
-    if d is None:
-        return int(np.argmin(np.hypot(x - x.mean(), y - y.mean())))
-    neighbours = (d <= radius).sum(axis=1)
-    best = np.flatnonzero(neighbours == neighbours.max())
-    return int(best[np.argmin(np.hypot(x[best] - x.mean(), y[best] - y.mean()))])
+def _densest(x: np.ndarray, y: np.ndarray, radius: float, snap: float = 5.0) -> int:
+    """Index of the report at the place with the most reports within ``radius`` (ties: nearest the mean): the
+    heart of the place, not pulled aside by stragglers the way a centroid is. Counted on a ``snap``-metre
+    lattice (weighted), so a cluster of 100 000 reports costs no more than its footprint."""
+    cells, inverse, counts = np.unique(
+        np.round(np.column_stack([x, y]) / snap), axis=0, return_inverse=True, return_counts=True
+    )
+    xy = cells * snap
+    density = np.array([counts[n].sum() for n in cKDTree(xy).query_ball_point(xy, radius)])
+    best = np.flatnonzero(density == density.max())
+    heart = best[np.argmin(np.hypot(xy[best, 0] - x.mean(), xy[best, 1] - y.mean()))]
+    members = np.flatnonzero(inverse.ravel() == heart)
+    return int(members[np.argmin(np.hypot(x[members] - xy[heart, 0], y[members] - xy[heart, 1]))])
 
 
 def _significant_clusters(
     labels: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
+    footprints: dict[int, shapely.Geometry],
     exposure_xy: tuple[np.ndarray, np.ndarray] | None,
     area: float,
     params: PointParams,
@@ -85,19 +93,15 @@ def _significant_clusters(
     its own footprint (hull + buffer) is expected to receive under the same null model. The clusters were
     picked out of the whole grid, so the correction counts every cell searched, not only the clusters found.
     """
-    from service.analyse.significance import benjamini_hochberg
-
-    total = len(x)
-    found = sorted(set(labels[labels >= 0]))
+    total = len(labels)
+    found = sorted(footprints)
     if not found:
         return {}
     exposure_total = len(exposure_xy[0]) if exposure_xy is not None else 0
     p_values = []
     for label in found:
         member = labels == label
-        footprint = shapely.convex_hull(shapely.multipoints(np.column_stack([x[member], y[member]]))).buffer(
-            params.hull_buffer
-        )
+        footprint = footprints[label]
         shapely.prepare(footprint)
         if exposure_xy is not None and exposure_total:
             share = shapely.contains_xy(footprint, exposure_xy[0], exposure_xy[1]).sum() / exposure_total
@@ -107,6 +111,14 @@ def _significant_clusters(
         p_values.append(stats.poisson.sf(member.sum() - 1, expected))
     q = benjamini_hochberg(np.array(p_values), m=searched)
     return {label: qv for label, qv in zip(found, q, strict=True) if qv <= params.alpha}
+
+
+_MONDAY = pd.Timestamp("1970-01-05", tz="UTC")
+
+
+def _iso_weeks(dates: pd.Series) -> int:
+    """Distinct calendar weeks (Monday to Sunday, UTC) among the dates: ISO weeks, without formatting them."""
+    return int(((dates - _MONDAY) // pd.Timedelta(weeks=1)).nunique())
 
 
 def _point_trend(
@@ -128,11 +140,6 @@ def _last_visit(visits: gpd.GeoDataFrame | None, area: shapely.Geometry) -> tupl
         return None, None
     last = inside.sort_values("visited_at").iloc[-1]
     return pd.Timestamp(last["visited_at"]), str(last["outcome"])
-
-
-def _derived_min_samples(n: int, area_m2: float, eps: float) -> int:
-    density = n / area_m2 if area_m2 > 0 else 0.0
-    return max(4, int(np.ceil(3 * density * np.pi * eps**2)))
 
 
 #: How the last visit changes the priority: enforcement done lowers it, a pending follow-up or no visit at all
@@ -169,12 +176,17 @@ def sensitive_points(
     gravity: dict[str, float] | None = None,
     visits: gpd.GeoDataFrame | None = None,
     now: pd.Timestamp | None = None,
+    segments: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Find sensitive points in ``reports`` (points in EPSG:31370 with ``category`` and ``observed_at``).
 
     Returns one row per place: polygon, representative point, counts by category, first/last report,
     recurrence (distinct weeks), trend, last visit (``visits``: points with ``visited_at`` and ``outcome``,
-    matched within 25 m of the polygon), significance and a priority with its components.
+    matched within 25 m of the polygon), significance, a priority with its components, and its shape (long and
+    short side of its minimum rotated rectangle). With the street ``segments`` (:func:`service.analyse.axes.
+    segment`), each row also names its main street and the share of its reports on it, and ``kind`` says
+    whether it is a ``point`` or an ``etirement`` along one street (:class:`service.analyse.stretches.
+    StretchRule`); without them every row is a ``point``.
     """
     params = params or PointParams()
     if reports.crs is None or reports.crs.to_string() != CRS:
@@ -195,9 +207,35 @@ def sensitive_points(
     if not hot.any():
         return _empty()
     area = len(grid) * params.cell**2
-    min_samples = params.min_samples or _derived_min_samples(len(reports), area, params.eps)
+    min_samples = params.min_samples or derived_min_samples(len(reports), area, params.eps)
     labels = np.full(len(reports), -1)
-    labels[hot] = _dbscan_snapped(x[hot], y[hot], params.eps, min_samples, params.snap)
+    labels[hot] = cluster_labels(
+        x[hot],
+        y[hot],
+        algorithm=params.algorithm,
+        eps=params.eps,
+        min_samples=min_samples,
+        min_cluster_size=params.min_cluster_size,
+        snap=params.snap,
+    )
+    # one hull per cluster, used by the cluster test and for the polygon
+    hulls = {
+        int(label): shapely.convex_hull(shapely.multipoints(np.column_stack([x[labels == label], y[labels == label]])))
+        for label in np.unique(labels[labels >= 0])
+    }
+    kept = _significant_clusters(
+        labels,
+        {label: hull.buffer(params.hull_buffer) for label, hull in hulls.items()},
+        exp_xy,
+        area,
+        params,
+        searched=len(grid),
+    )
+    streets = (
+        street_of_reports(x, y, labels >= 0, segments, attach_m=params.stretch.attach_m)
+        if segments is not None
+        else None
+    )
     q_by_cell = dict(zip(zip(grid["ix"], grid["iy"], strict=True), grid["q"], strict=True))
     cube = emerging_hotspots(
         x,
@@ -213,17 +251,17 @@ def sensitive_points(
         alpha=params.alpha,
     )
     trend_by_cell = {(r.ix, r.iy): (r.category, r.mk_tau, r.hot_steps) for r in cube.itertuples()}
-    kept = _significant_clusters(labels, x, y, exp_xy, area, params, searched=len(grid))
     rows = []
     gravity = gravity or {}
     for label, cluster_q in kept.items():
-        members = reports[labels == label]
+        member = labels == label
+        members = reports[member]
         pts = members.geometry
-        hull = shapely.convex_hull(shapely.multipoints(np.column_stack([pts.x, pts.y])))
+        hull = hulls[label]
         medoid = pts.iloc[_densest(pts.x.to_numpy(), pts.y.to_numpy(), params.eps / 2)]
         dates = pd.to_datetime(members["observed_at"], utc=True)
-        trend, tau = _point_trend(trend_by_cell, zip(ix[labels == label], iy[labels == label], strict=True))
-        weeks = dates.dt.strftime("%G-%V").nunique()
+        trend, tau = _point_trend(trend_by_cell, zip(ix[member], iy[member], strict=True))
+        weeks = _iso_weeks(dates)
         by_cat = members["category"].value_counts().to_dict()
         grav = float(np.mean([gravity.get(c, 1.0) for c in members["category"]]))
         last_visit, last_outcome = _last_visit(visits, hull.buffer(params.hull_buffer + 25.0))
@@ -238,7 +276,9 @@ def sensitive_points(
             "suite_visite": OUTCOME_FACTOR.get(last_outcome, 1.0),
         }
         priority = float(np.prod(list(components.values())))
-        cells = {(a, b) for a, b in zip(ix[labels == label], iy[labels == label], strict=True)}
+        cells = {(a, b) for a, b in zip(ix[member], iy[member], strict=True)}
+        length, width = cluster_shape(x[member], y[member])
+        street, share, segment_ids = streets.main_street(member) if streets is not None else (None, None, [])
         rows.append(
             {
                 "geometry": hull.buffer(params.hull_buffer),
@@ -257,13 +297,21 @@ def sensitive_points(
                 "q_cluster": float(cluster_q),
                 "priority": round(priority, 3),
                 "priority_components": components,
+                "length_m": round(length, 1),
+                "width_m": round(width, 1),
+                "street": street,
+                "street_share": share,
+                "segment_ids": segment_ids,
+                "kind": params.stretch.kind(length, width, share),
                 "report_ids": members["id"].tolist() if "id" in members else [],
             }
         )
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS) if rows else _empty()
     out = out.sort_values("priority", ascending=False).reset_index(drop=True)
     out.attrs.update(
+        algorithm=params.algorithm,
         min_samples=min_samples,
+        min_cluster_size=(params.min_cluster_size or min_samples) if params.algorithm == "hdbscan" else None,
         eps=params.eps,
         null=grid.attrs["null"],
         cells=len(grid),
@@ -290,6 +338,37 @@ def _empty() -> gpd.GeoDataFrame:
         "q_cluster",
         "priority",
         "priority_components",
+        "length_m",
+        "width_m",
+        "street",
+        "street_share",
+        "segment_ids",
+        "kind",
         "report_ids",
     ]
     return gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry", crs=CRS)
+
+
+ALL_CATEGORIES = "toutes"
+
+
+def sensitive_points_by_category(
+    reports: gpd.GeoDataFrame, *, by_category: bool = True, min_reports: int = 10, **options: Any
+) -> gpd.GeoDataFrame:
+    """:func:`sensitive_points` across all categories (``category_scope`` = ``toutes``) and, with
+    ``by_category``, for each category with at least ``min_reports`` reports on its own (``category_scope`` =
+    the category): a corner where graffiti keeps coming back is drowned among the bags of a busy street when
+    every category is counted together, and a category's null model is its own total spread by exposure."""
+    every = sensitive_points(reports, **options)
+    every["category_scope"] = ALL_CATEGORIES
+    frames = [every]
+    if by_category and not reports.empty:
+        counts = reports["category"].value_counts()
+        for category in sorted(counts[counts >= min_reports].index):
+            one = sensitive_points(reports[reports["category"] == category], **options)
+            one["category_scope"] = category
+            frames.append(one)
+    kept = [f for f in frames if not f.empty]
+    out = gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), geometry="geometry", crs=CRS) if kept else every
+    out.attrs.update(every.attrs, by_category=by_category)
+    return out

@@ -13,20 +13,25 @@ import shapely
 
 from service.analyse.axes import AxisParams, network_from_addresses, problem_axes, segment
 from service.analyse.checks import check_points
-from service.analyse.identity import assign_identities
-from service.analyse.points import CRS, PointParams, sensitive_points
+from service.analyse.identity import assign_axis_identities, assign_identities, next_number
+from service.analyse.points import ALL_CATEGORIES, CRS, PointParams, sensitive_points_by_category
+from service.analyse.stretches import attach_stretches, split_stretches
 from service.db.queries import load_queries
 
 _PKG = "service.analyse"
+#: a category is clustered on its own when it has at least this many reports (as any analysis: checks.MIN_POINTS)
+MIN_CATEGORY_REPORTS = 10
 
 
-def _frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    cur = conn.execute(load_queries(_PKG, "points.sql")[name], params or {})
+def _frame(
+    conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None, *, file: str = "points.sql"
+) -> pd.DataFrame:
+    cur = conn.execute(load_queries(_PKG, file)[name], params or {})
     return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
 
 
-def load_reports(conn: psycopg.Connection[Any], *, since: datetime) -> gpd.GeoDataFrame:
-    frame = _frame(conn, "reports", {"since": since})
+def load_reports(conn: psycopg.Connection[Any], *, since: datetime, until: datetime | None = None) -> gpd.GeoDataFrame:
+    frame = _frame(conn, "reports", {"since": since, "until": until})
     return gpd.GeoDataFrame(
         frame.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS
     )
@@ -39,6 +44,12 @@ def load_previous(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame.drop(columns=["geom"]), geometry=geoms, crs=CRS)
 
 
+def load_previous_axes(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
+    frame = _frame(conn, "previous_axes", file="axes.sql")
+    geoms = [shapely.from_wkb(bytes(g)) for g in frame["geom"]]
+    return gpd.GeoDataFrame(frame.drop(columns=["geom"]), geometry=geoms, crs=CRS)
+
+
 def load_address_streets(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame | None:
     frame = _frame(conn, "exposure_streets")
     if frame.empty:
@@ -48,27 +59,23 @@ def load_address_streets(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame | No
     )
 
 
-def _store_axes(
-    conn: psycopg.Connection[Any],
-    *,
-    run: int,
-    reports: gpd.GeoDataFrame,
-    addresses: gpd.GeoDataFrame | None,
-    params: AxisParams | None = None,
-) -> int:
-    """Problem axes on the network derived from the address register; replaces the stored axes."""
-    q = load_queries(_PKG, "points.sql")
-    if addresses is None:
-        return 0
-    segments = segment(network_from_addresses(addresses))
-    axes, _segments = problem_axes(reports, segments, exposure=addresses, params=params)
-    conn.execute(q["clear_axes"])
-    for i, row in axes.iterrows():
+def _none_if_missing(value: Any) -> Any:
+    return None if value is None or (not isinstance(value, list | dict | str) and pd.isna(value)) else value
+
+
+def _store_axes(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoDataFrame) -> None:
+    """Axes found now (upserted) and previous ones not found again (new state), then a history snapshot."""
+    q = load_queries(_PKG, "axes.sql")
+    for _i, row in everything.iterrows():
+        if not row["found_now"]:
+            conn.execute(q["set_axis_state"], {"id": row["id"], "state": row["state"], "run": run})
+            continue
         conn.execute(
-            q["insert_axis"],
+            q["upsert_axis"],
             {
-                "id": f"AX-{i + 1:04d}",
+                "id": row["id"],
                 "run": run,
+                "state": row["state"],
                 "street": row["street"],
                 "municipality": row["municipality"],
                 "segments": int(row["segments"]),
@@ -76,12 +83,33 @@ def _store_axes(
                 "reports": int(row["reports"]),
                 "rate": float(row["rate_per_100m"]),
                 "expected": float(row["expected"]),
-                "ratio": None if row["ratio"] is None else float(row["ratio"]),
+                "ratio": _none_if_missing(row["ratio"]),
                 "q_max": float(row["q_max"]),
+                "origin": row["origin"],
+                "cluster_reports": int(row["cluster_reports"]),
+                "first_report": _none_if_missing(row["first_report"]),
+                "last_report": _none_if_missing(row["last_report"]),
                 "geom": shapely.to_wkb(row.geometry),
             },
         )
-    return len(axes)
+    conn.execute(q["axis_snapshot"], {"run": run, "ids": everything["id"].tolist()})
+
+
+def _point_identities(
+    points: gpd.GeoDataFrame, previous: gpd.GeoDataFrame, scopes: list[str], now: pd.Timestamp
+) -> gpd.GeoDataFrame:
+    """Ids and states, scope by scope (a category's points are matched to that category's points only); the
+    points of scopes not searched this run are left as they are."""
+    number = next_number(previous)
+    frames = []
+    for scope in scopes:
+        current = points[points["category_scope"] == scope].reset_index(drop=True)
+        before = previous[previous["category_scope"] == scope].reset_index(drop=True)
+        done = assign_identities(current, before, now=now, first_number=number)
+        done["category_scope"] = scope
+        number = next_number(pd.concat([previous[["id"]], done[["id"]]]))
+        frames.append(done)
+    return pd.concat(frames, ignore_index=True)
 
 
 def run_points(
@@ -90,12 +118,17 @@ def run_points(
     since: datetime,
     now: pd.Timestamp,
     params: PointParams | None = None,
+    until: datetime | None = None,
+    by_category: bool = False,
+    axis_params: AxisParams | None = None,
 ) -> dict[str, Any]:
-    """Find the sensitive points and problem axes of the stored reports, match the points to the stored ones,
-    and save the run. Refuses (InputFileError) a report set no analysis can answer."""
+    """Find the sensitive points and problem axes of the reports stored for [``since``, ``until``), match them
+    to the stored ones, and save the run. With ``by_category`` each category with enough reports is also
+    clustered on its own. Clusters stretched along one street become (or join) axes instead of points.
+    Refuses (InputFileError) a report set no analysis can answer."""
     q = load_queries(_PKG, "points.sql")
     params = params or PointParams()
-    reports = load_reports(conn, since=since)
+    reports = load_reports(conn, since=since, until=until)
     check_points(reports, name="signalements de la base")
     exposure = load_address_streets(conn)  # the register's points, with the street names the axes need
     gravity = dict(conn.execute(q["gravity"]).fetchall())
@@ -103,10 +136,30 @@ def run_points(
     visit_points = gpd.GeoDataFrame(
         visits[["visited_at", "outcome"]], geometry=gpd.points_from_xy(visits["x"], visits["y"]), crs=CRS
     )
-    found = sensitive_points(reports, exposure=exposure, params=params, gravity=gravity, visits=visit_points, now=now)
-    everything = assign_identities(found, load_previous(conn), now=now)
+    segments = segment(network_from_addresses(exposure)) if exposure is not None else None
+    found = sensitive_points_by_category(
+        reports,
+        by_category=by_category,
+        min_reports=MIN_CATEGORY_REPORTS,
+        exposure=exposure,
+        params=params,
+        gravity=gravity,
+        visits=visit_points,
+        now=now,
+        segments=segments,
+    )
+    points, stretches = split_stretches(found, segments)
+    counts = reports["category"].value_counts()
+    scopes = [ALL_CATEGORIES] + (sorted(counts[counts >= MIN_CATEGORY_REPORTS].index) if by_category else [])
+    everything = _point_identities(points, load_previous(conn), scopes, now)
+    axes_now = None
+    if segments is not None:
+        axes, segment_stats = problem_axes(reports, segments, exposure=exposure, params=axis_params)
+        axes_now = assign_axis_identities(
+            attach_stretches(axes, stretches, segment_stats), load_previous_axes(conn), now=now
+        )
     with conn.transaction():
-        run = conn.execute(q["new_run"], {"params": json.dumps(params.__dict__)}).fetchone()[0]  # type: ignore[index]
+        run = conn.execute(q["new_run"], {"params": json.dumps(params.__dict__, default=str)}).fetchone()[0]  # type: ignore[index]
         for _i, row in everything.iterrows():
             if row["found_now"]:
                 conn.execute(
@@ -127,6 +180,7 @@ def run_points(
                         "priority": float(row["priority"]),
                         "priority_components": json.dumps(row["priority_components"]),
                         "report_ids": [int(r) for r in row["report_ids"]],
+                        "category_scope": row["category_scope"],
                         "run": run,
                     },
                 )
@@ -134,13 +188,18 @@ def run_points(
                 conn.execute(q["set_state"], {"id": row["id"], "state": row["state"], "run": run})
         conn.execute(q["snapshot"], {"run": run, "ids": everything["id"].tolist()})
         conn.execute(q["label_points"], {"run": run})
-        n_axes = _store_axes(conn, run=run, reports=reports, addresses=exposure)
-        states = everything["state"].value_counts().to_dict()
+        if axes_now is not None:
+            _store_axes(conn, run=run, everything=axes_now)
+        found_now = everything["found_now"].astype(bool)
         summary = {
             "signalements": len(reports),
-            "points_sensibles": len(found),
-            "axes_problematiques": n_axes,
-            "etats": states,
+            "points_sensibles": int((found_now & everything["category_scope"].eq(ALL_CATEGORIES)).sum()),
+            "points_par_categorie": int((found_now & everything["category_scope"].ne(ALL_CATEGORIES)).sum()),
+            "etirements_vers_axes": len(stretches),
+            "axes_problematiques": int(axes_now["found_now"].astype(bool).sum()) if axes_now is not None else 0,
+            "etats": everything["state"].value_counts().to_dict(),
+            "etats_axes": axes_now["state"].value_counts().to_dict() if axes_now is not None else {},
+            "algorithme": params.algorithm,
             "modele_nul": found.attrs.get("null", "exposure" if exposure is not None else "uniform"),
             "min_samples": found.attrs.get("min_samples"),
         }

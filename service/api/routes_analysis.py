@@ -23,8 +23,18 @@ def points(
     priorite_min: Annotated[float | None, Query(ge=0)] = None,
     categorie: Annotated[str | None, Query(description="code de catégorie présent dans le point")] = None,
     tendance: Annotated[list[str] | None, Query(description="catégorie de tendance")] = None,
+    portee: Annotated[
+        str,
+        Query(max_length=40, description="« toutes » (défaut) ou un code de catégorie : points cherchés par catégorie"),
+    ] = "toutes",
 ) -> JSONResponse:
-    params = {"states": etat, "min_priority": priorite_min, "category": categorie, "trends": tendance}
+    params = {
+        "states": etat,
+        "min_priority": priorite_min,
+        "category": categorie,
+        "trends": tendance,
+        "scope": portee,
+    }
     return JSONResponse(fetch_collection(conn, "sensitive_points", params), media_type=GEOJSON)
 
 
@@ -39,8 +49,9 @@ def axes(
     _user: Reader,
     rue: Annotated[str | None, Query(description="partie du nom de rue")] = None,
     taux_min: Annotated[float | None, Query(ge=0, description="signalements par 100 m")] = None,
+    etat: States = None,
 ) -> JSONResponse:
-    params: dict[str, Any] = {"street": rue, "min_rate": taux_min}
+    params: dict[str, Any] = {"street": rue, "min_rate": taux_min, "states": etat}
     return JSONResponse(fetch_collection(conn, "axes", params), media_type=GEOJSON)
 
 

@@ -1,4 +1,4 @@
-"""``hotspots analyse``: sensitive points on the database, or offline on any point file."""
+"""``hotspots analyse``: sensitive points on the database, or offline on any point file; ``hotspots backtest``."""
 
 from __future__ import annotations
 
@@ -13,13 +13,36 @@ from rich.table import Table
 
 from service.analyse.axes import network_from_addresses, problem_axes, read_network, segment
 from service.analyse.backtest import backtest
+from service.analyse.backtest_axes import backtest_axes
 from service.analyse.checks import check_points
-from service.analyse.inputs import read_points
-from service.analyse.points import PointParams, sensitive_points
-from service.analyse.store import run_points
+from service.analyse.clustering import ALGORITHMS
+from service.analyse.inputs import read_points, within_window
+from service.analyse.points import PointParams, sensitive_points_by_category
+from service.analyse.store import MIN_CATEGORY_REPORTS, run_points
+from service.analyse.stretches import attach_stretches, split_stretches
 from service.cli.common import console, print_json, settings_of, working
 from service.db import connect, ensure_database
 from service.errors import InputFileError
+
+
+def _date(value: str | None, option: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(datetime.fromisoformat(value).replace(tzinfo=UTC))
+    except ValueError:
+        raise InputFileError(
+            f"{option} « {value} » n'est pas une date.", hint="Écrivez-la AAAA-MM-JJ, par exemple 2026-01-31."
+        ) from None
+
+
+def point_params(algorithm: str, eps: float, min_samples: int | None, min_cluster_size: int | None) -> PointParams:
+    if algorithm not in ALGORITHMS:
+        raise InputFileError(f"--algorithme « {algorithm} » inconnu.", hint=f"Choisissez {' ou '.join(ALGORITHMS)}.")
+    try:
+        return PointParams(algorithm=algorithm, eps=eps, min_samples=min_samples, min_cluster_size=min_cluster_size)
+    except ValueError as exc:
+        raise InputFileError(f"Réglage refusé : {exc}.", hint="Voir hotspots analyse --help.") from exc
 
 
 def analyse(
@@ -29,51 +52,122 @@ def analyse(
     crs: str = typer.Option("EPSG:31370", "--crs", help="Système métrique du calcul (x/y du fichier)."),
     exposure: Path | None = typer.Option(None, "--exposure", help="Points d'adresses pour le modèle « exposition »."),
     streets: Path | None = typer.Option(None, "--streets", help="Réseau de rues (GeoJSON/GeoPackage, OSM)."),
-    depuis: str | None = typer.Option(None, "--depuis", help="Date de début (AAAA-MM-JJ ; défaut : 2 ans)."),
-    eps: float = typer.Option(60.0, "--eps", help="Rayon DBSCAN en mètres."),
+    depuis: str | None = typer.Option(
+        None, "--depuis", help="Début de la fenêtre (AAAA-MM-JJ ; défaut : 2 ans en base, tout le fichier hors base)."
+    ),
+    jusqua: str | None = typer.Option(None, "--jusqua", help="Fin de la fenêtre, exclue (AAAA-MM-JJ ; défaut : tout)."),
+    algorithme: str | None = typer.Option(None, "--algorithme", help="dbscan (défaut) ou hdbscan."),
+    par_categorie: bool = typer.Option(
+        False, "--par-categorie", help="Chercher aussi les points de chaque catégorie séparément."
+    ),
+    eps: float | None = typer.Option(
+        None, "--eps", help="Rayon DBSCAN en mètres (défaut 60) ; HDBSCAN : deux taches plus proches sont un seul lieu."
+    ),
     min_samples: int | None = typer.Option(None, "--min-samples", help="Points minimum (sinon déduit des données)."),
+    min_cluster_size: int | None = typer.Option(
+        None, "--min-cluster-size", help="HDBSCAN : taille minimale d'une grappe (sinon déduite des données)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
 ) -> None:
-    """Trouve les points sensibles (grappes de signalements que le hasard n'explique pas)."""
+    """Trouve les points sensibles (grappes de signalements que le hasard n'explique pas) et les axes."""
+    settings = settings_of(ctx)
     now = pd.Timestamp.now(tz="UTC")
-    params = PointParams(eps=eps, min_samples=min_samples)
+    params = point_params(
+        algorithme or settings.analysis_algorithm, eps or settings.analysis_eps_m, min_samples, min_cluster_size
+    )
+    by_category = par_categorie or settings.analysis_by_category
+    since = _date(depuis, "--depuis")
+    until = _date(jusqua, "--jusqua")
+    if since is not None and until is not None and since >= until:
+        raise InputFileError(
+            f"fenêtre vide : --depuis {depuis} n'est pas avant --jusqua {jusqua}.", hint="Inversez les deux dates."
+        )
     if input_ is not None:
         if out is None:
             raise typer.BadParameter("--out est obligatoire avec --input")
-        points = read_points(input_, crs=crs)
+        points = within_window(read_points(input_, crs=crs), since=since, until=until)
         check_points(points, name=input_.name)
-        expo = read_points(exposure, crs=crs, need_dates=False) if exposure else None
-        with working("Analyse…"):
-            found = sensitive_points(points, exposure=expo, params=params, now=now)
-            network = _network(streets, exposure, crs)
-            axes = problem_axes(points, segment(network), exposure=expo)[0] if network is not None else None
-        out.mkdir(parents=True, exist_ok=True)
-        if axes is not None:
-            axes.to_crs("EPSG:4326").to_file(out / "axes.geojson", driver="GeoJSON")
-        export = found.drop(columns=["point", "report_ids"]).copy()
-        for col in ("categories", "priority_components"):
-            export[col] = export[col].map(lambda v: json.dumps(v, ensure_ascii=False))
-        for col in ("first_report", "last_report"):
-            export[col] = export[col].astype(str)
-        export.to_crs("EPSG:4326").to_file(out / "sensitive_points.geojson", driver="GeoJSON")
-        summary = {
-            "points": len(points),
-            "ecartes": points.attrs.get("dropped", 0),
-            "points_sensibles": len(found),
-            **{k: v for k, v in found.attrs.items() if k != "dropped"},
-        }
-        (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+        summary = _offline(
+            points, out, exposure=exposure, streets=streets, crs=crs, params=params, now=now, by_category=by_category
+        )
     else:
-        settings = settings_of(ctx)
         ensure_database(settings)
-        since = datetime.fromisoformat(depuis).replace(tzinfo=UTC) if depuis else (now - pd.Timedelta(days=730))
+        start = since if since is not None else now - pd.Timedelta(days=settings.analysis_window_days)
         with connect(settings) as conn, working("Analyse…"):
-            summary = run_points(conn, since=since, now=now, params=params)
+            summary = run_points(
+                conn,
+                since=start.to_pydatetime(),
+                until=until.to_pydatetime() if until is not None else None,
+                now=now,
+                params=params,
+                by_category=by_category,
+            )
     if json_out:
         print_json(summary)
         return
     for key, value in summary.items():
         console.print(f"[bold]{key}[/bold] : {value}")
+
+
+def _offline(
+    points: gpd.GeoDataFrame,
+    out: Path,
+    *,
+    exposure: Path | None,
+    streets: Path | None,
+    crs: str,
+    params: PointParams,
+    now: pd.Timestamp,
+    by_category: bool,
+) -> dict[str, object]:
+    """The analysis of a point file, written as GeoJSON files and a summary in ``out``."""
+    expo = read_points(exposure, crs=crs, need_dates=False) if exposure else None
+    with working("Analyse…"):
+        network = _network(streets, exposure, crs)
+        segments = segment(network) if network is not None else None
+        found = sensitive_points_by_category(
+            points,
+            by_category=by_category,
+            min_reports=MIN_CATEGORY_REPORTS,
+            exposure=expo,
+            params=params,
+            now=now,
+            segments=segments,
+        )
+        found_points, stretches = split_stretches(found, segments)
+        axes = None
+        if segments is not None:
+            axes, segment_stats = problem_axes(points, segments, exposure=expo)
+            axes = attach_stretches(axes, stretches, segment_stats)
+    out.mkdir(parents=True, exist_ok=True)
+    if axes is not None:
+        _geojson(axes.drop(columns=["segment_ids"]), out / "axes.geojson")
+    _geojson(found_points.drop(columns=["point", "report_ids", "segment_ids"]), out / "sensitive_points.geojson")
+    summary = {
+        "points": len(points),
+        "ecartes": points.attrs.get("dropped", 0),
+        "hors_fenetre": points.attrs.get("window_dropped", 0),
+        "points_sensibles": int(found_points["category_scope"].eq("toutes").sum()),
+        "points_par_categorie": int(found_points["category_scope"].ne("toutes").sum()),
+        "etirements_vers_axes": len(stretches),
+        "axes_problematiques": len(axes) if axes is not None else None,
+        **{k: v for k, v in found.attrs.items() if k != "dropped"},
+    }
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    return summary
+
+
+def _geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """WGS84 GeoJSON; dicts as JSON text, dates as ISO text (GeoJSON has neither)."""
+    export = frame.copy()
+    for col in export.columns:
+        if col == export.geometry.name:
+            continue
+        if export[col].map(lambda v: isinstance(v, dict | list)).any():
+            export[col] = export[col].map(lambda v: json.dumps(v, ensure_ascii=False, default=str))
+        elif pd.api.types.is_datetime64_any_dtype(export[col]):
+            export[col] = export[col].astype(str)
+    export.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
 
 
 def _network(streets: Path | None, exposure: Path | None, crs: str) -> gpd.GeoDataFrame | None:
@@ -103,16 +197,28 @@ def backtest_cmd(
     test_until: str = typer.Option(..., "--test-until", help="Fin de la période de test (AAAA-MM-JJ)."),
     crs: str = typer.Option("EPSG:31370", "--crs", help="Système métrique du calcul."),
     exposure: Path | None = typer.Option(None, "--exposure", help="Points d'adresses (modèle « exposition »)."),
+    streets: Path | None = typer.Option(
+        None, "--streets", help="Réseau de rues pour juger aussi les axes (sinon tiré des adresses de --exposure)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Résultats en JSON."),
 ) -> None:
-    """Apprend sur le passé, compte ce que chaque méthode aurait capturé ensuite (taux, PAI, PEI*)."""
+    """Apprend sur le passé, compte ce que chaque méthode aurait capturé ensuite (taux, PAI, PEI*) : mailles
+    (part de la surface) et, avec un réseau de rues, axes (part de la longueur des rues)."""
     points = read_points(input_, crs=crs)
     check_points(points, name=input_.name)
     expo = read_points(exposure, crs=crs, need_dates=False) if exposure else None
+    for value, option in ((train_until, "--train-until"), (test_until, "--test-until")):
+        _date(value, option)
     start = pd.Timestamp(train_until, tz="Europe/Brussels") + pd.Timedelta(days=1)
     end = pd.Timestamp(test_until, tz="Europe/Brussels") + pd.Timedelta(days=1)
+    network = _network(streets, exposure, crs)
     try:
         table = backtest(points, train_until=start, test_until=end, exposure=expo)
+        axes = (
+            backtest_axes(points, segment(network), train_until=start, test_until=end, exposure=expo)
+            if network is not None
+            else None
+        )
     except ValueError as exc:
         raise InputFileError(
             f"{input_.name} : {exc}.", hint="Choisissez des dates qui laissent des points des deux côtés."
@@ -124,15 +230,38 @@ def backtest_cmd(
                 "test": table.attrs["test"],
                 "mailles": table.attrs["cells"],
                 "resultats": table.to_dict(orient="records"),
+                "axes": None
+                if axes is None
+                else {
+                    "troncons": axes.attrs["segments"],
+                    "longueur_rues_m": axes.attrs["street_length_m"],
+                    "test_sur_rues": axes.attrs["test_on_streets"],
+                    "resultats": axes.to_dict(orient="records"),
+                },
             }
         )
         return
-    out = Table(
-        title=f"Back-test : {table.attrs['train']} points appris, {table.attrs['test']} à prévoir, "
-        f"{table.attrs['cells']} mailles de 100 m"
+    console.print(
+        _table(
+            table,
+            f"Back-test (surface) : {table.attrs['train']} points appris, {table.attrs['test']} à prévoir, "
+            f"{table.attrs['cells']} mailles de 100 m",
+        )
     )
-    for col in table.columns:
+    if axes is not None:
+        console.print(
+            _table(
+                axes,
+                f"Back-test (longueur de rue) : {axes.attrs['test_on_streets']} points de test à moins de 40 m "
+                f"d'une rue, {axes.attrs['segments']} tronçons, {axes.attrs['street_length_m'] / 1000:.1f} km",
+            )
+        )
+
+
+def _table(frame: pd.DataFrame, title: str) -> Table:
+    out = Table(title=title)
+    for col in frame.columns:
         out.add_column(col)
-    for row in table.itertuples(index=False):
+    for row in frame.itertuples(index=False):
         out.add_row(*(str(v) for v in row))
-    console.print(out)
+    return out

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from service.analyse.store import run_points
+from service.cli.analyse import point_params
 from service.cli.common import console, print_json, settings_of, working
 from service.cli.ingest import run_ingest, summary_table
 from service.db import connect, ensure_database
@@ -101,12 +102,19 @@ def demo(
             f"Géocodage hors ligne : {placed} adresses placées, {review} à vérifier (hotspots geocode review)."
         )
     with working("Recherche des points sensibles…"), connect(settings) as conn:
-        since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=730)
-        analysis = run_points(conn, since=since.to_pydatetime(), now=pd.Timestamp.now(tz="UTC"))
+        now = pd.Timestamp.now(tz="UTC")
+        analysis = run_points(
+            conn,
+            since=(now - pd.Timedelta(days=settings.analysis_window_days)).to_pydatetime(),
+            now=now,
+            params=point_params(settings.analysis_algorithm, settings.analysis_eps_m, None, None),
+            by_category=settings.analysis_by_category,
+        )
         top = conn.execute(
             "SELECT id, address_label, state, main_category, n_reports, trend, round(priority::numeric, 1) "
             "FROM sensitive_points "
-            "WHERE state IN ('nouveau', 'actif', 'reouvert') ORDER BY priority DESC LIMIT 10"
+            "WHERE category_scope = 'toutes' AND state IN ('nouveau', 'actif', 'reouvert') "
+            "ORDER BY priority DESC LIMIT 10"
         ).fetchall()
     table = Table(title=f"Points sensibles ({analysis['points_sensibles']} ; modèle nul : {analysis['modele_nul']})")
     for col in (

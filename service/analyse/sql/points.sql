@@ -3,14 +3,14 @@
 SELECT id, category, observed_at, ST_X(geom) AS x, ST_Y(geom) AS y
 FROM reports
 WHERE geom IS NOT NULL AND duplicate_of IS NULL AND geocode_status IN ('fourni', 'geocode', 'manuel')
-  AND observed_at >= %(since)s;
+  AND observed_at >= %(since)s AND (%(until)s::timestamptz IS NULL OR observed_at < %(until)s);
 
 -- name: gravity
 SELECT code, gravity FROM categories;
 
 -- name: previous
 -- Stored points with their last "nettoye" visit within 25 m of the polygon (for the resolved state).
-SELECT p.id, p.state, ST_AsBinary(p.geom) AS geom, ST_AsBinary(p.point) AS point, p.last_report,
+SELECT p.id, p.state, p.category_scope, ST_AsBinary(p.geom) AS geom, ST_AsBinary(p.point) AS point, p.last_report,
        (SELECT max(v.visited_at) FROM visits v
         WHERE v.outcome = 'nettoye' AND ST_DWithin(v.geom, p.geom, 25)) AS cleaned_at
 FROM sensitive_points p;
@@ -24,10 +24,10 @@ UPDATE analysis_runs SET summary = %(summary)s WHERE id = %(run)s;
 -- name: upsert_point
 INSERT INTO sensitive_points AS s (id, state, geom, point, n_reports, main_category, categories, first_report,
                                    last_report, recurrence_weeks, trend, q_min, priority, priority_components,
-                                   report_ids, first_run_id, last_run_id)
+                                   report_ids, category_scope, first_run_id, last_run_id)
 VALUES (%(id)s, %(state)s, ST_SetSRID(ST_GeomFromWKB(%(geom)s), 31370), ST_SetSRID(ST_GeomFromWKB(%(point)s), 31370),
         %(n_reports)s, %(main_category)s, %(categories)s, %(first_report)s, %(last_report)s, %(recurrence_weeks)s,
-        %(trend)s, %(q_min)s, %(priority)s, %(priority_components)s, %(report_ids)s, %(run)s, %(run)s)
+        %(trend)s, %(q_min)s, %(priority)s, %(priority_components)s, %(report_ids)s, %(category_scope)s, %(run)s, %(run)s)
 ON CONFLICT (id) DO UPDATE SET
     state = EXCLUDED.state, geom = EXCLUDED.geom, point = EXCLUDED.point, n_reports = EXCLUDED.n_reports,
     main_category = EXCLUDED.main_category, categories = EXCLUDED.categories, first_report = EXCLUDED.first_report,
@@ -39,20 +39,12 @@ ON CONFLICT (id) DO UPDATE SET
 UPDATE sensitive_points SET state = %(state)s, last_run_id = %(run)s, updated_at = now() WHERE id = %(id)s;
 
 -- name: snapshot
-INSERT INTO sensitive_point_history (run_id, point_id, state, n_reports, priority, trend, geom)
-SELECT %(run)s, id, state, n_reports, priority, trend, geom FROM sensitive_points WHERE id = ANY(%(ids)s);
+INSERT INTO sensitive_point_history (run_id, point_id, state, n_reports, priority, trend, geom, category_scope)
+SELECT %(run)s, id, state, n_reports, priority, trend, geom, category_scope FROM sensitive_points
+WHERE id = ANY(%(ids)s);
 
 -- name: exposure_streets
 SELECT street, municipality, ST_X(geom) AS x, ST_Y(geom) AS y FROM gazetteer_addresses;
-
--- name: clear_axes
-DELETE FROM problem_axes;
-
--- name: insert_axis
-INSERT INTO problem_axes (id, run_id, street, municipality, segments, length_m, reports, rate_per_100m, expected,
-                          ratio, q_max, geom)
-VALUES (%(id)s, %(run)s, %(street)s, %(municipality)s, %(segments)s, %(length_m)s, %(reports)s, %(rate)s,
-        %(expected)s, %(ratio)s, %(q_max)s, ST_SetSRID(ST_GeomFromWKB(%(geom)s), 31370));
 
 -- name: visits
 SELECT visited_at, outcome, ST_X(geom) AS x, ST_Y(geom) AS y FROM visits WHERE geom IS NOT NULL;

@@ -19,7 +19,8 @@ LEFT JOIN LATERAL (
     WHERE v.point_id = p.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, p.geom, 25))
     ORDER BY visited_at DESC LIMIT 1
 ) v ON true
-WHERE (%(states)s::text[] IS NULL OR p.state = ANY(%(states)s))
+WHERE p.category_scope = %(scope)s  -- 'toutes', or one category when the analysis ran per category
+  AND (%(states)s::text[] IS NULL OR p.state = ANY(%(states)s))
   AND (%(min_priority)s::float8 IS NULL OR p.priority >= %(min_priority)s)
   AND (%(category)s::text IS NULL OR p.categories ? %(category)s)
   AND (%(trends)s::text[] IS NULL OR p.trend = ANY(%(trends)s));
@@ -60,7 +61,8 @@ SELECT jsonb_build_object(
             'id', a.id, 'rue', a.street, 'commune', a.municipality, 'troncons', a.segments,
             'longueur_m', round(a.length_m::numeric, 1), 'signalements', a.reports,
             'taux_100m', round(a.rate_per_100m::numeric, 2), 'attendu', round(a.expected::numeric, 2),
-            'rapport', round(a.ratio::numeric, 2), 'q_max', a.q_max,
+            'rapport', round(a.ratio::numeric, 2), 'q_max', a.q_max, 'etat', a.state, 'origine', a.origin,
+            'premier', a.first_report, 'dernier', a.last_report,
             'derniere_visite', v.visited_at, 'suite_visite', v.outcome)
     ) ORDER BY a.reports DESC, a.id), '[]'::jsonb))
 FROM problem_axes a
@@ -70,7 +72,8 @@ LEFT JOIN LATERAL (
     ORDER BY visited_at DESC LIMIT 1
 ) v ON true
 WHERE (%(street)s::text IS NULL OR a.street ILIKE '%%' || %(street)s || '%%')
-  AND (%(min_rate)s::float8 IS NULL OR a.rate_per_100m >= %(min_rate)s);
+  AND (%(min_rate)s::float8 IS NULL OR a.rate_per_100m >= %(min_rate)s)
+  AND (%(states)s::text[] IS NULL OR a.state = ANY(%(states)s));
 
 -- name: axis
 SELECT jsonb_build_object(
@@ -80,7 +83,12 @@ SELECT jsonb_build_object(
         'id', a.id, 'rue', a.street, 'commune', a.municipality, 'troncons', a.segments,
         'longueur_m', round(a.length_m::numeric, 1), 'signalements', a.reports,
         'taux_100m', round(a.rate_per_100m::numeric, 2), 'attendu', round(a.expected::numeric, 2),
-        'rapport', round(a.ratio::numeric, 2), 'q_max', a.q_max,
+        'rapport', round(a.ratio::numeric, 2), 'q_max', a.q_max, 'etat', a.state, 'origine', a.origin,
+        'premier', a.first_report, 'dernier', a.last_report,
+        'historique', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                'analyse', h.run_id, 'date', r.started_at, 'etat', h.state, 'signalements', h.reports,
+                'longueur_m', round(h.length_m::numeric, 1), 'origine', h.origin) ORDER BY h.run_id), '[]'::jsonb)
+            FROM problem_axis_history h JOIN analysis_runs r ON r.id = h.run_id WHERE h.axis_id = a.id),
         'liste_signalements', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                 'id', s.id, 'date', s.observed_at, 'categorie', s.category, 'statut', s.status,
                 'adresse', s.address) ORDER BY s.observed_at DESC), '[]'::jsonb)
