@@ -60,6 +60,9 @@ def create_app(settings: Settings) -> FastAPI:
     _error_handlers(app)
     for module in (routes_auth, routes_analysis, routes_records, routes_followup):
         app.include_router(module.router)
+    from service.maps import router as maps_router  # imported here: the map routes use the API's helpers
+
+    app.include_router(maps_router)
     return app
 
 
