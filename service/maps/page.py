@@ -25,9 +25,10 @@ from service.accounts import User
 from service.settings import Settings
 
 STATIC = "/static/carte"
-#: Map centre and zoom of the first view: the zone Seraing-Neupré.
+#: Map centre and zoom before the first fit, and the zone's box (south-west, north-east) the map fits to.
 CENTRE = (50.575, 5.515)
 ZOOM = 13
+ZONE_BOUNDS = ((50.525, 5.43), (50.63, 5.60))
 ROLE_LABELS = {"lecteur": "lecteur", "planificateur": "planificateur", "admin": "administrateur"}
 
 #: Colours and labels shared by the legend (rendered here) and the layers (drawn by carte.js).
@@ -150,7 +151,8 @@ def _map(settings: Settings, title: str) -> tuple[Figure, OfflineMap, str]:
 
 
 def _html(figure: Figure) -> str:
-    return figure.render().replace("<html>", '<html lang="fr">', 1)
+    html = figure.render().replace("<html>", '<html lang="fr">', 1)
+    return html.replace("<head>", '<head>\n    <link rel="icon" href="data:,">', 1)
 
 
 def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[list[str]]], *, today: date) -> str:
@@ -175,6 +177,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "resultats": dict(vocabulary["resultats"]),
         "style": STYLE,
         "fond_vectoriel_seul": not settings.tile_url,
+        "emprise_zone": ZONE_BOUNDS,
     }
     fmap.add_child(_Layers(entry="planification", panel=panel, tiles=tiles, config=config))
     return _html(figure)
@@ -191,6 +194,12 @@ def public_page(settings: Settings, groups: dict[str, str], *, today: date) -> s
     since = (today - timedelta(days=365)).isoformat()
     figure, fmap, tiles = _map(settings, "Carte publique — Hotspots")
     panel = render("publique.html", k=k, groups=list(groups.items()), classes=classes, depuis=since)
-    config = {"depuis": since, "classes": classes, "groupes": groups, "fond_vectoriel_seul": not settings.tile_url}
+    config = {
+        "depuis": since,
+        "classes": classes,
+        "groupes": groups,
+        "fond_vectoriel_seul": not settings.tile_url,
+        "emprise_zone": ZONE_BOUNDS,
+    }
     fmap.add_child(_Layers(entry="publique", panel=panel, tiles=tiles, config=config))
     return _html(figure)

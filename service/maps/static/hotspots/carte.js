@@ -137,6 +137,7 @@
 
   function background(map, base, config, fondUrl) {
     map.attributionControl.setPrefix("Leaflet");
+    if (config.emprise_zone) map.fitBounds(config.emprise_zone);
     var pane = map.createPane("hs-fond");
     pane.style.zIndex = 250;
     var streets = new Overlay(map, "fond_rues", "Rues (fond hors ligne)", function (group) {

@@ -73,6 +73,7 @@
     var filters = { depuis: config.depuis, jusqu_a: "", categorie: "" };
     var fondUrl = "/api/carte/fond/";
     var bases = H.background(map, tiles, config, fondUrl);
+    map.createPane("hs-points").style.zIndex = 620; // sensitive points above the report bubbles
     H.intoControl(map, "hs-entete", "topleft");
     H.intoControl(map, "hs-filtres", "topleft");
     H.intoControl(map, "hs-legende", "bottomright");
@@ -91,7 +92,7 @@
         pending = H.getJSON("/api/carte/signalements" + key).then(function (data) {
           var what = data.mode === "points" ? "un par un" : "en mailles de " + H.number(data.taille_m) + " m";
           H.status(H.number(data.total) + " signalements dans la vue (" + what + ").");
-          H.state.signalements = { mode: data.mode, total: data.total, taille_m: data.taille_m };
+          window.hotspotsVue = { mode: data.mode, total: data.total, taille_m: data.taille_m };
           return data;
         });
       }
@@ -149,8 +150,8 @@
           var cls = classOf(p.priorite);
           var tr = trendStyle(style, p.tendance);
           var look = { color: tr.couleur, weight: tr.epaisseur, dashArray: tr.tirets ? "6 5" : null,
-            fillColor: cls.couleur, fillOpacity: 0.65, className: "hs-point-sensible" };
-          var shape = L.geoJSON(f, { style: function () { return look; } });
+            fillColor: cls.couleur, fillOpacity: 0.65, className: "hs-point-sensible", pane: "hs-points" };
+          var shape = L.geoJSON(f, { pane: "hs-points", style: function () { return look; } });
           var centre = L.circleMarker([p.point.coordinates[1], p.point.coordinates[0]],
             L.extend({}, look, { radius: 8, fillOpacity: 0.9, className: "hs-point-sensible-centre" }));
           [shape, centre].forEach(function (layer) {
