@@ -7,7 +7,8 @@
 * streets: one approximate centre line per street from its official addresses (the analysis' own
   ``network_from_addresses``), from the address register in PostGIS when loaded, else from the ICAR file.
 
-Each layer is computed once per process (a few seconds for the streets), simplified, and kept as GeoJSON.
+Each layer is computed once per process and address register (a few seconds for the streets, started in the
+background when a map page is opened), simplified, and kept as GeoJSON.
 """
 
 from __future__ import annotations
@@ -90,25 +91,62 @@ def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     return data
 
 
-def build_layer(conn: psycopg.Connection[Any], geodata: Path, layer: Layer) -> dict[str, Any]:
+def _key(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> tuple[Any, ...]:
+    coords = shapely.get_coordinates(addresses.geometry.to_numpy())
+    return (str(geodata), layer, len(addresses), round(float(coords.sum()), 1) if len(coords) else 0.0)
+
+
+def build_layer(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> dict[str, Any]:
     """One background layer as WGS84 GeoJSON (not cached: see :func:`background_layer`)."""
     communes = _communes(geodata)
     if layer == "communes":
         keep = communes[["name_fr", "role", "geometry"]].rename(columns={"name_fr": "nom"})
         keep["zone"] = keep.pop("role") == "target"
         return _geojson(keep)
-    addresses = _addresses(conn, geodata)
     if layer == "secteurs":
         return _geojson(_sections(addresses, communes))
     return _geojson(_streets(addresses))
 
 
+#: Layers already built in this process, by (geodata, layer, address fingerprint): the register rarely changes.
+_BUILT: dict[tuple[Any, ...], Body] = {}
+
+
+def _addresses_of(state: Any, geodata: Path) -> gpd.GeoDataFrame:
+    found: gpd.GeoDataFrame | None = getattr(state, "carte_adresses", None)
+    if found is None:
+        with state.pool.connection() as conn:
+            found = _addresses(conn, geodata)
+        state.carte_adresses = found
+    return found
+
+
 def background_layer(state: Any, geodata: Path, layer: Layer) -> Body:
-    """The layer, ready to send, computed once per application (``state`` is ``app.state``, with its pool)."""
+    """The layer, ready to send (``state`` is ``app.state``, with its pool): built once per address register."""
+    addresses = _addresses_of(state, geodata)
+    key = _key(addresses, geodata, layer)
     with _lock:
-        store: dict[str, Body] = getattr(state, "carte_fond", None) or {}
-        state.carte_fond = store
-        if layer not in store:
-            with state.pool.connection() as conn:
-                store[layer] = encode(build_layer(conn, geodata, layer), "application/geo+json")
-        return store[layer]
+        if key not in _BUILT:
+            _BUILT[key] = encode(build_layer(addresses, geodata, layer), "application/geo+json")
+        return _BUILT[key]
+
+
+def warm(state: Any, geodata: Path) -> None:
+    """Read the addresses now and build the layers in a thread (the map page asks for them a moment later)."""
+    addresses = _addresses_of(state, geodata)
+    todo = [layer for layer in LAYERS if _key(addresses, geodata, layer) not in _BUILT]
+    if not todo or getattr(state, "carte_fond_warming", False):
+        return
+    state.carte_fond_warming = True
+
+    def run() -> None:
+        for layer in todo:
+            key = _key(addresses, geodata, layer)
+            with _lock:
+                if key not in _BUILT:
+                    try:
+                        _BUILT[key] = encode(build_layer(addresses, geodata, layer), "application/geo+json")
+                    except Exception:
+                        return
+
+    threading.Thread(target=run, name="fond-de-carte", daemon=True).start()

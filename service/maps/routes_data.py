@@ -59,8 +59,8 @@ def map_reports(
 
 @router.get("/api/tuiles/{z}/{x}/{y}.mvt", summary="Tuile vectorielle des signalements (Mapbox Vector Tile)")
 def map_tile(
+    _user: Reader,  # before the connection: the login check borrows (and returns) one of its own
     conn: Conn,
-    _user: Reader,
     z: Annotated[int, Path(ge=0, le=22)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],

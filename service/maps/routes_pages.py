@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from service.accounts import authenticate, close_session, open_session
 from service.api.deps import SESSION_COOKIE, AppSettings, Conn, optional_user, request_token
 from service.errors import AuthenticationError
+from service.maps.background import warm
 from service.maps.data import PUBLIC_GROUPS, vocabulary
 from service.maps.page import planning_page, public_page, render
 
@@ -96,16 +97,19 @@ def logout(request: Request, conn: Conn) -> Response:
 
 
 @router.get("/carte", response_class=HTMLResponse)
-def planning_map(request: Request, conn: Conn, settings: AppSettings) -> Response:
-    user = optional_user(request)
+def planning_map(request: Request, settings: AppSettings) -> Response:
+    user = optional_user(request)  # borrows a connection and gives it back: never two at once per request
     if user is None:
         return RedirectResponse(f"/connexion?suite={quote('/carte', safe='/')}", status_code=303, headers=_NO_STORE)
-    html = planning_page(settings, user, vocabulary(conn), today=date.today())
+    warm(request.app.state, settings.geodata_dir)
+    with request.app.state.pool.connection() as conn:
+        words = vocabulary(conn)
+    html = planning_page(settings, user, words, today=date.today())
     return HTMLResponse(html, headers=_NO_STORE)
 
 
 @router.get("/carte/publique", response_class=HTMLResponse)
-def public_map(settings: AppSettings) -> HTMLResponse:
+def public_map(request: Request, settings: AppSettings) -> HTMLResponse:
     if not settings.public_map:
         html = render(
             "erreur.html",
@@ -114,5 +118,6 @@ def public_map(settings: AppSettings) -> HTMLResponse:
             conseil="Les agents se connectent sur /carte. Pour la publier : HOTSPOTS_PUBLIC_MAP=true.",
         )
         return HTMLResponse(html, status_code=404)
+    warm(request.app.state, settings.geodata_dir)
     groups = {code: label for code, (label, _members) in PUBLIC_GROUPS.items()}
     return HTMLResponse(public_page(settings, groups, today=date.today()), headers={"Cache-Control": "no-cache"})
