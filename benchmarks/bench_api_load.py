@@ -37,10 +37,10 @@ async def client(http, token: str, rounds: int, rng: random.Random, out: dict[st
     headers = {"Cookie": f"hotspots_session={token}", "Accept-Encoding": "gzip"}
     for _ in range(rounds):
         bbox, zoom = rng.choice(VIEWS)
-        for name, path in (
-            ("points sensibles", "/api/points-sensibles"),
-            ("signalements de la vue", f"/api/carte/signalements?bbox={bbox}&zoom={zoom}"),
-        ):
+        asks = [("signalements de la vue", f"/api/carte/signalements?bbox={bbox}&zoom={zoom}")]
+        if "points sensibles" in out:
+            asks.insert(0, ("points sensibles", "/api/points-sensibles"))
+        for name, path in asks:
             start = time.perf_counter()
             try:
                 r = await http.get(path, headers=headers)
@@ -51,10 +51,12 @@ async def client(http, token: str, rounds: int, rng: random.Random, out: dict[st
             await asyncio.sleep(rng.uniform(0.0, 0.25))
 
 
-async def run_load(url: str, tokens: list[str], rounds: int) -> tuple[dict[str, list], float]:
+async def run_load(url: str, tokens: list[str], rounds: int, points: bool) -> tuple[dict[str, list], float]:
     import httpx2
 
     out: dict[str, list] = {"points sensibles": [], "signalements de la vue": []}
+    if not points:
+        del out["points sensibles"]
     limits = httpx2.Limits(max_connections=len(tokens) + 10, max_keepalive_connections=len(tokens) + 10)
     async with httpx2.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
         start = time.perf_counter()
@@ -81,6 +83,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--sans-points", action="store_true", help="seulement les données de carte agrégées")
     parser.add_argument("--pool", type=int, default=None, help="HOTSPOTS_POOL_MAX_SIZE du serveur (défaut : réglage)")
     args = parser.parse_args()
 
@@ -101,7 +104,7 @@ def main() -> None:
         try:
             url = f"http://127.0.0.1:{port}"
             _wait(url, proc)
-            out, wall = asyncio.run(run_load(url, tokens, args.rounds))
+            out, wall = asyncio.run(run_load(url, tokens, args.rounds, not args.sans_points))
         finally:
             proc.terminate()
             proc.wait(timeout=20)

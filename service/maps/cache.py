@@ -43,22 +43,36 @@ class BodyCache:
         self.max_entries = max_entries
         self._items: OrderedDict[Hashable, tuple[float, Body]] = OrderedDict()
         self._lock = threading.Lock()
+        self._making: dict[Hashable, threading.Lock] = {}
 
-    def get_or_make(self, key: Hashable, make: Callable[[], Body]) -> Body:
-        if self.seconds <= 0:
-            return make()
-        now = time.monotonic()
+    def _fresh(self, key: Hashable) -> Body | None:
         with self._lock:
             found = self._items.get(key)
-            if found is not None and now - found[0] < self.seconds:
+            if found is not None and time.monotonic() - found[0] < self.seconds:
                 self._items.move_to_end(key)
                 return found[1]
-        body = make()
+        return None
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Body]) -> Body:
+        """The cached body, or one made once: concurrent requests for the same key wait for the first."""
+        if self.seconds <= 0:
+            return make()
+        body = self._fresh(key)
+        if body is not None:
+            return body
         with self._lock:
-            self._items[key] = (now, body)
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            body = self._fresh(key)
+            if body is None:
+                body = make()
+                with self._lock:
+                    self._items[key] = (time.monotonic(), body)
+                    self._items.move_to_end(key)
+                    while len(self._items) > self.max_entries:
+                        self._items.popitem(last=False)
+        with self._lock:
+            self._making.pop(key, None)
         return body
 
 
