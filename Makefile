@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install lint bench bench-geocode bench-analyse
+.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -19,8 +19,19 @@ install: $(BIN)/hotspots
 demo: install
 	$(BIN)/hotspots demo --servir
 
+## Chromium and its driver for the browser test (tests/test_browser.py): installed when root, else explained
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installation de chromium et chromium-driver (test navigateur)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else \
+		echo "Test navigateur ignoré : installez Chromium et son pilote :"; \
+		echo "    sudo apt-get install -y chromium chromium-driver"; \
+	fi
+
 ## (2) the whole test suite, with the quality gates
-test: install
+test: install browser-deps
 	$(BIN)/ruff check service tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -40,3 +51,11 @@ bench-geocode: install
 ## analysis benchmark (100k and 1M reports, beside ST_ClusterDBSCAN)
 bench-analyse: install
 	$(BIN)/python benchmarks/bench_analyse.py
+
+## map benchmark: page weight and first-view transfer at 100k reports, beside naive folium pages
+bench-maps: install
+	$(BIN)/python benchmarks/bench_maps.py
+
+## API load: 200 concurrent clients on a real server (sensitive points and map data)
+bench-load: install
+	$(BIN)/python benchmarks/bench_api_load.py

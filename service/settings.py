@@ -78,6 +78,30 @@ class Settings(BaseSettings):
     analysis_by_category: bool = Field(default=False, description="Chercher aussi les points de chaque catégorie.")
     analysis_window_days: int = Field(default=730, ge=1, description="Fenêtre d'analyse par défaut (jours).")
 
+    tile_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Adresse des tuiles du fond de carte ({z}/{x}/{y}) ; vide = pas de tuiles : la carte montre "
+        "alors les rues et les communes servies par le service (fond vectoriel, hors ligne).",
+    )
+    tile_attribution: str = Field(
+        default="© les contributeurs d'OpenStreetMap", description="Mention de la source des tuiles, sur la carte."
+    )
+    public_map: bool = Field(
+        default=False, description="Publier la carte publique agrégée (/carte/publique), sans connexion."
+    )
+    public_min_count: int = Field(
+        default=5, ge=1, description="Carte publique : mailles de moins de ce nombre de signalements masquées."
+    )
+    public_cell_m: float = Field(
+        default=250.0, ge=50, description="Carte publique : plus petite taille des mailles hexagonales (mètres)."
+    )
+    map_max_points: int = Field(
+        default=3000, ge=10, description="Carte : signalements montrés un par un au plus par vue (sinon mailles)."
+    )
+    map_cache_seconds: float = Field(
+        default=30.0, ge=0, description="Carte : durée de cache des données agrégées (secondes, 0 = aucun)."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _refuse_placeholder(cls, value: str | None) -> str | None:

@@ -55,9 +55,14 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("GET", "/api/journal"): "admin",
     ("GET", "/api/signalements/{report_id}/declarant"): "admin",
     ("GET", "/api/reglages"): "admin",
+    ("GET", "/api/carte/signalements"): "lecteur",
+    ("GET", "/api/tuiles/{z}/{x}/{y}.mvt"): "lecteur",
+    ("GET", "/api/carte/fond/{couche}"): "lecteur",
+    ("GET", "/api/public/carte/mailles"): None,
+    ("GET", "/api/public/carte/fond/{couche}"): None,
 }
 ORDER = [None, "lecteur", "planificateur", "admin"]
-_SAMPLE = {"type_donnees": "signalements"}
+_SAMPLE = {"type_donnees": "signalements", "couche": "communes"}
 
 
 @pytest.fixture(scope="module")

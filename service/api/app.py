@@ -79,6 +79,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    from service.maps import router as maps_router  # imported here: the map routes use the API's helpers
+
+    app.include_router(maps_router)
     return app
 
 

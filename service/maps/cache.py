@@ -1,0 +1,96 @@
+"""A small time-limited cache of ready-to-send map-data bodies (JSON encoded once, gzipped once).
+
+Map views are asked for again and again (every user's first view, panning back and forth); the aggregates change
+only when reports are imported, and a map a few seconds behind the database is acceptable. Each application has
+its own cache (``app.state``); ``map_cache_seconds = 0`` turns it off.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+GZIP_FROM_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class Body:
+    raw: bytes
+    gzipped: bytes | None
+    media_type: str
+
+
+def encode(data: Any, media_type: str) -> Body:
+    raw = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    gzipped = gzip.compress(raw, compresslevel=5) if len(raw) >= GZIP_FROM_BYTES else None
+    return Body(raw, gzipped, media_type)
+
+
+class BodyCache:
+    """Least-recently-used bodies, each kept ``seconds`` at most."""
+
+    def __init__(self, seconds: float, max_entries: int = 512) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._items: OrderedDict[Hashable, tuple[float, Body]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._making: dict[Hashable, threading.Lock] = {}
+
+    def _fresh(self, key: Hashable) -> Body | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None and time.monotonic() - found[0] < self.seconds:
+                self._items.move_to_end(key)
+                return found[1]
+        return None
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Body]) -> Body:
+        """The cached body, or one made once: concurrent requests for the same key wait for the first."""
+        if self.seconds <= 0:
+            return make()
+        body = self._fresh(key)
+        if body is not None:
+            return body
+        with self._lock:
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            body = self._fresh(key)
+            if body is None:
+                body = make()
+                with self._lock:
+                    self._items[key] = (time.monotonic(), body)
+                    self._items.move_to_end(key)
+                    while len(self._items) > self.max_entries:
+                        self._items.popitem(last=False)
+        with self._lock:
+            self._making.pop(key, None)
+        return body
+
+
+def cache_of(request: Request, name: str = "carte_cache") -> BodyCache:
+    state = request.app.state
+    found: BodyCache | None = getattr(state, name, None)
+    if found is None:
+        found = BodyCache(state.settings.map_cache_seconds)
+        setattr(state, name, found)
+    return found
+
+
+def respond(request: Request, body: Body, *, max_age: int = 0, public: bool = False) -> Response:
+    """The body, gzipped when the client accepts it; browsers keep it ``max_age`` seconds (privately unless
+    ``public``: the planning data needs a login)."""
+    scope = "public" if public else "private"
+    headers = {"Cache-Control": f"{scope}, max-age={max_age}" if max_age else "no-cache", "Vary": "Accept-Encoding"}
+    if body.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(body.gzipped, media_type=body.media_type, headers=headers)
+    return Response(body.raw, media_type=body.media_type, headers=headers)

@@ -1,0 +1,159 @@
+"""Map data read from PostGIS: report aggregates for a view, public hexagons, vector tiles, vocabularies.
+
+Each function runs one named query of ``sql/maps.sql`` and returns plain data (a GeoJSON dict or bytes); the
+routes only parse, call and send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from service.db.queries import load_queries
+from service.maps.grid import POINTS_ZOOM, Extent, cell_size, extent_for
+
+#: Public map: category groups (code → group) coarse enough to publish.
+PUBLIC_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "dechets": (
+        "Déchets et dépôts",
+        ("depot_clandestin", "sacs_hors_jour", "incineration", "terrain_malpropre", "vehicule_abandonne"),
+    ),
+    "proprete": ("Propreté de l'espace public", ("dejections", "affichage_sauvage", "graffiti")),
+    "nuisances": ("Bruit et odeurs", ("bruit", "odeurs")),
+    "pollution": ("Pollution et insalubrité", ("pollution_eau", "pollution_sol", "insalubrite")),
+    "autres": ("Autres", ("activite_sans_permis", "autre")),
+}
+
+
+def _q(name: str) -> str:
+    return load_queries("service.maps", "maps.sql")[name]
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """What the map's filter panel chooses: categories (None = all) and a half-open period."""
+
+    categories: tuple[str, ...] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def params(self) -> dict[str, Any]:
+        cats = list(self.categories) if self.categories else None
+        return {"categories": cats, "since": self.since, "until": self.until}
+
+
+def report_layer(
+    conn: psycopg.Connection[Any],
+    bbox: tuple[float, float, float, float],
+    zoom: int,
+    filters: ReportFilter,
+    *,
+    max_points: int,
+) -> dict[str, Any]:
+    """The reports of a view: individual points at high zoom when at most ``max_points``, else cells.
+
+    The answer is a GeoJSON FeatureCollection plus ``mode`` (``points`` or ``mailles``), ``taille_m`` (cell
+    size), ``total`` (reports in ``emprise``), ``emprise`` (WGS84) and ``emprise_lambert72``, the extent
+    actually counted, and ``chaleur``: ``[lat, lon, nombre]`` triples of half-size cells for the heat map.
+    """
+    size = cell_size(zoom)
+    extent = extent_for(bbox, size)
+    params = {**extent.params(), **filters.params(), "size": size}
+    if zoom >= POINTS_ZOOM:
+        rows = conn.execute(_q("report_points"), {**params, "limit": max_points + 1}).fetchall()
+        if len(rows) <= max_points:
+            return _points(rows, extent, size)
+    features, heat, total = _one(conn, "report_cells", params)
+    return _frame("mailles", features, extent, size, total=int(total), chaleur=heat)
+
+
+def _points(rows: list[tuple[Any, ...]], extent: Extent, size: float) -> dict[str, Any]:
+    features = [
+        {
+            "type": "Feature",
+            "id": rid,
+            "geometry": geom,
+            "properties": {
+                "id": rid,
+                "categorie": category,
+                "date": when.isoformat(),
+                "statut": status,
+                "adresse": address,
+            },
+        }
+        for geom, rid, category, when, status, address in rows
+    ]
+    heat = [[f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0], 1] for f in features]
+    return _frame("points", features, extent, size, total=len(features), chaleur=heat)
+
+
+def _frame(mode: str, features: list[Any], extent: Extent, size: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "mode": mode,
+        "taille_m": size,
+        "emprise": extent.wgs84(),
+        "emprise_lambert72": [extent.xmin, extent.ymin, extent.xmax, extent.ymax],
+        **extra,
+        "features": features,
+    }
+
+
+def _one(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    row = conn.execute(_q(name), params).fetchone()
+    assert row is not None  # aggregate queries always return one row
+    return tuple(row)
+
+
+def public_cells(
+    conn: psycopg.Connection[Any],
+    bbox: tuple[float, float, float, float],
+    zoom: int,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    min_count: int,
+    min_size: float,
+) -> dict[str, Any]:
+    """Hexagons with their report count per category group; hexagons under ``min_count`` are left out."""
+    size = cell_size(zoom, minimum=min_size)
+    extent = extent_for(bbox, size)
+    codes = [code for _group, (_label, members) in PUBLIC_GROUPS.items() for code in members]
+    groups = [group for group, (_label, members) in PUBLIC_GROUPS.items() for _code in members]
+    params = {
+        **extent.params(),
+        "since": since,
+        "until": until,
+        "size": size,
+        "k": min_count,
+        "codes": codes,
+        "groups": groups,
+    }
+    features, hidden_reports, hidden_cells = _one(conn, "public_cells", params)
+    shown = sum(int(f["properties"]["n"]) for f in features)
+    return _frame(
+        "hexagones",
+        features,
+        extent,
+        size,
+        total=shown + int(hidden_reports),
+        seuil=min_count,
+        masques={"mailles": int(hidden_cells), "signalements": int(hidden_reports)},
+        groupes={group: label for group, (label, _members) in PUBLIC_GROUPS.items()},
+    )
+
+
+def report_tile(conn: psycopg.Connection[Any], z: int, x: int, y: int, filters: ReportFilter) -> bytes:
+    """A Mapbox vector tile of the reports (layer ``signalements``): cells under zoom 16, points from 16 on."""
+    params = {"z": z, "x": x, "y": y, "size": cell_size(z), **filters.params()}
+    row = conn.execute(_q("report_tile"), params).fetchone()
+    return bytes(row[0]) if row and row[0] is not None else b""
+
+
+def vocabulary(conn: psycopg.Connection[Any]) -> dict[str, list[list[str]]]:
+    """Category and visit-outcome codes with their French labels (for the filter panel and the visit form)."""
+    categories, outcomes = _one(conn, "vocabulary", {})
+    return {"categories": categories, "resultats": outcomes}

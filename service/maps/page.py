@@ -1,0 +1,209 @@
+"""The map pages, built with folium, that carry no report at all.
+
+folium lays out the Leaflet map, its base tiles (when ``tile_url`` is set) and our element, which adds the
+filter panel, the French legend and a small configuration; ``static/hotspots/carte.js`` then loads every layer
+from the API for the current view. So the page weighs the same with 0 or 1,000,000 reports.
+
+folium's own defaults load Leaflet, jQuery, Bootstrap and Font Awesome from four CDN hosts (a blank page without
+internet); here Leaflet and its plugins come from ``/static/carte`` (see ``static/README.md``), and the only
+external address left in a page is the base tile URL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+import folium
+from branca.element import Figure
+from folium.elements import JSCSSMixin
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
+
+from service import __version__
+from service.accounts import User
+from service.settings import Settings
+
+STATIC = "/static/carte"
+#: Map centre and zoom before the first fit, and the zone's box (south-west, north-east) the map fits to.
+CENTRE = (50.575, 5.515)
+ZOOM = 13
+ZONE_BOUNDS = ((50.525, 5.43), (50.63, 5.60))
+ROLE_LABELS = {"lecteur": "lecteur", "planificateur": "planificateur", "admin": "administrateur"}
+
+#: Colours and labels shared by the legend (rendered here) and the layers (drawn by carte.js).
+STYLE: dict[str, Any] = {
+    "priorite": {
+        "tres_haute": {"seuil": 0.8, "couleur": "#a50f15", "libelle": "priorité très haute (20 % les plus hautes)"},
+        "haute": {"seuil": 0.5, "couleur": "#de2d26", "libelle": "priorité haute"},
+        "moyenne": {"seuil": 0.2, "couleur": "#fb6a4a", "libelle": "priorité moyenne"},
+        "basse": {"seuil": 0.0, "couleur": "#fcae91", "libelle": "priorité basse (20 % les plus basses)"},
+    },
+    "tendances": {
+        "en_hausse": {
+            "codes": ["nouveau", "consecutif", "en_intensification"],
+            "couleur": "#54278f",
+            "epaisseur": 4,
+            "tirets": False,
+            "libelle": "nouveau, consécutif ou en intensification",
+        },
+        "persistant": {
+            "codes": ["persistant"],
+            "couleur": "#111111",
+            "epaisseur": 3,
+            "tirets": False,
+            "libelle": "persistant",
+        },
+        "irregulier": {
+            "codes": ["oscillant", "sporadique"],
+            "couleur": "#555555",
+            "epaisseur": 2,
+            "tirets": True,
+            "libelle": "oscillant ou sporadique",
+        },
+        "en_baisse": {
+            "codes": ["en_diminution", "historique"],
+            "couleur": "#1a9850",
+            "epaisseur": 2,
+            "tirets": True,
+            "libelle": "en diminution ou historique",
+        },
+        "inconnue": {"codes": [], "couleur": "#999999", "epaisseur": 1, "tirets": False, "libelle": "sans tendance"},
+    },
+    "axe": "#6a3d9a",
+    "resultats": {
+        "pv": "#b2182b",
+        "sac": "#e66101",
+        "avertissement": "#fdb863",
+        "nettoye": "#1a9641",
+        "rien_constate": "#969696",
+        "transmis": "#2c7bb6",
+        "a_revoir": "#7b3294",
+    },
+    "permis": {
+        "environnement": {"couleur": "#238b45", "libelle": "permis d'environnement"},
+        "urbanisme": {"couleur": "#2171b5", "libelle": "permis d'urbanisme"},
+        "unique": {"couleur": "#6a51a3", "libelle": "permis unique"},
+    },
+}
+#: Public map: colour classes as multiples of the suppression threshold k.
+PUBLIC_CLASSES = ((1, "#fee5d9"), (2, "#fcae91"), (5, "#fb6a4a"), (10, "#de2d26"), (20, "#a50f15"))
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(loader=PackageLoader("service.maps", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def render(name: str, **values: Any) -> str:
+    """A page or fragment of ``templates/`` (autoescaped)."""
+    return _templates().get_template(name).render(version=__version__, **values)
+
+
+def static(path: str) -> str:
+    return f"{STATIC}/{path}?v={__version__}"
+
+
+class OfflineMap(folium.Map):
+    """A folium map whose Leaflet comes from the service itself (no CDN)."""
+
+    default_js = [("leaflet", static("leaflet/leaflet.js"))]  # noqa: RUF012 (folium's own class attribute)
+    default_css = [("leaflet_css", static("leaflet/leaflet.css"))]  # noqa: RUF012
+
+
+class _Layers(JSCSSMixin):
+    """Our panel (HTML), the layer scripts and their configuration; nothing here depends on the reports."""
+
+    default_css = [("hotspots_css", static("hotspots/carte.css"))]  # noqa: RUF012
+    _template = Template(
+        "{% macro html(this, kwargs) %}{{ this.panel }}{% endmacro %}"
+        "{% macro script(this, kwargs) %}"
+        "HotspotsCarte.{{ this.entry }}({{ this._parent.get_name() }}, {{ this.tiles }}, {{ this.config|tojson }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, *, entry: str, panel: str, tiles: str, config: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "HotspotsLayers"
+        self.default_js = [
+            ("leaflet_heat", static("leaflet-heat/leaflet-heat.js")),
+            ("hotspots_js", static("hotspots/carte.js")),
+            (f"hotspots_{entry}", static(f"hotspots/{entry}.js")),
+        ]
+        self.entry = entry
+        self.panel = panel
+        self.tiles = tiles
+        self.config = config
+
+
+def _map(settings: Settings, title: str) -> tuple[Figure, OfflineMap, str]:
+    figure = Figure(title=title)
+    fmap = OfflineMap(location=list(CENTRE), zoom_start=ZOOM, tiles=None, control_scale=True, min_zoom=9)
+    figure.add_child(fmap)
+    tiles = "null"
+    if settings.tile_url:
+        layer = folium.TileLayer(
+            tiles=settings.tile_url,
+            attr=settings.tile_attribution,
+            name="Fond de carte (tuiles)",
+            max_zoom=19,
+            control=False,
+        )
+        layer.add_to(fmap)
+        tiles = layer.get_name()
+    return figure, fmap, tiles
+
+
+def _html(figure: Figure) -> str:
+    html = figure.render().replace("<html>", '<html lang="fr">', 1)
+    return html.replace("<head>", '<head>\n    <link rel="icon" href="data:,">', 1)
+
+
+def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[list[str]]], *, today: date) -> str:
+    """The planning map for ``user``; the visit form is only in the page of a planner (or admin)."""
+    can_plan = user.can("planificateur")
+    since = (today - timedelta(days=365)).isoformat()
+    figure, fmap, tiles = _map(settings, "Carte — Hotspots")
+    panel = render(
+        "carte.html",
+        user_name=user.full_name or user.login,
+        role_label=ROLE_LABELS[user.role],
+        depuis=since,
+        categories=vocabulary["categories"],
+        outcomes=vocabulary["resultats"],
+        style=STYLE,
+        can_plan=can_plan,
+    )
+    config = {
+        "peut_planifier": can_plan,
+        "depuis": since,
+        "categories": dict(vocabulary["categories"]),
+        "resultats": dict(vocabulary["resultats"]),
+        "style": STYLE,
+        "fond_vectoriel_seul": not settings.tile_url,
+        "emprise_zone": ZONE_BOUNDS,
+    }
+    fmap.add_child(_Layers(entry="planification", panel=panel, tiles=tiles, config=config))
+    return _html(figure)
+
+
+def public_page(settings: Settings, groups: dict[str, str], *, today: date) -> str:
+    """The public map: hexagon counts only, no login."""
+    k = settings.public_min_count
+    classes = []
+    for i, (factor, colour) in enumerate(PUBLIC_CLASSES):
+        upper = PUBLIC_CLASSES[i + 1][0] * k - 1 if i + 1 < len(PUBLIC_CLASSES) else None
+        label = f"{factor * k} à {upper}" if upper is not None else f"{factor * k} ou plus"
+        classes.append({"min": factor * k, "couleur": colour, "libelle": label})
+    since = (today - timedelta(days=365)).isoformat()
+    figure, fmap, tiles = _map(settings, "Carte publique — Hotspots")
+    panel = render("publique.html", k=k, groups=list(groups.items()), classes=classes, depuis=since)
+    config = {
+        "depuis": since,
+        "classes": classes,
+        "groupes": groups,
+        "fond_vectoriel_seul": not settings.tile_url,
+        "emprise_zone": ZONE_BOUNDS,
+    }
+    fmap.add_child(_Layers(entry="publique", panel=panel, tiles=tiles, config=config))
+    return _html(figure)

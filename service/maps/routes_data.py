@@ -1,0 +1,122 @@
+"""Map data for the pages (and any GIS client): report aggregates per view, vector tiles, the vector background,
+and the public map's hexagons. Routes parse, call one function of ``data`` or ``background``, and send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from service.api.deps import AppSettings, Conn, Reader
+from service.errors import NotFoundError
+from service.maps.background import Layer, background_layer
+from service.maps.cache import cache_of, encode, respond
+from service.maps.data import ReportFilter, public_cells, report_layer, report_tile
+from service.maps.grid import parse_bbox
+
+GEOJSON = "application/geo+json"
+router = APIRouter(tags=["carte"])
+
+Bbox = Annotated[str, Query(description="vue : ouest,sud,est,nord en WGS84", examples=["5.45,50.55,5.58,50.62"])]
+Zoom = Annotated[int, Query(ge=0, le=22, description="niveau de zoom Leaflet de la vue")]
+Since = Annotated[datetime | None, Query(description="signalements observés à partir de cette date")]
+Until = Annotated[datetime | None, Query(description="signalements observés avant cette date (exclue)")]
+Categories = Annotated[list[str] | None, Query(description="codes de catégorie (répéter le paramètre)")]
+
+
+def _filters(categorie: list[str] | None, depuis: datetime | None, jusqu_a: datetime | None) -> ReportFilter:
+    cats = tuple(sorted({c for c in categorie or [] if c})) or None
+    return ReportFilter(categories=cats, since=depuis, until=jusqu_a)
+
+
+@router.get(
+    "/api/carte/signalements",
+    summary="Signalements d'une vue de carte : mailles agrégées (nombre), ou un par un au zoom rapproché",
+)
+def map_reports(
+    request: Request,
+    settings: AppSettings,
+    conn: Conn,
+    _user: Reader,
+    bbox: Bbox,
+    zoom: Zoom,
+    depuis: Since = None,
+    jusqu_a: Until = None,
+    categorie: Categories = None,
+) -> Response:
+    box = parse_bbox(bbox)
+    filters = _filters(categorie, depuis, jusqu_a)
+    key = ("signalements", box, zoom, filters)
+
+    def make() -> Any:  # on the request's own connection: one pooled connection per request, never two
+        return encode(report_layer(conn, box, zoom, filters, max_points=settings.map_max_points), GEOJSON)
+
+    return respond(request, cache_of(request).get_or_make(key, make))
+
+
+@router.get("/api/tuiles/{z}/{x}/{y}.mvt", summary="Tuile vectorielle des signalements (Mapbox Vector Tile)")
+def map_tile(
+    conn: Conn,
+    _user: Reader,
+    z: Annotated[int, Path(ge=0, le=22)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+    depuis: Since = None,
+    jusqu_a: Until = None,
+    categorie: Categories = None,
+) -> Response:
+    if x >= 2**z or y >= 2**z:
+        raise NotFoundError(f"Tuile {z}/{x}/{y} hors du monde.", hint=f"x et y vont de 0 à {2**z - 1} au zoom {z}.")
+    tile = report_tile(conn, z, x, y, _filters(categorie, depuis, jusqu_a))
+    return Response(tile, media_type="application/vnd.mapbox-vector-tile", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/api/carte/fond/{couche}", summary="Fond vectoriel : communes, secteurs postaux ou rues (GeoJSON)")
+def background(couche: Layer, request: Request, settings: AppSettings, _user: Reader) -> Response:
+    return respond(request, background_layer(request.app.state, settings.geodata_dir, couche), max_age=3600)
+
+
+def _public_on(settings: Any) -> None:
+    if not settings.public_map:
+        raise NotFoundError(
+            "La carte publique n'est pas activée sur ce service.",
+            hint="Un administrateur peut la publier (HOTSPOTS_PUBLIC_MAP=true).",
+        )
+
+
+@router.get("/api/public/carte/mailles", summary="Carte publique : signalements par maille hexagonale (agrégés)")
+def public_map_cells(
+    request: Request,
+    settings: AppSettings,
+    bbox: Bbox,
+    zoom: Zoom,
+    depuis: Since = None,
+    jusqu_a: Until = None,
+) -> Response:
+    _public_on(settings)
+    box = parse_bbox(bbox)
+    key = ("public", box, zoom, depuis, jusqu_a)
+
+    def make() -> Any:
+        with request.app.state.pool.connection() as conn:
+            cells = public_cells(
+                conn,
+                box,
+                zoom,
+                since=depuis,
+                until=jusqu_a,
+                min_count=settings.public_min_count,
+                min_size=settings.public_cell_m,
+            )
+        return encode(cells, GEOJSON)
+
+    return respond(request, cache_of(request, "carte_publique_cache").get_or_make(key, make), public=True, max_age=60)
+
+
+@router.get("/api/public/carte/fond/{couche}", summary="Carte publique : fond vectoriel (communes, rues)")
+def public_background(couche: Layer, request: Request, settings: AppSettings) -> Response:
+    _public_on(settings)
+    body = background_layer(request.app.state, settings.geodata_dir, couche)
+    return respond(request, body, max_age=3600, public=True)

@@ -1,0 +1,129 @@
+"""The HTML doors: the login form, the planning map, the public map, logging out, and the vendored assets.
+
+A browser without a session asking for ``/carte`` is sent to ``/connexion?suite=/carte``; the form posts to
+``/connexion``, which sets the session cookie (HttpOnly, SameSite=Strict, Secure when configured) and sends the
+browser on. ``suite`` only ever leads to a page of this site.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from service.accounts import authenticate, close_session, open_session
+from service.api.deps import SESSION_COOKIE, AppSettings, Conn, optional_user, request_token
+from service.errors import AuthenticationError
+from service.maps.background import warm
+from service.maps.data import PUBLIC_GROUPS, vocabulary
+from service.maps.page import planning_page, public_page, render
+
+router = APIRouter(include_in_schema=False)
+STATIC_DIR = Path(str(resources.files("service.maps").joinpath("static")))
+router.mount("/static/carte", StaticFiles(directory=STATIC_DIR), name="static_carte")
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _safe_next(target: str | None) -> str:
+    """A local path to go to after logging in (never another site: no scheme, no ``//``, no backslash)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or "\n" in target:
+        return "/carte"
+    return target
+
+
+def _login_form(
+    *,
+    suite: str,
+    identifiant: str = "",
+    erreur: str | None = None,
+    conseil: str | None = None,
+    message: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    html = render(
+        "connexion.html", suite=suite, identifiant=identifiant, erreur=erreur, conseil=conseil, message=message
+    )
+    return HTMLResponse(html, status_code=status, headers=_NO_STORE)
+
+
+@router.get("/connexion", response_class=HTMLResponse)
+def login_page(suite: str | None = None, message: str | None = None) -> HTMLResponse:
+    note = "Vous êtes déconnecté." if message == "deconnecte" else None
+    return _login_form(suite=_safe_next(suite), message=note)
+
+
+@router.post("/connexion", response_class=HTMLResponse)
+def login_submit(
+    conn: Conn,
+    settings: AppSettings,
+    identifiant: Annotated[str, Form(max_length=63)] = "",
+    mot_de_passe: Annotated[str, Form(max_length=1024)] = "",
+    suite: Annotated[str, Form(max_length=500)] = "/carte",
+) -> Response:
+    target = _safe_next(suite)
+    if not identifiant.strip() or not mot_de_passe:
+        return _login_form(
+            suite=target,
+            identifiant=identifiant,
+            erreur="Indiquez votre identifiant et votre mot de passe.",
+            status=400,
+        )
+    try:
+        user = authenticate(conn, identifiant, mot_de_passe)
+    except AuthenticationError as exc:
+        conn.rollback()
+        return _login_form(suite=target, identifiant=identifiant, erreur=exc.message, conseil=exc.hint, status=401)
+    token, _expires = open_session(conn, user, hours=settings.session_hours)
+    response = RedirectResponse(target, status_code=303, headers=_NO_STORE)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        max_age=int(settings.session_hours * 3600),
+        path="/",
+    )
+    return response
+
+
+@router.get("/deconnexion")
+def logout(request: Request, conn: Conn) -> Response:
+    token = request_token(request)
+    if token:
+        close_session(conn, token)
+    response = RedirectResponse("/connexion?message=deconnecte", status_code=303, headers=_NO_STORE)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/carte", response_class=HTMLResponse)
+def planning_map(request: Request, settings: AppSettings, conn: Conn) -> Response:
+    user = optional_user(request, conn)
+    if user is None:
+        return RedirectResponse(f"/connexion?suite={quote('/carte', safe='/')}", status_code=303, headers=_NO_STORE)
+    warm(request.app.state, settings.geodata_dir)
+    html = planning_page(settings, user, vocabulary(conn), today=date.today())
+    return HTMLResponse(html, headers=_NO_STORE)
+
+
+@router.get("/carte/publique", response_class=HTMLResponse)
+def public_map(request: Request, settings: AppSettings) -> HTMLResponse:
+    if not settings.public_map:
+        html = render(
+            "erreur.html",
+            titre="Carte publique non publiée",
+            message="La carte publique n'est pas activée sur ce service.",
+            conseil="Les agents se connectent sur /carte. Pour la publier : HOTSPOTS_PUBLIC_MAP=true.",
+        )
+        return HTMLResponse(html, status_code=404)
+    warm(request.app.state, settings.geodata_dir)
+    groups = {code: label for code, (label, _members) in PUBLIC_GROUPS.items()}
+    return HTMLResponse(public_page(settings, groups, today=date.today()), headers={"Cache-Control": "no-cache"})

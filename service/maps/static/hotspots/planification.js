@@ -1,0 +1,303 @@
+/* Hotspots — the planning map: report heat map and clusters (aggregated by the server for the current view),
+ * sensitive points, problem axes, visits, permits, commune and postcode-area boundaries; filters; popups with
+ * stats, history and last visit; a visit form for planners. Depends on carte.js. */
+(function () {
+  "use strict";
+  var H = window.HotspotsCarte;
+  var esc = H.esc;
+
+  function rankClasses(features, style) {
+    var values = features.map(function (f) { return f.properties.priorite || 0; }).sort(function (a, b) { return a - b; });
+    var classes = Object.keys(style.priorite).map(function (k) { return style.priorite[k]; });
+    return function (priority) {
+      if (values.length < 2) return classes[0];
+      var below = 0;
+      while (below < values.length && values[below] < (priority || 0)) below++;
+      var pct = below / (values.length - 1);
+      for (var i = 0; i < classes.length; i++) if (pct >= classes[i].seuil) return classes[i];
+      return classes[classes.length - 1];
+    };
+  }
+
+  function trendStyle(style, trend) {
+    var t = style.tendances;
+    for (var k in t) if (t[k].codes.indexOf(trend) >= 0) return t[k];
+    return t.inconnue;
+  }
+
+  function row(label, value) {
+    return "<tr><th>" + esc(label) + "</th><td>" + value + "</td></tr>";
+  }
+
+  function visitForm(url, after) {
+    var tpl = document.getElementById("hs-form-visite");
+    if (!tpl) return null;
+    var form = tpl.content.firstElementChild.cloneNode(true);
+    var now = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
+    form.elements.date.value = now.toISOString().slice(0, 16);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var out = form.querySelector(".hs-retour");
+      var body = {
+        date: form.elements.date.value,
+        resultat: form.elements.resultat.value,
+        agent: form.elements.agent.value || null,
+        notes: form.elements.notes.value || null,
+      };
+      out.textContent = "Enregistrement…";
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+      })
+        .then(function (r) {
+          return r.json().then(function (b) {
+            if (!r.ok) throw new Error((b.erreur || "Erreur " + r.status) + (b.conseil ? " " + b.conseil : ""));
+            return b;
+          });
+        })
+        .then(function (b) {
+          out.textContent = "Visite enregistrée (n° " + b.id + ").";
+          after();
+        })
+        .catch(function (err) {
+          out.textContent = err.message;
+        });
+    });
+    return form;
+  }
+
+  H.planification = function (map, tiles, config) {
+    var style = config.style;
+    var filters = { depuis: config.depuis, jusqu_a: "", categorie: "" };
+    var fondUrl = "/api/carte/fond/";
+    var bases = H.background(map, tiles, config, fondUrl);
+    map.createPane("hs-points").style.zIndex = 620; // sensitive points above the report bubbles
+    H.intoControl(map, "hs-entete", "topleft");
+    H.intoControl(map, "hs-filtres", "topleft");
+    H.intoControl(map, "hs-legende", "bottomright");
+
+    /* One request per view feeds both report layers. */
+    var pending = null;
+    var pendingKey = null;
+    function reports() {
+      var params = H.viewParams(map);
+      params.depuis = filters.depuis;
+      params.jusqu_a = filters.jusqu_a;
+      params.categorie = filters.categorie;
+      var key = H.query(params);
+      if (key !== pendingKey) {
+        pendingKey = key;
+        pending = H.getJSON("/api/carte/signalements" + key).then(function (data) {
+          var what = data.mode === "points" ? "un par un" : "en mailles de " + H.number(data.taille_m) + " m";
+          H.status(H.number(data.total) + " signalements dans la vue (" + what + ").");
+          window.hotspotsVue = { mode: data.mode, total: data.total, taille_m: data.taille_m };
+          return data;
+        });
+      }
+      return pending;
+    }
+
+    var heat = new H.Overlay(map, "chaleur", "Carte de chaleur des signalements", function (group) {
+      return reports().then(function (data) {
+        group.clearLayers();
+        var values = data.chaleur.map(function (c) { return c[2]; }).sort(function (a, b) { return a - b; });
+        var max = values.length ? values[Math.floor(values.length * 0.95)] || 1 : 1;
+        group.addLayer(L.heatLayer(data.chaleur, { radius: 22, blur: 18, max: max, minOpacity: 0.25 }));
+        return data.chaleur.length;
+      });
+    });
+
+    var clusters = new H.Overlay(map, "groupes", "Signalements groupés", function (group) {
+      return reports().then(function (data) {
+        if (data.mode === "points") {
+          return H.geojsonInto(group, data, {
+            pointToLayer: function (f, latlng) {
+              return L.circleMarker(latlng, { radius: 5, color: "#fff", weight: 1, fillColor: "#333",
+                fillOpacity: 0.85, className: "hs-signalement" });
+            },
+            onEachFeature: function (f, layer) {
+              var p = f.properties;
+              layer.bindPopup("<h3>Signalement n° " + esc(p.id) + "</h3><table>" +
+                row("Catégorie", esc(config.categories[p.categorie] || p.categorie)) + row("Date", H.day(p.date)) +
+                row("Statut", esc(p.statut)) + row("Adresse", esc(p.adresse || "—")) + "</table>");
+            },
+          });
+        }
+        return H.geojsonInto(group, data, {
+          pointToLayer: function (f, latlng) {
+            var n = f.properties.n;
+            var size = Math.round(26 + 8 * Math.log10(n));
+            var marker = L.marker(latlng, {
+              icon: L.divIcon({ className: "hs-bulle", html: "<span>" + esc(H.number(n)) + "</span>",
+                iconSize: [size, size] }),
+              title: n + " signalements",
+            });
+            marker.on("click", function () { map.setView(latlng, Math.min(map.getZoom() + 2, 18)); });
+            return marker;
+          },
+        });
+      });
+    });
+
+    var pointsLayer = new H.Overlay(map, "points_sensibles", "Points sensibles", function (group) {
+      return H.getJSON("/api/points-sensibles" + H.query({ categorie: filters.categorie })).then(function (data) {
+        group.clearLayers();
+        var classOf = rankClasses(data.features, style);
+        data.features.forEach(function (f) {
+          var p = f.properties;
+          var cls = classOf(p.priorite);
+          var tr = trendStyle(style, p.tendance);
+          var look = { color: tr.couleur, weight: tr.epaisseur, dashArray: tr.tirets ? "6 5" : null,
+            fillColor: cls.couleur, fillOpacity: 0.65, className: "hs-point-sensible", pane: "hs-points" };
+          var shape = L.geoJSON(f, { pane: "hs-points", style: function () { return look; } });
+          var centre = L.circleMarker([p.point.coordinates[1], p.point.coordinates[0]],
+            L.extend({}, look, { radius: 8, fillOpacity: 0.9, className: "hs-point-sensible-centre" }));
+          [shape, centre].forEach(function (layer) {
+            layer.bindPopup("Chargement…", { maxWidth: 380 });
+            layer.on("popupopen", function (ev) { pointPopup(ev.popup, p.id); });
+            group.addLayer(layer);
+          });
+        });
+        return data.features.length;
+      });
+    });
+
+    function pointPopup(popup, id) {
+      H.getJSON("/api/points-sensibles/" + encodeURIComponent(id)).then(function (f) {
+        var p = f.properties;
+        var last = (p.visites || [])[0];
+        var html = "<h3>" + esc(p.id) + " — " + esc(p.adresse || "") + "</h3><table>" +
+          row("État", esc(p.etat)) + row("Priorité", H.number(p.priorite, 1)) +
+          row("Tendance", esc(p.tendance || "—")) + row("Signalements", H.number(p.signalements)) +
+          row("Catégorie principale", esc(config.categories[p.categorie_principale] || p.categorie_principale)) +
+          row("Période", H.day(p.premier) + " → " + H.day(p.dernier)) +
+          row("Semaines actives", H.number(p.semaines_actives)) +
+          row("Dernière visite", last ? H.day(last.date) + " : " + esc(config.resultats[last.resultat] || last.resultat)
+            : "jamais") + "</table>";
+        var hist = (p.historique || []).slice(-6).reverse();
+        if (hist.length) {
+          html += "<h4>Historique des analyses</h4><table class='hs-historique'><tr><th>date</th><th>état</th>" +
+            "<th>signal.</th><th>priorité</th></tr>" + hist.map(function (h) {
+              return "<tr><td>" + H.day(h.date) + "</td><td>" + esc(h.etat) + "</td><td>" + H.number(h.signalements) +
+                "</td><td>" + H.number(h.priorite, 1) + "</td></tr>";
+            }).join("") + "</table>";
+        }
+        show(popup, html, "/api/points-sensibles/" + encodeURIComponent(id) + "/visites");
+      }).catch(function (err) { popup.setContent(esc(err.message)); });
+    }
+
+    function show(popup, html, postUrl) {
+      var box = document.createElement("div");
+      box.className = "hs-popup";
+      box.innerHTML = html;
+      var form = visitForm(postUrl, function () { pointsLayer.refresh(); visits.refresh(); axes.refresh(); });
+      if (form) box.appendChild(form);
+      popup.setContent(box);
+    }
+
+    var axes = new H.Overlay(map, "axes", "Axes problématiques", function (group) {
+      return H.getJSON("/api/axes").then(function (data) {
+        return H.geojsonInto(group, data, {
+          style: function (f) {
+            var rate = f.properties.taux_100m || 0;
+            return { color: style.axe, weight: Math.min(14, 2 + 2 * Math.sqrt(rate)), opacity: 0.8,
+              className: "hs-axe" };
+          },
+          onEachFeature: function (f, layer) {
+            layer.bindPopup("Chargement…", { maxWidth: 380 });
+            layer.on("popupopen", function (ev) { axisPopup(ev.popup, f.properties.id); });
+          },
+        });
+      });
+    });
+
+    function axisPopup(popup, id) {
+      H.getJSON("/api/axes/" + encodeURIComponent(id)).then(function (f) {
+        var p = f.properties;
+        var last = (p.visites || [])[0];
+        var html = "<h3>" + esc(p.rue) + " (" + esc(p.commune) + ")</h3><table>" +
+          row("Axe", esc(p.id)) + row("Longueur", H.number(p.longueur_m) + " m (" + H.number(p.troncons) + " tronçons)") +
+          row("Signalements", H.number(p.signalements) + " ; attendu " + H.number(p.attendu, 1)) +
+          row("Par 100 m", H.number(p.taux_100m, 2) + " (× " + H.number(p.rapport, 1) + " l'attendu)") +
+          row("Dernière visite", last ? H.day(last.date) + " : " + esc(config.resultats[last.resultat] || last.resultat)
+            : "jamais") + "</table>";
+        show(popup, html, "/api/axes/" + encodeURIComponent(id) + "/visites");
+      }).catch(function (err) { popup.setContent(esc(err.message)); });
+    }
+
+    var visits = new H.Overlay(map, "visites", "Visites et résultats", function (group) {
+      var params = { depuis: filters.depuis, jusqu_a: filters.jusqu_a, categorie: filters.categorie, limite: 5000 };
+      return H.getJSON("/api/visites" + H.query(params)).then(function (data) {
+        return H.geojsonInto(group, data, {
+          pointToLayer: function (f, latlng) {
+            return L.circleMarker(latlng, { radius: 6, color: "#222", weight: 1,
+              fillColor: style.resultats[f.properties.resultat] || "#777", fillOpacity: 0.95, className: "hs-visite" });
+          },
+          onEachFeature: function (f, layer) {
+            var p = f.properties;
+            layer.bindPopup("<h3>Visite du " + H.day(p.date) + "</h3><table>" +
+              row("Résultat", esc(config.resultats[p.resultat] || p.resultat)) + row("Agent", esc(p.agent || "—")) +
+              row("Lieu", esc(p.adresse || "—")) + row("Point / axe", esc(p.point_sensible || p.axe || "—")) +
+              row("Notes", esc(p.notes || "—")) + "</table>");
+          },
+        });
+      });
+    });
+
+    var permits = new H.Overlay(map, "permis", "Permis", function (group) {
+      return H.getJSON("/api/permis?limite=5000").then(function (data) {
+        return H.geojsonInto(group, data, {
+          pointToLayer: function (f, latlng) {
+            var kind = style.permis[f.properties.type] || { couleur: "#555" };
+            return L.marker(latlng, { icon: L.divIcon({ className: "hs-permis",
+              html: "<span style='background:" + kind.couleur + "'>P</span>", iconSize: [18, 18] }) });
+          },
+          onEachFeature: function (f, layer) {
+            var p = f.properties;
+            layer.bindPopup("<h3>Permis " + esc(p.reference) + "</h3><table>" +
+              row("Type", esc(p.type) + (p.classe ? " (classe " + esc(p.classe) + ")" : "")) +
+              row("Exploitant", esc(p.exploitant || "—")) + row("Activité", esc(p.activite || "—")) +
+              row("Adresse", esc(p.adresse || "—")) + row("Décision", H.day(p.decision)) +
+              row("Valide jusqu'au", H.day(p.valide_jusqu_au)) + "</table>");
+          },
+        });
+      });
+    });
+
+    var communes = H.boundaries(map, fondUrl);
+    var sections = new H.Overlay(map, "secteurs", "Secteurs (codes postaux, approximatifs)", function (group) {
+      return H.getJSON(fondUrl + "secteurs").then(function (data) {
+        return H.geojsonInto(group, data, {
+          style: { color: "#555", weight: 2, dashArray: "6 6", fill: false, className: "hs-secteur" },
+          onEachFeature: function (f, layer) { layer.bindTooltip(esc(f.properties.nom), { sticky: true }); },
+        });
+      });
+    });
+
+    var overlays = [heat, clusters, pointsLayer, axes, visits, permits, communes, sections];
+    var control = {};
+    overlays.forEach(function (o) { control[o.label] = o.group; });
+    L.control.layers(bases, control, { collapsed: false, position: "topright" }).addTo(map);
+    [heat, clusters, pointsLayer, axes, communes].forEach(function (o) { o.group.addTo(map); });
+
+    var timer = null;
+    map.on("moveend", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { heat.refresh(); clusters.refresh(); }, 150);
+    });
+    var form = document.getElementById("hs-filtres");
+    if (form) {
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var f = H.readFilters(form);
+        filters.depuis = f.depuis;
+        filters.jusqu_a = f.jusqu_a;
+        filters.categorie = f.categorie;
+        [heat, clusters, pointsLayer, visits].forEach(function (o) { o.refresh(); });
+      });
+    }
+    window.hotspotsMap = map;
+  };
+})();

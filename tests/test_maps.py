@@ -1,0 +1,331 @@
+"""The map pages and their data endpoints, on the real PostGIS: login, roles, offline assets, constant page
+weight, server-side aggregates that add up, the public map's suppression of small cells."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api import create_app
+from service.demo import write_bulk_reports
+from tests.conftest import PASSWORDS, ROOT
+from tests.helpers import ingest
+
+ZONE = "5.40,50.50,5.62,50.65"  # the whole police zone and more
+URL = re.compile(r"""(?:https?:)?//[^\s"'<>)]+""")
+
+
+def _app(settings, **changes):
+    return TestClient(create_app(settings.model_copy(update={"map_cache_seconds": 0, **changes})))
+
+
+@pytest.fixture()
+def client(settings, conn):
+    with _app(settings) as c:
+        yield c
+
+
+@pytest.fixture()
+def bulk(conn, settings, tmp_path) -> int:
+    """3,000 reports at real addresses of the zone, two years up to 2026-11-01; returns how many are mapped."""
+    path = tmp_path / "bulk.csv"
+    icar = ROOT / "geodata" / "icar_seraing_neupre.csv"
+    write_bulk_reports(path, 3000, addresses=icar, seed=5, end=date(2026, 11, 1))
+    ingest(conn, settings, path, source="bulk")
+    return _count(conn)
+
+
+def _count(conn, where: str = "true", params: tuple = ()) -> int:
+    sql = f"SELECT count(*) FROM reports WHERE geom IS NOT NULL AND duplicate_of IS NULL AND {where}"
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def _login(client, role: str, **extra) -> object:
+    return client.post(
+        "/connexion",
+        data={"identifiant": f"test.{role}", "mot_de_passe": PASSWORDS[role], **extra},
+        follow_redirects=False,
+    )
+
+
+def _page(client, role: str) -> str:
+    assert _login(client, role).status_code == 303
+    r = client.get("/carte")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    return r.text
+
+
+# --- login and roles -------------------------------------------------------------------------------------------
+
+
+def test_a_browser_without_session_is_sent_to_the_french_login_form(client, accounts):
+    r = client.get("/carte", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/connexion?suite=/carte"
+    form = client.get(r.headers["location"])
+    assert form.status_code == 200
+    assert 'action="/connexion"' in form.text and 'name="mot_de_passe"' in form.text
+    assert 'value="/carte"' in form.text and "Se connecter" in form.text and 'lang="fr"' in form.text
+
+
+def test_the_login_form_sets_a_strict_http_only_cookie_and_goes_on(client, accounts):
+    r = _login(client, "lecteur", suite="/carte")
+    assert r.status_code == 303 and r.headers["location"] == "/carte"
+    cookie = r.headers["set-cookie"].lower()
+    assert cookie.startswith("hotspots_session=") and "httponly" in cookie and "samesite=strict" in cookie
+    assert "secure" not in cookie.replace("httponly", "")
+    assert client.get("/carte").status_code == 200
+    assert client.get("/api/moi").json()["role"] == "lecteur"  # the same cookie opens the API
+    out = client.get("/deconnexion", follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/carte", follow_redirects=False).status_code == 303
+
+
+def test_secure_cookies_when_configured(settings, conn, accounts):
+    with _app(settings, secure_cookies=True) as c:
+        cookie = _login(c, "lecteur").headers["set-cookie"].lower()
+    assert "; secure" in cookie
+
+
+def test_a_wrong_password_shows_the_french_error_on_the_form(client, accounts):
+    r = client.post(
+        "/connexion",
+        data={"identifiant": "test.lecteur", "mot_de_passe": "pas-le-bon-mot", "suite": "/carte"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 401 and "set-cookie" not in r.headers
+    assert "Identifiant ou mot de passe incorrect." in r.text and 'id="hs-form-connexion"' in r.text
+    assert 'value="test.lecteur"' in r.text  # the login is kept, the password is not
+    empty = client.post("/connexion", data={"identifiant": "", "mot_de_passe": ""}, follow_redirects=False)
+    assert empty.status_code == 400 and "Indiquez votre identifiant" in empty.text
+
+
+def test_the_next_page_after_login_never_leaves_the_site(client, accounts):
+    for target in ("https://exemple.org/piege", "//exemple.org", "/\\exemple.org"):
+        assert _login(client, "lecteur", suite=target).headers["location"] == "/carte"
+
+
+def test_a_reader_gets_no_visit_form_a_planner_does(settings, conn, accounts):
+    with _app(settings) as reader:
+        page = _page(reader, "lecteur")
+        assert 'id="hs-form-visite"' not in page and '"peut_planifier": false' in page
+        r = reader.post("/api/points-sensibles/PS-0001/visites", json={"date": "2026-11-01", "resultat": "pv"})
+        assert r.status_code == 403
+    for role in ("planificateur", "admin"):
+        with _app(settings) as planner:
+            page = _page(planner, role)
+            assert 'id="hs-form-visite"' in page and '"peut_planifier": true' in page
+            assert 'name="resultat"' in page and "Procès-verbal" in page  # outcomes from the vocabulary
+
+
+def test_the_page_has_the_french_legend_filters_and_layers(client, accounts):
+    page = _page(client, "lecteur")
+    for text in (
+        "Légende",
+        "priorité très haute",
+        "persistant",
+        "signalements par 100 m",
+        "Visites — résultat",
+        "Permis",
+        "secteur postal",
+        'name="depuis"',
+        'name="categorie"',
+        "Dépôt clandestin",
+    ):
+        assert text in page, text
+    script = client.get("/static/carte/hotspots/planification.js").text
+    for layer in (
+        "Carte de chaleur des signalements",
+        "Signalements groupés",
+        "Points sensibles",
+        "Axes problématiques",
+        "Visites et résultats",
+        "Permis",
+        "Limites des communes",
+        "Secteurs",
+    ):
+        assert layer in script + client.get("/static/carte/hotspots/carte.js").text, layer
+
+
+# --- offline and scale -----------------------------------------------------------------------------------------
+
+
+def test_no_external_address_but_the_tile_url_and_every_asset_is_served(settings, conn, accounts):
+    tiles = "https://tuiles.exemple.be/{z}/{x}/{y}.png"
+    with _app(settings, tile_url=tiles) as c:
+        page = _page(c, "lecteur")
+        assert set(URL.findall(page)) == {tiles}
+        assets = re.findall(r'(?:src|href)="(/static/carte/[^"?]+)', page)
+        assert len(assets) >= 5
+        for path in assets:
+            assert c.get(path).status_code == 200, path
+        css = c.get("/static/carte/leaflet/leaflet.css").text
+        for image in re.findall(r"url\((images/[^)]+)\)", css):
+            assert c.get(f"/static/carte/leaflet/{image}").status_code == 200
+    with _app(settings, tile_url="") as c:
+        page = _page(c, "lecteur")
+        assert URL.findall(page) == [] and "tile_layer" not in page
+        assert '"fond_vectoriel_seul": true' in page
+
+
+def test_the_page_weighs_the_same_with_no_report_and_with_thousands(settings, conn, accounts, tmp_path):
+    with _app(settings) as c:
+        empty = _page(c, "planificateur")
+        path = tmp_path / "many.csv"
+        write_bulk_reports(
+            path, 5000, addresses=ROOT / "geodata" / "icar_seraing_neupre.csv", seed=2, end=date(2026, 11, 1)
+        )
+        ingest(conn, settings, path, source="bulk")
+        assert _count(conn) > 4900
+        full = c.get("/carte").text
+    assert len(full.encode()) == len(empty.encode())
+    some = conn.execute("SELECT address FROM reports LIMIT 5").fetchall()
+    assert not any(a in full for (a,) in some)
+
+
+# --- aggregated report data ------------------------------------------------------------------------------------
+
+
+def _cells(client, **params):
+    r = client.get("/api/carte/signalements", params=params)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/geo+json")
+    return r.json()
+
+
+def test_the_cells_of_a_view_add_up_to_its_reports(client, conn, accounts, bulk):
+    _login(client, "lecteur")
+    whole = _cells(client, bbox=ZONE, zoom=13)
+    assert whole["mode"] == "mailles" and whole["taille_m"] == 800
+    assert sum(f["properties"]["n"] for f in whole["features"]) == whole["total"] == bulk
+    assert sum(n for _lat, _lon, n in whole["chaleur"]) == bulk
+    assert len(whole["features"]) < bulk / 5  # aggregated, not one marker per report
+
+    since, until = datetime(2025, 11, 1), datetime(2026, 5, 1)
+    part = _cells(
+        client,
+        bbox="5.49,50.57,5.53,50.60",
+        zoom=15,
+        depuis=since.isoformat(),
+        jusqu_a=until.isoformat(),
+        categorie=["depot_clandestin", "dejections"],
+    )
+    xmin, ymin, xmax, ymax = part["emprise_lambert72"]
+    expected = _count(
+        conn,
+        "ST_X(geom) >= %s AND ST_X(geom) < %s AND ST_Y(geom) >= %s AND ST_Y(geom) < %s "
+        "AND observed_at >= %s AND observed_at < %s AND category IN ('depot_clandestin', 'dejections')",
+        (xmin, xmax, ymin, ymax, since, until),
+    )
+    assert 0 < expected < bulk
+    assert sum(f["properties"]["n"] for f in part["features"]) == part["total"] == expected
+    w, s, e, n = part["emprise"]
+    assert w <= 5.49 and s <= 50.57 and e >= 5.53 and n >= 50.60  # the counted extent covers the view
+
+
+def test_close_up_views_show_reports_one_by_one_up_to_a_cap(settings, conn, accounts, bulk):
+    box = "5.500,50.585,5.515,50.595"
+    with _app(settings) as c:
+        _login(c, "lecteur")
+        close = _cells(c, bbox=box, zoom=17)
+        assert close["mode"] == "points" and close["total"] == len(close["features"]) > 0
+        props = close["features"][0]["properties"]
+        assert set(props) == {"id", "categorie", "date", "statut", "adresse"}
+        xmin, ymin, xmax, ymax = close["emprise_lambert72"]
+        assert close["total"] == _count(
+            conn,
+            "ST_X(geom) >= %s AND ST_X(geom) < %s AND ST_Y(geom) >= %s AND ST_Y(geom) < %s",
+            (xmin, xmax, ymin, ymax),
+        )
+    with _app(settings, map_max_points=close["total"] - 1) as c:
+        _login(c, "lecteur")
+        capped = _cells(c, bbox=box, zoom=17)
+        assert capped["mode"] == "mailles" and capped["total"] == close["total"]
+
+
+def test_map_data_needs_a_login_and_a_valid_view(client, accounts):
+    r = client.get("/api/carte/signalements", params={"bbox": ZONE, "zoom": 13})
+    assert r.status_code == 401 and "Connexion requise" in r.json()["erreur"]
+    _login(client, "lecteur")
+    bad = client.get("/api/carte/signalements", params={"bbox": "5.6,50.5,5.4,50.6", "zoom": 13})
+    assert bad.status_code == 422 and bad.json()["champ"] == "bbox"
+    assert client.get("/api/carte/signalements", params={"bbox": ZONE, "zoom": 40}).status_code == 422
+
+
+def test_vector_tiles_for_gis_clients(client, accounts, bulk):
+    _login(client, "lecteur")
+    seraing = client.get("/api/tuiles/13/4221/2757.mvt")  # the tile over Seraing
+    assert seraing.status_code == 200 and seraing.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    assert b"signalements" in seraing.content
+    assert client.get("/api/tuiles/13/0/0.mvt").content == b""  # the far north-west corner of the world: no report
+    assert client.get("/api/tuiles/2/9/9.mvt").status_code == 404
+
+
+def test_the_vector_background_from_the_shipped_files(client, accounts):
+    _login(client, "lecteur")
+    communes = client.get("/api/carte/fond/communes").json()
+    assert {f["properties"]["nom"] for f in communes["features"] if f["properties"]["zone"]} == {"Seraing", "Neupré"}
+    sections = client.get("/api/carte/fond/secteurs").json()
+    assert {f["properties"]["code_postal"] for f in sections["features"]} == {
+        "4100",
+        "4101",
+        "4102",
+        "4120",
+        "4121",
+        "4122",
+    }
+    assert any("Ougrée" in f["properties"]["nom"] for f in sections["features"])
+    streets = client.get("/api/carte/fond/rues", headers={"Accept-Encoding": "gzip"})
+    assert streets.status_code == 200 and len(streets.json()["features"]) > 500
+    assert client.get("/api/carte/fond/rivieres").status_code == 422
+
+
+# --- public map ------------------------------------------------------------------------------------------------
+
+
+def test_the_public_map_is_off_by_default(client):
+    page = client.get("/carte/publique")
+    assert page.status_code == 404 and "Carte publique non publiée" in page.text and "pas activée" in page.text
+    data = client.get("/api/public/carte/mailles", params={"bbox": ZONE, "zoom": 13})
+    assert data.status_code == 404 and "pas activée" in data.json()["erreur"]
+    assert client.get("/api/public/carte/fond/communes").status_code == 404
+
+
+def test_the_public_map_shows_only_cells_of_at_least_k_reports(settings, conn, bulk):
+    with _app(settings, public_map=True, public_min_count=8) as c:
+        page = c.get("/carte/publique")
+        assert page.status_code == 200 and "moins de 8 signalements" in page.text
+        assert 'id="hs-form-visite"' not in page.text
+        body = c.get("/api/public/carte/mailles", params={"bbox": ZONE, "zoom": 14})
+        assert body.status_code == 200
+        cells = body.json()
+    assert cells["taille_m"] == 400 and cells["seuil"] == 8
+    assert cells["features"] and all(f["properties"]["n"] >= 8 for f in cells["features"])
+    assert cells["masques"]["mailles"] > 0 and cells["masques"]["signalements"] > 0
+    shown = sum(f["properties"]["n"] for f in cells["features"])
+    assert shown + cells["masques"]["signalements"] == cells["total"] == bulk
+    for f in cells["features"]:
+        groups = f["properties"]["groupes"]
+        assert set(groups) <= set(cells["groupes"])
+        assert all(v is None or v >= 8 for v in groups.values())
+        assert f["geometry"]["type"] == "Polygon" and len(f["geometry"]["coordinates"][0]) == 7
+    text = body.text
+    some = conn.execute("SELECT address, description FROM reports WHERE description IS NOT NULL LIMIT 20").fetchall()
+    assert not any(a in text or d in text for a, d in some)
+    assert '"id"' not in text and "adresse" not in text
+
+
+def test_the_public_cells_never_go_below_the_minimum_size(settings, conn, bulk):
+    with _app(settings, public_map=True, public_min_count=1, public_cell_m=300) as c:
+        close = c.get("/api/public/carte/mailles", params={"bbox": "5.50,50.585,5.515,50.595", "zoom": 18}).json()
+    assert close["taille_m"] == 300 and not close["masques"]["mailles"]
+
+
+def test_static_readme_lists_every_vendored_library():
+    static = Path(ROOT / "service" / "maps" / "static")
+    readme = (static / "README.md").read_text(encoding="utf-8")
+    for folder in ("leaflet", "leaflet-heat"):
+        assert (static / folder / "LICENSE").exists() and f"`{folder}/`" in readme
