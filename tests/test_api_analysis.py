@@ -5,10 +5,12 @@ The data is loaded once for the module; the tests at the end record visits on it
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
 from service.api import create_app
+from service.db.connect import resolve_conninfo
 from tests.helpers import load_analysed_demo
 
 
@@ -169,6 +171,27 @@ def test_export_sites_in_every_format(client, auth, settings):
     with connect(settings) as conn:  # not the ``conn`` fixture: it would empty the tables
         logged = conn.execute("SELECT count(*) FROM private.access_log WHERE action = 'export_sites'").fetchone()[0]
     assert logged == 6
+
+
+def test_point_and_axis_lists_are_kept_until_the_analysis_data_change(client, settings):
+    first = client.get("/api/points-sensibles", headers={"Accept-Encoding": "gzip"})
+    again = client.get("/api/points-sensibles", headers={"Accept-Encoding": "gzip"})
+    assert first.headers["content-encoding"] == "gzip" and again.content == first.content
+    cached = client.app.state.analyse_cache
+    assert any(key[1] == "sensitive_points" for key in cached._items)  # the second answer came from there
+    top = first.json()["features"][0]
+    with psycopg.connect(resolve_conninfo(settings), autocommit=True) as db:
+        db.execute("UPDATE sensitive_points SET address_label = 'Lieu renommé' WHERE id = %s", [top["id"]])
+        try:
+            listed = client.get("/api/points-sensibles").json()["features"]
+            assert next(f for f in listed if f["id"] == top["id"])["properties"]["adresse"] == "Lieu renommé"
+        finally:
+            db.execute(
+                "UPDATE sensitive_points SET address_label = %s WHERE id = %s",
+                [top["properties"]["adresse"], top["id"]],
+            )
+    listed = client.get("/api/points-sensibles").json()["features"]
+    assert next(f for f in listed if f["id"] == top["id"])["properties"]["adresse"] == top["properties"]["adresse"]
 
 
 # -- follow-up writes (last) --------------------------------------------------------------------------------------

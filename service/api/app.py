@@ -30,7 +30,7 @@ from service.api import (
 )
 from service.db import ensure_database, open_pool
 from service.errors import AuthenticationError, HotspotsError, ValidationFailedError
-from service.settings import Settings
+from service.settings import Settings, load_settings
 
 _TAGS = [
     {"name": "service", "description": "État du service."},
@@ -40,6 +40,12 @@ _TAGS = [
     {"name": "outils", "description": "Géocodage et imports de fichiers."},
     {"name": "open311", "description": "GeoReport v2 pour les applications citoyennes."},
 ]
+
+
+def app_from_environment() -> FastAPI:
+    """The application for the settings of the environment: what each server process builds when
+    ``hotspots serve --workers N`` starts several."""
+    return create_app(load_settings())
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from service.api.deps import Conn, Reader
-from service.api.geojson import GEOJSON, fetch_collection, fetch_one
+from service.api.geojson import GEOJSON, cached_collection, fetch_one
 
 router = APIRouter(prefix="/api", tags=["analyse"])
 
@@ -17,6 +17,7 @@ States = Annotated[list[str] | None, Query(description="nouveau, actif, surveill
 
 @router.get("/points-sensibles", summary="Points sensibles (GeoJSON WGS84)", response_class=JSONResponse)
 def points(
+    request: Request,
     conn: Conn,
     _user: Reader,
     etat: States = None,
@@ -27,7 +28,7 @@ def points(
         str,
         Query(max_length=40, description="« toutes » (défaut) ou un code de catégorie : points cherchés par catégorie"),
     ] = "toutes",
-) -> JSONResponse:
+) -> Response:
     params = {
         "states": etat,
         "min_priority": priorite_min,
@@ -35,7 +36,7 @@ def points(
         "trends": tendance,
         "scope": portee,
     }
-    return JSONResponse(fetch_collection(conn, "sensitive_points", params), media_type=GEOJSON)
+    return cached_collection(request, conn, "sensitive_points", params)
 
 
 @router.get("/points-sensibles/{point_id}", summary="Un point sensible, son historique, ses signalements et visites")
@@ -45,14 +46,15 @@ def point(point_id: str, conn: Conn, _user: Reader) -> JSONResponse:
 
 @router.get("/axes", summary="Axes problématiques (GeoJSON WGS84)")
 def axes(
+    request: Request,
     conn: Conn,
     _user: Reader,
     rue: Annotated[str | None, Query(description="partie du nom de rue")] = None,
     taux_min: Annotated[float | None, Query(ge=0, description="signalements par 100 m")] = None,
     etat: States = None,
-) -> JSONResponse:
+) -> Response:
     params: dict[str, Any] = {"street": rue, "min_rate": taux_min, "states": etat}
-    return JSONResponse(fetch_collection(conn, "axes", params), media_type=GEOJSON)
+    return cached_collection(request, conn, "axes", params)
 
 
 @router.get("/axes/{axis_id}", summary="Un axe problématique, ses signalements et visites")

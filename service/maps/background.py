@@ -24,9 +24,9 @@ import psycopg
 import shapely
 
 from service.analyse.axes import network_from_addresses
+from service.api.cache import Body, encode
 from service.db.queries import load_queries
 from service.geocode.gazetteer import KNOWN_SECTIONS
-from service.maps.cache import Body, encode
 
 Layer = Literal["communes", "secteurs", "rues"]
 LAYERS: tuple[Layer, ...] = ("communes", "secteurs", "rues")

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from service.api.cache import cache_of, encode, respond
 from service.api.deps import AppSettings, Conn, Reader
 from service.errors import NotFoundError
 from service.maps.background import Layer, background_layer
-from service.maps.cache import cache_of, encode, respond
 from service.maps.data import ReportFilter, public_cells, report_layer, report_tile
 from service.maps.grid import parse_bbox
 
