@@ -57,6 +57,14 @@ def test_refused_file_prints_a_french_message_and_exits_2(conn, settings):
     assert "Traceback" not in done.stderr
 
 
+def test_missing_file_is_a_clear_error_with_or_without_json(conn, settings, tmp_path):
+    for extra in ([], ["--json"]):
+        done = _run(settings, "ingest", "reports", str(tmp_path / "absent.csv"), *extra)
+        assert done.returncode == 2, done.stderr
+        assert "Fichier introuvable" in done.stderr and "Vérifiez le chemin" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
 def test_unknown_batch_is_a_clear_error(conn, settings, tmp_path):
     done = _run(settings, "rejects", "999", "--out", str(tmp_path / "x.csv"))
     assert done.returncode == 1

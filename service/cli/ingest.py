@@ -68,7 +68,7 @@ def run_ingest(
             transient=True,
             disable=not console.is_terminal,
         ) as bar:
-            task = bar.add_task(f"Import de {path.name}", total=path.stat().st_size)
+            task = bar.add_task(f"Import de {path.name}", total=path.stat().st_size if path.is_file() else None)
             return ingest_file(
                 conn,
                 path,

@@ -143,7 +143,7 @@ def open_table(
 ) -> TableSource:
     """Open ``path`` for reading; refuse at once what cannot be read, with the reason."""
     if not path.exists():
-        raise InputFileError(f"Fichier introuvable : {path}")
+        raise InputFileError(f"Fichier introuvable : {path}", hint="Vérifiez le chemin et le nom du fichier.")
     if path.is_dir():
         raise InputFileError(f"{path} est un dossier, pas un fichier.")
     if path.stat().st_size == 0:
