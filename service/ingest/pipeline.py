@@ -163,17 +163,23 @@ def _options_json(options: IngestOptions) -> dict[str, Any]:
     return {k: str(v) for k, v in asdict(options).items() if v is not None}
 
 
-def _context(
-    conn: psycopg.Connection[Any], settings: Settings, source: TableSource, options: IngestOptions, now: datetime | None
+def validation_context(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    *,
+    default_source: str,
+    forced_crs: str | None = None,
+    now: datetime | None = None,
 ) -> Context:
+    """What validation needs besides the rows, for files and for records sent one by one alike."""
     return Context(
         vocab=load_vocabularies(conn),
         zone=zone_polygon(settings),
         now=now or datetime.now(UTC),
         min_date=pd.Timestamp(settings.min_date, tz=settings.timezone),
         future_tolerance=timedelta(minutes=settings.future_tolerance_minutes),
-        default_source=options.source or default_source(source.path, source.format),
-        forced_crs=options.crs or source.declared_crs,
+        default_source=default_source,
+        forced_crs=forced_crs,
         timezone=settings.timezone,
     )
 
@@ -194,7 +200,13 @@ def _run_batch(
     qk = load_queries(_PKG, f"{kind}.sql")
     conn.rollback()
     with conn.transaction():
-        ctx = _context(conn, settings, source, options, now)
+        ctx = validation_context(
+            conn,
+            settings,
+            default_source=options.source or default_source(source.path, source.format),
+            forced_crs=options.crs or source.declared_crs,
+            now=now,
+        )
         conn.execute("SET LOCAL work_mem = '256MB'")  # in-file duplicate search and merge sort in memory
         conn.execute("SET LOCAL jit = off")  # one-off statements: compiling them costs more than it saves
         row = conn.execute(

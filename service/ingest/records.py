@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +19,11 @@ import psycopg
 
 from service.errors import InputFileError, ValidationFailedError
 from service.geocode import BatchGeocoder
-from service.ingest.checks import Context
 from service.ingest.columns import Kind, check_required, map_columns
-from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
+from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file, validation_context
 from service.ingest.read import STR
 from service.ingest.validate import VALIDATORS
-from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
-from service.zone import zone_polygon
 
 _WHAT = {"reports": "signalement", "visits": "visite", "permits": "permis"}
 
@@ -69,15 +66,7 @@ def _check_frame(
         check_required(cmap, headers, kind, _WHAT[kind])
     except InputFileError as exc:
         raise ValidationFailedError(exc.message, [{"champ": None, "valeur": None, "motif": exc.message}]) from None
-    ctx = Context(
-        vocab=load_vocabularies(conn),
-        zone=zone_polygon(settings),
-        now=now or datetime.now(UTC),
-        min_date=pd.Timestamp(settings.min_date, tz=settings.timezone),
-        future_tolerance=timedelta(minutes=settings.future_tolerance_minutes),
-        default_source=source,
-        timezone=settings.timezone,
-    )
+    ctx = validation_context(conn, settings, default_source=source, now=now)
     validated = VALIDATORS[kind](frame, cmap, ctx)
     conn.rollback()  # validation only read the vocabularies
     if validated.rejected.empty:
