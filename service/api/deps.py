@@ -32,7 +32,9 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-Conn = Annotated[psycopg.Connection[Any], Depends(_connection)]
+#: The request's pooled connection, committed and given back as soon as the route returns, before the response is
+#: sent: a slow client does not hold a connection that other requests are waiting for.
+Conn = Annotated[psycopg.Connection[Any], Depends(_connection, scope="function")]
 AppSettings = Annotated[Settings, Depends(_settings)]
 
 

@@ -144,7 +144,7 @@ def _serve_demo(ctx: typer.Context, host: str, port: int) -> None:
     import secrets
 
     from service import accounts
-    from service.cli.serve import serve
+    from service.api.server import run_server
 
     settings = settings_of(ctx)
     password = secrets.token_urlsafe(12)
@@ -158,4 +158,4 @@ def _serve_demo(ctx: typer.Context, host: str, port: int) -> None:
         "(rôle planificateur ; un nouveau mot de passe à chaque démonstration)."
     )
     console.print(f"Carte : http://{host}:{port}/carte — Ctrl+C pour arrêter.")
-    serve(ctx, host=host, port=port)
+    run_server(settings, host=host, port=port)

@@ -16,25 +16,10 @@ def serve(
     ),
 ) -> None:
     """Sert l'API (documentation sur /docs) et les cartes (/carte)."""
-    import uvicorn
+    from service.api.server import run_server
 
-    from service.api import create_app
-    from service.db import ensure_database
-
-    settings = settings_of(ctx)
     console.print(
         f"API sur http://{host}:{port}/api — carte : http://{host}:{port}/carte — "
         f"documentation : http://{host}:{port}/docs"
     )
-    if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
-        return
-    ensure_database(settings)  # once, before the processes start (each would otherwise start and migrate it)
-    uvicorn.run(
-        "service.api.app:app_from_environment",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="warning",
-    )
+    run_server(settings_of(ctx), host=host, port=port, workers=workers)

@@ -1,0 +1,83 @@
+"""``hotspots serve`` in several processes: it answers, stops on SIGTERM, and its connections send at once."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from service.api.server import _TcpConfig
+from tests.conftest import ROOT
+from tests.helpers import cli_env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_connections_accepted_by_the_workers_socket_have_tcp_nodelay():
+    """Without it, each kept-alive request after the first waits for the client's delayed ACK (≈ 40 ms)."""
+    config = _TcpConfig("service.api.app:app_from_environment", factory=True, host="127.0.0.1", port=0, workers=2)
+    listener = config.bind_socket()
+    assert listener.proto == socket.IPPROTO_TCP
+    seen: list[int] = []
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            sock = transport.get_extra_info("socket")
+            seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def accept_one() -> None:
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        _reader, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run(accept_one())
+    assert seen == [1]
+
+
+def test_serve_with_two_workers_answers_and_stops(settings, conn):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--port", str(port), "--workers", "2"],
+        env=cli_env(settings),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        answers = []
+        for _ in range(600):
+            client = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                for _ in range(3):  # kept alive: the same connection
+                    client.request("GET", "/api/ready")
+                    response = client.getresponse()
+                    answers.append((response.status, response.read()))
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                time.sleep(0.1)
+            finally:
+                client.close()
+        assert [status for status, _body in answers] == [200, 200, 200]
+        assert b'"statut":"pret"' in answers[0][1]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert f"http://127.0.0.1:{port}/carte" in out
