@@ -81,3 +81,43 @@ def test_serve_with_two_workers_answers_and_stops(settings, conn):
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert f"http://127.0.0.1:{port}/carte" in out
+
+
+def test_more_simultaneous_requests_than_threads_and_connections_all_get_answers(settings, conn):
+    """120 requests at once on a pool of 2 connections and 40 worker threads: requests wait for a connection in
+    the event loop, not in a thread, so the ones holding a connection always find a thread to finish on (waiting
+    in threads, they would all sit until the pool's time-out and fail)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import uvicorn
+
+    from service.api import create_app
+
+    port = _free_port()
+    app = create_app(settings.model_copy(update={"pool_max_size": 2}))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(600):
+            if server.started:
+                break
+            time.sleep(0.05)
+        start = threading.Barrier(120)
+
+        def ask(_i: int) -> int:
+            client = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            try:
+                start.wait()
+                client.request("GET", "/api/ready")
+                return client.getresponse().status
+            finally:
+                client.close()
+
+        with ThreadPoolExecutor(max_workers=120) as pool:
+            statuses = list(pool.map(ask, range(120)))
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+    assert statuses == [200] * 120

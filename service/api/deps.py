@@ -7,11 +7,13 @@ make a browser send it with a forged request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import psycopg
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from psycopg_pool import ConnectionPool
 
 from service.accounts import Role, User, session_user
 from service.db.personal import log_access
@@ -22,9 +24,32 @@ SESSION_COOKIE = "hotspots_session"
 ROLE_LABELS = {"lecteur": "lecteur", "planificateur": "planificateur", "admin": "administrateur"}
 
 
-def _connection(request: Request) -> Iterator[psycopg.Connection[Any]]:
-    with request.app.state.pool.connection() as conn:
-        yield conn
+async def _connection(request: Request) -> AsyncIterator[psycopg.Connection[Any]]:
+    """A pooled connection for the request, committed on success and rolled back on error.
+
+    Requests wait for a free connection in the event loop (``connection_slots``, as many as the pool holds), not
+    in a worker thread: if every thread could sit waiting for a connection, the requests holding the connections
+    would find no thread to run on, and all of them would wait until the pool timed out.
+    """
+    state = request.app.state
+    async with state.connection_slots:
+        conn = await run_in_threadpool(state.pool.getconn)
+        try:
+            yield conn
+        except BaseException:
+            await run_in_threadpool(_give_back, state.pool, conn, False)
+            raise
+        await run_in_threadpool(_give_back, state.pool, conn, True)
+
+
+def _give_back(pool: ConnectionPool, conn: psycopg.Connection[Any], success: bool) -> None:
+    try:
+        if not conn.closed and success:
+            conn.commit()
+        elif not conn.closed:
+            conn.rollback()
+    finally:
+        pool.putconn(conn)
 
 
 def _settings(request: Request) -> Settings:

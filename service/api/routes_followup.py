@@ -96,7 +96,7 @@ def _record_outcome(
     if category:
         record["categorie"] = category
     summary, ids = create_records(
-        conn, settings, "visits", {k: v for k, v in record.items() if v is not None}, user, geocoder_of(request)
+        conn, settings, "visits", {k: v for k, v in record.items() if v is not None}, user, geocoder_of(request, conn)
     )
     with conn.transaction():
         conn.execute(

@@ -141,7 +141,7 @@ async def request_create(request: Request, conn: Conn, settings: AppSettings) ->
     record["source"] = f"open311:{client}"
     robot = User(id=0, login=f"open311-{client}", full_name=None, role="lecteur")
     try:
-        summary, ids = create_records(conn, settings, "reports", record, robot, geocoder_of(request))
+        summary, ids = create_records(conn, settings, "reports", record, robot, geocoder_of(request, conn))
     except HotspotsError as exc:
         return _error(400, exc.message)
     notice = "Merci : votre signalement a été enregistré." if summary["inserted"] else "Signalement déjà connu."

@@ -116,7 +116,7 @@ def report(report_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
 @router.post("/signalements", status_code=201, summary="Encoder un signalement (mêmes règles qu'à l'import)")
 def create_report(body: ReportIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
     summary, ids = create_records(
-        conn, settings, "reports", body.model_dump(exclude_none=True), user, geocoder_of(request)
+        conn, settings, "reports", body.model_dump(exclude_none=True), user, geocoder_of(request, conn)
     )
     return _geojson({"lot": summary, **fetch_one(conn, "report", {"id": ids[0]}, "signalement")}, 201)
 
@@ -163,7 +163,7 @@ def visit(visit_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
 @router.post("/visites", status_code=201, summary="Encoder une visite (mêmes règles qu'à l'import)")
 def create_visit(body: VisitIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
     summary, ids = create_records(
-        conn, settings, "visits", body.model_dump(exclude_none=True), user, geocoder_of(request)
+        conn, settings, "visits", body.model_dump(exclude_none=True), user, geocoder_of(request, conn)
     )
     return _geojson({"lot": summary, **fetch_one(conn, "visit", {"id": ids[0]}, "visite")}, 201)
 
@@ -202,6 +202,6 @@ def permit(permit_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
 @router.post("/permis", status_code=201, summary="Encoder un permis (mêmes règles qu'à l'import)")
 def create_permit(body: PermitIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
     summary, ids = create_records(
-        conn, settings, "permits", body.model_dump(exclude_none=True), user, geocoder_of(request)
+        conn, settings, "permits", body.model_dump(exclude_none=True), user, geocoder_of(request, conn)
     )
     return _geojson({"lot": summary, **fetch_one(conn, "permit", {"id": ids[0]}, "permis")}, 201)

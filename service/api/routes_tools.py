@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
+import psycopg
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
@@ -26,8 +27,8 @@ router = APIRouter(prefix="/api", tags=["outils"])
 _KINDS = {"signalements": "reports", "visites": "visits", "permis": "permits"}
 
 
-def _geocoder(request: Request) -> GazetteerBatchGeocoder:
-    found = geocoder_of(request)
+def _geocoder(request: Request, conn: psycopg.Connection[Any]) -> GazetteerBatchGeocoder:
+    found = geocoder_of(request, conn)
     if not isinstance(found, GazetteerBatchGeocoder):
         raise ConfigError(
             "Aucun registre d'adresses n'est chargé : le géocodage est indisponible.",
@@ -39,12 +40,13 @@ def _geocoder(request: Request) -> GazetteerBatchGeocoder:
 @router.get("/geocodage", summary="Géocoder une adresse belge (hors ligne, registre ICAR/BeST)")
 def geocode(
     request: Request,
+    conn: Conn,
     _user: Reader,
     adresse: Annotated[str, Query(min_length=2, max_length=500, examples=["rue du Charbonnage 12 Seraing"])],
     code_postal: Annotated[str | None, Query(max_length=10)] = None,
     commune: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict[str, Any]:
-    result = _geocoder(request).geocoder.geocode(adresse, postcode=code_postal, locality=commune).to_dict()
+    result = _geocoder(request, conn).geocoder.geocode(adresse, postcode=code_postal, locality=commune).to_dict()
     return _french_result(result)
 
 
@@ -65,12 +67,13 @@ def _french_result(result: dict[str, Any]) -> dict[str, Any]:
 @router.get("/geocodage/inverse", summary="Adresse officielle la plus proche d'un point WGS84")
 def reverse(
     request: Request,
+    conn: Conn,
     _user: Reader,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
 ) -> dict[str, Any]:
     x, y = project(np.array([lon]), np.array([lat]), WGS84, LAMBERT72)
-    return _french_result(_geocoder(request).geocoder.reverse(float(x[0]), float(y[0])))
+    return _french_result(_geocoder(request, conn).geocoder.reverse(float(x[0]), float(y[0])))
 
 
 def _safe_name(name: str | None) -> str:
@@ -113,7 +116,7 @@ def upload(
             encoding=encodage,
             crs=crs,
         )
-        summary = ingest_file(conn, path, options, settings, geocoder=geocoder_of(request))
+        summary = ingest_file(conn, path, options, settings, geocoder=geocoder_of(request, conn))
     audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
     return {**summary.to_dict(), "rejets": _rejects(conn, summary.batch_id, 100)}
 

@@ -43,13 +43,13 @@ def parse_bbox(bbox: str | None) -> list[float] | None:
     return box
 
 
-def geocoder_of(request: Request) -> BatchGeocoder | None:
-    """The app's geocoder, built once from the address register (None while no register is loaded)."""
+def geocoder_of(request: Request, conn: psycopg.Connection[Any]) -> BatchGeocoder | None:
+    """The app's geocoder, built once from the address register (None while no register is loaded), with the
+    request's own connection."""
     state = request.app.state
     with _lock:
         if getattr(state, "geocoder", None) is None:
-            with state.pool.connection() as conn:
-                state.geocoder = batch_geocoder(conn)
+            state.geocoder = batch_geocoder(conn)
         found: BatchGeocoder | None = state.geocoder
         return found
 

@@ -112,18 +112,17 @@ def build_layer(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> dic
 _BUILT: dict[tuple[Any, ...], Body] = {}
 
 
-def _addresses_of(state: Any, geodata: Path) -> gpd.GeoDataFrame:
+def _addresses_of(state: Any, geodata: Path, conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
     found: gpd.GeoDataFrame | None = getattr(state, "carte_adresses", None)
     if found is None:
-        with state.pool.connection() as conn:
-            found = _addresses(conn, geodata)
+        found = _addresses(conn, geodata)
         state.carte_adresses = found
     return found
 
 
-def background_layer(state: Any, geodata: Path, layer: Layer) -> Body:
-    """The layer, ready to send (``state`` is ``app.state``, with its pool): built once per address register."""
-    addresses = _addresses_of(state, geodata)
+def background_layer(state: Any, geodata: Path, layer: Layer, conn: psycopg.Connection[Any]) -> Body:
+    """The layer, ready to send (``state`` is ``app.state``; ``conn`` the request's): built once per register."""
+    addresses = _addresses_of(state, geodata, conn)
     key = _key(addresses, geodata, layer)
     with _lock:
         if key not in _BUILT:
@@ -131,9 +130,9 @@ def background_layer(state: Any, geodata: Path, layer: Layer) -> Body:
         return _BUILT[key]
 
 
-def warm(state: Any, geodata: Path) -> None:
+def warm(state: Any, geodata: Path, conn: psycopg.Connection[Any]) -> None:
     """Read the addresses now and build the layers in a thread (the map page asks for them a moment later)."""
-    addresses = _addresses_of(state, geodata)
+    addresses = _addresses_of(state, geodata, conn)
     todo = [layer for layer in LAYERS if _key(addresses, geodata, layer) not in _BUILT]
     if not todo or getattr(state, "carte_fond_warming", False):
         return

@@ -74,8 +74,8 @@ def map_tile(
 
 
 @router.get("/api/carte/fond/{couche}", summary="Fond vectoriel : communes, secteurs postaux ou rues (GeoJSON)")
-def background(couche: Layer, request: Request, settings: AppSettings, _user: Reader) -> Response:
-    return respond(request, background_layer(request.app.state, settings.geodata_dir, couche), max_age=3600)
+def background(couche: Layer, request: Request, settings: AppSettings, conn: Conn, _user: Reader) -> Response:
+    return respond(request, background_layer(request.app.state, settings.geodata_dir, couche, conn), max_age=3600)
 
 
 def _public_on(settings: Any) -> None:
@@ -90,6 +90,7 @@ def _public_on(settings: Any) -> None:
 def public_map_cells(
     request: Request,
     settings: AppSettings,
+    conn: Conn,
     bbox: Bbox,
     zoom: Zoom,
     depuis: Since = None,
@@ -100,23 +101,22 @@ def public_map_cells(
     key = ("public", box, zoom, depuis, jusqu_a)
 
     def make() -> Any:
-        with request.app.state.pool.connection() as conn:
-            cells = public_cells(
-                conn,
-                box,
-                zoom,
-                since=depuis,
-                until=jusqu_a,
-                min_count=settings.public_min_count,
-                min_size=settings.public_cell_m,
-            )
+        cells = public_cells(
+            conn,
+            box,
+            zoom,
+            since=depuis,
+            until=jusqu_a,
+            min_count=settings.public_min_count,
+            min_size=settings.public_cell_m,
+        )
         return encode(cells, GEOJSON)
 
     return respond(request, cache_of(request, "carte_publique_cache").get_or_make(key, make), public=True, max_age=60)
 
 
 @router.get("/api/public/carte/fond/{couche}", summary="Carte publique : fond vectoriel (communes, rues)")
-def public_background(couche: Layer, request: Request, settings: AppSettings) -> Response:
+def public_background(couche: Layer, request: Request, settings: AppSettings, conn: Conn) -> Response:
     _public_on(settings)
-    body = background_layer(request.app.state, settings.geodata_dir, couche)
+    body = background_layer(request.app.state, settings.geodata_dir, couche, conn)
     return respond(request, body, max_age=3600, public=True)

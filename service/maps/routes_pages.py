@@ -109,13 +109,13 @@ def planning_map(request: Request, settings: AppSettings, conn: Conn) -> Respons
     user = optional_user(request, conn)
     if user is None:
         return RedirectResponse(f"/connexion?suite={quote('/carte', safe='/')}", status_code=303, headers=_NO_STORE)
-    warm(request.app.state, settings.geodata_dir)
+    warm(request.app.state, settings.geodata_dir, conn)
     html = planning_page(settings, user, vocabulary(conn), today=date.today())
     return HTMLResponse(html, headers=_NO_STORE)
 
 
 @router.get("/carte/publique", response_class=HTMLResponse)
-def public_map(request: Request, settings: AppSettings) -> HTMLResponse:
+def public_map(request: Request, settings: AppSettings, conn: Conn) -> HTMLResponse:
     if not settings.public_map:
         html = render(
             "erreur.html",
@@ -124,6 +124,6 @@ def public_map(request: Request, settings: AppSettings) -> HTMLResponse:
             conseil="Les agents se connectent sur /carte. Pour la publier : HOTSPOTS_PUBLIC_MAP=true.",
         )
         return HTMLResponse(html, status_code=404)
-    warm(request.app.state, settings.geodata_dir)
+    warm(request.app.state, settings.geodata_dir, conn)
     groups = {code: label for code, (label, _members) in PUBLIC_GROUPS.items()}
     return HTMLResponse(public_page(settings, groups, today=date.today()), headers={"Cache-Control": "no-cache"})
