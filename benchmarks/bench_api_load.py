@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
+LUA = Path(__file__).with_name("load_mix.lua")
 sys.path.insert(0, str(ROOT))
 
 VIEWS = [
@@ -102,6 +104,35 @@ def _line(name: str, rows: list[tuple[float, bool]], wall: float | None) -> str:
     )
 
 
+def run_wrk(url: str, token: str, clients: int, seconds: int, mode: str, pause: tuple[int, int]) -> str | None:
+    """The same clients from ``wrk`` (C, two threads: the load generator takes little of the CPU it measures);
+    None when wrk is not installed (``apt-get install wrk``)."""
+    if shutil.which("wrk") is None:
+        return None
+    command = ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s", "-s", str(LUA), url]
+    done = subprocess.run(
+        command,
+        env={
+            **os.environ,
+            "HS_TOKEN": token,
+            "HS_MODE": mode,
+            "HS_PAUSE_MIN": str(pause[0]),
+            "HS_PAUSE_MAX": str(pause[1]),
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = next(line for line in done.stdout.splitlines() if line.startswith("RESULT"))
+    n, duration_us, p50, p95, top, errors = (int(v) for v in result.split()[1:])
+    what = {"reference": "référence", "carte": "carte", "vues": "vues"}[mode]
+    label = f"wrk {pause[0] / 1000:g}–{pause[1] / 1000:g} s : {what}"
+    return (
+        f"{label:<28} {n:>6} {p50 / 1000:>6.0f} ms {p95 / 1000:>6.0f} ms {top / 1000:>6.0f} ms {errors:>8} "
+        f"{n / (duration_us / 1e6):>7.0f}/s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=100_000)
@@ -110,6 +141,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processus serveurs (défaut : cœurs)")
     parser.add_argument("--sans-points", action="store_true", help="seulement les données de carte agrégées")
     parser.add_argument("--pool", type=int, default=None, help="HOTSPOTS_POOL_MAX_SIZE du serveur (défaut : réglage)")
+    parser.add_argument("--wrk-secondes", type=int, default=30, help="durée de chaque passe wrk (si wrk est installé)")
     args = parser.parse_args()
 
     from benchmarks._database import throwaway_database
@@ -119,6 +151,7 @@ def main() -> None:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     results: list[tuple[str, Rows, float]] = []
+    wrk_lines: list[str] = []
     with throwaway_database(54342) as settings:
         load_reports(settings, args.reports)
         tokens = sessions(settings, args.clients)
@@ -140,6 +173,11 @@ def main() -> None:
                 for kind in ("reference", "vues" if args.sans_points else "carte"):
                     out, wall = asyncio.run(run_load(url, tokens, args.rounds, kind))
                     results.append((kind, out, wall))
+                for pause in ((0, 250), (1000, 3000)):  # as the Python clients; a person panning the map
+                    for kind in ("reference", "vues" if args.sans_points else "carte"):
+                        line = run_wrk(url, tokens[0], args.clients, args.wrk_secondes, kind, pause)
+                        if line is not None:
+                            wrk_lines.append(line)
             finally:
                 proc.terminate()
                 try:
@@ -161,6 +199,11 @@ def main() -> None:
                 print(_line(name, rows, None))
         label = "référence /api/health" if kind == "reference" else "carte, toutes requêtes"
         print(_line(label, every, wall))
+    if wrk_lines:
+        print(f"\nLes mêmes {args.clients} clients depuis wrk ({args.wrk_secondes} s par passe) :")
+        print("\n".join(wrk_lines))
+    else:
+        print("\n(wrk absent : apt-get install wrk pour la mesure avec un client en C)")
     print("\nObjectif : p95 < 200 ms et 0 erreur pour la carte.")
 
 

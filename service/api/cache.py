@@ -20,6 +20,8 @@ from fastapi import Request
 from fastapi.responses import Response
 
 GZIP_FROM_BYTES = 1024
+#: A body past its time is still given, while a fresh one is made, up to this many times its lifetime.
+STALE_FACTOR = 10
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ def encode(data: Any, media_type: str) -> Body:
 
 
 class BodyCache:
-    """Least-recently-used bodies, each kept ``seconds`` at most."""
+    """Least-recently-used bodies, fresh for ``seconds``; then still given while one request makes the new body."""
 
     def __init__(self, seconds: float, max_entries: int = 512) -> None:
         self.seconds = seconds
@@ -45,35 +47,46 @@ class BodyCache:
         self._lock = threading.Lock()
         self._making: dict[Hashable, threading.Lock] = {}
 
-    def _fresh(self, key: Hashable) -> Body | None:
+    def _lookup(self, key: Hashable) -> tuple[Body | None, Body | None, threading.Lock]:
+        """(fresh body, stale body, the key's lock): a stale body is one past its time but kept to answer while
+        one request makes the new one."""
         with self._lock:
             found = self._items.get(key)
-            if found is not None and time.monotonic() - found[0] < self.seconds:
-                self._items.move_to_end(key)
-                return found[1]
-        return None
+            making = self._making.setdefault(key, threading.Lock())
+            if found is None:
+                return None, None, making
+            age = time.monotonic() - found[0]
+            self._items.move_to_end(key)
+            if age < self.seconds:
+                return found[1], None, making
+            return None, (found[1] if age < STALE_FACTOR * self.seconds else None), making
 
     def get_or_make(self, key: Hashable, make: Callable[[], Body]) -> Body:
-        """The cached body, or one made once: concurrent requests for the same key wait for the first."""
+        """The cached body, or one made once: concurrent requests for the same key wait for the first, unless an
+        older body is there to give them meanwhile (a view asked for again and again never stalls its users each
+        time its body expires)."""
         if self.seconds <= 0:
             return make()
-        body = self._fresh(key)
-        if body is not None:
-            return body
-        with self._lock:
-            making = self._making.setdefault(key, threading.Lock())
-        with making:
-            body = self._fresh(key)
-            if body is None:
-                body = make()
+        fresh, stale, making = self._lookup(key)
+        if fresh is not None:
+            return fresh
+        if stale is not None and not making.acquire(blocking=False):
+            return stale  # another request is making the new body
+        if stale is None:
+            making.acquire()
+        try:
+            fresh, _stale, _making = self._lookup(key)
+            if fresh is None:
+                fresh = make()
                 with self._lock:
-                    self._items[key] = (time.monotonic(), body)
+                    self._items[key] = (time.monotonic(), fresh)
                     self._items.move_to_end(key)
                     while len(self._items) > self.max_entries:
-                        self._items.popitem(last=False)
-        with self._lock:
-            self._making.pop(key, None)
-        return body
+                        evicted, _entry = self._items.popitem(last=False)
+                        self._making.pop(evicted, None)
+            return fresh
+        finally:
+            making.release()
 
 
 def cache_of(request: Request, name: str = "carte_cache") -> BodyCache:
