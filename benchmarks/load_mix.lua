@@ -28,7 +28,7 @@ function request()
   local path
   if mode == "reference" then
     path = "/api/health"
-  elseif mode == "carte" and n % 2 == 1 then
+  elseif mode == "points" or (mode == "carte" and n % 2 == 1) then
     path = "/api/points-sensibles"
   else
     path = "/api/carte/signalements?" .. views[math.random(#views)]

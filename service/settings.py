@@ -99,7 +99,10 @@ class Settings(BaseSettings):
         default=3000, ge=10, description="Carte : signalements montrés un par un au plus par vue (sinon mailles)."
     )
     map_cache_seconds: float = Field(
-        default=30.0, ge=0, description="Carte : durée de cache des données agrégées (secondes, 0 = aucun)."
+        default=30.0,
+        ge=0,
+        description="Carte et listes de l'analyse : réponses gardées prêtes (secondes, 0 = aucune) ; refaites dès "
+        "que les signalements, l'analyse ou les visites changent, et au plus tard après ce délai.",
     )
 
     @field_validator("database_url")

@@ -196,6 +196,19 @@ def _cells(client, **params):
     return r.json()
 
 
+def test_a_kept_view_is_made_again_as_soon_as_reports_change(settings, conn, accounts, bulk):
+    with _app(settings, map_cache_seconds=3600) as c:
+        _login(c, "lecteur")
+        before = _cells(c, bbox=ZONE, zoom=13)
+        assert _cells(c, bbox=ZONE, zoom=13) == before  # kept
+        conn.execute(
+            "UPDATE reports SET duplicate_of = (SELECT min(id) FROM reports) WHERE id = (SELECT max(id) FROM reports)"
+        )
+        conn.commit()
+        after = _cells(c, bbox=ZONE, zoom=13)
+    assert after["total"] == before["total"] - 1 == bulk - 1
+
+
 def test_the_cells_of_a_view_add_up_to_its_reports(client, conn, accounts, bulk):
     _login(client, "lecteur")
     whole = _cells(client, bbox=ZONE, zoom=13)

@@ -48,7 +48,8 @@ def map_reports(
 ) -> Response:
     box = parse_bbox(bbox)
     filters = _filters(categorie, depuis, jusqu_a)
-    key = ("signalements", box, zoom, filters)
+    version = conn.execute("SELECT last_value, is_called FROM report_data_version").fetchone()
+    key = ("signalements", version, box, zoom, filters)  # a new version of the reports: new aggregates
 
     def make() -> Any:  # on the request's own connection: one pooled connection per request, never two
         return encode(report_layer(conn, box, zoom, filters, max_points=settings.map_max_points), GEOJSON)
@@ -98,7 +99,8 @@ def public_map_cells(
 ) -> Response:
     _public_on(settings)
     box = parse_bbox(bbox)
-    key = ("public", box, zoom, depuis, jusqu_a)
+    version = conn.execute("SELECT last_value, is_called FROM report_data_version").fetchone()
+    key = ("public", version, box, zoom, depuis, jusqu_a)
 
     def make() -> Any:
         cells = public_cells(
