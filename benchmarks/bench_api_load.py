@@ -179,6 +179,7 @@ def main() -> None:
                     results.append((kind, out, wall))
                 for pause in ((0, 250), (1000, 3000)):  # as the Python clients; a person panning the map
                     for kind in ("reference", "vues" if args.sans_points else "carte"):
+                        time.sleep(5)  # the server finishes what the previous pass left queued
                         line = run_wrk(url, tokens[0], args.clients, args.wrk_secondes, kind, pause)
                         if line is not None:
                             wrk_lines.append(line)
