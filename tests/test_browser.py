@@ -152,6 +152,7 @@ def _layers(driver) -> dict:
 
 
 def test_the_planning_map_draws_every_layer(server, browser, tmp_path):
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -206,7 +207,10 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path):
     form = popup.find_element(By.CSS_SELECTOR, "form.hs-visite")
     form.find_element(By.NAME, "notes").send_keys("Contrôle depuis la carte")
     form.find_element(By.CSS_SELECTOR, "button").click()
-    wait.until(lambda d: "Visite enregistrée" in d.find_element(By.CSS_SELECTOR, ".hs-retour").text)
+    try:
+        wait.until(lambda d: "Visite enregistrée" in d.find_element(By.CSS_SELECTOR, ".hs-retour").text)
+    except TimeoutException:
+        pytest.fail(f"visite non enregistrée : « {browser.find_element(By.CSS_SELECTOR, '.hs-retour').text} »")
 
 
 def test_the_blank_page_check_does_fail(browser):
