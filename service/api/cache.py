@@ -14,8 +14,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+import psycopg
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -87,6 +88,20 @@ class BodyCache:
             return fresh
         finally:
             making.release()
+
+
+#: The counters that move when the data behind kept bodies change (migrations 0009 and 0010, moved by triggers).
+_VERSION_QUERIES = {
+    "analyse": "SELECT last_value, is_called FROM analysis_data_version",
+    "signalements": "SELECT last_value, is_called FROM report_data_version",
+}
+
+
+def data_version(conn: psycopg.Connection[Any], what: Literal["analyse", "signalements"]) -> tuple[Any, ...]:
+    """Where the sensitive points, axes and visits (``analyse``) or the reports (``signalements``) are at: part
+    of the key of every body made from them, so that a change makes new bodies at once."""
+    row = conn.execute(_VERSION_QUERIES[what]).fetchone()
+    return tuple(row) if row else ()
 
 
 def cache_of(request: Request, name: str = "carte_cache") -> BodyCache:

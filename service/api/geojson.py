@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from psycopg.types.string import TextLoader
 
-from service.api.cache import cache_of, encode, respond
+from service.api.cache import cache_of, data_version, encode, respond
 from service.db.queries import load_queries
 from service.errors import NotFoundError
 
@@ -50,8 +50,7 @@ def cached_collection(request: Request, conn: psycopg.Connection[Any], name: str
     The body is the text PostGIS built (never parsed and re-encoded in Python). A change committed while a list is
     being read may be missed until the cache's time limit (``map_cache_seconds``): the version is read first.
     """
-    version = conn.execute("SELECT last_value, is_called FROM analysis_data_version").fetchone()
-    key = ("analyse", name, version, tuple(sorted((k, _frozen(v)) for k, v in params.items())))
+    key = ("analyse", name, data_version(conn, "analyse"), tuple(sorted((k, _frozen(v)) for k, v in params.items())))
 
     def make() -> Any:
         cur = conn.cursor()

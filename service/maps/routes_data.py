@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from service.api.cache import cache_of, encode, respond
+from service.api.cache import cache_of, data_version, encode, respond
 from service.api.deps import AppSettings, Conn, Reader
 from service.errors import NotFoundError
 from service.maps.background import Layer, background_layer
@@ -48,8 +48,13 @@ def map_reports(
 ) -> Response:
     box = parse_bbox(bbox)
     filters = _filters(categorie, depuis, jusqu_a)
-    version = conn.execute("SELECT last_value, is_called FROM report_data_version").fetchone()
-    key = ("signalements", version, box, zoom, filters)  # a new version of the reports: new aggregates
+    key = (
+        "signalements",
+        data_version(conn, "signalements"),
+        box,
+        zoom,
+        filters,
+    )  # a new version of the reports: new aggregates
 
     def make() -> Any:  # on the request's own connection: one pooled connection per request, never two
         return encode(report_layer(conn, box, zoom, filters, max_points=settings.map_max_points), GEOJSON)
@@ -99,8 +104,7 @@ def public_map_cells(
 ) -> Response:
     _public_on(settings)
     box = parse_bbox(bbox)
-    version = conn.execute("SELECT last_value, is_called FROM report_data_version").fetchone()
-    key = ("public", version, box, zoom, depuis, jusqu_a)
+    key = ("public", data_version(conn, "signalements"), box, zoom, depuis, jusqu_a)
 
     def make() -> Any:
         cells = public_cells(
