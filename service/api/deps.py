@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from psycopg_pool import ConnectionPool
 
@@ -69,6 +69,20 @@ def request_token(request: Request) -> str | None:
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
     return request.cookies.get(SESSION_COOKIE) or None
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    """The session cookie, the same for the API's login and the map's login form: HttpOnly, SameSite=Strict,
+    Secure when configured, for the whole site, as long as the session."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        max_age=int(settings.session_hours * 3600),
+        path="/",
+    )
 
 
 def optional_user(request: Request, conn: Conn) -> User | None:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from service import __version__
 from service.accounts import authenticate, close_session, open_session
-from service.api.deps import SESSION_COOKIE, AppSettings, Conn, Reader, request_token
+from service.api.deps import SESSION_COOKIE, AppSettings, Conn, Reader, request_token, set_session_cookie
 
 router = APIRouter(prefix="/api")
 
@@ -34,14 +34,7 @@ def ready(conn: Conn) -> dict[str, Any]:
 def login(body: Credentials, response: Response, conn: Conn, settings: AppSettings) -> dict[str, Any]:
     user = authenticate(conn, body.identifiant, body.mot_de_passe)
     token, expires = open_session(conn, user, hours=settings.session_hours)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        max_age=int(settings.session_hours * 3600),
-    )
+    set_session_cookie(response, token, settings)
     return {"jeton": token, "expire": expires.isoformat(), "identifiant": user.login, "role": user.role}
 
 

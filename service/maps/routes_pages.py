@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from service.accounts import authenticate, close_session, open_session
-from service.api.deps import SESSION_COOKIE, AppSettings, Conn, optional_user, request_token
+from service.api.deps import SESSION_COOKIE, AppSettings, Conn, optional_user, request_token, set_session_cookie
 from service.errors import AuthenticationError
 from service.maps.background import warm
 from service.maps.data import PUBLIC_GROUPS, vocabulary
@@ -82,15 +82,7 @@ def login_submit(
         return _login_form(suite=target, identifiant=identifiant, erreur=exc.message, conseil=exc.hint, status=401)
     token, _expires = open_session(conn, user, hours=settings.session_hours)
     response = RedirectResponse(target, status_code=303, headers=_NO_STORE)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        max_age=int(settings.session_hours * 3600),
-        path="/",
-    )
+    set_session_cookie(response, token, settings)
     return response
 
 
