@@ -6,13 +6,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+import psycopg
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.accounts import User
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader
 from service.api.geojson import GEOJSON, fetch_collection, fetch_one
 from service.api.writes import create_records, geocoder_of, parse_bbox
+from service.ingest.columns import Kind
+from service.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["signalements"])
 
@@ -76,6 +80,26 @@ def _geojson(body: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=GEOJSON)
 
 
+#: For each kind of record: the query that reads one back, and its name in messages.
+_ONE = {"reports": ("report", "signalement"), "visits": ("visit", "visite"), "permits": ("permit", "permis")}
+
+
+def _create(
+    request: Request,
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    user: User,
+    kind: Kind,
+    body: BaseModel,
+) -> JSONResponse:
+    """Store one record through ingestion (same rules and messages as a file) and answer with it and its batch."""
+    summary, ids = create_records(
+        conn, settings, kind, body.model_dump(exclude_none=True), user, geocoder_of(request, conn)
+    )
+    query, what = _ONE[kind]
+    return _geojson({"lot": summary, **fetch_one(conn, query, {"id": ids[0]}, what)}, 201)
+
+
 @router.get("/signalements", summary="Signalements (GeoJSON WGS84, sans données personnelles)")
 def reports(
     conn: Conn,
@@ -115,10 +139,7 @@ def report(report_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
 
 @router.post("/signalements", status_code=201, summary="Encoder un signalement (mêmes règles qu'à l'import)")
 def create_report(body: ReportIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
-    summary, ids = create_records(
-        conn, settings, "reports", body.model_dump(exclude_none=True), user, geocoder_of(request, conn)
-    )
-    return _geojson({"lot": summary, **fetch_one(conn, "report", {"id": ids[0]}, "signalement")}, 201)
+    return _create(request, conn, settings, user, "reports", body)
 
 
 @router.get("/visites", summary="Visites de terrain et leur résultat (GeoJSON WGS84)")
@@ -162,10 +183,7 @@ def visit(visit_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
 
 @router.post("/visites", status_code=201, summary="Encoder une visite (mêmes règles qu'à l'import)")
 def create_visit(body: VisitIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
-    summary, ids = create_records(
-        conn, settings, "visits", body.model_dump(exclude_none=True), user, geocoder_of(request, conn)
-    )
-    return _geojson({"lot": summary, **fetch_one(conn, "visit", {"id": ids[0]}, "visite")}, 201)
+    return _create(request, conn, settings, user, "visits", body)
 
 
 @router.get("/permis", summary="Permis d'environnement et d'urbanisme (GeoJSON WGS84)")
@@ -201,7 +219,4 @@ def permit(permit_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
 
 @router.post("/permis", status_code=201, summary="Encoder un permis (mêmes règles qu'à l'import)")
 def create_permit(body: PermitIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
-    summary, ids = create_records(
-        conn, settings, "permits", body.model_dump(exclude_none=True), user, geocoder_of(request, conn)
-    )
-    return _geojson({"lot": summary, **fetch_one(conn, "permit", {"id": ids[0]}, "permis")}, 201)
+    return _create(request, conn, settings, user, "permits", body)
