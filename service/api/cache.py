@@ -1,8 +1,10 @@
-"""A small time-limited cache of ready-to-send map-data bodies (JSON encoded once, gzipped once).
+"""Ready-to-send bodies (JSON encoded once, gzipped once) for what every map asks for again and again: report
+aggregates per view, the sensitive points and the axes.
 
-Map views are asked for again and again (every user's first view, panning back and forth); the aggregates change
-only when reports are imported, and a map a few seconds behind the database is acceptable. Each application has
-its own cache (``app.state``); ``map_cache_seconds = 0`` turns it off.
+Keys carry a data version (:func:`data_version`), so a change to the reports, the analysis or the visits makes new
+bodies at once; ``map_cache_seconds`` bounds how long a body is kept in any case (a change committed while a body
+was being made may be missed until then). Each application has its own cache (``app.state``);
+``map_cache_seconds = 0`` turns it off.
 """
 
 from __future__ import annotations
