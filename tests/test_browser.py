@@ -147,11 +147,15 @@ def _screenshot_stats(driver, png: str) -> dict:
     return driver.execute_async_script(_PIXELS, png)
 
 
+def _status(driver) -> str:
+    return driver.execute_script("var e = document.getElementById('hs-etat'); return e ? e.textContent : ''")
+
+
 def _layers(driver) -> dict:
     return driver.execute_script("return JSON.parse(JSON.stringify(window.hotspotsLayers || {}))")
 
 
-def test_the_planning_map_draws_every_layer(server, browser, tmp_path):
+def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -207,10 +211,29 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path):
     form = popup.find_element(By.CSS_SELECTOR, "form.hs-visite")
     form.find_element(By.NAME, "notes").send_keys("Contrôle depuis la carte")
     form.find_element(By.CSS_SELECTOR, "button").click()
+    # the popup stays open with the confirmation and the new last visit, whatever the layers do meanwhile
     try:
         wait.until(lambda d: "Visite enregistrée" in d.find_element(By.CSS_SELECTOR, ".hs-retour").text)
     except TimeoutException:
-        pytest.fail(f"visite non enregistrée : « {browser.find_element(By.CSS_SELECTOR, '.hs-retour').text} »")
+        answer = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".hs-retour")]
+        pytest.fail(f"visite non enregistrée ; réponse du formulaire : {answer}, état : « {_status(browser)} »")
+    time.sleep(1.0)  # the visits layer reloads meanwhile; the popup must survive it
+    popup = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
+    assert "Visite enregistrée" in popup.find_element(By.CSS_SELECTOR, ".hs-retour").text
+    last = popup.find_element(By.CSS_SELECTOR, ".hs-derniere-visite td").text
+    assert last.startswith(date.today().strftime("%d/%m/%Y")), last
+    assert "Visite n°" in _status(browser)
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM visits WHERE notes = 'Contrôle depuis la carte'")
+        assert cur.fetchone()[0] == 1
+
+    # closing the popup reloads the sensitive points with the visit taken into account
+    loads = "return window.hotspotsLayers.points_sensibles.chargements"
+    before = browser.execute_script(loads)
+    browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
+    wait.until(lambda d: d.execute_script(loads) > before)
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))  # after its fade-out
+    assert len(browser.find_elements(By.CSS_SELECTOR, LAYERS["points_sensibles"])) > 0
 
 
 def test_the_blank_page_check_does_fail(browser):

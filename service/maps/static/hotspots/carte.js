@@ -57,7 +57,7 @@
     this.group = L.layerGroup();
     this.load = load;
     this.serial = 0;
-    state[name] = { libelle: label, affichee: false, chargee: false, elements: 0, erreur: null };
+    state[name] = { libelle: label, affichee: false, chargee: false, chargements: 0, elements: 0, erreur: null };
     var self = this;
     this.group.on("add", function () {
       state[name].affichee = true;
@@ -77,6 +77,7 @@
       .then(function (count) {
         if (serial !== self.serial) return;
         state[self.name].chargee = true;
+        state[self.name].chargements += 1;
         state[self.name].elements = count;
         state[self.name].erreur = null;
       })

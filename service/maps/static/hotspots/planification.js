@@ -25,8 +25,8 @@
     return t.inconnue;
   }
 
-  function row(label, value) {
-    return "<tr><th>" + esc(label) + "</th><td>" + value + "</td></tr>";
+  function row(label, value, cls) {
+    return "<tr" + (cls ? " class='" + cls + "'" : "") + "><th>" + esc(label) + "</th><td>" + value + "</td></tr>";
   }
 
   function visitForm(url, after) {
@@ -44,6 +44,8 @@
         agent: form.elements.agent.value || null,
         notes: form.elements.notes.value || null,
       };
+      var button = form.querySelector("button");
+      button.disabled = true; // one visit per click, even when the server is slow
       out.textContent = "Enregistrement…";
       fetch(url, {
         method: "POST",
@@ -59,10 +61,16 @@
         })
         .then(function (b) {
           out.textContent = "Visite enregistrée (n° " + b.id + ").";
-          after();
+          H.status("Visite n° " + b.id + " enregistrée.");
+          form.reset();
+          form.elements.date.value = body.date;
+          after(b, body);
         })
         .catch(function (err) {
           out.textContent = err.message;
+        })
+        .then(function () {
+          button.disabled = false;
         });
     });
     return form;
@@ -174,8 +182,7 @@
           row("Catégorie principale", esc(config.categories[p.categorie_principale] || p.categorie_principale)) +
           row("Période", H.day(p.premier) + " → " + H.day(p.dernier)) +
           row("Semaines actives", H.number(p.semaines_actives)) +
-          row("Dernière visite", last ? H.day(last.date) + " : " + esc(config.resultats[last.resultat] || last.resultat)
-            : "jamais") + "</table>";
+          row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>";
         var hist = (p.historique || []).slice(-6).reverse();
         if (hist.length) {
           html += "<h4>Historique des analyses</h4><table class='hs-historique'><tr><th>date</th><th>état</th>" +
@@ -188,11 +195,22 @@
       }).catch(function (err) { popup.setContent(esc(err.message)); });
     }
 
+    function lastVisit(v) {
+      return v ? H.day(v.date) + " : " + esc(config.resultats[v.resultat] || v.resultat) : "jamais";
+    }
+
+    /* The popup stays open after a visit is recorded, so that the officer reads the confirmation and the new
+     * "last visit"; points and axes (which hold the popup) are reloaded once it is closed. */
     function show(popup, html, postUrl) {
       var box = document.createElement("div");
       box.className = "hs-popup";
       box.innerHTML = html;
-      var form = visitForm(postUrl, function () { pointsLayer.refresh(); visits.refresh(); axes.refresh(); });
+      var form = visitForm(postUrl, function (visit, sent) {
+        var cell = box.querySelector(".hs-derniere-visite td");
+        if (cell) cell.innerHTML = lastVisit({ date: sent.date, resultat: sent.resultat });
+        visits.refresh();
+        map.once("popupclose", function () { pointsLayer.refresh(); axes.refresh(); });
+      });
       if (form) box.appendChild(form);
       popup.setContent(box);
     }
@@ -221,8 +239,7 @@
           row("Axe", esc(p.id)) + row("Longueur", H.number(p.longueur_m) + " m (" + H.number(p.troncons) + " tronçons)") +
           row("Signalements", H.number(p.signalements) + " ; attendu " + H.number(p.attendu, 1)) +
           row("Par 100 m", H.number(p.taux_100m, 2) + " (× " + H.number(p.rapport, 1) + " l'attendu)") +
-          row("Dernière visite", last ? H.day(last.date) + " : " + esc(config.resultats[last.resultat] || last.resultat)
-            : "jamais") + "</table>";
+          row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>";
         show(popup, html, "/api/axes/" + encodeURIComponent(id) + "/visites");
       }).catch(function (err) { popup.setContent(esc(err.message)); });
     }
