@@ -20,7 +20,7 @@ def client(settings, conn, auth):
 def test_health_and_readiness(client):
     assert client.get("/api/health").json()["statut"] == "ok"
     ready = client.get("/api/ready").json()
-    assert ready["statut"] == "pret" and ready["migration"] >= 6
+    assert ready["statut"] == "pret" and ready["migration"] >= 11 and ready["notifications"] is True
 
 
 def test_reports_are_wgs84_geojson_without_personal_data(client, conn, settings):

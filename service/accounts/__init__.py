@@ -150,8 +150,14 @@ def open_session(conn: psycopg.Connection[Any], user: User, hours: float = 12.0)
 
 
 def session_user(conn: psycopg.Connection[Any], token: str) -> User | None:
-    row = conn.execute(_q()["session_user"], {"digest": digest(token)}).fetchone()
-    return User(id=int(row[0]), login=row[1], full_name=row[2], role=row[3]) if row else None
+    found = session_of_digest(conn, digest(token))
+    return found[0] if found else None
+
+
+def session_of_digest(conn: psycopg.Connection[Any], token_digest: str) -> tuple[User, datetime] | None:
+    """The user of a live session and when the session expires, from the token's digest."""
+    row = conn.execute(_q()["session_user"], {"digest": token_digest}).fetchone()
+    return (User(id=int(row[0]), login=row[1], full_name=row[2], role=row[3]), row[4]) if row else None
 
 
 def close_session(conn: psycopg.Connection[Any], token: str) -> None:

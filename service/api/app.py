@@ -29,7 +29,9 @@ from service.api import (
     routes_records,
     routes_tools,
 )
-from service.db import ensure_database, open_pool
+from service.api.sessions import SessionMemo
+from service.api.watch import DataWatcher
+from service.db import ensure_database, open_pool, resolve_conninfo
 from service.errors import AuthenticationError, HotspotsError, ValidationFailedError
 from service.settings import Settings, load_settings
 
@@ -41,6 +43,12 @@ _TAGS = [
     {"name": "outils", "description": "Géocodage et imports de fichiers."},
     {"name": "open311", "description": "GeoReport v2 pour les applications citoyennes."},
 ]
+
+
+#: Connections kept for looking up sessions, beside the main pool (see ``deps.optional_user``).
+SESSION_POOL_SIZE = 2
+#: How long a starting process waits to follow the change notifications (it serves from the database meanwhile).
+WATCH_START_SECONDS = 5.0
 
 
 def app_from_environment() -> FastAPI:
@@ -57,9 +65,18 @@ def create_app(settings: Settings) -> FastAPI:
         ensure_database(settings)
         app.state.pool = open_pool(settings)
         app.state.connection_slots = anyio.Semaphore(settings.pool_max_size)
+        app.state.session_pool = open_pool(settings, max_size=SESSION_POOL_SIZE)
+        app.state.session_slots = anyio.Semaphore(SESSION_POOL_SIZE)
+        sessions = app.state.sessions = SessionMemo()
+        watcher = app.state.watcher = DataWatcher(resolve_conninfo(settings))
+        watcher.on_change(lambda kind: sessions.clear() if kind == "comptes" else None)
+        watcher.start()
+        await anyio.to_thread.run_sync(watcher.wait_up, WATCH_START_SECONDS)
         try:
             yield
         finally:
+            watcher.stop()
+            app.state.session_pool.close()
             app.state.pool.close()
 
     app = FastAPIOffline(

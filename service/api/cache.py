@@ -1,10 +1,12 @@
 """Ready-to-send bodies (JSON encoded once, gzipped once) for what every map asks for again and again: report
 aggregates per view, the sensitive points and the axes.
 
-Keys carry a data version (:func:`data_version`), so a change to the reports, the analysis or the visits makes new
-bodies at once; ``map_cache_seconds`` bounds how long a body is kept in any case (a change committed while a body
-was being made may be missed until then). Each application has its own cache (``app.state``);
-``map_cache_seconds = 0`` turns it off.
+Keys carry a data version, so a change to the reports, the analysis or the visits makes new bodies at once. The
+version is the one this process counts from the database's change notifications (:mod:`service.api.watch`), and
+bodies under it are kept until it moves. While notifications are not followed, it is read from the database's
+counters (:func:`data_version`) and ``map_cache_seconds`` bounds how long a body is kept (those counters move
+before the change is committed: a body made in between could otherwise miss it for good). Each application has
+its own caches (``app.state``); ``map_cache_seconds = 0`` turns them off.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Any, Literal
 
 import psycopg
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from psycopg_pool import ConnectionPool
 
 GZIP_FROM_BYTES = 1024
 #: A body past its time is still given, while a fresh one is made, up to this many times its lifetime.
@@ -41,14 +45,29 @@ def encode(data: Any, media_type: str) -> Body:
 
 
 class BodyCache:
-    """Least-recently-used bodies, fresh for ``seconds``; then still given while one request makes the new body."""
+    """Least-recently-used bodies, fresh for ``seconds``; then still given while one request makes the new body.
+
+    A body whose key holds a version followed by the change notifications (``timeless``) stays fresh until
+    that version moves: no time limit, hence no periodic remaking of what did not change.
+    """
 
     def __init__(self, seconds: float, max_entries: int = 512) -> None:
         self.seconds = seconds
         self.max_entries = max_entries
-        self._items: OrderedDict[Hashable, tuple[float, Body]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[float, Body, bool]] = OrderedDict()
         self._lock = threading.Lock()
         self._making: dict[Hashable, threading.Lock] = {}
+
+    def fresh(self, key: Hashable) -> Body | None:
+        """The body if it is there and fresh, without waiting for anything (callable from the event loop)."""
+        if self.seconds <= 0:
+            return None
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or not (found[2] or time.monotonic() - found[0] < self.seconds):
+                return None
+            self._items.move_to_end(key)
+            return found[1]
 
     def _lookup(self, key: Hashable) -> tuple[Body | None, Body | None, threading.Lock]:
         """(fresh body, stale body, the key's lock): a stale body is one past its time but kept to answer while
@@ -60,11 +79,11 @@ class BodyCache:
                 return None, None, making
             age = time.monotonic() - found[0]
             self._items.move_to_end(key)
-            if age < self.seconds:
+            if found[2] or age < self.seconds:
                 return found[1], None, making
             return None, (found[1] if age < STALE_FACTOR * self.seconds else None), making
 
-    def get_or_make(self, key: Hashable, make: Callable[[], Body]) -> Body:
+    def get_or_make(self, key: Hashable, make: Callable[[], Body], *, timeless: bool = False) -> Body:
         """The cached body, or one made once: concurrent requests for the same key wait for the first, unless an
         older body is there to give them meanwhile (a view asked for again and again never stalls its users each
         time its body expires)."""
@@ -82,7 +101,7 @@ class BodyCache:
             if fresh is None:
                 fresh = make()
                 with self._lock:
-                    self._items[key] = (time.monotonic(), fresh)
+                    self._items[key] = (time.monotonic(), fresh, timeless)
                     self._items.move_to_end(key)
                     while len(self._items) > self.max_entries:
                         evicted, _entry = self._items.popitem(last=False)
@@ -104,6 +123,44 @@ def data_version(conn: psycopg.Connection[Any], what: Literal["analyse", "signal
     of the key of every body made from them, so that a change makes new bodies at once."""
     row = conn.execute(_VERSION_QUERIES[what]).fetchone()
     return tuple(row) if row else ()
+
+
+async def cached_body(
+    request: Request,
+    cache_name: str,
+    kind: Literal["analyse", "signalements"],
+    key: tuple[Hashable, ...],
+    make: Callable[[psycopg.Connection[Any]], Body],
+) -> Body:
+    """The body for ``key`` at the current version of ``kind``, made on a pooled connection when missing.
+
+    While the process follows the change notifications, a kept body is found in memory on the event loop: no
+    worker thread, no connection, no query. Otherwise, and to make a body, one worker thread takes one pooled
+    connection (after a free slot, as every route does) and reads the version from the database.
+    """
+    state = request.app.state
+    cache = cache_of(request, cache_name)
+    followed = state.watcher.version(kind)
+    if followed is not None:
+        body = cache.fresh((*key, "notifiee", followed))
+        if body is not None:
+            return body
+    async with state.connection_slots:
+        return await run_in_threadpool(_get_or_make, state.pool, cache, kind, key, followed, make)
+
+
+def _get_or_make(
+    pool: ConnectionPool,
+    cache: BodyCache,
+    kind: Literal["analyse", "signalements"],
+    key: tuple[Hashable, ...],
+    followed: tuple[int, int] | None,
+    make: Callable[[psycopg.Connection[Any]], Body],
+) -> Body:
+    with pool.connection() as conn:
+        if followed is not None:  # a version that moves only once the change is readable: kept until it moves
+            return cache.get_or_make((*key, "notifiee", followed), lambda: make(conn), timeless=True)
+        return cache.get_or_make((*key, "lue", data_version(conn, kind)), lambda: make(conn))
 
 
 def cache_of(request: Request, name: str = "carte_cache") -> BodyCache:

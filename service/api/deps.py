@@ -2,12 +2,14 @@
 
 A user is known by a bearer token (``Authorization: Bearer …``, for scripts) or by the session cookie set by
 the login page (for the map pages). The cookie is ``HttpOnly`` and ``SameSite=Strict``, so another site cannot
-make a browser send it with a forged request.
+make a browser send it with a forged request. Checked sessions are kept in memory for a minute, and forgotten as
+soon as any session is revoked or any account changes (:mod:`service.api.sessions`, :mod:`service.api.watch`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import psycopg
@@ -15,7 +17,9 @@ from fastapi import Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from psycopg_pool import ConnectionPool
 
-from service.accounts import Role, User, session_user
+from service.accounts import Role, User, digest, session_of_digest
+from service.api.sessions import SessionMemo
+from service.api.watch import DataWatcher
 from service.db.personal import log_access
 from service.errors import AuthenticationError, PermissionDeniedError
 from service.settings import Settings
@@ -39,20 +43,29 @@ async def _connection(request: Request) -> AsyncIterator[psycopg.Connection[Any]
         except BaseException:
             await run_in_threadpool(_give_back, state.pool, conn, False)
             raise
-        await run_in_threadpool(_give_back, state.pool, conn, True)
+        # after a write, wait until this process has counted its change: the next read sees it, even from memory
+        watcher = state.watcher if request.method not in _READS else None
+        await run_in_threadpool(_give_back, state.pool, conn, True, watcher)
 
 
-def _give_back(pool: ConnectionPool, conn: psycopg.Connection[Any], success: bool) -> None:
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _give_back(
+    pool: ConnectionPool, conn: psycopg.Connection[Any], success: bool, watcher: DataWatcher | None = None
+) -> None:
     try:
         if not conn.closed and success:
             conn.commit()
+            if watcher is not None:
+                watcher.sync(conn)
         elif not conn.closed:
             conn.rollback()
     finally:
         pool.putconn(conn)
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -85,19 +98,38 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
     )
 
 
-def optional_user(request: Request, conn: Conn) -> User | None:
-    """The logged-in user, or None. Uses the request's own pooled connection (one connection per request: two
-    would let simultaneous requests wait on each other until the pool times out)."""
+async def optional_user(request: Request) -> User | None:
+    """The logged-in user, or None. A session checked in the last minute is known from memory
+    (:mod:`service.api.sessions`); otherwise it is looked up on the small pool kept for that (a request that
+    already holds one of the main pool's connections never waits for a second one from the same pool)."""
     token = request_token(request)
     if not token:
         return None
-    user = session_user(conn, token)
-    conn.rollback()
-    return user
+    state = request.app.state
+    key = digest(token)
+    memo: SessionMemo = state.sessions
+    followed = state.watcher.up
+    if followed:
+        user = memo.get(key)
+        if user is not None:
+            return user
+    generation = memo.generation
+    async with state.session_slots:
+        found = await run_in_threadpool(_session_in_database, state.session_pool, key)
+    if found is None:
+        return None
+    if followed and state.watcher.up:
+        memo.put(key, found[0], found[1], generation)
+    return found[0]
 
 
-def current_user(request: Request, conn: Conn) -> User:
-    user = optional_user(request, conn)
+def _session_in_database(pool: ConnectionPool, key: str) -> tuple[User, datetime] | None:
+    with pool.connection() as conn:
+        return session_of_digest(conn, key)
+
+
+async def current_user(request: Request) -> User:
+    user = await optional_user(request)
     if user is None:
         raise AuthenticationError(
             "Connexion requise.", hint="Connectez-vous (POST /api/connexion) puis renvoyez le jeton reçu."
@@ -105,11 +137,11 @@ def current_user(request: Request, conn: Conn) -> User:
     return user
 
 
-def require(role: Role) -> Callable[..., User]:
+def require(role: Role) -> Callable[..., Awaitable[User]]:
     """A dependency that lets through users whose role includes ``role`` and refuses the others (403)."""
 
-    def dependency(request: Request, conn: Conn) -> User:
-        user = current_user(request, conn)
+    async def dependency(request: Request) -> User:
+        user = await current_user(request)
         if not user.can(role):
             raise PermissionDeniedError(
                 f"Action réservée au rôle {ROLE_LABELS[role]} (votre rôle : {ROLE_LABELS[user.role]}).",
@@ -124,6 +156,7 @@ def require(role: Role) -> Callable[..., User]:
 #: A database id in a path: a positive bigint (larger numbers are refused with a 422, not sent to PostgreSQL).
 Id = Annotated[int, Path(ge=1, le=9_223_372_036_854_775_807)]
 
+MaybeUser = Annotated[User | None, Depends(optional_user)]
 Reader = Annotated[User, Depends(require("lecteur"))]
 Planner = Annotated[User, Depends(require("planificateur"))]
 Admin = Annotated[User, Depends(require("admin"))]

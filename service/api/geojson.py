@@ -1,8 +1,8 @@
 """Run a named read query that builds its GeoJSON in PostGIS (one round trip, no Python loop over features).
 
 The lists of sensitive points and axes are asked for by every map that opens; they change only with an analysis
-run or a recorded visit, which move the database's ``analysis_data_version``. ``cached_collection`` keeps each
-list ready to send (encoded and gzipped once) for that version.
+run or a recorded visit. ``cached_collection`` keeps each list ready to send (encoded and gzipped once) until
+then (:mod:`service.api.cache`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from psycopg.types.string import TextLoader
 
-from service.api.cache import cache_of, data_version, encode, respond
+from service.api.cache import Body, cached_body, encode, respond
 from service.db.queries import load_queries
 from service.errors import NotFoundError
 
@@ -44,19 +44,18 @@ def _frozen(value: Any) -> Hashable:
     return tuple(value) if isinstance(value, list) else value
 
 
-def cached_collection(request: Request, conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> Response:
-    """The collection as a response, from the cache while the analysis data have not changed.
+async def cached_collection(request: Request, name: str, params: dict[str, Any]) -> Response:
+    """The collection as a response, kept ready while the analysis data have not changed.
 
-    The body is the text PostGIS built (never parsed and re-encoded in Python). A change committed while a list is
-    being read may be missed until the cache's time limit (``map_cache_seconds``): the version is read first.
+    The body is the text PostGIS built (never parsed and re-encoded in Python).
     """
-    key = ("analyse", name, data_version(conn, "analyse"), tuple(sorted((k, _frozen(v)) for k, v in params.items())))
+    key = ("analyse", name, tuple(sorted((k, _frozen(v)) for k, v in params.items())))
 
-    def make() -> Any:
+    def make(conn: psycopg.Connection[Any]) -> Body:
         cur = conn.cursor()
         cur.adapters.register_loader("jsonb", TextLoader)
         row = cur.execute(query(name), params).fetchone()
         text = row[0] if row and row[0] is not None else '{"type":"FeatureCollection","features":[]}'
         return encode(text.encode() if isinstance(text, str) else bytes(text), GEOJSON)
 
-    return respond(request, cache_of(request, "analyse_cache").get_or_make(key, make))
+    return respond(request, await cached_body(request, "analyse_cache", "analyse", key, make))

@@ -16,9 +16,8 @@ States = Annotated[list[str] | None, Query(description="nouveau, actif, surveill
 
 
 @router.get("/points-sensibles", summary="Points sensibles (GeoJSON WGS84)", response_class=JSONResponse)
-def points(
+async def points(
     request: Request,
-    conn: Conn,
     _user: Reader,
     etat: States = None,
     priorite_min: Annotated[float | None, Query(ge=0)] = None,
@@ -36,7 +35,7 @@ def points(
         "trends": tendance,
         "scope": portee,
     }
-    return cached_collection(request, conn, "sensitive_points", params)
+    return await cached_collection(request, "sensitive_points", params)
 
 
 @router.get("/points-sensibles/{point_id}", summary="Un point sensible, son historique, ses signalements et visites")
@@ -45,16 +44,15 @@ def point(point_id: str, conn: Conn, _user: Reader) -> JSONResponse:
 
 
 @router.get("/axes", summary="Axes problématiques (GeoJSON WGS84)")
-def axes(
+async def axes(
     request: Request,
-    conn: Conn,
     _user: Reader,
     rue: Annotated[str | None, Query(description="partie du nom de rue")] = None,
     taux_min: Annotated[float | None, Query(ge=0, description="signalements par 100 m")] = None,
     etat: States = None,
 ) -> Response:
     params: dict[str, Any] = {"street": rue, "min_rate": taux_min, "states": etat}
-    return cached_collection(request, conn, "axes", params)
+    return await cached_collection(request, "axes", params)
 
 
 @router.get("/axes/{axis_id}", summary="Un axe problématique, ses signalements et visites")

@@ -25,9 +25,11 @@ def health() -> dict[str, str]:
 
 
 @router.get("/ready", tags=["service"], summary="La base répond et le schéma est à jour")
-def ready(conn: Conn) -> dict[str, Any]:
+def ready(request: Request, conn: Conn) -> dict[str, Any]:
+    """``notifications``: whether this process follows the database's changes (if not, it still answers, but
+    asks the database for every session and every data version)."""
     row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
-    return {"statut": "pret", "migration": row[0] if row else None}
+    return {"statut": "pret", "migration": row[0] if row else None, "notifications": request.app.state.watcher.up}
 
 
 @router.post("/connexion", tags=["comptes"], summary="Se connecter : renvoie un jeton de session")

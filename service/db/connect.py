@@ -43,12 +43,13 @@ def connect(settings: Settings, *, autocommit: bool = False) -> psycopg.Connecti
     return conn
 
 
-def open_pool(settings: Settings, *, min_size: int = 1) -> ConnectionPool:
-    """A psycopg pool whose connections are configured like :func:`connect`'s."""
+def open_pool(settings: Settings, *, min_size: int = 1, max_size: int | None = None) -> ConnectionPool:
+    """A psycopg pool whose connections are configured like :func:`connect`'s (``pool_max_size`` at most unless
+    ``max_size`` is given)."""
     pool = ConnectionPool(
         resolve_conninfo(settings),
         min_size=min_size,
-        max_size=settings.pool_max_size,
+        max_size=max_size or settings.pool_max_size,
         configure=lambda conn: _configure(conn, settings),
         open=False,
     )

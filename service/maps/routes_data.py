@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from service.api.cache import cache_of, data_version, encode, respond
+from service.api.cache import Body, cached_body, encode, respond
 from service.api.deps import AppSettings, Conn, Reader
 from service.errors import NotFoundError
 from service.maps.background import Layer, background_layer
@@ -35,10 +36,9 @@ def _filters(categorie: list[str] | None, depuis: datetime | None, jusqu_a: date
     "/api/carte/signalements",
     summary="Signalements d'une vue de carte : mailles agrégées (nombre), ou un par un au zoom rapproché",
 )
-def map_reports(
+async def map_reports(
     request: Request,
     settings: AppSettings,
-    conn: Conn,
     _user: Reader,
     bbox: Bbox,
     zoom: Zoom,
@@ -48,18 +48,12 @@ def map_reports(
 ) -> Response:
     box = parse_bbox(bbox)
     filters = _filters(categorie, depuis, jusqu_a)
-    key = (
-        "signalements",
-        data_version(conn, "signalements"),
-        box,
-        zoom,
-        filters,
-    )  # a new version of the reports: new aggregates
 
-    def make() -> Any:  # on the request's own connection: one pooled connection per request, never two
+    def make(conn: psycopg.Connection[Any]) -> Body:
         return encode(report_layer(conn, box, zoom, filters, max_points=settings.map_max_points), GEOJSON)
 
-    return respond(request, cache_of(request).get_or_make(key, make))
+    body = await cached_body(request, "carte_cache", "signalements", ("signalements", box, zoom, filters), make)
+    return respond(request, body)
 
 
 @router.get("/api/tuiles/{z}/{x}/{y}.mvt", summary="Tuile vectorielle des signalements (Mapbox Vector Tile)")
@@ -93,10 +87,9 @@ def _public_on(settings: Any) -> None:
 
 
 @router.get("/api/public/carte/mailles", summary="Carte publique : signalements par maille hexagonale (agrégés)")
-def public_map_cells(
+async def public_map_cells(
     request: Request,
     settings: AppSettings,
-    conn: Conn,
     bbox: Bbox,
     zoom: Zoom,
     depuis: Since = None,
@@ -104,9 +97,8 @@ def public_map_cells(
 ) -> Response:
     _public_on(settings)
     box = parse_bbox(bbox)
-    key = ("public", data_version(conn, "signalements"), box, zoom, depuis, jusqu_a)
 
-    def make() -> Any:
+    def make(conn: psycopg.Connection[Any]) -> Body:
         cells = public_cells(
             conn,
             box,
@@ -118,7 +110,9 @@ def public_map_cells(
         )
         return encode(cells, GEOJSON)
 
-    return respond(request, cache_of(request, "carte_publique_cache").get_or_make(key, make), public=True, max_age=60)
+    key = ("public", box, zoom, depuis, jusqu_a)
+    body = await cached_body(request, "carte_publique_cache", "signalements", key, make)
+    return respond(request, body, public=True, max_age=60)
 
 
 @router.get("/api/public/carte/fond/{couche}", summary="Carte publique : fond vectoriel (communes, rues)")

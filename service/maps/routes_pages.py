@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from service.accounts import authenticate, close_session, open_session
-from service.api.deps import SESSION_COOKIE, AppSettings, Conn, optional_user, request_token, set_session_cookie
+from service.api.deps import SESSION_COOKIE, AppSettings, Conn, MaybeUser, request_token, set_session_cookie
 from service.errors import AuthenticationError
 from service.maps.background import warm
 from service.maps.data import PUBLIC_GROUPS, vocabulary
@@ -97,8 +97,7 @@ def logout(request: Request, conn: Conn) -> Response:
 
 
 @router.get("/carte", response_class=HTMLResponse)
-def planning_map(request: Request, settings: AppSettings, conn: Conn) -> Response:
-    user = optional_user(request, conn)
+def planning_map(request: Request, settings: AppSettings, conn: Conn, user: MaybeUser) -> Response:
     if user is None:
         return RedirectResponse(f"/connexion?suite={quote('/carte', safe='/')}", status_code=303, headers=_NO_STORE)
     warm(request.app.state, settings.geodata_dir, conn)

@@ -28,7 +28,7 @@ UPDATE users SET last_login_at = now() WHERE id = %(id)s;
 INSERT INTO sessions (token_sha256, user_id, expires_at) VALUES (%(digest)s, %(user_id)s, %(expires_at)s);
 
 -- name: session_user
-SELECT u.id, u.login, u.full_name, u.role
+SELECT u.id, u.login, u.full_name, u.role, s.expires_at
 FROM sessions s JOIN users u ON u.id = s.user_id
 WHERE s.token_sha256 = %(digest)s AND NOT s.revoked AND s.expires_at > now() AND u.active;
 
