@@ -1,9 +1,10 @@
 """200 concurrent clients on a real uvicorn server (loopback) asking for sensitive points and map data.
 
 100,000 reports are ingested and analysed in a throwaway database; the server runs in its own processes
-(``hotspots serve --workers N``), the clients in this one (asyncio + httpx2), each with its own session cookie.
-Every client opens the map a few times: the sensitive points, then the report aggregates of a view (zoom 12 to 17
-around the zone, as people pan and zoom), with a short random pause between requests.
+(``hotspots serve --workers N``), the clients in this one (asyncio, each with its own kept-alive connection, as a
+browser holds, and its own session cookie). Every client opens the map a few times: the sensitive points, then
+the report aggregates of a view (zoom 12 to 17 around the zone, as people pan and zoom), with a short random
+pause between requests.
 
 The baseline is the same clients asking the same number of times for ``/api/health`` (no database, no session):
 what the framework, the loopback and the clients cost on this machine, beside what the map costs.
@@ -17,6 +18,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import shutil
 import socket
 import statistics
@@ -24,8 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 LUA = Path(__file__).with_name("load_mix.lua")
@@ -41,6 +44,7 @@ VIEWS = [
     ("5.505,50.588,5.512,50.592", 17),
 ]
 Rows = dict[str, list[tuple[float, bool]]]
+T = TypeVar("T")
 
 
 def _asks(kind: str, rng: random.Random) -> list[tuple[str, str]]:
@@ -53,29 +57,71 @@ def _asks(kind: str, rng: random.Random) -> list[tuple[str, str]]:
     return asks
 
 
-async def client(http, token: str, rounds: int, rng: random.Random, kind: str, out: Rows) -> None:  # type: ignore[no-untyped-def]
-    headers = {"Cookie": f"hotspots_session={token}", "Accept-Encoding": "gzip"}
-    for _ in range(rounds):
-        for name, path in _asks(kind, rng):
-            start = time.perf_counter()
-            try:
-                r = await http.get(path, headers=headers)
-                ok = r.status_code == 200
-            except Exception:
-                ok = False
-            out.setdefault(name, []).append((time.perf_counter() - start, ok))
-            await asyncio.sleep(rng.uniform(0.0, 0.25))
+class KeepAlive:
+    """One kept-alive HTTP/1.1 connection, as a browser holds to the service: just enough of the protocol for
+    these answers (a Content-Length or chunked body, read and not decoded), at a small fraction of a general
+    client's processor time, so that the clients take little of the machine they measure."""
+
+    def __init__(self, host: str, port: int, headers: dict[str, str]) -> None:
+        self.host, self.port = host, port
+        self.head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": f"{host}:{port}", **headers}.items())
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, path: str) -> int:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        writer.write(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
+        head = (await reader.readuntil(b"\r\n\r\n")).lower()
+        length = re.search(rb"\r\ncontent-length:\s*(\d+)", head)
+        if length:
+            await reader.readexactly(int(length.group(1)))
+        elif b"\r\ntransfer-encoding: chunked" in head:
+            while size := int((await reader.readline()).split(b";")[0], 16):
+                await reader.readexactly(size + 2)
+            await reader.readline()  # the blank line after the last chunk
+        if b"\r\nconnection: close" in head:
+            self.close()
+        return int(head[9:12])
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+async def client(url: str, token: str, rounds: int, rng: random.Random, kind: str, out: Rows) -> None:
+    host, port = url.removeprefix("http://").split(":")
+    http = KeepAlive(host, int(port), {"Cookie": f"hotspots_session={token}", "Accept-Encoding": "gzip"})
+    try:
+        for _ in range(rounds):
+            for name, path in _asks(kind, rng):
+                start = time.perf_counter()
+                try:
+                    ok = await asyncio.wait_for(http.get(path), 60) == 200
+                except Exception:
+                    http.close()
+                    ok = False
+                out.setdefault(name, []).append((time.perf_counter() - start, ok))
+                await asyncio.sleep(rng.uniform(0.0, 0.25))
+    finally:
+        http.close()
 
 
 async def run_load(url: str, tokens: list[str], rounds: int, kind: str) -> tuple[Rows, float]:
-    import httpx2
-
     out: Rows = {}
-    limits = httpx2.Limits(max_connections=len(tokens) + 10, max_keepalive_connections=len(tokens) + 10)
-    async with httpx2.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
-        start = time.perf_counter()
-        await asyncio.gather(*(client(http, t, rounds, random.Random(i), kind, out) for i, t in enumerate(tokens)))
-        return out, time.perf_counter() - start
+    start = time.perf_counter()
+    await asyncio.gather(*(client(url, t, rounds, random.Random(i), kind, out) for i, t in enumerate(tokens)))
+    return out, time.perf_counter() - start
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the clients on uvloop when it is there (the server's own event loop), else on asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
 def _wait(url: str, proc: subprocess.Popen, log: IO[str]) -> None:  # type: ignore[type-arg]
@@ -173,9 +219,9 @@ def main() -> None:
                 _wait(url, proc, log)
                 # warm-up, not counted: the first request of each view in each process makes its aggregates
                 # (≈ 0.2-0.5 s each, measured cold by bench_maps.py); measured here is the service in use
-                asyncio.run(run_load(url, tokens[:40], 3, "carte"))
+                _run(run_load(url, tokens[:40], 3, "carte"))
                 for kind in ("reference", "vues" if args.sans_points else "carte"):
-                    out, wall = asyncio.run(run_load(url, tokens, args.rounds, kind))
+                    out, wall = _run(run_load(url, tokens, args.rounds, kind))
                     results.append((kind, out, wall))
                 for pause in ((0, 250), (1000, 3000)):  # as the Python clients; a person panning the map
                     for kind in ("reference", "vues" if args.sans_points else "carte"):
