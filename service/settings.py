@@ -101,8 +101,9 @@ class Settings(BaseSettings):
     map_cache_seconds: float = Field(
         default=30.0,
         ge=0,
-        description="Carte et listes de l'analyse : réponses gardées prêtes (secondes, 0 = aucune) ; refaites dès "
-        "que les signalements, l'analyse ou les visites changent, et au plus tard après ce délai.",
+        description="Carte et listes de l'analyse : réponses gardées prêtes (0 = aucune) ; refaites dès que les "
+        "signalements, l'analyse ou les visites changent ; quand le processus ne reçoit pas les notifications de "
+        "la base, au plus tard après ce délai (secondes).",
     )
 
     @field_validator("database_url")

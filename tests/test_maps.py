@@ -210,6 +210,18 @@ def test_a_kept_view_is_made_again_as_soon_as_reports_change(settings, conn, acc
     assert after["total"] == before["total"] - 1 == bulk - 1
 
 
+def test_close_views_share_one_kept_body(settings, conn, accounts, bulk):
+    with _app(settings, map_cache_seconds=3600) as c:
+        _login(c, "lecteur")
+        pool = c.app.state.pool
+        first = _cells(c, bbox="5.500,50.580,5.540,50.610", zoom=14)
+        used = pool.get_stats()["requests_num"]
+        moved = _cells(c, bbox="5.5003,50.5801,5.5402,50.6102", zoom=14)  # panned by a few metres
+        assert moved == first and pool.get_stats()["requests_num"] == used  # the same body, from memory
+        far = _cells(c, bbox="5.45,50.55,5.49,50.58", zoom=14)
+        assert far["emprise"] != first["emprise"] and pool.get_stats()["requests_num"] > used
+
+
 def test_the_cells_of_a_view_add_up_to_its_reports(client, conn, accounts, bulk):
     _login(client, "lecteur")
     whole = _cells(client, bbox=ZONE, zoom=13)

@@ -15,7 +15,7 @@ from service.api.deps import AppSettings, Conn, Reader
 from service.errors import NotFoundError
 from service.maps.background import Layer, background_layer
 from service.maps.data import ReportFilter, public_cells, report_layer, report_tile
-from service.maps.grid import parse_bbox
+from service.maps.grid import cell_size, extent_for, parse_bbox
 
 GEOJSON = "application/geo+json"
 router = APIRouter(tags=["carte"])
@@ -52,7 +52,10 @@ async def map_reports(
     def make(conn: psycopg.Connection[Any]) -> Body:
         return encode(report_layer(conn, box, zoom, filters, max_points=settings.map_max_points), GEOJSON)
 
-    body = await cached_body(request, "carte_cache", "signalements", ("signalements", box, zoom, filters), make)
+    # keyed by the grid-aligned extent the body depends on: close views (of one user panning, or of several
+    # users) share one body
+    key = ("signalements", zoom, extent_for(box, cell_size(zoom)), filters)
+    body = await cached_body(request, "carte_cache", "signalements", key, make)
     return respond(request, body)
 
 
@@ -110,7 +113,7 @@ async def public_map_cells(
         )
         return encode(cells, GEOJSON)
 
-    key = ("public", box, zoom, depuis, jusqu_a)
+    key = ("public", zoom, extent_for(box, cell_size(zoom, minimum=settings.public_cell_m)), depuis, jusqu_a)
     body = await cached_body(request, "carte_publique_cache", "signalements", key, make)
     return respond(request, body, public=True, max_age=60)
 
