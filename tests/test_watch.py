@@ -92,6 +92,7 @@ def test_a_kept_list_is_served_without_a_database_connection(api, conn, settings
     with psycopg.connect(resolve_conninfo(settings), autocommit=True) as db:
         _insert_visit(db)
     assert api.app.state.watcher.sync()
+    assert not api.app.state.analyse_cache._items  # bodies of the old version are dropped, not left to age
     api.get("/api/points-sensibles", headers=headers)
     assert pool.get_stats()["requests_num"] > used
 

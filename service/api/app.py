@@ -29,6 +29,7 @@ from service.api import (
     routes_records,
     routes_tools,
 )
+from service.api.cache import forget
 from service.api.sessions import SessionMemo
 from service.api.watch import DataWatcher
 from service.db import ensure_database, open_pool, resolve_conninfo
@@ -69,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.session_slots = anyio.Semaphore(SESSION_POOL_SIZE)
         sessions = app.state.sessions = SessionMemo()
         watcher = app.state.watcher = DataWatcher(resolve_conninfo(settings))
-        watcher.on_change(lambda kind: sessions.clear() if kind == "comptes" else None)
+        watcher.on_change(lambda kind: sessions.clear() if kind == "comptes" else forget(app.state, kind))
         watcher.start()
         await anyio.to_thread.run_sync(watcher.wait_up, WATCH_START_SECONDS)
         try:

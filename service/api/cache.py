@@ -110,6 +110,12 @@ class BodyCache:
         finally:
             making.release()
 
+    def clear(self) -> None:
+        """Forget every body (their data changed); locks of bodies being made stay with their makers."""
+        with self._lock:
+            self._items.clear()
+            self._making = {key: lock for key, lock in self._making.items() if lock.locked()}
+
 
 #: The counters that move when the data behind kept bodies change (migrations 0009 and 0010, moved by triggers).
 _VERSION_QUERIES = {
@@ -125,14 +131,30 @@ def data_version(conn: psycopg.Connection[Any], what: Literal["analyse", "signal
     return tuple(row) if row else ()
 
 
+#: Each cache and the data its bodies are made from.
+CACHES: dict[str, Literal["analyse", "signalements"]] = {
+    "analyse_cache": "analyse",
+    "carte_cache": "signalements",
+    "carte_publique_cache": "signalements",
+}
+
+
+def forget(state: Any, kind: str) -> None:
+    """Drop the bodies made from data of ``kind`` (called when a change notification arrives): bodies of an
+    older version are never given again, and would only take memory until pushed out."""
+    for name, made_from in CACHES.items():
+        found: BodyCache | None = getattr(state, name, None)
+        if found is not None and made_from == kind:
+            found.clear()
+
+
 async def cached_body(
     request: Request,
     cache_name: str,
-    kind: Literal["analyse", "signalements"],
     key: tuple[Hashable, ...],
     make: Callable[[psycopg.Connection[Any]], Body],
 ) -> Body:
-    """The body for ``key`` at the current version of ``kind``, made on a pooled connection when missing.
+    """The body for ``key`` at the current version of its data, made on a pooled connection when missing.
 
     While the process follows the change notifications, a kept body is found in memory on the event loop: no
     worker thread, no connection, no query. Otherwise, and to make a body, one worker thread takes one pooled
@@ -140,6 +162,7 @@ async def cached_body(
     """
     state = request.app.state
     cache = cache_of(request, cache_name)
+    kind = CACHES[cache_name]
     followed = state.watcher.version(kind)
     if followed is not None:
         body = cache.fresh((*key, "notifiee", followed))

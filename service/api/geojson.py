@@ -58,4 +58,4 @@ async def cached_collection(request: Request, name: str, params: dict[str, Any])
         text = row[0] if row and row[0] is not None else '{"type":"FeatureCollection","features":[]}'
         return encode(text.encode() if isinstance(text, str) else bytes(text), GEOJSON)
 
-    return respond(request, await cached_body(request, "analyse_cache", "analyse", key, make))
+    return respond(request, await cached_body(request, "analyse_cache", key, make))

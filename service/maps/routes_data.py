@@ -55,7 +55,7 @@ async def map_reports(
     # keyed by the grid-aligned extent the body depends on: close views (of one user panning, or of several
     # users) share one body
     key = ("signalements", zoom, extent_for(box, cell_size(zoom)), filters)
-    body = await cached_body(request, "carte_cache", "signalements", key, make)
+    body = await cached_body(request, "carte_cache", key, make)
     return respond(request, body)
 
 
@@ -114,7 +114,7 @@ async def public_map_cells(
         return encode(cells, GEOJSON)
 
     key = ("public", zoom, extent_for(box, cell_size(zoom, minimum=settings.public_cell_m)), depuis, jusqu_a)
-    body = await cached_body(request, "carte_publique_cache", "signalements", key, make)
+    body = await cached_body(request, "carte_publique_cache", key, make)
     return respond(request, body, public=True, max_age=60)
 
 
