@@ -63,6 +63,16 @@ class AuthenticationError(HotspotsError):
     http_status = 401
 
 
+class TooManyAttemptsError(HotspotsError):
+    """Too many failed logins lately: refused until ``retry_after`` seconds have passed."""
+
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
 class PermissionDeniedError(HotspotsError):
     """Logged in, but the role does not allow this action."""
 

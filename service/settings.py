@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     chunk_rows: int = Field(default=100_000, ge=1_000, description="Lignes lues par bloc à l'import.")
 
     session_hours: float = Field(default=12.0, gt=0, description="Durée d'une session (heures).")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Essais de connexion manqués permis par identifiant dans la fenêtre."
+    )
+    login_max_failures_per_address: int = Field(
+        default=30, ge=1, description="Essais de connexion manqués permis par adresse (poste, proxy) dans la fenêtre."
+    )
+    login_window_minutes: float = Field(
+        default=15.0, gt=0, description="Fenêtre des essais manqués, et durée de la suspension (minutes)."
+    )
     secure_cookies: bool = Field(default=False, description="Cookies « Secure » (à activer derrière HTTPS).")
     max_upload_mb: int = Field(default=200, ge=1, description="Taille maximale d'un fichier envoyé à l'API (Mo).")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
@@ -115,6 +116,45 @@ def test_login_logout_and_me(app, accounts):
     app.cookies.clear()
     assert app.post("/api/deconnexion", headers=bearer).status_code == 200
     assert app.get("/api/moi", headers=bearer).status_code == 401
+
+
+def _login(client, login: str, password: str):
+    return client.post("/api/connexion", json={"identifiant": login, "mot_de_passe": password})
+
+
+def test_failed_logins_suspend_a_login_then_an_address_for_a_while(settings, conn):
+    from service.accounts import add_user, set_password
+
+    add_user(conn, "agent.essais", "la bonne phrase", "lecteur")
+    conn.commit()
+    limited = settings.model_copy(update={"login_max_failures": 3, "login_max_failures_per_address": 5})
+    with TestClient(create_app(limited)) as client:
+        assert _login(client, "agent.essais", "mauvais 1").status_code == 401
+        assert _login(client, "agent.essais", "la bonne phrase").status_code == 200  # a success forgets failures
+        for attempt in range(3):
+            assert _login(client, "Agent.Essais", f"mauvais {attempt}").status_code == 401
+        refused = _login(client, "agent.essais", "la bonne phrase")  # even the right password, for a while
+        assert refused.status_code == 429
+        assert "agent.essais" in refused.json()["erreur"] and "15 minutes" in refused.json()["erreur"]
+        assert 800 < int(refused.headers["retry-after"]) <= 901
+        # recorded although each failed request was rolled back; the refused one is not counted
+        assert conn.execute("SELECT count(*) FROM login_failures WHERE login = 'agent.essais'").fetchone()[0] == 3
+
+        # the map's login form says the same, on the page
+        page = client.post("/connexion", data={"identifiant": "agent.essais", "mot_de_passe": "la bonne phrase"})
+        assert page.status_code == 429 and page.headers["retry-after"]
+        assert "Trop d'essais manqués pour l'identifiant « agent.essais »" in html.unescape(page.text)
+
+        # an administrator's new password lifts the suspension
+        set_password(conn, "agent.essais", "une autre phrase")
+        conn.commit()
+        assert _login(client, "agent.essais", "une autre phrase").status_code == 200
+
+        # guessing many logins from one address: that address is suspended, whatever the login
+        for attempt in range(5):
+            assert _login(client, f"inconnu.{attempt}", "au hasard").status_code == 401
+        from_here = _login(client, "agent.essais", "une autre phrase")
+        assert from_here.status_code == 429 and "depuis cette adresse" in from_here.json()["erreur"]
 
 
 def test_admin_manages_accounts_and_changes_apply_at_once(app, auth, conn):

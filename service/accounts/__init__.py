@@ -18,7 +18,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from service.db.queries import load_queries
-from service.errors import AuthenticationError, ConflictError, InvalidValueError, NotFoundError
+from service.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidValueError,
+    NotFoundError,
+    TooManyAttemptsError,
+)
 
 Role = Literal["lecteur", "planificateur", "admin"]
 ROLES: tuple[Role, ...] = ("lecteur", "planificateur", "admin")
@@ -99,9 +105,11 @@ def _update(conn: psycopg.Connection[Any], name: str, login: str, **params: Any)
 
 
 def set_password(conn: psycopg.Connection[Any], login: str, password: str) -> None:
-    """Change a password; the account's open sessions are closed."""
+    """Change a password; the account's open sessions are closed, and a suspension after failed logins lifted."""
     _check_password(password)
-    _update(conn, "set_password", login, password_hash=_HASHER.hash(password))
+    with conn.transaction():
+        _update(conn, "set_password", login, password_hash=_HASHER.hash(password))
+        conn.execute(_q()["clear_failures"], {"login": login.strip().lower()})
 
 
 def set_role(conn: psycopg.Connection[Any], login: str, role: str) -> None:
@@ -120,9 +128,33 @@ def list_users(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def authenticate(conn: psycopg.Connection[Any], login: str, password: str) -> User:
-    """The user whose login and password match, or :class:`AuthenticationError` (same message either way)."""
-    row = conn.execute(_q()["user_by_login"], {"login": login.strip().lower()}).fetchone()
+@dataclass(frozen=True)
+class LoginLimit:
+    """Failed logins allowed within ``minutes``, per login and per client address; past that, logins are refused
+    until the oldest failure leaves the window (counted in the database: the same for every server process)."""
+
+    per_login: int = 5
+    per_address: int = 30
+    minutes: float = 15.0
+
+
+def authenticate(
+    conn: psycopg.Connection[Any],
+    login: str,
+    password: str,
+    *,
+    limit: LoginLimit | None = None,
+    address: str | None = None,
+) -> User:
+    """The user whose login and password match, or :class:`AuthenticationError` (same message either way).
+
+    With a ``limit`` (the API and the map's login form), failures are recorded and committed at once, and a
+    login or address with too many recent failures gets :class:`TooManyAttemptsError` before any check.
+    """
+    key = login.strip().lower()
+    if limit is not None:
+        _refuse_when_too_many(conn, key, address, limit)
+    row = conn.execute(_q()["user_by_login"], {"login": key}).fetchone()
     stored = row[4] if row else _DUMMY_HASH
     try:
         _HASHER.verify(stored, password)
@@ -130,12 +162,49 @@ def authenticate(conn: psycopg.Connection[Any], login: str, password: str) -> Us
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
+        if limit is not None:
+            conn.execute(_q()["record_failure"], {"login": key, "address": address})
+            conn.execute(_q()["purge_failures"])
+            conn.commit()  # kept although the request ends in an error (and is rolled back)
         raise AuthenticationError(
             "Identifiant ou mot de passe incorrect.", hint="Vérifiez-les ou demandez à un administrateur."
         )
+    if limit is not None:
+        conn.execute(_q()["clear_failures"], {"login": key})
     if _HASHER.check_needs_rehash(stored):
         conn.execute(_q()["set_password"], {"login": row[1], "password_hash": _HASHER.hash(password)})
     return User(id=int(row[0]), login=row[1], full_name=row[2], role=row[3])
+
+
+def _refuse_when_too_many(conn: psycopg.Connection[Any], login: str, address: str | None, limit: LoginLimit) -> None:
+    window = limit.minutes * 60
+    params = {"login": login, "address": address, "window_s": window}
+    row = conn.execute(_q()["recent_failures"], params).fetchone()
+    assert row is not None  # an aggregate always returns one row
+    by_login, first_login, by_address, first_address = row
+    now = datetime.now(UTC)
+    if by_login >= limit.per_login:
+        wait = int(window - (now - first_login).total_seconds()) + 1
+        raise TooManyAttemptsError(
+            f"Trop d'essais manqués pour l'identifiant « {login} » : réessayez dans {_minutes(wait)}.",
+            retry_after=wait,
+            hint=f"Après {limit.per_login} essais manqués en {limit.minutes:g} minutes, la connexion est suspendue "
+            "un moment. Mot de passe oublié : un administrateur peut le changer (hotspots users passwd), ce qui "
+            "lève aussi la suspension.",
+        )
+    if address is not None and by_address >= limit.per_address:
+        wait = int(window - (now - first_address).total_seconds()) + 1
+        raise TooManyAttemptsError(
+            f"Trop d'essais manqués depuis cette adresse : réessayez dans {_minutes(wait)}.",
+            retry_after=wait,
+            hint=f"Après {limit.per_address} essais manqués en {limit.minutes:g} minutes depuis une même adresse, "
+            "les connexions en sont suspendues un moment.",
+        )
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
 
 
 def open_session(conn: psycopg.Connection[Any], user: User, hours: float = 12.0) -> tuple[str, datetime]:

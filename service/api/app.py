@@ -33,7 +33,7 @@ from service.api.cache import forget
 from service.api.sessions import SessionMemo
 from service.api.watch import DataWatcher
 from service.db import ensure_database, open_pool, resolve_conninfo
-from service.errors import AuthenticationError, HotspotsError, ValidationFailedError
+from service.errors import AuthenticationError, HotspotsError, TooManyAttemptsError, ValidationFailedError
 from service.settings import Settings, load_settings
 
 _TAGS = [
@@ -120,6 +120,8 @@ def _error_handlers(app: FastAPI) -> None:
             if exc.problems:
                 body["champ"] = exc.problems[0].get("champ")
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None
+        if isinstance(exc, TooManyAttemptsError):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(status_code=exc.http_status, content=body, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -17,7 +17,7 @@ from fastapi import Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from psycopg_pool import ConnectionPool
 
-from service.accounts import Role, User, digest, session_of_digest
+from service.accounts import LoginLimit, Role, User, digest, session_of_digest
 from service.api.sessions import SessionMemo
 from service.api.watch import DataWatcher
 from service.db.personal import log_access
@@ -96,6 +96,19 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
         max_age=int(settings.session_hours * 3600),
         path="/",
     )
+
+
+def login_limit(settings: Settings) -> LoginLimit:
+    """The failed-login limits of the settings (API login and the map's login form)."""
+    return LoginLimit(
+        per_login=settings.login_max_failures,
+        per_address=settings.login_max_failures_per_address,
+        minutes=settings.login_window_minutes,
+    )
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 async def optional_user(request: Request) -> User | None:

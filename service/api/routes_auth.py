@@ -9,7 +9,16 @@ from pydantic import BaseModel, Field
 
 from service import __version__
 from service.accounts import authenticate, close_session, open_session
-from service.api.deps import SESSION_COOKIE, AppSettings, Conn, Reader, request_token, set_session_cookie
+from service.api.deps import (
+    SESSION_COOKIE,
+    AppSettings,
+    Conn,
+    Reader,
+    client_address,
+    login_limit,
+    request_token,
+    set_session_cookie,
+)
 
 router = APIRouter(prefix="/api")
 
@@ -33,8 +42,10 @@ def ready(request: Request, conn: Conn) -> dict[str, Any]:
 
 
 @router.post("/connexion", tags=["comptes"], summary="Se connecter : renvoie un jeton de session")
-def login(body: Credentials, response: Response, conn: Conn, settings: AppSettings) -> dict[str, Any]:
-    user = authenticate(conn, body.identifiant, body.mot_de_passe)
+def login(body: Credentials, request: Request, response: Response, conn: Conn, settings: AppSettings) -> dict[str, Any]:
+    """After too many failed logins (per login, per address), answers 429 with ``Retry-After``."""
+    limit = login_limit(settings)
+    user = authenticate(conn, body.identifiant, body.mot_de_passe, limit=limit, address=client_address(request))
     token, expires = open_session(conn, user, hours=settings.session_hours)
     set_session_cookie(response, token, settings)
     return {"jeton": token, "expire": expires.isoformat(), "identifiant": user.login, "role": user.role}

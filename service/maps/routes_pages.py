@@ -18,8 +18,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from service.accounts import authenticate, close_session, open_session
-from service.api.deps import SESSION_COOKIE, AppSettings, Conn, MaybeUser, request_token, set_session_cookie
-from service.errors import AuthenticationError
+from service.api.deps import (
+    SESSION_COOKIE,
+    AppSettings,
+    Conn,
+    MaybeUser,
+    client_address,
+    login_limit,
+    request_token,
+    set_session_cookie,
+)
+from service.errors import AuthenticationError, TooManyAttemptsError
 from service.maps.background import warm
 from service.maps.data import PUBLIC_GROUPS, vocabulary
 from service.maps.page import planning_page, public_page, render
@@ -61,6 +70,7 @@ def login_page(suite: str | None = None, message: str | None = None) -> HTMLResp
 
 @router.post("/connexion", response_class=HTMLResponse)
 def login_submit(
+    request: Request,
     conn: Conn,
     settings: AppSettings,
     identifiant: Annotated[str, Form(max_length=63)] = "",
@@ -76,10 +86,16 @@ def login_submit(
             status=400,
         )
     try:
-        user = authenticate(conn, identifiant, mot_de_passe)
-    except AuthenticationError as exc:
+        limit = login_limit(settings)
+        user = authenticate(conn, identifiant, mot_de_passe, limit=limit, address=client_address(request))
+    except (AuthenticationError, TooManyAttemptsError) as exc:
         conn.rollback()
-        return _login_form(suite=target, identifiant=identifiant, erreur=exc.message, conseil=exc.hint, status=401)
+        page = _login_form(
+            suite=target, identifiant=identifiant, erreur=exc.message, conseil=exc.hint, status=exc.http_status
+        )
+        if isinstance(exc, TooManyAttemptsError):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     token, _expires = open_session(conn, user, hours=settings.session_hours)
     response = RedirectResponse(target, status_code=303, headers=_NO_STORE)
     set_session_cookie(response, token, settings)

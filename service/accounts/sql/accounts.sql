@@ -45,3 +45,22 @@ RETURNING id;
 
 -- name: client_by_key
 SELECT name FROM open311_clients WHERE key_sha256 = %(digest)s AND active;
+
+-- name: recent_failures
+-- Failures within the window: for this login, and from this address; the oldest of each, to say when to retry.
+SELECT count(*) FILTER (WHERE login = %(login)s),
+       min(at) FILTER (WHERE login = %(login)s),
+       count(*) FILTER (WHERE address = %(address)s),
+       min(at) FILTER (WHERE address = %(address)s)
+FROM login_failures
+WHERE at > now() - make_interval(secs => %(window_s)s)
+  AND (login = %(login)s OR address = %(address)s);
+
+-- name: record_failure
+INSERT INTO login_failures (login, address) VALUES (%(login)s, %(address)s);
+
+-- name: purge_failures
+DELETE FROM login_failures WHERE at < now() - interval '1 day';
+
+-- name: clear_failures
+DELETE FROM login_failures WHERE login = %(login)s;
