@@ -3,13 +3,15 @@ sessions forgotten when revoked elsewhere, and kept bodies served without a data
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
 from service.accounts import authenticate, open_session
 from service.api import create_app
-from service.api.watch import DataWatcher
+from service.api.watch import APPLICATION, DataWatcher
 from service.db import connect, resolve_conninfo
 from tests.conftest import PASSWORDS
 
@@ -48,6 +50,23 @@ def test_a_version_moves_once_the_change_is_committed_and_only_for_its_kind(sett
     conn.execute("TRUNCATE visits")
     conn.commit()
     assert watcher.sync() and watcher.version("analyse") != moved
+
+
+def test_a_lost_listening_connection_is_made_again_with_a_new_epoch(settings, watcher):
+    forgotten = []
+    watcher.on_change(forgotten.append)
+    before = watcher.version("signalements")
+    with psycopg.connect(resolve_conninfo(settings), autocommit=True) as db:  # e.g. the database restarted
+        db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", [APPLICATION])
+        deadline = time.monotonic() + 15
+        while watcher.version("signalements") in (before, None) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = watcher.version("signalements")
+        assert after is not None and after[0] == before[0] + 1  # bodies kept under the old epoch never match again
+        assert set(forgotten) >= {"signalements", "analyse", "comptes"}  # everything kept is forgotten
+        analysis = watcher.version("analyse")
+        _insert_visit(db)
+    assert watcher.sync() and watcher.version("analyse") != analysis  # and changes are counted again
 
 
 def test_a_stopped_watcher_gives_no_version(settings):

@@ -17,17 +17,23 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, Literal
 
 import psycopg
+import psycopg.conninfo
 
 CHANNEL = "hotspots_donnees"
 Kind = Literal["signalements", "analyse", "comptes"]
 KINDS: tuple[Kind, ...] = ("signalements", "analyse", "comptes")
 #: How long a started watcher waits for its own test notification before it falls back to the database.
 SELF_TEST_SECONDS = 5.0
+#: The listening connection's name in pg_stat_activity.
+APPLICATION = "hotspots-suivi"
+#: How often the listening connection is checked (a server restarted or a network cut ends it).
+HEARTBEAT_SECONDS = 30.0
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +124,10 @@ class DataWatcher:
             self._changed((kind,))
 
     def _listen(self) -> None:
-        with psycopg.connect(self._conninfo, autocommit=True) as conn:
+        # named in pg_stat_activity; TCP keepalives for a database reached over the network (not a Unix socket)
+        keepalives = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+        conninfo = psycopg.conninfo.make_conninfo(self._conninfo, application_name=APPLICATION, **keepalives)
+        with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             marker = f"sync:{uuid.uuid4().hex}"
             conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, marker])
@@ -132,9 +141,13 @@ class DataWatcher:
                 self._up = True
             self._listening.set()
             self._changed(KINDS)  # anything may have changed while not listening
+            checked = time.monotonic()
             while not self._stop.is_set():
                 for notify in conn.notifies(timeout=self._poll):
                     self._handle(notify.payload)
+                if time.monotonic() - checked > HEARTBEAT_SECONDS:  # a connection lost without a word shows here
+                    conn.execute("SELECT 1")
+                    checked = time.monotonic()
 
     def _run(self) -> None:
         while not self._stop.is_set():
