@@ -17,7 +17,7 @@ from fastapi import Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from psycopg_pool import ConnectionPool
 
-from service.accounts import LoginLimit, Role, User, digest, session_of_digest
+from service.accounts import LoginLimit, Role, User, authenticate, digest, open_session, session_of_digest
 from service.api.sessions import SessionMemo
 from service.api.watch import DataWatcher
 from service.db.personal import log_access
@@ -84,9 +84,20 @@ def request_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
 
 
-def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
-    """The session cookie, the same for the API's login and the map's login form: HttpOnly, SameSite=Strict,
-    Secure when configured, for the whole site, as long as the session."""
+def log_in(
+    request: Request, conn: psycopg.Connection[Any], settings: Settings, response: Response, login: str, password: str
+) -> tuple[User, str, datetime]:
+    """The one way in, for the API's login and the map's login form: the password checked under the failed-login
+    limits of the settings (per login, per client address), a new session, and its cookie set on ``response``
+    (HttpOnly, SameSite=Strict, Secure when configured, for the whole site, as long as the session)."""
+    limit = LoginLimit(
+        per_login=settings.login_max_failures,
+        per_address=settings.login_max_failures_per_address,
+        minutes=settings.login_window_minutes,
+    )
+    address = request.client.host if request.client else None
+    user = authenticate(conn, login, password, limit=limit, address=address)
+    token, expires = open_session(conn, user, hours=settings.session_hours)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -96,19 +107,7 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
         max_age=int(settings.session_hours * 3600),
         path="/",
     )
-
-
-def login_limit(settings: Settings) -> LoginLimit:
-    """The failed-login limits of the settings (API login and the map's login form)."""
-    return LoginLimit(
-        per_login=settings.login_max_failures,
-        per_address=settings.login_max_failures_per_address,
-        minutes=settings.login_window_minutes,
-    )
-
-
-def client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    return user, token, expires
 
 
 async def optional_user(request: Request) -> User | None:

@@ -8,16 +8,14 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from service import __version__
-from service.accounts import authenticate, close_session, open_session
+from service.accounts import close_session
 from service.api.deps import (
     SESSION_COOKIE,
     AppSettings,
     Conn,
     Reader,
-    client_address,
-    login_limit,
+    log_in,
     request_token,
-    set_session_cookie,
 )
 
 router = APIRouter(prefix="/api")
@@ -44,10 +42,7 @@ def ready(request: Request, conn: Conn) -> dict[str, Any]:
 @router.post("/connexion", tags=["comptes"], summary="Se connecter : renvoie un jeton de session")
 def login(body: Credentials, request: Request, response: Response, conn: Conn, settings: AppSettings) -> dict[str, Any]:
     """After too many failed logins (per login, per address), answers 429 with ``Retry-After``."""
-    limit = login_limit(settings)
-    user = authenticate(conn, body.identifiant, body.mot_de_passe, limit=limit, address=client_address(request))
-    token, expires = open_session(conn, user, hours=settings.session_hours)
-    set_session_cookie(response, token, settings)
+    user, token, expires = log_in(request, conn, settings, response, body.identifiant, body.mot_de_passe)
     return {"jeton": token, "expire": expires.isoformat(), "identifiant": user.login, "role": user.role}
 
 

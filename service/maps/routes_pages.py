@@ -17,16 +17,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from service.accounts import authenticate, close_session, open_session
+from service.accounts import close_session
 from service.api.deps import (
     SESSION_COOKIE,
     AppSettings,
     Conn,
     MaybeUser,
-    client_address,
-    login_limit,
+    log_in,
     request_token,
-    set_session_cookie,
 )
 from service.errors import AuthenticationError, TooManyAttemptsError
 from service.maps.background import warm
@@ -85,9 +83,9 @@ def login_submit(
             erreur="Indiquez votre identifiant et votre mot de passe.",
             status=400,
         )
+    response = RedirectResponse(target, status_code=303, headers=_NO_STORE)
     try:
-        limit = login_limit(settings)
-        user = authenticate(conn, identifiant, mot_de_passe, limit=limit, address=client_address(request))
+        log_in(request, conn, settings, response, identifiant, mot_de_passe)
     except (AuthenticationError, TooManyAttemptsError) as exc:
         conn.rollback()
         page = _login_form(
@@ -96,9 +94,6 @@ def login_submit(
         if isinstance(exc, TooManyAttemptsError):
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
-    token, _expires = open_session(conn, user, hours=settings.session_hours)
-    response = RedirectResponse(target, status_code=303, headers=_NO_STORE)
-    set_session_cookie(response, token, settings)
     return response
 
 
