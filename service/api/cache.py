@@ -64,10 +64,14 @@ class BodyCache:
             return None
         with self._lock:
             found = self._items.get(key)
-            if found is None or not (found[2] or time.monotonic() - found[0] < self.seconds):
+            if found is None or not self._is_fresh(found):
                 return None
             self._items.move_to_end(key)
             return found[1]
+
+    def _is_fresh(self, entry: tuple[float, Body, bool]) -> bool:
+        made, _body, timeless = entry
+        return timeless or time.monotonic() - made < self.seconds
 
     def _lookup(self, key: Hashable) -> tuple[Body | None, Body | None, threading.Lock]:
         """(fresh body, stale body, the key's lock): a stale body is one past its time but kept to answer while
@@ -77,11 +81,11 @@ class BodyCache:
             making = self._making.setdefault(key, threading.Lock())
             if found is None:
                 return None, None, making
-            age = time.monotonic() - found[0]
             self._items.move_to_end(key)
-            if found[2] or age < self.seconds:
+            if self._is_fresh(found):
                 return found[1], None, making
-            return None, (found[1] if age < STALE_FACTOR * self.seconds else None), making
+            stale = time.monotonic() - found[0] < STALE_FACTOR * self.seconds
+            return None, (found[1] if stale else None), making
 
     def get_or_make(self, key: Hashable, make: Callable[[], Body], *, timeless: bool = False) -> Body:
         """The cached body, or one made once: concurrent requests for the same key wait for the first, unless an
@@ -186,7 +190,7 @@ def _get_or_make(
         return cache.get_or_make((*key, "lue", data_version(conn, kind)), lambda: make(conn))
 
 
-def cache_of(request: Request, name: str = "carte_cache") -> BodyCache:
+def cache_of(request: Request, name: str) -> BodyCache:
     state = request.app.state
     found: BodyCache | None = getattr(state, name, None)
     if found is None:
