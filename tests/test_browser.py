@@ -147,6 +147,12 @@ def _screenshot_stats(driver, png: str) -> dict:
     return driver.execute_async_script(_PIXELS, png)
 
 
+def _text(element) -> str:
+    """All the text of an element. Selenium's ``.text`` gives only what is on screen, and a tall popup may be
+    partly scrolled out of its box."""
+    return str(element.get_attribute("textContent") or "").strip()
+
+
 def _status(driver) -> str:
     return driver.execute_script("var e = document.getElementById('hs-etat'); return e ? e.textContent : ''")
 
@@ -207,20 +213,21 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     )
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content form.hs-visite"))
     popup = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
-    assert "Priorité" in popup.text and "Historique des analyses" in popup.text and "Dernière visite" in popup.text
+    content = _text(popup)
+    assert "Priorité" in content and "Historique des analyses" in content and "Dernière visite" in content
     form = popup.find_element(By.CSS_SELECTOR, "form.hs-visite")
     form.find_element(By.NAME, "notes").send_keys("Contrôle depuis la carte")
     form.find_element(By.CSS_SELECTOR, "button").click()
     # the popup stays open with the confirmation and the new last visit, whatever the layers do meanwhile
     try:
-        wait.until(lambda d: "Visite enregistrée" in d.find_element(By.CSS_SELECTOR, ".hs-retour").text)
+        wait.until(lambda d: "Visite enregistrée" in _text(d.find_element(By.CSS_SELECTOR, ".hs-retour")))
     except TimeoutException:
-        answer = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".hs-retour")]
+        answer = [_text(e) for e in browser.find_elements(By.CSS_SELECTOR, ".hs-retour")]
         pytest.fail(f"visite non enregistrée ; réponse du formulaire : {answer}, état : « {_status(browser)} »")
     time.sleep(1.0)  # the visits layer reloads meanwhile; the popup must survive it
     popup = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
-    assert "Visite enregistrée" in popup.find_element(By.CSS_SELECTOR, ".hs-retour").text
-    last = popup.find_element(By.CSS_SELECTOR, ".hs-derniere-visite td").text
+    assert "Visite enregistrée" in _text(popup.find_element(By.CSS_SELECTOR, ".hs-retour"))
+    last = _text(popup.find_element(By.CSS_SELECTOR, ".hs-derniere-visite td"))
     assert last.startswith(date.today().strftime("%d/%m/%Y")), last
     assert "Visite n°" in _status(browser)
     with conn.cursor() as cur:
