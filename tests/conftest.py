@@ -1,6 +1,7 @@
 """A real, throwaway PostGIS for the whole test session (the managed cluster in a temporary directory).
 
-Set HOTSPOTS_TEST_DATABASE_URL to run the suite against an existing PostGIS instead.
+Set HOTSPOTS_TEST_DATABASE_URL to run the suite against an existing PostGIS instead, and HOTSPOTS_TEST_PG_PORT
+(default 54329) to run two suites side by side.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def settings() -> Iterator[Settings]:
         database_url=external or None,
         data_dir=base,
         geodata_dir=ROOT / "geodata",
-        pg_port=54329,
+        pg_port=int(os.environ.get("HOTSPOTS_TEST_PG_PORT", "54329")),
         chunk_rows=1_000,
         # generated requests (schemathesis) fail many logins from one address: the limits have their own test
         login_max_failures=100_000,
