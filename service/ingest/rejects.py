@@ -9,11 +9,9 @@ from typing import Any
 
 import psycopg
 
+from service.cells import neutralise_formula
 from service.db.personal import rejected_row_contacts
 from service.errors import NotFoundError
-
-#: Values a spreadsheet would run as a formula; they are prefixed with ' on export.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -35,8 +33,7 @@ def list_batches(conn: psycopg.Connection[Any], *, limit: int = 20) -> list[dict
 
 
 def _safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return str(neutralise_formula("" if value is None else str(value)))
 
 
 def export_rejects(
