@@ -115,6 +115,36 @@ class Settings(BaseSettings):
         "la base, au plus tard après ce délai (secondes).",
     )
 
+    # -- plan: choosing and ordering the sites of a shift (service/plan) ----------------------------------------
+    plan_station: str = Field(
+        default="Place Communale 1, 4100 Seraing",
+        description="Départ et retour par défaut des tournées (adresse géocodée, ou « lon,lat ») : "
+        "mettez celle du service.",
+    )
+    plan_speed_car_kmh: float = Field(default=25.0, gt=0, description="Vitesse moyenne en voiture, en ville (km/h).")
+    plan_speed_bicycle_kmh: float = Field(default=14.0, gt=0, description="Vitesse moyenne à vélo (km/h).")
+    plan_speed_foot_kmh: float = Field(default=4.5, gt=0, description="Vitesse moyenne à pied (km/h).")
+    plan_detour_factor: float = Field(
+        default=1.3, ge=1.0, description="Sans réseau routier : distance à vol d'oiseau multipliée par ce facteur."
+    )
+    plan_snap_max_m: float = Field(
+        default=250.0, gt=0, description="Un site plus loin que ceci du réseau routier chargé est relié à vol d'oiseau."
+    )
+    plan_service_point_min: float = Field(default=15.0, ge=0, description="Temps sur place à un point sensible (min).")
+    plan_service_report_min: float = Field(default=10.0, ge=0, description="Temps sur place pour un signalement (min).")
+    plan_service_followup_min: float = Field(default=15.0, ge=0, description="Temps sur place pour un suivi (min).")
+    plan_axis_walk_kmh: float = Field(default=4.0, gt=0, description="Un axe se parcourt à pied à cette vitesse.")
+    plan_service_axis_extra_min: float = Field(
+        default=5.0, ge=0, description="Temps ajouté au parcours d'un axe (garer, constater) (min)."
+    )
+    plan_cooldown_days: int = Field(
+        default=7, ge=0, description="Un site visité depuis moins de ce nombre de jours est écarté (sauf « à revoir »)."
+    )
+    plan_report_max_age_days: int = Field(
+        default=30, ge=1, description="Signalements ouverts proposés seuls : au plus cet âge (jours)."
+    )
+    plan_solver_seconds: float = Field(default=2.0, gt=0, description="Temps de calcul maximal d'une tournée (s).")
+
     @field_validator("database_url")
     @classmethod
     def _refuse_placeholder(cls, value: str | None) -> str | None:
