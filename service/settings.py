@@ -143,6 +143,10 @@ class Settings(BaseSettings):
     plan_report_max_age_days: int = Field(
         default=30, ge=1, description="Signalements ouverts proposés seuls : au plus cet âge (jours)."
     )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Adresse du service vue des postes : liens « Lien carte » des listes exportées.",
+    )
     plan_solver_seconds: float = Field(default=2.0, gt=0, description="Temps de calcul maximal d'une tournée (s).")
 
     @field_validator("database_url")

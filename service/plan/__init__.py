@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from service.plan.model import Filters, Plan, ShiftRequest, parse_duration
-from service.plan.shift import plan_shift
+from service.plan.shift import plan_and_save, plan_shift
 from service.plan.store import StoredPlan, list_plans, load_plan, save_plan, summary_json
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "list_plans",
     "load_plan",
     "parse_duration",
+    "plan_and_save",
     "plan_shift",
     "save_plan",
     "summary_json",

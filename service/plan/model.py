@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pandas as pd
@@ -156,6 +157,28 @@ def parse_duration(text: str) -> float:
     hours = float(match.group(1).replace(",", ".")) if match.group(1) else 0.0
     minutes = float(match.group(2)) if match.group(2) else 0.0
     return hours * 60 + minutes
+
+
+def parse_start_time(text: str | None, timezone: str, *, now: datetime | None = None) -> datetime:
+    """``"2026-12-02 08:00"``, ``"02/12/2026 8h00"``, ``"08:00"`` (today) or None (the next quarter hour)."""
+    zone = ZoneInfo(timezone)
+    now = (now or datetime.now(zone)).astimezone(zone)
+    if not text:
+        return now.replace(second=0, microsecond=0) + timedelta(minutes=15 - now.minute % 15)
+    cleaned = re.sub(r"\s+", " ", text.strip().replace("h", ":")).rstrip(":")
+    cleaned = re.sub(r":(\s|$)", r":00\1", cleaned)
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%d/%m/%y %H:%M", "%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(cleaned, fmt).replace(tzinfo=zone)
+        except ValueError:
+            continue
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", cleaned)
+    if match:
+        return now.replace(hour=int(match.group(1)), minute=int(match.group(2)), second=0, microsecond=0)
+    raise InvalidValueError(
+        f"début de tournée illisible : « {text} »",
+        hint="Écrivez par exemple 2026-12-02 08:00, 02/12/2026 8h00 ou 08:00.",
+    )
 
 
 def empty_candidates() -> gpd.GeoDataFrame:

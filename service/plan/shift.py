@@ -20,6 +20,7 @@ from service.plan.candidates import CandidateContext, Labels, load_candidates, l
 from service.plan.model import MODE_LABELS, Place, Plan, ShiftRequest, Stop
 from service.plan.places import AddressGeocoder, resolve_place
 from service.plan.solve import Instance, Route, cheapest_insertion, naive_routes, solve_routes
+from service.plan.store import StoredPlan, load_plan, save_plan
 from service.plan.travel import RoadNetwork, TravelMatrix, travel_matrix
 from service.settings import Settings
 
@@ -253,3 +254,19 @@ def plan_shift(
             "candidats": len(candidates),
         },
     )
+
+
+def plan_and_save(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    request: ShiftRequest,
+    *,
+    geocoder: AddressGeocoder | None,
+    now: datetime | None = None,
+) -> StoredPlan:
+    """Plan the shift, store it (one transaction) and read it back as every export and the API see it."""
+    plan = plan_shift(conn, settings, request, geocoder=geocoder, now=now)
+    conn.rollback()  # plan_shift only read: start the write on a clean transaction
+    with conn.transaction():
+        plan_id = save_plan(conn, plan)
+    return load_plan(conn, plan_id)
