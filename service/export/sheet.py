@@ -27,7 +27,7 @@ CRS = "EPSG:31370"
 #: Columns of a plan's sheet, in order. The last five are for the officer to fill in (and are read back by
 #: ``hotspots ingest visits``: ``Arrêt`` names the stop, ``Source`` keeps the visits of plans apart).
 PLAN_COLUMNS = [
-    "N°",
+    "Ordre",
     "Équipe",
     "Arrivée",
     "Arrêt",
@@ -60,7 +60,7 @@ PLAN_COLUMNS = [
 ]
 #: Columns of an unordered site list (``hotspots export sites``).
 LIST_COLUMNS = [
-    c for c in PLAN_COLUMNS if c not in {"N°", "Équipe", "Arrivée", "Arrêt", "Trajet (min)", "Fait", "Tournée"}
+    c for c in PLAN_COLUMNS if c not in {"Ordre", "Équipe", "Arrivée", "Arrêt", "Trajet (min)", "Fait", "Tournée"}
 ]
 #: Columns the officer fills in.
 FILL_IN = ("Résultat", "Date de visite", "Agent", "Remarques")
@@ -133,7 +133,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         done = s["visit_id"] is not None and not pd.isna(s["visit_id"])
         rows.append(
             {
-                "N°": int(s["ord"]),
+                "Ordre": int(s["ord"]),
                 "Équipe": int(s["team"]),
                 "Arrivée": _ts(s["arrival"]),
                 "Arrêt": s["ref"],

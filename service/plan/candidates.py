@@ -296,7 +296,7 @@ class FollowUpSource:
                 gravity=context.labels.gravity.get(r["category"], 1.0) if r["category"] else 1.0,
                 n_reports=max(n, 1),
                 weeks=1,
-                last_report=r["last_visit"],
+                last_report=r["last_activity"],  # the last report near it, or the visit itself
                 now=context.now,
                 trend=None,
                 last_outcome="a_revoir",

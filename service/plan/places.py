@@ -46,7 +46,7 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
         return to_lambert(first, second)
     if 49.0 <= first <= 52.0 and 2.0 <= second <= 7.0:
         return to_lambert(second, first)
-    if 0 < first < 300_000 and 0 < second < 300_000:
+    if 10_000 <= first <= 300_000 and 10_000 <= second <= 300_000:  # Belgian Lambert 72, metres
         return first, second
     raise InvalidValueError(
         f"coordonnées hors de Belgique : « {text} »",

@@ -23,6 +23,7 @@ from service.plan.solve import Instance, Route, cheapest_insertion, naive_routes
 from service.plan.store import StoredPlan, load_plan, save_plan
 from service.plan.travel import RoadNetwork, TravelMatrix, travel_matrix
 from service.settings import Settings
+from service.zone import zone_polygon
 
 CRS = "EPSG:31370"
 
@@ -187,6 +188,17 @@ def _notes(travel: TravelMatrix, settings: Settings, n_sites: int, solved_limit:
     return notes
 
 
+def _in_zone(place: Place, settings: Settings) -> Place:
+    zone = zone_polygon(settings)
+    point = shapely.Point(place.x, place.y)
+    if not zone.contains(point):
+        raise InvalidValueError(
+            f"« {place.label} » est hors de la zone de police (à {_fr(zone.distance(point) / 1000, 1)} km).",
+            hint="Partez d'une adresse de la zone, ou réglez HOTSPOTS_PLAN_STATION.",
+        )
+    return place
+
+
 def plan_shift(
     conn: psycopg.Connection[Any],
     settings: Settings,
@@ -198,8 +210,8 @@ def plan_shift(
     """Choose and order the sites of one shift (see the module docstring); raises a French domain error when
     the start is unknown, no site matches the filters or the budget is too short for any site."""
     now_ts = pd.Timestamp(now or datetime.now(UTC))
-    start = resolve_place(request.start or settings.plan_station, geocoder, what="départ")
-    end = resolve_place(request.end, geocoder, what="arrivée") if request.end else start
+    start = _in_zone(resolve_place(request.start or settings.plan_station, geocoder, what="départ"), settings)
+    end = _in_zone(resolve_place(request.end, geocoder, what="arrivée"), settings) if request.end else start
     labels: Labels = load_labels(conn)
     context = CandidateContext(settings=settings, filters=request.filters, now=now_ts, labels=labels)
     candidates, excluded = load_candidates(conn, context)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from service.analyse.points import OUTCOME_FACTOR, TREND_FACTOR
+from service.analyse.priority import OUTCOME_FACTOR, TREND_FACTOR
 
 #: A report not seen for this many days weighs e^-1 of a fresh one (as for the points).
 RECENCY_DAYS = 90.0

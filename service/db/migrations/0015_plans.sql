@@ -68,5 +68,8 @@ CREATE TABLE plan_routes (
     PRIMARY KEY (plan_id, team)
 );
 
+ALTER TABLE visits DROP CONSTRAINT visits_geocode_status_check;
+ALTER TABLE visits ADD CONSTRAINT visits_geocode_status_check CHECK (geocode_status IN
+    ('fourni', 'a_geocoder', 'geocode', 'a_verifier', 'echec', 'manuel', 'signalement', 'tournee'));
 ALTER TABLE visits ADD COLUMN plan_stop_id bigint REFERENCES plan_stops (id) ON DELETE SET NULL;
 CREATE INDEX visits_plan_stop ON visits (plan_stop_id) WHERE plan_stop_id IS NOT NULL;

@@ -80,10 +80,13 @@ SELECT 'SUIVI-' || v.id AS site_id, v.id AS visit_id, v.visited_at AS last_visit
        coalesce(v.category, r.category) AS category, coalesce(v.geocode_label, v.address, r.address) AS label,
        coalesce(v.commune, near.municipality) AS commune, coalesce(v.postcode, near.postcode) AS postcode,
        v.notes, ST_X(v.geom) AS x, ST_Y(v.geom) AS y,
-       (SELECT count(*) FROM reports s
-        WHERE s.geom IS NOT NULL AND s.duplicate_of IS NULL AND s.observed_at >= %(since)s
-          AND ST_DWithin(s.geom, v.geom, 25)) AS n_reports
+       n.n_reports, greatest(n.last_report, v.visited_at) AS last_activity
 FROM visits v
+LEFT JOIN LATERAL (
+    SELECT count(*) AS n_reports, max(s.observed_at) AS last_report FROM reports s
+    WHERE s.geom IS NOT NULL AND s.duplicate_of IS NULL AND s.observed_at >= %(since)s
+      AND ST_DWithin(s.geom, v.geom, 25)
+) n ON true
 LEFT JOIN reports r ON r.id = v.report_id
 LEFT JOIN LATERAL (
     SELECT a.municipality, a.postcode FROM gazetteer_addresses a ORDER BY a.geom <-> v.geom LIMIT 1
