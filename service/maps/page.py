@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 from service import __version__
 from service.accounts import User
+from service.plan.model import KIND_LABELS
 from service.settings import Settings
 
 STATIC = "/static/carte"
@@ -122,13 +123,16 @@ class _Layers(JSCSSMixin):
         "{% endmacro %}"
     )
 
-    def __init__(self, *, entry: str, panel: str, tiles: str, config: dict[str, Any]) -> None:
+    def __init__(
+        self, *, entry: str, panel: str, tiles: str, config: dict[str, Any], extra: tuple[str, ...] = ()
+    ) -> None:
         super().__init__()
         self._name = "HotspotsLayers"
         self.default_js = [
             ("leaflet_heat", static("leaflet-heat/leaflet-heat.js")),
             ("hotspots_js", static("hotspots/carte.js")),
             (f"hotspots_{entry}", static(f"hotspots/{entry}.js")),
+            *((f"hotspots_{name}", static(f"hotspots/{name}.js")) for name in extra),
         ]
         self.entry = entry
         self.panel = panel
@@ -173,6 +177,8 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         outcomes=vocabulary["resultats"],
         style=STYLE,
         can_plan=can_plan,
+        station=settings.plan_station,
+        site_kinds=[(k, v) for k, v in KIND_LABELS.items() if k != "permis"],
     )
     config = {
         "peut_planifier": can_plan,
@@ -183,7 +189,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "fond_vectoriel_seul": not settings.tile_url,
         "emprise_zone": ZONE_BOUNDS,
     }
-    fmap.add_child(_Layers(entry="planification", panel=panel, tiles=tiles, config=config))
+    fmap.add_child(_Layers(entry="planification", panel=panel, tiles=tiles, config=config, extra=("tournee",)))
     return _html(figure)
 
 
