@@ -32,7 +32,7 @@ def test_a_planner_creates_a_report_with_a_synonym_category(app, conn, auth):
 
 
 def test_a_refused_report_names_every_field_and_stores_nothing(app, conn, auth):
-    body = {"date": "31/02/2026", "categorie": "ovni", "description": "=HYPERLINK(1)", **PLACE}
+    body = {"date": "31/02/2026", "categorie": "ovni", "description": "Pneus\x07 et sacs", **PLACE}
     r = app.post("/api/signalements", json=body, headers=auth["planificateur"])
     assert r.status_code == 422
     problems = {p["champ"]: p for p in r.json()["problemes"]}

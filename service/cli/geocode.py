@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
+from service.cells import neutralise_formula
 from service.cli.common import console, print_json, settings_of, working
 from service.db import connect, ensure_database
 from service.geocode.apply import geocode_rows, open_reviews, resolve_review
@@ -96,6 +97,8 @@ def _sniff(path: Path) -> tuple[str, str]:
 
 
 def _batch(geocoder: Geocoder, path: Path, column: str, out: Path) -> None:
+    """Geocode every row of a CSV file; the output keeps the input's columns (text cells a spreadsheet would run
+    as formulas are neutralised) and adds the results."""
     encoding, sep = _sniff(path)
     with path.open(encoding=encoding, newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=sep))
@@ -135,7 +138,7 @@ def _batch(geocoder: Geocoder, path: Path, column: str, out: Path) -> None:
         writer = csv.DictWriter(fh, fieldnames=[*(rows[0].keys() if rows else [column]), *fields], delimiter=sep)
         writer.writeheader()
         for row, res in zip(rows, results, strict=True):
-            writer.writerow({**row, **res})
+            writer.writerow({k: neutralise_formula(v) for k, v in {**row, **res}.items()})
     levels: dict[str, int] = {}
     for res in results:
         levels[res["niveau"]] = levels.get(res["niveau"], 0) + 1

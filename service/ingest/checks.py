@@ -156,11 +156,14 @@ def _clean(series: pd.Series | None, index: pd.Index) -> pd.Series:
     return stripped.where(stripped != "", pd.NA)
 
 
-_SUSPECT = r"^\s*=|" + _CONTROL
+_SUSPECT = _CONTROL
 
 
 def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Problems) -> None:
-    """Control characters, spreadsheet formulas and oversized texts in any mapped text field.
+    """Control characters and oversized texts in any mapped text field.
+
+    A text that starts like a spreadsheet formula ("=> dépôt devant le n°5") is stored as given: every CSV or
+    XLSX writer neutralises it on the way out (:func:`service.cells.neutralise_formula`).
 
     One Arrow pass over all the text fields joined finds whether anything is suspect; the precise checks then
     run on the suspect columns only.
@@ -190,14 +193,6 @@ def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Prob
                 "caractère de contrôle invisible (" + codes.astype(str) + ") : retirez-le",
                 column=header,
             )
-        formula = series.str.lstrip().str.startswith("=").fillna(False).to_numpy(dtype=bool)
-        problems.add(
-            formula,
-            label,
-            series,
-            "le texte commence par « = » (formule de tableur) : retirez le « = » ou mettez le texte entre guillemets",
-            column=header,
-        )
         lengths = series.str.len().fillna(0).to_numpy()
         problems.add(
             lengths > MAX_TEXT,
@@ -213,7 +208,7 @@ _CONTROL_BYTES[[*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True  # t
 
 
 def _anything_suspect(columns: list[pd.Series]) -> bool:
-    """Whether any field may hold a control character, start like a formula, or be too long.
+    """Whether any field may hold a control character or be too long.
 
     Looks at Arrow's buffers directly: UTF-8 control characters are single bytes, and a text is at least as
     long in bytes as in characters.
@@ -232,8 +227,6 @@ def _anything_suspect(columns: list[pd.Series]) -> bool:
             )
             data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
             if _CONTROL_BYTES[data].any() or np.diff(offsets).max() > MAX_TEXT:
-                return True
-            if pc.any(pc.starts_with(pc.utf8_ltrim_whitespace(chunk), "=")).as_py():
                 return True
     return False
 
