@@ -14,10 +14,11 @@ from typer.core import TyperGroup
 from service.cells import neutralise_formula
 from service.cli.common import console, print_json, settings_of, working
 from service.db import connect, ensure_database
-from service.geocode.apply import geocode_rows, open_reviews, resolve_review
+from service.geocode.apply import count_open_reviews, geocode_rows, open_reviews, resolve_review
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.settings import Settings
+from service.zone import commune_outlines
 
 
 class _DefaultToAddress(TyperGroup):
@@ -177,18 +178,26 @@ def pending(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", h
 @app.command("review")
 def review(
     ctx: typer.Context,
-    limite: int = typer.Option(50, "--limite"),
+    limite: int = typer.Option(50, "--limite", min=1, help="Vérifications par page."),
+    page: int = typer.Option(1, "--page", min=1, help="Page à afficher (les plus anciennes d'abord)."),
     json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
 ) -> None:
-    """Liste les adresses à vérifier, avec les propositions du géocodeur."""
+    """Liste les adresses à vérifier (les plus anciennes d'abord, par pages), avec le motif du doute et les
+    propositions du géocodeur."""
     settings = settings_of(ctx)
     ensure_database(settings)
     with connect(settings) as conn:
-        items = open_reviews(conn, limit=limite)
+        total = count_open_reviews(conn)
+        items = open_reviews(conn, limit=limite, offset=(page - 1) * limite)
+    pages = max(1, -(-total // limite))
     if json_out:
-        print_json(items)
+        print_json({"total": total, "page": page, "pages": pages, "par_page": limite, "verifications": items})
         return
-    table = Table(title="Adresses à vérifier")
+    if not items:
+        console.print(f"Aucune vérification en page {page} ({total} en attente).")
+        return
+    first = (page - 1) * limite + 1
+    table = Table(title=f"Adresses à vérifier : {first} à {first + len(items) - 1} sur {total} (page {page}/{pages})")
     for col in ("n°", "table", "adresse", "niveau", "score", "motif", "propositions"):
         table.add_column(col)
     for it in items:
@@ -205,6 +214,8 @@ def review(
             props,
         )
     console.print(table)
+    if page < pages:
+        console.print(f"{total - first - len(items) + 1} autre(s) : hotspots geocode review --page {page + 1}")
     console.print(
         "Accepter : hotspots geocode accept N° --choix K · placer : hotspots geocode place N° --lon … --lat …"
     )
@@ -228,4 +239,4 @@ def place(
     """Place à la main le point d'une vérification (WGS84)."""
     settings = settings_of(ctx)
     with connect(settings) as conn:
-        print_json(resolve_review(conn, numero, lon=lon, lat=lat))
+        print_json(resolve_review(conn, numero, lon=lon, lat=lat, communes=commune_outlines(settings)))

@@ -23,6 +23,7 @@ from service.ingest.coords import labels, locate
 from service.ingest.dates import ACCEPTED_FORMS, parse_datetimes
 from service.ingest.read import STR
 from service.ingest.vocabulary import Vocabularies, Vocabulary
+from service.zone import communes_at
 
 MAX_TEXT = 10_000
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -86,6 +87,8 @@ class Context:
     default_source: str
     forced_crs: str | None = None
     timezone: str = "Europe/Brussels"
+    #: (name, outline) of the communes, for the commune of rows given with coordinates but no commune
+    communes: tuple[tuple[str, BaseGeometry], ...] = ()
 
 
 @dataclass
@@ -311,6 +314,19 @@ def _address(chunk: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
         composed = (street + " " + number.fillna("")).str.strip()
         address = address.fillna(composed)
     return address
+
+
+def _commune(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context, x: np.ndarray, y: np.ndarray) -> pd.Series:
+    """The commune given, else the one whose outline contains the row's point (coordinates-only rows): the
+    commune filter then finds them. Rows placed by the geocoder get theirs from the matched address."""
+    given = _clean(_col(chunk, cmap, "commune"), chunk.index)
+    missing = given.isna().to_numpy(dtype=bool) & np.isfinite(np.asarray(x, dtype=float))
+    if not ctx.communes or not missing.any():
+        return given
+    found = communes_at(ctx.communes, np.asarray(x, dtype=float)[missing], np.asarray(y, dtype=float)[missing])
+    filled = given.copy()
+    filled.iloc[np.flatnonzero(missing)] = found
+    return filled.astype(STR)
 
 
 def _location(
