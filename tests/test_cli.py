@@ -109,3 +109,13 @@ def test_demo_is_the_whole_main_job(conn, settings):
     assert logged["fichier"] == "sites.gpx"
     wrong = _run(settings, "export", "sites", "--out", str(settings.data_dir / "sites.doc"))
     assert wrong.returncode != 0 and "format inconnu" in wrong.stderr
+
+
+def test_make_demo_honours_port_and_host():
+    """``make demo PORT=8765`` serves on 8765 (the Makefile used to drop the variable)."""
+    plan = subprocess.run(
+        ["make", "-n", "demo", "PORT=8765", "HOST=0.0.0.0"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert "hotspots demo --servir --host 0.0.0.0 --port 8765" in plan.stdout, plan.stdout
+    default = subprocess.run(["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "hotspots demo --servir --host 127.0.0.1 --port 8000" in default.stdout
