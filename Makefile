@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# make demo PORT=8765 HOST=0.0.0.0: where the demo serves the API and the map
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load bench-plan
 
@@ -17,7 +20,7 @@ install: $(BIN)/hotspots
 
 ## (1) install, start the database, generate, ingest and analyse the demo data set, then serve the API and map
 demo: install
-	$(BIN)/hotspots demo --servir
+	$(BIN)/hotspots demo --servir --host $(HOST) --port $(PORT)
 
 ## Chromium and its driver for the browser test (tests/test_browser.py): installed when root, else explained
 browser-deps:

@@ -32,7 +32,7 @@ def test_a_planner_creates_a_report_with_a_synonym_category(app, conn, auth):
 
 
 def test_a_refused_report_names_every_field_and_stores_nothing(app, conn, auth):
-    body = {"date": "31/02/2026", "categorie": "ovni", "description": "=HYPERLINK(1)", **PLACE}
+    body = {"date": "31/02/2026", "categorie": "ovni", "description": "Pneus\x07 et sacs", **PLACE}
     r = app.post("/api/signalements", json=body, headers=auth["planificateur"])
     assert r.status_code == 422
     problems = {p["champ"]: p for p in r.json()["problemes"]}
@@ -103,6 +103,7 @@ def test_a_visit_outcome_on_a_report(app, conn, auth):
         headers=auth["planificateur"],
     )
     assert wrong.status_code == 422 and wrong.json()["champ"] == "résultat"
+    assert wrong.json()["erreur"].startswith("Visite refusée : résultat « peut-être » — résultat inconnu")
     assert (
         app.post(
             "/api/signalements/999999/visites",
@@ -147,3 +148,17 @@ def test_an_unusable_upload_is_refused_with_the_reason(app, conn, auth):
     assert r.status_code == 422 and "entete_seule.csv" in r.json()["erreur"]
     assert count(conn, "reports") == 0
     assert count(conn, "ingestion_batches", "status = 'refuse'") == 1
+
+
+def test_refusals_agree_with_what_was_refused(app, conn, auth):
+    """« Visite refusée », « Signalement refusé », « Permis refusé »: the French agrees with the noun."""
+    planner = auth["planificateur"]
+    cases = [
+        ("/api/visites", {"date": "hier", "resultat": "pv", **PLACE}, "Visite refusée : date de visite « hier »"),
+        ("/api/signalements", {"date": "hier", "categorie": "graffiti", **PLACE}, "Signalement refusé : date « hier »"),
+        ("/api/permis", {"reference": "P-1", "type": "licence de pêche", **PLACE}, "Permis refusé : "),
+    ]
+    for url, body, start in cases:
+        r = app.post(url, json=body, headers=planner)
+        assert r.status_code == 422 and r.json()["erreur"].startswith(start), (url, r.json()["erreur"])
+    assert count(conn, "visits") + count(conn, "reports") + count(conn, "permits") == 0

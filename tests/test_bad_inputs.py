@@ -35,7 +35,6 @@ ROW_CASES = [
         2,
     ),
     ("caractere_de_controle.csv", {}, {3: "description: caractère de contrôle invisible (U+0007)"}, 1),
-    ("formule_tableur.csv", {}, {3: "description: le texte commence par « = » (formule de tableur)"}, 1),
     ("sans_lieu.csv", {}, {3: "localisation: ni coordonnées ni adresse : impossible de situer la ligne"}, 1),
     ("nombre_de_champs.csv", {}, {3: "ligne: nombre de champs incorrect (10 champ(s) au lieu de 9)"}, 2),
     ("coordonnee_incomplete.csv", {}, {3: "coordonnées: coordonnée incomplète (une seule des deux valeurs)"}, 1),
@@ -70,6 +69,15 @@ def test_identical_repeated_row_is_a_duplicate_not_a_reject(conn, settings):
     summary = ingest(conn, settings, BAD / "ligne_en_double_identique.csv")
     assert (summary.rows_in, summary.inserted, summary.duplicates, summary.rejected) == (3, 2, 1, 0)
     assert summary.details["doublons_dans_le_fichier"] == 1
+
+
+def test_formula_like_text_is_not_a_bad_row(conn, settings):
+    """Stored as given; neutralised on the way out (tests/test_formulas.py)."""
+    summary = ingest(conn, settings, BAD / "formule_tableur.csv")
+    assert (summary.inserted, summary.rejected) == (2, 0)
+    assert conn.execute("SELECT description FROM reports WHERE external_id = 'S-102'").fetchone() == (
+        '=HYPERLINK("http://x")',
+    )
 
 
 def test_visit_with_unknown_outcome(conn, settings):
@@ -130,5 +138,6 @@ def test_every_bad_file_is_covered():
         {c[0] for c in ROW_CASES}
         | {c[0] for c in FILE_CASES}
         | {"ligne_en_double_identique.csv", "visite_resultat_inconnu.csv", "permis_sans_classe.csv"}
+        | {"formule_tableur.csv"}  # not bad: stored as given (test_formula_like_text_is_not_a_bad_row)
     )
     assert covered == {p.name for p in Path(BAD).iterdir()}

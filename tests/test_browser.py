@@ -11,7 +11,9 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +25,8 @@ from service.demo import generate_demo
 from service.geocode.apply import batch_geocoder
 from service.geocode.gazetteer import load_gazetteer
 from service.ingest.pipeline import IngestOptions, ingest_file
+from service.labels import STATE_LABELS, TREND_LABELS
+from service.maps.page import STYLE
 from tests.conftest import PASSWORDS, ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -100,12 +104,12 @@ def demo_data(conn, settings, tmp_path):
     return files
 
 
-@pytest.fixture()
-def server(settings, demo_data, accounts):
-    """A real uvicorn server on a free loopback port, without tiles (offline: vector background)."""
+@contextmanager
+def _serving(settings, **changes):
+    """A real uvicorn server on a free loopback port; yields its base address."""
     import uvicorn
 
-    app = create_app(settings.model_copy(update={"tile_url": "", "map_cache_seconds": 0}))
+    app = create_app(settings.model_copy(update={"map_cache_seconds": 0, **changes}))
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -114,9 +118,42 @@ def server(settings, demo_data, accounts):
     while not srv.started:
         assert time.monotonic() < deadline, "le serveur ne démarre pas"
         time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture()
+def server(settings, demo_data, accounts):
+    """The service without tiles (offline: vector background), over the demonstration data."""
+    with _serving(settings, tile_url="") as url:
+        yield url
+
+
+class _FailingTiles(BaseHTTPRequestHandler):
+    """A tile server that answers every tile with an error, and counts the requests."""
+
+    requests = 0
+
+    def do_GET(self):
+        type(self).requests += 1
+        self.send_error(503, "hors service")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def failing_tiles():
+    _FailingTiles.requests = 0
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _FailingTiles)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
 
 
 @pytest.fixture()
@@ -159,6 +196,44 @@ def _status(driver) -> str:
 
 def _layers(driver) -> dict:
     return driver.execute_script("return JSON.parse(JSON.stringify(window.hotspotsLayers || {}))")
+
+
+def _log_in(browser, server: str, wait) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/carte")
+    assert "/connexion?suite=/carte" in browser.current_url
+    browser.find_element(By.NAME, "identifiant").send_keys("test.planificateur")
+    browser.find_element(By.NAME, "mot_de_passe").send_keys(PASSWORDS["planificateur"])
+    browser.find_element(By.CSS_SELECTOR, "#hs-form-connexion button").click()
+    wait.until(lambda d: d.current_url.endswith("/carte") and d.execute_script("return !!window.hotspotsLayers"))
+
+
+def _fetch_json(driver, url: str):
+    """A GET of the API from inside the page (with its session cookie)."""
+    return driver.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(r => r.json()).then(done, e => done({erreur: String(e)}));",
+        url,
+    )
+
+
+#: Bubbles of reports whose number is hidden by a sensitive point drawn over it, and how many bubbles overlap a
+#: point at all (so that the first count means something).
+_COVERED_BUBBLES = """
+const points = [...document.querySelectorAll('path.hs-point-sensible, path.hs-point-sensible-centre')];
+const boxes = points.map(p => p.getBoundingClientRect());
+let overlapping = 0, covered = [];
+for (const bubble of document.querySelectorAll('.leaflet-marker-pane .hs-bulle')) {
+  const r = bubble.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  if (!boxes.some(b => x >= b.left && x <= b.right && y >= b.top && y <= b.bottom)) continue;
+  overlapping++;
+  const top = document.elementFromPoint(x, y);
+  if (top && top.closest('path.hs-point-sensible, path.hs-point-sensible-centre')) covered.push(bubble.textContent);
+}
+return {overlapping: overlapping, covered: covered};
+"""
 
 
 def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
@@ -206,17 +281,41 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     assert stats["colours"] > 40 and stats["dominant"] < 0.9, stats
     assert Path(shot).stat().st_size > 20_000
 
-    # a sensitive point's popup: stats, history, the visit form; record a visit through it
+    # the sensitive points are coloured by priority rank: the highest-priority point in the top class's colour,
+    # and more than one class on the map
+    listing = _fetch_json(browser, "/api/points-sensibles")["features"]
+    top = max(listing, key=lambda f: f["properties"]["priorite"])["properties"]["id"]
+    centre = f"path.hs-point-sensible-centre.hs-ps-{top.replace('-', '_')}"
+    fill = browser.execute_script("return document.querySelector(arguments[0]).getAttribute('fill')", centre)
+    assert fill == STYLE["priorite"]["tres_haute"]["couleur"], (top, fill)
+    fills = browser.execute_script(
+        "return [...document.querySelectorAll('path.hs-point-sensible-centre')].map(p => p.getAttribute('fill'))"
+    )
+    colours = {c["couleur"] for c in STYLE["priorite"].values()}
+    assert set(fills) <= colours and len(set(fills)) >= 2, fills
+
+    # the numbers of the report bubbles stay readable: no sensitive point is drawn over them
+    bubbles = browser.execute_script(_COVERED_BUBBLES)
+    assert bubbles["overlapping"] > 0 and bubbles["covered"] == [], bubbles
+
+    # the top point's popup: stats in words, history, the visit form; record a visit through it
+    before = _fetch_json(browser, f"/api/points-sensibles/{top}")["properties"]
+    last = (before["visites"] or [{}])[0].get("resultat")
+    outcome = "a_revoir" if last == "pv" else "pv"  # a visit outcome that changes the point's priority
     browser.execute_script(
-        "document.querySelector('path.hs-point-sensible-centre')"
-        ".dispatchEvent(new MouseEvent('click', {bubbles: true}))"
+        "document.querySelector(arguments[0]).dispatchEvent(new MouseEvent('click', {bubbles: true}))", centre
     )
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content form.hs-visite"))
     popup = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
     content = _text(popup)
     assert "Priorité" in content and "Historique des analyses" in content and "Dernière visite" in content
+    rows = {_text(tr.find_element(By.TAG_NAME, "th")): _text(tr.find_element(By.TAG_NAME, "td"))
+            for tr in popup.find_elements(By.CSS_SELECTOR, "table:first-of-type tr")}
+    assert rows["Tendance"] in TREND_LABELS.values() and rows["État"] in STATE_LABELS.values(), rows
+    assert "_" not in rows["Tendance"] + rows["État"]
     form = popup.find_element(By.CSS_SELECTOR, "form.hs-visite")
     form.find_element(By.NAME, "notes").send_keys("Contrôle depuis la carte")
+    browser.execute_script("arguments[0].value = arguments[1]", form.find_element(By.NAME, "resultat"), outcome)
     form.find_element(By.CSS_SELECTOR, "button").click()
     # the popup stays open with the confirmation and the new last visit, whatever the layers do meanwhile
     try:
@@ -229,10 +328,26 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     assert "Visite enregistrée" in _text(popup.find_element(By.CSS_SELECTOR, ".hs-retour"))
     last = _text(popup.find_element(By.CSS_SELECTOR, ".hs-derniere-visite td"))
     assert last.startswith(date.today().strftime("%d/%m/%Y")), last
-    assert "Visite n°" in _status(browser)
+    # the popup shows the point's new priority (the visit's outcome changed it), beside the old one
+    after = _fetch_json(browser, f"/api/points-sensibles/{top}")["properties"]["priorite"]
+    assert after != before["priorite"]
+    shown = browser.execute_script(
+        "return (1 * arguments[0]).toLocaleString('fr-BE', {maximumFractionDigits: 1})", after
+    )
+    cell = ".leaflet-popup-content .hs-priorite td"
+    wait.until(lambda d: _text(d.find_element(By.CSS_SELECTOR, cell)).startswith(shown + " (avant la visite"))
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM visits WHERE notes = 'Contrôle depuis la carte'")
         assert cur.fetchone()[0] == 1
+
+    # the confirmation stays in the status line when the view reloads (it used to be overwritten by the count)
+    assert "Visite n°" in _status(browser)
+    views = "return window.hotspotsLayers.groupes.chargements"
+    reloads = browser.execute_script(views)
+    browser.execute_script("window.hotspotsMap.panBy([60, 0], {animate: false})")
+    wait.until(lambda d: d.execute_script(views) > reloads)
+    status = _status(browser)
+    assert "Visite n°" in status and "signalements dans la vue" in status, status
 
     # closing the popup reloads the sensitive points with the visit taken into account
     loads = "return window.hotspotsLayers.points_sensibles.chargements"
@@ -241,6 +356,60 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     wait.until(lambda d: d.execute_script(loads) > before)
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))  # after its fade-out
     assert len(browser.find_elements(By.CSS_SELECTOR, LAYERS["points_sensibles"])) > 0
+
+
+def test_unreachable_tiles_give_way_to_the_offline_background(settings, conn, accounts, browser, failing_tiles):
+    """No internet: the tiles fail, the map shows its own street background by itself, says so, asks for no
+    more tiles, and names the streets at close zoom."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25)
+    with _serving(settings, tile_url=failing_tiles + "/{z}/{x}/{y}.png") as server:
+        _log_in(browser, server, wait)
+        wait.until(lambda d: d.execute_script("return window.hotspotsFond && window.hotspotsFond.mode") == "hors_ligne")
+        fond = browser.execute_script("return window.hotspotsFond")
+        assert fond["raison"] == "tuiles_injoignables" and fond["tuiles_chargees"] == 0, fond
+        wait.until(lambda d: d.execute_script("return window.hotspotsLayers.fond_rues.chargee"))
+        assert len(browser.find_elements(By.CSS_SELECTOR, "path.hs-rue")) > 500
+        assert not browser.find_elements(By.CSS_SELECTOR, "img.leaflet-tile")
+        assert "fond hors ligne affiché" in _status(browser) and "injoignables" in _status(browser)
+        radio = browser.execute_script(
+            "return [...document.querySelectorAll('.leaflet-control-layers-base label')]"
+            ".filter(l => l.querySelector('input').checked).map(l => l.textContent.trim())"
+        )
+        assert radio == ["Rues (fond hors ligne)"], radio
+
+        # moving around asks the dead tile server for nothing more
+        asked = _FailingTiles.requests
+        assert 0 < asked < 80, asked
+        browser.execute_script("window.hotspotsMap.setZoom(14, {animate: false}); window.hotspotsMap.panBy([200, 100])")
+        time.sleep(1.5)
+        assert _FailingTiles.requests == asked
+
+        # at close zoom, the streets in view carry their names; at the zone's zoom, none
+        assert not browser.find_elements(By.CSS_SELECTOR, ".hs-nom-rue")
+        streets = _fetch_json(browser, "/api/carte/fond/rues")["features"]
+        line = max(streets, key=lambda f: len(f["geometry"]["coordinates"]))
+        coords = line["geometry"]["coordinates"]
+        lon, lat = coords[len(coords) // 2] if line["geometry"]["type"] == "LineString" else coords[0][0]
+        browser.execute_script("window.hotspotsMap.setView([arguments[0], arguments[1]], 17, {animate: false})",
+                               lat, lon)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-pane .hs-nom-rue"))
+        names = {_text(e) for e in browser.find_elements(By.CSS_SELECTOR, ".hs-nom-rue")}
+        assert line["properties"]["rue"] in names, (line["properties"]["rue"], names)
+        assert names <= {f["properties"]["rue"] for f in streets}
+        browser.execute_script("window.hotspotsMap.setZoom(13, {animate: false})")
+        wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".hs-nom-rue"))
+
+        # the tab's icon is a real image the browser draws
+        size = browser.execute_async_script(
+            "const done = arguments[0]; const img = new Image();"
+            "img.onload = () => done([img.naturalWidth, img.naturalHeight]); img.onerror = () => done(null);"
+            "img.src = '/favicon.ico';"
+        )
+        assert size is not None and size[0] >= 16 and size[0] == size[1], size
+        assert browser.find_elements(By.CSS_SELECTOR, "link[rel=icon][href*='favicon']")
 
 
 def test_the_blank_page_check_does_fail(browser):

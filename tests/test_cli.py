@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+from service.labels import STATE_LABELS, TREND_LABELS
 from service.settings import Settings
 from tests.conftest import DATA, ROOT
 from tests.helpers import cli_env
@@ -87,9 +88,12 @@ def test_demo_is_the_whole_main_job(conn, settings):
     done = _run(settings, "demo", "--signalements", "800")
     assert done.returncode == 0, done.stderr
     assert "Import : bilan par fichier" in done.stdout and "Points sensibles" in done.stdout
-    assert "Géocodage hors ligne" in done.stdout
+    assert "Géocodage : " in done.stdout and " placée(s), " in done.stdout and " à vérifier " in done.stdout
+    # trends and states in words in the table of points (« en intensification », not « en_intensification »)
+    coded = {code for code, words in {**TREND_LABELS, **STATE_LABELS}.items() if code != words}
+    assert not [code for code in coded if code in done.stdout]
     batches = conn.execute("SELECT count(*), sum(rejected) FROM ingestion_batches WHERE status = 'termine'").fetchone()
-    assert batches == (7, 12)  # seven files, the twelve planted bad rows
+    assert batches == (7, 11)  # seven files, the eleven planted bad rows
     assert conn.execute("SELECT count(*) FROM sensitive_points").fetchone()[0] > 0
     assert conn.execute("SELECT count(*) FROM reports WHERE geocode_status = 'a_geocoder'").fetchone()[0] == 0
     # the patrol's list of sites to inspect, from the same analysed data
@@ -105,3 +109,13 @@ def test_demo_is_the_whole_main_job(conn, settings):
     assert logged["fichier"] == "sites.gpx"
     wrong = _run(settings, "export", "sites", "--out", str(settings.data_dir / "sites.doc"))
     assert wrong.returncode != 0 and "format inconnu" in wrong.stderr
+
+
+def test_make_demo_honours_port_and_host():
+    """``make demo PORT=8765`` serves on 8765 (the Makefile used to drop the variable)."""
+    plan = subprocess.run(
+        ["make", "-n", "demo", "PORT=8765", "HOST=0.0.0.0"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert "hotspots demo --servir --host 0.0.0.0 --port 8765" in plan.stdout, plan.stdout
+    default = subprocess.run(["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "hotspots demo --servir --host 127.0.0.1 --port 8000" in default.stdout

@@ -47,6 +47,9 @@ def test_bad_rows_are_exactly_the_planted_ones(conn, demo):
     got = [r[0] for r in conn.execute("SELECT row_number FROM rejected_rows WHERE batch_id = %s ORDER BY 1", (batch,))]
     assert got == [r["row"] for r in truth["bad_rows"]["rows"]]
     assert count(conn, "rejected_rows", f"batch_id <> {batch}") == 0  # the other files are clean
+    # a citizen's text that starts like a spreadsheet formula is a report, stored as given
+    stored = conn.execute("SELECT description FROM reports WHERE batch_id = %s AND description LIKE '=%%'", (batch,))
+    assert [d for (d,) in stored] == ["=> sacs et matelas devant le n° 5, encore"]
 
 
 def test_planted_near_duplicates_are_linked_by_the_rule(conn, demo, settings):

@@ -71,6 +71,46 @@ def test_a_browser_without_session_is_sent_to_the_french_login_form(client, acco
     assert 'value="/carte"' in form.text and "Se connecter" in form.text and 'lang="fr"' in form.text
 
 
+def test_the_site_root_sends_a_person_to_the_map_or_the_login_form(client, accounts):
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    r = client.get("/", headers=browser, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/connexion?suite=/carte"
+    assert client.get("/", headers=browser).url.path == "/connexion"  # followed: the French login form
+    _login(client, "lecteur")
+    r = client.get("/", headers=browser, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/carte"
+    index = client.get("/", headers={"Accept": "application/json"})
+    assert index.status_code == 200 and index.json()["carte"] == "/carte"
+
+
+def test_a_real_favicon_is_served_and_linked(client, accounts):
+    import struct
+    import zlib
+
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon"
+    reserved, kind, count = struct.unpack_from("<HHH", r.content)
+    assert (reserved, kind) == (0, 1) and count >= 1  # an icon directory
+    sizes = []
+    for i in range(count):
+        w, h, _c, _r, _planes, _bits, length, offset = struct.unpack_from("<BBBBHHII", r.content, 6 + 16 * i)
+        png = r.content[offset : offset + length]
+        assert png.startswith(b"\x89PNG\r\n\x1a\n") and offset + length <= len(r.content)
+        width, height = struct.unpack_from(">II", png, 16)
+        assert (width, height) == (w, h)
+        idat = png.index(b"IDAT")
+        pixels = zlib.decompress(png[idat + 4 : idat + 4 + struct.unpack_from(">I", png, idat - 4)[0]])
+        assert len(pixels) == h * (1 + 4 * w)  # RGBA rows, each with its filter byte
+        sizes.append(w)
+    assert 32 in sizes
+    svg = client.get("/static/carte/favicon.svg")
+    assert svg.status_code == 200 and svg.text.startswith("<svg")
+    assert svg.headers["content-type"].startswith("image/svg")
+    form = client.get("/connexion").text
+    assert 'rel="icon" href="/static/carte/favicon.svg' in form and 'href="/favicon.ico"' in form
+    assert 'href="data:,"' not in _page(client, "lecteur")
+
+
 def test_the_login_form_sets_a_strict_http_only_cookie_and_goes_on(client, accounts):
     r = _login(client, "lecteur", suite="/carte")
     assert r.status_code == 303 and r.headers["location"] == "/carte"

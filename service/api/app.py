@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import __version__
 from service.api import (
+    open311_xml,
     routes_admin,
     routes_analysis,
     routes_auth,
@@ -104,6 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
         routes_plan,
         routes_tools,
         routes_open311,
+        open311_xml,
         routes_admin,
     )
     for module in routers:

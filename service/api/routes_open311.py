@@ -3,7 +3,7 @@
 ``services.json`` lists the categories; ``requests.json`` lists (GET) and creates (POST, with an ``api_key``
 given by ``hotspots users cle-open311``) service requests. Created reports go through ingestion's rules under the
 source ``open311:<app>``. Public listings carry no description and no personal data. Errors follow the spec: a
-list of ``{code, description}``. Only the JSON format is served.
+list of ``{code, description}``. The XML form of every route is in :mod:`service.api.open311_xml`.
 """
 
 from __future__ import annotations

@@ -12,13 +12,14 @@ from rich.table import Table
 from service.analyse.store import run_points
 from service.cli.analyse import point_params
 from service.cli.common import console, print_json, settings_of, working
-from service.cli.ingest import run_ingest, summary_table
+from service.cli.ingest import geocoding_lines, run_ingest, summary_table
 from service.db import connect, ensure_database
 from service.demo import DemoFiles
 from service.errors import InputFileError
 from service.geocode.apply import batch_geocoder, geocode_rows
 from service.geocode.gazetteer import load_gazetteer
 from service.ingest.pipeline import BatchSummary, IngestOptions
+from service.labels import state_label, trend_label
 
 
 def demo_data(
@@ -94,13 +95,8 @@ def demo(
         print_json([s.to_dict() for s in summaries])
         return
     console.print(summary_table(summaries))
-    geocoded = [s.details["geocodage"] for s in summaries if "geocodage" in s.details]
-    if geocoded:
-        placed = sum(g["placed"] for g in geocoded)
-        review = sum(g["to_review"] for g in geocoded)
-        console.print(
-            f"Géocodage hors ligne : {placed} adresses placées, {review} à vérifier (hotspots geocode review)."
-        )
+    for line in geocoding_lines(summaries):
+        console.print(line)
     with working("Recherche des points sensibles…"), connect(settings) as conn:
         now = pd.Timestamp.now(tz="UTC")
         analysis = run_points(
@@ -127,8 +123,10 @@ def demo(
         "priorité",
     ):
         table.add_column(col)
-    for row in top:
-        table.add_row(*(str(v) for v in row))
+    for pid, address, state, category, n, trend, priority in top:
+        table.add_row(
+            str(pid), str(address), state_label(state), str(category), str(n), trend_label(trend), str(priority)
+        )
     console.print(table)
     total = sum(s.rows_in for s in summaries)
     console.print(

@@ -11,12 +11,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
+from service.cells import neutralise_formula
 from service.cli.common import console, print_json, settings_of, working
 from service.db import connect, ensure_database
-from service.geocode.apply import geocode_rows, open_reviews, resolve_review
+from service.geocode.apply import count_open_reviews, geocode_rows, open_reviews, resolve_review
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.settings import Settings
+from service.zone import commune_outlines
 
 
 class _DefaultToAddress(TyperGroup):
@@ -96,6 +98,8 @@ def _sniff(path: Path) -> tuple[str, str]:
 
 
 def _batch(geocoder: Geocoder, path: Path, column: str, out: Path) -> None:
+    """Geocode every row of a CSV file; the output keeps the input's columns (text cells a spreadsheet would run
+    as formulas are neutralised) and adds the results."""
     encoding, sep = _sniff(path)
     with path.open(encoding=encoding, newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=sep))
@@ -135,7 +139,7 @@ def _batch(geocoder: Geocoder, path: Path, column: str, out: Path) -> None:
         writer = csv.DictWriter(fh, fieldnames=[*(rows[0].keys() if rows else [column]), *fields], delimiter=sep)
         writer.writeheader()
         for row, res in zip(rows, results, strict=True):
-            writer.writerow({**row, **res})
+            writer.writerow({k: neutralise_formula(v) for k, v in {**row, **res}.items()})
     levels: dict[str, int] = {}
     for res in results:
         levels[res["niveau"]] = levels.get(res["niveau"], 0) + 1
@@ -174,18 +178,26 @@ def pending(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", h
 @app.command("review")
 def review(
     ctx: typer.Context,
-    limite: int = typer.Option(50, "--limite"),
+    limite: int = typer.Option(50, "--limite", min=1, help="Vérifications par page."),
+    page: int = typer.Option(1, "--page", min=1, help="Page à afficher (les plus anciennes d'abord)."),
     json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
 ) -> None:
-    """Liste les adresses à vérifier, avec les propositions du géocodeur."""
+    """Liste les adresses à vérifier (les plus anciennes d'abord, par pages), avec le motif du doute et les
+    propositions du géocodeur."""
     settings = settings_of(ctx)
     ensure_database(settings)
     with connect(settings) as conn:
-        items = open_reviews(conn, limit=limite)
+        total = count_open_reviews(conn)
+        items = open_reviews(conn, limit=limite, offset=(page - 1) * limite)
+    pages = max(1, -(-total // limite))
     if json_out:
-        print_json(items)
+        print_json({"total": total, "page": page, "pages": pages, "par_page": limite, "verifications": items})
         return
-    table = Table(title="Adresses à vérifier")
+    if not items:
+        console.print(f"Aucune vérification en page {page} ({total} en attente).")
+        return
+    first = (page - 1) * limite + 1
+    table = Table(title=f"Adresses à vérifier : {first} à {first + len(items) - 1} sur {total} (page {page}/{pages})")
     for col in ("n°", "table", "adresse", "niveau", "score", "motif", "propositions"):
         table.add_column(col)
     for it in items:
@@ -202,6 +214,8 @@ def review(
             props,
         )
     console.print(table)
+    if page < pages:
+        console.print(f"{total - first - len(items) + 1} autre(s) : hotspots geocode review --page {page + 1}")
     console.print(
         "Accepter : hotspots geocode accept N° --choix K · placer : hotspots geocode place N° --lon … --lat …"
     )
@@ -225,4 +239,4 @@ def place(
     """Place à la main le point d'une vérification (WGS84)."""
     settings = settings_of(ctx)
     with connect(settings) as conn:
-        print_json(resolve_review(conn, numero, lon=lon, lat=lat))
+        print_json(resolve_review(conn, numero, lon=lon, lat=lat, communes=commune_outlines(settings)))

@@ -26,9 +26,11 @@ _KIND_FR = {"reports": "signalements", "visits": "visites", "permits": "permis"}
 def summary_table(summaries: list[BatchSummary]) -> Table:
     """The end-of-batch account, one line per file."""
     table = Table(title="Import : bilan par fichier")
-    for col in ("lot", "fichier", "type", "lignes", "insérées", "mises à jour", "doublons", "rejetées", "à géocoder"):
+    columns = ("lot", "fichier", "type", "lignes", "insérées", "mises à jour", "doublons", "rejetées")
+    for col in (*columns, "géocodées", "à vérifier", "échecs géocodage"):
         table.add_column(col, justify="right" if col not in {"fichier", "type"} else "left")
     for s in summaries:
+        g = s.geocoding
         table.add_row(
             str(s.batch_id),
             s.file_name,
@@ -38,9 +40,31 @@ def summary_table(summaries: list[BatchSummary]) -> Table:
             str(s.updated),
             str(s.duplicates),
             str(s.rejected),
-            str(s.details.get("a_geocoder", 0)),
+            str(g["placees"]),
+            str(g["a_verifier"]),
+            str(g["echecs"]),
         )
     return table
+
+
+def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
+    """The geocoding of the batches in words: placed, to check, failed, waiting, and what to do next."""
+    total = {k: sum(s.geocoding[k] for s in summaries) for k in ("adresses", "placees", "a_verifier", "echecs")}
+    waiting = sum(s.geocoding["en_attente"] for s in summaries)
+    lines = []
+    if total["adresses"]:
+        queued = total["a_verifier"] + total["echecs"]
+        lines.append(
+            f"Géocodage : {total['adresses']} adresse(s) sans coordonnées — {total['placees']} placée(s), "
+            f"{total['a_verifier']} à vérifier (point provisoire), {total['echecs']} échec(s) (sans point)."
+            + (f" Les {queued} sont dans la file de vérification : hotspots geocode review" if queued else "")
+        )
+    if waiting:
+        lines.append(
+            f"{waiting} ligne(s) attendent le géocodage (registre des adresses non chargé) : "
+            "hotspots gazetteer load FICHIER puis hotspots geocode pending"
+        )
+    return lines
 
 
 def run_ingest(
@@ -91,6 +115,8 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
         f"{d.get('doublons_dans_le_fichier', 0)} répétés dans le fichier, {d.get('quasi_doublons_lies', 0)} "
         f"quasi-doublons liés) + {summary.rejected} rejetées."
     )
+    for line in geocoding_lines([summary]):
+        console.print(line)
     if d.get("colonnes_ignorees"):
         console.print(f"Colonnes conservées telles quelles (non reconnues) : {', '.join(d['colonnes_ignorees'])}")
     if summary.rejected:

@@ -294,8 +294,8 @@ def write_errors(path: Path, rng: np.random.Generator, book: ad.AddressBook, win
     r[3:6] = ["", "", ""]
     add("no_location", "ni adresse ni coordonnées", r)
     r = row()
-    r[6] = '=HYPERLINK("http://exemple.invalid/photo";"Voir la photo")'
-    add("spreadsheet_formula", "description commençant par « = »", r)
+    r[6] = "=> sacs et matelas devant le n° 5, encore"  # a citizen's text, not a formula: stored as given
+    good.append(r)
     r = row()
     r[6] = "Sacs éventrés\x07 devant l'entrée"
     add("control_character", "caractère de contrôle (BEL, \\x07) dans la description", r)

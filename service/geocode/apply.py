@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql
+from shapely.geometry.base import BaseGeometry
 
 from service.db.queries import load_queries
 from service.errors import NotFoundError
@@ -22,6 +23,7 @@ from service.geocode import GeocodeStats
 from service.geocode.match import Geocoder, GeocodeResult
 from service.ingest.coords import LAMBERT72, WGS84, project
 from service.ingest.load import copy_frame
+from service.zone import communes_at
 
 TABLES = ("reports", "visits", "permits")
 DEFAULT_THRESHOLD = 0.75
@@ -53,13 +55,15 @@ def apply_results(
             "level": [r.level for r in results],
             "score": [r.score for r in results],
             "label": [r.label for r in results],
+            "commune": [r.municipality for r in results],
+            "postcode": [r.postcode for r in results],
         }
     )
     confident = frame["score"].ge(threshold) & frame["level"].isin(_PLACED_LEVELS) & frame["x"].notna()
     frame["status"] = confident.map({True: "geocode", False: "a_verifier"})
     q = load_queries("service.geocode", "apply.sql")
     conn.execute(q["create_results"])
-    copy_frame(conn, "geo_results", frame[["id", "x", "y", "level", "score", "label", "status"]])
+    copy_frame(conn, "geo_results", frame[["id", "x", "y", "level", "score", "label", "status", "commune", "postcode"]])
     conn.execute(sql.SQL(q["update_target"]).format(table=_table(table)))
     review = [
         {
@@ -68,8 +72,8 @@ def apply_results(
             "address": r.query,
             "level": r.level,
             "score": r.score,
-            "reason": r.reason,
-            "alternatives": json.dumps(r.alternatives, ensure_ascii=False),
+            "reason": r.reason or f"confiance {r.score:.2f} sous le seuil {threshold:.2f} (niveau {r.level})",
+            "alternatives": json.dumps(review_choices(r), ensure_ascii=False),
         }
         for i, r, ok in zip(ids, results, confident, strict=True)
         if not ok
@@ -80,6 +84,26 @@ def apply_results(
     conn.execute("DROP TABLE geo_results")
     failed = int((frame["x"].isna()).sum())
     return GeocodeStats(attempted=len(ids), placed=int(confident.sum()), to_review=len(review), failed=failed)
+
+
+def review_choices(result: GeocodeResult) -> list[dict[str, Any]]:
+    """What a person may accept for a doubtful row: the geocoder's own provisional point first (when it has one),
+    then its other candidates."""
+    choices = list(result.alternatives)
+    if result.x is not None and result.level != "ambigu":
+        own = {
+            "libelle": result.label,
+            "niveau": result.level,
+            "score": result.score,
+            "x": result.x,
+            "y": result.y,
+            "lon": result.lon,
+            "lat": result.lat,
+            "commune": result.municipality,
+            "code_postal": result.postcode,
+        }
+        choices = [own, *(c for c in choices if c.get("libelle") != result.label)]
+    return choices[:6]
 
 
 def _pending(conn: psycopg.Connection[Any], table: str, batch_id: int | None) -> list[tuple[Any, ...]]:
@@ -124,11 +148,17 @@ def batch_geocoder(
     return GazetteerBatchGeocoder(Geocoder.from_db(conn), threshold)
 
 
-def open_reviews(conn: psycopg.Connection[Any], *, limit: int = 50) -> list[dict[str, Any]]:
+def open_reviews(conn: psycopg.Connection[Any], *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    """Open reviews, oldest first: ``limit`` of them from the ``offset``-th (see :func:`count_open_reviews`)."""
     q = load_queries("service.geocode", "apply.sql")
-    cur = conn.execute(q["open_reviews"], {"limit": limit})
+    cur = conn.execute(q["open_reviews"], {"limit": limit, "offset": offset})
     names = [d.name for d in cur.description or []]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def count_open_reviews(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute(load_queries("service.geocode", "apply.sql")["count_open_reviews"]).fetchone()
+    return int(row[0]) if row else 0
 
 
 def resolve_review(
@@ -139,8 +169,12 @@ def resolve_review(
     lon: float | None = None,
     lat: float | None = None,
     who: str = "cli",
+    communes: tuple[tuple[str, BaseGeometry], ...] = (),
 ) -> dict[str, Any]:
-    """Accept alternative ``choice`` (1-based) or place the point at ``lon``/``lat``; the row becomes 'manuel'."""
+    """Accept alternative ``choice`` (1-based) or place the point at ``lon``/``lat``; the row becomes 'manuel'.
+
+    The row's commune and postcode become those of the chosen address; a point placed by hand takes the
+    commune whose outline (``communes``, see :func:`service.zone.commune_outlines`) contains it."""
     q = load_queries("service.geocode", "apply.sql")
     row = conn.execute(q["review"], {"id": review_id}).fetchone()
     if row is None:
@@ -154,17 +188,28 @@ def resolve_review(
             raise NotFoundError(f"Pas de proposition n° {choice} (il y en a {len(alternatives)}).")
         alt = alternatives[choice - 1]
         x, y, label, level = alt["x"], alt["y"], alt["libelle"], alt["niveau"]
+        commune, postcode = alt.get("commune"), alt.get("code_postal")
         resolution = f"proposition {choice} acceptée par {who}"
     elif lon is not None and lat is not None:
         px, py = project(np.array([lon], dtype=float), np.array([lat], dtype=float), WGS84, LAMBERT72)
         x, y, label, level = float(px[0]), float(py[0]), None, "manuel"
+        commune, postcode = communes_at(communes, px, py)[0] if communes else None, None
         resolution = f"placé à la main par {who}"
     else:
         raise NotFoundError("Indiquez --choix N ou --lon/--lat.")
     with conn.transaction():
         conn.execute(
             sql.SQL(q["place_by_hand"]).format(table=_table(target)),
-            {"id": target_id, "x": x, "y": y, "label": label, "level": level},
+            {"id": target_id, "x": x, "y": y, "label": label, "level": level, "commune": commune, "postcode": postcode},
         )
         conn.execute(q["close_review"], {"id": review_id, "resolution": resolution})
-    return {"verification": review_id, "table": target, "id": target_id, "x": x, "y": y, "libelle": label}
+    return {
+        "verification": review_id,
+        "table": target,
+        "id": target_id,
+        "x": x,
+        "y": y,
+        "libelle": label,
+        "commune": commune,
+        "code_postal": postcode,
+    }

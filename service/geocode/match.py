@@ -346,9 +346,50 @@ class Geocoder:
             )
         result = self._result(parsed.raw, best)
         result.alternatives = alternatives
-        if parsed.notes or notes:
-            result.reason = "; ".join([*parsed.notes, *notes])
+        if best.level == "rue" and parsed.number is not None:
+            result.alternatives = [*self._neighbours(best, parsed.number), *alternatives][:5]
+        reasons = [*self._doubts(best, parsed, allowed, hinted), *parsed.notes, *notes]
+        if reasons:
+            result.reason = "; ".join(dict.fromkeys(reasons))
         return result
+
+    def _doubts(
+        self, cand: _Candidate, parsed: ParsedAddress, allowed: frozenset[int] | None, hinted: bool
+    ) -> list[str]:
+        """Why a match is less than certain, in words a person checking it can act on."""
+        doubts: list[str] = []
+        s = cand.street
+        if cand.level == "rue" and parsed.number is not None:
+            known = f" (numéros du registre : {s.numbers.min()} à {s.numbers.max()})" if len(s.numbers) else ""
+            doubts.append(f"numéro {parsed.number} absent du registre pour {s.name}{known} : point provisoire")
+        elif cand.level == "rue" and "sans numéro" not in parsed.notes:
+            doubts.append("pas de numéro : point provisoire au milieu de la rue")
+        if cand.similarity < 0.999:
+            doubts.append(f"nom de rue approché : « {parsed.street} » lu comme « {s.name} »")
+        if hinted and allowed is not None and s.idx not in allowed:
+            doubts.append(f"rue trouvée à {s.municipality}, pas dans la commune ou le code postal indiqués")
+        return doubts
+
+    def _neighbours(self, cand: _Candidate, number: int) -> list[dict[str, Any]]:
+        """The registered numbers nearest a number the street does not have (same side of the street first)."""
+        s = cand.street
+        if not len(s.numbers):
+            return []
+        order = np.lexsort((np.abs(s.numbers - number), (s.numbers % 2) != (number % 2)))
+        out: list[dict[str, Any]] = []
+        for pos in order[:3]:
+            near = _Candidate(
+                s,
+                cand.similarity,
+                level="adresse",
+                score=cand.score,
+                x=float(s.xs[pos]),
+                y=float(s.ys[pos]),
+                house_number=s.house_numbers[pos],
+                postcode=s.address_postcodes[pos],
+            )
+            out.append(self._alt(near))
+        return out
 
     def _intersection(
         self, firsts: list[_Candidate], parsed: ParsedAddress, allowed: frozenset[int] | None
@@ -447,4 +488,5 @@ class Geocoder:
             "lon": r.lon,
             "lat": r.lat,
             "commune": r.municipality,
+            "code_postal": r.postcode,
         }

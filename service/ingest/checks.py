@@ -23,6 +23,7 @@ from service.ingest.coords import labels, locate
 from service.ingest.dates import ACCEPTED_FORMS, parse_datetimes
 from service.ingest.read import STR
 from service.ingest.vocabulary import Vocabularies, Vocabulary
+from service.zone import communes_at
 
 MAX_TEXT = 10_000
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -87,6 +88,8 @@ class Context:
     default_source: str
     forced_crs: str | None = None
     timezone: str = "Europe/Brussels"
+    #: (name, outline) of the communes, for the commune of rows given with coordinates but no commune
+    communes: tuple[tuple[str, BaseGeometry], ...] = ()
 
 
 @dataclass
@@ -157,11 +160,14 @@ def _clean(series: pd.Series | None, index: pd.Index) -> pd.Series:
     return stripped.where(stripped != "", pd.NA)
 
 
-_SUSPECT = r"^\s*=|" + _CONTROL
+_SUSPECT = _CONTROL
 
 
 def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Problems) -> None:
-    """Control characters, spreadsheet formulas and oversized texts in any mapped text field.
+    """Control characters and oversized texts in any mapped text field.
+
+    A text that starts like a spreadsheet formula ("=> dépôt devant le n°5") is stored as given: every CSV or
+    XLSX writer neutralises it on the way out (:func:`service.cells.neutralise_formula`).
 
     One Arrow pass over all the text fields joined finds whether anything is suspect; the precise checks then
     run on the suspect columns only.
@@ -191,14 +197,6 @@ def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Prob
                 "caractère de contrôle invisible (" + codes.astype(str) + ") : retirez-le",
                 column=header,
             )
-        formula = series.str.lstrip().str.startswith("=").fillna(False).to_numpy(dtype=bool)
-        problems.add(
-            formula,
-            label,
-            series,
-            "le texte commence par « = » (formule de tableur) : retirez le « = » ou mettez le texte entre guillemets",
-            column=header,
-        )
         lengths = series.str.len().fillna(0).to_numpy()
         problems.add(
             lengths > MAX_TEXT,
@@ -214,7 +212,7 @@ _CONTROL_BYTES[[*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True  # t
 
 
 def _anything_suspect(columns: list[pd.Series]) -> bool:
-    """Whether any field may hold a control character, start like a formula, or be too long.
+    """Whether any field may hold a control character or be too long.
 
     Looks at Arrow's buffers directly: UTF-8 control characters are single bytes, and a text is at least as
     long in bytes as in characters.
@@ -233,8 +231,6 @@ def _anything_suspect(columns: list[pd.Series]) -> bool:
             )
             data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
             if _CONTROL_BYTES[data].any() or np.diff(offsets).max() > MAX_TEXT:
-                return True
-            if pc.any(pc.starts_with(pc.utf8_ltrim_whitespace(chunk), "=")).as_py():
                 return True
     return False
 
@@ -319,6 +315,19 @@ def _address(chunk: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
         composed = (street + " " + number.fillna("")).str.strip()
         address = address.fillna(composed)
     return address
+
+
+def _commune(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context, x: np.ndarray, y: np.ndarray) -> pd.Series:
+    """The commune given, else the one whose outline contains the row's point (coordinates-only rows): the
+    commune filter then finds them. Rows placed by the geocoder get theirs from the matched address."""
+    given = _clean(_col(chunk, cmap, "commune"), chunk.index)
+    missing = given.isna().to_numpy(dtype=bool) & np.isfinite(np.asarray(x, dtype=float))
+    if not ctx.communes or not missing.any():
+        return given
+    found = communes_at(ctx.communes, np.asarray(x, dtype=float)[missing], np.asarray(y, dtype=float)[missing])
+    filled = given.copy()
+    filled.iloc[np.flatnonzero(missing)] = found
+    return filled.astype(STR)
 
 
 def _location(

@@ -34,7 +34,7 @@ from service.ingest.read import TableSource, open_table, scan_file
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
-from service.zone import zone_polygon
+from service.zone import commune_outlines, zone_polygon
 
 ProgressFn = Callable[[int, int], None]
 _PKG = "service.ingest"
@@ -74,7 +74,21 @@ class BatchSummary:
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "geocodage": self.geocoding}
+
+    @property
+    def geocoding(self) -> dict[str, int]:
+        """What became of the rows without coordinates: placed, to check (a provisional point), failed (no point;
+        to check too), waiting (no address register loaded). The last three are in the review queue or pending."""
+        stats = self.details.get("geocodage") or {}
+        failed = int(stats.get("failed", 0))
+        return {
+            "adresses": int(stats.get("attempted", 0)),
+            "placees": int(stats.get("placed", 0)),
+            "a_verifier": int(stats.get("to_review", 0)) - failed,
+            "echecs": failed,
+            "en_attente": int(self.details.get("a_geocoder", 0)),
+        }
 
     @property
     def balanced(self) -> bool:
@@ -176,6 +190,7 @@ def validation_context(
     return Context(
         vocab=load_vocabularies(conn),
         zone=zone_polygon(settings),
+        communes=commune_outlines(settings),
         now=now or datetime.now(UTC),
         min_date=pd.Timestamp(settings.min_date, tz=settings.timezone),
         future_tolerance=timedelta(minutes=settings.future_tolerance_minutes),

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from service.errors import InputFileError
+from service.ingest.open311_xml import looks_like_xml, read_requests
 
 FORMATS = ("csv", "xlsx", "geojson", "open311")
 #: Column type of every chunk: Arrow-backed strings with NA for empty cells (no Python objects per cell).
@@ -101,6 +102,8 @@ def detect_format(path: Path) -> str:
     if head.startswith(b"PK\x03\x04") or suffix in {".xlsx", ".xlsm"}:
         return "xlsx"
     stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if looks_like_xml(head) and (suffix == ".xml" or b"<service_requests" in head or b"<services" in head):
+        return "open311"  # GeoReport v2's XML form
     if suffix in {".geojson", ".json"} or stripped[:1] in (b"{", b"["):
         if stripped[:1] == b"[" or b'"service_request_id"' in head or b'"service_requests"' in head:
             return "open311"
@@ -468,10 +471,14 @@ def _geojson_crs(doc: dict[str, Any]) -> str | None:
 
 def _open_json(path: Path, fmt: str) -> TableSource:
     facts = scan_file(path, text=True)
-    doc = _load_json(path, facts)
+    with path.open("rb") as fh:
+        xml = fmt == "open311" and looks_like_xml(fh.read(64))
+    doc = None if xml else _load_json(path, facts)
     declared = None
     records: list[dict[str, str | None]]
-    if fmt == "geojson":
+    if xml:
+        records = read_requests(path)
+    elif fmt == "geojson":
         if (
             not isinstance(doc, dict)
             or doc.get("type") != "FeatureCollection"
@@ -503,6 +510,11 @@ def _open_json(path: Path, fmt: str) -> TableSource:
             raise InputFileError(
                 f"{path.name} : réponse Open311 inattendue ; une liste de demandes (requests) est attendue.",
                 hint="Utilisez la réponse de GET requests.json d'un serveur GeoReport v2.",
+            )
+        if items and all(isinstance(it, dict) and "metadata" in it and "service_request_id" not in it for it in items):
+            raise InputFileError(
+                f"{path.name} : c'est une liste de services (services.json), pas de demandes à importer.",
+                hint="Utilisez la réponse de GET requests.json (ou requests.xml) d'un serveur GeoReport v2.",
             )
         records = [
             {k: _flatten(v) for k, v in it.items()} if isinstance(it, dict) else {"_shape_error": "objet invalide"}

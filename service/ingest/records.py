@@ -26,6 +26,8 @@ from service.ingest.validate import VALIDATORS
 from service.settings import Settings
 
 _WHAT = {"reports": "signalement", "visits": "visite", "permits": "permis"}
+#: « refusé » agreeing with the record's noun (« Visite refusée »).
+_REFUSED = {"reports": "Signalement refusé", "visits": "Visite refusée", "permits": "Permis refusé"}
 
 
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -76,7 +78,7 @@ def _check_frame(
         problems += json.loads(reasons)
     first = problems[0]
     raise ValidationFailedError(
-        f"{_WHAT[kind].capitalize()} refusé : {first['champ']} « {first['valeur'] or ''} » — {first['motif']}",
+        f"{_REFUSED[kind]} : {first['champ']} « {first['valeur'] or ''} » — {first['motif']}",
         problems,
         hint="Corrigez les champs indiqués et renvoyez ; rien n'a été enregistré.",
     )

@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 from service import __version__
 from service.accounts import User
+from service.labels import STATE_LABELS, TREND_LABELS
 from service.plan.model import KIND_LABELS
 from service.settings import Settings
 
@@ -105,6 +106,14 @@ def static(path: str) -> str:
     return f"{STATIC}/{path}?v={__version__}"
 
 
+def favicon_links() -> str:
+    """The service's icon in a page's head: the drawing (SVG) and, for older browsers, /favicon.ico."""
+    return (
+        f'<link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">'
+        '<link rel="icon" href="/favicon.ico" sizes="16x16 32x32">'
+    )
+
+
 class OfflineMap(folium.Map):
     """A folium map whose Leaflet comes from the service itself (no CDN)."""
 
@@ -160,7 +169,7 @@ def _map(settings: Settings, title: str) -> tuple[Figure, OfflineMap, str]:
 
 def _html(figure: Figure) -> str:
     html = figure.render().replace("<html>", '<html lang="fr">', 1)
-    return html.replace("<head>", '<head>\n    <link rel="icon" href="data:,">', 1)
+    return html.replace("<head>", f'<head>\n    {favicon_links()}', 1)
 
 
 def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[list[str]]], *, today: date) -> str:
@@ -186,6 +195,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "categories": dict(vocabulary["categories"]),
         "resultats": dict(vocabulary["resultats"]),
         "style": STYLE,
+        "libelles": {"tendances": TREND_LABELS, "etats": STATE_LABELS},
         "fond_vectoriel_seul": not settings.tile_url,
         "emprise_zone": ZONE_BOUNDS,
     }

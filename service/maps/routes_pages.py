@@ -1,4 +1,5 @@
-"""The HTML doors: the login form, the planning map, the public map, logging out, and the vendored assets.
+"""The HTML doors: the site's root, the login form, the planning map, the public map, logging out, the icon and
+the vendored assets.
 
 A browser without a session asking for ``/carte`` is sent to ``/connexion?suite=/carte``; the form posts to
 ``/connexion``, which sets the session cookie (HttpOnly, SameSite=Strict, Secure when configured) and sends the
@@ -14,7 +15,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from service.accounts import close_session
@@ -36,6 +37,30 @@ STATIC_DIR = Path(str(resources.files("service.maps").joinpath("static")))
 router.mount("/static/carte", StaticFiles(directory=STATIC_DIR), name="static_carte")
 
 _NO_STORE = {"Cache-Control": "no-store"}
+FAVICON = STATIC_DIR / "favicon.ico"
+
+
+@router.get("/")
+def home(request: Request, user: MaybeUser) -> Response:
+    """A person lands on the map (or on the login form first); a program asking for JSON gets the addresses."""
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept or "json" not in accept:
+        target = "/carte" if user is not None else f"/connexion?suite={quote('/carte', safe='/')}"
+        return RedirectResponse(target, status_code=303, headers=_NO_STORE)
+    return JSONResponse(
+        {
+            "service": "Hotspots",
+            "carte": "/carte",
+            "connexion": "/connexion",
+            "documentation_api": "/docs",
+            "open311": "/api/open311/v2/services.xml",
+        }
+    )
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    return FileResponse(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})
 
 
 def _safe_next(target: str | None) -> str:

@@ -26,9 +26,51 @@
     return Number(value).toLocaleString("fr-BE", { maximumFractionDigits: digits || 0 });
   }
 
-  function status(text) {
+  /* The status line has two parts: notices that stay until replaced or withdrawn (a visit recorded, the
+   * background switched to offline, a layer in error), and the summary of the current view, which every view
+   * reload rewrites. A reload never hides a notice: the officer still reads « Visite n° 12 enregistrée ». */
+  var notices = {};
+
+  function statusParts() {
     var el = document.getElementById("hs-etat");
-    if (el) el.textContent = text;
+    if (!el) return null;
+    var view = el.querySelector(".hs-etat-vue");
+    if (!view) {
+      var first = el.textContent;
+      el.textContent = "";
+      var avis = document.createElement("span");
+      avis.className = "hs-etat-avis";
+      view = document.createElement("span");
+      view.className = "hs-etat-vue";
+      view.textContent = first;
+      el.appendChild(avis);
+      el.appendChild(document.createTextNode(" "));
+      el.appendChild(view);
+    }
+    return { avis: el.querySelector(".hs-etat-avis"), vue: view };
+  }
+
+  function showNotices() {
+    var parts = statusParts();
+    if (!parts) return;
+    parts.avis.textContent = Object.keys(notices).map(function (k) { return notices[k]; }).join(" ");
+  }
+
+  /* What the current view shows (rewritten at each reload). */
+  function status(text) {
+    var parts = statusParts();
+    if (parts) parts.vue.textContent = text;
+  }
+
+  /* A notice under ``key`` (one per key: a newer one replaces it); ``null`` withdraws it. */
+  function notice(key, text) {
+    if (text === null || text === undefined) delete notices[key];
+    else notices[key] = text;
+    showNotices();
+  }
+
+  function clock() {
+    return new Date().toLocaleTimeString("fr-BE", { hour: "2-digit", minute: "2-digit" });
   }
 
   function getJSON(url) {
@@ -79,11 +121,12 @@
         state[self.name].chargee = true;
         state[self.name].chargements += 1;
         state[self.name].elements = count;
+        if (state[self.name].erreur !== null) notice("couche:" + self.name, null);
         state[self.name].erreur = null;
       })
       .catch(function (err) {
         state[self.name].erreur = String(err.message || err);
-        status("Couche « " + self.label + " » : " + state[self.name].erreur);
+        notice("couche:" + self.name, "Couche « " + self.label + " » : " + state[self.name].erreur + ".");
       });
   };
 
@@ -136,27 +179,109 @@
     new Box({ position: position }).addTo(map);
   }
 
+  /* Tiles that fail this many times before any loads (or fail more often than they load) mean no internet:
+   * the map switches to its own background instead of showing grey squares. */
+  var TILE_FAILURES = 3;
+  var TILE_SECONDS = 10;
+  var NAMES_ZOOM = 16;
+  var MAX_NAMES = 200;
+
+  /* The base layers: the online tiles when configured, and the service's own street background. Without
+   * tiles, or when they cannot be reached, the street background is shown and the status line says so;
+   * window.hotspotsFond tells which background is shown and why. */
   function background(map, base, config, fondUrl) {
     map.attributionControl.setPrefix("Leaflet");
     if (config.emprise_zone) map.fitBounds(config.emprise_zone);
-    var pane = map.createPane("hs-fond");
-    pane.style.zIndex = 250;
+    map.createPane("hs-fond").style.zIndex = 250;
+    map.createPane("hs-fond-noms").style.zIndex = 260;
+    var fond = (window.hotspotsFond = {
+      mode: base ? "tuiles" : "hors_ligne",
+      raison: base ? null : "reglage",
+      erreurs_tuiles: 0,
+      tuiles_chargees: 0,
+    });
+    var names = L.layerGroup();
     var streets = new Overlay(map, "fond_rues", "Rues (fond hors ligne)", function (group) {
       return getJSON(fondUrl + "rues").then(function (data) {
-        return geojsonInto(group, data, {
+        var n = geojsonInto(group, data, {
           pane: "hs-fond",
           interactive: false,
           style: { color: "#8c8c8c", weight: 1.5, opacity: 0.9, className: "hs-rue" },
         });
+        streetNames();
+        return n;
       });
     });
+
+    /* At close zoom, each street of the offline background in view carries its name. */
+    function streetNames() {
+      names.clearLayers();
+      if (!map.hasLayer(streets.group) || map.getZoom() < NAMES_ZOOM) return;
+      var view = map.getBounds();
+      var shown = 0;
+      streets.group.eachLayer(function (geo) {
+        geo.eachLayer(function (line) {
+          var name = line.feature && line.feature.properties && line.feature.properties.rue;
+          if (!name || shown >= MAX_NAMES || !view.intersects(line.getBounds())) return;
+          var at = line.getCenter();
+          if (!view.contains(at)) return;
+          shown++;
+          names.addLayer(L.tooltip({ permanent: true, direction: "center", className: "hs-nom-rue", pane: "hs-fond-noms" })
+            .setLatLng(at).setContent(esc(name)));
+        });
+      });
+    }
+    names.addTo(map);
+    map.on("moveend", streetNames);
+    streets.group.on("remove", function () { names.clearLayers(); });
+
     var bases = {};
     if (base) bases["Tuiles en ligne"] = base;
     bases[streets.label] = streets.group;
-    if (!base) {
+
+    function offline(reason, text) {
+      if (base && map.hasLayer(base)) map.removeLayer(base);
+      fond.mode = "hors_ligne";
+      fond.raison = reason;
       map.getContainer().classList.add("hs-sans-tuiles");
-      streets.group.addTo(map);
+      if (!map.hasLayer(streets.group)) streets.group.addTo(map);
+      notice("fond", text);
     }
+
+    if (!base) {
+      offline("reglage", "Fond de carte hors ligne : rues et communes servies par le service.");
+      return bases;
+    }
+    var timer = null;
+    function watchTiles() {
+      fond.erreurs_tuiles = 0;
+      fond.tuiles_chargees = 0;
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        if (map.hasLayer(base) && fond.tuiles_chargees === 0) {
+          offline("tuiles_muettes", "Les tuiles en ligne ne répondent pas : fond hors ligne affiché " +
+            "(rues et communes du service). Pour réessayer : « Tuiles en ligne » en haut à droite.");
+        }
+      }, TILE_SECONDS * 1000);
+    }
+    base.on("tileload", function () { fond.tuiles_chargees++; });
+    base.on("tileerror", function () {
+      fond.erreurs_tuiles++;
+      var none = fond.tuiles_chargees === 0 && fond.erreurs_tuiles >= TILE_FAILURES;
+      var most = fond.erreurs_tuiles >= 4 * TILE_FAILURES && fond.erreurs_tuiles > fond.tuiles_chargees;
+      if (map.hasLayer(base) && (none || most)) {
+        offline("tuiles_injoignables", "Tuiles en ligne injoignables (pas d'internet ?) : fond hors ligne " +
+          "affiché (rues et communes du service). Pour réessayer : « Tuiles en ligne » en haut à droite.");
+      }
+    });
+    base.on("add", function () {
+      fond.mode = "tuiles";
+      fond.raison = null;
+      map.getContainer().classList.remove("hs-sans-tuiles");
+      notice("fond", null);
+      watchTiles();
+    });
+    watchTiles();
     return bases;
   }
 
@@ -182,5 +307,6 @@
 
   window.HotspotsCarte = { esc: esc, state: state, Overlay: Overlay, getJSON: getJSON, query: query,
     geojsonInto: geojsonInto, viewParams: viewParams, readFilters: readFilters, intoControl: intoControl,
-    background: background, boundaries: boundaries, day: day, number: number, status: status };
+    background: background, boundaries: boundaries, day: day, number: number, status: status, notice: notice,
+    clock: clock };
 })();

@@ -6,9 +6,13 @@
   var H = window.HotspotsCarte;
   var esc = H.esc;
 
+  /* The priority class of a point from its rank among the points shown: the top 20 % « très haute »... The
+   * classes are tried from the highest threshold down (the style's keys arrive in alphabetical order). */
   function rankClasses(features, style) {
     var values = features.map(function (f) { return f.properties.priorite || 0; }).sort(function (a, b) { return a - b; });
-    var classes = Object.keys(style.priorite).map(function (k) { return style.priorite[k]; });
+    var classes = Object.keys(style.priorite)
+      .map(function (k) { return L.extend({ code: k }, style.priorite[k]); })
+      .sort(function (a, b) { return b.seuil - a.seuil; });
     return function (priority) {
       if (values.length < 2) return classes[0];
       var below = 0;
@@ -23,6 +27,12 @@
     var t = style.tendances;
     for (var k in t) if (t[k].codes.indexOf(trend) >= 0) return t[k];
     return t.inconnue;
+  }
+
+  /* A code as words (« en_intensification » → « en intensification »), from the page's vocabulary. */
+  function words(table, code) {
+    if (code === null || code === undefined || code === "") return "—";
+    return esc(table[code] || String(code).replace(/_/g, " "));
   }
 
   function row(label, value, cls) {
@@ -61,7 +71,7 @@
         })
         .then(function (b) {
           out.textContent = "Visite enregistrée (n° " + b.id + ").";
-          H.status("Visite n° " + b.id + " enregistrée.");
+          H.notice("visite", "Visite n° " + b.id + " enregistrée (" + H.clock() + ").");
           form.reset();
           form.elements.date.value = body.date;
           after(b, body);
@@ -78,10 +88,12 @@
 
   H.planification = function (map, tiles, config) {
     var style = config.style;
+    var labels = config.libelles;
     var filters = { depuis: config.depuis, jusqu_a: "", categorie: "" };
     var fondUrl = "/api/carte/fond/";
     var bases = H.background(map, tiles, config, fondUrl);
-    map.createPane("hs-points").style.zIndex = 620; // sensitive points above the report bubbles
+    // sensitive points above the axes and the heat map, below the report bubbles (whose numbers stay readable)
+    map.createPane("hs-points").style.zIndex = 450;
     H.intoControl(map, "hs-entete", "topleft");
     H.intoControl(map, "hs-filtres", "topleft");
     H.intoControl(map, "hs-legende", "bottomright");
@@ -161,7 +173,8 @@
             fillColor: cls.couleur, fillOpacity: 0.65, className: "hs-point-sensible", pane: "hs-points" };
           var shape = L.geoJSON(f, { pane: "hs-points", style: function () { return look; } });
           var centre = L.circleMarker([p.point.coordinates[1], p.point.coordinates[0]],
-            L.extend({}, look, { radius: 8, fillOpacity: 0.9, className: "hs-point-sensible-centre" }));
+            L.extend({}, look, { radius: 8, fillOpacity: 0.9,
+              className: "hs-point-sensible-centre hs-priorite-" + cls.code + " hs-ps-" + String(p.id).replace(/\W/g, "_") }));
           [shape, centre].forEach(function (layer) {
             layer.bindPopup("Chargement…", { maxWidth: 380 });
             layer.on("popupopen", function (ev) { pointPopup(ev.popup, p.id); });
@@ -177,8 +190,8 @@
         var p = f.properties;
         var last = (p.visites || [])[0];
         var html = "<h3>" + esc(p.id) + " — " + esc(p.adresse || "") + "</h3><table>" +
-          row("État", esc(p.etat)) + row("Priorité", H.number(p.priorite, 1)) +
-          row("Tendance", esc(p.tendance || "—")) + row("Signalements", H.number(p.signalements)) +
+          row("État", words(labels.etats, p.etat)) + row("Priorité", H.number(p.priorite, 1), "hs-priorite") +
+          row("Tendance", words(labels.tendances, p.tendance)) + row("Signalements", H.number(p.signalements)) +
           row("Catégorie principale", esc(config.categories[p.categorie_principale] || p.categorie_principale)) +
           row("Période", H.day(p.premier) + " → " + H.day(p.dernier)) +
           row("Semaines actives", H.number(p.semaines_actives)) +
@@ -186,13 +199,26 @@
         var hist = (p.historique || []).slice(-6).reverse();
         if (hist.length) {
           html += "<h4>Historique des analyses</h4><table class='hs-historique'><tr><th>date</th><th>état</th>" +
-            "<th>signal.</th><th>priorité</th></tr>" + hist.map(function (h) {
-              return "<tr><td>" + H.day(h.date) + "</td><td>" + esc(h.etat) + "</td><td>" + H.number(h.signalements) +
+            "<th>tendance</th><th>signal.</th><th>priorité</th></tr>" + hist.map(function (h) {
+              return "<tr><td>" + H.day(h.date) + "</td><td>" + words(labels.etats, h.etat) + "</td><td>" +
+                words(labels.tendances, h.tendance) + "</td><td>" + H.number(h.signalements) +
                 "</td><td>" + H.number(h.priorite, 1) + "</td></tr>";
             }).join("") + "</table>";
         }
-        show(popup, html, "/api/points-sensibles/" + encodeURIComponent(id) + "/visites");
+        show(popup, html, "/api/points-sensibles/" + encodeURIComponent(id) + "/visites", function (box) {
+          newPriority(box, id, p.priorite);
+        });
       }).catch(function (err) { popup.setContent(esc(err.message)); });
+    }
+
+    /* A visit changes the point's priority at once (its « suite de visite » factor): the popup shows the new one. */
+    function newPriority(box, id, before) {
+      var cell = box.querySelector(".hs-priorite td");
+      if (!cell) return;
+      H.getJSON("/api/points-sensibles/" + encodeURIComponent(id)).then(function (f) {
+        var now = f.properties.priorite;
+        cell.textContent = H.number(now, 1) + (now !== before ? " (avant la visite : " + H.number(before, 1) + ")" : "");
+      }).catch(function (err) { cell.textContent += " (" + err.message + ")"; });
     }
 
     function lastVisit(v) {
@@ -201,13 +227,14 @@
 
     /* The popup stays open after a visit is recorded, so that the officer reads the confirmation and the new
      * "last visit"; points and axes (which hold the popup) are reloaded once it is closed. */
-    function show(popup, html, postUrl) {
+    function show(popup, html, postUrl, saved) {
       var box = document.createElement("div");
       box.className = "hs-popup";
       box.innerHTML = html;
       var form = visitForm(postUrl, function (visit, sent) {
         var cell = box.querySelector(".hs-derniere-visite td");
         if (cell) cell.innerHTML = lastVisit({ date: sent.date, resultat: sent.resultat });
+        if (saved) saved(box);
         visits.refresh();
         map.once("popupclose", function () { pointsLayer.refresh(); axes.refresh(); });
       });
