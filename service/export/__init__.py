@@ -109,16 +109,17 @@ def file_name(sheet: Sheet, fmt: Format) -> str:
 def write_pack(
     sheet: Sheet,
     out_dir: Path,
-    formats: Iterable[Format | str] = FORMATS,
+    formats: str | Iterable[Format | str] = FORMATS,
     *,
     background: PaperBackground | None = None,
 ) -> list[Path]:
-    """Write ``sheet`` in each format into ``out_dir`` (created when missing) and return the paths.
+    """Write ``sheet`` in each format (``"csv,pdf"`` or a list) into ``out_dir`` (created when missing) and
+    return the paths, in the order of ``formats``.
 
     Every file is made in memory first and each replaces its old version in one step: a failure leaves no
     half-written file and no half-written pack.
     """
-    chosen = parse_formats(list(formats))
+    chosen = parse_formats(formats if isinstance(formats, str) else list(formats))
     contents = [(out_dir / file_name(sheet, fmt), render(sheet, fmt, background=background)) for fmt in chosen]
     out_dir.mkdir(parents=True, exist_ok=True)
     for path, data in contents:

@@ -26,7 +26,7 @@ from service.settings import Settings
 MAX_SITES = 5000
 
 
-def _resolve(values: Iterable[str], vocabulary: Mapping[str, str], what: str, option: str) -> tuple[str, ...]:
+def _resolve(values: Iterable[str], vocabulary: Mapping[str, str], unknown: str) -> tuple[str, ...]:
     """Codes of ``values``, each given as a code or as its French label (case and accents ignored)."""
     by_key = {fold(code): code for code in vocabulary} | {fold(label): code for code, label in vocabulary.items()}
     out: list[str] = []
@@ -37,8 +37,10 @@ def _resolve(values: Iterable[str], vocabulary: Mapping[str, str], what: str, op
             code = by_key.get(fold(value))
             if code is None:
                 raise InvalidValueError(
-                    f"{what} inconnu(e) : « {value.strip()} »",
-                    hint=f"Valeurs de {option} : " + ", ".join(f"{c} ({vocabulary[c]})" for c in vocabulary) + ".",
+                    f"{unknown} : « {value.strip()} »",
+                    hint="Valeurs possibles (code ou libellé) : "
+                    + ", ".join(f"{c} ({vocabulary[c]})" for c in vocabulary)
+                    + ".",
                 )
             if code not in out:
                 out.append(code)
@@ -58,12 +60,12 @@ def site_filters(
     """The filters of a list, checked: codes or French labels; a French error naming the unknown value and
     the valid ones. No state given: new, active and reopened sites; no kind given: every kind."""
     kind_words = {kind: KIND_LABELS.get(kind, kind) for kind in sources()}
-    chosen_states = _resolve(states, STATE_LABELS, "état", "--etat")
-    chosen_kinds = _resolve(kinds, kind_words, "type de site", "--types")
+    chosen_states = _resolve(states, STATE_LABELS, "état inconnu")
+    chosen_kinds = _resolve(kinds, kind_words, "type de site inconnu")
     if min_priority is not None and min_priority < 0:
         raise InvalidValueError(f"priorité minimale négative : {min_priority:g}", hint="Donnez 0 ou plus.")
     return Filters(
-        categories=_resolve(categories, labels.categories, "catégorie", "--categorie"),
+        categories=_resolve(categories, labels.categories, "catégorie inconnue"),
         places=tuple(p.strip() for raw in places for p in str(raw).split(",") if p.strip()),
         states=chosen_states or DEFAULT_STATES,
         kinds=chosen_kinds or tuple(kind_words),
