@@ -198,7 +198,7 @@ def test_pdf_job_sheet_reads_in_french_with_every_stop(pack):
     positions = [text.index(ref) for ref in _refs(pack.sheet)]
     assert positions == sorted(positions), "stops in visit order"
     for words in (
-        "Arrêts",
+        "premier arrêt à",
         "Équipe 1",
         "Équipe 2",
         "Pourquoi",
@@ -276,7 +276,10 @@ def _small_sheet(*, outcome_labels: list[str] | None = None) -> Sheet:
             "Sur place (min)": 9.0,
             "Latitude": 50.61,
             "Longitude": 5.51,
-            "Fait": "non",
+            "Fait": "oui",
+            "Résultat": "Nettoyé",
+            "Date de visite": arrival + pd.Timedelta(minutes=31),
+            "Agent": "Agent Dupont",
             "Tournée": 9,
             "Source": "tournee",
         },
@@ -342,6 +345,8 @@ def test_small_sheet_edge_cases_in_every_format(tmp_path):
     assert "Aucun : tous les sites candidats sont dans la tournée." in text
     assert "Rue de l'Industrie (Seraing)" in text and "T9-E1-02" in text
     assert "axe à parcourir" in text and "départ et arrivée" in text
+    assert "☒ Nettoyé" in text and "☐ Procès-verbal" in text  # the outcome known once the visit is in
+    assert "23/11/2026 08:41" in text and "Agent Dupont" in text
     gpx = gpxpy.parse(paths[1].read_text(encoding="utf-8"))
     assert [w.name for w in gpx.waypoints] == [
         '01 PS-0001 =HYPERLINK("http://x";"clic")',

@@ -15,6 +15,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import psycopg
 import shapely
 from reportlab.lib import colors
@@ -56,6 +57,8 @@ MAP_WIDTH = CONTENT_WIDTH
 MAP_HEIGHT = 150 * mm
 LABEL_WIDTH = 30 * mm
 LIST_COLOUR = TEAM_COLOURS[0]
+#: Facts longer than this (characters) get a row of their own.
+LONG_FACT = 40
 TICK, TICKED = "☐", "☒"
 
 
@@ -152,17 +155,24 @@ def _p(text: Any, style: ParagraphStyle) -> Paragraph:
 
 
 def _facts(sheet: Sheet, st: _Styles) -> Table:
-    items = list(sheet.facts.items())
-    cells = []
-    for i in range(0, len(items), 2):
+    """The facts two by two; a long one (the filters of a list) on a row of its own."""
+    short = [(k, v) for k, v in sheet.facts.items() if len(str(v)) <= LONG_FACT]
+    long = [(k, v) for k, v in sheet.facts.items() if len(str(v)) > LONG_FACT]
+    cells: list[list[Any]] = []
+    for i in range(0, len(short), 2):
         row: list[Any] = []
-        for key, value in items[i : i + 2]:
+        for key, value in short[i : i + 2]:
             row += [_p(key, st.label), _p(value, st.body)]
         cells.append(row + [""] * (4 - len(row)))
+    spans = []
+    for key, value in long:
+        spans.append(("SPAN", (1, len(cells)), (3, len(cells))))
+        cells.append([_p(key, st.label), _p(value, st.body), "", ""])
     table = Table(cells, colWidths=[30 * mm, 61 * mm, 30 * mm, 61 * mm])
     table.setStyle(
         TableStyle(
             [
+                *spans,
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
@@ -308,21 +318,29 @@ def _page_decoration(sheet: Sheet, printed: str) -> Any:
     return decorate
 
 
+def _team_heading(rows: list[dict[str, Any]], team: int, st: _Styles) -> Paragraph:
+    mine = [r for r in rows if r.get("Équipe") == team]
+    text = f'<font color="{team_colour(team)}">Équipe {team}</font> — {len(mine)} arrêt(s)'
+    last = mine[-1]
+    if mine[0].get("Arrivée") is not None and last.get("Arrivée") is not None:
+        leaves = last["Arrivée"] + pd.Timedelta(minutes=float(last.get("Sur place (min)") or 0))
+        text += f", premier arrêt à {hhmm(mine[0]['Arrivée'])}, dernier départ à {hhmm(leaves)}"
+    return Paragraph(text, st.h2)
+
+
 def _stops(sheet: Sheet, st: _Styles) -> list[Flowable]:
+    """One block per stop; in a plan, each team starts on a new page (each team takes its own pages)."""
     rows = records(sheet)
     if not rows:
         return []
-    story: list[Flowable] = [PageBreak(), Paragraph("Arrêts" if sheet.ordered else "Sites", st.h2)]
+    story: list[Flowable] = []
+    if not sheet.ordered or "Équipe" not in sheet.rows:
+        story += [CondPageBreak(80 * mm), Paragraph("Sites", st.h2), Spacer(1, 2 * mm)]
     team = None
     for rank, row in enumerate(rows, start=1):
         if row.get("Équipe") is not None and row["Équipe"] != team:
-            team = row["Équipe"]
-            count = sum(1 for r in rows if r.get("Équipe") == team)
-            story += [
-                CondPageBreak(60 * mm),
-                Paragraph(f'<font color="{team_colour(int(team))}">Équipe {team}</font> — {count} arrêt(s)', st.h2),
-                Spacer(1, 2 * mm),
-            ]
+            team = int(row["Équipe"])
+            story += [PageBreak(), _team_heading(rows, team, st), Spacer(1, 2 * mm)]
         story.append(_stop_block(sheet, row, rank, st))
     return story
 
