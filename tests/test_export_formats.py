@@ -449,3 +449,34 @@ def test_site_list_takes_every_kind_on_one_scale_with_its_filters(pack, settings
     assert json.loads(empty["geojson"])["features"] == []
     assert "Aucun site pour ces critères." in _pdf_text(empty["pdf"])
     assert len(list(csv.reader(io.StringIO(empty["csv"].decode("utf-8-sig")), delimiter=";"))) == 1
+
+
+def test_the_printed_map_prefers_a_loaded_road_network(pack, settings):
+    """A ``road_edges`` table (made by the network loader) replaces the streets drawn from the addresses; without
+    an address register, the ICAR extract of geodata/ is drawn. Both in a transaction rolled back."""
+    from service.export.print_background import ADDRESS_SOURCE, ROAD_SOURCE, load_background
+
+    bounds = (229000.0, 143000.0, 233000.0, 147000.0)
+    with connect(settings) as conn:
+        conn.execute("ALTER TABLE IF EXISTS public.road_edges RENAME TO road_edges_kept")
+        conn.execute("CREATE TABLE public.road_edges (id serial PRIMARY KEY, geom geometry(LineString, 4326))")
+        conn.execute(
+            "INSERT INTO public.road_edges (geom) VALUES "
+            "(ST_Transform(ST_GeomFromText('LINESTRING(230000 145000, 231000 145500)', 31370), 4326)), "
+            "(ST_Transform(ST_GeomFromText('LINESTRING(100000 100000, 100100 100000)', 31370), 4326))"
+        )
+        roads = load_background(conn, settings.geodata_dir, bounds)
+        conn.rollback()
+        conn.execute("DELETE FROM gazetteer_addresses")
+        shipped = load_background(conn, settings.geodata_dir, bounds)
+        conn.rollback()
+        registered = load_background(conn, settings.geodata_dir, bounds)
+    assert roads.source == ROAD_SOURCE and len(roads.streets) == 1  # the far line is not read
+    (x0, y0), (x1, y1) = shapely.get_coordinates(roads.streets[0])
+    assert abs(x0 - 230000) < 0.01 and abs(y1 - 145500) < 0.01  # back in Lambert 72
+    assert "Seraing" in roads.commune_names
+    assert shipped.source == registered.source == ADDRESS_SOURCE
+    assert len(shipped.streets) > 50 and abs(len(shipped.streets) - len(registered.streets)) < 0.1 * len(
+        registered.streets
+    )
+    assert "réseau routier chargé" in roads.attribution and "adresses officielles" in registered.attribution
