@@ -473,6 +473,7 @@ def test_the_printed_map_prefers_a_loaded_road_network(pack, settings):
         registered = load_background(conn, settings.geodata_dir, bounds)
     assert roads.source == ROAD_SOURCE and len(roads.streets) == 1  # the far line is not read
     (x0, y0), (x1, y1) = shapely.get_coordinates(roads.streets[0])
+    assert (round(x1), round(y0)) == (231000, 145000)
     assert abs(x0 - 230000) < 0.01 and abs(y1 - 145500) < 0.01  # back in Lambert 72
     assert "Seraing" in roads.commune_names
     assert shipped.source == registered.source == ADDRESS_SOURCE
