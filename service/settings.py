@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         "la base, au plus tard après ce délai (secondes).",
     )
 
+    export_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Adresse du service vue des postes : lien « Lien carte » de chaque ligne des exports faits "
+        "en ligne de commande (l'API met celle par laquelle on l'appelle).",
+    )
+
     # -- plan: choosing and ordering the sites of a shift (service/plan) ----------------------------------------
     plan_station: str = Field(
         default="Place Communale 1, 4100 Seraing",
@@ -142,10 +148,6 @@ class Settings(BaseSettings):
     )
     plan_report_max_age_days: int = Field(
         default=30, ge=1, description="Signalements ouverts proposés seuls : au plus cet âge (jours)."
-    )
-    base_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="Adresse du service vue des postes : liens « Lien carte » des listes exportées.",
     )
     plan_solver_seconds: float = Field(default=2.0, gt=0, description="Temps de calcul maximal d'une tournée (s).")
 

@@ -309,8 +309,10 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     popup = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
     content = _text(popup)
     assert "Priorité" in content and "Historique des analyses" in content and "Dernière visite" in content
-    rows = {_text(tr.find_element(By.TAG_NAME, "th")): _text(tr.find_element(By.TAG_NAME, "td"))
-            for tr in popup.find_elements(By.CSS_SELECTOR, "table:first-of-type tr")}
+    rows = {
+        _text(tr.find_element(By.TAG_NAME, "th")): _text(tr.find_element(By.TAG_NAME, "td"))
+        for tr in popup.find_elements(By.CSS_SELECTOR, "table:first-of-type tr")
+    }
     assert rows["Tendance"] in TREND_LABELS.values() and rows["État"] in STATE_LABELS.values(), rows
     assert "_" not in rows["Tendance"] + rows["État"]
     form = popup.find_element(By.CSS_SELECTOR, "form.hs-visite")
@@ -393,8 +395,9 @@ def test_unreachable_tiles_give_way_to_the_offline_background(settings, conn, ac
         line = max(streets, key=lambda f: len(f["geometry"]["coordinates"]))
         coords = line["geometry"]["coordinates"]
         lon, lat = coords[len(coords) // 2] if line["geometry"]["type"] == "LineString" else coords[0][0]
-        browser.execute_script("window.hotspotsMap.setView([arguments[0], arguments[1]], 17, {animate: false})",
-                               lat, lon)
+        browser.execute_script(
+            "window.hotspotsMap.setView([arguments[0], arguments[1]], 17, {animate: false})", lat, lon
+        )
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-pane .hs-nom-rue"))
         names = {_text(e) for e in browser.find_elements(By.CSS_SELECTOR, ".hs-nom-rue")}
         assert line["properties"]["rue"] in names, (line["properties"]["rue"], names)

@@ -138,13 +138,16 @@ def plan(plan_id: Id, request: Request, conn: Conn, settings: AppSettings, _user
 
 
 @router.get("/tournees/{plan_id}/export", summary="Fichiers de la tournée : CSV, XLSX, GeoJSON, GPX ou PDF")
-def export_plan(plan_id: Id, request: Request, conn: Conn, user: Planner, format: PackFormat = "pdf") -> Response:
-    from service.export import render
+def export_plan(
+    plan_id: Id, request: Request, conn: Conn, settings: AppSettings, user: Planner, format: PackFormat = "pdf"
+) -> Response:
+    from service.export import load_sheet_background, render
     from service.export.sheet import sheet_from_plan
 
     stored = load_plan(conn, plan_id)
     sheet = sheet_from_plan(stored, load_labels(conn), base_url=_base_url(request))
-    content = render(sheet, format)
+    background = load_sheet_background(conn, settings, sheet) if format == "pdf" else None
+    content = render(sheet, format, background=background)
     audit(conn, user, "export_tournee", tournee=plan_id, format=format)
     disposition = "inline" if format == "pdf" else "attachment"
     return Response(

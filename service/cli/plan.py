@@ -36,13 +36,9 @@ def _list(values: list[str] | None) -> tuple[str, ...]:
 
 
 def _formats(text: str) -> list[str]:
-    chosen = [f.strip().lower() for f in text.split(",") if f.strip()]
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown:
-        raise InvalidValueError(
-            f"format(s) inconnu(s) : {', '.join(unknown)}", hint=f"Choisissez parmi {', '.join(FORMATS)}."
-        )
-    return chosen
+    from service.export import parse_formats
+
+    return list(parse_formats(text))
 
 
 def _geocoder_if_needed(conn: Any, *places: str | None) -> Any:
@@ -57,12 +53,13 @@ def _geocoder_if_needed(conn: Any, *places: str | None) -> Any:
 
 def write_files(conn: Any, settings: Settings, stored: StoredPlan, out: Path, formats: list[str]) -> list[Path]:
     """The plan's field pack in ``out`` (one file per format), logged in the access log."""
-    from service.export import write_pack
+    from service.export import load_sheet_background, write_pack
     from service.export.sheet import sheet_from_plan
     from service.plan.candidates import load_labels
 
-    sheet = sheet_from_plan(stored, load_labels(conn), base_url=settings.base_url)
-    paths = write_pack(sheet, out, formats)
+    sheet = sheet_from_plan(stored, load_labels(conn), base_url=settings.export_base_url)
+    background = load_sheet_background(conn, settings, sheet) if "pdf" in formats else None
+    paths = write_pack(sheet, out, formats, background=background)
     log_access(
         conn,
         actor=f"cli:{getpass.getuser()}",

@@ -169,7 +169,7 @@ def _map(settings: Settings, title: str) -> tuple[Figure, OfflineMap, str]:
 
 def _html(figure: Figure) -> str:
     html = figure.render().replace("<html>", '<html lang="fr">', 1)
-    return html.replace("<head>", f'<head>\n    {favicon_links()}', 1)
+    return html.replace("<head>", f"<head>\n    {favicon_links()}", 1)
 
 
 def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[list[str]]], *, today: date) -> str:
