@@ -310,3 +310,87 @@ def test_cli_plans_a_shift_and_prints_json(settings, demo):
         check=False,
     )
     assert bad.returncode == 1 and "durée illisible" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def planner(settings, demo, auth):
+    from fastapi.testclient import TestClient
+
+    from service.api import create_app
+
+    with TestClient(create_app(settings), headers=dict(auth["planificateur"])) as client:
+        yield client
+
+
+def test_the_api_plans_a_shift_and_serves_its_field_pack(planner, auth):
+    created = planner.post(
+        "/api/tournees",
+        json={
+            "duree": "3h",
+            "debut": "2026-11-20 08:00",
+            "depart": STATION,
+            "equipes": 2,
+            "types": ["point_sensible", "axe", "signalement"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    plan_id = body["tournee"]["plan_id"]
+    assert created.headers["location"] == f"/api/tournees/{plan_id}"
+    roles = [f["properties"]["role"] for f in body["features"]]
+    assert roles.count("arret") == len(body["tournee"]["stops"]) > 0 and roles.count("itineraire") == 2
+    stops = [f for f in body["features"] if f["properties"]["role"] == "arret"]
+    lon, lat = stops[0]["geometry"]["coordinates"]
+    assert 5.4 < lon < 5.6 and 50.5 < lat < 50.65  # WGS84
+    assert {f["properties"]["Type"] for f in stops} <= {"Point sensible", "Axe problématique", "Signalement à vérifier"}
+    again = planner.get(f"/api/tournees/{plan_id}", headers=auth["lecteur"])
+    assert again.status_code == 200 and again.json()["tournee"]["stops"] == body["tournee"]["stops"]
+    listed = planner.get("/api/tournees", headers=auth["lecteur"]).json()
+    assert listed[0]["id"] == plan_id and listed[0]["stops"] == len(stops) and listed[0]["done"] == 0
+    pdf = planner.get(f"/api/tournees/{plan_id}/export", params={"format": "pdf"})
+    assert (
+        pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
+    )
+    assert (
+        planner.get(f"/api/tournees/{plan_id}/export", params={"format": "xlsx"}, headers=auth["lecteur"]).status_code
+        == 403
+    )
+    bad = planner.post("/api/tournees", json={"duree": "demain"})
+    assert bad.status_code == 422 and "durée illisible" in bad.json()["erreur"]
+    far = planner.post("/api/tournees", json={"duree": "4h", "depart": "Grand-Place 1, 1000 Bruxelles"})
+    assert far.status_code == 422 and "Adresse de départ" in far.json()["erreur"]
+    assert planner.get("/api/tournees/999999").status_code == 404
+
+
+def test_the_filled_in_xlsx_comes_back_through_the_upload_endpoint(settings, db, geocoder, planner, tmp_path):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from service.export import render
+    from service.export.sheet import sheet_from_plan
+
+    stored = plan_and_save(db, settings, _shift(budget_minutes=90), geocoder=geocoder, now=NOW)
+    book = load_workbook(BytesIO(render(sheet_from_plan(stored, load_labels(db)), "xlsx")))
+    table = book.worksheets[0]
+    header = [c.value for c in table[1]]
+    col = {name: header.index(name) + 1 for name in ("Arrêt", "Résultat", "Date de visite", "Agent")}
+    n = table.max_row - 1
+    assert n == len(stored.stops)
+    for row in range(2, table.max_row):  # every stop but the last: done
+        table.cell(row, col["Résultat"]).value = "Nettoyé"
+        table.cell(row, col["Date de visite"]).value = datetime(2026, 11, 20, 9, 30)
+        table.cell(row, col["Agent"]).value = "Agent Lambert"
+    filled = tmp_path / "tournee_remplie.xlsx"
+    book.save(filled)
+    with filled.open("rb") as fh:
+        answer = planner.post(
+            "/api/imports/visites",
+            files={"fichier": (filled.name, fh, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+        )
+    assert answer.status_code == 200, answer.text
+    batch = answer.json()
+    assert batch["inserted"] == n - 1 and batch["rejected"] == 1, batch
+    summary = summary_json(load_plan(db, stored.plan_id))
+    assert [s["done"] for s in summary["stops"]] == [True] * (n - 1) + [False]
+    assert {s["outcome"] for s in summary["stops"][:-1]} == {"nettoye"}

@@ -184,5 +184,6 @@
     planning(map, tiles, config);
     H.tournee(map);
     H.openSite(map);
+    window.addEventListener("hashchange", function () { H.openSite(map); }); // a link followed on the open map
   };
 })();
