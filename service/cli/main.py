@@ -30,6 +30,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "serve": ("service.cli.serve", "serve"),
     "users": ("service.cli.users", "app"),
     "export": ("service.cli.export", "app"),
+    "network": ("service.cli.network", "app"),
 }
 
 
