@@ -100,9 +100,7 @@ def _print(result: NetworkLoad) -> None:
         table.add_row("  écartées", f"{_n(count)} : {reason}")
     table.add_row("tronçons", f"{_n(result.edges)} (entre {_n(result.vertices)} nœuds)")
     table.add_row("longueur", f"{_km(result.length_km)} (dont {_km(result.length_km_in_zone)} dans la zone de police)")
-    table.add_row(
-        "par mode", " · ".join(f"{MODE_LABEL[m]} {_km(result.length_km_by_mode.get(m, 0.0))}" for m in MODES)
-    )
+    table.add_row("par mode", " · ".join(f"{MODE_LABEL[m]} {_km(result.length_km_by_mode.get(m, 0.0))}" for m in MODES))
     share = f"{result.largest_component_share * 100:.1f}".replace(".", ",")
     table.add_row("parties connexes", f"{_n(result.components)} (la plus grande : {share} % de la longueur)")
     table.add_row("durée", f"{result.seconds:.1f} s".replace(".", ","))

@@ -137,8 +137,7 @@ def way_rules(tags: pd.DataFrame) -> pd.DataFrame:
         out[mode] = is_way & ~refused & (by_class | allowed)
     oneway = _direction(_tag(tags, "oneway"))
     implied = (
-        _tag(tags, "junction").isin({"roundabout", "circular"}).fillna(False)
-        | highway.isin({"motorway"}).fillna(False)
+        _tag(tags, "junction").isin({"roundabout", "circular"}).fillna(False) | highway.isin({"motorway"}).fillna(False)
     ).to_numpy()
     car_dir = np.where(oneway == -2, np.where(implied, 1, 0), oneway).astype(np.int8)
     reversible = _tag(tags, "oneway").isin({"reversible", "alternating"}).fillna(False).to_numpy()

@@ -77,9 +77,7 @@ def node_ways(coords: np.ndarray, keys: np.ndarray, offsets: np.ndarray) -> Node
     )
 
 
-def _components(
-    source: np.ndarray, target: np.ndarray, length: np.ndarray, n: int
-) -> tuple[np.ndarray, int, float]:
+def _components(source: np.ndarray, target: np.ndarray, length: np.ndarray, n: int) -> tuple[np.ndarray, int, float]:
     """Connected components (ignoring directions), numbered by decreasing total length."""
     graph = sp.coo_matrix((np.ones(len(source)), (source, target)), shape=(n, n)).tocsr()
     count, labels = connected_components(graph, directed=False)

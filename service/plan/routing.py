@@ -77,9 +77,7 @@ class Routing:
         if predecessors is None:
             if len(self._paths) >= _PATH_CACHE:
                 self._paths.pop(next(iter(self._paths)))
-            _, pred = dijkstra(
-                self.graph, directed=True, indices=source, return_predecessors=True, limit=self.limit
-            )
+            _, pred = dijkstra(self.graph, directed=True, indices=source, return_predecessors=True, limit=self.limit)
             predecessors = self._paths[source] = np.asarray(pred).reshape(-1)
         nodes = [target]
         while nodes[-1] != source:

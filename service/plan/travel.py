@@ -149,6 +149,7 @@ class TravelMatrix:
     speed_kmh: float
     detour_factor: float
     snap_max_m: float
+    network_loaded: bool
     network_load_id: int | None
     _xy: np.ndarray = field(repr=False)
     _routing: Routing | None = field(default=None, repr=False)
@@ -156,15 +157,12 @@ class TravelMatrix:
 
     @property
     def note(self) -> str:
-        """One French sentence for the job sheet: where the travel times come from."""
+        """One French sentence for the job sheet: where the travel times come from, and what fell back."""
         speed = f"{self.speed_kmh:g}".replace(".", ",")
-        detour = f"{self.detour_factor:g}".replace(".", ",")
-        fallback = f"distance à vol d'oiseau × {detour}"
+        fallback = f"distance à vol d'oiseau × {self.detour_factor:g}".replace(".", ",")
         mode = MODE_LABEL[self.mode]
-        if self.network_load_id is None:
+        if not self.network_loaded:
             return f"Temps de trajet estimés sans réseau routier ({fallback}, {mode} à {speed} km/h)."
-        if self.source == "reseau":
-            return f"Temps de trajet calculés sur le réseau routier ({mode} à {speed} km/h)."
         parts = [f"Temps de trajet calculés sur le réseau routier ({mode} à {speed} km/h)"]
         if self.off_network_count:
             many = self.off_network_count > 1
@@ -172,16 +170,11 @@ class TravelMatrix:
                 f"{self.off_network_count} lieu{'x' if many else ''} à plus de {self.snap_max_m:g} m d'une voie "
                 f"{'sont reliés' if many else 'est relié'} en {fallback}"
             )
-        n = len(self.on_network)
-        pairs = n * (n - 1)
-        unreachable = int((~self.via_network).sum() - (~self.via_network).diagonal().sum())
         both_on = self.on_network[:, None] & self.on_network[None, :]
         np.fill_diagonal(both_on, False)
         cut = int((both_on & ~self.via_network).sum())
         if cut:
             parts.append(f"{cut} trajet{'s' if cut > 1 else ''} entre parties du réseau non reliées en {fallback}")
-        if self.source == "vol_oiseau" and not self.off_network_count and not cut and pairs:
-            parts.append(f"aucun trajet sur le réseau ({unreachable} en {fallback})")
         return " ; ".join(parts) + "."
 
     def leg_geometry(self, i: int, j: int) -> shapely.LineString:
@@ -195,9 +188,7 @@ class TravelMatrix:
         return shapely.LineString([a, b])
 
 
-def travel_matrix(
-    xy: np.ndarray, *, mode: str, settings: Settings, network: RoadNetwork | None
-) -> TravelMatrix:
+def travel_matrix(xy: np.ndarray, *, mode: str, settings: Settings, network: RoadNetwork | None) -> TravelMatrix:
     """Travel minutes and metres between every pair of places ``xy`` ((n, 2) Lambert 72 metres).
 
     Legs go by ``network`` (snapped to the nearest point on a street within ``plan_snap_max_m``) and fall back to
@@ -266,6 +257,7 @@ def travel_matrix(
         speed_kmh=speed,
         detour_factor=detour,
         snap_max_m=settings.plan_snap_max_m,
+        network_loaded=network is not None,
         network_load_id=network.load_id if network is not None else None,
         _xy=points,
         _routing=routing,

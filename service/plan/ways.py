@@ -134,9 +134,7 @@ def _read_osm(path: Path, progress: Progress | None) -> _Raw:
             for key in TAG_KEYS:
                 tags[key].append(way.tags.get(key))
     except RuntimeError as exc:
-        raise InputFileError(
-            f"{path.name} : fichier OpenStreetMap illisible ({exc}).", hint=_HINT_FORMATS
-        ) from exc
+        raise InputFileError(f"{path.name} : fichier OpenStreetMap illisible ({exc}).", hint=_HINT_FORMATS) from exc
     if read == 0:
         raise InputFileError(
             f"{path.name} : aucune voie routière (way avec une étiquette highway) dans ce fichier OpenStreetMap.",
