@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load
+.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load bench-travel
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -59,3 +59,7 @@ bench-maps: install
 ## API load: 200 concurrent clients on a real server (sensitive points and map data)
 bench-load: install
 	$(BIN)/python benchmarks/bench_api_load.py
+
+## travel matrix: 500 and 1,000 places on the OpenStreetMap streets of Liège, beside the straight-line matrix
+bench-travel: install
+	$(BIN)/python benchmarks/bench_travel.py
