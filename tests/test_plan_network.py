@@ -4,15 +4,15 @@ matrix on the network with its straight-line fallback, bad files refused with no
 Small networks are written by the tests themselves (GeoPackage with pyogrio, .osm.pbf with osmium) around a point
 of Seraing, so each expected distance can be worked out by hand from the drawing below (metres, y up):
 
-        NW (0,100) ──────── Autoroute (motorway, one way →) ──────── NE (400,100)
-        │ Bretelle ouest                                     Bretelle est │
-        W (0,0) ──── Rue Haute (one way →) ──── M (200,0) ──── Rue Haute ──── E (400,0)
-        │                    Pont (100,60)→(100,-60)      │ Sentier (footway)             │
-        │                    crosses without a node       │                               │
-        (0,-200) ─────────── Rue Basse ──────────────── S (200,-200) ──── Rue Basse ──── (400,-200)
+        NW (0,100) ──────────── Autoroute (motorway, one way →) ──────────── NE (400,100)
+        │ Bretelle ouest                                          Bretelle est │
+        W (0,0) ── Rue Haute (one way →) ── M (200,0) ── Rue Haute ── (300,0) ── E (400,0)
+        │                                     │ Sentier (footway)                        │
+        (0,-200) ─────────── Rue Basse ───── S (200,-200) ───────── Rue Basse ──── (400,-200)
 
-and, 1.5 km east, an isolated « Impasse isolée » (1500,0)→(1700,0).
-"""
+with a bridge « Pont » (100,60)→(100,-60) over Rue Haute (no common vertex), a « Tunnel » (300,50)→(300,-50)
+under it (a common vertex at (300,0), but tagged tunnel: another layer), a railway (no highway tag), a road under
+construction, and, 1.5 km east, an isolated « Impasse isolée » (1500,0)→(1700,0)."""
 
 from __future__ import annotations
 
@@ -43,13 +43,14 @@ X0, Y0 = 232_000.0, 145_000.0  # Seraing, Lambert 72
 
 #: The drawing of the module docstring: name, highway, oneway, extra tags, coordinates (offsets in metres).
 WAYS: list[tuple[str, str | None, str | None, dict[str, str], list[tuple[float, float]]]] = [
-    ("Rue Haute", "residential", "yes", {}, [(0, 0), (200, 0), (400, 0)]),
+    ("Rue Haute", "residential", "yes", {}, [(0, 0), (200, 0), (300, 0), (400, 0)]),
     ("Rue Basse", "residential", None, {}, [(400, 0), (400, -200), (200, -200), (0, -200), (0, 0)]),
     ("Sentier", "footway", None, {}, [(200, 0), (200, -200)]),
     ("Autoroute", "motorway", None, {}, [(0, 100), (400, 100)]),
     ("Bretelle ouest", "motorway_link", None, {}, [(0, 0), (0, 100)]),
     ("Bretelle est", "motorway_link", None, {}, [(400, 100), (400, 0)]),
     ("Pont", "residential", None, {"bridge": "yes", "layer": "1"}, [(100, 60), (100, -60)]),
+    ("Tunnel", "residential", None, {"tunnel": "yes"}, [(300, 50), (300, 0), (300, -50)]),
     ("Impasse isolée", "residential", None, {}, [(1500, 0), (1700, 0)]),
     ("Voie ferrée", None, None, {"railway": "rail"}, [(-50, 300), (450, 300)]),
     ("Chantier", "construction", None, {}, [(0, -400), (400, -400)]),
@@ -92,6 +93,7 @@ def gpkg(tmp_path: Path) -> Path:
             "highway": highway,
             "oneway": oneway,
             "bridge": extra.get("bridge"),
+            "tunnel": extra.get("tunnel"),
             "geometry": shapely.LineString([(X0 + x, Y0 + y) for x, y in coords]),
         }
         for name, highway, oneway, extra, coords in WAYS
@@ -161,16 +163,17 @@ def test_liege_file_loads_as_a_noded_graph(conn, settings):
 def test_geopackage_in_lambert_2008_is_noded_at_shared_vertices_only(conn, settings, gpkg):
     result = _load(conn, gpkg, settings)
     assert result.source_crs == "EPSG:3812" and result.layer == "voies"
-    assert (result.ways_read, result.ways_kept) == (10, 8)
+    assert (result.ways_read, result.ways_kept) == (11, 9)
     assert result.skipped == {
         "pas une voie (sans étiquette highway)": 1,
         "voie non praticable (highway=construction, proposed, platform…)": 1,
     }
     # Rue Haute and Rue Basse are cut at M and S (shared with the footpath); the bridge crosses Rue Haute
-    # without a common vertex and stays apart, like the isolated dead end
-    assert result.edges == 10 and result.vertices == 10 and result.components == 3
-    assert result.length_km == pytest.approx(2.32, abs=0.001)
-    assert result.length_km_by_mode == pytest.approx({"voiture": 2.12, "velo": 1.72, "pied": 1.72}, abs=0.001)
+    # without a common vertex, the tunnel passes under it through a common vertex but on another layer: both stay
+    # apart, like the isolated dead end
+    assert result.edges == 11 and result.vertices == 12 and result.components == 4
+    assert result.length_km == pytest.approx(2.42, abs=0.001)
+    assert result.length_km_by_mode == pytest.approx({"voiture": 2.22, "velo": 1.82, "pied": 1.82}, abs=0.001)
     rows = conn.execute(
         "SELECT name, highway, oneway, car, bicycle, foot, round(length_m) FROM road_edges ORDER BY name, length_m"
     ).fetchall()
@@ -178,12 +181,13 @@ def test_geopackage_in_lambert_2008_is_noded_at_shared_vertices_only(conn, setti
     assert ("Sentier", "footway", 0, False, True, True, 200) in rows
     assert ("Autoroute", "motorway", 1, True, False, False, 400) in rows  # one way implied on a motorway
     assert [r[0] for r in rows].count("Rue Haute") == 2
-    assert [r[0] for r in rows].count("Pont") == 1
-    near_crossing = conn.execute(
-        "SELECT count(*) FROM road_vertices WHERE ST_DWithin(geom, ST_SetSRID(ST_Point(%s, %s), 31370), 1)",
-        (X0 + 100, Y0),
-    ).fetchone()[0]
-    assert near_crossing == 0
+    assert [r[0] for r in rows].count("Pont") == 1 and [r[0] for r in rows].count("Tunnel") == 1
+    for crossing in (100, 300):
+        near = conn.execute(
+            "SELECT count(*) FROM road_vertices WHERE ST_DWithin(geom, ST_SetSRID(ST_Point(%s, %s), 31370), 1)",
+            (X0 + crossing, Y0),
+        ).fetchone()[0]
+        assert near == 0, crossing
 
 
 def test_modes_honour_highway_and_oneway(conn, settings, gpkg):
@@ -252,7 +256,7 @@ def test_osm_pbf_uses_node_ids_and_tags(conn, settings, tmp_path):
     ways = []
     for way_id, (name, highway, oneway, extra, coords) in enumerate(WAYS, start=100):
         if name == "Rue Haute":
-            coords = [(0, 0), (100, 0), (200, 0), (400, 0)]  # a node where the bridge passes over
+            coords = [(0, 0), (100, 0), (200, 0), (300, 0), (400, 0)]  # a node where the bridge passes over
         tags = {"name": name, **extra}
         if highway:
             tags["highway"] = highway
@@ -260,8 +264,9 @@ def test_osm_pbf_uses_node_ids_and_tags(conn, settings, tmp_path):
             tags["oneway"] = oneway
         if name == "Rue Haute":
             tags["oneway:bicycle"] = "no"  # « sens unique limité »: cyclists may ride both ways
-        refs = [node(x, y) for x, y in coords]
-        if name == "Pont":  # the bridge has its own node at the very place it passes over Rue Haute
+        # the bridge and the tunnel have their own node at the very place they pass over or under Rue Haute
+        refs = [node(x, y, fresh=name in {"Pont", "Tunnel"} and y == 0) for x, y in coords]
+        if name == "Pont":
             refs = [node(100, 60), node(100, 0, fresh=True), node(100, -60)]
         ways.append(Way(id=way_id, nodes=refs, tags=tags))
     ways.append(Way(id=200, nodes=[node(200, -200), node(200, -300)], tags={"highway": "service", "access": "private"}))
@@ -280,15 +285,15 @@ def test_osm_pbf_uses_node_ids_and_tags(conn, settings, tmp_path):
 
     result = _load(conn, path, settings)
     assert result.file_format == "osm" and result.source_crs == "EPSG:4326"
-    assert result.ways_read == 12  # the ways tagged highway (the railway has none)
+    assert result.ways_read == 13  # the ways tagged highway (the railway has none)
     assert result.skipped == {
         "voie non praticable (highway=construction, proposed, platform…)": 1,
         "interdite à tous les modes (access=no, private…)": 1,
         "nœuds absents du fichier (voie coupée par l'extrait)": 1,
     }
-    assert result.ways_kept == 9
-    # same drawing as the GeoPackage: the bridge's own node at (100, 0) does not join it to Rue Haute
-    assert result.components == 3
+    assert result.ways_kept == 10
+    # same drawing as the GeoPackage: the bridge's and the tunnel's own nodes do not join them to Rue Haute
+    assert result.components == 4
     assert conn.execute("SELECT way_id FROM road_edges WHERE name = 'Pont'").fetchone()[0] == 106
     assert conn.execute("SELECT car, bicycle, foot FROM road_edges WHERE way_id = 201").fetchone() == (
         False,
@@ -484,7 +489,7 @@ def test_a_failure_while_writing_leaves_the_previous_network(conn, settings, gpk
     assert calls["n"] == 2
     status = network_status(conn)
     assert status is not None and status.load_id == before.load_id and status.file == "reseau.gpkg"
-    assert count(conn, "road_edges") == 10 and count(conn, "road_vertices") == 10
+    assert count(conn, "road_edges") == 11 and count(conn, "road_vertices") == 12
 
 
 # -- command line -------------------------------------------------------------------------------------------------
@@ -507,10 +512,10 @@ def test_cli_network_load_and_status(conn, settings, gpkg, tmp_path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Réseau routier chargé : reseau.gpkg" in out
-    assert "voies gardées" in out and "tronçons" in out and "10 (entre 10 nœuds)" in out
-    assert "2,3 km (dont" in out and "voiture 2,1 km · vélo 1,7 km · à pied 1,7 km" in out
+    assert "voies gardées" in out and "tronçons" in out and "11 (entre 12 nœuds)" in out
+    assert "2,4 km (dont" in out and "voiture 2,2 km · vélo 1,8 km · à pied 1,8 km" in out
     assert "1 : pas une voie (sans étiquette highway)" in out
-    assert " 3 (la plus grande : 86,2 % de la longueur)" in out  # 2 km of 2.32 (bridge and dead end apart)
+    assert " 4 (la plus grande : 82,6 % de la longueur)" in out  # 2 km of 2.42 (bridge, tunnel, dead end apart)
 
     done = _run(settings, "network", "load", str(LIEGE), "--json")
     assert done.returncode == 0, done.stderr

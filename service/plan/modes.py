@@ -39,6 +39,9 @@ TAG_KEYS = (
     "bicycle",
     "foot",
     "area",
+    "layer",
+    "bridge",
+    "tunnel",
 )
 #: ``highway`` values that are not usable ways (planned, under construction, platforms...).
 NOT_A_WAY = frozenset(

@@ -114,9 +114,7 @@ def load_network(
         row = conn.execute(queries["record_load"], _record(summary)).fetchone()
         assert row is not None
         summary.load_id, summary.loaded_at = int(row[0]), row[1]
-    conn.execute("ANALYZE road_edges")
-    conn.execute("ANALYZE road_vertices")
-    conn.commit()
+        conn.execute("ANALYZE road_edges, road_vertices")
     return summary
 
 

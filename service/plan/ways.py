@@ -332,11 +332,7 @@ def _finish(path: Path, raw: _Raw, crs: str) -> Ways:
         bad[np.unique(part_of[~finite])] = True
         _count_features(skipped, SKIP_OUT_OF_RANGE, raw.feature[bad & keep])
         keep &= ~bad
-    if raw.keys is not None:
-        keys = raw.keys
-    else:
-        rounded = np.round(np.where(np.isfinite(coords), coords, 0.0) * 100).astype(np.int64)
-        keys = np.unique(rounded, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    keys = raw.keys if raw.keys is not None else _coordinate_keys(coords, raw.offsets, _layers(raw.tags)[part_of])
 
     # drop the vertices of parts not kept, and repeated consecutive vertices (same node twice in a row)
     vertex_keep = keep[part_of]
@@ -375,6 +371,38 @@ def _finish(path: Path, raw: _Raw, crs: str) -> Ways:
         ways_kept=kept_features,
         skipped={reason: count for reason, count in skipped.items() if count},
     )
+
+
+def _layers(tags: pd.DataFrame) -> np.ndarray:
+    """OSM layer of each way: ``layer`` when given, else 1 on a bridge, -1 in a tunnel, 0 on the ground."""
+    layer = pd.to_numeric(tags["layer"], errors="coerce") if "layer" in tags else pd.Series(np.nan, index=tags.index)
+    bridge = tags["bridge"].fillna("no").str.lower().ne("no") if "bridge" in tags else False
+    tunnel = tags["tunnel"].fillna("no").str.lower().ne("no") if "tunnel" in tags else False
+    implied = np.where(bridge, 1, np.where(tunnel, -1, 0))
+    return np.where(layer.notna(), layer.fillna(0), implied).astype(np.int64)
+
+
+def _coordinate_keys(coords: np.ndarray, offsets: np.ndarray, layer: np.ndarray) -> np.ndarray:
+    """Vertex keys from coordinates rounded to the centimetre, for files without node ids.
+
+    Where the only vertices at a coordinate are inside ways (none ends there) on different layers (a bridge and
+    the street below it), the data says they do not meet: each layer gets its own key there.
+    """
+    rounded = np.round(np.where(np.isfinite(coords), coords, 0.0) * 100).astype(np.int64)
+    place = np.unique(rounded, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    if len(place) == 0 or not layer.any():
+        return place
+    is_end = np.zeros(len(place), dtype=bool)
+    is_end[offsets[:-1]] = True
+    is_end[offsets[1:] - 1] = True
+    has_end = np.bincount(place, weights=is_end, minlength=place.max() + 1) > 0
+    place_layer = np.unique(np.column_stack([place, layer]), axis=0)
+    layers_here = np.bincount(place_layer[:, 0], minlength=place.max() + 1)
+    split = (layers_here > 1) & ~has_end
+    if not split[place].any():
+        return place
+    apart = np.where(split[place], layer + 1_000, 0)  # a per-layer key only where the layers stay apart
+    return np.unique(np.column_stack([place, apart]), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
 def _count_features(skipped: Counter[str], reason: str, features: np.ndarray) -> None:
