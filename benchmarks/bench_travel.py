@@ -5,6 +5,10 @@ Target: a matrix of 500 places on a city network in well under a few seconds (th
 over every site point, both ends of each axis, start and end: up to about 1,000 places).
 Run: ``python benchmarks/bench_travel.py [--places 500 1000] [--network FILE] [--repeat 3] [--port 54343]``
 (a throwaway managed cluster, or DATABASE_URL: its road network is then replaced).
+
+``--grille N`` writes and loads instead a synthetic ``.osm.pbf``: a street grid of N × N junctions 35 m apart
+(two ways every three blocks), far denser than a real network, to see how loading and the matrix scale; places
+are then drawn at random in a 3 km square at its centre.
 """
 
 from __future__ import annotations
@@ -36,6 +40,40 @@ def _addresses(n: int, seed: int) -> np.ndarray:
     return np.column_stack([x, y])
 
 
+def _grid(n: int, folder: Path) -> Path:
+    """A synthetic .osm.pbf street grid of ``n`` × ``n`` junctions (see the module doc)."""
+    import osmium
+    from osmium.osm.mutable import Node, Way
+
+    path = folder / f"grille_{n}.osm.pbf"
+    writer = osmium.SimpleWriter(str(path), overwrite=True)
+
+    def ident(i: int, j: int) -> int:
+        return i * n + j + 1
+
+    for i in range(n):
+        for j in range(n):
+            writer.add_node(Node(id=ident(i, j), location=(5.4 + j * 0.0005, 50.5 + i * 0.0003)))
+    way = 1
+    for i in range(n):
+        for j0 in range(0, n - 1, 3):
+            span = range(j0, min(j0 + 4, n))
+            writer.add_way(Way(id=way, nodes=[ident(i, j) for j in span], tags={"highway": "residential"}))
+            writer.add_way(Way(id=way + 1, nodes=[ident(j, i) for j in span], tags={"highway": "footway"}))
+            way += 2
+    writer.close()
+    return path
+
+
+def _random_places(n: int, seed: int, network: RoadNetwork) -> np.ndarray:
+    import shapely
+
+    xmin, ymin, xmax, ymax = shapely.total_bounds(network.geoms)
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    rng = np.random.default_rng(seed)
+    return np.column_stack([rng.uniform(cx - 1500, cx + 1500, n), rng.uniform(cy - 1500, cy + 1500, n)])
+
+
 def _best(repeat: int, **kwargs):  # type: ignore[no-untyped-def]
     """Best and median seconds of ``repeat`` runs of travel_matrix(**kwargs), and its result."""
     times, result = [], None
@@ -58,10 +96,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--port", type=int, default=54343)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--grille", type=int, default=0, help="synthetic N × N grid instead of --network")
     args = parser.parse_args()
 
     rows = []
     with throwaway_database(args.port) as settings, connect(settings) as conn:
+        if args.grille:
+            start = time.perf_counter()
+            args.network = _grid(args.grille, settings.data_dir)
+            print(f"grille écrite en {_fr(time.perf_counter() - start)} s")
         start = time.perf_counter()
         loaded = load_network(conn, args.network, settings=settings)
         load_s = time.perf_counter() - start
@@ -77,7 +120,7 @@ def main() -> None:
             assert network is not None
             print(f"graphe « {mode} » lu de la base en {_fr(read_s, 3)} s")
             for n in args.places:
-                xy = _addresses(n, args.seed)
+                xy = _random_places(n, args.seed, network) if args.grille else _addresses(n, args.seed)
                 best, median, matrix = _best(args.repeat, xy=xy, mode=mode, settings=settings, network=network)
                 base_best, base_median, _ = _best(args.repeat, xy=xy, mode=mode, settings=settings, network=None)
                 rows.append((mode, n, best, median, base_best, base_median, matrix, _legs(matrix)))

@@ -33,7 +33,7 @@ from pyproj import Transformer
 from service.errors import InputFileError, InvalidValueError
 from service.plan import network as network_module
 from service.plan.network import load_network, network_status
-from service.plan.travel import RoadNetwork, travel_matrix
+from service.plan.travel import RoadNetwork, places_box, travel_matrix
 from service.settings import Settings
 from tests.conftest import ROOT
 from tests.helpers import cli_env, count
@@ -326,6 +326,27 @@ def test_places_off_the_network_fall_back_to_the_straight_line(conn, settings, g
         travel_matrix(_xy("A", "F"), mode="voiture", settings=wide, network=RoadNetwork.from_db(conn, "voiture")).source
         == "reseau"
     )
+
+
+def test_a_box_reads_only_the_streets_around_the_places(conn, settings, gpkg):
+    _load(conn, gpkg, settings)
+    dead_end = RoadNetwork.from_db(conn, "voiture", bbox=(X0 + 1400, Y0 - 100, X0 + 1800, Y0 + 100))
+    assert dead_end is not None and len(dead_end.edge_id) == 1 and dead_end.n_vertices == 2
+    whole = RoadNetwork.from_db(conn, "voiture")
+    box = places_box(_xy("A", "B"))
+    assert box[0] == pytest.approx(X0 + 50 - 2000 - 0.25 * 300) and box[3] == pytest.approx(Y0 + 5 + 2000 + 75)
+    near = RoadNetwork.from_db(conn, "voiture", bbox=box)
+    assert set(near.edge_id) == set(whole.edge_id)  # every street of the drawing is within 2 km
+    a = travel_matrix(_xy("A", "B"), mode="voiture", settings=settings, network=near)
+    assert a.metres[1, 0] == pytest.approx(910, abs=0.5)
+    # 5 km west, no street: nothing is read, and a whole network is cut to nothing around such places
+    west = np.array([(X0 - 5000, Y0), (X0 - 4900, Y0)])
+    assert RoadNetwork.from_db(conn, "voiture", bbox=places_box(west)) is None
+    assert len(whole.around(west).edge_id) == 0
+    m = travel_matrix(west, mode="voiture", settings=settings, network=whole)
+    assert m.off_network_count == 2 and m.source == "vol_oiseau" and m.network_loaded
+    assert m.metres[0, 1] == pytest.approx(100 * settings.plan_detour_factor)
+    assert "2 lieux à plus de 250 m d'une voie sont reliés" in m.note
 
 
 def test_without_network_everything_is_straight_line(conn, settings):

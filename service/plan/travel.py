@@ -44,14 +44,21 @@ class RoadNetwork:
     n_vertices: int
 
     @classmethod
-    def from_db(cls, conn: psycopg.Connection[Any], mode: str) -> RoadNetwork | None:
+    def from_db(
+        cls, conn: psycopg.Connection[Any], mode: str, *, bbox: tuple[float, float, float, float] | None = None
+    ) -> RoadNetwork | None:
         """The stored network for ``mode`` (``voiture``, ``velo``, ``pied``); None when no network is loaded or
-        none of its ways is open to that mode."""
+        none of its ways is open to that mode.
+
+        ``bbox`` (xmin, ymin, xmax, ymax in Lambert 72; see :func:`places_box`) reads only the edges that touch it:
+        with a province or country network loaded, a plan needs only the streets around its places.
+        """
         checked = check_mode(mode)
         query = sql.SQL(load_queries("service.plan", "network.sql")["mode_edges"]).format(
             mode_column=sql.Identifier("e", MODE_COLUMN[checked])
         )
-        rows = conn.execute(query).fetchall()
+        box = dict(zip(("xmin", "ymin", "xmax", "ymax"), bbox or (None,) * 4, strict=True))
+        rows = conn.execute(query, box).fetchall()
         if not rows:
             return None
         frame = pd.DataFrame(
@@ -86,10 +93,35 @@ class RoadNetwork:
             n_vertices=len(vertices),
         )
 
+    def around(self, xy: np.ndarray) -> RoadNetwork:
+        """The part of the network that routes between places ``xy`` can use (:func:`places_box`): Dijkstra's
+        cost grows with the graph, and a plan covers a few kilometres of a network that may cover a country."""
+        xmin, ymin, xmax, ymax = places_box(xy)
+        chosen = np.sort(self._tree.query(shapely.box(xmin, ymin, xmax, ymax)))
+        if len(chosen) == len(self.source):
+            return self
+        ends = np.concatenate([self.source[chosen], self.target[chosen]])
+        vertices, compact = np.unique(ends, return_inverse=True)
+        compact = compact.reshape(-1).astype(np.int64)
+        return RoadNetwork(
+            mode=self.mode,
+            load_id=self.load_id,
+            edge_id=self.edge_id[chosen],
+            source=compact[: len(chosen)],
+            target=compact[len(chosen) :],
+            length_m=self.length_m[chosen],
+            forward=self.forward[chosen],
+            backward=self.backward[chosen],
+            geoms=self.geoms[chosen],
+            n_vertices=len(vertices),
+        )
+
     @cached_property
     def main_edges(self) -> np.ndarray:
         """Edges of the longest connected piece of this mode's network (directions ignored)."""
         n = self.n_vertices
+        if len(self.source) == 0:
+            return np.zeros(0, dtype=bool)
         graph = coo_matrix((np.ones(len(self.source)), (self.source, self.target)), shape=(n, n)).tocsr()
         _, labels = connected_components(graph, directed=False)
         longest = np.argmax(np.bincount(labels[self.source], weights=self.length_m))
@@ -105,9 +137,12 @@ class RoadNetwork:
         return shapely.STRtree(self.geoms[chosen]), chosen
 
     def attach(self, xy: np.ndarray, *, max_m: float) -> tuple[np.ndarray, Attachments]:
-        """Distance of each place to the nearest street (NaN never: every place has one), and the attachments of
-        those within ``max_m``: the nearest point on the nearest edge, plus the nearest on the main piece."""
+        """Distance of each place to the nearest street (inf when there is none), and the attachments of those
+        within ``max_m``: the nearest point on the nearest edge, plus the nearest on the main piece."""
         points = shapely.points(xy)
+        if len(self.source) == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return np.full(len(xy), np.inf), Attachments(empty, empty, np.empty(0), np.empty(0), np.empty((0, 2)))
         (place_a, edge_a), dist_a = self._tree.query_nearest(points, return_distance=True, all_matches=False)
         snap_m = np.full(len(xy), np.inf)
         snap_m[place_a] = dist_a
@@ -219,6 +254,7 @@ def travel_matrix(xy: np.ndarray, *, mode: str, settings: Settings, network: Roa
     routing: Routing | None = None
     slot: np.ndarray | None = None
     if network is not None and n:
+        network = network.around(points)
         snap_m, attachments = network.attach(points, max_m=settings.plan_snap_max_m)
         on = snap_m <= settings.plan_snap_max_m
         places = np.flatnonzero(on)
@@ -263,6 +299,20 @@ def travel_matrix(xy: np.ndarray, *, mode: str, settings: Settings, network: Roa
         _routing=routing,
         _slot=slot,
     )
+
+
+#: Streets used around the places: their box widened by a quarter of its diagonal plus 2 km (a route may leave the
+#: box to reach a bridge or a ring road).
+REGION_MARGIN_M = 2_000.0
+REGION_MARGIN_SHARE = 0.25
+
+
+def places_box(xy: np.ndarray) -> tuple[float, float, float, float]:
+    """The box (xmin, ymin, xmax, ymax, Lambert 72) of the streets that routes between places ``xy`` may use."""
+    points = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = REGION_MARGIN_M + REGION_MARGIN_SHARE * float(np.hypot(*(high - low)))
+    return (float(low[0] - margin), float(low[1] - margin), float(high[0] + margin), float(high[1] + margin))
 
 
 def _search_limit(points: np.ndarray) -> float:

@@ -21,10 +21,12 @@ ORDER BY l.id DESC
 LIMIT 1;
 
 -- name: mode_edges
--- The edges one travel mode may use (%(mode_column)s is a column name chosen in code, not a value), with the id
--- of the load they come from so that callers can keep a graph until the next load.
+-- The edges one travel mode may use ({mode_column} is a column name chosen in code, not a value), within a box
+-- when one is given, with the id of the load they come from so that callers can keep a graph until the next load.
 SELECT (SELECT max(id) FROM road_network_loads) AS load_id,
        e.id, e.source, e.target, e.length_m, e.oneway, e.oneway_bicycle, ST_AsBinary(e.geom) AS wkb
 FROM road_edges e
 WHERE {mode_column}
+  AND (%(xmin)s::float8 IS NULL
+       OR e.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370))
 ORDER BY e.id;
