@@ -37,7 +37,12 @@ FRAGMENTED_SHARE = 0.8
 
 @dataclass
 class NetworkLoad:
-    """What a load stored (also what ``hotspots network status`` shows: the last load is the network in place)."""
+    """What a load stored (also what ``hotspots network status`` shows: the last load is the network in place).
+
+    ``ways_read`` counts the features of the file (for an OpenStreetMap file, its ways tagged ``highway``);
+    ``ways_kept`` those that became edges; ``skipped`` the others by French reason. ``length_km_by_mode`` is keyed
+    by travel mode (``voiture``, ``velo``, ``pied``); ``largest_component_share`` is a share of the length.
+    """
 
     file: str
     file_sha256: str

@@ -47,8 +47,8 @@ class RoadNetwork:
     def from_db(
         cls, conn: psycopg.Connection[Any], mode: str, *, bbox: tuple[float, float, float, float] | None = None
     ) -> RoadNetwork | None:
-        """The stored network for ``mode`` (``voiture``, ``velo``, ``pied``); None when no network is loaded or
-        none of its ways is open to that mode.
+        """The stored network for ``mode`` (``voiture``, ``velo``, ``pied``); None when no network is loaded, or
+        when none of its ways open to that mode lies in ``bbox``.
 
         ``bbox`` (xmin, ymin, xmax, ymax in Lambert 72; see :func:`places_box`) reads only the edges that touch it:
         with a province or country network loaded, a plan needs only the streets around its places.
