@@ -93,7 +93,8 @@ def _print(result: NetworkLoad) -> None:
     table.add_column(style="bold")
     table.add_column()
     layer = f", couche « {result.layer} »" if result.layer and result.file_format != "osm" else ""
-    table.add_row("format", f"{result.file_format}{layer}, {result.source_crs}")
+    kind = "OpenStreetMap" if result.file_format == "osm" else result.file_format
+    table.add_row("format", f"{kind}{layer}, {result.source_crs}")
     table.add_row("voies lues", _n(result.ways_read))
     table.add_row("voies gardées", _n(result.ways_kept))
     for reason, count in result.skipped.items():
