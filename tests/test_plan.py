@@ -394,3 +394,35 @@ def test_the_filled_in_xlsx_comes_back_through_the_upload_endpoint(settings, db,
     summary = summary_json(load_plan(db, stored.plan_id))
     assert [s["done"] for s in summary["stops"]] == [True] * (n - 1) + [False]
     assert {s["outcome"] for s in summary["stops"][:-1]} == {"nettoye"}
+
+
+def test_with_the_liege_road_network_the_east_of_seraing_follows_the_streets(settings, db, geocoder):
+    """The shared OSM ways of Liège reach the east of Seraing (Ougrée, Sclessin): a shift starting there travels
+    along them, and the sites the file does not reach fall back to the straight line, counted on the sheet."""
+    from service.plan.network import load_network
+
+    db.rollback()
+    load_network(db, settings.geodata_dir / "osm_streets_liege.geojson", settings=settings)
+    db.commit()
+    try:
+        plan = plan_shift(
+            db,
+            settings,
+            _shift(start="Rue Califice 25, 4102 Seraing", budget_minutes=120, filters=Filters(places=("4102",))),
+            geocoder=geocoder,
+            now=NOW,
+        )
+        assert plan.travel_source in ("reseau", "mixte")
+        assert plan.notes[0].startswith("Temps de trajet calculés sur le réseau routier")
+        if plan.travel_source == "mixte":
+            assert "reliés en distance à vol d'oiseau × 1,3" in plan.notes[0] or "relié en" in plan.notes[0]
+        route = plan.routes.geometry.iloc[0]
+        stops = [plan.candidates.iloc[s.candidate]["entry"] for s in plan.stops if s.team == 1]
+        straight = sum(
+            a.distance(b) for a, b in zip([shapely.Point(plan.start.x, plan.start.y), *stops], stops, strict=False)
+        )
+        assert route.length > straight  # the legs on the network follow the streets, not the straight line
+    finally:
+        db.rollback()
+        db.execute("TRUNCATE road_edges, road_vertices, road_network_loads RESTART IDENTITY")
+        db.commit()

@@ -32,6 +32,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "export": ("service.cli.export", "app"),
     "plan": ("service.cli.plan", "plan"),
     "tournees": ("service.cli.plan", "tournees_app"),
+    "network": ("service.cli.network", "app"),
 }
 
 

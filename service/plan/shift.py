@@ -21,7 +21,7 @@ from service.plan.model import MODE_LABELS, Place, Plan, ShiftRequest, Stop
 from service.plan.places import AddressGeocoder, resolve_place
 from service.plan.solve import Instance, Route, cheapest_insertion, naive_routes, solve_routes
 from service.plan.store import StoredPlan, load_plan, save_plan
-from service.plan.travel import RoadNetwork, TravelMatrix, travel_matrix
+from service.plan.travel import RoadNetwork, TravelMatrix, places_box, travel_matrix
 from service.settings import Settings
 from service.zone import zone_polygon
 
@@ -167,20 +167,11 @@ def _dropped(inst: Instance, routes: list[Route], candidates: gpd.GeoDataFrame, 
     return pd.DataFrame(rows, columns=["site_id", "kind", "label", "value", "reason"])
 
 
-def _notes(travel: TravelMatrix, settings: Settings, n_sites: int, solved_limit: bool, seconds: float) -> list[str]:
-    notes = []
-    factor = _fr(settings.plan_detour_factor, 1)
-    if travel.source == "vol_oiseau":
-        notes.append(
-            f"Trajets estimés à vol d'oiseau × {factor} : aucun réseau routier chargé (hotspots network load)."
-        )
-    elif travel.off_network_count:
-        notes.append(
-            f"{travel.off_network_count} lieu(x) sur {n_sites + 2} hors du réseau routier chargé : trajets à vol "
-            f"d'oiseau × {factor} pour ceux-là."
-        )
-    else:
-        notes.append("Trajets calculés sur le réseau routier chargé.")
+def _notes(travel: TravelMatrix, solved_limit: bool, seconds: float) -> list[str]:
+    """What the sheet must say about the plan: where travel times come from, and whether the solver was cut short."""
+    notes = [travel.note]
+    if not travel.network_loaded:
+        notes[0] += " Chargez un réseau routier (hotspots network load) pour suivre les rues."
     if solved_limit:
         notes.append(
             f"Limite de temps de calcul atteinte ({_fr(seconds, 1)} s) : meilleure tournée trouvée dans ce délai."
@@ -221,10 +212,9 @@ def plan_shift(
             f"Aucun site à visiter pour ces filtres : {request.filters.describe(labels.categories)}{extra}.",
             hint="Élargissez les filtres (catégorie, lieu, état, types de sites) ou relancez l'analyse.",
         )
-    network = RoadNetwork.from_db(conn, request.mode)
-    travel = travel_matrix(
-        place_coordinates(candidates, start, end), mode=request.mode, settings=settings, network=network
-    )
+    xy = place_coordinates(candidates, start, end)
+    network = RoadNetwork.from_db(conn, request.mode, bbox=places_box(xy))
+    travel = travel_matrix(xy, mode=request.mode, settings=settings, network=network)
     inst = build_instance(candidates, start, end, budget=request.budget_minutes, teams=request.teams, travel=travel)
     alone = np.array([inst.alone_minutes(c) for c in range(inst.n)])
     if alone.min() > inst.budget:
@@ -256,7 +246,7 @@ def plan_shift(
         minutes=round(max(totals), 1),
         team_minutes=[round(t, 1) for t in totals],
         travel_source=travel.source,
-        notes=_notes(travel, settings, len(candidates), solved.time_limit_reached, limit),
+        notes=_notes(travel, solved.time_limit_reached, limit),
         solver={
             "solveur": solved.solver,
             "secondes": round(solved.runtime_s, 2),
