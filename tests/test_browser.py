@@ -422,25 +422,13 @@ def test_the_blank_page_check_does_fail(browser):
     assert not (stats["colours"] > 40 and stats["dominant"] < 0.9)
 
 
-def _log_in(browser, server, path="/carte"):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    browser.get(server + path)
-    browser.find_element(By.NAME, "identifiant").send_keys("test.planificateur")
-    browser.find_element(By.NAME, "mot_de_passe").send_keys(PASSWORDS["planificateur"])
-    browser.find_element(By.CSS_SELECTOR, "#hs-form-connexion button").click()
-    WebDriverWait(browser, 60).until(
-        lambda d: "/carte" in d.current_url and d.execute_script("return !!window.hotspotsTournee")
-    )
-
-
 def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, browser, conn):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     wait = WebDriverWait(browser, 90, poll_frequency=0.25)
-    _log_in(browser, server)
+    _log_in(browser, server, wait)
+    wait.until(lambda d: d.execute_script("return !!window.hotspotsTournee"))
     form = browser.find_element(By.ID, "hs-tournee")
     form.find_element(By.TAG_NAME, "summary").click()
     duration = form.find_element(By.NAME, "duree")

@@ -207,7 +207,7 @@ def test_pdf_job_sheet_reads_in_french_with_every_stop(pack):
         "À revoir",
         "Dépôt clandestin",
         "Sites non retenus",
-        "trajets estimés à vol d'oiseau × 1,3".capitalize(),
+        "distance à vol d'oiseau × 1,3",
         "Fond : rues tracées d'après les adresses officielles",
         "gravité",
     ):
