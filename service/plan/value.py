@@ -147,6 +147,10 @@ def reason_words(
         parts.append("suivi demandé à la dernière visite")
         if n_reports:
             parts.append(f"{n_reports} signalement(s) à moins de 25 m")
+    elif kind == "axe" and not n_reports:
+        parts.append("aucun signalement récent hors des points sensibles qu'il traverse")
+        if length_m:
+            parts.append(f"rue de {round(length_m)} m à parcourir")
     else:
         spread = f" sur {weeks} semaine(s)" if weeks else ""
         parts.append(f"{n_reports} signalement(s){spread}")
