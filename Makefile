@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load
+.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -62,3 +62,11 @@ bench-maps: install
 ## API load: 200 concurrent clients on a real server (sensitive points and map data)
 bench-load: install
 	$(BIN)/python benchmarks/bench_api_load.py
+
+## shift planning: value against the naive planner, OR-Tools (30 s) and the exact optimum; 500 candidates, 5 teams
+bench-plan: install
+	$(BIN)/python benchmarks/bench_plan.py
+
+## travel matrix: 500 and 1,000 places on the OpenStreetMap streets of Liège, beside the straight-line matrix
+bench-travel: install
+	$(BIN)/python benchmarks/bench_travel.py

@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         "la base, au plus tard après ce délai (secondes).",
     )
 
+    export_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Adresse du service vue des postes : lien « Lien carte » de chaque ligne des exports faits "
+        "en ligne de commande (l'API met celle par laquelle on l'appelle).",
+    )
+
     # -- plan: choosing and ordering the sites of a shift (service/plan) ----------------------------------------
     plan_station: str = Field(
         default="Place Communale 1, 4100 Seraing",

@@ -142,35 +142,56 @@ def test_geocode_and_reverse(client, settings):
 
 
 def test_export_sites_in_every_format(client, auth, settings):
+    import csv
     import io
     import xml.etree.ElementTree as ET
 
     import openpyxl
+    import pypdf
 
-    points = client.get("/api/points-sensibles").json()["features"]
-    axes = client.get("/api/axes").json()["features"]
+    from service.export import LIST_COLUMNS
+
+    points = {f["id"] for f in client.get("/api/points-sensibles").json()["features"]}
     planner = auth["planificateur"]
-    csv_text = client.get("/api/exports/sites", headers=planner).content.decode("utf-8-sig")
-    lines = csv_text.strip().splitlines()
-    assert lines[0].startswith("type;id;lieu;etat") and len(lines) == 1 + len(points) + len(axes)
-    assert lines[1].split(";")[1] == points[0]["id"]  # highest priority first
+    answer = client.get("/api/exports/sites", headers=planner)
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert 'attachment; filename="sites_a_controler_' in answer.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == LIST_COLUMNS
+    sites = [r[0] for r in rows[1:]]
+    priorities = [float(r[LIST_COLUMNS.index("Priorité")].replace(",", ".")) for r in rows[1:]]
+    assert sites and priorities == sorted(priorities, reverse=True)  # highest value first, on one scale
+    assert {s.split("-")[0] for s in sites} >= {"PS", "AX"}  # points and axes side by side
+    assert {r[LIST_COLUMNS.index("Type")] for r in rows[1:]} >= {"Point sensible", "Axe problématique"}
     book = openpyxl.load_workbook(io.BytesIO(client.get("/api/exports/sites?format=xlsx", headers=planner).content))
-    assert book.active.max_row == 1 + len(points) + len(axes)
-    gj = client.get("/api/exports/sites?format=geojson&axes=false", headers=planner).json()
-    assert [f["properties"]["id"] for f in gj["features"]] == [f["id"] for f in points]
-    gpx = ET.fromstring(client.get("/api/exports/sites?format=gpx&axes=false", headers=planner).content)
+    assert [c.value for c in book.active["A"]][1:] == sites
+    link = book.active.cell(row=2, column=LIST_COLUMNS.index("Lien carte") + 1).hyperlink.target
+    assert link == f"http://testserver/carte#site={sites[0]}"
+    gj = client.get("/api/exports/sites?format=geojson&types=point_sensible", headers=planner).json()
+    stops = [f["properties"] for f in gj["features"] if f["properties"]["role"] == "arret"]
+    assert stops and {p["Site"] for p in stops} <= points and {p["Type"] for p in stops} == {"Point sensible"}
+    gpx = ET.fromstring(client.get("/api/exports/sites?format=gpx", headers=planner).content)
     wpts = gpx.findall("{http://www.topografix.com/GPX/1/1}wpt")
-    assert len(wpts) == len(points) and 50.5 < float(wpts[0].get("lat")) < 50.65
-    sheets = client.get("/api/exports/sites?format=fiches", headers=planner).text
-    assert sheets.count('class="fiche"') == len(points) + len(axes) and points[0]["id"] in sheets
-    top = client.get("/api/exports/sites?format=geojson&axes=false&priorite_min=1000000", headers=planner).json()
+    assert [w.find("{http://www.topografix.com/GPX/1/1}name").text.split(" ")[0] for w in wpts] == sites
+    assert 50.5 < float(wpts[0].get("lat")) < 50.65
+    pdf = client.get("/api/exports/sites?format=pdf&lieu=Neupré", headers=planner)
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.headers["content-disposition"].startswith("inline")
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Sites à contrôler" in text and "lieu Neupré" in text
+    top = client.get("/api/exports/sites?format=geojson&priorite_min=1000000", headers=planner).json()
     assert top["features"] == []
+    unknown = client.get("/api/exports/sites?categorie=ordures", headers=planner)
+    assert unknown.status_code == 422 and "ordures" in unknown.text and "depot_clandestin" in unknown.text
+    assert client.get("/api/exports/sites?format=fiches", headers=planner).status_code == 422
     assert client.get("/api/exports/sites", headers=auth["lecteur"]).status_code == 403
     from service.db import connect
 
     with connect(settings) as conn:  # not the ``conn`` fixture: it would empty the tables
-        logged = conn.execute("SELECT count(*) FROM private.access_log WHERE action = 'export_sites'").fetchone()[0]
-    assert logged == 6
+        logged = conn.execute(
+            "SELECT detail FROM private.access_log WHERE action = 'export_sites' ORDER BY id"
+        ).fetchall()
+    assert [d[0]["format"] for d in logged] == ["csv", "xlsx", "geojson", "gpx", "pdf", "geojson"]
+    assert logged[4][0]["filtres"]["lieux"] == ["Neupré"]
 
 
 def test_point_and_axis_lists_are_kept_until_the_analysis_data_change(client, settings):

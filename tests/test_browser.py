@@ -309,8 +309,10 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     popup = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
     content = _text(popup)
     assert "Priorité" in content and "Historique des analyses" in content and "Dernière visite" in content
-    rows = {_text(tr.find_element(By.TAG_NAME, "th")): _text(tr.find_element(By.TAG_NAME, "td"))
-            for tr in popup.find_elements(By.CSS_SELECTOR, "table:first-of-type tr")}
+    rows = {
+        _text(tr.find_element(By.TAG_NAME, "th")): _text(tr.find_element(By.TAG_NAME, "td"))
+        for tr in popup.find_elements(By.CSS_SELECTOR, "table:first-of-type tr")
+    }
     assert rows["Tendance"] in TREND_LABELS.values() and rows["État"] in STATE_LABELS.values(), rows
     assert "_" not in rows["Tendance"] + rows["État"]
     form = popup.find_element(By.CSS_SELECTOR, "form.hs-visite")
@@ -393,8 +395,9 @@ def test_unreachable_tiles_give_way_to_the_offline_background(settings, conn, ac
         line = max(streets, key=lambda f: len(f["geometry"]["coordinates"]))
         coords = line["geometry"]["coordinates"]
         lon, lat = coords[len(coords) // 2] if line["geometry"]["type"] == "LineString" else coords[0][0]
-        browser.execute_script("window.hotspotsMap.setView([arguments[0], arguments[1]], 17, {animate: false})",
-                               lat, lon)
+        browser.execute_script(
+            "window.hotspotsMap.setView([arguments[0], arguments[1]], 17, {animate: false})", lat, lon
+        )
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-pane .hs-nom-rue"))
         names = {_text(e) for e in browser.find_elements(By.CSS_SELECTOR, ".hs-nom-rue")}
         assert line["properties"]["rue"] in names, (line["properties"]["rue"], names)
@@ -417,3 +420,57 @@ def test_the_blank_page_check_does_fail(browser):
     browser.get("about:blank")
     stats = _screenshot_stats(browser, browser.get_screenshot_as_base64())
     assert not (stats["colours"] > 40 and stats["dominant"] < 0.9)
+
+
+def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, browser, conn):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25)
+    _log_in(browser, server, wait)
+    wait.until(lambda d: d.execute_script("return !!window.hotspotsTournee"))
+    form = browser.find_element(By.ID, "hs-tournee")
+    form.find_element(By.TAG_NAME, "summary").click()
+    duration = form.find_element(By.NAME, "duree")
+    duration.clear()
+    duration.send_keys("3h")
+    teams = form.find_element(By.NAME, "equipes")
+    teams.clear()
+    teams.send_keys("2")
+    Select(form.find_element(By.NAME, "mode")).select_by_value("voiture")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(lambda d: d.execute_script("return window.hotspotsTournee.etat") in ("dessinee", "erreur"))
+    state = browser.execute_script("return JSON.parse(JSON.stringify(window.hotspotsTournee))")
+    assert state["etat"] == "dessinee", state
+    stored = conn.execute("SELECT count(*) FROM plan_stops WHERE plan_id = %s", (state["id"],)).fetchone()[0]
+    # one numbered marker per stored stop, numbered 1… within each team, in the team's colour
+    markers = browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-arret span")
+    assert len(markers) == state["arrets"] == stored > 0
+    assert "1" in {m.text for m in markers}
+    assert state["equipes"] == [1, 2]
+    colours = {m.value_of_css_property("background-color") for m in markers}
+    assert len(colours) == 2, colours  # each team its own colour
+    routes = browser.find_elements(By.CSS_SELECTOR, "path.hs-itineraire")
+    assert len(routes) == 2
+    assert len({r.get_attribute("stroke") for r in routes}) == 2
+    # the panel lists the stops per team and links the five files
+    panel = _text(browser.find_element(By.ID, "hs-tournee-resultat"))
+    assert f"Tournée n° {state['id']}" in panel and "Équipe 1" in panel and "Équipe 2" in panel
+    assert "plan naïf" in panel
+    links = {a.text: a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".hs-telechargements a")}
+    assert {"Feuille de route (PDF)", "Tableur à remplir (XLSX)", "CSV", "GPS (GPX)", "SIG (GeoJSON)"} == set(links)
+    got = browser.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(r => r.arrayBuffer().then(b => done([r.status, r.headers.get('content-type'), b.byteLength])))",
+        links["Feuille de route (PDF)"],
+    )
+    assert got[0] == 200 and got[1] == "application/pdf" and got[2] > 10_000
+    # a stop's popup says when and why (clicked by script: close stops overlap on the map)
+    browser.execute_script("arguments[0].click()", markers[0])
+    popup = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
+    assert "Arrivée" in _text(popup[0]) and "Pourquoi" in _text(popup[0])
+    # the "Lien carte" of an exported list opens the map on its site
+    point = conn.execute("SELECT id FROM sensitive_points ORDER BY priority DESC LIMIT 1").fetchone()[0]
+    browser.get(f"{server}/carte#site={point}")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "path.hs-site-lien"))
+    wait.until(lambda d: any(point in _text(p) for p in d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")))

@@ -98,17 +98,20 @@ def test_demo_is_the_whole_main_job(conn, settings):
     assert conn.execute("SELECT count(*) FROM reports WHERE geocode_status = 'a_geocoder'").fetchone()[0] == 0
     # the patrol's list of sites to inspect, from the same analysed data
     out = settings.data_dir / "sites.gpx"
-    exported = _run(settings, "export", "sites", "--out", str(out), "--json")
+    exported = _run(settings, "export", "sites", "--out", str(out), "--types", "point_sensible,axe", "--json")
     assert exported.returncode == 0, exported.stderr
     summary = json.loads(exported.stdout)
-    n_points = conn.execute("SELECT count(*) FROM sensitive_points").fetchone()[0]
+    n_points = conn.execute("SELECT count(*) FROM sensitive_points WHERE category_scope = 'toutes'").fetchone()[0]
     n_axes = conn.execute("SELECT count(*) FROM problem_axes").fetchone()[0]
-    assert summary["format"] == "gpx" and summary["sites"] == n_points + n_axes
-    assert out.read_text(encoding="utf-8").count("<wpt ") == n_points + n_axes
+    # every point and axis, but those visited in the last days (listed apart, with the reason)
+    assert summary["format"] == "gpx" and summary["sites"] + summary["ecartes"] == n_points + n_axes
+    assert out.read_text(encoding="utf-8").count("<wpt ") == summary["sites"] > 0
     logged = conn.execute("SELECT detail FROM private.access_log WHERE action = 'export_sites'").fetchone()[0]
-    assert logged["fichier"] == "sites.gpx"
+    assert logged["fichier"] == "sites.gpx" and logged["filtres"]["types"] == ["point_sensible", "axe"]
     wrong = _run(settings, "export", "sites", "--out", str(settings.data_dir / "sites.doc"))
     assert wrong.returncode != 0 and "format inconnu" in wrong.stderr
+    unknown = _run(settings, "export", "sites", "--out", str(out), "--categorie", "ordures")
+    assert unknown.returncode == 1 and "catégorie inconnue" in unknown.stderr and "depot_clandestin" in unknown.stderr
 
 
 def test_make_demo_honours_port_and_host():

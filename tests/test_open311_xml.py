@@ -134,8 +134,14 @@ def test_a_requests_xml_file_imports_like_its_json(conn, settings):
         "SELECT external_id, category, status, description, address, geocode_status FROM reports ORDER BY 1"
     ).fetchall()
     assert rows == [
-        ("SP-2026-0412", "depot_clandestin", "clos", "Matelas et sacs au coin de la rue", "Rue Ferrer 14, 4100 Seraing",
-         "fourni"),
+        (
+            "SP-2026-0412",
+            "depot_clandestin",
+            "clos",
+            "Matelas et sacs au coin de la rue",
+            "Rue Ferrer 14, 4100 Seraing",
+            "fourni",
+        ),
         ("SP-2026-0418", "dejections", "nouveau", None, "Place des Verriers 3, 4100 Seraing", "a_geocoder"),
     ]
     chicago_xml = ingest(conn, settings, DATA / "open311_chicago_requests.xml")
@@ -152,8 +158,13 @@ def test_a_services_list_or_a_bad_xml_file_is_refused_with_what_it_is(conn, sett
             write(tmp_path / "bombe.xml", '<!DOCTYPE x [<!ENTITY a "aaaa">]><service_requests>&a;</service_requests>'),
             "XML refusé (déclaration DTD ou entités",
         ),
-        (write(tmp_path / "erreur.xml", "<errors><error><code>403</code><description>Clé refusée</description>"
-                                        "</error></errors>"), "réponse d'erreur du serveur Open311 (Clé refusée)"),
+        (
+            write(
+                tmp_path / "erreur.xml",
+                "<errors><error><code>403</code><description>Clé refusée</description></error></errors>",
+            ),
+            "réponse d'erreur du serveur Open311 (Clé refusée)",
+        ),
     ]
     for path, message in cases:
         with pytest.raises(InputFileError) as info:

@@ -30,6 +30,7 @@ from scipy import stats
 from scipy.spatial import cKDTree
 
 from service.analyse.clustering import ALGORITHMS, cluster_labels, derived_min_samples
+from service.analyse.priority import OUTCOME_FACTOR, TREND_FACTOR
 from service.analyse.significance import benjamini_hochberg, cell_of, local_hotspots
 from service.analyse.stretches import StretchRule, cluster_shape, street_of_reports
 from service.analyse.trends import emerging_hotspots
@@ -140,32 +141,6 @@ def _last_visit(visits: gpd.GeoDataFrame | None, area: shapely.Geometry) -> tupl
         return None, None
     last = inside.sort_values("visited_at").iloc[-1]
     return pd.Timestamp(last["visited_at"]), str(last["outcome"])
-
-
-#: How the last visit changes the priority: enforcement done lowers it, a pending follow-up or no visit at all
-#: raises it (weights are settings-like constants here; change them in one place).
-OUTCOME_FACTOR = {
-    "pv": 0.8,
-    "sac": 0.8,
-    "nettoye": 0.9,
-    "avertissement": 0.95,
-    "rien_constate": 1.0,
-    "transmis": 1.0,
-    "a_revoir": 1.2,
-    None: 1.1,
-}
-#: Priority factor of each emerging hot-spot category (service.analyse.trends).
-TREND_FACTOR = {
-    "nouveau": 1.2,
-    "consecutif": 1.2,
-    "en_intensification": 1.3,
-    "persistant": 1.0,
-    "oscillant": 0.9,
-    "sporadique": 0.8,
-    "en_diminution": 0.7,
-    "historique": 0.4,
-    "aucune": 0.8,
-}
 
 
 def sensitive_points(

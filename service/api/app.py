@@ -27,6 +27,7 @@ from service.api import (
     routes_export,
     routes_followup,
     routes_open311,
+    routes_plan,
     routes_records,
     routes_tools,
 )
@@ -43,6 +44,7 @@ _TAGS = [
     {"name": "analyse", "description": "Points sensibles et axes problématiques."},
     {"name": "signalements", "description": "Signalements, visites et permis."},
     {"name": "outils", "description": "Géocodage et imports de fichiers."},
+    {"name": "tournées", "description": "Planifier les tournées et emporter la liste des sites à contrôler."},
     {"name": "open311", "description": "GeoReport v2 pour les applications citoyennes."},
 ]
 
@@ -100,6 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
         routes_records,
         routes_followup,
         routes_export,
+        routes_plan,
         routes_tools,
         routes_open311,
         open311_xml,

@@ -5,31 +5,50 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from service.api.deps import Conn, Planner, audit
-from service.export import MEDIA, SUFFIX, Format, SiteFilter, load_sites, render
+from service.api.deps import AppSettings, Conn, Planner, audit
+from service.export import MEDIA, SUFFIX, Format, load_sheet_background, render
+from service.export.sites import MAX_SITES, site_filters, site_list
+from service.plan.candidates import load_labels
 
 router = APIRouter(prefix="/api", tags=["analyse"])
 
 
-@router.get("/exports/sites", summary="Sites à contrôler : CSV, XLSX, GeoJSON, GPX ou fiches imprimables")
+@router.get("/exports/sites", summary="Sites à contrôler : CSV, XLSX, GeoJSON, GPX ou fiche PDF à imprimer")
 def export_sites(
+    request: Request,
     conn: Conn,
+    settings: AppSettings,
     user: Planner,
     format: Format = "csv",
-    etat: Annotated[list[str] | None, Query(description="états des points (défaut : tous)")] = None,
-    priorite_min: Annotated[float | None, Query(ge=0)] = None,
-    axes: bool = True,
-    limite: Annotated[int, Query(ge=1, le=5000)] = 500,
+    categorie: Annotated[list[str] | None, Query(description="catégories (code ou libellé)")] = None,
+    lieu: Annotated[list[str] | None, Query(description="communes, sections ou codes postaux")] = None,
+    etat: Annotated[
+        list[str] | None, Query(description="états des points et axes (défaut : nouveau, actif, reouvert)")
+    ] = None,
+    priorite_min: Annotated[float | None, Query(ge=0, le=1e9)] = None,
+    types: Annotated[
+        list[str] | None, Query(description="types de sites : point_sensible, axe, signalement, suivi (défaut : tous)")
+    ] = None,
+    limite: Annotated[int, Query(ge=1, le=MAX_SITES)] = 500,
 ) -> Response:
-    sites = load_sites(conn, SiteFilter(states=etat, min_priority=priorite_min, with_axes=axes, limit=limite))
-    audit(conn, user, "export_sites", format=format, sites=len(sites), etat=etat, priorite_min=priorite_min)
+    labels = load_labels(conn)
+    filters = site_filters(
+        labels,
+        categories=categorie or (),
+        places=lieu or (),
+        states=etat or (),
+        kinds=types or (),
+        min_priority=priorite_min,
+    )
+    sheet = site_list(conn, settings, filters, limit=limite, base_url=str(request.base_url), labels=labels)
+    background = load_sheet_background(conn, settings, sheet) if format == "pdf" else None
+    body = render(sheet, format, background=background)
+    audit(conn, user, "export_sites", format=format, sites=len(sheet.rows), filtres=filters.to_json())
     name = f"sites_a_controler_{date.today():%Y%m%d}.{SUFFIX[format]}"
-    disposition = "inline" if format == "fiches" else "attachment"
+    disposition = "inline" if format == "pdf" else "attachment"
     return Response(
-        render(sites, format),
-        media_type=MEDIA[format],
-        headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
+        body, media_type=MEDIA[format], headers={"Content-Disposition": f'{disposition}; filename="{name}"'}
     )

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.analyse.points import OUTCOME_FACTOR
+from service.analyse.priority import OUTCOME_FACTOR
 from service.api.deps import AppSettings, Conn, Id, Planner
 from service.api.geojson import GEOJSON, fetch_one
 from service.api.writes import create_records, geocoder_of, q

@@ -10,7 +10,9 @@ import typer
 from service.cli.common import console, print_json, settings_of
 from service.db import connect, ensure_database
 from service.db.personal import log_access
-from service.export import SUFFIX, SiteFilter, load_sites, render
+from service.export import check_format, load_sheet_background, render, write_file
+from service.export.sites import MAX_SITES, site_filters, site_list
+from service.plan.candidates import load_labels
 
 app = typer.Typer(help="Exports : listes de sites à contrôler.", no_args_is_help=True)
 
@@ -19,33 +21,60 @@ app = typer.Typer(help="Exports : listes de sites à contrôler.", no_args_is_he
 def sites(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="Fichier à écrire ; le format suit l'extension si --format manque."),
-    fmt: str | None = typer.Option(None, "--format", help="csv, xlsx, geojson, gpx ou fiches (HTML imprimable)."),
-    etat: list[str] | None = typer.Option(None, "--etat", help="État(s) des points (répétable)."),
-    priorite_min: float | None = typer.Option(None, "--priorite-min", help="Priorité minimale des points."),
-    sans_axes: bool = typer.Option(False, "--sans-axes", help="Seulement les points sensibles."),
+    fmt: str | None = typer.Option(None, "--format", help="csv, xlsx, geojson, gpx ou pdf (fiche à imprimer)."),
+    categorie: list[str] | None = typer.Option(
+        None, "--categorie", help="Catégorie (code ou libellé, répétable) : depot_clandestin, « Graffiti »…"
+    ),
+    lieu: list[str] | None = typer.Option(
+        None, "--lieu", help="Commune, section ou code postal (répétable) : Neupré, Ougrée, 4101…"
+    ),
+    etat: list[str] | None = typer.Option(
+        None, "--etat", help="État des points et axes (répétable) ; défaut : nouveau, actif, reouvert."
+    ),
+    priorite_min: float | None = typer.Option(None, "--priorite-min", help="Priorité minimale."),
+    types: list[str] | None = typer.Option(
+        None,
+        "--types",
+        help="Types de sites (répétable ou séparés par des virgules) : point_sensible, axe, "
+        "signalement, suivi ; défaut : tous.",
+    ),
+    limite: int = typer.Option(500, "--limite", min=1, max=MAX_SITES, help="Nombre maximal de sites."),
     json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
 ) -> None:
-    """Écrit les points sensibles et axes à contrôler, du plus prioritaire au moins prioritaire."""
-    by_suffix = {v: k for k, v in SUFFIX.items()}
-    chosen = fmt or by_suffix.get(out.suffix.lstrip(".").lower())
-    if chosen not in SUFFIX:
-        raise typer.BadParameter(f"format inconnu : {fmt or out.suffix} (csv, xlsx, geojson, gpx ou fiches)")
+    """Écrit les sites à contrôler (points sensibles, axes, signalements, suivis), du plus prioritaire au moins
+    prioritaire ; ceux visités récemment sont écartés (et listés avec la raison)."""
+    chosen = check_format(fmt or out.suffix or out.name)
     settings = settings_of(ctx)
     ensure_database(settings)
     with connect(settings) as conn:
-        frame = load_sites(
-            conn, SiteFilter(states=etat or None, min_priority=priorite_min, with_axes=not sans_axes, limit=5000)
+        labels = load_labels(conn)
+        filters = site_filters(
+            labels,
+            categories=categorie or (),
+            places=lieu or (),
+            states=etat or (),
+            kinds=types or (),
+            min_priority=priorite_min,
         )
+        sheet = site_list(conn, settings, filters, limit=limite, base_url=settings.export_base_url, labels=labels)
+        background = load_sheet_background(conn, settings, sheet) if chosen == "pdf" else None
+        data = render(sheet, chosen, background=background)
         log_access(
             conn,
             actor=f"cli:{getpass.getuser()}",
             action="export_sites",
-            detail={"format": chosen, "sites": len(frame), "fichier": out.name},
+            detail={"format": chosen, "sites": len(sheet.rows), "fichier": out.name, "filtres": filters.to_json()},
         )
         conn.commit()
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(render(frame, chosen))  # type: ignore[arg-type]
+    write_file(out, data)
+    dropped = len(sheet.dropped) if sheet.dropped is not None else 0
     if json_out:
-        print_json({"fichier": str(out), "format": chosen, "sites": len(frame)})
+        print_json({"fichier": str(out), "format": chosen, "sites": len(sheet.rows), "ecartes": dropped})
         return
-    console.print(f"{len(frame)} site(s) écrits dans {out} ({chosen}).")
+    if not len(sheet.rows):
+        console.print(
+            f"Aucun site pour ces filtres : {filters.describe(labels.categories)}. Fichier vide écrit : {out}."
+        )
+        return
+    console.print(f"{len(sheet.rows)} site(s) écrits dans {out} ({chosen}).")

@@ -30,6 +30,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "serve": ("service.cli.serve", "serve"),
     "users": ("service.cli.users", "app"),
     "export": ("service.cli.export", "app"),
+    "plan": ("service.cli.plan", "plan"),
+    "tournees": ("service.cli.plan", "tournees_app"),
+    "network": ("service.cli.network", "app"),
 }
 
 

@@ -1,149 +1,140 @@
-"""Export stage: the list of sites to inspect (sensitive points and problem axes) for patrols and visits.
+"""Export stage: one table, five files — the field pack of a plan, or an unordered list of sites to inspect.
 
-Formats: CSV (``;``, UTF-8 with BOM, opens in Excel), XLSX, GeoJSON (WGS84), GPX (waypoints for a GPS or a phone
-app) and printable sheets (one HTML page per site, for the patrol's clipboard). No personal data is ever
-exported from here; every export is written to the access log by the caller (API or CLI).
+Every writer is fed the same :class:`~service.export.sheet.Sheet` (rows with French headers and labels, places in
+Lambert 72), so the same stops come out in the same order in every format:
+
+- ``csv``: for Excel (``;``, UTF-8 with BOM, decimal comma) — :mod:`service.export.csv_file`;
+- ``xlsx``: the table the officer fills in (dates, filters, links, a drop-down of outcomes) and imports back with
+  ``hotspots ingest visits`` — :mod:`service.export.xlsx_file`;
+- ``geojson``: stops, axes and routes for a GIS (WGS84, ISO 8601) — :mod:`service.export.geojson_file`;
+- ``gpx``: waypoints, routes and axes for a GPS or a phone — :mod:`service.export.gpx_file`;
+- ``pdf``: the printed job sheet with its overview map — :mod:`service.export.pdf_sheet`.
+
+No personal data is ever exported from here; every export is written to the access log by the caller (API,
+CLI). Text cells of CSV and XLSX go through :func:`service.cells.neutralise_formula`.
 """
 
 from __future__ import annotations
 
-import html
-import io
-import json
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
-from xml.etree import ElementTree as ET
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal, cast
 
-import pandas as pd
-import psycopg
+from service.errors import InvalidValueError
+from service.export.csv_file import render_csv
+from service.export.geojson_file import render_geojson
+from service.export.gpx_file import render_gpx
+from service.export.pdf_sheet import load_sheet_background, render_pdf
+from service.export.print_background import PaperBackground
+from service.export.sheet import LIST_COLUMNS, PLAN_COLUMNS, Sheet, sheet_from_candidates, sheet_from_plan
+from service.export.xlsx_file import render_xlsx
 
-from service.db.queries import load_queries
-
-Format = Literal["csv", "xlsx", "geojson", "gpx", "fiches"]
-MEDIA = {
+Format = Literal["csv", "xlsx", "geojson", "gpx", "pdf"]
+FORMATS: tuple[Format, ...] = ("csv", "xlsx", "geojson", "gpx", "pdf")
+MEDIA: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
     "gpx": "application/gpx+xml",
-    "fiches": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
 }
-SUFFIX = {"csv": "csv", "xlsx": "xlsx", "geojson": "geojson", "gpx": "gpx", "fiches": "html"}
-_LABELS = {"point_sensible": "Point sensible", "axe": "Axe problématique"}
+SUFFIX: dict[str, str] = {f: f for f in FORMATS}
+#: Formats that once existed, and what replaces them.
+REPLACED = {"fiches": "pdf", "html": "pdf", "json": "geojson", "xls": "xlsx"}
+
+__all__ = [
+    "FORMATS",
+    "LIST_COLUMNS",
+    "MEDIA",
+    "PLAN_COLUMNS",
+    "SUFFIX",
+    "Format",
+    "PaperBackground",
+    "Sheet",
+    "load_sheet_background",
+    "parse_formats",
+    "render",
+    "sheet_from_candidates",
+    "sheet_from_plan",
+    "write_file",
+    "write_pack",
+]
 
 
-@dataclass(frozen=True)
-class SiteFilter:
-    states: list[str] | None = None
-    min_priority: float | None = None
-    with_axes: bool = True
-    limit: int = 500
+def check_format(name: str) -> Format:
+    """``name`` as a format, or a French error listing the formats (and what replaced an old one)."""
+    fmt = name.strip().lower().lstrip(".")
+    if fmt in FORMATS:
+        return cast(Format, fmt)
+    hint = f"Formats : {', '.join(FORMATS)}."
+    if fmt in REPLACED:
+        hint = f"Le format « {fmt} » est remplacé par « {REPLACED[fmt]} ». " + hint
+    raise InvalidValueError(f"format inconnu : « {name} »", hint=hint)
 
 
-def load_sites(conn: psycopg.Connection[Any], filters: SiteFilter) -> pd.DataFrame:
-    """Sites to inspect, points first by priority then axes by ratio, with WGS84 lon/lat."""
-    cur = conn.execute(
-        load_queries("service.export", "sites.sql")["sites"],
-        {
-            "states": filters.states,
-            "min_priority": filters.min_priority,
-            "with_axes": filters.with_axes,
-            "limit": filters.limit,
-        },
-    )
-    names = [d.name for d in cur.description or []]
-    return pd.DataFrame(cur.fetchall(), columns=names)
+def parse_formats(text: str | Iterable[str]) -> tuple[Format, ...]:
+    """``"csv,xlsx,pdf"`` (or a list) → the formats in the order given, each once; a French error otherwise."""
+    names = text.split(",") if isinstance(text, str) else list(text)
+    out: list[Format] = []
+    for name in names:
+        if name.strip() and (fmt := check_format(name)) not in out:
+            out.append(fmt)
+    if not out:
+        raise InvalidValueError("aucun format d'export demandé", hint=f"Formats : {', '.join(FORMATS)}.")
+    return tuple(out)
 
 
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-        return ""
-    if isinstance(value, datetime | pd.Timestamp):
-        return pd.Timestamp(value).tz_convert("Europe/Brussels").strftime("%d/%m/%Y")
-    return str(value)
+def render(sheet: Sheet, fmt: Format | str, *, background: PaperBackground | None = None) -> bytes:
+    """The bytes of ``sheet`` in ``fmt``. ``background`` (from :func:`load_sheet_background`) is drawn under the
+    PDF's map; the other formats ignore it."""
+    checked = check_format(fmt)
+    if checked == "csv":
+        return render_csv(sheet)
+    if checked == "xlsx":
+        return render_xlsx(sheet)
+    if checked == "geojson":
+        return render_geojson(sheet)
+    if checked == "gpx":
+        return render_gpx(sheet)
+    return render_pdf(sheet, background=background)
 
 
-def _table(sites: pd.DataFrame) -> pd.DataFrame:
-    """Values as a person reads them: Belgian dates, French type labels; coordinates kept."""
-    out = sites.copy()
-    out["type"] = out["type"].map(_LABELS)
-    for col in ("dernier_signalement", "derniere_visite"):
-        out[col] = out[col].map(_text)
-    out["lon"] = out["lon"].round(6)
-    out["lat"] = out["lat"].round(6)
-    return out
+def file_name(sheet: Sheet, fmt: Format) -> str:
+    """``tournee_12.pdf``, ``sites_a_controler.csv``."""
+    return f"{sheet.file_stem}.{SUFFIX[fmt]}"
 
 
-def render(sites: pd.DataFrame, fmt: Format, *, title: str = "Sites à contrôler") -> bytes:
-    """The file's bytes for ``fmt``."""
-    if fmt == "csv":
-        return _table(sites).to_csv(sep=";", index=False).encode("utf-8-sig")
-    if fmt == "xlsx":
-        buffer = io.BytesIO()
-        _table(sites).to_excel(buffer, index=False, sheet_name="Sites")
-        return buffer.getvalue()
-    if fmt == "geojson":
-        return _geojson(sites).encode("utf-8")
-    if fmt == "gpx":
-        return _gpx(sites, title)
-    return _sheets(sites, title).encode("utf-8")
+def write_pack(
+    sheet: Sheet,
+    out_dir: Path,
+    formats: str | Iterable[Format | str] = FORMATS,
+    *,
+    background: PaperBackground | None = None,
+) -> list[Path]:
+    """Write ``sheet`` in each format (``"csv,pdf"`` or a list) into ``out_dir`` (created when missing) and
+    return the paths, in the order of ``formats``.
+
+    Every file is made in memory first and each replaces its old version in one step: a failure leaves no
+    half-written file and no half-written pack.
+    """
+    chosen = parse_formats(formats if isinstance(formats, str) else list(formats))
+    contents = [(out_dir / file_name(sheet, fmt), render(sheet, fmt, background=background)) for fmt in chosen]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path, data in contents:
+        write_file(path, data)
+    return [path for path, _ in contents]
 
 
-def _geojson(sites: pd.DataFrame) -> str:
-    features = []
-    for row in _table(sites).to_dict("records"):
-        lon, lat = row.pop("lon"), row.pop("lat")
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                "properties": {k: (None if pd.isna(v) else v) for k, v in row.items()},
-            }
-        )
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-
-
-def _gpx(sites: pd.DataFrame, title: str) -> bytes:
-    ns = "http://www.topografix.com/GPX/1/1"
-    ET.register_namespace("", ns)
-    root = ET.Element(f"{{{ns}}}gpx", version="1.1", creator="Hotspots")
-    meta = ET.SubElement(root, f"{{{ns}}}metadata")
-    ET.SubElement(meta, f"{{{ns}}}name").text = title
-    for row in _table(sites).to_dict("records"):
-        wpt = ET.SubElement(root, f"{{{ns}}}wpt", lat=f"{row['lat']:.6f}", lon=f"{row['lon']:.6f}")
-        ET.SubElement(wpt, f"{{{ns}}}name").text = f"{row['id']} {row['lieu']}".strip()
-        ET.SubElement(wpt, f"{{{ns}}}desc").text = (
-            f"{row['type']} — {row['signalements']} signalements — priorité {row['priorite']}"
-            + (f" — dernière visite {row['derniere_visite']} ({row['suite_visite']})" if row["derniere_visite"] else "")
-        )
-        ET.SubElement(wpt, f"{{{ns}}}type").text = row["type"]
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
-
-
-def _sheets(sites: pd.DataFrame, title: str) -> str:
-    """One sheet per site, with blank lines for the officer's findings; prints one site per page."""
-    rows = []
-    for row in _table(sites).to_dict("records"):
-        e = {k: html.escape(_text(v)) for k, v in row.items()}
-        rows.append(
-            f"""<section class="fiche"><h2>{e["id"]} — {e["lieu"]}</h2>
-<table><tr><th>Type</th><td>{e["type"]}</td><th>État</th><td>{e["etat"]}</td></tr>
-<tr><th>Catégorie</th><td>{e["categorie"]}</td><th>Signalements</th><td>{e["signalements"]}</td></tr>
-<tr><th>Tendance</th><td>{e["tendance"]}</td><th>Priorité</th><td>{e["priorite"]}</td></tr>
-<tr><th>Dernier signalement</th><td>{e["dernier_signalement"]}</td><th>Dernière visite</th>
-<td>{e["derniere_visite"]} {e["suite_visite"]}</td></tr>
-<tr><th>Position (WGS84)</th><td colspan="3">{e["lat"]}, {e["lon"]}</td></tr></table>
-<h3>Constatations</h3><p class="lignes">Date et heure : ____________ Agent : ______________________</p>
-<p class="lignes">Résultat : ☐ rien constaté ☐ nettoyé ☐ avertissement ☐ PV ☐ SAC ☐ transmis ☐ à revoir</p>
-<div class="notes"></div></section>"""
-        )
-    style = (
-        "body{font-family:sans-serif;margin:1.5cm}table{border-collapse:collapse;width:100%}"
-        "th,td{border:1px solid #999;padding:4px;text-align:left}th{background:#eee;width:20%}"
-        ".notes{border:1px solid #999;height:8cm}.fiche{page-break-after:always}.lignes{margin:1em 0}"
-    )
-    return (
-        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>"
-        f"<p>{len(rows)} site(s), imprimé le {datetime.now().strftime('%d/%m/%Y')}</p>{''.join(rows)}</body></html>"
-    )
+def write_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step (a temporary file beside it, then a rename)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

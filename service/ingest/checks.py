@@ -49,6 +49,7 @@ _TEXT_FIELDS: dict[Kind, list[str]] = {
         "officer",
         "notes",
         "report_ref",
+        "stop_ref",
         "address",
         "street",
         "house_number",

@@ -250,10 +250,11 @@ def _skip(conn: psycopg.Connection[Any], numbers: list[int]) -> None:
 
 
 def unplaceable_visits(conn: psycopg.Connection[Any], qk: dict[str, str]) -> dict[int, list[dict[str, Any]]]:
-    rows = conn.execute(qk["unplaceable"]).fetchall()
-    _skip(conn, [number for number, _ref in rows])
-    return {
-        number: [
+    """Visits that cannot be attached: a report they follow that is not stored (and no place of their own), or a
+    plan's stop that no plan has."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for number, ref in conn.execute(qk["unplaceable"]).fetchall():
+        found.setdefault(number, []).append(
             {
                 "champ": "signalement",
                 "colonne": None,
@@ -261,9 +262,19 @@ def unplaceable_visits(conn: psycopg.Connection[Any], qk: dict[str, str]) -> dic
                 "motif": "signalement introuvable et ni adresse ni coordonnées : importez d'abord le "
                 "signalement ou indiquez le lieu de la visite",
             }
-        ]
-        for number, ref in rows
-    }
+        )
+    for number, ref in conn.execute(qk["unknown_stops"]).fetchall():
+        found.setdefault(number, []).append(
+            {
+                "champ": "arrêt de tournée",
+                "colonne": None,
+                "valeur": ref,
+                "motif": "arrêt inconnu : aucune tournée n'a cet arrêt ; vérifiez la colonne « Arrêt » "
+                "(référence imprimée sur la feuille, par exemple T12-E1-03)",
+            }
+        )
+    _skip(conn, sorted(found))
+    return found
 
 
 def stage_late_rejects(

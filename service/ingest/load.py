@@ -67,6 +67,7 @@ STAGE_COLUMNS: dict[str, list[str]] = {
         "officer",
         "notes",
         "report_ref",
+        "stop_ref",
         "address",
         "postcode",
         "commune",

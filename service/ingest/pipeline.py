@@ -21,6 +21,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
+from service.analyse.priority import OUTCOME_FACTOR
 from service.db.queries import load_queries
 from service.errors import InputFileError
 from service.geocode import BatchGeocoder
@@ -300,6 +301,7 @@ def _run_batch(
             clock.lap("quasi_doublons")
         elif kind == "visits":
             details["visites_liees_a_un_signalement"] = conn.execute(qk["link_reports"], {"batch": batch_id}).rowcount
+            details.update(link_plan_visits(conn, qk, batch_id))
         if geocoder is not None:
             stats = geocoder.geocode_batch(conn, table=kind, batch_id=batch_id)
             details["geocodage"] = asdict(stats)
@@ -358,6 +360,17 @@ def _run_batch(
     clock.lap("commit")  # after the batch's transaction: in the summary returned, not in the stored timings
     summary.timings["commit"] = clock.timings["commit"]
     return summary
+
+
+def link_plan_visits(conn: psycopg.Connection[Any], qk: dict[str, str], batch_id: int) -> dict[str, int]:
+    """Visits read from a plan's sheet: attached to their stop's site, and the priority of the points visited
+    follows their outcome at once (the analysis lifecycle takes them at its next run)."""
+    linked = conn.execute(qk["link_plan_stops"], {"batch": batch_id}).rowcount
+    if not linked:
+        return {}
+    factors = json.dumps({code: factor for code, factor in OUTCOME_FACTOR.items() if code})
+    changed = conn.execute(qk["reprioritise_points"], {"batch": batch_id, "factors": factors}).rowcount
+    return {"visites_de_tournee": linked, "points_repriorises": changed}
 
 
 def _load_direct(

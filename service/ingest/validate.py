@@ -86,6 +86,23 @@ def validate_reports(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
     return _finish(chunk, cmap, good, problems)
 
 
+def _not_done_stops(problems: Problems, stop_ref: pd.Series, outcome: pd.Series, visited: pd.Series) -> None:
+    """A plan sheet's row with neither a result nor a date is a stop not made: one plain reason (not the two
+    "missing" ones), and its site stays a candidate for the next shift."""
+    not_done = (stop_ref.notna() & outcome.isna() & visited.isna()).to_numpy(dtype=bool)
+    if not not_done.any():
+        return
+    problems.items[:] = [(mask & ~not_done, *rest) for mask, *rest in problems.items]
+    problems.items[:] = [item for item in problems.items if item[0].any()]
+    problems.add(
+        not_done,
+        "arrêt de tournée",
+        stop_ref,
+        "arrêt non fait (ni résultat ni date de visite) : rien n'est enregistré, le site reste à planifier ; "
+        "remplissez le résultat et la date pour l'encoder",
+    )
+
+
 def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:
     """Visits: a date, an outcome, and a place or the report they follow."""
     index = chunk.index
@@ -119,20 +136,26 @@ def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Valid
         feminine=True,
     )
     report_ref = _clean(_col(chunk, cmap, "report_ref"), index)
+    stop_ref = _clean(_col(chunk, cmap, "stop_ref"), index)
+    _not_done_stops(problems, stop_ref, raw_outcome, _clean(_col(chunk, cmap, "visited_at"), index))
     address = _address(chunk, cmap)
-    x, y, crs, geostatus = _location(chunk, cmap, ctx, problems, address, allow_reference=report_ref)
+    reference = report_ref.fillna(stop_ref)
+    x, y, crs, geostatus = _location(chunk, cmap, ctx, problems, address, allow_reference=reference)
     geostatus = geostatus.where(~(geostatus.eq("a_geocoder") & address.isna() & report_ref.notna()), "signalement")
+    geostatus = geostatus.where(~(geostatus.eq("a_geocoder") & address.isna() & stop_ref.notna()), "tournee")
     good = pd.DataFrame(
         {
             "row_number": chunk["_row"].astype("int64"),
             "source": _source(chunk, cmap, ctx),
-            "external_id": _clean(_col(chunk, cmap, "external_id"), index),
+            # a plan's stop is visited once: its reference keys the visit, so a corrected sheet updates it
+            "external_id": _clean(_col(chunk, cmap, "external_id"), index).fillna(stop_ref),
             "visited_at": visited,
             "outcome": outcome,
             "category": category,
             "officer": _clean(_col(chunk, cmap, "officer"), index),
             "notes": _clean(_col(chunk, cmap, "notes"), index),
             "report_ref": report_ref,
+            "stop_ref": stop_ref,
             "address": address,
             "postcode": _clean(_col(chunk, cmap, "postcode"), index),
             "commune": _commune(chunk, cmap, ctx, x, y),

@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from service import __version__
 from service.accounts import User
 from service.labels import STATE_LABELS, TREND_LABELS
+from service.plan.model import KIND_LABELS
 from service.settings import Settings
 
 STATIC = "/static/carte"
@@ -131,13 +132,16 @@ class _Layers(JSCSSMixin):
         "{% endmacro %}"
     )
 
-    def __init__(self, *, entry: str, panel: str, tiles: str, config: dict[str, Any]) -> None:
+    def __init__(
+        self, *, entry: str, panel: str, tiles: str, config: dict[str, Any], extra: tuple[str, ...] = ()
+    ) -> None:
         super().__init__()
         self._name = "HotspotsLayers"
         self.default_js = [
             ("leaflet_heat", static("leaflet-heat/leaflet-heat.js")),
             ("hotspots_js", static("hotspots/carte.js")),
             (f"hotspots_{entry}", static(f"hotspots/{entry}.js")),
+            *((f"hotspots_{name}", static(f"hotspots/{name}.js")) for name in extra),
         ]
         self.entry = entry
         self.panel = panel
@@ -165,7 +169,7 @@ def _map(settings: Settings, title: str) -> tuple[Figure, OfflineMap, str]:
 
 def _html(figure: Figure) -> str:
     html = figure.render().replace("<html>", '<html lang="fr">', 1)
-    return html.replace("<head>", f'<head>\n    {favicon_links()}', 1)
+    return html.replace("<head>", f"<head>\n    {favicon_links()}", 1)
 
 
 def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[list[str]]], *, today: date) -> str:
@@ -182,6 +186,8 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         outcomes=vocabulary["resultats"],
         style=STYLE,
         can_plan=can_plan,
+        station=settings.plan_station,
+        site_kinds=[(k, v) for k, v in KIND_LABELS.items() if k != "permis"],
     )
     config = {
         "peut_planifier": can_plan,
@@ -193,7 +199,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "fond_vectoriel_seul": not settings.tile_url,
         "emprise_zone": ZONE_BOUNDS,
     }
-    fmap.add_child(_Layers(entry="planification", panel=panel, tiles=tiles, config=config))
+    fmap.add_child(_Layers(entry="planification", panel=panel, tiles=tiles, config=config, extra=("tournee",)))
     return _html(figure)
 
 

@@ -9,6 +9,7 @@ CREATE TEMP TABLE stage (
     officer        text,
     notes          text,
     report_ref     text,
+    stop_ref       text,
     address        text,
     postcode       text,
     commune        text,
@@ -20,6 +21,7 @@ CREATE TEMP TABLE stage (
     content_hash   text GENERATED ALWAYS AS (md5(
         visited_epoch::text || '|' || outcome || '|' || coalesce(category, '') || '|' ||
         coalesce(officer, '') || '|' || coalesce(notes, '') || '|' || coalesce(report_ref, '') || '|' ||
+        coalesce(stop_ref, '') || '|' ||
         coalesce(address, '') || '|' || coalesce(round(x * 10)::bigint::text, '') || '|' ||
         coalesce(round(y * 10)::bigint::text, ''))) STORED
 ) ON COMMIT DROP;
@@ -32,15 +34,23 @@ WHERE s.x IS NULL AND s.address IS NULL AND s.report_ref IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.external_id = s.report_ref)
 ORDER BY s.row_number;
 
+-- name: unknown_stops
+-- Visits naming a plan's stop that no plan has (a mistyped reference, a sheet of another database).
+SELECT s.row_number, s.stop_ref
+FROM stage s
+WHERE s.stop_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM plan_stops p WHERE p.ref = s.stop_ref)
+ORDER BY s.row_number;
+
 -- name: insert_rows
 INSERT INTO visits AS v (source, natural_key, external_id, content_hash, visited_at, outcome, category,
                          officer, notes, report_ref, address, postcode, commune, geom, input_crs,
-                         geocode_status, extra, batch_id, row_number)
+                         geocode_status, extra, batch_id, row_number, plan_stop_id)
 SELECT s.source, coalesce(s.external_id, 'h:' || s.content_hash), s.external_id, s.content_hash,
        to_timestamp(s.visited_epoch), s.outcome, s.category, s.officer, s.notes, s.report_ref, s.address, s.postcode,
        s.commune,
        CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
-       s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
+       s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number,
+       (SELECT p.id FROM plan_stops p WHERE p.ref = s.stop_ref)
 FROM stage s
 WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
 
@@ -51,7 +61,7 @@ ON CONFLICT (source, natural_key) DO UPDATE SET
     report_ref = EXCLUDED.report_ref, address = EXCLUDED.address, postcode = EXCLUDED.postcode,
     commune = EXCLUDED.commune, geom = EXCLUDED.geom, input_crs = EXCLUDED.input_crs,
     geocode_status = EXCLUDED.geocode_status, extra = EXCLUDED.extra, batch_id = EXCLUDED.batch_id,
-    row_number = EXCLUDED.row_number, updated_at = now()
+    row_number = EXCLUDED.row_number, plan_stop_id = EXCLUDED.plan_stop_id, updated_at = now()
 WHERE v.content_hash <> EXCLUDED.content_hash
 
 -- name: link_reports
@@ -69,3 +79,37 @@ SET report_id = m.report_id,
     geocode_status = CASE WHEN v.geom IS NULL AND v.address IS NULL THEN 'signalement' ELSE v.geocode_status END
 FROM matches m
 WHERE v.id = m.visit_id AND m.n = 1;
+
+-- name: link_plan_stops
+-- Attach each visit of the batch that names a plan's stop to that stop's site (point, axis or report) and take the
+-- stop's place when the visit has none of its own: the site's history and priority see the visit.
+UPDATE visits v
+SET point_id = CASE WHEN p.site_kind = 'point_sensible' THEN p.site_id ELSE v.point_id END,
+    axis_id = CASE WHEN p.site_kind = 'axe' THEN p.site_id ELSE v.axis_id END,
+    report_id = CASE WHEN p.site_kind = 'signalement' AND p.site_id ~ '^SIG-[0-9]+$'
+                     THEN substr(p.site_id, 5)::bigint ELSE v.report_id END,
+    category = coalesce(v.category, p.category),
+    geom = coalesce(v.geom, p.geom),
+    geocode_status = CASE WHEN v.geom IS NULL THEN 'tournee' ELSE v.geocode_status END
+FROM plan_stops p
+WHERE v.batch_id = %(batch)s AND v.plan_stop_id = p.id;
+
+-- name: reprioritise_points
+-- A point's priority follows the outcome of its latest visit at once (the "suite de visite" factor; the other
+-- factors wait for the next analysis): the batch's visits on points that are now their point's latest visit.
+WITH latest AS (
+    SELECT DISTINCT ON (v.point_id) v.point_id, v.outcome, v.batch_id
+    FROM visits v WHERE v.point_id IS NOT NULL
+      AND v.point_id IN (SELECT point_id FROM visits WHERE batch_id = %(batch)s AND point_id IS NOT NULL)
+    ORDER BY v.point_id, v.visited_at DESC, v.id DESC
+), factor AS (
+    SELECT l.point_id, (%(factors)s::jsonb ->> l.outcome)::float8 AS value
+    FROM latest l WHERE l.batch_id = %(batch)s AND %(factors)s::jsonb ? l.outcome
+)
+UPDATE sensitive_points p
+SET priority = round((coalesce(p.priority, 0) / coalesce(nullif((p.priority_components ->> 'suite_visite')::float8, 0), 1)
+                      * f.value)::numeric, 3)::float8,
+    priority_components = jsonb_set(coalesce(p.priority_components, '{}'::jsonb), '{suite_visite}', to_jsonb(f.value)),
+    updated_at = now()
+FROM factor f
+WHERE p.id = f.point_id;

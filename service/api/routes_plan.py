@@ -1,0 +1,157 @@
+"""Shift plans ("tournées"): plan one (planificateur), read them, download their field pack (logged)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
+from service.api.writes import geocoder_of
+from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
+from service.plan.candidates import load_labels
+from service.plan.model import KIND_LABELS, parse_start_time
+from service.plan.places import parse_coordinates
+from service.settings import Settings
+
+router = APIRouter(prefix="/api", tags=["tournées"])
+
+PackFormat = Literal["csv", "xlsx", "geojson", "gpx", "pdf"]
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+    "gpx": "application/gpx+xml",
+    "pdf": "application/pdf",
+}
+
+
+StateCode = Literal["nouveau", "actif", "surveille", "resolu", "reouvert"]
+KindCode = Literal["point_sensible", "axe", "signalement", "suivi", "permis"]
+
+
+def _default_states() -> list[StateCode]:
+    return ["nouveau", "actif", "reouvert"]
+
+
+def _default_kinds() -> list[KindCode]:
+    return ["point_sensible", "axe", "signalement", "suivi"]
+
+
+class ShiftIn(BaseModel):
+    """A shift to plan; every field but the duration has a default."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    duree: str = Field(max_length=20, examples=["4h", "3h30", "90min"], description="durée de la tournée")
+    debut: str | None = Field(
+        default=None, max_length=40, examples=["2026-12-02 08:00"], description="défaut : prochain quart d'heure"
+    )
+    depart: str | None = Field(
+        default=None, max_length=300, examples=["Place Communale 1, 4100 Seraing", "5.5092, 50.6150"]
+    )
+    arrivee: str | None = Field(default=None, max_length=300, description="défaut : retour au départ")
+    equipes: int = Field(default=1, ge=1, le=20)
+    mode: Literal["voiture", "velo", "pied"] = "voiture"
+    categories: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=30)
+    lieux: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=30, description="communes, sections ou codes postaux"
+    )
+    etats: list[StateCode] = Field(default_factory=_default_states)
+    types: list[KindCode] = Field(default_factory=_default_kinds)
+    non_visite_depuis: date | None = None
+    priorite_min: float | None = Field(default=None, ge=0, le=1e9)
+    graine: int = Field(default=1, ge=0, le=2**31 - 1)
+    temps_calcul: float | None = Field(default=None, gt=0, le=60, description="secondes (défaut : réglage)")
+
+
+def _request(body: ShiftIn, settings: Settings, login: str) -> ShiftRequest:
+    minutes = parse_duration(body.duree)
+    since = parse_start_time(body.non_visite_depuis.isoformat(), settings.timezone) if body.non_visite_depuis else None
+    return ShiftRequest(
+        starts_at=parse_start_time(body.debut, settings.timezone),
+        budget_minutes=minutes,
+        start=body.depart,
+        end=body.arrivee,
+        mode=body.mode,
+        teams=body.equipes,
+        filters=Filters(
+            categories=tuple(body.categories),
+            places=tuple(body.lieux),
+            states=tuple(body.etats),
+            kinds=tuple(k for k in body.types if k in KIND_LABELS),
+            not_visited_since=since,
+            min_value=body.priorite_min,
+        ),
+        seed=body.graine,
+        time_limit_s=body.temps_calcul,
+        created_by=login,
+    )
+
+
+def _collection(conn: Any, settings: Settings, stored: StoredPlan, base_url: str) -> dict[str, Any]:
+    """The plan as GeoJSON (stops, axes walked, routes; WGS84) with its summary under ``tournee``."""
+    from service.export import render
+    from service.export.sheet import sheet_from_plan
+    from service.plan import summary_json
+
+    sheet = sheet_from_plan(stored, load_labels(conn), base_url=base_url)
+    collection: dict[str, Any] = json.loads(render(sheet, "geojson"))
+    collection["tournee"] = summary_json(stored)
+    return collection
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.post("/tournees", status_code=201, summary="Planifier une tournée (sites choisis et ordonnés, GeoJSON)")
+def create_plan(body: ShiftIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    shift = _request(body, settings, user.login)
+    start = body.depart or settings.plan_station
+    needs_geocoder = any(p and parse_coordinates(p) is None for p in (start, body.arrivee))
+    found = geocoder_of(request, conn) if needs_geocoder else None
+    geocoder = getattr(found, "geocoder", None)  # the matcher behind the ingestion hook
+    stored = plan_and_save(conn, settings, shift, geocoder=geocoder)
+    audit(conn, user, "planification_tournee", tournee=stored.plan_id, arrets=len(stored.stops))
+    return JSONResponse(
+        _collection(conn, settings, stored, _base_url(request)),
+        status_code=201,
+        media_type="application/geo+json",
+        headers={"Location": f"/api/tournees/{stored.plan_id}"},
+    )
+
+
+@router.get("/tournees", summary="Les dernières tournées et l'avancement de leurs arrêts")
+def plans(conn: Conn, _user: Reader, limite: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
+    rows = list_plans(conn, limit=limite)
+    return JSONResponse(json.loads(json.dumps(rows, default=str)))
+
+
+@router.get("/tournees/{plan_id}", summary="Une tournée : arrêts dans l'ordre, faits ou non, itinéraires (GeoJSON)")
+def plan(plan_id: Id, request: Request, conn: Conn, settings: AppSettings, _user: Reader) -> JSONResponse:
+    stored = load_plan(conn, plan_id)
+    return JSONResponse(_collection(conn, settings, stored, _base_url(request)), media_type="application/geo+json")
+
+
+@router.get("/tournees/{plan_id}/export", summary="Fichiers de la tournée : CSV, XLSX, GeoJSON, GPX ou PDF")
+def export_plan(
+    plan_id: Id, request: Request, conn: Conn, settings: AppSettings, user: Planner, format: PackFormat = "pdf"
+) -> Response:
+    from service.export import load_sheet_background, render
+    from service.export.sheet import sheet_from_plan
+
+    stored = load_plan(conn, plan_id)
+    sheet = sheet_from_plan(stored, load_labels(conn), base_url=_base_url(request))
+    background = load_sheet_background(conn, settings, sheet) if format == "pdf" else None
+    content = render(sheet, format, background=background)
+    audit(conn, user, "export_tournee", tournee=plan_id, format=format)
+    disposition = "inline" if format == "pdf" else "attachment"
+    return Response(
+        content,
+        media_type=_MEDIA[format],
+        headers={"Content-Disposition": f'{disposition}; filename="{sheet.file_stem}.{format}"'},
+    )

@@ -1,0 +1,247 @@
+"""``hotspots plan``: plan a shift and write its field pack; ``hotspots tournees``: list plans, export one again."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from service.cli.common import console, print_json, settings_of, working
+from service.db import connect, ensure_database
+from service.db.personal import log_access
+from service.errors import InvalidValueError
+from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
+from service.plan.model import DEFAULT_STATES, KIND_LABELS, MODES, parse_start_time
+from service.plan.places import parse_coordinates
+from service.settings import Settings
+
+FORMATS = ("csv", "xlsx", "geojson", "gpx", "pdf")
+
+tournees_app = typer.Typer(
+    help="Tournées planifiées : les lister, en réécrire les fichiers.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+
+
+def _list(values: list[str] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values or []:
+        out += [v.strip() for v in value.split(",") if v.strip()]
+    return tuple(out)
+
+
+def _formats(text: str) -> list[str]:
+    from service.export import parse_formats
+
+    return list(parse_formats(text))
+
+
+def _geocoder_if_needed(conn: Any, *places: str | None) -> Any:
+    """The offline geocoder, built only when a place is an address (a few seconds on the province's register)."""
+    if all(p is None or parse_coordinates(p) is not None for p in places):
+        return None
+    from service.geocode.apply import batch_geocoder
+
+    found = batch_geocoder(conn)
+    return found.geocoder if found is not None else None
+
+
+def write_files(conn: Any, settings: Settings, stored: StoredPlan, out: Path, formats: list[str]) -> list[Path]:
+    """The plan's field pack in ``out`` (one file per format), logged in the access log."""
+    from service.export import load_sheet_background, write_pack
+    from service.export.sheet import sheet_from_plan
+    from service.plan.candidates import load_labels
+
+    sheet = sheet_from_plan(stored, load_labels(conn), base_url=settings.export_base_url)
+    background = load_sheet_background(conn, settings, sheet) if "pdf" in formats else None
+    paths = write_pack(sheet, out, formats, background=background)
+    log_access(
+        conn,
+        actor=f"cli:{getpass.getuser()}",
+        action="export_tournee",
+        detail={"tournee": stored.plan_id, "formats": formats, "arrets": len(stored.stops)},
+    )
+    conn.commit()
+    return paths
+
+
+def _fr(value: float, digits: int = 1) -> str:
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def show_plan(stored: StoredPlan, paths: list[Path] | None = None) -> None:
+    """The plan as a person reads it in a terminal: one table per team, the comparison, what was left out."""
+    facts = stored.facts
+    summary = facts.get("summary") or {}
+    console.print(
+        f"[bold]Tournée n° {facts['id']}[/bold] — {facts['starts_at']:%d/%m/%Y %H:%M}, "
+        f"{_fr(float(facts['budget_minutes']) / 60)} h, {facts['teams']} équipe(s), {facts['mode']}, "
+        f"départ {facts['start_label']}",
+        highlight=False,
+    )
+    team_minutes = summary.get("equipes_minutes", [])
+    for team, stops in stored.stops.groupby("team", sort=True):
+        table = Table(title=f"Équipe {team} — {_fr(team_minutes[int(team) - 1]) if team_minutes else '?'} min")
+        for column in ("n°", "arrivée", "arrêt", "site", "type", "lieu", "priorité", "trajet", "sur place"):
+            table.add_column(column)
+        for s in stops.to_dict("records"):
+            table.add_row(
+                str(s["ord"]),
+                f"{s['arrival'].astimezone(ZoneInfo('Europe/Brussels')):%H:%M}",
+                s["ref"],
+                s["site_id"],
+                KIND_LABELS.get(s["site_kind"], s["site_kind"]),
+                s["label"] or "",
+                _fr(float(s["value"])),
+                f"{_fr(float(s['travel_minutes']), 0)} min",
+                f"{_fr(float(s['service_minutes']), 0)} min",
+            )
+        console.print(table)
+    value, naive = float(facts["value"]), float(facts["naive_value"])
+    gain = f" (+{_fr((value / naive - 1) * 100, 0)} %)" if naive > 0 and value > naive else ""
+    console.print(
+        f"Valeur collectée : {_fr(value)}{gain} ; plan naïf (les plus prioritaires d'abord, au plus proche) : "
+        f"{_fr(naive)}. Temps de l'équipe la plus chargée : {_fr(float(facts['minutes']), 0)} min sur "
+        f"{_fr(float(facts['budget_minutes']), 0)}.",
+        highlight=False,
+    )
+    dropped = stored.dropped
+    if len(dropped):
+        console.print(f"{len(dropped)} site(s) laissé(s) de côté, dont :", highlight=False)
+        for d in dropped.head(5).to_dict("records"):
+            console.print(f"  • {d['site_id']} {d['label'] or ''} : {d['reason']}", highlight=False)
+    excluded = summary.get("ecartes", [])
+    if excluded:
+        console.print(f"{len(excluded)} site(s) écarté(s) avant le calcul (visite récente).", highlight=False)
+    for note in summary.get("notes", []):
+        console.print(f"[yellow]Note[/yellow] : {note}", highlight=False)
+    for path in paths or []:
+        console.print(f"Écrit : {path}", highlight=False)
+
+
+def plan(
+    ctx: typer.Context,
+    duree: str = typer.Option(..., "--duree", help="Durée de la tournée : 4h, 3h30, 90min."),
+    depart: str | None = typer.Option(
+        None, "--depart", help="Adresse de départ (géocodée) ou « lon, lat » ; défaut : réglage HOTSPOTS_PLAN_STATION."
+    ),
+    arrivee: str | None = typer.Option(None, "--arrivee", help="Adresse d'arrivée ; défaut : retour au départ."),
+    debut: str | None = typer.Option(
+        None, "--debut", help="Début : 2026-12-02 08:00, 02/12/2026 8h00 ou 08:00 ; défaut : prochain quart d'heure."
+    ),
+    equipes: int = typer.Option(1, "--equipes", help="Nombre d'équipes (chacune sa tournée, aucun site deux fois)."),
+    mode: str = typer.Option("voiture", "--mode", help="Déplacement : voiture, velo ou pied."),
+    categorie: list[str] | None = typer.Option(None, "--categorie", help="Catégorie(s) (code ; répétable)."),
+    lieu: list[str] | None = typer.Option(None, "--lieu", help="Commune, section ou code postal (répétable)."),
+    etat: list[str] | None = typer.Option(
+        None, "--etat", help="État(s) des points et axes ; défaut : nouveau, actif, reouvert."
+    ),
+    surveilles: bool = typer.Option(False, "--surveilles", help="Prendre aussi les sites « surveillés »."),
+    types: str | None = typer.Option(
+        None, "--types", help="Types de sites : point_sensible,axe,signalement,suivi (défaut : tous)."
+    ),
+    non_visite_depuis: str | None = typer.Option(
+        None, "--non-visite-depuis", help="Seulement les sites pas visités depuis cette date (AAAA-MM-JJ)."
+    ),
+    priorite_min: float | None = typer.Option(None, "--priorite-min", help="Priorité minimale."),
+    graine: int = typer.Option(1, "--graine", help="Graine du calcul (même graine, même tournée)."),
+    temps_calcul: float | None = typer.Option(
+        None, "--temps-calcul", help="Temps de calcul maximal (secondes ; défaut : réglage, 2 s)."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Dossier où écrire les fichiers de la tournée."),
+    formats: str = typer.Option(",".join(FORMATS), "--formats", help="Formats : csv,xlsx,geojson,gpx,pdf."),
+    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON (pour les scripts)."),
+) -> None:
+    """Choisit et ordonne les sites d'une tournée dans la durée donnée, et écrit la liste à emporter."""
+    settings = settings_of(ctx)
+    chosen_formats = _formats(formats)
+    states = _list(etat) or DEFAULT_STATES
+    if surveilles and "surveille" not in states:
+        states = (*states, "surveille")
+    kinds = _list([types]) if types else Filters().kinds
+    unknown = [k for k in kinds if k not in KIND_LABELS]
+    if unknown:
+        raise InvalidValueError(f"type(s) de site inconnu(s) : {', '.join(unknown)}", hint=", ".join(KIND_LABELS))
+    if mode not in MODES:
+        raise InvalidValueError(f"mode « {mode} » inconnu", hint="voiture, velo ou pied")
+    since = parse_start_time(non_visite_depuis, settings.timezone) if non_visite_depuis else None
+    request = ShiftRequest(
+        starts_at=parse_start_time(debut, settings.timezone),
+        budget_minutes=parse_duration(duree),
+        start=depart,
+        end=arrivee,
+        mode=mode,
+        teams=equipes,
+        filters=Filters(
+            categories=_list(categorie),
+            places=_list(lieu),
+            states=states,
+            kinds=kinds,
+            not_visited_since=since,
+            min_value=priorite_min,
+        ),
+        seed=graine,
+        time_limit_s=temps_calcul,
+        created_by=f"cli:{getpass.getuser()}",
+    )
+    ensure_database(settings)
+    with connect(settings) as conn:
+        with working("Calcul de la tournée…"):
+            geocoder = _geocoder_if_needed(conn, depart or settings.plan_station, arrivee)
+            stored = plan_and_save(conn, settings, request, geocoder=geocoder)
+        paths = write_files(conn, settings, stored, out, chosen_formats) if out else []
+    if json_out:
+        from service.plan import summary_json
+
+        print_json({**summary_json(stored), "files": [str(p) for p in paths]})
+        return
+    show_plan(stored, paths)
+
+
+@tournees_app.callback()
+def tournees(
+    ctx: typer.Context,
+    numero: int | None = typer.Option(None, "--numero", help="Une tournée : son détail (et ses fichiers avec --out)."),
+    out: Path | None = typer.Option(None, "--out", help="Dossier où réécrire les fichiers de la tournée --numero."),
+    formats: str = typer.Option(",".join(FORMATS), "--formats", help="Formats : csv,xlsx,geojson,gpx,pdf."),
+    json_out: bool = typer.Option(False, "--json", help="En JSON."),
+) -> None:
+    """Liste les dernières tournées, ou montre (et réécrit) l'une d'elles avec les résultats déjà rentrés."""
+    settings = settings_of(ctx)
+    ensure_database(settings)
+    with connect(settings) as conn:
+        if numero is None:
+            rows = list_plans(conn)
+            if json_out:
+                print_json(rows)
+                return
+            table = Table(title="Tournées")
+            for column in ("n°", "début", "durée", "équipes", "départ", "arrêts", "faits", "valeur", "par"):
+                table.add_column(column)
+            for r in rows:
+                table.add_row(
+                    str(r["id"]),
+                    f"{r['starts_at']:%d/%m/%Y %H:%M}",
+                    f"{_fr(float(r['budget_minutes']) / 60)} h",
+                    str(r["teams"]),
+                    r["start_label"],
+                    str(r["stops"]),
+                    str(r["done"]),
+                    _fr(float(r["value"])),
+                    r["created_by"],
+                )
+            console.print(table)
+            return
+        stored = load_plan(conn, numero)
+        paths = write_files(conn, settings, stored, out, _formats(formats)) if out else []
+    if json_out:
+        from service.plan import summary_json
+
+        print_json({**summary_json(stored), "files": [str(p) for p in paths]})
+        return
+    show_plan(stored, paths)

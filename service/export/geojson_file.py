@@ -1,0 +1,73 @@
+"""GeoJSON (RFC 7946, WGS84) for a GIS or a web map: the stops as points (properties = the row, ISO 8601 dates),
+the axes walked as their street line, each team's route as a line, and the start and end; a ``role`` property
+tells them apart (``arret``, ``axe``, ``itineraire``, ``depart``, ``arrivee``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from service.export.sheet import Sheet
+from service.export.values import iso_value, missing, records
+from service.ingest.coords import LAMBERT72, WGS84, project
+
+#: Decimals of a WGS84 coordinate (6 ≈ 0.1 m).
+PRECISION = 6
+
+
+def to_wgs84(geom: BaseGeometry) -> dict[str, Any]:
+    """A Lambert 72 geometry as a GeoJSON geometry in WGS84."""
+
+    def reproject(xy: np.ndarray) -> np.ndarray:
+        lon, lat = project(xy[:, 0], xy[:, 1], LAMBERT72, WGS84)
+        return np.round(np.column_stack([lon, lat]), PRECISION)
+
+    mapped: dict[str, Any] = shapely.geometry.mapping(shapely.transform(geom, reproject))
+    return json.loads(json.dumps(mapped))  # tuples → lists
+
+
+def _present(geom: Any) -> bool:
+    return geom is not None and not missing(geom) and isinstance(geom, BaseGeometry) and not geom.is_empty
+
+
+def _feature(geom: BaseGeometry, properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": to_wgs84(geom), "properties": properties}
+
+
+def features(sheet: Sheet) -> list[dict[str, Any]]:
+    """The features in order: stops (visit order), axes, routes, start and end."""
+    out = []
+    rows = records(sheet)
+    for row, geom in zip(rows, sheet.places.geometry, strict=True):
+        props = {"role": "arret"} | {name: iso_value(name, value) for name, value in row.items()}
+        out.append(_feature(geom, props))
+    keys = [k for k in ("Ordre", "Équipe", "Arrêt", "Site", "Type", "Lieu", "Catégorie") if k in sheet.rows.columns]
+    for row, line in zip(rows, sheet.places["line"], strict=True):
+        if _present(line):
+            out.append(_feature(line, {"role": "axe"} | {k: iso_value(k, row[k]) for k in keys}))
+    if sheet.routes is not None:
+        for route in sheet.routes.itertuples():
+            if _present(route.geometry):
+                stops = int((sheet.rows["Équipe"] == route.team).sum()) if "Équipe" in sheet.rows else len(rows)
+                props = {
+                    "role": "itineraire",
+                    "Équipe": int(route.team),
+                    "Arrêts": stops,
+                    "Longueur (km)": round(float(route.geometry.length) / 1000, 2),
+                }
+                out.append(_feature(route.geometry, props))
+    for role, place in (("depart", sheet.start), ("arrivee", sheet.end)):
+        if place:
+            point = shapely.Point(float(place["x"]), float(place["y"]))
+            out.append(_feature(point, {"role": role, "Lieu": place.get("label")}))
+    return out
+
+
+def render_geojson(sheet: Sheet) -> bytes:
+    """A FeatureCollection, UTF-8, accents as they are."""
+    collection = {"type": "FeatureCollection", "name": sheet.title, "features": features(sheet)}
+    return json.dumps(collection, ensure_ascii=False, allow_nan=False).encode("utf-8")

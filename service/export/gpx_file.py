@@ -1,0 +1,126 @@
+"""GPX 1.1 for a GPS or a phone app (OsmAnd, Organic Maps, Locus…): the stops as waypoints in visit order, each
+team's visit order as a route (``rte``), and the axes to walk as tracks (``trk``).
+
+Elements follow the order of the GPX 1.1 schema (``metadata``, ``wpt``, ``rte``, ``trk``; inside a waypoint
+``time``, ``name``, ``cmt``, ``desc``, ``link``, ``type``), which strict readers (Garmin) require.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from service.export.sheet import Sheet
+from service.export.values import french_number, hhmm, missing, records
+from service.ingest.coords import LAMBERT72, WGS84, project
+
+NS = "http://www.topografix.com/GPX/1/1"
+SCHEMA = "http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd"
+
+
+def _tag(name: str) -> str:
+    return f"{{{NS}}}{name}"
+
+
+def _lonlat(geom: BaseGeometry) -> np.ndarray:
+    xy = shapely.get_coordinates(geom)
+    lon, lat = project(xy[:, 0], xy[:, 1], LAMBERT72, WGS84)
+    return np.column_stack([lon, lat])
+
+
+def _point(parent: ET.Element, tag: str, lon: float, lat: float, **children: str | None) -> ET.Element:
+    element = ET.SubElement(parent, _tag(tag), lat=f"{lat:.6f}", lon=f"{lon:.6f}")
+    for name, text in children.items():
+        if text:
+            ET.SubElement(element, _tag(name)).text = text
+    return element
+
+
+def _stop_name(row: dict[str, Any], teams: int) -> str:
+    site = f"{row['Site']} {row['Lieu'] or ''}".strip()
+    if row.get("Ordre") is None:
+        return site
+    order = f"{int(row['Ordre']):02d}"
+    return f"E{row['Équipe']}·{order} {site}" if teams > 1 else f"{order} {site}"
+
+
+def _stop_desc(row: dict[str, Any]) -> str:
+    parts = []
+    if row.get("Arrivée") is not None:
+        parts.append(f"Arrivée {hhmm(row['Arrivée'])}")
+    parts += [str(row[k]) for k in ("Type", "Catégorie") if row.get(k)]
+    if row.get("Priorité") is not None:
+        parts.append(f"priorité {french_number(row['Priorité'])}")
+    head = " · ".join(parts)
+    why = row.get("Pourquoi")
+    return f"{head} — {why}" if why else head
+
+
+def render_gpx(sheet: Sheet) -> bytes:
+    """The GPX document's bytes (UTF-8)."""
+    ET.register_namespace("", NS)
+    ET.register_namespace("xsi", "http://www.w3.org/2001/XMLSchema-instance")
+    root = ET.Element(
+        _tag("gpx"),
+        {
+            "version": "1.1",
+            "creator": "Hotspots",
+            "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation": SCHEMA,
+        },
+    )
+    meta = ET.SubElement(root, _tag("metadata"))
+    ET.SubElement(meta, _tag("name")).text = sheet.title
+    if sheet.subtitle:
+        ET.SubElement(meta, _tag("desc")).text = sheet.subtitle
+    ET.SubElement(meta, _tag("time")).text = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    rows = records(sheet)
+    teams = int(sheet.rows["Équipe"].max()) if "Équipe" in sheet.rows and len(rows) else 1
+    names = [_stop_name(row, teams) for row in rows]
+    entries = [_lonlat(g)[0] for g in sheet.places.geometry]
+    for row, name, (lon, lat) in zip(rows, names, entries, strict=True):
+        wpt = _point(root, "wpt", lon, lat, name=name, desc=_stop_desc(row))
+        if row.get("Lien carte"):
+            link = ET.SubElement(wpt, _tag("link"), href=str(row["Lien carte"]))
+            ET.SubElement(link, _tag("text")).text = "Voir sur la carte"
+        if row.get("Type"):
+            ET.SubElement(wpt, _tag("type")).text = str(row["Type"])
+
+    if sheet.ordered and "Équipe" in sheet.rows:
+        for team in sorted({int(r["Équipe"]) for r in rows}):
+            rte = ET.SubElement(root, _tag("rte"))
+            ET.SubElement(rte, _tag("name")).text = f"Équipe {team} — {sheet.title}"
+            ET.SubElement(rte, _tag("number")).text = str(team)
+            if sheet.start:
+                ((lon, lat),) = _lonlat(shapely.Point(sheet.start["x"], sheet.start["y"]))
+                _point(rte, "rtept", lon, lat, name=f"Départ : {sheet.start.get('label')}")
+            for i, row in enumerate(rows):
+                if int(row["Équipe"]) != team:
+                    continue
+                lon, lat = entries[i]
+                _point(rte, "rtept", lon, lat, name=names[i])
+                exit_ = sheet.places["exit"].iloc[i]
+                if isinstance(exit_, BaseGeometry) and not exit_.equals(sheet.places.geometry.iloc[i]):
+                    ((lon, lat),) = _lonlat(exit_)
+                    _point(rte, "rtept", lon, lat, name=f"{names[i]} (fin de l'axe)")
+            if sheet.end:
+                ((lon, lat),) = _lonlat(shapely.Point(sheet.end["x"], sheet.end["y"]))
+                _point(rte, "rtept", lon, lat, name=f"Arrivée : {sheet.end.get('label')}")
+
+    for row, name, line in zip(rows, names, sheet.places["line"], strict=True):
+        if line is None or missing(line) or not isinstance(line, BaseGeometry) or line.is_empty:
+            continue
+        trk = ET.SubElement(root, _tag("trk"))
+        ET.SubElement(trk, _tag("name")).text = f"Axe : {row['Lieu'] or row['Site']} ({name.split(' ')[0]})"
+        ET.SubElement(trk, _tag("desc")).text = "Rue à parcourir sur toute sa longueur, dans ce sens."
+        ET.SubElement(trk, _tag("type")).text = "Axe problématique"
+        seg = ET.SubElement(trk, _tag("trkseg"))
+        for lon, lat in _lonlat(line):
+            _point(seg, "trkpt", float(lon), float(lat))
+    ET.indent(root, space=" ")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")

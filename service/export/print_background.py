@@ -1,0 +1,133 @@
+"""The background of printed maps, from the project's own data (no tile server): streets and commune outlines.
+
+* streets: the loaded road network (table ``road_edges``) when there is one, else one approximate centre line
+  per street drawn through its official addresses (the analysis' ``network_from_addresses``, as the web map's
+  offline background does), from the address register in PostGIS or, when none is loaded, the ICAR extract
+  shipped in ``geodata/``;
+* communes: ``geodata/communes_seraing_neupre.geojson`` (coarse outlines, display only), with their names.
+
+Only what falls within the extent (and a margin, so that streets cut by the frame run on to its edge) is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import psycopg
+import shapely
+from psycopg import sql
+from shapely.geometry.base import BaseGeometry
+
+from service.analyse.axes import network_from_addresses
+from service.db.queries import load_queries
+from service.export.print_map import Bounds, MapLayer
+
+CRS = "EPSG:31370"
+#: Extra metres read around the extent.
+MARGIN_M = 400.0
+ADDRESS_SOURCE = "rues tracées d'après les adresses officielles (ICAR, SPW), approximatives"
+ROAD_SOURCE = "réseau routier chargé"
+COMMUNE_SOURCE = "contours des communes approximatifs"
+
+
+def _q(name: str) -> str:
+    return load_queries("service.export", "print.sql")[name]
+
+
+@dataclass
+class PaperBackground:
+    """Street lines and commune outlines (EPSG:31370), and where the streets come from, in words."""
+
+    streets: list[BaseGeometry] = field(default_factory=list)
+    communes: list[BaseGeometry] = field(default_factory=list)
+    commune_names: list[str] = field(default_factory=list)
+    source: str = ""
+
+    def layers(self) -> list[MapLayer]:
+        """The background as map layers (communes under the streets), for :class:`MapFlowable`."""
+        return [
+            MapLayer(
+                self.communes,
+                stroke="#6b6b6b",
+                width=1.2,
+                dash=(6, 3),
+                labels=self.commune_names,
+                label_color="#8a8a8a",
+                label_size=11,
+                legend="limite de commune" if self.communes else None,
+            ),
+            MapLayer(self.streets, stroke="#b9b9b9", width=0.7, legend="rue" if self.streets else None),
+        ]
+
+    @property
+    def attribution(self) -> str:
+        parts = [p for p in (self.source, COMMUNE_SOURCE if self.communes else "") if p]
+        return "Fond : " + " ; ".join(parts) if parts else ""
+
+
+def _grown(bounds: Bounds, margin: float) -> dict[str, float]:
+    xmin, ymin, xmax, ymax = bounds
+    return {"xmin": xmin - margin, "ymin": ymin - margin, "xmax": xmax + margin, "ymax": ymax + margin}
+
+
+def _road_lines(conn: psycopg.Connection[Any], box: dict[str, float]) -> list[BaseGeometry] | None:
+    """Lines of the loaded road network within ``box``; None when no network is loaded."""
+    found = conn.execute(_q("road_table")).fetchone()
+    if found is None:
+        return None
+    column, srid = sql.Identifier(found[0]), int(found[1] or 0)
+    envelope = sql.SQL("ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370)")
+    geom: sql.Composable
+    box_sql: sql.Composable
+    if srid in (0, 31370):
+        geom, box_sql = sql.SQL("ST_Force2D({c})").format(c=column), envelope
+    else:
+        geom = sql.SQL("ST_Transform(ST_Force2D({c}), 31370)").format(c=column)
+        box_sql = sql.SQL("ST_Transform({e}, {s})").format(e=envelope, s=sql.Literal(srid))
+    query = sql.SQL("SELECT ST_AsBinary({g}) FROM public.road_edges WHERE {c} && {b}").format(
+        g=geom, c=column, b=box_sql
+    )
+    rows = conn.execute(query, box).fetchall()
+    return [shapely.from_wkb(bytes(r[0])) for r in rows if r[0] is not None]
+
+
+def _address_points(conn: psycopg.Connection[Any], geodata: Path, box: dict[str, float]) -> gpd.GeoDataFrame:
+    cur = conn.execute(_q("addresses_in_box"), box)
+    frame = pd.DataFrame(cur.fetchall(), columns=["street", "municipality", "x", "y"])
+    loaded = conn.execute(_q("has_addresses")).fetchone()
+    if frame.empty and not (loaded and loaded[0]):
+        raw = pd.read_csv(geodata / "icar_seraing_neupre.csv", usecols=["street", "municipality", "lat", "lon"])
+        points = gpd.GeoDataFrame(
+            raw[["street", "municipality"]], geometry=gpd.points_from_xy(raw["lon"], raw["lat"]), crs=4326
+        ).to_crs(CRS)
+        return points.cx[box["xmin"] : box["xmax"], box["ymin"] : box["ymax"]]
+    return gpd.GeoDataFrame(
+        frame[["street", "municipality"]], geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS
+    )
+
+
+def _communes(geodata: Path, box: dict[str, float]) -> tuple[list[BaseGeometry], list[str]]:
+    path = geodata / "communes_seraing_neupre.geojson"
+    if not path.is_file():
+        return [], []
+    frame = gpd.read_file(path).set_crs("EPSG:4326", allow_override=True).to_crs(CRS)
+    frame = frame[frame.intersects(shapely.box(box["xmin"], box["ymin"], box["xmax"], box["ymax"]))]
+    return list(frame.geometry), [str(n) for n in frame["name_fr"]]
+
+
+def load_background(
+    conn: psycopg.Connection[Any], geodata: Path, bounds: Bounds, *, margin_m: float = MARGIN_M
+) -> PaperBackground:
+    """The background of a printed map showing ``bounds`` (EPSG:31370 metres). Reads only."""
+    box = _grown(bounds, margin_m)
+    communes, names = _communes(geodata, box)
+    roads = _road_lines(conn, box)
+    if roads:
+        return PaperBackground(roads, communes, names, ROAD_SOURCE)
+    points = _address_points(conn, geodata, box)
+    streets = list(network_from_addresses(points).geometry) if len(points) else []
+    return PaperBackground(streets, communes, names, ADDRESS_SOURCE if streets else "")

@@ -1,0 +1,263 @@
+"""The one table every export format is written from: a plan's stops in visit order, or an unordered site list.
+
+Columns carry the French headers a person reads (``Catégorie``, ``Dernière visite``…), values are labels, not
+codes (``Dépôt clandestin``, ``À revoir``), dates are real timestamps (each writer formats them its own way) and
+numbers are numbers. The geometry of each row (where to go; the street walked for an axis) travels beside the
+table, in the same order, in EPSG:31370.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from service.ingest.coords import LAMBERT72, WGS84, project
+from service.plan.candidates import Labels
+from service.plan.model import KIND_LABELS, MODE_LABELS, STATE_LABELS
+from service.plan.store import StoredPlan
+from service.plan.value import TREND_WORDS, formula_words
+
+CRS = "EPSG:31370"
+
+#: Columns of a plan's sheet, in order. The last five are for the officer to fill in (and are read back by
+#: ``hotspots ingest visits``: ``Arrêt`` names the stop, ``Source`` keeps the visits of plans apart).
+PLAN_COLUMNS = [
+    "Ordre",
+    "Équipe",
+    "Arrivée",
+    "Arrêt",
+    "Site",
+    "Type",
+    "Lieu",
+    "Commune",
+    "Catégorie",
+    "État",
+    "Priorité",
+    "Pourquoi",
+    "Calcul de la priorité",
+    "Signalements",
+    "Tendance",
+    "Dernier signalement",
+    "Dernière visite",
+    "Suite de la dernière visite",
+    "Trajet (min)",
+    "Sur place (min)",
+    "Latitude",
+    "Longitude",
+    "Lien carte",
+    "Fait",
+    "Résultat",
+    "Date de visite",
+    "Agent",
+    "Remarques",
+    "Tournée",
+    "Source",
+]
+#: Columns of an unordered site list (``hotspots export sites``).
+LIST_COLUMNS = [
+    c for c in PLAN_COLUMNS if c not in {"Ordre", "Équipe", "Arrivée", "Arrêt", "Trajet (min)", "Fait", "Tournée"}
+]
+#: Columns the officer fills in.
+FILL_IN = ("Résultat", "Date de visite", "Agent", "Remarques")
+#: Value of the ``Source`` column of plan sheets: visits read back from them are kept under this source.
+PLAN_SOURCE = "tournee"
+LIST_SOURCE = "liste_sites"
+DATE_COLUMNS = ("Arrivée", "Dernier signalement", "Dernière visite", "Date de visite")
+NUMBER_COLUMNS = ("Priorité", "Trajet (min)", "Sur place (min)", "Latitude", "Longitude")
+
+
+@dataclass
+class Sheet:
+    """What every writer draws from (the same rows in the same order)."""
+
+    title: str
+    subtitle: str
+    rows: pd.DataFrame  # PLAN_COLUMNS or LIST_COLUMNS
+    places: gpd.GeoDataFrame  # same order: geometry = where to go; ``line`` = street walked (axes); ``exit``
+    ordered: bool
+    outcome_labels: list[str]
+    routes: gpd.GeoDataFrame | None = None  # team, geometry (EPSG:31370)
+    start: dict[str, Any] | None = None  # label, x, y (EPSG:31370)
+    end: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)  # header lines of the sheet: {"Durée": "4 h"…}
+    dropped: pd.DataFrame | None = None  # Site, Lieu, Priorité, Raison
+
+    @property
+    def file_stem(self) -> str:
+        """A file name without extension: ``tournee_12`` or ``sites_a_controler``."""
+        plan = self.facts.get("Tournée")
+        return f"tournee_{plan}" if plan else "sites_a_controler"
+
+
+def _lonlat(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if not len(xs):
+        return np.array([]), np.array([])
+    lon, lat = project(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), LAMBERT72, WGS84)
+    return np.round(lon, 6), np.round(lat, 6)
+
+
+def _ts(value: Any) -> pd.Timestamp | None:
+    if value is None or (not isinstance(value, pd.Timestamp) and pd.isna(value)):
+        return None
+    stamp = pd.Timestamp(value)
+    if stamp is pd.NaT:
+        return None
+    return stamp.tz_convert("Europe/Brussels") if stamp.tzinfo else stamp.tz_localize("Europe/Brussels")
+
+
+def _map_link(base_url: str | None, site_id: str) -> str | None:
+    return f"{base_url.rstrip('/')}/carte#site={site_id}" if base_url else None
+
+
+def _duration_words(minutes: float) -> str:
+    hours, rest = divmod(round(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None = None) -> Sheet:
+    """The sheet of a stored plan: one row per stop in visit order (team, then order)."""
+    facts = stored.facts
+    stops = stored.stops
+    lon, lat = _lonlat(stops["x"].to_numpy(), stops["y"].to_numpy())
+    rows = []
+    for i, s in enumerate(stops.to_dict("records")):
+        why = s["why"] or {}
+        done = s["visit_id"] is not None and not pd.isna(s["visit_id"])
+        rows.append(
+            {
+                "Ordre": int(s["ord"]),
+                "Équipe": int(s["team"]),
+                "Arrivée": _ts(s["arrival"]),
+                "Arrêt": s["ref"],
+                "Site": s["site_id"],
+                "Type": KIND_LABELS.get(s["site_kind"], s["site_kind"]),
+                "Lieu": s["label"],
+                "Commune": why.get("commune"),
+                "Catégorie": labels.category(s["category"]),
+                "État": STATE_LABELS.get(s["state"], labels.statuses.get(s["state"], s["state"])),
+                "Priorité": round(float(s["value"]), 2),
+                "Pourquoi": why.get("pourquoi"),
+                "Calcul de la priorité": why.get("formule") or formula_words(why.get("composantes") or {}),
+                "Signalements": int(why.get("signalements") or 0),
+                "Tendance": TREND_WORDS.get(why.get("tendance") or "", None),
+                "Dernier signalement": _ts(why.get("dernier_signalement")),
+                "Dernière visite": _ts(s["last_visit"]),
+                "Suite de la dernière visite": labels.outcome(s["last_outcome"]),
+                "Trajet (min)": round(float(s["travel_minutes"]), 1),
+                "Sur place (min)": round(float(s["service_minutes"]), 1),
+                "Latitude": float(lat[i]),
+                "Longitude": float(lon[i]),
+                "Lien carte": _map_link(base_url, s["site_id"]),
+                "Fait": "oui" if done else "non",
+                "Résultat": labels.outcome(s["done_outcome"]) if done else None,
+                "Date de visite": _ts(s["done_at"]) if done else None,
+                "Agent": s["done_officer"] if done else None,
+                "Remarques": s["done_notes"] if done else None,
+                "Tournée": int(facts["id"]),
+                "Source": PLAN_SOURCE,
+            }
+        )
+    places = gpd.GeoDataFrame(
+        {
+            "line": list(stops["line"]),
+            "exit": [shapely.Point(x, y) for x, y in zip(stops["exit_x"], stops["exit_y"], strict=True)],
+        },
+        geometry=list(stops.geometry),
+        crs=CRS,
+    )
+    start_at = _ts(facts["starts_at"])
+    assert start_at is not None
+    end_at = start_at + pd.Timedelta(minutes=float(facts["budget_minutes"]))
+    teams = int(facts["teams"])
+    summary = facts.get("summary") or {}
+    value, naive = float(facts["value"]), float(facts["naive_value"])
+    gain = f" (+{(value / naive - 1) * 100:.0f} %)".replace(".", ",") if naive > 0 and value > naive else ""
+    fact_lines = {
+        "Tournée": str(facts["id"]),
+        "Date": start_at.strftime("%d/%m/%Y"),
+        "Horaire": f"{start_at:%H:%M} – {end_at:%H:%M}",
+        "Durée": _duration_words(float(facts["budget_minutes"])),
+        "Équipes": str(teams),
+        "Déplacement": MODE_LABELS.get(facts["mode"], facts["mode"]),
+        "Départ": facts["start_label"],
+        "Arrivée": facts["end_label"],
+        "Sites": str(len(stops)),
+        "Valeur collectée": f"{value:.1f}".replace(".", ",") + gain,
+        "Plan naïf": f"{naive:.1f}".replace(".", ","),
+    }
+    dropped = stored.dropped.rename(
+        columns={"site_id": "Site", "label": "Lieu", "value": "Priorité", "reason": "Raison"}
+    )[["Site", "Lieu", "Priorité", "Raison"]]
+    return Sheet(
+        title=f"Tournée n° {facts['id']} — {start_at:%d/%m/%Y}, {start_at:%H:%M}–{end_at:%H:%M}",
+        subtitle=(f"{teams} équipe(s) {MODE_LABELS.get(facts['mode'], facts['mode'])}, départ {facts['start_label']}"),
+        rows=pd.DataFrame(rows, columns=PLAN_COLUMNS),
+        places=places,
+        ordered=True,
+        outcome_labels=sorted(labels.outcomes.values()),
+        routes=stored.routes,
+        start={"label": facts["start_label"], "x": float(facts["start_x"]), "y": float(facts["start_y"])},
+        end={"label": facts["end_label"], "x": float(facts["end_x"]), "y": float(facts["end_y"])},
+        notes=list(summary.get("notes", [])),
+        facts=fact_lines,
+        dropped=dropped,
+    )
+
+
+def sheet_from_candidates(
+    candidates: gpd.GeoDataFrame, labels: Labels, *, base_url: str | None = None, title: str = "Sites à contrôler"
+) -> Sheet:
+    """An unordered list of candidate sites, highest value first (``hotspots export sites``)."""
+    lon, lat = _lonlat(np.array([p.x for p in candidates.geometry]), np.array([p.y for p in candidates.geometry]))
+    rows = []
+    for i, c in enumerate(candidates.to_dict("records")):
+        rows.append(
+            {
+                "Site": c["site_id"],
+                "Type": KIND_LABELS.get(c["kind"], c["kind"]),
+                "Lieu": c["label"],
+                "Commune": c["commune"],
+                "Catégorie": labels.category(c["category"]),
+                "État": STATE_LABELS.get(c["state"], labels.statuses.get(c["state"], c["state"])),
+                "Priorité": round(float(c["value"]), 2),
+                "Pourquoi": c["reason"],
+                "Calcul de la priorité": formula_words(c["components"] or {}),
+                "Signalements": int(c["n_reports"] or 0),
+                "Tendance": TREND_WORDS.get(c["trend"] or "", None),
+                "Dernier signalement": _ts(c["last_report"]),
+                "Dernière visite": _ts(c["last_visit"]),
+                "Suite de la dernière visite": labels.outcome(c["last_outcome"]),
+                "Sur place (min)": round(float(c["service_min"]), 1),
+                "Latitude": float(lat[i]),
+                "Longitude": float(lon[i]),
+                "Lien carte": _map_link(base_url, c["site_id"]),
+                "Résultat": None,
+                "Date de visite": None,
+                "Agent": None,
+                "Remarques": None,
+                "Source": LIST_SOURCE,
+            }
+        )
+    places = gpd.GeoDataFrame(
+        {"line": list(candidates["line"]), "exit": list(candidates["exit"])},
+        geometry=list(candidates["entry"]),
+        crs=CRS,
+    )
+    now = pd.Timestamp.now(tz="Europe/Brussels")
+    return Sheet(
+        title=title,
+        subtitle=f"{len(rows)} site(s), du plus prioritaire au moins prioritaire — {now:%d/%m/%Y}",
+        rows=pd.DataFrame(rows, columns=LIST_COLUMNS),
+        places=places,
+        ordered=False,
+        outcome_labels=sorted(labels.outcomes.values()),
+        facts={"Sites": str(len(rows)), "Date": f"{now:%d/%m/%Y}"},
+    )

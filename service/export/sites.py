@@ -1,0 +1,110 @@
+"""The unordered list of sites to inspect (``hotspots export sites``, ``GET /api/exports/sites``).
+
+The same candidates as a shift plan (:func:`service.plan.candidates.load_candidates`: sensitive points, problem
+axes, open reports, follow-ups due, on one value scale, with the same filters and the same cool-down), highest
+value first, written from one :class:`~service.export.sheet.Sheet` in any export format. The sites left out for a
+recent visit are listed with the reason (in the XLSX's second sheet and at the end of the PDF).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from service.errors import InvalidValueError
+from service.export.sheet import Sheet, sheet_from_candidates
+from service.geocode.normalise import fold
+from service.plan.candidates import CandidateContext, Labels, load_candidates, load_labels, sources
+from service.plan.model import DEFAULT_STATES, KIND_LABELS, STATE_LABELS, Filters
+from service.settings import Settings
+
+#: Most sites in one list (the API's ``limite`` and the CLI's ``--limite`` are bounded by it).
+MAX_SITES = 5000
+
+
+def _resolve(values: Iterable[str], vocabulary: Mapping[str, str], unknown: str) -> tuple[str, ...]:
+    """Codes of ``values``, each given as a code or as its French label (case and accents ignored)."""
+    by_key = {fold(code): code for code in vocabulary} | {fold(label): code for code, label in vocabulary.items()}
+    out: list[str] = []
+    for raw in values:
+        for value in str(raw).split(","):
+            if not value.strip():
+                continue
+            code = by_key.get(fold(value))
+            if code is None:
+                raise InvalidValueError(
+                    f"{unknown} : « {value.strip()} »",
+                    hint="Valeurs possibles (code ou libellé) : "
+                    + ", ".join(f"{c} ({vocabulary[c]})" for c in vocabulary)
+                    + ".",
+                )
+            if code not in out:
+                out.append(code)
+    return tuple(out)
+
+
+def site_filters(
+    labels: Labels,
+    *,
+    categories: Iterable[str] = (),
+    places: Iterable[str] = (),
+    states: Iterable[str] = (),
+    kinds: Iterable[str] = (),
+    min_priority: float | None = None,
+    not_visited_since: datetime | None = None,
+) -> Filters:
+    """The filters of a list, checked: codes or French labels; a French error naming the unknown value and
+    the valid ones. No state given: new, active and reopened sites; no kind given: every kind."""
+    kind_words = {kind: KIND_LABELS.get(kind, kind) for kind in sources()}
+    chosen_states = _resolve(states, STATE_LABELS, "état inconnu")
+    chosen_kinds = _resolve(kinds, kind_words, "type de site inconnu")
+    if min_priority is not None and min_priority < 0:
+        raise InvalidValueError(f"priorité minimale négative : {min_priority:g}", hint="Donnez 0 ou plus.")
+    return Filters(
+        categories=_resolve(categories, labels.categories, "catégorie inconnue"),
+        places=tuple(p.strip() for raw in places for p in str(raw).split(",") if p.strip()),
+        states=chosen_states or DEFAULT_STATES,
+        kinds=chosen_kinds or tuple(kind_words),
+        min_value=min_priority,
+        not_visited_since=not_visited_since,
+    )
+
+
+def site_list(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    filters: Filters,
+    *,
+    limit: int = 500,
+    base_url: str | None = None,
+    labels: Labels | None = None,
+    now: datetime | None = None,
+) -> Sheet:
+    """The sheet of the sites matching ``filters``, highest value first, at most ``limit``. Reads only."""
+    labels = labels or load_labels(conn)
+    when = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
+    context = CandidateContext(settings=settings, filters=filters, now=when, labels=labels)
+    candidates, excluded = load_candidates(conn, context)
+    total = len(candidates)
+    limit = max(1, min(limit, MAX_SITES))
+    sheet = sheet_from_candidates(candidates.head(limit).reset_index(drop=True), labels, base_url=base_url)
+    sheet.facts["Filtres"] = filters.describe(labels.categories)
+    if total > limit:
+        sheet.subtitle = f"Les {limit} sites les plus prioritaires sur {total} — " + sheet.subtitle
+        sheet.notes.append(f"Liste coupée à {limit} sites ({total} correspondent aux filtres).")
+    if total == 0:
+        sheet.notes.append(f"Aucun site pour ces filtres : {filters.describe(labels.categories)}.")
+    sheet.dropped = pd.DataFrame(
+        {
+            "Site": excluded["site_id"],
+            "Type": [KIND_LABELS.get(k, k) for k in excluded["kind"]],
+            "Lieu": excluded["label"],
+            "Raison": excluded["reason"],
+        },
+        columns=["Site", "Type", "Lieu", "Raison"],
+    )
+    return sheet

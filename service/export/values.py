@@ -1,0 +1,109 @@
+"""Cell values as each kind of file wants them, from the one :class:`~service.export.sheet.Sheet`.
+
+The sheet holds real values (timestamps in Brussels time, floats, ints, text). A spreadsheet wants typed cells, a
+CSV read by a Belgian Excel wants a decimal comma and ``dd/mm/yyyy HH:MM``, GeoJSON wants ISO 8601; the rules
+live here so that every writer shows the same number with the same digits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from service.cells import neutralise_formula
+from service.export.sheet import DATE_COLUMNS, NUMBER_COLUMNS, Sheet
+
+TIMEZONE = "Europe/Brussels"
+#: Digits shown for each number column (the sheet already rounds them the same way).
+DIGITS = {"Priorité": 2, "Trajet (min)": 1, "Sur place (min)": 1, "Latitude": 6, "Longitude": 6}
+#: Whole-number columns.
+INT_COLUMNS = ("Ordre", "Équipe", "Signalements", "Tournée")
+DATE_FORMAT = "%d/%m/%Y %H:%M"
+
+
+def missing(value: Any) -> bool:
+    """True for None, NaN and NaT (what pandas leaves in an empty cell)."""
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(np.isnan(value))
+    return False
+
+
+def local_time(value: Any) -> pd.Timestamp | None:
+    """A timestamp in Brussels time (a naive one is taken as Brussels time already), or None."""
+    if missing(value):
+        return None
+    stamp = pd.Timestamp(value)
+    if stamp is pd.NaT:
+        return None
+    return stamp.tz_convert(TIMEZONE) if stamp.tzinfo else stamp.tz_localize(TIMEZONE)
+
+
+def french_number(value: float, digits: int = 2) -> str:
+    """``45.53`` → ``"45,53"`` (a Belgian spreadsheet reads a point as text or as a date)."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def records(sheet: Sheet) -> list[dict[str, Any]]:
+    """The rows as dicts with None for every empty cell (NaN, NaT), ints as ints and floats as floats."""
+    out = []
+    for row in sheet.rows.to_dict("records"):
+        clean: dict[str, Any] = {}
+        for col, value in row.items():
+            if missing(value):
+                clean[col] = None
+            elif col in DATE_COLUMNS:
+                clean[col] = local_time(value)
+            elif col in INT_COLUMNS:
+                clean[col] = int(value)
+            elif col in NUMBER_COLUMNS:
+                clean[col] = float(value)
+            else:
+                clean[col] = value
+        out.append(clean)
+    return out
+
+
+def text_cell(column: str, value: Any) -> str:
+    """The text of a cell as a person reads it: decimal comma, Belgian date, formula-safe text."""
+    if missing(value):
+        return ""
+    if column in DATE_COLUMNS:
+        stamp = local_time(value)
+        return stamp.strftime(DATE_FORMAT) if stamp is not None else ""
+    if column in INT_COLUMNS and isinstance(value, int | np.integer | float | np.floating):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return french_number(float(value), DIGITS.get(column, 2))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return str(neutralise_formula(str(value)))
+
+
+def iso_value(column: str, value: Any) -> Any:
+    """A JSON value: ISO 8601 dates with their offset, numbers as numbers, None for an empty cell."""
+    if missing(value):
+        return None
+    if column in DATE_COLUMNS:
+        stamp = local_time(value)
+        return stamp.isoformat() if stamp is not None else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def hhmm(value: Any) -> str:
+    """``08:30``, or an empty string."""
+    stamp = local_time(value)
+    return stamp.strftime("%H:%M") if stamp is not None else ""
+
+
+def day(value: Any) -> str:
+    """``23/11/2026``, or an empty string."""
+    stamp = local_time(value)
+    return stamp.strftime("%d/%m/%Y") if stamp is not None else ""

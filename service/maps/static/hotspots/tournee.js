@@ -1,0 +1,189 @@
+/* Hotspots — "Planifier une tournée" on the planning map: the planner's form posts to /api/tournees, the answer
+ * (GeoJSON: stops, axes walked, one route per team) is drawn with numbered stops in each team's colour, and the
+ * panel lists the stops in visit order with the downloads of the field pack. A link /carte#site=PS-0001 (the
+ * "Lien carte" of the exported lists) opens on that site. window.hotspotsTournee summarises what was drawn (for
+ * people and for the browser test). Depends on carte.js and planification.js. */
+(function () {
+  "use strict";
+  var H = window.HotspotsCarte;
+  var esc = H.esc;
+  var COLOURS = ["#c0392b", "#1f78b4", "#2e8b57", "#8e44ad", "#d35400", "#00838f", "#6d4c41", "#c2185b"];
+  var FORMATS = [["pdf", "Feuille de route (PDF)"], ["xlsx", "Tableur à remplir (XLSX)"], ["csv", "CSV"],
+    ["gpx", "GPS (GPX)"], ["geojson", "SIG (GeoJSON)"]];
+  var state = (window.hotspotsTournee = { etat: "vide", id: null, arrets: 0, equipes: [], couleurs: {}, erreur: null });
+
+  function colour(team) {
+    return COLOURS[(Math.max(1, team) - 1) % COLOURS.length];
+  }
+
+  function prop(p, names) {
+    for (var i = 0; i < names.length; i++) if (p[names[i]] !== undefined && p[names[i]] !== null) return p[names[i]];
+    return null;
+  }
+
+  function hour(value) {
+    if (!value) return "—";
+    var d = new Date(value);
+    return isNaN(d) ? esc(value) : d.toLocaleTimeString("fr-BE", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function stopIcon(order, team) {
+    return L.divIcon({
+      className: "hs-arret",
+      html: "<span style='background:" + colour(team) + "'>" + esc(order) + "</span>",
+      iconSize: [24, 24],
+      iconAnchor: [12, 12],
+    });
+  }
+
+  function draw(map, group, panel, collection) {
+    group.clearLayers();
+    var plan = collection.tournee || {};
+    var teams = {};
+    var bounds = L.latLngBounds([]);
+    (collection.features || []).forEach(function (f) {
+      var p = f.properties || {};
+      var role = p.role;
+      var team = Number(prop(p, ["Équipe", "equipe", "team"]) || 1);
+      if (role === "itineraire") {
+        var route = L.geoJSON(f, { interactive: false, style: { color: colour(team), weight: 4, opacity: 0.85,
+          className: "hs-itineraire" } }).addTo(group);
+        bounds.extend(route.getBounds());
+      } else if (role === "axe") {
+        L.geoJSON(f, { interactive: false, style: { color: colour(team), weight: 9, opacity: 0.35,
+          className: "hs-axe-tournee" } }).addTo(group);
+      } else if (role === "arret" && f.geometry) {
+        var c = f.geometry.coordinates;
+        var order = prop(p, ["Ordre", "ordre", "order"]);
+        var marker = L.marker([c[1], c[0]], { icon: stopIcon(order, team), pane: "markerPane", zIndexOffset: 1000 });
+        marker.bindPopup(
+          "<div class='hs-popup'><h3>" + esc(order) + ". " + esc(prop(p, ["Lieu"]) || prop(p, ["Site"])) + "</h3>" +
+          "<table><tr><th>Arrivée</th><td>" + hour(prop(p, ["Arrivée"])) + " (équipe " + esc(team) + ")</td></tr>" +
+          "<tr><th>Site</th><td>" + esc(prop(p, ["Site"])) + " — " + esc(prop(p, ["Type"])) + "</td></tr>" +
+          "<tr><th>Priorité</th><td>" + H.number(prop(p, ["Priorité"]), 1) + "</td></tr>" +
+          "<tr><th>Pourquoi</th><td>" + esc(prop(p, ["Pourquoi"]) || "") + "</td></tr>" +
+          "<tr><th>Fait</th><td>" + esc(prop(p, ["Fait"]) || "non") + "</td></tr></table></div>"
+        );
+        marker.addTo(group);
+        bounds.extend([c[1], c[0]]);
+        (teams[team] = teams[team] || []).push(p);
+      }
+    });
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30] });
+    var ids = Object.keys(teams).map(Number).sort(function (a, b) { return a - b; });
+    state.etat = "dessinee";
+    state.id = plan.plan_id;
+    state.arrets = ids.reduce(function (n, t) { return n + teams[t].length; }, 0);
+    state.equipes = ids;
+    state.couleurs = {};
+    ids.forEach(function (t) { state.couleurs[t] = colour(t); });
+    panel.innerHTML = summary(plan, teams, ids);
+  }
+
+  function summary(plan, teams, ids) {
+    var value = Number(plan.value || 0);
+    var naive = Number(plan.naive_value || 0);
+    var gain = naive > 0 && value > naive ? " (+" + H.number((value / naive - 1) * 100) + " %)" : "";
+    var html = "<p><strong>Tournée n° " + esc(plan.plan_id) + "</strong> : " + H.number(plan.stops ? plan.stops.length : 0) +
+      " arrêts, valeur " + H.number(value, 1) + gain + " ; plan naïf " + H.number(naive, 1) + ".</p>";
+    ids.forEach(function (t, i) {
+      var minutes = plan.team_minutes ? plan.team_minutes[i] : null;
+      html += "<h3><span class='hs-carre' style='background:" + colour(t) + "'></span> Équipe " + esc(t) +
+        (minutes !== null && minutes !== undefined ? " — " + H.number(minutes) + " min" : "") + "</h3><ol class='hs-arrets'>";
+      teams[t].forEach(function (p) {
+        html += "<li>" + hour(prop(p, ["Arrivée"])) + " — " + esc(prop(p, ["Site"])) + " " + esc(prop(p, ["Lieu"]) || "") +
+          (prop(p, ["Fait"]) === "oui" ? " ✓" : "") + "</li>";
+      });
+      html += "</ol>";
+    });
+    if (plan.dropped && plan.dropped.length) {
+      html += "<p>" + H.number(plan.dropped.length) + " site(s) laissé(s) de côté (durée épuisée ou trop loin).</p>";
+    }
+    (plan.notes || []).forEach(function (n) { html += "<p class='hs-note'>" + esc(n) + "</p>"; });
+    html += "<p class='hs-telechargements'>" + FORMATS.map(function (f) {
+      return "<a href='/api/tournees/" + encodeURIComponent(plan.plan_id) + "/export?format=" + f[0] + "'>" + esc(f[1]) + "</a>";
+    }).join(" · ") + "</p>";
+    return html;
+  }
+
+  function body(form) {
+    var data = new FormData(form);
+    var out = {
+      duree: data.get("duree") || "4h",
+      equipes: Number(data.get("equipes") || 1),
+      mode: data.get("mode") || "voiture",
+      types: data.getAll("types"),
+    };
+    if (data.get("debut")) out.debut = String(data.get("debut")).replace("T", " ");
+    if (data.get("depart")) out.depart = data.get("depart");
+    if (data.get("categorie")) out.categories = [data.get("categorie")];
+    if (data.get("lieu")) out.lieux = [data.get("lieu")];
+    return out;
+  }
+
+  function show(map, group, panel, url, options) {
+    state.etat = "calcul";
+    state.erreur = null;
+    panel.textContent = "Calcul de la tournée…";
+    return fetch(url, Object.assign({ credentials: "same-origin", headers: { Accept: "application/json",
+      "Content-Type": "application/json" } }, options || {}))
+      .then(function (r) {
+        return r.json().then(function (b) {
+          if (!r.ok) throw new Error((b.erreur || "Erreur " + r.status) + (b.conseil ? " " + b.conseil : ""));
+          return b;
+        });
+      })
+      .then(function (collection) {
+        draw(map, group, panel, collection);
+        H.status("Tournée n° " + collection.tournee.plan_id + " : " + state.arrets + " arrêts.");
+      })
+      .catch(function (err) {
+        state.etat = "erreur";
+        state.erreur = err.message;
+        panel.innerHTML = "<p class='hs-erreur'>" + esc(err.message) + "</p>";
+      });
+  }
+
+  H.tournee = function (map) {
+    var form = document.getElementById("hs-tournee");
+    if (!form) return; // a reader has no planning form
+    H.intoControl(map, "hs-tournee", "topleft");
+    var panel = document.getElementById("hs-tournee-resultat");
+    var group = L.layerGroup().addTo(map);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      show(map, group, panel, "/api/tournees", { method: "POST", body: JSON.stringify(body(form)) }).then(function () {
+        button.disabled = false;
+      });
+    });
+    var match = /(?:^|[#&])tournee=(\d+)/.exec(window.location.hash);
+    if (match) show(map, group, panel, "/api/tournees/" + match[1]);
+  };
+
+  /* /carte#site=PS-0001 (or AX-…, SIG-…): open the map on that site with a popup. */
+  H.openSite = function (map) {
+    var match = /(?:^|[#&])site=([A-Z]+)-(\d+)/.exec(window.location.hash);
+    if (!match) return;
+    var kind = match[1], number = match[2];
+    var url = kind === "PS" ? "/api/points-sensibles/PS-" + number : kind === "AX" ? "/api/axes/AX-" + number :
+      kind === "SIG" ? "/api/signalements/" + Number(number) : null;
+    if (!url) return;
+    H.getJSON(url).then(function (f) {
+      var layer = L.geoJSON(f, { style: { color: "#000", weight: 3, fill: false, className: "hs-site-lien" } }).addTo(map);
+      var p = f.properties || {};
+      map.fitBounds(layer.getBounds(), { maxZoom: 17, padding: [40, 40] });
+      layer.bindPopup("<div class='hs-popup'><h3>" + esc(kind + "-" + number) + "</h3><p>" +
+        esc(p.adresse || p.rue || p.address || "") + "</p></div>").openPopup();
+    }).catch(function (err) { H.status(err.message); });
+  };
+
+  var planning = H.planification;
+  H.planification = function (map, tiles, config) {
+    planning(map, tiles, config);
+    H.tournee(map);
+    H.openSite(map);
+    window.addEventListener("hashchange", function () { H.openSite(map); }); // a link followed on the open map
+  };
+})();

@@ -1,0 +1,421 @@
+"""Candidate sites for a shift, from every source, on one value scale.
+
+A source is anything with a ``kind`` and a ``load(conn, context)`` that returns rows of
+:data:`service.plan.model.CANDIDATE_COLUMNS`; the built-in ones are the sensitive points, the problem axes, open
+reports not inside a point, and follow-ups still due. A later stage (permits due for a check) adds its own with
+:func:`register_source`. Then the filters and the cool-down apply the same way to every kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+
+from service.db.queries import load_queries
+from service.plan import value as v
+from service.plan.model import CANDIDATE_COLUMNS, Filters, empty_candidates
+from service.settings import Settings
+
+_PKG = "service.plan"
+CRS = "EPSG:31370"
+
+
+@dataclass(frozen=True)
+class Labels:
+    """French labels of the vocabularies and the gravity of each category."""
+
+    categories: dict[str, str]
+    outcomes: dict[str, str]
+    statuses: dict[str, str]
+    gravity: dict[str, float]
+
+    def category(self, code: Any) -> str | None:
+        if code is None or (isinstance(code, float) and np.isnan(code)):
+            return None
+        return self.categories.get(str(code), str(code))
+
+    def outcome(self, code: Any) -> str | None:
+        if code is None or (isinstance(code, float) and np.isnan(code)):
+            return None
+        return self.outcomes.get(str(code), str(code))
+
+
+def load_labels(conn: psycopg.Connection[Any]) -> Labels:
+    """The vocabularies as the sheets show them."""
+    rows = conn.execute(load_queries(_PKG, "candidates.sql")["vocabulary"]).fetchall()
+    by_kind: dict[str, dict[str, str]] = {"categorie": {}, "resultat": {}, "statut": {}}
+    gravity: dict[str, float] = {}
+    for kind, code, label, grav in rows:
+        by_kind[kind][code] = label
+        if grav is not None:
+            gravity[code] = float(grav)
+    return Labels(by_kind["categorie"], by_kind["resultat"], by_kind["statut"], gravity)
+
+
+@dataclass
+class CandidateContext:
+    """What every source needs: settings, filters, the time of the plan, labels and gravities."""
+
+    settings: Settings
+    filters: Filters
+    now: pd.Timestamp
+    labels: Labels
+    since: pd.Timestamp = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.since = self.now - pd.Timedelta(days=self.settings.analysis_window_days)
+
+
+class CandidateSource(Protocol):
+    """A kind of site the planner can send a team to."""
+
+    kind: str
+
+    def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame: ...
+
+
+def _frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> pd.DataFrame:
+    cur = conn.execute(load_queries(_PKG, "candidates.sql")[name], params)
+    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+
+
+def _states(context: CandidateContext) -> list[str]:
+    return list(context.filters.states)
+
+
+class PointSource:
+    """Sensitive points: their stored priority is already the value (same factors)."""
+
+    kind = "point_sensible"
+
+    def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
+        frame = _frame(conn, "points", {"states": _states(context)})
+        rows = []
+        for r in frame.to_dict("records"):
+            components = dict(r["priority_components"] or {})
+            point = shapely.Point(r["x"], r["y"])
+            rows.append(
+                {
+                    "site_id": r["site_id"],
+                    "kind": self.kind,
+                    "label": r["label"] or r["site_id"],
+                    "commune": r["commune"],
+                    "postcode": r["postcode"],
+                    "category": r["category"],
+                    "categories": dict(r["categories"] or {}),
+                    "state": r["state"],
+                    "value": float(r["priority"] or 0.0),
+                    "components": components,
+                    "reason": v.reason_words(
+                        kind=self.kind,
+                        category_label=context.labels.category(r["category"]),
+                        n_reports=int(r["n_reports"] or 0),
+                        weeks=int(r["recurrence_weeks"] or 0),
+                        last_report=r["last_report"],
+                        now=context.now,
+                        trend=r["trend"],
+                        last_visit=r["last_visit"],
+                        last_outcome_label=context.labels.outcome(r["last_outcome"]),
+                    ),
+                    "service_min": context.settings.plan_service_point_min,
+                    "n_reports": int(r["n_reports"] or 0),
+                    "trend": r["trend"],
+                    "last_report": r["last_report"],
+                    "last_visit": r["last_visit"],
+                    "last_outcome": r["last_outcome"],
+                    "length_m": None,
+                    "entry": point,
+                    "exit": point,
+                    "line": None,
+                    "geometry": point,
+                }
+            )
+        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+
+
+def axis_line(geom: shapely.Geometry) -> shapely.LineString:
+    """The street walked along an axis: its lines merged; when they do not join, the longest part."""
+    merged = shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom
+    if merged.geom_type == "LineString":
+        return merged
+    parts = list(getattr(merged, "geoms", [merged]))
+    lines = [p for p in parts if p.geom_type == "LineString"]
+    return max(lines, key=lambda p: p.length) if lines else shapely.LineString([geom.centroid, geom.centroid])
+
+
+class AxisSource:
+    """Problem axes, valued like a point holding the same reports; visited along their length."""
+
+    kind = "axe"
+
+    def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
+        frame = _frame(conn, "axes", {"states": _states(context), "since": context.since})
+        walk_kmh = context.settings.plan_axis_walk_kmh
+        rows = []
+        for r in frame.to_dict("records"):
+            geom = shapely.from_wkb(bytes(r["geom"]))
+            line = axis_line(geom)
+            length = float(line.length)
+            categories = dict(r["categories"] or {})
+            n = int(r["n_reports"] or 0)
+            weeks = int(r["weeks"] or 0)
+            components = v.factors(
+                gravity=v.mean_gravity(categories, context.labels.gravity),
+                n_reports=n,
+                weeks=weeks,
+                last_report=r["last_report"],
+                now=context.now,
+                trend=None,
+                last_outcome=r["last_outcome"],
+            )
+            components["tendance"] = 1.0  # axes have no trend of their own yet: neutral
+            main = max(categories, key=lambda c: categories[c]) if categories else None
+            rows.append(
+                {
+                    "site_id": r["site_id"],
+                    "kind": self.kind,
+                    "label": r["label"],
+                    "commune": r["commune"],
+                    "postcode": r["postcode"],
+                    "category": main,
+                    "categories": categories,
+                    "state": r["state"],
+                    "value": v.product(components),
+                    "components": components,
+                    "reason": v.reason_words(
+                        kind=self.kind,
+                        category_label=context.labels.category(main),
+                        n_reports=n,
+                        weeks=weeks,
+                        last_report=r["last_report"],
+                        now=context.now,
+                        trend=None,
+                        last_visit=r["last_visit"],
+                        last_outcome_label=context.labels.outcome(r["last_outcome"]),
+                        length_m=length,
+                    ),
+                    "service_min": length / (walk_kmh * 1000 / 60) + context.settings.plan_service_axis_extra_min,
+                    "n_reports": n,
+                    "trend": None,
+                    "last_report": r["last_report"],
+                    "last_visit": r["last_visit"],
+                    "last_outcome": r["last_outcome"],
+                    "length_m": round(length, 1),
+                    "entry": shapely.Point(line.coords[0]),
+                    "exit": shapely.Point(line.coords[-1]),
+                    "line": line,
+                    "geometry": line.interpolate(0.5, normalized=True),
+                }
+            )
+        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+
+
+class ReportSource:
+    """Open reports on their own (not inside a point nor along an axis): a fresh dumping to see within 48 h."""
+
+    kind = "signalement"
+
+    def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
+        since = context.now - pd.Timedelta(days=context.settings.plan_report_max_age_days)
+        frame = _frame(conn, "reports", {"since": since})
+        rows = []
+        for r in frame.to_dict("records"):
+            observed = pd.Timestamp(r["observed_at"])
+            fresh = (context.now - observed) <= pd.Timedelta(hours=v.FRESH_HOURS)
+            seen = 1 + int(r["seen_again"] or 0)
+            components = v.factors(
+                gravity=context.labels.gravity.get(r["category"], 1.0),
+                n_reports=seen,
+                weeks=1,
+                last_report=observed,
+                now=context.now,
+                trend=None,
+                last_outcome=None,
+                fresh=fresh,
+            )
+            components["tendance"] = 1.0
+            components["suite_visite"] = 1.0
+            point = shapely.Point(r["x"], r["y"])
+            rows.append(
+                {
+                    "site_id": r["site_id"],
+                    "kind": self.kind,
+                    "label": r["label"] or r["site_id"],
+                    "commune": r["commune"],
+                    "postcode": r["postcode"],
+                    "category": r["category"],
+                    "categories": {r["category"]: seen},
+                    "state": r["status"],
+                    "value": v.product(components),
+                    "components": components,
+                    "reason": v.reason_words(
+                        kind=self.kind,
+                        category_label=context.labels.category(r["category"]),
+                        n_reports=seen,
+                        weeks=0,
+                        last_report=observed,
+                        now=context.now,
+                        trend=None,
+                        last_visit=None,
+                        last_outcome_label=None,
+                        fresh=fresh,
+                    ),
+                    "service_min": context.settings.plan_service_report_min,
+                    "n_reports": seen,
+                    "trend": None,
+                    "last_report": observed,
+                    "last_visit": None,
+                    "last_outcome": None,
+                    "length_m": None,
+                    "entry": point,
+                    "exit": point,
+                    "line": None,
+                    "geometry": point,
+                }
+            )
+        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+
+
+class FollowUpSource:
+    """Places where the last visit asked for a follow-up ("à revoir") and nobody went back yet."""
+
+    kind = "suivi"
+
+    def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
+        frame = _frame(conn, "followups", {"since": context.since})
+        rows = []
+        for r in frame.to_dict("records"):
+            n = int(r["n_reports"] or 0)
+            components = v.factors(
+                gravity=context.labels.gravity.get(r["category"], 1.0) if r["category"] else 1.0,
+                n_reports=max(n, 1),
+                weeks=1,
+                last_report=r["last_activity"],  # the last report near it, or the visit itself
+                now=context.now,
+                trend=None,
+                last_outcome="a_revoir",
+            )
+            components["tendance"] = 1.0
+            point = shapely.Point(r["x"], r["y"])
+            rows.append(
+                {
+                    "site_id": r["site_id"],
+                    "kind": self.kind,
+                    "label": r["label"] or r["site_id"],
+                    "commune": r["commune"],
+                    "postcode": r["postcode"],
+                    "category": r["category"],
+                    "categories": {r["category"]: n} if r["category"] else {},
+                    "state": "a_revoir",
+                    "value": v.product(components),
+                    "components": components,
+                    "reason": v.reason_words(
+                        kind=self.kind,
+                        category_label=context.labels.category(r["category"]),
+                        n_reports=n,
+                        weeks=0,
+                        last_report=None,
+                        now=context.now,
+                        trend=None,
+                        last_visit=r["last_visit"],
+                        last_outcome_label=context.labels.outcome("a_revoir"),
+                    ),
+                    "service_min": context.settings.plan_service_followup_min,
+                    "n_reports": n,
+                    "trend": None,
+                    "last_report": None,
+                    "last_visit": r["last_visit"],
+                    "last_outcome": "a_revoir",
+                    "length_m": None,
+                    "entry": point,
+                    "exit": point,
+                    "line": None,
+                    "geometry": point,
+                }
+            )
+        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+
+
+_SOURCES: dict[str, CandidateSource] = {}
+
+
+def register_source(source: CandidateSource) -> None:
+    """Add (or replace) a kind of candidate site; every plan from now on may take it."""
+    _SOURCES[source.kind] = source
+
+
+for _source in (PointSource(), AxisSource(), ReportSource(), FollowUpSource()):
+    register_source(_source)
+
+
+def sources() -> dict[str, CandidateSource]:
+    """The registered sources by kind."""
+    return dict(_SOURCES)
+
+
+def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], sections: pd.DataFrame) -> np.ndarray:
+    """Rows in one of ``places``: a commune name, a section name (via its postcodes) or a postcode."""
+    from service.geocode.normalise import fold
+
+    wanted = {fold(p) for p in places}
+    postcodes: set[str] = {p.strip() for p in places if p.strip().isdigit()}
+    for row in sections.to_dict("records"):
+        if fold(row["name"]) in wanted:
+            postcodes.update(row["postcodes"])
+    commune = frame["commune"].fillna("").map(fold)
+    return (commune.isin(wanted) | frame["postcode"].fillna("").isin(postcodes)).to_numpy()
+
+
+def load_candidates(conn: psycopg.Connection[Any], context: CandidateContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Every candidate of the filters' kinds, filtered, and those left out before solving with the reason why.
+
+    Returns ``(candidates, excluded)``; candidates are sorted by value (highest first) then id, so that the
+    same database gives the same frame (and the solver, with the same seed, the same plan).
+    """
+    f = context.filters
+    frames = [_SOURCES[k].load(conn, context) for k in f.kinds if k in _SOURCES]
+    frames = [fr for fr in frames if not fr.empty]
+    if not frames:
+        return empty_candidates(), pd.DataFrame(columns=["site_id", "kind", "label", "reason"])
+    frame = pd.concat(frames, ignore_index=True)
+    keep = np.ones(len(frame), dtype=bool)
+    if f.categories:
+        wanted = set(f.categories)
+        keep &= frame["categories"].map(lambda cats: bool(wanted & set(cats or {}))).to_numpy()
+    if f.places:
+        sections = _frame(conn, "sections", {})
+        keep &= _matches_place(frame, f.places, sections)
+    if f.min_value is not None:
+        keep &= frame["value"].to_numpy(dtype=float) >= f.min_value
+    frame = frame[keep].reset_index(drop=True)
+
+    excluded = []
+    cooldown = pd.Timedelta(days=context.settings.plan_cooldown_days)
+    out = np.zeros(len(frame), dtype=bool)
+    for i, r in enumerate(frame.to_dict("records")):
+        last = r["last_visit"]
+        if last is None or pd.isna(last) or r["kind"] == "suivi":
+            continue
+        last = pd.Timestamp(last)
+        stamp = last.tz_convert("Europe/Brussels").strftime("%d/%m/%Y")
+        outcome = context.labels.outcome(r["last_outcome"]) or ""
+        if f.not_visited_since is not None and last >= pd.Timestamp(f.not_visited_since):
+            out[i] = True
+            excluded.append((r, f"visité le {stamp} ({outcome.lower()}), après la date demandée"))
+        elif context.now - last < cooldown and r["last_outcome"] != "a_revoir":
+            out[i] = True
+            days = context.settings.plan_cooldown_days
+            excluded.append((r, f"visité le {stamp} ({outcome.lower()}) : pas de nouvelle visite avant {days} jours"))
+    frame = frame[~out]
+    excluded_frame = pd.DataFrame(
+        [{"site_id": r["site_id"], "kind": r["kind"], "label": r["label"], "reason": why} for r, why in excluded],
+        columns=["site_id", "kind", "label", "reason"],
+    )
+    frame = frame.sort_values(["value", "site_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS), excluded_frame

@@ -1,0 +1,224 @@
+"""What a shift plan is made of: the request, the candidate sites, and the plan with its stops.
+
+Candidates travel as a GeoDataFrame in EPSG:31370 with the columns of :data:`CANDIDATE_COLUMNS`; the geometry is
+the site's representative point (for an axis, a point on the street), ``entry`` and ``exit`` are where a visit
+starts and ends (the two ends of an axis; the point itself otherwise) and ``line`` is the street walked along an
+axis.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import pandas as pd
+
+from service.errors import InvalidValueError
+
+Mode = Literal["voiture", "velo", "pied"]
+MODES: tuple[Mode, ...] = ("voiture", "velo", "pied")
+MODE_LABELS = {"voiture": "en voiture", "velo": "à vélo", "pied": "à pied"}
+
+#: Kinds of site, with the label a person reads.
+KIND_LABELS = {
+    "point_sensible": "Point sensible",
+    "axe": "Axe problématique",
+    "signalement": "Signalement à vérifier",
+    "suivi": "Suivi à faire",
+    "permis": "Contrôle de permis",
+}
+#: States a site must have to be proposed, unless the planner asks for others.
+DEFAULT_STATES = ("nouveau", "actif", "reouvert")
+STATE_LABELS = {
+    "nouveau": "Nouveau",
+    "actif": "Actif",
+    "surveille": "Surveillé",
+    "resolu": "Résolu",
+    "reouvert": "Réouvert",
+}
+
+CANDIDATE_COLUMNS = [
+    "site_id",  # PS-0001, AX-0003, SIG-123, SUIVI-45…
+    "kind",  # a key of KIND_LABELS
+    "label",  # the place as an officer names it (nearest official address, street)
+    "commune",
+    "postcode",
+    "category",  # main category code (None for a mix)
+    "categories",  # {code: count}
+    "state",  # lifecycle state (points and axes), report status…
+    "value",  # on one scale for every kind (service.plan.value)
+    "components",  # {factor: value}: the value is their product
+    "reason",  # why, in words
+    "service_min",  # time on site (an axis: walking it)
+    "n_reports",
+    "trend",
+    "last_report",
+    "last_visit",
+    "last_outcome",
+    "length_m",  # axes: street length walked
+    "entry",  # shapely Point (EPSG:31370)
+    "exit",
+    "line",  # shapely LineString or None
+    "geometry",
+]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which sites a shift may take. Empty tuples mean "no restriction"."""
+
+    categories: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()  # communes, sections or postcodes
+    states: tuple[str, ...] = DEFAULT_STATES
+    kinds: tuple[str, ...] = ("point_sensible", "axe", "signalement", "suivi")
+    not_visited_since: datetime | None = None
+    min_value: float | None = None
+
+    def describe(self, labels: dict[str, str] | None = None) -> str:
+        """The filters in French, for messages ("aucun site pour : …")."""
+        labels = labels or {}
+        parts = []
+        if self.categories:
+            parts.append("catégorie " + " ou ".join(labels.get(c, c) for c in self.categories))
+        if self.places:
+            parts.append("lieu " + " ou ".join(self.places))
+        parts.append("état " + ", ".join(STATE_LABELS.get(s, s).lower() for s in self.states))
+        parts.append("types " + ", ".join(KIND_LABELS.get(k, k).lower() for k in self.kinds))
+        if self.not_visited_since:
+            parts.append(f"pas visité depuis le {self.not_visited_since:%d/%m/%Y}")
+        if self.min_value is not None:
+            parts.append(f"priorité d'au moins {self.min_value:g}")
+        return " ; ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "categories": list(self.categories),
+            "lieux": list(self.places),
+            "etats": list(self.states),
+            "types": list(self.kinds),
+            "non_visite_depuis": self.not_visited_since.isoformat() if self.not_visited_since else None,
+            "priorite_min": self.min_value,
+        }
+
+
+@dataclass(frozen=True)
+class Place:
+    """A start or end of a shift, in Lambert 72, with how it was found."""
+
+    label: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class ShiftRequest:
+    """A shift to plan: when, how long, from and to where, how, how many teams, which sites."""
+
+    starts_at: datetime
+    budget_minutes: float
+    start: str | None = None  # an address or coordinates; None: the station of the settings
+    end: str | None = None  # None: back to the start
+    mode: Mode = "voiture"
+    teams: int = 1
+    filters: Filters = field(default_factory=Filters)
+    seed: int = 1
+    time_limit_s: float | None = None  # None: the settings' plan_solver_seconds
+    created_by: str = "cli"
+
+    def __post_init__(self) -> None:
+        if self.budget_minutes <= 0:
+            raise InvalidValueError(
+                f"durée de tournée de {self.budget_minutes:g} min : elle doit être positive", hint="Exemple : 4h"
+            )
+        if self.budget_minutes > 24 * 60:
+            raise InvalidValueError(
+                f"durée de tournée de {self.budget_minutes / 60:.1f} h : au plus 24 h", hint="Exemple : 4h ou 3h30"
+            )
+        if not 1 <= self.teams <= 20:
+            raise InvalidValueError(f"{self.teams} équipe(s) : entre 1 et 20", hint="Exemple : --equipes 2")
+        if self.mode not in MODES:
+            raise InvalidValueError(f"mode de déplacement « {self.mode} » inconnu", hint="voiture, velo ou pied")
+
+
+_DURATION = re.compile(r"^\s*(?:(\d+(?:[.,]\d+)?)\s*h)?\s*(?:(\d+)\s*(?:min|m)?)?\s*$", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> float:
+    """``"4h"``, ``"3h30"``, ``"90min"``, ``"2,5h"`` or ``"150"`` (minutes) → minutes."""
+    match = _DURATION.match(text or "")
+    if not match or not (match.group(1) or match.group(2)):
+        raise InvalidValueError(
+            f"durée illisible : « {text} »", hint="Écrivez par exemple 4h, 3h30, 90min ou 150 (minutes)."
+        )
+    hours = float(match.group(1).replace(",", ".")) if match.group(1) else 0.0
+    minutes = float(match.group(2)) if match.group(2) else 0.0
+    return hours * 60 + minutes
+
+
+def parse_start_time(text: str | None, timezone: str, *, now: datetime | None = None) -> datetime:
+    """``"2026-12-02 08:00"``, ``"02/12/2026 8h00"``, ``"08:00"`` (today) or None (the next quarter hour)."""
+    zone = ZoneInfo(timezone)
+    now = (now or datetime.now(zone)).astimezone(zone)
+    if not text:
+        return now.replace(second=0, microsecond=0) + timedelta(minutes=15 - now.minute % 15)
+    cleaned = re.sub(r"\s+", " ", text.strip().replace("h", ":")).rstrip(":")
+    cleaned = re.sub(r":(\s|$)", r":00\1", cleaned)
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%d/%m/%y %H:%M", "%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(cleaned, fmt).replace(tzinfo=zone)
+        except ValueError:
+            continue
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", cleaned)
+    if match:
+        return now.replace(hour=int(match.group(1)), minute=int(match.group(2)), second=0, microsecond=0)
+    raise InvalidValueError(
+        f"début de tournée illisible : « {text} »",
+        hint="Écrivez par exemple 2026-12-02 08:00, 02/12/2026 8h00 ou 08:00.",
+    )
+
+
+def empty_candidates() -> gpd.GeoDataFrame:
+    """A candidate frame with no row (and every column)."""
+    return gpd.GeoDataFrame({c: [] for c in CANDIDATE_COLUMNS}, geometry="geometry", crs="EPSG:31370")
+
+
+@dataclass
+class Stop:
+    """One visit of a team's route."""
+
+    team: int
+    order: int
+    candidate: int  # row of the candidate frame
+    reverse: bool  # an axis walked from its exit to its entry
+    arrival: pd.Timestamp
+    departure: pd.Timestamp
+    travel_min: float
+    service_min: float
+    value: float
+
+
+@dataclass
+class Plan:
+    """A planned shift: stops in visit order per team, what was left out and why, and the comparison."""
+
+    request: ShiftRequest
+    start: Place
+    end: Place
+    candidates: gpd.GeoDataFrame
+    stops: list[Stop]
+    dropped: pd.DataFrame  # site_id, kind, label, value, reason
+    excluded: pd.DataFrame  # left out before solving (cool-down, not visited since): site_id, kind, label, reason
+    routes: gpd.GeoDataFrame  # team, geometry (LineString, EPSG:31370)
+    value: float
+    naive_value: float
+    minutes: float  # the longest team's total
+    team_minutes: list[float]
+    travel_source: str  # reseau, vol_oiseau, mixte
+    notes: list[str]
+    solver: dict[str, Any]
+    plan_id: int | None = None
+    stop_refs: list[str] = field(default_factory=list)

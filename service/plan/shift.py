@@ -1,0 +1,274 @@
+"""Plan one shift: resolve where it starts and ends, gather the candidates, time the travel, solve, explain.
+
+:func:`plan_shift` is the one entry point the CLI, the API and the notebooks call; it reads the database but
+writes nothing (:func:`service.plan.store.save_plan` does).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+
+from service.errors import InvalidValueError, NotFoundError
+from service.plan.candidates import CandidateContext, Labels, load_candidates, load_labels
+from service.plan.model import MODE_LABELS, Place, Plan, ShiftRequest, Stop
+from service.plan.places import AddressGeocoder, resolve_place
+from service.plan.solve import Instance, Route, cheapest_insertion, naive_routes, solve_routes
+from service.plan.store import StoredPlan, load_plan, save_plan
+from service.plan.travel import RoadNetwork, TravelMatrix, places_box, travel_matrix
+from service.settings import Settings
+from service.zone import zone_polygon
+
+CRS = "EPSG:31370"
+
+
+def _fr(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def build_instance(
+    candidates: gpd.GeoDataFrame,
+    start: Place,
+    end: Place,
+    *,
+    budget: float,
+    teams: int,
+    travel: TravelMatrix,
+) -> Instance:
+    """The solver's instance over the places laid out by :func:`place_coordinates`."""
+    entry, exit_ = place_indices(candidates)
+    return Instance(
+        travel=travel.minutes,
+        start=0,
+        end=1,
+        entry=entry,
+        exit=exit_,
+        service=candidates["service_min"].to_numpy(dtype=float),
+        value=candidates["value"].to_numpy(dtype=float),
+        budget=float(budget),
+        teams=teams,
+    )
+
+
+def place_indices(candidates: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Place index of each candidate's entry and exit: 0 and 1 are the start and end, then entries, then the
+    exits of the sites whose exit differs from their entry (axes)."""
+    n = len(candidates)
+    entry = np.arange(2, 2 + n)
+    exit_ = entry.copy()
+    extra = 2 + n
+    for i, (a, b) in enumerate(zip(candidates["entry"], candidates["exit"], strict=True)):
+        if not a.equals(b):
+            exit_[i] = extra
+            extra += 1
+    return entry, exit_
+
+
+def place_coordinates(candidates: gpd.GeoDataFrame, start: Place, end: Place) -> np.ndarray:
+    """(P, 2) Lambert 72 coordinates of the places of :func:`place_indices`."""
+    xy = [(start.x, start.y), (end.x, end.y)]
+    xy += [(p.x, p.y) for p in candidates["entry"]]
+    xy += [(b.x, b.y) for a, b in zip(candidates["entry"], candidates["exit"], strict=True) if not a.equals(b)]
+    return np.array(xy, dtype=float)
+
+
+def _schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp) -> tuple[list[Stop], list[float]]:
+    stops, totals = [], []
+    for team, route in enumerate(routes, start=1):
+        t, here = 0.0, inst.start
+        for order, (c, rev) in enumerate(route, start=1):
+            a, b = inst.ends(c, rev)
+            travel = float(inst.travel[here, a])
+            t += travel
+            arrival = (starts_at + pd.Timedelta(minutes=t)).round("s")
+            t += float(inst.service[c])
+            stops.append(
+                Stop(
+                    team,
+                    order,
+                    c,
+                    rev,
+                    arrival,
+                    (starts_at + pd.Timedelta(minutes=t)).round("s"),
+                    travel,
+                    float(inst.service[c]),
+                    float(inst.value[c]),
+                )
+            )
+            here = b
+        totals.append(t + float(inst.travel[here, inst.end]) if route else 0.0)
+    return stops, totals
+
+
+def _extend(coords: list[tuple[float, float]], line: shapely.LineString) -> None:
+    """Append ``line`` to ``coords`` without repeating the shared point."""
+    pts = [(float(x), float(y)) for x, y, *_ in line.coords]
+    coords.extend(pts[1:] if coords and pts and coords[-1] == pts[0] else pts)
+
+
+def _route_lines(
+    inst: Instance, routes: list[Route], candidates: gpd.GeoDataFrame, travel: TravelMatrix
+) -> gpd.GeoDataFrame:
+    """One line per team: the legs between places (along the streets when the network is used) and the axes
+    walked in their direction."""
+    rows = []
+    for team, route in enumerate(routes, start=1):
+        if not route:
+            continue
+        coords: list[tuple[float, float]] = []
+        here = inst.start
+        for c, rev in route:
+            a, b = inst.ends(c, rev)
+            _extend(coords, travel.leg_geometry(here, a))
+            line = candidates["line"].iloc[c]
+            if line is not None and not (isinstance(line, float) and np.isnan(line)):
+                _extend(coords, shapely.LineString(list(line.coords)[::-1]) if rev else line)
+            here = b
+        _extend(coords, travel.leg_geometry(here, inst.end))
+        rows.append({"team": team, "geometry": shapely.LineString(coords) if len(coords) > 1 else None})
+    return gpd.GeoDataFrame(rows, columns=["team", "geometry"], geometry="geometry", crs=CRS)
+
+
+def _dropped(inst: Instance, routes: list[Route], candidates: gpd.GeoDataFrame, totals: list[float]) -> pd.DataFrame:
+    used = {c for r in routes for c, _ in r}
+    rows = []
+    for c in range(inst.n):
+        if c in used:
+            continue
+        alone = inst.alone_minutes(c)
+        if alone > inst.budget:
+            reason = (
+                f"trop loin pour cette durée : à lui seul, l'aller, la visite et le retour demandent "
+                f"{_fr(alone)} min (tournée de {_fr(inst.budget)} min)"
+            )
+        else:
+            extra, team, _pos, _rev = cheapest_insertion(inst, routes, c)
+            left = inst.budget - totals[team]
+            reason = (
+                f"durée épuisée : l'ajouter demanderait {_fr(extra)} min de plus, il n'en reste que {_fr(left)} "
+                f"(équipe {team + 1}) ; les sites retenus valent plus pour le temps qu'ils prennent"
+            )
+        row = candidates.iloc[c]
+        rows.append(
+            {
+                "site_id": row["site_id"],
+                "kind": row["kind"],
+                "label": row["label"],
+                "value": row["value"],
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(rows, columns=["site_id", "kind", "label", "value", "reason"])
+
+
+def _notes(travel: TravelMatrix, solved_limit: bool, seconds: float) -> list[str]:
+    """What the sheet must say about the plan: where travel times come from, and whether the solver was cut short."""
+    notes = [travel.note]
+    if not travel.network_loaded:
+        notes[0] += " Chargez un réseau routier (hotspots network load) pour suivre les rues."
+    if solved_limit:
+        notes.append(
+            f"Limite de temps de calcul atteinte ({_fr(seconds, 1)} s) : meilleure tournée trouvée dans ce délai."
+        )
+    return notes
+
+
+def _in_zone(place: Place, settings: Settings) -> Place:
+    zone = zone_polygon(settings)
+    point = shapely.Point(place.x, place.y)
+    if not zone.contains(point):
+        raise InvalidValueError(
+            f"« {place.label} » est hors de la zone de police (à {_fr(zone.distance(point) / 1000, 1)} km).",
+            hint="Partez d'une adresse de la zone, ou réglez HOTSPOTS_PLAN_STATION.",
+        )
+    return place
+
+
+def plan_shift(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    request: ShiftRequest,
+    *,
+    geocoder: AddressGeocoder | None,
+    now: datetime | None = None,
+) -> Plan:
+    """Choose and order the sites of one shift (see the module docstring); raises a French domain error when
+    the start is unknown, no site matches the filters or the budget is too short for any site."""
+    now_ts = pd.Timestamp(now or datetime.now(UTC))
+    start = _in_zone(resolve_place(request.start or settings.plan_station, geocoder, what="départ"), settings)
+    end = _in_zone(resolve_place(request.end, geocoder, what="arrivée"), settings) if request.end else start
+    labels: Labels = load_labels(conn)
+    context = CandidateContext(settings=settings, filters=request.filters, now=now_ts, labels=labels)
+    candidates, excluded = load_candidates(conn, context)
+    if candidates.empty:
+        extra = f" ({len(excluded)} autre(s) écarté(s) car visité(s) récemment)" if len(excluded) else ""
+        raise NotFoundError(
+            f"Aucun site à visiter pour ces filtres : {request.filters.describe(labels.categories)}{extra}.",
+            hint="Élargissez les filtres (catégorie, lieu, état, types de sites) ou relancez l'analyse.",
+        )
+    xy = place_coordinates(candidates, start, end)
+    network = RoadNetwork.from_db(conn, request.mode, bbox=places_box(xy))
+    travel = travel_matrix(xy, mode=request.mode, settings=settings, network=network)
+    inst = build_instance(candidates, start, end, budget=request.budget_minutes, teams=request.teams, travel=travel)
+    alone = np.array([inst.alone_minutes(c) for c in range(inst.n)])
+    if alone.min() > inst.budget:
+        nearest = int(alone.argmin())
+        raise InvalidValueError(
+            f"Durée trop courte : le site le plus proche ({candidates['label'].iloc[nearest]}) demande "
+            f"{_fr(alone[nearest])} min {MODE_LABELS[request.mode]} (aller, visite et retour), la tournée n'en "
+            f"a que {_fr(inst.budget)}.",
+            hint=f"Allongez la durée (--duree {int(np.ceil(alone[nearest] / 15) * 15)}min) ou changez de départ.",
+        )
+    limit = request.time_limit_s or settings.plan_solver_seconds
+    solved = solve_routes(inst, seed=request.seed, time_limit_s=limit)
+    naive = naive_routes(inst)
+    starts_at = pd.Timestamp(request.starts_at)
+    if starts_at.tzinfo is None:
+        starts_at = starts_at.tz_localize(settings.timezone)
+    stops, totals = _schedule(inst, solved.routes, starts_at)
+    return Plan(
+        request=request,
+        start=start,
+        end=end,
+        candidates=candidates,
+        stops=stops,
+        dropped=_dropped(inst, solved.routes, candidates, totals),
+        excluded=excluded,
+        routes=_route_lines(inst, solved.routes, candidates, travel),
+        value=round(inst.value_of(solved.routes), 3),
+        naive_value=round(inst.value_of(naive), 3),
+        minutes=round(max(totals), 1),
+        team_minutes=[round(t, 1) for t in totals],
+        travel_source=travel.source,
+        notes=_notes(travel, solved.time_limit_reached, limit),
+        solver={
+            "solveur": solved.solver,
+            "secondes": round(solved.runtime_s, 2),
+            "iterations": solved.iterations,
+            "limite_atteinte": solved.time_limit_reached,
+            "graine": request.seed,
+            "candidats": len(candidates),
+        },
+    )
+
+
+def plan_and_save(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    request: ShiftRequest,
+    *,
+    geocoder: AddressGeocoder | None,
+    now: datetime | None = None,
+) -> StoredPlan:
+    """Plan the shift, store it (one transaction) and read it back as every export and the API see it."""
+    plan = plan_shift(conn, settings, request, geocoder=geocoder, now=now)
+    conn.rollback()  # plan_shift only read: start the write on a clean transaction
+    with conn.transaction():
+        plan_id = save_plan(conn, plan)
+    return load_plan(conn, plan_id)

@@ -1,0 +1,296 @@
+"""Order candidate sites into routes within a time budget: a prize-collecting vehicle routing problem.
+
+The budget rarely covers every site, so the question is which sites to visit and in which order to collect the
+most value; the rest are dropped, each with its reason. Solved with PyVRP (hybrid genetic search, the state of
+the art for vehicle routing, with optional "prize" clients, several vehicles and shift durations).
+
+An axis is walked from one end to the other: it is two mutually exclusive clients, one per direction, each
+entered at one end and left at the other (the travel matrix between places is asymmetric for them).
+
+:func:`naive_routes` is what a planner does by hand — the highest values first until the budget is full, each
+team's sites visited nearest-first: the comparison printed beside every plan. Its variant that skips what does
+not fit and goes on down the list is the solver's starting solution, so a plan is never worse than either.
+:func:`exact_best` enumerates small instances for the tests and benchmark.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
+
+#: A route: (candidate, reversed) in visit order; reversed means an axis walked from its exit to its entry.
+Route = list[tuple[int, bool]]
+
+#: The solver stops after this many iterations without improvement (deterministic for a seed), or at the time
+#: limit, whichever comes first.
+NO_IMPROVEMENT_ITERATIONS = 3_000
+#: Value scale of the solver's integer prizes: travel costs one unit per second, so a prize this large makes
+#: collected value come first and travel time only break ties.
+PRIZE_SCALE = 10_000_000
+_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Everything the solvers need, in minutes, indexed by place (start, end, entries and exits of sites)."""
+
+    travel: np.ndarray  # (P, P) minutes from place to place
+    start: int
+    end: int
+    entry: np.ndarray  # place of each candidate's entry
+    exit: np.ndarray  # place of each candidate's exit (= entry for a point)
+    service: np.ndarray  # minutes on site
+    value: np.ndarray
+    budget: float
+    teams: int
+
+    @property
+    def n(self) -> int:
+        return len(self.value)
+
+    def ends(self, c: int, rev: bool) -> tuple[int, int]:
+        """(place entered, place left) of candidate ``c`` in the given direction."""
+        return (int(self.exit[c]), int(self.entry[c])) if rev else (int(self.entry[c]), int(self.exit[c]))
+
+    def reversible(self, c: int) -> bool:
+        return bool(self.entry[c] != self.exit[c])
+
+    def route_minutes(self, route: Route) -> float:
+        """Travel and service from the start, through ``route``, to the end."""
+        t, here = 0.0, self.start
+        for c, rev in route:
+            a, b = self.ends(c, rev)
+            t += self.travel[here, a] + self.service[c]
+            here = b
+        return float(t + self.travel[here, self.end])
+
+    def alone_minutes(self, c: int) -> float:
+        """The shortest route visiting only ``c``."""
+        return min(self.route_minutes([(c, rev)]) for rev in ((False, True) if self.reversible(c) else (False,)))
+
+    def value_of(self, routes: list[Route]) -> float:
+        return float(sum(self.value[c] for route in routes for c, _ in route))
+
+
+@dataclass
+class Solved:
+    """Routes per team, and how the solver got there."""
+
+    routes: list[Route]
+    runtime_s: float
+    iterations: int
+    time_limit_reached: bool
+    solver: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def nearest_first(inst: Instance, chosen: list[int]) -> Route:
+    """Visit ``chosen`` from the start, always going to the nearest remaining site (either end of an axis)."""
+    left = list(chosen)
+    route: Route = []
+    here = inst.start
+    while left:
+        best: tuple[float, int, bool] | None = None
+        for c in left:
+            for rev in (False, True) if inst.reversible(c) else (False,):
+                d = float(inst.travel[here, inst.ends(c, rev)[0]])
+                if best is None or d < best[0] - _EPS:
+                    best = (d, c, rev)
+        assert best is not None
+        _, c, rev = best
+        route.append((c, rev))
+        left.remove(c)
+        here = inst.ends(c, rev)[1]
+    return route
+
+
+def naive_routes(inst: Instance, *, keep_trying: bool = False) -> list[Route]:
+    """What a planner does by hand: take the highest values first, each into the first team whose route, visited
+    nearest-first, still fits in the budget, until the next one fits nowhere (the budget is full).
+
+    With ``keep_trying``, a site that does not fit is skipped and the next ones are still tried (a stronger
+    baseline, used as the solver's starting point and shown beside the other in the benchmark).
+    """
+    chosen: list[list[int]] = [[] for _ in range(inst.teams)]
+    routes: list[Route] = [[] for _ in range(inst.teams)]
+    for c in sorted(range(inst.n), key=lambda i: (-inst.value[i], i)):
+        placed = False
+        for team in range(inst.teams):
+            trial = nearest_first(inst, [*chosen[team], c])
+            if inst.route_minutes(trial) <= inst.budget + _EPS:
+                chosen[team].append(c)
+                routes[team] = trial
+                placed = True
+                break
+        if not placed and not keep_trying:
+            break
+    return routes
+
+
+def cheapest_insertion(inst: Instance, routes: list[Route], c: int) -> tuple[float, int, int, bool]:
+    """(extra minutes, team, position, reversed) of the cheapest place to add ``c`` to ``routes``."""
+    best = (np.inf, -1, -1, False)
+    for team, route in enumerate(routes):
+        outs = [inst.start] + [inst.ends(d, r)[1] for d, r in route]
+        ins = [inst.ends(d, r)[0] for d, r in route] + [inst.end]
+        for pos in range(len(route) + 1):
+            for rev in (False, True) if inst.reversible(c) else (False,):
+                a, b = inst.ends(c, rev)
+                extra = (
+                    inst.travel[outs[pos], a]
+                    + inst.service[c]
+                    + inst.travel[b, ins[pos]]
+                    - inst.travel[outs[pos], ins[pos]]
+                )
+                if extra < best[0] - _EPS:
+                    best = (float(extra), team, pos, rev)
+    return best
+
+
+def fill_up(inst: Instance, routes: list[Route]) -> list[Route]:
+    """Add, highest value first, every left-out site that still fits somewhere (cheapest insertion)."""
+    routes = [list(r) for r in routes]
+    used = {c for r in routes for c, _ in r}
+    for c in sorted((i for i in range(inst.n) if i not in used), key=lambda i: (-inst.value[i], i)):
+        extra, team, pos, rev = cheapest_insertion(inst, routes, c)
+        if team >= 0 and inst.route_minutes(routes[team]) + extra <= inst.budget + _EPS:
+            routes[team].insert(pos, (c, rev))
+    return routes
+
+
+def _pyvrp_data(inst: Instance) -> tuple[pyvrp.ProblemData, list[tuple[int, bool]]]:
+    """The instance as PyVRP data: locations are the start, the end, then one per (site, direction)."""
+    clients: list[tuple[int, bool]] = []
+    groups: list[list[int]] = []
+    for c in range(inst.n):
+        if inst.reversible(c):
+            groups.append([len(clients), len(clients) + 1])
+            clients += [(c, False), (c, True)]
+        else:
+            clients.append((c, False))
+    into = np.array([inst.start, inst.end] + [inst.ends(c, r)[0] for c, r in clients])
+    out_of = np.array([inst.start, inst.end] + [inst.ends(c, r)[1] for c, r in clients])
+    seconds = np.rint(inst.travel[np.ix_(out_of, into)] * 60).astype(np.int64)
+    np.fill_diagonal(seconds, 0)
+    top = float(inst.value.max()) if inst.n and inst.value.max() > 0 else 1.0
+    group_of = {member: g for g, members in enumerate(groups) for member in members}
+    locations = [pyvrp.Location(float(i), 0.0) for i in range(len(into))]
+    pv_clients = [
+        pyvrp.Client(
+            location=2 + k,
+            service_duration=round(float(inst.service[c]) * 60),
+            prize=max(1, round(float(inst.value[c]) / top * PRIZE_SCALE)),
+            required=False,
+            group=group_of.get(k),
+        )
+        for k, (c, _r) in enumerate(clients)
+    ]
+    depots = [pyvrp.Depot(location=0), pyvrp.Depot(location=1)]
+    vehicles = [
+        pyvrp.VehicleType(
+            num_available=inst.teams,
+            start_depot=0,
+            end_depot=1,
+            shift_duration=int(inst.budget * 60),
+            unit_distance_cost=0,
+            unit_duration_cost=1,
+        )
+    ]
+    pv_groups = [pyvrp.ClientGroup(members, required=False) for members in groups]
+    data = pyvrp.ProblemData(locations, pv_clients, depots, vehicles, [seconds], [seconds], pv_groups)
+    return data, clients
+
+
+def solve_routes(inst: Instance, *, seed: int = 1, time_limit_s: float = 2.0) -> Solved:
+    """The best routes PyVRP finds from the naive plan, within ``time_limit_s`` (deterministic for a seed when
+    it stops on iterations without improvement before the time limit), then filled up with what still fits."""
+    began = time.perf_counter()
+    naive = naive_routes(inst, keep_trying=True)
+    if inst.n == 0:
+        return Solved(naive, 0.0, 0, False, "aucun")
+    data, clients = _pyvrp_data(inst)
+    index = {pair: k for k, pair in enumerate(clients)}
+    start = pyvrp.Solution(data, [pyvrp.Route(data, [index[s] for s in r], 0) for r in naive if r])
+    stop = MultipleCriteria([NoImprovement(NO_IMPROVEMENT_ITERATIONS), MaxRuntime(time_limit_s)])
+    result = pyvrp.solve(data, stop=stop, seed=seed, display=False, collect_stats=False, initial_solution=start)
+    routes: list[Route] = []
+    if result.best.is_feasible():
+        for route in result.best.routes():
+            routes.append([clients[a.idx] for a in route.schedule() if a.is_client()])
+    # a solution read back in seconds may sit a few seconds over the budget in minutes: drop the last stops then
+    routes = [_within_budget(inst, r) for r in routes]
+    routes += [[] for _ in range(inst.teams - len(routes))]
+    if inst.value_of(routes) < inst.value_of(naive) - _EPS:
+        routes = naive
+    routes = fill_up(inst, routes)
+    runtime = time.perf_counter() - began
+    return Solved(
+        routes=_teams_in_order(routes),
+        runtime_s=runtime,
+        iterations=int(result.num_iterations),
+        time_limit_reached=result.runtime >= time_limit_s * 0.98,
+        solver="pyvrp",
+    )
+
+
+def _within_budget(inst: Instance, route: Route) -> Route:
+    route = list(route)
+    while route and inst.route_minutes(route) > inst.budget + _EPS:
+        route.pop(min(range(len(route)), key=lambda k: inst.value[route[k][0]]))
+    return route
+
+
+def _teams_in_order(routes: list[Route]) -> list[Route]:
+    """Busiest team first, so team 1 always has the route with the most stops (teams are interchangeable)."""
+    return sorted(routes, key=lambda r: (-len(r), r))
+
+
+def exact_best(inst: Instance) -> tuple[float, Route]:
+    """The best single-team route by enumeration over subsets (Held–Karp style); for ≤ 12 candidates."""
+    if inst.teams != 1 or inst.n > 12:
+        raise ValueError("énumération exacte : une équipe et au plus 12 sites")
+    nodes = [(c, r) for c in range(inst.n) for r in ((False, True) if inst.reversible(c) else (False,))]
+    size = 1 << inst.n
+    best_time: dict[tuple[int, int], tuple[float, Route]] = {}
+    for k, (c, r) in enumerate(nodes):
+        a, _b = inst.ends(c, r)
+        best_time[(1 << c, k)] = (float(inst.travel[inst.start, a] + inst.service[c]), [(c, r)])
+    for mask in range(1, size):
+        for k, (c, r) in enumerate(nodes):
+            state = best_time.get((mask, k))
+            if state is None or state[0] > inst.budget + _EPS:
+                continue
+            here = inst.ends(c, r)[1]
+            for k2, (c2, r2) in enumerate(nodes):
+                if mask & (1 << c2):
+                    continue
+                t = state[0] + inst.travel[here, inst.ends(c2, r2)[0]] + inst.service[c2]
+                key = (mask | (1 << c2), k2)
+                if t <= inst.budget + _EPS and (key not in best_time or t < best_time[key][0] - _EPS):
+                    best_time[key] = (float(t), [*state[1], (c2, r2)])
+    best: tuple[float, Route] = (0.0, [])
+    for (mask, k), (t, route) in best_time.items():
+        c, r = nodes[k]
+        if t + inst.travel[inst.ends(c, r)[1], inst.end] <= inst.budget + _EPS:
+            value = float(sum(inst.value[i] for i in range(inst.n) if mask & (1 << i)))
+            if value > best[0] + _EPS:
+                best = (value, route)
+    return best
+
+
+def brute_force_best(inst: Instance) -> float:
+    """Best value by trying every ordered subset (for ≤ 7 sites): the check of :func:`exact_best` itself."""
+    best = 0.0
+    for size in range(1, inst.n + 1):
+        for subset in itertools.permutations(range(inst.n), size):
+            for dirs in itertools.product(*[(False, True) if inst.reversible(c) else (False,) for c in subset]):
+                route = list(zip(subset, dirs, strict=True))
+                if inst.route_minutes(route) <= inst.budget + _EPS:
+                    best = max(best, inst.value_of([route]))
+    return best

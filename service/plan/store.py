@@ -1,0 +1,229 @@
+"""Plans in PostGIS: saved once with ids and stop references, read back for the sheets, the API and the map.
+
+Every export is made from the stored plan (not from the solver's memory), so a plan downloaded again next week,
+from the API or the CLI, gives the same files, with each stop's outcome once it is known.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+
+from service.db.queries import load_queries
+from service.errors import NotFoundError
+from service.plan.model import Plan
+from service.plan.value import formula_words
+
+_PKG = "service.plan"
+CRS = "EPSG:31370"
+
+
+def _q(name: str) -> str:
+    return load_queries(_PKG, "plans.sql")[name]
+
+
+def stop_ref(plan_id: int, team: int, order: int) -> str:
+    """The reference printed on the sheet and read back from the filled-in file: ``T12-E1-03``."""
+    return f"T{plan_id}-E{team}-{order:02d}"
+
+
+def _none(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    return value
+
+
+def save_plan(conn: psycopg.Connection[Any], plan: Plan) -> int:
+    """Store ``plan`` (in the caller's transaction) and return its id; ``plan.plan_id`` and refs are set."""
+    req = plan.request
+    summary = {
+        "equipes_minutes": plan.team_minutes,
+        "notes": plan.notes,
+        "solveur": plan.solver,
+        "ecartes": plan.excluded.to_dict("records"),
+        "candidats": len(plan.candidates),
+    }
+    row = conn.execute(
+        _q("insert_plan"),
+        {
+            "created_by": req.created_by,
+            "starts_at": pd.Timestamp(req.starts_at).to_pydatetime(),
+            "budget": req.budget_minutes,
+            "mode": req.mode,
+            "teams": req.teams,
+            "start_label": plan.start.label,
+            "start_x": plan.start.x,
+            "start_y": plan.start.y,
+            "end_label": plan.end.label,
+            "end_x": plan.end.x,
+            "end_y": plan.end.y,
+            "filters": json.dumps(req.filters.to_json(), ensure_ascii=False),
+            "travel_source": plan.travel_source,
+            "minutes": plan.minutes,
+            "value": plan.value,
+            "naive_value": plan.naive_value,
+            "summary": json.dumps(summary, ensure_ascii=False, default=str),
+        },
+    ).fetchone()
+    assert row is not None
+    plan_id = int(row[0])
+    refs = []
+    for stop in plan.stops:
+        site = plan.candidates.iloc[stop.candidate]
+        entry, exit_ = (site["exit"], site["entry"]) if stop.reverse else (site["entry"], site["exit"])
+        line = site["line"]
+        if line is not None and not isinstance(line, float):
+            line = shapely.LineString(list(line.coords)[::-1]) if stop.reverse else line
+            line_wkb = shapely.to_wkb(line)
+        else:
+            line_wkb = None
+        ref = stop_ref(plan_id, stop.team, stop.order)
+        refs.append(ref)
+        why = {
+            "pourquoi": site["reason"],
+            "composantes": site["components"],
+            "formule": formula_words(site["components"]),
+            "signalements": int(site["n_reports"] or 0),
+            "tendance": _none(site["trend"]),
+            "dernier_signalement": _none(site["last_report"]),
+            "commune": _none(site["commune"]),
+            "code_postal": _none(site["postcode"]),
+            "longueur_m": _none(site["length_m"]),
+        }
+        conn.execute(
+            _q("insert_stop"),
+            {
+                "plan": plan_id,
+                "ref": ref,
+                "team": stop.team,
+                "ord": stop.order,
+                "kind": site["kind"],
+                "site_id": site["site_id"],
+                "label": site["label"],
+                "category": _none(site["category"]),
+                "state": _none(site["state"]),
+                "arrival": stop.arrival.to_pydatetime(),
+                "departure": stop.departure.to_pydatetime(),
+                "travel": round(stop.travel_min, 2),
+                "service": round(stop.service_min, 2),
+                "value": stop.value,
+                "why": json.dumps(why, ensure_ascii=False, default=str),
+                "last_visit": _none(site["last_visit"]),
+                "last_outcome": _none(site["last_outcome"]),
+                "x": entry.x,
+                "y": entry.y,
+                "exit_x": exit_.x,
+                "exit_y": exit_.y,
+                "line": line_wkb,
+            },
+        )
+    for row_d in plan.dropped.to_dict("records"):
+        conn.execute(
+            _q("insert_dropped"),
+            {
+                "plan": plan_id,
+                "kind": row_d["kind"],
+                "site_id": row_d["site_id"],
+                "label": row_d["label"],
+                "value": float(row_d["value"]),
+                "reason": row_d["reason"],
+            },
+        )
+    for route in plan.routes.itertuples():
+        if route.geometry is not None:
+            conn.execute(
+                _q("insert_route"), {"plan": plan_id, "team": route.team, "geom": shapely.to_wkb(route.geometry)}
+            )
+    plan.plan_id = plan_id
+    plan.stop_refs = refs
+    return plan_id
+
+
+@dataclass
+class StoredPlan:
+    """A plan as stored: its facts, its stops in visit order (with their outcome once known), what was dropped,
+    and each team's route line."""
+
+    facts: dict[str, Any]
+    stops: gpd.GeoDataFrame  # one row per stop, geometry = where to arrive (EPSG:31370)
+    dropped: pd.DataFrame
+    routes: gpd.GeoDataFrame  # team, geometry
+
+    @property
+    def plan_id(self) -> int:
+        return int(self.facts["id"])
+
+
+def _frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> pd.DataFrame:
+    cur = conn.execute(_q(name), params)
+    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+
+
+def load_plan(conn: psycopg.Connection[Any], plan_id: int) -> StoredPlan:
+    """The stored plan ``plan_id``; a French 404 when there is none."""
+    cur = conn.execute(_q("plan"), {"id": plan_id})
+    row = cur.fetchone()
+    if row is None:
+        raise NotFoundError(f"Aucune tournée n° {plan_id}.", hint="« hotspots tournees » liste les tournées.")
+    facts = dict(zip([d.name for d in cur.description or []], row, strict=True))
+    stops = _frame(conn, "stops", {"id": plan_id})
+    stops["line"] = [shapely.from_wkb(bytes(g)) if g is not None else None for g in stops["line"]]
+    stops = gpd.GeoDataFrame(stops, geometry=gpd.points_from_xy(stops["x"], stops["y"]), crs=CRS)
+    routes = _frame(conn, "routes", {"id": plan_id})
+    routes = gpd.GeoDataFrame(routes[["team"]], geometry=[shapely.from_wkb(bytes(g)) for g in routes["geom"]], crs=CRS)
+    return StoredPlan(facts, stops, _frame(conn, "dropped", {"id": plan_id}), routes)
+
+
+def list_plans(conn: psycopg.Connection[Any], *, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest plans, with how many of their stops are done."""
+    return _frame(conn, "list_plans", {"limit": limit}).to_dict("records")
+
+
+def summary_json(stored: StoredPlan) -> dict[str, Any]:
+    """The plan's summary for scripts (``hotspots plan --json``, the API)."""
+    facts = stored.facts
+    summary = facts.get("summary") or {}
+    return {
+        "plan_id": stored.plan_id,
+        "budget_minutes": float(facts["budget_minutes"]),
+        "minutes": float(facts["minutes"]),
+        "value": float(facts["value"]),
+        "naive_value": float(facts["naive_value"]),
+        "teams": int(facts["teams"]),
+        "mode": facts["mode"],
+        "starts_at": pd.Timestamp(facts["starts_at"]).isoformat(),
+        "start": facts["start_label"],
+        "end": facts["end_label"],
+        "travel": facts["travel_source"],
+        "team_minutes": summary.get("equipes_minutes", []),
+        "notes": summary.get("notes", []),
+        "solver": summary.get("solveur", {}),
+        "stops": [
+            {
+                "team": int(s["team"]),
+                "order": int(s["ord"]),
+                "ref": s["ref"],
+                "site_id": s["site_id"],
+                "kind": s["site_kind"],
+                "label": s["label"],
+                "arrival": pd.Timestamp(s["arrival"]).isoformat(),
+                "value": float(s["value"]),
+                "done": s["visit_id"] is not None and not pd.isna(s["visit_id"]),
+                "outcome": _none(s["done_outcome"]),
+            }
+            for s in stored.stops.to_dict("records")
+        ],
+        "dropped": [{"site_id": d["site_id"], "reason": d["reason"]} for d in stored.dropped.to_dict("records")],
+        "excluded": [{"site_id": e["site_id"], "reason": e["reason"]} for e in summary.get("ecartes", [])],
+    }

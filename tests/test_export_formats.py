@@ -1,0 +1,483 @@
+"""One plan → five files, each opened by a real reader: the same stops in the same order, French words with their
+accents, decimal commas in the CSV, real dates and drop-down lists in the XLSX, WGS84 in the GeoJSON, valid GPX,
+and a printed sheet whose map shows the routes in their colours.
+
+The plan is made on the analysed demo data (once for the module); a small hand-built sheet covers the edge cases
+(an axis, an empty list of dropped sites, text that a spreadsheet would run as a formula).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+import geopandas as gpd
+import gpxpy
+import numpy as np
+import openpyxl
+import pandas as pd
+import pypdf
+import pypdfium2 as pdfium
+import pytest
+import shapely
+
+from service.db import connect
+from service.errors import InvalidValueError
+from service.export import (
+    FORMATS,
+    LIST_COLUMNS,
+    PLAN_COLUMNS,
+    load_sheet_background,
+    parse_formats,
+    render,
+    write_pack,
+)
+from service.export.pdf_sheet import team_colour
+from service.export.print_map import AXIS_COLOUR
+from service.export.sheet import Sheet, sheet_from_plan
+from service.export.sites import site_filters, site_list
+from service.geocode.match import Geocoder
+from service.plan import ShiftRequest, load_plan, plan_shift, save_plan
+from service.plan.candidates import load_labels
+from tests.helpers import NOW, load_analysed_demo
+
+DATE = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
+
+
+@pytest.fixture(scope="module")
+def pack(settings, tmp_path_factory):
+    """A two-team, four-hour plan on the analysed demo data, stored, read back and written in every format."""
+    load_analysed_demo(settings, tmp_path_factory.mktemp("demo"))
+    with connect(settings) as conn:
+        request = ShiftRequest(starts_at=NOW + timedelta(days=3), budget_minutes=240, teams=2, time_limit_s=1.0)
+        plan = plan_shift(conn, settings, request, geocoder=Geocoder.from_db(conn), now=NOW)
+        plan_id = save_plan(conn, plan)
+        conn.commit()
+        sheet = sheet_from_plan(load_plan(conn, plan_id), load_labels(conn), base_url="http://hotspots.test/")
+        background = load_sheet_background(conn, settings, sheet)
+    out = tmp_path_factory.mktemp("pack")
+    paths = write_pack(sheet, out, FORMATS, background=background)
+    return SimpleNamespace(plan_id=plan_id, sheet=sheet, paths={p.suffix[1:]: p for p in paths}, background=background)
+
+
+def _refs(sheet: Sheet) -> list[str]:
+    return list(sheet.rows["Arrêt"])
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def _pixels(data: bytes, page: int = 0) -> np.ndarray:
+    pdf = pdfium.PdfDocument(data)
+    bitmap = pdf[page].render(scale=2, rev_byteorder=True)  # RGB, not the default BGR
+    assert bitmap.mode in ("RGB", "RGBA", "RGBX"), bitmap.mode
+    return bitmap.to_numpy()[:, :, :3].astype(int)
+
+
+def _near(pixels: np.ndarray, hex_colour: str, tolerance: int = 40) -> int:
+    rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(pixels - rgb).max(axis=2) <= tolerance).sum())
+
+
+def test_the_pack_has_five_files_named_after_the_plan(pack):
+    assert sorted(pack.paths) == sorted(FORMATS)
+    assert {p.name for p in pack.paths.values()} == {f"tournee_{pack.plan_id}.{fmt}" for fmt in FORMATS}
+    assert len(pack.sheet.rows) > 5 and pack.sheet.rows["Équipe"].nunique() == 2
+    assert pack.background.streets, "the map's streets come from the official addresses"
+
+
+def test_csv_is_for_a_belgian_excel(pack):
+    raw = pack.paths["csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == PLAN_COLUMNS and "Catégorie" in rows[0] and "Dernière visite" in rows[0]
+    body = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert [r["Arrêt"] for r in body] == _refs(pack.sheet)
+    assert all(re.fullmatch(r"\d+,\d{2}", r["Priorité"]) for r in body)  # decimal comma, never a point
+    assert all(re.fullmatch(r"50,\d{6}", r["Latitude"]) for r in body)
+    assert all(DATE.match(r["Arrivée"]) for r in body)
+    first = pack.sheet.rows["Arrivée"].iloc[0]
+    assert body[0]["Arrivée"] == first.tz_convert("Europe/Brussels").strftime("%d/%m/%Y %H:%M")
+    assert {"Point sensible", "Axe problématique"} <= {r["Type"] for r in body}  # labels, not codes
+    assert "Dépôt clandestin" in {r["Catégorie"] for r in body}
+    assert {r["Source"] for r in body} == {"tournee"} and {r["Tournée"] for r in body} == {str(pack.plan_id)}
+    # and pandas reads the numbers back as numbers with the Belgian settings
+    frame = pd.read_csv(pack.paths["csv"], sep=";", decimal=",", encoding="utf-8-sig")
+    assert frame["Priorité"].dtype == float
+    assert frame["Priorité"].round(2).tolist() == pack.sheet.rows["Priorité"].round(2).tolist()
+
+
+def test_xlsx_is_the_table_the_officer_fills_in(pack):
+    book = openpyxl.load_workbook(pack.paths["xlsx"])
+    ws = book.worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert header == PLAN_COLUMNS
+    col = {name: i + 1 for i, name in enumerate(header)}
+    n = len(pack.sheet.rows)
+    assert ws.max_row == n + 1
+    assert [ws.cell(row=i, column=col["Arrêt"]).value for i in range(2, n + 2)] == _refs(pack.sheet)
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:AD{n + 1}"
+    arrival = ws.cell(row=2, column=col["Arrivée"])
+    assert isinstance(arrival.value, datetime) and arrival.value.tzinfo is None
+    assert arrival.number_format == "DD/MM/YYYY HH:MM"
+    expected = pack.sheet.rows["Arrivée"].iloc[0].tz_convert("Europe/Brussels").tz_localize(None)
+    assert arrival.value == expected.to_pydatetime()  # local time, as the officer reads it
+    priority = ws.cell(row=2, column=col["Priorité"])
+    assert isinstance(priority.value, float) and priority.number_format == "0.00"
+    assert ws.cell(row=2, column=col["Latitude"]).number_format == "0.000000"
+    for i in range(2, n + 2):
+        link = ws.cell(row=i, column=col["Lien carte"])
+        site = ws.cell(row=i, column=col["Site"]).value
+        assert link.value == "Voir sur la carte" and link.hyperlink.target == f"http://hotspots.test/carte#site={site}"
+    assert ws.column_dimensions["L"].width == 60  # "Pourquoi" is wide, and wraps
+    assert 8 <= ws.column_dimensions["A"].width < 12
+    (validation,) = ws.data_validations.dataValidation
+    assert validation.type == "list" and str(validation.sqref) == f"Y2:Y{n + 1}"
+    assert header[24] == "Résultat"
+    assert [s.strip('"') for s in validation.formula1.split(",")] == pack.sheet.outcome_labels
+    assert "Procès-verbal" in validation.formula1 and "À revoir" in validation.formula1
+    info = book["Informations"]
+    texts = [c.value for row in info.iter_rows() for c in row if isinstance(c.value, str)]
+    assert pack.sheet.title in texts and any("vol d'oiseau × 1,3" in t for t in texts)
+    assert any(t.startswith("Sites non retenus") for t in texts)
+
+
+def test_geojson_has_stops_axes_and_routes_in_wgs84(pack):
+    frame = gpd.read_file(pack.paths["geojson"])  # pyogrio
+    assert frame.crs.to_epsg() == 4326
+    stops = frame[frame["role"] == "arret"]
+    assert list(stops["Arrêt"]) == _refs(pack.sheet)
+    assert stops.geometry.geom_type.eq("Point").all()
+    assert stops.geometry.x.between(5.40, 5.60).all() and stops.geometry.y.between(50.50, 50.65).all()
+    n_axes = int(pack.sheet.places["line"].notna().sum())
+    axes = frame[frame["role"] == "axe"]
+    assert n_axes > 0 and len(axes) == n_axes and axes.geometry.geom_type.eq("LineString").all()
+    routes = frame[frame["role"] == "itineraire"]
+    assert sorted(routes["Équipe"].astype(int)) == [1, 2] and routes.geometry.geom_type.eq("LineString").all()
+    raw = json.loads(pack.paths["geojson"].read_text(encoding="utf-8"))
+    first = raw["features"][0]["properties"]
+    assert datetime.fromisoformat(first["Arrivée"]).utcoffset() == timedelta(hours=1)  # Brussels, winter
+    assert first["Priorité"] == pack.sheet.rows["Priorité"].iloc[0] and "crs" not in raw
+
+
+def test_gpx_waypoints_routes_and_axes_in_visit_order(pack):
+    data = pack.paths["gpx"].read_text(encoding="utf-8")
+    gpx = gpxpy.parse(data)
+    assert gpx.version == "1.1" and gpx.name == pack.sheet.title
+    rows = pack.sheet.rows
+    expected = [f"E{t}·{o:02d} {s}" for t, o, s in zip(rows["Équipe"], rows["Ordre"], rows["Site"], strict=True)]
+    assert [w.name.split(" ")[0] + " " + w.name.split(" ")[1] for w in gpx.waypoints] == expected
+    assert "Dépôt clandestin" in " ".join(w.description for w in gpx.waypoints)
+    assert [r.number for r in gpx.routes] == [1, 2]
+    for team, route in enumerate(gpx.routes, start=1):
+        names = [p.name for p in route.points]
+        assert names[0].startswith("Départ : ") and names[-1].startswith("Arrivée : ")
+        visited = [nm.split(" ")[0] for nm in names[1:-1] if "(fin de l'axe)" not in nm]
+        assert visited == [e.split(" ")[0] for e in expected if e.startswith(f"E{team}·")]
+    assert len(gpx.tracks) == int(rows["Type"].eq("Axe problématique").sum()) > 0
+    assert all(len(t.segments[0].points) >= 2 for t in gpx.tracks)
+    # the schema's order of elements (strict GPS readers refuse another)
+    root = ET.fromstring(data.encode("utf-8"))
+    tags = [child.tag.split("}")[1] for child in root]
+    assert tags == sorted(tags, key=["metadata", "wpt", "rte", "trk"].index)
+
+
+def test_pdf_job_sheet_reads_in_french_with_every_stop(pack):
+    data = pack.paths["pdf"].read_bytes()
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert reader.metadata.title == pack.sheet.title
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)  # A4
+    text = _pdf_text(data)
+    positions = [text.index(ref) for ref in _refs(pack.sheet)]
+    assert positions == sorted(positions), "stops in visit order"
+    for words in (
+        "premier arrêt à",
+        "Équipe 1",
+        "Équipe 2",
+        "Pourquoi",
+        "Dernière visite",
+        "Procès-verbal",
+        "À revoir",
+        "Dépôt clandestin",
+        "Sites non retenus",
+        "distance à vol d'oiseau × 1,3",
+        "Fond : rues tracées d'après les adresses officielles",
+        "gravité",
+    ):
+        assert words in text, words
+    first_dropped = pack.sheet.dropped["Site"].iloc[0]
+    assert first_dropped in text and "durée épuisée" in text
+
+
+def test_pdf_map_page_shows_the_routes_in_their_colours(pack):
+    data = pack.paths["pdf"].read_bytes()
+    pixels = _pixels(data, 0)
+    assert (pixels.min(axis=2) < 200).mean() > 0.02, "the first page is not blank"
+    assert _near(pixels, team_colour(1)) > 200 and _near(pixels, team_colour(2)) > 200
+    assert _near(pixels, "#f08c8d", 30) > 50  # the axes' red, drawn half transparent over white
+    assert _near(pixels, team_colour(3)) == 0, "two teams, two colours"
+    assert AXIS_COLOUR not in (team_colour(1), team_colour(2))
+    # a stop page is not blank either
+    assert (_pixels(data, 1).min(axis=2) < 200).mean() > 0.01
+
+
+def _small_sheet(*, outcome_labels: list[str] | None = None) -> Sheet:
+    """Two stops of one team: a point whose texts start like formulas, and an axis."""
+    arrival = pd.Timestamp("2026-11-23 08:10", tz="Europe/Brussels")
+    base = dict.fromkeys(PLAN_COLUMNS)
+    rows = [
+        base
+        | {
+            "Ordre": 1,
+            "Équipe": 1,
+            "Arrivée": arrival,
+            "Arrêt": "T9-E1-01",
+            "Site": "PS-0001",
+            "Type": "Point sensible",
+            "Lieu": '=HYPERLINK("http://x";"clic")',
+            "Commune": "Seraing",
+            "Catégorie": "+Dépôt clandestin",
+            "État": "Actif",
+            "Priorité": 45.53,
+            "Pourquoi": "-3 sacs ; @voisin",
+            "Calcul de la priorité": "\tgravité 3",
+            "Signalements": 12,
+            "Trajet (min)": 4.2,
+            "Sur place (min)": 15.0,
+            "Latitude": 50.6,
+            "Longitude": 5.5,
+            "Fait": "non",
+            "Tournée": 9,
+            "Source": "tournee",
+        },
+        base
+        | {
+            "Ordre": 2,
+            "Équipe": 1,
+            "Arrivée": arrival + pd.Timedelta(minutes=25),
+            "Arrêt": "T9-E1-02",
+            "Site": "AX-0002",
+            "Type": "Axe problématique",
+            "Lieu": "Rue de l'Industrie (Seraing)",
+            "Commune": "Seraing",
+            "Catégorie": "Sacs sortis hors collecte",
+            "État": "Nouveau",
+            "Priorité": 3.5,
+            "Pourquoi": "8 signalement(s)",
+            "Signalements": 8,
+            "Trajet (min)": 3.0,
+            "Sur place (min)": 9.0,
+            "Latitude": 50.61,
+            "Longitude": 5.51,
+            "Fait": "oui",
+            "Résultat": "Nettoyé",
+            "Date de visite": arrival + pd.Timedelta(minutes=31),
+            "Agent": "Agent Dupont",
+            "Tournée": 9,
+            "Source": "tournee",
+        },
+    ]
+    axis = shapely.LineString([(231200, 145100), (231350, 145200), (231500, 145300)])
+    places = gpd.GeoDataFrame(
+        {"line": [None, axis], "exit": [shapely.Point(231000, 145000), shapely.Point(231500, 145300)]},
+        geometry=[shapely.Point(231000, 145000), shapely.Point(231200, 145100)],
+        crs="EPSG:31370",
+    )
+    routes = gpd.GeoDataFrame(
+        {"team": [1]},
+        geometry=[
+            shapely.LineString(
+                [(230700, 145500), (231000, 145000), (231200, 145100), (231500, 145300), (230700, 145500)]
+            )
+        ],
+        crs="EPSG:31370",
+    )
+    start = {"label": "Place Communale 1, 4100 Seraing", "x": 230700.0, "y": 145500.0}
+    return Sheet(
+        title="Tournée n° 9 — 23/11/2026, 08:00–10:00",
+        subtitle="1 équipe(s) à pied",
+        rows=pd.DataFrame(rows, columns=PLAN_COLUMNS),
+        places=places,
+        ordered=True,
+        outcome_labels=outcome_labels or ["Nettoyé", "Procès-verbal", "=cmd|' /C calc'!A0", "À revoir"],
+        routes=routes,
+        start=start,
+        end=dict(start),
+        notes=["=1+1 note"],
+        facts={"Tournée": "9", "Durée": "2 h"},
+        dropped=pd.DataFrame(columns=["Site", "Lieu", "Priorité", "Raison"]),
+    )
+
+
+def test_text_that_looks_like_a_formula_is_neutralised_in_csv_and_xlsx():
+    sheet = _small_sheet()
+    rows = list(csv.reader(io.StringIO(render(sheet, "csv").decode("utf-8-sig")), delimiter=";"))
+    point = dict(zip(rows[0], rows[1], strict=True))
+    assert point["Lieu"] == """'=HYPERLINK("http://x";"clic")"""
+    assert point["Catégorie"] == "'+Dépôt clandestin" and point["Pourquoi"] == "'-3 sacs ; @voisin"
+    assert point["Calcul de la priorité"] == "'\tgravité 3"
+    assert point["Priorité"] == "45,53" and point["Trajet (min)"] == "4,2"  # numbers are not text: untouched
+    book = openpyxl.load_workbook(io.BytesIO(render(sheet, "xlsx")))
+    ws = book.worksheets[0]
+    col = {c.value: c.column for c in ws[1]}
+    lieu = ws.cell(row=2, column=col["Lieu"])
+    assert lieu.data_type == "s" and lieu.value == """'=HYPERLINK("http://x";"clic")"""
+    assert ws.cell(row=2, column=col["Catégorie"]).value == "'+Dépôt clandestin"
+    assert ws.cell(row=2, column=col["Priorité"]).value == 45.53
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+    assert "'=cmd" in ws.data_validations.dataValidation[0].formula1
+    notes = [c.value for row in book["Informations"].iter_rows() for c in row if c.value]
+    assert "'=1+1 note" in notes
+
+
+def test_small_sheet_edge_cases_in_every_format(tmp_path):
+    sheet = _small_sheet()
+    paths = write_pack(sheet, tmp_path, "pdf,gpx,geojson")
+    assert [p.name for p in paths] == ["tournee_9.pdf", "tournee_9.gpx", "tournee_9.geojson"]
+    text = _pdf_text(paths[0].read_bytes())
+    assert "Aucun : tous les sites candidats sont dans la tournée." in text
+    assert "Rue de l'Industrie (Seraing)" in text and "T9-E1-02" in text
+    assert "axe à parcourir" in text and "départ et arrivée" in text
+    assert "☒ Nettoyé" in text and "☐ Procès-verbal" in text  # the outcome known once the visit is in
+    assert "23/11/2026 08:41" in text and "Agent Dupont" in text
+    gpx = gpxpy.parse(paths[1].read_text(encoding="utf-8"))
+    assert [w.name for w in gpx.waypoints] == [
+        '01 PS-0001 =HYPERLINK("http://x";"clic")',
+        "02 AX-0002 Rue de l'Industrie (Seraing)",
+    ]
+    (track,) = gpx.tracks
+    assert len(track.segments[0].points) == 3
+    route_names = [p.name for p in gpx.routes[0].points]
+    assert route_names[2:4] == [
+        "02 AX-0002 Rue de l'Industrie (Seraing)",
+        "02 AX-0002 Rue de l'Industrie (Seraing) (fin de l'axe)",
+    ]
+    frame = gpd.read_file(paths[2])
+    assert frame["role"].tolist() == ["arret", "arret", "axe", "itineraire", "depart", "arrivee"]
+    assert frame.geometry.iloc[2].geom_type == "LineString" and len(frame.geometry.iloc[2].coords) == 3
+
+
+def test_a_long_outcome_list_goes_to_a_hidden_sheet():
+    labels = [f"Résultat n° {i}, avec une virgule" for i in range(1, 12)]
+    book = openpyxl.load_workbook(io.BytesIO(render(_small_sheet(outcome_labels=labels), "xlsx")))
+    lists = book["Listes"]
+    assert lists.sheet_state == "hidden"
+    assert [lists.cell(row=i, column=1).value for i in range(1, 12)] == labels
+    (validation,) = book.worksheets[0].data_validations.dataValidation
+    assert validation.formula1 == "Listes!$A$1:$A$11" and str(validation.sqref) == "Y2:Y3"
+
+
+def test_formats_are_checked_and_a_failed_pack_writes_nothing(tmp_path):
+    assert parse_formats("pdf, CSV,pdf") == ("pdf", "csv")
+    with pytest.raises(InvalidValueError) as info:
+        parse_formats("csv,fiches")
+    assert "« fiches »" in info.value.message and "remplacé par « pdf »" in (info.value.hint or "")
+    sheet = _small_sheet()
+    broken = _small_sheet()
+    broken.places = broken.places.iloc[:1]  # rows and places out of step: the GeoJSON cannot be made
+    (tmp_path / "tournee_9.csv").write_text("ancien", encoding="utf-8")
+    with pytest.raises(ValueError):
+        write_pack(broken, tmp_path, ["csv", "geojson"])
+    assert (tmp_path / "tournee_9.csv").read_text(encoding="utf-8") == "ancien"  # nothing half written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tournee_9.csv"]
+    write_pack(sheet, tmp_path, ["csv"])
+    assert (tmp_path / "tournee_9.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_site_list_takes_every_kind_on_one_scale_with_its_filters(pack, settings):
+    with connect(settings) as conn:
+        labels = load_labels(conn)
+
+        def listed(**filters):
+            limit = filters.pop("limit", 500)
+            return site_list(conn, settings, site_filters(labels, **filters), limit=limit, labels=labels, now=NOW)
+
+        every = listed()
+        kinds = set(every.rows["Type"])
+        assert {"Point sensible", "Axe problématique", "Signalement à vérifier"} <= kinds
+        assert list(every.rows.columns) == LIST_COLUMNS
+        values = every.rows["Priorité"].tolist()
+        assert values == sorted(values, reverse=True)
+        only = listed(kinds=["point_sensible,axe"])
+        assert set(only.rows["Type"]) == {"Point sensible", "Axe problématique"}
+        assert set(only.rows["Site"]) < set(every.rows["Site"])
+        neupre = listed(places=["Neupré"])
+        assert len(neupre.rows) and set(neupre.rows["Commune"]) == {"Neupré"}
+        assert site_filters(labels, categories=["Dépôt clandestin", "graffiti"]).categories == (
+            "depot_clandestin",
+            "graffiti",
+        )
+        high = listed(min_priority=10)
+        assert len(high.rows) and (high.rows["Priorité"] >= 10).all()
+        cut = listed(limit=3)
+        assert list(cut.rows["Site"]) == list(every.rows["Site"][:3])
+        assert any("Liste coupée à 3 sites" in note for note in cut.notes)
+        nothing = listed(min_priority=1e6)
+        assert nothing.rows.empty and "Aucun site pour ces filtres" in nothing.notes[0]
+        for bad, words in (
+            ({"categories": ["ordures"]}, "catégorie inconnue"),
+            ({"states": ["ferme"]}, "état inconnu"),
+        ):
+            with pytest.raises(InvalidValueError) as info:
+                site_filters(labels, **bad)
+            assert words in info.value.message
+        with pytest.raises(InvalidValueError) as info:
+            site_filters(labels, kinds=["arbre"])
+        assert "point_sensible (Point sensible)" in (info.value.hint or "")
+    # the same sites in the same order in every format, and an empty list still makes valid files
+    files = {fmt: render(every, fmt) for fmt in FORMATS}
+    sites = list(every.rows["Site"])
+    csv_rows = list(csv.reader(io.StringIO(files["csv"].decode("utf-8-sig")), delimiter=";"))
+    assert [r[0] for r in csv_rows[1:]] == sites
+    book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    assert [c.value for c in book.worksheets[0]["A"]][1:] == sites
+    geo = json.loads(files["geojson"])
+    assert [f["properties"]["Site"] for f in geo["features"] if f["properties"]["role"] == "arret"] == sites
+    assert [w.name.split(" ")[0] for w in gpxpy.parse(files["gpx"].decode("utf-8")).waypoints] == sites
+    assert not gpxpy.parse(files["gpx"].decode("utf-8")).routes  # a list has no order of visit
+    text = _pdf_text(files["pdf"])
+    positions = [re.search(rf"{re.escape(site)}\b", text).start() for site in sites[:20]]
+    assert positions == sorted(positions)
+    empty = {fmt: render(nothing, fmt) for fmt in FORMATS}
+    assert json.loads(empty["geojson"])["features"] == []
+    assert "Aucun site pour ces critères." in _pdf_text(empty["pdf"])
+    assert len(list(csv.reader(io.StringIO(empty["csv"].decode("utf-8-sig")), delimiter=";"))) == 1
+
+
+def test_the_printed_map_prefers_a_loaded_road_network(pack, settings):
+    """A ``road_edges`` table (made by the network loader) replaces the streets drawn from the addresses; without
+    an address register, the ICAR extract of geodata/ is drawn. Both in a transaction rolled back."""
+    from service.export.print_background import ADDRESS_SOURCE, ROAD_SOURCE, load_background
+
+    bounds = (229000.0, 143000.0, 233000.0, 147000.0)
+    with connect(settings) as conn:
+        conn.execute("ALTER TABLE IF EXISTS public.road_edges RENAME TO road_edges_kept")
+        conn.execute("CREATE TABLE public.road_edges (id serial PRIMARY KEY, geom geometry(LineString, 4326))")
+        conn.execute(
+            "INSERT INTO public.road_edges (geom) VALUES "
+            "(ST_Transform(ST_GeomFromText('LINESTRING(230000 145000, 231000 145500)', 31370), 4326)), "
+            "(ST_Transform(ST_GeomFromText('LINESTRING(100000 100000, 100100 100000)', 31370), 4326))"
+        )
+        roads = load_background(conn, settings.geodata_dir, bounds)
+        conn.rollback()
+        conn.execute("DELETE FROM gazetteer_addresses")
+        shipped = load_background(conn, settings.geodata_dir, bounds)
+        conn.rollback()
+        registered = load_background(conn, settings.geodata_dir, bounds)
+    assert roads.source == ROAD_SOURCE and len(roads.streets) == 1  # the far line is not read
+    (x0, y0), (x1, y1) = shapely.get_coordinates(roads.streets[0])
+    assert (round(x1), round(y0)) == (231000, 145000)
+    assert abs(x0 - 230000) < 0.01 and abs(y1 - 145500) < 0.01  # back in Lambert 72
+    assert "Seraing" in roads.commune_names
+    assert shipped.source == registered.source == ADDRESS_SOURCE
+    assert len(shipped.streets) > 50 and abs(len(shipped.streets) - len(registered.streets)) < 0.1 * len(
+        registered.streets
+    )
+    assert "réseau routier chargé" in roads.attribution and "adresses officielles" in registered.attribution

@@ -1,0 +1,428 @@
+"""Planning shifts on the analysed demo data: choice, order, teams, filters, cool-down, storage, bad input, and the
+outcomes of a filled-in sheet coming back in."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+import shapely
+
+from service.db import connect
+from service.errors import InvalidValueError, NotFoundError
+from service.geocode.apply import batch_geocoder
+from service.ingest.pipeline import IngestOptions, ingest_file
+from service.plan import Filters, ShiftRequest, load_plan, plan_and_save, plan_shift, summary_json
+from service.plan.candidates import CandidateContext, load_candidates, load_labels
+from tests.helpers import NOW, cli_env, load_analysed_demo
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+START = datetime(2026, 11, 20, 8, 0, tzinfo=BRUSSELS)
+STATION = "Place Communale 1, 4100 Seraing"
+
+
+@pytest.fixture(scope="module")
+def demo(settings, tmp_path_factory):
+    return load_analysed_demo(settings, tmp_path_factory.mktemp("demo_plan"))
+
+
+@pytest.fixture(scope="module")
+def db(settings, demo):
+    with connect(settings) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def geocoder(db):
+    found = batch_geocoder(db)
+    assert found is not None
+    return found.geocoder
+
+
+def _shift(**options) -> ShiftRequest:
+    return ShiftRequest(**{"starts_at": START, "budget_minutes": 240, "start": STATION, **options})
+
+
+def test_candidates_put_points_axes_reports_and_follow_ups_on_one_scale(settings, db):
+    context = CandidateContext(settings=settings, filters=Filters(), now=pd.Timestamp(NOW), labels=load_labels(db))
+    candidates, _excluded = load_candidates(db, context)
+    kinds = set(candidates["kind"])
+    assert {"point_sensible", "axe"} <= kinds
+    assert candidates["value"].is_monotonic_decreasing
+    for row in candidates.to_dict("records"):
+        product = 1.0
+        for factor in row["components"].values():
+            product *= factor
+        assert row["value"] == pytest.approx(product, rel=0.01, abs=1e-3), row[
+            "site_id"
+        ]  # the value is its factors' product
+        assert row["reason"] and row["service_min"] > 0
+    axes = candidates[candidates["kind"] == "axe"]
+    for row in axes.to_dict("records"):  # an axis is walked: 4 km/h plus 5 minutes
+        assert row["service_min"] == pytest.approx(row["line"].length / (4000 / 60) + 5, abs=0.01)
+        assert row["entry"].equals(shapely.Point(row["line"].coords[0]))
+
+
+def test_a_shift_collects_more_than_the_naive_plan_within_its_budget(settings, db, geocoder):
+    plan = plan_shift(db, settings, _shift(teams=2), geocoder=geocoder, now=NOW)
+    assert plan.stops and plan.value >= plan.naive_value
+    assert max(plan.team_minutes) <= 240 + 1e-6
+    ids = [plan.candidates.iloc[s.candidate]["site_id"] for s in plan.stops]
+    assert len(ids) == len(set(ids))  # teams disjoint, no site twice
+    assert {s.team for s in plan.stops} == {1, 2}
+    for team in (1, 2):
+        arrivals = [s.arrival for s in plan.stops if s.team == team]
+        assert arrivals == sorted(arrivals) and arrivals[0] >= pd.Timestamp(START)
+    # each team's route leaves from the station and comes back to it
+    for route in plan.routes.itertuples():
+        first, last = route.geometry.coords[0], route.geometry.coords[-1]
+        assert shapely.Point(first).distance(shapely.Point(plan.start.x, plan.start.y)) < 1
+        assert shapely.Point(last).distance(shapely.Point(plan.end.x, plan.end.y)) < 1
+    assert set(plan.dropped["site_id"]).isdisjoint(ids)
+    assert len(plan.dropped) + len(ids) == len(plan.candidates)
+    assert plan.dropped["reason"].str.contains("durée").all()
+    assert any("vol d'oiseau × 1,3" in n for n in plan.notes)
+
+
+def test_start_and_end_places_are_respected(settings, db, geocoder):
+    plan = plan_shift(
+        db, settings, _shift(end="Rue de la Paix 12, 4120 Neupré", budget_minutes=180), geocoder=geocoder, now=NOW
+    )
+    assert plan.end.label.startswith("Rue de la Paix") and "Neupré" in plan.end.label
+    line = plan.routes.geometry.iloc[0]
+    assert shapely.Point(line.coords[-1]).distance(shapely.Point(plan.end.x, plan.end.y)) < 1
+    assert shapely.Point(line.coords[0]).distance(shapely.Point(plan.start.x, plan.start.y)) < 1
+
+
+def test_filters_narrow_the_candidates_and_say_so_when_nothing_is_left(settings, db, geocoder):
+    plan = plan_shift(db, settings, _shift(filters=Filters(places=("Neupré",))), geocoder=geocoder, now=NOW)
+    assert set(plan.candidates["commune"]) == {"Neupré"}
+    only = plan_shift(db, settings, _shift(filters=Filters(kinds=("point_sensible",))), geocoder=geocoder, now=NOW)
+    assert set(only.candidates["kind"]) == {"point_sensible"}
+    with pytest.raises(NotFoundError) as caught:
+        plan_shift(
+            db,
+            settings,
+            _shift(filters=Filters(categories=("pollution_eau",), places=("Plainevaux",), kinds=("axe",))),
+            geocoder=geocoder,
+            now=NOW,
+        )
+    message = caught.value.message
+    assert "Aucun site à visiter pour ces filtres" in message and "Plainevaux" in message
+    assert "Pollution de l'eau" in message or "pollution_eau" in message
+
+
+def test_recently_visited_sites_wait_unless_the_visit_asked_for_a_follow_up(settings, db, geocoder):
+    context = CandidateContext(settings=settings, filters=Filters(), now=pd.Timestamp(NOW), labels=load_labels(db))
+    candidates, _ = load_candidates(db, context)
+    point = candidates[candidates["kind"] == "point_sensible"].iloc[0]
+    db.execute(
+        "INSERT INTO visits (source, natural_key, content_hash, visited_at, outcome, geom, geocode_status, point_id)"
+        " VALUES ('test', 'cooldown-1', 'x', %s, 'nettoye', ST_SetSRID(ST_MakePoint(%s, %s), 31370), 'fourni', %s)",
+        (NOW - pd.Timedelta(days=2), point["entry"].x, point["entry"].y, point["site_id"]),
+    )
+    try:
+        after, excluded = load_candidates(db, context)
+        assert point["site_id"] not in set(after["site_id"])
+        reason = excluded.set_index("site_id").loc[point["site_id"], "reason"]
+        assert "pas de nouvelle visite avant 7 jours" in reason and "nettoyé" in reason
+        db.execute("UPDATE visits SET outcome = 'a_revoir' WHERE natural_key = 'cooldown-1'")
+        again, _ = load_candidates(db, context)
+        assert point["site_id"] in set(again["site_id"])
+    finally:
+        db.rollback()
+
+
+def test_bad_places_and_budgets_get_french_messages(settings, db, geocoder):
+    with pytest.raises(InvalidValueError) as ambiguous:
+        plan_shift(db, settings, _shift(start="Rue de la Paix 12"), geocoder=geocoder, now=NOW)
+    assert "ambiguë" in ambiguous.value.message and "Seraing" in ambiguous.value.message
+    assert "Neupré" in ambiguous.value.message
+    with pytest.raises(InvalidValueError) as unknown:
+        plan_shift(db, settings, _shift(start="Rue qui n'existe pas 4, 4100 Seraing"), geocoder=geocoder, now=NOW)
+    assert "introuvable" in unknown.value.message
+    with pytest.raises(InvalidValueError) as short:
+        plan_shift(db, settings, _shift(budget_minutes=5), geocoder=geocoder, now=NOW)
+    assert "le site le plus proche" in short.value.message and "demande" in short.value.message
+    with pytest.raises(InvalidValueError, match="hors de Belgique"):
+        plan_shift(db, settings, _shift(start="12.5, 41.9"), geocoder=geocoder, now=NOW)
+    with pytest.raises(InvalidValueError, match="hors de la zone de police"):
+        plan_shift(db, settings, _shift(start="4.3517, 50.8503"), geocoder=geocoder, now=NOW)  # Brussels
+    # coordinates need no geocoder
+    plan = plan_shift(db, settings, _shift(start="5.5092, 50.6150", budget_minutes=60), geocoder=None, now=NOW)
+    assert plan.stops
+
+
+def test_a_stored_plan_reads_back_the_same_with_references(settings, db, geocoder):
+    plan = plan_shift(db, settings, _shift(teams=2, budget_minutes=150), geocoder=geocoder, now=NOW)
+    db.rollback()
+    with db.transaction():
+        from service.plan import save_plan
+
+        plan_id = save_plan(db, plan)
+    stored = load_plan(db, plan_id)
+    summary = summary_json(stored)
+    assert set(summary) >= {"plan_id", "budget_minutes", "minutes", "value", "naive_value", "stops", "dropped"}
+    assert summary["value"] == pytest.approx(plan.value) and summary["budget_minutes"] == 150
+    assert [(s["team"], s["order"]) for s in summary["stops"]] == [(s.team, s.order) for s in plan.stops]
+    assert summary["stops"][0]["ref"] == f"T{plan_id}-E1-01"
+    assert {d["site_id"] for d in summary["dropped"]} == set(plan.dropped["site_id"])
+    assert len(stored.routes) == 2 and not any(s["done"] for s in summary["stops"])
+    with pytest.raises(NotFoundError, match="Aucune tournée n° 999999"):
+        load_plan(db, 999_999)
+
+
+def _sheet_csv(stored, path, outcomes: dict[int, tuple[str, str]], extra_rows=()) -> None:
+    """A filled-in sheet as an officer sends it back (what the XLSX holds, written as CSV)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(
+            [
+                "Ordre",
+                "Arrêt",
+                "Site",
+                "Lieu",
+                "Latitude",
+                "Longitude",
+                "Résultat",
+                "Date de visite",
+                "Agent",
+                "Remarques",
+                "Source",
+            ]
+        )
+        for i, s in enumerate(stored.stops.to_dict("records")):
+            outcome, when = outcomes.get(i, ("", ""))
+            writer.writerow(
+                [s["ord"], s["ref"], s["site_id"], s["label"], "", "", outcome, when, "Agent Dupont", "", "tournee"]
+            )
+        for row in extra_rows:
+            writer.writerow(row)
+
+
+def test_outcomes_of_a_filled_in_sheet_come_back_and_update_the_sites(settings, db, geocoder, tmp_path):
+    stored = plan_and_save(db, settings, _shift(budget_minutes=120), geocoder=geocoder, now=NOW)
+    kinds = list(stored.stops["site_kind"])
+    point_row = kinds.index("point_sensible")
+    point_id = stored.stops["site_id"].iloc[point_row]
+    before = db.execute("SELECT priority, priority_components FROM sensitive_points WHERE id = %s", (point_id,))
+    priority, components = before.fetchone()
+    not_done = next(i for i in range(len(kinds)) if i != point_row)
+    done = {
+        i: ("PV dressé" if i == point_row else "Rien constaté", "20/11/2026 09:30")
+        for i in range(len(kinds))
+        if i != not_done
+    }
+    sheet = tmp_path / "tournee_remplie.csv"
+    _sheet_csv(
+        stored,
+        sheet,
+        done,
+        extra_rows=[[9, "T999-E1-01", "PS-9999", "", "", "", "Nettoyé", "20/11/2026 10:00", "", "", "tournee"]],
+    )
+    summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert summary.balanced and summary.inserted == len(done) and summary.rejected == 2
+    reasons = {
+        r[0]: r[1]
+        for r in db.execute("SELECT row_number, reasons FROM rejected_rows WHERE batch_id = %s", (summary.batch_id,))
+    }
+    assert "arrêt non fait" in reasons[not_done + 2][0]["motif"] and len(reasons[not_done + 2]) == 1
+    assert "arrêt inconnu" in reasons[len(kinds) + 2][0]["motif"]
+    assert summary.details["visites_de_tournee"] == len(done)
+    # the plan shows what was done; the point's visit is on the point, with the stop's place
+    again = load_plan(db, stored.plan_id)
+    flags = [s["done"] for s in summary_json(again)["stops"]]
+    assert flags == [i != not_done for i in range(len(kinds))]
+    visit = db.execute(
+        "SELECT v.point_id, v.outcome, ST_Distance(v.geom, s.geom) FROM visits v JOIN plan_stops s "
+        "ON s.id = v.plan_stop_id WHERE s.site_id = %s AND s.plan_id = %s",
+        (point_id, stored.plan_id),
+    ).fetchone()
+    assert visit[0] == point_id and visit[1] == "pv" and visit[2] < 1
+    # its priority follows the outcome at once: the visit factor becomes that of a police report (0.8)
+    after, new_components = db.execute(
+        "SELECT priority, priority_components FROM sensitive_points WHERE id = %s", (point_id,)
+    ).fetchone()
+    assert new_components["suite_visite"] == 0.8
+    assert after == pytest.approx(priority / components["suite_visite"] * 0.8, rel=1e-3)
+    # the stop not made stays a candidate; the sites just visited wait for the cool-down
+    context = CandidateContext(
+        settings=settings, filters=Filters(), now=pd.Timestamp(NOW) + pd.Timedelta(hours=3), labels=load_labels(db)
+    )
+    candidates, excluded = load_candidates(db, context)
+    assert stored.stops["site_id"].iloc[not_done] in set(candidates["site_id"])
+    assert point_id in set(excluded["site_id"])
+    # the same sheet again changes nothing; a corrected outcome updates the visit, not a second one
+    twice = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert twice.inserted == 0 and twice.duplicates == len(done)
+    done[point_row] = ("Nettoyé", "20/11/2026 09:30")
+    _sheet_csv(stored, sheet, done)
+    fixed = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert fixed.updated == 1 and fixed.inserted == 0
+    count = db.execute(
+        "SELECT count(*) FROM visits v JOIN plan_stops s ON s.id = v.plan_stop_id WHERE s.plan_id = %s",
+        (stored.plan_id,),
+    ).fetchone()[0]
+    assert count == len(done)
+
+
+def test_cli_plans_a_shift_and_prints_json(settings, demo):
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "service",
+            "plan",
+            "--duree",
+            "2h",
+            "--depart",
+            "5.5092, 50.6150",
+            "--equipes",
+            "2",
+            "--debut",
+            "2026-11-20 08:00",
+            "--json",
+        ],
+        env=cli_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert {"plan_id", "budget_minutes", "minutes", "value", "naive_value", "stops", "dropped"} <= set(body)
+    assert body["budget_minutes"] == 120 and body["minutes"] <= 120
+    assert all({"team", "order", "site_id", "arrival"} <= set(s) for s in body["stops"])
+    assert body["stops"][0]["arrival"].startswith("2026-11-20T08:")
+    bad = subprocess.run(
+        [sys.executable, "-m", "service", "plan", "--duree", "quatre heures"],
+        env=cli_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert bad.returncode == 1 and "durée illisible" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def planner(settings, demo, auth):
+    from fastapi.testclient import TestClient
+
+    from service.api import create_app
+
+    with TestClient(create_app(settings), headers=dict(auth["planificateur"])) as client:
+        yield client
+
+
+def test_the_api_plans_a_shift_and_serves_its_field_pack(planner, auth):
+    created = planner.post(
+        "/api/tournees",
+        json={
+            "duree": "3h",
+            "debut": "2026-11-20 08:00",
+            "depart": STATION,
+            "equipes": 2,
+            "types": ["point_sensible", "axe", "signalement"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    plan_id = body["tournee"]["plan_id"]
+    assert created.headers["location"] == f"/api/tournees/{plan_id}"
+    roles = [f["properties"]["role"] for f in body["features"]]
+    assert roles.count("arret") == len(body["tournee"]["stops"]) > 0 and roles.count("itineraire") == 2
+    stops = [f for f in body["features"] if f["properties"]["role"] == "arret"]
+    lon, lat = stops[0]["geometry"]["coordinates"]
+    assert 5.4 < lon < 5.6 and 50.5 < lat < 50.65  # WGS84
+    assert {f["properties"]["Type"] for f in stops} <= {"Point sensible", "Axe problématique", "Signalement à vérifier"}
+    again = planner.get(f"/api/tournees/{plan_id}", headers=auth["lecteur"])
+    assert again.status_code == 200 and again.json()["tournee"]["stops"] == body["tournee"]["stops"]
+    listed = planner.get("/api/tournees", headers=auth["lecteur"]).json()
+    assert listed[0]["id"] == plan_id and listed[0]["stops"] == len(stops) and listed[0]["done"] == 0
+    pdf = planner.get(f"/api/tournees/{plan_id}/export", params={"format": "pdf"})
+    assert (
+        pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
+    )
+    assert (
+        planner.get(f"/api/tournees/{plan_id}/export", params={"format": "xlsx"}, headers=auth["lecteur"]).status_code
+        == 403
+    )
+    bad = planner.post("/api/tournees", json={"duree": "demain"})
+    assert bad.status_code == 422 and "durée illisible" in bad.json()["erreur"]
+    far = planner.post("/api/tournees", json={"duree": "4h", "depart": "Grand-Place 1, 1000 Bruxelles"})
+    assert far.status_code == 422 and "Adresse de départ" in far.json()["erreur"]
+    assert planner.get("/api/tournees/999999").status_code == 404
+
+
+def test_the_filled_in_xlsx_comes_back_through_the_upload_endpoint(settings, db, geocoder, planner, tmp_path):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from service.export import render
+    from service.export.sheet import sheet_from_plan
+
+    stored = plan_and_save(db, settings, _shift(budget_minutes=90), geocoder=geocoder, now=NOW)
+    book = load_workbook(BytesIO(render(sheet_from_plan(stored, load_labels(db)), "xlsx")))
+    table = book.worksheets[0]
+    header = [c.value for c in table[1]]
+    col = {name: header.index(name) + 1 for name in ("Arrêt", "Résultat", "Date de visite", "Agent")}
+    n = table.max_row - 1
+    assert n == len(stored.stops)
+    for row in range(2, table.max_row):  # every stop but the last: done
+        table.cell(row, col["Résultat"]).value = "Nettoyé"
+        table.cell(row, col["Date de visite"]).value = datetime(2026, 11, 20, 9, 30)
+        table.cell(row, col["Agent"]).value = "Agent Lambert"
+    filled = tmp_path / "tournee_remplie.xlsx"
+    book.save(filled)
+    with filled.open("rb") as fh:
+        answer = planner.post(
+            "/api/imports/visites",
+            files={"fichier": (filled.name, fh, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+        )
+    assert answer.status_code == 200, answer.text
+    batch = answer.json()
+    assert batch["inserted"] == n - 1 and batch["rejected"] == 1, batch
+    summary = summary_json(load_plan(db, stored.plan_id))
+    assert [s["done"] for s in summary["stops"]] == [True] * (n - 1) + [False]
+    assert {s["outcome"] for s in summary["stops"][:-1]} == {"nettoye"}
+
+
+def test_with_the_liege_road_network_the_east_of_seraing_follows_the_streets(settings, db, geocoder):
+    """The shared OSM ways of Liège reach the east of Seraing (Ougrée, Sclessin): a shift starting there travels
+    along them, and the sites the file does not reach fall back to the straight line, counted on the sheet."""
+    from service.plan.network import load_network
+
+    db.rollback()
+    load_network(db, settings.geodata_dir / "osm_streets_liege.geojson", settings=settings)
+    db.commit()
+    try:
+        plan = plan_shift(
+            db,
+            settings,
+            _shift(start="Rue Califice 25, 4102 Seraing", budget_minutes=120, filters=Filters(places=("4102",))),
+            geocoder=geocoder,
+            now=NOW,
+        )
+        assert plan.travel_source in ("reseau", "mixte")
+        assert plan.notes[0].startswith("Temps de trajet calculés sur le réseau routier")
+        if plan.travel_source == "mixte":
+            assert "reliés en distance à vol d'oiseau × 1,3" in plan.notes[0] or "relié en" in plan.notes[0]
+        route = plan.routes.geometry.iloc[0]
+        stops = [plan.candidates.iloc[s.candidate]["entry"] for s in plan.stops if s.team == 1]
+        straight = sum(
+            a.distance(b) for a, b in zip([shapely.Point(plan.start.x, plan.start.y), *stops], stops, strict=False)
+        )
+        assert route.length > straight  # the legs on the network follow the streets, not the straight line
+    finally:
+        db.rollback()
+        db.execute("TRUNCATE road_edges, road_vertices, road_network_loads RESTART IDENTITY")
+        db.commit()

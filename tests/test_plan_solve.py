@@ -1,0 +1,117 @@
+"""The routing core on instances built by hand: budget, teams, axes walked end to end, the naive planner, and the
+solver against exact enumeration (no database)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from service.errors import InvalidValueError
+from service.plan.model import parse_duration
+from service.plan.solve import Instance, brute_force_best, exact_best, naive_routes, solve_routes
+
+
+def _instance(n: int, seed: int, *, budget: float, teams: int = 1, axes: float = 0.3, spread: float = 3000.0):
+    """Sites scattered around a start at (0, 0), about a third of them axes (two ends 100–400 m apart),
+    travel at 25 km/h × 1.3, values drawn like real priorities (a few large, many small)."""
+    rng = np.random.default_rng(seed)
+    places = [(0.0, 0.0), (0.0, 0.0)]
+    entry, exit_, service = [], [], []
+    for _ in range(n):
+        p = rng.uniform(-spread, spread, 2)
+        entry.append(len(places))
+        places.append(tuple(p))
+        if rng.random() < axes:
+            q = p + rng.uniform(-300, 300, 2)
+            exit_.append(len(places))
+            places.append(tuple(q))
+            service.append(float(np.hypot(*(q - p))) / (4000 / 60) + 5)
+        else:
+            exit_.append(entry[-1])
+            service.append(15.0)
+    xy = np.array(places)
+    travel = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) * 1.3 / (25_000 / 60)
+    return Instance(
+        travel, 0, 1, np.array(entry), np.array(exit_), np.array(service), rng.gamma(1.2, 8, n), budget, teams
+    )
+
+
+def _check(inst: Instance, routes) -> None:
+    seen = [c for r in routes for c, _ in r]
+    assert len(seen) == len(set(seen)), "un site dans deux tournées"
+    for r in routes:
+        assert inst.route_minutes(r) <= inst.budget + 1e-6
+        for c, rev in r:
+            assert not rev or inst.reversible(c)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_solver_matches_exact_enumeration_on_small_instances(seed):
+    inst = _instance(9, seed, budget=75)
+    best, route = exact_best(inst)
+    assert inst.route_minutes(route) <= inst.budget + 1e-6
+    solved = solve_routes(inst, seed=1)
+    _check(inst, solved.routes)
+    assert inst.value_of(solved.routes) >= best * 0.99
+    assert inst.value_of(solved.routes) <= best + 1e-6  # the enumeration is the optimum
+
+
+def test_exact_enumeration_agrees_with_brute_force():
+    for seed in range(3):
+        inst = _instance(6, seed + 10, budget=60)
+        assert exact_best(inst)[0] == pytest.approx(brute_force_best(inst))
+
+
+def test_several_teams_share_no_site_and_each_fits_the_budget():
+    inst = _instance(60, 3, budget=120, teams=3)
+    solved = solve_routes(inst, seed=2)
+    _check(inst, solved.routes)
+    assert len(solved.routes) == 3 and all(solved.routes)
+    assert inst.value_of(solved.routes) >= inst.value_of(naive_routes(inst))
+
+
+def test_same_seed_same_plan():
+    inst = _instance(40, 5, budget=120, teams=2)
+    first = solve_routes(inst, seed=7, time_limit_s=30)
+    again = solve_routes(inst, seed=7, time_limit_s=30)
+    assert not first.time_limit_reached
+    assert first.routes == again.routes
+
+
+def test_an_axis_is_entered_at_one_end_and_left_at_the_other():
+    # one axis whose two ends are 600 m apart, on the way between the start and a valuable point
+    xy = np.array([(0, 0), (2000, 0), (500, 0), (1100, 0), (1500, 0)], dtype=float)
+    travel = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) / (25_000 / 60)
+    inst = Instance(
+        travel, 0, 1, np.array([2, 4]), np.array([3, 4]), np.array([14.0, 15.0]), np.array([5.0, 9.0]), 60.0, 1
+    )
+    solved = solve_routes(inst, seed=1)
+    assert solved.routes == [[(0, False), (1, False)]]
+    # walked the other way round (end → start), the same axis costs the detour back
+    assert inst.route_minutes([(0, True), (1, False)]) > inst.route_minutes([(0, False), (1, False)])
+
+
+def test_naive_planner_takes_the_highest_values_until_the_budget_is_full():
+    xy = np.array([(0, 0), (0, 0), (6000, 0), (200, 0), (300, 0)], dtype=float)
+    travel = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) / (25_000 / 60)
+    inst = Instance(
+        travel, 0, 1, np.array([2, 3, 4]), np.array([2, 3, 4]), np.full(3, 15.0), np.array([10.0, 4.0, 3.0]), 45.0, 1
+    )
+    # the far site (value 10) takes 28.8 + 15 min: it fits alone, then nothing else fits beside it
+    assert naive_routes(inst) == [[(0, False)]]
+    assert naive_routes(inst, keep_trying=True) == [[(0, False)]]
+    solved = solve_routes(inst, seed=1)
+    assert inst.value_of(solved.routes) == pytest.approx(10.0)  # 10 > 4 + 3: the far site is still the best use
+    inst_short = Instance(travel, 0, 1, inst.entry, inst.exit, inst.service, inst.value, 40.0, 1)
+    assert naive_routes(inst_short) == [[]]  # the top site does not fit: the naive planner stops there
+    assert inst_short.value_of(solve_routes(inst_short, seed=1).routes) == pytest.approx(7.0)
+
+
+@pytest.mark.parametrize(("text", "minutes"), [("4h", 240), ("3h30", 210), ("90min", 90), ("2,5h", 150), ("45", 45)])
+def test_durations_read_as_people_write_them(text, minutes):
+    assert parse_duration(text) == minutes
+
+
+def test_an_unreadable_duration_is_refused_in_french():
+    with pytest.raises(InvalidValueError, match="durée illisible"):
+        parse_duration("quatre heures")
