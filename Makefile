@@ -35,12 +35,12 @@ browser-deps:
 
 ## (2) the whole test suite, with the quality gates
 test: install browser-deps
-	$(BIN)/ruff check service tests benchmarks
+	$(BIN)/ruff check service tests benchmarks notebooks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check service tests benchmarks
+	$(BIN)/ruff check service tests benchmarks notebooks
 	$(BIN)/mypy
 
 ## ingestion benchmark (1,000,000 rows; see benchmarks/README.md)

@@ -37,7 +37,7 @@ from service.settings import load_settings
 
 settings = load_settings()
 loaded = ensure_demo(settings)
-print("Jeu de démonstration importé." if loaded else "La base contient déjà des données : elles sont lues telles quelles.")
+print("Jeu de démonstration importé." if loaded else "La base contient déjà des données : lues telles quelles.")
 conn = connect(settings, autocommit=True)
 
 # %% [markdown]
