@@ -130,7 +130,7 @@ queue
 
 # %%
 pending = not_placed(results)
-placed = pending[~pending.geometry.is_empty & pending.geometry.notna()]
+placed = pending[pending.geometry.notna()]
 fmap = zone_map(settings)
 geojson_layer(
     placed,
@@ -143,6 +143,6 @@ folium.LayerControl(collapsed=False).add_to(fmap)
 fmap
 
 # %%
-failed = pending[pending.geometry.is_empty | pending.geometry.isna()]
+failed = pending[pending.geometry.isna()]
 print(f"{len(placed)} point(s) provisoire(s) sur la carte, {len(failed)} échec(s) sans point.")
 failed[["type", "id", "source", "address", "commune", "motif"]]

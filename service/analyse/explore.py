@@ -74,9 +74,16 @@ def concentration_by_street(
 
 
 def share_needed(curve: pd.DataFrame, reports_share: float = 0.5) -> float:
-    """The share of area (or length) the busiest units need to hold ``reports_share`` of the reports."""
+    """The smallest share of area (or length) whose busiest units hold ``reports_share`` of the reports
+    (linear between two units)."""
     x = curve.drop(columns="part_signalements").iloc[:, 0].to_numpy()
-    return float(np.interp(reports_share, curve["part_signalements"].to_numpy(), x))
+    y = curve["part_signalements"].to_numpy()
+    k = min(int(np.searchsorted(y, reports_share - 1e-12, side="left")), len(y) - 1)
+    if k == 0:
+        return 0.0
+    if y[k] <= y[k - 1]:
+        return float(x[k])
+    return float(x[k - 1] + (x[k] - x[k - 1]) * (reports_share - y[k - 1]) / (y[k] - y[k - 1]))
 
 
 def trend_cells(

@@ -17,6 +17,7 @@ them. They are replaced at the places typer exposes:
 
 from __future__ import annotations
 
+import difflib
 import re
 import typing
 from pathlib import Path
@@ -87,6 +88,16 @@ def _metavar(param: Any) -> str | None:
     return f"{word}…" if many else word
 
 
+def _french_type(param: Any, original: Any) -> Any:
+    """The help's type column for ``param``: the French word, or typer's own label for other types."""
+
+    def display(ctx: Any) -> str | None:
+        word = _metavar(param)
+        return original(ctx) if word is None else word
+
+    return display
+
+
 def frenchify(command: Any) -> Any:
     """French usage line, help option and value types for ``command`` and every sub-command already built."""
     command.context_class = FrenchContext
@@ -97,10 +108,10 @@ def frenchify(command: Any) -> Any:
         help_option.help = HELP_TEXT
         help_option.metavar = ""
     for param in command.params:
-        if getattr(param, "param_type_name", "") == "option" and param.metavar is None:
-            word = _metavar(param)
-            if word is not None:
-                param.metavar = word
+        if getattr(param, "param_type_name", "") == "argument" and param.metavar is None and param.name:
+            param.metavar = param.name.upper()  # FICHIER, LOT: the name in capitals, as click writes it
+        if hasattr(param, "display_type_rich"):
+            param.display_type_rich = _french_type(param, param.display_type_rich)
     for sub in getattr(command, "commands", {}).values():
         frenchify(sub)
     return command
@@ -124,7 +135,6 @@ _PYDANTIC_TYPES = {
 
 #: Messages raised as plain text by typer and its click (generic usage errors), English → French.
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"No such command '(.+)'\.?"), "Commande inconnue : « {0} »."),
     (re.compile(r"Missing command\.?"), "Commande manquante."),
     (re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)"), "Argument(s) en trop : {0}."),
     (re.compile(r"Option '(.+)' requires an argument\.?"), "L'option {0} attend une valeur."),
@@ -179,14 +189,19 @@ def error_message(exc: click_errors.ClickException) -> str:
         name = _names(exc.param) if exc.param is not None else str(exc.param_hint or "")
         problem = _value_problem(exc)
         return f"Valeur refusée pour {name} : {problem}" if name else f"Valeur refusée : {problem}"
-    message = _translated(exc.format_message())
-    if message.startswith("No such command") or "Did you mean" in message:
-        suggested = re.search(r"Did you mean (.+)\?", message)
-        named = re.search(r"'(.+?)'", message)
-        message = f"Commande inconnue : « {named.group(1) if named else '?'} »." + (
-            f" Vouliez-vous dire {suggested.group(1)} ?" if suggested else ""
-        )
-    return message
+    message = exc.format_message()
+    unknown = re.match(r"No such command '(.+?)'", message)
+    if unknown:
+        return _unknown_command(unknown.group(1), getattr(exc, "ctx", None))
+    return _translated(message)
+
+
+def _unknown_command(name: str, ctx: Any) -> str:
+    """« Commande inconnue », with the nearest command names (those loaded on demand included)."""
+    names = ctx.command.list_commands(ctx) if ctx is not None and hasattr(ctx.command, "list_commands") else []
+    close = difflib.get_close_matches(name, names, n=3)
+    hint = f" Vouliez-vous dire {' ou '.join(f'« {c} »' for c in close)} ?" if close else ""
+    return f"Commande inconnue : « {name} ».{hint}"
 
 
 def show_error(exc: click_errors.ClickException, console: Console) -> None:

@@ -26,7 +26,9 @@ def geocoding_results(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
     cur = conn.execute(load_queries("service.geocode", "quality.sql")["results"])
     frame = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
     frame["score"] = frame["score"].astype(float)
-    geometry = gpd.points_from_xy(frame.pop("x").astype(float), frame.pop("y").astype(float))
+    x, y = frame.pop("x").astype(float), frame.pop("y").astype(float)
+    geometry = gpd.points_from_xy(x, y)
+    geometry[x.isna().to_numpy()] = None  # a failure has no point at all, not a point at (NaN, NaN)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
 
 
@@ -43,5 +45,5 @@ def level_summary(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def not_placed(results: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The rows a person still has to place (:data:`NOT_PLACED`): a provisional point, or an empty one."""
+    """The rows a person still has to place (:data:`NOT_PLACED`): a provisional point, or none (``None``)."""
     return results[results["statut"].isin(NOT_PLACED)].reset_index(drop=True)
