@@ -103,9 +103,9 @@ def test_demo_is_the_whole_main_job(conn, settings):
     assert files == sorted(f"tournee_{plan_id}.{ext}" for ext in ("csv", "geojson", "gpx", "pdf", "xlsx"))
     assert (pack / f"tournee_{plan_id}.pdf").read_bytes().startswith(b"%PDF")
     steps = done.stdout[done.stdout.index("Et maintenant ?") :]
-    assert f"hotspots ingest visits {pack / f'tournee_{plan_id}.xlsx'}" in steps
-    assert f"{pack / f'tournee_{plan_id}.pdf'}" in steps and "hotspots geocode review" in steps
-    assert "hotspots rejects 7 --out rejets.csv" in steps  # the batch of the planted bad rows
+    assert f" ingest visits {pack / f'tournee_{plan_id}.xlsx'}" in steps
+    assert f"{pack / f'tournee_{plan_id}.pdf'}" in steps and " geocode review" in steps
+    assert " rejects 7 --out rejets.csv" in steps  # the batch of the planted bad rows
     # hotspots analyse: a table in words, no Python dict
     analysed = _run(settings, "analyse")
     assert analysed.returncode == 0, analysed.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -105,27 +107,41 @@ def demo(
             console.print(line, highlight=False)
 
 
+def command_name() -> str:
+    """How to type the command in this shell: ``hotspots`` when on the PATH, else the path that ran it."""
+    if shutil.which("hotspots"):
+        return "hotspots"
+    ran = Path(sys.argv[0])
+    if ran.name == "hotspots":
+        try:
+            return str(ran.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(ran)
+    return f"{Path(sys.executable).name} -m service"
+
+
 def next_steps(settings: Settings, done: DemoLoad, pack: list[Path], *, url: str | None) -> list[str]:
     """One line per next step of a first visit, pointing at the demo's own files."""
+    cmd = command_name()
     errors = next((s for s in done.summaries if s.rejected), None)
     lines = ["", "[bold]Et maintenant ?[/bold]"]
     if url:
         lines.append(f"  • La carte : {url}/carte (connexion avec le compte ci-dessus) ; l'API : {url}/docs")
     else:
-        lines.append("  • La carte : make demo (ou hotspots demo --servir), puis http://127.0.0.1:8000/")
+        lines.append(f"  • La carte : make demo (ou {cmd} demo --servir), puis http://127.0.0.1:8000/")
     if errors is not None:
-        lines.append(
-            f"  • Les lignes refusées et pourquoi : hotspots rejects {errors.batch_id} --out rejets.csv"
-        )
-    lines.append("  • Les adresses à vérifier : hotspots geocode review")
-    lines.append("  • Les points sensibles et les axes : hotspots analyse")
-    lines.append("  • Une tournée de 3 h à vélo : hotspots plan --duree 3h --mode velo --out tournee/")
+        lines.append(f"  • Les lignes refusées et pourquoi : {cmd} rejects {errors.batch_id} --out rejets.csv")
+    lines.append(f"  • Les adresses à vérifier : {cmd} geocode review")
+    lines.append(f"  • Les points sensibles et les axes : {cmd} analyse")
+    lines.append(f"  • Une tournée de 3 h à vélo : {cmd} plan --duree 3h --mode velo --out tournee/")
     if pack:
         files = {p.suffix: p for p in pack}
         lines.append(f"  • La fiche de la première tournée à imprimer : {files['.pdf']}")
-        lines.append(f"  • Le tableur à remplir puis réimporter : hotspots ingest visits {files['.xlsx']}")
-    lines.append(f"  • Vos propres fichiers : hotspots ingest reports FICHIER (exemples dans {demo_dir(settings)})")
+        lines.append(f"  • Le tableur à remplir puis réimporter : {cmd} ingest visits {files['.xlsx']}")
+    lines.append(f"  • Vos propres fichiers : {cmd} ingest reports FICHIER (exemples dans {demo_dir(settings)})")
     lines.append("  • Les carnets d'analyse : notebooks/README.md")
+    if cmd != "hotspots":
+        lines.append("  (« source .venv/bin/activate » pour taper simplement « hotspots »)")
     return lines
 
 
