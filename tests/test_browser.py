@@ -492,10 +492,12 @@ def _first_page(driver, url: str) -> bytes:
 
 
 def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, browser, conn, captures):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    wait = WebDriverWait(browser, 90, poll_frequency=0.25)
+    # a popup is drawn again when its layer reloads: an element read meanwhile is stale, and is read again
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
     _log_in(browser, server, wait)
     wait.until(lambda d: d.execute_script("return !!window.hotspotsTournee"))
     form = browser.find_element(By.ID, "hs-tournee")
