@@ -111,3 +111,19 @@ def test_the_installed_command_speaks_french_in_a_real_process(settings):
         check=False,
     )
     assert helped.returncode == 0 and "Commandes" in helped.stdout and not ENGLISH.findall(helped.stdout)
+
+
+def test_a_password_typed_twice_differently_is_asked_again_in_french(settings):
+    done = subprocess.run(
+        [sys.executable, "-m", "service", "users", "add", "agent.deux.fois", "--role", "lecteur"],
+        env=cli_env(settings, COLUMNS="200"),
+        cwd=ROOT,
+        input="motdepasse-un-1\nmotdepasse-deux-2\nmotdepasse-long-3\nmotdepasse-long-3\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Les deux mots de passe diffèrent. Recommencez." in done.stdout
+    assert "Compte agent.deux.fois créé (lecteur)." in done.stdout and "do not match" not in done.stdout + done.stderr
