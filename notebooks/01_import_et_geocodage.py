@@ -26,6 +26,7 @@
 import folium
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from service.db import connect
 from service.demo.load import ensure_demo
@@ -57,11 +58,12 @@ batches[["lot", "type", "fichier", "etat", "lignes", "inserees", "mises_a_jour",
 intake = intake_by_month(conn)
 reports = intake[intake["type"] == "signalements"]
 by_month = reports.pivot_table(index="mois", columns="source", values="lignes", aggfunc="sum", fill_value=0)
-ax = by_month.plot(kind="bar", stacked=True, figsize=(11, 4), width=0.9)
-ax.set_xticks(range(len(by_month)), [d.strftime("%m/%Y") for d in by_month.index], rotation=90)
+by_month.index = by_month.index.strftime("%m/%Y")  # one bar per month, labelled as people write it
+ax = by_month.plot(kind="bar", stacked=True, figsize=(11, 4), width=0.9, rot=90)
 ax.set_xlabel("mois d'observation")
 ax.set_ylabel("signalements")
 ax.set_title("Signalements par source et par mois")
+ax.legend(title="source", bbox_to_anchor=(1.01, 1), loc="upper left")
 plt.tight_layout()
 plt.show()
 print(
@@ -83,6 +85,8 @@ if len(reasons):
     per_field = reasons.groupby("champ")["lignes"].sum().sort_values()
     ax = per_field.plot(kind="barh", figsize=(8, 0.4 * len(per_field) + 1), color="#b2182b")
     ax.set_xlabel("lignes rejetées")
+    ax.set_ylabel("")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Rejets par champ")
     plt.tight_layout()
     plt.show()

@@ -28,6 +28,7 @@ from pathlib import Path
 import folium
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.patches import Patch
 
 from service.analyse.axes import network_from_addresses
 from service.analyse.store import load_address_streets
@@ -62,14 +63,13 @@ print(f"{len(candidates)} sites candidats ; {len(excluded)} écartés avant le c
 candidates[["site_id", "type", "label", "value", "service_min", "reason"]].head(15)
 
 # %%
-fig, ax = plt.subplots(figsize=(9, 3.5))
-for kind, rows in candidates.groupby("type"):
-    ax.hist(rows["value"], bins=30, alpha=0.7, label=f"{kind} ({len(rows)})")
-ax.set_yscale("log")
+top = candidates.head(25).iloc[::-1]
+colours = dict(zip(sorted(KIND_LABELS.values()), plt.get_cmap("tab10").colors, strict=False))
+fig, ax = plt.subplots(figsize=(9, 6))
+ax.barh(top["site_id"] + " " + top["label"].str.slice(0, 35), top["value"], color=top["type"].map(colours))
 ax.set_xlabel("valeur du site (même échelle pour tous les types)")
-ax.set_ylabel("sites")
-ax.set_title("Valeur des sites candidats")
-ax.legend()
+ax.set_title("Les 25 sites candidats les plus utiles")
+ax.legend(handles=[Patch(color=colours[k], label=k) for k in sorted(top["type"].unique())], loc="lower right")
 plt.tight_layout()
 plt.show()
 
