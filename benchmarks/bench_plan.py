@@ -108,7 +108,7 @@ def shift_cases(conn, settings, ortools_s: float) -> list[list[str]]:  # type: i
             ref = inst.value_of(ortools_routes(inst, seconds=ortools_s))
             rows.append(
                 [
-                    f"4 h, {mode}, {teams} équipe(s), {inst.n} candidats",
+                    f"4 h, {mode}, {teams} équipe(s), {inst.n} candidats (valeur totale {inst.value.sum():.0f})",
                     f"{value:.1f}",
                     f"{naive:.1f} ({_pct(value, naive)})",
                     f"{kinder:.1f} ({_pct(value, kinder)})",

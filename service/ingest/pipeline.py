@@ -21,7 +21,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from service.analyse.priority import OUTCOME_FACTOR
+from service.analyse.priority import with_visit_outcome
 from service.db.queries import load_queries
 from service.errors import InputFileError
 from service.geocode import BatchGeocoder
@@ -368,9 +368,11 @@ def link_plan_visits(conn: psycopg.Connection[Any], qk: dict[str, str], batch_id
     linked = conn.execute(qk["link_plan_stops"], {"batch": batch_id}).rowcount
     if not linked:
         return {}
-    factors = json.dumps({code: factor for code, factor in OUTCOME_FACTOR.items() if code})
-    changed = conn.execute(qk["reprioritise_points"], {"batch": batch_id, "factors": factors}).rowcount
-    return {"visites_de_tournee": linked, "points_repriorises": changed}
+    revisited = conn.execute(qk["points_revisited"], {"batch": batch_id}).fetchall()
+    for point_id, outcome, priority, components in revisited:
+        value, factors = with_visit_outcome(priority, components, outcome)
+        conn.execute(qk["set_point_priority"], {"id": point_id, "priority": value, "components": json.dumps(factors)})
+    return {"visites_de_tournee": linked, "points_repriorises": len(revisited)}
 
 
 def _load_direct(
