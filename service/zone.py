@@ -41,3 +41,8 @@ def zone_polygon(settings: Settings) -> BaseGeometry:
     return _zone(
         settings.geodata_dir / COMMUNES_FILE, tuple(settings.zone_communes), settings.zone_margin_m, settings.crs
     )
+
+
+def zone_outline(settings: Settings) -> BaseGeometry:
+    """The zone's communes without the margin: the study area of a back-test on the service's own data."""
+    return _zone(settings.geodata_dir / COMMUNES_FILE, tuple(settings.zone_communes), 0.0, settings.crs)

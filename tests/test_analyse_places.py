@@ -345,7 +345,7 @@ def test_backtest_cli_scores_the_axes_beside_the_cells(tmp_path):
     axes = result["axes"]
     assert {r["methode"] for r in axes["resultats"]} == set(METHODS)
     assert axes["test_sur_rues"] <= result["test"] and axes["longueur_rues_m"] > 100_000
-    assert {r["methode"] for r in result["resultats"]} >= {"comptage par maille"}
+    assert {r["methode"] for r in result["table"]} >= {"comptage par maille"}
 
 
 def test_a_leftover_piece_of_a_stretch_joins_it_but_another_nuisance_there_stays_a_point():

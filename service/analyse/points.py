@@ -11,6 +11,11 @@ Each cluster must then pass its own test (its footprint against the null model).
 street (:mod:`service.analyse.stretches`) is an axis, not a point: it is marked ``kind = "etirement"`` when the
 street segments are given, and the callers attach it to the problem axes.
 
+The priority is a product a person can read (``priority_components``): the mean gravity of the place's
+categories × ``log(1 + reports expected there in the next three months)`` (the forecast of
+:mod:`service.analyse.priority`, which carries the volume, the recency, the repeat and the trend of the place) ×
+the follow-up of the last visit.
+
 Defaults: ``eps`` = 60 m; ``min_samples`` derived from the data: three times the number of reports a 60 m disc
 would hold if reports were spread like the null model, and at least 4 (HDBSCAN's own defaults derive from it,
 see :mod:`service.analyse.clustering`). All can be overridden.
@@ -25,11 +30,14 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from scipy import stats
 from scipy.spatial import cKDTree
 
+from service.analyse.checks import is_metric
 from service.analyse.clustering import ALGORITHMS, cluster_labels, derived_min_samples
+from service.analyse.priority import HORIZON_MONTHS, place_forecasts
 from service.analyse.significance import benjamini_hochberg, cell_of, local_hotspots
 from service.analyse.stretches import StretchRule, cluster_shape, street_of_reports
 from service.analyse.trends import emerging_hotspots
@@ -154,19 +162,6 @@ OUTCOME_FACTOR = {
     "a_revoir": 1.2,
     None: 1.1,
 }
-#: Priority factor of each emerging hot-spot category (service.analyse.trends).
-TREND_FACTOR = {
-    "nouveau": 1.2,
-    "consecutif": 1.2,
-    "en_intensification": 1.3,
-    "persistant": 1.0,
-    "oscillant": 0.9,
-    "sporadique": 0.8,
-    "en_diminution": 0.7,
-    "historique": 0.4,
-    "aucune": 0.8,
-}
-
 
 def sensitive_points(
     reports: gpd.GeoDataFrame,
@@ -178,21 +173,22 @@ def sensitive_points(
     now: pd.Timestamp | None = None,
     segments: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
-    """Find sensitive points in ``reports`` (points in EPSG:31370 with ``category`` and ``observed_at``).
+    """Find sensitive points in ``reports`` (points in a metric CRS, e.g. EPSG:31370, with ``category`` and
+    ``observed_at``); the answer is in the same CRS.
 
     Returns one row per place: polygon, representative point, counts by category, first/last report,
     recurrence (distinct weeks), trend, last visit (``visits``: points with ``visited_at`` and ``outcome``,
-    matched within 25 m of the polygon), significance, a priority with its components, and its shape (long and
-    short side of its minimum rotated rectangle). With the street ``segments`` (:func:`service.analyse.axes.
-    segment`), each row also names its main street and the share of its reports on it, and ``kind`` says
-    whether it is a ``point`` or an ``etirement`` along one street (:class:`service.analyse.stretches.
-    StretchRule`); without them every row is a ``point``.
+    matched within 25 m of the polygon), significance, the reports expected at the place in the next three
+    months (``forecast_reports``, :mod:`service.analyse.priority`), a priority with its components, and its
+    shape (long and short side of its minimum rotated rectangle). With the street ``segments``
+    (:func:`service.analyse.axes.segment`), each row also names its main street and the share of its reports on
+    it, and ``kind`` says whether it is a ``point`` or an ``etirement`` along one street
+    (:class:`service.analyse.stretches.StretchRule`); without them every row is a ``point``.
     """
     params = params or PointParams()
-    if reports.crs is None or reports.crs.to_string() != CRS:
-        raise ValueError("les signalements doivent être en EPSG:31370")
+    crs = metric_crs_of(reports)
     if reports.empty:
-        return _empty()
+        return _empty(crs)
     now = now or pd.Timestamp.now(tz="UTC")
     x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
     exp_xy = (exposure.geometry.x.to_numpy(), exposure.geometry.y.to_numpy()) if exposure is not None else None
@@ -205,8 +201,9 @@ def sensitive_points(
     hot = np.zeros(len(x), dtype=bool)
     hot[inside] = flagged[iy[inside], ix[inside]]
     if not hot.any():
-        return _empty()
-    area = len(grid) * params.cell**2
+        return _empty(crs)
+    # the area the null spreads the reports over: the event footprint without exposure (not the bounding box)
+    area = (grid.attrs["null_cells"] if exp_xy is None else len(grid)) * params.cell**2
     min_samples = params.min_samples or derived_min_samples(len(reports), area, params.eps)
     labels = np.full(len(reports), -1)
     labels[hot] = cluster_labels(
@@ -251,6 +248,13 @@ def sensitive_points(
         alpha=params.alpha,
     )
     trend_by_cell = {(r.ix, r.iy): (r.category, r.mk_tau, r.hot_steps) for r in cube.itertuples()}
+    expected, forecast = (
+        place_forecasts(
+            reports, {label: labels == label for label in kept}, now=now, exposure=exposure, cell=params.cell
+        )
+        if kept
+        else ({}, None)
+    )
     rows = []
     gravity = gravity or {}
     for label, cluster_q in kept.items():
@@ -265,14 +269,9 @@ def sensitive_points(
         by_cat = members["category"].value_counts().to_dict()
         grav = float(np.mean([gravity.get(c, 1.0) for c in members["category"]]))
         last_visit, last_outcome = _last_visit(visits, hull.buffer(params.hull_buffer + 25.0))
-        days_since = max(0.0, (now - dates.max()).total_seconds() / 86400)
-        recency = float(np.exp(-days_since / 90))
         components = {
             "gravite": round(grav, 3),
-            "volume": round(float(np.log1p(len(members))), 3),
-            "recurrence": round(1 + weeks / 52, 3),
-            "recence": round(recency, 3),
-            "tendance": TREND_FACTOR[trend],
+            "prevision": round(float(np.log1p(expected[label])), 3),
             "suite_visite": OUTCOME_FACTOR.get(last_outcome, 1.0),
         }
         priority = float(np.prod(list(components.values())))
@@ -297,6 +296,7 @@ def sensitive_points(
                 "q_cluster": float(cluster_q),
                 "priority": round(priority, 3),
                 "priority_components": components,
+                "forecast_reports": round(expected[label], 2),
                 "length_m": round(length, 1),
                 "width_m": round(width, 1),
                 "street": street,
@@ -306,7 +306,7 @@ def sensitive_points(
                 "report_ids": members["id"].tolist() if "id" in members else [],
             }
         )
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS) if rows else _empty()
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs) if rows else _empty(crs)
     out = out.sort_values("priority", ascending=False).reset_index(drop=True)
     out.attrs.update(
         algorithm=params.algorithm,
@@ -314,13 +314,30 @@ def sensitive_points(
         min_cluster_size=(params.min_cluster_size or min_samples) if params.algorithm == "hdbscan" else None,
         eps=params.eps,
         null=grid.attrs["null"],
+        null_area_km2=round(area / 1e6, 2),
         cells=len(grid),
         significant_cells=int(grid["significant"].sum()),
+        forecast=forecast.describe() if forecast is not None else None,
+        forecast_months=HORIZON_MONTHS,
     )
     return out
 
 
-def _empty() -> gpd.GeoDataFrame:
+def metric_crs_of(frame: gpd.GeoDataFrame) -> pyproj.CRS:
+    """The frame's CRS when it is projected in metres (Lambert 72, UTM, any national grid); else ValueError:
+    grid cells, radii and buffers are in metres."""
+    crs = frame.crs
+    if crs is None:
+        raise ValueError("les signalements n'ont pas de système de coordonnées")
+    crs = pyproj.CRS.from_user_input(crs)
+    if not is_metric(crs):
+        raise ValueError(
+            f"les signalements doivent être dans un système métrique (EPSG:31370, UTM…), pas {crs.to_string()}"
+        )
+    return crs
+
+
+def _empty(crs: object = CRS) -> gpd.GeoDataFrame:
     cols = [
         "geometry",
         "point",
@@ -338,6 +355,7 @@ def _empty() -> gpd.GeoDataFrame:
         "q_cluster",
         "priority",
         "priority_components",
+        "forecast_reports",
         "length_m",
         "width_m",
         "street",
@@ -346,7 +364,7 @@ def _empty() -> gpd.GeoDataFrame:
         "kind",
         "report_ids",
     ]
-    return gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry", crs=CRS)
+    return gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry", crs=crs)
 
 
 ALL_CATEGORIES = "toutes"
@@ -369,6 +387,6 @@ def sensitive_points_by_category(
             one["category_scope"] = category
             frames.append(one)
     kept = [f for f in frames if not f.empty]
-    out = gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), geometry="geometry", crs=CRS) if kept else every
+    out = gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), geometry="geometry", crs=every.crs) if kept else every
     out.attrs.update(every.attrs, by_category=by_category)
     return out
