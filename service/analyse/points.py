@@ -277,7 +277,7 @@ def sensitive_points(
         priority = float(np.prod(list(components.values())))
         cells = {(a, b) for a, b in zip(ix[member], iy[member], strict=True)}
         length, width = cluster_shape(x[member], y[member])
-        street, share, segment_ids = streets.main_street(member) if streets is not None else (None, None, [])
+        fit = streets.fit(member, x, y, params.stretch) if streets is not None else None
         rows.append(
             {
                 "geometry": hull.buffer(params.hull_buffer),
@@ -299,10 +299,14 @@ def sensitive_points(
                 "forecast_reports": round(expected[label], 2),
                 "length_m": round(length, 1),
                 "width_m": round(width, 1),
-                "street": street,
-                "street_share": share,
-                "segment_ids": segment_ids,
-                "kind": params.stretch.kind(length, width, share),
+                "street": fit.street if fit else None,
+                "street_share": fit.share if fit else None,
+                "street_spread_m": fit.spread_m if fit else None,
+                "segment_ids": fit.segment_ids if fit else [],
+                "kind": params.stretch.kind(
+                    length, width, fit.share if fit else None, fit.spread_m if fit else None,
+                    fit.core_share if fit else None,
+                ),
                 "report_ids": members["id"].tolist() if "id" in members else [],
             }
         )
@@ -360,6 +364,7 @@ def _empty(crs: object = CRS) -> gpd.GeoDataFrame:
         "width_m",
         "street",
         "street_share",
+        "street_spread_m",
         "segment_ids",
         "kind",
         "report_ids",
