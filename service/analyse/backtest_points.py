@@ -3,9 +3,8 @@
 The service acts on its sensitive points, in the order of their priority. The question a chief asks is whether
 visiting the first ten points covers more of next quarter's reports than visiting the ten places with the most
 reports so far. Both get the same area: the ``i``-th count place is a disc of the area of the ``i``-th point,
-centred on the next busiest spot (training reports per 5 m spot: many reports snapped to one address or one
-anonymised point make one place; a spot already covered by a chosen disc is skipped, so that the places are
-distinct).
+put where it holds the most training reports without overlapping the discs already placed (the best a count
+of reports can do with that much ground).
 """
 
 from __future__ import annotations
@@ -16,24 +15,29 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 from service.analyse.points import PointParams, sensitive_points
 
 
 def _count_places(x: np.ndarray, y: np.ndarray, areas: list[float], snap: float = 5.0) -> list[shapely.Geometry]:
-    """Discs of the given areas on the busiest places (training reports per ``snap``-metre spot, so that many
-    reports snapped to one point make one place), a spot already inside a chosen disc skipped."""
+    """Discs of the given areas, each placed where it holds the most training reports, without overlapping the
+    discs already placed (candidate centres: the reports' ``snap``-metre spots)."""
     spots, counts = np.unique(np.round(np.column_stack([x, y]) / snap), axis=0, return_counts=True)
     spots = spots * snap
-    order = np.lexsort((spots[:, 1], spots[:, 0], -counts))
+    tree = cKDTree(spots)
     discs: list[shapely.Geometry] = []
-    for i in order:
-        if len(discs) == len(areas):
+    centres: list[tuple[float, float, float]] = []
+    for area in areas:
+        radius = float(np.sqrt(area / np.pi))
+        held = np.array([counts[n].sum() for n in tree.query_ball_point(spots, radius)], dtype=float)
+        for cx, cy, r in centres:
+            held[np.hypot(spots[:, 0] - cx, spots[:, 1] - cy) < r + radius] = -1.0
+        best = int(np.argmax(held))
+        if held[best] < 0:
             break
-        if any(shapely.contains_xy(d, spots[i, 0], spots[i, 1]) for d in discs):
-            continue
-        radius = float(np.sqrt(areas[len(discs)] / np.pi))
-        discs.append(shapely.Point(spots[i, 0], spots[i, 1]).buffer(radius, quad_segs=16))
+        centres.append((float(spots[best, 0]), float(spots[best, 1]), radius))
+        discs.append(shapely.Point(spots[best]).buffer(radius, quad_segs=16))
     return discs
 
 

@@ -163,6 +163,7 @@ OUTCOME_FACTOR = {
     None: 1.1,
 }
 
+
 def sensitive_points(
     reports: gpd.GeoDataFrame,
     *,
@@ -304,7 +305,10 @@ def sensitive_points(
                 "street_spread_m": fit.spread_m if fit else None,
                 "segment_ids": fit.segment_ids if fit else [],
                 "kind": params.stretch.kind(
-                    length, width, fit.share if fit else None, fit.spread_m if fit else None,
+                    length,
+                    width,
+                    fit.share if fit else None,
+                    fit.spread_m if fit else None,
                     fit.core_share if fit else None,
                 ),
                 "report_ids": members["id"].tolist() if "id" in members else [],
