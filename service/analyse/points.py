@@ -250,9 +250,7 @@ def sensitive_points(
     )
     trend_by_cell = {(r.ix, r.iy): (r.category, r.mk_tau, r.hot_steps) for r in cube.itertuples()}
     expected, forecast = (
-        place_forecasts(
-            reports, {label: labels == label for label in kept}, now=now, exposure=exposure, cell=params.cell
-        )
+        place_forecasts(reports, labels, list(kept), now=now, exposure=exposure, cell=params.cell)
         if kept
         else ({}, None)
     )

@@ -23,7 +23,8 @@ HORIZON_MONTHS = 3.0
 
 def place_forecasts(
     reports: gpd.GeoDataFrame,
-    members: dict[int, np.ndarray],
+    labels: np.ndarray,
+    places: list[int],
     *,
     now: pd.Timestamp,
     exposure: gpd.GeoDataFrame | None = None,
@@ -33,7 +34,7 @@ def place_forecasts(
 ) -> tuple[dict[int, float], Choice]:
     """({place: expected reports in the next ``horizon`` months}, the forecast's parameters).
 
-    ``members`` maps each place to the boolean mask of its reports among ``reports``; reports dated after
+    ``labels`` gives each report's place (-1: none); ``places`` are the labels to forecast. Reports dated after
     ``now`` are not used."""
     x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
     crs = str(reports.crs)
@@ -50,9 +51,10 @@ def place_forecasts(
     cells = area.index_of(x, y)
     past = (pd.to_datetime(reports["observed_at"], utc=True) < now).to_numpy()
     per_cell = np.bincount(cells[past], minlength=area.n).astype(float)
-    out = {}
-    for label, mask in members.items():
-        own = np.bincount(cells[mask & past], minlength=area.n).astype(float)
-        share = np.divide(own, per_cell, out=np.zeros(area.n), where=per_cell > 0)
-        out[label] = float((expected * share).sum())
-    return out, choice
+    wanted = past & np.isin(labels, places)
+    pairs, own = np.unique(np.column_stack([labels[wanted], cells[wanted]]), axis=0, return_counts=True)
+    share = own / per_cell[pairs[:, 1]]
+    totals = np.zeros(len(places))
+    slot = {label: i for i, label in enumerate(places)}
+    np.add.at(totals, [slot[int(label)] for label in pairs[:, 0]], expected[pairs[:, 1]] * share)
+    return {label: float(totals[slot[label]]) for label in places}, choice
