@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ from service.analyse.backtest import (
 from service.analyse.baselines import kde
 from service.analyse.events import events_on, time_of
 from service.analyse.forecast import ForecastParams, choose, predict
-from service.analyse.metrics import captured
+from service.analyse.metrics import captured, cells_for
 
 CRS = "EPSG:31370"
 START = pd.Timestamp("2023-01-01", tz="Europe/Brussels")
@@ -125,33 +127,40 @@ def test_shrinkage_toward_the_neighbourhood_ranks_small_counts():
     assert plain[busy_cell] / plain[lone_cell] < pooled[busy_cell] / pooled[lone_cell]
 
 
-def test_yearly_seasonality_is_used_with_two_whole_years():
-    """Noise at one place every summer, dog fouling at another every winter, the same total: for July the
-    summer place comes first only with the seasonal term, which the validation picks on the past alone."""
+def test_yearly_seasonality_is_used_when_past_years_show_it():
+    """Twenty places busy every summer (June to August), twenty every winter (December to February), the same
+    total. On 1 June the recent months favour the winter places; the yearly profile, which the validation picks
+    on the same month of a past year, puts the summer places first — and June proves it right."""
     rng = np.random.default_rng(5)
     xs, ys, whens, cats = [], [], [], []
-    for year in range(3):
+    summer = [(230500.0 + 250 * i, 141000.0) for i in range(20)]
+    winter = [(230500.0 + 250 * i, 144000.0) for i in range(20)]
+    for year in range(4):
         for month in range(12):
-            summer = month in (5, 6, 7)
-            places = (((231000.0, 141000.0), "bruit", summer), ((233000.0, 143000.0), "dejections", not summer))
-            for (cx, cy), category, on in places:
-                n = 12 if on else 1
-                xs.append(cx + rng.normal(0, 10, n))
-                ys.append(cy + rng.normal(0, 10, n))
-                day = START + pd.DateOffset(years=year, months=month)
-                whens.append(day + pd.to_timedelta(rng.uniform(0, 28, n), unit="D"))
-                cats += [category] * n
-    bx, by, bw = _town(rng, 2000, 36)
+            day = START + pd.DateOffset(years=year, months=month)
+            for places, category, season in ((summer, "bruit", (5, 6, 7)), (winter, "dejections", (11, 0, 1))):
+                n = 12 if month in season else 1
+                for cx, cy in places:
+                    xs.append(cx + rng.normal(0, 10, n))
+                    ys.append(cy + rng.normal(0, 10, n))
+                    whens.append(day + pd.to_timedelta(rng.uniform(0, 28, n), unit="D"))
+                    cats += [category] * n
+    bx, by, bw = _town(rng, 2000, 48)
     pts = _frame(np.r_[np.concatenate(xs), bx], np.r_[np.concatenate(ys), by],
                  pd.DatetimeIndex(np.concatenate(whens)).append(bw), np.r_[cats, ["autre"] * 2000])  # fmt: skip
     features = features_of(pts)
-    july = time_of(pd.Timestamp("2025-07-01", tz="Europe/Brussels"), features.events.month0)
-    noise = features.area.index_of(np.array([231000.0]), np.array([141000.0]))[0]
-    fouling = features.area.index_of(np.array([233000.0]), np.array([143000.0]))[0]
-    flat = predict(features, july, 1.0, ForecastParams())
-    seasonal = predict(features, july, 1.0, ForecastParams(seasonal=True))
-    assert seasonal[noise] > 2 * seasonal[fouling] and flat[noise] < 1.5 * flat[fouling]
-    assert choose(features, july, 1.0).params.seasonal
+    june = time_of(pd.Timestamp("2026-06-01", tz="Europe/Brussels"), features.events.month0)
+    in_summer = features.area.index_of(np.array([c[0] for c in summer]), np.array([c[1] for c in summer]))
+    in_winter = features.area.index_of(np.array([c[0] for c in winter]), np.array([c[1] for c in winter]))
+    choice = choose(features, june, 1.0)
+    assert choice.params.seasonal
+    seasonal = predict(features, june, 1.0, choice.params)
+    flat = predict(features, june, 1.0, replace(choice.params, seasonal=False))
+    assert seasonal[in_summer].min() > seasonal[in_winter].max()
+    assert flat[in_summer].mean() < flat[in_winter].mean()
+    test = features.events.counts(june, june + 1.0, features.area.n)
+    k = cells_for(0.01, features.area.n)
+    assert captured(seasonal, test, k) > 1.5 * captured(flat, test, k)
 
 
 def test_fft_kernel_density_equals_the_direct_sum():

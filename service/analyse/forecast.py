@@ -20,9 +20,11 @@ The parameters (``half_life``, ``background``, ``shrink``, ``radius``, ``seasona
 validation **inside the training window only** (:func:`choose`): the last origins before the forecast origin
 (one horizon apart) are each forecast from their own past and scored on the months that follow them (still
 before the origin), by the mean PEI* at 1 % and 5 % of the area. Nothing after the origin is ever seen. The search
-is coordinate-wise (time terms, then shrinkage, then seasonality) over small grids: about 25 candidates, a few
-milliseconds each; the winner replaces the defaults only if it scores at least 1 % better (few, noisy folds
-should not swap a steady long-term rate for a lucky recent one).
+is coordinate-wise (time terms, then shrinkage) over small grids: about 25 candidates, a few milliseconds each;
+the winner replaces the defaults only if it scores at least 1 % better (few, noisy folds should not swap the
+defaults for a lucky candidate). Seasonality is judged apart, on the same months of past years (the months just
+before the origin belong to another season and cannot tell). The defaults: half-life 6 months, a quarter of
+long-term rate, light pooling (places change within a year; a steady place loses little by it).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from service.analyse.metrics import pei_star
 #: Candidate (half_life in months, background share); (None, 1.0) is the long-term rate alone.
 TIME_GRID: tuple[tuple[float | None, float], ...] = (
     *((h, b) for h in (0.5, 1.0, 2.0, 4.0, 8.0) for b in (0.0, 0.25, 0.5)),
+    (12.0, 0.25),
     (None, 1.0),
 )
 #: Candidate (shrink in events, radius in metres); shrink 0 = no pooling with the neighbours.
@@ -53,11 +56,12 @@ SEASONAL_MIN_MONTHS = 24.0
 
 @dataclass(frozen=True)
 class ForecastParams:
-    """Hyper-parameters of the forecast (module docstring); the defaults are used when the training window
-    is too short to validate anything: the long-term rate, lightly pooled with its neighbours."""
+    """Hyper-parameters of the forecast (module docstring); the defaults (half-life 6 months, a quarter of
+    long-term rate, light pooling) stand when the training window is too short to validate anything or when no
+    candidate does clearly better."""
 
-    half_life: float | None = None
-    background: float = 1.0
+    half_life: float | None = 6.0
+    background: float = 0.25
     shrink: float = 0.5
     radius: float = 150.0
     seasonal: bool = False
@@ -256,6 +260,23 @@ def inner_folds(features: Features, origin: float, horizon: float, folds: int) -
     return inner, used
 
 
+def _seasonal_helps(features: Features, origin: float, horizon: float, params: ForecastParams, folds: int) -> bool:
+    """Would the yearly profile have done better the same months of past years? Only folds a whole number of
+    years before the origin can tell (the months just before it are in another season), each with two whole
+    years of training behind it."""
+    inner = [
+        origin - 12.0 * k for k in range(1, folds + 1) if origin - 12.0 * k - features.start >= SEASONAL_MIN_MONTHS
+    ]
+    tests = [features.events.counts(o, o + horizon, features.area.n) for o in inner]
+    pairs = [(o, t) for o, t in zip(inner, tests, strict=True) if t.sum()]
+    if not pairs:
+        return False
+    flat = np.nanmean([pei_star(predict(features, o, horizon, params), t) for o, t in pairs])
+    seasonal = replace(params, seasonal=True)
+    with_season = np.nanmean([pei_star(predict(features, o, horizon, seasonal), t) for o, t in pairs])
+    return bool(with_season > flat * (1 + MARGIN))
+
+
 def choose(features: Features, origin: float, horizon: float, *, folds: int = 5) -> Choice:
     """Parameters for a forecast at ``origin`` chosen on the training window only (module docstring).
 
@@ -276,21 +297,17 @@ def choose(features: Features, origin: float, horizon: float, *, folds: int = 5)
     default = ForecastParams()
     default_score = score(default)
     best, best_score = default, default_score
-    stages: list[list[ForecastParams]] = [
-        [replace(default, half_life=h, background=b) for h, b in TIME_GRID],
-        [],  # filled from the best time terms
-        [],
-    ]
-    for stage in range(3):
-        if stage == 1:
-            stages[1] = [replace(best, shrink=a, radius=r) for a, r in SPACE_GRID]
-        if stage == 2 and min(inner) - features.start >= SEASONAL_MIN_MONTHS:
-            stages[2] = [replace(best, seasonal=True)]
-        for candidate in stages[stage]:
-            value = score(candidate)
-            if value > best_score + 1e-12:
-                best, best_score = candidate, value
-    if best_score < default_score * (1 + MARGIN):  # not clearly better: keep the simple long-term rate
+    for candidate in [replace(default, half_life=h, background=b) for h, b in TIME_GRID]:
+        value = score(candidate)
+        if value > best_score + 1e-12:
+            best, best_score = candidate, value
+    for candidate in [replace(best, shrink=a, radius=r) for a, r in SPACE_GRID]:
+        value = score(candidate)
+        if value > best_score + 1e-12:
+            best, best_score = candidate, value
+    if best_score < default_score * (1 + MARGIN):  # not clearly better: keep the defaults
         best, best_score = default, default_score
+    if _seasonal_helps(features, origin, used, best, folds):
+        best = replace(best, seasonal=True)
     note = "validé sur l'apprentissage" if used == horizon else f"validé sur des plis de {used:g} mois"
     return Choice(best, best_score, len(inner), used, note)

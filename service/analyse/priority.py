@@ -3,12 +3,15 @@
 The sensitive points are what the service acts on, so their order must say where the next reports will be. The
 cells of the reports' footprint (and, with exposure, of the address points) get the expected counts of
 :mod:`service.analyse.forecast` for the next ``horizon`` months, with parameters chosen by rolling-origin
-validation on the reports' own history (nothing after ``now``). A point receives, from each cell it touches, the
-share of that cell's forecast that its own reports make of the cell's reports: a corner that holds every report
-of its cell takes the whole forecast, a point that holds two of ten takes a fifth.
+validation on the reports' own history (nothing after ``now``); a point, already shown to be more than chance by
+its own test, is forecast from the time terms alone (no pooling toward its neighbourhood). A point receives,
+from each cell it touches, the share of that cell's forecast that its own reports make of the cell's reports: a
+corner that holds every report of its cell takes the whole forecast, a point that holds two of ten takes a fifth.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -47,7 +50,9 @@ def place_forecasts(
     features = Features(events, area, exposure=exposure_per_cell(area, exposure))
     origin = time_of(now, events.month0)
     choice = choose(features, origin, horizon, folds=folds)
-    expected = predict(features, origin, horizon, choice.params)
+    # a sensitive point has passed its own test: its own reports speak for it, without the pooling toward the
+    # neighbourhood that ranks cells of a few reports (it would drag a lone busy corner toward a quiet street)
+    expected = predict(features, origin, horizon, replace(choice.params, shrink=0.0))
     cells = area.index_of(x, y)
     past = (pd.to_datetime(reports["observed_at"], utc=True) < now).to_numpy()
     per_cell = np.bincount(cells[past], minlength=area.n).astype(float)
