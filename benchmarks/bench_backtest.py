@@ -163,7 +163,7 @@ def intensity_bound(points: Path, zone: Path) -> None:
             f"{100 * c:g} % : {100 * (sum(a for a, _ in v) / sum(b for _, b in v) - 1):+.1f} %"
             for c, v in gains.items()
         )
-        print(f"  {name} : borne d'intensité contre le comptage — {text}")
+        print(f"  {name} : comptage de tous les autres mois contre le comptage du passé — {text}")
 
 
 def main() -> None:
