@@ -47,7 +47,9 @@ def features_of(
     return Features(events_on(points, area), area, exposure=exposure_per_cell(area, exposure))
 
 
-def method_scores(features: Features, origin: float, horizon: float, *, folds: int = 5) -> tuple[dict, Choice, float]:
+def method_scores(
+    features: Features, origin: float, horizon: float, *, folds: int = 5
+) -> tuple[dict[str, np.ndarray], Choice, float]:
     """({method: score per cell} without the ceiling, the forecast's parameters, the KDE bandwidth) at ``origin``."""
     choice = choose(features, origin, horizon, folds=folds)
     bandwidth = choose_bandwidth(features, origin, horizon, folds=folds)

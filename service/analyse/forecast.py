@@ -117,11 +117,12 @@ class Features:
         self.exposure = exposure
         self.start = float(np.floor(events.t.min())) if len(events) else 0.0
         self._cache: dict[tuple[Any, ...], np.ndarray] = {}
-        # prior weights per cell: addresses (plus a floor: dumping happens where nobody lives) or 1
+        # weight of each cell in the neighbourhood prior: its addresses (plus a floor: dumping happens where
+        # nobody lives), or 1 without exposure
         if exposure is None:
-            self._people = np.ones(area.n)
+            self.people = np.ones(area.n)
         else:
-            self._people = exposure + max(0.1 * float(exposure.mean()), 1e-3)
+            self.people = exposure + max(0.1 * float(exposure.mean()), 1e-3)
         self._people_smooth: dict[float, np.ndarray] = {}
 
     def _memo(self, key: tuple[Any, ...], make: Any) -> np.ndarray:
@@ -164,7 +165,7 @@ class Features:
 
     def people_smooth(self, radius: float) -> np.ndarray:
         if radius not in self._people_smooth:
-            self._people_smooth[radius] = np.maximum(self.smooth(self._people, radius), 1e-12)
+            self._people_smooth[radius] = np.maximum(self.smooth(self.people, radius), 1e-12)
         return self._people_smooth[radius]
 
     def rate(self, origin: float, half_life: float | None, background: float) -> tuple[np.ndarray, float]:
@@ -222,7 +223,7 @@ def predict(features: Features, origin: float, horizon: float, params: ForecastP
     rate, months = features.rate(origin, params.half_life, params.background)
     if params.shrink > 0:
         prior_rate = features.smoothed_rate(origin, params.half_life, params.background, params.radius)
-        prior = prior_rate / features.people_smooth(params.radius) * features._people
+        prior = prior_rate / features.people_smooth(params.radius) * features.people
         floor = max(float(rate.mean()), 1e-9) * 1e-3
         prior = np.maximum(prior, floor)
         rate = (rate * months + params.shrink) / (months + params.shrink / prior)

@@ -17,6 +17,7 @@ import pyproj
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
+from service.analyse.axes import network_from_addresses, read_network
 from service.analyse.checks import is_metric
 from service.errors import InputFileError
 from service.ingest.columns import map_columns
@@ -150,3 +151,24 @@ def within_window(
     out = points[keep.to_numpy()]
     out.attrs.update(points.attrs, window_dropped=int((~keep).sum()))
     return out
+
+
+def street_network(streets: Path | None, exposure: Path | None, crs: str) -> gpd.GeoDataFrame | None:
+    """The street lines given, or derived from address points that carry street names (ICAR/BeST layouts)."""
+    if streets is not None:
+        return read_network(str(streets), crs=crs)
+    if exposure is None:
+        return None
+    frame = pd.read_csv(exposure, dtype=str, keep_default_na=False)
+    street = "street" if "street" in frame else "streetname_fr" if "streetname_fr" in frame else None
+    if street is None:
+        return None
+    mun = "municipality" if "municipality" in frame else "municipality_name_fr"
+    if {"lon", "lat"} <= set(frame):
+        geometry = gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float))
+        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:4326").to_crs(crs)
+    else:
+        geometry = gpd.points_from_xy(frame["EPSG:31370_x"].astype(float), frame["EPSG:31370_y"].astype(float))
+        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:31370").to_crs(crs)
+    points["street"], points["municipality"] = frame[street].to_numpy(), frame[mun].to_numpy()
+    return network_from_addresses(points)

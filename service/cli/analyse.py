@@ -9,10 +9,10 @@ import geopandas as gpd
 import pandas as pd
 import typer
 
-from service.analyse.axes import network_from_addresses, problem_axes, read_network, segment
+from service.analyse.axes import problem_axes, segment
 from service.analyse.checks import check_points
 from service.analyse.clustering import ALGORITHMS
-from service.analyse.inputs import read_points, within_window
+from service.analyse.inputs import read_points, street_network, within_window
 from service.analyse.points import PointParams, sensitive_points_by_category
 from service.analyse.store import MIN_CATEGORY_REPORTS, run_points
 from service.analyse.stretches import attach_stretches, split_stretches
@@ -114,7 +114,7 @@ def _offline(
     crs = str(points.crs)
     expo = read_points(exposure, crs=crs, need_dates=False) if exposure else None
     with working("Analyse…"):
-        network = _network(streets, exposure, crs)
+        network = street_network(streets, exposure, crs)
         segments = segment(network) if network is not None else None
         found = sensitive_points_by_category(
             points,
@@ -170,24 +170,3 @@ def _geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
         elif pd.api.types.is_datetime64_any_dtype(export[col]):
             export[col] = export[col].astype(str)
     export.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
-
-
-def _network(streets: Path | None, exposure: Path | None, crs: str) -> gpd.GeoDataFrame | None:
-    """The street lines given, or derived from address points that carry street names (ICAR/BeST layouts)."""
-    if streets is not None:
-        return read_network(str(streets), crs=crs)
-    if exposure is None:
-        return None
-    frame = pd.read_csv(exposure, dtype=str, keep_default_na=False)
-    street = "street" if "street" in frame else "streetname_fr" if "streetname_fr" in frame else None
-    if street is None:
-        return None
-    mun = "municipality" if "municipality" in frame else "municipality_name_fr"
-    if {"lon", "lat"} <= set(frame):
-        geometry = gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float))
-        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:4326").to_crs(crs)
-    else:
-        geometry = gpd.points_from_xy(frame["EPSG:31370_x"].astype(float), frame["EPSG:31370_y"].astype(float))
-        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:31370").to_crs(crs)
-    points["street"], points["municipality"] = frame[street].to_numpy(), frame[mun].to_numpy()
-    return network_from_addresses(points)

@@ -23,9 +23,8 @@ from service.analyse.backtest_axes import backtest_axes
 from service.analyse.backtest_points import points_vs_places
 from service.analyse.checks import check_points
 from service.analyse.events import events_on
-from service.analyse.inputs import read_points
+from service.analyse.inputs import read_points, street_network
 from service.analyse.store import load_address_streets, load_reports
-from service.cli.analyse import _network
 from service.cli.backtest_tables import print_report
 from service.cli.common import print_json, settings_of, working
 from service.cli.dates import RULE, day_end
@@ -122,7 +121,7 @@ def backtest_cmd(
         points = read_points(input_, crs=crs)
         check_points(points, name=input_.name)
         expo = read_points(exposure, crs=str(points.crs), need_dates=False) if exposure else None
-        network = _network(streets, exposure, str(points.crs))
+        network = street_network(streets, exposure, str(points.crs))
         name = input_.name
     else:
         points, expo = _from_database(settings_of(ctx))
