@@ -237,3 +237,14 @@ def test_the_first_sensitive_points_capture_more_than_the_busiest_places():
     assert ours["captures"] > 1.5 * count["captures"]
     new_in_test = int(((pw >= cut) & (pw < end)).sum())  # only the new corners are still active
     assert ours["captures"] >= 0.9 * new_in_test
+
+
+def test_a_long_history_is_back_tested_on_its_latest_windows():
+    """Twelve years of reports: the windows are the latest ones, the training behind them is the whole past."""
+    rng = np.random.default_rng(10)
+    bx, by, bw = _town(rng, 6000, 144)
+    px, py, pw = _places(rng, [(232000.0, 142000.0), (234000.0, 144000.0)], [(0, 144)] * 2, per_month=3)
+    pts = _frame(np.r_[bx, px], np.r_[by, py], bw.append(pw))
+    result = rolling_backtest(pts, options=RollingOptions(horizons=("annee",), max_origins=3))
+    assert sorted(result.windows["origine"].unique()) == ["2033-11", "2033-12", "2034-01"]
+    assert result.gains["fenetres"].eq(3).all() and len(result.params) == 3
