@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel
+.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel bench-backtest
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -54,6 +54,10 @@ bench-geocode: install
 ## analysis benchmark (100k and 1M reports, beside ST_ClusterDBSCAN)
 bench-analyse: install
 	$(BIN)/python benchmarks/bench_analyse.py
+
+## back-test benchmark: forecast beside its baselines on real data (LANCASHIRE=path/to/lancashire_asb.tab) and the demo
+bench-backtest: install
+	$(BIN)/python benchmarks/bench_backtest.py $(if $(LANCASHIRE),--lancashire $(LANCASHIRE))
 
 ## map benchmark: page weight and first-view transfer at 100k reports, beside naive folium pages
 bench-maps: install

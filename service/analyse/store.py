@@ -202,6 +202,7 @@ def run_points(
             "algorithme": params.algorithm,
             "modele_nul": found.attrs.get("null", "exposure" if exposure is not None else "uniform"),
             "min_samples": found.attrs.get("min_samples"),
+            "prevision": found.attrs.get("forecast"),
         }
         conn.execute(q["close_run"], {"run": run, "summary": json.dumps(summary)})
     return {"run": run, **summary}

@@ -112,7 +112,10 @@ def demo(
             "WHERE category_scope = 'toutes' AND state IN ('nouveau', 'actif', 'reouvert') "
             "ORDER BY priority DESC LIMIT 10"
         ).fetchall()
-    table = Table(title=f"Points sensibles ({analysis['points_sensibles']} ; modèle nul : {analysis['modele_nul']})")
+    null = {"exposure": "exposition (adresses)", "footprint": "emprise des signalements"}.get(
+        analysis["modele_nul"], analysis["modele_nul"]
+    )
+    table = Table(title=f"Points sensibles ({analysis['points_sensibles']} ; modèle nul : {null})")
     for col in (
         "point",
         "adresse la plus proche",

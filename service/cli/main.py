@@ -26,7 +26,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "demo-data": ("service.cli.demo", "demo_data"),
     "demo": ("service.cli.demo", "demo"),
     "analyse": ("service.cli.analyse", "analyse"),
-    "backtest": ("service.cli.analyse", "backtest_cmd"),
+    "backtest": ("service.cli.backtest", "backtest_cmd"),
     "serve": ("service.cli.serve", "serve"),
     "users": ("service.cli.users", "app"),
     "export": ("service.cli.export", "app"),
