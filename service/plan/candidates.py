@@ -17,6 +17,7 @@ import pandas as pd
 import psycopg
 import shapely
 
+from service.analyse.priority import with_visit_outcome
 from service.db.queries import load_queries
 from service.plan import value as v
 from service.plan.model import CANDIDATE_COLUMNS, Filters, empty_candidates
@@ -67,9 +68,11 @@ class CandidateContext:
     now: pd.Timestamp
     labels: Labels
     since: pd.Timestamp = field(init=False)
+    quarter: pd.Timestamp = field(init=False)
 
     def __post_init__(self) -> None:
         self.since = self.now - pd.Timedelta(days=self.settings.analysis_window_days)
+        self.quarter = self.now - pd.Timedelta(days=91)
 
 
 class CandidateSource(Protocol):
@@ -98,7 +101,9 @@ class PointSource:
         frame = _frame(conn, "points", {"states": _states(context)})
         rows = []
         for r in frame.to_dict("records"):
-            components = dict(r["priority_components"] or {})
+            # the priority of the analysis, with the factor of the visit made since, if any (a visit file does not
+            # update the points until the next analysis; the plan must not send a team back on stale facts)
+            priority, components = with_visit_outcome(r["priority"], r["priority_components"], r["last_outcome"])
             point = shapely.Point(r["x"], r["y"])
             rows.append(
                 {
@@ -110,7 +115,7 @@ class PointSource:
                     "category": r["category"],
                     "categories": dict(r["categories"] or {}),
                     "state": r["state"],
-                    "value": float(r["priority"] or 0.0),
+                    "value": priority,
                     "components": components,
                     "reason": v.reason_words(
                         kind=self.kind,
@@ -122,6 +127,7 @@ class PointSource:
                         trend=r["trend"],
                         last_visit=r["last_visit"],
                         last_outcome_label=context.labels.outcome(r["last_outcome"]),
+                        expected=v.expected_reports(components),
                     ),
                     "service_min": context.settings.plan_service_point_min,
                     "n_reports": int(r["n_reports"] or 0),
@@ -155,7 +161,7 @@ class AxisSource:
     kind = "axe"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
-        frame = _frame(conn, "axes", {"states": _states(context), "since": context.since})
+        frame = _frame(conn, "axes", {"states": _states(context), "since": context.since, "quarter": context.quarter})
         walk_kmh = context.settings.plan_axis_walk_kmh
         rows = []
         for r in frame.to_dict("records"):
@@ -165,16 +171,15 @@ class AxisSource:
             categories = dict(r["categories"] or {})
             n = int(r["n_reports"] or 0)
             weeks = int(r["weeks"] or 0)
-            components = v.factors(
-                gravity=v.mean_gravity(categories, context.labels.gravity),
-                n_reports=n,
-                weeks=weeks,
-                last_report=r["last_report"],
-                now=context.now,
-                trend=None,
-                last_outcome=r["last_outcome"],
-            )
-            components["tendance"] = 1.0  # axes have no trend of their own yet: neutral
+            if r["priority"] is not None:  # the analysis' priority, with the factor of the last visit since
+                value, components = with_visit_outcome(r["priority"], r["priority_components"], r["last_outcome"])
+            else:  # an axis stored before axes had a priority: last quarter's reports as its forecast
+                components = v.factors(
+                    gravity=v.mean_gravity(categories, context.labels.gravity),
+                    expected=float(r["recent"] or 0),
+                    last_outcome=r["last_outcome"],
+                )
+                value = v.product(components)
             main = max(categories, key=lambda c: categories[c]) if categories else None
             rows.append(
                 {
@@ -186,7 +191,7 @@ class AxisSource:
                     "category": main,
                     "categories": categories,
                     "state": r["state"],
-                    "value": v.product(components),
+                    "value": value,
                     "components": components,
                     "reason": v.reason_words(
                         kind=self.kind,
@@ -199,6 +204,7 @@ class AxisSource:
                         last_visit=r["last_visit"],
                         last_outcome_label=context.labels.outcome(r["last_outcome"]),
                         length_m=length,
+                        expected=v.expected_reports(components),
                     ),
                     "service_min": length / (walk_kmh * 1000 / 60) + context.settings.plan_service_axis_extra_min,
                     "n_reports": n,
@@ -231,16 +237,10 @@ class ReportSource:
             seen = 1 + int(r["seen_again"] or 0)
             components = v.factors(
                 gravity=context.labels.gravity.get(r["category"], 1.0),
-                n_reports=seen,
-                weeks=1,
-                last_report=observed,
-                now=context.now,
-                trend=None,
-                last_outcome=None,
+                expected=seen,  # not forecast by the analysis: the times it was seen stand for it
+                last_outcome=None,  # never visited (the points' factor for "no visit yet")
                 fresh=fresh,
             )
-            components["tendance"] = 1.0
-            components["suite_visite"] = 1.0
             point = shapely.Point(r["x"], r["y"])
             rows.append(
                 {
@@ -288,20 +288,15 @@ class FollowUpSource:
     kind = "suivi"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
-        frame = _frame(conn, "followups", {"since": context.since})
+        frame = _frame(conn, "followups", {"since": context.since, "quarter": context.quarter})
         rows = []
         for r in frame.to_dict("records"):
             n = int(r["n_reports"] or 0)
             components = v.factors(
                 gravity=context.labels.gravity.get(r["category"], 1.0) if r["category"] else 1.0,
-                n_reports=max(n, 1),
-                weeks=1,
-                last_report=r["last_activity"],  # the last report near it, or the visit itself
-                now=context.now,
-                trend=None,
+                expected=max(float(r["recent"] or 0), 1.0),  # last quarter's reports near it (at least the visit)
                 last_outcome="a_revoir",
             )
-            components["tendance"] = 1.0
             point = shapely.Point(r["x"], r["y"])
             rows.append(
                 {
