@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 
+from service.demo import DEMO_INGESTION
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.settings import Settings
 
@@ -64,14 +65,7 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
-DEMO_PLAN = [
-    ("commune_csv", "reports", "commune_proprete"),
-    ("patrols_xlsx", "reports", "patrouilles"),
-    ("open311_json", "reports", "app_citoyenne"),
-    ("intercommunale_csv", "reports", "intercommunale"),
-    ("visits_csv", "visits", "visites"),
-    ("permits_csv", "permits", "permis"),
-]
+DEMO_PLAN = list(DEMO_INGESTION)
 
 
 def load_analysed_demo(settings: Settings, out_dir: Path, *, seed: int = 7, n_reports: int = 2500) -> dict[str, Any]:

@@ -92,57 +92,73 @@ def _states(context: CandidateContext) -> list[str]:
     return list(context.filters.states)
 
 
+def site_row(*, point: shapely.Point | None = None, **values: Any) -> dict[str, Any]:
+    """One candidate row with every column of :data:`CANDIDATE_COLUMNS` (None when not given). A site visited at
+    one spot (``point``) is entered, left and drawn there; a source of another stage builds its rows with this."""
+    row: dict[str, Any] = dict.fromkeys(CANDIDATE_COLUMNS)
+    if point is not None:
+        row.update(entry=point, exit=point, geometry=point)
+    row.update(values)
+    return row
+
+
+def _rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+
+
 class PointSource:
-    """Sensitive points: their stored priority is already the value (same factors)."""
+    """Sensitive points: their priority from the analysis is the value (with the outcome of a visit made since:
+    a visit file does not update the points until the next analysis, and a team must not go back on stale facts)."""
 
     kind = "point_sensible"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
-        frame = _frame(conn, "points", {"states": _states(context)})
         rows = []
-        for r in frame.to_dict("records"):
-            # the priority of the analysis, with the factor of the visit made since, if any (a visit file does not
-            # update the points until the next analysis; the plan must not send a team back on stale facts)
-            priority, components = with_visit_outcome(r["priority"], r["priority_components"], r["last_outcome"])
-            point = shapely.Point(r["x"], r["y"])
-            rows.append(
-                {
-                    "site_id": r["site_id"],
-                    "kind": self.kind,
-                    "label": r["label"] or r["site_id"],
-                    "commune": r["commune"],
-                    "postcode": r["postcode"],
-                    "category": r["category"],
-                    "categories": dict(r["categories"] or {}),
-                    "state": r["state"],
-                    "value": priority,
-                    "components": components,
-                    "reason": v.reason_words(
-                        kind=self.kind,
-                        category_label=context.labels.category(r["category"]),
-                        n_reports=int(r["n_reports"] or 0),
-                        weeks=int(r["recurrence_weeks"] or 0),
-                        last_report=r["last_report"],
-                        now=context.now,
-                        trend=r["trend"],
-                        last_visit=r["last_visit"],
-                        last_outcome_label=context.labels.outcome(r["last_outcome"]),
-                        expected=v.expected_reports(components),
-                    ),
-                    "service_min": context.settings.plan_service_point_min,
-                    "n_reports": int(r["n_reports"] or 0),
-                    "trend": r["trend"],
-                    "last_report": r["last_report"],
-                    "last_visit": r["last_visit"],
-                    "last_outcome": r["last_outcome"],
-                    "length_m": None,
-                    "entry": point,
-                    "exit": point,
-                    "line": None,
-                    "geometry": point,
-                }
+        for r in _frame(conn, "points", {"states": _states(context)}).to_dict("records"):
+            value, components = with_visit_outcome(r["priority"], r["priority_components"], r["last_outcome"])
+            n = int(r["n_reports"] or 0)
+            reason = v.reason_words(
+                kind=self.kind,
+                category_label=context.labels.category(r["category"]),
+                n_reports=n,
+                weeks=int(r["recurrence_weeks"] or 0),
+                last_report=r["last_report"],
+                now=context.now,
+                trend=r["trend"],
+                last_visit=r["last_visit"],
+                last_outcome_label=context.labels.outcome(r["last_outcome"]),
+                expected=v.expected_reports(components),
             )
-        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+            rows.append(
+                site_row(
+                    point=shapely.Point(r["x"], r["y"]),
+                    **_common(r, self.kind),
+                    label=r["label"] or r["site_id"],
+                    category=r["category"],
+                    categories=dict(r["categories"] or {}),
+                    value=value,
+                    components=components,
+                    reason=reason,
+                    service_min=context.settings.plan_service_point_min,
+                    n_reports=n,
+                    trend=r["trend"],
+                )
+            )
+        return _rows(rows)
+
+
+def _common(r: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The columns every source reads the same way from its query's row."""
+    return {
+        "site_id": r["site_id"],
+        "kind": kind,
+        "commune": r.get("commune"),
+        "postcode": r.get("postcode"),
+        "state": r.get("state"),
+        "last_report": r.get("last_report"),
+        "last_visit": r.get("last_visit"),
+        "last_outcome": r.get("last_outcome"),
+    }
 
 
 def axis_line(geom: shapely.Geometry) -> shapely.LineString:
@@ -156,24 +172,21 @@ def axis_line(geom: shapely.Geometry) -> shapely.LineString:
 
 
 class AxisSource:
-    """Problem axes, valued like a point holding the same reports; visited along their length."""
+    """Problem axes, with their priority from the analysis (the points' formula on the reports along them);
+    walked from one end to the other."""
 
     kind = "axe"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
-        frame = _frame(conn, "axes", {"states": _states(context), "since": context.since, "quarter": context.quarter})
-        walk_kmh = context.settings.plan_axis_walk_kmh
+        params = {"states": _states(context), "since": context.since, "quarter": context.quarter}
+        walk = context.settings.plan_axis_walk_kmh * 1000 / 60  # metres a minute
         rows = []
-        for r in frame.to_dict("records"):
-            geom = shapely.from_wkb(bytes(r["geom"]))
-            line = axis_line(geom)
-            length = float(line.length)
+        for r in _frame(conn, "axes", params).to_dict("records"):
+            line = axis_line(shapely.from_wkb(bytes(r["geom"])))
             categories = dict(r["categories"] or {})
-            n = int(r["n_reports"] or 0)
-            weeks = int(r["weeks"] or 0)
-            if r["priority"] is not None:  # the analysis' priority, with the factor of the last visit since
+            if r["priority"] is not None:
                 value, components = with_visit_outcome(r["priority"], r["priority_components"], r["last_outcome"])
-            else:  # an axis stored before axes had a priority: last quarter's reports as its forecast
+            else:  # an axis stored before axes had a priority: last quarter's reports stand for its forecast
                 components = v.factors(
                     gravity=v.mean_gravity(categories, context.labels.gravity),
                     expected=float(r["recent"] or 0),
@@ -181,45 +194,39 @@ class AxisSource:
                 )
                 value = v.product(components)
             main = max(categories, key=lambda c: categories[c]) if categories else None
-            rows.append(
-                {
-                    "site_id": r["site_id"],
-                    "kind": self.kind,
-                    "label": r["label"],
-                    "commune": r["commune"],
-                    "postcode": r["postcode"],
-                    "category": main,
-                    "categories": categories,
-                    "state": r["state"],
-                    "value": value,
-                    "components": components,
-                    "reason": v.reason_words(
-                        kind=self.kind,
-                        category_label=context.labels.category(main),
-                        n_reports=n,
-                        weeks=weeks,
-                        last_report=r["last_report"],
-                        now=context.now,
-                        trend=None,
-                        last_visit=r["last_visit"],
-                        last_outcome_label=context.labels.outcome(r["last_outcome"]),
-                        length_m=length,
-                        expected=v.expected_reports(components),
-                    ),
-                    "service_min": length / (walk_kmh * 1000 / 60) + context.settings.plan_service_axis_extra_min,
-                    "n_reports": n,
-                    "trend": None,
-                    "last_report": r["last_report"],
-                    "last_visit": r["last_visit"],
-                    "last_outcome": r["last_outcome"],
-                    "length_m": round(length, 1),
-                    "entry": shapely.Point(line.coords[0]),
-                    "exit": shapely.Point(line.coords[-1]),
-                    "line": line,
-                    "geometry": line.interpolate(0.5, normalized=True),
-                }
+            n = int(r["n_reports"] or 0)
+            reason = v.reason_words(
+                kind=self.kind,
+                category_label=context.labels.category(main),
+                n_reports=n,
+                weeks=int(r["weeks"] or 0),
+                last_report=r["last_report"],
+                now=context.now,
+                trend=None,
+                last_visit=r["last_visit"],
+                last_outcome_label=context.labels.outcome(r["last_outcome"]),
+                length_m=line.length,
+                expected=v.expected_reports(components),
             )
-        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+            rows.append(
+                site_row(
+                    **_common(r, self.kind),
+                    label=r["label"],
+                    category=main,
+                    categories=categories,
+                    value=value,
+                    components=components,
+                    reason=reason,
+                    service_min=line.length / walk + context.settings.plan_service_axis_extra_min,
+                    n_reports=n,
+                    length_m=round(line.length, 1),
+                    entry=shapely.Point(line.coords[0]),
+                    exit=shapely.Point(line.coords[-1]),
+                    line=line,
+                    geometry=line.interpolate(0.5, normalized=True),
+                )
+            )
+        return _rows(rows)
 
 
 class ReportSource:
@@ -229,9 +236,8 @@ class ReportSource:
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
         since = context.now - pd.Timedelta(days=context.settings.plan_report_max_age_days)
-        frame = _frame(conn, "reports", {"since": since})
         rows = []
-        for r in frame.to_dict("records"):
+        for r in _frame(conn, "reports", {"since": since}).to_dict("records"):
             observed = pd.Timestamp(r["observed_at"])
             fresh = (context.now - observed) <= pd.Timedelta(hours=v.FRESH_HOURS)
             seen = 1 + int(r["seen_again"] or 0)
@@ -241,45 +247,33 @@ class ReportSource:
                 last_outcome=None,  # never visited (the points' factor for "no visit yet")
                 fresh=fresh,
             )
-            point = shapely.Point(r["x"], r["y"])
-            rows.append(
-                {
-                    "site_id": r["site_id"],
-                    "kind": self.kind,
-                    "label": r["label"] or r["site_id"],
-                    "commune": r["commune"],
-                    "postcode": r["postcode"],
-                    "category": r["category"],
-                    "categories": {r["category"]: seen},
-                    "state": r["status"],
-                    "value": v.product(components),
-                    "components": components,
-                    "reason": v.reason_words(
-                        kind=self.kind,
-                        category_label=context.labels.category(r["category"]),
-                        n_reports=seen,
-                        weeks=0,
-                        last_report=observed,
-                        now=context.now,
-                        trend=None,
-                        last_visit=None,
-                        last_outcome_label=None,
-                        fresh=fresh,
-                    ),
-                    "service_min": context.settings.plan_service_report_min,
-                    "n_reports": seen,
-                    "trend": None,
-                    "last_report": observed,
-                    "last_visit": None,
-                    "last_outcome": None,
-                    "length_m": None,
-                    "entry": point,
-                    "exit": point,
-                    "line": None,
-                    "geometry": point,
-                }
+            reason = v.reason_words(
+                kind=self.kind,
+                category_label=context.labels.category(r["category"]),
+                n_reports=seen,
+                weeks=0,
+                last_report=observed,
+                now=context.now,
+                trend=None,
+                last_visit=None,
+                last_outcome_label=None,
+                fresh=fresh,
             )
-        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+            rows.append(
+                site_row(
+                    point=shapely.Point(r["x"], r["y"]),
+                    **_common({**r, "state": r["status"], "last_report": observed}, self.kind),
+                    label=r["label"] or r["site_id"],
+                    category=r["category"],
+                    categories={r["category"]: seen},
+                    value=v.product(components),
+                    components=components,
+                    reason=reason,
+                    service_min=context.settings.plan_service_report_min,
+                    n_reports=seen,
+                )
+            )
+        return _rows(rows)
 
 
 class FollowUpSource:
@@ -288,53 +282,41 @@ class FollowUpSource:
     kind = "suivi"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
-        frame = _frame(conn, "followups", {"since": context.since, "quarter": context.quarter})
         rows = []
-        for r in frame.to_dict("records"):
+        params = {"since": context.since, "quarter": context.quarter}
+        for r in _frame(conn, "followups", params).to_dict("records"):
             n = int(r["n_reports"] or 0)
             components = v.factors(
                 gravity=context.labels.gravity.get(r["category"], 1.0) if r["category"] else 1.0,
                 expected=max(float(r["recent"] or 0), 1.0),  # last quarter's reports near it (at least the visit)
                 last_outcome="a_revoir",
             )
-            point = shapely.Point(r["x"], r["y"])
-            rows.append(
-                {
-                    "site_id": r["site_id"],
-                    "kind": self.kind,
-                    "label": r["label"] or r["site_id"],
-                    "commune": r["commune"],
-                    "postcode": r["postcode"],
-                    "category": r["category"],
-                    "categories": {r["category"]: n} if r["category"] else {},
-                    "state": "a_revoir",
-                    "value": v.product(components),
-                    "components": components,
-                    "reason": v.reason_words(
-                        kind=self.kind,
-                        category_label=context.labels.category(r["category"]),
-                        n_reports=n,
-                        weeks=0,
-                        last_report=None,
-                        now=context.now,
-                        trend=None,
-                        last_visit=r["last_visit"],
-                        last_outcome_label=context.labels.outcome("a_revoir"),
-                    ),
-                    "service_min": context.settings.plan_service_followup_min,
-                    "n_reports": n,
-                    "trend": None,
-                    "last_report": None,
-                    "last_visit": r["last_visit"],
-                    "last_outcome": "a_revoir",
-                    "length_m": None,
-                    "entry": point,
-                    "exit": point,
-                    "line": None,
-                    "geometry": point,
-                }
+            reason = v.reason_words(
+                kind=self.kind,
+                category_label=context.labels.category(r["category"]),
+                n_reports=n,
+                weeks=0,
+                last_report=None,
+                now=context.now,
+                trend=None,
+                last_visit=r["last_visit"],
+                last_outcome_label=context.labels.outcome("a_revoir"),
             )
-        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+            rows.append(
+                site_row(
+                    point=shapely.Point(r["x"], r["y"]),
+                    **_common({**r, "state": "a_revoir", "last_report": None}, self.kind),
+                    label=r["label"] or r["site_id"],
+                    category=r["category"],
+                    categories={r["category"]: n} if r["category"] else {},
+                    value=v.product(components),
+                    components=components,
+                    reason=reason,
+                    service_min=context.settings.plan_service_followup_min,
+                    n_reports=n,
+                )
+            )
+        return _rows(rows)
 
 
 _SOURCES: dict[str, CandidateSource] = {}
