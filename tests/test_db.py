@@ -63,7 +63,8 @@ def test_data_dir_the_server_user_cannot_enter_is_refused():
 def test_full_lifecycle_in_a_fresh_directory():
     base = Path(tempfile.mkdtemp(prefix="hotspots-life-"))
     base.chmod(0o755)
-    s = load_settings(database_url=None, data_dir=base, pg_port=int(os.environ.get("HOTSPOTS_TEST_PG_PORT", "54329")) + 1)
+    port = int(os.environ.get("HOTSPOTS_TEST_PG_PORT", "54329")) + 1
+    s = load_settings(database_url=None, data_dir=base, pg_port=port)
     manager = ClusterManager(s)
     try:
         assert not manager.initialised()
