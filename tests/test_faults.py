@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -128,3 +129,64 @@ def test_database_stopped_mid_request_every_route_says_so_at_once_then_recovers(
         health = api.get("/api/health")
         assert health[0] == 200 and health[2]["statut"] == "ok" and health[2]["base"] == "disponible"
         assert api.get("/api/ready")[0] == 200
+
+
+_RUN = "INSERT INTO analysis_runs (kind) VALUES ('points') RETURNING id"
+_POINT = """INSERT INTO sensitive_points (id, state, geom, point, n_reports, priority, first_run_id, last_run_id)
+    VALUES (%(id)s, 'actif', ST_Buffer(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 31370), 40),
+            ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 31370), 12, 1.5, %(run)s, %(run)s)"""
+_AXIS = """INSERT INTO problem_axes (id, run_id, first_run_id, street, municipality, segments, length_m, reports,
+        rate_per_100m, expected, q_max, geom)
+    VALUES (%(id)s, %(run)s, %(run)s, 'Rue Ferrer', 'Seraing', 2, 200, 9, 4.5, 1.0, 0.01,
+            ST_SetSRID(ST_MakeLine(ST_MakePoint(%(x)s, %(y)s), ST_MakePoint(%(x)s + 200, %(y)s)), 31370))"""
+
+
+def _place(settings: Settings, what: str, **values: Any) -> None:
+    with connect(settings) as c:
+        run = c.execute(_RUN).fetchone()
+        assert run is not None
+        c.execute(what, {**values, "run": run[0]})
+        c.commit()
+
+
+def test_a_restore_under_a_running_server_is_served_at_once(
+    settings: Settings, emptied: None, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    """Kept bodies of the data the restore removed are never given again, and the pooled connections (which keep
+    PostGIS's type ids from before the restore) are replaced: no 500 on a point's or an axis's page."""
+    from service.db.backup import backup, restore
+    from tests.helpers import ingest
+
+    with connect(settings) as c:
+        ingest(c, settings, DATA / "formats" / "fixmystreet.csv")
+    _place(settings, _POINT, id="PS-0001", x=232500, y=145000)
+    _place(settings, _AXIS, id="AX-0001", x=232000, y=145200)
+    dump = backup(settings, tmp_path / "avant.dump")
+
+    # after the backup: a second point, more reports
+    _place(settings, _POINT, id="PS-0002", x=233500, y=146000)
+    with connect(settings) as c:
+        ingest(c, settings, DATA / "formats" / "gent_sluikstort.csv", source="gent")
+
+    app = create_app(settings.model_copy(update={"map_cache_seconds": 3600}))
+    view = "/api/carte/signalements?bbox=3.0,50.0,6.5,51.5&zoom=9"
+    with serving(app) as url:
+        api = Api(url, tokens["lecteur"])
+        # the server keeps the lists and the view ready, and its pooled connections have used PostGIS
+        assert [f["id"] for f in api.get("/api/points-sensibles")[2]["features"]] == ["PS-0001", "PS-0002"]
+        assert api.get("/api/points-sensibles/PS-0001")[0] == 200 and api.get("/api/axes/AX-0001")[0] == 200
+        reports_before = api.get("/api/signalements")[2]["total"]
+        view_before = api.get(view)[2]["total"]
+        assert reports_before == view_before > 3
+
+        restore(settings, dump)
+        assert app.state.watcher.sync()  # every notification committed so far has reached the server
+
+        points = api.get("/api/points-sensibles")
+        assert points[0] == 200 and [f["id"] for f in points[2]["features"]] == ["PS-0001"]
+        for path in ("/api/points-sensibles/PS-0001", "/api/axes/AX-0001"):
+            status, _headers, body, _took = api.get(path)
+            assert status == 200, (path, body)
+        assert api.get("/api/points-sensibles/PS-0002")[0] == 404
+        assert api.get("/api/signalements")[2]["total"] == 3
+        assert api.get(view)[2]["total"] == 3

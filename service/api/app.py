@@ -30,7 +30,14 @@ from service.api import (
     routes_records,
     routes_tools,
 )
-from service.api.availability import SESSION_POOL_SIZE, DatabaseAvailability, open_pools, renew_pools, translate
+from service.api.availability import (
+    SESSION_POOL_SIZE,
+    DatabaseAvailability,
+    after_restore,
+    open_pools,
+    renew_pools,
+    translate,
+)
 from service.api.cache import forget
 from service.api.sessions import SessionMemo
 from service.api.watch import DataWatcher
@@ -72,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.database.on_recovery(lambda: renew_pools(app.state))
         sessions = app.state.sessions = SessionMemo()
         watcher = app.state.watcher = DataWatcher(conninfo)
+        watcher.on_restore(lambda: after_restore(app.state))
         watcher.on_change(lambda kind: sessions.clear() if kind == "comptes" else forget(app.state, kind))
         watcher.start()
         await anyio.to_thread.run_sync(watcher.wait_up, WATCH_START_SECONDS)

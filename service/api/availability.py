@@ -178,6 +178,19 @@ def renew_pools(state: Any) -> None:
             threading.Thread(target=pool.close, kwargs={"timeout": 10}, name="ancien-pool", daemon=True).start()
 
 
+#: What a process builds once from the database and keeps (the address register's geocoder, the map's addresses).
+_BUILT_FROM_DATABASE = ("geocoder", "carte_adresses")
+
+
+def after_restore(state: Any) -> None:
+    """``hotspots db restore`` replaced the database: new connections, and what was built from the old one is
+    built again when next needed (kept bodies and sessions follow with the change notifications)."""
+    renew_pools(state)
+    for name in _BUILT_FROM_DATABASE:
+        if getattr(state, name, None) is not None:
+            setattr(state, name, None)
+
+
 def checkout(state: Any, name: str = "pool") -> tuple[ConnectionPool, psycopg.Connection[Any]]:
     """A connection of the pool ``name`` of ``state`` and that pool (refused at once while the database is down).
     A pool replaced meanwhile is left for the new one."""
