@@ -190,3 +190,67 @@ def test_a_restore_under_a_running_server_is_served_at_once(
         assert api.get("/api/points-sensibles/PS-0002")[0] == 404
         assert api.get("/api/signalements")[2]["total"] == 3
         assert api.get(view)[2]["total"] == 3
+
+
+#: Lock modes that let readers of the table through (a reader's own AccessShareLock conflicts only with
+#: AccessExclusiveLock).
+_READER_FRIENDLY = {
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+}
+
+
+def test_a_large_import_into_a_table_with_reports_never_blocks_its_readers(
+    settings: Settings, emptied: None, tmp_path: Path
+) -> None:
+    """60,000 reports of a new source into a table holding another source's: the indexes stay (they are only
+    dropped for an empty table), so a reader with a 1 s lock time-out is served all along the import."""
+    import subprocess
+    import sys
+
+    from service.demo import write_bulk_reports
+    from tests.conftest import ROOT
+    from tests.helpers import cli_env, ingest
+
+    addresses = ROOT / "geodata" / "icar_seraing_neupre.csv"
+    stored, big = tmp_path / "commune.csv", tmp_path / "intercommunale.csv"
+    write_bulk_reports(stored, 3_000, addresses=addresses, seed=3)
+    write_bulk_reports(big, 60_000, addresses=addresses, seed=9)
+    with connect(settings) as c:
+        assert ingest(c, settings, stored, source="commune", now=None).inserted == 3_000
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "ingest", "reports", str(big), "--source", "intercommunale", "--json"],
+        env=cli_env(settings, HOTSPOTS_CHUNK_ROWS="10000"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    modes: set[str] = set()
+    reads_during_import = 0
+    with connect(settings, autocommit=True) as reader:
+        reader.execute("SET lock_timeout = '1s'")
+        while proc.poll() is None:
+            held = reader.execute(
+                "SELECT l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                " WHERE l.relation = 'reports'::regclass AND l.pid <> pg_backend_pid() AND l.granted"
+            ).fetchall()
+            modes |= {mode for (mode,) in held}
+            # what the map asks: reports of a view, through the spatial index
+            reader.execute(
+                "SELECT count(*) FROM reports WHERE geom && ST_MakeEnvelope(230000, 143000, 232000, 145000, 31370)"
+            ).fetchone()
+            reads_during_import += bool(held)
+            time.sleep(0.05)
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err
+    summary = json.loads(out)
+    assert summary["rows_in"] == 60_000 and summary["details"]["index_reconstruits"] is False
+    assert reads_during_import >= 3, "le lecteur n'a pas lu pendant l'import"
+    assert "AccessExclusiveLock" not in modes and modes <= _READER_FRIENDLY, modes

@@ -36,8 +36,13 @@ def health(request: Request) -> JSONResponse:
     if state.database.answers(followed=state.watcher.up):
         return JSONResponse({"statut": "ok", "version": __version__, "base": "disponible"})
     error = unavailable()
-    body = {"statut": "degrade", "version": __version__, "base": "indisponible", "erreur": error.message,
-            "conseil": error.hint}
+    body = {
+        "statut": "degrade",
+        "version": __version__,
+        "base": "indisponible",
+        "erreur": error.message,
+        "conseil": error.hint,
+    }
     return JSONResponse(body, status_code=503, headers={"Retry-After": str(error.retry_after)})
 
 

@@ -21,8 +21,11 @@ def resolve_conninfo(settings: Settings) -> str:
 
 
 #: SQLSTATEs that mean the server went away (administrator or crash shutdown, still starting or stopping).
-_SERVER_GONE = {"57P01": "le serveur a été arrêté", "57P02": "le serveur a redémarré après un incident",
-                "57P03": "le serveur démarre ou s'arrête"}
+_SERVER_GONE = {
+    "57P01": "le serveur a été arrêté",
+    "57P02": "le serveur a redémarré après un incident",
+    "57P03": "le serveur démarre ou s'arrête",
+}
 #: What libpq says (in English) when it cannot reach or keep a server, and how a person should read it.
 _CLIENT_SIDE = (
     ("no such file or directory", "aucun serveur n'écoute à cette adresse : la base est arrêtée"),

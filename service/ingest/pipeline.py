@@ -93,6 +93,22 @@ def _other_sources_nearby(conn: psycopg.Connection[Any], qk: dict[str, str], spa
     return bool(row and row[0])
 
 
+def link_near_duplicates(
+    conn: psycopg.Connection[Any], qk: dict[str, str], batch_id: int, *, metres: float, hours: float
+) -> int:
+    """Link the batch's new reports to a report of another source within ``metres`` and ``hours`` (one set-based
+    join, see ``sql/reports.sql``); returns how many were linked."""
+    # cells a little more than twice the reach, so that rounding never hides a pair at exactly the distance
+    params = {
+        "batch": batch_id,
+        "hours": hours,
+        "metres": metres,
+        "cell_m": 2 * metres + 2.0,
+        "cell_s": 2 * hours * 3600 + 120.0,
+    }
+    return conn.execute(qk["link_near_duplicates"], params).rowcount
+
+
 def ingest_file(
     conn: psycopg.Connection[Any],
     path: Path,
@@ -280,8 +296,7 @@ def _run_batch(
                 conn.execute(qk["store_contacts"], {"batch": batch_id})
             hours, metres = settings.near_duplicate_hours, settings.near_duplicate_m
             if inserted and (len(span.sources) > 1 or _other_sources_nearby(conn, qk, span, hours)):
-                cur = conn.execute(qk["link_near_duplicates"], {"batch": batch_id, "hours": hours, "metres": metres})
-                linked = cur.rowcount
+                linked = link_near_duplicates(conn, qk, batch_id, metres=metres, hours=hours)
             clock.lap("quasi_doublons")
         elif kind == "visits":
             details["visites_liees_a_un_signalement"] = conn.execute(qk["link_reports"], {"batch": batch_id}).rowcount
