@@ -27,7 +27,7 @@ from service.geocode import BatchGeocoder
 from service.ingest.bulk import direct_load_possible, empty_for_load, first_id, last_id, restore_after_load
 from service.ingest.checks import Context
 from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile, check_required, map_columns
-from service.ingest.dedupe import repeated_in_stage, stage_late_rejects, unplaceable_visits
+from service.ingest.dedupe import link_near_duplicates, repeated_in_stage, stage_late_rejects, unplaceable_visits
 from service.ingest.load import REPORT_DIRECT_COLUMNS, STAGE_COLUMNS, indexes_suspended, is_bulk, merge
 from service.ingest.read import TableSource, open_table, scan_file
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
@@ -91,22 +91,6 @@ def _other_sources_nearby(conn: psycopg.Connection[Any], qk: dict[str, str], spa
     params = {"lo": span.lo, "hi": span.hi, "hours": hours, "sources": sorted(span.sources)}
     row = conn.execute(qk["other_sources_nearby_in_time"], params).fetchone()
     return bool(row and row[0])
-
-
-def link_near_duplicates(
-    conn: psycopg.Connection[Any], qk: dict[str, str], batch_id: int, *, metres: float, hours: float
-) -> int:
-    """Link the batch's new reports to a report of another source within ``metres`` and ``hours`` (one set-based
-    join, see ``sql/reports.sql``); returns how many were linked."""
-    # cells a little more than twice the reach, so that rounding never hides a pair at exactly the distance
-    params = {
-        "batch": batch_id,
-        "hours": hours,
-        "metres": metres,
-        "cell_m": 2 * metres + 2.0,
-        "cell_s": 2 * hours * 3600 + 120.0,
-    }
-    return conn.execute(qk["link_near_duplicates"], params).rowcount
 
 
 def ingest_file(
