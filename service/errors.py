@@ -60,6 +60,12 @@ class InputFileError(HotspotsError):
     http_status = 422
 
 
+class TooLargeError(InputFileError):
+    """A file or a request larger than the service accepts: nothing was read."""
+
+    http_status = 413
+
+
 class NotFoundError(HotspotsError):
     """A batch, report or other object asked for does not exist."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio
 import psycopg
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
@@ -39,6 +39,8 @@ from service.api.availability import (
     translate,
 )
 from service.api.cache import forget
+from service.api.guards import BodyLimits, refuse_cross_origin_writes, refuse_nul_bytes
+from service.api.headers import SecurityHeaders
 from service.api.sessions import SessionMemo
 from service.api.watch import DataWatcher
 from service.db import ensure_database, resolve_conninfo
@@ -96,12 +98,16 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         openapi_tags=_TAGS,
         static_url="/static/docs",
+        dependencies=[Depends(refuse_nul_bytes), Depends(refuse_cross_origin_writes)],
         description=(
             "Points sensibles et axes problématiques du service Environnement (GeoJSON WGS84). "
             "Connectez-vous par `POST /api/connexion`, puis envoyez `Authorization: Bearer <jeton>`."
         ),
     )
     app.state.settings = settings
+    # outermost last: the security headers go on every answer, the limits' own 413 included
+    app.add_middleware(BodyLimits, upload_bytes=(settings.max_upload_mb + 1) << 20)
+    app.add_middleware(SecurityHeaders, settings=settings)
     _error_handlers(app)
     routers = (
         routes_auth,
@@ -158,7 +164,21 @@ def _error_handlers(app: FastAPI) -> None:
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if isinstance(exc.detail, dict):
             return JSONResponse(status_code=exc.status_code, content=exc.detail)
-        messages = {404: "Adresse introuvable.", 405: "Méthode non permise sur cette adresse."}
+        if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+            # FastAPI's answer when parsing the body raised (a JSON nested thousands of levels deep...)
+            return JSONResponse(
+                status_code=422,
+                content={
+                    "erreur": "Corps de la requête illisible : JSON mal formé ou trop imbriqué.",
+                    "conseil": "Envoyez un objet JSON simple (voir /docs) ; rien n'a été enregistré.",
+                    "champ": None,
+                },
+            )
+        messages = {
+            404: "Adresse introuvable.",
+            405: "Méthode non permise sur cette adresse.",
+            413: "Requête trop volumineuse.",
+        }
         return JSONResponse(
             status_code=exc.status_code,
             content={"erreur": messages.get(exc.status_code, str(exc.detail)), "conseil": "Voir /docs."},
@@ -179,6 +199,8 @@ def error_response(exc: HotspotsError) -> JSONResponse:
         headers["Retry-After"] = str(retry_after)
     return JSONResponse(status_code=exc.http_status, content=body, headers=headers or None)
 
+
+_UNREADABLE_BODY = "There was an error parsing the body"
 
 _FRENCH = {
     "missing": "champ obligatoire manquant",

@@ -121,7 +121,7 @@ async def request_create(request: Request, conn: Conn, settings: AppSettings) ->
     content_type = request.headers.get("content-type", "")
     try:
         data = dict(await request.json()) if "json" in content_type else dict(await request.form())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return _error(400, "Corps de requête illisible : formulaire ou objet JSON attendu.")
     key = str(data.get("api_key") or "")
     client = open311_client(conn, key) if key else None

@@ -24,6 +24,7 @@ from psycopg import sql
 from service.db.queries import load_queries
 from service.errors import InputFileError
 from service.geocode import BatchGeocoder
+from service.ingest.archive import ArchiveLimits
 from service.ingest.bulk import direct_load_possible, empty_for_load, first_id, last_id, restore_after_load
 from service.ingest.checks import Context
 from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile, check_required, map_columns
@@ -109,7 +110,12 @@ def ingest_file(
     path = Path(path)
     try:
         source = open_table(
-            path, fmt=options.fmt, delimiter=options.delimiter, encoding=options.encoding, sheet=options.sheet
+            path,
+            fmt=options.fmt,
+            delimiter=options.delimiter,
+            encoding=options.encoding,
+            sheet=options.sheet,
+            limits=ArchiveLimits.of(settings),
         )
         mapping = MappingFile.load(options.mapping) if options.mapping else None
         cmap = map_columns(source.headers, options.kind, mapping)
