@@ -190,7 +190,9 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
         browser.save_screenshot(str(shot))
         print(f"\ncapture d'écran de la carte : {shot}")
         print("état des couches :", _layers(browser))
-        print("journal :", [e["message"][:300] for e in browser.get_log("browser")])
+        journal = browser.get_log("browser")
+        print("journal :", [e["message"][:300] for e in journal])
+    assert not _csp_violations(journal), _csp_violations(journal)
     state = _layers(browser)
     drawn = {name: len(browser.find_elements(By.CSS_SELECTOR, css)) for name, css in LAYERS.items()}
     print("couches :", {k: (v["elements"], drawn[k]) for k, v in state.items()})
@@ -241,6 +243,7 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     wait.until(lambda d: d.execute_script(loads) > before)
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))  # after its fade-out
     assert len(browser.find_elements(By.CSS_SELECTOR, LAYERS["points_sensibles"])) > 0
+    _check_content_security_policy(browser)
 
 
 def test_the_blank_page_check_does_fail(browser):
@@ -248,3 +251,20 @@ def test_the_blank_page_check_does_fail(browser):
     browser.get("about:blank")
     stats = _screenshot_stats(browser, browser.get_screenshot_as_base64())
     assert not (stats["colours"] > 40 and stats["dominant"] < 0.9)
+
+
+# -- Content-Security-Policy (kept apart from the map checks above) -------------------------------------------
+def _csp_violations(journal: list[dict]) -> list[str]:
+    return [e["message"][:300] for e in journal if "Content Security Policy" in e["message"]]
+
+
+def _check_content_security_policy(browser) -> None:
+    """Everything the page did ran under the service's policy without a violation; a script injected into the
+    page is refused (and shows in the log: the check above can fail)."""
+    assert not _csp_violations(browser.get_log("browser"))
+    browser.execute_script(
+        "var s = document.createElement('script'); s.textContent = 'window.hsInjecte = 1;';"
+        "document.body.appendChild(s);"
+    )
+    assert browser.execute_script("return window.hsInjecte === undefined")
+    assert _csp_violations(browser.get_log("browser")), "le script injecté n'a pas été signalé"
