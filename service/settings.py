@@ -91,6 +91,15 @@ class Settings(BaseSettings):
         default=100, ge=1, description="Classeurs XLSX : taille maximale des textes partagés (gardés en mémoire, Mo)."
     )
 
+    open311_public_exact: bool = Field(
+        default=False,
+        description="Open311 public : adresses et coordonnées exactes des demandes (sinon la rue, sans numéro, et un "
+        "point arrondi à 100 m).",
+    )
+    open311_page_size: int = Field(
+        default=100, ge=1, le=1000, description="Open311 public : demandes par page au plus (page, page_size)."
+    )
+
     analysis_algorithm: Literal["dbscan", "hdbscan"] = Field(
         default="dbscan", description="Regroupement des signalements retenus : dbscan ou hdbscan."
     )
