@@ -41,6 +41,7 @@ from service.api.availability import (
 from service.api.cache import forget
 from service.api.guards import BodyLimits, refuse_cross_origin_writes, refuse_nul_bytes
 from service.api.headers import SecurityHeaders
+from service.api.openapi import document_responses
 from service.api.sessions import SessionMemo
 from service.api.watch import DataWatcher
 from service.db import ensure_database, resolve_conninfo
@@ -124,6 +125,7 @@ def create_app(settings: Settings) -> FastAPI:
     from service.maps import router as maps_router  # imported here: the map routes use the API's helpers
 
     app.include_router(maps_router)
+    document_responses(app)
     return app
 
 
