@@ -136,12 +136,19 @@ def copy_statement(
 
 @contextmanager
 def streaming_copy(
-    conn: psycopg.Connection[Any], table: str, columns: list[str], *, binary: bool = False, freeze: bool = False
+    conn: psycopg.Connection[Any],
+    table: str,
+    columns: list[str],
+    *,
+    binary: bool = False,
+    freeze: bool = False,
+    queued: bool = True,
 ) -> Iterator[psycopg.Copy]:
     """One COPY kept open for a whole batch. Writes are queued to a thread, so Python validates the next chunk
-    while the server parses this one (the two cores work at once)."""
+    while the server parses this one (the two cores work at once); a small batch (``queued=False``) writes
+    directly, without starting a thread."""
     statement = copy_statement(table, columns, binary=binary, freeze=freeze)
-    with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
+    with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur) if queued else None) as copy:
         yield copy
 
 

@@ -22,7 +22,7 @@ import psycopg
 from psycopg import sql
 
 from service.db.queries import load_queries
-from service.errors import InputFileError
+from service.errors import InputFileError, ValidationFailedError
 from service.geocode import BatchGeocoder
 from service.ingest.archive import ArchiveLimits
 from service.ingest.bulk import direct_load_possible, empty_for_load, first_id, last_id, restore_after_load
@@ -52,6 +52,9 @@ class IngestOptions:
     encoding: str | None = None
     sheet: str | None = None
     crs: str | None = None
+    #: Records sent one by one (API, Open311): one refused row refuses them all, and nothing is written (not
+    #: even the batch); the refusal names every field at fault.
+    all_or_nothing: bool = False
 
 
 @dataclass
@@ -166,7 +169,7 @@ def _record_refusal(
 
 
 def _options_json(options: IngestOptions) -> dict[str, Any]:
-    return {k: str(v) for k, v in asdict(options).items() if v is not None}
+    return {k: str(v) for k, v in asdict(options).items() if v is not None and v is not False}
 
 
 def validation_context(
@@ -270,6 +273,8 @@ def _run_batch(
                 if late_rejects:
                     stage_late_rejects(conn, source, cmap, late_rejects)
                 clock.lap("doublons_fichier")
+            if options.all_or_nothing:
+                _refuse_if_any_reject(conn)
             staged = streamed.loaded - server_same - len(late_rejects)
             stored = conn.execute(sql.SQL(qb["sources_already_stored"]).format(table=sql.Identifier(kind))).fetchone()
             bulk = is_bulk(conn, kind, staged, bool(stored and stored[0]))
@@ -348,6 +353,14 @@ def _run_batch(
     clock.lap("commit")  # after the batch's transaction: in the summary returned, not in the stored timings
     summary.timings["commit"] = clock.timings["commit"]
     return summary
+
+
+def _refuse_if_any_reject(conn: psycopg.Connection[Any]) -> None:
+    """All or nothing: a rejected row refuses the batch (raised inside its transaction, so nothing is written)."""
+    rows = conn.execute("SELECT reasons FROM stage_rejects ORDER BY row_number").fetchall()
+    problems = [problem for (reasons,) in rows for problem in reasons]
+    if problems:
+        raise ValidationFailedError("Enregistrement refusé.", problems, hint="Corrigez les champs indiqués.")
 
 
 def _load_direct(
