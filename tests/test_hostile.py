@@ -255,3 +255,28 @@ def test_an_ordinary_workbook_still_goes_in(client, auth, conn):
         headers=auth["planificateur"],
     )
     assert r.status_code == 200 and r.json()["inserted"] > 0, r.text
+
+
+def test_a_nul_byte_inside_an_uploaded_file_rejects_its_row_naming_the_column(client, auth, conn):
+    """Even in a column the service does not know (kept as it is with the report): the row is rejected, the
+    others go in, instead of the whole batch failing in the database."""
+    import json
+
+    def feature(ident: str, note: str) -> dict:
+        properties = {"id": ident, "date": "2026-03-01T10:00", "categorie": "graffiti", "zz_divers": note}
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [5.5052, 50.6043]},
+            "properties": properties,
+        }
+
+    body = json.dumps({"type": "FeatureCollection", "features": [feature("A1", "a\x00b"), feature("A2", "rien")]})
+    assert "\\u0000" in body
+    r = client.post(
+        "/api/imports/signalements", files={"fichier": ("nul.geojson", body.encode())}, headers=auth["planificateur"]
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["inserted"], r.json()["rejected"]) == (1, 1)
+    (reject,) = r.json()["rejets"]
+    assert reject["motifs"][0]["champ"] == "zz_divers" and "caractère nul" in reject["motifs"][0]["motif"]
+    assert reject["valeurs"]["zz_divers"] == "a\ufffdb"  # kept, with the NUL shown as �
