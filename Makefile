@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load
+.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load bench-faults
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -56,6 +56,10 @@ bench-analyse: install
 bench-maps: install
 	$(BIN)/python benchmarks/bench_maps.py
 
-## API load: 200 concurrent clients on a real server (sensitive points and map data)
+## API load: 200 concurrent clients on a real server (sensitive points and map data), then 50 reading and writing
 bench-load: install
 	$(BIN)/python benchmarks/bench_api_load.py
+
+## faults under a real server: restore, database stopped, XLSX bombs (memory of the server)
+bench-faults: install
+	$(BIN)/python benchmarks/bench_faults.py
