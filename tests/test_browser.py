@@ -226,12 +226,14 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     except TimeoutException:
         answer = [_text(e) for e in browser.find_elements(By.CSS_SELECTOR, ".hs-retour")]
         pytest.fail(f"visite non enregistrée ; réponse du formulaire : {answer}, état : « {_status(browser)} »")
+    # read now: the taller popup may pan the map, and the reports reloaded for the new view then say their count
+    status_after_visit = _status(browser)
     time.sleep(1.0)  # the visits layer reloads meanwhile; the popup must survive it
     popup = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
     assert "Visite enregistrée" in _text(popup.find_element(By.CSS_SELECTOR, ".hs-retour"))
     last = _text(popup.find_element(By.CSS_SELECTOR, ".hs-derniere-visite td"))
     assert last.startswith(date.today().strftime("%d/%m/%Y")), last
-    assert "Visite n°" in _status(browser)
+    assert "Visite n°" in status_after_visit, status_after_visit
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM visits WHERE notes = 'Contrôle depuis la carte'")
         assert cur.fetchone()[0] == 1
