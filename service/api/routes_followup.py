@@ -110,6 +110,7 @@ def _record_outcome(
         )
         if target == "points-sensibles":
             _reprioritise(conn, item_id, ids[0])
+    conn.commit()  # the point's row stays locked until then: other visits of the same point wait for it
     return JSONResponse({"lot": summary, **fetch_one(conn, "visit", {"id": ids[0]}, "visite")}, 201, media_type=GEOJSON)
 
 
