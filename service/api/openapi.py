@@ -21,6 +21,7 @@ from service.export import MEDIA as EXPORT_MEDIA
 GEOJSON = "application/geo+json"
 MVT = "application/vnd.mapbox-vector-tile"
 CSV = "text/csv"
+XML = "text/xml"
 _WRITES = {"post", "put", "patch", "delete"}
 
 _FEATURE = {
@@ -103,6 +104,11 @@ _MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("get", "/api/tuiles/{z}/{x}/{y}.mvt"): {MVT: {"type": "string", "format": "binary"}},
     ("get", "/api/lots/{lot}/rejets"): {"application/json": {"type": "object"}, CSV: {"type": "string"}},
     ("get", "/api/exports/sites"): {media.split(";")[0]: {"type": "string"} for media in EXPORT_MEDIA.values()},
+    ("post", "/api/tournees"): {GEOJSON: _COLLECTION},
+    ("get", "/api/tournees/{plan_id}"): {GEOJSON: _COLLECTION},
+    ("get", "/api/tournees/{plan_id}/export"): {
+        media.split(";")[0]: {"type": "string"} for media in EXPORT_MEDIA.values()
+    },
 }
 #: Answers particular to a route, beyond those its dependencies give.
 _EXTRA: dict[tuple[str, str], set[str]] = {
@@ -111,6 +117,8 @@ _EXTRA: dict[tuple[str, str], set[str]] = {
     ("post", "/api/imports/{type_donnees}"): {"413"},
     ("get", "/api/open311/v2/requests.json"): {"400"},
     ("post", "/api/open311/v2/requests.json"): {"400", "403"},
+    ("get", "/api/open311/v2/requests.xml"): {"400"},
+    ("post", "/api/open311/v2/requests.xml"): {"400", "403"},
     ("get", "/api/public/carte/mailles"): {"404"},
     ("get", "/api/public/carte/fond/{couche}"): {"404"},
     ("get", "/api/health"): {"503"},
@@ -136,6 +144,8 @@ def _roles_needed(app: FastAPI) -> set[tuple[str, str]]:
 
 
 def _error(status: str, path: str) -> dict[str, Any]:
+    if path.endswith(".xml"):  # the XML form of Open311 answers every error as GeoReport's <errors>
+        return {"description": _STATUS_TEXT[status], "content": {XML: {"schema": {"type": "string"}}}}
     spec_format = path.startswith("/api/open311/") and status in ("400", "403", "404")
     schema = "ErreurOpen311" if spec_format else "Erreur"
     return {
@@ -159,7 +169,7 @@ def _complete(schema: dict[str, Any], app: FastAPI) -> None:
             responses = operation.setdefault("responses", {})
             for status in sorted(statuses):
                 responses[status] = _error(status, path)
-            media = _MEDIA.get((method, path))
+            media = _MEDIA.get((method, path)) or ({XML: {"type": "string"}} if path.endswith(".xml") else None)
             success = next((code for code in sorted(responses) if code.startswith("2")), None)
             if media and success:
                 responses[success]["content"] = {kind: {"schema": body} for kind, body in media.items()}
