@@ -15,6 +15,7 @@ Both checks are dependencies of every route (one place, whatever the route); the
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -95,6 +96,9 @@ async def refuse_nul_bytes(request: Request) -> None:
             raise _refuse(*found)
     elif "form" in content_type:
         try:
+            if "urlencoded" in content_type:  # a small form: kept as bytes, so a route can read its body again
+                with contextlib.suppress(RuntimeError):  # already read as a form by the route's own parameters
+                    await request.body()
             form = await request.form()
         except HTTPException:
             raise  # a body too large
