@@ -90,6 +90,9 @@ def test_the_pack_has_five_files_named_after_the_plan(pack):
     assert {p.name for p in pack.paths.values()} == {f"tournee_{pack.plan_id}.{fmt}" for fmt in FORMATS}
     assert len(pack.sheet.rows) > 5 and pack.sheet.rows["Équipe"].nunique() == 2
     assert pack.background.streets, "the map's streets come from the official addresses"
+    # words, not codes, wherever a person reads a state, a category or a trend
+    for column in ("État", "Catégorie", "Tendance", "Suite de la dernière visite", "Type"):
+        assert not pack.sheet.rows[column].dropna().str.contains("_").any(), pack.sheet.rows[column].unique()
 
 
 def test_csv_is_for_a_belgian_excel(pack):
