@@ -195,6 +195,7 @@ class AxisSource:
                 value = v.product(components)
             main = max(categories, key=lambda c: categories[c]) if categories else None
             n = int(r["n_reports"] or 0)
+            covered = list(r["points_along"] or []) if not n else []
             reason = v.reason_words(
                 kind=self.kind,
                 category_label=context.labels.category(main),
@@ -224,6 +225,11 @@ class AxisSource:
                     exit=shapely.Point(line.coords[-1]),
                     line=line,
                     geometry=line.interpolate(0.5, normalized=True),
+                    skip=(
+                        f"ses signalements sont ceux du point sensible {', '.join(covered)}, proposé à sa place"
+                        if covered
+                        else None
+                    ),
                 )
             )
         return _rows(rows)
@@ -376,6 +382,10 @@ def load_candidates(conn: psycopg.Connection[Any], context: CandidateContext) ->
     cooldown = pd.Timedelta(days=context.settings.plan_cooldown_days)
     out = np.zeros(len(frame), dtype=bool)
     for i, r in enumerate(frame.to_dict("records")):
+        if isinstance(r["skip"], str):  # (a column of None may come back as NaN from the frames' concatenation)
+            out[i] = True
+            excluded.append((r, r["skip"]))
+            continue
         last = r["last_visit"]
         if last is None or pd.isna(last) or r["kind"] == "suivi":
             continue

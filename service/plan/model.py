@@ -64,6 +64,7 @@ CANDIDATE_COLUMNS = [
     "exit",
     "line",  # shapely LineString or None
     "geometry",
+    "skip",  # a reason to leave the site out before solving (e.g. an axis whose reports are all in a point)
 ]
 
 

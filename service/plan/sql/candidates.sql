@@ -23,7 +23,9 @@ WHERE p.category_scope = 'toutes' AND p.state = ANY(%(states)s);
 SELECT a.id AS site_id, a.street || coalesce(' (' || a.municipality || ')', '') AS label, a.state,
        a.length_m, a.municipality AS commune, ST_AsBinary(a.geom) AS geom, a.priority, a.priority_components,
        r.n_reports, r.recent, r.categories, r.weeks, r.last_report,
-       v.visited_at AS last_visit, v.outcome AS last_outcome, near.postcode
+       v.visited_at AS last_visit, v.outcome AS last_outcome, near.postcode,
+       (SELECT array_agg(p.id ORDER BY p.id) FROM sensitive_points p
+        WHERE p.category_scope = 'toutes' AND p.state <> 'resolu' AND ST_DWithin(p.geom, a.geom, 15)) AS points_along
 FROM problem_axes a
 LEFT JOIN LATERAL (
     SELECT count(*) AS n_reports, max(s.observed_at) AS last_report,
