@@ -7,6 +7,7 @@ Needs the Debian packages ``chromium`` and ``chromium-driver`` (``make test`` in
 
 from __future__ import annotations
 
+import math
 import shutil
 import socket
 import threading
@@ -456,6 +457,10 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     assert state["equipes"] == [1, 2]
     colours = {m.value_of_css_property("background-color") for m in markers}
     assert len(colours) == 2, colours  # each team its own colour
+    # stops at (nearly) the same place are drawn apart: no number hides under another
+    centres = [(r["x"] + r["width"] / 2, r["y"] + r["height"] / 2) for r in (m.rect for m in markers)]
+    close = [(a, b) for i, a in enumerate(centres) for b in centres[i + 1 :] if math.dist(a, b) < 6]
+    assert not close, close
     routes = browser.find_elements(By.CSS_SELECTOR, "path.hs-itineraire")
     assert len(routes) == 2
     assert len({r.get_attribute("stroke") for r in routes}) == 2
