@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install lint browser-deps captures bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel
+.PHONY: demo test install lint browser-deps captures bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel bench-backtest bench-faults
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -61,11 +61,15 @@ bench-geocode: install
 bench-analyse: install
 	$(BIN)/python benchmarks/bench_analyse.py
 
+## back-test benchmark: forecast beside its baselines on real data (LANCASHIRE=path/to/lancashire_asb.tab) and the demo
+bench-backtest: install
+	$(BIN)/python benchmarks/bench_backtest.py $(if $(LANCASHIRE),--lancashire $(LANCASHIRE))
+
 ## map benchmark: page weight and first-view transfer at 100k reports, beside naive folium pages
 bench-maps: install
 	$(BIN)/python benchmarks/bench_maps.py
 
-## API load: 200 concurrent clients on a real server (sensitive points and map data)
+## API load: 200 concurrent clients on a real server (sensitive points and map data), then 50 reading and writing
 bench-load: install
 	$(BIN)/python benchmarks/bench_api_load.py
 
@@ -76,3 +80,7 @@ bench-plan: install
 ## travel matrix: 500 and 1,000 places on the OpenStreetMap streets of Liège, beside the straight-line matrix
 bench-travel: install
 	$(BIN)/python benchmarks/bench_travel.py
+
+## faults under a real server: restore, database stopped, XLSX bombs (memory of the server)
+bench-faults: install
+	$(BIN)/python benchmarks/bench_faults.py

@@ -36,21 +36,13 @@ from benchmarks._ortools_plan import ortools_routes  # noqa: E402
 from service.plan.solve import Instance, exact_best, naive_routes, solve_routes  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-DEMO = [
-    ("commune_csv", "reports", "commune_proprete"),
-    ("patrols_xlsx", "reports", "patrouilles"),
-    ("open311_json", "reports", "app_citoyenne"),
-    ("intercommunale_csv", "reports", "intercommunale"),
-    ("visits_csv", "visits", "visites"),
-    ("permits_csv", "permits", "permis"),
-]
 
 
 def load_demo(settings, out: Path):  # type: ignore[no-untyped-def]
     """The analysed demo data set in the throwaway database (as ``hotspots demo`` makes it, fixed dates)."""
     from service.analyse.store import run_points
     from service.db import connect
-    from service.demo import generate_demo
+    from service.demo import DEMO_INGESTION, generate_demo
     from service.geocode.apply import batch_geocoder
     from service.geocode.gazetteer import load_gazetteer
     from service.ingest.pipeline import IngestOptions, ingest_file
@@ -62,7 +54,7 @@ def load_demo(settings, out: Path):  # type: ignore[no-untyped-def]
         load_gazetteer(conn, [settings.geodata_dir / "icar_seraing_neupre.csv"])
         conn.commit()
         geocoder = batch_geocoder(conn)
-        for attr, kind, source in DEMO:
+        for attr, kind, source in DEMO_INGESTION:
             ingest_file(
                 conn,
                 getattr(files, attr),
@@ -108,7 +100,7 @@ def shift_cases(conn, settings, ortools_s: float) -> list[list[str]]:  # type: i
             ref = inst.value_of(ortools_routes(inst, seconds=ortools_s))
             rows.append(
                 [
-                    f"4 h, {mode}, {teams} équipe(s), {inst.n} candidats",
+                    f"4 h, {mode}, {teams} équipe(s), {inst.n} candidats (valeur totale {inst.value.sum():.0f})",
                     f"{value:.1f}",
                     f"{naive:.1f} ({_pct(value, naive)})",
                     f"{kinder:.1f} ({_pct(value, kinder)})",

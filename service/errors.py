@@ -45,10 +45,25 @@ class DatabaseError(HotspotsError):
     http_status = 503
 
 
+class DatabaseUnavailableError(DatabaseError):
+    """The database does not answer now (stopped, restarting, too busy): worth asking again after ``retry_after``
+    seconds."""
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
 class InputFileError(HotspotsError):
     """A whole input file is unusable (empty, unreadable, wrong structure): nothing was stored."""
 
     http_status = 422
+
+
+class TooLargeError(InputFileError):
+    """A file or a request larger than the service accepts: nothing was read."""
+
+    http_status = 413
 
 
 class NotFoundError(HotspotsError):

@@ -77,6 +77,28 @@ class Settings(BaseSettings):
     )
     secure_cookies: bool = Field(default=False, description="Cookies « Secure » (à activer derrière HTTPS).")
     max_upload_mb: int = Field(default=200, ge=1, description="Taille maximale d'un fichier envoyé à l'API (Mo).")
+    xlsx_max_uncompressed_mb: int = Field(
+        default=1000,
+        ge=1,
+        description="Classeurs XLSX : taille maximale une fois décompressés (Mo), vérifiée avant lecture.",
+    )
+    xlsx_max_ratio: float = Field(
+        default=100.0,
+        gt=1,
+        description="Classeurs XLSX : refusés si un élément de plus d'1 Mo se décompresse plus que ce nombre de fois.",
+    )
+    xlsx_max_shared_strings_mb: int = Field(
+        default=100, ge=1, description="Classeurs XLSX : taille maximale des textes partagés (gardés en mémoire, Mo)."
+    )
+
+    open311_public_exact: bool = Field(
+        default=False,
+        description="Open311 public : adresses et coordonnées exactes des demandes (sinon la rue, sans numéro, et un "
+        "point arrondi à 100 m).",
+    )
+    open311_page_size: int = Field(
+        default=100, ge=1, le=1000, description="Open311 public : demandes par page au plus (page, page_size)."
+    )
 
     analysis_algorithm: Literal["dbscan", "hdbscan"] = Field(
         default="dbscan", description="Regroupement des signalements retenus : dbscan ou hdbscan."

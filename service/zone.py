@@ -76,3 +76,8 @@ def communes_at(outlines: tuple[tuple[str, BaseGeometry], ...], x: np.ndarray, y
         found[todo[inside]] = name
         todo = todo[~inside]
     return found
+
+
+def zone_outline(settings: Settings) -> BaseGeometry:
+    """The zone's communes without the margin: the study area of a back-test on the service's own data."""
+    return _zone(settings.geodata_dir / COMMUNES_FILE, tuple(settings.zone_communes), 0.0, settings.crs)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from service.demo import DEMO_INGESTION
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.settings import Settings
 
@@ -64,14 +67,7 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
-DEMO_PLAN = [
-    ("commune_csv", "reports", "commune_proprete"),
-    ("patrols_xlsx", "reports", "patrouilles"),
-    ("open311_json", "reports", "app_citoyenne"),
-    ("intercommunale_csv", "reports", "intercommunale"),
-    ("visits_csv", "visits", "visites"),
-    ("permits_csv", "permits", "permis"),
-]
+DEMO_PLAN = list(DEMO_INGESTION)
 
 
 def load_analysed_demo(settings: Settings, out_dir: Path, *, seed: int = 7, n_reports: int = 2500) -> dict[str, Any]:
@@ -108,3 +104,29 @@ def load_analysed_demo(settings: Settings, out_dir: Path, *, seed: int = 7, n_re
             options = IngestOptions(kind=kind, source=source)  # type: ignore[arg-type]
             ingest_file(conn, getattr(files, attr), options, settings, geocoder=geocoder, now=NOW)
         return run_points(conn, since=datetime(2024, 11, 1, tzinfo=UTC), now=pd.Timestamp(NOW))
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """A real uvicorn server for ``app`` on a free loopback port, in a thread; yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "le serveur ne démarre pas"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

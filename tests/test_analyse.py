@@ -88,14 +88,14 @@ def test_planted_clusters_are_found_with_recall_and_precision():
     precision = float((d.min(axis=1) < 60).mean())
     assert recall == 1.0 and precision == 1.0, (recall, precision)
     assert (found["n_reports"] >= 25).all()
-    assert set(found["priority_components"].iloc[0]) == {
-        "gravite",
-        "volume",
-        "recurrence",
-        "recence",
-        "tendance",
-        "suite_visite",
-    }
+    # the priority is a product of named factors a person can read, the forecast among them
+    for components, priority, expected in zip(
+        found["priority_components"], found["priority"], found["forecast_reports"], strict=True
+    ):
+        assert set(components) == {"gravite", "prevision", "suite_visite"}
+        assert components["prevision"] == pytest.approx(np.log1p(expected), abs=1e-2)
+        assert priority == pytest.approx(np.prod(list(components.values())), rel=1e-2)
+    assert found["priority"].is_monotonic_decreasing and found.attrs["forecast"]["plis_validation"] >= 1
 
 
 def _run(pts):
@@ -265,21 +265,29 @@ def test_problem_axes_on_the_derived_network():
     assert problem_axes(noise, segments, exposure=addresses)[0].empty
 
 
-def test_backtest_scores_three_methods_on_the_same_split():
-    from service.analyse.backtest import backtest
+def test_backtest_scores_the_forecast_beside_the_baselines_and_the_ceiling():
+    from service.analyse.backtest import CEILING, COUNT, KDE, MODEL, backtest
 
     rng = np.random.default_rng(3)
     bx, by = _at_random_addresses(4000, rng)
     px, py = _planted(rng, _centres(), per=80)
     pts = _reports(np.concatenate([bx, px]), np.concatenate([by, py]), rng)
-    table = backtest(pts, train_until=NOW_TS - pd.Timedelta(days=180), test_until=NOW_TS, exposure=EXPOSURE)
-    assert set(table["methode"]) == {"hotspots (test local, FDR)", "densité de noyau (KDE)", "comptage par maille"}
+    split = NOW_TS - pd.Timedelta(days=180)
+    result = backtest(pts, train_until=split, test_until=NOW_TS, exposure=EXPOSURE)
+    table = result.table
+    assert set(table["methode"]) == {MODEL, COUNT, KDE, CEILING}
     assert list(table["couverture"].unique()) == [0.01, 0.05, 0.10]
     assert (table["PAI"] > 1).all() and table["PEI*"].between(0, 1).all()
-    ours = table[table["methode"].str.startswith("hotspots")].set_index("couverture")
-    # the planted corners keep going: a tenth of the area holds well over a third of the future reports
-    assert ours.loc[0.10, "taux_de_capture"] > 0.35
-    assert table.attrs["train"] + table.attrs["test"] == len(pts)
+    ours = table[table["methode"] == MODEL].set_index("couverture")
+    # the planted corners keep going: the first 1 % of the area holds (nearly) all their future reports
+    planted_test = int((pd.to_datetime(pts["observed_at"]).iloc[4000:] >= split).sum())
+    assert ours.loc[0.01, "captures"] >= 0.95 * planted_test
+    assert (table.loc[table["methode"] == CEILING, "PEI*"] == 1).all()
+    assert result.train + result.test == len(pts)
+    # the area is the event footprint, not the bounding box: every cell of it holds at least one report
+    assert result.area.source == "footprint" and result.area.n == len(result.cells)
+    box = (np.ptp(pts.geometry.x) // 100 + 1) * (np.ptp(pts.geometry.y) // 100 + 1)
+    assert result.area.n < box / 2
 
 
 def test_backtest_cli_refuses_an_empty_split(tmp_path):

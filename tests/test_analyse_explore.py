@@ -73,19 +73,20 @@ def test_trend_cells_are_squares_with_the_emerging_categories():
     assert len(hit) == 1 and hit["category"].iloc[0] in {"nouveau", "consecutif", "en_intensification"}
 
 
-def test_the_sweep_shows_the_uniform_null_model_flags_where_people_live():
+def test_the_sweep_runs_both_null_models_and_the_exposure_one_finds_nothing_on_reports_that_follow_people():
     rng = np.random.default_rng(5)
     spread = _reports(*_at_random_addresses(3000, rng), rng)
     sweep = parameter_sweep(spread, exposure=EXPOSURE, eps_values=(40.0, 60.0), now=NOW_TS, segments=SEGMENTS)
-    assert list(sweep["modele_nul"]) == ["uniforme", "uniforme", "exposition", "exposition"]
+    assert list(sweep["modele_nul"]) == ["emprise", "emprise", "exposition", "exposition"]
     assert list(sweep["eps_m"]) == [40.0, 60.0, 40.0, 60.0]
     exposure_rows = sweep[sweep["modele_nul"] == "exposition"]
-    uniform_rows = sweep[sweep["modele_nul"] == "uniforme"]
-    # reports that follow the inhabitants: nothing for the exposure model, dense quarters for the uniform one
+    # reports that follow the inhabitants: nothing for the exposure model
     assert (exposure_rows["points"] + exposure_rows["etirements"]).sum() == 0
-    assert uniform_rows["points"].sum() + uniform_rows["etirements"].sum() > 0
+    planted = pd.concat([spread, _reports(*_planted(rng, _centres(), per=60), rng)], ignore_index=True)
+    found = parameter_sweep(planted, exposure=EXPOSURE, eps_values=(60.0,), now=NOW_TS, segments=SEGMENTS)
+    assert (found["points"] + found["etirements"] >= 4).all(), found  # the planted corners, by either model
     assert sweep["part_des_signalements"].between(0, 1).all()
     with pytest.raises(ValueError, match="modèle nul"):
         parameter_sweep(spread, exposure=EXPOSURE, null_models=("gaussien",))
     without = parameter_sweep(spread, exposure=None, eps_values=(60.0,), now=NOW_TS)
-    assert list(without["modele_nul"]) == ["uniforme"]
+    assert list(without["modele_nul"]) == ["emprise"]

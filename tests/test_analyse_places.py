@@ -133,6 +133,44 @@ def test_a_stretch_along_a_street_is_an_axis_and_a_corner_stays_a_point(algorith
     assert len(with_stretch) == len(axes)  # attached, not added
 
 
+@pytest.mark.parametrize("algorithm", ["dbscan", "hdbscan"])
+@pytest.mark.parametrize("street", ["Avenue Davy", "Rue des Nations", "Rue du Cornillon"])
+def test_reports_spread_evenly_along_a_curved_street_make_an_axis_not_a_point(street, algorithm):
+    """A street that bends: its reports' rectangle is not thin (Avenue Davy: about 190 × 160 m), yet they are
+    spread along 450 m of it; the old rule made it a large point beside the axis."""
+    rng = np.random.default_rng(11)
+    bx, by = _at_random_addresses(3000, rng)
+    line = _longest(street)
+    sx, sy = _along(street, 0, min(line.length, 450), 160, rng)
+    corner = next(c for c in _centres() if line.distance(shapely.Point(c)) > 500)
+    cx, cy = _planted(rng, [corner], per=50)  # a dumping corner elsewhere stays a point
+    pts = _reports(np.r_[bx, sx, cx], np.r_[by, sy, cy], rng)
+    found = sensitive_points(
+        pts, exposure=EXPOSURE, params=PointParams(algorithm=algorithm), now=NOW_TS, segments=SEGMENTS
+    )
+    points, stretches = split_stretches(found, SEGMENTS)
+    assert list(stretches["street"]) == [street]
+    assert stretches["n_reports"].iloc[0] >= 140 and stretches["street_spread_m"].iloc[0] >= 300
+    assert (points["street"] != street).all()  # no sensitive point left beside the axis
+    assert _recall_precision(points, [corner]) == (1.0, 1.0)
+    axes, segment_stats = problem_axes(pts, SEGMENTS, exposure=STREETS)
+    with_stretch = attach_stretches(axes, stretches, segment_stats)
+    assert with_stretch.loc[with_stretch["street"] == street, "origin"].isin(["troncons+grappe", "grappe"]).any()
+
+
+def test_a_corner_on_a_curved_street_stays_a_point():
+    rng = np.random.default_rng(12)
+    bx, by = _at_random_addresses(3000, rng)
+    line = _longest("Avenue Davy")
+    corner = shapely.line_interpolate_point(line, 200).coords[0]
+    cx, cy = _planted(rng, [corner], per=60)
+    sx, sy = _along("Avenue Davy", 0, line.length, 12, rng)  # a few ordinary reports up and down the street
+    pts = _reports(np.r_[bx, cx, sx], np.r_[by, cy, sy], rng)
+    found = sensitive_points(pts, exposure=EXPOSURE, now=NOW_TS, segments=SEGMENTS)
+    points, stretches = split_stretches(found, SEGMENTS)
+    assert stretches.empty and _recall_precision(points, [corner]) == (1.0, 1.0)
+
+
 def test_a_stretch_with_no_axis_of_its_own_becomes_one():
     pts, _corner = _stretch_and_corner(np.random.default_rng(11))
     found = sensitive_points(pts, exposure=EXPOSURE, now=NOW_TS, segments=SEGMENTS)
@@ -345,7 +383,7 @@ def test_backtest_cli_scores_the_axes_beside_the_cells(tmp_path):
     axes = result["axes"]
     assert {r["methode"] for r in axes["resultats"]} == set(METHODS)
     assert axes["test_sur_rues"] <= result["test"] and axes["longueur_rues_m"] > 100_000
-    assert {r["methode"] for r in result["resultats"]} >= {"comptage par maille"}
+    assert {r["methode"] for r in result["table"]} >= {"comptage par maille"}
 
 
 def test_a_leftover_piece_of_a_stretch_joins_it_but_another_nuisance_there_stays_a_point():

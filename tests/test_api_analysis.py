@@ -5,6 +5,7 @@ The data is loaded once for the module; the tests at the end record visits on it
 
 from __future__ import annotations
 
+import numpy as np
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -39,7 +40,8 @@ def test_sensitive_points_carry_stats_priority_and_last_visit(client, analysed):
     assert first["geometry"]["type"] == "Polygon"
     assert _in_zone(*first["properties"]["point"]["coordinates"])
     comps = first["properties"]["composantes_priorite"]
-    assert set(comps) >= {"gravite", "volume", "recurrence", "recence", "tendance", "suite_visite"}
+    assert set(comps) == {"gravite", "prevision", "suite_visite"}
+    assert first["properties"]["priorite"] == pytest.approx(np.prod(list(comps.values())), rel=1e-2)
     assert first["properties"]["adresse"] and first["properties"]["etat"] == "nouveau"
 
 

@@ -114,6 +114,9 @@ def test_database_stopped_mid_batch_leaves_nothing_and_rerun_completes(settings,
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 3, (out, err)
     assert "Rien n'a été enregistré" in err
+    # French end to end: neither libpq's English text nor psycopg's own warnings reach the person
+    for english in ("server closed", "terminating", "error ignored", "psycopg", "Traceback", "connection"):
+        assert english not in err, (english, err)
     manager.up()  # crash recovery
     _nothing_stored(settings)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import os
 import shutil
 import socket
@@ -311,7 +312,9 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
         browser.save_screenshot(str(shot))
         print(f"\ncapture d'écran de la carte : {shot}")
         print("état des couches :", _layers(browser))
-        print("journal :", [e["message"][:300] for e in browser.get_log("browser")])
+        journal = browser.get_log("browser")
+        print("journal :", [e["message"][:300] for e in journal])
+    assert not _csp_violations(journal), _csp_violations(journal)
     state = _layers(browser)
     drawn = {name: len(browser.find_elements(By.CSS_SELECTOR, css)) for name, css in LAYERS.items()}
     print("couches :", {k: (v["elements"], drawn[k]) for k, v in state.items()})
@@ -378,6 +381,9 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     except TimeoutException:
         answer = [_text(e) for e in browser.find_elements(By.CSS_SELECTOR, ".hs-retour")]
         pytest.fail(f"visite non enregistrée ; réponse du formulaire : {answer}, état : « {_status(browser)} »")
+    # read now: the taller popup may pan the map, and the reports reloaded for the new view then say their count
+    status_after_visit = _status(browser)
+    assert "Visite n°" in status_after_visit, status_after_visit
     time.sleep(1.0)  # the visits layer reloads meanwhile; the popup must survive it
     popup = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
     assert "Visite enregistrée" in _text(popup.find_element(By.CSS_SELECTOR, ".hs-retour"))
@@ -411,6 +417,7 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     wait.until(lambda d: d.execute_script(loads) > before)
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))  # after its fade-out
     assert len(browser.find_elements(By.CSS_SELECTOR, LAYERS["points_sensibles"])) > 0
+    _check_content_security_policy(browser)
 
 
 def test_unreachable_tiles_give_way_to_the_offline_background(settings, conn, accounts, browser, failing_tiles):
@@ -524,6 +531,10 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     assert state["equipes"] == [1, 2]
     colours = {m.value_of_css_property("background-color") for m in markers}
     assert len(colours) == 2, colours  # each team its own colour
+    # stops at (nearly) the same place are drawn apart: no number hides under another
+    centres = [(r["x"] + r["width"] / 2, r["y"] + r["height"] / 2) for r in (m.rect for m in markers)]
+    close = [(a, b) for i, a in enumerate(centres) for b in centres[i + 1 :] if math.dist(a, b) < 6]
+    assert not close, close
     routes = browser.find_elements(By.CSS_SELECTOR, "path.hs-itineraire")
     assert len(routes) == 2
     assert len({r.get_attribute("stroke") for r in routes}) == 2
@@ -551,3 +562,20 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     browser.get(f"{server}/carte#site={point}")
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "path.hs-site-lien"))
     wait.until(lambda d: any(point in _text(p) for p in d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")))
+
+
+# -- Content-Security-Policy (kept apart from the map checks above) -------------------------------------------
+def _csp_violations(journal: list[dict]) -> list[str]:
+    return [e["message"][:300] for e in journal if "Content Security Policy" in e["message"]]
+
+
+def _check_content_security_policy(browser) -> None:
+    """Everything the page did ran under the service's policy without a violation; a script injected into the
+    page is refused (and shows in the log: the check above can fail)."""
+    assert not _csp_violations(browser.get_log("browser"))
+    browser.execute_script(
+        "var s = document.createElement('script'); s.textContent = 'window.hsInjecte = 1;';"
+        "document.body.appendChild(s);"
+    )
+    assert browser.execute_script("return window.hsInjecte === undefined")
+    assert _csp_violations(browser.get_log("browser")), "le script injecté n'a pas été signalé"

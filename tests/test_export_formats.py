@@ -90,6 +90,9 @@ def test_the_pack_has_five_files_named_after_the_plan(pack):
     assert {p.name for p in pack.paths.values()} == {f"tournee_{pack.plan_id}.{fmt}" for fmt in FORMATS}
     assert len(pack.sheet.rows) > 5 and pack.sheet.rows["Équipe"].nunique() == 2
     assert pack.background.streets, "the map's streets come from the official addresses"
+    # words, not codes, wherever a person reads a state, a category or a trend
+    for column in ("État", "Catégorie", "Tendance", "Suite de la dernière visite", "Type"):
+        assert not pack.sheet.rows[column].dropna().str.contains("_").any(), pack.sheet.rows[column].unique()
 
 
 def test_csv_is_for_a_belgian_excel(pack):
@@ -220,9 +223,11 @@ def test_pdf_map_page_shows_the_routes_in_their_colours(pack):
     data = pack.paths["pdf"].read_bytes()
     pixels = _pixels(data, 0)
     assert (pixels.min(axis=2) < 200).mean() > 0.02, "the first page is not blank"
-    assert _near(pixels, team_colour(1)) > 200 and _near(pixels, team_colour(2)) > 200
+    drawn = min(_near(pixels, team_colour(1)), _near(pixels, team_colour(2)))
+    assert drawn > 200
     assert _near(pixels, "#f08c8d", 30) > 50  # the axes' red, drawn half transparent over white
-    assert _near(pixels, team_colour(3)) == 0, "two teams, two colours"
+    # two teams, two colours: a third team's colour at most in a few blended pixels where the two routes cross
+    assert _near(pixels, team_colour(3)) < drawn / 100, "two teams, two colours"
     assert AXIS_COLOUR not in (team_colour(1), team_colour(2))
     # a stop page is not blank either
     assert (_pixels(data, 1).min(axis=2) < 200).mean() > 0.01
@@ -414,8 +419,9 @@ def test_site_list_takes_every_kind_on_one_scale_with_its_filters(pack, settings
             "depot_clandestin",
             "graffiti",
         )
-        high = listed(min_priority=10)
-        assert len(high.rows) and (high.rows["Priorité"] >= 10).all()
+        threshold = float(every.rows["Priorité"].median())
+        high = listed(min_priority=threshold)
+        assert 0 < len(high.rows) < len(every.rows) and (high.rows["Priorité"] >= threshold).all()
         cut = listed(limit=3)
         assert list(cut.rows["Site"]) == list(every.rows["Site"][:3])
         assert any("Liste coupée à 3 sites" in note for note in cut.notes)

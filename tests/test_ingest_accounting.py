@@ -154,3 +154,48 @@ def test_visits_attach_to_their_reports(conn, settings, tmp_path):
         "JOIN reports r ON r.id = v.report_id ORDER BY v.external_id"
     ).fetchall()
     assert rows == [("V1", "nettoye", "FMS-1", "signalement", True), ("V2", "pv", "2026/0001", "a_geocoder", False)]
+
+
+#: The near-duplicate rule written the plain way, one look-up per new report (how the service once ran it): the
+#: reference the set-based join of ``sql/reports.sql`` must agree with, pair for pair.
+_RULE_ONE_BY_ONE = """
+SELECT r.id,
+       (SELECT o.id FROM reports o
+        WHERE o.category = r.category AND o.source <> r.source AND o.geom IS NOT NULL
+          AND (o.duplicate_of IS NULL OR o.batch_id = %(batch)s)
+          AND o.observed_at BETWEEN r.observed_at - interval '48 hours' AND r.observed_at + interval '48 hours'
+          AND ST_DWithin(o.geom, r.geom, 50)
+          AND (o.batch_id <> %(batch)s OR o.id < r.id)
+        ORDER BY o.observed_at, o.id LIMIT 1)
+FROM reports r WHERE r.batch_id = %(batch)s AND r.geom IS NOT NULL ORDER BY r.id
+"""
+
+
+def test_near_duplicates_of_a_large_mixed_file_follow_the_rule_pair_for_pair(conn, settings, tmp_path):
+    """4,000 stored reports, then 6,000 of two sources in one file over the same three weeks: hundreds of
+    near-duplicates, against stored reports and against earlier rows of the other source in the file."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from service.demo import write_bulk_reports
+    from tests.conftest import ROOT
+
+    addresses = ROOT / "geodata" / "icar_seraing_neupre.csv"
+    stored, mixed = tmp_path / "stored.csv", tmp_path / "mixed.csv"
+    write_bulk_reports(stored, 4_000, addresses=addresses, seed=21, years=0.06)
+    write_bulk_reports(mixed, 6_000, addresses=addresses, seed=22, years=0.06)
+    table = pacsv.read_csv(mixed)
+    table = table.append_column("source", pa.array(["app", "patrouille"] * 3_000))
+    pacsv.write_csv(table, mixed)
+    ingest(conn, settings, stored, source="commune", now=None)
+    s = ingest(conn, settings, mixed, now=None)
+
+    found = dict(conn.execute("SELECT id, duplicate_of FROM reports WHERE batch_id = %s", (s.batch_id,)).fetchall())
+    expected = dict(conn.execute(_RULE_ONE_BY_ONE, {"batch": s.batch_id}).fetchall())
+    linked = {k: v for k, v in found.items() if v is not None}
+    assert linked == {k: v for k, v in expected.items() if v is not None}
+    assert s.details["quasi_doublons_lies"] == len(linked) > 200
+    within_file = conn.execute(
+        "SELECT count(*) FROM reports r JOIN reports f ON f.id = r.duplicate_of WHERE f.batch_id = r.batch_id"
+    ).fetchone()[0]
+    assert within_file > 50  # "earlier in this file" is exercised, not only stored reports

@@ -54,7 +54,7 @@ def test_a_citizen_app_posts_a_form_and_follows_its_request(app, conn, key):
     assert contact.fetchone() == ("Marie Dubois", "habitant@example.be")
     one = app.get(f"{V2}/requests/{rid}.json").json()[0]
     assert one["status"] == "open" and one["service_code"] == "depot_clandestin"
-    assert abs(one["lat"] - 50.6043) < 1e-5 and abs(one["long"] - 5.5052) < 1e-5
+    assert _metres(one, 50.6043, 5.5052) < 75  # public answers: to about 100 m (see below)
     listing = app.get(f"{V2}/requests.json").text
     assert "Dubois" not in listing and "habitant@" not in listing and "Matelas" not in listing
     assert [x["service_request_id"] for x in app.get(f"{V2}/requests.json?status=closed").json()] == []
@@ -87,3 +87,71 @@ def test_errors_follow_the_spec_and_store_nothing(app, conn, key):
     assert app.get(f"{V2}/requests/424242.json").status_code == 404
     assert app.get(f"{V2}/requests.json?service_request_id=abc").status_code == 400
     assert count(conn, "reports") == 0 and count(conn, "ingestion_batches") == 0
+
+
+def _metres(request: dict, lat: float, lon: float) -> float:
+    from math import cos, hypot, radians
+
+    return hypot((request["lat"] - lat) * 111_320, (request["long"] - lon) * 111_320 * cos(radians(lat)))
+
+
+#: Three reports at house numbers of two streets of Seraing (real ICAR addresses and positions).
+EXACT = "id;date;categorie;adresse;lat;lon\n" + "\n".join(
+    f"P{i};2026-11-0{i + 1}T10:00;depot_clandestin;{address};{lat};{lon}"
+    for i, (address, lat, lon) in enumerate(
+        [
+            ("Rue Ferrer 12, 4100 Seraing", 50.6097927, 5.5120109),
+            ("Rue Ferrer 14, 4100 Seraing", 50.6098393, 5.5119180),
+            ("Place des Verriers 3, 4100 Seraing", 50.5905173, 5.4955959),
+        ]
+    )
+)
+
+
+def _load_places(conn, settings, tmp_path):
+    from datetime import UTC, datetime
+
+    from service.geocode.gazetteer import load_gazetteer
+    from tests.helpers import ingest, write
+
+    load_gazetteer(conn, [settings.geodata_dir / "icar_seraing_neupre.csv"])
+    conn.commit()
+    ingest(conn, settings, write(tmp_path / "p.csv", EXACT), source="app", now=datetime(2026, 11, 20, tzinfo=UTC))
+
+
+def test_public_requests_give_the_street_and_100_m_never_the_house(app, conn, settings, tmp_path):
+    """The public map hides places with fewer than 5 reports; a public request list may not give them to the
+    metre either: street and commune (no house number), coordinates on a 100 m grid."""
+    _load_places(conn, settings, tmp_path)
+    listing = app.get(f"{V2}/requests.json", params={"start_date": "2026-11-01T00:00:00+01:00"}).json()
+    assert len(listing) == 3
+    by_id = {r["service_request_id"]: r for r in listing}
+    ferrer = [r for r in listing if "Ferrer" in r["address"]]
+    assert len(ferrer) == 2 and all(r["address"] == "Rue Ferrer, 4100 Seraing" for r in ferrer)
+    assert not any(ch.isdigit() for r in listing for ch in r["address"].split(",")[0])
+    assert ferrer[0]["lat"] == ferrer[1]["lat"] and ferrer[0]["long"] == ferrer[1]["long"]  # same 100 m node
+    for r in listing:
+        assert 0 < min(_metres(r, 50.6097927, 5.5120109), _metres(r, 50.5905173, 5.4955959)) <= 71
+    x, y = conn.execute(
+        "SELECT ST_X(p), ST_Y(p) FROM ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 31370) p",
+        (ferrer[0]["long"], ferrer[0]["lat"]),
+    ).fetchone()
+    assert abs(x - round(x, -2)) < 1 and abs(y - round(y, -2)) < 1  # on the Lambert 72 grid of 100 m
+    one = app.get(f"{V2}/requests/{ferrer[0]['service_request_id']}.json").json()[0]
+    assert one == by_id[ferrer[0]["service_request_id"]]
+
+
+def test_a_setting_opens_exact_places_and_pages_are_limited(settings, conn, tmp_path):
+    _load_places(conn, settings, tmp_path)
+    opened = settings.model_copy(update={"open311_public_exact": True, "open311_page_size": 2})
+    with TestClient(create_app(opened)) as c:
+        since = {"start_date": "2026-11-01T00:00:00+01:00"}
+        first = c.get(f"{V2}/requests.json", params=since).json()
+        assert [r["address"] for r in first] == ["Place des Verriers 3, 4100 Seraing", "Rue Ferrer 14, 4100 Seraing"]
+        assert _metres(first[0], 50.5905173, 5.4955959) < 0.2
+        second = c.get(f"{V2}/requests.json", params={**since, "page": 2}).json()
+        assert [r["address"] for r in second] == ["Rue Ferrer 12, 4100 Seraing"]
+        assert c.get(f"{V2}/requests.json", params={**since, "page": 3}).json() == []
+        assert len(c.get(f"{V2}/requests.json", params={**since, "page_size": 1}).json()) == 1
+        too_many = c.get(f"{V2}/requests.json", params={**since, "page_size": 3})
+        assert too_many.status_code == 400 and "au plus 2" in too_many.json()[0]["description"]

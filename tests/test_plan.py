@@ -51,8 +51,12 @@ def _shift(**options) -> ShiftRequest:
 
 def test_candidates_put_points_axes_reports_and_follow_ups_on_one_scale(settings, db):
     context = CandidateContext(settings=settings, filters=Filters(), now=pd.Timestamp(NOW), labels=load_labels(db))
-    candidates, _excluded = load_candidates(db, context)
+    candidates, excluded = load_candidates(db, context)
     kinds = set(candidates["kind"])
+    # an axis whose reports all lie in a sensitive point is that point's street: the point is proposed instead
+    covered = excluded[excluded["reason"].str.startswith("ses signalements sont ceux du point sensible PS-")]
+    assert len(covered) and set(covered["kind"]) == {"axe"}
+    assert set(covered["site_id"]).isdisjoint(candidates["site_id"])
     assert {"point_sensible", "axe"} <= kinds
     assert candidates["value"].is_monotonic_decreasing
     for row in candidates.to_dict("records"):

@@ -1,4 +1,6 @@
-"""Analyse stage: sensitive points (clusters that chance does not explain), their trend and priority.
+"""Analyse stage: sensitive points (clusters that chance does not explain), their trend, forecast and priority,
+problem axes, and the back-test that judges them.
 
-Pure functions, GeoDataFrame in, GeoDataFrame out (metres, EPSG:31370), shared by the CLI, the API and notebooks.
+Pure functions, GeoDataFrame in, GeoDataFrame out, in metres (EPSG:31370 for the database; any projected CRS in
+metres for another city's file), shared by the CLI, the API and notebooks.
 """

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from service.analyse.axes import AxisParams, nearest_segment, problem_axes
-from service.analyse.backtest import COVERAGES
+from service.analyse.metrics import COVERAGES
 
 METHODS = ("axes (test par tronçon, FDR)", "comptage par tronçon")
 
@@ -60,11 +60,13 @@ def backtest_axes(
     exposure: gpd.GeoDataFrame | None = None,
     params: AxisParams | None = None,
 ) -> pd.DataFrame:
-    """One row per (method, coverage of the street length): segments, metres, captured, hit rate, PAI, PEI*."""
+    """One row per (method, coverage of the street length): segments, metres, captured, hit rate, PAI, PEI*.
+
+    Training: the points before ``train_until``; test: [``train_until``, ``test_until``) (UTC instants)."""
     params = params or AxisParams()
     when = pd.to_datetime(points["observed_at"], utc=True)
-    train = points[when <= train_until]
-    test = points[(when > train_until) & (when <= test_until)]
+    train = points[when < train_until]
+    test = points[(when >= train_until) & (when < test_until)]
     if len(train) < 10 or len(test) < 1:
         raise ValueError(f"découpage inutilisable : {len(train)} points d'apprentissage, {len(test)} de test")
     segs = segments.reset_index(drop=True)

@@ -5,7 +5,8 @@ and what the search's settings change. For notebooks and reports; the same pure 
   reports held by the busiest cells (or street segments) against their share of the area (or street length).
   Weisburd's "law of crime concentration" finds about half of the events on 2–6 % of the street segments.
 * :func:`trend_cells`: the emerging-hot-spot category of every 100 m cell that was hot at least once.
-* :func:`parameter_sweep`: the sensitive points found for several radii (``eps``) and both null models.
+* :func:`parameter_sweep`: the sensitive points found for several radii (``eps``) and both null models
+  (``emprise``: the reports' own footprint; ``exposition``: the official addresses).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from service.analyse.points import CRS, PointParams, sensitive_points
 from service.analyse.significance import cell_of, local_hotspots
 from service.analyse.trends import emerging_hotspots
 
-#: Null models by the names a person reads.
-NULL_MODELS = ("uniforme", "exposition")
+#: Null models by the names a person reads: ``emprise`` (the reports' own footprint, service.analyse.significance's
+#: ``footprint``) and ``exposition`` (the address points).
+NULL_MODELS = ("emprise", "exposition")
 
 
 def _xy(frame: gpd.GeoDataFrame | None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -47,7 +49,7 @@ def concentration_by_area(
 ) -> pd.DataFrame:
     """Share of reports (``part_signalements``) held by the busiest ``cell``-metre cells against their share of
     the study area (``part_surface``). The study area is the grid of the significance test: with ``exposure``
-    (address points), the cells where people live or pass; without, the reports' bounding box."""
+    (address points), the cells near an address; without, the cells near a report (the reports' footprint)."""
     x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
     grid = local_hotspots(x, y, cell=cell, exposure_xy=_xy(exposure))
     ix, iy = cell_of(x, y, grid)

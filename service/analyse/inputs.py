@@ -1,7 +1,9 @@
 """Read any point file for the offline analysis (``hotspots analyse --input``), in any city.
 
-Columns are recognised like at ingestion (``lon``/``lat`` or ``x``/``y``, ``date``, ``category``...). WGS84
-coordinates are projected to the metric CRS; ``x``/``y`` are taken to be in it already.
+Columns are recognised like at ingestion (``lon``/``lat`` or ``x``/``y``, ``date``, ``category``...), plus a
+``month``/``mois`` column for files published by month only (``2022-01`` or ``2022-01-01``: the first day of the
+month). WGS84 coordinates are projected to the metric CRS (``--crs``; by default Belgian Lambert 72 in Belgium,
+else the UTM zone of the points); ``x``/``y`` are taken to be in ``--crs`` already (default Lambert 72).
 """
 
 from __future__ import annotations
@@ -11,19 +13,63 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
 
+from service.analyse.axes import network_from_addresses, read_network
+from service.analyse.checks import is_metric
 from service.errors import InputFileError
 from service.ingest.columns import map_columns
 from service.ingest.coords import project, to_number
 from service.ingest.dates import parse_datetimes
 from service.ingest.read import STR, open_table
 
+LAMBERT72 = "EPSG:31370"
+#: lon/lat box of Belgium: points inside it are analysed in Lambert 72, points elsewhere in their UTM zone
+_BELGIUM = (2.4, 49.4, 6.5, 51.6)
+#: month-only date columns (police open data publishes ``month``) and their ``2022-01`` form
+_MONTH_COLUMNS = ("month", "mois", "maand")
 
-def read_points(path: Path, *, crs: str = "EPSG:31370", need_dates: bool = True) -> gpd.GeoDataFrame:
-    """Points with ``id``, ``category``, ``observed_at`` in ``crs``; rows without a usable point are dropped and
-    counted in ``attrs['dropped']``."""
+
+def local_metric_crs(lon: np.ndarray, lat: np.ndarray) -> str:
+    """Lambert 72 for points in Belgium, else the WGS84 UTM zone of the points' median."""
+    mlon, mlat = float(np.nanmedian(lon)), float(np.nanmedian(lat))
+    if _BELGIUM[0] <= mlon <= _BELGIUM[2] and _BELGIUM[1] <= mlat <= _BELGIUM[3]:
+        return LAMBERT72
+    zones = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(mlon, mlat, mlon, mlat))
+    if not zones:
+        raise InputFileError(
+            f"aucune zone UTM pour le point médian ({mlon:.4f} ; {mlat:.4f}).",
+            hint="Donnez un système métrique avec --crs (par exemple EPSG:32631).",
+        )
+    return f"{zones[0].auth_name}:{zones[0].code}"
+
+
+def _month_starts(values: pd.Series) -> pd.Series:
+    """``2022-01`` → ``2022-01-01``: a month-only date read as the first day of its month."""
+    text = values.astype(STR).str.strip()
+    return text.where(~text.str.fullmatch(r"\d{4}-\d{2}").fillna(False), text + "-01")
+
+
+def read_points(path: Path, *, crs: str | None = None, need_dates: bool = True) -> gpd.GeoDataFrame:
+    """Points with ``id``, ``category``, ``observed_at`` in a metric CRS; rows without a usable point are dropped
+    and counted in ``attrs['dropped']``.
+
+    ``crs`` is the system of ``x``/``y`` columns and the one the points are returned in; ``None`` (or a system
+    in degrees) picks :func:`local_metric_crs` for lon/lat files and Lambert 72 for x/y files.
+    """
     source = open_table(Path(path))
     cmap = map_columns(source.headers, "reports")
+    month_col = next((h for h in source.headers if h.strip().lower() in _MONTH_COLUMNS), None)
+    if crs is not None:
+        try:
+            pyproj.CRS.from_user_input(crs)
+        except pyproj.exceptions.CRSError:
+            raise InputFileError(
+                f"--crs « {crs} » : système de coordonnées inconnu.", hint="Par exemple EPSG:31370 ou EPSG:32631."
+            ) from None
+    xy_in_degrees = crs is not None and not pyproj.CRS.from_user_input(crs).is_projected
     frames = []
     for chunk in source.chunks(200_000):
 
@@ -31,6 +77,10 @@ def read_points(path: Path, *, crs: str = "EPSG:31370", need_dates: bool = True)
             header = cmap.fields.get(name)
             return chunk[header].astype(STR) if header else pd.Series(pd.NA, index=chunk.index, dtype=STR)
 
+        if "observed_at" not in cmap.fields and month_col is not None:
+            when = _month_starts(chunk[month_col])
+        else:
+            when = col("observed_at")
         if "_geom_x" in chunk.columns:
             a, _ = to_number(chunk["_geom_x"].astype(STR))
             b, _ = to_number(chunk["_geom_y"].astype(STR))
@@ -42,15 +92,20 @@ def read_points(path: Path, *, crs: str = "EPSG:31370", need_dates: bool = True)
         elif "x" in cmap.fields and "y" in cmap.fields:
             a, _ = to_number(col("x"))
             b, _ = to_number(col("y"))
-            wgs = False
+            wgs = xy_in_degrees
         else:
             raise InputFileError(
                 f"{Path(path).name} : ni colonnes lon/lat ni x/y.",
                 hint="Nommez les colonnes lon et lat (WGS84) ou x et y (système --crs).",
             )
         if wgs:
+            if crs is None or not is_metric(crs):
+                ok = np.isfinite(a) & np.isfinite(b)
+                crs = local_metric_crs(a[ok], b[ok]) if ok.any() else LAMBERT72
             a, b = project(a, b, "EPSG:4326", crs)
-        stamps, _reasons = parse_datetimes(col("observed_at"))
+        elif crs is None:
+            crs = LAMBERT72
+        stamps, _reasons = parse_datetimes(when)
         frames.append(
             pd.DataFrame(
                 {
@@ -72,6 +127,12 @@ def read_points(path: Path, *, crs: str = "EPSG:31370", need_dates: bool = True)
         ok &= frame["observed_at"].notna().to_numpy()
     dropped = int((~ok).sum())
     frame = frame[ok]
+    crs = crs or LAMBERT72
+    if not is_metric(crs):
+        raise InputFileError(
+            f"--crs {crs} n'est pas un système métrique : les mailles et les rayons sont en mètres.",
+            hint="Donnez un système projeté en mètres (EPSG:31370, UTM…), ou des colonnes lon/lat.",
+        )
     out = gpd.GeoDataFrame(frame.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=crs)
     out.attrs["dropped"] = dropped
     return out
@@ -90,3 +151,24 @@ def within_window(
     out = points[keep.to_numpy()]
     out.attrs.update(points.attrs, window_dropped=int((~keep).sum()))
     return out
+
+
+def street_network(streets: Path | None, exposure: Path | None, crs: str) -> gpd.GeoDataFrame | None:
+    """The street lines given, or derived from address points that carry street names (ICAR/BeST layouts)."""
+    if streets is not None:
+        return read_network(str(streets), crs=crs)
+    if exposure is None:
+        return None
+    frame = pd.read_csv(exposure, dtype=str, keep_default_na=False)
+    street = "street" if "street" in frame else "streetname_fr" if "streetname_fr" in frame else None
+    if street is None:
+        return None
+    mun = "municipality" if "municipality" in frame else "municipality_name_fr"
+    if {"lon", "lat"} <= set(frame):
+        geometry = gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float))
+        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:4326").to_crs(crs)
+    else:
+        geometry = gpd.points_from_xy(frame["EPSG:31370_x"].astype(float), frame["EPSG:31370_y"].astype(float))
+        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:31370").to_crs(crs)
+    points["street"], points["municipality"] = frame[street].to_numpy(), frame[mun].to_numpy()
+    return network_from_addresses(points)

@@ -11,6 +11,11 @@ Each cluster must then pass its own test (its footprint against the null model).
 street (:mod:`service.analyse.stretches`) is an axis, not a point: it is marked ``kind = "etirement"`` when the
 street segments are given, and the callers attach it to the problem axes.
 
+The priority is a product a person can read (``priority_components``): the mean gravity of the place's
+categories × ``log(1 + reports expected there in the next three months)`` (the forecast of
+:mod:`service.analyse.place_forecast`, which carries the volume, the recency, the repeat and the trend of the place) ×
+the follow-up of the last visit.
+
 Defaults: ``eps`` = 60 m; ``min_samples`` derived from the data: three times the number of reports a 60 m disc
 would hold if reports were spread like the null model, and at least 4 (HDBSCAN's own defaults derive from it,
 see :mod:`service.analyse.clustering`). All can be overridden.
@@ -25,12 +30,15 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from scipy import stats
 from scipy.spatial import cKDTree
 
+from service.analyse.checks import is_metric
 from service.analyse.clustering import ALGORITHMS, cluster_labels, derived_min_samples
-from service.analyse.priority import OUTCOME_FACTOR, TREND_FACTOR
+from service.analyse.place_forecast import HORIZON_MONTHS, place_forecasts
+from service.analyse.priority import OUTCOME_FACTOR
 from service.analyse.significance import benjamini_hochberg, cell_of, local_hotspots
 from service.analyse.stretches import StretchRule, cluster_shape, street_of_reports
 from service.analyse.trends import emerging_hotspots
@@ -153,21 +161,22 @@ def sensitive_points(
     now: pd.Timestamp | None = None,
     segments: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
-    """Find sensitive points in ``reports`` (points in EPSG:31370 with ``category`` and ``observed_at``).
+    """Find sensitive points in ``reports`` (points in a metric CRS, e.g. EPSG:31370, with ``category`` and
+    ``observed_at``); the answer is in the same CRS.
 
     Returns one row per place: polygon, representative point, counts by category, first/last report,
     recurrence (distinct weeks), trend, last visit (``visits``: points with ``visited_at`` and ``outcome``,
-    matched within 25 m of the polygon), significance, a priority with its components, and its shape (long and
-    short side of its minimum rotated rectangle). With the street ``segments`` (:func:`service.analyse.axes.
-    segment`), each row also names its main street and the share of its reports on it, and ``kind`` says
-    whether it is a ``point`` or an ``etirement`` along one street (:class:`service.analyse.stretches.
-    StretchRule`); without them every row is a ``point``.
+    matched within 25 m of the polygon), significance, the reports expected at the place in the next three
+    months (``forecast_reports``, :mod:`service.analyse.place_forecast`), a priority with its components, and its
+    shape (long and short side of its minimum rotated rectangle). With the street ``segments``
+    (:func:`service.analyse.axes.segment`), each row also names its main street and the share of its reports on
+    it, and ``kind`` says whether it is a ``point`` or an ``etirement`` along one street
+    (:class:`service.analyse.stretches.StretchRule`); without them every row is a ``point``.
     """
     params = params or PointParams()
-    if reports.crs is None or reports.crs.to_string() != CRS:
-        raise ValueError("les signalements doivent être en EPSG:31370")
+    crs = metric_crs_of(reports)
     if reports.empty:
-        return _empty()
+        return _empty(crs)
     now = now or pd.Timestamp.now(tz="UTC")
     x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
     exp_xy = (exposure.geometry.x.to_numpy(), exposure.geometry.y.to_numpy()) if exposure is not None else None
@@ -180,8 +189,9 @@ def sensitive_points(
     hot = np.zeros(len(x), dtype=bool)
     hot[inside] = flagged[iy[inside], ix[inside]]
     if not hot.any():
-        return _empty()
-    area = len(grid) * params.cell**2
+        return _empty(crs)
+    # the area the null spreads the reports over: the event footprint without exposure (not the bounding box)
+    area = (grid.attrs["null_cells"] if exp_xy is None else len(grid)) * params.cell**2
     min_samples = params.min_samples or derived_min_samples(len(reports), area, params.eps)
     labels = np.full(len(reports), -1)
     labels[hot] = cluster_labels(
@@ -226,6 +236,11 @@ def sensitive_points(
         alpha=params.alpha,
     )
     trend_by_cell = {(r.ix, r.iy): (r.category, r.mk_tau, r.hot_steps) for r in cube.itertuples()}
+    expected, forecast = (
+        place_forecasts(reports, labels, list(kept), now=now, exposure=exposure, cell=params.cell)
+        if kept
+        else ({}, None)
+    )
     rows = []
     gravity = gravity or {}
     for label, cluster_q in kept.items():
@@ -240,20 +255,15 @@ def sensitive_points(
         by_cat = members["category"].value_counts().to_dict()
         grav = float(np.mean([gravity.get(c, 1.0) for c in members["category"]]))
         last_visit, last_outcome = _last_visit(visits, hull.buffer(params.hull_buffer + 25.0))
-        days_since = max(0.0, (now - dates.max()).total_seconds() / 86400)
-        recency = float(np.exp(-days_since / 90))
         components = {
             "gravite": round(grav, 3),
-            "volume": round(float(np.log1p(len(members))), 3),
-            "recurrence": round(1 + weeks / 52, 3),
-            "recence": round(recency, 3),
-            "tendance": TREND_FACTOR[trend],
+            "prevision": round(float(np.log1p(expected[label])), 3),
             "suite_visite": OUTCOME_FACTOR.get(last_outcome, 1.0),
         }
         priority = float(np.prod(list(components.values())))
         cells = {(a, b) for a, b in zip(ix[member], iy[member], strict=True)}
         length, width = cluster_shape(x[member], y[member])
-        street, share, segment_ids = streets.main_street(member) if streets is not None else (None, None, [])
+        fit = streets.fit(member, x, y, params.stretch) if streets is not None else None
         rows.append(
             {
                 "geometry": hull.buffer(params.hull_buffer),
@@ -272,16 +282,24 @@ def sensitive_points(
                 "q_cluster": float(cluster_q),
                 "priority": round(priority, 3),
                 "priority_components": components,
+                "forecast_reports": round(expected[label], 2),
                 "length_m": round(length, 1),
                 "width_m": round(width, 1),
-                "street": street,
-                "street_share": share,
-                "segment_ids": segment_ids,
-                "kind": params.stretch.kind(length, width, share),
+                "street": fit.street if fit else None,
+                "street_share": fit.share if fit else None,
+                "street_spread_m": fit.spread_m if fit else None,
+                "segment_ids": fit.segment_ids if fit else [],
+                "kind": params.stretch.kind(
+                    length,
+                    width,
+                    fit.share if fit else None,
+                    fit.spread_m if fit else None,
+                    fit.core_share if fit else None,
+                ),
                 "report_ids": members["id"].tolist() if "id" in members else [],
             }
         )
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS) if rows else _empty()
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs) if rows else _empty(crs)
     out = out.sort_values("priority", ascending=False).reset_index(drop=True)
     out.attrs.update(
         algorithm=params.algorithm,
@@ -289,13 +307,30 @@ def sensitive_points(
         min_cluster_size=(params.min_cluster_size or min_samples) if params.algorithm == "hdbscan" else None,
         eps=params.eps,
         null=grid.attrs["null"],
+        null_area_km2=round(area / 1e6, 2),
         cells=len(grid),
         significant_cells=int(grid["significant"].sum()),
+        forecast=forecast.describe() if forecast is not None else None,
+        forecast_months=HORIZON_MONTHS,
     )
     return out
 
 
-def _empty() -> gpd.GeoDataFrame:
+def metric_crs_of(frame: gpd.GeoDataFrame) -> pyproj.CRS:
+    """The frame's CRS when it is projected in metres (Lambert 72, UTM, any national grid); else ValueError:
+    grid cells, radii and buffers are in metres."""
+    crs = frame.crs
+    if crs is None:
+        raise ValueError("les signalements n'ont pas de système de coordonnées")
+    crs = pyproj.CRS.from_user_input(crs)
+    if not is_metric(crs):
+        raise ValueError(
+            f"les signalements doivent être dans un système métrique (EPSG:31370, UTM…), pas {crs.to_string()}"
+        )
+    return crs
+
+
+def _empty(crs: object = CRS) -> gpd.GeoDataFrame:
     cols = [
         "geometry",
         "point",
@@ -313,15 +348,17 @@ def _empty() -> gpd.GeoDataFrame:
         "q_cluster",
         "priority",
         "priority_components",
+        "forecast_reports",
         "length_m",
         "width_m",
         "street",
         "street_share",
+        "street_spread_m",
         "segment_ids",
         "kind",
         "report_ids",
     ]
-    return gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry", crs=CRS)
+    return gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry", crs=crs)
 
 
 ALL_CATEGORIES = "toutes"
@@ -344,6 +381,6 @@ def sensitive_points_by_category(
             one["category_scope"] = category
             frames.append(one)
     kept = [f for f in frames if not f.empty]
-    out = gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), geometry="geometry", crs=CRS) if kept else every
+    out = gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), geometry="geometry", crs=every.crs) if kept else every
     out.attrs.update(every.attrs, by_category=by_category)
     return out

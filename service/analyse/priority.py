@@ -8,6 +8,9 @@ a plan's sheet), the API and the planner apply the same factors without loading 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 #: How the last visit changes the priority: enforcement done lowers it, a pending follow-up or no visit at all
 #: raises it (weights are settings-like constants here; change them in one place).
 OUTCOME_FACTOR = {
@@ -32,3 +35,15 @@ TREND_FACTOR = {
     "historique": 0.4,
     "aucune": 0.8,
 }
+
+
+def with_visit_outcome(
+    priority: float | None, components: Mapping[str, Any] | None, outcome: str | None
+) -> tuple[float, dict[str, Any]]:
+    """The priority and its factors once the last visit's outcome is ``outcome``: only the "suite de visite" factor
+    changes at once (the others wait for the next analysis run)."""
+    factors = dict(components or {})
+    old = float(factors.get("suite_visite") or 1.0)
+    new = OUTCOME_FACTOR.get(outcome, 1.0)
+    factors["suite_visite"] = new
+    return round(float(priority or 0.0) / old * new, 3), factors

@@ -3,7 +3,10 @@
 For every cell, the reports of its Getis-Ord Gi* neighbourhood (the cell and its ``ring`` rings of neighbours)
 are compared with the number expected under a null model:
 
-* ``uniform``: reports fall anywhere in the zone with the same probability (expected ∝ area);
+* ``footprint``: without exposure data, reports fall with the same probability anywhere in the **event
+  footprint** (the cells holding at least one report of the set), not anywhere in the bounding box: a box
+  drawn around a city is mostly fields, water and empty land, and a uniform null over it flags wherever people
+  are (on another city's data, 81 % of the events fell inside "sensitive points");
 * ``exposure``: reports follow people (expected ∝ address points in the neighbourhood, as in risk-adjusted
   kernel density), the default when the address register is loaded.
 
@@ -59,8 +62,10 @@ def local_hotspots(
 ) -> pd.DataFrame:
     """One row per cell of the study area with observed and expected neighbourhood counts, p, q and a flag.
 
-    ``extent`` (xmin, ymin, xmax, ymax) defaults to the points' bounding box; with ``exposure_xy`` the study
-    area is the cells whose neighbourhood holds at least one exposure point (reports cannot come from nowhere).
+    ``extent`` (xmin, ymin, xmax, ymax) defaults to the points' bounding box; the study area is the cells whose
+    neighbourhood holds at least one exposure point (reports cannot come from nowhere), or without exposure the
+    cells whose neighbourhood holds at least one report. ``attrs['null_cells']`` is the number of cells the null
+    spreads the reports over (footprint cells, or cells holding an exposure point).
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if extent is None:
@@ -74,11 +79,10 @@ def local_hotspots(
     kernel = np.ones((2 * ring + 1, 2 * ring + 1))
     obs_w = ndimage.convolve(observed, kernel, mode="constant")
     if exposure_xy is None:
-        base = np.ones_like(observed)
-        inside = np.ones_like(observed, dtype=bool)
+        base = (observed > 0).astype(float)  # the event footprint
     else:
         base = _grid_counts(exposure_xy[0], exposure_xy[1], x0, y0, nx, ny, cell)
-        inside = ndimage.convolve(base, kernel, mode="constant") > 0
+    inside = ndimage.convolve(base, kernel, mode="constant") > 0
     base = np.where(inside, base, 0.0)
     total = observed[inside].sum()
     expected = base / base.sum() * total if base.sum() > 0 else np.zeros_like(base)
@@ -113,7 +117,8 @@ def local_hotspots(
         y0=y0,
         alpha=alpha,
         shape=(ny, nx),
-        null="exposure" if exposure_xy is not None else "uniform",
+        null="exposure" if exposure_xy is not None else "footprint",
+        null_cells=int((base[inside] > 0).sum()),
     )
     return frame
 

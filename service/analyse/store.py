@@ -12,6 +12,7 @@ import psycopg
 import shapely
 
 from service.analyse.axes import AxisParams, network_from_addresses, problem_axes, segment
+from service.analyse.axis_priority import axis_priorities
 from service.analyse.checks import check_points
 from service.analyse.identity import assign_axis_identities, assign_identities, next_number
 from service.analyse.points import ALL_CATEGORIES, CRS, PointParams, sensitive_points_by_category
@@ -67,8 +68,13 @@ def _store_axes(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoD
     """Axes found now (upserted) and previous ones not found again (new state), then a history snapshot."""
     q = load_queries(_PKG, "axes.sql")
     for _i, row in everything.iterrows():
+        priority = {
+            "priority": _none_if_missing(row.get("priority")),
+            "priority_components": json.dumps(row.get("priority_components") or {}),
+            "forecast_reports": _none_if_missing(row.get("forecast_reports")),
+        }
         if not row["found_now"]:
-            conn.execute(q["set_axis_state"], {"id": row["id"], "state": row["state"], "run": run})
+            conn.execute(q["set_axis_state"], {"id": row["id"], "state": row["state"], "run": run, **priority})
             continue
         conn.execute(
             q["upsert_axis"],
@@ -90,6 +96,7 @@ def _store_axes(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoD
                 "first_report": _none_if_missing(row["first_report"]),
                 "last_report": _none_if_missing(row["last_report"]),
                 "geom": shapely.to_wkb(row.geometry),
+                **priority,
             },
         )
     conn.execute(q["axis_snapshot"], {"run": run, "ids": everything["id"].tolist()})
@@ -158,6 +165,16 @@ def run_points(
         axes_now = assign_axis_identities(
             attach_stretches(axes, stretches, segment_stats), load_previous_axes(conn), now=now
         )
+        current = everything[everything["found_now"].astype(bool) & everything["category_scope"].eq(ALL_CATEGORIES)]
+        axes_now = axis_priorities(
+            axes_now,
+            reports,
+            now=now,
+            points=gpd.GeoDataFrame(current, geometry="geometry", crs=CRS),
+            exposure=exposure,
+            gravity=gravity,
+            visits=visit_points,
+        )
     with conn.transaction():
         run = conn.execute(q["new_run"], {"params": json.dumps(params.__dict__, default=str)}).fetchone()[0]  # type: ignore[index]
         for _i, row in everything.iterrows():
@@ -202,6 +219,7 @@ def run_points(
             "algorithme": params.algorithm,
             "modele_nul": found.attrs.get("null", "exposure" if exposure is not None else "uniform"),
             "min_samples": found.attrs.get("min_samples"),
+            "prevision": found.attrs.get("forecast"),
         }
         conn.execute(q["close_run"], {"run": run, "summary": json.dumps(summary)})
     return {"run": run, **summary}

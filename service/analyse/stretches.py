@@ -6,16 +6,21 @@ out on the wrong day all along a shopping street, fly-tipping along a country la
 
 The rule (:class:`StretchRule`), on the cluster's reports:
 
-* **long**: the long side of the minimum rotated rectangle of its dense core (:func:`cluster_shape`) is at
-  least 200 m. A point's footprint is at most
-  about two DBSCAN radii (120 m); 200 m is two street segments;
-* **thin**: the long side is at least 2.5 times the short side (the short side counted as at least 10 m, the width
-  of a street with its pavements, so that reports on a perfectly straight line do not divide by zero);
-* **on one street**: at least 60 % of them are attached (nearest segment within 40 m) to segments of the same
-  street of the same commune. An elongated cluster across blocks, or along a railway, stays a point.
+* **on one street**: at least 60 % of them lie within 40 m of the segments of one street of one commune (the
+  street most of them are nearest to). An elongated cluster across blocks, or along a railway, stays a point;
+* and **spread along it**, either way:
 
-All three → ``etirement``; otherwise ``point`` (a compact cluster on a street stays a point). Without a street
-network the third test cannot be made and every cluster stays a point.
+  - **long and thin**: the long side of the minimum rotated rectangle of its dense core (:func:`cluster_shape`)
+    is at least 200 m (a point's footprint is at most about two DBSCAN radii, 120 m; 200 m is two street
+    segments) and at least 2.5 times the short side (counted as at least 10 m, the width of a street with its
+    pavements, so that reports on a perfectly straight line do not divide by zero);
+  - **spread along the street** (a street that bends, whose rectangle is not thin: 250 × 160 m for 300 m of a
+    curved street): the reports on it, placed along its line, span at least 150 m (5th to 95th percentile: a
+    point spans at most two DBSCAN radii, 120 m) and no 100 m of it holds half of them (a corner with a few
+    reports up and down its street does; reports spread evenly hold half in 100 m only below 200 m).
+
+Then ``etirement``; otherwise ``point`` (a compact cluster on a street stays a point). Without a street network
+the street tests cannot be made and every cluster stays a point.
 
 A leftover piece of a stretch (same main category; within 60 m, or on touching segments of its street) joins
 it (:func:`split_stretches`). A stretch is then attached to the problem axis that shares or touches its segments
@@ -48,12 +53,28 @@ class StretchRule:
     width_floor_m: float = 10.0
     min_street_share: float = 0.6
     attach_m: float = 40.0
+    min_spread_m: float = 150.0
+    core_window_m: float = 100.0
+    max_core_share: float = 0.5
 
-    def kind(self, length: float, width: float, street_share: float | None) -> str:
-        if street_share is None:
+    def kind(
+        self,
+        length: float,
+        width: float,
+        street_share: float | None,
+        spread: float | None = None,
+        core_share: float | None = None,
+    ) -> str:
+        if street_share is None or street_share < self.min_street_share:
             return "point"
         long_and_thin = length >= self.min_length_m and length / max(width, self.width_floor_m) >= self.min_elongation
-        return "etirement" if long_and_thin and street_share >= self.min_street_share else "point"
+        spread_along = (
+            spread is not None
+            and core_share is not None
+            and spread >= self.min_spread_m
+            and core_share < self.max_core_share
+        )
+        return "etirement" if long_and_thin or spread_along else "point"
 
 
 def cluster_shape(x: np.ndarray, y: np.ndarray, *, radius: float = 30.0, snap: float = 5.0) -> tuple[float, float]:
@@ -81,23 +102,60 @@ def cluster_shape(x: np.ndarray, y: np.ndarray, *, radius: float = 30.0, snap: f
 
 
 @dataclass(frozen=True)
+class StreetFit:
+    """How a cluster's reports lie along its main street: the street, the share of them within reach of it, its
+    segments holding them, their spread along the street (5th to 95th percentile of their position along it)
+    and the largest share of them in any ``core_window_m`` of it (a corner puts most in one window)."""
+
+    street: str | None
+    share: float | None
+    segment_ids: list[int]
+    spread_m: float | None
+    core_share: float | None
+
+
+@dataclass(frozen=True)
 class StreetIndex:
-    """The street segment of each clustered report (-1: none within reach)."""
+    """The street segment of each clustered report (-1: none within reach), and the segments themselves."""
 
     segment_of: np.ndarray
     street_key: np.ndarray  # per segment: "street|municipality"
     street_name: np.ndarray  # per segment
+    segments: gpd.GeoDataFrame
+    attach_m: float = 40.0
 
-    def main_street(self, member: np.ndarray) -> tuple[str | None, float | None, list[int]]:
-        """(street, share of the members on it, its segments holding them) of a cluster's members."""
+    def fit(self, member: np.ndarray, x: np.ndarray, y: np.ndarray, rule: StretchRule) -> StreetFit:
+        """The members against their main street (the street most of them are nearest to): any segment of that
+        street within reach counts, so that a report between two streets, or beside a street whose line is
+        only approximate, is not lost to the other one."""
         seg = self.segment_of[member]
         attached = seg[seg >= 0]
         if attached.size == 0:
-            return None, 0.0, []
-        keys = Counter(self.street_key[attached])
-        key, count = keys.most_common(1)[0]
-        on_street = attached[self.street_key[attached] == key]
-        return str(self.street_name[on_street[0]]), round(count / seg.size, 3), sorted({int(s) for s in on_street})
+            return StreetFit(None, 0.0, [], None, None)
+        key = Counter(self.street_key[attached]).most_common(1)[0][0]
+        own = np.flatnonzero(self.street_key == key)
+        mx, my = x[member], y[member]
+        near = nearest_segment(mx, my, self.segments.iloc[own], max_distance=self.attach_m)
+        on = near >= 0
+        segment_ids = sorted({int(own[i]) for i in near[on]})
+        name = str(self.street_name[own[0]])
+        share = round(float(on.mean()), 3)
+        if not on.any():
+            return StreetFit(name, share, segment_ids, None, None)
+        chosen = own[near[on]]
+        lines = self.segments["line_id"].to_numpy()[chosen]
+        line = Counter(lines.tolist()).most_common(1)[0][0]
+        keep = lines == line
+        pieces = self.segments.geometry.to_numpy()[chosen[keep]]
+        position = self.segments["position"].to_numpy()[chosen[keep]]
+        along = position * shapely.length(pieces) + shapely.line_locate_point(
+            pieces, shapely.points(mx[on][keep], my[on][keep])
+        )
+        along = np.sort(along)
+        spread = float(np.percentile(along, 95) - np.percentile(along, 5))
+        ends = np.searchsorted(along, along + rule.core_window_m, side="right")
+        core = float((ends - np.arange(len(along))).max() / on.sum())
+        return StreetFit(name, share, segment_ids, round(spread, 1), round(core, 3))
 
 
 def street_of_reports(
@@ -111,7 +169,7 @@ def street_of_reports(
     segment_of[chosen] = nearest_segment(x[chosen], y[chosen], segs, max_distance=attach_m)
     street = segs["street"].fillna("").astype(str).to_numpy()
     municipality = segs["municipality"].fillna("").astype(str).to_numpy()
-    return StreetIndex(segment_of, np.char.add(np.char.add(street, "|"), municipality), street)
+    return StreetIndex(segment_of, np.char.add(np.char.add(street, "|"), municipality), street, segs, attach_m)
 
 
 def _touching(a: list[int], b: list[int], line: np.ndarray, pos: np.ndarray) -> bool:

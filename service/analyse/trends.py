@@ -3,9 +3,10 @@ Spot Analysis", with the tests of :mod:`service.analyse.significance`.
 
 For each time step (about 8 weeks by default, equal steps from the first report to the end: monthly counts of
 one corner are too small to test) every cell's neighbourhood is tested against the step's own total spread
-by the null model: hot (more than chance, one-sided exact Poisson, FDR per step) or cold (fewer). Each cell's
-series of neighbourhood counts also gets a Mann-Kendall trend test (Kendall's tau against time). Categories, for
-a cell hot in the final step unless said otherwise (n = number of steps):
+by the null model (exposure, or without it the event footprint of the whole period): hot (more than chance,
+one-sided exact Poisson, FDR per step) or cold (fewer). Each cell's series of neighbourhood counts also gets a
+Mann-Kendall trend test (Kendall's tau against time). Categories, for a cell hot in the final step unless said
+otherwise (n = number of steps):
 
 * ``nouveau``: hot in the final step only, never before;
 * ``consecutif``: one unbroken run of hot steps ending now, shorter than 90 % of n, never hot before it;
@@ -87,13 +88,16 @@ def emerging_hotspots(
     start = when.min()
     span = (end - start).total_seconds() / 86400
     n_steps = max(1, round(span / step_days))
-    edges = pd.DatetimeIndex([start + (end - start) * k / n_steps for k in range(n_steps + 1)])
+    # (end - start) / n_steps first: multiplying the whole span by k overflows 64-bit nanoseconds past ~6.7 years
+    step = (end - start) / n_steps
+    edges = pd.DatetimeIndex([start + step * k for k in range(n_steps + 1)])
     edges = edges[:-1].append(pd.DatetimeIndex([end + pd.Timedelta(seconds=1)]))
     ny, nx = shape
     ix = np.clip(((np.asarray(x) - x0) // cell).astype(int), 0, nx - 1)
     iy = np.clip(((np.asarray(y) - y0) // cell).astype(int), 0, ny - 1)
-    if exposure_xy is None:
-        base = np.ones(shape)
+    if exposure_xy is None:  # the event footprint over the whole period, as in local_hotspots
+        base = np.zeros(shape)
+        base[iy, ix] = 1.0
     else:
         base = np.zeros(shape)
         ex = np.clip(((exposure_xy[0] - x0) // cell).astype(int), 0, nx - 1)

@@ -12,7 +12,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from fastapi import FastAPI, Request
+import psycopg
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
@@ -31,11 +32,22 @@ from service.api import (
     routes_records,
     routes_tools,
 )
+from service.api.availability import (
+    SESSION_POOL_SIZE,
+    DatabaseAvailability,
+    after_restore,
+    open_pools,
+    renew_pools,
+    translate,
+)
 from service.api.cache import forget
+from service.api.guards import BodyLimits, refuse_cross_origin_writes, refuse_nul_bytes
+from service.api.headers import SecurityHeaders
+from service.api.openapi import document_responses
 from service.api.sessions import SessionMemo
 from service.api.watch import DataWatcher
-from service.db import ensure_database, open_pool, resolve_conninfo
-from service.errors import AuthenticationError, HotspotsError, TooManyAttemptsError, ValidationFailedError
+from service.db import ensure_database, resolve_conninfo
+from service.errors import AuthenticationError, HotspotsError, ValidationFailedError
 from service.settings import Settings, load_settings
 
 _TAGS = [
@@ -49,8 +61,6 @@ _TAGS = [
 ]
 
 
-#: Connections kept for looking up sessions, beside the main pool (see ``deps.optional_user``).
-SESSION_POOL_SIZE = 2
 #: How long a starting process waits to follow the change notifications (it serves from the database meanwhile).
 WATCH_START_SECONDS = 5.0
 
@@ -67,12 +77,15 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ensure_database(settings)
-        app.state.pool = open_pool(settings)
+        conninfo = resolve_conninfo(settings)
+        open_pools(app.state, settings)
         app.state.connection_slots = anyio.Semaphore(settings.pool_max_size)
-        app.state.session_pool = open_pool(settings, max_size=SESSION_POOL_SIZE)
         app.state.session_slots = anyio.Semaphore(SESSION_POOL_SIZE)
+        app.state.database = DatabaseAvailability(conninfo)
+        app.state.database.on_recovery(lambda: renew_pools(app.state))
         sessions = app.state.sessions = SessionMemo()
-        watcher = app.state.watcher = DataWatcher(resolve_conninfo(settings))
+        watcher = app.state.watcher = DataWatcher(conninfo)
+        watcher.on_restore(lambda: after_restore(app.state))
         watcher.on_change(lambda kind: sessions.clear() if kind == "comptes" else forget(app.state, kind))
         watcher.start()
         await anyio.to_thread.run_sync(watcher.wait_up, WATCH_START_SECONDS)
@@ -89,12 +102,16 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         openapi_tags=_TAGS,
         static_url="/static/docs",
+        dependencies=[Depends(refuse_nul_bytes), Depends(refuse_cross_origin_writes)],
         description=(
             "Points sensibles et axes problématiques du service Environnement (GeoJSON WGS84). "
             "Connectez-vous par `POST /api/connexion`, puis envoyez `Authorization: Bearer <jeton>`."
         ),
     )
     app.state.settings = settings
+    # outermost last: the security headers go on every answer, the limits' own 413 included
+    app.add_middleware(BodyLimits, upload_bytes=(settings.max_upload_mb + 1) << 20)
+    app.add_middleware(SecurityHeaders, settings=settings)
     _error_handlers(app)
     routers = (
         routes_auth,
@@ -113,21 +130,19 @@ def create_app(settings: Settings) -> FastAPI:
     from service.maps import router as maps_router  # imported here: the map routes use the API's helpers
 
     app.include_router(maps_router)
+    document_responses(app)
     return app
 
 
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HotspotsError)
     async def domain_error(_request: Request, exc: HotspotsError) -> JSONResponse:
-        body: dict[str, Any] = {"erreur": exc.message, "conseil": exc.hint}
-        if isinstance(exc, ValidationFailedError):
-            body["problemes"] = exc.problems
-            if exc.problems:
-                body["champ"] = exc.problems[0].get("champ")
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None
-        if isinstance(exc, TooManyAttemptsError):
-            headers = {"Retry-After": str(exc.retry_after)}
-        return JSONResponse(status_code=exc.http_status, content=body, headers=headers)
+        return error_response(exc)
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def database_error(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        """The database stopped, restarted or is out of reach: a French 503 at once, never a bare 500."""
+        return error_response(translate(request.app.state, exc))
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -156,12 +171,43 @@ def _error_handlers(app: FastAPI) -> None:
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if isinstance(exc.detail, dict):
             return JSONResponse(status_code=exc.status_code, content=exc.detail)
-        messages = {404: "Adresse introuvable.", 405: "Méthode non permise sur cette adresse."}
+        if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+            # FastAPI's answer when parsing the body raised (a JSON nested thousands of levels deep...)
+            return JSONResponse(
+                status_code=422,
+                content={
+                    "erreur": "Corps de la requête illisible : JSON mal formé ou trop imbriqué.",
+                    "conseil": "Envoyez un objet JSON simple (voir /docs) ; rien n'a été enregistré.",
+                    "champ": None,
+                },
+            )
+        messages = {
+            404: "Adresse introuvable.",
+            405: "Méthode non permise sur cette adresse.",
+            413: "Requête trop volumineuse.",
+        }
         return JSONResponse(
             status_code=exc.status_code,
             content={"erreur": messages.get(exc.status_code, str(exc.detail)), "conseil": "Voir /docs."},
         )
 
+
+def error_response(exc: HotspotsError) -> JSONResponse:
+    """The JSON answer for a domain error: ``erreur``, ``conseil`` and, for refused values, ``champ`` and
+    ``problemes``; ``Retry-After`` when asking again later may work."""
+    body: dict[str, Any] = {"erreur": exc.message, "conseil": exc.hint}
+    if isinstance(exc, ValidationFailedError):
+        body["problemes"] = exc.problems
+        if exc.problems:
+            body["champ"] = exc.problems[0].get("champ")
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else {}
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return JSONResponse(status_code=exc.http_status, content=body, headers=headers or None)
+
+
+_UNREADABLE_BODY = "There was an error parsing the body"
 
 _FRENCH = {
     "missing": "champ obligatoire manquant",

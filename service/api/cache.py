@@ -24,7 +24,8 @@ import psycopg
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from psycopg_pool import ConnectionPool
+
+from service.api.availability import pooled
 
 GZIP_FROM_BYTES = 1024
 #: A body past its time is still given, while a fresh one is made, up to this many times its lifetime.
@@ -173,18 +174,18 @@ async def cached_body(
         if body is not None:
             return body
     async with state.connection_slots:
-        return await run_in_threadpool(_get_or_make, state.pool, cache, kind, key, followed, make)
+        return await run_in_threadpool(_get_or_make, state, cache, kind, key, followed, make)
 
 
 def _get_or_make(
-    pool: ConnectionPool,
+    state: Any,
     cache: BodyCache,
     kind: Literal["analyse", "signalements"],
     key: tuple[Hashable, ...],
     followed: tuple[int, int] | None,
     make: Callable[[psycopg.Connection[Any]], Body],
 ) -> Body:
-    with pool.connection() as conn:
+    with pooled(state) as conn:
         if followed is not None:  # a version that moves only once the change is readable: kept until it moves
             return cache.get_or_make((*key, "notifiee", followed), lambda: make(conn), timeless=True)
         return cache.get_or_make((*key, "lue", data_version(conn, kind)), lambda: make(conn))

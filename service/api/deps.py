@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from psycopg_pool import ConnectionPool
 
 from service.accounts import LoginLimit, Role, User, authenticate, digest, open_session, session_of_digest
+from service.api.availability import checkout, give_back, pooled
 from service.api.sessions import SessionMemo
 from service.api.watch import DataWatcher
 from service.db.personal import log_access
@@ -37,32 +38,29 @@ async def _connection(request: Request) -> AsyncIterator[psycopg.Connection[Any]
     """
     state = request.app.state
     async with state.connection_slots:
-        conn = await run_in_threadpool(state.pool.getconn)
+        pool, conn = await run_in_threadpool(checkout, state)
         try:
             yield conn
         except BaseException:
-            await run_in_threadpool(_give_back, state.pool, conn, False)
+            await run_in_threadpool(give_back, pool, conn, False)
             raise
         # after a write, wait until this process has counted its change: the next read sees it, even from memory
         watcher = state.watcher if request.method not in _READS else None
-        await run_in_threadpool(_give_back, state.pool, conn, True, watcher)
+        await run_in_threadpool(_commit_and_give_back, pool, conn, watcher)
 
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _give_back(
-    pool: ConnectionPool, conn: psycopg.Connection[Any], success: bool, watcher: DataWatcher | None = None
-) -> None:
-    try:
-        if not conn.closed and success:
+def _commit_and_give_back(pool: ConnectionPool, conn: psycopg.Connection[Any], watcher: DataWatcher | None) -> None:
+    if watcher is not None and not conn.closed:
+        try:
             conn.commit()
-            if watcher is not None:
-                watcher.sync(conn)
-        elif not conn.closed:
-            conn.rollback()
-    finally:
-        pool.putconn(conn)
+            watcher.sync(conn)
+        except BaseException:
+            give_back(pool, conn, False)
+            raise
+    give_back(pool, conn, True)
 
 
 async def _settings(request: Request) -> Settings:
@@ -127,7 +125,7 @@ async def optional_user(request: Request) -> User | None:
             return user
     generation = memo.generation
     async with state.session_slots:
-        found = await run_in_threadpool(_session_in_database, state.session_pool, key)
+        found = await run_in_threadpool(_session_in_database, state, key)
     if found is None:
         return None
     if followed and state.watcher.up:
@@ -135,8 +133,8 @@ async def optional_user(request: Request) -> User | None:
     return found[0]
 
 
-def _session_in_database(pool: ConnectionPool, key: str) -> tuple[User, datetime] | None:
-    with pool.connection() as conn:
+def _session_in_database(state: Any, key: str) -> tuple[User, datetime] | None:
+    with pooled(state, "session_pool") as conn:
         return session_of_digest(conn, key)
 
 

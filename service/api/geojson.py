@@ -54,6 +54,7 @@ async def cached_collection(request: Request, name: str, params: dict[str, Any])
     def make(conn: psycopg.Connection[Any]) -> Body:
         cur = conn.cursor()
         cur.adapters.register_loader("jsonb", TextLoader)
+        cur.adapters.register_loader("json", TextLoader)
         row = cur.execute(query(name), params).fetchone()
         text = row[0] if row and row[0] is not None else '{"type":"FeatureCollection","features":[]}'
         return encode(text.encode() if isinstance(text, str) else bytes(text), GEOJSON)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from service import __version__
 from service.accounts import close_session
+from service.api.availability import unavailable
 from service.api.deps import (
     SESSION_COOKIE,
     AppSettings,
@@ -26,9 +28,22 @@ class Credentials(BaseModel):
     mot_de_passe: str = Field(min_length=1, max_length=1024)
 
 
-@router.get("/health", tags=["service"], summary="Le service répond")
-def health() -> dict[str, str]:
-    return {"statut": "ok", "version": __version__}
+@router.get("/health", tags=["service"], summary="Le service répond, et la base de données aussi")
+def health(request: Request) -> JSONResponse:
+    """``base``: ``disponible`` or ``indisponible`` (then a 503 with ``Retry-After``). Known without a query
+    while the change notifications are followed; otherwise one fresh connection per second at most."""
+    state = request.app.state
+    if state.database.answers(followed=state.watcher.up):
+        return JSONResponse({"statut": "ok", "version": __version__, "base": "disponible"})
+    error = unavailable()
+    body = {
+        "statut": "degrade",
+        "version": __version__,
+        "base": "indisponible",
+        "erreur": error.message,
+        "conseil": error.hint,
+    }
+    return JSONResponse(body, status_code=503, headers={"Retry-After": str(error.retry_after)})
 
 
 @router.get("/ready", tags=["service"], summary="La base répond et le schéma est à jour")

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.analyse.priority import OUTCOME_FACTOR
+from service.analyse.priority import with_visit_outcome
 from service.api.deps import AppSettings, Conn, Id, Planner
 from service.api.geojson import GEOJSON, fetch_one
 from service.api.writes import create_records, geocoder_of, q
@@ -110,19 +110,16 @@ def _record_outcome(
         )
         if target == "points-sensibles":
             _reprioritise(conn, item_id, ids[0])
+    conn.commit()  # the point's row stays locked until then: other visits of the same point wait for it
     return JSONResponse({"lot": summary, **fetch_one(conn, "visit", {"id": ids[0]}, "visite")}, 201, media_type=GEOJSON)
 
 
 def _reprioritise(conn: Any, point_id: str, visit_id: int) -> None:
-    """Apply the new visit's outcome factor to the point's priority (the other components are unchanged)."""
+    """Apply the new visit's outcome to the point's priority (:func:`service.analyse.priority.with_visit_outcome`)."""
     outcome = conn.execute("SELECT outcome FROM visits WHERE id = %s", (visit_id,)).fetchone()[0]
     priority, components = conn.execute(q("point_priority"), {"id": point_id}).fetchone()
-    components = dict(components or {})
-    old = float(components.get("suite_visite") or 1.0)
-    new = OUTCOME_FACTOR.get(outcome, 1.0)
-    components["suite_visite"] = new
-    value = round(float(priority or 0.0) / old * new, 3)
-    conn.execute(q("set_point_priority"), {"id": point_id, "priority": value, "components": json.dumps(components)})
+    value, factors = with_visit_outcome(priority, components, outcome)
+    conn.execute(q("set_point_priority"), {"id": point_id, "priority": value, "components": json.dumps(factors)})
 
 
 @router.post("/signalements/{report_id}/visites", status_code=201, summary="Encoder le résultat d'une visite")

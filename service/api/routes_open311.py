@@ -2,8 +2,9 @@
 
 ``services.json`` lists the categories; ``requests.json`` lists (GET) and creates (POST, with an ``api_key``
 given by ``hotspots users cle-open311``) service requests. Created reports go through ingestion's rules under the
-source ``open311:<app>``. Public listings carry no description and no personal data. Errors follow the spec: a
-list of ``{code, description}``. The XML form of every route is in :mod:`service.api.open311_xml`.
+source ``open311:<app>``. Public listings carry no description and no personal data, and places only to the
+street and 100 m (:mod:`service.api.open311_public`). Errors follow the spec: a list of ``{code, description}``.
+The XML form of every route is in :mod:`service.api.open311_xml`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from fastapi.responses import JSONResponse
 
 from service.accounts import User, open311_client
 from service.api.deps import AppSettings, Conn, Id
+from service.api.open311_public import RequestFilter, public_request_rows
 from service.api.writes import create_records, geocoder_of
 from service.db.queries import load_queries
-from service.errors import HotspotsError
+from service.errors import HotspotsError, InvalidValueError
 
 router = APIRouter(prefix="/api/open311/v2", tags=["open311"])
 _FIELDS = (
@@ -60,9 +62,10 @@ def services(conn: Conn, langue: Annotated[str, Query(pattern="^(fr|nl|en)$")] =
     ]
 
 
-@router.get("/requests.json", summary="Demandes (GeoReport v2), sans texte ni données personnelles")
+@router.get("/requests.json", summary="Demandes (GeoReport v2), sans texte ni données personnelles, par page")
 def requests_list(
     conn: Conn,
+    settings: AppSettings,
     service_request_id: Annotated[
         str | None, Query(max_length=2000, description="ids séparés par des virgules")
     ] = None,
@@ -70,7 +73,10 @@ def requests_list(
     start_date: datetime | None = None,
     end_date: datetime | None = None,
     status: Annotated[str | None, Query(pattern="^(open|closed)(,(open|closed))?$")] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000, description="page (1 = les plus récentes)")] = 1,
+    page_size: Annotated[int | None, Query(ge=1, le=1000, description="demandes par page")] = None,
 ) -> Any:
+    """Public answers give the street (no house number) and a point to 100 m, unless the settings open them."""
     ids: list[int] | None = None
     if service_request_id:
         try:
@@ -81,39 +87,27 @@ def requests_list(
             return _error(400, "service_request_id : identifiants numériques séparés par des virgules attendus.")
     if ids is None and start_date is None and end_date is None:
         start_date = datetime.now().astimezone() - timedelta(days=90)  # the spec's default window
-    params = {
-        "ids": ids,
-        "codes": service_code.split(",") if service_code else None,
-        "since": start_date,
-        "until": end_date,
-        "statuses": status.split(",") if status else None,
-    }
-    return [_request(row) for row in conn.execute(_q("requests"), params).fetchall()]
+    wanted = RequestFilter(
+        ids=ids,
+        codes=service_code.split(",") if service_code else None,
+        since=start_date,
+        until=end_date,
+        statuses=status.split(",") if status else None,
+        page=page,
+        page_size=page_size,
+    )
+    try:
+        return public_request_rows(conn, settings, wanted)
+    except InvalidValueError as exc:
+        return _error(400, exc.message)
 
 
 @router.get("/requests/{request_id}.json", summary="Une demande (GeoReport v2)")
-def request_one(request_id: Id, conn: Conn) -> Any:
-    rows = conn.execute(
-        _q("requests"), {"ids": [request_id], "codes": None, "since": None, "until": None, "statuses": None}
-    ).fetchall()
+def request_one(request_id: Id, conn: Conn, settings: AppSettings) -> Any:
+    rows = public_request_rows(conn, settings, RequestFilter(ids=[request_id]))
     if not rows:
         return _error(404, f"Aucune demande {request_id}.")
-    return [_request(rows[0])]
-
-
-def _request(row: tuple[Any, ...]) -> dict[str, Any]:
-    rid, status, code, name, requested, updated, address, lon, lat = row
-    return {
-        "service_request_id": str(rid),
-        "status": status,
-        "service_code": code,
-        "service_name": name,
-        "requested_datetime": requested.isoformat() if requested else None,
-        "updated_datetime": updated.isoformat() if updated else None,
-        "address": address,
-        "lat": lat,
-        "long": lon,
-    }
+    return rows[:1]
 
 
 @router.post("/requests.json", summary="Envoyer une demande (GeoReport v2, formulaire ou JSON, api_key requise)")
@@ -121,7 +115,7 @@ async def request_create(request: Request, conn: Conn, settings: AppSettings) ->
     content_type = request.headers.get("content-type", "")
     try:
         data = dict(await request.json()) if "json" in content_type else dict(await request.form())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return _error(400, "Corps de requête illisible : formulaire ou objet JSON attendu.")
     key = str(data.get("api_key") or "")
     client = open311_client(conn, key) if key else None

@@ -17,7 +17,7 @@ from starlette.background import BackgroundTask
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
 from service.db.queries import load_queries
-from service.errors import ConfigError, InputFileError, NotFoundError
+from service.errors import ConfigError, NotFoundError, TooLargeError
 from service.geocode.apply import GazetteerBatchGeocoder
 from service.ingest.coords import LAMBERT72, WGS84, project
 from service.ingest.pipeline import IngestOptions, ingest_file
@@ -103,7 +103,7 @@ def upload(
             while chunk := fichier.file.read(1 << 20):
                 written += len(chunk)
                 if written > limit:
-                    raise InputFileError(
+                    raise TooLargeError(
                         f"Fichier trop volumineux (plus de {settings.max_upload_mb} Mo).",
                         hint="Importez-le avec « hotspots ingest » sur le serveur, ou découpez-le.",
                     )

@@ -25,7 +25,8 @@ from typing import Any, Literal
 import psycopg
 import psycopg.conninfo
 
-CHANNEL = "hotspots_donnees"
+from service.db.notify import CHANNEL, RESTORED
+
 Kind = Literal["signalements", "analyse", "comptes"]
 KINDS: tuple[Kind, ...] = ("signalements", "analyse", "comptes")
 #: How long a started watcher waits for its own test notification before it falls back to the database.
@@ -50,6 +51,7 @@ class DataWatcher:
         self._epoch = 0  # one per (re)connection: versions of an earlier connection never match again
         self._up = False
         self._callbacks: list[Callable[[Kind], None]] = []
+        self._restore_callbacks: list[Callable[[], None]] = []
         self._waiting: dict[str, threading.Event] = {}
         self._stop = threading.Event()
         self._listening = threading.Event()
@@ -69,6 +71,11 @@ class DataWatcher:
     def on_change(self, callback: Callable[[Kind], None]) -> None:
         """Call ``callback(kind)`` after each change (and for every kind when listening (re)starts)."""
         self._callbacks.append(callback)
+
+    def on_restore(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when ``hotspots db restore`` has replaced the database (before the kinds' own
+        callbacks, which follow for every kind)."""
+        self._restore_callbacks.append(callback)
 
     def sync(self, conn: psycopg.Connection[Any] | None = None, timeout: float = 2.0) -> bool:
         """Wait until every change committed before this call has been counted: sends a marker notification and
@@ -122,6 +129,20 @@ class DataWatcher:
         kind = payload.split(":", 1)[0]
         if kind in KINDS:
             self._changed((kind,))
+        elif kind == RESTORED:
+            self._restored()
+
+    def _restored(self) -> None:
+        """Everything changed at once, and what was kept under the current epoch must never match again."""
+        log.warning("Base restaurée : tout ce qui était gardé en mémoire est oublié, connexions comprises.")
+        with self._lock:
+            self._epoch += 1
+        for callback in self._restore_callbacks:
+            try:
+                callback()
+            except Exception:  # one failing callback must not stop the others nor the listening
+                log.exception("Reprise après restauration incomplète")
+        self._changed(KINDS)
 
     def _listen(self) -> None:
         # named in pg_stat_activity; TCP keepalives for a database reached over the network (not a Unix socket)

@@ -1,40 +1,26 @@
-"""``hotspots analyse``: sensitive points on the database, or offline on any point file; ``hotspots backtest``."""
+"""``hotspots analyse``: sensitive points on the database, or offline on any point file (any metric CRS)."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import typer
-from rich.table import Table
 
-from service.analyse.axes import network_from_addresses, problem_axes, read_network, segment
-from service.analyse.backtest import backtest
-from service.analyse.backtest_axes import backtest_axes
+from service.analyse.axes import problem_axes, segment
 from service.analyse.checks import check_points
 from service.analyse.clustering import ALGORITHMS
-from service.analyse.inputs import read_points, within_window
+from service.analyse.inputs import read_points, street_network, within_window
 from service.analyse.points import PointParams, sensitive_points_by_category
 from service.analyse.store import MIN_CATEGORY_REPORTS, run_points
 from service.analyse.stretches import attach_stretches, split_stretches
-from service.cli.common import console, print_json, settings_of, working
+from service.cli.common import print_json, settings_of, working
+from service.cli.dates import RULE, day_end, day_start
 from service.cli.summary import show_analysis
 from service.db import connect, ensure_database
 from service.errors import InputFileError
-
-
-def _date(value: str | None, option: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        return pd.Timestamp(datetime.fromisoformat(value).replace(tzinfo=UTC))
-    except ValueError:
-        raise InputFileError(
-            f"{option} « {value} » n'est pas une date.", hint="Écrivez-la AAAA-MM-JJ, par exemple 2026-01-31."
-        ) from None
 
 
 def point_params(algorithm: str, eps: float, min_samples: int | None, min_cluster_size: int | None) -> PointParams:
@@ -50,13 +36,18 @@ def analyse(
     ctx: typer.Context,
     input_: Path | None = typer.Option(None, "--input", help="Fichier de points (CSV/GeoJSON) à analyser hors base."),
     out: Path | None = typer.Option(None, "--out", help="Dossier de sortie (avec --input)."),
-    crs: str = typer.Option("EPSG:31370", "--crs", help="Système métrique du calcul (x/y du fichier)."),
+    crs: str | None = typer.Option(
+        None,
+        "--crs",
+        help="Système métrique du calcul et des colonnes x/y (défaut : Lambert 72 ; lon/lat hors de Belgique : "
+        "la zone UTM des points).",
+    ),
     exposure: Path | None = typer.Option(None, "--exposure", help="Points d'adresses pour le modèle « exposition »."),
     streets: Path | None = typer.Option(None, "--streets", help="Réseau de rues (GeoJSON/GeoPackage, OSM)."),
     depuis: str | None = typer.Option(
-        None, "--depuis", help="Début de la fenêtre (AAAA-MM-JJ ; défaut : 2 ans en base, tout le fichier hors base)."
+        None, "--depuis", help=f"Premier jour de la fenêtre ({RULE} ; défaut : 2 ans en base, tout le fichier)."
     ),
-    jusqua: str | None = typer.Option(None, "--jusqua", help="Fin de la fenêtre, exclue (AAAA-MM-JJ ; défaut : tout)."),
+    jusqua: str | None = typer.Option(None, "--jusqua", help=f"Dernier jour de la fenêtre ({RULE} ; défaut : tout)."),
     algorithme: str | None = typer.Option(None, "--algorithme", help="dbscan (défaut) ou hdbscan."),
     par_categorie: bool = typer.Option(
         False, "--par-categorie", help="Chercher aussi les points de chaque catégorie séparément."
@@ -77,8 +68,8 @@ def analyse(
         algorithme or settings.analysis_algorithm, eps or settings.analysis_eps_m, min_samples, min_cluster_size
     )
     by_category = par_categorie or settings.analysis_by_category
-    since = _date(depuis, "--depuis")
-    until = _date(jusqua, "--jusqua")
+    since = day_start(depuis, "--depuis") if depuis is not None else None
+    until = day_end(jusqua, "--jusqua") if jusqua is not None else None
     if since is not None and until is not None and since >= until:
         raise InputFileError(
             f"fenêtre vide : --depuis {depuis} n'est pas avant --jusqua {jusqua}.", hint="Inversez les deux dates."
@@ -89,7 +80,7 @@ def analyse(
         points = within_window(read_points(input_, crs=crs), since=since, until=until)
         check_points(points, name=input_.name)
         summary = _offline(
-            points, out, exposure=exposure, streets=streets, crs=crs, params=params, now=now, by_category=by_category
+            points, out, exposure=exposure, streets=streets, params=params, now=now, by_category=by_category
         )
     else:
         ensure_database(settings)
@@ -115,15 +106,15 @@ def _offline(
     *,
     exposure: Path | None,
     streets: Path | None,
-    crs: str,
     params: PointParams,
     now: pd.Timestamp,
     by_category: bool,
 ) -> dict[str, object]:
-    """The analysis of a point file, written as GeoJSON files and a summary in ``out``."""
+    """The analysis of a point file, written as WGS84 GeoJSON files and a summary in ``out``."""
+    crs = str(points.crs)
     expo = read_points(exposure, crs=crs, need_dates=False) if exposure else None
     with working("Analyse…"):
-        network = _network(streets, exposure, crs)
+        network = street_network(streets, exposure, crs)
         segments = segment(network) if network is not None else None
         found = sensitive_points_by_category(
             points,
@@ -142,8 +133,9 @@ def _offline(
     out.mkdir(parents=True, exist_ok=True)
     if axes is not None:
         _geojson(axes.drop(columns=["segment_ids"]), out / "axes.geojson")
-    _geojson(found_points.drop(columns=["point", "report_ids", "segment_ids"]), out / "sensitive_points.geojson")
+    _geojson(_with_point(found_points).drop(columns=["report_ids", "segment_ids"]), out / "sensitive_points.geojson")
     summary = {
+        "crs": crs,
         "points": len(points),
         "ecartes": points.attrs.get("dropped", 0),
         "hors_fenetre": points.attrs.get("window_dropped", 0),
@@ -157,6 +149,16 @@ def _offline(
     return summary
 
 
+def _with_point(found: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The hulls with their representative point as WGS84 properties ``point_lon``/``point_lat`` (a GeoJSON
+    feature has one geometry: the place to go to must not be lost with the ``point`` column)."""
+    out = found.drop(columns=["point"])
+    points = gpd.GeoSeries(list(found["point"]), crs=found.crs).to_crs("EPSG:4326")
+    out["point_lon"] = points.x.round(7).to_numpy() if len(found) else []
+    out["point_lat"] = points.y.round(7).to_numpy() if len(found) else []
+    return out
+
+
 def _geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
     """WGS84 GeoJSON; dicts as JSON text, dates as ISO text (GeoJSON has neither)."""
     export = frame.copy()
@@ -168,100 +170,3 @@ def _geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
         elif pd.api.types.is_datetime64_any_dtype(export[col]):
             export[col] = export[col].astype(str)
     export.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
-
-
-def _network(streets: Path | None, exposure: Path | None, crs: str) -> gpd.GeoDataFrame | None:
-    """The street lines given, or derived from address points that carry street names (ICAR/BeST layouts)."""
-    if streets is not None:
-        return read_network(str(streets), crs=crs)
-    if exposure is None:
-        return None
-    frame = pd.read_csv(exposure, dtype=str, keep_default_na=False)
-    street = "street" if "street" in frame else "streetname_fr" if "streetname_fr" in frame else None
-    if street is None:
-        return None
-    mun = "municipality" if "municipality" in frame else "municipality_name_fr"
-    if {"lon", "lat"} <= set(frame):
-        geometry = gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float))
-        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:4326").to_crs(crs)
-    else:
-        geometry = gpd.points_from_xy(frame["EPSG:31370_x"].astype(float), frame["EPSG:31370_y"].astype(float))
-        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:31370").to_crs(crs)
-    points["street"], points["municipality"] = frame[street].to_numpy(), frame[mun].to_numpy()
-    return network_from_addresses(points)
-
-
-def backtest_cmd(
-    input_: Path = typer.Option(..., "--input", help="Fichier de points (CSV/GeoJSON) avec dates."),
-    train_until: str = typer.Option(..., "--train-until", help="Fin de l'apprentissage (AAAA-MM-JJ)."),
-    test_until: str = typer.Option(..., "--test-until", help="Fin de la période de test (AAAA-MM-JJ)."),
-    crs: str = typer.Option("EPSG:31370", "--crs", help="Système métrique du calcul."),
-    exposure: Path | None = typer.Option(None, "--exposure", help="Points d'adresses (modèle « exposition »)."),
-    streets: Path | None = typer.Option(
-        None, "--streets", help="Réseau de rues pour juger aussi les axes (sinon tiré des adresses de --exposure)."
-    ),
-    json_out: bool = typer.Option(False, "--json", help="Résultats en JSON."),
-) -> None:
-    """Apprend sur le passé, compte ce que chaque méthode aurait capturé ensuite (taux, PAI, PEI*) : mailles
-    (part de la surface) et, avec un réseau de rues, axes (part de la longueur des rues)."""
-    points = read_points(input_, crs=crs)
-    check_points(points, name=input_.name)
-    expo = read_points(exposure, crs=crs, need_dates=False) if exposure else None
-    for value, option in ((train_until, "--train-until"), (test_until, "--test-until")):
-        _date(value, option)
-    start = pd.Timestamp(train_until, tz="Europe/Brussels") + pd.Timedelta(days=1)
-    end = pd.Timestamp(test_until, tz="Europe/Brussels") + pd.Timedelta(days=1)
-    network = _network(streets, exposure, crs)
-    try:
-        table = backtest(points, train_until=start, test_until=end, exposure=expo)
-        axes = (
-            backtest_axes(points, segment(network), train_until=start, test_until=end, exposure=expo)
-            if network is not None
-            else None
-        )
-    except ValueError as exc:
-        raise InputFileError(
-            f"{input_.name} : {exc}.", hint="Choisissez des dates qui laissent des points des deux côtés."
-        ) from exc
-    if json_out:
-        print_json(
-            {
-                "apprentissage": table.attrs["train"],
-                "test": table.attrs["test"],
-                "mailles": table.attrs["cells"],
-                "resultats": table.to_dict(orient="records"),
-                "axes": None
-                if axes is None
-                else {
-                    "troncons": axes.attrs["segments"],
-                    "longueur_rues_m": axes.attrs["street_length_m"],
-                    "test_sur_rues": axes.attrs["test_on_streets"],
-                    "resultats": axes.to_dict(orient="records"),
-                },
-            }
-        )
-        return
-    console.print(
-        _table(
-            table,
-            f"Back-test (surface) : {table.attrs['train']} points appris, {table.attrs['test']} à prévoir, "
-            f"{table.attrs['cells']} mailles de 100 m",
-        )
-    )
-    if axes is not None:
-        console.print(
-            _table(
-                axes,
-                f"Back-test (longueur de rue) : {axes.attrs['test_on_streets']} points de test à moins de 40 m "
-                f"d'une rue, {axes.attrs['segments']} tronçons, {axes.attrs['street_length_m'] / 1000:.1f} km",
-            )
-        )
-
-
-def _table(frame: pd.DataFrame, title: str) -> Table:
-    out = Table(title=title)
-    for col in frame.columns:
-        out.add_column(col)
-    for row in frame.itertuples(index=False):
-        out.add_row(*(str(v) for v in row))
-    return out

@@ -100,4 +100,4 @@ def restore_cmd(
         typer.confirm("Le contenu actuel de la base sera remplacé. Continuer ?", abort=True)
     with working("Restauration…"):
         restore(settings_of(ctx), fichier)
-    console.print("Restauration terminée.")
+    console.print("Restauration terminée ; les serveurs en marche ont été prévenus (ils oublient ce qu'ils gardaient).")

@@ -13,7 +13,7 @@ import typer
 from service.analyse.listing import ACTIVE_STATES, stored_points
 from service.cli.common import console, err_console, print_json, settings_of, working
 from service.cli.ingest import geocoding_lines, run_ingest, summary_table
-from service.cli.summary import points_table
+from service.cli.summary import null_model_words, points_table
 from service.db import connect
 from service.demo import DemoFiles
 from service.demo.load import N_REPORTS, SEED, DemoLoad, demo_dir, first_shift, load_demo
@@ -84,7 +84,8 @@ def demo(
     with connect(settings) as conn:
         points = stored_points(conn, states=ACTIVE_STATES, limit=10)
         categories = load_labels(conn).categories
-    title = f"Points sensibles ({done.analysis['points_sensibles']} ; {done.analysis['axes_problematiques']} axes)"
+    found, axes = done.analysis["points_sensibles"], done.analysis["axes_problematiques"]
+    title = f"Points sensibles ({found} ; {axes} axes ; modèle nul : {null_model_words(done.analysis['modele_nul'])})"
     console.print(points_table(points, categories, title=title))
     total = sum(s.rows_in for s in summaries)
     console.print(

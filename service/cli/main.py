@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sys
 import traceback
@@ -16,6 +17,7 @@ from service.cli import db as db_cli
 from service.cli import french
 from service.cli import ingest as ingest_cli
 from service.cli.common import err_console
+from service.db.connect import describe_database_error
 from service.errors import DatabaseError, HotspotsError, InputFileError
 from service.settings import load_settings
 
@@ -27,7 +29,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "demo-data": ("service.cli.demo", "demo_data"),
     "demo": ("service.cli.demo", "demo"),
     "analyse": ("service.cli.analyse", "analyse"),
-    "backtest": ("service.cli.analyse", "backtest_cmd"),
+    "backtest": ("service.cli.backtest", "backtest_cmd"),
     "serve": ("service.cli.serve", "serve"),
     "users": ("service.cli.users", "app"),
     "export": ("service.cli.export", "app"),
@@ -80,6 +82,11 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Afficher la trace complète des erreurs."),
 ) -> None:
     _debug["on"] = debug
+    if not debug:
+        # psycopg reports what it could not clean up after a lost connection as English warnings on stderr
+        # ("error ignored terminating <psycopg.Copy …>"); the French message below says what matters
+        logging.getLogger("psycopg").addHandler(logging.NullHandler())
+        logging.getLogger("psycopg").propagate = False
     ctx.obj = {"settings": load_settings()}
 
 
@@ -126,9 +133,9 @@ def main(argv: list[str] | None = None) -> None:
         if _debug["on"]:
             traceback.print_exc()
         err_console.print(
-            f"[bold red]Erreur de base de données[/bold red] : {str(exc).strip()}\n"
+            f"[bold red]Erreur de base de données[/bold red] : {describe_database_error(exc)}.\n"
             "→ Rien n'a été enregistré pour l'opération en cours ; relancez-la quand la base est disponible "
-            "(« hotspots db status »).",
+            "(« hotspots db status » ; détail technique avec --debug).",
             highlight=False,
         )
         sys.exit(3)

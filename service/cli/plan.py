@@ -15,7 +15,8 @@ from service.db import connect, ensure_database
 from service.db.personal import log_access
 from service.errors import InvalidValueError
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
-from service.plan.model import DEFAULT_STATES, KIND_LABELS, MODES, parse_start_time
+from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time
+from service.plan.modes import check_mode
 from service.plan.places import parse_coordinates
 from service.settings import Settings
 
@@ -167,15 +168,13 @@ def plan(
     unknown = [k for k in kinds if k not in KIND_LABELS]
     if unknown:
         raise InvalidValueError(f"type(s) de site inconnu(s) : {', '.join(unknown)}", hint=", ".join(KIND_LABELS))
-    if mode not in MODES:
-        raise InvalidValueError(f"mode « {mode} » inconnu", hint="voiture, velo ou pied")
     since = parse_start_time(non_visite_depuis, settings.timezone) if non_visite_depuis else None
     request = ShiftRequest(
         starts_at=parse_start_time(debut, settings.timezone),
         budget_minutes=parse_duration(duree),
         start=depart,
         end=arrivee,
-        mode=mode,
+        mode=check_mode(mode),
         teams=equipes,
         filters=Filters(
             categories=_list(categorie),

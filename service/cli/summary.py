@@ -39,8 +39,14 @@ _LABELS = {
 }
 _NULL_MODELS = {
     "exposure": "exposition (attendu selon les adresses officielles)",
+    "footprint": "emprise des signalements (attendu selon la surface où il y en a)",
     "uniform": "uniforme (attendu selon la surface)",
 }
+
+
+def null_model_words(code: str) -> str:
+    """The null model of an analysis in words."""
+    return _NULL_MODELS.get(str(code), str(code))
 
 
 def _number(value: float) -> str:
@@ -55,7 +61,7 @@ def _value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if key in ("modele_nul", "null"):
-        return _NULL_MODELS.get(str(value), str(value))
+        return null_model_words(str(value))
     if key == "eps":
         return f"{_number(float(value))} m"
     if isinstance(value, Mapping):

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 from service.db.cluster import find_bin_dir
-from service.db.connect import resolve_conninfo
+from service.db.connect import connect, resolve_conninfo
+from service.db.notify import announce_restore
 from service.errors import ConfigError, DatabaseError
 from service.settings import Settings
 
@@ -51,7 +52,8 @@ def backup(settings: Settings, target: Path) -> Path:
 
 
 def restore(settings: Settings, source: Path) -> None:
-    """Replace the database's content with the dump in ``source``."""
+    """Replace the database's content with the dump in ``source``, then tell the running servers (they drop
+    what they keep and their connections: :mod:`service.db.notify`)."""
     if not source.exists():
         raise ConfigError(f"Sauvegarde introuvable : {source}")
     _run(
@@ -67,3 +69,5 @@ def restore(settings: Settings, source: Path) -> None:
             str(source),
         ]
     )
+    with connect(settings, autocommit=True) as conn:
+        announce_restore(conn)

@@ -7,4 +7,15 @@ pre-geocoded CSV for the ingestion benchmark. Both are deterministic for a given
 from service.demo.bulk import write_bulk_reports
 from service.demo.generate import DemoFiles, generate_demo
 
-__all__ = ["DemoFiles", "generate_demo", "write_bulk_reports"]
+#: How the demo files are ingested: (attribute of :class:`DemoFiles`, kind of data, source name); the planted bad
+#: rows (``errors_csv``) come apart.
+DEMO_INGESTION: tuple[tuple[str, str, str], ...] = (
+    ("commune_csv", "reports", "commune_proprete"),
+    ("patrols_xlsx", "reports", "patrouilles"),
+    ("open311_json", "reports", "app_citoyenne"),
+    ("intercommunale_csv", "reports", "intercommunale"),
+    ("visits_csv", "visits", "visites"),
+    ("permits_csv", "permits", "permis"),
+)
+
+__all__ = ["DEMO_INGESTION", "DemoFiles", "generate_demo", "write_bulk_reports"]

@@ -111,6 +111,15 @@ def _ts(value: Any) -> pd.Timestamp | None:
     return stamp.tz_convert("Europe/Brussels") if stamp.tzinfo else stamp.tz_localize("Europe/Brussels")
 
 
+def _state(code: Any, labels: Labels) -> str | None:
+    """A site's state as words: lifecycle of points and axes, status of a report, or the outcome a follow-up
+    waits on ("À revoir")."""
+    if code is None or (isinstance(code, float) and np.isnan(code)):
+        return None
+    text = str(code)
+    return STATE_LABELS.get(text) or labels.statuses.get(text) or labels.outcomes.get(text) or text
+
+
 def _map_link(base_url: str | None, site_id: str) -> str | None:
     return f"{base_url.rstrip('/')}/carte#site={site_id}" if base_url else None
 
@@ -142,7 +151,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
                 "Lieu": s["label"],
                 "Commune": why.get("commune"),
                 "Catégorie": labels.category(s["category"]),
-                "État": STATE_LABELS.get(s["state"], labels.statuses.get(s["state"], s["state"])),
+                "État": _state(s["state"], labels),
                 "Priorité": round(float(s["value"]), 2),
                 "Pourquoi": why.get("pourquoi"),
                 "Calcul de la priorité": why.get("formule") or formula_words(why.get("composantes") or {}),
@@ -226,7 +235,7 @@ def sheet_from_candidates(
                 "Lieu": c["label"],
                 "Commune": c["commune"],
                 "Catégorie": labels.category(c["category"]),
-                "État": STATE_LABELS.get(c["state"], labels.statuses.get(c["state"], c["state"])),
+                "État": _state(c["state"], labels),
                 "Priorité": round(float(c["value"]), 2),
                 "Pourquoi": c["reason"],
                 "Calcul de la priorité": formula_words(c["components"] or {}),

@@ -172,6 +172,7 @@ def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Prob
     One Arrow pass over all the text fields joined finds whether anything is suspect; the precise checks then
     run on the suspect columns only.
     """
+    _check_nul_in_kept_columns(chunk, cmap, problems)
     mapped = [(name, cmap.fields[name]) for name in _TEXT_FIELDS[kind] if name in cmap.fields]
     if not mapped or not _anything_suspect([chunk[header] for _name, header in mapped]):
         return
@@ -203,6 +204,24 @@ def _check_text(chunk: pd.DataFrame, cmap: ColumnMap, kind: Kind, problems: Prob
             label,
             series.str.slice(0, 60) + "…",
             f"texte trop long (plus de {MAX_TEXT} caractères)",
+            column=header,
+        )
+
+
+def _check_nul_in_kept_columns(chunk: pd.DataFrame, cmap: ColumnMap, problems: Problems) -> None:
+    """Columns the service does not know are kept as they are (``extra``), but a NUL byte cannot be stored in
+    PostgreSQL text: the row is rejected, naming the column (rather than the whole batch failing in the
+    database)."""
+    for header in cmap.ignored:
+        arr = pa.array(chunk[header].astype(STR).array)
+        if not pc.any(pc.fill_null(pc.match_substring(arr, "\x00"), False)).as_py():
+            continue
+        series = chunk[header].astype(STR)
+        problems.add(
+            series.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool),
+            header,
+            series.str.replace("\x00", "�", regex=False),
+            "caractère nul (octet 0) dans le texte : retirez-le",
             column=header,
         )
 
@@ -380,6 +399,11 @@ def _extra(chunk: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
     return pd.Series(lines, index=chunk.index, dtype=STR)
 
 
+def _storable(value: Any) -> str | None:
+    """A raw value as it can be kept with its rejected row: PostgreSQL cannot store a NUL byte (shown as �)."""
+    return None if pd.isna(value) else str(value).replace("\x00", "\ufffd")
+
+
 def rejected_frame(chunk: pd.DataFrame, cmap: ColumnMap, reasons: dict[int, list[dict[str, Any]]]) -> pd.DataFrame:
     """Rejects for the rows of ``chunk`` at the positions of ``reasons``: raw values (personal ones apart)."""
     positions = sorted(reasons)
@@ -388,8 +412,8 @@ def rejected_frame(chunk: pd.DataFrame, cmap: ColumnMap, reasons: dict[int, list
     rows = []
     for pos in positions:
         record = chunk.iloc[pos]
-        public = {h: (None if pd.isna(record[h]) else str(record[h])) for h in headers if h not in personal_headers}
-        personal = {h: (None if pd.isna(record[h]) else str(record[h])) for h in headers if h in personal_headers}
+        public = {h: _storable(record[h]) for h in headers if h not in personal_headers}
+        personal = {h: _storable(record[h]) for h in headers if h in personal_headers}
         rows.append(
             {
                 "row_number": int(record["_row"]),

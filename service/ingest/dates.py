@@ -31,10 +31,11 @@ def _localise(naive: pd.Series, tz: str) -> pd.Series:
     return naive.dt.tz_localize(tz, ambiguous=ambiguous, nonexistent="shift_forward").dt.tz_convert("UTC")
 
 
-#: The two forms exports use most, parsed by Arrow in one pass: (format, exact shape, offset of the day).
+#: The forms exports and forms use most, parsed by Arrow in one pass: (format, exact shape, offset of the day).
 #: Everything else takes the general path below.
 _FAST_FORMATS = (
     ("%Y-%m-%dT%H:%M:%S", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$", 8),
+    ("%Y-%m-%dT%H:%M", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$", 8),  # the map's visit form (datetime-local)
     ("%d/%m/%Y %H:%M", r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$", 0),
 )
 

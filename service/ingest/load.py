@@ -137,12 +137,19 @@ def copy_statement(
 
 @contextmanager
 def streaming_copy(
-    conn: psycopg.Connection[Any], table: str, columns: list[str], *, binary: bool = False, freeze: bool = False
+    conn: psycopg.Connection[Any],
+    table: str,
+    columns: list[str],
+    *,
+    binary: bool = False,
+    freeze: bool = False,
+    queued: bool = True,
 ) -> Iterator[psycopg.Copy]:
     """One COPY kept open for a whole batch. Writes are queued to a thread, so Python validates the next chunk
-    while the server parses this one (the two cores work at once)."""
+    while the server parses this one (the two cores work at once); a small batch (``queued=False``) writes
+    directly, without starting a thread."""
     statement = copy_statement(table, columns, binary=binary, freeze=freeze)
-    with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
+    with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur) if queued else None) as copy:
         yield copy
 
 
@@ -166,20 +173,28 @@ def copy_frame(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame) -
         copy.write(csv_bytes(frame))
 
 
-#: A batch at least this large, and at least this share of the table, of sources the table does not hold yet,
-#: goes in with the table's indexes rebuilt afterwards: one sorted build is much cheaper than a million single
-#: index insertions (GiST above all).
+#: A batch at least this large, arriving in an empty table, goes in with the table's indexes rebuilt afterwards:
+#: one sorted build is much cheaper than a million single index insertions (GiST above all).
 BULK_MIN_ROWS = 50_000
-BULK_MIN_SHARE = 0.5
 
 
 def is_bulk(conn: psycopg.Connection[Any], table: str, staged_rows: int, sources_stored: bool) -> bool:
-    """Whether ``staged_rows`` rows should be loaded with the indexes of ``table`` rebuilt afterwards."""
+    """Whether ``staged_rows`` rows should be loaded with the indexes of ``table`` rebuilt afterwards: only when the
+    table is empty. Dropping indexes locks the table until the batch commits, and a table that holds rows has
+    readers (the maps, the lists), who must never wait for an import.
+
+    An empty table is checked again with other writers held off (a lock that readers pass), so that no batch
+    fills it between the check and the drop.
+    """
     if sources_stored or staged_rows < BULK_MIN_ROWS:
         return False
-    row = conn.execute("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", (table,)).fetchone()
-    existing = float(row[0]) if row else 0.0
-    return staged_rows >= BULK_MIN_SHARE * existing
+    empty = sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(table))
+    row = conn.execute(empty).fetchone()
+    if not (row and row[0]):
+        return False
+    conn.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(sql.Identifier(table)))
+    row = conn.execute(empty).fetchone()
+    return bool(row and row[0])
 
 
 @contextmanager
@@ -188,7 +203,7 @@ def indexes_suspended(conn: psycopg.Connection[Any], table: str) -> Iterator[int
     from their own definitions.
 
     Inside the batch's transaction: if the block fails, the rollback restores them too. The table stays locked
-    until the end of the transaction (readers wait), which is why only large batches do this.
+    until the end of the transaction (readers wait), which is why only large batches into an empty table do this.
     """
     constraints = conn.execute(
         """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c

@@ -21,14 +21,15 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from service.analyse.priority import OUTCOME_FACTOR
+from service.analyse.priority import with_visit_outcome
 from service.db.queries import load_queries
-from service.errors import InputFileError
+from service.errors import InputFileError, ValidationFailedError
 from service.geocode import BatchGeocoder
+from service.ingest.archive import ArchiveLimits
 from service.ingest.bulk import direct_load_possible, empty_for_load, first_id, last_id, restore_after_load
 from service.ingest.checks import Context
 from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile, check_required, map_columns
-from service.ingest.dedupe import repeated_in_stage, stage_late_rejects, unplaceable_visits
+from service.ingest.dedupe import link_near_duplicates, repeated_in_stage, stage_late_rejects, unplaceable_visits
 from service.ingest.load import REPORT_DIRECT_COLUMNS, STAGE_COLUMNS, indexes_suspended, is_bulk, merge
 from service.ingest.read import TableSource, open_table, scan_file
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
@@ -52,6 +53,9 @@ class IngestOptions:
     encoding: str | None = None
     sheet: str | None = None
     crs: str | None = None
+    #: Records sent one by one (API, Open311): one refused row refuses them all, and nothing is written (not
+    #: even the batch); the refusal names every field at fault.
+    all_or_nothing: bool = False
 
 
 @dataclass
@@ -124,7 +128,12 @@ def ingest_file(
     path = Path(path)
     try:
         source = open_table(
-            path, fmt=options.fmt, delimiter=options.delimiter, encoding=options.encoding, sheet=options.sheet
+            path,
+            fmt=options.fmt,
+            delimiter=options.delimiter,
+            encoding=options.encoding,
+            sheet=options.sheet,
+            limits=ArchiveLimits.of(settings),
         )
         mapping = MappingFile.load(options.mapping) if options.mapping else None
         cmap = map_columns(source.headers, options.kind, mapping)
@@ -175,7 +184,7 @@ def _record_refusal(
 
 
 def _options_json(options: IngestOptions) -> dict[str, Any]:
-    return {k: str(v) for k, v in asdict(options).items() if v is not None}
+    return {k: str(v) for k, v in asdict(options).items() if v is not None and v is not False}
 
 
 def validation_context(
@@ -280,6 +289,8 @@ def _run_batch(
                 if late_rejects:
                     stage_late_rejects(conn, source, cmap, late_rejects)
                 clock.lap("doublons_fichier")
+            if options.all_or_nothing:
+                _refuse_if_any_reject(conn)
             staged = streamed.loaded - server_same - len(late_rejects)
             stored = conn.execute(sql.SQL(qb["sources_already_stored"]).format(table=sql.Identifier(kind))).fetchone()
             bulk = is_bulk(conn, kind, staged, bool(stored and stored[0]))
@@ -296,8 +307,7 @@ def _run_batch(
                 conn.execute(qk["store_contacts"], {"batch": batch_id})
             hours, metres = settings.near_duplicate_hours, settings.near_duplicate_m
             if inserted and (len(span.sources) > 1 or _other_sources_nearby(conn, qk, span, hours)):
-                cur = conn.execute(qk["link_near_duplicates"], {"batch": batch_id, "hours": hours, "metres": metres})
-                linked = cur.rowcount
+                linked = link_near_duplicates(conn, qk, batch_id, metres=metres, hours=hours)
             clock.lap("quasi_doublons")
         elif kind == "visits":
             details["visites_liees_a_un_signalement"] = conn.execute(qk["link_reports"], {"batch": batch_id}).rowcount
@@ -368,9 +378,19 @@ def link_plan_visits(conn: psycopg.Connection[Any], qk: dict[str, str], batch_id
     linked = conn.execute(qk["link_plan_stops"], {"batch": batch_id}).rowcount
     if not linked:
         return {}
-    factors = json.dumps({code: factor for code, factor in OUTCOME_FACTOR.items() if code})
-    changed = conn.execute(qk["reprioritise_points"], {"batch": batch_id, "factors": factors}).rowcount
-    return {"visites_de_tournee": linked, "points_repriorises": changed}
+    revisited = conn.execute(qk["points_revisited"], {"batch": batch_id}).fetchall()
+    for point_id, outcome, priority, components in revisited:
+        value, factors = with_visit_outcome(priority, components, outcome)
+        conn.execute(qk["set_point_priority"], {"id": point_id, "priority": value, "components": json.dumps(factors)})
+    return {"visites_de_tournee": linked, "points_repriorises": len(revisited)}
+
+
+def _refuse_if_any_reject(conn: psycopg.Connection[Any]) -> None:
+    """All or nothing: a rejected row refuses the batch (raised inside its transaction, so nothing is written)."""
+    rows = conn.execute("SELECT reasons FROM stage_rejects ORDER BY row_number").fetchall()
+    problems = [problem for (reasons,) in rows for problem in reasons]
+    if problems:
+        raise ValidationFailedError("Enregistrement refusé.", problems, hint="Corrigez les champs indiqués.")
 
 
 def _load_direct(

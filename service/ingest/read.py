@@ -25,9 +25,15 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from service.errors import InputFileError
+from service.ingest.archive import ArchiveLimits, check_workbook
 from service.ingest.open311_xml import looks_like_xml, read_requests
 
 FORMATS = ("csv", "xlsx", "geojson", "open311")
+#: More columns than any export has: such a header is refused as a whole (a file that is not a table, or a
+#: header line that swallowed the data).
+MAX_COLUMNS = 1000
+#: How far the first line of a CSV is read to find its end (a header longer than this is refused).
+MAX_HEADER_BYTES = 32 << 20
 #: Column type of every chunk: Arrow-backed strings with NA for empty cells (no Python objects per cell).
 STR = pd.StringDtype("pyarrow")
 _BLOCK = 1 << 22
@@ -143,8 +149,10 @@ def open_table(
     delimiter: str | None = None,
     encoding: str | None = None,
     sheet: str | None = None,
+    limits: ArchiveLimits | None = None,
 ) -> TableSource:
-    """Open ``path`` for reading; refuse at once what cannot be read, with the reason."""
+    """Open ``path`` for reading; refuse at once what cannot be read, with the reason (``limits``: what a workbook
+    may expand to, see :mod:`service.ingest.archive`)."""
     if not path.exists():
         raise InputFileError(f"Fichier introuvable : {path}", hint="Vérifiez le chemin et le nom du fichier.")
     if path.is_dir():
@@ -157,8 +165,11 @@ def open_table(
     if fmt == "csv":
         return _open_csv(path, delimiter=delimiter, encoding=encoding)
     if fmt == "xlsx":
-        return _open_xlsx(path, sheet=sheet)
-    return _open_json(path, fmt)
+        return _open_xlsx(path, sheet=sheet, limits=limits or ArchiveLimits())
+    try:
+        return _open_json(path, fmt)
+    except RecursionError as exc:  # json.load and json.dumps recurse once per level
+        raise _too_nested(path) from exc
 
 
 # -- CSV -------------------------------------------------------------------------------------------------------
@@ -186,8 +197,11 @@ def _open_csv(path: Path, *, delimiter: str | None, encoding: str | None) -> Tab
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise InputFileError(f"{path.name} : le fichier ne contient aucune ligne.", hint="Vérifiez l'export.")
-    sep = delimiter or _sniff_delimiter(lines[0])
-    headers = next(csv.reader([lines[0]], delimiter=sep))
+    first = lines[0]
+    if len(sample) == 1 << 16 and not enc.startswith("utf-16") and not re.search(rb"[\r\n]", sample):
+        first = _whole_first_line(path, enc)  # the sample ends inside the first line: read all of it
+    sep = delimiter or _sniff_delimiter(first)
+    headers = next(csv.reader([first], delimiter=sep))
     headers = [h.strip() for h in headers]
     _check_headers(headers, path.name)
     if len(lines) < 2 and len(sample) < (1 << 16):
@@ -197,9 +211,29 @@ def _open_csv(path: Path, *, delimiter: str | None, encoding: str | None) -> Tab
     return source
 
 
+def _whole_first_line(path: Path, enc: str) -> str:
+    """The first line of a CSV, however long (up to :data:`MAX_HEADER_BYTES`), decoded."""
+    with path.open("rb") as fh:
+        raw = fh.readline(MAX_HEADER_BYTES)
+    if len(raw) == MAX_HEADER_BYTES and not raw.endswith((b"\n", b"\r")):
+        raise InputFileError(
+            f"{path.name} : en-tête trop long (plus de {MAX_HEADER_BYTES >> 20} Mo sur une seule ligne, "
+            f"au plus {MAX_COLUMNS} colonnes).",
+            hint="Ce n'est pas un tableau CSV ordinaire : vérifiez l'export (séparateur de lignes, format).",
+        )
+    return raw.decode(enc, errors="replace").lstrip("\ufeff").rstrip("\r\n")
+
+
 def _check_headers(headers: list[str], name: str) -> None:
     if not any(headers):
         raise InputFileError(f"{name} : la ligne d'en-tête est vide.")
+    if len(headers) > MAX_COLUMNS:
+        count = f"{len(headers):,}".replace(",", " ")
+        maximum = f"{MAX_COLUMNS:,}".replace(",", " ")
+        raise InputFileError(
+            f"{name} : en-tête trop long ({count} colonnes, au plus {maximum}).",
+            hint="Ce n'est pas un export ordinaire : gardez les colonnes utiles, ou vérifiez le séparateur.",
+        )
     seen: set[str] = set()
     doubles = sorted({h for h in headers if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
     if doubles:
@@ -350,11 +384,12 @@ def _cell_text(value: Any) -> str | None:
     return text if text.strip() else None
 
 
-def _open_xlsx(path: Path, *, sheet: str | None) -> TableSource:
+def _open_xlsx(path: Path, *, sheet: str | None, limits: ArchiveLimits) -> TableSource:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     facts = scan_file(path, text=False)
+    check_workbook(path, limits)  # before any XML is parsed: what the archive would expand to
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
@@ -412,6 +447,14 @@ def _open_xlsx(path: Path, *, sheet: str | None) -> TableSource:
 
 
 # -- JSON: GeoJSON and Open311 ---------------------------------------------------------------------------------
+def _too_nested(path: Path) -> InputFileError:
+    return InputFileError(
+        f"{path.name} : structure JSON trop imbriquée (des tableaux ou objets les uns dans les autres sur des "
+        "milliers de niveaux) : ce n'est pas un export ordinaire.",
+        hint="Vérifiez le fichier : une FeatureCollection GeoJSON ou une réponse Open311 n'a que quelques niveaux.",
+    )
+
+
 def _load_json(path: Path, facts: FileFacts) -> Any:
     try:
         with path.open("r", encoding=facts.encoding or "utf-8-sig") as fh:

@@ -1,8 +1,9 @@
 """Rows that arrive one by one (API forms, Open311 apps) go through the very same rules as files.
 
 :func:`check_records` runs the file validators on the records without writing anything and raises
-:class:`ValidationFailedError` with every reason; :func:`store_records` then ingests them as a small batch, so
-the batch accounting, near-duplicate linking and geocoding hook are the ones files get.
+:class:`ValidationFailedError` with every reason; :func:`store_records` ingests them as a small batch, all or
+nothing (validated once, inside the batch's transaction), so the batch accounting, near-duplicate linking and
+geocoding hook are the ones files get.
 """
 
 from __future__ import annotations
@@ -76,8 +77,12 @@ def _check_frame(
     problems: list[dict[str, str | None]] = []
     for reasons in validated.rejected["reasons"]:
         problems += json.loads(reasons)
+    raise _refused(kind, problems)
+
+
+def _refused(kind: Kind, problems: list[dict[str, str | None]]) -> ValidationFailedError:
     first = problems[0]
-    raise ValidationFailedError(
+    return ValidationFailedError(
         f"{_REFUSED[kind]} : {first['champ']} « {first['valeur'] or ''} » — {first['motif']}",
         problems,
         hint="Corrigez les champs indiqués et renvoyez ; rien n'a été enregistré.",
@@ -95,10 +100,14 @@ def store_records(
     geocoder: BatchGeocoder | None = None,
     now: datetime | None = None,
 ) -> BatchSummary:
-    """Check, then ingest ``records`` as one batch named ``label`` (e.g. ``api-agent.dupont``)."""
-    frame = _frame(records)
-    _check_frame(conn, settings, kind, frame, source=source, now=now)
-    frame = frame.drop(columns="_row")
+    """Ingest ``records`` as one batch named ``label`` (e.g. ``api-agent.dupont``), all or nothing: a refused
+    record raises :class:`ValidationFailedError` naming every field at fault, and nothing is written."""
+    frame = _frame(records).drop(columns="_row")
+    headers = list(frame.columns)
+    try:
+        check_required(map_columns(headers, kind), headers, kind, _WHAT[kind])
+    except InputFileError as exc:
+        raise ValidationFailedError(exc.message, [{"champ": None, "valeur": None, "motif": exc.message}]) from None
     with tempfile.TemporaryDirectory(prefix="hotspots-api-") as tmp:
         path = Path(tmp) / f"{label}.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
@@ -106,5 +115,10 @@ def store_records(
             writer.writerow(frame.columns)
             for row in frame.itertuples(index=False):
                 writer.writerow(["" if pd.isna(v) else v for v in row])
-        options = IngestOptions(kind=kind, fmt="csv", source=source, delimiter=",", encoding="utf-8")
-        return ingest_file(conn, path, options, settings, geocoder=geocoder, now=now)
+        options = IngestOptions(
+            kind=kind, fmt="csv", source=source, delimiter=",", encoding="utf-8", all_or_nothing=True
+        )
+        try:
+            return ingest_file(conn, path, options, settings, geocoder=geocoder, now=now)
+        except ValidationFailedError as exc:
+            raise _refused(kind, exc.problems) from None

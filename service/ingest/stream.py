@@ -89,6 +89,10 @@ class Streamed:
     loaded: int = 0  # rows sent to the target
 
 
+#: Files smaller than this are read, validated and sent without helper threads.
+SMALL_FILE_BYTES = 1 << 20
+
+
 def stream_file(
     conn: psycopg.Connection[Any],
     source: TableSource,
@@ -108,12 +112,17 @@ def stream_file(
         tempfile.SpooledTemporaryFile(max_size=32 << 20) as rejects,
         tempfile.SpooledTemporaryFile(max_size=32 << 20) as contacts,
     ):
-        with _streaming_copy(conn, target.table, target.columns, binary=target.binary, freeze=target.direct) as copy:
+        # a small file (a record sent through the API) is read and sent in this thread: starting threads would
+        # cost more than it saves
+        small = source.facts.size < SMALL_FILE_BYTES
+        with _streaming_copy(
+            conn, target.table, target.columns, binary=target.binary, freeze=target.direct, queued=not small
+        ) as copy:
             if target.binary:
                 copy.write(HEADER)
             repeats = None if target.direct else out.repeats  # a direct load leaves repeats to the unique key
             checked = _checked_chunks(source, cmap, ctx, validate, chunk_rows, on_bytes, clock)
-            for chunk, result in _in_background(checked):
+            for chunk, result in checked if small else _in_background(checked):
                 clock.lap("attente_lecture")
                 good, bad = result.good, result.rejected
                 if kind == "reports":

@@ -27,6 +27,7 @@ from service.api.deps import (
     log_in,
     request_token,
 )
+from service.api.headers import page_headers
 from service.errors import AuthenticationError, TooManyAttemptsError
 from service.maps.background import warm
 from service.maps.data import PUBLIC_GROUPS, vocabulary
@@ -138,7 +139,7 @@ def planning_map(request: Request, settings: AppSettings, conn: Conn, user: Mayb
         return RedirectResponse(f"/connexion?suite={quote('/carte', safe='/')}", status_code=303, headers=_NO_STORE)
     warm(request.app.state, settings.geodata_dir, conn)
     html = planning_page(settings, user, vocabulary(conn), today=date.today())
-    return HTMLResponse(html, headers=_NO_STORE)
+    return HTMLResponse(html, headers={**_NO_STORE, **page_headers(settings, html)})
 
 
 @router.get("/carte/publique", response_class=HTMLResponse)
@@ -153,4 +154,5 @@ def public_map(request: Request, settings: AppSettings, conn: Conn) -> HTMLRespo
         return HTMLResponse(html, status_code=404)
     warm(request.app.state, settings.geodata_dir, conn)
     groups = {code: label for code, (label, _members) in PUBLIC_GROUPS.items()}
-    return HTMLResponse(public_page(settings, groups, today=date.today()), headers={"Cache-Control": "no-cache"})
+    html = public_page(settings, groups, today=date.today())
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache", **page_headers(settings, html)})

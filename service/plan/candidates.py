@@ -17,6 +17,7 @@ import pandas as pd
 import psycopg
 import shapely
 
+from service.analyse.priority import with_visit_outcome
 from service.db.queries import load_queries
 from service.plan import value as v
 from service.plan.model import CANDIDATE_COLUMNS, Filters, empty_candidates
@@ -67,9 +68,11 @@ class CandidateContext:
     now: pd.Timestamp
     labels: Labels
     since: pd.Timestamp = field(init=False)
+    quarter: pd.Timestamp = field(init=False)
 
     def __post_init__(self) -> None:
         self.since = self.now - pd.Timedelta(days=self.settings.analysis_window_days)
+        self.quarter = self.now - pd.Timedelta(days=91)
 
 
 class CandidateSource(Protocol):
@@ -89,54 +92,73 @@ def _states(context: CandidateContext) -> list[str]:
     return list(context.filters.states)
 
 
+def site_row(*, point: shapely.Point | None = None, **values: Any) -> dict[str, Any]:
+    """One candidate row with every column of :data:`CANDIDATE_COLUMNS` (None when not given). A site visited at
+    one spot (``point``) is entered, left and drawn there; a source of another stage builds its rows with this."""
+    row: dict[str, Any] = dict.fromkeys(CANDIDATE_COLUMNS)
+    if point is not None:
+        row.update(entry=point, exit=point, geometry=point)
+    row.update(values)
+    return row
+
+
+def _rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+
+
 class PointSource:
-    """Sensitive points: their stored priority is already the value (same factors)."""
+    """Sensitive points: their priority from the analysis is the value (with the outcome of a visit made since:
+    a visit file does not update the points until the next analysis, and a team must not go back on stale facts)."""
 
     kind = "point_sensible"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
-        frame = _frame(conn, "points", {"states": _states(context)})
         rows = []
-        for r in frame.to_dict("records"):
-            components = dict(r["priority_components"] or {})
-            point = shapely.Point(r["x"], r["y"])
-            rows.append(
-                {
-                    "site_id": r["site_id"],
-                    "kind": self.kind,
-                    "label": r["label"] or r["site_id"],
-                    "commune": r["commune"],
-                    "postcode": r["postcode"],
-                    "category": r["category"],
-                    "categories": dict(r["categories"] or {}),
-                    "state": r["state"],
-                    "value": float(r["priority"] or 0.0),
-                    "components": components,
-                    "reason": v.reason_words(
-                        kind=self.kind,
-                        category_label=context.labels.category(r["category"]),
-                        n_reports=int(r["n_reports"] or 0),
-                        weeks=int(r["recurrence_weeks"] or 0),
-                        last_report=r["last_report"],
-                        now=context.now,
-                        trend=r["trend"],
-                        last_visit=r["last_visit"],
-                        last_outcome_label=context.labels.outcome(r["last_outcome"]),
-                    ),
-                    "service_min": context.settings.plan_service_point_min,
-                    "n_reports": int(r["n_reports"] or 0),
-                    "trend": r["trend"],
-                    "last_report": r["last_report"],
-                    "last_visit": r["last_visit"],
-                    "last_outcome": r["last_outcome"],
-                    "length_m": None,
-                    "entry": point,
-                    "exit": point,
-                    "line": None,
-                    "geometry": point,
-                }
+        for r in _frame(conn, "points", {"states": _states(context)}).to_dict("records"):
+            value, components = with_visit_outcome(r["priority"], r["priority_components"], r["last_outcome"])
+            n = int(r["n_reports"] or 0)
+            reason = v.reason_words(
+                kind=self.kind,
+                category_label=context.labels.category(r["category"]),
+                n_reports=n,
+                weeks=int(r["recurrence_weeks"] or 0),
+                last_report=r["last_report"],
+                now=context.now,
+                trend=r["trend"],
+                last_visit=r["last_visit"],
+                last_outcome_label=context.labels.outcome(r["last_outcome"]),
+                expected=v.expected_reports(components),
             )
-        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+            rows.append(
+                site_row(
+                    point=shapely.Point(r["x"], r["y"]),
+                    **_common(r, self.kind),
+                    label=r["label"] or r["site_id"],
+                    category=r["category"],
+                    categories=dict(r["categories"] or {}),
+                    value=value,
+                    components=components,
+                    reason=reason,
+                    service_min=context.settings.plan_service_point_min,
+                    n_reports=n,
+                    trend=r["trend"],
+                )
+            )
+        return _rows(rows)
+
+
+def _common(r: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The columns every source reads the same way from its query's row."""
+    return {
+        "site_id": r["site_id"],
+        "kind": kind,
+        "commune": r.get("commune"),
+        "postcode": r.get("postcode"),
+        "state": r.get("state"),
+        "last_report": r.get("last_report"),
+        "last_visit": r.get("last_visit"),
+        "last_outcome": r.get("last_outcome"),
+    }
 
 
 def axis_line(geom: shapely.Geometry) -> shapely.LineString:
@@ -150,70 +172,67 @@ def axis_line(geom: shapely.Geometry) -> shapely.LineString:
 
 
 class AxisSource:
-    """Problem axes, valued like a point holding the same reports; visited along their length."""
+    """Problem axes, with their priority from the analysis (the points' formula on the reports along them);
+    walked from one end to the other."""
 
     kind = "axe"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
-        frame = _frame(conn, "axes", {"states": _states(context), "since": context.since})
-        walk_kmh = context.settings.plan_axis_walk_kmh
+        params = {"states": _states(context), "since": context.since, "quarter": context.quarter}
+        walk = context.settings.plan_axis_walk_kmh * 1000 / 60  # metres a minute
         rows = []
-        for r in frame.to_dict("records"):
-            geom = shapely.from_wkb(bytes(r["geom"]))
-            line = axis_line(geom)
-            length = float(line.length)
+        for r in _frame(conn, "axes", params).to_dict("records"):
+            line = axis_line(shapely.from_wkb(bytes(r["geom"])))
             categories = dict(r["categories"] or {})
+            if r["priority"] is not None:
+                value, components = with_visit_outcome(r["priority"], r["priority_components"], r["last_outcome"])
+            else:  # an axis stored before axes had a priority: last quarter's reports stand for its forecast
+                components = v.factors(
+                    gravity=v.mean_gravity(categories, context.labels.gravity),
+                    expected=float(r["recent"] or 0),
+                    last_outcome=r["last_outcome"],
+                )
+                value = v.product(components)
+            main = max(categories, key=lambda c: categories[c]) if categories else None
             n = int(r["n_reports"] or 0)
-            weeks = int(r["weeks"] or 0)
-            components = v.factors(
-                gravity=v.mean_gravity(categories, context.labels.gravity),
+            covered = list(r["points_along"] or []) if not n else []
+            reason = v.reason_words(
+                kind=self.kind,
+                category_label=context.labels.category(main),
                 n_reports=n,
-                weeks=weeks,
+                weeks=int(r["weeks"] or 0),
                 last_report=r["last_report"],
                 now=context.now,
                 trend=None,
-                last_outcome=r["last_outcome"],
+                last_visit=r["last_visit"],
+                last_outcome_label=context.labels.outcome(r["last_outcome"]),
+                length_m=line.length,
+                expected=v.expected_reports(components),
             )
-            components["tendance"] = 1.0  # axes have no trend of their own yet: neutral
-            main = max(categories, key=lambda c: categories[c]) if categories else None
             rows.append(
-                {
-                    "site_id": r["site_id"],
-                    "kind": self.kind,
-                    "label": r["label"],
-                    "commune": r["commune"],
-                    "postcode": r["postcode"],
-                    "category": main,
-                    "categories": categories,
-                    "state": r["state"],
-                    "value": v.product(components),
-                    "components": components,
-                    "reason": v.reason_words(
-                        kind=self.kind,
-                        category_label=context.labels.category(main),
-                        n_reports=n,
-                        weeks=weeks,
-                        last_report=r["last_report"],
-                        now=context.now,
-                        trend=None,
-                        last_visit=r["last_visit"],
-                        last_outcome_label=context.labels.outcome(r["last_outcome"]),
-                        length_m=length,
+                site_row(
+                    **_common(r, self.kind),
+                    label=r["label"],
+                    category=main,
+                    categories=categories,
+                    value=value,
+                    components=components,
+                    reason=reason,
+                    service_min=line.length / walk + context.settings.plan_service_axis_extra_min,
+                    n_reports=n,
+                    length_m=round(line.length, 1),
+                    entry=shapely.Point(line.coords[0]),
+                    exit=shapely.Point(line.coords[-1]),
+                    line=line,
+                    geometry=line.interpolate(0.5, normalized=True),
+                    skip=(
+                        f"ses signalements sont ceux du point sensible {', '.join(covered)}, proposé à sa place"
+                        if covered
+                        else None
                     ),
-                    "service_min": length / (walk_kmh * 1000 / 60) + context.settings.plan_service_axis_extra_min,
-                    "n_reports": n,
-                    "trend": None,
-                    "last_report": r["last_report"],
-                    "last_visit": r["last_visit"],
-                    "last_outcome": r["last_outcome"],
-                    "length_m": round(length, 1),
-                    "entry": shapely.Point(line.coords[0]),
-                    "exit": shapely.Point(line.coords[-1]),
-                    "line": line,
-                    "geometry": line.interpolate(0.5, normalized=True),
-                }
+                )
             )
-        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+        return _rows(rows)
 
 
 class ReportSource:
@@ -223,63 +242,44 @@ class ReportSource:
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
         since = context.now - pd.Timedelta(days=context.settings.plan_report_max_age_days)
-        frame = _frame(conn, "reports", {"since": since})
         rows = []
-        for r in frame.to_dict("records"):
+        for r in _frame(conn, "reports", {"since": since}).to_dict("records"):
             observed = pd.Timestamp(r["observed_at"])
             fresh = (context.now - observed) <= pd.Timedelta(hours=v.FRESH_HOURS)
             seen = 1 + int(r["seen_again"] or 0)
             components = v.factors(
                 gravity=context.labels.gravity.get(r["category"], 1.0),
+                expected=seen,  # not forecast by the analysis: the times it was seen stand for it
+                last_outcome=None,  # never visited (the points' factor for "no visit yet")
+                fresh=fresh,
+            )
+            reason = v.reason_words(
+                kind=self.kind,
+                category_label=context.labels.category(r["category"]),
                 n_reports=seen,
-                weeks=1,
+                weeks=0,
                 last_report=observed,
                 now=context.now,
                 trend=None,
-                last_outcome=None,
+                last_visit=None,
+                last_outcome_label=None,
                 fresh=fresh,
             )
-            components["tendance"] = 1.0
-            components["suite_visite"] = 1.0
-            point = shapely.Point(r["x"], r["y"])
             rows.append(
-                {
-                    "site_id": r["site_id"],
-                    "kind": self.kind,
-                    "label": r["label"] or r["site_id"],
-                    "commune": r["commune"],
-                    "postcode": r["postcode"],
-                    "category": r["category"],
-                    "categories": {r["category"]: seen},
-                    "state": r["status"],
-                    "value": v.product(components),
-                    "components": components,
-                    "reason": v.reason_words(
-                        kind=self.kind,
-                        category_label=context.labels.category(r["category"]),
-                        n_reports=seen,
-                        weeks=0,
-                        last_report=observed,
-                        now=context.now,
-                        trend=None,
-                        last_visit=None,
-                        last_outcome_label=None,
-                        fresh=fresh,
-                    ),
-                    "service_min": context.settings.plan_service_report_min,
-                    "n_reports": seen,
-                    "trend": None,
-                    "last_report": observed,
-                    "last_visit": None,
-                    "last_outcome": None,
-                    "length_m": None,
-                    "entry": point,
-                    "exit": point,
-                    "line": None,
-                    "geometry": point,
-                }
+                site_row(
+                    point=shapely.Point(r["x"], r["y"]),
+                    **_common({**r, "state": r["status"], "last_report": observed}, self.kind),
+                    label=r["label"] or r["site_id"],
+                    category=r["category"],
+                    categories={r["category"]: seen},
+                    value=v.product(components),
+                    components=components,
+                    reason=reason,
+                    service_min=context.settings.plan_service_report_min,
+                    n_reports=seen,
+                )
             )
-        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+        return _rows(rows)
 
 
 class FollowUpSource:
@@ -288,58 +288,41 @@ class FollowUpSource:
     kind = "suivi"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
-        frame = _frame(conn, "followups", {"since": context.since})
         rows = []
-        for r in frame.to_dict("records"):
+        params = {"since": context.since, "quarter": context.quarter}
+        for r in _frame(conn, "followups", params).to_dict("records"):
             n = int(r["n_reports"] or 0)
             components = v.factors(
                 gravity=context.labels.gravity.get(r["category"], 1.0) if r["category"] else 1.0,
-                n_reports=max(n, 1),
-                weeks=1,
-                last_report=r["last_activity"],  # the last report near it, or the visit itself
-                now=context.now,
-                trend=None,
+                expected=max(float(r["recent"] or 0), 1.0),  # last quarter's reports near it (at least the visit)
                 last_outcome="a_revoir",
             )
-            components["tendance"] = 1.0
-            point = shapely.Point(r["x"], r["y"])
-            rows.append(
-                {
-                    "site_id": r["site_id"],
-                    "kind": self.kind,
-                    "label": r["label"] or r["site_id"],
-                    "commune": r["commune"],
-                    "postcode": r["postcode"],
-                    "category": r["category"],
-                    "categories": {r["category"]: n} if r["category"] else {},
-                    "state": "a_revoir",
-                    "value": v.product(components),
-                    "components": components,
-                    "reason": v.reason_words(
-                        kind=self.kind,
-                        category_label=context.labels.category(r["category"]),
-                        n_reports=n,
-                        weeks=0,
-                        last_report=None,
-                        now=context.now,
-                        trend=None,
-                        last_visit=r["last_visit"],
-                        last_outcome_label=context.labels.outcome("a_revoir"),
-                    ),
-                    "service_min": context.settings.plan_service_followup_min,
-                    "n_reports": n,
-                    "trend": None,
-                    "last_report": None,
-                    "last_visit": r["last_visit"],
-                    "last_outcome": "a_revoir",
-                    "length_m": None,
-                    "entry": point,
-                    "exit": point,
-                    "line": None,
-                    "geometry": point,
-                }
+            reason = v.reason_words(
+                kind=self.kind,
+                category_label=context.labels.category(r["category"]),
+                n_reports=n,
+                weeks=0,
+                last_report=None,
+                now=context.now,
+                trend=None,
+                last_visit=r["last_visit"],
+                last_outcome_label=context.labels.outcome("a_revoir"),
             )
-        return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+            rows.append(
+                site_row(
+                    point=shapely.Point(r["x"], r["y"]),
+                    **_common({**r, "state": "a_revoir", "last_report": None}, self.kind),
+                    label=r["label"] or r["site_id"],
+                    category=r["category"],
+                    categories={r["category"]: n} if r["category"] else {},
+                    value=v.product(components),
+                    components=components,
+                    reason=reason,
+                    service_min=context.settings.plan_service_followup_min,
+                    n_reports=n,
+                )
+            )
+        return _rows(rows)
 
 
 _SOURCES: dict[str, CandidateSource] = {}
@@ -399,6 +382,10 @@ def load_candidates(conn: psycopg.Connection[Any], context: CandidateContext) ->
     cooldown = pd.Timedelta(days=context.settings.plan_cooldown_days)
     out = np.zeros(len(frame), dtype=bool)
     for i, r in enumerate(frame.to_dict("records")):
+        if isinstance(r["skip"], str):  # (a column of None may come back as NaN from the frames' concatenation)
+            out[i] = True
+            excluded.append((r, r["skip"]))
+            continue
         last = r["last_visit"]
         if last is None or pd.isna(last) or r["kind"] == "suivi":
             continue

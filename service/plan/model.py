@@ -11,17 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pandas as pd
 
 from service.errors import InvalidValueError
+from service.plan.modes import Mode, check_mode
 
-Mode = Literal["voiture", "velo", "pied"]
-MODES: tuple[Mode, ...] = ("voiture", "velo", "pied")
-MODE_LABELS = {"voiture": "en voiture", "velo": "à vélo", "pied": "à pied"}
+#: How a team travels, as a sentence says it ("2 équipes en voiture").
+MODE_LABELS: dict[Mode, str] = {"voiture": "en voiture", "velo": "à vélo", "pied": "à pied"}
 
 #: Kinds of site, with the label a person reads.
 KIND_LABELS = {
@@ -64,6 +64,7 @@ CANDIDATE_COLUMNS = [
     "exit",
     "line",  # shapely LineString or None
     "geometry",
+    "skip",  # a reason to leave the site out before solving (e.g. an axis whose reports are all in a point)
 ]
 
 
@@ -140,8 +141,7 @@ class ShiftRequest:
             )
         if not 1 <= self.teams <= 20:
             raise InvalidValueError(f"{self.teams} équipe(s) : entre 1 et 20", hint="Exemple : --equipes 2")
-        if self.mode not in MODES:
-            raise InvalidValueError(f"mode de déplacement « {self.mode} » inconnu", hint="voiture, velo ou pied")
+        check_mode(self.mode)
 
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:[.,]\d+)?)\s*h)?\s*(?:(\d+)\s*(?:min|m)?)?\s*$", re.IGNORECASE)

@@ -1,10 +1,11 @@
 """One value scale for every kind of site, and the reason for it in words.
 
 A sensitive point's priority is a product of readable factors (:mod:`service.analyse.points`): gravity of its
-categories × volume (log of the report count) × recurrence (distinct weeks) × recency × trend × outcome of the
-last visit. The planner ranks points, axes, lone reports and follow-ups against each other, so each of them gets
-a value from the **same factors**, computed from its own facts. An axis is not ranked by its observed/expected
-ratio (a statistic of surprise, not of importance): its value is that of a point with the same reports.
+reports × forecast (log of one plus the reports expected there next quarter) × outcome of its last visit. The
+planner ranks points, axes, lone reports and follow-ups against each other, so each gets a value from the **same
+factors**: points and axes carry theirs from the analysis (:mod:`service.analyse.axis_priority`); a lone report or
+a follow-up, which the analysis does not forecast, takes as its forecast the reports seen there (a fresh report
+also gets a freshness factor: a dumping is still there to be seen within 48 hours).
 
 Every factor is kept by name so the job sheet can say why a site is on the list.
 """
@@ -17,34 +18,21 @@ from typing import Any
 
 import pandas as pd
 
-from service.analyse.priority import OUTCOME_FACTOR, TREND_FACTOR
+from service.analyse.priority import OUTCOME_FACTOR
+from service.labels import TREND_LABELS
 
-#: A report not seen for this many days weighs e^-1 of a fresh one (as for the points).
-RECENCY_DAYS = 90.0
 #: A lone report less than 48 hours old is checked first: a fresh dumping is still there to be seen.
 FRESH_HOURS = 48.0
 FRESH_FACTOR = 1.5
 
 FACTOR_WORDS = {
     "gravite": "gravité",
-    "volume": "volume",
-    "recurrence": "récurrence",
-    "recence": "récence",
-    "tendance": "tendance",
+    "prevision": "prévision",
     "suite_visite": "suite de visite",
     "fraicheur": "fraîcheur",
 }
-TREND_WORDS = {
-    "nouveau": "nouveau",
-    "consecutif": "consécutif",
-    "en_intensification": "en intensification",
-    "persistant": "persistant",
-    "oscillant": "oscillant",
-    "sporadique": "sporadique",
-    "en_diminution": "en diminution",
-    "historique": "historique",
-    "aucune": "aucune tendance nette",
-}
+#: Trend categories as words (the same as the map's).
+TREND_WORDS = TREND_LABELS
 
 
 def _days(now: pd.Timestamp, then: Any) -> float | None:
@@ -63,30 +51,24 @@ def mean_gravity(categories: Mapping[str, float] | None, gravity: Mapping[str, f
     return sum(gravity.get(c, 1.0) * float(n) for c, n in categories.items()) / total
 
 
-def factors(
-    *,
-    gravity: float,
-    n_reports: int,
-    weeks: int,
-    last_report: Any,
-    now: pd.Timestamp,
-    trend: str | None,
-    last_outcome: str | None,
-    fresh: bool = False,
-) -> dict[str, float]:
-    """The priority factors of a place, as :func:`service.analyse.points.sensitive_points` computes them."""
-    days = _days(now, last_report)
+def factors(*, gravity: float, expected: float, last_outcome: str | None, fresh: bool = False) -> dict[str, float]:
+    """The priority factors of a place: gravity × forecast (``expected`` reports next quarter) × last visit
+    (× freshness), as :func:`service.analyse.points.sensitive_points` computes a point's."""
     out = {
         "gravite": round(gravity, 3),
-        "volume": round(math.log1p(max(n_reports, 1)), 3),
-        "recurrence": round(1 + max(weeks, 1) / 52, 3),
-        "recence": round(math.exp(-(days or 0.0) / RECENCY_DAYS), 3),
-        "tendance": TREND_FACTOR.get(trend or "aucune", 1.0),
+        "prevision": round(math.log1p(max(expected, 0.0)), 3),
         "suite_visite": OUTCOME_FACTOR.get(last_outcome, 1.0),
     }
     if fresh:
         out["fraicheur"] = FRESH_FACTOR
     return out
+
+
+def expected_reports(components: Mapping[str, Any] | None) -> float | None:
+    """The reports expected next quarter behind a ``prevision`` factor (its inverse), or None without one."""
+    if not components or components.get("prevision") is None:
+        return None
+    return math.expm1(float(components["prevision"]))
 
 
 def product(components: Mapping[str, float]) -> float:
@@ -131,8 +113,9 @@ def reason_words(
     last_outcome_label: str | None,
     length_m: float | None = None,
     fresh: bool = False,
+    expected: float | None = None,
 ) -> str:
-    """Why the site is worth a visit, in plain French (facts first, then the last visit)."""
+    """Why the site is worth a visit, in plain French (facts first, the forecast, then the last visit)."""
     parts: list[str] = []
     if category_label:
         parts.append(category_label)
@@ -161,6 +144,8 @@ def reason_words(
             parts.append(f"rue de {round(length_m)} m à parcourir")
         if trend and kind == "point_sensible":
             parts.append(f"tendance : {TREND_WORDS.get(trend, trend)}")
+        if expected is not None:
+            parts.append(f"environ {_fr_number(expected, 1)} signalement(s) attendu(s) au prochain trimestre")
     if last_visit is not None and not pd.isna(last_visit):
         stamp = pd.Timestamp(last_visit).tz_convert("Europe/Brussels").strftime("%d/%m/%Y")
         parts.append(f"dernière visite le {stamp}" + (f" : {last_outcome_label.lower()}" if last_outcome_label else ""))

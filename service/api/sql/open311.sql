@@ -6,12 +6,25 @@ SELECT code,
 FROM categories WHERE active ORDER BY code;
 
 -- name: requests
--- Open311 "open" is every status but "clos"; at most 1000 requests, newest first (as the spec suggests).
+-- Open311 "open" is every status but "clos"; newest first, one page. Unless %(exact)s, a public answer gives the
+-- street (of the nearest official address within 150 m; else only the commune) and a point on the 100 m grid
+-- of Lambert 72, never the house number nor the report's own position.
 SELECT r.id, CASE WHEN r.status = 'clos' THEN 'closed' ELSE 'open' END, r.category, c.label_fr,
-       r.observed_at, r.updated_at, r.address,
-       round(ST_X(ST_Transform(r.geom, 4326))::numeric, 6)::float8,
-       round(ST_Y(ST_Transform(r.geom, 4326))::numeric, 6)::float8
-FROM reports r JOIN categories c ON c.code = r.category
+       r.observed_at, r.updated_at,
+       CASE WHEN %(exact)s THEN r.address
+            ELSE coalesce(s.label, nullif(concat_ws(' ', r.postcode, r.commune), '')) END,
+       round(ST_X(ST_Transform(p.geom, 4326))::numeric, 6)::float8,
+       round(ST_Y(ST_Transform(p.geom, 4326))::numeric, 6)::float8
+FROM reports r
+JOIN categories c ON c.code = r.category
+CROSS JOIN LATERAL (SELECT CASE WHEN %(exact)s THEN r.geom ELSE ST_SnapToGrid(r.geom, 100) END AS geom) p
+LEFT JOIN LATERAL (
+    SELECT g.street || ', ' || g.postcode || ' ' || g.municipality AS label
+    FROM gazetteer_addresses g
+    WHERE NOT %(exact)s AND r.geom IS NOT NULL AND ST_DWithin(g.geom, r.geom, 150)
+    ORDER BY g.geom <-> r.geom
+    LIMIT 1
+) s ON true
 WHERE (%(ids)s::bigint[] IS NULL OR r.id = ANY(%(ids)s))
   AND (%(codes)s::text[] IS NULL OR r.category = ANY(%(codes)s))
   AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
@@ -19,4 +32,4 @@ WHERE (%(ids)s::bigint[] IS NULL OR r.id = ANY(%(ids)s))
   AND (%(statuses)s::text[] IS NULL
        OR (CASE WHEN r.status = 'clos' THEN 'closed' ELSE 'open' END) = ANY(%(statuses)s))
 ORDER BY r.observed_at DESC, r.id DESC
-LIMIT 1000;
+LIMIT %(limit)s OFFSET %(offset)s;

@@ -100,25 +100,60 @@ SELECT EXISTS (SELECT 1 FROM others)
           AND o.geom IS NOT NULL
           AND o.created_at < now());
 
--- name: link_near_duplicates
--- A new report of the same category within the distance and time window of a report from another source is
--- linked to the first such report (stored earlier, or earlier in this file) instead of counting twice.
-WITH candidates AS (
-    SELECT r.id,
-           (SELECT o.id FROM reports o
-            WHERE o.category = r.category
-              AND o.source <> r.source
-              AND o.duplicate_of IS NULL
-              AND o.geom IS NOT NULL
-              AND o.observed_at BETWEEN r.observed_at - make_interval(secs => %(hours)s * 3600)
-                                    AND r.observed_at + make_interval(secs => %(hours)s * 3600)
-              AND ST_DWithin(o.geom, r.geom, %(metres)s)
-              AND (o.created_at < now() OR o.id < r.id)
-            ORDER BY o.observed_at, o.id
-            LIMIT 1) AS first_id
-    FROM reports r
-    WHERE r.batch_id = %(batch)s AND r.created_at = now() AND r.geom IS NOT NULL AND r.duplicate_of IS NULL
+-- name: near_new
+-- Near-duplicates, set-based (service.ingest.dedupe.link_near_duplicates): the batch's new placed reports, each
+-- with its cell in space and time. Cells measure a little more than twice the distance and the time window.
+CREATE TEMP TABLE near_new ON COMMIT DROP AS
+SELECT r.id, r.source, r.category, r.observed_at, r.geom,
+       floor(ST_X(r.geom) / %(cell_m)s)::bigint AS cx,
+       floor(ST_Y(r.geom) / %(cell_m)s)::bigint AS cy,
+       floor(extract(epoch FROM r.observed_at) / %(cell_s)s)::bigint AS ct
+FROM reports r
+WHERE r.batch_id = %(batch)s AND r.created_at = now() AND r.geom IS NOT NULL AND r.duplicate_of IS NULL;
+
+-- name: near_cells
+-- The reports a new one may be linked to (another source, same category, in the batch's time span), each listed
+-- in its own cell and in the neighbour on its nearer side along x, y and time: 8 cells. A report within reach
+-- of it always lies in one of those 8 (the cells are wider than twice the reach), so a join on equal cells finds
+-- every pair.
+CREATE TEMP TABLE near_cells ON COMMIT DROP AS
+WITH span AS (
+    SELECT min(observed_at) - make_interval(secs => %(hours)s * 3600) AS lo,
+           max(observed_at) + make_interval(secs => %(hours)s * 3600) AS hi,
+           array_agg(DISTINCT category) AS categories,
+           min(source) AS source, count(DISTINCT source) > 1 AS mixed
+    FROM near_new
+), candidates AS (
+    SELECT o.id, o.source, o.category, o.observed_at, o.geom, o.created_at < now() AS stored,
+           ST_X(o.geom) / %(cell_m)s AS fx, ST_Y(o.geom) / %(cell_m)s AS fy,
+           extract(epoch FROM o.observed_at) / %(cell_s)s AS ft
+    FROM reports o, span
+    WHERE o.duplicate_of IS NULL AND o.geom IS NOT NULL
+      AND o.category = ANY(span.categories)
+      AND o.observed_at BETWEEN span.lo AND span.hi
+      AND (span.mixed OR o.source <> span.source)
 )
-UPDATE reports r SET duplicate_of = c.first_id
+SELECT c.id, c.source, c.category, c.observed_at, c.geom, c.stored,
+       floor(c.fx)::bigint + k.ox * (CASE WHEN c.fx - floor(c.fx) < 0.5 THEN -1 ELSE 1 END) AS cx,
+       floor(c.fy)::bigint + k.oy * (CASE WHEN c.fy - floor(c.fy) < 0.5 THEN -1 ELSE 1 END) AS cy,
+       floor(c.ft)::bigint + k.ot * (CASE WHEN c.ft - floor(c.ft) < 0.5 THEN -1 ELSE 1 END) AS ct
 FROM candidates c
-WHERE r.id = c.id AND c.first_id IS NOT NULL;
+CROSS JOIN (VALUES (0, 0, 0), (1, 0, 0), (0, 1, 0), (1, 1, 0), (0, 0, 1), (1, 0, 1), (0, 1, 1), (1, 1, 1))
+    AS k (ox, oy, ot);
+
+-- name: link_near_duplicates
+-- A new report of the same category within %(metres)s m and %(hours)s h of a report from another source is linked
+-- to the first such report (stored earlier, or earlier in this file) instead of counting twice.
+UPDATE reports r SET duplicate_of = f.first_id
+FROM (
+    SELECT DISTINCT ON (n.id) n.id, c.id AS first_id
+    FROM near_new n
+    JOIN near_cells c ON c.category = n.category AND c.cx = n.cx AND c.cy = n.cy AND c.ct = n.ct
+    WHERE c.source <> n.source
+      AND c.observed_at BETWEEN n.observed_at - make_interval(secs => %(hours)s * 3600)
+                            AND n.observed_at + make_interval(secs => %(hours)s * 3600)
+      AND ST_DWithin(c.geom, n.geom, %(metres)s)
+      AND (c.stored OR c.id < n.id)
+    ORDER BY n.id, c.observed_at, c.id
+) f
+WHERE r.id = f.id;

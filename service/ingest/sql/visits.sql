@@ -94,22 +94,20 @@ SET point_id = CASE WHEN p.site_kind = 'point_sensible' THEN p.site_id ELSE v.po
 FROM plan_stops p
 WHERE v.batch_id = %(batch)s AND v.plan_stop_id = p.id;
 
--- name: reprioritise_points
--- A point's priority follows the outcome of its latest visit at once (the "suite de visite" factor; the other
--- factors wait for the next analysis): the batch's visits on points that are now their point's latest visit.
+-- name: points_revisited
+-- The points whose latest visit is one of this batch's, with that visit's outcome and the point's priority: their
+-- priority follows the outcome at once (service.analyse.priority.with_visit_outcome).
 WITH latest AS (
     SELECT DISTINCT ON (v.point_id) v.point_id, v.outcome, v.batch_id
     FROM visits v WHERE v.point_id IS NOT NULL
       AND v.point_id IN (SELECT point_id FROM visits WHERE batch_id = %(batch)s AND point_id IS NOT NULL)
     ORDER BY v.point_id, v.visited_at DESC, v.id DESC
-), factor AS (
-    SELECT l.point_id, (%(factors)s::jsonb ->> l.outcome)::float8 AS value
-    FROM latest l WHERE l.batch_id = %(batch)s AND %(factors)s::jsonb ? l.outcome
 )
-UPDATE sensitive_points p
-SET priority = round((coalesce(p.priority, 0) / coalesce(nullif((p.priority_components ->> 'suite_visite')::float8, 0), 1)
-                      * f.value)::numeric, 3)::float8,
-    priority_components = jsonb_set(coalesce(p.priority_components, '{}'::jsonb), '{suite_visite}', to_jsonb(f.value)),
-    updated_at = now()
-FROM factor f
-WHERE p.id = f.point_id;
+SELECT p.id, l.outcome, p.priority, p.priority_components
+FROM latest l JOIN sensitive_points p ON p.id = l.point_id
+WHERE l.batch_id = %(batch)s
+FOR UPDATE OF p;
+
+-- name: set_point_priority
+UPDATE sensitive_points SET priority = %(priority)s, priority_components = %(components)s, updated_at = now()
+WHERE id = %(id)s;

@@ -21,12 +21,15 @@ WHERE p.category_scope = 'toutes' AND p.state = ANY(%(states)s);
 -- analysis window (near-duplicates left out, and those inside a current sensitive point: that point is a site of
 -- its own, its reports are not counted twice), and its last visit.
 SELECT a.id AS site_id, a.street || coalesce(' (' || a.municipality || ')', '') AS label, a.state,
-       a.length_m, a.municipality AS commune, ST_AsBinary(a.geom) AS geom,
-       r.n_reports, r.categories, r.weeks, r.last_report,
-       v.visited_at AS last_visit, v.outcome AS last_outcome, near.postcode
+       a.length_m, a.municipality AS commune, ST_AsBinary(a.geom) AS geom, a.priority, a.priority_components,
+       r.n_reports, r.recent, r.categories, r.weeks, r.last_report,
+       v.visited_at AS last_visit, v.outcome AS last_outcome, near.postcode,
+       (SELECT array_agg(p.id ORDER BY p.id) FROM sensitive_points p
+        WHERE p.category_scope = 'toutes' AND p.state <> 'resolu' AND ST_DWithin(p.geom, a.geom, 15)) AS points_along
 FROM problem_axes a
 LEFT JOIN LATERAL (
     SELECT count(*) AS n_reports, max(s.observed_at) AS last_report,
+           count(*) FILTER (WHERE s.observed_at >= %(quarter)s) AS recent,
            count(DISTINCT date_trunc('week', s.observed_at)) AS weeks,
            coalesce((SELECT jsonb_object_agg(c.category, c.n) FROM (
                SELECT s2.category, count(*) AS n FROM reports s2
@@ -80,10 +83,11 @@ SELECT 'SUIVI-' || v.id AS site_id, v.id AS visit_id, v.visited_at AS last_visit
        coalesce(v.category, r.category) AS category, coalesce(v.geocode_label, v.address, r.address) AS label,
        coalesce(v.commune, near.municipality) AS commune, coalesce(v.postcode, near.postcode) AS postcode,
        v.notes, ST_X(v.geom) AS x, ST_Y(v.geom) AS y,
-       n.n_reports, greatest(n.last_report, v.visited_at) AS last_activity
+       n.n_reports, n.recent, greatest(n.last_report, v.visited_at) AS last_activity
 FROM visits v
 LEFT JOIN LATERAL (
-    SELECT count(*) AS n_reports, max(s.observed_at) AS last_report FROM reports s
+    SELECT count(*) AS n_reports, max(s.observed_at) AS last_report,
+           count(*) FILTER (WHERE s.observed_at >= %(quarter)s) AS recent FROM reports s
     WHERE s.geom IS NOT NULL AND s.duplicate_of IS NULL AND s.observed_at >= %(since)s
       AND ST_DWithin(s.geom, v.geom, 25)
 ) n ON true

@@ -11,6 +11,7 @@
   var FORMATS = [["pdf", "Feuille de route (PDF)"], ["xlsx", "Tableur à remplir (XLSX)"], ["csv", "CSV"],
     ["gpx", "GPS (GPX)"], ["geojson", "SIG (GeoJSON)"]];
   var state = (window.hotspotsTournee = { etat: "vide", id: null, arrets: 0, equipes: [], couleurs: {}, erreur: null });
+  var relayout = null; // the drawn plan's marker layout, run again at every zoom
 
   function colour(team) {
     return COLOURS[(Math.max(1, team) - 1) % COLOURS.length];
@@ -27,12 +28,37 @@
     return isNaN(d) ? esc(value) : d.toLocaleTimeString("fr-BE", { hour: "2-digit", minute: "2-digit" });
   }
 
-  function stopIcon(order, team) {
+  function stopIcon(order, team, shift) {
     return L.divIcon({
       className: "hs-arret",
       html: "<span style='background:" + colour(team) + "'>" + esc(order) + "</span>",
       iconSize: [24, 24],
-      iconAnchor: [12, 12],
+      iconAnchor: [12 - shift[0], 12 - shift[1]],
+    });
+  }
+
+  /* Stops closer on screen than a marker's width (a point and the axis that starts there, or two corners of one
+   * street at the zone's zoom) would hide each other's number: at every zoom, each group of them is drawn in a
+   * ring around its place. */
+  function layout(map, markers) {
+    var groups = [];
+    markers.forEach(function (m) {
+      var at = map.latLngToLayerPoint(m.getLatLng());
+      var group = groups.find(function (g) { return g.at.distanceTo(at) < 22; });
+      if (group) group.members.push(m);
+      else groups.push({ at: at, members: [m] });
+    });
+    groups.forEach(function (g) {
+      var n = g.members.length;
+      g.members.forEach(function (m, i) {
+        var shift = [0, 0];
+        if (n > 1) {
+          var angle = (2 * Math.PI * i) / n - Math.PI / 2;
+          var radius = Math.max(14, (26 * n) / (2 * Math.PI));
+          shift = [Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))];
+        }
+        m.setIcon(stopIcon(m.options.hsOrder, m.options.hsTeam, shift));
+      });
     });
   }
 
@@ -41,6 +67,7 @@
     var plan = collection.tournee || {};
     var teams = {};
     var bounds = L.latLngBounds([]);
+    var markers = [];
     (collection.features || []).forEach(function (f) {
       var p = f.properties || {};
       var role = p.role;
@@ -55,7 +82,14 @@
       } else if (role === "arret" && f.geometry) {
         var c = f.geometry.coordinates;
         var order = prop(p, ["Ordre", "ordre", "order"]);
-        var marker = L.marker([c[1], c[0]], { icon: stopIcon(order, team), pane: "markerPane", zIndexOffset: 1000 });
+        var marker = L.marker([c[1], c[0]], {
+          icon: stopIcon(order, team, [0, 0]),
+          pane: "markerPane",
+          zIndexOffset: 1000,
+          hsOrder: order,
+          hsTeam: team,
+        });
+        markers.push(marker);
         marker.bindPopup(
           "<div class='hs-popup'><h3>" + esc(order) + ". " + esc(prop(p, ["Lieu"]) || prop(p, ["Site"])) + "</h3>" +
           "<table><tr><th>Arrivée</th><td>" + hour(prop(p, ["Arrivée"])) + " (équipe " + esc(team) + ")</td></tr>" +
@@ -69,7 +103,11 @@
         (teams[team] = teams[team] || []).push(p);
       }
     });
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30] });
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], animate: false });
+    if (relayout) map.off("zoomend", relayout);
+    relayout = function () { layout(map, markers); };
+    map.on("zoomend", relayout);
+    layout(map, markers);
     var ids = Object.keys(teams).map(Number).sort(function (a, b) { return a - b; });
     state.etat = "dessinee";
     state.id = plan.plan_id;

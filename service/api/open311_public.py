@@ -1,0 +1,78 @@
+"""The public listing of Open311 requests (GeoReport v2 ``requests.json`` and ``requests/{id}.json``): the rows
+every format of the answer (JSON, XML) is built from.
+
+Anyone may read it, so it gives no more than the public map lets one guess: no description, no personal data,
+and, unless ``open311_public_exact`` is set, the street without its house number and a point on the 100 m grid
+(Lambert 72) instead of the report's own position. One page at a time (``open311_page_size`` at most).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from service.db.queries import load_queries
+from service.errors import InvalidValueError
+from service.settings import Settings
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """What ``requests.json`` was asked for (the spec's parameters, already parsed), and the page."""
+
+    ids: list[int] | None = None
+    codes: list[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    statuses: list[str] | None = None
+    page: int = 1
+    page_size: int | None = None
+
+
+def page_size(settings: Settings, asked: int | None) -> int:
+    """The page size to use: the one asked for, at most ``open311_page_size`` (a French refusal beyond)."""
+    if asked is None:
+        return settings.open311_page_size
+    if asked > settings.open311_page_size:
+        raise InvalidValueError(
+            f"page_size : au plus {settings.open311_page_size} demandes par page ({asked} demandé).",
+            hint="Demandez les pages suivantes avec page=2, page=3…",
+        )
+    return asked
+
+
+def public_request_rows(
+    conn: psycopg.Connection[Any], settings: Settings, wanted: RequestFilter
+) -> list[dict[str, Any]]:
+    """The requests of one page, newest first, as the GeoReport v2 fields (coarsened unless the settings say)."""
+    size = page_size(settings, wanted.page_size)
+    params = {
+        "ids": wanted.ids,
+        "codes": wanted.codes,
+        "since": wanted.since,
+        "until": wanted.until,
+        "statuses": wanted.statuses,
+        "exact": settings.open311_public_exact,
+        "limit": size,
+        "offset": (wanted.page - 1) * size,
+    }
+    rows = conn.execute(load_queries("service.api", "open311.sql")["requests"], params).fetchall()
+    return [_request(row) for row in rows]
+
+
+def _request(row: tuple[Any, ...]) -> dict[str, Any]:
+    rid, status, code, name, requested, updated, address, lon, lat = row
+    return {
+        "service_request_id": str(rid),
+        "status": status,
+        "service_code": code,
+        "service_name": name,
+        "requested_datetime": requested.isoformat() if requested else None,
+        "updated_datetime": updated.isoformat() if updated else None,
+        "address": address,
+        "lat": lat,
+        "long": lon,
+    }

@@ -1,0 +1,250 @@
+"""The forecast behind the ranking: parameters chosen on the past only, what each term buys, fair measures."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from service.analyse.area import footprint_area, polygon_area
+from service.analyse.backtest import (
+    CEILING,
+    COUNT,
+    KDE,
+    MODEL,
+    RollingOptions,
+    features_of,
+    origins_for,
+    rolling_backtest,
+)
+from service.analyse.baselines import kde
+from service.analyse.events import events_on, time_of
+from service.analyse.forecast import ForecastParams, choose, predict
+from service.analyse.metrics import captured, cells_for
+
+CRS = "EPSG:31370"
+START = pd.Timestamp("2023-01-01", tz="Europe/Brussels")
+
+
+def _frame(x, y, when, category="depot_clandestin") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": np.arange(len(x)), "category": category, "observed_at": pd.DatetimeIndex(when).tz_convert("UTC")},
+        geometry=gpd.points_from_xy(x, y),
+        crs=CRS,
+    )
+
+
+def _town(rng: np.random.Generator, n: int, months: int) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
+    """Background reports at 800 homes of a 6 × 6 km town, spread over ``months``."""
+    homes = np.column_stack([rng.uniform(230000, 236000, 800), rng.uniform(140000, 146000, 800)])
+    pick = homes[rng.integers(0, len(homes), n)] + rng.normal(0, 5, (n, 2))
+    when = START + pd.to_timedelta(rng.uniform(0, months * 30.44, n), unit="D")
+    return pick[:, 0], pick[:, 1], pd.DatetimeIndex(when)
+
+
+def _places(rng, centres, months_active, per_month, *, spread=15.0):
+    xs, ys, whens = [], [], []
+    for (cx, cy), (first, last) in zip(centres, months_active, strict=True):
+        n = int(per_month * (last - first))
+        xs.append(cx + rng.normal(0, spread, n))
+        ys.append(cy + rng.normal(0, spread, n))
+        whens.append(START + pd.to_timedelta(rng.uniform(first * 30.44, last * 30.44, n), unit="D"))
+    return np.concatenate(xs), np.concatenate(ys), pd.DatetimeIndex(np.concatenate(whens))
+
+
+def _moving_places(seed: int) -> gpd.GeoDataFrame:
+    """Twenty busy places over 18 months; half of them stop at month 9 and ten new ones start then."""
+    rng = np.random.default_rng(seed)
+    bx, by, bw = _town(rng, 6000, 18)
+    centres = [(rng.uniform(230500, 235500), rng.uniform(140500, 145500)) for _ in range(30)]
+    active = [(0, 18)] * 10 + [(0, 9)] * 10 + [(9, 18)] * 10
+    px, py, pw = _places(rng, centres, active, per_month=4)
+    return _frame(np.r_[bx, px], np.r_[by, py], bw.append(pw))
+
+
+def _steady_places(seed: int) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    bx, by, bw = _town(rng, 6000, 18)
+    centres = [(rng.uniform(230500, 235500), rng.uniform(140500, 145500)) for _ in range(20)]
+    px, py, pw = _places(rng, centres, [(0, 18)] * 20, per_month=3)
+    return _frame(np.r_[bx, px], np.r_[by, py], bw.append(pw))
+
+
+def test_parameters_and_forecast_never_see_the_test_period():
+    pts = _moving_places(1)
+    features = features_of(pts)
+    origin = 12.0
+    before = choose(features, origin, 3.0)
+    expected = predict(features, origin, 3.0, before.params)
+    # the same past with a different future: a new hot place and nothing else after the origin
+    past = pts[pd.to_datetime(pts["observed_at"]) < features.events.timestamp(origin)]
+    rng = np.random.default_rng(9)
+    fx, fy, fw = _places(rng, [(233000.0, 143000.0)], [(12, 18)], per_month=50)
+    other = pd.concat([past, _frame(fx, fy, fw)], ignore_index=True)
+    changed = features_of(gpd.GeoDataFrame(other, crs=CRS), features.area)
+    after = choose(changed, origin, 3.0)
+    assert after.params == before.params and after.score == pytest.approx(before.score)
+    assert np.allclose(predict(changed, origin, 3.0, after.params), expected)
+
+
+def test_recent_reports_weigh_more_when_places_move():
+    """Half the busy places stop and new ones start: the plain count keeps ranking the dead ones first."""
+    result = rolling_backtest(_moving_places(2), options=RollingOptions(horizons=("mois", "trimestre")))
+    gains = result.gains.set_index(["horizon", "couverture"])
+    for horizon in ("mois", "trimestre"):
+        assert gains.loc[(horizon, 0.01), "meilleure_reference"] == COUNT
+        assert gains.loc[(horizon, 0.01), "gain"] >= 0.08
+        assert gains.loc[(horizon, 0.01), "gain_bas"] > 0  # never below the count at the 95 % interval
+    late = [p for p in result.params if p["origine"] >= "2023-11"]
+    assert all(p["demi_vie_mois"] is not None for p in late)  # the repeat term was chosen, on the past
+
+
+def test_steady_places_keep_the_long_term_rate():
+    """When nothing moves, the validation must not swap the long-term rate for a lucky recent one."""
+    result = rolling_backtest(_steady_places(3), options=RollingOptions(horizons=("trimestre",)))
+    gains = result.gains.set_index("couverture")
+    assert (gains["gain"] > -0.03).all()  # the price of choosing on a few noisy folds stays small
+
+
+def test_shrinkage_toward_the_neighbourhood_ranks_small_counts():
+    """Streets where every home reports a little: a cell with one report in a busy street beats an isolated
+    one-report cell; the plain count ties them."""
+    rng = np.random.default_rng(4)
+    busy = np.column_stack([np.repeat(np.arange(230000, 232000, 100.0) + 50, 1), np.full(20, 140050.0)])
+    x = np.r_[np.repeat(busy[:, 0], 3), 238050.0]
+    y = np.r_[np.repeat(busy[:, 1], 3), 148050.0]
+    when = START + pd.to_timedelta(rng.uniform(0, 300, len(x)), unit="D")
+    pts = _frame(x, y, when)
+    features = features_of(pts)
+    busy_cell = features.area.index_of(np.array([231050.0]), np.array([140050.0]))[0]
+    lone_cell = features.area.index_of(np.array([238050.0]), np.array([148050.0]))[0]
+    plain = predict(features, 11.0, 1.0, ForecastParams(shrink=0.0))
+    pooled = predict(features, 11.0, 1.0, ForecastParams(shrink=2.0, radius=300.0))
+    assert pooled[busy_cell] > pooled[lone_cell]
+    assert plain[busy_cell] / plain[lone_cell] < pooled[busy_cell] / pooled[lone_cell]
+
+
+def test_yearly_seasonality_is_used_when_past_years_show_it():
+    """Twenty places busy every summer (June to August), twenty every winter (December to February), the same
+    total. On 1 June the recent months favour the winter places; the yearly profile, which the validation picks
+    on the same month of a past year, puts the summer places first — and June proves it right."""
+    rng = np.random.default_rng(5)
+    xs, ys, whens, cats = [], [], [], []
+    summer = [(230500.0 + 250 * i, 141000.0) for i in range(20)]
+    winter = [(230500.0 + 250 * i, 144000.0) for i in range(20)]
+    for year in range(4):
+        for month in range(12):
+            day = START + pd.DateOffset(years=year, months=month)
+            for places, category, season in ((summer, "bruit", (5, 6, 7)), (winter, "dejections", (11, 0, 1))):
+                n = 12 if month in season else 1
+                for cx, cy in places:
+                    xs.append(cx + rng.normal(0, 10, n))
+                    ys.append(cy + rng.normal(0, 10, n))
+                    whens.append(day + pd.to_timedelta(rng.uniform(0, 28, n), unit="D"))
+                    cats += [category] * n
+    bx, by, bw = _town(rng, 2000, 48)
+    pts = _frame(np.r_[np.concatenate(xs), bx], np.r_[np.concatenate(ys), by],
+                 pd.DatetimeIndex(np.concatenate(whens)).append(bw), np.r_[cats, ["autre"] * 2000])  # fmt: skip
+    features = features_of(pts)
+    june = time_of(pd.Timestamp("2026-06-01", tz="Europe/Brussels"), features.events.month0)
+    in_summer = features.area.index_of(np.array([c[0] for c in summer]), np.array([c[1] for c in summer]))
+    in_winter = features.area.index_of(np.array([c[0] for c in winter]), np.array([c[1] for c in winter]))
+    choice = choose(features, june, 1.0)
+    assert choice.params.seasonal
+    seasonal = predict(features, june, 1.0, choice.params)
+    flat = predict(features, june, 1.0, replace(choice.params, seasonal=False))
+    assert seasonal[in_summer].min() > seasonal[in_winter].max()
+    assert flat[in_summer].mean() < flat[in_winter].mean()
+    test = features.events.counts(june, june + 1.0, features.area.n)
+    k = cells_for(0.01, features.area.n)
+    assert captured(seasonal, test, k) > 1.5 * captured(flat, test, k)
+
+
+def test_fft_kernel_density_equals_the_direct_sum():
+    rng = np.random.default_rng(6)
+    x, y = rng.uniform(230000, 232000, 300), rng.uniform(140000, 142000, 300)
+    pts = _frame(x, y, START + pd.to_timedelta(rng.uniform(0, 60, 300), unit="D"))
+    features = features_of(pts)
+    got = kde(features, 3.0, 200.0)
+    counts = np.bincount(features.events.cell, minlength=features.area.n)
+    sigma = 200.0 / 100.0
+    dx = (features.area.ix[:, None] - features.area.ix[None, :]) / sigma
+    dy = (features.area.iy[:, None] - features.area.iy[None, :]) / sigma
+    weights = np.exp(-0.5 * (dx**2 + dy**2)) * ((np.abs(dx) <= 4) & (np.abs(dy) <= 4))
+    reach = int(np.ceil(4 * sigma))
+    norm = np.exp(-0.5 * (np.arange(-reach, reach + 1) / sigma) ** 2).sum() ** 2
+    assert np.allclose(got, weights @ counts / norm, rtol=1e-6, atol=1e-9)
+
+
+def test_tied_cells_at_the_cut_count_pro_rata():
+    score = np.array([5.0, 2.0, 2.0, 2.0, 2.0, 0.0])
+    test = np.array([1.0, 4.0, 0.0, 0.0, 0.0, 9.0])
+    # two slots among four tied cells holding 4 test reports: half of them, whatever the row order
+    assert captured(score, test, 3) == pytest.approx(1.0 + 2.0)
+    assert captured(score[::-1], test[::-1], 3) == pytest.approx(3.0)
+
+
+def test_month_only_dates_sit_mid_month_and_whole_months_are_tested():
+    x = np.arange(24) * 200.0 + 230000.0
+    when = pd.DatetimeIndex([pd.Timestamp(f"2022-{m:02d}-01", tz="Europe/Brussels") for m in range(1, 13)] * 2)
+    pts = _frame(x, np.full(24, 140000.0), when)
+    events = events_on(pts, footprint_area(pts.geometry.x, pts.geometry.y, crs=CRS))
+    assert events.month_only and set(np.round(events.t % 1, 3)) == {0.5}
+    assert events.end == 12.0  # December is a whole month of published data
+    assert origins_for(events, 3, RollingOptions(min_train_months=3)) == [3, 4, 5, 6, 7, 8, 9]
+
+
+def test_a_polygon_area_counts_its_cells_and_leaves_outside_events_out():
+    import shapely
+
+    square = shapely.box(230000, 140000, 231000, 141000)  # 1 km²
+    area = polygon_area(square, crs=CRS, source="file")
+    assert area.n == 100 and area.area_km2 == pytest.approx(1.0)
+    inside = area.index_of(np.array([230050.0, 231500.0]), np.array([140050.0, 140050.0]))
+    assert inside[0] >= 0 and inside[1] == -1
+
+
+def test_every_method_ranks_the_same_cells_and_the_ceiling_is_reached_only_by_itself():
+    result = rolling_backtest(_moving_places(7), options=RollingOptions(horizons=("mois",), max_origins=4))
+    windows = result.windows
+    assert set(windows["methode"]) == {MODEL, COUNT, KDE, CEILING}
+    assert windows.groupby(["origine", "couverture"])["mailles"].nunique().eq(1).all()
+    assert (windows.loc[windows["methode"] == CEILING, "PEI*"] == 1).all()
+    summary = result.summary
+    assert (summary["PAI_bas"] <= summary["PAI"]).all() and (summary["PAI"] <= summary["PAI_haut"]).all()
+    assert len(result.params) == 4 and {"demi_vie_mois", "lissage_evenements", "bande_kde_m"} <= set(result.params[0])
+
+
+def test_the_first_sensitive_points_capture_more_than_the_busiest_places():
+    """Ten dumping corners cleaned up three months before the cut still hold the most reports; ten newer ones
+    are where the next quarter's reports go. The points ranked by their forecast find the new ones; discs of
+    the same areas placed where the most reports were (the count) sit on the old ones."""
+    from service.analyse.backtest_points import points_vs_places
+
+    rng = np.random.default_rng(8)
+    bx, by, bw = _town(rng, 4000, 15)
+    centres = [(230500.0 + 500 * (i % 10), 140500.0 + 2500 * (i // 10)) for i in range(20)]
+    px, py, pw = _places(rng, centres, [(0, 9)] * 10 + [(6, 15)] * 10, per_month=8)
+    pts = _frame(np.r_[bx, px], np.r_[by, py], bw.append(pw))
+    cut = pd.Timestamp("2024-01-01", tz="Europe/Brussels").tz_convert("UTC")
+    end = pd.Timestamp("2024-04-01", tz="Europe/Brussels").tz_convert("UTC")
+    result = points_vs_places(pts, cut=cut, end=end, top=10)
+    ours, count = result["points_sensibles"], result["comptage"]
+    assert result["lieux"] == 10 and ours["aire_km2"] == pytest.approx(count["aire_km2"], rel=0.01)
+    assert ours["captures"] > 1.5 * count["captures"]
+    new_in_test = int(((pw >= cut) & (pw < end)).sum())  # only the new corners are still active
+    assert ours["captures"] >= 0.9 * new_in_test
+
+
+def test_a_long_history_is_back_tested_on_its_latest_windows():
+    """Twelve years of reports: the windows are the latest ones, the training behind them is the whole past."""
+    rng = np.random.default_rng(10)
+    bx, by, bw = _town(rng, 6000, 144)
+    px, py, pw = _places(rng, [(232000.0, 142000.0), (234000.0, 144000.0)], [(0, 144)] * 2, per_month=3)
+    pts = _frame(np.r_[bx, px], np.r_[by, py], bw.append(pw))
+    result = rolling_backtest(pts, options=RollingOptions(horizons=("annee",), max_origins=3))
+    assert sorted(result.windows["origine"].unique()) == ["2033-11", "2033-12", "2034-01"]
+    assert result.gains["fenetres"].eq(3).all() and len(result.params) == 3
