@@ -73,7 +73,7 @@ def test_every_help_page_is_in_french(capsys, monkeypatch):
         (["plan", "--duree", "4h", "--equipe", "2"], "Option inconnue : --equipe. Vouliez-vous dire --equipes ?"),
         (["ingest", "reports"], "Argument obligatoire manquant : FICHIER."),
         (["analyse", "en-trop"], "Argument(s) en trop : en-trop."),
-        (["backtest", "--input", "points.csv"], "Option obligatoire manquante : --train-until."),
+        (["rejects", "3"], "Option obligatoire manquante : --out."),
         (["db"], "Commandes"),
     ],
 )

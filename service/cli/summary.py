@@ -36,6 +36,19 @@ _LABELS = {
     "cells": "mailles de 100 m étudiées",
     "significant_cells": "mailles significatives",
     "by_category": "recherche par catégorie",
+    "prevision": "réglages de la prévision",
+    "forecast": "réglages de la prévision",
+}
+#: Keys inside the forecast's settings (service.analyse.forecast ``describe``).
+_SUB_LABELS = {
+    "demi_vie_mois": "demi-vie (mois)",
+    "part_long_terme": "part du long terme",
+    "lissage_evenements": "lissage des événements",
+    "rayon_voisinage_m": "rayon du voisinage (m)",
+    "saisonnalite": "saisonnalité",
+    "score_validation": "score de validation",
+    "plis_validation": "plis de validation",
+    "horizon_validation_mois": "horizon de validation (mois)",
 }
 _NULL_MODELS = {
     "exposure": "exposition (attendu selon les adresses officielles)",
@@ -67,7 +80,11 @@ def _value(key: str, value: Any) -> str:
     if isinstance(value, Mapping):
         if not value:
             return "—"
-        return ", ".join(f"{state_label(str(k))} : {n}" for k, n in sorted(value.items(), key=lambda kv: -kv[1]))
+        if key in ("etats", "etats_axes"):  # lifecycle states and their counts
+            return ", ".join(f"{state_label(str(k))} : {n}" for k, n in sorted(value.items(), key=lambda kv: -kv[1]))
+        return " ; ".join(
+            f"{_SUB_LABELS.get(str(k), str(k).replace('_', ' '))} : {_value(str(k), v)}" for k, v in value.items()
+        )
     if isinstance(value, int | float):
         return _number(value)
     return str(value)
