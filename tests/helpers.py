@@ -71,6 +71,7 @@ DEMO_PLAN = [
     ("intercommunale_csv", "reports", "intercommunale"),
     ("visits_csv", "visits", "visites"),
     ("permits_csv", "permits", "permis"),
+    ("service_csv", "reports", "service_environnement"),
 ]
 
 

@@ -33,6 +33,8 @@ FACTOR_WORDS = {
     "tendance": "tendance",
     "suite_visite": "suite de visite",
     "fraicheur": "fraîcheur",
+    "echeance": "échéance",  # permit checks (service.permits.followup)
+    "conditions": "conditions",
 }
 TREND_WORDS = {
     "nouveau": "nouveau",
