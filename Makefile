@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel
+.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel bench-permits
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -70,3 +70,7 @@ bench-plan: install
 ## travel matrix: 500 and 1,000 places on the OpenStreetMap streets of Liège, beside the straight-line matrix
 bench-travel: install
 	$(BIN)/python benchmarks/bench_travel.py
+
+## permits, advice sheets, digests and referral rules on 100,000 reports, beside naive ways (benchmarks/README.md)
+bench-permits: install
+	$(BIN)/python benchmarks/bench_permits.py

@@ -206,11 +206,11 @@ def test_the_referral_list_exports_like_the_site_list(db):
     sheet = referral_sheet(frame, load_labels(db), base_url="http://carte.test")
     assert sheet.file_stem == "renvois" and len(sheet.rows) == len(frame) >= 4
     rows = list(csv.reader(io.StringIO(render(sheet, "csv").decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:4] == ["Renvoi", "Statut", "Vers", "Site"]
+    assert rows[0][:4] == ["Renvoi", "État", "Vers", "Site"]
     assert {r[1] for r in rows[1:]} >= {"Renvoyé", "Retiré", "Proposé", "Refusé"}
     assert any(re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", r[10]) for r in rows[1:])  # « Renvoyé le », Belgian
     book = openpyxl.load_workbook(io.BytesIO(render(sheet, "xlsx")))
-    assert [c.value for c in book.worksheets[0][1]][:3] == ["Renvoi", "Statut", "Vers"]
+    assert [c.value for c in book.worksheets[0][1]][:3] == ["Renvoi", "État", "Vers"]
     assert isinstance(book.worksheets[0]["K2"].value, datetime)
     collection = json.loads(render(sheet, "geojson"))
     assert len(collection["features"]) == len(frame) and all(f["geometry"] for f in collection["features"])
@@ -265,7 +265,7 @@ def test_the_api_refers_lists_and_withdraws(settings, auth, db):
         empty = client.post(f"/api/renvois/{body['id']}/retrait", json={}, headers=auth["planificateur"])
         assert empty.status_code == 422
         exported = client.get("/api/renvois/export", params={"format": "csv"}, headers=auth["planificateur"])
-        assert exported.status_code == 200 and exported.text.lstrip("\ufeff").startswith("Renvoi;Statut;Vers")
+        assert exported.status_code == 200 and exported.text.lstrip("\ufeff").startswith("Renvoi;État;Vers")
     assert (
         "test.planificateur",
         {

@@ -118,7 +118,8 @@ def list_networks(ctx: typer.Context, json_out: bool = typer.Option(False, "--js
             r["area_kind"], f"{len(spec.get('rues', []))} rue(s)"
         )
         last = f"{r['last_digest']:%d/%m/%Y}" if r["last_digest"] else "—"
-        table.add_row(str(r["id"]), r["name"], zone, r["commune"] or "", f"{r['area_m2'] / 1e4:.1f} ha", last)
+        surface = f"{r['area_m2'] / 1e4:.1f} ha".replace(".", ",")
+        table.add_row(str(r["id"]), r["name"], zone, r["commune"] or "", surface, last)
     console.print(table)
 
 

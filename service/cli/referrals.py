@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -98,6 +99,7 @@ def proposals_cmd(ctx: typer.Context, json_out: bool = typer.Option(False, "--js
 
 def _table(frame: object, title: str) -> None:
     from service.referrals import STATUS_LABELS, TARGET_LABELS
+    from service.referrals.sheet import proposer as _proposer
 
     table = Table(title=title)
     for column in ("n°", "état", "objet", "lieu", "vers", "motif", "date", "par"):
@@ -112,8 +114,8 @@ def _table(frame: object, title: str) -> None:
             r["label"] or "",
             r["recipient_label"],
             r["reason"],
-            f"{when:%d/%m/%Y}" if when is not None else "",
-            r["referred_by"] or r["proposed_by"] or "",
+            "" if when is None else f"{pd.Timestamp(when).tz_convert('Europe/Brussels'):%d/%m/%Y}",
+            r["referred_by"] or _proposer(r["proposed_by"]) or "",
         )
     console.print(table)
 

@@ -81,8 +81,9 @@ def data_table(
     numeric: Sequence[int] = (),
 ) -> Table:
     """A table with a header row repeated on each page; ``numeric`` columns are right-aligned."""
-    cells = [[para(h, st.label) for h in header]]
     right = ParagraphStyle("droite", parent=st.cell, alignment=2)
+    right_label = ParagraphStyle("libelle_droite", parent=st.label, alignment=2)
+    cells = [[para(h, right_label if j in numeric else st.label) for j, h in enumerate(header)]]
     for row in rows:
         cells.append([para(v, right if j in numeric else st.cell) for j, v in enumerate(row)])
     table = Table(cells, colWidths=list(widths) if widths else None, repeatRows=1, hAlign="LEFT")

@@ -47,7 +47,7 @@ from service.export.print_map import (
     fonts,
     layer_bounds,
 )
-from service.export.sheet import Sheet
+from service.export.sheet import DATE_COLUMNS, Sheet
 from service.export.values import TIMEZONE, day, french_number, hhmm, missing, records
 from service.settings import Settings
 
@@ -242,7 +242,12 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
         [_p("Site", label), _p(_site_line(row), st.body), "", ""],
         [_p("Pourquoi", label), _p(row.get("Pourquoi"), st.body), "", ""],
     ]
-    cells += [[_p(name, label), _p(row.get(name), st.body), "", ""] for name in sheet.block_columns]
+    for name in sheet.block_columns:  # more facts of other lists (referrals): dates as dates, empty ones left out
+        value = row.get(name)
+        if value is None or value == "":
+            continue
+        shown = f"{day(value)} {hhmm(value)}" if name in DATE_COLUMNS else value
+        cells.append([_p(name, label), _p(shown, st.body), "", ""])
     if "Priorité" in columns:
         cells.append([_p("Priorité", label), _p(f"{priority} = {formula}" if formula else priority, st.body), "", ""])
     if "Dernière visite" in columns:
@@ -355,7 +360,8 @@ def _stops(sheet: Sheet, st: _Styles) -> list[Flowable]:
         return []
     story: list[Flowable] = []
     if not sheet.ordered or "Équipe" not in sheet.rows:
-        story += [CondPageBreak(80 * mm), Paragraph("Sites", st.h2), Spacer(1, 2 * mm)]
+        heading = sheet.title if sheet.name else "Sites"  # a list of its own (referrals) keeps its own name
+        story += [CondPageBreak(80 * mm), Paragraph(escape(heading), st.h2), Spacer(1, 2 * mm)]
     team = None
     for rank, row in enumerate(rows, start=1):
         if row.get("Équipe") is not None and row["Équipe"] != team:

@@ -196,6 +196,13 @@ def _permits(
     return out
 
 
+def _json_value(value: Any) -> Any:
+    """Dates as ISO 8601, a missing date as null."""
+    if value is None or (not isinstance(value, str | int | float) and pd.isna(value)):
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def facts_json(facts: AdviceFacts, labels: Labels) -> dict[str, Any]:
     """The facts as the API gives them (French keys; distances in metres, rounded)."""
     from service.ingest.coords import LAMBERT72, WGS84, project
@@ -249,8 +256,7 @@ def facts_json(facts: AdviceFacts, labels: Labels) -> dict[str, Any]:
             for r in facts.axes.to_dict("records")
         ],
         "permis": [
-            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in p.items() if k not in ("x", "y")}
-            | {"distance_m": round(p["distance_m"])}
+            {k: _json_value(v) for k, v in p.items() if k not in ("x", "y")} | {"distance_m": round(p["distance_m"])}
             for p in facts.permits
         ],
         "visites": [{"resultat": o, "libelle": labels.outcome(o), "nombre": n} for o, n in facts.visits.items()],

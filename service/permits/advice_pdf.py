@@ -12,7 +12,17 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
-from service.export.paper import CONTENT_WIDTH, RULE, Styles, build, bullets, data_table, facts_table, para
+from service.export.paper import (
+    CONTENT_WIDTH,
+    RULE,
+    Styles,
+    build,
+    bullets,
+    data_table,
+    facts_table,
+    para,
+    section,
+)
 from service.export.print_background import PaperBackground, load_background
 from service.export.print_map import AXIS_COLOUR, MapFlowable, MapLayer, fit_bounds
 from service.labels import state_label, trend_label
@@ -112,6 +122,66 @@ def _opinion_box(st: Styles) -> Flowable:
     return KeepTogether([table])
 
 
+def _points_table(facts: AdviceFacts, labels: Labels, st: Styles) -> list[Flowable]:
+    if not len(facts.points):
+        return [para("Aucun point sensible dans le rayon.", st.body)]
+    rows = [
+        [
+            r["id"],
+            r["address_label"] or "—",
+            state_label(r["state"]),
+            trend_label(r["trend"]),
+            labels.category(r["main_category"]) or "—",
+            _number(int(r["n_reports"])),
+            f"{_number(float(r['distance_m']))} m",
+        ]
+        for r in facts.points.to_dict("records")
+    ]
+    header = ["Point", "Lieu", "État", "Tendance", "Catégorie", "Signal.", "Distance"]
+    widths = [18 * mm, 50 * mm, 18 * mm, 24 * mm, 28 * mm, 18 * mm, 22 * mm]
+    return [data_table(header, rows, st, widths=widths, numeric=[5, 6])]
+
+
+def _axes_table(facts: AdviceFacts, st: Styles) -> list[Flowable]:
+    if not len(facts.axes):
+        return [para("Aucun axe problématique dans le rayon.", st.body)]
+    rows = [
+        [
+            r["id"],
+            f"{r['street']} ({r['municipality']})" if r["municipality"] else r["street"],
+            state_label(r["state"]),
+            f"{_number(float(r['length_m']))} m",
+            _number(int(r["reports"])),
+            f"{_number(float(r['distance_m']))} m",
+        ]
+        for r in facts.axes.to_dict("records")
+    ]
+    header = ["Axe", "Rue", "État", "Longueur", "Signal.", "Distance"]
+    widths = [18 * mm, 70 * mm, 22 * mm, 22 * mm, 20 * mm, 26 * mm]
+    return [data_table(header, rows, st, widths=widths, numeric=[3, 4, 5])]
+
+
+def _permits_table(facts: AdviceFacts, st: Styles) -> list[Flowable]:
+    if not facts.permits:
+        return [para("Aucun permis connu dans le rayon.", st.body)]
+    rows = []
+    for p in facts.permits:
+        end = p["valide_jusqu_au"]
+        rows.append(
+            [
+                p["reference"],
+                p["permis"].replace("Permis d'environnement", "environnement").replace("Permis ", ""),
+                " — ".join(x for x in (p["activite"], p["exploitant"]) if x),
+                pd.Timestamp(end).strftime("%d/%m/%Y") if end is not None and not pd.isna(end) else "—",
+                f"{_number(p['distance_m'])} m",
+                f"{p['plaintes_12_mois']} — {p['tendance']}" if p["plaintes_12_mois"] else "aucune",
+            ]
+        )
+    header = ["Référence", "Permis", "Activité — exploitant", "Fin de validité", "Distance", "Plaintes liées (12 mois)"]
+    widths = [27 * mm, 27 * mm, 50 * mm, 21 * mm, 18 * mm, 35 * mm]
+    return [data_table(header, rows, st, widths=widths, numeric=[4])]
+
+
 def render_advice_pdf(facts: AdviceFacts, labels: Labels, *, background: PaperBackground | None = None) -> bytes:
     """The advice sheet's bytes (A4)."""
     st = Styles()
@@ -148,106 +218,22 @@ def render_advice_pdf(facts: AdviceFacts, labels: Labels, *, background: PaperBa
             bounds=map_bounds(facts),
             attribution=back.attribution,
         ),
-        para("Signalements par catégorie et par année", st.h2),
     ]
-    if facts.total:
-        story.append(_counts_table(facts, labels, st))
-    else:
-        story.append(
-            para(f"Aucun signalement à moins de {facts.radius_m:g} m depuis le 01/01/{facts.years[0]}.", st.body)
-        )
-    story.append(para("Points sensibles à proximité", st.h2))
-    if len(facts.points):
-        rows = [
-            [
-                r["id"],
-                r["address_label"] or "—",
-                state_label(r["state"]),
-                trend_label(r["trend"]),
-                labels.category(r["main_category"]) or "—",
-                _number(int(r["n_reports"])),
-                f"{_number(float(r['distance_m']))} m",
-            ]
-            for r in facts.points.to_dict("records")
-        ]
-        widths = [18 * mm, 52 * mm, 18 * mm, 24 * mm, 28 * mm, 17 * mm, 21 * mm]
-        story.append(
-            data_table(
-                ["Point", "Lieu", "État", "Tendance", "Catégorie", "Signal.", "Distance"],
-                rows,
-                st,
-                widths=widths,
-                numeric=[5, 6],
-            )
-        )
-    else:
-        story.append(para("Aucun point sensible dans le rayon.", st.body))
-    story.append(para("Axes problématiques à proximité", st.h2))
-    if len(facts.axes):
-        rows = [
-            [
-                r["id"],
-                f"{r['street']} ({r['municipality']})" if r["municipality"] else r["street"],
-                state_label(r["state"]),
-                f"{_number(float(r['length_m']))} m",
-                _number(int(r["reports"])),
-                f"{_number(float(r['distance_m']))} m",
-            ]
-            for r in facts.axes.to_dict("records")
-        ]
-        widths = [18 * mm, 70 * mm, 22 * mm, 22 * mm, 20 * mm, 26 * mm]
-        story.append(
-            data_table(
-                ["Axe", "Rue", "État", "Longueur", "Signal.", "Distance"], rows, st, widths=widths, numeric=[3, 4, 5]
-            )
-        )
-    else:
-        story.append(para("Aucun axe problématique dans le rayon.", st.body))
-    story.append(para("Permis déjà délivrés dans le rayon", st.h2))
-    if facts.permits:
-        rows = []
-        for p in facts.permits:
-            until_day = p["valide_jusqu_au"]
-            validity = (
-                pd.Timestamp(until_day).strftime("%d/%m/%Y")
-                if until_day is not None and not pd.isna(until_day)
-                else "—"
-            )
-            rows.append(
-                [
-                    p["reference"],
-                    p["permis"],
-                    " — ".join(x for x in (p["activite"], p["exploitant"]) if x),
-                    validity,
-                    f"{_number(p['distance_m'])} m",
-                    f"{p['plaintes_12_mois']} ({p['tendance']})",
-                ]
-            )
-        widths = [24 * mm, 30 * mm, 50 * mm, 20 * mm, 18 * mm, 36 * mm]
-        story.append(
-            data_table(
-                [
-                    "Référence",
-                    "Permis",
-                    "Activité — exploitant",
-                    "Valide jusqu'au",
-                    "Distance",
-                    "Plaintes liées (12 mois)",
-                ],
-                rows,
-                st,
-                widths=widths,
-                numeric=[4],
-            )
-        )
-    else:
-        story.append(para("Aucun permis connu dans le rayon.", st.body))
-    story.append(para("Visites du service dans le rayon", st.h2))
+    counts = (
+        [_counts_table(facts, labels, st)]
+        if facts.total
+        else [para(f"Aucun signalement à moins de {facts.radius_m:g} m depuis le 01/01/{facts.years[0]}.", st.body)]
+    )
+    story += section("Signalements par catégorie et par année", counts, st)
+    story += section("Points sensibles à proximité", _points_table(facts, labels, st), st)
+    story += section("Axes problématiques à proximité", _axes_table(facts, st), st)
+    story += section("Permis déjà délivrés dans le rayon", _permits_table(facts, st), st)
     if facts.visits:
         total = sum(facts.visits.values())
         words = ", ".join(f"{labels.outcome(o) or o} : {n}" for o, n in facts.visits.items())
-        story.append(para(f"{total} visite(s) depuis le 01/01/{facts.years[0]} — {words}.", st.body))
+        visits = para(f"{total} visite(s) depuis le 01/01/{facts.years[0]} — {words}.", st.body)
     else:
-        story.append(para("Aucune visite dans le rayon sur la période.", st.body))
-    story += [para("Remarques", st.h2), *bullets(facts.notes, st), Spacer(1, 5 * mm), _opinion_box(st)]
+        visits = para("Aucune visite dans le rayon sur la période.", st.body)
+    story += section("Visites du service dans le rayon", [visits], st)
+    story += [*section("Remarques", bullets(facts.notes, st), st), Spacer(1, 5 * mm), _opinion_box(st)]
     return build(story, title=title, subject="Fiche d'avis sur une demande de permis", running_title=title)

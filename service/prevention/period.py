@@ -96,7 +96,8 @@ def parse_period(text: str, *, now: datetime | None = None) -> Period:
         raise InvalidValueError(f"période illisible : « {cleaned} »", hint=_HINT)
     if period.start.year < 2000:
         raise InvalidValueError(f"période {period.label} : avant 2000, aucune donnée n'est acceptée", hint=_HINT)
-    today = pd.Timestamp(now or datetime.now().astimezone()).tz_convert(TIMEZONE).date()
+    stamp = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
+    today = (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).tz_convert(TIMEZONE).date()
     if period.start > today:
         raise InvalidValueError(
             f"période {period.label} : elle n'a pas encore commencé", hint="Donnez une période passée ou en cours."

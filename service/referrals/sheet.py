@@ -19,7 +19,7 @@ from service.referrals.store import STATUS_LABELS, TARGET_LABELS
 CRS = "EPSG:31370"
 COLUMNS = [
     "Renvoi",
-    "Statut",
+    "État",
     "Vers",
     "Site",
     "Type",
@@ -45,7 +45,8 @@ def _local(value: Any) -> pd.Timestamp | None:
     return pd.Timestamp(value).tz_convert("Europe/Brussels")
 
 
-def _proposer(value: Any) -> str | None:
+def proposer(value: Any) -> str | None:
+    """Who proposed: a person, or « règle n° 1 »."""
     if value is None or pd.isna(value):
         return None
     text = str(value)
@@ -69,7 +70,7 @@ def referral_sheet(
         rows.append(
             {
                 "Renvoi": int(r["id"]),
-                "Statut": STATUS_LABELS.get(r["status"], r["status"]),
+                "État": STATUS_LABELS.get(r["status"], r["status"]),
                 "Vers": r["recipient_label"],
                 "Site": site,
                 "Type": TARGET_LABELS.get(r["target_kind"], r["target_kind"]),
@@ -80,7 +81,7 @@ def referral_sheet(
                 "Pourquoi": r["reason"],
                 "Renvoyé le": referred,
                 "Par": r["referred_by"],
-                "Proposé par": _proposer(r["proposed_by"]),
+                "Proposé par": proposer(r["proposed_by"]),
                 "Clos le": _local(r["closed_at"]),
                 "Motif de clôture": r["close_reason"],
                 "Latitude": round(float(lat[i]), 6) if placed[i] else None,
@@ -94,7 +95,7 @@ def referral_sheet(
         {"line": [None] * len(rows), "exit": points}, geometry=gpd.GeoSeries(points, crs=CRS), crs=CRS
     )
     now = pd.Timestamp.now(tz="Europe/Brussels")
-    counts = table["Statut"].value_counts()
+    counts = table["État"].value_counts()
     facts = {"Renvois": str(len(rows)), "Date": f"{now:%d/%m/%Y}"}
     facts.update({status: str(int(counts[status])) for status in STATUS_LABELS.values() if status in counts})
     return Sheet(

@@ -312,7 +312,8 @@ def list_referrals(
             "limit": limit,
         },
     )
-    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+    frame = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+    return frame.astype(object).where(frame.notna(), None)  # empty cells as None, not NaN
 
 
 def get_referral(conn: psycopg.Connection[Any], referral_id: int) -> dict[str, Any]:

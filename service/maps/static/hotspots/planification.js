@@ -342,7 +342,7 @@
           },
           onEachFeature: function (f, layer) {
             var p = f.properties;
-            layer.bindPopup("<h3>Renvoi n° " + esc(p.Renvoi) + " — " + esc(p.Statut) + "</h3><table>" +
+            layer.bindPopup("<h3>Renvoi n° " + esc(p.Renvoi) + " — " + esc(p["État"]) + "</h3><table>" +
               row("Vers", esc(p.Vers)) + row(esc(p.Type), esc(p.Site)) + row("Lieu", esc(p.Lieu || "—")) +
               row("Catégorie", esc(p["Catégorie"] || "—")) + row("Signalements", H.number(p.Signalements)) +
               row("Pourquoi", esc(p.Pourquoi)) + row("Le", H.day(p["Renvoyé le"])) +
