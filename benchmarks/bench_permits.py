@@ -96,43 +96,50 @@ def write_permits(path: Path, n: int, seed: int = 3) -> None:
 
 
 def naive_per_permit(conn: Any, settings: Any, permits: pd.DataFrame) -> int:
-    """One query per permit (its categories, its distance): what a loop over the permits would do."""
+    """One query per permit (its categories, its distance) returning the same rows: what a loop would do."""
     from service.permits.links import concerned_categories, load_rules
 
     rules = load_rules(conn)
-    total = 0
+    rows: list[tuple[Any, ...]] = []
     for p in permits.to_dict("records"):
         cats = concerned_categories(p["activity"], p["permit_type"], rules)
-        row = conn.execute(
-            """SELECT count(*) FROM reports r, permits p WHERE p.id = %s AND ST_DWithin(r.geom, p.geom, %s)
-               AND r.category = ANY(%s) AND r.duplicate_of IS NULL AND r.referral_id IS NULL""",
+        rows += conn.execute(
+            """SELECT p.id, r.id, r.category, r.observed_at, ST_Distance(r.geom, p.geom) FROM reports r, permits p
+               WHERE p.id = %s AND ST_DWithin(r.geom, p.geom, %s) AND r.category = ANY(%s)
+                 AND r.duplicate_of IS NULL AND r.referral_id IS NULL""",
             (int(p["id"]), settings.permit_link_m, cats),
-        ).fetchone()
-        total += int(row[0])
-    return total
+        ).fetchall()
+    return len(pd.DataFrame(rows, columns=["permit_id", "report_id", "category", "observed_at", "distance_m"]))
 
 
 def naive_kdtree(conn: Any, settings: Any, permits: pd.DataFrame) -> int:
-    """Every report read into Python, a k-d tree, the categories filtered in pandas."""
+    """Every report read into Python, a k-d tree, the categories filtered in Python: the same rows."""
     from scipy.spatial import cKDTree
 
     from service.permits.links import concerned_categories, load_rules
 
     rules = load_rules(conn)
     cur = conn.execute(
-        "SELECT ST_X(geom), ST_Y(geom), category FROM reports "
+        "SELECT id, ST_X(geom), ST_Y(geom), category, observed_at FROM reports "
         "WHERE geom IS NOT NULL AND duplicate_of IS NULL AND referral_id IS NULL"
     )
-    frame = pd.DataFrame(cur.fetchall(), columns=["x", "y", "category"])
-    tree = cKDTree(frame[["x", "y"]].to_numpy())
+    frame = pd.DataFrame(cur.fetchall(), columns=["id", "x", "y", "category", "observed_at"])
+    xy = frame[["x", "y"]].to_numpy()
+    tree = cKDTree(xy)
     placed = permits[permits["x"].notna()]
-    hits = tree.query_ball_point(placed[["x", "y"]].to_numpy(dtype=float), r=settings.permit_link_m)
+    where = placed[["x", "y"]].to_numpy(dtype=float)
+    hits = tree.query_ball_point(where, r=settings.permit_link_m)
     categories = frame["category"].to_numpy()
-    total = 0
-    for p, found in zip(placed.to_dict("records"), hits, strict=True):
+    out = []
+    for k, (p, found) in enumerate(zip(placed.to_dict("records"), hits, strict=True)):
         cats = set(concerned_categories(p["activity"], p["permit_type"], rules))
-        total += sum(1 for i in found if categories[i] in cats)
-    return total
+        kept = [i for i in found if categories[i] in cats]
+        distances = np.hypot(*(xy[kept] - where[k]).T) if kept else []
+        out += [
+            (p["id"], frame["id"].iat[i], categories[i], frame["observed_at"].iat[i], d)
+            for i, d in zip(kept, distances, strict=True)
+        ]
+    return len(pd.DataFrame(out, columns=["permit_id", "report_id", "category", "observed_at", "distance_m"]))
 
 
 def main() -> None:

@@ -30,17 +30,22 @@ def site_id(permit_id: int) -> str:
 
 
 def due_permits(
-    conn: psycopg.Connection[Any], settings: Settings, now: pd.Timestamp, labels: Labels
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    now: pd.Timestamp,
+    labels: Labels,
+    *,
+    ids: list[int] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(permits, assessment)`` of every permit (placed or not), in the same order; see
+    """``(permits, assessment)`` of every permit (placed or not; or those of ``ids``), in the same order; see
     :func:`service.permits.followup.assess`."""
-    permits = load_permits(conn)
+    permits = load_permits(conn, ids)
     rules = load_rules(conn)
     window = max(settings.permit_complaints_days, 366)
     links = permit_links(
         conn, settings, permits, since=(now - pd.Timedelta(days=window)).to_pydatetime(), until=now, rules=rules
     )
-    visits = permit_visits(conn)
+    visits = permit_visits(conn, ids)
     concerns = {
         int(p["id"]): concerned_categories(p["activity"], p["permit_type"], rules) for p in permits.to_dict("records")
     }
@@ -117,9 +122,10 @@ def followup_sheet(
     if not len(sheet.rows):
         sheet.notes = [n for n in sheet.notes if not n.startswith("Aucun site")]
         sheet.notes.append("Aucun permis à suivre pour l'instant.")
-    labels = load_labels(conn)
+    everything = load_permits(conn)
+    missing = [int(i) for i in everything.loc[everything["x"].isna(), "id"]]
     when = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
-    permits, assessed = due_permits(conn, settings, when, labels)
+    permits, assessed = due_permits(conn, settings, when, load_labels(conn), ids=missing)
     unplaced = [
         p["reference"]
         for p, a in zip(permits.to_dict("records"), assessed.to_dict("records"), strict=True)

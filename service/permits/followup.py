@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from service.permits.links import as_int, complaint_trend
+from service.permits.links import as_int, trend_halves, trend_of
 from service.plan import value as v
 from service.settings import Settings
 
@@ -61,6 +61,31 @@ def _conditions_checked(permit: dict[str, Any]) -> bool:
     return permit["permit_type"] != "environnement" or (klass is not None and klass < 3)
 
 
+def _per_permit(links: pd.DataFrame, stamp: pd.Timestamp, settings: Settings) -> dict[str, dict[int, Any]]:
+    """The facts of each permit's complaints over the complaints window, computed once for all permits: count,
+    counts per category, distinct weeks, last report, and the two halves of the trend window."""
+    out: dict[str, dict[int, Any]] = {k: {} for k in ("n", "counts", "weeks", "last", "recent", "before")}
+    if links.empty:
+        return out
+    when = pd.to_datetime(links["observed_at"], utc=True)
+    start, middle, end = trend_halves(stamp)
+    ids = links["permit_id"].astype(int)
+    out["recent"] = ids[(when >= middle) & (when < end)].value_counts().to_dict()
+    out["before"] = ids[(when >= start) & (when < middle)].value_counts().to_dict()
+    window = when >= stamp - pd.Timedelta(days=settings.permit_complaints_days)
+    mine = pd.DataFrame({"permit_id": ids[window], "category": links["category"][window], "when": when[window]})
+    if mine.empty:
+        return out
+    week = mine["when"].dt.tz_convert("Europe/Brussels").dt.tz_localize(None).dt.to_period("W")
+    grouped = mine.groupby("permit_id")
+    out["n"] = grouped.size().to_dict()
+    out["last"] = grouped["when"].max().to_dict()
+    out["weeks"] = week.groupby(mine["permit_id"]).nunique().to_dict()
+    for (pid, category), n in mine.groupby(["permit_id", "category"]).size().items():
+        out["counts"].setdefault(int(pid), {})[str(category)] = int(n)
+    return out
+
+
 def assess(
     permits: pd.DataFrame,
     links: pd.DataFrame,
@@ -78,31 +103,26 @@ def assess(
     stamp = pd.Timestamp(now)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
     today = stamp.tz_convert("Europe/Brussels").normalize().tz_localize(None)
-    window_start = stamp - pd.Timedelta(days=settings.permit_complaints_days)
     horizon = today + pd.DateOffset(months=settings.permit_expiry_months)
     check_since = stamp - pd.Timedelta(days=settings.permit_check_days)
-    observed = (
-        pd.to_datetime(links["observed_at"], utc=True) if len(links) else pd.Series([], dtype="datetime64[ns, UTC]")
-    )
-    recent_links = links[observed >= window_start] if len(links) else links
-    by_permit = {int(k): g for k, g in recent_links.groupby("permit_id")} if len(recent_links) else {}
-    visit_groups = {int(k): g for k, g in visits.groupby("permit_id")} if len(visits) else {}
+    facts = _per_permit(links, stamp, settings)
+    latest: dict[int, tuple[pd.Timestamp, str]] = {}
+    if len(visits):
+        ordered = visits.sort_values("visited_at")
+        for pid, when, outcome in zip(ordered["permit_id"], ordered["visited_at"], ordered["outcome"], strict=True):
+            latest[int(pid)] = (pd.Timestamp(when), str(outcome))
+    months = round(settings.permit_complaints_days / 30.44)
     rows = []
     for p in permits.to_dict("records"):
         pid = int(p["id"])
-        mine = by_permit.get(pid, links.iloc[:0])
-        seen = visit_groups.get(pid)
-        last_visit = last_outcome = None
-        if seen is not None and len(seen):
-            latest = seen.sort_values("visited_at").iloc[-1]
-            last_visit, last_outcome = pd.Timestamp(latest["visited_at"]), latest["outcome"]
+        last_visit, last_outcome = latest.get(pid, (None, None))
         reasons, motives = [], []
         echeance = 1.0
         if p["valid_until"] is not None and not pd.isna(p["valid_until"]):
             end = pd.Timestamp(p["valid_until"])
             if today <= end <= horizon:
-                months = _months_until(stamp, end)
-                when = "dans moins d'un mois" if months == 0 else f"dans {months} mois"
+                left = _months_until(stamp, end)
+                when = "dans moins d'un mois" if left == 0 else f"dans {left} mois"
                 reasons.append(f"expire le {_day(end)} ({when}) : renouvellement demandé ?")
                 motives.append("expiration")
                 echeance = EXPIRY_FACTOR
@@ -118,21 +138,15 @@ def assess(
             reasons.append(f"conditions à contrôler (« {str(p['conditions']).strip()} ») : {since}")
             motives.append("conditions")
             conditions = CONDITIONS_FACTOR
-        n = len(mine)
-        trend = complaint_trend(mine["observed_at"] if n else [], stamp)
+        n = int(facts["n"].get(pid, 0))
+        trend = trend_of(int(facts["recent"].get(pid, 0)), int(facts["before"].get(pid, 0)))
         if n >= settings.permit_complaints_min:
-            months = round(settings.permit_complaints_days / 30.44)
             reasons.append(f"{n} plainte(s) liée(s) en {months} mois, {trend.words}")
             motives.append("plaintes")
-        counts = mine["category"].value_counts().to_dict() if n else {}
-        categories = {c: int(counts.get(c, 0)) for c in (concerns or {}).get(pid, [])} | {
-            str(c): int(k) for c, k in counts.items()
-        }
+        counts = facts["counts"].get(pid, {})
+        categories = dict.fromkeys((concerns or {}).get(pid, []), 0) | counts
         if n:
-            local = pd.to_datetime(mine["observed_at"], utc=True).dt.tz_convert("Europe/Brussels").dt.tz_localize(None)
-            weeks = int(local.dt.to_period("W").nunique())
-            grav = v.mean_gravity(counts, gravity)
-            last_report = pd.Timestamp(pd.to_datetime(mine["observed_at"], utc=True).max())
+            weeks, grav, last_report = int(facts["weeks"][pid]), v.mean_gravity(counts, gravity), facts["last"][pid]
         else:
             weeks, last_report = 1, None
             klass = as_int(p["env_class"])

@@ -92,7 +92,11 @@ def permit_links(
     if not ids:
         return pd.DataFrame(columns=columns)
     params = {"ids": ids, "categories": cats, "metres": settings.permit_link_m, "since": since, "until": until}
-    return frame(conn, "links", params)[columns]
+    with conn.transaction():
+        # many short index probes: compiling them (JIT, which the cost of a thousand permits triggers) takes
+        # longer than running them
+        conn.execute("SET LOCAL jit = off")
+        return frame(conn, "links", params)[columns]
 
 
 def permit_visits(conn: psycopg.Connection[Any], ids: Sequence[int] | None = None) -> pd.DataFrame:
@@ -123,16 +127,16 @@ class Trend:
         return {"hausse": "en_intensification", "baisse": "en_diminution", "stable": "persistant"}.get(self.code)
 
 
-def complaint_trend(dates: Sequence[Any] | pd.Series, now: datetime, *, months: int = TREND_MONTHS) -> Trend:
+def trend_halves(end: datetime, months: int = TREND_MONTHS) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """(start, middle, end) of a trend window ending at ``end`` (UTC)."""
+    stamp = pd.Timestamp(end)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp - pd.DateOffset(months=months), stamp - pd.DateOffset(months=months // 2), stamp
+
+
+def trend_of(recent: int, before: int, months: int = TREND_MONTHS) -> Trend:
     """Rising when the last half-window holds at least 3 reports and half as many again as the half before;
     falling when it holds at most half of them; stable otherwise."""
-    stamps = pd.to_datetime(pd.Series(list(dates), dtype=object), utc=True)
-    end = pd.Timestamp(now)
-    end = end.tz_localize("UTC") if end.tzinfo is None else end
-    middle = end - pd.DateOffset(months=months // 2)
-    start = end - pd.DateOffset(months=months)
-    recent = int(((stamps >= middle) & (stamps < end)).sum())
-    before = int(((stamps >= start) & (stamps < middle)).sum())
     if recent == 0 and before == 0:
         code = "aucun"
     elif recent >= 3 and recent >= 1.5 * before:
@@ -141,7 +145,16 @@ def complaint_trend(dates: Sequence[Any] | pd.Series, now: datetime, *, months: 
         code = "baisse"
     else:
         code = "stable"
-    return Trend(code, recent, before, months)
+    return Trend(code, int(recent), int(before), months)
+
+
+def complaint_trend(dates: Sequence[Any] | pd.Series, now: datetime, *, months: int = TREND_MONTHS) -> Trend:
+    """The trend (:func:`trend_of`) of the complaints dated ``dates``, over the ``months`` before ``now``."""
+    stamps = pd.to_datetime(pd.Series(list(dates), dtype=object), utc=True)
+    start, middle, end = trend_halves(now, months)
+    recent = int(((stamps >= middle) & (stamps < end)).sum())
+    before = int(((stamps >= start) & (stamps < middle)).sum())
+    return trend_of(recent, before, months)
 
 
 def counts_by_category_and_year(links: pd.DataFrame, *, timezone: str = "Europe/Brussels") -> pd.DataFrame:
