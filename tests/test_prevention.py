@@ -418,3 +418,38 @@ def test_the_digest_command_writes_html_and_pdf(settings, demo, tmp_path):
         timeout=300,
     )
     assert unknown.returncode == 1 and "Réseau inconnu : « Les Castors »" in unknown.stderr
+
+
+def test_registering_from_bad_files_changes_nothing(settings, demo, db, tmp_path):
+    before = db.execute("SELECT count(*) FROM prevention_networks").fetchone()[0]
+    truncated = tmp_path / "zone_tronquee.geojson"
+    truncated.write_text('{"type": "Polygon", "coordinates": [[[5.50, 50.60], [5.51', encoding="utf-8")
+    brussels = tmp_path / "bruxelles.geojson"
+    brussels.write_text(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[4.35, 50.84], [4.36, 50.84], [4.36, 50.85], [4.35, 50.84]]],
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    runs = {
+        truncated: (2, "zone_tronquee.geojson : fichier GeoJSON illisible"),
+        brussels: (1, "zone de réseau hors de la zone de police"),
+    }
+    for path, (code, words) in runs.items():
+        done = subprocess.run(
+            [sys.executable, "-m", "service", "reseaux", "ajouter", "Réseau d'essai", "--polygone", str(path)],
+            env=cli_env(settings),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == code and words in done.stderr, done.stderr
+    db.rollback()
+    assert db.execute("SELECT count(*) FROM prevention_networks").fetchone()[0] == before

@@ -63,8 +63,8 @@ def polygon_from_geojson(data: Any) -> BaseGeometry:
         if not isinstance(g, dict) or g.get("type") not in ("Polygon", "MultiPolygon"):
             continue
         try:
-            shapes.append(shapely.geometry.shape(g))
-        except (ValueError, TypeError, IndexError, AttributeError) as exc:
+            shapes.append(shapely.make_valid(shapely.geometry.shape(g)))
+        except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:
             raise InvalidValueError(
                 f"zone illisible : polygone mal formé ({exc})", hint="Vérifiez les coordonnées."
             ) from exc
