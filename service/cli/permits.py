@@ -30,8 +30,10 @@ def avis(
     out: Path | None = typer.Option(None, "--out", help="Fichier PDF à écrire (avis.pdf)."),
     json_out: bool = typer.Option(False, "--json", help="Les faits en JSON."),
 ) -> None:
-    """Fiche d'avis pour une demande de permis : dans le rayon, les nuisances par catégorie et par année, les
-    points sensibles et axes, les permis déjà délivrés et les visites, avec une carte (PDF A4)."""
+    """Fiche d'avis pour une demande de permis, autour d'une adresse (PDF A4).
+
+    Dans le rayon : les nuisances par catégorie et par année, les points sensibles et axes, les permis déjà
+    délivrés et les visites, avec une carte ; un cadre pour l'avis du service."""
     from service.cli.plan import _geocoder_if_needed
     from service.export import write_file
     from service.permits.advice import advice_facts, check_radius, facts_json, locate

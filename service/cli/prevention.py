@@ -47,9 +47,11 @@ def digest(
     ),
     json_out: bool = typer.Option(False, "--json", help="Le bilan en JSON (rien n'est écrit ni noté)."),
 ) -> None:
-    """Bilan d'un réseau de quartier (ou d'une section) pour une période : points sensibles et axes avec leur
-    tendance, ce que le service a fait, ce que les habitants peuvent faire, une petite carte. HTML et PDF (A4),
-    sans aucune donnée personnelle ; les nombres sous le seuil de la carte publique sont « moins de k »."""
+    """Bilan d'un réseau de quartier (ou d'une section) pour une période, en HTML et PDF.
+
+    Points sensibles et axes avec leur tendance, ce que le service a fait, ce que les habitants peuvent faire, une
+    petite carte ; sans aucune donnée personnelle ; les nombres sous le seuil de la carte publique sont « moins de
+    k ». Le bilan est noté comme envoyé (départ des nouveautés), sauf avec --brouillon."""
     from service.export import write_file
     from service.plan.candidates import load_labels
     from service.prevention import digest_for

@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 
+from service.plan.candidates import Labels
 from service.prevention.digest import Digest, build_digest
 from service.prevention.networks import Scope, find_network, network_scope, section_scope
 from service.prevention.period import Period, parse_period
@@ -41,7 +42,7 @@ def scope_of(
 def digest_for(
     conn: psycopg.Connection[Any],
     settings: Settings,
-    labels: Any,
+    labels: Labels,
     *,
     period: str,
     network: str | int | None = None,

@@ -17,6 +17,7 @@ import pandas as pd
 import psycopg
 import shapely
 
+from service.plan.candidates import Labels
 from service.prevention.networks import Scope, frame, q
 from service.prevention.period import Period
 from service.settings import Settings
@@ -131,7 +132,7 @@ def build_digest(
     settings: Settings,
     scope: Scope,
     period: Period,
-    labels: Any,
+    labels: Labels,
     *,
     now: datetime | None = None,
 ) -> Digest:

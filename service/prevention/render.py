@@ -204,7 +204,7 @@ def render_html(digest: Digest, *, background: PaperBackground | None = None) ->
     return _env.get_template("bilan.html").render(digest=digest, rows=rows(digest), map_png=image)
 
 
-def _lonlat(geom: Any) -> dict[str, Any]:
+def _wgs84(geom: Any) -> dict[str, Any]:
     from service.export.geojson_file import to_wgs84
 
     return to_wgs84(geom)
@@ -229,7 +229,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         "seuil": k,
         "abords_m": digest.near_m,
         "centre": {"lon": round(float(lon[0]), 6), "lat": round(float(lat[0]), 6)},
-        "zone": _lonlat(digest.scope.area),
+        "zone": _wgs84(digest.scope.area),
         "resume": digest.summary(),
         "vide": digest.empty,
         "signalements": count_json(digest.reports, k) | {"precedent": count_json(digest.reports_previous, k)},
