@@ -93,7 +93,8 @@ def test_demo_is_the_whole_main_job(conn, settings):
     coded = {code for code, words in {**TREND_LABELS, **STATE_LABELS}.items() if code != words}
     assert not [code for code in coded if code in done.stdout]
     batches = conn.execute("SELECT count(*), sum(rejected) FROM ingestion_batches WHERE status = 'termine'").fetchone()
-    assert batches == (7, 11)  # seven files, the eleven planted bad rows
+    assert batches == (8, 11)  # eight files (the environment service's own register too), the eleven bad rows
+    assert conn.execute("SELECT count(*) FROM prevention_networks").fetchone()[0] == 3  # the demo's networks
     assert conn.execute("SELECT count(*) FROM sensitive_points").fetchone()[0] > 0
     assert conn.execute("SELECT count(*) FROM reports WHERE geocode_status = 'a_geocoder'").fetchone()[0] == 0
     # the patrol's list of sites to inspect, from the same analysed data

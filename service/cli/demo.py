@@ -78,6 +78,7 @@ def demo(
         (files.intercommunale_csv, IngestOptions("reports", source="intercommunale")),
         (files.visits_csv, IngestOptions("visits", source="visites")),
         (files.permits_csv, IngestOptions("permits", source="permis")),
+        (files.service_csv, IngestOptions("reports", source="service_environnement")),
         (files.errors_csv, IngestOptions("reports", source="commune_proprete_erreurs")),
     ]
     summaries: list[BatchSummary] = []
@@ -91,6 +92,10 @@ def demo(
         with connect(settings) as conn, conn.transaction():
             for target in ("reports", "visits", "permits"):
                 geocode_rows(conn, geocoder.geocoder, target)
+    with connect(settings) as conn:  # the demo's green neighbourhood information networks (service/prevention)
+        from service.demo.prevention import register_networks
+
+        register_networks(conn, settings, files.networks_json)
     if json_out:
         print_json([s.to_dict() for s in summaries])
         return
