@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install lint browser-deps captures bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel bench-backtest bench-faults
+.PHONY: demo test install lint browser-deps captures bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel bench-backtest bench-faults bench-permits
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -84,3 +84,7 @@ bench-travel: install
 ## faults under a real server: restore, database stopped, XLSX bombs (memory of the server)
 bench-faults: install
 	$(BIN)/python benchmarks/bench_faults.py
+
+## permits, advice sheets, digests and referral rules on 100,000 reports, beside naive ways (benchmarks/README.md)
+bench-permits: install
+	$(BIN)/python benchmarks/bench_permits.py

@@ -161,6 +161,9 @@ class Settings(BaseSettings):
     plan_service_point_min: float = Field(default=15.0, ge=0, description="Temps sur place à un point sensible (min).")
     plan_service_report_min: float = Field(default=10.0, ge=0, description="Temps sur place pour un signalement (min).")
     plan_service_followup_min: float = Field(default=15.0, ge=0, description="Temps sur place pour un suivi (min).")
+    plan_service_permit_min: float = Field(
+        default=30.0, ge=0, description="Temps sur place pour le contrôle d'un permis (installation, conditions) (min)."
+    )
     plan_axis_walk_kmh: float = Field(default=4.0, gt=0, description="Un axe se parcourt à pied à cette vitesse.")
     plan_service_axis_extra_min: float = Field(
         default=5.0, ge=0, description="Temps ajouté au parcours d'un axe (garer, constater) (min)."
@@ -172,6 +175,49 @@ class Settings(BaseSettings):
         default=30, ge=1, description="Signalements ouverts proposés seuls : au plus cet âge (jours)."
     )
     plan_solver_seconds: float = Field(default=2.0, gt=0, description="Temps de calcul maximal d'une tournée (s).")
+
+    # -- permits, prevention networks, referrals (service/permits, service/prevention, service/referrals) --------
+    permit_link_m: float = Field(
+        default=100.0,
+        gt=0,
+        le=1000,
+        description="Un signalement d'une catégorie que le permis concerne est rattaché à l'installation à moins de "
+        "cette distance (mètres).",
+    )
+    permit_expiry_months: int = Field(
+        default=6, ge=1, le=60, description="Suivi des permis : ceux qui expirent dans ce nombre de mois."
+    )
+    permit_complaints_min: int = Field(
+        default=3, ge=1, description="Suivi des permis : plaintes répétées à partir de ce nombre de signalements liés."
+    )
+    permit_complaints_days: int = Field(
+        default=365, ge=30, description="Suivi des permis : période où les plaintes sont comptées (jours)."
+    )
+    permit_check_days: int = Field(
+        default=365,
+        ge=30,
+        description="Suivi des permis : des conditions sont à contrôler quand aucune visite n'a eu lieu depuis ce "
+        "nombre de jours.",
+    )
+    prevention_near_m: float = Field(
+        default=200.0, ge=0, le=2000, description="Bilans : points et axes « près » de la zone d'un réseau (mètres)."
+    )
+    advice_radius_m: float = Field(
+        default=200.0, ge=25, le=1000, description="Fiche d'avis : rayon par défaut autour de l'adresse (mètres)."
+    )
+    advice_years: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Fiche d'avis : années d'historique des nuisances (l'année en cours en plus).",
+    )
+    referral_private_address_m: float = Field(
+        default=15.0,
+        gt=0,
+        le=100,
+        description="Règles de renvoi : un signalement à moins de cette distance d'une adresse officielle est à une "
+        "adresse privée (mètres).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -69,6 +69,26 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("GET", "/api/carte/fond/{couche}"): "lecteur",
     ("GET", "/api/public/carte/mailles"): None,
     ("GET", "/api/public/carte/fond/{couche}"): None,
+    # prevention networks and digests, permits, referrals (issue 13)
+    ("GET", "/api/reseaux"): "lecteur",
+    ("POST", "/api/reseaux"): "planificateur",
+    ("GET", "/api/reseaux/{network_id}"): "lecteur",
+    ("GET", "/api/reseaux/{network_id}/bilan"): "lecteur",
+    ("POST", "/api/reseaux/{network_id}/bilans"): "planificateur",
+    ("GET", "/api/reseaux/{network_id}/nouveautes"): "lecteur",
+    ("GET", "/api/reseaux/{network_id}/coordinateur"): "admin",
+    ("GET", "/api/sections/{section}/bilan"): "lecteur",
+    ("GET", "/api/permis/{permit_id}/nuisances"): "lecteur",
+    ("GET", "/api/suivi-permis"): "lecteur",
+    ("GET", "/api/suivi-permis/export"): "planificateur",
+    ("GET", "/api/avis"): "lecteur",
+    ("GET", "/api/avis/pdf"): "planificateur",
+    ("GET", "/api/renvois"): "lecteur",
+    ("POST", "/api/renvois"): "planificateur",
+    ("GET", "/api/renvois/export"): "planificateur",
+    ("GET", "/api/renvois/{referral_id}"): "lecteur",
+    ("POST", "/api/renvois/{referral_id}/confirmation"): "planificateur",
+    ("POST", "/api/renvois/{referral_id}/retrait"): "planificateur",
 }
 ORDER = [None, "lecteur", "planificateur", "admin"]
 _SAMPLE = {"type_donnees": "signalements", "couche": "communes"}

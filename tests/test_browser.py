@@ -52,6 +52,7 @@ LAYERS = {
     "communes": "path.hs-commune",
     "secteurs": "path.hs-secteur",
     "fond_rues": "path.hs-rue",
+    "renvois": "path.hs-renvoi",
 }
 
 #: Counts the colours of a screenshot inside the browser (no image library needed on the Python side).
@@ -98,6 +99,7 @@ def demo_data(conn, settings, tmp_path):
         (files.intercommunale_csv, "reports", "intercommunale"),
         (files.visits_csv, "visits", "visites"),
         (files.permits_csv, "permits", "permis"),
+        (files.service_csv, "reports", "service_environnement"),  # its neighbour-noise reports: proposed referrals
     ]
     for path, kind, source in plan:
         ingest_file(conn, path, IngestOptions(kind=kind, source=source), settings, geocoder=geocoder)  # type: ignore[arg-type]

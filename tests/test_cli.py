@@ -93,7 +93,8 @@ def test_demo_is_the_whole_main_job(conn, settings):
     coded = {code for code, words in {**TREND_LABELS, **STATE_LABELS}.items() if code != words}
     assert not [code for code in coded if code in done.stdout]
     batches = conn.execute("SELECT count(*), sum(rejected) FROM ingestion_batches WHERE status = 'termine'").fetchone()
-    assert batches == (7, 11)  # seven files, the eleven planted bad rows
+    assert batches == (8, 11)  # eight files (the environment service's own register too), the eleven bad rows
+    assert conn.execute("SELECT count(*) FROM prevention_networks").fetchone()[0] == 3  # the demo's networks
     assert conn.execute("SELECT count(*) FROM sensitive_points").fetchone()[0] > 0
     assert conn.execute("SELECT count(*) FROM reports WHERE geocode_status = 'a_geocoder'").fetchone()[0] == 0
     # a first shift is planned and its field pack written where the next steps point
@@ -105,7 +106,7 @@ def test_demo_is_the_whole_main_job(conn, settings):
     steps = done.stdout[done.stdout.index("Et maintenant ?") :]
     assert f" ingest visits {pack / f'tournee_{plan_id}.xlsx'}" in steps
     assert f"{pack / f'tournee_{plan_id}.pdf'}" in steps and " geocode review" in steps
-    assert " rejects 7 --out rejets.csv" in steps  # the batch of the planted bad rows
+    assert " rejects 8 --out rejets.csv" in steps  # the batch of the planted bad rows
     # hotspots analyse: a table in words, no Python dict
     analysed = _run(settings, "analyse")
     assert analysed.returncode == 0, analysed.stderr

@@ -153,4 +153,4 @@ def test_backup_and_restore_round_trip(conn, settings, tmp_path):
             == snapshot
         )
         assert again.execute("SELECT * FROM private.reporter_contacts").fetchall() == contacts
-        assert again.execute("SELECT count(*) FROM categories").fetchone()[0] == 15
+        assert again.execute("SELECT count(*) FROM categories").fetchone()[0] == 16  # bruit_voisinage: 0050

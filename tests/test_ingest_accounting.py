@@ -129,7 +129,7 @@ def test_mapping_file_for_an_unknown_export(conn, settings, tmp_path):
     assert rejects(conn, s2.batch_id) == {
         2: [
             "catégorie: catégorie inconnue ; codes valides : activite_sans_permis, "
-            "affichage_sauvage, autre, bruit, dejections, depot_clandestin, graffiti, "
+            "affichage_sauvage, autre, bruit, bruit_voisinage, dejections, depot_clandestin, graffiti, "
             "incineration, insalubrite, odeurs, pollution_eau, pollution_sol, "
             "sacs_hors_jour, terrain_malpropre, vehicule_abandonne"
         ]

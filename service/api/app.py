@@ -28,8 +28,11 @@ from service.api import (
     routes_export,
     routes_followup,
     routes_open311,
+    routes_permits,
     routes_plan,
+    routes_prevention,
     routes_records,
+    routes_referrals,
     routes_tools,
 )
 from service.api.availability import (
@@ -58,6 +61,9 @@ _TAGS = [
     {"name": "outils", "description": "Géocodage et imports de fichiers."},
     {"name": "tournées", "description": "Planifier les tournées et emporter la liste des sites à contrôler."},
     {"name": "open311", "description": "GeoReport v2 pour les applications citoyennes."},
+    {"name": "prévention", "description": "Réseaux d'information de quartier et leurs bilans."},
+    {"name": "permis", "description": "Suivi des permis, nuisances liées, fiche d'avis sur une demande."},
+    {"name": "renvois", "description": "Renvois vers la médiation et les partenaires."},
 ]
 
 
@@ -124,6 +130,9 @@ def create_app(settings: Settings) -> FastAPI:
         routes_open311,
         open311_xml,
         routes_admin,
+        routes_prevention,
+        routes_permits,
+        routes_referrals,
     )
     for module in routers:
         app.include_router(module.router)

@@ -68,6 +68,12 @@ _STATUS_TEXT = {
     "503": "Base de données indisponible ou occupée (voir Retry-After)",
 }
 
+#: The files of a list or a plan (service.export): a GeoJSON collection, or the bytes of a CSV, XLSX, GPX or PDF.
+_FILES: dict[str, dict[str, Any]] = {
+    media.split(";")[0]: (_COLLECTION if media.startswith(GEOJSON) else {"type": "string"})
+    for media in EXPORT_MEDIA.values()
+}
+
 #: Success bodies that are not plain JSON: (method, path) → media types (with their schema).
 _MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     **{
@@ -103,12 +109,26 @@ _MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     },
     ("get", "/api/tuiles/{z}/{x}/{y}.mvt"): {MVT: {"type": "string", "format": "binary"}},
     ("get", "/api/lots/{lot}/rejets"): {"application/json": {"type": "object"}, CSV: {"type": "string"}},
-    ("get", "/api/exports/sites"): {media.split(";")[0]: {"type": "string"} for media in EXPORT_MEDIA.values()},
+    ("get", "/api/exports/sites"): _FILES,
+    ("get", "/api/reseaux"): {GEOJSON: _COLLECTION},
+    ("post", "/api/reseaux"): {GEOJSON: _FEATURE},
+    ("get", "/api/reseaux/{network_id}"): {GEOJSON: _FEATURE},
+    **{
+        ("get", path): {
+            "application/json": {"type": "object"},
+            "text/html": {"type": "string"},
+            "application/pdf": {"type": "string", "format": "binary"},
+        }
+        for path in ("/api/reseaux/{network_id}/bilan", "/api/sections/{section}/bilan")
+    },
+    ("get", "/api/suivi-permis"): {GEOJSON: _COLLECTION},
+    ("get", "/api/renvois"): {GEOJSON: _COLLECTION},
+    ("get", "/api/suivi-permis/export"): _FILES,
+    ("get", "/api/renvois/export"): _FILES,
+    ("get", "/api/avis/pdf"): {"application/pdf": {"type": "string", "format": "binary"}},
     ("post", "/api/tournees"): {GEOJSON: _COLLECTION},
     ("get", "/api/tournees/{plan_id}"): {GEOJSON: _COLLECTION},
-    ("get", "/api/tournees/{plan_id}/export"): {
-        media.split(";")[0]: {"type": "string"} for media in EXPORT_MEDIA.values()
-    },
+    ("get", "/api/tournees/{plan_id}/export"): _FILES,
 }
 #: Answers particular to a route, beyond those its dependencies give.
 _EXTRA: dict[tuple[str, str], set[str]] = {
@@ -122,6 +142,13 @@ _EXTRA: dict[tuple[str, str], set[str]] = {
     ("get", "/api/public/carte/mailles"): {"404"},
     ("get", "/api/public/carte/fond/{couche}"): {"404"},
     ("get", "/api/health"): {"503"},
+    ("post", "/api/reseaux"): {"404", "409"},
+    ("post", "/api/reseaux/{network_id}/bilans"): {"409"},
+    ("post", "/api/renvois"): {"404", "409"},
+    ("post", "/api/renvois/{referral_id}/confirmation"): {"409"},
+    ("post", "/api/renvois/{referral_id}/retrait"): {"409"},
+    ("get", "/api/avis"): {"404"},
+    ("get", "/api/avis/pdf"): {"404"},
 }
 
 

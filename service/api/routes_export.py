@@ -30,7 +30,8 @@ def export_sites(
     ] = None,
     priorite_min: Annotated[float | None, Query(ge=0, le=1e9)] = None,
     types: Annotated[
-        list[str] | None, Query(description="types de sites : point_sensible, axe, signalement, suivi (défaut : tous)")
+        list[str] | None,
+        Query(description="types de sites : point_sensible, axe, signalement, suivi, permis (défaut : tous)"),
     ] = None,
     limite: Annotated[int, Query(ge=1, le=MAX_SITES)] = 500,
 ) -> Response:

@@ -36,7 +36,7 @@ def sites(
         None,
         "--types",
         help="Types de sites (répétable ou séparés par des virgules) : point_sensible, axe, "
-        "signalement, suivi ; défaut : tous.",
+        "signalement, suivi, permis (contrôles de permis) ; défaut : tous.",
     ),
     limite: int = typer.Option(500, "--limite", min=1, max=MAX_SITES, help="Nombre maximal de sites."),
     json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),

@@ -117,6 +117,11 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
     )
     for line in geocoding_lines([summary]):
         console.print(line)
+    if d.get("renvois_proposes"):  # rules of service/referrals: proposed, waiting for a planner
+        console.print(
+            f"{d['renvois_proposes']} signalement(s) proposé(s) pour un renvoi (médiation, partenaires) : "
+            "hotspots renvois propositions"
+        )
     if d.get("colonnes_ignorees"):
         console.print(f"Colonnes conservées telles quelles (non reconnues) : {', '.join(d['colonnes_ignorees'])}")
     if summary.rejected:

@@ -36,6 +36,12 @@ _LAZY: dict[str, tuple[str, str]] = {
     "plan": ("service.cli.plan", "plan"),
     "tournees": ("service.cli.plan", "tournees_app"),
     "network": ("service.cli.network", "app"),
+    # prevention, permits and referrals (service/prevention, service/permits, service/referrals)
+    "digest": ("service.cli.prevention", "digest"),
+    "reseaux": ("service.cli.prevention", "app"),
+    "avis": ("service.cli.permits", "avis"),
+    "permis": ("service.cli.permits", "app"),
+    "renvois": ("service.cli.referrals", "app"),
 }
 
 

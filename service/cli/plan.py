@@ -144,7 +144,10 @@ def plan(
     ),
     surveilles: bool = typer.Option(False, "--surveilles", help="Prendre aussi les sites « surveillés »."),
     types: str | None = typer.Option(
-        None, "--types", help="Types de sites : point_sensible,axe,signalement,suivi (défaut : tous)."
+        None,
+        "--types",
+        help="Types de sites : point_sensible,axe,signalement,suivi,permis (défaut : les quatre premiers ; "
+        "permis = contrôles de permis, sur demande).",
     ),
     non_visite_depuis: str | None = typer.Option(
         None, "--non-visite-depuis", help="Seulement les sites pas visités depuis cette date (AAAA-MM-JJ)."

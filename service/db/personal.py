@@ -49,3 +49,31 @@ def reporter_contacts(
         detail={"signalements": report_ids[:100], "n": len(rows), "motif": reason},
     )
     return {int(r[0]): {"nom": r[1], "telephone": r[2], "email": r[3]} for r in rows}
+
+
+def store_network_coordinator(
+    conn: psycopg.Connection[Any], network_id: int, *, name: str | None, phone: str | None, email: str | None
+) -> None:
+    """Keep the contact of a prevention network's coordinator apart (schema ``private``), as given."""
+    conn.execute(
+        """INSERT INTO private.network_coordinators (network_id, name, phone, email) VALUES (%s, %s, %s, %s)
+           ON CONFLICT (network_id) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone,
+               email = EXCLUDED.email, updated_at = now()""",
+        (network_id, name, phone, email),
+    )
+
+
+def network_coordinator(
+    conn: psycopg.Connection[Any], network_id: int, *, actor: str, reason: str
+) -> dict[str, Any] | None:
+    """The contact of a prevention network's coordinator (None when none was given); the read is logged."""
+    row = conn.execute(
+        "SELECT name, phone, email FROM private.network_coordinators WHERE network_id = %s", (network_id,)
+    ).fetchone()
+    log_access(
+        conn,
+        actor=actor,
+        action="lecture_coordinateur",
+        detail={"reseau": network_id, "trouve": row is not None, "motif": reason},
+    )
+    return {"nom": row[0], "telephone": row[1], "email": row[2]} if row else None

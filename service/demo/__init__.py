@@ -16,6 +16,7 @@ DEMO_INGESTION: tuple[tuple[str, str, str], ...] = (
     ("intercommunale_csv", "reports", "intercommunale"),
     ("visits_csv", "visits", "visites"),
     ("permits_csv", "permits", "permis"),
+    ("service_csv", "reports", "service_environnement"),
 )
 
 __all__ = ["DEMO_INGESTION", "DemoFiles", "generate_demo", "write_bulk_reports"]

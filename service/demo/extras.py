@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -181,8 +182,10 @@ def write_permits(
     window: Window,
     hotspots: list[Hotspot],
     n: int = N_PERMITS,
+    extra: tuple[tuple[Any, ...], ...] = (),
 ) -> dict[str, str]:
-    """Permits of invented companies at real addresses; a scrap-metal yard sits near one dumping corner.
+    """Permits of invented companies at real addresses; a scrap-metal yard sits near one dumping corner; ``extra``
+    rows (same layout, decision date first) are written with them (drawn elsewhere: see ``demo.prevention``).
 
     Returns the planted link (permit reference → sensitive point) for the truth file.
     """
@@ -233,6 +236,7 @@ def write_permits(
                 f"{book.lon[i]:.6f}",
             )
         )
+    rows += list(extra)
     rows.sort(key=lambda row: (row[0], row[1]))
     with path.open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh, delimiter=";", lineterminator="\n")

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from service.demo import extras, scenario, truth, writers
+from service.demo import extras, prevention, scenario, truth, writers
 from service.demo.addresses import AddressBook, Projections
 from service.demo.reports import (
     SOURCES,
@@ -62,6 +62,8 @@ class DemoFiles:
     permits_csv: Path
     errors_csv: Path
     truth: Path
+    service_csv: Path  # the environment service's own register (prevention side: permits, neighbours)
+    networks_json: Path  # green neighbourhood information networks to register
 
     @classmethod
     def in_dir(cls, out_dir: Path) -> DemoFiles:
@@ -74,6 +76,8 @@ class DemoFiles:
             permits_csv=out_dir / "permis.csv",
             errors_csv=out_dir / "signalements_erreurs.csv",
             truth=out_dir / "verite_terrain.json",
+            service_csv=out_dir / "signalements_service_environnement.csv",
+            networks_json=out_dir / "reseaux.json",
         )
 
     @property
@@ -126,8 +130,11 @@ def generate_demo(
     writers.write_intercommunale(files.intercommunale_csv, rng, by_source["intercommunale"], book)
     n_visits = round(0.12 * n_reports)
     visit_targets = extras.write_visits(files.visits_csv, rng, frame, hotspots, axes, book, proj, window, n_visits)
-    permit_link = extras.write_permits(files.permits_csv, rng, book, window, hotspots)
+    side = prevention.plan_prevention(seed, book, window, hotspots, axes)  # its own generator: nothing else moves
+    permit_link = extras.write_permits(files.permits_csv, rng, book, window, hotspots, extra=tuple(side.permits))
     bad_rows, errors_rows = extras.write_errors(files.errors_csv, rng, book, window)
+    service_rows = prevention.write_reports(files.service_csv, side)
+    prevention.write_networks(files.networks_json, side)
 
     counts = {
         files.commune_csv.name: len(by_source["commune"]),
@@ -135,8 +142,9 @@ def generate_demo(
         files.open311_json.name: len(by_source["open311"]),
         files.intercommunale_csv.name: len(by_source["intercommunale"]),
         files.visits_csv.name: n_visits,
-        files.permits_csv.name: extras.N_PERMITS,
+        files.permits_csv.name: extras.N_PERMITS + len(side.permits),
         files.errors_csv.name: errors_rows,
+        files.service_csv.name: service_rows,
     }
     file_of = {
         "commune": files.commune_csv.name,
@@ -160,5 +168,6 @@ def generate_demo(
         bad_rows=bad_rows,
         errors_file=files.errors_csv.name,
     )
+    doc["prevention"] = side.truth
     truth.write(files.truth, doc)
     return files

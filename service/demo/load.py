@@ -16,19 +16,15 @@ from typing import Any
 import pandas as pd
 
 from service.db import connect, ensure_database
+from service.demo import DEMO_INGESTION
 from service.demo.generate import DemoFiles, generate_demo
 from service.errors import InputFileError
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.settings import Settings
 
-#: The demo's files, in the order a service would receive them, with their source names.
+#: The demo's files, in the order a service would receive them, with their source names; the planted bad rows last.
 DEMO_SOURCES: tuple[tuple[str, str, str], ...] = (
-    ("commune_csv", "reports", "commune_proprete"),
-    ("patrols_xlsx", "reports", "patrouilles"),
-    ("open311_json", "reports", "app_citoyenne"),
-    ("intercommunale_csv", "reports", "intercommunale"),
-    ("visits_csv", "visits", "visites"),
-    ("permits_csv", "permits", "permis"),
+    *DEMO_INGESTION,
     ("errors_csv", "reports", "commune_proprete_erreurs"),
 )
 SEED = 20261126
@@ -96,6 +92,10 @@ def load_demo(
         with connect(settings) as conn, conn.transaction():
             for target in ("reports", "visits", "permits"):
                 geocode_rows(conn, geocoder.geocoder, target)
+    with connect(settings) as conn:  # the demo's green neighbourhood information networks (service/prevention)
+        from service.demo.prevention import register_networks
+
+        register_networks(conn, settings, files.networks_json)
     return DemoLoad(files, summaries, refused, analyse_demo(settings, now=now))
 
 

@@ -34,8 +34,9 @@ def _present(geom: Any) -> bool:
     return geom is not None and not missing(geom) and isinstance(geom, BaseGeometry) and not geom.is_empty
 
 
-def _feature(geom: BaseGeometry, properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": to_wgs84(geom), "properties": properties}
+def _feature(geom: BaseGeometry | None, properties: dict[str, Any]) -> dict[str, Any]:
+    """A feature; a row without a known place gets a null geometry (RFC 7946, 3.2)."""
+    return {"type": "Feature", "geometry": to_wgs84(geom) if _present(geom) else None, "properties": properties}
 
 
 def features(sheet: Sheet) -> list[dict[str, Any]]:

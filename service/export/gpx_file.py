@@ -33,6 +33,10 @@ def _lonlat(geom: BaseGeometry) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
+def _placed(geom: object) -> bool:
+    return isinstance(geom, BaseGeometry) and not geom.is_empty
+
+
 def _point(parent: ET.Element, tag: str, lon: float, lat: float, **children: str | None) -> ET.Element:
     element = ET.SubElement(parent, _tag(tag), lat=f"{lat:.6f}", lon=f"{lon:.6f}")
     for name, text in children.items():
@@ -82,8 +86,11 @@ def render_gpx(sheet: Sheet) -> bytes:
     rows = records(sheet)
     teams = int(sheet.rows["Équipe"].max()) if "Équipe" in sheet.rows and len(rows) else 1
     names = [_stop_name(row, teams) for row in rows]
-    entries = [_lonlat(g)[0] for g in sheet.places.geometry]
-    for row, name, (lon, lat) in zip(rows, names, entries, strict=True):
+    entries = [_lonlat(g)[0] if _placed(g) else None for g in sheet.places.geometry]
+    for row, name, entry in zip(rows, names, entries, strict=True):
+        if entry is None:  # a row without a known place (a referred report never geocoded) has no waypoint
+            continue
+        lon, lat = entry
         wpt = _point(root, "wpt", lon, lat, name=name, desc=_stop_desc(row))
         if row.get("Lien carte"):
             link = ET.SubElement(wpt, _tag("link"), href=str(row["Lien carte"]))
@@ -100,9 +107,10 @@ def render_gpx(sheet: Sheet) -> bytes:
                 ((lon, lat),) = _lonlat(shapely.Point(sheet.start["x"], sheet.start["y"]))
                 _point(rte, "rtept", lon, lat, name=f"Départ : {sheet.start.get('label')}")
             for i, row in enumerate(rows):
-                if int(row["Équipe"]) != team:
+                entry = entries[i]
+                if int(row["Équipe"]) != team or entry is None:
                     continue
-                lon, lat = entries[i]
+                lon, lat = entry
                 _point(rte, "rtept", lon, lat, name=names[i])
                 exit_ = sheet.places["exit"].iloc[i]
                 if isinstance(exit_, BaseGeometry) and not exit_.equals(sheet.places.geometry.iloc[i]):

@@ -47,7 +47,7 @@ from service.export.print_map import (
     fonts,
     layer_bounds,
 )
-from service.export.sheet import Sheet
+from service.export.sheet import DATE_COLUMNS, Sheet
 from service.export.values import TIMEZONE, day, french_number, hhmm, missing, records
 from service.settings import Settings
 
@@ -236,23 +236,40 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
         who = str(row["Agent"])
     blank_time, blank_name = "_" * 12, "_" * 26
     label = st.label
-    cells = [
+    columns = sheet.rows.columns
+    cells: list[list[Any]] = [
         [header, "", "", ""],
         [_p("Site", label), _p(_site_line(row), st.body), "", ""],
         [_p("Pourquoi", label), _p(row.get("Pourquoi"), st.body), "", ""],
-        [_p("Priorité", label), _p(f"{priority} = {formula}" if formula else priority, st.body), "", ""],
-        [_p("Dernière visite", label), _p(last, st.body), _p("Sur place", label), _p(" · ".join(timing), st.body)],
-        [_p("Résultat", label), Paragraph(result, st.body), "", ""],
-        [_p("Heure", label), _p(when or blank_time, st.body), _p("Agent", label), _p(who or blank_name, st.body)],
-        [_p("Remarques", label), _p(row.get("Remarques"), st.body), "", ""],
     ]
+    for name in sheet.block_columns:  # more facts of other lists (referrals): dates as dates, empty ones left out
+        value = row.get(name)
+        if value is None or value == "":
+            continue
+        shown = f"{day(value)} {hhmm(value)}" if name in DATE_COLUMNS else value
+        cells.append([_p(name, label), _p(shown, st.body), "", ""])
+    if "Priorité" in columns:
+        cells.append([_p("Priorité", label), _p(f"{priority} = {formula}" if formula else priority, st.body), "", ""])
+    if "Dernière visite" in columns:
+        cells.append(
+            [_p("Dernière visite", label), _p(last, st.body), _p("Sur place", label), _p(" · ".join(timing), st.body)]
+        )
+    spans = [("SPAN", (1, r), (3, r)) for r in range(1, len(cells)) if cells[r][2] == ""]
+    fill_in = len(cells)
+    if "Résultat" in columns:  # the boxes the officer fills in (lists of sites to visit)
+        cells += [
+            [_p("Résultat", label), Paragraph(result, st.body), "", ""],
+            [_p("Heure", label), _p(when or blank_time, st.body), _p("Agent", label), _p(who or blank_name, st.body)],
+            [_p("Remarques", label), _p(row.get("Remarques"), st.body), "", ""],
+        ]
+        spans += [("SPAN", (1, fill_in), (3, fill_in)), ("SPAN", (1, fill_in + 2), (3, fill_in + 2))]
     wide = CONTENT_WIDTH - 2 * LABEL_WIDTH
+    boxes = fill_in < len(cells)
     table = Table(
         cells,
         colWidths=[LABEL_WIDTH, wide * 0.42, LABEL_WIDTH * 0.75, wide * 0.58 + LABEL_WIDTH * 0.25],
-        rowHeights=[None] * (len(cells) - 1) + [11 * mm],
+        rowHeights=[None] * (len(cells) - 1) + [11 * mm if boxes else None],
     )
-    spans = [("SPAN", (1, r), (3, r)) for r in (1, 2, 3, 5, 7)]
     table.setStyle(
         TableStyle(
             [
@@ -261,8 +278,14 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
                 ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#333333")),
                 ("LINEBELOW", (0, 0), (-1, -2), 0.25, colors.HexColor("#bbbbbb")),
-                ("LINEABOVE", (0, 5), (-1, 5), 0.8, colors.HexColor("#333333")),
-                ("BACKGROUND", (0, 5), (-1, -1), colors.HexColor("#fffbe6")),
+                *(
+                    [
+                        ("LINEABOVE", (0, fill_in), (-1, fill_in), 0.8, colors.HexColor("#333333")),
+                        ("BACKGROUND", (0, fill_in), (-1, -1), colors.HexColor("#fffbe6")),
+                    ]
+                    if boxes
+                    else []
+                ),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
@@ -275,6 +298,8 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
 def _dropped(sheet: Sheet, st: _Styles) -> list[Flowable]:
     title = "Sites non retenus" if sheet.ordered else "Sites écartés"
     dropped = sheet.dropped
+    if dropped is None and sheet.name:  # a list that leaves nothing out (referrals)
+        return []
     if dropped is None or not len(dropped):
         empty = (
             "Aucun : tous les sites candidats sont dans la tournée."
@@ -335,7 +360,8 @@ def _stops(sheet: Sheet, st: _Styles) -> list[Flowable]:
         return []
     story: list[Flowable] = []
     if not sheet.ordered or "Équipe" not in sheet.rows:
-        story += [CondPageBreak(80 * mm), Paragraph("Sites", st.h2), Spacer(1, 2 * mm)]
+        heading = sheet.title if sheet.name else "Sites"  # a list of its own (referrals) keeps its own name
+        story += [CondPageBreak(80 * mm), Paragraph(escape(heading), st.h2), Spacer(1, 2 * mm)]
     team = None
     for rank, row in enumerate(rows, start=1):
         if row.get("Équipe") is not None and row["Équipe"] != team:

@@ -67,7 +67,16 @@ FILL_IN = ("Résultat", "Date de visite", "Agent", "Remarques")
 #: Value of the ``Source`` column of plan sheets: visits read back from them are kept under this source.
 PLAN_SOURCE = "tournee"
 LIST_SOURCE = "liste_sites"
-DATE_COLUMNS = ("Arrivée", "Dernier signalement", "Dernière visite", "Date de visite")
+DATE_COLUMNS = (
+    "Arrivée",
+    "Dernier signalement",
+    "Dernière visite",
+    "Date de visite",
+    # other lists written through the same writers (referrals, permits)
+    "Renvoyé le",
+    "Clos le",
+    "Fin de validité",
+)
 NUMBER_COLUMNS = ("Priorité", "Trajet (min)", "Sur place (min)", "Latitude", "Longitude")
 
 
@@ -87,10 +96,14 @@ class Sheet:
     notes: list[str] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)  # header lines of the sheet: {"Durée": "4 h"…}
     dropped: pd.DataFrame | None = None  # Site, Lieu, Priorité, Raison
+    name: str | None = None  # file name without extension, for lists other than plans and sites
+    block_columns: list[str] = field(default_factory=list)  # more facts in each PDF block (other lists)
 
     @property
     def file_stem(self) -> str:
-        """A file name without extension: ``tournee_12`` or ``sites_a_controler``."""
+        """A file name without extension: ``tournee_12``, ``sites_a_controler`` or the sheet's own name."""
+        if self.name:
+            return self.name
         plan = self.facts.get("Tournée")
         return f"tournee_{plan}" if plan else "sites_a_controler"
 

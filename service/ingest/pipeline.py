@@ -316,6 +316,10 @@ def _run_batch(
             stats = geocoder.geocode_batch(conn, table=kind, batch_id=batch_id)
             details["geocodage"] = asdict(stats)
             clock.lap("geocodage")
+        if kind == "reports":  # rules that propose a referral (mediation, partners): proposed, never applied here
+            from service.referrals import propose_referrals
+
+            details["renvois_proposes"] = propose_referrals(conn, settings, batch_id=batch_id)
         conn.execute(qb["store_rejects"], {"batch": batch_id})
         waiting = sql.SQL("SELECT count(*) FROM {} WHERE batch_id = %s AND geocode_status = 'a_geocoder'")
         to_geocode = conn.execute(waiting.format(sql.Identifier(kind)), (batch_id,)).fetchone()

@@ -187,7 +187,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         style=STYLE,
         can_plan=can_plan,
         station=settings.plan_station,
-        site_kinds=[(k, v) for k, v in KIND_LABELS.items() if k != "permis"],
+        site_kinds=[(k, v, k != "permis") for k, v in KIND_LABELS.items()],  # permit checks: on request
     )
     config = {
         "peut_planifier": can_plan,

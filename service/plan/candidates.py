@@ -8,6 +8,7 @@ reports not inside a point, and follow-ups still due. A later stage (permits due
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -326,6 +327,9 @@ class FollowUpSource:
 
 
 _SOURCES: dict[str, CandidateSource] = {}
+#: Modules of later stages that register a source of their own when imported (they import this module, so they
+#: are imported on first use rather than here).
+PLUGINS = ("service.permits.candidates",)
 
 
 def register_source(source: CandidateSource) -> None:
@@ -338,7 +342,9 @@ for _source in (PointSource(), AxisSource(), ReportSource(), FollowUpSource()):
 
 
 def sources() -> dict[str, CandidateSource]:
-    """The registered sources by kind."""
+    """The registered sources by kind (those of :data:`PLUGINS` included)."""
+    for module in PLUGINS:
+        importlib.import_module(module)
     return dict(_SOURCES)
 
 
@@ -362,7 +368,8 @@ def load_candidates(conn: psycopg.Connection[Any], context: CandidateContext) ->
     same database gives the same frame (and the solver, with the same seed, the same plan).
     """
     f = context.filters
-    frames = [_SOURCES[k].load(conn, context) for k in f.kinds if k in _SOURCES]
+    registered = sources()
+    frames = [registered[k].load(conn, context) for k in f.kinds if k in registered]
     frames = [fr for fr in frames if not fr.empty]
     if not frames:
         return empty_candidates(), pd.DataFrame(columns=["site_id", "kind", "label", "reason"])

@@ -30,6 +30,8 @@ FACTOR_WORDS = {
     "prevision": "prévision",
     "suite_visite": "suite de visite",
     "fraicheur": "fraîcheur",
+    "echeance": "échéance",  # permit checks (service.permits.followup)
+    "conditions": "conditions",
 }
 #: Trend categories as words (the same as the map's).
 TREND_WORDS = TREND_LABELS

@@ -1,8 +1,10 @@
 -- name: reports
--- Reports with a point, near-duplicates left out (they are the same event seen twice).
+-- Reports with a point, near-duplicates left out (they are the same event seen twice), and referred ones too (sent to
+-- the Mediation service or a partner: not street nuisance; see service/referrals).
 SELECT id, category, observed_at, ST_X(geom) AS x, ST_Y(geom) AS y
 FROM reports
-WHERE geom IS NOT NULL AND duplicate_of IS NULL AND geocode_status IN ('fourni', 'geocode', 'manuel')
+WHERE geom IS NOT NULL AND duplicate_of IS NULL AND referral_id IS NULL
+  AND geocode_status IN ('fourni', 'geocode', 'manuel')
   AND observed_at >= %(since)s AND (%(until)s::timestamptz IS NULL OR observed_at < %(until)s);
 
 -- name: gravity

@@ -155,6 +155,7 @@ SELECT jsonb_build_object(
         'description', r.description, 'adresse', r.address, 'code_postal', r.postcode, 'commune', r.commune,
         'geocodage', r.geocode_status, 'niveau_geocodage', r.geocode_level, 'doublon_de', r.duplicate_of,
         'lot', r.batch_id, 'ligne', r.row_number, 'cree', r.created_at, 'modifie', r.updated_at,
+        'renvoi', r.referral_id,
         'visites', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                 'id', v.id, 'date', v.visited_at, 'resultat', v.outcome, 'agent', v.officer, 'notes', v.notes)
                 ORDER BY v.visited_at DESC), '[]'::jsonb)

@@ -1,7 +1,8 @@
 -- Map data: reports aggregated on the server so that a map page never carries one marker per report.
 -- Every extent is in Lambert 72 (EPSG:31370) and aligned on the grid by the caller, so that each report of the
 -- extent falls in exactly one cell (half-open intervals: xmin <= x < xmax). Near-duplicates (duplicate_of set)
--- are the same event reported twice: they are not counted.
+-- are the same event reported twice: they are not counted; referred reports (sent to the Mediation service or a
+-- partner, service/referrals) are not street nuisance: the referral layer shows them instead.
 
 -- name: report_cells
 -- Square cells of %(size)s m (clusters: count and mean position of their reports) and of %(size)s / 2 m (heat
@@ -10,7 +11,7 @@ WITH f AS (
     SELECT ST_X(r.geom) AS x, ST_Y(r.geom) AS y
     FROM reports r
     WHERE r.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370)
-      AND r.duplicate_of IS NULL
+      AND r.duplicate_of IS NULL AND r.referral_id IS NULL
       AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
       AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
       AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
@@ -46,7 +47,7 @@ FROM reports r
 WHERE r.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370)
   AND ST_X(r.geom) >= %(xmin)s AND ST_X(r.geom) < %(xmax)s
   AND ST_Y(r.geom) >= %(ymin)s AND ST_Y(r.geom) < %(ymax)s
-  AND r.duplicate_of IS NULL
+  AND r.duplicate_of IS NULL AND r.referral_id IS NULL
   AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
   AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
   AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
@@ -63,7 +64,7 @@ WITH f AS (
     FROM reports r
     LEFT JOIN unnest(%(codes)s::text[], %(groups)s::text[]) AS g(code, grp) ON g.code = r.category
     WHERE r.geom && ST_Expand(ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370), 2 * %(size)s)
-      AND r.duplicate_of IS NULL
+      AND r.duplicate_of IS NULL AND r.referral_id IS NULL
       AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
       AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
 ), frac AS (
@@ -110,7 +111,7 @@ WITH bounds AS (
 ), f AS (
     SELECT r.id, r.category, r.observed_at, r.geom
     FROM reports r, bounds b
-    WHERE r.geom && b.env AND r.duplicate_of IS NULL
+    WHERE r.geom && b.env AND r.duplicate_of IS NULL AND r.referral_id IS NULL
       AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
       AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
       AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)

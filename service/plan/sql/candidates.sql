@@ -18,8 +18,8 @@ WHERE p.category_scope = 'toutes' AND p.state = ANY(%(states)s);
 
 -- name: axes
 -- Problem axes with the facts their value is computed from: the reports within 15 m of the street line over the
--- analysis window (near-duplicates left out, and those inside a current sensitive point: that point is a site of
--- its own, its reports are not counted twice), and its last visit.
+-- analysis window (near-duplicates and referred reports left out, and those inside a current sensitive point: that
+-- point is a site of its own, its reports are not counted twice), and its last visit.
 SELECT a.id AS site_id, a.street || coalesce(' (' || a.municipality || ')', '') AS label, a.state,
        a.length_m, a.municipality AS commune, ST_AsBinary(a.geom) AS geom, a.priority, a.priority_components,
        r.n_reports, r.recent, r.categories, r.weeks, r.last_report,
@@ -33,14 +33,14 @@ LEFT JOIN LATERAL (
            count(DISTINCT date_trunc('week', s.observed_at)) AS weeks,
            coalesce((SELECT jsonb_object_agg(c.category, c.n) FROM (
                SELECT s2.category, count(*) AS n FROM reports s2
-               WHERE s2.geom IS NOT NULL AND s2.duplicate_of IS NULL AND s2.observed_at >= %(since)s
+               WHERE s2.geom IS NOT NULL AND s2.duplicate_of IS NULL AND s2.referral_id IS NULL AND s2.observed_at >= %(since)s
                  AND ST_DWithin(s2.geom, a.geom, 15)
                  AND NOT EXISTS (SELECT 1 FROM sensitive_points p
                                  WHERE p.category_scope = 'toutes' AND p.state <> 'resolu'
                                    AND ST_Intersects(p.geom, s2.geom))
                GROUP BY s2.category) c), '{}'::jsonb) AS categories
     FROM reports s
-    WHERE s.geom IS NOT NULL AND s.duplicate_of IS NULL AND s.observed_at >= %(since)s
+    WHERE s.geom IS NOT NULL AND s.duplicate_of IS NULL AND s.referral_id IS NULL AND s.observed_at >= %(since)s
       AND ST_DWithin(s.geom, a.geom, 15)
       AND NOT EXISTS (SELECT 1 FROM sensitive_points p
                       WHERE p.category_scope = 'toutes' AND p.state <> 'resolu' AND ST_Intersects(p.geom, s.geom))
@@ -67,7 +67,7 @@ FROM reports r
 LEFT JOIN LATERAL (
     SELECT a.municipality, a.postcode FROM gazetteer_addresses a ORDER BY a.geom <-> r.geom LIMIT 1
 ) near ON true
-WHERE r.geom IS NOT NULL AND r.duplicate_of IS NULL AND r.status IN ('nouveau', 'en_cours')
+WHERE r.geom IS NOT NULL AND r.duplicate_of IS NULL AND r.referral_id IS NULL AND r.status IN ('nouveau', 'en_cours')
   AND r.observed_at >= %(since)s
   AND NOT EXISTS (SELECT 1 FROM sensitive_points p
                   WHERE p.category_scope = 'toutes' AND p.state <> 'resolu' AND ST_Intersects(p.geom, r.geom))
@@ -88,7 +88,7 @@ FROM visits v
 LEFT JOIN LATERAL (
     SELECT count(*) AS n_reports, max(s.observed_at) AS last_report,
            count(*) FILTER (WHERE s.observed_at >= %(quarter)s) AS recent FROM reports s
-    WHERE s.geom IS NOT NULL AND s.duplicate_of IS NULL AND s.observed_at >= %(since)s
+    WHERE s.geom IS NOT NULL AND s.duplicate_of IS NULL AND s.referral_id IS NULL AND s.observed_at >= %(since)s
       AND ST_DWithin(s.geom, v.geom, 25)
 ) n ON true
 LEFT JOIN reports r ON r.id = v.report_id

@@ -300,11 +300,53 @@
           },
           onEachFeature: function (f, layer) {
             var p = f.properties;
-            layer.bindPopup("<h3>Permis " + esc(p.reference) + "</h3><table>" +
+            var html = "<h3>Permis " + esc(p.reference) + "</h3><table>" +
               row("Type", esc(p.type) + (p.classe ? " (classe " + esc(p.classe) + ")" : "")) +
               row("Exploitant", esc(p.exploitant || "—")) + row("Activité", esc(p.activite || "—")) +
               row("Adresse", esc(p.adresse || "—")) + row("Décision", H.day(p.decision)) +
-              row("Valide jusqu'au", H.day(p.valide_jusqu_au)) + "</table>");
+              row("Valide jusqu'au", H.day(p.valide_jusqu_au)) + "</table>";
+            layer.bindPopup(html + "<p class='hs-nuisances'>Nuisances liées : chargement…</p>", { maxWidth: 380 });
+            layer.on("popupopen", function (ev) { permitPopup(ev.popup, p.id, html); });
+          },
+        });
+      });
+    });
+
+    /* A permit's popup: the reports linked to the facility, their trend, the visits made there, and whether the
+     * permit is due for a check (service/permits). */
+    function permitPopup(popup, id, head) {
+      H.getJSON("/api/permis/" + encodeURIComponent(id) + "/nuisances").then(function (r) {
+        var s = r.signalements;
+        var cats = r.categories_concernees.map(function (c) { return esc(c.libelle || c.code); }).join(", ");
+        var html = head + "<table class='hs-nuisances'>" +
+          row("Signalements liés", H.number(s.total) + " (à moins de " + H.number(r.distance_lien_m) + " m : " + cats + ")") +
+          row("Tendance", esc(r.tendance.mots)) +
+          row("Visites sur place", r.visites.length ? r.visites.slice(0, 3).map(function (v) {
+            return H.day(v.date) + " : " + esc(v.libelle || v.resultat);
+          }).join("<br>") : "aucune") +
+          row("À suivre", r.suivi.a_suivre ? esc(r.suivi.raisons.join(" ; ")) : "non") + "</table>";
+        popup.setContent(html);
+      }).catch(function (err) { popup.setContent(head + "<p>" + esc(err.message) + "</p>"); });
+    }
+
+    /* Reports and sites referred to the Mediation service or a partner: out of the hotspot counts, shown apart. */
+    var referrals = new H.Overlay(map, "renvois", "Renvois (médiation, partenaires)", function (group) {
+      return H.getJSON("/api/renvois?etat=actif&etat=propose&limite=5000").then(function (data) {
+        data.features = data.features.filter(function (f) { return f.geometry; });
+        return H.geojsonInto(group, data, {
+          pointToLayer: function (f, latlng) {
+            var proposed = f.properties.etat === "propose";
+            return L.circleMarker(latlng, { radius: 7, color: "#5e3c99", weight: 2, dashArray: proposed ? "3 3" : null,
+              fillColor: proposed ? "#ffffff" : "#b2abd2", fillOpacity: 0.9,
+              className: proposed ? "hs-renvoi hs-renvoi-propose" : "hs-renvoi" });
+          },
+          onEachFeature: function (f, layer) {
+            var p = f.properties;
+            layer.bindPopup("<h3>Renvoi n° " + esc(p.Renvoi) + " — " + esc(p["État"]) + "</h3><table>" +
+              row("Vers", esc(p.Vers)) + row(esc(p.Type), esc(p.Site)) + row("Lieu", esc(p.Lieu || "—")) +
+              row("Catégorie", esc(p["Catégorie"] || "—")) + row("Signalements", H.number(p.Signalements)) +
+              row("Pourquoi", esc(p.Pourquoi)) + row("Le", H.day(p["Renvoyé le"])) +
+              row("Par", esc(p.Par || p["Proposé par"] || "—")) + "</table>");
           },
         });
       });
@@ -320,7 +362,7 @@
       });
     });
 
-    var overlays = [heat, clusters, pointsLayer, axes, visits, permits, communes, sections];
+    var overlays = [heat, clusters, pointsLayer, axes, visits, permits, referrals, communes, sections];
     var control = {};
     overlays.forEach(function (o) { control[o.label] = o.group; });
     L.control.layers(bases, control, { collapsed: false, position: "topright" }).addTo(map);

@@ -1,0 +1,165 @@
+"""Referrals to the Mediation service and to partners: list them (every role), refer, confirm a proposal, withdraw
+(planners; each step in the audit log), export the list in the five formats (planners, logged)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
+from service.export import MEDIA, SUFFIX, Format, load_sheet_background, render
+from service.plan.candidates import load_labels
+from service.referrals import confirm as confirm_referral
+from service.referrals import (
+    get_referral,
+    list_referrals,
+    parse_target,
+    recipients,
+    refer,
+    resolve_recipient,
+    withdraw,
+)
+from service.referrals.sheet import referral_sheet
+
+router = APIRouter(prefix="/api", tags=["renvois"])
+
+Status = Literal["propose", "actif", "retire", "refuse"]
+States = Annotated[list[Status] | None, Query(description="propose, actif, retire, refuse (défaut : tous)")]
+Recipient = Annotated[str | None, Query(max_length=100, description="destinataire (code ou libellé)")]
+
+
+class ReferralIn(BaseModel):
+    """What to refer, to whom and why."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    cible: str = Field(max_length=40, examples=["123", "SIG-123", "PS-0004", "AX-0002"])
+    destinataire: str = Field(max_length=100, examples=["mediation", "commune_proprete", "intercommunale"])
+    motif: str = Field(min_length=3, max_length=2000, examples=["Différend de voisinage : haie mitoyenne"])
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    motif: str | None = Field(default=None, min_length=3, max_length=2000)
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    motif: str = Field(min_length=3, max_length=2000, examples=["Renvoyé par erreur : dépôt sur la voie publique"])
+
+
+def _iso(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _collection(conn: Any, frame: pd.DataFrame, base_url: str) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(render(referral_sheet(frame, load_labels(conn), base_url=base_url), "geojson"))
+    for feature, row in zip(body["features"], frame.to_dict("records"), strict=False):
+        feature["id"] = int(row["id"])
+        feature["properties"] |= {
+            "etat": row["status"],
+            "destinataire": row["recipient"],
+            "cible": row["target_id"],
+            "type_cible": row["target_kind"],
+        }
+    body["destinataires"] = recipients(conn)
+    return body
+
+
+@router.get("/renvois", summary="Renvois vers la médiation ou un partenaire (GeoJSON, sans données personnelles)")
+def referrals(
+    request: Request,
+    conn: Conn,
+    _user: Reader,
+    etat: States = None,
+    destinataire: Recipient = None,
+    signalement: Annotated[int | None, Query(ge=1, le=9_223_372_036_854_775_807)] = None,
+    limite: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> JSONResponse:
+    code = resolve_recipient(conn, destinataire) if destinataire else None
+    frame = list_referrals(conn, statuses=tuple(etat or ()), recipient=code, report_id=signalement, limit=limite)
+    return JSONResponse(_collection(conn, frame, str(request.base_url)), media_type="application/geo+json")
+
+
+@router.post("/renvois", status_code=201, summary="Renvoyer un signalement ou un site (planificateur, journalisé)")
+def create_referral(body: ReferralIn, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    number = refer(conn, settings, parse_target(body.cible), body.destinataire, body.motif, actor=user.login)
+    conn.commit()
+    return JSONResponse(_one(conn, number), status_code=201, headers={"Location": f"/api/renvois/{number}"})
+
+
+@router.get("/renvois/export", summary="Liste des renvois : CSV, XLSX, GeoJSON, GPX ou PDF (journalisé)")
+def export_referrals(
+    request: Request,
+    conn: Conn,
+    settings: AppSettings,
+    user: Planner,
+    format: Format = "csv",
+    etat: States = None,
+    destinataire: Recipient = None,
+) -> Response:
+    code = resolve_recipient(conn, destinataire) if destinataire else None
+    frame = list_referrals(conn, statuses=tuple(etat or ()), recipient=code)
+    sheet = referral_sheet(frame, load_labels(conn), base_url=str(request.base_url))
+    background = load_sheet_background(conn, settings, sheet) if format == "pdf" else None
+    content = render(sheet, format, background=background)
+    audit(conn, user, "export_renvois", format=format, renvois=len(frame))
+    name = f"renvois_{date.today():%Y%m%d}.{SUFFIX[format]}"
+    disposition = "inline" if format == "pdf" else "attachment"
+    return Response(
+        content, media_type=MEDIA[format], headers={"Content-Disposition": f'{disposition}; filename="{name}"'}
+    )
+
+
+def _one(conn: Any, referral_id: int) -> dict[str, Any]:
+    found = get_referral(conn, referral_id)
+    reports = [
+        {
+            "id": r["id"],
+            "categorie": r["category"],
+            "date": _iso(r["observed_at"]),
+            "statut": r["status"],
+            "hors_des_comptes": r["out_of_counts"],
+        }
+        for r in found.pop("reports")
+    ]
+    out = {key: _iso(value) for key, value in found.items()}
+    return {
+        "id": out["id"],
+        "etat": out["status"],
+        "cible": {"type": out["target_kind"], "id": out["target_id"]},
+        "destinataire": {"code": out["recipient"], "libelle": out["recipient_label"], "type": out["recipient_kind"]},
+        "motif": out["reason"],
+        "lieu": out["label"],
+        "regle": out["rule_id"],
+        "propose": {"le": out["proposed_at"], "par": out["proposed_by"]},
+        "renvoye": {"le": out["referred_at"], "par": out["referred_by"]},
+        "clos": {"le": out["closed_at"], "par": out["closed_by"], "motif": out["close_reason"]},
+        "signalements": reports,
+    }
+
+
+@router.get("/renvois/{referral_id}", summary="Un renvoi : qui, quand, pourquoi, à qui, et ses signalements")
+def referral(referral_id: Id, conn: Conn, _user: Reader) -> dict[str, Any]:
+    return _one(conn, referral_id)
+
+
+@router.post("/renvois/{referral_id}/confirmation", summary="Confirmer une proposition de renvoi (planificateur)")
+def confirm(referral_id: Id, body: ReasonIn, conn: Conn, user: Planner) -> dict[str, Any]:
+    confirm_referral(conn, referral_id, actor=user.login, reason=body.motif)
+    conn.commit()
+    return _one(conn, referral_id)
+
+
+@router.post("/renvois/{referral_id}/retrait", summary="Retirer un renvoi ou refuser une proposition (planificateur)")
+def withdraw_referral(referral_id: Id, body: WithdrawalIn, conn: Conn, user: Planner) -> dict[str, Any]:
+    withdraw(conn, referral_id, body.motif, actor=user.login)
+    conn.commit()
+    return _one(conn, referral_id)

@@ -1,0 +1,171 @@
+"""``hotspots avis`` (the advice sheet for an application) and ``hotspots permis`` (follow-up list, a permit's
+record)."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from service.cli.common import console, print_json, settings_of, working
+from service.db import connect, ensure_database
+from service.db.personal import log_access
+
+app = typer.Typer(help="Permis : liste de suivi (à contrôler), fiche d'un permis avec ses nuisances et ses visites.")
+
+FORMATS = ("csv", "xlsx", "geojson", "gpx", "pdf")
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def avis(
+    ctx: typer.Context,
+    adresse: str = typer.Option(..., "--adresse", help="Adresse (ou « lon, lat ») du bien visé par la demande."),
+    rayon: float | None = typer.Option(None, "--rayon", help="Rayon en mètres (25 à 1000 ; défaut : 200)."),
+    annees: int | None = typer.Option(None, "--annees", help="Années d'historique avant l'année en cours (défaut 3)."),
+    out: Path | None = typer.Option(None, "--out", help="Fichier PDF à écrire (avis.pdf)."),
+    json_out: bool = typer.Option(False, "--json", help="Les faits en JSON."),
+) -> None:
+    """Fiche d'avis pour une demande de permis, autour d'une adresse (PDF A4).
+
+    Dans le rayon : les nuisances par catégorie et par année, les points sensibles et axes, les permis déjà
+    délivrés et les visites, avec une carte ; un cadre pour l'avis du service."""
+    from service.cli.plan import _geocoder_if_needed
+    from service.export import write_file
+    from service.permits.advice import advice_facts, check_radius, facts_json, locate
+    from service.permits.advice_pdf import load_advice_background, render_advice_pdf
+    from service.plan.candidates import load_labels
+
+    settings = settings_of(ctx)
+    if rayon is not None:
+        check_radius(rayon)
+    ensure_database(settings)
+    with connect(settings) as conn:
+        with working("Fiche d'avis : recherche de l'adresse et des faits…"):
+            place = locate(adresse, _geocoder_if_needed(conn, adresse), settings)
+            labels = load_labels(conn)
+            facts = advice_facts(conn, settings, place, labels, radius_m=rayon, years=annees)
+            data = None
+            if out is not None:
+                data = render_advice_pdf(facts, labels, background=load_advice_background(conn, settings, facts))
+        if out is not None and data is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write_file(out, data)
+            log_access(
+                conn, actor=_actor(), action="export_avis", detail={"lieu": place.label, "rayon": facts.radius_m}
+            )
+            conn.commit()
+    if json_out:
+        print_json(facts_json(facts, labels))
+        return
+    console.print(f"[bold]Fiche d'avis — {place.label}[/bold] (rayon {facts.radius_m:g} m)", highlight=False)
+    console.print(
+        f"{facts.total} signalement(s) depuis le 01/01/{facts.years[0]}, {len(facts.points)} point(s) sensible(s), "
+        f"{len(facts.axes)} axe(s), {len(facts.permits)} permis, {sum(facts.visits.values())} visite(s).",
+        highlight=False,
+    )
+    if len(facts.counts):
+        table = Table(title="Signalements par catégorie et par année")
+        table.add_column("catégorie")
+        for year in facts.years:
+            table.add_column(str(year), justify="right")
+        for code, row in facts.counts.iterrows():
+            table.add_row(labels.category(code) or str(code), *[str(int(row[y])) for y in facts.years])
+        console.print(table)
+    if out is not None:
+        console.print(f"Écrit : {out}", highlight=False)
+
+
+@app.command("suivi")
+def followup(
+    ctx: typer.Context,
+    mois: int | None = typer.Option(None, "--mois", help="Permis qui expirent dans ce nombre de mois (défaut 6)."),
+    out: Path | None = typer.Option(None, "--out", help="Dossier où écrire la liste (suivi_permis.*)."),
+    formats: str = typer.Option("csv,xlsx,pdf", "--formats", help="Formats : csv,xlsx,geojson,gpx,pdf."),
+    json_out: bool = typer.Option(False, "--json", help="La liste en JSON."),
+) -> None:
+    """Liste de suivi des permis : ceux qui expirent bientôt, ceux dont les conditions sont à contrôler, les
+    installations qui attirent des plaintes répétées ; du plus au moins prioritaire. Les mêmes sites se planifient
+    avec « hotspots plan --types permis »."""
+    from service.errors import InvalidValueError
+    from service.export import parse_formats, write_pack
+    from service.export.pdf_sheet import load_sheet_background
+    from service.permits.candidates import followup_sheet
+
+    settings = settings_of(ctx)
+    if mois is not None and not 1 <= mois <= 60:
+        raise InvalidValueError(f"--mois {mois} : entre 1 et 60", hint="Par exemple --mois 6.")
+    chosen = list(parse_formats(formats))
+    ensure_database(settings)
+    with connect(settings) as conn, working("Suivi des permis…"):
+        sheet = followup_sheet(conn, settings, months=mois, base_url=settings.export_base_url)
+        paths = []
+        if out is not None:
+            background = load_sheet_background(conn, settings, sheet) if "pdf" in chosen else None
+            paths = write_pack(sheet, out, chosen, background=background)
+            log_access(
+                conn,
+                actor=_actor(),
+                action="export_suivi_permis",
+                detail={"formats": chosen, "permis": len(sheet.rows)},
+            )
+            conn.commit()
+    if json_out:
+        rows = sheet.rows[["Site", "Lieu", "Commune", "Priorité", "Pourquoi"]].to_dict("records")
+        print_json({"permis": rows, "remarques": sheet.notes, "fichiers": [str(p) for p in paths]})
+        return
+    table = Table(title=f"{sheet.title} — {len(sheet.rows)} permis")
+    for column in ("site", "lieu", "priorité", "pourquoi"):
+        table.add_column(column)
+    for r in sheet.rows.to_dict("records"):
+        table.add_row(r["Site"], r["Lieu"] or "", f"{r['Priorité']:.1f}".replace(".", ","), r["Pourquoi"] or "")
+    console.print(table)
+    for note in sheet.notes:
+        console.print(f"Note : {note}", highlight=False)
+    for path in paths:
+        console.print(f"Écrit : {path}", highlight=False)
+
+
+@app.command("voir")
+def show(
+    ctx: typer.Context,
+    permis: str = typer.Argument(..., help="Référence (PE/2018/0355) ou numéro du permis."),
+    json_out: bool = typer.Option(False, "--json", help="En JSON."),
+) -> None:
+    """Un permis : l'installation, les signalements qui lui sont liés (par catégorie et par année, tendance), les
+    visites faites sur place, et s'il est à suivre et pourquoi."""
+    from service.permits.record import find_permit, permit_record
+    from service.plan.candidates import load_labels
+
+    settings = settings_of(ctx)
+    ensure_database(settings)
+    with connect(settings) as conn:
+        record = permit_record(conn, settings, find_permit(conn, permis), load_labels(conn))
+    if json_out:
+        print_json(record)
+        return
+    console.print(
+        f"[bold]{record['reference']}[/bold] — {record['permis']} — {record['activite'] or ''}", highlight=False
+    )
+    console.print(f"{record['exploitant'] or ''}, {record['lieu'] or 'lieu inconnu'}", highlight=False)
+    reports = record["signalements"]
+    console.print(
+        f"Signalements liés (à moins de {record['distance_lien_m']:g} m, catégories : "
+        f"{', '.join(c['libelle'] or c['code'] for c in record['categories_concernees'])}) : {reports['total']} ; "
+        f"tendance : {record['tendance']['mots']}.",
+        highlight=False,
+    )
+    for category, years in reports["par_categorie_et_annee"].items():
+        console.print(f"  • {category} : " + ", ".join(f"{y} : {n}" for y, n in years.items()), highlight=False)
+    console.print(f"Visites sur place : {len(record['visites'])}", highlight=False)
+    for visit in record["visites"][:10]:
+        console.print(f"  • {visit['date'][:10]} — {visit['libelle']}", highlight=False)
+    follow = record["suivi"]
+    if follow["a_suivre"]:
+        console.print("À suivre : " + " ; ".join(follow["raisons"]), highlight=False)
+    else:
+        console.print("Pas à suivre pour l'instant.", highlight=False)

@@ -1,0 +1,230 @@
+"""``hotspots digest`` (the digest of a network or a section) and ``hotspots reseaux`` (the networks)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from service.cli.common import console, print_json, settings_of, working
+from service.db import connect, ensure_database
+from service.errors import InputFileError, InvalidValueError
+
+app = typer.Typer(
+    help="Réseaux d'information de quartier (prévention) : les enregistrer, les lister, leurs nouveautés."
+)
+
+FORMATS = ("html", "pdf")
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _formats(text: str) -> list[str]:
+    chosen = [f.strip().lower() for f in text.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise InvalidValueError(
+            f"format de bilan inconnu : « {', '.join(unknown) or text} »", hint="html, pdf ou html,pdf"
+        )
+    return list(dict.fromkeys(chosen))
+
+
+def digest(
+    ctx: typer.Context,
+    reseau: str | None = typer.Option(None, "--reseau", help="Réseau (nom ou numéro)."),
+    section: str | None = typer.Option(None, "--section", help="Ou une section de commune (Ougrée, Plainevaux…)."),
+    periode: str = typer.Option(..., "--periode", help="Mois (2026-10), trimestre (2026-T4) ou année (2026)."),
+    out: Path = typer.Option(Path(), "--out", help="Dossier où écrire le bilan (HTML et PDF)."),
+    formats: str = typer.Option("html,pdf", "--formats", help="html, pdf ou html,pdf."),
+    brouillon: bool = typer.Option(
+        False, "--brouillon", help="Ne pas noter le bilan comme envoyé (les nouveautés partent du dernier envoyé)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Le bilan en JSON (rien n'est écrit ni noté)."),
+) -> None:
+    """Bilan d'un réseau de quartier (ou d'une section) pour une période, en HTML et PDF.
+
+    Points sensibles et axes avec leur tendance, ce que le service a fait, ce que les habitants peuvent faire, une
+    petite carte ; sans aucune donnée personnelle ; les nombres sous le seuil de la carte publique sont « moins de
+    k ». Le bilan est noté comme envoyé (départ des nouveautés), sauf avec --brouillon."""
+    from service.export import write_file
+    from service.plan.candidates import load_labels
+    from service.prevention import digest_for
+    from service.prevention.changes import record_digest
+    from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
+
+    settings = settings_of(ctx)
+    chosen = _formats(formats)
+    ensure_database(settings)
+    with connect(settings) as conn:
+        found = digest_for(conn, settings, load_labels(conn), period=periode, network=reseau, section=section)
+        if json_out:
+            print_json(digest_json(found))
+            return
+        with working("Bilan : carte et mise en page…"):
+            background = load_digest_background(conn, settings, found)
+            stem = f"bilan_{_slug(found.scope.name)}_{found.period.code}"
+            files = []
+            contents = []
+            if "html" in chosen:
+                contents.append((out / f"{stem}.html", render_html(found, background=background).encode("utf-8")))
+            if "pdf" in chosen:
+                contents.append((out / f"{stem}.pdf", render_pdf(found, background=background)))
+            out.mkdir(parents=True, exist_ok=True)
+            for path, data in contents:
+                write_file(path, data)
+                files.append(path)
+        if not brouillon:
+            record_digest(conn, found, actor=_actor())
+    console.print(f"[bold]{found.title}[/bold]", highlight=False)
+    console.print(found.summary(), highlight=False)
+    if found.empty:
+        console.print("[yellow]Période sans données[/yellow] : le bilan le dit.", highlight=False)
+    for note in found.notes[1:]:
+        console.print(f"Note : {note}", highlight=False)
+    for path in files:
+        console.print(f"Écrit : {path}", highlight=False)
+    if not brouillon:
+        console.print("Bilan noté comme envoyé : les prochaines nouveautés partent de lui.", highlight=False)
+
+
+def _slug(text: str) -> str:
+    from service.geocode.normalise import fold
+
+    return "_".join(fold(text).split())[:60] or "zone"
+
+
+@app.command("liste")
+def list_networks(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="En JSON.")) -> None:
+    """Les réseaux enregistrés (sans les coordonnées des coordinateurs)."""
+    from service.prevention.networks import list_networks as networks
+
+    settings = settings_of(ctx)
+    ensure_database(settings)
+    with connect(settings) as conn:
+        rows = networks(conn)
+    if json_out:
+        print_json([{k: v for k, v in r.items() if k != "geom"} for r in rows])
+        return
+    table = Table(title="Réseaux d'information de quartier")
+    for column in ("n°", "nom", "zone", "commune", "surface", "dernier bilan envoyé"):
+        table.add_column(column)
+    for r in rows:
+        spec = r["area_spec"] or {}
+        zone = {"polygone": "polygone", "section": f"section {spec.get('section')}"}.get(
+            r["area_kind"], f"{len(spec.get('rues', []))} rue(s)"
+        )
+        last = f"{r['last_digest']:%d/%m/%Y}" if r["last_digest"] else "—"
+        surface = f"{r['area_m2'] / 1e4:.1f} ha".replace(".", ",")
+        table.add_row(str(r["id"]), r["name"], zone, r["commune"] or "", surface, last)
+    console.print(table)
+
+
+@app.command("ajouter")
+def add_network(
+    ctx: typer.Context,
+    nom: str = typer.Argument(..., help="Nom du réseau (unique)."),
+    polygone: Path | None = typer.Option(None, "--polygone", help="Zone : fichier GeoJSON d'un polygone (WGS84)."),
+    rues: str | None = typer.Option(None, "--rues", help="Zone : rues séparées par des virgules (noms officiels)."),
+    section: str | None = typer.Option(None, "--section", help="Zone : une section de commune."),
+    commune: str | None = typer.Option(None, "--commune", help="Commune des rues (si un nom existe dans les deux)."),
+    coordinateur: str | None = typer.Option(None, "--coordinateur", help="Nom du coordinateur (donnée personnelle)."),
+    telephone: str | None = typer.Option(None, "--telephone", help="Téléphone du coordinateur."),
+    email: str | None = typer.Option(None, "--email", help="E-mail du coordinateur."),
+) -> None:
+    """Enregistre un réseau : son nom, sa zone (polygone, liste de rues ou section) et son coordinateur (gardé à
+    part, lu seulement avec un motif)."""
+    from service.prevention.networks import Coordinator, register_network
+
+    settings = settings_of(ctx)
+    data: Any = None
+    if polygone is not None:
+        try:
+            data = json.loads(polygone.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputFileError(
+                f"{polygone.name} : fichier GeoJSON illisible ({exc}).", hint="Rien n'a été enregistré."
+            ) from exc
+    ensure_database(settings)
+    with connect(settings) as conn:
+        network_id = register_network(
+            conn,
+            settings,
+            nom,
+            polygon=data,
+            streets=rues.split(",") if rues else None,
+            section=section,
+            commune=commune,
+            coordinator=Coordinator(coordinateur, telephone, email),
+            actor=_actor(),
+        )
+        conn.commit()
+    console.print(f"Réseau n° {network_id} « {nom.strip()} » enregistré.", highlight=False)
+
+
+@app.command("nouveautes")
+def news(
+    ctx: typer.Context,
+    reseau: str = typer.Argument(..., help="Réseau (nom ou numéro)."),
+    json_out: bool = typer.Option(False, "--json", help="En JSON."),
+) -> None:
+    """Ce qui a changé dans la zone du réseau depuis le dernier bilan envoyé : nouveaux points sensibles et axes,
+    ceux qui s'aggravent, ceux qui sont résolus (à transmettre aux membres)."""
+    from service.plan.candidates import load_labels
+    from service.prevention import digest_for, parse_period
+    from service.prevention.changes import changes_since_last
+
+    settings = settings_of(ctx)
+    ensure_database(settings)
+    with connect(settings) as conn:
+        current = parse_period(_this_month())
+        found = digest_for(conn, settings, load_labels(conn), period=current.code, network=reseau)
+        result = changes_since_last(conn, found)
+    if json_out:
+        print_json(result.to_json())
+        return
+    since = f"depuis le bilan envoyé le {result.since:%d/%m/%Y}" if result.since else "(aucun bilan envoyé jusqu'ici)"
+    console.print(f"[bold]Réseau « {found.scope.name} »[/bold] — nouveautés {since}", highlight=False)
+    for title, items in (("Nouveaux", result.new), ("En aggravation", result.worse), ("Résolus", result.resolved)):
+        console.print(f"{title} : {len(items) or 'aucun'}", highlight=False)
+        for item in items:
+            console.print(f"  • {item['id']} {item['lieu']} — {item['pourquoi']}", highlight=False)
+
+
+def _this_month() -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return f"{datetime.now(ZoneInfo('Europe/Brussels')):%Y-%m}"
+
+
+@app.command("coordinateur")
+def coordinator(
+    ctx: typer.Context,
+    reseau: str = typer.Argument(..., help="Réseau (nom ou numéro)."),
+    motif: str = typer.Option(..., "--motif", help="Pourquoi ces données personnelles sont lues (journalisé)."),
+) -> None:
+    """Les coordonnées du coordinateur d'un réseau (donnée personnelle : la lecture est inscrite au journal)."""
+    from service.db.personal import network_coordinator
+    from service.prevention.networks import find_network
+
+    if len(motif.strip()) < 5:
+        raise InvalidValueError(
+            "motif trop court", hint="Dites pourquoi vous lisez ces coordonnées (5 caractères au moins)."
+        )
+    settings = settings_of(ctx)
+    ensure_database(settings)
+    with connect(settings) as conn:
+        network = find_network(conn, reseau)
+        contact = network_coordinator(conn, int(network["id"]), actor=_actor(), reason=motif.strip())
+        conn.commit()
+    if contact is None:
+        console.print(f"Aucun coordinateur enregistré pour « {network['name']} ».", highlight=False)
+        return
+    for key, label in (("nom", "Nom"), ("telephone", "Téléphone"), ("email", "E-mail")):
+        console.print(f"{label} : {contact.get(key) or '—'}", highlight=False)

@@ -1,0 +1,174 @@
+"""Nuisance reports linked to permitted facilities, and what a permit's record shows.
+
+A report links to a permit when it lies within ``permit_link_m`` metres of the facility (the threshold itself
+links) and its category is one the permit concerns (:func:`concerned_categories`, rules of ``permit_concerns``).
+Links are computed when asked, from the reports as they are (a referred report or a near-duplicate never links):
+there is nothing to keep in step at each import.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+
+from service.db.queries import load_queries
+from service.geocode.normalise import fold
+from service.settings import Settings
+
+#: A visit within this distance of a facility was made there (visits are placed at the address visited).
+VISIT_NEAR_M = 50.0
+#: Months compared to tell a trend of complaints: the last half of the window against the first half.
+TREND_MONTHS = 12
+
+
+def q(name: str) -> str:
+    return load_queries("service.permits", "permits.sql")[name]
+
+
+def frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> pd.DataFrame:
+    cur = conn.execute(q(name), params)
+    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+
+
+@dataclass(frozen=True)
+class ConcernRule:
+    """One row of ``permit_concerns``: a keyword of the activity, or a permit type, or neither (every permit)."""
+
+    keyword: str | None
+    permit_type: str | None
+    categories: tuple[str, ...]
+
+
+def load_rules(conn: psycopg.Connection[Any]) -> list[ConcernRule]:
+    return [ConcernRule(k, t, tuple(c)) for k, t, c in conn.execute(q("concern_rules")).fetchall()]
+
+
+def concerned_categories(activity: str | None, permit_type: str | None, rules: Sequence[ConcernRule]) -> list[str]:
+    """The categories a permit concerns: those of the keywords that start a word of its activity; when none does,
+    those of its type; plus those of the rules for every permit. In rule order, each once."""
+    words = f" {fold(activity or '')} "
+    keyword_hits = [r for r in rules if r.keyword and re.search(rf" {re.escape(r.keyword)}", words)]
+    chosen = keyword_hits or [r for r in rules if r.keyword is None and r.permit_type == permit_type]
+    chosen += [r for r in rules if r.keyword is None and r.permit_type is None]
+    out: list[str] = []
+    for rule in chosen:
+        out += [c for c in rule.categories if c not in out]
+    return out
+
+
+def load_permits(conn: psycopg.Connection[Any], ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """Permits with ``x``/``y`` (Lambert 72, NaN when not placed), label, commune, postcode, dates, conditions."""
+    return frame(conn, "permits", {"ids": list(ids) if ids is not None else None})
+
+
+def permit_links(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    permits: pd.DataFrame,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    rules: Sequence[ConcernRule] | None = None,
+) -> pd.DataFrame:
+    """Reports linked to ``permits`` (as :func:`load_permits` returns them) observed in [``since``, ``until``):
+    ``permit_id``, ``report_id``, ``category``, ``observed_at``, ``distance_m``. One query for all permits."""
+    rules = load_rules(conn) if rules is None else rules
+    ids: list[int] = []
+    cats: list[str] = []
+    for p in permits.to_dict("records"):
+        if p["x"] is None or pd.isna(p["x"]):
+            continue
+        for category in concerned_categories(p["activity"], p["permit_type"], rules):
+            ids.append(int(p["id"]))
+            cats.append(category)
+    columns = ["permit_id", "report_id", "category", "observed_at", "distance_m"]
+    if not ids:
+        return pd.DataFrame(columns=columns)
+    params = {"ids": ids, "categories": cats, "metres": settings.permit_link_m, "since": since, "until": until}
+    with conn.transaction():
+        # many short index probes: compiling them (JIT, which the cost of a thousand permits triggers) takes
+        # longer than running them
+        conn.execute("SET LOCAL jit = off")
+        return frame(conn, "links", params)[columns]
+
+
+def permit_visits(conn: psycopg.Connection[Any], ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """Visits made at each facility: ``permit_id``, ``visit_id``, ``visited_at``, ``outcome``, ``officer``."""
+    return frame(conn, "visits", {"ids": list(ids) if ids is not None else None, "metres": VISIT_NEAR_M})
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Complaints of the last half of a window against the first half, in words."""
+
+    code: str  # hausse, baisse, stable, aucun
+    recent: int
+    before: int
+    months: int
+
+    @property
+    def words(self) -> str:
+        half = self.months // 2
+        if self.code == "aucun":
+            return f"aucune plainte ces {self.months} derniers mois"
+        counts = f"{self.recent} ces {half} derniers mois, {self.before} les {half} mois d'avant"
+        return {"hausse": "en hausse", "baisse": "en baisse", "stable": "stable"}[self.code] + f" ({counts})"
+
+    @property
+    def analysis_code(self) -> str | None:
+        """The nearest trend of the analysis (its priority factor applies): rising, falling or persistent."""
+        return {"hausse": "en_intensification", "baisse": "en_diminution", "stable": "persistant"}.get(self.code)
+
+
+def trend_halves(end: datetime, months: int = TREND_MONTHS) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """(start, middle, end) of a trend window ending at ``end`` (UTC)."""
+    stamp = pd.Timestamp(end)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp - pd.DateOffset(months=months), stamp - pd.DateOffset(months=months // 2), stamp
+
+
+def trend_of(recent: int, before: int, months: int = TREND_MONTHS) -> Trend:
+    """Rising when the last half-window holds at least 3 reports and half as many again as the half before;
+    falling when it holds at most half of them; stable otherwise."""
+    if recent == 0 and before == 0:
+        code = "aucun"
+    elif recent >= 3 and recent >= 1.5 * before:
+        code = "hausse"
+    elif before >= 2 and recent <= before / 2:
+        code = "baisse"
+    else:
+        code = "stable"
+    return Trend(code, int(recent), int(before), months)
+
+
+def complaint_trend(dates: Sequence[Any] | pd.Series, now: datetime, *, months: int = TREND_MONTHS) -> Trend:
+    """The trend (:func:`trend_of`) of the complaints dated ``dates``, over the ``months`` before ``now``."""
+    stamps = pd.to_datetime(pd.Series(list(dates), dtype=object), utc=True)
+    start, middle, end = trend_halves(now, months)
+    recent = int(((stamps >= middle) & (stamps < end)).sum())
+    before = int(((stamps >= start) & (stamps < middle)).sum())
+    return trend_of(recent, before, months)
+
+
+def counts_by_category_and_year(links: pd.DataFrame, *, timezone: str = "Europe/Brussels") -> pd.DataFrame:
+    """A table: one row per category, one column per year (Brussels time), counts; an empty table without links."""
+    if links.empty:
+        return pd.DataFrame()
+    years = pd.to_datetime(links["observed_at"], utc=True).dt.tz_convert(timezone).dt.year
+    table = pd.crosstab(links["category"], years)
+    table.columns = [int(c) for c in table.columns]
+    return table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+
+
+def as_int(value: Any) -> int | None:
+    """An integer, or None for a missing value."""
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return None
+    return int(value)

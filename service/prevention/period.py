@@ -1,0 +1,108 @@
+"""The period of a digest: a month (``2026-10``), a quarter (``2026-T4``) or a year (``2026``), in Brussels time,
+with the period before it (the comparison) and its name in French."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+
+from service.errors import InvalidValueError
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+TIMEZONE = "Europe/Brussels"
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_QUARTER = re.compile(r"^(\d{4})-[TQ]([1-4])$", re.IGNORECASE)
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """[``start``, ``end``) in days; ``kind`` is ``mois``, ``trimestre`` or ``annee``."""
+
+    start: date
+    end: date
+    kind: str
+
+    @property
+    def label(self) -> str:
+        """``octobre 2026``, ``4e trimestre 2026``, ``2026``."""
+        if self.kind == "mois":
+            return f"{MONTHS[self.start.month - 1]} {self.start.year}"
+        if self.kind == "trimestre":
+            quarter = (self.start.month - 1) // 3 + 1
+            return f"{'1er' if quarter == 1 else f'{quarter}e'} trimestre {self.start.year}"
+        return str(self.start.year)
+
+    @property
+    def code(self) -> str:
+        """``2026-10``, ``2026-T4``, ``2026``: what the command and the API take."""
+        if self.kind == "mois":
+            return f"{self.start:%Y-%m}"
+        if self.kind == "trimestre":
+            return f"{self.start.year}-T{(self.start.month - 1) // 3 + 1}"
+        return str(self.start.year)
+
+    def bounds(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The period's first and last instants as UTC timestamps (midnight in Brussels)."""
+        return _instant(self.start), _instant(self.end)
+
+    def previous(self) -> Period:
+        """The period of the same length just before (the month, quarter or year before)."""
+        months = {"mois": 1, "trimestre": 3, "annee": 12}[self.kind]
+        start = (pd.Timestamp(self.start) - pd.DateOffset(months=months)).date()
+        return Period(start, self.start, self.kind)
+
+
+def _instant(day: date) -> pd.Timestamp:
+    return pd.Timestamp(day).tz_localize(TIMEZONE).tz_convert("UTC")
+
+
+def parse_period(text: str, *, now: datetime | None = None) -> Period:
+    """``2026-10`` (a month), ``2026-T4`` (a quarter) or ``2026`` (a year); a French error for anything else, or
+    for a period that has not started yet."""
+    cleaned = (text or "").strip()
+    if match := _MONTH.match(cleaned):
+        year, month = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12:
+            raise InvalidValueError(f"période illisible : « {cleaned} » (mois {month})", hint=_HINT)
+        start = date(year, month, 1)
+        end = date(year + (month == 12), month % 12 + 1, 1)
+        period = Period(start, end, "mois")
+    elif match := _QUARTER.match(cleaned):
+        year, quarter = int(match.group(1)), int(match.group(2))
+        start = date(year, 3 * quarter - 2, 1)
+        end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
+        period = Period(start, end, "trimestre")
+    elif match := _YEAR.match(cleaned):
+        year = int(match.group(1))
+        period = Period(date(year, 1, 1), date(year + 1, 1, 1), "annee")
+    else:
+        raise InvalidValueError(f"période illisible : « {cleaned} »", hint=_HINT)
+    if period.start.year < 2000:
+        raise InvalidValueError(f"période {period.label} : avant 2000, aucune donnée n'est acceptée", hint=_HINT)
+    stamp = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
+    today = (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).tz_convert(TIMEZONE).date()
+    if period.start > today:
+        raise InvalidValueError(
+            f"période {period.label} : elle n'a pas encore commencé", hint="Donnez une période passée ou en cours."
+        )
+    return period
+
+
+_HINT = "Écrivez un mois (2026-10), un trimestre (2026-T4) ou une année (2026)."

@@ -1,0 +1,454 @@
+"""Green neighbourhood information networks and their digests, on the analysed demo data: known points in known
+networks, counts against direct SQL, no personal data in the HTML or the PDF (searched for every reporter's and
+coordinator's name and phone), « moins de k », a period without data, what changed since the last digest, bad
+input, the API and the command."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pypdf
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from service.api import create_app
+from service.db import connect
+from service.demo.prevention import register_networks
+from service.errors import ConflictError, InvalidValueError, NotFoundError
+from service.plan.candidates import load_labels
+from service.prevention import digest_for
+from service.prevention.changes import changes, changes_since_last, record_digest
+from service.prevention.networks import list_networks, register_network
+from service.prevention.render import digest_json, render_html, render_pdf
+from tests.helpers import NOW, cli_env, load_analysed_demo
+
+PERIOD = "2026-10"
+
+
+@pytest.fixture(scope="module")
+def demo(settings, tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo_prevention")
+    load_analysed_demo(settings, out)
+    with connect(settings) as conn:
+        ids = register_networks(conn, settings, out / "reseaux.json", actor="test")
+    truth = json.loads((out / "verite_terrain.json").read_text(encoding="utf-8"))
+    return {"out": out, "truth": truth, "networks": ids}
+
+
+@pytest.fixture(scope="module")
+def db(settings, demo):
+    with connect(settings) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def labels(db):
+    return load_labels(db)
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def _html_text(page: str) -> str:
+    """The words of a page, without its tags and its embedded image."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", page)))
+
+
+def _planted_point(db, truth: dict, planted: str) -> str:
+    """The id of the sensitive point found at a planted corner (nearest point within 60 m of its centre)."""
+    spot = next(s for s in truth["sensitive_points"] if s["id"] == planted)
+    row = db.execute(
+        "SELECT id, ST_Distance(point, ST_SetSRID(ST_MakePoint(%s, %s), 31370)) FROM sensitive_points "
+        "WHERE category_scope = 'toutes' ORDER BY 2 LIMIT 1",
+        (spot["centre"]["x"], spot["centre"]["y"]),
+    ).fetchone()
+    assert row is not None and row[1] < 60, (planted, row)
+    return str(row[0])
+
+
+def test_networks_are_registered_from_streets_a_section_and_a_polygon(db, demo):
+    networks = {n["name"]: n for n in list_networks(db)}
+    planted = demo["truth"]["prevention"]["networks"]
+    assert {p["nom"] for p in planted} == set(networks)
+    kinds = {p["nom"]: p["zone"] for p in planted}
+    assert {networks[name]["area_kind"] for name in networks} == {"rues", "section", "polygone"}
+    for name, kind in kinds.items():
+        assert networks[name]["area_kind"] == kind and networks[name]["geom"].area > 10_000
+    # the polygon drawn around the body shop holds its permit
+    square = next(p for p in planted if p["zone"] == "polygone")
+    inside = db.execute(
+        "SELECT ST_Contains(n.geom, p.geom) FROM prevention_networks n, permits p "
+        "WHERE n.name = %s AND p.reference = %s",
+        (square["nom"], square["permis"]),
+    ).fetchone()
+    assert inside == (True,)
+    # the coordinators' contacts are apart, in the private schema
+    assert db.execute("SELECT count(*) FROM private.network_coordinators").fetchone()[0] == len(planted)
+
+
+def test_a_digest_shows_the_known_points_of_its_network(db, settings, demo, labels):
+    for planted in demo["truth"]["prevention"]["networks"]:
+        found = digest_for(db, settings, labels, period=PERIOD, network=planted["nom"], now=NOW)
+        listed = {p["id"]: p for p in found.points}
+        for corner in planted["points_sensibles"]:
+            point = _planted_point(db, demo["truth"], corner)
+            assert point in listed and listed[point]["inside"], (planted["nom"], point, list(listed))
+        # the counts of the period are those of a direct count of the reports inside the area
+        area = shapely.to_wkb(found.scope.area)
+        direct = dict(
+            db.execute(
+                """SELECT category, count(*) FROM reports
+                   WHERE ST_Intersects(geom, ST_SetSRID(ST_GeomFromWKB(%s), 31370)) AND duplicate_of IS NULL
+                     AND referral_id IS NULL
+                     AND observed_at >= '2026-09-30 22:00+00' AND observed_at < '2026-10-31 23:00+00'
+                   GROUP BY category""",
+                (area,),
+            ).fetchall()
+        )
+        assert {c["code"]: c["n"] for c in found.categories if c["n"]} == direct
+        assert found.reports == sum(direct.values())
+
+
+def _personal_strings(db) -> list[str]:
+    rows = db.execute("SELECT name, phone, email FROM private.reporter_contacts").fetchall()
+    rows += db.execute("SELECT name, phone, email FROM private.network_coordinators").fetchall()
+    values = {v.strip() for row in rows for v in row if v and v.strip()}
+    assert len(values) > 100  # the demo has hundreds of reporters
+    return sorted(values)
+
+
+def test_digests_carry_no_personal_data_nor_report_text(db, settings, demo, labels):
+    secrets = _personal_strings(db)
+    phones = {re.sub(r"\D", "", s) for s in secrets if re.fullmatch(r"[+\d][\d /.]{7,}", s)}
+    texts = {
+        d for (d,) in db.execute("SELECT DISTINCT description FROM reports WHERE length(description) > 25").fetchall()
+    }
+    assert phones and texts
+    outputs = []
+    for planted in demo["truth"]["prevention"]["networks"]:
+        found = digest_for(db, settings, labels, period=PERIOD, network=planted["nom"], now=NOW)
+        outputs += [_html_text(render_html(found)), _pdf_text(render_pdf(found)), json.dumps(digest_json(found))]
+    section = digest_for(db, settings, labels, period=PERIOD, section="Seraing", now=NOW)
+    outputs += [_html_text(render_html(section)), _pdf_text(render_pdf(section))]
+    for text in outputs:
+        flat = re.sub(r"\s+", " ", text)
+        digits = re.sub(r"\D", "", text)
+        leaked = [s for s in secrets if s in flat]
+        assert not leaked, leaked[:5]
+        assert not [p for p in phones if p in digits], "a phone number appears in a digest"
+        assert not [t for t in texts if t in flat], "a report's text appears in a digest"
+        assert not re.search(r"\b\d{1,4}[A-Z]?, 41\d\d\b", flat)  # no house number with its postcode
+
+
+def test_counts_under_the_threshold_read_moins_de_k(db, settings, demo, labels):
+    name = demo["truth"]["prevention"]["networks"][0]["nom"]
+    found = digest_for(db, settings, labels, period=PERIOD, network=name, now=NOW)
+    body = digest_json(found)
+    counts = [c["periode"] for c in body["categories"]] + [c["precedente"] for c in body["categories"]]
+    counts += [p["periode"] for p in body["points_sensibles"]] + body["visites"]["par_resultat"]
+    small = [c for c in counts if c["nombre"] is None]
+    assert small and all(c["affiche"] == "moins de 5" for c in small)
+    shown = [c for c in counts if c["nombre"] is not None]
+    assert all(c["nombre"] == 0 or c["nombre"] >= 5 for c in shown)
+    under = {c["code"] for c in found.categories if 0 < c["n"] < 5}
+    page = _html_text(render_html(found))
+    for code in under:
+        assert re.search(rf"{re.escape(labels.category(code))} moins de 5", page), code
+
+
+def test_the_digest_draws_its_map_offline(db, settings, demo, labels):
+    name = demo["truth"]["prevention"]["networks"][0]["nom"]
+    found = digest_for(db, settings, labels, period=PERIOD, network=name, now=NOW)
+    page = render_html(found)
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', page).group(1))
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    area_green = (abs(image - np.array([0x1A, 0x96, 0x41])).sum(axis=2) < 40).sum()
+    point_orange = (abs(image - np.array([0xE6, 0x61, 0x01])).sum(axis=2) < 40).sum()
+    assert area_green > 500 and point_orange > 50  # the area's outline and the numbered points
+    pdf = render_pdf(found)
+    text = _pdf_text(pdf)
+    for words in (
+        found.title.split(" — ")[1],
+        "octobre 2026",
+        "Ce que le service a fait",
+        "Ce que vous pouvez faire",
+        "Points sensibles",
+        "zone",
+        "point sensible (numéro du texte)",
+    ):
+        assert words in text, words
+
+
+def test_a_period_without_data_says_so(db, settings, demo, labels):
+    name = demo["truth"]["prevention"]["networks"][1]["nom"]
+    found = digest_for(db, settings, labels, period="2019-05", network=name, now=NOW)
+    assert found.empty and found.reports == 0 and found.advice
+    assert found.summary() == "Aucun signalement dans la zone et aucune visite du service à ses abords en mai 2019."
+    assert any(
+        n.startswith("Aucune donnée pour mai 2019 : les signalements enregistrés commencent le") for n in found.notes
+    )
+    text = _pdf_text(render_pdf(found))
+    assert "Aucun signalement dans la zone en mai 2019 ni en avril 2019." in re.sub(r"\s+", " ", text)
+    assert "Aucun signalement dans la zone en mai 2019" in _html_text(render_html(found))
+
+
+def test_a_section_digest_for_the_cleanliness_service(db, settings, labels):
+    found = digest_for(db, settings, labels, period="2026-T3", section="jemeppe-sur-meuse", now=NOW)
+    assert found.title == "Bilan environnement — Section Jemeppe-sur-Meuse — 3e trimestre 2026"
+    assert found.previous.label == "2e trimestre 2026" and found.reports > 0
+    shared = digest_for(db, settings, labels, period=PERIOD, section="Boncelles", now=NOW)
+    assert any("partage le code postal 4100 avec Seraing" in n for n in shared.notes)
+
+
+def test_changes_since_the_last_digest(db, settings, demo, labels):
+    name = demo["truth"]["prevention"]["networks"][0]["nom"]
+    first = digest_for(db, settings, labels, period="2026-11", network=name, now=NOW)
+    never = changes_since_last(db, first)
+    sites = [*first.points, *first.axes]
+    assert never.since is None
+    assert {s["id"] for s in never.new} == {s["id"] for s in sites if s["state"] not in ("resolu", "surveille")}
+    record_digest(db, first, actor="test")
+    assert changes_since_last(db, first).to_json()["nouveaux"] == []
+    point = next(p["id"] for p in first.points if p["inside"])
+    state = db.execute("SELECT state FROM sensitive_points WHERE id = %s", (point,)).fetchone()[0]
+    try:
+        db.execute("UPDATE sensitive_points SET state = 'reouvert', updated_at = now() WHERE id = %s", (point,))
+        later = digest_for(db, settings, labels, period="2026-11", network=name, now=NOW)
+        worse = changes_since_last(db, later).worse
+        assert [(w["id"], w["pourquoi"]) for w in worse] == [(point, "revenu après une accalmie")]
+        db.execute("UPDATE sensitive_points SET state = 'resolu', updated_at = now() WHERE id = %s", (point,))
+        solved = changes_since_last(db, digest_for(db, settings, labels, period="2026-11", network=name, now=NOW))
+        assert [(s["id"], s["pourquoi"]) for s in solved.resolved] == [(point, "résolu")]
+    finally:
+        db.execute("UPDATE sensitive_points SET state = %s WHERE id = %s", (state, point))
+        db.commit()
+
+
+def test_changes_between_two_snapshots():
+    before = [
+        {
+            "type": "point_sensible",
+            "id": "PS-1",
+            "lieu": "a",
+            "etat": "actif",
+            "tendance": "persistant",
+            "valeur": 10.0,
+            "signalements": 20,
+        },
+        {
+            "type": "point_sensible",
+            "id": "PS-2",
+            "lieu": "b",
+            "etat": "actif",
+            "tendance": "persistant",
+            "valeur": 10.0,
+            "signalements": 20,
+        },
+        {
+            "type": "axe",
+            "id": "AX-1",
+            "lieu": "c",
+            "etat": "actif",
+            "tendance": None,
+            "valeur": 12.0,
+            "signalements": 12,
+        },
+    ]
+    now = [
+        before[0] | {"valeur": 13.0, "signalements": 26},  # +30 %: worse
+        {
+            "type": "point_sensible",
+            "id": "PS-3",
+            "lieu": "d",
+            "etat": "nouveau",
+            "tendance": "nouveau",
+            "valeur": 5.0,
+            "signalements": 6,
+        },
+        before[2] | {"etat": "surveille"},
+    ]  # PS-2 is gone
+    new, worse, resolved = changes(now, before)
+    assert [s["id"] for s in new] == ["PS-3"]
+    assert [(s["id"], s["pourquoi"]) for s in worse] == [("PS-1", "26 signalements (contre 20 au dernier bilan)")]
+    assert {s["id"]: s["pourquoi"] for s in resolved} == {
+        "AX-1": "sous surveillance : moins de signalements",
+        "PS-2": "plus signalé comme site à problème",
+    }
+
+
+def test_bad_input_is_refused_in_french_and_nothing_is_stored(db, settings, labels):
+    before = db.execute("SELECT count(*) FROM prevention_networks").fetchone()[0]
+    with pytest.raises(NotFoundError, match="Réseau inconnu : « Les Castors »") as caught:
+        digest_for(db, settings, labels, period=PERIOD, network="Les Castors")
+    assert "Réseaux : " in caught.value.hint
+    with pytest.raises(NotFoundError, match="Section inconnue : « Tilff »") as caught:
+        digest_for(db, settings, labels, period=PERIOD, section="Tilff")
+    assert "Ougrée" in caught.value.hint and "Plainevaux" in caught.value.hint
+    for period, words in (
+        ("2026-13", "période illisible"),
+        ("octobre", "période illisible"),
+        ("2031-01", "n'a pas encore commencé"),
+    ):
+        with pytest.raises(InvalidValueError, match=words):
+            digest_for(db, settings, labels, period=period, section="Ougrée", now=NOW)
+    far = {"type": "Polygon", "coordinates": [[[4.35, 50.84], [4.36, 50.84], [4.36, 50.85], [4.35, 50.84]]]}
+    with pytest.raises(InvalidValueError, match="zone de réseau hors de la zone de police"):
+        register_network(db, settings, "Réseau de Bruxelles", polygon=far, actor="test")
+    with pytest.raises(InvalidValueError, match="rue inconnue à Seraing : « Rue des Jonquile »") as caught:
+        register_network(
+            db, settings, "Réseau des fleurs", streets=["Rue des Jonquile"], commune="Seraing", actor="test"
+        )
+    assert "Rue des Jonquilles (Seraing)" in caught.value.hint
+    with pytest.raises(InvalidValueError, match="dans plusieurs communes") as caught:
+        register_network(db, settings, "Réseau de la paix", streets=["Rue de la Paix"], actor="test")
+    assert "Neupré et Seraing" in caught.value.message and "--commune" in caught.value.hint
+    with pytest.raises(InvalidValueError, match="une seule des trois"):
+        register_network(db, settings, "Réseau double", streets=["Rue Ferrer"], section="Ougrée", actor="test")
+    taken = list_networks(db)[0]["name"]
+    with pytest.raises(ConflictError, match="existe déjà"):
+        register_network(db, settings, taken.upper(), section="Ougrée", actor="test")
+    db.rollback()
+    assert db.execute("SELECT count(*) FROM prevention_networks").fetchone()[0] == before
+
+
+def test_the_api_serves_digests_and_guards_the_coordinator(settings, demo, auth, db):
+    client = TestClient(create_app(settings))
+    with client:
+        listed = client.get("/api/reseaux", headers=auth["lecteur"]).json()
+        assert len(listed["features"]) == 3
+        assert not {"coordinateur", "telephone", "nom_coordinateur"} & set(listed["features"][0]["properties"])
+        network_id = listed["features"][0]["id"]
+        body = client.get(f"/api/reseaux/{network_id}/bilan", params={"periode": PERIOD}, headers=auth["lecteur"])
+        assert body.status_code == 200 and body.json()["periode"]["libelle"] == "octobre 2026"
+        page = client.get(
+            f"/api/reseaux/{network_id}/bilan", params={"periode": PERIOD, "format": "html"}, headers=auth["lecteur"]
+        )
+        assert page.headers["content-type"].startswith("text/html") and "Ce que vous pouvez faire" in page.text
+        pdf = client.get(
+            f"/api/reseaux/{network_id}/bilan", params={"periode": PERIOD, "format": "pdf"}, headers=auth["lecteur"]
+        )
+        assert pdf.headers["content-type"] == "application/pdf" and "octobre 2026" in _pdf_text(pdf.content)
+        bad = client.get(f"/api/reseaux/{network_id}/bilan", params={"periode": "2026-13"}, headers=auth["lecteur"])
+        assert bad.status_code == 422 and bad.json()["erreur"].startswith("période illisible")
+        assert (
+            client.get("/api/reseaux/99999/bilan", params={"periode": PERIOD}, headers=auth["lecteur"]).status_code
+            == 404
+        )
+        section = client.get("/api/sections/Ougrée/bilan", params={"periode": PERIOD}, headers=auth["lecteur"])
+        assert section.status_code == 200 and section.json()["portee"] == {
+            "type": "section",
+            "nom": "Ougrée",
+            "reseau": None,
+        }
+        unknown = client.get("/api/sections/Tilff/bilan", params={"periode": PERIOD}, headers=auth["lecteur"])
+        assert unknown.status_code == 404 and "Section inconnue" in unknown.json()["erreur"]
+        sent = client.post(
+            f"/api/reseaux/{network_id}/bilans", params={"periode": PERIOD}, headers=auth["planificateur"]
+        )
+        assert sent.status_code == 201
+        news = client.get(f"/api/reseaux/{network_id}/nouveautes", headers=auth["lecteur"]).json()
+        assert news["depuis"] is not None and set(news) >= {"nouveaux", "en_aggravation", "resolus"}
+        # the coordinator: an admin, with a reason, and the read is logged
+        refused = client.get(f"/api/reseaux/{network_id}/coordinateur", headers=auth["admin"])
+        assert refused.status_code == 422
+        contact = client.get(
+            f"/api/reseaux/{network_id}/coordinateur", params={"motif": "organiser la réunion"}, headers=auth["admin"]
+        ).json()
+        assert contact["coordinateur"]["telephone"].startswith("0477")
+        logged = db.execute(
+            "SELECT detail FROM private.access_log WHERE action = 'lecture_coordinateur' ORDER BY id DESC LIMIT 1"
+        ).fetchone()[0]
+        assert logged == {"reseau": network_id, "trouve": True, "motif": "organiser la réunion"}
+        created = client.post(
+            "/api/reseaux",
+            json={
+                "nom": "PLP Rue Ferrer",
+                "zone": {"rues": ["Rue Ferrer"], "commune": "Seraing"},
+                "coordinateur": {"nom": "Anne Exemple", "telephone": "0470 00 00 01"},
+            },
+            headers=auth["planificateur"],
+        )
+        assert created.status_code == 201 and created.json()["properties"]["zone"] == "rues"
+        again = client.post(
+            "/api/reseaux", json={"nom": "plp rue ferrer", "zone": {"section": "Ougrée"}}, headers=auth["planificateur"]
+        )
+        assert again.status_code == 409 and "existe déjà" in again.json()["erreur"]
+
+
+def test_the_digest_command_writes_html_and_pdf(settings, demo, tmp_path):
+    name = demo["truth"]["prevention"]["networks"][2]["nom"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "service",
+            "digest",
+            "--reseau",
+            name,
+            "--periode",
+            PERIOD,
+            "--out",
+            str(tmp_path),
+            "--brouillon",
+        ],
+        env=cli_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    written = sorted(p.suffix for p in tmp_path.iterdir())
+    assert written == [".html", ".pdf"]
+    assert f"Réseau « {name} »" in done.stdout
+    unknown = subprocess.run(
+        [sys.executable, "-m", "service", "digest", "--reseau", "Les Castors", "--periode", PERIOD],
+        env=cli_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert unknown.returncode == 1 and "Réseau inconnu : « Les Castors »" in unknown.stderr
+
+
+def test_registering_from_bad_files_changes_nothing(settings, demo, db, tmp_path):
+    before = db.execute("SELECT count(*) FROM prevention_networks").fetchone()[0]
+    truncated = tmp_path / "zone_tronquee.geojson"
+    truncated.write_text('{"type": "Polygon", "coordinates": [[[5.50, 50.60], [5.51', encoding="utf-8")
+    brussels = tmp_path / "bruxelles.geojson"
+    brussels.write_text(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[4.35, 50.84], [4.36, 50.84], [4.36, 50.85], [4.35, 50.84]]],
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    runs = {
+        truncated: (2, "zone_tronquee.geojson : fichier GeoJSON illisible"),
+        brussels: (1, "zone de réseau hors de la zone de police"),
+    }
+    for path, (code, words) in runs.items():
+        done = subprocess.run(
+            [sys.executable, "-m", "service", "reseaux", "ajouter", "Réseau d'essai", "--polygone", str(path)],
+            env=cli_env(settings),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == code and words in done.stderr, done.stderr
+    db.rollback()
+    assert db.execute("SELECT count(*) FROM prevention_networks").fetchone()[0] == before
