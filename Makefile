@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install lint browser-deps bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel bench-backtest bench-faults bench-permits
+.PHONY: demo test install lint browser-deps captures bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel bench-backtest bench-faults bench-permits
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -22,25 +22,31 @@ install: $(BIN)/hotspots
 demo: install
 	$(BIN)/hotspots demo --servir --host $(HOST) --port $(PORT)
 
-## Chromium and its driver for the browser test (tests/test_browser.py): installed when root, else explained
+## Chromium, its driver and its French locale for the browser test (tests/test_browser.py, and the README's
+## screenshots): installed when root, else explained
 browser-deps:
-	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+		&& { [ -e /usr/lib/chromium/locales/fr.pak ] || ! command -v apt-get >/dev/null 2>&1; }; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installation de chromium et chromium-driver (test navigateur)…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+		echo "Installation de chromium, chromium-driver et chromium-l10n (test navigateur)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver chromium-l10n; \
 	else \
-		echo "Test navigateur ignoré : installez Chromium et son pilote :"; \
-		echo "    sudo apt-get install -y chromium chromium-driver"; \
+		echo "Test navigateur : installez Chromium, son pilote et sa langue française :"; \
+		echo "    sudo apt-get install -y chromium chromium-driver chromium-l10n"; \
 	fi
 
 ## (2) the whole test suite, with the quality gates
 test: install browser-deps
-	$(BIN)/ruff check service tests benchmarks
+	$(BIN)/ruff check service tests benchmarks notebooks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+## the README's screenshots (docs/premiers-pas/), taken again by the browser test on the demonstration data
+captures: install browser-deps
+	HOTSPOTS_CAPTURES=$(CURDIR)/docs/premiers-pas $(BIN)/python -m pytest tests/test_browser.py -q
+
 lint: install
-	$(BIN)/ruff check service tests benchmarks
+	$(BIN)/ruff check service tests benchmarks notebooks
 	$(BIN)/mypy
 
 ## ingestion benchmark (1,000,000 rows; see benchmarks/README.md)

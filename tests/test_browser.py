@@ -7,13 +7,16 @@ Needs the Debian packages ``chromium`` and ``chromium-driver`` (``make test`` in
 
 from __future__ import annotations
 
+import base64
+import io
 import math
+import os
 import shutil
 import socket
 import threading
 import time
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -172,10 +175,13 @@ def browser():
         "--disable-dev-shm-usage",
         "--disable-background-networking",
         "--window-size=1400,1000",
+        "--lang=fr-BE",  # dates and numbers of the page as a Belgian user sees them (and the README's screenshots)
     ):
         options.add_argument(arg)
     options.binary_location = CHROMIUM or ""
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    # the page's date fields follow the browser's locale, which Chromium takes from the environment
+    locale = {**os.environ, "LANG": "fr_BE.UTF-8", "LANGUAGE": "fr_BE:fr"}
+    driver = webdriver.Chrome(service=Service(DRIVER, env=locale), options=options)
     driver.set_script_timeout(30)
     try:
         yield driver
@@ -185,6 +191,44 @@ def browser():
 
 def _screenshot_stats(driver, png: str) -> dict:
     return driver.execute_async_script(_PIXELS, png)
+
+
+#: The README's screenshots (« Premiers pas ») are taken here, on the demonstration data: into a temporary folder,
+#: or into the repository's docs/premiers-pas with ``make captures`` (HOTSPOTS_CAPTURES), whose copies are committed.
+CAPTURES_ENV = "HOTSPOTS_CAPTURES"
+CAPTURE_MAX_BYTES = 200_000
+
+
+@pytest.fixture(scope="module")
+def captures(tmp_path_factory) -> Path:
+    folder = os.environ.get(CAPTURES_ENV)
+    path = Path(folder) if folder else tmp_path_factory.mktemp("premiers-pas")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _small_png(png: bytes, *, width: int = 1000) -> bytes:
+    """A screenshot made small enough for the README: at most ``width`` pixels wide, 256-colour palette."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    if image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    palette = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    palette.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _capture(driver, folder: Path, name: str, png: bytes, *, min_colours: int = 40, max_dominant: float = 0.9) -> Path:
+    """Write screenshot ``name`` for the README, checked non-blank (same check as the map's) and small."""
+    small = _small_png(png)
+    stats = _screenshot_stats(driver, base64.b64encode(small).decode("ascii"))
+    assert stats["colours"] >= min_colours and stats["dominant"] < max_dominant, (name, stats)
+    assert len(small) < CAPTURE_MAX_BYTES, (name, len(small))
+    path = folder / f"{name}.png"
+    path.write_bytes(small)
+    return path
 
 
 def _text(element) -> str:
@@ -239,7 +283,7 @@ return {overlapping: overlapping, covered: covered};
 """
 
 
-def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
+def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, captures):
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -247,6 +291,8 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     wait = WebDriverWait(browser, 60, poll_frequency=0.25)
     browser.get(server + "/carte")
     assert "/connexion?suite=/carte" in browser.current_url
+    login = browser.find_element(By.CSS_SELECTOR, "main.hs-connexion")
+    _capture(browser, captures, "1-connexion", login.screenshot_as_png, min_colours=8, max_dominant=0.97)
     browser.find_element(By.NAME, "identifiant").send_keys("test.planificateur")
     browser.find_element(By.NAME, "mot_de_passe").send_keys(PASSWORDS["planificateur"])
     browser.find_element(By.CSS_SELECTOR, "#hs-form-connexion button").click()
@@ -285,6 +331,7 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     stats = _screenshot_stats(browser, browser.get_screenshot_as_base64())
     assert stats["colours"] > 40 and stats["dominant"] < 0.9, stats
     assert Path(shot).stat().st_size > 20_000
+    _capture(browser, captures, "2-carte", browser.get_screenshot_as_png())
 
     # the sensitive points are coloured by priority rank: the highest-priority point in the top class's colour,
     # and more than one class on the map
@@ -313,6 +360,12 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn):
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content form.hs-visite"))
     popup = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
     content = _text(popup)
+    # once the popup has faded in and the map has panned to show it whole
+    opacity = "return getComputedStyle(document.querySelector('.leaflet-popup')).opacity"
+    wait.until(lambda d: d.execute_script(opacity) == "1")
+    time.sleep(0.6)
+    box = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content-wrapper")
+    _capture(browser, captures, "3-point-sensible", box.screenshot_as_png, min_colours=8, max_dominant=0.97)
     assert "Priorité" in content and "Historique des analyses" in content and "Dernière visite" in content
     rows = {
         _text(tr.find_element(By.TAG_NAME, "th")): _text(tr.find_element(By.TAG_NAME, "td"))
@@ -431,11 +484,29 @@ def test_the_blank_page_check_does_fail(browser):
     assert not (stats["colours"] > 40 and stats["dominant"] < 0.9)
 
 
-def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, browser, conn):
+def _first_page(driver, url: str) -> bytes:
+    """The first page of the PDF the page offers for download, as a PNG (pypdfium2)."""
+    import pypdfium2 as pdfium
+
+    data = driver.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.blob())"
+        ".then(b => { const f = new FileReader(); f.onload = () => done(f.result.split(',')[1]);"
+        " f.readAsDataURL(b); });",
+        url,
+    )
+    page = pdfium.PdfDocument(base64.b64decode(data))[0]
+    out = io.BytesIO()
+    page.render(scale=1.6, rev_byteorder=True).to_pil().save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, browser, conn, captures):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    wait = WebDriverWait(browser, 90, poll_frequency=0.25)
+    # a popup is drawn again when its layer reloads: an element read meanwhile is stale, and is read again
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
     _log_in(browser, server, wait)
     wait.until(lambda d: d.execute_script("return !!window.hotspotsTournee"))
     form = browser.find_element(By.ID, "hs-tournee")
@@ -447,6 +518,9 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     teams.clear()
     teams.send_keys("2")
     Select(form.find_element(By.NAME, "mode")).select_by_value("voiture")
+    tomorrow = date.today() + timedelta(days=1)  # a day shift, whenever the test runs (and on the screenshot)
+    start = form.find_element(By.NAME, "debut")
+    browser.execute_script("arguments[0].value = arguments[1]", start, f"{tomorrow}T08:00")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait.until(lambda d: d.execute_script("return window.hotspotsTournee.etat") in ("dessinee", "erreur"))
     state = browser.execute_script("return JSON.parse(JSON.stringify(window.hotspotsTournee))")
@@ -478,6 +552,9 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
         links["Feuille de route (PDF)"],
     )
     assert got[0] == 200 and got[1] == "application/pdf" and got[2] > 10_000
+    _capture(browser, captures, "4-tournee", browser.get_screenshot_as_png())
+    sheet = _first_page(browser, links["Feuille de route (PDF)"])
+    _capture(browser, captures, "5-fiche-tournee", sheet, min_colours=20, max_dominant=0.97)
     # a stop's popup says when and why (clicked by script: close stops overlap on the map)
     browser.execute_script("arguments[0].click()", markers[0])
     popup = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))

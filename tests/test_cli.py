@@ -97,6 +97,22 @@ def test_demo_is_the_whole_main_job(conn, settings):
     assert conn.execute("SELECT count(*) FROM prevention_networks").fetchone()[0] == 3  # the demo's networks
     assert conn.execute("SELECT count(*) FROM sensitive_points").fetchone()[0] > 0
     assert conn.execute("SELECT count(*) FROM reports WHERE geocode_status = 'a_geocoder'").fetchone()[0] == 0
+    # a first shift is planned and its field pack written where the next steps point
+    pack = settings.data_dir / "demo" / "tournee"
+    plan_id = conn.execute("SELECT max(id) FROM plans WHERE created_by = 'demo'").fetchone()[0]
+    files = sorted(p.name for p in pack.iterdir())
+    assert files == sorted(f"tournee_{plan_id}.{ext}" for ext in ("csv", "geojson", "gpx", "pdf", "xlsx"))
+    assert (pack / f"tournee_{plan_id}.pdf").read_bytes().startswith(b"%PDF")
+    steps = done.stdout[done.stdout.index("Et maintenant ?") :]
+    assert f" ingest visits {pack / f'tournee_{plan_id}.xlsx'}" in steps
+    assert f"{pack / f'tournee_{plan_id}.pdf'}" in steps and " geocode review" in steps
+    assert " rejects 8 --out rejets.csv" in steps  # the batch of the planted bad rows
+    # hotspots analyse: a table in words, no Python dict
+    analysed = _run(settings, "analyse")
+    assert analysed.returncode == 0, analysed.stderr
+    assert "points sensibles" in analysed.stdout and "modèle nul" in analysed.stdout
+    assert "{'" not in analysed.stdout and "':" not in analysed.stdout and "actif : " in analysed.stdout
+    assert "Points sensibles à traiter" in analysed.stdout and "Dépôt clandestin" in analysed.stdout
     # the patrol's list of sites to inspect, from the same analysed data
     out = settings.data_dir / "sites.gpx"
     exported = _run(settings, "export", "sites", "--out", str(out), "--types", "point_sensible,axe", "--json")

@@ -16,8 +16,9 @@ from service.analyse.inputs import read_points, street_network, within_window
 from service.analyse.points import PointParams, sensitive_points_by_category
 from service.analyse.store import MIN_CATEGORY_REPORTS, run_points
 from service.analyse.stretches import attach_stretches, split_stretches
-from service.cli.common import console, print_json, settings_of, working
+from service.cli.common import print_json, settings_of, working
 from service.cli.dates import RULE, day_end, day_start
+from service.cli.summary import show_analysis
 from service.db import connect, ensure_database
 from service.errors import InputFileError
 
@@ -96,8 +97,7 @@ def analyse(
     if json_out:
         print_json(summary)
         return
-    for key, value in summary.items():
-        console.print(f"[bold]{key}[/bold] : {value}")
+    show_analysis(settings, summary, in_database=input_ is None)
 
 
 def _offline(

@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from service.analyse.store import run_points
-from service.cli.analyse import point_params
-from service.cli.common import console, print_json, settings_of, working
+from service.analyse.listing import ACTIVE_STATES, stored_points
+from service.cli.common import console, err_console, print_json, settings_of, working
 from service.cli.ingest import geocoding_lines, run_ingest, summary_table
-from service.db import connect, ensure_database
+from service.cli.summary import null_model_words, points_table
+from service.db import connect
 from service.demo import DemoFiles
-from service.errors import InputFileError
-from service.geocode.apply import batch_geocoder, geocode_rows
-from service.geocode.gazetteer import load_gazetteer
+from service.demo.load import N_REPORTS, SEED, DemoLoad, demo_dir, first_shift, load_demo
 from service.ingest.pipeline import BatchSummary, IngestOptions
-from service.labels import state_label, trend_label
+from service.plan.candidates import load_labels
+from service.settings import Settings
 
 
 def demo_data(
     ctx: typer.Context,
     out: Path | None = typer.Option(None, "--out", help="Dossier de sortie (sinon <données>/demo)."),
-    graine: int = typer.Option(20261126, "--graine", "--seed", help="Graine du générateur (reproductible)."),
-    signalements: int = typer.Option(4000, "--signalements", help="Nombre de signalements."),
+    graine: int = typer.Option(SEED, "--graine", "--seed", help="Graine du générateur (reproductible)."),
+    signalements: int = typer.Option(N_REPORTS, "--signalements", help="Nombre de signalements."),
     fin: str | None = typer.Option(None, "--fin", help="Dernier jour des données (AAAA-MM-JJ, sinon aujourd'hui)."),
 ) -> None:
     """Écrit un jeu de démonstration réaliste (vraies adresses de Seraing et Neupré)."""
@@ -53,99 +53,100 @@ def _generate(out: Path, geodata: Path, seed: int, n: int, end: str | None) -> D
 
 def demo(
     ctx: typer.Context,
-    graine: int = typer.Option(20261126, "--graine", "--seed", help="Graine du générateur."),
-    signalements: int = typer.Option(4000, "--signalements", help="Nombre de signalements."),
+    graine: int = typer.Option(SEED, "--graine", "--seed", help="Graine du générateur."),
+    signalements: int = typer.Option(N_REPORTS, "--signalements", help="Nombre de signalements."),
     json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
+    tournee: bool = typer.Option(
+        True, "--tournee/--sans-tournee", help="Planifier une première tournée et écrire ses fichiers."
+    ),
     servir: bool = typer.Option(False, "--servir", help="Servir ensuite l'API et la carte (Ctrl+C pour arrêter)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Adresse d'écoute avec --servir."),
     port: int = typer.Option(8000, "--port", help="Port avec --servir."),
 ) -> None:
-    """Démonstration complète : démarre la base, génère, importe et analyse le jeu de démonstration, puis (avec
-    --servir) sert l'API et la carte avec un compte de démonstration."""
+    """Démonstration complète : démarre la base, génère, importe et analyse le jeu de démonstration, planifie
+    une première tournée, puis (avec --servir) sert l'API et la carte avec un compte de démonstration."""
     settings = settings_of(ctx)
-    with working("Démarrage de la base…"):
-        ensure_database(settings)
-    with connect(settings) as conn:
-        if batch_geocoder(conn) is None:
-            with working("Chargement du registre des adresses de la zone…"):
-                load_gazetteer(conn, [settings.geodata_dir / "icar_seraing_neupre.csv"])
-        geocoder = batch_geocoder(conn)
-    files = _generate(settings.data_dir / "demo", settings.geodata_dir, graine, signalements, None)
-    plan: list[tuple[Path, IngestOptions]] = [
-        (files.commune_csv, IngestOptions("reports", source="commune_proprete")),
-        (files.patrols_xlsx, IngestOptions("reports", source="patrouilles")),
-        (files.open311_json, IngestOptions("reports", source="app_citoyenne")),
-        (files.intercommunale_csv, IngestOptions("reports", source="intercommunale")),
-        (files.visits_csv, IngestOptions("visits", source="visites")),
-        (files.permits_csv, IngestOptions("permits", source="permis")),
-        (files.service_csv, IngestOptions("reports", source="service_environnement")),
-        (files.errors_csv, IngestOptions("reports", source="commune_proprete_erreurs")),
-    ]
-    summaries: list[BatchSummary] = []
-    for path, options in plan:
-        try:
-            summaries.append(run_ingest(settings, path, options, show_progress=not json_out, geocoder=geocoder))
-        except InputFileError as exc:
-            console.print(f"[red]{path.name} refusé[/red] : {exc}")
-    if geocoder is not None:
-        # rows stored before the register was loaded (an earlier run) are placed now
-        with connect(settings) as conn, conn.transaction():
-            for target in ("reports", "visits", "permits"):
-                geocode_rows(conn, geocoder.geocoder, target)
-    with connect(settings) as conn:  # the demo's green neighbourhood information networks (service/prevention)
-        from service.demo.prevention import register_networks
 
-        register_networks(conn, settings, files.networks_json)
+    def ingest(path: Path, options: IngestOptions, geocoder: Any) -> BatchSummary:
+        return run_ingest(settings, path, options, show_progress=not json_out, geocoder=geocoder)
+
+    err_console.print("Démonstration : base, registre des adresses, fichiers, import, géocodage et analyse…")
+    done = load_demo(settings, seed=graine, n_reports=signalements, ingest=ingest)
+    for name, message in done.refused:
+        console.print(f"[red]{name} refusé[/red] : {message}", highlight=False)
+    summaries = done.summaries
     if json_out:
         print_json([s.to_dict() for s in summaries])
         return
     console.print(summary_table(summaries))
     for line in geocoding_lines(summaries):
         console.print(line)
-    with working("Recherche des points sensibles…"), connect(settings) as conn:
-        now = pd.Timestamp.now(tz="UTC")
-        analysis = run_points(
-            conn,
-            since=(now - pd.Timedelta(days=settings.analysis_window_days)).to_pydatetime(),
-            now=now,
-            params=point_params(settings.analysis_algorithm, settings.analysis_eps_m, None, None),
-            by_category=settings.analysis_by_category,
-        )
-        top = conn.execute(
-            "SELECT id, address_label, state, main_category, n_reports, trend, round(priority::numeric, 1) "
-            "FROM sensitive_points "
-            "WHERE category_scope = 'toutes' AND state IN ('nouveau', 'actif', 'reouvert') "
-            "ORDER BY priority DESC LIMIT 10"
-        ).fetchall()
-    null = {"exposure": "exposition (adresses)", "footprint": "emprise des signalements"}.get(
-        analysis["modele_nul"], analysis["modele_nul"]
-    )
-    table = Table(title=f"Points sensibles ({analysis['points_sensibles']} ; modèle nul : {null})")
-    for col in (
-        "point",
-        "adresse la plus proche",
-        "état",
-        "catégorie principale",
-        "signalements",
-        "tendance",
-        "priorité",
-    ):
-        table.add_column(col)
-    for pid, address, state, category, n, trend, priority in top:
-        table.add_row(
-            str(pid), str(address), state_label(state), str(category), str(n), trend_label(trend), str(priority)
-        )
-    console.print(table)
+    with connect(settings) as conn:
+        points = stored_points(conn, states=ACTIVE_STATES, limit=10)
+        categories = load_labels(conn).categories
+    found, axes = done.analysis["points_sensibles"], done.analysis["axes_problematiques"]
+    title = f"Points sensibles ({found} ; {axes} axes ; modèle nul : {null_model_words(done.analysis['modele_nul'])})"
+    console.print(points_table(points, categories, title=title))
     total = sum(s.rows_in for s in summaries)
     console.print(
         f"{total} lignes lues, {sum(s.inserted for s in summaries)} enregistrements créés, "
         f"{sum(s.rejected for s in summaries)} rejetées (voir « hotspots rejects <lot> »)."
     )
+    pack: list[Path] = []
+    if tournee:
+        with working("Planification d'une première tournée…"):
+            stored, pack = first_shift(settings)
+        console.print(
+            f"Première tournée : n° {stored.plan_id}, {len(stored.stops)} arrêts pour {stored.facts['teams']} "
+            f"équipes ; fichiers dans {pack[0].parent}",
+            highlight=False,
+        )
     if servir:
-        _serve_demo(ctx, host, port)
+        _serve_demo(ctx, host, port, done, pack)
+    else:
+        for line in next_steps(settings, done, pack, url=None):
+            console.print(line, highlight=False)
 
 
-def _serve_demo(ctx: typer.Context, host: str, port: int) -> None:
+def command_name() -> str:
+    """How to type the command in this shell: ``hotspots`` when on the PATH, else the path that ran it."""
+    if shutil.which("hotspots"):
+        return "hotspots"
+    ran = Path(sys.argv[0])
+    if ran.name == "hotspots":
+        try:
+            return str(ran.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(ran)
+    return f"{Path(sys.executable).name} -m service"
+
+
+def next_steps(settings: Settings, done: DemoLoad, pack: list[Path], *, url: str | None) -> list[str]:
+    """One line per next step of a first visit, pointing at the demo's own files."""
+    cmd = command_name()
+    errors = next((s for s in done.summaries if s.rejected), None)
+    lines = ["", "[bold]Et maintenant ?[/bold]"]
+    if url:
+        lines.append(f"  • La carte : {url}/carte (connexion avec le compte ci-dessus) ; l'API : {url}/docs")
+    else:
+        lines.append(f"  • La carte : make demo (ou {cmd} demo --servir), puis http://127.0.0.1:8000/")
+    if errors is not None:
+        lines.append(f"  • Les lignes refusées et pourquoi : {cmd} rejects {errors.batch_id} --out rejets.csv")
+    lines.append(f"  • Les adresses à vérifier : {cmd} geocode review")
+    lines.append(f"  • Les points sensibles et les axes : {cmd} analyse")
+    lines.append(f"  • Une tournée de 3 h à vélo : {cmd} plan --duree 3h --mode velo --out tournee/")
+    if pack:
+        files = {p.suffix: p for p in pack}
+        lines.append(f"  • La fiche de la première tournée à imprimer : {files['.pdf']}")
+        lines.append(f"  • Le tableur à remplir puis réimporter : {cmd} ingest visits {files['.xlsx']}")
+    lines.append(f"  • Vos propres fichiers : {cmd} ingest reports FICHIER (exemples dans {demo_dir(settings)})")
+    lines.append("  • Les carnets d'analyse : notebooks/README.md")
+    if cmd != "hotspots":
+        lines.append("  (« source .venv/bin/activate » pour taper simplement « hotspots »)")
+    return lines
+
+
+def _serve_demo(ctx: typer.Context, host: str, port: int, done: DemoLoad, pack: list[Path]) -> None:
     """A demo account whose new random password is shown once, then the server."""
     import secrets
 
@@ -163,5 +164,8 @@ def _serve_demo(ctx: typer.Context, host: str, port: int) -> None:
         f"Compte de démonstration : identifiant [bold]demo[/bold], mot de passe [bold]{password}[/bold] "
         "(rôle planificateur ; un nouveau mot de passe à chaque démonstration)."
     )
-    console.print(f"Carte : http://{host}:{port}/carte — Ctrl+C pour arrêter.")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (the address the server listens on)
+    for line in next_steps(settings, done, pack, url=f"http://{shown}:{port}"):
+        console.print(line, highlight=False)
+    console.print(f"[bold]Carte : http://{shown}:{port}/[/bold] — Ctrl+C pour arrêter.", highlight=False)
     run_server(settings, host=host, port=port)

@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from service.cli import db as db_cli
+from service.cli import french
 from service.cli import ingest as ingest_cli
 from service.cli.common import err_console
 from service.db.connect import describe_database_error
@@ -57,11 +58,11 @@ class _LazyCommands(TyperGroup):
         if isinstance(target, typer.Typer):
             command = typer.main.get_group(target)
         else:
-            single = typer.Typer()
+            single = typer.Typer(add_completion=False)
             single.command(cmd_name)(target)
             command = typer.main.get_command(single)
         command.name = cmd_name
-        self.commands[cmd_name] = command
+        self.commands[cmd_name] = french.frenchify(command)
         return command
 
 
@@ -103,13 +104,30 @@ def _exit_code(exc: HotspotsError) -> int:
     return 1
 
 
+def _command() -> Any:
+    """The root command with its French words (sub-commands loaded later get them as they are built)."""
+    french.configure()
+    return french.frenchify(typer.main.get_command(app))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; domain errors print their French message (and hint) and exit non-zero.
 
-    Usage errors are typer's own (exit code 2); a traceback is shown only with ``--debug``.
+    Usage errors (unknown option, missing value…) are worded in French by :mod:`service.cli.french` (exit code
+    2); a traceback is shown only with ``--debug``.
     """
     try:
-        app(args=argv, prog_name="hotspots")
+        code = _command().main(args=argv, prog_name="hotspots", standalone_mode=False)
+        if isinstance(code, int) and code:  # typer.Exit(code) from a command
+            sys.exit(code)
+    except french.click_errors.NoArgsIsHelpError:
+        sys.exit(2)  # the help was printed
+    except french.click_errors.ClickException as exc:
+        french.show_error(exc, err_console)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("Abandon.", highlight=False)
+        sys.exit(1)
     except HotspotsError as exc:
         if _debug["on"]:
             traceback.print_exc()

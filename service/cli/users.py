@@ -18,8 +18,11 @@ def _password(from_stdin: bool) -> str:
     """Read the password from standard input (scripts) or ask for it twice without echo (people)."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    value: str = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt="Encore une fois")
-    return value
+    while True:  # typer's own confirmation prompt answers a mismatch in English
+        value: str = typer.prompt("Mot de passe", hide_input=True)
+        if typer.prompt("Encore une fois", hide_input=True) == value:
+            return value
+        console.print("[red]Les deux mots de passe diffèrent.[/red] Recommencez.", highlight=False)
 
 
 @app.command("add")

@@ -1,0 +1,193 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 2. Points sensibles et axes problématiques
+#
+# Les lieux que l'analyse du service a retenus (carte), leurs tendances, la concentration des signalements
+# (part des signalements contre part de la surface et de la longueur des rues), le back-test contre les méthodes
+# de référence, et ce que changent le rayon `eps` et le modèle nul.
+#
+# Mêmes réglages de connexion que la commande `hotspots` ; jeu de démonstration importé si la base est vide.
+
+# %%
+import folium
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from service.analyse.axes import network_from_addresses, segment
+from service.analyse.explore import (
+    concentration_by_area,
+    concentration_by_street,
+    parameter_sweep,
+    share_needed,
+    trend_cells,
+)
+from service.analyse.listing import stored_axes, stored_points
+from service.analyse.store import load_address_streets, load_reports
+from service.db import connect
+from service.demo.load import ensure_demo
+from service.labels import TREND_LABELS, trend_label
+from service.maps.notebook import geojson_layer, zone_map
+from service.maps.page import STYLE
+from service.settings import load_settings
+
+settings = load_settings()
+ensure_demo(settings)
+conn = connect(settings, autocommit=True)
+now = pd.Timestamp.now(tz="UTC")
+since = now - pd.Timedelta(days=settings.analysis_window_days)
+reports = load_reports(conn, since=since.to_pydatetime())
+exposure = load_address_streets(conn)  # the official addresses: the "exposure" null model, and the streets
+streets = network_from_addresses(exposure)
+segments = segment(streets)
+points = stored_points(conn)
+axes = stored_axes(conn)
+print(
+    f"{len(reports)} signalements depuis le {since:%d/%m/%Y} ; {len(points)} points sensibles et {len(axes)} axes "
+    "enregistrés par la dernière analyse (hotspots analyse)."
+)
+
+# %% [markdown]
+# ## La carte
+# Points sensibles colorés par tendance (mêmes couleurs que la carte du service), axes en violet.
+
+# %%
+trend_colour = {code: group["couleur"] for group in STYLE["tendances"].values() for code in group["codes"]}
+points["tendance"] = points["trend"].map(trend_label)
+fmap = zone_map(settings, streets=streets)
+geojson_layer(
+    axes,
+    name="Axes problématiques",
+    colour=STYLE["axe"],
+    weight=5,
+    tooltip={"id": "Axe", "street": "Rue", "reports": "Signalements", "rate_per_100m": "Pour 100 m"},
+).add_to(fmap)
+geojson_layer(
+    points,
+    name="Points sensibles",
+    colour=trend_colour,
+    column="trend",
+    tooltip={"id": "Point", "address_label": "Adresse", "n_reports": "Signalements", "tendance": "Tendance"},
+).add_to(fmap)
+folium.LayerControl(collapsed=False).add_to(fmap)
+fmap
+
+# %%
+points[["id", "address_label", "state", "main_category", "n_reports", "tendance", "priority"]]
+
+# %% [markdown]
+# ## Tendances (points chauds émergents)
+# Chaque maille de 100 m chaude au moins une fois dans le cube espace-temps (pas d'environ 8 semaines) reçoit
+# une catégorie ; la tendance d'un point vient de ses mailles.
+
+# %%
+cells = trend_cells(reports, exposure=exposure, now=now)
+fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [1, 1.4]})
+cells["category"].map(trend_label).value_counts().sort_values().plot(kind="barh", ax=left, color="#54278f")
+left.set_xlabel("mailles")
+left.set_ylabel("")
+left.set_title("Mailles chaudes par catégorie")
+streets.plot(ax=right, color="#dddddd", linewidth=0.5)
+for code, colour in trend_colour.items():
+    part = cells[cells["category"] == code]
+    if len(part):
+        part.plot(ax=right, color=colour, label=TREND_LABELS[code])
+right.legend(loc="lower left", fontsize=8)
+right.set_axis_off()
+right.set_title("Où (Lambert 72)")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Concentration des signalements
+# Les mailles (ou les tronçons de rue) les plus chargés d'abord : quelle part des signalements tiennent-ils,
+# pour quelle part de la surface (ou de la longueur des rues) ? La diagonale serait une répartition uniforme.
+
+# %%
+by_area = concentration_by_area(reports, exposure=exposure)
+by_street = concentration_by_street(reports, segments)
+fig, ax = plt.subplots(figsize=(6.5, 5))
+ax.plot(by_area["part_surface"], by_area["part_signalements"], label="mailles de 100 m (surface)")
+ax.plot(by_street["part_longueur"], by_street["part_signalements"], label="tronçons de rue (longueur)")
+ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="répartition uniforme")
+ax.set_xlabel("part de la surface / de la longueur des rues")
+ax.set_ylabel("part des signalements")
+ax.set_title("Courbe de concentration")
+ax.legend()
+plt.tight_layout()
+plt.show()
+def percent(share: float) -> str:
+    return f"{share * 100:.1f} %".replace(".", ",")
+
+
+print(
+    f"La moitié des signalements tient sur {percent(share_needed(by_area))} de la surface étudiée et sur "
+    f"{percent(share_needed(by_street))} de la longueur des rues (Weisburd : environ 2 à 6 % des tronçons)."
+)
+
+# %% [markdown]
+# ## Back-test
+# Apprendre jusqu'au dernier trimestre, compter ce que chaque méthode aurait capturé ensuite, sur la surface de la
+# zone (comme `hotspots backtest`). Cette cellule appelle les fonctions publiques du back-test telles quelles ;
+# les graphiques suivants ne lisent que leurs colonnes `methode`, `couverture` et `taux_de_capture`.
+
+# %%
+from service.analyse.area import polygon_area
+from service.analyse.backtest import backtest
+from service.analyse.backtest_axes import backtest_axes
+from service.zone import zone_outline
+
+xy = (reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy())
+area = polygon_area(zone_outline(settings), crs="EPSG:31370", source="zone", also=xy)
+end = pd.Timestamp(reports["observed_at"].max())
+split = end - pd.Timedelta(days=91)
+by_cells = backtest(reports, train_until=split, test_until=end, area=area, exposure=exposure).table
+by_segments = backtest_axes(reports, segments, train_until=split, test_until=end, exposure=exposure)
+by_cells
+
+# %%
+fig, axes_ = plt.subplots(1, 2, figsize=(13, 4.5))
+for ax, table, unit in ((axes_[0], by_cells, "surface"), (axes_[1], by_segments, "longueur de rue")):
+    for method, rows in table.groupby("methode", sort=False):
+        ax.plot(rows["couverture"] * 100, rows["taux_de_capture"] * 100, marker="o", label=f"{method}")
+    ax.set_xlabel(f"part de la {unit} retenue (%)")
+    ax.set_ylabel("signalements futurs capturés (%)")
+    ax.set_title(f"Back-test par {unit}")
+    ax.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+by_segments
+
+# %% [markdown]
+# ## Effet du rayon `eps` et du modèle nul
+# Le modèle nul dit ce que le hasard donnerait : `emprise` (au hasard sur les mailles où il y a des
+# signalements) ou `exposition` (selon les adresses officielles : là où les gens vivent). Un rayon trop petit
+# coupe un lieu en morceaux ; trop grand, il réunit des coins voisins. Les grappes étirées le long d'une rue
+# (`etirements`) deviennent des axes, comme dans l'analyse enregistrée.
+
+# %%
+sweep = parameter_sweep(reports, exposure=exposure, now=now, segments=segments)
+fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+for null, rows in sweep.groupby("modele_nul"):
+    left.plot(rows["eps_m"], rows["points"], marker="o", label=f"modèle {null}")
+    right.plot(rows["eps_m"], rows["part_des_signalements"] * 100, marker="o", label=f"modèle {null}")
+left.set_ylabel("points sensibles")
+right.set_ylabel("signalements dans les points (%)")
+for ax in (left, right):
+    ax.axvline(settings.analysis_eps_m, color="grey", linestyle=":")
+    ax.set_xlabel("rayon eps (m)")
+    ax.legend()
+plt.tight_layout()
+plt.show()
+sweep
