@@ -142,6 +142,7 @@ def main() -> None:
 
         with connect(settings) as conn:
             geocoder = batch_geocoder(conn)
+            conn.commit()  # each record is then a batch of its own, committed as the routes' are
             for kind, record in (
                 ("visits", {"date": when, "resultat": "pv", **place}),
                 ("reports", {"date": when, "categorie": "graffiti", **place}),

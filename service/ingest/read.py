@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import json
 import re
 import zipfile
@@ -140,6 +141,34 @@ class TableSource:
     def chunks(self, size: int, progress: ProgressFn | None = None) -> Iterator[pd.DataFrame]:
         assert self._chunks is not None
         yield from self._chunks(size, progress)
+
+
+def table_source(frame: pd.DataFrame, name: str) -> TableSource:
+    """An in-memory table of text columns (records sent one by one) as a source named ``name``.
+
+    It reads as the same rows written to a CSV file would (UTF-8, comma): rows numbered from 2 (the header is
+    row 1), empty texts as NA; its size and SHA-256, kept with the batch, are that file's. Nothing is written.
+    """
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(frame.columns)
+    for row in frame.itertuples(index=False):
+        writer.writerow(["" if pd.isna(v) else v for v in row])
+    data = text.getvalue().encode("utf-8")
+    facts = FileFacts(len(data), hashlib.sha256(data).hexdigest(), "utf-8", False)
+    rows = frame.astype(STR)
+    rows = rows.mask(rows.eq(""))
+    rows["_row"] = range(2, len(rows) + 2)
+    source = TableSource(Path(name), "csv", [str(c) for c in frame.columns], facts, delimiter=",")
+
+    def chunks(size: int, progress: ProgressFn | None) -> Iterator[pd.DataFrame]:
+        for start in range(0, len(rows), size):
+            yield rows.iloc[start : start + size].reset_index(drop=True)
+        if progress:
+            progress(facts.size)
+
+    source._chunks = chunks
+    return source
 
 
 def open_table(
