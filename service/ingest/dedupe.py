@@ -228,16 +228,26 @@ def conflicts_frame(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, fi
 
 
 # -- near-duplicates: the same event reported by two sources -------------------------------------------------
+#: Up to this many new reports, each looks its near-duplicate up in the spatial index; beyond, the cell join.
+FEW_NEW_REPORTS = 1000
+
+
+def few_new_reports(new: int) -> bool:
+    """Whether ``new`` reports are few enough to look their near-duplicates up one by one."""
+    return new <= FEW_NEW_REPORTS
+
+
 def link_near_duplicates(
-    conn: psycopg.Connection[Any], qk: dict[str, str], batch_id: int, *, metres: float, hours: float
+    conn: psycopg.Connection[Any], qk: dict[str, str], batch_id: int, *, metres: float, hours: float, new: int
 ) -> int:
-    """Link the batch's new reports to the first report of another source within ``metres`` and ``hours`` (same
-    category); returns how many were linked.
+    """Link the batch's ``new`` reports to the first report of another source within ``metres`` and ``hours``
+    (same category); returns how many were linked.
 
     One set-based join on space-time cells (``sql/reports.sql``) instead of one spatial look-up per new report:
     a million look-ups took twenty minutes. Both sides are written to temporary tables and analysed first, so
     that the planner knows their sizes (the batch's own rows are not in the table's statistics yet) and joins
-    them by hashing rather than row by row.
+    them by hashing rather than row by row. A few new reports (:data:`FEW_NEW_REPORTS`, a record sent through
+    the API) are looked up one by one in the index instead: one statement, no table to create.
     """
     # cells a little more than twice the reach, so that rounding never hides a pair at exactly the distance
     params = {
@@ -247,6 +257,8 @@ def link_near_duplicates(
         "cell_m": 2 * metres + 2.0,
         "cell_s": 2 * hours * 3600 + 120.0,
     }
+    if few_new_reports(new):
+        return conn.execute(qk["link_few_near_duplicates"], params).rowcount
     conn.execute(qk["near_new"], params)
     conn.execute(qk["near_cells"], params)
     conn.execute("ANALYZE near_new, near_cells")

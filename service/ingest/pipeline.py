@@ -34,7 +34,13 @@ from service.ingest.batch import BatchSummary, IngestOptions, close_batch, open_
 from service.ingest.bulk import direct_load_possible, empty_for_load, first_id, last_id, restore_after_load
 from service.ingest.checks import Context
 from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile, check_required, map_columns
-from service.ingest.dedupe import link_near_duplicates, repeated_in_stage, stage_late_rejects, unplaceable_visits
+from service.ingest.dedupe import (
+    few_new_reports,
+    link_near_duplicates,
+    repeated_in_stage,
+    stage_late_rejects,
+    unplaceable_visits,
+)
 from service.ingest.load import (
     REPORT_DIRECT_COLUMNS,
     STAGE_COLUMNS,
@@ -387,9 +393,10 @@ def _link(
     qk = _queries(kind)
     if kind == "reports":
         hours, metres = settings.near_duplicate_hours, settings.near_duplicate_m
-        linked = 0
-        if loaded.inserted and (len(span.sources) > 1 or _other_sources_nearby(conn, qk, span, hours)):
-            linked = link_near_duplicates(conn, qk, batch_id, metres=metres, hours=hours)
+        new, linked = loaded.inserted, 0
+        # a few new reports are looked up at once: asking first whether another source is near costs as much
+        if new and (few_new_reports(new) or len(span.sources) > 1 or _other_sources_nearby(conn, qk, span, hours)):
+            linked = link_near_duplicates(conn, qk, batch_id, metres=metres, hours=hours, new=new)
         clock.lap("quasi_doublons")
         return Linked(near_duplicates=linked)
     if kind != "visits":

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from service.errors import InputFileError
@@ -143,6 +144,13 @@ class TableSource:
         yield from self._chunks(size, progress)
 
 
+def _empty_as_na(values: pd.Series) -> pd.Series:
+    """Text values with the empty ones as NA, as a CSV reader gives them."""
+    array = pa.array(values.astype(STR).array)
+    kept = pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
+    return pd.Series(pd.arrays.ArrowStringArray(kept), index=pd.RangeIndex(len(values)), copy=False)
+
+
 def table_source(frame: pd.DataFrame, name: str) -> TableSource:
     """An in-memory table of text columns (records sent one by one) as a source named ``name``.
 
@@ -156,9 +164,8 @@ def table_source(frame: pd.DataFrame, name: str) -> TableSource:
         writer.writerow(["" if pd.isna(v) else v for v in row])
     data = text.getvalue().encode("utf-8")
     facts = FileFacts(len(data), hashlib.sha256(data).hexdigest(), "utf-8", False)
-    rows = frame.astype(STR)
-    rows = rows.mask(rows.eq(""))
-    rows["_row"] = range(2, len(rows) + 2)
+    columns: dict[str, Any] = {str(c): _empty_as_na(frame[c]) for c in frame.columns}
+    rows = pd.DataFrame({**columns, "_row": range(2, len(frame) + 2)}, index=pd.RangeIndex(len(frame)))
     source = TableSource(Path(name), "csv", [str(c) for c in frame.columns], facts, delimiter=",")
 
     def chunks(size: int, progress: ProgressFn | None) -> Iterator[pd.DataFrame]:

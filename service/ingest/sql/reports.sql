@@ -160,3 +160,25 @@ FROM (
     ORDER BY n.id, c.observed_at, c.id
 ) f
 WHERE r.id = f.id;
+
+-- name: link_few_near_duplicates
+-- The same links for a batch of few new reports (a record sent through the API): each new report looks its first
+-- near-duplicate up in the spatial index, in one statement and without the cell tables. Same rule: same category,
+-- another source, within %(metres)s m and %(hours)s h, not itself a duplicate, stored earlier or earlier in this
+-- batch; the first by date then id.
+UPDATE reports r SET duplicate_of = f.first_id
+FROM (
+    SELECT n.id,
+           (SELECT c.id FROM reports c
+            WHERE c.category = n.category AND c.source <> n.source
+              AND c.duplicate_of IS NULL AND c.geom IS NOT NULL
+              AND c.observed_at BETWEEN n.observed_at - make_interval(secs => %(hours)s * 3600)
+                                    AND n.observed_at + make_interval(secs => %(hours)s * 3600)
+              AND ST_DWithin(c.geom, n.geom, %(metres)s)
+              AND (c.created_at < now() OR c.id < n.id)
+            ORDER BY c.observed_at, c.id
+            LIMIT 1) AS first_id
+    FROM reports n
+    WHERE n.batch_id = %(batch)s AND n.created_at = now() AND n.geom IS NOT NULL AND n.duplicate_of IS NULL
+) f
+WHERE r.id = f.id AND f.first_id IS NOT NULL;
