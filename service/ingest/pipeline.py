@@ -31,7 +31,7 @@ from service.errors import InputFileError, ValidationFailedError
 from service.geocode import BatchGeocoder, GeocodeStats
 from service.ingest.archive import ArchiveLimits
 from service.ingest.batch import BatchSummary, IngestOptions, close_batch, open_batch, record_refusal
-from service.ingest.bulk import direct_load_possible, empty_for_load, first_id, last_id, restore_after_load
+from service.ingest.bulk import direct_load_possible, load_direct
 from service.ingest.checks import Context
 from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile, check_required, map_columns
 from service.ingest.dedupe import (
@@ -42,7 +42,6 @@ from service.ingest.dedupe import (
     unplaceable_visits,
 )
 from service.ingest.load import (
-    REPORT_DIRECT_COLUMNS,
     STAGE_COLUMNS,
     drop_from_stage,
     indexes_suspended,
@@ -289,7 +288,7 @@ def _read(
     read: Read | None = None
     if kind == "reports" and direct_load_possible(conn, kind, size, settings.bulk_load_min_bytes):
         span = Span()
-        streamed = _load_direct(conn, kind, opened.batch_id, stream, span, run.clock)
+        streamed = load_direct(conn, kind, opened.batch_id, stream, span, run.clock)
         read = Read(streamed, span, direct=True) if streamed is not None else None
     if read is None:
         conn.execute(_queries(kind)["create_stage"])
@@ -531,32 +530,3 @@ def _close(
 def _queries(name: str) -> dict[str, str]:
     """The named statements of ``sql/<name>.sql`` (``batch`` or a kind)."""
     return load_queries(_PKG, f"{name}.sql")
-
-
-def _load_direct(
-    conn: psycopg.Connection[Any],
-    kind: str,
-    batch_id: int,
-    stream: Callable[..., Streamed],
-    span: Span,
-    clock: Clock,
-) -> Streamed | None:
-    """Stream the file straight into the emptied table (see :mod:`service.ingest.bulk`).
-
-    Returns None when the file repeats a key, which the table's unique key finds when it is built: the
-    savepoint then undoes the load, and the batch goes through staging, where repeats are sorted out.
-    """
-    try:
-        with conn.transaction():  # a savepoint: TRUNCATE and COPY FREEZE happen inside it
-            held = empty_for_load(conn, kind)
-            target = Target(kind, REPORT_DIRECT_COLUMNS, binary=True, batch_id=batch_id, direct=True)
-            target.next_id = first_id(conn, kind)
-            streamed = stream(target=target, span=span)
-            if streamed.loaded:
-                last_id(conn, kind, target.next_id - 1)
-            restore_after_load(conn, held)
-            clock.lap("index")
-    except psycopg.errors.UniqueViolation:
-        clock.lap("reprise")
-        return None
-    return streamed
