@@ -126,6 +126,7 @@ def record_refusal(
     path: Path,
     options: IngestOptions,
     exc: InputFileError,
+    *,
     source: TableSource | None = None,
 ) -> None:
     """Keep a trace of a refused file (its own small transaction)."""

@@ -166,13 +166,17 @@ def table_source(frame: pd.DataFrame, name: str) -> TableSource:
     facts = FileFacts(len(data), hashlib.sha256(data).hexdigest(), "utf-8", False)
     columns: dict[str, Any] = {str(c): _empty_as_na(frame[c]) for c in frame.columns}
     rows = pd.DataFrame({**columns, "_row": range(2, len(frame) + 2)}, index=pd.RangeIndex(len(frame)))
-    source = TableSource(Path(name), "csv", [str(c) for c in frame.columns], facts, delimiter=",")
+    return _served_whole(TableSource(Path(name), "csv", [str(c) for c in frame.columns], facts, delimiter=","), rows)
+
+
+def _served_whole(source: TableSource, frame: pd.DataFrame) -> TableSource:
+    """``source`` read at once into ``frame``, served in chunks like a streamed file."""
 
     def chunks(size: int, progress: ProgressFn | None) -> Iterator[pd.DataFrame]:
-        for start in range(0, len(rows), size):
-            yield rows.iloc[start : start + size].reset_index(drop=True)
+        for start in range(0, len(frame), size):
+            yield frame.iloc[start : start + size].reset_index(drop=True)
         if progress:
-            progress(facts.size)
+            progress(source.facts.size)
 
     source._chunks = chunks
     return source
@@ -610,12 +614,4 @@ def _open_json(path: Path, fmt: str) -> TableSource:
     frame = frame.where(frame.notna(), None).astype(STR)
     frame["_row"] = range(1, len(frame) + 1)
     source = TableSource(path, fmt, [h for h in headers if not h.startswith("_")], facts, declared_crs=declared)
-
-    def chunks(size: int, progress: ProgressFn | None) -> Iterator[pd.DataFrame]:
-        for start in range(0, len(frame), size):
-            yield frame.iloc[start : start + size].reset_index(drop=True)
-        if progress:
-            progress(facts.size)
-
-    source._chunks = chunks
-    return source
+    return _served_whole(source, frame)
