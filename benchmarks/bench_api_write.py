@@ -34,9 +34,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 WARM_UP = 10
-#: Before the in-memory path (same script, same machine; ms): (p50, p95) per write, and statements per record.
-BASELINE: dict[str, tuple[float, float]] = {}
-BASELINE_STATEMENTS: dict[str, int] = {}
+#: Before the in-memory path (same script, same machine, mean of two runs; ms): (p50, p95) per write.
+BASELINE: dict[str, tuple[float, float]] = {
+    "visite (POST /api/visites)": (25.9, 32.8),
+    "visite d'un point sensible (formulaire de la carte)": (30.2, 43.2),
+    "signalement (POST /api/signalements)": (34.7, 45.0),
+    "create_records, visite (sans HTTP)": (24.6, 34.4),
+    "create_records, signalement (sans HTTP)": (25.8, 30.8),
+}
+#: ... and the SQL statements and COPY sent for one write.
+BASELINE_STATEMENTS: dict[str, int] = {
+    "visite (POST /api/visites)": 26,
+    "visite d'un point sensible (formulaire de la carte)": 31,
+    "signalement (POST /api/signalements)": 28,
+    "create_records, visite (sans HTTP)": 24,
+    "create_records, signalement (sans HTTP)": 26,
+}
 
 
 def _quantiles(times: list[float]) -> tuple[float, float]:

@@ -206,6 +206,7 @@ def _run_batch(
     settings: Settings,
     run: _Run,
 ) -> StoredBatch:
+    """The steps of one batch, in one transaction: stored whole, or not at all."""
     clock = run.clock
     with conn.transaction() as batch:
         opened = _open(conn, source, options, settings, run)
