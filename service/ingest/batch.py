@@ -15,7 +15,6 @@ from typing import Any
 import psycopg
 
 from service.db.queries import load_queries
-from service.errors import InputFileError
 from service.ingest.columns import Kind
 from service.ingest.read import TableSource, scan_file
 
@@ -122,14 +121,9 @@ def close_batch(conn: psycopg.Connection[Any], summary: BatchSummary) -> None:
 
 
 def record_refusal(
-    conn: psycopg.Connection[Any],
-    path: Path,
-    options: IngestOptions,
-    exc: InputFileError,
-    *,
-    source: TableSource | None = None,
+    conn: psycopg.Connection[Any], path: Path, options: IngestOptions, error: str, *, source: TableSource | None = None
 ) -> None:
-    """Keep a trace of a refused file (its own small transaction)."""
+    """Keep a trace of a refused file and why (its own small transaction)."""
     try:
         digest = (source.facts if source else scan_file(path, text=False)).sha256
         size = path.stat().st_size
@@ -145,7 +139,7 @@ def record_refusal(
                 "sha256": digest,
                 "bytes": size,
                 "format": source.format if source else (options.fmt or "inconnu"),
-                "error": str(exc),
+                "error": error,
                 "options": json.dumps(options_json(options)),
             },
         )

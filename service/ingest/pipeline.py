@@ -113,7 +113,7 @@ def ingest_file(
         )
         cmap = _columns(source, options)
     except InputFileError as exc:
-        record_refusal(conn, path, options, exc)
+        record_refusal(conn, path, options, str(exc))
         raise
     clock.lap("ouverture")
     conn.rollback()  # nothing pending joins the batch: it commits on its own
@@ -121,7 +121,7 @@ def ingest_file(
         return _run_batch(conn, source, cmap, options, settings, _Run(clock, progress, geocoder, now)).summary
     except InputFileError as exc:
         conn.rollback()
-        record_refusal(conn, path, options, exc, source=source)
+        record_refusal(conn, path, options, str(exc), source=source)
         raise
     except BaseException:
         conn.rollback()
