@@ -39,6 +39,7 @@ class Suspended:
 
     @property
     def rebuilt(self) -> int:
+        """How many keys and indexes are built again."""
         return len(self.constraints) + len(self.indexes)
 
 

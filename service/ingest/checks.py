@@ -86,12 +86,14 @@ class Problems:
         message: pd.Series | str,
         column: str | None = None,
     ) -> None:
+        """One reason for the rows of ``mask`` (nothing when no row has it)."""
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
             self.items.append((mask, field_name, column, values, message))
 
     @property
     def mask(self) -> np.ndarray:
+        """The rows with at least one reason."""
         out = np.zeros(len(self.index), dtype=bool)
         for mask, *_ in self.items:
             out |= mask

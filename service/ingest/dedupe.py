@@ -203,6 +203,7 @@ class InFileRepeats:
 
 
 def conflict_reason(cmap: ColumnMap, key: str | None, first_row: int) -> list[dict[str, Any]]:
+    """The reason of a row whose key appeared earlier in the file with another content."""
     return [
         {
             "champ": "identifiant",

@@ -140,6 +140,7 @@ def drop_from_stage(conn: psycopg.Connection[Any], row_numbers: list[int]) -> No
 def copy_statement(
     table: str, columns: list[str], *, binary: bool = False, freeze: bool = False, schema: str | None = None
 ) -> sql.Composed:
+    """``COPY table (columns) FROM STDIN`` in CSV or binary, with ``FREEZE`` for a table emptied in the batch."""
     options = "FORMAT binary" if binary else "FORMAT csv"
     return sql.SQL("COPY {} ({}) FROM STDIN ({}{})").format(
         sql.Identifier(schema, table) if schema else sql.Identifier(table),

@@ -140,6 +140,7 @@ class TableSource:
     _chunks: Callable[[int, ProgressFn | None], Iterator[pd.DataFrame]] | None = field(default=None, repr=False)
 
     def chunks(self, size: int, progress: ProgressFn | None = None) -> Iterator[pd.DataFrame]:
+        """The rows, ``size`` at a time; ``progress`` is told the bytes read so far."""
         assert self._chunks is not None
         yield from self._chunks(size, progress)
 

@@ -29,8 +29,8 @@ from service.ingest.load import (
     csv_bytes,
     prepare_stage_frame,
     report_fields,
+    streaming_copy,
 )
-from service.ingest.load import streaming_copy as _streaming_copy
 from service.ingest.read import TableSource
 from service.ingest.validate import VALIDATORS
 
@@ -47,11 +47,13 @@ class Clock:
         self._last = time.perf_counter()
 
     def lap(self, name: str) -> None:
+        """Count the time since the last lap to step ``name``."""
         now = time.perf_counter()
         self.add(name, now - self._last)
         self._last = now
 
     def add(self, name: str, seconds: float) -> None:
+        """Count ``seconds`` to step ``name``."""
         self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 4)
 
 
@@ -139,7 +141,7 @@ def stream_file(
         # a small file (a record sent through the API) is read and sent in this thread: starting threads would
         # cost more than it saves
         small = source.facts.size < SMALL_FILE_BYTES
-        with _streaming_copy(
+        with streaming_copy(
             conn, target.table, target.columns, binary=target.binary, freeze=target.direct, queued=not small
         ) as copy:
             if target.binary:

@@ -36,6 +36,7 @@ class Vocabulary:
 
     @classmethod
     def from_rows(cls, name: str, rows: list[tuple[Any, ...]]) -> Vocabulary:
+        """From rows (code, labels…, synonyms): every spelling, normalised, maps to its code."""
         lookup: dict[str, str] = {}
         for code, *labels in rows:
             synonyms = labels.pop() if labels and isinstance(labels[-1], list | tuple) else []
@@ -60,11 +61,14 @@ class Vocabulary:
         return out
 
     def describe(self) -> str:
+        """The codes, for messages."""
         return ", ".join(self.codes)
 
 
 @dataclass(frozen=True)
 class Vocabularies:
+    """The three vocabularies validation maps values to."""
+
     categories: Vocabulary
     outcomes: Vocabulary
     statuses: Vocabulary
