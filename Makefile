@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install lint browser-deps captures bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel bench-backtest bench-faults bench-permits
+.PHONY: demo test install lint browser-deps captures bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel bench-backtest bench-faults bench-permits bench-write
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -88,3 +88,7 @@ bench-faults: install
 ## permits, advice sheets, digests and referral rules on 100,000 reports, beside naive ways (benchmarks/README.md)
 bench-permits: install
 	$(BIN)/python benchmarks/bench_permits.py
+
+## one record written through the API, alone: a visit, a visit on a sensitive point (the map's form), a report
+bench-write: install
+	$(BIN)/python benchmarks/bench_api_write.py

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from service.ingest.rejects import export_rejects
 from tests.conftest import DATA
 from tests.helpers import count, ingest, rejects, write
@@ -171,14 +173,22 @@ FROM reports r WHERE r.batch_id = %(batch)s AND r.geom IS NOT NULL ORDER BY r.id
 """
 
 
-def test_near_duplicates_of_a_large_mixed_file_follow_the_rule_pair_for_pair(conn, settings, tmp_path):
+@pytest.mark.parametrize("one_by_one", [False, True], ids=["cellules", "index_un_par_un"])
+def test_near_duplicates_of_a_large_mixed_file_follow_the_rule_pair_for_pair(
+    conn, settings, tmp_path, monkeypatch, one_by_one
+):
     """4,000 stored reports, then 6,000 of two sources in one file over the same three weeks: hundreds of
-    near-duplicates, against stored reports and against earlier rows of the other source in the file."""
+    near-duplicates, against stored reports and against earlier rows of the other source in the file. The
+    set-based cell join (large batches) and the look-up one by one in the index (few new reports: a record
+    sent through the API) link the very same pairs."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     from service.demo import write_bulk_reports
+    from service.ingest import dedupe
     from tests.conftest import ROOT
+
+    monkeypatch.setattr(dedupe, "FEW_NEW_REPORTS", 100_000 if one_by_one else 0)
 
     addresses = ROOT / "geodata" / "icar_seraing_neupre.csv"
     stored, mixed = tmp_path / "stored.csv", tmp_path / "mixed.csv"

@@ -95,10 +95,11 @@ def _record_outcome(
         record["adresse"] = address
     if category:
         record["categorie"] = category
-    summary, ids = create_records(
-        conn, settings, "visits", {k: v for k, v in record.items() if v is not None}, user, geocoder_of(request, conn)
-    )
+    # one transaction: the visit, its attachment and the point's priority are stored together or not at all (the
+    # point's row stays locked until the commit: other visits of the same point wait for it)
     with conn.transaction():
+        record = {k: v for k, v in record.items() if v is not None}
+        summary, ids = create_records(conn, settings, "visits", record, user, geocoder_of(request, conn))
         conn.execute(
             q("attach_visit"),
             {
@@ -110,7 +111,6 @@ def _record_outcome(
         )
         if target == "points-sensibles":
             _reprioritise(conn, item_id, ids[0])
-    conn.commit()  # the point's row stays locked until then: other visits of the same point wait for it
     return JSONResponse({"lot": summary, **fetch_one(conn, "visit", {"id": ids[0]}, "visite")}, 201, media_type=GEOJSON)
 
 

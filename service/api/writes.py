@@ -11,7 +11,7 @@ from fastapi import Request
 
 from service.accounts import User
 from service.db.queries import load_queries
-from service.errors import NotFoundError, ValidationFailedError
+from service.errors import ValidationFailedError
 from service.geocode import BatchGeocoder
 from service.geocode.apply import batch_geocoder
 from service.ingest.columns import Kind
@@ -62,20 +62,15 @@ def create_records(
     user: User,
     geocoder: BatchGeocoder | None,
 ) -> tuple[dict[str, Any], list[int]]:
-    """Ingest one record as a batch ``api-<login>``; return the batch summary and the stored row's id."""
+    """Ingest one record as a batch ``api-<login>``; return the batch summary and the stored row's id.
+
+    Written in the caller's transaction when one is open: what the route writes with it (a visit's attachment
+    to its point) is stored with it or not at all."""
     record = dict(record)
     record.setdefault("source", "api")
     if kind != "permits":
         record.setdefault("identifiant", f"api-{uuid.uuid4().hex[:12]}")
-    summary = store_records(
+    stored = store_records(
         conn, settings, kind, [record], source=record["source"], label=f"api-{user.login}", geocoder=geocoder
     )
-    if summary.rejected:
-        reasons = conn.execute(q("batch_reasons"), {"batch": summary.batch_id}).fetchone()
-        problems = list(reasons[0]) if reasons and reasons[0] else []
-        raise ValidationFailedError("Enregistrement refusé.", problems, hint="Corrigez les champs indiqués.")
-    key = record["reference"] if kind == "permits" else record["identifiant"]
-    row = conn.execute(q(f"{kind}_id"), {"source": record["source"], "key": key}).fetchone()
-    if row is None:
-        raise NotFoundError("L'enregistrement n'a pas été retrouvé après l'import.")
-    return summary.to_dict(), [int(row[0])]
+    return stored.summary.to_dict(), stored.ids

@@ -40,6 +40,7 @@ class ArchiveLimits:
 
     @classmethod
     def of(cls, settings: Settings) -> ArchiveLimits:
+        """The limits of the settings."""
         return cls(settings.xlsx_max_uncompressed_mb, settings.xlsx_max_ratio, settings.xlsx_max_shared_strings_mb)
 
 

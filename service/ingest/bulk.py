@@ -14,6 +14,7 @@ only first loads take this path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ import psycopg
 from psycopg import sql
 
 from service.db.queries import load_queries
+from service.ingest.load import REPORT_DIRECT_COLUMNS
+from service.ingest.stream import Clock, Span, Streamed, Target
 
 _PKG = "service.ingest"
 
@@ -36,6 +39,7 @@ class Suspended:
 
     @property
     def rebuilt(self) -> int:
+        """How many keys and indexes are built again."""
         return len(self.constraints) + len(self.indexes)
 
 
@@ -108,3 +112,32 @@ def first_id(conn: psycopg.Connection[Any], table: str) -> int:
 def last_id(conn: psycopg.Connection[Any], table: str, last: int) -> None:
     """Move the table's id sequence past the ids the loader gave."""
     conn.execute(load_queries(_PKG, "bulk.sql")["last_id"], {"table": table, "last": last})
+
+
+def load_direct(
+    conn: psycopg.Connection[Any],
+    kind: str,
+    batch_id: int,
+    stream: Callable[..., Streamed],
+    span: Span,
+    clock: Clock,
+) -> Streamed | None:
+    """Stream the file straight into the emptied table (see the notes of this module).
+
+    Returns None when the file repeats a key, which the table's unique key finds when it is built: the
+    savepoint then undoes the load, and the batch goes through staging, where repeats are sorted out.
+    """
+    try:
+        with conn.transaction():  # a savepoint: TRUNCATE and COPY FREEZE happen inside it
+            held = empty_for_load(conn, kind)
+            target = Target(kind, REPORT_DIRECT_COLUMNS, binary=True, batch_id=batch_id, direct=True)
+            target.next_id = first_id(conn, kind)
+            streamed = stream(target=target, span=span)
+            if streamed.loaded:
+                last_id(conn, kind, target.next_id - 1)
+            restore_after_load(conn, held)
+            clock.lap("index")
+    except psycopg.errors.UniqueViolation:
+        clock.lap("reprise")
+        return None
+    return streamed

@@ -402,6 +402,7 @@ class MappingFile:
 
     @classmethod
     def load(cls, path: Path) -> MappingFile:
+        """Read a mapping file (``--correspondance``); a broken one is refused with the reason."""
         try:
             text = path.read_text(encoding="utf-8-sig")
             is_yaml = path.suffix.lower() in {".yaml", ".yml"}

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from service.ingest.checks import rejected_frame
 from service.ingest.columns import ColumnMap
-from service.ingest.load import REJECT_COLUMNS, copy_frame
+from service.ingest.load import REJECT_COLUMNS, copy_frame, create_reject_stage
 from service.ingest.read import STR, TableSource
 
 _HEX = operator.methodcaller("hexdigest")
@@ -122,7 +122,8 @@ class InFileRepeats:
     the keys themselves, so two different keys are never taken for one.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, firsts: dict[int, int] | None = None) -> None:
+        self.firsts = firsts  # when given: row number of each repeat → row number of its first occurrence
         self._sorted = np.zeros(0, dtype=np.uint64)  # hashes of the first occurrences, sorted
         self._slot = np.zeros(0, dtype=np.int64)  # position of each sorted hash in the arrays below
         self._keys = pa.array([], type=pa.string())
@@ -184,6 +185,8 @@ class InFileRepeats:
         differs = repeat & (first_hash != hashes)
         self.same += int((repeat & ~differs).sum())
         self.conflicts += int(differs.sum())
+        if self.firsts is not None:
+            self.firsts.update(zip(rows[repeat].tolist(), first_row[repeat].tolist(), strict=True))
         keep = ~repeat
         self._remember(keys.filter(pa.array(keep)), key_hash[keep], rows[keep], hashes[keep])
         return keep, dict(zip(rows[differs].tolist(), first_row[differs].tolist(), strict=True))
@@ -200,6 +203,7 @@ class InFileRepeats:
 
 
 def conflict_reason(cmap: ColumnMap, key: str | None, first_row: int) -> list[dict[str, Any]]:
+    """The reason of a row whose key appeared earlier in the file with another content."""
     return [
         {
             "champ": "identifiant",
@@ -225,16 +229,26 @@ def conflicts_frame(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, fi
 
 
 # -- near-duplicates: the same event reported by two sources -------------------------------------------------
+#: Up to this many new reports, each looks its near-duplicate up in the spatial index; beyond, the cell join.
+FEW_NEW_REPORTS = 1000
+
+
+def few_new_reports(new: int) -> bool:
+    """Whether ``new`` reports are few enough to look their near-duplicates up one by one."""
+    return new <= FEW_NEW_REPORTS
+
+
 def link_near_duplicates(
-    conn: psycopg.Connection[Any], qk: dict[str, str], batch_id: int, *, metres: float, hours: float
+    conn: psycopg.Connection[Any], qk: dict[str, str], batch_id: int, *, metres: float, hours: float, new: int
 ) -> int:
-    """Link the batch's new reports to the first report of another source within ``metres`` and ``hours`` (same
-    category); returns how many were linked.
+    """Link the batch's ``new`` reports to the first report of another source within ``metres`` and ``hours``
+    (same category); returns how many were linked.
 
     One set-based join on space-time cells (``sql/reports.sql``) instead of one spatial look-up per new report:
     a million look-ups took twenty minutes. Both sides are written to temporary tables and analysed first, so
     that the planner knows their sizes (the batch's own rows are not in the table's statistics yet) and joins
-    them by hashing rather than row by row.
+    them by hashing rather than row by row. A few new reports (:data:`FEW_NEW_REPORTS`, a record sent through
+    the API) are looked up one by one in the index instead: one statement, no table to create.
     """
     # cells a little more than twice the reach, so that rounding never hides a pair at exactly the distance
     params = {
@@ -244,6 +258,8 @@ def link_near_duplicates(
         "cell_m": 2 * metres + 2.0,
         "cell_s": 2 * hours * 3600 + 120.0,
     }
+    if few_new_reports(new):
+        return conn.execute(qk["link_few_near_duplicates"], params).rowcount
     conn.execute(qk["near_new"], params)
     conn.execute(qk["near_cells"], params)
     conn.execute("ANALYZE near_new, near_cells")
@@ -255,53 +271,46 @@ def link_near_duplicates(
 # -- server side, for visits and permits -------------------------------------------------------------------
 def repeated_in_stage(
     conn: psycopg.Connection[Any], qb: dict[str, str], cmap: ColumnMap
-) -> tuple[int, dict[int, list[dict[str, Any]]]]:
-    """Staged rows repeating a key seen earlier in the file: identical → duplicate, different → rejected."""
-    same = 0
+) -> tuple[dict[int, int], dict[int, list[dict[str, Any]]]]:
+    """Staged rows repeating a key seen earlier in the file: identical → duplicate, different → rejected.
+
+    Returns the identical repeats (row number → row of the first occurrence) and the rejected ones with their
+    reason; neither is taken out of the stage here (see :func:`service.ingest.load.drop_from_stage`).
+    """
+    same: dict[int, int] = {}
     conflicts: dict[int, list[dict[str, Any]]] = {}
-    skip: list[int] = []
     for row_number, natural_key, first_row, same_content in conn.execute(qb["repeated_keys"]).fetchall():
-        skip.append(row_number)
         if same_content:
-            same += 1
+            same[row_number] = first_row
         else:
             conflicts[row_number] = conflict_reason(cmap, natural_key, first_row)
-    _skip(conn, skip)
     return same, conflicts
 
 
-def _skip(conn: psycopg.Connection[Any], numbers: list[int]) -> None:
-    if numbers:
-        with conn.cursor() as cur, cur.copy("COPY stage_skip (row_number) FROM STDIN") as copy:
-            for number in numbers:
-                copy.write_row((number,))
+#: Why a staged visit cannot be attached: its query in ``visits.sql``, the field named and the reason.
+_UNPLACEABLE = (
+    (
+        "unplaceable",
+        "signalement",
+        "signalement introuvable et ni adresse ni coordonnées : importez d'abord le signalement ou indiquez le "
+        "lieu de la visite",
+    ),
+    (
+        "unknown_stops",
+        "arrêt de tournée",
+        "arrêt inconnu : aucune tournée n'a cet arrêt ; vérifiez la colonne « Arrêt » (référence imprimée sur la "
+        "feuille, par exemple T12-E1-03)",
+    ),
+)
 
 
 def unplaceable_visits(conn: psycopg.Connection[Any], qk: dict[str, str]) -> dict[int, list[dict[str, Any]]]:
     """Visits that cannot be attached: a report they follow that is not stored (and no place of their own), or a
-    plan's stop that no plan has."""
+    plan's stop that no plan has. Returns their reasons by row number (the rows stay staged)."""
     found: dict[int, list[dict[str, Any]]] = {}
-    for number, ref in conn.execute(qk["unplaceable"]).fetchall():
-        found.setdefault(number, []).append(
-            {
-                "champ": "signalement",
-                "colonne": None,
-                "valeur": ref,
-                "motif": "signalement introuvable et ni adresse ni coordonnées : importez d'abord le "
-                "signalement ou indiquez le lieu de la visite",
-            }
-        )
-    for number, ref in conn.execute(qk["unknown_stops"]).fetchall():
-        found.setdefault(number, []).append(
-            {
-                "champ": "arrêt de tournée",
-                "colonne": None,
-                "valeur": ref,
-                "motif": "arrêt inconnu : aucune tournée n'a cet arrêt ; vérifiez la colonne « Arrêt » "
-                "(référence imprimée sur la feuille, par exemple T12-E1-03)",
-            }
-        )
-    _skip(conn, sorted(found))
+    for query, field_name, reason in _UNPLACEABLE:
+        for number, ref in conn.execute(qk[query]).fetchall():
+            found.setdefault(number, []).append({"champ": field_name, "colonne": None, "valeur": ref, "motif": reason})
     return found
 
 
@@ -317,4 +326,5 @@ def stage_late_rejects(
             numbers = chunk["_row"].to_numpy(dtype="int64")
             frames.append(rejected_frame(chunk, cmap, {int(p): reasons[int(numbers[p])] for p in hit}))
     if frames:
+        create_reject_stage(conn)
         copy_frame(conn, "stage_rejects", pd.concat(frames, ignore_index=True))

@@ -14,7 +14,10 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
+from service.db.queries import load_queries
 from service.ingest.binary import Field, FieldKind
+
+_PKG = "service.ingest"
 
 #: Reports travel in binary COPY with their key and fingerprint computed on the client; visits and permits
 #: as CSV into a staging table that computes them.
@@ -123,9 +126,21 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def create_reject_stage(conn: psycopg.Connection[Any]) -> None:
+    """The batch's temporary table of rejected rows, created when the first one comes (most batches have none)."""
+    conn.execute(load_queries(_PKG, "batch.sql")["create_stage_rejects"])
+
+
+def drop_from_stage(conn: psycopg.Connection[Any], row_numbers: list[int]) -> None:
+    """Take staged rows out of the merge (in-file repeats, rows refused after staging)."""
+    if row_numbers:
+        conn.execute(load_queries(_PKG, "batch.sql")["drop_from_stage"], {"rows": row_numbers})
+
+
 def copy_statement(
     table: str, columns: list[str], *, binary: bool = False, freeze: bool = False, schema: str | None = None
 ) -> sql.Composed:
+    """``COPY table (columns) FROM STDIN`` in CSV or binary, with ``FREEZE`` for a table emptied in the batch."""
     options = "FORMAT binary" if binary else "FORMAT csv"
     return sql.SQL("COPY {} ({}) FROM STDIN ({}{})").format(
         sql.Identifier(schema, table) if schema else sql.Identifier(table),
@@ -178,7 +193,7 @@ def copy_frame(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame) -
 BULK_MIN_ROWS = 50_000
 
 
-def is_bulk(conn: psycopg.Connection[Any], table: str, staged_rows: int, sources_stored: bool) -> bool:
+def is_bulk(conn: psycopg.Connection[Any], table: str, staged_rows: int) -> bool:
     """Whether ``staged_rows`` rows should be loaded with the indexes of ``table`` rebuilt afterwards: only when the
     table is empty. Dropping indexes locks the table until the batch commits, and a table that holds rows has
     readers (the maps, the lists), who must never wait for an import.
@@ -186,7 +201,11 @@ def is_bulk(conn: psycopg.Connection[Any], table: str, staged_rows: int, sources
     An empty table is checked again with other writers held off (a lock that readers pass), so that no batch
     fills it between the check and the drop.
     """
-    if sources_stored or staged_rows < BULK_MIN_ROWS:
+    if staged_rows < BULK_MIN_ROWS:
+        return False
+    stored = sql.SQL(load_queries(_PKG, "batch.sql")["sources_already_stored"]).format(table=sql.Identifier(table))
+    row = conn.execute(stored).fetchone()
+    if row and row[0]:
         return False
     empty = sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(table))
     row = conn.execute(empty).fetchone()

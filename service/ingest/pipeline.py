@@ -1,8 +1,12 @@
-"""Ingestion pipeline: read → map columns → validate → dedupe → load (COPY) → merge → account.
+"""Ingestion pipeline: a batch is the list of its steps (:func:`_run_batch`).
 
-One file is one batch and one transaction: a batch is stored whole or not at all, so a killed process or a
-stopped database leaves nothing half-written and running the same command again completes it. Every input
-row ends up counted exactly once: ``rows_in = inserted + updated + duplicates + rejected``.
+open the batch → read, validate and send the rows → in-file repeats and rows that cannot be placed → load (merge
+into the table) → link (near-duplicates, visits to what they follow) → geocode → referral rules → close.
+
+A file (:func:`ingest_file`) or an in-memory table of records sent one by one (:func:`ingest_table`) is one
+batch and one transaction: a batch is stored whole or not at all, so a killed process or a stopped database
+leaves nothing half-written and running the same command again completes it. Every input row ends up counted
+exactly once: ``rows_in = inserted + updated + duplicates + rejected``.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import json
 import re
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -24,79 +28,57 @@ from psycopg import sql
 from service.analyse.priority import with_visit_outcome
 from service.db.queries import load_queries
 from service.errors import InputFileError, ValidationFailedError
-from service.geocode import BatchGeocoder
+from service.geocode import BatchGeocoder, GeocodeStats
 from service.ingest.archive import ArchiveLimits
-from service.ingest.bulk import direct_load_possible, empty_for_load, first_id, last_id, restore_after_load
+from service.ingest.batch import BatchSummary, IngestOptions, close_batch, open_batch, record_refusal
+from service.ingest.bulk import direct_load_possible, load_direct
 from service.ingest.checks import Context
 from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile, check_required, map_columns
-from service.ingest.dedupe import link_near_duplicates, repeated_in_stage, stage_late_rejects, unplaceable_visits
-from service.ingest.load import REPORT_DIRECT_COLUMNS, STAGE_COLUMNS, indexes_suspended, is_bulk, merge
-from service.ingest.read import TableSource, open_table, scan_file
+from service.ingest.dedupe import (
+    few_new_reports,
+    link_near_duplicates,
+    repeated_in_stage,
+    stage_late_rejects,
+    unplaceable_visits,
+)
+from service.ingest.load import (
+    STAGE_COLUMNS,
+    drop_from_stage,
+    indexes_suspended,
+    is_bulk,
+    merge,
+)
+from service.ingest.read import TableSource, open_table, table_source
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
 from service.zone import commune_outlines, zone_polygon
 
+__all__ = [
+    "BatchSummary",
+    "IngestOptions",
+    "StoredBatch",
+    "default_source",
+    "ingest_file",
+    "ingest_table",
+    "link_plan_visits",
+    "validation_context",
+]
+
 ProgressFn = Callable[[int, int], None]
 _PKG = "service.ingest"
-
-
-@dataclass(frozen=True)
-class IngestOptions:
-    """How to read one file; everything is detected when left to None."""
-
-    kind: Kind
-    fmt: str | None = None
-    source: str | None = None
-    mapping: Path | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | None = None
-    crs: str | None = None
-    #: Records sent one by one (API, Open311): one refused row refuses them all, and nothing is written (not
-    #: even the batch); the refusal names every field at fault.
-    all_or_nothing: bool = False
+#: Per batch: the in-file duplicate search and the merge sort in memory; one-off statements are not compiled
+#: (compiling them costs more than it saves).
+_TUNING = "SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true)"
 
 
 @dataclass
-class BatchSummary:
-    """The account of one batch, as stored in ``ingestion_batches`` and printed by the CLI."""
+class StoredBatch:
+    """A batch and, for an in-memory table, the id of the stored row of each of its rows, in order (a row
+    repeating an earlier row of the table has that row's id)."""
 
-    batch_id: int
-    kind: str
-    file_name: str
-    sha256: str
-    format: str
-    status: str
-    rows_in: int = 0
-    inserted: int = 0
-    updated: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    details: dict[str, Any] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "geocodage": self.geocoding}
-
-    @property
-    def geocoding(self) -> dict[str, int]:
-        """What became of the rows without coordinates: placed, to check (a provisional point), failed (no point;
-        to check too), waiting (no address register loaded). The last three are in the review queue or pending."""
-        stats = self.details.get("geocodage") or {}
-        failed = int(stats.get("failed", 0))
-        return {
-            "adresses": int(stats.get("attempted", 0)),
-            "placees": int(stats.get("placed", 0)),
-            "a_verifier": int(stats.get("to_review", 0)) - failed,
-            "echecs": failed,
-            "en_attente": int(self.details.get("a_geocoder", 0)),
-        }
-
-    @property
-    def balanced(self) -> bool:
-        return self.rows_in == self.inserted + self.updated + self.duplicates + self.rejected
+    summary: BatchSummary
+    ids: list[int] = field(default_factory=list)
 
 
 def default_source(path: Path, fmt: str) -> str:
@@ -104,12 +86,6 @@ def default_source(path: Path, fmt: str) -> str:
     if fmt == "open311":
         return "open311"
     return re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_") or "fichier"
-
-
-def _other_sources_nearby(conn: psycopg.Connection[Any], qk: dict[str, str], span: Span, hours: float) -> bool:
-    params = {"lo": span.lo, "hi": span.hi, "hours": hours, "sources": sorted(span.sources)}
-    row = conn.execute(qk["other_sources_nearby_in_time"], params).fetchone()
-    return bool(row and row[0])
 
 
 def ingest_file(
@@ -122,8 +98,8 @@ def ingest_file(
     geocoder: BatchGeocoder | None = None,
     now: datetime | None = None,
 ) -> BatchSummary:
-    """Ingest one file as one batch. Raises :class:`InputFileError` when the whole file must be refused
-    (the refusal is recorded as a batch with its reason)."""
+    """Ingest one file as one batch, in a transaction of its own. Raises :class:`InputFileError` when the whole
+    file must be refused (the refusal is recorded as a batch with its reason)."""
     clock = Clock()
     path = Path(path)
     try:
@@ -135,56 +111,55 @@ def ingest_file(
             sheet=options.sheet,
             limits=ArchiveLimits.of(settings),
         )
-        mapping = MappingFile.load(options.mapping) if options.mapping else None
-        cmap = map_columns(source.headers, options.kind, mapping)
-        check_required(cmap, source.headers, options.kind, path.name)
+        cmap = _columns(source, options)
     except InputFileError as exc:
-        _record_refusal(conn, path, options, exc)
+        record_refusal(conn, path, options, str(exc))
         raise
     clock.lap("ouverture")
+    conn.rollback()  # nothing pending joins the batch: it commits on its own
     try:
-        return _run_batch(conn, source, cmap, options, settings, clock, progress, geocoder, now)
+        return _run_batch(conn, source, cmap, options, settings, _Run(clock, progress, geocoder, now)).summary
     except InputFileError as exc:
         conn.rollback()
-        _record_refusal(conn, path, options, exc, source=source)
+        record_refusal(conn, path, options, str(exc), source=source)
         raise
     except BaseException:
         conn.rollback()
         raise
 
 
-def _record_refusal(
+def ingest_table(
     conn: psycopg.Connection[Any],
-    path: Path,
+    table: pd.DataFrame,
     options: IngestOptions,
-    exc: InputFileError,
-    source: TableSource | None = None,
-) -> None:
-    """Keep a trace of a refused file (its own small transaction)."""
-    q = load_queries(_PKG, "batch.sql")
-    try:
-        digest = (source.facts if source else scan_file(path, text=False)).sha256
-        size = path.stat().st_size
-    except OSError:
-        digest, size = "", 0
-    conn.rollback()
-    with conn.transaction():
-        conn.execute(
-            q["refuse_batch"],
-            {
-                "kind": options.kind,
-                "file_name": path.name,
-                "sha256": digest,
-                "bytes": size,
-                "format": source.format if source else (options.fmt or "inconnu"),
-                "error": str(exc),
-                "options": json.dumps(_options_json(options)),
-            },
-        )
+    settings: Settings,
+    *,
+    name: str,
+    geocoder: BatchGeocoder | None = None,
+    now: datetime | None = None,
+) -> StoredBatch:
+    """Ingest an in-memory table of text columns (records sent one by one) as one batch named ``name``: validated
+    once, merged with one insert, and the id of each row's stored row returned.
+
+    All or nothing: a refused row refuses them all (:class:`ValidationFailedError` naming every field at fault,
+    or :class:`InputFileError` for the table as a whole), and nothing is written, not even the batch. The batch
+    is written in the caller's transaction when one is open (as a savepoint: what the caller writes with the
+    rows is stored with them or not at all), else in a transaction of its own.
+    """
+    clock = Clock()
+    options = replace(options, all_or_nothing=True)
+    source = table_source(table, name)
+    cmap = _columns(source, options)
+    clock.lap("ouverture")
+    return _run_batch(conn, source, cmap, options, settings, _Run(clock, None, geocoder, now, with_ids=True))
 
 
-def _options_json(options: IngestOptions) -> dict[str, Any]:
-    return {k: str(v) for k, v in asdict(options).items() if v is not None and v is not False}
+def _columns(source: TableSource, options: IngestOptions) -> ColumnMap:
+    """The fields of the source's columns; refuses a source without the columns its kind requires."""
+    mapping = MappingFile.load(options.mapping) if options.mapping else None
+    cmap = map_columns(source.headers, options.kind, mapping)
+    check_required(cmap, source.headers, options.kind, source.path.name)
+    return cmap
 
 
 def validation_context(
@@ -209,171 +184,233 @@ def validation_context(
     )
 
 
+# -- the batch, step by step -------------------------------------------------------------------------------------
+@dataclass
+class _Run:
+    """How this batch runs: its clock, progress callback, geocoding hook and time; whether ids are wanted."""
+
+    clock: Clock
+    progress: ProgressFn | None
+    geocoder: BatchGeocoder | None
+    now: datetime | None
+    with_ids: bool = False
+    #: row → first row of the same key, for the rows repeating an earlier one (filled when ids are wanted)
+    firsts: dict[int, int] = field(default_factory=dict)
+
+
 def _run_batch(
     conn: psycopg.Connection[Any],
     source: TableSource,
     cmap: ColumnMap,
     options: IngestOptions,
     settings: Settings,
-    clock: Clock,
-    progress: ProgressFn | None,
-    geocoder: BatchGeocoder | None,
-    now: datetime | None,
-) -> BatchSummary:
-    kind = options.kind
-    qb = load_queries(_PKG, "batch.sql")
-    qk = load_queries(_PKG, f"{kind}.sql")
-    conn.rollback()
-    with conn.transaction():
-        ctx = validation_context(
-            conn,
-            settings,
-            default_source=options.source or default_source(source.path, source.format),
-            forced_crs=options.crs or source.declared_crs,
-            now=now,
-        )
-        conn.execute("SET LOCAL work_mem = '256MB'")  # in-file duplicate search and merge sort in memory
-        conn.execute("SET LOCAL jit = off")  # one-off statements: compiling them costs more than it saves
-        row = conn.execute(
-            qb["open_batch"],
-            {
-                "kind": kind,
-                "file_name": source.path.name,
-                "sha256": source.facts.sha256,
-                "bytes": source.facts.size,
-                "format": source.format,
-                "options": json.dumps(_options_json(options)),
-            },
-        ).fetchone()
-        assert row is not None
-        batch_id = int(row[0])
-        size = source.facts.size
-        conn.execute(qb["create_stage_rejects"])
-        conn.execute(qb["create_stage_skip"])
-        clock.lap("préparation")
-
-        span = Span()
-        stream = partial(
-            stream_file,
-            conn,
-            source,
-            cmap,
-            ctx,
-            kind=kind,
-            chunk_rows=settings.chunk_rows,
-            clock=clock,
-            on_bytes=(lambda done: progress(done, size)) if progress else None,
-        )
-        streamed = None
-        if kind == "reports" and direct_load_possible(conn, kind, size, settings.bulk_load_min_bytes):
-            streamed = _load_direct(conn, kind, batch_id, stream, span, clock)
-        direct = streamed is not None
-        if streamed is None:
-            conn.execute(qk["create_stage"])
-            span = Span()
-            target = Target("stage", STAGE_COLUMNS[kind], binary=kind == "reports", batch_id=batch_id)
-            streamed = stream(target=target, span=span)
-        if streamed.rows_in == 0:
-            raise InputFileError(
-                f"{source.path.name} : aucune ligne de données après l'en-tête.", hint="Vérifiez l'export."
-            )
-        server_same, late_rejects = 0, dict[int, list[dict[str, Any]]]()
-        if direct:  # every streamed row is new
-            inserted, updated, staged, bulk = streamed.loaded, 0, streamed.loaded, True
-        else:
-            conn.execute("ANALYZE stage")
-            if kind != "reports":  # reports lost their in-file repeats while streaming
-                server_same, late_rejects = repeated_in_stage(conn, qb, cmap)
-                if kind == "visits":
-                    late_rejects.update(unplaceable_visits(conn, qk))
-                if late_rejects:
-                    stage_late_rejects(conn, source, cmap, late_rejects)
-                clock.lap("doublons_fichier")
-            if options.all_or_nothing:
-                _refuse_if_any_reject(conn)
-            staged = streamed.loaded - server_same - len(late_rejects)
-            stored = conn.execute(sql.SQL(qb["sources_already_stored"]).format(table=sql.Identifier(kind))).fetchone()
-            bulk = is_bulk(conn, kind, staged, bool(stored and stored[0]))
-            with indexes_suspended(conn, kind) if bulk else nullcontext():
-                inserted, updated = merge(conn, qk, batch_id, bulk=bulk)
-                clock.lap("fusion")
-            if bulk:
-                clock.lap("index")
-        unchanged = staged - inserted - updated
-        linked = 0
-        details: dict[str, Any] = {}
-        if kind == "reports":
-            if span.with_contacts and not direct:
-                conn.execute(qk["store_contacts"], {"batch": batch_id})
-            hours, metres = settings.near_duplicate_hours, settings.near_duplicate_m
-            if inserted and (len(span.sources) > 1 or _other_sources_nearby(conn, qk, span, hours)):
-                linked = link_near_duplicates(conn, qk, batch_id, metres=metres, hours=hours)
-            clock.lap("quasi_doublons")
-        elif kind == "visits":
-            details["visites_liees_a_un_signalement"] = conn.execute(qk["link_reports"], {"batch": batch_id}).rowcount
-            details.update(link_plan_visits(conn, qk, batch_id))
-        if geocoder is not None:
-            stats = geocoder.geocode_batch(conn, table=kind, batch_id=batch_id)
-            details["geocodage"] = asdict(stats)
-            clock.lap("geocodage")
-        if kind == "reports":  # rules that propose a referral (mediation, partners): proposed, never applied here
-            from service.referrals import propose_referrals
-
-            details["renvois_proposes"] = propose_referrals(conn, settings, batch_id=batch_id)
-        conn.execute(qb["store_rejects"], {"batch": batch_id})
-        waiting = sql.SQL("SELECT count(*) FROM {} WHERE batch_id = %s AND geocode_status = 'a_geocoder'")
-        to_geocode = conn.execute(waiting.format(sql.Identifier(kind)), (batch_id,)).fetchone()
-        details.update(
-            {
-                "doublons_identiques_en_base": unchanged,
-                "doublons_dans_le_fichier": streamed.repeats.same + server_same,
-                "quasi_doublons_lies": linked,
-                "rejets_validation": streamed.rejected,
-                "rejets_coherence": streamed.repeats.conflicts + len(late_rejects),
-                "a_geocoder": int(to_geocode[0]) if to_geocode else 0,
-                "index_reconstruits": bulk,
-                "chargement_direct": direct,
-                "colonnes": cmap.fields,
-                "colonnes_ignorees": cmap.ignored,
-                "colonnes_fichier": source.headers,
-                "colonnes_personnelles": sorted(cmap.fields[f] for f in PERSONAL_FIELDS if f in cmap.fields),
-                "source_par_defaut": ctx.default_source,
-                "separateur": source.delimiter,
-                "encodage": source.facts.encoding,
-            }
-        )
-        summary = BatchSummary(
-            batch_id=batch_id,
-            kind=kind,
-            file_name=source.path.name,
-            sha256=source.facts.sha256,
-            format=source.format,
-            status="termine",
-            rows_in=streamed.rows_in,
-            inserted=inserted - linked,
-            updated=updated,
-            duplicates=unchanged + streamed.repeats.same + server_same + linked,
-            rejected=streamed.rejected + streamed.repeats.conflicts + len(late_rejects),
-            details=details,
-        )
-        clock.lap("cloture")
-        summary.timings = dict(clock.timings)
-        conn.execute(
-            qb["close_batch"],
-            {
-                "batch": batch_id,
-                "rows_in": summary.rows_in,
-                "inserted": summary.inserted,
-                "updated": summary.updated,
-                "duplicates": summary.duplicates,
-                "rejected": summary.rejected,
-                "details": json.dumps(details, ensure_ascii=False),
-                "timings": json.dumps(summary.timings),
-            },
-        )
+    run: _Run,
+) -> StoredBatch:
+    """The steps of one batch, in one transaction: stored whole, or not at all."""
+    clock = run.clock
+    with conn.transaction() as batch:
+        opened = _open(conn, source, options, settings, run)
+        read = _read(conn, source, cmap, settings, opened, run)
+        deduped = _dedupe(conn, source, cmap, opened, read, run)
+        if options.all_or_nothing:
+            _refuse_if_any_reject(conn, read, deduped)
+        loaded = _load(conn, opened, read, deduped, clock)
+        linked = _link(conn, opened, read.span, loaded, settings, clock)
+        geocoded = _geocode(conn, opened, read.span, run)
+        referred = _refer(conn, opened, settings)
+        ids = _stored_ids(conn, opened, read, run) if run.with_ids else []
+        steps = _Steps(read, deduped, loaded, linked, geocoded, referred)
+        summary = _close(conn, source, cmap, opened, steps, clock)
+        if batch.savepoint_name:  # in the caller's transaction: the staging tables go now, not at its commit
+            conn.execute("DROP TABLE IF EXISTS pg_temp.stage, pg_temp.stage_rejects")
     clock.lap("commit")  # after the batch's transaction: in the summary returned, not in the stored timings
     summary.timings["commit"] = clock.timings["commit"]
-    return summary
+    return StoredBatch(summary, ids)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The batch as opened: its id and kind, and what validation needs besides the rows."""
+
+    batch_id: int
+    kind: Kind
+    ctx: Context
+
+
+def _open(
+    conn: psycopg.Connection[Any], source: TableSource, options: IngestOptions, settings: Settings, run: _Run
+) -> Opened:
+    """Open the batch (``en_cours``) and gather the validation context."""
+    ctx = validation_context(
+        conn,
+        settings,
+        default_source=options.source or default_source(source.path, source.format),
+        forced_crs=options.crs or source.declared_crs,
+        now=run.now,
+    )
+    conn.execute(_TUNING)
+    batch_id = open_batch(conn, source, options)
+    run.clock.lap("préparation")
+    return Opened(batch_id, options.kind, ctx)
+
+
+@dataclass(frozen=True)
+class Read:
+    """What reading, validating and sending the rows did: counts, what the valid rows hold, and whether they went
+    straight into the emptied table (a large first load: no staging and no merge)."""
+
+    streamed: Streamed
+    span: Span
+    direct: bool
+
+
+def _read(
+    conn: psycopg.Connection[Any],
+    source: TableSource,
+    cmap: ColumnMap,
+    settings: Settings,
+    opened: Opened,
+    run: _Run,
+) -> Read:
+    """Read → validate → COPY, chunk by chunk (reports: keyed and their in-file repeats out on the way): into a
+    staging table, or straight into the table for a large first load of reports."""
+    kind, size, progress = opened.kind, source.facts.size, run.progress
+    stream = partial(
+        stream_file,
+        conn,
+        source,
+        cmap,
+        opened.ctx,
+        kind=kind,
+        chunk_rows=settings.chunk_rows,
+        clock=run.clock,
+        on_bytes=(lambda done: progress(done, size)) if progress else None,
+    )
+    read: Read | None = None
+    if kind == "reports" and direct_load_possible(conn, kind, size, settings.bulk_load_min_bytes):
+        span = Span()
+        streamed = load_direct(conn, kind, opened.batch_id, stream, span, run.clock)
+        read = Read(streamed, span, direct=True) if streamed is not None else None
+    if read is None:
+        conn.execute(_queries(kind)["create_stage"])
+        span = Span()
+        target = Target("stage", STAGE_COLUMNS[kind], binary=kind == "reports", batch_id=opened.batch_id)
+        read = Read(stream(target=target, span=span, firsts=run.firsts if run.with_ids else None), span, False)
+        conn.execute("ANALYZE stage")  # the planner knows its size (its rows are in no statistics yet)
+    if read.streamed.rows_in == 0:
+        message = f"{source.path.name} : aucune ligne de données après l'en-tête."
+        raise InputFileError(message, hint="Vérifiez l'export.")
+    return read
+
+
+@dataclass(frozen=True)
+class Deduped:
+    """Staged visits or permits found after the COPY: identical repeats of an earlier row of the file (row →
+    first row), and rows refused with their reasons (conflicting repeats, visits that cannot be placed)."""
+
+    same: dict[int, int] = field(default_factory=dict)
+    refused: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def _dedupe(
+    conn: psycopg.Connection[Any], source: TableSource, cmap: ColumnMap, opened: Opened, read: Read, run: _Run
+) -> Deduped:
+    """In-file repeats of visits and permits (reports lost theirs while streaming), and visits that cannot be
+    placed; both are taken out of the stage, the refused ones kept as rejects with their raw values."""
+    kind = opened.kind
+    if read.direct or kind == "reports":
+        return Deduped()
+    same: dict[int, int] = {}
+    refused: dict[int, list[dict[str, Any]]] = {}
+    if read.streamed.loaded > 1:  # a repeat needs two rows
+        same, refused = repeated_in_stage(conn, _queries("batch"), cmap)
+    if kind == "visits" and read.span.with_references:
+        refused.update(unplaceable_visits(conn, _queries(kind)))
+    if refused:
+        stage_late_rejects(conn, source, cmap, refused)
+    drop_from_stage(conn, sorted({*same, *refused}))
+    run.firsts.update(same)
+    run.clock.lap("doublons_fichier")
+    return Deduped(same, refused)
+
+
+def _rejected(read: Read, deduped: Deduped) -> int:
+    """Rows rejected so far: by validation, as conflicting in-file repeats, after staging."""
+    return read.streamed.rejected + read.streamed.repeats.conflicts + len(deduped.refused)
+
+
+def _refuse_if_any_reject(conn: psycopg.Connection[Any], read: Read, deduped: Deduped) -> None:
+    """All or nothing: a rejected row refuses the batch (raised inside its transaction, so nothing is written)."""
+    if not _rejected(read, deduped):
+        return
+    rows = conn.execute("SELECT reasons FROM stage_rejects ORDER BY row_number").fetchall()
+    problems = [problem for (reasons,) in rows for problem in reasons]
+    raise ValidationFailedError("Enregistrement refusé.", problems, hint="Corrigez les champs indiqués.")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What loading did: rows inserted, updated, found stored unchanged; whether the indexes were rebuilt."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+    bulk: bool
+
+
+def _load(conn: psycopg.Connection[Any], opened: Opened, read: Read, deduped: Deduped, clock: Clock) -> Loaded:
+    """Merge the staged rows into their table (a direct load already put them there), then the reporters'
+    contacts in the private schema."""
+    kind, batch_id = opened.kind, opened.batch_id
+    if read.direct:  # every streamed row is new
+        return Loaded(read.streamed.loaded, 0, 0, bulk=True)
+    staged = read.streamed.loaded - len(deduped.same) - len(deduped.refused)
+    bulk = is_bulk(conn, kind, staged)
+    with indexes_suspended(conn, kind) if bulk else nullcontext():
+        inserted, updated = merge(conn, _queries(kind), batch_id, bulk=bulk)
+        clock.lap("fusion")
+    if bulk:
+        clock.lap("index")
+    if kind == "reports" and read.span.with_contacts:
+        conn.execute(_queries(kind)["store_contacts"], {"batch": batch_id})
+    return Loaded(inserted, updated, staged - inserted - updated, bulk)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Links made after loading: new reports linked to an earlier report of another source (near-duplicates);
+    for visits, what their details say (attached to a report, to a plan's stop, points whose priority moved)."""
+
+    near_duplicates: int = 0
+    details: dict[str, int] = field(default_factory=dict)
+
+
+def _link(
+    conn: psycopg.Connection[Any], opened: Opened, span: Span, loaded: Loaded, settings: Settings, clock: Clock
+) -> Linked:
+    """Reports: near-duplicates across sources. Visits: the report or plan's stop they name."""
+    kind, batch_id = opened.kind, opened.batch_id
+    qk = _queries(kind)
+    if kind == "reports":
+        hours, metres = settings.near_duplicate_hours, settings.near_duplicate_m
+        new, linked = loaded.inserted, 0
+        # a few new reports are looked up at once: asking first whether another source is near costs as much
+        if new and (few_new_reports(new) or len(span.sources) > 1 or _other_sources_nearby(conn, qk, span, hours)):
+            linked = link_near_duplicates(conn, qk, batch_id, metres=metres, hours=hours, new=new)
+        clock.lap("quasi_doublons")
+        return Linked(near_duplicates=linked)
+    if kind != "visits":
+        return Linked()
+    if not span.with_references:  # nothing to attach
+        return Linked(details={"visites_liees_a_un_signalement": 0})
+    details = {"visites_liees_a_un_signalement": conn.execute(qk["link_reports"], {"batch": batch_id}).rowcount}
+    return Linked(details={**details, **link_plan_visits(conn, qk, batch_id)})
+
+
+def _other_sources_nearby(conn: psycopg.Connection[Any], qk: dict[str, str], span: Span, hours: float) -> bool:
+    params = {"lo": span.lo, "hi": span.hi, "hours": hours, "sources": sorted(span.sources)}
+    row = conn.execute(qk["other_sources_nearby_in_time"], params).fetchone()
+    return bool(row and row[0])
 
 
 def link_plan_visits(conn: psycopg.Connection[Any], qk: dict[str, str], batch_id: int) -> dict[str, int]:
@@ -389,38 +426,108 @@ def link_plan_visits(conn: psycopg.Connection[Any], qk: dict[str, str], batch_id
     return {"visites_de_tournee": linked, "points_repriorises": len(revisited)}
 
 
-def _refuse_if_any_reject(conn: psycopg.Connection[Any]) -> None:
-    """All or nothing: a rejected row refuses the batch (raised inside its transaction, so nothing is written)."""
-    rows = conn.execute("SELECT reasons FROM stage_rejects ORDER BY row_number").fetchall()
-    problems = [problem for (reasons,) in rows for problem in reasons]
-    if problems:
-        raise ValidationFailedError("Enregistrement refusé.", problems, hint="Corrigez les champs indiqués.")
-
-
-def _load_direct(
-    conn: psycopg.Connection[Any],
-    kind: str,
-    batch_id: int,
-    stream: Callable[..., Streamed],
-    span: Span,
-    clock: Clock,
-) -> Streamed | None:
-    """Stream the file straight into the emptied table (see :mod:`service.ingest.bulk`).
-
-    Returns None when the file repeats a key, which the table's unique key finds when it is built: the
-    savepoint then undoes the load, and the batch goes through staging, where repeats are sorted out.
-    """
-    try:
-        with conn.transaction():  # a savepoint: TRUNCATE and COPY FREEZE happen inside it
-            held = empty_for_load(conn, kind)
-            target = Target(kind, REPORT_DIRECT_COLUMNS, binary=True, batch_id=batch_id, direct=True)
-            target.next_id = first_id(conn, kind)
-            streamed = stream(target=target, span=span)
-            if streamed.loaded:
-                last_id(conn, kind, target.next_id - 1)
-            restore_after_load(conn, held)
-            clock.lap("index")
-    except psycopg.errors.UniqueViolation:
-        clock.lap("reprise")
+def _geocode(conn: psycopg.Connection[Any], opened: Opened, span: Span, run: _Run) -> dict[str, int] | None:
+    """Place the batch's rows stored without coordinates (None without a geocoding hook)."""
+    if run.geocoder is None:
         return None
-    return streamed
+    stats = GeocodeStats(0, 0, 0, 0)
+    if span.to_geocode:
+        stats = run.geocoder.geocode_batch(conn, table=opened.kind, batch_id=opened.batch_id)
+    run.clock.lap("geocodage")
+    return asdict(stats)
+
+
+def _refer(conn: psycopg.Connection[Any], opened: Opened, settings: Settings) -> int | None:
+    """Reports: the rules that propose a referral (mediation, partners): proposed, never applied here."""
+    if opened.kind != "reports":
+        return None
+    from service.referrals import propose_referrals
+
+    return propose_referrals(conn, settings, batch_id=opened.batch_id)
+
+
+def _stored_ids(conn: psycopg.Connection[Any], opened: Opened, read: Read, run: _Run) -> list[int]:
+    """The id of each row's stored row, in row order (a repeat has its first row's)."""
+    stored = dict(conn.execute(_queries(opened.kind)["stored_ids"]).fetchall())
+    first = read.streamed.rows_in + 2  # rows are numbered from 2, after the header
+    return [int(stored[run.firsts.get(number, number)]) for number in range(2, first)]
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """The results of the steps, for the batch's account."""
+
+    read: Read
+    deduped: Deduped
+    loaded: Loaded
+    linked: Linked
+    geocoded: dict[str, int] | None
+    referred: int | None
+
+
+def _close(
+    conn: psycopg.Connection[Any],
+    source: TableSource,
+    cmap: ColumnMap,
+    opened: Opened,
+    steps: _Steps,
+    clock: Clock,
+) -> BatchSummary:
+    """Keep the rejects, count the rows still waiting for an address, and close the batch with its account."""
+    read, deduped, loaded, linked = steps.read, steps.deduped, steps.loaded, steps.linked
+    kind, streamed, batch_id = opened.kind, read.streamed, opened.batch_id
+    rejected = _rejected(read, deduped)
+    if rejected:
+        conn.execute(_queries("batch")["store_rejects"], {"batch": batch_id})
+    waiting = 0
+    if read.span.to_geocode:
+        query = sql.SQL("SELECT count(*) FROM {} WHERE batch_id = %s AND geocode_status = 'a_geocoder'")
+        row = conn.execute(query.format(sql.Identifier(kind)), (batch_id,)).fetchone()
+        waiting = int(row[0]) if row else 0
+    details: dict[str, Any] = dict(linked.details)
+    if steps.geocoded is not None:
+        details["geocodage"] = steps.geocoded
+    if steps.referred is not None:
+        details["renvois_proposes"] = steps.referred
+    details.update(
+        {
+            "doublons_identiques_en_base": loaded.unchanged,
+            "doublons_dans_le_fichier": streamed.repeats.same + len(deduped.same),
+            "quasi_doublons_lies": linked.near_duplicates,
+            "rejets_validation": streamed.rejected,
+            "rejets_coherence": streamed.repeats.conflicts + len(deduped.refused),
+            "a_geocoder": waiting,
+            "index_reconstruits": loaded.bulk,
+            "chargement_direct": read.direct,
+            "colonnes": cmap.fields,
+            "colonnes_ignorees": cmap.ignored,
+            "colonnes_fichier": source.headers,
+            "colonnes_personnelles": sorted(cmap.fields[f] for f in PERSONAL_FIELDS if f in cmap.fields),
+            "source_par_defaut": opened.ctx.default_source,
+            "separateur": source.delimiter,
+            "encodage": source.facts.encoding,
+        }
+    )
+    summary = BatchSummary(
+        batch_id=batch_id,
+        kind=kind,
+        file_name=source.path.name,
+        sha256=source.facts.sha256,
+        format=source.format,
+        status="termine",
+        rows_in=streamed.rows_in,
+        inserted=loaded.inserted - linked.near_duplicates,
+        updated=loaded.updated,
+        duplicates=loaded.unchanged + streamed.repeats.same + len(deduped.same) + linked.near_duplicates,
+        rejected=rejected,
+        details=details,
+    )
+    clock.lap("cloture")
+    summary.timings = dict(clock.timings)
+    close_batch(conn, summary)
+    return summary
+
+
+def _queries(name: str) -> dict[str, str]:
+    """The named statements of ``sql/<name>.sql`` (``batch`` or a kind)."""
+    return load_queries(_PKG, f"{name}.sql")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import json
 import re
 import zipfile
@@ -22,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from service.errors import InputFileError
@@ -138,8 +140,47 @@ class TableSource:
     _chunks: Callable[[int, ProgressFn | None], Iterator[pd.DataFrame]] | None = field(default=None, repr=False)
 
     def chunks(self, size: int, progress: ProgressFn | None = None) -> Iterator[pd.DataFrame]:
+        """The rows, ``size`` at a time; ``progress`` is told the bytes read so far."""
         assert self._chunks is not None
         yield from self._chunks(size, progress)
+
+
+def _empty_as_na(values: pd.Series) -> pd.Series:
+    """Text values with the empty ones as NA, as a CSV reader gives them."""
+    array = pa.array(values.astype(STR).array)
+    kept = pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
+    return pd.Series(pd.arrays.ArrowStringArray(kept), index=pd.RangeIndex(len(values)), copy=False)
+
+
+def table_source(frame: pd.DataFrame, name: str) -> TableSource:
+    """An in-memory table of text columns (records sent one by one) as a source named ``name``.
+
+    It reads as the same rows written to a CSV file would (UTF-8, comma): rows numbered from 2 (the header is
+    row 1), empty texts as NA; its size and SHA-256, kept with the batch, are that file's. Nothing is written.
+    """
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(frame.columns)
+    for row in frame.itertuples(index=False):
+        writer.writerow(["" if pd.isna(v) else v for v in row])
+    data = text.getvalue().encode("utf-8")
+    facts = FileFacts(len(data), hashlib.sha256(data).hexdigest(), "utf-8", False)
+    columns: dict[str, Any] = {str(c): _empty_as_na(frame[c]) for c in frame.columns}
+    rows = pd.DataFrame({**columns, "_row": range(2, len(frame) + 2)}, index=pd.RangeIndex(len(frame)))
+    return _served_whole(TableSource(Path(name), "csv", [str(c) for c in frame.columns], facts, delimiter=","), rows)
+
+
+def _served_whole(source: TableSource, frame: pd.DataFrame) -> TableSource:
+    """``source`` read at once into ``frame``, served in chunks like a streamed file."""
+
+    def chunks(size: int, progress: ProgressFn | None) -> Iterator[pd.DataFrame]:
+        for start in range(0, len(frame), size):
+            yield frame.iloc[start : start + size].reset_index(drop=True)
+        if progress:
+            progress(source.facts.size)
+
+    source._chunks = chunks
+    return source
 
 
 def open_table(
@@ -574,12 +615,4 @@ def _open_json(path: Path, fmt: str) -> TableSource:
     frame = frame.where(frame.notna(), None).astype(STR)
     frame["_row"] = range(1, len(frame) + 1)
     source = TableSource(path, fmt, [h for h in headers if not h.startswith("_")], facts, declared_crs=declared)
-
-    def chunks(size: int, progress: ProgressFn | None) -> Iterator[pd.DataFrame]:
-        for start in range(0, len(frame), size):
-            yield frame.iloc[start : start + size].reset_index(drop=True)
-        if progress:
-            progress(facts.size)
-
-    source._chunks = chunks
-    return source
+    return _served_whole(source, frame)

@@ -16,12 +16,15 @@ from service.errors import NotFoundError
 
 @dataclass(frozen=True)
 class RejectExport:
+    """The file of a batch's rejects: where, how many rows, which columns."""
+
     path: Path
     rows: int
     columns: list[str]
 
 
 def list_batches(conn: psycopg.Connection[Any], *, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest batches, newest first, with their account."""
     cur = conn.execute(
         """SELECT id, kind, file_name, status, rows_in, inserted, updated, duplicates, rejected,
                   started_at, finished_at, error

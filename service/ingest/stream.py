@@ -22,8 +22,15 @@ from service.ingest.binary import HEADER, TRAILER, encode_rows
 from service.ingest.checks import Context, Validated
 from service.ingest.columns import ColumnMap
 from service.ingest.dedupe import InFileRepeats, conflicts_frame, fingerprints
-from service.ingest.load import REJECT_COLUMNS, copy_statement, csv_bytes, prepare_stage_frame, report_fields
-from service.ingest.load import streaming_copy as _streaming_copy
+from service.ingest.load import (
+    REJECT_COLUMNS,
+    copy_statement,
+    create_reject_stage,
+    csv_bytes,
+    prepare_stage_frame,
+    report_fields,
+    streaming_copy,
+)
 from service.ingest.read import TableSource
 from service.ingest.validate import VALIDATORS
 
@@ -40,25 +47,38 @@ class Clock:
         self._last = time.perf_counter()
 
     def lap(self, name: str) -> None:
+        """Count the time since the last lap to step ``name``."""
         now = time.perf_counter()
         self.add(name, now - self._last)
         self._last = now
 
     def add(self, name: str, seconds: float) -> None:
+        """Count ``seconds`` to step ``name``."""
         self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 4)
 
 
 class Span:
-    """Sources and time span of a batch's valid rows, gathered while streaming (for the near-duplicate check)."""
+    """What a batch's valid rows hold, gathered while streaming, so that the later steps skip what has nothing to
+    do: sources, time span and contacts of reports (near-duplicates, contacts), visits that name a report or a
+    plan's stop (links), rows without coordinates (geocoding)."""
 
     def __init__(self) -> None:
         self.sources: set[str] = set()
         self.lo: pd.Timestamp | None = None
         self.hi: pd.Timestamp | None = None
         self.with_contacts = False
+        self.with_references = False
+        self.to_geocode = 0
 
     def add(self, good: pd.DataFrame, kind: str) -> None:
-        if good.empty or kind != "reports":
+        """Take in one chunk's valid rows."""
+        if good.empty:
+            return
+        self.to_geocode += int(good["geocode_status"].eq("a_geocoder").sum())
+        if kind == "visits":
+            named = good["report_ref"].notna() | good["stop_ref"].notna()
+            self.with_references = self.with_references or bool(named.any())
+        if kind != "reports":
             return
         self.with_contacts = self.with_contacts or bool(good[_CONTACTS].notna().to_numpy().any())
         self.sources.update(good["source"].unique().tolist())
@@ -105,9 +125,15 @@ def stream_file(
     span: Span,
     clock: Clock,
     on_bytes: Callable[[int], None] | None,
+    firsts: dict[int, int] | None = None,
 ) -> Streamed:
+    """Read, validate and send the rows of ``source`` to ``target``; the rejects go to ``stage_rejects``.
+
+    ``firsts``, when given, is filled with the first row of every report repeating an earlier one (the rows
+    of an in-memory table all get the id of their stored row).
+    """
     validate = VALIDATORS[kind]
-    out = Streamed()
+    out = Streamed(repeats=InFileRepeats(firsts))
     with (
         tempfile.SpooledTemporaryFile(max_size=32 << 20) as rejects,
         tempfile.SpooledTemporaryFile(max_size=32 << 20) as contacts,
@@ -115,7 +141,7 @@ def stream_file(
         # a small file (a record sent through the API) is read and sent in this thread: starting threads would
         # cost more than it saves
         small = source.facts.size < SMALL_FILE_BYTES
-        with _streaming_copy(
+        with streaming_copy(
             conn, target.table, target.columns, binary=target.binary, freeze=target.direct, queued=not small
         ) as copy:
             if target.binary:
@@ -140,6 +166,8 @@ def stream_file(
             if target.binary:
                 copy.write(TRAILER)
         clock.lap("copie")
+        if rejects.tell():
+            create_reject_stage(conn)
         _copy_spool(conn, rejects, "stage_rejects", REJECT_COLUMNS)
         if target.direct:
             _copy_spool(conn, contacts, "reporter_contacts", ["report_id", "name", "phone", "email"], "private")

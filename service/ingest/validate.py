@@ -6,24 +6,22 @@ the others come out as canonical, typed columns ready for loading.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from service.ingest.checks import (
     Context,
     Problems,
     Validated,
-    _address,
-    _check_date,
-    _check_text,
-    _clean,
-    _col,
-    _commune,
-    _extra,
-    _finish,
-    _location,
-    _map_vocab,
-    _shape,
-    _source,
+    check_date,
+    field_text,
+    first_checks,
+    locate_rows,
+    map_vocabulary,
+    raw_column,
+    shared_columns,
+    validated,
 )
 from service.ingest.columns import ColumnMap
 from service.ingest.dates import ACCEPTED_FORMS, parse_dates
@@ -32,58 +30,41 @@ from service.ingest.read import STR
 
 def validate_reports(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:
     """Reports: a date, a known category, and a place (coordinates in the zone, or an address to geocode)."""
-    index = chunk.index
-    problems = Problems(index)
-    _shape(chunk, problems)
-    _check_text(chunk, cmap, "reports", problems)
-    observed = _check_date(
-        _col(chunk, cmap, "observed_at"), index, ctx, problems, "date", cmap.fields.get("observed_at")
-    )
-    raw_cat = _clean(_col(chunk, cmap, "category"), index)
-    alt = _col(chunk, cmap, "category_alt")
-    category = _map_vocab(
+    problems = first_checks(chunk, cmap, "reports")
+    observed = check_date(chunk, cmap, "observed_at", ctx, problems, "date")
+    raw_cat = field_text(chunk, cmap, "category")
+    alt = raw_column(chunk, cmap, "category_alt")
+    category = map_vocabulary(
         raw_cat,
         ctx.vocab.categories,
         cmap,
         "category",
         problems,
         "catégorie",
-        cmap.fields.get("category") or cmap.fields.get("category_alt"),
+        header=cmap.fields.get("category") or cmap.fields.get("category_alt"),
         required=True,
         feminine=True,
-        alt=_clean(alt, index) if alt is not None else None,
+        alt=field_text(chunk, cmap, "category_alt") if alt is not None else None,
     )
-    raw_status = _clean(_col(chunk, cmap, "status"), index)
-    status = _map_vocab(
-        raw_status, ctx.vocab.statuses, cmap, "status", problems, "statut", cmap.fields.get("status"), required=False
-    ).fillna("nouveau")
-    address = _address(chunk, cmap)
-    x, y, crs, geostatus = _location(chunk, cmap, ctx, problems, address)
+    raw_status = field_text(chunk, cmap, "status")
+    status = map_vocabulary(raw_status, ctx.vocab.statuses, cmap, "status", problems, "statut", required=False)
+    place = locate_rows(chunk, cmap, ctx, problems)
     good = pd.DataFrame(
         {
-            "row_number": chunk["_row"].astype("int64"),
-            "source": _source(chunk, cmap, ctx),
-            "external_id": _clean(_col(chunk, cmap, "external_id"), index),
+            **shared_columns(chunk, cmap, ctx, place),
+            "external_id": field_text(chunk, cmap, "external_id"),
             "category": category,
-            "category_raw": raw_cat.fillna(_clean(alt, index)) if alt is not None else raw_cat,
+            "category_raw": raw_cat.fillna(field_text(chunk, cmap, "category_alt")) if alt is not None else raw_cat,
             "observed_at": observed,
-            "status": status,
-            "description": _clean(_col(chunk, cmap, "description"), index),
-            "address": address,
-            "postcode": _clean(_col(chunk, cmap, "postcode"), index),
-            "commune": _commune(chunk, cmap, ctx, x, y),
-            "x": x,
-            "y": y,
-            "input_crs": crs,
-            "geocode_status": geostatus,
-            "extra": _extra(chunk, cmap),
-            "contact_name": _clean(_col(chunk, cmap, "reporter_name"), index),
-            "contact_phone": _clean(_col(chunk, cmap, "reporter_phone"), index),
-            "contact_email": _clean(_col(chunk, cmap, "reporter_email"), index),
+            "status": status.fillna("nouveau"),
+            "description": field_text(chunk, cmap, "description"),
+            "contact_name": field_text(chunk, cmap, "reporter_name"),
+            "contact_phone": field_text(chunk, cmap, "reporter_phone"),
+            "contact_email": field_text(chunk, cmap, "reporter_email"),
         },
-        index=index,
+        index=chunk.index,
     )
-    return _finish(chunk, cmap, good, problems)
+    return validated(chunk, cmap, good, problems)
 
 
 def _not_done_stops(problems: Problems, stop_ref: pd.Series, outcome: pd.Series, visited: pd.Series) -> None:
@@ -105,69 +86,43 @@ def _not_done_stops(problems: Problems, stop_ref: pd.Series, outcome: pd.Series,
 
 def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:
     """Visits: a date, an outcome, and a place or the report they follow."""
-    index = chunk.index
-    problems = Problems(index)
-    _shape(chunk, problems)
-    _check_text(chunk, cmap, "visits", problems)
-    visited = _check_date(
-        _col(chunk, cmap, "visited_at"), index, ctx, problems, "date de visite", cmap.fields.get("visited_at")
-    )
-    raw_outcome = _clean(_col(chunk, cmap, "outcome"), index)
-    outcome = _map_vocab(
-        raw_outcome,
-        ctx.vocab.outcomes,
-        cmap,
-        "outcome",
-        problems,
-        "résultat",
-        cmap.fields.get("outcome"),
-        required=True,
-    )
-    raw_cat = _clean(_col(chunk, cmap, "category"), index)
-    category = _map_vocab(
-        raw_cat,
+    problems = first_checks(chunk, cmap, "visits")
+    visited = check_date(chunk, cmap, "visited_at", ctx, problems, "date de visite")
+    raw_outcome = field_text(chunk, cmap, "outcome")
+    outcome = map_vocabulary(raw_outcome, ctx.vocab.outcomes, cmap, "outcome", problems, "résultat", required=True)
+    category = map_vocabulary(
+        field_text(chunk, cmap, "category"),
         ctx.vocab.categories,
         cmap,
         "category",
         problems,
         "catégorie",
-        cmap.fields.get("category"),
         required=False,
         feminine=True,
     )
-    report_ref = _clean(_col(chunk, cmap, "report_ref"), index)
-    stop_ref = _clean(_col(chunk, cmap, "stop_ref"), index)
-    _not_done_stops(problems, stop_ref, raw_outcome, _clean(_col(chunk, cmap, "visited_at"), index))
-    address = _address(chunk, cmap)
-    reference = report_ref.fillna(stop_ref)
-    x, y, crs, geostatus = _location(chunk, cmap, ctx, problems, address, allow_reference=reference)
-    geostatus = geostatus.where(~(geostatus.eq("a_geocoder") & address.isna() & report_ref.notna()), "signalement")
-    geostatus = geostatus.where(~(geostatus.eq("a_geocoder") & address.isna() & stop_ref.notna()), "tournee")
+    report_ref = field_text(chunk, cmap, "report_ref")
+    stop_ref = field_text(chunk, cmap, "stop_ref")
+    _not_done_stops(problems, stop_ref, raw_outcome, field_text(chunk, cmap, "visited_at"))
+    place = locate_rows(chunk, cmap, ctx, problems, allow_reference=report_ref.fillna(stop_ref))
+    for ref, placed_by in ((report_ref, "signalement"), (stop_ref, "tournee")):  # placed by what they follow
+        waiting = place.status.eq("a_geocoder") & place.address.isna() & ref.notna()
+        place.status = place.status.where(~waiting, placed_by)
     good = pd.DataFrame(
         {
-            "row_number": chunk["_row"].astype("int64"),
-            "source": _source(chunk, cmap, ctx),
+            **shared_columns(chunk, cmap, ctx, place),
             # a plan's stop is visited once: its reference keys the visit, so a corrected sheet updates it
-            "external_id": _clean(_col(chunk, cmap, "external_id"), index).fillna(stop_ref),
+            "external_id": field_text(chunk, cmap, "external_id").fillna(stop_ref),
             "visited_at": visited,
             "outcome": outcome,
             "category": category,
-            "officer": _clean(_col(chunk, cmap, "officer"), index),
-            "notes": _clean(_col(chunk, cmap, "notes"), index),
+            "officer": field_text(chunk, cmap, "officer"),
+            "notes": field_text(chunk, cmap, "notes"),
             "report_ref": report_ref,
             "stop_ref": stop_ref,
-            "address": address,
-            "postcode": _clean(_col(chunk, cmap, "postcode"), index),
-            "commune": _commune(chunk, cmap, ctx, x, y),
-            "x": x,
-            "y": y,
-            "input_crs": crs,
-            "geocode_status": geostatus,
-            "extra": _extra(chunk, cmap),
         },
-        index=index,
+        index=chunk.index,
     )
-    return _finish(chunk, cmap, good, problems)
+    return validated(chunk, cmap, good, problems)
 
 
 _PERMIT_TYPES = (
@@ -193,115 +148,63 @@ def _env_class(values: pd.Series) -> pd.Series:
     return digit.mask(digit.isna() & declaration, "3").astype("Int16")
 
 
+def _refuse(problems: Problems, cmap: ColumnMap, name: str, mask: Any, label: str, values: pd.Series, why: str) -> None:
+    """A permit's problem on field ``name`` (NA in ``mask`` counts as no problem)."""
+    flags = pd.Series(mask).fillna(False).to_numpy(dtype=bool)
+    problems.add(flags, label, values.astype(object), why, column=cmap.fields.get(name))
+
+
 def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:
     """Permits: a reference, a type (and a class for environmental permits), coherent dates, a place."""
-    index = chunk.index
-    problems = Problems(index)
-    _shape(chunk, problems)
-    _check_text(chunk, cmap, "permits", problems)
-    reference = _clean(_col(chunk, cmap, "reference"), index)
-    problems.add(
-        reference.isna().to_numpy(dtype=bool),
-        "référence",
-        reference.astype(object),
-        "référence du permis manquante",
-        column=cmap.fields.get("reference"),
-    )
-    raw_type = _clean(_col(chunk, cmap, "permit_type"), index)
+    problems = first_checks(chunk, cmap, "permits")
+    reference = field_text(chunk, cmap, "reference")
+    _refuse(problems, cmap, "reference", reference.isna(), "référence", reference, "référence du permis manquante")
+    raw_type = field_text(chunk, cmap, "permit_type")
     ptype = _permit_type(raw_type)
-    problems.add(
-        (raw_type.notna() & ptype.isna()).to_numpy(dtype=bool),
-        "type de permis",
-        raw_type.astype(object),
-        "type de permis inconnu ; attendu : permis d'environnement, d'urbanisme ou unique",
-        column=cmap.fields.get("permit_type"),
-    )
-    problems.add(
-        raw_type.isna().to_numpy(dtype=bool),
-        "type de permis",
-        raw_type.astype(object),
-        "type de permis manquant",
-        column=cmap.fields.get("permit_type"),
-    )
-    raw_class = _clean(_col(chunk, cmap, "env_class"), index)
+    unknown = "type de permis inconnu ; attendu : permis d'environnement, d'urbanisme ou unique"
+    _refuse(problems, cmap, "permit_type", raw_type.notna() & ptype.isna(), "type de permis", raw_type, unknown)
+    _refuse(problems, cmap, "permit_type", raw_type.isna(), "type de permis", raw_type, "type de permis manquant")
+    raw_class = field_text(chunk, cmap, "env_class")
     env_class = _env_class(raw_class)
-    problems.add(
-        (raw_class.notna() & env_class.isna()).to_numpy(dtype=bool),
-        "classe",
-        raw_class.astype(object),
-        "classe illisible ; attendu 1, 2 ou 3 (3 = déclaration)",
-        column=cmap.fields.get("env_class"),
-    )
-    problems.add(
-        (ptype.eq("environnement") & env_class.isna() & raw_class.isna()).fillna(False).to_numpy(bool),
-        "classe",
-        raw_class.astype(object),
-        "classe manquante pour un permis d'environnement (1, 2 ou 3)",
-        column=cmap.fields.get("env_class"),
-    )
-    decided, dreason = parse_dates(_clean(_col(chunk, cmap, "decision_date"), index))
-    until, ureason = parse_dates(_clean(_col(chunk, cmap, "valid_until"), index))
+    unreadable = "classe illisible ; attendu 1, 2 ou 3 (3 = déclaration)"
+    _refuse(problems, cmap, "env_class", raw_class.notna() & env_class.isna(), "classe", raw_class, unreadable)
+    missing = ptype.eq("environnement") & env_class.isna() & raw_class.isna()
+    why = "classe manquante pour un permis d'environnement (1, 2 ou 3)"
+    _refuse(problems, cmap, "env_class", missing, "classe", raw_class, why)
+    decided, dreason = parse_dates(field_text(chunk, cmap, "decision_date"))
+    until, ureason = parse_dates(field_text(chunk, cmap, "valid_until"))
+    raw_decision = raw_column(chunk, cmap, "decision_date")
     for reasons, values, label, name in (
-        (dreason, _col(chunk, cmap, "decision_date"), "date de décision", "decision_date"),
-        (ureason, _col(chunk, cmap, "valid_until"), "fin de validité", "valid_until"),
+        (dreason, raw_decision, "date de décision", "decision_date"),
+        (ureason, raw_column(chunk, cmap, "valid_until"), "fin de validité", "valid_until"),
     ):
-        shown = (values if values is not None else pd.Series(pd.NA, index=index)).astype(object)
-        problems.add(
-            (reasons == "date illisible").to_numpy(bool),
-            label,
-            shown,
-            f"{label} illisible (formats acceptés : {ACCEPTED_FORMS})",
-            column=cmap.fields.get(name),
-        )
-        problems.add(
-            (reasons == "date impossible").to_numpy(bool),
-            label,
-            shown,
-            f"{label} impossible (ce jour n'existe pas)",
-            column=cmap.fields.get(name),
-        )
+        shown = values if values is not None else pd.Series(pd.NA, index=chunk.index)
+        why = f"{label} illisible (formats acceptés : {ACCEPTED_FORMS})"
+        _refuse(problems, cmap, name, reasons == "date illisible", label, shown, why)
+        why = f"{label} impossible (ce jour n'existe pas)"
+        _refuse(problems, cmap, name, reasons == "date impossible", label, shown, why)
     today = pd.Timestamp(ctx.now).tz_convert(ctx.timezone).tz_localize(None).normalize()
-    raw_decision = _col(chunk, cmap, "decision_date")
-    problems.add(
-        (decided > today).fillna(False).to_numpy(bool),
-        "date de décision",
-        raw_decision.astype(object) if raw_decision is not None else decided,
-        "date de décision dans le futur",
-        column=cmap.fields.get("decision_date"),
-    )
-    problems.add(
-        (until < decided).fillna(False).to_numpy(bool),
-        "fin de validité",
-        until.dt.strftime("%d/%m/%Y").astype(object),
-        "fin de validité antérieure à la décision",
-        column=cmap.fields.get("valid_until"),
-    )
-    address = _address(chunk, cmap)
-    x, y, crs, geostatus = _location(chunk, cmap, ctx, problems, address)
+    shown = raw_decision if raw_decision is not None else decided
+    why = "date de décision dans le futur"
+    _refuse(problems, cmap, "decision_date", decided > today, "date de décision", shown, why)
+    why = "fin de validité antérieure à la décision"
+    _refuse(problems, cmap, "valid_until", until < decided, "fin de validité", until.dt.strftime("%d/%m/%Y"), why)
+    place = locate_rows(chunk, cmap, ctx, problems)
     good = pd.DataFrame(
         {
-            "row_number": chunk["_row"].astype("int64"),
-            "source": _source(chunk, cmap, ctx),
+            **shared_columns(chunk, cmap, ctx, place),
             "reference": reference,
             "permit_type": ptype,
             "env_class": env_class,
-            "operator": _clean(_col(chunk, cmap, "operator"), index),
-            "activity": _clean(_col(chunk, cmap, "activity"), index),
-            "address": address,
-            "postcode": _clean(_col(chunk, cmap, "postcode"), index),
-            "commune": _commune(chunk, cmap, ctx, x, y),
+            "operator": field_text(chunk, cmap, "operator"),
+            "activity": field_text(chunk, cmap, "activity"),
             "decision_date": decided.dt.date,
             "valid_until": until.dt.date,
-            "conditions": _clean(_col(chunk, cmap, "conditions"), index),
-            "x": x,
-            "y": y,
-            "input_crs": crs,
-            "geocode_status": geostatus,
-            "extra": _extra(chunk, cmap),
+            "conditions": field_text(chunk, cmap, "conditions"),
         },
-        index=index,
+        index=chunk.index,
     )
-    return _finish(chunk, cmap, good, problems)
+    return validated(chunk, cmap, good, problems)
 
 
 VALIDATORS = {"reports": validate_reports, "visits": validate_visits, "permits": validate_permits}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -35,9 +36,10 @@ class Vocabulary:
 
     @classmethod
     def from_rows(cls, name: str, rows: list[tuple[Any, ...]]) -> Vocabulary:
+        """From rows (code, labels…, synonyms): every spelling, normalised, maps to its code."""
         lookup: dict[str, str] = {}
         for code, *labels in rows:
-            synonyms = labels.pop() if labels and isinstance(labels[-1], list) else []
+            synonyms = labels.pop() if labels and isinstance(labels[-1], list | tuple) else []
             for spelling in [code, code.replace("_", " "), *labels, *synonyms]:
                 if spelling:
                     lookup.setdefault(normalise_value(spelling), code)
@@ -59,18 +61,31 @@ class Vocabulary:
         return out
 
     def describe(self) -> str:
+        """The codes, for messages."""
         return ", ".join(self.codes)
 
 
 @dataclass(frozen=True)
 class Vocabularies:
+    """The three vocabularies validation maps values to."""
+
     categories: Vocabulary
     outcomes: Vocabulary
     statuses: Vocabulary
 
 
+@lru_cache(maxsize=32)
+def _vocabulary(name: str, rows: tuple[tuple[Any, ...], ...]) -> Vocabulary:
+    """The look-up table of these rows, built once (every batch reads the vocabularies; they seldom change)."""
+    return Vocabulary.from_rows(name, list(rows))
+
+
+def _frozen(rows: list[tuple[Any, ...]]) -> tuple[tuple[Any, ...], ...]:
+    return tuple(tuple(tuple(v) if isinstance(v, list) else v for v in row) for row in rows)
+
+
 def load_vocabularies(conn: psycopg.Connection[Any]) -> Vocabularies:
-    """Read the three vocabularies from the database."""
+    """Read the three vocabularies from the database (the source of truth, read at every batch)."""
     cats = conn.execute(
         "SELECT code, label_fr, label_nl, label_en, synonyms FROM categories WHERE active ORDER BY code"
     ).fetchall()
@@ -81,7 +96,7 @@ def load_vocabularies(conn: psycopg.Connection[Any]) -> Vocabularies:
         "SELECT code, label_fr, label_nl, label_en, synonyms FROM report_statuses ORDER BY code"
     ).fetchall()
     return Vocabularies(
-        Vocabulary.from_rows("catégories", cats),
-        Vocabulary.from_rows("résultats de visite", outs),
-        Vocabulary.from_rows("statuts", stats),
+        _vocabulary("catégories", _frozen(cats)),
+        _vocabulary("résultats de visite", _frozen(outs)),
+        _vocabulary("statuts", _frozen(stats)),
     )

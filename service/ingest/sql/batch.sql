@@ -18,7 +18,8 @@ SET status = 'termine', rows_in = %(rows_in)s, inserted = %(inserted)s, updated 
 WHERE id = %(batch)s;
 
 -- name: create_stage_rejects
-CREATE TEMP TABLE stage_rejects (
+-- Created when a batch's first reject comes (most batches have none).
+CREATE TEMP TABLE IF NOT EXISTS stage_rejects (
     row_number integer NOT NULL,
     raw        jsonb NOT NULL,
     personal   jsonb,
@@ -58,8 +59,9 @@ SELECT row_number, natural_key, first_row, content = first_content AS same_conte
 FROM firsts WHERE row_number <> first_row
 ORDER BY row_number;
 
--- name: create_stage_skip
-CREATE TEMP TABLE stage_skip (row_number integer PRIMARY KEY) ON COMMIT DROP;
+-- name: drop_from_stage
+-- Staged rows left out of the merge: in-file repeats, rows refused after staging.
+DELETE FROM stage WHERE row_number = ANY(%(rows)s);
 
 -- name: sources_already_stored
 -- Whether the target table holds rows of any source of this batch (then keys may collide).

@@ -37,7 +37,6 @@ SELECT s.source, s.reference, s.reference, s.content_hash, s.permit_type, s.env_
        CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
        s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
 FROM stage s
-WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
 
 -- name: on_conflict
 ON CONFLICT (source, natural_key) DO UPDATE SET
@@ -49,3 +48,8 @@ ON CONFLICT (source, natural_key) DO UPDATE SET
     geocode_status = EXCLUDED.geocode_status, extra = EXCLUDED.extra, batch_id = EXCLUDED.batch_id,
     row_number = EXCLUDED.row_number, updated_at = now()
 WHERE p.content_hash <> EXCLUDED.content_hash
+
+-- name: stored_ids
+-- The stored row of each staged row (the rows of an in-memory table, whose ids the API answers with).
+SELECT s.row_number, p.id
+FROM stage s JOIN permits p ON p.source = s.source AND p.natural_key = s.reference;

@@ -26,8 +26,8 @@ CREATE TEMP TABLE stage (
 ) ON COMMIT DROP;
 
 -- name: insert_rows
--- Staged rows not skipped and not already stored unchanged. Unchanged rows are filtered out before the insert:
--- an ON CONFLICT that ends in "no update" still locks and dirties the stored row.
+-- Staged rows not already stored unchanged. Unchanged rows are filtered out before the insert: an ON CONFLICT
+-- that ends in "no update" still locks and dirties the stored row.
 INSERT INTO reports AS r (source, natural_key, external_id, content_hash, category, category_raw,
                           observed_at, status, description, address, postcode, commune, geom, input_crs,
                           geocode_status, extra, batch_id, row_number)
@@ -35,11 +35,9 @@ SELECT s.source, s.natural_key, s.external_id, s.content_hash, s.category, s.cat
        s.observed_at, s.status, s.description, s.address, s.postcode, s.commune, s.geom,
        s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
 FROM stage s
-WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
-  AND (%(bulk)s  -- a bulk load holds no source already stored: nothing to compare with
-       OR NOT EXISTS (SELECT 1 FROM reports o
-                      WHERE o.source = s.source AND o.natural_key = s.natural_key
-                        AND o.content_hash = s.content_hash))
+WHERE %(bulk)s  -- a bulk load holds no source already stored: nothing to compare with
+   OR NOT EXISTS (SELECT 1 FROM reports o
+                  WHERE o.source = s.source AND o.natural_key = s.natural_key AND o.content_hash = s.content_hash)
 
 -- name: on_conflict
 ON CONFLICT (source, natural_key) DO UPDATE SET
@@ -67,6 +65,11 @@ ON CONFLICT (source, natural_key) DO UPDATE SET
     row_number = EXCLUDED.row_number,
     updated_at = now()
 WHERE r.content_hash <> EXCLUDED.content_hash
+
+-- name: stored_ids
+-- The stored row of each staged row (the rows of an in-memory table, whose ids the API answers with).
+SELECT s.row_number, r.id
+FROM stage s JOIN reports r ON r.source = s.source AND r.natural_key = s.natural_key;
 
 -- name: store_contacts
 INSERT INTO private.reporter_contacts AS c (report_id, name, phone, email)
@@ -157,3 +160,25 @@ FROM (
     ORDER BY n.id, c.observed_at, c.id
 ) f
 WHERE r.id = f.id;
+
+-- name: link_few_near_duplicates
+-- The same links for a batch of few new reports (a record sent through the API): each new report looks its first
+-- near-duplicate up in the spatial index, in one statement and without the cell tables. Same rule: same category,
+-- another source, within %(metres)s m and %(hours)s h, not itself a duplicate, stored earlier or earlier in this
+-- batch; the first by date then id.
+UPDATE reports r SET duplicate_of = f.first_id
+FROM (
+    SELECT n.id,
+           (SELECT c.id FROM reports c
+            WHERE c.category = n.category AND c.source <> n.source
+              AND c.duplicate_of IS NULL AND c.geom IS NOT NULL
+              AND c.observed_at BETWEEN n.observed_at - make_interval(secs => %(hours)s * 3600)
+                                    AND n.observed_at + make_interval(secs => %(hours)s * 3600)
+              AND ST_DWithin(c.geom, n.geom, %(metres)s)
+              AND (c.created_at < now() OR c.id < n.id)
+            ORDER BY c.observed_at, c.id
+            LIMIT 1) AS first_id
+    FROM reports n
+    WHERE n.batch_id = %(batch)s AND n.created_at = now() AND n.geom IS NOT NULL AND n.duplicate_of IS NULL
+) f
+WHERE r.id = f.id AND f.first_id IS NOT NULL;

@@ -52,7 +52,6 @@ SELECT s.source, coalesce(s.external_id, 'h:' || s.content_hash), s.external_id,
        s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number,
        (SELECT p.id FROM plan_stops p WHERE p.ref = s.stop_ref)
 FROM stage s
-WHERE NOT EXISTS (SELECT 1 FROM stage_skip k WHERE k.row_number = s.row_number)
 
 -- name: on_conflict
 ON CONFLICT (source, natural_key) DO UPDATE SET
@@ -63,6 +62,11 @@ ON CONFLICT (source, natural_key) DO UPDATE SET
     geocode_status = EXCLUDED.geocode_status, extra = EXCLUDED.extra, batch_id = EXCLUDED.batch_id,
     row_number = EXCLUDED.row_number, plan_stop_id = EXCLUDED.plan_stop_id, updated_at = now()
 WHERE v.content_hash <> EXCLUDED.content_hash
+
+-- name: stored_ids
+-- The stored row of each staged row (the rows of an in-memory table, whose ids the API answers with).
+SELECT s.row_number, v.id
+FROM stage s JOIN visits v ON v.source = s.source AND v.natural_key = coalesce(s.external_id, 'h:' || s.content_hash);
 
 -- name: link_reports
 -- Attach each visit of the batch to the report it names (when exactly one report has that id) and take the

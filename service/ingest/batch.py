@@ -1,0 +1,145 @@
+"""The batch in ``ingestion_batches``: the options it is read with, opened with what was received, closed with
+its account, or refused.
+
+Every input row ends up counted exactly once: ``rows_in = inserted + updated + duplicates + rejected`` (a
+check constraint of the table holds the closed batches to it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from service.db.queries import load_queries
+from service.ingest.columns import Kind
+from service.ingest.read import TableSource, scan_file
+
+_PKG = "service.ingest"
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read one file; everything is detected when left to None."""
+
+    kind: Kind
+    fmt: str | None = None
+    source: str | None = None
+    mapping: Path | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    crs: str | None = None
+    #: Records sent one by one (API, Open311): one refused row refuses them all, and nothing is written (not
+    #: even the batch); the refusal names every field at fault.
+    all_or_nothing: bool = False
+
+
+@dataclass
+class BatchSummary:
+    """The account of one batch, as stored in ``ingestion_batches`` and printed by the CLI."""
+
+    batch_id: int
+    kind: str
+    file_name: str
+    sha256: str
+    format: str
+    status: str
+    rows_in: int = 0
+    inserted: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as the API and ``--json`` show it, with the geocoding account in words."""
+        return {**asdict(self), "geocodage": self.geocoding}
+
+    @property
+    def geocoding(self) -> dict[str, int]:
+        """What became of the rows without coordinates: placed, to check (a provisional point), failed (no point;
+        to check too), waiting (no address register loaded). The last three are in the review queue or pending."""
+        stats = self.details.get("geocodage") or {}
+        failed = int(stats.get("failed", 0))
+        return {
+            "adresses": int(stats.get("attempted", 0)),
+            "placees": int(stats.get("placed", 0)),
+            "a_verifier": int(stats.get("to_review", 0)) - failed,
+            "echecs": failed,
+            "en_attente": int(self.details.get("a_geocoder", 0)),
+        }
+
+    @property
+    def balanced(self) -> bool:
+        """Whether every input row is counted exactly once."""
+        return self.rows_in == self.inserted + self.updated + self.duplicates + self.rejected
+
+
+def options_json(options: IngestOptions) -> dict[str, Any]:
+    """The options a batch was read with, as stored with it (only those given)."""
+    return {k: str(v) for k, v in asdict(options).items() if v is not None and v is not False}
+
+
+def open_batch(conn: psycopg.Connection[Any], source: TableSource, options: IngestOptions) -> int:
+    """Record the batch as started (``en_cours``) with what was received; returns its id."""
+    row = conn.execute(
+        load_queries(_PKG, "batch.sql")["open_batch"],
+        {
+            "kind": options.kind,
+            "file_name": source.path.name,
+            "sha256": source.facts.sha256,
+            "bytes": source.facts.size,
+            "format": source.format,
+            "options": json.dumps(options_json(options)),
+        },
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def close_batch(conn: psycopg.Connection[Any], summary: BatchSummary) -> None:
+    """Record the batch's account (``termine``), its details and the time of each step."""
+    conn.execute(
+        load_queries(_PKG, "batch.sql")["close_batch"],
+        {
+            "batch": summary.batch_id,
+            "rows_in": summary.rows_in,
+            "inserted": summary.inserted,
+            "updated": summary.updated,
+            "duplicates": summary.duplicates,
+            "rejected": summary.rejected,
+            "details": json.dumps(summary.details, ensure_ascii=False),
+            "timings": json.dumps(summary.timings),
+        },
+    )
+
+
+def record_refusal(
+    conn: psycopg.Connection[Any], path: Path, options: IngestOptions, error: str, *, source: TableSource | None = None
+) -> None:
+    """Keep a trace of a refused file and why (its own small transaction)."""
+    try:
+        digest = (source.facts if source else scan_file(path, text=False)).sha256
+        size = path.stat().st_size
+    except OSError:
+        digest, size = "", 0
+    conn.rollback()
+    with conn.transaction():
+        conn.execute(
+            load_queries(_PKG, "batch.sql")["refuse_batch"],
+            {
+                "kind": options.kind,
+                "file_name": path.name,
+                "sha256": digest,
+                "bytes": size,
+                "format": source.format if source else (options.fmt or "inconnu"),
+                "error": error,
+                "options": json.dumps(options_json(options)),
+            },
+        )
