@@ -89,15 +89,15 @@ def _sources(root: Path) -> Iterator[tuple[Path, str, ast.Module]]:
 
 def import_edges(root: Path = SERVICE) -> list[Edge]:
     """Every import from one package of ``service`` into another."""
-    edges = []
+    edges: set[Edge] = set()
     for path, module, tree in _sources(root):
         source = _package(module)
         for imported, line, late in _imports(tree, module, path.name == "__init__.py"):
             target = _package(imported)
             if source and target and target != source:
                 where = f"{path.relative_to(root.parent)}:{line}"
-                edges.append(Edge(source, target, where, late))
-    return edges
+                edges.add(Edge(source, target, where, late))
+    return sorted(edges, key=lambda e: (e.source, e.target, e.where))
 
 
 def graph(edges: list[Edge]) -> dict[str, set[str]]:
