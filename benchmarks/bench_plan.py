@@ -152,7 +152,7 @@ def large_case(conn, settings, ortools_s: float) -> list[str]:  # type: ignore[n
     candidates, _inst, start = demo_instance(conn, settings, mode="voiture", teams=5, budget=240)
     rng = np.random.default_rng(5)
     addresses = pd.read_csv(ROOT / "geodata" / "icar_seraing_neupre.csv")
-    from service.ingest.coords import LAMBERT72, WGS84, project
+    from service.geo import LAMBERT72, WGS84, project
 
     pick = addresses.sample(500 - len(candidates), random_state=5)
     xs, ys = project(pick["lon"].to_numpy(), pick["lat"].to_numpy(), WGS84, LAMBERT72)

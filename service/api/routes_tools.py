@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import numpy as np
 import psycopg
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import FileResponse
@@ -18,8 +17,8 @@ from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
 from service.db.queries import load_queries
 from service.errors import ConfigError, NotFoundError, TooLargeError
+from service.geo import to_lambert
 from service.geocode.apply import GazetteerBatchGeocoder
-from service.ingest.coords import LAMBERT72, WGS84, project
 from service.ingest.pipeline import IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches
 
@@ -72,8 +71,7 @@ def reverse(
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
 ) -> dict[str, Any]:
-    x, y = project(np.array([lon]), np.array([lat]), WGS84, LAMBERT72)
-    return _french_result(_geocoder(request, conn).geocoder.reverse(float(x[0]), float(y[0])))
+    return _french_result(_geocoder(request, conn).geocoder.reverse(*to_lambert(lon, lat)))
 
 
 def _safe_name(name: str | None) -> str:

@@ -149,12 +149,9 @@ def _batch(geocoder: Geocoder, path: Path, column: str, out: Path) -> None:
 @app.command("reverse")
 def reverse(ctx: typer.Context, lon: float = typer.Argument(...), lat: float = typer.Argument(...)) -> None:
     """Adresse officielle la plus proche d'un point WGS84 (longitude, latitude)."""
-    import numpy as np
+    from service.geo import to_lambert
 
-    from service.ingest.coords import LAMBERT72, WGS84, project
-
-    x, y = project(np.array([lon]), np.array([lat]), WGS84, LAMBERT72)
-    print_json(_geocoder(settings_of(ctx)).reverse(float(x[0]), float(y[0])))
+    print_json(_geocoder(settings_of(ctx)).reverse(*to_lambert(lon, lat)))
 
 
 @app.command("pending")

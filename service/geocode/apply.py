@@ -19,9 +19,9 @@ from shapely.geometry.base import BaseGeometry
 
 from service.db.queries import load_queries
 from service.errors import NotFoundError
+from service.geo import to_lambert
 from service.geocode import GeocodeStats
 from service.geocode.match import Geocoder, GeocodeResult
-from service.ingest.coords import LAMBERT72, WGS84, project
 from service.ingest.load import copy_frame
 from service.zone import communes_at
 
@@ -191,9 +191,9 @@ def resolve_review(
         commune, postcode = alt.get("commune"), alt.get("code_postal")
         resolution = f"proposition {choice} acceptée par {who}"
     elif lon is not None and lat is not None:
-        px, py = project(np.array([lon], dtype=float), np.array([lat], dtype=float), WGS84, LAMBERT72)
-        x, y, label, level = float(px[0]), float(py[0]), None, "manuel"
-        commune, postcode = communes_at(communes, px, py)[0] if communes else None, None
+        x, y = to_lambert(lon, lat)
+        label, level = None, "manuel"
+        commune, postcode = communes_at(communes, np.array([x]), np.array([y]))[0] if communes else None, None
         resolution = f"placé à la main par {who}"
     else:
         raise NotFoundError("Indiquez --choix N ou --lon/--lat.")

@@ -19,7 +19,7 @@ import psycopg
 
 from service.db.queries import load_queries
 from service.errors import InputFileError
-from service.ingest.coords import LAMBERT72, WGS84, project
+from service.geo import LAMBERT72, WGS84, project
 from service.ingest.load import copy_frame
 
 ICAR_COLUMNS = {"icar_street_id", "street", "housenumber", "postcode", "municipality", "lat", "lon"}

@@ -26,8 +26,8 @@ from scipy.spatial import cKDTree
 
 from service.db.queries import load_queries
 from service.errors import NotFoundError
+from service.geo import to_lonlat
 from service.geocode.normalise import ParsedAddress, fold, locality_pattern, parse_address, street_key
-from service.ingest.coords import LAMBERT72, WGS84, project
 
 MAX_INPUT = 300
 FUZZY_CUTOFF = 80.0
@@ -413,7 +413,7 @@ class Geocoder:
             return None
         gap, a, b, x, y = best
         score = round(min(a.similarity, b.similarity) * LEVEL_WEIGHT["intersection"], 3)
-        lon, lat = project(np.array([x]), np.array([y]), LAMBERT72, WGS84)
+        lon, lat = to_lonlat(x, y)
         return GeocodeResult(
             parsed.raw,
             "intersection",
@@ -421,8 +421,8 @@ class Geocoder:
             label=f"{a.street.name} / {b.street.name}, {a.street.municipality}",
             x=round(x, 1),
             y=round(y, 1),
-            lon=round(float(lon[0]), 7),
-            lat=round(float(lat[0]), 7),
+            lon=round(lon, 7),
+            lat=round(lat, 7),
             street_id=a.street.street_id,
             municipality=a.street.municipality,
             reason=f"carrefour : adresses les plus proches des deux rues à {gap:.0f} m l'une de l'autre",
@@ -437,7 +437,7 @@ class Geocoder:
         ):
             for loc in self.localities.get(fold(key), []) if key else []:
                 if loc[0] == kind:
-                    lon, lat = project(np.array([loc[4]]), np.array([loc[5]]), LAMBERT72, WGS84)
+                    lon, lat = to_lonlat(loc[4], loc[5])
                     reason = (
                         "rue introuvable" if parsed.street and parsed.street != place else "pas de rue dans le texte"
                     )
@@ -448,8 +448,8 @@ class Geocoder:
                         label=f"{loc[1]} ({loc[2]})",
                         x=round(loc[4], 1),
                         y=round(loc[5], 1),
-                        lon=round(float(lon[0]), 7),
-                        lat=round(float(lat[0]), 7),
+                        lon=round(lon, 7),
+                        lat=round(lat, 7),
                         municipality=loc[2],
                         postcode=loc[3][0] if len(loc[3]) == 1 else None,
                         reason="; ".join([reason, *notes]),
@@ -462,7 +462,7 @@ class Geocoder:
         pc = cand.postcode or (s.postcodes[0] if len(s.postcodes) == 1 else None)
         number = f" {cand.house_number}" if cand.house_number and cand.level != "rue" else ""
         label = f"{s.name}{number}, {pc + ' ' if pc else ''}{s.municipality}"
-        lon, lat = project(np.array([cand.x]), np.array([cand.y]), LAMBERT72, WGS84)
+        lon, lat = to_lonlat(cand.x, cand.y)
         return GeocodeResult(
             query,
             cand.level,
@@ -470,8 +470,8 @@ class Geocoder:
             label=label,
             x=round(cand.x, 1),
             y=round(cand.y, 1),
-            lon=round(float(lon[0]), 7),
-            lat=round(float(lat[0]), 7),
+            lon=round(lon, 7),
+            lat=round(lat, 7),
             street_id=s.street_id,
             municipality=s.municipality,
             postcode=pc,

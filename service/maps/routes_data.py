@@ -13,9 +13,10 @@ from fastapi.responses import Response
 from service.api.cache import Body, cached_body, encode, respond
 from service.api.deps import AppSettings, Conn, Reader
 from service.errors import NotFoundError
+from service.geo import parse_bbox
 from service.maps.background import Layer, background_layer
 from service.maps.data import ReportFilter, public_cells, report_layer, report_tile
-from service.maps.grid import cell_size, extent_for, parse_bbox
+from service.maps.grid import cell_size, extent_for
 
 GEOJSON = "application/geo+json"
 router = APIRouter(tags=["carte"])

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import psycopg
 import shapely
@@ -21,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from service.db.queries import load_queries
 from service.errors import InvalidValueError
+from service.geo import to_lonlat
 from service.permits.followup import permit_words
 from service.permits.links import complaint_trend, load_permits, load_rules, permit_links
 from service.plan.candidates import Labels
@@ -205,15 +205,13 @@ def _json_value(value: Any) -> Any:
 
 def facts_json(facts: AdviceFacts, labels: Labels) -> dict[str, Any]:
     """The facts as the API gives them (French keys; distances in metres, rounded)."""
-    from service.ingest.coords import LAMBERT72, WGS84, project
-
-    lon, lat = project(np.array([facts.place.x]), np.array([facts.place.y]), LAMBERT72, WGS84)
+    lon, lat = to_lonlat(facts.place.x, facts.place.y)
     return {
         "lieu": facts.place.label,
         "adresse_la_plus_proche": facts.nearest_address,
         "commune": facts.commune,
-        "lon": round(float(lon[0]), 6),
-        "lat": round(float(lat[0]), 6),
+        "lon": round(lon, 6),
+        "lat": round(lat, 6),
         "rayon_m": facts.radius_m,
         "depuis": facts.since.isoformat(),
         "jusqu_au": facts.until.isoformat(),

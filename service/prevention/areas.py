@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from service.analyse.axes import network_from_addresses
 from service.errors import InvalidValueError
-from service.ingest.coords import LAMBERT72, WGS84, project
+from service.geo import geometry_to_lambert
 
 CRS = "EPSG:31370"
 #: Metres on each side of a street's line (and around its addresses) that belong to a network given by streets.
@@ -76,7 +76,7 @@ def polygon_from_geojson(data: Any) -> BaseGeometry:
     shape = shapely.union_all(shapes)
     xy = shapely.get_coordinates(shape)
     if np.all((xy[:, 0] >= 2) & (xy[:, 0] <= 7) & (xy[:, 1] >= 49) & (xy[:, 1] <= 52)):
-        shape = shapely.transform(shape, lambda c: np.column_stack(project(c[:, 0], c[:, 1], WGS84, LAMBERT72)))
+        shape = geometry_to_lambert(shape)
     elif not np.all((xy >= 10_000) & (xy <= 300_000)):
         raise InvalidValueError(
             "zone hors de Belgique : coordonnées ni WGS84 (longitude, latitude) ni Lambert 72",
