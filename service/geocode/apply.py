@@ -17,12 +17,12 @@ import psycopg
 from psycopg import sql
 from shapely.geometry.base import BaseGeometry
 
+from service.db.copy import copy_frame
 from service.db.queries import load_queries
 from service.errors import NotFoundError
 from service.geo import to_lambert
 from service.geocode import GeocodeStats
 from service.geocode.match import Geocoder, GeocodeResult
-from service.ingest.load import copy_frame
 from service.zone import communes_at
 
 TABLES = ("reports", "visits", "permits")

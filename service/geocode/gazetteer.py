@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import psycopg
 
+from service.db.copy import copy_frame
 from service.db.queries import load_queries
 from service.errors import InputFileError
 from service.geo import LAMBERT72, WGS84, project
-from service.ingest.load import copy_frame
 
 ICAR_COLUMNS = {"icar_street_id", "street", "housenumber", "postcode", "municipality", "lat", "lon"}
 BEST_COLUMNS = {"EPSG:31370_x", "EPSG:31370_y", "house_number", "postcode", "street_id", "streetname_fr"}

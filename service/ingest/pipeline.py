@@ -22,6 +22,7 @@ import psycopg
 from psycopg import sql
 
 from service.analyse.priority import with_visit_outcome
+from service.db.copy import indexes_suspended
 from service.db.queries import load_queries
 from service.errors import InputFileError, ValidationFailedError
 from service.geocode import BatchGeocoder
@@ -30,7 +31,7 @@ from service.ingest.bulk import direct_load_possible, empty_for_load, first_id, 
 from service.ingest.checks import Context
 from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile, check_required, map_columns
 from service.ingest.dedupe import link_near_duplicates, repeated_in_stage, stage_late_rejects, unplaceable_visits
-from service.ingest.load import REPORT_DIRECT_COLUMNS, STAGE_COLUMNS, indexes_suspended, is_bulk, merge
+from service.ingest.load import REPORT_DIRECT_COLUMNS, STAGE_COLUMNS, is_bulk, merge
 from service.ingest.read import TableSource, open_table, scan_file
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies

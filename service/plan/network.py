@@ -21,9 +21,9 @@ import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from service.db.copy import copy_frame, indexes_suspended
 from service.db.queries import load_queries
 from service.errors import InputFileError
-from service.ingest.load import copy_frame, indexes_suspended
 from service.plan.modes import MODE_COLUMN, MODES
 from service.plan.noding import NodedGraph, node_ways
 from service.plan.ways import Progress, Ways, read_ways
