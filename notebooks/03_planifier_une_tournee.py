@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.patches import Patch
 
-from service.analyse.axes import network_from_addresses
+from service.analyse.pipeline import street_network
 from service.analyse.store import load_address_streets
 from service.db import connect
 from service.demo.load import ensure_demo
@@ -114,7 +114,7 @@ stops[["ref", "team", "ord", "arrivee", "site_id", "type", "label", "travel_minu
 # Une couleur par équipe (celles de la fiche imprimée) ; chaque arrêt porte son numéro d'ordre.
 
 # %%
-streets = network_from_addresses(load_address_streets(conn))
+streets = street_network(addresses=load_address_streets(conn))
 fmap = zone_map(settings, streets=streets)
 for team, route in plan.routes.groupby("team"):
     colour = team_colour(int(team))

@@ -12,16 +12,22 @@ import math
 from typing import Any
 
 import numpy as np
+import pyproj
 import shapely
 from pyproj import Transformer
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
 from shapely.geometry.base import BaseGeometry
 
-from service.errors import ValidationFailedError
+from service.errors import InputFileError, ValidationFailedError
 
 WGS84, LAMBERT72, LAMBERT2008 = "EPSG:4326", "EPSG:31370", "EPSG:3812"
 KNOWN_CRS = (WGS84, LAMBERT72, LAMBERT2008)
 #: Decimals of a WGS84 coordinate handed out (6 ≈ 0.1 m).
 LONLAT_DECIMALS = 6
+
+#: lon/lat box of Belgium: points inside it are analysed in Lambert 72, points elsewhere in their UTM zone
+BELGIUM: tuple[float, float, float, float] = (2.4, 49.4, 6.5, 51.6)
 
 BBox = tuple[float, float, float, float]
 
@@ -37,6 +43,26 @@ def project(a: np.ndarray, b: np.ndarray, src: str, dst: str = LAMBERT72) -> tup
         _TRANSFORMERS[key] = Transformer.from_crs(src, dst, always_xy=True)
     x, y = _TRANSFORMERS[key].transform(a, b)
     return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+
+
+def is_metric(crs: object) -> bool:
+    """A projected CRS in metres: grid cells, radii and buffers are in metres."""
+    crs = pyproj.CRS.from_user_input(crs)
+    return bool(crs.is_projected) and {axis.unit_name for axis in crs.axis_info} <= {"metre", "meter"}
+
+
+def local_metric_crs(lon: np.ndarray, lat: np.ndarray) -> str:
+    """Lambert 72 for points in Belgium, else the WGS84 UTM zone of the points' median."""
+    mlon, mlat = float(np.nanmedian(lon)), float(np.nanmedian(lat))
+    if BELGIUM[0] <= mlon <= BELGIUM[2] and BELGIUM[1] <= mlat <= BELGIUM[3]:
+        return LAMBERT72
+    zones = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(mlon, mlat, mlon, mlat))
+    if not zones:
+        raise InputFileError(
+            f"aucune zone UTM pour le point médian ({mlon:.4f} ; {mlat:.4f}).",
+            hint="Donnez un système métrique avec --crs (par exemple EPSG:32631).",
+        )
+    return f"{zones[0].auth_name}:{zones[0].code}"
 
 
 def to_lambert(lon: float, lat: float) -> tuple[float, float]:

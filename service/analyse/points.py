@@ -35,13 +35,13 @@ import shapely
 from scipy import stats
 from scipy.spatial import cKDTree
 
-from service.analyse.checks import is_metric
 from service.analyse.clustering import ALGORITHMS, cluster_labels, derived_min_samples
 from service.analyse.place_forecast import HORIZON_MONTHS, place_forecasts
 from service.analyse.priority import OUTCOME_FACTOR
 from service.analyse.significance import benjamini_hochberg, cell_of, local_hotspots
 from service.analyse.stretches import StretchRule, cluster_shape, street_of_reports
 from service.analyse.trends import emerging_hotspots
+from service.geo import is_metric
 
 CRS = "EPSG:31370"
 

@@ -11,17 +11,16 @@ import pandas as pd
 import psycopg
 import shapely
 
-from service.analyse.axes import AxisParams, network_from_addresses, problem_axes, segment
+from service.analyse.axes import AxisParams
 from service.analyse.axis_priority import axis_priorities
 from service.analyse.checks import check_points
 from service.analyse.identity import assign_axis_identities, assign_identities, next_number
-from service.analyse.points import ALL_CATEGORIES, CRS, PointParams, sensitive_points_by_category
-from service.analyse.stretches import attach_stretches, split_stretches
+from service.analyse.pipeline import MIN_CATEGORY_REPORTS, find_hotspots, point_params, street_network
+from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
 from service.db.queries import load_queries
+from service.settings import Settings
 
 _PKG = "service.analyse"
-#: a category is clustered on its own when it has at least this many reports (as any analysis: checks.MIN_POINTS)
-MIN_CATEGORY_REPORTS = 10
 
 
 def _frame(
@@ -129,10 +128,10 @@ def run_points(
     by_category: bool = False,
     axis_params: AxisParams | None = None,
 ) -> dict[str, Any]:
-    """Find the sensitive points and problem axes of the reports stored for [``since``, ``until``), match them
+    """Find the sensitive points and problem axes of the reports stored for [``since``, ``until``)
+    (:func:`service.analyse.pipeline.find_hotspots`, the streets drawn through the address register), match them
     to the stored ones, and save the run. With ``by_category`` each category with enough reports is also
-    clustered on its own. Clusters stretched along one street become (or join) axes instead of points.
-    Refuses (InputFileError) a report set no analysis can answer."""
+    clustered on its own. Refuses (InputFileError) a report set no analysis can answer."""
     q = load_queries(_PKG, "points.sql")
     params = params or PointParams()
     reports = load_reports(conn, since=since, until=until)
@@ -143,28 +142,23 @@ def run_points(
     visit_points = gpd.GeoDataFrame(
         visits[["visited_at", "outcome"]], geometry=gpd.points_from_xy(visits["x"], visits["y"]), crs=CRS
     )
-    segments = segment(network_from_addresses(exposure)) if exposure is not None else None
-    found = sensitive_points_by_category(
+    result = find_hotspots(
         reports,
-        by_category=by_category,
-        min_reports=MIN_CATEGORY_REPORTS,
-        exposure=exposure,
+        now=now,
         params=params,
+        exposure=exposure,
+        streets=street_network(addresses=exposure),
+        by_category=by_category,
         gravity=gravity,
         visits=visit_points,
-        now=now,
-        segments=segments,
+        axis_params=axis_params,
     )
-    points, stretches = split_stretches(found, segments)
     counts = reports["category"].value_counts()
     scopes = [ALL_CATEGORIES] + (sorted(counts[counts >= MIN_CATEGORY_REPORTS].index) if by_category else [])
-    everything = _point_identities(points, load_previous(conn), scopes, now)
+    everything = _point_identities(result.points, load_previous(conn), scopes, now)
     axes_now = None
-    if segments is not None:
-        axes, segment_stats = problem_axes(reports, segments, exposure=exposure, params=axis_params)
-        axes_now = assign_axis_identities(
-            attach_stretches(axes, stretches, segment_stats), load_previous_axes(conn), now=now
-        )
+    if result.axes is not None:
+        axes_now = assign_axis_identities(result.axes, load_previous_axes(conn), now=now)
         current = everything[everything["found_now"].astype(bool) & everything["category_scope"].eq(ALL_CATEGORIES)]
         axes_now = axis_priorities(
             axes_now,
@@ -212,14 +206,37 @@ def run_points(
             "signalements": len(reports),
             "points_sensibles": int((found_now & everything["category_scope"].eq(ALL_CATEGORIES)).sum()),
             "points_par_categorie": int((found_now & everything["category_scope"].ne(ALL_CATEGORIES)).sum()),
-            "etirements_vers_axes": len(stretches),
+            "etirements_vers_axes": len(result.stretches),
             "axes_problematiques": int(axes_now["found_now"].astype(bool).sum()) if axes_now is not None else 0,
             "etats": everything["state"].value_counts().to_dict(),
             "etats_axes": axes_now["state"].value_counts().to_dict() if axes_now is not None else {},
             "algorithme": params.algorithm,
-            "modele_nul": found.attrs.get("null", "exposure" if exposure is not None else "uniform"),
-            "min_samples": found.attrs.get("min_samples"),
-            "prevision": found.attrs.get("forecast"),
+            "modele_nul": result.found.attrs.get("null", "exposure" if exposure is not None else "uniform"),
+            "min_samples": result.found.attrs.get("min_samples"),
+            "prevision": result.found.attrs.get("forecast"),
         }
         conn.execute(q["close_run"], {"run": run, "summary": json.dumps(summary)})
     return {"run": run, **summary}
+
+
+def run_analysis(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    *,
+    now: pd.Timestamp,
+    since: pd.Timestamp | None = None,
+    until: pd.Timestamp | None = None,
+    params: PointParams | None = None,
+    by_category: bool | None = None,
+) -> dict[str, Any]:
+    """:func:`run_points` with the service's settings for what is not given: the last ``analysis_window_days``,
+    the settings' algorithm and radius, their per-category choice (``hotspots analyse``, the demonstration)."""
+    start = since if since is not None else now - pd.Timedelta(days=settings.analysis_window_days)
+    return run_points(
+        conn,
+        since=start.to_pydatetime(),
+        until=until.to_pydatetime() if until is not None else None,
+        now=now,
+        params=params or point_params(settings),
+        by_category=settings.analysis_by_category if by_category is None else by_category,
+    )

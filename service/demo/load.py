@@ -101,18 +101,11 @@ def load_demo(
 
 def analyse_demo(settings: Settings, *, now: datetime | None = None) -> dict[str, Any]:
     """The analysis of the stored reports with the settings' defaults (as ``hotspots analyse``)."""
-    from service.analyse.points import PointParams
-    from service.analyse.store import run_points
+    from service.analyse.store import run_analysis
 
     stamp = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
     with connect(settings) as conn:
-        return run_points(
-            conn,
-            since=(stamp - pd.Timedelta(days=settings.analysis_window_days)).to_pydatetime(),
-            now=stamp,
-            params=PointParams(algorithm=settings.analysis_algorithm, eps=settings.analysis_eps_m),
-            by_category=settings.analysis_by_category,
-        )
+        return run_analysis(conn, settings, now=stamp)
 
 
 def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: float = 1.0) -> tuple[Any, list[Path]]:
