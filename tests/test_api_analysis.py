@@ -200,12 +200,12 @@ def test_point_and_axis_lists_are_kept_until_the_analysis_data_change(client, se
     first = client.get("/api/points-sensibles", headers={"Accept-Encoding": "gzip"})
     again = client.get("/api/points-sensibles", headers={"Accept-Encoding": "gzip"})
     assert first.headers["content-encoding"] == "gzip" and again.content == first.content
-    cached = client.app.state.analyse_cache
+    cached = client.app.state.hotspots.caches["analyse"]
     assert any(key[1] == "sensitive_points" for key in cached._items)  # the second answer came from there
     top = first.json()["features"][0]
     with psycopg.connect(resolve_conninfo(settings), autocommit=True) as db:
         db.execute("UPDATE sensitive_points SET address_label = 'Lieu renommé' WHERE id = %s", [top["id"]])
-        assert client.app.state.watcher.sync()  # a change from elsewhere counts once its notification is in
+        assert client.app.state.hotspots.watcher.sync()  # a change from elsewhere counts once its notification is in
         try:
             listed = client.get("/api/points-sensibles").json()["features"]
             assert next(f for f in listed if f["id"] == top["id"])["properties"]["adresse"] == "Lieu renommé"
@@ -214,7 +214,7 @@ def test_point_and_axis_lists_are_kept_until_the_analysis_data_change(client, se
                 "UPDATE sensitive_points SET address_label = %s WHERE id = %s",
                 [top["properties"]["adresse"], top["id"]],
             )
-    assert client.app.state.watcher.sync()
+    assert client.app.state.hotspots.watcher.sync()
     listed = client.get("/api/points-sensibles").json()["features"]
     assert next(f for f in listed if f["id"] == top["id"])["properties"]["adresse"] == top["properties"]["adresse"]
 

@@ -15,7 +15,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from psycopg.types.string import TextLoader
 
-from service.api.cache import Body, cached_body, encode, respond
+from service.api.cache import Body, encode, respond
+from service.api.state import state_of
 from service.db.queries import load_queries
 from service.errors import NotFoundError
 
@@ -59,4 +60,4 @@ async def cached_collection(request: Request, name: str, params: dict[str, Any])
         text = row[0] if row and row[0] is not None else '{"type":"FeatureCollection","features":[]}'
         return encode(text.encode() if isinstance(text, str) else bytes(text), GEOJSON)
 
-    return respond(request, await cached_body(request, "analyse_cache", key, make))
+    return respond(request, await state_of(request).cached_body("analyse", key, make))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from typing import Any
 
@@ -10,16 +9,15 @@ import psycopg
 from fastapi import Request
 
 from service.accounts import User
+from service.api.state import state_of
 from service.db.queries import load_queries
 from service.errors import NotFoundError, ValidationFailedError
 from service.geocode import BatchGeocoder
-from service.geocode.apply import batch_geocoder
 from service.ingest.columns import Kind
 from service.ingest.records import store_records
 from service.settings import Settings
 
 _TABLES = {"reports": "reports", "visits": "visits", "permits": "permits"}
-_lock = threading.Lock()
 
 
 def q(name: str) -> str:
@@ -46,12 +44,7 @@ def parse_bbox(bbox: str | None) -> list[float] | None:
 def geocoder_of(request: Request, conn: psycopg.Connection[Any]) -> BatchGeocoder | None:
     """The app's geocoder, built once from the address register (None while no register is loaded), with the
     request's own connection."""
-    state = request.app.state
-    with _lock:
-        if getattr(state, "geocoder", None) is None:
-            state.geocoder = batch_geocoder(conn)
-        found: BatchGeocoder | None = state.geocoder
-        return found
+    return state_of(request).geocoder(conn)
 
 
 def create_records(

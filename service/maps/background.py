@@ -7,14 +7,13 @@
 * streets: one approximate centre line per street from its official addresses (the analysis' own
   ``network_from_addresses``), from the address register in PostGIS when loaded, else from the ICAR file.
 
-Each layer is computed once per process and address register (a few seconds for the streets, started in the
-background when a map page is opened), simplified, and kept as GeoJSON.
+Each layer is simplified and given as GeoJSON; the server builds each once per process and address register (a
+few seconds for the streets, started in the background when a map page is opened: :mod:`service.api.map_background`).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,7 +23,6 @@ import psycopg
 import shapely
 
 from service.analyse.axes import network_from_addresses
-from service.api.cache import Body, encode
 from service.db.queries import load_queries
 from service.geocode.gazetteer import KNOWN_SECTIONS
 
@@ -35,15 +33,15 @@ CRS = "EPSG:31370"
 TOLERANCE_M = 3.0
 PRECISION = 5
 
-_lock = threading.Lock()
-
 
 def _communes(geodata: Path) -> gpd.GeoDataFrame:
     frame = gpd.read_file(geodata / "communes_seraing_neupre.geojson")
     return frame.set_crs("EPSG:4326", allow_override=True)
 
 
-def _addresses(conn: psycopg.Connection[Any], geodata: Path) -> gpd.GeoDataFrame:
+def load_addresses(conn: psycopg.Connection[Any], geodata: Path) -> gpd.GeoDataFrame:
+    """The official address points (``street``, ``municipality``, ``postcode``; Lambert 72) the layers are drawn
+    from: the register in PostGIS, or the ICAR extract shipped in ``geodata/`` while none is loaded."""
     cur = conn.execute(load_queries("service.maps", "maps.sql")["address_points"])
     frame = pd.DataFrame(cur.fetchall(), columns=["street", "municipality", "postcode", "x", "y"])
     conn.rollback()
@@ -91,13 +89,15 @@ def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     return data
 
 
-def _key(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> tuple[Any, ...]:
+def layer_key(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> tuple[Any, ...]:
+    """What a layer depends on: the geodata folder, the layer and a fingerprint of the addresses."""
     coords = shapely.get_coordinates(addresses.geometry.to_numpy())
     return (str(geodata), layer, len(addresses), round(float(coords.sum()), 1) if len(coords) else 0.0)
 
 
 def build_layer(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> dict[str, Any]:
-    """One background layer as WGS84 GeoJSON (not cached: see :func:`background_layer`)."""
+    """One background layer as WGS84 GeoJSON (built each time: the server keeps what it built,
+    :mod:`service.api.map_background`)."""
     communes = _communes(geodata)
     if layer == "communes":
         keep = communes[["name_fr", "role", "geometry"]].rename(columns={"name_fr": "nom"})
@@ -106,46 +106,3 @@ def build_layer(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> dic
     if layer == "secteurs":
         return _geojson(_sections(addresses, communes))
     return _geojson(_streets(addresses))
-
-
-#: Layers already built in this process, by (geodata, layer, address fingerprint): the register rarely changes.
-_BUILT: dict[tuple[Any, ...], Body] = {}
-
-
-def _addresses_of(state: Any, geodata: Path, conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
-    found: gpd.GeoDataFrame | None = getattr(state, "carte_adresses", None)
-    if found is None:
-        found = _addresses(conn, geodata)
-        state.carte_adresses = found
-    return found
-
-
-def background_layer(state: Any, geodata: Path, layer: Layer, conn: psycopg.Connection[Any]) -> Body:
-    """The layer, ready to send (``state`` is ``app.state``; ``conn`` the request's): built once per register."""
-    addresses = _addresses_of(state, geodata, conn)
-    key = _key(addresses, geodata, layer)
-    with _lock:
-        if key not in _BUILT:
-            _BUILT[key] = encode(build_layer(addresses, geodata, layer), "application/geo+json")
-        return _BUILT[key]
-
-
-def warm(state: Any, geodata: Path, conn: psycopg.Connection[Any]) -> None:
-    """Read the addresses now and build the layers in a thread (the map page asks for them a moment later)."""
-    addresses = _addresses_of(state, geodata, conn)
-    todo = [layer for layer in LAYERS if _key(addresses, geodata, layer) not in _BUILT]
-    if not todo or getattr(state, "carte_fond_warming", False):
-        return
-    state.carte_fond_warming = True
-
-    def run() -> None:
-        for layer in todo:
-            key = _key(addresses, geodata, layer)
-            with _lock:
-                if key not in _BUILT:
-                    try:
-                        _BUILT[key] = encode(build_layer(addresses, geodata, layer), "application/geo+json")
-                    except Exception:
-                        return
-
-    threading.Thread(target=run, name="fond-de-carte", daemon=True).start()

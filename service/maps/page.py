@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -26,7 +28,10 @@ from service.labels import STATE_LABELS, TREND_LABELS
 from service.plan.model import KIND_LABELS
 from service.settings import Settings
 
+#: Where the vendored assets (Leaflet, its plugins, our scripts and styles) are served from, and where they lie.
 STATIC = "/static/carte"
+STATIC_DIR = Path(str(resources.files("service.maps").joinpath("static")))
+FAVICON = STATIC_DIR / "favicon.ico"
 #: Map centre and zoom before the first fit, and the zone's box (south-west, north-east) the map fits to.
 CENTRE = (50.575, 5.515)
 ZOOM = 13
