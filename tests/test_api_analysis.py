@@ -251,6 +251,29 @@ def test_a_visit_on_a_point_changes_its_priority_at_once(client, auth):
     )
 
 
+def test_a_visit_older_than_the_points_latest_leaves_its_priority(client, auth):
+    """One rule for the API and the plan sheets: a point's priority follows its latest visit, so a visit recorded
+    late with an earlier date changes nothing, and a newer one takes over."""
+    point = client.get("/api/points-sensibles").json()["features"][1]
+
+    def visit(date: str, outcome: str) -> dict:
+        r = client.post(
+            f"/api/points-sensibles/{point['id']}/visites",
+            json={"date": date, "resultat": outcome},
+            headers=auth["planificateur"],
+        )
+        assert r.status_code == 201, r.text
+        return client.get(f"/api/points-sensibles/{point['id']}").json()["properties"]
+
+    latest = visit("18/11/2026 10:00", "nettoye")
+    assert latest["composantes_priorite"]["suite_visite"] == 0.9
+    late = visit("02/01/2026 10:00", "a_revoir")
+    assert late["composantes_priorite"]["suite_visite"] == 0.9 and late["priorite"] == latest["priorite"]
+    newer = visit("19/11/2026 16:00", "a_revoir")
+    assert newer["composantes_priorite"]["suite_visite"] == 1.2
+    assert newer["priorite"] == pytest.approx(latest["priorite"] / 0.9 * 1.2, abs=0.01)
+
+
 def test_a_visit_on_an_axis_is_attached_to_it(client, auth):
     axis = client.get("/api/axes").json()["features"][0]
     r = client.post(

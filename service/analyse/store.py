@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from service.analyse.checks import check_points
 from service.analyse.identity import assign_axis_identities, assign_identities, next_number
 from service.analyse.pipeline import MIN_CATEGORY_REPORTS, find_hotspots, point_params, street_network
 from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
+from service.analyse.priority import with_visit_outcome
 from service.db.queries import load_queries
 from service.settings import Settings
 
@@ -240,3 +242,19 @@ def run_analysis(
         params=params or point_params(settings),
         by_category=settings.analysis_by_category if by_category is None else by_category,
     )
+
+
+def follow_visit_outcomes(
+    conn: psycopg.Connection[Any], *, visit_ids: Sequence[int] = (), batch_id: int | None = None
+) -> int:
+    """The sensitive points whose latest visit is one of ``visit_ids`` (or of the import batch ``batch_id``) take
+    that visit's outcome into their priority at once (:func:`service.analyse.priority.with_visit_outcome`: only
+    the "suite de visite" factor changes; the lifecycle waits for the next run). The visits recorded one by one
+    (the API) and those imported from a plan's sheet both go through here. Returns how many points changed; their
+    rows stay locked until the caller commits."""
+    q = load_queries(_PKG, "points.sql")
+    revisited = conn.execute(q["points_revisited"], {"visits": list(visit_ids), "batch": batch_id}).fetchall()
+    for point_id, outcome, priority, components in revisited:
+        value, factors = with_visit_outcome(priority, components, outcome)
+        conn.execute(q["set_point_priority"], {"id": point_id, "priority": value, "components": json.dumps(factors)})
+    return len(revisited)

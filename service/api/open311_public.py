@@ -63,6 +63,23 @@ def public_request_rows(
     return [_request(row) for row in rows]
 
 
+def service_list(conn: psycopg.Connection[Any], lang: str) -> list[dict[str, Any]]:
+    """The categories as GeoReport v2 services, named in ``lang`` (fr, nl or en)."""
+    rows = conn.execute(load_queries("service.api", "open311.sql")["services"], {"lang": lang}).fetchall()
+    return [
+        {
+            "service_code": code,
+            "service_name": name,
+            "description": description,
+            "metadata": False,
+            "type": "realtime",
+            "keywords": ", ".join(keywords or []),
+            "group": "environnement",
+        }
+        for code, name, description, keywords in rows
+    ]
+
+
 def _request(row: tuple[Any, ...]) -> dict[str, Any]:
     rid, status, code, name, requested, updated, address, lon, lat = row
     return {

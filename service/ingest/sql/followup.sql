@@ -1,0 +1,23 @@
+-- What officers record after the fact (service/ingest/followup.py).
+
+-- name: report_for_update
+SELECT id, category, status, description FROM reports WHERE id = %(id)s FOR UPDATE;
+
+-- name: update_report
+UPDATE reports SET category = %(category)s, category_raw = coalesce(%(category_raw)s, category_raw),
+       status = %(status)s, description = %(description)s, updated_at = now()
+WHERE id = %(id)s;
+
+-- name: report_place
+SELECT ST_X(geom), ST_Y(geom), address, category FROM reports WHERE id = %(id)s;
+
+-- name: point_place
+SELECT ST_X(point), ST_Y(point), address_label, main_category FROM sensitive_points WHERE id = %(id)s;
+
+-- name: axis_place
+SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)), street, NULL::text FROM problem_axes
+WHERE id = %(id)s;
+
+-- name: attach_visit
+UPDATE visits SET report_id = coalesce(%(report)s, report_id), point_id = %(point)s, axis_id = %(axis)s
+WHERE id = %(id)s;
