@@ -122,6 +122,10 @@ def set_active(conn: psycopg.Connection[Any], login: str, active: bool) -> None:
     _update(conn, "set_active", login, active=active)
 
 
+def user_exists(conn: psycopg.Connection[Any], login: str) -> bool:
+    return conn.execute(_q()["user_by_login"], {"login": login.strip().lower()}).fetchone() is not None
+
+
 def list_users(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     cur = conn.execute(_q()["list_users"])
     names = [d.name for d in cur.description or []]

@@ -1,13 +1,15 @@
 """The demonstration job as one function: start the database, load the address register, generate, ingest,
 geocode and analyse the demo set, and plan a first shift whose field pack lands in the data directory.
 
-``hotspots demo`` prints what it did; the notebooks call :func:`ensure_demo` so that they run on a fresh
-database as on one already loaded.
+``hotspots demo`` calls :func:`run_demo` and prints what it did (and :func:`demo_account` before serving); the
+notebooks call :func:`ensure_demo` so that they run on a fresh database as on one already loaded.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -138,6 +140,57 @@ def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: 
         background = load_sheet_background(conn, settings, sheet)
         paths = write_pack(sheet, folder, ["pdf", "xlsx", "csv", "gpx", "geojson"], background=background)
     return stored, paths
+
+
+@dataclass
+class DemoRun:
+    """The whole demonstration: what was loaded, the ten first active sensitive points with the categories' French
+    names, and the first shift with its field pack (None and empty with ``shift=False``)."""
+
+    load: DemoLoad
+    points: pd.DataFrame
+    categories: dict[str, str]
+    shift: Any = None
+    pack: list[Path] = field(default_factory=list)
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    seed: int = SEED,
+    n_reports: int = N_REPORTS,
+    shift: bool = True,
+    ingest: Ingest | None = None,
+    step: Callable[[str], AbstractContextManager[Any]] = lambda _message: nullcontext(),
+) -> DemoRun:
+    """:func:`load_demo`, the points to show first, and (with ``shift``) :func:`first_shift`. ``step(message)``
+    wraps each long step (the CLI shows a spinner)."""
+    from service.analyse.listing import ACTIVE_STATES, stored_points
+    from service.plan.candidates import load_labels
+
+    done = load_demo(settings, seed=seed, n_reports=n_reports, ingest=ingest)
+    with connect(settings) as conn:
+        points = stored_points(conn, states=ACTIVE_STATES, limit=10)
+        categories = load_labels(conn).categories
+    run = DemoRun(done, points, categories)
+    if shift:
+        with step("Planification d'une première tournée…"):
+            run.shift, run.pack = first_shift(settings)
+    return run
+
+
+def demo_account(settings: Settings) -> str:
+    """The demonstration account ``demo`` (planner), created when missing, with a new random password: returned
+    to be shown once."""
+    from service import accounts
+
+    password = secrets.token_urlsafe(12)
+    with connect(settings) as conn:
+        if not accounts.user_exists(conn, "demo"):
+            accounts.add_user(conn, "demo", password, "planificateur", full_name="Compte de démonstration")
+        else:
+            accounts.set_password(conn, "demo", password)
+    return password
 
 
 def ensure_demo(settings: Settings, *, n_reports: int = N_REPORTS) -> DemoLoad | None:
