@@ -12,7 +12,8 @@ import geopandas as gpd
 import psycopg
 
 from service.api.cache import Body, encode
-from service.maps.background import LAYERS, Layer, build_layer, layer_key, load_addresses
+from service.geocode.register import address_points
+from service.maps.background import LAYERS, Layer, build_layer, layer_key
 
 GEOJSON = "application/geo+json"
 
@@ -41,7 +42,8 @@ class MapBackground:
     def addresses(self, geodata: Path, conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
         with self._lock:
             if self._addresses is None:
-                self._addresses = load_addresses(conn, geodata)
+                self._addresses = address_points(conn, geodata)
+                conn.rollback()  # the request's connection: no transaction left open while the layers are built
             return self._addresses
 
     def layer(self, geodata: Path, layer: Layer, conn: psycopg.Connection[Any]) -> Body:

@@ -15,6 +15,7 @@ from service.cli.ingest import geocoding_lines, run_ingest, summary_table
 from service.cli.summary import null_model_words, points_table
 from service.demo import DemoFiles
 from service.demo.load import N_REPORTS, SEED, DemoLoad, demo_account, demo_dir, run_demo
+from service.geocode.register import ICAR_EXTRACT
 from service.ingest.pipeline import BatchSummary, IngestOptions
 from service.settings import Settings
 
@@ -41,7 +42,7 @@ def _generate(out: Path, geodata: Path, seed: int, n: int, end: str | None) -> D
     with working("Génération des données de démonstration…"):
         return generate_demo(
             out,
-            addresses=geodata / "icar_seraing_neupre.csv",
+            addresses=geodata / ICAR_EXTRACT,
             seed=seed,
             n_reports=n,
             end=date.fromisoformat(end) if end else None,

@@ -21,6 +21,7 @@ from service.db import connect, ensure_database
 from service.demo import DEMO_INGESTION
 from service.demo.generate import DemoFiles, generate_demo
 from service.errors import InputFileError
+from service.geocode.register import ICAR_EXTRACT
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.settings import Settings
 
@@ -69,7 +70,7 @@ def load_demo(
     from service.geocode.gazetteer import load_gazetteer
 
     ensure_database(settings)
-    register = settings.geodata_dir / "icar_seraing_neupre.csv"
+    register = settings.geodata_dir / ICAR_EXTRACT
     with connect(settings) as conn:
         if batch_geocoder(conn) is None:
             load_gazetteer(conn, [register])

@@ -1,9 +1,9 @@
 """The map's own background, for when no tile server is reachable: commune outlines, postcode areas and streets.
 
 * communes: ``geodata/communes_seraing_neupre.geojson`` (coarse outlines, display only);
-* postcode areas ("secteurs"): each official address gets the part of the plane nearer to it than to any other
-  (Voronoi cells); the cells of one postcode are merged and cut to the zone's communes — an approximation of the
-  sections, drawn dashed and labelled as such;
+* postcode areas ("secteurs"): :func:`service.zone.postcode_areas` (the Voronoi cells of the official addresses,
+  merged per postcode) cut to the zone's communes — an approximation of the sections, drawn dashed and labelled as
+  such;
 * streets: one approximate centre line per street from its official addresses (the analysis' own
   ``network_from_addresses``), from the address register in PostGIS when loaded, else from the ICAR file.
 
@@ -18,13 +18,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
-import pandas as pd
-import psycopg
 import shapely
 
 from service.analyse.axes import network_from_addresses
-from service.db.queries import load_queries
 from service.geocode.gazetteer import KNOWN_SECTIONS
+from service.zone import postcode_areas, read_communes
 
 Layer = Literal["communes", "secteurs", "rues"]
 LAYERS: tuple[Layer, ...] = ("communes", "secteurs", "rues")
@@ -34,37 +32,10 @@ TOLERANCE_M = 3.0
 PRECISION = 5
 
 
-def _communes(geodata: Path) -> gpd.GeoDataFrame:
-    frame = gpd.read_file(geodata / "communes_seraing_neupre.geojson")
-    return frame.set_crs("EPSG:4326", allow_override=True)
-
-
-def load_addresses(conn: psycopg.Connection[Any], geodata: Path) -> gpd.GeoDataFrame:
-    """The official address points (``street``, ``municipality``, ``postcode``; Lambert 72) the layers are drawn
-    from: the register in PostGIS, or the ICAR extract shipped in ``geodata/`` while none is loaded."""
-    cur = conn.execute(load_queries("service.maps", "maps.sql")["address_points"])
-    frame = pd.DataFrame(cur.fetchall(), columns=["street", "municipality", "postcode", "x", "y"])
-    conn.rollback()
-    if frame.empty:  # no register loaded yet: the ICAR extract shipped with the service
-        raw = pd.read_csv(geodata / "icar_seraing_neupre.csv", dtype={"postcode": str})
-        pts = gpd.GeoDataFrame(
-            raw[["street", "municipality", "postcode"]], geometry=gpd.points_from_xy(raw["lon"], raw["lat"]), crs=4326
-        )
-        return pts.to_crs(CRS)
-    return gpd.GeoDataFrame(
-        frame[["street", "municipality", "postcode"]], geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS
-    )
-
-
 def _sections(addresses: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     zone = communes[communes["role"] == "target"].to_crs(CRS)
     area = shapely.union_all(zone.geometry.to_numpy())
-    pts = shapely.MultiPoint(shapely.get_coordinates(addresses.geometry.to_numpy()))
-    cells = gpd.GeoDataFrame(
-        geometry=list(shapely.voronoi_polygons(pts, extend_to=area.envelope.buffer(2000)).geoms), crs=CRS
-    )
-    joined = gpd.sjoin(cells, addresses[["postcode", "geometry"]], predicate="contains")
-    merged = joined.drop_duplicates(subset=None).dissolve("postcode").reset_index()
+    merged = postcode_areas(addresses, area)
     merged["geometry"] = merged.geometry.intersection(area)
     names: dict[str, list[str]] = {}
     for name, (_municipality, codes) in KNOWN_SECTIONS.items():
@@ -98,7 +69,7 @@ def layer_key(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> tuple
 def build_layer(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> dict[str, Any]:
     """One background layer as WGS84 GeoJSON (built each time: the server keeps what it built,
     :mod:`service.api.map_background`)."""
-    communes = _communes(geodata)
+    communes = read_communes(geodata)
     if layer == "communes":
         keep = communes[["name_fr", "role", "geometry"]].rename(columns={"name_fr": "nom"})
         keep["zone"] = keep.pop("role") == "target"
