@@ -24,23 +24,6 @@ def q(name: str) -> str:
     return load_queries("service.api", "write.sql")[name]
 
 
-def parse_bbox(bbox: str | None) -> list[float] | None:
-    """``ouest,sud,est,nord`` in WGS84, or a 422 naming the field."""
-    if bbox is None:
-        return None
-    try:
-        box = [float(v) for v in bbox.split(",")]
-    except ValueError:
-        box = []
-    if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]) or any(abs(v) > 180 for v in box):
-        raise ValidationFailedError(
-            "bbox invalide : ouest,sud,est,nord attendus (WGS84)",
-            [{"champ": "bbox", "valeur": bbox, "motif": "quatre nombres ouest,sud,est,nord"}],
-            hint="Exemple : bbox=5.49,50.58,5.53,50.62",
-        )
-    return box
-
-
 def geocoder_of(request: Request, conn: psycopg.Connection[Any]) -> BatchGeocoder | None:
     """The app's geocoder, built once from the address register (None while no register is loaded), with the
     request's own connection."""
