@@ -19,41 +19,38 @@ from service.analyse.identity import assign_axis_identities, assign_identities, 
 from service.analyse.pipeline import MIN_CATEGORY_REPORTS, find_hotspots, point_params, street_network
 from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
 from service.analyse.priority import with_visit_outcome
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.settings import Settings
 
 _PKG = "service.analyse"
 
 
-def _frame(
-    conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None, *, file: str = "points.sql"
-) -> pd.DataFrame:
-    cur = conn.execute(load_queries(_PKG, file)[name], params or {})
-    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+_points = Queries(_PKG, "points.sql")
+_axes = Queries(_PKG, "axes.sql")
 
 
 def load_reports(conn: psycopg.Connection[Any], *, since: datetime, until: datetime | None = None) -> gpd.GeoDataFrame:
-    frame = _frame(conn, "reports", {"since": since, "until": until})
+    frame = _points.frame(conn, "reports", {"since": since, "until": until})
     return gpd.GeoDataFrame(
         frame.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS
     )
 
 
 def load_previous(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
-    frame = _frame(conn, "previous")
+    frame = _points.frame(conn, "previous")
     geoms = [shapely.from_wkb(bytes(g)) for g in frame["geom"]]
     frame["point"] = [shapely.from_wkb(bytes(p)) for p in frame["point"]]
     return gpd.GeoDataFrame(frame.drop(columns=["geom"]), geometry=geoms, crs=CRS)
 
 
 def load_previous_axes(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
-    frame = _frame(conn, "previous_axes", file="axes.sql")
+    frame = _axes.frame(conn, "previous_axes")
     geoms = [shapely.from_wkb(bytes(g)) for g in frame["geom"]]
     return gpd.GeoDataFrame(frame.drop(columns=["geom"]), geometry=geoms, crs=CRS)
 
 
 def load_address_streets(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame | None:
-    frame = _frame(conn, "exposure_streets")
+    frame = _points.frame(conn, "exposure_streets")
     if frame.empty:
         return None
     return gpd.GeoDataFrame(
@@ -67,7 +64,7 @@ def _none_if_missing(value: Any) -> Any:
 
 def _store_axes(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoDataFrame) -> None:
     """Axes found now (upserted) and previous ones not found again (new state), then a history snapshot."""
-    q = load_queries(_PKG, "axes.sql")
+    q = _axes
     for _i, row in everything.iterrows():
         priority = {
             "priority": _none_if_missing(row.get("priority")),
@@ -75,10 +72,10 @@ def _store_axes(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoD
             "forecast_reports": _none_if_missing(row.get("forecast_reports")),
         }
         if not row["found_now"]:
-            conn.execute(q["set_axis_state"], {"id": row["id"], "state": row["state"], "run": run, **priority})
+            conn.execute(q("set_axis_state"), {"id": row["id"], "state": row["state"], "run": run, **priority})
             continue
         conn.execute(
-            q["upsert_axis"],
+            q("upsert_axis"),
             {
                 "id": row["id"],
                 "run": run,
@@ -100,7 +97,7 @@ def _store_axes(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoD
                 **priority,
             },
         )
-    conn.execute(q["axis_snapshot"], {"run": run, "ids": everything["id"].tolist()})
+    conn.execute(q("axis_snapshot"), {"run": run, "ids": everything["id"].tolist()})
 
 
 def _point_identities(
@@ -134,13 +131,13 @@ def run_points(
     (:func:`service.analyse.pipeline.find_hotspots`, the streets drawn through the address register), match them
     to the stored ones, and save the run. With ``by_category`` each category with enough reports is also
     clustered on its own. Refuses (InputFileError) a report set no analysis can answer."""
-    q = load_queries(_PKG, "points.sql")
+    q = _points
     params = params or PointParams()
     reports = load_reports(conn, since=since, until=until)
     check_points(reports, name="signalements de la base")
     exposure = load_address_streets(conn)  # the register's points, with the street names the axes need
-    gravity = dict(conn.execute(q["gravity"]).fetchall())
-    visits = _frame(conn, "visits")
+    gravity = dict(conn.execute(q("gravity")).fetchall())
+    visits = _points.frame(conn, "visits")
     visit_points = gpd.GeoDataFrame(
         visits[["visited_at", "outcome"]], geometry=gpd.points_from_xy(visits["x"], visits["y"]), crs=CRS
     )
@@ -172,11 +169,11 @@ def run_points(
             visits=visit_points,
         )
     with conn.transaction():
-        run = conn.execute(q["new_run"], {"params": json.dumps(params.__dict__, default=str)}).fetchone()[0]  # type: ignore[index]
+        run = conn.execute(q("new_run"), {"params": json.dumps(params.__dict__, default=str)}).fetchone()[0]  # type: ignore[index]
         for _i, row in everything.iterrows():
             if row["found_now"]:
                 conn.execute(
-                    q["upsert_point"],
+                    q("upsert_point"),
                     {
                         "id": row["id"],
                         "state": row["state"],
@@ -198,9 +195,9 @@ def run_points(
                     },
                 )
             else:
-                conn.execute(q["set_state"], {"id": row["id"], "state": row["state"], "run": run})
-        conn.execute(q["snapshot"], {"run": run, "ids": everything["id"].tolist()})
-        conn.execute(q["label_points"], {"run": run})
+                conn.execute(q("set_state"), {"id": row["id"], "state": row["state"], "run": run})
+        conn.execute(q("snapshot"), {"run": run, "ids": everything["id"].tolist()})
+        conn.execute(q("label_points"), {"run": run})
         if axes_now is not None:
             _store_axes(conn, run=run, everything=axes_now)
         found_now = everything["found_now"].astype(bool)
@@ -217,7 +214,7 @@ def run_points(
             "min_samples": result.found.attrs.get("min_samples"),
             "prevision": result.found.attrs.get("forecast"),
         }
-        conn.execute(q["close_run"], {"run": run, "summary": json.dumps(summary)})
+        conn.execute(q("close_run"), {"run": run, "summary": json.dumps(summary)})
     return {"run": run, **summary}
 
 
@@ -252,9 +249,9 @@ def follow_visit_outcomes(
     the "suite de visite" factor changes; the lifecycle waits for the next run). The visits recorded one by one
     (the API) and those imported from a plan's sheet both go through here. Returns how many points changed; their
     rows stay locked until the caller commits."""
-    q = load_queries(_PKG, "points.sql")
-    revisited = conn.execute(q["points_revisited"], {"visits": list(visit_ids), "batch": batch_id}).fetchall()
+    q = _points
+    revisited = conn.execute(q("points_revisited"), {"visits": list(visit_ids), "batch": batch_id}).fetchall()
     for point_id, outcome, priority, components in revisited:
         value, factors = with_visit_outcome(priority, components, outcome)
-        conn.execute(q["set_point_priority"], {"id": point_id, "priority": value, "components": json.dumps(factors)})
+        conn.execute(q("set_point_priority"), {"id": point_id, "priority": value, "components": json.dumps(factors)})
     return len(revisited)

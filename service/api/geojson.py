@@ -19,7 +19,7 @@ from psycopg.types.string import TextLoader
 
 from service.api.cache import Body, encode, respond
 from service.api.state import state_of
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.errors import NotFoundError
 
 GEOJSON = "application/geo+json"
@@ -36,8 +36,7 @@ RECORDS: dict[str, dict[str, str]] = {
 _ONE = {"report": "reports", "visit": "visits", "permit": "permits"}
 
 
-def query(name: str) -> str:
-    return load_queries("service.api", "read.sql")[name]
+query = Queries("service.api", "read.sql")
 
 
 def _fragment(name: str, **parts: sql.Composable) -> sql.Composed:

@@ -10,7 +10,7 @@ from fastapi import Request
 
 from service.accounts import User
 from service.api.state import state_of
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.errors import NotFoundError, ValidationFailedError
 from service.geocode import BatchGeocoder
 from service.ingest.columns import Kind
@@ -20,8 +20,7 @@ from service.settings import Settings
 _TABLES = {"reports": "reports", "visits": "visits", "permits": "permits"}
 
 
-def q(name: str) -> str:
-    return load_queries("service.api", "write.sql")[name]
+q = Queries("service.api", "write.sql")
 
 
 def geocoder_of(request: Request, conn: psycopg.Connection[Any]) -> BatchGeocoder | None:

@@ -21,7 +21,7 @@ from psycopg import sql
 from shapely.geometry.base import BaseGeometry
 
 from service.analyse.axes import network_from_addresses
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.export.print_map import Bounds, MapLayer
 from service.geocode.register import address_points
 from service.zone import COMMUNES_FILE, read_communes
@@ -34,8 +34,7 @@ ROAD_SOURCE = "réseau routier chargé"
 COMMUNE_SOURCE = "contours des communes approximatifs"
 
 
-def _q(name: str) -> str:
-    return load_queries("service.export", "print.sql")[name]
+_q = Queries("service.export", "print.sql")
 
 
 @dataclass

@@ -24,7 +24,7 @@ import psycopg
 from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.errors import NotFoundError
 from service.geo import to_lonlat
 from service.geocode.normalise import ParsedAddress, fold, locality_pattern, parse_address, street_key
@@ -32,6 +32,9 @@ from service.geocode.normalise import ParsedAddress, fold, locality_pattern, par
 MAX_INPUT = 300
 FUZZY_CUTOFF = 80.0
 LEVEL_WEIGHT = {"adresse": 1.0, "adresse_interpolee": 0.85, "intersection": 0.8, "rue": 0.6}
+
+
+_q = Queries("service.geocode", "gazetteer.sql")
 
 
 @dataclass
@@ -146,13 +149,12 @@ class Geocoder:
     # -- construction ----------------------------------------------------------------------------------------
     @classmethod
     def from_db(cls, conn: psycopg.Connection[Any]) -> Geocoder:
-        queries = load_queries("service.geocode", "gazetteer.sql")
         streets: dict[str, Street] = {}
-        for sid, name, nl, de, mun, pcs, _sections, x, y in conn.execute(queries["streets"]):
+        for sid, name, nl, de, mun, pcs, _sections, x, y in conn.execute(_q("streets")):
             others = tuple(n for n in (nl, de) if n and n != name)
             streets[sid] = Street(sid, name, mun, tuple(pcs), float(x), float(y), others)
         grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        for row in conn.execute(queries["addresses"]):
+        for row in conn.execute(_q("addresses")):
             grouped[row[0]].append(row)
         for sid, rows in grouped.items():
             street = streets.get(sid)
@@ -164,9 +166,7 @@ class Geocoder:
             street.address_postcodes = tuple(r[4] for r in rows)
             street.xs = np.array([r[5] for r in rows], dtype=float)
             street.ys = np.array([r[6] for r in rows], dtype=float)
-        localities = [
-            (k, n, m, tuple(p), float(x), float(y)) for k, n, m, p, x, y in conn.execute(queries["localities"])
-        ]
+        localities = [(k, n, m, tuple(p), float(x), float(y)) for k, n, m, p, x, y in conn.execute(_q("localities"))]
         return cls(list(streets.values()), localities)
 
     # -- public ------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import psycopg
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.geo import LAMBERT72, WGS84
 
 #: The zone's ICAR extract in ``geodata/`` (the register the demonstration loads).
@@ -19,17 +19,19 @@ ICAR_EXTRACT = "icar_seraing_neupre.csv"
 COLUMNS = ["street", "municipality", "postcode"]
 
 
+_q = Queries("service.geocode", "gazetteer.sql")
+
+
 def address_points(
     conn: psycopg.Connection[Any], geodata: Path, *, box: tuple[float, float, float, float] | None = None
 ) -> gpd.GeoDataFrame:
     """The addresses (``street``, ``municipality``, ``postcode``; points in Lambert 72) within ``box`` (xmin, ymin,
     xmax, ymax in Lambert 72) or everywhere: the register's, or the ICAR extract's when none is loaded."""
-    q = load_queries("service.geocode", "gazetteer.sql")
     params = dict(zip(("xmin", "ymin", "xmax", "ymax"), box or (None,) * 4, strict=True))
-    frame = pd.DataFrame(conn.execute(q["address_points"], params).fetchall(), columns=[*COLUMNS, "x", "y"])
+    frame = pd.DataFrame(conn.execute(_q("address_points"), params).fetchall(), columns=[*COLUMNS, "x", "y"])
     if not frame.empty:
         return gpd.GeoDataFrame(frame[COLUMNS], geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=LAMBERT72)
-    loaded = conn.execute(q["has_addresses"]).fetchone()
+    loaded = conn.execute(_q("has_addresses")).fetchone()
     if box is not None and loaded and loaded[0]:  # a register, with nothing in this box
         return gpd.GeoDataFrame(frame[COLUMNS], geometry=gpd.points_from_xy([], []), crs=LAMBERT72)
     raw = pd.read_csv(geodata / ICAR_EXTRACT, usecols=[*COLUMNS, "lat", "lon"], dtype={"postcode": str})

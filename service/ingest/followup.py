@@ -16,7 +16,7 @@ import psycopg
 
 from service.analyse.store import follow_visit_outcomes
 from service.db.personal import log_access
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.errors import NotFoundError, ValidationFailedError
 from service.ingest.vocabulary import Vocabulary, load_vocabularies
 
@@ -26,8 +26,7 @@ _PLACE = {"signalements": "report_place", "points-sensibles": "point_place", "ax
 _WHAT = {"signalements": "signalement", "points-sensibles": "point sensible", "axes": "axe"}
 
 
-def _q(name: str) -> str:
-    return load_queries("service.ingest", "followup.sql")[name]
+_q = Queries("service.ingest", "followup.sql")
 
 
 def _code(vocabulary: Vocabulary, value: str, field: str) -> str:

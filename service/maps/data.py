@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.maps.grid import POINTS_ZOOM, Extent, cell_size, extent_for
 
 #: Public map: category groups (code → group) coarse enough to publish.
@@ -28,8 +28,7 @@ PUBLIC_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def _q(name: str) -> str:
-    return load_queries("service.maps", "maps.sql")[name]
+_q = Queries("service.maps", "maps.sql")
 
 
 @dataclass(frozen=True)

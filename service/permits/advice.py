@@ -18,7 +18,7 @@ import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.errors import InvalidValueError
 from service.geo import to_lonlat
 from service.permits.followup import permit_words
@@ -34,13 +34,7 @@ MIN_RADIUS_M = 25.0
 MAX_RADIUS_M = 1000.0
 
 
-def _q(name: str) -> str:
-    return load_queries("service.permits", "advice.sql")[name]
-
-
-def _frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> pd.DataFrame:
-    cur = conn.execute(_q(name), params)
-    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+_q = Queries("service.permits", "advice.sql")
 
 
 @dataclass
@@ -116,7 +110,7 @@ def advice_facts(
     first_year = this_year - n_years
     since = pd.Timestamp(f"{first_year}-01-01", tz="Europe/Brussels").tz_convert("UTC")
     params = {"x": place.x, "y": place.y, "radius": radius, "since": since, "until": until}
-    raw = _frame(conn, "counts", params)
+    raw = _q.frame(conn, "counts", params)
     year_list = list(range(first_year, this_year + 1))
     if raw.empty:
         counts = pd.DataFrame(columns=year_list, dtype=int)
@@ -150,11 +144,11 @@ def advice_facts(
         counts=counts,
         total=int(counts.to_numpy().sum()) if len(counts) else 0,
         referred=referred,
-        points=_frame(conn, "points", params),
-        axes=_frame(conn, "axes", params),
+        points=_q.frame(conn, "points", params),
+        axes=_q.frame(conn, "axes", params),
         permits=permits,
         visits=visits,
-        report_points=_frame(conn, "report_points", params),
+        report_points=_q.frame(conn, "report_points", params),
         notes=notes,
     )
 
