@@ -68,7 +68,8 @@ def load_demo(settings, out: Path):  # type: ignore[no-untyped-def]
 
 def demo_instance(conn, settings, *, mode: str, teams: int, budget: float):  # type: ignore[no-untyped-def]
     """The solver's instance for a shift from the default station, as ``hotspots plan`` builds it."""
-    from service.plan.candidates import CandidateContext, load_candidates, load_labels
+    from service.db.vocabulary import load_labels
+    from service.plan.candidates import CandidateContext, load_candidates
     from service.plan.model import Filters, Place
     from service.plan.places import parse_coordinates
     from service.plan.shift import build_instance, place_coordinates

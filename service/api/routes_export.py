@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from service.api.deps import AppSettings, Conn, Planner, audit
+from service.db.vocabulary import load_labels
 from service.export import MEDIA, SUFFIX, Format, load_sheet_background, render
 from service.export.sites import MAX_SITES, site_filters, site_list
-from service.plan.candidates import load_labels
 
 router = APIRouter(prefix="/api", tags=["analyse"])
 

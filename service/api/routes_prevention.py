@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.deps import Admin, AppSettings, Conn, Id, Planner, Reader, audit
 from service.db.personal import network_coordinator
+from service.db.vocabulary import load_labels
 from service.errors import NotFoundError
 from service.geo import geometry_to_wgs84
-from service.plan.candidates import load_labels
 from service.prevention import digest_for, parse_period
 from service.prevention.changes import changes_since_last, record_digest
 from service.prevention.networks import Coordinator, find_network, list_networks, register_network

@@ -10,9 +10,9 @@ import typer
 from service.cli.common import console, print_json, settings_of
 from service.db import connect, ensure_database
 from service.db.personal import log_access
+from service.db.vocabulary import load_labels
 from service.export import check_format, load_sheet_background, render, write_file
 from service.export.sites import MAX_SITES, site_filters, site_list
-from service.plan.candidates import load_labels
 
 app = typer.Typer(help="Exports : listes de sites à contrôler.", no_args_is_help=True)
 

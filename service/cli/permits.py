@@ -35,10 +35,10 @@ def avis(
     Dans le rayon : les nuisances par catégorie et par année, les points sensibles et axes, les permis déjà
     délivrés et les visites, avec une carte ; un cadre pour l'avis du service."""
     from service.cli.plan import _geocoder_if_needed
+    from service.db.vocabulary import load_labels
     from service.export import write_file
     from service.permits.advice import advice_facts, check_radius, facts_json, locate
     from service.permits.advice_pdf import load_advice_background, render_advice_pdf
-    from service.plan.candidates import load_labels
 
     settings = settings_of(ctx)
     if rayon is not None:
@@ -138,8 +138,8 @@ def show(
 ) -> None:
     """Un permis : l'installation, les signalements qui lui sont liés (par catégorie et par année, tendance), les
     visites faites sur place, et s'il est à suivre et pourquoi."""
+    from service.db.vocabulary import load_labels
     from service.permits.record import find_permit, permit_record
-    from service.plan.candidates import load_labels
 
     settings = settings_of(ctx)
     ensure_database(settings)

@@ -54,9 +54,9 @@ def _geocoder_if_needed(conn: Any, *places: str | None) -> Any:
 
 def write_files(conn: Any, settings: Settings, stored: StoredPlan, out: Path, formats: list[str]) -> list[Path]:
     """The plan's field pack in ``out`` (one file per format), logged in the access log."""
+    from service.db.vocabulary import load_labels
     from service.export import load_sheet_background, write_pack
     from service.export.sheet import sheet_from_plan
-    from service.plan.candidates import load_labels
 
     sheet = sheet_from_plan(stored, load_labels(conn), base_url=settings.export_base_url)
     background = load_sheet_background(conn, settings, sheet) if "pdf" in formats else None

@@ -52,8 +52,8 @@ def digest(
     Points sensibles et axes avec leur tendance, ce que le service a fait, ce que les habitants peuvent faire, une
     petite carte ; sans aucune donnée personnelle ; les nombres sous le seuil de la carte publique sont « moins de
     k ». Le bilan est noté comme envoyé (départ des nouveautés), sauf avec --brouillon."""
+    from service.db.vocabulary import load_labels
     from service.export import write_file
-    from service.plan.candidates import load_labels
     from service.prevention import digest_for
     from service.prevention.changes import record_digest
     from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
@@ -175,7 +175,7 @@ def news(
 ) -> None:
     """Ce qui a changé dans la zone du réseau depuis le dernier bilan envoyé : nouveaux points sensibles et axes,
     ceux qui s'aggravent, ceux qui sont résolus (à transmettre aux membres)."""
-    from service.plan.candidates import load_labels
+    from service.db.vocabulary import load_labels
     from service.prevention import digest_for, parse_period
     from service.prevention.changes import changes_since_last
 

@@ -131,9 +131,9 @@ def list_cmd(
 ) -> None:
     """Les renvois, du plus récent au plus ancien ; avec --out, la liste dans les mêmes formats que la liste des
     sites (export journalisé)."""
+    from service.db.vocabulary import load_labels
     from service.export import parse_formats, write_pack
     from service.export.pdf_sheet import load_sheet_background
-    from service.plan.candidates import load_labels
     from service.referrals import list_referrals, resolve_recipient
     from service.referrals.sheet import referral_sheet
 

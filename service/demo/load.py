@@ -114,11 +114,11 @@ def analyse_demo(settings: Settings, *, now: datetime | None = None) -> dict[str
 def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: float = 1.0) -> tuple[Any, list[Path]]:
     """Plan the demo's first shift (two teams, four hours from the default station) and write its field pack
     in ``out`` (default ``<data dir>/demo/tournee``): the files the next steps point at."""
+    from service.db.vocabulary import load_labels
     from service.export import load_sheet_background, write_pack
     from service.export.sheet import sheet_from_plan
     from service.geocode.apply import batch_geocoder
     from service.plan import Filters, ShiftRequest, parse_duration, plan_and_save
-    from service.plan.candidates import load_labels
     from service.plan.model import parse_start_time
 
     folder = out or demo_dir(settings) / "tournee"
@@ -167,7 +167,7 @@ def run_demo(
     """:func:`load_demo`, the points to show first, and (with ``shift``) :func:`first_shift`. ``step(message)``
     wraps each long step (the CLI shows a spinner)."""
     from service.analyse.listing import ACTIVE_STATES, stored_points
-    from service.plan.candidates import load_labels
+    from service.db.vocabulary import load_labels
 
     done = load_demo(settings, seed=seed, n_reports=n_reports, ingest=ingest)
     with connect(settings) as conn:

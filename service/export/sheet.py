@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from service.db.vocabulary import Labels
 from service.geo import lonlat_arrays
-from service.plan.candidates import Labels
 from service.plan.model import KIND_LABELS, MODE_LABELS, STATE_LABELS
 from service.plan.store import StoredPlan
 from service.plan.value import TREND_WORDS, formula_words

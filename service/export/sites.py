@@ -15,10 +15,11 @@ from typing import Any
 import pandas as pd
 import psycopg
 
+from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError
 from service.export.sheet import Sheet, sheet_from_candidates
 from service.geocode.normalise import fold
-from service.plan.candidates import CandidateContext, Labels, load_candidates, load_labels, sources
+from service.plan.candidates import CandidateContext, load_candidates, sources
 from service.plan.model import DEFAULT_STATES, KIND_LABELS, STATE_LABELS, Filters
 from service.settings import Settings
 

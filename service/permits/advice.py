@@ -19,11 +19,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from service.db.queries import Queries
+from service.db.vocabulary import Labels
 from service.errors import InvalidValueError
 from service.geo import to_lonlat
 from service.permits.followup import permit_words
 from service.permits.links import complaint_trend, load_permits, load_rules, permit_links
-from service.plan.candidates import Labels
 from service.plan.model import Place
 from service.plan.places import AddressGeocoder, resolve_place
 from service.settings import Settings

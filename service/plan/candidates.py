@@ -20,44 +20,13 @@ import shapely
 
 from service.analyse.priority import with_visit_outcome
 from service.db.queries import Queries
+from service.db.vocabulary import Labels
 from service.plan import value as v
 from service.plan.model import CANDIDATE_COLUMNS, Filters, empty_candidates
 from service.settings import Settings
 
 _PKG = "service.plan"
 CRS = "EPSG:31370"
-
-
-@dataclass(frozen=True)
-class Labels:
-    """French labels of the vocabularies and the gravity of each category."""
-
-    categories: dict[str, str]
-    outcomes: dict[str, str]
-    statuses: dict[str, str]
-    gravity: dict[str, float]
-
-    def category(self, code: Any) -> str | None:
-        if code is None or (isinstance(code, float) and np.isnan(code)):
-            return None
-        return self.categories.get(str(code), str(code))
-
-    def outcome(self, code: Any) -> str | None:
-        if code is None or (isinstance(code, float) and np.isnan(code)):
-            return None
-        return self.outcomes.get(str(code), str(code))
-
-
-def load_labels(conn: psycopg.Connection[Any]) -> Labels:
-    """The vocabularies as the sheets show them."""
-    rows = conn.execute(_q("vocabulary")).fetchall()
-    by_kind: dict[str, dict[str, str]] = {"categorie": {}, "resultat": {}, "statut": {}}
-    gravity: dict[str, float] = {}
-    for kind, code, label, grav in rows:
-        by_kind[kind][code] = label
-        if grav is not None:
-            gravity[code] = float(grav)
-    return Labels(by_kind["categorie"], by_kind["resultat"], by_kind["statut"], gravity)
 
 
 @dataclass

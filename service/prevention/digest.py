@@ -17,7 +17,7 @@ import pandas as pd
 import psycopg
 import shapely
 
-from service.plan.candidates import Labels
+from service.db.vocabulary import Labels
 from service.prevention.networks import Scope, q
 from service.prevention.period import Period
 from service.settings import Settings

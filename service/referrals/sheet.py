@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from service.db.vocabulary import Labels
 from service.export.sheet import Sheet
 from service.geo import lonlat_arrays
-from service.plan.candidates import Labels
 from service.referrals.store import STATUS_LABELS, TARGET_LABELS
 
 CRS = "EPSG:31370"

@@ -128,9 +128,3 @@ WITH bounds AS (
     FROM items i, bounds b
 )
 SELECT ST_AsMVT(mvt.*, 'signalements', 4096, 'geom') FROM mvt;
-
--- name: vocabulary
-SELECT
-    (SELECT coalesce(jsonb_agg(jsonb_build_array(code, label_fr) ORDER BY label_fr), '[]'::jsonb)
-     FROM categories WHERE active),
-    (SELECT coalesce(jsonb_agg(jsonb_build_array(code, label_fr) ORDER BY code), '[]'::jsonb) FROM visit_outcomes);
