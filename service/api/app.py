@@ -43,7 +43,7 @@ from service.api.guards import BodyLimits, refuse_cross_origin_writes, refuse_nu
 from service.api.headers import SecurityHeaders
 from service.api.openapi import document_responses
 from service.api.state import AppState, state_of
-from service.db import ensure_database
+from service.db import server_database
 from service.errors import AuthenticationError, HotspotsError, ValidationFailedError
 from service.settings import Settings, load_settings
 
@@ -76,7 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ensure_database(settings)
+        server_database(settings)  # started if managed, the schema up to date: migrating is « hotspots db migrate »
         state = app.state.hotspots = AppState.open(settings)
         state.watcher.start()
         await anyio.to_thread.run_sync(state.watcher.wait_up, WATCH_START_SECONDS)

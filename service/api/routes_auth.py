@@ -20,6 +20,7 @@ from service.api.deps import (
     request_token,
 )
 from service.api.state import state_of
+from service.db.migrate import schema_version
 
 router = APIRouter(prefix="/api")
 
@@ -51,8 +52,7 @@ def health(request: Request) -> JSONResponse:
 def ready(request: Request, conn: Conn) -> dict[str, Any]:
     """``notifications``: whether this process follows the database's changes (if not, it still answers, but
     asks the database for every session and every data version)."""
-    row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
-    return {"statut": "pret", "migration": row[0] if row else None, "notifications": state_of(request).watcher.up}
+    return {"statut": "pret", "migration": schema_version(conn), "notifications": state_of(request).watcher.up}
 
 
 @router.post("/connexion", tags=["comptes"], summary="Se connecter : renvoie un jeton de session")
