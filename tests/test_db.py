@@ -196,3 +196,8 @@ def test_the_server_refuses_a_schema_behind_and_starts_once_it_is_applied(conn, 
     with TestClient(create_app(settings)) as client:
         assert client.get("/api/ready").json()["migration"] == last.version
 
+
+def test_connections_speak_the_time_zone_of_the_settings(settings):
+    for zone in ("Europe/Brussels", "UTC"):
+        with connect(settings.model_copy(update={"timezone": zone})) as c:
+            assert c.execute("SHOW TIME ZONE").fetchone()[0] == zone

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from service.errors import DatabaseError
@@ -67,7 +68,7 @@ def describe_database_error(exc: BaseException) -> str:
 
 
 def _configure(conn: psycopg.Connection[Any], settings: Settings) -> None:
-    conn.execute("SET TIME ZONE 'Europe/Brussels'")
+    conn.execute(sql.SQL("SET TIME ZONE {}").format(sql.Literal(settings.timezone)))
     # staging tables of large imports live in session memory; must be set before a session's first temp table
     conn.execute("SET temp_buffers = '256MB'")
     if settings.statement_timeout_ms:
