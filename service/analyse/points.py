@@ -72,6 +72,34 @@ class PointParams:
                 raise ValueError(f"{name} = {value} : il faut au moins 2 signalements par grappe")
 
 
+def grid_trends(
+    x: np.ndarray,
+    y: np.ndarray,
+    when: pd.Series,
+    grid: pd.DataFrame,
+    params: PointParams,
+    *,
+    exposure_xy: tuple[np.ndarray, np.ndarray] | None,
+    now: pd.Timestamp | None,
+) -> pd.DataFrame:
+    """The emerging-hot-spot category of every cell of the significance ``grid`` (its origin and shape in
+    ``attrs``) hot at least once, with the search's cell, ring and alpha (:func:`service.analyse.trends.
+    emerging_hotspots`)."""
+    return emerging_hotspots(
+        x,
+        y,
+        when,
+        x0=grid.attrs["x0"],
+        y0=grid.attrs["y0"],
+        shape=grid.attrs["shape"],
+        cell=params.cell,
+        ring=params.ring,
+        exposure_xy=exposure_xy,
+        end=now,
+        alpha=params.alpha,
+    )
+
+
 def _densest(x: np.ndarray, y: np.ndarray, radius: float, snap: float = 5.0) -> int:
     """Index of the report at the place with the most reports within ``radius`` (ties: nearest the mean): the
     heart of the place, not pulled aside by stragglers the way a centroid is. Counted on a ``snap``-metre
@@ -222,19 +250,7 @@ def sensitive_points(
         else None
     )
     q_by_cell = dict(zip(zip(grid["ix"], grid["iy"], strict=True), grid["q"], strict=True))
-    cube = emerging_hotspots(
-        x,
-        y,
-        reports["observed_at"],
-        x0=grid.attrs["x0"],
-        y0=grid.attrs["y0"],
-        shape=grid.attrs["shape"],
-        cell=params.cell,
-        ring=params.ring,
-        exposure_xy=exp_xy,
-        end=now,
-        alpha=params.alpha,
-    )
+    cube = grid_trends(x, y, reports["observed_at"], grid, params, exposure_xy=exp_xy, now=now)
     trend_by_cell = {(r.ix, r.iy): (r.category, r.mk_tau, r.hot_steps) for r in cube.itertuples()}
     expected, forecast = (
         place_forecasts(reports, labels, list(kept), now=now, exposure=exposure, cell=params.cell)
