@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from service.analyse.axes import AxisParams
 from service.analyse.axis_priority import axis_priorities
 from service.analyse.checks import check_points
 from service.analyse.identity import assign_axis_identities, assign_identities, next_number
-from service.analyse.pipeline import MIN_CATEGORY_REPORTS, find_hotspots, point_params, street_network
+from service.analyse.pipeline import MIN_CATEGORY_REPORTS, Analysis, find_hotspots, point_params, street_network
 from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
 from service.analyse.priority import with_visit_outcome
 from service.db.queries import Queries
@@ -117,6 +118,109 @@ def _point_identities(
     return pd.concat(frames, ignore_index=True)
 
 
+@dataclass
+class StoredInputs:
+    """What a database run analyses: the reports (near-duplicates and referred ones left out), the register's
+    address points with their street names (the null model and the streets), the categories' gravity and the
+    visits (``visited_at``, ``outcome``)."""
+
+    reports: gpd.GeoDataFrame
+    exposure: gpd.GeoDataFrame | None
+    gravity: dict[str, float]
+    visits: gpd.GeoDataFrame
+
+
+def load_inputs(conn: psycopg.Connection[Any], *, since: datetime, until: datetime | None = None) -> StoredInputs:
+    """The inputs of an analysis of the reports stored for [``since``, ``until``); refuses (InputFileError) a
+    report set no analysis can answer."""
+    reports = load_reports(conn, since=since, until=until)
+    check_points(reports, name="signalements de la base")
+    visits = _points.frame(conn, "visits")
+    return StoredInputs(
+        reports=reports,
+        exposure=load_address_streets(conn),
+        gravity=dict(conn.execute(_points("gravity")).fetchall()),
+        visits=gpd.GeoDataFrame(
+            visits[["visited_at", "outcome"]], geometry=gpd.points_from_xy(visits["x"], visits["y"]), crs=CRS
+        ),
+    )
+
+
+def _axes_now(
+    conn: psycopg.Connection[Any], found: Analysis, inputs: StoredInputs, points: gpd.GeoDataFrame, now: pd.Timestamp
+) -> gpd.GeoDataFrame | None:
+    """The axes found matched to the stored ones, with their priority (the current points along them count)."""
+    if found.axes is None:
+        return None
+    axes = assign_axis_identities(found.axes, load_previous_axes(conn), now=now)
+    current = points[points["found_now"].astype(bool) & points["category_scope"].eq(ALL_CATEGORIES)]
+    return axis_priorities(
+        axes,
+        inputs.reports,
+        now=now,
+        points=gpd.GeoDataFrame(current, geometry="geometry", crs=CRS),
+        exposure=inputs.exposure,
+        gravity=inputs.gravity,
+        visits=inputs.visits,
+    )
+
+
+def _store_points(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoDataFrame) -> None:
+    """Points found now (upserted) and previous ones not found again (new state), a history snapshot, and each
+    point of the run named after its nearest official address."""
+    for _i, row in everything.iterrows():
+        if not row["found_now"]:
+            conn.execute(_points("set_state"), {"id": row["id"], "state": row["state"], "run": run})
+            continue
+        conn.execute(
+            _points("upsert_point"),
+            {
+                "id": row["id"],
+                "state": row["state"],
+                "geom": shapely.to_wkb(row.geometry),
+                "point": shapely.to_wkb(row["point"]),
+                "n_reports": int(row["n_reports"]),
+                "main_category": row["main_category"],
+                "categories": json.dumps(row["categories"]),
+                "first_report": row["first_report"],
+                "last_report": row["last_report"],
+                "recurrence_weeks": int(row["recurrence_weeks"]),
+                "trend": row["trend"],
+                "q_min": float(row["q_min"]),
+                "priority": float(row["priority"]),
+                "priority_components": json.dumps(row["priority_components"]),
+                "report_ids": [int(r) for r in row["report_ids"]],
+                "category_scope": row["category_scope"],
+                "run": run,
+            },
+        )
+    conn.execute(_points("snapshot"), {"run": run, "ids": everything["id"].tolist()})
+    conn.execute(_points("label_points"), {"run": run})
+
+
+def _summary(
+    inputs: StoredInputs,
+    found: Analysis,
+    points: gpd.GeoDataFrame,
+    axes: gpd.GeoDataFrame | None,
+    params: PointParams,
+) -> dict[str, Any]:
+    found_now = points["found_now"].astype(bool)
+    return {
+        "signalements": len(inputs.reports),
+        "points_sensibles": int((found_now & points["category_scope"].eq(ALL_CATEGORIES)).sum()),
+        "points_par_categorie": int((found_now & points["category_scope"].ne(ALL_CATEGORIES)).sum()),
+        "etirements_vers_axes": len(found.stretches),
+        "axes_problematiques": int(axes["found_now"].astype(bool).sum()) if axes is not None else 0,
+        "etats": points["state"].value_counts().to_dict(),
+        "etats_axes": axes["state"].value_counts().to_dict() if axes is not None else {},
+        "algorithme": params.algorithm,
+        "modele_nul": found.found.attrs.get("null", "exposure" if inputs.exposure is not None else "uniform"),
+        "min_samples": found.found.attrs.get("min_samples"),
+        "prevision": found.found.attrs.get("forecast"),
+    }
+
+
 def run_points(
     conn: psycopg.Connection[Any],
     *,
@@ -131,90 +235,30 @@ def run_points(
     (:func:`service.analyse.pipeline.find_hotspots`, the streets drawn through the address register), match them
     to the stored ones, and save the run. With ``by_category`` each category with enough reports is also
     clustered on its own. Refuses (InputFileError) a report set no analysis can answer."""
-    q = _points
     params = params or PointParams()
-    reports = load_reports(conn, since=since, until=until)
-    check_points(reports, name="signalements de la base")
-    exposure = load_address_streets(conn)  # the register's points, with the street names the axes need
-    gravity = dict(conn.execute(q("gravity")).fetchall())
-    visits = _points.frame(conn, "visits")
-    visit_points = gpd.GeoDataFrame(
-        visits[["visited_at", "outcome"]], geometry=gpd.points_from_xy(visits["x"], visits["y"]), crs=CRS
-    )
-    result = find_hotspots(
-        reports,
+    inputs = load_inputs(conn, since=since, until=until)
+    found = find_hotspots(
+        inputs.reports,
         now=now,
         params=params,
-        exposure=exposure,
-        streets=street_network(addresses=exposure),
+        exposure=inputs.exposure,
+        streets=street_network(addresses=inputs.exposure),
         by_category=by_category,
-        gravity=gravity,
-        visits=visit_points,
+        gravity=inputs.gravity,
+        visits=inputs.visits,
         axis_params=axis_params,
     )
-    counts = reports["category"].value_counts()
+    counts = inputs.reports["category"].value_counts()
     scopes = [ALL_CATEGORIES] + (sorted(counts[counts >= MIN_CATEGORY_REPORTS].index) if by_category else [])
-    everything = _point_identities(result.points, load_previous(conn), scopes, now)
-    axes_now = None
-    if result.axes is not None:
-        axes_now = assign_axis_identities(result.axes, load_previous_axes(conn), now=now)
-        current = everything[everything["found_now"].astype(bool) & everything["category_scope"].eq(ALL_CATEGORIES)]
-        axes_now = axis_priorities(
-            axes_now,
-            reports,
-            now=now,
-            points=gpd.GeoDataFrame(current, geometry="geometry", crs=CRS),
-            exposure=exposure,
-            gravity=gravity,
-            visits=visit_points,
-        )
+    points = _point_identities(found.points, load_previous(conn), scopes, now)
+    axes = _axes_now(conn, found, inputs, points, now)
     with conn.transaction():
-        run = conn.execute(q("new_run"), {"params": json.dumps(params.__dict__, default=str)}).fetchone()[0]  # type: ignore[index]
-        for _i, row in everything.iterrows():
-            if row["found_now"]:
-                conn.execute(
-                    q("upsert_point"),
-                    {
-                        "id": row["id"],
-                        "state": row["state"],
-                        "geom": shapely.to_wkb(row.geometry),
-                        "point": shapely.to_wkb(row["point"]),
-                        "n_reports": int(row["n_reports"]),
-                        "main_category": row["main_category"],
-                        "categories": json.dumps(row["categories"]),
-                        "first_report": row["first_report"],
-                        "last_report": row["last_report"],
-                        "recurrence_weeks": int(row["recurrence_weeks"]),
-                        "trend": row["trend"],
-                        "q_min": float(row["q_min"]),
-                        "priority": float(row["priority"]),
-                        "priority_components": json.dumps(row["priority_components"]),
-                        "report_ids": [int(r) for r in row["report_ids"]],
-                        "category_scope": row["category_scope"],
-                        "run": run,
-                    },
-                )
-            else:
-                conn.execute(q("set_state"), {"id": row["id"], "state": row["state"], "run": run})
-        conn.execute(q("snapshot"), {"run": run, "ids": everything["id"].tolist()})
-        conn.execute(q("label_points"), {"run": run})
-        if axes_now is not None:
-            _store_axes(conn, run=run, everything=axes_now)
-        found_now = everything["found_now"].astype(bool)
-        summary = {
-            "signalements": len(reports),
-            "points_sensibles": int((found_now & everything["category_scope"].eq(ALL_CATEGORIES)).sum()),
-            "points_par_categorie": int((found_now & everything["category_scope"].ne(ALL_CATEGORIES)).sum()),
-            "etirements_vers_axes": len(result.stretches),
-            "axes_problematiques": int(axes_now["found_now"].astype(bool).sum()) if axes_now is not None else 0,
-            "etats": everything["state"].value_counts().to_dict(),
-            "etats_axes": axes_now["state"].value_counts().to_dict() if axes_now is not None else {},
-            "algorithme": params.algorithm,
-            "modele_nul": result.found.attrs.get("null", "exposure" if exposure is not None else "uniform"),
-            "min_samples": result.found.attrs.get("min_samples"),
-            "prevision": result.found.attrs.get("forecast"),
-        }
-        conn.execute(q("close_run"), {"run": run, "summary": json.dumps(summary)})
+        run = conn.execute(_points("new_run"), {"params": json.dumps(params.__dict__, default=str)}).fetchone()[0]  # type: ignore[index]
+        _store_points(conn, run=run, everything=points)
+        if axes is not None:
+            _store_axes(conn, run=run, everything=axes)
+        summary = _summary(inputs, found, points, axes, params)
+        conn.execute(_points("close_run"), {"run": run, "summary": json.dumps(summary)})
     return {"run": run, **summary}
 
 
