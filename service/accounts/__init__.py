@@ -28,6 +28,8 @@ from service.errors import (
 
 Role = Literal["lecteur", "planificateur", "admin"]
 ROLES: tuple[Role, ...] = ("lecteur", "planificateur", "admin")
+#: Each role as a person reads it (messages, the map's header).
+ROLE_LABELS: dict[str, str] = {"lecteur": "lecteur", "planificateur": "planificateur", "admin": "administrateur"}
 MIN_PASSWORD = 10
 _HASHER = PasswordHasher()
 #: Verified against when the login is unknown, so that an unknown login takes as long as a wrong password.

@@ -17,7 +17,7 @@ from fastapi import Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from psycopg_pool import ConnectionPool
 
-from service.accounts import LoginLimit, Role, User, authenticate, digest, open_session, session_of_digest
+from service.accounts import ROLE_LABELS, LoginLimit, Role, User, authenticate, digest, open_session, session_of_digest
 from service.api.availability import give_back
 from service.api.state import AppState, state_of
 from service.api.watch import DataWatcher
@@ -26,7 +26,6 @@ from service.errors import AuthenticationError, PermissionDeniedError
 from service.settings import Settings
 
 SESSION_COOKIE = "hotspots_session"
-ROLE_LABELS = {"lecteur": "lecteur", "planificateur": "planificateur", "admin": "administrateur"}
 
 
 async def _connection(request: Request) -> AsyncIterator[psycopg.Connection[Any]]:

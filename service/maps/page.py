@@ -23,7 +23,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 from service import __version__
-from service.accounts import User
+from service.accounts import ROLE_LABELS, User
 from service.labels import STATE_LABELS, TREND_LABELS
 from service.plan.model import KIND_LABELS
 from service.settings import Settings
@@ -36,7 +36,6 @@ FAVICON = STATIC_DIR / "favicon.ico"
 CENTRE = (50.575, 5.515)
 ZOOM = 13
 ZONE_BOUNDS = ((50.525, 5.43), (50.63, 5.60))
-ROLE_LABELS = {"lecteur": "lecteur", "planificateur": "planificateur", "admin": "administrateur"}
 
 #: Colours and labels shared by the legend (rendered here) and the layers (drawn by carte.js).
 STYLE: dict[str, Any] = {
