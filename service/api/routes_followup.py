@@ -38,9 +38,8 @@ class OutcomeIn(BaseModel):
 
 @router.patch("/signalements/{report_id}", summary="Changer le statut, la catégorie ou la description")
 def update_report(report_id: Id, body: ReportPatch, conn: Conn, user: Planner) -> JSONResponse:
-    followup.update_report(
-        conn, report_id, actor=user.login, status=body.statut, category=body.categorie, description=body.description
-    )
+    change = followup.ReportChange(status=body.statut, category=body.categorie, description=body.description)
+    followup.update_report(conn, report_id, change, actor=user.login)
     return JSONResponse(fetch_one(conn, "report", {"id": report_id}, "signalement"), media_type=GEOJSON)
 
 

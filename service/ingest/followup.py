@@ -40,17 +40,20 @@ def _code(vocabulary: Vocabulary, value: str, field: str) -> str:
     return str(code)
 
 
-def update_report(
-    conn: psycopg.Connection[Any],
-    report_id: int,
-    *,
-    actor: str,
-    status: str | None = None,
-    category: str | None = None,
-    description: str | None = None,
-) -> None:
-    """Change what is given (a status or category as a code or a label of its vocabulary) and log who changed
-    what; a French error names an unknown value. Nothing is committed here."""
+@dataclass(frozen=True)
+class ReportChange:
+    """What officers change on a report after the fact (None: unchanged); status and category as a code or a
+    label of their vocabulary. A wrong place or date is corrected at the source and imported again."""
+
+    status: str | None = None
+    category: str | None = None
+    description: str | None = None
+
+
+def update_report(conn: psycopg.Connection[Any], report_id: int, change: ReportChange, *, actor: str) -> None:
+    """Apply ``change`` and log who changed what; a French error names an unknown value. Nothing is committed
+    here."""
+    status, category, description = change.status, change.category, change.description
     vocab = load_vocabularies(conn)
     with conn.transaction():
         row = conn.execute(_q("report_for_update"), {"id": report_id}).fetchone()
