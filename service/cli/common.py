@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,11 @@ def _console(stderr: bool) -> Console:
 
 console = _console(stderr=False)
 err_console = _console(stderr=True)
+
+
+def cli_actor() -> str:
+    """Who acts, as the access log and the plans name a person at the command line: ``cli:<system user>``."""
+    return f"cli:{getpass.getuser()}"
 
 
 def progress_bar(label: str, *columns: ProgressColumn, hidden: bool = False) -> Progress:

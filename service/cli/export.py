@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
 
-from service.cli.common import console, print_json, settings_of
+from service.cli.common import cli_actor, console, print_json, settings_of
 from service.db import connect, ensure_database
 from service.db.personal import log_access
 from service.export import check_format, write_file
@@ -61,7 +60,7 @@ def sites(
         sheet, filters, labels = done.sheet, done.filters, done.labels
         log_access(
             conn,
-            actor=f"cli:{getpass.getuser()}",
+            actor=cli_actor(),
             action="export_sites",
             detail={"format": chosen, "sites": len(sheet.rows), "fichier": out.name, "filtres": filters.to_json()},
         )

@@ -3,23 +3,18 @@ record)."""
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from service.cli.common import console, print_json, settings_of, working
+from service.cli.common import cli_actor, console, print_json, settings_of, working
 from service.db import connect, ensure_database
 from service.db.personal import log_access
 
 app = typer.Typer(help="Permis : liste de suivi (à contrôler), fiche d'un permis avec ses nuisances et ses visites.")
 
 FORMATS = ("csv", "xlsx", "geojson", "gpx", "pdf")
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 def avis(
@@ -56,7 +51,7 @@ def avis(
             out.parent.mkdir(parents=True, exist_ok=True)
             write_file(out, data)
             log_access(
-                conn, actor=_actor(), action="export_avis", detail={"lieu": place.label, "rayon": facts.radius_m}
+                conn, actor=cli_actor(), action="export_avis", detail={"lieu": place.label, "rayon": facts.radius_m}
             )
             conn.commit()
     if json_out:
@@ -109,7 +104,7 @@ def followup(
             paths = write_pack(sheet, out, chosen, background=background)
             log_access(
                 conn,
-                actor=_actor(),
+                actor=cli_actor(),
                 action="export_suivi_permis",
                 detail={"formats": chosen, "permis": len(sheet.rows)},
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from service.cli.common import console, print_json, settings_of, working
+from service.cli.common import cli_actor, console, print_json, settings_of, working
 from service.db import connect, ensure_database
 from service.db.personal import log_access
 from service.errors import InvalidValueError
@@ -63,7 +62,7 @@ def write_files(conn: Any, settings: Settings, stored: StoredPlan, out: Path, fo
     paths = write_pack(sheet, out, formats, background=background)
     log_access(
         conn,
-        actor=f"cli:{getpass.getuser()}",
+        actor=cli_actor(),
         action="export_tournee",
         detail={"tournee": stored.plan_id, "formats": formats, "arrets": len(stored.stops)},
     )
@@ -189,7 +188,7 @@ def plan(
         ),
         seed=graine,
         time_limit_s=temps_calcul,
-        created_by=f"cli:{getpass.getuser()}",
+        created_by=cli_actor(),
     )
     ensure_database(settings)
     with connect(settings) as conn:
