@@ -21,7 +21,7 @@ from service.accounts import ROLE_LABELS, LoginLimit, Role, User, authenticate, 
 from service.api.availability import give_back
 from service.api.state import AppState, state_of
 from service.api.watch import DataWatcher
-from service.db.personal import log_access
+from service.db import personal
 from service.errors import AuthenticationError, PermissionDeniedError
 from service.settings import Settings
 
@@ -172,5 +172,4 @@ Admin = Annotated[User, Depends(require("admin"))]
 
 def audit(conn: psycopg.Connection[Any], user: User, action: str, **detail: Any) -> None:
     """Record who did what (exports, personal-data reads, account changes) in the access log, and commit."""
-    log_access(conn, actor=user.login, action=action, detail=detail)
-    conn.commit()
+    personal.audit(conn, user.login, action, **detail)

@@ -8,7 +8,7 @@ import typer
 
 from service.cli.common import cli_actor, console, print_json, settings_of
 from service.db import connect, ensure_database
-from service.db.personal import log_access
+from service.db.personal import audit
 from service.export import check_format, write_file
 from service.export.sites import MAX_SITES, export_sites
 
@@ -58,13 +58,15 @@ def sites(
             base_url=settings.export_base_url,
         )
         sheet, filters, labels = done.sheet, done.filters, done.labels
-        log_access(
+        audit(
             conn,
-            actor=cli_actor(),
-            action="export_sites",
-            detail={"format": chosen, "sites": len(sheet.rows), "fichier": out.name, "filtres": filters.to_json()},
+            cli_actor(),
+            "export_sites",
+            format=chosen,
+            sites=len(sheet.rows),
+            fichier=out.name,
+            filtres=filters.to_json(),
         )
-        conn.commit()
     out.parent.mkdir(parents=True, exist_ok=True)
     write_file(out, done.data)
     dropped = len(sheet.dropped) if sheet.dropped is not None else 0

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from service.cli.common import cli_actor, console, print_json, settings_of, working
 from service.db import connect, ensure_database
-from service.db.personal import log_access
+from service.db.personal import audit
 
 app = typer.Typer(help="Permis : liste de suivi (à contrôler), fiche d'un permis avec ses nuisances et ses visites.")
 
@@ -50,10 +50,7 @@ def avis(
         if out is not None and data is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             write_file(out, data)
-            log_access(
-                conn, actor=cli_actor(), action="export_avis", detail={"lieu": place.label, "rayon": facts.radius_m}
-            )
-            conn.commit()
+            audit(conn, cli_actor(), "export_avis", lieu=place.label, rayon=facts.radius_m)
     if json_out:
         print_json(facts_json(facts, labels))
         return
@@ -102,13 +99,7 @@ def followup(
         if out is not None:
             background = load_sheet_background(conn, settings, sheet) if "pdf" in chosen else None
             paths = write_pack(sheet, out, chosen, background=background)
-            log_access(
-                conn,
-                actor=cli_actor(),
-                action="export_suivi_permis",
-                detail={"formats": chosen, "permis": len(sheet.rows)},
-            )
-            conn.commit()
+            audit(conn, cli_actor(), "export_suivi_permis", formats=chosen, permis=len(sheet.rows))
     if json_out:
         rows = sheet.rows[["Site", "Lieu", "Commune", "Priorité", "Pourquoi"]].to_dict("records")
         print_json({"permis": rows, "remarques": sheet.notes, "fichiers": [str(p) for p in paths]})

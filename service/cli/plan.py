@@ -11,7 +11,7 @@ from rich.table import Table
 
 from service.cli.common import cli_actor, console, print_json, settings_of, working
 from service.db import connect, ensure_database
-from service.db.personal import log_access
+from service.db.personal import audit
 from service.errors import InvalidValueError
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
 from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time
@@ -60,13 +60,7 @@ def write_files(conn: Any, settings: Settings, stored: StoredPlan, out: Path, fo
     sheet = sheet_from_plan(stored, load_labels(conn), base_url=settings.export_base_url)
     background = load_sheet_background(conn, settings, sheet) if "pdf" in formats else None
     paths = write_pack(sheet, out, formats, background=background)
-    log_access(
-        conn,
-        actor=cli_actor(),
-        action="export_tournee",
-        detail={"tournee": stored.plan_id, "formats": formats, "arrets": len(stored.stops)},
-    )
-    conn.commit()
+    audit(conn, cli_actor(), "export_tournee", tournee=stored.plan_id, formats=formats, arrets=len(stored.stops))
     return paths
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from service.cli.common import cli_actor, console, print_json, settings_of
 from service.db import connect, ensure_database
-from service.db.personal import log_access
+from service.db.personal import audit
 
 app = typer.Typer(
     help="Renvois vers la médiation ou un partenaire : renvoyer, confirmer une proposition, retirer, lister."
@@ -144,10 +144,7 @@ def list_cmd(
             sheet = referral_sheet(frame, load_labels(conn), base_url=settings.export_base_url)
             background = load_sheet_background(conn, settings, sheet) if "pdf" in chosen else None
             paths = write_pack(sheet, out, chosen, background=background)
-            log_access(
-                conn, actor=cli_actor(), action="export_renvois", detail={"formats": chosen, "renvois": len(frame)}
-            )
-            conn.commit()
+            audit(conn, cli_actor(), "export_renvois", formats=chosen, renvois=len(frame))
     if json_out:
         print_json({"renvois": frame.drop(columns=["geom"]).to_dict("records"), "fichiers": [str(p) for p in paths]})
         return

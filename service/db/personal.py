@@ -18,6 +18,13 @@ def log_access(conn: psycopg.Connection[Any], *, actor: str, action: str, detail
     )
 
 
+def audit(conn: psycopg.Connection[Any], actor: str, action: str, **detail: Any) -> None:
+    """Write who did what (an export, an account or record change) to the access log and commit: what the API's
+    routes and the commands call after an act worth tracing."""
+    log_access(conn, actor=actor, action=action, detail=detail)
+    conn.commit()
+
+
 def access_log(conn: psycopg.Connection[Any], *, limit: int, action: str | None = None) -> list[dict[str, Any]]:
     """The last ``limit`` entries of the access log (of one ``action`` when given), newest first."""
     rows = conn.execute(
