@@ -141,8 +141,8 @@ def intensity_bound(points: Path, zone: Path) -> None:
 
     from service.analyse.area import polygon_area
     from service.analyse.backtest import RollingOptions, features_of, origins_for
-    from service.analyse.inputs import read_points
     from service.analyse.metrics import captured, cells_for
+    from service.ingest.points import read_points
 
     pts = read_points(points)
     outline = gpd.read_file(zone).to_crs(pts.crs).union_all()

@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._database import throwaway_database  # noqa: E402
 from service.db import connect  # noqa: E402
-from service.geocode.evaluate import WITHIN_M, WRONG_M, evaluate, evaluation_set  # noqa: E402
+from service.demo.addresses import evaluation_set  # noqa: E402
+from service.geocode.evaluate import WITHIN_M, WRONG_M, evaluate  # noqa: E402
 from service.geocode.gazetteer import load_gazetteer  # noqa: E402
 from service.geocode.match import Geocoder  # noqa: E402
 

@@ -151,6 +151,7 @@ def main() -> None:
 
     from benchmarks._database import throwaway_database
     from service.db import connect
+    from service.db.vocabulary import load_labels
     from service.demo import write_bulk_reports
     from service.geocode.apply import batch_geocoder
     from service.geocode.gazetteer import load_gazetteer
@@ -159,7 +160,6 @@ def main() -> None:
     from service.permits.advice_pdf import load_advice_background, render_advice_pdf
     from service.permits.candidates import followup_sheet
     from service.permits.links import load_permits, permit_links
-    from service.plan.candidates import load_labels
     from service.prevention import digest_for
     from service.prevention.render import load_digest_background, render_html, render_pdf
     from service.referrals import propose_referrals

@@ -68,7 +68,8 @@ def load_demo(settings, out: Path):  # type: ignore[no-untyped-def]
 
 def demo_instance(conn, settings, *, mode: str, teams: int, budget: float):  # type: ignore[no-untyped-def]
     """The solver's instance for a shift from the default station, as ``hotspots plan`` builds it."""
-    from service.plan.candidates import CandidateContext, load_candidates, load_labels
+    from service.db.vocabulary import load_labels
+    from service.plan.candidates import CandidateContext, load_candidates
     from service.plan.model import Filters, Place
     from service.plan.places import parse_coordinates
     from service.plan.shift import build_instance, place_coordinates
@@ -152,7 +153,7 @@ def large_case(conn, settings, ortools_s: float) -> list[str]:  # type: ignore[n
     candidates, _inst, start = demo_instance(conn, settings, mode="voiture", teams=5, budget=240)
     rng = np.random.default_rng(5)
     addresses = pd.read_csv(ROOT / "geodata" / "icar_seraing_neupre.csv")
-    from service.ingest.coords import LAMBERT72, WGS84, project
+    from service.geo import LAMBERT72, WGS84, project
 
     pick = addresses.sample(500 - len(candidates), random_state=5)
     xs, ys = project(pick["lon"].to_numpy(), pick["lat"].to_numpy(), WGS84, LAMBERT72)

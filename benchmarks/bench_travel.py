@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._database import throwaway_database  # noqa: E402
 from service.db import connect  # noqa: E402
-from service.ingest.coords import project  # noqa: E402
+from service.geo import project  # noqa: E402
 from service.plan.network import load_network  # noqa: E402
 from service.plan.travel import RoadNetwork, TravelMatrix, travel_matrix  # noqa: E402
 

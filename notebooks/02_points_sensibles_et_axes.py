@@ -25,7 +25,7 @@ import folium
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from service.analyse.axes import network_from_addresses, segment
+from service.analyse.axes import segment
 from service.analyse.explore import (
     concentration_by_area,
     concentration_by_street,
@@ -34,6 +34,7 @@ from service.analyse.explore import (
     trend_cells,
 )
 from service.analyse.listing import stored_axes, stored_points
+from service.analyse.pipeline import street_network
 from service.analyse.store import load_address_streets, load_reports
 from service.db import connect
 from service.demo.load import ensure_demo
@@ -49,7 +50,7 @@ now = pd.Timestamp.now(tz="UTC")
 since = now - pd.Timedelta(days=settings.analysis_window_days)
 reports = load_reports(conn, since=since.to_pydatetime())
 exposure = load_address_streets(conn)  # the official addresses: the "exposure" null model, and the streets
-streets = network_from_addresses(exposure)
+streets = street_network(addresses=exposure)  # the analysis' own streets, drawn through the addresses
 segments = segment(streets)
 points = stored_points(conn)
 axes = stored_axes(conn)

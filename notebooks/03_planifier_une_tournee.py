@@ -30,9 +30,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.patches import Patch
 
-from service.analyse.axes import network_from_addresses
+from service.analyse.pipeline import street_network
 from service.analyse.store import load_address_streets
 from service.db import connect
+from service.db.vocabulary import load_labels
 from service.demo.load import ensure_demo
 from service.export import load_sheet_background, write_pack
 from service.export.pdf_sheet import team_colour
@@ -40,7 +41,7 @@ from service.export.sheet import sheet_from_plan
 from service.geocode.apply import batch_geocoder
 from service.maps.notebook import geojson_layer, zone_map
 from service.plan import Filters, ShiftRequest, parse_duration, plan_and_save
-from service.plan.candidates import CandidateContext, load_candidates, load_labels
+from service.plan.candidates import CandidateContext, load_candidates
 from service.plan.model import KIND_LABELS, parse_start_time
 from service.settings import load_settings
 
@@ -114,7 +115,7 @@ stops[["ref", "team", "ord", "arrivee", "site_id", "type", "label", "travel_minu
 # Une couleur par équipe (celles de la fiche imprimée) ; chaque arrêt porte son numéro d'ordre.
 
 # %%
-streets = network_from_addresses(load_address_streets(conn))
+streets = street_network(addresses=load_address_streets(conn))
 fmap = zone_map(settings, streets=streets)
 for team, route in plan.routes.groupby("team"):
     colour = team_colour(int(team))

@@ -1,7 +1,10 @@
-"""The police zone's outline, used to refuse points that cannot belong to it, and the commune of a point.
+"""The police zone's geography: its outline, used to refuse points that cannot belong to it, the commune of a
+point, and the areas of its postcodes.
 
 The commune outlines in ``geodata/`` are coarse (≈25 m steps, some official addresses up to 880 m outside), so
-the test uses the union of the zone's communes buffered by ``settings.zone_margin_m``.
+the test uses the union of the zone's communes buffered by ``settings.zone_margin_m``. The register gives no
+outline of the sections (former communes) nor of the postcodes: :func:`postcode_areas` draws them from the official
+addresses (the map's dashed « secteurs », a prevention network given as a section).
 """
 
 from __future__ import annotations
@@ -20,16 +23,23 @@ from service.settings import Settings
 COMMUNES_FILE = "communes_seraing_neupre.geojson"
 
 
-@lru_cache(maxsize=8)
-def _zone(path: Path, communes: tuple[str, ...], margin: float, crs: str) -> BaseGeometry:
+def read_communes(geodata: Path) -> gpd.GeoDataFrame:
+    """The commune outlines of ``geodata/`` (``name_fr``, ``name_nl``, ``role``: ``target`` for the zone's own;
+    WGS84), or a French configuration error naming the missing file."""
+    path = geodata / COMMUNES_FILE
     if not path.exists():
         raise ConfigError(f"Contours des communes introuvables : {path}", hint="Vérifiez HOTSPOTS_GEODATA_DIR.")
-    frame = gpd.read_file(path)
+    return gpd.read_file(path).set_crs("EPSG:4326", allow_override=True)
+
+
+@lru_cache(maxsize=8)
+def _zone(geodata: Path, communes: tuple[str, ...], margin: float, crs: str) -> BaseGeometry:
+    frame = read_communes(geodata)
     chosen = frame[frame["name_fr"].isin(communes) | frame["name_nl"].isin(communes)]
     missing = set(communes) - set(chosen["name_fr"]) - set(chosen["name_nl"])
     if missing:
         raise ConfigError(
-            f"Communes inconnues dans {path.name} : {', '.join(sorted(missing))}.",
+            f"Communes inconnues dans {COMMUNES_FILE} : {', '.join(sorted(missing))}.",
             hint=f"Communes disponibles : {', '.join(sorted(frame['name_fr']))}.",
         )
     zone = chosen.to_crs(crs).union_all().buffer(margin)
@@ -39,16 +49,12 @@ def _zone(path: Path, communes: tuple[str, ...], margin: float, crs: str) -> Bas
 
 def zone_polygon(settings: Settings) -> BaseGeometry:
     """The zone (with its margin) in the metric CRS, prepared for fast point tests."""
-    return _zone(
-        settings.geodata_dir / COMMUNES_FILE, tuple(settings.zone_communes), settings.zone_margin_m, settings.crs
-    )
+    return _zone(settings.geodata_dir, tuple(settings.zone_communes), settings.zone_margin_m, settings.crs)
 
 
 @lru_cache(maxsize=8)
-def _outlines(path: Path, communes: tuple[str, ...], crs: str) -> tuple[tuple[str, BaseGeometry], ...]:
-    if not path.exists():
-        raise ConfigError(f"Contours des communes introuvables : {path}", hint="Vérifiez HOTSPOTS_GEODATA_DIR.")
-    frame = gpd.read_file(path).to_crs(crs)
+def _outlines(geodata: Path, communes: tuple[str, ...], crs: str) -> tuple[tuple[str, BaseGeometry], ...]:
+    frame = read_communes(geodata).to_crs(crs)
     mine = frame["name_fr"].isin(communes) | frame["name_nl"].isin(communes)
     ordered = [*frame[mine].itertuples(), *frame[~mine].itertuples()]  # the zone's own communes first
     for row in ordered:
@@ -58,7 +64,7 @@ def _outlines(path: Path, communes: tuple[str, ...], crs: str) -> tuple[tuple[st
 
 def commune_outlines(settings: Settings) -> tuple[tuple[str, BaseGeometry], ...]:
     """(French name, outline) of the zone's communes and of their neighbours, in the metric CRS, prepared."""
-    return _outlines(settings.geodata_dir / COMMUNES_FILE, tuple(settings.zone_communes), settings.crs)
+    return _outlines(settings.geodata_dir, tuple(settings.zone_communes), settings.crs)
 
 
 def communes_at(outlines: tuple[tuple[str, BaseGeometry], ...], x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -78,6 +84,29 @@ def communes_at(outlines: tuple[tuple[str, BaseGeometry], ...], x: np.ndarray, y
     return found
 
 
+def postcode_areas(
+    addresses: gpd.GeoDataFrame, extent: BaseGeometry, *, postcodes: list[str] | None = None
+) -> gpd.GeoDataFrame:
+    """The area of each postcode (``postcode``, ``geometry``; sorted by postcode): each official address
+    (``postcode``, points in a metric CRS) takes the part of the plane nearer to it than to any other (Voronoi
+    cells, out to 2 km around ``extent``'s box), and the cells of a postcode are merged. Every address of the zone
+    must be given so that neighbouring postcodes bound each other; ``postcodes`` keeps only those. Not cut to any
+    outline: the caller cuts to the one it shows."""
+    xy = shapely.get_coordinates(addresses.geometry.to_numpy())
+    unique, first = np.unique(xy.round(2), axis=0, return_index=True)
+    cells = shapely.voronoi_polygons(shapely.multipoints(unique), extend_to=extent.envelope.buffer(2000))
+    polygons = np.array(shapely.get_parts(cells))
+    # each cell holds exactly one address point: match them back
+    idx_point, idx_cell = shapely.STRtree(polygons).query(shapely.points(unique), predicate="within")
+    owner = np.full(len(polygons), -1)
+    owner[idx_cell] = first[idx_point]
+    codes = np.full(len(polygons), None, dtype=object)
+    codes[owner >= 0] = addresses["postcode"].to_numpy()[owner[owner >= 0]]
+    keep = (owner >= 0) & (np.isin(codes, postcodes) if postcodes is not None else True)
+    frame = gpd.GeoDataFrame({"postcode": codes[keep]}, geometry=polygons[keep], crs=addresses.crs)
+    return frame.dissolve("postcode").reset_index()[["postcode", "geometry"]]
+
+
 def zone_outline(settings: Settings) -> BaseGeometry:
     """The zone's communes without the margin: the study area of a back-test on the service's own data."""
-    return _zone(settings.geodata_dir / COMMUNES_FILE, tuple(settings.zone_communes), 0.0, settings.crs)
+    return _zone(settings.geodata_dir, tuple(settings.zone_communes), 0.0, settings.crs)

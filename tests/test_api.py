@@ -44,9 +44,37 @@ def test_reports_are_wgs84_geojson_without_personal_data(client, conn, settings)
     assert waiting["total"] == 2 and all(f["geometry"] is None for f in waiting["features"])
 
 
+def test_every_sort_key_orders_the_list_and_ties_go_newest_first(client, conn, settings):
+    ingest(conn, settings, DATA / "formats" / "fixmystreet.csv")
+    ingest(conn, settings, DATA / "formats" / "commune_cp1252.csv")
+    every = client.get("/api/signalements").json()["features"]
+    by_id = {f["id"]: f["properties"] for f in every}
+    fields = {"date": "date", "categorie": "categorie", "statut": "statut", "id": "id"}
+    assert all(by_id[i][field] is not None for i in by_id for field in fields.values())
+    for key, field in fields.items():
+        for sort, descending in ((key, False), (f"-{key}", True)):
+            ids = [f["id"] for f in client.get("/api/signalements", params={"tri": sort}).json()["features"]]
+            newest_first = sorted(by_id, reverse=True)  # ties: the newest id first (a stable sort keeps that)
+            assert ids == sorted(newest_first, key=lambda i, f=field: by_id[i][f], reverse=descending), sort
+    assert client.get("/api/signalements", params={"tri": "adresse"}).status_code == 422  # not a sort key
+
+
+def test_one_record_has_its_list_properties_and_its_details(client, conn, settings):
+    ingest(conn, settings, DATA / "formats" / "fixmystreet.csv")
+    listed = client.get("/api/signalements", params={"tri": "id"}).json()["features"][0]
+    one = client.get(f"/api/signalements/{listed['id']}").json()
+    assert one["geometry"] == listed["geometry"] and one["properties"].items() >= listed["properties"].items()
+    assert {"description", "lot", "ligne", "visites", "points_sensibles"} <= set(one["properties"])
+    assert client.get("/api/signalements/999999").status_code == 404
+
+
 def test_invalid_input_gets_a_french_error_and_no_500(client):
     r = client.get("/api/signalements", params={"bbox": "n'importe quoi"})
     assert r.status_code == 422 and r.json()["champ"] == "bbox"
+    for box in ("5.49,50.58,5.53,150", "5.49,nan,5.53,50.62", "5.53,50.58,5.49,50.62"):  # the map's rule: one rule
+        for path in ("/api/signalements", "/api/visites", "/api/permis", "/api/carte/signalements"):
+            r = client.get(path, params={"bbox": box, "zoom": 14})
+            assert r.status_code == 422 and r.json()["champ"] == "bbox", (path, box)
     r = client.get("/api/signalements", params={"limite": 0})
     assert r.status_code == 422 and r.json()["champ"] == "limite" and "petite" in r.json()["erreur"]
 

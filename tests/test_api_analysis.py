@@ -200,12 +200,12 @@ def test_point_and_axis_lists_are_kept_until_the_analysis_data_change(client, se
     first = client.get("/api/points-sensibles", headers={"Accept-Encoding": "gzip"})
     again = client.get("/api/points-sensibles", headers={"Accept-Encoding": "gzip"})
     assert first.headers["content-encoding"] == "gzip" and again.content == first.content
-    cached = client.app.state.analyse_cache
+    cached = client.app.state.hotspots.caches["analyse"]
     assert any(key[1] == "sensitive_points" for key in cached._items)  # the second answer came from there
     top = first.json()["features"][0]
     with psycopg.connect(resolve_conninfo(settings), autocommit=True) as db:
         db.execute("UPDATE sensitive_points SET address_label = 'Lieu renommé' WHERE id = %s", [top["id"]])
-        assert client.app.state.watcher.sync()  # a change from elsewhere counts once its notification is in
+        assert client.app.state.hotspots.watcher.sync()  # a change from elsewhere counts once its notification is in
         try:
             listed = client.get("/api/points-sensibles").json()["features"]
             assert next(f for f in listed if f["id"] == top["id"])["properties"]["adresse"] == "Lieu renommé"
@@ -214,7 +214,7 @@ def test_point_and_axis_lists_are_kept_until_the_analysis_data_change(client, se
                 "UPDATE sensitive_points SET address_label = %s WHERE id = %s",
                 [top["properties"]["adresse"], top["id"]],
             )
-    assert client.app.state.watcher.sync()
+    assert client.app.state.hotspots.watcher.sync()
     listed = client.get("/api/points-sensibles").json()["features"]
     assert next(f for f in listed if f["id"] == top["id"])["properties"]["adresse"] == top["properties"]["adresse"]
 
@@ -249,6 +249,29 @@ def test_a_visit_on_a_point_changes_its_priority_at_once(client, auth):
         ).status_code
         == 403
     )
+
+
+def test_a_visit_older_than_the_points_latest_leaves_its_priority(client, auth):
+    """One rule for the API and the plan sheets: a point's priority follows its latest visit, so a visit recorded
+    late with an earlier date changes nothing, and a newer one takes over."""
+    point = client.get("/api/points-sensibles").json()["features"][1]
+
+    def visit(date: str, outcome: str) -> dict:
+        r = client.post(
+            f"/api/points-sensibles/{point['id']}/visites",
+            json={"date": date, "resultat": outcome},
+            headers=auth["planificateur"],
+        )
+        assert r.status_code == 201, r.text
+        return client.get(f"/api/points-sensibles/{point['id']}").json()["properties"]
+
+    latest = visit("18/11/2026 10:00", "nettoye")
+    assert latest["composantes_priorite"]["suite_visite"] == 0.9
+    late = visit("02/01/2026 10:00", "a_revoir")
+    assert late["composantes_priorite"]["suite_visite"] == 0.9 and late["priorite"] == latest["priorite"]
+    newer = visit("19/11/2026 16:00", "a_revoir")
+    assert newer["composantes_priorite"]["suite_visite"] == 1.2
+    assert newer["priorite"] == pytest.approx(latest["priorite"] / 0.9 * 1.2, abs=0.01)
 
 
 def test_a_visit_on_an_axis_is_attached_to_it(client, auth):

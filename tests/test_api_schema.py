@@ -16,7 +16,7 @@ from schemathesis.checks import (
 
 from service.accounts import add_user, authenticate, open_session
 from service.api import create_app
-from service.db import connect, open_pool
+from service.db import connect
 from tests.helpers import load_analysed_demo
 
 
@@ -33,10 +33,7 @@ def fuzz_token(settings):
 @pytest.fixture(scope="module")
 def api_schema(settings, tmp_path_factory):
     load_analysed_demo(settings, tmp_path_factory.mktemp("demo"), n_reports=800)
-    app = create_app(settings)
-    app.state.pool = open_pool(settings)  # the ASGI transport does not run the lifespan
-    yield schemathesis.openapi.from_asgi("/openapi.json", app)
-    app.state.pool.close()
+    yield schemathesis.openapi.from_asgi("/openapi.json", create_app(settings))  # schemathesis runs its lifespan
 
 
 #: No server error, and every answer documented: its status code, its content type and the shape of its body.

@@ -5,20 +5,24 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
+from service.api import create_app
 from service.db import connect, ensure_database
 from service.db.backup import backup, restore
 from service.db.cluster import ClusterManager
-from service.db.migrate import available_migrations, migrate
+from service.db.migrate import available_migrations, check_schema, migrate
 from service.errors import ConfigError, DatabaseError
 from service.settings import load_settings
-from tests.conftest import DATA
-from tests.helpers import count, ingest
+from tests.conftest import DATA, ROOT
+from tests.helpers import cli_env, count, ingest
 
 IS_ROOT = os.geteuid() == 0
 
@@ -154,3 +158,46 @@ def test_backup_and_restore_round_trip(conn, settings, tmp_path):
         )
         assert again.execute("SELECT * FROM private.reporter_contacts").fetchall() == contacts
         assert again.execute("SELECT count(*) FROM categories").fetchone()[0] == 16  # bruit_voisinage: 0050
+
+
+def test_the_server_refuses_a_schema_behind_and_starts_once_it_is_applied(conn, settings):
+    """The server never migrates: with the last migration not recorded as applied, the application does not start
+    and ``hotspots serve`` says so in French, naming ``hotspots db migrate``; once it is applied, it starts."""
+    last = available_migrations()[-1]
+    saved = conn.execute("SELECT name, checksum FROM schema_migrations WHERE version = %s", (last.version,)).fetchone()
+    conn.execute("DELETE FROM schema_migrations WHERE version = %s", (last.version,))
+    conn.commit()
+    try:
+        with pytest.raises(DatabaseError) as refused:
+            check_schema(conn)
+        assert f"{last.version:04d}_{last.name}" in refused.value.message and "en attente" in refused.value.message
+        assert "hotspots db migrate" in (refused.value.hint or "")
+        with pytest.raises(DatabaseError), TestClient(create_app(settings)):
+            pass
+        served = subprocess.run(
+            [sys.executable, "-m", "service", "serve", "--port", "1"],
+            env=cli_env(settings),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert served.returncode == 3 and "La base n'est pas à jour" in served.stderr, served.stderr
+        assert "hotspots db migrate" in served.stderr and "Traceback" not in served.stderr
+    finally:
+        # its SQL did run: recording it again is what « hotspots db migrate » would leave
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            (last.version, saved[0], saved[1]),
+        )
+        conn.commit()
+    assert check_schema(conn) == last.version
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/ready").json()["migration"] == last.version
+
+
+def test_connections_speak_the_time_zone_of_the_settings(settings):
+    for zone in ("Europe/Brussels", "UTC"):
+        with connect(settings.model_copy(update={"timezone": zone})) as c:
+            assert c.execute("SHOW TIME ZONE").fetchone()[0] == zone

@@ -27,6 +27,7 @@ import pytest
 import shapely
 
 from service.db import connect
+from service.db.vocabulary import load_labels
 from service.errors import InvalidValueError
 from service.export import (
     FORMATS,
@@ -43,7 +44,6 @@ from service.export.sheet import Sheet, sheet_from_plan
 from service.export.sites import site_filters, site_list
 from service.geocode.match import Geocoder
 from service.plan import ShiftRequest, load_plan, plan_shift, save_plan
-from service.plan.candidates import load_labels
 from tests.helpers import NOW, load_analysed_demo
 
 DATE = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")

@@ -180,7 +180,7 @@ def test_a_restore_under_a_running_server_is_served_at_once(
         assert reports_before == view_before > 3
 
         restore(settings, dump)
-        assert app.state.watcher.sync()  # every notification committed so far has reached the server
+        assert app.state.hotspots.watcher.sync()  # every notification committed so far has reached the server
 
         points = api.get("/api/points-sensibles")
         assert points[0] == 200 and [f["id"] for f in points[2]["features"]] == ["PS-0001"]

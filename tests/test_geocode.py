@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from service.db import connect
+from service.demo.addresses import evaluation_set
 from service.geocode.apply import GazetteerBatchGeocoder, open_reviews, resolve_review
-from service.geocode.evaluate import evaluate, evaluation_set
+from service.geocode.evaluate import evaluate
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.geocode.normalise import parse_address, street_key

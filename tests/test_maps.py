@@ -245,7 +245,7 @@ def test_a_kept_view_is_made_again_as_soon_as_reports_change(settings, conn, acc
             "UPDATE reports SET duplicate_of = (SELECT min(id) FROM reports) WHERE id = (SELECT max(id) FROM reports)"
         )
         conn.commit()
-        assert c.app.state.watcher.sync()  # a change from elsewhere counts once its notification is in
+        assert c.app.state.hotspots.watcher.sync()  # a change from elsewhere counts once its notification is in
         after = _cells(c, bbox=ZONE, zoom=13)
     assert after["total"] == before["total"] - 1 == bulk - 1
 
@@ -253,7 +253,7 @@ def test_a_kept_view_is_made_again_as_soon_as_reports_change(settings, conn, acc
 def test_close_views_share_one_kept_body(settings, conn, accounts, bulk):
     with _app(settings, map_cache_seconds=3600) as c:
         _login(c, "lecteur")
-        pool = c.app.state.pool
+        pool = c.app.state.hotspots.pool
         first = _cells(c, bbox="5.500,50.580,5.540,50.610", zoom=14)
         used = pool.get_stats()["requests_num"]
         moved = _cells(c, bbox="5.5003,50.5801,5.5402,50.6102", zoom=14)  # panned by a few metres

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from service.geo import LAMBERT72, LAMBERT2008, WGS84, project
 from service.ingest.columns import map_columns, normalise_header
-from service.ingest.coords import LAMBERT72, LAMBERT2008, WGS84, locate, project, to_number
+from service.ingest.coords import locate, to_number
 from service.ingest.dates import parse_datetimes
 from service.ingest.read import STR
 from service.ingest.vocabulary import normalise_value

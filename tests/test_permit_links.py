@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from service.db.vocabulary import load_labels
 from service.permits.candidates import due_permits, followup_sheet
 from service.permits.links import (
     ConcernRule,
@@ -15,7 +16,6 @@ from service.permits.links import (
     load_rules,
     permit_links,
 )
-from service.plan.candidates import load_labels
 from service.referrals import Target, refer
 from tests.helpers import NOW, ingest, write
 

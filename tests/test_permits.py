@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from service.api import create_app
 from service.db import connect
+from service.db.vocabulary import load_labels
 from service.errors import InvalidValueError
 from service.export import render
 from service.geocode.apply import batch_geocoder
@@ -27,7 +28,6 @@ from service.permits.advice_pdf import render_advice_pdf
 from service.permits.candidates import followup_sheet
 from service.permits.record import find_permit, permit_record
 from service.plan import Filters, ShiftRequest, plan_shift
-from service.plan.candidates import load_labels
 from tests.helpers import NOW, cli_env, load_analysed_demo
 
 START = datetime(2026, 11, 20, 8, 0, tzinfo=ZoneInfo("Europe/Brussels"))

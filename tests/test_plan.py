@@ -15,11 +15,12 @@ import pytest
 import shapely
 
 from service.db import connect
+from service.db.vocabulary import load_labels
 from service.errors import InvalidValueError, NotFoundError
 from service.geocode.apply import batch_geocoder
 from service.ingest.pipeline import IngestOptions, ingest_file
 from service.plan import Filters, ShiftRequest, load_plan, plan_and_save, plan_shift, summary_json
-from service.plan.candidates import CandidateContext, load_candidates, load_labels
+from service.plan.candidates import CandidateContext, load_candidates
 from tests.helpers import NOW, cli_env, load_analysed_demo
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -21,9 +21,9 @@ from PIL import Image
 
 from service.api import create_app
 from service.db import connect
+from service.db.vocabulary import load_labels
 from service.demo.prevention import register_networks
 from service.errors import ConflictError, InvalidValueError, NotFoundError
-from service.plan.candidates import load_labels
 from service.prevention import digest_for
 from service.prevention.changes import changes, changes_since_last, record_digest
 from service.prevention.networks import list_networks, register_network

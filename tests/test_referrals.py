@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 from service.analyse.store import load_reports, run_points
 from service.api import create_app
 from service.db import connect
+from service.db.vocabulary import load_labels
 from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.export import render
 from service.maps.data import ReportFilter, report_layer
-from service.plan.candidates import load_labels
 from service.referrals import (
     Target,
     confirm,

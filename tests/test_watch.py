@@ -99,7 +99,7 @@ def _token(settings, role: str) -> str:
 
 def test_a_kept_list_is_served_without_a_database_connection(api, conn, settings):
     headers = {"Authorization": f"Bearer {_token(settings, 'lecteur')}"}
-    pool = api.app.state.pool
+    pool = api.app.state.hotspots.pool
     first = api.get("/api/points-sensibles", headers=headers)
     assert first.status_code == 200
     used = pool.get_stats()["requests_num"]
@@ -110,13 +110,13 @@ def test_a_kept_list_is_served_without_a_database_connection(api, conn, settings
     # a change from elsewhere (another process, the CLI): the list is made again once it is committed
     with psycopg.connect(resolve_conninfo(settings), autocommit=True) as db:
         _insert_visit(db)
-    assert api.app.state.watcher.sync()
-    assert not api.app.state.analyse_cache._items  # bodies of the old version are dropped, not left to age
+    assert api.app.state.hotspots.watcher.sync()
+    assert not api.app.state.hotspots.caches["analyse"]._items  # bodies of the old version are dropped, not left to age
     api.get("/api/points-sensibles", headers=headers)
     assert pool.get_stats()["requests_num"] > used
 
     # without notifications, every request reads the version in the database again
-    api.app.state.watcher.stop()
+    api.app.state.hotspots.watcher.stop()
     used = pool.get_stats()["requests_num"]
     assert api.get("/api/points-sensibles", headers=headers).content == first.content
     assert pool.get_stats()["requests_num"] == used + 1
@@ -127,16 +127,16 @@ def test_a_session_revoked_elsewhere_is_refused_at_once(api, settings, accounts)
     headers = {"Authorization": f"Bearer {token}"}
     assert api.get("/api/moi", headers=headers).status_code == 200
     assert api.get("/api/moi", headers=headers).status_code == 200  # now known from memory
-    sessions = api.app.state.session_pool.get_stats()["requests_num"]
+    sessions = api.app.state.hotspots.session_pool.get_stats()["requests_num"]
     assert api.get("/api/points-sensibles", headers=headers).status_code == 200
-    assert api.app.state.session_pool.get_stats()["requests_num"] == sessions
+    assert api.app.state.hotspots.session_pool.get_stats()["requests_num"] == sessions
 
     with psycopg.connect(resolve_conninfo(settings), autocommit=True) as db:  # e.g. « hotspots users disable »
         db.execute(
             "UPDATE sessions SET revoked = true WHERE token_sha256 = encode(sha256(convert_to(%s, 'UTF8')), 'hex')",
             [token],
         )
-    assert api.app.state.watcher.sync()
+    assert api.app.state.hotspots.watcher.sync()
     refused = api.get("/api/points-sensibles", headers=headers)
     assert refused.status_code == 401 and "Connexion requise" in refused.json()["erreur"]
 
@@ -148,9 +148,9 @@ def test_a_role_changed_elsewhere_applies_at_once(api, settings, accounts):
     with psycopg.connect(resolve_conninfo(settings), autocommit=True) as db:
         db.execute("UPDATE users SET role = 'planificateur' WHERE login = %s", [accounts["lecteur"]])
         try:
-            assert api.app.state.watcher.sync()
+            assert api.app.state.hotspots.watcher.sync()
             assert api.get("/api/moi", headers=headers).json()["role"] == "planificateur"
         finally:
             db.execute("UPDATE users SET role = 'lecteur' WHERE login = %s", [accounts["lecteur"]])
-    assert api.app.state.watcher.sync()
+    assert api.app.state.hotspots.watcher.sync()
     assert api.get("/api/moi", headers=headers).json()["role"] == "lecteur"

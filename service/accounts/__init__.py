@@ -17,7 +17,7 @@ import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.errors import (
     AuthenticationError,
     ConflictError,
@@ -28,6 +28,8 @@ from service.errors import (
 
 Role = Literal["lecteur", "planificateur", "admin"]
 ROLES: tuple[Role, ...] = ("lecteur", "planificateur", "admin")
+#: Each role as a person reads it (messages, the map's header).
+ROLE_LABELS: dict[str, str] = {"lecteur": "lecteur", "planificateur": "planificateur", "admin": "administrateur"}
 MIN_PASSWORD = 10
 _HASHER = PasswordHasher()
 #: Verified against when the login is unknown, so that an unknown login takes as long as a wrong password.
@@ -46,8 +48,7 @@ class User:
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
-def _q() -> dict[str, str]:
-    return load_queries("service.accounts", "accounts.sql")
+_q = Queries("service.accounts", "accounts.sql")
 
 
 def digest(token: str) -> str:
@@ -75,7 +76,7 @@ def add_user(conn: psycopg.Connection[Any], login: str, password: str, role: str
     try:
         with conn.transaction():
             row = conn.execute(
-                _q()["insert_user"],
+                _q("insert_user"),
                 {
                     "login": login,
                     "full_name": full_name,
@@ -98,10 +99,10 @@ def add_user(conn: psycopg.Connection[Any], login: str, password: str, role: str
 
 def _update(conn: psycopg.Connection[Any], name: str, login: str, **params: Any) -> None:
     with conn.transaction():
-        row = conn.execute(_q()[name], {"login": login.strip().lower(), **params}).fetchone()
+        row = conn.execute(_q(name), {"login": login.strip().lower(), **params}).fetchone()
         if row is None:
             raise NotFoundError(f"Aucun compte « {login} ».", hint="hotspots users list montre les comptes.")
-        conn.execute(_q()["revoke_user_sessions"], {"login": login.strip().lower()})
+        conn.execute(_q("revoke_user_sessions"), {"login": login.strip().lower()})
 
 
 def set_password(conn: psycopg.Connection[Any], login: str, password: str) -> None:
@@ -109,7 +110,7 @@ def set_password(conn: psycopg.Connection[Any], login: str, password: str) -> No
     _check_password(password)
     with conn.transaction():
         _update(conn, "set_password", login, password_hash=_HASHER.hash(password))
-        conn.execute(_q()["clear_failures"], {"login": login.strip().lower()})
+        conn.execute(_q("clear_failures"), {"login": login.strip().lower()})
 
 
 def set_role(conn: psycopg.Connection[Any], login: str, role: str) -> None:
@@ -122,8 +123,12 @@ def set_active(conn: psycopg.Connection[Any], login: str, active: bool) -> None:
     _update(conn, "set_active", login, active=active)
 
 
+def user_exists(conn: psycopg.Connection[Any], login: str) -> bool:
+    return conn.execute(_q("user_by_login"), {"login": login.strip().lower()}).fetchone() is not None
+
+
 def list_users(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
-    cur = conn.execute(_q()["list_users"])
+    cur = conn.execute(_q("list_users"))
     names = [d.name for d in cur.description or []]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
@@ -154,7 +159,7 @@ def authenticate(
     key = login.strip().lower()
     if limit is not None:
         _refuse_when_too_many(conn, key, address, limit)
-    row = conn.execute(_q()["user_by_login"], {"login": key}).fetchone()
+    row = conn.execute(_q("user_by_login"), {"login": key}).fetchone()
     stored = row[4] if row else _DUMMY_HASH
     try:
         _HASHER.verify(stored, password)
@@ -163,23 +168,23 @@ def authenticate(
         ok = False
     if not ok or row is None:
         if limit is not None:
-            conn.execute(_q()["record_failure"], {"login": key, "address": address})
-            conn.execute(_q()["purge_failures"])
+            conn.execute(_q("record_failure"), {"login": key, "address": address})
+            conn.execute(_q("purge_failures"))
             conn.commit()  # kept although the request ends in an error (and is rolled back)
         raise AuthenticationError(
             "Identifiant ou mot de passe incorrect.", hint="Vérifiez-les ou demandez à un administrateur."
         )
     if limit is not None:
-        conn.execute(_q()["clear_failures"], {"login": key})
+        conn.execute(_q("clear_failures"), {"login": key})
     if _HASHER.check_needs_rehash(stored):
-        conn.execute(_q()["set_password"], {"login": row[1], "password_hash": _HASHER.hash(password)})
+        conn.execute(_q("set_password"), {"login": row[1], "password_hash": _HASHER.hash(password)})
     return User(id=int(row[0]), login=row[1], full_name=row[2], role=row[3])
 
 
 def _refuse_when_too_many(conn: psycopg.Connection[Any], login: str, address: str | None, limit: LoginLimit) -> None:
     window = limit.minutes * 60
     params = {"login": login, "address": address, "window_s": window}
-    row = conn.execute(_q()["recent_failures"], params).fetchone()
+    row = conn.execute(_q("recent_failures"), params).fetchone()
     assert row is not None  # an aggregate always returns one row
     by_login, first_login, by_address, first_address = row
     now = datetime.now(UTC)
@@ -212,9 +217,9 @@ def open_session(conn: psycopg.Connection[Any], user: User, hours: float = 12.0)
     token = secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + timedelta(hours=hours)
     with conn.transaction():
-        conn.execute(_q()["purge_sessions"])
-        conn.execute(_q()["insert_session"], {"digest": digest(token), "user_id": user.id, "expires_at": expires})
-        conn.execute(_q()["touch_login"], {"id": user.id})
+        conn.execute(_q("purge_sessions"))
+        conn.execute(_q("insert_session"), {"digest": digest(token), "user_id": user.id, "expires_at": expires})
+        conn.execute(_q("touch_login"), {"id": user.id})
     return token, expires
 
 
@@ -225,23 +230,23 @@ def session_user(conn: psycopg.Connection[Any], token: str) -> User | None:
 
 def session_of_digest(conn: psycopg.Connection[Any], token_digest: str) -> tuple[User, datetime] | None:
     """The user of a live session and when the session expires, from the token's digest."""
-    row = conn.execute(_q()["session_user"], {"digest": token_digest}).fetchone()
+    row = conn.execute(_q("session_user"), {"digest": token_digest}).fetchone()
     return (User(id=int(row[0]), login=row[1], full_name=row[2], role=row[3]), row[4]) if row else None
 
 
 def close_session(conn: psycopg.Connection[Any], token: str) -> None:
     with conn.transaction():
-        conn.execute(_q()["revoke_session"], {"digest": digest(token)})
+        conn.execute(_q("revoke_session"), {"digest": digest(token)})
 
 
 def add_open311_client(conn: psycopg.Connection[Any], name: str) -> str:
     """Create (or renew) the key of a citizen app; the key is shown once and stored as a digest."""
     key = secrets.token_urlsafe(24)
     with conn.transaction():
-        conn.execute(_q()["insert_client"], {"name": name.strip(), "digest": digest(key)})
+        conn.execute(_q("insert_client"), {"name": name.strip(), "digest": digest(key)})
     return key
 
 
 def open311_client(conn: psycopg.Connection[Any], key: str) -> str | None:
-    row = conn.execute(_q()["client_by_key"], {"digest": digest(key)}).fetchone()
+    row = conn.execute(_q("client_by_key"), {"digest": digest(key)}).fetchone()
     return str(row[0]) if row else None

@@ -99,18 +99,6 @@ def network_from_addresses(addresses: gpd.GeoDataFrame, *, gap_m: float = 250.0)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=addresses.crs)
 
 
-def read_network(path: str, *, crs: str = CRS) -> gpd.GeoDataFrame:
-    """Street lines from a GeoJSON/GeoPackage (OpenStreetMap exports: ``name`` is the street)."""
-    lines = gpd.read_file(path).to_crs(crs)
-    lines = lines[lines.geometry.geom_type.isin(["LineString", "MultiLineString"])].explode(index_parts=False)
-    name = lines["name"] if "name" in lines else pd.Series("", index=lines.index)
-    return gpd.GeoDataFrame(
-        {"street": name.fillna("").astype(str), "municipality": "", "geometry": lines.geometry.to_numpy()},
-        geometry="geometry",
-        crs=crs,
-    )
-
-
 def segment(network: gpd.GeoDataFrame, *, length_m: float = 100.0) -> gpd.GeoDataFrame:
     """Cut every line into pieces of about ``length_m`` (between half and 1.5 times it)."""
     rows = []

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pyproj
 
 from service.errors import InputFileError
 
 MIN_POINTS = 10
-
-
-def is_metric(crs: object) -> bool:
-    """A projected CRS in metres: grid cells, radii and buffers are in metres."""
-    crs = pyproj.CRS.from_user_input(crs)
-    return bool(crs.is_projected) and {axis.unit_name for axis in crs.axis_info} <= {"metre", "meter"}
 
 
 def check_points(points: gpd.GeoDataFrame, *, name: str = "données") -> None:

@@ -20,9 +20,8 @@ import pandas as pd
 import shapely
 
 from service.analyse.axes import nearest_segment
-from service.analyse.points import CRS, PointParams, sensitive_points
+from service.analyse.points import CRS, PointParams, grid_trends, sensitive_points
 from service.analyse.significance import cell_of, local_hotspots
-from service.analyse.trends import emerging_hotspots
 
 #: Null models by the names a person reads: ``emprise`` (the reports' own footprint, service.analyse.significance's
 #: ``footprint``) and ``exposition`` (the address points).
@@ -100,19 +99,7 @@ def trend_cells(
     params = params or PointParams()
     x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
     grid = local_hotspots(x, y, cell=params.cell, ring=params.ring, exposure_xy=_xy(exposure), alpha=params.alpha)
-    cube = emerging_hotspots(
-        x,
-        y,
-        reports["observed_at"],
-        x0=grid.attrs["x0"],
-        y0=grid.attrs["y0"],
-        shape=grid.attrs["shape"],
-        cell=params.cell,
-        ring=params.ring,
-        exposure_xy=_xy(exposure),
-        end=now,
-        alpha=params.alpha,
-    )
+    cube = grid_trends(x, y, reports["observed_at"], grid, params, exposure_xy=_xy(exposure), now=now)
     x0 = grid.attrs["x0"] + cube["ix"].to_numpy() * params.cell
     y0 = grid.attrs["y0"] + cube["iy"].to_numpy() * params.cell
     squares = shapely.box(x0, y0, x0 + params.cell, y0 + params.cell)

@@ -9,20 +9,21 @@ from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 import psycopg
 import shapely
 
 from service.analyse.points import ALL_CATEGORIES, CRS
-from service.db.queries import load_queries
+from service.db.queries import Queries
 
 #: The states a person acts on (the default of the site list and the plans).
 ACTIVE_STATES = ("nouveau", "actif", "reouvert")
 
 
+_q = Queries("service.analyse", "listing.sql")
+
+
 def _frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> gpd.GeoDataFrame:
-    cur = conn.execute(load_queries("service.analyse", "listing.sql")[name], params)
-    frame = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+    frame = _q.frame(conn, name, params)
     geoms = [shapely.from_wkb(bytes(g)) for g in frame.pop("geom")] if "geom" in frame else []
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=CRS)
 

@@ -34,14 +34,15 @@ import pyproj
 import shapely
 from scipy import stats
 from scipy.spatial import cKDTree
+from shapely.geometry.base import BaseGeometry
 
-from service.analyse.checks import is_metric
 from service.analyse.clustering import ALGORITHMS, cluster_labels, derived_min_samples
 from service.analyse.place_forecast import HORIZON_MONTHS, place_forecasts
 from service.analyse.priority import OUTCOME_FACTOR
 from service.analyse.significance import benjamini_hochberg, cell_of, local_hotspots
 from service.analyse.stretches import StretchRule, cluster_shape, street_of_reports
 from service.analyse.trends import emerging_hotspots
+from service.geo import is_metric
 
 CRS = "EPSG:31370"
 
@@ -70,6 +71,34 @@ class PointParams:
             value = getattr(self, name)
             if value is not None and value < 2:
                 raise ValueError(f"{name} = {value} : il faut au moins 2 signalements par grappe")
+
+
+def grid_trends(
+    x: np.ndarray,
+    y: np.ndarray,
+    when: pd.Series,
+    grid: pd.DataFrame,
+    params: PointParams,
+    *,
+    exposure_xy: tuple[np.ndarray, np.ndarray] | None,
+    now: pd.Timestamp | None,
+) -> pd.DataFrame:
+    """The emerging-hot-spot category of every cell of the significance ``grid`` (its origin and shape in
+    ``attrs``) hot at least once, with the search's cell, ring and alpha (:func:`service.analyse.trends.
+    emerging_hotspots`)."""
+    return emerging_hotspots(
+        x,
+        y,
+        when,
+        x0=grid.attrs["x0"],
+        y0=grid.attrs["y0"],
+        shape=grid.attrs["shape"],
+        cell=params.cell,
+        ring=params.ring,
+        exposure_xy=exposure_xy,
+        end=now,
+        alpha=params.alpha,
+    )
 
 
 def _densest(x: np.ndarray, y: np.ndarray, radius: float, snap: float = 5.0) -> int:
@@ -151,6 +180,101 @@ def _last_visit(visits: gpd.GeoDataFrame | None, area: shapely.Geometry) -> tupl
     return pd.Timestamp(last["visited_at"]), str(last["outcome"])
 
 
+def _in_significant_cells(
+    x: np.ndarray, y: np.ndarray, grid: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(cell column, cell row, whether the cell is significant) of each report."""
+    ix, iy = cell_of(x, y, grid)
+    flagged = np.zeros((int(grid["iy"].max()) + 2, int(grid["ix"].max()) + 2), dtype=bool)
+    sig = grid[grid["significant"]]
+    flagged[sig["iy"].to_numpy(), sig["ix"].to_numpy()] = True
+    inside = (ix >= 0) & (iy >= 0) & (ix < flagged.shape[1]) & (iy < flagged.shape[0])
+    hot = np.zeros(len(x), dtype=bool)
+    hot[inside] = flagged[iy[inside], ix[inside]]
+    return ix, iy, hot
+
+
+@dataclass
+class _Search:
+    """What each place of one search is described with: the reports and their cells and cluster labels, the
+    hulls, the settings and the facts read for every place (gravity, visits, forecast, significance, trends,
+    streets)."""
+
+    reports: gpd.GeoDataFrame
+    x: np.ndarray
+    y: np.ndarray
+    ix: np.ndarray
+    iy: np.ndarray
+    labels: np.ndarray
+    hulls: dict[int, BaseGeometry]
+    params: PointParams
+    gravity: dict[str, float]
+    visits: gpd.GeoDataFrame | None
+    expected: dict[int, float]
+    q_by_cell: dict[tuple[int, int], float]
+    trend_by_cell: dict[tuple[int, int], tuple[str, float | None, int]]
+    streets: Any
+
+
+def _place(search: _Search, label: int, cluster_q: float) -> dict[str, Any]:
+    """One sensitive point: its polygon and representative point, counts, dates, trend, last visit, significance,
+    forecast, priority with its components, shape and street."""
+    s, params = search, search.params
+    member = s.labels == label
+    members = s.reports[member]
+    pts = members.geometry
+    hull = s.hulls[label]
+    medoid = pts.iloc[_densest(pts.x.to_numpy(), pts.y.to_numpy(), params.eps / 2)]
+    dates = pd.to_datetime(members["observed_at"], utc=True)
+    trend, tau = _point_trend(s.trend_by_cell, zip(s.ix[member], s.iy[member], strict=True))
+    weeks = _iso_weeks(dates)
+    by_cat = members["category"].value_counts().to_dict()
+    grav = float(np.mean([s.gravity.get(c, 1.0) for c in members["category"]]))
+    last_visit, last_outcome = _last_visit(s.visits, hull.buffer(params.hull_buffer + 25.0))
+    components = {
+        "gravite": round(grav, 3),
+        "prevision": round(float(np.log1p(s.expected[label])), 3),
+        "suite_visite": OUTCOME_FACTOR.get(last_outcome, 1.0),
+    }
+    priority = float(np.prod(list(components.values())))
+    cells = {(a, b) for a, b in zip(s.ix[member], s.iy[member], strict=True)}
+    length, width = cluster_shape(s.x[member], s.y[member])
+    fit = s.streets.fit(member, s.x, s.y, params.stretch) if s.streets is not None else None
+    return {
+        "geometry": hull.buffer(params.hull_buffer),
+        "point": medoid,
+        "n_reports": len(members),
+        "categories": by_cat,
+        "main_category": max(by_cat, key=lambda c: by_cat[c]),
+        "first_report": dates.min(),
+        "last_report": dates.max(),
+        "recurrence_weeks": int(weeks),
+        "trend": trend,
+        "trend_tau": tau,
+        "last_visit": last_visit,
+        "last_outcome": last_outcome,
+        "q_min": float(min(s.q_by_cell.get(c, 1.0) for c in cells)),
+        "q_cluster": float(cluster_q),
+        "priority": round(priority, 3),
+        "priority_components": components,
+        "forecast_reports": round(s.expected[label], 2),
+        "length_m": round(length, 1),
+        "width_m": round(width, 1),
+        "street": fit.street if fit else None,
+        "street_share": fit.share if fit else None,
+        "street_spread_m": fit.spread_m if fit else None,
+        "segment_ids": fit.segment_ids if fit else [],
+        "kind": params.stretch.kind(
+            length,
+            width,
+            fit.share if fit else None,
+            fit.spread_m if fit else None,
+            fit.core_share if fit else None,
+        ),
+        "report_ids": members["id"].tolist() if "id" in members else [],
+    }
+
+
 def sensitive_points(
     reports: gpd.GeoDataFrame,
     *,
@@ -181,13 +305,7 @@ def sensitive_points(
     x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
     exp_xy = (exposure.geometry.x.to_numpy(), exposure.geometry.y.to_numpy()) if exposure is not None else None
     grid = local_hotspots(x, y, cell=params.cell, ring=params.ring, exposure_xy=exp_xy, alpha=params.alpha)
-    ix, iy = cell_of(x, y, grid)
-    flagged = np.zeros((int(grid["iy"].max()) + 2, int(grid["ix"].max()) + 2), dtype=bool)
-    sig = grid[grid["significant"]]
-    flagged[sig["iy"].to_numpy(), sig["ix"].to_numpy()] = True
-    inside = (ix >= 0) & (iy >= 0) & (ix < flagged.shape[1]) & (iy < flagged.shape[0])
-    hot = np.zeros(len(x), dtype=bool)
-    hot[inside] = flagged[iy[inside], ix[inside]]
+    ix, iy, hot = _in_significant_cells(x, y, grid)
     if not hot.any():
         return _empty(crs)
     # the area the null spreads the reports over: the event footprint without exposure (not the bounding box)
@@ -216,89 +334,33 @@ def sensitive_points(
         params,
         searched=len(grid),
     )
-    streets = (
-        street_of_reports(x, y, labels >= 0, segments, attach_m=params.stretch.attach_m)
-        if segments is not None
-        else None
-    )
-    q_by_cell = dict(zip(zip(grid["ix"], grid["iy"], strict=True), grid["q"], strict=True))
-    cube = emerging_hotspots(
-        x,
-        y,
-        reports["observed_at"],
-        x0=grid.attrs["x0"],
-        y0=grid.attrs["y0"],
-        shape=grid.attrs["shape"],
-        cell=params.cell,
-        ring=params.ring,
-        exposure_xy=exp_xy,
-        end=now,
-        alpha=params.alpha,
-    )
-    trend_by_cell = {(r.ix, r.iy): (r.category, r.mk_tau, r.hot_steps) for r in cube.itertuples()}
+    cube = grid_trends(x, y, reports["observed_at"], grid, params, exposure_xy=exp_xy, now=now)
     expected, forecast = (
         place_forecasts(reports, labels, list(kept), now=now, exposure=exposure, cell=params.cell)
         if kept
         else ({}, None)
     )
-    rows = []
-    gravity = gravity or {}
-    for label, cluster_q in kept.items():
-        member = labels == label
-        members = reports[member]
-        pts = members.geometry
-        hull = hulls[label]
-        medoid = pts.iloc[_densest(pts.x.to_numpy(), pts.y.to_numpy(), params.eps / 2)]
-        dates = pd.to_datetime(members["observed_at"], utc=True)
-        trend, tau = _point_trend(trend_by_cell, zip(ix[member], iy[member], strict=True))
-        weeks = _iso_weeks(dates)
-        by_cat = members["category"].value_counts().to_dict()
-        grav = float(np.mean([gravity.get(c, 1.0) for c in members["category"]]))
-        last_visit, last_outcome = _last_visit(visits, hull.buffer(params.hull_buffer + 25.0))
-        components = {
-            "gravite": round(grav, 3),
-            "prevision": round(float(np.log1p(expected[label])), 3),
-            "suite_visite": OUTCOME_FACTOR.get(last_outcome, 1.0),
-        }
-        priority = float(np.prod(list(components.values())))
-        cells = {(a, b) for a, b in zip(ix[member], iy[member], strict=True)}
-        length, width = cluster_shape(x[member], y[member])
-        fit = streets.fit(member, x, y, params.stretch) if streets is not None else None
-        rows.append(
-            {
-                "geometry": hull.buffer(params.hull_buffer),
-                "point": medoid,
-                "n_reports": len(members),
-                "categories": by_cat,
-                "main_category": max(by_cat, key=lambda c: by_cat[c]),
-                "first_report": dates.min(),
-                "last_report": dates.max(),
-                "recurrence_weeks": int(weeks),
-                "trend": trend,
-                "trend_tau": tau,
-                "last_visit": last_visit,
-                "last_outcome": last_outcome,
-                "q_min": float(min(q_by_cell.get(c, 1.0) for c in cells)),
-                "q_cluster": float(cluster_q),
-                "priority": round(priority, 3),
-                "priority_components": components,
-                "forecast_reports": round(expected[label], 2),
-                "length_m": round(length, 1),
-                "width_m": round(width, 1),
-                "street": fit.street if fit else None,
-                "street_share": fit.share if fit else None,
-                "street_spread_m": fit.spread_m if fit else None,
-                "segment_ids": fit.segment_ids if fit else [],
-                "kind": params.stretch.kind(
-                    length,
-                    width,
-                    fit.share if fit else None,
-                    fit.spread_m if fit else None,
-                    fit.core_share if fit else None,
-                ),
-                "report_ids": members["id"].tolist() if "id" in members else [],
-            }
-        )
+    search = _Search(
+        reports=reports,
+        x=x,
+        y=y,
+        ix=ix,
+        iy=iy,
+        labels=labels,
+        hulls=hulls,
+        params=params,
+        gravity=gravity or {},
+        visits=visits,
+        expected=expected,
+        q_by_cell=dict(zip(zip(grid["ix"], grid["iy"], strict=True), grid["q"], strict=True)),
+        trend_by_cell={(r.ix, r.iy): (r.category, r.mk_tau, r.hot_steps) for r in cube.itertuples()},
+        streets=(
+            street_of_reports(x, y, labels >= 0, segments, attach_m=params.stretch.attach_m)
+            if segments is not None
+            else None
+        ),
+    )
+    rows = [_place(search, label, cluster_q) for label, cluster_q in kept.items()]
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs) if rows else _empty(crs)
     out = out.sort_values("priority", ascending=False).reset_index(drop=True)
     out.attrs.update(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,48 +13,45 @@ import pandas as pd
 import psycopg
 import shapely
 
-from service.analyse.axes import AxisParams, network_from_addresses, problem_axes, segment
+from service.analyse.axes import AxisParams
 from service.analyse.axis_priority import axis_priorities
 from service.analyse.checks import check_points
 from service.analyse.identity import assign_axis_identities, assign_identities, next_number
-from service.analyse.points import ALL_CATEGORIES, CRS, PointParams, sensitive_points_by_category
-from service.analyse.stretches import attach_stretches, split_stretches
-from service.db.queries import load_queries
+from service.analyse.pipeline import MIN_CATEGORY_REPORTS, Analysis, find_hotspots, point_params, street_network
+from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
+from service.analyse.priority import with_visit_outcome
+from service.db.queries import Queries
+from service.settings import Settings
 
 _PKG = "service.analyse"
-#: a category is clustered on its own when it has at least this many reports (as any analysis: checks.MIN_POINTS)
-MIN_CATEGORY_REPORTS = 10
 
 
-def _frame(
-    conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None, *, file: str = "points.sql"
-) -> pd.DataFrame:
-    cur = conn.execute(load_queries(_PKG, file)[name], params or {})
-    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+_points = Queries(_PKG, "points.sql")
+_axes = Queries(_PKG, "axes.sql")
 
 
 def load_reports(conn: psycopg.Connection[Any], *, since: datetime, until: datetime | None = None) -> gpd.GeoDataFrame:
-    frame = _frame(conn, "reports", {"since": since, "until": until})
+    frame = _points.frame(conn, "reports", {"since": since, "until": until})
     return gpd.GeoDataFrame(
         frame.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS
     )
 
 
 def load_previous(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
-    frame = _frame(conn, "previous")
+    frame = _points.frame(conn, "previous")
     geoms = [shapely.from_wkb(bytes(g)) for g in frame["geom"]]
     frame["point"] = [shapely.from_wkb(bytes(p)) for p in frame["point"]]
     return gpd.GeoDataFrame(frame.drop(columns=["geom"]), geometry=geoms, crs=CRS)
 
 
 def load_previous_axes(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
-    frame = _frame(conn, "previous_axes", file="axes.sql")
+    frame = _axes.frame(conn, "previous_axes")
     geoms = [shapely.from_wkb(bytes(g)) for g in frame["geom"]]
     return gpd.GeoDataFrame(frame.drop(columns=["geom"]), geometry=geoms, crs=CRS)
 
 
 def load_address_streets(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame | None:
-    frame = _frame(conn, "exposure_streets")
+    frame = _points.frame(conn, "exposure_streets")
     if frame.empty:
         return None
     return gpd.GeoDataFrame(
@@ -66,7 +65,7 @@ def _none_if_missing(value: Any) -> Any:
 
 def _store_axes(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoDataFrame) -> None:
     """Axes found now (upserted) and previous ones not found again (new state), then a history snapshot."""
-    q = load_queries(_PKG, "axes.sql")
+    q = _axes
     for _i, row in everything.iterrows():
         priority = {
             "priority": _none_if_missing(row.get("priority")),
@@ -74,10 +73,10 @@ def _store_axes(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoD
             "forecast_reports": _none_if_missing(row.get("forecast_reports")),
         }
         if not row["found_now"]:
-            conn.execute(q["set_axis_state"], {"id": row["id"], "state": row["state"], "run": run, **priority})
+            conn.execute(q("set_axis_state"), {"id": row["id"], "state": row["state"], "run": run, **priority})
             continue
         conn.execute(
-            q["upsert_axis"],
+            q("upsert_axis"),
             {
                 "id": row["id"],
                 "run": run,
@@ -99,7 +98,7 @@ def _store_axes(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoD
                 **priority,
             },
         )
-    conn.execute(q["axis_snapshot"], {"run": run, "ids": everything["id"].tolist()})
+    conn.execute(q("axis_snapshot"), {"run": run, "ids": everything["id"].tolist()})
 
 
 def _point_identities(
@@ -119,6 +118,109 @@ def _point_identities(
     return pd.concat(frames, ignore_index=True)
 
 
+@dataclass
+class StoredInputs:
+    """What a database run analyses: the reports (near-duplicates and referred ones left out), the register's
+    address points with their street names (the null model and the streets), the categories' gravity and the
+    visits (``visited_at``, ``outcome``)."""
+
+    reports: gpd.GeoDataFrame
+    exposure: gpd.GeoDataFrame | None
+    gravity: dict[str, float]
+    visits: gpd.GeoDataFrame
+
+
+def load_inputs(conn: psycopg.Connection[Any], *, since: datetime, until: datetime | None = None) -> StoredInputs:
+    """The inputs of an analysis of the reports stored for [``since``, ``until``); refuses (InputFileError) a
+    report set no analysis can answer."""
+    reports = load_reports(conn, since=since, until=until)
+    check_points(reports, name="signalements de la base")
+    visits = _points.frame(conn, "visits")
+    return StoredInputs(
+        reports=reports,
+        exposure=load_address_streets(conn),
+        gravity=dict(conn.execute(_points("gravity")).fetchall()),
+        visits=gpd.GeoDataFrame(
+            visits[["visited_at", "outcome"]], geometry=gpd.points_from_xy(visits["x"], visits["y"]), crs=CRS
+        ),
+    )
+
+
+def _axes_now(
+    conn: psycopg.Connection[Any], found: Analysis, inputs: StoredInputs, points: gpd.GeoDataFrame, now: pd.Timestamp
+) -> gpd.GeoDataFrame | None:
+    """The axes found matched to the stored ones, with their priority (the current points along them count)."""
+    if found.axes is None:
+        return None
+    axes = assign_axis_identities(found.axes, load_previous_axes(conn), now=now)
+    current = points[points["found_now"].astype(bool) & points["category_scope"].eq(ALL_CATEGORIES)]
+    return axis_priorities(
+        axes,
+        inputs.reports,
+        now=now,
+        points=gpd.GeoDataFrame(current, geometry="geometry", crs=CRS),
+        exposure=inputs.exposure,
+        gravity=inputs.gravity,
+        visits=inputs.visits,
+    )
+
+
+def _store_points(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoDataFrame) -> None:
+    """Points found now (upserted) and previous ones not found again (new state), a history snapshot, and each
+    point of the run named after its nearest official address."""
+    for _i, row in everything.iterrows():
+        if not row["found_now"]:
+            conn.execute(_points("set_state"), {"id": row["id"], "state": row["state"], "run": run})
+            continue
+        conn.execute(
+            _points("upsert_point"),
+            {
+                "id": row["id"],
+                "state": row["state"],
+                "geom": shapely.to_wkb(row.geometry),
+                "point": shapely.to_wkb(row["point"]),
+                "n_reports": int(row["n_reports"]),
+                "main_category": row["main_category"],
+                "categories": json.dumps(row["categories"]),
+                "first_report": row["first_report"],
+                "last_report": row["last_report"],
+                "recurrence_weeks": int(row["recurrence_weeks"]),
+                "trend": row["trend"],
+                "q_min": float(row["q_min"]),
+                "priority": float(row["priority"]),
+                "priority_components": json.dumps(row["priority_components"]),
+                "report_ids": [int(r) for r in row["report_ids"]],
+                "category_scope": row["category_scope"],
+                "run": run,
+            },
+        )
+    conn.execute(_points("snapshot"), {"run": run, "ids": everything["id"].tolist()})
+    conn.execute(_points("label_points"), {"run": run})
+
+
+def _summary(
+    inputs: StoredInputs,
+    found: Analysis,
+    points: gpd.GeoDataFrame,
+    axes: gpd.GeoDataFrame | None,
+    params: PointParams,
+) -> dict[str, Any]:
+    found_now = points["found_now"].astype(bool)
+    return {
+        "signalements": len(inputs.reports),
+        "points_sensibles": int((found_now & points["category_scope"].eq(ALL_CATEGORIES)).sum()),
+        "points_par_categorie": int((found_now & points["category_scope"].ne(ALL_CATEGORIES)).sum()),
+        "etirements_vers_axes": len(found.stretches),
+        "axes_problematiques": int(axes["found_now"].astype(bool).sum()) if axes is not None else 0,
+        "etats": points["state"].value_counts().to_dict(),
+        "etats_axes": axes["state"].value_counts().to_dict() if axes is not None else {},
+        "algorithme": params.algorithm,
+        "modele_nul": found.found.attrs.get("null", "exposure" if inputs.exposure is not None else "uniform"),
+        "min_samples": found.found.attrs.get("min_samples"),
+        "prevision": found.found.attrs.get("forecast"),
+    }
+
+
 def run_points(
     conn: psycopg.Connection[Any],
     *,
@@ -129,97 +231,71 @@ def run_points(
     by_category: bool = False,
     axis_params: AxisParams | None = None,
 ) -> dict[str, Any]:
-    """Find the sensitive points and problem axes of the reports stored for [``since``, ``until``), match them
+    """Find the sensitive points and problem axes of the reports stored for [``since``, ``until``)
+    (:func:`service.analyse.pipeline.find_hotspots`, the streets drawn through the address register), match them
     to the stored ones, and save the run. With ``by_category`` each category with enough reports is also
-    clustered on its own. Clusters stretched along one street become (or join) axes instead of points.
-    Refuses (InputFileError) a report set no analysis can answer."""
-    q = load_queries(_PKG, "points.sql")
+    clustered on its own. Refuses (InputFileError) a report set no analysis can answer."""
     params = params or PointParams()
-    reports = load_reports(conn, since=since, until=until)
-    check_points(reports, name="signalements de la base")
-    exposure = load_address_streets(conn)  # the register's points, with the street names the axes need
-    gravity = dict(conn.execute(q["gravity"]).fetchall())
-    visits = _frame(conn, "visits")
-    visit_points = gpd.GeoDataFrame(
-        visits[["visited_at", "outcome"]], geometry=gpd.points_from_xy(visits["x"], visits["y"]), crs=CRS
-    )
-    segments = segment(network_from_addresses(exposure)) if exposure is not None else None
-    found = sensitive_points_by_category(
-        reports,
-        by_category=by_category,
-        min_reports=MIN_CATEGORY_REPORTS,
-        exposure=exposure,
-        params=params,
-        gravity=gravity,
-        visits=visit_points,
+    inputs = load_inputs(conn, since=since, until=until)
+    found = find_hotspots(
+        inputs.reports,
         now=now,
-        segments=segments,
+        params=params,
+        exposure=inputs.exposure,
+        streets=street_network(addresses=inputs.exposure),
+        by_category=by_category,
+        gravity=inputs.gravity,
+        visits=inputs.visits,
+        axis_params=axis_params,
     )
-    points, stretches = split_stretches(found, segments)
-    counts = reports["category"].value_counts()
+    counts = inputs.reports["category"].value_counts()
     scopes = [ALL_CATEGORIES] + (sorted(counts[counts >= MIN_CATEGORY_REPORTS].index) if by_category else [])
-    everything = _point_identities(points, load_previous(conn), scopes, now)
-    axes_now = None
-    if segments is not None:
-        axes, segment_stats = problem_axes(reports, segments, exposure=exposure, params=axis_params)
-        axes_now = assign_axis_identities(
-            attach_stretches(axes, stretches, segment_stats), load_previous_axes(conn), now=now
-        )
-        current = everything[everything["found_now"].astype(bool) & everything["category_scope"].eq(ALL_CATEGORIES)]
-        axes_now = axis_priorities(
-            axes_now,
-            reports,
-            now=now,
-            points=gpd.GeoDataFrame(current, geometry="geometry", crs=CRS),
-            exposure=exposure,
-            gravity=gravity,
-            visits=visit_points,
-        )
+    points = _point_identities(found.points, load_previous(conn), scopes, now)
+    axes = _axes_now(conn, found, inputs, points, now)
     with conn.transaction():
-        run = conn.execute(q["new_run"], {"params": json.dumps(params.__dict__, default=str)}).fetchone()[0]  # type: ignore[index]
-        for _i, row in everything.iterrows():
-            if row["found_now"]:
-                conn.execute(
-                    q["upsert_point"],
-                    {
-                        "id": row["id"],
-                        "state": row["state"],
-                        "geom": shapely.to_wkb(row.geometry),
-                        "point": shapely.to_wkb(row["point"]),
-                        "n_reports": int(row["n_reports"]),
-                        "main_category": row["main_category"],
-                        "categories": json.dumps(row["categories"]),
-                        "first_report": row["first_report"],
-                        "last_report": row["last_report"],
-                        "recurrence_weeks": int(row["recurrence_weeks"]),
-                        "trend": row["trend"],
-                        "q_min": float(row["q_min"]),
-                        "priority": float(row["priority"]),
-                        "priority_components": json.dumps(row["priority_components"]),
-                        "report_ids": [int(r) for r in row["report_ids"]],
-                        "category_scope": row["category_scope"],
-                        "run": run,
-                    },
-                )
-            else:
-                conn.execute(q["set_state"], {"id": row["id"], "state": row["state"], "run": run})
-        conn.execute(q["snapshot"], {"run": run, "ids": everything["id"].tolist()})
-        conn.execute(q["label_points"], {"run": run})
-        if axes_now is not None:
-            _store_axes(conn, run=run, everything=axes_now)
-        found_now = everything["found_now"].astype(bool)
-        summary = {
-            "signalements": len(reports),
-            "points_sensibles": int((found_now & everything["category_scope"].eq(ALL_CATEGORIES)).sum()),
-            "points_par_categorie": int((found_now & everything["category_scope"].ne(ALL_CATEGORIES)).sum()),
-            "etirements_vers_axes": len(stretches),
-            "axes_problematiques": int(axes_now["found_now"].astype(bool).sum()) if axes_now is not None else 0,
-            "etats": everything["state"].value_counts().to_dict(),
-            "etats_axes": axes_now["state"].value_counts().to_dict() if axes_now is not None else {},
-            "algorithme": params.algorithm,
-            "modele_nul": found.attrs.get("null", "exposure" if exposure is not None else "uniform"),
-            "min_samples": found.attrs.get("min_samples"),
-            "prevision": found.attrs.get("forecast"),
-        }
-        conn.execute(q["close_run"], {"run": run, "summary": json.dumps(summary)})
+        run = conn.execute(_points("new_run"), {"params": json.dumps(params.__dict__, default=str)}).fetchone()[0]  # type: ignore[index]
+        _store_points(conn, run=run, everything=points)
+        if axes is not None:
+            _store_axes(conn, run=run, everything=axes)
+        summary = _summary(inputs, found, points, axes, params)
+        conn.execute(_points("close_run"), {"run": run, "summary": json.dumps(summary)})
     return {"run": run, **summary}
+
+
+def run_analysis(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    *,
+    now: pd.Timestamp,
+    since: pd.Timestamp | None = None,
+    until: pd.Timestamp | None = None,
+    params: PointParams | None = None,
+    by_category: bool | None = None,
+) -> dict[str, Any]:
+    """:func:`run_points` with the service's settings for what is not given: the last ``analysis_window_days``,
+    the settings' algorithm and radius, their per-category choice (``hotspots analyse``, the demonstration)."""
+    start = since if since is not None else now - pd.Timedelta(days=settings.analysis_window_days)
+    return run_points(
+        conn,
+        since=start.to_pydatetime(),
+        until=until.to_pydatetime() if until is not None else None,
+        now=now,
+        params=params or point_params(settings),
+        by_category=settings.analysis_by_category if by_category is None else by_category,
+    )
+
+
+def follow_visit_outcomes(
+    conn: psycopg.Connection[Any], *, visit_ids: Sequence[int] = (), batch_id: int | None = None
+) -> int:
+    """The sensitive points whose latest visit is one of ``visit_ids`` (or of the import batch ``batch_id``) take
+    that visit's outcome into their priority at once (:func:`service.analyse.priority.with_visit_outcome`: only
+    the "suite de visite" factor changes; the lifecycle waits for the next run). The visits recorded one by one
+    (the API) and those imported from a plan's sheet both go through here. Returns how many points changed; their
+    rows stay locked until the caller commits."""
+    q = _points
+    revisited = conn.execute(q("points_revisited"), {"visits": list(visit_ids), "batch": batch_id}).fetchall()
+    for point_id, outcome, priority, components in revisited:
+        value, factors = with_visit_outcome(priority, components, outcome)
+        conn.execute(q("set_point_priority"), {"id": point_id, "priority": value, "components": json.dumps(factors)})
+    return len(revisited)

@@ -1,5 +1,6 @@
-"""``create_app(settings)``: the FastAPI application. The pool lives with the app (opened in the lifespan, kept
-on ``app.state``, closed on shutdown); routes live in one small module per resource.
+"""``create_app(settings)``: the FastAPI application. What the app holds lives in one typed state (pools, caches,
+watcher, geocoder: :class:`service.api.state.AppState`), built in the lifespan, kept on ``app.state.hotspots``
+and closed on shutdown; routes live in one small module per resource, the map pages and their data included.
 
 Every error reaches the client as JSON with a French ``erreur``, a ``conseil`` and, when one field is at fault,
 ``champ`` (and ``problemes`` for row validation). The documentation pages are served without any CDN.
@@ -27,7 +28,9 @@ from service.api import (
     routes_auth,
     routes_export,
     routes_followup,
+    routes_map,
     routes_open311,
+    routes_pages,
     routes_permits,
     routes_plan,
     routes_prevention,
@@ -35,21 +38,12 @@ from service.api import (
     routes_referrals,
     routes_tools,
 )
-from service.api.availability import (
-    SESSION_POOL_SIZE,
-    DatabaseAvailability,
-    after_restore,
-    open_pools,
-    renew_pools,
-    translate,
-)
-from service.api.cache import forget
+from service.api.availability import translate
 from service.api.guards import BodyLimits, refuse_cross_origin_writes, refuse_nul_bytes
 from service.api.headers import SecurityHeaders
 from service.api.openapi import document_responses
-from service.api.sessions import SessionMemo
-from service.api.watch import DataWatcher
-from service.db import ensure_database, resolve_conninfo
+from service.api.state import AppState, state_of
+from service.db import server_database
 from service.errors import AuthenticationError, HotspotsError, ValidationFailedError
 from service.settings import Settings, load_settings
 
@@ -82,25 +76,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ensure_database(settings)
-        conninfo = resolve_conninfo(settings)
-        open_pools(app.state, settings)
-        app.state.connection_slots = anyio.Semaphore(settings.pool_max_size)
-        app.state.session_slots = anyio.Semaphore(SESSION_POOL_SIZE)
-        app.state.database = DatabaseAvailability(conninfo)
-        app.state.database.on_recovery(lambda: renew_pools(app.state))
-        sessions = app.state.sessions = SessionMemo()
-        watcher = app.state.watcher = DataWatcher(conninfo)
-        watcher.on_restore(lambda: after_restore(app.state))
-        watcher.on_change(lambda kind: sessions.clear() if kind == "comptes" else forget(app.state, kind))
-        watcher.start()
-        await anyio.to_thread.run_sync(watcher.wait_up, WATCH_START_SECONDS)
+        server_database(settings)  # started if managed, the schema up to date: migrating is « hotspots db migrate »
+        state = app.state.hotspots = AppState.open(settings)
+        state.watcher.start()
+        await anyio.to_thread.run_sync(state.watcher.wait_up, WATCH_START_SECONDS)
         try:
             yield
         finally:
-            watcher.stop()
-            app.state.session_pool.close()
-            app.state.pool.close()
+            state.close()
 
     app = FastAPIOffline(
         title="Hotspots",
@@ -114,7 +97,6 @@ def create_app(settings: Settings) -> FastAPI:
             "Connectez-vous par `POST /api/connexion`, puis envoyez `Authorization: Bearer <jeton>`."
         ),
     )
-    app.state.settings = settings
     # outermost last: the security headers go on every answer, the limits' own 413 included
     app.add_middleware(BodyLimits, upload_bytes=(settings.max_upload_mb + 1) << 20)
     app.add_middleware(SecurityHeaders, settings=settings)
@@ -133,12 +115,11 @@ def create_app(settings: Settings) -> FastAPI:
         routes_prevention,
         routes_permits,
         routes_referrals,
+        routes_pages,
+        routes_map,
     )
     for module in routers:
         app.include_router(module.router)
-    from service.maps import router as maps_router  # imported here: the map routes use the API's helpers
-
-    app.include_router(maps_router)
     document_responses(app)
     return app
 
@@ -151,7 +132,7 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(psycopg.OperationalError)
     async def database_error(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
         """The database stopped, restarted or is out of reach: a French 503 at once, never a bare 500."""
-        return error_response(translate(request.app.state, exc))
+        return error_response(translate(state_of(request).database, exc))
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,7 +8,8 @@ are replaced by new ones (the old connections are dead, and the old pools may be
 delays) and requests are served again: the service comes back by itself.
 
 The pools are also replaced after ``hotspots db restore`` (:mod:`service.api.watch` relays its notification):
-connections opened before a restore keep PostGIS's type ids of the database that was dropped.
+connections opened before a restore keep PostGIS's type ids of the database that was dropped. The pools
+themselves live in the application's state (:mod:`service.api.state`).
 """
 
 from __future__ import annotations
@@ -16,23 +17,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout, TooManyRequests
 
-from service.db import open_pool
 from service.db.connect import describe_database_error, is_connection_failure
 from service.errors import DatabaseUnavailableError
-from service.settings import Settings
 
 #: What clients are told to wait before asking again (seconds), and how often a fresh connection is tried.
 RETRY_AFTER_SECONDS = 5
 PROBE_EVERY_SECONDS = 1.0
-#: Connections kept for looking up sessions, beside the main pool (see ``deps.optional_user``).
-SESSION_POOL_SIZE = 2
 
 log = logging.getLogger(__name__)
 
@@ -144,13 +140,12 @@ class DatabaseAvailability:
         return ok
 
 
-def translate(state: Any, exc: psycopg.OperationalError) -> DatabaseUnavailableError:
+def translate(database: DatabaseAvailability | None, exc: psycopg.OperationalError) -> DatabaseUnavailableError:
     """The French 503 for a database error met by a request; a lost connection marks the database down."""
     if isinstance(exc, (PoolTimeout, TooManyRequests)):
         return busy()
     if isinstance(exc, PoolClosed):
         return unavailable()
-    database: DatabaseAvailability | None = getattr(state, "database", None)
     if is_connection_failure(exc):
         if database is not None:
             database.failed(exc)
@@ -160,51 +155,6 @@ def translate(state: Any, exc: psycopg.OperationalError) -> DatabaseUnavailableE
         hint="Réessayez dans quelques secondes.",
         retry_after=RETRY_AFTER_SECONDS,
     )
-
-
-def open_pools(state: Any, settings: Settings, *, wait: bool = True) -> None:
-    """The main pool and the small pool for session look-ups, on ``state``."""
-    state.pool = open_pool(settings, wait=wait)
-    state.session_pool = open_pool(settings, max_size=SESSION_POOL_SIZE, wait=wait)
-
-
-def renew_pools(state: Any) -> None:
-    """Replace both pools by new ones; the old ones are closed in the background, and the connections out of them
-    are closed when they are given back (:func:`checkout` hands each back to the pool it came from)."""
-    old = [getattr(state, "pool", None), getattr(state, "session_pool", None)]
-    open_pools(state, state.settings, wait=False)
-    for pool in old:
-        if pool is not None:
-            threading.Thread(target=pool.close, kwargs={"timeout": 10}, name="ancien-pool", daemon=True).start()
-
-
-#: What a process builds once from the database and keeps (the address register's geocoder, the map's addresses).
-_BUILT_FROM_DATABASE = ("geocoder", "carte_adresses")
-
-
-def after_restore(state: Any) -> None:
-    """``hotspots db restore`` replaced the database: new connections, and what was built from the old one is
-    built again when next needed (kept bodies and sessions follow with the change notifications)."""
-    renew_pools(state)
-    for name in _BUILT_FROM_DATABASE:
-        if getattr(state, name, None) is not None:
-            setattr(state, name, None)
-
-
-def checkout(state: Any, name: str = "pool") -> tuple[ConnectionPool, psycopg.Connection[Any]]:
-    """A connection of the pool ``name`` of ``state`` and that pool (refused at once while the database is down).
-    A pool replaced meanwhile is left for the new one."""
-    database: DatabaseAvailability | None = getattr(state, "database", None)
-    if database is not None:
-        database.admit()
-    for attempt in range(3):
-        pool: ConnectionPool = getattr(state, name)
-        try:
-            return pool, pool.getconn()
-        except PoolClosed:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
 
 
 def give_back(pool: ConnectionPool, conn: psycopg.Connection[Any], success: bool) -> None:
@@ -219,15 +169,3 @@ def give_back(pool: ConnectionPool, conn: psycopg.Connection[Any], success: bool
                     conn.rollback()
     finally:
         pool.putconn(conn)
-
-
-@contextmanager
-def pooled(state: Any, name: str = "pool") -> Iterator[psycopg.Connection[Any]]:
-    """Like ``pool.connection()``, refused at once while the database is down; given back to its own pool."""
-    pool, conn = checkout(state, name)
-    try:
-        yield conn
-    except BaseException:
-        give_back(pool, conn, False)
-        raise
-    give_back(pool, conn, True)

@@ -6,7 +6,8 @@ version is the one this process counts from the database's change notifications 
 bodies under it are kept until it moves. While notifications are not followed, it is read from the database's
 counters (:func:`data_version`) and ``map_cache_seconds`` bounds how long a body is kept (those counters move
 before the change is committed: a body made in between could otherwise miss it for good). Each application has
-its own caches (``app.state``); ``map_cache_seconds = 0`` turns them off.
+its own caches (:class:`service.api.state.AppState`, which also finds or makes a body:
+:meth:`~service.api.state.AppState.cached_body`); ``map_cache_seconds = 0`` turns them off.
 """
 
 from __future__ import annotations
@@ -22,10 +23,7 @@ from typing import Any, Literal
 
 import psycopg
 from fastapi import Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-
-from service.api.availability import pooled
 
 GZIP_FROM_BYTES = 1024
 #: A body past its time is still given, while a fresh one is made, up to this many times its lifetime.
@@ -136,68 +134,13 @@ def data_version(conn: psycopg.Connection[Any], what: Literal["analyse", "signal
     return tuple(row) if row else ()
 
 
-#: Each cache and the data its bodies are made from.
+#: Each cache of the application's state (:class:`service.api.state.AppState`) and the data its bodies are made
+#: from.
 CACHES: dict[str, Literal["analyse", "signalements"]] = {
-    "analyse_cache": "analyse",
-    "carte_cache": "signalements",
-    "carte_publique_cache": "signalements",
+    "analyse": "analyse",
+    "carte": "signalements",
+    "carte_publique": "signalements",
 }
-
-
-def forget(state: Any, kind: str) -> None:
-    """Drop the bodies made from data of ``kind`` (called when a change notification arrives): bodies of an
-    older version are never given again, and would only take memory until pushed out."""
-    for name, made_from in CACHES.items():
-        found: BodyCache | None = getattr(state, name, None)
-        if found is not None and made_from == kind:
-            found.clear()
-
-
-async def cached_body(
-    request: Request,
-    cache_name: str,
-    key: tuple[Hashable, ...],
-    make: Callable[[psycopg.Connection[Any]], Body],
-) -> Body:
-    """The body for ``key`` at the current version of its data, made on a pooled connection when missing.
-
-    While the process follows the change notifications, a kept body is found in memory on the event loop: no
-    worker thread, no connection, no query. Otherwise, and to make a body, one worker thread takes one pooled
-    connection (after a free slot, as every route does) and reads the version from the database.
-    """
-    state = request.app.state
-    cache = cache_of(request, cache_name)
-    kind = CACHES[cache_name]
-    followed = state.watcher.version(kind)
-    if followed is not None:
-        body = cache.fresh((*key, "notifiee", followed))
-        if body is not None:
-            return body
-    async with state.connection_slots:
-        return await run_in_threadpool(_get_or_make, state, cache, kind, key, followed, make)
-
-
-def _get_or_make(
-    state: Any,
-    cache: BodyCache,
-    kind: Literal["analyse", "signalements"],
-    key: tuple[Hashable, ...],
-    followed: tuple[int, int] | None,
-    make: Callable[[psycopg.Connection[Any]], Body],
-) -> Body:
-    with pooled(state) as conn:
-        if followed is not None:  # a version that moves only once the change is readable: kept until it moves
-            return cache.get_or_make((*key, "notifiee", followed), lambda: make(conn), timeless=True)
-        return cache.get_or_make((*key, "lue", data_version(conn, kind)), lambda: make(conn))
-
-
-def cache_of(request: Request, name: str) -> BodyCache:
-    state = request.app.state
-    found: BodyCache | None = getattr(state, name, None)
-    if found is None:
-        found = BodyCache(state.settings.map_cache_seconds)
-        setattr(state, name, found)
-    return found
 
 
 def respond(request: Request, body: Body, *, max_age: int = 0, public: bool = False) -> Response:

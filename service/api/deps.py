@@ -17,16 +17,15 @@ from fastapi import Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from psycopg_pool import ConnectionPool
 
-from service.accounts import LoginLimit, Role, User, authenticate, digest, open_session, session_of_digest
-from service.api.availability import checkout, give_back, pooled
-from service.api.sessions import SessionMemo
+from service.accounts import ROLE_LABELS, LoginLimit, Role, User, authenticate, digest, open_session, session_of_digest
+from service.api.availability import give_back
+from service.api.state import AppState, state_of
 from service.api.watch import DataWatcher
-from service.db.personal import log_access
+from service.db import personal
 from service.errors import AuthenticationError, PermissionDeniedError
 from service.settings import Settings
 
 SESSION_COOKIE = "hotspots_session"
-ROLE_LABELS = {"lecteur": "lecteur", "planificateur": "planificateur", "admin": "administrateur"}
 
 
 async def _connection(request: Request) -> AsyncIterator[psycopg.Connection[Any]]:
@@ -36,9 +35,9 @@ async def _connection(request: Request) -> AsyncIterator[psycopg.Connection[Any]
     in a worker thread: if every thread could sit waiting for a connection, the requests holding the connections
     would find no thread to run on, and all of them would wait until the pool timed out.
     """
-    state = request.app.state
+    state = state_of(request)
     async with state.connection_slots:
-        pool, conn = await run_in_threadpool(checkout, state)
+        pool, conn = await run_in_threadpool(state.checkout)
         try:
             yield conn
         except BaseException:
@@ -64,8 +63,7 @@ def _commit_and_give_back(pool: ConnectionPool, conn: psycopg.Connection[Any], w
 
 
 async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return state_of(request).settings
 
 
 #: The request's pooled connection, committed and given back as soon as the route returns, before the response is
@@ -115,9 +113,9 @@ async def optional_user(request: Request) -> User | None:
     token = request_token(request)
     if not token:
         return None
-    state = request.app.state
+    state = state_of(request)
     key = digest(token)
-    memo: SessionMemo = state.sessions
+    memo = state.sessions
     followed = state.watcher.up
     if followed:
         user = memo.get(key)
@@ -133,8 +131,8 @@ async def optional_user(request: Request) -> User | None:
     return found[0]
 
 
-def _session_in_database(state: Any, key: str) -> tuple[User, datetime] | None:
-    with pooled(state, "session_pool") as conn:
+def _session_in_database(state: AppState, key: str) -> tuple[User, datetime] | None:
+    with state.pooled("session_pool") as conn:
         return session_of_digest(conn, key)
 
 
@@ -174,5 +172,4 @@ Admin = Annotated[User, Depends(require("admin"))]
 
 def audit(conn: psycopg.Connection[Any], user: User, action: str, **detail: Any) -> None:
     """Record who did what (exports, personal-data reads, account changes) in the access log, and commit."""
-    log_access(conn, actor=user.login, action=action, detail=detail)
-    conn.commit()
+    personal.audit(conn, user.login, action, **detail)

@@ -2,7 +2,8 @@
 
 The lists of sensitive points and axes are asked for by every map that opens; they change only with an analysis
 run or a recorded visit. ``cached_collection`` keeps each list ready to send (encoded and gzipped once) until
-then (:mod:`service.api.cache`).
+then (:mod:`service.api.cache`). Reports, visits and permits share one paging query and one feature builder
+(``sql/read.sql``): each kind gives its filter, its properties and the details of one record.
 """
 
 from __future__ import annotations
@@ -13,27 +14,63 @@ from typing import Any
 import psycopg
 from fastapi import Request
 from fastapi.responses import Response
+from psycopg import sql
 from psycopg.types.string import TextLoader
 
-from service.api.cache import Body, cached_body, encode, respond
-from service.db.queries import load_queries
+from service.api.cache import Body, encode, respond
+from service.api.state import state_of
+from service.db.queries import Queries
 from service.errors import NotFoundError
 
 GEOJSON = "application/geo+json"
 EMPTY = {"type": "FeatureCollection", "features": []}
 
 
-def query(name: str) -> str:
-    return load_queries("service.api", "read.sql")[name]
+#: The records listed page by page (each kind is its table's name): their sort keys and the columns behind them.
+RECORDS: dict[str, dict[str, str]] = {
+    "reports": {"date": "observed_at", "categorie": "category", "statut": "status", "id": "id"},
+    "visits": {"date": "visited_at", "resultat": "outcome", "id": "id"},
+    "permits": {"date": "decision_date", "reference": "reference", "id": "id"},
+}
+#: One record of each kind, by the name of its query.
+_ONE = {"report": "reports", "visit": "visits", "permit": "permits"}
+
+
+query = Queries("service.api", "read.sql")
+
+
+def _fragment(name: str, **parts: sql.Composable) -> sql.Composed:
+    return sql.SQL(query(name)).format(**parts)
+
+
+def _feature(kind: str, *, details: bool) -> sql.Composed:
+    properties: sql.Composable = _fragment(f"{kind}_properties")
+    if details:
+        properties = sql.SQL("{} || {}").format(properties, _fragment(f"{kind}_details"))
+    return _fragment("feature", properties=properties)
+
+
+def _statement(name: str, params: dict[str, Any]) -> str | sql.Composed:
+    """The named query; for reports, visits and permits, composed from the shared page and feature."""
+    if name in RECORDS:
+        keys, sort = RECORDS[name], params["sort"]
+        order = sql.SQL("{} {}").format(
+            sql.Identifier(keys[sort.lstrip("-")]), sql.SQL("DESC" if sort.startswith("-") else "ASC")
+        )
+        return _fragment("page", filter=_fragment(f"{name}_filter"), order=order, feature=_feature(name, details=False))
+    if name in _ONE:
+        kind = _ONE[name]
+        return _fragment("one", feature=_feature(kind, details=True), table=sql.Identifier(kind))
+    return query(name)
 
 
 def fetch_collection(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> dict[str, Any]:
-    row = conn.execute(query(name), params).fetchone()
+    row = conn.execute(_statement(name, params), params).fetchone()
     return row[0] if row and row[0] is not None else dict(EMPTY)
 
 
 def fetch_one(conn: psycopg.Connection[Any], name: str, params: dict[str, Any], what: str) -> dict[str, Any]:
-    row = conn.execute(query(name), params).fetchone()
+    row = conn.execute(_statement(name, params), params).fetchone()
     if not row or row[0] is None:
         raise NotFoundError(f"Aucun {what} « {params.get('id')} ».", hint="Vérifiez l'identifiant dans la liste.")
     result: dict[str, Any] = row[0]
@@ -59,4 +96,4 @@ async def cached_collection(request: Request, name: str, params: dict[str, Any])
         text = row[0] if row and row[0] is not None else '{"type":"FeatureCollection","features":[]}'
         return encode(text.encode() if isinstance(text, str) else bytes(text), GEOJSON)
 
-    return respond(request, await cached_body(request, "analyse_cache", key, make))
+    return respond(request, await state_of(request).cached_body("analyse", key, make))

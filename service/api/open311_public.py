@@ -14,9 +14,11 @@ from typing import Any
 
 import psycopg
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.errors import InvalidValueError
 from service.settings import Settings
+
+_q = Queries("service.api", "open311.sql")
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,25 @@ def public_request_rows(
         "limit": size,
         "offset": (wanted.page - 1) * size,
     }
-    rows = conn.execute(load_queries("service.api", "open311.sql")["requests"], params).fetchall()
+    rows = conn.execute(_q("requests"), params).fetchall()
     return [_request(row) for row in rows]
+
+
+def service_list(conn: psycopg.Connection[Any], lang: str) -> list[dict[str, Any]]:
+    """The categories as GeoReport v2 services, named in ``lang`` (fr, nl or en)."""
+    rows = conn.execute(_q("services"), {"lang": lang}).fetchall()
+    return [
+        {
+            "service_code": code,
+            "service_name": name,
+            "description": description,
+            "metadata": False,
+            "type": "realtime",
+            "keywords": ", ".join(keywords or []),
+            "group": "environnement",
+        }
+        for code, name, description, keywords in rows
+    ]
 
 
 def _request(row: tuple[Any, ...]) -> dict[str, Any]:

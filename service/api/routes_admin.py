@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.accounts import add_user, list_users, set_active, set_password, set_role
 from service.api.deps import Admin, AppSettings, Conn, Id, audit
-from service.db.personal import reporter_contacts
+from service.db import personal
 from service.errors import NotFoundError
 
 router = APIRouter(prefix="/api", tags=["comptes"])
@@ -69,12 +69,7 @@ def access_log(
     limite: Annotated[int, Query(ge=1, le=5000)] = 200,
     action: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        """SELECT id, at, actor, action, detail FROM private.access_log
-           WHERE (%(action)s::text IS NULL OR action = %(action)s) ORDER BY id DESC LIMIT %(limit)s""",
-        {"action": action, "limit": limite},
-    ).fetchall()
-    return [{"id": r[0], "date": r[1], "qui": r[2], "action": r[3], "detail": r[4]} for r in rows]
+    return personal.access_log(conn, limit=limite, action=action)
 
 
 @router.get("/signalements/{report_id}/declarant", summary="Coordonnées du déclarant (admin, lecture journalisée)")
@@ -84,11 +79,9 @@ def reporter(
     user: Admin,
     motif: Annotated[str, Query(min_length=5, max_length=300, description="pourquoi ces données sont lues")],
 ) -> dict[str, Any]:
-    if conn.execute("SELECT 1 FROM reports WHERE id = %s", (report_id,)).fetchone() is None:
-        raise NotFoundError(f"Aucun signalement « {report_id} ».", hint="Vérifiez l'identifiant.")
-    contacts = reporter_contacts(conn, [report_id], actor=user.login, reason=motif)
+    contact = personal.reporter_of(conn, report_id, actor=user.login, reason=motif)
     conn.commit()
-    return {"signalement": report_id, "declarant": contacts.get(report_id)}
+    return {"signalement": report_id, "declarant": contact}
 
 
 @router.get("/reglages", summary="Réglages en vigueur (admin ; la connexion à la base est masquée)")

@@ -19,6 +19,8 @@ from service.api.deps import (
     log_in,
     request_token,
 )
+from service.api.state import state_of
+from service.db.migrate import schema_version
 
 router = APIRouter(prefix="/api")
 
@@ -32,7 +34,7 @@ class Credentials(BaseModel):
 def health(request: Request) -> JSONResponse:
     """``base``: ``disponible`` or ``indisponible`` (then a 503 with ``Retry-After``). Known without a query
     while the change notifications are followed; otherwise one fresh connection per second at most."""
-    state = request.app.state
+    state = state_of(request)
     if state.database.answers(followed=state.watcher.up):
         return JSONResponse({"statut": "ok", "version": __version__, "base": "disponible"})
     error = unavailable()
@@ -50,8 +52,7 @@ def health(request: Request) -> JSONResponse:
 def ready(request: Request, conn: Conn) -> dict[str, Any]:
     """``notifications``: whether this process follows the database's changes (if not, it still answers, but
     asks the database for every session and every data version)."""
-    row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
-    return {"statut": "pret", "migration": row[0] if row else None, "notifications": request.app.state.watcher.up}
+    return {"statut": "pret", "migration": schema_version(conn), "notifications": state_of(request).watcher.up}
 
 
 @router.post("/connexion", tags=["comptes"], summary="Se connecter : renvoie un jeton de session")

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from service.api.deps import AppSettings, Conn, Planner, audit
-from service.export import MEDIA, SUFFIX, Format, load_sheet_background, render
-from service.export.sites import MAX_SITES, site_filters, site_list
-from service.plan.candidates import load_labels
+from service.export import MEDIA, SUFFIX, Format, sites
+from service.export.sites import MAX_SITES
 
 router = APIRouter(prefix="/api", tags=["analyse"])
 
@@ -35,21 +34,21 @@ def export_sites(
     ] = None,
     limite: Annotated[int, Query(ge=1, le=MAX_SITES)] = 500,
 ) -> Response:
-    labels = load_labels(conn)
-    filters = site_filters(
-        labels,
+    done = sites.export_sites(
+        conn,
+        settings,
+        format,
         categories=categorie or (),
         places=lieu or (),
         states=etat or (),
         kinds=types or (),
         min_priority=priorite_min,
+        limit=limite,
+        base_url=str(request.base_url),
     )
-    sheet = site_list(conn, settings, filters, limit=limite, base_url=str(request.base_url), labels=labels)
-    background = load_sheet_background(conn, settings, sheet) if format == "pdf" else None
-    body = render(sheet, format, background=background)
-    audit(conn, user, "export_sites", format=format, sites=len(sheet.rows), filtres=filters.to_json())
+    audit(conn, user, "export_sites", format=format, sites=len(done.sheet.rows), filtres=done.filters.to_json())
     name = f"sites_a_controler_{date.today():%Y%m%d}.{SUFFIX[format]}"
     disposition = "inline" if format == "pdf" else "attachment"
     return Response(
-        body, media_type=MEDIA[format], headers={"Content-Disposition": f'{disposition}; filename="{name}"'}
+        done.data, media_type=MEDIA[format], headers={"Content-Disposition": f'{disposition}; filename="{name}"'}
     )

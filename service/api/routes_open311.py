@@ -17,9 +17,8 @@ from fastapi.responses import JSONResponse
 
 from service.accounts import User, open311_client
 from service.api.deps import AppSettings, Conn, Id
-from service.api.open311_public import RequestFilter, public_request_rows
+from service.api.open311_public import RequestFilter, public_request_rows, service_list
 from service.api.writes import create_records, geocoder_of
-from service.db.queries import load_queries
 from service.errors import HotspotsError, InvalidValueError
 
 router = APIRouter(prefix="/api/open311/v2", tags=["open311"])
@@ -37,29 +36,13 @@ _FIELDS = (
 )
 
 
-def _q(name: str) -> str:
-    return load_queries("service.api", "open311.sql")[name]
-
-
 def _error(status: int, description: str) -> JSONResponse:
     return JSONResponse([{"code": status, "description": description}], status_code=status)
 
 
 @router.get("/services.json", summary="Catégories de signalement (GeoReport v2)")
 def services(conn: Conn, langue: Annotated[str, Query(pattern="^(fr|nl|en)$")] = "fr") -> list[dict[str, Any]]:
-    rows = conn.execute(_q("services"), {"lang": langue}).fetchall()
-    return [
-        {
-            "service_code": code,
-            "service_name": name,
-            "description": description,
-            "metadata": False,
-            "type": "realtime",
-            "keywords": ", ".join(keywords or []),
-            "group": "environnement",
-        }
-        for code, name, description, keywords in rows
-    ]
+    return service_list(conn, langue)
 
 
 @router.get("/requests.json", summary="Demandes (GeoReport v2), sans texte ni données personnelles, par page")

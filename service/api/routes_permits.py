@@ -13,12 +13,12 @@ from fastapi.responses import JSONResponse, Response
 
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
+from service.db.vocabulary import load_labels
 from service.export import MEDIA, SUFFIX, Format, load_sheet_background, render
 from service.permits.advice import AdviceFacts, advice_facts, facts_json, locate
 from service.permits.advice_pdf import load_advice_background, render_advice_pdf
 from service.permits.candidates import followup_sheet
 from service.permits.record import permit_record
-from service.plan.candidates import load_labels
 from service.plan.places import parse_coordinates
 from service.settings import Settings
 

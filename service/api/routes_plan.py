@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
+from service.db.vocabulary import load_labels
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
-from service.plan.candidates import load_labels
 from service.plan.model import KIND_LABELS, parse_start_time
 from service.plan.places import parse_coordinates
 from service.settings import Settings

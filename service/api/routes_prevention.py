@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.deps import Admin, AppSettings, Conn, Id, Planner, Reader, audit
 from service.db.personal import network_coordinator
+from service.db.vocabulary import load_labels
 from service.errors import NotFoundError
-from service.plan.candidates import load_labels
+from service.geo import geometry_to_wgs84
 from service.prevention import digest_for, parse_period
 from service.prevention.changes import changes_since_last, record_digest
 from service.prevention.networks import Coordinator, find_network, list_networks, register_network
@@ -55,13 +56,12 @@ class NetworkIn(BaseModel):
 
 
 def _feature(network: dict[str, Any]) -> dict[str, Any]:
-    from service.export.geojson_file import to_wgs84
 
     last = network["last_digest"]
     return {
         "type": "Feature",
         "id": network["id"],
-        "geometry": to_wgs84(network["geom"]),
+        "geometry": geometry_to_wgs84(network["geom"]),
         "properties": {
             "id": network["id"],
             "nom": network["name"],

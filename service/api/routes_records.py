@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.accounts import User
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader
 from service.api.geojson import GEOJSON, fetch_collection, fetch_one
-from service.api.writes import create_records, geocoder_of, parse_bbox
+from service.api.writes import create_records, geocoder_of
+from service.geo import parse_bbox
 from service.ingest.columns import Kind
 from service.settings import Settings
 
@@ -76,6 +77,12 @@ class PermitIn(_In):
     conditions: str | None = Field(default=None, max_length=10_000)
 
 
+def _page(bbox: str | None, sort: str, limit: int, offset: int) -> dict[str, Any]:
+    """The parameters every list shares: the view's box, the sort key, the page."""
+    box = list(parse_bbox(bbox)) if bbox is not None else None
+    return {"bbox": box, "sort": sort, "limit": limit, "offset": offset}
+
+
 def _geojson(body: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=GEOJSON)
 
@@ -124,10 +131,7 @@ def reports(
         "geocode": geocodage,
         "since": depuis,
         "until": jusqu_a,
-        "bbox": parse_bbox(bbox),
-        "sort": tri,
-        "limit": limite,
-        "offset": decalage,
+        **_page(bbox, tri, limite, decalage),
     }
     return _geojson(fetch_collection(conn, "reports", params))
 
@@ -168,10 +172,7 @@ def visits(
         "axis": axe,
         "since": depuis,
         "until": jusqu_a,
-        "bbox": parse_bbox(bbox),
-        "sort": tri,
-        "limit": limite,
-        "offset": decalage,
+        **_page(bbox, tri, limite, decalage),
     }
     return _geojson(fetch_collection(conn, "visits", params))
 
@@ -204,10 +205,7 @@ def permits(
         "source": source,
         "commune": commune,
         "valid_on": valide_le,
-        "bbox": parse_bbox(bbox),
-        "sort": tri,
-        "limit": limite,
-        "offset": decalage,
+        **_page(bbox, tri, limite, decalage),
     }
     return _geojson(fetch_collection(conn, "permits", params))
 

@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
+from service.db.vocabulary import load_labels
 from service.export import MEDIA, SUFFIX, Format, load_sheet_background, render
-from service.plan.candidates import load_labels
 from service.referrals import confirm as confirm_referral
 from service.referrals import (
     get_referral,

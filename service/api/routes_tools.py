@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import numpy as np
 import psycopg
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import FileResponse
@@ -16,12 +15,11 @@ from starlette.background import BackgroundTask
 
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
-from service.db.queries import load_queries
 from service.errors import ConfigError, NotFoundError, TooLargeError
+from service.geo import to_lambert
 from service.geocode.apply import GazetteerBatchGeocoder
-from service.ingest.coords import LAMBERT72, WGS84, project
 from service.ingest.pipeline import IngestOptions, ingest_file
-from service.ingest.rejects import export_rejects, list_batches
+from service.ingest.rejects import batch_exists, export_rejects, list_batches, rejected_rows
 
 router = APIRouter(prefix="/api", tags=["outils"])
 _KINDS = {"signalements": "reports", "visites": "visits", "permis": "permits"}
@@ -72,8 +70,7 @@ def reverse(
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
 ) -> dict[str, Any]:
-    x, y = project(np.array([lon]), np.array([lat]), WGS84, LAMBERT72)
-    return _french_result(_geocoder(request, conn).geocoder.reverse(float(x[0]), float(y[0])))
+    return _french_result(_geocoder(request, conn).geocoder.reverse(*to_lambert(lon, lat)))
 
 
 def _safe_name(name: str | None) -> str:
@@ -118,12 +115,7 @@ def upload(
         )
         summary = ingest_file(conn, path, options, settings, geocoder=geocoder_of(request, conn))
     audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
-    return {**summary.to_dict(), "rejets": _rejects(conn, summary.batch_id, 100)}
-
-
-def _rejects(conn: Any, batch_id: int, limit: int) -> list[dict[str, Any]]:
-    rows = conn.execute(load_queries("service.api", "write.sql")["batch_rejects"], {"batch": batch_id, "limit": limit})
-    return [{"ligne": n, "valeurs": raw, "motifs": reasons} for n, raw, reasons in rows.fetchall()]
+    return {**summary.to_dict(), "rejets": rejected_rows(conn, summary.batch_id, limit=100)}
 
 
 @router.get("/lots", summary="Derniers lots importés et leur bilan")
@@ -139,10 +131,10 @@ def batch_rejects(
     format: Literal["json", "csv"] = "json",
     limite: Annotated[int, Query(ge=1, le=100_000)] = 1000,
 ) -> Any:
-    if conn.execute("SELECT 1 FROM ingestion_batches WHERE id = %s", (lot,)).fetchone() is None:
+    if not batch_exists(conn, lot):
         raise NotFoundError(f"Lot {lot} introuvable.", hint="GET /api/lots liste les lots.")
     if format == "json":
-        return {"lot": lot, "rejets": _rejects(conn, lot, limite)}
+        return {"lot": lot, "rejets": rejected_rows(conn, lot, limit=limite)}
     tmp = Path(tempfile.mkdtemp(prefix="hotspots-rejects-"))
     out = tmp / f"rejets_lot_{lot}.csv"
     result = export_rejects(conn, lot, out, actor=user.login)

@@ -33,14 +33,14 @@ class _TcpConfig(uvicorn.Config):
 def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     """Serve until interrupted. Several workers each build the app from the environment (same settings)."""
     from service.api import create_app
-    from service.db import ensure_database
+    from service.db import server_database
 
+    server_database(settings)  # a schema behind is refused here, in French, before uvicorn starts
     if workers == 1:
         uvicorn.run(
             create_app(settings), host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACE_SECONDS
         )
         return
-    ensure_database(settings)  # once, before the processes start (each would otherwise start and migrate it)
     config = _TcpConfig(
         APP_FACTORY,
         factory=True,

@@ -17,19 +17,20 @@ import pandas as pd
 import typer
 
 from service.analyse.area import StudyArea, footprint_area, polygon_area
-from service.analyse.axes import network_from_addresses, segment
+from service.analyse.axes import segment
 from service.analyse.backtest import HORIZONS, RollingOptions, backtest, rolling_backtest
 from service.analyse.backtest_axes import backtest_axes
 from service.analyse.backtest_points import points_vs_places
 from service.analyse.checks import check_points
 from service.analyse.events import events_on
-from service.analyse.inputs import read_points, street_network
+from service.analyse.pipeline import street_network
 from service.analyse.store import load_address_streets, load_reports
 from service.cli.backtest_tables import print_report
 from service.cli.common import print_json, settings_of, working
 from service.cli.dates import RULE, day_end
 from service.db import connect, ensure_database
 from service.errors import InputFileError
+from service.ingest.points import read_points, read_street_files
 from service.settings import Settings
 from service.zone import zone_outline
 
@@ -121,11 +122,11 @@ def backtest_cmd(
         points = read_points(input_, crs=crs)
         check_points(points, name=input_.name)
         expo = read_points(exposure, crs=str(points.crs), need_dates=False) if exposure else None
-        network = street_network(streets, exposure, str(points.crs))
+        network = street_network(*read_street_files(streets, exposure, crs=str(points.crs)))
         name = input_.name
     else:
         points, expo = _from_database(settings_of(ctx))
-        network = network_from_addresses(expo) if expo is not None else None
+        network = street_network(addresses=expo)
         name = "signalements de la base"
     metric = str(points.crs)
     x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()

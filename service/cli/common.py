@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn
 
 from service.settings import Settings
 
@@ -21,6 +23,24 @@ def _console(stderr: bool) -> Console:
 
 console = _console(stderr=False)
 err_console = _console(stderr=True)
+
+
+def cli_actor() -> str:
+    """Who acts, as the access log and the plans name a person at the command line: ``cli:<system user>``."""
+    return f"cli:{getpass.getuser()}"
+
+
+def progress_bar(label: str, *columns: ProgressColumn, hidden: bool = False) -> Progress:
+    """A bar on a terminal that goes away when done (``label``, the bar, then ``columns``); nothing in a log or
+    when ``hidden`` (``--json``: standard output stays clean)."""
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        *columns,
+        console=console,
+        transient=True,
+        disable=hidden or not console.is_terminal,
+    )
 
 
 @contextmanager

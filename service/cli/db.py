@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from service.cli.common import console, print_json, settings_of, working
-from service.db import connect, ensure_database, resolve_conninfo
+from service.db import connect, ensure_database, resolve_conninfo, start_database
 from service.db.backup import backup, restore
 from service.db.cluster import ClusterManager
 from service.db.migrate import applied_migrations, available_migrations, migrate
@@ -65,8 +65,7 @@ def status(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", he
 def migrate_cmd(ctx: typer.Context) -> None:
     """Applique les migrations en attente."""
     settings = settings_of(ctx)
-    if settings.managed:
-        ClusterManager(settings).up()
+    start_database(settings)
     with connect(settings) as conn:
         done = migrate(conn)
     console.print(

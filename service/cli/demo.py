@@ -10,15 +10,13 @@ from typing import Any
 
 import typer
 
-from service.analyse.listing import ACTIVE_STATES, stored_points
 from service.cli.common import console, err_console, print_json, settings_of, working
 from service.cli.ingest import geocoding_lines, run_ingest, summary_table
 from service.cli.summary import null_model_words, points_table
-from service.db import connect
 from service.demo import DemoFiles
-from service.demo.load import N_REPORTS, SEED, DemoLoad, demo_dir, first_shift, load_demo
+from service.demo.load import N_REPORTS, SEED, DemoLoad, demo_account, demo_dir, run_demo
+from service.geocode.register import ICAR_EXTRACT
 from service.ingest.pipeline import BatchSummary, IngestOptions
-from service.plan.candidates import load_labels
 from service.settings import Settings
 
 
@@ -44,7 +42,7 @@ def _generate(out: Path, geodata: Path, seed: int, n: int, end: str | None) -> D
     with working("Génération des données de démonstration…"):
         return generate_demo(
             out,
-            addresses=geodata / "icar_seraing_neupre.csv",
+            addresses=geodata / ICAR_EXTRACT,
             seed=seed,
             n_reports=n,
             end=date.fromisoformat(end) if end else None,
@@ -71,7 +69,10 @@ def demo(
         return run_ingest(settings, path, options, show_progress=not json_out, geocoder=geocoder)
 
     err_console.print("Démonstration : base, registre des adresses, fichiers, import, géocodage et analyse…")
-    done = load_demo(settings, seed=graine, n_reports=signalements, ingest=ingest)
+    run = run_demo(
+        settings, seed=graine, n_reports=signalements, shift=tournee and not json_out, ingest=ingest, step=working
+    )
+    done = run.load
     for name, message in done.refused:
         console.print(f"[red]{name} refusé[/red] : {message}", highlight=False)
     summaries = done.summaries
@@ -81,30 +82,24 @@ def demo(
     console.print(summary_table(summaries))
     for line in geocoding_lines(summaries):
         console.print(line)
-    with connect(settings) as conn:
-        points = stored_points(conn, states=ACTIVE_STATES, limit=10)
-        categories = load_labels(conn).categories
     found, axes = done.analysis["points_sensibles"], done.analysis["axes_problematiques"]
     title = f"Points sensibles ({found} ; {axes} axes ; modèle nul : {null_model_words(done.analysis['modele_nul'])})"
-    console.print(points_table(points, categories, title=title))
+    console.print(points_table(run.points, run.categories, title=title))
     total = sum(s.rows_in for s in summaries)
     console.print(
         f"{total} lignes lues, {sum(s.inserted for s in summaries)} enregistrements créés, "
         f"{sum(s.rejected for s in summaries)} rejetées (voir « hotspots rejects <lot> »)."
     )
-    pack: list[Path] = []
-    if tournee:
-        with working("Planification d'une première tournée…"):
-            stored, pack = first_shift(settings)
+    if run.shift is not None:
         console.print(
-            f"Première tournée : n° {stored.plan_id}, {len(stored.stops)} arrêts pour {stored.facts['teams']} "
-            f"équipes ; fichiers dans {pack[0].parent}",
+            f"Première tournée : n° {run.shift.plan_id}, {len(run.shift.stops)} arrêts pour "
+            f"{run.shift.facts['teams']} équipes ; fichiers dans {run.pack[0].parent}",
             highlight=False,
         )
     if servir:
-        _serve_demo(ctx, host, port, done, pack)
+        _serve_demo(ctx, host, port, done, run.pack)
     else:
-        for line in next_steps(settings, done, pack, url=None):
+        for line in next_steps(settings, done, run.pack, url=None):
             console.print(line, highlight=False)
 
 
@@ -148,18 +143,10 @@ def next_steps(settings: Settings, done: DemoLoad, pack: list[Path], *, url: str
 
 def _serve_demo(ctx: typer.Context, host: str, port: int, done: DemoLoad, pack: list[Path]) -> None:
     """A demo account whose new random password is shown once, then the server."""
-    import secrets
-
-    from service import accounts
     from service.api.server import run_server
 
     settings = settings_of(ctx)
-    password = secrets.token_urlsafe(12)
-    with connect(settings) as conn:
-        if conn.execute("SELECT 1 FROM users WHERE login = 'demo'").fetchone() is None:
-            accounts.add_user(conn, "demo", password, "planificateur", full_name="Compte de démonstration")
-        else:
-            accounts.set_password(conn, "demo", password)
+    password = demo_account(settings)
     console.print(
         f"Compte de démonstration : identifiant [bold]demo[/bold], mot de passe [bold]{password}[/bold] "
         "(rôle planificateur ; un nouveau mot de passe à chaque démonstration)."

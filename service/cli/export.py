@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
 
-from service.cli.common import console, print_json, settings_of
+from service.cli.common import cli_actor, console, print_json, settings_of
 from service.db import connect, ensure_database
-from service.db.personal import log_access
-from service.export import check_format, load_sheet_background, render, write_file
-from service.export.sites import MAX_SITES, site_filters, site_list
-from service.plan.candidates import load_labels
+from service.db.personal import audit
+from service.export import check_format, write_file
+from service.export.sites import MAX_SITES, export_sites
 
 app = typer.Typer(help="Exports : listes de sites à contrôler.", no_args_is_help=True)
 
@@ -47,27 +45,30 @@ def sites(
     settings = settings_of(ctx)
     ensure_database(settings)
     with connect(settings) as conn:
-        labels = load_labels(conn)
-        filters = site_filters(
-            labels,
+        done = export_sites(
+            conn,
+            settings,
+            chosen,
             categories=categorie or (),
             places=lieu or (),
             states=etat or (),
             kinds=types or (),
             min_priority=priorite_min,
+            limit=limite,
+            base_url=settings.export_base_url,
         )
-        sheet = site_list(conn, settings, filters, limit=limite, base_url=settings.export_base_url, labels=labels)
-        background = load_sheet_background(conn, settings, sheet) if chosen == "pdf" else None
-        data = render(sheet, chosen, background=background)
-        log_access(
+        sheet, filters, labels = done.sheet, done.filters, done.labels
+        audit(
             conn,
-            actor=f"cli:{getpass.getuser()}",
-            action="export_sites",
-            detail={"format": chosen, "sites": len(sheet.rows), "fichier": out.name, "filtres": filters.to_json()},
+            cli_actor(),
+            "export_sites",
+            format=chosen,
+            sites=len(sheet.rows),
+            fichier=out.name,
+            filtres=filters.to_json(),
         )
-        conn.commit()
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_file(out, data)
+    write_file(out, done.data)
     dropped = len(sheet.dropped) if sheet.dropped is not None else 0
     if json_out:
         print_json({"fichier": str(out), "format": chosen, "sites": len(sheet.rows), "ecartes": dropped})

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import MofNCompleteColumn, TimeRemainingColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
 from service.cells import neutralise_formula
-from service.cli.common import console, print_json, settings_of, working
+from service.cli.common import console, print_json, progress_bar, settings_of, working
 from service.db import connect, ensure_database
 from service.geocode.apply import count_open_reviews, geocode_rows, open_reviews, resolve_review
 from service.geocode.gazetteer import load_gazetteer
@@ -107,15 +107,7 @@ def _batch(geocoder: Geocoder, path: Path, column: str, out: Path) -> None:
         raise typer.BadParameter(f"colonne {column!r} absente ; colonnes : {', '.join(rows[0])}")
     fields = ["lon", "lat", "x_31370", "y_31370", "niveau", "score", "libelle"]
     results: list[dict[str, Any]] = []
-    with Progress(
-        TextColumn("Géocodage"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as bar:
+    with progress_bar("Géocodage", MofNCompleteColumn(), TimeRemainingColumn()) as bar:
         task = bar.add_task("", total=len(rows))
         for row in rows:
             r = geocoder.geocode(
@@ -149,12 +141,9 @@ def _batch(geocoder: Geocoder, path: Path, column: str, out: Path) -> None:
 @app.command("reverse")
 def reverse(ctx: typer.Context, lon: float = typer.Argument(...), lat: float = typer.Argument(...)) -> None:
     """Adresse officielle la plus proche d'un point WGS84 (longitude, latitude)."""
-    import numpy as np
+    from service.geo import to_lambert
 
-    from service.ingest.coords import LAMBERT72, WGS84, project
-
-    x, y = project(np.array([lon]), np.array([lat]), WGS84, LAMBERT72)
-    print_json(_geocoder(settings_of(ctx)).reverse(float(x[0]), float(y[0])))
+    print_json(_geocoder(settings_of(ctx)).reverse(*to_lambert(lon, lat)))
 
 
 @app.command("pending")

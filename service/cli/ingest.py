@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Literal
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import DownloadColumn, TimeRemainingColumn
 from rich.table import Table
 
-from service.cli.common import console, print_json, settings_of
+from service.cli.common import console, print_json, progress_bar, settings_of
 from service.db import connect, ensure_database
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
@@ -83,15 +83,7 @@ def run_ingest(
             geocoder = batch_geocoder_if_loaded(conn)
         if not show_progress:
             return ingest_file(conn, path, options, settings, geocoder=geocoder)
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        ) as bar:
+        with progress_bar("[bold]{task.description}", DownloadColumn(), TimeRemainingColumn()) as bar:
             task = bar.add_task(f"Import de {path.name}", total=path.stat().st_size if path.is_file() else None)
             return ingest_file(
                 conn,

@@ -110,31 +110,30 @@ def _command() -> Any:
     return french.frenchify(typer.main.get_command(app))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; domain errors print their French message (and hint) and exit non-zero.
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI on ``argv`` (default: the process's arguments) and return its exit code; domain errors print
+    their French message (and hint) and give a non-zero code.
 
     Usage errors (unknown option, missing value…) are worded in French by :mod:`service.cli.french` (exit code
     2); a traceback is shown only with ``--debug``.
     """
     try:
         code = _command().main(args=argv, prog_name="hotspots", standalone_mode=False)
-        if isinstance(code, int) and code:  # typer.Exit(code) from a command
-            sys.exit(code)
     except french.click_errors.NoArgsIsHelpError:
-        sys.exit(2)  # the help was printed
+        return 2  # the help was printed
     except french.click_errors.ClickException as exc:
         french.show_error(exc, err_console)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except typer.Abort:
         err_console.print("Abandon.", highlight=False)
-        sys.exit(1)
+        return 1
     except HotspotsError as exc:
         if _debug["on"]:
             traceback.print_exc()
         err_console.print(f"[bold red]Erreur[/bold red] : {exc.message}", highlight=False)
         if exc.hint:
             err_console.print(f"→ {exc.hint}", highlight=False)
-        sys.exit(_exit_code(exc))
+        return _exit_code(exc)
     except psycopg.Error as exc:
         if _debug["on"]:
             traceback.print_exc()
@@ -144,7 +143,8 @@ def main(argv: list[str] | None = None) -> None:
             "(« hotspots db status » ; détail technique avec --debug).",
             highlight=False,
         )
-        sys.exit(3)
+        return 3
+    return code if isinstance(code, int) else 0  # typer.Exit(code) from a command, else 0
 
 
 def run() -> None:
@@ -153,10 +153,10 @@ def run() -> None:
     After an import of a million rows, freeing every module and object one by one takes about half a second;
     the work is done and the output flushed, so the process ends at once with the command's exit code.
     """
-    code: int | str | None = 0
+    code: int | str | None
     try:
-        main()
-    except SystemExit as exc:
+        code = main()
+    except SystemExit as exc:  # a command that exits by itself
         code = exc.code
     if isinstance(code, str):
         sys.stderr.write(code + "\n")

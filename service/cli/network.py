@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import MofNCompleteColumn, TimeElapsedColumn
 from rich.table import Table
 
-from service.cli.common import console, print_json, settings_of
+from service.cli.common import console, print_json, progress_bar, settings_of
 from service.db import connect, ensure_database
 from service.plan.modes import MODE_LABEL, MODES
 from service.plan.network import NetworkLoad, load_network, network_status
@@ -31,15 +31,7 @@ def load(
     ensure_database(settings)
     with (
         connect(settings) as conn,
-        Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=json_out or not console.is_terminal,
-        ) as bar,
+        progress_bar("[bold]{task.description}", MofNCompleteColumn(), TimeElapsedColumn(), hidden=json_out) as bar,
     ):
         task = bar.add_task(f"{_STAGES['lecture']} ({fichier.name})", total=None)
 

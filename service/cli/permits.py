@@ -3,23 +3,18 @@ record)."""
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from service.cli.common import console, print_json, settings_of, working
+from service.cli.common import cli_actor, console, print_json, settings_of, working
 from service.db import connect, ensure_database
-from service.db.personal import log_access
+from service.db.personal import audit
 
 app = typer.Typer(help="Permis : liste de suivi (à contrôler), fiche d'un permis avec ses nuisances et ses visites.")
 
 FORMATS = ("csv", "xlsx", "geojson", "gpx", "pdf")
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 def avis(
@@ -35,10 +30,10 @@ def avis(
     Dans le rayon : les nuisances par catégorie et par année, les points sensibles et axes, les permis déjà
     délivrés et les visites, avec une carte ; un cadre pour l'avis du service."""
     from service.cli.plan import _geocoder_if_needed
+    from service.db.vocabulary import load_labels
     from service.export import write_file
     from service.permits.advice import advice_facts, check_radius, facts_json, locate
     from service.permits.advice_pdf import load_advice_background, render_advice_pdf
-    from service.plan.candidates import load_labels
 
     settings = settings_of(ctx)
     if rayon is not None:
@@ -55,10 +50,7 @@ def avis(
         if out is not None and data is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             write_file(out, data)
-            log_access(
-                conn, actor=_actor(), action="export_avis", detail={"lieu": place.label, "rayon": facts.radius_m}
-            )
-            conn.commit()
+            audit(conn, cli_actor(), "export_avis", lieu=place.label, rayon=facts.radius_m)
     if json_out:
         print_json(facts_json(facts, labels))
         return
@@ -107,13 +99,7 @@ def followup(
         if out is not None:
             background = load_sheet_background(conn, settings, sheet) if "pdf" in chosen else None
             paths = write_pack(sheet, out, chosen, background=background)
-            log_access(
-                conn,
-                actor=_actor(),
-                action="export_suivi_permis",
-                detail={"formats": chosen, "permis": len(sheet.rows)},
-            )
-            conn.commit()
+            audit(conn, cli_actor(), "export_suivi_permis", formats=chosen, permis=len(sheet.rows))
     if json_out:
         rows = sheet.rows[["Site", "Lieu", "Commune", "Priorité", "Pourquoi"]].to_dict("records")
         print_json({"permis": rows, "remarques": sheet.notes, "fichiers": [str(p) for p in paths]})
@@ -138,8 +124,8 @@ def show(
 ) -> None:
     """Un permis : l'installation, les signalements qui lui sont liés (par catégorie et par année, tendance), les
     visites faites sur place, et s'il est à suivre et pourquoi."""
+    from service.db.vocabulary import load_labels
     from service.permits.record import find_permit, permit_record
-    from service.plan.candidates import load_labels
 
     settings = settings_of(ctx)
     ensure_database(settings)

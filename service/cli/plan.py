@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,9 +9,9 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from service.cli.common import console, print_json, settings_of, working
+from service.cli.common import cli_actor, console, print_json, settings_of, working
 from service.db import connect, ensure_database
-from service.db.personal import log_access
+from service.db.personal import audit
 from service.errors import InvalidValueError
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
 from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time
@@ -54,20 +53,14 @@ def _geocoder_if_needed(conn: Any, *places: str | None) -> Any:
 
 def write_files(conn: Any, settings: Settings, stored: StoredPlan, out: Path, formats: list[str]) -> list[Path]:
     """The plan's field pack in ``out`` (one file per format), logged in the access log."""
+    from service.db.vocabulary import load_labels
     from service.export import load_sheet_background, write_pack
     from service.export.sheet import sheet_from_plan
-    from service.plan.candidates import load_labels
 
     sheet = sheet_from_plan(stored, load_labels(conn), base_url=settings.export_base_url)
     background = load_sheet_background(conn, settings, sheet) if "pdf" in formats else None
     paths = write_pack(sheet, out, formats, background=background)
-    log_access(
-        conn,
-        actor=f"cli:{getpass.getuser()}",
-        action="export_tournee",
-        detail={"tournee": stored.plan_id, "formats": formats, "arrets": len(stored.stops)},
-    )
-    conn.commit()
+    audit(conn, cli_actor(), "export_tournee", tournee=stored.plan_id, formats=formats, arrets=len(stored.stops))
     return paths
 
 
@@ -189,7 +182,7 @@ def plan(
         ),
         seed=graine,
         time_limit_s=temps_calcul,
-        created_by=f"cli:{getpass.getuser()}",
+        created_by=cli_actor(),
     )
     ensure_database(settings)
     with connect(settings) as conn:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from service.cli.common import console, print_json, settings_of, working
+from service.cli.common import cli_actor, console, print_json, settings_of, working
 from service.db import connect, ensure_database
 from service.errors import InputFileError, InvalidValueError
 
@@ -19,10 +18,6 @@ app = typer.Typer(
 )
 
 FORMATS = ("html", "pdf")
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 def _formats(text: str) -> list[str]:
@@ -52,8 +47,8 @@ def digest(
     Points sensibles et axes avec leur tendance, ce que le service a fait, ce que les habitants peuvent faire, une
     petite carte ; sans aucune donnée personnelle ; les nombres sous le seuil de la carte publique sont « moins de
     k ». Le bilan est noté comme envoyé (départ des nouveautés), sauf avec --brouillon."""
+    from service.db.vocabulary import load_labels
     from service.export import write_file
-    from service.plan.candidates import load_labels
     from service.prevention import digest_for
     from service.prevention.changes import record_digest
     from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
@@ -80,7 +75,7 @@ def digest(
                 write_file(path, data)
                 files.append(path)
         if not brouillon:
-            record_digest(conn, found, actor=_actor())
+            record_digest(conn, found, actor=cli_actor())
     console.print(f"[bold]{found.title}[/bold]", highlight=False)
     console.print(found.summary(), highlight=False)
     if found.empty:
@@ -161,7 +156,7 @@ def add_network(
             section=section,
             commune=commune,
             coordinator=Coordinator(coordinateur, telephone, email),
-            actor=_actor(),
+            actor=cli_actor(),
         )
         conn.commit()
     console.print(f"Réseau n° {network_id} « {nom.strip()} » enregistré.", highlight=False)
@@ -175,7 +170,7 @@ def news(
 ) -> None:
     """Ce qui a changé dans la zone du réseau depuis le dernier bilan envoyé : nouveaux points sensibles et axes,
     ceux qui s'aggravent, ceux qui sont résolus (à transmettre aux membres)."""
-    from service.plan.candidates import load_labels
+    from service.db.vocabulary import load_labels
     from service.prevention import digest_for, parse_period
     from service.prevention.changes import changes_since_last
 
@@ -221,7 +216,7 @@ def coordinator(
     ensure_database(settings)
     with connect(settings) as conn:
         network = find_network(conn, reseau)
-        contact = network_coordinator(conn, int(network["id"]), actor=_actor(), reason=motif.strip())
+        contact = network_coordinator(conn, int(network["id"]), actor=cli_actor(), reason=motif.strip())
         conn.commit()
     if contact is None:
         console.print(f"Aucun coordinateur enregistré pour « {network['name']} ».", highlight=False)

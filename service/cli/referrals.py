@@ -3,24 +3,19 @@ the rules, withdraw, list and export."""
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import pandas as pd
 import typer
 from rich.table import Table
 
-from service.cli.common import console, print_json, settings_of
+from service.cli.common import cli_actor, console, print_json, settings_of
 from service.db import connect, ensure_database
-from service.db.personal import log_access
+from service.db.personal import audit
 
 app = typer.Typer(
     help="Renvois vers la médiation ou un partenaire : renvoyer, confirmer une proposition, retirer, lister."
 )
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 @app.command("renvoyer")
@@ -38,7 +33,7 @@ def refer_cmd(
     target = parse_target(cible)
     ensure_database(settings)
     with connect(settings) as conn:
-        number = refer(conn, settings, target, vers, motif, actor=_actor())
+        number = refer(conn, settings, target, vers, motif, actor=cli_actor())
         conn.commit()
     console.print(f"Renvoi n° {number} enregistré : {target.site_id}.", highlight=False)
 
@@ -55,7 +50,7 @@ def confirm_cmd(
     settings = settings_of(ctx)
     ensure_database(settings)
     with connect(settings) as conn:
-        confirm(conn, numero, actor=_actor(), reason=motif)
+        confirm(conn, numero, actor=cli_actor(), reason=motif)
         conn.commit()
     console.print(f"Renvoi n° {numero} confirmé.", highlight=False)
 
@@ -73,7 +68,7 @@ def withdraw_cmd(
     settings = settings_of(ctx)
     ensure_database(settings)
     with connect(settings) as conn:
-        status = withdraw(conn, numero, motif, actor=_actor())
+        status = withdraw(conn, numero, motif, actor=cli_actor())
         conn.commit()
     console.print(f"Renvoi n° {numero} : {STATUS_LABELS[status].lower()}.", highlight=False)
 
@@ -131,9 +126,9 @@ def list_cmd(
 ) -> None:
     """Les renvois, du plus récent au plus ancien ; avec --out, la liste dans les mêmes formats que la liste des
     sites (export journalisé)."""
+    from service.db.vocabulary import load_labels
     from service.export import parse_formats, write_pack
     from service.export.pdf_sheet import load_sheet_background
-    from service.plan.candidates import load_labels
     from service.referrals import list_referrals, resolve_recipient
     from service.referrals.sheet import referral_sheet
 
@@ -149,8 +144,7 @@ def list_cmd(
             sheet = referral_sheet(frame, load_labels(conn), base_url=settings.export_base_url)
             background = load_sheet_background(conn, settings, sheet) if "pdf" in chosen else None
             paths = write_pack(sheet, out, chosen, background=background)
-            log_access(conn, actor=_actor(), action="export_renvois", detail={"formats": chosen, "renvois": len(frame)})
-            conn.commit()
+            audit(conn, cli_actor(), "export_renvois", formats=chosen, renvois=len(frame))
     if json_out:
         print_json({"renvois": frame.drop(columns=["geom"]).to_dict("records"), "fichiers": [str(p) for p in paths]})
         return

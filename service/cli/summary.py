@@ -126,7 +126,7 @@ def show_analysis(settings: Settings, summary: Mapping[str, Any], *, in_database
     if not in_database:
         return
     from service.analyse.listing import ACTIVE_STATES, stored_points
-    from service.plan.candidates import load_labels
+    from service.db.vocabulary import load_labels
 
     with connect(settings) as conn:
         points = stored_points(conn, states=ACTIVE_STATES, limit=top)

@@ -1,5 +1,5 @@
 """Database stage: the managed cluster, the pool, migrations, backups. The only place that speaks SQL."""
 
-from service.db.connect import connect, ensure_database, open_pool, resolve_conninfo
+from service.db.connect import connect, ensure_database, open_pool, resolve_conninfo, server_database, start_database
 
-__all__ = ["connect", "ensure_database", "open_pool", "resolve_conninfo"]
+__all__ = ["connect", "ensure_database", "open_pool", "resolve_conninfo", "server_database", "start_database"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from service.errors import DatabaseError
@@ -67,7 +68,7 @@ def describe_database_error(exc: BaseException) -> str:
 
 
 def _configure(conn: psycopg.Connection[Any], settings: Settings) -> None:
-    conn.execute("SET TIME ZONE 'Europe/Brussels'")
+    conn.execute(sql.SQL("SET TIME ZONE {}").format(sql.Literal(settings.timezone)))
     # staging tables of large imports live in session memory; must be set before a session's first temp table
     conn.execute("SET temp_buffers = '256MB'")
     if settings.statement_timeout_ms:
@@ -112,14 +113,32 @@ def open_pool(
     return pool
 
 
-def ensure_database(settings: Settings) -> str:
-    """Bring the database to a usable state: start the managed cluster if needed, apply migrations."""
-    from service.db.migrate import migrate
-
+def start_database(settings: Settings) -> str:
+    """Start the managed cluster when the service manages it (installing PostGIS the first time); nothing for an
+    external ``DATABASE_URL``. Returns the connection string."""
     if settings.managed:
         from service.db.cluster import ClusterManager
 
         ClusterManager(settings).up()
+    return resolve_conninfo(settings)
+
+
+def ensure_database(settings: Settings) -> str:
+    """Bring the database to a usable state: start the managed cluster if needed, apply migrations (``hotspots db
+    up``, every command that writes, the demonstration; the server only checks: :func:`server_database`)."""
+    from service.db.migrate import migrate
+
+    conninfo = start_database(settings)
     with connect(settings) as conn:
         migrate(conn)
-    return resolve_conninfo(settings)
+    return conninfo
+
+
+def server_database(settings: Settings) -> int:
+    """What the server does at start: start the managed cluster if needed and check that the schema is up to date
+    (a French refusal naming ``hotspots db migrate`` when it is behind). Returns the schema version."""
+    from service.db.migrate import check_schema
+
+    start_database(settings)
+    with connect(settings) as conn:
+        return check_schema(conn)

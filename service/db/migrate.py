@@ -44,6 +44,31 @@ def applied_migrations(conn: psycopg.Connection[Any]) -> dict[int, str]:
     return dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
 
 
+def schema_version(conn: psycopg.Connection[Any]) -> int | None:
+    """The highest migration applied (None on a database never migrated)."""
+    done = applied_migrations(conn)
+    return max(done) if done else None
+
+
+def check_schema(conn: psycopg.Connection[Any]) -> int:
+    """The schema version when every migration shipped with the service is applied; else a French
+    :class:`DatabaseError` saying which are missing and the command that applies them. The server checks this at
+    start and never migrates by itself (two processes starting together would race, and a migration is an act of
+    the administrator)."""
+    done = applied_migrations(conn)
+    conn.rollback()
+    pending = [m for m in available_migrations() if m.version not in done]
+    if pending:
+        names = ", ".join(f"{m.version:04d}_{m.name}" for m in pending[:5]) + (" …" if len(pending) > 5 else "")
+        current = f"{max(done):04d}" if done else "aucune"
+        raise DatabaseError(
+            f"La base n'est pas à jour : {len(pending)} migration(s) en attente ({names} ; dernière appliquée : "
+            f"{current}). Le serveur ne démarre pas sur un schéma en retard.",
+            hint="Appliquez-les avec « hotspots db migrate » (ou « hotspots db up »), puis relancez le serveur.",
+        )
+    return max(done)
+
+
 def migrate(conn: psycopg.Connection[Any]) -> list[Migration]:
     """Apply pending migrations, each in its own transaction, under an advisory lock. Returns those applied."""
     conn.commit()

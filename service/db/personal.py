@@ -1,4 +1,5 @@
-"""The only code that reads reporters' personal data. Every read is written to ``private.access_log``."""
+"""The only code that reads reporters' personal data and the access log, and the one function that writes to the
+log (:func:`log_access`: personal-data reads, exports, account and record changes). Every read is logged."""
 
 from __future__ import annotations
 
@@ -7,12 +8,31 @@ from typing import Any
 
 import psycopg
 
+from service.errors import NotFoundError
+
 
 def log_access(conn: psycopg.Connection[Any], *, actor: str, action: str, detail: dict[str, Any]) -> None:
     conn.execute(
         "INSERT INTO private.access_log (actor, action, detail) VALUES (%s, %s, %s)",
         (actor, action, json.dumps(detail, ensure_ascii=False)),
     )
+
+
+def audit(conn: psycopg.Connection[Any], actor: str, action: str, **detail: Any) -> None:
+    """Write who did what (an export, an account or record change) to the access log and commit: what the API's
+    routes and the commands call after an act worth tracing."""
+    log_access(conn, actor=actor, action=action, detail=detail)
+    conn.commit()
+
+
+def access_log(conn: psycopg.Connection[Any], *, limit: int, action: str | None = None) -> list[dict[str, Any]]:
+    """The last ``limit`` entries of the access log (of one ``action`` when given), newest first."""
+    rows = conn.execute(
+        """SELECT id, at, actor, action, detail FROM private.access_log
+           WHERE (%(action)s::text IS NULL OR action = %(action)s) ORDER BY id DESC LIMIT %(limit)s""",
+        {"action": action, "limit": limit},
+    ).fetchall()
+    return [{"id": r[0], "date": r[1], "qui": r[2], "action": r[3], "detail": r[4]} for r in rows]
 
 
 def rejected_row_contacts(
@@ -49,6 +69,14 @@ def reporter_contacts(
         detail={"signalements": report_ids[:100], "n": len(rows), "motif": reason},
     )
     return {int(r[0]): {"nom": r[1], "telephone": r[2], "email": r[3]} for r in rows}
+
+
+def reporter_of(conn: psycopg.Connection[Any], report_id: int, *, actor: str, reason: str) -> dict[str, Any] | None:
+    """The contact details of one report's reporter (None when none were given); the read is logged. A French
+    404 when there is no such report."""
+    if conn.execute("SELECT 1 FROM reports WHERE id = %s", (report_id,)).fetchone() is None:
+        raise NotFoundError(f"Aucun signalement « {report_id} ».", hint="Vérifiez l'identifiant.")
+    return reporter_contacts(conn, [report_id], actor=actor, reason=reason).get(report_id)
 
 
 def store_network_coordinator(

@@ -1,7 +1,9 @@
 """Named SQL statements kept in ``.sql`` files beside the code that runs them.
 
 A file holds several statements, each introduced by a ``-- name: <name>`` line. Values are always bound
-parameters (``%(name)s``), never formatted into the text.
+parameters (``%(name)s``), never formatted into the text. A module names its file once (``_q = Queries(package,
+"file.sql")``), then takes a statement (``_q("name")``) or runs one into a DataFrame (``_q.frame(conn, "name")``);
+the file is read on first use, never at import.
 """
 
 from __future__ import annotations
@@ -9,6 +11,10 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
+from typing import Any
+
+import pandas as pd
+import psycopg
 
 _MARK = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 
@@ -22,3 +28,24 @@ def load_queries(package: str, filename: str) -> dict[str, str]:
     if not queries:
         raise ValueError(f"{package}/sql/{filename} contains no named query")
     return queries
+
+
+def frame_of(cursor: psycopg.Cursor[Any]) -> pd.DataFrame:
+    """The rows of an executed cursor as a DataFrame named after its columns."""
+    return pd.DataFrame(cursor.fetchall(), columns=[d.name for d in cursor.description or []])
+
+
+class Queries:
+    """The named statements of one ``.sql`` file of a package."""
+
+    def __init__(self, package: str, filename: str) -> None:
+        self.package = package
+        self.filename = filename
+
+    def __call__(self, name: str) -> str:
+        """The statement ``name``."""
+        return load_queries(self.package, self.filename)[name]
+
+    def frame(self, conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run the statement ``name`` and return its rows as a DataFrame."""
+        return frame_of(conn.execute(self(name), params or {}))

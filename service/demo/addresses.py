@@ -221,3 +221,35 @@ def intercommunale_address(rng: np.random.Generator, book: AddressBook, i: int) 
     if rng.random() < 0.6:
         return strip_accents(text).upper(), strip_accents(town).upper()
     return text, town
+
+
+def evaluation_set(addresses: Path, *, n: int = 2000, seed: int = 7) -> pd.DataFrame:
+    """``n`` clean and ``n`` messy queries (:func:`messy_address`) with their true Lambert 72 point, to judge a
+    geocoder (:func:`service.geocode.evaluate.evaluate`)."""
+    rng = np.random.default_rng(seed)
+    book = AddressBook.load(addresses, Projections.create())
+    picks = rng.choice(len(book), size=min(n, len(book)), replace=False)
+    rows = []
+    for i in picks:
+        rows.append(
+            {
+                "kind": "propre",
+                "query": book.label(i),
+                "postcode": None,
+                "locality": None,
+                "x": book.x[i],
+                "y": book.y[i],
+            }
+        )
+        text, pc, loc = messy_address(rng, book, int(i))
+        rows.append(
+            {
+                "kind": "desordonne",
+                "query": text,
+                "postcode": pc or None,
+                "locality": loc or None,
+                "x": book.x[i],
+                "y": book.y[i],
+            }
+        )
+    return pd.DataFrame(rows)

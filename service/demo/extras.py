@@ -175,6 +175,38 @@ def write_visits(
     return kinds
 
 
+def permit_row(
+    book: ad.AddressBook,
+    i: int,
+    *,
+    ref: str,
+    kind: str,
+    klass: str,
+    company: str,
+    activity: str,
+    decided: dt.date,
+    until: dt.date | None,
+    conditions: str,
+) -> tuple[Any, ...]:
+    """One row of the permits file at address ``i`` of the book, its decision date first (for sorting)."""
+    return (
+        decided,
+        ref,
+        kind,
+        klass,
+        company,
+        activity,
+        f"{book.street[i]} {book.number[i]}",
+        book.postcode[i],
+        book.municipality[i],
+        decided.strftime("%d/%m/%Y"),
+        until.strftime("%d/%m/%Y") if until is not None else "",
+        conditions,
+        f"{book.lat[i]:.6f}",
+        f"{book.lon[i]:.6f}",
+    )
+
+
 def write_permits(
     path: Path,
     rng: np.random.Generator,
@@ -205,11 +237,10 @@ def write_permits(
         decided = window.end - dt.timedelta(days=int(rng.integers(30, 24 * 365)))
         klass = str(classes[int(rng.integers(len(classes)))]) if classes else ""
         years = {"": 0, "1": 20, "2": 20, "3": 10}[klass]
-        until = ""
+        until = None
         if years:
             leap_safe = decided.replace(day=28) if (decided.month, decided.day) == (2, 29) else decided
-            last = leap_safe.replace(year=decided.year + years) - dt.timedelta(days=1)
-            until = last.strftime("%d/%m/%Y")
+            until = leap_safe.replace(year=decided.year + years) - dt.timedelta(days=1)
         kind_name = "environnement" if k == 0 else str(kind)
         cond = pick(rng, PERMIT_CONDITIONS[kind_name])
         if klass == "3":
@@ -219,21 +250,17 @@ def write_permits(
         if k == 0:
             link = {"reference": ref, "sensitive_point": near_spot.id, "activity": activity}
         rows.append(
-            (
-                decided,
-                ref,
-                _PERMIT_TYPES[kind_name],
-                klass,
-                company,
-                activity,
-                f"{book.street[i]} {book.number[i]}",
-                book.postcode[i],
-                book.municipality[i],
-                decided.strftime("%d/%m/%Y"),
-                until,
-                cond,
-                f"{book.lat[i]:.6f}",
-                f"{book.lon[i]:.6f}",
+            permit_row(
+                book,
+                i,
+                ref=ref,
+                kind=_PERMIT_TYPES[kind_name],
+                klass=klass,
+                company=company,
+                activity=activity,
+                decided=decided,
+                until=until,
+                conditions=cond,
             )
         )
     rows += list(extra)

@@ -1,13 +1,15 @@
 """The demonstration job as one function: start the database, load the address register, generate, ingest,
 geocode and analyse the demo set, and plan a first shift whose field pack lands in the data directory.
 
-``hotspots demo`` prints what it did; the notebooks call :func:`ensure_demo` so that they run on a fresh
-database as on one already loaded.
+``hotspots demo`` calls :func:`run_demo` and prints what it did (and :func:`demo_account` before serving); the
+notebooks call :func:`ensure_demo` so that they run on a fresh database as on one already loaded.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from service.db import connect, ensure_database
 from service.demo import DEMO_INGESTION
 from service.demo.generate import DemoFiles, generate_demo
 from service.errors import InputFileError
+from service.geocode.register import ICAR_EXTRACT
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.settings import Settings
 
@@ -67,7 +70,7 @@ def load_demo(
     from service.geocode.gazetteer import load_gazetteer
 
     ensure_database(settings)
-    register = settings.geodata_dir / "icar_seraing_neupre.csv"
+    register = settings.geodata_dir / ICAR_EXTRACT
     with connect(settings) as conn:
         if batch_geocoder(conn) is None:
             load_gazetteer(conn, [register])
@@ -101,28 +104,21 @@ def load_demo(
 
 def analyse_demo(settings: Settings, *, now: datetime | None = None) -> dict[str, Any]:
     """The analysis of the stored reports with the settings' defaults (as ``hotspots analyse``)."""
-    from service.analyse.points import PointParams
-    from service.analyse.store import run_points
+    from service.analyse.store import run_analysis
 
     stamp = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
     with connect(settings) as conn:
-        return run_points(
-            conn,
-            since=(stamp - pd.Timedelta(days=settings.analysis_window_days)).to_pydatetime(),
-            now=stamp,
-            params=PointParams(algorithm=settings.analysis_algorithm, eps=settings.analysis_eps_m),
-            by_category=settings.analysis_by_category,
-        )
+        return run_analysis(conn, settings, now=stamp)
 
 
 def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: float = 1.0) -> tuple[Any, list[Path]]:
     """Plan the demo's first shift (two teams, four hours from the default station) and write its field pack
     in ``out`` (default ``<data dir>/demo/tournee``): the files the next steps point at."""
+    from service.db.vocabulary import load_labels
     from service.export import load_sheet_background, write_pack
     from service.export.sheet import sheet_from_plan
     from service.geocode.apply import batch_geocoder
     from service.plan import Filters, ShiftRequest, parse_duration, plan_and_save
-    from service.plan.candidates import load_labels
     from service.plan.model import parse_start_time
 
     folder = out or demo_dir(settings) / "tournee"
@@ -145,6 +141,57 @@ def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: 
         background = load_sheet_background(conn, settings, sheet)
         paths = write_pack(sheet, folder, ["pdf", "xlsx", "csv", "gpx", "geojson"], background=background)
     return stored, paths
+
+
+@dataclass
+class DemoRun:
+    """The whole demonstration: what was loaded, the ten first active sensitive points with the categories' French
+    names, and the first shift with its field pack (None and empty with ``shift=False``)."""
+
+    load: DemoLoad
+    points: pd.DataFrame
+    categories: dict[str, str]
+    shift: Any = None
+    pack: list[Path] = field(default_factory=list)
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    seed: int = SEED,
+    n_reports: int = N_REPORTS,
+    shift: bool = True,
+    ingest: Ingest | None = None,
+    step: Callable[[str], AbstractContextManager[Any]] = lambda _message: nullcontext(),
+) -> DemoRun:
+    """:func:`load_demo`, the points to show first, and (with ``shift``) :func:`first_shift`. ``step(message)``
+    wraps each long step (the CLI shows a spinner)."""
+    from service.analyse.listing import ACTIVE_STATES, stored_points
+    from service.db.vocabulary import load_labels
+
+    done = load_demo(settings, seed=seed, n_reports=n_reports, ingest=ingest)
+    with connect(settings) as conn:
+        points = stored_points(conn, states=ACTIVE_STATES, limit=10)
+        categories = load_labels(conn).categories
+    run = DemoRun(done, points, categories)
+    if shift:
+        with step("Planification d'une première tournée…"):
+            run.shift, run.pack = first_shift(settings)
+    return run
+
+
+def demo_account(settings: Settings) -> str:
+    """The demonstration account ``demo`` (planner), created when missing, with a new random password: returned
+    to be shown once."""
+    from service import accounts
+
+    password = secrets.token_urlsafe(12)
+    with connect(settings) as conn:
+        if not accounts.user_exists(conn, "demo"):
+            accounts.add_user(conn, "demo", password, "planificateur", full_name="Compte de démonstration")
+        else:
+            accounts.set_password(conn, "demo", password)
+    return password
 
 
 def ensure_demo(settings: Settings, *, n_reports: int = N_REPORTS) -> DemoLoad | None:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from service.demo import addresses as ad
+from service.demo.extras import permit_row
 from service.demo.scenario import Axis, Hotspot, Window
 from service.demo.vocab import FIRST_NAMES, LAST_NAMES
 from service.demo.writers import COMMUNE_HEADER, pick
@@ -105,37 +106,6 @@ def _near(book: ad.AddressBook, rng: np.random.Generator, i: int, lo: float, hi:
     return [int(ring[int(k)]) for k in rng.integers(0, len(ring), n)]
 
 
-def _permit_row(
-    book: ad.AddressBook,
-    i: int,
-    *,
-    ref: str,
-    kind: str,
-    klass: str,
-    company: str,
-    activity: str,
-    decided: dt.date,
-    until: dt.date,
-    conditions: str,
-) -> tuple[Any, ...]:
-    return (
-        decided,
-        ref,
-        kind,
-        klass,
-        company,
-        activity,
-        f"{book.street[i]} {book.number[i]}",
-        book.postcode[i],
-        book.municipality[i],
-        decided.strftime("%d/%m/%Y"),
-        until.strftime("%d/%m/%Y"),
-        conditions,
-        f"{book.lat[i]:.6f}",
-        f"{book.lon[i]:.6f}",
-    )
-
-
 def plan_prevention(
     seed: int, book: ad.AddressBook, window: Window, hotspots: list[Hotspot], axes: list[Axis]
 ) -> PreventionPlan:
@@ -175,7 +145,7 @@ def plan_prevention(
     decided = until.replace(year=until.year - 20) + dt.timedelta(days=1)
     name = pick(rng, LAST_NAMES)
     plan.permits.append(
-        _permit_row(
+        permit_row(
             book,
             shop,
             ref=f"PE/{decided.year}/{int(rng.integers(1, 900)):04d}",
@@ -201,7 +171,7 @@ def plan_prevention(
     crusher = _dense(book, free, rng)
     decided = window.end - dt.timedelta(days=int(rng.integers(400, 900)))
     plan.permits.append(
-        _permit_row(
+        permit_row(
             book,
             crusher,
             ref=f"PUN/{decided.year}/{int(rng.integers(1, 900)):04d}",

@@ -7,27 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from service.export.sheet import Sheet
 from service.export.values import iso_value, missing, records
-from service.ingest.coords import LAMBERT72, WGS84, project
-
-#: Decimals of a WGS84 coordinate (6 ≈ 0.1 m).
-PRECISION = 6
-
-
-def to_wgs84(geom: BaseGeometry) -> dict[str, Any]:
-    """A Lambert 72 geometry as a GeoJSON geometry in WGS84."""
-
-    def reproject(xy: np.ndarray) -> np.ndarray:
-        lon, lat = project(xy[:, 0], xy[:, 1], LAMBERT72, WGS84)
-        return np.round(np.column_stack([lon, lat]), PRECISION)
-
-    mapped: dict[str, Any] = shapely.geometry.mapping(shapely.transform(geom, reproject))
-    return json.loads(json.dumps(mapped))  # tuples → lists
+from service.geo import geometry_to_wgs84
 
 
 def _present(geom: Any) -> bool:
@@ -36,7 +21,11 @@ def _present(geom: Any) -> bool:
 
 def _feature(geom: BaseGeometry | None, properties: dict[str, Any]) -> dict[str, Any]:
     """A feature; a row without a known place gets a null geometry (RFC 7946, 3.2)."""
-    return {"type": "Feature", "geometry": to_wgs84(geom) if _present(geom) else None, "properties": properties}
+    return {
+        "type": "Feature",
+        "geometry": geometry_to_wgs84(geom) if _present(geom) else None,
+        "properties": properties,
+    }
 
 
 def features(sheet: Sheet) -> list[dict[str, Any]]:

@@ -11,13 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
-import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from service.export.sheet import Sheet
 from service.export.values import french_number, hhmm, missing, records
-from service.ingest.coords import LAMBERT72, WGS84, project
+from service.geo import geometry_lonlat
 
 NS = "http://www.topografix.com/GPX/1/1"
 SCHEMA = "http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd"
@@ -25,12 +24,6 @@ SCHEMA = "http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gp
 
 def _tag(name: str) -> str:
     return f"{{{NS}}}{name}"
-
-
-def _lonlat(geom: BaseGeometry) -> np.ndarray:
-    xy = shapely.get_coordinates(geom)
-    lon, lat = project(xy[:, 0], xy[:, 1], LAMBERT72, WGS84)
-    return np.column_stack([lon, lat])
 
 
 def _placed(geom: object) -> bool:
@@ -86,7 +79,7 @@ def render_gpx(sheet: Sheet) -> bytes:
     rows = records(sheet)
     teams = int(sheet.rows["Équipe"].max()) if "Équipe" in sheet.rows and len(rows) else 1
     names = [_stop_name(row, teams) for row in rows]
-    entries = [_lonlat(g)[0] if _placed(g) else None for g in sheet.places.geometry]
+    entries = [geometry_lonlat(g)[0] if _placed(g) else None for g in sheet.places.geometry]
     for row, name, entry in zip(rows, names, entries, strict=True):
         if entry is None:  # a row without a known place (a referred report never geocoded) has no waypoint
             continue
@@ -104,7 +97,7 @@ def render_gpx(sheet: Sheet) -> bytes:
             ET.SubElement(rte, _tag("name")).text = f"Équipe {team} — {sheet.title}"
             ET.SubElement(rte, _tag("number")).text = str(team)
             if sheet.start:
-                ((lon, lat),) = _lonlat(shapely.Point(sheet.start["x"], sheet.start["y"]))
+                ((lon, lat),) = geometry_lonlat(shapely.Point(sheet.start["x"], sheet.start["y"]))
                 _point(rte, "rtept", lon, lat, name=f"Départ : {sheet.start.get('label')}")
             for i, row in enumerate(rows):
                 entry = entries[i]
@@ -114,10 +107,10 @@ def render_gpx(sheet: Sheet) -> bytes:
                 _point(rte, "rtept", lon, lat, name=names[i])
                 exit_ = sheet.places["exit"].iloc[i]
                 if isinstance(exit_, BaseGeometry) and not exit_.equals(sheet.places.geometry.iloc[i]):
-                    ((lon, lat),) = _lonlat(exit_)
+                    ((lon, lat),) = geometry_lonlat(exit_)
                     _point(rte, "rtept", lon, lat, name=f"{names[i]} (fin de l'axe)")
             if sheet.end:
-                ((lon, lat),) = _lonlat(shapely.Point(sheet.end["x"], sheet.end["y"]))
+                ((lon, lat),) = geometry_lonlat(shapely.Point(sheet.end["x"], sheet.end["y"]))
                 _point(rte, "rtept", lon, lat, name=f"Arrivée : {sheet.end.get('label')}")
 
     for row, name, line in zip(rows, names, sheet.places["line"], strict=True):
@@ -128,7 +121,7 @@ def render_gpx(sheet: Sheet) -> bytes:
         ET.SubElement(trk, _tag("desc")).text = "Rue à parcourir sur toute sa longueur, dans ce sens."
         ET.SubElement(trk, _tag("type")).text = "Axe problématique"
         seg = ET.SubElement(trk, _tag("trkseg"))
-        for lon, lat in _lonlat(line):
+        for lon, lat in geometry_lonlat(line):
             _point(seg, "trkpt", float(lon), float(lat))
     ET.indent(root, space=" ")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -124,14 +124,22 @@ def build(story: list[Flowable], *, title: str, subject: str, running_title: str
         )
         canv.restoreState()
 
+    return pdf_bytes(story, title=title, subject=subject, decorate=decorate, margin=MARGIN)
+
+
+def pdf_bytes(
+    story: list[Flowable], *, title: str, subject: str, decorate: Callable[[Canvas, Any], None], margin: float
+) -> bytes:
+    """An A4 PDF of ``story`` by Hotspots with ``margin`` (points) on every side, each page decorated by
+    ``decorate(canvas, doc)``: every printed document of the service (job sheets, digests, advice sheets)."""
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
         pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
         title=title,
         author="Hotspots",
         subject=subject,

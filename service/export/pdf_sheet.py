@@ -9,7 +9,6 @@ result, the time and the officer. Last, the sites left out and why.
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -28,7 +27,6 @@ from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -36,6 +34,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import Flowable
 from shapely.geometry.base import BaseGeometry
 
+from service.export.paper import pdf_bytes
 from service.export.print_background import PaperBackground, load_background
 from service.export.print_map import (
     AXIS_COLOUR,
@@ -376,19 +375,6 @@ def render_pdf(sheet: Sheet, *, background: PaperBackground | None = None) -> by
     communes under the map; without it, the map shows the plan alone."""
     st = _Styles()
     printed = datetime.now(ZoneInfo(TIMEZONE))
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
-        title=sheet.title,
-        author="Hotspots",
-        subject=sheet.subtitle,
-        creator="Hotspots",
-    )
     story: list[Flowable] = [Paragraph(escape(sheet.title), st.title), _p(sheet.subtitle, st.body), Spacer(1, 3 * mm)]
     if sheet.facts:
         story += [_facts(sheet, st), Spacer(1, 4 * mm)]
@@ -409,5 +395,4 @@ def render_pdf(sheet: Sheet, *, background: PaperBackground | None = None) -> by
     story += _stops(sheet, st)
     story += [Spacer(1, 4 * mm), *_dropped(sheet, st)]
     decorate = _page_decoration(sheet, printed.strftime("%d/%m/%Y à %H:%M"))
-    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
-    return buffer.getvalue()
+    return pdf_bytes(story, title=sheet.title, subject=sheet.subtitle, decorate=decorate, margin=MARGIN)

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-import pandas as pd
 import psycopg
 import shapely
 from psycopg import sql
 from shapely.geometry.base import BaseGeometry
 
 from service.analyse.axes import network_from_addresses
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.export.print_map import Bounds, MapLayer
+from service.geocode.register import address_points
+from service.zone import COMMUNES_FILE, read_communes
 
 CRS = "EPSG:31370"
 #: Extra metres read around the extent.
@@ -34,8 +34,7 @@ ROAD_SOURCE = "réseau routier chargé"
 COMMUNE_SOURCE = "contours des communes approximatifs"
 
 
-def _q(name: str) -> str:
-    return load_queries("service.export", "print.sql")[name]
+_q = Queries("service.export", "print.sql")
 
 
 @dataclass
@@ -95,26 +94,10 @@ def _road_lines(conn: psycopg.Connection[Any], box: dict[str, float]) -> list[Ba
     return [shapely.from_wkb(bytes(r[0])) for r in rows if r[0] is not None]
 
 
-def _address_points(conn: psycopg.Connection[Any], geodata: Path, box: dict[str, float]) -> gpd.GeoDataFrame:
-    cur = conn.execute(_q("addresses_in_box"), box)
-    frame = pd.DataFrame(cur.fetchall(), columns=["street", "municipality", "x", "y"])
-    loaded = conn.execute(_q("has_addresses")).fetchone()
-    if frame.empty and not (loaded and loaded[0]):
-        raw = pd.read_csv(geodata / "icar_seraing_neupre.csv", usecols=["street", "municipality", "lat", "lon"])
-        points = gpd.GeoDataFrame(
-            raw[["street", "municipality"]], geometry=gpd.points_from_xy(raw["lon"], raw["lat"]), crs=4326
-        ).to_crs(CRS)
-        return points.cx[box["xmin"] : box["xmax"], box["ymin"] : box["ymax"]]
-    return gpd.GeoDataFrame(
-        frame[["street", "municipality"]], geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS
-    )
-
-
 def _communes(geodata: Path, box: dict[str, float]) -> tuple[list[BaseGeometry], list[str]]:
-    path = geodata / "communes_seraing_neupre.geojson"
-    if not path.is_file():
+    if not (geodata / COMMUNES_FILE).is_file():
         return [], []
-    frame = gpd.read_file(path).set_crs("EPSG:4326", allow_override=True).to_crs(CRS)
+    frame = read_communes(geodata).to_crs(CRS)
     frame = frame[frame.intersects(shapely.box(box["xmin"], box["ymin"], box["xmax"], box["ymax"]))]
     return list(frame.geometry), [str(n) for n in frame["name_fr"]]
 
@@ -128,6 +111,6 @@ def load_background(
     roads = _road_lines(conn, box)
     if roads:
         return PaperBackground(roads, communes, names, ROAD_SOURCE)
-    points = _address_points(conn, geodata, box)
+    points = address_points(conn, geodata, box=(box["xmin"], box["ymin"], box["xmax"], box["ymax"]))
     streets = list(network_from_addresses(points).geometry) if len(points) else []
     return PaperBackground(streets, communes, names, ADDRESS_SOURCE if streets else "")

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from service.ingest.coords import LAMBERT72, WGS84, project
-from service.plan.candidates import Labels
+from service.db.vocabulary import Labels
+from service.geo import lonlat_arrays
 from service.plan.model import KIND_LABELS, MODE_LABELS, STATE_LABELS
 from service.plan.store import StoredPlan
 from service.plan.value import TREND_WORDS, formula_words
@@ -108,13 +108,6 @@ class Sheet:
         return f"tournee_{plan}" if plan else "sites_a_controler"
 
 
-def _lonlat(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if not len(xs):
-        return np.array([]), np.array([])
-    lon, lat = project(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), LAMBERT72, WGS84)
-    return np.round(lon, 6), np.round(lat, 6)
-
-
 def _ts(value: Any) -> pd.Timestamp | None:
     if value is None or (not isinstance(value, pd.Timestamp) and pd.isna(value)):
         return None
@@ -148,7 +141,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
     """The sheet of a stored plan: one row per stop in visit order (team, then order)."""
     facts = stored.facts
     stops = stored.stops
-    lon, lat = _lonlat(stops["x"].to_numpy(), stops["y"].to_numpy())
+    lon, lat = lonlat_arrays(stops["x"].to_numpy(), stops["y"].to_numpy())
     rows = []
     for i, s in enumerate(stops.to_dict("records")):
         why = s["why"] or {}
@@ -238,7 +231,7 @@ def sheet_from_candidates(
     candidates: gpd.GeoDataFrame, labels: Labels, *, base_url: str | None = None, title: str = "Sites à contrôler"
 ) -> Sheet:
     """An unordered list of candidate sites, highest value first (``hotspots export sites``)."""
-    lon, lat = _lonlat(np.array([p.x for p in candidates.geometry]), np.array([p.y for p in candidates.geometry]))
+    lon, lat = lonlat_arrays([p.x for p in candidates.geometry], [p.y for p in candidates.geometry])
     rows = []
     for i, c in enumerate(candidates.to_dict("records")):
         rows.append(

@@ -9,16 +9,19 @@ recent visit are listed with the reason (in the XLSX's second sheet and at the e
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 import psycopg
 
+from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError
+from service.export import Format, load_sheet_background, render
 from service.export.sheet import Sheet, sheet_from_candidates
 from service.geocode.normalise import fold
-from service.plan.candidates import CandidateContext, Labels, load_candidates, load_labels, sources
+from service.plan.candidates import CandidateContext, load_candidates, sources
 from service.plan.model import DEFAULT_STATES, KIND_LABELS, STATE_LABELS, Filters
 from service.settings import Settings
 
@@ -108,3 +111,38 @@ def site_list(
         columns=["Site", "Type", "Lieu", "Raison"],
     )
     return sheet
+
+
+@dataclass(frozen=True)
+class SiteExport:
+    """A list of sites rendered in one format: the file's bytes, the sheet, the filters (for the access log) and
+    the labels they were read with."""
+
+    data: bytes
+    sheet: Sheet
+    filters: Filters
+    labels: Labels
+
+
+def export_sites(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    fmt: Format,
+    *,
+    categories: Iterable[str] = (),
+    places: Iterable[str] = (),
+    states: Iterable[str] = (),
+    kinds: Iterable[str] = (),
+    min_priority: float | None = None,
+    limit: int = 500,
+    base_url: str | None = None,
+) -> SiteExport:
+    """The sites to inspect as asked (:func:`site_filters`, :func:`site_list`), rendered in ``fmt`` (the PDF with
+    its map's background). Reads only; the caller writes the export to the access log."""
+    labels = load_labels(conn)
+    filters = site_filters(
+        labels, categories=categories, places=places, states=states, kinds=kinds, min_priority=min_priority
+    )
+    sheet = site_list(conn, settings, filters, limit=limit, base_url=base_url, labels=labels)
+    background = load_sheet_background(conn, settings, sheet) if fmt == "pdf" else None
+    return SiteExport(render(sheet, fmt, background=background), sheet, filters, labels)

@@ -34,11 +34,13 @@ class BatchGeocoder(Protocol):
 def batch_geocoder_if_loaded(conn: psycopg.Connection[Any]) -> BatchGeocoder | None:
     """The ingestion hook, or None while no address register is loaded (rows then wait as 'a_geocoder').
 
-    The matcher and its libraries (SciPy, RapidFuzz) are imported only when there is a register to match on.
+    The matcher and its libraries (SciPy, RapidFuzz) are imported only when there is a register to match on:
+    :func:`service.geocode.apply.batch_geocoder` once the register is known to be there.
     """
     row = conn.execute("SELECT EXISTS (SELECT 1 FROM gazetteer_streets)").fetchone()
     if not row or not row[0]:
         return None
-    from service.geocode.apply import batch_geocoder
+    from service.geocode.apply import GazetteerBatchGeocoder
+    from service.geocode.match import Geocoder
 
-    return batch_geocoder(conn)
+    return GazetteerBatchGeocoder(Geocoder.from_db(conn))

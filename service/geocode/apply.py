@@ -17,17 +17,20 @@ import psycopg
 from psycopg import sql
 from shapely.geometry.base import BaseGeometry
 
-from service.db.queries import load_queries
+from service.db.copy import copy_frame
+from service.db.queries import Queries
 from service.errors import NotFoundError
+from service.geo import to_lambert
 from service.geocode import GeocodeStats
 from service.geocode.match import Geocoder, GeocodeResult
-from service.ingest.coords import LAMBERT72, WGS84, project
-from service.ingest.load import copy_frame
 from service.zone import communes_at
 
 TABLES = ("reports", "visits", "permits")
 DEFAULT_THRESHOLD = 0.75
 _PLACED_LEVELS = {"adresse", "adresse_interpolee", "intersection", "rue", "section", "commune", "code_postal"}
+
+
+_q = Queries("service.geocode", "apply.sql")
 
 
 def _table(name: str) -> sql.Identifier:
@@ -61,10 +64,9 @@ def apply_results(
     )
     confident = frame["score"].ge(threshold) & frame["level"].isin(_PLACED_LEVELS) & frame["x"].notna()
     frame["status"] = confident.map({True: "geocode", False: "a_verifier"})
-    q = load_queries("service.geocode", "apply.sql")
-    conn.execute(q["create_results"])
+    conn.execute(_q("create_results"))
     copy_frame(conn, "geo_results", frame[["id", "x", "y", "level", "score", "label", "status", "commune", "postcode"]])
-    conn.execute(sql.SQL(q["update_target"]).format(table=_table(table)))
+    conn.execute(sql.SQL(_q("update_target")).format(table=_table(table)))
     review = [
         {
             "target": table,
@@ -80,7 +82,7 @@ def apply_results(
     ]
     if review:
         with conn.cursor() as cur:
-            cur.executemany(q["queue_review"], review)
+            cur.executemany(_q("queue_review"), review)
     conn.execute("DROP TABLE geo_results")
     failed = int((frame["x"].isna()).sum())
     return GeocodeStats(attempted=len(ids), placed=int(confident.sum()), to_review=len(review), failed=failed)
@@ -107,8 +109,7 @@ def review_choices(result: GeocodeResult) -> list[dict[str, Any]]:
 
 
 def _pending(conn: psycopg.Connection[Any], table: str, batch_id: int | None) -> list[tuple[Any, ...]]:
-    q = load_queries("service.geocode", "apply.sql")
-    return conn.execute(sql.SQL(q["pending"]).format(table=_table(table)), {"batch": batch_id}).fetchall()
+    return conn.execute(sql.SQL(_q("pending")).format(table=_table(table)), {"batch": batch_id}).fetchall()
 
 
 def geocode_rows(
@@ -150,14 +151,13 @@ def batch_geocoder(
 
 def open_reviews(conn: psycopg.Connection[Any], *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
     """Open reviews, oldest first: ``limit`` of them from the ``offset``-th (see :func:`count_open_reviews`)."""
-    q = load_queries("service.geocode", "apply.sql")
-    cur = conn.execute(q["open_reviews"], {"limit": limit, "offset": offset})
+    cur = conn.execute(_q("open_reviews"), {"limit": limit, "offset": offset})
     names = [d.name for d in cur.description or []]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def count_open_reviews(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute(load_queries("service.geocode", "apply.sql")["count_open_reviews"]).fetchone()
+    row = conn.execute(_q("count_open_reviews")).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -175,8 +175,7 @@ def resolve_review(
 
     The row's commune and postcode become those of the chosen address; a point placed by hand takes the
     commune whose outline (``communes``, see :func:`service.zone.commune_outlines`) contains it."""
-    q = load_queries("service.geocode", "apply.sql")
-    row = conn.execute(q["review"], {"id": review_id}).fetchone()
+    row = conn.execute(_q("review"), {"id": review_id}).fetchone()
     if row is None:
         raise NotFoundError(
             f"Vérification {review_id} introuvable ou déjà traitée.",
@@ -191,18 +190,18 @@ def resolve_review(
         commune, postcode = alt.get("commune"), alt.get("code_postal")
         resolution = f"proposition {choice} acceptée par {who}"
     elif lon is not None and lat is not None:
-        px, py = project(np.array([lon], dtype=float), np.array([lat], dtype=float), WGS84, LAMBERT72)
-        x, y, label, level = float(px[0]), float(py[0]), None, "manuel"
-        commune, postcode = communes_at(communes, px, py)[0] if communes else None, None
+        x, y = to_lambert(lon, lat)
+        label, level = None, "manuel"
+        commune, postcode = communes_at(communes, np.array([x]), np.array([y]))[0] if communes else None, None
         resolution = f"placé à la main par {who}"
     else:
         raise NotFoundError("Indiquez --choix N ou --lon/--lat.")
     with conn.transaction():
         conn.execute(
-            sql.SQL(q["place_by_hand"]).format(table=_table(target)),
+            sql.SQL(_q("place_by_hand")).format(table=_table(target)),
             {"id": target_id, "x": x, "y": y, "label": label, "level": level, "commune": commune, "postcode": postcode},
         )
-        conn.execute(q["close_review"], {"id": review_id, "resolution": resolution})
+        conn.execute(_q("close_review"), {"id": review_id, "resolution": resolution})
     return {
         "verification": review_id,
         "table": target,

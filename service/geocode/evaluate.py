@@ -1,56 +1,21 @@
-"""Judge the geocoder on register addresses written the way people write them.
+"""Judge the geocoder on addresses whose true point is known: each answer is compared with that point.
 
-A seeded sample of official addresses is turned into two query sets: clean labels (``"Rue Ferrer 12, 4100
-Seraing"``) and messy strings (abbreviations, number first, boxes, ranges, "SN", "face au", sections for
-communes, capitals, missing accents: :func:`service.demo.addresses.messy_address`). Each answer is compared with
-the true point.
+The queries come from the caller (a frame with ``kind``, ``query``, ``postcode``, ``locality``, ``x``, ``y``): the
+demonstration writes them from the register, clean and messy (:func:`service.demo.addresses.evaluation_set`).
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from service.demo.addresses import AddressBook, Projections, messy_address
 from service.geocode.match import Geocoder
 
 WITHIN_M = 50.0
 WRONG_M = 100.0
-
-
-def evaluation_set(addresses: Path, *, n: int = 2000, seed: int = 7) -> pd.DataFrame:
-    """``n`` clean and ``n`` messy queries with their true Lambert 72 point."""
-    rng = np.random.default_rng(seed)
-    book = AddressBook.load(addresses, Projections.create())
-    picks = rng.choice(len(book), size=min(n, len(book)), replace=False)
-    rows = []
-    for i in picks:
-        rows.append(
-            {
-                "kind": "propre",
-                "query": book.label(i),
-                "postcode": None,
-                "locality": None,
-                "x": book.x[i],
-                "y": book.y[i],
-            }
-        )
-        text, pc, loc = messy_address(rng, book, int(i))
-        rows.append(
-            {
-                "kind": "desordonne",
-                "query": text,
-                "postcode": pc or None,
-                "locality": loc or None,
-                "x": book.x[i],
-                "y": book.y[i],
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def evaluate(geocoder: Geocoder, queries: pd.DataFrame) -> dict[str, Any]:

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from service.db.queries import load_queries
+from service.db.copy import copy_frame
+from service.db.queries import Queries
 from service.errors import InputFileError
-from service.ingest.coords import LAMBERT72, WGS84, project
-from service.ingest.load import copy_frame
+from service.geo import LAMBERT72, WGS84, project
 
 ICAR_COLUMNS = {"icar_street_id", "street", "housenumber", "postcode", "municipality", "lat", "lon"}
 BEST_COLUMNS = {"EPSG:31370_x", "EPSG:31370_y", "house_number", "postcode", "street_id", "streetname_fr"}
@@ -61,6 +61,9 @@ _COLUMNS = [
     "section",
     "geom",
 ]
+
+
+_q = Queries("service.geocode", "gazetteer.sql")
 
 
 @dataclass(frozen=True)
@@ -146,19 +149,16 @@ def load_gazetteer(conn: psycopg.Connection[Any], paths: list[Path]) -> Gazettee
     frame = pd.concat([_read(Path(p)) for p in paths], ignore_index=True)
     if frame.empty:
         raise InputFileError("Aucune adresse utilisable dans les fichiers donnés.")
-    queries = load_queries("service.geocode", "gazetteer.sql")
     municipalities = sorted(frame["municipality"].unique().tolist())
     with conn.transaction():
         conn.execute("SET LOCAL work_mem = '256MB'")
-        conn.execute(queries["delete_municipalities"], {"municipalities": municipalities})
+        conn.execute(_q("delete_municipalities"), {"municipalities": municipalities})
         copy_frame(conn, "gazetteer_addresses", frame)
-        conn.execute(queries["rebuild_streets"])
-        conn.execute(queries["rebuild_localities"])
+        conn.execute(_q("rebuild_streets"))
+        conn.execute(_q("rebuild_localities"))
         for name, (municipality, postcodes) in KNOWN_SECTIONS.items():
-            conn.execute(
-                queries["add_section"], {"name": name, "municipality": municipality, "postcodes": list(postcodes)}
-            )
-        counts = conn.execute(queries["counts"]).fetchone()
+            conn.execute(_q("add_section"), {"name": name, "municipality": municipality, "postcodes": list(postcodes)})
+        counts = conn.execute(_q("counts")).fetchone()
     assert counts is not None
     return GazetteerLoad(
         files=[Path(p).name for p in paths],

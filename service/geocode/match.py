@@ -24,14 +24,17 @@ import psycopg
 from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.errors import NotFoundError
+from service.geo import to_lonlat
 from service.geocode.normalise import ParsedAddress, fold, locality_pattern, parse_address, street_key
-from service.ingest.coords import LAMBERT72, WGS84, project
 
 MAX_INPUT = 300
 FUZZY_CUTOFF = 80.0
 LEVEL_WEIGHT = {"adresse": 1.0, "adresse_interpolee": 0.85, "intersection": 0.8, "rue": 0.6}
+
+
+_q = Queries("service.geocode", "gazetteer.sql")
 
 
 @dataclass
@@ -146,13 +149,12 @@ class Geocoder:
     # -- construction ----------------------------------------------------------------------------------------
     @classmethod
     def from_db(cls, conn: psycopg.Connection[Any]) -> Geocoder:
-        queries = load_queries("service.geocode", "gazetteer.sql")
         streets: dict[str, Street] = {}
-        for sid, name, nl, de, mun, pcs, _sections, x, y in conn.execute(queries["streets"]):
+        for sid, name, nl, de, mun, pcs, _sections, x, y in conn.execute(_q("streets")):
             others = tuple(n for n in (nl, de) if n and n != name)
             streets[sid] = Street(sid, name, mun, tuple(pcs), float(x), float(y), others)
         grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        for row in conn.execute(queries["addresses"]):
+        for row in conn.execute(_q("addresses")):
             grouped[row[0]].append(row)
         for sid, rows in grouped.items():
             street = streets.get(sid)
@@ -164,9 +166,7 @@ class Geocoder:
             street.address_postcodes = tuple(r[4] for r in rows)
             street.xs = np.array([r[5] for r in rows], dtype=float)
             street.ys = np.array([r[6] for r in rows], dtype=float)
-        localities = [
-            (k, n, m, tuple(p), float(x), float(y)) for k, n, m, p, x, y in conn.execute(queries["localities"])
-        ]
+        localities = [(k, n, m, tuple(p), float(x), float(y)) for k, n, m, p, x, y in conn.execute(_q("localities"))]
         return cls(list(streets.values()), localities)
 
     # -- public ------------------------------------------------------------------------------------------------
@@ -413,7 +413,7 @@ class Geocoder:
             return None
         gap, a, b, x, y = best
         score = round(min(a.similarity, b.similarity) * LEVEL_WEIGHT["intersection"], 3)
-        lon, lat = project(np.array([x]), np.array([y]), LAMBERT72, WGS84)
+        lon, lat = to_lonlat(x, y)
         return GeocodeResult(
             parsed.raw,
             "intersection",
@@ -421,8 +421,8 @@ class Geocoder:
             label=f"{a.street.name} / {b.street.name}, {a.street.municipality}",
             x=round(x, 1),
             y=round(y, 1),
-            lon=round(float(lon[0]), 7),
-            lat=round(float(lat[0]), 7),
+            lon=round(lon, 7),
+            lat=round(lat, 7),
             street_id=a.street.street_id,
             municipality=a.street.municipality,
             reason=f"carrefour : adresses les plus proches des deux rues à {gap:.0f} m l'une de l'autre",
@@ -437,7 +437,7 @@ class Geocoder:
         ):
             for loc in self.localities.get(fold(key), []) if key else []:
                 if loc[0] == kind:
-                    lon, lat = project(np.array([loc[4]]), np.array([loc[5]]), LAMBERT72, WGS84)
+                    lon, lat = to_lonlat(loc[4], loc[5])
                     reason = (
                         "rue introuvable" if parsed.street and parsed.street != place else "pas de rue dans le texte"
                     )
@@ -448,8 +448,8 @@ class Geocoder:
                         label=f"{loc[1]} ({loc[2]})",
                         x=round(loc[4], 1),
                         y=round(loc[5], 1),
-                        lon=round(float(lon[0]), 7),
-                        lat=round(float(lat[0]), 7),
+                        lon=round(lon, 7),
+                        lat=round(lat, 7),
                         municipality=loc[2],
                         postcode=loc[3][0] if len(loc[3]) == 1 else None,
                         reason="; ".join([reason, *notes]),
@@ -462,7 +462,7 @@ class Geocoder:
         pc = cand.postcode or (s.postcodes[0] if len(s.postcodes) == 1 else None)
         number = f" {cand.house_number}" if cand.house_number and cand.level != "rue" else ""
         label = f"{s.name}{number}, {pc + ' ' if pc else ''}{s.municipality}"
-        lon, lat = project(np.array([cand.x]), np.array([cand.y]), LAMBERT72, WGS84)
+        lon, lat = to_lonlat(cand.x, cand.y)
         return GeocodeResult(
             query,
             cand.level,
@@ -470,8 +470,8 @@ class Geocoder:
             label=label,
             x=round(cand.x, 1),
             y=round(cand.y, 1),
-            lon=round(float(lon[0]), 7),
-            lat=round(float(lat[0]), 7),
+            lon=round(lon, 7),
+            lat=round(lat, 7),
             street_id=s.street_id,
             municipality=s.municipality,
             postcode=pc,

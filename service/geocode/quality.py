@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import psycopg
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 
 CRS = "EPSG:31370"
 #: Rows a person still has to place: a provisional point to confirm, or none at all.
@@ -23,8 +23,7 @@ def geocoding_results(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
     """Every report, visit and permit the geocoder handled (not those whose file gave coordinates): ``type``,
     ``statut`` (geocode, a_verifier, echec, manuel, a_geocoder), ``niveau``, ``score``, the official ``libelle``
     matched, the open review's ``motif``; points in Lambert 72 (none for a failure)."""
-    cur = conn.execute(load_queries("service.geocode", "quality.sql")["results"])
-    frame = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+    frame = Queries("service.geocode", "quality.sql").frame(conn, "results")
     frame["score"] = frame["score"].astype(float)
     x, y = frame.pop("x").astype(float), frame.pop("y").astype(float)
     geometry = gpd.points_from_xy(x, y)

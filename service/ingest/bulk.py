@@ -21,11 +21,14 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.ingest.load import REPORT_DIRECT_COLUMNS
 from service.ingest.stream import Clock, Span, Streamed, Target
 
 _PKG = "service.ingest"
+
+
+_q = Queries(_PKG, "bulk.sql")
 
 
 @dataclass
@@ -43,8 +46,8 @@ class Suspended:
         return len(self.constraints) + len(self.indexes)
 
 
-def _is_empty(conn: psycopg.Connection[Any], q: dict[str, str], table: str) -> bool:
-    row = conn.execute(sql.SQL(q["is_empty"]).format(table=sql.Identifier(table))).fetchone()
+def _is_empty(conn: psycopg.Connection[Any], table: str) -> bool:
+    row = conn.execute(sql.SQL(_q("is_empty")).format(table=sql.Identifier(table))).fetchone()
     return bool(row and row[0])
 
 
@@ -54,23 +57,21 @@ def direct_load_possible(conn: psycopg.Connection[Any], table: str, size: int, m
     The emptiness is checked again under an exclusive lock (a concurrent batch may have filled it meanwhile);
     the lock is kept until the end of the batch either way.
     """
-    q = load_queries(_PKG, "bulk.sql")
-    if size < min_bytes or not _is_empty(conn, q, table):
+    if size < min_bytes or not _is_empty(conn, table):
         return False
     conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table)))
-    return _is_empty(conn, q, table)
+    return _is_empty(conn, table)
 
 
 def empty_for_load(conn: psycopg.Connection[Any], table: str) -> Suspended:
     """TRUNCATE the (empty, locked) table and drop its keys and full indexes."""
-    q = load_queries(_PKG, "bulk.sql")
     params = {"table": table}
     held = Suspended(table)
-    for schema, other, name, definition in conn.execute(q["referencing_keys"], params).fetchall():
+    for schema, other, name, definition in conn.execute(_q("referencing_keys"), params).fetchall():
         held.foreign_keys.append((str(schema), str(other), str(name), str(definition)))
-    for name, definition in conn.execute(q["own_constraints"], params).fetchall():
+    for name, definition in conn.execute(_q("own_constraints"), params).fetchall():
         held.constraints.append((str(name), str(definition)))
-    indexes = conn.execute(q["own_full_indexes"], params).fetchall()
+    indexes = conn.execute(_q("own_full_indexes"), params).fetchall()
     held.indexes = [str(ddl) for _name, ddl in indexes]
     for schema, other, name, _definition in held.foreign_keys:
         conn.execute(
@@ -104,14 +105,14 @@ def restore_after_load(conn: psycopg.Connection[Any], held: Suspended) -> None:
 
 def first_id(conn: psycopg.Connection[Any], table: str) -> int:
     """The first id of the rows about to be loaded (ids are given by the loader, not per row by the server)."""
-    row = conn.execute(load_queries(_PKG, "bulk.sql")["first_id"], {"table": table}).fetchone()
+    row = conn.execute(_q("first_id"), {"table": table}).fetchone()
     assert row is not None
     return int(row[0])
 
 
 def last_id(conn: psycopg.Connection[Any], table: str, last: int) -> None:
     """Move the table's id sequence past the ids the loader gave."""
-    conn.execute(load_queries(_PKG, "bulk.sql")["last_id"], {"table": table, "last": last})
+    conn.execute(_q("last_id"), {"table": table, "last": last})
 
 
 def load_direct(

@@ -1,4 +1,5 @@
-"""Coordinates: read numbers, recognise the CRS from value ranges, project to Lambert 72, check the zone.
+"""Coordinates: read numbers, recognise the CRS from value ranges, project to Lambert 72 (:mod:`service.geo`), check
+the zone.
 
 Belgian files carry WGS84 degrees, Lambert 72 (EPSG:31370) or Lambert 2008 (EPSG:3812) metres. Their ranges
 do not overlap, so each row's system is recognised from its values instead of being guessed for the file.
@@ -13,13 +14,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from service.geo import KNOWN_CRS, LAMBERT72, LAMBERT2008, WGS84, project
 from service.ingest.read import STR
-
-WGS84, LAMBERT72, LAMBERT2008 = "EPSG:4326", "EPSG:31370", "EPSG:3812"
-KNOWN_CRS = (WGS84, LAMBERT72, LAMBERT2008)
 
 
 @dataclass
@@ -72,20 +70,6 @@ def _ranges(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
             LAMBERT72: (a > 1_000) & (a < 310_000) & (b > 1_000) & (b < 260_000),
             LAMBERT2008: (a > 490_000) & (a < 810_000) & (b > 490_000) & (b < 760_000),
         }
-
-
-_TRANSFORMERS: dict[tuple[str, str], Transformer] = {}
-
-
-def project(a: np.ndarray, b: np.ndarray, src: str, dst: str = LAMBERT72) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised projection (x/lon first) between two CRS."""
-    if src == dst:
-        return a.copy(), b.copy()
-    key = (src, dst)
-    if key not in _TRANSFORMERS:
-        _TRANSFORMERS[key] = Transformer.from_crs(src, dst, always_xy=True)
-    x, y = _TRANSFORMERS[key].transform(a, b)
-    return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
 
 
 def _g(value: float) -> str:

@@ -20,9 +20,10 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from service.db.copy import copy_frame
 from service.ingest.checks import rejected_frame
 from service.ingest.columns import ColumnMap
-from service.ingest.load import REJECT_COLUMNS, copy_frame, create_reject_stage
+from service.ingest.load import REJECT_COLUMNS, create_reject_stage
 from service.ingest.read import STR, TableSource
 
 _HEX = operator.methodcaller("hexdigest")

@@ -11,7 +11,6 @@ exactly once: ``rows_in = inserted + updated + duplicates + rejected``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -25,7 +24,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from service.analyse.priority import with_visit_outcome
+from service.db.copy import indexes_suspended
 from service.db.queries import load_queries
 from service.errors import InputFileError, ValidationFailedError
 from service.geocode import BatchGeocoder, GeocodeStats
@@ -44,7 +43,6 @@ from service.ingest.dedupe import (
 from service.ingest.load import (
     STAGE_COLUMNS,
     drop_from_stage,
-    indexes_suspended,
     is_bulk,
     merge,
 )
@@ -419,11 +417,9 @@ def link_plan_visits(conn: psycopg.Connection[Any], qk: dict[str, str], batch_id
     linked = conn.execute(qk["link_plan_stops"], {"batch": batch_id}).rowcount
     if not linked:
         return {}
-    revisited = conn.execute(qk["points_revisited"], {"batch": batch_id}).fetchall()
-    for point_id, outcome, priority, components in revisited:
-        value, factors = with_visit_outcome(priority, components, outcome)
-        conn.execute(qk["set_point_priority"], {"id": point_id, "priority": value, "components": json.dumps(factors)})
-    return {"visites_de_tournee": linked, "points_repriorises": len(revisited)}
+    from service.analyse.store import follow_visit_outcomes  # the analysis is loaded only for a plan's sheet
+
+    return {"visites_de_tournee": linked, "points_repriorises": follow_visit_outcomes(conn, batch_id=batch_id)}
 
 
 def _geocode(conn: psycopg.Connection[Any], opened: Opened, span: Span, run: _Run) -> dict[str, int] | None:

@@ -10,28 +10,25 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 
-
-def _frame(conn: psycopg.Connection[Any], name: str) -> pd.DataFrame:
-    cur = conn.execute(load_queries("service.ingest", "quality.sql")[name])
-    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+_q = Queries("service.ingest", "quality.sql")
 
 
 def intake_by_month(conn: psycopg.Connection[Any]) -> pd.DataFrame:
     """Rows stored per ``type`` (signalements, visites, permis), ``source`` and ``mois`` (first day of the
     month), with the reports' near-duplicates (``quasi_doublons``) among them."""
-    frame = _frame(conn, "intake_by_month")
+    frame = _q.frame(conn, "intake_by_month")
     frame["mois"] = pd.to_datetime(frame["mois"])
     return frame
 
 
 def batch_accounts(conn: psycopg.Connection[Any]) -> pd.DataFrame:
     """Every batch, oldest first: file, state (``termine``, ``refuse``), rows read and where each went."""
-    return _frame(conn, "batches")
+    return _q.frame(conn, "batches")
 
 
 def rejection_reasons(conn: psycopg.Connection[Any]) -> pd.DataFrame:
     """Rejected rows counted by batch, field (``champ``) and reason (``motif``), with the first row number
     of each (a row with several problems counts once per problem)."""
-    return _frame(conn, "rejection_reasons")
+    return _q.frame(conn, "rejection_reasons")

@@ -35,6 +35,19 @@ def list_batches(conn: psycopg.Connection[Any], *, limit: int = 20) -> list[dict
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+def batch_exists(conn: psycopg.Connection[Any], batch_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM ingestion_batches WHERE id = %s", (batch_id,)).fetchone() is not None
+
+
+def rejected_rows(conn: psycopg.Connection[Any], batch_id: int, *, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` rejected rows of a batch: row number, the values as read (no personal column), reasons."""
+    rows = conn.execute(
+        "SELECT row_number, raw, reasons FROM rejected_rows WHERE batch_id = %s ORDER BY row_number LIMIT %s",
+        (batch_id, limit),
+    )
+    return [{"ligne": n, "valeurs": raw, "motifs": reasons} for n, raw, reasons in rows.fetchall()]
+
+
 def _safe(value: Any) -> str:
     return str(neutralise_formula("" if value is None else str(value)))
 

@@ -18,19 +18,12 @@ import numpy as np
 import pandas as pd
 import psycopg
 
+from service.db.copy import copy_statement, csv_bytes, streaming_copy
 from service.ingest.binary import HEADER, TRAILER, encode_rows
 from service.ingest.checks import Context, Validated
 from service.ingest.columns import ColumnMap
 from service.ingest.dedupe import InFileRepeats, conflicts_frame, fingerprints
-from service.ingest.load import (
-    REJECT_COLUMNS,
-    copy_statement,
-    create_reject_stage,
-    csv_bytes,
-    prepare_stage_frame,
-    report_fields,
-    streaming_copy,
-)
+from service.ingest.load import REJECT_COLUMNS, create_reject_stage, prepare_stage_frame, report_fields
 from service.ingest.read import TableSource
 from service.ingest.validate import VALIDATORS
 

@@ -1,13 +1,15 @@
 """The vocabularies (categories, visit outcomes, report statuses) as look-up tables for the importer.
 
-The database is the source of truth (tables ``categories``, ``visit_outcomes``, ``report_statuses``); values
-from files are compared after :func:`normalise_value`, so case, accents and punctuation do not matter.
+The database is the source of truth (tables ``categories``, ``visit_outcomes``, ``report_statuses``, read by
+:func:`service.db.vocabulary.read_terms`); values from files are compared after :func:`normalise_value`, so case,
+accents and punctuation do not matter.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -17,6 +19,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from service.db.vocabulary import Term, read_terms
 from service.ingest.read import STR
 
 
@@ -35,15 +38,17 @@ class Vocabulary:
     lookup: dict[str, str]
 
     @classmethod
-    def from_rows(cls, name: str, rows: list[tuple[Any, ...]]) -> Vocabulary:
-        """From rows (code, labels…, synonyms): every spelling, normalised, maps to its code."""
+    def from_terms(cls, name: str, terms: Iterable[Term]) -> Vocabulary:
+        """Every spelling of each term (code, code with spaces, its labels, its synonyms), the first term to
+        claim a spelling keeping it."""
         lookup: dict[str, str] = {}
-        for code, *labels in rows:
-            synonyms = labels.pop() if labels and isinstance(labels[-1], list | tuple) else []
-            for spelling in [code, code.replace("_", " "), *labels, *synonyms]:
+        codes = []
+        for t in terms:
+            codes.append(t.code)
+            for spelling in [t.code, t.code.replace("_", " "), t.label_fr, t.label_nl, t.label_en, *t.synonyms]:
                 if spelling:
-                    lookup.setdefault(normalise_value(spelling), code)
-        return cls(name, tuple(r[0] for r in rows), lookup)
+                    lookup.setdefault(normalise_value(spelling), t.code)
+        return cls(name, tuple(codes), lookup)
 
     def map(self, values: pd.Series, extra: dict[str, str] | None = None) -> pd.Series:
         """Codes for ``values`` (NA where unknown or empty). ``extra`` maps raw spellings to codes first."""
@@ -75,28 +80,23 @@ class Vocabularies:
 
 
 @lru_cache(maxsize=32)
-def _vocabulary(name: str, rows: tuple[tuple[Any, ...], ...]) -> Vocabulary:
-    """The look-up table of these rows, built once (every batch reads the vocabularies; they seldom change)."""
-    return Vocabulary.from_rows(name, list(rows))
+def _vocabulary(name: str, key: tuple[tuple[Any, ...], ...]) -> Vocabulary:
+    return Vocabulary.from_terms(
+        name, (Term(code, fr, nl, en, list(synonyms), None, True) for code, fr, nl, en, synonyms in key)
+    )
 
 
-def _frozen(rows: list[tuple[Any, ...]]) -> tuple[tuple[Any, ...], ...]:
-    return tuple(tuple(tuple(v) if isinstance(v, list) else v for v in row) for row in rows)
+def _cached(name: str, terms: Iterable[Term]) -> Vocabulary:
+    """The look-up table of these terms, built once per content."""
+    return _vocabulary(name, tuple((t.code, t.label_fr, t.label_nl, t.label_en, tuple(t.synonyms)) for t in terms))
 
 
 def load_vocabularies(conn: psycopg.Connection[Any]) -> Vocabularies:
-    """Read the three vocabularies from the database (the source of truth, read at every batch)."""
-    cats = conn.execute(
-        "SELECT code, label_fr, label_nl, label_en, synonyms FROM categories WHERE active ORDER BY code"
-    ).fetchall()
-    outs = conn.execute(
-        "SELECT code, label_fr, label_nl, label_en, synonyms FROM visit_outcomes ORDER BY code"
-    ).fetchall()
-    stats = conn.execute(
-        "SELECT code, label_fr, label_nl, label_en, synonyms FROM report_statuses ORDER BY code"
-    ).fetchall()
+    """The three vocabularies of the database as look-ups (categories no longer in use are refused); the look-up
+    tables are built once per content (every batch reads the vocabularies; they seldom change)."""
+    terms = read_terms(conn)
     return Vocabularies(
-        _vocabulary("catégories", _frozen(cats)),
-        _vocabulary("résultats de visite", _frozen(outs)),
-        _vocabulary("statuts", _frozen(stats)),
+        _cached("catégories", [t for t in terms.categories if t.active]),
+        _cached("résultats de visite", terms.outcomes),
+        _cached("statuts", terms.statuses),
     )

@@ -1,15 +1,5 @@
-"""Maps: the planning map (``/carte``, logged-in users), its login form, the public aggregated map
-(``/carte/publique``, when published) and their data endpoints, with Leaflet served by the service itself.
-
-``router`` holds every route; ``create_app`` includes it.
+"""Maps: the pages (the planning map, its login form, the public aggregated map), rendered from the settings and
+vocabularies with Leaflet served by the service itself, the data their layers ask for (report aggregates per view,
+vector tiles, the vector background) and the notebooks' folium maps. No route lives here: the web doors are in
+:mod:`service.api` (``routes_pages``, ``routes_map``), which call these functions.
 """
-
-from fastapi import APIRouter
-
-from service.maps import routes_data, routes_pages
-
-router = APIRouter()
-router.include_router(routes_pages.router)
-router.include_router(routes_data.router)
-
-__all__ = ["router"]

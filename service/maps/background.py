@@ -1,32 +1,28 @@
 """The map's own background, for when no tile server is reachable: commune outlines, postcode areas and streets.
 
 * communes: ``geodata/communes_seraing_neupre.geojson`` (coarse outlines, display only);
-* postcode areas ("secteurs"): each official address gets the part of the plane nearer to it than to any other
-  (Voronoi cells); the cells of one postcode are merged and cut to the zone's communes — an approximation of the
-  sections, drawn dashed and labelled as such;
+* postcode areas ("secteurs"): :func:`service.zone.postcode_areas` (the Voronoi cells of the official addresses,
+  merged per postcode) cut to the zone's communes — an approximation of the sections, drawn dashed and labelled as
+  such;
 * streets: one approximate centre line per street from its official addresses (the analysis' own
   ``network_from_addresses``), from the address register in PostGIS when loaded, else from the ICAR file.
 
-Each layer is computed once per process and address register (a few seconds for the streets, started in the
-background when a map page is opened), simplified, and kept as GeoJSON.
+Each layer is simplified and given as GeoJSON; the server builds each once per process and address register (a
+few seconds for the streets, started in the background when a map page is opened: :mod:`service.api.map_background`).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
-import pandas as pd
-import psycopg
 import shapely
 
 from service.analyse.axes import network_from_addresses
-from service.api.cache import Body, encode
-from service.db.queries import load_queries
 from service.geocode.gazetteer import KNOWN_SECTIONS
+from service.zone import postcode_areas, read_communes
 
 Layer = Literal["communes", "secteurs", "rues"]
 LAYERS: tuple[Layer, ...] = ("communes", "secteurs", "rues")
@@ -35,38 +31,11 @@ CRS = "EPSG:31370"
 TOLERANCE_M = 3.0
 PRECISION = 5
 
-_lock = threading.Lock()
-
-
-def _communes(geodata: Path) -> gpd.GeoDataFrame:
-    frame = gpd.read_file(geodata / "communes_seraing_neupre.geojson")
-    return frame.set_crs("EPSG:4326", allow_override=True)
-
-
-def _addresses(conn: psycopg.Connection[Any], geodata: Path) -> gpd.GeoDataFrame:
-    cur = conn.execute(load_queries("service.maps", "maps.sql")["address_points"])
-    frame = pd.DataFrame(cur.fetchall(), columns=["street", "municipality", "postcode", "x", "y"])
-    conn.rollback()
-    if frame.empty:  # no register loaded yet: the ICAR extract shipped with the service
-        raw = pd.read_csv(geodata / "icar_seraing_neupre.csv", dtype={"postcode": str})
-        pts = gpd.GeoDataFrame(
-            raw[["street", "municipality", "postcode"]], geometry=gpd.points_from_xy(raw["lon"], raw["lat"]), crs=4326
-        )
-        return pts.to_crs(CRS)
-    return gpd.GeoDataFrame(
-        frame[["street", "municipality", "postcode"]], geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS
-    )
-
 
 def _sections(addresses: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     zone = communes[communes["role"] == "target"].to_crs(CRS)
     area = shapely.union_all(zone.geometry.to_numpy())
-    pts = shapely.MultiPoint(shapely.get_coordinates(addresses.geometry.to_numpy()))
-    cells = gpd.GeoDataFrame(
-        geometry=list(shapely.voronoi_polygons(pts, extend_to=area.envelope.buffer(2000)).geoms), crs=CRS
-    )
-    joined = gpd.sjoin(cells, addresses[["postcode", "geometry"]], predicate="contains")
-    merged = joined.drop_duplicates(subset=None).dissolve("postcode").reset_index()
+    merged = postcode_areas(addresses, area)
     merged["geometry"] = merged.geometry.intersection(area)
     names: dict[str, list[str]] = {}
     for name, (_municipality, codes) in KNOWN_SECTIONS.items():
@@ -91,14 +60,16 @@ def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     return data
 
 
-def _key(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> tuple[Any, ...]:
+def layer_key(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> tuple[Any, ...]:
+    """What a layer depends on: the geodata folder, the layer and a fingerprint of the addresses."""
     coords = shapely.get_coordinates(addresses.geometry.to_numpy())
     return (str(geodata), layer, len(addresses), round(float(coords.sum()), 1) if len(coords) else 0.0)
 
 
 def build_layer(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> dict[str, Any]:
-    """One background layer as WGS84 GeoJSON (not cached: see :func:`background_layer`)."""
-    communes = _communes(geodata)
+    """One background layer as WGS84 GeoJSON (built each time: the server keeps what it built,
+    :mod:`service.api.map_background`)."""
+    communes = read_communes(geodata)
     if layer == "communes":
         keep = communes[["name_fr", "role", "geometry"]].rename(columns={"name_fr": "nom"})
         keep["zone"] = keep.pop("role") == "target"
@@ -106,46 +77,3 @@ def build_layer(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> dic
     if layer == "secteurs":
         return _geojson(_sections(addresses, communes))
     return _geojson(_streets(addresses))
-
-
-#: Layers already built in this process, by (geodata, layer, address fingerprint): the register rarely changes.
-_BUILT: dict[tuple[Any, ...], Body] = {}
-
-
-def _addresses_of(state: Any, geodata: Path, conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
-    found: gpd.GeoDataFrame | None = getattr(state, "carte_adresses", None)
-    if found is None:
-        found = _addresses(conn, geodata)
-        state.carte_adresses = found
-    return found
-
-
-def background_layer(state: Any, geodata: Path, layer: Layer, conn: psycopg.Connection[Any]) -> Body:
-    """The layer, ready to send (``state`` is ``app.state``; ``conn`` the request's): built once per register."""
-    addresses = _addresses_of(state, geodata, conn)
-    key = _key(addresses, geodata, layer)
-    with _lock:
-        if key not in _BUILT:
-            _BUILT[key] = encode(build_layer(addresses, geodata, layer), "application/geo+json")
-        return _BUILT[key]
-
-
-def warm(state: Any, geodata: Path, conn: psycopg.Connection[Any]) -> None:
-    """Read the addresses now and build the layers in a thread (the map page asks for them a moment later)."""
-    addresses = _addresses_of(state, geodata, conn)
-    todo = [layer for layer in LAYERS if _key(addresses, geodata, layer) not in _BUILT]
-    if not todo or getattr(state, "carte_fond_warming", False):
-        return
-    state.carte_fond_warming = True
-
-    def run() -> None:
-        for layer in todo:
-            key = _key(addresses, geodata, layer)
-            with _lock:
-                if key not in _BUILT:
-                    try:
-                        _BUILT[key] = encode(build_layer(addresses, geodata, layer), "application/geo+json")
-                    except Exception:
-                        return
-
-    threading.Thread(target=run, name="fond-de-carte", daemon=True).start()

@@ -12,7 +12,8 @@ from typing import Any
 
 import psycopg
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
+from service.db.vocabulary import read_terms
 from service.maps.grid import POINTS_ZOOM, Extent, cell_size, extent_for
 
 #: Public map: category groups (code → group) coarse enough to publish.
@@ -28,8 +29,7 @@ PUBLIC_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def _q(name: str) -> str:
-    return load_queries("service.maps", "maps.sql")[name]
+_q = Queries("service.maps", "maps.sql")
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,11 @@ def report_tile(conn: psycopg.Connection[Any], z: int, x: int, y: int, filters: 
 
 
 def vocabulary(conn: psycopg.Connection[Any]) -> dict[str, list[list[str]]]:
-    """Category and visit-outcome codes with their French labels (for the filter panel and the visit form)."""
-    categories, outcomes = _one(conn, "vocabulary", {})
-    return {"categories": categories, "resultats": outcomes}
+    """Category (in use, by label) and visit-outcome (by code) codes with their French labels, for the filter panel
+    and the visit form."""
+    terms = read_terms(conn)
+    categories = sorted((t for t in terms.categories if t.active), key=lambda t: t.label_fr)
+    return {
+        "categories": [[t.code, t.label_fr] for t in categories],
+        "resultats": [[t.code, t.label_fr] for t in terms.outcomes],
+    }

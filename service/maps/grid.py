@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
 
-from pyproj import Transformer
+import numpy as np
 
-from service.errors import ValidationFailedError
+from service.geo import LAMBERT72, WGS84, BBox, project
 
 #: Cell size at zoom 17 (≈ 66 px); one zoom step out doubles it.
 SIZE_AT_17 = 50.0
@@ -31,16 +30,6 @@ def cell_size(zoom: int, *, minimum: float = MIN_SIZE) -> float:
     return min(MAX_SIZE, max(minimum, SIZE_AT_17 * 2.0 ** (17 - zoom)))
 
 
-@cache
-def _to_lambert() -> Transformer:
-    return Transformer.from_crs("EPSG:4326", "EPSG:31370", always_xy=True)
-
-
-@cache
-def _to_wgs84() -> Transformer:
-    return Transformer.from_crs("EPSG:31370", "EPSG:4326", always_xy=True)
-
-
 @dataclass(frozen=True)
 class Extent:
     """A box in Lambert 72 whose sides are multiples of ``block`` metres (half-open: xmin <= x < xmax)."""
@@ -55,34 +44,21 @@ class Extent:
 
     def wgs84(self) -> list[float]:
         """The extent's bounding box in WGS84 (ouest, sud, est, nord)."""
-        xs, ys = _to_wgs84().transform(
-            [self.xmin, self.xmin, self.xmax, self.xmax], [self.ymin, self.ymax, self.ymin, self.ymax]
+        xs, ys = project(
+            np.array([self.xmin, self.xmin, self.xmax, self.xmax]),
+            np.array([self.ymin, self.ymax, self.ymin, self.ymax]),
+            LAMBERT72,
+            WGS84,
         )
         return [round(min(xs), 6), round(min(ys), 6), round(max(xs), 6), round(max(ys), 6)]
 
 
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    """``ouest,sud,est,nord`` in WGS84, or a French 422 naming the field."""
-    try:
-        box = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        box = ()
-    ok = len(box) == 4 and all(math.isfinite(v) for v in box)
-    if not ok or not (-180 <= box[0] < box[2] <= 180 and -90 <= box[1] < box[3] <= 90):
-        raise ValidationFailedError(
-            "bbox invalide : ouest,sud,est,nord attendus (WGS84)",
-            [{"champ": "bbox", "valeur": text[:200], "motif": "quatre nombres ouest,sud,est,nord"}],
-            hint="Exemple : bbox=5.49,50.58,5.53,50.62",
-        )
-    return box[0], box[1], box[2], box[3]
-
-
-def extent_for(bbox: tuple[float, float, float, float], size: float) -> Extent:
+def extent_for(bbox: BBox, size: float) -> Extent:
     """The WGS84 box in Lambert 72, widened outwards to whole blocks of ``BLOCK_CELLS`` cells of ``size``."""
     west, south, east, north = bbox
     lons = [west, west, east, east, (west + east) / 2, (west + east) / 2]
     lats = [south, north, south, north, south, north]
-    xs, ys = _to_lambert().transform(lons, lats)
+    xs, ys = project(np.array(lons), np.array(lats), WGS84, LAMBERT72)
     block = size * BLOCK_CELLS
     return Extent(
         xmin=math.floor(min(xs) / block) * block,

@@ -22,6 +22,7 @@ import geopandas as gpd
 
 from service.maps.page import CENTRE, ZONE_BOUNDS
 from service.settings import Settings
+from service.zone import read_communes
 
 _LEAFLET = Path(__file__).parent / "static" / "leaflet"
 
@@ -66,9 +67,7 @@ def zone_map(
         folium.TileLayer(
             tiles=settings.tile_url, attr=settings.tile_attribution, name="Fond de carte (tuiles, en ligne)"
         ).add_to(fmap)
-    communes = gpd.read_file(settings.geodata_dir / "communes_seraing_neupre.geojson").set_crs(
-        "EPSG:4326", allow_override=True
-    )
+    communes = read_communes(settings.geodata_dir)
     zone = communes[communes["role"] == "target"][["name_fr", "geometry"]]
     folium.GeoJson(
         json.loads(zone.to_json(drop_id=True)),

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -21,17 +23,19 @@ from folium.elements import JSCSSMixin
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 from service import __version__
-from service.accounts import User
+from service.accounts import ROLE_LABELS, User
 from service.labels import STATE_LABELS, TREND_LABELS
 from service.plan.model import KIND_LABELS
 from service.settings import Settings
 
+#: Where the vendored assets (Leaflet, its plugins, our scripts and styles) are served from, and where they lie.
 STATIC = "/static/carte"
+STATIC_DIR = Path(str(resources.files("service.maps").joinpath("static")))
+FAVICON = STATIC_DIR / "favicon.ico"
 #: Map centre and zoom before the first fit, and the zone's box (south-west, north-east) the map fits to.
 CENTRE = (50.575, 5.515)
 ZOOM = 13
 ZONE_BOUNDS = ((50.525, 5.43), (50.63, 5.60))
-ROLE_LABELS = {"lecteur": "lecteur", "planificateur": "planificateur", "admin": "administrateur"}
 
 #: Colours and labels shared by the legend (rendered here) and the layers (drawn by carte.js).
 STYLE: dict[str, Any] = {

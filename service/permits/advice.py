@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
+from service.db.vocabulary import Labels
 from service.errors import InvalidValueError
+from service.geo import to_lonlat
 from service.permits.followup import permit_words
 from service.permits.links import complaint_trend, load_permits, load_rules, permit_links
-from service.plan.candidates import Labels
 from service.plan.model import Place
 from service.plan.places import AddressGeocoder, resolve_place
 from service.settings import Settings
@@ -34,13 +34,7 @@ MIN_RADIUS_M = 25.0
 MAX_RADIUS_M = 1000.0
 
 
-def _q(name: str) -> str:
-    return load_queries("service.permits", "advice.sql")[name]
-
-
-def _frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> pd.DataFrame:
-    cur = conn.execute(_q(name), params)
-    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+_q = Queries("service.permits", "advice.sql")
 
 
 @dataclass
@@ -116,7 +110,7 @@ def advice_facts(
     first_year = this_year - n_years
     since = pd.Timestamp(f"{first_year}-01-01", tz="Europe/Brussels").tz_convert("UTC")
     params = {"x": place.x, "y": place.y, "radius": radius, "since": since, "until": until}
-    raw = _frame(conn, "counts", params)
+    raw = _q.frame(conn, "counts", params)
     year_list = list(range(first_year, this_year + 1))
     if raw.empty:
         counts = pd.DataFrame(columns=year_list, dtype=int)
@@ -150,11 +144,11 @@ def advice_facts(
         counts=counts,
         total=int(counts.to_numpy().sum()) if len(counts) else 0,
         referred=referred,
-        points=_frame(conn, "points", params),
-        axes=_frame(conn, "axes", params),
+        points=_q.frame(conn, "points", params),
+        axes=_q.frame(conn, "axes", params),
         permits=permits,
         visits=visits,
-        report_points=_frame(conn, "report_points", params),
+        report_points=_q.frame(conn, "report_points", params),
         notes=notes,
     )
 
@@ -205,15 +199,13 @@ def _json_value(value: Any) -> Any:
 
 def facts_json(facts: AdviceFacts, labels: Labels) -> dict[str, Any]:
     """The facts as the API gives them (French keys; distances in metres, rounded)."""
-    from service.ingest.coords import LAMBERT72, WGS84, project
-
-    lon, lat = project(np.array([facts.place.x]), np.array([facts.place.y]), LAMBERT72, WGS84)
+    lon, lat = to_lonlat(facts.place.x, facts.place.y)
     return {
         "lieu": facts.place.label,
         "adresse_la_plus_proche": facts.nearest_address,
         "commune": facts.commune,
-        "lon": round(float(lon[0]), 6),
-        "lat": round(float(lat[0]), 6),
+        "lon": round(lon, 6),
+        "lat": round(lat, 6),
         "rayon_m": facts.radius_m,
         "depuis": facts.since.isoformat(),
         "jusqu_au": facts.until.isoformat(),

@@ -12,6 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from service.db.vocabulary import Labels
 from service.export.paper import (
     CONTENT_WIDTH,
     RULE,
@@ -27,7 +28,6 @@ from service.export.print_background import PaperBackground, load_background
 from service.export.print_map import AXIS_COLOUR, MapFlowable, MapLayer, fit_bounds
 from service.labels import state_label, trend_label
 from service.permits.advice import AdviceFacts
-from service.plan.candidates import Labels
 from service.settings import Settings
 
 MAP_HEIGHT = 105 * mm

@@ -14,10 +14,11 @@ import pandas as pd
 import psycopg
 import shapely
 
+from service.db.vocabulary import Labels, load_labels
 from service.export.sheet import Sheet
 from service.permits.followup import assess, reason_words
 from service.permits.links import concerned_categories, load_permits, load_rules, permit_links, permit_visits
-from service.plan.candidates import CandidateContext, Labels, load_labels, register_source, site_row
+from service.plan.candidates import CandidateContext, register_source, site_row
 from service.plan.model import CANDIDATE_COLUMNS, DEFAULT_STATES, Filters
 from service.settings import Settings
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.geocode.normalise import fold
 from service.settings import Settings
 
@@ -28,13 +28,7 @@ VISIT_NEAR_M = 50.0
 TREND_MONTHS = 12
 
 
-def q(name: str) -> str:
-    return load_queries("service.permits", "permits.sql")[name]
-
-
-def frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> pd.DataFrame:
-    cur = conn.execute(q(name), params)
-    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+q = Queries("service.permits", "permits.sql")
 
 
 @dataclass(frozen=True)
@@ -65,7 +59,7 @@ def concerned_categories(activity: str | None, permit_type: str | None, rules: S
 
 def load_permits(conn: psycopg.Connection[Any], ids: Sequence[int] | None = None) -> pd.DataFrame:
     """Permits with ``x``/``y`` (Lambert 72, NaN when not placed), label, commune, postcode, dates, conditions."""
-    return frame(conn, "permits", {"ids": list(ids) if ids is not None else None})
+    return q.frame(conn, "permits", {"ids": list(ids) if ids is not None else None})
 
 
 def permit_links(
@@ -96,12 +90,12 @@ def permit_links(
         # many short index probes: compiling them (JIT, which the cost of a thousand permits triggers) takes
         # longer than running them
         conn.execute("SET LOCAL jit = off")
-        return frame(conn, "links", params)[columns]
+        return q.frame(conn, "links", params)[columns]
 
 
 def permit_visits(conn: psycopg.Connection[Any], ids: Sequence[int] | None = None) -> pd.DataFrame:
     """Visits made at each facility: ``permit_id``, ``visit_id``, ``visited_at``, ``outcome``, ``officer``."""
-    return frame(conn, "visits", {"ids": list(ids) if ids is not None else None, "metres": VISIT_NEAR_M})
+    return q.frame(conn, "visits", {"ids": list(ids) if ids is not None else None, "metres": VISIT_NEAR_M})
 
 
 @dataclass(frozen=True)

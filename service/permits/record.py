@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 
+from service.db.vocabulary import Labels
 from service.errors import NotFoundError
 from service.permits.followup import assess, permit_words
 from service.permits.links import (
@@ -22,7 +23,6 @@ from service.permits.links import (
     permit_visits,
     q,
 )
-from service.plan.candidates import Labels
 from service.settings import Settings
 
 

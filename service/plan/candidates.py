@@ -19,45 +19,14 @@ import psycopg
 import shapely
 
 from service.analyse.priority import with_visit_outcome
-from service.db.queries import load_queries
+from service.db.queries import Queries
+from service.db.vocabulary import Labels
 from service.plan import value as v
 from service.plan.model import CANDIDATE_COLUMNS, Filters, empty_candidates
 from service.settings import Settings
 
 _PKG = "service.plan"
 CRS = "EPSG:31370"
-
-
-@dataclass(frozen=True)
-class Labels:
-    """French labels of the vocabularies and the gravity of each category."""
-
-    categories: dict[str, str]
-    outcomes: dict[str, str]
-    statuses: dict[str, str]
-    gravity: dict[str, float]
-
-    def category(self, code: Any) -> str | None:
-        if code is None or (isinstance(code, float) and np.isnan(code)):
-            return None
-        return self.categories.get(str(code), str(code))
-
-    def outcome(self, code: Any) -> str | None:
-        if code is None or (isinstance(code, float) and np.isnan(code)):
-            return None
-        return self.outcomes.get(str(code), str(code))
-
-
-def load_labels(conn: psycopg.Connection[Any]) -> Labels:
-    """The vocabularies as the sheets show them."""
-    rows = conn.execute(load_queries(_PKG, "candidates.sql")["vocabulary"]).fetchall()
-    by_kind: dict[str, dict[str, str]] = {"categorie": {}, "resultat": {}, "statut": {}}
-    gravity: dict[str, float] = {}
-    for kind, code, label, grav in rows:
-        by_kind[kind][code] = label
-        if grav is not None:
-            gravity[code] = float(grav)
-    return Labels(by_kind["categorie"], by_kind["resultat"], by_kind["statut"], gravity)
 
 
 @dataclass
@@ -84,9 +53,7 @@ class CandidateSource(Protocol):
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame: ...
 
 
-def _frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> pd.DataFrame:
-    cur = conn.execute(load_queries(_PKG, "candidates.sql")[name], params)
-    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+_q = Queries(_PKG, "candidates.sql")
 
 
 def _states(context: CandidateContext) -> list[str]:
@@ -115,7 +82,7 @@ class PointSource:
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
         rows = []
-        for r in _frame(conn, "points", {"states": _states(context)}).to_dict("records"):
+        for r in _q.frame(conn, "points", {"states": _states(context)}).to_dict("records"):
             value, components = with_visit_outcome(r["priority"], r["priority_components"], r["last_outcome"])
             n = int(r["n_reports"] or 0)
             reason = v.reason_words(
@@ -182,7 +149,7 @@ class AxisSource:
         params = {"states": _states(context), "since": context.since, "quarter": context.quarter}
         walk = context.settings.plan_axis_walk_kmh * 1000 / 60  # metres a minute
         rows = []
-        for r in _frame(conn, "axes", params).to_dict("records"):
+        for r in _q.frame(conn, "axes", params).to_dict("records"):
             line = axis_line(shapely.from_wkb(bytes(r["geom"])))
             categories = dict(r["categories"] or {})
             if r["priority"] is not None:
@@ -244,7 +211,7 @@ class ReportSource:
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
         since = context.now - pd.Timedelta(days=context.settings.plan_report_max_age_days)
         rows = []
-        for r in _frame(conn, "reports", {"since": since}).to_dict("records"):
+        for r in _q.frame(conn, "reports", {"since": since}).to_dict("records"):
             observed = pd.Timestamp(r["observed_at"])
             fresh = (context.now - observed) <= pd.Timedelta(hours=v.FRESH_HOURS)
             seen = 1 + int(r["seen_again"] or 0)
@@ -291,7 +258,7 @@ class FollowUpSource:
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
         rows = []
         params = {"since": context.since, "quarter": context.quarter}
-        for r in _frame(conn, "followups", params).to_dict("records"):
+        for r in _q.frame(conn, "followups", params).to_dict("records"):
             n = int(r["n_reports"] or 0)
             components = v.factors(
                 gravity=context.labels.gravity.get(r["category"], 1.0) if r["category"] else 1.0,
@@ -379,7 +346,7 @@ def load_candidates(conn: psycopg.Connection[Any], context: CandidateContext) ->
         wanted = set(f.categories)
         keep &= frame["categories"].map(lambda cats: bool(wanted & set(cats or {}))).to_numpy()
     if f.places:
-        sections = _frame(conn, "sections", {})
+        sections = _q.frame(conn, "sections", {})
         keep &= _matches_place(frame, f.places, sections)
     if f.min_value is not None:
         keep &= frame["value"].to_numpy(dtype=float) >= f.min_value

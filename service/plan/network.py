@@ -21,9 +21,9 @@ import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from service.db.queries import load_queries
+from service.db.copy import copy_frame, indexes_suspended
+from service.db.queries import Queries
 from service.errors import InputFileError
-from service.ingest.load import copy_frame, indexes_suspended
 from service.plan.modes import MODE_COLUMN, MODES
 from service.plan.noding import NodedGraph, node_ways
 from service.plan.ways import Progress, Ways, read_ways
@@ -33,6 +33,9 @@ from service.zone import zone_polygon
 _COPY_ROWS = 50_000
 #: Below this share of its length in one piece, a network is called fragmented in the summary.
 FRAGMENTED_SHARE = 0.8
+
+
+_q = Queries("service.plan", "network.sql")
 
 
 @dataclass
@@ -111,13 +114,12 @@ def load_network(
         progress("graphe", 0, None)
     graph = node_ways(ways.coords, ways.keys, ways.offsets)
     summary = _summary(path, ways, graph, settings)
-    queries = load_queries("service.plan", "network.sql")
     with conn.transaction():
-        conn.execute(queries["clear"])
+        conn.execute(_q("clear"))
         with indexes_suspended(conn, "road_edges"):  # one sorted build beats a GiST insertion per edge
             _write(conn, ways, graph, progress)
         summary.seconds = round(time.perf_counter() - start, 2)
-        row = conn.execute(queries["record_load"], _record(summary)).fetchone()
+        row = conn.execute(_q("record_load"), _record(summary)).fetchone()
         assert row is not None
         summary.load_id, summary.loaded_at = int(row[0]), row[1]
         conn.execute("ANALYZE road_edges, road_vertices")
@@ -126,7 +128,7 @@ def load_network(
 
 def network_status(conn: psycopg.Connection[Any]) -> NetworkLoad | None:
     """The network in place (its load summary), or None when none was loaded."""
-    row = conn.execute(load_queries("service.plan", "network.sql")["current_load"]).fetchone()
+    row = conn.execute(_q("current_load")).fetchone()
     if row is None or not row[-1]:
         return None
     return NetworkLoad(

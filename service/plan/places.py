@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
-import numpy as np
-
 from service.errors import InvalidValueError, NotFoundError
-from service.ingest.coords import LAMBERT72, WGS84, project
+from service.geo import to_lambert
 from service.plan.model import Place
 
 _PAIR = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*[;,\s]\s*(-?\d+(?:[.,]\d+)?)\s*$")
@@ -18,11 +16,6 @@ PRECISE_LEVELS = ("adresse", "adresse_interpolee", "intersection", "rue")
 
 class AddressGeocoder(Protocol):
     def geocode(self, text: str | None, *, postcode: str | None = None, locality: str | None = None) -> Any: ...
-
-
-def to_lambert(lon: float, lat: float) -> tuple[float, float]:
-    x, y = project(np.array([lon]), np.array([lat]), WGS84, LAMBERT72)
-    return float(x[0]), float(y[0])
 
 
 def _number(text: str) -> float:

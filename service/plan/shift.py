@@ -15,8 +15,9 @@ import pandas as pd
 import psycopg
 import shapely
 
+from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError, NotFoundError
-from service.plan.candidates import CandidateContext, Labels, load_candidates, load_labels
+from service.plan.candidates import CandidateContext, load_candidates
 from service.plan.model import MODE_LABELS, Place, Plan, ShiftRequest, Stop
 from service.plan.places import AddressGeocoder, resolve_place
 from service.plan.solve import Instance, Route, cheapest_insertion, naive_routes, solve_routes

@@ -16,7 +16,7 @@ import pandas as pd
 import psycopg
 import shapely
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.errors import NotFoundError
 from service.plan.model import Plan
 from service.plan.value import formula_words
@@ -25,8 +25,7 @@ _PKG = "service.plan"
 CRS = "EPSG:31370"
 
 
-def _q(name: str) -> str:
-    return load_queries(_PKG, "plans.sql")[name]
+_q = Queries(_PKG, "plans.sql")
 
 
 def stop_ref(plan_id: int, team: int, order: int) -> str:
@@ -165,11 +164,6 @@ class StoredPlan:
         return int(self.facts["id"])
 
 
-def _frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> pd.DataFrame:
-    cur = conn.execute(_q(name), params)
-    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
-
-
 def load_plan(conn: psycopg.Connection[Any], plan_id: int) -> StoredPlan:
     """The stored plan ``plan_id``; a French 404 when there is none."""
     cur = conn.execute(_q("plan"), {"id": plan_id})
@@ -177,17 +171,17 @@ def load_plan(conn: psycopg.Connection[Any], plan_id: int) -> StoredPlan:
     if row is None:
         raise NotFoundError(f"Aucune tournée n° {plan_id}.", hint="« hotspots tournees » liste les tournées.")
     facts = dict(zip([d.name for d in cur.description or []], row, strict=True))
-    stops = _frame(conn, "stops", {"id": plan_id})
+    stops = _q.frame(conn, "stops", {"id": plan_id})
     stops["line"] = [shapely.from_wkb(bytes(g)) if g is not None else None for g in stops["line"]]
     stops = gpd.GeoDataFrame(stops, geometry=gpd.points_from_xy(stops["x"], stops["y"]), crs=CRS)
-    routes = _frame(conn, "routes", {"id": plan_id})
+    routes = _q.frame(conn, "routes", {"id": plan_id})
     routes = gpd.GeoDataFrame(routes[["team"]], geometry=[shapely.from_wkb(bytes(g)) for g in routes["geom"]], crs=CRS)
-    return StoredPlan(facts, stops, _frame(conn, "dropped", {"id": plan_id}), routes)
+    return StoredPlan(facts, stops, _q.frame(conn, "dropped", {"id": plan_id}), routes)
 
 
 def list_plans(conn: psycopg.Connection[Any], *, limit: int = 50) -> list[dict[str, Any]]:
     """The latest plans, with how many of their stops are done."""
-    return _frame(conn, "list_plans", {"limit": limit}).to_dict("records")
+    return _q.frame(conn, "list_plans", {"limit": limit}).to_dict("records")
 
 
 def summary_json(stored: StoredPlan) -> dict[str, Any]:

@@ -19,13 +19,16 @@ from psycopg import sql
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.errors import InvalidValueError
 from service.plan.modes import MODE_COLUMN, MODE_LABEL, Mode, check_mode, speed_kmh
 from service.plan.routing import Attachments, Routing, build_routing
 from service.settings import Settings
 
 Source = Literal["reseau", "vol_oiseau", "mixte"]
+
+
+_q = Queries("service.plan", "network.sql")
 
 
 @dataclass
@@ -54,9 +57,7 @@ class RoadNetwork:
         with a province or country network loaded, a plan needs only the streets around its places.
         """
         checked = check_mode(mode)
-        query = sql.SQL(load_queries("service.plan", "network.sql")["mode_edges"]).format(
-            mode_column=sql.Identifier("e", MODE_COLUMN[checked])
-        )
+        query = sql.SQL(_q("mode_edges")).format(mode_column=sql.Identifier("e", MODE_COLUMN[checked]))
         box = dict(zip(("xmin", "ymin", "xmax", "ymax"), bbox or (None,) * 4, strict=True))
         rows = conn.execute(query, box).fetchall()
         if not rows:

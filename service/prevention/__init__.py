@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from service.plan.candidates import Labels
+from service.db.vocabulary import Labels
 from service.prevention.digest import Digest, build_digest
 from service.prevention.networks import Scope, find_network, network_scope, section_scope
 from service.prevention.period import Period, parse_period

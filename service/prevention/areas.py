@@ -22,7 +22,8 @@ from shapely.geometry.base import BaseGeometry
 
 from service.analyse.axes import network_from_addresses
 from service.errors import InvalidValueError
-from service.ingest.coords import LAMBERT72, WGS84, project
+from service.geo import geometry_to_lambert
+from service.zone import postcode_areas
 
 CRS = "EPSG:31370"
 #: Metres on each side of a street's line (and around its addresses) that belong to a network given by streets.
@@ -76,7 +77,7 @@ def polygon_from_geojson(data: Any) -> BaseGeometry:
     shape = shapely.union_all(shapes)
     xy = shapely.get_coordinates(shape)
     if np.all((xy[:, 0] >= 2) & (xy[:, 0] <= 7) & (xy[:, 1] >= 49) & (xy[:, 1] <= 52)):
-        shape = shapely.transform(shape, lambda c: np.column_stack(project(c[:, 0], c[:, 1], WGS84, LAMBERT72)))
+        shape = geometry_to_lambert(shape)
     elif not np.all((xy >= 10_000) & (xy <= 300_000)):
         raise InvalidValueError(
             "zone hors de Belgique : coordonnées ni WGS84 (longitude, latitude) ni Lambert 72",
@@ -111,21 +112,12 @@ def street_band(addresses: gpd.GeoDataFrame, *, band_m: float = STREET_BAND_M) -
 
 
 def postcode_area(addresses: gpd.GeoDataFrame, postcodes: list[str], outline: BaseGeometry) -> BaseGeometry:
-    """The area of ``postcodes``: the Voronoi cells of their official addresses (``postcode``, points in Lambert
-    72, every address of the zone so that neighbouring postcodes bound it), merged and cut to ``outline``."""
+    """The area of ``postcodes`` (:func:`service.zone.postcode_areas`: every address of the zone given, so that
+    neighbouring postcodes bound it), cut to ``outline`` widened around the postcodes' own addresses."""
     mine = addresses["postcode"].isin(postcodes).to_numpy()
     if not mine.any():
         return shapely.Polygon()
-    xy = shapely.get_coordinates(addresses.geometry.to_numpy())
-    unique, first = np.unique(xy.round(2), axis=0, return_index=True)
-    cells = shapely.voronoi_polygons(shapely.multipoints(unique), extend_to=outline.envelope.buffer(2000))
-    polygons = np.array(shapely.get_parts(cells))
-    # each cell holds exactly one address point: match them back
-    tree = shapely.STRtree(polygons)
-    idx_point, idx_cell = tree.query(shapely.points(unique), predicate="within")
-    owner = np.full(len(polygons), -1)
-    owner[idx_cell] = first[idx_point]
-    chosen = polygons[(owner >= 0) & np.isin(owner, np.flatnonzero(mine))]
+    chosen = postcode_areas(addresses, outline, postcodes=postcodes).geometry.to_numpy()
     # the outlines are coarse (some addresses lie hundreds of metres outside): keep the land around the postcode's
     # own addresses too, so that every one of them is in its area
     around = shapely.union_all(shapely.buffer(addresses.geometry.to_numpy()[mine], SECTION_MARGIN_M))

@@ -17,8 +17,8 @@ import pandas as pd
 import psycopg
 import shapely
 
-from service.plan.candidates import Labels
-from service.prevention.networks import Scope, frame, q
+from service.db.vocabulary import Labels
+from service.prevention.networks import Scope, q
 from service.prevention.period import Period
 from service.settings import Settings
 
@@ -154,14 +154,14 @@ def build_digest(
         "year_start": end - pd.Timedelta(days=365),
     }
     k = settings.public_min_count
-    cats = frame(conn, "area_categories", params)
+    cats = q.frame(conn, "area_categories", params)
     categories = [
         {"code": r["category"], "label": labels.category(r["category"]), "n": int(r["n"]), "n_prev": int(r["n_prev"])}
         for r in cats.sort_values(["n", "n_prev", "category"], ascending=[False, False, True]).to_dict("records")
         if r["n"] or r["n_prev"]
     ]
     points = []
-    for r in frame(conn, "points_near", params).to_dict("records"):
+    for r in q.frame(conn, "points_near", params).to_dict("records"):
         points.append(
             {
                 "id": r["id"],
@@ -181,7 +181,7 @@ def build_digest(
             }
         )
     axes = []
-    for r in frame(conn, "axes_near", params).to_dict("records"):
+    for r in q.frame(conn, "axes_near", params).to_dict("records"):
         axes.append(
             {
                 "id": r["id"],

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from service.db.personal import store_network_coordinator
-from service.db.queries import load_queries
+from service.db.queries import Queries
 from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.geocode.normalise import fold
 from service.prevention.areas import check_area, polygon_from_geojson, postcode_area, street_band
@@ -30,13 +29,7 @@ CRS = "EPSG:31370"
 AREA_KINDS = ("polygone", "rues", "section")
 
 
-def q(name: str) -> str:
-    return load_queries("service.prevention", "prevention.sql")[name]
-
-
-def frame(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> pd.DataFrame:
-    cur = conn.execute(q(name), params)
-    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+q = Queries("service.prevention", "prevention.sql")
 
 
 @dataclass(frozen=True)
@@ -62,7 +55,7 @@ class Coordinator:
 
 
 def _addresses(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
-    data = frame(conn, "postcode_addresses", {})
+    data = q.frame(conn, "postcode_addresses", {})
     return gpd.GeoDataFrame(
         data[["postcode", "municipality"]], geometry=gpd.points_from_xy(data["x"], data["y"]), crs=CRS
     )
@@ -71,7 +64,7 @@ def _addresses(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
 def find_section(conn: psycopg.Connection[Any], text: str) -> tuple[str, str, list[str], list[str]]:
     """``(name, commune, postcodes, other sections of those postcodes)`` of the section named by ``text`` (or given
     by its postcode); a French error listing the sections otherwise."""
-    rows = frame(conn, "sections", {})
+    rows = q.frame(conn, "sections", {})
     wanted = fold(text or "")
     for r in rows.to_dict("records"):
         if wanted and (fold(r["name"]) == wanted or (wanted.isdigit() and wanted in r["postcodes"])):
@@ -117,7 +110,7 @@ def _streets_area(conn: psycopg.Connection[Any], streets: list[str], commune: st
     chosen: list[str] = []
     communes: set[str] = set()
     for name in streets:
-        found = frame(conn, "street_matches", {"name": name.strip(), "commune": commune})
+        found = q.frame(conn, "street_matches", {"name": name.strip(), "commune": commune})
         exact = found[[fold(s) == fold(name) for s in found["street"]]] if len(found) else found
         if exact.empty:
             options = "; ".join(f"{r['street']} ({r['municipality']})" for r in found.head(4).to_dict("records"))
@@ -133,7 +126,7 @@ def _streets_area(conn: psycopg.Connection[Any], streets: list[str], commune: st
             )
         chosen += list(exact["street_id"])
         communes |= set(exact["municipality"])
-    data = frame(conn, "street_addresses", {"ids": chosen})
+    data = q.frame(conn, "street_addresses", {"ids": chosen})
     points = gpd.GeoDataFrame(
         data[["street", "municipality"]], geometry=gpd.points_from_xy(data["x"], data["y"]), crs=CRS
     )
@@ -210,7 +203,7 @@ def register_network(
 def list_networks(conn: psycopg.Connection[Any], network_id: int | None = None) -> list[dict[str, Any]]:
     """Networks (no coordinator contact): id, name, area kind and specification, commune, area (m²), geometry
     (shapely, Lambert 72), date of the last digest sent."""
-    data = frame(conn, "networks", {"id": network_id})
+    data = q.frame(conn, "networks", {"id": network_id})
     rows = data.astype(object).where(data.notna(), None).to_dict("records")
     for r in rows:
         r["geom"] = shapely.from_wkb(bytes(r["geom"]))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import numpy as np
 import psycopg
 import shapely
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -20,7 +19,7 @@ from reportlab.platypus.flowables import Flowable
 from service.export.paper import CONTENT_WIDTH, Styles, build, bullets, data_table, para, section
 from service.export.print_background import PaperBackground, load_background
 from service.export.print_map import AXIS_COLOUR, MapFlowable, MapLayer, fit_bounds
-from service.ingest.coords import LAMBERT72, WGS84, project
+from service.geo import geometry_to_wgs84, to_lonlat
 from service.prevention.digest import PLAIN_TREND, STATE_WORDS, Digest, compare, count_json, shown
 from service.settings import Settings
 
@@ -204,17 +203,11 @@ def render_html(digest: Digest, *, background: PaperBackground | None = None) ->
     return _env.get_template("bilan.html").render(digest=digest, rows=rows(digest), map_png=image)
 
 
-def _wgs84(geom: Any) -> dict[str, Any]:
-    from service.export.geojson_file import to_wgs84
-
-    return to_wgs84(geom)
-
-
 def digest_json(digest: Digest) -> dict[str, Any]:
     """The digest for the API: counts under the threshold have ``nombre`` null and ``affiche`` « moins de k »."""
     k = digest.k
     centre = digest.scope.area.centroid
-    lon, lat = project(np.array([centre.x]), np.array([centre.y]), LAMBERT72, WGS84)
+    lon, lat = to_lonlat(centre.x, centre.y)
     return {
         "titre": digest.title,
         "portee": {"type": digest.scope.kind, "nom": digest.scope.name, "reseau": digest.scope.network_id},
@@ -228,8 +221,8 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         "periode_precedente": {"code": digest.previous.code, "libelle": digest.previous.label},
         "seuil": k,
         "abords_m": digest.near_m,
-        "centre": {"lon": round(float(lon[0]), 6), "lat": round(float(lat[0]), 6)},
-        "zone": _wgs84(digest.scope.area),
+        "centre": {"lon": round(lon, 6), "lat": round(lat, 6)},
+        "zone": geometry_to_wgs84(digest.scope.area),
         "resume": digest.summary(),
         "vide": digest.empty,
         "signalements": count_json(digest.reports, k) | {"precedent": count_json(digest.reports_previous, k)},

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from service.db.vocabulary import Labels
 from service.export.sheet import Sheet
-from service.ingest.coords import LAMBERT72, WGS84, project
-from service.plan.candidates import Labels
+from service.geo import lonlat_arrays
 from service.referrals.store import STATUS_LABELS, TARGET_LABELS
 
 CRS = "EPSG:31370"
@@ -57,12 +57,8 @@ def referral_sheet(
     frame: pd.DataFrame, labels: Labels, *, base_url: str | None = None, title: str = "Renvois"
 ) -> Sheet:
     """One row per referral of ``frame`` (as :func:`service.referrals.store.list_referrals` returns it)."""
-    placed = frame["x"].notna().to_numpy() if len(frame) else np.array([], dtype=bool)
-    lon = np.full(len(frame), np.nan)
-    lat = np.full(len(frame), np.nan)
-    if placed.any():
-        xs, ys = frame["x"].to_numpy(dtype=float)[placed], frame["y"].to_numpy(dtype=float)[placed]
-        lon[placed], lat[placed] = project(xs, ys, LAMBERT72, WGS84)
+    lon, lat = lonlat_arrays(frame["x"].to_numpy(dtype=float), frame["y"].to_numpy(dtype=float), decimals=None)
+    placed = np.isfinite(lon) & np.isfinite(lat)
     rows, points = [], []
     for i, r in enumerate(frame.to_dict("records")):
         site = f"SIG-{r['target_id']}" if r["target_kind"] == "signalement" else r["target_id"]

@@ -17,7 +17,7 @@ import pandas as pd
 import psycopg
 
 from service.db.personal import log_access
-from service.db.queries import load_queries
+from service.db.queries import Queries, frame_of
 from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.geocode.normalise import fold
 from service.settings import Settings
@@ -31,8 +31,7 @@ STATUSES = tuple(STATUS_LABELS)
 MIN_REASON = 3
 
 
-def _q(name: str) -> str:
-    return load_queries("service.referrals", "referrals.sql")[name]
+_q = Queries("service.referrals", "referrals.sql")
 
 
 @dataclass(frozen=True)
@@ -312,7 +311,7 @@ def list_referrals(
             "limit": limit,
         },
     )
-    frame = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+    frame = frame_of(cur)
     return frame.astype(object).where(frame.notna(), None)  # empty cells as None, not NaN
 
 

@@ -58,3 +58,24 @@ SET address_label = (
     SELECT a.street || ' ' || a.house_number || ', ' || a.postcode || ' ' || a.municipality
     FROM gazetteer_addresses a ORDER BY a.geom <-> s.point LIMIT 1)
 WHERE s.last_run_id = %(run)s;
+
+-- name: points_revisited
+-- The points whose latest visit is one of the visits given (by id, or by their import batch), with that visit's
+-- outcome and the point's priority, locked until the caller commits: their priority follows the outcome at once
+-- (service.analyse.priority.with_visit_outcome). A visit older than the point's latest one changes nothing.
+WITH mine AS (
+    SELECT id, point_id FROM visits
+    WHERE point_id IS NOT NULL AND (id = ANY(%(visits)s) OR batch_id = %(batch)s)
+), latest AS (
+    SELECT DISTINCT ON (v.point_id) v.point_id, v.id, v.outcome
+    FROM visits v WHERE v.point_id IN (SELECT point_id FROM mine)
+    ORDER BY v.point_id, v.visited_at DESC, v.id DESC
+)
+SELECT p.id, l.outcome, p.priority, p.priority_components
+FROM latest l JOIN sensitive_points p ON p.id = l.point_id
+WHERE l.id IN (SELECT id FROM mine)
+FOR UPDATE OF p;
+
+-- name: set_point_priority
+UPDATE sensitive_points SET priority = %(priority)s, priority_components = %(components)s, updated_at = now()
+WHERE id = %(id)s;

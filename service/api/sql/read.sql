@@ -104,159 +104,96 @@ SELECT jsonb_build_object(
 )
 FROM problem_axes a WHERE a.id = %(id)s;
 
--- name: reports
--- Reports as GeoJSON, without any personal data (contacts live in the private schema). Sorting keys are
--- whitelisted by the route; ``total`` counts every match, the features are one page.
+-- name: page
+-- One page of a list of reports, visits or permits as a FeatureCollection, built by service/api/geojson.py from
+-- the fragments below (the braces are filled there, never with a value: values stay bound parameters). ``total``
+-- counts every match, the features are one page; the order is a whitelisted column (the route lists the sort
+-- keys), ties broken by the newest id. No personal data: contacts live in the private schema.
 WITH f AS (
-    SELECT * FROM reports r
-    WHERE (%(category)s::text[] IS NULL OR r.category = ANY(%(category)s))
-      AND (%(status)s::text[] IS NULL OR r.status = ANY(%(status)s))
-      AND (%(source)s::text IS NULL OR r.source = %(source)s)
-      AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
-      AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
-      AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
-      AND (%(geocode)s::text IS NULL OR r.geocode_status = %(geocode)s)
-      AND (%(bbox)s::float8[] IS NULL OR r.geom && ST_Transform(
-            ST_MakeEnvelope(%(bbox)s[1], %(bbox)s[2], %(bbox)s[3], %(bbox)s[4], 4326), 31370))
+    SELECT * FROM ({filter}) r
+    WHERE %(bbox)s::float8[] IS NULL OR r.geom && ST_Transform(
+          ST_MakeEnvelope(%(bbox)s[1], %(bbox)s[2], %(bbox)s[3], %(bbox)s[4], 4326), 31370)
 ), page AS (
     SELECT f.*, row_number() OVER () AS ord FROM (
-        SELECT * FROM f ORDER BY
-            CASE WHEN %(sort)s = 'date' THEN observed_at END ASC,
-            CASE WHEN %(sort)s = '-date' THEN observed_at END DESC,
-            CASE WHEN %(sort)s = 'categorie' THEN category END ASC,
-            CASE WHEN %(sort)s = '-categorie' THEN category END DESC,
-            CASE WHEN %(sort)s = 'id' THEN id END ASC,
-            CASE WHEN %(sort)s = '-id' THEN id END DESC,
-            CASE WHEN %(sort)s = 'statut' THEN status END ASC,
-            CASE WHEN %(sort)s = '-statut' THEN status END DESC,
-            id DESC
-        LIMIT %(limit)s OFFSET %(offset)s
+        SELECT * FROM f ORDER BY {order}, id DESC LIMIT %(limit)s OFFSET %(offset)s
     ) f
 )
 SELECT jsonb_build_object(
     'type', 'FeatureCollection',
-    'features', coalesce((SELECT jsonb_agg(jsonb_build_object(
-        'type', 'Feature', 'id', r.id,
-        'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
-        'properties', jsonb_build_object(
-            'id', r.id, 'source', r.source, 'identifiant', r.external_id, 'categorie', r.category,
-            'date', r.observed_at, 'statut', r.status, 'adresse', r.address, 'commune', r.commune,
-            'geocodage', r.geocode_status, 'doublon_de', r.duplicate_of)
-    ) ORDER BY r.ord) FROM page r), '[]'::jsonb),
+    'features', coalesce((SELECT jsonb_agg({feature} ORDER BY r.ord) FROM page r), '[]'::jsonb),
     'total', (SELECT count(*) FROM f), 'limite', %(limit)s::int, 'decalage', %(offset)s::int);
 
--- name: report
-SELECT jsonb_build_object(
+-- name: one
+SELECT {feature} FROM {table} r WHERE r.id = %(id)s;
+
+-- name: feature
+jsonb_build_object(
     'type', 'Feature', 'id', r.id,
     'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
-    'properties', jsonb_build_object(
-        'id', r.id, 'source', r.source, 'identifiant', r.external_id, 'categorie', r.category,
-        'categorie_brute', r.category_raw, 'date', r.observed_at, 'statut', r.status,
-        'description', r.description, 'adresse', r.address, 'code_postal', r.postcode, 'commune', r.commune,
-        'geocodage', r.geocode_status, 'niveau_geocodage', r.geocode_level, 'doublon_de', r.duplicate_of,
-        'lot', r.batch_id, 'ligne', r.row_number, 'cree', r.created_at, 'modifie', r.updated_at,
-        'renvoi', r.referral_id,
-        'visites', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                'id', v.id, 'date', v.visited_at, 'resultat', v.outcome, 'agent', v.officer, 'notes', v.notes)
-                ORDER BY v.visited_at DESC), '[]'::jsonb)
-            FROM visits v WHERE v.report_id = r.id),
-        'points_sensibles', (SELECT coalesce(jsonb_agg(p.id ORDER BY p.id), '[]'::jsonb)
-            FROM sensitive_points p WHERE r.id = ANY(p.report_ids)))
-)
-FROM reports r WHERE r.id = %(id)s;
+    'properties', {properties})
 
--- name: visits
-WITH f AS (
-    SELECT * FROM visits r
-    WHERE (%(outcome)s::text[] IS NULL OR r.outcome = ANY(%(outcome)s))
-      AND (%(category)s::text[] IS NULL OR r.category = ANY(%(category)s))
-      AND (%(source)s::text IS NULL OR r.source = %(source)s)
-      AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
-      AND (%(since)s::timestamptz IS NULL OR r.visited_at >= %(since)s)
-      AND (%(until)s::timestamptz IS NULL OR r.visited_at < %(until)s)
-      AND (%(point)s::text IS NULL OR r.point_id = %(point)s)
-      AND (%(axis)s::text IS NULL OR r.axis_id = %(axis)s)
-      AND (%(bbox)s::float8[] IS NULL OR r.geom && ST_Transform(
-            ST_MakeEnvelope(%(bbox)s[1], %(bbox)s[2], %(bbox)s[3], %(bbox)s[4], 4326), 31370))
-), page AS (
-    SELECT f.*, row_number() OVER () AS ord FROM (
-        SELECT * FROM f ORDER BY
-            CASE WHEN %(sort)s = 'date' THEN visited_at END ASC,
-            CASE WHEN %(sort)s = '-date' THEN visited_at END DESC,
-            CASE WHEN %(sort)s = 'resultat' THEN outcome END ASC,
-            CASE WHEN %(sort)s = '-resultat' THEN outcome END DESC,
-            CASE WHEN %(sort)s = 'id' THEN id END ASC,
-            CASE WHEN %(sort)s = '-id' THEN id END DESC,
-            id DESC
-        LIMIT %(limit)s OFFSET %(offset)s
-    ) f
-)
-SELECT jsonb_build_object(
-    'type', 'FeatureCollection',
-    'features', coalesce((SELECT jsonb_agg(jsonb_build_object(
-        'type', 'Feature', 'id', r.id,
-        'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
-        'properties', jsonb_build_object(
-            'id', r.id, 'source', r.source, 'identifiant', r.external_id, 'date', r.visited_at,
-            'resultat', r.outcome, 'categorie', r.category, 'agent', r.officer, 'notes', r.notes,
-            'adresse', r.address, 'commune', r.commune, 'signalement', r.report_id,
-            'point_sensible', r.point_id, 'axe', r.axis_id)
-    ) ORDER BY r.ord) FROM page r), '[]'::jsonb),
-    'total', (SELECT count(*) FROM f), 'limite', %(limit)s::int, 'decalage', %(offset)s::int);
+-- name: reports_filter
+SELECT * FROM reports r
+WHERE (%(category)s::text[] IS NULL OR r.category = ANY(%(category)s))
+  AND (%(status)s::text[] IS NULL OR r.status = ANY(%(status)s))
+  AND (%(source)s::text IS NULL OR r.source = %(source)s)
+  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
+  AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
+  AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
+  AND (%(geocode)s::text IS NULL OR r.geocode_status = %(geocode)s)
 
--- name: visit
-SELECT jsonb_build_object(
-    'type', 'Feature', 'id', r.id,
-    'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
-    'properties', jsonb_build_object(
-        'id', r.id, 'source', r.source, 'identifiant', r.external_id, 'date', r.visited_at,
-        'resultat', r.outcome, 'categorie', r.category, 'agent', r.officer, 'notes', r.notes,
-        'adresse', r.address, 'commune', r.commune, 'signalement', r.report_id,
-        'point_sensible', r.point_id, 'axe', r.axis_id, 'lot', r.batch_id))
-FROM visits r WHERE r.id = %(id)s;
+-- name: reports_properties
+jsonb_build_object(
+    'id', r.id, 'source', r.source, 'identifiant', r.external_id, 'categorie', r.category,
+    'date', r.observed_at, 'statut', r.status, 'adresse', r.address, 'commune', r.commune,
+    'geocodage', r.geocode_status, 'doublon_de', r.duplicate_of)
 
--- name: permits
-WITH f AS (
-    SELECT * FROM permits r
-    WHERE (%(permit_type)s::text[] IS NULL OR r.permit_type = ANY(%(permit_type)s))
-      AND (%(source)s::text IS NULL OR r.source = %(source)s)
-      AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
-      AND (%(valid_on)s::date IS NULL OR (r.decision_date <= %(valid_on)s
-           AND (r.valid_until IS NULL OR r.valid_until >= %(valid_on)s)))
-      AND (%(bbox)s::float8[] IS NULL OR r.geom && ST_Transform(
-            ST_MakeEnvelope(%(bbox)s[1], %(bbox)s[2], %(bbox)s[3], %(bbox)s[4], 4326), 31370))
-), page AS (
-    SELECT f.*, row_number() OVER () AS ord FROM (
-        SELECT * FROM f ORDER BY
-            CASE WHEN %(sort)s = 'date' THEN decision_date END ASC,
-            CASE WHEN %(sort)s = '-date' THEN decision_date END DESC,
-            CASE WHEN %(sort)s = 'reference' THEN reference END ASC,
-            CASE WHEN %(sort)s = '-reference' THEN reference END DESC,
-            CASE WHEN %(sort)s = 'id' THEN id END ASC,
-            CASE WHEN %(sort)s = '-id' THEN id END DESC,
-            id DESC
-        LIMIT %(limit)s OFFSET %(offset)s
-    ) f
-)
-SELECT jsonb_build_object(
-    'type', 'FeatureCollection',
-    'features', coalesce((SELECT jsonb_agg(jsonb_build_object(
-        'type', 'Feature', 'id', r.id,
-        'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
-        'properties', jsonb_build_object(
-            'id', r.id, 'reference', r.reference, 'type', r.permit_type, 'classe', r.env_class,
-            'exploitant', r.operator, 'activite', r.activity, 'adresse', r.address, 'commune', r.commune,
-            'decision', r.decision_date, 'valide_jusqu_au', r.valid_until, 'conditions', r.conditions)
-    ) ORDER BY r.ord) FROM page r), '[]'::jsonb),
-    'total', (SELECT count(*) FROM f), 'limite', %(limit)s::int, 'decalage', %(offset)s::int);
+-- name: reports_details
+jsonb_build_object(
+    'categorie_brute', r.category_raw, 'description', r.description, 'code_postal', r.postcode,
+    'niveau_geocodage', r.geocode_level, 'lot', r.batch_id, 'ligne', r.row_number, 'cree', r.created_at,
+    'modifie', r.updated_at, 'renvoi', r.referral_id,
+    'visites', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+            'id', v.id, 'date', v.visited_at, 'resultat', v.outcome, 'agent', v.officer, 'notes', v.notes)
+            ORDER BY v.visited_at DESC), '[]'::jsonb)
+        FROM visits v WHERE v.report_id = r.id),
+    'points_sensibles', (SELECT coalesce(jsonb_agg(p.id ORDER BY p.id), '[]'::jsonb)
+        FROM sensitive_points p WHERE r.id = ANY(p.report_ids)))
 
--- name: permit
-SELECT jsonb_build_object(
-    'type', 'Feature', 'id', r.id,
-    'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
-    'properties', jsonb_build_object(
-        'id', r.id, 'reference', r.reference, 'type', r.permit_type, 'classe', r.env_class,
-        'exploitant', r.operator, 'activite', r.activity, 'adresse', r.address, 'commune', r.commune,
-        'decision', r.decision_date, 'valide_jusqu_au', r.valid_until, 'conditions', r.conditions,
-        'lot', r.batch_id))
-FROM permits r WHERE r.id = %(id)s;
+-- name: visits_filter
+SELECT * FROM visits r
+WHERE (%(outcome)s::text[] IS NULL OR r.outcome = ANY(%(outcome)s))
+  AND (%(category)s::text[] IS NULL OR r.category = ANY(%(category)s))
+  AND (%(source)s::text IS NULL OR r.source = %(source)s)
+  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
+  AND (%(since)s::timestamptz IS NULL OR r.visited_at >= %(since)s)
+  AND (%(until)s::timestamptz IS NULL OR r.visited_at < %(until)s)
+  AND (%(point)s::text IS NULL OR r.point_id = %(point)s)
+  AND (%(axis)s::text IS NULL OR r.axis_id = %(axis)s)
+
+-- name: visits_properties
+jsonb_build_object(
+    'id', r.id, 'source', r.source, 'identifiant', r.external_id, 'date', r.visited_at,
+    'resultat', r.outcome, 'categorie', r.category, 'agent', r.officer, 'notes', r.notes,
+    'adresse', r.address, 'commune', r.commune, 'signalement', r.report_id,
+    'point_sensible', r.point_id, 'axe', r.axis_id)
+
+-- name: visits_details
+jsonb_build_object('lot', r.batch_id)
+
+-- name: permits_filter
+SELECT * FROM permits r
+WHERE (%(permit_type)s::text[] IS NULL OR r.permit_type = ANY(%(permit_type)s))
+  AND (%(source)s::text IS NULL OR r.source = %(source)s)
+  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
+  AND (%(valid_on)s::date IS NULL OR (r.decision_date <= %(valid_on)s
+       AND (r.valid_until IS NULL OR r.valid_until >= %(valid_on)s)))
+
+-- name: permits_properties
+jsonb_build_object(
+    'id', r.id, 'reference', r.reference, 'type', r.permit_type, 'classe', r.env_class,
+    'exploitant', r.operator, 'activite', r.activity, 'adresse', r.address, 'commune', r.commune,
+    'decision', r.decision_date, 'valide_jusqu_au', r.valid_until, 'conditions', r.conditions)
+
+-- name: permits_details
+jsonb_build_object('lot', r.batch_id)

@@ -51,3 +51,14 @@ FROM gazetteer_addresses WHERE number IS NOT NULL ORDER BY street_id, number, su
 
 -- name: localities
 SELECT kind, name, municipality, postcodes, ST_X(geom), ST_Y(geom) FROM gazetteer_localities;
+
+-- name: address_points
+-- The official addresses drawn by the maps' backgrounds (one centre line per street, the postcode areas), within
+-- a box (Lambert 72) when one is given.
+SELECT street, municipality, postcode, ST_X(geom) AS x, ST_Y(geom) AS y
+FROM gazetteer_addresses
+WHERE %(xmin)s::float8 IS NULL OR geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370);
+
+-- name: has_addresses
+-- Whether an address register is loaded at all.
+SELECT EXISTS (SELECT 1 FROM gazetteer_addresses);

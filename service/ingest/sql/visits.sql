@@ -97,21 +97,3 @@ SET point_id = CASE WHEN p.site_kind = 'point_sensible' THEN p.site_id ELSE v.po
     geocode_status = CASE WHEN v.geom IS NULL THEN 'tournee' ELSE v.geocode_status END
 FROM plan_stops p
 WHERE v.batch_id = %(batch)s AND v.plan_stop_id = p.id;
-
--- name: points_revisited
--- The points whose latest visit is one of this batch's, with that visit's outcome and the point's priority: their
--- priority follows the outcome at once (service.analyse.priority.with_visit_outcome).
-WITH latest AS (
-    SELECT DISTINCT ON (v.point_id) v.point_id, v.outcome, v.batch_id
-    FROM visits v WHERE v.point_id IS NOT NULL
-      AND v.point_id IN (SELECT point_id FROM visits WHERE batch_id = %(batch)s AND point_id IS NOT NULL)
-    ORDER BY v.point_id, v.visited_at DESC, v.id DESC
-)
-SELECT p.id, l.outcome, p.priority, p.priority_components
-FROM latest l JOIN sensitive_points p ON p.id = l.point_id
-WHERE l.batch_id = %(batch)s
-FOR UPDATE OF p;
-
--- name: set_point_priority
-UPDATE sensitive_points SET priority = %(priority)s, priority_components = %(components)s, updated_at = now()
-WHERE id = %(id)s;

@@ -128,13 +128,3 @@ WITH bounds AS (
     FROM items i, bounds b
 )
 SELECT ST_AsMVT(mvt.*, 'signalements', 4096, 'geom') FROM mvt;
-
--- name: address_points
--- The official addresses (for the vector background: one line per street, and the postcode areas).
-SELECT street, municipality, postcode, ST_X(geom) AS x, ST_Y(geom) AS y FROM gazetteer_addresses;
-
--- name: vocabulary
-SELECT
-    (SELECT coalesce(jsonb_agg(jsonb_build_array(code, label_fr) ORDER BY label_fr), '[]'::jsonb)
-     FROM categories WHERE active),
-    (SELECT coalesce(jsonb_agg(jsonb_build_array(code, label_fr) ORDER BY code), '[]'::jsonb) FROM visit_outcomes);

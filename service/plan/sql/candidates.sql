@@ -101,12 +101,6 @@ WHERE v.outcome = 'a_revoir' AND v.geom IS NOT NULL AND v.point_id IS NULL AND v
   AND NOT EXISTS (SELECT 1 FROM sensitive_points p
                   WHERE p.category_scope = 'toutes' AND p.state <> 'resolu' AND ST_DWithin(p.geom, v.geom, 25));
 
--- name: vocabulary
--- French labels of every code a sheet shows, and the gravity of each category.
-SELECT 'categorie' AS kind, code, label_fr, gravity FROM categories
-UNION ALL SELECT 'resultat', code, label_fr, NULL FROM visit_outcomes
-UNION ALL SELECT 'statut', code, label_fr, NULL FROM report_statuses;
-
 -- name: sections
 -- The zone's sections (former communes) and their postcodes, to filter candidates by section.
 SELECT name, municipality, postcodes FROM gazetteer_localities WHERE kind = 'section';

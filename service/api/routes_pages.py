@@ -9,8 +9,6 @@ browser on. ``suite`` only ever leads to a page of this site.
 from __future__ import annotations
 
 from datetime import date
-from importlib import resources
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
@@ -28,17 +26,15 @@ from service.api.deps import (
     request_token,
 )
 from service.api.headers import page_headers
+from service.api.state import state_of
 from service.errors import AuthenticationError, TooManyAttemptsError
-from service.maps.background import warm
 from service.maps.data import PUBLIC_GROUPS, vocabulary
-from service.maps.page import planning_page, public_page, render
+from service.maps.page import FAVICON, STATIC, STATIC_DIR, planning_page, public_page, render
 
 router = APIRouter(include_in_schema=False)
-STATIC_DIR = Path(str(resources.files("service.maps").joinpath("static")))
-router.mount("/static/carte", StaticFiles(directory=STATIC_DIR), name="static_carte")
+router.mount(STATIC, StaticFiles(directory=STATIC_DIR), name="static_carte")
 
 _NO_STORE = {"Cache-Control": "no-store"}
-FAVICON = STATIC_DIR / "favicon.ico"
 
 
 @router.get("/")
@@ -137,7 +133,7 @@ def logout(request: Request, conn: Conn) -> Response:
 def planning_map(request: Request, settings: AppSettings, conn: Conn, user: MaybeUser) -> Response:
     if user is None:
         return RedirectResponse(f"/connexion?suite={quote('/carte', safe='/')}", status_code=303, headers=_NO_STORE)
-    warm(request.app.state, settings.geodata_dir, conn)
+    state_of(request).background.warm(settings.geodata_dir, conn)
     html = planning_page(settings, user, vocabulary(conn), today=date.today())
     return HTMLResponse(html, headers={**_NO_STORE, **page_headers(settings, html)})
 
@@ -152,7 +148,7 @@ def public_map(request: Request, settings: AppSettings, conn: Conn) -> HTMLRespo
             conseil="Les agents se connectent sur /carte. Pour la publier : HOTSPOTS_PUBLIC_MAP=true.",
         )
         return HTMLResponse(html, status_code=404)
-    warm(request.app.state, settings.geodata_dir, conn)
+    state_of(request).background.warm(settings.geodata_dir, conn)
     groups = {code: label for code, (label, _members) in PUBLIC_GROUPS.items()}
     html = public_page(settings, groups, today=date.today())
     return HTMLResponse(html, headers={"Cache-Control": "no-cache", **page_headers(settings, html)})

@@ -1,5 +1,6 @@
 """Map data for the pages (and any GIS client): report aggregates per view, vector tiles, the vector background,
-and the public map's hexagons. Routes parse, call one function of ``data`` or ``background``, and send."""
+and the public map's hexagons. Routes parse, call one function of :mod:`service.maps.data` (or the background the
+application keeps, :mod:`service.api.map_background`), and send."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import psycopg
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from service.api.cache import Body, cached_body, encode, respond
+from service.api.cache import Body, encode, respond
 from service.api.deps import AppSettings, Conn, Reader
+from service.api.state import state_of
 from service.errors import NotFoundError
-from service.maps.background import Layer, background_layer
+from service.geo import parse_bbox
+from service.maps.background import Layer
 from service.maps.data import ReportFilter, public_cells, report_layer, report_tile
-from service.maps.grid import cell_size, extent_for, parse_bbox
+from service.maps.grid import cell_size, extent_for
 
 GEOJSON = "application/geo+json"
 router = APIRouter(tags=["carte"])
@@ -55,7 +58,7 @@ async def map_reports(
     # keyed by the grid-aligned extent the body depends on: close views (of one user panning, or of several
     # users) share one body
     key = ("signalements", zoom, extent_for(box, cell_size(zoom)), filters)
-    body = await cached_body(request, "carte_cache", key, make)
+    body = await state_of(request).cached_body("carte", key, make)
     return respond(request, body)
 
 
@@ -78,7 +81,7 @@ def map_tile(
 
 @router.get("/api/carte/fond/{couche}", summary="Fond vectoriel : communes, secteurs postaux ou rues (GeoJSON)")
 def background(couche: Layer, request: Request, settings: AppSettings, conn: Conn, _user: Reader) -> Response:
-    return respond(request, background_layer(request.app.state, settings.geodata_dir, couche, conn), max_age=3600)
+    return respond(request, state_of(request).background.layer(settings.geodata_dir, couche, conn), max_age=3600)
 
 
 def _public_on(settings: Any) -> None:
@@ -114,12 +117,12 @@ async def public_map_cells(
         return encode(cells, GEOJSON)
 
     key = ("public", zoom, extent_for(box, cell_size(zoom, minimum=settings.public_cell_m)), depuis, jusqu_a)
-    body = await cached_body(request, "carte_publique_cache", key, make)
+    body = await state_of(request).cached_body("carte_publique", key, make)
     return respond(request, body, public=True, max_age=60)
 
 
 @router.get("/api/public/carte/fond/{couche}", summary="Carte publique : fond vectoriel (communes, rues)")
 def public_background(couche: Layer, request: Request, settings: AppSettings, conn: Conn) -> Response:
     _public_on(settings)
-    body = background_layer(request.app.state, settings.geodata_dir, couche, conn)
+    body = state_of(request).background.layer(settings.geodata_dir, couche, conn)
     return respond(request, body, max_age=3600, public=True)

@@ -1,3 +1,5 @@
+-- What officers record after the fact (service/ingest/followup.py).
+
 -- name: report_for_update
 SELECT id, category, status, description FROM reports WHERE id = %(id)s FOR UPDATE;
 
@@ -19,13 +21,3 @@ WHERE id = %(id)s;
 -- name: attach_visit
 UPDATE visits SET report_id = coalesce(%(report)s, report_id), point_id = %(point)s, axis_id = %(axis)s
 WHERE id = %(id)s;
-
--- name: point_priority
-SELECT priority, priority_components FROM sensitive_points WHERE id = %(id)s FOR UPDATE;
-
--- name: set_point_priority
-UPDATE sensitive_points SET priority = %(priority)s, priority_components = %(components)s, updated_at = now()
-WHERE id = %(id)s;
-
--- name: batch_rejects
-SELECT row_number, raw, reasons FROM rejected_rows WHERE batch_id = %(batch)s ORDER BY row_number LIMIT %(limit)s;

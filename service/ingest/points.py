@@ -1,9 +1,11 @@
-"""Read any point file for the offline analysis (``hotspots analyse --input``), in any city.
+"""Read any point file for the offline analysis and the back-test (``hotspots analyse --input``,
+``hotspots backtest --input``), in any city, and the street files that go with it.
 
 Columns are recognised like at ingestion (``lon``/``lat`` or ``x``/``y``, ``date``, ``category``...), plus a
 ``month``/``mois`` column for files published by month only (``2022-01`` or ``2022-01-01``: the first day of the
 month). WGS84 coordinates are projected to the metric CRS (``--crs``; by default Belgian Lambert 72 in Belgium,
-else the UTM zone of the points); ``x``/``y`` are taken to be in ``--crs`` already (default Lambert 72).
+else the UTM zone of the points: :func:`service.geo.local_metric_crs`); ``x``/``y`` are taken to be in ``--crs``
+already (default Lambert 72). Nothing is stored: the frames go to :mod:`service.analyse.pipeline`.
 """
 
 from __future__ import annotations
@@ -14,36 +16,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-from pyproj.aoi import AreaOfInterest
-from pyproj.database import query_utm_crs_info
 
-from service.analyse.axes import network_from_addresses, read_network
-from service.analyse.checks import is_metric
 from service.errors import InputFileError
+from service.geo import LAMBERT72, WGS84, is_metric, local_metric_crs, project
 from service.ingest.columns import map_columns
-from service.ingest.coords import project, to_number
+from service.ingest.coords import to_number
 from service.ingest.dates import parse_datetimes
 from service.ingest.read import STR, open_table
 
-LAMBERT72 = "EPSG:31370"
-#: lon/lat box of Belgium: points inside it are analysed in Lambert 72, points elsewhere in their UTM zone
-_BELGIUM = (2.4, 49.4, 6.5, 51.6)
 #: month-only date columns (police open data publishes ``month``) and their ``2022-01`` form
 _MONTH_COLUMNS = ("month", "mois", "maand")
-
-
-def local_metric_crs(lon: np.ndarray, lat: np.ndarray) -> str:
-    """Lambert 72 for points in Belgium, else the WGS84 UTM zone of the points' median."""
-    mlon, mlat = float(np.nanmedian(lon)), float(np.nanmedian(lat))
-    if _BELGIUM[0] <= mlon <= _BELGIUM[2] and _BELGIUM[1] <= mlat <= _BELGIUM[3]:
-        return LAMBERT72
-    zones = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(mlon, mlat, mlon, mlat))
-    if not zones:
-        raise InputFileError(
-            f"aucune zone UTM pour le point médian ({mlon:.4f} ; {mlat:.4f}).",
-            hint="Donnez un système métrique avec --crs (par exemple EPSG:32631).",
-        )
-    return f"{zones[0].auth_name}:{zones[0].code}"
 
 
 def _month_starts(values: pd.Series) -> pd.Series:
@@ -102,7 +84,7 @@ def read_points(path: Path, *, crs: str | None = None, need_dates: bool = True) 
             if crs is None or not is_metric(crs):
                 ok = np.isfinite(a) & np.isfinite(b)
                 crs = local_metric_crs(a[ok], b[ok]) if ok.any() else LAMBERT72
-            a, b = project(a, b, "EPSG:4326", crs)
+            a, b = project(a, b, WGS84, crs)
         elif crs is None:
             crs = LAMBERT72
         stamps, _reasons = parse_datetimes(when)
@@ -138,37 +120,43 @@ def read_points(path: Path, *, crs: str | None = None, need_dates: bool = True) 
     return out
 
 
-def within_window(
-    points: gpd.GeoDataFrame, *, since: pd.Timestamp | None = None, until: pd.Timestamp | None = None
-) -> gpd.GeoDataFrame:
-    """The points observed in [``since``, ``until``) (either bound may be open); ``attrs`` are kept."""
-    when = pd.to_datetime(points["observed_at"], utc=True)
-    keep = pd.Series(True, index=points.index)
-    if since is not None:
-        keep &= when >= since
-    if until is not None:
-        keep &= when < until
-    out = points[keep.to_numpy()]
-    out.attrs.update(points.attrs, window_dropped=int((~keep).sum()))
-    return out
+def read_street_lines(path: Path, *, crs: str = LAMBERT72) -> gpd.GeoDataFrame:
+    """Street lines from a GeoJSON/GeoPackage (OpenStreetMap exports: ``name`` is the street)."""
+    lines = gpd.read_file(path).to_crs(crs)
+    lines = lines[lines.geometry.geom_type.isin(["LineString", "MultiLineString"])].explode(index_parts=False)
+    name = lines["name"] if "name" in lines else pd.Series("", index=lines.index)
+    return gpd.GeoDataFrame(
+        {"street": name.fillna("").astype(str), "municipality": "", "geometry": lines.geometry.to_numpy()},
+        geometry="geometry",
+        crs=crs,
+    )
 
 
-def street_network(streets: Path | None, exposure: Path | None, crs: str) -> gpd.GeoDataFrame | None:
-    """The street lines given, or derived from address points that carry street names (ICAR/BeST layouts)."""
-    if streets is not None:
-        return read_network(str(streets), crs=crs)
-    if exposure is None:
-        return None
-    frame = pd.read_csv(exposure, dtype=str, keep_default_na=False)
+def read_address_streets(path: Path, *, crs: str) -> gpd.GeoDataFrame | None:
+    """The address points of an ICAR or BeST-Address CSV with their ``street`` and ``municipality`` (in ``crs``),
+    from which the analysis draws the streets; None when the file names no street."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     street = "street" if "street" in frame else "streetname_fr" if "streetname_fr" in frame else None
     if street is None:
         return None
     mun = "municipality" if "municipality" in frame else "municipality_name_fr"
     if {"lon", "lat"} <= set(frame):
         geometry = gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float))
-        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:4326").to_crs(crs)
+        points = gpd.GeoDataFrame(geometry=geometry, crs=WGS84).to_crs(crs)
     else:
         geometry = gpd.points_from_xy(frame["EPSG:31370_x"].astype(float), frame["EPSG:31370_y"].astype(float))
-        points = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:31370").to_crs(crs)
+        points = gpd.GeoDataFrame(geometry=geometry, crs=LAMBERT72).to_crs(crs)
     points["street"], points["municipality"] = frame[street].to_numpy(), frame[mun].to_numpy()
-    return network_from_addresses(points)
+    return points
+
+
+def read_street_files(
+    streets: Path | None, addresses: Path | None, *, crs: str
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """(street lines, address points with street names) for an analysis: the lines of ``streets`` when given,
+    else the points of the ``addresses`` file (the analysis draws the streets through them), else neither."""
+    if streets is not None:
+        return read_street_lines(streets, crs=crs), None
+    if addresses is None:
+        return None, None
+    return None, read_address_streets(addresses, crs=crs)

@@ -1,0 +1,75 @@
+"""The map's own background (:mod:`service.maps.background`) as the server keeps it: each layer built once per
+process and address register, encoded once, and started in a thread as soon as a map page is opened (the page asks
+for the layers a moment later)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import psycopg
+
+from service.api.cache import Body, encode
+from service.geocode.register import address_points
+from service.maps.background import LAYERS, Layer, build_layer, layer_key
+
+GEOJSON = "application/geo+json"
+
+#: Layers already built in this process, by (geodata, layer, address fingerprint): the register rarely changes and
+#: a layer is the same for every application of the process.
+_BUILT: dict[tuple[Any, ...], Body] = {}
+_built_lock = threading.Lock()
+
+
+def _built(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> Body:
+    key = layer_key(addresses, geodata, layer)
+    with _built_lock:
+        if key not in _BUILT:
+            _BUILT[key] = encode(build_layer(addresses, geodata, layer), GEOJSON)
+        return _BUILT[key]
+
+
+class MapBackground:
+    """One application's addresses for the background (read once), and whether its layers are being built."""
+
+    def __init__(self) -> None:
+        self._addresses: gpd.GeoDataFrame | None = None
+        self._warming = False
+        self._lock = threading.Lock()
+
+    def addresses(self, geodata: Path, conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
+        with self._lock:
+            if self._addresses is None:
+                self._addresses = address_points(conn, geodata)
+                conn.rollback()  # the request's connection: no transaction left open while the layers are built
+            return self._addresses
+
+    def layer(self, geodata: Path, layer: Layer, conn: psycopg.Connection[Any]) -> Body:
+        """The layer, ready to send (``conn``: the request's): built once per register."""
+        return _built(self.addresses(geodata, conn), geodata, layer)
+
+    def warm(self, geodata: Path, conn: psycopg.Connection[Any]) -> None:
+        """Read the addresses now and build the missing layers in a thread."""
+        addresses = self.addresses(geodata, conn)
+        with _built_lock:
+            todo = [layer for layer in LAYERS if layer_key(addresses, geodata, layer) not in _BUILT]
+        with self._lock:
+            if not todo or self._warming:
+                return
+            self._warming = True
+
+        def run() -> None:
+            for layer in todo:
+                try:
+                    _built(addresses, geodata, layer)
+                except Exception:
+                    return
+
+        threading.Thread(target=run, name="fond-de-carte", daemon=True).start()
+
+    def forget(self) -> None:
+        """The database was replaced: read the addresses again when next needed."""
+        with self._lock:
+            self._addresses = None
