@@ -84,7 +84,9 @@ class StudyArea:
         return raster
 
     def from_raster(self, raster: np.ndarray) -> np.ndarray:
-        return raster[self.iy - self.iy0, self.ix - self.ix0]
+        """The area's cell values read back from a raster (the inverse of :meth:`to_raster`)."""
+        values: np.ndarray = raster[self.iy - self.iy0, self.ix - self.ix0]
+        return values
 
 
 def _lattice(x: np.ndarray, y: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:

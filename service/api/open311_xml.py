@@ -29,7 +29,8 @@ def to_xml(root: str, item: str, items: list[Any]) -> bytes:
     top = ET.Element(root)
     for value in items:
         _fill(ET.SubElement(top, item), value)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="utf-8", xml_declaration=False)
+    body: bytes = ET.tostring(top, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
 def _fill(element: ET.Element, value: Any) -> None:

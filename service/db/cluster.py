@@ -171,10 +171,12 @@ class ClusterManager:
 
     def _run(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a server binary as the server user."""
-        kwargs: dict[str, object] = {}
+        user: int | None = None
+        group: int | None = None
+        extra_groups: list[int] | None = None
         if _is_root():
-            user = self.server_user()
-            kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+            account = self.server_user()
+            user, group, extra_groups = account.pw_uid, account.pw_gid, []
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         env["LC_ALL"] = "C.UTF-8"
         done = subprocess.run(
@@ -184,7 +186,9 @@ class ClusterManager:
             check=False,
             env=env,
             cwd="/",
-            **kwargs,  # type: ignore[call-overload]
+            user=user,
+            group=group,
+            extra_groups=extra_groups,
         )
         if check and done.returncode != 0:
             raise DatabaseError(

@@ -59,7 +59,8 @@ def to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _unreadable(arr: pa.Array, numbers: np.ndarray) -> np.ndarray:
     """Present (non-blank) values that did not give a finite number."""
     present = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False).to_numpy(zero_copy_only=False)
-    return present & np.isnan(numbers)
+    unreadable: np.ndarray = present & np.isnan(numbers)
+    return unreadable
 
 
 def _ranges(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:

@@ -139,7 +139,7 @@ class _Layers(JSCSSMixin):
     def __init__(
         self, *, entry: str, panel: str, tiles: str, config: dict[str, Any], extra: tuple[str, ...] = ()
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves MacroElement.__init__ unannotated
         self._name = "HotspotsLayers"
         self.default_js = [
             ("leaflet_heat", static("leaflet-heat/leaflet-heat.js")),

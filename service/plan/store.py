@@ -181,7 +181,8 @@ def load_plan(conn: psycopg.Connection[Any], plan_id: int) -> StoredPlan:
 
 def list_plans(conn: psycopg.Connection[Any], *, limit: int = 50) -> list[dict[str, Any]]:
     """The latest plans, with how many of their stops are done."""
-    return _q.frame(conn, "list_plans", {"limit": limit}).to_dict("records")
+    plans: list[dict[str, Any]] = _q.frame(conn, "list_plans", {"limit": limit}).to_dict("records")
+    return plans
 
 
 def summary_json(stored: StoredPlan) -> dict[str, Any]:

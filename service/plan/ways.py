@@ -414,7 +414,8 @@ def _text(tags: pd.DataFrame, key: str) -> np.ndarray:
     if key not in tags:
         return np.full(len(tags), None, dtype=object)
     values = tags[key].astype("string").str.strip()
-    return values.where(values.notna() & (values != ""), None).astype(object).to_numpy()
+    text: np.ndarray = values.where(values.notna() & (values != ""), None).astype(object).to_numpy()
+    return text
 
 
 def _short(exc: Exception) -> str:

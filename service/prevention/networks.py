@@ -204,7 +204,7 @@ def list_networks(conn: psycopg.Connection[Any], network_id: int | None = None) 
     """Networks (no coordinator contact): id, name, area kind and specification, commune, area (m²), geometry
     (shapely, Lambert 72), date of the last digest sent."""
     data = q.frame(conn, "networks", {"id": network_id})
-    rows = data.astype(object).where(data.notna(), None).to_dict("records")
+    rows: list[dict[str, Any]] = data.astype(object).where(data.notna(), None).to_dict("records")
     for r in rows:
         r["geom"] = shapely.from_wkb(bytes(r["geom"]))
     return rows
