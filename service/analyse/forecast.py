@@ -99,6 +99,7 @@ class Choice:
     note: str
 
     def describe(self) -> dict[str, Any]:
+        """The chosen parameters and their evidence, with the French keys of the back-test report."""
         return {
             **self.params.describe(),
             "score_validation": None if self.score is None else round(self.score, 4),
@@ -138,6 +139,8 @@ class Features:
         return max(origin - self.start, 1.0)
 
     def long_rate(self, origin: float) -> np.ndarray:
+        """Reports per month per cell over the whole training period before ``origin`` (memoised)."""
+
         def make() -> np.ndarray:
             sel = self.events.t < origin
             rate: np.ndarray = np.bincount(self.events.cell[sel], minlength=self.area.n) / self.months(origin)
@@ -167,6 +170,7 @@ class Features:
         return self.area.from_raster(raster) - own * values
 
     def people_smooth(self, radius: float) -> np.ndarray:
+        """The smoothed address weight of each cell (never zero: it divides), computed once per radius."""
         if radius not in self._people_smooth:
             self._people_smooth[radius] = np.maximum(self.smooth(self.people, radius), 1e-12)
         return self._people_smooth[radius]

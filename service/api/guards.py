@@ -198,6 +198,7 @@ class BodyLimits:
         self.other_bytes = other_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, or answer 413 when its body is or becomes larger than its limit."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

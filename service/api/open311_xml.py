@@ -120,6 +120,7 @@ async def requests_xml(request: Request) -> Response:
 
 @router.get("/requests/{request_id}.xml", summary="Une demande (GeoReport v2, XML)", responses=_XML_DOC)
 async def request_xml(request: Request, request_id: Annotated[str, Path(max_length=40)]) -> Response:
+    """Mêmes paramètres que ``requests/{request_id}.json``."""
     return await _answer(request, "service_requests", "request")
 
 

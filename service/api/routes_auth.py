@@ -26,6 +26,8 @@ router = APIRouter(prefix="/api")
 
 
 class Credentials(BaseModel):
+    """Identifiant et mot de passe d'un compte."""
+
     identifiant: str = Field(min_length=1, max_length=63, examples=["agent.dupont"])
     mot_de_passe: str = Field(min_length=1, max_length=1024)
 
@@ -64,6 +66,8 @@ def login(body: Credentials, request: Request, response: Response, conn: Conn, s
 
 @router.post("/deconnexion", tags=["comptes"], summary="Se déconnecter (le jeton cesse de fonctionner)")
 def logout(request: Request, response: Response, conn: Conn, _user: Reader) -> dict[str, str]:
+    """Le jeton de session cesse de fonctionner aussitôt, dans tous les processus du service ; le cookie est
+    effacé."""
     token = request_token(request)
     if token:
         close_session(conn, token)
@@ -73,4 +77,5 @@ def logout(request: Request, response: Response, conn: Conn, _user: Reader) -> d
 
 @router.get("/moi", tags=["comptes"], summary="Le compte connecté et son rôle")
 def me(user: Reader) -> dict[str, Any]:
+    """Identifiant, nom et rôle (lecteur, planificateur ou admin) du compte qui envoie la requête."""
     return {"identifiant": user.login, "nom": user.full_name, "role": user.role}

@@ -42,6 +42,7 @@ def _error(status: int, description: str) -> JSONResponse:
 
 @router.get("/services.json", summary="Catégories de signalement (GeoReport v2)")
 def services(conn: Conn, langue: Annotated[str, Query(pattern="^(fr|nl|en)$")] = "fr") -> list[dict[str, Any]]:
+    """Les catégories proposées aux applications citoyennes, dans la langue demandée (fr, nl ou en)."""
     return service_list(conn, langue)
 
 
@@ -87,6 +88,7 @@ def requests_list(
 
 @router.get("/requests/{request_id}.json", summary="Une demande (GeoReport v2)")
 def request_one(request_id: Id, conn: Conn, settings: AppSettings) -> Any:
+    """Une demande par son numéro, sous la même forme publique que la liste ; 404 si elle n'existe pas."""
     rows = public_request_rows(conn, settings, RequestFilter(ids=[request_id]))
     if not rows:
         return _error(404, f"Aucune demande {request_id}.")
@@ -95,6 +97,9 @@ def request_one(request_id: Id, conn: Conn, settings: AppSettings) -> Any:
 
 @router.post("/requests.json", summary="Envoyer une demande (GeoReport v2, formulaire ou JSON, api_key requise)")
 async def request_create(request: Request, conn: Conn, settings: AppSettings) -> Any:
+    """Une application citoyenne envoie un signalement (formulaire ou JSON, ``api_key`` obligatoire) :
+    ``service_code`` et un lieu (``lat`` et ``long``, ou ``address_string``) sont requis. La réponse donne le
+    numéro de la demande."""
     content_type = request.headers.get("content-type", "")
     try:
         data = dict(await request.json()) if "json" in content_type else dict(await request.form())

@@ -329,9 +329,11 @@ class MapFlowable(Flowable):  # type: ignore[misc]  # reportlab ships no types: 
         self.legend_height = rows * _LEGEND_ROW + (4 if rows else 0)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        """The space the map takes in a story: its own size plus the legend below it."""
         return self.map_width, self.map_height + self.legend_height
 
     def draw(self) -> None:
+        """Draw the map above its legend on the flowable's canvas."""
         canv = self.canv
         draw_map(
             canv,

@@ -107,6 +107,7 @@ def render(name: str, **values: Any) -> str:
 
 
 def static(path: str) -> str:
+    """The URL of a file served by the service, with the version so browsers fetch it again after an update."""
     return f"{STATIC}/{path}?v={__version__}"
 
 

@@ -57,6 +57,7 @@ class Routing:
 
     @property
     def n_nodes(self) -> int:
+        """Junctions plus the virtual nodes of the places."""
         return int(self.graph.shape[0])
 
     def distances(self) -> np.ndarray:

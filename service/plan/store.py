@@ -161,6 +161,7 @@ class StoredPlan:
 
     @property
     def plan_id(self) -> int:
+        """The plan's number, as the API, the commands and the exported sheets name it."""
         return int(self.facts["id"])
 
 

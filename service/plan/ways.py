@@ -78,6 +78,7 @@ class _Raw:
 
 
 def is_osm_file(path: Path) -> bool:
+    """Whether ``path`` names an OpenStreetMap extract (``.osm.pbf``, ``.osm``, ``.o5m``…), by its suffix."""
     name = path.name.lower()
     return any(name.endswith(suffix) for suffix in OSM_SUFFIXES)
 

@@ -46,11 +46,14 @@ class Scope:
 
 @dataclass(frozen=True)
 class Coordinator:
+    """A network's coordinator; every field is optional."""
+
     name: str | None = None
     phone: str | None = None
     email: str | None = None
 
     def given(self) -> bool:
+        """Whether anything of the coordinator was given (blank fields do not count)."""
         return any(v and v.strip() for v in (self.name, self.phone, self.email))
 
 
@@ -226,4 +229,5 @@ def find_network(conn: psycopg.Connection[Any], key: str | int) -> dict[str, Any
 
 
 def network_scope(network: dict[str, Any]) -> Scope:
+    """The digest scope of a registered network (its area, name and commune)."""
     return Scope("reseau", network["name"], network["geom"], network_id=int(network["id"]), commune=network["commune"])
