@@ -108,13 +108,13 @@ async def _answer(request: Request, root: str, item: str) -> Response:
 
 @router.get("/services.xml", summary="Catégories de signalement (GeoReport v2, XML)", responses=_XML_DOC)
 async def services_xml(request: Request) -> Response:
-    """Same parameters as ``services.json``."""
+    """Mêmes paramètres que ``services.json``, réponse en XML."""
     return await _answer(request, "services", "service")
 
 
 @router.get("/requests.xml", summary="Demandes (GeoReport v2, XML), sans données personnelles", responses=_XML_DOC)
 async def requests_xml(request: Request) -> Response:
-    """Same parameters as ``requests.json``."""
+    """Mêmes paramètres que ``requests.json``, réponse en XML."""
     return await _answer(request, "service_requests", "request")
 
 
@@ -130,6 +130,6 @@ async def request_xml(request: Request, request_id: Annotated[str, Path(max_leng
     responses=_XML_DOC,
 )
 async def request_create_xml(request: Request) -> Response:
-    """Same body as ``POST requests.json``; the answer is ``<service_requests><request>`` with
-    ``service_request_id`` and ``service_notice``."""
+    """Même contenu que ``POST requests.json`` ; la réponse est ``<service_requests><request>`` avec
+    ``service_request_id`` et ``service_notice``."""
     return await _answer(request, "service_requests", "request")

@@ -34,8 +34,8 @@ class Credentials(BaseModel):
 
 @router.get("/health", tags=["service"], summary="Le service répond, et la base de données aussi")
 def health(request: Request) -> JSONResponse:
-    """``base``: ``disponible`` or ``indisponible`` (then a 503 with ``Retry-After``). Known without a query
-    while the change notifications are followed; otherwise one fresh connection per second at most."""
+    """``base`` : ``disponible`` ou ``indisponible`` (alors une 503 avec ``Retry-After``). Connu sans requête tant
+    que le service suit les notifications de changement ; sinon, une connexion neuve par seconde au plus."""
     state = state_of(request)
     if state.database.answers(followed=state.watcher.up):
         return JSONResponse({"statut": "ok", "version": __version__, "base": "disponible"})
@@ -52,14 +52,14 @@ def health(request: Request) -> JSONResponse:
 
 @router.get("/ready", tags=["service"], summary="La base répond et le schéma est à jour")
 def ready(request: Request, conn: Conn) -> dict[str, Any]:
-    """``notifications``: whether this process follows the database's changes (if not, it still answers, but
-    asks the database for every session and every data version)."""
+    """``notifications`` : si ce processus suit les changements de la base (sinon il répond quand même, mais
+    interroge la base pour chaque session et chaque version des données)."""
     return {"statut": "pret", "migration": schema_version(conn), "notifications": state_of(request).watcher.up}
 
 
 @router.post("/connexion", tags=["comptes"], summary="Se connecter : renvoie un jeton de session")
 def login(body: Credentials, request: Request, response: Response, conn: Conn, settings: AppSettings) -> dict[str, Any]:
-    """After too many failed logins (per login, per address), answers 429 with ``Retry-After``."""
+    """Après trop d'échecs (par identifiant et par adresse), répond 429 avec ``Retry-After``."""
     user, token, expires = log_in(request, conn, settings, response, body.identifiant, body.mot_de_passe)
     return {"jeton": token, "expire": expires.isoformat(), "identifiant": user.login, "role": user.role}
 

@@ -20,7 +20,8 @@ router = APIRouter(prefix="/api", tags=["signalements"])
 
 
 class ReportPatch(BaseModel):
-    """Only what officers change after the fact; a wrong place or date is corrected at the source and re-imported."""
+    """Ce que les agents changent après coup ; un lieu ou une date erronés se corrigent à la source et se
+    réimportent."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     statut: str | None = Field(default=None, max_length=50, examples=["traite", "en_cours"])

@@ -60,7 +60,8 @@ def requests_list(
     page: Annotated[int, Query(ge=1, le=1_000_000, description="page (1 = les plus récentes)")] = 1,
     page_size: Annotated[int | None, Query(ge=1, le=1000, description="demandes par page")] = None,
 ) -> Any:
-    """Public answers give the street (no house number) and a point to 100 m, unless the settings open them."""
+    """Les demandes des 90 derniers jours par défaut. Les réponses publiques donnent la rue (sans numéro) et un
+    point arrondi à 100 m, sauf si les réglages les ouvrent."""
     ids: list[int] | None = None
     if service_request_id:
         try:

@@ -39,7 +39,8 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 @router.get("/")
 def home(request: Request, user: MaybeUser) -> Response:
-    """A person lands on the map (or on the login form first); a program asking for JSON gets the addresses."""
+    """Une personne arrive sur la carte (ou d'abord sur le formulaire de connexion) ; un programme qui demande du JSON
+    reçoit les adresses du service."""
     accept = request.headers.get("accept", "")
     if "text/html" in accept or "json" not in accept:
         target = "/carte" if user is not None else f"/connexion?suite={quote('/carte', safe='/')}"

@@ -43,7 +43,7 @@ def _default_kinds() -> list[KindCode]:
 
 
 class ShiftIn(BaseModel):
-    """A shift to plan; every field but the duration has a default."""
+    """Une tournée à planifier ; chaque champ sauf la durée a une valeur par défaut."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     duree: str = Field(max_length=20, examples=["4h", "3h30", "90min"], description="durée de la tournée")

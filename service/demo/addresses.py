@@ -43,6 +43,7 @@ class Projections:
 
     @classmethod
     def create(cls) -> Projections:
+        """Build the three transformers; each reads the PROJ database, so a run makes them once and passes them on."""
         return cls(
             Transformer.from_crs("EPSG:4326", "EPSG:31370", always_xy=True),
             Transformer.from_crs("EPSG:31370", "EPSG:4326", always_xy=True),
@@ -116,6 +117,7 @@ def jitter(rng: np.random.Generator, n: int, max_m: float = JITTER_M) -> tuple[n
 
 
 def strip_accents(text: str) -> str:
+    """The text in plain ASCII (accents dropped), as some exports and keyboards write names; also for logins."""
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
