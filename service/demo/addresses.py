@@ -91,7 +91,8 @@ class AddressBook:
 
     def distances(self, i: int) -> np.ndarray:
         """Metres from address ``i`` to every address."""
-        return np.hypot(self.x - self.x[i], self.y - self.y[i])
+        metres: np.ndarray = np.hypot(self.x - self.x[i], self.y - self.y[i])
+        return metres
 
     def label(self, i: int) -> str:
         """``"Rue Ferrer 12, 4100 Seraing"``: the clean form used in the truth file."""

@@ -334,7 +334,8 @@ def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], sections: pd.Da
         if fold(row["name"]) in wanted:
             postcodes.update(row["postcodes"])
     commune = frame["commune"].fillna("").map(fold)
-    return (commune.isin(wanted) | frame["postcode"].fillna("").isin(postcodes)).to_numpy()
+    matched: np.ndarray = (commune.isin(wanted) | frame["postcode"].fillna("").isin(postcodes)).to_numpy(dtype=bool)
+    return matched
 
 
 def load_candidates(conn: psycopg.Connection[Any], context: CandidateContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
