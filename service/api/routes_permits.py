@@ -41,8 +41,8 @@ def permit_nuisances(permit_id: Id, conn: Conn, settings: AppSettings, _user: Re
 @router.get("/suivi-permis", summary="Liste de suivi des permis : expiration, conditions, plaintes répétées (GeoJSON)")
 def followup(request: Request, conn: Conn, settings: AppSettings, _user: Reader, mois: Months = None) -> JSONResponse:
     """Les permis à suivre (expiration dans ``mois`` mois, conditions à vérifier, plaintes répétées), les plus
-    importants d'abord, avec les remarques de la liste (permis non localisés, sites écartés après une visite récente).
-    """
+    importants d'abord, avec les remarques de la liste (permis non localisés, sites écartés après une visite
+    récente)."""
     sheet = followup_sheet(conn, settings, months=mois, base_url=str(request.base_url))
     body: dict[str, Any] = json.loads(render(sheet, "geojson"))
     body["remarques"] = sheet.notes

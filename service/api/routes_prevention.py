@@ -200,7 +200,7 @@ def section_digest(
     periode: Periode,
     format: DigestFormat = "json",
 ) -> Response:
-    """Le même bilan pour une section de commune (ou un code postal), pour le service propreté : JSON, page HTML ou PDF.
-    """
+    """Le même bilan pour une section de commune (ou un code postal), pour le service propreté : JSON, page HTML
+    ou PDF."""
     found = digest_for(conn, settings, load_labels(conn), period=periode, section=section)
     return _digest_response(conn, settings, found, format)
