@@ -319,7 +319,14 @@ def main() -> None:
                     proc.kill()
                     print("(serveur arrêté de force : il ne s'arrêtait pas dans les 30 s)")
 
-    pool = args.pool or settings.pool_max_size
+    _print_map_passes(args, args.pool or settings.pool_max_size, results, wrk_lines)
+    if mixed is not None:
+        _print_mixed_pass(args, mixed, reference)
+
+
+def _print_map_passes(
+    args: argparse.Namespace, pool: int, results: list[tuple[str, Rows, float]], wrk_lines: list[str]
+) -> None:
     print(
         f"{args.clients} clients simultanés, {args.rounds} ouvertures de carte chacun, pauses de 0 à 250 ms, "
         f"{args.reports:,} signalements, {args.workers} processus serveur(s), pool de {pool} connexions chacun\n"
@@ -338,20 +345,24 @@ def main() -> None:
     else:
         print("\n(wrk absent : apt-get install wrk pour la mesure avec un client en C)")
     print("\nObjectif : p95 < 200 ms et 0 erreur pour la carte.")
-    if mixed is not None:
-        out, wall = mixed
-        print(
-            f"\nPasse mixte : {args.clients_mixte} clients, {args.tours_mixte} requêtes chacun, "
-            f"{WRITE_SHARE:.0%} de visites enregistrées (chaque visite change la liste des points sensibles)"
-        )
-        print(f"{'requête':<28} {'n':>6} {'p50':>9} {'p95':>9} {'max':>9} {'erreurs':>8} {'débit':>9}")
-        for name, rows in sorted(out.items()):
-            print(_line(name, rows, None))
-        print(_line("mixte, toutes requêtes", [row for rows in out.values() for row in rows], wall))
-        if reference is not None:
-            ref_rows, ref_wall = reference
-            print(_line("référence /api/health", [row for rows in ref_rows.values() for row in rows], ref_wall))
-        print("Objectif : p95 < 300 ms et 0 erreur (avant ce travail : liste p95 2,3 s, visite p95 3,4 s).")
+
+
+def _print_mixed_pass(
+    args: argparse.Namespace, mixed: tuple[Rows, float], reference: tuple[Rows, float] | None
+) -> None:
+    out, wall = mixed
+    print(
+        f"\nPasse mixte : {args.clients_mixte} clients, {args.tours_mixte} requêtes chacun, "
+        f"{WRITE_SHARE:.0%} de visites enregistrées (chaque visite change la liste des points sensibles)"
+    )
+    print(f"{'requête':<28} {'n':>6} {'p50':>9} {'p95':>9} {'max':>9} {'erreurs':>8} {'débit':>9}")
+    for name, rows in sorted(out.items()):
+        print(_line(name, rows, None))
+    print(_line("mixte, toutes requêtes", [row for rows in out.values() for row in rows], wall))
+    if reference is not None:
+        ref_rows, ref_wall = reference
+        print(_line("référence /api/health", [row for rows in ref_rows.values() for row in rows], ref_wall))
+    print("Objectif : p95 < 300 ms et 0 erreur (avant ce travail : liste p95 2,3 s, visite p95 3,4 s).")
 
 
 if __name__ == "__main__":

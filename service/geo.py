@@ -100,7 +100,8 @@ def geometry_to_wgs84(geom: BaseGeometry, *, decimals: int = LONLAT_DECIMALS) ->
         return np.round(np.column_stack([lon, lat]), decimals)
 
     mapped: dict[str, Any] = shapely.geometry.mapping(shapely.transform(geom, reproject))
-    return json.loads(json.dumps(mapped))  # tuples → lists
+    plain: dict[str, Any] = json.loads(json.dumps(mapped))  # tuples → lists
+    return plain
 
 
 def geometry_to_lambert(geom: BaseGeometry) -> BaseGeometry:

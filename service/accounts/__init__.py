@@ -38,6 +38,8 @@ _DUMMY_HASH = _HASHER.hash("mot-de-passe-factice")
 
 @dataclass(frozen=True)
 class User:
+    """A person with an account, as the API and the commands see them (no password)."""
+
     id: int
     login: str
     full_name: str | None
@@ -52,6 +54,7 @@ _q = Queries("service.accounts", "accounts.sql")
 
 
 def digest(token: str) -> str:
+    """The SHA-256 of a session token or an API key: only this is stored, so a stolen table opens nothing."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -124,10 +127,12 @@ def set_active(conn: psycopg.Connection[Any], login: str, active: bool) -> None:
 
 
 def user_exists(conn: psycopg.Connection[Any], login: str) -> bool:
+    """Whether an account has this login (case and surrounding spaces ignored, as at login)."""
     return conn.execute(_q("user_by_login"), {"login": login.strip().lower()}).fetchone() is not None
 
 
 def list_users(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    """Every account with its role, whether it is active and its last login, for the administrator's list."""
     cur = conn.execute(_q("list_users"))
     names = [d.name for d in cur.description or []]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -224,6 +229,8 @@ def open_session(conn: psycopg.Connection[Any], user: User, hours: float = 12.0)
 
 
 def session_user(conn: psycopg.Connection[Any], token: str) -> User | None:
+    """The user of a live session token; None when the token is unknown, expired or revoked, or its account
+    disabled."""
     found = session_of_digest(conn, digest(token))
     return found[0] if found else None
 
@@ -235,6 +242,7 @@ def session_of_digest(conn: psycopg.Connection[Any], token_digest: str) -> tuple
 
 
 def close_session(conn: psycopg.Connection[Any], token: str) -> None:
+    """Revoke a session at logout: its token stops working at once, in every server process."""
     with conn.transaction():
         conn.execute(_q("revoke_session"), {"digest": digest(token)})
 
@@ -248,5 +256,6 @@ def add_open311_client(conn: psycopg.Connection[Any], name: str) -> str:
 
 
 def open311_client(conn: psycopg.Connection[Any], key: str) -> str | None:
+    """The name of the citizen app that owns this Open311 key, or None when the key is unknown."""
     row = conn.execute(_q("client_by_key"), {"digest": digest(key)}).fetchone()
     return str(row[0]) if row else None

@@ -46,10 +46,12 @@ class StudyArea:
 
     @property
     def ix0(self) -> int:
+        """The smallest column index: the raster's left edge."""
         return int(self.ix.min())
 
     @property
     def iy0(self) -> int:
+        """The smallest row index: the raster's bottom edge."""
         return int(self.iy.min())
 
     @property
@@ -59,13 +61,16 @@ class StudyArea:
 
     @property
     def n(self) -> int:
+        """How many cells the area holds (the length of every per-cell array)."""
         return len(self.ix)
 
     @property
     def area_km2(self) -> float:
+        """The area's surface in km², for rates per km²."""
         return self.n * self.cell**2 / 1e6
 
     def centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """The cells' centres (x, y) in the area's CRS."""
         return (self.ix + 0.5) * self.cell, (self.iy + 0.5) * self.cell
 
     def index_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -84,7 +89,9 @@ class StudyArea:
         return raster
 
     def from_raster(self, raster: np.ndarray) -> np.ndarray:
-        return raster[self.iy - self.iy0, self.ix - self.ix0]
+        """The area's cell values read back from a raster (the inverse of :meth:`to_raster`)."""
+        values: np.ndarray = raster[self.iy - self.iy0, self.ix - self.ix0]
+        return values
 
 
 def _lattice(x: np.ndarray, y: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,10 @@ CRS = "EPSG:31370"
 
 @dataclass(frozen=True)
 class AxisParams:
+    """The axis detection's settings: segment length, the distance within which a report or an address belongs to
+    a street, the gap that cuts a street's line, the false-discovery level and the fewest reports a significant
+    segment needs."""
+
     segment_m: float = 100.0
     attach_m: float = 40.0
     gap_m: float = 250.0
@@ -204,6 +208,7 @@ AXIS_COLUMNS = [
 
 
 def empty_axes(crs: object) -> gpd.GeoDataFrame:
+    """An axis table with no row but every column, so callers never test for a missing frame."""
     return gpd.GeoDataFrame({c: [] for c in AXIS_COLUMNS}, geometry="geometry", crs=crs)
 
 

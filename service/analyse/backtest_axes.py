@@ -48,7 +48,8 @@ def _neighbour_smoothed(segs: gpd.GeoDataFrame, rate: np.ndarray) -> np.ndarray:
     lookup = frame.set_index(["line", "pos"])["rate"]
     before = lookup.reindex(pd.MultiIndex.from_arrays([frame["line"], frame["pos"] - 1])).fillna(0).to_numpy()
     after = lookup.reindex(pd.MultiIndex.from_arrays([frame["line"], frame["pos"] + 1])).fillna(0).to_numpy()
-    return rate + 0.1 * (before + after)
+    smoothed: np.ndarray = rate + 0.1 * (before + after)
+    return smoothed
 
 
 def backtest_axes(

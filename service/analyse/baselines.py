@@ -31,7 +31,8 @@ def _kernel(bandwidth: float, cell: float) -> np.ndarray:
     axis = np.arange(-reach, reach + 1)
     one = np.exp(-0.5 * (axis / sigma) ** 2)
     kernel = np.outer(one, one)
-    return kernel / kernel.sum()
+    normalised: np.ndarray = kernel / kernel.sum()
+    return normalised
 
 
 def kde(features: Features, origin: float, bandwidth: float) -> np.ndarray:

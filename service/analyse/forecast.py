@@ -29,6 +29,7 @@ long-term rate, light pooling (places change within a year; a steady place loses
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -98,6 +99,7 @@ class Choice:
     note: str
 
     def describe(self) -> dict[str, Any]:
+        """The chosen parameters and their evidence, with the French keys of the back-test report."""
         return {
             **self.params.describe(),
             "score_validation": None if self.score is None else round(self.score, 4),
@@ -125,7 +127,7 @@ class Features:
             self.people = exposure + max(0.1 * float(exposure.mean()), 1e-3)
         self._people_smooth: dict[float, np.ndarray] = {}
 
-    def _memo(self, key: tuple[Any, ...], make: Any) -> np.ndarray:
+    def _memo(self, key: tuple[Any, ...], make: Callable[[], np.ndarray]) -> np.ndarray:
         if key not in self._cache:
             if len(self._cache) > 4096:
                 self._cache.clear()
@@ -137,9 +139,12 @@ class Features:
         return max(origin - self.start, 1.0)
 
     def long_rate(self, origin: float) -> np.ndarray:
+        """Reports per month per cell over the whole training period before ``origin`` (memoised)."""
+
         def make() -> np.ndarray:
             sel = self.events.t < origin
-            return np.bincount(self.events.cell[sel], minlength=self.area.n) / self.months(origin)
+            rate: np.ndarray = np.bincount(self.events.cell[sel], minlength=self.area.n) / self.months(origin)
+            return rate
 
         return self._memo(("long", origin), make)
 
@@ -150,7 +155,8 @@ class Features:
             sel = self.events.t < origin
             weights = np.power(0.5, (origin - self.events.t[sel]) / half_life)
             covered = half_life / np.log(2) * (1 - 0.5 ** (self.months(origin) / half_life))
-            return np.bincount(self.events.cell[sel], weights=weights, minlength=self.area.n) / covered
+            rate: np.ndarray = np.bincount(self.events.cell[sel], weights=weights, minlength=self.area.n) / covered
+            return rate
 
         return self._memo(("recent", origin, half_life), make)
 
@@ -160,10 +166,11 @@ class Features:
         raster = ndimage.gaussian_filter(self.area.to_raster(values), sigma, mode="constant", truncate=3.0)
         reach = int(3.0 * sigma + 0.5)  # scipy's kernel: radius = int(truncate * sigma + 0.5)
         kernel = np.exp(-0.5 * (np.arange(-reach, reach + 1) / sigma) ** 2)
-        own = (kernel[reach] / kernel.sum()) ** 2
+        own = float((kernel[reach] / kernel.sum()) ** 2)
         return self.area.from_raster(raster) - own * values
 
     def people_smooth(self, radius: float) -> np.ndarray:
+        """The smoothed address weight of each cell (never zero: it divides), computed once per radius."""
         if radius not in self._people_smooth:
             self._people_smooth[radius] = np.maximum(self.smooth(self.people, radius), 1e-12)
         return self._people_smooth[radius]

@@ -31,6 +31,8 @@ _axes = Queries(_PKG, "axes.sql")
 
 
 def load_reports(conn: psycopg.Connection[Any], *, since: datetime, until: datetime | None = None) -> gpd.GeoDataFrame:
+    """The reports the analysis counts in the period (placed, no near-duplicate, none referred elsewhere), as
+    Lambert 72 points."""
     frame = _points.frame(conn, "reports", {"since": since, "until": until})
     return gpd.GeoDataFrame(
         frame.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS
@@ -38,6 +40,7 @@ def load_reports(conn: psycopg.Connection[Any], *, since: datetime, until: datet
 
 
 def load_previous(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
+    """The stored sensitive points with their last cleaning visit: a new run keeps their ids and states."""
     frame = _points.frame(conn, "previous")
     geoms = [shapely.from_wkb(bytes(g)) for g in frame["geom"]]
     frame["point"] = [shapely.from_wkb(bytes(p)) for p in frame["point"]]
@@ -45,12 +48,15 @@ def load_previous(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
 
 
 def load_previous_axes(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
+    """The stored problem axes with their last cleaning visit: a new run keeps their ids and states."""
     frame = _axes.frame(conn, "previous_axes")
     geoms = [shapely.from_wkb(bytes(g)) for g in frame["geom"]]
     return gpd.GeoDataFrame(frame.drop(columns=["geom"]), geometry=geoms, crs=CRS)
 
 
 def load_address_streets(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame | None:
+    """Every address of the register as a point with its street and commune (the exposure: where people live),
+    or None when no register is loaded."""
     frame = _points.frame(conn, "exposure_streets")
     if frame.empty:
         return None

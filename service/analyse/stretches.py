@@ -65,6 +65,8 @@ class StretchRule:
         spread: float | None = None,
         core_share: float | None = None,
     ) -> str:
+        """``"etirement"`` when the cluster runs along its street (long and thin, or spread along it without a
+        dense core), else ``"point"``."""
         if street_share is None or street_share < self.min_street_share:
             return "point"
         long_and_thin = length >= self.min_length_m and length / max(width, self.width_floor_m) >= self.min_elongation

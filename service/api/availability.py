@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def unavailable(reason: str | None = None) -> DatabaseUnavailableError:
+    """The French 503 answered while the database cannot be reached (with ``Retry-After``)."""
     detail = f" ({reason})" if reason else ""
     return DatabaseUnavailableError(
         f"La base de données est indisponible pour le moment{detail}.",
@@ -44,6 +45,7 @@ def unavailable(reason: str | None = None) -> DatabaseUnavailableError:
 
 
 def busy() -> DatabaseUnavailableError:
+    """The French 503 answered when every connection is taken for too long (with ``Retry-After``)."""
     return DatabaseUnavailableError(
         "La base de données est trop occupée pour répondre maintenant.",
         hint="Réessayez dans quelques secondes.",
@@ -66,6 +68,7 @@ class DatabaseAvailability:
 
     @property
     def down(self) -> bool:
+        """Whether the database was last seen down (requests then get a 503 without waiting)."""
         return self._down_since is not None
 
     def on_recovery(self, callback: Any) -> None:
@@ -73,6 +76,7 @@ class DatabaseAvailability:
         self._on_recovery.append(callback)
 
     def failed(self, exc: BaseException | None = None) -> None:
+        """Mark the database down after a failed connection; the first failure is logged, later ones are not."""
         with self._lock:
             if self._down_since is None:
                 self._down_since = time.monotonic()

@@ -32,12 +32,15 @@ STALE_FACTOR = 10
 
 @dataclass(frozen=True)
 class Body:
+    """A response body encoded once: its bytes, its gzipped bytes when worth it, and its media type."""
+
     raw: bytes
     gzipped: bytes | None
     media_type: str
 
 
 def encode(data: Any, media_type: str) -> Body:
+    """``data`` (JSON-able, or bytes as they are) as a :class:`Body`, gzipped when large enough to gain from it."""
     raw = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     gzipped = gzip.compress(raw, compresslevel=5) if len(raw) >= GZIP_FROM_BYTES else None
     return Body(raw, gzipped, media_type)

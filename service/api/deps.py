@@ -137,6 +137,7 @@ def _session_in_database(state: AppState, key: str) -> tuple[User, datetime] | N
 
 
 async def current_user(request: Request) -> User:
+    """The connected user, or a French 401 saying how to log in: the dependency of every route that needs one."""
     user = await optional_user(request)
     if user is None:
         raise AuthenticationError(

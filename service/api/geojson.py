@@ -65,11 +65,13 @@ def _statement(name: str, params: dict[str, Any]) -> str | sql.Composed:
 
 
 def fetch_collection(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A FeatureCollection built by the database from a named query (an empty one when nothing matches)."""
     row = conn.execute(_statement(name, params), params).fetchone()
     return row[0] if row and row[0] is not None else dict(EMPTY)
 
 
 def fetch_one(conn: psycopg.Connection[Any], name: str, params: dict[str, Any], what: str) -> dict[str, Any]:
+    """One feature built by the database from a named query, or a French 404 naming ``what`` and its id."""
     row = conn.execute(_statement(name, params), params).fetchone()
     if not row or row[0] is None:
         raise NotFoundError(f"Aucun {what} « {params.get('id')} ».", hint="Vérifiez l'identifiant dans la liste.")

@@ -74,6 +74,18 @@ async def refuse_nul_bytes(request: Request) -> None:
     Bodies are only looked into when they may hold one (``\\u0000`` in JSON, ``%00`` or a raw 0 byte in a form),
     so ordinary requests pay nothing; uploaded files are left to the import, which refuses binary text files.
     """
+    _refuse_nul_in_url(request)
+    if request.method not in _BODY_METHODS:
+        return
+    content_type = request.headers.get("content-type", "")
+    if "json" in content_type:
+        await _refuse_nul_in_json(request)
+    elif "form" in content_type:
+        await _refuse_nul_in_form(request, content_type)
+
+
+def _refuse_nul_in_url(request: Request) -> None:
+    """The path parameters, then the query parameters (only read when the query string may hold a NUL)."""
     for name, value in request.path_params.items():
         if isinstance(value, str) and _NUL in value:
             raise _refuse(name, value)
@@ -81,32 +93,35 @@ async def refuse_nul_bytes(request: Request) -> None:
         for name, value in request.query_params.multi_items():
             if _NUL in value or _NUL in name:
                 raise _refuse(name.replace(_NUL, ""), value)
-    if request.method not in _BODY_METHODS:
+
+
+async def _refuse_nul_in_json(request: Request) -> None:
+    """A JSON body, parsed only when its bytes may hold a NUL (escaped or raw)."""
+    raw = await request.body()
+    if b"\\u0000" not in raw and b"\x00" not in raw:
         return
-    content_type = request.headers.get("content-type", "")
-    if "json" in content_type:
-        raw = await request.body()
-        if b"\\u0000" not in raw and b"\x00" not in raw:
-            return
-        try:
-            found = _nul_in(await request.json())
-        except (ValueError, RecursionError):
-            return  # unreadable JSON: the route's own parsing says so
-        if found is not None:
-            raise _refuse(*found)
-    elif "form" in content_type:
-        try:
-            if "urlencoded" in content_type:  # a small form: kept as bytes, so a route can read its body again
-                with contextlib.suppress(RuntimeError):  # already read as a form by the route's own parameters
-                    await request.body()
-            form = await request.form()
-        except HTTPException:
-            raise  # a body too large
-        except Exception:  # an unreadable form: the route says so
-            return
-        for name, value in form.multi_items():
-            if isinstance(value, str) and (_NUL in value or _NUL in name):
-                raise _refuse(name.replace(_NUL, ""), value)
+    try:
+        found = _nul_in(await request.json())
+    except (ValueError, RecursionError):
+        return  # unreadable JSON: the route's own parsing says so
+    if found is not None:
+        raise _refuse(*found)
+
+
+async def _refuse_nul_in_form(request: Request, content_type: str) -> None:
+    """The text fields of a form (its files are the import's business)."""
+    try:
+        if "urlencoded" in content_type:  # a small form: kept as bytes, so a route can read its body again
+            with contextlib.suppress(RuntimeError):  # already read as a form by the route's own parameters
+                await request.body()
+        form = await request.form()
+    except HTTPException:
+        raise  # a body too large
+    except Exception:  # an unreadable form: the route says so
+        return
+    for name, value in form.multi_items():
+        if isinstance(value, str) and (_NUL in value or _NUL in name):
+            raise _refuse(name.replace(_NUL, ""), value)
 
 
 def _default_port(scheme: str) -> str:
@@ -183,6 +198,7 @@ class BodyLimits:
         self.other_bytes = other_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, or answer 413 when its body is or becomes larger than its limit."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -95,6 +95,7 @@ class SecurityHeaders:
         self.page = page_policy(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on and add the security headers to its answer (the API docs get their own policy)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -40,6 +40,7 @@ class MapBackground:
         self._lock = threading.Lock()
 
     def addresses(self, geodata: Path, conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
+        """The address points of the background, read from the database once per application."""
         with self._lock:
             if self._addresses is None:
                 self._addresses = address_points(conn, geodata)

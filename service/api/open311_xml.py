@@ -29,7 +29,8 @@ def to_xml(root: str, item: str, items: list[Any]) -> bytes:
     top = ET.Element(root)
     for value in items:
         _fill(ET.SubElement(top, item), value)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="utf-8", xml_declaration=False)
+    body: bytes = ET.tostring(top, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
 def _fill(element: ET.Element, value: Any) -> None:
@@ -107,18 +108,19 @@ async def _answer(request: Request, root: str, item: str) -> Response:
 
 @router.get("/services.xml", summary="Catégories de signalement (GeoReport v2, XML)", responses=_XML_DOC)
 async def services_xml(request: Request) -> Response:
-    """Same parameters as ``services.json``."""
+    """Mêmes paramètres que ``services.json``, réponse en XML."""
     return await _answer(request, "services", "service")
 
 
 @router.get("/requests.xml", summary="Demandes (GeoReport v2, XML), sans données personnelles", responses=_XML_DOC)
 async def requests_xml(request: Request) -> Response:
-    """Same parameters as ``requests.json``."""
+    """Mêmes paramètres que ``requests.json``, réponse en XML."""
     return await _answer(request, "service_requests", "request")
 
 
 @router.get("/requests/{request_id}.xml", summary="Une demande (GeoReport v2, XML)", responses=_XML_DOC)
 async def request_xml(request: Request, request_id: Annotated[str, Path(max_length=40)]) -> Response:
+    """Mêmes paramètres que ``requests/{request_id}.json``."""
     return await _answer(request, "service_requests", "request")
 
 
@@ -128,6 +130,6 @@ async def request_xml(request: Request, request_id: Annotated[str, Path(max_leng
     responses=_XML_DOC,
 )
 async def request_create_xml(request: Request) -> Response:
-    """Same body as ``POST requests.json``; the answer is ``<service_requests><request>`` with
-    ``service_request_id`` and ``service_notice``."""
+    """Même contenu que ``POST requests.json`` ; la réponse est ``<service_requests><request>`` avec
+    ``service_request_id`` et ``service_notice``."""
     return await _answer(request, "service_requests", "request")

@@ -20,6 +20,9 @@ router = APIRouter(prefix="/api", tags=["comptes"])
 
 
 class AccountIn(BaseModel):
+    """Un nouveau compte : identifiant (enregistré en minuscules), mot de passe, rôle et, au besoin, le nom de la
+    personne."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     identifiant: str = Field(min_length=2, max_length=63, examples=["agent.dupont"])
     mot_de_passe: str = Field(min_length=1, max_length=1024)
@@ -28,6 +31,8 @@ class AccountIn(BaseModel):
 
 
 class AccountPatch(BaseModel):
+    """Les changements d'un compte : seuls les champs envoyés changent."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     role: Literal["lecteur", "planificateur", "admin"] | None = None
     actif: bool | None = None
@@ -36,11 +41,14 @@ class AccountPatch(BaseModel):
 
 @router.get("/comptes", summary="Comptes (admin)")
 def accounts(conn: Conn, _user: Admin) -> list[dict[str, Any]]:
+    """Tous les comptes, avec leur rôle, s'ils sont actifs et leur dernière connexion."""
     return list_users(conn)
 
 
 @router.post("/comptes", status_code=201, summary="Créer un compte (admin)")
 def create_account(body: AccountIn, conn: Conn, user: Admin) -> dict[str, Any]:
+    """L'identifiant est enregistré en minuscules ; un identifiant déjà pris ou un mot de passe trop court est refusé
+    avec un message qui le dit. La création est journalisée."""
     new_id = add_user(conn, body.identifiant, body.mot_de_passe, body.role, full_name=body.nom)
     audit(conn, user, "creation_compte", compte=body.identifiant.lower(), role=body.role)
     return {"id": new_id, "identifiant": body.identifiant.lower(), "role": body.role}
@@ -48,6 +56,8 @@ def create_account(body: AccountIn, conn: Conn, user: Admin) -> dict[str, Any]:
 
 @router.patch("/comptes/{login}", summary="Changer le rôle, désactiver ou changer le mot de passe (admin)")
 def update_account(login: str, body: AccountPatch, conn: Conn, user: Admin) -> dict[str, Any]:
+    """Seuls les champs envoyés changent ; un compte désactivé perd aussitôt ses sessions. Le changement est journalisé,
+    sans le mot de passe ; renvoie le compte à jour."""
     if body.mot_de_passe is not None:
         set_password(conn, login, body.mot_de_passe)
     if body.role is not None:
@@ -69,6 +79,8 @@ def access_log(
     limite: Annotated[int, Query(ge=1, le=5000)] = 200,
     action: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[dict[str, Any]]:
+    """Les entrées les plus récentes d'abord (qui, quand, quoi, détails), ``limite`` au plus (200 par défaut),
+    éventuellement d'une seule ``action``."""
     return personal.access_log(conn, limit=limite, action=action)
 
 
@@ -79,6 +91,8 @@ def reporter(
     user: Admin,
     motif: Annotated[str, Query(min_length=5, max_length=300, description="pourquoi ces données sont lues")],
 ) -> dict[str, Any]:
+    """Les coordonnées du déclarant d'un seul signalement, avec un ``motif`` obligatoire : la lecture est écrite au
+    journal (qui, quand, quoi, pourquoi) avant que la réponse parte."""
     contact = personal.reporter_of(conn, report_id, actor=user.login, reason=motif)
     conn.commit()
     return {"signalement": report_id, "declarant": contact}
@@ -86,6 +100,8 @@ def reporter(
 
 @router.get("/reglages", summary="Réglages en vigueur (admin ; la connexion à la base est masquée)")
 def settings_in_force(settings: AppSettings, _user: Admin) -> dict[str, Any]:
+    """Les réglages tels que le service les applique, pour vérifier une configuration ; l'adresse de connexion à la base
+    est masquée."""
     values = settings.model_dump(mode="json")
     if values.get("database_url"):
         values["database_url"] = "***"

@@ -28,6 +28,8 @@ async def points(
         Query(max_length=40, description="« toutes » (défaut) ou un code de catégorie : points cherchés par catégorie"),
     ] = "toutes",
 ) -> Response:
+    """Les points sensibles de la dernière analyse, filtrables par état, priorité minimale, catégorie, tendance et
+    portée (toutes catégories, ou les points cherchés dans une seule)."""
     params = {
         "states": etat,
         "min_priority": priorite_min,
@@ -40,6 +42,7 @@ async def points(
 
 @router.get("/points-sensibles/{point_id}", summary="Un point sensible, son historique, ses signalements et visites")
 def point(point_id: str, conn: Conn, _user: Reader) -> JSONResponse:
+    """``point_id`` tel que la liste le donne ; 404 si aucun point sensible ne porte cet identifiant."""
     return JSONResponse(fetch_one(conn, "sensitive_point", {"id": point_id}, "point sensible"), media_type=GEOJSON)
 
 
@@ -51,10 +54,13 @@ async def axes(
     taux_min: Annotated[float | None, Query(ge=0, description="signalements par 100 m")] = None,
     etat: States = None,
 ) -> Response:
+    """Les axes problématiques de la dernière analyse, filtrables par nom de rue, taux minimal (signalements par
+    100 m) et état."""
     params: dict[str, Any] = {"street": rue, "min_rate": taux_min, "states": etat}
     return await cached_collection(request, "axes", params)
 
 
 @router.get("/axes/{axis_id}", summary="Un axe problématique, ses signalements et visites")
 def axis(axis_id: str, conn: Conn, _user: Reader) -> JSONResponse:
+    """``axis_id`` tel que la liste le donne ; 404 si aucun axe ne porte cet identifiant."""
     return JSONResponse(fetch_one(conn, "axis", {"id": axis_id}, "axe"), media_type=GEOJSON)

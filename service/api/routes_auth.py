@@ -26,14 +26,16 @@ router = APIRouter(prefix="/api")
 
 
 class Credentials(BaseModel):
+    """Identifiant et mot de passe d'un compte."""
+
     identifiant: str = Field(min_length=1, max_length=63, examples=["agent.dupont"])
     mot_de_passe: str = Field(min_length=1, max_length=1024)
 
 
 @router.get("/health", tags=["service"], summary="Le service répond, et la base de données aussi")
 def health(request: Request) -> JSONResponse:
-    """``base``: ``disponible`` or ``indisponible`` (then a 503 with ``Retry-After``). Known without a query
-    while the change notifications are followed; otherwise one fresh connection per second at most."""
+    """``base`` : ``disponible`` ou ``indisponible`` (alors une 503 avec ``Retry-After``). Connu sans requête tant
+    que le service suit les notifications de changement ; sinon, une connexion neuve par seconde au plus."""
     state = state_of(request)
     if state.database.answers(followed=state.watcher.up):
         return JSONResponse({"statut": "ok", "version": __version__, "base": "disponible"})
@@ -50,20 +52,22 @@ def health(request: Request) -> JSONResponse:
 
 @router.get("/ready", tags=["service"], summary="La base répond et le schéma est à jour")
 def ready(request: Request, conn: Conn) -> dict[str, Any]:
-    """``notifications``: whether this process follows the database's changes (if not, it still answers, but
-    asks the database for every session and every data version)."""
+    """``notifications`` : si ce processus suit les changements de la base (sinon il répond quand même, mais
+    interroge la base pour chaque session et chaque version des données)."""
     return {"statut": "pret", "migration": schema_version(conn), "notifications": state_of(request).watcher.up}
 
 
 @router.post("/connexion", tags=["comptes"], summary="Se connecter : renvoie un jeton de session")
 def login(body: Credentials, request: Request, response: Response, conn: Conn, settings: AppSettings) -> dict[str, Any]:
-    """After too many failed logins (per login, per address), answers 429 with ``Retry-After``."""
+    """Après trop d'échecs (par identifiant et par adresse), répond 429 avec ``Retry-After``."""
     user, token, expires = log_in(request, conn, settings, response, body.identifiant, body.mot_de_passe)
     return {"jeton": token, "expire": expires.isoformat(), "identifiant": user.login, "role": user.role}
 
 
 @router.post("/deconnexion", tags=["comptes"], summary="Se déconnecter (le jeton cesse de fonctionner)")
 def logout(request: Request, response: Response, conn: Conn, _user: Reader) -> dict[str, str]:
+    """Le jeton de session cesse de fonctionner aussitôt, dans tous les processus du service ; le cookie est
+    effacé."""
     token = request_token(request)
     if token:
         close_session(conn, token)
@@ -73,4 +77,5 @@ def logout(request: Request, response: Response, conn: Conn, _user: Reader) -> d
 
 @router.get("/moi", tags=["comptes"], summary="Le compte connecté et son rôle")
 def me(user: Reader) -> dict[str, Any]:
+    """Identifiant, nom et rôle (lecteur, planificateur ou admin) du compte qui envoie la requête."""
     return {"identifiant": user.login, "nom": user.full_name, "role": user.role}

@@ -34,6 +34,9 @@ def export_sites(
     ] = None,
     limite: Annotated[int, Query(ge=1, le=MAX_SITES)] = 500,
 ) -> Response:
+    """Les points sensibles, axes, signalements, suivis et permis à contrôler, les plus prioritaires d'abord, filtrés
+    par catégorie, lieu, état, priorité et type. Le PDF s'ouvre dans le navigateur, les autres formats s'enregistrent ;
+    chaque export est journalisé."""
     done = sites.export_sites(
         conn,
         settings,

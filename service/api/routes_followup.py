@@ -20,7 +20,8 @@ router = APIRouter(prefix="/api", tags=["signalements"])
 
 
 class ReportPatch(BaseModel):
-    """Only what officers change after the fact; a wrong place or date is corrected at the source and re-imported."""
+    """Ce que les agents changent après coup ; un lieu ou une date erronés se corrigent à la source et se
+    réimportent."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     statut: str | None = Field(default=None, max_length=50, examples=["traite", "en_cours"])
@@ -29,6 +30,8 @@ class ReportPatch(BaseModel):
 
 
 class OutcomeIn(BaseModel):
+    """Le résultat d'une visite : date, résultat (code ou libellé), agent et remarques."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     date: str = Field(max_length=40, examples=["26/11/2026 10:00"])
     resultat: str = Field(max_length=100, examples=["nettoye", "pv", "avertissement", "rien à signaler"])
@@ -38,6 +41,8 @@ class OutcomeIn(BaseModel):
 
 @router.patch("/signalements/{report_id}", summary="Changer le statut, la catégorie ou la description")
 def update_report(report_id: Id, body: ReportPatch, conn: Conn, user: Planner) -> JSONResponse:
+    """Seuls les champs envoyés changent ; qui a changé quoi est journalisé. Renvoie le signalement à jour ; une
+    valeur inconnue donne une erreur qui la nomme."""
     change = followup.ReportChange(status=body.statut, category=body.categorie, description=body.description)
     followup.update_report(conn, report_id, change, actor=user.login)
     return JSONResponse(fetch_one(conn, "report", {"id": report_id}, "signalement"), media_type=GEOJSON)
@@ -73,6 +78,7 @@ def _record_outcome(
 def report_outcome(
     report_id: Id, body: OutcomeIn, request: Request, conn: Conn, settings: AppSettings, user: Planner
 ) -> JSONResponse:
+    """La visite est enregistrée au lieu du signalement et rattachée à lui ; renvoie la visite et le bilan du lot."""
     return _record_outcome("signalements", str(report_id), body, request, conn, settings, user)
 
 
@@ -80,6 +86,8 @@ def report_outcome(
 def point_outcome(
     point_id: str, body: OutcomeIn, request: Request, conn: Conn, settings: AppSettings, user: Planner
 ) -> JSONResponse:
+    """La visite est enregistrée au lieu du point et rattachée à lui ; la priorité du point suit son résultat.
+    Renvoie la visite et le bilan du lot."""
     return _record_outcome("points-sensibles", point_id, body, request, conn, settings, user)
 
 
@@ -87,4 +95,5 @@ def point_outcome(
 def axis_outcome(
     axis_id: str, body: OutcomeIn, request: Request, conn: Conn, settings: AppSettings, user: Planner
 ) -> JSONResponse:
+    """La visite est enregistrée au lieu de l'axe et rattachée à lui ; renvoie la visite et le bilan du lot."""
     return _record_outcome("axes", axis_id, body, request, conn, settings, user)

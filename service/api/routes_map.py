@@ -49,6 +49,9 @@ async def map_reports(
     jusqu_a: Until = None,
     categorie: Categories = None,
 ) -> Response:
+    """Pour la carte des agents : au zoom 16 et plus, les signalements un par un s'ils ne sont pas trop nombreux dans la
+    vue ; sinon leur nombre par maille carrée. La réponse donne aussi l'emprise comptée et les mailles de la carte de
+    chaleur."""
     box = parse_bbox(bbox)
     filters = _filters(categorie, depuis, jusqu_a)
 
@@ -73,6 +76,8 @@ def map_tile(
     jusqu_a: Until = None,
     categorie: Categories = None,
 ) -> Response:
+    """Pour un logiciel SIG : la tuile ``z/x/y`` des signalements (couche ``signalements``), par maille sous le zoom 16,
+    un par un à partir de 16 ; 404 pour une tuile hors du monde."""
     if x >= 2**z or y >= 2**z:
         raise NotFoundError(f"Tuile {z}/{x}/{y} hors du monde.", hint=f"x et y vont de 0 à {2**z - 1} au zoom {z}.")
     tile = report_tile(conn, z, x, y, _filters(categorie, depuis, jusqu_a))
@@ -81,6 +86,8 @@ def map_tile(
 
 @router.get("/api/carte/fond/{couche}", summary="Fond vectoriel : communes, secteurs postaux ou rues (GeoJSON)")
 def background(couche: Layer, request: Request, settings: AppSettings, conn: Conn, _user: Reader) -> Response:
+    """Le fond de carte sans service extérieur : limites des communes, secteurs postaux ou axes des rues, en WGS84
+    (gardé une heure en cache)."""
     return respond(request, state_of(request).background.layer(settings.geodata_dir, couche, conn), max_age=3600)
 
 
@@ -101,6 +108,9 @@ async def public_map_cells(
     depuis: Since = None,
     jusqu_a: Until = None,
 ) -> Response:
+    """Sans connexion, quand la carte publique est publiée : le nombre de signalements par hexagone et par groupe de
+    catégories ; les hexagones sous le seuil de discrétion sont masqués (et comptés à part), et les hexagones ne
+    descendent pas sous la taille minimale réglée."""
     _public_on(settings)
     box = parse_bbox(bbox)
 
@@ -123,6 +133,8 @@ async def public_map_cells(
 
 @router.get("/api/public/carte/fond/{couche}", summary="Carte publique : fond vectoriel (communes, rues)")
 def public_background(couche: Layer, request: Request, settings: AppSettings, conn: Conn) -> Response:
+    """Le fond de la carte publique (communes, secteurs postaux ou rues), sans connexion ; 404 tant que la carte
+    publique n'est pas publiée."""
     _public_on(settings)
     body = state_of(request).background.layer(settings.geodata_dir, couche, conn)
     return respond(request, body, max_age=3600, public=True)

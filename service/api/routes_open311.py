@@ -42,6 +42,7 @@ def _error(status: int, description: str) -> JSONResponse:
 
 @router.get("/services.json", summary="Catégories de signalement (GeoReport v2)")
 def services(conn: Conn, langue: Annotated[str, Query(pattern="^(fr|nl|en)$")] = "fr") -> list[dict[str, Any]]:
+    """Les catégories proposées aux applications citoyennes, dans la langue demandée (fr, nl ou en)."""
     return service_list(conn, langue)
 
 
@@ -59,7 +60,8 @@ def requests_list(
     page: Annotated[int, Query(ge=1, le=1_000_000, description="page (1 = les plus récentes)")] = 1,
     page_size: Annotated[int | None, Query(ge=1, le=1000, description="demandes par page")] = None,
 ) -> Any:
-    """Public answers give the street (no house number) and a point to 100 m, unless the settings open them."""
+    """Les demandes des 90 derniers jours par défaut. Les réponses publiques donnent la rue (sans numéro) et un
+    point arrondi à 100 m, sauf si les réglages les ouvrent."""
     ids: list[int] | None = None
     if service_request_id:
         try:
@@ -87,6 +89,7 @@ def requests_list(
 
 @router.get("/requests/{request_id}.json", summary="Une demande (GeoReport v2)")
 def request_one(request_id: Id, conn: Conn, settings: AppSettings) -> Any:
+    """Une demande par son numéro, sous la même forme publique que la liste ; 404 si elle n'existe pas."""
     rows = public_request_rows(conn, settings, RequestFilter(ids=[request_id]))
     if not rows:
         return _error(404, f"Aucune demande {request_id}.")
@@ -95,6 +98,9 @@ def request_one(request_id: Id, conn: Conn, settings: AppSettings) -> Any:
 
 @router.post("/requests.json", summary="Envoyer une demande (GeoReport v2, formulaire ou JSON, api_key requise)")
 async def request_create(request: Request, conn: Conn, settings: AppSettings) -> Any:
+    """Une application citoyenne envoie un signalement (formulaire ou JSON, ``api_key`` obligatoire) :
+    ``service_code`` et un lieu (``lat`` et ``long``, ou ``address_string``) sont requis. La réponse donne le
+    numéro de la demande."""
     content_type = request.headers.get("content-type", "")
     try:
         data = dict(await request.json()) if "json" in content_type else dict(await request.form())

@@ -39,7 +39,8 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 @router.get("/")
 def home(request: Request, user: MaybeUser) -> Response:
-    """A person lands on the map (or on the login form first); a program asking for JSON gets the addresses."""
+    """Une personne arrive sur la carte (ou d'abord sur le formulaire de connexion) ; un programme qui demande du JSON
+    reçoit les adresses du service."""
     accept = request.headers.get("accept", "")
     if "text/html" in accept or "json" not in accept:
         target = "/carte" if user is not None else f"/connexion?suite={quote('/carte', safe='/')}"
@@ -57,6 +58,7 @@ def home(request: Request, user: MaybeUser) -> Response:
 
 @router.get("/favicon.ico")
 def favicon() -> FileResponse:
+    """L'icône du service, pour les navigateurs qui la cherchent à la racine (gardée un jour en cache)."""
     return FileResponse(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})
 
 
@@ -84,6 +86,7 @@ def _login_form(
 
 @router.get("/connexion", response_class=HTMLResponse)
 def login_page(suite: str | None = None, message: str | None = None) -> HTMLResponse:
+    """Le formulaire de connexion (« Vous êtes déconnecté » après une déconnexion)."""
     note = "Vous êtes déconnecté." if message == "deconnecte" else None
     return _login_form(suite=_safe_next(suite), message=note)
 
@@ -97,6 +100,8 @@ def login_submit(
     mot_de_passe: Annotated[str, Form(max_length=1024)] = "",
     suite: Annotated[str, Form(max_length=500)] = "/carte",
 ) -> Response:
+    """Connecte la personne (cookie de session) et la renvoie vers la page demandée ; sinon, le formulaire avec
+    l'erreur."""
     target = _safe_next(suite)
     if not identifiant.strip() or not mot_de_passe:
         return _login_form(
@@ -121,6 +126,7 @@ def login_submit(
 
 @router.get("/deconnexion")
 def logout(request: Request, conn: Conn) -> Response:
+    """Ferme la session et revient au formulaire de connexion."""
     token = request_token(request)
     if token:
         close_session(conn, token)
@@ -131,6 +137,7 @@ def logout(request: Request, conn: Conn) -> Response:
 
 @router.get("/carte", response_class=HTMLResponse)
 def planning_map(request: Request, settings: AppSettings, conn: Conn, user: MaybeUser) -> Response:
+    """La carte des agents ; sans connexion, le formulaire de connexion, qui y ramène."""
     if user is None:
         return RedirectResponse(f"/connexion?suite={quote('/carte', safe='/')}", status_code=303, headers=_NO_STORE)
     state_of(request).background.warm(settings.geodata_dir, conn)
@@ -140,6 +147,7 @@ def planning_map(request: Request, settings: AppSettings, conn: Conn, user: Mayb
 
 @router.get("/carte/publique", response_class=HTMLResponse)
 def public_map(request: Request, settings: AppSettings, conn: Conn) -> HTMLResponse:
+    """La carte publique quand elle est publiée (HOTSPOTS_PUBLIC_MAP) ; sinon une page 404 qui l'explique."""
     if not settings.public_map:
         html = render(
             "erreur.html",

@@ -32,12 +32,17 @@ Years = Annotated[int | None, Query(ge=0, le=100, description="années d'histori
 
 @router.get("/permis/{permit_id}/nuisances", summary="Un permis : signalements liés, leur tendance, visites sur place")
 def permit_nuisances(permit_id: Id, conn: Conn, settings: AppSettings, _user: Reader) -> JSONResponse:
+    """La fiche d'un permis : ses conditions, les signalements liés à son lieu et leur tendance, les visites sur place ;
+    404 si le numéro n'existe pas."""
     record = permit_record(conn, settings, permit_id, load_labels(conn))
     return JSONResponse(json.loads(json.dumps(record, default=str)))
 
 
 @router.get("/suivi-permis", summary="Liste de suivi des permis : expiration, conditions, plaintes répétées (GeoJSON)")
 def followup(request: Request, conn: Conn, settings: AppSettings, _user: Reader, mois: Months = None) -> JSONResponse:
+    """Les permis à suivre (expiration dans ``mois`` mois, conditions à vérifier, plaintes répétées), les plus
+    importants d'abord, avec les remarques de la liste (permis non localisés, sites écartés après une visite
+    récente)."""
     sheet = followup_sheet(conn, settings, months=mois, base_url=str(request.base_url))
     body: dict[str, Any] = json.loads(render(sheet, "geojson"))
     body["remarques"] = sheet.notes
@@ -48,6 +53,8 @@ def followup(request: Request, conn: Conn, settings: AppSettings, _user: Reader,
 def followup_export(
     request: Request, conn: Conn, settings: AppSettings, user: Planner, format: Format = "csv", mois: Months = None
 ) -> Response:
+    """La liste de suivi des permis en fichier : le PDF s'ouvre dans le navigateur, les autres formats s'enregistrent ;
+    chaque export est journalisé."""
     sheet = followup_sheet(conn, settings, months=mois, base_url=str(request.base_url))
     background = load_sheet_background(conn, settings, sheet) if format == "pdf" else None
     body = render(sheet, format, background=background)
@@ -83,6 +90,9 @@ def advice(
     rayon: Radius = None,
     annees: Years = None,
 ) -> JSONResponse:
+    """Pour rendre un avis sur une demande de permis : autour de l'adresse, les signalements par catégorie et par
+    année, les points sensibles, axes problématiques, permis et visites dans le rayon ; une adresse introuvable ou
+    hors de la zone de police donne une erreur qui le dit."""
     facts = _facts(request, conn, settings, adresse, rayon, annees)
     return JSONResponse(facts_json(facts, load_labels(conn)))
 
@@ -97,6 +107,7 @@ def advice_pdf(
     rayon: Radius = None,
     annees: Years = None,
 ) -> Response:
+    """La même fiche d'avis en PDF A4 avec sa carte, à joindre au dossier ; chaque fiche produite est journalisée."""
     facts = _facts(request, conn, settings, adresse, rayon, annees)
     body = render_advice_pdf(facts, load_labels(conn), background=load_advice_background(conn, settings, facts))
     audit(conn, user, "export_avis", lieu=facts.place.label, rayon=facts.radius_m)

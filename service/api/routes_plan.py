@@ -43,7 +43,7 @@ def _default_kinds() -> list[KindCode]:
 
 
 class ShiftIn(BaseModel):
-    """A shift to plan; every field but the duration has a default."""
+    """Une tournée à planifier ; chaque champ sauf la durée a une valeur par défaut."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     duree: str = Field(max_length=20, examples=["4h", "3h30", "90min"], description="durée de la tournée")
@@ -110,6 +110,8 @@ def _base_url(request: Request) -> str:
 
 @router.post("/tournees", status_code=201, summary="Planifier une tournée (sites choisis et ordonnés, GeoJSON)")
 def create_plan(body: ShiftIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    """Choisit et ordonne les sites d'une tournée (durée, équipes, mode, départ et arrivée, filtres) et
+    l'enregistre ; renvoie les arrêts et l'itinéraire de chaque équipe en GeoJSON."""
     shift = _request(body, settings, user.login)
     start = body.depart or settings.plan_station
     needs_geocoder = any(p and parse_coordinates(p) is None for p in (start, body.arrivee))
@@ -127,12 +129,15 @@ def create_plan(body: ShiftIn, request: Request, conn: Conn, settings: AppSettin
 
 @router.get("/tournees", summary="Les dernières tournées et l'avancement de leurs arrêts")
 def plans(conn: Conn, _user: Reader, limite: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
+    """Les plus récentes d'abord, ``limite`` au plus (50 par défaut), avec combien de leurs arrêts sont faits."""
     rows = list_plans(conn, limit=limite)
     return JSONResponse(json.loads(json.dumps(rows, default=str)))
 
 
 @router.get("/tournees/{plan_id}", summary="Une tournée : arrêts dans l'ordre, faits ou non, itinéraires (GeoJSON)")
 def plan(plan_id: Id, request: Request, conn: Conn, settings: AppSettings, _user: Reader) -> JSONResponse:
+    """Les arrêts dans l'ordre de visite (faits ou non), les axes à parcourir et l'itinéraire de chaque équipe, en
+    WGS84, avec le résumé de la tournée sous ``tournee`` ; 404 si la tournée n'existe pas."""
     stored = load_plan(conn, plan_id)
     return JSONResponse(_collection(conn, settings, stored, _base_url(request)), media_type="application/geo+json")
 
@@ -141,6 +146,8 @@ def plan(plan_id: Id, request: Request, conn: Conn, settings: AppSettings, _user
 def export_plan(
     plan_id: Id, request: Request, conn: Conn, settings: AppSettings, user: Planner, format: PackFormat = "pdf"
 ) -> Response:
+    """La feuille de tournée en PDF (par défaut, affiché dans le navigateur), CSV, XLSX, GeoJSON ou GPX (à
+    enregistrer) ; chaque export est journalisé."""
     from service.export import load_sheet_background, render
     from service.export.sheet import sheet_from_plan
 

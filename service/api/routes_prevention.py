@@ -30,7 +30,7 @@ Periode = Annotated[str, Query(max_length=20, description="mois (2026-10), trime
 
 
 class ZoneIn(BaseModel):
-    """The area: a polygon (GeoJSON, WGS84), a list of streets (and their commune), or a section — one of them."""
+    """La zone : un polygone (GeoJSON, WGS84), une liste de rues (et leur commune) ou une section ; une seule."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     polygone: dict[str, Any] | None = Field(default=None, description="géométrie, Feature ou FeatureCollection GeoJSON")
@@ -40,6 +40,8 @@ class ZoneIn(BaseModel):
 
 
 class CoordinatorIn(BaseModel):
+    """La personne de contact du réseau ; chaque champ est facultatif."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     nom: str | None = Field(default=None, max_length=200)
     telephone: str | None = Field(default=None, max_length=50)
@@ -47,7 +49,7 @@ class CoordinatorIn(BaseModel):
 
 
 class NetworkIn(BaseModel):
-    """A network to register."""
+    """Un réseau à enregistrer : son nom, sa zone et, au besoin, son coordinateur."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     nom: str = Field(min_length=2, max_length=120, examples=["PLP Les Trixhes"])
@@ -77,12 +79,16 @@ def _feature(network: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/reseaux", summary="Réseaux d'information de quartier (GeoJSON, sans les coordinateurs)")
 def networks(conn: Conn, _user: Reader) -> JSONResponse:
+    """Tous les réseaux enregistrés avec leur zone, leur surface et la date du dernier bilan envoyé ; les coordonnées
+    des coordinateurs n'y figurent pas."""
     body = {"type": "FeatureCollection", "features": [_feature(n) for n in list_networks(conn)]}
     return JSONResponse(body, media_type="application/geo+json")
 
 
 @router.post("/reseaux", status_code=201, summary="Enregistrer un réseau : nom, zone, coordinateur (planificateur)")
 def create_network(body: NetworkIn, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    """La zone est un polygone, une liste de rues ou une section (une seule des trois) ; un nom déjà pris ou une zone
+    inutilisable est refusé avec un message qui le dit, et rien n'est enregistré. Journalisé ; renvoie le réseau."""
     contact = body.coordinateur or CoordinatorIn()
     network_id = register_network(
         conn,
@@ -113,6 +119,7 @@ def _network(conn: Any, network_id: int) -> dict[str, Any]:
 
 @router.get("/reseaux/{network_id}", summary="Un réseau (GeoJSON, sans le coordinateur)")
 def network(network_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
+    """Un réseau avec sa zone (sans le coordinateur) ; 404 si le numéro n'existe pas."""
     return JSONResponse(_feature(_network(conn, network_id)), media_type="application/geo+json")
 
 
@@ -137,6 +144,9 @@ def _digest_response(conn: Any, settings: Settings, found: Any, fmt: str) -> Res
 def network_digest(
     network_id: Id, conn: Conn, settings: AppSettings, _user: Reader, periode: Periode, format: DigestFormat = "json"
 ) -> Response:
+    """Ce que l'on peut dire aux habitants pour la période : signalements par catégorie comparés à la période d'avant,
+    points sensibles et axes proches, actions du service, conseils. Aucune donnée de déclarant ; les petits nombres sont
+    affichés « moins de k »."""
     _network(conn, network_id)
     found = digest_for(conn, settings, load_labels(conn), period=periode, network=network_id)
     return _digest_response(conn, settings, found, format)
@@ -144,6 +154,8 @@ def network_digest(
 
 @router.post("/reseaux/{network_id}/bilans", status_code=201, summary="Noter le bilan d'une période comme envoyé")
 def send_digest(network_id: Id, conn: Conn, settings: AppSettings, user: Planner, periode: Periode) -> JSONResponse:
+    """Note que le bilan de la période a été envoyé au réseau (avec les sites qu'il montrait) : les nouveautés suivantes
+    partent de lui. Journalisé."""
     _network(conn, network_id)
     found = digest_for(conn, settings, load_labels(conn), period=periode, network=network_id)
     digest_id = record_digest(conn, found, actor=user.login)
@@ -153,6 +165,8 @@ def send_digest(network_id: Id, conn: Conn, settings: AppSettings, user: Planner
 
 @router.get("/reseaux/{network_id}/nouveautes", summary="Ce qui a changé depuis le dernier bilan envoyé")
 def network_news(network_id: Id, conn: Conn, settings: AppSettings, _user: Reader) -> dict[str, Any]:
+    """Les sites nouveaux, aggravés ou résolus dans la zone du réseau depuis le dernier bilan envoyé (sans bilan
+    envoyé, tous les sites ouverts sont nouveaux) : de quoi juger s'il faut un nouveau bilan."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -169,6 +183,8 @@ def network_contact(
     user: Admin,
     motif: Annotated[str, Query(min_length=5, max_length=300, description="pourquoi ces données sont lues")],
 ) -> dict[str, Any]:
+    """Le nom, le téléphone et l'e-mail du coordinateur d'un réseau, avec un ``motif`` obligatoire : la lecture est
+    écrite au journal (qui, quand, quoi, pourquoi)."""
     found = find_network(conn, network_id)
     contact = network_coordinator(conn, network_id, actor=user.login, reason=motif)
     conn.commit()
@@ -184,5 +200,7 @@ def section_digest(
     periode: Periode,
     format: DigestFormat = "json",
 ) -> Response:
+    """Le même bilan pour une section de commune (ou un code postal), pour le service propreté : JSON, page HTML
+    ou PDF."""
     found = digest_for(conn, settings, load_labels(conn), period=periode, section=section)
     return _digest_response(conn, settings, found, format)

@@ -42,7 +42,7 @@ class _In(BaseModel):
 
 
 class ReportIn(_In):
-    """A report: the date, the category (code, French or Dutch label, synonym) and a place."""
+    """Un signalement : la date, la catégorie (code, libellé français ou néerlandais, synonyme) et un lieu."""
 
     date: str = Field(max_length=40, examples=["25/11/2026 14:30", "2026-11-25T14:30"])
     categorie: str = Field(max_length=100, examples=["depot_clandestin", "dépôt sauvage", "sluikstort"])
@@ -54,7 +54,7 @@ class ReportIn(_In):
 
 
 class VisitIn(_In):
-    """A site visit: the date, its outcome and a place (or the report it follows)."""
+    """Une visite de terrain : la date, son résultat et un lieu (ou le signalement qu'elle suit)."""
 
     date: str = Field(max_length=40, examples=["26/11/2026 10:00"])
     resultat: str = Field(max_length=100, examples=["nettoye", "pv", "rien à signaler"])
@@ -65,7 +65,7 @@ class VisitIn(_In):
 
 
 class PermitIn(_In):
-    """An environmental, urban-planning or single permit."""
+    """Un permis d'environnement, d'urbanisme ou unique."""
 
     reference: str = Field(max_length=200)
     type: str = Field(max_length=50, examples=["environnement", "urbanisme", "unique"])
@@ -123,6 +123,9 @@ def reports(
     limite: Limit = 1000,
     decalage: Offset = 0,
 ) -> JSONResponse:
+    """Une page de signalements (1000 par défaut), filtrée par catégorie, statut, source, commune, état du géocodage,
+    période ou vue, triée au choix (les plus récents d'abord par défaut). Les coordonnées des déclarants n'y figurent
+    jamais."""
     params = {
         "category": categorie,
         "status": statut,
@@ -138,11 +141,14 @@ def reports(
 
 @router.get("/signalements/{report_id}", summary="Un signalement, ses visites et ses points sensibles")
 def report(report_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
+    """Un signalement avec ses visites et les points sensibles qui le comptent ; 404 si le numéro n'existe pas."""
     return _geojson(fetch_one(conn, "report", {"id": report_id}, "signalement"))
 
 
 @router.post("/signalements", status_code=201, summary="Encoder un signalement (mêmes règles qu'à l'import)")
 def create_report(body: ReportIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    """Un signalement encodé à la main passe par les mêmes contrôles qu'un fichier importé : une valeur refusée donne un
+    message qui nomme le champ, et rien n'est enregistré. Renvoie le signalement et le bilan de son lot."""
     return _create(request, conn, settings, user, "reports", body)
 
 
@@ -163,6 +169,8 @@ def visits(
     limite: Limit = 1000,
     decalage: Offset = 0,
 ) -> JSONResponse:
+    """Une page de visites (1000 par défaut), filtrée par résultat, catégorie, source, commune, point sensible, axe,
+    période ou vue, les plus récentes d'abord par défaut."""
     params = {
         "outcome": resultat,
         "category": categorie,
@@ -179,11 +187,15 @@ def visits(
 
 @router.get("/visites/{visit_id}", summary="Une visite")
 def visit(visit_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
+    """Une visite par son numéro ; 404 si elle n'existe pas."""
     return _geojson(fetch_one(conn, "visit", {"id": visit_id}, "visite"))
 
 
 @router.post("/visites", status_code=201, summary="Encoder une visite (mêmes règles qu'à l'import)")
 def create_visit(body: VisitIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    """Une visite encodée à la main passe par les mêmes contrôles qu'un fichier importé (une valeur refusée est nommée,
+    rien n'est enregistré) ; elle peut suivre un signalement par son identifiant source. Renvoie la visite et le bilan
+    de son lot."""
     return _create(request, conn, settings, user, "visits", body)
 
 
@@ -200,6 +212,8 @@ def permits(
     limite: Limit = 1000,
     decalage: Offset = 0,
 ) -> JSONResponse:
+    """Une page de permis (1000 par défaut), filtrée par type, source, commune, validité à une date ou vue, les plus
+    récents d'abord par défaut."""
     params = {
         "permit_type": type,
         "source": source,
@@ -212,9 +226,12 @@ def permits(
 
 @router.get("/permis/{permit_id}", summary="Un permis")
 def permit(permit_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
+    """Un permis par son numéro ; 404 s'il n'existe pas."""
     return _geojson(fetch_one(conn, "permit", {"id": permit_id}, "permis"))
 
 
 @router.post("/permis", status_code=201, summary="Encoder un permis (mêmes règles qu'à l'import)")
 def create_permit(body: PermitIn, request: Request, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    """Un permis encodé à la main passe par les mêmes contrôles qu'un fichier importé (une valeur refusée est nommée,
+    rien n'est enregistré). Renvoie le permis et le bilan de son lot."""
     return _create(request, conn, settings, user, "permits", body)

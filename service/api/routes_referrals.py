@@ -35,7 +35,7 @@ Recipient = Annotated[str | None, Query(max_length=100, description="destinatair
 
 
 class ReferralIn(BaseModel):
-    """What to refer, to whom and why."""
+    """Quoi renvoyer, à qui et pourquoi."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     cible: str = Field(max_length=40, examples=["123", "SIG-123", "PS-0004", "AX-0002"])
@@ -44,11 +44,15 @@ class ReferralIn(BaseModel):
 
 
 class ReasonIn(BaseModel):
+    """Le motif de la confirmation, facultatif (3 caractères au moins quand il est donné)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     motif: str | None = Field(default=None, min_length=3, max_length=2000)
 
 
 class WithdrawalIn(BaseModel):
+    """Pourquoi le renvoi est retiré ou la proposition refusée (obligatoire)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     motif: str = Field(min_length=3, max_length=2000, examples=["Renvoyé par erreur : dépôt sur la voie publique"])
 
@@ -83,6 +87,8 @@ def referrals(
     signalement: Annotated[int | None, Query(ge=1, le=9_223_372_036_854_775_807)] = None,
     limite: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> JSONResponse:
+    """Les renvois avec leur état, leur destinataire, leur cible et leur lieu, filtrables par état, destinataire ou
+    signalement, avec la liste des destinataires possibles ; aucune donnée de déclarant."""
     code = resolve_recipient(conn, destinataire) if destinataire else None
     frame = list_referrals(conn, statuses=tuple(etat or ()), recipient=code, report_id=signalement, limit=limite)
     return JSONResponse(_collection(conn, frame, str(request.base_url)), media_type="application/geo+json")
@@ -90,6 +96,9 @@ def referrals(
 
 @router.post("/renvois", status_code=201, summary="Renvoyer un signalement ou un site (planificateur, journalisé)")
 def create_referral(body: ReferralIn, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    """Renvoie un signalement (``123`` ou ``SIG-123``), un point sensible (``PS-…``) ou un axe (``AX-…``) au
+    destinataire, avec un motif : ses signalements sortent des comptes des points chauds tant que le renvoi est actif.
+    Une cible inconnue ou déjà renvoyée donne une erreur qui le dit, et rien ne change. Journalisé."""
     number = refer(conn, settings, parse_target(body.cible), body.destinataire, body.motif, actor=user.login)
     conn.commit()
     return JSONResponse(_one(conn, number), status_code=201, headers={"Location": f"/api/renvois/{number}"})
@@ -105,6 +114,8 @@ def export_referrals(
     etat: States = None,
     destinataire: Recipient = None,
 ) -> Response:
+    """La liste des renvois en fichier, filtrée par état ou destinataire : le PDF s'ouvre dans le navigateur, les autres
+    formats s'enregistrent ; chaque export est journalisé."""
     code = resolve_recipient(conn, destinataire) if destinataire else None
     frame = list_referrals(conn, statuses=tuple(etat or ()), recipient=code)
     sheet = referral_sheet(frame, load_labels(conn), base_url=str(request.base_url))
@@ -148,11 +159,15 @@ def _one(conn: Any, referral_id: int) -> dict[str, Any]:
 
 @router.get("/renvois/{referral_id}", summary="Un renvoi : qui, quand, pourquoi, à qui, et ses signalements")
 def referral(referral_id: Id, conn: Conn, _user: Reader) -> dict[str, Any]:
+    """Qui a proposé, renvoyé ou clos le renvoi, quand et pourquoi, à quel destinataire, et ses signalements ; 404 si le
+    numéro n'existe pas."""
     return _one(conn, referral_id)
 
 
 @router.post("/renvois/{referral_id}/confirmation", summary="Confirmer une proposition de renvoi (planificateur)")
 def confirm(referral_id: Id, body: ReasonIn, conn: Conn, user: Planner) -> dict[str, Any]:
+    """Une proposition faite à l'import devient un renvoi : ses signalements sortent des comptes à partir de maintenant.
+    Journalisé ; une proposition déjà confirmée ou close donne une erreur qui le dit."""
     confirm_referral(conn, referral_id, actor=user.login, reason=body.motif)
     conn.commit()
     return _one(conn, referral_id)
@@ -160,6 +175,8 @@ def confirm(referral_id: Id, body: ReasonIn, conn: Conn, user: Planner) -> dict[
 
 @router.post("/renvois/{referral_id}/retrait", summary="Retirer un renvoi ou refuser une proposition (planificateur)")
 def withdraw_referral(referral_id: Id, body: WithdrawalIn, conn: Conn, user: Planner) -> dict[str, Any]:
+    """Un renvoi actif est retiré (ses signalements reviennent dans les comptes) ou une proposition est refusée, avec un
+    motif obligatoire. Journalisé ; un renvoi déjà clos donne une erreur qui le dit."""
     withdraw(conn, referral_id, body.motif, actor=user.login)
     conn.commit()
     return _one(conn, referral_id)

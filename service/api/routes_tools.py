@@ -44,6 +44,9 @@ def geocode(
     code_postal: Annotated[str | None, Query(max_length=10)] = None,
     commune: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict[str, Any]:
+    """Place une adresse belge avec le registre d'adresses chargé sur le serveur, sans service extérieur. La réponse
+    donne le niveau atteint (adresse, rue, localité…), l'adresse retenue, ses coordonnées, les autres candidates et, en
+    cas d'échec, le motif ; sans registre chargé, une erreur le dit."""
     result = _geocoder(request, conn).geocoder.geocode(adresse, postcode=code_postal, locality=commune).to_dict()
     return _french_result(result)
 
@@ -70,6 +73,8 @@ def reverse(
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
 ) -> dict[str, Any]:
+    """L'adresse officielle la plus proche d'un point (longitude, latitude) et sa distance en mètres, par exemple pour
+    nommer un lieu cliqué sur la carte."""
     return _french_result(_geocoder(request, conn).geocoder.reverse(*to_lambert(lon, lat)))
 
 
@@ -91,7 +96,8 @@ def upload(
     encodage: Annotated[str | None, Query(max_length=30)] = None,
     crs: Annotated[str | None, Query(max_length=30, examples=["EPSG:31370"])] = None,
 ) -> dict[str, Any]:
-    """The file is ingested exactly as ``hotspots ingest`` would: the answer is the batch summary and its rejects."""
+    """Le fichier est importé exactement comme par ``hotspots ingest`` : la réponse donne le bilan du lot et ses
+    lignes rejetées (100 au plus)."""
     limit = settings.max_upload_mb * 1024 * 1024
     with tempfile.TemporaryDirectory(prefix="hotspots-upload-") as tmp:
         path = Path(tmp) / _safe_name(fichier.filename)
@@ -120,6 +126,8 @@ def upload(
 
 @router.get("/lots", summary="Derniers lots importés et leur bilan")
 def batches(conn: Conn, _user: Reader, limite: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
+    """Les lots les plus récents d'abord (50 par défaut) et leur bilan : type, fichier, état, lignes lues, insérées,
+    mises à jour, doublons et rejetées, début, fin et erreur éventuelle."""
     return list_batches(conn, limit=limite)
 
 
@@ -131,6 +139,8 @@ def batch_rejects(
     format: Literal["json", "csv"] = "json",
     limite: Annotated[int, Query(ge=1, le=100_000)] = 1000,
 ) -> Any:
+    """Les lignes refusées d'un lot avec leur numéro, leurs valeurs et les motifs : en JSON, ou en CSV à corriger puis à
+    importer à nouveau (sans les coordonnées des déclarants ; export journalisé). 404 si le lot n'existe pas."""
     if not batch_exists(conn, lot):
         raise NotFoundError(f"Lot {lot} introuvable.", hint="GET /api/lots liste les lots.")
     if format == "json":

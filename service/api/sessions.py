@@ -29,6 +29,7 @@ class SessionMemo:
         self.generation = 0  # moves on each clear: a look-up started before a clear is not kept after it
 
     def get(self, token_digest: str) -> User | None:
+        """The user of a session checked less than ``seconds`` ago, or None (then the database is asked)."""
         with self._lock:
             found = self._items.get(token_digest)
             if found is None:
@@ -52,6 +53,7 @@ class SessionMemo:
                 self._items.popitem(last=False)
 
     def clear(self) -> None:
+        """Forget every session (after a change of accounts), so that the next request asks the database."""
         with self._lock:
             self._items.clear()
             self.generation += 1

@@ -75,6 +75,7 @@ class AppState:
         return state
 
     def close(self) -> None:
+        """Stop the watcher and close both pools, at the application's shutdown."""
         self.watcher.stop()
         self.session_pool.close()
         self.pool.close()

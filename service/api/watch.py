@@ -61,6 +61,7 @@ class DataWatcher:
 
     @property
     def up(self) -> bool:
+        """Whether change notifications are being received (else callers ask the database's counters)."""
         return self._up
 
     def version(self, kind: Kind) -> tuple[int, int] | None:
@@ -97,6 +98,7 @@ class DataWatcher:
             self._waiting.pop(marker, None)
 
     def start(self) -> None:
+        """Start listening, in a daemon thread (it never holds the process open at exit)."""
         self._thread.start()
 
     def wait_up(self, timeout: float) -> bool:
@@ -105,6 +107,7 @@ class DataWatcher:
         return self._up
 
     def stop(self) -> None:
+        """Stop listening and wait a little for the thread to end; callers then see the watcher as down."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=self._poll * 5 + 1)

@@ -57,8 +57,9 @@ def working(message: str) -> Iterator[None]:
 def settings_of(ctx: typer.Context) -> Settings:
     """The settings object built once by the main callback."""
     obj = ctx.find_root().obj
-    assert isinstance(obj, dict) and isinstance(obj.get("settings"), Settings)
-    return obj["settings"]
+    settings = obj.get("settings") if isinstance(obj, dict) else None
+    assert isinstance(settings, Settings)
+    return settings
 
 
 def print_json(data: Any) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import psycopg
 import typer
+from typer._click import Command
+from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
 from service.cli import db as db_cli
@@ -104,10 +106,11 @@ def _exit_code(exc: HotspotsError) -> int:
     return 1
 
 
-def _command() -> Any:
+def _command() -> Command:
     """The root command with its French words (sub-commands loaded later get them as they are built)."""
     french.configure()
-    return french.frenchify(typer.main.get_command(app))
+    command: Command = french.frenchify(typer.main.get_command(app))
+    return command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,9 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     """
     try:
         code = _command().main(args=argv, prog_name="hotspots", standalone_mode=False)
-    except french.click_errors.NoArgsIsHelpError:
+    except click_errors.NoArgsIsHelpError:
         return 2  # the help was printed
-    except french.click_errors.ClickException as exc:
+    except click_errors.ClickException as exc:
         french.show_error(exc, err_console)
         return exc.exit_code
     except typer.Abort:

@@ -171,10 +171,12 @@ class ClusterManager:
 
     def _run(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a server binary as the server user."""
-        kwargs: dict[str, object] = {}
+        user: int | None = None
+        group: int | None = None
+        extra_groups: list[int] | None = None
         if _is_root():
-            user = self.server_user()
-            kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+            account = self.server_user()
+            user, group, extra_groups = account.pw_uid, account.pw_gid, []
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         env["LC_ALL"] = "C.UTF-8"
         done = subprocess.run(
@@ -184,7 +186,9 @@ class ClusterManager:
             check=False,
             env=env,
             cwd="/",
-            **kwargs,  # type: ignore[call-overload]
+            user=user,
+            group=group,
+            extra_groups=extra_groups,
         )
         if check and done.returncode != 0:
             raise DatabaseError(
@@ -196,15 +200,18 @@ class ClusterManager:
 
     # -- state ----------------------------------------------------------------------------------------------
     def initialised(self) -> bool:
+        """Whether the cluster's data directory has been created (``initdb`` done)."""
         return (self.dir / "PG_VERSION").exists()
 
     def running(self) -> bool:
+        """Whether the server of this cluster answers ``pg_ctl status``."""
         bin_dir = find_bin_dir(self.settings)
         if bin_dir is None or not self.initialised():
             return False
         return self._run([str(bin_dir / "pg_ctl"), "status", "-D", str(self.dir)], check=False).returncode == 0
 
     def status(self) -> ClusterStatus:
+        """Where the cluster lives, whether it runs, and as whom, for ``hotspots db status``."""
         bin_dir = find_bin_dir(self.settings)
         return ClusterStatus(
             cluster_dir=self.dir,
@@ -218,6 +225,7 @@ class ClusterManager:
         )
 
     def conninfo(self, dbname: str | None = None) -> str:
+        """The libpq connection string to this cluster through its socket, as the server user."""
         user = self.server_user().pw_name
         return (
             f"host={self.socket_dir} port={self.settings.pg_port} dbname={dbname or self.settings.db_name} user={user}"
@@ -310,6 +318,7 @@ class ClusterManager:
         self._prepare_dirs()
 
     def start(self, bin_dir: Path) -> None:
+        """Start the server with the service's settings (written again first); nothing to do when it runs."""
         self._write_conf()
         if self.running():
             return

@@ -18,12 +18,15 @@ _LOCK_KEY = 7_310_042  # arbitrary advisory-lock key shared by every migrating p
 
 @dataclass(frozen=True)
 class Migration:
+    """One numbered ``.sql`` file shipped with the package."""
+
     version: int
     name: str
     sql: str
 
     @property
     def checksum(self) -> str:
+        """The SHA-256 of the file's text: an applied migration edited afterwards is noticed."""
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
 
 
@@ -38,6 +41,7 @@ def available_migrations() -> list[Migration]:
 
 
 def applied_migrations(conn: psycopg.Connection[Any]) -> dict[int, str]:
+    """Version → checksum of the migrations recorded in the database (none on a database never migrated)."""
     exists = conn.execute("SELECT to_regclass('public.schema_migrations')").fetchone()
     if not exists or exists[0] is None:
         return {}

@@ -12,6 +12,8 @@ from service.errors import NotFoundError
 
 
 def log_access(conn: psycopg.Connection[Any], *, actor: str, action: str, detail: dict[str, Any]) -> None:
+    """Write one act to the access log (who did what, with its details), in the caller's transaction: the act
+    and its log line are kept or lost together."""
     conn.execute(
         "INSERT INTO private.access_log (actor, action, detail) VALUES (%s, %s, %s)",
         (actor, action, json.dumps(detail, ensure_ascii=False)),

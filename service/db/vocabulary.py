@@ -59,11 +59,13 @@ class Labels:
     gravity: dict[str, float]
 
     def category(self, code: Any) -> str | None:
+        """A category's French label (the code itself when unknown; None for no category)."""
         if code is None or (isinstance(code, float) and np.isnan(code)):
             return None
         return self.categories.get(str(code), str(code))
 
     def outcome(self, code: Any) -> str | None:
+        """An outcome's French label (the code itself when unknown; None for no outcome)."""
         if code is None or (isinstance(code, float) and np.isnan(code)):
             return None
         return self.outcomes.get(str(code), str(code))

@@ -43,6 +43,7 @@ class Projections:
 
     @classmethod
     def create(cls) -> Projections:
+        """Build the three transformers; each reads the PROJ database, so a run makes them once and passes them on."""
         return cls(
             Transformer.from_crs("EPSG:4326", "EPSG:31370", always_xy=True),
             Transformer.from_crs("EPSG:31370", "EPSG:4326", always_xy=True),
@@ -90,7 +91,8 @@ class AddressBook:
 
     def distances(self, i: int) -> np.ndarray:
         """Metres from address ``i`` to every address."""
-        return np.hypot(self.x - self.x[i], self.y - self.y[i])
+        metres: np.ndarray = np.hypot(self.x - self.x[i], self.y - self.y[i])
+        return metres
 
     def label(self, i: int) -> str:
         """``"Rue Ferrer 12, 4100 Seraing"``: the clean form used in the truth file."""
@@ -116,6 +118,7 @@ def jitter(rng: np.random.Generator, n: int, max_m: float = JITTER_M) -> tuple[n
 
 
 def strip_accents(text: str) -> str:
+    """The text in plain ASCII (accents dropped), as some exports and keyboards write names; also for logins."""
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
@@ -153,44 +156,60 @@ def _locality(rng: np.random.Generator, book: AddressBook, i: int) -> str:
 
 def messy_address(rng: np.random.Generator, book: AddressBook, i: int) -> tuple[str, str, str]:
     """How a counter clerk types address ``i``: (Adresse, Code postal, Localité), as in the design notes."""
-    street, num, pc = str(book.street[i]), str(book.number[i]), str(book.postcode[i])
+    pc = str(book.postcode[i])
     roll = rng.random()
     with_pc = rng.random() < 0.85
-    if roll < 0.26:
-        text = f"{street} {num}"
-    elif roll < 0.42:
-        text = f"{_abbreviate(rng, street)} {num}"
-    elif roll < 0.48:
-        short = _ARTICLE.sub(r"\1 ", street)
-        text = f"{short},{num} bte {_box(rng, book.boxes[i])}"
-    elif roll < 0.55:
-        town = (book.section(i) if rng.random() < 0.5 else str(book.municipality[i])).lower()
-        text = f"{num} {street.lower()} {pc} {town}"
-        with_pc = rng.random() < 0.4
-    elif roll < 0.59:
-        text = f"{_abbreviate(rng, street)} (face au n°{num})"
-    elif roll < 0.64:
-        text = f"{street} {('SN', 's/n', 'SN')[int(rng.integers(3))]}"
-    elif roll < 0.68:
-        text = f"{street} {num}-{int(num) + 2}" if num.isdigit() else f"{street} {num}"
-    elif roll < 0.72:
-        text = f"{street} {num}/{_box(rng, book.boxes[i])}"
-    elif roll < 0.80:
-        text = f"{street}, {num}"
-    elif roll < 0.85:
-        text = f"{street} n°{num}"
-    elif roll < 0.91:
-        text = f"{strip_accents(street)} {num}"
-    elif roll < 0.97:
-        text = f"{street} {num} bte {_box(rng, book.boxes[i])}"
+    if 0.48 <= roll < 0.55:
+        text, with_pc = _number_first(rng, book, i)
     else:
-        text = f"{street} {num}, coin {_corner(book, i)}"
+        text = _messy_line(rng, book, i, roll)
+    return _messy_case(rng, text), pc if with_pc else "", _locality(rng, book, i)
+
+
+def _number_first(rng: np.random.Generator, book: AddressBook, i: int) -> tuple[str, bool]:
+    """``"12 rue ferrer 4100 seraing"``: the whole address on one line, so the postcode field is mostly left empty."""
+    town = (book.section(i) if rng.random() < 0.5 else str(book.municipality[i])).lower()
+    text = f"{book.number[i]} {str(book.street[i]).lower()} {book.postcode[i]} {town}"
+    return text, rng.random() < 0.4
+
+
+def _messy_line(rng: np.random.Generator, book: AddressBook, i: int, roll: float) -> str:
+    """The address line in one of the ways clerks write it, chosen by ``roll`` (the number-first way aside)."""
+    street, num = str(book.street[i]), str(book.number[i])
+    if roll < 0.26:
+        return f"{street} {num}"
+    if roll < 0.42:
+        return f"{_abbreviate(rng, street)} {num}"
+    if roll < 0.48:
+        short = _ARTICLE.sub(r"\1 ", street)
+        return f"{short},{num} bte {_box(rng, book.boxes[i])}"
+    if roll < 0.59:
+        return f"{_abbreviate(rng, street)} (face au n°{num})"
+    if roll < 0.64:
+        return f"{street} {('SN', 's/n', 'SN')[int(rng.integers(3))]}"
+    if roll < 0.68:
+        return f"{street} {num}-{int(num) + 2}" if num.isdigit() else f"{street} {num}"
+    if roll < 0.72:
+        return f"{street} {num}/{_box(rng, book.boxes[i])}"
+    if roll < 0.80:
+        return f"{street}, {num}"
+    if roll < 0.85:
+        return f"{street} n°{num}"
+    if roll < 0.91:
+        return f"{strip_accents(street)} {num}"
+    if roll < 0.97:
+        return f"{street} {num} bte {_box(rng, book.boxes[i])}"
+    return f"{street} {num}, coin {_corner(book, i)}"
+
+
+def _messy_case(rng: np.random.Generator, text: str) -> str:
+    """Some clerks type in capitals, a few all in lower case."""
     case = rng.random()
     if case < 0.08:
-        text = text.upper()
-    elif case < 0.15:
-        text = text.lower()
-    return text, pc if with_pc else "", _locality(rng, book, i)
+        return text.upper()
+    if case < 0.15:
+        return text.lower()
+    return text
 
 
 def _corner(book: AddressBook, i: int) -> str:

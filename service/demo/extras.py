@@ -278,7 +278,9 @@ def _future_year(year: int) -> int:
     return swapped if swapped > year + 1 else year + 10
 
 
-def write_errors(path: Path, rng: np.random.Generator, book: ad.AddressBook, window: Window) -> tuple[list[dict], int]:
+def write_errors(
+    path: Path, rng: np.random.Generator, book: ad.AddressBook, window: Window
+) -> tuple[list[dict[str, Any]], int]:
     """Commune layout (UTF-8) with one row per kind of defect and a few good rows: (defects, data rows)."""
     year = window.end.year
     recent = window.end - dt.timedelta(days=10)
@@ -355,10 +357,10 @@ def write_errors(path: Path, rng: np.random.Generator, book: ad.AddressBook, win
         out = csv.writer(fh, delimiter=";", lineterminator="\n")
         out.writerow(ERROR_HEADER)
         out.writerows(values for _, _, values in entries)
-    defects = []
+    defects: list[dict[str, Any]] = []
     for k, (kind, detail, _) in enumerate(entries):
         if kind is not None:
-            item = {"row": k + 2, "kind": kind, "detail": detail}
+            item: dict[str, Any] = {"row": k + 2, "kind": kind, "detail": detail}
             if kind == "duplicate_id":
                 item["original_row"] = first + 2
             defects.append(item)

@@ -67,6 +67,7 @@ class DemoFiles:
 
     @classmethod
     def in_dir(cls, out_dir: Path) -> DemoFiles:
+        """The file names the demo writes in ``out_dir``."""
         return cls(
             commune_csv=out_dir / "signalements_commune.csv",
             patrols_xlsx=out_dir / "signalements_patrouilles.xlsx",

@@ -63,6 +63,7 @@ class Window:
 
     @property
     def days(self) -> np.ndarray:
+        """Every report day of the window, as ``datetime64[D]``."""
         return np.arange(np.datetime64(self.start, "D"), np.datetime64(self.end, "D"))
 
 

@@ -60,10 +60,12 @@ AGENCIES = {"Seraing": "Ville de Seraing - Service Propreté", "Neupré": "Commu
 
 
 def pick(rng: np.random.Generator, options: tuple[str, ...] | list[str]) -> str:
+    """One of ``options``, drawn with ``rng`` so that the demo is the same for the same seed."""
     return options[int(rng.integers(len(options)))]
 
 
 def describe(rng: np.random.Generator, cat: str) -> str:
+    """A citizen-like description of a ``cat`` report: a phrase of the category and a detail."""
     return pick(rng, DESCRIPTIONS[cat]) + pick(rng, EXTRAS)
 
 

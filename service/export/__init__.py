@@ -20,7 +20,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 from service.errors import InvalidValueError
 from service.export.csv_file import render_csv
@@ -67,7 +67,7 @@ def check_format(name: str) -> Format:
     """``name`` as a format, or a French error listing the formats (and what replaced an old one)."""
     fmt = name.strip().lower().lstrip(".")
     if fmt in FORMATS:
-        return cast(Format, fmt)
+        return fmt
     hint = f"Formats : {', '.join(FORMATS)}."
     if fmt in REPLACED:
         hint = f"Le format « {fmt} » est remplacé par « {REPLACED[fmt]} ». " + hint

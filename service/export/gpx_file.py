@@ -7,10 +7,12 @@ Elements follow the order of the GPX 1.1 schema (``metadata``, ``wpt``, ``rte``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -60,6 +62,23 @@ def _stop_desc(row: dict[str, Any]) -> str:
 
 def render_gpx(sheet: Sheet) -> bytes:
     """The GPX document's bytes (UTF-8)."""
+    root = _document(sheet)
+    rows = records(sheet)
+    teams = int(sheet.rows["Équipe"].max()) if "Équipe" in sheet.rows and len(rows) else 1
+    names = [_stop_name(row, teams) for row in rows]
+    entries = [geometry_lonlat(g)[0] if _placed(g) else None for g in sheet.places.geometry]
+    _add_waypoints(root, rows, names, entries)
+    if sheet.ordered and "Équipe" in sheet.rows:
+        for team in sorted({int(r["Équipe"]) for r in rows}):
+            _add_route(root, sheet, team, rows, names, entries)
+    _add_tracks(root, rows, names, sheet.places["line"])
+    ET.indent(root, space=" ")
+    body: bytes = ET.tostring(root, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
+def _document(sheet: Sheet) -> ET.Element:
+    """The ``gpx`` root with its metadata: the sheet's title, subtitle and when it was written."""
     ET.register_namespace("", NS)
     ET.register_namespace("xsi", "http://www.w3.org/2001/XMLSchema-instance")
     root = ET.Element(
@@ -75,13 +94,15 @@ def render_gpx(sheet: Sheet) -> bytes:
     if sheet.subtitle:
         ET.SubElement(meta, _tag("desc")).text = sheet.subtitle
     ET.SubElement(meta, _tag("time")).text = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return root
 
-    rows = records(sheet)
-    teams = int(sheet.rows["Équipe"].max()) if "Équipe" in sheet.rows and len(rows) else 1
-    names = [_stop_name(row, teams) for row in rows]
-    entries = [geometry_lonlat(g)[0] if _placed(g) else None for g in sheet.places.geometry]
+
+def _add_waypoints(
+    root: ET.Element, rows: list[dict[str, Any]], names: list[str], entries: list[np.ndarray | None]
+) -> None:
+    """One waypoint per stop with a known place (a referred report never geocoded has none)."""
     for row, name, entry in zip(rows, names, entries, strict=True):
-        if entry is None:  # a row without a known place (a referred report never geocoded) has no waypoint
+        if entry is None:
             continue
         lon, lat = entry
         wpt = _point(root, "wpt", lon, lat, name=name, desc=_stop_desc(row))
@@ -91,29 +112,40 @@ def render_gpx(sheet: Sheet) -> bytes:
         if row.get("Type"):
             ET.SubElement(wpt, _tag("type")).text = str(row["Type"])
 
-    if sheet.ordered and "Équipe" in sheet.rows:
-        for team in sorted({int(r["Équipe"]) for r in rows}):
-            rte = ET.SubElement(root, _tag("rte"))
-            ET.SubElement(rte, _tag("name")).text = f"Équipe {team} — {sheet.title}"
-            ET.SubElement(rte, _tag("number")).text = str(team)
-            if sheet.start:
-                ((lon, lat),) = geometry_lonlat(shapely.Point(sheet.start["x"], sheet.start["y"]))
-                _point(rte, "rtept", lon, lat, name=f"Départ : {sheet.start.get('label')}")
-            for i, row in enumerate(rows):
-                entry = entries[i]
-                if int(row["Équipe"]) != team or entry is None:
-                    continue
-                lon, lat = entry
-                _point(rte, "rtept", lon, lat, name=names[i])
-                exit_ = sheet.places["exit"].iloc[i]
-                if isinstance(exit_, BaseGeometry) and not exit_.equals(sheet.places.geometry.iloc[i]):
-                    ((lon, lat),) = geometry_lonlat(exit_)
-                    _point(rte, "rtept", lon, lat, name=f"{names[i]} (fin de l'axe)")
-            if sheet.end:
-                ((lon, lat),) = geometry_lonlat(shapely.Point(sheet.end["x"], sheet.end["y"]))
-                _point(rte, "rtept", lon, lat, name=f"Arrivée : {sheet.end.get('label')}")
 
-    for row, name, line in zip(rows, names, sheet.places["line"], strict=True):
+def _add_route(
+    root: ET.Element,
+    sheet: Sheet,
+    team: int,
+    rows: list[dict[str, Any]],
+    names: list[str],
+    entries: list[np.ndarray | None],
+) -> None:
+    """One team's visit order as a route: start, each stop (and the far end of an axis), arrival."""
+    rte = ET.SubElement(root, _tag("rte"))
+    ET.SubElement(rte, _tag("name")).text = f"Équipe {team} — {sheet.title}"
+    ET.SubElement(rte, _tag("number")).text = str(team)
+    if sheet.start:
+        ((lon, lat),) = geometry_lonlat(shapely.Point(sheet.start["x"], sheet.start["y"]))
+        _point(rte, "rtept", lon, lat, name=f"Départ : {sheet.start.get('label')}")
+    for i, row in enumerate(rows):
+        entry = entries[i]
+        if int(row["Équipe"]) != team or entry is None:
+            continue
+        lon, lat = entry
+        _point(rte, "rtept", lon, lat, name=names[i])
+        exit_ = sheet.places["exit"].iloc[i]
+        if isinstance(exit_, BaseGeometry) and not exit_.equals(sheet.places.geometry.iloc[i]):
+            ((lon, lat),) = geometry_lonlat(exit_)
+            _point(rte, "rtept", lon, lat, name=f"{names[i]} (fin de l'axe)")
+    if sheet.end:
+        ((lon, lat),) = geometry_lonlat(shapely.Point(sheet.end["x"], sheet.end["y"]))
+        _point(rte, "rtept", lon, lat, name=f"Arrivée : {sheet.end.get('label')}")
+
+
+def _add_tracks(root: ET.Element, rows: list[dict[str, Any]], names: list[str], lines: Iterable[object]) -> None:
+    """Each axis to walk as a track along its street, in the direction to walk it."""
+    for row, name, line in zip(rows, names, lines, strict=True):
         if line is None or missing(line) or not isinstance(line, BaseGeometry) or line.is_empty:
             continue
         trk = ET.SubElement(root, _tag("trk"))
@@ -123,5 +155,3 @@ def render_gpx(sheet: Sheet) -> bytes:
         seg = ET.SubElement(trk, _tag("trkseg"))
         for lon, lat in geometry_lonlat(line):
             _point(seg, "trkpt", float(lon), float(lat))
-    ET.indent(root, space=" ")
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")

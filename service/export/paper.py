@@ -52,6 +52,7 @@ def para(text: Any, style: ParagraphStyle) -> Paragraph:
 
 
 def bullets(lines: Sequence[str], st: Styles) -> list[Flowable]:
+    """Each line as a bulleted paragraph (text escaped, not read as markup)."""
     return [Paragraph(escape(line), st.bullet, bulletText="•") for line in lines]
 
 

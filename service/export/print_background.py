@@ -64,6 +64,7 @@ class PaperBackground:
 
     @property
     def attribution(self) -> str:
+        """The background's source in words for the map's corner (empty when there is no background)."""
         parts = [p for p in (self.source, COMMUNE_SOURCE if self.communes else "") if p]
         return "Fond : " + " ; ".join(parts) if parts else ""
 

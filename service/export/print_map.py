@@ -107,7 +107,7 @@ def nice_length(max_m: float) -> float:
     """The longest of 1, 2, 5 × 10ⁿ metres not above ``max_m``."""
     if max_m <= 0:
         return 1.0
-    power = 10 ** math.floor(math.log10(max_m))
+    power = 10.0 ** math.floor(math.log10(max_m))
     return max(step * power for step in (1, 2, 5) if step * power <= max_m)
 
 
@@ -305,7 +305,7 @@ def _legend_items(layers: Sequence[MapLayer], font: str, width: float) -> list[t
     return items
 
 
-class MapFlowable(Flowable):
+class MapFlowable(Flowable):  # type: ignore[misc]  # reportlab ships no types: Flowable is Any
     """A map with its scale bar, north arrow and legend, as one block of a ReportLab story."""
 
     def __init__(
@@ -329,9 +329,11 @@ class MapFlowable(Flowable):
         self.legend_height = rows * _LEGEND_ROW + (4 if rows else 0)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        """The space the map takes in a story: its own size plus the legend below it."""
         return self.map_width, self.map_height + self.legend_height
 
     def draw(self) -> None:
+        """Draw the map above its legend on the flowable's canvas."""
         canv = self.canv
         draw_map(
             canv,

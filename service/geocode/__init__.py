@@ -28,7 +28,8 @@ class BatchGeocoder(Protocol):
     Called by ingestion in the batch's transaction; must only update rows of ``batch_id`` in ``table``.
     """
 
-    def geocode_batch(self, conn: psycopg.Connection[Any], *, table: str, batch_id: int) -> GeocodeStats: ...
+    def geocode_batch(self, conn: psycopg.Connection[Any], *, table: str, batch_id: int) -> GeocodeStats:
+        """Place the rows of ``batch_id`` in ``table`` that wait for it, in the caller's transaction."""
 
 
 def batch_geocoder_if_loaded(conn: psycopg.Connection[Any]) -> BatchGeocoder | None:

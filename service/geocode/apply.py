@@ -136,6 +136,7 @@ class GazetteerBatchGeocoder:
     threshold: float = DEFAULT_THRESHOLD
 
     def geocode_batch(self, conn: psycopg.Connection[Any], *, table: str, batch_id: int) -> GeocodeStats:
+        """Geocode the batch's waiting rows with the gazetteer (see :class:`service.geocode.BatchGeocoder`)."""
         return geocode_rows(conn, self.geocoder, table, batch_id=batch_id, threshold=self.threshold)
 
 
@@ -157,6 +158,7 @@ def open_reviews(conn: psycopg.Connection[Any], *, limit: int = 50, offset: int 
 
 
 def count_open_reviews(conn: psycopg.Connection[Any]) -> int:
+    """How many addresses wait for a person's review."""
     row = conn.execute(_q("count_open_reviews")).fetchone()
     return int(row[0]) if row else 0
 

@@ -39,6 +39,8 @@ _q = Queries("service.geocode", "gazetteer.sql")
 
 @dataclass
 class Street:
+    """One street of the gazetteer: its names, commune, postcodes, a point, and its numbered addresses."""
+
     street_id: str
     name: str
     municipality: str
@@ -74,6 +76,7 @@ class GeocodeResult:
     alternatives: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The answer as plain values (for JSON, the CLI and the review queue)."""
         return asdict(self)
 
 
@@ -149,6 +152,7 @@ class Geocoder:
     # -- construction ----------------------------------------------------------------------------------------
     @classmethod
     def from_db(cls, conn: psycopg.Connection[Any]) -> Geocoder:
+        """A geocoder over the gazetteer stored in the database (streets, numbered addresses, localities)."""
         streets: dict[str, Street] = {}
         for sid, name, nl, de, mun, pcs, _sections, x, y in conn.execute(_q("streets")):
             others = tuple(n for n in (nl, de) if n and n != name)

@@ -91,6 +91,7 @@ def fold(text: str) -> str:
 
 
 def expand(words: list[str]) -> list[str]:
+    """Each word with its abbreviation written out (``av`` → ``avenue``), for matching."""
     return [ABBREVIATIONS.get(w, w) for w in words]
 
 
@@ -122,6 +123,7 @@ class ParsedAddress:
 
     @property
     def house_number(self) -> str:
+        """The number with its suffix as written on a house (``12B``); empty without a number."""
         return f"{self.number}{self.suffix.upper()}" if self.number is not None else ""
 
 

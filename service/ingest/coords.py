@@ -19,6 +19,9 @@ from shapely.geometry.base import BaseGeometry
 from service.geo import KNOWN_CRS, LAMBERT72, LAMBERT2008, WGS84, project
 from service.ingest.read import STR
 
+#: One problem of :class:`Located`: rows, field, value shown, reason (one for all rows or one per row).
+Problem = tuple[np.ndarray, str, pd.Series, pd.Series | str]
+
 
 @dataclass
 class Located:
@@ -28,7 +31,7 @@ class Located:
     y: np.ndarray
     crs: pd.Series  # recognised input CRS, NA when no coordinates
     has_coords: np.ndarray
-    problems: list[tuple[np.ndarray, str, pd.Series, pd.Series | str]]
+    problems: list[Problem]
 
 
 def to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -59,7 +62,8 @@ def to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _unreadable(arr: pa.Array, numbers: np.ndarray) -> np.ndarray:
     """Present (non-blank) values that did not give a finite number."""
     present = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False).to_numpy(zero_copy_only=False)
-    return present & np.isnan(numbers)
+    unreadable: np.ndarray = present & np.isnan(numbers)
+    return unreadable
 
 
 def _ranges(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
@@ -97,25 +101,8 @@ def locate(
     """
     n = len(next(iter(cols.values()))) if cols else 0
     index = next(iter(cols.values())).index if cols else pd.RangeIndex(0)
-    problems: list[tuple[np.ndarray, str, pd.Series, pd.Series | str]] = []
-    nums: dict[str, np.ndarray] = {}
-    for name, series in cols.items():
-        values, bad = to_number(series)
-        nums[name] = values
-        if bad.any():
-            label = {"_geom_x": "géométrie", "_geom_y": "géométrie"}.get(name, name)
-            problems.append((bad, label, series.astype(object), f"coordonnée illisible ({label})"))
-    a = np.full(n, np.nan)
-    b = np.full(n, np.nan)
-    pair_field = np.full(n, "", dtype=object)
-    for fa, fb, label in (("lon", "lat", "lat/lon"), ("x", "y", "x/y"), ("_geom_x", "_geom_y", "géométrie")):
-        if fa not in nums and fb not in nums:
-            continue
-        va = nums.get(fa, np.full(n, np.nan))
-        vb = nums.get(fb, np.full(n, np.nan))
-        take = np.isnan(a) & np.isnan(b) & (~np.isnan(va) | ~np.isnan(vb))
-        a[take], b[take] = va[take], vb[take]
-        pair_field[take] = label
+    nums, problems = _read_numbers(cols)
+    a, b, pair_field = _first_pair(nums, n)
     half = np.isnan(a) ^ np.isnan(b)
     if half.any():
         problems.append(
@@ -126,25 +113,8 @@ def locate(
     b[zero | half] = np.nan
     has = ~np.isnan(a) & ~np.isnan(b)
 
-    crs_code = np.full(n, -1, dtype=np.int8)  # position in crs_names, -1 for none
-    crs_names: list[str] = []
-    x = np.full(n, np.nan)
-    y = np.full(n, np.nan)
-    if forced_crs:
-        groups = {forced_crs: has}
-        unknown = np.zeros(n, dtype=bool)
-        swapped = np.zeros(n, dtype=bool)
-    else:
-        r = _ranges(a, b)
-        groups = {c: has & r[c] for c in KNOWN_CRS}
-        swapped = has & r["swapped"]
-        unknown = has & ~swapped & ~(r[WGS84] | r[LAMBERT72] | r[LAMBERT2008])
-    for src, mask in groups.items():
-        if mask.any():
-            x[mask], y[mask] = project(a[mask], b[mask], src, dst_crs)
-            crs_code[mask] = len(crs_names)
-            crs_names.append(src)
-    crs = labels(crs_code, crs_names, index)
+    groups, swapped, unknown = _recognise(a, b, has, forced_crs)
+    x, y, crs = _project_groups(a, b, groups, index, dst_crs)
     if swapped.any():
         problems.append(
             (
@@ -163,31 +133,111 @@ def locate(
                 "coordonnées hors de Belgique ou système inconnu (attendu : WGS84, Lambert 72 ou Lambert 2008)",
             )
         )
+    outside = _outside_zone(zone, a, b, x, y, has=has, crs=crs, pair_field=pair_field, dst_crs=dst_crs)
+    if outside is not None:
+        problems.append(outside)
+    return Located(x=x, y=y, crs=crs, has_coords=has & ~swapped & ~unknown, problems=problems)
+
+
+def _read_numbers(cols: dict[str, pd.Series]) -> tuple[dict[str, np.ndarray], list[Problem]]:
+    """Each column as numbers, and a problem for each column holding values that are not numbers."""
+    problems: list[Problem] = []
+    nums: dict[str, np.ndarray] = {}
+    for name, series in cols.items():
+        values, bad = to_number(series)
+        nums[name] = values
+        if bad.any():
+            label = {"_geom_x": "géométrie", "_geom_y": "géométrie"}.get(name, name)
+            problems.append((bad, label, series.astype(object), f"coordonnée illisible ({label})"))
+    return nums, problems
+
+
+def _first_pair(nums: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first, second, which pair) per row: lat/lon, else x/y, else the geometry, whichever has a value first."""
+    a = np.full(n, np.nan)
+    b = np.full(n, np.nan)
+    pair_field = np.full(n, "", dtype=object)
+    for fa, fb, label in (("lon", "lat", "lat/lon"), ("x", "y", "x/y"), ("_geom_x", "_geom_y", "géométrie")):
+        if fa not in nums and fb not in nums:
+            continue
+        va = nums.get(fa, np.full(n, np.nan))
+        vb = nums.get(fb, np.full(n, np.nan))
+        take = np.isnan(a) & np.isnan(b) & (~np.isnan(va) | ~np.isnan(vb))
+        a[take], b[take] = va[take], vb[take]
+        pair_field[take] = label
+    return a, b, pair_field
+
+
+def _recognise(
+    a: np.ndarray, b: np.ndarray, has: np.ndarray, forced_crs: str | None
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """(rows of each CRS, swapped lat/lon rows, rows in no known CRS): from the value ranges, unless forced."""
+    n = len(a)
+    if forced_crs:
+        return {forced_crs: has}, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    r = _ranges(a, b)
+    groups = {c: has & r[c] for c in KNOWN_CRS}
+    swapped = has & r["swapped"]
+    unknown = has & ~swapped & ~(r[WGS84] | r[LAMBERT72] | r[LAMBERT2008])
+    return groups, swapped, unknown
+
+
+def _project_groups(
+    a: np.ndarray, b: np.ndarray, groups: dict[str, np.ndarray], index: pd.Index, dst_crs: str
+) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """(x, y) in ``dst_crs`` (NaN where no CRS was recognised) and each row's recognised CRS."""
+    n = len(a)
+    crs_code = np.full(n, -1, dtype=np.int8)  # position in crs_names, -1 for none
+    crs_names: list[str] = []
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    for src, mask in groups.items():
+        if mask.any():
+            x[mask], y[mask] = project(a[mask], b[mask], src, dst_crs)
+            crs_code[mask] = len(crs_names)
+            crs_names.append(src)
+    return x, y, labels(crs_code, crs_names, index)
+
+
+def _outside_zone(
+    zone: BaseGeometry,
+    a: np.ndarray,
+    b: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    has: np.ndarray,
+    crs: pd.Series,
+    pair_field: np.ndarray,
+    dst_crs: str,
+) -> Problem | None:
+    """The placed rows outside the zone, each with its distance, or saying that swapping x and y puts it in."""
+    index = crs.index
     placed = has & ~np.isnan(x)
-    inside = np.zeros(n, dtype=bool)
+    inside = np.zeros(len(x), dtype=bool)
     if placed.any():
         inside[placed] = shapely.contains_xy(zone, x[placed], y[placed])
     outside = placed & ~inside
-    if outside.any():
-        idx = np.flatnonzero(outside)
-        dist = shapely.distance(zone, shapely.points(x[idx], y[idx]))
-        msgs = pd.Series(pd.NA, index=index, dtype=object)
-        # A pair that lands inside once swapped was typed the wrong way round.
-        sx, sy = np.full(len(idx), np.nan), np.full(len(idx), np.nan)
-        for src in set(crs.iloc[idx].dropna()):
-            sel = (crs.iloc[idx] == src).to_numpy()
-            if src != WGS84:
-                sx[sel], sy[sel] = project(b[idx][sel], a[idx][sel], src, dst_crs)
-        swapped_inside = ~np.isnan(sx)
-        swapped_inside[swapped_inside] = shapely.contains_xy(zone, sx[swapped_inside], sy[swapped_inside])
-        msgs.iloc[idx] = [
-            "x et y inversés (le point tombe dans la zone une fois x et y échangés)"
-            if sw
-            else f"point hors de la zone de police (à {d / 1000:.1f} km de la zone)"
-            for d, sw in zip(dist, swapped_inside, strict=True)
-        ]
-        problems.append((outside, pair_field_label(pair_field, outside), _fmt_pair(a, b, index, outside), msgs))
-    return Located(x=x, y=y, crs=crs, has_coords=has & ~swapped & ~unknown, problems=problems)
+    if not outside.any():
+        return None
+    idx = np.flatnonzero(outside)
+    dist = shapely.distance(zone, shapely.points(x[idx], y[idx]))
+    msgs = pd.Series(pd.NA, index=index, dtype=object)
+    # A pair that lands inside once swapped was typed the wrong way round.
+    sx, sy = np.full(len(idx), np.nan), np.full(len(idx), np.nan)
+    for src in set(crs.iloc[idx].dropna()):
+        sel = (crs.iloc[idx] == src).to_numpy()
+        if src != WGS84:
+            sx[sel], sy[sel] = project(b[idx][sel], a[idx][sel], src, dst_crs)
+    swapped_inside = ~np.isnan(sx)
+    swapped_inside[swapped_inside] = shapely.contains_xy(zone, sx[swapped_inside], sy[swapped_inside])
+    msgs.iloc[idx] = [
+        "x et y inversés (le point tombe dans la zone une fois x et y échangés)"
+        if sw
+        else f"point hors de la zone de police (à {d / 1000:.1f} km de la zone)"
+        for d, sw in zip(dist, swapped_inside, strict=True)
+    ]
+    return outside, pair_field_label(pair_field, outside), _fmt_pair(a, b, index, outside), msgs
 
 
 def labels(codes: np.ndarray, names: list[str], index: pd.Index) -> pd.Series:

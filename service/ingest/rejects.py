@@ -36,6 +36,7 @@ def list_batches(conn: psycopg.Connection[Any], *, limit: int = 20) -> list[dict
 
 
 def batch_exists(conn: psycopg.Connection[Any], batch_id: int) -> bool:
+    """Whether an ingestion batch with this id exists, so that an unknown batch is a 404 rather than an empty list."""
     return conn.execute("SELECT 1 FROM ingestion_batches WHERE id = %s", (batch_id,)).fetchone() is not None
 
 

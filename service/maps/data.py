@@ -41,6 +41,7 @@ class ReportFilter:
     until: datetime | None = None
 
     def params(self) -> dict[str, Any]:
+        """The filter as the parameters of the map's named queries."""
         cats = list(self.categories) if self.categories else None
         return {"categories": cats, "since": self.since, "until": self.until}
 

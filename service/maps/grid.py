@@ -40,6 +40,7 @@ class Extent:
     ymax: float
 
     def params(self) -> dict[str, float]:
+        """The box as the parameters of the grid's named queries."""
         return {"xmin": self.xmin, "ymin": self.ymin, "xmax": self.xmax, "ymax": self.ymax}
 
     def wgs84(self) -> list[float]:

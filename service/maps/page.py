@@ -107,6 +107,7 @@ def render(name: str, **values: Any) -> str:
 
 
 def static(path: str) -> str:
+    """The URL of a file served by the service, with the version so browsers fetch it again after an update."""
     return f"{STATIC}/{path}?v={__version__}"
 
 
@@ -139,7 +140,7 @@ class _Layers(JSCSSMixin):
     def __init__(
         self, *, entry: str, panel: str, tiles: str, config: dict[str, Any], extra: tuple[str, ...] = ()
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves MacroElement.__init__ unannotated
         self._name = "HotspotsLayers"
         self.default_js = [
             ("leaflet_heat", static("leaflet-heat/leaflet-heat.js")),

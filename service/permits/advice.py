@@ -60,6 +60,7 @@ class AdviceFacts:
 
     @property
     def circle(self) -> BaseGeometry:
+        """The disc of ``radius_m`` around the place: drawn on the sheet's map, and it frames that map."""
         return shapely.Point(self.place.x, self.place.y).buffer(self.radius_m, quad_segs=32)
 
 
@@ -74,6 +75,7 @@ def check_radius(radius_m: float) -> float:
 
 
 def check_years(years: int) -> int:
+    """The years of history, or a French error naming the value and the bounds (1 to 10)."""
     if not 1 <= int(years) <= 10:
         raise InvalidValueError(f"{years} années d'historique : entre 1 et 10", hint="Par exemple --annees 3.")
     return int(years)

@@ -84,11 +84,13 @@ def map_layers(facts: AdviceFacts) -> list[MapLayer]:
 
 
 def map_bounds(facts: AdviceFacts) -> tuple[float, float, float, float]:
+    """The sheet's map frame: the advice circle, fitted to the map's shape and at least 300 m across."""
     xmin, ymin, xmax, ymax = facts.circle.bounds
     return fit_bounds((xmin, ymin, xmax, ymax), CONTENT_WIDTH, MAP_HEIGHT, margin=0.04, min_span_m=300)
 
 
 def load_advice_background(conn: psycopg.Connection[Any], settings: Settings, facts: AdviceFacts) -> PaperBackground:
+    """Streets and communes under the advice sheet's map."""
     return load_background(conn, settings.geodata_dir, map_bounds(facts))
 
 

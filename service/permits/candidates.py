@@ -60,6 +60,7 @@ class PermitSource:
     kind = KIND
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
+        """Due permits as plan candidates: a point at the facility, its label, value and why it is due."""
         permits, assessed = due_permits(conn, context.settings, context.now, context.labels)
         rows = []
         for p, a in zip(permits.to_dict("records"), assessed.to_dict("records"), strict=True):

@@ -45,11 +45,13 @@ def permit_words(permit_type: str, env_class: Any) -> str:
 
 def _day(value: Any) -> str:
     stamp = pd.Timestamp(value)
-    return (stamp.tz_convert("Europe/Brussels") if stamp.tzinfo else stamp).strftime("%d/%m/%Y")
+    day: str = (stamp.tz_convert("Europe/Brussels") if stamp.tzinfo else stamp).strftime("%d/%m/%Y")
+    return day
 
 
 def _months_until(now: pd.Timestamp, day: pd.Timestamp) -> int:
-    return max(0, round((day - now.normalize().tz_localize(None)).days / 30.44))
+    months: int = round((day - now.normalize().tz_localize(None)).days / 30.44)
+    return max(0, months)
 
 
 def _conditions_checked(permit: dict[str, Any]) -> bool:

@@ -41,6 +41,7 @@ class ConcernRule:
 
 
 def load_rules(conn: psycopg.Connection[Any]) -> list[ConcernRule]:
+    """The rules saying which report categories concern which activity or permit type."""
     return [ConcernRule(k, t, tuple(c)) for k, t, c in conn.execute(q("concern_rules")).fetchall()]
 
 
@@ -109,6 +110,7 @@ class Trend:
 
     @property
     def words(self) -> str:
+        """The trend in French for the advice sheet (« en hausse (4 ces 6 derniers mois, 1 les 6 mois d'avant) »)."""
         half = self.months // 2
         if self.code == "aucun":
             return f"aucune plainte ces {self.months} derniers mois"

@@ -45,7 +45,8 @@ def find_permit(conn: psycopg.Connection[Any], key: str | int) -> int:
 def _iso(value: Any) -> str | None:
     if value is None or pd.isna(value):
         return None
-    return pd.Timestamp(value).isoformat()
+    iso: str = pd.Timestamp(value).isoformat()
+    return iso
 
 
 def permit_record(

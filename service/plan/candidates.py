@@ -50,7 +50,9 @@ class CandidateSource(Protocol):
 
     kind: str
 
-    def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame: ...
+    def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
+        """The sites of this kind as rows of :data:`CANDIDATE_COLUMNS`, valued on the scale every kind shares and
+        with the reason in French, so that the planner ranks them together."""
 
 
 _q = Queries(_PKG, "candidates.sql")
@@ -81,6 +83,8 @@ class PointSource:
     kind = "point_sensible"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
+        """One row per sensitive point in the filters' states, valued by its priority with the outcome of any visit made
+        since the analysis."""
         rows = []
         for r in _q.frame(conn, "points", {"states": _states(context)}).to_dict("records"):
             value, components = with_visit_outcome(r["priority"], r["priority_components"], r["last_outcome"])
@@ -146,6 +150,8 @@ class AxisSource:
     kind = "axe"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
+        """One row per problem axis in the filters' states, walked end to end (its time follows its length); an axis
+        whose reports are a sensitive point's is left out for that point."""
         params = {"states": _states(context), "since": context.since, "quarter": context.quarter}
         walk = context.settings.plan_axis_walk_kmh * 1000 / 60  # metres a minute
         rows = []
@@ -209,6 +215,8 @@ class ReportSource:
     kind = "signalement"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
+        """One row per recent open report outside any point or axis, valued by how often it was seen and whether it is
+        under 48 h old (a fresh dumping is still there to be seen)."""
         since = context.now - pd.Timedelta(days=context.settings.plan_report_max_age_days)
         rows = []
         for r in _q.frame(conn, "reports", {"since": since}).to_dict("records"):
@@ -256,6 +264,7 @@ class FollowUpSource:
     kind = "suivi"
 
     def load(self, conn: psycopg.Connection[Any], context: CandidateContext) -> pd.DataFrame:
+        """One row per place whose last visit said « à revoir », valued by last quarter's reports near it."""
         rows = []
         params = {"since": context.since, "quarter": context.quarter}
         for r in _q.frame(conn, "followups", params).to_dict("records"):
@@ -325,7 +334,8 @@ def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], sections: pd.Da
         if fold(row["name"]) in wanted:
             postcodes.update(row["postcodes"])
     commune = frame["commune"].fillna("").map(fold)
-    return (commune.isin(wanted) | frame["postcode"].fillna("").isin(postcodes)).to_numpy()
+    matched: np.ndarray = (commune.isin(wanted) | frame["postcode"].fillna("").isin(postcodes)).to_numpy(dtype=bool)
+    return matched
 
 
 def load_candidates(conn: psycopg.Connection[Any], context: CandidateContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:

@@ -96,6 +96,7 @@ class Filters:
         return " ; ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
+        """The filters with the French keys of the API and the stored plan."""
         return {
             "categories": list(self.categories),
             "lieux": list(self.places),

@@ -10,7 +10,7 @@ tag (files that carry only names), every way is open to every mode in both direc
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -89,7 +89,7 @@ def check_mode(mode: str) -> Mode:
             f"Mode de déplacement inconnu : « {mode} ».",
             hint=f"Modes possibles : {', '.join(MODES)}.",
         )
-    return cast(Mode, mode)
+    return mode
 
 
 def speed_kmh(settings: Settings, mode: Mode) -> float:

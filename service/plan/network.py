@@ -87,6 +87,7 @@ class NetworkLoad:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        """The load report as plain values, with its remarks (for JSON and the CLI)."""
         data = asdict(self)
         data["loaded_at"] = self.loaded_at.isoformat() if self.loaded_at else None
         data["remarks"] = self.remarks()

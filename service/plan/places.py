@@ -15,7 +15,11 @@ PRECISE_LEVELS = ("adresse", "adresse_interpolee", "intersection", "rue")
 
 
 class AddressGeocoder(Protocol):
-    def geocode(self, text: str | None, *, postcode: str | None = None, locality: str | None = None) -> Any: ...
+    """What the planner needs of a geocoder: an address in; out, a result with its level, label, Lambert 72 x and
+    y, alternatives and reason."""
+
+    def geocode(self, text: str | None, *, postcode: str | None = None, locality: str | None = None) -> Any:
+        """Place one address (a postcode and a locality help when given)."""
 
 
 def _number(text: str) -> float:

@@ -57,6 +57,7 @@ class Routing:
 
     @property
     def n_nodes(self) -> int:
+        """Junctions plus the virtual nodes of the places."""
         return int(self.graph.shape[0])
 
     def distances(self) -> np.ndarray:
@@ -141,7 +142,9 @@ def build_routing(
 
     u_parts, v_parts, w_parts, e_parts, f_parts, t_parts = [], [], [], [], [], []
 
-    def add(u: np.ndarray, v: np.ndarray, edge: np.ndarray, start: np.ndarray, end: np.ndarray, ok: np.ndarray):
+    def add(
+        u: np.ndarray, v: np.ndarray, edge: np.ndarray, start: np.ndarray, end: np.ndarray, ok: np.ndarray
+    ) -> None:
         u_parts.append(u[ok])
         v_parts.append(v[ok])
         w_parts.append(np.abs(end - start)[ok])

@@ -54,6 +54,7 @@ class Instance:
 
     @property
     def n(self) -> int:
+        """How many candidates (the length of every per-candidate array)."""
         return len(self.value)
 
     def ends(self, c: int, rev: bool) -> tuple[int, int]:
@@ -61,6 +62,7 @@ class Instance:
         return (int(self.exit[c]), int(self.entry[c])) if rev else (int(self.entry[c]), int(self.exit[c]))
 
     def reversible(self, c: int) -> bool:
+        """Whether candidate ``c`` (an axis) may be walked either way: its entry and exit differ."""
         return bool(self.entry[c] != self.exit[c])
 
     def route_minutes(self, route: Route) -> float:
@@ -77,6 +79,7 @@ class Instance:
         return min(self.route_minutes([(c, rev)]) for rev in ((False, True) if self.reversible(c) else (False,)))
 
     def value_of(self, routes: list[Route]) -> float:
+        """The value ``routes`` collect: the sum of their candidates' values, which the solvers maximise."""
         return float(sum(self.value[c] for route in routes for c, _ in route))
 
 

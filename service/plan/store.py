@@ -161,6 +161,7 @@ class StoredPlan:
 
     @property
     def plan_id(self) -> int:
+        """The plan's number, as the API, the commands and the exported sheets name it."""
         return int(self.facts["id"])
 
 
@@ -181,7 +182,8 @@ def load_plan(conn: psycopg.Connection[Any], plan_id: int) -> StoredPlan:
 
 def list_plans(conn: psycopg.Connection[Any], *, limit: int = 50) -> list[dict[str, Any]]:
     """The latest plans, with how many of their stops are done."""
-    return _q.frame(conn, "list_plans", {"limit": limit}).to_dict("records")
+    plans: list[dict[str, Any]] = _q.frame(conn, "list_plans", {"limit": limit}).to_dict("records")
+    return plans
 
 
 def summary_json(stored: StoredPlan) -> dict[str, Any]:

@@ -40,7 +40,7 @@ TREND_WORDS = TREND_LABELS
 def _days(now: pd.Timestamp, then: Any) -> float | None:
     if then is None or pd.isna(then):
         return None
-    return max(0.0, (now - pd.Timestamp(then)).total_seconds() / 86400)
+    return max(0.0, float((now - pd.Timestamp(then)).total_seconds()) / 86400)
 
 
 def mean_gravity(categories: Mapping[str, float] | None, gravity: Mapping[str, float]) -> float:

@@ -78,6 +78,7 @@ class _Raw:
 
 
 def is_osm_file(path: Path) -> bool:
+    """Whether ``path`` names an OpenStreetMap extract (``.osm.pbf``, ``.osm``, ``.o5m``…), by its suffix."""
     name = path.name.lower()
     return any(name.endswith(suffix) for suffix in OSM_SUFFIXES)
 
@@ -414,7 +415,8 @@ def _text(tags: pd.DataFrame, key: str) -> np.ndarray:
     if key not in tags:
         return np.full(len(tags), None, dtype=object)
     values = tags[key].astype("string").str.strip()
-    return values.where(values.notna() & (values != ""), None).astype(object).to_numpy()
+    text: np.ndarray = values.where(values.notna() & (values != ""), None).astype(object).to_numpy()
+    return text
 
 
 def _short(exc: Exception) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -22,8 +23,12 @@ WORSE_TRENDS = ("nouveau", "consecutif", "en_intensification")
 WORSE_RATIO = 1.2
 CLOSED_STATES = ("resolu", "surveille")
 
+#: One site as a digest records it: type, id, lieu, etat, tendance, valeur, signalements (and a ``pourquoi`` once
+#: compared).
+Site = dict[str, Any]
 
-def snapshot(digest: Digest) -> list[dict[str, Any]]:
+
+def snapshot(digest: Digest) -> list[Site]:
     """The sites a digest shows, as they are recorded with it."""
     points = [
         {
@@ -54,13 +59,16 @@ def snapshot(digest: Digest) -> list[dict[str, Any]]:
 
 @dataclass
 class Changes:
-    since: Any  # when the last digest was sent (None: never)
+    """What a network is told about its area since its last digest: new, worse and resolved sites."""
+
+    since: datetime | None  # when the last digest was sent (None: never)
     period: str | None  # its period
-    new: list[dict[str, Any]] = field(default_factory=list)
-    worse: list[dict[str, Any]] = field(default_factory=list)
-    resolved: list[dict[str, Any]] = field(default_factory=list)
+    new: list[Site] = field(default_factory=list)
+    worse: list[Site] = field(default_factory=list)
+    resolved: list[Site] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        """The changes as the API and the digest page give them (French keys)."""
         return {
             "depuis": self.since.isoformat() if self.since is not None else None,
             "periode_du_dernier_bilan": self.period,
@@ -70,7 +78,7 @@ class Changes:
         }
 
 
-def _why_worse(now: dict[str, Any], before: dict[str, Any]) -> str | None:
+def _why_worse(now: Site, before: Site) -> str | None:
     if now["etat"] == "reouvert" and before["etat"] != "reouvert":
         return "revenu après une accalmie"
     if now["tendance"] in WORSE_TRENDS and before["tendance"] not in WORSE_TRENDS:
@@ -84,12 +92,14 @@ def _why_worse(now: dict[str, Any], before: dict[str, Any]) -> str | None:
     return None
 
 
-def changes(current: list[dict[str, Any]], previous: list[dict[str, Any]] | None) -> tuple[list, list, list]:
+def changes(current: list[Site], previous: list[Site] | None) -> tuple[list[Site], list[Site], list[Site]]:
     """``(new, worse, resolved)`` between two snapshots (each item: the site with a ``pourquoi``). Without a
     previous snapshot, every open site is new."""
     before = {(s["type"], s["id"]): s for s in previous or []}
     now = {(s["type"], s["id"]): s for s in current}
-    new, worse, resolved = [], [], []
+    new: list[Site] = []
+    worse: list[Site] = []
+    resolved: list[Site] = []
     for key, site in now.items():
         old = before.get(key)
         if old is None:
@@ -118,6 +128,8 @@ def _scope_params(scope: Scope) -> dict[str, Any]:
 
 
 def last_digest(conn: psycopg.Connection[Any], scope: Scope) -> dict[str, Any] | None:
+    """The last digest recorded for ``scope`` (id, when, period, the sites it showed), or None: the base of the
+    next list of changes."""
     row = conn.execute(q("last_digest"), _scope_params(scope)).fetchone()
     if row is None:
         return None

@@ -92,6 +92,7 @@ class Digest:
 
     @property
     def visits_total(self) -> int:
+        """The service's visits in and around the area over the period, all outcomes together."""
         return sum(int(v["n"]) for v in self.visits)
 
     @property
@@ -101,6 +102,7 @@ class Digest:
 
     @property
     def title(self) -> str:
+        """The digest's heading, naming the network or section and the period (also the PDF's title)."""
         what = f"Réseau « {self.scope.name} »" if self.scope.kind == "reseau" else f"Section {self.scope.name}"
         return f"Bilan environnement — {what} — {self.period.label}"
 

@@ -46,11 +46,14 @@ class Scope:
 
 @dataclass(frozen=True)
 class Coordinator:
+    """A network's coordinator; every field is optional."""
+
     name: str | None = None
     phone: str | None = None
     email: str | None = None
 
     def given(self) -> bool:
+        """Whether anything of the coordinator was given (blank fields do not count)."""
         return any(v and v.strip() for v in (self.name, self.phone, self.email))
 
 
@@ -204,7 +207,7 @@ def list_networks(conn: psycopg.Connection[Any], network_id: int | None = None) 
     """Networks (no coordinator contact): id, name, area kind and specification, commune, area (m²), geometry
     (shapely, Lambert 72), date of the last digest sent."""
     data = q.frame(conn, "networks", {"id": network_id})
-    rows = data.astype(object).where(data.notna(), None).to_dict("records")
+    rows: list[dict[str, Any]] = data.astype(object).where(data.notna(), None).to_dict("records")
     for r in rows:
         r["geom"] = shapely.from_wkb(bytes(r["geom"]))
     return rows
@@ -226,4 +229,5 @@ def find_network(conn: psycopg.Connection[Any], key: str | int) -> dict[str, Any
 
 
 def network_scope(network: dict[str, Any]) -> Scope:
+    """The digest scope of a registered network (its area, name and commune)."""
     return Scope("reseau", network["name"], network["geom"], network_id=int(network["id"]), commune=network["commune"])

@@ -29,6 +29,7 @@ POINT_COLOUR = "#e66101"
 
 
 def map_bounds(digest: Digest) -> tuple[float, float, float, float]:
+    """The digest map's frame: the area with its points and axes, fitted to the map and at least 500 m across."""
     geoms = [digest.scope.area, *(p["geom"] for p in digest.points), *(a["geom"] for a in digest.axes)]
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     return fit_bounds((xmin, ymin, xmax, ymax), CONTENT_WIDTH, MAP_HEIGHT, margin=0.05, min_span_m=500)
