@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.accounts import add_user, list_users, set_active, set_password, set_role
-from service.api.deps import Admin, AppSettings, Conn, Id, audit
+from service.api.deps import Admin, AppSettings, Conn, Id, ReadReason, audit
 from service.db import personal
 from service.errors import NotFoundError
 
@@ -20,6 +20,8 @@ router = APIRouter(prefix="/api", tags=["comptes"])
 
 
 class AccountIn(BaseModel):
+    """A new account: its login, its first password, its role and the person's name."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     identifiant: str = Field(min_length=2, max_length=63, examples=["agent.dupont"])
     mot_de_passe: str = Field(min_length=1, max_length=1024)
@@ -28,6 +30,8 @@ class AccountIn(BaseModel):
 
 
 class AccountPatch(BaseModel):
+    """What changes on an account: its role, whether it may log in, its password (each optional)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     role: Literal["lecteur", "planificateur", "admin"] | None = None
     actif: bool | None = None
@@ -36,11 +40,14 @@ class AccountPatch(BaseModel):
 
 @router.get("/comptes", summary="Comptes (admin)")
 def accounts(conn: Conn, _user: Admin) -> list[dict[str, Any]]:
+    """Les comptes : identifiant, nom, rôle, actif ou non, date de création, dernière connexion."""
     return list_users(conn)
 
 
 @router.post("/comptes", status_code=201, summary="Créer un compte (admin)")
 def create_account(body: AccountIn, conn: Conn, user: Admin) -> dict[str, Any]:
+    """Crée un compte avec son rôle : lecteur (consulter), planificateur (encoder, planifier, exporter) ou
+    admin (comptes, journal, données personnelles). La création est inscrite au journal."""
     new_id = add_user(conn, body.identifiant, body.mot_de_passe, body.role, full_name=body.nom)
     audit(conn, user, "creation_compte", compte=body.identifiant.lower(), role=body.role)
     return {"id": new_id, "identifiant": body.identifiant.lower(), "role": body.role}
@@ -48,6 +55,8 @@ def create_account(body: AccountIn, conn: Conn, user: Admin) -> dict[str, Any]:
 
 @router.patch("/comptes/{login}", summary="Changer le rôle, désactiver ou changer le mot de passe (admin)")
 def update_account(login: str, body: AccountPatch, conn: Conn, user: Admin) -> dict[str, Any]:
+    """Change le rôle d'un compte, le désactive ou le réactive, ou change son mot de passe. Le changement est
+    inscrit au journal (sans le mot de passe)."""
     if body.mot_de_passe is not None:
         set_password(conn, login, body.mot_de_passe)
     if body.role is not None:
@@ -69,16 +78,15 @@ def access_log(
     limite: Annotated[int, Query(ge=1, le=5000)] = 200,
     action: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[dict[str, Any]]:
+    """Le journal des accès, du plus récent au plus ancien : qui a lu quelle donnée personnelle et pourquoi, qui a
+    exporté quoi, qui a changé quel compte. Filtrable par action (`export_sites`, `lecture_declarants`…)."""
     return personal.access_log(conn, limit=limite, action=action)
 
 
 @router.get("/signalements/{report_id}/declarant", summary="Coordonnées du déclarant (admin, lecture journalisée)")
-def reporter(
-    report_id: Id,
-    conn: Conn,
-    user: Admin,
-    motif: Annotated[str, Query(min_length=5, max_length=300, description="pourquoi ces données sont lues")],
-) -> dict[str, Any]:
+def reporter(report_id: Id, conn: Conn, user: Admin, motif: ReadReason) -> dict[str, Any]:
+    """Les coordonnées du déclarant d'un signalement : une donnée personnelle, lue par un administrateur avec un
+    motif ; la lecture (qui, quand, pourquoi) est inscrite au journal avant la réponse."""
     contact = personal.reporter_of(conn, report_id, actor=user.login, reason=motif)
     conn.commit()
     return {"signalement": report_id, "declarant": contact}
@@ -86,6 +94,8 @@ def reporter(
 
 @router.get("/reglages", summary="Réglages en vigueur (admin ; la connexion à la base est masquée)")
 def settings_in_force(settings: AppSettings, _user: Admin) -> dict[str, Any]:
+    """Les réglages avec lesquels le service tourne (valeurs par défaut et variables `HOTSPOTS_…`) ; la chaîne de
+    connexion à la base est masquée."""
     values = settings.model_dump(mode="json")
     if values.get("database_url"):
         values["database_url"] = "***"

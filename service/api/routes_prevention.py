@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import psycopg
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.deps import Admin, AppSettings, Conn, Id, Planner, Reader, audit
+from service.api.deps import Admin, AppSettings, Conn, Id, Planner, Reader, ReadReason, audit
+from service.api.files import file_response
 from service.db.personal import network_coordinator
 from service.db.vocabulary import load_labels
 from service.errors import NotFoundError
 from service.geo import geometry_to_wgs84
-from service.prevention import digest_for, parse_period
-from service.prevention.changes import changes_since_last, record_digest
+from service.prevention import Digest, digest_for, news_since_last_digest
+from service.prevention.changes import record_digest
 from service.prevention.networks import Coordinator, find_network, list_networks, register_network
 from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
 from service.settings import Settings
@@ -40,6 +42,8 @@ class ZoneIn(BaseModel):
 
 
 class CoordinatorIn(BaseModel):
+    """The network's coordinator (personal data, kept apart: read only by an admin, with a reason)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     nom: str | None = Field(default=None, max_length=200)
     telephone: str | None = Field(default=None, max_length=50)
@@ -56,7 +60,6 @@ class NetworkIn(BaseModel):
 
 
 def _feature(network: dict[str, Any]) -> dict[str, Any]:
-
     last = network["last_digest"]
     return {
         "type": "Feature",
@@ -77,12 +80,17 @@ def _feature(network: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/reseaux", summary="Réseaux d'information de quartier (GeoJSON, sans les coordinateurs)")
 def networks(conn: Conn, _user: Reader) -> JSONResponse:
+    """Les réseaux d'information de quartier enregistrés, avec leur zone (WGS84), leur surface et la date du
+    dernier bilan envoyé ; les coordonnées des coordinateurs n'y sont jamais."""
     body = {"type": "FeatureCollection", "features": [_feature(n) for n in list_networks(conn)]}
     return JSONResponse(body, media_type="application/geo+json")
 
 
 @router.post("/reseaux", status_code=201, summary="Enregistrer un réseau : nom, zone, coordinateur (planificateur)")
 def create_network(body: NetworkIn, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
+    """Enregistre un réseau : son nom (unique), sa zone (un polygone GeoJSON, une liste de rues et leur commune, ou
+    une section de commune, dans la zone de police) et son coordinateur, gardé à part. L'enregistrement est inscrit
+    au journal."""
     contact = body.coordinateur or CoordinatorIn()
     network_id = register_network(
         conn,
@@ -104,7 +112,7 @@ def create_network(body: NetworkIn, conn: Conn, settings: AppSettings, user: Pla
     )
 
 
-def _network(conn: Any, network_id: int) -> dict[str, Any]:
+def _network(conn: psycopg.Connection[Any], network_id: int) -> dict[str, Any]:
     found = list_networks(conn, network_id)
     if not found:
         raise NotFoundError(f"Aucun réseau n° {network_id}.", hint="GET /api/reseaux liste les réseaux.")
@@ -113,30 +121,29 @@ def _network(conn: Any, network_id: int) -> dict[str, Any]:
 
 @router.get("/reseaux/{network_id}", summary="Un réseau (GeoJSON, sans le coordinateur)")
 def network(network_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
+    """Un réseau : son nom, sa zone (WGS84), sa surface, la date de son dernier bilan envoyé."""
     return JSONResponse(_feature(_network(conn, network_id)), media_type="application/geo+json")
 
 
-def _digest_response(conn: Any, settings: Settings, found: Any, fmt: str) -> Response:
+def _digest_response(conn: psycopg.Connection[Any], settings: Settings, found: Digest, fmt: DigestFormat) -> Response:
     if fmt == "json":
         return JSONResponse(digest_json(found))
     background = load_digest_background(conn, settings, found)
-    name = f"bilan_{found.period.code}"
     if fmt == "html":
-        return HTMLResponse(
-            render_html(found, background=background),
-            headers={"Content-Disposition": f'inline; filename="{name}.html"'},
-        )
-    return Response(
-        render_pdf(found, background=background),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
-    )
+        data = render_html(found, background=background).encode("utf-8")
+    else:
+        data = render_pdf(found, background=background)
+    return file_response(data, fmt, f"bilan_{found.period.code}.{fmt}")
 
 
 @router.get("/reseaux/{network_id}/bilan", summary="Bilan d'un réseau pour une période : JSON, page HTML ou PDF")
 def network_digest(
     network_id: Id, conn: Conn, settings: AppSettings, _user: Reader, periode: Periode, format: DigestFormat = "json"
 ) -> Response:
+    """Le bilan d'un réseau pour un mois, un trimestre ou une année, à transmettre aux membres : points sensibles
+    et axes de sa zone avec leur tendance, ce que le service a fait, ce que les habitants peuvent faire, une
+    petite carte. Sans aucune donnée personnelle ; les petits nombres (sous le seuil de la carte publique) sont
+    dits « moins de k ». Lire un bilan ne le note pas comme envoyé."""
     _network(conn, network_id)
     found = digest_for(conn, settings, load_labels(conn), period=periode, network=network_id)
     return _digest_response(conn, settings, found, format)
@@ -144,6 +151,8 @@ def network_digest(
 
 @router.post("/reseaux/{network_id}/bilans", status_code=201, summary="Noter le bilan d'une période comme envoyé")
 def send_digest(network_id: Id, conn: Conn, settings: AppSettings, user: Planner, periode: Periode) -> JSONResponse:
+    """Note le bilan d'une période comme envoyé aux membres : les prochaines nouveautés du réseau partent de lui.
+    L'envoi est inscrit au journal."""
     _network(conn, network_id)
     found = digest_for(conn, settings, load_labels(conn), period=periode, network=network_id)
     digest_id = record_digest(conn, found, actor=user.login)
@@ -153,22 +162,17 @@ def send_digest(network_id: Id, conn: Conn, settings: AppSettings, user: Planner
 
 @router.get("/reseaux/{network_id}/nouveautes", summary="Ce qui a changé depuis le dernier bilan envoyé")
 def network_news(network_id: Id, conn: Conn, settings: AppSettings, _user: Reader) -> dict[str, Any]:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
+    """Ce qui a changé dans la zone du réseau depuis le dernier bilan envoyé : les nouveaux points sensibles et
+    axes, ceux qui s'aggravent, ceux qui sont résolus."""
     _network(conn, network_id)
-    month = parse_period(f"{datetime.now(ZoneInfo('Europe/Brussels')):%Y-%m}").code
-    found = digest_for(conn, settings, load_labels(conn), period=month, network=network_id)
-    return changes_since_last(conn, found).to_json()
+    _found, news = news_since_last_digest(conn, settings, load_labels(conn), network=network_id)
+    return news.to_json()
 
 
 @router.get("/reseaux/{network_id}/coordinateur", summary="Coordonnées du coordinateur (admin, lecture journalisée)")
-def network_contact(
-    network_id: Id,
-    conn: Conn,
-    user: Admin,
-    motif: Annotated[str, Query(min_length=5, max_length=300, description="pourquoi ces données sont lues")],
-) -> dict[str, Any]:
+def network_contact(network_id: Id, conn: Conn, user: Admin, motif: ReadReason) -> dict[str, Any]:
+    """Les coordonnées du coordinateur d'un réseau : une donnée personnelle, lue par un administrateur avec un
+    motif ; la lecture (qui, quand, pourquoi) est inscrite au journal avant la réponse."""
     found = find_network(conn, network_id)
     contact = network_coordinator(conn, network_id, actor=user.login, reason=motif)
     conn.commit()
@@ -184,5 +188,7 @@ def section_digest(
     periode: Periode,
     format: DigestFormat = "json",
 ) -> Response:
+    """Le bilan d'une section de commune (Ougrée, Plainevaux…) pour une période, pour le service propreté de la
+    commune : le même contenu que le bilan d'un réseau, sur toute la section."""
     found = digest_for(conn, settings, load_labels(conn), period=periode, section=section)
     return _digest_response(conn, settings, found, format)
