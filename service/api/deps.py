@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import Depends, Path, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from psycopg_pool import ConnectionPool
 
@@ -164,6 +164,9 @@ def require(role: Role) -> Callable[..., Awaitable[User]]:
 
 #: A database id in a path: a positive bigint (larger numbers are refused with a 422, not sent to PostgreSQL).
 Id = Annotated[int, Path(ge=1, le=9_223_372_036_854_775_807)]
+
+#: Why personal data is read (a reporter's or a coordinator's contact): written to the access log with the read.
+ReadReason = Annotated[str, Query(min_length=5, max_length=300, description="pourquoi ces données sont lues")]
 
 MaybeUser = Annotated[User | None, Depends(optional_user)]
 Reader = Annotated[User, Depends(require("lecteur"))]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.accounts import add_user, list_users, set_active, set_password, set_role
-from service.api.deps import Admin, AppSettings, Conn, Id, audit
+from service.api.deps import Admin, AppSettings, Conn, Id, ReadReason, audit
 from service.db import personal
 from service.errors import NotFoundError
 
@@ -41,14 +41,14 @@ class AccountPatch(BaseModel):
 
 @router.get("/comptes", summary="Comptes (admin)")
 def accounts(conn: Conn, _user: Admin) -> list[dict[str, Any]]:
-    """Tous les comptes, avec leur rôle, s'ils sont actifs et leur dernière connexion."""
+    """Les comptes : identifiant, nom, rôle, actif ou non, date de création, dernière connexion."""
     return list_users(conn)
 
 
 @router.post("/comptes", status_code=201, summary="Créer un compte (admin)")
 def create_account(body: AccountIn, conn: Conn, user: Admin) -> dict[str, Any]:
-    """L'identifiant est enregistré en minuscules ; un identifiant déjà pris ou un mot de passe trop court est refusé
-    avec un message qui le dit. La création est journalisée."""
+    """Crée un compte avec son rôle : lecteur (consulter), planificateur (encoder, planifier, exporter) ou
+    admin (comptes, journal, données personnelles). La création est inscrite au journal."""
     new_id = add_user(conn, body.identifiant, body.mot_de_passe, body.role, full_name=body.nom)
     audit(conn, user, "creation_compte", compte=body.identifiant.lower(), role=body.role)
     return {"id": new_id, "identifiant": body.identifiant.lower(), "role": body.role}
@@ -56,8 +56,8 @@ def create_account(body: AccountIn, conn: Conn, user: Admin) -> dict[str, Any]:
 
 @router.patch("/comptes/{login}", summary="Changer le rôle, désactiver ou changer le mot de passe (admin)")
 def update_account(login: str, body: AccountPatch, conn: Conn, user: Admin) -> dict[str, Any]:
-    """Seuls les champs envoyés changent ; un compte désactivé perd aussitôt ses sessions. Le changement est journalisé,
-    sans le mot de passe ; renvoie le compte à jour."""
+    """Change le rôle d'un compte, le désactive ou le réactive, ou change son mot de passe. Le changement est
+    inscrit au journal (sans le mot de passe)."""
     if body.mot_de_passe is not None:
         set_password(conn, login, body.mot_de_passe)
     if body.role is not None:
@@ -79,20 +79,15 @@ def access_log(
     limite: Annotated[int, Query(ge=1, le=5000)] = 200,
     action: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[dict[str, Any]]:
-    """Les entrées les plus récentes d'abord (qui, quand, quoi, détails), ``limite`` au plus (200 par défaut),
-    éventuellement d'une seule ``action``."""
+    """Le journal des accès, du plus récent au plus ancien : qui a lu quelle donnée personnelle et pourquoi, qui a
+    exporté quoi, qui a changé quel compte. Filtrable par action (`export_sites`, `lecture_declarants`…)."""
     return personal.access_log(conn, limit=limite, action=action)
 
 
 @router.get("/signalements/{report_id}/declarant", summary="Coordonnées du déclarant (admin, lecture journalisée)")
-def reporter(
-    report_id: Id,
-    conn: Conn,
-    user: Admin,
-    motif: Annotated[str, Query(min_length=5, max_length=300, description="pourquoi ces données sont lues")],
-) -> dict[str, Any]:
-    """Les coordonnées du déclarant d'un seul signalement, avec un ``motif`` obligatoire : la lecture est écrite au
-    journal (qui, quand, quoi, pourquoi) avant que la réponse parte."""
+def reporter(report_id: Id, conn: Conn, user: Admin, motif: ReadReason) -> dict[str, Any]:
+    """Les coordonnées du déclarant d'un signalement : une donnée personnelle, lue par un administrateur avec un
+    motif ; la lecture (qui, quand, pourquoi) est inscrite au journal avant la réponse."""
     contact = personal.reporter_of(conn, report_id, actor=user.login, reason=motif)
     conn.commit()
     return {"signalement": report_id, "declarant": contact}
@@ -100,8 +95,8 @@ def reporter(
 
 @router.get("/reglages", summary="Réglages en vigueur (admin ; la connexion à la base est masquée)")
 def settings_in_force(settings: AppSettings, _user: Admin) -> dict[str, Any]:
-    """Les réglages tels que le service les applique, pour vérifier une configuration ; l'adresse de connexion à la base
-    est masquée."""
+    """Les réglages avec lesquels le service tourne (valeurs par défaut et variables `HOTSPOTS_…`) ; la chaîne de
+    connexion à la base est masquée."""
     values = settings.model_dump(mode="json")
     if values.get("database_url"):
         values["database_url"] = "***"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from service.api.deps import AppSettings, Conn, Planner, audit
-from service.export import MEDIA, SUFFIX, Format, sites
+from service.api.files import dated_name, file_response
+from service.export import Format, sites
 from service.export.sites import MAX_SITES
 
 router = APIRouter(prefix="/api", tags=["analyse"])
@@ -34,24 +34,13 @@ def export_sites(
     ] = None,
     limite: Annotated[int, Query(ge=1, le=MAX_SITES)] = 500,
 ) -> Response:
-    """Les points sensibles, axes, signalements, suivis et permis à contrôler, les plus prioritaires d'abord, filtrés
-    par catégorie, lieu, état, priorité et type. Le PDF s'ouvre dans le navigateur, les autres formats s'enregistrent ;
-    chaque export est journalisé."""
-    done = sites.export_sites(
-        conn,
-        settings,
-        format,
-        categories=categorie or (),
-        places=lieu or (),
-        states=etat or (),
-        kinds=types or (),
-        min_priority=priorite_min,
-        limit=limite,
-        base_url=str(request.base_url),
+    """La liste des sites à contrôler (points sensibles, axes, signalements, suivis, contrôles de permis), du plus
+    prioritaire au moins prioritaire, dans le format choisi : CSV pour un tableur, XLSX à remplir sur le terrain,
+    GeoJSON pour un SIG, GPX pour un GPS, PDF à imprimer avec sa carte. Les sites visités récemment sont écartés,
+    avec la raison. L'export est inscrit au journal des accès."""
+    asked = sites.SiteRequest(
+        categories=categorie, places=lieu, states=etat, kinds=types, min_priority=priorite_min, limit=limite
     )
+    done = sites.export_sites(conn, settings, format, asked, base_url=str(request.base_url))
     audit(conn, user, "export_sites", format=format, sites=len(done.sheet.rows), filtres=done.filters.to_json())
-    name = f"sites_a_controler_{date.today():%Y%m%d}.{SUFFIX[format]}"
-    disposition = "inline" if format == "pdf" else "attachment"
-    return Response(
-        done.data, media_type=MEDIA[format], headers={"Content-Disposition": f'{disposition}; filename="{name}"'}
-    )
+    return file_response(done.data, format, dated_name("sites_a_controler", format))

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from service.api.cache import Body, encode, respond
@@ -19,6 +19,7 @@ from service.geo import parse_bbox
 from service.maps.background import Layer
 from service.maps.data import ReportFilter, public_cells, report_layer, report_tile
 from service.maps.grid import cell_size, extent_for
+from service.settings import Settings
 
 GEOJSON = "application/geo+json"
 router = APIRouter(tags=["carte"])
@@ -30,9 +31,15 @@ Until = Annotated[datetime | None, Query(description="signalements observés ava
 Categories = Annotated[list[str] | None, Query(description="codes de catégorie (répéter le paramètre)")]
 
 
-def _filters(categorie: list[str] | None, depuis: datetime | None, jusqu_a: datetime | None) -> ReportFilter:
+async def _filters(depuis: Since = None, jusqu_a: Until = None, categorie: Categories = None) -> ReportFilter:
+    """The reports asked by the query, the same for a view and for a tile: categories sorted and once each (one
+    cache key for the same filters in any order). Async: made on the event loop, no worker thread for it."""
     cats = tuple(sorted({c for c in categorie or [] if c})) or None
     return ReportFilter(categories=cats, since=depuis, until=jusqu_a)
+
+
+#: Which reports a view or a tile shows: observed between two dates, of some categories.
+Filters = Annotated[ReportFilter, Depends(_filters)]
 
 
 @router.get(
@@ -45,15 +52,11 @@ async def map_reports(
     _user: Reader,
     bbox: Bbox,
     zoom: Zoom,
-    depuis: Since = None,
-    jusqu_a: Until = None,
-    categorie: Categories = None,
+    filters: Filters,
 ) -> Response:
-    """Pour la carte des agents : au zoom 16 et plus, les signalements un par un s'ils ne sont pas trop nombreux dans la
-    vue ; sinon leur nombre par maille carrée. La réponse donne aussi l'emprise comptée et les mailles de la carte de
-    chaleur."""
+    """Les signalements d'une vue de la carte : au zoom éloigné, leur nombre par maille (les mailles suivent le
+    zoom) ; au zoom rapproché, un par un, sans données personnelles. Filtrables par dates et par catégories."""
     box = parse_bbox(bbox)
-    filters = _filters(categorie, depuis, jusqu_a)
 
     def make(conn: psycopg.Connection[Any]) -> Body:
         return encode(report_layer(conn, box, zoom, filters, max_points=settings.map_max_points), GEOJSON)
@@ -72,26 +75,24 @@ def map_tile(
     z: Annotated[int, Path(ge=0, le=22)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
-    depuis: Since = None,
-    jusqu_a: Until = None,
-    categorie: Categories = None,
+    filters: Filters,
 ) -> Response:
-    """Pour un logiciel SIG : la tuile ``z/x/y`` des signalements (couche ``signalements``), par maille sous le zoom 16,
-    un par un à partir de 16 ; 404 pour une tuile hors du monde."""
+    """Une tuile vectorielle (Mapbox Vector Tile) des signalements, pour un SIG ou une carte vectorielle ; mêmes
+    filtres que la vue de la carte."""
     if x >= 2**z or y >= 2**z:
         raise NotFoundError(f"Tuile {z}/{x}/{y} hors du monde.", hint=f"x et y vont de 0 à {2**z - 1} au zoom {z}.")
-    tile = report_tile(conn, z, x, y, _filters(categorie, depuis, jusqu_a))
+    tile = report_tile(conn, z, x, y, filters)
     return Response(tile, media_type="application/vnd.mapbox-vector-tile", headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/api/carte/fond/{couche}", summary="Fond vectoriel : communes, secteurs postaux ou rues (GeoJSON)")
 def background(couche: Layer, request: Request, settings: AppSettings, conn: Conn, _user: Reader) -> Response:
-    """Le fond de carte sans service extérieur : limites des communes, secteurs postaux ou axes des rues, en WGS84
-    (gardé une heure en cache)."""
+    """Le fond de carte du service, sans internet : les communes, les secteurs postaux ou les rues (GeoJSON
+    WGS84)."""
     return respond(request, state_of(request).background.layer(settings.geodata_dir, couche, conn), max_age=3600)
 
 
-def _public_on(settings: Any) -> None:
+def _public_on(settings: Settings) -> None:
     if not settings.public_map:
         raise NotFoundError(
             "La carte publique n'est pas activée sur ce service.",
@@ -108,9 +109,9 @@ async def public_map_cells(
     depuis: Since = None,
     jusqu_a: Until = None,
 ) -> Response:
-    """Sans connexion, quand la carte publique est publiée : le nombre de signalements par hexagone et par groupe de
-    catégories ; les hexagones sous le seuil de discrétion sont masqués (et comptés à part), et les hexagones ne
-    descendent pas sous la taille minimale réglée."""
+    """La carte publique : le nombre de signalements par groupe de catégories dans des mailles hexagonales (assez
+    grandes pour ne désigner aucune maison) ; les mailles de trop peu de signalements sont masquées. Sans
+    connexion, quand un administrateur a activé la carte publique."""
     _public_on(settings)
     box = parse_bbox(bbox)
 
@@ -133,8 +134,7 @@ async def public_map_cells(
 
 @router.get("/api/public/carte/fond/{couche}", summary="Carte publique : fond vectoriel (communes, rues)")
 def public_background(couche: Layer, request: Request, settings: AppSettings, conn: Conn) -> Response:
-    """Le fond de la carte publique (communes, secteurs postaux ou rues), sans connexion ; 404 tant que la carte
-    publique n'est pas publiée."""
+    """Le fond de la carte publique : les communes, les secteurs postaux ou les rues (GeoJSON WGS84)."""
     _public_on(settings)
     body = state_of(request).background.layer(settings.geodata_dir, couche, conn)
     return respond(request, body, max_age=3600, public=True)

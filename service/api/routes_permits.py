@@ -5,22 +5,23 @@ Reading is for every role; the files (follow-up list, advice sheet PDF) are expo
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+import psycopg
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
+from service.api.files import dated_name, file_response
 from service.api.writes import geocoder_of
 from service.db.vocabulary import load_labels
-from service.export import MEDIA, SUFFIX, Format, load_sheet_background, render
-from service.permits.advice import AdviceFacts, advice_facts, facts_json, locate
+from service.export import Format, render, render_sheet
+from service.geocode.apply import GazetteerBatchGeocoder
+from service.permits.advice import AdviceFacts, advice_for_address, facts_json
 from service.permits.advice_pdf import load_advice_background, render_advice_pdf
 from service.permits.candidates import followup_sheet
 from service.permits.record import permit_record
-from service.plan.places import parse_coordinates
-from service.settings import Settings
+from service.plan.places import AddressGeocoder
 
 router = APIRouter(prefix="/api", tags=["permis"])
 
@@ -32,17 +33,17 @@ Years = Annotated[int | None, Query(ge=0, le=100, description="années d'histori
 
 @router.get("/permis/{permit_id}/nuisances", summary="Un permis : signalements liés, leur tendance, visites sur place")
 def permit_nuisances(permit_id: Id, conn: Conn, settings: AppSettings, _user: Reader) -> JSONResponse:
-    """La fiche d'un permis : ses conditions, les signalements liés à son lieu et leur tendance, les visites sur place ;
-    404 si le numéro n'existe pas."""
+    """La fiche d'un permis : l'installation, les signalements liés (par catégorie et par année, avec leur
+    tendance), les visites faites sur place, et s'il est à suivre et pourquoi."""
     record = permit_record(conn, settings, permit_id, load_labels(conn))
     return JSONResponse(json.loads(json.dumps(record, default=str)))
 
 
 @router.get("/suivi-permis", summary="Liste de suivi des permis : expiration, conditions, plaintes répétées (GeoJSON)")
 def followup(request: Request, conn: Conn, settings: AppSettings, _user: Reader, mois: Months = None) -> JSONResponse:
-    """Les permis à suivre (expiration dans ``mois`` mois, conditions à vérifier, plaintes répétées), les plus
-    importants d'abord, avec les remarques de la liste (permis non localisés, sites écartés après une visite
-    récente)."""
+    """Les permis à suivre, du plus au moins prioritaire : ceux qui expirent bientôt, ceux dont les conditions
+    sont à contrôler, les installations qui attirent des plaintes répétées. Les remarques de la liste sont
+    jointes (`remarques`)."""
     sheet = followup_sheet(conn, settings, months=mois, base_url=str(request.base_url))
     body: dict[str, Any] = json.loads(render(sheet, "geojson"))
     body["remarques"] = sheet.notes
@@ -53,62 +54,55 @@ def followup(request: Request, conn: Conn, settings: AppSettings, _user: Reader,
 def followup_export(
     request: Request, conn: Conn, settings: AppSettings, user: Planner, format: Format = "csv", mois: Months = None
 ) -> Response:
-    """La liste de suivi des permis en fichier : le PDF s'ouvre dans le navigateur, les autres formats s'enregistrent ;
-    chaque export est journalisé."""
+    """La liste de suivi des permis en fichier : CSV, XLSX, GeoJSON, GPX ou PDF à imprimer avec sa carte.
+    L'export est inscrit au journal des accès."""
     sheet = followup_sheet(conn, settings, months=mois, base_url=str(request.base_url))
-    background = load_sheet_background(conn, settings, sheet) if format == "pdf" else None
-    body = render(sheet, format, background=background)
+    body = render_sheet(conn, settings, sheet, format)
     audit(conn, user, "export_suivi_permis", format=format, permis=len(sheet.rows))
-    name = f"suivi_permis_{date.today():%Y%m%d}.{SUFFIX[format]}"
-    disposition = "inline" if format == "pdf" else "attachment"
-    return Response(
-        body, media_type=MEDIA[format], headers={"Content-Disposition": f'{disposition}; filename="{name}"'}
-    )
+    return file_response(body, format, dated_name("suivi_permis", format))
+
+
+def _address_geocoder(request: Request, conn: psycopg.Connection[Any]) -> AddressGeocoder | None:
+    found = geocoder_of(request, conn)
+    return found.geocoder if isinstance(found, GazetteerBatchGeocoder) else None
 
 
 def _facts(
-    request: Request, conn: Any, settings: Settings, adresse: str, rayon: float | None, annees: int | None
-) -> AdviceFacts:
-    from service.permits.advice import check_radius, check_years
-
-    if rayon is not None:
-        check_radius(rayon)
-    if annees is not None:
-        check_years(annees)
-    found = geocoder_of(request, conn) if parse_coordinates(adresse) is None else None
-    place = locate(adresse, getattr(found, "geocoder", None), settings)
-    return advice_facts(conn, settings, place, load_labels(conn), radius_m=rayon, years=annees)
-
-
-@router.get("/avis", summary="Fiche d'avis pour une demande : nuisances, sites et permis autour d'une adresse (JSON)")
-def advice(
     request: Request,
     conn: Conn,
     settings: AppSettings,
-    _user: Reader,
     adresse: Address,
     rayon: Radius = None,
     annees: Years = None,
-) -> JSONResponse:
-    """Pour rendre un avis sur une demande de permis : autour de l'adresse, les signalements par catégorie et par
-    année, les points sensibles, axes problématiques, permis et visites dans le rayon ; une adresse introuvable ou
-    hors de la zone de police donne une erreur qui le dit."""
-    facts = _facts(request, conn, settings, adresse, rayon, annees)
+) -> AdviceFacts:
+    """The facts asked by the query, the same for the JSON and for the PDF."""
+    return advice_for_address(
+        conn,
+        settings,
+        adresse,
+        load_labels(conn),
+        geocoder=lambda: _address_geocoder(request, conn),
+        radius_m=rayon,
+        years=annees,
+    )
+
+
+#: The facts of an advice sheet, from the query's address, radius and years.
+Facts = Annotated[AdviceFacts, Depends(_facts)]
+
+
+@router.get("/avis", summary="Fiche d'avis pour une demande : nuisances, sites et permis autour d'une adresse (JSON)")
+def advice(_user: Reader, facts: Facts, conn: Conn) -> JSONResponse:
+    """Les faits pour donner un avis sur une demande de permis, autour d'une adresse (ou d'un point « lon, lat »)
+    de la zone : les nuisances par catégorie et par année, les points sensibles et les axes, les permis déjà
+    délivrés et les visites faites dans le rayon."""
     return JSONResponse(facts_json(facts, load_labels(conn)))
 
 
 @router.get("/avis/pdf", summary="Fiche d'avis pour une demande, en PDF A4 avec sa carte (journalisé)")
-def advice_pdf(
-    request: Request,
-    conn: Conn,
-    settings: AppSettings,
-    user: Planner,
-    adresse: Address,
-    rayon: Radius = None,
-    annees: Years = None,
-) -> Response:
-    """La même fiche d'avis en PDF A4 avec sa carte, à joindre au dossier ; chaque fiche produite est journalisée."""
-    facts = _facts(request, conn, settings, adresse, rayon, annees)
+def advice_pdf(user: Planner, facts: Facts, conn: Conn, settings: AppSettings) -> Response:
+    """La fiche d'avis en PDF A4 à joindre au dossier : les mêmes faits, une carte du rayon, et un cadre pour l'avis
+    du service. L'export est inscrit au journal des accès."""
     body = render_advice_pdf(facts, load_labels(conn), background=load_advice_background(conn, settings, facts))
     audit(conn, user, "export_avis", lieu=facts.place.label, rayon=facts.radius_m)
-    return Response(body, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="avis.pdf"'})
+    return file_response(body, "pdf", "avis.pdf")

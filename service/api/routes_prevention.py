@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import psycopg
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.deps import Admin, AppSettings, Conn, Id, Planner, Reader, audit
+from service.api.deps import Admin, AppSettings, Conn, Id, Planner, Reader, ReadReason, audit
+from service.api.files import file_response
 from service.db.personal import network_coordinator
 from service.db.vocabulary import load_labels
 from service.errors import NotFoundError
 from service.geo import geometry_to_wgs84
-from service.prevention import digest_for, parse_period
-from service.prevention.changes import changes_since_last, record_digest
+from service.prevention import Digest, digest_for, news_since_last_digest
+from service.prevention.changes import record_digest
 from service.prevention.networks import Coordinator, find_network, list_networks, register_network
 from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
 from service.settings import Settings
@@ -40,7 +42,8 @@ class ZoneIn(BaseModel):
 
 
 class CoordinatorIn(BaseModel):
-    """La personne de contact du réseau ; chaque champ est facultatif."""
+    """Le coordinateur du réseau (donnée personnelle, gardée à part : lue seulement par un administrateur, avec un
+    motif)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     nom: str | None = Field(default=None, max_length=200)
@@ -58,7 +61,6 @@ class NetworkIn(BaseModel):
 
 
 def _feature(network: dict[str, Any]) -> dict[str, Any]:
-
     last = network["last_digest"]
     return {
         "type": "Feature",
@@ -79,16 +81,17 @@ def _feature(network: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/reseaux", summary="Réseaux d'information de quartier (GeoJSON, sans les coordinateurs)")
 def networks(conn: Conn, _user: Reader) -> JSONResponse:
-    """Tous les réseaux enregistrés avec leur zone, leur surface et la date du dernier bilan envoyé ; les coordonnées
-    des coordinateurs n'y figurent pas."""
+    """Les réseaux d'information de quartier enregistrés, avec leur zone (WGS84), leur surface et la date du
+    dernier bilan envoyé ; les coordonnées des coordinateurs n'y sont jamais."""
     body = {"type": "FeatureCollection", "features": [_feature(n) for n in list_networks(conn)]}
     return JSONResponse(body, media_type="application/geo+json")
 
 
 @router.post("/reseaux", status_code=201, summary="Enregistrer un réseau : nom, zone, coordinateur (planificateur)")
 def create_network(body: NetworkIn, conn: Conn, settings: AppSettings, user: Planner) -> JSONResponse:
-    """La zone est un polygone, une liste de rues ou une section (une seule des trois) ; un nom déjà pris ou une zone
-    inutilisable est refusé avec un message qui le dit, et rien n'est enregistré. Journalisé ; renvoie le réseau."""
+    """Enregistre un réseau : son nom (unique), sa zone (un polygone GeoJSON, une liste de rues et leur commune, ou
+    une section de commune, dans la zone de police) et son coordinateur, gardé à part. L'enregistrement est inscrit
+    au journal."""
     contact = body.coordinateur or CoordinatorIn()
     network_id = register_network(
         conn,
@@ -110,7 +113,7 @@ def create_network(body: NetworkIn, conn: Conn, settings: AppSettings, user: Pla
     )
 
 
-def _network(conn: Any, network_id: int) -> dict[str, Any]:
+def _network(conn: psycopg.Connection[Any], network_id: int) -> dict[str, Any]:
     found = list_networks(conn, network_id)
     if not found:
         raise NotFoundError(f"Aucun réseau n° {network_id}.", hint="GET /api/reseaux liste les réseaux.")
@@ -119,34 +122,29 @@ def _network(conn: Any, network_id: int) -> dict[str, Any]:
 
 @router.get("/reseaux/{network_id}", summary="Un réseau (GeoJSON, sans le coordinateur)")
 def network(network_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
-    """Un réseau avec sa zone (sans le coordinateur) ; 404 si le numéro n'existe pas."""
+    """Un réseau : son nom, sa zone (WGS84), sa surface, la date de son dernier bilan envoyé."""
     return JSONResponse(_feature(_network(conn, network_id)), media_type="application/geo+json")
 
 
-def _digest_response(conn: Any, settings: Settings, found: Any, fmt: str) -> Response:
+def _digest_response(conn: psycopg.Connection[Any], settings: Settings, found: Digest, fmt: DigestFormat) -> Response:
     if fmt == "json":
         return JSONResponse(digest_json(found))
     background = load_digest_background(conn, settings, found)
-    name = f"bilan_{found.period.code}"
     if fmt == "html":
-        return HTMLResponse(
-            render_html(found, background=background),
-            headers={"Content-Disposition": f'inline; filename="{name}.html"'},
-        )
-    return Response(
-        render_pdf(found, background=background),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
-    )
+        data = render_html(found, background=background).encode("utf-8")
+    else:
+        data = render_pdf(found, background=background)
+    return file_response(data, fmt, f"bilan_{found.period.code}.{fmt}")
 
 
 @router.get("/reseaux/{network_id}/bilan", summary="Bilan d'un réseau pour une période : JSON, page HTML ou PDF")
 def network_digest(
     network_id: Id, conn: Conn, settings: AppSettings, _user: Reader, periode: Periode, format: DigestFormat = "json"
 ) -> Response:
-    """Ce que l'on peut dire aux habitants pour la période : signalements par catégorie comparés à la période d'avant,
-    points sensibles et axes proches, actions du service, conseils. Aucune donnée de déclarant ; les petits nombres sont
-    affichés « moins de k »."""
+    """Le bilan d'un réseau pour un mois, un trimestre ou une année, à transmettre aux membres : points sensibles
+    et axes de sa zone avec leur tendance, ce que le service a fait, ce que les habitants peuvent faire, une
+    petite carte. Sans aucune donnée personnelle ; les petits nombres (sous le seuil de la carte publique) sont
+    dits « moins de k ». Lire un bilan ne le note pas comme envoyé."""
     _network(conn, network_id)
     found = digest_for(conn, settings, load_labels(conn), period=periode, network=network_id)
     return _digest_response(conn, settings, found, format)
@@ -154,8 +152,8 @@ def network_digest(
 
 @router.post("/reseaux/{network_id}/bilans", status_code=201, summary="Noter le bilan d'une période comme envoyé")
 def send_digest(network_id: Id, conn: Conn, settings: AppSettings, user: Planner, periode: Periode) -> JSONResponse:
-    """Note que le bilan de la période a été envoyé au réseau (avec les sites qu'il montrait) : les nouveautés suivantes
-    partent de lui. Journalisé."""
+    """Note le bilan d'une période comme envoyé aux membres : les prochaines nouveautés du réseau partent de lui.
+    L'envoi est inscrit au journal."""
     _network(conn, network_id)
     found = digest_for(conn, settings, load_labels(conn), period=periode, network=network_id)
     digest_id = record_digest(conn, found, actor=user.login)
@@ -165,26 +163,17 @@ def send_digest(network_id: Id, conn: Conn, settings: AppSettings, user: Planner
 
 @router.get("/reseaux/{network_id}/nouveautes", summary="Ce qui a changé depuis le dernier bilan envoyé")
 def network_news(network_id: Id, conn: Conn, settings: AppSettings, _user: Reader) -> dict[str, Any]:
-    """Les sites nouveaux, aggravés ou résolus dans la zone du réseau depuis le dernier bilan envoyé (sans bilan
-    envoyé, tous les sites ouverts sont nouveaux) : de quoi juger s'il faut un nouveau bilan."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
+    """Ce qui a changé dans la zone du réseau depuis le dernier bilan envoyé : les nouveaux points sensibles et
+    axes, ceux qui s'aggravent, ceux qui sont résolus."""
     _network(conn, network_id)
-    month = parse_period(f"{datetime.now(ZoneInfo('Europe/Brussels')):%Y-%m}").code
-    found = digest_for(conn, settings, load_labels(conn), period=month, network=network_id)
-    return changes_since_last(conn, found).to_json()
+    _found, news = news_since_last_digest(conn, settings, load_labels(conn), network=network_id)
+    return news.to_json()
 
 
 @router.get("/reseaux/{network_id}/coordinateur", summary="Coordonnées du coordinateur (admin, lecture journalisée)")
-def network_contact(
-    network_id: Id,
-    conn: Conn,
-    user: Admin,
-    motif: Annotated[str, Query(min_length=5, max_length=300, description="pourquoi ces données sont lues")],
-) -> dict[str, Any]:
-    """Le nom, le téléphone et l'e-mail du coordinateur d'un réseau, avec un ``motif`` obligatoire : la lecture est
-    écrite au journal (qui, quand, quoi, pourquoi)."""
+def network_contact(network_id: Id, conn: Conn, user: Admin, motif: ReadReason) -> dict[str, Any]:
+    """Les coordonnées du coordinateur d'un réseau : une donnée personnelle, lue par un administrateur avec un
+    motif ; la lecture (qui, quand, pourquoi) est inscrite au journal avant la réponse."""
     found = find_network(conn, network_id)
     contact = network_coordinator(conn, network_id, actor=user.login, reason=motif)
     conn.commit()
@@ -200,7 +189,7 @@ def section_digest(
     periode: Periode,
     format: DigestFormat = "json",
 ) -> Response:
-    """Le même bilan pour une section de commune (ou un code postal), pour le service propreté : JSON, page HTML
-    ou PDF."""
+    """Le bilan d'une section de commune (Ougrée, Plainevaux…) pour une période, pour le service propreté de la
+    commune : le même contenu que le bilan d'un réseau, sur toute la section."""
     found = digest_for(conn, settings, load_labels(conn), period=periode, section=section)
     return _digest_response(conn, settings, found, format)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -13,8 +12,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
+from service.api.files import dated_name, file_response
 from service.db.vocabulary import load_labels
-from service.export import MEDIA, SUFFIX, Format, load_sheet_background, render
+from service.export import Format, render, render_sheet
 from service.referrals import confirm as confirm_referral
 from service.referrals import (
     get_referral,
@@ -119,14 +119,9 @@ def export_referrals(
     code = resolve_recipient(conn, destinataire) if destinataire else None
     frame = list_referrals(conn, statuses=tuple(etat or ()), recipient=code)
     sheet = referral_sheet(frame, load_labels(conn), base_url=str(request.base_url))
-    background = load_sheet_background(conn, settings, sheet) if format == "pdf" else None
-    content = render(sheet, format, background=background)
+    content = render_sheet(conn, settings, sheet, format)
     audit(conn, user, "export_renvois", format=format, renvois=len(frame))
-    name = f"renvois_{date.today():%Y%m%d}.{SUFFIX[format]}"
-    disposition = "inline" if format == "pdf" else "attachment"
-    return Response(
-        content, media_type=MEDIA[format], headers={"Content-Disposition": f'{disposition}; filename="{name}"'}
-    )
+    return file_response(content, format, dated_name("renvois", format))
 
 
 def _one(conn: Any, referral_id: int) -> dict[str, Any]:

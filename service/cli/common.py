@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -65,3 +66,9 @@ def settings_of(ctx: typer.Context) -> Settings:
 def print_json(data: Any) -> None:
     """One JSON object on standard output, for scripts."""
     typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def print_written(paths: Iterable[Path]) -> None:
+    """``Écrit : <path>``, one line a file, the way every command names the files it wrote."""
+    for path in paths:
+        console.print(f"Écrit : {path}", highlight=False)

@@ -10,7 +10,7 @@ from service.cli.common import cli_actor, console, print_json, settings_of
 from service.db import connect, ensure_database
 from service.db.personal import audit
 from service.export import check_format, write_file
-from service.export.sites import MAX_SITES, export_sites
+from service.export.sites import MAX_SITES, SiteRequest, export_sites
 
 app = typer.Typer(help="Exports : listes de sites à contrôler.", no_args_is_help=True)
 
@@ -42,21 +42,13 @@ def sites(
     """Écrit les sites à contrôler (points sensibles, axes, signalements, suivis), du plus prioritaire au moins
     prioritaire ; ceux visités récemment sont écartés (et listés avec la raison)."""
     chosen = check_format(fmt or out.suffix or out.name)
+    asked = SiteRequest(
+        categories=categorie, places=lieu, states=etat, kinds=types, min_priority=priorite_min, limit=limite
+    )
     settings = settings_of(ctx)
     ensure_database(settings)
     with connect(settings) as conn:
-        done = export_sites(
-            conn,
-            settings,
-            chosen,
-            categories=categorie or (),
-            places=lieu or (),
-            states=etat or (),
-            kinds=types or (),
-            min_priority=priorite_min,
-            limit=limite,
-            base_url=settings.export_base_url,
-        )
+        done = export_sites(conn, settings, chosen, asked, base_url=settings.export_base_url)
         sheet, filters, labels = done.sheet, done.filters, done.labels
         audit(
             conn,

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, print_json, settings_of, working
+from service.cli.common import cli_actor, console, print_json, print_written, settings_of, working
 from service.db import connect, ensure_database
 from service.db.personal import audit
 
@@ -32,29 +32,36 @@ def avis(
     from service.cli.plan import _geocoder_if_needed
     from service.db.vocabulary import load_labels
     from service.export import write_file
-    from service.permits.advice import advice_facts, check_radius, facts_json, locate
+    from service.permits.advice import advice_for_address, check_radius, facts_json
     from service.permits.advice_pdf import load_advice_background, render_advice_pdf
 
     settings = settings_of(ctx)
     if rayon is not None:
-        check_radius(rayon)
+        check_radius(rayon)  # a wrong option is said before the database is started
     ensure_database(settings)
     with connect(settings) as conn:
         with working("Fiche d'avis : recherche de l'adresse et des faits…"):
-            place = locate(adresse, _geocoder_if_needed(conn, adresse), settings)
             labels = load_labels(conn)
-            facts = advice_facts(conn, settings, place, labels, radius_m=rayon, years=annees)
+            facts = advice_for_address(
+                conn,
+                settings,
+                adresse,
+                labels,
+                geocoder=lambda: _geocoder_if_needed(conn, adresse),
+                radius_m=rayon,
+                years=annees,
+            )
             data = None
             if out is not None:
                 data = render_advice_pdf(facts, labels, background=load_advice_background(conn, settings, facts))
         if out is not None and data is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             write_file(out, data)
-            audit(conn, cli_actor(), "export_avis", lieu=place.label, rayon=facts.radius_m)
+            audit(conn, cli_actor(), "export_avis", lieu=facts.place.label, rayon=facts.radius_m)
     if json_out:
         print_json(facts_json(facts, labels))
         return
-    console.print(f"[bold]Fiche d'avis — {place.label}[/bold] (rayon {facts.radius_m:g} m)", highlight=False)
+    console.print(f"[bold]Fiche d'avis — {facts.place.label}[/bold] (rayon {facts.radius_m:g} m)", highlight=False)
     console.print(
         f"{facts.total} signalement(s) depuis le 01/01/{facts.years[0]}, {len(facts.points)} point(s) sensible(s), "
         f"{len(facts.axes)} axe(s), {len(facts.permits)} permis, {sum(facts.visits.values())} visite(s).",
@@ -68,8 +75,7 @@ def avis(
         for code, row in facts.counts.iterrows():
             table.add_row(labels.category(code) or str(code), *[str(int(row[y])) for y in facts.years])
         console.print(table)
-    if out is not None:
-        console.print(f"Écrit : {out}", highlight=False)
+    print_written([out] if out is not None else [])
 
 
 @app.command("suivi")
@@ -84,8 +90,7 @@ def followup(
     installations qui attirent des plaintes répétées ; du plus au moins prioritaire. Les mêmes sites se planifient
     avec « hotspots plan --types permis »."""
     from service.errors import InvalidValueError
-    from service.export import parse_formats, write_pack
-    from service.export.pdf_sheet import load_sheet_background
+    from service.export import parse_formats, write_sheet_pack
     from service.permits.candidates import followup_sheet
 
     settings = settings_of(ctx)
@@ -95,10 +100,9 @@ def followup(
     ensure_database(settings)
     with connect(settings) as conn, working("Suivi des permis…"):
         sheet = followup_sheet(conn, settings, months=mois, base_url=settings.export_base_url)
-        paths = []
+        paths: list[Path] = []
         if out is not None:
-            background = load_sheet_background(conn, settings, sheet) if "pdf" in chosen else None
-            paths = write_pack(sheet, out, chosen, background=background)
+            paths = write_sheet_pack(conn, settings, sheet, out, chosen)
             audit(conn, cli_actor(), "export_suivi_permis", formats=chosen, permis=len(sheet.rows))
     if json_out:
         rows = sheet.rows[["Site", "Lieu", "Commune", "Priorité", "Pourquoi"]].to_dict("records")
@@ -112,8 +116,7 @@ def followup(
     console.print(table)
     for note in sheet.notes:
         console.print(f"Note : {note}", highlight=False)
-    for path in paths:
-        console.print(f"Écrit : {path}", highlight=False)
+    print_written(paths)
 
 
 @app.command("voir")

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, print_json, settings_of, working
+from service.cli.common import cli_actor, console, print_json, print_written, settings_of, working
 from service.db import connect, ensure_database
 from service.errors import InputFileError, InvalidValueError
 
@@ -48,7 +48,7 @@ def digest(
     petite carte ; sans aucune donnée personnelle ; les nombres sous le seuil de la carte publique sont « moins de
     k ». Le bilan est noté comme envoyé (départ des nouveautés), sauf avec --brouillon."""
     from service.db.vocabulary import load_labels
-    from service.export import write_file
+    from service.export import write_files
     from service.prevention import digest_for
     from service.prevention.changes import record_digest
     from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
@@ -64,16 +64,12 @@ def digest(
         with working("Bilan : carte et mise en page…"):
             background = load_digest_background(conn, settings, found)
             stem = f"bilan_{_slug(found.scope.name)}_{found.period.code}"
-            files = []
             contents = []
             if "html" in chosen:
-                contents.append((out / f"{stem}.html", render_html(found, background=background).encode("utf-8")))
+                contents.append((f"{stem}.html", render_html(found, background=background).encode("utf-8")))
             if "pdf" in chosen:
-                contents.append((out / f"{stem}.pdf", render_pdf(found, background=background)))
-            out.mkdir(parents=True, exist_ok=True)
-            for path, data in contents:
-                write_file(path, data)
-                files.append(path)
+                contents.append((f"{stem}.pdf", render_pdf(found, background=background)))
+            files = write_files(out, contents)
         if not brouillon:
             record_digest(conn, found, actor=cli_actor())
     console.print(f"[bold]{found.title}[/bold]", highlight=False)
@@ -82,8 +78,7 @@ def digest(
         console.print("[yellow]Période sans données[/yellow] : le bilan le dit.", highlight=False)
     for note in found.notes[1:]:
         console.print(f"Note : {note}", highlight=False)
-    for path in files:
-        console.print(f"Écrit : {path}", highlight=False)
+    print_written(files)
     if not brouillon:
         console.print("Bilan noté comme envoyé : les prochaines nouveautés partent de lui.", highlight=False)
 
@@ -171,15 +166,12 @@ def news(
     """Ce qui a changé dans la zone du réseau depuis le dernier bilan envoyé : nouveaux points sensibles et axes,
     ceux qui s'aggravent, ceux qui sont résolus (à transmettre aux membres)."""
     from service.db.vocabulary import load_labels
-    from service.prevention import digest_for, parse_period
-    from service.prevention.changes import changes_since_last
+    from service.prevention import news_since_last_digest
 
     settings = settings_of(ctx)
     ensure_database(settings)
     with connect(settings) as conn:
-        current = parse_period(_this_month())
-        found = digest_for(conn, settings, load_labels(conn), period=current.code, network=reseau)
-        result = changes_since_last(conn, found)
+        found, result = news_since_last_digest(conn, settings, load_labels(conn), network=reseau)
     if json_out:
         print_json(result.to_json())
         return
@@ -189,13 +181,6 @@ def news(
         console.print(f"{title} : {len(items) or 'aucun'}", highlight=False)
         for item in items:
             console.print(f"  • {item['id']} {item['lieu']} — {item['pourquoi']}", highlight=False)
-
-
-def _this_month() -> str:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    return f"{datetime.now(ZoneInfo('Europe/Brussels')):%Y-%m}"
 
 
 @app.command("coordinateur")

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, print_json, settings_of
+from service.cli.common import cli_actor, console, print_json, print_written, settings_of
 from service.db import connect, ensure_database
 from service.db.personal import audit
 
@@ -127,8 +127,7 @@ def list_cmd(
     """Les renvois, du plus récent au plus ancien ; avec --out, la liste dans les mêmes formats que la liste des
     sites (export journalisé)."""
     from service.db.vocabulary import load_labels
-    from service.export import parse_formats, write_pack
-    from service.export.pdf_sheet import load_sheet_background
+    from service.export import parse_formats, write_sheet_pack
     from service.referrals import list_referrals, resolve_recipient
     from service.referrals.sheet import referral_sheet
 
@@ -139,15 +138,13 @@ def list_cmd(
     with connect(settings) as conn:
         recipient = resolve_recipient(conn, vers) if vers else None
         frame = list_referrals(conn, statuses=states, recipient=recipient)
-        paths = []
+        paths: list[Path] = []
         if out is not None:
             sheet = referral_sheet(frame, load_labels(conn), base_url=settings.export_base_url)
-            background = load_sheet_background(conn, settings, sheet) if "pdf" in chosen else None
-            paths = write_pack(sheet, out, chosen, background=background)
+            paths = write_sheet_pack(conn, settings, sheet, out, chosen)
             audit(conn, cli_actor(), "export_renvois", formats=chosen, renvois=len(frame))
     if json_out:
         print_json({"renvois": frame.drop(columns=["geom"]).to_dict("records"), "fichiers": [str(p) for p in paths]})
         return
     _table(frame, f"Renvois ({len(frame)})")
-    for path in paths:
-        console.print(f"Écrit : {path}", highlight=False)
+    print_written(paths)

@@ -20,7 +20,9 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import psycopg
 
 from service.errors import InvalidValueError
 from service.export.csv_file import render_csv
@@ -30,6 +32,7 @@ from service.export.pdf_sheet import load_sheet_background, render_pdf
 from service.export.print_background import PaperBackground
 from service.export.sheet import LIST_COLUMNS, PLAN_COLUMNS, Sheet, sheet_from_candidates, sheet_from_plan
 from service.export.xlsx_file import render_xlsx
+from service.settings import Settings
 
 Format = Literal["csv", "xlsx", "geojson", "gpx", "pdf"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx", "geojson", "gpx", "pdf")
@@ -56,10 +59,13 @@ __all__ = [
     "load_sheet_background",
     "parse_formats",
     "render",
+    "render_sheet",
     "sheet_from_candidates",
     "sheet_from_plan",
     "write_file",
+    "write_files",
     "write_pack",
+    "write_sheet_pack",
 ]
 
 
@@ -120,11 +126,35 @@ def write_pack(
     half-written file and no half-written pack.
     """
     chosen = parse_formats(formats if isinstance(formats, str) else list(formats))
-    contents = [(out_dir / file_name(sheet, fmt), render(sheet, fmt, background=background)) for fmt in chosen]
+    return write_files(out_dir, [(file_name(sheet, fmt), render(sheet, fmt, background=background)) for fmt in chosen])
+
+
+def write_files(out_dir: Path, contents: Iterable[tuple[str, bytes]]) -> list[Path]:
+    """Write each ``(name, data)`` into ``out_dir`` (created when missing), each file replacing its old version in
+    one step (:func:`write_file`); return the paths in order. Made in memory first by the caller, the files of a
+    pack are written only once all of them could be made."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for path, data in contents:
-        write_file(path, data)
-    return [path for path, _ in contents]
+    paths = []
+    for name, data in contents:
+        write_file(out_dir / name, data)
+        paths.append(out_dir / name)
+    return paths
+
+
+def render_sheet(conn: psycopg.Connection[Any], settings: Settings, sheet: Sheet, fmt: Format) -> bytes:
+    """The bytes of ``sheet`` in ``fmt``, a PDF with its map's streets and communes read from the database: what an
+    export route and ``hotspots export`` send."""
+    background = load_sheet_background(conn, settings, sheet) if fmt == "pdf" else None
+    return render(sheet, fmt, background=background)
+
+
+def write_sheet_pack(
+    conn: psycopg.Connection[Any], settings: Settings, sheet: Sheet, out_dir: Path, formats: Iterable[Format]
+) -> list[Path]:
+    """:func:`write_pack` with the PDF's map background read from the database (only when a PDF is asked)."""
+    chosen = list(formats)
+    background = load_sheet_background(conn, settings, sheet) if "pdf" in chosen else None
+    return write_pack(sheet, out_dir, chosen, background=background)
 
 
 def write_file(path: Path, data: bytes) -> None:

@@ -8,7 +8,7 @@ recent visit are listed with the reason (in the XLSX's second sheet and at the e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ import psycopg
 
 from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError
-from service.export import Format, load_sheet_background, render
+from service.export import Format, render_sheet
 from service.export.sheet import Sheet, sheet_from_candidates
 from service.geocode.normalise import fold
 from service.plan.candidates import CandidateContext, load_candidates, sources
@@ -114,6 +114,30 @@ def site_list(
 
 
 @dataclass(frozen=True)
+class SiteRequest:
+    """A list of sites as a person asks for it, the same from the API's query and from the command's options:
+    codes or French labels, comma lists allowed, ``None`` for a filter not given; :func:`site_filters` checks it."""
+
+    categories: Sequence[str] | None = None
+    places: Sequence[str] | None = None
+    states: Sequence[str] | None = None
+    kinds: Sequence[str] | None = None
+    min_priority: float | None = None
+    limit: int = 500
+
+    def filters(self, labels: Labels) -> Filters:
+        """The checked filters (:func:`site_filters`): a French error naming an unknown value."""
+        return site_filters(
+            labels,
+            categories=self.categories or (),
+            places=self.places or (),
+            states=self.states or (),
+            kinds=self.kinds or (),
+            min_priority=self.min_priority,
+        )
+
+
+@dataclass(frozen=True)
 class SiteExport:
     """A list of sites rendered in one format: the file's bytes, the sheet, the filters (for the access log) and
     the labels they were read with."""
@@ -128,21 +152,13 @@ def export_sites(
     conn: psycopg.Connection[Any],
     settings: Settings,
     fmt: Format,
+    asked: SiteRequest,
     *,
-    categories: Iterable[str] = (),
-    places: Iterable[str] = (),
-    states: Iterable[str] = (),
-    kinds: Iterable[str] = (),
-    min_priority: float | None = None,
-    limit: int = 500,
     base_url: str | None = None,
 ) -> SiteExport:
-    """The sites to inspect as asked (:func:`site_filters`, :func:`site_list`), rendered in ``fmt`` (the PDF with
-    its map's background). Reads only; the caller writes the export to the access log."""
+    """The sites to inspect as asked (:meth:`SiteRequest.filters`, :func:`site_list`), rendered in ``fmt`` (the PDF
+    with its map's background). Reads only; the caller writes the export to the access log."""
     labels = load_labels(conn)
-    filters = site_filters(
-        labels, categories=categories, places=places, states=states, kinds=kinds, min_priority=min_priority
-    )
-    sheet = site_list(conn, settings, filters, limit=limit, base_url=base_url, labels=labels)
-    background = load_sheet_background(conn, settings, sheet) if fmt == "pdf" else None
-    return SiteExport(render(sheet, fmt, background=background), sheet, filters, labels)
+    filters = asked.filters(labels)
+    sheet = site_list(conn, settings, filters, limit=asked.limit, base_url=base_url, labels=labels)
+    return SiteExport(render_sheet(conn, settings, sheet, fmt), sheet, filters, labels)

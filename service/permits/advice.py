@@ -9,6 +9,7 @@ personal data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,7 @@ from service.geo import to_lonlat
 from service.permits.followup import permit_words
 from service.permits.links import complaint_trend, load_permits, load_rules, permit_links
 from service.plan.model import Place
-from service.plan.places import AddressGeocoder, resolve_place
+from service.plan.places import AddressGeocoder, parse_coordinates, resolve_place
 from service.settings import Settings
 from service.zone import zone_polygon
 
@@ -75,7 +76,7 @@ def check_radius(radius_m: float) -> float:
 
 
 def check_years(years: int) -> int:
-    """The years of history, or a French error naming the value and the bounds (1 to 10)."""
+    """The years of history, or a French error naming the value and the bounds."""
     if not 1 <= int(years) <= 10:
         raise InvalidValueError(f"{years} années d'historique : entre 1 et 10", hint="Par exemple --annees 3.")
     return int(years)
@@ -91,6 +92,27 @@ def locate(text: str, geocoder: AddressGeocoder | None, settings: Settings) -> P
             hint="Donnez une adresse de Seraing ou de Neupré, ou des coordonnées dans la zone.",
         )
     return place
+
+
+def advice_for_address(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    text: str,
+    labels: Labels,
+    *,
+    geocoder: Callable[[], AddressGeocoder | None],
+    radius_m: float | None = None,
+    years: int | None = None,
+) -> AdviceFacts:
+    """The facts around an address (or ``lon, lat``) as the API and the command take it: the radius and the years
+    checked before anything slow, the geocoder asked for (``geocoder()``, which may have to build it) only when the
+    text is an address, the place checked to lie in the zone (:func:`locate`), the facts gathered."""
+    if radius_m is not None:
+        check_radius(radius_m)
+    if years is not None:
+        check_years(years)
+    place = locate(text, geocoder() if parse_coordinates(text) is None else None, settings)
+    return advice_facts(conn, settings, place, labels, radius_m=radius_m, years=years)
 
 
 def advice_facts(

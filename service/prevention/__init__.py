@@ -12,16 +12,27 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 
 from service.db.vocabulary import Labels
+from service.prevention.changes import Changes, changes_since_last
 from service.prevention.digest import Digest, build_digest
 from service.prevention.networks import Scope, find_network, network_scope, section_scope
-from service.prevention.period import Period, parse_period
+from service.prevention.period import TIMEZONE, Period, parse_period
 from service.settings import Settings
 
-__all__ = ["Digest", "Period", "Scope", "build_digest", "digest_for", "parse_period", "scope_of"]
+__all__ = [
+    "Digest",
+    "Period",
+    "Scope",
+    "build_digest",
+    "digest_for",
+    "news_since_last_digest",
+    "parse_period",
+    "scope_of",
+]
 
 
 def scope_of(
@@ -53,3 +64,13 @@ def digest_for(
     parsed = parse_period(period, now=now)
     scope = scope_of(conn, settings, network=network, section=section)
     return build_digest(conn, settings, scope, parsed, labels, now=now)
+
+
+def news_since_last_digest(
+    conn: psycopg.Connection[Any], settings: Settings, labels: Labels, *, network: str | int
+) -> tuple[Digest, Changes]:
+    """What changed in a network's area since its last digest sent (new, worse, resolved sites), seen from this
+    month's digest, for the coordinator to pass on to the members. Reads only."""
+    month = f"{datetime.now(ZoneInfo(TIMEZONE)):%Y-%m}"
+    found = digest_for(conn, settings, labels, period=month, network=network)
+    return found, changes_since_last(conn, found)
