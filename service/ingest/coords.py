@@ -145,24 +145,16 @@ def locate(
             crs_code[mask] = len(crs_names)
             crs_names.append(src)
     crs = labels(crs_code, crs_names, index)
-    if swapped.any():
-        problems.append(
-            (
-                swapped,
-                "lat/lon",
-                _fmt_pair(a, b, index, swapped),
-                "latitude et longitude inversées (la latitude belge est entre 49,5 et 51,5)",
-            )
-        )
-    if unknown.any():
-        problems.append(
-            (
-                unknown,
-                "coordonnées",
-                _fmt_pair(a, b, index, unknown),
-                "coordonnées hors de Belgique ou système inconnu (attendu : WGS84, Lambert 72 ou Lambert 2008)",
-            )
-        )
+    for refused, field, why in (
+        (swapped, "lat/lon", "latitude et longitude inversées (la latitude belge est entre 49,5 et 51,5)"),
+        (
+            unknown,
+            "coordonnées",
+            "coordonnées hors de Belgique ou système inconnu (attendu : WGS84, Lambert 72 ou Lambert 2008)",
+        ),
+    ):
+        if refused.any():
+            problems.append((refused, field, _fmt_pair(a, b, index, refused), why))
     placed = has & ~np.isnan(x)
     inside = np.zeros(n, dtype=bool)
     if placed.any():
