@@ -45,13 +45,18 @@ class DatabaseError(HotspotsError):
     http_status = 503
 
 
-class DatabaseUnavailableError(DatabaseError):
-    """The database does not answer now (stopped, restarting, too busy): worth asking again after ``retry_after``
-    seconds."""
+class RetryLaterError(HotspotsError):
+    """A refusal that lasts a while: worth asking again after ``retry_after`` seconds (the API sends it as
+    ``Retry-After``)."""
 
     def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.retry_after = retry_after
+
+
+class DatabaseUnavailableError(RetryLaterError, DatabaseError):
+    """The database does not answer now (stopped, restarting, too busy): worth asking again after ``retry_after``
+    seconds."""
 
 
 class InputFileError(HotspotsError):
@@ -78,14 +83,10 @@ class AuthenticationError(HotspotsError):
     http_status = 401
 
 
-class TooManyAttemptsError(HotspotsError):
+class TooManyAttemptsError(RetryLaterError):
     """Too many failed logins lately: refused until ``retry_after`` seconds have passed."""
 
     http_status = 429
-
-    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.retry_after = retry_after
 
 
 class PermissionDeniedError(HotspotsError):

@@ -139,6 +139,13 @@ def plan_prevention(
             ]
         )
 
+    def complaints(
+        site: int, n: int, spellings: tuple[str, ...], texts: tuple[str, ...], *, lo: float, months: int
+    ) -> None:
+        """``n`` reports ``lo`` to 90 m from a permit's site, six in ten signed by the neighbour who made them."""
+        for i, when in zip(_near(book, rng, site, lo, 90, n), _when(rng, window, n, months=months), strict=True):
+            report(i, when, pick(rng, spellings), pick(rng, texts), _person(rng) if rng.random() < 0.6 else ("", ""))
+
     # a body shop whose permit expires in four months, with odour complaints around it
     shop = _dense(book, free, rng)
     until = window.end + dt.timedelta(days=120)
@@ -158,14 +165,7 @@ def plan_prevention(
             conditions="Cabine de peinture avec filtres à charbon actif, remplacés chaque année",
         )
     )
-    for i, when in zip(_near(book, rng, shop, 15, 90, 9), _when(rng, window, 9), strict=True):
-        report(
-            i,
-            when,
-            pick(rng, ("Odeurs", "Mauvaises odeurs", "Nuisances olfactives")),
-            pick(rng, _ODOURS),
-            _person(rng) if rng.random() < 0.6 else ("", ""),
-        )
+    complaints(shop, 9, ("Odeurs", "Mauvaises odeurs", "Nuisances olfactives"), _ODOURS, lo=15, months=10)
     free &= book.distances(shop) > 1200
     # a rubble crusher with a noise condition, and noise complaints
     crusher = _dense(book, free, rng)
@@ -184,14 +184,7 @@ def plan_prevention(
             conditions="Bruit limité à 55 dB(A) en limite de propriété ; pas d'activité avant 7 h",
         )
     )
-    for i, when in zip(_near(book, rng, crusher, 20, 90, 7), _when(rng, window, 7, months=8), strict=True):
-        report(
-            i,
-            when,
-            pick(rng, ("Bruit", "Nuisances sonores")),
-            pick(rng, _NOISE),
-            _person(rng) if rng.random() < 0.6 else ("", ""),
-        )
+    complaints(crusher, 7, ("Bruit", "Nuisances sonores"), _NOISE, lo=20, months=8)
     # noise between neighbours at private addresses: proposed for the Mediation service at import
     neighbours = []
     for k in range(3):

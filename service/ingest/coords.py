@@ -115,24 +115,16 @@ def locate(
 
     groups, swapped, unknown = _recognise(a, b, has, forced_crs)
     x, y, crs = _project_groups(a, b, groups, index, dst_crs)
-    if swapped.any():
-        problems.append(
-            (
-                swapped,
-                "lat/lon",
-                _fmt_pair(a, b, index, swapped),
-                "latitude et longitude inversées (la latitude belge est entre 49,5 et 51,5)",
-            )
-        )
-    if unknown.any():
-        problems.append(
-            (
-                unknown,
-                "coordonnées",
-                _fmt_pair(a, b, index, unknown),
-                "coordonnées hors de Belgique ou système inconnu (attendu : WGS84, Lambert 72 ou Lambert 2008)",
-            )
-        )
+    for refused, field, why in (
+        (swapped, "lat/lon", "latitude et longitude inversées (la latitude belge est entre 49,5 et 51,5)"),
+        (
+            unknown,
+            "coordonnées",
+            "coordonnées hors de Belgique ou système inconnu (attendu : WGS84, Lambert 72 ou Lambert 2008)",
+        ),
+    ):
+        if refused.any():
+            problems.append((refused, field, _fmt_pair(a, b, index, refused), why))
     outside = _outside_zone(zone, a, b, x, y, has=has, crs=crs, pair_field=pair_field, dst_crs=dst_crs)
     if outside is not None:
         problems.append(outside)

@@ -177,7 +177,6 @@ class AxisSource:
                 weeks=int(r["weeks"] or 0),
                 last_report=r["last_report"],
                 now=context.now,
-                trend=None,
                 last_visit=r["last_visit"],
                 last_outcome_label=context.labels.outcome(r["last_outcome"]),
                 length_m=line.length,
@@ -233,12 +232,8 @@ class ReportSource:
                 kind=self.kind,
                 category_label=context.labels.category(r["category"]),
                 n_reports=seen,
-                weeks=0,
                 last_report=observed,
                 now=context.now,
-                trend=None,
-                last_visit=None,
-                last_outcome_label=None,
                 fresh=fresh,
             )
             rows.append(
@@ -278,10 +273,7 @@ class FollowUpSource:
                 kind=self.kind,
                 category_label=context.labels.category(r["category"]),
                 n_reports=n,
-                weeks=0,
-                last_report=None,
                 now=context.now,
-                trend=None,
                 last_visit=r["last_visit"],
                 last_outcome_label=context.labels.outcome("a_revoir"),
             )

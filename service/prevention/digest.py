@@ -129,6 +129,22 @@ def _street(r: dict[str, Any]) -> str:
     return "lieu sans adresse proche"
 
 
+def _near_site(r: dict[str, Any], place: str | None, **facts: Any) -> dict[str, Any]:
+    """A point or an axis near the area: its own ``facts`` between what both kinds read alike from their query
+    (id, state; reports now and before, inside the area or how far, outline)."""
+    return {
+        "id": r["id"],
+        "place": place,
+        "state": r["state"],
+        **facts,
+        "n": int(r["n"]),
+        "n_prev": int(r["n_prev"]),
+        "inside": bool(r["inside"]),
+        "distance_m": float(r["distance_m"]),
+        "geom": shapely.from_wkb(bytes(r["geom"])),
+    }
+
+
 def build_digest(
     conn: psycopg.Connection[Any],
     settings: Settings,
@@ -166,38 +182,22 @@ def build_digest(
     for r in q.frame(conn, "points_near", params).to_dict("records"):
         points.append(
             {
-                "id": r["id"],
-                "place": _street(r),
-                "state": r["state"],
-                "trend": r["trend"],
-                "category": r["main_category"],
-                "category_label": labels.category(r["main_category"]),
-                "priority": float(r["priority"] or 0.0),
-                "n_reports": int(r["n_reports"] or 0),
-                "n": int(r["n"]),
-                "n_prev": int(r["n_prev"]),
-                "inside": bool(r["inside"]),
-                "distance_m": float(r["distance_m"]),
-                "geom": shapely.from_wkb(bytes(r["geom"])),
+                **_near_site(
+                    r,
+                    _street(r),
+                    trend=r["trend"],
+                    category=r["main_category"],
+                    category_label=labels.category(r["main_category"]),
+                    priority=float(r["priority"] or 0.0),
+                    n_reports=int(r["n_reports"] or 0),
+                ),
                 "point": shapely.Point(r["x"], r["y"]),
             }
         )
     axes = []
     for r in q.frame(conn, "axes_near", params).to_dict("records"):
-        axes.append(
-            {
-                "id": r["id"],
-                "place": f"{r['street']} ({r['municipality']})" if r["municipality"] else r["street"],
-                "state": r["state"],
-                "length_m": float(r["length_m"]),
-                "n_reports": int(r["reports"]),
-                "n": int(r["n"]),
-                "n_prev": int(r["n_prev"]),
-                "inside": bool(r["inside"]),
-                "distance_m": float(r["distance_m"]),
-                "geom": shapely.from_wkb(bytes(r["geom"])),
-            }
-        )
+        place = f"{r['street']} ({r['municipality']})" if r["municipality"] else r["street"]
+        axes.append(_near_site(r, place, length_m=float(r["length_m"]), n_reports=int(r["reports"])))
     visits = [
         {"outcome": o, "label": labels.outcome(o), "n": int(n)}
         for o, n in conn.execute(q("visits_near"), params).fetchall()
