@@ -80,7 +80,7 @@ def demo_instance(conn, settings, *, mode: str, teams: int, budget: float):  # t
     x, y = parse_coordinates("5.5092003, 50.6149603")  # Place Communale 1, Seraing
     start = Place("station", x, y)
     travel = travel_matrix(place_coordinates(candidates, start, start), mode=mode, settings=settings, network=None)
-    return candidates, build_instance(candidates, start, start, budget=budget, teams=teams, travel=travel), start
+    return candidates, build_instance(candidates, budget=budget, teams=teams, travel=travel), start
 
 
 def _pct(a: float, b: float) -> str:
@@ -182,7 +182,7 @@ def large_case(conn, settings, ortools_s: float) -> list[str]:  # type: ignore[n
     )
     began = time.perf_counter()
     travel = travel_matrix(place_coordinates(big, start, start), mode="voiture", settings=settings, network=None)
-    inst = build_instance(big, start, start, budget=240, teams=5, travel=travel)
+    inst = build_instance(big, budget=240, teams=5, travel=travel)
     solved = solve_routes(inst, seed=1, time_limit_s=settings.plan_solver_seconds)
     took = time.perf_counter() - began
     value = inst.value_of(solved.routes)

@@ -33,16 +33,9 @@ def _fr(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
 
 
-def build_instance(
-    candidates: gpd.GeoDataFrame,
-    start: Place,
-    end: Place,
-    *,
-    budget: float,
-    teams: int,
-    travel: TravelMatrix,
-) -> Instance:
-    """The solver's instance over the places laid out by :func:`place_coordinates`."""
+def build_instance(candidates: gpd.GeoDataFrame, *, budget: float, teams: int, travel: TravelMatrix) -> Instance:
+    """The solver's instance over the places laid out by :func:`place_coordinates` (start and end are its places
+    0 and 1, already in ``travel``)."""
     entry, exit_ = place_indices(candidates)
     return Instance(
         travel=travel.minutes,
@@ -216,7 +209,7 @@ def plan_shift(
     xy = place_coordinates(candidates, start, end)
     network = RoadNetwork.from_db(conn, request.mode, bbox=places_box(xy))
     travel = travel_matrix(xy, mode=request.mode, settings=settings, network=network)
-    inst = build_instance(candidates, start, end, budget=request.budget_minutes, teams=request.teams, travel=travel)
+    inst = build_instance(candidates, budget=request.budget_minutes, teams=request.teams, travel=travel)
     alone = np.array([inst.alone_minutes(c) for c in range(inst.n)])
     if alone.min() > inst.budget:
         nearest = int(alone.argmin())
