@@ -26,9 +26,8 @@ from service.analyse.events import events_on
 from service.analyse.pipeline import street_network
 from service.analyse.store import load_address_streets, load_reports
 from service.cli.backtest_tables import print_report
-from service.cli.common import print_json, settings_of, working
+from service.cli.common import database, print_json, settings_of, working
 from service.cli.dates import RULE, day_end
-from service.db import connect, ensure_database
 from service.errors import InputFileError
 from service.ingest.points import read_points, read_street_files
 from service.settings import Settings
@@ -57,8 +56,7 @@ def _zone_file(path: Path, crs: str, cell: float) -> StudyArea:
 
 
 def _from_database(settings: Settings) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         reports = load_reports(conn, since=pd.Timestamp("1900-01-01", tz="UTC").to_pydatetime())
         exposure = load_address_streets(conn)
     check_points(reports, name="signalements de la base")

@@ -9,10 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn
 
+from service.db import connect, ensure_database
 from service.settings import Settings
 
 
@@ -60,6 +62,15 @@ def settings_of(ctx: typer.Context) -> Settings:
     obj = ctx.find_root().obj
     assert isinstance(obj, dict) and isinstance(obj.get("settings"), Settings)
     return obj["settings"]
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to the database, started first when the service manages it: how the commands that read or
+    write the data begin."""
+    ensure_database(settings)
+    with connect(settings) as conn:
+        yield conn
 
 
 def print_json(data: Any) -> None:

@@ -12,8 +12,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from service.cells import neutralise_formula
-from service.cli.common import console, print_json, progress_bar, settings_of, working
-from service.db import connect, ensure_database
+from service.cli.common import console, database, print_json, progress_bar, settings_of, working
+from service.db import connect
 from service.geocode.apply import count_open_reviews, geocode_rows, open_reviews, resolve_review
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
@@ -39,8 +39,7 @@ app = typer.Typer(
 
 
 def _geocoder(settings: Settings) -> Geocoder:
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         return Geocoder.from_db(conn)
 
 
@@ -52,8 +51,7 @@ def load(
 ) -> None:
     """Charge des adresses officielles (remplace celles des mêmes communes)."""
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with working("Chargement du registre des adresses…"), connect(settings) as conn:
+    with database(settings) as conn, working("Chargement du registre des adresses…"):
         result = load_gazetteer(conn, fichiers)
     if json_out:
         print_json(result.__dict__)
@@ -173,9 +171,7 @@ def review(
 ) -> None:
     """Liste les adresses à vérifier (les plus anciennes d'abord, par pages), avec le motif du doute et les
     propositions du géocodeur."""
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         total = count_open_reviews(conn)
         items = open_reviews(conn, limit=limite, offset=(page - 1) * limite)
     pages = max(1, -(-total // limite))

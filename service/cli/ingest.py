@@ -10,8 +10,7 @@ import typer
 from rich.progress import DownloadColumn, TimeRemainingColumn
 from rich.table import Table
 
-from service.cli.common import console, print_json, progress_bar, settings_of
-from service.db import connect, ensure_database
+from service.cli.common import console, database, print_json, progress_bar, settings_of
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
@@ -77,8 +76,7 @@ def run_ingest(
 ) -> BatchSummary:
     """Ingest one file with a progress bar on the terminal; rows without coordinates are geocoded when the
     address register is loaded (``geocoder="auto"``)."""
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         if geocoder == "auto":
             geocoder = batch_geocoder_if_loaded(conn)
         if not show_progress:
@@ -167,9 +165,7 @@ def batches(
     json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
 ) -> None:
     """Liste les derniers lots importés et leur bilan."""
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         rows = list_batches(conn, limit=limite)
     if json_out:
         print_json(rows)
@@ -203,9 +199,7 @@ def rejects(
     json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
 ) -> None:
     """Exporte les lignes rejetées d'un lot, avec leurs motifs, pour correction et nouvel import."""
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         result = export_rejects(conn, lot, out, with_personal=personnel)
     if json_out:
         print_json({"lot": lot, "fichier": str(result.path), "lignes": result.rows})

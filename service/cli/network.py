@@ -8,8 +8,7 @@ import typer
 from rich.progress import MofNCompleteColumn, TimeElapsedColumn
 from rich.table import Table
 
-from service.cli.common import console, print_json, progress_bar, settings_of
-from service.db import connect, ensure_database
+from service.cli.common import console, database, print_json, progress_bar, settings_of
 from service.plan.modes import MODE_LABEL, MODES
 from service.plan.network import NetworkLoad, load_network, network_status
 
@@ -28,9 +27,8 @@ def load(
 ) -> None:
     """Charge un réseau routier (remplace le réseau en place ; un fichier refusé ne change rien)."""
     settings = settings_of(ctx)
-    ensure_database(settings)
     with (
-        connect(settings) as conn,
+        database(settings) as conn,
         progress_bar("[bold]{task.description}", MofNCompleteColumn(), TimeElapsedColumn(), hidden=json_out) as bar,
     ):
         task = bar.add_task(f"{_STAGES['lecture']} ({fichier.name})", total=None)
@@ -53,8 +51,7 @@ def status(
 ) -> None:
     """Montre le réseau routier en place (fichier, date, tronçons, kilomètres, parties connexes)."""
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         result = network_status(conn)
     if json_out:
         print_json({"loaded": False} if result is None else {"loaded": True, **result.to_dict()})

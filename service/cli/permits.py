@@ -8,8 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, print_json, print_written, settings_of, working
-from service.db import connect, ensure_database
+from service.cli.common import cli_actor, console, database, print_json, print_written, settings_of, working
 from service.db.personal import audit
 
 app = typer.Typer(help="Permis : liste de suivi (à contrôler), fiche d'un permis avec ses nuisances et ses visites.")
@@ -38,8 +37,7 @@ def avis(
     settings = settings_of(ctx)
     if rayon is not None:
         check_radius(rayon)  # a wrong option is said before the database is started
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         with working("Fiche d'avis : recherche de l'adresse et des faits…"):
             labels = load_labels(conn)
             facts = advice_for_address(
@@ -97,8 +95,7 @@ def followup(
     if mois is not None and not 1 <= mois <= 60:
         raise InvalidValueError(f"--mois {mois} : entre 1 et 60", hint="Par exemple --mois 6.")
     chosen = list(parse_formats(formats))
-    ensure_database(settings)
-    with connect(settings) as conn, working("Suivi des permis…"):
+    with database(settings) as conn, working("Suivi des permis…"):
         sheet = followup_sheet(conn, settings, months=mois, base_url=settings.export_base_url)
         paths: list[Path] = []
         if out is not None:
@@ -131,8 +128,7 @@ def show(
     from service.permits.record import find_permit, permit_record
 
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         record = permit_record(conn, settings, find_permit(conn, permis), load_labels(conn))
     if json_out:
         print_json(record)

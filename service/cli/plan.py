@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, print_json, settings_of, working
-from service.db import connect, ensure_database
+from service.cli.common import cli_actor, console, database, print_json, settings_of, working
 from service.db.personal import audit
 from service.errors import InvalidValueError
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
@@ -184,8 +183,7 @@ def plan(
         time_limit_s=temps_calcul,
         created_by=cli_actor(),
     )
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         with working("Calcul de la tournée…"):
             geocoder = _geocoder_if_needed(conn, depart or settings.plan_station, arrivee)
             stored = plan_and_save(conn, settings, request, geocoder=geocoder)
@@ -208,8 +206,7 @@ def tournees(
 ) -> None:
     """Liste les dernières tournées, ou montre (et réécrit) l'une d'elles avec les résultats déjà rentrés."""
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         if numero is None:
             rows = list_plans(conn)
             if json_out:

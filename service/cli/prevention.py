@@ -9,8 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, print_json, print_written, settings_of, working
-from service.db import connect, ensure_database
+from service.cli.common import cli_actor, console, database, print_json, print_written, settings_of, working
 from service.errors import InputFileError, InvalidValueError
 
 app = typer.Typer(
@@ -55,8 +54,7 @@ def digest(
 
     settings = settings_of(ctx)
     chosen = _formats(formats)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         found = digest_for(conn, settings, load_labels(conn), period=periode, network=reseau, section=section)
         if json_out:
             print_json(digest_json(found))
@@ -94,9 +92,7 @@ def list_networks(ctx: typer.Context, json_out: bool = typer.Option(False, "--js
     """Les réseaux enregistrés (sans les coordonnées des coordinateurs)."""
     from service.prevention.networks import list_networks as networks
 
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         rows = networks(conn)
     if json_out:
         print_json([{k: v for k, v in r.items() if k != "geom"} for r in rows])
@@ -140,8 +136,7 @@ def add_network(
             raise InputFileError(
                 f"{polygone.name} : fichier GeoJSON illisible ({exc}).", hint="Rien n'a été enregistré."
             ) from exc
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         network_id = register_network(
             conn,
             settings,
@@ -169,8 +164,7 @@ def news(
     from service.prevention import news_since_last_digest
 
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         found, result = news_since_last_digest(conn, settings, load_labels(conn), network=reseau)
     if json_out:
         print_json(result.to_json())
@@ -197,9 +191,7 @@ def coordinator(
         raise InvalidValueError(
             "motif trop court", hint="Dites pourquoi vous lisez ces coordonnées (5 caractères au moins)."
         )
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         network = find_network(conn, reseau)
         contact = network_coordinator(conn, int(network["id"]), actor=cli_actor(), reason=motif.strip())
         conn.commit()
