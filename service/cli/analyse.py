@@ -15,7 +15,7 @@ from service.analyse.checks import check_points
 from service.analyse.offline import analyse_offline
 from service.analyse.pipeline import point_params, street_network, within_window
 from service.analyse.store import run_analysis
-from service.cli.common import database, print_json, settings_of, working
+from service.cli.common import JsonOut, database, print_json, settings_of, working
 from service.cli.dates import RULE, day_end, day_start
 from service.cli.summary import show_analysis
 from service.errors import InputFileError
@@ -49,7 +49,7 @@ def analyse(
     min_cluster_size: int | None = typer.Option(
         None, "--min-cluster-size", help="HDBSCAN : taille minimale d'une grappe (sinon déduite des données)."
     ),
-    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Trouve les points sensibles (grappes de signalements que le hasard n'explique pas) et les axes."""
     settings = settings_of(ctx)

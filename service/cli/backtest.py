@@ -26,7 +26,7 @@ from service.analyse.events import events_on
 from service.analyse.pipeline import street_network
 from service.analyse.store import load_address_streets, load_reports
 from service.cli.backtest_tables import print_report
-from service.cli.common import database, print_json, settings_of, working
+from service.cli.common import JsonOut, database, print_json, settings_of, working
 from service.cli.dates import RULE, day_end
 from service.errors import InputFileError
 from service.ingest.points import read_points, read_street_files
@@ -103,7 +103,7 @@ def backtest_cmd(
     cell: float = typer.Option(100.0, "--maille", min=10.0, help="Côté des mailles en mètres."),
     top: int = typer.Option(10, "--top", min=1, help="Points sensibles comparés aux lieux les plus comptés."),
     out: Path | None = typer.Option(None, "--out", help="Dossier : cellules.csv et summary.json."),
-    json_out: bool = typer.Option(False, "--json", help="Tous les chiffres en JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Apprend sur le passé, compte ce que chaque méthode aurait capturé ensuite (PAI, PEI*, taux de capture) sur
     une surface honnête : fenêtres glissantes (mois, trimestre, année) avec intervalles à 95 %, un découpage

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import psycopg
 import typer
@@ -23,6 +23,9 @@ def _console(stderr: bool) -> Console:
     probe = Console(stderr=stderr)
     return probe if probe.is_terminal else Console(stderr=stderr, width=140)
 
+
+#: ``--json``: the command's result as one JSON object on standard output, for scripts (:func:`print_json`).
+JsonOut = Annotated[bool, typer.Option("--json", help="Résultat en JSON sur la sortie standard (pour les scripts).")]
 
 console = _console(stderr=False)
 err_console = _console(stderr=True)

@@ -12,7 +12,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from service.cells import neutralise_formula
-from service.cli.common import console, database, print_json, progress_bar, settings_of, working
+from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of, working
 from service.db import connect
 from service.geocode.apply import count_open_reviews, geocode_rows, open_reviews, resolve_review
 from service.geocode.gazetteer import load_gazetteer
@@ -47,7 +47,7 @@ def _geocoder(settings: Settings) -> Geocoder:
 def load(
     ctx: typer.Context,
     fichiers: list[Path] = typer.Argument(..., help="Fichiers d'adresses (extrait ICAR ou CSV BeST-Address, .gz lu)."),
-    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Charge des adresses officielles (remplace celles des mêmes communes)."""
     settings = settings_of(ctx)
@@ -145,7 +145,7 @@ def reverse(ctx: typer.Context, lon: float = typer.Argument(...), lat: float = t
 
 
 @app.command("pending")
-def pending(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Bilan en JSON.")) -> None:
+def pending(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Géocode maintenant toutes les lignes en attente (signalements, visites, permis)."""
     settings = settings_of(ctx)
     geocoder = _geocoder(settings)
@@ -167,7 +167,7 @@ def review(
     ctx: typer.Context,
     limite: int = typer.Option(50, "--limite", min=1, help="Vérifications par page."),
     page: int = typer.Option(1, "--page", min=1, help="Page à afficher (les plus anciennes d'abord)."),
-    json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Liste les adresses à vérifier (les plus anciennes d'abord, par pages), avec le motif du doute et les
     propositions du géocodeur."""

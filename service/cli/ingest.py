@@ -10,7 +10,7 @@ import typer
 from rich.progress import DownloadColumn, TimeRemainingColumn
 from rich.table import Table
 
-from service.cli.common import console, database, print_json, progress_bar, settings_of
+from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
@@ -134,7 +134,7 @@ def _command(kind: Kind) -> Callable[..., None]:
         encodage: str | None = typer.Option(None, "--encodage", help="Encodage (sinon UTF-8 ou Windows-1252)."),
         feuille: str | None = typer.Option(None, "--feuille", help="Feuille XLSX (sinon la première)."),
         crs: str | None = typer.Option(None, "--crs", help="Système des coordonnées (sinon reconnu aux valeurs)."),
-        json_out: bool = typer.Option(False, "--json", help="Bilan en JSON sur la sortie standard."),
+        json_out: JsonOut = False,
     ) -> None:
         settings = settings_of(ctx)
         options = IngestOptions(
@@ -162,7 +162,7 @@ app.command("permits", help="Importe un fichier de permis (environnement, urbani
 def batches(
     ctx: typer.Context,
     limite: int = typer.Option(20, "--limite", help="Nombre de lots affichés."),
-    json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Liste les derniers lots importés et leur bilan."""
     with database(settings_of(ctx)) as conn:
@@ -196,7 +196,7 @@ def rejects(
     personnel: bool = typer.Option(
         False, "--avec-donnees-personnelles", help="Inclure les coordonnées des déclarants (lecture journalisée)."
     ),
-    json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Exporte les lignes rejetées d'un lot, avec leurs motifs, pour correction et nouvel import."""
     with database(settings_of(ctx)) as conn:

@@ -8,7 +8,7 @@ import typer
 from rich.progress import MofNCompleteColumn, TimeElapsedColumn
 from rich.table import Table
 
-from service.cli.common import console, database, print_json, progress_bar, settings_of
+from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of
 from service.plan.modes import MODE_LABEL, MODES
 from service.plan.network import NetworkLoad, load_network, network_status
 
@@ -23,7 +23,7 @@ _STAGES = {"lecture": "Lecture des voies", "graphe": "Construction du graphe", "
 def load(
     ctx: typer.Context,
     fichier: Path = typer.Argument(..., help="Voies OpenStreetMap : .osm.pbf, .osm, GeoJSON, GeoPackage…"),
-    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON sur la sortie standard."),
+    json_out: JsonOut = False,
 ) -> None:
     """Charge un réseau routier (remplace le réseau en place ; un fichier refusé ne change rien)."""
     settings = settings_of(ctx)
@@ -47,7 +47,7 @@ def load(
 @app.command("status")
 def status(
     ctx: typer.Context,
-    json_out: bool = typer.Option(False, "--json", help="État en JSON sur la sortie standard."),
+    json_out: JsonOut = False,
 ) -> None:
     """Montre le réseau routier en place (fichier, date, tronçons, kilomètres, parties connexes)."""
     settings = settings_of(ctx)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, database, print_json, print_written, settings_of, working
+from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of, working
 from service.errors import InputFileError, InvalidValueError
 
 app = typer.Typer(
@@ -17,6 +17,9 @@ app = typer.Typer(
 )
 
 FORMATS = ("html", "pdf")
+
+#: The network a command is about, named or numbered.
+NetworkArg = Annotated[str, typer.Argument(help="Réseau (nom ou numéro).")]
 
 
 def _formats(text: str) -> list[str]:
@@ -88,7 +91,7 @@ def _slug(text: str) -> str:
 
 
 @app.command("liste")
-def list_networks(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="En JSON.")) -> None:
+def list_networks(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Les réseaux enregistrés (sans les coordonnées des coordinateurs)."""
     from service.prevention.networks import list_networks as networks
 
@@ -155,8 +158,8 @@ def add_network(
 @app.command("nouveautes")
 def news(
     ctx: typer.Context,
-    reseau: str = typer.Argument(..., help="Réseau (nom ou numéro)."),
-    json_out: bool = typer.Option(False, "--json", help="En JSON."),
+    reseau: NetworkArg,
+    json_out: JsonOut = False,
 ) -> None:
     """Ce qui a changé dans la zone du réseau depuis le dernier bilan envoyé : nouveaux points sensibles et axes,
     ceux qui s'aggravent, ceux qui sont résolus (à transmettre aux membres)."""
@@ -180,7 +183,7 @@ def news(
 @app.command("coordinateur")
 def coordinator(
     ctx: typer.Context,
-    reseau: str = typer.Argument(..., help="Réseau (nom ou numéro)."),
+    reseau: NetworkArg,
     motif: str = typer.Option(..., "--motif", help="Pourquoi ces données personnelles sont lues (journalisé)."),
 ) -> None:
     """Les coordonnées du coordinateur d'un réseau (donnée personnelle : la lecture est inscrite au journal)."""

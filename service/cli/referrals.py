@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, database, print_json, print_written, settings_of
+from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of
 from service.db.personal import audit
 
 app = typer.Typer(
@@ -68,7 +68,7 @@ def withdraw_cmd(
 
 
 @app.command("propositions")
-def proposals_cmd(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="En JSON.")) -> None:
+def proposals_cmd(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Applique les règles de renvoi à tous les signalements (ceux placés depuis leur import compris) et liste les
     propositions qui attendent une décision."""
     from service.referrals import list_referrals, propose_referrals
@@ -115,7 +115,7 @@ def list_cmd(
     vers: str | None = typer.Option(None, "--vers", help="Un destinataire."),
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire la liste (renvois.*)."),
     formats: str = typer.Option("csv,xlsx,pdf", "--formats", help="Formats : csv,xlsx,geojson,gpx,pdf."),
-    json_out: bool = typer.Option(False, "--json", help="En JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Les renvois, du plus récent au plus ancien ; avec --out, la liste dans les mêmes formats que la liste des
     sites (export journalisé)."""

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from service import accounts
-from service.cli.common import console, database, print_json, settings_of
+from service.cli.common import JsonOut, console, database, print_json, settings_of
 from service.db import connect, ensure_database
 
 app = typer.Typer(help="Comptes (lecteur, planificateur, admin) et clés Open311.", no_args_is_help=True)
@@ -43,7 +43,7 @@ def add(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Sortie JSON.")) -> None:
+def list_(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Liste les comptes."""
     with database(settings_of(ctx)) as conn:
         rows = accounts.list_users(conn)
