@@ -58,9 +58,10 @@ def _feature(kind: str, *, details: bool) -> sql.Composed:
     return _fragment("feature", properties=properties)
 
 
-def _statement(name: str, params: dict[str, Any]) -> str | sql.Composed:
-    """The named query; for reports, visits and permits, composed from the shared page and feature; for the
-    analysis layers, from their place's properties and visits."""
+def statement(name: str, params: dict[str, Any]) -> str | sql.Composed:
+    """The named read query, ready to run with ``params`` (a list's sort key is one of them): for reports, visits
+    and permits, composed from the shared page and feature; for the analysis layers, from their place's properties
+    and visits."""
     if name in RECORDS:
         keys, sort = RECORDS[name], params["sort"]
         order = sql.SQL("{} {}").format(
@@ -85,12 +86,12 @@ def _statement(name: str, params: dict[str, Any]) -> str | sql.Composed:
 
 
 def fetch_collection(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> dict[str, Any]:
-    row = conn.execute(_statement(name, params), params).fetchone()
+    row = conn.execute(statement(name, params), params).fetchone()
     return row[0] if row and row[0] is not None else dict(EMPTY)
 
 
 def fetch_one(conn: psycopg.Connection[Any], name: str, params: dict[str, Any], what: str) -> dict[str, Any]:
-    row = conn.execute(_statement(name, params), params).fetchone()
+    row = conn.execute(statement(name, params), params).fetchone()
     if not row or row[0] is None:
         raise NotFoundError(f"Aucun {what} « {params.get('id')} ».", hint="Vérifiez l'identifiant dans la liste.")
     result: dict[str, Any] = row[0]
@@ -112,7 +113,7 @@ async def cached_collection(request: Request, name: str, params: dict[str, Any])
         cur = conn.cursor()
         cur.adapters.register_loader("jsonb", TextLoader)
         cur.adapters.register_loader("json", TextLoader)
-        row = cur.execute(_statement(name, params), params).fetchone()
+        row = cur.execute(statement(name, params), params).fetchone()
         text = row[0] if row and row[0] is not None else '{"type":"FeatureCollection","features":[]}'
         return encode(text.encode() if isinstance(text, str) else bytes(text), GEOJSON)
 
