@@ -20,9 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 #: What planification.js asks for on its first view (default overlays; no tiles: vector background).
 FIRST_VIEW = [
-    "/static/carte/leaflet/leaflet.js",
-    "/static/carte/leaflet/leaflet.css",
-    "/static/carte/leaflet-heat/leaflet-heat.js",
+    "/static/carte/vendor/leaflet/leaflet.js",
+    "/static/carte/vendor/leaflet/leaflet.css",
+    "/static/carte/vendor/leaflet-heat/leaflet-heat.js",
     "/static/carte/hotspots/carte.js",
     "/static/carte/hotspots/planification.js",
     "/static/carte/hotspots/carte.css",

@@ -19,7 +19,7 @@ from service.analyse.identity import assign_axis_identities
 from service.analyse.points import CRS, PointParams, sensitive_points, sensitive_points_by_category
 from service.analyse.store import run_points
 from service.analyse.stretches import attach_stretches, split_stretches
-from service.db.queries import load_queries
+from service.api.geojson import statement
 from service.geocode.gazetteer import load_gazetteer
 from tests.conftest import ROOT
 from tests.helpers import NOW, ingest, write
@@ -281,7 +281,7 @@ def test_database_per_category_points_are_stored_apart_and_keep_their_ids(conn, 
     assert len(graffiti) == 2 and all(m == "graffiti" for _i, m in graffiti)
     assert first["points_par_categorie"] == sum(1 for _i, scope, _m in stored if scope != "toutes")
     assert len({i for i, _s, _m in stored}) == len(stored)  # one sequence of ids for every search
-    query = load_queries("service.api", "read.sql")["sensitive_points"]
+    query = statement("sensitive_points", {})
     filters = {"states": None, "min_priority": None, "category": None, "trends": None}
     listed = {f["id"] for f in conn.execute(query, {**filters, "scope": "toutes"}).fetchone()[0]["features"]}
     assert listed == {i for i, scope, _m in stored if scope == "toutes"}

@@ -202,9 +202,9 @@ def test_no_external_address_but_the_tile_url_and_every_asset_is_served(settings
         assert len(assets) >= 5
         for path in assets:
             assert c.get(path).status_code == 200, path
-        css = c.get("/static/carte/leaflet/leaflet.css").text
+        css = c.get("/static/carte/vendor/leaflet/leaflet.css").text
         for image in re.findall(r"url\((images/[^)]+)\)", css):
-            assert c.get(f"/static/carte/leaflet/{image}").status_code == 200
+            assert c.get(f"/static/carte/vendor/leaflet/{image}").status_code == 200
     with _app(settings, tile_url="") as c:
         page = _page(c, "lecteur")
         assert URL.findall(page) == [] and "tile_layer" not in page
@@ -393,5 +393,5 @@ def test_the_public_cells_never_go_below_the_minimum_size(settings, conn, bulk):
 def test_static_readme_lists_every_vendored_library():
     static = Path(ROOT / "service" / "maps" / "static")
     readme = (static / "README.md").read_text(encoding="utf-8")
-    for folder in ("leaflet", "leaflet-heat"):
+    for folder in ("vendor/leaflet", "vendor/leaflet-heat"):
         assert (static / folder / "LICENSE").exists() and f"`{folder}/`" in readme

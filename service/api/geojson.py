@@ -34,6 +34,9 @@ RECORDS: dict[str, dict[str, str]] = {
 }
 #: One record of each kind, by the name of its query.
 _ONE = {"report": "reports", "visit": "visits", "permit": "permits"}
+#: The analysis layers, a list and one item of each place: both say the same properties of the place and count
+#: the same visits as its own.
+_PLACES = {"sensitive_points": "point", "sensitive_point": "point", "axes": "axis", "axis": "axis"}
 
 
 query = Queries("service.api", "read.sql")
@@ -43,36 +46,54 @@ def _fragment(name: str, **parts: sql.Composable) -> sql.Composed:
     return sql.SQL(query(name)).format(**parts)
 
 
+def _visits(place: str) -> sql.Composed:
+    """The visits of a place or a record, as a JSON list (``place``: its ``{place}_visit`` condition)."""
+    return _fragment("visit_list", visit=_fragment(f"{place}_visit"))
+
+
 def _feature(kind: str, *, details: bool) -> sql.Composed:
     properties: sql.Composable = _fragment(f"{kind}_properties")
     if details:
-        properties = sql.SQL("{} || {}").format(properties, _fragment(f"{kind}_details"))
+        properties = sql.SQL("{} || {}").format(properties, _fragment(f"{kind}_details", visits=_visits("report")))
     return _fragment("feature", properties=properties)
 
 
-def _statement(name: str, params: dict[str, Any]) -> str | sql.Composed:
-    """The named query; for reports, visits and permits, composed from the shared page and feature."""
+def statement(name: str, params: dict[str, Any]) -> str | sql.Composed:
+    """The named read query, ready to run with ``params`` (a list's sort key is one of them): for reports, visits
+    and permits, composed from the shared page and feature; for the analysis layers, from their place's properties
+    and visits."""
     if name in RECORDS:
         keys, sort = RECORDS[name], params["sort"]
         order = sql.SQL("{} {}").format(
             sql.Identifier(keys[sort.lstrip("-")]), sql.SQL("DESC" if sort.startswith("-") else "ASC")
         )
-        return _fragment("page", filter=_fragment(f"{name}_filter"), order=order, feature=_feature(name, details=False))
+        dated = _fragment("dated_filter", date=sql.Identifier(keys["date"]))
+        filters = _fragment(f"{name}_filter", listed=_fragment("listed_filter"), dated=dated)
+        return _fragment("page", filter=filters, order=order, feature=_feature(name, details=False))
     if name in _ONE:
         kind = _ONE[name]
         return _fragment("one", feature=_feature(kind, details=True), table=sql.Identifier(kind))
+    if name in _PLACES:
+        place = _PLACES[name]
+        visit = _fragment(f"{place}_visit")
+        return _fragment(
+            name,
+            properties=_fragment(f"{place}_properties"),
+            last_visit=_fragment("last_visit", visit=visit),
+            visits=_visits(place),
+        )
     return query(name)
 
 
 def fetch_collection(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> dict[str, Any]:
     """A FeatureCollection built by the database from a named query (an empty one when nothing matches)."""
-    row = conn.execute(_statement(name, params), params).fetchone()
+    row = conn.execute(statement(name, params), params).fetchone()
     return row[0] if row and row[0] is not None else dict(EMPTY)
 
 
 def fetch_one(conn: psycopg.Connection[Any], name: str, params: dict[str, Any], what: str) -> dict[str, Any]:
     """One feature built by the database from a named query, or a French 404 naming ``what`` and its id."""
-    row = conn.execute(_statement(name, params), params).fetchone()
+    row = conn.execute(statement(name, params), params).fetchone()
     if not row or row[0] is None:
         raise NotFoundError(f"Aucun {what} « {params.get('id')} ».", hint="Vérifiez l'identifiant dans la liste.")
     result: dict[str, Any] = row[0]
@@ -94,7 +115,7 @@ async def cached_collection(request: Request, name: str, params: dict[str, Any])
         cur = conn.cursor()
         cur.adapters.register_loader("jsonb", TextLoader)
         cur.adapters.register_loader("json", TextLoader)
-        row = cur.execute(query(name), params).fetchone()
+        row = cur.execute(statement(name, params), params).fetchone()
         text = row[0] if row and row[0] is not None else '{"type":"FeatureCollection","features":[]}'
         return encode(text.encode() if isinstance(text, str) else bytes(text), GEOJSON)
 

@@ -21,10 +21,60 @@ from service.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["signalements"])
 
-Limit = Annotated[int, Query(ge=1, le=5000, description="taille de la page")]
-Offset = Annotated[int, Query(ge=0, le=100_000_000, description="nombre d'éléments sautés")]
-Bbox = Annotated[str | None, Query(description="ouest,sud,est,nord en WGS84", examples=["5.49,50.58,5.53,50.62"])]
-Codes = Annotated[list[str] | None, Query()]
+Codes = list[str] | None
+
+
+class _Listing(BaseModel):
+    """What every list takes: filters on the source and the commune, the view's box, the page (sort keys: each kind).
+
+    French query names, English names for the query's parameters (the fields)."""
+
+    source: str | None = None
+    commune: str | None = Field(default=None, description="commune ou section (sans accents ni majuscules)")
+    bbox: str | None = Field(
+        default=None, description="ouest,sud,est,nord en WGS84", examples=["5.49,50.58,5.53,50.62"]
+    )
+    limit: int = Field(default=1000, alias="limite", ge=1, le=5000, description="taille de la page")
+    offset: int = Field(default=0, alias="decalage", ge=0, le=100_000_000, description="nombre d'éléments sautés")
+
+    def params(self) -> dict[str, Any]:
+        """The query's parameters: the fields, the box read as four numbers."""
+        box = list(parse_bbox(self.bbox)) if self.bbox is not None else None
+        return {**self.model_dump(), "bbox": box}
+
+
+class _Dated(_Listing):
+    since: datetime | None = Field(default=None, alias="depuis")
+    until: datetime | None = Field(default=None, alias="jusqu_a")
+
+
+class ReportQuery(_Dated):
+    """Reports by category, status, geocoding outcome."""
+
+    category: Codes = Field(default=None, alias="categorie")
+    status: Codes = Field(default=None, alias="statut")
+    geocode: str | None = Field(default=None, alias="geocodage", description="fourni, geocode, a_verifier, echec…")
+    sort: Literal["date", "-date", "categorie", "-categorie", "statut", "-statut", "id", "-id"] = Field(
+        default="-date", alias="tri"
+    )
+
+
+class VisitQuery(_Dated):
+    """Visits by outcome, category, the point or axis they were made for."""
+
+    outcome: Codes = Field(default=None, alias="resultat")
+    category: Codes = Field(default=None, alias="categorie")
+    point: str | None = Field(default=None, alias="point_sensible")
+    axis: str | None = Field(default=None, alias="axe")
+    sort: Literal["date", "-date", "resultat", "-resultat", "id", "-id"] = Field(default="-date", alias="tri")
+
+
+class PermitQuery(_Listing):
+    """Permits by type, or in force on a day."""
+
+    permit_type: Codes = Field(default=None, alias="type")
+    valid_on: date | None = Field(default=None, alias="valide_le", description="permis en vigueur à cette date")
+    sort: Literal["date", "-date", "reference", "-reference", "id", "-id"] = Field(default="-date", alias="tri")
 
 
 class _In(BaseModel):
@@ -77,12 +127,6 @@ class PermitIn(_In):
     conditions: str | None = Field(default=None, max_length=10_000)
 
 
-def _page(bbox: str | None, sort: str, limit: int, offset: int) -> dict[str, Any]:
-    """The parameters every list shares: the view's box, the sort key, the page."""
-    box = list(parse_bbox(bbox)) if bbox is not None else None
-    return {"bbox": box, "sort": sort, "limit": limit, "offset": offset}
-
-
 def _geojson(body: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=GEOJSON)
 
@@ -108,35 +152,11 @@ def _create(
 
 
 @router.get("/signalements", summary="Signalements (GeoJSON WGS84, sans données personnelles)")
-def reports(
-    conn: Conn,
-    _user: Reader,
-    categorie: Codes = None,
-    statut: Codes = None,
-    source: str | None = None,
-    commune: Annotated[str | None, Query(description="commune ou section (sans accents ni majuscules)")] = None,
-    geocodage: Annotated[str | None, Query(description="fourni, geocode, a_verifier, echec…")] = None,
-    depuis: datetime | None = None,
-    jusqu_a: datetime | None = None,
-    bbox: Bbox = None,
-    tri: Literal["date", "-date", "categorie", "-categorie", "statut", "-statut", "id", "-id"] = "-date",
-    limite: Limit = 1000,
-    decalage: Offset = 0,
-) -> JSONResponse:
+def reports(conn: Conn, _user: Reader, asked: Annotated[ReportQuery, Query()]) -> JSONResponse:
     """Une page de signalements (1000 par défaut), filtrée par catégorie, statut, source, commune, état du géocodage,
     période ou vue, triée au choix (les plus récents d'abord par défaut). Les coordonnées des déclarants n'y figurent
     jamais."""
-    params = {
-        "category": categorie,
-        "status": statut,
-        "source": source,
-        "commune": commune,
-        "geocode": geocodage,
-        "since": depuis,
-        "until": jusqu_a,
-        **_page(bbox, tri, limite, decalage),
-    }
-    return _geojson(fetch_collection(conn, "reports", params))
+    return _geojson(fetch_collection(conn, "reports", asked.params()))
 
 
 @router.get("/signalements/{report_id}", summary="Un signalement, ses visites et ses points sensibles")
@@ -153,36 +173,10 @@ def create_report(body: ReportIn, request: Request, conn: Conn, settings: AppSet
 
 
 @router.get("/visites", summary="Visites de terrain et leur résultat (GeoJSON WGS84)")
-def visits(
-    conn: Conn,
-    _user: Reader,
-    resultat: Codes = None,
-    categorie: Codes = None,
-    source: str | None = None,
-    commune: str | None = None,
-    point_sensible: str | None = None,
-    axe: str | None = None,
-    depuis: datetime | None = None,
-    jusqu_a: datetime | None = None,
-    bbox: Bbox = None,
-    tri: Literal["date", "-date", "resultat", "-resultat", "id", "-id"] = "-date",
-    limite: Limit = 1000,
-    decalage: Offset = 0,
-) -> JSONResponse:
+def visits(conn: Conn, _user: Reader, asked: Annotated[VisitQuery, Query()]) -> JSONResponse:
     """Une page de visites (1000 par défaut), filtrée par résultat, catégorie, source, commune, point sensible, axe,
     période ou vue, les plus récentes d'abord par défaut."""
-    params = {
-        "outcome": resultat,
-        "category": categorie,
-        "source": source,
-        "commune": commune,
-        "point": point_sensible,
-        "axis": axe,
-        "since": depuis,
-        "until": jusqu_a,
-        **_page(bbox, tri, limite, decalage),
-    }
-    return _geojson(fetch_collection(conn, "visits", params))
+    return _geojson(fetch_collection(conn, "visits", asked.params()))
 
 
 @router.get("/visites/{visit_id}", summary="Une visite")
@@ -200,28 +194,10 @@ def create_visit(body: VisitIn, request: Request, conn: Conn, settings: AppSetti
 
 
 @router.get("/permis", summary="Permis d'environnement et d'urbanisme (GeoJSON WGS84)")
-def permits(
-    conn: Conn,
-    _user: Reader,
-    type: Codes = None,
-    source: str | None = None,
-    commune: str | None = None,
-    valide_le: Annotated[date | None, Query(description="permis en vigueur à cette date")] = None,
-    bbox: Bbox = None,
-    tri: Literal["date", "-date", "reference", "-reference", "id", "-id"] = "-date",
-    limite: Limit = 1000,
-    decalage: Offset = 0,
-) -> JSONResponse:
+def permits(conn: Conn, _user: Reader, asked: Annotated[PermitQuery, Query()]) -> JSONResponse:
     """Une page de permis (1000 par défaut), filtrée par type, source, commune, validité à une date ou vue, les plus
     récents d'abord par défaut."""
-    params = {
-        "permit_type": type,
-        "source": source,
-        "commune": commune,
-        "valid_on": valide_le,
-        **_page(bbox, tri, limite, decalage),
-    }
-    return _geojson(fetch_collection(conn, "permits", params))
+    return _geojson(fetch_collection(conn, "permits", asked.params()))
 
 
 @router.get("/permis/{permit_id}", summary="Un permis")

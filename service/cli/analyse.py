@@ -15,10 +15,9 @@ from service.analyse.checks import check_points
 from service.analyse.offline import analyse_offline
 from service.analyse.pipeline import point_params, street_network, within_window
 from service.analyse.store import run_analysis
-from service.cli.common import print_json, settings_of, working
+from service.cli.common import JsonOut, database, print_json, settings_of, working
 from service.cli.dates import RULE, day_end, day_start
 from service.cli.summary import show_analysis
-from service.db import connect, ensure_database
 from service.errors import InputFileError
 from service.ingest.points import read_points, read_street_files
 
@@ -50,7 +49,7 @@ def analyse(
     min_cluster_size: int | None = typer.Option(
         None, "--min-cluster-size", help="HDBSCAN : taille minimale d'une grappe (sinon déduite des données)."
     ),
-    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Trouve les points sensibles (grappes de signalements que le hasard n'explique pas) et les axes."""
     settings = settings_of(ctx)
@@ -78,8 +77,7 @@ def analyse(
                 points, out, params=params, now=now, exposure=expo, streets=network, by_category=by_category
             )
     else:
-        ensure_database(settings)
-        with connect(settings) as conn, working("Analyse…"):
+        with database(settings) as conn, working("Analyse…"):
             summary = run_analysis(
                 conn, settings, now=now, since=since, until=until, params=params, by_category=by_category
             )

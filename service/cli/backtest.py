@@ -26,9 +26,8 @@ from service.analyse.events import events_on
 from service.analyse.pipeline import street_network
 from service.analyse.store import load_address_streets, load_reports
 from service.cli.backtest_tables import print_report
-from service.cli.common import print_json, settings_of, working
+from service.cli.common import JsonOut, database, print_json, settings_of, working
 from service.cli.dates import RULE, day_end
-from service.db import connect, ensure_database
 from service.errors import InputFileError
 from service.ingest.points import read_points, read_street_files
 from service.settings import Settings
@@ -57,8 +56,7 @@ def _zone_file(path: Path, crs: str, cell: float) -> StudyArea:
 
 
 def _from_database(settings: Settings) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         reports = load_reports(conn, since=pd.Timestamp("1900-01-01", tz="UTC").to_pydatetime())
         exposure = load_address_streets(conn)
     check_points(reports, name="signalements de la base")
@@ -105,7 +103,7 @@ def backtest_cmd(
     cell: float = typer.Option(100.0, "--maille", min=10.0, help="Côté des mailles en mètres."),
     top: int = typer.Option(10, "--top", min=1, help="Points sensibles comparés aux lieux les plus comptés."),
     out: Path | None = typer.Option(None, "--out", help="Dossier : cellules.csv et summary.json."),
-    json_out: bool = typer.Option(False, "--json", help="Tous les chiffres en JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Apprend sur le passé, compte ce que chaque méthode aurait capturé ensuite (PAI, PEI*, taux de capture) sur
     une surface honnête : fenêtres glissantes (mois, trimestre, année) avec intervalles à 95 %, un découpage

@@ -7,12 +7,14 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn
 
+from service.db import connect, ensure_database
 from service.settings import Settings
 
 
@@ -21,6 +23,9 @@ def _console(stderr: bool) -> Console:
     probe = Console(stderr=stderr)
     return probe if probe.is_terminal else Console(stderr=stderr, width=140)
 
+
+#: ``--json``: the command's result as one JSON object on standard output, for scripts (:func:`print_json`).
+JsonOut = Annotated[bool, typer.Option("--json", help="Résultat en JSON sur la sortie standard (pour les scripts).")]
 
 console = _console(stderr=False)
 err_console = _console(stderr=True)
@@ -61,6 +66,15 @@ def settings_of(ctx: typer.Context) -> Settings:
     settings = obj.get("settings") if isinstance(obj, dict) else None
     assert isinstance(settings, Settings)
     return settings
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to the database, started first when the service manages it: how the commands that read or
+    write the data begin."""
+    ensure_database(settings)
+    with connect(settings) as conn:
+        yield conn
 
 
 def print_json(data: Any) -> None:

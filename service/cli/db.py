@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from service.cli.common import console, print_json, settings_of, working
+from service.cli.common import JsonOut, console, print_json, settings_of, working
 from service.db import connect, ensure_database, resolve_conninfo, start_database
 from service.db.backup import backup, restore
 from service.db.cluster import ClusterManager
@@ -37,7 +37,7 @@ def down(ctx: typer.Context) -> None:
 
 
 @app.command("status")
-def status(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Sortie JSON.")) -> None:
+def status(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """État de la base : gérée ou externe, démarrée, migrations appliquées."""
     settings = settings_of(ctx)
     info: dict[str, object] = {"geree": settings.managed, "connexion": resolve_conninfo(settings)}

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from service.cli.common import console, err_console, print_json, settings_of, working
+from service.cli.common import JsonOut, console, err_console, print_json, settings_of, working
 from service.cli.ingest import geocoding_lines, run_ingest, summary_table
 from service.cli.summary import null_model_words, points_table
 from service.demo import DemoFiles
@@ -53,7 +53,7 @@ def demo(
     ctx: typer.Context,
     graine: int = typer.Option(SEED, "--graine", "--seed", help="Graine du générateur."),
     signalements: int = typer.Option(N_REPORTS, "--signalements", help="Nombre de signalements."),
-    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
+    json_out: JsonOut = False,
     tournee: bool = typer.Option(
         True, "--tournee/--sans-tournee", help="Planifier une première tournée et écrire ses fichiers."
     ),

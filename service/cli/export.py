@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from service.cli.common import cli_actor, console, print_json, settings_of
-from service.db import connect, ensure_database
+from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of
 from service.db.personal import audit
 from service.export import check_format, write_file
 from service.export.sites import MAX_SITES, SiteRequest, export_sites
@@ -37,7 +36,7 @@ def sites(
         "signalement, suivi, permis (contrôles de permis) ; défaut : tous.",
     ),
     limite: int = typer.Option(500, "--limite", min=1, max=MAX_SITES, help="Nombre maximal de sites."),
-    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Écrit les sites à contrôler (points sensibles, axes, signalements, suivis), du plus prioritaire au moins
     prioritaire ; ceux visités récemment sont écartés (et listés avec la raison)."""
@@ -46,8 +45,7 @@ def sites(
         categories=categorie, places=lieu, states=etat, kinds=types, min_priority=priorite_min, limit=limite
     )
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         done = export_sites(conn, settings, chosen, asked, base_url=settings.export_base_url)
         sheet, filters, labels = done.sheet, done.filters, done.labels
         audit(

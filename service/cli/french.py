@@ -133,7 +133,8 @@ _PYDANTIC_TYPES = {
     "string_type": "un texte est attendu",
 }
 
-#: Messages raised as plain text by typer and its click (generic usage errors), English → French.
+#: Messages raised as plain text by typer and its click (generic usage errors), English → French; click's path
+#: checks say the same five problems of a file, a path or a directory.
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Missing command\.?"), "Commande manquante."),
     (re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)"), "Argument(s) en trop : {0}."),
@@ -142,11 +143,16 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Option '(.+)' does not take a value\.?"), "L'option {0} ne prend pas de valeur."),
     (re.compile(r"Argument '(.+)' takes (\d+) values\.?"), "L'argument {0} prend {1} valeurs."),
     (re.compile(r"No such option: (\S+)"), "Option inconnue : {0}."),
-    (re.compile(r"(?:File|Path|Directory) '(.+)' does not exist\.?"), "« {0} » n'existe pas."),
-    (re.compile(r"(?:File|Path|Directory) '(.+)' is a directory\.?"), "« {0} » est un dossier, pas un fichier."),
-    (re.compile(r"(?:File|Path|Directory) '(.+)' is a file\.?"), "« {0} » est un fichier, pas un dossier."),
-    (re.compile(r"(?:File|Path|Directory) '(.+)' is not readable\.?"), "« {0} » ne peut pas être lu."),
-    (re.compile(r"(?:File|Path|Directory) '(.+)' is not writable\.?"), "« {0} » ne peut pas être écrit."),
+    *(
+        (re.compile(rf"(?:File|Path|Directory) '(.+)' {problem}\.?"), f"« {{0}} » {french}")
+        for problem, french in (
+            ("does not exist", "n'existe pas."),
+            ("is a directory", "est un dossier, pas un fichier."),
+            ("is a file", "est un fichier, pas un dossier."),
+            ("is not readable", "ne peut pas être lu."),
+            ("is not writable", "ne peut pas être écrit."),
+        )
+    ),
     (re.compile(r"'(.*)' is not one of (.+)\.", re.S), "« {0} » n'est pas une valeur permise ({1})."),
     (re.compile(r"Value '(.*)' is not a valid (.+)\.?"), "« {0} » n'est pas une valeur valide."),
 ]

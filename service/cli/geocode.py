@@ -12,8 +12,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from service.cells import neutralise_formula
-from service.cli.common import console, print_json, progress_bar, settings_of, working
-from service.db import connect, ensure_database
+from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of, working
+from service.db import connect
 from service.geocode.apply import count_open_reviews, geocode_rows, open_reviews, resolve_review
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
@@ -39,8 +39,7 @@ app = typer.Typer(
 
 
 def _geocoder(settings: Settings) -> Geocoder:
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         return Geocoder.from_db(conn)
 
 
@@ -48,12 +47,11 @@ def _geocoder(settings: Settings) -> Geocoder:
 def load(
     ctx: typer.Context,
     fichiers: list[Path] = typer.Argument(..., help="Fichiers d'adresses (extrait ICAR ou CSV BeST-Address, .gz lu)."),
-    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Charge des adresses officielles (remplace celles des mêmes communes)."""
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with working("Chargement du registre des adresses…"), connect(settings) as conn:
+    with database(settings) as conn, working("Chargement du registre des adresses…"):
         result = load_gazetteer(conn, fichiers)
     if json_out:
         print_json(result.__dict__)
@@ -147,7 +145,7 @@ def reverse(ctx: typer.Context, lon: float = typer.Argument(...), lat: float = t
 
 
 @app.command("pending")
-def pending(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Bilan en JSON.")) -> None:
+def pending(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Géocode maintenant toutes les lignes en attente (signalements, visites, permis)."""
     settings = settings_of(ctx)
     geocoder = _geocoder(settings)
@@ -169,13 +167,11 @@ def review(
     ctx: typer.Context,
     limite: int = typer.Option(50, "--limite", min=1, help="Vérifications par page."),
     page: int = typer.Option(1, "--page", min=1, help="Page à afficher (les plus anciennes d'abord)."),
-    json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Liste les adresses à vérifier (les plus anciennes d'abord, par pages), avec le motif du doute et les
     propositions du géocodeur."""
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         total = count_open_reviews(conn)
         items = open_reviews(conn, limit=limite, offset=(page - 1) * limite)
     pages = max(1, -(-total // limite))

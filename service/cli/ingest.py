@@ -10,8 +10,7 @@ import typer
 from rich.progress import DownloadColumn, TimeRemainingColumn
 from rich.table import Table
 
-from service.cli.common import console, print_json, progress_bar, settings_of
-from service.db import connect, ensure_database
+from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
@@ -77,8 +76,7 @@ def run_ingest(
 ) -> BatchSummary:
     """Ingest one file with a progress bar on the terminal; rows without coordinates are geocoded when the
     address register is loaded (``geocoder="auto"``)."""
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         if geocoder == "auto":
             geocoder = batch_geocoder_if_loaded(conn)
         if not show_progress:
@@ -136,7 +134,7 @@ def _command(kind: Kind) -> Callable[..., None]:
         encodage: str | None = typer.Option(None, "--encodage", help="Encodage (sinon UTF-8 ou Windows-1252)."),
         feuille: str | None = typer.Option(None, "--feuille", help="Feuille XLSX (sinon la première)."),
         crs: str | None = typer.Option(None, "--crs", help="Système des coordonnées (sinon reconnu aux valeurs)."),
-        json_out: bool = typer.Option(False, "--json", help="Bilan en JSON sur la sortie standard."),
+        json_out: JsonOut = False,
     ) -> None:
         settings = settings_of(ctx)
         options = IngestOptions(
@@ -164,12 +162,10 @@ app.command("permits", help="Importe un fichier de permis (environnement, urbani
 def batches(
     ctx: typer.Context,
     limite: int = typer.Option(20, "--limite", help="Nombre de lots affichés."),
-    json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Liste les derniers lots importés et leur bilan."""
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         rows = list_batches(conn, limit=limite)
     if json_out:
         print_json(rows)
@@ -200,12 +196,10 @@ def rejects(
     personnel: bool = typer.Option(
         False, "--avec-donnees-personnelles", help="Inclure les coordonnées des déclarants (lecture journalisée)."
     ),
-    json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Exporte les lignes rejetées d'un lot, avec leurs motifs, pour correction et nouvel import."""
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         result = export_rejects(conn, lot, out, with_personal=personnel)
     if json_out:
         print_json({"lot": lot, "fichier": str(result.path), "lignes": result.rows})

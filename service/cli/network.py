@@ -8,8 +8,7 @@ import typer
 from rich.progress import MofNCompleteColumn, TimeElapsedColumn
 from rich.table import Table
 
-from service.cli.common import console, print_json, progress_bar, settings_of
-from service.db import connect, ensure_database
+from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of
 from service.plan.modes import MODE_LABEL, MODES
 from service.plan.network import NetworkLoad, load_network, network_status
 
@@ -24,13 +23,12 @@ _STAGES = {"lecture": "Lecture des voies", "graphe": "Construction du graphe", "
 def load(
     ctx: typer.Context,
     fichier: Path = typer.Argument(..., help="Voies OpenStreetMap : .osm.pbf, .osm, GeoJSON, GeoPackage…"),
-    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON sur la sortie standard."),
+    json_out: JsonOut = False,
 ) -> None:
     """Charge un réseau routier (remplace le réseau en place ; un fichier refusé ne change rien)."""
     settings = settings_of(ctx)
-    ensure_database(settings)
     with (
-        connect(settings) as conn,
+        database(settings) as conn,
         progress_bar("[bold]{task.description}", MofNCompleteColumn(), TimeElapsedColumn(), hidden=json_out) as bar,
     ):
         task = bar.add_task(f"{_STAGES['lecture']} ({fichier.name})", total=None)
@@ -49,12 +47,11 @@ def load(
 @app.command("status")
 def status(
     ctx: typer.Context,
-    json_out: bool = typer.Option(False, "--json", help="État en JSON sur la sortie standard."),
+    json_out: JsonOut = False,
 ) -> None:
     """Montre le réseau routier en place (fichier, date, tronçons, kilomètres, parties connexes)."""
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         result = network_status(conn)
     if json_out:
         print_json({"loaded": False} if result is None else {"loaded": True, **result.to_dict()})

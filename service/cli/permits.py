@@ -8,8 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, print_json, print_written, settings_of, working
-from service.db import connect, ensure_database
+from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of, working
 from service.db.personal import audit
 
 app = typer.Typer(help="Permis : liste de suivi (à contrôler), fiche d'un permis avec ses nuisances et ses visites.")
@@ -23,7 +22,7 @@ def avis(
     rayon: float | None = typer.Option(None, "--rayon", help="Rayon en mètres (25 à 1000 ; défaut : 200)."),
     annees: int | None = typer.Option(None, "--annees", help="Années d'historique avant l'année en cours (défaut 3)."),
     out: Path | None = typer.Option(None, "--out", help="Fichier PDF à écrire (avis.pdf)."),
-    json_out: bool = typer.Option(False, "--json", help="Les faits en JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Fiche d'avis pour une demande de permis, autour d'une adresse (PDF A4).
 
@@ -38,8 +37,7 @@ def avis(
     settings = settings_of(ctx)
     if rayon is not None:
         check_radius(rayon)  # a wrong option is said before the database is started
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         with working("Fiche d'avis : recherche de l'adresse et des faits…"):
             labels = load_labels(conn)
             facts = advice_for_address(
@@ -84,7 +82,7 @@ def followup(
     mois: int | None = typer.Option(None, "--mois", help="Permis qui expirent dans ce nombre de mois (défaut 6)."),
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire la liste (suivi_permis.*)."),
     formats: str = typer.Option("csv,xlsx,pdf", "--formats", help="Formats : csv,xlsx,geojson,gpx,pdf."),
-    json_out: bool = typer.Option(False, "--json", help="La liste en JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Liste de suivi des permis : ceux qui expirent bientôt, ceux dont les conditions sont à contrôler, les
     installations qui attirent des plaintes répétées ; du plus au moins prioritaire. Les mêmes sites se planifient
@@ -97,8 +95,7 @@ def followup(
     if mois is not None and not 1 <= mois <= 60:
         raise InvalidValueError(f"--mois {mois} : entre 1 et 60", hint="Par exemple --mois 6.")
     chosen = list(parse_formats(formats))
-    ensure_database(settings)
-    with connect(settings) as conn, working("Suivi des permis…"):
+    with database(settings) as conn, working("Suivi des permis…"):
         sheet = followup_sheet(conn, settings, months=mois, base_url=settings.export_base_url)
         paths: list[Path] = []
         if out is not None:
@@ -123,7 +120,7 @@ def followup(
 def show(
     ctx: typer.Context,
     permis: str = typer.Argument(..., help="Référence (PE/2018/0355) ou numéro du permis."),
-    json_out: bool = typer.Option(False, "--json", help="En JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Un permis : l'installation, les signalements qui lui sont liés (par catégorie et par année, tendance), les
     visites faites sur place, et s'il est à suivre et pourquoi."""
@@ -131,8 +128,7 @@ def show(
     from service.permits.record import find_permit, permit_record
 
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         record = permit_record(conn, settings, find_permit(conn, permis), load_labels(conn))
     if json_out:
         print_json(record)

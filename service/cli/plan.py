@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, print_json, settings_of, working
-from service.db import connect, ensure_database
+from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of, working
 from service.db.personal import audit
 from service.errors import InvalidValueError
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
@@ -152,7 +151,7 @@ def plan(
     ),
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire les fichiers de la tournée."),
     formats: str = typer.Option(",".join(FORMATS), "--formats", help="Formats : csv,xlsx,geojson,gpx,pdf."),
-    json_out: bool = typer.Option(False, "--json", help="Bilan en JSON (pour les scripts)."),
+    json_out: JsonOut = False,
 ) -> None:
     """Choisit et ordonne les sites d'une tournée dans la durée donnée, et écrit la liste à emporter."""
     settings = settings_of(ctx)
@@ -184,8 +183,7 @@ def plan(
         time_limit_s=temps_calcul,
         created_by=cli_actor(),
     )
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         with working("Calcul de la tournée…"):
             geocoder = _geocoder_if_needed(conn, depart or settings.plan_station, arrivee)
             stored = plan_and_save(conn, settings, request, geocoder=geocoder)
@@ -204,12 +202,11 @@ def tournees(
     numero: int | None = typer.Option(None, "--numero", help="Une tournée : son détail (et ses fichiers avec --out)."),
     out: Path | None = typer.Option(None, "--out", help="Dossier où réécrire les fichiers de la tournée --numero."),
     formats: str = typer.Option(",".join(FORMATS), "--formats", help="Formats : csv,xlsx,geojson,gpx,pdf."),
-    json_out: bool = typer.Option(False, "--json", help="En JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Liste les dernières tournées, ou montre (et réécrit) l'une d'elles avec les résultats déjà rentrés."""
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         if numero is None:
             rows = list_plans(conn)
             if json_out:

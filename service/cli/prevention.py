@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, print_json, print_written, settings_of, working
-from service.db import connect, ensure_database
+from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of, working
 from service.errors import InputFileError, InvalidValueError
 
 app = typer.Typer(
@@ -18,6 +17,9 @@ app = typer.Typer(
 )
 
 FORMATS = ("html", "pdf")
+
+#: The network a command is about, named or numbered.
+NetworkArg = Annotated[str, typer.Argument(help="Réseau (nom ou numéro).")]
 
 
 def _formats(text: str) -> list[str]:
@@ -55,8 +57,7 @@ def digest(
 
     settings = settings_of(ctx)
     chosen = _formats(formats)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         found = digest_for(conn, settings, load_labels(conn), period=periode, network=reseau, section=section)
         if json_out:
             print_json(digest_json(found))
@@ -90,13 +91,11 @@ def _slug(text: str) -> str:
 
 
 @app.command("liste")
-def list_networks(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="En JSON.")) -> None:
+def list_networks(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Les réseaux enregistrés (sans les coordonnées des coordinateurs)."""
     from service.prevention.networks import list_networks as networks
 
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         rows = networks(conn)
     if json_out:
         print_json([{k: v for k, v in r.items() if k != "geom"} for r in rows])
@@ -140,8 +139,7 @@ def add_network(
             raise InputFileError(
                 f"{polygone.name} : fichier GeoJSON illisible ({exc}).", hint="Rien n'a été enregistré."
             ) from exc
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         network_id = register_network(
             conn,
             settings,
@@ -160,8 +158,8 @@ def add_network(
 @app.command("nouveautes")
 def news(
     ctx: typer.Context,
-    reseau: str = typer.Argument(..., help="Réseau (nom ou numéro)."),
-    json_out: bool = typer.Option(False, "--json", help="En JSON."),
+    reseau: NetworkArg,
+    json_out: JsonOut = False,
 ) -> None:
     """Ce qui a changé dans la zone du réseau depuis le dernier bilan envoyé : nouveaux points sensibles et axes,
     ceux qui s'aggravent, ceux qui sont résolus (à transmettre aux membres)."""
@@ -169,8 +167,7 @@ def news(
     from service.prevention import news_since_last_digest
 
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         found, result = news_since_last_digest(conn, settings, load_labels(conn), network=reseau)
     if json_out:
         print_json(result.to_json())
@@ -186,7 +183,7 @@ def news(
 @app.command("coordinateur")
 def coordinator(
     ctx: typer.Context,
-    reseau: str = typer.Argument(..., help="Réseau (nom ou numéro)."),
+    reseau: NetworkArg,
     motif: str = typer.Option(..., "--motif", help="Pourquoi ces données personnelles sont lues (journalisé)."),
 ) -> None:
     """Les coordonnées du coordinateur d'un réseau (donnée personnelle : la lecture est inscrite au journal)."""
@@ -197,9 +194,7 @@ def coordinator(
         raise InvalidValueError(
             "motif trop court", hint="Dites pourquoi vous lisez ces coordonnées (5 caractères au moins)."
         )
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         network = find_network(conn, reseau)
         contact = network_coordinator(conn, int(network["id"]), actor=cli_actor(), reason=motif.strip())
         conn.commit()

@@ -9,8 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from service.cli.common import cli_actor, console, print_json, print_written, settings_of
-from service.db import connect, ensure_database
+from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of
 from service.db.personal import audit
 
 app = typer.Typer(
@@ -31,8 +30,7 @@ def refer_cmd(
 
     settings = settings_of(ctx)
     target = parse_target(cible)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         number = refer(conn, settings, target, vers, motif, actor=cli_actor())
         conn.commit()
     console.print(f"Renvoi n° {number} enregistré : {target.site_id}.", highlight=False)
@@ -47,9 +45,7 @@ def confirm_cmd(
     """Confirme une proposition de renvoi faite par une règle à l'import."""
     from service.referrals import confirm
 
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         confirm(conn, numero, actor=cli_actor(), reason=motif)
         conn.commit()
     console.print(f"Renvoi n° {numero} confirmé.", highlight=False)
@@ -65,23 +61,20 @@ def withdraw_cmd(
     proposition."""
     from service.referrals import STATUS_LABELS, withdraw
 
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         status = withdraw(conn, numero, motif, actor=cli_actor())
         conn.commit()
     console.print(f"Renvoi n° {numero} : {STATUS_LABELS[status].lower()}.", highlight=False)
 
 
 @app.command("propositions")
-def proposals_cmd(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="En JSON.")) -> None:
+def proposals_cmd(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Applique les règles de renvoi à tous les signalements (ceux placés depuis leur import compris) et liste les
     propositions qui attendent une décision."""
     from service.referrals import list_referrals, propose_referrals
 
     settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         made = propose_referrals(conn, settings)
         conn.commit()
         frame = list_referrals(conn, statuses=("propose",))
@@ -122,7 +115,7 @@ def list_cmd(
     vers: str | None = typer.Option(None, "--vers", help="Un destinataire."),
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire la liste (renvois.*)."),
     formats: str = typer.Option("csv,xlsx,pdf", "--formats", help="Formats : csv,xlsx,geojson,gpx,pdf."),
-    json_out: bool = typer.Option(False, "--json", help="En JSON."),
+    json_out: JsonOut = False,
 ) -> None:
     """Les renvois, du plus récent au plus ancien ; avec --out, la liste dans les mêmes formats que la liste des
     sites (export journalisé)."""
@@ -134,8 +127,7 @@ def list_cmd(
     settings = settings_of(ctx)
     chosen = list(parse_formats(formats))
     states = tuple(s.strip() for value in etat or [] for s in value.split(",") if s.strip())
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings) as conn:
         recipient = resolve_recipient(conn, vers) if vers else None
         frame = list_referrals(conn, statuses=states, recipient=recipient)
         paths: list[Path] = []

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from service import accounts
-from service.cli.common import console, print_json, settings_of
+from service.cli.common import JsonOut, console, database, print_json, settings_of
 from service.db import connect, ensure_database
 
 app = typer.Typer(help="Comptes (lecteur, planificateur, admin) et clés Open311.", no_args_is_help=True)
@@ -43,11 +43,9 @@ def add(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Sortie JSON.")) -> None:
+def list_(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Liste les comptes."""
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         rows = accounts.list_users(conn)
     if json_out:
         print_json(rows)
@@ -106,9 +104,7 @@ def passwd(
 @app.command("cle-open311")
 def open311_key(ctx: typer.Context, application: str = typer.Argument(..., help="Nom de l'application.")) -> None:
     """Crée (ou renouvelle) la clé api_key d'une application citoyenne Open311 ; elle n'est affichée qu'une fois."""
-    settings = settings_of(ctx)
-    ensure_database(settings)
-    with connect(settings) as conn:
+    with database(settings_of(ctx)) as conn:
         key = accounts.add_open311_client(conn, application)
     console.print(f"Clé de {application} (à transmettre, elle ne sera plus affichée) :")
     print(key)  # the key alone on standard output, for scripts

@@ -24,7 +24,7 @@ from service.maps.page import CENTRE, ZONE_BOUNDS
 from service.settings import Settings
 from service.zone import read_communes
 
-_LEAFLET = Path(__file__).parent / "static" / "leaflet"
+_LEAFLET = Path(__file__).parent / "static" / "vendor" / "leaflet"
 
 
 def _data_url(kind: str, payload: bytes) -> str:

@@ -122,8 +122,8 @@ def favicon_links() -> str:
 class OfflineMap(folium.Map):
     """A folium map whose Leaflet comes from the service itself (no CDN)."""
 
-    default_js = [("leaflet", static("leaflet/leaflet.js"))]  # noqa: RUF012 (folium's own class attribute)
-    default_css = [("leaflet_css", static("leaflet/leaflet.css"))]  # noqa: RUF012
+    default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]  # noqa: RUF012 (folium's own class attribute)
+    default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]  # noqa: RUF012
 
 
 class _Layers(JSCSSMixin):
@@ -143,7 +143,7 @@ class _Layers(JSCSSMixin):
         super().__init__()  # type: ignore[no-untyped-call]  # branca leaves MacroElement.__init__ unannotated
         self._name = "HotspotsLayers"
         self.default_js = [
-            ("leaflet_heat", static("leaflet-heat/leaflet-heat.js")),
+            ("leaflet_heat", static("vendor/leaflet-heat/leaflet-heat.js")),
             ("hotspots_js", static("hotspots/carte.js")),
             (f"hotspots_{entry}", static(f"hotspots/{entry}.js")),
             *((f"hotspots_{name}", static(f"hotspots/{name}.js")) for name in extra),

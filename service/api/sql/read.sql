@@ -1,26 +1,18 @@
 -- name: sensitive_points
 -- Built as json, not jsonb: the text goes out as it is (kept ready, gzipped once), and json is made two to three
 -- times faster (no binary form, no key sorting); the list is made again after every recorded visit.
--- The last visit of a point: recorded on the point itself, or any visit within 25 m of its polygon.
+-- The braces are filled by service/api/geojson.py with the fragments below (never with a value).
 SELECT json_build_object(
     'type', 'FeatureCollection',
     'features', coalesce(json_agg(json_build_object(
         'type', 'Feature', 'id', p.id,
         'geometry', ST_AsGeoJSON(ST_Transform(p.geom, 4326), 7)::json,
-        'properties', json_build_object(
-            'id', p.id, 'etat', p.state, 'adresse', p.address_label, 'signalements', p.n_reports,
-            'categorie_principale', p.main_category, 'categories', p.categories, 'premier', p.first_report,
-            'dernier', p.last_report, 'semaines_actives', p.recurrence_weeks, 'tendance', p.trend,
-            'priorite', p.priority, 'composantes_priorite', p.priority_components,
+        'properties', json_build_object({properties},
             'derniere_visite', v.visited_at, 'suite_visite', v.outcome,
             'point', ST_AsGeoJSON(ST_Transform(p.point, 4326), 7)::json)
     ) ORDER BY p.priority DESC NULLS LAST, p.id), '[]'::json))
 FROM sensitive_points p
-LEFT JOIN LATERAL (
-    SELECT visited_at, outcome FROM visits v
-    WHERE v.point_id = p.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, p.geom, 25))
-    ORDER BY visited_at DESC LIMIT 1
-) v ON true
+{last_visit}
 WHERE p.category_scope = %(scope)s  -- 'toutes', or one category when the analysis ran per category
   AND (%(states)s::text[] IS NULL OR p.state = ANY(%(states)s))
   AND (%(min_priority)s::float8 IS NULL OR p.priority >= %(min_priority)s)
@@ -31,11 +23,7 @@ WHERE p.category_scope = %(scope)s  -- 'toutes', or one category when the analys
 SELECT jsonb_build_object(
     'type', 'Feature', 'id', p.id,
     'geometry', ST_AsGeoJSON(ST_Transform(p.geom, 4326), 7)::jsonb,
-    'properties', jsonb_build_object(
-        'id', p.id, 'etat', p.state, 'adresse', p.address_label, 'signalements', p.n_reports,
-        'categorie_principale', p.main_category, 'categories', p.categories, 'premier', p.first_report,
-        'dernier', p.last_report, 'semaines_actives', p.recurrence_weeks, 'tendance', p.trend,
-        'priorite', p.priority, 'composantes_priorite', p.priority_components, 'q_min', p.q_min,
+    'properties', jsonb_build_object({properties}, 'q_min', p.q_min,
         'point', ST_AsGeoJSON(ST_Transform(p.point, 4326), 7)::jsonb,
         'historique', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                 'analyse', h.run_id, 'date', r.started_at, 'etat', h.state, 'signalements', h.n_reports,
@@ -45,13 +33,20 @@ SELECT jsonb_build_object(
                 'id', s.id, 'date', s.observed_at, 'categorie', s.category, 'statut', s.status,
                 'adresse', s.address, 'source', s.source) ORDER BY s.observed_at DESC), '[]'::jsonb)
             FROM reports s WHERE s.id = ANY(p.report_ids)),
-        'visites', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                'id', v.id, 'date', v.visited_at, 'resultat', v.outcome, 'agent', v.officer, 'notes', v.notes)
-                ORDER BY v.visited_at DESC), '[]'::jsonb)
-            FROM visits v
-            WHERE v.point_id = p.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, p.geom, 25))))
+        'visites', {visits})
 )
 FROM sensitive_points p WHERE p.id = %(id)s;
+
+-- name: point_properties
+-- What the list and the page of a sensitive point both say of it.
+'id', p.id, 'etat', p.state, 'adresse', p.address_label, 'signalements', p.n_reports,
+'categorie_principale', p.main_category, 'categories', p.categories, 'premier', p.first_report,
+'dernier', p.last_report, 'semaines_actives', p.recurrence_weeks, 'tendance', p.trend,
+'priorite', p.priority, 'composantes_priorite', p.priority_components
+
+-- name: point_visit
+-- A visit of a sensitive point: recorded on the point itself, or made within 25 m of its polygon.
+v.point_id = p.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, p.geom, 25))
 
 -- name: axes
 -- json, not jsonb, as the sensitive points' list.
@@ -60,20 +55,11 @@ SELECT json_build_object(
     'features', coalesce(json_agg(json_build_object(
         'type', 'Feature', 'id', a.id,
         'geometry', ST_AsGeoJSON(ST_Transform(a.geom, 4326), 7)::json,
-        'properties', json_build_object(
-            'id', a.id, 'rue', a.street, 'commune', a.municipality, 'troncons', a.segments,
-            'longueur_m', round(a.length_m::numeric, 1), 'signalements', a.reports,
-            'taux_100m', round(a.rate_per_100m::numeric, 2), 'attendu', round(a.expected::numeric, 2),
-            'rapport', round(a.ratio::numeric, 2), 'q_max', a.q_max, 'etat', a.state, 'origine', a.origin,
-            'premier', a.first_report, 'dernier', a.last_report,
+        'properties', json_build_object({properties},
             'derniere_visite', v.visited_at, 'suite_visite', v.outcome)
     ) ORDER BY a.reports DESC, a.id), '[]'::json))
 FROM problem_axes a
-LEFT JOIN LATERAL (
-    SELECT visited_at, outcome FROM visits v
-    WHERE v.axis_id = a.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, a.geom, 15))
-    ORDER BY visited_at DESC LIMIT 1
-) v ON true
+{last_visit}
 WHERE (%(street)s::text IS NULL OR a.street ILIKE '%%' || %(street)s || '%%')
   AND (%(min_rate)s::float8 IS NULL OR a.rate_per_100m >= %(min_rate)s)
   AND (%(states)s::text[] IS NULL OR a.state = ANY(%(states)s));
@@ -82,12 +68,7 @@ WHERE (%(street)s::text IS NULL OR a.street ILIKE '%%' || %(street)s || '%%')
 SELECT jsonb_build_object(
     'type', 'Feature', 'id', a.id,
     'geometry', ST_AsGeoJSON(ST_Transform(a.geom, 4326), 7)::jsonb,
-    'properties', jsonb_build_object(
-        'id', a.id, 'rue', a.street, 'commune', a.municipality, 'troncons', a.segments,
-        'longueur_m', round(a.length_m::numeric, 1), 'signalements', a.reports,
-        'taux_100m', round(a.rate_per_100m::numeric, 2), 'attendu', round(a.expected::numeric, 2),
-        'rapport', round(a.ratio::numeric, 2), 'q_max', a.q_max, 'etat', a.state, 'origine', a.origin,
-        'premier', a.first_report, 'dernier', a.last_report,
+    'properties', jsonb_build_object({properties},
         'historique', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                 'analyse', h.run_id, 'date', r.started_at, 'etat', h.state, 'signalements', h.reports,
                 'longueur_m', round(h.length_m::numeric, 1), 'origine', h.origin) ORDER BY h.run_id), '[]'::jsonb)
@@ -97,12 +78,40 @@ SELECT jsonb_build_object(
                 'adresse', s.address) ORDER BY s.observed_at DESC), '[]'::jsonb)
             FROM (SELECT * FROM reports s WHERE s.geom IS NOT NULL AND ST_DWithin(s.geom, a.geom, 15)
                   ORDER BY s.observed_at DESC LIMIT 500) s),
-        'visites', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                'id', v.id, 'date', v.visited_at, 'resultat', v.outcome, 'agent', v.officer, 'notes', v.notes)
-                ORDER BY v.visited_at DESC), '[]'::jsonb)
-            FROM visits v WHERE v.axis_id = a.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, a.geom, 15))))
+        'visites', {visits})
 )
 FROM problem_axes a WHERE a.id = %(id)s;
+
+-- name: axis_properties
+-- What the list and the page of a problem axis both say of it.
+'id', a.id, 'rue', a.street, 'commune', a.municipality, 'troncons', a.segments,
+'longueur_m', round(a.length_m::numeric, 1), 'signalements', a.reports,
+'taux_100m', round(a.rate_per_100m::numeric, 2), 'attendu', round(a.expected::numeric, 2),
+'rapport', round(a.ratio::numeric, 2), 'q_max', a.q_max, 'etat', a.state, 'origine', a.origin,
+'premier', a.first_report, 'dernier', a.last_report
+
+-- name: axis_visit
+-- A visit of a problem axis: recorded on the axis, or made within 15 m of its line.
+v.axis_id = a.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, a.geom, 15))
+
+-- name: report_visit
+-- A visit that follows a report.
+v.report_id = r.id
+
+-- name: last_visit
+-- The last visit of the place (its condition: point_visit, axis_visit).
+LEFT JOIN LATERAL (
+    SELECT visited_at, outcome FROM visits v
+    WHERE {visit}
+    ORDER BY visited_at DESC LIMIT 1
+) v ON true
+
+-- name: visit_list
+-- The visits of a record or a place (its condition), the newest first.
+(SELECT coalesce(jsonb_agg(jsonb_build_object(
+        'id', v.id, 'date', v.visited_at, 'resultat', v.outcome, 'agent', v.officer, 'notes', v.notes)
+        ORDER BY v.visited_at DESC), '[]'::jsonb)
+    FROM visits v WHERE {visit})
 
 -- name: page
 -- One page of a list of reports, visits or permits as a FeatureCollection, built by service/api/geojson.py from
@@ -132,14 +141,21 @@ jsonb_build_object(
     'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7)::jsonb,
     'properties', {properties})
 
+-- name: listed_filter
+-- The filters every list takes: the source; the commune or section, without accents or capitals.
+(%(source)s::text IS NULL OR r.source = %(source)s)
+  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
+
+-- name: dated_filter
+-- The period of the dated lists, on the record's date column.
+(%(since)s::timestamptz IS NULL OR r.{date} >= %(since)s)
+  AND (%(until)s::timestamptz IS NULL OR r.{date} < %(until)s)
+
 -- name: reports_filter
 SELECT * FROM reports r
-WHERE (%(category)s::text[] IS NULL OR r.category = ANY(%(category)s))
+WHERE {listed} AND {dated}
+  AND (%(category)s::text[] IS NULL OR r.category = ANY(%(category)s))
   AND (%(status)s::text[] IS NULL OR r.status = ANY(%(status)s))
-  AND (%(source)s::text IS NULL OR r.source = %(source)s)
-  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
-  AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
-  AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
   AND (%(geocode)s::text IS NULL OR r.geocode_status = %(geocode)s)
 
 -- name: reports_properties
@@ -153,21 +169,15 @@ jsonb_build_object(
     'categorie_brute', r.category_raw, 'description', r.description, 'code_postal', r.postcode,
     'niveau_geocodage', r.geocode_level, 'lot', r.batch_id, 'ligne', r.row_number, 'cree', r.created_at,
     'modifie', r.updated_at, 'renvoi', r.referral_id,
-    'visites', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-            'id', v.id, 'date', v.visited_at, 'resultat', v.outcome, 'agent', v.officer, 'notes', v.notes)
-            ORDER BY v.visited_at DESC), '[]'::jsonb)
-        FROM visits v WHERE v.report_id = r.id),
+    'visites', {visits},
     'points_sensibles', (SELECT coalesce(jsonb_agg(p.id ORDER BY p.id), '[]'::jsonb)
         FROM sensitive_points p WHERE r.id = ANY(p.report_ids)))
 
 -- name: visits_filter
 SELECT * FROM visits r
-WHERE (%(outcome)s::text[] IS NULL OR r.outcome = ANY(%(outcome)s))
+WHERE {listed} AND {dated}
+  AND (%(outcome)s::text[] IS NULL OR r.outcome = ANY(%(outcome)s))
   AND (%(category)s::text[] IS NULL OR r.category = ANY(%(category)s))
-  AND (%(source)s::text IS NULL OR r.source = %(source)s)
-  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
-  AND (%(since)s::timestamptz IS NULL OR r.visited_at >= %(since)s)
-  AND (%(until)s::timestamptz IS NULL OR r.visited_at < %(until)s)
   AND (%(point)s::text IS NULL OR r.point_id = %(point)s)
   AND (%(axis)s::text IS NULL OR r.axis_id = %(axis)s)
 
@@ -183,9 +193,8 @@ jsonb_build_object('lot', r.batch_id)
 
 -- name: permits_filter
 SELECT * FROM permits r
-WHERE (%(permit_type)s::text[] IS NULL OR r.permit_type = ANY(%(permit_type)s))
-  AND (%(source)s::text IS NULL OR r.source = %(source)s)
-  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
+WHERE {listed}
+  AND (%(permit_type)s::text[] IS NULL OR r.permit_type = ANY(%(permit_type)s))
   AND (%(valid_on)s::date IS NULL OR (r.decision_date <= %(valid_on)s
        AND (r.valid_until IS NULL OR r.valid_until >= %(valid_on)s)))
 
