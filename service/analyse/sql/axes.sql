@@ -1,8 +1,9 @@
 -- name: previous_axes
--- Stored axes with their last "nettoye" visit within 25 m of the line (for the resolved state).
+-- Stored axes with their last "nettoye" visit (visit_counts_for: recorded on the axis, or within 15 m of its
+-- line), for the resolved state.
 SELECT a.id, a.state, a.street, a.municipality, ST_AsBinary(a.geom) AS geom, a.last_report,
        (SELECT max(v.visited_at) FROM visits v
-        WHERE v.outcome = 'nettoye' AND ST_DWithin(v.geom, a.geom, 25)) AS cleaned_at
+        WHERE v.outcome = 'nettoye' AND visit_counts_for(v, a)) AS cleaned_at
 FROM problem_axes a;
 
 -- name: upsert_axis

@@ -11,10 +11,11 @@ WHERE geom IS NOT NULL AND duplicate_of IS NULL AND referral_id IS NULL
 SELECT code, gravity FROM categories;
 
 -- name: previous
--- Stored points with their last "nettoye" visit within 25 m of the polygon (for the resolved state).
+-- Stored points with their last "nettoye" visit (visit_counts_for: recorded on the point, or within 25 m of its
+-- polygon), for the resolved state.
 SELECT p.id, p.state, p.category_scope, ST_AsBinary(p.geom) AS geom, ST_AsBinary(p.point) AS point, p.last_report,
        (SELECT max(v.visited_at) FROM visits v
-        WHERE v.outcome = 'nettoye' AND ST_DWithin(v.geom, p.geom, 25)) AS cleaned_at
+        WHERE v.outcome = 'nettoye' AND visit_counts_for(v, p)) AS cleaned_at
 FROM sensitive_points p;
 
 -- name: new_run

@@ -45,8 +45,8 @@ FROM sensitive_points p WHERE p.id = %(id)s;
 'priorite', p.priority, 'composantes_priorite', p.priority_components
 
 -- name: point_visit
--- A visit of a sensitive point: recorded on the point itself, or made within 25 m of its polygon.
-v.point_id = p.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, p.geom, 25))
+-- A visit of a sensitive point (the rule: migration 0053_visit_rules.sql).
+visit_counts_for(v, p)
 
 -- name: axes
 -- json, not jsonb, as the sensitive points' list.
@@ -91,8 +91,8 @@ FROM problem_axes a WHERE a.id = %(id)s;
 'premier', a.first_report, 'dernier', a.last_report
 
 -- name: axis_visit
--- A visit of a problem axis: recorded on the axis, or made within 15 m of its line.
-v.axis_id = a.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, a.geom, 15))
+-- A visit of a problem axis (the rule: migration 0053_visit_rules.sql).
+visit_counts_for(v, a)
 
 -- name: report_visit
 -- A visit that follows a report.

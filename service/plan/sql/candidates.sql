@@ -1,6 +1,6 @@
 -- name: points
--- Sensitive points of the requested states, with their last visit (recorded on the point, or any visit within
--- 25 m of its polygon) and the commune and postcode of the nearest official address.
+-- Sensitive points of the requested states, with their last visit (visit_counts_for: recorded on the point, or
+-- any visit within 25 m of its polygon) and the commune and postcode of the nearest official address.
 SELECT p.id AS site_id, p.address_label AS label, p.state, p.main_category AS category, p.categories,
        p.n_reports, p.recurrence_weeks, p.trend, p.last_report, p.priority, p.priority_components,
        ST_X(p.point) AS x, ST_Y(p.point) AS y, v.visited_at AS last_visit, v.outcome AS last_outcome,
@@ -8,7 +8,7 @@ SELECT p.id AS site_id, p.address_label AS label, p.state, p.main_category AS ca
 FROM sensitive_points p
 LEFT JOIN LATERAL (
     SELECT visited_at, outcome FROM visits v
-    WHERE v.point_id = p.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, p.geom, 25))
+    WHERE visit_counts_for(v, p)
     ORDER BY visited_at DESC LIMIT 1
 ) v ON true
 LEFT JOIN LATERAL (
@@ -47,7 +47,7 @@ LEFT JOIN LATERAL (
 ) r ON true
 LEFT JOIN LATERAL (
     SELECT visited_at, outcome FROM visits v
-    WHERE v.axis_id = a.id OR (v.geom IS NOT NULL AND ST_DWithin(v.geom, a.geom, 15))
+    WHERE visit_counts_for(v, a)
     ORDER BY visited_at DESC LIMIT 1
 ) v ON true
 LEFT JOIN LATERAL (
@@ -99,7 +99,7 @@ WHERE v.outcome = 'a_revoir' AND v.geom IS NOT NULL AND v.point_id IS NULL AND v
   AND NOT EXISTS (SELECT 1 FROM visits w
                   WHERE w.visited_at > v.visited_at AND w.geom IS NOT NULL AND ST_DWithin(w.geom, v.geom, 25))
   AND NOT EXISTS (SELECT 1 FROM sensitive_points p
-                  WHERE p.category_scope = 'toutes' AND p.state <> 'resolu' AND ST_DWithin(p.geom, v.geom, 25));
+                  WHERE p.category_scope = 'toutes' AND p.state <> 'resolu' AND visit_counts_for(v, p));
 
 -- name: sections
 -- The zone's sections (former communes) and their postcodes, to filter candidates by section.
