@@ -149,6 +149,9 @@ def test_bad_places_and_budgets_get_french_messages(settings, db, geocoder):
         plan_shift(db, settings, _shift(start="Rue de la Paix 12"), geocoder=geocoder, now=NOW)
     assert "ambiguë" in ambiguous.value.message and "Seraing" in ambiguous.value.message
     assert "Neupré" in ambiguous.value.message
+    # the candidates read as addresses, not as the geocoder's records
+    assert "Candidates : Rue de la Paix 12, 4100 Seraing ; Rue de la Paix 12, 4120 Neupré" in ambiguous.value.message
+    assert "{" not in ambiguous.value.message and "libelle" not in ambiguous.value.message
     with pytest.raises(InvalidValueError) as unknown:
         plan_shift(db, settings, _shift(start="Rue qui n'existe pas 4, 4100 Seraing"), geocoder=geocoder, now=NOW)
     assert "introuvable" in unknown.value.message

@@ -51,6 +51,11 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
     )
 
 
+def _choice_label(choice: dict[str, Any]) -> str:
+    """A geocoder's alternative as a person reads it: its label (``libelle``), not the whole record."""
+    return str(choice.get("libelle") or choice.get("label") or "?")
+
+
 def resolve_place(text: str, geocoder: AddressGeocoder | None, *, what: str = "départ") -> Place:
     """The place named by ``text``; a French error naming the candidates when the address is ambiguous, or the
     geocoder's own reason when it cannot be placed precisely enough."""
@@ -68,7 +73,7 @@ def resolve_place(text: str, geocoder: AddressGeocoder | None, *, what: str = "d
     found = geocoder.geocode(cleaned)
     level = getattr(found, "level", "echec")
     if level == "ambigu" or (level not in PRECISE_LEVELS and found.alternatives):
-        options = "; ".join(a.get("label") or str(a) for a in found.alternatives[:5])
+        options = " ; ".join(_choice_label(a) for a in found.alternatives[:5])
         raise InvalidValueError(
             f"Adresse de {what} ambiguë : « {cleaned} ». Candidates : {options}.",
             hint="Précisez la commune ou le code postal (ex. « Rue de la Paix 12, 4100 Seraing »).",
