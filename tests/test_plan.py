@@ -123,6 +123,23 @@ def test_filters_narrow_the_candidates_and_say_so_when_nothing_is_left(settings,
     assert "Pollution de l'eau" in message or "pollution_eau" in message
 
 
+def test_filters_take_the_words_a_person_types_and_refuse_a_wrong_one(settings, db, geocoder):
+    # the label as printed on the sheets, in another case and without accents, is the category's code
+    typed = Filters(categories=("DEPOT CLANDESTIN",), states=("Nouveau",), kinds=("Point sensible", "axe"))
+    plan = plan_shift(db, settings, _shift(filters=typed), geocoder=geocoder, now=NOW)
+    assert plan.request.filters.categories == ("depot_clandestin",)
+    assert plan.request.filters.kinds == ("point_sensible", "axe") and plan.request.filters.states == ("nouveau",)
+    assert plan.stops and set(plan.candidates["kind"]) <= {"point_sensible", "axe"}
+    assert all("depot_clandestin" in cats for cats in plan.candidates["categories"])
+    # a word that is no category is refused, naming it and the valid ones, instead of "no site for these filters"
+    with pytest.raises(InvalidValueError) as caught:
+        plan_shift(db, settings, _shift(filters=Filters(categories=("depot",))), geocoder=geocoder, now=NOW)
+    assert caught.value.message == "catégorie inconnue : « depot »"
+    assert "depot_clandestin (Dépôt clandestin)" in caught.value.hint
+    with pytest.raises(InvalidValueError, match="état inconnu : « ouvert »"):
+        plan_shift(db, settings, _shift(filters=Filters(states=("ouvert",))), geocoder=geocoder, now=NOW)
+
+
 def test_recently_visited_sites_wait_unless_the_visit_asked_for_a_follow_up(settings, db, geocoder):
     context = CandidateContext(settings=settings, filters=Filters(), now=pd.Timestamp(NOW), labels=load_labels(db))
     candidates, _ = load_candidates(db, context)

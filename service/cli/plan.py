@@ -11,7 +11,6 @@ from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of, working
 from service.db.personal import audit
-from service.errors import InvalidValueError
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
 from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time
 from service.plan.modes import check_mode
@@ -129,7 +128,7 @@ def plan(
     ),
     equipes: int = typer.Option(1, "--equipes", help="Nombre d'équipes (chacune sa tournée, aucun site deux fois)."),
     mode: str = typer.Option("voiture", "--mode", help="Déplacement : voiture, velo ou pied."),
-    categorie: list[str] | None = typer.Option(None, "--categorie", help="Catégorie(s) (code ; répétable)."),
+    categorie: list[str] | None = typer.Option(None, "--categorie", help="Catégorie(s) (code ou libellé ; répétable)."),
     lieu: list[str] | None = typer.Option(None, "--lieu", help="Commune, section ou code postal (répétable)."),
     etat: list[str] | None = typer.Option(
         None, "--etat", help="État(s) des points et axes ; défaut : nouveau, actif, reouvert."
@@ -159,10 +158,7 @@ def plan(
     states = _list(etat) or DEFAULT_STATES
     if surveilles and "surveille" not in states:
         states = (*states, "surveille")
-    kinds = _list([types]) if types else Filters().kinds
-    unknown = [k for k in kinds if k not in KIND_LABELS]
-    if unknown:
-        raise InvalidValueError(f"type(s) de site inconnu(s) : {', '.join(unknown)}", hint=", ".join(KIND_LABELS))
+    kinds = _list([types]) if types else Filters().kinds  # codes or labels: the plan stage checks them
     since = parse_start_time(non_visite_depuis, settings.timezone) if non_visite_depuis else None
     request = ShiftRequest(
         starts_at=parse_start_time(debut, settings.timezone),
