@@ -4,12 +4,14 @@ outcomes of a filled-in sheet coming back in."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import subprocess
 import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pandas as pd
 import pytest
 import shapely
@@ -17,6 +19,8 @@ import shapely
 from service.db import connect
 from service.db.vocabulary import load_labels
 from service.errors import InvalidValueError, NotFoundError
+from service.export import render
+from service.export.sheet import sheet_from_plan
 from service.geocode.apply import batch_geocoder
 from service.ingest.pipeline import IngestOptions, ingest_file
 from service.plan import Filters, ShiftRequest, load_plan, plan_and_save, plan_shift, summary_json
@@ -451,3 +455,70 @@ def test_with_the_liege_road_network_the_east_of_seraing_follows_the_streets(set
         db.rollback()
         db.execute("TRUNCATE road_edges, road_vertices, road_network_loads RESTART IDENTITY")
         db.commit()
+
+
+def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on(settings, db, geocoder, tmp_path):
+    stored = plan_and_save(db, settings, _shift(budget_minutes=150, teams=2), geocoder=geocoder, now=NOW)
+    book = openpyxl.load_workbook(io.BytesIO(render(sheet_from_plan(stored, load_labels(db)), "xlsx")))
+    ws = book["Tournée"]
+    col = {cell.value: cell.column for cell in ws[1]}
+    refs = [ws.cell(r, col["Arrêt"]).value for r in range(2, ws.max_row + 1)]
+    assert len(refs) >= 9
+    # as typed in the field: labels without accents or in capitals, French dates, a real date cell
+    typed = {
+        0: ("nettoye", "20/11/2026 8h30"),
+        1: ("RIEN CONSTATE", "20-11-2026 8h45"),
+        2: ("a revoir", "20/11/26 9h05"),
+        3: ("Procès verbal", datetime(2026, 11, 20, 9, 20)),
+        4: (None, "20/11/2026 9h40"),  # a date but no result
+        5: ("Avertissement", "20.11.2026 10:00"),
+        7: ("Nettoyé", "20/11/2026 10h30"),
+    }
+    for i, (outcome, when) in typed.items():
+        ws.cell(i + 2, col["Résultat"], outcome)
+        ws.cell(i + 2, col["Date de visite"], when)
+        ws.cell(i + 2, col["Agent"], "Dupont")
+    ws.cell(5 + 2, col["Arrêt"], refs[5].lower().replace("-0", "-"))  # "t12-e1-6": still that stop
+    ws.cell(7 + 2, col["Arrêt"], "T999-E1-01")  # no plan has it
+    sheet = tmp_path / "tournee_remplie.xlsx"
+    book.save(sheet)
+
+    summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert summary.balanced and summary.inserted == 5 and summary.rejected == len(refs) - 5
+    not_done = len(refs) - 7
+    lines = summary.reject_lines()
+    assert lines[0] == (
+        f"{len(refs) - 5} ligne(s) non enregistrée(s), dont {not_done} arrêt(s) non fait(s) (ni résultat ni date : "
+        "rien à encoder, leurs sites restent à planifier) et 2 à corriger :"
+    )
+    assert lines[1].startswith("  • ligne 6 — Résultat (vide) : résultat manquant : la date de visite est remplie")
+    assert "choisissez-le dans la liste de la colonne « Résultat »" in lines[1]
+    assert lines[2].startswith("  • ligne 9 — arrêt de tournée « T999-E1-01 » : arrêt inconnu")
+    assert len(lines) == 3
+    # each visit is on its own stop, with the outcome's code and the time as written (Brussels)
+    visits = db.execute(
+        "SELECT s.ref, v.outcome, to_char(v.visited_at AT TIME ZONE 'Europe/Brussels', 'DD/MM HH24:MI'), v.officer"
+        " FROM visits v JOIN plan_stops s ON s.id = v.plan_stop_id WHERE s.plan_id = %s ORDER BY s.ref",
+        (stored.plan_id,),
+    ).fetchall()
+    assert visits == sorted(
+        [
+            (refs[0], "nettoye", "20/11 08:30", "Dupont"),
+            (refs[1], "rien_constate", "20/11 08:45", "Dupont"),
+            (refs[2], "a_revoir", "20/11 09:05", "Dupont"),
+            (refs[3], "pv", "20/11 09:20", "Dupont"),
+            (refs[5], "avertissement", "20/11 10:00", "Dupont"),
+        ]
+    )
+    # the same file again stores nothing new and says the same
+    again = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert again.inserted == 0 and again.updated == 0 and again.duplicates == 5
+    assert again.reject_lines() == lines
+    # an untouched sheet is only stops not made: nothing to correct
+    blank = tmp_path / "tournee_vierge.xlsx"
+    blank.write_bytes(render(sheet_from_plan(stored, load_labels(db)), "xlsx"))
+    untouched = ingest_file(db, blank, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert untouched.reject_lines() == [
+        f"{len(refs)} ligne(s) non enregistrée(s), dont {len(refs)} arrêt(s) non fait(s) (ni résultat ni date : "
+        "rien à encoder, leurs sites restent à planifier)."
+    ]

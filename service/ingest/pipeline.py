@@ -47,6 +47,7 @@ from service.ingest.load import (
     merge,
 )
 from service.ingest.read import TableSource, open_table, table_source
+from service.ingest.rejects import reject_account
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
@@ -473,14 +474,16 @@ def _close(
     read, deduped, loaded, linked = steps.read, steps.deduped, steps.loaded, steps.linked
     kind, streamed, batch_id = opened.kind, read.streamed, opened.batch_id
     rejected = _rejected(read, deduped)
+    details: dict[str, Any] = dict(linked.details)
     if rejected:
         conn.execute(_queries("batch")["store_rejects"], {"batch": batch_id})
+        account = reject_account(conn, batch_id)
+        details["arrets_non_faits"] = account["arrets_non_faits"]
     waiting = 0
     if read.span.to_geocode:
         query = sql.SQL("SELECT count(*) FROM {} WHERE batch_id = %s AND geocode_status = 'a_geocoder'")
         row = conn.execute(query.format(sql.Identifier(kind)), (batch_id,)).fetchone()
         waiting = int(row[0]) if row else 0
-    details: dict[str, Any] = dict(linked.details)
     if steps.geocoded is not None:
         details["geocodage"] = steps.geocoded
     if steps.referred is not None:
@@ -517,6 +520,7 @@ def _close(
         duplicates=loaded.unchanged + streamed.repeats.same + len(deduped.same) + linked.near_duplicates,
         rejected=rejected,
         details=details,
+        to_correct=account["rejets_a_corriger"] if rejected else [],
     )
     clock.lap("cloture")
     summary.timings = dict(clock.timings)
