@@ -384,6 +384,25 @@ def test_the_api_plans_a_shift_and_serves_its_field_pack(planner, auth):
         planner.get(f"/api/tournees/{plan_id}/export", params={"format": "xlsx"}, headers=auth["lecteur"]).status_code
         == 403
     )
+    # the filters as a person types them: a French date, a category's label; a wrong one is named in French
+    since = planner.post(
+        "/api/tournees",
+        json={
+            "duree": "2h",
+            "debut": "2026-11-20 08:00",
+            "non_visite_depuis": "15/11/2026",
+            "categories": ["Graffiti"],
+        },
+    )
+    assert since.status_code == 201, since.text
+    filters = planner.get(f"/api/tournees/{since.json()['tournee']['plan_id']}").json()["tournee"]
+    assert filters["filters"]["non_visite_depuis"].startswith("2026-11-15")
+    assert filters["filters"]["categories"] == ["graffiti"]
+    unreadable = planner.post("/api/tournees", json={"duree": "4h", "non_visite_depuis": "la semaine passée"})
+    assert unreadable.status_code == 422
+    assert unreadable.json()["erreur"] == "date « pas visité depuis » illisible : « la semaine passée »"
+    as_text = planner.post("/api/tournees", json={"duree": "4h", "categories": "depot_clandestin"})
+    assert as_text.status_code == 422 and "liste attendue" in as_text.json()["erreur"]
     bad = planner.post("/api/tournees", json={"duree": "demain"})
     assert bad.status_code == 422 and "durée illisible" in bad.json()["erreur"]
     far = planner.post("/api/tournees", json={"duree": "4h", "depart": "Grand-Place 1, 1000 Bruxelles"})

@@ -12,7 +12,7 @@ from rich.table import Table
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of, working
 from service.db.personal import audit
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
-from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time
+from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time, since_date
 from service.plan.modes import check_mode
 from service.plan.places import parse_coordinates
 from service.settings import Settings
@@ -141,7 +141,7 @@ def plan(
         "permis = contrôles de permis, sur demande).",
     ),
     non_visite_depuis: str | None = typer.Option(
-        None, "--non-visite-depuis", help="Seulement les sites pas visités depuis cette date (AAAA-MM-JJ)."
+        None, "--non-visite-depuis", help="Sites pas visités depuis cette date (AAAA-MM-JJ ou JJ/MM/AAAA)."
     ),
     priorite_min: float | None = typer.Option(None, "--priorite-min", help="Priorité minimale."),
     graine: int = typer.Option(1, "--graine", help="Graine du calcul (même graine, même tournée)."),
@@ -159,7 +159,7 @@ def plan(
     if surveilles and "surveille" not in states:
         states = (*states, "surveille")
     kinds = _list([types]) if types else Filters().kinds  # codes or labels: the plan stage checks them
-    since = parse_start_time(non_visite_depuis, settings.timezone) if non_visite_depuis else None
+    since = since_date(non_visite_depuis, settings.timezone)
     request = ShiftRequest(
         starts_at=parse_start_time(debut, settings.timezone),
         budget_minutes=parse_duration(duree),
