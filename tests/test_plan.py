@@ -499,6 +499,7 @@ def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on
         ws.cell(i + 2, col["Agent"], "Dupont")
     ws.cell(5 + 2, col["Arrêt"], refs[5].lower().replace("-0", "-"))  # "t12-e1-6": still that stop
     ws.cell(7 + 2, col["Arrêt"], "T999-E1-01")  # no plan has it
+    ws.cell(1, ws.max_column + 1, "Photo")  # a column the officer added
     sheet = tmp_path / "tournee_remplie.xlsx"
     book.save(sheet)
 
@@ -514,6 +515,8 @@ def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on
     assert "choisissez-le dans la liste de la colonne « Résultat »" in lines[1]
     assert lines[2].startswith("  • ligne 9 — arrêt de tournée « T999-E1-01 » : arrêt inconnu")
     assert len(lines) == 3
+    # the sheet's own columns (order, priority, why…) come back with it: only the added one is reported as unknown
+    assert summary.details["colonnes_ignorees"] == ["Photo"]
     # each visit is on its own stop, with the outcome's code and the time as written (Brussels)
     visits = db.execute(
         "SELECT s.ref, v.outcome, to_char(v.visited_at AT TIME ZONE 'Europe/Brussels', 'DD/MM HH24:MI'), v.officer"

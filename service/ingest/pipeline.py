@@ -499,7 +499,7 @@ def _close(
             "index_reconstruits": loaded.bulk,
             "chargement_direct": read.direct,
             "colonnes": cmap.fields,
-            "colonnes_ignorees": cmap.ignored,
+            "colonnes_ignorees": _unexpected_columns(cmap),
             "colonnes_fichier": source.headers,
             "colonnes_personnelles": sorted(cmap.fields[f] for f in PERSONAL_FIELDS if f in cmap.fields),
             "source_par_defaut": opened.ctx.default_source,
@@ -526,6 +526,16 @@ def _close(
     summary.timings = dict(clock.timings)
     close_batch(conn, summary)
     return summary
+
+
+def _unexpected_columns(cmap: ColumnMap) -> list[str]:
+    """Columns read but not imported that a person should know of: a plan's sheet carries its own columns (order,
+    priority, why…) back with the results, and listing those as "not recognised" only hides a real typo."""
+    if "stop_ref" not in cmap.fields:
+        return cmap.ignored
+    from service.export.sheet import PLAN_COLUMNS  # loaded only for a plan's sheet
+
+    return [h for h in cmap.ignored if h not in PLAN_COLUMNS]
 
 
 def _queries(name: str) -> dict[str, str]:
