@@ -439,6 +439,10 @@ def test_the_filled_in_xlsx_comes_back_through_the_upload_endpoint(settings, db,
     assert answer.status_code == 200, answer.text
     batch = answer.json()
     assert batch["inserted"] == n - 1 and batch["rejected"] == 1, batch
+    assert batch["details"]["arrets_non_faits"] == 1 and batch["bilan_rejets"] == [
+        "1 ligne(s) non enregistrée(s), dont 1 arrêt(s) non fait(s) (ni résultat ni date : rien à encoder, leurs sites "
+        "restent à planifier)."
+    ]
     summary = summary_json(load_plan(db, stored.plan_id))
     assert [s["done"] for s in summary["stops"]] == [True] * (n - 1) + [False]
     assert {s["outcome"] for s in summary["stops"][:-1]} == {"nettoye"}

@@ -60,8 +60,8 @@ class BatchSummary:
     to_correct: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """The summary as the API and ``--json`` show it, with the geocoding account in words."""
-        return {**asdict(self), "geocodage": self.geocoding}
+        """The summary as the API and ``--json`` show it, with the geocoding account and the rejects in words."""
+        return {**asdict(self), "geocodage": self.geocoding, "bilan_rejets": self.reject_lines()}
 
     @property
     def geocoding(self) -> dict[str, int]:
