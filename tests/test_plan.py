@@ -536,6 +536,20 @@ def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on
             (refs[5], "avertissement", "20/11 10:00", "Dupont"),
         ]
     )
+    # the plan read back in the terminal shows each stop's result
+    db.commit()
+    shown = subprocess.run(
+        [sys.executable, "-m", "service", "tournees", "--numero", str(stored.plan_id)],
+        env=cli_env(settings, COLUMNS="220"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    row = next(line for line in shown.stdout.splitlines() if refs[3] in line)
+    assert row.rstrip(" │").endswith("Procès-verbal") and "résultat" in shown.stdout
+    assert next(line for line in shown.stdout.splitlines() if refs[6] in line).rstrip(" │").endswith("non fait")
     # the same file again stores nothing new and says the same
     again = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
     assert again.inserted == 0 and again.updated == 0 and again.duplicates == 5

@@ -66,8 +66,24 @@ def _fr(value: float, digits: int = 1) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
 
-def show_plan(stored: StoredPlan, paths: list[Path] | None = None) -> None:
-    """The plan as a person reads it in a terminal: one table per team, the comparison, what was left out."""
+def _outcome_words(conn: Any) -> dict[str, str]:
+    """Visit outcomes' French labels by code (for a stored plan's results)."""
+    from service.db.vocabulary import load_labels
+
+    return load_labels(conn).outcomes
+
+
+def _result_cell(stop: dict[str, Any], outcomes: dict[str, str] | None) -> str:
+    """A stop's result for the table: the outcome's label, or « non fait »."""
+    code = stop.get("done_outcome")
+    if code is None or (isinstance(code, float) and code != code):
+        return "non fait"
+    return (outcomes or {}).get(str(code), str(code))
+
+
+def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: dict[str, str] | None = None) -> None:
+    """The plan as a person reads it in a terminal: one table per team, the comparison, what was left out; with
+    ``outcomes`` (code → label) and results already in, each stop's result."""
     facts = stored.facts
     summary = facts.get("summary") or {}
     console.print(
@@ -79,9 +95,13 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None) -> None:
     team_minutes = summary.get("equipes_minutes", [])
     for team, stops in stored.stops.groupby("team", sort=True):
         table = Table(title=f"Équipe {team} — {_fr(team_minutes[int(team) - 1]) if team_minutes else '?'} min")
+        results = outcomes is not None and bool(stored.stops["visit_id"].notna().any())
         for column in ("n°", "arrivée", "arrêt", "site", "type", "lieu", "priorité", "trajet", "sur place"):
             table.add_column(column)
+        if results:
+            table.add_column("résultat")
         for s in stops.to_dict("records"):
+            done = _result_cell(s, outcomes) if results else None
             table.add_row(
                 str(s["ord"]),
                 f"{s['arrival'].astimezone(ZoneInfo('Europe/Brussels')):%H:%M}",
@@ -92,6 +112,7 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None) -> None:
                 _fr(float(s["value"])),
                 f"{_fr(float(s['travel_minutes']), 0)} min",
                 f"{_fr(float(s['service_minutes']), 0)} min",
+                *([done] if done is not None else []),
             )
         console.print(table)
     value, naive = float(facts["value"]), float(facts["naive_value"])
@@ -227,9 +248,10 @@ def tournees(
             return
         stored = load_plan(conn, numero)
         paths = write_files(conn, settings, stored, out, _formats(formats)) if out else []
+        outcomes = _outcome_words(conn)
     if json_out:
         from service.plan import summary_json
 
         print_json({**summary_json(stored), "files": [str(p) for p in paths]})
         return
-    show_plan(stored, paths)
+    show_plan(stored, paths, outcomes=outcomes)
