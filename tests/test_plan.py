@@ -173,6 +173,18 @@ def test_bad_places_and_budgets_get_french_messages(settings, db, geocoder):
     # the candidates read as addresses, not as the geocoder's records
     assert "Candidates : Rue de la Paix 12, 4100 Seraing ; Rue de la Paix 12, 4120 Neupré" in ambiguous.value.message
     assert "{" not in ambiguous.value.message and "libelle" not in ambiguous.value.message
+    # a typo is read and said (the plan starts from the address as found); a street read only approximately and
+    # without its number is asked again rather than used: it may be another street
+    typo = plan_shift(
+        db, settings, _shift(start="Place Comunale 1, Seraing", budget_minutes=60), geocoder=geocoder, now=NOW
+    )
+    assert typo.start.label == "Place Communale 1, 4100 Seraing"
+    with pytest.raises(InvalidValueError) as unsure:
+        plan_shift(db, settings, _shift(start="Av. de l'Abbaye 10, Seraing"), geocoder=geocoder, now=NOW)
+    assert unsure.value.message.startswith(
+        "Adresse de départ incertaine : « Av. de l'Abbaye 10, Seraing » lue comme « Rue de l'Abbaye, 4100 Seraing »"
+    )
+    assert "Adresses proches : Rue de l'Abbaye 20, 4100 Seraing" in unsure.value.hint
     with pytest.raises(InvalidValueError) as unknown:
         plan_shift(db, settings, _shift(start="Rue qui n'existe pas 4, 4100 Seraing"), geocoder=geocoder, now=NOW)
     assert "introuvable" in unknown.value.message
