@@ -87,7 +87,9 @@ def resolve_place(text: str, geocoder: AddressGeocoder | None, *, what: str = "d
         options = " ; ".join(_choice_label(a) for a in found.alternatives[:5])
         raise InvalidValueError(
             f"Adresse de {what} ambiguë : « {cleaned} ». Candidates : {options}.",
-            hint="Précisez la commune ou le code postal (ex. « Rue de la Paix 12, 4100 Seraing »).",
+            hint=f"Précisez la commune ou le code postal (ex. « {_choice_label(found.alternatives[0])} »)."
+            if found.alternatives
+            else "Précisez la commune ou le code postal.",
         )
     if level not in PRECISE_LEVELS or found.x is None:
         reason = found.reason or f"trouvée seulement au niveau « {level} »"
