@@ -106,26 +106,40 @@ def _not_done_stops(problems: Problems, stop_ref: pd.Series, outcome: pd.Series,
     )
 
 
-#: A plan sheet's row with a date but no result: the generic "résultat manquant" said what, not what to do.
+#: A plan sheet's row half filled in: the generic "résultat manquant" / "date de visite manquante" said what was
+#: missing, not what to do with a stop.
 STOP_WITHOUT_OUTCOME = (
     "résultat manquant : la date de visite est remplie mais pas le résultat ; choisissez-le dans la liste de la "
     "colonne « Résultat », ou videz la date si l'arrêt n'a pas été fait"
 )
+STOP_WITHOUT_DATE = (
+    "date de visite manquante : le résultat est rempli mais pas la date ; indiquez le jour et l'heure de la "
+    "visite (par exemple 30/11/2026 14h30)"
+)
 
 
-def _stop_without_outcome(
-    problems: Problems, cmap: ColumnMap, stop_ref: pd.Series, outcome: pd.Series, visited: pd.Series
-) -> None:
-    """A plan sheet's row dated but with no result gets one reason that says what to do (not the generic one)."""
-    dated = (stop_ref.notna() & outcome.isna() & visited.notna()).to_numpy(dtype=bool)
-    if not dated.any():
+def _replace_reason(problems: Problems, rows: Any, generic: str, label: str, values: pd.Series, why: str) -> None:
+    """Rows of ``rows`` get ``why`` instead of the ``generic`` message (same field, same column)."""
+    rows = pd.Series(rows).fillna(False).to_numpy(dtype=bool)
+    if not rows.any():
         return
+    column = next((item[2] for item in problems.items if isinstance(item[4], str) and item[4] == generic), None)
     problems.items[:] = [
-        (mask & ~dated, *rest) if isinstance(rest[-1], str) and rest[-1] == "résultat manquant" else (mask, *rest)
+        (mask & ~rows, *rest) if isinstance(rest[-1], str) and rest[-1] == generic else (mask, *rest)
         for mask, *rest in problems.items
     ]
     problems.items[:] = [item for item in problems.items if item[0].any()]
-    problems.add(dated, "résultat", outcome, STOP_WITHOUT_OUTCOME, column=cmap.fields.get("outcome"))
+    problems.add(rows, label, values, why, column=column)
+
+
+def _half_filled_stops(problems: Problems, stop_ref: pd.Series, outcome: pd.Series, visited: pd.Series) -> None:
+    """A plan sheet's row with a result but no date, or a date but no result, gets a reason saying what to do."""
+    on_plan = stop_ref.notna()
+    dated_only = on_plan & outcome.isna() & visited.notna()
+    _replace_reason(problems, dated_only, "résultat manquant", "résultat", outcome, STOP_WITHOUT_OUTCOME)
+    outcome_only = on_plan & outcome.notna() & visited.isna()
+    why = STOP_WITHOUT_DATE
+    _replace_reason(problems, outcome_only, "date de visite manquante", "date de visite", visited, why)
 
 
 def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:
@@ -148,7 +162,7 @@ def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Valid
     stop_ref = canonical_stop_refs(field_text(chunk, cmap, "stop_ref"))
     raw_visited = field_text(chunk, cmap, "visited_at")
     _not_done_stops(problems, stop_ref, raw_outcome, raw_visited)
-    _stop_without_outcome(problems, cmap, stop_ref, raw_outcome, raw_visited)
+    _half_filled_stops(problems, stop_ref, raw_outcome, raw_visited)
     place = locate_rows(chunk, cmap, ctx, problems, allow_reference=report_ref.fillna(stop_ref))
     for ref, placed_by in ((report_ref, "signalement"), (stop_ref, "tournee")):  # placed by what they follow
         waiting = place.status.eq("a_geocoder") & place.address.isna() & ref.notna()
