@@ -142,6 +142,14 @@ def test_filters_take_the_words_a_person_types_and_refuse_a_wrong_one(settings, 
     assert "depot_clandestin (Dépôt clandestin)" in caught.value.hint
     with pytest.raises(InvalidValueError, match="état inconnu : « ouvert »"):
         plan_shift(db, settings, _shift(filters=Filters(states=("ouvert",))), geocoder=geocoder, now=NOW)
+    # a place is a commune, section or postcode of the zone, typed as one writes it
+    section = plan_shift(db, settings, _shift(filters=Filters(places=("ougree",))), geocoder=geocoder, now=NOW)
+    assert section.request.filters.places == ("Ougrée",) and section.stops
+    with pytest.raises(InvalidValueError) as place:
+        plan_shift(db, settings, _shift(filters=Filters(places=("Ougre",))), geocoder=geocoder, now=NOW)
+    assert place.value.message == "lieu inconnu dans la zone : « Ougre »"
+    assert place.value.hint.startswith("Communes, sections et codes postaux : 4100, 4101")
+    assert "Ougrée" in place.value.hint and "(4100)" not in place.value.hint
 
 
 def test_recently_visited_sites_wait_unless_the_visit_asked_for_a_follow_up(settings, db, geocoder):
@@ -413,6 +421,7 @@ def test_the_api_plans_a_shift_and_serves_its_field_pack(planner, auth):
     unreadable = planner.post("/api/tournees", json={"duree": "4h", "non_visite_depuis": "la semaine passée"})
     assert unreadable.status_code == 422
     assert unreadable.json()["erreur"] == "date « pas visité depuis » illisible : « la semaine passée »"
+    assert unreadable.json()["conseil"] == "Écrivez par exemple 2026-11-15 ou 15/11/2026."
     as_text = planner.post("/api/tournees", json={"duree": "4h", "categories": "depot_clandestin"})
     assert as_text.status_code == 422 and "liste attendue" in as_text.json()["erreur"]
     bad = planner.post("/api/tournees", json={"duree": "demain"})

@@ -9,7 +9,7 @@ recent visit are listed with the reason (in the XLSX's second sheet and at the e
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +20,8 @@ from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError
 from service.export import Format, render_sheet
 from service.export.sheet import Sheet, sheet_from_candidates
-from service.plan.candidates import CandidateContext, load_candidates, sources
-from service.plan.filters import resolve_codes
+from service.plan.candidates import CandidateContext, known_places, load_candidates, sources
+from service.plan.filters import resolve_codes, resolve_places
 from service.plan.model import DEFAULT_STATES, KIND_LABELS, STATE_LABELS, Filters
 from service.settings import Settings
 
@@ -68,6 +68,7 @@ def site_list(
 ) -> Sheet:
     """The sheet of the sites matching ``filters``, highest value first, at most ``limit``. Reads only."""
     labels = labels or load_labels(conn)
+    filters = replace(filters, places=resolve_places(filters.places, known_places(conn)))
     when = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
     context = CandidateContext(settings=settings, filters=filters, now=when, labels=labels)
     candidates, excluded = load_candidates(conn, context)

@@ -190,7 +190,10 @@ def since_date(text: str | None, timezone: str) -> datetime | None:
     error naming the filter when unreadable."""
     if not text or not text.strip():
         return None
-    return parse_start_time(text, timezone, what="date « pas visité depuis »")
+    try:
+        return parse_start_time(text, timezone, what="date « pas visité depuis »")
+    except InvalidValueError as error:
+        raise InvalidValueError(error.message, hint="Écrivez par exemple 2026-11-15 ou 15/11/2026.") from None
 
 
 def empty_candidates() -> gpd.GeoDataFrame:

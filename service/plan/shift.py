@@ -18,7 +18,7 @@ import shapely
 
 from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError, NotFoundError
-from service.plan.candidates import CandidateContext, load_candidates
+from service.plan.candidates import CandidateContext, known_places, load_candidates
 from service.plan.filters import checked_filters
 from service.plan.model import MODE_LABELS, Place, Plan, ShiftRequest, Stop
 from service.plan.places import AddressGeocoder, resolve_place
@@ -198,7 +198,7 @@ def plan_shift(
     the start is unknown, no site matches the filters or the budget is too short for any site."""
     now_ts = pd.Timestamp(now or datetime.now(UTC))
     labels: Labels = load_labels(conn)
-    request = replace(request, filters=checked_filters(request.filters, labels))
+    request = replace(request, filters=checked_filters(request.filters, labels, places=known_places(conn)))
     start = _in_zone(resolve_place(request.start or settings.plan_station, geocoder, what="départ"), settings)
     end = _in_zone(resolve_place(request.end, geocoder, what="arrivée"), settings) if request.end else start
     context = CandidateContext(settings=settings, filters=request.filters, now=now_ts, labels=labels)
