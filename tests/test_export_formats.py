@@ -415,6 +415,8 @@ def test_site_list_takes_every_kind_on_one_scale_with_its_filters(pack, settings
         assert set(only.rows["Site"]) < set(every.rows["Site"])
         neupre = listed(places=["Neupré"])
         assert len(neupre.rows) and set(neupre.rows["Commune"]) == {"Neupré"}
+        with pytest.raises(InvalidValueError, match="lieu inconnu dans la zone : « Liège »"):
+            listed(places=["Liège"])  # not a place of the zone: said, not an empty list
         assert site_filters(labels, categories=["Dépôt clandestin", "graffiti"]).categories == (
             "depot_clandestin",
             "graffiti",

@@ -29,6 +29,12 @@ CASES = [
     ("2026-02-31T10:00:00", None, "date impossible"),
     ("29/02/2025", None, "date impossible"),
     ("29/02/2024", "2024-02-28 23:00", None),
+    ("30 nov. 2026 17h15", "2026-11-30 16:15", None),  # month in words, as typed in a sheet
+    ("lundi 30 Novembre 2026 à 9h", "2026-11-30 08:00", None),
+    ("1er août 2026", "2026-07-31 22:00", None),
+    ("3 decembre 2026 14:30", "2026-12-03 13:30", None),
+    ("31 février 2026", None, "date impossible"),
+    ("30 brumaire 2026", None, "date illisible"),
     ("hier soir", None, "date illisible"),
     ("2026/14/07", None, "date illisible"),
     (None, None, "date manquante"),

@@ -4,12 +4,14 @@ outcomes of a filled-in sheet coming back in."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import subprocess
 import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pandas as pd
 import pytest
 import shapely
@@ -17,6 +19,8 @@ import shapely
 from service.db import connect
 from service.db.vocabulary import load_labels
 from service.errors import InvalidValueError, NotFoundError
+from service.export import render
+from service.export.sheet import sheet_from_plan
 from service.geocode.apply import batch_geocoder
 from service.ingest.pipeline import IngestOptions, ingest_file
 from service.plan import Filters, ShiftRequest, load_plan, plan_and_save, plan_shift, summary_json
@@ -123,6 +127,31 @@ def test_filters_narrow_the_candidates_and_say_so_when_nothing_is_left(settings,
     assert "Pollution de l'eau" in message or "pollution_eau" in message
 
 
+def test_filters_take_the_words_a_person_types_and_refuse_a_wrong_one(settings, db, geocoder):
+    # the label as printed on the sheets, in another case and without accents, is the category's code
+    typed = Filters(categories=("DEPOT CLANDESTIN",), states=("Nouveau",), kinds=("Point sensible", "axe"))
+    plan = plan_shift(db, settings, _shift(filters=typed), geocoder=geocoder, now=NOW)
+    assert plan.request.filters.categories == ("depot_clandestin",)
+    assert plan.request.filters.kinds == ("point_sensible", "axe") and plan.request.filters.states == ("nouveau",)
+    assert plan.stops and set(plan.candidates["kind"]) <= {"point_sensible", "axe"}
+    assert all("depot_clandestin" in cats for cats in plan.candidates["categories"])
+    # a word that is no category is refused, naming it and the valid ones, instead of "no site for these filters"
+    with pytest.raises(InvalidValueError) as caught:
+        plan_shift(db, settings, _shift(filters=Filters(categories=("depot",))), geocoder=geocoder, now=NOW)
+    assert caught.value.message == "catégorie inconnue : « depot »"
+    assert "depot_clandestin (Dépôt clandestin)" in caught.value.hint
+    with pytest.raises(InvalidValueError, match="état inconnu : « ouvert »"):
+        plan_shift(db, settings, _shift(filters=Filters(states=("ouvert",))), geocoder=geocoder, now=NOW)
+    # a place is a commune, section or postcode of the zone, typed as one writes it
+    section = plan_shift(db, settings, _shift(filters=Filters(places=("ougree",))), geocoder=geocoder, now=NOW)
+    assert section.request.filters.places == ("Ougrée",) and section.stops
+    with pytest.raises(InvalidValueError) as place:
+        plan_shift(db, settings, _shift(filters=Filters(places=("Ougre",))), geocoder=geocoder, now=NOW)
+    assert place.value.message == "lieu inconnu dans la zone : « Ougre »"
+    assert place.value.hint.startswith("Communes, sections et codes postaux : ")
+    assert {"4100", "Ougrée", "Neupré"} <= set(place.value.hint.rstrip(".").split(": ", 1)[1].split(", "))
+
+
 def test_recently_visited_sites_wait_unless_the_visit_asked_for_a_follow_up(settings, db, geocoder):
     context = CandidateContext(settings=settings, filters=Filters(), now=pd.Timestamp(NOW), labels=load_labels(db))
     candidates, _ = load_candidates(db, context)
@@ -149,6 +178,21 @@ def test_bad_places_and_budgets_get_french_messages(settings, db, geocoder):
         plan_shift(db, settings, _shift(start="Rue de la Paix 12"), geocoder=geocoder, now=NOW)
     assert "ambiguë" in ambiguous.value.message and "Seraing" in ambiguous.value.message
     assert "Neupré" in ambiguous.value.message
+    # the candidates read as addresses, not as the geocoder's records
+    assert "Candidates : Rue de la Paix 12, 4100 Seraing ; Rue de la Paix 12, 4120 Neupré" in ambiguous.value.message
+    assert "{" not in ambiguous.value.message and "libelle" not in ambiguous.value.message
+    # a typo is read and said (the plan starts from the address as found); a street read only approximately and
+    # without its number is asked again rather than used: it may be another street
+    typo = plan_shift(
+        db, settings, _shift(start="Place Comunale 1, Seraing", budget_minutes=60), geocoder=geocoder, now=NOW
+    )
+    assert typo.start.label == "Place Communale 1, 4100 Seraing"
+    with pytest.raises(InvalidValueError) as unsure:
+        plan_shift(db, settings, _shift(start="Av. de l'Abbaye 10, Seraing"), geocoder=geocoder, now=NOW)
+    assert unsure.value.message.startswith(
+        "Adresse de départ incertaine : « Av. de l'Abbaye 10, Seraing » lue comme « Rue de l'Abbaye, 4100 Seraing »"
+    )
+    assert "Adresses proches : Rue de l'Abbaye 20, 4100 Seraing" in unsure.value.hint
     with pytest.raises(InvalidValueError) as unknown:
         plan_shift(db, settings, _shift(start="Rue qui n'existe pas 4, 4100 Seraing"), geocoder=geocoder, now=NOW)
     assert "introuvable" in unknown.value.message
@@ -360,6 +404,26 @@ def test_the_api_plans_a_shift_and_serves_its_field_pack(planner, auth):
         planner.get(f"/api/tournees/{plan_id}/export", params={"format": "xlsx"}, headers=auth["lecteur"]).status_code
         == 403
     )
+    # the filters as a person types them: a French date, a category's label; a wrong one is named in French
+    since = planner.post(
+        "/api/tournees",
+        json={
+            "duree": "2h",
+            "debut": "2026-11-20 08:00",
+            "non_visite_depuis": "15/11/2026",
+            "categories": ["Graffiti"],
+        },
+    )
+    assert since.status_code == 201, since.text
+    filters = planner.get(f"/api/tournees/{since.json()['tournee']['plan_id']}").json()["tournee"]
+    assert filters["filters"]["non_visite_depuis"].startswith("2026-11-15")
+    assert filters["filters"]["categories"] == ["graffiti"]
+    unreadable = planner.post("/api/tournees", json={"duree": "4h", "non_visite_depuis": "la semaine passée"})
+    assert unreadable.status_code == 422
+    assert unreadable.json()["erreur"] == "date « pas visité depuis » illisible : « la semaine passée »"
+    assert unreadable.json()["conseil"] == "Écrivez par exemple 2026-11-15 ou 15/11/2026."
+    as_text = planner.post("/api/tournees", json={"duree": "4h", "categories": "depot_clandestin"})
+    assert as_text.status_code == 422 and "liste attendue" in as_text.json()["erreur"]
     bad = planner.post("/api/tournees", json={"duree": "demain"})
     assert bad.status_code == 422 and "durée illisible" in bad.json()["erreur"]
     far = planner.post("/api/tournees", json={"duree": "4h", "depart": "Grand-Place 1, 1000 Bruxelles"})
@@ -396,6 +460,10 @@ def test_the_filled_in_xlsx_comes_back_through_the_upload_endpoint(settings, db,
     assert answer.status_code == 200, answer.text
     batch = answer.json()
     assert batch["inserted"] == n - 1 and batch["rejected"] == 1, batch
+    assert batch["details"]["arrets_non_faits"] == 1 and batch["bilan_rejets"] == [
+        "1 ligne(s) non enregistrée(s), dont 1 arrêt(s) non fait(s) (ni résultat ni date : rien à encoder, leurs sites "
+        "restent à planifier)."
+    ]
     summary = summary_json(load_plan(db, stored.plan_id))
     assert [s["done"] for s in summary["stops"]] == [True] * (n - 1) + [False]
     assert {s["outcome"] for s in summary["stops"][:-1]} == {"nettoye"}
@@ -431,3 +499,92 @@ def test_with_the_liege_road_network_the_east_of_seraing_follows_the_streets(set
         db.rollback()
         db.execute("TRUNCATE road_edges, road_vertices, road_network_loads RESTART IDENTITY")
         db.commit()
+
+
+def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on(settings, db, geocoder, tmp_path):
+    stored = plan_and_save(db, settings, _shift(budget_minutes=150, teams=2), geocoder=geocoder, now=NOW)
+    book = openpyxl.load_workbook(io.BytesIO(render(sheet_from_plan(stored, load_labels(db)), "xlsx")))
+    ws = book["Tournée"]
+    col = {cell.value: cell.column for cell in ws[1]}
+    refs = [ws.cell(r, col["Arrêt"]).value for r in range(2, ws.max_row + 1)]
+    assert len(refs) >= 10
+    # as typed in the field: labels without accents or in capitals, French dates, a real date cell
+    typed = {
+        0: ("nettoye", "20/11/2026 8h30"),
+        1: ("RIEN CONSTATE", "20-11-2026 8h45"),
+        2: ("a revoir", "20/11/26 9h05"),
+        3: ("Procès verbal", datetime(2026, 11, 20, 9, 20)),
+        4: (None, "20/11/2026 9h40"),  # a date but no result
+        5: ("Avertissement", "20.11.2026 10:00"),
+        7: ("Nettoyé", "20/11/2026 10h30"),
+        8: ("Nettoyé", None),  # a result but no date
+    }
+    for i, (outcome, when) in typed.items():
+        ws.cell(i + 2, col["Résultat"], outcome)
+        ws.cell(i + 2, col["Date de visite"], when)
+        ws.cell(i + 2, col["Agent"], "Dupont")
+    ws.cell(5 + 2, col["Arrêt"], refs[5].lower().replace("-0", "-"))  # "t12-e1-6": still that stop
+    ws.cell(7 + 2, col["Arrêt"], "T999-E1-01")  # no plan has it
+    ws.cell(1, ws.max_column + 1, "Photo")  # a column the officer added
+    sheet = tmp_path / "tournee_remplie.xlsx"
+    book.save(sheet)
+
+    summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert summary.balanced and summary.inserted == 5 and summary.rejected == len(refs) - 5
+    not_done = len(refs) - 8
+    lines = summary.reject_lines()
+    assert lines[0] == (
+        f"{len(refs) - 5} ligne(s) non enregistrée(s), dont {not_done} arrêt(s) non fait(s) (ni résultat ni date : "
+        "rien à encoder, leurs sites restent à planifier) et 3 à corriger :"
+    )
+    assert lines[1].startswith("  • ligne 6 — Résultat (vide) : résultat manquant : la date de visite est remplie")
+    assert "choisissez-le dans la liste de la colonne « Résultat »" in lines[1]
+    assert lines[2].startswith("  • ligne 9 — arrêt de tournée « T999-E1-01 » : arrêt inconnu")
+    assert lines[3] == (
+        "  • ligne 10 — Date de visite (vide) : date de visite manquante : le résultat est rempli mais pas la date ; "
+        "indiquez le jour et l'heure de la visite (par exemple 30/11/2026 14h30)"
+    )
+    assert len(lines) == 4
+    # the sheet's own columns (order, priority, why…) come back with it: only the added one is reported as unknown
+    assert summary.details["colonnes_ignorees"] == ["Photo"]
+    # each visit is on its own stop, with the outcome's code and the time as written (Brussels)
+    visits = db.execute(
+        "SELECT s.ref, v.outcome, to_char(v.visited_at AT TIME ZONE 'Europe/Brussels', 'DD/MM HH24:MI'), v.officer"
+        " FROM visits v JOIN plan_stops s ON s.id = v.plan_stop_id WHERE s.plan_id = %s ORDER BY s.ref",
+        (stored.plan_id,),
+    ).fetchall()
+    assert visits == sorted(
+        [
+            (refs[0], "nettoye", "20/11 08:30", "Dupont"),
+            (refs[1], "rien_constate", "20/11 08:45", "Dupont"),
+            (refs[2], "a_revoir", "20/11 09:05", "Dupont"),
+            (refs[3], "pv", "20/11 09:20", "Dupont"),
+            (refs[5], "avertissement", "20/11 10:00", "Dupont"),
+        ]
+    )
+    # the plan read back in the terminal shows each stop's result
+    db.commit()
+    shown = subprocess.run(
+        [sys.executable, "-m", "service", "tournees", "--numero", str(stored.plan_id)],
+        env=cli_env(settings, COLUMNS="220"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    row = next(line for line in shown.stdout.splitlines() if refs[3] in line)
+    assert row.rstrip(" │").endswith("Procès-verbal") and "résultat" in shown.stdout
+    assert next(line for line in shown.stdout.splitlines() if refs[6] in line).rstrip(" │").endswith("non fait")
+    # the same file again stores nothing new and says the same
+    again = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert again.inserted == 0 and again.updated == 0 and again.duplicates == 5
+    assert again.reject_lines() == lines
+    # an untouched sheet is only stops not made: nothing to correct
+    blank = tmp_path / "tournee_vierge.xlsx"
+    blank.write_bytes(render(sheet_from_plan(stored, load_labels(db)), "xlsx"))
+    untouched = ingest_file(db, blank, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert untouched.reject_lines() == [
+        f"{len(refs)} ligne(s) non enregistrée(s), dont {len(refs)} arrêt(s) non fait(s) (ni résultat ni date : "
+        "rien à encoder, leurs sites restent à planifier)."
+    ]

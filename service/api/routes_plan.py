@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -14,7 +13,7 @@ from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
 from service.db.vocabulary import load_labels
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
-from service.plan.model import KIND_LABELS, parse_start_time
+from service.plan.model import KIND_LABELS, parse_start_time, since_date
 from service.plan.places import parse_coordinates
 from service.settings import Settings
 
@@ -62,7 +61,12 @@ class ShiftIn(BaseModel):
     )
     etats: list[StateCode] = Field(default_factory=_default_states)
     types: list[KindCode] = Field(default_factory=_default_kinds)
-    non_visite_depuis: date | None = None
+    non_visite_depuis: str | None = Field(
+        default=None,
+        max_length=40,
+        examples=["2026-11-15", "15/11/2026"],
+        description="seulement les sites pas visités depuis ce jour (AAAA-MM-JJ ou JJ/MM/AAAA)",
+    )
     priorite_min: float | None = Field(default=None, ge=0, le=1e9)
     graine: int = Field(default=1, ge=0, le=2**31 - 1)
     temps_calcul: float | None = Field(default=None, gt=0, le=60, description="secondes (défaut : réglage)")
@@ -70,7 +74,7 @@ class ShiftIn(BaseModel):
 
 def _request(body: ShiftIn, settings: Settings, login: str) -> ShiftRequest:
     minutes = parse_duration(body.duree)
-    since = parse_start_time(body.non_visite_depuis.isoformat(), settings.timezone) if body.non_visite_depuis else None
+    since = since_date(body.non_visite_depuis, settings.timezone)
     return ShiftRequest(
         starts_at=parse_start_time(body.debut, settings.timezone),
         budget_minutes=minutes,

@@ -114,10 +114,12 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
         )
     if d.get("colonnes_ignorees"):
         console.print(f"Colonnes conservées telles quelles (non reconnues) : {', '.join(d['colonnes_ignorees'])}")
-    if summary.rejected:
+    for line in summary.reject_lines():
+        console.print(line, style="yellow", markup=False, highlight=False)
+    if summary.rejected > int(d.get("arrets_non_faits", 0)):
         console.print(
-            f"[yellow]{summary.rejected} ligne(s) rejetée(s).[/yellow] Pour les corriger : "
-            f"hotspots rejects {summary.batch_id} --out rejets_{summary.batch_id}.csv"
+            f"Pour les corriger : hotspots rejects {summary.batch_id} --out rejets_{summary.batch_id}.csv "
+            "(les lignes avec leurs motifs, à corriger puis réimporter)"
         )
 
 

@@ -11,9 +11,8 @@ from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of, working
 from service.db.personal import audit
-from service.errors import InvalidValueError
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
-from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time
+from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time, since_date
 from service.plan.modes import check_mode
 from service.plan.places import parse_coordinates
 from service.settings import Settings
@@ -67,8 +66,24 @@ def _fr(value: float, digits: int = 1) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
 
-def show_plan(stored: StoredPlan, paths: list[Path] | None = None) -> None:
-    """The plan as a person reads it in a terminal: one table per team, the comparison, what was left out."""
+def _outcome_words(conn: Any) -> dict[str, str]:
+    """Visit outcomes' French labels by code (for a stored plan's results)."""
+    from service.db.vocabulary import load_labels
+
+    return load_labels(conn).outcomes
+
+
+def _result_cell(stop: dict[str, Any], outcomes: dict[str, str] | None) -> str:
+    """A stop's result for the table: the outcome's label, or « non fait »."""
+    code = stop.get("done_outcome")
+    if code is None or (isinstance(code, float) and code != code):
+        return "non fait"
+    return (outcomes or {}).get(str(code), str(code))
+
+
+def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: dict[str, str] | None = None) -> None:
+    """The plan as a person reads it in a terminal: one table per team, the comparison, what was left out; with
+    ``outcomes`` (code → label) and results already in, each stop's result."""
     facts = stored.facts
     summary = facts.get("summary") or {}
     console.print(
@@ -80,9 +95,13 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None) -> None:
     team_minutes = summary.get("equipes_minutes", [])
     for team, stops in stored.stops.groupby("team", sort=True):
         table = Table(title=f"Équipe {team} — {_fr(team_minutes[int(team) - 1]) if team_minutes else '?'} min")
+        results = outcomes is not None and bool(stored.stops["visit_id"].notna().any())
         for column in ("n°", "arrivée", "arrêt", "site", "type", "lieu", "priorité", "trajet", "sur place"):
             table.add_column(column)
+        if results:
+            table.add_column("résultat")
         for s in stops.to_dict("records"):
+            done = _result_cell(s, outcomes) if results else None
             table.add_row(
                 str(s["ord"]),
                 f"{s['arrival'].astimezone(ZoneInfo('Europe/Brussels')):%H:%M}",
@@ -93,6 +112,7 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None) -> None:
                 _fr(float(s["value"])),
                 f"{_fr(float(s['travel_minutes']), 0)} min",
                 f"{_fr(float(s['service_minutes']), 0)} min",
+                *([done] if done is not None else []),
             )
         console.print(table)
     value, naive = float(facts["value"]), float(facts["naive_value"])
@@ -129,7 +149,7 @@ def plan(
     ),
     equipes: int = typer.Option(1, "--equipes", help="Nombre d'équipes (chacune sa tournée, aucun site deux fois)."),
     mode: str = typer.Option("voiture", "--mode", help="Déplacement : voiture, velo ou pied."),
-    categorie: list[str] | None = typer.Option(None, "--categorie", help="Catégorie(s) (code ; répétable)."),
+    categorie: list[str] | None = typer.Option(None, "--categorie", help="Catégorie(s) (code ou libellé ; répétable)."),
     lieu: list[str] | None = typer.Option(None, "--lieu", help="Commune, section ou code postal (répétable)."),
     etat: list[str] | None = typer.Option(
         None, "--etat", help="État(s) des points et axes ; défaut : nouveau, actif, reouvert."
@@ -142,7 +162,7 @@ def plan(
         "permis = contrôles de permis, sur demande).",
     ),
     non_visite_depuis: str | None = typer.Option(
-        None, "--non-visite-depuis", help="Seulement les sites pas visités depuis cette date (AAAA-MM-JJ)."
+        None, "--non-visite-depuis", help="Sites pas visités depuis cette date (AAAA-MM-JJ ou JJ/MM/AAAA)."
     ),
     priorite_min: float | None = typer.Option(None, "--priorite-min", help="Priorité minimale."),
     graine: int = typer.Option(1, "--graine", help="Graine du calcul (même graine, même tournée)."),
@@ -159,11 +179,8 @@ def plan(
     states = _list(etat) or DEFAULT_STATES
     if surveilles and "surveille" not in states:
         states = (*states, "surveille")
-    kinds = _list([types]) if types else Filters().kinds
-    unknown = [k for k in kinds if k not in KIND_LABELS]
-    if unknown:
-        raise InvalidValueError(f"type(s) de site inconnu(s) : {', '.join(unknown)}", hint=", ".join(KIND_LABELS))
-    since = parse_start_time(non_visite_depuis, settings.timezone) if non_visite_depuis else None
+    kinds = _list([types]) if types else Filters().kinds  # codes or labels: the plan stage checks them
+    since = since_date(non_visite_depuis, settings.timezone)
     request = ShiftRequest(
         starts_at=parse_start_time(debut, settings.timezone),
         budget_minutes=parse_duration(duree),
@@ -231,9 +248,10 @@ def tournees(
             return
         stored = load_plan(conn, numero)
         paths = write_files(conn, settings, stored, out, _formats(formats)) if out else []
+        outcomes = _outcome_words(conn)
     if json_out:
         from service.plan import summary_json
 
         print_json({**summary_json(stored), "files": [str(p) for p in paths]})
         return
-    show_plan(stored, paths)
+    show_plan(stored, paths, outcomes=outcomes)

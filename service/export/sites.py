@@ -8,8 +8,8 @@ recent visit are listed with the reason (in the XLSX's second sheet and at the e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,34 +20,13 @@ from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError
 from service.export import Format, render_sheet
 from service.export.sheet import Sheet, sheet_from_candidates
-from service.geocode.normalise import fold
-from service.plan.candidates import CandidateContext, load_candidates, sources
+from service.plan.candidates import CandidateContext, known_places, load_candidates, sources
+from service.plan.filters import resolve_codes, resolve_places
 from service.plan.model import DEFAULT_STATES, KIND_LABELS, STATE_LABELS, Filters
 from service.settings import Settings
 
 #: Most sites in one list (the API's ``limite`` and the CLI's ``--limite`` are bounded by it).
 MAX_SITES = 5000
-
-
-def _resolve(values: Iterable[str], vocabulary: Mapping[str, str], unknown: str) -> tuple[str, ...]:
-    """Codes of ``values``, each given as a code or as its French label (case and accents ignored)."""
-    by_key = {fold(code): code for code in vocabulary} | {fold(label): code for code, label in vocabulary.items()}
-    out: list[str] = []
-    for raw in values:
-        for value in str(raw).split(","):
-            if not value.strip():
-                continue
-            code = by_key.get(fold(value))
-            if code is None:
-                raise InvalidValueError(
-                    f"{unknown} : « {value.strip()} »",
-                    hint="Valeurs possibles (code ou libellé) : "
-                    + ", ".join(f"{c} ({vocabulary[c]})" for c in vocabulary)
-                    + ".",
-                )
-            if code not in out:
-                out.append(code)
-    return tuple(out)
 
 
 def site_filters(
@@ -63,12 +42,12 @@ def site_filters(
     """The filters of a list, checked: codes or French labels; a French error naming the unknown value and
     the valid ones. No state given: new, active and reopened sites; no kind given: every kind."""
     kind_words = {kind: KIND_LABELS.get(kind, kind) for kind in sources()}
-    chosen_states = _resolve(states, STATE_LABELS, "état inconnu")
-    chosen_kinds = _resolve(kinds, kind_words, "type de site inconnu")
+    chosen_states = resolve_codes(states, STATE_LABELS, "état inconnu")
+    chosen_kinds = resolve_codes(kinds, kind_words, "type de site inconnu")
     if min_priority is not None and min_priority < 0:
         raise InvalidValueError(f"priorité minimale négative : {min_priority:g}", hint="Donnez 0 ou plus.")
     return Filters(
-        categories=_resolve(categories, labels.categories, "catégorie inconnue"),
+        categories=resolve_codes(categories, labels.categories, "catégorie inconnue"),
         places=tuple(p.strip() for raw in places for p in str(raw).split(",") if p.strip()),
         states=chosen_states or DEFAULT_STATES,
         kinds=chosen_kinds or tuple(kind_words),
@@ -89,6 +68,7 @@ def site_list(
 ) -> Sheet:
     """The sheet of the sites matching ``filters``, highest value first, at most ``limit``. Reads only."""
     labels = labels or load_labels(conn)
+    filters = replace(filters, places=resolve_places(filters.places, known_places(conn)))
     when = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
     context = CandidateContext(settings=settings, filters=filters, now=when, labels=labels)
     candidates, excluded = load_candidates(conn, context)

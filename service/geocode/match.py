@@ -37,6 +37,10 @@ LEVEL_WEIGHT = {"adresse": 1.0, "adresse_interpolee": 0.85, "intersection": 0.8,
 _q = Queries("service.geocode", "gazetteer.sql")
 
 
+#: The doubt a result carries when the street's name was read approximately (a typo, or another street).
+APPROXIMATE_NAME = "nom de rue approché"
+
+
 @dataclass
 class Street:
     """One street of the gazetteer: its names, commune, postcodes, a point, and its numbered addresses."""
@@ -369,7 +373,7 @@ class Geocoder:
         elif cand.level == "rue" and "sans numéro" not in parsed.notes:
             doubts.append("pas de numéro : point provisoire au milieu de la rue")
         if cand.similarity < 0.999:
-            doubts.append(f"nom de rue approché : « {parsed.street} » lu comme « {s.name} »")
+            doubts.append(f"{APPROXIMATE_NAME} : « {parsed.street} » lu comme « {s.name} »")
         if hinted and allowed is not None and s.idx not in allowed:
             doubts.append(f"rue trouvée à {s.municipality}, pas dans la commune ou le code postal indiqués")
         return doubts

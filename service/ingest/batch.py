@@ -56,10 +56,12 @@ class BatchSummary:
     details: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    #: the first rejected rows to correct (row, reasons), for the summary; not stored with the batch (the rows are)
+    to_correct: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """The summary as the API and ``--json`` show it, with the geocoding account in words."""
-        return {**asdict(self), "geocodage": self.geocoding}
+        """The summary as the API and ``--json`` show it, with the geocoding account and the rejects in words."""
+        return {**asdict(self), "geocodage": self.geocoding, "bilan_rejets": self.reject_lines()}
 
     @property
     def geocoding(self) -> dict[str, int]:
@@ -75,10 +77,41 @@ class BatchSummary:
             "en_attente": int(self.details.get("a_geocoder", 0)),
         }
 
+    def reject_lines(self) -> list[str]:
+        """The rejected rows in words: a plan's stops not made apart (nothing to correct), then each row to
+        correct with its field, value and reason (the first ones; the rest are in the batch's rejects)."""
+        if not self.rejected:
+            return []
+        not_done = int(self.details.get("arrets_non_faits", 0))
+        to_fix = self.rejected - not_done
+        if not not_done:
+            lines = [f"{self.rejected} ligne(s) rejetée(s), à corriger :"]
+        else:
+            lines = [
+                f"{self.rejected} ligne(s) non enregistrée(s), dont {not_done} arrêt(s) non fait(s) (ni résultat ni "
+                "date : rien à encoder, leurs sites restent à planifier)"
+                + (f" et {to_fix} à corriger :" if to_fix else ".")
+            ]
+        lines += [f"  • ligne {row['ligne']} — {reject_words(row['motifs'])}" for row in self.to_correct]
+        if to_fix > len(self.to_correct):
+            lines.append(f"  … et {to_fix - len(self.to_correct)} autre(s).")
+        return lines
+
     @property
     def balanced(self) -> bool:
         """Whether every input row is counted exactly once."""
         return self.rows_in == self.inserted + self.updated + self.duplicates + self.rejected
+
+
+def reject_words(reasons: list[dict[str, Any]]) -> str:
+    """A rejected row's reasons as one line: the column (or field), the value read, and why."""
+    parts = []
+    for reason in reasons:
+        where = reason.get("colonne") or reason.get("champ") or "ligne"
+        value = reason.get("valeur")
+        shown = f" « {value} »" if value not in (None, "") else " (vide)"
+        parts.append(f"{where}{shown} : {reason.get('motif')}")
+    return " ; ".join(parts)
 
 
 def options_json(options: IngestOptions) -> dict[str, Any]:

@@ -19,7 +19,29 @@ _BE = (
     r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
     r"(?:[ T]+(?:à\s*)?(?P<H>\d{1,2})[:hH](?P<M>\d{2})?(?::(?P<S>\d{2}))?)?$"
 )
-ACCEPTED_FORMS = "25/11/2026 14:30, 25/11/2026, 2026-11-25T14:30, 2026-11-25 14:30:00+01:00"
+ACCEPTED_FORMS = (
+    "25/11/2026 14:30, 25/11/2026, 2026-11-25T14:30, 2026-11-25 14:30:00+01:00, 25/11/2026 14h30, 25 nov. 2026 14h30"
+)
+#: French month names and their usual abbreviations (accents optional), for dates typed in words.
+_MONTHS = {
+    "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "février": 2, "fevr": 2, "févr": 2, "fev": 2, "fév": 2,
+    "mars": 3, "mar": 3, "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7,
+    "aout": 8, "août": 8, "aoû": 8, "aou": 8, "septembre": 9, "sept": 9, "sep": 9, "octobre": 10, "oct": 10,
+    "novembre": 11, "nov": 11, "decembre": 12, "décembre": 12, "dec": 12, "déc": 12,
+}  # fmt: skip
+_IN_WORDS = (
+    r"^(?:(?:lun|mar|mer|jeu|ven|sam|dim)\w*\.?,?\s+)?(\d{1,2})(?:er)?\s+("
+    + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r")\.?\s+(\d{4})\b"
+)
+
+
+def _months_in_figures(text: pd.Series) -> pd.Series:
+    """``"30 nov. 2026 17h15"``, ``"lundi 30 novembre 2026"`` → ``"30/11/2026 17h15"``: the day, month in words
+    and year read as the Belgian form (case ignored), the rest of the text kept for the Belgian parser."""
+    return text.str.replace(
+        _IN_WORDS, lambda m: f"{m.group(1)}/{_MONTHS[m.group(2).lower()]}/{m.group(3)}", case=False, regex=True
+    )
 
 
 def _localise(naive: pd.Series, tz: str) -> pd.Series:
@@ -85,6 +107,8 @@ def parse_datetimes(values: pd.Series, *, tz: str = "Europe/Brussels") -> tuple[
         out[naive] = _localise(parsed.astype("datetime64[ns]"), tz)
 
     rest = present & ~aware & ~naive
+    if rest.any():
+        text = text.where(~rest, _months_in_figures(text.where(rest)))
     belgian = rest & text.str.match(_BE).fillna(False)
     if belgian.any():
         parts = text[belgian].str.extract(_BE)

@@ -47,6 +47,7 @@ from service.ingest.load import (
     merge,
 )
 from service.ingest.read import TableSource, open_table, table_source
+from service.ingest.rejects import reject_account
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
@@ -473,14 +474,16 @@ def _close(
     read, deduped, loaded, linked = steps.read, steps.deduped, steps.loaded, steps.linked
     kind, streamed, batch_id = opened.kind, read.streamed, opened.batch_id
     rejected = _rejected(read, deduped)
+    details: dict[str, Any] = dict(linked.details)
     if rejected:
         conn.execute(_queries("batch")["store_rejects"], {"batch": batch_id})
+        account = reject_account(conn, batch_id)
+        details["arrets_non_faits"] = account["arrets_non_faits"]
     waiting = 0
     if read.span.to_geocode:
         query = sql.SQL("SELECT count(*) FROM {} WHERE batch_id = %s AND geocode_status = 'a_geocoder'")
         row = conn.execute(query.format(sql.Identifier(kind)), (batch_id,)).fetchone()
         waiting = int(row[0]) if row else 0
-    details: dict[str, Any] = dict(linked.details)
     if steps.geocoded is not None:
         details["geocodage"] = steps.geocoded
     if steps.referred is not None:
@@ -496,7 +499,7 @@ def _close(
             "index_reconstruits": loaded.bulk,
             "chargement_direct": read.direct,
             "colonnes": cmap.fields,
-            "colonnes_ignorees": cmap.ignored,
+            "colonnes_ignorees": _unexpected_columns(cmap),
             "colonnes_fichier": source.headers,
             "colonnes_personnelles": sorted(cmap.fields[f] for f in PERSONAL_FIELDS if f in cmap.fields),
             "source_par_defaut": opened.ctx.default_source,
@@ -517,11 +520,22 @@ def _close(
         duplicates=loaded.unchanged + streamed.repeats.same + len(deduped.same) + linked.near_duplicates,
         rejected=rejected,
         details=details,
+        to_correct=account["rejets_a_corriger"] if rejected else [],
     )
     clock.lap("cloture")
     summary.timings = dict(clock.timings)
     close_batch(conn, summary)
     return summary
+
+
+def _unexpected_columns(cmap: ColumnMap) -> list[str]:
+    """Columns read but not imported that a person should know of: a plan's sheet carries its own columns (order,
+    priority, why…) back with the results, and listing those as "not recognised" only hides a real typo."""
+    if "stop_ref" not in cmap.fields:
+        return cmap.ignored
+    from service.export.sheet import PLAN_COLUMNS  # loaded only for a plan's sheet
+
+    return [h for h in cmap.ignored if h not in PLAN_COLUMNS]
 
 
 def _queries(name: str) -> dict[str, str]:

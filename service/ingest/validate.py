@@ -67,6 +67,29 @@ def validate_reports(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
     return validated(chunk, cmap, good, problems)
 
 
+_STOP_REF = r"^\s*[tT]\s*(\d+)\s*[-_/. ]?\s*[eE]\s*(\d+)\s*[-_/. ]?\s*(\d+)\s*$"
+
+
+def canonical_stop_refs(refs: pd.Series) -> pd.Series:
+    """Stop references as the plan prints them (``T12-E1-03``, :func:`service.plan.store.stop_ref`), whatever the
+    case, spaces, separators or leading zeros a person typed (``t12 e1 3``); other text is left as given, so an
+    unknown reference is reported as typed."""
+    parts = refs.str.extract(_STOP_REF)
+    typed = parts.notna().all(axis=1)
+    if not typed.any():
+        return refs
+    numbers = parts[typed].astype(int)
+    canonical = "T" + numbers[0].astype(str) + "-E" + numbers[1].astype(str) + "-" + numbers[2].map("{:02d}".format)
+    return refs.where(~typed, canonical).astype(refs.dtype)
+
+
+#: Why a plan sheet's untouched row is not stored; the summary counts these apart from the rows to correct.
+NOT_DONE_REASON = (
+    "arrêt non fait (ni résultat ni date de visite) : rien n'est enregistré, le site reste à planifier ; "
+    "remplissez le résultat et la date pour l'encoder"
+)
+
+
 def _not_done_stops(problems: Problems, stop_ref: pd.Series, outcome: pd.Series, visited: pd.Series) -> None:
     """A plan sheet's row with neither a result nor a date is a stop not made: one plain reason (not the two
     "missing" ones), and its site stays a candidate for the next shift."""
@@ -79,9 +102,44 @@ def _not_done_stops(problems: Problems, stop_ref: pd.Series, outcome: pd.Series,
         not_done,
         "arrêt de tournée",
         stop_ref,
-        "arrêt non fait (ni résultat ni date de visite) : rien n'est enregistré, le site reste à planifier ; "
-        "remplissez le résultat et la date pour l'encoder",
+        NOT_DONE_REASON,
     )
+
+
+#: A plan sheet's row half filled in: the generic "résultat manquant" / "date de visite manquante" said what was
+#: missing, not what to do with a stop.
+STOP_WITHOUT_OUTCOME = (
+    "résultat manquant : la date de visite est remplie mais pas le résultat ; choisissez-le dans la liste de la "
+    "colonne « Résultat », ou videz la date si l'arrêt n'a pas été fait"
+)
+STOP_WITHOUT_DATE = (
+    "date de visite manquante : le résultat est rempli mais pas la date ; indiquez le jour et l'heure de la "
+    "visite (par exemple 30/11/2026 14h30)"
+)
+
+
+def _replace_reason(problems: Problems, rows: Any, generic: str, label: str, values: pd.Series, why: str) -> None:
+    """Rows of ``rows`` get ``why`` instead of the ``generic`` message (same field, same column)."""
+    rows = pd.Series(rows).fillna(False).to_numpy(dtype=bool)
+    if not rows.any():
+        return
+    column = next((item[2] for item in problems.items if isinstance(item[4], str) and item[4] == generic), None)
+    problems.items[:] = [
+        (mask & ~rows, *rest) if isinstance(rest[-1], str) and rest[-1] == generic else (mask, *rest)
+        for mask, *rest in problems.items
+    ]
+    problems.items[:] = [item for item in problems.items if item[0].any()]
+    problems.add(rows, label, values, why, column=column)
+
+
+def _half_filled_stops(problems: Problems, stop_ref: pd.Series, outcome: pd.Series, visited: pd.Series) -> None:
+    """A plan sheet's row with a result but no date, or a date but no result, gets a reason saying what to do."""
+    on_plan = stop_ref.notna()
+    dated_only = on_plan & outcome.isna() & visited.notna()
+    _replace_reason(problems, dated_only, "résultat manquant", "résultat", outcome, STOP_WITHOUT_OUTCOME)
+    outcome_only = on_plan & outcome.notna() & visited.isna()
+    why = STOP_WITHOUT_DATE
+    _replace_reason(problems, outcome_only, "date de visite manquante", "date de visite", visited, why)
 
 
 def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:
@@ -101,8 +159,10 @@ def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Valid
         feminine=True,
     )
     report_ref = field_text(chunk, cmap, "report_ref")
-    stop_ref = field_text(chunk, cmap, "stop_ref")
-    _not_done_stops(problems, stop_ref, raw_outcome, field_text(chunk, cmap, "visited_at"))
+    stop_ref = canonical_stop_refs(field_text(chunk, cmap, "stop_ref"))
+    raw_visited = field_text(chunk, cmap, "visited_at")
+    _not_done_stops(problems, stop_ref, raw_outcome, raw_visited)
+    _half_filled_stops(problems, stop_ref, raw_outcome, raw_visited)
     place = locate_rows(chunk, cmap, ctx, problems, allow_reference=report_ref.fillna(stop_ref))
     for ref, placed_by in ((report_ref, "signalement"), (stop_ref, "tournee")):  # placed by what they follow
         waiting = place.status.eq("a_geocoder") & place.address.isna() & ref.notna()

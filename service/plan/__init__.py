@@ -2,6 +2,7 @@
 
 - :mod:`service.plan.candidates`: the candidate sites (sensitive points, problem axes, open reports, follow-ups,
   and any source registered later) on one value scale (:mod:`service.plan.value`), filtered, with a cool-down;
+- :mod:`service.plan.filters`: the filters as typed (codes or French labels, places of the zone), checked once;
 - :mod:`service.plan.travel`: travel times between places (road network when loaded, straight line otherwise);
 - :mod:`service.plan.solve`: the prize-collecting routing problem (PyVRP) and the naive planner it is compared to;
 - :mod:`service.plan.shift`: :func:`plan_shift`, the one entry point;

@@ -316,6 +316,11 @@ def sources() -> dict[str, CandidateSource]:
     return dict(_SOURCES)
 
 
+def known_places(conn: psycopg.Connection[Any]) -> list[str]:
+    """The communes, sections and postcodes of the zone's address register (empty when none is loaded)."""
+    return [str(name) for name in _q.frame(conn, "localities", {})["name"]]
+
+
 def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], sections: pd.DataFrame) -> np.ndarray:
     """Rows in one of ``places``: a commune name, a section name (via its postcodes) or a postcode."""
     from service.geocode.normalise import fold

@@ -160,8 +160,11 @@ def parse_duration(text: str) -> float:
     return hours * 60 + minutes
 
 
-def parse_start_time(text: str | None, timezone: str, *, now: datetime | None = None) -> datetime:
-    """``"2026-12-02 08:00"``, ``"02/12/2026 8h00"``, ``"08:00"`` (today) or None (the next quarter hour)."""
+def parse_start_time(
+    text: str | None, timezone: str, *, now: datetime | None = None, what: str = "début de tournée"
+) -> datetime:
+    """``"2026-12-02 08:00"``, ``"02/12/2026 8h00"``, ``"08:00"`` (today) or None (the next quarter hour);
+    ``what`` names the value in the error (the same forms serve the "not visited since" date)."""
     zone = ZoneInfo(timezone)
     now = (now or datetime.now(zone)).astimezone(zone)
     if not text:
@@ -177,9 +180,20 @@ def parse_start_time(text: str | None, timezone: str, *, now: datetime | None = 
     if match:
         return now.replace(hour=int(match.group(1)), minute=int(match.group(2)), second=0, microsecond=0)
     raise InvalidValueError(
-        f"début de tournée illisible : « {text} »",
+        f"{what} illisible : « {text} »",
         hint="Écrivez par exemple 2026-12-02 08:00, 02/12/2026 8h00 ou 08:00.",
     )
+
+
+def since_date(text: str | None, timezone: str) -> datetime | None:
+    """The "not visited since" day of a filter (``2026-11-15``, ``15/11/2026``), None when not given; a French
+    error naming the filter when unreadable."""
+    if not text or not text.strip():
+        return None
+    try:
+        return parse_start_time(text, timezone, what="date « pas visité depuis »")
+    except InvalidValueError as error:
+        raise InvalidValueError(error.message, hint="Écrivez par exemple 2026-11-15 ou 15/11/2026.") from None
 
 
 def empty_candidates() -> gpd.GeoDataFrame:

@@ -7,11 +7,15 @@ from typing import Any, Protocol
 
 from service.errors import InvalidValueError, NotFoundError
 from service.geo import to_lambert
+from service.geocode.match import APPROXIMATE_NAME
 from service.plan.model import Place
 
 _PAIR = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*[;,\s]\s*(-?\d+(?:[.,]\d+)?)\s*$")
 #: Geocoder levels precise enough to start a shift from.
 PRECISE_LEVELS = ("adresse", "adresse_interpolee", "intersection", "rue")
+#: Below this confidence (the importer's own threshold for placing a row), a street read approximately is asked
+#: again rather than used: "Av. de l'Abbaye 10" must not quietly start a shift from another street.
+CONFIDENT = 0.75
 
 
 class AddressGeocoder(Protocol):
@@ -51,6 +55,18 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
     )
 
 
+def _choice_label(choice: dict[str, Any]) -> str:
+    """A geocoder's alternative as a person reads it: its label (``libelle``), not the whole record."""
+    return str(choice.get("libelle") or choice.get("label") or "?")
+
+
+def _unsure_hint(alternatives: list[dict[str, Any]]) -> str:
+    """What to do with an address read only approximately: retype it, take a nearby one, or give coordinates."""
+    near = " ; ".join(_choice_label(a) for a in alternatives[:3])
+    proposals = f" Adresses proches : {near}." if near else ""
+    return f"Vérifiez le nom de la rue et le numéro, ou donnez des coordonnées « lon, lat ».{proposals}"
+
+
 def resolve_place(text: str, geocoder: AddressGeocoder | None, *, what: str = "départ") -> Place:
     """The place named by ``text``; a French error naming the candidates when the address is ambiguous, or the
     geocoder's own reason when it cannot be placed precisely enough."""
@@ -68,15 +84,22 @@ def resolve_place(text: str, geocoder: AddressGeocoder | None, *, what: str = "d
     found = geocoder.geocode(cleaned)
     level = getattr(found, "level", "echec")
     if level == "ambigu" or (level not in PRECISE_LEVELS and found.alternatives):
-        options = "; ".join(a.get("label") or str(a) for a in found.alternatives[:5])
+        options = " ; ".join(_choice_label(a) for a in found.alternatives[:5])
         raise InvalidValueError(
             f"Adresse de {what} ambiguë : « {cleaned} ». Candidates : {options}.",
-            hint="Précisez la commune ou le code postal (ex. « Rue de la Paix 12, 4100 Seraing »).",
+            hint=f"Précisez la commune ou le code postal (ex. « {_choice_label(found.alternatives[0])} »)."
+            if found.alternatives
+            else "Précisez la commune ou le code postal.",
         )
     if level not in PRECISE_LEVELS or found.x is None:
         reason = found.reason or f"trouvée seulement au niveau « {level} »"
         raise InvalidValueError(
             f"Adresse de {what} introuvable : « {cleaned} » ({reason}).",
             hint="Vérifiez l'orthographe de la rue et le numéro, ou donnez des coordonnées « lon, lat ».",
+        )
+    if found.score < CONFIDENT and APPROXIMATE_NAME in (found.reason or ""):
+        raise InvalidValueError(
+            f"Adresse de {what} incertaine : « {cleaned} » lue comme « {found.label} » ({found.reason}).",
+            hint=_unsure_hint(found.alternatives),
         )
     return Place(found.label or cleaned, float(found.x), float(found.y))

@@ -6,6 +6,7 @@ writes nothing (:func:`service.plan.store.save_plan` does).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +18,8 @@ import shapely
 
 from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError, NotFoundError
-from service.plan.candidates import CandidateContext, load_candidates
+from service.plan.candidates import CandidateContext, known_places, load_candidates
+from service.plan.filters import checked_filters
 from service.plan.model import MODE_LABELS, Place, Plan, ShiftRequest, Stop
 from service.plan.places import AddressGeocoder, resolve_place
 from service.plan.solve import Instance, Route, cheapest_insertion, naive_routes, solve_routes
@@ -195,9 +197,10 @@ def plan_shift(
     """Choose and order the sites of one shift (see the module docstring); raises a French domain error when
     the start is unknown, no site matches the filters or the budget is too short for any site."""
     now_ts = pd.Timestamp(now or datetime.now(UTC))
+    labels: Labels = load_labels(conn)
+    request = replace(request, filters=checked_filters(request.filters, labels, places=known_places(conn)))
     start = _in_zone(resolve_place(request.start or settings.plan_station, geocoder, what="départ"), settings)
     end = _in_zone(resolve_place(request.end, geocoder, what="arrivée"), settings) if request.end else start
-    labels: Labels = load_labels(conn)
     context = CandidateContext(settings=settings, filters=request.filters, now=now_ts, labels=labels)
     candidates, excluded = load_candidates(conn, context)
     if candidates.empty:

@@ -202,6 +202,7 @@ def summary_json(stored: StoredPlan) -> dict[str, Any]:
         "start": facts["start_label"],
         "end": facts["end_label"],
         "travel": facts["travel_source"],
+        "filters": facts.get("filters") or {},  # as resolved: codes, the "not visited since" day in ISO 8601
         "team_minutes": summary.get("equipes_minutes", []),
         "notes": summary.get("notes", []),
         "solver": summary.get("solveur", {}),

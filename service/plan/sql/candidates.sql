@@ -104,3 +104,7 @@ WHERE v.outcome = 'a_revoir' AND v.geom IS NOT NULL AND v.point_id IS NULL AND v
 -- name: sections
 -- The zone's sections (former communes) and their postcodes, to filter candidates by section.
 SELECT name, municipality, postcodes FROM gazetteer_localities WHERE kind = 'section';
+
+-- name: localities
+-- The zone's communes, sections and postcodes by name: the places a filter may name.
+SELECT DISTINCT name FROM gazetteer_localities ORDER BY name;
