@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from service.db import connect
-from service.errors import InvalidValueError
 from service.demo.addresses import evaluation_set
+from service.errors import InvalidValueError
 from service.geocode.apply import GazetteerBatchGeocoder, open_reviews, resolve_review
 from service.geocode.evaluate import evaluate
 from service.geocode.gazetteer import load_gazetteer
