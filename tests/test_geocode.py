@@ -235,3 +235,24 @@ def test_review_in_french_and_a_hand_placed_point_outside_the_zone_is_refused(co
     assert placed.returncode == 0, placed.stderr
     assert f"Vérification n° {review_id} réglée : signalement n° 1 → point placé à la main" in placed.stdout
     assert "Seraing" in placed.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "ignored"),
+    [
+        ("Rue de la Station 12, 4101 Luik", "Rue de la Station 12, 4101 Seraing", "« Luik » ignoré"),
+        ("Avenue Général Leman 4, Lüttich", "Avenue Général Leman 4, 4101 Seraing", "« Lüttich » ignoré"),
+        ("Rue de la Station 12 4101 Seraing (Luik)", "Rue de la Station 12, 4101 Seraing", "« Luik » ignoré"),
+        ("r. de la Station 12 B", "Rue de la Station 12, 4101 Seraing", None),
+        ("Av Gén Leman 4 bt 2 4101 Jemeppe s/Meuse", "Avenue Général Leman 4, 4101 Seraing", None),
+        ("Rue Ferrer 12, Seraing", "Rue Ferrer 12, 4100 Seraing", None),
+    ],
+)
+def test_a_commune_written_in_dutch_or_german_does_not_hide_the_street(geocoder, text, label, ignored):
+    """« …, Luik » or « (Lüttich) » after the number used to be read as part of the street name: « rue
+    introuvable ». The place is now set aside, and the reason says so."""
+    result = geocoder.geocode(text)
+    assert (result.level, result.label) == ("adresse", label)
+    assert result.score >= 0.75
+    if ignored:
+        assert ignored in (result.reason or "")
