@@ -29,6 +29,14 @@ CASES = [
     ("2026-02-31T10:00:00", None, "date impossible"),
     ("29/02/2025", None, "date impossible"),
     ("29/02/2024", "2024-02-28 23:00", None),
+    ("5 mars 2026", "2026-03-04 23:00", None),  # written out by a person, French or Dutch
+    ("lundi 9 mars 2026 à 14h30", "2026-03-09 13:30", None),
+    ("1er déc. 2025 8h", "2025-12-01 07:00", None),
+    ("Le 3 Août 2025, 22:15", "2025-08-03 20:15", None),
+    ("5 maart 2026 om 8u15", "2026-03-05 07:15", None),
+    ("31 février 2026", None, "date impossible"),
+    ("5 brumaire 2026", None, "date illisible"),
+    ("mars 2026", None, "date illisible"),  # no day: a report needs one
     ("hier soir", None, "date illisible"),
     ("2026/14/07", None, "date illisible"),
     (None, None, "date manquante"),
