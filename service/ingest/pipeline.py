@@ -156,7 +156,7 @@ def _columns(source: TableSource, options: IngestOptions) -> ColumnMap:
     """The fields of the source's columns; refuses a source without the columns its kind requires."""
     mapping = MappingFile.load(options.mapping) if options.mapping else None
     cmap = map_columns(source.headers, options.kind, mapping)
-    check_required(cmap, source.headers, options.kind, source.path.name)
+    check_required(cmap, source.headers, options.kind, source.path.name, source.sheets)
     return cmap
 
 
