@@ -17,6 +17,7 @@ from service.settings import Settings
 _LABELS = {
     "run": "analyse n°",
     "signalements": "signalements analysés",
+    "hors_zone": "signalements hors de la zone, écartés",
     "points": "points lus",
     "ecartes": "points écartés (sans coordonnées ni date)",
     "hors_fenetre": "points hors de la fenêtre",
@@ -68,6 +69,14 @@ def _number(value: float) -> str:
     return f"{value:,.1f}".replace(",", " ").replace(".", ",")
 
 
+def _outside_zone(ids: list[int]) -> str:
+    """The reports left out for lying outside the zone, and what to do about them."""
+    if not ids:
+        return "aucun"
+    shown = ", ".join(f"n° {i}" for i in ids[:10]) + (f" et {len(ids) - 10} autre(s)" if len(ids) > 10 else "")
+    return f"{len(ids)} ({shown}) : leur point est à corriger (fiche : /api/signalements/N)"
+
+
 def _value(key: str, value: Any) -> str:
     if value is None:
         return "—"
@@ -77,6 +86,8 @@ def _value(key: str, value: Any) -> str:
         return null_model_words(str(value))
     if key == "eps":
         return f"{_number(float(value))} m"
+    if key == "hors_zone":
+        return _outside_zone(list(value))
     if isinstance(value, Mapping):
         if not value:
             return "—"
