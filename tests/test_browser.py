@@ -373,6 +373,13 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     }
     assert rows["Tendance"] in TREND_LABELS.values() and rows["État"] in STATE_LABELS.values(), rows
     assert "_" not in rows["Tendance"] + rows["État"]
+    # the priority explained: its three named factors, each in words (the number alone said nothing)
+    parts = before["composantes_priorite"]
+    gravity = browser.execute_script(
+        "return (1 * arguments[0]).toLocaleString('fr-BE', {maximumFractionDigits: 2})", parts["gravite"]
+    )
+    assert rows["Pourquoi"].startswith(f"gravité {gravity} (catégories du point) × prévision "), rows["Pourquoi"]
+    assert "signalements attendus en 3 mois) × suite de visite " in rows["Pourquoi"]
     form = popup.find_element(By.CSS_SELECTOR, "form.hs-visite")
     form.find_element(By.NAME, "notes").send_keys("Contrôle depuis la carte")
     browser.execute_script("arguments[0].value = arguments[1]", form.find_element(By.NAME, "resultat"), outcome)

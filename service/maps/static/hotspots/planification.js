@@ -185,12 +185,23 @@
       });
     });
 
+    /* The priority in words: the product of its three named factors, each with what it means on the ground. */
+    function whyPriority(parts, outcome) {
+      if (!parts || parts.gravite === undefined) return "—";
+      var expected = Math.max(0, Math.exp(parts.prevision) - 1);
+      var visit = outcome ? words(config.resultats, outcome) : "jamais visité";
+      return "gravité " + H.number(parts.gravite, 2) + " (catégories du point) × prévision " +
+        H.number(parts.prevision, 2) + " (≈ " + H.number(expected, 0) + " signalements attendus en 3 mois) × " +
+        "suite de visite " + H.number(parts.suite_visite, 2) + " (" + visit + ")";
+    }
+
     function pointPopup(popup, id) {
       H.getJSON("/api/points-sensibles/" + encodeURIComponent(id)).then(function (f) {
         var p = f.properties;
         var last = (p.visites || [])[0];
         var html = "<h3>" + esc(p.id) + " — " + esc(p.adresse || "") + "</h3><table>" +
           row("État", words(labels.etats, p.etat)) + row("Priorité", H.number(p.priorite, 1), "hs-priorite") +
+          row("Pourquoi", whyPriority(p.composantes_priorite, last && last.resultat), "hs-pourquoi") +
           row("Tendance", words(labels.tendances, p.tendance)) + row("Signalements", H.number(p.signalements)) +
           row("Catégorie principale", esc(config.categories[p.categorie_principale] || p.categorie_principale)) +
           row("Période", H.day(p.premier) + " → " + H.day(p.dernier)) +
@@ -216,8 +227,10 @@
       var cell = box.querySelector(".hs-priorite td");
       if (!cell) return;
       H.getJSON("/api/points-sensibles/" + encodeURIComponent(id)).then(function (f) {
-        var now = f.properties.priorite;
+        var now = f.properties.priorite, last = (f.properties.visites || [])[0];
         cell.textContent = H.number(now, 1) + (now !== before ? " (avant la visite : " + H.number(before, 1) + ")" : "");
+        var why = box.querySelector(".hs-pourquoi td");
+        if (why) why.innerHTML = whyPriority(f.properties.composantes_priorite, last && last.resultat);
       }).catch(function (err) { cell.textContent += " (" + err.message + ")"; });
     }
 
