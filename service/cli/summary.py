@@ -115,8 +115,10 @@ def analysis_table(summary: Mapping[str, Any], *, title: str = "Analyse") -> Tab
 def points_table(points: gpd.GeoDataFrame, categories: Mapping[str, str], *, title: str) -> Table:
     """Stored sensitive points (:func:`service.analyse.listing.stored_points`), one row each, in words."""
     table = Table(title=title)
-    for col in ("point", "adresse la plus proche", "état", "catégorie principale", "signalements", "tendance"):
+    for col in ("point", "adresse la plus proche", "état", "catégorie principale"):
         table.add_column(col)
+    table.add_column("signalements", justify="right")
+    table.add_column("tendance")
     table.add_column("priorité", justify="right")
     for row in points.itertuples():
         table.add_row(
