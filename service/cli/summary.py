@@ -50,6 +50,7 @@ _SUB_LABELS = {
     "score_validation": "score de validation",
     "plis_validation": "plis de validation",
     "horizon_validation_mois": "horizon de validation (mois)",
+    "bande_kde_m": "largeur de bande de la densité de noyau (m)",
 }
 _NULL_MODELS = {
     "exposure": "exposition (attendu selon les adresses officielles)",
@@ -99,6 +100,11 @@ def _value(key: str, value: Any) -> str:
     if isinstance(value, int | float):
         return _number(value)
     return str(value)
+
+
+def settings_in_words(settings: Mapping[str, Any]) -> str:
+    """The forecast's chosen settings in words (« demi-vie (mois) : 2 ; saisonnalité : non »), never as codes."""
+    return _value("prevision", settings)
 
 
 def analysis_table(summary: Mapping[str, Any], *, title: str = "Analyse") -> Table:
