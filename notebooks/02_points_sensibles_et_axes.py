@@ -128,6 +128,8 @@ ax.set_title("Courbe de concentration")
 ax.legend()
 plt.tight_layout()
 plt.show()
+
+
 def percent(share: float) -> str:
     return f"{share * 100:.1f} %".replace(".", ",")
 

@@ -94,3 +94,14 @@ def test_a_workbook_refused_names_its_sheets_not_a_separator(conn, settings, tmp
     )
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2 and "Choisissez celle des données avec --feuille NOM" in said
+    listed = subprocess.run(
+        [sys.executable, "-m", "service", "batches"],
+        env={**cli_env(settings), "COLUMNS": "200"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    shown = " ".join(listed.stdout.split())
+    assert "│ refusé │" in shown and "refuse " not in shown  # the state in words, then why it was refused
+    assert "Lot 1 (deux_feuilles.xlsx) refusé : deux_feuilles.xlsx : colonne(s) obligatoire(s) absente(s)" in shown

@@ -17,6 +17,7 @@ from service.db import connect
 from service.geocode.apply import count_open_reviews, geocode_rows, open_reviews, resolve_review
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
+from service.labels import ROW_LABELS
 from service.settings import Settings
 from service.zone import commune_outlines, zone_polygon
 
@@ -31,9 +32,6 @@ class _DefaultToAddress(TyperGroup):
 
 
 gazetteer_app = typer.Typer(help="Registre officiel des adresses (ICAR, BeST-Address).", no_args_is_help=True)
-#: What a person calls the rows of each table in the review queue.
-TARGET_LABELS = {"reports": "signalement", "visits": "visite", "permits": "permis"}
-
 app = typer.Typer(
     cls=_DefaultToAddress,
     no_args_is_help=True,
@@ -195,7 +193,7 @@ def review(
         )
         table.add_row(
             str(it["id"]),
-            TARGET_LABELS[it["target"]],
+            ROW_LABELS[it["target"]],
             it["address"] or "",
             it["level"],
             f"{it['score']:.2f}".replace(".", ","),
@@ -248,6 +246,6 @@ def _print_resolution(done: dict[str, Any], json_out: bool) -> None:
     place_name = " ".join(p for p in (done["code_postal"], done["commune"]) if p) or "hors des communes connues"
     where = done["libelle"] or f"point placé à la main ({place_name})"
     console.print(
-        f"Vérification n° {done['verification']} réglée : {TARGET_LABELS[done['table']]} n° {done['id']} → "
+        f"Vérification n° {done['verification']} réglée : {ROW_LABELS[done['table']]} n° {done['id']} → "
         f"{where} (géocodage « manuel »)."
     )

@@ -15,11 +15,12 @@ from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches
+from service.labels import KIND_LABELS, batch_state_label
 from service.settings import Settings
 
 app = typer.Typer(help="Importer des fichiers (signalements, visites, permis).", no_args_is_help=True)
 
-_KIND_FR = {"reports": "signalements", "visits": "visites", "permits": "permis"}
+_KIND_FR = KIND_LABELS
 
 
 def summary_table(summaries: list[BatchSummary]) -> Table:
@@ -178,7 +179,7 @@ def batches(
             str(r["id"]),
             _KIND_FR[r["kind"]],
             r["file_name"],
-            r["status"],
+            batch_state_label(r["status"]),
             str(r["rows_in"]),
             str(r["inserted"]),
             str(r["updated"]),
@@ -187,6 +188,9 @@ def batches(
             f"{r['started_at']:%d/%m/%Y %H:%M}",
         )
     console.print(table)
+    for r in rows:
+        if r["status"] == "refuse" and r.get("error"):
+            console.print(f"Lot {r['id']} ({r['file_name']}) refusé : {r['error']}")
 
 
 def rejects(
