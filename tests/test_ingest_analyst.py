@@ -102,6 +102,16 @@ def test_a_workbook_refused_names_its_sheets_not_a_separator(conn, settings, tmp
         text=True,
         timeout=120,
     )
+    imported = subprocess.run(
+        [sys.executable, "-m", "service", "ingest", "reports", str(FILES / "export_excel_cp1252.csv")],
+        env=cli_env(settings),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert imported.returncode == 0, imported.stderr  # the file name whole in the summary, not « export_excel.c… »
+    assert "│ export_excel_cp1252.csv │ signalements │      6 │" in imported.stdout, imported.stdout
     shown = " ".join(listed.stdout.split())
     assert "│ refusé │" in shown and "refuse " not in shown  # the state in words, then why it was refused
     assert "Lot 1 (deux_feuilles.xlsx) refusé : deux_feuilles.xlsx : colonne(s) obligatoire(s) absente(s)" in shown

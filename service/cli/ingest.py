@@ -28,7 +28,10 @@ def summary_table(summaries: list[BatchSummary]) -> Table:
     table = Table(title="Import : bilan par fichier")
     columns = ("lot", "fichier", "type", "lignes", "insérées", "mises à jour", "doublons", "rejetées")
     for col in (*columns, "géocodées", "à vérifier", "échecs géocodage"):
-        table.add_column(col, justify="right" if col not in {"fichier", "type"} else "left")
+        if col in {"fichier", "type"}:  # what a person looks for: kept whole, the numbers' headers wrap instead
+            table.add_column(col, no_wrap=True)
+        else:
+            table.add_column(col, justify="right")
     for s in summaries:
         g = s.geocoding
         table.add_row(
