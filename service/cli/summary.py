@@ -139,17 +139,61 @@ def points_table(points: gpd.GeoDataFrame, categories: Mapping[str, str], *, tit
     return table
 
 
+def _axis_priority(row: Any, points: gpd.GeoDataFrame | None) -> str:
+    """The axis's priority; a nil one says which sensitive point already counts its reports (an axis is not
+    ranked on the reports of a point it crosses, :mod:`service.analyse.axis_priority`), not a bare 0,0."""
+    if row.priority is None:
+        return "—"
+    shown = f"{float(row.priority):.1f}".replace(".", ",")
+    if float(row.priority) > 0 or points is None or points.empty:
+        return shown
+    from service.analyse.axis_priority import ATTACH_M
+
+    near = points[points.geometry.intersects(row.geometry.buffer(ATTACH_M))]
+    return f"{shown} (signalements comptés au point {', '.join(map(str, near['id']))})" if len(near) else shown
+
+
+def axes_table(axes: gpd.GeoDataFrame, *, title: str, points: gpd.GeoDataFrame | None = None) -> Table:
+    """Stored problem axes (:func:`service.analyse.listing.stored_axes`), one row each, in words; ``points``: the
+    stored sensitive points, to name the one that counts an axis's reports when its priority is nil."""
+    table = Table(title=title)
+    for col in ("axe", "rue", "commune", "état"):
+        table.add_column(col)
+    for col in ("longueur (m)", "signalements", "pour 100 m", "attendus", "priorité"):
+        table.add_column(col, justify="right")
+    for row in axes.itertuples():
+        table.add_row(
+            str(row.id),
+            str(row.street),
+            str(row.municipality or "—"),
+            state_label(row.state),
+            _number(round(float(row.length_m))),
+            _number(int(row.reports)),
+            _number(float(row.rate_per_100m)),
+            _number(float(row.expected)),
+            _axis_priority(row, points),
+        )
+    return table
+
+
 def show_analysis(settings: Settings, summary: Mapping[str, Any], *, in_database: bool, top: int = 10) -> None:
-    """Print the analysis' summary and, for the database, its most pressing sensitive points."""
+    """Print the analysis' summary and, for the database, its most pressing sensitive points and problem axes
+    (highest priority first, as the plans rank them)."""
     console.print(analysis_table(summary, title="Analyse : bilan"))
     if not in_database:
         return
-    from service.analyse.listing import ACTIVE_STATES, stored_points
+    from service.analyse.listing import ACTIVE_STATES, stored_axes, stored_points
     from service.db.vocabulary import load_labels
 
     with connect(settings) as conn:
         points = stored_points(conn, states=ACTIVE_STATES, limit=top)
+        axes = stored_axes(conn, states=ACTIVE_STATES)
+        every_point = stored_points(conn, states=ACTIVE_STATES)
         categories = load_labels(conn).categories
     if len(points):
         title = f"Points sensibles à traiter (les {len(points)} premiers)"
         console.print(points_table(points, categories, title=title))
+    if len(axes):
+        axes = axes.sort_values("priority", ascending=False, na_position="last", kind="stable").head(top)
+        title = f"Axes problématiques à traiter (les {len(axes)} premiers)"
+        console.print(axes_table(axes, title=title, points=every_point))
