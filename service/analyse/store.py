@@ -37,12 +37,13 @@ def load_reports(
     *,
     since: datetime,
     until: datetime | None = None,
-    zone: BaseGeometry | None = None,
+    zone: BaseGeometry | None,
 ) -> gpd.GeoDataFrame:
     """The reports the analysis counts in the period (placed, no near-duplicate, none referred elsewhere), as
-    Lambert 72 points. With ``zone`` (the police zone), a report placed outside it is left out and its id kept in
-    ``attrs["hors_zone"]``: one point stored thousands of km away (a hand placement with longitude and latitude
-    swapped) would otherwise stretch the study area and stop every analysis."""
+    Lambert 72 points. With ``zone`` (the police zone, :func:`service.zone.zone_polygon`), a report placed outside
+    it is left out and its id kept in ``attrs["hors_zone"]``: one point stored thousands of km away (a hand
+    placement with longitude and latitude swapped) would otherwise stretch the study area, stop every analysis
+    and make a notebook's grids fill the memory. Every caller says which zone (None: all, for tests)."""
     frame = _points.frame(conn, "reports", {"since": since, "until": until})
     outside: list[int] = []
     if zone is not None and len(frame):
