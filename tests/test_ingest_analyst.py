@@ -45,6 +45,7 @@ def test_title_and_blank_line_above_the_header_are_skipped_and_rows_keep_their_l
     blank line are passed over and a bad row is reported with the line number a spreadsheet shows."""
     s = ingest(conn, settings, FILES / "titre_au_dessus.csv")
     assert (s.rows_in, s.inserted, s.rejected) == (3, 2, 1)
+    assert s.details["lignes_au_dessus_de_l_entete"] == 2  # said in the summary, not skipped silently
     assert rejects(conn, s.batch_id) == {
         5: [
             "date: date illisible (formats acceptés : 25/11/2026 14:30, "
@@ -62,6 +63,8 @@ def test_workbook_opening_on_a_note_is_read_from_its_table_sheet(conn, settings)
     """The first sheet only holds a note: the sheet with a table is read, below its blank rows and title."""
     s = ingest(conn, settings, FILES / "deux_feuilles.xlsx")
     assert (s.rows_in, s.inserted, s.rejected) == (3, 2, 1)
+    assert (s.details["feuille"], s.details["feuilles"]) == ("Données", ["Lisez-moi", "Données"])
+    assert s.details["lignes_au_dessus_de_l_entete"] == 3
     assert list(rejects(conn, s.batch_id)) == [7]  # the row number the spreadsheet shows
     assert [r[1:5] for r in _stored(conn)] == [
         ("depot_clandestin", "Rue Ferrer 12", "Seraing", "2026-03-02 10:30"),
@@ -103,15 +106,18 @@ def test_a_workbook_refused_names_its_sheets_not_a_separator(conn, settings, tmp
         timeout=120,
     )
     imported = subprocess.run(
-        [sys.executable, "-m", "service", "ingest", "reports", str(FILES / "export_excel_cp1252.csv")],
+        [sys.executable, "-m", "service", "ingest", "reports", str(FILES / "deux_feuilles.xlsx")],
         env=cli_env(settings),
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert imported.returncode == 0, imported.stderr  # the file name whole in the summary, not « export_excel.c… »
-    assert "│ export_excel_cp1252.csv │ signalements │      6 │" in imported.stdout, imported.stdout
+    assert imported.returncode == 0, imported.stderr  # the file name whole in the summary, not « deux_feuill… »
+    assert "│ deux_feuilles.xlsx │ signalements │      3 │" in imported.stdout, imported.stdout
+    said = " ".join(imported.stdout.split())  # which sheet, and the rows above the header, said
+    assert "Feuille lue : « Données » (autres feuilles, non lues : « Lisez-moi » ; choisir : --feuille NOM)" in said
+    assert "En-tête trouvé à la ligne 4 : 3 ligne(s) au-dessus (titre, lignes vides) sautée(s)." in said
     shown = " ".join(listed.stdout.split())
     assert "│ refusé │" in shown and "refuse " not in shown  # the state in words, then why it was refused
     assert "Lot 1 (deux_feuilles.xlsx) refusé : deux_feuilles.xlsx : colonne(s) obligatoire(s) absente(s)" in shown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import typer
 from rich.progress import DownloadColumn, TimeRemainingColumn
@@ -48,6 +48,23 @@ def summary_table(summaries: list[BatchSummary]) -> Table:
             str(g["echecs"]),
         )
     return table
+
+
+def layout_lines(details: dict[str, Any]) -> list[str]:
+    """How the file was read when it was not the plain case: the sheet of a workbook with several, the rows
+    skipped above the header (a title, blank rows), so that nothing is left out silently."""
+    lines = []
+    sheets = details.get("feuilles") or []
+    if len(sheets) > 1:
+        others = ", ".join(f"« {s} »" for s in sheets if s != details.get("feuille"))
+        read = details.get("feuille")
+        lines.append(f"Feuille lue : « {read} » (autres feuilles, non lues : {others} ; choisir : --feuille NOM).")
+    above = int(details.get("lignes_au_dessus_de_l_entete") or 0)
+    if above:
+        lines.append(
+            f"En-tête trouvé à la ligne {above + 1} : {above} ligne(s) au-dessus (titre, lignes vides) sautée(s)."
+        )
+    return lines
 
 
 def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
@@ -109,6 +126,8 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
         f"{d.get('doublons_dans_le_fichier', 0)} répétés dans le fichier, {d.get('quasi_doublons_lies', 0)} "
         f"quasi-doublons liés) + {summary.rejected} rejetées."
     )
+    for line in layout_lines(d):
+        console.print(line)
     for line in geocoding_lines([summary]):
         console.print(line)
     if d.get("renvois_proposes"):  # rules of service/referrals: proposed, waiting for a planner

@@ -502,6 +502,9 @@ def _close(
             "source_par_defaut": opened.ctx.default_source,
             "separateur": source.delimiter,
             "encodage": source.facts.encoding,
+            "lignes_au_dessus_de_l_entete": source.rows_above,
+            "feuille": source.sheet,
+            "feuilles": source.sheets,
         }
     )
     summary = BatchSummary(

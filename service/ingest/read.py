@@ -141,6 +141,7 @@ class TableSource:
     #: Rows above the header (a title, blank rows) that were skipped, and the sheets of a workbook.
     rows_above: int = 0
     sheets: list[str] = field(default_factory=list)
+    sheet: str | None = None  # the sheet read
     _chunks: Callable[[int, ProgressFn | None], Iterator[pd.DataFrame]] | None = field(default=None, repr=False)
 
     def chunks(self, size: int, progress: ProgressFn | None = None) -> Iterator[pd.DataFrame]:
@@ -481,7 +482,7 @@ def _open_xlsx(path: Path, *, sheet: str | None, limits: ArchiveLimits) -> Table
     width = max(i for i, v in enumerate(header_row) if v is not None and str(v).strip()) + 1
     headers = [str(v).strip() if v is not None else f"colonne_{i + 1}" for i, v in enumerate(header_row[:width])]
     _check_headers(headers, path.name)
-    source = TableSource(path, "xlsx", headers, facts, rows_above=header_at - 1, sheets=sheets)
+    source = TableSource(path, "xlsx", headers, facts, rows_above=header_at - 1, sheets=sheets, sheet=title)
     source._chunks = lambda size, progress: _xlsx_chunks(path, title, header_at, headers, size, progress)
     return source
 
