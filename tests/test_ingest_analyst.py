@@ -59,6 +59,14 @@ def test_title_and_blank_line_above_the_header_are_skipped_and_rows_keep_their_l
     ]
 
 
+def test_empty_column_names_after_the_last_titled_column_are_named_not_refused(conn, settings):
+    """« Date;…;Commune;; »: the file was refused whole (« colonnes en double dans l'en-tête : '' »); the empty
+    names become colonne_7, colonne_8 as in a workbook, and the rows are read."""
+    s = ingest(conn, settings, FILES / "colonnes_vides_en_fin.csv")
+    assert (s.rows_in, s.inserted, s.rejected) == (2, 2, 0)
+    assert s.details["colonnes_ignorees"] == ["colonne_7", "colonne_8"]
+
+
 def test_workbook_opening_on_a_note_is_read_from_its_table_sheet(conn, settings):
     """The first sheet only holds a note: the sheet with a table is read, below its blank rows and title."""
     s = ingest(conn, settings, FILES / "deux_feuilles.xlsx")

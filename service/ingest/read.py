@@ -251,6 +251,8 @@ def _open_csv(path: Path, *, delimiter: str | None, encoding: str | None) -> Tab
     sep = delimiter or _sniff_delimiter(first)
     headers = next(csv.reader([first], delimiter=sep))
     headers = [h.strip() for h in headers]
+    if any(headers):  # Excel writes ";;" after the last titled column: those columns are named as in a workbook
+        headers = [h or f"colonne_{i + 1}" for i, h in enumerate(headers)]
     _check_headers(headers, path.name)
     below = [ln for ln in text.splitlines()[skip + 1 :] if ln.strip()] if skip else lines[1:]
     if not below and len(sample) < (1 << 16):

@@ -3,7 +3,7 @@
 Files as they reach the environment service of a police zone, on real ICAR addresses of Seraing: an Excel
 export saved as CSV (Windows-1252, ``;``, decimal commas, dates written out, plural category labels, a row
 typed twice), a CSV with a title and a blank line above its header, and a workbook that opens on a note and
-keeps its table on a second sheet below blank rows and a title.
+keeps its table on a second sheet below blank rows and a title, and a CSV whose header ends with empty names.
 """
 
 from __future__ import annotations
@@ -37,11 +37,20 @@ TITLED = [
 ]
 
 
+#: Excel writes separators after the last titled column when cells beyond it were ever formatted.
+TRAILING = [
+    "Date;Type;Rue;Numéro;CP;Commune;;",
+    "02/03/2026 10:00;graffiti;Rue Ferrer;12;4100;Seraing;;",
+    "03/03/2026 11:00;graffiti;Place des Verriers;3;4100;Seraing;;",
+]
+
+
 def main() -> None:
-    """Write the three files."""
+    """Write the four files."""
     HERE.mkdir(exist_ok=True)
     (HERE / "export_excel_cp1252.csv").write_bytes(("\r\n".join(EXCEL_ROWS) + "\r\n").encode("cp1252"))
     (HERE / "titre_au_dessus.csv").write_bytes(("\r\n".join(TITLED) + "\r\n").encode("utf-8-sig"))
+    (HERE / "colonnes_vides_en_fin.csv").write_bytes(("\r\n".join(TRAILING) + "\r\n").encode("cp1252"))
     book = openpyxl.Workbook()
     note = book.active
     assert note is not None
