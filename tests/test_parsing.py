@@ -60,6 +60,10 @@ def test_numbers_with_commas_spaces_and_garbage():
     assert numbers[:2].tolist() == [50.6098, 230917.7]
     assert np.isnan(numbers[2:5]).all() and numbers[5] == 1000.0
     assert bad.tolist() == [False, False, False, False, True, False]
+    # Excel in Belgian French groups thousands with dots before the decimal comma: Lambert 72 metres
+    numbers, bad = to_number(pd.Series(["230.917,7", "144.970,3", "-1.234,5", "5.512.010", "50.6098"], dtype=STR))
+    assert numbers[:3].tolist() == [230917.7, 144970.3, -1234.5] and numbers[4] == 50.6098
+    assert bad.tolist() == [False, False, False, True, False]  # dots without a decimal comma: not a number
 
 
 def test_crs_is_recognised_from_the_values():
