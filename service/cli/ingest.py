@@ -67,6 +67,11 @@ def layout_lines(details: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _in_queue(count: int) -> str:
+    """« Cette adresse est » / « Ces 3 adresses sont »: the review-queue sentence agreeing with the count."""
+    return "Cette adresse est" if count == 1 else f"Ces {count} adresses sont"
+
+
 def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
     """The geocoding of the batches in words: placed, to check, failed, waiting, and what to do next."""
     total = {k: sum(s.geocoding[k] for s in summaries) for k in ("adresses", "placees", "a_verifier", "echecs")}
@@ -77,7 +82,7 @@ def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
         lines.append(
             f"Géocodage : {total['adresses']} adresse(s) sans coordonnées — {total['placees']} placée(s), "
             f"{total['a_verifier']} à vérifier (point provisoire), {total['echecs']} échec(s) (sans point)."
-            + (f" Les {queued} sont dans la file de vérification : hotspots geocode review" if queued else "")
+            + (f" {_in_queue(queued)} dans la file de vérification : hotspots geocode review" if queued else "")
         )
     if waiting:
         lines.append(
