@@ -41,13 +41,14 @@ def test_excel_export_in_windows_1252_with_written_dates_and_plural_labels(conn,
 
 
 def test_title_and_blank_line_above_the_header_are_skipped_and_rows_keep_their_line_numbers(conn, settings):
-    """The file was refused whole (« colonnes trouvées : 'Export des plaintes…' »); now the title line and the
-    blank line are passed over and a bad row is reported with the line number a spreadsheet shows."""
+    """The file was refused whole (« colonnes trouvées : 'Export des plaintes…' »); now the title, its date (two
+    cells: « Édité le;01/12/2026 ») and the blank line are passed over, and a bad row is reported with the line
+    number a spreadsheet shows."""
     s = ingest(conn, settings, FILES / "titre_au_dessus.csv")
     assert (s.rows_in, s.inserted, s.rejected) == (3, 2, 1)
-    assert s.details["lignes_au_dessus_de_l_entete"] == 2  # said in the summary, not skipped silently
+    assert s.details["lignes_au_dessus_de_l_entete"] == 3  # said in the summary, not skipped silently
     assert rejects(conn, s.batch_id) == {
-        5: [
+        6: [
             "date: date illisible (formats acceptés : 25/11/2026 14:30, "
             "25/11/2026, 25 novembre 2026 14h30, 2026-11-25T14:30, "
             "2026-11-25 14:30:00+01:00)"

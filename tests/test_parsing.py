@@ -10,6 +10,7 @@ from service.geo import LAMBERT72, LAMBERT2008, WGS84, project
 from service.ingest.columns import map_columns, normalise_header
 from service.ingest.coords import locate, to_number
 from service.ingest.dates import parse_datetimes
+from service.ingest.header import header_index
 from service.ingest.read import STR
 from service.ingest.vocabulary import normalise_value
 from service.settings import load_settings
@@ -92,3 +93,18 @@ def test_headers_and_values_are_compared_without_case_accents_or_punctuation():
     assert cmap.fields["observed_at"] == "Date signalement"  # the specific name outranks the generic one
     assert (cmap.fields["street"], cmap.fields["house_number"]) == ("Rue", "Numéro")
     assert cmap.ignored == ["Date"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "header"),
+    [
+        ([["Export des plaintes"], ["Édité le", "01/12/2026"], [], ["date", "type", "rue"], ["1", "2", "3"]], 3),
+        ([["date", "type"], ["1", "2"]], 0),  # a two-column table is not a title
+        ([["date", "type"], ["1", "2", "3"], ["1", "2"]], 0),  # nor when one row is too wide
+        ([["date", "type", "", "", "x"], ["1", "2", "3", "4", "5"]], 0),  # a header with unnamed columns
+        ([["Export"], ["seule colonne"]], None),  # no table: the reader keeps its first line (and says why)
+        ([[f"note {i}"] for i in range(12)] + [["date", "type"], ["1", "2"]], None),  # too far down
+    ],
+)
+def test_header_row_below_titles_and_blank_rows(rows, header):
+    assert header_index(rows) == header

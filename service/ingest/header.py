@@ -21,15 +21,14 @@ def filled(values: Sequence[Any]) -> int:
 
 
 def header_index(rows: Iterable[Sequence[Any]]) -> int | None:
-    """Index (0-based, blank rows counted) of the first row with at least two filled cells, looked for among the
-    first :data:`MAX_ROWS_ABOVE` + 1 non-blank rows; None when there is none (the caller keeps its old reading)."""
-    seen = 0
-    for index, values in enumerate(rows):
-        count = filled(values)
-        if count >= 2:
+    """Index (0-based, blank rows counted) of the header among the first :data:`MAX_ROWS_ABOVE` + 1 non-blank
+    rows: the first with at least two filled cells, unless it has only two and the next two non-blank rows have
+    more (a title with its date, « Export des plaintes;01/12/2026;;; », above a table of three columns or more).
+    None when there is none (the caller keeps its old reading)."""
+    counts = [(index, filled(values)) for index, values in enumerate(rows)]
+    filled_rows = [(index, count) for index, count in counts if count][: MAX_ROWS_ABOVE + 2]
+    for position, (index, count) in enumerate(filled_rows[: MAX_ROWS_ABOVE + 1]):
+        below = [c for _, c in filled_rows[position + 1 : position + 3]]
+        if count >= 2 and not (count == 2 and len(below) == 2 and min(below) > 2):
             return index
-        if count:
-            seen += 1
-            if seen > MAX_ROWS_ABOVE:
-                return None
     return None

@@ -28,7 +28,8 @@ EXCEL_ROWS = [
 ]
 
 TITLED = [
-    "Export des plaintes - Service Environnement - édité le 01/12/2026;;;;;",
+    "Export des plaintes - Service Environnement;;;;;",
+    "Édité le;01/12/2026;;;;",
     ";;;;;",
     "Date;Type;Rue;Numéro;CP;Commune",
     "02/03/2026 10:00;graffiti;Rue Ferrer;12;4100;Seraing",
