@@ -33,6 +33,7 @@ from service.demo.load import ensure_demo
 from service.geocode.apply import DEFAULT_THRESHOLD, count_open_reviews, open_reviews
 from service.geocode.quality import geocoding_results, level_summary, not_placed
 from service.ingest.quality import batch_accounts, intake_by_month, rejection_reasons
+from service.labels import ROW_LABELS
 from service.maps.notebook import geojson_layer, zone_map
 from service.settings import load_settings
 
@@ -48,8 +49,8 @@ conn = connect(settings, autocommit=True)
 
 # %%
 batches = batch_accounts(conn)
-assert (batches.query("etat == 'termine'").eval("lignes == inserees + mises_a_jour + doublons + rejetees")).all()
-batches[["lot", "type", "fichier", "etat", "lignes", "inserees", "mises_a_jour", "doublons", "rejetees"]]
+assert (batches.query("etat == 'terminé'").eval("lignes == inserees + mises_a_jour + doublons + rejetees")).all()
+batches[["lot", "type", "fichier", "etat", "lignes", "inserees", "mises_a_jour", "doublons", "rejetees", "motif_refus"]]
 
 # %% [markdown]
 # ## Par source et par mois
@@ -125,7 +126,10 @@ queue = pd.DataFrame(open_reviews(conn, limit=15))
 print(f"{total} adresse(s) à vérifier.")
 if len(queue):
     queue["propositions"] = queue["alternatives"].map(len)
-    queue = queue[["id", "target", "address", "level", "score", "reason", "propositions"]]
+    queue["type"] = queue["target"].map(ROW_LABELS)
+    queue = queue[["id", "type", "address", "level", "score", "reason", "propositions"]].rename(
+        columns={"id": "n°", "address": "adresse", "level": "niveau", "reason": "motif"}
+    )
 queue
 
 # %% [markdown]

@@ -37,18 +37,20 @@ from service.analyse.listing import stored_axes, stored_points
 from service.analyse.pipeline import street_network
 from service.analyse.store import load_address_streets, load_reports
 from service.db import connect
+from service.db.vocabulary import load_labels
 from service.demo.load import ensure_demo
-from service.labels import TREND_LABELS, trend_label
+from service.labels import TREND_LABELS, state_label, trend_label
 from service.maps.notebook import geojson_layer, zone_map
 from service.maps.page import STYLE
 from service.settings import load_settings
+from service.zone import zone_polygon
 
 settings = load_settings()
 ensure_demo(settings)
 conn = connect(settings, autocommit=True)
 now = pd.Timestamp.now(tz="UTC")
 since = now - pd.Timedelta(days=settings.analysis_window_days)
-reports = load_reports(conn, since=since.to_pydatetime())
+reports = load_reports(conn, since=since.to_pydatetime(), zone=zone_polygon(settings))
 exposure = load_address_streets(conn)  # the official addresses: the "exposure" null model, and the streets
 streets = street_network(addresses=exposure)  # the analysis' own streets, drawn through the addresses
 segments = segment(streets)
@@ -85,7 +87,21 @@ folium.LayerControl(collapsed=False).add_to(fmap)
 fmap
 
 # %%
-points[["id", "address_label", "state", "main_category", "n_reports", "tendance", "priority"]]
+categories = load_labels(conn).categories
+points.assign(
+    etat=points["state"].map(state_label),
+    categorie=points["main_category"].map(lambda c: categories.get(c, c)),
+    priorite=points["priority"].round(1),
+)[["id", "address_label", "etat", "categorie", "n_reports", "tendance", "priorite"]].rename(
+    columns={
+        "id": "point",
+        "address_label": "adresse la plus proche",
+        "etat": "état",
+        "categorie": "catégorie principale",
+        "n_reports": "signalements",
+        "priorite": "priorité",
+    }
+)
 
 # %% [markdown]
 # ## Tendances (points chauds émergents)
@@ -128,6 +144,8 @@ ax.set_title("Courbe de concentration")
 ax.legend()
 plt.tight_layout()
 plt.show()
+
+
 def percent(share: float) -> str:
     return f"{share * 100:.1f} %".replace(".", ",")
 

@@ -1,4 +1,4 @@
-"""Words for the codes a person reads: trends and lifecycle states of sensitive points and axes.
+"""Words for the codes a person reads: trends and lifecycle states of sensitive points and axes, import batches.
 
 The database, the API and the files keep the codes (``en_intensification``); everything a person reads (map
 popups, CLI tables) shows these words instead.
@@ -41,3 +41,18 @@ def state_label(code: str | None) -> str:
     if not code:
         return "—"
     return STATE_LABELS.get(code, code.replace("_", " "))
+
+
+#: States of an import batch (table ``ingestion_batches``) as words.
+BATCH_STATE_LABELS: dict[str, str] = {"en_cours": "en cours", "termine": "terminé", "refuse": "refusé"}
+
+#: What a batch holds, in the plural (``ingestion_batches.kind``), and one row of each table, in the singular.
+KIND_LABELS: dict[str, str] = {"reports": "signalements", "visits": "visites", "permits": "permis"}
+ROW_LABELS: dict[str, str] = {"reports": "signalement", "visits": "visite", "permits": "permis"}
+
+
+def batch_state_label(code: str | None) -> str:
+    """The words for an import batch's state (``refuse`` → ``refusé``)."""
+    if not code:
+        return "—"
+    return BATCH_STATE_LABELS.get(code, code.replace("_", " "))

@@ -6,13 +6,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from rich.console import Console
 
 from service.analyse.checks import check_points
 from service.analyse.identity import assign_identities
 from service.analyse.points import CRS, sensitive_points
 from service.analyse.store import run_points
+from service.cli.summary import analysis_table
 from service.errors import InputFileError
 from service.geocode.gazetteer import load_gazetteer
+from service.zone import zone_polygon
 from tests.conftest import ROOT
 from tests.helpers import NOW, ingest, write
 
@@ -182,6 +185,20 @@ def test_database_run_keeps_ids_between_runs(conn, settings, tmp_path):
         "FROM sensitive_points s"
     ).fetchall()
     assert all(label and label.endswith(("Seraing", "Neupré")) and dist < 40 for label, dist in labels)
+
+    # one report stored thousands of km away (placed by hand with longitude and latitude swapped, before such a
+    # placement was refused) stopped every analysis with « système de coordonnées incorrect ? --crs »
+    far = conn.execute(
+        "UPDATE reports SET geom = ST_Transform(ST_SetSRID(ST_MakePoint(50.61, 5.51), 4326), 31370) "
+        "WHERE external_id = 'R7' RETURNING id"
+    ).fetchone()[0]
+    with pytest.raises(InputFileError, match="système de coordonnées"):
+        run_points(conn, since=NOW - pd.Timedelta(days=730), now=NOW_TS)
+    third = run_points(conn, since=NOW - pd.Timedelta(days=730), now=NOW_TS, zone=zone_polygon(settings))
+    assert (third["hors_zone"], third["points_sensibles"], third["signalements"]) == ([far], 3, len(x) - 1)
+    shown = Console(record=True, width=200)
+    shown.print(analysis_table(third))
+    assert f"signalements hors de la zone, écartés │ 1 (n° {far}) : leur point est à corriger" in shown.export_text()
 
 
 def _cli(*args):

@@ -75,6 +75,10 @@ def test_axes_and_one_axis(client):
     assert axes, "the demo plants problem streets"
     first = axes[0]["properties"]
     assert first["rue"] and first["taux_100m"] > 0 and first["signalements"] > 0
+    # the priority the plans rank axes by, and its three factors (the popup explains it with them)
+    ranked = [f["properties"] for f in axes if f["properties"]["priorite"] is not None]
+    assert ranked and all(set(p["composantes_priorite"]) == {"gravite", "prevision", "suite_visite"} for p in ranked)
+    assert any(p["priorite"] > 0 for p in ranked)
     word = first["rue"].split()[-1]
     named = client.get("/api/axes", params={"rue": word.lower()}).json()["features"]
     assert any(f["id"] == axes[0]["id"] for f in named)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 
@@ -94,9 +95,14 @@ def test_text_output_puts_the_forecast_beside_the_baselines(tmp_path):
     done = _cli("backtest", "--input", str(BLACKBURN), "--horizons", "mois", env=cli_env_wide())
     assert done.returncode == 0, done.stderr
     text = done.stdout
-    assert "Surface étudiée : l'emprise des événements" in text and "8.3 km²" in text
-    for name in (MODEL, COUNT, KDE, CEILING, "Fenêtres glissantes", "lieux les plus comptés", "demi_vie_mois"):
+    assert "Surface étudiée : l'emprise des événements" in text and "8,3 km²" in text
+    for name in (MODEL, COUNT, KDE, CEILING, "Fenêtres glissantes", "lieux les plus comptés", "demi-vie (mois) : "):
         assert name in text, name
+    # French numbers and words, as everywhere else in the service (it printed 8.3 km², demi_vie_mois = 2.0, False)
+    assert "demi_vie_mois" not in text and "False" not in text and "saisonnalité : non" in text
+    assert re.search(r"apprentissage jusqu'au \d\d/\d\d/2022 \(\d[\d ]* événements\)", text), text
+    split_rows = [line for line in text.splitlines() if line.startswith("│ " + MODEL)]
+    assert split_rows and all(re.search(r"│ \d+,\d{2} +│ \d,\d{3} +│$", line) for line in split_rows), split_rows
 
 
 def cli_env_wide() -> dict[str, str]:

@@ -373,6 +373,13 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     }
     assert rows["Tendance"] in TREND_LABELS.values() and rows["État"] in STATE_LABELS.values(), rows
     assert "_" not in rows["Tendance"] + rows["État"]
+    # the priority explained: its three named factors, each in words (the number alone said nothing)
+    parts = before["composantes_priorite"]
+    gravity = browser.execute_script(
+        "return (1 * arguments[0]).toLocaleString('fr-BE', {maximumFractionDigits: 2})", parts["gravite"]
+    )
+    assert rows["Pourquoi"].startswith(f"gravité {gravity} (catégories du point) × prévision "), rows["Pourquoi"]
+    assert "signalements attendus en 3 mois) × suite de visite " in rows["Pourquoi"]
     form = popup.find_element(By.CSS_SELECTOR, "form.hs-visite")
     form.find_element(By.NAME, "notes").send_keys("Contrôle depuis la carte")
     browser.execute_script("arguments[0].value = arguments[1]", form.find_element(By.NAME, "resultat"), outcome)
@@ -419,6 +426,26 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     wait.until(lambda d: d.execute_script(loads) > before)
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))  # after its fade-out
     assert len(browser.find_elements(By.CSS_SELECTOR, LAYERS["points_sensibles"])) > 0
+
+    # an axis's popup gives its priority and why (it said neither: the planner ranks axes by it)
+    browser.execute_script(
+        "document.querySelector(arguments[0]).dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+        LAYERS["axes"],
+    )
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content .hs-pourquoi td"))
+    popup = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
+    rows = {
+        _text(tr.find_element(By.TAG_NAME, "th")): _text(tr.find_element(By.TAG_NAME, "td"))
+        for tr in popup.find_elements(By.CSS_SELECTOR, "table:first-of-type tr")
+    }
+    axis = _fetch_json(browser, f"/api/axes/{rows['Axe']}")["properties"]
+    shown = browser.execute_script(
+        "return (1 * arguments[0]).toLocaleString('fr-BE', {maximumFractionDigits: 1})", axis["priorite"]
+    )
+    assert rows["Priorité"] == shown, rows
+    expected = "gravité " if axis["composantes_priorite"]["prevision"] else "aucun signalement attendu hors des"
+    assert rows["Pourquoi"].startswith(expected), rows
+    browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
     _check_content_security_policy(browser)
 
 

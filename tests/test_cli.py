@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 
@@ -113,6 +114,14 @@ def test_demo_is_the_whole_main_job(conn, settings):
     assert "points sensibles" in analysed.stdout and "modèle nul" in analysed.stdout
     assert "{'" not in analysed.stdout and "':" not in analysed.stdout and "actif : " in analysed.stdout
     assert "Points sensibles à traiter" in analysed.stdout and "Dépôt clandestin" in analysed.stdout
+    # the axes too (only their number was said), highest priority first; a nil priority names the point that
+    # already counts the axis's reports instead of a bare 0,0
+    assert "Axes problématiques à traiter" in analysed.stdout and "pour 100 m" in analysed.stdout
+    axis_rows = [line for line in analysed.stdout.splitlines() if line.startswith("│ AX-")]
+    priorities = [float(re.search(r"│ +(\d+,\d)(?: \(|\s*│$)", line).group(1).replace(",", ".")) for line in axis_rows]
+    assert axis_rows and priorities == sorted(priorities, reverse=True), axis_rows
+    nil = [line for line in axis_rows if re.search(r"│ +0,0 ", line)]
+    assert all("(signalements comptés au" in line for line in nil), nil
     # the patrol's list of sites to inspect, from the same analysed data
     out = settings.data_dir / "sites.gpx"
     exported = _run(settings, "export", "sites", "--out", str(out), "--types", "point_sensible,axe", "--json")

@@ -12,12 +12,14 @@ import pytest
 
 from service.db import connect
 from service.demo.addresses import evaluation_set
+from service.errors import InvalidValueError
 from service.geocode.apply import GazetteerBatchGeocoder, open_reviews, resolve_review
 from service.geocode.evaluate import evaluate
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.geocode.normalise import parse_address, street_key
 from service.ingest.pipeline import IngestOptions, ingest_file
+from service.zone import zone_polygon
 from tests.conftest import DATA, ROOT
 from tests.helpers import NOW, cli_env, write
 
@@ -202,3 +204,58 @@ def test_cli_single_and_batch(settings, geocoder, tmp_path):
         rows = list(csv.DictReader(fh, delimiter=";"))
     assert [r["niveau"] for r in rows] == ["adresse", "echec", "adresse"]
     assert {"lon", "lat", "x_31370", "y_31370", "niveau", "score", "libelle"} <= set(rows[0])
+
+
+def test_review_in_french_and_a_hand_placed_point_outside_the_zone_is_refused(conn, settings, geocoder, tmp_path):
+    """The review speaks of « signalement », not of a table; longitude and latitude typed the wrong way round
+    are refused with the right order in the hint, and the row still waits, its review still open."""
+    hook = GazetteerBatchGeocoder(geocoder)
+    doubtful = write(tmp_path / "doutes.csv", "id;date;categorie;adresse\nD1;01/03/2026 10:00;graffiti;voir PV\n")
+    ingest_file(conn, doubtful, IngestOptions("reports"), settings, now=NOW, geocoder=hook)
+    conn.commit()
+    review_id = open_reviews(conn)[0]["id"]
+    env = cli_env(settings)
+    run = [sys.executable, "-m", "service", "geocode"]
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*run, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    listed = cli("review")
+    assert "signalement" in listed.stdout and "reports" not in listed.stdout
+    swapped = cli("place", str(review_id), "--lon", "50.6097927", "--lat", "5.5120109")
+    assert swapped.returncode != 0
+    said = " ".join((swapped.stdout + swapped.stderr).split())
+    assert "hors de la zone de police" in said and "rien n'est enregistré" in said
+    assert "Longitude et latitude sont inversées : essayez --lon 5.5120109 --lat 50.6097927" in said
+    with pytest.raises(InvalidValueError, match="hors de la zone de police"):
+        resolve_review(conn, review_id, lon=4.3517, lat=50.8503, zone=zone_polygon(settings))  # Brussels
+    row = conn.execute("SELECT geocode_status FROM reports WHERE external_id = 'D1'").fetchone()
+    assert row == ("a_verifier",) and [r["id"] for r in open_reviews(conn)] == [review_id]
+    placed = cli("place", str(review_id), "--lon", "5.5120109", "--lat", "50.6097927")
+    assert placed.returncode == 0, placed.stderr
+    assert f"Vérification n° {review_id} réglée : signalement n° 1 → point placé à la main" in placed.stdout
+    assert "Seraing" in placed.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "ignored"),
+    [
+        ("Rue de la Station 12, 4101 Luik", "Rue de la Station 12, 4101 Seraing", "« Luik » ignoré"),
+        ("Avenue Général Leman 4, Lüttich", "Avenue Général Leman 4, 4101 Seraing", "« Lüttich » ignoré"),
+        ("Rue de la Station 12 4101 Seraing (Luik)", "Rue de la Station 12, 4101 Seraing", "« Luik » ignoré"),
+        # 12B is not in the register, 12 is: said as such, not as « nom de rue approché »
+        ("r. de la Station 12 B", "Rue de la Station 12, 4101 Seraing", "numéro 12B absent du registre : placé au 12"),
+        ("Av Gén Leman 4 bt 2 4101 Jemeppe s/Meuse", "Avenue Général Leman 4, 4101 Seraing", None),
+        ("Rue Ferrer 12, Seraing", "Rue Ferrer 12, 4100 Seraing", None),
+    ],
+)
+def test_a_commune_written_in_dutch_or_german_does_not_hide_the_street(geocoder, text, label, ignored):
+    """« …, Luik » or « (Lüttich) » after the number used to be read as part of the street name: « rue
+    introuvable ». The place is now set aside, and the reason says so."""
+    result = geocoder.geocode(text)
+    assert (result.level, result.label) == ("adresse", label)
+    assert result.score >= 0.75
+    if ignored:
+        assert ignored in (result.reason or "")
+    if ignored and "12B" in ignored:  # the street name itself was exact
+        assert "nom de rue approché" not in (result.reason or "")

@@ -10,6 +10,7 @@ from service.geo import LAMBERT72, LAMBERT2008, WGS84, project
 from service.ingest.columns import map_columns, normalise_header
 from service.ingest.coords import locate, to_number
 from service.ingest.dates import parse_datetimes
+from service.ingest.header import header_index
 from service.ingest.read import STR
 from service.ingest.vocabulary import normalise_value
 from service.settings import load_settings
@@ -35,6 +36,13 @@ CASES = [
     ("3 decembre 2026 14:30", "2026-12-03 13:30", None),
     ("31 février 2026", None, "date impossible"),
     ("30 brumaire 2026", None, "date illisible"),
+    ("5 mars 2026", "2026-03-04 23:00", None),  # written out by a person, French or Dutch
+    ("lundi 9 mars 2026 à 14h30", "2026-03-09 13:30", None),
+    ("1er déc. 2025 8h", "2025-12-01 07:00", None),
+    ("Le 3 Août 2025, 22:15", "2025-08-03 20:15", None),
+    ("5 maart 2026 om 8u15", "2026-03-05 07:15", None),
+    ("5 brumaire 2026", None, "date illisible"),
+    ("mars 2026", None, "date illisible"),  # no day: a report needs one
     ("hier soir", None, "date illisible"),
     ("2026/14/07", None, "date illisible"),
     (None, None, "date manquante"),
@@ -58,6 +66,10 @@ def test_numbers_with_commas_spaces_and_garbage():
     assert numbers[:2].tolist() == [50.6098, 230917.7]
     assert np.isnan(numbers[2:5]).all() and numbers[5] == 1000.0
     assert bad.tolist() == [False, False, False, False, True, False]
+    # Excel in Belgian French groups thousands with dots before the decimal comma: Lambert 72 metres
+    numbers, bad = to_number(pd.Series(["230.917,7", "144.970,3", "-1.234,5", "5.512.010", "50.6098"], dtype=STR))
+    assert numbers[:3].tolist() == [230917.7, 144970.3, -1234.5] and numbers[4] == 50.6098
+    assert bad.tolist() == [False, False, False, True, False]  # dots without a decimal comma: not a number
 
 
 def test_crs_is_recognised_from_the_values():
@@ -86,3 +98,18 @@ def test_headers_and_values_are_compared_without_case_accents_or_punctuation():
     assert cmap.fields["observed_at"] == "Date signalement"  # the specific name outranks the generic one
     assert (cmap.fields["street"], cmap.fields["house_number"]) == ("Rue", "Numéro")
     assert cmap.ignored == ["Date"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "header"),
+    [
+        ([["Export des plaintes"], ["Édité le", "01/12/2026"], [], ["date", "type", "rue"], ["1", "2", "3"]], 3),
+        ([["date", "type"], ["1", "2"]], 0),  # a two-column table is not a title
+        ([["date", "type"], ["1", "2", "3"], ["1", "2"]], 0),  # nor when one row is too wide
+        ([["date", "type", "", "", "x"], ["1", "2", "3", "4", "5"]], 0),  # a header with unnamed columns
+        ([["Export"], ["seule colonne"]], None),  # no table: the reader keeps its first line (and says why)
+        ([[f"note {i}"] for i in range(12)] + [["date", "type"], ["1", "2"]], None),  # too far down
+    ],
+)
+def test_header_row_below_titles_and_blank_rows(rows, header):
+    assert header_index(rows) == header

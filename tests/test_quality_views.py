@@ -47,6 +47,7 @@ def test_refused_rows_are_counted_by_field_and_reason_with_their_row_number(conn
     batches = batch_accounts(conn)
     assert list(batches["lot"]) == [first.batch_id, out_of_zone.batch_id]
     row = batches.iloc[0]
+    assert (row["type"], row["etat"]) == ("signalements", "terminé")  # words, not the codes reports / termine
     assert (row["lignes"], row["rejetees"]) == (len(ROWS) + len(EXTRA), 2)
     assert row["lignes"] == row["inserees"] + row["mises_a_jour"] + row["doublons"] + row["rejetees"]
     reasons = rejection_reasons(conn)

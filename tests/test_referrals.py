@@ -75,7 +75,7 @@ def test_rules_propose_neighbour_noise_for_mediation_without_applying_it(db, dem
     ids = [int(t) for t in proposals["target_id"]]
     # proposed, not applied: the reports still count
     assert _count(db, "SELECT count(*) FROM reports WHERE id = ANY(%s) AND referral_id IS NULL", ids) == 3
-    counted = set(load_reports(db, since=SINCE)["id"])
+    counted = set(load_reports(db, since=SINCE, zone=None)["id"])
     assert set(ids) <= counted
     # running the rules again proposes nothing new
     assert propose_referrals(db, settings) == 0
@@ -86,7 +86,7 @@ def test_a_referral_leaves_the_next_analysis_and_comes_back_when_withdrawn(db, s
         "SELECT id, report_ids FROM sensitive_points WHERE category_scope = 'toutes' AND state <> 'resolu' "
         "ORDER BY priority DESC LIMIT 1"
     ).fetchone()
-    before = load_reports(db, since=SINCE)
+    before = load_reports(db, since=SINCE, zone=None)
     bbox = db.execute(
         "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM "
         "(SELECT ST_Transform(ST_Expand(geom, 300), 4326) AS b FROM sensitive_points WHERE id = %s) s",
@@ -105,7 +105,7 @@ def test_a_referral_leaves_the_next_analysis_and_comes_back_when_withdrawn(db, s
     db.commit()
     referred = _count(db, "SELECT count(*) FROM reports WHERE referral_id = %s", number)
     assert referred == len(set(report_ids) & set(before["id"])) > 20
-    after = load_reports(db, since=SINCE)
+    after = load_reports(db, since=SINCE, zone=None)
     assert len(after) == len(before) - referred and not set(after["id"]) & set(report_ids)
     assert report_layer(db, bbox, 14, ReportFilter(), max_points=3000)["total"] == map_before - referred
     first = run_points(db, since=SINCE, now=pd.Timestamp(NOW))
@@ -121,7 +121,7 @@ def test_a_referral_leaves_the_next_analysis_and_comes_back_when_withdrawn(db, s
     assert _count(db, "SELECT count(*) FROM referral_reports WHERE referral_id = %s", number) == referred
     withdraw(db, number, "Erreur : c'est la voie publique", actor="agent.test", now=NOW)
     db.commit()
-    assert len(load_reports(db, since=SINCE)) == len(before)
+    assert len(load_reports(db, since=SINCE, zone=None)) == len(before)
     second = run_points(db, since=SINCE, now=pd.Timestamp(NOW))
     back = db.execute("SELECT state, last_run_id, n_reports FROM sensitive_points WHERE id = %s", (point,)).fetchone()
     assert back[0] in ("actif", "reouvert") and back[1] == second["run"] and back[2] >= len(report_ids) * 0.9

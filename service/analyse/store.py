@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import psycopg
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from service.analyse.axes import AxisParams
 from service.analyse.axis_priority import axis_priorities
@@ -22,6 +23,7 @@ from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
 from service.analyse.priority import with_visit_outcome
 from service.db.queries import Queries
 from service.settings import Settings
+from service.zone import zone_polygon
 
 _PKG = "service.analyse"
 
@@ -30,13 +32,29 @@ _points = Queries(_PKG, "points.sql")
 _axes = Queries(_PKG, "axes.sql")
 
 
-def load_reports(conn: psycopg.Connection[Any], *, since: datetime, until: datetime | None = None) -> gpd.GeoDataFrame:
+def load_reports(
+    conn: psycopg.Connection[Any],
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    zone: BaseGeometry | None,
+) -> gpd.GeoDataFrame:
     """The reports the analysis counts in the period (placed, no near-duplicate, none referred elsewhere), as
-    Lambert 72 points."""
+    Lambert 72 points. With ``zone`` (the police zone, :func:`service.zone.zone_polygon`), a report placed outside
+    it is left out and its id kept in ``attrs["hors_zone"]``: one point stored thousands of km away (a hand
+    placement with longitude and latitude swapped) would otherwise stretch the study area, stop every analysis
+    and make a notebook's grids fill the memory. Every caller says which zone (None: all, for tests)."""
     frame = _points.frame(conn, "reports", {"since": since, "until": until})
-    return gpd.GeoDataFrame(
+    outside: list[int] = []
+    if zone is not None and len(frame):
+        inside = shapely.contains_xy(zone, frame["x"].to_numpy(float), frame["y"].to_numpy(float))
+        outside = [int(i) for i in frame.loc[~inside, "id"]]
+        frame = frame[inside].reset_index(drop=True)
+    reports = gpd.GeoDataFrame(
         frame.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS
     )
+    reports.attrs["hors_zone"] = outside
+    return reports
 
 
 def load_previous(conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
@@ -136,10 +154,16 @@ class StoredInputs:
     visits: gpd.GeoDataFrame
 
 
-def load_inputs(conn: psycopg.Connection[Any], *, since: datetime, until: datetime | None = None) -> StoredInputs:
-    """The inputs of an analysis of the reports stored for [``since``, ``until``); refuses (InputFileError) a
-    report set no analysis can answer."""
-    reports = load_reports(conn, since=since, until=until)
+def load_inputs(
+    conn: psycopg.Connection[Any],
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    zone: BaseGeometry | None = None,
+) -> StoredInputs:
+    """The inputs of an analysis of the reports stored for [``since``, ``until``) (those outside ``zone`` left
+    out, see :func:`load_reports`); refuses (InputFileError) a report set no analysis can answer."""
+    reports = load_reports(conn, since=since, until=until, zone=zone)
     check_points(reports, name="signalements de la base")
     visits = _points.frame(conn, "visits")
     return StoredInputs(
@@ -214,6 +238,7 @@ def _summary(
     found_now = points["found_now"].astype(bool)
     return {
         "signalements": len(inputs.reports),
+        "hors_zone": inputs.reports.attrs.get("hors_zone", []),
         "points_sensibles": int((found_now & points["category_scope"].eq(ALL_CATEGORIES)).sum()),
         "points_par_categorie": int((found_now & points["category_scope"].ne(ALL_CATEGORIES)).sum()),
         "etirements_vers_axes": len(found.stretches),
@@ -236,13 +261,15 @@ def run_points(
     until: datetime | None = None,
     by_category: bool = False,
     axis_params: AxisParams | None = None,
+    zone: BaseGeometry | None = None,
 ) -> dict[str, Any]:
     """Find the sensitive points and problem axes of the reports stored for [``since``, ``until``)
     (:func:`service.analyse.pipeline.find_hotspots`, the streets drawn through the address register), match them
     to the stored ones, and save the run. With ``by_category`` each category with enough reports is also
-    clustered on its own. Refuses (InputFileError) a report set no analysis can answer."""
+    clustered on its own. Reports placed outside ``zone`` are left out and named in the summary (``hors_zone``).
+    Refuses (InputFileError) a report set no analysis can answer."""
     params = params or PointParams()
-    inputs = load_inputs(conn, since=since, until=until)
+    inputs = load_inputs(conn, since=since, until=until, zone=zone)
     found = find_hotspots(
         inputs.reports,
         now=now,
@@ -288,6 +315,7 @@ def run_analysis(
         now=now,
         params=params or point_params(settings),
         by_category=settings.analysis_by_category if by_category is None else by_category,
+        zone=zone_polygon(settings),
     )
 
 

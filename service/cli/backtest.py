@@ -31,7 +31,7 @@ from service.cli.dates import RULE, day_end
 from service.errors import InputFileError
 from service.ingest.points import read_points, read_street_files
 from service.settings import Settings
-from service.zone import zone_outline
+from service.zone import zone_outline, zone_polygon
 
 QUARTER = pd.DateOffset(months=3)
 
@@ -57,7 +57,8 @@ def _zone_file(path: Path, crs: str, cell: float) -> StudyArea:
 
 def _from_database(settings: Settings) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
     with database(settings) as conn:
-        reports = load_reports(conn, since=pd.Timestamp("1900-01-01", tz="UTC").to_pydatetime())
+        since = pd.Timestamp("1900-01-01", tz="UTC").to_pydatetime()
+        reports = load_reports(conn, since=since, zone=zone_polygon(settings))
         exposure = load_address_streets(conn)
     check_points(reports, name="signalements de la base")
     return reports, exposure

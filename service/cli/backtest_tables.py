@@ -9,6 +9,7 @@ from rich.table import Table
 
 from service.analyse.backtest import CEILING, COUNT, KDE, MODEL
 from service.cli.common import console
+from service.cli.summary import settings_in_words
 
 AREA_SOURCE = {
     "zone": "la zone (contours des communes)",
@@ -18,16 +19,35 @@ AREA_SOURCE = {
 HORIZON = {"mois": "mois suivant", "trimestre": "trimestre suivant", "annee": "année suivante"}
 
 
+def _fr(value: float | None, digits: int = 0, *, sign: bool = False) -> str:
+    """A number as a French reader writes it: ``12 060``, ``10,81``, ``+15,8`` (``—`` when unknown)."""
+    if value is None:
+        return "—"
+    text = f"{value:{'+' if sign else ''},.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", ",").replace("\u202f", " ")
+
+
 def _pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{100 * value:+.{digits}f} %"
+    return "—" if value is None else f"{_fr(100 * value, digits, sign=True)} %"
 
 
 def _share(value: float) -> str:
-    return f"{100 * value:g} %"
+    return f"{100 * value:g} %".replace(".", ",")
 
 
 def _interval(row: dict[str, Any]) -> str:
-    return f"{row['PAI']:.2f} [{row['PAI_bas']:.2f}–{row['PAI_haut']:.2f}]"
+    return f"{_fr(row['PAI'], 2)} [{_fr(row['PAI_bas'], 2)}–{_fr(row['PAI_haut'], 2)}]"
+
+
+def _captures(value: float) -> str:
+    """Whole captures as such; a baseline's ties cut by the budget count pro rata (one decimal, see README)."""
+    return _fr(value, 0 if float(value).is_integer() else 1)
+
+
+def _day(iso: str) -> str:
+    """``2022-09-30`` → ``30/09/2022``."""
+    year, month, day = str(iso)[:10].split("-")
+    return f"{day}/{month}/{year}"
 
 
 def _rolling(report: dict[str, Any]) -> Table | None:
@@ -46,7 +66,7 @@ def _rolling(report: dict[str, Any]) -> Table | None:
             _share(gain["couverture"]),
             str(gain["fenetres"]),
             *cells,
-            f"{by_key[(*key, CEILING)]['PAI']:.2f}",
+            _fr(by_key[(*key, CEILING)]["PAI"], 2),
             escape(f"{_pct(gain['gain'])} [{_pct(gain['gain_bas'])} ; {_pct(gain['gain_haut'])}]"),
             gain["meilleure_reference"],
             _pct(gain["ecart_comble"], 0) if gain["ecart_comble"] is not None else "—",
@@ -56,8 +76,9 @@ def _rolling(report: dict[str, Any]) -> Table | None:
 
 def _split(report: dict[str, Any]) -> Table:
     table = Table(
-        title=f"Découpage détaillé : apprentissage jusqu'au {report['train_until']} ({report['apprentissage']} "
-        f"événements), test jusqu'au {report['test_until']} ({report['test']})"
+        title=f"Découpage détaillé : apprentissage jusqu'au {_day(report['train_until'])} "
+        f"({_fr(report['apprentissage'])} événements), test jusqu'au {_day(report['test_until'])} "
+        f"({_fr(report['test'])})"
     )
     for col in ("méthode", "surface", "mailles", "captures", "taux de capture", "PAI", "PEI*"):
         table.add_column(col)
@@ -65,11 +86,11 @@ def _split(report: dict[str, Any]) -> Table:
         table.add_row(
             row["methode"],
             _share(row["couverture"]),
-            str(row["mailles"]),
-            f"{row['captures']:g}",
-            "—" if row["taux_de_capture"] is None else f"{100 * row['taux_de_capture']:.1f} %",
-            "—" if row["PAI"] is None else f"{row['PAI']:.2f}",
-            "—" if row["PEI*"] is None else f"{row['PEI*']:.3f}",
+            _fr(row["mailles"]),
+            _captures(row["captures"]),
+            "—" if row["taux_de_capture"] is None else f"{_fr(100 * row['taux_de_capture'], 1)} %",
+            _fr(row["PAI"], 2),
+            _fr(row["PEI*"], 3),
         )
     return table
 
@@ -80,13 +101,13 @@ def _places(report: dict[str, Any]) -> Table | None:
         return None
     table = Table(
         title=f"Les {places['lieux']} premiers points sensibles (par priorité) et autant de lieux les plus comptés, "
-        f"même surface : signalements du trimestre suivant ({places['test']})"
+        f"même surface : signalements du trimestre suivant ({_fr(places['test'])})"
     )
     for col in ("lieux", "surface (km²)", "captures", "part"):
         table.add_column(col)
     for key, label in (("points_sensibles", "points sensibles"), ("comptage", "lieux les plus comptés")):
         row = places[key]
-        table.add_row(label, f"{row['aire_km2']:.3f}", str(row["captures"]), f"{100 * row['part']:.1f} %")
+        table.add_row(label, _fr(row["aire_km2"], 3), _fr(row["captures"]), f"{_fr(100 * row['part'], 1)} %")
     return table
 
 
@@ -95,29 +116,35 @@ def _axes(report: dict[str, Any]) -> Table | None:
     if axes is None:
         return None
     table = Table(
-        title=f"Par longueur de rue : {axes['test_sur_rues']} événements de test à moins de 40 m d'une rue, "
-        f"{axes['troncons']} tronçons, {axes['longueur_rues_m'] / 1000:.1f} km"
+        title=f"Par longueur de rue : {_fr(axes['test_sur_rues'])} événements de test à moins de 40 m d'une rue, "
+        f"{_fr(axes['troncons'])} tronçons, {_fr(axes['longueur_rues_m'] / 1000, 1)} km"
     )
-    columns = list(axes["resultats"][0]) if axes["resultats"] else []
-    for col in columns:
+    for col in ("méthode", "longueur de rue", "tronçons", "longueur (m)", "captures", "taux de capture", "PAI", "PEI*"):
         table.add_column(col)
     for row in axes["resultats"]:
-        table.add_row(*(str(row[c]) for c in columns))
+        table.add_row(
+            str(row["methode"]),
+            _share(row["couverture"]),
+            _fr(row["troncons"]),
+            _fr(row["longueur_m"]),
+            _captures(row["captures"]),
+            "—" if row["taux_de_capture"] is None else f"{_fr(100 * row['taux_de_capture'], 1)} %",
+            _fr(row["PAI"], 2),
+            _fr(row["PEI*"], 3),
+        )
     return table
 
 
 def print_report(report: dict[str, Any]) -> None:
     """The whole back-test as text: the area first (what the PAI is divided by), then the tables."""
     console.print(
-        f"Surface étudiée : {AREA_SOURCE[report['area_source']]} — {report['cellules']} mailles de "
-        f"{report['cote_m']:g} m, {report['area_km2']:.1f} km², {report['crs']} ; {report['evenements']} "
-        f"événements dont {report['hors_surface']} hors de la surface (non comptés)."
+        f"Surface étudiée : {AREA_SOURCE[report['area_source']]} — {_fr(report['cellules'])} mailles de "
+        f"{report['cote_m']:g} m, {_fr(report['area_km2'], 1)} km², {report['crs']} ; {_fr(report['evenements'])} "
+        f"événements dont {_fr(report['hors_surface'])} hors de la surface (non comptés)."
     )
     for table in (_rolling(report), _split(report), _places(report), _axes(report)):
         if table is not None:
             console.print(table)
-    params = report["parametres"]
     console.print(
-        "Réglages de la prévision (choisis sur l'apprentissage seul) : "
-        + ", ".join(f"{k} = {v}" for k, v in params.items())
+        f"Réglages de la prévision (choisis sur l'apprentissage seul) : {settings_in_words(report['parametres'])}."
     )

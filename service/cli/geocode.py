@@ -17,8 +17,9 @@ from service.db import connect
 from service.geocode.apply import count_open_reviews, geocode_rows, open_reviews, resolve_review
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
+from service.labels import ROW_LABELS
 from service.settings import Settings
-from service.zone import commune_outlines
+from service.zone import commune_outlines, zone_polygon
 
 
 class _DefaultToAddress(TyperGroup):
@@ -183,18 +184,19 @@ def review(
         return
     first = (page - 1) * limite + 1
     table = Table(title=f"Adresses à vérifier : {first} à {first + len(items) - 1} sur {total} (page {page}/{pages})")
-    for col in ("n°", "table", "adresse", "niveau", "score", "motif", "propositions"):
+    for col in ("n°", "type", "adresse", "niveau", "score", "motif", "propositions"):
         table.add_column(col)
     for it in items:
         props = "\n".join(
-            f"{i}. {a['libelle']} ({a['niveau']}, {a['score']})" for i, a in enumerate(it["alternatives"], start=1)
+            f"{i}. {a['libelle']} ({a['niveau']}, {str(a['score']).replace('.', ',')})"
+            for i, a in enumerate(it["alternatives"], start=1)
         )
         table.add_row(
             str(it["id"]),
-            it["target"],
+            ROW_LABELS[it["target"]],
             it["address"] or "",
             it["level"],
-            f"{it['score']:.2f}",
+            f"{it['score']:.2f}".replace(".", ","),
             it["reason"] or "",
             props,
         )
@@ -207,21 +209,43 @@ def review(
 
 
 @app.command("accept")
-def accept(ctx: typer.Context, numero: int = typer.Argument(...), choix: int = typer.Option(1, "--choix")) -> None:
+def accept(
+    ctx: typer.Context,
+    numero: int = typer.Argument(..., help="Le n° de la vérification (colonne « n° » de la liste)."),
+    choix: int = typer.Option(1, "--choix", help="Le numéro de la proposition acceptée."),
+    json_out: JsonOut = False,
+) -> None:
     """Accepte la proposition K d'une vérification."""
     settings = settings_of(ctx)
     with connect(settings) as conn:
-        print_json(resolve_review(conn, numero, choice=choix))
+        _print_resolution(resolve_review(conn, numero, choice=choix), json_out)
 
 
 @app.command("place")
 def place(
     ctx: typer.Context,
-    numero: int = typer.Argument(...),
-    lon: float = typer.Option(..., "--lon"),
-    lat: float = typer.Option(..., "--lat"),
+    numero: int = typer.Argument(..., help="Le n° de la vérification (colonne « n° » de la liste)."),
+    lon: float = typer.Option(..., "--lon", help="Longitude WGS84 (vers 5,5 à Seraing)."),
+    lat: float = typer.Option(..., "--lat", help="Latitude WGS84 (vers 50,6 à Seraing)."),
+    json_out: JsonOut = False,
 ) -> None:
-    """Place à la main le point d'une vérification (WGS84)."""
+    """Place à la main le point d'une vérification (WGS84) ; un point hors de la zone est refusé."""
     settings = settings_of(ctx)
     with connect(settings) as conn:
-        print_json(resolve_review(conn, numero, lon=lon, lat=lat, communes=commune_outlines(settings)))
+        done = resolve_review(
+            conn, numero, lon=lon, lat=lat, communes=commune_outlines(settings), zone=zone_polygon(settings)
+        )
+    _print_resolution(done, json_out)
+
+
+def _print_resolution(done: dict[str, Any], json_out: bool) -> None:
+    """What a settled review changed, in a sentence (or as JSON for scripts)."""
+    if json_out:
+        print_json(done)
+        return
+    place_name = " ".join(p for p in (done["code_postal"], done["commune"]) if p) or "hors des communes connues"
+    where = done["libelle"] or f"point placé à la main ({place_name})"
+    console.print(
+        f"Vérification n° {done['verification']} réglée : {ROW_LABELS[done['table']]} n° {done['id']} → "
+        f"{where} (géocodage « manuel »)."
+    )

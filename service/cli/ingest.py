@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import typer
 from rich.progress import DownloadColumn, TimeRemainingColumn
@@ -15,11 +15,12 @@ from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches
+from service.labels import KIND_LABELS, batch_state_label
 from service.settings import Settings
 
 app = typer.Typer(help="Importer des fichiers (signalements, visites, permis).", no_args_is_help=True)
 
-_KIND_FR = {"reports": "signalements", "visits": "visites", "permits": "permis"}
+_KIND_FR = KIND_LABELS
 
 
 def summary_table(summaries: list[BatchSummary]) -> Table:
@@ -27,7 +28,10 @@ def summary_table(summaries: list[BatchSummary]) -> Table:
     table = Table(title="Import : bilan par fichier")
     columns = ("lot", "fichier", "type", "lignes", "insérées", "mises à jour", "doublons", "rejetées")
     for col in (*columns, "géocodées", "à vérifier", "échecs géocodage"):
-        table.add_column(col, justify="right" if col not in {"fichier", "type"} else "left")
+        if col in {"fichier", "type"}:  # what a person looks for: kept whole, the numbers' headers wrap instead
+            table.add_column(col, no_wrap=True)
+        else:
+            table.add_column(col, justify="right")
     for s in summaries:
         g = s.geocoding
         table.add_row(
@@ -46,6 +50,28 @@ def summary_table(summaries: list[BatchSummary]) -> Table:
     return table
 
 
+def layout_lines(details: dict[str, Any]) -> list[str]:
+    """How the file was read when it was not the plain case: the sheet of a workbook with several, the rows
+    skipped above the header (a title, blank rows), so that nothing is left out silently."""
+    lines = []
+    sheets = details.get("feuilles") or []
+    if len(sheets) > 1:
+        others = ", ".join(f"« {s} »" for s in sheets if s != details.get("feuille"))
+        read = details.get("feuille")
+        lines.append(f"Feuille lue : « {read} » (autres feuilles, non lues : {others} ; choisir : --feuille NOM).")
+    above = int(details.get("lignes_au_dessus_de_l_entete") or 0)
+    if above:
+        lines.append(
+            f"En-tête trouvé à la ligne {above + 1} : {above} ligne(s) au-dessus (titre, lignes vides) sautée(s)."
+        )
+    return lines
+
+
+def _in_queue(count: int) -> str:
+    """« Cette adresse est » / « Ces 3 adresses sont »: the review-queue sentence agreeing with the count."""
+    return "Cette adresse est" if count == 1 else f"Ces {count} adresses sont"
+
+
 def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
     """The geocoding of the batches in words: placed, to check, failed, waiting, and what to do next."""
     total = {k: sum(s.geocoding[k] for s in summaries) for k in ("adresses", "placees", "a_verifier", "echecs")}
@@ -56,7 +82,7 @@ def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
         lines.append(
             f"Géocodage : {total['adresses']} adresse(s) sans coordonnées — {total['placees']} placée(s), "
             f"{total['a_verifier']} à vérifier (point provisoire), {total['echecs']} échec(s) (sans point)."
-            + (f" Les {queued} sont dans la file de vérification : hotspots geocode review" if queued else "")
+            + (f" {_in_queue(queued)} dans la file de vérification : hotspots geocode review" if queued else "")
         )
     if waiting:
         lines.append(
@@ -105,6 +131,8 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
         f"{d.get('doublons_dans_le_fichier', 0)} répétés dans le fichier, {d.get('quasi_doublons_lies', 0)} "
         f"quasi-doublons liés) + {summary.rejected} rejetées."
     )
+    for line in layout_lines(d):
+        console.print(line)
     for line in geocoding_lines([summary]):
         console.print(line)
     if d.get("renvois_proposes"):  # rules of service/referrals: proposed, waiting for a planner
@@ -180,7 +208,7 @@ def batches(
             str(r["id"]),
             _KIND_FR[r["kind"]],
             r["file_name"],
-            r["status"],
+            batch_state_label(r["status"]),
             str(r["rows_in"]),
             str(r["inserted"]),
             str(r["updated"]),
@@ -189,6 +217,9 @@ def batches(
             f"{r['started_at']:%d/%m/%Y %H:%M}",
         )
     console.print(table)
+    for r in rows:
+        if r["status"] == "refuse" and r.get("error"):
+            console.print(f"Lot {r['id']} ({r['file_name']}) refusé : {r['error']}")
 
 
 def rejects(

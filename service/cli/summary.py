@@ -17,6 +17,7 @@ from service.settings import Settings
 _LABELS = {
     "run": "analyse n°",
     "signalements": "signalements analysés",
+    "hors_zone": "signalements hors de la zone, écartés",
     "points": "points lus",
     "ecartes": "points écartés (sans coordonnées ni date)",
     "hors_fenetre": "points hors de la fenêtre",
@@ -49,6 +50,7 @@ _SUB_LABELS = {
     "score_validation": "score de validation",
     "plis_validation": "plis de validation",
     "horizon_validation_mois": "horizon de validation (mois)",
+    "bande_kde_m": "largeur de bande de la densité de noyau (m)",
 }
 _NULL_MODELS = {
     "exposure": "exposition (attendu selon les adresses officielles)",
@@ -68,6 +70,14 @@ def _number(value: float) -> str:
     return f"{value:,.1f}".replace(",", " ").replace(".", ",")
 
 
+def _outside_zone(ids: list[int]) -> str:
+    """The reports left out for lying outside the zone, and what to do about them."""
+    if not ids:
+        return "aucun"
+    shown = ", ".join(f"n° {i}" for i in ids[:10]) + (f" et {len(ids) - 10} autre(s)" if len(ids) > 10 else "")
+    return f"{len(ids)} ({shown}) : leur point est à corriger (fiche : /api/signalements/N)"
+
+
 def _value(key: str, value: Any) -> str:
     if value is None:
         return "—"
@@ -77,6 +87,8 @@ def _value(key: str, value: Any) -> str:
         return null_model_words(str(value))
     if key == "eps":
         return f"{_number(float(value))} m"
+    if key == "hors_zone":
+        return _outside_zone(list(value))
     if isinstance(value, Mapping):
         if not value:
             return "—"
@@ -88,6 +100,11 @@ def _value(key: str, value: Any) -> str:
     if isinstance(value, int | float):
         return _number(value)
     return str(value)
+
+
+def settings_in_words(settings: Mapping[str, Any]) -> str:
+    """The forecast's chosen settings in words (« demi-vie (mois) : 2 ; saisonnalité : non »), never as codes."""
+    return _value("prevision", settings)
 
 
 def analysis_table(summary: Mapping[str, Any], *, title: str = "Analyse") -> Table:
@@ -104,8 +121,10 @@ def analysis_table(summary: Mapping[str, Any], *, title: str = "Analyse") -> Tab
 def points_table(points: gpd.GeoDataFrame, categories: Mapping[str, str], *, title: str) -> Table:
     """Stored sensitive points (:func:`service.analyse.listing.stored_points`), one row each, in words."""
     table = Table(title=title)
-    for col in ("point", "adresse la plus proche", "état", "catégorie principale", "signalements", "tendance"):
+    for col in ("point", "adresse la plus proche", "état", "catégorie principale"):
         table.add_column(col)
+    table.add_column("signalements", justify="right")
+    table.add_column("tendance")
     table.add_column("priorité", justify="right")
     for row in points.itertuples():
         table.add_row(
@@ -120,17 +139,61 @@ def points_table(points: gpd.GeoDataFrame, categories: Mapping[str, str], *, tit
     return table
 
 
+def _axis_priority(row: Any, points: gpd.GeoDataFrame | None) -> str:
+    """The axis's priority; a nil one says which sensitive point already counts its reports (an axis is not
+    ranked on the reports of a point it crosses, :mod:`service.analyse.axis_priority`), not a bare 0,0."""
+    if row.priority is None:
+        return "—"
+    shown = f"{float(row.priority):.1f}".replace(".", ",")
+    if float(row.priority) > 0 or points is None or points.empty:
+        return shown
+    from service.analyse.axis_priority import ATTACH_M
+
+    near = points[points.geometry.intersects(row.geometry.buffer(ATTACH_M))]
+    return f"{shown} (signalements comptés au point {', '.join(map(str, near['id']))})" if len(near) else shown
+
+
+def axes_table(axes: gpd.GeoDataFrame, *, title: str, points: gpd.GeoDataFrame | None = None) -> Table:
+    """Stored problem axes (:func:`service.analyse.listing.stored_axes`), one row each, in words; ``points``: the
+    stored sensitive points, to name the one that counts an axis's reports when its priority is nil."""
+    table = Table(title=title)
+    for col in ("axe", "rue", "commune", "état"):
+        table.add_column(col)
+    for col in ("longueur (m)", "signalements", "pour 100 m", "attendus", "priorité"):
+        table.add_column(col, justify="right")
+    for row in axes.itertuples():
+        table.add_row(
+            str(row.id),
+            str(row.street),
+            str(row.municipality or "—"),
+            state_label(row.state),
+            _number(round(float(row.length_m))),
+            _number(int(row.reports)),
+            _number(float(row.rate_per_100m)),
+            _number(float(row.expected)),
+            _axis_priority(row, points),
+        )
+    return table
+
+
 def show_analysis(settings: Settings, summary: Mapping[str, Any], *, in_database: bool, top: int = 10) -> None:
-    """Print the analysis' summary and, for the database, its most pressing sensitive points."""
+    """Print the analysis' summary and, for the database, its most pressing sensitive points and problem axes
+    (highest priority first, as the plans rank them)."""
     console.print(analysis_table(summary, title="Analyse : bilan"))
     if not in_database:
         return
-    from service.analyse.listing import ACTIVE_STATES, stored_points
+    from service.analyse.listing import ACTIVE_STATES, stored_axes, stored_points
     from service.db.vocabulary import load_labels
 
     with connect(settings) as conn:
         points = stored_points(conn, states=ACTIVE_STATES, limit=top)
+        axes = stored_axes(conn, states=ACTIVE_STATES)
+        every_point = stored_points(conn, states=ACTIVE_STATES)
         categories = load_labels(conn).categories
     if len(points):
         title = f"Points sensibles à traiter (les {len(points)} premiers)"
         console.print(points_table(points, categories, title=title))
+    if len(axes):
+        axes = axes.sort_values("priority", ascending=False, na_position="last", kind="stable").head(top)
+        title = f"Axes problématiques à traiter (les {len(axes)} premiers)"
+        console.print(axes_table(axes, title=title, points=every_point))

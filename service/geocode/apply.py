@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psycopg
+import shapely
 from psycopg import sql
 from shapely.geometry.base import BaseGeometry
 
 from service.db.copy import copy_frame
 from service.db.queries import Queries
-from service.errors import NotFoundError
+from service.errors import InvalidValueError, NotFoundError
 from service.geo import to_lambert
 from service.geocode import GeocodeStats
 from service.geocode.match import Geocoder, GeocodeResult
@@ -163,6 +164,23 @@ def count_open_reviews(conn: psycopg.Connection[Any]) -> int:
     return int(row[0]) if row else 0
 
 
+def _check_in_zone(zone: BaseGeometry | None, lon: float, lat: float, x: float, y: float) -> None:
+    """Refuse a hand-placed point outside the zone (Lambert ``x``/``y`` of ``lon``/``lat``), saying when the
+    two values were given the wrong way round: an import rejects such a point, a review must not store it."""
+    if zone is None or shapely.contains_xy(zone, x, y):
+        return
+    km = f"{shapely.distance(zone, shapely.Point(x, y)) / 1000:,.1f}".replace(",", " ").replace(".", ",")
+    swapped = to_lambert(lat, lon) if abs(lon) <= 90 else None
+    if swapped is not None and shapely.contains_xy(zone, *swapped):
+        hint = f"Longitude et latitude sont inversées : essayez --lon {lat} --lat {lon}."
+    else:
+        hint = "Donnez la longitude puis la latitude en degrés WGS84 (à Seraing : --lon 5.5 --lat 50.6 environ)."
+    raise InvalidValueError(
+        f"Le point --lon {lon} --lat {lat} est hors de la zone de police (à {km} km) : rien n'est enregistré.",
+        hint=hint,
+    )
+
+
 def resolve_review(
     conn: psycopg.Connection[Any],
     review_id: int,
@@ -172,11 +190,13 @@ def resolve_review(
     lat: float | None = None,
     who: str = "cli",
     communes: tuple[tuple[str, BaseGeometry], ...] = (),
+    zone: BaseGeometry | None = None,
 ) -> dict[str, Any]:
     """Accept alternative ``choice`` (1-based) or place the point at ``lon``/``lat``; the row becomes 'manuel'.
 
     The row's commune and postcode become those of the chosen address; a point placed by hand takes the
-    commune whose outline (``communes``, see :func:`service.zone.commune_outlines`) contains it."""
+    commune whose outline (``communes``, see :func:`service.zone.commune_outlines`) contains it, and is refused
+    outside ``zone`` (the police zone, see :func:`service.zone.zone_polygon`), as an imported point would be."""
     row = conn.execute(_q("review"), {"id": review_id}).fetchone()
     if row is None:
         raise NotFoundError(
@@ -193,6 +213,7 @@ def resolve_review(
         resolution = f"proposition {choice} acceptée par {who}"
     elif lon is not None and lat is not None:
         x, y = to_lambert(lon, lat)
+        _check_in_zone(zone, lon, lat, x, y)
         label, level = None, "manuel"
         commune, postcode = communes_at(communes, np.array([x]), np.array([y]))[0] if communes else None, None
         resolution = f"placé à la main par {who}"

@@ -94,6 +94,11 @@ class _Candidate:
     y: float = 0.0
     house_number: str | None = None
     postcode: str | None = None
+    missing_suffix: str = ""  # "12B" written, only "12" in the register: placed at 12
+
+
+#: The similarity a match loses when the number's letter (12B) is not in the register but the number is.
+_SUFFIX_PENALTY = 0.97
 
 
 def _text(value: object) -> str | None:
@@ -288,7 +293,8 @@ class Geocoder:
             cand.level, cand.x, cand.y = "adresse", float(s.xs[pos]), float(s.ys[pos])
             cand.house_number, cand.postcode = s.house_numbers[pos], s.address_postcodes[pos]
             if not exact:
-                cand.similarity *= 0.97
+                cand.similarity *= _SUFFIX_PENALTY
+                cand.missing_suffix = parsed.house_number
             return
         same = (s.numbers % 2) == (parsed.number % 2)
         lower = np.flatnonzero(same & (s.numbers < parsed.number))
@@ -372,7 +378,10 @@ class Geocoder:
             doubts.append(f"numéro {parsed.number} absent du registre pour {s.name}{known} : point provisoire")
         elif cand.level == "rue" and "sans numéro" not in parsed.notes:
             doubts.append("pas de numéro : point provisoire au milieu de la rue")
-        if cand.similarity < 0.999:
+        if cand.missing_suffix:
+            doubts.append(f"numéro {cand.missing_suffix} absent du registre : placé au {cand.house_number}")
+        name_similarity = cand.similarity / (_SUFFIX_PENALTY if cand.missing_suffix else 1.0)
+        if name_similarity < 0.999:  # the name itself, not the letter of the number
             doubts.append(f"{APPROXIMATE_NAME} : « {parsed.street} » lu comme « {s.name} »")
         if hinted and allowed is not None and s.idx not in allowed:
             doubts.append(f"rue trouvée à {s.municipality}, pas dans la commune ou le code postal indiqués")

@@ -74,6 +74,34 @@ _NUMBER = re.compile(
 )
 
 
+#: Words that make a text a street name (folded, abbreviations written out): a trailing part with none of them,
+#: after the house number and a comma, names a place ("…, Luik", "…, Lüttich"), not a street.
+_STREET_WORDS = frozenset(ABBREVIATIONS.values()) | {
+    "voie",
+    "cite",
+    "cour",
+    "thier",
+    "tige",
+    "ruelle",
+    "passage",
+    "quartier",
+    "hameau",
+    "sentier",
+    "venelle",
+    "chaussee",
+    "corniche",
+    "drève",
+    "rotonde",
+    "esplanade",
+    "parc",
+    "domaine",
+    "lotissement",
+    "weg",
+    "dreef",
+}
+_AFTERTHOUGHT = re.compile(r"\s*\(([^()\d]*)\)\s*$")
+
+
 _IN_NAME = re.compile(
     r"\s*(?:er|ere|eme|ème|e|de|ste)?\s*(?:janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|"
     r"octobre|novembre|decembre|décembre|regiment|régiment|chasseurs|ligne|jager|mei|juli|augustus)\b|"
@@ -155,6 +183,26 @@ def _take_number(text: str, parsed: ParsedAddress) -> str:
     return text[: match.start()] + " " + text[match.end() :]
 
 
+def _trailing_place(work: str, localities: re.Pattern[str] | None, parsed: ParsedAddress) -> str:
+    """Drop what a person added after the street and number that no register knows: a place in brackets
+    ("Seraing (Luik)") or, after a comma, a few words naming no street ("Rue X 12, Lüttich", "…, 4101 Luik").
+    A postcode there is kept; a known commune or section is left for :func:`parse_address` to read."""
+    bracket = _AFTERTHOUGHT.search(work)
+    if bracket and re.search(r"[a-z]{3}", work[: bracket.start()], re.I):
+        parsed.notes.append(f"« {bracket.group(1).strip()} » ignoré")
+        work = work[: bracket.start()]
+    head, comma, tail = work.rpartition(",")
+    postcodes = _POSTCODE.findall(tail)
+    rest = fold(_POSTCODE.sub(" ", tail))
+    if not comma or not rest or re.search(r"\d", rest) or not re.search(r"\d", head):
+        return work
+    words = expand(rest.split())
+    if len(words) > 3 or _STREET_WORDS & set(words) or (localities and localities.search(rest)):
+        return work
+    parsed.notes.append(f"« {_POSTCODE.sub(' ', tail).strip()} » ignoré (ni rue ni commune du registre)")
+    return " ".join([head, *postcodes])
+
+
 def locality_pattern(names: frozenset[str]) -> re.Pattern[str] | None:
     """One regex finding a known locality at the end of folded text (longest names first)."""
     if not names:
@@ -193,6 +241,7 @@ def parse_address(
         first, second = re.split(r"\s/\s", work, maxsplit=1)
         work, parsed.second_street = first, second
         parsed.notes.append("carrefour")
+    work = _trailing_place(re.sub(r"\bs/\s*(?=[a-z]{3})", "sur ", work, flags=re.I), localities, parsed)
     pc = _POSTCODE.findall(work)
     if pc:
         numbers = re.findall(r"\b\d+\b", work)

@@ -382,6 +382,16 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
+_SMALL_WORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "van", "het", "of", "the"})
+
+
+def short_header(normalised: str) -> str:
+    """A normalised header without its small words (``date_du_constat`` → ``date_constat``): a second chance for
+    headers a person wrote in full ("Date du constat", "Catégorie de la nuisance")."""
+    words = [w for w in normalised.split("_") if w not in _SMALL_WORDS]
+    return "_".join(words) or normalised
+
+
 @dataclass
 class ColumnMap:
     """Which file column feeds which canonical field, plus the columns nobody uses."""
@@ -431,8 +441,10 @@ def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = No
     """Choose the header for each canonical field; explicit mapping first, then aliases in order."""
     aliases = ALIASES[kind]
     by_norm: dict[str, str] = {}
+    by_short: dict[str, str] = {}
     for header in headers:
         by_norm.setdefault(normalise_header(header), header)
+        by_short.setdefault(short_header(normalise_header(header)), header)
     fields: dict[str, str] = {}
     used: set[str] = set()
     if mapping:
@@ -455,6 +467,8 @@ def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = No
             continue
         for alias in names:
             found = by_norm.get(alias)
+            if found is None or found in used:
+                found = by_short.get(short_header(alias))
             if found is not None and found not in used:
                 fields[canonical] = found
                 used.add(found)
@@ -468,8 +482,11 @@ def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = No
     )
 
 
-def check_required(cmap: ColumnMap, headers: list[str], kind: Kind, file_name: str) -> None:
-    """Refuse a file whose structure cannot work, with every missing field named at once."""
+def check_required(
+    cmap: ColumnMap, headers: list[str], kind: Kind, file_name: str, sheets: list[str] | None = None
+) -> None:
+    """Refuse a file whose structure cannot work, with every missing field named at once (``sheets``: those of a
+    workbook, named in the hint)."""
     missing = [f for f in REQUIRED[kind] if f not in cmap.fields and f not in cmap.defaults]
     if kind == "reports" and "category" in missing and "category_alt" in cmap.fields:
         missing.remove("category")
@@ -477,7 +494,12 @@ def check_required(cmap: ColumnMap, headers: list[str], kind: Kind, file_name: s
         return
     names = ", ".join(f"{FIELD_LABELS_FR[f]} ({', '.join(ALIASES[kind][f][:3])}…)" for f in missing)
     hint = "Renommez les colonnes ou donnez un fichier de correspondance (--correspondance)."
-    if len(headers) == 1 and any(sep in headers[0] for sep in ";,\t|"):
+    if sheets:
+        hint = (
+            f"Feuilles du classeur : {', '.join(sheets)}. Choisissez celle des données avec --feuille NOM, "
+            "renommez les colonnes ou donnez un fichier de correspondance (--correspondance)."
+        )
+    elif len(headers) == 1 and any(sep in headers[0] for sep in ";,\t|"):
         hint = (
             "Une seule colonne a été trouvée : le séparateur est sans doute incorrect "
             "(essayez --separateur ';' ou --separateur ',')."

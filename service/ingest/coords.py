@@ -35,7 +35,8 @@ class Located:
 
 
 def to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Strings → float64 (decimal comma and spaces allowed). Returns (numbers, unreadable-but-present mask).
+    """Strings → float64 (decimal comma, spaces and Belgian thousands dots as in ``230.917,7`` allowed). Returns
+    (numbers, unreadable-but-present mask).
 
     Arrow casts the whole column at once; only a column holding some unreadable value takes the slower
     per-value path that finds which ones.
@@ -47,7 +48,11 @@ def to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return numbers, np.zeros(len(numbers), dtype=bool) if not np.isnan(numbers).any() else _unreadable(arr, numbers)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    arr = pc.replace_substring(pc.utf8_trim_whitespace(arr), ",", ".")
+    arr = pc.utf8_trim_whitespace(arr)
+    # "230.917,7": dots group the thousands when a decimal comma follows them (Excel in Belgian French)
+    grouped = pc.fill_null(pc.match_substring_regex(arr, r"^[-+]?\d{1,3}(?:\.\d{3})+,\d+$"), False)
+    arr = pc.if_else(grouped, pc.replace_substring(arr, ".", ""), arr)
+    arr = pc.replace_substring(arr, ",", ".")
     arr = pc.replace_substring_regex(arr, r"[\s\x{00a0}]", "")
     present = pc.fill_null(pc.not_equal(arr, ""), False).to_numpy(zero_copy_only=False)
     try:

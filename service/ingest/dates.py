@@ -1,10 +1,16 @@
 """Vectorised date parsing: ISO 8601 and Belgian ``25/11/2026 14:30`` forms, in Europe/Brussels time.
 
+Dates written out by a person (``lundi 9 mars 2026 à 14h30``, ``1er déc. 2025``, ``5 maart 2026``) are read
+too: the month name is turned into its number and the value takes the Belgian path.
+
 Each function takes a Series of strings and returns UTC timestamps plus a reason Series (``None`` where the
 value is fine), so the caller can reject rows without a Python loop.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -20,28 +26,45 @@ _BE = (
     r"(?:[ T]+(?:à\s*)?(?P<H>\d{1,2})[:hH](?P<M>\d{2})?(?::(?P<S>\d{2}))?)?$"
 )
 ACCEPTED_FORMS = (
-    "25/11/2026 14:30, 25/11/2026, 2026-11-25T14:30, 2026-11-25 14:30:00+01:00, 25/11/2026 14h30, 25 nov. 2026 14h30"
+    "25/11/2026 14:30, 25/11/2026 14h30, 25/11/2026, 25 novembre 2026 14h30, 2026-11-25T14:30, "
+    "2026-11-25 14:30:00+01:00"
 )
-#: French month names and their usual abbreviations (accents optional), for dates typed in words.
+
+#: Month names and their usual abbreviations (folded: no accents), French then Dutch.
 _MONTHS = {
-    "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "février": 2, "fevr": 2, "févr": 2, "fev": 2, "fév": 2,
-    "mars": 3, "mar": 3, "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7,
-    "aout": 8, "août": 8, "aoû": 8, "aou": 8, "septembre": 9, "sept": 9, "sep": 9, "octobre": 10, "oct": 10,
-    "novembre": 11, "nov": 11, "decembre": 12, "décembre": 12, "dec": 12, "déc": 12,
-}  # fmt: skip
-_IN_WORDS = (
-    r"^(?:(?:lun|mar|mer|jeu|ven|sam|dim)\w*\.?,?\s+)?(\d{1,2})(?:er)?\s+("
-    + "|".join(sorted(_MONTHS, key=len, reverse=True))
-    + r")\.?\s+(\d{4})\b"
+    **dict.fromkeys(("janvier", "janv", "jan", "januari"), 1),
+    **dict.fromkeys(("fevrier", "fevr", "fev", "februari", "feb"), 2),
+    **dict.fromkeys(("mars", "mar", "maart", "mrt"), 3),
+    **dict.fromkeys(("avril", "avr", "april", "apr"), 4),
+    **dict.fromkeys(("mai", "mei"), 5),
+    **dict.fromkeys(("juin", "juni", "jun"), 6),
+    **dict.fromkeys(("juillet", "juil", "juli", "jul"), 7),
+    **dict.fromkeys(("aout", "augustus", "aug"), 8),
+    **dict.fromkeys(("septembre", "sept", "sep", "september"), 9),
+    **dict.fromkeys(("octobre", "oct", "oktober", "okt"), 10),
+    **dict.fromkeys(("novembre", "nov", "november"), 11),
+    **dict.fromkeys(("decembre", "dec", "december"), 12),
+}
+_SPELLED = re.compile(
+    r"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|maandag|dinsdag|woensdag|donderdag|vrijdag|"
+    r"zaterdag|zondag)\.?,?\s+)?(?:le\s+)?(?P<d>\d{1,2})(?:er|e|ste|de)?\s+(?P<mon>[^\W\d_]+)\.?\s+(?P<y>\d{4}|\d{2})"
+    r"(?:\s*(?:,|à|a|om|-)?\s*(?P<t>\d{1,2}[:hHu]\d{0,2}(?::\d{2})?))?$",
+    re.IGNORECASE,
 )
 
 
-def _months_in_figures(text: pd.Series) -> pd.Series:
-    """``"30 nov. 2026 17h15"``, ``"lundi 30 novembre 2026"`` → ``"30/11/2026 17h15"``: the day, month in words
-    and year read as the Belgian form (case ignored), the rest of the text kept for the Belgian parser."""
-    return text.str.replace(
-        _IN_WORDS, lambda m: f"{m.group(1)}/{_MONTHS[m.group(2).lower()]}/{m.group(3)}", case=False, regex=True
-    )
+def _numeric(match: re.Match[str]) -> str:
+    """One written-out date (:data:`_SPELLED`) in the Belgian numeric form, or unchanged if the month is unknown."""
+    month = unicodedata.normalize("NFKD", match["mon"]).encode("ascii", "ignore").decode("ascii").lower()
+    if month not in _MONTHS:
+        return match[0]
+    time = f" {match['t'].lower().replace('u', 'h')}" if match["t"] else ""
+    return f"{match['d']}/{_MONTHS[month]}/{match['y']}{time}"
+
+
+def _spelled_out(text: pd.Series) -> pd.Series:
+    """``lundi 9 mars 2026 à 14h30`` → ``9/3/2026 14h30``; other values unchanged."""
+    return text.str.replace(_SPELLED, _numeric, regex=True)
 
 
 def _localise(naive: pd.Series, tz: str) -> pd.Series:
@@ -108,7 +131,8 @@ def parse_datetimes(values: pd.Series, *, tz: str = "Europe/Brussels") -> tuple[
 
     rest = present & ~aware & ~naive
     if rest.any():
-        text = text.where(~rest, _months_in_figures(text.where(rest)))
+        text = text.copy()
+        text[rest] = _spelled_out(text[rest])
     belgian = rest & text.str.match(_BE).fillna(False)
     if belgian.any():
         parts = text[belgian].str.extract(_BE)

@@ -157,7 +157,7 @@ def _columns(source: TableSource, options: IngestOptions) -> ColumnMap:
     """The fields of the source's columns; refuses a source without the columns its kind requires."""
     mapping = MappingFile.load(options.mapping) if options.mapping else None
     cmap = map_columns(source.headers, options.kind, mapping)
-    check_required(cmap, source.headers, options.kind, source.path.name)
+    check_required(cmap, source.headers, options.kind, source.path.name, source.sheets)
     return cmap
 
 
@@ -505,6 +505,9 @@ def _close(
             "source_par_defaut": opened.ctx.default_source,
             "separateur": source.delimiter,
             "encodage": source.facts.encoding,
+            "lignes_au_dessus_de_l_entete": source.rows_above,
+            "feuille": source.sheet,
+            "feuilles": source.sheets,
         }
     )
     summary = BatchSummary(

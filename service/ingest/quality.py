@@ -11,6 +11,7 @@ import pandas as pd
 import psycopg
 
 from service.db.queries import Queries
+from service.labels import KIND_LABELS, batch_state_label
 
 _q = Queries("service.ingest", "quality.sql")
 
@@ -24,8 +25,12 @@ def intake_by_month(conn: psycopg.Connection[Any]) -> pd.DataFrame:
 
 
 def batch_accounts(conn: psycopg.Connection[Any]) -> pd.DataFrame:
-    """Every batch, oldest first: file, state (``termine``, ``refuse``), rows read and where each went."""
-    return _q.frame(conn, "batches")
+    """Every batch, oldest first: what it holds (``signalements``…), file, state in words (``terminé``,
+    ``refusé``, with the reason of a refusal in ``motif_refus``), rows read and where each went."""
+    frame = _q.frame(conn, "batches")
+    frame["type"] = frame["type"].map(lambda k: KIND_LABELS.get(k, k))
+    frame["etat"] = frame["etat"].map(batch_state_label)
+    return frame
 
 
 def rejection_reasons(conn: psycopg.Connection[Any]) -> pd.DataFrame:

@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 
 from service.errors import InputFileError
 from service.ingest.archive import ArchiveLimits, check_workbook
+from service.ingest.header import MAX_ROWS_ABOVE, filled, header_index
 from service.ingest.open311_xml import looks_like_xml, read_requests
 
 FORMATS = ("csv", "xlsx", "geojson", "open311")
@@ -137,6 +138,10 @@ class TableSource:
     facts: FileFacts
     delimiter: str | None = None
     declared_crs: str | None = None
+    #: Rows above the header (a title, blank rows) that were skipped, and the sheets of a workbook.
+    rows_above: int = 0
+    sheets: list[str] = field(default_factory=list)
+    sheet: str | None = None  # the sheet read
     _chunks: Callable[[int, ProgressFn | None], Iterator[pd.DataFrame]] | None = field(default=None, repr=False)
 
     def chunks(self, size: int, progress: ProgressFn | None = None) -> Iterator[pd.DataFrame]:
@@ -238,18 +243,34 @@ def _open_csv(path: Path, *, delimiter: str | None, encoding: str | None) -> Tab
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise InputFileError(f"{path.name} : le fichier ne contient aucune ligne.", hint="Vérifiez l'export.")
-    first = lines[0]
+    first, skip = lines[0], 0
     if len(sample) == 1 << 16 and not enc.startswith("utf-16") and not re.search(rb"[\r\n]", sample):
         first = _whole_first_line(path, enc)  # the sample ends inside the first line: read all of it
+    else:
+        skip, first = _header_below_titles(text.splitlines(), delimiter) or (0, first)
     sep = delimiter or _sniff_delimiter(first)
     headers = next(csv.reader([first], delimiter=sep))
     headers = [h.strip() for h in headers]
+    if any(headers):  # Excel writes ";;" after the last titled column: those columns are named as in a workbook
+        headers = [h or f"colonne_{i + 1}" for i, h in enumerate(headers)]
     _check_headers(headers, path.name)
-    if len(lines) < 2 and len(sample) < (1 << 16):
+    below = [ln for ln in text.splitlines()[skip + 1 :] if ln.strip()] if skip else lines[1:]
+    if not below and len(sample) < (1 << 16):
         raise InputFileError(f"{path.name} : seulement une ligne d'en-tête, aucune donnée.", hint="Vérifiez l'export.")
-    source = TableSource(path, "csv", headers, facts, delimiter=sep)
-    source._chunks = lambda size, progress: _csv_chunks(path, headers, sep, enc, facts, size, progress)
+    source = TableSource(path, "csv", headers, facts, delimiter=sep, rows_above=skip)
+    source._chunks = lambda size, progress: _csv_chunks(path, headers, sep, enc, facts, size, progress, skip)
     return source
+
+
+def _header_below_titles(raw_lines: list[str], delimiter: str | None) -> tuple[int, str] | None:
+    """The header line and how many lines stand above it (a title line, blank lines), when some do; None when
+    the header is the first line (see :mod:`service.ingest.header`)."""
+
+    def fields(line: str) -> list[str]:
+        return next(csv.reader([line], delimiter=delimiter or _sniff_delimiter(line))) if line.strip() else []
+
+    index = header_index(fields(line) for line in raw_lines[: 4 * MAX_ROWS_ABOVE])
+    return (index, raw_lines[index]) if index else None
 
 
 def _whole_first_line(path: Path, enc: str) -> str:
@@ -289,9 +310,20 @@ class _BadRowFoundError(Exception):
 
 
 def _csv_chunks(
-    path: Path, headers: list[str], sep: str, enc: str, facts: FileFacts, size: int, progress: ProgressFn | None
+    path: Path,
+    headers: list[str],
+    sep: str,
+    enc: str,
+    facts: FileFacts,
+    size: int,
+    progress: ProgressFn | None,
+    skip: int = 0,
 ) -> Iterator[pd.DataFrame]:
-    """Fast path with pyarrow; on the first row with a wrong field count, restart with the exact csv reader."""
+    """Fast path with pyarrow; on the first row with a wrong field count, restart with the exact csv reader. A file
+    with ``skip`` lines above its header (a title) is read by the exact reader, which numbers lines as they are."""
+    if skip:
+        yield from _csv_chunks_exact(path, headers, sep, enc, size, progress, skip)
+        return
     try:
         yield from _csv_chunks_arrow(path, headers, sep, enc, facts, size, progress)
     except _BadRowFoundError:
@@ -361,9 +393,10 @@ def _csv_chunks_arrow(
 
 
 def _csv_chunks_exact(
-    path: Path, headers: list[str], sep: str, enc: str, size: int, progress: ProgressFn | None
+    path: Path, headers: list[str], sep: str, enc: str, size: int, progress: ProgressFn | None, skip: int = 0
 ) -> Iterator[pd.DataFrame]:
-    """The exact reader: Python's csv module, one record at a time, rows of the wrong width kept as such."""
+    """The exact reader: Python's csv module, one record at a time, rows of the wrong width kept as such; the
+    ``skip`` lines above the header are passed over."""
     width = len(headers)
     with path.open("r", encoding=enc, newline="", errors="strict") as fh:
         if enc.startswith("utf-8"):
@@ -371,11 +404,12 @@ def _csv_chunks_exact(
             if first != "\ufeff":
                 fh.seek(0)
         reader = csv.reader(fh, delimiter=sep)
-        next(reader, None)
+        for _ in range(skip + 1):
+            next(reader, None)
         rows: list[list[str | None]] = []
         numbers: list[int] = []
         bad: list[str | None] = []
-        record = 1
+        record = 1 + skip
         for rec in reader:
             record += 1
             if not rec or all(not v.strip() for v in rec):
@@ -438,53 +472,78 @@ def _open_xlsx(path: Path, *, sheet: str | None, limits: ArchiveLimits) -> Table
             f"{path.name} : classeur XLSX illisible ou endommagé ({type(exc).__name__}: {exc}).",
             hint="Ouvrez-le dans un tableur et enregistrez-le à nouveau en .xlsx, ou exportez-le en CSV.",
         ) from exc
-    if sheet is not None and sheet not in book.sheetnames:
-        raise InputFileError(
-            f"{path.name} : pas de feuille {sheet!r}.", hint=f"Feuilles : {', '.join(book.sheetnames)}."
-        )
-    ws = book[sheet] if sheet else book.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header_row = None
-    header_index = 0
-    for header_index, values in enumerate(rows, start=1):  # noqa: B007 - index used after the loop
-        if values and any(v is not None and str(v).strip() for v in values):
-            header_row = values
-            break
-    if header_row is None:
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InputFileError(
+                f"{path.name} : pas de feuille {sheet!r}.", hint=f"Feuilles : {', '.join(book.sheetnames)}."
+            )
+        title, header_at, header_row = _sheet_and_header(book, sheet, path.name)
+        sheets = list(book.sheetnames)
+    finally:
         book.close()
-        raise InputFileError(f"{path.name} : la feuille {ws.title!r} est vide.")
     width = max(i for i, v in enumerate(header_row) if v is not None and str(v).strip()) + 1
     headers = [str(v).strip() if v is not None else f"colonne_{i + 1}" for i, v in enumerate(header_row[:width])]
     _check_headers(headers, path.name)
-    book.close()
-
-    def chunks(size: int, progress: ProgressFn | None) -> Iterator[pd.DataFrame]:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            it = (wb[sheet] if sheet else wb.worksheets[0]).iter_rows(min_row=header_index + 1, values_only=True)
-            buf: list[list[str | None]] = []
-            numbers: list[int] = []
-            for number, values in enumerate(it, start=header_index + 1):
-                cells = [_cell_text(v) for v in values[:width]]
-                if not any(c is not None for c in cells):
-                    continue
-                buf.append(cells + [None] * (width - len(cells)))
-                numbers.append(number)
-                if len(buf) >= size:
-                    yield _exact_frame(buf, numbers, [None] * len(buf), headers)
-                    buf, numbers = [], []
-            if buf:
-                yield _exact_frame(buf, numbers, [None] * len(buf), headers)
-        except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-            raise InputFileError(f"{path.name} : classeur XLSX endommagé en cours de lecture ({exc}).") from exc
-        finally:
-            wb.close()
-        if progress:
-            progress(facts.size)
-
-    source = TableSource(path, "xlsx", headers, facts)
-    source._chunks = chunks
+    source = TableSource(path, "xlsx", headers, facts, rows_above=header_at - 1, sheets=sheets, sheet=title)
+    source._chunks = lambda size, progress: _xlsx_chunks(path, title, header_at, headers, size, progress)
     return source
+
+
+def _first_rows(ws: Any) -> list[tuple[Any, ...]]:
+    """The first rows of a sheet, enough to find its header below a title and blank rows."""
+    rows: list[tuple[Any, ...]] = []
+    for values in ws.iter_rows(values_only=True):
+        rows.append(tuple(values or ()))
+        if len(rows) >= 4 * MAX_ROWS_ABOVE:
+            break
+    return rows
+
+
+def _sheet_and_header(book: Any, sheet: str | None, name: str) -> tuple[str, int, tuple[Any, ...]]:
+    """(sheet title, 1-based row of the header, header values). Without ``--feuille``, the first sheet with a
+    table (a row of at least two filled cells near its top) is read: a workbook opening on a note is common.
+    A sheet without such a row keeps the old reading: its first non-empty row."""
+    candidates = [book[sheet]] if sheet else list(book.worksheets)
+    first_rows = {ws.title: _first_rows(ws) for ws in candidates}
+    for ws in candidates:
+        index = header_index(first_rows[ws.title])
+        if index is not None:
+            return ws.title, index + 1, first_rows[ws.title][index]
+    ws = candidates[0]
+    for index, values in enumerate(first_rows[ws.title]):
+        if filled(values):
+            return ws.title, index + 1, values
+    raise InputFileError(f"{name} : la feuille {ws.title!r} est vide.")
+
+
+def _xlsx_chunks(
+    path: Path, title: str, header_at: int, headers: list[str], size: int, progress: ProgressFn | None
+) -> Iterator[pd.DataFrame]:
+    """The rows below the header of sheet ``title``, ``size`` at a time, numbered as the spreadsheet shows them."""
+    import openpyxl
+
+    width = len(headers)
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        buf: list[list[str | None]] = []
+        numbers: list[int] = []
+        for number, values in enumerate(wb[title].iter_rows(min_row=header_at + 1, values_only=True), header_at + 1):
+            cells = [_cell_text(v) for v in values[:width]]
+            if not any(c is not None for c in cells):
+                continue
+            buf.append(cells + [None] * (width - len(cells)))
+            numbers.append(number)
+            if len(buf) >= size:
+                yield _exact_frame(buf, numbers, [None] * len(buf), headers)
+                buf, numbers = [], []
+        if buf:
+            yield _exact_frame(buf, numbers, [None] * len(buf), headers)
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputFileError(f"{path.name} : classeur XLSX endommagé en cours de lecture ({exc}).") from exc
+    finally:
+        wb.close()
+    if progress:
+        progress(path.stat().st_size)
 
 
 # -- JSON: GeoJSON and Open311 ---------------------------------------------------------------------------------

@@ -29,6 +29,12 @@ def normalise_value(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
 
 
+def singular(normalised: str) -> str:
+    """``"depots sauvages"`` → ``"depot sauvage"``: each word without a French plural ``s`` or ``x``, so that an
+    export's plural labels ("Dépôts sauvages", "Déjections canines") meet the vocabulary's singular ones."""
+    return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in normalised.split())
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """One vocabulary: its codes and every spelling that maps to them."""
@@ -51,15 +57,20 @@ class Vocabulary:
         return cls(name, tuple(codes), lookup)
 
     def map(self, values: pd.Series, extra: dict[str, str] | None = None) -> pd.Series:
-        """Codes for ``values`` (NA where unknown or empty). ``extra`` maps raw spellings to codes first."""
+        """Codes for ``values`` (NA where unknown or empty). ``extra`` maps raw spellings to codes first; a
+        spelling known to neither is tried again in the singular (:func:`singular`)."""
         table = dict(self.lookup)
         for raw, code in (extra or {}).items():
             table[normalise_value(raw)] = code
+        singulars: dict[str, str] = {}
+        for spelling, code in table.items():
+            singulars.setdefault(singular(spelling), code)
         array = pa.array(values.astype(STR).array)
         uniques = pc.unique(array.drop_null())
         if not len(uniques):
             return pd.Series(pd.NA, index=values.index, dtype=STR)
-        codes = pa.array([table.get(normalise_value(u)) for u in uniques.to_pylist()], type=pa.large_string())
+        keys = [normalise_value(u) for u in uniques.to_pylist()]
+        codes = pa.array([table.get(k) or singulars.get(singular(k)) for k in keys], type=pa.large_string())
         mapped = pc.take(codes, pc.index_in(array, value_set=uniques))  # each distinct spelling looked up once
         out = mapped.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
         out.index = values.index

@@ -142,9 +142,7 @@ def build_routing(
 
     u_parts, v_parts, w_parts, e_parts, f_parts, t_parts = [], [], [], [], [], []
 
-    def add(
-        u: np.ndarray, v: np.ndarray, edge: np.ndarray, start: np.ndarray, end: np.ndarray, ok: np.ndarray
-    ) -> None:
+    def add(u: np.ndarray, v: np.ndarray, edge: np.ndarray, start: np.ndarray, end: np.ndarray, ok: np.ndarray) -> None:
         u_parts.append(u[ok])
         v_parts.append(v[ok])
         w_parts.append(np.abs(end - start)[ok])

@@ -10,7 +10,7 @@ LIMIT %(limit)s;
 -- name: axes
 -- Stored problem axes, the most reports first.
 SELECT id, state, street, municipality, segments, length_m, reports, rate_per_100m, expected, ratio, origin,
-       cluster_reports, first_report, last_report, ST_AsBinary(geom) AS geom
+       cluster_reports, first_report, last_report, priority, ST_AsBinary(geom) AS geom
 FROM problem_axes
 WHERE (%(states)s::text[] IS NULL OR state = ANY(%(states)s))
 ORDER BY reports DESC, id

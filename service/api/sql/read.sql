@@ -88,7 +88,8 @@ FROM problem_axes a WHERE a.id = %(id)s;
 'longueur_m', round(a.length_m::numeric, 1), 'signalements', a.reports,
 'taux_100m', round(a.rate_per_100m::numeric, 2), 'attendu', round(a.expected::numeric, 2),
 'rapport', round(a.ratio::numeric, 2), 'q_max', a.q_max, 'etat', a.state, 'origine', a.origin,
-'premier', a.first_report, 'dernier', a.last_report
+'premier', a.first_report, 'dernier', a.last_report,
+'priorite', round(a.priority::numeric, 3), 'composantes_priorite', a.priority_components
 
 -- name: axis_visit
 -- A visit of a problem axis (the rule: migration 0053_visit_rules.sql).

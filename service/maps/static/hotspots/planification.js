@@ -185,12 +185,27 @@
       });
     });
 
+    /* The priority in words: the product of its three named factors, each with what it means on the ground. */
+    function whyPriority(parts, outcome, axis) {
+      if (!parts || parts.gravite === undefined) return "—";
+      /* an axis is not ranked on the reports of a sensitive point it crosses (the point is the site) */
+      if (axis && !parts.prevision) {
+        return "aucun signalement attendu hors des points sensibles qu'il traverse (ils y sont comptés)";
+      }
+      var expected = Math.max(0, Math.exp(parts.prevision) - 1);
+      var visit = outcome ? words(config.resultats, outcome) : "jamais visité";
+      return "gravité " + H.number(parts.gravite, 2) + " (catégories du point) × prévision " +
+        H.number(parts.prevision, 2) + " (≈ " + H.number(expected, 0) + " signalements attendus en 3 mois) × " +
+        "suite de visite " + H.number(parts.suite_visite, 2) + " (" + visit + ")";
+    }
+
     function pointPopup(popup, id) {
       H.getJSON("/api/points-sensibles/" + encodeURIComponent(id)).then(function (f) {
         var p = f.properties;
         var last = (p.visites || [])[0];
         var html = "<h3>" + esc(p.id) + " — " + esc(p.adresse || "") + "</h3><table>" +
           row("État", words(labels.etats, p.etat)) + row("Priorité", H.number(p.priorite, 1), "hs-priorite") +
+          row("Pourquoi", whyPriority(p.composantes_priorite, last && last.resultat), "hs-pourquoi") +
           row("Tendance", words(labels.tendances, p.tendance)) + row("Signalements", H.number(p.signalements)) +
           row("Catégorie principale", esc(config.categories[p.categorie_principale] || p.categorie_principale)) +
           row("Période", H.day(p.premier) + " → " + H.day(p.dernier)) +
@@ -206,18 +221,20 @@
             }).join("") + "</table>";
         }
         show(popup, html, "/api/points-sensibles/" + encodeURIComponent(id) + "/visites", function (box) {
-          newPriority(box, id, p.priorite);
+          newPriority(box, "/api/points-sensibles/" + encodeURIComponent(id), p.priorite);
         });
       }).catch(function (err) { popup.setContent(esc(err.message)); });
     }
 
     /* A visit changes the point's priority at once (its « suite de visite » factor): the popup shows the new one. */
-    function newPriority(box, id, before) {
+    function newPriority(box, url, before) {
       var cell = box.querySelector(".hs-priorite td");
       if (!cell) return;
-      H.getJSON("/api/points-sensibles/" + encodeURIComponent(id)).then(function (f) {
-        var now = f.properties.priorite;
+      H.getJSON(url).then(function (f) {
+        var now = f.properties.priorite, last = (f.properties.visites || [])[0];
         cell.textContent = H.number(now, 1) + (now !== before ? " (avant la visite : " + H.number(before, 1) + ")" : "");
+        var why = box.querySelector(".hs-pourquoi td");
+        if (why) why.innerHTML = whyPriority(f.properties.composantes_priorite, last && last.resultat);
       }).catch(function (err) { cell.textContent += " (" + err.message + ")"; });
     }
 
@@ -266,8 +283,12 @@
           row("Axe", esc(p.id)) + row("Longueur", H.number(p.longueur_m) + " m (" + H.number(p.troncons) + " tronçons)") +
           row("Signalements", H.number(p.signalements) + " ; attendu " + H.number(p.attendu, 1)) +
           row("Par 100 m", H.number(p.taux_100m, 2) + " (× " + H.number(p.rapport, 1) + " l'attendu)") +
+          row("Priorité", H.number(p.priorite, 1), "hs-priorite") +
+          row("Pourquoi", whyPriority(p.composantes_priorite, last && last.resultat, true), "hs-pourquoi") +
           row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>";
-        show(popup, html, "/api/axes/" + encodeURIComponent(id) + "/visites");
+        show(popup, html, "/api/axes/" + encodeURIComponent(id) + "/visites", function (box) {
+          newPriority(box, "/api/axes/" + encodeURIComponent(id), p.priorite);
+        });
       }).catch(function (err) { popup.setContent(esc(err.message)); });
     }
 

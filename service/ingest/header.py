@@ -1,0 +1,34 @@
+"""Find the header row of a table as people export it: a title line, a date or blank rows above the header.
+
+Excel exports often start with a title ("Export des plaintes - mars 2026", alone in its cell, or followed by
+empty cells ``;;;;``) and blank rows, and a workbook may open on a sheet that only explains the others. The
+header is the first row with at least two filled cells, looked for in the first rows only; rows above it are
+skipped, and the rows below keep the numbers a spreadsheet shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+#: How many non-blank rows may stand above the header (a title, a date, a note): beyond, the file is read as is.
+MAX_ROWS_ABOVE = 10
+
+
+def filled(values: Sequence[Any]) -> int:
+    """How many cells of a row hold something other than spaces."""
+    return sum(1 for v in values if v is not None and str(v).strip())
+
+
+def header_index(rows: Iterable[Sequence[Any]]) -> int | None:
+    """Index (0-based, blank rows counted) of the header among the first :data:`MAX_ROWS_ABOVE` + 1 non-blank
+    rows: the first with at least two filled cells, unless it has only two and the next two non-blank rows have
+    more (a title with its date, « Export des plaintes;01/12/2026;;; », above a table of three columns or more).
+    None when there is none (the caller keeps its old reading)."""
+    counts = [(index, filled(values)) for index, values in enumerate(rows)]
+    filled_rows = [(index, count) for index, count in counts if count][: MAX_ROWS_ABOVE + 2]
+    for position, (index, count) in enumerate(filled_rows[: MAX_ROWS_ABOVE + 1]):
+        below = [c for _, c in filled_rows[position + 1 : position + 3]]
+        if count >= 2 and not (count == 2 and len(below) == 2 and min(below) > 2):
+            return index
+    return None
