@@ -34,6 +34,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "backtest": ("service.cli.backtest", "backtest_cmd"),
     "serve": ("service.cli.serve", "serve"),
     "users": ("service.cli.users", "app"),
+    "reglages": ("service.cli.admin", "reglages"),
+    "journal": ("service.cli.admin", "journal"),
     "export": ("service.cli.export", "app"),
     "plan": ("service.cli.plan", "plan"),
     "tournees": ("service.cli.plan", "tournees_app"),
