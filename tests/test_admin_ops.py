@@ -328,3 +328,14 @@ def test_reglages_lists_every_setting_with_its_origin(settings):
     }
     assert set(rows) >= {"DATABASE_URL", "HOTSPOTS_DB_CONNECT_TIMEOUT_S", "HOTSPOTS_SECURE_COOKIES"}
     assert rows["DATABASE_URL"]["origine"] == ("donné" if settings.database_url else "défaut")
+
+
+def test_serving_on_the_network_without_secure_cookies_is_warned(settings, it_cluster):
+    """``--host 0.0.0.0`` without HOTSPOTS_SECURE_COOKIES: a French warning says how to serve safely (here the
+    server then stops on a database that does not answer)."""
+    nowhere = f"postgresql://commune_app:{PASSWORD}@127.0.0.1:{it_cluster.pg_port + 7}/commune"
+    said = _said(_cli(settings, nowhere, "serve", "--host", "0.0.0.0", "--port", "1"))
+    assert "Attention : le service écoute sur 0.0.0.0, joignable depuis le réseau" in said
+    assert "HOTSPOTS_SECURE_COOKIES=true" in said
+    quiet = _said(_cli(settings, nowhere, "serve", "--host", "0.0.0.0", "--port", "1", HOTSPOTS_SECURE_COOKIES="true"))
+    assert "Attention" not in quiet and "aucun serveur n'écoute" in quiet
