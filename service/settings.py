@@ -14,8 +14,6 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-from service.errors import ConfigError
-
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -299,8 +297,19 @@ def _problem(error: Any) -> str:
     return f"{variable}{shown} : {why.rstrip('.')}"
 
 
-def _refused(problems: list[str]) -> ConfigError:
-    return ConfigError(
+class SettingsRefusedError(ValueError):
+    """A setting refused, in French (``message``) with what to do (``hint``): the doors translate it into their
+    own error (the command line: a :class:`service.errors.ConfigError`). Defined here because the settings stand
+    below every other module, the errors too."""
+
+    def __init__(self, message: str, *, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def _refused(problems: list[str]) -> SettingsRefusedError:
+    return SettingsRefusedError(
         "Réglage refusé : " + " ; ".join(problems) + ".",
         hint="Corrigez la variable d'environnement (ou la ligne du fichier .env du dossier courant) ; "
         "« hotspots reglages » montre les réglages, leurs valeurs et leur rôle.",
@@ -309,7 +318,7 @@ def _refused(problems: list[str]) -> ConfigError:
 
 def load_settings(**overrides: object) -> Settings:
     """Build the settings from the environment, with explicit overrides (tests, CLI options). A refused value is a
-    French :class:`ConfigError` naming the variable and why (never the value of ``DATABASE_URL``: it holds a
+    French :class:`SettingsRefusedError` naming the variable and why (never the value of ``DATABASE_URL``: it holds a
     password)."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
