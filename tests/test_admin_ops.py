@@ -148,7 +148,7 @@ def test_connection_refusals_say_where_and_what_to_do(settings, it_cluster):
 
     said = _said(_cli(settings, url.replace("/commune_refus", "/commune_nulle"), "users", "list"))
     assert "la base « commune_nulle » n'existe pas sur ce serveur" in said
-    assert "demandez à l'administrateur de PostgreSQL de la créer" in said
+    assert "demandez à l'administrateur de PostgreSQL de créer ce qui manque" in said
 
     said = _said(_cli(settings, url.replace(f":{port}/", f":{port + 7}/"), "serve", "--port", "1"))
     assert "aucun serveur n'écoute à cette adresse" in said and "Vérifiez le serveur et le port de DATABASE_URL" in said

@@ -132,7 +132,9 @@ def _connect_hint(settings: Settings, reason: str) -> str:
     if "mot de passe" in reason:
         return f"Vérifiez l'utilisateur et le mot de passe de DATABASE_URL ({url_form})."
     if "n'existe pas" in reason:
-        return f"Corrigez DATABASE_URL ({url_form}) ou demandez à l'administrateur de PostgreSQL de la créer."
+        return (
+            f"Corrigez DATABASE_URL ({url_form}) ou demandez à l'administrateur de PostgreSQL de créer ce qui manque."
+        )
     if "pg_hba" in reason or "CONNECT" in reason:
         return "L'administrateur de PostgreSQL doit autoriser cet utilisateur depuis cette machine."
     return (
