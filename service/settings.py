@@ -7,11 +7,12 @@ Nothing here is read at import time: call :func:`load_settings`.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +47,14 @@ class Settings(BaseSettings):
     pg_system_user: str = Field(default="hotspots", description="Utilisateur système du serveur quand on est root.")
     db_name: str = Field(default="hotspots", description="Nom de la base du cluster géré.")
     statement_timeout_ms: int = Field(default=0, description="Délai maximal d'une requête (0 = aucun).")
-    pool_max_size: int = Field(default=8, ge=1)
+    pool_max_size: int = Field(default=8, ge=1, description="Connexions à la base au plus par processus serveur.")
+    db_connect_timeout_s: int = Field(
+        default=10,
+        ge=1,
+        le=300,
+        description="Délai maximal pour joindre le serveur de base de données (secondes), sauf si DATABASE_URL "
+        "donne son propre connect_timeout.",
+    )
 
     zone_communes: tuple[str, ...] = Field(default=("Seraing", "Neupré"), description="Communes de la zone.")
     zone_margin_m: float = Field(default=1500.0, ge=0, description="Marge autour de la zone (mètres).")
@@ -224,6 +232,17 @@ class Settings(BaseSettings):
     def _refuse_placeholder(cls, value: str | None) -> str | None:
         if value is not None and ("changeme" in value or "<" in value):
             raise ValueError("DATABASE_URL contient une valeur d'exemple : indiquez la vraie connexion.")
+        if value:
+            from psycopg import Error
+            from psycopg.conninfo import conninfo_to_dict
+
+            try:
+                conninfo_to_dict(value)
+            except Error:
+                raise ValueError(
+                    "DATABASE_URL n'est pas une connexion PostgreSQL lisible : écrivez-la "
+                    "postgresql://utilisateur:mot-de-passe@serveur:5432/base (ou host=… dbname=… user=…)."
+                ) from None
         return value or None
 
     @property
@@ -237,6 +256,75 @@ class Settings(BaseSettings):
         return self.database_url is None
 
 
+#: pydantic's error types, as a person setting a variable reads them (``{…}`` filled from the error's context).
+_PROBLEMS = {
+    "int_parsing": "un nombre entier est attendu",
+    "float_parsing": "un nombre est attendu (point décimal : 1.5)",
+    "bool_parsing": "true ou false est attendu",
+    "greater_than": "la valeur doit dépasser {gt}",
+    "greater_than_equal": "la valeur doit valoir au moins {ge}",
+    "less_than": "la valeur doit rester sous {lt}",
+    "less_than_equal": "la valeur doit valoir au plus {le}",
+    "literal_error": "valeurs possibles : {expected}",
+    "json_invalid": 'une liste JSON est attendue, par exemple ["Seraing", "Neupré"]',
+}
+
+
+def _variable(loc: tuple[int | str, ...]) -> str:
+    """The environment variable a validation error is about (``pg_port`` → ``HOTSPOTS_PG_PORT``)."""
+    name = str(loc[0]) if loc else "?"
+    if name.isupper():
+        return name  # an alias, as written: DATABASE_URL
+    return "DATABASE_URL" if name == "database_url" else f"HOTSPOTS_{name.upper()}"
+
+
+def _shown(value: Any) -> str:
+    """A bound or a choice as a person writes it: 0 rather than 0.0, « ou » rather than « or »."""
+    return f"{value:g}" if isinstance(value, float) else str(value).replace("' or '", "' ou '")
+
+
+def _problem(error: Any) -> str:
+    """One refused setting in French: the variable, the value given (never a connection string), and why."""
+    context = error.get("ctx") or {}
+    variable = _variable(error["loc"])
+    if error["type"] == "value_error":
+        why = str(context.get("error", error["msg"]))
+    else:
+        why = _PROBLEMS.get(error["type"], error["msg"]).format(**{k: _shown(v) for k, v in context.items()})
+    if why.startswith(variable):
+        return why.rstrip(".")
+    shown = "" if variable == "DATABASE_URL" else f" = « {error.get('input')} »"
+    return f"{variable}{shown} : {why.rstrip('.')}"
+
+
+class SettingsRefusedError(ValueError):
+    """A setting refused, in French (``message``) with what to do (``hint``): the doors translate it into their
+    own error (the command line: a :class:`service.errors.ConfigError`). Defined here because the settings stand
+    below every other module, the errors too."""
+
+    def __init__(self, message: str, *, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def _refused(problems: list[str]) -> SettingsRefusedError:
+    return SettingsRefusedError(
+        "Réglage refusé : " + " ; ".join(problems) + ".",
+        hint="Corrigez la variable d'environnement (ou la ligne du fichier .env du dossier courant) ; "
+        "« hotspots reglages » montre les réglages, leurs valeurs et leur rôle.",
+    )
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Build the settings from the environment, with explicit overrides (tests, CLI options)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Build the settings from the environment, with explicit overrides (tests, CLI options). A refused value is a
+    French :class:`SettingsRefusedError` naming the variable and why (never the value of ``DATABASE_URL``: it holds a
+    password)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise _refused([_problem(e) for e in exc.errors()]) from None
+    except SettingsError as exc:  # a list (HOTSPOTS_ZONE_COMMUNES) that is not JSON
+        field = re.search(r'field "(\w+)"', str(exc))
+        variable = _variable((field.group(1),)) if field else "?"
+        raise _refused([f"{variable} : {_PROBLEMS['json_invalid']}"]) from None

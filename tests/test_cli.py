@@ -77,7 +77,7 @@ def test_db_status_json(settings):
     info = json.loads(_run(settings, "db", "status", "--json").stdout)
     assert info["migrations_en_attente"] == []
     if settings.managed:
-        assert info["running"] is True and info["postgis_installed"] is True
+        assert info["demarree"] is True and info["postgis_installe"] is True
 
 
 def test_help_is_in_french(settings):

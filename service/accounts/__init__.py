@@ -58,7 +58,8 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _check_role(role: str) -> Role:
+def check_role(role: str) -> Role:
+    """``role`` when it is one of :data:`ROLES`, else a French refusal listing them."""
     if role not in ROLES:
         raise InvalidValueError(f"Rôle inconnu : « {role} ».", hint=f"Rôles possibles : {', '.join(ROLES)}.")
     return role
@@ -83,7 +84,7 @@ def add_user(conn: psycopg.Connection[Any], login: str, password: str, role: str
                 {
                     "login": login,
                     "full_name": full_name,
-                    "role": _check_role(role),
+                    "role": check_role(role),
                     "password_hash": _HASHER.hash(password),
                 },
             ).fetchone()
@@ -100,12 +101,32 @@ def add_user(conn: psycopg.Connection[Any], login: str, password: str, role: str
     return int(row[0])
 
 
-def _update(conn: psycopg.Connection[Any], name: str, login: str, **params: Any) -> None:
+def _keep_an_admin(conn: psycopg.Connection[Any], login: str) -> None:
+    """Refuse to take the last active administrator away (a new role or a disabled account): nobody could manage
+    the accounts from the API any more."""
+    row = conn.execute(_q("user_by_login"), {"login": login}).fetchone()
+    if row is None or row[3] != "admin" or not row[5]:
+        return
+    others = conn.execute(_q("other_active_admins"), {"login": login}).fetchone()
+    if others is not None and others[0] == 0:
+        raise ConflictError(
+            f"« {login} » est le dernier compte administrateur actif : le retirer laisserait le service sans "
+            "personne pour gérer les comptes.",
+            hint="Donnez d'abord le rôle admin à un autre compte (hotspots users role <identifiant> admin).",
+        )
+
+
+def _update(
+    conn: psycopg.Connection[Any], name: str, login: str, *, removes_admin: bool = False, **params: Any
+) -> None:
+    key = login.strip().lower()
     with conn.transaction():
-        row = conn.execute(_q(name), {"login": login.strip().lower(), **params}).fetchone()
+        if removes_admin:
+            _keep_an_admin(conn, key)
+        row = conn.execute(_q(name), {"login": key, **params}).fetchone()
         if row is None:
             raise NotFoundError(f"Aucun compte « {login} ».", hint="hotspots users list montre les comptes.")
-        conn.execute(_q("revoke_user_sessions"), {"login": login.strip().lower()})
+        conn.execute(_q("revoke_user_sessions"), {"login": key})
 
 
 def set_password(conn: psycopg.Connection[Any], login: str, password: str) -> None:
@@ -118,12 +139,14 @@ def set_password(conn: psycopg.Connection[Any], login: str, password: str) -> No
 
 def set_role(conn: psycopg.Connection[Any], login: str, role: str) -> None:
     """Change a role; open sessions are closed so the new rights apply at once."""
-    _update(conn, "set_role", login, role=_check_role(role))
+    checked = check_role(role)
+    _update(conn, "set_role", login, removes_admin=checked != "admin", role=checked)
 
 
 def set_active(conn: psycopg.Connection[Any], login: str, active: bool) -> None:
-    """Disable (or enable again) an account; a disabled account's sessions stop working at once."""
-    _update(conn, "set_active", login, active=active)
+    """Disable (or enable again) an account; a disabled account's sessions stop working at once. The last active
+    administrator cannot be disabled."""
+    _update(conn, "set_active", login, removes_admin=not active, active=active)
 
 
 def user_exists(conn: psycopg.Connection[Any], login: str) -> bool:
@@ -247,12 +270,44 @@ def close_session(conn: psycopg.Connection[Any], token: str) -> None:
         conn.execute(_q("revoke_session"), {"digest": digest(token)})
 
 
+def _client_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidValueError(
+            "Nom d'application vide ou trop long." if name else "Nom d'application vide.",
+            hint="Donnez le nom de l'application citoyenne (1 à 100 caractères), par exemple « FixMyStreet ».",
+        )
+    return name
+
+
 def add_open311_client(conn: psycopg.Connection[Any], name: str) -> str:
-    """Create (or renew) the key of a citizen app; the key is shown once and stored as a digest."""
+    """Create (or renew, the former key then stops working) the key of a citizen app; the key is shown once and
+    stored as a digest."""
     key = secrets.token_urlsafe(24)
     with conn.transaction():
-        conn.execute(_q("insert_client"), {"name": name.strip(), "digest": digest(key)})
+        conn.execute(_q("insert_client"), {"name": _client_name(name), "digest": digest(key)})
     return key
+
+
+def open311_client_exists(conn: psycopg.Connection[Any], name: str) -> bool:
+    """Whether a citizen app of this name has (or had) a key."""
+    return any(row["name"] == name.strip() for row in list_open311_clients(conn))
+
+
+def list_open311_clients(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    """The citizen apps with a key: name, whether the key works, when the app was first given one."""
+    cur = conn.execute(_q("list_clients"))
+    names = [d.name for d in cur.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def disable_open311_client(conn: psycopg.Connection[Any], name: str) -> None:
+    """Withdraw a citizen app's key: its requests are refused from now on (a new key can be given later)."""
+    with conn.transaction():
+        if conn.execute(_q("disable_client"), {"name": name.strip()}).fetchone() is None:
+            raise NotFoundError(
+                f"Aucune application Open311 « {name} ».", hint="hotspots users cles-open311 liste les applications."
+            )
 
 
 def open311_client(conn: psycopg.Connection[Any], key: str) -> str | None:

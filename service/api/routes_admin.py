@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.accounts import add_user, list_users, set_active, set_password, set_role
 from service.api.deps import Admin, AppSettings, Conn, Id, ReadReason, audit
 from service.db import personal
+from service.db.connect import masked_conninfo
 from service.errors import NotFoundError
 
 router = APIRouter(prefix="/api", tags=["comptes"])
@@ -57,13 +58,15 @@ def create_account(body: AccountIn, conn: Conn, user: Admin) -> dict[str, Any]:
 @router.patch("/comptes/{login}", summary="Changer le rôle, désactiver ou changer le mot de passe (admin)")
 def update_account(login: str, body: AccountPatch, conn: Conn, user: Admin) -> dict[str, Any]:
     """Change le rôle d'un compte, le désactive ou le réactive, ou change son mot de passe. Le changement est
-    inscrit au journal (sans le mot de passe)."""
-    if body.mot_de_passe is not None:
-        set_password(conn, login, body.mot_de_passe)
-    if body.role is not None:
-        set_role(conn, login, body.role)
-    if body.actif is not None:
-        set_active(conn, login, body.actif)
+    inscrit au journal (sans le mot de passe). Tout ou rien : un changement refusé (le dernier administrateur
+    actif ne peut être ni désactivé ni changé de rôle : 409) n'en laisse passer aucun."""
+    with conn.transaction():
+        if body.mot_de_passe is not None:
+            set_password(conn, login, body.mot_de_passe)
+        if body.role is not None:
+            set_role(conn, login, body.role)
+        if body.actif is not None:
+            set_active(conn, login, body.actif)
     found = [u for u in list_users(conn) if u["login"] == login.lower()]
     if not found:
         raise NotFoundError(f"Aucun compte « {login} ».", hint="GET /api/comptes liste les comptes.")
@@ -93,11 +96,11 @@ def reporter(report_id: Id, conn: Conn, user: Admin, motif: ReadReason) -> dict[
     return {"signalement": report_id, "declarant": contact}
 
 
-@router.get("/reglages", summary="Réglages en vigueur (admin ; la connexion à la base est masquée)")
+@router.get("/reglages", summary="Réglages en vigueur (admin ; le mot de passe de la base est masqué)")
 def settings_in_force(settings: AppSettings, _user: Admin) -> dict[str, Any]:
-    """Les réglages avec lesquels le service tourne (valeurs par défaut et variables `HOTSPOTS_…`) ; la chaîne de
-    connexion à la base est masquée."""
+    """Les réglages avec lesquels le service tourne (valeurs par défaut et variables `HOTSPOTS_…`) ; le mot de
+    passe de la chaîne de connexion à la base est masqué (le serveur, la base et l'utilisateur restent lisibles)."""
     values = settings.model_dump(mode="json")
     if values.get("database_url"):
-        values["database_url"] = "***"
+        values["database_url"] = masked_conninfo(values["database_url"])
     return values

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import typer
@@ -11,7 +10,10 @@ from service.cli.common import JsonOut, console, print_json, settings_of, workin
 from service.db import connect, ensure_database, resolve_conninfo, start_database
 from service.db.backup import backup, restore
 from service.db.cluster import ClusterManager
+from service.db.connect import masked_conninfo
 from service.db.migrate import applied_migrations, available_migrations, migrate
+from service.errors import HotspotsError
+from service.settings import Settings
 
 app = typer.Typer(help="Base de données : démarrer, arrêter, migrer, sauvegarder.", no_args_is_help=True)
 
@@ -22,7 +24,7 @@ def up(ctx: typer.Context) -> None:
     settings = settings_of(ctx)
     with working("Démarrage de la base…"):
         conninfo = ensure_database(settings)
-    console.print(f"[green]Base prête[/green] : {conninfo}")
+    console.print(f"[green]Base prête[/green] : {masked_conninfo(conninfo)}", highlight=False)
 
 
 @app.command("down")
@@ -36,29 +38,75 @@ def down(ctx: typer.Context) -> None:
     console.print("Base arrêtée." if stopped else "La base n'était pas démarrée.")
 
 
+#: ``hotspots db status`` in words: each key of the JSON (for scripts) and its label (for people).
+_STATUS_LABELS = {
+    "geree": "base gérée par le service",
+    "connexion": "connexion",
+    "dossier": "dossier du cluster",
+    "initialisee": "créée",
+    "demarree": "démarrée",
+    "utilisateur_serveur": "compte système du serveur",
+    "postgis_installe": "PostGIS installé",
+    "version_postgresql": "version de PostgreSQL",
+    "version_schema": "version du schéma",
+    "migrations_en_attente": "migrations en attente",
+    "erreur": "erreur",
+    "conseil": "à faire",
+}
+
+
+def _cluster_status(settings: Settings) -> dict[str, object]:
+    """Where the managed cluster lives, whether it runs, and as whom."""
+    found = ClusterManager(settings).status()
+    return {
+        "dossier": str(found.cluster_dir),
+        "initialisee": found.initialised,
+        "demarree": found.running,
+        "utilisateur_serveur": found.server_user,
+        "postgis_installe": found.postgis_installed,
+        "version_postgresql": found.pg_version,
+    }
+
+
+def _schema_status(settings: Settings) -> dict[str, object]:
+    """The schema's version and the migrations still to apply, or why the database could not be asked."""
+    try:
+        with connect(settings) as conn:
+            done = applied_migrations(conn)
+    except HotspotsError as exc:  # status must describe, not fail
+        return {"erreur": exc.message, "conseil": exc.hint}
+    return {
+        "version_schema": max(done) if done else None,
+        "migrations_en_attente": [f"{m.version:04d}_{m.name}" for m in available_migrations() if m.version not in done],
+    }
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "aucune"
+    return "aucune" if value is None else str(value)
+
+
 @app.command("status")
 def status(ctx: typer.Context, json_out: JsonOut = False) -> None:
-    """État de la base : gérée ou externe, démarrée, migrations appliquées."""
+    """État de la base : gérée ou externe, démarrée, version du schéma (le mot de passe n'est jamais affiché)."""
     settings = settings_of(ctx)
-    info: dict[str, object] = {"geree": settings.managed, "connexion": resolve_conninfo(settings)}
+    info: dict[str, object] = {"geree": settings.managed, "connexion": masked_conninfo(resolve_conninfo(settings))}
     if settings.managed:
-        info.update(
-            {k: str(v) if isinstance(v, Path) else v for k, v in asdict(ClusterManager(settings).status()).items()}
-        )
-    running = not settings.managed or bool(info.get("running"))
-    if running:
-        try:
-            with connect(settings) as conn:
-                done = applied_migrations(conn)
-                info["migrations_appliquees"] = sorted(done)
-                info["migrations_en_attente"] = [m.version for m in available_migrations() if m.version not in done]
-        except Exception as exc:  # status must describe, not fail
-            info["erreur"] = str(exc)
+        info.update(_cluster_status(settings))
+    if not settings.managed or info["demarree"]:
+        info.update(_schema_status(settings))
+    else:
+        info["conseil"] = "Démarrez-la avec « hotspots db up »."
     if json_out:
         print_json(info)
         return
     for key, value in info.items():
-        console.print(f"[bold]{key}[/bold] : {value}")
+        console.print(f"[bold]{_STATUS_LABELS[key]}[/bold] : {_shown(value)}", highlight=False)
+    if info.get("migrations_en_attente"):
+        console.print("→ Appliquez-les avec « hotspots db migrate », puis relancez le serveur.", highlight=False)
 
 
 @app.command("migrate")
@@ -75,9 +123,15 @@ def migrate_cmd(ctx: typer.Context) -> None:
 
 
 @app.command("url")
-def url(ctx: typer.Context) -> None:
-    """Affiche la chaîne de connexion (pour psql)."""
-    typer.echo(resolve_conninfo(settings_of(ctx)))
+def url(
+    ctx: typer.Context,
+    secret: bool = typer.Option(
+        False, "--avec-mot-de-passe", help="Montrer aussi le mot de passe de DATABASE_URL (pour psql)."
+    ),
+) -> None:
+    """Affiche la chaîne de connexion (pour psql) ; le mot de passe est masqué sauf avec --avec-mot-de-passe."""
+    conninfo = resolve_conninfo(settings_of(ctx))
+    typer.echo(conninfo if secret else masked_conninfo(conninfo))
 
 
 @app.command("backup")

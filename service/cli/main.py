@@ -20,8 +20,8 @@ from service.cli import french
 from service.cli import ingest as ingest_cli
 from service.cli.common import err_console
 from service.db.connect import describe_database_error
-from service.errors import DatabaseError, HotspotsError, InputFileError
-from service.settings import load_settings
+from service.errors import ConfigError, DatabaseError, HotspotsError, InputFileError
+from service.settings import SettingsRefusedError, load_settings
 
 #: Commands whose modules (analysis, geocoder, web server) are imported only when they are run: an import of a
 #: file should not wait for scikit-learn, SciPy and GeoPandas to load.
@@ -34,6 +34,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "backtest": ("service.cli.backtest", "backtest_cmd"),
     "serve": ("service.cli.serve", "serve"),
     "users": ("service.cli.users", "app"),
+    "reglages": ("service.cli.admin", "reglages"),
+    "journal": ("service.cli.admin", "journal"),
     "export": ("service.cli.export", "app"),
     "plan": ("service.cli.plan", "plan"),
     "tournees": ("service.cli.plan", "tournees_app"),
@@ -95,7 +97,10 @@ def _root(
         # ("error ignored terminating <psycopg.Copy …>"); the French message below says what matters
         logging.getLogger("psycopg").addHandler(logging.NullHandler())
         logging.getLogger("psycopg").propagate = False
-    ctx.obj = {"settings": load_settings()}
+    try:
+        ctx.obj = {"settings": load_settings()}
+    except SettingsRefusedError as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
 
 
 def _exit_code(exc: HotspotsError) -> int:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from service.cli.common import console, settings_of
+from service.cli.common import console, err_console, settings_of
+
+#: Addresses reachable from this machine only: plain HTTP cookies there do not cross a network.
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def serve(
@@ -18,8 +21,16 @@ def serve(
     """Sert l'API (documentation sur /docs) et les cartes (/carte)."""
     from service.api.server import run_server
 
+    settings = settings_of(ctx)
+    if host not in _LOCAL_HOSTS and not settings.secure_cookies:
+        err_console.print(
+            f"[bold yellow]Attention[/bold yellow] : le service écoute sur {host}, joignable depuis le réseau, et ses "
+            "cookies de session ne sont pas marqués « Secure ».\n→ En production, servez-le derrière HTTPS (proxy) "
+            "avec HOTSPOTS_SECURE_COOKIES=true, ou gardez --host 127.0.0.1 derrière le proxy de la même machine.",
+            highlight=False,
+        )
     console.print(
         f"API sur http://{host}:{port}/api — carte : http://{host}:{port}/carte — "
         f"documentation : http://{host}:{port}/docs"
     )
-    run_server(settings_of(ctx), host=host, port=port, workers=workers)
+    run_server(settings, host=host, port=port, workers=workers)

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
+import psycopg
 import typer
 from rich.table import Table
 
 from service import accounts
-from service.cli.common import JsonOut, console, database, print_json, settings_of
+from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of
 from service.db import connect, ensure_database
+from service.db.personal import audit
+from service.errors import ConflictError, NotFoundError
+
+_SEE_LIST = "« hotspots users list » montre les comptes."
+
+
+def _changed(ctx: typer.Context, login: str, change: Callable[[psycopg.Connection[Any]], None], **detail: Any) -> None:
+    """Apply one change to an account and write it to the access log (« cli:<system user> »), like the API."""
+    with connect(settings_of(ctx)) as conn:
+        change(conn)
+        audit(conn, cli_actor(), "modification_compte", compte=login.strip().lower(), **detail)
+
 
 app = typer.Typer(help="Comptes (lecteur, planificateur, admin) et clés Open311.", no_args_is_help=True)
 
@@ -36,10 +51,15 @@ def add(
     """Crée un compte (le mot de passe est demandé, jamais passé en argument)."""
     settings = settings_of(ctx)
     ensure_database(settings)
+    accounts.check_role(role)  # before the password is typed twice
+    with connect(settings) as conn:
+        if accounts.user_exists(conn, login):
+            raise ConflictError(f"L'identifiant « {login.strip().lower()} » existe déjà.", hint=_SEE_LIST)
     password = _password(stdin)
     with connect(settings) as conn:
         accounts.add_user(conn, login, password, role, full_name=nom)
-    console.print(f"Compte [bold]{login.lower()}[/bold] créé ({role}).")
+        audit(conn, cli_actor(), "creation_compte", compte=login.strip().lower(), role=role)
+    console.print(f"Compte [bold]{login.strip().lower()}[/bold] créé ({role}).", highlight=False)
 
 
 @app.command("list")
@@ -67,25 +87,22 @@ def role(
     ctx: typer.Context, login: str = typer.Argument(...), nouveau: str = typer.Argument(..., help="Rôle.")
 ) -> None:
     """Change le rôle d'un compte (ses sessions ouvertes sont fermées)."""
-    with connect(settings_of(ctx)) as conn:
-        accounts.set_role(conn, login, nouveau)
-    console.print(f"{login} : rôle {nouveau}.")
+    _changed(ctx, login, lambda conn: accounts.set_role(conn, login, nouveau), role=nouveau)
+    console.print(f"{login} : rôle {nouveau} ; ses sessions ouvertes sont fermées.", highlight=False)
 
 
 @app.command("disable")
 def disable(ctx: typer.Context, login: str = typer.Argument(...)) -> None:
     """Désactive un compte : il ne peut plus se connecter et ses sessions cessent aussitôt."""
-    with connect(settings_of(ctx)) as conn:
-        accounts.set_active(conn, login, False)
-    console.print(f"{login} désactivé.")
+    _changed(ctx, login, lambda conn: accounts.set_active(conn, login, False), actif=False)
+    console.print(f"{login} désactivé ; ses sessions ouvertes sont fermées.", highlight=False)
 
 
 @app.command("enable")
 def enable(ctx: typer.Context, login: str = typer.Argument(...)) -> None:
     """Réactive un compte."""
-    with connect(settings_of(ctx)) as conn:
-        accounts.set_active(conn, login, True)
-    console.print(f"{login} réactivé.")
+    _changed(ctx, login, lambda conn: accounts.set_active(conn, login, True), actif=True)
+    console.print(f"{login} réactivé.", highlight=False)
 
 
 @app.command("passwd")
@@ -94,17 +111,50 @@ def passwd(
     login: str = typer.Argument(...),
     stdin: bool = typer.Option(False, "--mot-de-passe-stdin", help="Lire le mot de passe sur l'entrée standard."),
 ) -> None:
-    """Change le mot de passe d'un compte (ses sessions ouvertes sont fermées)."""
-    password = _password(stdin)
+    """Change le mot de passe d'un compte (ses sessions ouvertes sont fermées, une suspension après des essais
+    manqués est levée)."""
     with connect(settings_of(ctx)) as conn:
-        accounts.set_password(conn, login, password)
-    console.print(f"Mot de passe de {login} changé.")
+        if not accounts.user_exists(conn, login):  # said before the password is typed twice
+            raise NotFoundError(f"Aucun compte « {login} ».", hint=_SEE_LIST)
+    password = _password(stdin)
+    _changed(ctx, login, lambda conn: accounts.set_password(conn, login, password), mot_de_passe=True)
+    console.print(f"Mot de passe de {login} changé ; ses sessions ouvertes sont fermées.", highlight=False)
 
 
 @app.command("cle-open311")
 def open311_key(ctx: typer.Context, application: str = typer.Argument(..., help="Nom de l'application.")) -> None:
     """Crée (ou renouvelle) la clé api_key d'une application citoyenne Open311 ; elle n'est affichée qu'une fois."""
     with database(settings_of(ctx)) as conn:
+        renewed = accounts.open311_client_exists(conn, application)
         key = accounts.add_open311_client(conn, application)
-    console.print(f"Clé de {application} (à transmettre, elle ne sera plus affichée) :")
+        audit(conn, cli_actor(), "cle_open311", application=application.strip(), renouvelee=renewed)
+    if renewed:
+        console.print(f"L'ancienne clé de {application} ne fonctionne plus.", highlight=False)
+    console.print(f"Clé de {application} (à transmettre, elle ne sera plus affichée) :", highlight=False)
     print(key)  # the key alone on standard output, for scripts
+
+
+@app.command("cles-open311")
+def open311_keys(ctx: typer.Context, json_out: JsonOut = False) -> None:
+    """Liste les applications citoyennes Open311 et si leur clé fonctionne (les clés elles-mêmes ne sont pas
+    gardées : seule leur empreinte l'est)."""
+    with database(settings_of(ctx)) as conn:
+        rows = accounts.list_open311_clients(conn)
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("application", "clé active", "depuis")
+    for r in rows:
+        table.add_row(r["name"], "oui" if r["active"] else "non (retirée)", str(r["created_at"])[:16])
+    console.print(table if rows else "Aucune application Open311.")
+
+
+@app.command("retirer-cle-open311")
+def revoke_open311_key(
+    ctx: typer.Context, application: str = typer.Argument(..., help="Nom de l'application.")
+) -> None:
+    """Retire la clé d'une application citoyenne : ses demandes sont refusées dès maintenant."""
+    with database(settings_of(ctx)) as conn:
+        accounts.disable_open311_client(conn, application)
+        audit(conn, cli_actor(), "retrait_cle_open311", application=application.strip())
+    console.print(f"Clé de {application} retirée : ses demandes sont refusées.", highlight=False)

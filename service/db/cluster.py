@@ -317,10 +317,36 @@ class ClusterManager:
         )
         self._prepare_dirs()
 
+    def _started_with(self) -> tuple[int, str] | None:
+        """Port and listening address of the running server (``postmaster.pid``); None when unreadable."""
+        try:
+            lines = (self.dir / "postmaster.pid").read_text(encoding="utf-8").splitlines()
+            return int(lines[3]), lines[5].strip()
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def _refuse_stale_settings(self) -> None:
+        """A server started with another port or listening address than the settings now ask is not silently kept:
+        every connection would go to a port where nothing listens."""
+        found = self._started_with()
+        wanted = (self.settings.pg_port, "127.0.0.1" if self.settings.pg_listen_tcp else "")
+        if found is None or found == wanted:
+            return
+        raise ConfigError(
+            f"La base tourne déjà avec d'autres réglages que ceux demandés : port {found[0]} "
+            f"(demandé : {wanted[0]}), TCP {'oui' if found[1] else 'non'} (demandé : {'oui' if wanted[1] else 'non'}).",
+            hint="Redémarrez-la pour appliquer les nouveaux réglages : « hotspots db down » puis « hotspots db up » ; "
+            "relancez ensuite « hotspots serve ».",
+        )
+
     def start(self, bin_dir: Path) -> None:
-        """Start the server with the service's settings (written again first); nothing to do when it runs."""
+        """Start the server with the service's settings (written again first); when it runs already, check that it
+        runs with them (:meth:`_refuse_stale_settings`)."""
+        running = self.running()
+        if running:
+            self._refuse_stale_settings()
         self._write_conf()
-        if self.running():
+        if running:
             return
         self._run([str(bin_dir / "pg_ctl"), "-D", str(self.dir), "-l", str(self.log_file), "-w", "-t", "120", "start"])
 

@@ -73,9 +73,66 @@ def check_schema(conn: psycopg.Connection[Any]) -> int:
     return max(done)
 
 
-def migrate(conn: psycopg.Connection[Any]) -> list[Migration]:
-    """Apply pending migrations, each in its own transaction, under an advisory lock. Returns those applied."""
+#: Extensions the schema needs (created by migration 0001 when the account may).
+EXTENSIONS = ("postgis", "pg_trgm", "unaccent")
+
+
+def _missing_extensions(conn: psycopg.Connection[Any]) -> tuple[list[str], list[str]]:
+    """Of :data:`EXTENSIONS`, those not created in this database, and of these, those the server does not even
+    have installed (the package is missing on the database server)."""
+    rows = conn.execute(
+        """SELECT a.name, e.extname IS NOT NULL FROM pg_available_extensions a
+           LEFT JOIN pg_extension e ON e.extname = a.name WHERE a.name = ANY(%s)""",
+        (list(EXTENSIONS),),
+    ).fetchall()
+    created = {name for name, done in rows if done}
+    available = {name for name, _done in rows}
+    missing = [e for e in EXTENSIONS if e not in created]
+    return missing, [e for e in missing if e not in available]
+
+
+def _create_extensions(conn: psycopg.Connection[Any], names: list[str]) -> list[str]:
+    """Create the extensions this account may create (pg_trgm and unaccent are « trusted »: a database owner
+    may); return those refused for lack of rights."""
+    refused = []
+    for name in names:
+        try:
+            with conn.transaction():
+                conn.execute(f'CREATE EXTENSION IF NOT EXISTS "{name}"')
+        except psycopg.errors.InsufficientPrivilege:
+            refused.append(name)
+    return refused
+
+
+def ensure_extensions(conn: psycopg.Connection[Any]) -> None:
+    """PostGIS, pg_trgm and unaccent exist in the database, or a French :class:`DatabaseError` says who must do
+    what: install PostGIS on the database server, or run these ``CREATE EXTENSION`` as a superuser (an IT
+    department's PostGIS often gives the service an account without that right)."""
+    missing, absent = _missing_extensions(conn)
     conn.commit()
+    if absent:
+        raise DatabaseError(
+            f"Extension(s) absente(s) du serveur PostgreSQL : {', '.join(absent)}. Aucune table n'a été créée.",
+            hint="Installez-les sur le serveur de la base (Debian/Ubuntu : paquets postgresql-<version>-postgis-3 "
+            "et postgresql-contrib), puis relancez « hotspots db migrate ».",
+        )
+    refused = _create_extensions(conn, missing)
+    if refused:
+        database, user = conn.info.dbname, conn.info.user
+        statements = " ".join(f"CREATE EXTENSION IF NOT EXISTS {name};" for name in refused)
+        raise DatabaseError(
+            f"L'utilisateur « {user} » n'a pas le droit de créer l'extension {', '.join(refused)} dans la base "
+            f"« {database} ». Aucune table n'a été créée.",
+            hint=f"Un superutilisateur PostgreSQL doit lancer, dans la base « {database} » : {statements} "
+            "Puis relancez « hotspots db migrate ».",
+        )
+
+
+def migrate(conn: psycopg.Connection[Any]) -> list[Migration]:
+    """Apply pending migrations, each in its own transaction, under an advisory lock. Returns those applied.
+    The extensions are checked first (:func:`ensure_extensions`): nothing is applied without them."""
+    conn.commit()
+    ensure_extensions(conn)
     applied_now: list[Migration] = []
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))

@@ -1,8 +1,9 @@
 """The channel on which the database tells the server processes what changed (see ``service.api.watch``).
 
 Triggers (migration 0011) send the kind of data that changed; ``hotspots db restore`` sends :data:`RESTORED`
-once the restored database is committed: a restore drops and re-creates the tables (no trigger fires) and the
-PostGIS extension (its type ids change), so every server must forget all it keeps, and its connections too.
+once the restored database is committed: a restore drops and re-creates the tables (no trigger fires; a dump
+of an older release could also bring back PostGIS's types under other ids), so every server must forget all it
+keeps, and its connections too.
 """
 
 from __future__ import annotations

@@ -64,3 +64,16 @@ DELETE FROM login_failures WHERE at < now() - interval '1 day';
 
 -- name: clear_failures
 DELETE FROM login_failures WHERE login = %(login)s;
+
+-- name: other_active_admins
+-- The other active administrators, locked until the change commits: two administrators removing each other at
+-- the same moment cannot both succeed.
+SELECT count(*) FROM (
+    SELECT 1 FROM users WHERE role = 'admin' AND active AND login <> %(login)s FOR UPDATE
+) AS others;
+
+-- name: list_clients
+SELECT name, active, created_at FROM open311_clients ORDER BY name;
+
+-- name: disable_client
+UPDATE open311_clients SET active = false WHERE name = %(name)s RETURNING id;
