@@ -156,7 +156,8 @@ class _Layers(JSCSSMixin):
 
 def _map(settings: Settings, title: str) -> tuple[Figure, OfflineMap, str]:
     figure = Figure(title=title)
-    fmap = OfflineMap(location=list(CENTRE), zoom_start=ZOOM, tiles=None, control_scale=True, min_zoom=9)
+    # no folium scale: its miles and feet have no place on a Belgian map (carte.js adds a metric one)
+    fmap = OfflineMap(location=list(CENTRE), zoom_start=ZOOM, tiles=None, control_scale=False, min_zoom=9)
     figure.add_child(fmap)
     tiles = "null"
     if settings.tile_url:
