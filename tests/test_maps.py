@@ -83,6 +83,16 @@ def test_the_site_root_sends_a_person_to_the_map_or_the_login_form(client, accou
     assert index.status_code == 200 and index.json()["carte"] == "/carte"
 
 
+def test_a_page_that_does_not_exist_is_a_french_page_for_a_person_and_json_for_a_program(client):
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/carte/inexistante", headers=browser)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Page introuvable" in page.text and 'href="/carte">Ouvrir la carte</a>' in page.text
+    assert client.get("/carte/inexistante").json()["erreur"] == "Adresse introuvable."
+    api = client.get("/api/inexistante", headers=browser)  # the API stays JSON, whatever the client accepts
+    assert api.status_code == 404 and api.json()["erreur"] == "Adresse introuvable."
+
+
 def test_a_real_favicon_is_served_and_linked(client, accounts):
     import struct
     import zlib

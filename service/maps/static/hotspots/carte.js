@@ -343,6 +343,7 @@
   var NARROW = "(max-width: 700px)";
   var BOTTOM_ROOM = 36; // the scale and the attribution stay visible under a left panel
   var GAP = 10;
+  var POPUP_FRAME = 40; // a popup's margins and border around its content
 
   function isNarrow() {
     return window.matchMedia(NARROW).matches;
@@ -365,15 +366,25 @@
       var r = el.getBoundingClientRect();
       var room;
       if (el.closest(".leaflet-bottom")) {
-        var side = el.closest(".leaflet-right") ? ".leaflet-top.leaflet-right" : ".leaflet-top.leaflet-left";
-        var above = document.querySelector(side);
-        var ceiling = above ? above.getBoundingClientRect().bottom : box.top;
-        room = r.bottom - Math.max(ceiling, box.top) - GAP;
+        room = r.bottom - ceilingOver(el, box) - GAP;
       } else {
         room = floorUnder(el, box) - r.top - GAP;
       }
       el.style.maxHeight = Math.max(60, Math.floor(room)) + "px";
     });
+  }
+
+  /* How far up a bottom panel may reach: to the lowest top control (layer list, header, panels) in its way,
+   * counted at the panel's widest (a folded legend is narrower than an open one). */
+  function ceilingOver(el, box) {
+    var r = el.getBoundingClientRect();
+    var left = Math.min(r.left, r.right - (parseFloat(getComputedStyle(el).maxWidth) || r.width));
+    var ceiling = box.top;
+    document.querySelectorAll(".leaflet-top .leaflet-control").forEach(function (c) {
+      var o = c.getBoundingClientRect();
+      if (o.width > 0 && o.left < r.right && o.right > left) ceiling = Math.max(ceiling, o.bottom);
+    });
+    return ceiling;
   }
 
   /* How far down a top panel may reach: to the first bottom control (scale, legend, attribution) in its way. */
@@ -428,7 +439,7 @@
    * wide screen; on a phone (panels folded first) under the controls at the top, above those at the bottom. */
   function fitPopup(map, control, popup) {
     var size = map.getSize();
-    var width = Math.min(380, size.x - 4 * GAP);
+    var width = Math.min(380, size.x - 2 * GAP - POPUP_FRAME);
     var pad = popupPadding(map, width);
     var height = size.y - 8 * GAP;
     if (isNarrow()) {
@@ -458,25 +469,49 @@
     return control;
   }
 
+  /* A panel opened: on a phone every other one folds (with the layer list); on a wide screen, those of its corner. */
+  function opened(d, control) {
+    var box = d.closest(".hs-boite");
+    if (box) box.classList.remove("hs-replie");
+    if (isNarrow()) {
+      foldAll(d);
+      control.collapse();
+      return;
+    }
+    folds().forEach(function (other) {
+      if (other !== d && other.open && cornerOf(other) === cornerOf(d)) other.open = false;
+    });
+  }
+
+  /* A panel that grows or shrinks (the status line rewritten, a plan drawn) moves the ones under it: all are
+   * fitted again, once per frame. */
+  function refitOnResize(map) {
+    if (!window.ResizeObserver) return;
+    var pending = false;
+    var watch = new ResizeObserver(function () {
+      if (pending) return;
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        fitPanels(map);
+      });
+    });
+    document.querySelectorAll(".leaflet-control-container .leaflet-control").forEach(function (c) { watch.observe(c); });
+  }
+
   function panels(map, control) {
     var narrow = isNarrow();
     if (narrow) foldAll(null);
     folds().forEach(function (d) {
       d.addEventListener("toggle", function () {
-        if (d.open) {
-          var box = d.closest(".hs-boite");
-          if (box) box.classList.remove("hs-replie");
-          folds().forEach(function (other) {
-            if (other !== d && other.open && (isNarrow() || cornerOf(other) === cornerOf(d))) other.open = false;
-          });
-          if (isNarrow()) control.collapse();
-        }
+        if (d.open) opened(d, control);
         fitPanels(map);
       });
     });
     map.on("popupopen", function (ev) { fitPopup(map, control, ev.popup); });
     map.on("popupclose", function () { map.getContainer().classList.remove("hs-popup-ouverte"); });
     map.on("resize", function () { fitPanels(map); });
+    refitOnResize(map);
     window.hotspotsPanneaux = { telephone: narrow };
     fitPanels(map);
   }

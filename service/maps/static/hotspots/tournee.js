@@ -172,21 +172,21 @@
       .then(function (collection) {
         draw(map, group, panel, collection);
         H.status("Tournée n° " + collection.tournee.plan_id + " : " + state.arrets + " arrêts.");
-        shown(map, panel);
+        shown(map, panel, true);
       })
       .catch(function (err) {
         state.etat = "erreur";
         state.erreur = err.message;
         panel.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message) + "</p>";
-        shown(map, panel);
+        shown(map, panel, false);
       });
   }
 
-  /* The answer in view: on a phone the form folds away so that the stops and the downloads come first; the
-   * panel keeps to the screen and shows its top. */
-  function shown(map, panel) {
+  /* The answer in view: on a phone a plan folds the form away so that the downloads and the stops come first
+   * (an error leaves it open, to be corrected); the panel keeps to the screen and scrolls to the answer. */
+  function shown(map, panel, planned) {
     var fold = panel.parentNode.querySelector("details.hs-volet");
-    if (H.isNarrow() && fold && fold.open) fold.open = false;
+    if (planned && H.isNarrow() && fold && fold.open) fold.open = false;
     H.fitPanels(map);
     var box = panel.parentNode;
     box.scrollTop += panel.getBoundingClientRect().top - box.getBoundingClientRect().top;
