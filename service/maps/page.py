@@ -41,8 +41,8 @@ ZONE_BOUNDS = ((50.525, 5.43), (50.63, 5.60))
 STYLE: dict[str, Any] = {
     "priorite": {
         "tres_haute": {"seuil": 0.8, "couleur": "#a50f15", "libelle": "priorité très haute (20 % les plus hautes)"},
-        "haute": {"seuil": 0.5, "couleur": "#de2d26", "libelle": "priorité haute"},
-        "moyenne": {"seuil": 0.2, "couleur": "#fb6a4a", "libelle": "priorité moyenne"},
+        "haute": {"seuil": 0.5, "couleur": "#de2d26", "libelle": "priorité haute (les 30 % suivantes)"},
+        "moyenne": {"seuil": 0.2, "couleur": "#fb6a4a", "libelle": "priorité moyenne (les 30 % suivantes)"},
         "basse": {"seuil": 0.0, "couleur": "#fcae91", "libelle": "priorité basse (20 % les plus basses)"},
     },
     "tendances": {

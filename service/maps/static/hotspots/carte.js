@@ -288,7 +288,7 @@
       timer = setTimeout(function () {
         if (map.hasLayer(base) && fond.tuiles_chargees === 0) {
           offline("tuiles_muettes", "Les tuiles en ligne ne répondent pas : fond hors ligne affiché " +
-            "(rues et communes du service). Pour réessayer : « Tuiles en ligne » en haut à droite.");
+            "(rues et communes du service). Pour réessayer : « Tuiles en ligne » dans la liste des couches (en haut à droite).");
         }
       }, TILE_SECONDS * 1000);
     }
@@ -299,7 +299,7 @@
       var most = fond.erreurs_tuiles >= 4 * TILE_FAILURES && fond.erreurs_tuiles > fond.tuiles_chargees;
       if (map.hasLayer(base) && (none || most)) {
         offline("tuiles_injoignables", "Tuiles en ligne injoignables (pas d'internet ?) : fond hors ligne " +
-          "affiché (rues et communes du service). Pour réessayer : « Tuiles en ligne » en haut à droite.");
+          "affiché (rues et communes du service). Pour réessayer : « Tuiles en ligne » dans la liste des couches (en haut à droite).");
       }
     });
     base.on("add", function () {
