@@ -703,9 +703,9 @@ def test_on_a_phone_every_panel_fits_and_a_shift_is_planned_and_downloaded(serve
     assert got == [200, "application/pdf"]
     # the legend opens in the room under the layer button, and hides the plan's panel meanwhile
     browser.find_element(By.CSS_SELECTOR, "#hs-legende summary").click()
-    wait.until(lambda d: d.execute_script("return document.querySelector('#hs-legende details').open"))
+    wait.until(lambda d: not d.find_element(By.ID, "hs-tournee-resultat").is_displayed())
+    assert browser.execute_script("return document.querySelector('#hs-legende details').open")
     _fits(browser)
-    assert not browser.find_element(By.ID, "hs-tournee-resultat").is_displayed()
     # a sensitive point's popup: the whole screen width, the left panels out of its way, its button reachable
     popup = _open_point_popup(browser, wait)
     box = popup.rect
@@ -731,7 +731,7 @@ def test_on_a_small_laptop_panels_and_popups_stay_clear_of_each_other(server, br
     _fits(browser)
     # planning folds the filters; the plan's panel ends above the map's bottom, its downloads in view
     browser.find_element(By.CSS_SELECTOR, "#hs-tournee summary").click()
-    assert not browser.execute_script("return document.querySelector('#hs-filtres details').open")
+    wait.until(lambda d: not d.execute_script("return document.querySelector('#hs-filtres details').open"))
     state = _plan(browser, wait, "3h")
     assert state["etat"] == "dessinee", state
     _fits(browser)

@@ -387,13 +387,15 @@
     return ceiling;
   }
 
-  /* How far down a top panel may reach: to the first bottom control (scale, legend, attribution) in its way. */
+  /* How far down a top panel may reach: to the first bottom control (scale, legend, attribution) in its way,
+   * counted at the panel's widest (a plan's list makes it wider than its folded title). */
   function floorUnder(el, box) {
     var r = el.getBoundingClientRect();
+    var right = Math.max(r.right, r.left + (parseFloat(getComputedStyle(el).maxWidth) || r.width));
     var floor = box.bottom - BOTTOM_ROOM + GAP;
     document.querySelectorAll(".leaflet-bottom .leaflet-control").forEach(function (c) {
       var o = c.getBoundingClientRect();
-      if (o.width > 0 && o.left < r.right && o.right > r.left) floor = Math.min(floor, o.top);
+      if (o.width > 0 && o.left < right && o.right > r.left) floor = Math.min(floor, o.top);
     });
     return floor;
   }
@@ -496,7 +498,9 @@
         fitPanels(map);
       });
     });
-    document.querySelectorAll(".leaflet-control-container .leaflet-control").forEach(function (c) { watch.observe(c); });
+    document.querySelectorAll(".leaflet-control-container .leaflet-control, .hs-boite").forEach(function (c) {
+      watch.observe(c);
+    });
   }
 
   function panels(map, control) {
