@@ -8,8 +8,8 @@ Needs the Debian packages ``chromium`` and ``chromium-driver`` (``make test`` in
 from __future__ import annotations
 
 import base64
-import json
 import io
+import json
 import math
 import os
 import shutil
