@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import math
 import os
 import shutil
@@ -608,3 +609,183 @@ def _check_content_security_policy(browser) -> None:
     )
     assert browser.execute_script("return window.hsInjecte === undefined")
     assert _csp_violations(browser.get_log("browser")), "le script injecté n'a pas été signalé"
+
+
+# -- On a phone and on a small laptop: what fits, what folds, what a person can still reach -------------------
+#: Every control on screen, its box, and the pairs of them that overlap (a panel hiding another's text).
+_CONTROLS = """
+const shown = [...document.querySelectorAll('.leaflet-control-container .leaflet-control')]
+  .filter(e => e.offsetParent !== null)
+  .map(e => { const r = e.getBoundingClientRect();
+              return {id: e.id || e.className.split(' ')[0], l: r.left, t: r.top, r: r.right, b: r.bottom}; });
+const overlaps = [];
+for (let i = 0; i < shown.length; i++) for (let j = i + 1; j < shown.length; j++) {
+  const a = shown[i], b = shown[j];
+  if (a.l < b.r - 1 && b.l < a.r - 1 && a.t < b.b - 1 && b.t < a.b - 1) overlaps.push([a.id, b.id]);
+}
+return {controls: shown, overlaps: overlaps, width: innerWidth, height: innerHeight};
+"""
+
+#: Whether the element's centre is really what a finger or a mouse reaches there (not covered by another box).
+_REACHABLE = """
+const r = arguments[0].getBoundingClientRect();
+const x = r.left + r.width / 2, y = r.top + r.height / 2;
+const top = document.elementFromPoint(x, y);
+return x >= 0 && y >= 0 && x <= innerWidth && y <= innerHeight && !!top && arguments[0].contains(top);
+"""
+
+
+def _screen(browser, width: int, height: int, *, mobile: bool) -> None:
+    """The page as a phone (touch, narrow) or a laptop shows it, before it loads."""
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+    )
+    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": mobile})
+
+
+def _fits(browser) -> dict:
+    """Every control inside the screen, none over another."""
+    seen = browser.execute_script(_CONTROLS)
+    for c in seen["controls"]:
+        inside = c["l"] >= 0 and c["t"] >= 0 and c["r"] <= seen["width"] + 0.5 and c["b"] <= seen["height"] + 0.5
+        assert inside, (c, seen["width"], seen["height"])
+    assert not seen["overlaps"], json.dumps(seen)
+    return seen
+
+
+def _reachable(browser, element) -> bool:
+    return bool(browser.execute_script(_REACHABLE, element))
+
+
+def _open_point_popup(browser, wait):
+    """Click the highest-priority sensitive point (by script: a bubble may lie over it) and wait for its form."""
+    from selenium.webdriver.common.by import By
+
+    click = "document.querySelector('path.hs-priorite-tres_haute').dispatchEvent(new MouseEvent('click', {bubbles: 1}))"
+    browser.execute_script(click)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content .hs-visite button"))
+    time.sleep(0.5)  # the popup pans the map into view
+    return browser.find_element(By.CSS_SELECTOR, ".leaflet-popup")
+
+
+def _plan(browser, wait, duration: str) -> dict:
+    from selenium.webdriver.common.by import By
+
+    field = browser.find_element(By.CSS_SELECTOR, "#hs-tournee [name=duree]")
+    field.clear()
+    field.send_keys(duration)
+    browser.find_element(By.CSS_SELECTOR, "#hs-tournee button[type=submit]").click()
+    wait.until(lambda d: d.execute_script("return window.hotspotsTournee.etat") in ("dessinee", "erreur"))
+    return browser.execute_script("return JSON.parse(JSON.stringify(window.hotspotsTournee))")
+
+
+def test_on_a_phone_every_panel_fits_and_a_shift_is_planned_and_downloaded(server, browser, conn):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25)
+    _screen(browser, 390, 844, mobile=True)
+    _log_in(browser, server, wait)
+    wait.until(lambda d: d.execute_script("return !!window.hotspotsPanneaux && !!window.hotspotsTournee"))
+    assert browser.execute_script("return window.hotspotsPanneaux.telephone") is True
+    # at first: the map, with every panel folded to its title and the layer list in its button, nothing over
+    # anything; the scale in metres only
+    _fits(browser)
+    assert not browser.execute_script("return document.querySelector('#hs-legende details').open")
+    assert not browser.execute_script("return document.querySelector('#hs-filtres details').open")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-expanded")
+    scale = _text(browser.find_element(By.CSS_SELECTOR, ".leaflet-control-scale"))
+    assert ("km" in scale or " m" in scale) and "mi" not in scale and "ft" not in scale, scale
+    # the layer button opens the list (folding the panels), which fits the screen
+    browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers-toggle").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-expanded"))
+    layers = browser.execute_script("return document.querySelector('.leaflet-control-layers').getBoundingClientRect()")
+    assert layers["left"] >= 0 and layers["right"] <= 390 and layers["bottom"] <= 844, layers
+    # « Planifier une tournée »: opening it folds the layer list; the panel fits; a wrong duration is said in a
+    # French sentence inside the screen
+    browser.find_element(By.CSS_SELECTOR, "#hs-tournee summary").click()
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-expanded"))
+    _fits(browser)
+    state = _plan(browser, wait, "trois jours")
+    assert state["etat"] == "erreur", state
+    error = browser.find_element(By.CSS_SELECTOR, "#hs-tournee-resultat .hs-erreur")
+    said = _text(error)
+    assert "durée" in said.lower() and said.endswith(".") and "Error" not in said, said
+    # a real plan: the form folds away, the downloads come first and are within reach of a finger
+    assert browser.execute_script("return document.querySelector('#hs-tournee details').open")  # to correct it
+    state = _plan(browser, wait, "2h")
+    assert state["etat"] == "dessinee" and state["arrets"] > 0, state
+    assert not browser.execute_script("return document.querySelector('#hs-tournee details').open")
+    _fits(browser)
+    links = browser.find_elements(By.CSS_SELECTOR, "#hs-tournee .hs-telechargements a")
+    assert [a.text for a in links][:1] == ["Feuille de route (PDF)"] and len(links) == 5
+    for link in links:
+        assert _reachable(browser, link), link.text
+    got = browser.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(r => done([r.status, r.headers.get('content-type')]))",
+        links[0].get_attribute("href"),
+    )
+    assert got == [200, "application/pdf"]
+    # the legend opens in the room under the layer button, and hides the plan's panel meanwhile
+    browser.find_element(By.CSS_SELECTOR, "#hs-legende summary").click()
+    wait.until(lambda d: not d.find_element(By.ID, "hs-tournee-resultat").is_displayed())
+    assert browser.execute_script("return document.querySelector('#hs-legende details').open")
+    _fits(browser)
+    # a sensitive point's popup: the whole screen width, the left panels out of its way, its button reachable
+    popup = _open_point_popup(browser, wait)
+    box = popup.rect
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] >= 0 and box["y"] + box["height"] <= 844
+    assert not browser.find_element(By.ID, "hs-entete").is_displayed()
+    assert _reachable(browser, popup.find_element(By.CSS_SELECTOR, ".hs-visite button"))
+    browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-close-button").click()
+    wait.until(lambda d: d.find_element(By.ID, "hs-entete").is_displayed())
+
+
+def test_on_a_small_laptop_panels_and_popups_stay_clear_of_each_other(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25)
+    _screen(browser, 1366, 650, mobile=False)  # a 1366 × 768 screen, less the browser's own bars
+    _log_in(browser, server, wait)
+    wait.until(lambda d: d.execute_script("return !!window.hotspotsPanneaux && !!window.hotspotsTournee"))
+    assert browser.execute_script("return window.hotspotsPanneaux.telephone") is False
+    # the layer list and the legend open side by side on the right, the filters on the left: none over another
+    assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-expanded")
+    assert browser.execute_script("return document.querySelector('#hs-legende details').open")
+    _fits(browser)
+    # planning folds the filters; the plan's panel ends above the map's bottom, its downloads in view
+    browser.find_element(By.CSS_SELECTOR, "#hs-tournee summary").click()
+    wait.until(lambda d: not d.execute_script("return document.querySelector('#hs-filtres details').open"))
+    state = _plan(browser, wait, "3h")
+    assert state["etat"] == "dessinee", state
+    _fits(browser)
+    assert _reachable(browser, browser.find_element(By.CSS_SELECTOR, "#hs-tournee .hs-telechargements a"))
+    # a popup opens in the free middle of the map, under no panel
+    popup = _open_point_popup(browser, wait).rect
+    for c in browser.execute_script(_CONTROLS)["controls"]:
+        apart = popup["x"] >= c["r"] or popup["x"] + popup["width"] <= c["l"]
+        apart = apart or popup["y"] >= c["b"] or popup["y"] + popup["height"] <= c["t"]
+        assert apart, (c, popup)
+
+
+def test_the_map_says_what_went_wrong_in_french(server, browser):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25)
+    _log_in(browser, server, wait)
+    failed = """
+const done = arguments[arguments.length - 1];
+HotspotsCarte.send(arguments[0]).then(() => done('réussi'), e => done(e.message));
+"""
+    # the service out of reach (the page's policy refuses any other address: the fetch fails as a cut network)
+    said = browser.execute_async_script(failed, "http://127.0.0.1:9/api/axes")
+    assert said.startswith("Le service ne répond pas") and said.endswith("."), said
+    # an answer that is not the service's JSON (a proxy's page, say)
+    said = browser.execute_async_script(failed, "/static/carte/hotspots/carte.css")
+    assert said.startswith("Réponse inattendue du service (200)"), said
+    # the service's own message and advice, as sentences
+    said = browser.execute_async_script(failed, "/api/points-sensibles/PS-999999")
+    assert said != "réussi" and said.endswith(".") and "Error" not in said and ". " in said, said

@@ -29,6 +29,20 @@ def _stop_database(settings: Settings, mode: str = "immediate") -> None:
     manager._run([str(bin_dir / "pg_ctl"), "-D", str(manager.dir), "-m", mode, "-w", "stop"])
 
 
+def _browser(url: str, method: str, path: str, form: str | None) -> tuple[int, dict[str, str], str]:
+    """A request as a browser makes it (asking for HTML; a form posted as a form)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    headers = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    if form is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn.request(method, path, body=form, headers=headers)
+    r = conn.getresponse()
+    page = r.read().decode()
+    conn.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, page
+
+
 class Api:
     """A few plain HTTP calls to a running server (each on its own connection, with a time limit)."""
 
@@ -114,6 +128,12 @@ def test_database_stopped_mid_request_every_route_says_so_at_once_then_recovers(
                 _assert_french_503(status, headers, body, path)
                 assert took < 10, (path, took)
             assert api.get("/api/health")[2]["base"] == "indisponible"
+            # a person's browser gets a French page, not the JSON: the map, the login form, an address that is not
+            for method, path, form in (("GET", "/carte", None), ("POST", "/connexion", "identifiant=a&mot_de_passe=b")):
+                status, headers, page = _browser(url, method, path, form)
+                assert status == 503 and headers["content-type"].startswith("text/html"), (path, status)
+                assert "Service momentanément indisponible" in page and "base de données" in page, page
+                assert f'href="{path}">Réessayer</a>' in page and int(headers["retry-after"]) > 0
         finally:
             ClusterManager(settings).up()
 

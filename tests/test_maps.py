@@ -83,6 +83,34 @@ def test_the_site_root_sends_a_person_to_the_map_or_the_login_form(client, accou
     assert index.status_code == 200 and index.json()["carte"] == "/carte"
 
 
+def test_the_legend_gives_each_priority_class_its_share_of_the_points(client, accounts):
+    """The map colours a point by its rank among the points shown (planification.js, rankClasses): the legend
+    says the share of each colour, and the shares are those of the thresholds, adding up to 100 %."""
+    import re
+
+    from service.maps.page import STYLE
+
+    classes = sorted(STYLE["priorite"].values(), key=lambda c: -c["seuil"])
+    upper = [1.0] + [c["seuil"] for c in classes[:-1]]
+    shares = [int(re.search(r"(\d+) %", c["libelle"]).group(1)) for c in classes]
+    assert shares == [round((u - c["seuil"]) * 100) for u, c in zip(upper, classes, strict=True)]
+    assert sum(shares) == 100
+    _login(client, "lecteur")
+    page = client.get("/carte").text
+    for c in classes:
+        assert f'background:{c["couleur"]}"></span> {c["libelle"]}' in page, c
+
+
+def test_a_page_that_does_not_exist_is_a_french_page_for_a_person_and_json_for_a_program(client):
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/carte/inexistante", headers=browser)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Page introuvable" in page.text and 'href="/carte">Ouvrir la carte</a>' in page.text
+    assert client.get("/carte/inexistante").json()["erreur"] == "Adresse introuvable."
+    api = client.get("/api/inexistante", headers=browser)  # the API stays JSON, whatever the client accepts
+    assert api.status_code == 404 and api.json()["erreur"] == "Adresse introuvable."
+
+
 def test_a_real_favicon_is_served_and_linked(client, accounts):
     import struct
     import zlib

@@ -16,7 +16,7 @@ import anyio
 import psycopg
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -42,6 +42,7 @@ from service.api.availability import translate
 from service.api.guards import BodyLimits, refuse_cross_origin_writes, refuse_nul_bytes
 from service.api.headers import SecurityHeaders
 from service.api.openapi import document_responses
+from service.api.pages_errors import error_page, not_found_page, wants_page
 from service.api.state import AppState, state_of
 from service.db import server_database
 from service.errors import AuthenticationError, HotspotsError, ValidationFailedError
@@ -126,13 +127,15 @@ def create_app(settings: Settings) -> FastAPI:
 
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HotspotsError)
-    async def domain_error(_request: Request, exc: HotspotsError) -> JSONResponse:
-        return error_response(exc)
+    async def domain_error(request: Request, exc: HotspotsError) -> Response:
+        return error_page(exc, request.url.path) if wants_page(request) else error_response(exc)
 
     @app.exception_handler(psycopg.OperationalError)
-    async def database_error(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
-        """The database stopped, restarted or is out of reach: a French 503 at once, never a bare 500."""
-        return error_response(translate(state_of(request).database, exc))
+    async def database_error(request: Request, exc: psycopg.OperationalError) -> Response:
+        """The database stopped, restarted or is out of reach: a French 503 at once, never a bare 500 (a page
+        for a person's browser, JSON for a program)."""
+        error = translate(state_of(request).database, exc)
+        return error_page(error, request.url.path) if wants_page(request) else error_response(error)
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -158,7 +161,9 @@ def _error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and wants_page(request):
+            return not_found_page()
         if isinstance(exc.detail, dict):
             return JSONResponse(status_code=exc.status_code, content=exc.detail)
         if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:

@@ -41,8 +41,8 @@ ZONE_BOUNDS = ((50.525, 5.43), (50.63, 5.60))
 STYLE: dict[str, Any] = {
     "priorite": {
         "tres_haute": {"seuil": 0.8, "couleur": "#a50f15", "libelle": "priorité très haute (20 % les plus hautes)"},
-        "haute": {"seuil": 0.5, "couleur": "#de2d26", "libelle": "priorité haute"},
-        "moyenne": {"seuil": 0.2, "couleur": "#fb6a4a", "libelle": "priorité moyenne"},
+        "haute": {"seuil": 0.5, "couleur": "#de2d26", "libelle": "priorité haute (les 30 % suivantes)"},
+        "moyenne": {"seuil": 0.2, "couleur": "#fb6a4a", "libelle": "priorité moyenne (les 30 % suivantes)"},
         "basse": {"seuil": 0.0, "couleur": "#fcae91", "libelle": "priorité basse (20 % les plus basses)"},
     },
     "tendances": {
@@ -156,7 +156,8 @@ class _Layers(JSCSSMixin):
 
 def _map(settings: Settings, title: str) -> tuple[Figure, OfflineMap, str]:
     figure = Figure(title=title)
-    fmap = OfflineMap(location=list(CENTRE), zoom_start=ZOOM, tiles=None, control_scale=True, min_zoom=9)
+    # no folium scale: its miles and feet have no place on a Belgian map (carte.js adds a metric one)
+    fmap = OfflineMap(location=list(CENTRE), zoom_start=ZOOM, tiles=None, control_scale=False, min_zoom=9)
     figure.add_child(fmap)
     tiles = "null"
     if settings.tile_url:

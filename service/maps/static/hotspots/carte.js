@@ -73,13 +73,40 @@
     return new Date().toLocaleTimeString("fr-BE", { hour: "2-digit", minute: "2-digit" });
   }
 
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
-      return r.json().then(function (body) {
-        if (!r.ok) throw new Error((body && body.erreur) || "Erreur " + r.status);
+  /* A sentence ends with its full stop (the API's messages sometimes carry one, sometimes not). */
+  function sentence(text) {
+    text = String(text || "").trim();
+    return /[.!?…]$/.test(text) ? text : text + ".";
+  }
+
+  /* What went wrong, as a French sentence: the service's own message and advice when it answered with one,
+   * otherwise what the status means for the person (an expired session, a server in trouble). */
+  function failure(r, body) {
+    if (body && body.erreur) return sentence(body.erreur) + (body.conseil ? " " + sentence(body.conseil) : "");
+    if (r.status === 401) return "Session expirée : rechargez la page pour vous reconnecter.";
+    if (r.status >= 500) return "Le service a rencontré une erreur (" + r.status + ") : réessayez dans un moment.";
+    return "Réponse inattendue du service (" + r.status + ") : rechargez la page.";
+  }
+
+  var UNREACHABLE = "Le service ne répond pas (réseau coupé ou serveur arrêté) : réessayez dans un moment.";
+
+  /* A request to the API (same origin, session cookie): the JSON body, or an Error whose message is a French
+   * sentence, never the browser's own (English) « Failed to fetch » or « Unexpected token ». */
+  function send(url, options) {
+    var opts = L.extend({ credentials: "same-origin" }, options || {});
+    opts.headers = L.extend({ Accept: "application/json" }, (options && options.headers) || {});
+    return fetch(url, opts).then(function (r) {
+      return r.json().catch(function () { return null; }).then(function (body) {
+        if (!r.ok || body === null) throw new Error(failure(r, body));
         return body;
       });
+    }, function () {
+      throw new Error(UNREACHABLE);
     });
+  }
+
+  function getJSON(url) {
+    return send(url);
   }
 
   function query(params) {
@@ -126,7 +153,7 @@
       })
       .catch(function (err) {
         state[self.name].erreur = String(err.message || err);
-        notice("couche:" + self.name, "Couche « " + self.label + " » : " + state[self.name].erreur + ".");
+        notice("couche:" + self.name, "Couche « " + self.label + " » : " + sentence(state[self.name].erreur));
       });
   };
 
@@ -191,6 +218,7 @@
    * window.hotspotsFond tells which background is shown and why. */
   function background(map, base, config, fondUrl) {
     map.attributionControl.setPrefix("Leaflet");
+    L.control.scale({ imperial: false }).addTo(map); // metres only: no miles or feet on a Belgian map
     if (config.emprise_zone) map.fitBounds(config.emprise_zone);
     map.createPane("hs-fond").style.zIndex = 250;
     map.createPane("hs-fond-noms").style.zIndex = 260;
@@ -260,7 +288,7 @@
       timer = setTimeout(function () {
         if (map.hasLayer(base) && fond.tuiles_chargees === 0) {
           offline("tuiles_muettes", "Les tuiles en ligne ne répondent pas : fond hors ligne affiché " +
-            "(rues et communes du service). Pour réessayer : « Tuiles en ligne » en haut à droite.");
+            "(rues et communes du service). Pour réessayer : « Tuiles en ligne » dans la liste des couches (en haut à droite).");
         }
       }, TILE_SECONDS * 1000);
     }
@@ -271,7 +299,7 @@
       var most = fond.erreurs_tuiles >= 4 * TILE_FAILURES && fond.erreurs_tuiles > fond.tuiles_chargees;
       if (map.hasLayer(base) && (none || most)) {
         offline("tuiles_injoignables", "Tuiles en ligne injoignables (pas d'internet ?) : fond hors ligne " +
-          "affiché (rues et communes du service). Pour réessayer : « Tuiles en ligne » en haut à droite.");
+          "affiché (rues et communes du service). Pour réessayer : « Tuiles en ligne » dans la liste des couches (en haut à droite).");
       }
     });
     base.on("add", function () {
@@ -305,8 +333,195 @@
     return communes;
   }
 
-  window.HotspotsCarte = { esc: esc, state: state, Overlay: Overlay, getJSON: getJSON, query: query,
+  /* -- Panels on a phone and on a small laptop ------------------------------------------------------------
+   * A phone (or any window under 700 px wide) starts with every panel folded and the layer list in its button;
+   * one panel is open at a time (opening one folds the others and the layer list), and a popup folds them all
+   * and hides the left ones until it closes.
+   * On a wide screen the left panels (filters, « Planifier une tournée ») take turns the same way. Every open
+   * panel ends above the map's bottom edge (what does not fit scrolls inside it), and a popup opens in the free
+   * part of the map, not under a panel. window.hotspotsPanneaux says which layout is in force. */
+  var NARROW = "(max-width: 700px)";
+  var BOTTOM_ROOM = 36; // the scale and the attribution stay visible under a left panel
+  var GAP = 10;
+  var POPUP_FRAME = 40; // a popup's margins and border around its content
+
+  function isNarrow() {
+    return window.matchMedia(NARROW).matches;
+  }
+
+  function folds() {
+    return Array.prototype.slice.call(document.querySelectorAll("details.hs-volet"));
+  }
+
+  function cornerOf(el) {
+    var corner = el.closest(".leaflet-top, .leaflet-bottom");
+    return corner ? corner.className : "";
+  }
+
+  /* The height each open panel may take: down to the map's bottom edge for a panel hanging from the top, up to
+   * the controls above it for one standing on the bottom. */
+  function fitPanels(map) {
+    var box = map.getContainer().getBoundingClientRect();
+    document.querySelectorAll(".hs-boite.leaflet-control").forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      var room;
+      if (el.closest(".leaflet-bottom")) {
+        room = r.bottom - ceilingOver(el, box) - GAP;
+      } else {
+        room = floorUnder(el, box) - r.top - GAP;
+      }
+      el.style.maxHeight = Math.max(60, Math.floor(room)) + "px";
+    });
+  }
+
+  /* How far up a bottom panel may reach: to the lowest top control (layer list, header, panels) in its way,
+   * counted at the panel's widest (a folded legend is narrower than an open one). */
+  function ceilingOver(el, box) {
+    var r = el.getBoundingClientRect();
+    var left = Math.min(r.left, r.right - (parseFloat(getComputedStyle(el).maxWidth) || r.width));
+    var ceiling = box.top;
+    document.querySelectorAll(".leaflet-top .leaflet-control").forEach(function (c) {
+      var o = c.getBoundingClientRect();
+      if (o.width > 0 && o.left < r.right && o.right > left) ceiling = Math.max(ceiling, o.bottom);
+    });
+    return ceiling;
+  }
+
+  /* How far down a top panel may reach: to the first bottom control (scale, legend, attribution) in its way,
+   * counted at the panel's widest (a plan's list makes it wider than its folded title). */
+  function floorUnder(el, box) {
+    var r = el.getBoundingClientRect();
+    var right = Math.max(r.right, r.left + (parseFloat(getComputedStyle(el).maxWidth) || r.width));
+    var floor = box.bottom - BOTTOM_ROOM + GAP;
+    document.querySelectorAll(".leaflet-bottom .leaflet-control").forEach(function (c) {
+      var o = c.getBoundingClientRect();
+      if (o.width > 0 && o.left < right && o.right > r.left) floor = Math.min(floor, o.top);
+    });
+    return floor;
+  }
+
+  /* Fold every panel but ``except``; a folded panel also hides what it shows outside its fold (the result of
+   * « Planifier une tournée »), until it is opened again. */
+  function foldAll(except) {
+    folds().forEach(function (d) {
+      if (d === except) return;
+      if (d.open) d.open = false;
+      var box = d.closest(".hs-boite");
+      if (box) box.classList.add("hs-replie");
+    });
+  }
+
+  /* The bottom of the controls hanging from the top, and the height of those standing on the bottom. */
+  function corners(map) {
+    var box = map.getContainer().getBoundingClientRect();
+    var top = box.top, bottom = box.bottom;
+    document.querySelectorAll(".leaflet-control-container .leaflet-control").forEach(function (c) {
+      var o = c.getBoundingClientRect();
+      if (!o.width) return;
+      if (c.closest(".leaflet-top")) top = Math.max(top, o.bottom);
+      else bottom = Math.min(bottom, o.top);
+    });
+    return { top: top - box.top, bottom: box.bottom - bottom };
+  }
+
+  /* The room a popup keeps from the map's edges: past the panels on a wide screen, a small margin on a phone. */
+  function popupPadding(map, width) {
+    var size = map.getSize();
+    var left = 0, right = 0;
+    document.querySelectorAll(".leaflet-control-container .leaflet-control").forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.width > 60 && el.closest(".leaflet-left")) left = Math.max(left, r.width);
+      if (r.width > 60 && el.closest(".leaflet-right")) right = Math.max(right, r.width);
+    });
+    if (left + right + width + 4 * GAP > size.x) left = right = 0;
+    return { topLeft: [left + 2 * GAP, GAP], bottomRight: [right + 2 * GAP, GAP] };
+  }
+
+  /* A popup as wide as the screen allows and never taller than the free part of the map: past the panels on a
+   * wide screen; on a phone (panels folded first) under the controls at the top, above those at the bottom. */
+  function fitPopup(map, control, popup) {
+    var size = map.getSize();
+    var width = Math.min(380, size.x - 2 * GAP - POPUP_FRAME);
+    var pad = popupPadding(map, width);
+    var height = size.y - 8 * GAP;
+    if (isNarrow()) {
+      foldAll(null);
+      if (control) control.collapse();
+      map.getContainer().classList.add("hs-popup-ouverte"); // the left panels step aside while it is open
+      var c = corners(map);
+      pad = { topLeft: [GAP, c.top + GAP], bottomRight: [GAP, c.bottom + GAP] };
+      height = size.y - c.top - c.bottom - 6 * GAP;
+    }
+    L.setOptions(popup, { maxWidth: width, minWidth: Math.min(220, width), maxHeight: Math.max(160, height),
+      autoPanPaddingTopLeft: pad.topLeft, autoPanPaddingBottomRight: pad.bottomRight });
+    popup.update();
+  }
+
+  /* The layer list (checkboxes) of a page, folded into its button on a phone; expanding it folds the panels. */
+  function layersControl(map, bases, overlays) {
+    var narrow = isNarrow();
+    var control = L.control.layers(bases, overlays, { collapsed: narrow, position: "topright" });
+    var expand = control.expand;
+    control.expand = function () {
+      if (isNarrow()) foldAll(null);
+      return expand.apply(this, arguments);
+    };
+    control.addTo(map);
+    panels(map, control);
+    return control;
+  }
+
+  /* A panel opened: on a phone every other one folds (with the layer list); on a wide screen, those of its corner. */
+  function opened(d, control) {
+    var box = d.closest(".hs-boite");
+    if (box) box.classList.remove("hs-replie");
+    if (isNarrow()) {
+      foldAll(d);
+      control.collapse();
+      return;
+    }
+    folds().forEach(function (other) {
+      if (other !== d && other.open && cornerOf(other) === cornerOf(d)) other.open = false;
+    });
+  }
+
+  /* A panel that grows or shrinks (the status line rewritten, a plan drawn) moves the ones under it: all are
+   * fitted again, once per frame. */
+  function refitOnResize(map) {
+    if (!window.ResizeObserver) return;
+    var pending = false;
+    var watch = new ResizeObserver(function () {
+      if (pending) return;
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        fitPanels(map);
+      });
+    });
+    document.querySelectorAll(".leaflet-control-container .leaflet-control, .hs-boite").forEach(function (c) {
+      watch.observe(c);
+    });
+  }
+
+  function panels(map, control) {
+    var narrow = isNarrow();
+    if (narrow) foldAll(null);
+    folds().forEach(function (d) {
+      d.addEventListener("toggle", function () {
+        if (d.open) opened(d, control);
+        fitPanels(map);
+      });
+    });
+    map.on("popupopen", function (ev) { fitPopup(map, control, ev.popup); });
+    map.on("popupclose", function () { map.getContainer().classList.remove("hs-popup-ouverte"); });
+    map.on("resize", function () { fitPanels(map); });
+    refitOnResize(map);
+    window.hotspotsPanneaux = { telephone: narrow };
+    fitPanels(map);
+  }
+
+  window.HotspotsCarte = { esc: esc, state: state, Overlay: Overlay, getJSON: getJSON, send: send, query: query,
     geojsonInto: geojsonInto, viewParams: viewParams, readFilters: readFilters, intoControl: intoControl,
     background: background, boundaries: boundaries, day: day, number: number, status: status, notice: notice,
-    clock: clock };
+    clock: clock, layersControl: layersControl, fitPanels: fitPanels, isNarrow: isNarrow, foldAll: foldAll };
 })();

@@ -57,18 +57,7 @@
       var button = form.querySelector("button");
       button.disabled = true; // one visit per click, even when the server is slow
       out.textContent = "Enregistrement…";
-      fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(body),
-      })
-        .then(function (r) {
-          return r.json().then(function (b) {
-            if (!r.ok) throw new Error((b.erreur || "Erreur " + r.status) + (b.conseil ? " " + b.conseil : ""));
-            return b;
-          });
-        })
+      H.send(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
         .then(function (b) {
           out.textContent = "Visite enregistrée (n° " + b.id + ").";
           H.notice("visite", "Visite n° " + b.id + " enregistrée (" + H.clock() + ").");
@@ -386,7 +375,7 @@
     var overlays = [heat, clusters, pointsLayer, axes, visits, permits, referrals, communes, sections];
     var control = {};
     overlays.forEach(function (o) { control[o.label] = o.group; });
-    L.control.layers(bases, control, { collapsed: false, position: "topright" }).addTo(map);
+    H.layersControl(map, bases, control);
     [heat, clusters, pointsLayer, axes, communes].forEach(function (o) { o.group.addTo(map); });
 
     var timer = null;

@@ -49,7 +49,7 @@
     var control = {};
     control[hexes.label] = hexes.group;
     control[communes.label] = communes.group;
-    L.control.layers(bases, control, { collapsed: false, position: "topright" }).addTo(map);
+    H.layersControl(map, bases, control);
     hexes.group.addTo(map);
     communes.group.addTo(map);
     var timer = null;

@@ -123,7 +123,8 @@
     var naive = Number(plan.naive_value || 0);
     var gain = naive > 0 && value > naive ? " (+" + H.number((value / naive - 1) * 100) + " %)" : "";
     var html = "<p><strong>Tournée n° " + esc(plan.plan_id) + "</strong> : " + H.number(plan.stops ? plan.stops.length : 0) +
-      " arrêts, valeur " + H.number(value, 1) + gain + " ; plan naïf " + H.number(naive, 1) + ".</p>";
+      " arrêts, valeur " + H.number(value, 1) + gain + " ; plan naïf " + H.number(naive, 1) + ".</p>" +
+      downloads(plan);
     ids.forEach(function (t, i) {
       var minutes = plan.team_minutes ? plan.team_minutes[i] : null;
       html += "<h3><span class='hs-carre' style='background:" + colour(t) + "'></span> Équipe " + esc(t) +
@@ -138,10 +139,14 @@
       html += "<p>" + H.number(plan.dropped.length) + " site(s) laissé(s) de côté (durée épuisée ou trop loin).</p>";
     }
     (plan.notes || []).forEach(function (n) { html += "<p class='hs-note'>" + esc(n) + "</p>"; });
-    html += "<p class='hs-telechargements'>" + FORMATS.map(function (f) {
+    return html;
+  }
+
+  /* The field pack's five files, right under the plan's summary line (on a phone, no scrolling to reach them). */
+  function downloads(plan) {
+    return "<p class='hs-telechargements'>À télécharger : " + FORMATS.map(function (f) {
       return "<a href='/api/tournees/" + encodeURIComponent(plan.plan_id) + "/export?format=" + f[0] + "'>" + esc(f[1]) + "</a>";
     }).join(" · ") + "</p>";
-    return html;
   }
 
   function body(form) {
@@ -163,23 +168,28 @@
     state.etat = "calcul";
     state.erreur = null;
     panel.textContent = "Calcul de la tournée…";
-    return fetch(url, Object.assign({ credentials: "same-origin", headers: { Accept: "application/json",
-      "Content-Type": "application/json" } }, options || {}))
-      .then(function (r) {
-        return r.json().then(function (b) {
-          if (!r.ok) throw new Error((b.erreur || "Erreur " + r.status) + (b.conseil ? " " + b.conseil : ""));
-          return b;
-        });
-      })
+    return H.send(url, L.extend({ headers: { "Content-Type": "application/json" } }, options || {}))
       .then(function (collection) {
         draw(map, group, panel, collection);
         H.status("Tournée n° " + collection.tournee.plan_id + " : " + state.arrets + " arrêts.");
+        shown(map, panel, true);
       })
       .catch(function (err) {
         state.etat = "erreur";
         state.erreur = err.message;
-        panel.innerHTML = "<p class='hs-erreur'>" + esc(err.message) + "</p>";
+        panel.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message) + "</p>";
+        shown(map, panel, false);
       });
+  }
+
+  /* The answer in view: on a phone a plan folds the form away so that the downloads and the stops come first
+   * (an error leaves it open, to be corrected); the panel keeps to the screen and scrolls to the answer. */
+  function shown(map, panel, planned) {
+    var fold = panel.parentNode.querySelector("details.hs-volet");
+    if (planned && H.isNarrow() && fold && fold.open) fold.open = false;
+    H.fitPanels(map);
+    var box = panel.parentNode;
+    box.scrollTop += panel.getBoundingClientRect().top - box.getBoundingClientRect().top;
   }
 
   H.tournee = function (map) {
