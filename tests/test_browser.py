@@ -738,7 +738,12 @@ def test_on_a_phone_every_panel_fits_and_a_shift_is_planned_and_downloaded(serve
     box = popup.rect
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] >= 0 and box["y"] + box["height"] <= 844
     assert not browser.find_element(By.ID, "hs-entete").is_displayed()
-    assert _reachable(browser, popup.find_element(By.CSS_SELECTOR, ".hs-visite button"))
+    # the popup scrolls inside itself (the priority's explanation comes first): a finger scrolls down to the form
+    save = popup.find_element(By.CSS_SELECTOR, ".hs-visite button")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'nearest'})", save)
+    assert _reachable(browser, save)
+    box = popup.rect
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844  # scrolling inside it did not move it off screen
     browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-close-button").click()
     wait.until(lambda d: d.find_element(By.ID, "hs-entete").is_displayed())
 
