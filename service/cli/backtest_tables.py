@@ -44,6 +44,12 @@ def _captures(value: float) -> str:
     return _fr(value, 0 if float(value).is_integer() else 1)
 
 
+def _scores(row: dict[str, Any]) -> tuple[str, str, str]:
+    """A back-test row's capture rate, PAI and PEI*, in French numbers (« — » when nothing could be captured)."""
+    rate = row["taux_de_capture"]
+    return ("—" if rate is None else f"{_fr(100 * rate, 1)} %", _fr(row["PAI"], 2), _fr(row["PEI*"], 3))
+
+
 def _day(iso: str) -> str:
     """``2022-09-30`` → ``30/09/2022``."""
     year, month, day = str(iso)[:10].split("-")
@@ -88,9 +94,7 @@ def _split(report: dict[str, Any]) -> Table:
             _share(row["couverture"]),
             _fr(row["mailles"]),
             _captures(row["captures"]),
-            "—" if row["taux_de_capture"] is None else f"{_fr(100 * row['taux_de_capture'], 1)} %",
-            _fr(row["PAI"], 2),
-            _fr(row["PEI*"], 3),
+            *_scores(row),
         )
     return table
 
@@ -128,9 +132,7 @@ def _axes(report: dict[str, Any]) -> Table | None:
             _fr(row["troncons"]),
             _fr(row["longueur_m"]),
             _captures(row["captures"]),
-            "—" if row["taux_de_capture"] is None else f"{_fr(100 * row['taux_de_capture'], 1)} %",
-            _fr(row["PAI"], 2),
-            _fr(row["PEI*"], 3),
+            *_scores(row),
         )
     return table
 
