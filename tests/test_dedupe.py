@@ -8,7 +8,7 @@ import pytest
 
 from service.ingest import dedupe
 from service.ingest.dedupe import InFileRepeats, key_hashes
-from service.ingest.read import STR
+from service.ingest.source import STR
 
 
 def _chunk(rows: list[tuple[int, str, str]]) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from service.ingest.binary import HEADER, TRAILER, Field, encode_rows
 from service.ingest.dedupe import fingerprints
-from service.ingest.read import STR
+from service.ingest.source import STR
 from tests.helpers import count, ingest, rejects, write
 
 HEADER_CSV = "id;date;categorie;adresse;lat;lon;description;nom;telephone"

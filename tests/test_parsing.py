@@ -11,7 +11,7 @@ from service.ingest.columns import map_columns, normalise_header
 from service.ingest.coords import locate, to_number
 from service.ingest.dates import parse_datetimes
 from service.ingest.header import header_index
-from service.ingest.read import STR
+from service.ingest.source import STR
 from service.ingest.vocabulary import normalise_value
 from service.settings import load_settings
 from service.zone import zone_polygon

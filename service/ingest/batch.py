@@ -16,7 +16,7 @@ import psycopg
 
 from service.db.queries import load_queries
 from service.ingest.columns import Kind
-from service.ingest.read import TableSource, scan_file
+from service.ingest.source import TableSource, scan_file
 
 _PKG = "service.ingest"
 

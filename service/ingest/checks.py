@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind
 from service.ingest.coords import labels, locate
 from service.ingest.dates import ACCEPTED_FORMS, parse_datetimes
-from service.ingest.read import STR
+from service.ingest.source import STR
 from service.ingest.vocabulary import Vocabularies, Vocabulary
 from service.zone import communes_at
 

@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from service.geo import KNOWN_CRS, LAMBERT72, LAMBERT2008, WGS84, project
-from service.ingest.read import STR
+from service.ingest.source import STR
 
 #: One problem of :class:`Located`: rows, field, value shown, reason (one for all rows or one per row).
 Problem = tuple[np.ndarray, str, pd.Series, pd.Series | str]

@@ -24,7 +24,7 @@ from service.db.copy import copy_frame
 from service.ingest.checks import rejected_frame
 from service.ingest.columns import ColumnMap
 from service.ingest.load import REJECT_COLUMNS, create_reject_stage
-from service.ingest.read import STR, TableSource
+from service.ingest.source import STR, TableSource
 
 _HEX = operator.methodcaller("hexdigest")
 

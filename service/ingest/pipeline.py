@@ -46,8 +46,9 @@ from service.ingest.load import (
     is_bulk,
     merge,
 )
-from service.ingest.read import TableSource, open_table, table_source
+from service.ingest.read import open_table, table_source
 from service.ingest.rejects import reject_account
+from service.ingest.source import TableSource
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings

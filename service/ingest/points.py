@@ -22,7 +22,8 @@ from service.geo import LAMBERT72, WGS84, is_metric, local_metric_crs, project
 from service.ingest.columns import map_columns
 from service.ingest.coords import to_number
 from service.ingest.dates import parse_datetimes
-from service.ingest.read import STR, open_table
+from service.ingest.read import open_table
+from service.ingest.source import STR
 
 #: month-only date columns (police open data publishes ``month``) and their ``2022-01`` form
 _MONTH_COLUMNS = ("month", "mois", "maand")

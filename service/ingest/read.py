@@ -12,11 +12,9 @@ import codecs
 import csv
 import hashlib
 import io
-import json
 import re
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -29,78 +27,22 @@ import pyarrow.csv as pacsv
 from service.errors import InputFileError
 from service.ingest.archive import ArchiveLimits, check_workbook
 from service.ingest.header import MAX_ROWS_ABOVE, filled, header_index
-from service.ingest.open311_xml import looks_like_xml, read_requests
+from service.ingest.open311_xml import looks_like_xml
+from service.ingest.read_json import open_json, too_nested
+from service.ingest.source import (
+    MAX_COLUMNS,
+    STR,
+    FileFacts,
+    ProgressFn,
+    TableSource,
+    check_headers,
+    scan_file,
+    served_whole,
+)
 
 FORMATS = ("csv", "xlsx", "geojson", "open311")
-#: More columns than any export has: such a header is refused as a whole (a file that is not a table, or a
-#: header line that swallowed the data).
-MAX_COLUMNS = 1000
 #: How far the first line of a CSV is read to find its end (a header longer than this is refused).
 MAX_HEADER_BYTES = 32 << 20
-#: Column type of every chunk: Arrow-backed strings with NA for empty cells (no Python objects per cell).
-STR = pd.StringDtype("pyarrow")
-_BLOCK = 1 << 22
-ProgressFn = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """What one full pass over the bytes tells: size, SHA-256 and text encoding."""
-
-    size: int
-    sha256: str
-    encoding: str | None  # None for binary formats
-    has_bom: bool
-
-
-def scan_file(path: Path, *, text: bool) -> FileFacts:
-    """Hash the file and, for text, decide its encoding: UTF-8 (with or without BOM), else Windows-1252."""
-    sha = hashlib.sha256()
-    size = 0
-    utf8_ok = text
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    head = b""
-    with path.open("rb") as fh:
-        while block := fh.read(_BLOCK):
-            if not head:
-                head = block[:4]
-            sha.update(block)
-            size += len(block)
-            if utf8_ok:
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    utf8_ok = False
-        if utf8_ok:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                utf8_ok = False
-    if not text:
-        return FileFacts(size, sha.hexdigest(), None, False)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return FileFacts(size, sha.hexdigest(), "utf-16", True)
-    if utf8_ok:
-        return FileFacts(size, sha.hexdigest(), "utf-8", head.startswith(codecs.BOM_UTF8))
-    if _looks_mixed(path):
-        raise InputFileError(
-            f"{path.name} : encodage mixte (des lignes en UTF-8 et d'autres en Windows-1252) ; "
-            "les accents seraient corrompus.",
-            hint="Ouvrez le fichier dans un tableur et enregistrez-le en « CSV UTF-8 ».",
-        )
-    return FileFacts(size, sha.hexdigest(), "cp1252", False)
-
-
-_UTF8_ACCENT = re.compile(rb"[\xc2\xc3][\x80-\xbf]")
-
-
-def _looks_mixed(path: Path) -> bool:
-    """Invalid UTF-8 that still holds UTF-8 encoded accents: part of the file was saved in another encoding."""
-    with path.open("rb") as fh:
-        while block := fh.read(_BLOCK):
-            if _UTF8_ACCENT.search(block):
-                return True
-    return False
 
 
 def detect_format(path: Path) -> str:
@@ -128,28 +70,6 @@ def detect_format(path: Path) -> str:
     return "csv"
 
 
-@dataclass
-class TableSource:
-    """A readable table: its headers, its format, and a way to iterate over it in chunks."""
-
-    path: Path
-    format: str
-    headers: list[str]
-    facts: FileFacts
-    delimiter: str | None = None
-    declared_crs: str | None = None
-    #: Rows above the header (a title, blank rows) that were skipped, and the sheets of a workbook.
-    rows_above: int = 0
-    sheets: list[str] = field(default_factory=list)
-    sheet: str | None = None  # the sheet read
-    _chunks: Callable[[int, ProgressFn | None], Iterator[pd.DataFrame]] | None = field(default=None, repr=False)
-
-    def chunks(self, size: int, progress: ProgressFn | None = None) -> Iterator[pd.DataFrame]:
-        """The rows, ``size`` at a time; ``progress`` is told the bytes read so far."""
-        assert self._chunks is not None
-        yield from self._chunks(size, progress)
-
-
 def _empty_as_na(values: pd.Series) -> pd.Series:
     """Text values with the empty ones as NA, as a CSV reader gives them."""
     array = pa.array(values.astype(STR).array)
@@ -172,20 +92,7 @@ def table_source(frame: pd.DataFrame, name: str) -> TableSource:
     facts = FileFacts(len(data), hashlib.sha256(data).hexdigest(), "utf-8", False)
     columns: dict[str, Any] = {str(c): _empty_as_na(frame[c]) for c in frame.columns}
     rows = pd.DataFrame({**columns, "_row": range(2, len(frame) + 2)}, index=pd.RangeIndex(len(frame)))
-    return _served_whole(TableSource(Path(name), "csv", [str(c) for c in frame.columns], facts, delimiter=","), rows)
-
-
-def _served_whole(source: TableSource, frame: pd.DataFrame) -> TableSource:
-    """``source`` read at once into ``frame``, served in chunks like a streamed file."""
-
-    def chunks(size: int, progress: ProgressFn | None) -> Iterator[pd.DataFrame]:
-        for start in range(0, len(frame), size):
-            yield frame.iloc[start : start + size].reset_index(drop=True)
-        if progress:
-            progress(source.facts.size)
-
-    source._chunks = chunks
-    return source
+    return served_whole(TableSource(Path(name), "csv", [str(c) for c in frame.columns], facts, delimiter=","), rows)
 
 
 def open_table(
@@ -213,9 +120,9 @@ def open_table(
     if fmt == "xlsx":
         return _open_xlsx(path, sheet=sheet, limits=limits or ArchiveLimits())
     try:
-        return _open_json(path, fmt)
+        return open_json(path, fmt)
     except RecursionError as exc:  # json.load and json.dumps recurse once per level
-        raise _too_nested(path) from exc
+        raise too_nested(path) from exc
 
 
 # -- CSV -------------------------------------------------------------------------------------------------------
@@ -253,7 +160,7 @@ def _open_csv(path: Path, *, delimiter: str | None, encoding: str | None) -> Tab
     headers = [h.strip() for h in headers]
     if any(headers):  # Excel writes ";;" after the last titled column: those columns are named as in a workbook
         headers = [h or f"colonne_{i + 1}" for i, h in enumerate(headers)]
-    _check_headers(headers, path.name)
+    check_headers(headers, path.name)
     below = [ln for ln in text.splitlines()[skip + 1 :] if ln.strip()] if skip else lines[1:]
     if not below and len(sample) < (1 << 16):
         raise InputFileError(f"{path.name} : seulement une ligne d'en-tête, aucune donnée.", hint="Vérifiez l'export.")
@@ -284,25 +191,6 @@ def _whole_first_line(path: Path, enc: str) -> str:
             hint="Ce n'est pas un tableau CSV ordinaire : vérifiez l'export (séparateur de lignes, format).",
         )
     return raw.decode(enc, errors="replace").lstrip("\ufeff").rstrip("\r\n")
-
-
-def _check_headers(headers: list[str], name: str) -> None:
-    if not any(headers):
-        raise InputFileError(f"{name} : la ligne d'en-tête est vide.")
-    if len(headers) > MAX_COLUMNS:
-        count = f"{len(headers):,}".replace(",", " ")
-        maximum = f"{MAX_COLUMNS:,}".replace(",", " ")
-        raise InputFileError(
-            f"{name} : en-tête trop long ({count} colonnes, au plus {maximum}).",
-            hint="Ce n'est pas un export ordinaire : gardez les colonnes utiles, ou vérifiez le séparateur.",
-        )
-    seen: set[str] = set()
-    doubles = sorted({h for h in headers if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
-    if doubles:
-        raise InputFileError(
-            f"{name} : colonnes en double dans l'en-tête : {', '.join(repr(d) for d in doubles)}.",
-            hint="Renommez-les pour qu'elles soient uniques.",
-        )
 
 
 class _BadRowFoundError(Exception):
@@ -483,7 +371,7 @@ def _open_xlsx(path: Path, *, sheet: str | None, limits: ArchiveLimits) -> Table
         book.close()
     width = max(i for i, v in enumerate(header_row) if v is not None and str(v).strip()) + 1
     headers = [str(v).strip() if v is not None else f"colonne_{i + 1}" for i, v in enumerate(header_row[:width])]
-    _check_headers(headers, path.name)
+    check_headers(headers, path.name)
     source = TableSource(path, "xlsx", headers, facts, rows_above=header_at - 1, sheets=sheets, sheet=title)
     source._chunks = lambda size, progress: _xlsx_chunks(path, title, header_at, headers, size, progress)
     return source
@@ -544,134 +432,3 @@ def _xlsx_chunks(
         wb.close()
     if progress:
         progress(path.stat().st_size)
-
-
-# -- JSON: GeoJSON and Open311 ---------------------------------------------------------------------------------
-def _too_nested(path: Path) -> InputFileError:
-    return InputFileError(
-        f"{path.name} : structure JSON trop imbriquée (des tableaux ou objets les uns dans les autres sur des "
-        "milliers de niveaux) : ce n'est pas un export ordinaire.",
-        hint="Vérifiez le fichier : une FeatureCollection GeoJSON ou une réponse Open311 n'a que quelques niveaux.",
-    )
-
-
-def _load_json(path: Path, facts: FileFacts) -> Any:
-    try:
-        with path.open("r", encoding=facts.encoding or "utf-8-sig") as fh:
-            return json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(
-            f"{path.name} : JSON invalide à la ligne {exc.lineno}, colonne {exc.colno} ({exc.msg}).",
-            hint="Vérifiez que le fichier est complet (pas tronqué) et bien au format JSON.",
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path.name} : encodage illisible ; le JSON doit être en UTF-8.") from exc
-
-
-def _flatten(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    return text if text.strip() else None
-
-
-def _geometry_columns(geom: Any) -> tuple[str | None, str | None, str | None]:
-    """(x, y, error) for a GeoJSON geometry; only points make sense for reports, visits and permits."""
-    if geom is None:
-        return None, None, None
-    if not isinstance(geom, dict) or "type" not in geom:
-        return None, None, "géométrie GeoJSON invalide (objet sans « type »)"
-    kind = geom.get("type")
-    coords = geom.get("coordinates")
-    if kind == "MultiPoint" and isinstance(coords, list) and len(coords) == 1:
-        kind, coords = "Point", coords[0]
-    if kind != "Point":
-        return None, None, f"géométrie de type {kind!r} : un point (Point) est attendu"
-    if (
-        not isinstance(coords, list)
-        or len(coords) < 2
-        or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coords[:2])
-    ):
-        return None, None, f"coordonnées de point invalides : {json.dumps(coords)[:80]}"
-    if any(c != c or c in (float("inf"), float("-inf")) for c in coords[:2]):
-        return None, None, "coordonnées de point non finies"
-    return repr(float(coords[0])), repr(float(coords[1])), None
-
-
-def _geojson_crs(doc: dict[str, Any]) -> str | None:
-    crs = doc.get("crs")
-    if isinstance(crs, dict):
-        name = str((crs.get("properties") or {}).get("name", ""))
-        for code in ("31370", "3812", "4326", "CRS84"):
-            if name.endswith(code):
-                return "EPSG:4326" if code == "CRS84" else f"EPSG:{code}"
-    return None
-
-
-def _open_json(path: Path, fmt: str) -> TableSource:
-    facts = scan_file(path, text=True)
-    with path.open("rb") as fh:
-        xml = fmt == "open311" and looks_like_xml(fh.read(64))
-    doc = None if xml else _load_json(path, facts)
-    declared = None
-    records: list[dict[str, str | None]]
-    if xml:
-        records = read_requests(path)
-    elif fmt == "geojson":
-        if (
-            not isinstance(doc, dict)
-            or doc.get("type") != "FeatureCollection"
-            or not isinstance(doc.get("features"), list)
-        ):
-            found = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
-            raise InputFileError(
-                f"{path.name} : GeoJSON sans FeatureCollection (« type » : {found}).",
-                hint="Le fichier doit être une FeatureCollection de points.",
-            )
-        declared = _geojson_crs(doc)
-        records = []
-        for feat in doc["features"]:
-            if not isinstance(feat, dict):
-                records.append({"_geom_error": "objet « feature » invalide"})
-                continue
-            props = feat.get("properties") or {}
-            rec = {k: _flatten(v) for k, v in props.items()} if isinstance(props, dict) else {}
-            gx, gy, gerr = _geometry_columns(feat.get("geometry"))
-            rec.update({"_geom_x": gx, "_geom_y": gy, "_geom_error": gerr})
-            if "id" in feat and "id" not in rec:
-                rec["id"] = _flatten(feat["id"])
-            records.append(rec)
-    else:
-        items = doc
-        if isinstance(doc, dict):
-            items = doc.get("service_requests") or doc.get("requests") or doc.get("request")
-        if not isinstance(items, list):
-            raise InputFileError(
-                f"{path.name} : réponse Open311 inattendue ; une liste de demandes (requests) est attendue.",
-                hint="Utilisez la réponse de GET requests.json d'un serveur GeoReport v2.",
-            )
-        if items and all(isinstance(it, dict) and "metadata" in it and "service_request_id" not in it for it in items):
-            raise InputFileError(
-                f"{path.name} : c'est une liste de services (services.json), pas de demandes à importer.",
-                hint="Utilisez la réponse de GET requests.json (ou requests.xml) d'un serveur GeoReport v2.",
-            )
-        records = [
-            {k: _flatten(v) for k, v in it.items()} if isinstance(it, dict) else {"_shape_error": "objet invalide"}
-            for it in items
-        ]
-    if not records:
-        raise InputFileError(f"{path.name} : aucun objet dans le fichier.", hint="Vérifiez l'export.")
-    headers: list[str] = []
-    for rec in records:
-        for key in rec:
-            if key not in headers:
-                headers.append(key)
-    frame = pd.DataFrame.from_records(records, columns=headers).astype(object)
-    frame = frame.where(frame.notna(), None).astype(STR)
-    frame["_row"] = range(1, len(frame) + 1)
-    source = TableSource(path, fmt, [h for h in headers if not h.startswith("_")], facts, declared_crs=declared)
-    return _served_whole(source, frame)

@@ -17,7 +17,7 @@ from service.errors import InputFileError, ValidationFailedError
 from service.geocode import BatchGeocoder
 from service.ingest.columns import Kind, check_required, map_columns
 from service.ingest.pipeline import IngestOptions, StoredBatch, ingest_table
-from service.ingest.read import STR
+from service.ingest.source import STR
 from service.settings import Settings
 
 _WHAT = {"reports": "signalement", "visits": "visite", "permits": "permis"}

@@ -24,7 +24,7 @@ from service.ingest.checks import Context, Validated
 from service.ingest.columns import ColumnMap
 from service.ingest.dedupe import InFileRepeats, conflicts_frame, fingerprints
 from service.ingest.load import REJECT_COLUMNS, create_reject_stage, prepare_stage_frame, report_fields
-from service.ingest.read import TableSource
+from service.ingest.source import TableSource
 from service.ingest.validate import VALIDATORS
 
 _CONTACTS = ["contact_name", "contact_phone", "contact_email"]

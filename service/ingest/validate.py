@@ -25,7 +25,7 @@ from service.ingest.checks import (
 )
 from service.ingest.columns import ColumnMap
 from service.ingest.dates import ACCEPTED_FORMS, parse_dates
-from service.ingest.read import STR
+from service.ingest.source import STR
 
 
 def validate_reports(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from service.db.vocabulary import Term, read_terms
-from service.ingest.read import STR
+from service.ingest.source import STR
 
 
 def normalise_value(text: str) -> str:
