@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ import psycopg
 from service.demo import DEMO_INGESTION
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.settings import Settings
+from tests.conftest import ROOT
 
 #: A fixed clock for tests: files carry dates before it.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -68,6 +71,22 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 DEMO_PLAN = list(DEMO_INGESTION)
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``hotspots ARGS`` in a real process from the project root, as a person runs it: its output and exit code."""
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        env=env,
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def load_analysed_demo(settings: Settings, out_dir: Path, *, seed: int = 7, n_reports: int = 2500) -> dict[str, Any]:

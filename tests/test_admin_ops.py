@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,8 +26,8 @@ from service.db import connect
 from service.db.cluster import ClusterManager
 from service.errors import ConfigError
 from service.settings import Settings, load_settings
-from tests.conftest import DATA, ROOT
-from tests.helpers import cli_env
+from tests.conftest import DATA
+from tests.helpers import cli_env, run_cli
 
 PASSWORD = "mot-de-passe-du-service-it"
 LAST = migrations.available_migrations()[-1].version
@@ -77,16 +76,7 @@ def _cli(
     environment = {**cli_env(settings, COLUMNS="250"), **env}
     if url is not None:
         environment["DATABASE_URL"] = url
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        env=environment,
-        cwd=ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_cli(*args, env=environment, stdin=stdin)
 
 
 def _said(done: subprocess.CompletedProcess[str]) -> str:

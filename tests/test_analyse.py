@@ -17,7 +17,7 @@ from service.errors import InputFileError
 from service.geocode.gazetteer import load_gazetteer
 from service.zone import zone_polygon
 from tests.conftest import ROOT
-from tests.helpers import NOW, ingest, write
+from tests.helpers import NOW, ingest, run_cli, write
 
 NOW_TS = pd.Timestamp(NOW)
 ADDRESSES = pd.read_csv(ROOT / "geodata" / "icar_seraing_neupre.csv")
@@ -202,17 +202,7 @@ def test_database_run_keeps_ids_between_runs(conn, settings, tmp_path):
 
 
 def _cli(*args):
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "service", "analyse", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_cli("analyse", *args)
 
 
 def test_offline_analysis_of_any_point_file(tmp_path):

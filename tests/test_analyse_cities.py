@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import geopandas as gpd
 import numpy as np
@@ -14,23 +13,14 @@ import pytest
 import shapely
 
 from service.analyse.points import sensitive_points
-from tests.conftest import ROOT
-from tests.helpers import write
+from tests.helpers import run_cli, write
 from tests.test_analyse import EXPOSURE, NOW_TS, _at_random_addresses, _centres, _planted, _reports
 
 CHICAGO = (-87.6298, 41.8781)  # a city in UTM zone 16 north (EPSG:32616)
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=env,
-    )
+    return run_cli(*args, env=env)
 
 
 def _city(rng: np.random.Generator, n: int = 1500, corners: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +21,7 @@ from service.analyse.stretches import attach_stretches, split_stretches
 from service.api.geojson import statement
 from service.geocode.gazetteer import load_gazetteer
 from tests.conftest import ROOT
-from tests.helpers import NOW, ingest, write
+from tests.helpers import NOW, ingest, run_cli, write
 from tests.test_analyse import ADDRESSES, EXPOSURE, NOW_TS, _at_random_addresses, _centres, _planted, _reports
 
 HDBSCAN = PointParams(algorithm="hdbscan")
@@ -321,9 +320,7 @@ def test_backtest_of_the_axes_on_planted_streets():
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
-    )
+    return run_cli(*args)
 
 
 def _points_file(tmp_path, rng):

@@ -18,22 +18,14 @@ import shapely
 from service.analyse.backtest import CEILING, COUNT, KDE, MODEL
 from service.geocode.gazetteer import load_gazetteer
 from tests.conftest import DATA, ROOT
-from tests.helpers import NOW, cli_env, ingest, write
+from tests.helpers import NOW, cli_env, ingest, run_cli, write
 from tests.test_analyse import _at_random_addresses, _centres, _planted
 
 BLACKBURN = DATA / "real" / "lancashire_asb_blackburn.tab"
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=env,
-    )
+    return run_cli(*args, env=env)
 
 
 @pytest.fixture(scope="module")

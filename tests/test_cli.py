@@ -6,25 +6,15 @@ import csv
 import json
 import re
 import subprocess
-import sys
 
 from service.labels import STATE_LABELS, TREND_LABELS
 from service.settings import Settings
 from tests.conftest import DATA, ROOT
-from tests.helpers import cli_env
+from tests.helpers import cli_env, run_cli
 
 
 def _run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = cli_env(settings, COLUMNS="200")
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_cli(*args, env=cli_env(settings, COLUMNS="200"))
 
 
 def test_ingest_json_summary_and_rejects_export(conn, settings, tmp_path):

@@ -5,8 +5,6 @@ alternatives) and its resolution."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from importlib import resources
 
 import pytest
@@ -18,8 +16,7 @@ from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.ingest.pipeline import IngestOptions, ingest_file
 from service.zone import commune_outlines
-from tests.conftest import ROOT
-from tests.helpers import NOW, cli_env, write
+from tests.helpers import NOW, cli_env, run_cli, write
 
 HEADER = "id;date;categorie;adresse;lat;lon\n"
 #: Six reports written as a citizen app sends them: four placed with confidence, one on its street only (no
@@ -110,15 +107,7 @@ def test_old_geocoded_rows_get_their_commune_from_the_migration(conn, imported):
 
 
 def _cli(settings, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        env=cli_env(settings, COLUMNS="200"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_cli(*args, env=cli_env(settings, COLUMNS="200"))
 
 
 def test_the_import_summary_tells_what_geocoding_did(conn, settings, register, tmp_path):
