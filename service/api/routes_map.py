@@ -4,6 +4,7 @@ application keeps, :mod:`service.api.map_background`), and send."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from service.api.cache import Body, encode, respond
 from service.api.deps import AppSettings, Conn, Reader
 from service.api.state import state_of
 from service.errors import NotFoundError
-from service.geo import parse_bbox
+from service.geo import BBox, parse_bbox
 from service.maps.background import Layer
 from service.maps.data import ReportFilter, public_cells, report_layer, report_tile
 from service.maps.grid import cell_size, extent_for
@@ -31,15 +32,40 @@ Until = Annotated[datetime | None, Query(description="signalements observés ava
 Categories = Annotated[list[str] | None, Query(description="codes de catégorie (répéter le paramètre)")]
 
 
-async def _filters(depuis: Since = None, jusqu_a: Until = None, categorie: Categories = None) -> ReportFilter:
+async def _period(depuis: Since = None, jusqu_a: Until = None) -> ReportFilter:
+    """The reports observed between two dates, of every category (the public map's only filter)."""
+    return ReportFilter(categories=None, since=depuis, until=jusqu_a)
+
+
+#: Which reports the public map counts: observed between two dates.
+Period = Annotated[ReportFilter, Depends(_period)]
+
+
+async def _filters(period: Period, categorie: Categories = None) -> ReportFilter:
     """The reports asked by the query, the same for a view and for a tile: categories sorted and once each (one
     cache key for the same filters in any order). Async: made on the event loop, no worker thread for it."""
     cats = tuple(sorted({c for c in categorie or [] if c})) or None
-    return ReportFilter(categories=cats, since=depuis, until=jusqu_a)
+    return ReportFilter(categories=cats, since=period.since, until=period.until)
 
 
 #: Which reports a view or a tile shows: observed between two dates, of some categories.
 Filters = Annotated[ReportFilter, Depends(_filters)]
+
+
+@dataclass(frozen=True)
+class View:
+    """The part of the map on screen: its box (checked) and its zoom level."""
+
+    box: BBox
+    zoom: int
+
+
+async def _view(bbox: Bbox, zoom: Zoom) -> View:
+    return View(parse_bbox(bbox), zoom)
+
+
+#: The view asked by the query, its box checked before anything is read.
+ViewAsked = Annotated[View, Depends(_view)]
 
 
 @router.get(
@@ -47,23 +73,17 @@ Filters = Annotated[ReportFilter, Depends(_filters)]
     summary="Signalements d'une vue de carte : mailles agrégées (nombre), ou un par un au zoom rapproché",
 )
 async def map_reports(
-    request: Request,
-    settings: AppSettings,
-    _user: Reader,
-    bbox: Bbox,
-    zoom: Zoom,
-    filters: Filters,
+    request: Request, settings: AppSettings, _user: Reader, view: ViewAsked, filters: Filters
 ) -> Response:
     """Les signalements d'une vue de la carte : au zoom éloigné, leur nombre par maille (les mailles suivent le
     zoom) ; au zoom rapproché, un par un, sans données personnelles. Filtrables par dates et par catégories."""
-    box = parse_bbox(bbox)
 
     def make(conn: psycopg.Connection[Any]) -> Body:
-        return encode(report_layer(conn, box, zoom, filters, max_points=settings.map_max_points), GEOJSON)
+        return encode(report_layer(conn, view.box, view.zoom, filters, max_points=settings.map_max_points), GEOJSON)
 
     # keyed by the grid-aligned extent the body depends on: close views (of one user panning, or of several
     # users) share one body
-    key = ("signalements", zoom, extent_for(box, cell_size(zoom)), filters)
+    key = ("signalements", view.zoom, extent_for(view.box, cell_size(view.zoom)), filters)
     body = await state_of(request).cached_body("carte", key, make)
     return respond(request, body)
 
@@ -101,33 +121,18 @@ def _public_on(settings: Settings) -> None:
 
 
 @router.get("/api/public/carte/mailles", summary="Carte publique : signalements par maille hexagonale (agrégés)")
-async def public_map_cells(
-    request: Request,
-    settings: AppSettings,
-    bbox: Bbox,
-    zoom: Zoom,
-    depuis: Since = None,
-    jusqu_a: Until = None,
-) -> Response:
+async def public_map_cells(request: Request, settings: AppSettings, view: ViewAsked, period: Period) -> Response:
     """La carte publique : le nombre de signalements par groupe de catégories dans des mailles hexagonales (assez
     grandes pour ne désigner aucune maison) ; les mailles de trop peu de signalements sont masquées. Sans
     connexion, quand un administrateur a activé la carte publique."""
     _public_on(settings)
-    box = parse_bbox(bbox)
+    minimum = settings.public_cell_m
 
     def make(conn: psycopg.Connection[Any]) -> Body:
-        cells = public_cells(
-            conn,
-            box,
-            zoom,
-            since=depuis,
-            until=jusqu_a,
-            min_count=settings.public_min_count,
-            min_size=settings.public_cell_m,
-        )
+        cells = public_cells(conn, view.box, view.zoom, period, min_count=settings.public_min_count, min_size=minimum)
         return encode(cells, GEOJSON)
 
-    key = ("public", zoom, extent_for(box, cell_size(zoom, minimum=settings.public_cell_m)), depuis, jusqu_a)
+    key = ("public", view.zoom, extent_for(view.box, cell_size(view.zoom, minimum=minimum)), period)
     body = await state_of(request).cached_body("carte_publique", key, make)
     return respond(request, body, public=True, max_age=60)
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.files import dated_name, file_response
@@ -26,9 +27,16 @@ from service.plan.places import AddressGeocoder
 router = APIRouter(prefix="/api", tags=["permis"])
 
 Months = Annotated[int | None, Query(ge=1, le=60, description="permis qui expirent dans ce nombre de mois (défaut 6)")]
-Address = Annotated[str, Query(min_length=1, max_length=300, description="adresse du bien, ou « lon, lat »")]
-Radius = Annotated[float | None, Query(ge=0, le=100_000, description="rayon en mètres (25 à 1000 ; défaut 200)")]
-Years = Annotated[int | None, Query(ge=0, le=100, description="années d'historique avant l'année en cours (défaut 3)")]
+
+
+class AdviceQuery(BaseModel):
+    """Where and how far back an advice sheet looks."""
+
+    adresse: str = Field(min_length=1, max_length=300, description="adresse du bien, ou « lon, lat »")
+    rayon: float | None = Field(default=None, ge=0, le=100_000, description="rayon en mètres (25 à 1000 ; défaut 200)")
+    annees: int | None = Field(
+        default=None, ge=0, le=100, description="années d'historique avant l'année en cours (défaut 3)"
+    )
 
 
 @router.get("/permis/{permit_id}/nuisances", summary="Un permis : signalements liés, leur tendance, visites sur place")
@@ -67,23 +75,16 @@ def _address_geocoder(request: Request, conn: psycopg.Connection[Any]) -> Addres
     return found.geocoder if isinstance(found, GazetteerBatchGeocoder) else None
 
 
-def _facts(
-    request: Request,
-    conn: Conn,
-    settings: AppSettings,
-    adresse: Address,
-    rayon: Radius = None,
-    annees: Years = None,
-) -> AdviceFacts:
+def _facts(request: Request, conn: Conn, settings: AppSettings, asked: Annotated[AdviceQuery, Query()]) -> AdviceFacts:
     """The facts asked by the query, the same for the JSON and for the PDF."""
     return advice_for_address(
         conn,
         settings,
-        adresse,
+        asked.adresse,
         load_labels(conn),
-        geocoder=lambda: _address_geocoder(request, conn),
-        radius_m=rayon,
-        years=annees,
+        geocoder=lambda: _address_geocoder(request, conn),  # built only when the text is an address
+        radius_m=asked.rayon,
+        years=asked.annees,
     )
 
 

@@ -14,6 +14,7 @@ import psycopg
 
 from service.db.queries import Queries
 from service.db.vocabulary import read_terms
+from service.geo import BBox
 from service.maps.grid import POINTS_ZOOM, Extent, cell_size, extent_for
 
 #: Public map: category groups (code → group) coarse enough to publish.
@@ -110,24 +111,18 @@ def _one(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> tu
 
 
 def public_cells(
-    conn: psycopg.Connection[Any],
-    bbox: tuple[float, float, float, float],
-    zoom: int,
-    *,
-    since: datetime | None,
-    until: datetime | None,
-    min_count: int,
-    min_size: float,
+    conn: psycopg.Connection[Any], bbox: BBox, zoom: int, period: ReportFilter, *, min_count: int, min_size: float
 ) -> dict[str, Any]:
-    """Hexagons with their report count per category group; hexagons under ``min_count`` are left out."""
+    """Hexagons with their report count per category group over ``period`` (its categories are not read: the public
+    map counts them all, by group); hexagons under ``min_count`` are left out."""
     size = cell_size(zoom, minimum=min_size)
     extent = extent_for(bbox, size)
     codes = [code for _group, (_label, members) in PUBLIC_GROUPS.items() for code in members]
     groups = [group for group, (_label, members) in PUBLIC_GROUPS.items() for _code in members]
     params = {
         **extent.params(),
-        "since": since,
-        "until": until,
+        "since": period.since,
+        "until": period.until,
         "size": size,
         "k": min_count,
         "codes": codes,
