@@ -8,16 +8,16 @@ request after the first on a kept-alive connection waits ≈ 40 ms for the clien
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from service.settings import Settings
 
 APP_FACTORY = "service.api.app:app_from_environment"
-#: On Ctrl+C or SIGTERM, requests under way get this long to finish; then the server stops anyway.
-GRACE_SECONDS = 10
 
 
 class _TcpConfig(uvicorn.Config):
@@ -37,17 +37,18 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) ->
 
     server_database(settings)  # a schema behind is refused here, in French, before uvicorn starts
     if workers == 1:
-        uvicorn.run(
-            create_app(settings), host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACE_SECONDS
-        )
+        with contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run: Ctrl+C stops the server, no traceback
+            uvicorn.Server(_config(create_app(settings), host=host, port=port)).run()
         return
-    config = _TcpConfig(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        timeout_graceful_shutdown=GRACE_SECONDS,
-    )
+    config = _config(APP_FACTORY, host=host, port=port, workers=workers)
     Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def _config(app: FastAPI | str, *, host: str, port: int, workers: int = 1) -> _TcpConfig:
+    """The service's server: a quiet log, and on Ctrl+C or SIGTERM the requests under way get 10 s to finish before
+    it stops anyway. Several workers each build the app from the environment (``app`` is then the factory's import
+    path)."""
+    factory = isinstance(app, str)
+    return _TcpConfig(
+        app, factory=factory, host=host, port=port, workers=workers, log_level="warning", timeout_graceful_shutdown=10
+    )

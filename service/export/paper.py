@@ -134,18 +134,9 @@ def pdf_bytes(
     """An A4 PDF of ``story`` by Hotspots with ``margin`` (points) on every side, each page decorated by
     ``decorate(canvas, doc)``: every printed document of the service (job sheets, digests, advice sheets)."""
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=margin,
-        rightMargin=margin,
-        topMargin=margin,
-        bottomMargin=margin,
-        title=title,
-        author="Hotspots",
-        subject=subject,
-        creator="Hotspots",
-    )
+    margins = dict.fromkeys(("leftMargin", "rightMargin", "topMargin", "bottomMargin"), margin)
+    about = {"title": title, "subject": subject, "author": "Hotspots", "creator": "Hotspots"}
+    doc = SimpleDocTemplate(buffer, pagesize=A4, **margins, **about)
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
 

@@ -118,14 +118,25 @@ def metres_words(metres: float) -> str:
     return f"{metres:g} m"
 
 
-class _Frame:
-    """Map coordinates → page coordinates."""
+@dataclass(frozen=True)
+class MapFrame:
+    """Where a map stands on the page — the rectangle (``x``, ``y``, ``width``, ``height``, points) — and what it
+    shows (``bounds``, metres; give it the rectangle's proportions, see :func:`fit_bounds`): map coordinates →
+    page coordinates."""
 
-    def __init__(self, bounds: Bounds, x: float, y: float, width: float, height: float) -> None:
-        self.bounds, self.x, self.y, self.width, self.height = bounds, x, y, width, height
-        self.scale = width / (bounds[2] - bounds[0])  # points per metre
+    bounds: Bounds
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def scale(self) -> float:
+        """Points per metre."""
+        return self.width / (self.bounds[2] - self.bounds[0])
 
     def xy(self, gx: float, gy: float) -> tuple[float, float]:
+        """The page point of the map point (``gx``, ``gy``)."""
         return self.x + (gx - self.bounds[0]) * self.scale, self.y + (gy - self.bounds[1]) * self.scale
 
 
@@ -133,7 +144,7 @@ def _colour(hex_colour: str | None) -> Color | None:
     return HexColor(hex_colour) if hex_colour else None
 
 
-def _path(canv: Canvas, frame: _Frame, geom: BaseGeometry) -> Any:
+def _path(canv: Canvas, frame: MapFrame, geom: BaseGeometry) -> Any:
     path = canv.beginPath()
     rings: list[Any] = []
     for part in shapely.get_parts(geom):
@@ -167,7 +178,7 @@ def _marker(canv: Canvas, layer: MapLayer, px: float, py: float, label: str | No
         canv.setFillColor(_colour(layer.fill) or _colour(layer.stroke) or white)
 
 
-def _draw_layer(canv: Canvas, frame: _Frame, layer: MapLayer, fonts_: tuple[str, str]) -> None:
+def _draw_layer(canv: Canvas, frame: MapFrame, layer: MapLayer, fonts_: tuple[str, str]) -> None:
     canv.saveState()
     stroke, fill = _colour(layer.stroke), _colour(layer.fill)
     canv.setLineWidth(layer.width)
@@ -202,7 +213,7 @@ def _draw_layer(canv: Canvas, frame: _Frame, layer: MapLayer, fonts_: tuple[str,
     canv.restoreState()
 
 
-def _scale_bar(canv: Canvas, frame: _Frame, font: str) -> None:
+def _scale_bar(canv: Canvas, frame: MapFrame, font: str) -> None:
     metres = nice_length(frame.width * 0.22 / frame.scale)
     length = metres * frame.scale
     x0, y0 = frame.x + 10, frame.y + 10
@@ -223,7 +234,7 @@ def _scale_bar(canv: Canvas, frame: _Frame, font: str) -> None:
     canv.restoreState()
 
 
-def _north_arrow(canv: Canvas, frame: _Frame, font: str) -> None:
+def _north_arrow(canv: Canvas, frame: MapFrame, font: str) -> None:
     cx, top = frame.x + frame.width - 18, frame.y + frame.height - 10
     canv.saveState()
     canv.setFillColor(white)
@@ -244,22 +255,12 @@ def _north_arrow(canv: Canvas, frame: _Frame, font: str) -> None:
 
 
 def draw_map(
-    canv: Canvas,
-    layers: Sequence[MapLayer],
-    *,
-    x: float,
-    y: float,
-    width: float,
-    height: float,
-    bounds: Bounds,
-    scale_bar: bool = True,
-    north_arrow: bool = True,
-    attribution: str | None = None,
+    canv: Canvas, layers: Sequence[MapLayer], frame: MapFrame, *, attribution: str | None = None, marks: bool = True
 ) -> None:
-    """Draw ``layers`` (first one at the bottom) in the rectangle (``x``, ``y``, ``width``, ``height``, points)
-    showing ``bounds`` (metres; give it the rectangle's proportions, see :func:`fit_bounds`)."""
+    """Draw ``layers`` (first one at the bottom) in ``frame``, with a scale bar and a north arrow unless ``marks`` is
+    false."""
     regular, bold = fonts()
-    frame = _Frame(bounds, x, y, width, height)
+    x, y, width, height = frame.x, frame.y, frame.width, frame.height
     canv.saveState()
     clip = canv.beginPath()
     clip.rect(x, y, width, height)
@@ -267,9 +268,8 @@ def draw_map(
     for layer in layers:
         _draw_layer(canv, frame, layer, (regular, bold))
     canv.restoreState()
-    if scale_bar:
+    if marks:
         _scale_bar(canv, frame, regular)
-    if north_arrow:
         _north_arrow(canv, frame, bold)
     if attribution:
         canv.saveState()
@@ -335,16 +335,8 @@ class MapFlowable(Flowable):  # type: ignore[misc]  # reportlab ships no types: 
     def draw(self) -> None:
         """Draw the map above its legend on the flowable's canvas."""
         canv = self.canv
-        draw_map(
-            canv,
-            self.layers,
-            x=0,
-            y=self.legend_height,
-            width=self.map_width,
-            height=self.map_height,
-            bounds=self.bounds,
-            attribution=self.attribution,
-        )
+        frame = MapFrame(self.bounds, 0, self.legend_height, self.map_width, self.map_height)
+        draw_map(canv, self.layers, frame, attribution=self.attribution)
         regular = fonts()[0]
         for layer, x, row in self.items:
             y = self.legend_height - 4 - (row + 1) * _LEGEND_ROW + 3
