@@ -110,3 +110,11 @@ def postcode_areas(
 def zone_outline(settings: Settings) -> BaseGeometry:
     """The zone's communes without the margin: the study area of a back-test on the service's own data."""
     return _zone(settings.geodata_dir, tuple(settings.zone_communes), 0.0, settings.crs)
+
+
+def km_outside(zone: BaseGeometry, x: float, y: float) -> float | None:
+    """``None`` when the point (``x``, ``y``, metric CRS) lies in ``zone``, else how far outside it lies (km): the
+    figure every refusal of a point outside the zone gives."""
+    if shapely.contains_xy(zone, x, y):
+        return None
+    return float(shapely.distance(zone, shapely.Point(x, y))) / 1000

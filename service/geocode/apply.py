@@ -24,7 +24,7 @@ from service.errors import InvalidValueError, NotFoundError
 from service.geo import to_lambert
 from service.geocode import GeocodeStats
 from service.geocode.match import Geocoder, GeocodeResult
-from service.zone import communes_at
+from service.zone import communes_at, km_outside
 
 TABLES = ("reports", "visits", "permits")
 DEFAULT_THRESHOLD = 0.75
@@ -167,9 +167,10 @@ def count_open_reviews(conn: psycopg.Connection[Any]) -> int:
 def _check_in_zone(zone: BaseGeometry | None, lon: float, lat: float, x: float, y: float) -> None:
     """Refuse a hand-placed point outside the zone (Lambert ``x``/``y`` of ``lon``/``lat``), saying when the
     two values were given the wrong way round: an import rejects such a point, a review must not store it."""
-    if zone is None or shapely.contains_xy(zone, x, y):
+    far = None if zone is None else km_outside(zone, x, y)
+    if far is None:
         return
-    km = f"{shapely.distance(zone, shapely.Point(x, y)) / 1000:,.1f}".replace(",", " ").replace(".", ",")
+    km = f"{far:,.1f}".replace(",", " ").replace(".", ",")
     swapped = to_lambert(lat, lon) if abs(lon) <= 90 else None
     if swapped is not None and shapely.contains_xy(zone, *swapped):
         hint = f"Longitude et latitude sont inversées : essayez --lon {lat} --lat {lon}."

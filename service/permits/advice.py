@@ -28,7 +28,7 @@ from service.permits.links import complaint_trend, load_permits, load_rules, per
 from service.plan.model import Place
 from service.plan.places import AddressGeocoder, parse_coordinates, resolve_place
 from service.settings import Settings
-from service.zone import zone_polygon
+from service.zone import km_outside, zone_polygon
 
 #: Bounds of the radius (metres): below, an address says nothing; above, it is a neighbourhood, not a parcel.
 MIN_RADIUS_M = 25.0
@@ -86,12 +86,12 @@ def locate(text: str, geocoder: AddressGeocoder | None, settings: Settings) -> P
     """The address or point under review (the geocoder's French reason when it cannot be placed); it must lie in
     the zone."""
     place = resolve_place(text, geocoder, what="la demande")
-    if not zone_polygon(settings).contains(shapely.Point(place.x, place.y)):
-        raise InvalidValueError(
-            f"« {text.strip()} » est hors de la zone de police : la fiche d'avis n'aurait aucun fait à montrer.",
-            hint="Donnez une adresse de Seraing ou de Neupré, ou des coordonnées dans la zone.",
-        )
-    return place
+    if km_outside(zone_polygon(settings), place.x, place.y) is None:
+        return place
+    hint = "Donnez une adresse de Seraing ou de Neupré, ou des coordonnées dans la zone."
+    raise InvalidValueError(
+        f"« {text.strip()} » est hors de la zone de police : la fiche d'avis n'aurait aucun fait à montrer.", hint=hint
+    )
 
 
 def advice_for_address(

@@ -14,12 +14,16 @@ limit too, as OSRM does with its « tiny components »: routes take whichever at
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 from shapely.ops import substring
+
+if TYPE_CHECKING:
+    from service.plan.travel import RoadNetwork
 
 _EPSILON_M = 1e-3  # weight of zero-length arcs (two places snapped at the same point)
 _CHUNK_CELLS = 4_000_000  # rows × nodes of one Dijkstra chunk (32 MB of float64)
@@ -113,22 +117,13 @@ class Routing:
 
 
 def build_routing(
-    *,
-    n_vertices: int,
-    source: np.ndarray,
-    target: np.ndarray,
-    length: np.ndarray,
-    forward: np.ndarray,
-    backward: np.ndarray,
-    geoms: np.ndarray,
-    xy: np.ndarray,
-    places: np.ndarray,
-    attachments: Attachments,
-    limit: float,
+    network: RoadNetwork, xy: np.ndarray, places: np.ndarray, attachments: Attachments, *, limit: float
 ) -> Routing:
-    """The augmented graph for ``places`` (indices into ``xy``) attached by ``attachments``."""
+    """The augmented graph of ``network`` for ``places`` (indices into ``xy``) attached by ``attachments``."""
+    source, target, length = network.source, network.target, network.length_m
+    forward, backward = network.forward, network.backward
     m, k = len(places), len(attachments.place)
-    first_virtual = n_vertices
+    first_virtual = network.n_vertices
     attach_node = first_virtual + np.arange(k)
     place_slot = np.full(len(xy), -1)
     place_slot[places] = np.arange(m)
@@ -205,7 +200,7 @@ def build_routing(
         arc_edge=arc_edge[keep],
         arc_from=arc_from[keep],
         arc_to=arc_to[keep],
-        geoms=geoms,
+        geoms=network.geoms,
         lengths=length,
         limit=limit,
     )

@@ -26,7 +26,7 @@ from service.plan.solve import Instance, Route, cheapest_insertion, naive_routes
 from service.plan.store import StoredPlan, load_plan, save_plan
 from service.plan.travel import RoadNetwork, TravelMatrix, places_box, travel_matrix
 from service.settings import Settings
-from service.zone import zone_polygon
+from service.zone import km_outside, zone_polygon
 
 CRS = "EPSG:31370"
 
@@ -176,13 +176,10 @@ def _notes(travel: TravelMatrix, solved_limit: bool, seconds: float) -> list[str
 
 
 def _in_zone(place: Place, settings: Settings) -> Place:
-    zone = zone_polygon(settings)
-    point = shapely.Point(place.x, place.y)
-    if not zone.contains(point):
-        raise InvalidValueError(
-            f"« {place.label} » est hors de la zone de police (à {_fr(zone.distance(point) / 1000, 1)} km).",
-            hint="Partez d'une adresse de la zone, ou réglez HOTSPOTS_PLAN_STATION.",
-        )
+    km = km_outside(zone_polygon(settings), place.x, place.y)
+    if km is not None:
+        hint = "Partez d'une adresse de la zone, ou réglez HOTSPOTS_PLAN_STATION."
+        raise InvalidValueError(f"« {place.label} » est hors de la zone de police (à {_fr(km, 1)} km).", hint=hint)
     return place
 
 

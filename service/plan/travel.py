@@ -260,19 +260,7 @@ def travel_matrix(xy: np.ndarray, *, mode: str, settings: Settings, network: Roa
         on = snap_m <= settings.plan_snap_max_m
         places = np.flatnonzero(on)
         if len(places):
-            routing = build_routing(
-                n_vertices=network.n_vertices,
-                source=network.source,
-                target=network.target,
-                length=network.length_m,
-                forward=network.forward,
-                backward=network.backward,
-                geoms=network.geoms,
-                xy=points,
-                places=places,
-                attachments=attachments,
-                limit=_search_limit(points[places]),
-            )
+            routing = build_routing(network, points, places, attachments, limit=_search_limit(points[places]))
             found = routing.distances()
             reached = np.isfinite(found)
             block = np.ix_(places, places)

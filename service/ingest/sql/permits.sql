@@ -1,23 +1,13 @@
 -- name: create_stage
+-- The columns of the table permits that a file brings, grouped as the permit reads; the table's checks apply at the
+-- insert.
 CREATE TEMP TABLE stage (
-    row_number     integer NOT NULL,
-    source         text NOT NULL,
-    reference      text NOT NULL,
-    permit_type    text NOT NULL,
-    env_class      smallint,
-    operator       text,
-    activity       text,
-    address        text,
-    postcode       text,
-    commune        text,
-    decision_date  date,
-    valid_until    date,
-    conditions     text,
-    x              double precision,
-    y              double precision,
-    input_crs      text,
-    geocode_status text NOT NULL,
-    extra          jsonb,
+    row_number integer NOT NULL, source text NOT NULL, reference text NOT NULL,
+    permit_type text NOT NULL, env_class smallint, operator text, activity text,
+    address text, postcode text, commune text,
+    decision_date date, valid_until date, conditions text,
+    x double precision, y double precision, input_crs text, geocode_status text NOT NULL,
+    extra jsonb,
     -- the key of a permit is its reference: external_id is what the shared in-file checks look at
     external_id    text GENERATED ALWAYS AS (reference) STORED,
     content_hash   text GENERATED ALWAYS AS (md5(

@@ -2,27 +2,17 @@
 -- One row per valid input row, in-file repeats already removed. The loader computes natural_key and
 -- content_hash (service.ingest.dedupe.fingerprints): content_hash covers what a person would call "the
 -- content" of a report, so that re-reading an unchanged row is recognised as such.
+-- The columns are those of the table reports that a file brings, grouped as the report reads (the contact goes to
+-- the personal table); the table's checks apply at the insert.
 CREATE TEMP TABLE stage (
-    row_number     integer NOT NULL,
-    source         text NOT NULL,
-    natural_key    text NOT NULL,
-    external_id    text,
-    content_hash   text NOT NULL,
-    category       text NOT NULL,
-    category_raw   text,
-    observed_at    timestamptz NOT NULL,
-    status         text NOT NULL,
-    description    text,
-    address        text,
-    postcode       text,
-    commune        text,
-    geom           geometry(Point, 31370),
-    input_crs      text,
+    row_number integer NOT NULL, source text NOT NULL, natural_key text NOT NULL, external_id text,
+    content_hash text NOT NULL,
+    category text NOT NULL, category_raw text, observed_at timestamptz NOT NULL, status text NOT NULL,
+    description text,
+    address text, postcode text, commune text, geom geometry(Point, 31370), input_crs text,
     geocode_status text NOT NULL,
-    extra          jsonb,
-    contact_name   text,
-    contact_phone  text,
-    contact_email  text
+    extra jsonb,
+    contact_name text, contact_phone text, contact_email text
 ) ON COMMIT DROP;
 
 -- name: insert_rows
