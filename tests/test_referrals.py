@@ -25,6 +25,7 @@ from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.export import render
 from service.maps.data import ReportFilter, report_layer
 from service.referrals import (
+    Decision,
     Target,
     confirm,
     list_referrals,
@@ -119,7 +120,7 @@ def test_a_referral_leaves_the_next_analysis_and_comes_back_when_withdrawn(db, s
     assert nearby == 0  # and no other point took its place
     # the history is kept: the referral lists its reports
     assert _count(db, "SELECT count(*) FROM referral_reports WHERE referral_id = %s", number) == referred
-    withdraw(db, number, "Erreur : c'est la voie publique", actor="agent.test", now=NOW)
+    withdraw(db, number, Decision("agent.test", "Erreur : c'est la voie publique", NOW))
     db.commit()
     assert len(load_reports(db, since=SINCE, zone=None)) == len(before)
     second = run_points(db, since=SINCE, now=pd.Timestamp(NOW))
@@ -170,14 +171,14 @@ def test_referring_again_and_other_bad_input_change_nothing(db, settings):
     with pytest.raises(InvalidValueError, match="objet à renvoyer illisible"):
         parse_target("le coin de la rue")
     with pytest.raises(ConflictError, match="n'est pas une proposition"):
-        confirm(db, number, actor="agent.test")
+        confirm(db, number, Decision("agent.test"))
     db.commit()
     assert _count(db, "SELECT count(*) FROM referrals") == count  # nothing was added by the refused ones
     assert _count(db, "SELECT referral_id FROM reports WHERE id = %s", report) == number
-    withdraw(db, number, "fait", actor="agent.test")
+    withdraw(db, number, Decision("agent.test", "fait"))
     db.commit()
     with pytest.raises(ConflictError, match=f"Le renvoi n° {number} est déjà retiré"):
-        withdraw(db, number, "encore", actor="agent.test")
+        withdraw(db, number, Decision("agent.test", "encore"))
     db.commit()
     assert _count(db, "SELECT count(*) FROM reports WHERE id = %s AND referral_id IS NULL", report) == 1
     assert _count(db, "SELECT count(*) FROM referrals WHERE id = %s AND status = 'retire'", number) == 1
@@ -185,12 +186,12 @@ def test_referring_again_and_other_bad_input_change_nothing(db, settings):
 
 def test_a_planner_confirms_or_refuses_a_proposal(db, settings):
     first, second, _third = list_referrals(db, statuses=("propose",))["id"].tolist()
-    confirm(db, int(first), actor="agent.test")
+    confirm(db, int(first), Decision("agent.test"))
     db.commit()
     report = _count(db, "SELECT report_id FROM referral_reports WHERE referral_id = %s", first)
     assert _count(db, "SELECT referral_id FROM reports WHERE id = %s", report) == first
     assert ("agent.test", {"renvoi": int(first), "motif": None}) in _log(db, "renvoi_confirme")
-    assert withdraw(db, int(second), "bruit de chantier, pas un voisin", actor="agent.test") == "refuse"
+    assert withdraw(db, int(second), Decision("agent.test", "bruit de chantier, pas un voisin")) == "refuse"
     db.commit()
     refused = _count(db, "SELECT report_id FROM referral_reports WHERE referral_id = %s", second)
     assert _count(db, "SELECT count(*) FROM reports WHERE id = %s AND referral_id IS NULL", refused) == 1

@@ -15,8 +15,8 @@ from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.files import dated_name, file_response
 from service.db.vocabulary import load_labels
 from service.export import Format, render, render_sheet
-from service.referrals import confirm as confirm_referral
 from service.referrals import (
+    Decision,
     get_referral,
     list_referrals,
     parse_target,
@@ -25,6 +25,7 @@ from service.referrals import (
     resolve_recipient,
     withdraw,
 )
+from service.referrals import confirm as confirm_referral
 from service.referrals.sheet import referral_sheet
 
 router = APIRouter(prefix="/api", tags=["renvois"])
@@ -163,7 +164,7 @@ def referral(referral_id: Id, conn: Conn, _user: Reader) -> dict[str, Any]:
 def confirm(referral_id: Id, body: ReasonIn, conn: Conn, user: Planner) -> dict[str, Any]:
     """Une proposition faite à l'import devient un renvoi : ses signalements sortent des comptes à partir de maintenant.
     Journalisé ; une proposition déjà confirmée ou close donne une erreur qui le dit."""
-    confirm_referral(conn, referral_id, actor=user.login, reason=body.motif)
+    confirm_referral(conn, referral_id, Decision(user.login, body.motif))
     conn.commit()
     return _one(conn, referral_id)
 
@@ -172,6 +173,6 @@ def confirm(referral_id: Id, body: ReasonIn, conn: Conn, user: Planner) -> dict[
 def withdraw_referral(referral_id: Id, body: WithdrawalIn, conn: Conn, user: Planner) -> dict[str, Any]:
     """Un renvoi actif est retiré (ses signalements reviennent dans les comptes) ou une proposition est refusée, avec un
     motif obligatoire. Journalisé ; un renvoi déjà clos donne une erreur qui le dit."""
-    withdraw(conn, referral_id, body.motif, actor=user.login)
+    withdraw(conn, referral_id, Decision(user.login, body.motif))
     conn.commit()
     return _one(conn, referral_id)

@@ -3,14 +3,22 @@ the rules, withdraw, list and export."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
+import psycopg
 import typer
 from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of
 from service.db.personal import audit
+
+if TYPE_CHECKING:
+    from service.referrals import Decision
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Renvois vers la médiation ou un partenaire : renvoyer, confirmer une proposition, retirer, lister."
@@ -36,6 +44,18 @@ def refer_cmd(
     console.print(f"Renvoi n° {number} enregistré : {target.site_id}.", highlight=False)
 
 
+def _decide(
+    ctx: typer.Context, decide: Callable[[psycopg.Connection[Any], int, Decision], T], number: int, reason: str | None
+) -> T:
+    """Take a decision on referral ``number`` as the person at the terminal, in one transaction."""
+    from service.referrals import Decision
+
+    with database(settings_of(ctx)) as conn:
+        done = decide(conn, number, Decision(cli_actor(), reason))
+        conn.commit()
+    return done
+
+
 @app.command("confirmer")
 def confirm_cmd(
     ctx: typer.Context,
@@ -45,9 +65,7 @@ def confirm_cmd(
     """Confirme une proposition de renvoi faite par une règle à l'import."""
     from service.referrals import confirm
 
-    with database(settings_of(ctx)) as conn:
-        confirm(conn, numero, actor=cli_actor(), reason=motif)
-        conn.commit()
+    _decide(ctx, confirm, numero, motif)
     console.print(f"Renvoi n° {numero} confirmé.", highlight=False)
 
 
@@ -61,9 +79,7 @@ def withdraw_cmd(
     proposition."""
     from service.referrals import STATUS_LABELS, withdraw
 
-    with database(settings_of(ctx)) as conn:
-        status = withdraw(conn, numero, motif, actor=cli_actor())
-        conn.commit()
+    status = _decide(ctx, withdraw, numero, motif)
     console.print(f"Renvoi n° {numero} : {STATUS_LABELS[status].lower()}.", highlight=False)
 
 

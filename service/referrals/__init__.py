@@ -15,6 +15,7 @@ from __future__ import annotations
 from service.referrals.store import (
     STATUS_LABELS,
     TARGET_LABELS,
+    Decision,
     Target,
     confirm,
     get_referral,
@@ -30,6 +31,7 @@ from service.referrals.store import (
 __all__ = [
     "STATUS_LABELS",
     "TARGET_LABELS",
+    "Decision",
     "Target",
     "confirm",
     "get_referral",

@@ -218,17 +218,20 @@ def _locked_status(conn: psycopg.Connection[Any], referral_id: int) -> str:
     return str(row[0])
 
 
-def confirm(
-    conn: psycopg.Connection[Any],
-    referral_id: int,
-    *,
-    actor: str,
-    reason: str | None = None,
-    now: datetime | None = None,
-) -> None:
+@dataclass(frozen=True)
+class Decision:
+    """Who decides on a referral (the login written to the log), why (the rule's reason is kept when a confirmation
+    gives none; a withdrawal must say why), and when (now by default)."""
+
+    actor: str
+    reason: str | None = None
+    at: datetime | None = None
+
+
+def confirm(conn: psycopg.Connection[Any], referral_id: int, decision: Decision) -> None:
     """A planner confirms a proposed referral: its report leaves the counts from now on (audit-logged)."""
-    when = now or datetime.now(UTC)
-    why = _reason(reason, "du renvoi") if reason is not None else None
+    actor, when = decision.actor, decision.at or datetime.now(UTC)
+    why = _reason(decision.reason, "du renvoi") if decision.reason is not None else None
     with conn.transaction():
         status = _locked_status(conn, referral_id)
         if status != "propose":
@@ -248,18 +251,11 @@ def confirm(
         log_access(conn, actor=actor, action="renvoi_confirme", detail={"renvoi": referral_id, "motif": why})
 
 
-def withdraw(
-    conn: psycopg.Connection[Any],
-    referral_id: int,
-    reason: str,
-    *,
-    actor: str,
-    now: datetime | None = None,
-) -> str:
+def withdraw(conn: psycopg.Connection[Any], referral_id: int, decision: Decision) -> str:
     """Withdraw an active referral (its reports come back into the counts) or refuse a proposal; returns the new
-    status. Audit-logged; a French error and nothing changed when it is already closed."""
-    when = now or datetime.now(UTC)
-    why = _reason(reason, "du retrait")
+    status. Audit-logged; a French error and nothing changed when it is already closed or no reason is given."""
+    actor, when = decision.actor, decision.at or datetime.now(UTC)
+    why = _reason(decision.reason, "du retrait")
     with conn.transaction():
         status = _locked_status(conn, referral_id)
         if status in ("retire", "refuse"):
