@@ -40,7 +40,7 @@ from service.export.pdf_sheet import team_colour
 from service.export.sheet import sheet_from_plan
 from service.geocode.apply import batch_geocoder
 from service.maps.notebook import geojson_layer, zone_map
-from service.plan import Filters, ShiftRequest, parse_duration, plan_and_save
+from service.plan import Filters, ShiftRequest, parse_duration, plan_shift, store_plan
 from service.plan.candidates import CandidateContext, load_candidates
 from service.plan.model import KIND_LABELS, parse_start_time
 from service.settings import load_settings
@@ -91,7 +91,7 @@ request = ShiftRequest(
     created_by="carnet",
 )
 found = batch_geocoder(conn)
-plan = plan_and_save(conn, settings, request, geocoder=found.geocoder if found is not None else None)
+plan = store_plan(conn, plan_shift(conn, settings, request, geocoder=found.geocoder if found is not None else None))
 facts = plan.facts
 
 

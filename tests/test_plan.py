@@ -23,7 +23,7 @@ from service.export import render
 from service.export.sheet import sheet_from_plan
 from service.geocode.apply import batch_geocoder
 from service.ingest.pipeline import IngestOptions, ingest_file
-from service.plan import Filters, ShiftRequest, load_plan, plan_and_save, plan_shift, summary_json
+from service.plan import Filters, ShiftRequest, load_plan, plan_shift, store_plan, summary_json
 from service.plan.candidates import CandidateContext, load_candidates
 from tests.helpers import NOW, cli_env, load_analysed_demo
 
@@ -256,7 +256,7 @@ def _sheet_csv(stored, path, outcomes: dict[int, tuple[str, str]], extra_rows=()
 
 
 def test_outcomes_of_a_filled_in_sheet_come_back_and_update_the_sites(settings, db, geocoder, tmp_path):
-    stored = plan_and_save(db, settings, _shift(budget_minutes=120), geocoder=geocoder, now=NOW)
+    stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=120), geocoder=geocoder, now=NOW))
     kinds = list(stored.stops["site_kind"])
     point_row = kinds.index("point_sensible")
     point_id = stored.stops["site_id"].iloc[point_row]
@@ -439,7 +439,7 @@ def test_the_filled_in_xlsx_comes_back_through_the_upload_endpoint(settings, db,
     from service.export import render
     from service.export.sheet import sheet_from_plan
 
-    stored = plan_and_save(db, settings, _shift(budget_minutes=90), geocoder=geocoder, now=NOW)
+    stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=90), geocoder=geocoder, now=NOW))
     book = load_workbook(BytesIO(render(sheet_from_plan(stored, load_labels(db)), "xlsx")))
     table = book.worksheets[0]
     header = [c.value for c in table[1]]
@@ -502,7 +502,7 @@ def test_with_the_liege_road_network_the_east_of_seraing_follows_the_streets(set
 
 
 def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on(settings, db, geocoder, tmp_path):
-    stored = plan_and_save(db, settings, _shift(budget_minutes=150, teams=2), geocoder=geocoder, now=NOW)
+    stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=150, teams=2), geocoder=geocoder, now=NOW))
     book = openpyxl.load_workbook(io.BytesIO(render(sheet_from_plan(stored, load_labels(db)), "xlsx")))
     ws = book["Tournée"]
     col = {cell.value: cell.column for cell in ws[1]}

@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
 from service.db.vocabulary import load_labels
-from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
+from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
 from service.plan.model import KIND_LABELS, parse_start_time, since_date
 from service.plan.places import parse_coordinates
+from service.plan.shift import plan_shift, store_plan
 from service.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["tournées"])
@@ -121,7 +122,7 @@ def create_plan(body: ShiftIn, request: Request, conn: Conn, settings: AppSettin
     needs_geocoder = any(p and parse_coordinates(p) is None for p in (start, body.arrivee))
     found = geocoder_of(request, conn) if needs_geocoder else None
     geocoder = getattr(found, "geocoder", None)  # the matcher behind the ingestion hook
-    stored = plan_and_save(conn, settings, shift, geocoder=geocoder)
+    stored = store_plan(conn, plan_shift(conn, settings, shift, geocoder=geocoder))
     audit(conn, user, "planification_tournee", tournee=stored.plan_id, arrets=len(stored.stops))
     return JSONResponse(
         _collection(conn, settings, stored, _base_url(request)),

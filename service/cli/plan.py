@@ -11,10 +11,11 @@ from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of, working
 from service.db.personal import audit
-from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration, plan_and_save
+from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
 from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time, since_date
 from service.plan.modes import check_mode
 from service.plan.places import parse_coordinates
+from service.plan.shift import plan_shift, store_plan
 from service.settings import Settings
 
 FORMATS = ("csv", "xlsx", "geojson", "gpx", "pdf")
@@ -203,7 +204,7 @@ def plan(
     with database(settings) as conn:
         with working("Calcul de la tournée…"):
             geocoder = _geocoder_if_needed(conn, depart or settings.plan_station, arrivee)
-            stored = plan_and_save(conn, settings, request, geocoder=geocoder)
+            stored = store_plan(conn, plan_shift(conn, settings, request, geocoder=geocoder))
         paths = write_files(conn, settings, stored, out, chosen_formats) if out else []
     if json_out:
         from service.plan import summary_json

@@ -118,7 +118,7 @@ def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: 
     from service.export import load_sheet_background, write_pack
     from service.export.sheet import sheet_from_plan
     from service.geocode.apply import batch_geocoder
-    from service.plan import Filters, ShiftRequest, parse_duration, plan_and_save
+    from service.plan import Filters, ShiftRequest, parse_duration, plan_shift, store_plan
     from service.plan.model import parse_start_time
 
     folder = out or demo_dir(settings) / "tournee"
@@ -136,7 +136,8 @@ def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: 
     )
     with connect(settings) as conn:
         found = batch_geocoder(conn)
-        stored = plan_and_save(conn, settings, request, geocoder=found.geocoder if found is not None else None)
+        geocoder = found.geocoder if found is not None else None
+        stored = store_plan(conn, plan_shift(conn, settings, request, geocoder=geocoder))
         sheet = sheet_from_plan(stored, load_labels(conn), base_url=settings.export_base_url)
         background = load_sheet_background(conn, settings, sheet)
         paths = write_pack(sheet, folder, ["pdf", "xlsx", "csv", "gpx", "geojson"], background=background)

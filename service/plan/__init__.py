@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from service.plan.model import Filters, Plan, ShiftRequest, parse_duration
-from service.plan.shift import plan_and_save, plan_shift
+from service.plan.shift import plan_shift, store_plan
 from service.plan.store import StoredPlan, list_plans, load_plan, save_plan, summary_json
 
 __all__ = [
@@ -23,8 +23,8 @@ __all__ = [
     "list_plans",
     "load_plan",
     "parse_duration",
-    "plan_and_save",
     "plan_shift",
     "save_plan",
+    "store_plan",
     "summary_json",
 ]

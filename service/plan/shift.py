@@ -252,16 +252,9 @@ def plan_shift(
     )
 
 
-def plan_and_save(
-    conn: psycopg.Connection[Any],
-    settings: Settings,
-    request: ShiftRequest,
-    *,
-    geocoder: AddressGeocoder | None,
-    now: datetime | None = None,
-) -> StoredPlan:
-    """Plan the shift, store it (one transaction) and read it back as every export and the API see it."""
-    plan = plan_shift(conn, settings, request, geocoder=geocoder, now=now)
+def store_plan(conn: psycopg.Connection[Any], plan: Plan) -> StoredPlan:
+    """Store a plan made by :func:`plan_shift` (one transaction) and read it back as every export and the API see
+    it."""
     conn.rollback()  # plan_shift only read: start the write on a clean transaction
     with conn.transaction():
         plan_id = save_plan(conn, plan)
