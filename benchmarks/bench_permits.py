@@ -156,7 +156,7 @@ def main() -> None:
     from service.geocode.apply import batch_geocoder
     from service.geocode.gazetteer import load_gazetteer
     from service.ingest.pipeline import IngestOptions, ingest_file
-    from service.permits.advice import advice_facts, locate
+    from service.permits.advice import Reach, advice_facts, locate
     from service.permits.advice_pdf import load_advice_background, render_advice_pdf
     from service.permits.candidates import followup_sheet
     from service.permits.links import load_permits, permit_links
@@ -195,7 +195,7 @@ def main() -> None:
             geocoder = batch_geocoder(conn)
             place = locate("Place Communale 1, 4100 Seraing", geocoder.geocoder if geocoder else None, settings)
             for radius in (200, 1000):
-                t, facts = timed(lambda radius=radius: advice_facts(conn, settings, place, labels, radius_m=radius))
+                t, facts = timed(lambda radius=radius: advice_facts(conn, settings, place, labels, Reach(radius)))
                 rows.append((f"fiche d'avis, faits à {radius} m", t, f"{facts.total} signalements"))
             t, data = timed(
                 lambda: render_advice_pdf(facts, labels, background=load_advice_background(conn, settings, facts))

@@ -23,7 +23,7 @@ from service.db.vocabulary import load_labels
 from service.errors import InvalidValueError
 from service.export import render
 from service.geocode.apply import batch_geocoder
-from service.permits.advice import advice_facts, facts_json, locate
+from service.permits.advice import Reach, advice_facts, facts_json, locate
 from service.permits.advice_pdf import render_advice_pdf
 from service.permits.candidates import followup_sheet
 from service.permits.record import find_permit, permit_record
@@ -141,7 +141,7 @@ def _direct_counts(db, x: float, y: float, radius: float, since: pd.Timestamp, u
 def test_advice_sheet_figures_match_a_direct_count(db, settings, demo, labels, geocoder):
     corner = demo["sensitive_points"][0]["centre"]["label"]
     place = locate(corner, geocoder, settings)
-    facts = advice_facts(db, settings, place, labels, radius_m=250, years=2, now=NOW)
+    facts = advice_facts(db, settings, place, labels, Reach(250, 2), now=NOW)
     direct = _direct_counts(
         db, place.x, place.y, 250, pd.Timestamp("2024-01-01", tz="Europe/Brussels"), pd.Timestamp(NOW)
     )
@@ -167,7 +167,7 @@ def test_advice_sheet_figures_match_a_direct_count(db, settings, demo, labels, g
 
 def test_advice_sheet_bad_input(db, settings, labels, geocoder):
     with pytest.raises(InvalidValueError, match="rayon de 5000 m hors des limites") as caught:
-        advice_facts(db, settings, locate("Place Communale 1, 4100 Seraing", geocoder, settings), labels, radius_m=5000)
+        advice_facts(db, settings, locate("Place Communale 1, 4100 Seraing", geocoder, settings), labels, Reach(5000))
     assert "entre 25 et 1000 m" in caught.value.hint
     with pytest.raises(
         InvalidValueError, match=r"Adresse de la demande introuvable : « Rue Imaginaire 3, 4100 Seraing » \("

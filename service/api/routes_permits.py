@@ -5,6 +5,7 @@ Reading is for every role; the files (follow-up list, advice sheet PDF) are expo
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Annotated, Any
 
 import psycopg
@@ -18,7 +19,7 @@ from service.api.writes import geocoder_of
 from service.db.vocabulary import load_labels
 from service.export import Format, render, render_sheet
 from service.geocode.apply import GazetteerBatchGeocoder
-from service.permits.advice import AdviceFacts, advice_for_address, facts_json
+from service.permits.advice import AdviceFacts, Reach, advice_for_address, facts_json
 from service.permits.advice_pdf import load_advice_background, render_advice_pdf
 from service.permits.candidates import followup_sheet
 from service.permits.record import permit_record
@@ -77,15 +78,9 @@ def _address_geocoder(request: Request, conn: psycopg.Connection[Any]) -> Addres
 
 def _facts(request: Request, conn: Conn, settings: AppSettings, asked: Annotated[AdviceQuery, Query()]) -> AdviceFacts:
     """The facts asked by the query, the same for the JSON and for the PDF."""
-    return advice_for_address(
-        conn,
-        settings,
-        asked.adresse,
-        load_labels(conn),
-        geocoder=lambda: _address_geocoder(request, conn),  # built only when the text is an address
-        radius_m=asked.rayon,
-        years=asked.annees,
-    )
+    reach = Reach(asked.rayon, asked.annees)
+    geocoder = partial(_address_geocoder, request, conn)  # built only when the text is an address
+    return advice_for_address(conn, settings, asked.adresse, reach, labels=load_labels(conn), geocoder=geocoder)
 
 
 #: The facts of an advice sheet, from the query's address, radius and years.

@@ -3,6 +3,7 @@ record)."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -31,7 +32,7 @@ def avis(
     from service.cli.plan import _geocoder_if_needed
     from service.db.vocabulary import load_labels
     from service.export import write_file
-    from service.permits.advice import advice_for_address, check_radius, facts_json
+    from service.permits.advice import Reach, advice_for_address, check_radius, facts_json
     from service.permits.advice_pdf import load_advice_background, render_advice_pdf
 
     settings = settings_of(ctx)
@@ -40,15 +41,8 @@ def avis(
     with database(settings) as conn:
         with working("Fiche d'avis : recherche de l'adresse et des faits…"):
             labels = load_labels(conn)
-            facts = advice_for_address(
-                conn,
-                settings,
-                adresse,
-                labels,
-                geocoder=lambda: _geocoder_if_needed(conn, adresse),
-                radius_m=rayon,
-                years=annees,
-            )
+            geocoder = partial(_geocoder_if_needed, conn, adresse)
+            facts = advice_for_address(conn, settings, adresse, Reach(rayon, annees), labels=labels, geocoder=geocoder)
             data = None
             if out is not None:
                 data = render_advice_pdf(facts, labels, background=load_advice_background(conn, settings, facts))

@@ -129,12 +129,7 @@ class SiteExport:
 
 
 def export_sites(
-    conn: psycopg.Connection[Any],
-    settings: Settings,
-    fmt: Format,
-    asked: SiteRequest,
-    *,
-    base_url: str | None = None,
+    conn: psycopg.Connection[Any], settings: Settings, fmt: Format, asked: SiteRequest, *, base_url: str | None = None
 ) -> SiteExport:
     """The sites to inspect as asked (:meth:`SiteRequest.filters`, :func:`site_list`), rendered in ``fmt`` (the PDF
     with its map's background). Reads only; the caller writes the export to the access log."""

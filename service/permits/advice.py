@@ -94,25 +94,35 @@ def locate(text: str, geocoder: AddressGeocoder | None, settings: Settings) -> P
     )
 
 
+@dataclass(frozen=True)
+class Reach:
+    """How far around the place (metres) and how many years before the current one an advice sheet looks; the
+    service's settings fill what is not given."""
+
+    radius_m: float | None = None
+    years: int | None = None
+
+    def checked(self, settings: Settings) -> tuple[float, int]:
+        """The radius and the years, or a French error naming the value out of its bounds."""
+        radius = check_radius(settings.advice_radius_m if self.radius_m is None else self.radius_m)
+        return radius, check_years(settings.advice_years if self.years is None else self.years)
+
+
 def advice_for_address(
     conn: psycopg.Connection[Any],
     settings: Settings,
     text: str,
-    labels: Labels,
+    reach: Reach,
     *,
+    labels: Labels,
     geocoder: Callable[[], AddressGeocoder | None],
-    radius_m: float | None = None,
-    years: int | None = None,
 ) -> AdviceFacts:
     """The facts around an address (or ``lon, lat``) as the API and the command take it: the radius and the years
     checked before anything slow, the geocoder asked for (``geocoder()``, which may have to build it) only when the
     text is an address, the place checked to lie in the zone (:func:`locate`), the facts gathered."""
-    if radius_m is not None:
-        check_radius(radius_m)
-    if years is not None:
-        check_years(years)
+    reach.checked(settings)
     place = locate(text, geocoder() if parse_coordinates(text) is None else None, settings)
-    return advice_facts(conn, settings, place, labels, radius_m=radius_m, years=years)
+    return advice_facts(conn, settings, place, labels, reach)
 
 
 def advice_facts(
@@ -120,14 +130,12 @@ def advice_facts(
     settings: Settings,
     place: Place,
     labels: Labels,
+    reach: Reach = Reach(),
     *,
-    radius_m: float | None = None,
-    years: int | None = None,
     now: datetime | None = None,
 ) -> AdviceFacts:
-    """Gather the facts around ``place``. Reads only."""
-    radius = check_radius(settings.advice_radius_m if radius_m is None else radius_m)
-    n_years = check_years(settings.advice_years if years is None else years)
+    """Gather the facts around ``place`` up to ``now``. Reads only."""
+    radius, n_years = reach.checked(settings)
     until = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
     until = until.tz_localize("UTC") if until.tzinfo is None else until
     this_year = until.tz_convert("Europe/Brussels").year
