@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.progress import MofNCompleteColumn, TimeElapsedColumn
@@ -16,15 +17,12 @@ app = typer.Typer(
     help="Réseau routier (OpenStreetMap) des temps de trajet entre les sites d'une tournée.", no_args_is_help=True
 )
 
+WaysFile = Annotated[Path, typer.Argument(help="Voies OpenStreetMap : .osm.pbf, .osm, GeoJSON, GeoPackage…")]
 _STAGES = {"lecture": "Lecture des voies", "graphe": "Construction du graphe", "enregistrement": "Enregistrement"}
 
 
 @app.command("load")
-def load(
-    ctx: typer.Context,
-    fichier: Path = typer.Argument(..., help="Voies OpenStreetMap : .osm.pbf, .osm, GeoJSON, GeoPackage…"),
-    json_out: JsonOut = False,
-) -> None:
+def load(ctx: typer.Context, fichier: WaysFile, json_out: JsonOut = False) -> None:
     """Charge un réseau routier (remplace le réseau en place ; un fichier refusé ne change rien)."""
     settings = settings_of(ctx)
     with (

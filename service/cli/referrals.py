@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import pandas as pd
 import psycopg
@@ -24,14 +24,14 @@ app = typer.Typer(
     help="Renvois vers la médiation ou un partenaire : renvoyer, confirmer une proposition, retirer, lister."
 )
 
+Target = Annotated[str, typer.Argument(help="Signalement (123 ou SIG-123), point sensible (PS-0001) ou axe (AX-0003).")]
+Recipient = Annotated[str, typer.Option("--vers", help="Destinataire : mediation, commune_proprete, intercommunale…")]
+Reason = Annotated[str, typer.Option("--motif", help="Pourquoi (inscrit au journal).")]
+Number = Annotated[int, typer.Argument(help="Numéro du renvoi (ou de la proposition).")]
+
 
 @app.command("renvoyer")
-def refer_cmd(
-    ctx: typer.Context,
-    cible: str = typer.Argument(..., help="Signalement (123 ou SIG-123), point sensible (PS-0001) ou axe (AX-0003)."),
-    vers: str = typer.Option(..., "--vers", help="Destinataire : mediation, commune_proprete, intercommunale…"),
-    motif: str = typer.Option(..., "--motif", help="Pourquoi ce renvoi (inscrit au journal)."),
-) -> None:
+def refer_cmd(ctx: typer.Context, cible: Target, vers: Recipient, motif: Reason) -> None:
     """Renvoie un signalement ou un site : ses signalements sortent des comptes des points sensibles et des axes
     (à la prochaine analyse) et restent dans l'historique ; qui, quand, pourquoi et à qui vont au journal."""
     from service.referrals import parse_target, refer
@@ -59,8 +59,8 @@ def _decide(
 @app.command("confirmer")
 def confirm_cmd(
     ctx: typer.Context,
-    numero: int = typer.Argument(..., help="Numéro de la proposition."),
-    motif: str | None = typer.Option(None, "--motif", help="Motif à la place de celui de la règle."),
+    numero: Number,
+    motif: Annotated[str | None, typer.Option("--motif", help="Motif à la place de celui de la règle.")] = None,
 ) -> None:
     """Confirme une proposition de renvoi faite par une règle à l'import."""
     from service.referrals import confirm
@@ -70,11 +70,7 @@ def confirm_cmd(
 
 
 @app.command("retirer")
-def withdraw_cmd(
-    ctx: typer.Context,
-    numero: int = typer.Argument(..., help="Numéro du renvoi (ou de la proposition)."),
-    motif: str = typer.Option(..., "--motif", help="Pourquoi (inscrit au journal)."),
-) -> None:
+def withdraw_cmd(ctx: typer.Context, numero: Number, motif: Reason) -> None:
     """Retire un renvoi (ses signalements reviennent dans les comptes à la prochaine analyse) ou refuse une
     proposition."""
     from service.referrals import STATUS_LABELS, withdraw
