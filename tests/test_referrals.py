@@ -267,6 +267,21 @@ def test_the_api_refers_lists_and_withdraws(settings, auth, db):
         assert empty.status_code == 422
         exported = client.get("/api/renvois/export", params={"format": "csv"}, headers=auth["planificateur"])
         assert exported.status_code == 200 and exported.text.lstrip("\ufeff").startswith("Renvoi;État;Vers")
+        assert f"\n{body['id']};" in exported.text
+        # the filters: repeated states, a recipient by its label, one report's referrals, a state that does not exist
+        both = {"etat": ["actif", "retire"], "destinataire": "Médiation", "signalement": report}
+        mine = client.get("/api/renvois", params=both, headers=auth["lecteur"]).json()["features"]
+        assert [(f["id"], f["properties"]["etat"]) for f in mine] == [(body["id"], "retire")]
+        only_active = client.get(
+            "/api/renvois", params={"etat": "actif", "signalement": report}, headers=auth["lecteur"]
+        )
+        assert only_active.json()["features"] == []
+        unknown = client.get("/api/renvois", params={"etat": "ferme"}, headers=auth["lecteur"])
+        assert unknown.status_code == 422 and "etat" in unknown.text
+        filtered = client.get(
+            "/api/renvois/export", params={"format": "csv", "etat": "actif"}, headers=auth["planificateur"]
+        )
+        assert f"\n{body['id']};" not in filtered.text.lstrip("\ufeff")
     assert (
         "test.planificateur",
         {

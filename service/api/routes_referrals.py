@@ -31,8 +31,25 @@ from service.referrals.sheet import referral_sheet
 router = APIRouter(prefix="/api", tags=["renvois"])
 
 Status = Literal["propose", "actif", "retire", "refuse"]
-States = Annotated[list[Status] | None, Query(description="propose, actif, retire, refuse (défaut : tous)")]
-Recipient = Annotated[str | None, Query(max_length=100, description="destinataire (code ou libellé)")]
+
+
+class ReferralFilter(BaseModel):
+    """Which referrals a list or an export holds: by state and by recipient."""
+
+    etat: list[Status] | None = Field(default=None, description="propose, actif, retire, refuse (défaut : tous)")
+    destinataire: str | None = Field(default=None, max_length=100, description="destinataire (code ou libellé)")
+
+    def frame(self, conn: Any, *, report_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
+        """The referrals chosen, newest first (the recipient read as a code or a label)."""
+        code = resolve_recipient(conn, self.destinataire) if self.destinataire else None
+        return list_referrals(conn, statuses=tuple(self.etat or ()), recipient=code, report_id=report_id, limit=limit)
+
+
+class ReferralQuery(ReferralFilter):
+    """The list's filters, one report's referrals, and the page's length."""
+
+    signalement: int | None = Field(default=None, ge=1, le=9_223_372_036_854_775_807)
+    limite: int = Field(default=1000, ge=1, le=5000)
 
 
 class ReferralIn(BaseModel):
@@ -79,19 +96,10 @@ def _collection(conn: Any, frame: pd.DataFrame, base_url: str) -> dict[str, Any]
 
 
 @router.get("/renvois", summary="Renvois vers la médiation ou un partenaire (GeoJSON, sans données personnelles)")
-def referrals(
-    request: Request,
-    conn: Conn,
-    _user: Reader,
-    etat: States = None,
-    destinataire: Recipient = None,
-    signalement: Annotated[int | None, Query(ge=1, le=9_223_372_036_854_775_807)] = None,
-    limite: Annotated[int, Query(ge=1, le=5000)] = 1000,
-) -> JSONResponse:
+def referrals(request: Request, conn: Conn, _user: Reader, asked: Annotated[ReferralQuery, Query()]) -> JSONResponse:
     """Les renvois avec leur état, leur destinataire, leur cible et leur lieu, filtrables par état, destinataire ou
     signalement, avec la liste des destinataires possibles ; aucune donnée de déclarant."""
-    code = resolve_recipient(conn, destinataire) if destinataire else None
-    frame = list_referrals(conn, statuses=tuple(etat or ()), recipient=code, report_id=signalement, limit=limite)
+    frame = asked.frame(conn, report_id=asked.signalement, limit=asked.limite)
     return JSONResponse(_collection(conn, frame, str(request.base_url)), media_type="application/geo+json")
 
 
@@ -111,14 +119,12 @@ def export_referrals(
     conn: Conn,
     settings: AppSettings,
     user: Planner,
+    asked: Annotated[ReferralFilter, Query()],
     format: Format = "csv",
-    etat: States = None,
-    destinataire: Recipient = None,
 ) -> Response:
     """La liste des renvois en fichier, filtrée par état ou destinataire : le PDF s'ouvre dans le navigateur, les autres
     formats s'enregistrent ; chaque export est journalisé."""
-    code = resolve_recipient(conn, destinataire) if destinataire else None
-    frame = list_referrals(conn, statuses=tuple(etat or ()), recipient=code)
+    frame = asked.frame(conn)
     sheet = referral_sheet(frame, load_labels(conn), base_url=str(request.base_url))
     content = render_sheet(conn, settings, sheet, format)
     audit(conn, user, "export_renvois", format=format, renvois=len(frame))
