@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from service.analyse.checks import check_points
-from service.analyse.identity import assign_identities
+from service.analyse.identity import Lifecycle, assign_identities
 from service.analyse.points import CRS, sensitive_points
 from service.analyse.store import run_points
 from service.cli.summary import analysis_table
@@ -112,7 +112,7 @@ def test_identities_survive_new_reports_and_a_30_m_shift():
     first = assign_identities(
         _run(_reports(np.concatenate([bx, px]), np.concatenate([by, py]), rng)),
         gpd.GeoDataFrame(columns=["id", "state", "point", "last_report"], geometry=[], crs=CRS),
-        now=NOW_TS,
+        Lifecycle(NOW_TS),
     )
     assert (first["state"] == "nouveau").all() and len(first) == 5
     centres = _centres()
@@ -120,7 +120,7 @@ def test_identities_survive_new_reports_and_a_30_m_shift():
     centres.append((EXPOSURE.geometry.x.iloc[12000], EXPOSURE.geometry.y.iloc[12000]))  # a new place
     px, py = _planted(np.random.default_rng(5), centres)
     second = assign_identities(
-        _run(_reports(np.concatenate([bx, px]), np.concatenate([by, py]), rng)), first, now=NOW_TS
+        _run(_reports(np.concatenate([bx, px]), np.concatenate([by, py]), rng)), first, Lifecycle(NOW_TS)
     )
     assert sorted(second.loc[second["state"] == "actif", "id"]) == sorted(first["id"])
     assert list(second.loc[second["state"] == "nouveau", "id"]) == ["PS-0006"]
@@ -141,7 +141,7 @@ def test_lifecycle_watched_resolved_reopened():
         crs=CRS,
     )
     empty = sensitive_points(_reports([], [], np.random.default_rng(0)), now=NOW_TS)
-    after = assign_identities(empty, previous, now=NOW_TS).set_index("id")["state"].to_dict()
+    after = assign_identities(empty, previous, Lifecycle(NOW_TS)).set_index("id")["state"].to_dict()
     assert after == {"PS-0001": "surveille", "PS-0002": "resolu"}
 
 

@@ -14,7 +14,7 @@ import shapely
 
 from service.analyse.axes import network_from_addresses, problem_axes, segment
 from service.analyse.backtest_axes import METHODS, backtest_axes
-from service.analyse.identity import assign_axis_identities
+from service.analyse.identity import Lifecycle, assign_axis_identities
 from service.analyse.points import CRS, PointParams, sensitive_points, sensitive_points_by_category
 from service.analyse.store import run_points
 from service.analyse.stretches import attach_stretches, split_stretches
@@ -214,7 +214,7 @@ def test_axis_identities_follow_the_street():
         ],
         crs=CRS,
     )
-    done = assign_axis_identities(current, previous, now=NOW_TS)
+    done = assign_axis_identities(current, previous, Lifecycle(NOW_TS))
     assert list(zip(done["id"], done["state"], strict=True)) == [
         ("AX-0001", "actif"),
         ("AX-0002", "reouvert"),

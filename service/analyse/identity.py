@@ -18,6 +18,8 @@ for ``resolve_weeks`` weeks after a ``nettoye`` visit); a resolved place found a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -36,17 +38,25 @@ def next_number(previous: gpd.GeoDataFrame) -> int:
     return max((_number(i) for i in previous["id"]), default=0) + 1 if not previous.empty else 1
 
 
+@dataclass(frozen=True)
+class Lifecycle:
+    """When this run happens, how many quiet weeks after a ``nettoye`` visit resolve a place, and the number of the
+    first new id (default: after the largest in the previous places)."""
+
+    now: pd.Timestamp
+    resolve_weeks: int = 8
+    first_number: int | None = None
+
+
 def _lifecycle(
     current: gpd.GeoDataFrame,
     previous: gpd.GeoDataFrame,
     pairs: list[tuple[float, int, int]],
-    *,
     prefix: str,
-    now: pd.Timestamp,
-    resolve_weeks: int,
-    first_number: int | None,
+    life: Lifecycle,
 ) -> gpd.GeoDataFrame:
     """Ids and states from scored (score, current, previous) pairs, best first."""
+    now, resolve_weeks, first_number = life.now, life.resolve_weeks, life.first_number
     current = current.copy()
     ids: list[str | None] = [None] * len(current)
     states: list[str | None] = [None] * len(current)
@@ -76,20 +86,13 @@ def _lifecycle(
 
 
 def assign_identities(
-    current: gpd.GeoDataFrame,
-    previous: gpd.GeoDataFrame,
-    *,
-    now: pd.Timestamp,
-    max_distance: float = 75.0,
-    resolve_weeks: int = 8,
-    first_number: int | None = None,
+    current: gpd.GeoDataFrame, previous: gpd.GeoDataFrame, life: Lifecycle, *, max_distance: float = 75.0
 ) -> gpd.GeoDataFrame:
     """Return every point, current and previous, with its ``id`` and ``state`` after this run.
 
     ``previous`` has columns ``id``, ``state``, ``geometry``, ``point``, ``last_report`` and optionally
     ``cleaned_at`` (last ``nettoye`` visit). Previous points not found again are returned too, with their
-    new state, so the caller can store their history. ``first_number``: the number of the first new id
-    (default: after the largest in ``previous``).
+    new state, so the caller can store their history.
     """
     pairs = []
     if not previous.empty and not current.empty:
@@ -102,9 +105,7 @@ def assign_identities(
                     d = shapely.distance(current["point"].iloc[ci], previous["point"].iloc[pi])
                     if d <= max_distance:
                         pairs.append((1.0 - d / max_distance, ci, pi))
-    return _lifecycle(
-        current, previous, pairs, prefix="PS", now=now, resolve_weeks=resolve_weeks, first_number=first_number
-    )
+    return _lifecycle(current, previous, pairs, "PS", life)
 
 
 def _same_street(a: object, b: object) -> bool:
@@ -114,11 +115,10 @@ def _same_street(a: object, b: object) -> bool:
 def assign_axis_identities(
     current: gpd.GeoDataFrame,
     previous: gpd.GeoDataFrame,
+    life: Lifecycle,
     *,
-    now: pd.Timestamp,
     buffer_m: float = 25.0,
     min_overlap: float = 0.3,
-    resolve_weeks: int = 8,
 ) -> gpd.GeoDataFrame:
     """Every axis, current and previous, with its ``id`` (``AX-0001``) and ``state`` after this run.
 
@@ -141,4 +141,4 @@ def assign_axis_identities(
                 overlap = shorter.intersection(longer.buffer(buffer_m)).length / shorter.length
                 if overlap >= min_overlap:
                     pairs.append((overlap, ci, pi))
-    return _lifecycle(current, previous, pairs, prefix="AX", now=now, resolve_weeks=resolve_weeks, first_number=None)
+    return _lifecycle(current, previous, pairs, "AX", life)

@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from service.analyse.axes import AxisParams
 from service.analyse.axis_priority import axis_priorities
 from service.analyse.checks import check_points
-from service.analyse.identity import assign_axis_identities, assign_identities, next_number
+from service.analyse.identity import Lifecycle, assign_axis_identities, assign_identities, next_number
 from service.analyse.pipeline import MIN_CATEGORY_REPORTS, Analysis, find_hotspots, point_params, street_network
 from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
 from service.analyse.priority import with_visit_outcome
@@ -135,7 +135,7 @@ def _point_identities(
     for scope in scopes:
         current = points[points["category_scope"] == scope].reset_index(drop=True)
         before = previous[previous["category_scope"] == scope].reset_index(drop=True)
-        done = assign_identities(current, before, now=now, first_number=number)
+        done = assign_identities(current, before, Lifecycle(now, first_number=number))
         done["category_scope"] = scope
         number = next_number(pd.concat([previous[["id"]], done[["id"]]]))
         frames.append(done)
@@ -182,7 +182,7 @@ def _axes_now(
     """The axes found matched to the stored ones, with their priority (the current points along them count)."""
     if found.axes is None:
         return None
-    axes = assign_axis_identities(found.axes, load_previous_axes(conn), now=now)
+    axes = assign_axis_identities(found.axes, load_previous_axes(conn), Lifecycle(now))
     current = points[points["found_now"].astype(bool) & points["category_scope"].eq(ALL_CATEGORIES)]
     return axis_priorities(
         axes,

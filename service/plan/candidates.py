@@ -133,6 +133,26 @@ def _common(r: dict[str, Any], kind: str) -> dict[str, Any]:
     }
 
 
+def _at_place(
+    r: dict[str, Any], kind: str, n: int, assessed: tuple[dict[str, float], str], service_min: float
+) -> dict[str, Any]:
+    """A site seen at its point (``x``, ``y``) — an open report, a follow-up — of one category seen ``n`` times,
+    valued by the product of its factors (``assessed``: the factors and the reason in words)."""
+    components, reason = assessed
+    return site_row(
+        point=shapely.Point(r["x"], r["y"]),
+        **_common(r, kind),
+        label=r["label"] or r["site_id"],
+        category=r["category"],
+        categories={r["category"]: n} if r["category"] else {},
+        value=v.product(components),
+        components=components,
+        reason=reason,
+        service_min=service_min,
+        n_reports=n,
+    )
+
+
 def axis_line(geom: shapely.Geometry) -> shapely.LineString:
     """The street walked along an axis: its lines merged; when they do not join, the longest part."""
     merged = shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom
@@ -236,20 +256,8 @@ class ReportSource:
                 now=context.now,
                 fresh=fresh,
             )
-            rows.append(
-                site_row(
-                    point=shapely.Point(r["x"], r["y"]),
-                    **_common({**r, "state": r["status"], "last_report": observed}, self.kind),
-                    label=r["label"] or r["site_id"],
-                    category=r["category"],
-                    categories={r["category"]: seen},
-                    value=v.product(components),
-                    components=components,
-                    reason=reason,
-                    service_min=context.settings.plan_service_report_min,
-                    n_reports=seen,
-                )
-            )
+            r.update(state=r["status"], last_report=observed)
+            rows.append(_at_place(r, self.kind, seen, (components, reason), context.settings.plan_service_report_min))
         return _rows(rows)
 
 
@@ -277,20 +285,8 @@ class FollowUpSource:
                 last_visit=r["last_visit"],
                 last_outcome_label=context.labels.outcome("a_revoir"),
             )
-            rows.append(
-                site_row(
-                    point=shapely.Point(r["x"], r["y"]),
-                    **_common({**r, "state": "a_revoir", "last_report": None}, self.kind),
-                    label=r["label"] or r["site_id"],
-                    category=r["category"],
-                    categories={r["category"]: n} if r["category"] else {},
-                    value=v.product(components),
-                    components=components,
-                    reason=reason,
-                    service_min=context.settings.plan_service_followup_min,
-                    n_reports=n,
-                )
-            )
+            r.update(state="a_revoir", last_report=None)
+            rows.append(_at_place(r, self.kind, n, (components, reason), context.settings.plan_service_followup_min))
         return _rows(rows)
 
 
