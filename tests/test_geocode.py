@@ -13,7 +13,7 @@ import pytest
 from service.db import connect
 from service.demo.addresses import evaluation_set
 from service.errors import InvalidValueError
-from service.geocode.apply import GazetteerBatchGeocoder, open_reviews, resolve_review
+from service.geocode.apply import GazetteerBatchGeocoder, HandPlaced, open_reviews, resolve_review
 from service.geocode.evaluate import evaluate
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
@@ -172,9 +172,9 @@ def test_ingestion_geocodes_rows_without_coordinates_and_queues_doubts(conn, set
     assert (s.inserted, s.details["geocodage"]["to_review"]) == (3, 3)  # nothing dropped
     reviews = open_reviews(conn)
     assert [r["level"] for r in reviews] == ["ambigu", "rue", "echec"]
-    done = resolve_review(conn, reviews[0]["id"], choice=1)
+    done = resolve_review(conn, reviews[0]["id"], 1)
     assert done["libelle"] == reviews[0]["alternatives"][0]["libelle"]
-    resolve_review(conn, reviews[2]["id"], lon=5.5120109, lat=50.6097927)
+    resolve_review(conn, reviews[2]["id"], HandPlaced(5.5120109, 50.6097927))
     rows = conn.execute(
         "SELECT external_id, geocode_status, geom IS NOT NULL FROM reports WHERE external_id LIKE 'D%' ORDER BY 1"
     ).fetchall()
@@ -228,7 +228,7 @@ def test_review_in_french_and_a_hand_placed_point_outside_the_zone_is_refused(co
     assert "hors de la zone de police" in said and "rien n'est enregistré" in said
     assert "Longitude et latitude sont inversées : essayez --lon 5.5120109 --lat 50.6097927" in said
     with pytest.raises(InvalidValueError, match="hors de la zone de police"):
-        resolve_review(conn, review_id, lon=4.3517, lat=50.8503, zone=zone_polygon(settings))  # Brussels
+        resolve_review(conn, review_id, HandPlaced(4.3517, 50.8503, zone=zone_polygon(settings)))  # Brussels
     row = conn.execute("SELECT geocode_status FROM reports WHERE external_id = 'D1'").fetchone()
     assert row == ("a_verifier",) and [r["id"] for r in open_reviews(conn)] == [review_id]
     placed = cli("place", str(review_id), "--lon", "5.5120109", "--lat", "50.6097927")

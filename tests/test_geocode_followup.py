@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.api import create_app
-from service.geocode.apply import GazetteerBatchGeocoder, open_reviews, resolve_review
+from service.geocode.apply import GazetteerBatchGeocoder, HandPlaced, open_reviews, resolve_review
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.ingest.pipeline import IngestOptions, ingest_file
@@ -89,9 +89,9 @@ def test_a_queued_row_says_why_and_offers_choices(conn, imported):
 
 def test_resolving_a_review_sets_the_commune(conn, imported, settings):
     reviews = {r["address"]: r for r in open_reviews(conn)}
-    resolve_review(conn, reviews["Rue Cockerill 5, 4100 Seraing"]["id"], choice=2)
+    resolve_review(conn, reviews["Rue Cockerill 5, 4100 Seraing"]["id"], 2)
     outlines = commune_outlines(settings)
-    resolve_review(conn, reviews["voir le PV de l'agent"]["id"], lon=5.4860, lat=50.5510, communes=outlines)
+    resolve_review(conn, reviews["voir le PV de l'agent"]["id"], HandPlaced(5.4860, 50.5510, outlines))
     query = "SELECT external_id, geocode_status, commune, postcode, geocode_label FROM reports"
     rows = {r[0]: r[1:] for r in conn.execute(query)}
     assert rows["A5"] == ("manuel", "Seraing", "4100", "Rue Cockerill 1, 4100 Seraing")

@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 from service.cells import neutralise_formula
 from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of, working
 from service.db import connect
-from service.geocode.apply import count_open_reviews, geocode_rows, open_reviews, resolve_review
+from service.geocode.apply import HandPlaced, count_open_reviews, geocode_rows, open_reviews, resolve_review
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.labels import ROW_LABELS
@@ -218,7 +218,7 @@ def accept(
     """Accepte la proposition K d'une vérification."""
     settings = settings_of(ctx)
     with connect(settings) as conn:
-        _print_resolution(resolve_review(conn, numero, choice=choix), json_out)
+        _print_resolution(resolve_review(conn, numero, choix), json_out)
 
 
 @app.command("place")
@@ -232,9 +232,7 @@ def place(
     """Place à la main le point d'une vérification (WGS84) ; un point hors de la zone est refusé."""
     settings = settings_of(ctx)
     with connect(settings) as conn:
-        done = resolve_review(
-            conn, numero, lon=lon, lat=lat, communes=commune_outlines(settings), zone=zone_polygon(settings)
-        )
+        done = resolve_review(conn, numero, HandPlaced(lon, lat, commune_outlines(settings), zone_polygon(settings)))
     _print_resolution(done, json_out)
 
 

@@ -182,22 +182,25 @@ def _check_in_zone(zone: BaseGeometry | None, lon: float, lat: float, x: float, 
     )
 
 
+@dataclass(frozen=True)
+class HandPlaced:
+    """A point placed by hand (WGS84), with what it is checked against: the commune outlines that name its commune
+    (see :func:`service.zone.commune_outlines`) and the police zone it must lie in (:func:`service.zone.zone_polygon`;
+    ``None``: not checked)."""
+
+    lon: float
+    lat: float
+    communes: tuple[tuple[str, BaseGeometry], ...] = ()
+    zone: BaseGeometry | None = None
+
+
 def resolve_review(
-    conn: psycopg.Connection[Any],
-    review_id: int,
-    *,
-    choice: int | None = None,
-    lon: float | None = None,
-    lat: float | None = None,
-    who: str = "cli",
-    communes: tuple[tuple[str, BaseGeometry], ...] = (),
-    zone: BaseGeometry | None = None,
+    conn: psycopg.Connection[Any], review_id: int, answer: int | HandPlaced, *, who: str = "cli"
 ) -> dict[str, Any]:
-    """Accept alternative ``choice`` (1-based) or place the point at ``lon``/``lat``; the row becomes 'manuel'.
+    """Accept alternative ``answer`` (1-based) or place the point by hand; the row becomes 'manuel'.
 
     The row's commune and postcode become those of the chosen address; a point placed by hand takes the
-    commune whose outline (``communes``, see :func:`service.zone.commune_outlines`) contains it, and is refused
-    outside ``zone`` (the police zone, see :func:`service.zone.zone_polygon`), as an imported point would be."""
+    commune whose outline contains it, and is refused outside the zone, as an imported point would be."""
     row = conn.execute(_q("review"), {"id": review_id}).fetchone()
     if row is None:
         raise NotFoundError(
@@ -205,21 +208,21 @@ def resolve_review(
             hint="« hotspots geocode review » liste les vérifications ouvertes.",
         )
     target, target_id, alternatives = row
-    if choice is not None:
+    if isinstance(answer, int):
+        choice = answer
         if not 1 <= choice <= len(alternatives):
             raise NotFoundError(f"Pas de proposition n° {choice} (il y en a {len(alternatives)}).")
         alt = alternatives[choice - 1]
         x, y, label, level = alt["x"], alt["y"], alt["libelle"], alt["niveau"]
         commune, postcode = alt.get("commune"), alt.get("code_postal")
         resolution = f"proposition {choice} acceptée par {who}"
-    elif lon is not None and lat is not None:
-        x, y = to_lambert(lon, lat)
-        _check_in_zone(zone, lon, lat, x, y)
+    else:
+        x, y = to_lambert(answer.lon, answer.lat)
+        _check_in_zone(answer.zone, answer.lon, answer.lat, x, y)
         label, level = None, "manuel"
+        communes = answer.communes
         commune, postcode = communes_at(communes, np.array([x]), np.array([y]))[0] if communes else None, None
         resolution = f"placé à la main par {who}"
-    else:
-        raise NotFoundError("Indiquez --choix N ou --lon/--lat.")
     with conn.transaction():
         conn.execute(
             sql.SQL(_q("place_by_hand")).format(table=_table(target)),
