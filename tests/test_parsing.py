@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from service.demo.load import first_shift_start
+from service.errors import InvalidValueError
 from service.geo import LAMBERT72, LAMBERT2008, WGS84, project
 from service.ingest.columns import map_columns, normalise_header
 from service.ingest.coords import locate, to_number
@@ -13,6 +18,7 @@ from service.ingest.dates import parse_datetimes
 from service.ingest.header import header_index
 from service.ingest.source import STR
 from service.ingest.vocabulary import normalise_value
+from service.plan.model import parse_start_time
 from service.settings import load_settings
 from service.zone import zone_polygon
 
@@ -113,3 +119,41 @@ def test_headers_and_values_are_compared_without_case_accents_or_punctuation():
 )
 def test_header_row_below_titles_and_blank_rows(rows, header):
     assert header_index(rows) == header
+
+
+EVENING = datetime(2026, 12, 1, 21, 30, tzinfo=ZoneInfo("Europe/Brussels"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "start"),
+    [
+        ("2026-12-03 08:00", "03/12 08:00"),
+        ("03/12/2026 8h", "03/12 08:00"),
+        ("8h", "02/12 08:00"),  # typed in the evening: tomorrow morning
+        ("8 h 30", "02/12 08:30"),
+        ("22h", "01/12 22:00"),  # later today
+        ("21h00", "01/12 21:00"),  # less than an hour past: still today
+        ("demain 7h45", "02/12 07:45"),
+        ("Demain à 14h", "02/12 14:00"),
+        ("demain", "02/12 08:00"),
+        ("aujourd'hui 23h", "01/12 23:00"),
+        ("8u15", "02/12 08:15"),
+    ],
+)
+def test_a_shift_starts_as_an_officer_types_it(typed, start):
+    assert parse_start_time(typed, "Europe/Brussels", now=EVENING).strftime("%d/%m %H:%M") == start
+
+
+@pytest.mark.parametrize("typed", ["25h", "08:61", "demain matin", "la semaine prochaine"])
+def test_an_unreadable_start_is_refused_with_examples(typed):
+    with pytest.raises(InvalidValueError, match=f"début de tournée illisible : « {typed} »") as refused:
+        parse_start_time(typed, "Europe/Brussels", now=EVENING)
+    assert "demain 8h" in (refused.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("hour", "start"), [(5, "01/12 08:00"), (9, "01/12 09:15"), (14, "01/12 14:15"), (16, "02/12 08:00")]
+)
+def test_the_demo_plans_the_shift_the_service_would_go_out_on(hour, start):
+    now = datetime(2026, 12, 1, hour, 5, tzinfo=ZoneInfo("Europe/Brussels"))
+    assert first_shift_start("Europe/Brussels", now).strftime("%d/%m %H:%M") == start

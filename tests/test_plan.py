@@ -516,6 +516,7 @@ def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on
         3: ("Procès verbal", datetime(2026, 11, 20, 9, 20)),
         4: (None, "20/11/2026 9h40"),  # a date but no result
         5: ("Avertissement", "20.11.2026 10:00"),
+        6: ("Rien constaté", "19/11/2026 16h00"),  # the day before the shift: a date typed wrong
         7: ("Nettoyé", "20/11/2026 10h30"),
         8: ("Nettoyé", None),  # a result but no date
     }
@@ -531,20 +532,25 @@ def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on
 
     summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
     assert summary.balanced and summary.inserted == 5 and summary.rejected == len(refs) - 5
-    not_done = len(refs) - 8
+    not_done = len(refs) - 9
     lines = summary.reject_lines()
     assert lines[0] == (
         f"{len(refs) - 5} ligne(s) non enregistrée(s), dont {not_done} arrêt(s) non fait(s) (ni résultat ni date : "
-        "rien à encoder, leurs sites restent à planifier) et 3 à corriger :"
+        "rien à encoder, leurs sites restent à planifier) et 4 à corriger :"
     )
     assert lines[1].startswith("  • ligne 6 — Résultat (vide) : résultat manquant : la date de visite est remplie")
     assert "choisissez-le dans la liste de la colonne « Résultat »" in lines[1]
-    assert lines[2].startswith("  • ligne 9 — arrêt de tournée « T999-E1-01 » : arrêt inconnu")
-    assert lines[3] == (
+    assert lines[2] == (
+        "  • ligne 8 — date de visite « 19/11/2026 (tournée du 20/11/2026) » : date de visite antérieure au jour de "
+        "la tournée : l'arrêt n'était pas encore planifié ; corrigez la date (ou effacez la référence d'arrêt si la "
+        "visite n'était pas celle de la tournée)"
+    )
+    assert lines[3].startswith("  • ligne 9 — arrêt de tournée « T999-E1-01 » : arrêt inconnu")
+    assert lines[4] == (
         "  • ligne 10 — Date de visite (vide) : date de visite manquante : le résultat est rempli mais pas la date ; "
         "indiquez le jour et l'heure de la visite (par exemple 30/11/2026 14h30)"
     )
-    assert len(lines) == 4
+    assert len(lines) == 5
     # the sheet's own columns (order, priority, why…) come back with it: only the added one is reported as unknown
     assert summary.details["colonnes_ignorees"] == ["Photo"]
     # each visit is on its own stop, with the outcome's code and the time as written (Brussels)

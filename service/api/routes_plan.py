@@ -48,7 +48,10 @@ class ShiftIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     duree: str = Field(max_length=20, examples=["4h", "3h30", "90min"], description="durée de la tournée")
     debut: str | None = Field(
-        default=None, max_length=40, examples=["2026-12-02 08:00"], description="défaut : prochain quart d'heure"
+        default=None,
+        max_length=40,
+        examples=["2026-12-02 08:00", "demain 8h"],
+        description="défaut : prochain quart d'heure",
     )
     depart: str | None = Field(
         default=None, max_length=300, examples=["Place Communale 1, 4100 Seraing", "5.5092, 50.6150"]

@@ -146,7 +146,9 @@ def plan(
     ),
     arrivee: str | None = typer.Option(None, "--arrivee", help="Adresse d'arrivée ; défaut : retour au départ."),
     debut: str | None = typer.Option(
-        None, "--debut", help="Début : 2026-12-02 08:00, 02/12/2026 8h00 ou 08:00 ; défaut : prochain quart d'heure."
+        None,
+        "--debut",
+        help="Début : 2026-12-02 08:00, 02/12/2026 8h, demain 8h ou 14h30 ; défaut : prochain quart d'heure.",
     ),
     equipes: int = typer.Option(1, "--equipes", help="Nombre d'équipes (chacune sa tournée, aucun site deux fois)."),
     mode: str = typer.Option("voiture", "--mode", help="Déplacement : voiture, velo ou pied."),

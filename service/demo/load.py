@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -111,6 +112,15 @@ def analyse_demo(settings: Settings, *, now: datetime | None = None) -> dict[str
         return run_analysis(conn, settings, now=stamp)
 
 
+def first_shift_start(timezone: str, now: datetime | None = None) -> datetime:
+    """When the demo's first shift starts: the next quarter hour during the service's day (7:00 to 15:00), else
+    8:00 the next morning — a demo run at night plans the shift the service would go out on."""
+    from service.plan.model import parse_start_time
+
+    local = (now or datetime.now(ZoneInfo(timezone))).astimezone(ZoneInfo(timezone))
+    return parse_start_time(None if 7 <= local.hour < 15 else "8h", timezone, now=local)
+
+
 def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: float = 1.0) -> tuple[Any, list[Path]]:
     """Plan the demo's first shift (two teams, four hours from the default station) and write its field pack
     in ``out`` (default ``<data dir>/demo/tournee``): the files the next steps point at."""
@@ -119,11 +129,10 @@ def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: 
     from service.export.sheet import sheet_from_plan
     from service.geocode.apply import batch_geocoder
     from service.plan import Filters, ShiftRequest, parse_duration, plan_shift, store_plan
-    from service.plan.model import parse_start_time
 
     folder = out or demo_dir(settings) / "tournee"
     request = ShiftRequest(
-        starts_at=parse_start_time(None, settings.timezone),
+        starts_at=first_shift_start(settings.timezone),
         budget_minutes=parse_duration(FIRST_SHIFT_DURATION),
         start=None,
         end=None,

@@ -302,12 +302,19 @@ _UNPLACEABLE = (
         "arrêt inconnu : aucune tournée n'a cet arrêt ; vérifiez la colonne « Arrêt » (référence imprimée sur la "
         "feuille, par exemple T12-E1-03)",
     ),
+    (
+        "stops_before_plan",
+        "date de visite",
+        "date de visite antérieure au jour de la tournée : l'arrêt n'était pas encore planifié ; corrigez la date "
+        "(ou effacez la référence d'arrêt si la visite n'était pas celle de la tournée)",
+    ),
 )
 
 
 def unplaceable_visits(conn: psycopg.Connection[Any], qk: dict[str, str]) -> dict[int, list[dict[str, Any]]]:
-    """Visits that cannot be attached: a report they follow that is not stored (and no place of their own), or a
-    plan's stop that no plan has. Returns their reasons by row number (the rows stay staged)."""
+    """Visits that cannot be attached: a report they follow that is not stored (and no place of their own), a
+    plan's stop that no plan has, or a stop visited before its plan's day. Returns their reasons by row number (the
+    rows stay staged)."""
     found: dict[int, list[dict[str, Any]]] = {}
     for query, field_name, reason in _UNPLACEABLE:
         for number, ref in conn.execute(qk[query]).fetchall():

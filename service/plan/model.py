@@ -160,28 +160,47 @@ def parse_duration(text: str) -> float:
     return hours * 60 + minutes
 
 
+_DAY_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%d/%m/%y %H:%M", "%Y-%m-%d", "%d/%m/%Y")
+#: Words for a day relative to today, as typed before a time (« demain 8h »).
+_DAY_WORDS = {"aujourd'hui": 0, "aujourd’hui": 0, "auj": 0, "demain": 1, "après-demain": 2, "apres-demain": 2}
+
+
+def _hour_minutes(text: str) -> str:
+    """« 8h », « 8 h 30 », « 14h30 », « 8u15 », « 8:00 » written as ``08:00``: how a start time is typed."""
+    return re.sub(
+        r"\b(\d{1,2}) ?[h:u] ?(\d{2})?\b", lambda m: f"{int(m.group(1)):02d}:{m.group(2) or '00'}", text
+    ).strip()
+
+
 def parse_start_time(
     text: str | None, timezone: str, *, now: datetime | None = None, what: str = "début de tournée"
 ) -> datetime:
-    """``"2026-12-02 08:00"``, ``"02/12/2026 8h00"``, ``"08:00"`` (today) or None (the next quarter hour);
-    ``what`` names the value in the error (the same forms serve the "not visited since" date)."""
+    """``"2026-12-02 08:00"``, ``"02/12/2026 8h"``, ``"demain 8h"``, ``"14h30"`` or None (the next quarter hour);
+    ``what`` names the value in the error (the same forms serve the "not visited since" date). A time without a
+    day is today's, or tomorrow's when it is more than an hour past (« 8h » typed in the evening)."""
     zone = ZoneInfo(timezone)
     now = (now or datetime.now(zone)).astimezone(zone)
     if not text:
         return now.replace(second=0, microsecond=0) + timedelta(minutes=15 - now.minute % 15)
-    cleaned = re.sub(r"\s+", " ", text.strip().replace("h", ":")).rstrip(":")
-    cleaned = re.sub(r":(\s|$)", r":00\1", cleaned)
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%d/%m/%y %H:%M", "%Y-%m-%d", "%d/%m/%Y"):
+    cleaned = re.sub(r"\s+", " ", text.strip().lower())
+    offset = next((n for word, n in _DAY_WORDS.items() if cleaned.startswith(word)), None)
+    if offset is not None:
+        cleaned = cleaned.split(" ", 1)[1].strip(" ,à") if " " in cleaned else "08:00"
+    cleaned = _hour_minutes(cleaned)
+    for fmt in _DAY_FORMATS if offset is None else ():
         try:
             return datetime.strptime(cleaned, fmt).replace(tzinfo=zone)
         except ValueError:
             continue
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", cleaned)
-    if match:
-        return now.replace(hour=int(match.group(1)), minute=int(match.group(2)), second=0, microsecond=0)
+    match = re.fullmatch(r"(\d{2}):(\d{2})", cleaned)
+    if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
+        at = now.replace(hour=int(match.group(1)), minute=int(match.group(2)), second=0, microsecond=0)
+        if offset is None and at < now - timedelta(hours=1):
+            offset = 1
+        return at + timedelta(days=offset or 0)
     raise InvalidValueError(
         f"{what} illisible : « {text} »",
-        hint="Écrivez par exemple 2026-12-02 08:00, 02/12/2026 8h00 ou 08:00.",
+        hint="Écrivez par exemple 2026-12-02 08:00, 02/12/2026 8h00, demain 8h ou 14h30.",
     )
 
 

@@ -41,6 +41,17 @@ FROM stage s
 WHERE s.stop_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM plan_stops p WHERE p.ref = s.stop_ref)
 ORDER BY s.row_number;
 
+-- name: stops_before_plan
+-- Visits of a plan's stop dated before the day the plan starts (days in the session's time zone, the service's):
+-- a date typed wrong, since the stop was not planned yet.
+SELECT s.row_number,
+       to_char(to_timestamp(s.visited_epoch), 'DD/MM/YYYY') || ' (tournée du ' || to_char(pl.starts_at, 'DD/MM/YYYY') || ')'
+FROM stage s
+JOIN plan_stops p ON p.ref = s.stop_ref
+JOIN plans pl ON pl.id = p.plan_id
+WHERE to_timestamp(s.visited_epoch)::date < pl.starts_at::date
+ORDER BY s.row_number;
+
 -- name: insert_rows
 INSERT INTO visits AS v (source, natural_key, external_id, content_hash, visited_at, outcome, category,
                          officer, notes, report_ref, address, postcode, commune, geom, input_crs,

@@ -57,10 +57,12 @@ WHERE a.state = ANY(%(states)s);
 
 -- name: reports
 -- Open reports worth a check on their own: recent, placed, not a near-duplicate, not inside a current sensitive
--- point nor along a problem axis (those are visited as such), and not visited since they were made.
+-- point nor along a problem axis (those are visited as such), and not visited since they were made. Their commune
+-- and postcode are those of the nearest official address, as for every site of a sheet (the text of the report, as
+-- typed — « JEMEPPE », a section, a neighbouring commune — only when no address register is loaded).
 SELECT 'SIG-' || r.id AS site_id, r.id AS report_id, r.category, r.status, r.observed_at,
        coalesce(r.geocode_label, r.address) AS label,
-       coalesce(r.commune, near.municipality) AS commune, coalesce(r.postcode, near.postcode) AS postcode,
+       coalesce(near.municipality, r.commune) AS commune, coalesce(near.postcode, r.postcode) AS postcode,
        ST_X(r.geom) AS x, ST_Y(r.geom) AS y,
        (SELECT count(*) FROM reports d WHERE d.duplicate_of = r.id) AS seen_again
 FROM reports r
@@ -81,7 +83,7 @@ WHERE r.geom IS NOT NULL AND r.duplicate_of IS NULL AND r.referral_id IS NULL AN
 -- no later visit within 25 m: the follow-up is still due.
 SELECT 'SUIVI-' || v.id AS site_id, v.id AS visit_id, v.visited_at AS last_visit, v.outcome AS last_outcome,
        coalesce(v.category, r.category) AS category, coalesce(v.geocode_label, v.address, r.address) AS label,
-       coalesce(v.commune, near.municipality) AS commune, coalesce(v.postcode, near.postcode) AS postcode,
+       coalesce(near.municipality, v.commune) AS commune, coalesce(near.postcode, v.postcode) AS postcode,
        v.notes, ST_X(v.geom) AS x, ST_Y(v.geom) AS y,
        n.n_reports, n.recent, greatest(n.last_report, v.visited_at) AS last_activity
 FROM visits v
