@@ -47,6 +47,8 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("GET", "/api/tournees/{plan_id}/export"): "planificateur",
     ("GET", "/api/geocodage"): "lecteur",
     ("GET", "/api/geocodage/inverse"): "lecteur",
+    ("GET", "/api/geocodage/verifications"): "lecteur",
+    ("POST", "/api/geocodage/verifications/{review_id}"): "planificateur",
     ("POST", "/api/imports/{type_donnees}"): "planificateur",
     ("GET", "/api/lots"): "lecteur",
     ("GET", "/api/lots/{lot}/rejets"): "planificateur",

@@ -794,3 +794,79 @@ HotspotsCarte.send(arguments[0]).then(() => done('réussi'), e => done(e.message
     # the service's own message and advice, as sentences
     said = browser.execute_async_script(failed, "/api/points-sensibles/PS-999999")
     assert said != "réussi" and said.endswith(".") and "Error" not in said and ". " in said, said
+
+
+def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, conn):
+    """The « Adresses à vérifier » panel: its count, a doubt's proposals drawn as numbered markers, one accepted
+    from its popup, then another doubt's point placed by a click on the map; the database follows each answer."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
+    _log_in(browser, server, wait)
+
+    def state() -> dict:
+        return browser.execute_script("return JSON.parse(JSON.stringify(window.hotspotsVerifications || {}))")
+
+    def open_reviews() -> list[tuple]:
+        return conn.execute(
+            "SELECT id, target_id, jsonb_array_length(alternatives) FROM geocode_reviews WHERE resolved_at IS NULL "
+            "ORDER BY created_at, id"
+        ).fetchall()
+
+    waiting = open_reviews()
+    assert len(waiting) > 2, "the demonstration data leave addresses to review"
+    wait.until(lambda d: state().get("total") is not None)
+    panel = browser.find_element(By.ID, "hs-verifs")
+    assert _text(panel.find_element(By.TAG_NAME, "summary")) == f"Adresses à vérifier ({len(waiting)})"
+    panel.find_element(By.TAG_NAME, "summary").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#hs-verifs-liste li"))
+    items = browser.find_elements(By.CSS_SELECTOR, "#hs-verifs-liste li")
+    assert len(items) == min(20, len(waiting))
+    review_id, report_id, n_proposals = waiting[0]
+    assert _text(items[0]).startswith(f"signalement n° {report_id} — « ")
+    assert n_proposals > 0
+    # « Voir »: the proposals as numbered markers; the first one accepted from its popup
+    items[0].find_element(By.TAG_NAME, "button").click()
+    wait.until(lambda d: state().get("ouverte") == review_id)
+    markers = browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-proposition span")
+    assert [m.text for m in markers] == [str(i) for i in range(1, n_proposals + 1)] and state()["propositions"] == len(
+        markers
+    )
+    browser.execute_script("arguments[0].click()", markers[0])
+    popup = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".hs-verif-popup button"))
+    assert _text(popup[0]) == "Accepter cette adresse"
+    popup[0].click()
+    wait.until(lambda d: state().get("reglees") == 1 or state().get("erreur"))
+    assert state()["erreur"] is None and state()["derniere"]["verification"] == review_id
+    label = conn.execute("SELECT alternatives->0->>'libelle' FROM geocode_reviews WHERE id = %s", (review_id,))
+    row = conn.execute("SELECT geocode_status, geocode_label FROM reports WHERE id = %s", (report_id,)).fetchone()
+    assert row == ("manuel", label.fetchone()[0])
+    wait.until(lambda d: _text(d.find_element(By.ID, "hs-verifs-compte")) == f"({len(waiting) - 1})")
+    assert "réglée : signalement n° " + str(report_id) in _status(browser)
+    # the next one placed by hand: a click on the map beside its proposals, confirmed in the popup
+    review_id, report_id, _n = open_reviews()[0]
+    first = browser.find_elements(By.CSS_SELECTOR, "#hs-verifs-liste li")[0]
+    first.find_element(By.TAG_NAME, "button").click()
+    wait.until(lambda d: state().get("ouverte") == review_id and state().get("placement"))
+    where = browser.find_element(By.CSS_SELECTOR, ".leaflet-container")
+    ActionChains(browser).move_to_element_with_offset(where, 90, 70).click().perform()
+    aimed = browser.execute_script(
+        "var m = window.hotspotsMap, r = m.getContainer().getBoundingClientRect();"
+        "var p = m.containerPointToLatLng([r.width / 2 + 90, r.height / 2 + 70]); return [p.lng, p.lat];"
+    )
+    confirm = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".hs-verif-popup button"))
+    assert _text(confirm[0]) == "Placer le point ici"
+    confirm[0].click()
+    wait.until(lambda d: state().get("reglees") == 2 or state().get("erreur"))
+    assert state()["erreur"] is None and state()["derniere"]["libelle"] is None
+    placed = conn.execute(
+        "SELECT geocode_status, ST_Distance(geom, ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 31370)) "
+        "FROM reports WHERE id = %s",
+        (*aimed, report_id),
+    ).fetchone()
+    assert placed[0] == "manuel" and placed[1] < 5, placed  # within a few metres of the pixel clicked
+    assert conn.execute("SELECT resolved_at IS NOT NULL FROM geocode_reviews WHERE id = %s", (review_id,)).fetchone()[0]
+    assert not browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-proposition")  # the markers go

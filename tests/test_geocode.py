@@ -9,10 +9,13 @@ import sys
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
+from service.api import create_app
 from service.db import connect
 from service.demo.addresses import evaluation_set
 from service.errors import InvalidValueError
+from service.geo import to_lambert
 from service.geocode.apply import GazetteerBatchGeocoder, HandPlaced, open_reviews, resolve_review
 from service.geocode.evaluate import evaluate
 from service.geocode.gazetteer import load_gazetteer
@@ -259,3 +262,64 @@ def test_a_commune_written_in_dutch_or_german_does_not_hide_the_street(geocoder,
         assert ignored in (result.reason or "")
     if ignored and "12B" in ignored:  # the street name itself was exact
         assert "nom de rue approché" not in (result.reason or "")
+
+
+def test_a_planner_settles_the_doubts_from_the_map(conn, settings, geocoder, auth, tmp_path):
+    """The review over the API, as the map's panel uses it: the doubts with their proposals as WGS84 points, a
+    proposal accepted, a point placed by hand (outside the zone refused, nothing stored), each step in the log."""
+    hook = GazetteerBatchGeocoder(geocoder)
+    doubtful = write(
+        tmp_path / "doutes.csv",
+        "id;date;categorie;adresse\nD1;01/03/2026 10:00;graffiti;Rue de la Paix 4"
+        "\nD2;01/03/2026 11:00;graffiti;Rue Ferrer SN\nD3;01/03/2026 12:00;graffiti;voir PV\n",
+    )
+    ingest_file(conn, doubtful, IngestOptions("reports"), settings, now=NOW, geocoder=hook)
+    conn.commit()
+    url = "/api/geocodage/verifications"
+    planner = auth["planificateur"]
+    with TestClient(create_app(settings)) as client:
+        listed = client.get(url, headers=auth["lecteur"]).json()
+        assert listed["total"] == 3 and [v["niveau"] for v in listed["verifications"]] == ["ambigu", "rue", "echec"]
+        ambiguous, street, failed = listed["verifications"]
+        assert (ambiguous["objet"], ambiguous["adresse"]) == ("signalement", "Rue de la Paix 4")
+        assert street["motif"] == "sans numéro" and street["propositions"][0]["adresse"].startswith("Rue Ferrer")
+        proposals = ambiguous["propositions"]
+        assert len(proposals) >= 2 and [p["numero"] for p in proposals] == list(range(1, len(proposals) + 1))
+        assert all(5.4 < p["lon"] < 5.7 and 50.5 < p["lat"] < 50.7 for p in proposals)  # in the zone, WGS84
+        assert client.get(url, params={"limite": 1, "debut": 2}, headers=planner).json()["verifications"] == [failed]
+
+        def settle(review: dict, answer: dict, headers: dict = planner):
+            return client.post(f"{url}/{review['id']}", json=answer, headers=headers)
+
+        assert settle(ambiguous, {"proposition": 1}, auth["lecteur"]).status_code == 403
+        neither = settle(ambiguous, {"proposition": 1, "lon": 5.51, "lat": 50.61})
+        assert neither.status_code == 422 and neither.json()["erreur"].startswith("Réponse incomplète")
+        brussels = settle(failed, {"lon": 4.3517, "lat": 50.8503})
+        assert brussels.status_code == 422
+        said = brussels.json()["erreur"]
+        assert "Le point lon 4.3517, lat 50.8503 est hors de la zone de police" in said and "rien n'est" in said
+        assert settle(ambiguous, {"proposition": 9}).status_code == 404
+        accepted = settle(ambiguous, {"proposition": 2})
+        assert accepted.status_code == 200 and accepted.json()["libelle"] == proposals[1]["adresse"]
+        placed = settle(failed, {"lon": 5.5120109, "lat": 50.6097927}).json()
+        assert placed["objet"] == "signalement" and placed["commune"] == "Seraing" and placed["libelle"] is None
+        assert abs(placed["lon"] - 5.5120109) < 1e-6 and abs(placed["lat"] - 50.6097927) < 1e-6
+        twice = settle(failed, {"lon": 5.5120109, "lat": 50.6097927})
+        assert twice.status_code == 404 and "déjà traitée" in twice.json()["erreur"]
+        assert client.get(url, headers=planner).json()["total"] == 1
+    rows = conn.execute(
+        "SELECT external_id, geocode_status, geocode_label, ST_Distance(geom, ST_SetSRID(ST_MakePoint(%s, %s), 31370))"
+        " FROM reports ORDER BY external_id",
+        to_lambert(5.5120109, 50.6097927),
+    ).fetchall()
+    assert [r[:3] for r in rows] == [
+        ("D1", "manuel", proposals[1]["adresse"]),
+        ("D2", "a_verifier", rows[1][2]),
+        ("D3", "manuel", None),
+    ]
+    assert rows[2][3] < 0.01
+    logged = conn.execute(
+        "SELECT actor, detail->>'verification' FROM private.access_log WHERE action = 'verification_geocodage' "
+        "ORDER BY id"
+    ).fetchall()
+    assert logged == [("test.planificateur", str(ambiguous["id"])), ("test.planificateur", str(failed["id"]))]

@@ -36,6 +36,7 @@ from service.api import (
     routes_prevention,
     routes_records,
     routes_referrals,
+    routes_reviews,
     routes_tools,
 )
 from service.api.availability import translate
@@ -110,6 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
         routes_export,
         routes_plan,
         routes_tools,
+        routes_reviews,
         routes_open311,
         open311_xml,
         routes_admin,

@@ -149,6 +149,7 @@ _EXTRA: dict[tuple[str, str], set[str]] = {
     ("post", "/api/renvois/{referral_id}/retrait"): {"409"},
     ("get", "/api/avis"): {"404"},
     ("get", "/api/avis/pdf"): {"404"},
+    ("post", "/api/geocodage/verifications/{review_id}"): {"404"},
 }
 
 

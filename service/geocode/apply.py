@@ -164,34 +164,39 @@ def count_open_reviews(conn: psycopg.Connection[Any]) -> int:
     return int(row[0]) if row else 0
 
 
-def _check_in_zone(zone: BaseGeometry | None, lon: float, lat: float, x: float, y: float) -> None:
-    """Refuse a hand-placed point outside the zone (Lambert ``x``/``y`` of ``lon``/``lat``), saying when the
-    two values were given the wrong way round: an import rejects such a point, a review must not store it."""
-    far = None if zone is None else km_outside(zone, x, y)
-    if far is None:
-        return
-    km = f"{far:,.1f}".replace(",", " ").replace(".", ",")
-    swapped = to_lambert(lat, lon) if abs(lon) <= 90 else None
-    if swapped is not None and shapely.contains_xy(zone, *swapped):
-        hint = f"Longitude et latitude sont inversées : essayez --lon {lat} --lat {lon}."
-    else:
-        hint = "Donnez la longitude puis la latitude en degrés WGS84 (à Seraing : --lon 5.5 --lat 50.6 environ)."
-    raise InvalidValueError(
-        f"Le point --lon {lon} --lat {lat} est hors de la zone de police (à {km} km) : rien n'est enregistré.",
-        hint=hint,
-    )
-
-
 @dataclass(frozen=True)
 class HandPlaced:
     """A point placed by hand (WGS84), with what it is checked against: the commune outlines that name its commune
     (see :func:`service.zone.commune_outlines`) and the police zone it must lie in (:func:`service.zone.zone_polygon`;
-    ``None``: not checked)."""
+    ``None``: not checked). ``spelled`` writes a point as the person gives one (the command's options by default),
+    to say it back in an error."""
 
     lon: float
     lat: float
     communes: tuple[tuple[str, BaseGeometry], ...] = ()
     zone: BaseGeometry | None = None
+    spelled: str = "--lon {lon} --lat {lat}"
+
+
+def _check_in_zone(answer: HandPlaced, x: float, y: float) -> None:
+    """Refuse a hand-placed point outside the zone (``x``/``y``: its Lambert coordinates), saying when the two
+    values were given the wrong way round: an import rejects such a point, a review must not store it."""
+    zone, lon, lat = answer.zone, answer.lon, answer.lat
+    far = None if zone is None else km_outside(zone, x, y)
+    if zone is None or far is None:
+        return
+    km = f"{far:,.1f}".replace(",", " ").replace(".", ",")
+    swapped = to_lambert(lat, lon) if abs(lon) <= 90 else None
+    if swapped is not None and shapely.contains_xy(zone, *swapped):
+        hint = f"Longitude et latitude sont inversées : essayez {answer.spelled.format(lon=lat, lat=lon)}."
+    else:
+        example = answer.spelled.format(lon=5.5, lat=50.6)
+        hint = f"Donnez la longitude puis la latitude en degrés WGS84 (à Seraing : {example} environ)."
+    raise InvalidValueError(
+        f"Le point {answer.spelled.format(lon=lon, lat=lat)} est hors de la zone de police (à {km} km) : rien n'est "
+        "enregistré.",
+        hint=hint,
+    )
 
 
 def resolve_review(
@@ -205,7 +210,8 @@ def resolve_review(
     if row is None:
         raise NotFoundError(
             f"Vérification {review_id} introuvable ou déjà traitée.",
-            hint="« hotspots geocode review » liste les vérifications ouvertes.",
+            hint="Les vérifications ouvertes : le volet « Adresses à vérifier » de la carte, ou « hotspots geocode "
+            "review ».",
         )
     target, target_id, alternatives = row
     if isinstance(answer, int):
@@ -218,7 +224,7 @@ def resolve_review(
         resolution = f"proposition {choice} acceptée par {who}"
     else:
         x, y = to_lambert(answer.lon, answer.lat)
-        _check_in_zone(answer.zone, answer.lon, answer.lat, x, y)
+        _check_in_zone(answer, x, y)
         label, level = None, "manuel"
         communes = answer.communes
         commune, postcode = communes_at(communes, np.array([x]), np.array([y]))[0] if communes else None, None

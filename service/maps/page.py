@@ -205,7 +205,9 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "fond_vectoriel_seul": not settings.tile_url,
         "emprise_zone": ZONE_BOUNDS,
     }
-    fmap.add_child(_Layers(entry="planification", panel=panel, tiles=tiles, config=config, extra=("tournee",)))
+    fmap.add_child(
+        _Layers(entry="planification", panel=panel, tiles=tiles, config=config, extra=("tournee", "verifications"))
+    )
     return _html(figure)
 
 

@@ -353,9 +353,9 @@
     return Array.prototype.slice.call(document.querySelectorAll("details.hs-volet"));
   }
 
-  function cornerOf(el) {
-    var corner = el.closest(".leaflet-top, .leaflet-bottom");
-    return corner ? corner.className : "";
+  /* The side of the map a panel stands on: the panels of one side share its height, top and bottom together. */
+  function sideOf(el) {
+    return el.closest(".leaflet-left") ? "gauche" : el.closest(".leaflet-right") ? "droite" : "";
   }
 
   /* The height each open panel may take: down to the map's bottom edge for a panel hanging from the top, up to
@@ -471,7 +471,7 @@
     return control;
   }
 
-  /* A panel opened: on a phone every other one folds (with the layer list); on a wide screen, those of its corner. */
+  /* A panel opened: on a phone every other one folds (with the layer list); on a wide screen, those of its side. */
   function opened(d, control) {
     var box = d.closest(".hs-boite");
     if (box) box.classList.remove("hs-replie");
@@ -481,7 +481,7 @@
       return;
     }
     folds().forEach(function (other) {
-      if (other !== d && other.open && cornerOf(other) === cornerOf(d)) other.open = false;
+      if (other !== d && other.open && sideOf(other) === sideOf(d)) other.open = false;
     });
   }
 
