@@ -250,6 +250,10 @@ def test_review_in_french_and_a_hand_placed_point_outside_the_zone_is_refused(co
         ("r. de la Station 12 B", "Rue de la Station 12, 4101 Seraing", "numéro 12B absent du registre : placé au 12"),
         ("Av Gén Leman 4 bt 2 4101 Jemeppe s/Meuse", "Avenue Général Leman 4, 4101 Seraing", None),
         ("Rue Ferrer 12, Seraing", "Rue Ferrer 12, 4100 Seraing", None),
+        # the commune first, as some forms and officers write it
+        ("Seraing, Rue Ferrer 12", "Rue Ferrer 12, 4100 Seraing", "commune écrite avant la rue"),
+        ("4100 Seraing, rue Ferrer n°12", "Rue Ferrer 12, 4100 Seraing", "commune écrite avant la rue"),
+        ("Jemeppe, Avenue Général Leman 4", "Avenue Général Leman 4, 4101 Seraing", "commune écrite avant la rue"),
     ],
 )
 def test_a_commune_written_in_dutch_or_german_does_not_hide_the_street(geocoder, text, label, ignored):

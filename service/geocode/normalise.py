@@ -203,6 +203,18 @@ def _trailing_place(work: str, localities: re.Pattern[str] | None, parsed: Parse
     return " ".join([head, *postcodes])
 
 
+def _leading_place(work: str, localities: re.Pattern[str] | None, parsed: ParsedAddress) -> str:
+    """« Seraing, La Corniche 3 », « 4100 Seraing, rue Ferrer 12 »: a commune or section (with or without its
+    postcode) written first, before a comma, goes after the street, where :func:`parse_address` reads it."""
+    head, comma, tail = work.partition(",")
+    place = fold(_POSTCODE.sub(" ", head))
+    found = localities.search(place) if localities and comma and place else None
+    if found is None or found.start(1) > 0 or not re.search(r"[a-z]{3}", tail, re.I):
+        return work
+    parsed.notes.append("commune écrite avant la rue")
+    return f"{tail.strip()}, {head.strip()}"
+
+
 def locality_pattern(names: frozenset[str]) -> re.Pattern[str] | None:
     """One regex finding a known locality at the end of folded text (longest names first)."""
     if not names:
@@ -241,6 +253,7 @@ def parse_address(
         first, second = re.split(r"\s/\s", work, maxsplit=1)
         work, parsed.second_street = first, second
         parsed.notes.append("carrefour")
+    work = _leading_place(work, localities, parsed)
     work = _trailing_place(re.sub(r"\bs/\s*(?=[a-z]{3})", "sur ", work, flags=re.I), localities, parsed)
     pc = _POSTCODE.findall(work)
     if pc:
