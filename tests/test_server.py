@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import logging
 import signal
 import socket
 import subprocess
 import sys
 import time
 
-from service.api.server import _TcpConfig
+from service.api.server import _QuietStop, _TcpConfig
 from tests.conftest import ROOT
 from tests.helpers import cli_env
 
@@ -52,7 +53,7 @@ def test_connections_accepted_by_the_workers_socket_have_tcp_nodelay():
 def test_serve_with_two_workers_answers_and_stops(settings, conn):
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "service", "serve", "--port", str(port), "--workers", "2", "--journal"],
         env=cli_env(settings),
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -65,7 +66,7 @@ def test_serve_with_two_workers_answers_and_stops(settings, conn):
             client = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             try:
                 for _ in range(3):  # kept alive: the same connection
-                    client.request("GET", "/api/ready")
+                    client.request("GET", "/api/ready?adresse=Rue%20Ferrer%2012")
                     response = client.getresponse()
                     answers.append((response.status, response.read()))
                 break
@@ -81,6 +82,10 @@ def test_serve_with_two_workers_answers_and_stops(settings, conn):
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert f"http://127.0.0.1:{port}/carte" in out
+    # --journal: one line per request, the path without its query (an address typed stays out of the log)
+    lines = [line for line in out.splitlines() if '"GET /api/ready' in line]
+    assert len(lines) == 3 and all('"GET /api/ready HTTP/1.1" 200' in line for line in lines), out
+    assert "Ferrer" not in out + err
 
 
 def test_more_simultaneous_requests_than_threads_and_connections_all_get_answers(settings, conn):
@@ -121,3 +126,21 @@ def test_more_simultaneous_requests_than_threads_and_connections_all_get_answers
         server.should_exit = True
         thread.join(timeout=30)
     assert statuses == [200] * 120
+
+
+def test_ctrl_c_at_shutdown_is_not_reported_as_an_error_but_real_errors_are():
+    """Ctrl+C while the application waits for its shutdown message: Starlette reports the interrupted wait as a
+    failed shutdown (its traceback as the message), which uvicorn logged as an error a person saw on every stop."""
+    quiet = _QuietStop()
+
+    def record(message: str, exc_info=None) -> logging.LogRecord:
+        return logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, message, None, exc_info)
+
+    interrupted = "Traceback (most recent call last):\n  File …\nasyncio.exceptions.CancelledError\n"
+    assert not quiet.filter(record(interrupted))
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        assert not quiet.filter(record("Exception in 'lifespan' protocol\n", sys.exc_info()))
+    assert quiet.filter(record("Traceback (most recent call last):\n  File …\nValueError: la base a disparu\n"))
+    assert quiet.filter(record("Application startup failed. Exiting."))

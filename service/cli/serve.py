@@ -17,6 +17,11 @@ def serve(
     workers: int = typer.Option(
         1, "--workers", min=1, max=64, help="Processus serveurs (un par cœur pour de nombreux utilisateurs)."
     ),
+    journal: bool = typer.Option(
+        False,
+        "--journal",
+        help="Une ligne par requête sur la sortie standard (client, méthode, chemin sans ses paramètres, code).",
+    ),
 ) -> None:
     """Sert l'API (documentation sur /docs) et les cartes (/carte)."""
     from service.api.server import run_server
@@ -33,4 +38,4 @@ def serve(
         f"API sur http://{host}:{port}/api — carte : http://{host}:{port}/carte — "
         f"documentation : http://{host}:{port}/docs"
     )
-    run_server(settings, host=host, port=port, workers=workers)
+    run_server(settings, host=host, port=port, workers=workers, request_log=journal)
