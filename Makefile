@@ -22,7 +22,7 @@ install: $(BIN)/hotspots
 demo: install
 	$(BIN)/hotspots demo --servir --host $(HOST) --port $(PORT)
 
-## Chromium, its driver and its French locale for the browser test (tests/test_browser.py, and the README's
+## Chromium, its driver and its French locale for the browser test (tests/test_browser*.py, and the README's
 ## screenshots): installed when root, else explained
 browser-deps:
 	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
@@ -43,7 +43,7 @@ test: install browser-deps
 
 ## the README's screenshots (docs/premiers-pas/), taken again by the browser test on the demonstration data
 captures: install browser-deps
-	HOTSPOTS_CAPTURES=$(CURDIR)/docs/premiers-pas $(BIN)/python -m pytest tests/test_browser.py -q
+	HOTSPOTS_CAPTURES=$(CURDIR)/docs/premiers-pas $(BIN)/python -m pytest tests/test_browser.py tests/test_browser_plan.py -q
 
 lint: install
 	$(BIN)/ruff check service tests benchmarks notebooks

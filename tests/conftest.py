@@ -103,3 +103,8 @@ def tokens(settings: Settings, accounts: dict[str, str]) -> dict[str, str]:
 def auth(tokens: dict[str, str]) -> dict[str, dict[str, str]]:
     """Authorization headers per role, for TestClient calls."""
     return {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}
+
+
+# The browser tests' fixtures (a demo-data server, headless Chromium, the README's captures), for every test module
+# that drives the map; imported last, since tests.browser reads the names above.
+from tests.browser import browser, captures, demo_data, failing_tiles, server  # noqa: E402, F401

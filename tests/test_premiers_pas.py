@@ -2,7 +2,7 @@
 small and not blank), and every command it tells a new user to type exists with the options it shows.
 
 (The walk itself — ``make demo`` — is run by tests/test_cli.py::test_demo_is_the_whole_main_job; the screenshots
-are taken again, on the demo data, by tests/test_browser.py.)"""
+are taken again, on the demo data, by the browser tests tests/test_browser*.py.)"""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ SHOTS = ROOT / "docs" / "premiers-pas"
 
 def test_the_screenshots_are_those_the_browser_test_takes_small_and_not_blank():
     shown = re.findall(r"!\[[^\]]+\]\((docs/premiers-pas/[\w.-]+\.png)\)", SECTION)
-    browser_test = (ROOT / "tests" / "test_browser.py").read_text(encoding="utf-8")
-    taken = re.findall(r'_capture\(\s*browser,\s*captures,\s*"([\w-]+)"', browser_test)
+    browser_tests = " ".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "tests").glob("test_browser*.py")))
+    taken = re.findall(r'\bcapture\(\s*browser,\s*captures,\s*"([\w-]+)"', browser_tests)
     assert sorted(shown) == sorted(f"docs/premiers-pas/{name}.png" for name in taken) and len(shown) == 5
     assert sorted(p.name for p in SHOTS.iterdir()) == sorted(f"{name}.png" for name in taken)  # no stale copy
     for path in shown:

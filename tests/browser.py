@@ -1,0 +1,299 @@
+"""What the browser tests share: headless Chromium (selenium) against a real uvicorn server on loopback over the
+demonstration data, the screenshot checks (a blank map fails them), the README's captures, and small readers of
+what the page shows. The fixtures are offered to every test through ``tests/conftest.py``.
+
+Needs the Debian packages ``chromium`` and ``chromium-driver`` (``make test`` installs them when run as root).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import shutil
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from service.analyse.store import run_points
+from service.api import create_app
+from service.demo import generate_demo
+from service.geocode.apply import batch_geocoder
+from service.geocode.gazetteer import load_gazetteer
+from service.ingest.pipeline import IngestOptions, ingest_file
+from tests.conftest import PASSWORDS, ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+#: Skip a browser test where Chromium is missing, saying how to install it.
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    CHROMIUM is None or DRIVER is None,
+    reason="Chromium absent : installez les paquets Debian « chromium » et « chromium-driver » "
+    "(apt-get install -y chromium chromium-driver ; make test le fait en root).",
+)
+
+#: Layer name in window.hotspotsLayers → CSS selector of what it draws.
+LAYERS = {
+    "chaleur": "canvas.leaflet-heatmap-layer",
+    "groupes": ".leaflet-marker-pane .hs-bulle, path.hs-signalement",
+    "points_sensibles": "path.hs-point-sensible",
+    "axes": "path.hs-axe",
+    "visites": "path.hs-visite",
+    "permis": ".leaflet-marker-pane .hs-permis",
+    "communes": "path.hs-commune",
+    "secteurs": "path.hs-secteur",
+    "fond_rues": "path.hs-rue",
+    "renvois": "path.hs-renvoi",
+}
+
+#: Counts the colours of a screenshot inside the browser (no image library needed on the Python side).
+PIXELS = """
+const [data, done] = arguments;
+const img = new Image();
+img.onload = () => {
+  const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
+  const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+  const px = g.getImageData(0, 0, c.width, c.height).data;
+  const seen = new Map(); let n = 0;
+  for (let i = 0; i < px.length; i += 4 * 7) {
+    const k = (px[i] << 16) | (px[i + 1] << 8) | px[i + 2];
+    seen.set(k, (seen.get(k) || 0) + 1); n++;
+  }
+  done({colours: seen.size, dominant: Math.max(...seen.values()) / n});
+};
+img.src = 'data:image/png;base64,' + data;
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture()
+def demo_data(conn, settings, tmp_path):
+    """The demonstration set (1,500 reports up to today), geocoded, ingested and analysed."""
+    files = generate_demo(
+        tmp_path / "demo",
+        addresses=ROOT / "geodata" / "icar_seraing_neupre.csv",
+        seed=11,
+        n_reports=1500,
+        end=date.today(),
+    )
+    load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
+    geocoder = batch_geocoder(conn)
+    plan = [
+        (files.commune_csv, "reports", "commune_proprete"),
+        (files.patrols_xlsx, "reports", "patrouilles"),
+        (files.open311_json, "reports", "app_citoyenne"),
+        (files.intercommunale_csv, "reports", "intercommunale"),
+        (files.visits_csv, "visits", "visites"),
+        (files.permits_csv, "permits", "permis"),
+        (files.service_csv, "reports", "service_environnement"),  # its neighbour-noise reports: proposed referrals
+    ]
+    for path, kind, source in plan:
+        ingest_file(conn, path, IngestOptions(kind=kind, source=source), settings, geocoder=geocoder)  # type: ignore[arg-type]
+    now = pd.Timestamp.now(tz="UTC")
+    found = run_points(conn, since=(now - pd.Timedelta(days=730)).to_pydatetime(), now=now)
+    conn.commit()
+    assert found["points_sensibles"] > 0 and found.get("axes", 1) > 0, found
+    return files
+
+
+@contextmanager
+def serving(settings, **changes):
+    """A real uvicorn server on a free loopback port; yields its base address."""
+    import uvicorn
+
+    app = create_app(settings.model_copy(update={"map_cache_seconds": 0, **changes}))
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        assert time.monotonic() < deadline, "le serveur ne démarre pas"
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture()
+def server(settings, demo_data, accounts):
+    """The service without tiles (offline: vector background), over the demonstration data."""
+    with serving(settings, tile_url="") as url:
+        yield url
+
+
+class FailingTiles(BaseHTTPRequestHandler):
+    """A tile server that answers every tile with an error, and counts the requests."""
+
+    requests = 0
+
+    def do_GET(self):
+        type(self).requests += 1
+        self.send_error(503, "hors service")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def failing_tiles():
+    FailingTiles.requests = 0
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FailingTiles)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture()
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--window-size=1400,1000",
+        "--lang=fr-BE",  # dates and numbers of the page as a Belgian user sees them (and the README's screenshots)
+    ):
+        options.add_argument(arg)
+    options.binary_location = CHROMIUM or ""
+    # the page's date fields follow the browser's locale, which Chromium takes from the environment
+    locale = {**os.environ, "LANG": "fr_BE.UTF-8", "LANGUAGE": "fr_BE:fr"}
+    driver = webdriver.Chrome(service=Service(DRIVER, env=locale), options=options)
+    driver.set_script_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def screenshot_stats(driver, png: str) -> dict:
+    return driver.execute_async_script(PIXELS, png)
+
+
+#: The README's screenshots (« Premiers pas ») are taken here, on the demonstration data: into a temporary folder,
+#: or into the repository's docs/premiers-pas with ``make captures`` (HOTSPOTS_CAPTURES), whose copies are committed.
+CAPTURES_ENV = "HOTSPOTS_CAPTURES"
+CAPTURE_MAX_BYTES = 200_000
+
+
+@pytest.fixture(scope="module")
+def captures(tmp_path_factory) -> Path:
+    folder = os.environ.get(CAPTURES_ENV)
+    path = Path(folder) if folder else tmp_path_factory.mktemp("premiers-pas")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def small_png(png: bytes, *, width: int = 1000) -> bytes:
+    """A screenshot made small enough for the README: at most ``width`` pixels wide, 256-colour palette."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    if image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    palette = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    palette.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def capture(driver, folder: Path, name: str, png: bytes, *, min_colours: int = 40, max_dominant: float = 0.9) -> Path:
+    """Write screenshot ``name`` for the README, checked non-blank (same check as the map's) and small."""
+    small = small_png(png)
+    stats = screenshot_stats(driver, base64.b64encode(small).decode("ascii"))
+    assert stats["colours"] >= min_colours and stats["dominant"] < max_dominant, (name, stats)
+    assert len(small) < CAPTURE_MAX_BYTES, (name, len(small))
+    path = folder / f"{name}.png"
+    path.write_bytes(small)
+    return path
+
+
+def text_of(element) -> str:
+    """All the text of an element. Selenium's ``.text`` gives only what is on screen, and a tall popup may be
+    partly scrolled out of its box."""
+    return str(element.get_attribute("textContent") or "").strip()
+
+
+def status_line(driver) -> str:
+    return driver.execute_script("var e = document.getElementById('hs-etat'); return e ? e.textContent : ''")
+
+
+def layers_state(driver) -> dict:
+    return driver.execute_script("return JSON.parse(JSON.stringify(window.hotspotsLayers || {}))")
+
+
+def log_in(browser, server: str, wait) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/carte")
+    assert "/connexion?suite=/carte" in browser.current_url
+    browser.find_element(By.NAME, "identifiant").send_keys("test.planificateur")
+    browser.find_element(By.NAME, "mot_de_passe").send_keys(PASSWORDS["planificateur"])
+    browser.find_element(By.CSS_SELECTOR, "#hs-form-connexion button").click()
+    wait.until(lambda d: d.current_url.endswith("/carte") and d.execute_script("return !!window.hotspotsLayers"))
+
+
+def fetch_json(driver, url: str):
+    """A GET of the API from inside the page (with its session cookie)."""
+    return driver.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(r => r.json()).then(done, e => done({erreur: String(e)}));",
+        url,
+    )
+
+
+#: Bubbles of reports whose number is hidden by a sensitive point drawn over it, and how many bubbles overlap a
+
+
+def first_page(driver, url: str) -> bytes:
+    """The first page of the PDF the page offers for download, as a PNG (pypdfium2)."""
+    import pypdfium2 as pdfium
+
+    data = driver.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.blob())"
+        ".then(b => { const f = new FileReader(); f.onload = () => done(f.result.split(',')[1]);"
+        " f.readAsDataURL(b); });",
+        url,
+    )
+    page = pdfium.PdfDocument(base64.b64decode(data))[0]
+    out = io.BytesIO()
+    page.render(scale=1.6, rev_byteorder=True).to_pil().save(out, "PNG")
+    return out.getvalue()
+
+
+# -- Content-Security-Policy ---------------------------------------------------------------------------------
+def csp_violations(journal: list[dict]) -> list[str]:
+    return [e["message"][:300] for e in journal if "Content Security Policy" in e["message"]]
+
+
+def check_content_security_policy(browser) -> None:
+    """Everything the page did ran under the service's policy without a violation; a script injected into the
+    page is refused (and shows in the log: the check above can fail)."""
+    assert not csp_violations(browser.get_log("browser"))
+    browser.execute_script(
+        "var s = document.createElement('script'); s.textContent = 'window.hsInjecte = 1;';"
+        "document.body.appendChild(s);"
+    )
+    assert browser.execute_script("return window.hsInjecte === undefined")
+    assert csp_violations(browser.get_log("browser")), "le script injecté n'a pas été signalé"

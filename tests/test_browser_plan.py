@@ -1,0 +1,342 @@
+"""The planner's work on the map in a real browser (see :mod:`tests.browser`): a shift planned and its sheet
+downloaded, the same on a phone and on a small laptop (what fits, what folds, what a finger can still reach), the
+errors said in French, and the addresses to review settled on the map.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from datetime import date, timedelta
+
+from tests.browser import NEEDS_CHROMIUM, capture, first_page, log_in, status_line, text_of
+
+pytestmark = NEEDS_CHROMIUM
+
+
+def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, browser, conn, captures):
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    # a popup is drawn again when its layer reloads: an element read meanwhile is stale, and is read again
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
+    log_in(browser, server, wait)
+    wait.until(lambda d: d.execute_script("return !!window.hotspotsTournee"))
+    form = browser.find_element(By.ID, "hs-tournee")
+    form.find_element(By.TAG_NAME, "summary").click()
+    duration = form.find_element(By.NAME, "duree")
+    duration.clear()
+    duration.send_keys("3h")
+    teams = form.find_element(By.NAME, "equipes")
+    teams.clear()
+    teams.send_keys("2")
+    Select(form.find_element(By.NAME, "mode")).select_by_value("voiture")
+    tomorrow = date.today() + timedelta(days=1)  # a day shift, whenever the test runs (and on the screenshot)
+    start = form.find_element(By.NAME, "debut")
+    browser.execute_script("arguments[0].value = arguments[1]", start, f"{tomorrow}T08:00")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(lambda d: d.execute_script("return window.hotspotsTournee.etat") in ("dessinee", "erreur"))
+    state = browser.execute_script("return JSON.parse(JSON.stringify(window.hotspotsTournee))")
+    assert state["etat"] == "dessinee", state
+    stored = conn.execute("SELECT count(*) FROM plan_stops WHERE plan_id = %s", (state["id"],)).fetchone()[0]
+    # one numbered marker per stored stop, numbered 1… within each team, in the team's colour
+    markers = browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-arret span")
+    assert len(markers) == state["arrets"] == stored > 0
+    assert "1" in {m.text for m in markers}
+    assert state["equipes"] == [1, 2]
+    colours = {m.value_of_css_property("background-color") for m in markers}
+    assert len(colours) == 2, colours  # each team its own colour
+    # stops at (nearly) the same place are drawn apart: no number hides under another
+    centres = [(r["x"] + r["width"] / 2, r["y"] + r["height"] / 2) for r in (m.rect for m in markers)]
+    close = [(a, b) for i, a in enumerate(centres) for b in centres[i + 1 :] if math.dist(a, b) < 6]
+    assert not close, close
+    routes = browser.find_elements(By.CSS_SELECTOR, "path.hs-itineraire")
+    assert len(routes) == 2
+    assert len({r.get_attribute("stroke") for r in routes}) == 2
+    # the panel lists the stops per team and links the five files
+    panel = text_of(browser.find_element(By.ID, "hs-tournee-resultat"))
+    assert f"Tournée n° {state['id']}" in panel and "Équipe 1" in panel and "Équipe 2" in panel
+    assert "plan naïf" in panel
+    links = {a.text: a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".hs-telechargements a")}
+    assert {"Feuille de route (PDF)", "Tableur à remplir (XLSX)", "CSV", "GPS (GPX)", "SIG (GeoJSON)"} == set(links)
+    got = browser.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(r => r.arrayBuffer().then(b => done([r.status, r.headers.get('content-type'), b.byteLength])))",
+        links["Feuille de route (PDF)"],
+    )
+    assert got[0] == 200 and got[1] == "application/pdf" and got[2] > 10_000
+    capture(browser, captures, "4-tournee", browser.get_screenshot_as_png())
+    sheet = first_page(browser, links["Feuille de route (PDF)"])
+    capture(browser, captures, "5-fiche-tournee", sheet, min_colours=20, max_dominant=0.97)
+    # a stop's popup says when and why (clicked by script: close stops overlap on the map)
+    browser.execute_script("arguments[0].click()", markers[0])
+    popup = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
+    assert "Arrivée" in text_of(popup[0]) and "Pourquoi" in text_of(popup[0])
+    # the "Lien carte" of an exported list opens the map on its site
+    point = conn.execute("SELECT id FROM sensitive_points ORDER BY priority DESC LIMIT 1").fetchone()[0]
+    browser.get(f"{server}/carte#site={point}")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "path.hs-site-lien"))
+    wait.until(lambda d: any(point in text_of(p) for p in d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")))
+
+
+# -- On a phone and on a small laptop: what fits, what folds, what a person can still reach -------------------
+#: Every control on screen, its box, and the pairs of them that overlap (a panel hiding another's text).
+_CONTROLS = """
+const shown = [...document.querySelectorAll('.leaflet-control-container .leaflet-control')]
+  .filter(e => e.offsetParent !== null)
+  .map(e => { const r = e.getBoundingClientRect();
+              return {id: e.id || e.className.split(' ')[0], l: r.left, t: r.top, r: r.right, b: r.bottom}; });
+const overlaps = [];
+for (let i = 0; i < shown.length; i++) for (let j = i + 1; j < shown.length; j++) {
+  const a = shown[i], b = shown[j];
+  if (a.l < b.r - 1 && b.l < a.r - 1 && a.t < b.b - 1 && b.t < a.b - 1) overlaps.push([a.id, b.id]);
+}
+return {controls: shown, overlaps: overlaps, width: innerWidth, height: innerHeight};
+"""
+
+#: Whether the element's centre is really what a finger or a mouse reaches there (not covered by another box).
+_REACHABLE = """
+const r = arguments[0].getBoundingClientRect();
+const x = r.left + r.width / 2, y = r.top + r.height / 2;
+const top = document.elementFromPoint(x, y);
+return x >= 0 && y >= 0 && x <= innerWidth && y <= innerHeight && !!top && arguments[0].contains(top);
+"""
+
+
+def _screen(browser, width: int, height: int, *, mobile: bool) -> None:
+    """The page as a phone (touch, narrow) or a laptop shows it, before it loads."""
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+    )
+    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": mobile})
+
+
+def _fits(browser) -> dict:
+    """Every control inside the screen, none over another."""
+    seen = browser.execute_script(_CONTROLS)
+    for c in seen["controls"]:
+        inside = c["l"] >= 0 and c["t"] >= 0 and c["r"] <= seen["width"] + 0.5 and c["b"] <= seen["height"] + 0.5
+        assert inside, (c, seen["width"], seen["height"])
+    assert not seen["overlaps"], json.dumps(seen)
+    return seen
+
+
+def _reachable(browser, element) -> bool:
+    return bool(browser.execute_script(_REACHABLE, element))
+
+
+def _open_point_popup(browser, wait):
+    """Click the highest-priority sensitive point (by script: a bubble may lie over it) and wait for its form."""
+    from selenium.webdriver.common.by import By
+
+    click = "document.querySelector('path.hs-priorite-tres_haute').dispatchEvent(new MouseEvent('click', {bubbles: 1}))"
+    browser.execute_script(click)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content .hs-visite button"))
+    time.sleep(0.5)  # the popup pans the map into view
+    return browser.find_element(By.CSS_SELECTOR, ".leaflet-popup")
+
+
+def _plan(browser, wait, duration: str) -> dict:
+    from selenium.webdriver.common.by import By
+
+    field = browser.find_element(By.CSS_SELECTOR, "#hs-tournee [name=duree]")
+    field.clear()
+    field.send_keys(duration)
+    browser.find_element(By.CSS_SELECTOR, "#hs-tournee button[type=submit]").click()
+    wait.until(lambda d: d.execute_script("return window.hotspotsTournee.etat") in ("dessinee", "erreur"))
+    return browser.execute_script("return JSON.parse(JSON.stringify(window.hotspotsTournee))")
+
+
+def test_on_a_phone_every_panel_fits_and_a_shift_is_planned_and_downloaded(server, browser, conn):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25)
+    _screen(browser, 390, 844, mobile=True)
+    log_in(browser, server, wait)
+    wait.until(lambda d: d.execute_script("return !!window.hotspotsPanneaux && !!window.hotspotsTournee"))
+    assert browser.execute_script("return window.hotspotsPanneaux.telephone") is True
+    # at first: the map, with every panel folded to its title and the layer list in its button, nothing over
+    # anything; the scale in metres only
+    _fits(browser)
+    assert not browser.execute_script("return document.querySelector('#hs-legende details').open")
+    assert not browser.execute_script("return document.querySelector('#hs-filtres details').open")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-expanded")
+    scale = text_of(browser.find_element(By.CSS_SELECTOR, ".leaflet-control-scale"))
+    assert ("km" in scale or " m" in scale) and "mi" not in scale and "ft" not in scale, scale
+    # the layer button opens the list (folding the panels), which fits the screen
+    browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers-toggle").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-expanded"))
+    layers = browser.execute_script("return document.querySelector('.leaflet-control-layers').getBoundingClientRect()")
+    assert layers["left"] >= 0 and layers["right"] <= 390 and layers["bottom"] <= 844, layers
+    # « Planifier une tournée »: opening it folds the layer list; the panel fits; a wrong duration is said in a
+    # French sentence inside the screen
+    browser.find_element(By.CSS_SELECTOR, "#hs-tournee summary").click()
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-expanded"))
+    _fits(browser)
+    state = _plan(browser, wait, "trois jours")
+    assert state["etat"] == "erreur", state
+    error = browser.find_element(By.CSS_SELECTOR, "#hs-tournee-resultat .hs-erreur")
+    said = text_of(error)
+    assert "durée" in said.lower() and said.endswith(".") and "Error" not in said, said
+    # a real plan: the form folds away, the downloads come first and are within reach of a finger
+    assert browser.execute_script("return document.querySelector('#hs-tournee details').open")  # to correct it
+    state = _plan(browser, wait, "2h")
+    assert state["etat"] == "dessinee" and state["arrets"] > 0, state
+    assert not browser.execute_script("return document.querySelector('#hs-tournee details').open")
+    _fits(browser)
+    links = browser.find_elements(By.CSS_SELECTOR, "#hs-tournee .hs-telechargements a")
+    assert [a.text for a in links][:1] == ["Feuille de route (PDF)"] and len(links) == 5
+    for link in links:
+        assert _reachable(browser, link), link.text
+    got = browser.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(r => done([r.status, r.headers.get('content-type')]))",
+        links[0].get_attribute("href"),
+    )
+    assert got == [200, "application/pdf"]
+    # the legend opens in the room under the layer button, and hides the plan's panel meanwhile
+    browser.find_element(By.CSS_SELECTOR, "#hs-legende summary").click()
+    wait.until(lambda d: not d.find_element(By.ID, "hs-tournee-resultat").is_displayed())
+    assert browser.execute_script("return document.querySelector('#hs-legende details').open")
+    _fits(browser)
+    # a sensitive point's popup: the whole screen width, the left panels out of its way, its button reachable
+    popup = _open_point_popup(browser, wait)
+    box = popup.rect
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] >= 0 and box["y"] + box["height"] <= 844
+    assert not browser.find_element(By.ID, "hs-entete").is_displayed()
+    # the popup scrolls inside itself (the priority's explanation comes first): a finger scrolls down to the form
+    save = popup.find_element(By.CSS_SELECTOR, ".hs-visite button")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'nearest'})", save)
+    assert _reachable(browser, save)
+    box = popup.rect
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844  # scrolling inside it did not move it off screen
+    browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-close-button").click()
+    wait.until(lambda d: d.find_element(By.ID, "hs-entete").is_displayed())
+
+
+def test_on_a_small_laptop_panels_and_popups_stay_clear_of_each_other(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25)
+    _screen(browser, 1366, 650, mobile=False)  # a 1366 × 768 screen, less the browser's own bars
+    log_in(browser, server, wait)
+    wait.until(lambda d: d.execute_script("return !!window.hotspotsPanneaux && !!window.hotspotsTournee"))
+    assert browser.execute_script("return window.hotspotsPanneaux.telephone") is False
+    # the layer list and the legend open side by side on the right, the filters on the left: none over another
+    assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-expanded")
+    assert browser.execute_script("return document.querySelector('#hs-legende details').open")
+    _fits(browser)
+    # planning folds the filters; the plan's panel ends above the map's bottom, its downloads in view
+    browser.find_element(By.CSS_SELECTOR, "#hs-tournee summary").click()
+    wait.until(lambda d: not d.execute_script("return document.querySelector('#hs-filtres details').open"))
+    state = _plan(browser, wait, "3h")
+    assert state["etat"] == "dessinee", state
+    _fits(browser)
+    assert _reachable(browser, browser.find_element(By.CSS_SELECTOR, "#hs-tournee .hs-telechargements a"))
+    # a popup opens in the free middle of the map, under no panel
+    popup = _open_point_popup(browser, wait).rect
+    for c in browser.execute_script(_CONTROLS)["controls"]:
+        apart = popup["x"] >= c["r"] or popup["x"] + popup["width"] <= c["l"]
+        apart = apart or popup["y"] >= c["b"] or popup["y"] + popup["height"] <= c["t"]
+        assert apart, (c, popup)
+
+
+def test_the_map_says_what_went_wrong_in_french(server, browser):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25)
+    log_in(browser, server, wait)
+    failed = """
+const done = arguments[arguments.length - 1];
+HotspotsCarte.send(arguments[0]).then(() => done('réussi'), e => done(e.message));
+"""
+    # the service out of reach (the page's policy refuses any other address: the fetch fails as a cut network)
+    said = browser.execute_async_script(failed, "http://127.0.0.1:9/api/axes")
+    assert said.startswith("Le service ne répond pas") and said.endswith("."), said
+    # an answer that is not the service's JSON (a proxy's page, say)
+    said = browser.execute_async_script(failed, "/static/carte/hotspots/carte.css")
+    assert said.startswith("Réponse inattendue du service (200)"), said
+    # the service's own message and advice, as sentences
+    said = browser.execute_async_script(failed, "/api/points-sensibles/PS-999999")
+    assert said != "réussi" and said.endswith(".") and "Error" not in said and ". " in said, said
+
+
+def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, conn):
+    """The « Adresses à vérifier » panel: its count, a doubt's proposals drawn as numbered markers, one accepted
+    from its popup, then another doubt's point placed by a click on the map; the database follows each answer."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
+    log_in(browser, server, wait)
+
+    def state() -> dict:
+        return browser.execute_script("return JSON.parse(JSON.stringify(window.hotspotsVerifications || {}))")
+
+    def open_reviews() -> list[tuple]:
+        return conn.execute(
+            "SELECT id, target_id, jsonb_array_length(alternatives) FROM geocode_reviews WHERE resolved_at IS NULL "
+            "ORDER BY created_at, id"
+        ).fetchall()
+
+    waiting = open_reviews()
+    assert len(waiting) > 2, "the demonstration data leave addresses to review"
+    wait.until(lambda d: state().get("total") is not None)
+    panel = browser.find_element(By.ID, "hs-verifs")
+    assert text_of(panel.find_element(By.TAG_NAME, "summary")) == f"Adresses à vérifier ({len(waiting)})"
+    panel.find_element(By.TAG_NAME, "summary").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#hs-verifs-liste li"))
+    items = browser.find_elements(By.CSS_SELECTOR, "#hs-verifs-liste li")
+    assert len(items) == min(20, len(waiting))
+    review_id, report_id, n_proposals = waiting[0]
+    assert text_of(items[0]).startswith(f"signalement n° {report_id} — « ")
+    assert n_proposals > 0
+    # « Voir »: the proposals as numbered markers; the first one accepted from its popup
+    items[0].find_element(By.TAG_NAME, "button").click()
+    wait.until(lambda d: state().get("ouverte") == review_id)
+    markers = browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-proposition span")
+    assert [m.text for m in markers] == [str(i) for i in range(1, n_proposals + 1)] and state()["propositions"] == len(
+        markers
+    )
+    browser.execute_script("arguments[0].click()", markers[0])
+    popup = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".hs-verif-popup button"))
+    assert text_of(popup[0]) == "Accepter cette adresse"
+    popup[0].click()
+    wait.until(lambda d: state().get("reglees") == 1 or state().get("erreur"))
+    assert state()["erreur"] is None and state()["derniere"]["verification"] == review_id
+    label = conn.execute("SELECT alternatives->0->>'libelle' FROM geocode_reviews WHERE id = %s", (review_id,))
+    row = conn.execute("SELECT geocode_status, geocode_label FROM reports WHERE id = %s", (report_id,)).fetchone()
+    assert row == ("manuel", label.fetchone()[0])
+    wait.until(lambda d: text_of(d.find_element(By.ID, "hs-verifs-compte")) == f"({len(waiting) - 1})")
+    assert "réglée : signalement n° " + str(report_id) in status_line(browser)
+    # the next one placed by hand: a click on the map beside its proposals, confirmed in the popup
+    review_id, report_id, _n = open_reviews()[0]
+    first = browser.find_elements(By.CSS_SELECTOR, "#hs-verifs-liste li")[0]
+    first.find_element(By.TAG_NAME, "button").click()
+    wait.until(lambda d: state().get("ouverte") == review_id and state().get("placement"))
+    where = browser.find_element(By.CSS_SELECTOR, ".leaflet-container")
+    ActionChains(browser).move_to_element_with_offset(where, 90, 70).click().perform()
+    aimed = browser.execute_script(
+        "var m = window.hotspotsMap, r = m.getContainer().getBoundingClientRect();"
+        "var p = m.containerPointToLatLng([r.width / 2 + 90, r.height / 2 + 70]); return [p.lng, p.lat];"
+    )
+    confirm = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".hs-verif-popup button"))
+    assert text_of(confirm[0]) == "Placer le point ici"
+    confirm[0].click()
+    wait.until(lambda d: state().get("reglees") == 2 or state().get("erreur"))
+    assert state()["erreur"] is None and state()["derniere"]["libelle"] is None
+    placed = conn.execute(
+        "SELECT geocode_status, ST_Distance(geom, ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 31370)) "
+        "FROM reports WHERE id = %s",
+        (*aimed, report_id),
+    ).fetchone()
+    assert placed[0] == "manuel" and placed[1] < 5, placed  # within a few metres of the pixel clicked
+    assert conn.execute("SELECT resolved_at IS NOT NULL FROM geocode_reviews WHERE id = %s", (review_id,)).fetchone()[0]
+    assert not browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-proposition")  # the markers go
