@@ -266,7 +266,7 @@ HotspotsCarte.send(arguments[0]).then(() => done('réussi'), e => done(e.message
     assert said != "réussi" and said.endswith(".") and "Error" not in said and ". " in said, said
 
 
-def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, conn):
+def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, conn, captures):
     """The « Adresses à vérifier » panel: its count, a doubt's proposals drawn as numbered markers, one accepted
     from its popup, then another doubt's point placed by a click on the map; the database follows each answer."""
     from selenium.common.exceptions import StaleElementReferenceException
@@ -308,6 +308,9 @@ def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, c
     browser.execute_script("arguments[0].click()", markers[0])
     popup = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".hs-verif-popup button"))
     assert text_of(popup[0]) == "Accepter cette adresse"
+    opaque = "return getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+    wait.until(lambda d: d.execute_script(opaque))  # the popup has faded in (the README's screenshot)
+    capture(browser, captures, "6-adresse-a-verifier", browser.get_screenshot_as_png())
     popup[0].click()
     wait.until(lambda d: state().get("reglees") == 1 or state().get("erreur"))
     assert state()["erreur"] is None and state()["derniere"]["verification"] == review_id
