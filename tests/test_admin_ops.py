@@ -11,9 +11,11 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -290,6 +292,25 @@ def test_open311_keys_are_listed_renewed_and_withdrawn(settings, it_cluster):
         assert accounts.open311_client(c, second) is None
     listed = _said(_cli(settings, url, "users", "cles-open311"))
     assert "Seraing Propre" in listed and "non (retirée)" in listed and second not in listed
+    # renewed with an overlap: the app keeps sending with its former key until it is given the new one
+    third = _cli(settings, url, "users", "cle-open311", "Seraing Propre").stdout.strip().splitlines()[-1]
+    overlap = _cli(settings, url, "users", "cle-open311", "Seraing Propre", "--chevauchement", "7")
+    fourth = overlap.stdout.strip().splitlines()[-1]
+    until = (datetime.now(ZoneInfo("Europe/Brussels")) + timedelta(days=7)).strftime("%d/%m/%Y")
+    assert f"L'ancienne clé de Seraing Propre fonctionne encore jusqu'au {until} " in _said(overlap)
+    with connect(_external(settings, url)) as c:
+        both = (accounts.open311_client(c, third), accounts.open311_client(c, fourth))
+        assert both == ("Seraing Propre", "Seraing Propre")
+        c.execute("UPDATE open311_clients SET previous_until = now() - interval '1 minute'")  # the week has passed
+        c.commit()
+        assert accounts.open311_client(c, third) is None and accounts.open311_client(c, fourth) == "Seraing Propre"
+        c.execute("UPDATE open311_clients SET previous_until = now() + interval '1 day'")
+        c.commit()
+    assert _cli(settings, url, "users", "retirer-cle-open311", "Seraing Propre").returncode == 0
+    with connect(_external(settings, url)) as c:  # a withdrawal stops the former key too
+        assert accounts.open311_client(c, third) is None and accounts.open311_client(c, fourth) is None
+    too_long = _cli(settings, url, "users", "cle-open311", "Seraing Propre", "--chevauchement", "91")
+    assert too_long.returncode != 0
     empty = _cli(settings, url, "users", "cle-open311", "   ")
     assert empty.returncode == 1 and "Nom d'application vide." in _said(empty)
 

@@ -280,12 +280,19 @@ def _client_name(name: str) -> str:
     return name
 
 
-def add_open311_client(conn: psycopg.Connection[Any], name: str) -> str:
-    """Create (or renew, the former key then stops working) the key of a citizen app; the key is shown once and
-    stored as a digest."""
+def add_open311_client(conn: psycopg.Connection[Any], name: str, *, overlap_days: int = 0) -> str:
+    """Create or renew the key of a citizen app; the key is shown once and stored as a digest. On renewal the
+    former key stops now, or keeps working ``overlap_days`` more days so the app can switch without refused
+    reports."""
+    if not 0 <= overlap_days <= 90:
+        raise InvalidValueError(
+            f"Chevauchement de {overlap_days} jours hors des limites.",
+            hint="Entre 0 (l'ancienne clé s'arrête aussitôt) et 90 jours.",
+        )
     key = secrets.token_urlsafe(24)
+    until = datetime.now(UTC) + timedelta(days=overlap_days) if overlap_days else None
     with conn.transaction():
-        conn.execute(_q("insert_client"), {"name": _client_name(name), "digest": digest(key)})
+        conn.execute(_q("insert_client"), {"name": _client_name(name), "digest": digest(key), "overlap_until": until})
     return key
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import typer
@@ -122,30 +124,54 @@ def passwd(
 
 
 @app.command("cle-open311")
-def open311_key(ctx: typer.Context, application: str = typer.Argument(..., help="Nom de l'application.")) -> None:
+def open311_key(
+    ctx: typer.Context,
+    application: str = typer.Argument(..., help="Nom de l'application."),
+    chevauchement: int = typer.Option(
+        0,
+        "--chevauchement",
+        min=0,
+        max=90,
+        help="Renouvellement : l'ancienne clé fonctionne encore ce nombre de jours (0 : elle s'arrête aussitôt).",
+    ),
+) -> None:
     """Crée (ou renouvelle) la clé api_key d'une application citoyenne Open311 ; elle n'est affichée qu'une fois."""
-    with database(settings_of(ctx)) as conn:
-        renewed = accounts.open311_client_exists(conn, application)
-        key = accounts.add_open311_client(conn, application)
-        audit(conn, cli_actor(), "cle_open311", application=application.strip(), renouvelee=renewed)
-    if renewed:
-        console.print(f"L'ancienne clé de {application} ne fonctionne plus.", highlight=False)
+    settings, name = settings_of(ctx), application.strip()
+    with database(settings) as conn:
+        renewed = accounts.open311_client_exists(conn, name)
+        key = accounts.add_open311_client(conn, name, overlap_days=chevauchement)
+        row = next(r for r in accounts.list_open311_clients(conn) if r["name"] == name)
+        audit(conn, cli_actor(), "cle_open311", application=name, renouvelee=renewed, chevauchement=chevauchement)
+    if row["previous_until"] is not None:
+        until = _local(row["previous_until"], settings.timezone)
+        said = f"L'ancienne clé de {name} fonctionne encore jusqu'au {until} : transmettez la nouvelle d'ici là."
+        console.print(said, highlight=False)
+    elif renewed:
+        console.print(f"L'ancienne clé de {name} ne fonctionne plus.", highlight=False)
     console.print(f"Clé de {application} (à transmettre, elle ne sera plus affichée) :", highlight=False)
     print(key)  # the key alone on standard output, for scripts
+
+
+def _local(when: datetime | None, timezone: str) -> str:
+    """A moment as the service's people read it (its time zone), « — » when there is none."""
+    return when.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y %H:%M") if when is not None else "—"
 
 
 @app.command("cles-open311")
 def open311_keys(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Liste les applications citoyennes Open311 et si leur clé fonctionne (les clés elles-mêmes ne sont pas
     gardées : seule leur empreinte l'est)."""
-    with database(settings_of(ctx)) as conn:
+    settings = settings_of(ctx)
+    with database(settings) as conn:
         rows = accounts.list_open311_clients(conn)
     if json_out:
         print_json(rows)
         return
-    table = Table("application", "clé active", "depuis")
+    table = Table("application", "clé active", "depuis", "renouvelée le", "ancienne clé valable jusqu'au")
     for r in rows:
-        table.add_row(r["name"], "oui" if r["active"] else "non (retirée)", str(r["created_at"])[:16])
+        active = "oui" if r["active"] else "non (retirée)"
+        moments = (_local(r[k], settings.timezone) for k in ("created_at", "renewed_at", "previous_until"))
+        table.add_row(r["name"], active, *moments)
     console.print(table if rows else "Aucune application Open311.")
 
 

@@ -39,12 +39,20 @@ UPDATE sessions SET revoked = true WHERE token_sha256 = %(digest)s;
 DELETE FROM sessions WHERE expires_at < now() - interval '30 days';
 
 -- name: insert_client
-INSERT INTO open311_clients (name, key_sha256) VALUES (%(name)s, %(digest)s)
-ON CONFLICT (name) DO UPDATE SET key_sha256 = EXCLUDED.key_sha256, active = true
+-- A renewal keeps the former key working until %(overlap_until)s (NULL: it stops now); a withdrawn key renewed
+-- gives no overlap to the withdrawn one.
+INSERT INTO open311_clients AS c (name, key_sha256) VALUES (%(name)s, %(digest)s)
+ON CONFLICT (name) DO UPDATE SET
+    key_sha256 = EXCLUDED.key_sha256,
+    previous_key_sha256 = CASE WHEN c.active AND %(overlap_until)s::timestamptz IS NOT NULL THEN c.key_sha256 END,
+    previous_until = CASE WHEN c.active THEN %(overlap_until)s::timestamptz END,
+    renewed_at = now(),
+    active = true
 RETURNING id;
 
 -- name: client_by_key
-SELECT name FROM open311_clients WHERE key_sha256 = %(digest)s AND active;
+SELECT name FROM open311_clients
+WHERE active AND (key_sha256 = %(digest)s OR (previous_key_sha256 = %(digest)s AND previous_until > now()));
 
 -- name: recent_failures
 -- Failures within the window: for this login, and from this address; the oldest of each, to say when to retry.
@@ -73,7 +81,9 @@ SELECT count(*) FROM (
 ) AS others;
 
 -- name: list_clients
-SELECT name, active, created_at FROM open311_clients ORDER BY name;
+SELECT name, active, created_at, renewed_at,
+       CASE WHEN active AND previous_until > now() THEN previous_until END AS previous_until
+FROM open311_clients ORDER BY name;
 
 -- name: disable_client
 UPDATE open311_clients SET active = false WHERE name = %(name)s RETURNING id;
