@@ -319,7 +319,12 @@ def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, c
     assert row == ("manuel", label.fetchone()[0])
     wait.until(lambda d: text_of(d.find_element(By.ID, "hs-verifs-compte")) == f"({len(waiting) - 1})")
     assert "réglée : signalement n° " + str(report_id) in status_line(browser)
-    # the next one placed by hand: a click on the map beside its proposals, confirmed in the popup
+    # the next one placed by hand: a click on the map beside its proposals, confirmed in the popup; the map's
+    # filter first opened to every report of the demo (two years), whatever the date of this one
+    browser.execute_script(
+        "var f = document.getElementById('hs-filtres'); f.elements.depuis.value = arguments[0]; f.requestSubmit();",
+        str(date.today() - timedelta(days=1100)),
+    )
     review_id, report_id, _n = open_reviews()[0]
     first = browser.find_elements(By.CSS_SELECTOR, "#hs-verifs-liste li")[0]
     first.find_element(By.TAG_NAME, "button").click()
@@ -341,5 +346,14 @@ def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, c
         (*aimed, report_id),
     ).fetchone()
     assert placed[0] == "manuel" and placed[1] < 5, placed  # within a few metres of the pixel clicked
+    # and the map draws the report there at once (one dot per report from zoom 16)
+    drawn_there = (
+        "var m = window.hotspotsMap, r = m.getContainer().getBoundingClientRect();"
+        "var at = m.latLngToContainerPoint([arguments[1], arguments[0]]), x = r.left + at.x, y = r.top + at.y;"
+        "return [...document.querySelectorAll('path.hs-signalement')].some(p => { var b = p.getBoundingClientRect();"
+        " return Math.hypot(b.left + b.width / 2 - x, b.top + b.height / 2 - y) < 6; });"
+    )
+    assert browser.execute_script("return window.hotspotsMap.getZoom()") >= 16
+    wait.until(lambda d: d.execute_script(drawn_there, *aimed))
     assert conn.execute("SELECT resolved_at IS NOT NULL FROM geocode_reviews WHERE id = %s", (review_id,)).fetchone()[0]
     assert not browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-proposition")  # the markers go

@@ -394,6 +394,13 @@
         [heat, clusters, pointsLayer, visits].forEach(function (o) { o.refresh(); });
       });
     }
+    /* The report layers read again and redrawn (a report placed elsewhere on the page): the same view asks the
+     * server anew instead of reusing the answer it shares between the heat map and the clusters. */
+    H.refreshReports = function () {
+      pendingKey = null;
+      heat.refresh();
+      clusters.refresh();
+    };
     window.hotspotsMap = map;
   };
 })();

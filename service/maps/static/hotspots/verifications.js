@@ -60,6 +60,7 @@
           state.derniere = { verification: done.verification, lon: done.lon, lat: done.lat, libelle: done.libelle };
           map.closePopup();
           close();
+          if (H.refreshReports) H.refreshReports(); // the report is drawn at its new place
           var place = done.libelle || "point placé à la main" + (done.commune ? " (" + done.commune + ")" : "");
           H.notice("verification", "Vérification n° " + done.verification + " réglée : " + done.objet + " n° " +
             done.id + " → " + place + " (" + H.clock() + ").");
