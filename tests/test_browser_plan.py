@@ -167,6 +167,20 @@ def test_on_a_phone_every_panel_fits_and_a_shift_is_planned_and_downloaded(serve
     assert not browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-expanded")
     scale = text_of(browser.find_element(By.CSS_SELECTOR, ".leaflet-control-scale"))
     assert ("km" in scale or " m" in scale) and "mi" not in scale and "ft" not in scale, scale
+    # a long notice (tiles unreachable, a visit saved…) keeps the header to three lines; a tap shows it all
+    line = browser.find_element(By.ID, "hs-etat")
+    browser.execute_script(
+        "HotspotsCarte.notice('essai', arguments[0])",
+        "Les tuiles en ligne ne répondent pas : fond hors ligne affiché (rues et communes du service). Pour "
+        "réessayer : « Tuiles en ligne » dans la liste des couches (en haut à droite). " * 2,
+    )
+    short = line.rect["height"]
+    assert short <= 70, short  # three lines of the small text
+    line.click()
+    assert line.rect["height"] > 2 * short
+    line.click()
+    browser.execute_script("HotspotsCarte.notice('essai', null)")
+    _fits(browser)
     # the layer button opens the list (folding the panels), which fits the screen
     browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers-toggle").click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-expanded"))

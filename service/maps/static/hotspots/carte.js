@@ -46,6 +46,8 @@
       el.appendChild(avis);
       el.appendChild(document.createTextNode(" "));
       el.appendChild(view);
+      // on a phone the line is cut after three lines (a long notice would fill the screen): a tap shows it all
+      el.addEventListener("click", function () { el.classList.toggle("hs-deplie"); });
     }
     return { avis: el.querySelector(".hs-etat-avis"), vue: view };
   }
