@@ -64,23 +64,30 @@ def add(
     console.print(f"Compte [bold]{login.strip().lower()}[/bold] créé ({role}).", highlight=False)
 
 
+def _listed(
+    ctx: typer.Context, read: Callable[[psycopg.Connection[Any]], list[dict[str, Any]]], json_out: bool
+) -> tuple[list[dict[str, Any]], str] | None:
+    """The rows ``read`` gives and the service's time zone to show their moments in; None once printed as JSON
+    for a script."""
+    settings = settings_of(ctx)
+    with database(settings) as conn:
+        rows = read(conn)
+    if json_out:
+        print_json(rows)
+        return None
+    return rows, settings.timezone
+
+
 @app.command("list")
 def list_(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Liste les comptes."""
-    with database(settings_of(ctx)) as conn:
-        rows = accounts.list_users(conn)
-    if json_out:
-        print_json(rows)
+    if (listed := _listed(ctx, accounts.list_users, json_out)) is None:
         return
+    rows, timezone = listed
     table = Table("identifiant", "nom", "rôle", "actif", "dernière connexion")
     for r in rows:
-        table.add_row(
-            r["login"],
-            r["full_name"] or "",
-            r["role"],
-            "oui" if r["active"] else "non",
-            str(r["last_login_at"] or "jamais")[:16],
-        )
+        last = _local(r["last_login_at"], timezone) if r["last_login_at"] else "jamais"
+        table.add_row(r["login"], r["full_name"] or "", r["role"], "oui" if r["active"] else "non", last)
     console.print(table)
 
 
@@ -161,16 +168,13 @@ def _local(when: datetime | None, timezone: str) -> str:
 def open311_keys(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Liste les applications citoyennes Open311 et si leur clé fonctionne (les clés elles-mêmes ne sont pas
     gardées : seule leur empreinte l'est)."""
-    settings = settings_of(ctx)
-    with database(settings) as conn:
-        rows = accounts.list_open311_clients(conn)
-    if json_out:
-        print_json(rows)
+    if (listed := _listed(ctx, accounts.list_open311_clients, json_out)) is None:
         return
+    rows, timezone = listed
     table = Table("application", "clé active", "depuis", "renouvelée le", "ancienne clé valable jusqu'au")
     for r in rows:
         active = "oui" if r["active"] else "non (retirée)"
-        moments = (_local(r[k], settings.timezone) for k in ("created_at", "renewed_at", "previous_until"))
+        moments = (_local(r[k], timezone) for k in ("created_at", "renewed_at", "previous_until"))
         table.add_row(r["name"], active, *moments)
     console.print(table if rows else "Aucune application Open311.")
 
