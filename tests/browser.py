@@ -13,7 +13,6 @@ import os
 import shutil
 import socket
 import threading
-import time
 from contextlib import contextmanager
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +28,7 @@ from service.geocode.apply import batch_geocoder
 from service.geocode.gazetteer import load_gazetteer
 from service.ingest.pipeline import IngestOptions, ingest_file
 from tests.conftest import PASSWORDS, ROOT
+from tests.helpers import serving as serving_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -110,23 +110,10 @@ def demo_data(conn, settings, tmp_path):
 
 @contextmanager
 def serving(settings, **changes):
-    """A real uvicorn server on a free loopback port; yields its base address."""
-    import uvicorn
-
-    app = create_app(settings.model_copy(update={"map_cache_seconds": 0, **changes}))
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline, "le serveur ne démarre pas"
-        time.sleep(0.1)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
+    """The service (map answers never kept ready: each test sees its own changes) on a real uvicorn server; yields
+    its base address."""
+    with serving_app(create_app(settings.model_copy(update={"map_cache_seconds": 0, **changes}))) as url:
+        yield url
 
 
 @pytest.fixture()

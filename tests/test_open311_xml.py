@@ -10,8 +10,6 @@ Chicago capture of ``open311_chicago_requests.json`` written in the spec's XML l
 
 from __future__ import annotations
 
-import threading
-import time
 from xml.etree.ElementTree import Element
 
 import pytest
@@ -23,7 +21,7 @@ from service.api import create_app
 from service.errors import InputFileError
 from service.ingest.pipeline import IngestOptions, ingest_file
 from tests.conftest import DATA
-from tests.helpers import NOW, count, ingest, rejects, write
+from tests.helpers import NOW, count, ingest, rejects, serving, write
 
 V2 = "/api/open311/v2"
 
@@ -41,23 +39,8 @@ def app(settings, conn):
 
 @pytest.fixture()
 def server(settings, conn):
-    import socket
-
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline, "le serveur ne démarre pas"
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}{V2}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings)) as url:
+        yield f"{url}{V2}"
 
 
 def _post(app, key, suffix: str, **fields):
