@@ -327,3 +327,22 @@ def test_a_planner_settles_the_doubts_from_the_map(conn, settings, geocoder, aut
         "ORDER BY id"
     ).fetchall()
     assert logged == [("test.planificateur", str(ambiguous["id"])), ("test.planificateur", str(failed["id"]))]
+
+
+def test_a_sheet_names_a_typed_address_as_the_register_spells_it(conn, geocoder):
+    """A report given with coordinates keeps the address as typed; the sheet writes it as the register does when the
+    register has that street and number near the point — never the nearest address in place of another."""
+    x, y = conn.execute(
+        "SELECT ST_X(geom), ST_Y(geom) FROM gazetteer_addresses WHERE street = 'Rue Émile Royer' AND house_number = '6'"
+    ).fetchone()
+
+    def label(typed: str | None, dx: float) -> str | None:
+        point = "ST_SetSRID(ST_MakePoint(%s, %s), 31370)"
+        return conn.execute(f"SELECT official_label(%s, {point})", (typed, x + dx, y)).fetchone()[0]
+
+    assert label("RUE EMILE ROYER 6", 20) == "Rue Émile Royer 6, 4101 Seraing"  # case and accents
+    assert label("rue émile-royer 6, Jemeppe", 20) == "Rue Émile Royer 6, 4101 Seraing"  # what follows the comma
+    assert label("Rue Émile Royer 8", 20) is not None and "Royer 8," in label("Rue Émile Royer 8", 20)
+    assert label("devant l'église", 20) is None  # no address: shown as typed
+    assert label("Rue Émile Royer 6", 400) is None  # the same address far from the point is not this place
+    assert label("Rue Émile Royer 9999", 20) is None and label(None, 20) is None

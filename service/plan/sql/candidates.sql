@@ -59,9 +59,11 @@ WHERE a.state = ANY(%(states)s);
 -- Open reports worth a check on their own: recent, placed, not a near-duplicate, not inside a current sensitive
 -- point nor along a problem axis (those are visited as such), and not visited since they were made. Their commune
 -- and postcode are those of the nearest official address, as for every site of a sheet (the text of the report, as
--- typed — « JEMEPPE », a section, a neighbouring commune — only when no address register is loaded).
+-- typed — « JEMEPPE », a section, a neighbouring commune — only when no address register is loaded); their place
+-- is the geocoder's address, or the register's spelling of the typed one (official_label, migration 0055), or the
+-- text as typed.
 SELECT 'SIG-' || r.id AS site_id, r.id AS report_id, r.category, r.status, r.observed_at,
-       coalesce(r.geocode_label, r.address) AS label,
+       coalesce(r.geocode_label, official_label(r.address, r.geom), r.address) AS label,
        coalesce(near.municipality, r.commune) AS commune, coalesce(near.postcode, r.postcode) AS postcode,
        ST_X(r.geom) AS x, ST_Y(r.geom) AS y,
        (SELECT count(*) FROM reports d WHERE d.duplicate_of = r.id) AS seen_again
@@ -80,9 +82,9 @@ WHERE r.geom IS NOT NULL AND r.duplicate_of IS NULL AND r.referral_id IS NULL AN
 
 -- name: followups
 -- Visits that asked for a follow-up ("à revoir") at a place that is neither a sensitive point nor an axis, with
--- no later visit within 25 m: the follow-up is still due.
+-- no later visit within 25 m: the follow-up is still due. Named on the sheet as the reports are (official_label).
 SELECT 'SUIVI-' || v.id AS site_id, v.id AS visit_id, v.visited_at AS last_visit, v.outcome AS last_outcome,
-       coalesce(v.category, r.category) AS category, coalesce(v.geocode_label, v.address, r.address) AS label,
+       coalesce(v.category, r.category) AS category, coalesce(v.geocode_label, official_label(coalesce(v.address, r.address), v.geom), v.address, r.address) AS label,
        coalesce(near.municipality, v.commune) AS commune, coalesce(near.postcode, v.postcode) AS postcode,
        v.notes, ST_X(v.geom) AS x, ST_Y(v.geom) AS y,
        n.n_reports, n.recent, greatest(n.last_report, v.visited_at) AS last_activity
