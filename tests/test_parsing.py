@@ -18,7 +18,7 @@ from service.ingest.dates import parse_datetimes
 from service.ingest.header import header_index
 from service.ingest.source import STR
 from service.ingest.vocabulary import normalise_value
-from service.plan.model import parse_start_time
+from service.plan.model import parse_start_time, since_date
 from service.settings import load_settings
 from service.zone import zone_polygon
 
@@ -138,6 +138,8 @@ EVENING = datetime(2026, 12, 1, 21, 30, tzinfo=ZoneInfo("Europe/Brussels"))
         ("demain", "02/12 08:00"),
         ("aujourd'hui 23h", "01/12 23:00"),
         ("8u15", "02/12 08:15"),
+        ("03/12/2026", "03/12 08:00"),  # a day alone: when the service's day starts
+        ("2026-12-03", "03/12 08:00"),
     ],
 )
 def test_a_shift_starts_as_an_officer_types_it(typed, start):
@@ -157,3 +159,9 @@ def test_an_unreadable_start_is_refused_with_examples(typed):
 def test_the_demo_plans_the_shift_the_service_would_go_out_on(hour, start):
     now = datetime(2026, 12, 1, hour, 5, tzinfo=ZoneInfo("Europe/Brussels"))
     assert first_shift_start("Europe/Brussels", now).strftime("%d/%m %H:%M") == start
+
+
+def test_the_not_visited_since_day_starts_at_midnight():
+    assert since_date("15/11/2026", "Europe/Brussels").strftime("%d/%m %H:%M") == "15/11 00:00"
+    assert since_date("2026-11-15", "Europe/Brussels").strftime("%d/%m %H:%M") == "15/11 00:00"
+    assert since_date("  ", "Europe/Brussels") is None

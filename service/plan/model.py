@@ -173,11 +173,17 @@ def _hour_minutes(text: str) -> str:
 
 
 def parse_start_time(
-    text: str | None, timezone: str, *, now: datetime | None = None, what: str = "début de tournée"
+    text: str | None,
+    timezone: str,
+    *,
+    now: datetime | None = None,
+    what: str = "début de tournée",
+    day_starts: int = 8,
 ) -> datetime:
     """``"2026-12-02 08:00"``, ``"02/12/2026 8h"``, ``"demain 8h"``, ``"14h30"`` or None (the next quarter hour);
     ``what`` names the value in the error (the same forms serve the "not visited since" date). A time without a
-    day is today's, or tomorrow's when it is more than an hour past (« 8h » typed in the evening)."""
+    day is today's, or tomorrow's when it is more than an hour past (« 8h » typed in the evening); a day without a
+    time starts at ``day_starts`` o'clock (8:00 for a shift, midnight for the « not visited since » day)."""
     zone = ZoneInfo(timezone)
     now = (now or datetime.now(zone)).astimezone(zone)
     if not text:
@@ -185,13 +191,14 @@ def parse_start_time(
     cleaned = re.sub(r"\s+", " ", text.strip().lower())
     offset = next((n for word, n in _DAY_WORDS.items() if cleaned.startswith(word)), None)
     if offset is not None:
-        cleaned = cleaned.split(" ", 1)[1].strip(" ,à") if " " in cleaned else "08:00"
+        cleaned = cleaned.split(" ", 1)[1].strip(" ,à") if " " in cleaned else f"{day_starts:02d}:00"
     cleaned = _hour_minutes(cleaned)
     for fmt in _DAY_FORMATS if offset is None else ():
         try:
-            return datetime.strptime(cleaned, fmt).replace(tzinfo=zone)
+            read = datetime.strptime(cleaned, fmt).replace(tzinfo=zone)
         except ValueError:
             continue
+        return read if "%H" in fmt else read.replace(hour=day_starts)  # a day alone: when the service's day starts
     match = re.fullmatch(r"(\d{2}):(\d{2})", cleaned)
     if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
         at = now.replace(hour=int(match.group(1)), minute=int(match.group(2)), second=0, microsecond=0)
@@ -210,7 +217,7 @@ def since_date(text: str | None, timezone: str) -> datetime | None:
     if not text or not text.strip():
         return None
     try:
-        return parse_start_time(text, timezone, what="date « pas visité depuis »")
+        return parse_start_time(text, timezone, what="date « pas visité depuis »", day_starts=0)
     except InvalidValueError as error:
         raise InvalidValueError(error.message, hint="Écrivez par exemple 2026-11-15 ou 15/11/2026.") from None
 
