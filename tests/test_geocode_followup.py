@@ -123,6 +123,7 @@ def test_the_import_summary_tells_what_geocoding_did(conn, settings, register, t
         text.stdout
     )
     assert "hotspots geocode review" in text.stdout and "à géocoder" not in text.stdout
+    assert "volet « Adresses à vérifier » de la carte" in " ".join(text.stdout.split())
 
 
 def test_the_review_list_pages_and_says_how_many_are_left(conn, settings, imported, tmp_path):

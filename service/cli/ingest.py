@@ -82,7 +82,12 @@ def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
         lines.append(
             f"Géocodage : {total['adresses']} adresse(s) sans coordonnées — {total['placees']} placée(s), "
             f"{total['a_verifier']} à vérifier (point provisoire), {total['echecs']} échec(s) (sans point)."
-            + (f" {_in_queue(queued)} dans la file de vérification : hotspots geocode review" if queued else "")
+            + (
+                f" {_in_queue(queued)} dans la file de vérification : volet « Adresses à vérifier » de la carte, ou "
+                "hotspots geocode review"
+                if queued
+                else ""
+            )
         )
     if waiting:
         lines.append(
