@@ -74,7 +74,7 @@ DEMO_PLAN = list(DEMO_INGESTION)
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     """``hotspots ARGS`` in a real process from the project root, as a person runs it: its output and exit code."""
     return subprocess.run(
@@ -84,7 +84,7 @@ def run_cli(
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -24,7 +23,7 @@ from service.geocode.normalise import parse_address, street_key
 from service.ingest.pipeline import IngestOptions, ingest_file
 from service.zone import zone_polygon
 from tests.conftest import DATA, ROOT
-from tests.helpers import NOW, cli_env, write
+from tests.helpers import NOW, cli_env, run_cli, write
 
 ZONE = ROOT / "geodata" / "icar_seraing_neupre.csv"
 
@@ -187,22 +186,13 @@ def test_ingestion_geocodes_rows_without_coordinates_and_queues_doubts(conn, set
 
 def test_cli_single_and_batch(settings, geocoder, tmp_path):
     env = cli_env(settings)
-    run = [sys.executable, "-m", "service", "geocode"]
-    done = subprocess.run(
-        [*run, "12 r. Ferrer, Seraing"], env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
-    )
+    done = run_cli("geocode", "12 r. Ferrer, Seraing", env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["label"] == "Rue Ferrer 12, 4100 Seraing"
     src = write(tmp_path / "in.csv", "id;adresse\n1;Rue Ferrer 12\n2;???\n3;Pl. des Verriers 3\n")
     out = tmp_path / "out.csv"
-    subprocess.run(
-        [*run, "--batch", str(src), "--column", "adresse", "--out", str(out)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
+    batch = run_cli("geocode", "--batch", str(src), "--column", "adresse", "--out", str(out), env=env, timeout=120)
+    assert batch.returncode == 0, batch.stderr
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))
     assert [r["niveau"] for r in rows] == ["adresse", "echec", "adresse"]
@@ -218,10 +208,9 @@ def test_review_in_french_and_a_hand_placed_point_outside_the_zone_is_refused(co
     conn.commit()
     review_id = open_reviews(conn)[0]["id"]
     env = cli_env(settings)
-    run = [sys.executable, "-m", "service", "geocode"]
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*run, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        return run_cli("geocode", *args, env=env, timeout=120)
 
     listed = cli("review")
     assert "signalement" in listed.stdout and "reports" not in listed.stdout
