@@ -296,11 +296,6 @@ def add_open311_client(conn: psycopg.Connection[Any], name: str, *, overlap_days
     return key
 
 
-def open311_client_exists(conn: psycopg.Connection[Any], name: str) -> bool:
-    """Whether a citizen app of this name has (or had) a key."""
-    return any(row["name"] == name.strip() for row in list_open311_clients(conn))
-
-
 def list_open311_clients(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     """The citizen apps with a key: name, whether the key works, when the app was first given one."""
     cur = conn.execute(_q("list_clients"))

@@ -145,9 +145,9 @@ def open311_key(
     """Crée (ou renouvelle) la clé api_key d'une application citoyenne Open311 ; elle n'est affichée qu'une fois."""
     settings, name = settings_of(ctx), application.strip()
     with database(settings) as conn:
-        renewed = accounts.open311_client_exists(conn, name)
         key = accounts.add_open311_client(conn, name, overlap_days=chevauchement)
         row = next(r for r in accounts.list_open311_clients(conn) if r["name"] == name)
+        renewed = row["renewed_at"] is not None  # set by the renewal just made, never by a first key
         audit(conn, cli_actor(), "cle_open311", application=name, renouvelee=renewed, chevauchement=chevauchement)
     if row["previous_until"] is not None:
         until = _local(row["previous_until"], settings.timezone)
