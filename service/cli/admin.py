@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from service.cli.common import JsonOut, console, database, print_json, settings_of
+from service.cli.common import JsonOut, console, listed, print_json, settings_of
 from service.db import personal
 from service.db.connect import masked_conninfo
 from service.settings import Settings
@@ -73,10 +73,7 @@ def journal(
 ) -> None:
     """Le journal des accès : qui a lu quelle donnée personnelle et pourquoi, qui a exporté quoi, qui a changé quel
     compte (« cli:… » : en ligne de commande), du plus récent au plus ancien."""
-    with database(settings_of(ctx)) as conn:
-        rows = personal.access_log(conn, limit=limite, action=action)
-    if json_out:
-        print_json(rows)
+    if (rows := listed(ctx, lambda conn: personal.access_log(conn, limit=limite, action=action), json_out)) is None:
         return
     table = Table("date", "qui", "action", "détail")
     for r in rows:

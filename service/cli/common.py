@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -80,6 +80,19 @@ def database(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
 def print_json(data: Any) -> None:
     """One JSON object on standard output, for scripts."""
     typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def listed(
+    ctx: typer.Context, read: Callable[[psycopg.Connection[Any]], list[dict[str, Any]]], json_out: bool
+) -> list[dict[str, Any]] | None:
+    """The rows ``read`` gives from the database, for the command to show as a table; None once printed as JSON
+    (``--json``, for scripts): how the listing commands begin."""
+    with database(settings_of(ctx)) as conn:
+        rows = read(conn)
+    if json_out:
+        print_json(rows)
+        return None
+    return rows
 
 
 def print_written(paths: Iterable[Path]) -> None:

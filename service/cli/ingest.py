@@ -10,7 +10,7 @@ import typer
 from rich.progress import DownloadColumn, TimeRemainingColumn
 from rich.table import Table
 
-from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of
+from service.cli.common import JsonOut, console, database, listed, print_json, progress_bar, settings_of
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
@@ -200,10 +200,7 @@ def batches(
     json_out: JsonOut = False,
 ) -> None:
     """Liste les derniers lots importés et leur bilan."""
-    with database(settings_of(ctx)) as conn:
-        rows = list_batches(conn, limit=limite)
-    if json_out:
-        print_json(rows)
+    if (rows := listed(ctx, lambda conn: list_batches(conn, limit=limite), json_out)) is None:
         return
     table = Table(title="Lots importés")
     for col in ("lot", "type", "fichier", "état", "lignes", "ins.", "m. à j.", "doubl.", "rej.", "début"):

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from service import accounts
-from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of
+from service.cli.common import JsonOut, cli_actor, console, database, listed, settings_of
 from service.db import connect, ensure_database
 from service.db.personal import audit
 from service.errors import ConflictError, NotFoundError
@@ -64,26 +64,12 @@ def add(
     console.print(f"Compte [bold]{login.strip().lower()}[/bold] créé ({role}).", highlight=False)
 
 
-def _listed(
-    ctx: typer.Context, read: Callable[[psycopg.Connection[Any]], list[dict[str, Any]]], json_out: bool
-) -> tuple[list[dict[str, Any]], str] | None:
-    """The rows ``read`` gives and the service's time zone to show their moments in; None once printed as JSON
-    for a script."""
-    settings = settings_of(ctx)
-    with database(settings) as conn:
-        rows = read(conn)
-    if json_out:
-        print_json(rows)
-        return None
-    return rows, settings.timezone
-
-
 @app.command("list")
 def list_(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Liste les comptes."""
-    if (listed := _listed(ctx, accounts.list_users, json_out)) is None:
+    if (rows := listed(ctx, accounts.list_users, json_out)) is None:
         return
-    rows, timezone = listed
+    timezone = settings_of(ctx).timezone
     table = Table("identifiant", "nom", "rôle", "actif", "dernière connexion")
     for r in rows:
         last = _local(r["last_login_at"], timezone) if r["last_login_at"] else "jamais"
@@ -168,9 +154,9 @@ def _local(when: datetime | None, timezone: str) -> str:
 def open311_keys(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Liste les applications citoyennes Open311 et si leur clé fonctionne (les clés elles-mêmes ne sont pas
     gardées : seule leur empreinte l'est)."""
-    if (listed := _listed(ctx, accounts.list_open311_clients, json_out)) is None:
+    if (rows := listed(ctx, accounts.list_open311_clients, json_out)) is None:
         return
-    rows, timezone = listed
+    timezone = settings_of(ctx).timezone
     table = Table("application", "clé active", "depuis", "renouvelée le", "ancienne clé valable jusqu'au")
     for r in rows:
         active = "oui" if r["active"] else "non (retirée)"
