@@ -7,11 +7,13 @@ For a cell ``c`` at an origin (training = every event before it), for the next `
    dumping that draws more dumping). Divided by the weighted months it covers, it is a recent rate.
 2. **Background**: the plain long-term rate of the cell (all its training events per month of training).
    The forecast rate mixes the two: ``(1 - background) * recent + background * long_term``.
-3. **Shrinkage toward the neighbourhood** (empirical Bayes, Poisson–gamma): a cell's few reports say little
-   about it alone; its rate is pulled toward the rate of its neighbourhood (Gaussian weights of ``radius``
-   metres, the cell itself excluded) with a prior worth ``shrink`` events:
-   ``(rate * months + shrink) / (months + shrink / prior)``. With exposure (address points per cell) the prior
-   is the neighbourhood's rate per address times the cell's addresses: reports follow people.
+3. **Pooling of small counts** (empirical Bayes, Poisson–gamma): a cell's few reports say little about it alone.
+   With exposure (address points per cell), the **two-groups** model (:mod:`service.analyse.two_groups`):
+   ordinary cells are pulled toward the zone's rate per address times their addresses (reports follow
+   people), while the few hot places the data single out keep their own count (a dumping corner with three
+   addresses). Without exposure, the rate is pulled toward the rate of its neighbourhood (Gaussian weights of
+   ``radius`` metres, the cell itself excluded) with a prior worth ``shrink`` events:
+   ``(rate * months + shrink) / (months + shrink / prior)``.
 4. **Yearly seasonality** (only with at least two whole years of training): each category's month profile,
    weighted by the cell's own mix of categories (noise peaks in summer, burning in spring). Weekly seasonality
    is not used: every horizon is made of whole weeks, so it cannot change the ranking.
@@ -20,11 +22,14 @@ The parameters (``half_life``, ``background``, ``shrink``, ``radius``, ``seasona
 validation **inside the training window only** (:func:`choose`): the last origins before the forecast origin
 (one horizon apart) are each forecast from their own past and scored on the months that follow them (still
 before the origin), by the mean PEI* at 1 % and 5 % of the area. Nothing after the origin is ever seen. The search
-is coordinate-wise (time terms, then shrinkage) over small grids: about 25 candidates, a few milliseconds each;
+is coordinate-wise (time terms, then pooling) over small grids: about 20 candidates, a few milliseconds each;
 the winner replaces the defaults only if it scores at least 1 % better (few, noisy folds should not swap the
-defaults for a lucky candidate). Seasonality is judged apart, on the same months of past years (the months just
-before the origin belong to another season and cannot tell). The defaults: half-life 6 months, a quarter of
-long-term rate, light pooling (places change within a year; a steady place loses little by it).
+defaults for a lucky candidate). With exposure, the pooling is not searched: the two-groups model fits its scale
+and its hot share on the training counts itself, and a search of its strength on a few folds only added noise on
+the demonstration data. Seasonality is judged apart, on the same months of past years (the months just before
+the origin belong to another season and cannot tell). The defaults: half-life 6 months, a quarter of long-term
+rate, and the two-groups pooling (strength 10 events) with exposure, light neighbourhood pooling without (places
+change within a year; a steady place loses little by it).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from scipy import ndimage
 from service.analyse.area import StudyArea
 from service.analyse.events import Events
 from service.analyse.metrics import pei_star
+from service.analyse.two_groups import two_groups_rate
 
 #: Candidate (half_life in months, background share); (None, 1.0) is the long-term rate alone.
 TIME_GRID: tuple[tuple[float | None, float], ...] = (
@@ -48,6 +54,11 @@ TIME_GRID: tuple[tuple[float | None, float], ...] = (
 )
 #: Candidate (shrink in events, radius in metres); shrink 0 = no pooling with the neighbours.
 SPACE_GRID: tuple[tuple[float, float], ...] = ((0.0, 150.0), (0.5, 150.0), (2.0, 150.0), (0.5, 300.0), (2.0, 300.0))
+#: Weight (in events) of the ordinary cells' prior in the two-groups pooling, used with exposure: ten events,
+#: about a year of a busy street's reports.
+GROUP_STRENGTH = 10.0
+#: How a cell's few reports are pooled: toward its neighbourhood, or by the two-groups model on the addresses.
+POOLINGS = ("voisinage", "adresses")
 MIN_TRAIN_MONTHS = 2.0
 #: A candidate replaces the current choice only if it scores this much better (relative): overlapping folds are
 #: few and noisy, and on steady data the simple long-term rate should not lose to a lucky recent one.
@@ -65,6 +76,7 @@ class ForecastParams:
     background: float = 0.25
     shrink: float = 0.5
     radius: float = 150.0
+    pooling: str = "voisinage"
     seasonal: bool = False
 
     def __post_init__(self) -> None:
@@ -76,6 +88,8 @@ class ForecastParams:
             raise ValueError("sans demi-vie, le taux à long terme est seul (part du fond 1)")
         if self.shrink < 0 or self.radius <= 0:
             raise ValueError("lissage et rayon doivent être positifs")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"mise en commun « {self.pooling} » : {' ou '.join(POOLINGS)}")
 
     def describe(self) -> dict[str, Any]:
         """The parameters under the names a person reads in the outputs."""
@@ -83,7 +97,8 @@ class ForecastParams:
             "demi_vie_mois": self.half_life,
             "part_long_terme": self.background,
             "lissage_evenements": self.shrink,
-            "rayon_voisinage_m": self.radius,
+            "rayon_voisinage_m": self.radius if self.pooling == "voisinage" else None,
+            "mise_en_commun": self.pooling,
             "saisonnalite": self.seasonal,
         }
 
@@ -228,7 +243,9 @@ class Features:
 def predict(features: Features, origin: float, horizon: float, params: ForecastParams) -> np.ndarray:
     """Expected events per cell of the area in [origin, origin + horizon), from the events before ``origin``."""
     rate, months = features.rate(origin, params.half_life, params.background)
-    if params.shrink > 0:
+    if params.shrink > 0 and params.pooling == "adresses" and features.exposure is not None:
+        rate = two_groups_rate(rate * months, months, features.people, strength=params.shrink)
+    elif params.shrink > 0:
         prior_rate = features.smoothed_rate(origin, params.half_life, params.background, params.radius)
         prior = prior_rate / features.people_smooth(params.radius) * features.people
         floor = max(float(rate.mean()), 1e-9) * 1e-3
@@ -285,6 +302,14 @@ def _seasonal_helps(features: Features, origin: float, horizon: float, params: F
     return bool(with_season > flat * (1 + MARGIN))
 
 
+def defaults_for(features: Features) -> ForecastParams:
+    """The defaults: with exposure, the two-groups pooling on the addresses (reports follow people, except at a
+    few hot places); without it, light pooling toward the neighbourhood."""
+    if features.exposure is None:
+        return ForecastParams()
+    return ForecastParams(shrink=GROUP_STRENGTH, pooling="adresses")
+
+
 def choose(features: Features, origin: float, horizon: float, *, folds: int = 5) -> Choice:
     """Parameters for a forecast at ``origin`` chosen on the training window only (module docstring).
 
@@ -293,23 +318,26 @@ def choose(features: Features, origin: float, horizon: float, *, folds: int = 5)
     defaults are kept and the note says so."""
     inner, used = inner_folds(features, origin, horizon, folds)
     if not inner:
-        return Choice(ForecastParams(), None, 0, 0.0, "historique trop court : réglages par défaut")
+        return Choice(defaults_for(features), None, 0, 0.0, "historique trop court : réglages par défaut")
     tests = [features.events.counts(o, o + used, features.area.n) for o in inner]
     if all(t.sum() == 0 for t in tests):
-        return Choice(ForecastParams(), None, 0, used, "aucun événement dans les plis : réglages par défaut")
+        return Choice(defaults_for(features), None, 0, used, "aucun événement dans les plis : réglages par défaut")
 
     def score(p: ForecastParams) -> float:
         values = [pei_star(predict(features, o, used, p), t) for o, t in zip(inner, tests, strict=True) if t.sum()]
         return float(np.nanmean(values))
 
-    default = ForecastParams()
+    default = defaults_for(features)
     default_score = score(default)
     best, best_score = default, default_score
     for candidate in [replace(default, half_life=h, background=b) for h, b in TIME_GRID]:
         value = score(candidate)
         if value > best_score + 1e-12:
             best, best_score = candidate, value
-    for candidate in [replace(best, shrink=a, radius=r) for a, r in SPACE_GRID]:
+    # with addresses the two-groups pooling fits its own scale and hot share; searching its strength or the
+    # neighbourhood's on a few folds only adds noise (benchmarks/README.md, « Back-test »)
+    pooled = [] if features.exposure is not None else [replace(best, shrink=a, radius=r) for a, r in SPACE_GRID]
+    for candidate in pooled:
         value = score(candidate)
         if value > best_score + 1e-12:
             best, best_score = candidate, value

@@ -46,6 +46,7 @@ _SUB_LABELS = {
     "part_long_terme": "part du long terme",
     "lissage_evenements": "lissage des événements",
     "rayon_voisinage_m": "rayon du voisinage (m)",
+    "mise_en_commun": "mise en commun des petits comptes (voisinage ou adresses)",
     "saisonnalite": "saisonnalité",
     "score_validation": "score de validation",
     "plis_validation": "plis de validation",
