@@ -15,8 +15,9 @@ sensitive points capture more of the next quarter than the top 10 count places; 
 
 Also printed, to read the figures (neither is a method; both use the test period): on Lancashire, the gain on
 the windows before and after the publisher's July 2022 change of its anonymisation map; on the demonstration
-data, a count that sees every *other* month (past and future): how little even a much longer history of the
-same places buys at 1 % on these planted, steady data.
+data, the **generator's own intensity** (the demo scenario replayed many times with the same planted places
+and the same seed, so each cell's expected reports are known): what the best possible forecast from the data's
+own law would gain over the best baseline — the headroom the targets assume exists.
 
 Run: ``python benchmarks/bench_backtest.py [--lancashire PATH]`` (``make bench-backtest``).
 """
@@ -41,6 +42,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+#: The demonstration's last day (fixed, so the figures do not move with the calendar).
+DEMO_END = dt.date(2026, 6, 30)
 MODEL, COUNT, KDE, CEILING = (
     "prévision Hotspots",
     "comptage par maille",
@@ -72,7 +75,7 @@ def demo_points(folder: Path) -> tuple[Path, Path]:
 
     from service.demo.generate import generate_demo
 
-    files = generate_demo(folder, addresses=ROOT / "geodata" / "icar_seraing_neupre.csv", end=dt.date(2026, 6, 30))
+    files = generate_demo(folder, addresses=ROOT / "geodata" / "icar_seraing_neupre.csv", end=DEMO_END)
     truth = json.loads(files.truth.read_text(encoding="utf-8"))
     frame = pd.DataFrame(truth["reports"]["rows"], columns=truth["reports"]["columns"])
     points = folder / "signalements_demo.csv"
@@ -135,35 +138,81 @@ def split_by_map_change(result: dict[str, Any]) -> None:
                 print(f"  {horizon}, {100 * coverage:g} %, {label} ({len(rows)} fenêtres) : {100 * gain:+.1f} %")
 
 
-def intensity_bound(points: Path, zone: Path) -> None:
-    """Demonstration data: cells ranked by every other month's reports (it sees the future: not a method)."""
+#: How many times the demonstration's scenario is replayed to estimate its own intensity.
+REPLAYS = 200
+
+
+def replayed_reports(folder: Path, replays: int = REPLAYS) -> Path:
+    """The demonstration's planted places and periods (default seed, same end) drawn ``replays`` times over, as a
+    point file: its counts divided by ``replays`` are the generator's expected reports per cell and month."""
+    from service.demo.addresses import AddressBook, Projections
+    from service.demo.generate import DEFAULT_SEED
+    from service.demo.reports import add_coordinates, add_times, assign_sources
+    from service.demo.scenario import Window, draw_incidents, plan_axes, plan_hotspots
+
+    rng = np.random.default_rng(DEFAULT_SEED)  # the scenario comes first from the seed, as in generate_demo
+    proj = Projections.create()
+    book = AddressBook.load(ROOT / "geodata" / "icar_seraing_neupre.csv", proj)
+    end = DEMO_END
+    window = Window(end - dt.timedelta(days=round(2.0 * 365.25)), end)
+    axes = plan_axes(rng, book)
+    hotspots = plan_hotspots(rng, book, window, axes)
+    draws = np.random.default_rng(DEFAULT_SEED + 1)  # incidents of their own: not the demonstration's
+    frame = draw_incidents(draws, book, window, hotspots, axes, replays * 4000)
+    frame["source"] = assign_sources(draws, frame["cat"].to_numpy())
+    add_times(draws, frame, window)
+    add_coordinates(draws, frame, book, proj)
+    path = folder / "rejeu.csv"
+    frame.assign(id=np.arange(len(frame)), date=frame["ts"].dt.strftime("%Y-%m-%d %H:%M:%S")).rename(
+        columns={"cat": "category"}
+    )[["id", "date", "category", "x", "y"]].to_csv(path, index=False)
+    return path
+
+
+def generator_bound(result: dict[str, Any], points: Path, zone: Path, replayed: Path) -> None:
+    """Demonstration data: cells ranked by the generator's own expected reports in each test window — the best
+    any forecaster can do on these data (it knows the planted truth and the future: not a method)."""
     import geopandas as gpd
 
     from service.analyse.area import polygon_area
-    from service.analyse.backtest import RollingOptions, features_of, origins_for
+    from service.analyse.backtest import RollingOptions, origins_for
+    from service.analyse.events import events_on
     from service.analyse.metrics import captured, cells_for
     from service.ingest.points import read_points
 
-    pts = read_points(points)
+    pts = read_points(points, crs="EPSG:31370")
     outline = gpd.read_file(zone).to_crs(pts.crs).union_all()
-    xy = (pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy())
-    area = polygon_area(outline, crs=str(pts.crs), source="zone", also=xy)
-    features = features_of(pts, area)
-    events = features.events
+    area = polygon_area(outline, crs=str(pts.crs), source="file")  # as the command reads --zone
+    events = events_on(pts, area)
+    replay = events_on(read_points(replayed, crs="EPSG:31370"), area)
+    shift = replay.month0 - events.month0  # the replay may start a month earlier (a report on the first day)
+    windows = pd.DataFrame(result["fenetres_glissantes"]["fenetres"])
+    pai = windows.pivot_table(index=["horizon", "origine", "couverture"], columns="methode", values="PAI")
+    print(
+        f"| horizon | surface | fenêtres | intensité du générateur | {MODEL} | {COUNT} | plafond "
+        "| gain du générateur | écart comblé par le générateur |\n|---|---|---|---|---|---|---|---|---|"
+    )
     for name, horizon in (("mois", 1), ("trimestre", 3), ("annee", 12)):
-        gains: dict[float, list[tuple[float, float]]] = {0.01: [], 0.05: []}
-        for origin in origins_for(events, horizon, RollingOptions()):
-            test = events.counts(origin, origin + horizon, area.n)
-            everything = events.counts(-1e9, 1e9, area.n)
-            count = events.counts(-1e9, origin, area.n)
-            for coverage in gains:
-                k = cells_for(coverage, area.n)
-                gains[coverage].append((captured(everything - test, test, k), captured(count, test, k)))
-        text = ", ".join(
-            f"{100 * c:g} % : {100 * (sum(a for a, _ in v) / sum(b for _, b in v) - 1):+.1f} %"
-            for c, v in gains.items()
-        )
-        print(f"  {name} : comptage de tous les autres mois contre le comptage du passé — {text}")
+        origins = origins_for(events, horizon, RollingOptions())
+        for coverage in (0.01, 0.05, 0.10):
+            k = cells_for(coverage, area.n)
+            oracle = []
+            for origin in origins:
+                test = events.counts(origin, origin + horizon, area.n)
+                expected = replay.counts(origin - shift, origin - shift + horizon, area.n)
+                oracle.append(captured(expected, test, k) / test.sum() / (k / area.n))
+            rows = pai.xs((name, coverage), level=("horizon", "couverture"))
+            truth, ours, count, ceiling = (
+                float(np.mean(oracle)),
+                rows[MODEL].mean(),
+                rows[COUNT].mean(),
+                rows[CEILING].mean(),
+            )
+            best = max(count, rows[KDE].mean())
+            print(
+                f"| {name} | {100 * coverage:g} % | {len(origins)} | {truth:.2f} | {ours:.2f} | {count:.2f} | "
+                f"{ceiling:.2f} | {100 * (truth / best - 1):+.1f} % | {100 * (truth - best) / (ceiling - best):.0f} % |"
+            )
 
 
 def main() -> None:
@@ -197,8 +246,11 @@ def main() -> None:
         )
         table(result)
         places(result)
-        print("Ce que gagnerait un comptage qui voit tous les autres mois (futurs compris) :")
-        intensity_bound(points, zone)
+        print(
+            f"\nL'intensité du générateur ({REPLAYS} rejeux du scénario planté) : ce que vaudrait la meilleure "
+            "prévision possible sur ces données\n"
+        )
+        generator_bound(result, points, zone, replayed_reports(Path(tmp)))
 
 
 if __name__ == "__main__":
