@@ -10,6 +10,7 @@ from rich.table import Table
 from service.analyse.backtest import CEILING, COUNT, KDE, MODEL
 from service.cli.common import console
 from service.cli.summary import settings_in_words
+from service.numbers import SPACE, french_number
 
 AREA_SOURCE = {
     "zone": "la zone (contours des communes)",
@@ -23,8 +24,7 @@ def _fr(value: float | None, digits: int = 0, *, sign: bool = False) -> str:
     """A number as a French reader writes it: ``12 060``, ``10,81``, ``+15,8`` (``—`` when unknown)."""
     if value is None:
         return "—"
-    text = f"{value:{'+' if sign else ''},.{digits}f}"
-    return text.replace(",", "\u202f").replace(".", ",").replace("\u202f", " ")
+    return french_number(value, digits, group=SPACE, sign=sign)
 
 
 def _pct(value: float | None, digits: int = 1) -> str:

@@ -18,6 +18,7 @@ from service.geocode.apply import HandPlaced, count_open_reviews, geocode_rows, 
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.labels import ROW_LABELS
+from service.numbers import SPACE, french_number
 from service.settings import Settings
 from service.zone import commune_outlines, zone_polygon
 
@@ -58,8 +59,8 @@ def load(
         print_json(result.__dict__)
         return
     console.print(
-        f"{result.addresses:,} adresses, {result.streets:,} rues, {result.localities} localités "
-        f"({result.municipalities} communes) en {result.seconds} s.".replace(",", " ")
+        f"{french_number(result.addresses, group=SPACE)} adresses, {french_number(result.streets, group=SPACE)} rues, "
+        f"{result.localities} localités ({result.municipalities} communes) en {french_number(result.seconds, 1)} s."
     )
 
 

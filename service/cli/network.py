@@ -10,6 +10,7 @@ from rich.progress import MofNCompleteColumn, TimeElapsedColumn
 from rich.table import Table
 
 from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of
+from service.numbers import SPACE, french_number
 from service.plan.modes import MODE_LABEL, MODES
 from service.plan.network import NetworkLoad, load_network, network_status
 
@@ -68,11 +69,11 @@ def status(
 
 
 def _n(value: int) -> str:
-    return f"{value:,}".replace(",", " ")
+    return french_number(value, group=SPACE)
 
 
 def _km(value: float) -> str:
-    return f"{value:,.1f}".replace(",", " ").replace(".", ",") + " km"
+    return french_number(value, 1, group=SPACE) + " km"
 
 
 def _print(result: NetworkLoad) -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of, working
 from service.db.personal import audit
+from service.numbers import SPACE, french_number
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
 from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time, since_date
 from service.plan.modes import check_mode
@@ -64,7 +65,7 @@ def write_files(conn: Any, settings: Settings, stored: StoredPlan, out: Path, fo
 
 
 def _fr(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
+    return french_number(value, digits, group=SPACE)
 
 
 def _outcome_words(conn: Any) -> dict[str, str]:

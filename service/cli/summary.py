@@ -11,6 +11,7 @@ from rich.table import Table
 from service.cli.common import console
 from service.db import connect
 from service.labels import state_label, trend_label
+from service.numbers import SPACE, french_number
 from service.settings import Settings
 
 #: Summary keys (database and file analyses) → what a person reads, in this order.
@@ -66,9 +67,7 @@ def null_model_words(code: str) -> str:
 
 
 def _number(value: float) -> str:
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", " ")
-    return f"{value:,.1f}".replace(",", " ").replace(".", ",")
+    return french_number(value, 0 if float(value).is_integer() else 1, group=SPACE)
 
 
 def _outside_zone(ids: list[int]) -> str:

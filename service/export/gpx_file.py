@@ -17,8 +17,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from service.export.sheet import Sheet
-from service.export.values import french_number, hhmm, missing, records
+from service.export.values import hhmm, missing, records
 from service.geo import geometry_lonlat
+from service.numbers import french_number
 
 NS = "http://www.topografix.com/GPX/1/1"
 SCHEMA = "http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd"
@@ -54,7 +55,7 @@ def _stop_desc(row: dict[str, Any]) -> str:
         parts.append(f"Arrivée {hhmm(row['Arrivée'])}")
     parts += [str(row[k]) for k in ("Type", "Catégorie") if row.get(k)]
     if row.get("Priorité") is not None:
-        parts.append(f"priorité {french_number(row['Priorité'])}")
+        parts.append(f"priorité {french_number(row['Priorité'], 2)}")
     head = " · ".join(parts)
     why = row.get("Pourquoi")
     return f"{head} — {why}" if why else head

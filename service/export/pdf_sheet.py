@@ -47,7 +47,8 @@ from service.export.print_map import (
     layer_bounds,
 )
 from service.export.sheet import DATE_COLUMNS, Sheet
-from service.export.values import TIMEZONE, day, french_number, hhmm, missing, records
+from service.export.values import TIMEZONE, day, hhmm, missing, records
+from service.numbers import french_number
 from service.settings import Settings
 
 MARGIN = 14 * mm
@@ -217,7 +218,7 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
         last = day(row["Dernière visite"]) + (
             f" — {row['Suite de la dernière visite']}" if row.get("Suite de la dernière visite") else ""
         )
-    priority = french_number(row["Priorité"]) if row.get("Priorité") is not None else "—"
+    priority = french_number(row["Priorité"], 2) if row.get("Priorité") is not None else "—"
     formula = row.get("Calcul de la priorité")
     timing = []
     if row.get("Sur place (min)") is not None:
@@ -309,7 +310,7 @@ def _dropped(sheet: Sheet, st: _Styles) -> list[Flowable]:
     cells = [[_p(c, st.label) for c in dropped.columns]]
     for values in dropped.itertuples(index=False):
         cells.append(
-            [_p(french_number(float(v)) if isinstance(v, float) and not missing(v) else v, st.small) for v in values]
+            [_p(french_number(float(v), 2) if isinstance(v, float) and not missing(v) else v, st.small) for v in values]
         )
     widths = {"Site": 22 * mm, "Type": 30 * mm, "Lieu": 50 * mm, "Priorité": 19 * mm}
     col_widths = [widths.get(str(c), 0) for c in dropped.columns]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from service.cells import neutralise_formula
 from service.export.sheet import DATE_COLUMNS, NUMBER_COLUMNS, Sheet
+from service.numbers import french_number
 
 TIMEZONE = "Europe/Brussels"
 #: Digits shown for each number column (the sheet already rounds them the same way).
@@ -40,11 +41,6 @@ def local_time(value: Any) -> pd.Timestamp | None:
     if stamp is pd.NaT:
         return None
     return stamp.tz_convert(TIMEZONE) if stamp.tzinfo else stamp.tz_localize(TIMEZONE)
-
-
-def french_number(value: float, digits: int = 2) -> str:
-    """``45.53`` → ``"45,53"`` (a Belgian spreadsheet reads a point as text or as a date)."""
-    return f"{value:.{digits}f}".replace(".", ",")
 
 
 def records(sheet: Sheet) -> list[dict[str, Any]]:

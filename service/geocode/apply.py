@@ -24,6 +24,7 @@ from service.errors import InvalidValueError, NotFoundError
 from service.geo import to_lambert
 from service.geocode import GeocodeStats
 from service.geocode.match import Geocoder, GeocodeResult
+from service.numbers import SPACE, french_number
 from service.zone import communes_at, km_outside
 
 TABLES = ("reports", "visits", "permits")
@@ -185,7 +186,7 @@ def _check_in_zone(answer: HandPlaced, x: float, y: float) -> None:
     far = None if zone is None else km_outside(zone, x, y)
     if zone is None or far is None:
         return
-    km = f"{far:,.1f}".replace(",", " ").replace(".", ",")
+    km = french_number(far, 1, group=SPACE)
     swapped = to_lambert(lat, lon) if abs(lon) <= 90 else None
     if swapped is not None and shapely.contains_xy(zone, *swapped):
         hint = f"Longitude et latitude sont inversées : essayez {answer.spelled.format(lon=lat, lat=lon)}."

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from service.errors import InputFileError
+from service.numbers import SPACE, french_number
 from service.settings import Settings
 
 #: Members smaller than this are not held to the ratio (tiny XML parts compress very well and cost nothing).
@@ -45,7 +46,7 @@ class ArchiveLimits:
 
 
 def _mb(size: float) -> str:
-    return f"{size / (1 << 20):,.0f}".replace(",", " ")
+    return french_number(size / (1 << 20), group=SPACE)
 
 
 def _members_stated(path: Path) -> int | None:
@@ -95,9 +96,10 @@ def check_workbook(path: Path, limits: ArchiveLimits) -> None:
         if member.file_size >= RATIO_FROM_BYTES and ratio > limits.max_ratio:
             raise _refuse(
                 path,
-                f"« {member.filename} » se décompresse {ratio:,.0f} fois ({_mb(member.file_size)} Mo pour "
-                f"{member.compress_size:,} octets ; au plus {limits.max_ratio:g} fois) : ce n'est pas un export "
-                "ordinaire".replace(",", " "),
+                f"« {member.filename} » se décompresse {french_number(ratio, group=SPACE)} fois "
+                f"({_mb(member.file_size)} Mo pour {french_number(member.compress_size, group=SPACE)} octets ; au plus "
+                f"{french_number(limits.max_ratio, group=SPACE, trim=True, digits=2)} fois) : ce n'est pas un export "
+                "ordinaire",
                 raise_hint,
             )
     total = sum(m.file_size for m in members)

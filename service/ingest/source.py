@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from service.errors import InputFileError
+from service.numbers import SPACE, french_number
 
 #: More columns than any export has: such a header is refused as a whole (a file that is not a table, or a
 #: header line that swallowed the data).
@@ -123,8 +124,7 @@ def check_headers(headers: list[str], name: str) -> None:
     if not any(headers):
         raise InputFileError(f"{name} : la ligne d'en-tête est vide.")
     if len(headers) > MAX_COLUMNS:
-        count = f"{len(headers):,}".replace(",", " ")
-        maximum = f"{MAX_COLUMNS:,}".replace(",", " ")
+        count, maximum = french_number(len(headers), group=SPACE), french_number(MAX_COLUMNS, group=SPACE)
         raise InputFileError(
             f"{name} : en-tête trop long ({count} colonnes, au plus {maximum}).",
             hint="Ce n'est pas un export ordinaire : gardez les colonnes utiles, ou vérifiez le séparateur.",

@@ -27,6 +27,7 @@ from service.export.paper import (
 from service.export.print_background import PaperBackground, load_background
 from service.export.print_map import AXIS_COLOUR, MapFlowable, MapLayer, fit_bounds
 from service.labels import state_label, trend_label
+from service.numbers import NARROW, french_number
 from service.permits.advice import AdviceFacts
 from service.settings import Settings
 
@@ -37,7 +38,7 @@ REPORT_COLOUR = "#404040"
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
+    return french_number(value, group=NARROW)
 
 
 def map_layers(facts: AdviceFacts) -> list[MapLayer]:

@@ -18,6 +18,7 @@ import shapely
 
 from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError, NotFoundError
+from service.numbers import NARROW, french_number
 from service.plan.candidates import CandidateContext, known_places, load_candidates
 from service.plan.filters import checked_filters
 from service.plan.model import MODE_LABELS, Place, Plan, ShiftRequest, Stop
@@ -32,7 +33,7 @@ CRS = "EPSG:31370"
 
 
 def _fr(value: float, digits: int = 0) -> str:
-    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+    return french_number(value, digits, group=NARROW)
 
 
 def build_instance(candidates: gpd.GeoDataFrame, *, budget: float, teams: int, travel: TravelMatrix) -> Instance:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from service.analyse.priority import OUTCOME_FACTOR
 from service.labels import TREND_LABELS
+from service.numbers import french_number
 
 #: A lone report less than 48 hours old is checked first: a fresh dumping is still there to be seen.
 FRESH_HOURS = 48.0
@@ -81,15 +82,11 @@ def product(components: Mapping[str, float]) -> float:
     return round(value, 3)
 
 
-def _fr_number(value: float, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".rstrip("0").rstrip(".").replace(".", ",")
-
-
 def formula_words(components: Mapping[str, float]) -> str:
     """``"gravité 2 × volume 3,22 × …"``: the factors in the order a person reads them."""
     order = {name: i for i, name in enumerate(FACTOR_WORDS)}
     keys = sorted(components, key=lambda k: (order.get(k, len(order)), k))
-    return " × ".join(f"{FACTOR_WORDS.get(k, k)} {_fr_number(float(components[k]))}" for k in keys)
+    return " × ".join(f"{FACTOR_WORDS.get(k, k)} {french_number(float(components[k]), 2, trim=True)}" for k in keys)
 
 
 def _ago(days: float | None) -> str:
@@ -147,7 +144,8 @@ def reason_words(
         if trend and kind == "point_sensible":
             parts.append(f"tendance : {TREND_WORDS.get(trend, trend)}")
         if expected is not None:
-            parts.append(f"environ {_fr_number(expected, 1)} signalement(s) attendu(s) au prochain trimestre")
+            expected_words = french_number(expected, 1, trim=True)
+            parts.append(f"environ {expected_words} signalement(s) attendu(s) au prochain trimestre")
     if last_visit is not None and not pd.isna(last_visit):
         stamp = pd.Timestamp(last_visit).tz_convert("Europe/Brussels").strftime("%d/%m/%Y")
         parts.append(f"dernière visite le {stamp}" + (f" : {last_outcome_label.lower()}" if last_outcome_label else ""))

@@ -18,6 +18,7 @@ import psycopg
 import shapely
 
 from service.db.vocabulary import Labels
+from service.numbers import NARROW, french_number
 from service.prevention.networks import Scope, q
 from service.prevention.period import Period
 from service.settings import Settings
@@ -51,7 +52,7 @@ def shown(n: int, k: int) -> str:
         return "aucun"
     if n < k:
         return f"moins de {k}"
-    return f"{n:,}".replace(",", "\u202f")
+    return french_number(n, group=NARROW)
 
 
 def count_json(n: int, k: int) -> dict[str, Any]:
