@@ -6,7 +6,9 @@
 2. Segments of about 100 m (50–150 m), each keeping its street name.
 3. Each report is attached to the nearest segment within 40 m (:func:`nearest_segment`).
 4. Per segment: reports, rate per 100 m, expected reports (the segment's share of the total length, or of the
-   address points along it), an exact one-sided Poisson p-value, Benjamini-Hochberg q-values.
+   address points along it), an exact one-sided Poisson p-value, Benjamini-Hochberg q-values, and a forecast
+   (reports per month by the two-groups pooling of :mod:`service.analyse.two_groups`: a stretch whose few
+   reports follow its homes is ranked by its homes, a hot stretch by its own count).
 5. Significant neighbouring segments of one street merge into an **axis** (a LineString with its stats).
 """
 
@@ -24,6 +26,7 @@ from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 from scipy.spatial import cKDTree
 
 from service.analyse.significance import benjamini_hochberg
+from service.analyse.two_groups import GROUP_STRENGTH, two_groups_rate
 
 CRS = "EPSG:31370"
 
@@ -146,6 +149,14 @@ def nearest_segment(
     return out
 
 
+def _months_covered(reports: gpd.GeoDataFrame) -> float:
+    """Months from the first report to the last (at least one; one without dates)."""
+    if "observed_at" not in reports or reports.empty:
+        return 1.0
+    when = pd.to_datetime(reports["observed_at"], utc=True)
+    return max(float((when.max() - when.min()).days) / 30.44, 1.0)
+
+
 def problem_axes(
     reports: gpd.GeoDataFrame,
     segments: gpd.GeoDataFrame,
@@ -184,6 +195,9 @@ def problem_axes(
     segs["rate_per_100m"] = segs["reports"] / segs["length_m"].clip(lower=1) * 100
     segs["p"] = stats.poisson.sf(segs["reports"] - 1, segs["expected"].clip(lower=1e-9))
     segs["q"] = benjamini_hochberg(segs["p"].to_numpy())
+    segs["forecast_per_month"] = two_groups_rate(
+        segs["reports"].to_numpy(float), _months_covered(reports), np.maximum(weight, 1e-3), strength=GROUP_STRENGTH
+    )
     segs["significant"] = (segs["q"] <= params.alpha) & (segs["reports"] >= params.min_reports)
     return _merge(segs), segs
 

@@ -13,9 +13,9 @@ report in a field far from any street cannot be captured by any choice of street
   0/1 knapsack on whole metres, lengths rounded down so that the bound is never too low).
 
 Methods: this service's axes (segments of significant axes first, ranked by their test's q-value, then every
-other segment by its training reports per 100 m, smoothed a little by its neighbours on the same line), and the
-baseline most services use: segments ranked by their training-period report count (per segment, whatever its
-length).
+other segment by its forecast per metre: the two-groups pooling of :func:`service.analyse.axes.problem_axes`,
+which ranks a stretch of few reports by its homes and a hot stretch by its own count), and the baseline most
+services use: segments ranked by their training-period report count (per segment, whatever its length).
 """
 
 from __future__ import annotations
@@ -40,16 +40,6 @@ def _best_capture(values: np.ndarray, lengths: np.ndarray, budget: float) -> int
         if weight <= capacity:
             best[weight:] = np.maximum(best[weight:], best[: capacity + 1 - weight] + value)
     return int(best[-1])
-
-
-def _neighbour_smoothed(segs: gpd.GeoDataFrame, rate: np.ndarray) -> np.ndarray:
-    """Each segment's rate plus a tenth of its two neighbours' on the same line."""
-    frame = pd.DataFrame({"line": segs["line_id"].to_numpy(), "pos": segs["position"].to_numpy(), "rate": rate})
-    lookup = frame.set_index(["line", "pos"])["rate"]
-    before = lookup.reindex(pd.MultiIndex.from_arrays([frame["line"], frame["pos"] - 1])).fillna(0).to_numpy()
-    after = lookup.reindex(pd.MultiIndex.from_arrays([frame["line"], frame["pos"] + 1])).fillna(0).to_numpy()
-    smoothed: np.ndarray = rate + 0.1 * (before + after)
-    return smoothed
 
 
 def backtest_axes(
@@ -85,7 +75,8 @@ def backtest_axes(
     rate = train_counts / np.maximum(lengths, 1.0) * 100
     significant = stats["significant"].to_numpy()
     scores = {
-        METHODS[0]: significant * (1e6 * (1 - stats["q"].to_numpy())) + _neighbour_smoothed(segs, rate),
+        METHODS[0]: significant * (1e6 * (1 - stats["q"].to_numpy()))
+        + stats["forecast_per_month"].to_numpy() / np.maximum(lengths, 1.0),
         METHODS[1]: train_counts + 1e-9 * rate,
     }
     rows = []

@@ -44,7 +44,7 @@ from scipy import ndimage
 from service.analyse.area import StudyArea
 from service.analyse.events import Events
 from service.analyse.metrics import pei_star
-from service.analyse.two_groups import two_groups_rate
+from service.analyse.two_groups import GROUP_STRENGTH, two_groups_rate
 
 #: Candidate (half_life in months, background share); (None, 1.0) is the long-term rate alone.
 TIME_GRID: tuple[tuple[float | None, float], ...] = (
@@ -54,9 +54,6 @@ TIME_GRID: tuple[tuple[float | None, float], ...] = (
 )
 #: Candidate (shrink in events, radius in metres); shrink 0 = no pooling with the neighbours.
 SPACE_GRID: tuple[tuple[float, float], ...] = ((0.0, 150.0), (0.5, 150.0), (2.0, 150.0), (0.5, 300.0), (2.0, 300.0))
-#: Weight (in events) of the ordinary cells' prior in the two-groups pooling, used with exposure: ten events,
-#: about a year of a busy street's reports.
-GROUP_STRENGTH = 10.0
 #: How a cell's few reports are pooled: toward its neighbourhood, or by the two-groups model on the addresses.
 POOLINGS = ("voisinage", "adresses")
 MIN_TRAIN_MONTHS = 2.0

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln
 
+#: Weight (in events) of the ordinary places' prior: ten events, about a year of a busy street's reports.
+GROUP_STRENGTH = 10.0
 #: Shape of the hot places' gamma prior: broad (a hot place speaks for itself).
 HOT_SHAPE = 0.5
 ITERATIONS = 40
