@@ -56,6 +56,26 @@ def test_the_two_groups_forecast_closes_most_of_the_gap_between_the_count_and_th
                 assert model - count >= 0.5 * (ceiling - count) > 0
 
 
+def test_a_cell_beside_hot_places_is_more_likely_hot_than_the_same_cell_in_a_quiet_street():
+    """Hot places cluster (a problem street spans several cells): where the neighbourhood is hot, the prior share
+    of hot cells is fitted higher, so three reports there weigh more than three reports in a quiet street."""
+    rng = np.random.default_rng(6)
+    addresses = rng.integers(5, 40, 3000).astype(float)
+    context = rng.random(3000)  # what the neighbourhood says; the hot places all lie in its top decile
+    rate = 0.005 * addresses
+    hot = np.flatnonzero(context > 0.9)[:150]
+    rate[hot] = rng.uniform(0.2, 3.0, len(hot))
+    counts = rng.poisson(rate * MONTHS).astype(float)
+    twins = np.array([np.argmax(context), np.argmin(context)])  # same reports, same addresses, two neighbourhoods
+    counts[twins], addresses[twins] = 3.0, 14.0
+    flat = two_groups_rate(counts, MONTHS, addresses)
+    assert flat[twins[0]] == pytest.approx(flat[twins[1]])
+    aware = two_groups_rate(counts, MONTHS, addresses, context=context)
+    assert aware[twins[0]] > 2 * aware[twins[1]]
+    # and it ranks better: more of the expected reports in the first 5 % of the cells
+    assert _captured(aware, rate, 0.05) > _captured(flat, rate, 0.05)
+
+
 def test_no_report_no_forecast():
     assert not two_groups_rate(np.zeros(10), MONTHS, np.ones(10), strength=10.0).any()
 

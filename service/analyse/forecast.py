@@ -11,9 +11,10 @@ For a cell ``c`` at an origin (training = every event before it), for the next `
    With exposure (address points per cell), the **two-groups** model (:mod:`service.analyse.two_groups`):
    ordinary cells are pulled toward the zone's rate per address times their addresses (reports follow
    people), while the few hot places the data single out keep their own count (a dumping corner with three
-   addresses). Without exposure, the rate is pulled toward the rate of its neighbourhood (Gaussian weights of
-   ``radius`` metres, the cell itself excluded) with a prior worth ``shrink`` events:
-   ``(rate * months + shrink) / (months + shrink / prior)``.
+   addresses); the prior chance of being hot grows with the neighbourhood's reports per address (within
+   ``radius`` metres): hot places spill over the cells around them. Without exposure, the rate is pulled
+   toward the rate of its neighbourhood (Gaussian weights of ``radius`` metres, the cell itself excluded) with a
+   prior worth ``shrink`` events: ``(rate * months + shrink) / (months + shrink / prior)``.
 4. **Yearly seasonality** (only with at least two whole years of training): each category's month profile,
    weighted by the cell's own mix of categories (noise peaks in summer, burning in spring). Weekly seasonality
    is not used: every horizon is made of whole weeks, so it cannot change the ranking.
@@ -94,7 +95,7 @@ class ForecastParams:
             "demi_vie_mois": self.half_life,
             "part_long_terme": self.background,
             "lissage_evenements": self.shrink,
-            "rayon_voisinage_m": self.radius if self.pooling == "voisinage" else None,
+            "rayon_voisinage_m": self.radius,
             "mise_en_commun": self.pooling,
             "saisonnalite": self.seasonal,
         }
@@ -241,7 +242,9 @@ def predict(features: Features, origin: float, horizon: float, params: ForecastP
     """Expected events per cell of the area in [origin, origin + horizon), from the events before ``origin``."""
     rate, months = features.rate(origin, params.half_life, params.background)
     if params.shrink > 0 and params.pooling == "adresses" and features.exposure is not None:
-        rate = two_groups_rate(rate * months, months, features.people, strength=params.shrink)
+        context = features.smoothed_rate(origin, params.half_life, params.background, params.radius)
+        context = context / features.people_smooth(params.radius)  # the neighbours' reports per address
+        rate = two_groups_rate(rate * months, months, features.people, strength=params.shrink, context=context)
     elif params.shrink > 0:
         prior_rate = features.smoothed_rate(origin, params.half_life, params.background, params.radius)
         prior = prior_rate / features.people_smooth(params.radius) * features.people
