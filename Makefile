@@ -63,7 +63,7 @@ bench-analyse: install
 
 ## back-test benchmark: forecast beside its baselines on real data (LANCASHIRE=path/to/lancashire_asb.tab) and the demo
 bench-backtest: install
-	$(BIN)/python benchmarks/bench_backtest.py $(if $(LANCASHIRE),--lancashire $(LANCASHIRE))
+	$(BIN)/python benchmarks/bench_backtest.py $(if $(LANCASHIRE),--lancashire $(LANCASHIRE)) $(if $(GRAINES),--graines)
 
 ## map benchmark: page weight and first-view transfer at 100k reports, beside naive folium pages
 bench-maps: install
