@@ -30,7 +30,7 @@ HOT_SHAPE = 0.5
 CONTEXT_CLASSES = 10
 ITERATIONS = 60
 #: EM stops early once no hot share moves more than this between iterations.
-TOLERANCE = 1e-5
+TOLERANCE = 1e-4
 
 
 def _classes(context: np.ndarray | None, n: int) -> tuple[np.ndarray, int]:
