@@ -23,3 +23,16 @@ from service.numbers import NARROW, SPACE, french_number
 )
 def test_french_numbers(value, kwargs, expected):
     assert french_number(value, **kwargs) == expected
+
+
+def test_the_forecast_settings_read_in_french():
+    """What the back-test prints under « Réglages de la prévision »: a share keeps its second decimal."""
+    from service.cli.summary import settings_in_words
+
+    words = settings_in_words(
+        {"demi_vie_mois": 6.0, "part_long_terme": 0.25, "mise_en_commun": "adresses", "score_validation": 0.7031}
+    )
+    assert words == (
+        "demi-vie (mois) : 6 ; part du long terme : 0,25 ; mise en commun des petits comptes (voisinage ou "
+        "adresses) : adresses ; score de validation : 0,7"
+    )

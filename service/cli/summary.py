@@ -98,6 +98,8 @@ def _value(key: str, value: Any) -> str:
             f"{_SUB_LABELS.get(str(k), str(k).replace('_', ' '))} : {_value(str(k), v)}" for k, v in value.items()
         )
     if isinstance(value, int | float):
+        if 0 < abs(value) < 1:  # a share or a score: 0,25 is not 0,2
+            return french_number(value, 2, group=SPACE, trim=True)
         return _number(value)
     return str(value)
 
