@@ -241,16 +241,15 @@ class Features:
 def predict(features: Features, origin: float, horizon: float, params: ForecastParams) -> np.ndarray:
     """Expected events per cell of the area in [origin, origin + horizon), from the events before ``origin``."""
     rate, months = features.rate(origin, params.half_life, params.background)
-    if params.shrink > 0 and params.pooling == "adresses" and features.exposure is not None:
-        context = features.smoothed_rate(origin, params.half_life, params.background, params.radius)
-        context = context / features.people_smooth(params.radius)  # the neighbours' reports per address
-        rate = two_groups_rate(rate * months, months, features.people, strength=params.shrink, context=context)
-    elif params.shrink > 0:
-        prior_rate = features.smoothed_rate(origin, params.half_life, params.background, params.radius)
-        prior = prior_rate / features.people_smooth(params.radius) * features.people
-        floor = max(float(rate.mean()), 1e-9) * 1e-3
-        prior = np.maximum(prior, floor)
-        rate = (rate * months + params.shrink) / (months + params.shrink / prior)
+    if params.shrink > 0:
+        # the neighbours' reports per address (the cell itself excluded): what both poolings lean on
+        nearby = features.smoothed_rate(origin, params.half_life, params.background, params.radius)
+        per_address = nearby / features.people_smooth(params.radius)
+        if params.pooling == "adresses" and features.exposure is not None:
+            rate = two_groups_rate(rate * months, months, features.people, strength=params.shrink, context=per_address)
+        else:
+            prior = np.maximum(per_address * features.people, max(float(rate.mean()), 1e-9) * 1e-3)
+            rate = (rate * months + params.shrink) / (months + params.shrink / prior)
     expected = rate * horizon
     if params.seasonal:
         factor = features.seasonal_factor(origin, horizon)
