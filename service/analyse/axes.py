@@ -149,12 +149,11 @@ def nearest_segment(
     return out
 
 
-def _months_covered(reports: gpd.GeoDataFrame) -> float:
+def _months_covered(stamps: pd.Series | None) -> float:
     """Months from the first report to the last (at least one; one without dates)."""
-    if "observed_at" not in reports or reports.empty:
+    if stamps is None or stamps.empty:
         return 1.0
-    when = pd.to_datetime(reports["observed_at"], utc=True)
-    return max(float((when.max() - when.min()).days) / 30.44, 1.0)
+    return max(float((stamps.max() - stamps.min()).days) / 30.44, 1.0)
 
 
 def problem_axes(
@@ -173,10 +172,9 @@ def problem_axes(
     )
     attached = seg_of >= 0
     segs["reports"] = np.bincount(seg_of[attached], minlength=len(segs))
-    if "observed_at" in reports:
-        when = pd.Series(pd.to_datetime(reports["observed_at"], utc=True).to_numpy()[attached]).groupby(
-            seg_of[attached]
-        )
+    stamps = pd.to_datetime(reports["observed_at"], utc=True) if "observed_at" in reports else None
+    if stamps is not None:
+        when = pd.Series(stamps.to_numpy()[attached]).groupby(seg_of[attached])
         segs["first_report"] = when.min().reindex(segs.index)
         segs["last_report"] = when.max().reindex(segs.index)
     total = segs["reports"].sum()
@@ -196,7 +194,7 @@ def problem_axes(
     segs["p"] = stats.poisson.sf(segs["reports"] - 1, segs["expected"].clip(lower=1e-9))
     segs["q"] = benjamini_hochberg(segs["p"].to_numpy())
     segs["forecast_per_month"] = two_groups_rate(
-        segs["reports"].to_numpy(float), _months_covered(reports), np.maximum(weight, 1e-3), strength=GROUP_STRENGTH
+        segs["reports"].to_numpy(float), _months_covered(stamps), np.maximum(weight, 1e-3), strength=GROUP_STRENGTH
     )
     segs["significant"] = (segs["q"] <= params.alpha) & (segs["reports"] >= params.min_reports)
     return _merge(segs), segs
