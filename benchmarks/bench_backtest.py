@@ -13,9 +13,10 @@ Targets (issue 12): PAI at 1 % and 5 % of the area ≥ 8 % above the best baseli
 data sets, the 95 % interval of that gain never below zero, a third of the gap to the ceiling closed; the top 10
 sensitive points capture more of the next quarter than the top 10 count places; one year of 50k events < 20 s.
 
-Also printed, to read the figures (neither is a method; both use the test period): on Lancashire, the gain on
-the windows before and after the publisher's July 2022 change of its anonymisation map; on the demonstration
-data, the **generator's own intensity** (the demo scenario replayed many times with the same planted places
+Also printed, to read the figures (none is a method; all use the test period): on Lancashire, the gain on
+the windows before and after the publisher's July 2022 change of its anonymisation map, and a count of the
+**months around** each test window (three before, three after): how much of the gap to the ceiling even the near
+future explains; on the demonstration data, the **generator's own intensity** (the demo scenario replayed many times with the same planted places
 and the same seed, so each cell's expected reports are known): what the best possible forecast from the data's
 own law would gain over the best baseline — the headroom the targets assume exists.
 
@@ -134,11 +135,15 @@ def places(result: dict[str, Any]) -> None:
     )
 
 
+def _pai_rows(result: dict[str, Any]) -> pd.DataFrame:
+    """PAI per (horizon, origin, coverage) and method, from the command's rolling windows."""
+    windows = pd.DataFrame(result["fenetres_glissantes"]["fenetres"])
+    return windows.pivot_table(index=["horizon", "origine", "couverture"], columns="methode", values="PAI")
+
+
 def split_by_map_change(result: dict[str, Any]) -> None:
     """Lancashire: mean gain per window before and after the July 2022 change of the anonymisation map."""
-    windows = pd.DataFrame(result["fenetres_glissantes"]["fenetres"])
-    pai = windows.pivot_table(index=["horizon", "origine", "couverture"], columns="methode", values="PAI")
-    pai = pai.reset_index()
+    pai = _pai_rows(result).reset_index()
     last_month = {"mois": 0, "trimestre": 2}
     for horizon, part in pai.groupby("horizon"):
         end = pd.PeriodIndex(part["origine"], freq="M") + last_month.get(str(horizon), 11)
@@ -184,50 +189,94 @@ def replayed_reports(folder: Path, replays: int = REPLAYS) -> Path:
     return path
 
 
-def generator_bound(result: dict[str, Any], points: Path, zone: Path, replayed: Path) -> None:
-    """Demonstration data: cells ranked by the generator's own expected reports in each test window — the best
-    any forecaster can do on these data (it knows the planted truth and the future: not a method)."""
+def demo_events(points: Path, zone: Path) -> tuple[Any, Any]:
+    """(events, area) of the demonstration's point file on its zone, as the command reads ``--zone``."""
     import geopandas as gpd
 
     from service.analyse.area import polygon_area
-    from service.analyse.backtest import RollingOptions, origins_for
     from service.analyse.events import events_on
-    from service.analyse.metrics import captured, cells_for
     from service.ingest.points import read_points
 
     pts = read_points(points, crs="EPSG:31370")
     outline = gpd.read_file(zone).to_crs(pts.crs).union_all()
-    area = polygon_area(outline, crs=str(pts.crs), source="file")  # as the command reads --zone
-    events = events_on(pts, area)
-    replay = events_on(read_points(replayed, crs="EPSG:31370"), area)
-    shift = replay.month0 - events.month0  # the replay may start a month earlier (a report on the first day)
-    windows = pd.DataFrame(result["fenetres_glissantes"]["fenetres"])
-    pai = windows.pivot_table(index=["horizon", "origine", "couverture"], columns="methode", values="PAI")
+    area = polygon_area(outline, crs=str(pts.crs), source="file")
+    return events_on(pts, area), area
+
+
+def file_events(path: Path) -> tuple[Any, Any]:
+    """(events, area) of a point file on its own footprint, as the command reads ``--input`` alone."""
+    from service.analyse.area import footprint_area
+    from service.analyse.events import events_on
+    from service.ingest.points import read_points
+
+    pts = read_points(path)
+    area = footprint_area(pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy(), crs=str(pts.crs))
+    return events_on(pts, area), area
+
+
+def _bound_table(result: dict[str, Any], events: Any, n: int, name: str, expected: Any) -> None:
+    """One row per horizon and area share: a clairvoyant ranking ``expected(origin, horizon)`` beside the forecast,
+    the count and the ceiling, with its gain over the best baseline and the share of the gap it closes."""
+    from service.analyse.backtest import HORIZONS, RollingOptions, origins_for
+    from service.analyse.metrics import captured, cells_for
+
+    pai = _pai_rows(result)
     print(
-        f"| horizon | surface | fenêtres | intensité du générateur | {MODEL} | {COUNT} | plafond "
-        "| gain du générateur | écart comblé par le générateur |\n|---|---|---|---|---|---|---|---|---|"
+        f"| horizon | surface | fenêtres | {name} | {MODEL} | {COUNT} | plafond "
+        f"| gain ({name}) | écart comblé ({name}) |\n|---|---|---|---|---|---|---|---|---|"
     )
-    for name, horizon in (("mois", 1), ("trimestre", 3), ("annee", 12)):
+    done = set(pai.index.get_level_values("horizon"))
+    for horizon_name, horizon in HORIZONS.items():
+        if horizon_name not in done:
+            continue
         origins = origins_for(events, horizon, RollingOptions())
         for coverage in (0.01, 0.05, 0.10):
-            k = cells_for(coverage, area.n)
-            oracle = []
+            k = cells_for(coverage, n)
+            bound = []
             for origin in origins:
-                test = events.counts(origin, origin + horizon, area.n)
-                expected = replay.counts(origin - shift, origin - shift + horizon, area.n)
-                oracle.append(captured(expected, test, k) / test.sum() / (k / area.n))
-            rows = pai.xs((name, coverage), level=("horizon", "couverture"))
-            truth, ours, count, ceiling = (
-                float(np.mean(oracle)),
-                rows[MODEL].mean(),
-                rows[COUNT].mean(),
-                rows[CEILING].mean(),
-            )
-            best = max(count, rows[KDE].mean())
+                test = events.counts(origin, origin + horizon, n)
+                if test.sum():
+                    bound.append(captured(expected(origin, horizon), test, k) / test.sum() / (k / n))
+            rows = pai.xs((horizon_name, coverage), level=("horizon", "couverture"))
+            truth, ours, count = float(np.mean(bound)), rows[MODEL].mean(), rows[COUNT].mean()
+            best, ceiling = max(count, rows[KDE].mean()), rows[CEILING].mean()
             print(
-                f"| {name} | {100 * coverage:g} % | {len(origins)} | {truth:.2f} | {ours:.2f} | {count:.2f} | "
+                f"| {horizon_name} | {100 * coverage:g} % | {len(bound)} | {truth:.2f} | {ours:.2f} | {count:.2f} | "
                 f"{ceiling:.2f} | {100 * (truth / best - 1):+.1f} % | {100 * (truth - best) / (ceiling - best):.0f} % |"
             )
+
+
+#: Months on each side of a test window that the « months around » ranking sees.
+AROUND_MONTHS = 3
+
+
+def months_around_bound(result: dict[str, Any], events: Any, n: int) -> None:
+    """Cells ranked by their events in the three months before and the three months after each test window (the
+    test itself left out): a count that knows the near future, not a method and not a bound (a smoother use of
+    the same months could do better), but a measure of how much of the gap to the ceiling is the test window's
+    own chance. On the demonstration data the generator's intensity is the true bound and is used instead."""
+    end = events.end
+
+    def around(origin: float, horizon: float) -> Any:
+        before = events.counts(max(origin - AROUND_MONTHS, 0.0), origin, n)
+        return before + events.counts(origin + horizon, min(origin + horizon + AROUND_MONTHS, end), n)
+
+    _bound_table(result, events, n, "mois autour du test", around)
+
+
+def generator_bound(result: dict[str, Any], events: Any, area: Any, replayed: Path) -> None:
+    """Demonstration data: cells ranked by the generator's own expected reports in each test window — the best
+    any forecaster can do on these data (it knows the planted truth and the future: not a method)."""
+    from service.analyse.events import events_on
+    from service.ingest.points import read_points
+
+    replay = events_on(read_points(replayed, crs="EPSG:31370"), area)
+    shift = replay.month0 - events.month0  # the replay may start a month earlier (a report on the first day)
+
+    def expected(origin: float, horizon: float) -> Any:
+        return replay.counts(origin - shift, origin - shift + horizon, area.n)
+
+    _bound_table(result, events, area.n, "intensité du générateur", expected)
 
 
 #: Other demonstration scenarios (seed, reports, month-only dates): other planted places and streets, a thinner
@@ -273,6 +322,12 @@ def main() -> None:
         places(result)
         print("Gain au comptage selon la date du test (changement de carte d'anonymisation en juillet 2022) :")
         split_by_map_change(result)
+        events, area = file_events(Path(args.lancashire))
+        print(
+            f"\nLes {AROUND_MONTHS} mois avant et les {AROUND_MONTHS} mois après chaque fenêtre de test : ce que "
+            "gagnerait une prévision qui connaîtrait le futur proche\n"
+        )
+        months_around_bound(result, events, area.n)
     else:
         print(
             "Lancashire ignoré : donnez le fichier lancashire_asb.tab avec --lancashire CHEMIN ou la variable "
@@ -294,7 +349,8 @@ def main() -> None:
             f"\nL'intensité du générateur ({REPLAYS} rejeux du scénario planté) : ce que vaudrait la meilleure "
             "prévision possible sur ces données\n"
         )
-        generator_bound(result, points, zone, replayed_reports(Path(tmp)))
+        events, area = demo_events(points, zone)
+        generator_bound(result, events, area, replayed_reports(Path(tmp)))
         if args.graines:
             print("\nAutres scénarios de démonstration (gain sur la meilleure référence, IC 95 %)\n")
             other_scenarios(Path(tmp), exposure)
