@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from service.cli.common import JsonOut, console, err_console, print_json, settings_of, working
-from service.cli.ingest import geocoding_lines, run_ingest, summary_table
+from service.cli.ingest import ImportAccount, geocoding_lines, run_ingest
 from service.cli.summary import null_model_words, points_table
 from service.demo import DemoFiles
 from service.demo.load import N_REPORTS, SEED, DemoLoad, demo_account, demo_dir, run_demo
@@ -79,7 +79,7 @@ def demo(
     if json_out:
         print_json([s.to_dict() for s in summaries])
         return
-    console.print(summary_table(summaries))
+    console.print(ImportAccount(summaries))
     for line in geocoding_lines(summaries):
         console.print(line)
     found, axes = done.analysis["points_sensibles"], done.analysis["axes_problematiques"]

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import typer
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.progress import DownloadColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from service.cli.common import JsonOut, console, database, listed, print_json, progress_bar, settings_of
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
@@ -23,31 +25,68 @@ app = typer.Typer(help="Importer des fichiers (signalements, visites, permis).",
 _KIND_FR = KIND_LABELS
 
 
-def summary_table(summaries: list[BatchSummary]) -> Table:
-    """The end-of-batch account, one line per file."""
-    table = Table(title="Import : bilan par fichier")
-    columns = ("lot", "fichier", "type", "lignes", "insérées", "mises à jour", "doublons", "rejetées")
-    for col in (*columns, "géocodées", "à vérifier", "échecs géocodage"):
-        if col in {"fichier", "type"}:  # what a person looks for: kept whole, the numbers' headers wrap instead
-            table.add_column(col, no_wrap=True)
-        else:
+#: The account's columns after « lot » and « fichier » (the numbers' headers wrap between their words).
+_COUNTS = ("lignes", "insérées", "mises à jour", "doublons", "rejetées", "géocodées", "à vérifier", "échecs géocodage")
+
+
+def _counts(s: BatchSummary) -> tuple[int, ...]:
+    g = s.geocoding
+    return (s.rows_in, s.inserted, s.updated, s.duplicates, s.rejected, g["placees"], g["a_verifier"], g["echecs"])
+
+
+class ImportAccount:
+    """The end-of-batch account, one file after the other: a table where the terminal holds every header whole,
+    else one paragraph per file (in an 80-column window the table kept the file names and lost every number)."""
+
+    def __init__(self, summaries: list[BatchSummary]) -> None:
+        self.summaries = summaries
+
+    def rows(self) -> list[list[str]]:
+        """The table's cells, one list per file."""
+        return [[str(s.batch_id), s.file_name, _KIND_FR[s.kind], *(str(n) for n in _counts(s))] for s in self.summaries]
+
+    def width(self) -> int:
+        """Characters the table needs with every header word and every cell whole (one space each side and a
+        rule between columns)."""
+        headers = ("lot", "fichier", "type", *_COUNTS)
+        cells = zip(*self.rows(), strict=True) if self.summaries else [()] * len(headers)
+        widest = [
+            max([len(w) for w in h.split()] + [len(c) for c in col]) for h, col in zip(headers, cells, strict=True)
+        ]
+        return sum(w + 3 for w in widest) + 1
+
+    def table(self) -> Table:
+        """One line per file; a header wraps between its words."""
+        table = Table(title="Import : bilan par fichier")
+        table.add_column("lot", justify="right")
+        table.add_column("fichier", no_wrap=True)  # what a person looks for: kept whole
+        table.add_column("type", no_wrap=True)
+        for col in _COUNTS:
             table.add_column(col, justify="right")
-    for s in summaries:
-        g = s.geocoding
-        table.add_row(
-            str(s.batch_id),
-            s.file_name,
-            _KIND_FR[s.kind],
-            str(s.rows_in),
-            str(s.inserted),
-            str(s.updated),
-            str(s.duplicates),
-            str(s.rejected),
-            str(g["placees"]),
-            str(g["a_verifier"]),
-            str(g["echecs"]),
-        )
-    return table
+        for row in self.rows():
+            table.add_row(*row)
+        return table
+
+    def paragraphs(self) -> list[Text]:
+        """One paragraph per file, in the words of the table and of the geocoding line (they wrap at any width)."""
+        out = [Text("Import : bilan par fichier", style="italic")]
+        for s in self.summaries:
+            rows, inserted, updated, duplicates, rejected, placed, to_check, failed = _counts(s)
+            out.append(
+                Text(
+                    f"Lot {s.batch_id} · {s.file_name} ({_KIND_FR[s.kind]}) : {rows} lignes — {inserted} insérées, "
+                    f"{updated} mises à jour, {duplicates} doublons, {rejected} rejetées ; géocodage : {placed} "
+                    f"placées, {to_check} à vérifier, {failed} échecs"
+                )
+            )
+        return out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """The table if it fits the width the console gives, else the paragraphs."""
+        if self.width() <= options.max_width:
+            yield self.table()
+        else:
+            yield from self.paragraphs()
 
 
 def layout_lines(details: dict[str, Any]) -> list[str]:
@@ -128,7 +167,7 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
     if json_out:
         print_json(summary.to_dict())
         return
-    console.print(summary_table([summary]))
+    console.print(ImportAccount([summary]))
     d = summary.details
     console.print(
         f"Contrôle : {summary.rows_in} lignes = {summary.inserted} insérées + {summary.updated} mises à jour + "

@@ -1,0 +1,51 @@
+"""The import account as an officer reads it in a terminal: every number shown, every header whole, at any width."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from service.cli.ingest import ImportAccount
+from service.ingest.pipeline import BatchSummary
+
+
+def _summaries() -> list[BatchSummary]:
+    commune = BatchSummary(
+        batch_id=1, kind="reports", file_name="signalements_commune.csv", sha256="", format="csv", status="done",
+        rows_in=1271, inserted=1206, duplicates=54, rejected=11,
+    )  # fmt: skip
+    commune.details["geocodage"] = {"attempted": 1206, "placed": 1149, "to_review": 57, "failed": 0}
+    visits = BatchSummary(
+        batch_id=2, kind="visits", file_name="visites.csv", sha256="", format="csv", status="done",
+        rows_in=480, inserted=470, updated=10,
+    )  # fmt: skip
+    return [commune, visits]
+
+
+def _shown(width: int) -> str:
+    console = Console(width=width, record=True, color_system=None)
+    console.print(ImportAccount(_summaries()))
+    return console.export_text()
+
+
+def test_a_wide_terminal_gets_the_table_with_whole_headers() -> None:
+    text = _shown(200)
+    header = next(line for line in text.splitlines() if line.startswith("┃") and "fichier" in line)
+    for word in ("lot", "fichier", "type", "lignes", "insérées", "doublons", "rejetées", "géocodées"):
+        assert word in header
+    assert "…" not in text
+    commune = next(line for line in text.splitlines() if "signalements_commune.csv" in line)
+    cells = [c.strip() for c in commune.strip("│ \n").split("│")]
+    assert cells[:3] == ["1", "signalements_commune.csv", "signalements"]
+    assert cells[3:] == ["1271", "1206", "0", "54", "11", "1149", "57", "0"]  # lines, inserted … geocoding failures
+
+
+def test_a_narrow_terminal_gets_one_paragraph_per_file_with_every_number() -> None:
+    text = _shown(80)
+    assert "┃" not in text and "…" not in text  # no table cropped to its file names
+    assert all(len(line) <= 80 for line in text.splitlines())
+    flat = " ".join(text.split())
+    assert (
+        "Lot 1 · signalements_commune.csv (signalements) : 1271 lignes — 1206 insérées, 0 mises à jour, 54 doublons, "
+        "11 rejetées ; géocodage : 1149 placées, 57 à vérifier, 0 échecs" in flat
+    )
+    assert "Lot 2 · visites.csv (visites) : 480 lignes — 470 insérées, 10 mises à jour" in flat
