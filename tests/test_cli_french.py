@@ -58,6 +58,21 @@ def test_every_help_page_is_in_french(capsys, monkeypatch):
     assert "[obligatoire]" in text and "[défaut : 1]" in text and "ENTIER" in text and "NOMBRE" in text
 
 
+def test_the_list_of_commands_wraps_each_description_at_the_window_width(capsys, monkeypatch):
+    """A description written over two lines in the source is one sentence on screen: at 200 columns it stands on
+    one line (the list kept the source's line break: « planifie » alone, then « une première tournée »)."""
+    monkeypatch.setenv("COLUMNS", "200")
+    _code, text = _run(capsys, "--help")
+    demo = next(line for line in text.splitlines() if line.startswith("│ demo "))
+    assert "planifie une première tournée, puis (avec --servir) sert l'API et la carte" in demo
+    monkeypatch.setenv("COLUMNS", "80")
+    _code, text = _run(capsys, "users", "--help")
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("│ passwd "))
+    words = " ".join(line.strip("│ ").strip() for line in lines[at : at + 3]).split()
+    assert " ".join(words).startswith("passwd Change le mot de passe d'un compte (ses sessions ouvertes sont fermées")
+
+
 @pytest.mark.parametrize(
     ("argv", "french"),
     [

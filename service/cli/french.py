@@ -18,6 +18,7 @@ them. They are replaced at the places typer exposes:
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
 import typing
 from pathlib import Path
@@ -101,6 +102,10 @@ def _french_type(param: Any, original: Any) -> Any:
 def frenchify(command: Any) -> Any:
     """French usage line, help option and value types for ``command`` and every sub-command already built."""
     command.context_class = FrenchContext
+    if command.help and not command.short_help:
+        # the list of commands shows the docstring's first paragraph with its line breaks kept (rich markup):
+        # one line each, so that it wraps at the window's width, not at the source's
+        command.short_help = " ".join(inspect.cleandoc(command.help).split("\n\n")[0].split())
     if getattr(command, "subcommand_metavar", None) == "COMMAND [ARGS]...":
         command.subcommand_metavar = "COMMANDE [ARGUMENTS]…"
     help_option = command.get_help_option(FrenchContext(command))
