@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from service.cli.common import JsonOut, console, listed, print_json, settings_of
+from service.cli.fit import fitted
 from service.db import personal
 from service.db.connect import masked_conninfo
 from service.settings import Settings
@@ -58,7 +59,7 @@ def reglages(
     table = Table("variable", "valeur", "origine", "rôle")
     for r in rows:
         table.add_row(r["variable"], _shown(r["valeur"]), r["origine"], r["role"])
-    console.print(table)
+    console.print(fitted(table))
 
 
 def journal(
@@ -79,4 +80,4 @@ def journal(
     for r in rows:
         detail = json.dumps(r["detail"], ensure_ascii=False) if not isinstance(r["detail"], str) else r["detail"]
         table.add_row(str(r["date"])[:19], r["qui"], r["action"], detail)
-    console.print(table if rows else "Le journal est vide.")
+    console.print(fitted(table) if rows else "Le journal est vide.")

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from service.analyse.backtest import CEILING, COUNT, KDE, MODEL
 from service.cli.common import console
+from service.cli.fit import fitted
 from service.cli.summary import settings_in_words
 from service.numbers import SPACE, french_number
 
@@ -146,7 +147,7 @@ def print_report(report: dict[str, Any]) -> None:
     )
     for table in (_rolling(report), _split(report), _places(report), _axes(report)):
         if table is not None:
-            console.print(table)
+            console.print(fitted(table))
     console.print(
         f"Réglages de la prévision (choisis sur l'apprentissage seul) : {settings_in_words(report['parametres'])}."
     )

@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from service.cli.common import JsonOut, console, err_console, print_json, settings_of, working
+from service.cli.fit import fitted
 from service.cli.ingest import ImportAccount, geocoding_lines, run_ingest
 from service.cli.summary import null_model_words, points_table
 from service.demo import DemoFiles
@@ -84,7 +85,7 @@ def demo(
         console.print(line)
     found, axes = done.analysis["points_sensibles"], done.analysis["axes_problematiques"]
     title = f"Points sensibles ({found} ; {axes} axes ; modèle nul : {null_model_words(done.analysis['modele_nul'])})"
-    console.print(points_table(run.points, run.categories, title=title))
+    console.print(fitted(points_table(run.points, run.categories, title=title)))
     total = sum(s.rows_in for s in summaries)
     console.print(
         f"{total} lignes lues, {sum(s.inserted for s in summaries)} enregistrements créés, "

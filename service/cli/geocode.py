@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 
 from service.cells import neutralise_formula
 from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of, working
+from service.cli.fit import fitted
 from service.db import connect
 from service.geocode.apply import HandPlaced, count_open_reviews, geocode_rows, open_reviews, resolve_review
 from service.geocode.gazetteer import load_gazetteer
@@ -201,7 +202,7 @@ def review(
             it["reason"] or "",
             props,
         )
-    console.print(table)
+    console.print(fitted(table))
     if page < pages:
         console.print(f"{total - first - len(items) + 1} autre(s) : hotspots geocode review --page {page + 1}")
     console.print(

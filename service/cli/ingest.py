@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import typer
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Group
 from rich.progress import DownloadColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from service.cli.common import JsonOut, console, database, listed, print_json, progress_bar, settings_of
+from service.cli.fit import Fitted, fitted
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
@@ -34,41 +35,24 @@ def _counts(s: BatchSummary) -> tuple[int, ...]:
     return (s.rows_in, s.inserted, s.updated, s.duplicates, s.rejected, g["placees"], g["a_verifier"], g["echecs"])
 
 
-class ImportAccount:
-    """The end-of-batch account, one file after the other: a table where the terminal holds every header whole,
-    else one paragraph per file (in an 80-column window the table kept the file names and lost every number)."""
+class ImportAccount(Fitted):
+    """The end-of-batch account, one file after the other: a table where the window holds every header whole,
+    else one paragraph per file in the words of the geocoding line (:mod:`service.cli.fit`)."""
 
     def __init__(self, summaries: list[BatchSummary]) -> None:
         self.summaries = summaries
-
-    def rows(self) -> list[list[str]]:
-        """The table's cells, one list per file."""
-        return [[str(s.batch_id), s.file_name, _KIND_FR[s.kind], *(str(n) for n in _counts(s))] for s in self.summaries]
-
-    def width(self) -> int:
-        """Characters the table needs with every header word and every cell whole (one space each side and a
-        rule between columns)."""
-        headers = ("lot", "fichier", "type", *_COUNTS)
-        cells = zip(*self.rows(), strict=True) if self.summaries else [()] * len(headers)
-        widest = [
-            max([len(w) for w in h.split()] + [len(c) for c in col]) for h, col in zip(headers, cells, strict=True)
-        ]
-        return sum(w + 3 for w in widest) + 1
-
-    def table(self) -> Table:
-        """One line per file; a header wraps between its words."""
         table = Table(title="Import : bilan par fichier")
         table.add_column("lot", justify="right")
         table.add_column("fichier", no_wrap=True)  # what a person looks for: kept whole
         table.add_column("type", no_wrap=True)
         for col in _COUNTS:
             table.add_column(col, justify="right")
-        for row in self.rows():
-            table.add_row(*row)
-        return table
+        for s in summaries:
+            table.add_row(str(s.batch_id), s.file_name, _KIND_FR[s.kind], *(str(n) for n in _counts(s)))
+        super().__init__(table)
 
-    def paragraphs(self) -> list[Text]:
-        """One paragraph per file, in the words of the table and of the geocoding line (they wrap at any width)."""
+    def cards(self) -> Group:
+        """One paragraph per file (they wrap at any width)."""
         out = [Text("Import : bilan par fichier", style="italic")]
         for s in self.summaries:
             rows, inserted, updated, duplicates, rejected, placed, to_check, failed = _counts(s)
@@ -79,14 +63,7 @@ class ImportAccount:
                     f"placées, {to_check} à vérifier, {failed} échecs"
                 )
             )
-        return out
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        """The table if it fits the width the console gives, else the paragraphs."""
-        if self.width() <= options.max_width:
-            yield self.table()
-        else:
-            yield from self.paragraphs()
+        return Group(*out)
 
 
 def layout_lines(details: dict[str, Any]) -> list[str]:
@@ -257,7 +234,7 @@ def batches(
             str(r["rejected"]),
             f"{r['started_at']:%d/%m/%Y %H:%M}",
         )
-    console.print(table)
+    console.print(fitted(table))
     for r in rows:
         if r["status"] == "refuse" and r.get("error"):
             console.print(f"Lot {r['id']} ({r['file_name']}) refusé : {r['error']}")

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of, working
+from service.cli.fit import fitted
 from service.db.personal import audit
 
 app = typer.Typer(help="Permis : liste de suivi (à contrôler), fiche d'un permis avec ses nuisances et ses visites.")
@@ -66,7 +67,7 @@ def avis(
             table.add_column(str(year), justify="right")
         for code, row in facts.counts.iterrows():
             table.add_row(labels.category(code) or str(code), *[str(int(row[y])) for y in facts.years])
-        console.print(table)
+        console.print(fitted(table))
     print_written([out] if out is not None else [])
 
 
@@ -104,7 +105,7 @@ def followup(
         table.add_column(column)
     for r in sheet.rows.to_dict("records"):
         table.add_row(r["Site"], r["Lieu"] or "", f"{r['Priorité']:.1f}".replace(".", ","), r["Pourquoi"] or "")
-    console.print(table)
+    console.print(fitted(table))
     for note in sheet.notes:
         console.print(f"Note : {note}", highlight=False)
     print_written(paths)

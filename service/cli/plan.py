@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of, working
+from service.cli.fit import fitted
 from service.db.personal import audit
 from service.numbers import SPACE, french_number
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
@@ -116,7 +117,7 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
                 f"{_fr(float(s['service_minutes']), 0)} min",
                 *([done] if done is not None else []),
             )
-        console.print(table)
+        console.print(fitted(table))
     value, naive = float(facts["value"]), float(facts["naive_value"])
     gain = f" (+{_fr((value / naive - 1) * 100, 0)} %)" if naive > 0 and value > naive else ""
     console.print(
@@ -248,7 +249,7 @@ def tournees(
                     _fr(float(r["value"])),
                     r["created_by"],
                 )
-            console.print(table)
+            console.print(fitted(table))
             return
         stored = load_plan(conn, numero)
         paths = write_files(conn, settings, stored, out, _formats(formats)) if out else []

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of, working
+from service.cli.fit import fitted
 from service.errors import InputFileError, InvalidValueError
 
 app = typer.Typer(
@@ -111,7 +112,7 @@ def list_networks(ctx: typer.Context, json_out: JsonOut = False) -> None:
         last = f"{r['last_digest']:%d/%m/%Y}" if r["last_digest"] else "—"
         surface = f"{r['area_m2'] / 1e4:.1f} ha".replace(".", ",")
         table.add_row(str(r["id"]), r["name"], zone, r["commune"] or "", surface, last)
-    console.print(table)
+    console.print(fitted(table))
 
 
 @app.command("ajouter")

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of
+from service.cli.fit import fitted
 from service.db.personal import audit
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def _table(frame: object, title: str) -> None:
             "" if when is None else f"{pd.Timestamp(when).tz_convert('Europe/Brussels'):%d/%m/%Y}",
             r["referred_by"] or _proposer(r["proposed_by"]) or "",
         )
-    console.print(table)
+    console.print(fitted(table))
 
 
 @app.command("liste")

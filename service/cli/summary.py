@@ -9,6 +9,7 @@ import geopandas as gpd
 from rich.table import Table
 
 from service.cli.common import console
+from service.cli.fit import fitted
 from service.db import connect
 from service.labels import state_label, trend_label
 from service.numbers import SPACE, french_number
@@ -181,7 +182,7 @@ def axes_table(axes: gpd.GeoDataFrame, *, title: str, points: gpd.GeoDataFrame |
 def show_analysis(settings: Settings, summary: Mapping[str, Any], *, in_database: bool, top: int = 10) -> None:
     """Print the analysis' summary and, for the database, its most pressing sensitive points and problem axes
     (highest priority first, as the plans rank them)."""
-    console.print(analysis_table(summary, title="Analyse : bilan"))
+    console.print(fitted(analysis_table(summary, title="Analyse : bilan")))
     if not in_database:
         return
     from service.analyse.listing import ACTIVE_STATES, stored_axes, stored_points
@@ -194,8 +195,8 @@ def show_analysis(settings: Settings, summary: Mapping[str, Any], *, in_database
         categories = load_labels(conn).categories
     if len(points):
         title = f"Points sensibles à traiter (les {len(points)} premiers)"
-        console.print(points_table(points, categories, title=title))
+        console.print(fitted(points_table(points, categories, title=title)))
     if len(axes):
         axes = axes.sort_values("priority", ascending=False, na_position="last", kind="stable").head(top)
         title = f"Axes problématiques à traiter (les {len(axes)} premiers)"
-        console.print(axes_table(axes, title=title, points=every_point))
+        console.print(fitted(axes_table(axes, title=title, points=every_point)))

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from service import accounts
 from service.cli.common import JsonOut, cli_actor, console, database, listed, settings_of
+from service.cli.fit import fitted
 from service.db import connect, ensure_database
 from service.db.personal import audit
 from service.errors import ConflictError, NotFoundError
@@ -74,7 +75,7 @@ def list_(ctx: typer.Context, json_out: JsonOut = False) -> None:
     for r in rows:
         last = _local(r["last_login_at"], timezone) if r["last_login_at"] else "jamais"
         table.add_row(r["login"], r["full_name"] or "", r["role"], "oui" if r["active"] else "non", last)
-    console.print(table)
+    console.print(fitted(table))
 
 
 @app.command("role")
@@ -162,7 +163,7 @@ def open311_keys(ctx: typer.Context, json_out: JsonOut = False) -> None:
         active = "oui" if r["active"] else "non (retirée)"
         moments = (_local(r[k], timezone) for k in ("created_at", "renewed_at", "previous_until"))
         table.add_row(r["name"], active, *moments)
-    console.print(table if rows else "Aucune application Open311.")
+    console.print(fitted(table) if rows else "Aucune application Open311.")
 
 
 @app.command("retirer-cle-open311")

@@ -1,9 +1,11 @@
-"""The import account as an officer reads it in a terminal: every number shown, every header whole, at any width."""
+"""Tables as an officer reads them in a terminal window: every number shown, every word whole, at any width."""
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.table import Table
 
+from service.cli.fit import fitted, table_width
 from service.cli.ingest import ImportAccount
 from service.ingest.pipeline import BatchSummary
 
@@ -21,9 +23,9 @@ def _summaries() -> list[BatchSummary]:
     return [commune, visits]
 
 
-def _shown(width: int) -> str:
+def _shown(width: int, what: RenderableType | None = None) -> str:
     console = Console(width=width, record=True, color_system=None)
-    console.print(ImportAccount(_summaries()))
+    console.print(what if what is not None else ImportAccount(_summaries()))
     return console.export_text()
 
 
@@ -49,3 +51,30 @@ def test_a_narrow_terminal_gets_one_paragraph_per_file_with_every_number() -> No
         "11 rejetées ; géocodage : 1149 placées, 57 à vérifier, 0 échecs" in flat
     )
     assert "Lot 2 · visites.csv (visites) : 480 lignes — 470 insérées, 10 mises à jour" in flat
+
+
+def _batches() -> Table:
+    table = Table(title="Lots importés")
+    for header in ("lot", "type", "fichier", "état", "lignes", "rejetées", "début"):
+        table.add_column(header, no_wrap=header == "fichier")
+    table.add_row("8", "signalements", "signalements_erreurs.csv", "terminé", "18", "11", "02/12/2026 14:14")
+    table.add_row("5", "visites", "visites.csv", "refusé", "480", "0", "02/12/2026 14:10")
+    return table
+
+
+def test_any_table_shows_whole_where_it_fits_and_as_one_paragraph_per_row_where_it_does_not() -> None:
+    needed = table_width(_batches())
+    # every word whole: 3 for « lot », 12 « signalements », 24 the file (no wrap), 7, 6, 8, 10 « 02/12/2026 »,
+    # one space each side of each cell and eight rules
+    assert needed == (3 + 12 + 24 + 7 + 6 + 8 + 10) + 7 * 2 + 8
+    wide = _shown(200, fitted(_batches()))
+    assert "┃ lot ┃" in wide and "│ signalements │ signalements_erreurs.csv │ terminé │" in wide
+    for width in (200, needed + 3, needed, needed - 1, 60):
+        shown = _shown(width, fitted(_batches()))
+        assert "…" not in shown, width  # never a word cut: « signalemen… » said nothing
+        assert all(len(line) <= width for line in shown.splitlines())
+        if "┃" not in shown:  # as paragraphs: every value after its column's name
+            flat = " ".join(shown.split())
+            assert flat.startswith("Lots importés • lot 8 · type signalements · fichier signalements_erreurs.csv")
+            assert "• lot 5 · type visites · fichier visites.csv · état refusé · lignes 480 · rejetées 0" in flat
+    assert "┃" not in _shown(needed - 1, fitted(_batches()))
