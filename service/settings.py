@@ -116,6 +116,15 @@ class Settings(BaseSettings):
     )
     analysis_by_category: bool = Field(default=False, description="Chercher aussi les points de chaque catégorie.")
     analysis_window_days: int = Field(default=730, ge=1, description="Fenêtre d'analyse par défaut (jours).")
+    analysis_refresh_minutes: int = Field(
+        default=15,
+        ge=0,
+        description="Le serveur relance l'analyse quand elle est due, au plus tard ce délai après (minutes) ; 0 = "
+        "jamais (hotspots analyse à la main ou par le planificateur du système).",
+    )
+    analysis_max_age_hours: int = Field(
+        default=24, ge=1, description="Une analyse plus ancienne est refaite même sans nouveau signalement (heures)."
+    )
 
     tile_url: str = Field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",

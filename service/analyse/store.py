@@ -252,6 +252,17 @@ def _summary(
     }
 
 
+def stored_queries() -> Queries:
+    """The named queries of the stored analysis (``sql/points.sql``)."""
+    return _points
+
+
+def lock_analysis(conn: psycopg.Connection[Any]) -> None:
+    """Wait for any other analysis to end, and hold the lock until this connection's transaction ends: two runs
+    at once would give the same new place two numbers."""
+    conn.execute(_points("lock_analysis"))
+
+
 def run_points(
     conn: psycopg.Connection[Any],
     *,
@@ -269,6 +280,8 @@ def run_points(
     clustered on its own. Reports placed outside ``zone`` are left out and named in the summary (``hors_zone``).
     Refuses (InputFileError) a report set no analysis can answer."""
     params = params or PointParams()
+    lock_analysis(conn)
+    version = conn.execute(_points("report_version")).fetchone()
     inputs = load_inputs(conn, since=since, until=until, zone=zone)
     found = find_hotspots(
         inputs.reports,
@@ -286,7 +299,11 @@ def run_points(
     points = _point_identities(found.points, load_previous(conn), scopes, now)
     axes = _axes_now(conn, found, inputs, points, now)
     with conn.transaction():
-        run = conn.execute(_points("new_run"), {"params": json.dumps(params.__dict__, default=str)}).fetchone()[0]  # type: ignore[index]
+        created = conn.execute(
+            _points("new_run"),
+            {"params": json.dumps(params.__dict__, default=str), "report_version": version[0] if version else None},
+        ).fetchone()
+        run = created[0]  # type: ignore[index]
         _store_points(conn, run=run, everything=points)
         if axes is not None:
             _store_axes(conn, run=run, everything=axes)

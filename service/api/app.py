@@ -82,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
         state = app.state.hotspots = AppState.open(settings)
         state.watcher.start()
         await anyio.to_thread.run_sync(state.watcher.wait_up, WATCH_START_SECONDS)
+        state.refresher.start()
         try:
             yield
         finally:

@@ -48,6 +48,15 @@ class _QuietStop(logging.Filter):
         return not (text.startswith("Traceback") and text.endswith(("CancelledError", "KeyboardInterrupt")))
 
 
+def _show_notices(logger: logging.Logger) -> None:
+    """What the server does by itself, on its standard error with the time (once per process)."""
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%d/%m/%Y %H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 class _TcpConfig(uvicorn.Config):
     def __init__(self, app: FastAPI | str, *, request_log: bool = False, **options: Any) -> None:
         #: One line per request (client, method, path without its query, status) on the standard output; set
@@ -59,6 +68,7 @@ class _TcpConfig(uvicorn.Config):
         """Uvicorn's logging at the service's quiet level, with the request log when asked for (in each worker)."""
         super().configure_logging()
         logging.getLogger("uvicorn.error").addFilter(_QuietStop())
+        _show_notices(logging.getLogger("service.api.refresh"))  # « Analyse automatique n° 12 (…) : … »
         if self.request_log:
             access = logging.getLogger("uvicorn.access")
             access.setLevel(logging.INFO)

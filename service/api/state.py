@@ -1,6 +1,6 @@
 """What a server process holds for its application, typed and built once in the lifespan: the settings, the two
-connection pools and their slots, whether the database answers, the change watcher, the checked sessions, the
-ready-to-send bodies, the map's background and the address geocoder.
+connection pools and their slots, whether the database answers, the change watcher, the analysis refresh, the
+checked sessions, the ready-to-send bodies, the map's background and the address geocoder.
 
 Routes reach it through :func:`state_of` (``request.app.state.hotspots``); nothing is added to it later. What is
 built from the database on first use (the geocoder, the map's addresses) is forgotten after ``hotspots db
@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool, PoolClosed
 from service.api.availability import DatabaseAvailability, give_back
 from service.api.cache import CACHES, Body, BodyCache, data_version
 from service.api.map_background import MapBackground
+from service.api.refresh import AnalysisRefresher
 from service.api.sessions import SessionMemo
 from service.api.watch import DataWatcher, Kind
 from service.db import open_pool, resolve_conninfo
@@ -46,6 +47,7 @@ class AppState:
     session_pool: ConnectionPool
     database: DatabaseAvailability
     watcher: DataWatcher
+    refresher: AnalysisRefresher
     #: requests wait for a free connection here, in the event loop (see ``deps._connection``)
     connection_slots: anyio.Semaphore
     session_slots: anyio.Semaphore
@@ -65,6 +67,7 @@ class AppState:
             session_pool=open_pool(settings, max_size=SESSION_POOL_SIZE),
             database=DatabaseAvailability(conninfo),
             watcher=DataWatcher(conninfo),
+            refresher=AnalysisRefresher(settings),
             connection_slots=anyio.Semaphore(settings.pool_max_size),
             session_slots=anyio.Semaphore(SESSION_POOL_SIZE),
             caches={name: BodyCache(settings.map_cache_seconds) for name in CACHES},
@@ -75,7 +78,8 @@ class AppState:
         return state
 
     def close(self) -> None:
-        """Stop the watcher and close both pools, at the application's shutdown."""
+        """Stop the watcher and the analysis refresh, and close both pools, at the application's shutdown."""
+        self.refresher.stop()
         self.watcher.stop()
         self.session_pool.close()
         self.pool.close()

@@ -14,12 +14,14 @@ import typer
 from service.analyse.checks import check_points
 from service.analyse.offline import analyse_offline
 from service.analyse.pipeline import point_params, street_network, within_window
+from service.analyse.refresh import refresh_analysis
 from service.analyse.store import run_analysis
-from service.cli.common import JsonOut, database, print_json, settings_of, working
+from service.cli.common import JsonOut, console, database, print_json, settings_of, working
 from service.cli.dates import RULE, day_end, day_start
 from service.cli.summary import show_analysis
 from service.errors import InputFileError
 from service.ingest.points import read_points, read_street_files
+from service.settings import Settings
 
 
 def analyse(
@@ -49,6 +51,12 @@ def analyse(
     min_cluster_size: int | None = typer.Option(
         None, "--min-cluster-size", help="HDBSCAN : taille minimale d'une grappe (sinon déduite des données)."
     ),
+    si_necessaire: bool = typer.Option(
+        False,
+        "--si-necessaire",
+        help="Seulement si l'analyse en base est dépassée (signalements écrits depuis, ou plus de "
+        "HOTSPOTS_ANALYSIS_MAX_AGE_HOURS heures) : pour un planificateur du système.",
+    ),
     json_out: JsonOut = False,
 ) -> None:
     """Trouve les points sensibles (grappes de signalements que le hasard n'explique pas) et les axes."""
@@ -64,6 +72,11 @@ def analyse(
         raise InputFileError(
             f"fenêtre vide : --depuis {depuis} n'est pas avant --jusqua {jusqua}.", hint="Inversez les deux dates."
         )
+    if si_necessaire:
+        if input_ is not None:
+            raise typer.BadParameter("--si-necessaire vaut pour l'analyse en base, pas avec --input")
+        _if_due(settings, now, json_out)
+        return
     if input_ is not None:
         if out is None:
             raise typer.BadParameter("--out est obligatoire avec --input")
@@ -85,3 +98,16 @@ def analyse(
         print_json(summary)
         return
     show_analysis(settings, summary, in_database=input_ is None)
+
+
+def _if_due(settings: Settings, now: pd.Timestamp, json_out: bool) -> None:
+    """``--si-necessaire``: the analysis with the service's settings when it is due, a line saying so otherwise."""
+    with working("Analyse si nécessaire…"):
+        reason, summary = refresh_analysis(settings, now=now)
+    if json_out:
+        print_json({"motif": reason, **(summary or {})})
+    elif reason is None or summary is None:
+        console.print("Analyse à jour : aucun signalement écrit depuis la dernière, rien à refaire.")
+    else:
+        console.print(f"Analyse relancée : {reason}.", highlight=False)
+        show_analysis(settings, summary, in_database=True)

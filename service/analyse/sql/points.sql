@@ -19,7 +19,19 @@ SELECT p.id, p.state, p.category_scope, ST_AsBinary(p.geom) AS geom, ST_AsBinary
 FROM sensitive_points p;
 
 -- name: new_run
-INSERT INTO analysis_runs (kind, params) VALUES ('points_sensibles', %(params)s) RETURNING id;
+INSERT INTO analysis_runs (kind, params, report_version)
+VALUES ('points_sensibles', %(params)s, %(report_version)s) RETURNING id;
+
+-- name: lock_analysis
+-- One analysis at a time (the command, the server's refresh): held until the analysis's transaction ends.
+SELECT pg_advisory_xact_lock(hashtext('hotspots:analyse'));
+
+-- name: report_version
+-- Where the reports are at: the counter every write to them moves (migration 0010); NULL before the first write.
+SELECT CASE WHEN is_called THEN last_value END FROM report_data_version;
+
+-- name: last_run
+SELECT id, started_at, report_version FROM analysis_runs WHERE kind = 'points_sensibles' ORDER BY id DESC LIMIT 1;
 
 -- name: close_run
 UPDATE analysis_runs SET summary = %(summary)s WHERE id = %(run)s;
