@@ -258,6 +258,22 @@ def test_on_a_small_laptop_panels_and_popups_stay_clear_of_each_other(server, br
         apart = popup["x"] >= c["r"] or popup["x"] + popup["width"] <= c["l"]
         apart = apart or popup["y"] >= c["b"] or popup["y"] + popup["height"] <= c["t"]
         assert apart, (c, popup)
+    # a screen too short for two columns (the browser's bars, a tablet held sideways): one column as on a phone,
+    # the layer list folded into its button; « Planifier une tournée » was hidden under « Adresses à vérifier »
+    _screen(browser, 1366, 380, mobile=False)
+    browser.get(server + "/carte")
+    wait.until(lambda d: d.execute_script("return !!window.hotspotsPanneaux && !!window.hotspotsTournee"))
+    assert browser.execute_script("return window.hotspotsPanneaux.telephone") is True
+    seen = _fits(browser)
+    header = next(c for c in seen["controls"] if c["id"] == "hs-entete")
+    assert header["r"] - header["l"] <= 22 * 16 + 1  # a panel keeps its width on a wide screen
+    for panel in ("#hs-filtres summary", "#hs-tournee summary", "#hs-verifs summary", "#hs-legende summary"):
+        assert _reachable(browser, browser.find_element(By.CSS_SELECTOR, panel)), panel
+    browser.find_element(By.CSS_SELECTOR, "#hs-tournee summary").click()
+    wait.until(lambda d: d.execute_script("return document.querySelector('#hs-tournee details').open"))
+    assert not browser.execute_script("return document.querySelector('#hs-filtres details').open")
+    _fits(browser)
+    assert _reachable(browser, browser.find_element(By.CSS_SELECTOR, "#hs-tournee [name=duree]"))
 
 
 def test_the_map_says_what_went_wrong_in_french(server, browser):

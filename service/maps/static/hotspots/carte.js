@@ -342,9 +342,12 @@
    * On a wide screen the left panels (filters, « Planifier une tournée ») take turns the same way. Every open
    * panel ends above the map's bottom edge (what does not fit scrolls inside it), and a popup opens in the free
    * part of the map, not under a panel. window.hotspotsPanneaux says which layout is in force. */
-  var NARROW = "(max-width: 700px)";
+  // a phone, or a screen too short for a column of panels beside the layer list and the legend (a small laptop with
+  // its browser's bars, a tablet held sideways, a zoomed page): one column, one panel open at a time
+  var NARROW = "(max-width: 700px), (max-height: 500px)";
   var BOTTOM_ROOM = 36; // the scale and the attribution stay visible under a left panel
   var GAP = 10;
+  var MIN_PANEL = 60; // the least height of an open panel (its title and a line), whatever the screen
   var POPUP_FRAME = 40; // a popup's margins and border around its content
 
   function isNarrow() {
@@ -370,10 +373,23 @@
       if (el.closest(".leaflet-bottom")) {
         room = r.bottom - ceilingOver(el, box) - GAP;
       } else {
-        room = floorUnder(el, box) - r.top - GAP;
+        room = floorUnder(el, box) - r.top - GAP - stackedBelow(el);
       }
-      el.style.maxHeight = Math.max(60, Math.floor(room)) + "px";
+      el.style.maxHeight = Math.max(MIN_PANEL, Math.floor(room)) + "px";
     });
+  }
+
+  /* The room the controls hanging under ``el`` in its corner need: a folded panel its title, an open one the least
+   * room it is fitted to (it scrolls inside). A panel leaves them that room, so that their titles stay on screen. */
+  function stackedBelow(el) {
+    var height = 0;
+    for (var next = el.nextElementSibling; next; next = next.nextElementSibling) {
+      if (next.classList.contains("leaflet-control") && next.offsetParent !== null) {
+        var own = next.getBoundingClientRect().height;
+        height += (next.querySelector("details.hs-volet[open]") ? Math.min(own, MIN_PANEL) : own) + GAP;
+      }
+    }
+    return height;
   }
 
   /* How far up a bottom panel may reach: to the lowest top control (layer list, header, panels) in its way,
