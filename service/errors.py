@@ -59,6 +59,12 @@ class DatabaseUnavailableError(RetryLaterError, DatabaseError):
     seconds."""
 
 
+class DeliveryError(HotspotsError):
+    """A message could not be handed to the mail server (unreachable, refused): nothing was noted as sent."""
+
+    http_status = 502
+
+
 class InputFileError(HotspotsError):
     """A whole input file is unusable (empty, unreadable, wrong structure): nothing was stored."""
 

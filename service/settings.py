@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -218,6 +218,19 @@ class Settings(BaseSettings):
     )
     prevention_near_m: float = Field(
         default=200.0, ge=0, le=2000, description="Bilans : points et axes « près » de la zone d'un réseau (mètres)."
+    )
+    smtp_host: str | None = Field(
+        default=None, description="Serveur d'envoi des e-mails (bilans aux coordinateurs) ; vide = pas d'envoi."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Port du serveur d'envoi.")
+    smtp_security: Literal["starttls", "ssl", "aucune"] = Field(
+        default="starttls", description="Chiffrement vers le serveur d'envoi : starttls (587), ssl (465) ou aucune."
+    )
+    smtp_user: str | None = Field(default=None, description="Identifiant sur le serveur d'envoi (s'il en demande un).")
+    smtp_password: SecretStr | None = Field(default=None, description="Mot de passe sur le serveur d'envoi (masqué).")
+    smtp_sender: str | None = Field(
+        default=None,
+        description="Expéditeur des e-mails, par exemple « Service Environnement <environnement@seraing.be> ».",
     )
     advice_radius_m: float = Field(
         default=200.0, ge=25, le=1000, description="Fiche d'avis : rayon par défaut autour de l'adresse (mètres)."

@@ -28,7 +28,7 @@ from service.prevention import digest_for
 from service.prevention.changes import changes, changes_since_last, record_digest
 from service.prevention.networks import list_networks, register_network
 from service.prevention.render import digest_json, render_html, render_pdf
-from tests.helpers import NOW, cli_env, load_analysed_demo
+from tests.helpers import NOW, cli_env, load_analysed_demo, run_cli
 
 PERIOD = "2026-10"
 
@@ -452,3 +452,118 @@ def test_registering_from_bad_files_changes_nothing(settings, demo, db, tmp_path
         assert done.returncode == code and words in done.stderr, done.stderr
     db.rollback()
     assert db.execute("SELECT count(*) FROM prevention_networks").fetchone()[0] == before
+
+
+# -- The digest sent to the coordinator by e-mail --------------------------------------------------------------
+
+
+class _Inbox:
+    """A mail server's side of the test: what it was handed (aiosmtpd's handler interface)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.received.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def _mail_env(settings, port: int, **extra: str) -> dict[str, str]:
+    return cli_env(
+        settings,
+        COLUMNS="200",
+        HOTSPOTS_SMTP_HOST="127.0.0.1",
+        HOTSPOTS_SMTP_PORT=str(port),
+        HOTSPOTS_SMTP_SECURITY="aucune",
+        HOTSPOTS_SMTP_SENDER="Service Environnement <environnement@example.org>",
+        **extra,
+    )
+
+
+def _digests_sent(db, network_id: int) -> int:
+    db.commit()
+    return db.execute("SELECT count(*) FROM network_digests WHERE network_id = %s", (network_id,)).fetchone()[0]
+
+
+def test_a_digest_is_sent_to_its_coordinator_with_its_pdf_and_noted_only_once_accepted(settings, demo, db, tmp_path):
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    network = json.loads((demo["out"] / "reseaux.json").read_text(encoding="utf-8"))["reseaux"][0]
+    name, contact = network["nom"], network["coordinateur"]
+    network_id = db.execute("SELECT id FROM prevention_networks WHERE name = %s", (name,)).fetchone()[0]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    argv = ["digest", "--reseau", name, "--periode", PERIOD, "--out", str(tmp_path), "--envoyer"]
+
+    # the mail server out of reach: said in French, the digest not noted as sent
+    before = _digests_sent(db, network_id)
+    down = run_cli(*argv, env=_mail_env(settings, port))
+    assert down.returncode == 1 and f"serveur d'envoi 127.0.0.1:{port} injoignable" in down.stderr, down.stderr
+    assert _digests_sent(db, network_id) == before
+
+    inbox = _Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        done = run_cli(*argv, env=_mail_env(settings, port))
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr
+    assert f"Bilan envoyé par e-mail au coordinateur ({contact['email']}), PDF joint." in done.stdout
+    assert _digests_sent(db, network_id) == before + 1
+    [(recipients, raw)] = inbox.received
+    assert recipients == [contact["email"]]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Subject"] == f"Bilan environnement — Réseau « {name} » — octobre 2026"
+    assert message["From"] == "Service Environnement <environnement@example.org>" and message["To"] == contact["email"]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert text.startswith(message["Subject"]) and "joint en PDF" in text and "Service Environnement" in text
+    page = message.get_body(preferencelist=("html",)).get_content()
+    assert f"Réseau « {name} »" in _html_text(page)
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename().startswith("bilan_") and attachment.get_filename().endswith("_2026-10.pdf")
+    pdf = _pdf_text(attachment.get_content())
+    assert name in pdf
+    for personal in (contact["nom"], contact["telephone"], contact["email"]):  # the digest itself stays anonymous
+        assert personal not in pdf and personal not in _html_text(page)
+    logged = db.execute(
+        "SELECT detail FROM private.access_log WHERE action = 'lecture_coordinateur' ORDER BY id DESC LIMIT 1"
+    ).fetchone()[0]
+    assert logged == {"reseau": network_id, "trouve": True, "motif": "envoi du bilan par e-mail"}
+
+
+def test_sending_refuses_in_french_what_it_cannot_do(settings, demo, db, tmp_path):
+    network = json.loads((demo["out"] / "reseaux.json").read_text(encoding="utf-8"))["reseaux"][1]["nom"]
+    argv = ["digest", "--periode", PERIOD, "--out", str(tmp_path), "--envoyer"]
+    unset = run_cli(*argv, "--reseau", network, env=cli_env(settings, COLUMNS="200"))
+    assert unset.returncode == 1
+    assert "envoi des e-mails non réglé : HOTSPOTS_SMTP_HOST et HOTSPOTS_SMTP_SENDER manquant" in unset.stderr
+    assert not list(tmp_path.iterdir())  # refused before any work
+    draft = run_cli(*argv, "--reseau", network, "--brouillon", env=_mail_env(settings, 9))
+    assert draft.returncode == 1 and "--envoyer avec --brouillon" in draft.stderr
+    section = run_cli(*argv, "--section", "Ougrée", env=_mail_env(settings, 9))
+    assert section.returncode == 1 and "la section Ougrée n'a pas de coordinateur" in section.stderr
+
+    # a network whose coordinator has no e-mail: refused with the command that records one; then recorded
+    network_id = db.execute("SELECT id FROM prevention_networks WHERE name = %s", (network,)).fetchone()[0]
+    db.execute("UPDATE private.network_coordinators SET email = NULL WHERE network_id = %s", (network_id,))
+    db.commit()
+    missing = run_cli(*argv, "--reseau", network, env=_mail_env(settings, 9))
+    assert missing.returncode == 1 and f"le réseau « {network} » n'a pas d'e-mail de coordinateur" in missing.stderr
+    assert f'hotspots reseaux coordonnees "{network}" --email ADRESSE' in missing.stderr
+    bad = run_cli("reseaux", "coordonnees", network, "--email", "jean.dupont(at)example.org", env=cli_env(settings))
+    assert bad.returncode == 1 and "e-mail « jean.dupont(at)example.org » illisible" in bad.stderr
+    done = run_cli("reseaux", "coordonnees", network, "--email", "jean.dupont@example.org", env=cli_env(settings))
+    assert done.returncode == 0 and f"Coordonnées du coordinateur de « {network} » enregistrées." in done.stdout
+    db.commit()
+    kept = db.execute(
+        "SELECT name IS NOT NULL, phone IS NOT NULL, email FROM private.network_coordinators WHERE network_id = %s",
+        (network_id,),
+    ).fetchone()
+    assert kept == (True, True, "jean.dupont@example.org")  # name and phone kept as they were

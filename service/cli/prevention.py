@@ -12,6 +12,7 @@ from rich.table import Table
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of, working
 from service.cli.fit import fitted
 from service.errors import InputFileError, InvalidValueError
+from service.mail import check_mail_settings
 
 app = typer.Typer(
     help="Réseaux d'information de quartier (prévention) : les enregistrer, les lister, leurs nouveautés."
@@ -43,21 +44,37 @@ def digest(
     brouillon: bool = typer.Option(
         False, "--brouillon", help="Ne pas noter le bilan comme envoyé (les nouveautés partent du dernier envoyé)."
     ),
+    envoyer: bool = typer.Option(
+        False,
+        "--envoyer",
+        help="Envoyer aussi le bilan par e-mail au coordinateur du réseau (HTML, PDF joint ; réglages "
+        "HOTSPOTS_SMTP_*). Noté comme envoyé seulement si le serveur d'envoi l'a accepté.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Le bilan en JSON (rien n'est écrit ni noté)."),
 ) -> None:
     """Bilan d'un réseau de quartier (ou d'une section) pour une période, en HTML et PDF.
 
     Points sensibles et axes avec leur tendance, ce que le service a fait, ce que les habitants peuvent faire, une
     petite carte ; sans aucune donnée personnelle ; les nombres sous le seuil de la carte publique sont « moins de
-    k ». Le bilan est noté comme envoyé (départ des nouveautés), sauf avec --brouillon."""
+    k ». Le bilan est noté comme envoyé (départ des nouveautés), sauf avec --brouillon ; avec --envoyer, il part
+    par e-mail au coordinateur du réseau."""
     from service.db.vocabulary import load_labels
     from service.export import write_files
     from service.prevention import digest_for
     from service.prevention.changes import record_digest
     from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
+    from service.prevention.sending import send_digest
 
     settings = settings_of(ctx)
     chosen = _formats(formats)
+    if envoyer and (brouillon or json_out):
+        raise InvalidValueError(
+            f"--envoyer avec {'--brouillon' if brouillon else '--json'} : un bilan envoyé est noté comme envoyé",
+            hint="Relisez d'abord le bilan avec --brouillon, puis envoyez-le avec --envoyer seul.",
+        )
+    if envoyer:
+        check_mail_settings(settings)  # before any work: the settings to give are named at once
+    sent_to = None
     with database(settings) as conn:
         found = digest_for(conn, settings, load_labels(conn), period=periode, network=reseau, section=section)
         if json_out:
@@ -66,12 +83,16 @@ def digest(
         with working("Bilan : carte et mise en page…"):
             background = load_digest_background(conn, settings, found)
             stem = f"bilan_{_slug(found.scope.name)}_{found.period.code}"
-            contents = []
-            if "html" in chosen:
-                contents.append((f"{stem}.html", render_html(found, background=background).encode("utf-8")))
-            if "pdf" in chosen:
-                contents.append((f"{stem}.pdf", render_pdf(found, background=background)))
+            html = render_html(found, background=background)
+            pdf = render_pdf(found, background=background) if "pdf" in chosen or envoyer else b""
+            contents = [(f"{stem}.html", html.encode("utf-8"))] if "html" in chosen else []
+            contents += [(f"{stem}.pdf", pdf)] if "pdf" in chosen else []
             files = write_files(out, contents)
+        if envoyer:
+            with working("Envoi du bilan…"):
+                sent_to = send_digest(
+                    conn, settings, found, html=html, pdf=pdf, pdf_name=f"{stem}.pdf", actor=cli_actor()
+                )
         if not brouillon:
             record_digest(conn, found, actor=cli_actor())
     console.print(f"[bold]{found.title}[/bold]", highlight=False)
@@ -81,6 +102,8 @@ def digest(
     for note in found.notes[1:]:
         console.print(f"Note : {note}", highlight=False)
     print_written(files)
+    if sent_to is not None:
+        console.print(f"Bilan envoyé par e-mail au coordinateur ({sent_to}), PDF joint.", highlight=False)
     if not brouillon:
         console.print("Bilan noté comme envoyé : les prochaines nouveautés partent de lui.", highlight=False)
 
@@ -204,3 +227,24 @@ def coordinator(
         return
     for key, label in (("nom", "Nom"), ("telephone", "Téléphone"), ("email", "E-mail")):
         console.print(f"{label} : {contact.get(key) or '—'}", highlight=False)
+
+
+@app.command("coordonnees")
+def set_coordinator(
+    ctx: typer.Context,
+    reseau: NetworkArg,
+    nom: str | None = typer.Option(None, "--nom", help="Nom du coordinateur (inchangé si absent)."),
+    telephone: str | None = typer.Option(None, "--telephone", help="Téléphone (inchangé si absent)."),
+    email: str | None = typer.Option(None, "--email", help="E-mail, où partent les bilans (inchangé si absent)."),
+) -> None:
+    """Enregistre ou corrige les coordonnées du coordinateur d'un réseau (donnée personnelle, gardée à part ; la
+    modification est inscrite au journal)."""
+    from service.prevention.networks import find_network, update_coordinator
+
+    if nom is None and telephone is None and email is None:
+        raise InvalidValueError("rien à changer", hint="Donnez --nom, --telephone ou --email.")
+    with database(settings_of(ctx)) as conn:
+        network = find_network(conn, reseau)
+        update_coordinator(conn, int(network["id"]), name=nom, phone=telephone, email=email, actor=cli_actor())
+        conn.commit()
+    console.print(f"Coordonnées du coordinateur de « {network['name']} » enregistrées.", highlight=False)

@@ -93,6 +93,19 @@ def store_network_coordinator(
     )
 
 
+def amend_network_coordinator(
+    conn: psycopg.Connection[Any], network_id: int, *, name: str | None, phone: str | None, email: str | None
+) -> None:
+    """Set the given fields of a coordinator's contact (the others kept, nothing read back)."""
+    conn.execute(
+        """INSERT INTO private.network_coordinators AS c (network_id, name, phone, email) VALUES (%s, %s, %s, %s)
+           ON CONFLICT (network_id) DO UPDATE SET name = COALESCE(EXCLUDED.name, c.name),
+               phone = COALESCE(EXCLUDED.phone, c.phone), email = COALESCE(EXCLUDED.email, c.email),
+               updated_at = now()""",
+        (network_id, name, phone, email),
+    )
+
+
 def network_coordinator(
     conn: psycopg.Connection[Any], network_id: int, *, actor: str, reason: str
 ) -> dict[str, Any] | None:

@@ -32,6 +32,7 @@ from service.demo.extras import permit_row
 from service.demo.scenario import Axis, Hotspot, Window
 from service.demo.vocab import FIRST_NAMES, LAST_NAMES
 from service.demo.writers import COMMUNE_HEADER, pick
+from service.geocode.normalise import fold
 
 REPORT_HEADER = (*COMMUNE_HEADER, "Latitude", "Longitude")
 #: Sections whose postcode names them alone (a network by section must not cover its neighbour too).
@@ -70,6 +71,14 @@ def _person(rng: np.random.Generator) -> tuple[str, str]:
     name = f"{pick(rng, FIRST_NAMES)} {pick(rng, LAST_NAMES)}"
     d = rng.integers(0, 10, 6)
     return name, f"0477 {d[0]}{d[1]} {d[2]}{d[3]} {d[4]}{d[5]}"
+
+
+def _coordinator(rng: np.random.Generator) -> dict[str, str]:
+    """A network's coordinator: name, mobile number, and an address on the reserved example.org domain (never a
+    real mailbox)."""
+    name, phone = _person(rng)
+    email = ".".join("-".join(part.split()) for part in fold(name).replace("'", "").split(" ", 1)) + "@example.org"
+    return {"nom": name, "telephone": phone, "email": email}
 
 
 def _far_from(book: ad.AddressBook, anchors: list[int], metres: float) -> np.ndarray:
@@ -203,7 +212,7 @@ def plan_prevention(
         {
             "nom": f"PLP Environnement {book.street[by_streets.centre]}",
             "zone": {"rues": streets, "commune": str(book.municipality[by_streets.centre])},
-            "coordinateur": dict(zip(("nom", "telephone"), _person(rng), strict=True)),
+            "coordinateur": _coordinator(rng),
         }
     )
     truth_networks = [{"nom": plan.networks[-1]["nom"], "zone": "rues", "points_sensibles": [by_streets.id]}]
@@ -213,7 +222,7 @@ def plan_prevention(
             {
                 "nom": f"Quartiers verts {'d’' if section[0] in 'AEIOUÉÈ' else 'de '}{section}",
                 "zone": {"section": section},
-                "coordinateur": dict(zip(("nom", "telephone"), _person(rng), strict=True)),
+                "coordinateur": _coordinator(rng),
             }
         )
         truth_networks.append({"nom": plan.networks[-1]["nom"], "zone": "section", "points_sensibles": [sectioned.id]})
@@ -221,7 +230,7 @@ def plan_prevention(
         {
             "nom": f"PLP {book.street[shop]}",
             "zone": {"polygone": _square(proj, book, shop, 350.0)},
-            "coordinateur": dict(zip(("nom", "telephone"), _person(rng), strict=True)),
+            "coordinateur": _coordinator(rng),
         }
     )
     truth_networks.append(

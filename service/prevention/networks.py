@@ -9,6 +9,7 @@ data: stored apart by :func:`service.db.personal.store_network_coordinator`, rea
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from service.db.personal import store_network_coordinator
+from service.db.personal import amend_network_coordinator, audit, store_network_coordinator
 from service.db.queries import Queries
 from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.geocode.normalise import fold
@@ -134,6 +135,33 @@ def _streets_area(conn: psycopg.Connection[Any], streets: list[str], commune: st
         data[["street", "municipality"]], geometry=gpd.points_from_xy(data["x"], data["y"]), crs=CRS
     )
     return street_band(points), ", ".join(sorted(communes))
+
+
+def update_coordinator(
+    conn: psycopg.Connection[Any],
+    network_id: int,
+    *,
+    name: str | None,
+    phone: str | None,
+    email: str | None,
+    actor: str,
+) -> None:
+    """Record the given fields of a network's coordinator (blank ones refused, absent ones kept); the change, not
+    its values, goes to the access log."""
+    given = {"nom": name, "telephone": phone, "email": email}
+    blank = [field for field, value in given.items() if value is not None and not value.strip()]
+    if blank:
+        raise InvalidValueError(f"{', '.join(blank)} vide", hint="Donnez une valeur, ou n'indiquez pas ce champ.")
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
+        raise InvalidValueError(f"e-mail « {email} » illisible", hint="Par exemple prenom.nom@exemple.be.")
+    amend_network_coordinator(
+        conn,
+        network_id,
+        name=name.strip() if name else None,
+        phone=phone.strip() if phone else None,
+        email=email.strip() if email else None,
+    )
+    audit(conn, actor, "modification_coordinateur", reseau=network_id, champs=[k for k, v in given.items() if v])
 
 
 def register_network(

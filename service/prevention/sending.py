@@ -1,0 +1,78 @@
+"""A network's digest sent to its coordinator by e-mail: the digest as the message (HTML, with a plain-text
+opening for mail readers that show no HTML) and its PDF attached, the one a coordinator prints for the
+neighbours. The coordinator's address is personal data: it is read for this purpose only, and the read is written
+to the access log with that reason (:func:`service.db.personal.network_coordinator`).
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+from typing import Any
+
+import psycopg
+
+from service.db.personal import network_coordinator
+from service.errors import InvalidValueError
+from service.mail import check_mail_settings, send_mail
+from service.prevention.digest import Digest
+from service.settings import Settings
+
+#: Why the coordinator's address is read, as the access log says it.
+REASON = "envoi du bilan par e-mail"
+
+
+def digest_message(digest: Digest, *, html: str, pdf: bytes, pdf_name: str, to: str, sender: str) -> EmailMessage:
+    """The e-mail of ``digest``: its title as subject, its opening as text, the page as HTML, the PDF attached."""
+    message = EmailMessage()
+    message["Subject"] = digest.title
+    message["From"] = sender
+    message["To"] = to
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    name = parseaddr(sender)[0] or "Le service Environnement"
+    message.set_content(
+        f"{digest.title}\n\n{digest.summary()}\n\nLe bilan complet, avec sa carte, est joint en PDF "
+        f"({pdf_name}) : à imprimer ou à transmettre aux habitants du réseau.\n\n{name}\n"
+    )
+    message.add_alternative(html, subtype="html")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
+    return message
+
+
+def coordinator_address(conn: psycopg.Connection[Any], digest: Digest, *, actor: str) -> str:
+    """The e-mail of the coordinator of the digest's network (the read logged); a French refusal for a section
+    (no coordinator) or a network without one."""
+    if digest.scope.kind != "reseau" or digest.scope.network_id is None:
+        raise InvalidValueError(
+            f"la section {digest.scope.name} n'a pas de coordinateur à qui envoyer le bilan",
+            hint="Envoyez le bilan d'un réseau (--reseau), ou écrivez celui de la section en fichiers sans --envoyer.",
+        )
+    contact = network_coordinator(conn, digest.scope.network_id, actor=actor, reason=REASON)
+    email = (contact or {}).get("email") or ""
+    if "@" not in parseaddr(email)[1]:
+        raise InvalidValueError(
+            f"le réseau « {digest.scope.name} » n'a pas d'e-mail de coordinateur",
+            hint=f'Enregistrez-le : hotspots reseaux coordonnees "{digest.scope.name}" --email ADRESSE.',
+        )
+    return str(email)
+
+
+def send_digest(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    digest: Digest,
+    *,
+    html: str,
+    pdf: bytes,
+    pdf_name: str,
+    actor: str,
+) -> str:
+    """Send ``digest`` to its network's coordinator; returns the address. Nothing is recorded here: the caller
+    notes the digest as sent only once this has returned (a refusal leaves the next digest's changes as they
+    were)."""
+    sender = check_mail_settings(settings)
+    to = coordinator_address(conn, digest, actor=actor)
+    conn.commit()  # the access log keeps the read even if the server then refuses the message
+    send_mail(settings, digest_message(digest, html=html, pdf=pdf, pdf_name=pdf_name, to=to, sender=sender))
+    return to
