@@ -78,3 +78,4 @@ def test_any_table_shows_whole_where_it_fits_and_as_one_paragraph_per_row_where_
             assert flat.startswith("Lots importés • lot 8 · type signalements · fichier signalements_erreurs.csv")
             assert "• lot 5 · type visites · fichier visites.csv · état refusé · lignes 480 · rejetées 0" in flat
     assert "┃" not in _shown(needed - 1, fitted(_batches()))
+    assert "┃ lot ┃" in _shown(needed, fitted(_batches()))  # at its least width the table still shows, words whole

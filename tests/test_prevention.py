@@ -556,6 +556,7 @@ def test_sending_refuses_in_french_what_it_cannot_do(settings, demo, db, tmp_pat
     db.commit()
     missing = run_cli(*argv, "--reseau", network, env=_mail_env(settings, 9))
     assert missing.returncode == 1 and f"le réseau « {network} » n'a pas d'e-mail de coordinateur" in missing.stderr
+    assert not list(tmp_path.iterdir())  # every refusal came before the digest was drawn
     assert f'hotspots reseaux coordonnees "{network}" --email ADRESSE' in missing.stderr
     bad = run_cli("reseaux", "coordonnees", network, "--email", "jean.dupont(at)example.org", env=cli_env(settings))
     assert bad.returncode == 1 and "e-mail « jean.dupont(at)example.org » illisible" in bad.stderr

@@ -1,4 +1,4 @@
-"""Tables that stay readable in any terminal window: a table where every word fits whole, else one card per row.
+"""Tables that stay readable in any terminal window: a table where every word fits whole, else a paragraph per row.
 
 Rich shrinks a table that is too wide by cutting words (« rejet… », « 02/1… ») and, when even that is not
 enough, by dropping whole columns: in an 80-column window the import account kept the file names and lost every
@@ -45,7 +45,7 @@ class Fitted:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def cards(self) -> Group:
+    def paragraphs(self) -> Group:
         """One paragraph per row, each value after its column's name: « • lot 8 · type signalements · … »."""
         parts: list[RenderableType] = []
         if self.table.title:
@@ -63,11 +63,12 @@ class Fitted:
         return Group(*parts)
 
     def fits(self, console: Console, options: ConsoleOptions) -> bool:
-        """Does the table show every word whole at this width? Measured, then checked on the table as rich lays
-        it out (its shrinking is proportional: near the limit it may still cut a word that another column could
-        have spared room for)."""
+        """Does the table show every word whole at this width? Measured; then each column is given its whole words
+        as its least width and the layout rich makes is checked (nothing cut that was not cut in the cells)."""
         if table_width(self.table) > options.max_width:
             return False
+        for column in self.table.columns:  # rich then shrinks the wide columns, never a word below its length
+            column.min_width = _needed(column)
         lines = console.render_lines(self.table, options, pad=False)
         shown = "\n".join("".join(segment.text for segment in line) for line in lines)
         given = [_plain(c.header) for c in self.table.columns]
@@ -76,7 +77,7 @@ class Fitted:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         """The table if every word fits the width the console gives, else the paragraphs."""
-        yield self.table if self.fits(console, options) else self.cards()
+        yield self.table if self.fits(console, options) else self.paragraphs()
 
 
 def fitted(table: Table) -> Fitted:

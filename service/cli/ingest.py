@@ -26,7 +26,7 @@ app = typer.Typer(help="Importer des fichiers (signalements, visites, permis).",
 _KIND_FR = KIND_LABELS
 
 
-#: The account's columns after « lot » and « fichier » (the numbers' headers wrap between their words).
+#: The account's number columns, after « lot », « fichier » and « type » (headers wrap between their words).
 _COUNTS = ("lignes", "insérées", "mises à jour", "doublons", "rejetées", "géocodées", "à vérifier", "échecs géocodage")
 
 
@@ -51,7 +51,7 @@ class ImportAccount(Fitted):
             table.add_row(str(s.batch_id), s.file_name, _KIND_FR[s.kind], *(str(n) for n in _counts(s)))
         super().__init__(table)
 
-    def cards(self) -> Group:
+    def paragraphs(self) -> Group:
         """One paragraph per file (they wrap at any width)."""
         out = [Text("Import : bilan par fichier", style="italic")]
         for s in self.summaries:

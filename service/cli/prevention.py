@@ -63,7 +63,7 @@ def digest(
     from service.prevention import digest_for
     from service.prevention.changes import record_digest
     from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
-    from service.prevention.sending import send_digest
+    from service.prevention.sending import coordinator_address, send_digest
 
     settings = settings_of(ctx)
     chosen = _formats(formats)
@@ -80,6 +80,9 @@ def digest(
         if json_out:
             print_json(digest_json(found))
             return
+        if envoyer:  # a section, or a network without an address, is refused before the digest is drawn
+            sent_to = coordinator_address(conn, found, actor=cli_actor())
+            conn.commit()  # the access log keeps the read even if the mail server then refuses the message
         with working("Bilan : carte et mise en page…"):
             background = load_digest_background(conn, settings, found)
             stem = f"bilan_{_slug(found.scope.name)}_{found.period.code}"
@@ -88,11 +91,9 @@ def digest(
             contents = [(f"{stem}.html", html.encode("utf-8"))] if "html" in chosen else []
             contents += [(f"{stem}.pdf", pdf)] if "pdf" in chosen else []
             files = write_files(out, contents)
-        if envoyer:
+        if sent_to is not None:
             with working("Envoi du bilan…"):
-                sent_to = send_digest(
-                    conn, settings, found, html=html, pdf=pdf, pdf_name=f"{stem}.pdf", actor=cli_actor()
-                )
+                send_digest(settings, found, to=sent_to, html=html, pdf=pdf, pdf_name=f"{stem}.pdf")
         if not brouillon:
             record_digest(conn, found, actor=cli_actor())
     console.print(f"[bold]{found.title}[/bold]", highlight=False)

@@ -58,21 +58,8 @@ def coordinator_address(conn: psycopg.Connection[Any], digest: Digest, *, actor:
     return str(email)
 
 
-def send_digest(
-    conn: psycopg.Connection[Any],
-    settings: Settings,
-    digest: Digest,
-    *,
-    html: str,
-    pdf: bytes,
-    pdf_name: str,
-    actor: str,
-) -> str:
-    """Send ``digest`` to its network's coordinator; returns the address. Nothing is recorded here: the caller
-    notes the digest as sent only once this has returned (a refusal leaves the next digest's changes as they
-    were)."""
+def send_digest(settings: Settings, digest: Digest, *, to: str, html: str, pdf: bytes, pdf_name: str) -> None:
+    """Send ``digest`` to ``to`` (:func:`coordinator_address`). Nothing is recorded here: the caller notes the
+    digest as sent only once this has returned (a refusal leaves the next digest's changes as they were)."""
     sender = check_mail_settings(settings)
-    to = coordinator_address(conn, digest, actor=actor)
-    conn.commit()  # the access log keeps the read even if the server then refuses the message
     send_mail(settings, digest_message(digest, html=html, pdf=pdf, pdf_name=pdf_name, to=to, sender=sender))
-    return to
