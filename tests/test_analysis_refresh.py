@@ -89,3 +89,18 @@ def test_the_command_for_a_system_timer_says_when_there_is_nothing_to_redo(conn,
     assert "Analyse à jour : aucun signalement écrit depuis la dernière, rien à refaire." in again.stdout
     refused = run_cli("analyse", "--si-necessaire", "--input", "x.csv", "--out", str(tmp_path), env=env)
     assert refused.returncode == 2 and "--si-necessaire vaut pour l'analyse en base" in refused.stderr
+
+
+def test_a_new_service_has_nothing_to_analyse_and_a_refusal_is_one_line(conn, settings, tmp_path, caplog):
+    now = pd.Timestamp.now(tz="UTC")
+    assert analysis_due(conn, now=now.to_pydatetime(), max_age=timedelta(hours=24)) is None  # no report yet
+    caplog.set_level(logging.INFO, logger="service.api.refresh")
+    assert AnalysisRefresher(settings).tick() is None and not caplog.records
+    # three reports: due, but the analysis refuses them; the server says so in one line, no traceback
+    ingest(conn, settings, _reports(tmp_path / "a.csv", np.random.default_rng(15), now, background=3, corners=0))
+    conn.commit()
+    assert AnalysisRefresher(settings).tick() is None
+    [record] = caplog.records
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert record.getMessage().startswith("Analyse automatique impossible : ")
+    assert conn.execute("SELECT count(*) FROM analysis_runs").fetchone()[0] == 0

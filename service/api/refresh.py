@@ -15,6 +15,7 @@ import threading
 import pandas as pd
 
 from service.analyse.refresh import refresh_analysis
+from service.errors import HotspotsError
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ class AnalysisRefresher:
         next check tries again)."""
         try:
             reason, summary = refresh_analysis(self.settings, now=pd.Timestamp.now(tz="UTC"))
+        except HotspotsError as exc:  # the analysis refuses these reports (too few, misplaced): said in one line
+            log.warning("Analyse automatique impossible : %s", exc.message)
+            return None
         except Exception:
             log.exception(
                 "Analyse automatique : échec (nouvel essai dans %s min)", self.settings.analysis_refresh_minutes

@@ -30,6 +30,9 @@ SELECT pg_advisory_xact_lock(hashtext('hotspots:analyse'));
 -- Where the reports are at: the counter every write to them moves (migration 0010); NULL before the first write.
 SELECT CASE WHEN is_called THEN last_value END FROM report_data_version;
 
+-- name: any_report
+SELECT 1 FROM reports LIMIT 1;
+
 -- name: last_run
 SELECT id, started_at, report_version FROM analysis_runs WHERE kind = 'points_sensibles' ORDER BY id DESC LIMIT 1;
 
