@@ -568,3 +568,36 @@ def test_sending_refuses_in_french_what_it_cannot_do(settings, demo, db, tmp_pat
         (network_id,),
     ).fetchone()
     assert kept == (True, True, "jean.dupont@example.org")  # name and phone kept as they were
+
+
+def test_the_api_sends_a_digest_by_email_without_showing_the_address(settings, demo, auth, db):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    network = json.loads((demo["out"] / "reseaux.json").read_text(encoding="utf-8"))["reseaux"][2]
+    network_id = db.execute("SELECT id FROM prevention_networks WHERE name = %s", (network["nom"],)).fetchone()[0]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailing = settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "aucune",
+                "smtp_sender": "Service Environnement <environnement@example.org>"}
+    )  # fmt: skip
+    url, params = f"/api/reseaux/{network_id}/bilans", {"periode": PERIOD, "envoyer": "true"}
+    with TestClient(create_app(mailing)) as client:
+        before = _digests_sent(db, network_id)
+        down = client.post(url, params=params, headers=auth["planificateur"])
+        assert down.status_code == 502 and down.json()["erreur"].startswith(f"serveur d'envoi 127.0.0.1:{port}")
+        assert _digests_sent(db, network_id) == before
+        inbox = _Inbox()
+        server = Controller(inbox, hostname="127.0.0.1", port=port)
+        server.start()
+        try:
+            sent = client.post(url, params=params, headers=auth["planificateur"])
+        finally:
+            server.stop()
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["envoye_par_email"] is True and network["coordinateur"]["email"] not in sent.text
+    assert [recipients for recipients, _raw in inbox.received] == [[network["coordinateur"]["email"]]]
+    assert _digests_sent(db, network_id) == before + 1

@@ -19,10 +19,13 @@ from service.db.personal import network_coordinator
 from service.db.vocabulary import load_labels
 from service.errors import NotFoundError
 from service.geo import geometry_to_wgs84
+from service.mail import check_mail_settings
 from service.prevention import Digest, digest_for, news_since_last_digest
 from service.prevention.changes import record_digest
 from service.prevention.networks import Coordinator, find_network, list_networks, register_network
 from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
+from service.prevention.sending import coordinator_address
+from service.prevention.sending import send_digest as mail_digest
 from service.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["prévention"])
@@ -151,14 +154,38 @@ def network_digest(
 
 
 @router.post("/reseaux/{network_id}/bilans", status_code=201, summary="Noter le bilan d'une période comme envoyé")
-def send_digest(network_id: Id, conn: Conn, settings: AppSettings, user: Planner, periode: Periode) -> JSONResponse:
+def send_digest(
+    network_id: Id,
+    conn: Conn,
+    settings: AppSettings,
+    user: Planner,
+    periode: Periode,
+    envoyer: Annotated[
+        bool, Query(description="l'envoyer aussi par e-mail au coordinateur (HTML, PDF joint ; réglages SMTP)")
+    ] = False,
+) -> JSONResponse:
     """Note le bilan d'une période comme envoyé aux membres : les prochaines nouveautés du réseau partent de lui.
+    Avec ``envoyer=true``, il part d'abord par e-mail au coordinateur (son adresse n'est pas dans la réponse ; sa
+    lecture est journalisée) et n'est noté qu'une fois accepté par le serveur d'envoi (502 sinon, en français).
     L'envoi est inscrit au journal."""
     _network(conn, network_id)
+    if envoyer:
+        check_mail_settings(settings)
     found = digest_for(conn, settings, load_labels(conn), period=periode, network=network_id)
+    if envoyer:
+        to = coordinator_address(conn, found, actor=user.login)
+        conn.commit()  # the read stays in the access log even if the mail server refuses
+        background = load_digest_background(conn, settings, found)
+        stem = f"bilan_{network_id}_{found.period.code}"
+        html = render_html(found, background=background)
+        mailed = render_pdf(found, background=background)
+        mail_digest(settings, found, to=to, html=html, pdf=mailed, pdf_name=f"{stem}.pdf")
     digest_id = record_digest(conn, found, actor=user.login)
-    audit(conn, user, "envoi_bilan", reseau=network_id, periode=found.period.code, bilan=digest_id)
-    return JSONResponse({"bilan": digest_id, "reseau": network_id, "periode": found.period.code}, status_code=201)
+    audit(conn, user, "envoi_bilan", reseau=network_id, periode=found.period.code, bilan=digest_id, email=envoyer)
+    return JSONResponse(
+        {"bilan": digest_id, "reseau": network_id, "periode": found.period.code, "envoye_par_email": envoyer},
+        status_code=201,
+    )
 
 
 @router.get("/reseaux/{network_id}/nouveautes", summary="Ce qui a changé depuis le dernier bilan envoyé")
