@@ -62,7 +62,13 @@ def digest(
     from service.export import write_files
     from service.prevention import digest_for
     from service.prevention.changes import record_digest
-    from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
+    from service.prevention.render import (
+        digest_json,
+        digest_stem,
+        load_digest_background,
+        render_html,
+        render_pdf,
+    )
     from service.prevention.sending import coordinator_address, send_digest
 
     settings = settings_of(ctx)
@@ -85,7 +91,7 @@ def digest(
             conn.commit()  # the access log keeps the read even if the mail server then refuses the message
         with working("Bilan : carte et mise en page…"):
             background = load_digest_background(conn, settings, found)
-            stem = f"bilan_{_slug(found.scope.name)}_{found.period.code}"
+            stem = digest_stem(found)
             html = render_html(found, background=background)
             pdf = render_pdf(found, background=background) if "pdf" in chosen or envoyer else b""
             contents = [(f"{stem}.html", html.encode("utf-8"))] if "html" in chosen else []
@@ -107,12 +113,6 @@ def digest(
         console.print(f"Bilan envoyé par e-mail au coordinateur ({sent_to}), PDF joint.", highlight=False)
     if not brouillon:
         console.print("Bilan noté comme envoyé : les prochaines nouveautés partent de lui.", highlight=False)
-
-
-def _slug(text: str) -> str:
-    from service.geocode.normalise import fold
-
-    return "_".join(fold(text).split())[:60] or "zone"
 
 
 @app.command("liste")

@@ -20,6 +20,7 @@ from service.export.paper import CONTENT_WIDTH, Styles, build, bullets, data_tab
 from service.export.print_background import PaperBackground, load_background
 from service.export.print_map import AXIS_COLOUR, MapFlowable, MapLayer, fit_bounds
 from service.geo import geometry_to_wgs84, to_lonlat
+from service.geocode.normalise import fold
 from service.prevention.digest import PLAIN_TREND, STATE_WORDS, Digest, compare, count_json, shown
 from service.settings import Settings
 
@@ -277,3 +278,8 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         ],
         "remarques": digest.notes,
     }
+
+
+def digest_stem(digest: Digest) -> str:
+    """The digest's file name without extension: « bilan_plp_les_trixhes_2026-10 » (what a coordinator saves)."""
+    return f"bilan_{'_'.join(fold(digest.scope.name).split())[:60] or 'zone'}_{digest.period.code}"
