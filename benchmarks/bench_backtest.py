@@ -16,9 +16,10 @@ sensitive points capture more of the next quarter than the top 10 count places; 
 Also printed, to read the figures (none is a method; all use the test period): on Lancashire, the gain on
 the windows before and after the publisher's July 2022 change of its anonymisation map, and a count of the
 **months around** each test window (three before, three after): how much of the gap to the ceiling even the near
-future explains; on the demonstration data, the **generator's own intensity** (the demo scenario replayed many times with the same planted places
-and the same seed, so each cell's expected reports are known): what the best possible forecast from the data's
-own law would gain over the best baseline — the headroom the targets assume exists.
+future explains; on the demonstration data, the **generator's own intensity** (the demo scenario replayed many
+times with the same planted places and the same seed, so each cell's expected reports are known): what the best
+possible forecast from the data's own law would gain over the best baseline — the headroom the targets assume
+exists.
 
 With ``--graines``, the gain on three other demonstration scenarios too (other seeds: other planted places and
 streets; 2,500 and 6,000 reports; dates cut to the month): a check that the forecast holds beyond the data it was

@@ -24,7 +24,7 @@ def check_mail_settings(settings: Settings) -> str:
         missing = [name for name, value in (("HOTSPOTS_SMTP_HOST", settings.smtp_host),
                                             ("HOTSPOTS_SMTP_SENDER", settings.smtp_sender)) if not value]  # fmt: skip
         raise ConfigError(
-            f"envoi des e-mails non réglé : {' et '.join(missing)} manquant",
+            f"envoi des e-mails non réglé : {' et '.join(missing)} manquant{'s' if len(missing) > 1 else ''}",
             hint="Donnez le serveur d'envoi de la commune et l'expéditeur (HOTSPOTS_SMTP_HOST, HOTSPOTS_SMTP_SENDER, "
             "et s'il le faut HOTSPOTS_SMTP_USER et HOTSPOTS_SMTP_PASSWORD), ou écrivez le bilan en fichiers sans "
             "--envoyer.",

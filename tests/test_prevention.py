@@ -543,7 +543,7 @@ def test_sending_refuses_in_french_what_it_cannot_do(settings, demo, db, tmp_pat
     argv = ["digest", "--periode", PERIOD, "--out", str(tmp_path), "--envoyer"]
     unset = run_cli(*argv, "--reseau", network, env=cli_env(settings, COLUMNS="200"))
     assert unset.returncode == 1
-    assert "envoi des e-mails non réglé : HOTSPOTS_SMTP_HOST et HOTSPOTS_SMTP_SENDER manquant" in unset.stderr
+    assert "envoi des e-mails non réglé : HOTSPOTS_SMTP_HOST et HOTSPOTS_SMTP_SENDER manquants" in unset.stderr
     assert not list(tmp_path.iterdir())  # refused before any work
     draft = run_cli(*argv, "--reseau", network, "--brouillon", env=_mail_env(settings, 9))
     assert draft.returncode == 1 and "--envoyer avec --brouillon" in draft.stderr
