@@ -523,8 +523,15 @@ def test_a_digest_is_sent_to_its_coordinator_with_its_pdf_and_noted_only_once_ac
     assert message["From"] == "Service Environnement <environnement@example.org>" and message["To"] == contact["email"]
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert text.startswith(message["Subject"]) and "joint en PDF" in text and "Service Environnement" in text
-    page = message.get_body(preferencelist=("html",)).get_content()
+    html_part = message.get_body(preferencelist=("html",))
+    page = html_part.get_content()
     assert f"Réseau « {name} »" in _html_text(page)
+    # the map travels as an inline image of the message (a data: image in the page is hidden by many readers)
+    assert "data:image" not in page
+    [cid] = re.findall(r'<img class="carte"[^>]*src="cid:([^"]+)"', page)
+    [image] = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert image["Content-ID"] == f"<{cid}>" and image.get_content_disposition() == "inline"
+    assert Image.open(io.BytesIO(image.get_content())).size[0] > 300
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename().startswith("bilan_") and attachment.get_filename().endswith("_2026-10.pdf")

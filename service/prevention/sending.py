@@ -6,6 +6,8 @@ to the access log with that reason (:func:`service.db.personal.network_coordinat
 
 from __future__ import annotations
 
+import base64
+import re
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
@@ -18,6 +20,8 @@ from service.mail import check_mail_settings, send_mail
 from service.prevention.digest import Digest
 from service.settings import Settings
 
+#: An image written into the page (the digest's map), as the HTML digest carries it.
+_DATA_IMAGE = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 #: Why the coordinator's address is read, as the access log says it.
 REASON = "envoi du bilan par e-mail"
 
@@ -35,7 +39,22 @@ def digest_message(digest: Digest, *, html: str, pdf: bytes, pdf_name: str, to: 
         f"{digest.title}\n\n{digest.summary()}\n\nLe bilan complet, avec sa carte, est joint en PDF "
         f"({pdf_name}) : à imprimer ou à transmettre aux habitants du réseau.\n\n{name}\n"
     )
-    message.add_alternative(html, subtype="html")
+    # the page's map travels as an inline image of the message: many mail readers hide an image written into
+    # the page itself (a data: address), and the coordinator would get the digest without its map
+    images: list[bytes] = []
+
+    def inline(found: re.Match[str]) -> str:
+        images.append(base64.b64decode(found.group(1)))
+        return f'src="cid:{make_msgid(domain="hotspots")[1:-1]}"'
+
+    page = _DATA_IMAGE.sub(inline, html)
+    message.add_alternative(page, subtype="html")
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    for cid, png in zip(re.findall(r'src="cid:([^"]+)"', page), images, strict=True):
+        part.add_related(
+            png, maintype="image", subtype="png", cid=f"<{cid}>", disposition="inline", filename="carte.png"
+        )
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
     return message
 
