@@ -56,6 +56,21 @@ def _planted(rng, centres, per=40, radius=25.0):
     return np.concatenate(xs), np.concatenate(ys)
 
 
+def reports_file(path, rng, now, *, background: int, corners: int, first: int = 0):
+    """(a file of dumping reports of the 600 days before ``now``: ``background`` at random addresses, 40 around
+    each of the first ``corners`` planted corners, ids from ``R{first}``; how many)."""
+    bx, by = _at_random_addresses(background, rng)
+    px, py = _planted(rng, _centres()[:corners]) if corners else (np.empty(0), np.empty(0))
+    x, y = np.concatenate([bx, px]), np.concatenate([by, py])
+    lon, lat = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=CRS).to_crs("EPSG:4326").pipe(lambda g: (g.x, g.y))
+    dates = (now - pd.to_timedelta(rng.uniform(1, 600, len(x)), unit="D")).tz_convert("Europe/Brussels")
+    lines = ["id;date;categorie;lon;lat"] + [
+        f"R{first + i};{d:%d/%m/%Y %H:%M};depot_clandestin;{a:.7f};{b:.7f}"
+        for i, (d, a, b) in enumerate(zip(dates, lon, lat, strict=True))
+    ]
+    return write(path, "\n".join(lines) + "\n"), len(x)
+
+
 CENTRES_IDX = [100, 5000, 9000, 15000, 22000]
 
 
@@ -162,17 +177,8 @@ def test_bad_point_sets_are_refused_with_a_reason(xs, ys, message):
 
 
 def test_database_run_keeps_ids_between_runs(conn, settings, tmp_path):
-    rng = np.random.default_rng(6)
-    bx, by = _at_random_addresses(1500, rng)
-    px, py = _planted(rng, _centres()[:3])
-    x, y = np.concatenate([bx, px]), np.concatenate([by, py])
-    lon, lat = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=CRS).to_crs("EPSG:4326").pipe(lambda g: (g.x, g.y))
-    dates = (NOW_TS - pd.to_timedelta(rng.uniform(1, 600, len(x)), unit="D")).tz_convert("Europe/Brussels")
-    lines = ["id;date;categorie;lon;lat"] + [
-        f"R{i};{d:%d/%m/%Y %H:%M};depot_clandestin;{a:.7f};{b:.7f}"
-        for i, (d, a, b) in enumerate(zip(dates, lon, lat, strict=True))
-    ]
-    ingest(conn, settings, write(tmp_path / "r.csv", "\n".join(lines) + "\n"))
+    path, n = reports_file(tmp_path / "r.csv", np.random.default_rng(6), NOW_TS, background=1500, corners=3)
+    ingest(conn, settings, path)
     load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
     first = run_points(conn, since=NOW - pd.Timedelta(days=730), now=NOW_TS)
     second = run_points(conn, since=NOW - pd.Timedelta(days=730), now=NOW_TS)
@@ -195,7 +201,7 @@ def test_database_run_keeps_ids_between_runs(conn, settings, tmp_path):
     with pytest.raises(InputFileError, match="système de coordonnées"):
         run_points(conn, since=NOW - pd.Timedelta(days=730), now=NOW_TS)
     third = run_points(conn, since=NOW - pd.Timedelta(days=730), now=NOW_TS, zone=zone_polygon(settings))
-    assert (third["hors_zone"], third["points_sensibles"], third["signalements"]) == ([far], 3, len(x) - 1)
+    assert (third["hors_zone"], third["points_sensibles"], third["signalements"]) == ([far], 3, n - 1)
     shown = Console(record=True, width=200)
     shown.print(analysis_table(third))
     assert f"signalements hors de la zone, écartés │ 1 (n° {far}) : leur point est à corriger" in shown.export_text()

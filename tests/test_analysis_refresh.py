@@ -7,38 +7,21 @@ import logging
 import threading
 from datetime import timedelta
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from service.analyse.points import CRS
 from service.analyse.refresh import analysis_due, refresh_analysis
 from service.api.refresh import AnalysisRefresher
 from service.geocode.gazetteer import load_gazetteer
 from tests.conftest import ROOT
-from tests.helpers import cli_env, ingest, run_cli, write
-from tests.test_analyse import _at_random_addresses, _centres, _planted
-
-
-def _reports(path, rng, now: pd.Timestamp, *, background: int, corners: int, first: int = 0):
-    """A file of reports of the last 600 days: ``background`` at random addresses, 40 around each of ``corners``
-    planted corners."""
-    bx, by = _at_random_addresses(background, rng)
-    px, py = _planted(rng, _centres()[:corners]) if corners else (np.empty(0), np.empty(0))
-    x, y = np.concatenate([bx, px]), np.concatenate([by, py])
-    lon, lat = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=CRS).to_crs("EPSG:4326").pipe(lambda g: (g.x, g.y))
-    dates = (now - pd.to_timedelta(rng.uniform(1, 600, len(x)), unit="D")).tz_convert("Europe/Brussels")
-    lines = ["id;date;categorie;lon;lat"] + [
-        f"R{first + i};{d:%d/%m/%Y %H:%M};depot_clandestin;{a:.7f};{b:.7f}"
-        for i, (d, a, b) in enumerate(zip(dates, lon, lat, strict=True))
-    ]
-    return write(path, "\n".join(lines) + "\n")
+from tests.helpers import cli_env, ingest, run_cli
+from tests.test_analyse import reports_file
 
 
 def test_an_analysis_runs_again_only_after_new_reports_or_a_day(conn, settings, tmp_path, caplog):
     now = pd.Timestamp.now(tz="UTC")
     rng = np.random.default_rng(12)
-    ingest(conn, settings, _reports(tmp_path / "a.csv", rng, now, background=900, corners=2), now=None)
+    ingest(conn, settings, reports_file(tmp_path / "a.csv", rng, now, background=900, corners=2)[0], now=None)
     load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
     conn.commit()
     assert analysis_due(conn, now=now.to_pydatetime(), max_age=timedelta(hours=24)) == "aucune analyse en base"
@@ -49,7 +32,7 @@ def test_an_analysis_runs_again_only_after_new_reports_or_a_day(conn, settings, 
     assert refresh_analysis(settings, now=now) == (None, None)  # nothing written since: nothing to redo
 
     # a third corner reported since (a file imported, a citizen's reports): the next check finds and runs it
-    ingest(conn, settings, _reports(tmp_path / "b.csv", rng, now, background=0, corners=3, first=5000), now=None)
+    ingest(conn, settings, reports_file(tmp_path / "b.csv", rng, now, background=0, corners=3, first=5000)[0], now=None)
     conn.commit()
     caplog.set_level(logging.INFO, logger="service.api.refresh")
     assert AnalysisRefresher(settings).tick() == "signalements modifiés depuis l'analyse n° 1"
@@ -64,7 +47,7 @@ def test_an_analysis_runs_again_only_after_new_reports_or_a_day(conn, settings, 
 def test_two_processes_that_find_it_due_at_once_run_it_once(conn, settings, tmp_path):
     now = pd.Timestamp.now(tz="UTC")
     rng = np.random.default_rng(13)
-    ingest(conn, settings, _reports(tmp_path / "a.csv", rng, now, background=600, corners=1), now=None)
+    ingest(conn, settings, reports_file(tmp_path / "a.csv", rng, now, background=600, corners=1)[0], now=None)
     conn.commit()
     results: list[tuple[str | None, object]] = []
     threads = [threading.Thread(target=lambda: results.append(refresh_analysis(settings, now=now))) for _ in range(2)]
@@ -78,7 +61,9 @@ def test_two_processes_that_find_it_due_at_once_run_it_once(conn, settings, tmp_
 
 def test_the_command_for_a_system_timer_says_when_there_is_nothing_to_redo(conn, settings, tmp_path):
     now = pd.Timestamp.now(tz="UTC")
-    ingest(conn, settings, _reports(tmp_path / "a.csv", np.random.default_rng(14), now, background=500, corners=1))
+    ingest(
+        conn, settings, reports_file(tmp_path / "a.csv", np.random.default_rng(14), now, background=500, corners=1)[0]
+    )
     conn.commit()
     env = cli_env(settings, COLUMNS="200")
     first = run_cli("analyse", "--si-necessaire", env=env)
@@ -97,7 +82,7 @@ def test_a_new_service_has_nothing_to_analyse_and_a_refusal_is_one_line(conn, se
     caplog.set_level(logging.INFO, logger="service.api.refresh")
     assert AnalysisRefresher(settings).tick() is None and not caplog.records
     # three reports: due, but the analysis refuses them; the server says so in one line, no traceback
-    ingest(conn, settings, _reports(tmp_path / "a.csv", np.random.default_rng(15), now, background=3, corners=0))
+    ingest(conn, settings, reports_file(tmp_path / "a.csv", np.random.default_rng(15), now, background=3, corners=0)[0])
     conn.commit()
     assert AnalysisRefresher(settings).tick() is None
     [record] = caplog.records

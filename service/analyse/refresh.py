@@ -25,12 +25,12 @@ from service.settings import Settings
 def analysis_due(conn: psycopg.Connection[Any], *, now: datetime, max_age: timedelta) -> str | None:
     """Why an analysis is due, in words, or None when the stored one is up to date."""
     queries = stored_queries()
-    row = conn.execute(queries("report_version")).fetchone()
-    current = row[0] if row else None
     last = conn.execute(queries("last_run")).fetchone()
     if last is None:  # none yet: due once there are reports (a new service has nothing to analyse)
         return "aucune analyse en base" if conn.execute(queries("any_report")).fetchone() else None
     run, started, seen = last
+    row = conn.execute(queries("report_version")).fetchone()
+    current = row[0] if row else None
     if current is not None and (seen is None or current > seen):
         return f"signalements modifiés depuis l'analyse n° {run}"
     if now - started >= max_age:

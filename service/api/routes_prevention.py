@@ -23,7 +23,7 @@ from service.mail import check_mail_settings
 from service.prevention import Digest, digest_for, news_since_last_digest
 from service.prevention.changes import record_digest
 from service.prevention.networks import Coordinator, find_network, list_networks, register_network
-from service.prevention.render import digest_json, digest_stem, load_digest_background, render_html, render_pdf
+from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
 from service.prevention.sending import coordinator_address
 from service.prevention.sending import send_digest as mail_digest
 from service.settings import Settings
@@ -174,10 +174,9 @@ def send_digest(
     found = digest_for(conn, settings, load_labels(conn), period=periode, network=network_id)
     if envoyer:
         to = coordinator_address(conn, found, actor=user.login)
-        conn.commit()  # the read stays in the access log even if the mail server refuses
         background = load_digest_background(conn, settings, found)
         html, mailed = render_html(found, background=background), render_pdf(found, background=background)
-        mail_digest(settings, found, to=to, html=html, pdf=mailed, pdf_name=f"{digest_stem(found)}.pdf")
+        mail_digest(settings, found, to=to, html=html, pdf=mailed)
     digest_id = record_digest(conn, found, actor=user.login)
     audit(conn, user, "envoi_bilan", reseau=network_id, periode=found.period.code, bilan=digest_id, email=envoyer)
     return JSONResponse(

@@ -88,18 +88,17 @@ def digest(
             return
         if envoyer:  # a section, or a network without an address, is refused before the digest is drawn
             sent_to = coordinator_address(conn, found, actor=cli_actor())
-            conn.commit()  # the access log keeps the read even if the mail server then refuses the message
         with working("Bilan : carte et mise en page…"):
             background = load_digest_background(conn, settings, found)
             stem = digest_stem(found)
-            html = render_html(found, background=background)
+            html = render_html(found, background=background) if "html" in chosen or envoyer else ""
             pdf = render_pdf(found, background=background) if "pdf" in chosen or envoyer else b""
             contents = [(f"{stem}.html", html.encode("utf-8"))] if "html" in chosen else []
             contents += [(f"{stem}.pdf", pdf)] if "pdf" in chosen else []
             files = write_files(out, contents)
         if sent_to is not None:
             with working("Envoi du bilan…"):
-                send_digest(settings, found, to=sent_to, html=html, pdf=pdf, pdf_name=f"{stem}.pdf")
+                send_digest(settings, found, to=sent_to, html=html, pdf=pdf)
         if not brouillon:
             record_digest(conn, found, actor=cli_actor())
     console.print(f"[bold]{found.title}[/bold]", highlight=False)
