@@ -84,19 +84,8 @@ def reporter_of(conn: psycopg.Connection[Any], report_id: int, *, actor: str, re
 def store_network_coordinator(
     conn: psycopg.Connection[Any], network_id: int, *, name: str | None, phone: str | None, email: str | None
 ) -> None:
-    """Keep the contact of a prevention network's coordinator apart (schema ``private``), as given."""
-    conn.execute(
-        """INSERT INTO private.network_coordinators (network_id, name, phone, email) VALUES (%s, %s, %s, %s)
-           ON CONFLICT (network_id) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone,
-               email = EXCLUDED.email, updated_at = now()""",
-        (network_id, name, phone, email),
-    )
-
-
-def amend_network_coordinator(
-    conn: psycopg.Connection[Any], network_id: int, *, name: str | None, phone: str | None, email: str | None
-) -> None:
-    """Set the given fields of a coordinator's contact (the others kept, nothing read back)."""
+    """Keep the contact of a prevention network's coordinator apart (schema ``private``): the given fields set, the
+    others kept as they were (nothing read back)."""
     conn.execute(
         """INSERT INTO private.network_coordinators AS c (network_id, name, phone, email) VALUES (%s, %s, %s, %s)
            ON CONFLICT (network_id) DO UPDATE SET name = COALESCE(EXCLUDED.name, c.name),

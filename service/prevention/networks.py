@@ -18,7 +18,7 @@ import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from service.db.personal import amend_network_coordinator, audit, store_network_coordinator
+from service.db.personal import audit, store_network_coordinator
 from service.db.queries import Queries
 from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.geocode.normalise import fold
@@ -154,7 +154,7 @@ def update_coordinator(
         raise InvalidValueError(f"{', '.join(blank)} vide", hint="Donnez une valeur, ou n'indiquez pas ce champ.")
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
         raise InvalidValueError(f"e-mail « {email} » illisible", hint="Par exemple prenom.nom@exemple.be.")
-    amend_network_coordinator(
+    store_network_coordinator(
         conn,
         network_id,
         name=name.strip() if name else None,
