@@ -49,6 +49,7 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("GET", "/api/geocodage/inverse"): "lecteur",
     ("GET", "/api/geocodage/verifications"): "lecteur",
     ("POST", "/api/geocodage/verifications/{review_id}"): "planificateur",
+    ("POST", "/api/geocodage/verifications"): "planificateur",
     ("POST", "/api/imports/{type_donnees}"): "planificateur",
     ("GET", "/api/lots"): "lecteur",
     ("GET", "/api/lots/{lot}/rejets"): "planificateur",

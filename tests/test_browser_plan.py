@@ -387,3 +387,71 @@ def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, c
     wait.until(lambda d: d.execute_script(drawn_there, *aimed))
     assert conn.execute("SELECT resolved_at IS NOT NULL FROM geocode_reviews WHERE id = %s", (review_id,)).fetchone()[0]
     assert not browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-proposition")  # the markers go
+
+
+def test_on_a_phone_a_planner_sends_a_misplaced_report_back_and_keeps_it_where_it_was(server, browser, conn):
+    """A report placed with confidence but doubted on the spot: from its popup (« Remettre à vérifier », with a
+    reason), its proposals are drawn at once — its current place as 1, the addresses around it after — and stay on
+    the map while a proposal's popup folds the panels of the phone; « Le laisser ici » settles it where it was."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
+    _screen(browser, 390, 844, mobile=True)
+    log_in(browser, server, wait)
+    report_id, lon, lat, before = conn.execute(
+        "SELECT r.id, ST_X(ST_Transform(r.geom, 4326)), ST_Y(ST_Transform(r.geom, 4326)), ST_AsText(r.geom) "
+        "FROM reports r WHERE r.geocode_status = 'geocode' AND r.geocode_level = 'adresse' "
+        "AND r.observed_at > now() - interval '60 days' ORDER BY r.observed_at DESC LIMIT 1"
+    ).fetchone()
+
+    def state() -> dict:
+        return browser.execute_script("return JSON.parse(JSON.stringify(window.hotspotsVerifications || {}))")
+
+    wait.until(lambda d: state().get("total") is not None)
+    browser.execute_script("window.hotspotsMap.setView([arguments[1], arguments[0]], 18, {animate: false})", lon, lat)
+    dot = (
+        "var m = window.hotspotsMap, r = m.getContainer().getBoundingClientRect();"
+        "var at = m.latLngToContainerPoint([arguments[1], arguments[0]]), x = r.left + at.x, y = r.top + at.y;"
+        "return [...document.querySelectorAll('path.hs-signalement')].find(p => { var b = p.getBoundingClientRect();"
+        " return Math.hypot(b.left + b.width / 2 - x, b.top + b.height / 2 - y) < 3; }) || null;"
+    )
+    wait.until(lambda d: d.execute_script(dot, lon, lat))
+    browser.execute_script(
+        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", browser.execute_script(dot, lon, lat)
+    )
+    form = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .hs-doute"))[0]
+    assert text_of(browser.find_element(By.CSS_SELECTOR, ".leaflet-popup h3")).startswith("Signalement n° ")
+    assert text_of(form.find_element(By.TAG_NAME, "button")) == "Remettre à vérifier"
+    form.find_element(By.TAG_NAME, "input").send_keys("dépôt en face")
+    form.find_element(By.TAG_NAME, "button").click()
+    wait.until(lambda d: state().get("doutes") == 1 or state().get("erreur"))
+    assert state()["erreur"] is None
+    review_id, reason, n = conn.execute(
+        "SELECT id, reason, jsonb_array_length(alternatives) FROM geocode_reviews "
+        "WHERE target = 'reports' AND target_id = %s AND resolved_at IS NULL",
+        (report_id,),
+    ).fetchone()
+    assert reason == "placement mis en doute par test.planificateur : dépôt en face" and n >= 2
+    assert conn.execute("SELECT geocode_status FROM reports WHERE id = %s", (report_id,)).fetchone() == ("a_verifier",)
+    # the proposals are drawn at once, numbered, and the panel opens on the list
+    wait.until(lambda d: state().get("ouverte") == review_id)
+    markers = browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-proposition span")
+    assert [m.text for m in markers] == [str(i) for i in range(1, n + 1)]
+    assert browser.execute_script("return document.querySelector('#hs-verifs details').open") is True
+    assert f"Signalement n° {report_id} remis à vérifier (vérification n° {review_id})" in status_line(browser)
+    # proposal 1's popup folds the panels of the phone; the proposals stay, and « Le laisser ici » settles it
+    browser.execute_script("arguments[0].click()", markers[0])
+    popup = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".hs-verif-popup"))[0]
+    assert text_of(popup.find_element(By.TAG_NAME, "h3")) == "Proposition 1 (position actuelle)"
+    time.sleep(0.5)  # the panels fold after the popup opens
+    assert not browser.execute_script("return document.querySelector('#hs-verifs details').open")
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-proposition")) == n
+    button = popup.find_element(By.TAG_NAME, "button")
+    assert text_of(button) == "Le laisser ici"
+    button.click()
+    wait.until(lambda d: state().get("reglees") == 1 or state().get("erreur"))
+    assert state()["erreur"] is None
+    row = conn.execute("SELECT geocode_status, ST_AsText(geom) FROM reports WHERE id = %s", (report_id,)).fetchone()
+    assert row[0] == "manuel" and row[1] == before

@@ -5,13 +5,19 @@ alternatives) and its resolution."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime
 from importlib import resources
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from service.api import create_app
+from service.db.queries import Queries
+from service.geo import to_lambert
 from service.geocode.apply import GazetteerBatchGeocoder, HandPlaced, open_reviews, resolve_review
+from service.geocode.doubt import doubt_placement
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.ingest.pipeline import IngestOptions, ingest_file
@@ -137,3 +143,110 @@ def test_the_review_list_pages_and_says_how_many_are_left(conn, settings, import
     assert "numéro 5 absent du registre" in page1.stdout
     last = json.loads(_cli(settings, "geocode", "review", "--limite", "3", "--page", "2", "--json").stdout)
     assert (last["total"], last["pages"], len(last["verifications"])) == (4, 2, 1)
+
+
+# -- A placement put in doubt: a report placed with confidence, at the wrong place ------------------------------
+
+
+def _metres(a: dict, b: dict) -> float:
+    """The distance between two proposals, from their WGS84 points."""
+    (ax, ay), (bx, by) = to_lambert(a["lon"], a["lat"]), to_lambert(b["lon"], b["lat"])
+    return float(np.hypot(ax - bx, ay - by))
+
+
+def _place(conn, report_id: int) -> tuple[str, str]:
+    return conn.execute("SELECT geocode_status, ST_AsText(geom) FROM reports WHERE id = %s", (report_id,)).fetchone()
+
+
+def _analysed(conn) -> set[int]:
+    """The ids of the reports the analysis reads (its own query)."""
+    text = Queries("service.analyse", "points.sql")("reports")
+    return {r[0] for r in conn.execute(text, {"since": datetime(2000, 1, 1, tzinfo=UTC), "until": None})}
+
+
+def test_a_planner_sends_a_misplaced_report_back_to_the_review_list(conn, imported, settings, auth, accounts):
+    """Rue Ferrer 12 was placed with confidence, but the officer on the spot saw the dumping across the road:
+    the report goes back to « Adresses à vérifier » with the reason, its current place as proposal 1 and the
+    geocoder's other addresses after it; it leaves the analysis until the point is settled, then comes back."""
+    report_id, before = conn.execute(
+        "SELECT id, ST_AsText(geom) FROM reports WHERE external_id = 'A1' AND geocode_status = 'geocode'"
+    ).fetchone()
+    assert report_id in _analysed(conn)
+    body = {"objet": "signalement", "numero": report_id, "motif": "  dépôt  en face,\nau n° 13 "}
+    with TestClient(create_app(settings)) as app:
+        refused = app.post("/api/geocodage/verifications", json=body, headers=auth["lecteur"])
+        assert refused.status_code == 403
+        sent = app.post("/api/geocodage/verifications", json=body, headers=auth["planificateur"])
+        assert sent.status_code == 201, sent.text
+        again = app.post("/api/geocodage/verifications", json=body, headers=auth["planificateur"])
+        listed = app.get("/api/geocodage/verifications", params={"limite": 50}, headers=auth["lecteur"]).json()
+    review = sent.json()
+    assert (review["objet"], review["numero"], review["nouvelle"]) == ("signalement", report_id, True)
+    assert review["motif"] == f"placement mis en doute par {accounts['planificateur']} : dépôt en face, au n° 13"
+    current = review["propositions"][0]
+    assert (current["numero"], current["adresse"], current["actuelle"]) == (1, "Rue Ferrer 12, 4100 Seraing", True)
+    assert abs(current["lon"] - 5.5) < 0.1 and abs(current["lat"] - 50.6) < 0.1
+    # then the official addresses around it, both sides of the street (odd and even numbers), nearest first
+    others = review["propositions"][1:]
+    assert len(others) == 3 and not any(p["actuelle"] for p in others)
+    numbers = [int(re.fullmatch(r"Rue Ferrer (\d+), 4100 Seraing", p["adresse"])[1]) for p in others]
+    assert 12 not in numbers and {n % 2 for n in numbers} == {0, 1}
+    far = [_metres(current, p) for p in others]
+    assert max(far) < 150 and far[0] == min(far), far
+    # asked twice: the same open review, not a second one
+    assert again.status_code == 200 and again.json()["id"] == review["id"] and again.json()["nouvelle"] is False
+    assert [v["id"] for v in listed["verifications"]].count(review["id"]) == 1 and listed["total"] == 3
+    assert _place(conn, report_id) == ("a_verifier", before)  # still drawn where it was, out of the analysis meanwhile
+    assert report_id not in _analysed(conn)
+    logged = conn.execute(
+        "SELECT actor, detail FROM private.access_log WHERE action = 'placement_mis_en_doute'"
+    ).fetchall()
+    assert logged == [(accounts["planificateur"], {"verification": review["id"], "table": "reports", "id": report_id})]
+    # settled with proposal 2: placed there by hand, back in the analysis
+    resolve_review(conn, review["id"], 2, who="test")
+    row = conn.execute("SELECT geocode_status, geocode_label FROM reports WHERE id = %s", (report_id,)).fetchone()
+    assert row == ("manuel", others[0]["adresse"]) and report_id in _analysed(conn)
+
+
+def test_a_point_without_address_offers_its_place_and_keeps_it_when_it_was_right(conn, imported, settings):
+    """A citizen app's GPS point (no address): its one proposal is where it is; accepting it keeps the point."""
+    report_id, before = conn.execute("SELECT id, ST_AsText(geom) FROM reports WHERE external_id = 'C2'").fetchone()
+    review, created = doubt_placement(conn, "reports", report_id, who="agent", geocoder=Geocoder.from_db(conn))
+    assert created and review["reason"] == "placement mis en doute par agent"
+    current, *around = review["alternatives"]
+    assert (current["libelle"], current["niveau"], current["commune"]) == (
+        "position actuelle (point sans adresse)",
+        "point fourni",
+        "Neupré",
+    )
+    assert around and all(_metres(current, p) < 150 for p in around)  # the addresses around the GPS fix
+    resolve_review(conn, review["id"], 1, who="agent")
+    assert _place(conn, report_id) == ("manuel", before)
+
+
+def test_a_doubt_that_cannot_be_taken_says_why_and_changes_nothing(conn, imported, settings, auth):
+    report_id = conn.execute("SELECT id FROM reports WHERE external_id = 'A2'").fetchone()[0]
+    with TestClient(create_app(settings)) as app:
+        missing = app.post("/api/geocodage/verifications", json={"numero": 999_999}, headers=auth["planificateur"])
+        long = app.post(
+            "/api/geocodage/verifications",
+            json={"numero": report_id, "motif": "trop " * 80},
+            headers=auth["planificateur"],
+        )
+    assert missing.status_code == 404 and missing.json()["erreur"] == "Pas de signalement n° 999999."
+    assert long.status_code == 422 and long.json()["erreur"].startswith("Motif trop long (399 caractères)")
+    assert conn.execute("SELECT geocode_status FROM reports WHERE id = %s", (report_id,)).fetchone() == ("geocode",)
+    assert conn.execute("SELECT count(*) FROM geocode_reviews WHERE target_id = %s", (report_id,)).fetchone() == (0,)
+
+
+def test_the_command_line_puts_a_placement_in_doubt(conn, settings, imported):
+    report_id = conn.execute("SELECT id FROM reports WHERE external_id = 'A3'").fetchone()[0]
+    done = _cli(settings, "geocode", "doute", "signalement", str(report_id), "--motif", "autre commune")
+    assert done.returncode == 0, done.stderr
+    review_id = conn.execute("SELECT id FROM geocode_reviews WHERE target_id = %s", (report_id,)).fetchone()[0]
+    said = " ".join(done.stdout.split())
+    assert f"Signalement n° {report_id} mis dans les adresses à vérifier : vérification n° {review_id}, " in said
+    assert "(la 1 : sa position actuelle)" in said and f"hotspots geocode accept {review_id} --choix K" in said
+    wrong = _cli(settings, "geocode", "doute", "colis", "3")
+    said = " ".join(wrong.stderr.split())
+    assert wrong.returncode == 2 and "« colis » : donnez signalement, visite ou permis." in said

@@ -150,6 +150,7 @@ _EXTRA: dict[tuple[str, str], set[str]] = {
     ("get", "/api/avis"): {"404"},
     ("get", "/api/avis/pdf"): {"404"},
     ("post", "/api/geocodage/verifications/{review_id}"): {"404"},
+    ("post", "/api/geocodage/verifications"): {"404"},
 }
 
 

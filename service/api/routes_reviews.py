@@ -1,18 +1,21 @@
 """Addresses to review: the geocoder's doubts (a street without a number, an ambiguous name, a failure), listed with
 their proposals for the map, and settled by a planner — a proposal accepted, or the point placed by hand where the
-map shows the place. Each settlement goes to the access log; the report counts in the analysis from its next run."""
+map shows the place. A placement that looked sure but is wrong is sent back to the list by a planner, with the
+reason. Each doubt and settlement goes to the access log; the report counts in the analysis from its next run."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
+from service.api.writes import geocoder_of
 from service.errors import InvalidValueError
 from service.geo import to_lonlat
 from service.geocode.apply import HandPlaced, count_open_reviews, open_reviews, resolve_review
+from service.geocode.doubt import doubt_placement
 from service.labels import ROW_LABELS
 from service.settings import Settings
 from service.zone import commune_outlines, zone_polygon
@@ -45,6 +48,19 @@ class ReviewAnswer(BaseModel):
         return HandPlaced(self.lon, self.lat, outlines, zone, spelled="lon {lon}, lat {lat}")
 
 
+class Doubt(BaseModel):
+    """Le signalement, la visite ou le permis mal placé, et ce qui ne va pas."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    objet: Literal["signalement", "visite", "permis"] = Field(default="signalement", examples=["signalement"])
+    numero: int = Field(ge=1, le=2**62, examples=[1234])
+    motif: str | None = Field(default=None, max_length=2000, examples=["mauvaise commune : c'est la rue de Neupré"])
+
+
+_TABLE_OF = {label: table for table, label in ROW_LABELS.items()}
+
+
 def _point(x: Any, y: Any) -> dict[str, float | None]:
     if x is None or y is None:
         return {"lon": None, "lat": None}
@@ -61,6 +77,7 @@ def _review(row: dict[str, Any]) -> dict[str, Any]:
             "score": alt.get("score"),
             "commune": alt.get("commune"),
             "code_postal": alt.get("code_postal"),
+            "actuelle": bool(alt.get("actuelle")),
             **_point(alt.get("x"), alt.get("y")),
         }
         for i, alt in enumerate(row["alternatives"] or [], start=1)
@@ -89,6 +106,28 @@ def reviews(
     anciennes d'abord, chacune avec le motif du doute et ses propositions (adresse, niveau, point WGS84)."""
     items = [_review(row) for row in open_reviews(conn, limit=limite, offset=debut)]
     return {"total": count_open_reviews(conn), "debut": debut, "verifications": items}
+
+
+@router.post(
+    "/verifications",
+    status_code=201,
+    summary="Mettre en doute un placement : le remettre dans les adresses à vérifier",
+    responses={200: {"description": "Déjà dans les adresses à vérifier : la vérification qui attend"}},
+)
+def doubt(body: Doubt, request: Request, response: Response, conn: Conn, user: Planner) -> dict[str, Any]:
+    """Un planificateur voit un signalement (une visite, un permis) placé avec assurance mais au mauvais endroit :
+    il le remet dans la liste à vérifier, avec le motif. La position actuelle devient la proposition 1, suivie de
+    ce que le géocodeur trouve pour l'adresse ; en attendant, le point reste sur la carte mais sort de l'analyse.
+    201 et la vérification créée ; 200 et celle qui attend déjà s'il y en a une. Journalisé."""
+    found = geocoder_of(request, conn)
+    table = _TABLE_OF[body.objet]
+    row, created = doubt_placement(
+        conn, table, body.numero, who=user.login, reason=body.motif, geocoder=getattr(found, "geocoder", None)
+    )
+    if created:
+        audit(conn, user, "placement_mis_en_doute", verification=row["id"], table=table, id=body.numero)
+    response.status_code = 201 if created else 200
+    return {**_review(row), "nouvelle": created}
 
 
 @router.post(

@@ -12,10 +12,28 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from service.cells import neutralise_formula
-from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of, working
+from service.cli.common import (
+    JsonOut,
+    cli_actor,
+    console,
+    database,
+    print_json,
+    progress_bar,
+    settings_of,
+    working,
+)
 from service.cli.fit import fitted
 from service.db import connect
-from service.geocode.apply import HandPlaced, count_open_reviews, geocode_rows, open_reviews, resolve_review
+from service.db.personal import audit
+from service.geocode.apply import (
+    HandPlaced,
+    batch_geocoder,
+    count_open_reviews,
+    geocode_rows,
+    open_reviews,
+    resolve_review,
+)
+from service.geocode.doubt import doubt_placement
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.labels import ROW_LABELS
@@ -236,6 +254,45 @@ def place(
     with connect(settings) as conn:
         done = resolve_review(conn, numero, HandPlaced(lon, lat, commune_outlines(settings), zone_polygon(settings)))
     _print_resolution(done, json_out)
+
+
+_KINDS = {label: table for table, label in ROW_LABELS.items()}
+
+
+@app.command("doute")
+def doute(
+    ctx: typer.Context,
+    objet: str = typer.Argument(..., help="signalement, visite ou permis."),
+    numero: int = typer.Argument(..., help="Son numéro (celui de sa fiche, de la carte ou de l'export)."),
+    motif: str = typer.Option("", "--motif", help="Ce qui ne va pas (« mauvaise commune », « en face »…)."),
+    json_out: JsonOut = False,
+) -> None:
+    """Remet dans les adresses à vérifier un signalement, une visite ou un permis placé au mauvais endroit ; sa
+    position actuelle devient la proposition 1, suivie des autres adresses possibles."""
+    table = _KINDS.get(objet.strip().lower())
+    if table is None:
+        raise typer.BadParameter(f"« {objet} » : donnez signalement, visite ou permis.", param_hint="OBJET")
+    settings = settings_of(ctx)
+    with connect(settings) as conn:
+        register = batch_geocoder(conn)  # None while no address register is loaded: the current place only
+        geocoder = register.geocoder if register else None
+        row, created = doubt_placement(conn, table, numero, who=cli_actor(), reason=motif, geocoder=geocoder)
+        if created:
+            audit(conn, cli_actor(), "placement_mis_en_doute", verification=row["id"], table=table, id=numero)
+    if json_out:
+        print_json({**row, "nouvelle": created})
+        return
+    said = "mis dans" if created else "déjà dans"
+    choices = row["alternatives"]
+    first = " (la 1 : sa position actuelle)" if choices and choices[0].get("actuelle") else ""
+    console.print(
+        f"{ROW_LABELS[table].capitalize()} n° {numero} {said} les adresses à vérifier : vérification n° {row['id']}, "
+        f"{len(choices)} proposition(s){first}."
+    )
+    console.print(
+        f"Voir : hotspots geocode review · régler : hotspots geocode accept {row['id']} --choix K · "
+        f"hotspots geocode place {row['id']} --lon … --lat …"
+    )
 
 
 def _print_resolution(done: dict[str, Any], json_out: bool) -> None:

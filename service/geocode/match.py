@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from itertools import zip_longest
 from typing import Any
 
 import numpy as np
@@ -212,6 +213,39 @@ class Geocoder:
             "municipality": street.municipality,
             "distance_m": round(float(dist), 1),
         }
+
+    def nearby(self, x: float, y: float, k: int = 4, *, radius_m: float = 150.0) -> list[dict[str, Any]]:
+        """The official addresses nearest a Lambert 72 point within ``radius_m`` (the one at the point itself left
+        out), as review proposals: where a report placed next door or across the road was. Odd and even numbers
+        take turns (nearest of each first), since Belgian streets number their two sides apart."""
+        if self._tree is None:
+            return []
+        dist, idx = self._tree.query([x, y], k=3 * k + 1, distance_upper_bound=radius_m)
+        sides: dict[int, list[_Candidate]] = {0: [], 1: []}
+        order: list[int] = []  # the sides by their nearest address
+        for d, i in zip(np.atleast_1d(dist), np.atleast_1d(idx), strict=True):
+            if not np.isfinite(d) or d < 1.0:
+                continue
+            street = self.streets[int(self._tree_street[i])]
+            pos = int(self._tree_pos[i])
+            number = street.house_numbers[pos]
+            digits = re.match(r"\d+", str(number))
+            near = _Candidate(
+                street,
+                1.0,
+                level="adresse",
+                score=1.0,
+                x=float(street.xs[pos]),
+                y=float(street.ys[pos]),
+                house_number=number,
+                postcode=street.address_postcodes[pos],
+            )
+            side = int(digits.group()) % 2 if digits else 0
+            sides[side].append(near)
+            order += [] if side in order else [side]
+        order += [side for side in (0, 1) if side not in order]
+        turns = [c for pair in zip_longest(sides[order[0]], sides[order[1]]) for c in pair if c is not None]
+        return [self._alt(c) for c in turns[:k]]
 
     # -- cascade -----------------------------------------------------------------------------------------------
     def _allowed(self, parsed: ParsedAddress) -> tuple[frozenset[int] | None, list[str]]:

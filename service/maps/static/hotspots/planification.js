@@ -128,9 +128,14 @@
             },
             onEachFeature: function (f, layer) {
               var p = f.properties;
-              layer.bindPopup("<h3>Signalement n° " + esc(p.id) + "</h3><table>" +
-                row("Catégorie", esc(config.categories[p.categorie] || p.categorie)) + row("Date", H.day(p.date)) +
-                row("Statut", esc(p.statut)) + row("Adresse", esc(p.adresse || "—")) + "</table>");
+              layer.bindPopup(function () { // a planner may send a misplaced report back to the review list
+                var div = document.createElement("div");
+                div.innerHTML = "<h3>Signalement n° " + esc(p.id) + "</h3><table>" +
+                  row("Catégorie", esc(config.categories[p.categorie] || p.categorie)) + row("Date", H.day(p.date)) +
+                  row("Statut", esc(p.statut)) + row("Adresse", esc(p.adresse || "—")) + "</table>";
+                if (H.doubtReport) div.appendChild(H.doubtReport(p.id));
+                return div;
+              });
             },
           });
         }

@@ -1,7 +1,9 @@
 /* Hotspots — "Adresses à vérifier" on the planning map (planners): the geocoder's doubts (a street without a
  * number, an ambiguous name, a failure), oldest first. « Voir » draws a doubt's proposals as numbered markers;
  * a proposal is accepted from its popup, or the point is placed by hand with a click on the map and confirmed.
- * Each answer goes to /api/geocodage/verifications/{id}; the list is read again after it.
+ * Each answer goes to /api/geocodage/verifications/{id}; the list is read again after it. A report's popup offers
+ * « Remettre à vérifier » (H.doubtReport) when its place is wrong although it looked sure: the report joins the
+ * list (POST /api/geocodage/verifications) and its proposals are shown at once, its current place as number 1.
  * window.hotspotsVerifications summarises the panel (for people and for the browser test). Depends on carte.js
  * and planification.js. */
 (function () {
@@ -11,7 +13,7 @@
   var URL = "/api/geocodage/verifications";
   var PAGE = 20;
   var state = (window.hotspotsVerifications = { total: null, listees: 0, ouverte: null, propositions: 0,
-    placement: false, reglees: 0, derniere: null, erreur: null });
+    placement: false, reglees: 0, derniere: null, erreur: null, doutes: 0 });
 
   function proposalIcon(n) {
     return L.divIcon({ className: "hs-proposition", html: "<span>" + esc(n) + "</span>", iconSize: [24, 24],
@@ -75,9 +77,10 @@
     function acceptButton(v, p) {
       var div = document.createElement("div");
       div.className = "hs-popup hs-verif-popup";
-      div.innerHTML = "<h3>Proposition " + esc(p.numero) + "</h3><p>" + esc(p.adresse) + "</p><p>" +
+      div.innerHTML = "<h3>Proposition " + esc(p.numero) + (p.actuelle ? " (position actuelle)" : "") + "</h3><p>" +
+        esc(p.adresse) + "</p><p>" +
         esc(p.niveau) + (p.score !== null && p.score !== undefined ? ", score " + H.number(p.score, 2) : "") +
-        "</p><button type='button'>Accepter cette adresse</button><p class='hs-retour' role='status'></p>" +
+        "</p><button type='button'>" + (p.actuelle ? "Le laisser ici" : "Accepter cette adresse") + "</button><p class='hs-retour' role='status'></p>" +
         "<p class='hs-motif'>Ou cliquez sur la carte pour placer le " + esc(v.objet) + " ailleurs.</p>";
       div.querySelector("button").addEventListener("click", function () {
         settle(v, { proposition: p.numero }, div.querySelector(".hs-retour"));
@@ -102,7 +105,7 @@
       if (bounds.length) map.fitBounds(bounds, { maxZoom: 17, padding: [60, 60] });
       placing(true);
       list.querySelectorAll("li").forEach(function (li) { li.classList.remove("hs-choisie"); });
-      item.classList.add("hs-choisie");
+      if (item) item.classList.add("hs-choisie");
       H.status(bounds.length ? "Propositions numérotées sur la carte : cliquez-en une pour l'accepter, ou cliquez sur " +
         "la carte pour placer le point à la main." : "Aucune proposition : cliquez sur la carte pour placer le point.");
     }
@@ -137,6 +140,7 @@
         var li = document.createElement("li");
         li.innerHTML = describe(v) + " <button type='button'>Voir</button>";
         li.querySelector("button").addEventListener("click", function () { show(v, li); });
+        if (current && current.id === v.id) li.classList.add("hs-choisie");
         ol.appendChild(li);
       });
       list.innerHTML = "";
@@ -177,9 +181,46 @@
         });
     }
 
+    /* « Remettre à vérifier » in a report's popup: a reason (optional) and a button; the doubt sent, its proposals
+     * are shown on the map and the panel opens on the list. */
+    H.doubtReport = function (id) {
+      var div = document.createElement("div");
+      div.className = "hs-doute";
+      div.innerHTML = "<label>Mal placé ? <input type='text' maxlength='300' placeholder='motif (facultatif) : " +
+        "en face, autre commune…'></label> <button type='button'>Remettre à vérifier</button>" +
+        "<p class='hs-retour' role='status'></p>";
+      var where = div.querySelector(".hs-retour");
+      div.querySelector("button").addEventListener("click", function () {
+        where.textContent = "Enregistrement…";
+        var motif = div.querySelector("input").value.trim();
+        H.send(URL, { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ objet: "signalement", numero: id, motif: motif || null }) })
+          .then(function (v) {
+            state.doutes++;
+            state.erreur = null;
+            map.closePopup();
+            if (!fold.open) fold.open = true; // the list is read when the panel opens
+            else load();
+            show(v, null);
+            H.notice("verification", (v.nouvelle ? "Signalement n° " + v.numero + " remis à vérifier" :
+              "Signalement n° " + v.numero + " déjà à vérifier") + " (vérification n° " + v.id + ") : " +
+              "acceptez une proposition ou cliquez sur la carte pour le placer (" + H.clock() + ").");
+          })
+          .catch(function (err) {
+            state.erreur = err.message;
+            where.innerHTML = "<span class='hs-erreur' role='alert'>" + esc(err.message) + "</span>";
+          });
+      });
+      return div;
+    };
+
+    // on a phone a popup folds every panel (carte.js): the doubt shown stays on the map while its popup is open
+    var popupOpen = false;
+    map.on("popupopen", function () { popupOpen = true; });
+    map.on("popupclose", function () { popupOpen = false; });
     fold.addEventListener("toggle", function () {
       if (fold.open) load();
-      else close();
+      else if (!popupOpen) close();
     });
     map.on("keydown", function (ev) { if (ev.originalEvent.key === "Escape" && current) close(); });
     H.getJSON(URL + H.query({ limite: 1 })).then(function (body) { // the count in the title, before it is opened
