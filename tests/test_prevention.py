@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import numpy as np
 import pypdf
@@ -27,6 +28,7 @@ from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.prevention import digest_for
 from service.prevention.changes import changes, changes_since_last, record_digest
 from service.prevention.networks import list_networks, register_network
+from service.prevention.period import parse_period
 from service.prevention.render import digest_json, render_html, render_pdf
 from tests.helpers import NOW, cli_env, load_analysed_demo, run_cli
 
@@ -608,3 +610,77 @@ def test_the_api_sends_a_digest_by_email_without_showing_the_address(settings, d
     assert sent.json()["envoye_par_email"] is True and network["coordinateur"]["email"] not in sent.text
     assert [recipients for recipients, _raw in inbox.received] == [[network["coordinateur"]["email"]]]
     assert _digests_sent(db, network_id) == before + 1
+
+
+def test_a_timer_names_the_last_whole_period_in_words():
+    """« mois-dernier » and its kin, written as a person would (accents, capitals, a space), in Brussels time:
+    just after midnight on New Year's Day in Brussels (still 31 December in UTC) the last month is December."""
+    new_year = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 January 2026 in Brussels
+    assert parse_period("mois-dernier", now=new_year).code == "2025-12"
+    assert parse_period("Trimestre dernier", now=new_year).code == "2025-T4"
+    assert parse_period("année dernière", now=new_year).code == "2025"
+    assert parse_period("mois-dernier", now=datetime(2026, 3, 31, 12, tzinfo=UTC)).label == "février 2026"
+    assert parse_period("trimestre-dernier", now=datetime(2026, 2, 10, tzinfo=UTC)).label == "4e trimestre 2025"
+    with pytest.raises(InvalidValueError, match="période illisible : « semaine dernière »") as refused:
+        parse_period("semaine dernière", now=new_year)
+    assert "mois-dernier, trimestre-dernier, annee-derniere" in refused.value.hint
+
+
+def test_every_network_s_digest_goes_out_in_one_run_and_a_rerun_sends_only_what_failed(settings, demo, db, tmp_path):
+    """``digest --tous --envoyer`` as a monthly timer runs it: a network without a coordinator's address is
+    refused with its reason and the command that fixes it, the others go out; run again once fixed, only the
+    refused one is sent — those already noted for the period are passed over, not sent twice."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    broken = json.loads((demo["out"] / "reseaux.json").read_text(encoding="utf-8"))["reseaux"][2]["nom"]
+    active = db.execute(
+        "SELECT n.name, n.id, c.email FROM prevention_networks n LEFT JOIN private.network_coordinators c "
+        "ON c.network_id = n.id WHERE n.active ORDER BY n.name"
+    ).fetchall()
+    names, ids, emails = [a[0] for a in active], {a[0]: a[1] for a in active}, {a[0]: a[2] for a in active}
+    reachable = [n for n in names if emails[n] and n != broken]
+    assert broken in names and len(reachable) >= 2
+    db.execute("UPDATE private.network_coordinators SET email = NULL WHERE network_id = %s", (ids[broken],))
+    db.commit()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    argv = ["digest", "--tous", "--periode", "2026-T2", "--envoyer", "--out"]
+    inbox = _Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        first = run_cli(*argv, str(tmp_path / "1"), env=_mail_env(settings, port))
+        sent_first = sorted(r for rcpt, _ in inbox.received for r in rcpt)
+        db.execute(
+            "UPDATE private.network_coordinators SET email = %s WHERE network_id = %s", (emails[broken], ids[broken])
+        )
+        db.commit()
+        second = run_cli(*argv, str(tmp_path / "2"), env=_mail_env(settings, port))
+    finally:
+        server.stop()
+    said = " ".join(first.stdout.split())
+    assert first.returncode == 1, first.stderr
+    assert f"Bilans de {len(names)} réseau(x) — 2e trimestre 2026" in said
+    assert f"{broken} : le réseau « {broken} » n'a pas d'e-mail de coordinateur → Enregistrez-le : " in said, said
+    assert f'hotspots reseaux coordonnees "{broken}" --email ADRESSE' in said
+    failing = len(names) - len(reachable)
+    assert f"{failing} bilan(s) non fait(s), les autres sont faits." in said
+    assert f"{2 * len(reachable)} fichier(s) écrit(s) dans " in said
+    assert sent_first == sorted(emails[n] for n in reachable)
+    for name in reachable:
+        assert f"envoyé à {emails[name]}" in said
+    pdfs, pages = (list((tmp_path / "1").glob(f"bilan_*_2026-T2.{kind}")) for kind in ("pdf", "html"))
+    assert len(pdfs) == len(pages) == len(reachable)
+    # the rerun: the two noted ones passed over, the fixed one sent; each network noted once for the period
+    again = " ".join(second.stdout.split())
+    assert second.returncode == (failing > 1), second.stdout
+    assert again.count("déjà noté comme envoyé le ") == len(reachable) and f"envoyé à {emails[broken]}" in again
+    assert [r for rcpt, _ in inbox.received[len(sent_first) :] for r in rcpt] == [emails[broken]]
+    counts = db.execute(
+        "SELECT network_id, count(*) FROM network_digests WHERE period_start = '2026-04-01' AND period_end = "
+        "'2026-07-01' GROUP BY 1"
+    ).fetchall()
+    assert dict(counts) == {ids[n]: 1 for n in [*reachable, broken]}

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of, working
 from service.cli.fit import fitted
-from service.errors import InputFileError, InvalidValueError
+from service.errors import HotspotsError, InputFileError, InvalidValueError
 from service.mail import check_mail_settings
+from service.settings import Settings
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from service.prevention.digest import Digest
 
 app = typer.Typer(
     help="Réseaux d'information de quartier (prévention) : les enregistrer, les lister, leurs nouveautés."
@@ -34,11 +42,71 @@ def _formats(text: str) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
+@dataclass
+class _Issued:
+    """What became of one network's digest in a run: the files written, the address it was mailed to, and the
+    reason when it was passed over or refused."""
+
+    name: str
+    files: list[Path] = field(default_factory=list)
+    sent_to: str | None = None
+    recorded: bool = False
+    skipped: str | None = None
+    error: str | None = None
+
+
+def _issue(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    found: Digest,
+    *,
+    chosen: list[str],
+    out: Path,
+    envoyer: bool,
+    brouillon: bool,
+) -> _Issued:
+    """Draw, write, send (with ``envoyer``) and record (without ``brouillon``) one digest. A section, or a network
+    without a coordinator's address, is refused before the digest is drawn; a refused mail is not recorded."""
+    from service.export import write_files
+    from service.prevention.changes import record_digest
+    from service.prevention.render import digest_stem, load_digest_background, render_html, render_pdf
+    from service.prevention.sending import coordinator_address, send_digest
+
+    done = _Issued(found.scope.name)
+    if envoyer:
+        done.sent_to = coordinator_address(conn, found, actor=cli_actor())
+    with working(f"Bilan « {found.scope.name} » : carte et mise en page…"):
+        background = load_digest_background(conn, settings, found)
+        stem = digest_stem(found)
+        html = render_html(found, background=background) if "html" in chosen or envoyer else ""
+        pdf = render_pdf(found, background=background) if "pdf" in chosen or envoyer else b""
+        contents = [(f"{stem}.html", html.encode("utf-8"))] if "html" in chosen else []
+        contents += [(f"{stem}.pdf", pdf)] if "pdf" in chosen else []
+        done.files = write_files(out, contents)
+    if done.sent_to is not None:
+        with working("Envoi du bilan…"):
+            send_digest(settings, found, to=done.sent_to, html=html, pdf=pdf)
+    if not brouillon:
+        record_digest(conn, found, actor=cli_actor())
+        done.recorded = True
+    return done
+
+
 def digest(
     ctx: typer.Context,
     reseau: str | None = typer.Option(None, "--reseau", help="Réseau (nom ou numéro)."),
     section: str | None = typer.Option(None, "--section", help="Ou une section de commune (Ougrée, Plainevaux…)."),
-    periode: str = typer.Option(..., "--periode", help="Mois (2026-10), trimestre (2026-T4) ou année (2026)."),
+    tous: bool = typer.Option(
+        False,
+        "--tous",
+        help="Ou chaque réseau actif, sauf ceux dont le bilan de la période est déjà noté comme envoyé (un envoi "
+        "mensuel par une minuterie du système : --tous --periode mois-dernier --envoyer).",
+    ),
+    periode: str = typer.Option(
+        ...,
+        "--periode",
+        help="Mois (2026-10), trimestre (2026-T4), année (2026), ou mois-dernier, trimestre-dernier, annee-derniere.",
+    ),
     out: Path = typer.Option(Path(), "--out", help="Dossier où écrire le bilan (HTML et PDF)."),
     formats: str = typer.Option("html,pdf", "--formats", help="html, pdf ou html,pdf."),
     brouillon: bool = typer.Option(
@@ -52,24 +120,15 @@ def digest(
     ),
     json_out: bool = typer.Option(False, "--json", help="Le bilan en JSON (rien n'est écrit ni noté)."),
 ) -> None:
-    """Bilan d'un réseau de quartier (ou d'une section) pour une période, en HTML et PDF.
+    """Bilan d'un réseau de quartier (ou d'une section, ou de chaque réseau) pour une période, en HTML et PDF.
 
     Points sensibles et axes avec leur tendance, ce que le service a fait, ce que les habitants peuvent faire, une
     petite carte ; sans aucune donnée personnelle ; les nombres sous le seuil de la carte publique sont « moins de
     k ». Le bilan est noté comme envoyé (départ des nouveautés), sauf avec --brouillon ; avec --envoyer, il part
     par e-mail au coordinateur du réseau."""
     from service.db.vocabulary import load_labels
-    from service.export import write_files
     from service.prevention import digest_for
-    from service.prevention.changes import record_digest
-    from service.prevention.render import (
-        digest_json,
-        digest_stem,
-        load_digest_background,
-        render_html,
-        render_pdf,
-    )
-    from service.prevention.sending import coordinator_address, send_digest
+    from service.prevention.render import digest_json
 
     settings = settings_of(ctx)
     chosen = _formats(formats)
@@ -78,40 +137,92 @@ def digest(
             f"--envoyer avec {'--brouillon' if brouillon else '--json'} : un bilan envoyé est noté comme envoyé",
             hint="Relisez d'abord le bilan avec --brouillon, puis envoyez-le avec --envoyer seul.",
         )
+    if tous and (reseau is not None or section is not None or json_out):
+        given = "--reseau" if reseau is not None else "--section" if section is not None else "--json"
+        raise InvalidValueError(
+            f"--tous avec {given} : --tous fait le bilan de chaque réseau actif",
+            hint="Donnez --tous seul, ou un réseau (--reseau) ou une section (--section).",
+        )
     if envoyer:
         check_mail_settings(settings)  # before any work: the settings to give are named at once
-    sent_to = None
+    if tous:
+        _every_network(settings, periode, chosen=chosen, out=out, envoyer=envoyer, brouillon=brouillon)
+        return
     with database(settings) as conn:
         found = digest_for(conn, settings, load_labels(conn), period=periode, network=reseau, section=section)
         if json_out:
             print_json(digest_json(found))
             return
-        if envoyer:  # a section, or a network without an address, is refused before the digest is drawn
-            sent_to = coordinator_address(conn, found, actor=cli_actor())
-        with working("Bilan : carte et mise en page…"):
-            background = load_digest_background(conn, settings, found)
-            stem = digest_stem(found)
-            html = render_html(found, background=background) if "html" in chosen or envoyer else ""
-            pdf = render_pdf(found, background=background) if "pdf" in chosen or envoyer else b""
-            contents = [(f"{stem}.html", html.encode("utf-8"))] if "html" in chosen else []
-            contents += [(f"{stem}.pdf", pdf)] if "pdf" in chosen else []
-            files = write_files(out, contents)
-        if sent_to is not None:
-            with working("Envoi du bilan…"):
-                send_digest(settings, found, to=sent_to, html=html, pdf=pdf)
-        if not brouillon:
-            record_digest(conn, found, actor=cli_actor())
+        done = _issue(conn, settings, found, chosen=chosen, out=out, envoyer=envoyer, brouillon=brouillon)
     console.print(f"[bold]{found.title}[/bold]", highlight=False)
     console.print(found.summary(), highlight=False)
     if found.empty:
         console.print("[yellow]Période sans données[/yellow] : le bilan le dit.", highlight=False)
     for note in found.notes[1:]:
         console.print(f"Note : {note}", highlight=False)
-    print_written(files)
-    if sent_to is not None:
-        console.print(f"Bilan envoyé par e-mail au coordinateur ({sent_to}), PDF joint.", highlight=False)
-    if not brouillon:
+    print_written(done.files)
+    if done.sent_to is not None:
+        console.print(f"Bilan envoyé par e-mail au coordinateur ({done.sent_to}), PDF joint.", highlight=False)
+    if done.recorded:
         console.print("Bilan noté comme envoyé : les prochaines nouveautés partent de lui.", highlight=False)
+
+
+def _every_network(
+    settings: Settings, periode: str, *, chosen: list[str], out: Path, envoyer: bool, brouillon: bool
+) -> None:
+    """``digest --tous``: each active network's digest in turn; one refused (no address, the mail server saying
+    no) does not stop the others. A table says what became of each; the exit status is 1 if any failed."""
+    from service.db.vocabulary import load_labels
+    from service.prevention import digest_for
+    from service.prevention.changes import issued_for_period
+    from service.prevention.networks import list_networks
+    from service.prevention.period import parse_period
+
+    period = parse_period(periode)  # once: « mois-dernier » is the same month for every network of the run
+    outcomes: list[_Issued] = []
+    with database(settings) as conn:
+        labels = load_labels(conn)
+        networks = [n for n in list_networks(conn) if n["active"]]
+        if not networks:
+            console.print("Aucun réseau actif : rien à faire (hotspots reseaux ajouter …).", highlight=False)
+            return
+        for network in networks:
+            try:
+                found = digest_for(conn, settings, labels, period=period.code, network=int(network["id"]))
+                issued = None if brouillon else issued_for_period(conn, found)
+                if issued is not None:
+                    day = issued.astimezone(ZoneInfo(settings.timezone))
+                    outcomes.append(_Issued(found.scope.name, skipped=f"déjà noté comme envoyé le {day:%d/%m/%Y}"))
+                    continue
+                outcomes.append(
+                    _issue(conn, settings, found, chosen=chosen, out=out, envoyer=envoyer, brouillon=brouillon)
+                )
+            except HotspotsError as err:
+                conn.rollback()
+                outcomes.append(_Issued(str(network["name"]), error=str(err)))  # the message, then what to do
+    table = Table(title=f"Bilans de {len(networks)} réseau(x) — {period.label}")
+    for column in ("réseau", "bilan", "e-mail", "noté comme envoyé"):
+        table.add_column(column)
+    for done in outcomes:
+        kinds = ", ".join(f.suffix.lstrip(".").upper() for f in done.files)
+        state = "non fait (motif ci-dessous)" if done.error else done.skipped or f"écrit ({kinds or 'aucun fichier'})"
+        mailed = f"envoyé à {done.sent_to}" if done.sent_to and not done.error else "—"
+        noted = "oui" if done.recorded else "déjà" if done.skipped else "non" if done.error else "non (brouillon)"
+        table.add_row(done.name, state, mailed, noted)
+    console.print(fitted(table))
+    written = [f for done in outcomes for f in done.files]
+    if written:
+        console.print(f"{len(written)} fichier(s) écrit(s) dans {written[0].parent}", highlight=False)
+    failed = [d for d in outcomes if d.error]
+    for done in failed:
+        console.print(f"[red]{done.name}[/red] : {done.error}", highlight=False)
+    if failed:
+        console.print(
+            f"{len(failed)} bilan(s) non fait(s), les autres sont faits. Corrigez puis relancez la même commande : "
+            "les bilans déjà notés comme envoyés sont passés.",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 @app.command("liste")

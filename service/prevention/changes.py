@@ -137,6 +137,13 @@ def last_digest(conn: psycopg.Connection[Any], scope: Scope) -> dict[str, Any] |
     return {"id": digest_id, "issued_at": issued_at, "start": start, "end": end, "sites": list(sites or [])}
 
 
+def issued_for_period(conn: psycopg.Connection[Any], digest: Digest) -> datetime | None:
+    """When a digest of the same scope and period was last recorded as sent, or None."""
+    params = _scope_params(digest.scope) | {"start": digest.period.start, "end": digest.period.end}
+    row = conn.execute(q("issued_for_period"), params).fetchone()
+    return row[0] if row else None
+
+
 def changes_since_last(conn: psycopg.Connection[Any], digest: Digest) -> Changes:
     """What changed in the digest's area since the last digest recorded for its scope."""
     last = last_digest(conn, digest.scope)

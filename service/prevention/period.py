@@ -1,9 +1,11 @@
 """The period of a digest: a month (``2026-10``), a quarter (``2026-T4``) or a year (``2026``), in Brussels time,
-with the period before it (the comparison) and its name in French."""
+with the period before it (the comparison) and its name in French. A system timer that sends the digests every
+month names the last one whole: ``mois-dernier``, ``trimestre-dernier``, ``annee-derniere``."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -29,6 +31,8 @@ TIMEZONE = "Europe/Brussels"
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})-[TQ]([1-4])$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})$")
+#: The last whole period before today, by its French words (accents, case and spaces aside).
+_LAST = {"mois-dernier": "mois", "trimestre-dernier": "trimestre", "annee-derniere": "annee"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,11 @@ def parse_period(text: str, *, now: datetime | None = None) -> Period:
     """``2026-10`` (a month), ``2026-T4`` (a quarter) or ``2026`` (a year); a French error for anything else, or
     for a period that has not started yet."""
     cleaned = (text or "").strip()
+    stamp = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
+    today = (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).tz_convert(TIMEZONE).date()
+    words = "-".join(unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode().lower().split())
+    if words in _LAST:
+        return _last_whole(_LAST[words], today)
     if match := _MONTH.match(cleaned):
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
@@ -96,8 +105,6 @@ def parse_period(text: str, *, now: datetime | None = None) -> Period:
         raise InvalidValueError(f"période illisible : « {cleaned} »", hint=_HINT)
     if period.start.year < 2000:
         raise InvalidValueError(f"période {period.label} : avant 2000, aucune donnée n'est acceptée", hint=_HINT)
-    stamp = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
-    today = (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).tz_convert(TIMEZONE).date()
     if period.start > today:
         raise InvalidValueError(
             f"période {period.label} : elle n'a pas encore commencé", hint="Donnez une période passée ou en cours."
@@ -105,4 +112,18 @@ def parse_period(text: str, *, now: datetime | None = None) -> Period:
     return period
 
 
-_HINT = "Écrivez un mois (2026-10), un trimestre (2026-T4) ou une année (2026)."
+def _last_whole(kind: str, today: date) -> Period:
+    """The last whole month, quarter or year before ``today``: the one the period in progress follows."""
+    if kind == "mois":
+        current = Period(today.replace(day=1), today, kind)
+    elif kind == "trimestre":
+        current = Period(date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today, kind)
+    else:
+        current = Period(date(today.year, 1, 1), today, kind)
+    return current.previous()
+
+
+_HINT = (
+    "Écrivez un mois (2026-10), un trimestre (2026-T4), une année (2026), ou la dernière période entière : "
+    "mois-dernier, trimestre-dernier, annee-derniere."
+)

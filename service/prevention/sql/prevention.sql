@@ -124,3 +124,9 @@ RETURNING id, issued_at;
 SELECT id, issued_at, period_start, period_end, sites FROM network_digests
 WHERE scope_kind = %(kind)s AND network_id IS NOT DISTINCT FROM %(network)s AND section IS NOT DISTINCT FROM %(section)s
 ORDER BY issued_at DESC, id DESC LIMIT 1;
+
+-- name: issued_for_period
+-- When a digest of this scope for this very period was last recorded (a monthly timer run twice sends it once).
+SELECT max(issued_at) FROM network_digests
+WHERE scope_kind = %(kind)s AND network_id IS NOT DISTINCT FROM %(network)s AND section IS NOT DISTINCT FROM %(section)s
+  AND period_start = %(start)s AND period_end = %(end)s;
