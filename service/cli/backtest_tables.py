@@ -8,10 +8,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from service.analyse.backtest import CEILING, COUNT, KDE, MODEL
-from service.cli.common import console
+from service.cli.common import console, number
 from service.cli.fit import fitted
 from service.cli.summary import settings_in_words
-from service.numbers import SPACE, french_number
 
 AREA_SOURCE = {
     "zone": "la zone (contours des communes)",
@@ -21,15 +20,8 @@ AREA_SOURCE = {
 HORIZON = {"mois": "mois suivant", "trimestre": "trimestre suivant", "annee": "année suivante"}
 
 
-def _fr(value: float | None, digits: int = 0, *, sign: bool = False) -> str:
-    """A number as a French reader writes it: ``12 060``, ``10,81``, ``+15,8`` (``—`` when unknown)."""
-    if value is None:
-        return "—"
-    return french_number(value, digits, group=SPACE, sign=sign)
-
-
 def _pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{_fr(100 * value, digits, sign=True)} %"
+    return "—" if value is None else f"{number(100 * value, digits, sign=True)} %"
 
 
 def _share(value: float) -> str:
@@ -37,18 +29,18 @@ def _share(value: float) -> str:
 
 
 def _interval(row: dict[str, Any]) -> str:
-    return f"{_fr(row['PAI'], 2)} [{_fr(row['PAI_bas'], 2)}–{_fr(row['PAI_haut'], 2)}]"
+    return f"{number(row['PAI'], 2)} [{number(row['PAI_bas'], 2)}–{number(row['PAI_haut'], 2)}]"
 
 
 def _captures(value: float) -> str:
     """Whole captures as such; a baseline's ties cut by the budget count pro rata (one decimal, see README)."""
-    return _fr(value, 0 if float(value).is_integer() else 1)
+    return number(value, 0 if float(value).is_integer() else 1)
 
 
 def _scores(row: dict[str, Any]) -> tuple[str, str, str]:
     """A back-test row's capture rate, PAI and PEI*, in French numbers (« — » when nothing could be captured)."""
     rate = row["taux_de_capture"]
-    return ("—" if rate is None else f"{_fr(100 * rate, 1)} %", _fr(row["PAI"], 2), _fr(row["PEI*"], 3))
+    return ("—" if rate is None else f"{number(100 * rate, 1)} %", number(row["PAI"], 2), number(row["PEI*"], 3))
 
 
 def _day(iso: str) -> str:
@@ -73,7 +65,7 @@ def _rolling(report: dict[str, Any]) -> Table | None:
             _share(gain["couverture"]),
             str(gain["fenetres"]),
             *cells,
-            _fr(by_key[(*key, CEILING)]["PAI"], 2),
+            number(by_key[(*key, CEILING)]["PAI"], 2),
             escape(f"{_pct(gain['gain'])} [{_pct(gain['gain_bas'])} ; {_pct(gain['gain_haut'])}]"),
             gain["meilleure_reference"],
             _pct(gain["ecart_comble"], 0) if gain["ecart_comble"] is not None else "—",
@@ -84,8 +76,8 @@ def _rolling(report: dict[str, Any]) -> Table | None:
 def _split(report: dict[str, Any]) -> Table:
     table = Table(
         title=f"Découpage détaillé : apprentissage jusqu'au {_day(report['train_until'])} "
-        f"({_fr(report['apprentissage'])} événements), test jusqu'au {_day(report['test_until'])} "
-        f"({_fr(report['test'])})"
+        f"({number(report['apprentissage'])} événements), test jusqu'au {_day(report['test_until'])} "
+        f"({number(report['test'])})"
     )
     for col in ("méthode", "surface", "mailles", "captures", "taux de capture", "PAI", "PEI*"):
         table.add_column(col)
@@ -93,7 +85,7 @@ def _split(report: dict[str, Any]) -> Table:
         table.add_row(
             row["methode"],
             _share(row["couverture"]),
-            _fr(row["mailles"]),
+            number(row["mailles"]),
             _captures(row["captures"]),
             *_scores(row),
         )
@@ -106,13 +98,13 @@ def _places(report: dict[str, Any]) -> Table | None:
         return None
     table = Table(
         title=f"Les {places['lieux']} premiers points sensibles (par priorité) et autant de lieux les plus comptés, "
-        f"même surface : signalements du trimestre suivant ({_fr(places['test'])})"
+        f"même surface : signalements du trimestre suivant ({number(places['test'])})"
     )
     for col in ("lieux", "surface (km²)", "captures", "part"):
         table.add_column(col)
     for key, label in (("points_sensibles", "points sensibles"), ("comptage", "lieux les plus comptés")):
         row = places[key]
-        table.add_row(label, _fr(row["aire_km2"], 3), _fr(row["captures"]), f"{_fr(100 * row['part'], 1)} %")
+        table.add_row(label, number(row["aire_km2"], 3), number(row["captures"]), f"{number(100 * row['part'], 1)} %")
     return table
 
 
@@ -121,8 +113,8 @@ def _axes(report: dict[str, Any]) -> Table | None:
     if axes is None:
         return None
     table = Table(
-        title=f"Par longueur de rue : {_fr(axes['test_sur_rues'])} événements de test à moins de 40 m d'une rue, "
-        f"{_fr(axes['troncons'])} tronçons, {_fr(axes['longueur_rues_m'] / 1000, 1)} km"
+        title=f"Par longueur de rue : {number(axes['test_sur_rues'])} événements de test à moins de 40 m d'une rue, "
+        f"{number(axes['troncons'])} tronçons, {number(axes['longueur_rues_m'] / 1000, 1)} km"
     )
     for col in ("méthode", "longueur de rue", "tronçons", "longueur (m)", "captures", "taux de capture", "PAI", "PEI*"):
         table.add_column(col)
@@ -130,8 +122,8 @@ def _axes(report: dict[str, Any]) -> Table | None:
         table.add_row(
             str(row["methode"]),
             _share(row["couverture"]),
-            _fr(row["troncons"]),
-            _fr(row["longueur_m"]),
+            number(row["troncons"]),
+            number(row["longueur_m"]),
             _captures(row["captures"]),
             *_scores(row),
         )
@@ -141,9 +133,10 @@ def _axes(report: dict[str, Any]) -> Table | None:
 def print_report(report: dict[str, Any]) -> None:
     """The whole back-test as text: the area first (what the PAI is divided by), then the tables."""
     console.print(
-        f"Surface étudiée : {AREA_SOURCE[report['area_source']]} — {_fr(report['cellules'])} mailles de "
-        f"{report['cote_m']:g} m, {_fr(report['area_km2'], 1)} km², {report['crs']} ; {_fr(report['evenements'])} "
-        f"événements dont {_fr(report['hors_surface'])} hors de la surface (non comptés)."
+        f"Surface étudiée : {AREA_SOURCE[report['area_source']]} — {number(report['cellules'])} mailles de "
+        f"{report['cote_m']:g} m, {number(report['area_km2'], 1)} km², {report['crs']} ; "
+        f"{number(report['evenements'])} événements dont {number(report['hors_surface'])} hors de la surface "
+        "(non comptés)."
     )
     for table in (_rolling(report), _split(report), _places(report), _axes(report)):
         if table is not None:

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn
 
 from service.db import connect, ensure_database
+from service.numbers import SPACE, french_number
 from service.settings import Settings
 
 
@@ -29,6 +30,14 @@ JsonOut = Annotated[bool, typer.Option("--json", help="Résultat en JSON sur la 
 
 console = _console(stderr=False)
 err_console = _console(stderr=True)
+
+
+def number(value: float | None, digits: int = 0, *, sign: bool = False, trim: bool = False) -> str:
+    """A number as the terminal shows it to a French reader: ``12 060``, ``10,81``, ``+15,8`` (a plain space
+    between thousands, which every terminal font has); ``—`` when unknown."""
+    if value is None:
+        return "—"
+    return french_number(value, digits, group=SPACE, sign=sign, trim=trim)
 
 
 def cli_actor() -> str:

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import typer
 
-from service.cli.common import JsonOut, console, print_json, settings_of, working
+from service.cli.common import JsonOut, console, number, print_json, settings_of, working
 from service.db import connect, ensure_database, resolve_conninfo, start_database
 from service.db.backup import backup, restore
 from service.db.cluster import ClusterManager
 from service.db.connect import masked_conninfo
 from service.db.migrate import applied_migrations, available_migrations, migrate
 from service.errors import HotspotsError
-from service.numbers import SPACE, french_number
 from service.settings import Settings
 
 app = typer.Typer(help="Base de données : démarrer, arrêter, migrer, sauvegarder.", no_args_is_help=True)
@@ -140,7 +139,7 @@ def backup_cmd(ctx: typer.Context, fichier: Path = typer.Argument(..., help="Fic
     """Sauvegarde complète de la base (pg_dump, format personnalisé)."""
     with working("Sauvegarde…"):
         path = backup(settings_of(ctx), fichier)
-    console.print(f"Sauvegarde écrite : {path} ({french_number(path.stat().st_size, group=SPACE)} octets)")
+    console.print(f"Sauvegarde écrite : {path} ({number(path.stat().st_size)} octets)")
 
 
 @app.command("restore")

@@ -17,6 +17,7 @@ from service.cli.common import (
     cli_actor,
     console,
     database,
+    number,
     print_json,
     progress_bar,
     settings_of,
@@ -37,7 +38,6 @@ from service.geocode.doubt import doubt_placement
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.labels import ROW_LABELS
-from service.numbers import SPACE, french_number
 from service.settings import Settings
 from service.zone import commune_outlines, zone_polygon
 
@@ -78,8 +78,8 @@ def load(
         print_json(result.__dict__)
         return
     console.print(
-        f"{french_number(result.addresses, group=SPACE)} adresses, {french_number(result.streets, group=SPACE)} rues, "
-        f"{result.localities} localités ({result.municipalities} communes) en {french_number(result.seconds, 1)} s."
+        f"{number(result.addresses)} adresses, {number(result.streets)} rues, "
+        f"{result.localities} localités ({result.municipalities} communes) en {number(result.seconds, 1)} s."
     )
 
 

@@ -9,8 +9,7 @@ import typer
 from rich.progress import MofNCompleteColumn, TimeElapsedColumn
 from rich.table import Table
 
-from service.cli.common import JsonOut, console, database, print_json, progress_bar, settings_of
-from service.numbers import SPACE, french_number
+from service.cli.common import JsonOut, console, database, number, print_json, progress_bar, settings_of
 from service.plan.modes import MODE_LABEL, MODES
 from service.plan.network import NetworkLoad, load_network, network_status
 
@@ -68,12 +67,8 @@ def status(
     _print(result)
 
 
-def _n(value: int) -> str:
-    return french_number(value, group=SPACE)
-
-
 def _km(value: float) -> str:
-    return french_number(value, 1, group=SPACE) + " km"
+    return number(value, 1) + " km"
 
 
 def _print(result: NetworkLoad) -> None:
@@ -83,15 +78,15 @@ def _print(result: NetworkLoad) -> None:
     layer = f", couche « {result.layer} »" if result.layer and result.file_format != "osm" else ""
     kind = "OpenStreetMap" if result.file_format == "osm" else result.file_format
     table.add_row("format", f"{kind}{layer}, {result.source_crs}")
-    table.add_row("voies lues", _n(result.ways_read))
-    table.add_row("voies gardées", _n(result.ways_kept))
+    table.add_row("voies lues", number(result.ways_read))
+    table.add_row("voies gardées", number(result.ways_kept))
     for reason, count in result.skipped.items():
-        table.add_row("  écartées", f"{_n(count)} : {reason}")
-    table.add_row("tronçons", f"{_n(result.edges)} (entre {_n(result.vertices)} nœuds)")
+        table.add_row("  écartées", f"{number(count)} : {reason}")
+    table.add_row("tronçons", f"{number(result.edges)} (entre {number(result.vertices)} nœuds)")
     table.add_row("longueur", f"{_km(result.length_km)} (dont {_km(result.length_km_in_zone)} dans la zone de police)")
     table.add_row("par mode", " · ".join(f"{MODE_LABEL[m]} {_km(result.length_km_by_mode.get(m, 0.0))}" for m in MODES))
     share = f"{result.largest_component_share * 100:.1f}".replace(".", ",")
-    table.add_row("parties connexes", f"{_n(result.components)} (la plus grande : {share} % de la longueur)")
+    table.add_row("parties connexes", f"{number(result.components)} (la plus grande : {share} % de la longueur)")
     table.add_row("durée", f"{result.seconds:.1f} s".replace(".", ","))
     console.print(table)
     for remark in result.remarks():

@@ -9,10 +9,9 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of, working
+from service.cli.common import JsonOut, cli_actor, console, database, number, print_json, settings_of, working
 from service.cli.fit import fitted
 from service.db.personal import audit
-from service.numbers import SPACE, french_number
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
 from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time, since_date
 from service.plan.modes import check_mode
@@ -65,10 +64,6 @@ def write_files(conn: Any, settings: Settings, stored: StoredPlan, out: Path, fo
     return paths
 
 
-def _fr(value: float, digits: int = 1) -> str:
-    return french_number(value, digits, group=SPACE)
-
-
 def _outcome_words(conn: Any) -> dict[str, str]:
     """Visit outcomes' French labels by code (for a stored plan's results)."""
     from service.db.vocabulary import load_labels
@@ -91,13 +86,13 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
     summary = facts.get("summary") or {}
     console.print(
         f"[bold]Tournée n° {facts['id']}[/bold] — {facts['starts_at']:%d/%m/%Y %H:%M}, "
-        f"{_fr(float(facts['budget_minutes']) / 60)} h, {facts['teams']} équipe(s), {facts['mode']}, "
+        f"{number(float(facts['budget_minutes']) / 60, 1)} h, {facts['teams']} équipe(s), {facts['mode']}, "
         f"départ {facts['start_label']}",
         highlight=False,
     )
     team_minutes = summary.get("equipes_minutes", [])
     for team, stops in stored.stops.groupby("team", sort=True):
-        table = Table(title=f"Équipe {team} — {_fr(team_minutes[int(team) - 1]) if team_minutes else '?'} min")
+        table = Table(title=f"Équipe {team} — {number(team_minutes[int(team) - 1], 1) if team_minutes else '?'} min")
         results = outcomes is not None and bool(stored.stops["visit_id"].notna().any())
         for column in ("n°", "arrivée", "arrêt", "site", "type", "lieu", "priorité", "trajet", "sur place"):
             table.add_column(column)
@@ -112,18 +107,18 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
                 s["site_id"],
                 KIND_LABELS.get(s["site_kind"], s["site_kind"]),
                 s["label"] or "",
-                _fr(float(s["value"])),
-                f"{_fr(float(s['travel_minutes']), 0)} min",
-                f"{_fr(float(s['service_minutes']), 0)} min",
+                number(float(s["value"]), 1),
+                f"{number(float(s['travel_minutes']))} min",
+                f"{number(float(s['service_minutes']))} min",
                 *([done] if done is not None else []),
             )
         console.print(fitted(table))
     value, naive = float(facts["value"]), float(facts["naive_value"])
-    gain = f" (+{_fr((value / naive - 1) * 100, 0)} %)" if naive > 0 and value > naive else ""
+    gain = f" (+{number((value / naive - 1) * 100)} %)" if naive > 0 and value > naive else ""
     console.print(
-        f"Valeur collectée : {_fr(value)}{gain} ; plan naïf (les plus prioritaires d'abord, au plus proche) : "
-        f"{_fr(naive)}. Temps de l'équipe la plus chargée : {_fr(float(facts['minutes']), 0)} min sur "
-        f"{_fr(float(facts['budget_minutes']), 0)}.",
+        f"Valeur collectée : {number(value, 1)}{gain} ; plan naïf (les plus prioritaires d'abord, au plus proche) : "
+        f"{number(naive, 1)}. Temps de l'équipe la plus chargée : {number(float(facts['minutes']))} min sur "
+        f"{number(float(facts['budget_minutes']))}.",
         highlight=False,
     )
     dropped = stored.dropped
@@ -241,12 +236,12 @@ def tournees(
                 table.add_row(
                     str(r["id"]),
                     f"{r['starts_at']:%d/%m/%Y %H:%M}",
-                    f"{_fr(float(r['budget_minutes']) / 60)} h",
+                    f"{number(float(r['budget_minutes']) / 60, 1)} h",
                     str(r["teams"]),
                     r["start_label"],
                     str(r["stops"]),
                     str(r["done"]),
-                    _fr(float(r["value"])),
+                    number(float(r["value"]), 1),
                     r["created_by"],
                 )
             console.print(fitted(table))

@@ -8,11 +8,10 @@ from typing import Any
 import geopandas as gpd
 from rich.table import Table
 
-from service.cli.common import console
+from service.cli.common import console, number
 from service.cli.fit import fitted
 from service.db import connect
 from service.labels import state_label, trend_label
-from service.numbers import SPACE, french_number
 from service.settings import Settings
 
 #: Summary keys (database and file analyses) → what a person reads, in this order.
@@ -68,7 +67,7 @@ def null_model_words(code: str) -> str:
 
 
 def _number(value: float) -> str:
-    return french_number(value, 0 if float(value).is_integer() else 1, group=SPACE)
+    return number(value, 0 if float(value).is_integer() else 1)
 
 
 def _outside_zone(ids: list[int]) -> str:
@@ -100,7 +99,7 @@ def _value(key: str, value: Any) -> str:
         )
     if isinstance(value, int | float):
         if 0 < abs(value) < 1:  # a share or a score: 0,25 is not 0,2
-            return french_number(value, 2, group=SPACE, trim=True)
+            return number(value, 2, trim=True)
         return _number(value)
     return str(value)
 
