@@ -250,3 +250,70 @@ def test_the_command_line_puts_a_placement_in_doubt(conn, settings, imported):
     wrong = _cli(settings, "geocode", "doute", "colis", "3")
     said = " ".join(wrong.stderr.split())
     assert wrong.returncode == 2 and "« colis » : donnez signalement, visite ou permis." in said
+
+
+def _places(conn) -> dict[str, tuple]:
+    query = "SELECT external_id, geocode_status, ST_AsText(geom), commune, geocode_label FROM reports"
+    return {r[0]: r[1:] for r in conn.execute(query)}
+
+
+def test_a_place_set_by_a_person_survives_the_source_s_next_export(conn, imported, settings, register, tmp_path):
+    """The citizen app exports its reports again (each time a minute later, the same GPS points and addresses): the
+    points a person placed stay where the person put them, with their commune — a GPS point too, though the app
+    sends it again; a point nobody placed follows the source's new coordinates; a report whose address the source
+    changed is placed anew, and its open review is settled by the source."""
+    ids = dict(conn.execute("SELECT external_id, id FROM reports").fetchall())
+    outlines = commune_outlines(settings)
+    moved, _ = doubt_placement(conn, "reports", ids["C1"], who="agent", geocoder=register)
+    resolve_review(conn, moved["id"], HandPlaced(5.5125, 50.6101, outlines), who="agent")  # across the road
+    chosen, _ = doubt_placement(conn, "reports", ids["A1"], who="agent", geocoder=register)
+    resolve_review(conn, chosen["id"], 2, who="agent")
+    waiting, _ = doubt_placement(conn, "reports", ids["A3"], who="agent", geocoder=register)
+    conn.commit()  # as the map's answers are
+    before = _places(conn)
+    assert before["C1"][0] == before["A1"][0] == "manuel" and before["A3"][0] == "a_verifier"
+
+    rows = [r.replace(" 10:", " 11:") for r in ROWS]
+    rows[2] = "A3;01/03/2026 11:10;graffiti;Rue Ferrer 14, 4100 Seraing;;"
+    rows[7] = "C2;01/03/2026 11:35;graffiti;;50.5515;5.4866"  # the app corrected its GPS fix
+    (tmp_path / "2").mkdir()
+    path = write(tmp_path / "2" / "app_citoyenne.csv", HEADER + "\n".join(rows) + "\n")
+    summary = ingest_file(
+        conn, path, IngestOptions("reports"), settings, now=NOW, geocoder=GazetteerBatchGeocoder(register)
+    )
+    assert (summary.inserted, summary.updated) == (0, 8)
+    after = _places(conn)
+    assert after["C1"] == before["C1"] and after["A1"] == before["A1"]  # where the person put them
+    assert after["C2"][0] == "fourni" and after["C2"][1] != before["C2"][1]  # nobody placed it: the source's new fix
+    assert after["A3"][0] == "geocode" and after["A3"][3] == "Rue Ferrer 14, 4100 Seraing"
+    resolved, resolution = conn.execute(
+        "SELECT resolved_at IS NOT NULL, resolution FROM geocode_reviews WHERE id = %s", (waiting["id"],)
+    ).fetchone()
+    assert resolved and resolution.startswith("réglée par la source : nouvelle adresse ou nouveau point (import n° ")
+    assert {ids["C1"], ids["A1"], ids["A3"]} <= _analysed(conn)
+
+
+def test_a_permit_placed_by_hand_keeps_its_place_when_the_register_is_exported_again(
+    conn, settings, register, tmp_path
+):
+    """The permit register is exported every week; a renewed permit (a new end date, the same address) keeps the
+    point a person placed on the yard, behind the address the register gives."""
+    header = "reference;type_permis;classe;exploitant;activite;adresse;date_fin\n"
+    row = "PE-2024-017;environnement;2;Garage Dupont SPRL;dépôt de véhicules;Rue Ferrer 12, 4100 Seraing;{}\n"
+    hook = GazetteerBatchGeocoder(register)
+    first = write(tmp_path / "registre_permis.csv", header + row.format("31/12/2026"))
+    stored = ingest_file(conn, first, IngestOptions("permits"), settings, now=NOW, geocoder=hook)
+    assert stored.inserted == 1, stored
+    permit_id = conn.execute("SELECT id FROM permits").fetchone()[0]
+    review, _ = doubt_placement(conn, "permits", permit_id, who="agent", reason="derrière", geocoder=register)
+    resolve_review(conn, review["id"], HandPlaced(5.5130, 50.6105, commune_outlines(settings)), who="agent")
+    conn.commit()
+    placed = conn.execute("SELECT geocode_status, ST_AsText(geom) FROM permits WHERE id = %s", (permit_id,)).fetchone()
+    (tmp_path / "semaine_2").mkdir()
+    again = write(tmp_path / "semaine_2" / "registre_permis.csv", header + row.format("31/12/2031"))
+    summary = ingest_file(conn, again, IngestOptions("permits"), settings, now=NOW, geocoder=hook)
+    assert summary.updated == 1, summary
+    row_after = conn.execute(
+        "SELECT geocode_status, ST_AsText(geom), valid_until::text FROM permits WHERE id = %s", (permit_id,)
+    ).fetchone()
+    assert placed[0] == "manuel" and row_after == (*placed, "2031-12-31")

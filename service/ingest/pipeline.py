@@ -480,6 +480,9 @@ def _close(
         conn.execute(_queries("batch")["store_rejects"], {"batch": batch_id})
         account = reject_account(conn, batch_id)
         details["arrets_non_faits"] = account["arrets_non_faits"]
+    if loaded.updated:
+        settled = sql.SQL(_queries("batch")["close_reviews_settled_by_source"]).format(table=sql.Identifier(kind))
+        conn.execute(settled, {"batch": batch_id, "target": kind})
     waiting = 0
     if read.span.to_geocode:
         query = sql.SQL("SELECT count(*) FROM {} WHERE batch_id = %s AND geocode_status = 'a_geocoder'")

@@ -80,3 +80,13 @@ WHERE batch_id = %(batch)s
   AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(reasons) r WHERE r ->> 'motif' LIKE %(not_done)s)
 ORDER BY row_number
 LIMIT %(shown)s;
+
+-- name: close_reviews_settled_by_source
+-- A row of the batch waiting for review that the update placed anew (a new address found with confidence, new
+-- coordinates): its review is settled by the source, not left open over a row that no longer waits.
+UPDATE geocode_reviews g
+SET resolved_at = now(), resolution = 'réglée par la source : nouvelle adresse ou nouveau point (import n° '
+                                      || %(batch)s::text || ')'
+FROM {table} t
+WHERE g.target = %(target)s AND g.target_id = t.id AND g.resolved_at IS NULL
+  AND t.batch_id = %(batch)s AND t.geocode_status NOT IN ('a_verifier', 'echec', 'a_geocoder');

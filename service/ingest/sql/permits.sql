@@ -32,10 +32,25 @@ FROM stage s
 ON CONFLICT (source, natural_key) DO UPDATE SET
     content_hash = EXCLUDED.content_hash, permit_type = EXCLUDED.permit_type,
     env_class = EXCLUDED.env_class, operator = EXCLUDED.operator, activity = EXCLUDED.activity,
-    address = EXCLUDED.address, postcode = EXCLUDED.postcode, commune = EXCLUDED.commune,
+    address = EXCLUDED.address,
     decision_date = EXCLUDED.decision_date, valid_until = EXCLUDED.valid_until,
-    conditions = EXCLUDED.conditions, geom = EXCLUDED.geom, input_crs = EXCLUDED.input_crs,
-    geocode_status = EXCLUDED.geocode_status, extra = EXCLUDED.extra, batch_id = EXCLUDED.batch_id,
+    conditions = EXCLUDED.conditions, input_crs = EXCLUDED.input_crs,
+    -- the place survives an update that brings the same address (see reports.sql): a permit register exported
+    -- again each week keeps the point a person placed
+    (geom, geocode_status, geocode_level, geocode_score, geocode_label, commune, postcode) = (
+        SELECT CASE WHEN kept THEN p.geom ELSE EXCLUDED.geom END,
+               CASE WHEN kept THEN p.geocode_status ELSE EXCLUDED.geocode_status END,
+               CASE WHEN kept THEN p.geocode_level END, CASE WHEN kept THEN p.geocode_score END,
+               CASE WHEN kept THEN p.geocode_label END,
+               -- the kept place's commune and postcode (a person's choice; the geocoder's when the source gives none)
+               CASE WHEN kept AND p.geocode_status = 'manuel' THEN p.commune
+                    WHEN kept THEN coalesce(EXCLUDED.commune, p.commune) ELSE EXCLUDED.commune END,
+               CASE WHEN kept AND p.geocode_status = 'manuel' THEN p.postcode
+                    WHEN kept THEN coalesce(EXCLUDED.postcode, p.postcode) ELSE EXCLUDED.postcode END
+        FROM (SELECT p.address IS NOT DISTINCT FROM EXCLUDED.address
+                             AND (EXCLUDED.geom IS NULL OR p.geocode_status = 'manuel') AS kept) k
+    ),
+    extra = EXCLUDED.extra, batch_id = EXCLUDED.batch_id,
     row_number = EXCLUDED.row_number, updated_at = now()
 WHERE p.content_hash <> EXCLUDED.content_hash
 

@@ -37,17 +37,22 @@ ON CONFLICT (source, natural_key) DO UPDATE SET
     observed_at = EXCLUDED.observed_at,
     status = EXCLUDED.status,
     description = EXCLUDED.description,
-    postcode = EXCLUDED.postcode,
-    commune = EXCLUDED.commune,
-    -- a point found by the geocoder survives an update that brings no coordinates for the same address
-    geom = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
-                THEN r.geom ELSE EXCLUDED.geom END,
-    geocode_status = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
-                          THEN r.geocode_status ELSE EXCLUDED.geocode_status END,
-    geocode_level = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
-                         THEN r.geocode_level END,
-    geocode_score = CASE WHEN EXCLUDED.geom IS NULL AND r.address IS NOT DISTINCT FROM EXCLUDED.address
-                         THEN r.geocode_score END,
+    -- the place survives an update that brings the same address: a point found by the geocoder when the update
+    -- brings no coordinates, a point placed by a person even when it brings them again (they are what the person
+    -- corrected); a new address, or new coordinates for a point nobody placed, are placed anew
+    (geom, geocode_status, geocode_level, geocode_score, geocode_label, commune, postcode) = (
+        SELECT CASE WHEN kept THEN r.geom ELSE EXCLUDED.geom END,
+               CASE WHEN kept THEN r.geocode_status ELSE EXCLUDED.geocode_status END,
+               CASE WHEN kept THEN r.geocode_level END, CASE WHEN kept THEN r.geocode_score END,
+               CASE WHEN kept THEN r.geocode_label END,
+               -- the kept place's commune and postcode (a person's choice; the geocoder's when the source gives none)
+               CASE WHEN kept AND r.geocode_status = 'manuel' THEN r.commune
+                    WHEN kept THEN coalesce(EXCLUDED.commune, r.commune) ELSE EXCLUDED.commune END,
+               CASE WHEN kept AND r.geocode_status = 'manuel' THEN r.postcode
+                    WHEN kept THEN coalesce(EXCLUDED.postcode, r.postcode) ELSE EXCLUDED.postcode END
+        FROM (SELECT r.address IS NOT DISTINCT FROM EXCLUDED.address
+                             AND (EXCLUDED.geom IS NULL OR r.geocode_status = 'manuel') AS kept) k
+    ),
     address = EXCLUDED.address,
     input_crs = EXCLUDED.input_crs,
     extra = EXCLUDED.extra,

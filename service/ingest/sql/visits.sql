@@ -68,9 +68,26 @@ FROM stage s
 ON CONFLICT (source, natural_key) DO UPDATE SET
     content_hash = EXCLUDED.content_hash, visited_at = EXCLUDED.visited_at, outcome = EXCLUDED.outcome,
     category = EXCLUDED.category, officer = EXCLUDED.officer, notes = EXCLUDED.notes,
-    report_ref = EXCLUDED.report_ref, address = EXCLUDED.address, postcode = EXCLUDED.postcode,
-    commune = EXCLUDED.commune, geom = EXCLUDED.geom, input_crs = EXCLUDED.input_crs,
-    geocode_status = EXCLUDED.geocode_status, extra = EXCLUDED.extra, batch_id = EXCLUDED.batch_id,
+    report_ref = EXCLUDED.report_ref, address = EXCLUDED.address,
+    input_crs = EXCLUDED.input_crs,
+    -- the place survives an update that brings the same address, report and stop (see reports.sql): a visit placed
+    -- from its report or its stop is placed again from a new one
+    (geom, geocode_status, geocode_level, geocode_score, geocode_label, commune, postcode) = (
+        SELECT CASE WHEN kept THEN v.geom ELSE EXCLUDED.geom END,
+               CASE WHEN kept THEN v.geocode_status ELSE EXCLUDED.geocode_status END,
+               CASE WHEN kept THEN v.geocode_level END, CASE WHEN kept THEN v.geocode_score END,
+               CASE WHEN kept THEN v.geocode_label END,
+               -- the kept place's commune and postcode (a person's choice; the geocoder's when the source gives none)
+               CASE WHEN kept AND v.geocode_status = 'manuel' THEN v.commune
+                    WHEN kept THEN coalesce(EXCLUDED.commune, v.commune) ELSE EXCLUDED.commune END,
+               CASE WHEN kept AND v.geocode_status = 'manuel' THEN v.postcode
+                    WHEN kept THEN coalesce(EXCLUDED.postcode, v.postcode) ELSE EXCLUDED.postcode END
+        FROM (SELECT v.address IS NOT DISTINCT FROM EXCLUDED.address
+                             AND v.report_ref IS NOT DISTINCT FROM EXCLUDED.report_ref
+                             AND v.plan_stop_id IS NOT DISTINCT FROM EXCLUDED.plan_stop_id
+                             AND (EXCLUDED.geom IS NULL OR v.geocode_status = 'manuel') AS kept) k
+    ),
+    extra = EXCLUDED.extra, batch_id = EXCLUDED.batch_id,
     row_number = EXCLUDED.row_number, plan_stop_id = EXCLUDED.plan_stop_id, updated_at = now()
 WHERE v.content_hash <> EXCLUDED.content_hash
 
