@@ -284,6 +284,7 @@ def test_a_place_set_by_a_person_survives_the_source_s_next_export(conn, importe
     assert (summary.inserted, summary.updated) == (0, 8)
     after = _places(conn)
     assert after["C1"] == before["C1"] and after["A1"] == before["A1"]  # where the person put them
+    assert after["A2"] == before["A2"] and before["A2"][2] == "Seraing"  # the geocoder's place and commune kept
     assert after["C2"][0] == "fourni" and after["C2"][1] != before["C2"][1]  # nobody placed it: the source's new fix
     assert after["A3"][0] == "geocode" and after["A3"][3] == "Rue Ferrer 14, 4100 Seraing"
     resolved, resolution = conn.execute(
