@@ -387,6 +387,25 @@ def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, c
     wait.until(lambda d: d.execute_script(drawn_there, *aimed))
     assert conn.execute("SELECT resolved_at IS NOT NULL FROM geocode_reviews WHERE id = %s", (review_id,)).fetchone()[0]
     assert not browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-proposition")  # the markers go
+    # a permit placed at the register's address while the yard is elsewhere: its popup sends it back too
+    browser.execute_script(
+        "[...document.querySelectorAll('.leaflet-control-layers-overlays label')]"
+        ".find(l => l.textContent.trim() === 'Permis').querySelector('input').click();"
+        "window.hotspotsMap.setView([50.58, 5.51], 13, {animate: false});"
+    )
+    permit = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-permis"))[0]
+    browser.execute_script("arguments[0].click()", permit)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup table.hs-nuisances"))  # loaded, then
+    doubt = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .hs-doute button"))[0]
+    assert text_of(doubt) == "Remettre à vérifier"
+    doubt.click()
+    wait.until(lambda d: state().get("doutes") == 1 or state().get("erreur"))
+    assert state()["erreur"] is None
+    permit_id = conn.execute(
+        "SELECT target_id FROM geocode_reviews WHERE target = 'permits' AND resolved_at IS NULL"
+    ).fetchone()[0]
+    assert f"Permis n° {permit_id} remis à vérifier" in status_line(browser)
+    assert conn.execute("SELECT geocode_status FROM permits WHERE id = %s", (permit_id,)).fetchone() == ("a_verifier",)
 
 
 def test_on_a_phone_a_planner_sends_a_misplaced_report_back_and_keeps_it_where_it_was(server, browser, conn):

@@ -282,7 +282,7 @@ def doute(
     if json_out:
         print_json({**row, "nouvelle": created})
         return
-    said = "mis dans" if created else "déjà dans"
+    said = ("mise dans" if table == "visits" else "mis dans") if created else "déjà dans"
     choices = row["alternatives"]
     first = " (la 1 : sa position actuelle)" if choices and choices[0].get("actuelle") else ""
     console.print(

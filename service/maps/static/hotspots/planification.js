@@ -133,7 +133,7 @@
                 div.innerHTML = "<h3>Signalement n° " + esc(p.id) + "</h3><table>" +
                   row("Catégorie", esc(config.categories[p.categorie] || p.categorie)) + row("Date", H.day(p.date)) +
                   row("Statut", esc(p.statut)) + row("Adresse", esc(p.adresse || "—")) + "</table>";
-                if (H.doubtReport) div.appendChild(H.doubtReport(p.id));
+                if (H.doubtPlacement) div.appendChild(H.doubtPlacement("signalement", p.id));
                 return div;
               });
             },
@@ -296,10 +296,15 @@
           },
           onEachFeature: function (f, layer) {
             var p = f.properties;
-            layer.bindPopup("<h3>Visite du " + H.day(p.date) + "</h3><table>" +
-              row("Résultat", esc(config.resultats[p.resultat] || p.resultat)) + row("Agent", esc(p.agent || "—")) +
-              row("Lieu", esc(p.adresse || "—")) + row("Point / axe", esc(p.point_sensible || p.axe || "—")) +
-              row("Notes", esc(p.notes || "—")) + "</table>");
+            layer.bindPopup(function () {
+              var div = document.createElement("div");
+              div.innerHTML = "<h3>Visite du " + H.day(p.date) + "</h3><table>" +
+                row("Résultat", esc(config.resultats[p.resultat] || p.resultat)) + row("Agent", esc(p.agent || "—")) +
+                row("Lieu", esc(p.adresse || "—")) + row("Point / axe", esc(p.point_sensible || p.axe || "—")) +
+                row("Notes", esc(p.notes || "—")) + "</table>";
+              if (H.doubtPlacement) div.appendChild(H.doubtPlacement("visite", p.id));
+              return div;
+            });
           },
         });
       });
@@ -340,8 +345,16 @@
             return H.day(v.date) + " : " + esc(v.libelle || v.resultat);
           }).join("<br>") : "aucune") +
           row("À suivre", r.suivi.a_suivre ? esc(r.suivi.raisons.join(" ; ")) : "non") + "</table>";
-        popup.setContent(html);
-      }).catch(function (err) { popup.setContent(head + "<p>" + esc(err.message) + "</p>"); });
+        popup.setContent(withDoubt(html, id));
+      }).catch(function (err) { popup.setContent(withDoubt(head + "<p>" + esc(err.message) + "</p>", id)); });
+    }
+
+    /* A permit's popup with « Remettre à vérifier » under it, for a planner. */
+    function withDoubt(html, id) {
+      var div = document.createElement("div");
+      div.innerHTML = html;
+      if (H.doubtPlacement) div.appendChild(H.doubtPlacement("permis", id));
+      return div;
     }
 
     /* Reports and sites referred to the Mediation service or a partner: out of the hotspot counts, shown apart. */

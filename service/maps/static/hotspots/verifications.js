@@ -2,8 +2,9 @@
  * number, an ambiguous name, a failure), oldest first. « Voir » draws a doubt's proposals as numbered markers;
  * a proposal is accepted from its popup, or the point is placed by hand with a click on the map and confirmed.
  * Each answer goes to /api/geocodage/verifications/{id}; the list is read again after it. A report's popup offers
- * « Remettre à vérifier » (H.doubtReport) when its place is wrong although it looked sure: the report joins the
- * list (POST /api/geocodage/verifications) and its proposals are shown at once, its current place as number 1.
+ * « Remettre à vérifier » (H.doubtPlacement; a visit's and a permit's too) when its place is wrong although it
+ * looked sure: it joins the list (POST /api/geocodage/verifications) and its proposals are shown at once, its
+ * current place as number 1.
  * window.hotspotsVerifications summarises the panel (for people and for the browser test). Depends on carte.js
  * and planification.js. */
 (function () {
@@ -181,9 +182,10 @@
         });
     }
 
-    /* « Remettre à vérifier » in a report's popup: a reason (optional) and a button; the doubt sent, its proposals
-     * are shown on the map and the panel opens on the list. */
-    H.doubtReport = function (id) {
+    /* « Remettre à vérifier » in the popup of a report, a visit or a permit (``objet``: signalement, visite,
+     * permis): a reason (optional) and a button; the doubt sent, its proposals are shown on the map and the panel
+     * opens on the list. */
+    H.doubtPlacement = function (objet, id) {
       var div = document.createElement("div");
       div.className = "hs-doute";
       div.innerHTML = "<label>Mal placé ? <input type='text' maxlength='300' placeholder='motif (facultatif) : " +
@@ -194,7 +196,7 @@
         where.textContent = "Enregistrement…";
         var motif = div.querySelector("input").value.trim();
         H.send(URL, { method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ objet: "signalement", numero: id, motif: motif || null }) })
+          body: JSON.stringify({ objet: objet, numero: id, motif: motif || null }) })
           .then(function (v) {
             state.doutes++;
             state.erreur = null;
@@ -202,8 +204,10 @@
             if (!fold.open) fold.open = true; // the list is read when the panel opens
             else load();
             show(v, null);
-            H.notice("verification", (v.nouvelle ? "Signalement n° " + v.numero + " remis à vérifier" :
-              "Signalement n° " + v.numero + " déjà à vérifier") + " (vérification n° " + v.id + ") : " +
+            var what = v.objet.charAt(0).toUpperCase() + v.objet.slice(1) + " n° " + v.numero;
+            var feminine = v.objet === "visite" ? "e" : "";
+            H.notice("verification", what + (v.nouvelle ? " remis" + feminine + " à vérifier" : " déjà à vérifier") +
+              " (vérification n° " + v.id + ") : " +
               "acceptez une proposition ou cliquez sur la carte pour le placer (" + H.clock() + ").");
           })
           .catch(function (err) {
