@@ -318,3 +318,33 @@ def test_a_permit_placed_by_hand_keeps_its_place_when_the_register_is_exported_a
         "SELECT geocode_status, ST_AsText(geom), valid_until::text FROM permits WHERE id = %s", (permit_id,)
     ).fetchone()
     assert placed[0] == "manuel" and row_after == (*placed, "2031-12-31")
+
+
+def test_a_visit_follows_its_report_and_keeps_a_place_set_by_hand(conn, imported, settings, register, tmp_path):
+    """A visit placed from the report it names moves with a corrected report reference; a visit a person placed
+    keeps that place when the officer's sheet is imported again with a corrected outcome."""
+    header = "id;date;resultat;n_signalement\n"
+    hook = GazetteerBatchGeocoder(register)
+
+    def visits(name: str, *rows: str) -> None:
+        (tmp_path / name).mkdir()
+        path = write(tmp_path / name / "visites_agent.csv", header + "\n".join(rows) + "\n")
+        ingest_file(conn, path, IngestOptions("visits"), settings, now=NOW, geocoder=hook)
+
+    def place(ref: str) -> tuple:
+        query = "SELECT geocode_status, ST_AsText(geom) FROM {} WHERE external_id = %s"
+        return conn.execute(query.format("visits" if ref.startswith("V") else "reports"), (ref,)).fetchone()
+
+    visits("1", "V1;02/03/2026 09:00;nettoye;A1", "V2;02/03/2026 09:30;avertissement;A2")
+    assert place("V1") == ("signalement", place("A1")[1]) and place("V2")[1] == place("A2")[1]
+    visits("2", "V1;02/03/2026 09:00;nettoye;A4", "V2;02/03/2026 09:30;avertissement;A2")  # V1: another report
+    assert place("V1") == ("signalement", place("A4")[1])
+    v2 = conn.execute("SELECT id FROM visits WHERE external_id = 'V2'").fetchone()[0]
+    review, _ = doubt_placement(conn, "visits", v2, who="agent", geocoder=register)
+    resolve_review(conn, review["id"], HandPlaced(5.5125, 50.6101, commune_outlines(settings)), who="agent")
+    conn.commit()
+    by_hand = place("V2")
+    assert by_hand[0] == "manuel" and by_hand[1] != place("A2")[1]
+    visits("3", "V1;02/03/2026 09:00;nettoye;A4", "V2;02/03/2026 09:30;pv;A2")  # the outcome corrected
+    assert place("V2") == by_hand
+    assert conn.execute("SELECT outcome FROM visits WHERE id = %s", (v2,)).fetchone() == ("pv",)
