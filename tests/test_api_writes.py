@@ -162,3 +162,36 @@ def test_refusals_agree_with_what_was_refused(app, conn, auth):
         r = app.post(url, json=body, headers=planner)
         assert r.status_code == 422 and r.json()["erreur"].startswith(start), (url, r.json()["erreur"])
     assert count(conn, "visits") + count(conn, "reports") + count(conn, "permits") == 0
+
+
+def test_a_visit_sent_again_by_its_device_is_stored_once(app, conn, auth):
+    """A phone that lost the answer, or kept the visit through a dead zone, sends it again with the key it gave
+    it: the visit is stored once and the second answer says so; the same key for another place is refused."""
+    rid, other = (
+        app.post(
+            "/api/signalements",
+            json={"date": "2026-11-01", "categorie": "depot_clandestin", **PLACE},
+            headers=auth["planificateur"],
+        ).json()["id"]
+        for _ in range(2)
+    )
+    body = {"date": "2026-11-03 10:00", "resultat": "pv", "agent": "INP Lambert", "identifiant": "m8k2q9x4t7w1"}
+    first = app.post(f"/api/signalements/{rid}/visites", json=body, headers=auth["planificateur"])
+    again = app.post(f"/api/signalements/{rid}/visites", json=body, headers=auth["planificateur"])
+    assert first.status_code == 201 and again.status_code == 200, again.text
+    assert again.json()["deja_recue"] is True and again.json()["id"] == first.json()["id"]
+    assert count(conn, "visits") == 1
+    elsewhere = app.post(f"/api/signalements/{other}/visites", json=body, headers=auth["planificateur"])
+    assert elsewhere.status_code == 409
+    assert elsewhere.json()["erreur"] == (
+        f"identifiant de visite « m8k2q9x4t7w1 » déjà reçu pour un autre lieu (visite n° {first.json()['id']})"
+    )
+    odd = app.post(
+        f"/api/signalements/{rid}/visites", json={**body, "identifiant": "a b"}, headers=auth["planificateur"]
+    )
+    assert odd.status_code == 422 and "identifiant" in odd.text
+    # without a key, two sendings are two visits (two officers, the same morning)
+    plain = {k: v for k, v in body.items() if k != "identifiant"}
+    sent = [app.post(f"/api/signalements/{rid}/visites", json=plain, headers=auth["planificateur"]) for _ in "12"]
+    assert [r.status_code for r in sent] == [201, 201]
+    assert count(conn, "visits") == 3

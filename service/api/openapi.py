@@ -151,6 +151,9 @@ _EXTRA: dict[tuple[str, str], set[str]] = {
     ("get", "/api/avis/pdf"): {"404"},
     ("post", "/api/geocodage/verifications/{review_id}"): {"404"},
     ("post", "/api/geocodage/verifications"): {"404"},
+    ("post", "/api/signalements/{report_id}/visites"): {"409"},
+    ("post", "/api/points-sensibles/{point_id}/visites"): {"409"},
+    ("post", "/api/axes/{axis_id}/visites"): {"409"},
 }
 
 

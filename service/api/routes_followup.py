@@ -37,6 +37,13 @@ class OutcomeIn(BaseModel):
     resultat: str = Field(max_length=100, examples=["nettoye", "pv", "avertissement", "rien à signaler"])
     agent: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=10_000)
+    identifiant: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$",
+        description="Choisi par l'appareil, une fois par visite : la même visite renvoyée (réponse perdue, zone sans "
+        "réseau) n'est enregistrée qu'une fois (200 et la visite déjà reçue).",
+        examples=["k3f9x2a7q1m8"],
+    )
 
 
 @router.patch("/signalements/{report_id}", summary="Changer le statut, la catégorie ou la description")
@@ -46,6 +53,12 @@ def update_report(report_id: Id, body: ReportPatch, conn: Conn, user: Planner) -
     change = followup.ReportChange(status=body.statut, category=body.categorie, description=body.description)
     followup.update_report(conn, report_id, change, actor=user.login)
     return JSONResponse(fetch_one(conn, "report", {"id": report_id}, "signalement"), media_type=GEOJSON)
+
+
+#: A visit sent again by its device (the same ``identifiant``) answers 200 with the visit already received.
+_RESENT: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Déjà reçue (même identifiant) : la visite enregistrée"}
+}
 
 
 def _record_outcome(
@@ -58,7 +71,11 @@ def _record_outcome(
     user: User,
 ) -> JSONResponse:
     site = followup.visit_site(conn, target, site_id)
+    if body.identifiant and (known := followup.visit_received(conn, body.identifiant, target, site_id)) is not None:
+        return _already_received(conn, known)
     record: dict[str, Any] = {"date": body.date, "resultat": body.resultat, "agent": body.agent, "notes": body.notes}
+    if body.identifiant:
+        record |= {"source": followup.DEVICE_SOURCE, "identifiant": followup.DEVICE_KEY + body.identifiant}
     if site.x is not None and site.y is not None:
         record |= {"x": round(site.x, 2), "y": round(site.y, 2)}
     if site.address:
@@ -70,11 +87,21 @@ def _record_outcome(
     with conn.transaction():
         record = {k: v for k, v in record.items() if v is not None}
         summary, ids = create_records(conn, settings, "visits", record, user, geocoder_of(request, conn))
+        if not summary["inserted"]:  # the same visit sent twice at once: the other request stored it
+            return _already_received(conn, ids[0])
         followup.attach_visit(conn, ids[0], target, site_id)
     return JSONResponse({"lot": summary, **fetch_one(conn, "visit", {"id": ids[0]}, "visite")}, 201, media_type=GEOJSON)
 
 
-@router.post("/signalements/{report_id}/visites", status_code=201, summary="Encoder le résultat d'une visite")
+def _already_received(conn: Conn, visit_id: int) -> JSONResponse:
+    """A visit sent again by its device: the one stored, once (200, ``deja_recue``)."""
+    visit = fetch_one(conn, "visit", {"id": visit_id}, "visite")
+    return JSONResponse({"deja_recue": True, **visit}, 200, media_type=GEOJSON)
+
+
+@router.post(
+    "/signalements/{report_id}/visites", status_code=201, summary="Encoder le résultat d'une visite", responses=_RESENT
+)
 def report_outcome(
     report_id: Id, body: OutcomeIn, request: Request, conn: Conn, settings: AppSettings, user: Planner
 ) -> JSONResponse:
@@ -82,7 +109,9 @@ def report_outcome(
     return _record_outcome("signalements", str(report_id), body, request, conn, settings, user)
 
 
-@router.post("/points-sensibles/{point_id}/visites", status_code=201, summary="Visite d'un point sensible")
+@router.post(
+    "/points-sensibles/{point_id}/visites", status_code=201, summary="Visite d'un point sensible", responses=_RESENT
+)
 def point_outcome(
     point_id: str, body: OutcomeIn, request: Request, conn: Conn, settings: AppSettings, user: Planner
 ) -> JSONResponse:
@@ -91,7 +120,7 @@ def point_outcome(
     return _record_outcome("points-sensibles", point_id, body, request, conn, settings, user)
 
 
-@router.post("/axes/{axis_id}/visites", status_code=201, summary="Visite d'un axe problématique")
+@router.post("/axes/{axis_id}/visites", status_code=201, summary="Visite d'un axe problématique", responses=_RESENT)
 def axis_outcome(
     axis_id: str, body: OutcomeIn, request: Request, conn: Conn, settings: AppSettings, user: Planner
 ) -> JSONResponse:

@@ -17,7 +17,7 @@ import psycopg
 from service.analyse.store import follow_visit_outcomes
 from service.db.personal import log_access
 from service.db.queries import Queries
-from service.errors import NotFoundError, ValidationFailedError
+from service.errors import ConflictError, NotFoundError, ValidationFailedError
 from service.ingest.vocabulary import Vocabulary, load_vocabularies
 
 #: Where a visit can be recorded, by the names of the API's paths.
@@ -91,6 +91,27 @@ def visit_site(conn: psycopg.Connection[Any], target: Target, site_id: str) -> S
     if row is None:
         raise NotFoundError(f"Aucun {_WHAT[target]} « {site_id} ».", hint="Vérifiez l'identifiant dans la liste.")
     return Site(*row)
+
+
+#: The source of the visits an officer records on the map, and the prefix of the keys their devices give them.
+DEVICE_SOURCE = "api"
+DEVICE_KEY = "terrain-"
+
+
+def visit_received(conn: psycopg.Connection[Any], key: str, target: Target, site_id: str) -> int | None:
+    """The visit already received under the device's ``key`` (a retry after a lost answer or a dead zone), or
+    None; a key already used for another site is refused: a device's key names one visit."""
+    row = conn.execute(_q("visit_by_key"), {"source": DEVICE_SOURCE, "key": DEVICE_KEY + key}).fetchone()
+    if row is None:
+        return None
+    visit_id, report_id, point_id, axis_id = row
+    attached = {"signalements": str(report_id), "points-sensibles": point_id, "axes": axis_id}[target]
+    if attached != site_id:
+        raise ConflictError(
+            f"identifiant de visite « {key} » déjà reçu pour un autre lieu (visite n° {visit_id})",
+            hint="Chaque visite encodée sur un appareil a son propre identifiant : rechargez la page et réessayez.",
+        )
+    return int(visit_id)
 
 
 def attach_visit(conn: psycopg.Connection[Any], visit_id: int, target: Target, site_id: str) -> None:

@@ -21,3 +21,7 @@ WHERE id = %(id)s;
 -- name: attach_visit
 UPDATE visits SET report_id = coalesce(%(report)s, report_id), point_id = %(point)s, axis_id = %(axis)s
 WHERE id = %(id)s;
+
+-- name: visit_by_key
+-- A visit already received under the key its device gave it, with the site it is attached to.
+SELECT id, report_id, point_id, axis_id FROM visits WHERE source = %(source)s AND natural_key = %(key)s;
