@@ -474,3 +474,61 @@ def test_on_a_phone_a_planner_sends_a_misplaced_report_back_and_keeps_it_where_i
     assert state()["erreur"] is None
     row = conn.execute("SELECT geocode_status, ST_AsText(geom) FROM reports WHERE id = %s", (report_id,)).fetchone()
     assert row[0] == "manuel" and row[1] == before
+
+
+def test_on_a_phone_a_visit_recorded_without_network_is_kept_and_sent_once_when_it_comes_back(server, browser, conn):
+    """In a dead zone the officer records the visit of a sensitive point from its popup: the phone keeps it (said in
+    the form and in the header; nothing reaches the service), then sends it when the network comes back — once,
+    under the key the phone gave it — and says so."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
+    _screen(browser, 390, 844, mobile=True)
+    log_in(browser, server, wait)
+    wait.until(lambda d: d.execute_script("return !!window.hotspotsAttente"))
+    point = conn.execute("SELECT id FROM sensitive_points WHERE state <> 'resolu' ORDER BY priority DESC LIMIT 1")
+    point = point.fetchone()[0]
+    before = conn.execute("SELECT count(*) FROM visits WHERE point_id = %s", (point,)).fetchone()[0]
+    centre = f"path.hs-point-sensible-centre.hs-ps-{point.replace('-', '_')}"
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, centre))
+    browser.execute_script(
+        "document.querySelector(arguments[0]).dispatchEvent(new MouseEvent('click', {bubbles: true}))", centre
+    )
+    form = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content form.hs-visite"))[0]
+    browser.execute_cdp_cmd("Network.enable", {})
+    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+    try:
+        form.find_element(By.NAME, "notes").send_keys("Dépôt enlevé, riverain averti")
+        browser.execute_script("arguments[0].value = 'avertissement'", form.find_element(By.NAME, "resultat"))
+        form.find_element(By.CSS_SELECTOR, "button").click()
+        wait.until(lambda d: "Pas de réseau" in text_of(d.find_element(By.CSS_SELECTOR, ".hs-retour")))
+        said = text_of(browser.find_element(By.CSS_SELECTOR, ".hs-retour"))
+        assert said == "Pas de réseau : visite gardée sur cet appareil, envoyée dès que le réseau revient."
+        assert "1 visite(s) gardée(s) sur cet appareil, envoyée(s) dès que le réseau revient." in status_line(browser)
+        kept = browser.execute_script("return JSON.parse(localStorage.getItem('hotspots.visites_en_attente'))")
+        assert len(kept) == 1 and kept[0]["login"] == "test.planificateur" and kept[0]["lieu"] == f"point {point}"
+        assert kept[0]["body"]["resultat"] == "avertissement" and len(kept[0]["body"]["identifiant"]) >= 8
+        time.sleep(1)
+        assert conn.execute("SELECT count(*) FROM visits WHERE point_id = %s", (point,)).fetchone()[0] == before
+    finally:
+        online = {**offline, "offline": False}
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", online)
+    # the network is back: the kept visit goes, once
+    wait.until(lambda d: d.execute_script("return window.hotspotsAttente.envoyees") == 1)
+    stored = conn.execute(
+        "SELECT id, outcome, notes, natural_key FROM visits WHERE point_id = %s ORDER BY id DESC", (point,)
+    ).fetchall()
+    assert len(stored) == before + 1
+    visit_id, outcome, notes, key = stored[0]
+    assert (outcome, notes, key) == (
+        "avertissement",
+        "Dépôt enlevé, riverain averti",
+        "terrain-" + kept[0]["body"]["identifiant"],
+    )
+    assert f"envoyée : n° {visit_id}" in status_line(browser) and "gardée(s) sur cet appareil" not in status_line(
+        browser
+    )
+    assert browser.execute_script("return JSON.parse(localStorage.getItem('hotspots.visites_en_attente'))") == []

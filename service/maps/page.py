@@ -204,10 +204,10 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "libelles": {"tendances": TREND_LABELS, "etats": STATE_LABELS},
         "fond_vectoriel_seul": not settings.tile_url,
         "emprise_zone": ZONE_BOUNDS,
+        "utilisateur": user.login,  # the visits kept on a device wait under their officer's login (attente.js)
     }
-    fmap.add_child(
-        _Layers(entry="planification", panel=panel, tiles=tiles, config=config, extra=("tournee", "verifications"))
-    )
+    extra = ("tournee", "verifications", "attente")
+    fmap.add_child(_Layers(entry="planification", panel=panel, tiles=tiles, config=config, extra=extra))
     return _html(figure)
 
 

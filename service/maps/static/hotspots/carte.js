@@ -93,17 +93,24 @@
   var UNREACHABLE = "Le service ne répond pas (réseau coupé ou serveur arrêté) : réessayez dans un moment.";
 
   /* A request to the API (same origin, session cookie): the JSON body, or an Error whose message is a French
-   * sentence, never the browser's own (English) « Failed to fetch » or « Unexpected token ». */
+   * sentence, never the browser's own (English) « Failed to fetch » or « Unexpected token »; the Error carries the
+   * answer's ``status``, or ``unreachable`` when there was no answer. */
   function send(url, options) {
     var opts = L.extend({ credentials: "same-origin" }, options || {});
     opts.headers = L.extend({ Accept: "application/json" }, (options && options.headers) || {});
     return fetch(url, opts).then(function (r) {
       return r.json().catch(function () { return null; }).then(function (body) {
-        if (!r.ok || body === null) throw new Error(failure(r, body));
+        if (!r.ok || body === null) {
+          var refused = new Error(failure(r, body));
+          refused.status = r.status;
+          throw refused;
+        }
         return body;
       });
     }, function () {
-      throw new Error(UNREACHABLE);
+      var away = new Error(UNREACHABLE);
+      away.unreachable = true; // no answer at all: what can wait for the network (see attente.js)
+      throw away;
     });
   }
 

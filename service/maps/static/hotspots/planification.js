@@ -39,7 +39,9 @@
     return "<tr" + (cls ? " class='" + cls + "'" : "") + "><th>" + esc(label) + "</th><td>" + value + "</td></tr>";
   }
 
-  function visitForm(url, after) {
+  /* The visit form of a popup. Each visit carries a key the device gives it once (H.attente): sent again, it is
+   * stored once; without network it is kept on the device and sent when the network comes back. */
+  function visitForm(url, lieu, after) {
     var tpl = document.getElementById("hs-form-visite");
     if (!tpl) return null;
     var form = tpl.content.firstElementChild.cloneNode(true);
@@ -48,17 +50,30 @@
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var out = form.querySelector(".hs-retour");
+      if (!form.dataset.cle && H.attente) form.dataset.cle = H.attente.newKey(); // kept if this sending fails
       var body = {
         date: form.elements.date.value,
         resultat: form.elements.resultat.value,
         agent: form.elements.agent.value || null,
         notes: form.elements.notes.value || null,
       };
+      if (form.dataset.cle) body.identifiant = form.dataset.cle;
       var button = form.querySelector("button");
       button.disabled = true; // one visit per click, even when the server is slow
       out.textContent = "Enregistrement…";
-      H.send(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      var sending = H.attente ? H.attente.send(url, body, lieu) :
+        H.send(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      sending
         .then(function (b) {
+          delete form.dataset.cle; // the next visit is another one
+          if (b.gardee) {
+            out.textContent = b.session ? "Session expirée : visite gardée sur cet appareil, envoyée quand vous " +
+              "vous serez reconnecté (rechargez la page)." : "Pas de réseau : visite gardée sur cet appareil, " +
+              "envoyée dès que le réseau revient.";
+            form.reset();
+            form.elements.date.value = body.date;
+            return;
+          }
           out.textContent = "Visite enregistrée (n° " + b.id + ").";
           H.notice("visite", "Visite n° " + b.id + " enregistrée (" + H.clock() + ").");
           form.reset();
@@ -216,7 +231,7 @@
         }
         show(popup, html, "/api/points-sensibles/" + encodeURIComponent(id) + "/visites", function (box) {
           newPriority(box, "/api/points-sensibles/" + encodeURIComponent(id), p.priorite);
-        });
+        }, "point " + id);
       }).catch(function (err) { popup.setContent(esc(err.message)); });
     }
 
@@ -238,11 +253,11 @@
 
     /* The popup stays open after a visit is recorded, so that the officer reads the confirmation and the new
      * "last visit"; points and axes (which hold the popup) are reloaded once it is closed. */
-    function show(popup, html, postUrl, saved) {
+    function show(popup, html, postUrl, saved, lieu) {
       var box = document.createElement("div");
       box.className = "hs-popup";
       box.innerHTML = html;
-      var form = visitForm(postUrl, function (visit, sent) {
+      var form = visitForm(postUrl, lieu, function (visit, sent) {
         var cell = box.querySelector(".hs-derniere-visite td");
         if (cell) cell.innerHTML = lastVisit({ date: sent.date, resultat: sent.resultat });
         if (saved) saved(box);
@@ -282,7 +297,7 @@
           row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>";
         show(popup, html, "/api/axes/" + encodeURIComponent(id) + "/visites", function (box) {
           newPriority(box, "/api/axes/" + encodeURIComponent(id), p.priorite);
-        });
+        }, "axe " + id);
       }).catch(function (err) { popup.setContent(esc(err.message)); });
     }
 
