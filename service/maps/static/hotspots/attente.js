@@ -12,6 +12,7 @@
   var RETRY_MS = 30000;
   var state = (window.hotspotsAttente = { en_attente: 0, envoyees: 0, refusees: 0, derniere_erreur: null });
   var login = null;
+  var words = {}; // visit outcomes' labels, to say a refused visit as the officer encoded it
   var flushing = null;
 
   function all() {
@@ -85,8 +86,9 @@
             }
             remove(visit.body.identifiant); // refused for good (a place gone, a value refused): said, to encode anew
             state.refusees++;
-            H.notice("attente_envoi", "Visite gardée du " + H.day(visit.body.date) + " (" + visit.lieu +
-              ") refusée par le service : " + err.message + " Encodez-la à nouveau.");
+            H.notice("attente_envoi", "Visite gardée du " + H.day(visit.body.date) + " (" + visit.lieu + ", " +
+              (words[visit.body.resultat] || visit.body.resultat) + (visit.body.notes ? " : « " + visit.body.notes +
+              " »" : "") + ") refusée par le service : " + err.message + " Encodez-la à nouveau.");
             return true;
           });
       });
@@ -121,6 +123,7 @@
   var planning = H.planification;
   H.planification = function (map, tiles, config) {
     login = config.utilisateur || null;
+    words = config.resultats || {};
     planning(map, tiles, config);
     say();
     flush();
