@@ -532,3 +532,20 @@ def test_on_a_phone_a_visit_recorded_without_network_is_kept_and_sent_once_when_
         browser
     )
     assert browser.execute_script("return JSON.parse(localStorage.getItem('hotspots.visites_en_attente'))") == []
+    # a kept visit whose point is gone meanwhile (a re-analysis merged it): said with what was encoded, then dropped
+    gone = {
+        "url": "/api/points-sensibles/PS-999999/visites",
+        "lieu": "point PS-999999",
+        "login": "test.planificateur",
+        "body": {"date": "2026-11-30T10:15", "resultat": "pv", "notes": "Sacs éventrés", "identifiant": "vtest00001"},
+    }
+    browser.execute_script("localStorage.setItem('hotspots.visites_en_attente', JSON.stringify([arguments[0]]))", gone)
+    browser.refresh()
+    wait.until(lambda d: d.execute_script("return window.hotspotsAttente && window.hotspotsAttente.refusees") == 1)
+    said = status_line(browser)
+    assert (
+        "Visite gardée du 30/11/2026 (point PS-999999, Procès-verbal : « Sacs éventrés ») refusée par le service"
+        in said
+    )
+    assert "refusée par le service : Aucun point sensible « PS-999999 ». " in said and "Encodez-la à nouveau." in said
+    assert browser.execute_script("return JSON.parse(localStorage.getItem('hotspots.visites_en_attente'))") == []
