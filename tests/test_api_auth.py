@@ -40,6 +40,7 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("POST", "/api/signalements/{report_id}/visites"): "planificateur",
     ("POST", "/api/points-sensibles/{point_id}/visites"): "planificateur",
     ("POST", "/api/axes/{axis_id}/visites"): "planificateur",
+    ("POST", "/api/tournees/{plan_id}/arrets/{stop_ref}/visites"): "planificateur",
     ("GET", "/api/exports/sites"): "planificateur",
     ("POST", "/api/tournees"): "planificateur",
     ("GET", "/api/tournees"): "lecteur",

@@ -549,3 +549,49 @@ def test_on_a_phone_a_visit_recorded_without_network_is_kept_and_sent_once_when_
     )
     assert "refusée par le service : Aucun point sensible « PS-999999 ». " in said and "Encodez-la à nouveau." in said
     assert browser.execute_script("return JSON.parse(localStorage.getItem('hotspots.visites_en_attente'))") == []
+
+
+def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(server, browser, conn):
+    """The shift opened on the phone (/carte#tournee=N): a stop's popup carries the visit form; the outcome goes
+    to the stop, the popup says « Fait : oui — Nettoyé », and the shift counts the stop as done."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
+    _screen(browser, 390, 844, mobile=True)
+    log_in(browser, server, wait)
+    plan = browser.execute_async_script(
+        "const done = arguments[0]; fetch('/api/tournees', {method: 'POST', credentials: 'same-origin', headers: "
+        "{'Content-Type': 'application/json'}, body: JSON.stringify({duree: '2h', equipes: 1})})"
+        ".then(r => r.json()).then(b => done(b.tournee), e => done({erreur: String(e)}));"
+    )
+    assert "plan_id" in plan, plan
+    browser.get(f"{server}/carte#tournee={plan['plan_id']}")  # the link of the shift's sheet
+    browser.refresh()  # (the same page: a new hash alone does not load it again)
+    wait.until(lambda d: d.execute_script("return window.hotspotsTournee && window.hotspotsTournee.etat") == "dessinee")
+    first = conn.execute(
+        "SELECT id, ref FROM plan_stops WHERE plan_id = %s ORDER BY team, ord LIMIT 1", (plan["plan_id"],)
+    ).fetchone()
+    marker = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-arret span"))[0]
+    assert marker.text == "1"
+    browser.execute_script("arguments[0].click()", marker)
+    form = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite"))[0]
+    fait = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-fait td")
+    assert text_of(fait) == "non"
+    browser.execute_script("arguments[0].value = 'nettoye'", form.find_element(By.NAME, "resultat"))
+    agent = form.find_element(By.NAME, "agent")
+    assert agent.get_attribute("value") == "Agent planificateur"  # the officer logged in, by default
+    agent.clear()
+    agent.send_keys("INP Lambert")
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    wait.until(lambda d: "Visite enregistrée" in text_of(d.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-retour")))
+    assert text_of(browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-fait td")).startswith("oui — Nettoyé (")
+    visit = conn.execute("SELECT outcome, officer FROM visits WHERE plan_stop_id = %s", (first[0],)).fetchall()
+    assert visit == [("nettoye", "INP Lambert")]
+    listed = browser.execute_async_script(
+        "const done = arguments[1]; fetch('/api/tournees', {credentials: 'same-origin'}).then(r => r.json())"
+        ".then(l => done(l.find(p => p.id === arguments[0])), e => done({erreur: String(e)}));",
+        plan["plan_id"],
+    )
+    assert listed["done"] == 1, listed

@@ -594,3 +594,40 @@ def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on
         f"{len(refs)} ligne(s) non enregistrée(s), dont {len(refs)} arrêt(s) non fait(s) (ni résultat ni date : "
         "rien à encoder, leurs sites restent à planifier)."
     ]
+
+
+def test_a_stop_s_outcome_is_recorded_in_the_field_once(settings, db, geocoder, planner):
+    """On the phone at a stop of the shift: the visit goes to the stop (the shift counts it as done) and to its site
+    (a point's priority follows the outcome), at the stop's place; sent again with the device's key (a lost answer)
+    it is stored once; a stop that is not in the shift, or a key already used elsewhere, is refused in French."""
+    stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=90), geocoder=geocoder, now=NOW))
+    db.commit()
+    stops = stored.stops.sort_values(["team", "ord"])
+    point = stops[stops["site_kind"] == "point_sensible"].iloc[0]
+    other = stops[stops["ref"] != point["ref"]].iloc[0]
+    url = f"/api/tournees/{stored.plan_id}/arrets/{point['ref']}/visites"
+    body = {"date": "2026-11-20 09:40", "resultat": "pv", "agent": "INP Lambert", "identifiant": "vfield0000001"}
+    priority = db.execute("SELECT priority FROM sensitive_points WHERE id = %s", (point["site_id"],)).fetchone()[0]
+    first = planner.post(url, json=body)
+    again = planner.post(url, json=body)
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200 and again.json()["deja_recue"] and again.json()["id"] == first.json()["id"]
+    visit = first.json()["properties"]
+    assert (visit["resultat"], visit["point_sensible"], visit["agent"]) == ("pv", point["site_id"], "INP Lambert")
+    db.commit()
+    rows = db.execute(
+        "SELECT count(*), min(geocode_status), min(ST_Distance(v.geom, s.geom)) FROM visits v JOIN plan_stops s "
+        "ON s.id = v.plan_stop_id WHERE s.plan_id = %s",
+        (stored.plan_id,),
+    ).fetchone()
+    assert rows == (1, "tournee", 0.0)  # once, at the stop's place
+    summary = summary_json(load_plan(db, stored.plan_id))
+    assert [s["done"] for s in summary["stops"] if s["ref"] == point["ref"]] == [True]
+    assert sum(s["done"] for s in summary["stops"]) == 1
+    after = db.execute("SELECT priority FROM sensitive_points WHERE id = %s", (point["site_id"],)).fetchone()[0]
+    assert after != priority  # the « suite de visite » factor of a procès-verbal
+    missing = planner.post(f"/api/tournees/{stored.plan_id}/arrets/T999-E1-01/visites", json=body)
+    assert missing.status_code == 404
+    assert missing.json()["erreur"] == f"Pas d'arrêt « T999-E1-01 » dans la tournée n° {stored.plan_id}."
+    elsewhere = planner.post(f"/api/tournees/{stored.plan_id}/arrets/{other['ref']}/visites", json=body)
+    assert elsewhere.status_code == 409 and "déjà reçu pour un autre lieu" in elsewhere.json()["erreur"]

@@ -1,12 +1,13 @@
-"""Follow-up: change a report's status or category, and record a visit outcome on a report, a sensitive point or
-an axis. A visit on a point changes its priority at once (the ``suite_visite`` component); the next analysis run
-also takes it into account for the lifecycle (a point quiet for N weeks after ``nettoye`` becomes ``resolu``)."""
+"""Follow-up: change a report's status or category, and record a visit outcome on a report, a sensitive point, an
+axis or a plan's stop (in the field). A visit on a point changes its priority at once (the ``suite_visite``
+component); the next analysis run also takes it into account for the lifecycle (a point quiet for N weeks after
+``nettoye`` becomes ``resolu``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,7 +72,8 @@ def _record_outcome(
     user: User,
 ) -> JSONResponse:
     site = followup.visit_site(conn, target, site_id)
-    if body.identifiant and (known := followup.visit_received(conn, body.identifiant, target, site_id)) is not None:
+    attached = followup.site_column(target, site_id)
+    if body.identifiant and (known := followup.visit_received(conn, body.identifiant, attached)) is not None:
         return _already_received(conn, known)
     record: dict[str, Any] = {"date": body.date, "resultat": body.resultat, "agent": body.agent, "notes": body.notes}
     if body.identifiant:
@@ -90,6 +92,38 @@ def _record_outcome(
         if not summary["inserted"]:  # the same visit sent twice at once: the other request stored it
             return _already_received(conn, ids[0])
         followup.attach_visit(conn, ids[0], target, site_id)
+    return JSONResponse({"lot": summary, **fetch_one(conn, "visit", {"id": ids[0]}, "visite")}, 201, media_type=GEOJSON)
+
+
+@router.post(
+    "/tournees/{plan_id}/arrets/{stop_ref}/visites",
+    status_code=201,
+    summary="Encoder le résultat d'un arrêt de tournée (sur le terrain)",
+    responses=_RESENT,
+)
+def stop_outcome(
+    plan_id: Id,
+    stop_ref: Annotated[str, Path(max_length=40, pattern=r"^T\d+-E\d+-\d+$", examples=["T12-E1-03"])],
+    body: OutcomeIn,
+    request: Request,
+    conn: Conn,
+    settings: AppSettings,
+    user: Planner,
+) -> JSONResponse:
+    """La visite faite à un arrêt de la tournée, encodée sur place (le téléphone de l'agent) : rattachée à l'arrêt
+    (la tournée la compte comme faite) et au site de l'arrêt (point, axe ou signalement), à son lieu ; la priorité
+    d'un point suit son résultat. Comme le tableur de la tournée réimporté, une visite à la fois."""
+    stop_id = followup.plan_stop(conn, plan_id, stop_ref)
+    if body.identifiant and (known := followup.visit_received(conn, body.identifiant, {"plan_stop_id": stop_id})):
+        return _already_received(conn, known)
+    record: dict[str, Any] = {"date": body.date, "resultat": body.resultat, "agent": body.agent, "notes": body.notes}
+    record = {k: v for k, v in record.items() if v is not None} | {"arret": stop_ref}
+    if body.identifiant:
+        record |= {"source": followup.DEVICE_SOURCE, "identifiant": followup.DEVICE_KEY + body.identifiant}
+    with conn.transaction():  # the visit, its stop and its site, and the point's priority: together or not at all
+        summary, ids = create_records(conn, settings, "visits", record, user, geocoder_of(request, conn))
+        if not summary["inserted"]:
+            return _already_received(conn, ids[0])
     return JSONResponse({"lot": summary, **fetch_one(conn, "visit", {"id": ids[0]}, "visite")}, 201, media_type=GEOJSON)
 
 

@@ -98,20 +98,39 @@ DEVICE_SOURCE = "api"
 DEVICE_KEY = "terrain-"
 
 
-def visit_received(conn: psycopg.Connection[Any], key: str, target: Target, site_id: str) -> int | None:
+def visit_received(conn: psycopg.Connection[Any], key: str, attached: dict[str, Any]) -> int | None:
     """The visit already received under the device's ``key`` (a retry after a lost answer or a dead zone), or
-    None; a key already used for another site is refused: a device's key names one visit."""
-    row = conn.execute(_q("visit_by_key"), {"source": DEVICE_SOURCE, "key": DEVICE_KEY + key}).fetchone()
+    None. ``attached`` is where this sending puts the visit (``{"point_id": "PS-0003"}``, ``{"plan_stop_id": 41}``):
+    a key already used for another place is refused, since a device's key names one visit."""
+    cur = conn.execute(_q("visit_by_key"), {"source": DEVICE_SOURCE, "key": DEVICE_KEY + key})
+    row = cur.fetchone()
     if row is None:
         return None
-    visit_id, report_id, point_id, axis_id = row
-    attached = {"signalements": str(report_id), "points-sensibles": point_id, "axes": axis_id}[target]
-    if attached != site_id:
+    found = dict(zip([d.name for d in cur.description or []], row, strict=True))
+    if any(found[column] != value for column, value in attached.items()):
         raise ConflictError(
-            f"identifiant de visite « {key} » déjà reçu pour un autre lieu (visite n° {visit_id})",
+            f"identifiant de visite « {key} » déjà reçu pour un autre lieu (visite n° {found['id']})",
             hint="Chaque visite encodée sur un appareil a son propre identifiant : rechargez la page et réessayez.",
         )
-    return int(visit_id)
+    return int(found["id"])
+
+
+def site_column(target: Target, site_id: str) -> dict[str, Any]:
+    """The visit's column that names ``site_id`` of ``target`` and its value (how a visit is attached to it)."""
+    if target == "signalements":
+        return {"report_id": int(site_id)}
+    return {"point_id" if target == "points-sensibles" else "axis_id": site_id}
+
+
+def plan_stop(conn: psycopg.Connection[Any], plan_id: int, ref: str) -> int:
+    """The id of stop ``ref`` (``T12-E1-03``) of plan ``plan_id``; a French error naming both when there is none."""
+    row = conn.execute(_q("plan_stop"), {"plan": plan_id, "ref": ref}).fetchone()
+    if row is None:
+        raise NotFoundError(
+            f"Pas d'arrêt « {ref} » dans la tournée n° {plan_id}.",
+            hint=f"Les arrêts sont sur la fiche de la tournée (colonne « Arrêt ») ou dans GET /api/tournees/{plan_id}.",
+        )
+    return int(row[0])
 
 
 def attach_visit(conn: psycopg.Connection[Any], visit_id: int, target: Target, site_id: str) -> None:

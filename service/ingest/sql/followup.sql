@@ -24,4 +24,8 @@ WHERE id = %(id)s;
 
 -- name: visit_by_key
 -- A visit already received under the key its device gave it, with the site it is attached to.
-SELECT id, report_id, point_id, axis_id FROM visits WHERE source = %(source)s AND natural_key = %(key)s;
+SELECT id, report_id, point_id, axis_id, plan_stop_id FROM visits
+WHERE source = %(source)s AND natural_key = %(key)s;
+
+-- name: plan_stop
+SELECT id FROM plan_stops WHERE plan_id = %(plan)s AND ref = %(ref)s;

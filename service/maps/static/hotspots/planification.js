@@ -90,8 +90,11 @@
     return form;
   }
 
+  H.visitForm = visitForm; // the stops of a shift take it too (tournee.js)
+
   H.planification = function (map, tiles, config) {
     var style = config.style;
+    H.outcomeWords = function (code) { return config.resultats[code] || code; };
     var labels = config.libelles;
     var filters = { depuis: config.depuis, jusqu_a: "", categorie: "" };
     var fondUrl = "/api/carte/fond/";

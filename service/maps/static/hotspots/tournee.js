@@ -62,6 +62,29 @@
     });
   }
 
+  /* A stop's popup: when, what and why; for a planner in the field, the visit form of the stop (its outcome goes
+   * to the stop and to its site; kept on the phone without network, see attente.js). */
+  function stopPopup(planId, p, order, team) {
+    var box = document.createElement("div");
+    box.className = "hs-popup hs-arret-popup";
+    box.innerHTML = "<h3>" + esc(order) + ". " + esc(prop(p, ["Lieu"]) || prop(p, ["Site"])) + "</h3>" +
+      "<table><tr><th>Arrivée</th><td>" + hour(prop(p, ["Arrivée"])) + " (équipe " + esc(team) + ")</td></tr>" +
+      "<tr><th>Site</th><td>" + esc(prop(p, ["Site"])) + " — " + esc(prop(p, ["Type"])) + "</td></tr>" +
+      "<tr><th>Priorité</th><td>" + H.number(prop(p, ["Priorité"]), 1) + "</td></tr>" +
+      "<tr><th>Pourquoi</th><td>" + esc(prop(p, ["Pourquoi"]) || "") + "</td></tr>" +
+      "<tr class='hs-fait'><th>Fait</th><td>" + esc(prop(p, ["Fait"]) || "non") + "</td></tr></table>";
+    var ref = prop(p, ["Arrêt"]);
+    if (!ref || planId === undefined || !H.visitForm) return box;
+    var url = "/api/tournees/" + encodeURIComponent(planId) + "/arrets/" + encodeURIComponent(ref) + "/visites";
+    var form = H.visitForm(url, "arrêt " + ref, function (visit, sent) {
+      box.querySelector(".hs-fait td").textContent = "oui — " + (H.outcomeWords(sent.resultat)) + " (" +
+        H.clock() + ")";
+      state.encodees = (state.encodees || 0) + 1;
+    });
+    if (form) box.appendChild(form);
+    return box;
+  }
+
   function draw(map, group, panel, collection) {
     group.clearLayers();
     var plan = collection.tournee || {};
@@ -90,14 +113,7 @@
           hsTeam: team,
         });
         markers.push(marker);
-        marker.bindPopup(
-          "<div class='hs-popup'><h3>" + esc(order) + ". " + esc(prop(p, ["Lieu"]) || prop(p, ["Site"])) + "</h3>" +
-          "<table><tr><th>Arrivée</th><td>" + hour(prop(p, ["Arrivée"])) + " (équipe " + esc(team) + ")</td></tr>" +
-          "<tr><th>Site</th><td>" + esc(prop(p, ["Site"])) + " — " + esc(prop(p, ["Type"])) + "</td></tr>" +
-          "<tr><th>Priorité</th><td>" + H.number(prop(p, ["Priorité"]), 1) + "</td></tr>" +
-          "<tr><th>Pourquoi</th><td>" + esc(prop(p, ["Pourquoi"]) || "") + "</td></tr>" +
-          "<tr><th>Fait</th><td>" + esc(prop(p, ["Fait"]) || "non") + "</td></tr></table></div>"
-        );
+        marker.bindPopup(stopPopup(plan.plan_id, p, order, team), { maxWidth: 380 });
         marker.addTo(group);
         bounds.extend([c[1], c[0]]);
         (teams[team] = teams[team] || []).push(p);
