@@ -393,12 +393,12 @@ def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, c
         ".find(l => l.textContent.trim() === 'Permis').querySelector('input').click();"
         "window.hotspotsMap.setView([50.58, 5.51], 13, {animate: false});"
     )
-    permit = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-permis"))[0]
-    browser.execute_script("arguments[0].click()", permit)
+    click = "var e = document.querySelector(arguments[0]); if (e) e.click(); return !!e;"
+    wait.until(lambda d: d.execute_script(click, ".leaflet-marker-pane .hs-permis"))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup table.hs-nuisances"))  # loaded, then
     doubt = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .hs-doute button"))[0]
     assert text_of(doubt) == "Remettre à vérifier"
-    doubt.click()
+    wait.until(lambda d: d.execute_script(click, ".leaflet-popup .hs-doute button"))
     wait.until(lambda d: state().get("doutes") == 1 or state().get("erreur"))
     assert state()["erreur"] is None
     permit_id = conn.execute(
