@@ -38,7 +38,7 @@ from service.export import (
     render,
     write_pack,
 )
-from service.export.pdf_sheet import team_colour
+from service.export.pdf_sheet import render_pdf, team_colour
 from service.export.print_map import AXIS_COLOUR
 from service.export.sheet import Sheet, sheet_from_plan
 from service.export.sites import site_filters, site_list
@@ -231,6 +231,32 @@ def test_pdf_map_page_shows_the_routes_in_their_colours(pack):
     assert AXIS_COLOUR not in (team_colour(1), team_colour(2))
     # a stop page is not blank either
     assert (_pixels(data, 1).min(axis=2) < 200).mean() > 0.01
+
+
+def test_pdf_job_sheet_carries_a_qr_code_of_the_plan_on_the_map(pack, settings):
+    """Page 1's QR code, read by a real decoder (OpenCV) from the page as printed: the plan's page on the map, where
+    the officer records each stop on the phone; the same address written under it for who cannot scan."""
+    import cv2
+
+    data = pack.paths["pdf"].read_bytes()
+    link = f"http://hotspots.test/carte#tournee={pack.plan_id}"
+    page = pdfium.PdfDocument(data)[0].render(scale=3).to_numpy()[:, :, :3]
+    found, _points, _straight = cv2.QRCodeDetector().detectAndDecode(np.ascontiguousarray(page))
+    assert found == link
+    first = " ".join(pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
+    assert "Sur le téléphone : scannez, puis encodez le résultat de chaque arrêt." in first
+    assert f"Sur la carte, pour encoder les résultats : {link}" in first  # for who cannot scan
+    # the command line's default address is this computer's own, which a phone cannot open: no code then
+    with connect(settings) as conn:
+        local = sheet_from_plan(load_plan(conn, pack.plan_id), load_labels(conn), base_url="http://127.0.0.1:8000")
+    assert local.link is None and local.rows["Lien carte"].iloc[0].startswith("http://127.0.0.1:8000/carte#site=")
+    plain = render_pdf(local, background=pack.background)
+    assert (
+        "Sur le téléphone" not in _pdf_text(plain)
+        and not cv2.QRCodeDetector().detectAndDecode(
+            np.ascontiguousarray(pdfium.PdfDocument(plain)[0].render(scale=3).to_numpy()[:, :, :3])
+        )[0]
+    )
 
 
 def _small_sheet(*, outcome_labels: list[str] | None = None) -> Sheet:

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import psycopg
 import shapely
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -59,6 +61,9 @@ LABEL_WIDTH = 30 * mm
 LIST_COLOUR = TEAM_COLOURS[0]
 #: Facts longer than this (characters) get a row of their own.
 LONG_FACT = 40
+#: The QR code of the sheet's page on the map: large enough for a phone held at arm's length over the sheet.
+QR_SIDE = 24 * mm
+QR_COLUMN = QR_SIDE + 3 * mm
 TICK, TICKED = "☐", "☒"
 
 
@@ -154,8 +159,8 @@ def _p(text: Any, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape("" if missing(text) else str(text)), style)
 
 
-def _facts(sheet: Sheet, st: _Styles) -> Table:
-    """The facts two by two; a long one (the filters of a list) on a row of its own."""
+def _facts(sheet: Sheet, st: _Styles, width: float = CONTENT_WIDTH) -> Table:
+    """The facts two by two; a long one (the filters of a list) on a row of its own; ``width`` wide."""
     short = [(k, v) for k, v in sheet.facts.items() if len(str(v)) <= LONG_FACT]
     long = [(k, v) for k, v in sheet.facts.items() if len(str(v)) > LONG_FACT]
     cells: list[list[Any]] = []
@@ -168,7 +173,8 @@ def _facts(sheet: Sheet, st: _Styles) -> Table:
     for key, value in long:
         spans.append(("SPAN", (1, len(cells)), (3, len(cells))))
         cells.append([_p(key, st.label), _p(value, st.body), "", ""])
-    table = Table(cells, colWidths=[30 * mm, 61 * mm, 30 * mm, 61 * mm])
+    label, value = 30 * mm, width / 2 - 30 * mm
+    table = Table(cells, colWidths=[label, value, label, value])
     table.setStyle(
         TableStyle(
             [
@@ -177,6 +183,29 @@ def _facts(sheet: Sheet, st: _Styles) -> Table:
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return table
+
+
+def _with_phone_link(facts: Flowable, link: str, st: _Styles) -> Table:
+    """The facts with, on their right, the sheet's page on the map as a QR code and what it is for: the officer
+    scans it in the car and records each stop's outcome on the phone (the paper boxes stay for when it cannot).
+    The address itself is written in the notes, for who cannot scan."""
+    widget = QrCodeWidget(link, barLevel="M")
+    left, bottom, right, top = widget.getBounds()
+    code = Drawing(QR_SIDE, QR_SIDE, transform=[QR_SIDE / (right - left), 0, 0, QR_SIDE / (top - bottom), 0, 0])
+    code.add(widget)
+    words = Paragraph("<b>Sur le téléphone</b> : scannez, puis encodez le résultat de chaque arrêt.", st.small)
+    table = Table([[facts, [code, words]]], colWidths=[CONTENT_WIDTH - QR_COLUMN, QR_COLUMN])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("LEFTPADDING", (1, 0), (1, 0), 3 * mm),
             ]
         )
     )
@@ -377,7 +406,10 @@ def render_pdf(sheet: Sheet, *, background: PaperBackground | None = None) -> by
     st = _Styles()
     printed = datetime.now(ZoneInfo(TIMEZONE))
     story: list[Flowable] = [Paragraph(escape(sheet.title), st.title), _p(sheet.subtitle, st.body), Spacer(1, 3 * mm)]
-    if sheet.facts:
+    if sheet.facts and sheet.link:
+        facts = _facts(sheet, st, CONTENT_WIDTH - QR_COLUMN)
+        story += [_with_phone_link(facts, sheet.link, st), Spacer(1, 4 * mm)]
+    elif sheet.facts:
         story += [_facts(sheet, st), Spacer(1, 4 * mm)]
     plan_layers = sheet_layers(sheet)
     bounds = map_bounds(sheet)
@@ -390,9 +422,10 @@ def render_pdf(sheet: Sheet, *, background: PaperBackground | None = None) -> by
         )
     if not len(sheet.rows):
         story.append(_p("Aucun site pour ces critères.", st.h2))
-    if sheet.notes:
+    notes = [*sheet.notes, *([f"Sur la carte, pour encoder les résultats : {sheet.link}"] if sheet.link else [])]
+    if notes:
         story.append(Paragraph("Remarques", st.h2))
-        story += [Paragraph(escape(note), st.bullet, bulletText="•") for note in sheet.notes]
+        story += [Paragraph(escape(note), st.bullet, bulletText="•") for note in notes]
     story += _stops(sheet, st)
     story += [Spacer(1, 4 * mm), *_dropped(sheet, st)]
     decorate = _page_decoration(sheet, printed.strftime("%d/%m/%Y à %H:%M"))

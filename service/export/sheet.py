@@ -8,8 +8,10 @@ table, in the same order, in EPSG:31370.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 import numpy as np
@@ -98,6 +100,7 @@ class Sheet:
     dropped: pd.DataFrame | None = None  # Site, Lieu, Priorité, Raison
     name: str | None = None  # file name without extension, for lists other than plans and sites
     block_columns: list[str] = field(default_factory=list)  # more facts in each PDF block (other lists)
+    link: str | None = None  # the sheet on the map (a plan: /carte#tournee=N), printed as a QR code for the phone
 
     @property
     def file_stem(self) -> str:
@@ -135,6 +138,18 @@ def _duration_words(minutes: float) -> str:
     if not hours:
         return f"{rest} min"
     return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+def _phone_reaches(base_url: str) -> bool:
+    """Whether a phone could open ``base_url``: not this computer's own address (the command line's default,
+    ``http://127.0.0.1:8000``), which a QR code on the sheet would send nowhere."""
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: the service's own
+        return True
 
 
 def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None = None) -> Sheet:
@@ -224,6 +239,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         notes=list(summary.get("notes", [])),
         facts=fact_lines,
         dropped=dropped,
+        link=f"{base_url.rstrip('/')}/carte#tournee={facts['id']}" if base_url and _phone_reaches(base_url) else None,
     )
 
 
