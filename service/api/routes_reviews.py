@@ -116,8 +116,9 @@ def reviews(
 )
 def doubt(body: Doubt, request: Request, response: Response, conn: Conn, user: Planner) -> dict[str, Any]:
     """Un planificateur voit un signalement (une visite, un permis) placé avec assurance mais au mauvais endroit :
-    il le remet dans la liste à vérifier, avec le motif. La position actuelle devient la proposition 1, suivie de
-    ce que le géocodeur trouve pour l'adresse ; en attendant, le point reste sur la carte mais sort de l'analyse.
+    il le remet dans la liste à vérifier, avec le motif. La position actuelle devient la proposition 1, suivie des
+    autres lectures de l'adresse et des adresses officielles autour du point ; en attendant, le point reste sur la
+    carte mais sort de l'analyse.
     201 et la vérification créée ; 200 et celle qui attend déjà s'il y en a une. Journalisé."""
     found = geocoder_of(request, conn)
     table = _TABLE_OF[body.objet]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of, working
@@ -215,7 +216,7 @@ def _every_network(
         console.print(f"{len(written)} fichier(s) écrit(s) dans {written[0].parent}", highlight=False)
     failed = [d for d in outcomes if d.error]
     for done in failed:
-        console.print(f"[red]{done.name}[/red] : {done.error}", highlight=False)
+        console.print(f"[red]{escape(done.name)}[/red] : {escape(done.error or '')}", highlight=False)
     if failed:
         console.print(
             f"{len(failed)} bilan(s) non fait(s), les autres sont faits. Corrigez puis relancez la même commande : "

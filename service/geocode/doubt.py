@@ -3,7 +3,8 @@ coordinates) placed with confidence, but at the wrong place — a homonym street
 app's GPS fix across the road, a number that the register misses.
 
 The row goes back to the review queue (« Adresses à vérifier ») with the reason given, its current place as the
-first proposal (accepting it says « it was right after all ») and the geocoder's other candidates for its address.
+first proposal (accepting it says « it was right after all »), then the other readings of its address and the
+official addresses around its point.
 Meanwhile it keeps its point on the map but leaves the analysis, as any doubtful row does; settling the review
 (:func:`service.geocode.apply.resolve_review`) places it and brings it back.
 """
@@ -27,7 +28,7 @@ _q = Queries("service.geocode", "doubt.sql")
 
 #: A reason longer than this is refused (it is read in a list, beside the address).
 MAX_REASON = 300
-#: How many proposals a doubt offers: the current place and the geocoder's best other candidates.
+#: How many proposals a doubt offers: the current place, then the other readings and the addresses around it.
 MAX_CHOICES = 6
 
 
@@ -51,8 +52,9 @@ def _current_place(row: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def doubt_choices(row: dict[str, Any], geocoder: Geocoder | None) -> list[dict[str, Any]]:
-    """The proposals of a doubted row: its current place first, then the official addresses around it (next door,
-    across the road), then what the geocoder finds elsewhere for its address (a homonym street, a close name)."""
+    """The proposals of a doubted row: its current place first, then up to two other readings of its address (a
+    homonym street in the other commune, a close name), the official addresses around its point (next door, across
+    the road), and the other readings left; one proposal per label."""
     current = _current_place(row)
     choices = [current] if current else []
     if geocoder is not None:
