@@ -241,7 +241,7 @@ def test_a_doubt_that_cannot_be_taken_says_why_and_changes_nothing(conn, importe
 
 def test_the_command_line_puts_a_placement_in_doubt(conn, settings, imported):
     report_id = conn.execute("SELECT id FROM reports WHERE external_id = 'A3'").fetchone()[0]
-    done = _cli(settings, "geocode", "doute", "signalement", str(report_id), "--motif", "autre commune")
+    done = _cli(settings, "geocode", "doute", "signalement", f"SIG-{report_id}", "--motif", "autre commune")
     assert done.returncode == 0, done.stderr
     review_id = conn.execute("SELECT id FROM geocode_reviews WHERE target_id = %s", (report_id,)).fetchone()[0]
     said = " ".join(done.stdout.split())
@@ -250,6 +250,8 @@ def test_the_command_line_puts_a_placement_in_doubt(conn, settings, imported):
     wrong = _cli(settings, "geocode", "doute", "colis", "3")
     said = " ".join(wrong.stderr.split())
     assert wrong.returncode == 2 and "« colis » : donnez signalement, visite ou permis." in said
+    odd = _cli(settings, "geocode", "doute", "visite", "SIG-3")
+    assert odd.returncode == 2 and "« SIG-3 » : un numéro (123)." in " ".join(odd.stderr.split())
 
 
 def _places(conn) -> dict[str, tuple]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -263,7 +264,7 @@ _KINDS = {label: table for table, label in ROW_LABELS.items()}
 def doute(
     ctx: typer.Context,
     objet: str = typer.Argument(..., help="signalement, visite ou permis."),
-    numero: int = typer.Argument(..., help="Son numéro (celui de sa fiche, de la carte ou de l'export)."),
+    numero: str = typer.Argument(..., help="Son numéro (celui de la carte ou de l'export : 123 ou SIG-123)."),
     motif: str = typer.Option("", "--motif", help="Ce qui ne va pas (« mauvaise commune », « en face »…)."),
     json_out: JsonOut = False,
 ) -> None:
@@ -272,13 +273,18 @@ def doute(
     table = _KINDS.get(objet.strip().lower())
     if table is None:
         raise typer.BadParameter(f"« {objet} » : donnez signalement, visite ou permis.", param_hint="OBJET")
+    found = re.fullmatch(r"(?:SIG-)?(\d+)" if table == "reports" else r"(\d+)", numero.strip(), re.IGNORECASE)
+    if found is None:
+        example = "123 ou SIG-123" if table == "reports" else "123"
+        raise typer.BadParameter(f"« {numero} » : un numéro ({example}).", param_hint="NUMERO")
+    row_id = int(found.group(1))
     settings = settings_of(ctx)
     with connect(settings) as conn:
         register = batch_geocoder(conn)  # None while no address register is loaded: the current place only
         geocoder = register.geocoder if register else None
-        row, created = doubt_placement(conn, table, numero, who=cli_actor(), reason=motif, geocoder=geocoder)
+        row, created = doubt_placement(conn, table, row_id, who=cli_actor(), reason=motif, geocoder=geocoder)
         if created:
-            audit(conn, cli_actor(), "placement_mis_en_doute", verification=row["id"], table=table, id=numero)
+            audit(conn, cli_actor(), "placement_mis_en_doute", verification=row["id"], table=table, id=row_id)
     if json_out:
         print_json({**row, "nouvelle": created})
         return
@@ -286,7 +292,7 @@ def doute(
     choices = row["alternatives"]
     first = " (la 1 : sa position actuelle)" if choices and choices[0].get("actuelle") else ""
     console.print(
-        f"{ROW_LABELS[table].capitalize()} n° {numero} {said} les adresses à vérifier : vérification n° {row['id']}, "
+        f"{ROW_LABELS[table].capitalize()} n° {row_id} {said} les adresses à vérifier : vérification n° {row['id']}, "
         f"{len(choices)} proposition(s){first}."
     )
     console.print(
