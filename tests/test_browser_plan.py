@@ -573,10 +573,18 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
     first = conn.execute(
         "SELECT id, ref FROM plan_stops WHERE plan_id = %s ORDER BY team, ord LIMIT 1", (plan["plan_id"],)
     ).fetchone()
-    marker = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .hs-arret span"))[0]
-    assert marker.text == "1"
-    browser.execute_script("arguments[0].click()", marker)
-    form = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite"))[0]
+    # a stop's marker by its number (the markers are drawn again at each zoom: found anew at each try)
+    stop = (
+        "var s = [...document.querySelectorAll('.leaflet-marker-pane .hs-arret span')]"
+        ".find(e => e.textContent === arguments[0]); if (s) s.click(); return !!s;"
+    )
+    opened = (
+        "var p = document.querySelectorAll('.hs-arret-popup'); return p.length === 1 && "
+        "p[0].querySelector('h3').textContent.startsWith(arguments[0] + '. ') && !!p[0].querySelector('form')"
+    )
+    wait.until(lambda d: d.execute_script(stop, "1"))
+    wait.until(lambda d: d.execute_script(opened, "1"))
+    form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
     fait = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-fait td")
     assert text_of(fait) == "non"
     browser.execute_script("arguments[0].value = 'nettoye'", form.find_element(By.NAME, "resultat"))
@@ -589,9 +597,33 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
     assert text_of(browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-fait td")).startswith("oui — Nettoyé (")
     visit = conn.execute("SELECT outcome, officer FROM visits WHERE plan_stop_id = %s", (first[0],)).fetchall()
     assert visit == [("nettoye", "INP Lambert")]
+    # the second stop in a dead zone: kept on the phone, said in its popup, sent when the network comes back
+    second = conn.execute(
+        "SELECT id FROM plan_stops WHERE plan_id = %s ORDER BY team, ord OFFSET 1 LIMIT 1", (plan["plan_id"],)
+    ).fetchone()[0]
+    browser.execute_script("window.hotspotsMap.closePopup()")
+    wait.until(lambda d: d.execute_script(stop, "2"))
+    wait.until(lambda d: d.execute_script(opened, "2"))
+    form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
+    browser.execute_script("arguments[0].value = 'rien_constate'", form.find_element(By.NAME, "resultat"))
+    browser.execute_cdp_cmd("Network.enable", {})
+    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+    try:
+        form.find_element(By.CSS_SELECTOR, "button").click()
+        done = ".hs-arret-popup .hs-fait td"
+        wait.until(lambda d: "gardé sur le téléphone" in text_of(d.find_element(By.CSS_SELECTOR, done)))
+        assert text_of(browser.find_element(By.CSS_SELECTOR, done)).startswith("oui — Rien constaté, gardé sur le")
+        assert conn.execute("SELECT count(*) FROM visits WHERE plan_stop_id = %s", (second,)).fetchone() == (0,)
+    finally:
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+    wait.until(lambda d: d.execute_script("return window.hotspotsAttente.envoyees") == 1)
+    assert conn.execute("SELECT outcome FROM visits WHERE plan_stop_id = %s", (second,)).fetchall() == [
+        ("rien_constate",)
+    ]
     listed = browser.execute_async_script(
         "const done = arguments[1]; fetch('/api/tournees', {credentials: 'same-origin'}).then(r => r.json())"
         ".then(l => done(l.find(p => p.id === arguments[0])), e => done({erreur: String(e)}));",
         plan["plan_id"],
     )
-    assert listed["done"] == 1, listed
+    assert listed["done"] == 2, listed

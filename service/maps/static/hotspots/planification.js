@@ -41,7 +41,7 @@
 
   /* The visit form of a popup. Each visit carries a key the device gives it once (H.attente): sent again, it is
    * stored once; without network it is kept on the device and sent when the network comes back. */
-  function visitForm(url, lieu, after) {
+  function visitForm(url, lieu, after, kept) {
     var tpl = document.getElementById("hs-form-visite");
     if (!tpl) return null;
     var form = tpl.content.firstElementChild.cloneNode(true);
@@ -72,6 +72,7 @@
               "envoyée dès que le réseau revient.";
             form.reset();
             form.elements.date.value = body.date;
+            if (kept) kept(body);
             return;
           }
           out.textContent = "Visite enregistrée (n° " + b.id + ").";

@@ -76,10 +76,13 @@
     var ref = prop(p, ["Arrêt"]);
     if (!ref || planId === undefined || !H.visitForm) return box;
     var url = "/api/tournees/" + encodeURIComponent(planId) + "/arrets/" + encodeURIComponent(ref) + "/visites";
+    var done = box.querySelector(".hs-fait td");
     var form = H.visitForm(url, "arrêt " + ref, function (visit, sent) {
-      box.querySelector(".hs-fait td").textContent = "oui — " + (H.outcomeWords(sent.resultat)) + " (" +
-        H.clock() + ")";
+      done.textContent = "oui — " + H.outcomeWords(sent.resultat) + " (" + H.clock() + ")";
       state.encodees = (state.encodees || 0) + 1;
+    }, function (sent) {
+      done.textContent = "oui — " + H.outcomeWords(sent.resultat) + ", gardé sur le téléphone (envoyé dès que le " +
+        "réseau revient)";
     });
     if (form) box.appendChild(form);
     return box;
