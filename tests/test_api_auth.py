@@ -79,6 +79,7 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("GET", "/api/reseaux/{network_id}"): "lecteur",
     ("GET", "/api/reseaux/{network_id}/bilan"): "lecteur",
     ("POST", "/api/reseaux/{network_id}/bilans"): "planificateur",
+    ("POST", "/api/reseaux/bilans"): "planificateur",
     ("GET", "/api/reseaux/{network_id}/nouveautes"): "lecteur",
     ("GET", "/api/reseaux/{network_id}/coordinateur"): "admin",
     ("GET", "/api/sections/{section}/bilan"): "lecteur",

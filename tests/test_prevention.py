@@ -684,3 +684,61 @@ def test_every_network_s_digest_goes_out_in_one_run_and_a_rerun_sends_only_what_
         "'2026-07-01' GROUP BY 1"
     ).fetchall()
     assert dict(counts) == {ids[n]: 1 for n in [*reachable, broken]}
+
+
+def test_the_api_issues_every_network_s_digest_once_and_names_a_refusal(settings, demo, auth, db):
+    """``POST /api/reseaux/bilans``: each active network's digest for the period mailed to its coordinator (no
+    address in the answer); a network without an address refused with what to do, the others sent; the same call
+    again sends only the one fixed meanwhile."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    active = db.execute(
+        "SELECT n.name, n.id, c.email FROM prevention_networks n LEFT JOIN private.network_coordinators c "
+        "ON c.network_id = n.id WHERE n.active ORDER BY n.name"
+    ).fetchall()
+    broken = json.loads((demo["out"] / "reseaux.json").read_text(encoding="utf-8"))["reseaux"][0]["nom"]
+    ids, emails = {a[0]: a[1] for a in active}, {a[0]: a[2] for a in active}
+    reachable = [name for name, _id, email in active if email and name != broken]
+    unreachable = [name for name, _id, email in active if not email and name != broken]  # registered by others
+    db.execute("UPDATE private.network_coordinators SET email = NULL WHERE network_id = %s", (ids[broken],))
+    db.commit()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailing = settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "aucune",
+                "smtp_sender": "Service Environnement <environnement@example.org>"}
+    )  # fmt: skip
+    params = {"periode": "2026-T1", "envoyer": "true"}
+    inbox = _Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        with TestClient(create_app(mailing)) as client:
+            first = client.post("/api/reseaux/bilans", params=params, headers=auth["planificateur"])
+            db.execute(
+                "UPDATE private.network_coordinators SET email = %s WHERE network_id = %s",
+                (emails[broken], ids[broken]),
+            )
+            db.commit()
+            again = client.post("/api/reseaux/bilans", params=params, headers=auth["planificateur"])
+            reader = client.post("/api/reseaux/bilans", params=params, headers=auth["lecteur"])
+    finally:
+        server.stop()
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert (body["periode"], body["libelle"]) == ("2026-T1", "1er trimestre 2026")
+    assert body["refuses"] == 1 + len(unreachable)
+    states = {r["nom"]: (r["etat"], r["motif"]) for r in body["reseaux"]}
+    assert states[broken][0] == "refuse" and states[broken][1].startswith(
+        f"le réseau « {broken} » n'a pas d'e-mail de coordinateur\n→ Enregistrez-le : hotspots reseaux coordonnees"
+    )
+    assert all(states[name] == ("envoye", None) for name in reachable)
+    assert "@" not in first.text  # no coordinator's address in the answer
+    later = {r["nom"]: r["etat"] for r in again.json()["reseaux"]}
+    assert later[broken] == "envoye" and all(later[name] == "deja_note" for name in reachable)
+    received = sorted(r for rcpt, _ in inbox.received for r in rcpt)
+    assert received == sorted(emails[name] for name in [*reachable, broken])  # each once
+    assert reader.status_code == 403

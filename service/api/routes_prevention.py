@@ -22,7 +22,9 @@ from service.geo import geometry_to_wgs84
 from service.mail import check_mail_settings
 from service.prevention import Digest, digest_for, news_since_last_digest
 from service.prevention.changes import record_digest
+from service.prevention.issuing import issue_every_network
 from service.prevention.networks import Coordinator, find_network, list_networks, register_network
+from service.prevention.period import parse_period
 from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
 from service.prevention.sending import coordinator_address
 from service.prevention.sending import send_digest as mail_digest
@@ -31,7 +33,14 @@ from service.settings import Settings
 router = APIRouter(prefix="/api", tags=["prévention"])
 
 DigestFormat = Literal["json", "html", "pdf"]
-Periode = Annotated[str, Query(max_length=20, description="mois (2026-10), trimestre (2026-T4) ou année (2026)")]
+Periode = Annotated[
+    str,
+    Query(
+        max_length=20,
+        description="mois (2026-10), trimestre (2026-T4), année (2026), ou mois-dernier, trimestre-dernier, "
+        "annee-derniere",
+    ),
+]
 
 
 class ZoneIn(BaseModel):
@@ -183,6 +192,36 @@ def send_digest(
         {"bilan": digest_id, "reseau": network_id, "periode": found.period.code, "envoye_par_email": envoyer},
         status_code=201,
     )
+
+
+@router.post("/reseaux/bilans", summary="Les bilans de tous les réseaux actifs pour une période (envoi mensuel)")
+def send_every_digest(
+    conn: Conn,
+    settings: AppSettings,
+    user: Planner,
+    periode: Periode,
+    envoyer: Annotated[
+        bool, Query(description="les envoyer aussi par e-mail aux coordinateurs (HTML, PDF joint ; réglages SMTP)")
+    ] = False,
+) -> dict[str, Any]:
+    """Le bilan de chaque réseau actif pour la période est noté comme envoyé (et, avec ``envoyer=true``, part par
+    e-mail à son coordinateur). Un réseau refusé (pas d'e-mail de coordinateur, serveur d'envoi qui refuse)
+    n'arrête pas les autres : son motif et quoi faire sont dans la réponse ; un réseau déjà noté pour la période est
+    passé, si bien que relancer après une correction n'envoie que ce qui manquait. Aucune adresse dans la réponse ;
+    chaque envoi est inscrit au journal."""
+    period = parse_period(periode)
+    if envoyer:
+        check_mail_settings(settings)
+    outcomes = issue_every_network(conn, settings, load_labels(conn), period, actor=user.login, send=envoyer)
+    for done in outcomes:
+        if done.recorded:
+            audit(conn, user, "envoi_bilan", reseau=done.network_id, periode=period.code, email=envoyer)
+    return {
+        "periode": period.code,
+        "libelle": period.label,
+        "reseaux": [done.to_json() for done in outcomes],
+        "refuses": sum(1 for done in outcomes if done.error),
+    }
 
 
 @router.get("/reseaux/{network_id}/nouveautes", summary="Ce qui a changé depuis le dernier bilan envoyé")

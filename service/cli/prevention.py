@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -14,14 +12,9 @@ from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of, working
 from service.cli.fit import fitted
-from service.errors import HotspotsError, InputFileError, InvalidValueError
+from service.errors import InputFileError, InvalidValueError
 from service.mail import check_mail_settings
 from service.settings import Settings
-
-if TYPE_CHECKING:
-    import psycopg
-
-    from service.prevention.digest import Digest
 
 app = typer.Typer(
     help="Réseaux d'information de quartier (prévention) : les enregistrer, les lister, leurs nouveautés."
@@ -41,56 +34,6 @@ def _formats(text: str) -> list[str]:
             f"format de bilan inconnu : « {', '.join(unknown) or text} »", hint="html, pdf ou html,pdf"
         )
     return list(dict.fromkeys(chosen))
-
-
-@dataclass
-class _Issued:
-    """What became of one network's digest in a run: the files written, the address it was mailed to, and the
-    reason when it was passed over or refused."""
-
-    name: str
-    files: list[Path] = field(default_factory=list)
-    sent_to: str | None = None
-    recorded: bool = False
-    skipped: str | None = None
-    error: str | None = None
-
-
-def _issue(
-    conn: psycopg.Connection[Any],
-    settings: Settings,
-    found: Digest,
-    *,
-    chosen: list[str],
-    out: Path,
-    envoyer: bool,
-    brouillon: bool,
-) -> _Issued:
-    """Draw, write, send (with ``envoyer``) and record (without ``brouillon``) one digest. A section, or a network
-    without a coordinator's address, is refused before the digest is drawn; a refused mail is not recorded."""
-    from service.export import write_files
-    from service.prevention.changes import record_digest
-    from service.prevention.render import digest_stem, load_digest_background, render_html, render_pdf
-    from service.prevention.sending import coordinator_address, send_digest
-
-    done = _Issued(found.scope.name)
-    if envoyer:
-        done.sent_to = coordinator_address(conn, found, actor=cli_actor())
-    with working(f"Bilan « {found.scope.name} » : carte et mise en page…"):
-        background = load_digest_background(conn, settings, found)
-        stem = digest_stem(found)
-        html = render_html(found, background=background) if "html" in chosen or envoyer else ""
-        pdf = render_pdf(found, background=background) if "pdf" in chosen or envoyer else b""
-        contents = [(f"{stem}.html", html.encode("utf-8"))] if "html" in chosen else []
-        contents += [(f"{stem}.pdf", pdf)] if "pdf" in chosen else []
-        done.files = write_files(out, contents)
-    if done.sent_to is not None:
-        with working("Envoi du bilan…"):
-            send_digest(settings, found, to=done.sent_to, html=html, pdf=pdf)
-    if not brouillon:
-        record_digest(conn, found, actor=cli_actor())
-        done.recorded = True
-    return done
 
 
 def digest(
@@ -129,6 +72,7 @@ def digest(
     par e-mail au coordinateur du réseau."""
     from service.db.vocabulary import load_labels
     from service.prevention import digest_for
+    from service.prevention.issuing import issue
     from service.prevention.render import digest_json
 
     settings = settings_of(ctx)
@@ -154,7 +98,17 @@ def digest(
         if json_out:
             print_json(digest_json(found))
             return
-        done = _issue(conn, settings, found, chosen=chosen, out=out, envoyer=envoyer, brouillon=brouillon)
+        done = issue(
+            conn,
+            settings,
+            found,
+            actor=cli_actor(),
+            formats=chosen,
+            out=out,
+            send=envoyer,
+            record=not brouillon,
+            step=working,
+        )
     console.print(f"[bold]{found.title}[/bold]", highlight=False)
     console.print(found.summary(), highlight=False)
     if found.empty:
@@ -171,37 +125,30 @@ def digest(
 def _every_network(
     settings: Settings, periode: str, *, chosen: list[str], out: Path, envoyer: bool, brouillon: bool
 ) -> None:
-    """``digest --tous``: each active network's digest in turn; one refused (no address, the mail server saying
-    no) does not stop the others. A table says what became of each; the exit status is 1 if any failed."""
+    """``digest --tous``: each active network's digest in turn (:func:`service.prevention.issuing
+    .issue_every_network`); a table says what became of each; the exit status is 1 if any was refused."""
     from service.db.vocabulary import load_labels
-    from service.prevention import digest_for
-    from service.prevention.changes import issued_for_period
-    from service.prevention.networks import list_networks
+    from service.prevention.issuing import issue_every_network
     from service.prevention.period import parse_period
 
     period = parse_period(periode)  # once: « mois-dernier » is the same month for every network of the run
-    outcomes: list[_Issued] = []
     with database(settings) as conn:
-        labels = load_labels(conn)
-        networks = [n for n in list_networks(conn) if n["active"]]
-        if not networks:
-            console.print("Aucun réseau actif : rien à faire (hotspots reseaux ajouter …).", highlight=False)
-            return
-        for network in networks:
-            try:
-                found = digest_for(conn, settings, labels, period=period.code, network=int(network["id"]))
-                issued = None if brouillon else issued_for_period(conn, found)
-                if issued is not None:
-                    day = issued.astimezone(ZoneInfo(settings.timezone))
-                    outcomes.append(_Issued(found.scope.name, skipped=f"déjà noté comme envoyé le {day:%d/%m/%Y}"))
-                    continue
-                outcomes.append(
-                    _issue(conn, settings, found, chosen=chosen, out=out, envoyer=envoyer, brouillon=brouillon)
-                )
-            except HotspotsError as err:
-                conn.rollback()
-                outcomes.append(_Issued(str(network["name"]), error=str(err)))  # the message, then what to do
-    table = Table(title=f"Bilans de {len(networks)} réseau(x) — {period.label}")
+        outcomes = issue_every_network(
+            conn,
+            settings,
+            load_labels(conn),
+            period,
+            actor=cli_actor(),
+            formats=chosen,
+            out=out,
+            send=envoyer,
+            record=not brouillon,
+            step=working,
+        )
+    if not outcomes:
+        console.print("Aucun réseau actif : rien à faire (hotspots reseaux ajouter …).", highlight=False)
+        return
+    table = Table(title=f"Bilans de {len(outcomes)} réseau(x) — {period.label}")
     for column in ("réseau", "bilan", "e-mail", "noté comme envoyé"):
         table.add_column(column)
     for done in outcomes:
