@@ -482,6 +482,25 @@ def _mail_env(settings, port: int, **extra: str) -> dict[str, str]:
     )
 
 
+def _free_port() -> int:
+    """A local port free now, for the test's mail server."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _mail_settings(settings):
+    """The settings with a mail server on a free local port (started by the test), and that port."""
+    port = _free_port()
+    mailing = settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "aucune",
+                "smtp_sender": "Service Environnement <environnement@example.org>"}
+    )  # fmt: skip
+    return mailing, port
+
+
 def _digests_sent(db, network_id: int) -> int:
     db.commit()
     return db.execute("SELECT count(*) FROM network_digests WHERE network_id = %s", (network_id,)).fetchone()[0]
@@ -490,16 +509,13 @@ def _digests_sent(db, network_id: int) -> int:
 def test_a_digest_is_sent_to_its_coordinator_with_its_pdf_and_noted_only_once_accepted(settings, demo, db, tmp_path):
     import email
     import email.policy
-    import socket
 
     from aiosmtpd.controller import Controller
 
     network = json.loads((demo["out"] / "reseaux.json").read_text(encoding="utf-8"))["reseaux"][0]
     name, contact = network["nom"], network["coordinateur"]
     network_id = db.execute("SELECT id FROM prevention_networks WHERE name = %s", (name,)).fetchone()[0]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     argv = ["digest", "--reseau", name, "--periode", PERIOD, "--out", str(tmp_path), "--envoyer"]
 
     # the mail server out of reach: said in French, the digest not noted as sent
@@ -580,19 +596,12 @@ def test_sending_refuses_in_french_what_it_cannot_do(settings, demo, db, tmp_pat
 
 
 def test_the_api_sends_a_digest_by_email_without_showing_the_address(settings, demo, auth, db):
-    import socket
 
     from aiosmtpd.controller import Controller
 
     network = json.loads((demo["out"] / "reseaux.json").read_text(encoding="utf-8"))["reseaux"][2]
     network_id = db.execute("SELECT id FROM prevention_networks WHERE name = %s", (network["nom"],)).fetchone()[0]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    mailing = settings.model_copy(
-        update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "aucune",
-                "smtp_sender": "Service Environnement <environnement@example.org>"}
-    )  # fmt: skip
+    mailing, port = _mail_settings(settings)
     url, params = f"/api/reseaux/{network_id}/bilans", {"periode": PERIOD, "envoyer": "true"}
     with TestClient(create_app(mailing)) as client:
         before = _digests_sent(db, network_id)
@@ -630,7 +639,6 @@ def test_every_network_s_digest_goes_out_in_one_run_and_a_rerun_sends_only_what_
     """``digest --tous --envoyer`` as a monthly timer runs it: a network without a coordinator's address is
     refused with its reason and the command that fixes it, the others go out; run again once fixed, only the
     refused one is sent — those already noted for the period are passed over, not sent twice."""
-    import socket
 
     from aiosmtpd.controller import Controller
 
@@ -644,9 +652,7 @@ def test_every_network_s_digest_goes_out_in_one_run_and_a_rerun_sends_only_what_
     assert broken in names and len(reachable) >= 2
     db.execute("UPDATE private.network_coordinators SET email = NULL WHERE network_id = %s", (ids[broken],))
     db.commit()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     argv = ["digest", "--tous", "--periode", "2026-T2", "--envoyer", "--out"]
     inbox = _Inbox()
     server = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -690,7 +696,6 @@ def test_the_api_issues_every_network_s_digest_once_and_names_a_refusal(settings
     """``POST /api/reseaux/bilans``: each active network's digest for the period mailed to its coordinator (no
     address in the answer); a network without an address refused with what to do, the others sent; the same call
     again sends only the one fixed meanwhile."""
-    import socket
 
     from aiosmtpd.controller import Controller
 
@@ -704,13 +709,7 @@ def test_the_api_issues_every_network_s_digest_once_and_names_a_refusal(settings
     unreachable = [name for name, _id, email in active if not email and name != broken]  # registered by others
     db.execute("UPDATE private.network_coordinators SET email = NULL WHERE network_id = %s", (ids[broken],))
     db.commit()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    mailing = settings.model_copy(
-        update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "aucune",
-                "smtp_sender": "Service Environnement <environnement@example.org>"}
-    )  # fmt: skip
+    mailing, port = _mail_settings(settings)
     params = {"periode": "2026-T1", "envoyer": "true"}
     inbox = _Inbox()
     server = Controller(inbox, hostname="127.0.0.1", port=port)

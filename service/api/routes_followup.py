@@ -75,9 +75,7 @@ def _record_outcome(
     attached = followup.site_column(target, site_id)
     if body.identifiant and (known := followup.visit_received(conn, body.identifiant, attached)) is not None:
         return _already_received(conn, known)
-    record: dict[str, Any] = {"date": body.date, "resultat": body.resultat, "agent": body.agent, "notes": body.notes}
-    if body.identifiant:
-        record |= {"source": followup.DEVICE_SOURCE, "identifiant": followup.DEVICE_KEY + body.identifiant}
+    record = _visit_record(body)
     if site.x is not None and site.y is not None:
         record |= {"x": round(site.x, 2), "y": round(site.y, 2)}
     if site.address:
@@ -87,12 +85,11 @@ def _record_outcome(
     # one transaction: the visit, its attachment and the point's priority are stored together or not at all (the
     # point's row stays locked until the commit: other visits of the same point wait for it)
     with conn.transaction():
-        record = {k: v for k, v in record.items() if v is not None}
         summary, ids = create_records(conn, settings, "visits", record, user, geocoder_of(request, conn))
         if not summary["inserted"]:  # the same visit sent twice at once: the other request stored it
             return _already_received(conn, ids[0])
         followup.attach_visit(conn, ids[0], target, site_id)
-    return JSONResponse({"lot": summary, **fetch_one(conn, "visit", {"id": ids[0]}, "visite")}, 201, media_type=GEOJSON)
+    return _received(conn, summary, ids[0])
 
 
 @router.post(
@@ -116,15 +113,26 @@ def stop_outcome(
     stop_id = followup.plan_stop(conn, plan_id, stop_ref)
     if body.identifiant and (known := followup.visit_received(conn, body.identifiant, {"plan_stop_id": stop_id})):
         return _already_received(conn, known)
-    record: dict[str, Any] = {"date": body.date, "resultat": body.resultat, "agent": body.agent, "notes": body.notes}
-    record = {k: v for k, v in record.items() if v is not None} | {"arret": stop_ref}
-    if body.identifiant:
-        record |= {"source": followup.DEVICE_SOURCE, "identifiant": followup.DEVICE_KEY + body.identifiant}
+    record = _visit_record(body) | {"arret": stop_ref}
     with conn.transaction():  # the visit, its stop and its site, and the point's priority: together or not at all
         summary, ids = create_records(conn, settings, "visits", record, user, geocoder_of(request, conn))
         if not summary["inserted"]:
             return _already_received(conn, ids[0])
-    return JSONResponse({"lot": summary, **fetch_one(conn, "visit", {"id": ids[0]}, "visite")}, 201, media_type=GEOJSON)
+    return _received(conn, summary, ids[0])
+
+
+def _visit_record(body: OutcomeIn) -> dict[str, Any]:
+    """The visit as a record to ingest: what was given, under the device's key when there is one."""
+    record = {"date": body.date, "resultat": body.resultat, "agent": body.agent, "notes": body.notes}
+    if body.identifiant:
+        record |= {"source": followup.DEVICE_SOURCE, "identifiant": followup.DEVICE_KEY + body.identifiant}
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def _received(conn: Conn, summary: dict[str, Any], visit_id: int) -> JSONResponse:
+    """A visit just stored: 201, the visit and the account of its batch."""
+    visit = fetch_one(conn, "visit", {"id": visit_id}, "visite")
+    return JSONResponse({"lot": summary, **visit}, 201, media_type=GEOJSON)
 
 
 def _already_received(conn: Conn, visit_id: int) -> JSONResponse:

@@ -22,7 +22,7 @@ from service.geo import geometry_to_wgs84
 from service.mail import check_mail_settings
 from service.prevention import Digest, digest_for, news_since_last_digest
 from service.prevention.changes import record_digest
-from service.prevention.issuing import issue_every_network
+from service.prevention.issuing import IssueOptions, issue_every_network
 from service.prevention.networks import Coordinator, find_network, list_networks, register_network
 from service.prevention.period import parse_period
 from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
@@ -212,7 +212,8 @@ def send_every_digest(
     period = parse_period(periode)
     if envoyer:
         check_mail_settings(settings)
-    outcomes = issue_every_network(conn, settings, load_labels(conn), period, actor=user.login, send=envoyer)
+    options = IssueOptions(send=envoyer)
+    outcomes = issue_every_network(conn, settings, load_labels(conn), period, actor=user.login, options=options)
     for done in outcomes:
         if done.recorded:
             audit(conn, user, "envoi_bilan", reseau=done.network_id, periode=period.code, email=envoyer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -15,6 +15,9 @@ from service.cli.fit import fitted
 from service.errors import InputFileError, InvalidValueError
 from service.mail import check_mail_settings
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.prevention.issuing import IssueOptions
 
 app = typer.Typer(
     help="Réseaux d'information de quartier (prévention) : les enregistrer, les lister, leurs nouveautés."
@@ -98,17 +101,7 @@ def digest(
         if json_out:
             print_json(digest_json(found))
             return
-        done = issue(
-            conn,
-            settings,
-            found,
-            actor=cli_actor(),
-            formats=chosen,
-            out=out,
-            send=envoyer,
-            record=not brouillon,
-            step=working,
-        )
+        done = issue(conn, settings, found, actor=cli_actor(), options=_options(chosen, out, envoyer, brouillon))
     console.print(f"[bold]{found.title}[/bold]", highlight=False)
     console.print(found.summary(), highlight=False)
     if found.empty:
@@ -122,6 +115,13 @@ def digest(
         console.print("Bilan noté comme envoyé : les prochaines nouveautés partent de lui.", highlight=False)
 
 
+def _options(chosen: list[str], out: Path, envoyer: bool, brouillon: bool) -> IssueOptions:
+    """The command's options as the issuing takes them, its long steps said with a spinner."""
+    from service.prevention.issuing import IssueOptions
+
+    return IssueOptions(formats=chosen, out=out, send=envoyer, record=not brouillon, step=working)
+
+
 def _every_network(
     settings: Settings, periode: str, *, chosen: list[str], out: Path, envoyer: bool, brouillon: bool
 ) -> None:
@@ -133,18 +133,8 @@ def _every_network(
 
     period = parse_period(periode)  # once: « mois-dernier » is the same month for every network of the run
     with database(settings) as conn:
-        outcomes = issue_every_network(
-            conn,
-            settings,
-            load_labels(conn),
-            period,
-            actor=cli_actor(),
-            formats=chosen,
-            out=out,
-            send=envoyer,
-            record=not brouillon,
-            step=working,
-        )
+        options = _options(chosen, out, envoyer, brouillon)
+        outcomes = issue_every_network(conn, settings, load_labels(conn), period, actor=cli_actor(), options=options)
     if not outcomes:
         console.print("Aucun réseau actif : rien à faire (hotspots reseaux ajouter …).", highlight=False)
         return

@@ -31,6 +31,18 @@ from service.settings import Settings
 Step = Callable[[str], AbstractContextManager[Any]]
 
 
+@dataclass(frozen=True)
+class IssueOptions:
+    """How digests are issued: the files written (``formats``: html, pdf, into ``out``), mailed to the coordinator
+    (``send``), noted as sent (``record``; a draft is not), and how a long step is said (``step``)."""
+
+    formats: Sequence[str] = ()
+    out: Path | None = None
+    send: bool = False
+    record: bool = True
+    step: Step = field(default=lambda _words: nullcontext())
+
+
 @dataclass
 class Issued:
     """What became of one network's digest: the files written, the address it was mailed to, whether it was noted
@@ -53,38 +65,30 @@ class Issued:
 
 
 def issue(
-    conn: psycopg.Connection[Any],
-    settings: Settings,
-    found: Digest,
-    *,
-    actor: str,
-    formats: Sequence[str] = (),
-    out: Path | None = None,
-    send: bool = False,
-    record: bool = True,
-    step: Step = lambda _words: nullcontext(),
+    conn: psycopg.Connection[Any], settings: Settings, found: Digest, *, actor: str, options: IssueOptions
 ) -> Issued:
-    """Draw ``found``, write it in ``formats`` (html, pdf) to ``out``, mail it to the coordinator (``send``) and
-    note it as sent (``record``). A section, or a network without a coordinator's address, is refused before the
-    digest is drawn; a mail refused is not noted."""
+    """Draw ``found``, write it, mail it to the coordinator and note it as sent, as ``options`` say. A section, or
+    a network without a coordinator's address, is refused before the digest is drawn; a mail refused is not
+    noted."""
     from service.export import write_files
 
+    formats, step = options.formats, options.step
     done = Issued(found.scope.name, found.scope.network_id)
-    if send:
+    if options.send:
         done.sent_to = coordinator_address(conn, found, actor=actor)
-    if formats or send:
+    if formats or options.send:
         with step(f"Bilan « {found.scope.name} » : carte et mise en page…"):
             background = load_digest_background(conn, settings, found)
             stem = digest_stem(found)
-            html = render_html(found, background=background) if "html" in formats or send else ""
-            pdf = render_pdf(found, background=background) if "pdf" in formats or send else b""
+            html = render_html(found, background=background) if "html" in formats or options.send else ""
+            pdf = render_pdf(found, background=background) if "pdf" in formats or options.send else b""
             contents = [(f"{stem}.html", html.encode("utf-8"))] if "html" in formats else []
             contents += [(f"{stem}.pdf", pdf)] if "pdf" in formats else []
-            done.files = write_files(out, contents) if out is not None and contents else []
+            done.files = write_files(options.out, contents) if options.out is not None and contents else []
         if done.sent_to is not None:
             with step("Envoi du bilan…"):
                 send_digest(settings, found, to=done.sent_to, html=html, pdf=pdf)
-    if record:
+    if options.record:
         record_digest(conn, found, actor=actor)
         done.recorded = True
     return done
@@ -97,11 +101,7 @@ def issue_every_network(
     period: Period,
     *,
     actor: str,
-    formats: Sequence[str] = (),
-    out: Path | None = None,
-    send: bool = False,
-    record: bool = True,
-    step: Step = lambda _words: nullcontext(),
+    options: IssueOptions,
 ) -> list[Issued]:
     """:func:`issue` for each active network, in name order. A network whose digest for ``period`` is already
     noted as sent is passed over (unless nothing is noted: a draft run draws them all); a refusal is kept with its
@@ -111,16 +111,12 @@ def issue_every_network(
         network_id = int(network["id"])
         try:
             found = digest_for(conn, settings, labels, period=period.code, network=network_id)
-            issued = issued_for_period(conn, found) if record else None
+            issued = issued_for_period(conn, found) if options.record else None
             if issued is not None:
-                day = issued.astimezone(ZoneInfo(settings.timezone))
-                outcomes.append(
-                    Issued(found.scope.name, network_id, skipped=f"déjà noté comme envoyé le {day:%d/%m/%Y}")
-                )
+                day = f"{issued.astimezone(ZoneInfo(settings.timezone)):%d/%m/%Y}"
+                outcomes.append(Issued(found.scope.name, network_id, skipped=f"déjà noté comme envoyé le {day}"))
                 continue
-            outcomes.append(
-                issue(conn, settings, found, actor=actor, formats=formats, out=out, send=send, record=record, step=step)
-            )
+            outcomes.append(issue(conn, settings, found, actor=actor, options=options))
         except HotspotsError as err:
             conn.rollback()
             outcomes.append(Issued(str(network["name"]), network_id, error=str(err)))  # the message, then what to do
