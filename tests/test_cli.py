@@ -138,3 +138,16 @@ def test_make_demo_honours_port_and_host():
     assert "hotspots demo --servir --host 0.0.0.0 --port 8765" in plan.stdout, plan.stdout
     default = subprocess.run(["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert "hotspots demo --servir --host 127.0.0.1 --port 8000" in default.stdout
+
+
+def test_the_served_demo_points_the_phone_to_its_first_shift(settings, tmp_path):
+    """The next steps of a served demo: the first shift's sheet, its spreadsheet, and the same shift on a phone."""
+    from service.cli.demo import next_steps
+    from service.demo.load import DemoLoad
+
+    pack = [tmp_path / f"tournee_7.{ext}" for ext in ("pdf", "xlsx", "csv", "gpx", "geojson")]
+    lines = "\n".join(next_steps(settings, DemoLoad(files=None, summaries=[]), pack, url="http://127.0.0.1:8765"))
+    assert f"La fiche de la première tournée à imprimer : {tmp_path / 'tournee_7.pdf'}" in lines
+    assert "Ou, sur le téléphone, arrêt par arrêt : http://127.0.0.1:8765/carte#tournee=7 (pour un téléphone" in lines
+    quiet = "\n".join(next_steps(settings, DemoLoad(files=None, summaries=[]), pack, url=None))
+    assert "sur le téléphone" not in quiet  # not served: no address to give

@@ -135,6 +135,12 @@ def next_steps(settings: Settings, done: DemoLoad, pack: list[Path], *, url: str
         files = {p.suffix: p for p in pack}
         lines.append(f"  • La fiche de la première tournée à imprimer : {files['.pdf']}")
         lines.append(f"  • Le tableur à remplir puis réimporter : {cmd} ingest visits {files['.xlsx']}")
+        if url:  # the same shift on a phone, its stops recorded one by one (kept on the phone without network)
+            plan = files[".pdf"].stem.removeprefix("tournee_")
+            lines.append(
+                f"  • Ou, sur le téléphone, arrêt par arrêt : {url}/carte#tournee={plan} (pour un téléphone du "
+                "réseau : make demo HOST=0.0.0.0, puis l'adresse de cet ordinateur)"
+            )
     lines.append(f"  • Vos propres fichiers : {cmd} ingest reports FICHIER (exemples dans {demo_dir(settings)})")
     lines.append("  • Les carnets d'analyse : notebooks/README.md")
     if cmd != "hotspots":
