@@ -551,7 +551,7 @@ def test_on_a_phone_a_visit_recorded_without_network_is_kept_and_sent_once_when_
     assert browser.execute_script("return JSON.parse(localStorage.getItem('hotspots.visites_en_attente'))") == []
 
 
-def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(server, browser, conn):
+def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(server, browser, conn, captures):
     """The shift opened on the phone (/carte#tournee=N): a stop's popup carries the visit form; the outcome goes
     to the stop, the popup says « Fait : oui — Nettoyé », and the shift counts the stop as done."""
     from selenium.common.exceptions import StaleElementReferenceException
@@ -595,6 +595,9 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
     form.find_element(By.CSS_SELECTOR, "button").click()
     wait.until(lambda d: "Visite enregistrée" in text_of(d.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-retour")))
     assert text_of(browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-fait td")).startswith("oui — Nettoyé (")
+    opaque = "return getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+    wait.until(lambda d: d.execute_script(opaque))
+    capture(browser, captures, "7-arret-au-telephone", browser.get_screenshot_as_png())  # the README's screenshot
     visit = conn.execute("SELECT outcome, officer FROM visits WHERE plan_stop_id = %s", (first[0],)).fetchall()
     assert visit == [("nettoye", "INP Lambert")]
     # the second stop in a dead zone: kept on the phone, said in its popup, sent when the network comes back

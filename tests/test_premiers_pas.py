@@ -23,7 +23,7 @@ def test_the_screenshots_are_those_the_browser_test_takes_small_and_not_blank():
     shown = re.findall(r"!\[[^\]]+\]\((docs/premiers-pas/[\w.-]+\.png)\)", SECTION)
     browser_tests = " ".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "tests").glob("test_browser*.py")))
     taken = re.findall(r'\bcapture\(\s*browser,\s*captures,\s*"([\w-]+)"', browser_tests)
-    assert sorted(shown) == sorted(f"docs/premiers-pas/{name}.png" for name in taken) and len(shown) == 6
+    assert sorted(shown) == sorted(f"docs/premiers-pas/{name}.png" for name in taken) and len(shown) == 7
     assert sorted(p.name for p in SHOTS.iterdir()) == sorted(f"{name}.png" for name in taken)  # no stale copy
     for path in shown:
         file = ROOT / path
