@@ -21,13 +21,10 @@ from service.errors import NotFoundError
 from service.geo import geometry_to_wgs84
 from service.mail import check_mail_settings
 from service.prevention import Digest, digest_for, news_since_last_digest
-from service.prevention.changes import record_digest
-from service.prevention.issuing import IssueOptions, issue_every_network
+from service.prevention.issuing import IssueOptions, issue, issue_every_network
 from service.prevention.networks import Coordinator, find_network, list_networks, register_network
 from service.prevention.period import parse_period
 from service.prevention.render import digest_json, load_digest_background, render_html, render_pdf
-from service.prevention.sending import coordinator_address
-from service.prevention.sending import send_digest as mail_digest
 from service.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["prévention"])
@@ -125,6 +122,12 @@ def create_network(body: NetworkIn, conn: Conn, settings: AppSettings, user: Pla
     )
 
 
+#: Whether a digest noted as sent also goes by e-mail to its network's coordinator.
+Envoyer = Annotated[
+    bool, Query(description="l'envoyer aussi par e-mail au coordinateur du réseau (HTML, PDF joint ; réglages SMTP)")
+]
+
+
 def _network(conn: psycopg.Connection[Any], network_id: int) -> dict[str, Any]:
     found = list_networks(conn, network_id)
     if not found:
@@ -169,9 +172,7 @@ def send_digest(
     settings: AppSettings,
     user: Planner,
     periode: Periode,
-    envoyer: Annotated[
-        bool, Query(description="l'envoyer aussi par e-mail au coordinateur (HTML, PDF joint ; réglages SMTP)")
-    ] = False,
+    envoyer: Envoyer = False,
 ) -> JSONResponse:
     """Note le bilan d'une période comme envoyé aux membres : les prochaines nouveautés du réseau partent de lui.
     Avec ``envoyer=true``, il part d'abord par e-mail au coordinateur (son adresse n'est pas dans la réponse ; sa
@@ -181,12 +182,7 @@ def send_digest(
     if envoyer:
         check_mail_settings(settings)
     found = digest_for(conn, settings, load_labels(conn), period=periode, network=network_id)
-    if envoyer:
-        to = coordinator_address(conn, found, actor=user.login)
-        background = load_digest_background(conn, settings, found)
-        html, mailed = render_html(found, background=background), render_pdf(found, background=background)
-        mail_digest(settings, found, to=to, html=html, pdf=mailed)
-    digest_id = record_digest(conn, found, actor=user.login)
+    digest_id = issue(conn, settings, found, actor=user.login, options=IssueOptions(send=envoyer)).digest_id
     audit(conn, user, "envoi_bilan", reseau=network_id, periode=found.period.code, bilan=digest_id, email=envoyer)
     return JSONResponse(
         {"bilan": digest_id, "reseau": network_id, "periode": found.period.code, "envoye_par_email": envoyer},
@@ -200,9 +196,7 @@ def send_every_digest(
     settings: AppSettings,
     user: Planner,
     periode: Periode,
-    envoyer: Annotated[
-        bool, Query(description="les envoyer aussi par e-mail aux coordinateurs (HTML, PDF joint ; réglages SMTP)")
-    ] = False,
+    envoyer: Envoyer = False,
 ) -> dict[str, Any]:
     """Le bilan de chaque réseau actif pour la période est noté comme envoyé (et, avec ``envoyer=true``, part par
     e-mail à son coordinateur). Un réseau refusé (pas d'e-mail de coordinateur, serveur d'envoi qui refuse)

@@ -53,6 +53,7 @@ class Issued:
     files: list[Path] = field(default_factory=list)
     sent_to: str | None = None
     recorded: bool = False
+    digest_id: int | None = None  # the row that notes it as sent
     skipped: str | None = None
     error: str | None = None
 
@@ -89,7 +90,7 @@ def issue(
             with step("Envoi du bilan…"):
                 send_digest(settings, found, to=done.sent_to, html=html, pdf=pdf)
     if options.record:
-        record_digest(conn, found, actor=actor)
+        done.digest_id = record_digest(conn, found, actor=actor)
         done.recorded = True
     return done
 
