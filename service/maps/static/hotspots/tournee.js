@@ -79,7 +79,6 @@
     var done = box.querySelector(".hs-fait td");
     var form = H.visitForm(url, "arrêt " + ref, function (visit, sent) {
       done.textContent = "oui — " + H.outcomeWords(sent.resultat) + " (" + H.clock() + ")";
-      state.encodees = (state.encodees || 0) + 1;
     }, function (sent) {
       done.textContent = "oui — " + H.outcomeWords(sent.resultat) + ", gardé sur le téléphone (envoyé dès que le " +
         "réseau revient)";
