@@ -215,7 +215,7 @@ def test_the_page_has_the_french_legend_filters_and_layers(client, accounts):
         "Limites des communes",
         "Secteurs",
     ):
-        assert layer in script + client.get("/static/carte/hotspots/carte.js").text, layer
+        assert layer in script + page, layer  # the shared layers' names come with the page's words
 
 
 # --- offline and scale -----------------------------------------------------------------------------------------
@@ -410,6 +410,38 @@ def test_the_public_map_shows_only_cells_of_at_least_k_reports(settings, conn, b
     some = conn.execute("SELECT address, description FROM reports WHERE description IS NOT NULL LIMIT 20").fetchall()
     assert not any(a in text or d in text for a, d in some)
     assert '"id"' not in text and "adresse" not in text
+
+
+def test_the_public_map_speaks_dutch_and_english(settings, conn, bulk):
+    with _app(settings, public_map=True, public_min_count=8) as c:
+        french = c.get("/carte/publique")
+        dutch = c.get("/carte/publique", params={"langue": "nl"})
+        english = c.get("/carte/publique", headers={"Accept-Language": "en-GB,en;q=0.9,fr;q=0.5"})
+        german = c.get("/carte/publique", params={"langue": "de"}, headers={"Accept-Language": "de-DE"})
+        cells = c.get("/api/public/carte/mailles", params={"bbox": ZONE, "zoom": 14, "langue": "nl"}).json()
+        wrong = c.get("/api/public/carte/mailles", params={"bbox": ZONE, "zoom": 14, "langue": "de"})
+    assert french.headers["content-language"] == "fr" and '<html lang="fr">' in french.text
+    assert "Nuisances environnementales signalées — Seraing et Neupré" in french.text
+    assert "Accept-Language" in french.headers["vary"]
+    assert dutch.status_code == 200 and dutch.headers["content-language"] == "nl"
+    page = dutch.text
+    assert '<html lang="nl">' in page and "<title>Publieke kaart — Hotspots</title>" in page
+    assert "Gemelde milieuhinder — Seraing en Neupré" in page
+    assert "zones met minder dan 8 meldingen worden niet getoond" in page
+    assert ">Afval en sluikstort</option>" in page and ">Soort hinder" in page
+    # the legend's classes, multiples of the threshold, in Dutch
+    assert "8 tot 15" in page and "160 of meer" in page and "Signalements" not in page
+    # the script's words ride along in the page's configuration, with the Belgian Dutch locale
+    assert '"locale": "nl-BE"' in page and '"zones": "Meldingen per zone"' in page
+    # the language links: the current one marked, the others linked
+    assert '<strong aria-current="page" lang="nl" title="Nederlands">NL</strong>' in page
+    assert '<a href="?langue=fr" hreflang="fr" lang="fr" title="Français">FR</a>' in page
+    assert english.headers["content-language"] == "en"
+    assert "areas with fewer than 8 reports are not shown" in english.text
+    assert "8 to 15" in english.text and ">Waste and dumping</option>" in english.text
+    assert german.status_code == 200 and german.headers["content-language"] == "fr"  # no German: French
+    assert cells["groupes"]["dechets"] == "Afval en sluikstort" and cells["features"]
+    assert wrong.status_code == 422
 
 
 def test_the_public_cells_never_go_below_the_minimum_size(settings, conn, bulk):

@@ -30,6 +30,7 @@ Zoom = Annotated[int, Query(ge=0, le=22, description="niveau de zoom Leaflet de 
 Since = Annotated[datetime | None, Query(description="signalements observés à partir de cette date")]
 Until = Annotated[datetime | None, Query(description="signalements observés avant cette date (exclue)")]
 Categories = Annotated[list[str] | None, Query(description="codes de catégorie (répéter le paramètre)")]
+Language = Annotated[str, Query(pattern="^(fr|nl|en)$", description="langue des noms : fr, nl ou en")]
 
 
 async def _period(depuis: Since = None, jusqu_a: Until = None) -> ReportFilter:
@@ -121,18 +122,29 @@ def _public_on(settings: Settings) -> None:
 
 
 @router.get("/api/public/carte/mailles", summary="Carte publique : signalements par maille hexagonale (agrégés)")
-async def public_map_cells(request: Request, settings: AppSettings, view: ViewAsked, period: Period) -> Response:
+async def public_map_cells(
+    request: Request, settings: AppSettings, view: ViewAsked, period: Period, langue: Language = "fr"
+) -> Response:
     """La carte publique : le nombre de signalements par groupe de catégories dans des mailles hexagonales (assez
     grandes pour ne désigner aucune maison) ; les mailles de trop peu de signalements sont masquées. Sans
-    connexion, quand un administrateur a activé la carte publique."""
+    connexion, quand un administrateur a activé la carte publique. Les groupes sont nommés dans la langue demandée
+    (fr, nl ou en)."""
     _public_on(settings)
     minimum = settings.public_cell_m
 
     def make(conn: psycopg.Connection[Any]) -> Body:
-        cells = public_cells(conn, view.box, view.zoom, period, min_count=settings.public_min_count, min_size=minimum)
+        cells = public_cells(
+            conn,
+            view.box,
+            view.zoom,
+            period,
+            min_count=settings.public_min_count,
+            min_size=minimum,
+            language=langue,
+        )
         return encode(cells, GEOJSON)
 
-    key = ("public", view.zoom, extent_for(view.box, cell_size(view.zoom, minimum=minimum)), period)
+    key = ("public", view.zoom, extent_for(view.box, cell_size(view.zoom, minimum=minimum)), period, langue)
     body = await state_of(request).cached_body("carte_publique", key, make)
     return respond(request, body, public=True, max_age=60)
 

@@ -28,8 +28,9 @@ from service.api.deps import (
 from service.api.headers import page_headers
 from service.api.state import state_of
 from service.errors import AuthenticationError, TooManyAttemptsError
-from service.maps.data import PUBLIC_GROUPS, vocabulary
+from service.maps.data import vocabulary
 from service.maps.page import FAVICON, STATIC, STATIC_DIR, planning_page, public_page, render
+from service.maps.words import choose
 
 router = APIRouter(include_in_schema=False)
 router.mount(STATIC, StaticFiles(directory=STATIC_DIR), name="static_carte")
@@ -146,8 +147,9 @@ def planning_map(request: Request, settings: AppSettings, conn: Conn, user: Mayb
 
 
 @router.get("/carte/publique", response_class=HTMLResponse)
-def public_map(request: Request, settings: AppSettings, conn: Conn) -> HTMLResponse:
-    """La carte publique quand elle est publiée (HOTSPOTS_PUBLIC_MAP) ; sinon une page 404 qui l'explique."""
+def public_map(request: Request, settings: AppSettings, conn: Conn, langue: str | None = None) -> HTMLResponse:
+    """La carte publique quand elle est publiée (HOTSPOTS_PUBLIC_MAP), en français, en néerlandais ou en anglais
+    (``?langue=nl``, sinon la langue du navigateur) ; sinon une page 404 qui l'explique."""
     if not settings.public_map:
         html = render(
             "erreur.html",
@@ -157,6 +159,7 @@ def public_map(request: Request, settings: AppSettings, conn: Conn) -> HTMLRespo
         )
         return HTMLResponse(html, status_code=404)
     state_of(request).background.warm(settings.geodata_dir, conn)
-    groups = {code: label for code, (label, _members) in PUBLIC_GROUPS.items()}
-    html = public_page(settings, groups, today=date.today())
-    return HTMLResponse(html, headers={"Cache-Control": "no-cache", **page_headers(settings, html)})
+    language = choose(langue, request.headers.get("accept-language"))
+    html = public_page(settings, language, today=date.today())
+    headers = {"Cache-Control": "no-cache", "Content-Language": language, "Vary": "Accept-Language"}
+    return HTMLResponse(html, headers={**headers, **page_headers(settings, html)})

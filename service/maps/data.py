@@ -16,17 +16,16 @@ from service.db.queries import Queries
 from service.db.vocabulary import read_terms
 from service.geo import BBox
 from service.maps.grid import POINTS_ZOOM, Extent, cell_size, extent_for
+from service.maps.words import GROUP_NAMES
 
-#: Public map: category groups (code → group) coarse enough to publish.
-PUBLIC_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "dechets": (
-        "Déchets et dépôts",
-        ("depot_clandestin", "sacs_hors_jour", "incineration", "terrain_malpropre", "vehicule_abandonne"),
-    ),
-    "proprete": ("Propreté de l'espace public", ("dejections", "affichage_sauvage", "graffiti")),
-    "nuisances": ("Bruit et odeurs", ("bruit", "odeurs")),
-    "pollution": ("Pollution et insalubrité", ("pollution_eau", "pollution_sol", "insalubrite")),
-    "autres": ("Autres", ("activite_sans_permis", "autre")),
+#: Public map: category groups (group → its categories) coarse enough to publish; their names in each language
+#: are in service.maps.words.GROUP_NAMES.
+PUBLIC_GROUPS: dict[str, tuple[str, ...]] = {
+    "dechets": ("depot_clandestin", "sacs_hors_jour", "incineration", "terrain_malpropre", "vehicule_abandonne"),
+    "proprete": ("dejections", "affichage_sauvage", "graffiti"),
+    "nuisances": ("bruit", "odeurs"),
+    "pollution": ("pollution_eau", "pollution_sol", "insalubrite"),
+    "autres": ("activite_sans_permis", "autre"),
 }
 
 
@@ -111,14 +110,22 @@ def _one(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> tu
 
 
 def public_cells(
-    conn: psycopg.Connection[Any], bbox: BBox, zoom: int, period: ReportFilter, *, min_count: int, min_size: float
+    conn: psycopg.Connection[Any],
+    bbox: BBox,
+    zoom: int,
+    period: ReportFilter,
+    *,
+    min_count: int,
+    min_size: float,
+    language: str = "fr",
 ) -> dict[str, Any]:
     """Hexagons with their report count per category group over ``period`` (its categories are not read: the public
-    map counts them all, by group); hexagons under ``min_count`` are left out."""
+    map counts them all, by group); hexagons under ``min_count`` are left out. The groups are named in
+    ``language``."""
     size = cell_size(zoom, minimum=min_size)
     extent = extent_for(bbox, size)
-    codes = [code for _group, (_label, members) in PUBLIC_GROUPS.items() for code in members]
-    groups = [group for group, (_label, members) in PUBLIC_GROUPS.items() for _code in members]
+    codes = [code for members in PUBLIC_GROUPS.values() for code in members]
+    groups = [group for group, members in PUBLIC_GROUPS.items() for _code in members]
     params = {
         **extent.params(),
         "since": period.since,
@@ -138,7 +145,7 @@ def public_cells(
         total=shown + int(hidden_reports),
         seuil=min_count,
         masques={"mailles": int(hidden_cells), "signalements": int(hidden_reports)},
-        groupes={group: label for group, (label, _members) in PUBLIC_GROUPS.items()},
+        groupes={group: GROUP_NAMES[language][group] for group in PUBLIC_GROUPS},
     )
 
 

@@ -25,6 +25,17 @@ from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from service import __version__
 from service.accounts import ROLE_LABELS, User
 from service.labels import STATE_LABELS, TREND_LABELS
+from service.maps.data import PUBLIC_GROUPS
+from service.maps.words import (
+    GROUP_NAMES,
+    LANGUAGES,
+    LOCALES,
+    NAMES,
+    PAGE_WORDS,
+    SCRIPT_WORDS,
+    communes_named,
+    plural_of,
+)
 from service.plan.model import KIND_LABELS
 from service.settings import Settings
 
@@ -173,8 +184,13 @@ def _map(settings: Settings, title: str) -> tuple[Figure, OfflineMap, str]:
     return figure, fmap, tiles
 
 
-def _html(figure: Figure) -> str:
-    html = figure.render().replace("<html>", '<html lang="fr">', 1)
+def script_words(language: str) -> dict[str, Any]:
+    """What the map scripts need to speak ``language``: their words and the locale of numbers and dates."""
+    return {"langue": language, "locale": LOCALES[language], "mots": SCRIPT_WORDS[language]}
+
+
+def _html(figure: Figure, language: str = "fr") -> str:
+    html = figure.render().replace("<html>", f'<html lang="{language}">', 1)
     return html.replace("<head>", f"<head>\n    {favicon_links()}", 1)
 
 
@@ -205,29 +221,46 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "fond_vectoriel_seul": not settings.tile_url,
         "emprise_zone": ZONE_BOUNDS,
         "utilisateur": user.login,  # the visits kept on a device wait under their officer's login (attente.js)
+        **script_words("fr"),  # the officers' map speaks French
     }
     extra = ("tournee", "verifications", "attente")
     fmap.add_child(_Layers(entry="planification", panel=panel, tiles=tiles, config=config, extra=extra))
     return _html(figure)
 
 
-def public_page(settings: Settings, groups: dict[str, str], *, today: date) -> str:
-    """The public map: hexagon counts only, no login."""
+def public_page(settings: Settings, language: str, *, today: date) -> str:
+    """The public map in ``language`` (fr, nl or en): hexagon counts only, no login."""
     k = settings.public_min_count
+    words = PAGE_WORDS[language]
     classes = []
     for i, (factor, colour) in enumerate(PUBLIC_CLASSES):
         upper = PUBLIC_CLASSES[i + 1][0] * k - 1 if i + 1 < len(PUBLIC_CLASSES) else None
-        label = f"{factor * k} à {upper}" if upper is not None else f"{factor * k} ou plus"
-        classes.append({"min": factor * k, "couleur": colour, "libelle": label})
+        low = factor * k
+        label = words["de_a"] if upper is not None else words["ou_plus"]
+        assert isinstance(label, str)
+        classes.append({"min": low, "couleur": colour, "libelle": label.format(de=low, a=upper)})
     since = (today - timedelta(days=365)).isoformat()
-    figure, fmap, tiles = _map(settings, "Carte publique — Hotspots")
-    panel = render("publique.html", k=k, groups=list(groups.items()), classes=classes, depuis=since)
+    page_words = {key: plural_of(language, word, k) for key, word in words.items()}
+    page_words["titre"] = page_words["titre"].format(communes=communes_named(language, settings.zone_communes))
+    page_words["qui"] = page_words["qui"].format(k=k)
+    figure, fmap, tiles = _map(settings, f"{page_words['titre_page']} — Hotspots")
+    groups = GROUP_NAMES[language]
+    panel = render(
+        "publique.html",
+        w=page_words,
+        groups=[(code, groups[code]) for code in PUBLIC_GROUPS],
+        classes=classes,
+        depuis=since,
+        language=language,
+        languages=[(code, NAMES[code]) for code in LANGUAGES],
+    )
     config = {
         "depuis": since,
         "classes": classes,
-        "groupes": groups,
+        "groupes": [[code, groups[code]] for code in PUBLIC_GROUPS],  # a list: the page's JSON sorts a dict's keys
         "fond_vectoriel_seul": not settings.tile_url,
         "emprise_zone": ZONE_BOUNDS,
+        **script_words(language),
     }
     fmap.add_child(_Layers(entry="publique", panel=panel, tiles=tiles, config=config))
-    return _html(figure)
+    return _html(figure, language)

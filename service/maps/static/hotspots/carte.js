@@ -15,15 +15,45 @@
     });
   }
 
+  /* -- Words ------------------------------------------------------------------------------------------------
+   * Every word a person reads comes from the page's configuration (service/maps/words.py: French, Dutch or
+   * English), set by ``speak`` before anything is drawn; numbers and dates follow its locale. */
+  var words = {};
+  var locale = "fr-BE";
+  var plurals = null;
+
+  function speak(config) {
+    words = config.mots || {};
+    locale = config.locale || "fr-BE";
+    plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(locale) : null;
+  }
+
+  /* The words under ``key``, filled in with ``values`` (numbers written in the page's locale; {n} is a count, which
+   * also picks the singular or the plural); the key itself when the catalogue lacks it (a slip that the tests
+   * catch, never a blank). */
+  function word(key, values) {
+    var entry = words[key];
+    if (entry === undefined) return key;
+    values = values || {};
+    if (typeof entry !== "string") {
+      var n = Number(values.n);
+      entry = entry[plurals ? plurals.select(n) : n === 1 ? "one" : "other"] || entry.other;
+    }
+    return entry.replace(/\{(\w+)\}/g, function (all, name) {
+      var v = values[name];
+      return v === undefined ? all : typeof v === "number" ? number(v) : String(v);
+    });
+  }
+
   function day(value) {
     if (!value) return "—";
     var d = new Date(value);
-    return isNaN(d) ? esc(value) : d.toLocaleDateString("fr-BE");
+    return isNaN(d) ? esc(value) : d.toLocaleDateString(locale);
   }
 
   function number(value, digits) {
     if (value === null || value === undefined) return "—";
-    return Number(value).toLocaleString("fr-BE", { maximumFractionDigits: digits || 0 });
+    return Number(value).toLocaleString(locale, { maximumFractionDigits: digits || 0 });
   }
 
   /* The status line has two parts: notices that stay until replaced or withdrawn (a visit recorded, the
@@ -72,7 +102,7 @@
   }
 
   function clock() {
-    return new Date().toLocaleTimeString("fr-BE", { hour: "2-digit", minute: "2-digit" });
+    return new Date().toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
   }
 
   /* A sentence ends with its full stop (the API's messages sometimes carry one, sometimes not). */
@@ -81,19 +111,17 @@
     return /[.!?…]$/.test(text) ? text : text + ".";
   }
 
-  /* What went wrong, as a French sentence: the service's own message and advice when it answered with one,
-   * otherwise what the status means for the person (an expired session, a server in trouble). */
+  /* What went wrong, as a sentence: the service's own message and advice when it answered with one, otherwise
+   * what the status means for the person (an expired session, a server in trouble). */
   function failure(r, body) {
     if (body && body.erreur) return sentence(body.erreur) + (body.conseil ? " " + sentence(body.conseil) : "");
-    if (r.status === 401) return "Session expirée : rechargez la page pour vous reconnecter.";
-    if (r.status >= 500) return "Le service a rencontré une erreur (" + r.status + ") : réessayez dans un moment.";
-    return "Réponse inattendue du service (" + r.status + ") : rechargez la page.";
+    if (r.status === 401) return word("session_expiree");
+    if (r.status >= 500) return word("erreur_service", { statut: r.status });
+    return word("reponse_inattendue", { statut: r.status });
   }
 
-  var UNREACHABLE = "Le service ne répond pas (réseau coupé ou serveur arrêté) : réessayez dans un moment.";
-
-  /* A request to the API (same origin, session cookie): the JSON body, or an Error whose message is a French
-   * sentence, never the browser's own (English) « Failed to fetch » or « Unexpected token »; the Error carries the
+  /* A request to the API (same origin, session cookie): the JSON body, or an Error whose message is a sentence of
+   * the page's language, never the browser's own « Failed to fetch » or « Unexpected token »; the Error carries the
    * answer's ``status``, or ``unreachable`` when there was no answer. */
   function send(url, options) {
     var opts = L.extend({ credentials: "same-origin" }, options || {});
@@ -108,7 +136,7 @@
         return body;
       });
     }, function () {
-      var away = new Error(UNREACHABLE);
+      var away = new Error(word("injoignable"));
       away.unreachable = true; // no answer at all: what can wait for the network (see attente.js)
       throw away;
     });
@@ -162,7 +190,8 @@
       })
       .catch(function (err) {
         state[self.name].erreur = String(err.message || err);
-        notice("couche:" + self.name, "Couche « " + self.label + " » : " + sentence(state[self.name].erreur));
+        notice("couche:" + self.name,
+          word("couche_en_erreur", { couche: self.label, erreur: sentence(state[self.name].erreur) }));
       });
   };
 
@@ -227,6 +256,7 @@
    * window.hotspotsFond tells which background is shown and why. */
   function background(map, base, config, fondUrl) {
     map.attributionControl.setPrefix("Leaflet");
+    controlWords(map);
     L.control.scale({ imperial: false }).addTo(map); // metres only: no miles or feet on a Belgian map
     if (config.emprise_zone) map.fitBounds(config.emprise_zone);
     map.createPane("hs-fond").style.zIndex = 250;
@@ -238,7 +268,7 @@
       tuiles_chargees: 0,
     });
     var names = L.layerGroup();
-    var streets = new Overlay(map, "fond_rues", "Rues (fond hors ligne)", function (group) {
+    var streets = new Overlay(map, "fond_rues", word("fond_rues"), function (group) {
       return getJSON(fondUrl + "rues").then(function (data) {
         var n = geojsonInto(group, data, {
           pane: "hs-fond",
@@ -273,7 +303,7 @@
     streets.group.on("remove", function () { names.clearLayers(); });
 
     var bases = {};
-    if (base) bases["Tuiles en ligne"] = base;
+    if (base) bases[word("tuiles")] = base;
     bases[streets.label] = streets.group;
 
     function offline(reason, text) {
@@ -286,7 +316,7 @@
     }
 
     if (!base) {
-      offline("reglage", "Fond de carte hors ligne : rues et communes servies par le service.");
+      offline("reglage", word("fond_reglage"));
       return bases;
     }
     var timer = null;
@@ -296,8 +326,7 @@
       clearTimeout(timer);
       timer = setTimeout(function () {
         if (map.hasLayer(base) && fond.tuiles_chargees === 0) {
-          offline("tuiles_muettes", "Les tuiles en ligne ne répondent pas : fond hors ligne affiché " +
-            "(rues et communes du service). Pour réessayer : « Tuiles en ligne » dans la liste des couches (en haut à droite).");
+          offline("tuiles_muettes", word("tuiles_muettes", { tuiles: word("tuiles") }));
         }
       }, TILE_SECONDS * 1000);
     }
@@ -307,8 +336,7 @@
       var none = fond.tuiles_chargees === 0 && fond.erreurs_tuiles >= TILE_FAILURES;
       var most = fond.erreurs_tuiles >= 4 * TILE_FAILURES && fond.erreurs_tuiles > fond.tuiles_chargees;
       if (map.hasLayer(base) && (none || most)) {
-        offline("tuiles_injoignables", "Tuiles en ligne injoignables (pas d'internet ?) : fond hors ligne " +
-          "affiché (rues et communes du service). Pour réessayer : « Tuiles en ligne » dans la liste des couches (en haut à droite).");
+        offline("tuiles_injoignables", word("tuiles_injoignables", { tuiles: word("tuiles") }));
       }
     });
     base.on("add", function () {
@@ -322,8 +350,57 @@
     return bases;
   }
 
+  /* Whether ``layer`` is drawn by ``group`` (directly or inside one of its GeoJSON layers). */
+  function holds(group, layer) {
+    if (!layer || !group.getLayers) return false;
+    if (group.hasLayer(layer)) return true;
+    return group.getLayers().some(function (child) { return holds(child, layer); });
+  }
+
+  /* Layers that follow the view are drawn again after each move (once it settles), but not while a popup of theirs
+   * is open: redrawing clears the layer that holds it, which closes it, and opening a popup near the edge itself
+   * moves the map. Their redraw waits for that popup to close (not for the next one when a click swaps them);
+   * a popup of another layer (a sensitive point's) does not hold them back. */
+  function followView(map, overlays) {
+    var timer = null;
+    var open = false;
+    var waiting = false;
+    function redraw() {
+      if (open) { waiting = true; return; }
+      waiting = false;
+      overlays.forEach(function (o) { o.refresh(); });
+    }
+    map.on("popupopen", function (ev) {
+      open = overlays.some(function (o) { return holds(o.group, ev.popup._source); });
+    });
+    map.on("popupclose", function () {
+      open = false;
+      if (waiting) setTimeout(function () { if (waiting) redraw(); }, 0);
+    });
+    map.on("moveend", function () {
+      clearTimeout(timer);
+      timer = setTimeout(redraw, 150);
+    });
+  }
+
+  /* Leaflet's own buttons say « Zoom in » and « Close popup » in English: in the page's language instead. */
+  function controlWords(map) {
+    if (map.zoomControl) {
+      [[map.zoomControl._zoomInButton, "zoom_avant"], [map.zoomControl._zoomOutButton, "zoom_arriere"]].forEach(
+        function (pair) {
+          if (!pair[0]) return;
+          pair[0].title = word(pair[1]);
+          pair[0].setAttribute("aria-label", word(pair[1]));
+        });
+    }
+    map.on("popupopen", function (ev) {
+      var close = ev.popup.getElement() && ev.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) close.setAttribute("aria-label", word("fermer"));
+    });
+  }
+
   function boundaries(map, fondUrl) {
-    var communes = new Overlay(map, "communes", "Limites des communes", function (group) {
+    var communes = new Overlay(map, "communes", word("limites_communes"), function (group) {
       return getJSON(fondUrl + "communes").then(function (data) {
         return geojsonInto(group, data, {
           interactive: false,
@@ -492,6 +569,11 @@
       return expand.apply(this, arguments);
     };
     control.addTo(map);
+    var toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+    if (toggle) {
+      toggle.title = word("couches");
+      toggle.setAttribute("aria-label", word("couches"));
+    }
     panels(map, control);
     return control;
   }
@@ -548,5 +630,5 @@
   window.HotspotsCarte = { esc: esc, state: state, Overlay: Overlay, getJSON: getJSON, send: send, query: query,
     geojsonInto: geojsonInto, viewParams: viewParams, readFilters: readFilters, intoControl: intoControl,
     background: background, boundaries: boundaries, day: day, number: number, status: status, notice: notice,
-    clock: clock, layersControl: layersControl, fitPanels: fitPanels, isNarrow: isNarrow, foldAll: foldAll };
+    clock: clock, layersControl: layersControl, speak: speak, word: word, followView: followView, fitPanels: fitPanels, isNarrow: isNarrow, foldAll: foldAll };
 })();

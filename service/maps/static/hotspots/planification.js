@@ -94,6 +94,7 @@
   H.visitForm = visitForm; // the stops of a shift take it too (tournee.js)
 
   H.planification = function (map, tiles, config) {
+    H.speak(config);
     var style = config.style;
     H.outcomeWords = function (code) { return config.resultats[code] || code; };
     var labels = config.libelles;
@@ -415,11 +416,7 @@
     H.layersControl(map, bases, control);
     [heat, clusters, pointsLayer, axes, communes].forEach(function (o) { o.group.addTo(map); });
 
-    var timer = null;
-    map.on("moveend", function () {
-      clearTimeout(timer);
-      timer = setTimeout(function () { heat.refresh(); clusters.refresh(); }, 150);
-    });
+    H.followView(map, [heat, clusters]);
     var form = document.getElementById("hs-filtres");
     if (form) {
       form.addEventListener("submit", function (ev) {

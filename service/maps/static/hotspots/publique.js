@@ -6,6 +6,8 @@
   var esc = H.esc;
 
   H.publique = function (map, tiles, config) {
+    H.speak(config);
+    var word = H.word;
     var filters = { depuis: config.depuis, groupe: "" };
     var fondUrl = "/api/public/carte/fond/";
     var bases = H.background(map, tiles, config, fondUrl);
@@ -19,9 +21,10 @@
       return found ? found.couleur : null;
     }
 
-    var hexes = new H.Overlay(map, "hexagones", "Signalements par zone", function (group) {
+    var hexes = new H.Overlay(map, "hexagones", word("zones"), function (group) {
       var params = H.viewParams(map);
       params.depuis = filters.depuis;
+      params.langue = config.langue;
       return H.getJSON("/api/public/carte/mailles" + H.query(params)).then(function (data) {
         group.clearLayers();
         var shown = 0;
@@ -31,17 +34,18 @@
           var fill = n ? colour(n) : null;
           if (!fill) return;
           shown++;
-          var lines = Object.keys(config.groupes).map(function (g) {
-            var v = p.groupes[g];
-            var text = v === undefined ? "0" : v === null ? "moins de " + data.seuil : H.number(v);
-            return "<tr><th>" + esc(config.groupes[g]) + "</th><td>" + text + "</td></tr>";
+          var lines = config.groupes.map(function (pair) {
+            var v = p.groupes[pair[0]];
+            var text = v === undefined ? H.number(0) : v === null ? esc(word("moins_de", { seuil: data.seuil })) :
+              H.number(v);
+            return "<tr><th>" + esc(pair[1]) + "</th><td>" + text + "</td></tr>";
           });
           group.addLayer(L.geoJSON(f, {
             style: { color: "#fff", weight: 1, fillColor: fill, fillOpacity: 0.7, className: "hs-hexagone" },
-          }).bindPopup("<h3>" + H.number(p.n) + " signalements</h3><table>" + lines.join("") + "</table>"));
+          }).bindPopup("<h3>" + esc(word("signalements", { n: p.n })) + "</h3><table>" + lines.join("") +
+            "</table>"));
         });
-        H.status(H.number(data.total) + " signalements dans la vue ; " + H.number(data.masques.signalements) +
-          " dans des zones de moins de " + data.seuil + ", non affichées.");
+        H.status(word("vue_publique", { n: data.total, masques: data.masques.signalements, seuil: data.seuil }));
         return shown;
       });
     });
@@ -52,11 +56,7 @@
     H.layersControl(map, bases, control);
     hexes.group.addTo(map);
     communes.group.addTo(map);
-    var timer = null;
-    map.on("moveend", function () {
-      clearTimeout(timer);
-      timer = setTimeout(function () { hexes.refresh(); }, 150);
-    });
+    H.followView(map, [hexes]);
     var form = document.getElementById("hs-filtres");
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
