@@ -597,6 +597,15 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
     assert text_of(browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-fait td")).startswith("oui — Nettoyé (")
     opaque = "return getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
     wait.until(lambda d: d.execute_script(opaque))
+    # the popup grew with the confirmation: still whole under the buttons at the top (it rose under them)
+    clear = (
+        "const p = document.querySelector('.leaflet-popup').getBoundingClientRect(); return "
+        "[...document.querySelectorAll('.leaflet-top .leaflet-control')].filter(c => c.offsetParent)"
+        ".map(c => c.getBoundingClientRect()).filter(c => c.left < p.right && c.right > p.left)"
+        ".map(c => p.top - c.bottom)"
+    )
+    assert len(browser.execute_script(clear)) >= 2  # the zoom buttons and the layer list stand above it
+    wait.until(lambda d: min(d.execute_script(clear)) >= 0)
     capture(browser, captures, "7-arret-au-telephone", browser.get_screenshot_as_png())  # the README's screenshot
     visit = conn.execute("SELECT outcome, officer FROM visits WHERE plan_stop_id = %s", (first[0],)).fetchall()
     assert visit == [("nettoye", "INP Lambert")]

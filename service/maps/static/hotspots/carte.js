@@ -559,6 +559,31 @@
     popup.update();
   }
 
+  /* A popup whose content grows once open (a stop's visit form, « Visite enregistrée ») is laid out and kept in
+   * view again: Leaflet does it only when the content is replaced, so a taller popup rose under the zoom buttons
+   * on a phone. Leaflet 1.9's own three steps of Popup.update, without its re-rendering of the content (which
+   * would wipe a form being filled in). */
+  function keepInView(popup) {
+    var node = popup.getElement() && popup.getElement().querySelector(".leaflet-popup-content");
+    if (!node || !window.ResizeObserver) return;
+    var height = node.offsetHeight;
+    var pending = false;
+    var watch = new ResizeObserver(function () {
+      if (pending || node.offsetHeight === height) return;
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        if (!popup.isOpen()) return;
+        popup._updateLayout();
+        popup._updatePosition();
+        popup._adjustPan();
+        height = node.offsetHeight;
+      });
+    });
+    watch.observe(node);
+    popup.once("remove", function () { watch.disconnect(); });
+  }
+
   /* The layer list (checkboxes) of a page, folded into its button on a phone; expanding it folds the panels. */
   function layersControl(map, bases, overlays) {
     var narrow = isNarrow();
@@ -619,7 +644,10 @@
         fitPanels(map);
       });
     });
-    map.on("popupopen", function (ev) { fitPopup(map, control, ev.popup); });
+    map.on("popupopen", function (ev) {
+      fitPopup(map, control, ev.popup);
+      keepInView(ev.popup);
+    });
     map.on("popupclose", function () { map.getContainer().classList.remove("hs-popup-ouverte"); });
     map.on("resize", function () { fitPanels(map); });
     refitOnResize(map);
