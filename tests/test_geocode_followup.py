@@ -21,7 +21,7 @@ from service.geocode.doubt import doubt_placement
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.ingest.pipeline import IngestOptions, ingest_file
-from service.zone import commune_outlines
+from service.zone import commune_outlines, communes_at
 from tests.helpers import NOW, cli_env, run_cli, write
 
 HEADER = "id;date;categorie;adresse;lat;lon\n"
@@ -102,6 +102,51 @@ def test_resolving_a_review_sets_the_commune(conn, imported, settings):
     rows = {r[0]: r[1:] for r in conn.execute(query)}
     assert rows["A5"] == ("manuel", "Seraing", "4100", "Rue Cockerill 1, 4100 Seraing")
     assert rows["A6"][:2] == ("manuel", "Neupré")
+
+
+#: Official addresses of Seraing (Jemeppe, Sclessin) that the coarse commune outlines put in a neighbour, and a
+#: point in a wood, 700 m from any address, inside the Seraing outline.
+BORDER = [
+    ("G1", 50.621865, 5.484454, "Rue des Marronniers 17, 4101 Seraing", "Grâce-Hollogne"),
+    ("G2", 50.591116, 5.564806, "Rue Bois de Sclessin 26, 4102 Seraing", "Liège"),
+    ("G3", 50.613514, 5.482615, "Rue Champ d'Oiseaux 36, 4101 Seraing", "Flémalle"),
+]
+
+
+def test_a_point_takes_the_commune_of_the_official_addresses_around_it_not_of_a_coarse_outline(
+    conn, settings, register, tmp_path
+):
+    """A citizen app's GPS fix in Jemeppe was filed under Grâce-Hollogne (7 % of Seraing's addresses lie outside
+    the shipped Seraing outline); it takes its nearest official address's commune, the outline only far from
+    every address."""
+    outlines = commune_outlines(settings)
+    for _ref, lat, lon, _address, neighbour in BORDER:
+        x, y = to_lambert(lon, lat)
+        assert communes_at(outlines, np.array([x]), np.array([y]))[0] == neighbour  # what the outline says
+    wood = (50.5698, 5.4978)
+    rows = [f"{ref};01/03/2026 10:00;depot_clandestin;;{lat};{lon}" for ref, lat, lon, _a, _n in BORDER]
+    rows.append(f"W1;01/03/2026 10:00;depot_clandestin;;{wood[0]};{wood[1]}")
+    path = write(tmp_path / "gps.csv", HEADER + "\n".join(rows) + "\n")
+    ingest_file(conn, path, IngestOptions("reports"), settings, now=NOW, geocoder=GazetteerBatchGeocoder(register))
+    found = dict(conn.execute("SELECT external_id, commune FROM reports").fetchall())
+    assert found == {"G1": "Seraing", "G2": "Seraing", "G3": "Seraing", "W1": "Seraing"}
+    far = conn.execute(
+        "SELECT min(ST_Distance(a.geom, r.geom)) FROM reports r, gazetteer_addresses a WHERE r.external_id = 'W1'"
+    ).fetchone()[0]
+    assert far > 100  # the wood's point had no address near it: named by the outline
+    # a point placed by hand in a review goes the same way
+    text = HEADER + "V1;01/03/2026 10:00;graffiti;voir le PV de l'agent;;\n"
+    ingest_file(
+        conn,
+        write(tmp_path / "v.csv", text),
+        IngestOptions("reports"),
+        settings,
+        now=NOW,
+        geocoder=GazetteerBatchGeocoder(register),
+    )
+    review = next(r for r in open_reviews(conn) if r["address"] == "voir le PV de l'agent")
+    resolve_review(conn, review["id"], HandPlaced(BORDER[1][2], BORDER[1][1], outlines))
+    assert conn.execute("SELECT commune FROM reports WHERE external_id = 'V1'").fetchone() == ("Seraing",)
 
 
 def test_old_geocoded_rows_get_their_commune_from_the_migration(conn, imported):

@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import psycopg
 import shapely
@@ -23,9 +22,10 @@ from service.db.queries import Queries
 from service.errors import InvalidValueError, NotFoundError
 from service.geo import to_lambert
 from service.geocode import GeocodeStats
+from service.geocode.communes import commune_of_point
 from service.geocode.match import Geocoder, GeocodeResult
 from service.numbers import SPACE, french_number
-from service.zone import communes_at, km_outside
+from service.zone import km_outside
 
 TABLES = ("reports", "visits", "permits")
 DEFAULT_THRESHOLD = 0.75
@@ -168,9 +168,9 @@ def count_open_reviews(conn: psycopg.Connection[Any]) -> int:
 @dataclass(frozen=True)
 class HandPlaced:
     """A point placed by hand (WGS84), with what it is checked against: the commune outlines that name its commune
-    (see :func:`service.zone.commune_outlines`) and the police zone it must lie in (:func:`service.zone.zone_polygon`;
-    ``None``: not checked). ``spelled`` writes a point as the person gives one (the command's options by default),
-    to say it back in an error."""
+    where no official address is near it (see :func:`service.zone.commune_outlines`) and the police zone it must lie
+    in (:func:`service.zone.zone_polygon`; ``None``: not checked). ``spelled`` writes a point as the person gives
+    one (the command's options by default), to say it back in an error."""
 
     lon: float
     lat: float
@@ -206,7 +206,8 @@ def resolve_review(
     """Accept alternative ``answer`` (1-based) or place the point by hand; the row becomes 'manuel'.
 
     The row's commune and postcode become those of the chosen address; a point placed by hand takes the
-    commune whose outline contains it, and is refused outside the zone, as an imported point would be."""
+    commune of the official addresses around it (else of the outline containing it), and is refused outside the
+    zone, as an imported point would be."""
     row = conn.execute(_q("review"), {"id": review_id}).fetchone()
     if row is None:
         raise NotFoundError(
@@ -227,8 +228,7 @@ def resolve_review(
         x, y = to_lambert(answer.lon, answer.lat)
         _check_in_zone(answer, x, y)
         label, level = None, "manuel"
-        communes = answer.communes
-        commune, postcode = communes_at(communes, np.array([x]), np.array([y]))[0] if communes else None, None
+        commune, postcode = commune_of_point(conn, answer.communes, x, y), None
         resolution = f"placé à la main par {who}"
     with conn.transaction():
         conn.execute(

@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from shapely.geometry.base import BaseGeometry
 
+from service.geocode.communes import AddressCommunes, communes_of_points
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind
 from service.ingest.coords import labels, locate
 from service.ingest.dates import ACCEPTED_FORMS, parse_datetimes
 from service.ingest.source import STR
 from service.ingest.vocabulary import Vocabularies, Vocabulary
-from service.zone import communes_at
 
 MAX_TEXT = 10_000
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -67,8 +67,11 @@ class Context:
     default_source: str
     forced_crs: str | None = None
     timezone: str = "Europe/Brussels"
-    #: (name, outline) of the communes, for the commune of rows given with coordinates but no commune
+    #: (name, outline) of the communes, for the commune of rows given with coordinates but no commune where no
+    #: official address is near them
     communes: tuple[tuple[str, BaseGeometry], ...] = ()
+    #: the official addresses with their commune, for the commune of rows given with coordinates but no commune
+    addresses: AddressCommunes | None = None
 
 
 @dataclass
@@ -344,13 +347,16 @@ def address_of(chunk: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
 
 
 def commune_of(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context, x: np.ndarray, y: np.ndarray) -> pd.Series:
-    """The commune given, else the one whose outline contains the row's point (coordinates-only rows): the
-    commune filter then finds them. Rows placed by the geocoder get theirs from the matched address."""
+    """The commune given, else that of the row's point (coordinates-only rows: the nearest official address's,
+    else the outline containing it; see :mod:`service.geocode.communes`): the commune filter then finds them. Rows
+    placed by the geocoder get theirs from the matched address."""
     given = field_text(chunk, cmap, "commune")
     missing = given.isna().to_numpy(dtype=bool) & np.isfinite(np.asarray(x, dtype=float))
-    if not ctx.communes or not missing.any():
+    if not (ctx.communes or ctx.addresses) or not missing.any():
         return given
-    found = communes_at(ctx.communes, np.asarray(x, dtype=float)[missing], np.asarray(y, dtype=float)[missing])
+    addresses = ctx.addresses or AddressCommunes(None, np.array([], dtype=object))
+    x_missing, y_missing = np.asarray(x, dtype=float)[missing], np.asarray(y, dtype=float)[missing]
+    found = communes_of_points(addresses, ctx.communes, x_missing, y_missing)
     filled = given.copy()
     filled.iloc[np.flatnonzero(missing)] = found
     return filled.astype(STR)

@@ -28,6 +28,7 @@ from service.db.copy import indexes_suspended
 from service.db.queries import load_queries
 from service.errors import InputFileError, ValidationFailedError
 from service.geocode import BatchGeocoder, GeocodeStats
+from service.geocode.communes import address_communes
 from service.ingest.archive import ArchiveLimits
 from service.ingest.batch import BatchSummary, IngestOptions, close_batch, open_batch, record_refusal
 from service.ingest.bulk import direct_load_possible, load_direct
@@ -175,6 +176,7 @@ def validation_context(
         vocab=load_vocabularies(conn),
         zone=zone_polygon(settings),
         communes=commune_outlines(settings),
+        addresses=address_communes(conn),
         now=now or datetime.now(UTC),
         min_date=pd.Timestamp(settings.min_date, tz=settings.timezone),
         future_tolerance=timedelta(minutes=settings.future_tolerance_minutes),

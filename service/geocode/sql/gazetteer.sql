@@ -62,3 +62,17 @@ WHERE %(xmin)s::float8 IS NULL OR geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(
 -- name: has_addresses
 -- Whether an address register is loaded at all.
 SELECT EXISTS (SELECT 1 FROM gazetteer_addresses);
+
+-- name: address_communes
+-- Each official address's point and commune (Lambert 72): the commune of a point given by coordinates.
+SELECT ST_X(geom) AS x, ST_Y(geom) AS y, municipality FROM gazetteer_addresses;
+
+-- name: address_fingerprint
+-- What changes when the register is loaded again (a commune's rows are replaced: new ids); read from the index.
+SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM gazetteer_addresses;
+
+-- name: commune_near
+-- The commune of the official address nearest to one point (Lambert 72), within %(radius)s metres.
+SELECT municipality FROM gazetteer_addresses
+WHERE ST_DWithin(geom, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 31370), %(radius)s)
+ORDER BY geom <-> ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 31370) LIMIT 1;
