@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service import __version__
 from service.api import (
     open311_xml,
+    routes_activity,
     routes_admin,
     routes_analysis,
     routes_auth,
@@ -58,6 +59,7 @@ _TAGS = [
     {"name": "tournées", "description": "Planifier les tournées et emporter la liste des sites à contrôler."},
     {"name": "open311", "description": "GeoReport v2 pour les applications citoyennes."},
     {"name": "prévention", "description": "Réseaux d'information de quartier et leurs bilans."},
+    {"name": "bilan d'activité", "description": "Ce que le service a reçu et fait sur une période, comparé."},
     {"name": "permis", "description": "Suivi des permis, nuisances liées, fiche d'avis sur une demande."},
     {"name": "renvois", "description": "Renvois vers la médiation et les partenaires."},
 ]
@@ -117,6 +119,7 @@ def create_app(settings: Settings) -> FastAPI:
         open311_xml,
         routes_admin,
         routes_prevention,
+        routes_activity,
         routes_permits,
         routes_referrals,
         routes_pages,

@@ -46,6 +46,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "avis": ("service.cli.permits", "avis"),
     "permis": ("service.cli.permits", "app"),
     "renvois": ("service.cli.referrals", "app"),
+    "activite": ("service.cli.activity", "activite"),
 }
 
 

@@ -1,0 +1,59 @@
+-- The figures of the service's activity report over a period [start, end), beside the period before it
+-- [prev_start, prev_end) and the same period a year earlier [year_start, year_end). Near-duplicates (the same event
+-- reported twice) are never counted; reports sent to mediation or a partner are (they are the service's work too).
+
+-- name: report_counts
+-- Reports per category, commune and source in the three periods.
+WITH r AS (
+    SELECT category, coalesce(nullif(btrim(commune), ''), '') AS commune, source,
+           observed_at >= %(start)s AND observed_at < %(end)s AS in_now,
+           observed_at >= %(prev_start)s AND observed_at < %(prev_end)s AS in_prev,
+           observed_at >= %(year_start)s AND observed_at < %(year_end)s AS in_year
+    FROM reports
+    WHERE duplicate_of IS NULL
+      AND ((observed_at >= %(prev_start)s AND observed_at < %(end)s)
+           OR (observed_at >= %(year_start)s AND observed_at < %(year_end)s))
+)
+SELECT 'categorie' AS dimension, category AS key, count(*) FILTER (WHERE in_now) AS n,
+       count(*) FILTER (WHERE in_prev) AS n_prev, count(*) FILTER (WHERE in_year) AS n_year
+FROM r GROUP BY category
+UNION ALL
+SELECT 'commune', commune, count(*) FILTER (WHERE in_now), count(*) FILTER (WHERE in_prev),
+       count(*) FILTER (WHERE in_year)
+FROM r GROUP BY commune
+UNION ALL
+SELECT 'source', source, count(*) FILTER (WHERE in_now), count(*) FILTER (WHERE in_prev),
+       count(*) FILTER (WHERE in_year)
+FROM r GROUP BY source;
+
+-- name: visit_counts
+-- Visits per outcome in the three periods.
+SELECT outcome AS key,
+       count(*) FILTER (WHERE visited_at >= %(start)s AND visited_at < %(end)s) AS n,
+       count(*) FILTER (WHERE visited_at >= %(prev_start)s AND visited_at < %(prev_end)s) AS n_prev,
+       count(*) FILTER (WHERE visited_at >= %(year_start)s AND visited_at < %(year_end)s) AS n_year
+FROM visits
+WHERE (visited_at >= %(prev_start)s AND visited_at < %(end)s)
+   OR (visited_at >= %(year_start)s AND visited_at < %(year_end)s)
+GROUP BY outcome;
+
+-- name: follow_up
+-- Each report of the period with the days until its first visit (a visit naming it), none when not visited.
+SELECT r.category, r.referral_id IS NOT NULL AS referred,
+       (SELECT extract(epoch FROM min(v.visited_at) - r.observed_at) / 86400.0
+        FROM visits v WHERE v.report_id = r.id AND v.visited_at >= r.observed_at) AS days
+FROM reports r
+WHERE r.duplicate_of IS NULL AND r.observed_at >= %(start)s AND r.observed_at < %(end)s;
+
+-- name: shifts
+-- The shifts that started in the period: their stops, and those a visit was recorded at.
+SELECT p.id, p.teams, p.mode, count(s.id) AS stops,
+       count(s.id) FILTER (WHERE EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)) AS done
+FROM plans p LEFT JOIN plan_stops s ON s.plan_id = p.id
+WHERE p.starts_at >= %(start)s AND p.starts_at < %(end)s
+GROUP BY p.id, p.teams, p.mode
+ORDER BY p.id;
+
+-- name: first_report
+-- Since when the service has reports (a comparison with a period before it would compare with nothing).
+SELECT min(observed_at) FROM reports WHERE duplicate_of IS NULL;

@@ -1,0 +1,117 @@
+"""``hotspots activite``: the service's activity report for a month, a quarter or a year (tables in the terminal,
+the XLSX workbook in a folder, or JSON)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from service.cli.common import console, database, number, print_json, print_written, settings_of
+
+
+def activite(
+    ctx: typer.Context,
+    periode: str = typer.Option(
+        ...,
+        "--periode",
+        help="Mois (2026-10), trimestre (2026-T4), année (2026), ou mois-dernier, trimestre-dernier, annee-derniere "
+        "(une période en cours est comparée jusqu'à aujourd'hui).",
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Dossier où écrire le classeur XLSX du bilan."),
+    json_out: bool = typer.Option(False, "--json", help="Le bilan en JSON."),
+) -> None:
+    """Bilan d'activité du service pour une période : signalements par catégorie, commune et source, visites par
+    résultat, suivi des signalements (part visitée, délai), tournées ; chaque nombre à côté de la période
+    précédente et de la même période un an plus tôt, avec les écarts que le hasard seul explique mal. Des
+    nombres seulement, aucune donnée personnelle."""
+    from service.activity import activity_json, read_activity, render_workbook
+    from service.activity.workbook import comparison_words, title_of
+    from service.prevention.period import parse_period
+
+    settings = settings_of(ctx)
+    period = parse_period(periode)
+    with database(settings) as conn:
+        activity = read_activity(conn, period)
+    if json_out:
+        print_json(activity_json(activity))
+        return
+    console.print(f"[bold]{escape(title_of(activity.windows))}[/bold]", highlight=False)
+    console.print(escape(comparison_words(activity.windows)), highlight=False)
+    twice = activity.windows.previous_is_year_before  # a year: the period before is the year before
+    console.print(_summary_table(activity.summary, twice))
+    console.print(_compared_table("Signalements par catégorie", "Catégorie", activity.by["categorie"], twice))
+    console.print(_compared_table("Visites par résultat", "Résultat", activity.visits, twice))
+    significant = activity.by["categorie"][activity.by["categorie"]["significatif"]]
+    if not significant.empty:
+        words = ", ".join(f"{row.libelle} ({_change(row.evolution)})" for row in significant.itertuples())
+        console.print(f"Écarts significatifs sur un an : {escape(words)}.", highlight=False)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"bilan_activite_{period.code}.xlsx"
+        path.write_bytes(render_workbook(activity))
+        print_written([path])
+
+
+def _summary_table(summary: pd.DataFrame, twice: bool) -> Table:
+    table = _table("Synthèse", "Indicateur", twice, ("Sur un an",))
+    for row in summary.itertuples():
+        unit = str(row.unite)
+        before = [] if twice else [_figure(row.n_prev, unit)]
+        table.add_row(
+            escape(str(row.indicateur)),
+            _figure(row.n, unit),
+            *before,
+            _figure(row.n_year, unit),
+            _change(row.evolution),
+        )
+    return table
+
+
+def _compared_table(title: str, heading: str, rows: pd.DataFrame, twice: bool) -> Table:
+    table = _table(title, heading, twice, ("Sur un an", "Significatif"))
+    for row in rows.itertuples():
+        tested = not _missing(row.p_ajuste)
+        table.add_row(
+            escape(str(row.libelle)),
+            number(row.n),
+            *([] if twice else [number(row.n_prev)]),
+            number(row.n_year),
+            _change(row.evolution),
+            ("oui" if row.significatif else "non") if tested else "—",
+        )
+    return table
+
+
+def _table(title: str, heading: str, twice: bool, last: tuple[str, ...]) -> Table:
+    table = Table(title=title)
+    names = (heading, "Période", *(() if twice else ("Précédente",)), "Un an plus tôt", *last)
+    for name in names:
+        table.add_column(name, justify="left" if name == heading else "right")
+    return table
+
+
+def _figure(value: Any, unit: str) -> str:
+    if _missing(value):
+        return "—"
+    if unit == "part":
+        return f"{number(100 * float(value))} %"
+    if unit == "jours":
+        return number(float(value), 1)
+    return number(float(value))
+
+
+def _change(value: Any) -> str:
+    if _missing(value):
+        return "—"
+    percent = round(100 * float(value))
+    return f"{number(percent, sign=percent != 0)} %"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and bool(np.isnan(value)))

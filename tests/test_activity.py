@@ -1,0 +1,227 @@
+"""The service's activity report (service.activity, ``hotspots activite``, ``GET /api/activite``): the windows it
+compares, the test that calls a change significant, the follow-up of reports, and the report itself on a real
+PostGIS — read in the terminal, as JSON and in the workbook a person opens."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from service.activity.figures import compare, follow_up, windows_of
+from service.api import create_app
+from service.geocode.gazetteer import load_gazetteer
+from service.prevention.period import parse_period
+from tests.conftest import ROOT
+from tests.helpers import cli_env, ingest, run_cli
+
+NOW = pd.Timestamp("2026-12-02 10:00", tz="UTC")
+
+
+def _windows(code: str, first: str | None = "2020-01-01"):
+    period = parse_period(code, now=NOW.to_pydatetime())
+    return windows_of(period, now=NOW, first_report=pd.Timestamp(first, tz="UTC") if first else None)
+
+
+def test_a_finished_quarter_is_compared_with_the_quarter_before_and_the_same_quarter_a_year_earlier():
+    w = _windows("2026-T3")
+    brussels = "Europe/Brussels"
+    assert w.now.start.tz_convert(brussels) == pd.Timestamp("2026-07-01", tz=brussels)
+    assert w.now.end.tz_convert(brussels) == pd.Timestamp("2026-10-01", tz=brussels)
+    assert w.previous.start.tz_convert(brussels) == pd.Timestamp("2026-04-01", tz=brussels)
+    assert w.previous.end == w.now.start
+    assert w.year_before.start.tz_convert(brussels) == pd.Timestamp("2025-07-01", tz=brussels)
+    assert w.year_before.end.tz_convert(brussels) == pd.Timestamp("2025-10-01", tz=brussels)
+    assert not w.in_progress and w.year_complete and not w.previous_is_year_before
+
+
+def test_a_year_in_progress_is_compared_over_the_same_days_and_its_period_before_is_the_year_before():
+    w = _windows("2026")
+    assert w.in_progress and w.now.end == NOW
+    assert w.year_before.days == w.now.days == w.previous.days
+    assert w.year_before.end.tz_convert("Europe/Brussels") == pd.Timestamp("2025-12-02 11:00", tz="Europe/Brussels")
+    assert w.previous_is_year_before
+    # without reports a year earlier there is nothing to compare with
+    assert not _windows("2026", first="2025-01-09").year_complete and _windows("2026", first="2025-01-03").year_complete
+
+
+def _counts(rows):
+    return pd.DataFrame(rows, columns=["key", "n", "n_prev", "n_year"])
+
+
+def test_only_a_change_that_chance_alone_would_rarely_give_is_called_significant():
+    w = _windows("2026-T3")
+    labels = {"depot_clandestin": "Dépôt clandestin", "graffiti": "Graffiti et tags", "bruit": "Bruit"}
+    table = compare(_counts([("graffiti", 10, 8, 9), ("depot_clandestin", 60, 30, 20), ("bruit", 0, 0, 0)]), labels, w)
+    assert list(table["libelle"]) == ["Dépôt clandestin", "Graffiti et tags"]  # most first; nothing at all left out
+    depot, graffiti = table.iloc[0], table.iloc[1]
+    assert depot["evolution"] == pytest.approx(2.0) and bool(depot["significatif"])
+    assert depot["p_ajuste"] < 1e-4
+    assert graffiti["evolution"] == pytest.approx(1 / 9) and not bool(graffiti["significatif"])
+    # the same borderline change is significant alone and not among fifteen unchanged categories (false alarms)
+    alone = compare(_counts([("a", 44, 0, 24)]), {}, w).iloc[0]
+    crowd = compare(_counts([("a", 44, 0, 24), *((f"c{i}", 20, 0, 20) for i in range(14))]), {}, w)
+    assert alone["p_ajuste"] < 0.05 and bool(alone["significatif"])
+    assert not bool(crowd[crowd["key"] == "a"].iloc[0]["significatif"])
+    # no change from nothing, and no test without reports a year earlier
+    from_nothing = compare(_counts([("x", 3, 0, 0)]), {}, w).iloc[0]
+    assert np.isnan(from_nothing["evolution"])
+    early = compare(_counts([("depot_clandestin", 60, 30, 20)]), labels, _windows("2026-T3", first="2026-01-01"))
+    assert np.isnan(early.iloc[0]["evolution"]) and not bool(early.iloc[0]["significatif"])
+
+
+def test_the_follow_up_counts_the_service_own_reports_and_the_days_to_their_first_visit():
+    rows = pd.DataFrame(
+        [
+            ("depot_clandestin", False, 1.0),
+            ("depot_clandestin", False, 3.0),
+            ("depot_clandestin", False, 12.0),
+            ("depot_clandestin", False, None),
+            ("bruit", False, None),
+            ("bruit", True, 0.5),  # sent to mediation: followed by another service
+        ],
+        columns=["category", "referred", "days"],
+    )
+    table = follow_up(rows, {"depot_clandestin": "Dépôt clandestin", "bruit": "Bruit"})
+    assert list(table["libelle"]) == ["Dépôt clandestin", "Bruit", "Toutes catégories"]
+    depot = table.iloc[0]
+    assert (depot["n"], depot["visites"]) == (4, 3)
+    assert depot["part_visitee"] == pytest.approx(0.75) and depot["delai_median_j"] == pytest.approx(3.0)
+    assert depot["part_7_jours"] == pytest.approx(0.5)
+    assert (table.iloc[2]["n"], table.iloc[2]["visites"]) == (5, 3)
+
+
+# --- the report on a real database ------------------------------------------------------------------------------
+
+
+def _addresses(n: int) -> list[dict[str, str]]:
+    with (ROOT / "geodata" / "icar_seraing_neupre.csv").open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["municipality"] == "Seraing"]
+    return rows[:: max(1, len(rows) // n)][:n]
+
+
+@pytest.fixture()
+def activity_data(conn, settings, tmp_path):
+    """Dumping tripled in the third quarter of 2026 against the same quarter of 2025 (60 against 20, 30 the
+    quarter before), graffiti stayed level (10 against 9); five of the dumping reports were visited two days
+    later (two fines), one visit a year earlier."""
+    places = _addresses(140)
+    reports, visits, n = [], [], 0
+
+    def add(category: str, count: int, first: datetime) -> list[str]:
+        nonlocal n
+        ids = []
+        for i in range(count):
+            place = places[n % len(places)]
+            n += 1
+            ref = f"ACT-{n:04d}"
+            when = first + timedelta(hours=29 * i)
+            street = f"{place['street']} {place['housenumber']}"
+            reports.append([ref, when.isoformat(), category, street, place["lat"], place["lon"]])
+            ids.append(ref)
+        return ids
+
+    dumping = add("depot_clandestin", 60, datetime(2026, 7, 2, 9, tzinfo=UTC))
+    add("graffiti", 10, datetime(2026, 7, 3, 9, tzinfo=UTC))
+    add("depot_clandestin", 30, datetime(2026, 4, 2, 9, tzinfo=UTC))
+    earlier = add("depot_clandestin", 20, datetime(2025, 7, 2, 9, tzinfo=UTC))
+    add("graffiti", 9, datetime(2025, 7, 3, 9, tzinfo=UTC))
+    by_ref = {r[0]: datetime.fromisoformat(r[1]) for r in reports}
+    for ref, outcome in zip(dumping[:5], ("pv", "pv", "nettoye", "nettoye", "nettoye"), strict=True):
+        visits.append([ref, (by_ref[ref] + timedelta(days=2)).isoformat(), outcome, "INP Collard"])
+    visits.append([earlier[0], (by_ref[earlier[0]] + timedelta(days=9)).isoformat(), "avertissement", "INP Collard"])
+    report_file = tmp_path / "signalements.csv"
+    with report_file.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "date", "categorie", "adresse", "lat", "lon"])
+        w.writerows(reports)
+    visit_file = tmp_path / "visites.csv"
+    with visit_file.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["signalement", "date", "resultat", "agent"])
+        w.writerows(visits)
+    load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])  # the register names each point's commune
+    ingest(conn, settings, report_file, source="bilan", now=None)
+    ingest(conn, settings, visit_file, "visits", source="bilan_visites", now=None)
+    conn.commit()
+
+
+def test_the_activity_report_as_json_and_as_the_workbook_a_person_opens(settings, activity_data, auth):
+    with TestClient(create_app(settings)) as client:
+        body = client.get("/api/activite", params={"periode": "2026-T3"}, headers=auth["lecteur"])
+        sheet = client.get("/api/activite", params={"periode": "2026-T3", "format": "xlsx"}, headers=auth["lecteur"])
+        bad = client.get("/api/activite", params={"periode": "2026-13"}, headers=auth["lecteur"])
+        anonymous = client.get("/api/activite", params={"periode": "2026-T3"})
+    assert body.status_code == 200, body.text
+    report = body.json()
+    assert report["periode"] == {"code": "2026-T3", "libelle": "3e trimestre 2026", "en_cours": False}
+    summary = {row["indicateur"]: row for row in report["synthese"]}
+    reports = summary["Signalements (hors quasi-doublons)"]
+    assert (reports["n"], reports["n_prev"], reports["n_year"]) == (70, 30, 29)
+    assert (summary["Visites"]["n"], summary["dont procès-verbaux"]["n"], summary["Visites"]["n_year"]) == (5, 2, 1)
+    assert summary["Délai médian jusqu'à la visite (jours)"]["n"] == pytest.approx(2.0)
+    depot = report["par_categorie"][0]
+    assert depot["libelle"] == "Dépôt clandestin" and depot["evolution"] == pytest.approx(2.0) and depot["significatif"]
+    graffiti = report["par_categorie"][1]
+    assert graffiti["libelle"] == "Graffiti et tags" and not graffiti["significatif"]
+    assert [row["libelle"] for row in report["par_commune"]] == ["Seraing"]
+    assert report["par_source"][0]["libelle"] == "bilan"
+    assert bad.status_code == 422 and bad.json()["erreur"] == "période illisible : « 2026-13 » (mois 13)"
+    assert "trimestre (2026-T4)" in bad.json()["conseil"]
+    assert anonymous.status_code == 401
+
+    assert sheet.status_code == 200
+    assert 'filename="bilan_activite_2026-T3.xlsx"' in sheet.headers["content-disposition"]
+    wb = load_workbook(io.BytesIO(sheet.content))
+    assert wb.sheetnames == ["Synthèse", "Catégories", "Communes", "Sources", "Visites", "Suivi"]
+    ws = wb["Catégories"]
+    assert ws["A1"].value == "Bilan d'activité — 3e trimestre 2026"
+    assert ws["A2"].value == (
+        "Période 01/07/2026 – 30/09/2026 ; précédente 01/04/2026 – 30/06/2026 ; un an plus tôt 01/07/2025 – 30/09/2025."
+    )
+    header = [c.value for c in ws[4]]
+    assert header == [
+        "Catégorie",
+        "Période",
+        "Période précédente",
+        "Un an plus tôt",
+        "Évolution sur un an",
+        "Écart significatif",
+        "p ajusté",
+    ]
+    first = [c.value for c in ws[5]]
+    assert first[:4] == ["Dépôt clandestin", 60, 30, 20] and first[4] == pytest.approx(2.0) and first[5] == "oui"
+    assert ws["E5"].number_format == "+0%;-0%;0%" and ws["B5"].number_format == "#,##0"
+    assert ws["A6"].value == "Graffiti et tags" and ws["F6"].value == "non"
+    summary_ws = wb["Synthèse"]
+    rows = {r[0].value: r for r in summary_ws.iter_rows(min_row=5)}
+    followed = rows["Signalements suivis d'une visite"]
+    assert followed[1].value == pytest.approx(5 / 70) and followed[1].number_format == "0%"
+    assert rows["Délai médian jusqu'à la visite (jours)"][1].number_format == "0.0"
+    visits = wb["Visites"]
+    assert [visits.cell(row=r, column=1).value for r in (5, 6, 7)] == ["Nettoyé", "Procès-verbal", "Avertissement"]
+    follow = wb["Suivi"]
+    assert [c.value for c in follow[4]][:3] == ["Catégorie", "Signalements", "Suivis d'une visite"]
+    assert [c.value for c in follow[5]][:3] == ["Dépôt clandestin", 60, 5]
+
+
+def test_the_activity_command_prints_the_tables_and_writes_the_workbook(settings, activity_data, tmp_path):
+    env = cli_env(settings, COLUMNS="200")
+    done = run_cli("activite", "--periode", "2026-T3", "--out", str(tmp_path / "bilans"), env=env)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("Bilan d'activité — 3e trimestre 2026")
+    assert "Signalements (hors quasi-doublons)" in out and "Dépôt clandestin" in out and "+200 %" in out
+    assert "Écarts significatifs sur un an : Dépôt clandestin (+200 %)." in out
+    path = tmp_path / "bilans" / "bilan_activite_2026-T3.xlsx"
+    assert f"Écrit : {path}" in out and load_workbook(path).sheetnames[0] == "Synthèse"
+    year = run_cli("activite", "--periode", "2026", env=env)
+    assert year.returncode == 0 and "Précédente" not in year.stdout and "(en cours, au " in year.stdout
+    wrong = run_cli("activite", "--periode", "2026-13", env=env)
+    assert wrong.returncode == 1 and "période illisible : « 2026-13 »" in wrong.stderr
