@@ -6,6 +6,7 @@ import csv
 import json
 import re
 import subprocess
+from datetime import date
 
 from service.labels import STATE_LABELS, TREND_LABELS
 from service.settings import Settings
@@ -149,5 +150,9 @@ def test_the_served_demo_points_the_phone_to_its_first_shift(settings, tmp_path)
     lines = "\n".join(next_steps(settings, DemoLoad(files=None, summaries=[]), pack, url="http://127.0.0.1:8765"))
     assert f"La fiche de la première tournée à imprimer : {tmp_path / 'tournee_7.pdf'}" in lines
     assert "Ou, sur le téléphone, arrêt par arrêt : http://127.0.0.1:8765/carte#tournee=7 (pour un téléphone" in lines
+    assert (
+        "La carte publique, sans connexion, en français, néerlandais ou anglais : http://127.0.0.1:8765/carte" in lines
+    )
+    assert f" activite --periode {date.today().year} --out bilans/" in lines
     quiet = "\n".join(next_steps(settings, DemoLoad(files=None, summaries=[]), pack, url=None))
-    assert "sur le téléphone" not in quiet  # not served: no address to give
+    assert "sur le téléphone" not in quiet and "carte publique" not in quiet  # not served: no address to give

@@ -141,6 +141,11 @@ def next_steps(settings: Settings, done: DemoLoad, pack: list[Path], *, url: str
                 f"  • Ou, sur le téléphone, arrêt par arrêt : {url}/carte#tournee={plan} (pour un téléphone du "
                 "réseau : make demo HOST=0.0.0.0, puis l'adresse de cet ordinateur)"
             )
+    lines.append(f"  • Le bilan d'activité de l'année : {cmd} activite --periode {date.today().year} --out bilans/")
+    if url:
+        lines.append(
+            f"  • La carte publique, sans connexion, en français, néerlandais ou anglais : {url}/carte/publique"
+        )
     lines.append(f"  • Vos propres fichiers : {cmd} ingest reports FICHIER (exemples dans {demo_dir(settings)})")
     lines.append("  • Les carnets d'analyse : notebooks/README.md")
     if cmd != "hotspots":
@@ -162,4 +167,5 @@ def _serve_demo(ctx: typer.Context, host: str, port: int, done: DemoLoad, pack: 
     for line in next_steps(settings, done, pack, url=f"http://{shown}:{port}"):
         console.print(line, highlight=False)
     console.print(f"[bold]Carte : http://{shown}:{port}/[/bold] — Ctrl+C pour arrêter.", highlight=False)
-    run_server(settings, host=host, port=port)
+    # the demonstration shows the public map too (hexagon counts only; off by default: HOTSPOTS_PUBLIC_MAP)
+    run_server(settings.model_copy(update={"public_map": True}), host=host, port=port)
