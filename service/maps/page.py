@@ -236,8 +236,7 @@ def public_page(settings: Settings, language: str, *, today: date) -> str:
     for i, (factor, colour) in enumerate(PUBLIC_CLASSES):
         upper = PUBLIC_CLASSES[i + 1][0] * k - 1 if i + 1 < len(PUBLIC_CLASSES) else None
         low = factor * k
-        label = words["de_a"] if upper is not None else words["ou_plus"]
-        assert isinstance(label, str)
+        label = plural_of(language, words["de_a" if upper is not None else "ou_plus"], low)
         classes.append({"min": low, "couleur": colour, "libelle": label.format(de=low, a=upper)})
     since = (today - timedelta(days=365)).isoformat()
     page_words = {key: plural_of(language, word, k) for key, word in words.items()}
