@@ -148,7 +148,14 @@ def failing_tiles():
 
 
 @pytest.fixture()
-def browser():
+def device_zone() -> str:
+    """The time zone of the browser's device, empty for the machine's (a test parametrized on ``device_zone`` sets
+    another: a phone set to another zone, a test machine in UTC)."""
+    return ""
+
+
+@pytest.fixture()
+def browser(device_zone):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -164,8 +171,10 @@ def browser():
     ):
         options.add_argument(arg)
     options.binary_location = CHROMIUM or ""
-    # the page's date fields follow the browser's locale, which Chromium takes from the environment
+    # the page's date fields follow the browser's locale, which Chromium takes from the environment (its clock too)
     locale = {**os.environ, "LANG": "fr_BE.UTF-8", "LANGUAGE": "fr_BE:fr"}
+    if device_zone:
+        locale["TZ"] = device_zone
     driver = webdriver.Chrome(service=Service(DRIVER, env=locale), options=options)
     driver.set_script_timeout(30)
     try:

@@ -6,8 +6,9 @@ without internet tiles it falls back to its own background; the page runs under 
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -163,7 +164,7 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     popup = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
     assert "Visite enregistrée" in text_of(popup.find_element(By.CSS_SELECTOR, ".hs-retour"))
     last = text_of(popup.find_element(By.CSS_SELECTOR, ".hs-derniere-visite td"))
-    assert last.startswith(date.today().strftime("%d/%m/%Y")), last
+    assert last.startswith(datetime.now(ZoneInfo("Europe/Brussels")).strftime("%d/%m/%Y")), last  # the service's day
     # the popup shows the point's new priority (the visit's outcome changed it), beside the old one
     after = fetch_json(browser, f"/api/points-sensibles/{top}")["properties"]["priorite"]
     assert after != before["priorite"]

@@ -8,11 +8,15 @@ from __future__ import annotations
 import json
 import math
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from tests.browser import NEEDS_CHROMIUM, capture, first_page, log_in, status_line, text_of
 
 pytestmark = NEEDS_CHROMIUM
+BRUSSELS = ZoneInfo("Europe/Brussels")  # the service's time zone (settings.timezone)
 
 
 def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, browser, conn, captures):
@@ -551,9 +555,12 @@ def test_on_a_phone_a_visit_recorded_without_network_is_kept_and_sent_once_when_
     assert browser.execute_script("return JSON.parse(localStorage.getItem('hotspots.visites_en_attente'))") == []
 
 
+@pytest.mark.parametrize("device_zone", ["Pacific/Kiritimati"])  # UTC+14: never the service's hour, nor its day
 def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(server, browser, conn, captures):
     """The shift opened on the phone (/carte#tournee=N): a stop's popup carries the visit form; the outcome goes
-    to the stop, the popup says « Fait : oui — Nettoyé », and the shift counts the stop as done."""
+    to the stop, the popup says « Fait : oui — Nettoyé », and the shift counts the stop as done. The phone is set
+    to a time zone 13 hours from the service's: the form's date and the hours shown are the service's (a visit
+    dated by the phone's clock was the day before its shift, and refused, on a device late in the evening)."""
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -590,11 +597,18 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
     browser.execute_script("arguments[0].value = 'nettoye'", form.find_element(By.NAME, "resultat"))
     agent = form.find_element(By.NAME, "agent")
     assert agent.get_attribute("value") == "Agent planificateur"  # the officer logged in, by default
+    here = datetime.now(BRUSSELS)
+    typed = datetime.fromisoformat(form.find_element(By.NAME, "date").get_attribute("value")).replace(tzinfo=BRUSSELS)
+    assert abs(typed - here) < timedelta(minutes=2), (typed, here)  # now, at the service (not on the phone)
+    filters = "return [HotspotsCarte.nextDay('2026-12-02'), HotspotsCarte.nextDay('2026-12-31')]"
+    assert browser.execute_script(filters) == ["2026-12-03", "2027-01-01"]  # « jusqu'au » takes its own day
     agent.clear()
     agent.send_keys("INP Lambert")
     form.find_element(By.CSS_SELECTOR, "button").click()
     wait.until(lambda d: "Visite enregistrée" in text_of(d.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-retour")))
-    assert text_of(browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-fait td")).startswith("oui — Nettoyé (")
+    done = text_of(browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-fait td"))
+    hours = {f"{t:%H:%M}" for t in (here, datetime.now(BRUSSELS))}  # (a minute may turn meanwhile)
+    assert any(done == f"oui — Nettoyé ({h})" for h in hours), (done, hours)
     opaque = "return getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
     wait.until(lambda d: d.execute_script(opaque))
     # the popup grew with the confirmation: still whole under the buttons at the top (it rose under them)

@@ -6,7 +6,8 @@ import csv
 import json
 import re
 import subprocess
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from service.labels import STATE_LABELS, TREND_LABELS
 from service.settings import Settings
@@ -153,6 +154,6 @@ def test_the_served_demo_points_the_phone_to_its_first_shift(settings, tmp_path)
     assert (
         "La carte publique, sans connexion, en français, néerlandais ou anglais : http://127.0.0.1:8765/carte" in lines
     )
-    assert f" activite --periode {date.today().year} --out bilans/" in lines
+    assert f" activite --periode {datetime.now(ZoneInfo(settings.timezone)).year} --out bilans/" in lines
     quiet = "\n".join(next_steps(settings, DemoLoad(files=None, summaries=[]), pack, url=None))
     assert "sur le téléphone" not in quiet and "carte publique" not in quiet  # not served: no address to give

@@ -596,6 +596,28 @@ def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on
     ]
 
 
+def test_a_shift_starting_at_midnight_takes_the_visits_of_its_hour_before(settings, db, geocoder, tmp_path):
+    """A shift planned late in the evening starts at midnight: a stop seen at 23:30 the day before is the shift's
+    (taken), one seen at 22:00 is a date typed wrong (refused, with the shift's day)."""
+    midnight = datetime(2026, 11, 20, 0, 0, tzinfo=BRUSSELS)
+    stored = store_plan(
+        db, plan_shift(db, settings, _shift(starts_at=midnight, budget_minutes=90), geocoder=geocoder, now=NOW)
+    )
+    sheet = tmp_path / "tournee_de_nuit.csv"
+    _sheet_csv(stored, sheet, {0: ("Rien constaté", "19/11/2026 23h30"), 1: ("Nettoyé", "19/11/2026 22h00")})
+    summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert summary.balanced and summary.inserted == 1
+    reasons = {
+        r[0]: r[1]["motif"]
+        for r in db.execute(
+            "SELECT row_number, reasons -> 0 FROM rejected_rows WHERE batch_id = %s", (summary.batch_id,)
+        )
+    }
+    assert reasons[3].startswith("date de visite antérieure au jour de la tournée")
+    done = [s["done"] for s in summary_json(load_plan(db, stored.plan_id))["stops"]]
+    assert done[:2] == [True, False]
+
+
 def test_a_stop_s_outcome_is_recorded_in_the_field_once(settings, db, geocoder, planner):
     """On the phone at a stop of the shift: the visit goes to the stop (the shift counts it as done) and to its site
     (a point's priority follows the outcome), at the stop's place; sent again with the device's key (a lost answer)

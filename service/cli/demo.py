@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import shutil
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -141,7 +142,8 @@ def next_steps(settings: Settings, done: DemoLoad, pack: list[Path], *, url: str
                 f"  • Ou, sur le téléphone, arrêt par arrêt : {url}/carte#tournee={plan} (pour un téléphone du "
                 "réseau : make demo HOST=0.0.0.0, puis l'adresse de cet ordinateur)"
             )
-    lines.append(f"  • Le bilan d'activité de l'année : {cmd} activite --periode {date.today().year} --out bilans/")
+    year = datetime.now(ZoneInfo(settings.timezone)).year  # the service's year (its New Year's Eve, not UTC's)
+    lines.append(f"  • Le bilan d'activité de l'année : {cmd} activite --periode {year} --out bilans/")
     if url:
         lines.append(
             f"  • La carte publique, sans connexion, en français, néerlandais ou anglais : {url}/carte/publique"

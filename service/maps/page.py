@@ -221,6 +221,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "fond_vectoriel_seul": not settings.tile_url,
         "emprise_zone": ZONE_BOUNDS,
         "utilisateur": user.login,  # the visits kept on a device wait under their officer's login (attente.js)
+        "fuseau": settings.timezone,  # dates and hours shown and typed in the service's zone, not the device's
         **script_words("fr"),  # the officers' map speaks French
     }
     extra = ("tournee", "verifications", "attente")
@@ -259,6 +260,7 @@ def public_page(settings: Settings, language: str, *, today: date) -> str:
         "groupes": [[code, groups[code]] for code in PUBLIC_GROUPS],  # a list: the page's JSON sorts a dict's keys
         "fond_vectoriel_seul": not settings.tile_url,
         "emprise_zone": ZONE_BOUNDS,
+        "fuseau": settings.timezone,
         **script_words(language),
     }
     fmap.add_child(_Layers(entry="publique", panel=panel, tiles=tiles, config=config))

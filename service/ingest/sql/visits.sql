@@ -43,13 +43,15 @@ ORDER BY s.row_number;
 
 -- name: stops_before_plan
 -- Visits of a plan's stop dated before the day the plan starts (days in the session's time zone, the service's):
--- a date typed wrong, since the stop was not planned yet.
+-- a date typed wrong, since the stop was not planned yet. A shift that starts at midnight may begin a little
+-- before it: its hour before the start is not refused.
 SELECT s.row_number,
        to_char(to_timestamp(s.visited_epoch), 'DD/MM/YYYY') || ' (tournée du ' || to_char(pl.starts_at, 'DD/MM/YYYY') || ')'
 FROM stage s
 JOIN plan_stops p ON p.ref = s.stop_ref
 JOIN plans pl ON pl.id = p.plan_id
 WHERE to_timestamp(s.visited_epoch)::date < pl.starts_at::date
+  AND to_timestamp(s.visited_epoch) < pl.starts_at - interval '1 hour'
 ORDER BY s.row_number;
 
 -- name: insert_rows

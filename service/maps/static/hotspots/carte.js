@@ -17,14 +17,17 @@
 
   /* -- Words ------------------------------------------------------------------------------------------------
    * Every word a person reads comes from the page's configuration (service/maps/words.py: French, Dutch or
-   * English), set by ``speak`` before anything is drawn; numbers and dates follow its locale. */
+   * English), set by ``speak`` before anything is drawn; numbers and dates follow its locale. Dates and hours are
+   * those of the service's time zone (the server reads a date without offset in it), whatever the device's. */
   var words = {};
   var locale = "fr-BE";
+  var zone = "Europe/Brussels";
   var plurals = null;
 
   function speak(config) {
     words = config.mots || {};
     locale = config.locale || "fr-BE";
+    zone = config.fuseau || zone;
     plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(locale) : null;
   }
 
@@ -48,7 +51,25 @@
   function day(value) {
     if (!value) return "—";
     var d = new Date(value);
-    return isNaN(d) ? esc(value) : d.toLocaleDateString(locale);
+    return isNaN(d) ? esc(value) : d.toLocaleDateString(locale, { timeZone: zone });
+  }
+
+  /* A time of day (« 14:30 ») in the service's time zone. */
+  function hour(value) {
+    if (!value) return "—";
+    var d = new Date(value);
+    if (isNaN(d)) return esc(value);
+    return d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone: zone });
+  }
+
+  /* Now as a date-and-time field takes it (« 2026-12-03T08:15 »), in the service's time zone: the visit's date
+   * that the server stores, even from a device set to another zone (a phone, a test machine in UTC). */
+  function nowField() {
+    var parts = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date())
+      .forEach(function (p) { parts[p.type] = p.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day + "T" + parts.hour + ":" + parts.minute;
   }
 
   function number(value, digits) {
@@ -102,7 +123,7 @@
   }
 
   function clock() {
-    return new Date().toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+    return hour(new Date());
   }
 
   /* A sentence ends with its full stop (the API's messages sometimes carry one, sometimes not). */
@@ -214,10 +235,12 @@
     };
   }
 
+  /* The day after a calendar day (« 2026-12-02 » → « 2026-12-03 »), counted in UTC where no day has 23 hours (a
+   * device's local midnight east of Greenwich was written back as the same day). */
   function nextDay(value) {
     if (!value) return "";
-    var d = new Date(value + "T00:00:00");
-    d.setDate(d.getDate() + 1);
+    var d = new Date(value + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + 1);
     return d.toISOString().slice(0, 10);
   }
 
@@ -657,6 +680,7 @@
 
   window.HotspotsCarte = { esc: esc, state: state, Overlay: Overlay, getJSON: getJSON, send: send, query: query,
     geojsonInto: geojsonInto, viewParams: viewParams, readFilters: readFilters, intoControl: intoControl,
-    background: background, boundaries: boundaries, day: day, number: number, status: status, notice: notice,
-    clock: clock, layersControl: layersControl, speak: speak, word: word, followView: followView, fitPanels: fitPanels, isNarrow: isNarrow, foldAll: foldAll };
+    background: background, boundaries: boundaries, day: day, hour: hour, nowField: nowField, nextDay: nextDay,
+    number: number, status: status, notice: notice, clock: clock, layersControl: layersControl, speak: speak,
+    word: word, followView: followView, fitPanels: fitPanels, isNarrow: isNarrow, foldAll: foldAll };
 })();

@@ -45,8 +45,7 @@
     var tpl = document.getElementById("hs-form-visite");
     if (!tpl) return null;
     var form = tpl.content.firstElementChild.cloneNode(true);
-    var now = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
-    form.elements.date.value = now.toISOString().slice(0, 16);
+    form.elements.date.value = H.nowField(); // now, in the service's time zone (as the server reads it)
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var out = form.querySelector(".hs-retour");

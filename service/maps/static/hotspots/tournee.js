@@ -22,11 +22,6 @@
     return null;
   }
 
-  function hour(value) {
-    if (!value) return "—";
-    var d = new Date(value);
-    return isNaN(d) ? esc(value) : d.toLocaleTimeString("fr-BE", { hour: "2-digit", minute: "2-digit" });
-  }
 
   function stopIcon(order, team, shift) {
     return L.divIcon({
@@ -68,7 +63,7 @@
     var box = document.createElement("div");
     box.className = "hs-popup hs-arret-popup";
     box.innerHTML = "<h3>" + esc(order) + ". " + esc(prop(p, ["Lieu"]) || prop(p, ["Site"])) + "</h3>" +
-      "<table><tr><th>Arrivée</th><td>" + hour(prop(p, ["Arrivée"])) + " (équipe " + esc(team) + ")</td></tr>" +
+      "<table><tr><th>Arrivée</th><td>" + H.hour(prop(p, ["Arrivée"])) + " (équipe " + esc(team) + ")</td></tr>" +
       "<tr><th>Site</th><td>" + esc(prop(p, ["Site"])) + " — " + esc(prop(p, ["Type"])) + "</td></tr>" +
       "<tr><th>Priorité</th><td>" + H.number(prop(p, ["Priorité"]), 1) + "</td></tr>" +
       "<tr><th>Pourquoi</th><td>" + esc(prop(p, ["Pourquoi"]) || "") + "</td></tr>" +
@@ -148,7 +143,7 @@
       html += "<h3><span class='hs-carre' style='background:" + colour(t) + "'></span> Équipe " + esc(t) +
         (minutes !== null && minutes !== undefined ? " — " + H.number(minutes) + " min" : "") + "</h3><ol class='hs-arrets'>";
       teams[t].forEach(function (p) {
-        html += "<li>" + hour(prop(p, ["Arrivée"])) + " — " + esc(prop(p, ["Site"])) + " " + esc(prop(p, ["Lieu"]) || "") +
+        html += "<li>" + H.hour(prop(p, ["Arrivée"])) + " — " + esc(prop(p, ["Site"])) + " " + esc(prop(p, ["Lieu"]) || "") +
           (prop(p, ["Fait"]) === "oui" ? " ✓" : "") + "</li>";
       });
       html += "</ol>";
