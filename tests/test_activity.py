@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -211,6 +212,54 @@ def test_the_activity_report_as_json_and_as_the_workbook_a_person_opens(settings
     assert [c.value for c in follow[5]][:3] == ["Dépôt clandestin", 60, 5]
 
 
+def test_the_printed_activity_report_says_what_changed_and_writes_numbers_the_french_way(settings, activity_data, auth):
+    """The PDF read back with a real reader: the title and windows, the changes in sentences before the tables,
+    the tables in the workbook's order, the chart's legend, and the numbers as a French reader writes them
+    (« +141 % », « — » where there is none; the narrow space before « % » reads back as a space)."""
+    from pypdf import PdfReader
+
+    with TestClient(create_app(settings)) as client:
+        answer = client.get("/api/activite", params={"periode": "2026-T3", "format": "pdf"}, headers=auth["lecteur"])
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    assert 'inline; filename="bilan_activite_2026-T3.pdf"' in answer.headers["content-disposition"]
+    reader = PdfReader(io.BytesIO(answer.content))
+    assert reader.metadata.title == "Bilan d'activité — 3e trimestre 2026"
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = re.sub(r"[ \n]+", " ", text)  # lines wrapped where the page ends them (the narrow spaces kept)
+    pct = " %"
+    assert flat.count("Bilan d'activité — 3e trimestre 2026") == 1 + len(reader.pages)  # the title, each page's head
+    assert "Période 01/07/2026 – 30/09/2026 ; précédente 01/04/2026 – 30/06/2026 ; un an plus tôt" in flat
+    assert f"70 signalements, contre 29 un an plus tôt (+141{pct})." in flat
+    assert f"5 visites, dont 2 procès-verbaux, contre 1 un an plus tôt (+400{pct})." in flat
+    assert f"Hausse significative (catégorie) : Dépôt clandestin, 60 contre 20 un an plus tôt (+200{pct})." in flat
+    assert "Graffiti et tags, 10 contre" not in flat  # level: not called a change
+    assert "(commune)" not in flat and "(source)" not in flat  # one commune, one source: their change is the total's
+    assert f"7{pct} des signalements du service suivis d'une visite, la première après 2 jour(s) (médiane)." in flat
+    order = [
+        flat.index(words)
+        for words in (
+            "L'essentiel",
+            "Synthèse",
+            "Signalements par catégorie, à côté",
+            "Signalements par catégorie Catégorie",
+            "Signalements par commune",
+            "Signalements par source",
+            "Visites par résultat",
+            "Suivi des signalements",
+            "Écart significatif : la différence",
+        )
+    ]
+    assert order == sorted(order), order
+    assert "Période Un an plus tôt" in flat  # the chart's legend
+    table = flat[flat.index("Signalements par catégorie Catégorie") :]
+    assert table.index("Dépôt clandestin 60 30 20 +200") < table.index("Graffiti et tags 10")
+    assert "Délai médian jusqu'à la visite (jours) 2 — — —" in flat
+    assert f"Benjamini–Hochberg au seuil de 5{pct} de fausses alertes" in flat
+    assert "INP Collard" not in flat  # counts only: no officer, no address
+    assert not any(words in flat for words in ("nan", "None", "0.07"))
+
+
 def test_the_activity_command_prints_the_tables_and_writes_the_workbook(settings, activity_data, tmp_path):
     env = cli_env(settings, COLUMNS="200")
     done = run_cli("activite", "--periode", "2026-T3", "--out", str(tmp_path / "bilans"), env=env)
@@ -221,6 +270,8 @@ def test_the_activity_command_prints_the_tables_and_writes_the_workbook(settings
     assert "Écarts significatifs sur un an : Dépôt clandestin (+200 %)." in out
     path = tmp_path / "bilans" / "bilan_activite_2026-T3.xlsx"
     assert f"Écrit : {path}" in out and load_workbook(path).sheetnames[0] == "Synthèse"
+    printed = path.with_suffix(".pdf")
+    assert f"Écrit : {printed}" in out and printed.read_bytes().startswith(b"%PDF")
     year = run_cli("activite", "--periode", "2026", env=env)
     assert year.returncode == 0 and "Précédente" not in year.stdout and "(en cours, au " in year.stdout
     wrong = run_cli("activite", "--periode", "2026-13", env=env)

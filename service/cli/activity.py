@@ -23,14 +23,16 @@ def activite(
         help="Mois (2026-10), trimestre (2026-T4), année (2026), ou mois-dernier, trimestre-dernier, annee-derniere "
         "(une période en cours est comparée jusqu'à aujourd'hui).",
     ),
-    out: Path | None = typer.Option(None, "--out", help="Dossier où écrire le classeur XLSX du bilan."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Dossier où écrire le bilan : le classeur XLSX et le document PDF à imprimer."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Le bilan en JSON."),
 ) -> None:
     """Bilan d'activité du service pour une période : signalements par catégorie, commune et source, visites par
     résultat, suivi des signalements (part visitée, délai), tournées ; chaque nombre à côté de la période
     précédente et de la même période un an plus tôt, avec les écarts que le hasard seul explique mal. Des
     nombres seulement, aucune donnée personnelle."""
-    from service.activity import activity_json, read_activity, render_workbook
+    from service.activity import activity_json, read_activity, render_pdf, render_workbook
     from service.activity.workbook import comparison_words, title_of
     from service.prevention.period import parse_period
 
@@ -53,9 +55,10 @@ def activite(
         console.print(f"Écarts significatifs sur un an : {escape(words)}.", highlight=False)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        path = out / f"bilan_activite_{period.code}.xlsx"
-        path.write_bytes(render_workbook(activity))
-        print_written([path])
+        sheet, printed = (out / f"bilan_activite_{period.code}.{suffix}" for suffix in ("xlsx", "pdf"))
+        sheet.write_bytes(render_workbook(activity))
+        printed.write_bytes(render_pdf(activity))
+        print_written([sheet, printed])
 
 
 def _summary_table(summary: pd.DataFrame, twice: bool) -> Table:
