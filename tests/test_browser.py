@@ -64,6 +64,16 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     browser.find_element(By.NAME, "mot_de_passe").send_keys(PASSWORDS["planificateur"])
     browser.find_element(By.CSS_SELECTOR, "#hs-form-connexion button").click()
     wait.until(lambda d: d.current_url.endswith("/carte") and d.execute_script("return !!window.hotspotsLayers"))
+    # the activity report, printed, one click from the map: the last month, the last quarter, the year so far
+    reports = browser.find_elements(By.CSS_SELECTOR, ".hs-bilans a")
+    year = datetime.now(ZoneInfo("Europe/Brussels")).year
+    assert [text_of(a) for a in reports] == ["mois dernier", "trimestre dernier", f"{year} (en cours)"]
+    opened = browser.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.arrayBuffer()"
+        ".then(b => done([r.status, r.headers.get('content-type'), new TextDecoder().decode(b.slice(0, 5))])))",
+        reports[2].get_attribute("href"),
+    )
+    assert opened == [200, "application/pdf", "%PDF-"], opened
 
     # switch on every overlay the user can toggle (some start hidden)
     for box in browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays input"):

@@ -8,9 +8,10 @@ browser on. ``suite`` only ever leads to a page of this site.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -31,6 +32,7 @@ from service.errors import AuthenticationError, TooManyAttemptsError
 from service.maps.data import vocabulary
 from service.maps.page import FAVICON, STATIC, STATIC_DIR, planning_page, public_page, render
 from service.maps.words import choose
+from service.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 router.mount(STATIC, StaticFiles(directory=STATIC_DIR), name="static_carte")
@@ -142,7 +144,7 @@ def planning_map(request: Request, settings: AppSettings, conn: Conn, user: Mayb
     if user is None:
         return RedirectResponse(f"/connexion?suite={quote('/carte', safe='/')}", status_code=303, headers=_NO_STORE)
     state_of(request).background.warm(settings.geodata_dir, conn)
-    html = planning_page(settings, user, vocabulary(conn), today=date.today())
+    html = planning_page(settings, user, vocabulary(conn), today=_today(settings))
     return HTMLResponse(html, headers={**_NO_STORE, **page_headers(settings, html)})
 
 
@@ -160,6 +162,11 @@ def public_map(request: Request, settings: AppSettings, conn: Conn, langue: str 
         return HTMLResponse(html, status_code=404)
     state_of(request).background.warm(settings.geodata_dir, conn)
     language = choose(langue, request.headers.get("accept-language"))
-    html = public_page(settings, language, today=date.today())
+    html = public_page(settings, language, today=_today(settings))
     headers = {"Cache-Control": "no-cache", "Content-Language": language, "Vary": "Accept-Language"}
     return HTMLResponse(html, headers={**headers, **page_headers(settings, html)})
+
+
+def _today(settings: Settings) -> date:
+    """The service's day (its time zone's, not the server clock's)."""
+    return datetime.now(ZoneInfo(settings.timezone)).date()

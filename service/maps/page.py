@@ -210,6 +210,11 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         can_plan=can_plan,
         station=settings.plan_station,
         site_kinds=[(k, v, k != "permis") for k, v in KIND_LABELS.items()],  # permit checks: on request
+        activity_periods=(  # the report a chief asks for, printed (service.activity)
+            ("mois-dernier", "mois dernier"),
+            ("trimestre-dernier", "trimestre dernier"),
+            (str(today.year), f"{today.year} (en cours)"),
+        ),
     )
     config = {
         "peut_planifier": can_plan,
