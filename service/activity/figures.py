@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest, false_discovery_control
 
+from service.numbers import SPACE, french_number
 from service.prevention.period import Period
 
 #: The false-discovery rate under which a table's changes are called significant.
@@ -176,3 +177,17 @@ def shift_summary(shifts: pd.DataFrame) -> dict[str, float]:
         "arrets_faits": done,
         "part_faite": done / planned if planned else np.nan,
     }
+
+
+def missing(value: object) -> bool:
+    """No figure here (None or NaN): a window without data, a share of nothing."""
+    return value is None or (isinstance(value, float | np.floating) and bool(np.isnan(value)))
+
+
+def change_words(value: object, *, space: str = SPACE) -> str:
+    """A change over a year as a person reads it: ``+200 %``, ``-12 %``, ``0 %``; ``—`` without one. ``space``
+    goes between thousands and before « % » (a narrow one on paper)."""
+    if missing(value):
+        return "—"
+    percent = round(100 * float(value))  # type: ignore[arg-type]
+    return f"{french_number(percent, group=space, sign=percent != 0)}{space}%"

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -17,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 from reportlab.platypus.flowables import Flowable
 
-from service.activity.figures import ALPHA, QUICK_DAYS, Windows
+from service.activity.figures import ALPHA, QUICK_DAYS, Windows, change_words, missing
 from service.activity.report import DIMENSIONS, Activity
 from service.activity.workbook import comparison_words, title_of
 from service.export.paper import CONTENT_WIDTH, Styles, build, bullets, data_table, para, section
@@ -82,9 +81,9 @@ def essentials(activity: Activity) -> list[str]:
         lines += changes or ["Aucun écart sur un an que le hasard seul explique mal."]
     followed = rows["Signalements suivis d'une visite"]["n"]
     delay = rows["Délai médian jusqu'à la visite (jours)"]["n"]
-    if not _missing(followed):
+    if not missing(followed):
         text = f"{_percent(followed)} des signalements du service suivis d'une visite"
-        if not _missing(delay):
+        if not missing(delay):
             text += f", la première après {_number(delay, 1, trim=True)} jour(s) (médiane)"
         lines.append(text + ".")
     shifts = activity.shifts
@@ -188,7 +187,7 @@ def _compared(table: pd.DataFrame, heading: str, twice: bool, st: Styles) -> Flo
     header = [heading, "Période", *([] if twice else ["Précédente"]), "Un an plus tôt", "Sur un an", "Significatif"]
     rows = []
     for r in table.itertuples():
-        tested = not _missing(r.p_ajuste)
+        tested = not missing(r.p_ajuste)
         rows.append(
             [
                 r.libelle,
@@ -228,7 +227,7 @@ def _short(label: str, limit: int = 34) -> str:
 
 
 def _figure(value: Any, unit: str) -> str:
-    if _missing(value):
+    if missing(value):
         return "—"
     if unit == "part":
         return _percent(value)
@@ -238,32 +237,25 @@ def _figure(value: Any, unit: str) -> str:
 
 
 def _count(value: Any, one: str, many: str | None = None) -> str:
-    n = 0 if _missing(value) else int(value)
+    n = 0 if missing(value) else int(value)
     return f"{_number(n)} {one if n <= 1 else (many or one + 's')}"
 
 
 def _against(row: dict[str, Any], windows: Windows) -> str:
     """« , contre 318 un an plus tôt (+30 %) », or nothing without a complete year earlier."""
-    if not windows.year_complete or _missing(row["n_year"]):
+    if not windows.year_complete or missing(row["n_year"]):
         return ""
     text = f", contre {_number(row['n_year'])} un an plus tôt"
-    return text + (f" ({_change(row['evolution'])})" if not _missing(row["evolution"]) else "")
+    return text + (f" ({_change(row['evolution'])})" if not missing(row["evolution"]) else "")
 
 
 def _number(value: Any, digits: int = 0, *, trim: bool = False) -> str:
-    return "—" if _missing(value) else french_number(float(value), digits, group=NARROW, trim=trim)
+    return "—" if missing(value) else french_number(float(value), digits, group=NARROW, trim=trim)
 
 
 def _percent(value: Any) -> str:
-    return "—" if _missing(value) else f"{french_number(100 * float(value))}{NARROW}%"
+    return "—" if missing(value) else f"{french_number(100 * float(value))}{NARROW}%"
 
 
 def _change(value: Any) -> str:
-    if _missing(value):
-        return "—"
-    percent = round(100 * float(value))
-    return f"{french_number(percent, group=NARROW, sign=percent != 0)}{NARROW}%"
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float | np.floating) and bool(np.isnan(value)))
+    return change_words(value, space=NARROW)

@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from service.activity.figures import QUICK_DAYS, Window, Windows
+from service.activity.figures import QUICK_DAYS, Window, Windows, missing
 from service.activity.report import DIMENSIONS, Activity
 from service.cells import neutralise_formula
 
@@ -125,8 +125,8 @@ def _sheet(
 
 def _value(field: str, value: Any, row: dict[str, Any]) -> Any:
     if field == "significatif":
-        return "—" if _missing(row.get("p_ajuste")) else ("oui" if value else "non")
-    if _missing(value):
+        return "—" if missing(row.get("p_ajuste")) else ("oui" if value else "non")
+    if missing(value):
         return None
     if isinstance(value, str):
         return neutralise_formula(value)
@@ -135,7 +135,3 @@ def _value(field: str, value: Any, row: dict[str, Any]) -> Any:
     if isinstance(value, np.floating):
         return float(value)
     return value
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float | np.floating) and np.isnan(value))

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from service.activity.figures import change_words, missing
 from service.cli.common import console, database, number, print_json, print_written, settings_of
 
 
@@ -51,7 +51,7 @@ def activite(
     console.print(_compared_table("Visites par résultat", "Résultat", activity.visits, twice))
     significant = activity.by["categorie"][activity.by["categorie"]["significatif"]]
     if not significant.empty:
-        words = ", ".join(f"{row.libelle} ({_change(row.evolution)})" for row in significant.itertuples())
+        words = ", ".join(f"{row.libelle} ({change_words(row.evolution)})" for row in significant.itertuples())
         console.print(f"Écarts significatifs sur un an : {escape(words)}.", highlight=False)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -71,7 +71,7 @@ def _summary_table(summary: pd.DataFrame, twice: bool) -> Table:
             _figure(row.n, unit),
             *before,
             _figure(row.n_year, unit),
-            _change(row.evolution),
+            change_words(row.evolution),
         )
     return table
 
@@ -79,13 +79,13 @@ def _summary_table(summary: pd.DataFrame, twice: bool) -> Table:
 def _compared_table(title: str, heading: str, rows: pd.DataFrame, twice: bool) -> Table:
     table = _table(title, heading, twice, ("Sur un an", "Significatif"))
     for row in rows.itertuples():
-        tested = not _missing(row.p_ajuste)
+        tested = not missing(row.p_ajuste)
         table.add_row(
             escape(str(row.libelle)),
             number(row.n),
             *([] if twice else [number(row.n_prev)]),
             number(row.n_year),
-            _change(row.evolution),
+            change_words(row.evolution),
             ("oui" if row.significatif else "non") if tested else "—",
         )
     return table
@@ -100,21 +100,10 @@ def _table(title: str, heading: str, twice: bool, last: tuple[str, ...]) -> Tabl
 
 
 def _figure(value: Any, unit: str) -> str:
-    if _missing(value):
+    if missing(value):
         return "—"
     if unit == "part":
         return f"{number(100 * float(value))} %"
     if unit == "jours":
         return number(float(value), 1)
     return number(float(value))
-
-
-def _change(value: Any) -> str:
-    if _missing(value):
-        return "—"
-    percent = round(100 * float(value))
-    return f"{number(percent, sign=percent != 0)} %"
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float | np.floating) and bool(np.isnan(value)))
