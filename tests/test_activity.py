@@ -212,6 +212,35 @@ def test_the_activity_report_as_json_and_as_the_workbook_a_person_opens(settings
     assert [c.value for c in follow[5]][:3] == ["Dépôt clandestin", 60, 5]
 
 
+def test_a_visit_of_a_sensitive_point_follows_up_the_reports_it_groups(settings, conn, activity_data, auth):
+    """Ten dumping reports of July grouped into a sensitive point, the point visited on 25 July: they count as
+    followed up (beside the five visited one by one), their delay to that visit, and no report of the point made
+    after the visit."""
+    members = conn.execute(
+        "SELECT id FROM reports WHERE external_id BETWEEN 'ACT-0006' AND 'ACT-0015' ORDER BY id"
+    ).fetchall()
+    later = conn.execute("SELECT id FROM reports WHERE external_id = 'ACT-0060'").fetchone()  # 10 Sept.
+    run = conn.execute("INSERT INTO analysis_runs (kind) VALUES ('points') RETURNING id").fetchone()[0]
+    conn.execute(
+        "INSERT INTO sensitive_points (id, state, geom, point, n_reports, main_category, report_ids, first_run_id, "
+        "last_run_id) SELECT 'PS-000777', 'actif', ST_Buffer(geom, 60), geom, 11, 'depot_clandestin', %s, %s, %s "
+        "FROM reports WHERE external_id = 'ACT-0006'",
+        ([m[0] for m in members] + [later[0]], run, run),
+    )
+    conn.commit()
+    with TestClient(create_app(settings)) as client:
+        visit = client.post(
+            "/api/points-sensibles/PS-000777/visites",
+            json={"date": "2026-07-25 10:00", "resultat": "nettoye", "agent": "INP Collard"},
+            headers=auth["planificateur"],
+        )
+        assert visit.status_code == 201, visit.text
+        report = client.get("/api/activite", params={"periode": "2026-T3"}, headers=auth["lecteur"]).json()
+    dumping = next(row for row in report["suivi"] if row["libelle"] == "Dépôt clandestin")
+    assert (dumping["n"], dumping["visites"]) == (60, 15)  # 5 visited one by one, 10 through their point
+    assert dumping["part_7_jours"] == pytest.approx(6 / 60)  # the point's visit: 6.5 to 17 days after, one in a week
+
+
 def test_the_printed_activity_report_says_what_changed_and_writes_numbers_the_french_way(settings, activity_data, auth):
     """The PDF read back with a real reader: the title and windows, the changes in sentences before the tables,
     the tables in the workbook's order, the chart's legend, and the numbers as a French reader writes them

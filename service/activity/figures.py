@@ -138,9 +138,10 @@ def _adjusted(p: np.ndarray) -> np.ndarray:
 
 
 def follow_up(rows: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """Per category (and all together, last): the reports of the period, those a visit followed, their share, the
-    median days to the first visit and the share visited within a week. Reports sent to mediation or a partner
-    are left out (another service follows them)."""
+    """Per category (and all together, last): the reports of the period, those a visit followed (one naming the
+    report, or one of the sensitive point grouping it: ``sql/activity.sql``), their share, the median days to the
+    first visit and the share visited within a week. Reports sent to mediation or a partner are left out (another
+    service follows them)."""
     columns = ["key", "libelle", "n", "visites", "part_visitee", "delai_median_j", "part_7_jours"]
     own = rows[~rows["referred"].astype(bool)] if not rows.empty else rows
     if own.empty:
