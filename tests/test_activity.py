@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from service.activity.figures import compare, follow_up, windows_of
+from service.activity.printed import change_sentences
 from service.api import create_app
 from service.geocode.gazetteer import load_gazetteer
 from service.prevention.period import parse_period
@@ -96,6 +97,23 @@ def test_the_follow_up_counts_the_service_own_reports_and_the_days_to_their_firs
     assert depot["part_visitee"] == pytest.approx(0.75) and depot["delai_median_j"] == pytest.approx(3.0)
     assert depot["part_7_jours"] == pytest.approx(0.5)
     assert (table.iloc[2]["n"], table.iloc[2]["visites"]) == (5, 3)
+
+
+def test_the_changes_are_said_the_way_they_went_even_from_nothing():
+    """A source that did not exist a year earlier rises « from none » (no percentage: there is none), a drop is a
+    drop, and a change chance explains is not said."""
+    table = pd.DataFrame(
+        [
+            ("service", "service_environnement", 19, 0, 0, np.nan, 0.001, True),
+            ("commune", "commune_proprete", 120, 140, 180, -1 / 3, 0.004, True),
+            ("app", "app_citoyenne", 50, 48, 47, 0.06, 0.9, False),
+        ],
+        columns=["key", "libelle", "n", "n_prev", "n_year", "evolution", "p_ajuste", "significatif"],
+    )
+    assert change_sentences(table, "source") == [
+        "Hausse significative (source) : service_environnement, 19 contre aucun un an plus tôt.",
+        "Baisse significative (source) : commune_proprete, 120 contre 180 un an plus tôt (-33\u202f%).",
+    ]
 
 
 # --- the report on a real database ------------------------------------------------------------------------------

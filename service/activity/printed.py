@@ -76,8 +76,8 @@ def essentials(activity: Activity) -> list[str]:
     if w.year_complete:
         # a table of one row (one commune, one source) only repeats the total
         tables = [(activity.by[d], _WHAT[d]) for d in DIMENSIONS if len(activity.by[d]) > 1]
-        changes = [line for table, what in tables for line in _changes(table, what)]
-        changes += _changes(activity.visits, "résultat de visite")
+        changes = [line for table, what in tables for line in change_sentences(table, what)]
+        changes += change_sentences(activity.visits, "résultat de visite")
         lines += changes or ["Aucun écart sur un an que le hasard seul explique mal."]
     followed = rows["Signalements suivis d'une visite"]["n"]
     delay = rows["Délai médian jusqu'à la visite (jours)"]["n"]
@@ -96,14 +96,16 @@ def essentials(activity: Activity) -> list[str]:
     return lines
 
 
-def _changes(table: pd.DataFrame, what: str) -> list[str]:
-    """« Hausse significative (catégorie) : Dépôt clandestin, 60 contre 20 un an plus tôt (+200 %). »"""
+def change_sentences(table: pd.DataFrame, what: str) -> list[str]:
+    """The significant changes of a table in words: « Hausse significative (catégorie) : Dépôt clandestin, 60
+    contre 20 un an plus tôt (+200 %). »; a row absent a year earlier rises from « aucun »."""
     out = []
     for row in table[table["significatif"].astype(bool)].itertuples():
-        word = "Hausse" if float(row.evolution) > 0 else "Baisse"
+        word = "Hausse" if int(row.n) > int(row.n_year) else "Baisse"
+        before = _number(row.n_year) if int(row.n_year) else "aucun"
+        change = f" ({_change(row.evolution)})" if not missing(row.evolution) else ""
         out.append(
-            f"{word} significative ({what}) : {row.libelle}, {_number(row.n)} contre {_number(row.n_year)} "
-            f"un an plus tôt ({_change(row.evolution)})."
+            f"{word} significative ({what}) : {row.libelle}, {_number(row.n)} contre {before} un an plus tôt{change}."
         )
     return out
 
