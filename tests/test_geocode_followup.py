@@ -157,6 +157,23 @@ def test_old_geocoded_rows_get_their_commune_from_the_migration(conn, imported):
     assert rows == [("Seraing", "4100")]
 
 
+def test_points_imported_before_the_commune_rule_are_put_right_by_the_migration(conn, settings, register, tmp_path):
+    """The GPS fixes filed under the neighbour the outline named (Grâce-Hollogne, Liège) take their nearest address's
+    commune; a commune of the register is kept even when another one is nearer (given so), and a point far from
+    every address keeps what it had."""
+    rows = [f"{ref};01/03/2026 10:00;depot_clandestin;;{lat};{lon}" for ref, lat, lon, _a, _n in BORDER]
+    rows.append("W1;01/03/2026 10:00;depot_clandestin;;50.5698;5.4978")  # a wood: no address within 100 m
+    path = write(tmp_path / "gps.csv", HEADER + "\n".join(rows) + "\n")
+    ingest_file(conn, path, IngestOptions("reports"), settings, now=NOW, geocoder=GazetteerBatchGeocoder(register))
+    before = {"G1": "Grâce-Hollogne", "G2": "Liège", "G3": "Neupré", "W1": "Flémalle"}  # as the outline had it
+    for ref, commune in before.items():
+        conn.execute("UPDATE reports SET commune = %s WHERE external_id = %s", (commune, ref))
+    sql = resources.files("service.db").joinpath("migrations/0057_commune_of_points_near_addresses.sql").read_text()
+    conn.execute(sql)
+    found = dict(conn.execute("SELECT external_id, commune FROM reports").fetchall())
+    assert found == {"G1": "Seraing", "G2": "Seraing", "G3": "Neupré", "W1": "Flémalle"}
+
+
 def _cli(settings, *args):
     return run_cli(*args, env=cli_env(settings, COLUMNS="200"))
 
