@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -15,9 +16,12 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from service.activity.effect import Counts, effect_windows, measure, ring_sentence
 from service.activity.figures import compare, follow_up, windows_of
 from service.activity.printed import change_sentences
 from service.api import create_app
+from service.errors import InvalidValueError
+from service.geo import to_lambert
 from service.geocode.gazetteer import load_gazetteer
 from service.prevention.period import parse_period
 from tests.conftest import ROOT
@@ -323,3 +327,133 @@ def test_the_activity_command_prints_the_tables_and_writes_the_workbook(settings
     assert year.returncode == 0 and "Précédente" not in year.stdout and "(en cours, au " in year.stdout
     wrong = run_cli("activite", "--periode", "2026-13", env=env)
     assert wrong.returncode == 1 and "période illisible : « 2026-13 »" in wrong.stderr
+
+
+# --- the effect of an action at a place -------------------------------------------------------------------------
+
+
+def test_the_effect_compares_the_place_s_change_with_the_zone_s_and_reads_the_ring():
+    """Dumping fell from 40 to 10 at the place while the zone stayed level: a drop a quarter of the zone's, far
+    beyond chance; the ring rose from 20 to 30, a third of what the place lost (a partial displacement)."""
+    found = measure(Counts(40, 10), Counts(20, 30), Counts(1000, 1000))
+    assert found.ratio == pytest.approx(0.25) and found.low < 0.25 < found.high < 0.6
+    assert found.significant and found.p_value < 0.001
+    assert found.wdq == pytest.approx(-1 / 3)
+    assert ring_sentence(found.wdq, 200) == (
+        "Autour (200 m) : un report partiel, moindre que la baisse au lieu (quotient de déplacement -0,33)."
+    )
+    moved = measure(Counts(40, 10), Counts(20, 60), Counts(1000, 1000))
+    assert "la nuisance s'est déplacée" in ring_sentence(moved.wdq, 200)
+    level = measure(Counts(12, 10), Counts(3, 3), Counts(1000, 1000))
+    assert not level.significant and level.p_value > 0.5  # 12 then 10: chance
+    nothing = measure(Counts(0, 0), Counts(3, 1), Counts(1000, 900))
+    assert nothing.ratio is None and nothing.wdq is None
+    risen = measure(Counts(10, 30), Counts(5, 5), Counts(1000, 1000))
+    assert risen.ratio == pytest.approx(3.0) and risen.wdq is None  # no drop: no displacement to speak of
+
+
+def test_the_effect_is_measured_over_as_many_days_on_each_side_and_not_too_soon():
+    now = pd.Timestamp("2026-12-03 10:00", tz="UTC")
+    action = pd.Timestamp("2026-05-12", tz="Europe/Brussels").tz_convert("UTC")
+    start, end = effect_windows(action, months=6, now=now, first_report=pd.Timestamp("2024-01-01", tz="UTC"))
+    local = [f"{t.tz_convert('Europe/Brussels'):%d/%m/%Y %H:%M}" for t in (start, end)]
+    assert local == ["09/11/2025 00:00", "12/11/2026 00:00"]  # 184 days each side, on the calendar (hour changes)
+    recent = pd.Timestamp("2026-10-01", tz="Europe/Brussels").tz_convert("UTC")
+    start, end = effect_windows(recent, months=6, now=now, first_report=None)
+    assert end == now and f"{start.tz_convert('Europe/Brussels'):%d/%m/%Y %H:%M}" == "29/07/2026 13:00"  # to today
+    with pytest.raises(InvalidValueError, match=r"trop tôt pour mesurer l'effet de l'action du 20/11/2026 : 13 jour"):
+        effect_windows(pd.Timestamp("2026-11-20", tz="UTC"), months=6, now=now, first_report=None)
+    with pytest.raises(InvalidValueError, match="les signalements ne remontent qu'au 01/03/2026"):
+        effect_windows(action, months=6, now=now, first_report=pd.Timestamp("2026-03-01 08:00", tz="UTC"))
+    with pytest.raises(InvalidValueError, match="n'a pas encore eu lieu"):
+        effect_windows(now + pd.Timedelta(days=2), months=6, now=now, first_report=None)
+
+
+@pytest.fixture()
+def effect_data(conn, settings, tmp_path):
+    """A place in Seraing with 30 dumping reports in the three months before 1 June 2026 and 6 after; 5 then 12
+    about 100 m away; 100 then 100 elsewhere in the zone; the place a sensitive point (PS-0900)."""
+    places = _addresses(140)
+    here = places[0]
+    x0, y0 = to_lambert(float(here["lon"]), float(here["lat"]))
+    far = [p for p in places if math.dist(to_lambert(float(p["lon"]), float(p["lat"])), (x0, y0)) > 600]
+    rows = []
+
+    def spread(n: int, first: str, last: str, lat: float, lon: float, tag: str) -> None:
+        start, stop = pd.Timestamp(first, tz="Europe/Brussels"), pd.Timestamp(last, tz="Europe/Brussels")
+        for i in range(n):
+            when = start + (stop - start) * (i + 0.5) / n
+            rows.append([f"EFF-{tag}-{i:03d}", when.isoformat(), "depot_clandestin", "", lat, lon])
+
+    lat, lon = float(here["lat"]), float(here["lon"])
+    spread(30, "2026-03-02", "2026-05-31", lat, lon, "A0")
+    spread(6, "2026-06-02", "2026-08-31", lat, lon, "A1")
+    spread(5, "2026-03-02", "2026-05-31", lat + 0.0009, lon, "B0")  # about 100 m north
+    spread(12, "2026-06-02", "2026-08-31", lat + 0.0009, lon, "B1")
+    for i, place in enumerate(far[:100]):
+        for tag, first, last in (("C0", "2026-03-01", "2026-05-31"), ("C1", "2026-06-02", "2026-08-31")):
+            spread(1, first, last, float(place["lat"]), float(place["lon"]), f"{tag}{i:03d}")
+    path = tmp_path / "effet.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "date", "categorie", "adresse", "lat", "lon"])
+        w.writerows(rows)
+    ingest(conn, settings, path, source="effet", now=None)
+    run = conn.execute("INSERT INTO analysis_runs (kind) VALUES ('points') RETURNING id").fetchone()[0]
+    conn.execute(
+        "INSERT INTO sensitive_points (id, state, geom, point, n_reports, main_category, report_ids, first_run_id, "
+        "last_run_id, address_label) SELECT 'PS-0900', 'actif', ST_Buffer(geom, 40), geom, 36, 'depot_clandestin', "
+        "'{}', %s, %s, 'Place de test, 4100 Seraing' FROM reports WHERE external_id = 'EFF-A0-000'",
+        (run, run),
+    )
+    conn.commit()
+
+
+def test_did_the_action_work_through_the_api_and_the_command(settings, conn, effect_data, auth, tmp_path):
+    with TestClient(create_app(settings)) as client:
+        visit = client.post(
+            "/api/points-sensibles/PS-0900/visites",
+            json={"date": "2026-06-01 10:00", "resultat": "pv", "agent": "INP Collard"},
+            headers=auth["planificateur"],
+        )
+        assert visit.status_code == 201, visit.text
+        answer = client.get("/api/effet/PS-0900", params={"mois": 3}, headers=auth["lecteur"])
+        unknown = client.get("/api/effet/PS-9999", headers=auth["lecteur"])
+        anonymous = client.get("/api/effet/PS-0900")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["action"]["source"] == "première visite du point"
+    assert (body["lieu_compte"]["avant"], body["lieu_compte"]["apres"]) == (30, 6)
+    assert (body["tampon"]["avant"], body["tampon"]["apres"]) == (5, 12)
+    assert (body["temoin"]["avant"], body["temoin"]["apres"]) == (100, 100)
+    assert body["rapport"] == pytest.approx(0.2) and body["significatif"] and body["p"] < 0.001
+    assert body["quotient_deplacement"] == pytest.approx((0.12 - 0.05) / (0.06 - 0.30))
+    said = " ".join(body["phrases"])
+    assert said.startswith(
+        "Action au point PS-0900 (Place de test, 4100 Seraing) le 01/06/2026 (première visite du point) ; "
+        "signalements de toutes catégories des 92 jours avant (du 01/03/2026) et après (jusqu'au 01/09/2026)."
+    )
+    assert (
+        "Au point PS-0900, les signalements ont baissé (-80 %) ; par rapport au reste de la zone (0 %), c'est -80 %"
+        in said
+    )
+    assert "un écart que le hasard seul explique mal (rapport 0,20, IC 95 % " in said
+    assert "un report partiel, moindre que la baisse au lieu (quotient de déplacement -0,29)" in said
+    assert unknown.status_code == 404 and unknown.json()["erreur"] == "Aucun point sensible « PS-9999 »."
+    assert anonymous.status_code == 401
+
+    env = cli_env(settings, COLUMNS="200")
+    done = run_cli(
+        "effet", "ps-0900", "--date", "01/06/2026", "--mois", "3", "--categorie", "Dépôt clandestin", env=env
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [" ".join(line.replace("│", " ").split()) for line in done.stdout.splitlines()]
+    assert "Place de test, 4100 Seraing 30 6 -80 %" in lines
+    assert "Anneau de 200 m autour 5 12 +140 %" in lines
+    assert "Reste de la zone (témoin) 100 100 0 %" in lines
+    assert "signalements « Dépôt clandestin » des 92 jours avant" in done.stdout
+    soon = (pd.Timestamp.now(tz="Europe/Brussels") - pd.Timedelta(days=10)).strftime("%Y-%m-%d")
+    early = run_cli("effet", "PS-0900", "--date", soon, env=env)
+    assert early.returncode == 1 and "trop tôt pour mesurer l'effet de l'action du" in early.stderr
+    wrong = run_cli("effet", "PS-0900", "--categorie", "sac poubelle", env=env)
+    assert wrong.returncode == 1 and "catégorie inconnue : « sac poubelle »" in wrong.stderr

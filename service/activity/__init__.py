@@ -2,7 +2,7 @@
 commune and source, the visits per outcome, how fast reports were followed by a visit and the shifts done, each
 beside the period before and the same period a year earlier, with the changes that chance alone would rarely give.
 No personal data: counts only. Read by :func:`read_activity`, written by :func:`render_workbook` (XLSX) and
-:func:`render_pdf` (the printed report)."""
+:func:`render_pdf` (the printed report). Whether an action at a place worked: :mod:`service.activity.effect`."""
 
 from service.activity.printed import render_pdf
 from service.activity.report import Activity, activity_json, read_activity

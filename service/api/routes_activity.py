@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from service.activity import activity_json, read_activity, render_pdf, render_workbook
-from service.api.deps import Conn, Reader
+from service.activity.effect import MONTHS, RING_M, action_day, effect_json, read_effect
+from service.api.deps import AppSettings, Conn, Reader
 from service.api.files import file_response
+from service.db.vocabulary import load_labels
+from service.plan.filters import resolve_codes
 from service.prevention.period import parse_period
 
 router = APIRouter(prefix="/api", tags=["bilan d'activité"])
@@ -43,3 +46,30 @@ def activity(
         render = render_workbook if format == "xlsx" else render_pdf
         return file_response(render(found), format, f"bilan_activite_{found.windows.period.code}.{format}")
     return JSONResponse(activity_json(found))
+
+
+@router.get("/effet/{lieu}", summary="L'action a-t-elle servi ? Avant et après, à côté du reste de la zone")
+def effect(
+    conn: Conn,
+    settings: AppSettings,
+    _user: Reader,
+    lieu: Annotated[str, Path(max_length=40, description="un point sensible (PS-0004) ou un axe (AX-0012)")],
+    date: Annotated[
+        str | None,
+        Query(max_length=40, description="jour de l'action (2026-05-12) ; par défaut la première visite du lieu"),
+    ] = None,
+    mois: Annotated[int, Query(ge=1, le=36, description="mois comptés après l'action, et autant avant")] = MONTHS,
+    categorie: Annotated[
+        str | None, Query(max_length=60, description="code ou libellé ; par défaut celle du point, sinon toutes")
+    ] = None,
+    tampon: Annotated[float, Query(ge=25, le=2000, description="rayon de l'anneau autour du lieu (m)")] = RING_M,
+) -> JSONResponse:
+    """Les signalements du lieu avant et après l'action (autant de jours de part et d'autre), ceux de l'anneau
+    autour et ceux du reste de la zone (témoin) ; le rapport des évolutions lieu / témoin, son intervalle à 95 %
+    et le test exact de Fisher ; le quotient de déplacement pondéré (Bowers et Johnson) de l'anneau ; et les
+    mêmes conclusions en phrases."""
+    labels = load_labels(conn)
+    code = resolve_codes([categorie], labels.categories, "catégorie inconnue")[0] if categorie else None
+    action = action_day(date, settings.timezone) if date else None
+    found = read_effect(conn, lieu, action=action, months=mois, category=code, ring_m=tampon)
+    return JSONResponse(effect_json(found, labels.category(found.category)))

@@ -1,5 +1,5 @@
 """``hotspots activite``: the service's activity report for a month, a quarter or a year (tables in the terminal,
-the XLSX workbook in a folder, or JSON)."""
+the XLSX workbook and the PDF in a folder, or JSON); ``hotspots effet``: did an action at a place work."""
 
 from __future__ import annotations
 
@@ -59,6 +59,49 @@ def activite(
         sheet.write_bytes(render_workbook(activity))
         printed.write_bytes(render_pdf(activity))
         print_written([sheet, printed])
+
+
+def effet(
+    ctx: typer.Context,
+    lieu: str = typer.Argument(..., help="Le point sensible (PS-0004) ou l'axe (AX-0012) de l'action."),
+    date: str | None = typer.Option(
+        None, "--date", help="Jour de l'action (2026-05-12 ou 12/05/2026) ; par défaut la première visite du lieu."
+    ),
+    mois: int = typer.Option(6, "--mois", min=1, max=36, help="Mois comptés après l'action, et autant avant."),
+    categorie: str | None = typer.Option(
+        None, "--categorie", help="Une catégorie (code ou libellé) ; par défaut celle du point, sinon toutes."
+    ),
+    tampon: int = typer.Option(200, "--tampon", min=25, max=2000, help="Rayon de l'anneau autour du lieu (m)."),
+    json_out: bool = typer.Option(False, "--json", help="Le résultat en JSON."),
+) -> None:
+    """L'action a-t-elle servi ? Les signalements du lieu avant et après l'action, à côté du reste de la zone
+    (témoin : saison, vacances) et de l'anneau autour du lieu, où la nuisance a pu se déplacer ; avec un test
+    exact et le quotient de déplacement."""
+    from service.activity.effect import action_day, effect_json, effect_sentences, read_effect
+    from service.db.vocabulary import load_labels
+    from service.plan.filters import resolve_codes
+
+    settings = settings_of(ctx)
+    action = action_day(date, settings.timezone) if date else None
+    with database(settings) as conn:
+        labels = load_labels(conn)
+        code = resolve_codes([categorie], labels.categories, "catégorie inconnue")[0] if categorie else None
+        found = read_effect(conn, lieu, action=action, months=mois, category=code, ring_m=tampon)
+    label = labels.category(found.category)
+    if json_out:
+        print_json(effect_json(found, label))
+        return
+    sentences = effect_sentences(found, label)
+    console.print(escape(sentences[0]), highlight=False)
+    table = Table(title=f"Signalements avant et après — {escape(found.site.id)}")
+    for name in ("Zone", "Avant", "Après", "Évolution"):
+        table.add_column(name, justify="left" if name == "Zone" else "right")
+    names = (found.site.label, f"Anneau de {number(tampon)} m autour", "Reste de la zone (témoin)")
+    for name, counts in zip(names, (found.place, found.ring, found.control), strict=True):
+        table.add_row(escape(name), number(counts.before), number(counts.after), change_words(counts.change))
+    console.print(table)
+    for line in sentences[1:]:
+        console.print(escape(line), highlight=False)
 
 
 def _summary_table(summary: pd.DataFrame, twice: bool) -> Table:

@@ -47,6 +47,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "permis": ("service.cli.permits", "app"),
     "renvois": ("service.cli.referrals", "app"),
     "activite": ("service.cli.activity", "activite"),
+    "effet": ("service.cli.activity", "effet"),
 }
 
 

@@ -1,0 +1,314 @@
+"""Did an action at a place work? The reports of a sensitive point (or a problem axis) before and after the day of
+an action — a first visit, a clean-up, a camera — beside the rest of the zone over the same days, and the ring
+around the place, where a nuisance chased away would go.
+
+The rest of the zone is the control: what touches the whole zone (a season, holidays, a campaign) is not taken
+for an effect. The change at the place relative to it is the ratio of the two changes, ``(A_after / A_before) /
+(C_after / C_before)`` (Farrington and Welsh's relative effect size, inverted so that below 1 is a drop), with its
+95 % interval (Woolf, on the logarithm) and the exact test of the 2 × 2 table (Fisher). Around the place, the
+weighted displacement quotient of Bowers and Johnson (2003) says whether the nuisance moved next door (below 0;
+below −1 it moved more than it dropped) or the benefit spread to it (above 0). Pure functions take the counts;
+:func:`read_effect` reads them from the database.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import psycopg
+import shapely
+from scipy.stats import fisher_exact
+
+from service.activity.figures import change_words
+from service.db.queries import Queries
+from service.errors import InvalidValueError, NotFoundError
+from service.numbers import french_number
+from service.plan.model import parse_start_time
+
+_q = Queries("service.activity", "effect.sql")
+
+#: The ring around the place where a nuisance chased away would go (metres).
+RING_M = 200.0
+#: An axis is its street stretch widened by this much (the reports its page lists).
+AXIS_BAND_M = 15.0
+#: Fewer days after the action than this, and nothing can be said yet.
+MIN_DAYS = 28
+#: How far before and after the action the reports are counted, by default (months).
+MONTHS = 6
+#: Under this p-value a change is one that chance alone would rarely give.
+ALPHA = 0.05
+
+_ZONE = "Europe/Brussels"
+
+
+@dataclass(frozen=True)
+class Site:
+    """The place of an action: a sensitive point (``point``) or a problem axis (``axe``)."""
+
+    kind: str
+    id: str
+    label: str
+    geom: shapely.Geometry
+    category: str | None  # the only category the point was found in, if it was found in one
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Reports of one area before and after the action."""
+
+    before: int
+    after: int
+
+    @property
+    def change(self) -> float | None:
+        """After over before, minus one (None without reports before)."""
+        return self.after / self.before - 1 if self.before else None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """The change at the place relative to the control, and what happened around it."""
+
+    ratio: float | None  # (A_after / A_before) / (C_after / C_before); below 1: a drop beyond the zone's
+    low: float | None
+    high: float | None
+    p_value: float | None
+    wdq: float | None  # weighted displacement quotient (only when the place dropped relative to the control)
+
+    @property
+    def significant(self) -> bool:
+        """A change that chance alone would rarely give (p below :data:`ALPHA`)."""
+        return self.p_value is not None and self.p_value < ALPHA
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An action's effect: where, when, over which days, which reports, and the counts and measure."""
+
+    site: Site
+    action: pd.Timestamp
+    action_source: str  # « première visite du point » or « date donnée »
+    start: pd.Timestamp
+    end: pd.Timestamp
+    category: str | None
+    ring_m: float
+    place: Counts
+    ring: Counts
+    control: Counts
+    measure: Measure
+
+
+def action_day(text: str, timezone: str) -> pd.Timestamp:
+    """The day (or the day and hour) of an action as a person types it: ``2026-05-12``, ``12/05/2026``,
+    ``12/05/2026 14h``; a French error when unreadable."""
+    try:
+        return pd.Timestamp(parse_start_time(text, timezone, what="date de l'action", day_starts=0)).tz_convert("UTC")
+    except InvalidValueError as error:
+        raise InvalidValueError(error.message, hint="Écrivez par exemple 2026-05-12 ou 12/05/2026.") from None
+
+
+def effect_windows(
+    action: pd.Timestamp, *, months: int, now: pd.Timestamp, first_report: pd.Timestamp | None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The days counted: from ``action`` up to ``months`` later (today at most), and as many days before it. A
+    refusal in French when the action is too recent, or when the reports do not go back far enough."""
+    day = _day(action)
+    if action > now:
+        raise InvalidValueError(
+            f"l'action du {day} n'a pas encore eu lieu", hint="Donnez le jour d'une action passée (--date)."
+        )
+    local = action.tz_convert(_ZONE)
+    end = min((local + pd.DateOffset(months=months)).tz_convert("UTC"), now)
+    days = (end - action) / pd.Timedelta(days=1)
+    if days < MIN_DAYS:
+        raise InvalidValueError(
+            f"trop tôt pour mesurer l'effet de l'action du {day} : {french_number(days)} jour(s) depuis, "
+            f"il en faut {MIN_DAYS}",
+            hint="Attendez quelques semaines, ou donnez une action plus ancienne (--date).",
+        )
+    # as many days before, counted on the calendar (a change of hour between the two does not shift the start)
+    wall = end.tz_convert(_ZONE).tz_localize(None) - local.tz_localize(None)
+    start = (local.tz_localize(None) - wall).tz_localize(_ZONE, ambiguous=False, nonexistent="shift_forward")
+    start = start.tz_convert("UTC")
+    if first_report is not None and first_report > start + pd.Timedelta(days=7):
+        raise InvalidValueError(
+            f"les signalements ne remontent qu'au {_day(first_report)} : pas assez pour les {french_number(days)} "
+            f"jours avant l'action du {day}",
+            hint="Mesurez sur moins de mois (--mois), ou donnez une action plus récente.",
+        )
+    return start, end
+
+
+def measure(place: Counts, ring: Counts, control: Counts) -> Measure:
+    """The ratio of the place's change to the control's, its 95 % interval and exact p-value, and the weighted
+    displacement quotient of the ring (None where the counts cannot give one)."""
+    if place.before + place.after == 0 or control.before == 0 or control.after == 0:
+        return Measure(None, None, None, None, None)
+    a_b, a_a, c_b, c_a = float(place.before), float(place.after), float(control.before), float(control.after)
+    if 0 in (a_b, a_a):  # Haldane's half: a count of zero still gives a finite ratio and interval
+        a_b, a_a, c_b, c_a = a_b + 0.5, a_a + 0.5, c_b + 0.5, c_a + 0.5
+    ratio = (a_a / a_b) / (c_a / c_b)
+    spread = 1.96 * math.sqrt(1 / a_a + 1 / a_b + 1 / c_a + 1 / c_b)
+    p_value = float(fisher_exact([[place.after, place.before], [control.after, control.before]])[1])
+    success = place.after / control.after - place.before / control.before
+    wdq = None
+    if success < 0:  # the place dropped beyond the zone: did the nuisance move to the ring?
+        wdq = (ring.after / control.after - ring.before / control.before) / success
+    return Measure(ratio, ratio * math.exp(-spread), ratio * math.exp(spread), p_value, wdq)
+
+
+def effect_sentences(effect: Effect, category_label: str | None) -> list[str]:
+    """The effect in a few sentences a chief reads: what was compared, the verdict, the ring, and the caution."""
+    m, site = effect.measure, effect.site
+    where = f"au point {site.id}" if site.kind == "point" else f"sur l'axe {site.id}"
+    days = round((effect.end - effect.action) / pd.Timedelta(days=1))
+    last = effect.end - pd.Timedelta(seconds=1)  # the last day counted
+    what = f"signalements « {category_label} »" if category_label else "signalements de toutes catégories"
+    lines = [
+        f"Action {where} ({site.label}) le {_day(effect.action)} ({effect.action_source}) ; {what} des "
+        f"{days} jours avant (du {_day(effect.start)}) et après (jusqu'au {_day(last)})."
+    ]
+    if effect.place.before == 0:
+        lines.append(f"Aucun signalement {where} dans les {days} jours avant l'action : pas de baisse à mesurer.")
+    elif m.ratio is not None:
+        relative = change_words(m.ratio - 1)
+        word = "baissé" if m.ratio < 1 else "augmenté"
+        interval = f"rapport {_decimal(m.ratio)}, IC 95 % {_decimal(m.low)}–{_decimal(m.high)} ; {p_words(m.p_value)}"
+        verdict = (
+            f"un écart que le hasard seul explique mal ({interval})."
+            if m.significant
+            else f"un écart que le hasard peut expliquer ({interval}) : pas de conclusion."
+        )
+        lines.append(
+            f"{where[0].upper()}{where[1:]}, les signalements ont {word} ({change_words(effect.place.change)}) ; "
+            f"par rapport au reste de la zone ({change_words(effect.control.change)}), c'est {relative} : {verdict}"
+        )
+    lines.append(ring_sentence(m.wdq, effect.ring_m))
+    lines.append(
+        "Le reste de la zone sert de témoin : ce qui touche toute la zone (saison, vacances, campagne) ne compte pas "
+        "comme un effet. Un avant/après n'est pas une expérience : une autre action au même endroit, ou un point "
+        "retenu juste après un pic (qui serait retombé de lui-même), peut aussi expliquer une baisse."
+    )
+    return lines
+
+
+def ring_sentence(wdq: float | None, ring_m: float) -> str:
+    """What happened in the ring around the place, from the weighted displacement quotient."""
+    ring = f"Autour ({french_number(ring_m)} m)"
+    if wdq is None:
+        return f"{ring} : pas de baisse relative au lieu, la question d'un déplacement ne se pose pas."
+    value = f"quotient de déplacement {_decimal(wdq, sign=True)}"
+    if wdq <= -1:
+        return f"{ring} : la hausse égale ou dépasse la baisse au lieu ({value}) : la nuisance s'est déplacée."
+    if wdq < 0:
+        return f"{ring} : un report partiel, moindre que la baisse au lieu ({value})."
+    if wdq > 0:
+        return f"{ring} : les alentours ont aussi baissé, le bienfait s'est étendu ({value})."
+    return f"{ring} : ni report ni bienfait étendu ({value})."
+
+
+def read_effect(
+    conn: psycopg.Connection[Any],
+    site_id: str,
+    *,
+    action: pd.Timestamp | None = None,
+    months: int = MONTHS,
+    category: str | None = None,
+    ring_m: float = RING_M,
+    now: pd.Timestamp | None = None,
+) -> Effect:
+    """The effect of the action at ``site_id`` (a sensitive point ``PS-…`` or an axis ``AX-…``) on ``action``'s
+    day, by default its first visit; the reports of ``category``, by default those the point was found in."""
+    site = find_site(conn, site_id)
+    stamp = pd.Timestamp.now(tz="UTC") if now is None else now
+    source = "date donnée"
+    if action is None:
+        row = conn.execute(_q("first_visit"), {"id": site.id}).fetchone()
+        if row is None or row[0] is None:
+            raise InvalidValueError(
+                f"aucune visite enregistrée {'au point' if site.kind == 'point' else 'sur l’axe'} {site.id} : "
+                "de quelle action mesurer l'effet ?",
+                hint="Donnez le jour de l'action (--date 2026-05-12, ou ?date= dans l'API).",
+            )
+        action = pd.Timestamp(row[0]).tz_convert("UTC")
+        source = f"première visite {'du point' if site.kind == 'point' else 'de l’axe'}"
+    first = conn.execute(_q("first_report")).fetchone()
+    first_report = pd.Timestamp(first[0]).tz_convert("UTC") if first and first[0] is not None else None
+    start, end = effect_windows(action, months=months, now=stamp, first_report=first_report)
+    chosen = category or site.category
+    params = {
+        "site": shapely.to_wkb(site.geom),
+        "ring": ring_m,
+        "action": action.to_pydatetime(),
+        "start": start.to_pydatetime(),
+        "end": end.to_pydatetime(),
+        "category": chosen,
+    }
+    found = {(area, bool(after)): int(n) for area, after, n in conn.execute(_q("counts"), params).fetchall()}
+    place, ring, control = (Counts(found.get((a, False), 0), found.get((a, True), 0)) for a in AREAS)
+    return Effect(site, action, source, start, end, chosen, ring_m, place, ring, control, measure(place, ring, control))
+
+
+#: The three areas of the count, in the order of the table.
+AREAS = ("site", "tampon", "temoin")
+
+
+def find_site(conn: psycopg.Connection[Any], site_id: str) -> Site:
+    """The sensitive point or problem axis named ``site_id``; a French 404 otherwise."""
+    key = site_id.strip().upper()
+    kind = "axe" if key.startswith("AX") else "point"
+    row = conn.execute(_q("axis_site" if kind == "axe" else "point_site"), {"id": key, "band": AXIS_BAND_M}).fetchone()
+    if row is None:
+        what = "axe problématique" if kind == "axe" else "point sensible"
+        raise NotFoundError(
+            f"Aucun {what} « {site_id} ».",
+            hint="Les identifiants sont ceux de « hotspots analyse » et de la carte (PS-0004, AX-0012).",
+        )
+    return Site(kind, str(row[0]), str(row[2]), shapely.from_wkb(bytes(row[1])), row[3])
+
+
+def effect_json(effect: Effect, category_label: str | None) -> dict[str, Any]:
+    """The effect as the API answers it (no NaN: none)."""
+    m = effect.measure
+
+    def counts(c: Counts) -> dict[str, Any]:
+        return {"avant": c.before, "apres": c.after, "evolution": c.change}
+
+    return {
+        "lieu": {"type": effect.site.kind, "id": effect.site.id, "libelle": effect.site.label},
+        "action": {"date": effect.action.isoformat(), "source": effect.action_source},
+        "fenetres": {
+            "debut": effect.start.isoformat(),
+            "action": effect.action.isoformat(),
+            "fin": effect.end.isoformat(),
+        },
+        "categorie": effect.category,
+        "tampon_m": effect.ring_m,
+        "lieu_compte": counts(effect.place),
+        "tampon": counts(effect.ring),
+        "temoin": counts(effect.control),
+        "rapport": m.ratio,
+        "ic95": [m.low, m.high] if m.ratio is not None else None,
+        "p": m.p_value,
+        "significatif": m.significant,
+        "quotient_deplacement": m.wdq,
+        "phrases": effect_sentences(effect, category_label),
+    }
+
+
+def p_words(p: float | None) -> str:
+    """``p = 0,02``, ``p < 0,001``."""
+    if p is None:
+        return "p —"
+    return "p < 0,001" if p < 0.001 else f"p = {french_number(p, 3, trim=True)}"
+
+
+def _decimal(value: float | None, *, sign: bool = False) -> str:
+    return "—" if value is None else french_number(value, 2, sign=sign)
+
+
+def _day(stamp: pd.Timestamp) -> str:
+    return f"{stamp.tz_convert(_ZONE):%d/%m/%Y}"

@@ -1,0 +1,40 @@
+-- The effect of an action at a place (service/activity/effect.py): the place, its first visit, and the reports of
+-- the place, of a ring around it and of the rest of the zone, before and after the action's day.
+
+-- name: point_site
+-- A sensitive point as the place of an action: its outline, its label and the categories it was found in.
+SELECT p.id, ST_AsBinary(p.geom), coalesce(p.address_label, p.id), nullif(p.category_scope, 'toutes')
+FROM sensitive_points p WHERE p.id = %(id)s;
+
+-- name: axis_site
+-- A problem axis as the place of an action: its street stretch widened by %(band)s metres (the reports the axis
+-- page lists), its street and commune.
+SELECT a.id, ST_AsBinary(ST_Buffer(a.geom, %(band)s)), a.street || coalesce(' (' || a.municipality || ')', ''), NULL
+FROM problem_axes a WHERE a.id = %(id)s;
+
+-- name: first_visit
+-- The first visit recorded at the place (on the point or the axis), the day an action starts by default.
+SELECT min(visited_at) FROM visits WHERE point_id = %(id)s OR axis_id = %(id)s;
+
+-- name: first_report
+SELECT min(observed_at) FROM reports WHERE duplicate_of IS NULL;
+
+-- name: counts
+-- Reports (near-duplicates left out, placed rows only: a provisional point may be elsewhere) of %(category)s or of
+-- every category, in the place, in the ring of %(ring)s metres around it, and elsewhere (the control), before the
+-- action's day and from it on.
+WITH site AS (
+    SELECT ST_GeomFromWKB(%(site)s, 31370) AS g
+), areas AS (
+    SELECT g, ST_Difference(ST_Buffer(g, %(ring)s), g) AS ring FROM site
+)
+SELECT CASE WHEN ST_Intersects(r.geom, a.g) THEN 'site'
+            WHEN ST_Intersects(r.geom, a.ring) THEN 'tampon'
+            ELSE 'temoin' END AS area,
+       r.observed_at >= %(action)s AS after,
+       count(*) AS n
+FROM reports r CROSS JOIN areas a
+WHERE r.duplicate_of IS NULL AND r.geom IS NOT NULL AND r.geocode_status IN ('fourni', 'geocode', 'manuel')
+  AND r.observed_at >= %(start)s AND r.observed_at < %(end)s
+  AND (%(category)s::text IS NULL OR r.category = %(category)s)
+GROUP BY 1, 2;
