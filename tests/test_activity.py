@@ -363,8 +363,12 @@ def test_the_effect_is_measured_over_as_many_days_on_each_side_and_not_too_soon(
     assert end == now and f"{start.tz_convert('Europe/Brussels'):%d/%m/%Y %H:%M}" == "29/07/2026 13:00"  # to today
     with pytest.raises(InvalidValueError, match=r"trop tôt pour mesurer l'effet de l'action du 20/11/2026 : 13 jour"):
         effect_windows(pd.Timestamp("2026-11-20", tz="UTC"), months=6, now=now, first_report=None)
-    with pytest.raises(InvalidValueError, match="les signalements ne remontent qu'au 01/03/2026"):
-        effect_windows(action, months=6, now=now, first_report=pd.Timestamp("2026-03-01 08:00", tz="UTC"))
+    start, end = effect_windows(action, months=6, now=now, first_report=pd.Timestamp("2026-03-01 08:00", tz="UTC"))
+    local = [f"{t.tz_convert('Europe/Brussels'):%d/%m/%Y %H:%M}" for t in (start, end)]
+    assert local == ["01/03/2026 09:00", "22/07/2026 15:00"]  # the reports start on 1 March: as many days after
+    short = r"ne remontent qu'au 01/05/2026 : 11 jour\(s\) avant l'action du 12/05/2026, il en faut 28"
+    with pytest.raises(InvalidValueError, match=short):
+        effect_windows(action, months=6, now=now, first_report=pd.Timestamp("2026-05-01", tz="UTC"))
     with pytest.raises(InvalidValueError, match="n'a pas encore eu lieu"):
         effect_windows(now + pd.Timedelta(days=2), months=6, now=now, first_report=None)
 
@@ -390,6 +394,7 @@ def effect_data(conn, settings, tmp_path):
     spread(6, "2026-06-02", "2026-08-31", lat, lon, "A1")
     spread(5, "2026-03-02", "2026-05-31", lat + 0.0009, lon, "B0")  # about 100 m north
     spread(12, "2026-06-02", "2026-08-31", lat + 0.0009, lon, "B1")
+    spread(1, "2026-01-10", "2026-01-20", float(far[100]["lat"]), float(far[100]["lon"]), "OLD")  # data from January
     for i, place in enumerate(far[:100]):
         for tag, first, last in (("C0", "2026-03-01", "2026-05-31"), ("C1", "2026-06-02", "2026-08-31")):
             spread(1, first, last, float(place["lat"]), float(place["lon"]), f"{tag}{i:03d}")
@@ -429,7 +434,7 @@ def test_did_the_action_work_through_the_api_and_the_command(settings, conn, eff
     assert body["rapport"] == pytest.approx(0.2) and body["significatif"] and body["p"] < 0.001
     assert body["quotient_deplacement"] == pytest.approx((0.12 - 0.05) / (0.06 - 0.30))
     said = " ".join(body["phrases"])
-    assert said.startswith(
+    assert body["phrases"][0] == (
         "Action au point PS-0900 (Place de test, 4100 Seraing) le 01/06/2026 (première visite du point) ; "
         "signalements de toutes catégories des 92 jours avant (du 01/03/2026) et après (jusqu'au 01/09/2026)."
     )

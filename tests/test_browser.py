@@ -204,6 +204,38 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))  # after its fade-out
     assert len(browser.find_elements(By.CSS_SELECTOR, LAYERS["points_sensibles"])) > 0
 
+    # the visited point's popup asks whether the action worked: opened, it shows what /api/effet says of its first
+    # visit (the three counts and the verdict), or why it cannot say yet
+    browser.execute_script(
+        "document.querySelector(arguments[0]).dispatchEvent(new MouseEvent('click', {bubbles: true}))", centre
+    )
+    block = ".leaflet-popup-content details.hs-effet"
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, block))
+    assert text_of(browser.find_element(By.CSS_SELECTOR, block + " summary")) == "L'action a-t-elle servi ?"
+    browser.execute_script("document.querySelector(arguments[0]).open = true", block)
+    wait.until(lambda d: text_of(d.find_element(By.CSS_SELECTOR, block + " .hs-effet-texte")) not in ("", "Calcul…"))
+    status, effect = browser.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(r => r.json().then(b => done([r.status, b])))",
+        f"/api/effet/{top}",
+    )
+    said = text_of(browser.find_element(By.CSS_SELECTOR, block))
+    if status == 200:
+        counts = [
+            (text_of(tr.find_element(By.TAG_NAME, "th")), text_of(tr.find_element(By.TAG_NAME, "td")))
+            for tr in browser.find_elements(By.CSS_SELECTOR, block + " .hs-effet-comptes tr")
+        ]
+        numbers = browser.execute_script(
+            "return arguments[0].map(c => [c.avant, c.apres].map(n => n.toLocaleString('fr-BE')).join(' → '))",
+            [effect["lieu_compte"], effect["tampon"], effect["temoin"]],
+        )
+        assert counts == list(zip(("Le lieu", "Autour (200 m)", "Reste de la zone"), numbers, strict=True)), counts
+        assert effect["phrases"][0] in said and effect["phrases"][2] in said
+    else:
+        assert effect["erreur"] in said, (said, effect)
+    browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
+
     # an axis's popup gives its priority and why (it said neither: the planner ranks axes by it)
     browser.execute_script(
         "document.querySelector(arguments[0]).dispatchEvent(new MouseEvent('click', {bubbles: true}))",

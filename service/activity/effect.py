@@ -113,33 +113,35 @@ def action_day(text: str, timezone: str) -> pd.Timestamp:
 def effect_windows(
     action: pd.Timestamp, *, months: int, now: pd.Timestamp, first_report: pd.Timestamp | None
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The days counted: from ``action`` up to ``months`` later (today at most), and as many days before it. A
-    refusal in French when the action is too recent, or when the reports do not go back far enough."""
+    """The days counted: from ``action`` up to ``months`` later, and as many days before it, counted on the
+    calendar (a change of hour between them does not shift the start). Fewer when today or the first report is
+    nearer: both sides always have the same days. A refusal in French when fewer than :data:`MIN_DAYS` are left."""
     day = _day(action)
     if action > now:
         raise InvalidValueError(
             f"l'action du {day} n'a pas encore eu lieu", hint="Donnez le jour d'une action passée (--date)."
         )
-    local = action.tz_convert(_ZONE)
-    end = min((local + pd.DateOffset(months=months)).tz_convert("UTC"), now)
-    days = (end - action) / pd.Timedelta(days=1)
-    if days < MIN_DAYS:
+    local = action.tz_convert(_ZONE).tz_localize(None)  # wall-clock arithmetic, in the service's days
+    after = min(local + pd.DateOffset(months=months), now.tz_convert(_ZONE).tz_localize(None)) - local
+    before = local - first_report.tz_convert(_ZONE).tz_localize(None) if first_report is not None else after
+    length = min(after, before)
+    if length < pd.Timedelta(days=MIN_DAYS):
+        days = french_number(max(length, pd.Timedelta(0)) / pd.Timedelta(days=1))
+        if after <= before:
+            raise InvalidValueError(
+                f"trop tôt pour mesurer l'effet de l'action du {day} : {days} jour(s) depuis, il en faut {MIN_DAYS}",
+                hint="Attendez quelques semaines, ou donnez une action plus ancienne (--date).",
+            )
         raise InvalidValueError(
-            f"trop tôt pour mesurer l'effet de l'action du {day} : {french_number(days)} jour(s) depuis, "
+            f"les signalements ne remontent qu'au {_day(first_report)} : {days} jour(s) avant l'action du {day}, "
             f"il en faut {MIN_DAYS}",
-            hint="Attendez quelques semaines, ou donnez une action plus ancienne (--date).",
+            hint="Donnez une action plus récente (--date).",
         )
-    # as many days before, counted on the calendar (a change of hour between the two does not shift the start)
-    wall = end.tz_convert(_ZONE).tz_localize(None) - local.tz_localize(None)
-    start = (local.tz_localize(None) - wall).tz_localize(_ZONE, ambiguous=False, nonexistent="shift_forward")
-    start = start.tz_convert("UTC")
-    if first_report is not None and first_report > start + pd.Timedelta(days=7):
-        raise InvalidValueError(
-            f"les signalements ne remontent qu'au {_day(first_report)} : pas assez pour les {french_number(days)} "
-            f"jours avant l'action du {day}",
-            hint="Mesurez sur moins de mois (--mois), ou donnez une action plus récente.",
-        )
-    return start, end
+
+    def instant(wall: pd.Timestamp) -> pd.Timestamp:
+        return wall.tz_localize(_ZONE, ambiguous=False, nonexistent="shift_forward").tz_convert("UTC")
+
+    return instant(local - length), instant(local + length)
 
 
 def measure(place: Counts, ring: Counts, control: Counts) -> Measure:

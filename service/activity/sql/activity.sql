@@ -39,17 +39,24 @@ GROUP BY outcome;
 
 -- name: follow_up
 -- Each report of the period with the days until its first visit, none when not visited: a visit naming it, or a
--- visit of the sensitive point that groups it (its members as the last analysis found them), made after it.
--- (A report may be in two points: one of all categories and one of its own.)
+-- visit of the sensitive point that groups it (its members as the last analysis found them; a visit of a point as
+-- the map and the planner count one: migration 0053), made after it. (A report may be in two points: one of all
+-- categories and one of its own.)
 WITH member AS MATERIALIZED (
     SELECT m.report_id, array_agg(p.id) AS points
     FROM sensitive_points p CROSS JOIN LATERAL unnest(p.report_ids) AS m(report_id)
     GROUP BY m.report_id
+), point_visits AS MATERIALIZED (
+    SELECT p.id AS point_id, array_agg(v.visited_at) AS times
+    FROM sensitive_points p JOIN visits v ON visit_counts_for(v, p)
+    GROUP BY p.id
 )
 SELECT r.category, r.referral_id IS NOT NULL AS referred,
-       (SELECT extract(epoch FROM min(v.visited_at) - r.observed_at) / 86400.0
-        FROM visits v
-        WHERE v.visited_at >= r.observed_at AND (v.report_id = r.id OR v.point_id = ANY (g.points))) AS days
+       extract(epoch FROM least(
+           (SELECT min(v.visited_at) FROM visits v WHERE v.report_id = r.id AND v.visited_at >= r.observed_at),
+           (SELECT min(t) FROM point_visits pv CROSS JOIN LATERAL unnest(pv.times) AS t
+            WHERE pv.point_id = ANY (g.points) AND t >= r.observed_at)
+       ) - r.observed_at) / 86400.0 AS days
 FROM reports r
 LEFT JOIN member g ON g.report_id = r.id
 WHERE r.duplicate_of IS NULL AND r.observed_at >= %(start)s AND r.observed_at < %(end)s;

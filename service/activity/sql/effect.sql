@@ -13,8 +13,11 @@ SELECT a.id, ST_AsBinary(ST_Buffer(a.geom, %(band)s)), a.street || coalesce(' ('
 FROM problem_axes a WHERE a.id = %(id)s;
 
 -- name: first_visit
--- The first visit recorded at the place (on the point or the axis), the day an action starts by default.
-SELECT min(visited_at) FROM visits WHERE point_id = %(id)s OR axis_id = %(id)s;
+-- The first visit of the place (recorded on it, or made beside it: the rule of migration 0053), the day an action
+-- starts by default.
+SELECT least(
+    (SELECT min(v.visited_at) FROM sensitive_points p JOIN visits v ON visit_counts_for(v, p) WHERE p.id = %(id)s),
+    (SELECT min(v.visited_at) FROM problem_axes a JOIN visits v ON visit_counts_for(v, a) WHERE a.id = %(id)s));
 
 -- name: first_report
 SELECT min(observed_at) FROM reports WHERE duplicate_of IS NULL;

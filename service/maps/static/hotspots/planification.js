@@ -223,7 +223,7 @@
           row("Catégorie principale", esc(config.categories[p.categorie_principale] || p.categorie_principale)) +
           row("Période", H.day(p.premier) + " → " + H.day(p.dernier)) +
           row("Semaines actives", H.number(p.semaines_actives)) +
-          row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>";
+          row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>" + effectBlock(p.id, last);
         var hist = (p.historique || []).slice(-6).reverse();
         if (hist.length) {
           html += "<h4>Historique des analyses</h4><table class='hs-historique'><tr><th>date</th><th>état</th>" +
@@ -251,6 +251,39 @@
       }).catch(function (err) { cell.textContent += " (" + err.message + ")"; });
     }
 
+    /* « L'action a-t-elle servi ? » under a visited point or axis: opened, it asks /api/effet for the place's
+     * reports before and after its first visit, beside the rest of the zone and the ring around it. */
+    function effectBlock(id, last) {
+      if (!last) return "";
+      return "<details class='hs-effet' data-lieu='" + esc(id) + "'><summary>L'action a-t-elle servi ?</summary>" +
+        "<p class='hs-effet-texte'>Calcul…</p></details>";
+    }
+
+    function watchEffect(box) {
+      var block = box.querySelector("details.hs-effet");
+      if (!block) return;
+      block.addEventListener("toggle", function () {
+        if (!block.open || block.dataset.lu) return;
+        block.dataset.lu = "1";
+        var out = block.querySelector(".hs-effet-texte");
+        H.getJSON("/api/effet/" + encodeURIComponent(block.dataset.lieu)).then(function (e) {
+          var counts = function (name, c) {
+            return "<tr><th>" + esc(name) + "</th><td>" + H.number(c.avant) + " → " + H.number(c.apres) + "</td></tr>";
+          };
+          out.innerHTML = esc(e.phrases[1] || "") + " " + esc(e.phrases[2] || "");
+          var table = document.createElement("table");
+          table.className = "hs-effet-comptes";
+          table.innerHTML = counts("Le lieu", e.lieu_compte) + counts("Autour (" + H.number(e.tampon_m) + " m)",
+            e.tampon) + counts("Reste de la zone", e.temoin);
+          block.insertBefore(table, out);
+          var when = document.createElement("p");
+          when.className = "hs-effet-quand";
+          when.textContent = e.phrases[0];
+          block.insertBefore(when, table);
+        }).catch(function (err) { out.textContent = err.message; });
+      });
+    }
+
     function lastVisit(v) {
       return v ? H.day(v.date) + " : " + esc(config.resultats[v.resultat] || v.resultat) : "jamais";
     }
@@ -269,6 +302,7 @@
         map.once("popupclose", function () { pointsLayer.refresh(); axes.refresh(); });
       });
       if (form) box.appendChild(form);
+      watchEffect(box);
       popup.setContent(box);
     }
 
@@ -298,7 +332,7 @@
           row("Par 100 m", H.number(p.taux_100m, 2) + " (× " + H.number(p.rapport, 1) + " l'attendu)") +
           row("Priorité", H.number(p.priorite, 1), "hs-priorite") +
           row("Pourquoi", whyPriority(p.composantes_priorite, last && last.resultat, true), "hs-pourquoi") +
-          row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>";
+          row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>" + effectBlock(p.id, last);
         show(popup, html, "/api/axes/" + encodeURIComponent(id) + "/visites", function (box) {
           newPriority(box, "/api/axes/" + encodeURIComponent(id), p.priorite);
         }, "axe " + id);
