@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from service.activity.effect import Counts, effect_windows, measure, ring_sentence
+from service.activity.effect import Counts, Effect, Site, effect_sentences, effect_windows, measure, ring_sentence
 from service.activity.figures import compare, follow_up, windows_of
 from service.activity.printed import change_sentences
 from service.api import create_app
@@ -350,6 +351,23 @@ def test_the_effect_compares_the_place_s_change_with_the_zone_s_and_reads_the_ri
     assert nothing.ratio is None and nothing.wdq is None
     risen = measure(Counts(10, 30), Counts(5, 5), Counts(1000, 1000))
     assert risen.ratio == pytest.approx(3.0) and risen.wdq is None  # no drop: no displacement to speak of
+
+
+def test_a_place_that_rose_less_than_the_zone_is_said_to_have_risen():
+    """The place's own change is said as it went (+5 %), its change relative to the zone beside it (-19 %)."""
+    site = Site("point", "PS-0001", "Rue Ferrer 12, 4100 Seraing", shapely.Point(0, 0), None)
+    action = pd.Timestamp("2026-06-01", tz="Europe/Brussels").tz_convert("UTC")
+    start, end = action - pd.Timedelta(days=92), action + pd.Timedelta(days=92)
+    place, ring, control = Counts(20, 21), Counts(4, 4), Counts(100, 130)
+    effect = Effect(
+        site, action, "date donnée", start, end, None, 200, place, ring, control, measure(place, ring, control)
+    )
+    said = effect_sentences(effect, None)
+    assert said[1].startswith(
+        "Au point PS-0001, les signalements ont augmenté (+5 %) ; "
+        "par rapport au reste de la zone (+30 %), c'est -19 % :"
+    )
+    assert said[1].endswith(": pas de conclusion.")
 
 
 def test_the_effect_is_measured_over_as_many_days_on_each_side_and_not_too_soon():

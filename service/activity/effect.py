@@ -177,7 +177,8 @@ def effect_sentences(effect: Effect, category_label: str | None) -> list[str]:
         lines.append(f"Aucun signalement {where} dans les {days} jours avant l'action : pas de baisse à mesurer.")
     elif m.ratio is not None:
         relative = change_words(m.ratio - 1)
-        word = "baissé" if m.ratio < 1 else "augmenté"
+        own = effect.place.after - effect.place.before  # the place's own change, whatever the zone did
+        word = "baissé" if own < 0 else "augmenté" if own > 0 else "gardé le même nombre"
         interval = f"rapport {_decimal(m.ratio)}, IC 95 % {_decimal(m.low)}–{_decimal(m.high)} ; {p_words(m.p_value)}"
         verdict = (
             f"un écart que le hasard seul explique mal ({interval})."
