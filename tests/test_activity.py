@@ -235,6 +235,27 @@ def test_the_activity_report_as_json_and_as_the_workbook_a_person_opens(settings
     assert [c.value for c in follow[5]][:3] == ["Dépôt clandestin", 60, 5]
 
 
+def _sensitive_point(conn, point_id: str, around: str, radius_m: float, members: list[int], label=None) -> None:
+    """A dumping sensitive point of ``radius_m`` around the report ``around`` (its members ``members``), as an
+    analysis would have stored it."""
+    run = conn.execute("INSERT INTO analysis_runs (kind) VALUES ('points') RETURNING id").fetchone()[0]
+    conn.execute(
+        "INSERT INTO sensitive_points (id, state, geom, point, n_reports, main_category, report_ids, first_run_id, "
+        "last_run_id, address_label) SELECT %(id)s, 'actif', ST_Buffer(geom, %(r)s), geom, %(n)s, "
+        "'depot_clandestin', %(members)s, %(run)s, %(run)s, %(label)s FROM reports WHERE external_id = %(around)s",
+        {
+            "id": point_id,
+            "r": radius_m,
+            "n": len(members),
+            "members": members,
+            "run": run,
+            "label": label,
+            "around": around,
+        },
+    )
+    conn.commit()
+
+
 def test_a_visit_of_a_sensitive_point_follows_up_the_reports_it_groups(settings, conn, activity_data, auth):
     """Ten dumping reports of July grouped into a sensitive point, the point visited on 25 July: they count as
     followed up (beside the five visited one by one), their delay to that visit, and no report of the point made
@@ -243,14 +264,7 @@ def test_a_visit_of_a_sensitive_point_follows_up_the_reports_it_groups(settings,
         "SELECT id FROM reports WHERE external_id BETWEEN 'ACT-0006' AND 'ACT-0015' ORDER BY id"
     ).fetchall()
     later = conn.execute("SELECT id FROM reports WHERE external_id = 'ACT-0060'").fetchone()  # 10 Sept.
-    run = conn.execute("INSERT INTO analysis_runs (kind) VALUES ('points') RETURNING id").fetchone()[0]
-    conn.execute(
-        "INSERT INTO sensitive_points (id, state, geom, point, n_reports, main_category, report_ids, first_run_id, "
-        "last_run_id) SELECT 'PS-000777', 'actif', ST_Buffer(geom, 60), geom, 11, 'depot_clandestin', %s, %s, %s "
-        "FROM reports WHERE external_id = 'ACT-0006'",
-        ([m[0] for m in members] + [later[0]], run, run),
-    )
-    conn.commit()
+    _sensitive_point(conn, "PS-000777", "ACT-0006", 60, [m[0] for m in members] + [later[0]])
     with TestClient(create_app(settings)) as client:
         visit = client.post(
             "/api/points-sensibles/PS-000777/visites",
@@ -422,14 +436,7 @@ def effect_data(conn, settings, tmp_path):
         w.writerow(["id", "date", "categorie", "adresse", "lat", "lon"])
         w.writerows(rows)
     ingest(conn, settings, path, source="effet", now=None)
-    run = conn.execute("INSERT INTO analysis_runs (kind) VALUES ('points') RETURNING id").fetchone()[0]
-    conn.execute(
-        "INSERT INTO sensitive_points (id, state, geom, point, n_reports, main_category, report_ids, first_run_id, "
-        "last_run_id, address_label) SELECT 'PS-0900', 'actif', ST_Buffer(geom, 40), geom, 36, 'depot_clandestin', "
-        "'{}', %s, %s, 'Place de test, 4100 Seraing' FROM reports WHERE external_id = 'EFF-A0-000'",
-        (run, run),
-    )
-    conn.commit()
+    _sensitive_point(conn, "PS-0900", "EFF-A0-000", 40, [], label="Place de test, 4100 Seraing")
 
 
 def test_did_the_action_work_through_the_api_and_the_command(settings, conn, effect_data, auth, tmp_path):

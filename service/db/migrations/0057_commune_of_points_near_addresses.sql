@@ -4,23 +4,19 @@
 -- address within 100 m (service/geocode/communes.py). The rows imported before it are put right the same way, but
 -- only where the commune they have is none of the register's (or none at all): a commune of the register, given or
 -- found, stays as it is; a point farther than 100 m from every address keeps what it has.
-UPDATE reports r SET commune = (
-    SELECT a.municipality FROM gazetteer_addresses a
-    WHERE ST_DWithin(a.geom, r.geom, 100) ORDER BY a.geom <-> r.geom LIMIT 1)
-WHERE r.geocode_status IN ('fourni', 'manuel') AND r.geom IS NOT NULL
-  AND (r.commune IS NULL OR r.commune NOT IN (SELECT DISTINCT municipality FROM gazetteer_addresses))
-  AND EXISTS (SELECT 1 FROM gazetteer_addresses a WHERE ST_DWithin(a.geom, r.geom, 100));
-
-UPDATE visits r SET commune = (
-    SELECT a.municipality FROM gazetteer_addresses a
-    WHERE ST_DWithin(a.geom, r.geom, 100) ORDER BY a.geom <-> r.geom LIMIT 1)
-WHERE r.geocode_status IN ('fourni', 'manuel') AND r.geom IS NOT NULL
-  AND (r.commune IS NULL OR r.commune NOT IN (SELECT DISTINCT municipality FROM gazetteer_addresses))
-  AND EXISTS (SELECT 1 FROM gazetteer_addresses a WHERE ST_DWithin(a.geom, r.geom, 100));
-
-UPDATE permits r SET commune = (
-    SELECT a.municipality FROM gazetteer_addresses a
-    WHERE ST_DWithin(a.geom, r.geom, 100) ORDER BY a.geom <-> r.geom LIMIT 1)
-WHERE r.geocode_status IN ('fourni', 'manuel') AND r.geom IS NOT NULL
-  AND (r.commune IS NULL OR r.commune NOT IN (SELECT DISTINCT municipality FROM gazetteer_addresses))
-  AND EXISTS (SELECT 1 FROM gazetteer_addresses a WHERE ST_DWithin(a.geom, r.geom, 100));
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['reports', 'visits', 'permits'] LOOP
+        EXECUTE format($sql$
+            UPDATE %I r SET commune = (
+                SELECT a.municipality FROM gazetteer_addresses a
+                WHERE ST_DWithin(a.geom, r.geom, 100) ORDER BY a.geom <-> r.geom LIMIT 1)
+            WHERE r.geocode_status IN ('fourni', 'manuel') AND r.geom IS NOT NULL
+              AND (r.commune IS NULL OR r.commune NOT IN (SELECT DISTINCT municipality FROM gazetteer_addresses))
+              AND EXISTS (SELECT 1 FROM gazetteer_addresses a WHERE ST_DWithin(a.geom, r.geom, 100))
+        $sql$, t);
+    END LOOP;
+END
+$$;
