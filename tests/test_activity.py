@@ -437,6 +437,9 @@ def effect_data(conn, settings, tmp_path):
         w.writerows(rows)
     ingest(conn, settings, path, source="effet", now=None)
     _sensitive_point(conn, "PS-0900", "EFF-A0-000", 40, [], label="Place de test, 4100 Seraing")
+    load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])  # the place as an address, too
+    conn.commit()
+    return f"{here['street']} {here['housenumber']}, {here['postcode']} {here['municipality']}"
 
 
 def test_did_the_action_work_through_the_api_and_the_command(settings, conn, effect_data, auth, tmp_path):
@@ -487,3 +490,21 @@ def test_did_the_action_work_through_the_api_and_the_command(settings, conn, eff
     assert early.returncode == 1 and "trop tôt pour mesurer l'effet de l'action du" in early.stderr
     wrong = run_cli("effet", "PS-0900", "--categorie", "sac poubelle", env=env)
     assert wrong.returncode == 1 and "catégorie inconnue : « sac poubelle »" in wrong.stderr
+
+    # the same place given by its address: a circle of 40 m around it, the same counts
+    address = effect_data
+    circle = run_cli("effet", address.lower(), "--date", "2026-06-01", "--mois", "3", "--rayon", "40", env=env)
+    assert circle.returncode == 0, circle.stderr
+    rows = [" ".join(line.replace("│", " ").split()) for line in circle.stdout.splitlines()]
+    assert f"{address} (cercle de 40 m) 30 6 -80 %" in rows and "Anneau de 200 m autour 5 12 +140 %" in rows
+    assert circle.stdout.startswith(f"Action autour de {address} (cercle de 40 m) le 01/06/2026 (date donnée)")
+    street_only = address.split(",")[0].rsplit(" ", 1)[0]  # the street without its number
+    vague = run_cli("effet", f"{street_only}, Seraing", "--date", "2026-06-01", env=env)
+    assert vague.returncode == 1 and f"adresse non placée à son numéro : « {street_only}, Seraing »" in vague.stderr
+    with TestClient(create_app(settings)) as client:
+        by_address = client.get(
+            f"/api/effet/{address}", params={"date": "2026-06-01", "mois": 3, "rayon": 40}, headers=auth["lecteur"]
+        )
+    assert by_address.status_code == 200, by_address.text
+    assert by_address.json()["lieu"] == {"type": "adresse", "id": address, "libelle": "cercle de 40 m"}
+    assert (by_address.json()["lieu_compte"]["avant"], by_address.json()["lieu_compte"]["apres"]) == (30, 6)

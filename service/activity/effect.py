@@ -14,6 +14,7 @@ below −1 it moved more than it dropped) or the benefit spread to it (above 0).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,8 @@ from scipy.stats import fisher_exact
 
 from service.activity.figures import change_words
 from service.db.queries import Queries
-from service.errors import InvalidValueError, NotFoundError
+from service.errors import ConfigError, InvalidValueError, NotFoundError
+from service.geocode.match import Geocoder
 from service.numbers import french_number
 from service.plan.model import parse_start_time
 
@@ -34,6 +36,8 @@ _q = Queries("service.activity", "effect.sql")
 RING_M = 200.0
 #: An axis is its street stretch widened by this much (the reports its page lists).
 AXIS_BAND_M = 15.0
+#: The circle around an address, by default (metres).
+ADDRESS_RADIUS_M = 100.0
 #: Fewer days after the action than this, and nothing can be said yet.
 MIN_DAYS = 28
 #: How far before and after the action the reports are counted, by default (months).
@@ -46,13 +50,24 @@ _ZONE = "Europe/Brussels"
 
 @dataclass(frozen=True)
 class Site:
-    """The place of an action: a sensitive point (``point``) or a problem axis (``axe``)."""
+    """The place of an action: a sensitive point (``point``), a problem axis (``axe``) or a circle around an
+    address (``adresse``: a camera, a bin, a sign put up there)."""
 
     kind: str
-    id: str
-    label: str
+    id: str  # PS-0004, AX-0012, or the address as the register writes it
+    label: str  # the point's nearest address, the axis's street, the circle's radius
     geom: shapely.Geometry
     category: str | None  # the only category the point was found in, if it was found in one
+
+    @property
+    def where(self) -> str:
+        """« au point PS-0004 », « sur l'axe AX-0012 », « autour de Rue Ferrer 12, 4100 Seraing »."""
+        return {"point": "au point ", "axe": "sur l'axe "}.get(self.kind, "autour de ") + self.id
+
+    @property
+    def name(self) -> str:
+        """The place in a table's row."""
+        return f"{self.id} ({self.label})" if self.kind == "adresse" else self.label
 
 
 @dataclass(frozen=True)
@@ -165,7 +180,7 @@ def measure(place: Counts, ring: Counts, control: Counts) -> Measure:
 def effect_sentences(effect: Effect, category_label: str | None) -> list[str]:
     """The effect in a few sentences a chief reads: what was compared, the verdict, the ring, and the caution."""
     m, site = effect.measure, effect.site
-    where = f"au point {site.id}" if site.kind == "point" else f"sur l'axe {site.id}"
+    where = site.where
     days = round((effect.end - effect.action) / pd.Timedelta(days=1))
     last = effect.end - pd.Timedelta(seconds=1)  # the last day counted
     what = f"signalements « {category_label} »" if category_label else "signalements de toutes catégories"
@@ -221,23 +236,35 @@ def read_effect(
     months: int = MONTHS,
     category: str | None = None,
     ring_m: float = RING_M,
+    radius_m: float = ADDRESS_RADIUS_M,
+    geocoder: Geocoder | None = None,
     now: pd.Timestamp | None = None,
 ) -> Effect:
-    """The effect of the action at ``site_id`` (a sensitive point ``PS-…`` or an axis ``AX-…``) on ``action``'s
-    day, by default its first visit; the reports of ``category``, by default those the point was found in."""
-    site = find_site(conn, site_id)
+    """The effect of the action at ``site_id`` on ``action``'s day, by default the place's first visit; the reports
+    of ``category``, by default those the point was found in. ``site_id`` is a sensitive point (``PS-…``), an axis
+    (``AX-…``) or an address, placed by ``geocoder`` and taken with the ``radius_m`` around it."""
+    site = find_site(conn, site_id, geocoder=geocoder, radius_m=radius_m)
     stamp = pd.Timestamp.now(tz="UTC") if now is None else now
     source = "date donnée"
     if action is None:
-        row = conn.execute(_q("first_visit"), {"id": site.id}).fetchone()
+        query, params = (
+            ("first_visit_within", {"site": shapely.to_wkb(site.geom)})
+            if site.kind == "adresse"
+            else (
+                "first_visit",
+                {"id": site.id},
+            )
+        )
+        row = conn.execute(_q(query), params).fetchone()
         if row is None or row[0] is None:
             raise InvalidValueError(
-                f"aucune visite enregistrée {'au point' if site.kind == 'point' else 'sur l’axe'} {site.id} : "
-                "de quelle action mesurer l'effet ?",
+                f"aucune visite enregistrée {site.where} : de quelle action mesurer l'effet ?",
                 hint="Donnez le jour de l'action (--date 2026-05-12, ou ?date= dans l'API).",
             )
         action = pd.Timestamp(row[0]).tz_convert("UTC")
-        source = f"première visite {'du point' if site.kind == 'point' else 'de l’axe'}"
+        source = {"point": "première visite du point", "axe": "première visite de l'axe"}.get(
+            site.kind, "première visite dans le cercle"
+        )
     first = conn.execute(_q("first_report")).fetchone()
     first_report = pd.Timestamp(first[0]).tz_convert("UTC") if first and first[0] is not None else None
     start, end = effect_windows(action, months=months, now=stamp, first_report=first_report)
@@ -255,12 +282,23 @@ def read_effect(
     return Effect(site, action, source, start, end, chosen, ring_m, place, ring, control, measure(place, ring, control))
 
 
+#: A sensitive point's or an axis's identifier (anything else is an address).
+_SITE_ID = re.compile(r"^\s*(PS|AX)-[0-9A-Z]+\s*$", re.IGNORECASE)
+#: How precisely an address must be placed to be the centre of a circle.
+PRECISE_LEVELS = frozenset({"adresse", "adresse_interpolee", "intersection"})
+
 #: The three areas of the count, in the order of the table.
 AREAS = ("site", "tampon", "temoin")
 
 
-def find_site(conn: psycopg.Connection[Any], site_id: str) -> Site:
-    """The sensitive point or problem axis named ``site_id``; a French 404 otherwise."""
+def find_site(
+    conn: psycopg.Connection[Any], site_id: str, *, geocoder: Geocoder | None = None, radius_m: float = 100.0
+) -> Site:
+    """The sensitive point or problem axis named ``site_id`` (a French 404 when there is none), or the circle of
+    ``radius_m`` around the address ``site_id``, placed by ``geocoder`` to its number or a crossing (a French
+    refusal when the register places it only on its street, or not at all)."""
+    if not is_site_id(site_id):
+        return address_site(site_id, geocoder, radius_m)
     key = site_id.strip().upper()
     kind = "axe" if key.startswith("AX") else "point"
     row = conn.execute(_q("axis_site" if kind == "axe" else "point_site"), {"id": key, "band": AXIS_BAND_M}).fetchone()
@@ -271,6 +309,30 @@ def find_site(conn: psycopg.Connection[Any], site_id: str) -> Site:
             hint="Les identifiants sont ceux de « hotspots analyse » et de la carte (PS-0004, AX-0012).",
         )
     return Site(kind, str(row[0]), str(row[2]), shapely.from_wkb(bytes(row[1])), row[3])
+
+
+def is_site_id(text: str) -> bool:
+    """Whether ``text`` names a sensitive point or an axis (else it is an address)."""
+    return bool(_SITE_ID.match(text))
+
+
+def address_site(text: str, geocoder: Geocoder | None, radius_m: float) -> Site:
+    """The circle of ``radius_m`` around an address, placed by the offline geocoder."""
+    if geocoder is None:
+        raise ConfigError(
+            "Aucun registre d'adresses n'est chargé : une adresse ne peut pas être placée.",
+            hint="Donnez un point sensible (PS-0004) ou un axe (AX-0012), ou chargez le registre "
+            "(hotspots gazetteer load).",
+        )
+    found = geocoder.geocode(text)
+    if found.x is None or found.y is None or found.level not in PRECISE_LEVELS:
+        why = found.reason or ("seulement sa rue" if found.level == "rue" else "introuvable")
+        raise InvalidValueError(
+            f"adresse non placée à son numéro : « {text.strip()} » ({why})",
+            hint="Donnez le numéro et la commune (« Rue Ferrer 12, Seraing »), ou un point sensible (PS-0004).",
+        )
+    circle = shapely.Point(found.x, found.y).buffer(radius_m, quad_segs=16)
+    return Site("adresse", str(found.label), f"cercle de {french_number(radius_m)} m", circle, None)
 
 
 def effect_json(effect: Effect, category_label: str | None) -> dict[str, Any]:

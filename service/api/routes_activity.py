@@ -5,14 +5,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from service.activity import activity_json, read_activity, render_pdf, render_workbook
-from service.activity.effect import MONTHS, RING_M, action_day, effect_json, read_effect
+from service.activity.effect import (
+    ADDRESS_RADIUS_M,
+    MONTHS,
+    RING_M,
+    action_day,
+    effect_json,
+    is_site_id,
+    read_effect,
+)
 from service.api.deps import AppSettings, Conn, Reader
 from service.api.files import file_response
+from service.api.writes import geocoder_of
 from service.db.vocabulary import load_labels
+from service.geocode.apply import GazetteerBatchGeocoder
 from service.plan.filters import resolve_codes
 from service.prevention.period import parse_period
 
@@ -53,7 +63,14 @@ def effect(
     conn: Conn,
     settings: AppSettings,
     _user: Reader,
-    lieu: Annotated[str, Path(max_length=40, description="un point sensible (PS-0004) ou un axe (AX-0012)")],
+    request: Request,
+    lieu: Annotated[
+        str,
+        Path(
+            max_length=200,
+            description="un point sensible (PS-0004), un axe (AX-0012) ou une adresse (Rue Ferrer 12, Seraing)",
+        ),
+    ],
     date: Annotated[
         str | None,
         Query(max_length=40, description="jour de l'action (2026-05-12) ; par défaut la première visite du lieu"),
@@ -62,7 +79,10 @@ def effect(
     categorie: Annotated[
         str | None, Query(max_length=60, description="code ou libellé ; par défaut celle du point, sinon toutes")
     ] = None,
-    tampon: Annotated[float, Query(ge=25, le=2000, description="rayon de l'anneau autour du lieu (m)")] = RING_M,
+    tampon: Annotated[float, Query(ge=25, le=2000, description="largeur de l'anneau autour du lieu (m)")] = RING_M,
+    rayon: Annotated[
+        float, Query(ge=10, le=1000, description="pour une adresse : le cercle autour d'elle (m)")
+    ] = ADDRESS_RADIUS_M,
 ) -> JSONResponse:
     """Les signalements du lieu avant et après l'action (autant de jours de part et d'autre), ceux de l'anneau
     autour et ceux du reste de la zone (témoin) ; le rapport des évolutions lieu / témoin, son intervalle à 95 %
@@ -71,5 +91,9 @@ def effect(
     labels = load_labels(conn)
     code = resolve_codes([categorie], labels.categories, "catégorie inconnue")[0] if categorie else None
     action = action_day(date, settings.timezone) if date else None
-    found = read_effect(conn, lieu, action=action, months=mois, category=code, ring_m=tampon)
+    batch = None if is_site_id(lieu) else geocoder_of(request, conn)
+    geocoder = batch.geocoder if isinstance(batch, GazetteerBatchGeocoder) else None
+    found = read_effect(
+        conn, lieu, action=action, months=mois, category=code, ring_m=tampon, radius_m=rayon, geocoder=geocoder
+    )
     return JSONResponse(effect_json(found, labels.category(found.category)))

@@ -63,7 +63,9 @@ def activite(
 
 def effet(
     ctx: typer.Context,
-    lieu: str = typer.Argument(..., help="Le point sensible (PS-0004) ou l'axe (AX-0012) de l'action."),
+    lieu: str = typer.Argument(
+        ..., help="Le point sensible (PS-0004), l'axe (AX-0012) ou l'adresse (« Rue Ferrer 12, Seraing ») de l'action."
+    ),
     date: str | None = typer.Option(
         None, "--date", help="Jour de l'action (2026-05-12 ou 12/05/2026) ; par défaut la première visite du lieu."
     ),
@@ -71,14 +73,17 @@ def effet(
     categorie: str | None = typer.Option(
         None, "--categorie", help="Une catégorie (code ou libellé) ; par défaut celle du point, sinon toutes."
     ),
-    tampon: int = typer.Option(200, "--tampon", min=25, max=2000, help="Rayon de l'anneau autour du lieu (m)."),
+    tampon: int = typer.Option(200, "--tampon", min=25, max=2000, help="Largeur de l'anneau autour du lieu (m)."),
+    rayon: int = typer.Option(100, "--rayon", min=10, max=1000, help="Pour une adresse : le cercle autour d'elle (m)."),
     json_out: bool = typer.Option(False, "--json", help="Le résultat en JSON."),
 ) -> None:
-    """L'action a-t-elle servi ? Les signalements du lieu avant et après l'action, à côté du reste de la zone
+    """L'action a-t-elle servi ? Les signalements du lieu (point, axe, ou cercle autour d'une adresse) avant et
+    après l'action, à côté du reste de la zone
     (témoin : saison, vacances) et de l'anneau autour du lieu, où la nuisance a pu se déplacer ; avec un test
     exact et le quotient de déplacement."""
-    from service.activity.effect import action_day, effect_json, effect_sentences, read_effect
+    from service.activity.effect import action_day, effect_json, effect_sentences, is_site_id, read_effect
     from service.db.vocabulary import load_labels
+    from service.geocode.match import Geocoder
     from service.plan.filters import resolve_codes
 
     settings = settings_of(ctx)
@@ -86,7 +91,10 @@ def effet(
     with database(settings) as conn:
         labels = load_labels(conn)
         code = resolve_codes([categorie], labels.categories, "catégorie inconnue")[0] if categorie else None
-        found = read_effect(conn, lieu, action=action, months=mois, category=code, ring_m=tampon)
+        geocoder = None if is_site_id(lieu) else Geocoder.from_db(conn)
+        found = read_effect(
+            conn, lieu, action=action, months=mois, category=code, ring_m=tampon, radius_m=rayon, geocoder=geocoder
+        )
     label = labels.category(found.category)
     if json_out:
         print_json(effect_json(found, label))
@@ -96,7 +104,7 @@ def effet(
     table = Table(title=f"Signalements avant et après — {escape(found.site.id)}")
     for name in ("Zone", "Avant", "Après", "Évolution"):
         table.add_column(name, justify="left" if name == "Zone" else "right")
-    names = (found.site.label, f"Anneau de {number(tampon)} m autour", "Reste de la zone (témoin)")
+    names = (found.site.name, f"Anneau de {number(tampon)} m autour", "Reste de la zone (témoin)")
     for name, counts in zip(names, (found.place, found.ring, found.control), strict=True):
         table.add_row(escape(name), number(counts.before), number(counts.after), change_words(counts.change))
     console.print(table)

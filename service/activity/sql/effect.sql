@@ -19,6 +19,10 @@ SELECT least(
     (SELECT min(v.visited_at) FROM sensitive_points p JOIN visits v ON visit_counts_for(v, p) WHERE p.id = %(id)s),
     (SELECT min(v.visited_at) FROM problem_axes a JOIN visits v ON visit_counts_for(v, a) WHERE a.id = %(id)s));
 
+-- name: first_visit_within
+-- The first visit made inside the circle around an address.
+SELECT min(visited_at) FROM visits WHERE geom IS NOT NULL AND ST_Intersects(geom, ST_GeomFromWKB(%(site)s, 31370));
+
 -- name: first_report
 SELECT min(observed_at) FROM reports WHERE duplicate_of IS NULL;
 
