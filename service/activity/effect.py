@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -25,7 +25,7 @@ from scipy.stats import fisher_exact
 
 from service.activity.figures import change_words
 from service.db.queries import Queries
-from service.errors import ConfigError, InvalidValueError, NotFoundError
+from service.errors import InvalidValueError, NotFoundError
 from service.geocode.match import Geocoder
 from service.numbers import french_number
 from service.plan.model import parse_start_time
@@ -114,6 +114,18 @@ class Effect:
     ring: Counts
     control: Counts
     measure: Measure
+    monthly: tuple[tuple[str, int, int], ...] = ()  # the place's reports per month: (YYYY-MM, before, after)
+
+    def params(self) -> dict[str, Any]:
+        """The parameters of ``sql/effect.sql``'s queries for this effect."""
+        return {
+            "site": shapely.to_wkb(self.site.geom),
+            "ring": self.ring_m,
+            "action": self.action.to_pydatetime(),
+            "start": self.start.to_pydatetime(),
+            "end": self.end.to_pydatetime(),
+            "category": self.category,
+        }
 
 
 def action_day(text: str, timezone: str) -> pd.Timestamp:
@@ -269,17 +281,24 @@ def read_effect(
     first_report = pd.Timestamp(first[0]).tz_convert("UTC") if first and first[0] is not None else None
     start, end = effect_windows(action, months=months, now=stamp, first_report=first_report)
     chosen = category or site.category
-    params = {
-        "site": shapely.to_wkb(site.geom),
-        "ring": ring_m,
-        "action": action.to_pydatetime(),
-        "start": start.to_pydatetime(),
-        "end": end.to_pydatetime(),
-        "category": chosen,
-    }
+    none = Counts(0, 0)
+    effect = Effect(site, action, source, start, end, chosen, ring_m, none, none, none, measure(none, none, none))
+    params = effect.params()
     found = {(area, bool(after)): int(n) for area, after, n in conn.execute(_q("counts"), params).fetchall()}
     place, ring, control = (Counts(found.get((a, False), 0), found.get((a, True), 0)) for a in AREAS)
-    return Effect(site, action, source, start, end, chosen, ring_m, place, ring, control, measure(place, ring, control))
+    per_month: dict[str, list[int]] = {}
+    for month, after, n in conn.execute(_q("monthly"), params).fetchall():
+        per_month.setdefault(str(month), [0, 0])[1 if after else 0] = int(n)
+    monthly = tuple((m, b, a) for m, (b, a) in sorted(per_month.items()))
+    return replace(
+        effect, place=place, ring=ring, control=control, measure=measure(place, ring, control), monthly=monthly
+    )
+
+
+def effect_points(conn: psycopg.Connection[Any], effect: Effect) -> list[tuple[shapely.Geometry, bool]]:
+    """The reports of the place and its ring (their point, and whether after the action): the printed map's dots."""
+    rows = conn.execute(_q("points"), effect.params()).fetchall()
+    return [(shapely.from_wkb(bytes(wkb)), bool(after)) for wkb, after in rows]
 
 
 #: A sensitive point's or an axis's identifier (anything else is an address).
@@ -319,8 +338,9 @@ def is_site_id(text: str) -> bool:
 def address_site(text: str, geocoder: Geocoder | None, radius_m: float) -> Site:
     """The circle of ``radius_m`` around an address, placed by the offline geocoder."""
     if geocoder is None:
-        raise ConfigError(
-            "Aucun registre d'adresses n'est chargé : une adresse ne peut pas être placée.",
+        raise InvalidValueError(
+            f"« {text.strip()} » n'est ni un point sensible ni un axe, et aucun registre d'adresses n'est chargé "
+            "pour y lire une adresse",
             hint="Donnez un point sensible (PS-0004) ou un axe (AX-0012), ou chargez le registre "
             "(hotspots gazetteer load).",
         )
@@ -360,6 +380,7 @@ def effect_json(effect: Effect, category_label: str | None) -> dict[str, Any]:
         "p": m.p_value,
         "significatif": m.significant,
         "quotient_deplacement": m.wdq,
+        "par_mois": [{"mois": month, "avant": b, "apres": a} for month, b, a in effect.monthly],
         "phrases": effect_sentences(effect, category_label),
     }
 

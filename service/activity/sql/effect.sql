@@ -45,3 +45,26 @@ WHERE r.duplicate_of IS NULL AND r.geom IS NOT NULL AND r.geocode_status IN ('fo
   AND r.observed_at >= %(start)s AND r.observed_at < %(end)s
   AND (%(category)s::text IS NULL OR r.category = %(category)s)
 GROUP BY 1, 2;
+
+-- name: monthly
+-- The place's reports per month (the service's months) over the days counted, and whether the month starts
+-- after the action's day (the action's own month is split: its days before and after it).
+SELECT to_char(r.observed_at AT TIME ZONE 'Europe/Brussels', 'YYYY-MM') AS month,
+       r.observed_at >= %(action)s AS after,
+       count(*) AS n
+FROM reports r
+WHERE r.duplicate_of IS NULL AND r.geom IS NOT NULL AND r.geocode_status IN ('fourni', 'geocode', 'manuel')
+  AND r.observed_at >= %(start)s AND r.observed_at < %(end)s
+  AND (%(category)s::text IS NULL OR r.category = %(category)s)
+  AND ST_Intersects(r.geom, ST_GeomFromWKB(%(site)s, 31370))
+GROUP BY 1, 2
+ORDER BY 1, 2;
+
+-- name: points
+-- The reports of the place and its ring (Lambert 72), before or after the action: the dots of the printed map.
+SELECT ST_AsBinary(r.geom), r.observed_at >= %(action)s AS after
+FROM reports r
+WHERE r.duplicate_of IS NULL AND r.geom IS NOT NULL AND r.geocode_status IN ('fourni', 'geocode', 'manuel')
+  AND r.observed_at >= %(start)s AND r.observed_at < %(end)s
+  AND (%(category)s::text IS NULL OR r.category = %(category)s)
+  AND ST_DWithin(r.geom, ST_GeomFromWKB(%(site)s, 31370), %(ring)s);
