@@ -451,6 +451,7 @@ def test_did_the_action_work_through_the_api_and_the_command(settings, conn, eff
         )
         assert visit.status_code == 201, visit.text
         answer = client.get("/api/effet/PS-0900", params={"mois": 3}, headers=auth["lecteur"])
+        printed = client.get("/api/effet/PS-0900", params={"mois": 3, "format": "pdf"}, headers=auth["lecteur"])
         unknown = client.get("/api/effet/PS-9999", headers=auth["lecteur"])
         anonymous = client.get("/api/effet/PS-0900")
     assert answer.status_code == 200, answer.text
@@ -473,13 +474,27 @@ def test_did_the_action_work_through_the_api_and_the_command(settings, conn, eff
     assert "un écart que le hasard seul explique mal (rapport 0,20, IC 95 % " in said
     assert "un report partiel, moindre que la baisse au lieu (quotient de déplacement -0,29)" in said
     assert unknown.status_code == 404 and unknown.json()["erreur"] == "Aucun point sensible « PS-9999 »."
+    assert [m["mois"] for m in body["par_mois"]] == ["2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08"]
+    assert sum(m["avant"] for m in body["par_mois"]) == 30 and sum(m["apres"] for m in body["par_mois"]) == 6
+    # the printed sheet: one page, the verdict, the counts, the months, the map's legend
+    from pypdf import PdfReader
+
+    assert printed.status_code == 200 and printed.headers["content-type"] == "application/pdf"
+    assert 'filename="effet_PS-0900_2026-06-01.pdf"' in printed.headers["content-disposition"]
+    sheet = PdfReader(io.BytesIO(printed.content))
+    assert len(sheet.pages) == 1 and sheet.metadata.title == "L'action a-t-elle servi ? — PS-0900"
+    text = re.sub(r"\s+", " ", sheet.pages[0].extract_text())
+    assert "Au point PS-0900, les signalements ont baissé (-80 %)" in text
+    assert "Place de test, 4100 Seraing 30 6 -80 %" in text and "Anneau de 200 m autour 5 12 +140 %" in text
+    assert "Le lieu mois par mois" in text and "mars 26" in text and "août 26" in text
+    assert "avant l'action" in text and "signalement après" in text and "anneau de 200 m" in text
     assert anonymous.status_code == 401
 
     env = cli_env(settings, COLUMNS="200")
-    done = run_cli(
-        "effet", "ps-0900", "--date", "01/06/2026", "--mois", "3", "--categorie", "Dépôt clandestin", env=env
-    )
+    asked = ("--date", "01/06/2026", "--mois", "3", "--categorie", "Dépôt clandestin", "--out", str(tmp_path / "f"))
+    done = run_cli("effet", "ps-0900", *asked, env=env)
     assert done.returncode == 0, done.stderr
+    assert f"Écrit : {tmp_path / 'f' / 'effet_PS-0900_2026-06-01.pdf'}" in done.stdout
     lines = [" ".join(line.replace("│", " ").split()) for line in done.stdout.splitlines()]
     assert "Place de test, 4100 Seraing 30 6 -80 %" in lines
     assert "Anneau de 200 m autour 5 12 +140 %" in lines

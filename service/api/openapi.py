@@ -126,6 +126,10 @@ _MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("get", "/api/suivi-permis/export"): _FILES,
     ("get", "/api/renvois/export"): _FILES,
     ("get", "/api/avis/pdf"): {"application/pdf": {"type": "string", "format": "binary"}},
+    ("get", "/api/effet/{lieu}"): {
+        "application/json": {"type": "object"},
+        "application/pdf": {"type": "string", "format": "binary"},
+    },
     ("get", "/api/activite"): {
         "application/json": {"type": "object"},
         EXPORT_MEDIA["xlsx"]: {"type": "string", "format": "binary"},

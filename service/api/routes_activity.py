@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from service.activity import activity_json, read_activity, render_pdf, render_workbook
 from service.activity.effect import (
@@ -15,9 +15,11 @@ from service.activity.effect import (
     RING_M,
     action_day,
     effect_json,
+    effect_points,
     is_site_id,
     read_effect,
 )
+from service.activity.effect_sheet import effect_stem, load_effect_background, render_effect_pdf
 from service.api.deps import AppSettings, Conn, Reader
 from service.api.files import file_response
 from service.api.writes import geocoder_of
@@ -83,7 +85,8 @@ def effect(
     rayon: Annotated[
         float, Query(ge=10, le=1000, description="pour une adresse : le cercle autour d'elle (m)")
     ] = ADDRESS_RADIUS_M,
-) -> JSONResponse:
+    format: Annotated[Literal["json", "pdf"], Query(description="json (défaut) ou pdf (fiche à imprimer)")] = "json",
+) -> Response:
     """Les signalements du lieu avant et après l'action (autant de jours de part et d'autre), ceux de l'anneau
     autour et ceux du reste de la zone (témoin) ; le rapport des évolutions lieu / témoin, son intervalle à 95 %
     et le test exact de Fisher ; le quotient de déplacement pondéré (Bowers et Johnson) de l'anneau ; et les
@@ -96,4 +99,9 @@ def effect(
     found = read_effect(
         conn, lieu, action=action, months=mois, category=code, ring_m=tampon, radius_m=rayon, geocoder=geocoder
     )
-    return JSONResponse(effect_json(found, labels.category(found.category)))
+    label = labels.category(found.category)
+    if format == "pdf":
+        points, background = effect_points(conn, found), load_effect_background(conn, settings, found)
+        sheet = render_effect_pdf(found, label, points, background=background)
+        return file_response(sheet, "pdf", f"{effect_stem(found)}.pdf")
+    return JSONResponse(effect_json(found, label))

@@ -75,13 +75,21 @@ def effet(
     ),
     tampon: int = typer.Option(200, "--tampon", min=25, max=2000, help="Largeur de l'anneau autour du lieu (m)."),
     rayon: int = typer.Option(100, "--rayon", min=10, max=1000, help="Pour une adresse : le cercle autour d'elle (m)."),
+    out: Path | None = typer.Option(None, "--out", help="Dossier où écrire la fiche PDF à imprimer."),
     json_out: bool = typer.Option(False, "--json", help="Le résultat en JSON."),
 ) -> None:
     """L'action a-t-elle servi ? Les signalements du lieu (point, axe, ou cercle autour d'une adresse) avant et
     après l'action, à côté du reste de la zone
     (témoin : saison, vacances) et de l'anneau autour du lieu, où la nuisance a pu se déplacer ; avec un test
     exact et le quotient de déplacement."""
-    from service.activity.effect import action_day, effect_json, effect_sentences, is_site_id, read_effect
+    from service.activity.effect import (
+        action_day,
+        effect_json,
+        effect_points,
+        effect_sentences,
+        is_site_id,
+        read_effect,
+    )
     from service.db.vocabulary import load_labels
     from service.geocode.match import Geocoder
     from service.plan.filters import resolve_codes
@@ -95,6 +103,12 @@ def effet(
         found = read_effect(
             conn, lieu, action=action, months=mois, category=code, ring_m=tampon, radius_m=rayon, geocoder=geocoder
         )
+        sheet = None
+        if out is not None:
+            from service.activity.effect_sheet import effect_stem, load_effect_background, render_effect_pdf
+
+            points, background = effect_points(conn, found), load_effect_background(conn, settings, found)
+            sheet = render_effect_pdf(found, labels.category(found.category), points, background=background)
     label = labels.category(found.category)
     if json_out:
         print_json(effect_json(found, label))
@@ -110,6 +124,11 @@ def effet(
     console.print(table)
     for line in sentences[1:]:
         console.print(escape(line), highlight=False)
+    if out is not None and sheet is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{effect_stem(found)}.pdf"
+        path.write_bytes(sheet)
+        print_written([path])
 
 
 def _summary_table(summary: pd.DataFrame, twice: bool) -> Table:
