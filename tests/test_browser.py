@@ -231,6 +231,8 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
         )
         assert counts == list(zip(("Le lieu", "Autour (200 m)", "Reste de la zone"), numbers, strict=True)), counts
         assert effect["phrases"][0] in said and effect["phrases"][2] in said
+        sheet = browser.find_element(By.CSS_SELECTOR, block + " a").get_attribute("href")
+        assert sheet.endswith(f"/api/effet/{top}?format=pdf"), sheet
     else:
         assert effect["erreur"] in said, (said, effect)
     browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")

@@ -280,6 +280,12 @@
           when.className = "hs-effet-quand";
           when.textContent = e.phrases[0];
           block.insertBefore(when, table);
+          var sheet = document.createElement("a");
+          sheet.href = "/api/effet/" + encodeURIComponent(block.dataset.lieu) + "?format=pdf";
+          sheet.target = "_blank";
+          sheet.rel = "noopener";
+          sheet.textContent = "Fiche à imprimer (PDF)";
+          block.appendChild(sheet);
         }).catch(function (err) { out.textContent = err.message; });
       });
     }
