@@ -65,6 +65,7 @@ WITH f AS (
     LEFT JOIN unnest(%(codes)s::text[], %(groups)s::text[]) AS g(code, grp) ON g.code = r.category
     WHERE r.geom && ST_Expand(ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370), 2 * %(size)s)
       AND r.duplicate_of IS NULL AND r.referral_id IS NULL
+      AND r.geocode_status <> 'a_verifier'  -- a provisional point, maybe in another hexagon: not published
       AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
       AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
 ), frac AS (
