@@ -591,6 +591,12 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
     )
     wait.until(lambda d: d.execute_script(stop, "1"))
     wait.until(lambda d: d.execute_script(opened, "1"))
+    # the stop's form was made when the shift was drawn: reopened hours later, it takes the time again
+    old = "document.querySelector('.hs-arret-popup form.hs-visite').elements.date.value = '2026-01-05T08:00'"
+    browser.execute_script(old)
+    browser.execute_script("window.hotspotsMap.closePopup()")
+    wait.until(lambda d: d.execute_script(stop, "1"))
+    wait.until(lambda d: d.execute_script(opened, "1"))
     form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
     fait = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-fait td")
     assert text_of(fait) == "non"

@@ -46,6 +46,12 @@
     if (!tpl) return null;
     var form = tpl.content.firstElementChild.cloneNode(true);
     form.elements.date.value = H.nowField(); // now, in the service's time zone (as the server reads it)
+    /* A form made long before it is used (a shift's stops are drawn at 8:00, visited at 11:00) takes the time again
+     * each time its popup opens, unless the officer typed a date. */
+    form.elements.date.addEventListener("input", function () { form.dataset.dateTapee = "1"; });
+    form.refreshDate = function () {
+      if (!form.dataset.dateTapee) form.elements.date.value = H.nowField();
+    };
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var out = form.querySelector(".hs-retour");
@@ -70,6 +76,7 @@
               "vous serez reconnecté (rechargez la page)." : "Pas de réseau : visite gardée sur cet appareil, " +
               "envoyée dès que le réseau revient.";
             form.reset();
+            delete form.dataset.dateTapee;
             form.elements.date.value = body.date;
             if (kept) kept(body);
             return;
@@ -77,6 +84,7 @@
           out.textContent = "Visite enregistrée (n° " + b.id + ").";
           H.notice("visite", "Visite n° " + b.id + " enregistrée (" + H.clock() + ").");
           form.reset();
+          delete form.dataset.dateTapee;
           form.elements.date.value = body.date;
           after(b, body);
         })

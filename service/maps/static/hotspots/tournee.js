@@ -110,7 +110,12 @@
           hsTeam: team,
         });
         markers.push(marker);
-        marker.bindPopup(stopPopup(plan.plan_id, p, order, team), { maxWidth: 380 });
+        var content = stopPopup(plan.plan_id, p, order, team);
+        marker.bindPopup(content, { maxWidth: 380 });
+        marker.on("popupopen", function () {
+          var form = content.querySelector("form.hs-visite");
+          if (form && form.refreshDate) form.refreshDate(); // the time of the visit, not of the drawing
+        });
         marker.addTo(group);
         bounds.extend([c[1], c[0]]);
         (teams[team] = teams[team] || []).push(p);
