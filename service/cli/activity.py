@@ -13,6 +13,7 @@ from rich.table import Table
 
 from service.activity.figures import change_words, missing
 from service.cli.common import console, database, number, print_json, print_written, settings_of
+from service.cli.fit import fitted
 
 
 def activite(
@@ -46,9 +47,9 @@ def activite(
     console.print(f"[bold]{escape(title_of(activity.windows))}[/bold]", highlight=False)
     console.print(escape(comparison_words(activity.windows)), highlight=False)
     twice = activity.windows.previous_is_year_before  # a year: the period before is the year before
-    console.print(_summary_table(activity.summary, twice))
-    console.print(_compared_table("Signalements par catégorie", "Catégorie", activity.by["categorie"], twice))
-    console.print(_compared_table("Visites par résultat", "Résultat", activity.visits, twice))
+    console.print(fitted(_summary_table(activity.summary, twice)))
+    console.print(fitted(_compared_table("Signalements par catégorie", "Catégorie", activity.by["categorie"], twice)))
+    console.print(fitted(_compared_table("Visites par résultat", "Résultat", activity.visits, twice)))
     significant = activity.by["categorie"][activity.by["categorie"]["significatif"]]
     if not significant.empty:
         words = ", ".join(f"{row.libelle} ({change_words(row.evolution)})" for row in significant.itertuples())
@@ -79,9 +80,8 @@ def effet(
     json_out: bool = typer.Option(False, "--json", help="Le résultat en JSON."),
 ) -> None:
     """L'action a-t-elle servi ? Les signalements du lieu (point, axe, ou cercle autour d'une adresse) avant et
-    après l'action, à côté du reste de la zone
-    (témoin : saison, vacances) et de l'anneau autour du lieu, où la nuisance a pu se déplacer ; avec un test
-    exact et le quotient de déplacement."""
+    après l'action, à côté du reste de la zone (témoin : saison, vacances) et de l'anneau autour du lieu, où la
+    nuisance a pu se déplacer ; avec un test exact et le quotient de déplacement."""
     from service.activity.effect import (
         action_day,
         effect_json,
@@ -103,13 +103,15 @@ def effet(
         found = read_effect(
             conn, lieu, action=action, months=mois, category=code, ring_m=tampon, radius_m=rayon, geocoder=geocoder
         )
-        sheet = None
+        label = labels.category(found.category)
+        written = []
         if out is not None:
             from service.activity.effect_sheet import effect_stem, load_effect_background, render_effect_pdf
 
             points, background = effect_points(conn, found), load_effect_background(conn, settings, found)
-            sheet = render_effect_pdf(found, labels.category(found.category), points, background=background)
-    label = labels.category(found.category)
+            out.mkdir(parents=True, exist_ok=True)
+            written.append(out / f"{effect_stem(found)}.pdf")
+            written[0].write_bytes(render_effect_pdf(found, label, points, background=background))
     if json_out:
         print_json(effect_json(found, label))
         return
@@ -121,14 +123,10 @@ def effet(
     names = (found.site.name, f"Anneau de {number(tampon)} m autour", "Reste de la zone (témoin)")
     for name, counts in zip(names, (found.place, found.ring, found.control), strict=True):
         table.add_row(escape(name), number(counts.before), number(counts.after), change_words(counts.change))
-    console.print(table)
+    console.print(fitted(table))
     for line in sentences[1:]:
         console.print(escape(line), highlight=False)
-    if out is not None and sheet is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / f"{effect_stem(found)}.pdf"
-        path.write_bytes(sheet)
-        print_written([path])
+    print_written(written)
 
 
 def _summary_table(summary: pd.DataFrame, twice: bool) -> Table:

@@ -22,7 +22,6 @@
     return null;
   }
 
-
   function stopIcon(order, team, shift) {
     return L.divIcon({
       className: "hs-arret",
