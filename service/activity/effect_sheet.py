@@ -19,7 +19,7 @@ from service.activity.effect import Effect, effect_sentences
 from service.activity.figures import change_words
 from service.export.paper import CONTENT_WIDTH, Styles, build, bullets, data_table, para, section
 from service.export.print_background import PaperBackground, load_background
-from service.export.print_map import MapFlowable, MapLayer, fit_bounds
+from service.export.print_map import MapFlowable, MapLayer, fit_bounds, fonts
 from service.numbers import NARROW, french_number
 from service.settings import Settings
 
@@ -81,8 +81,6 @@ def month_chart(effect: Effect) -> Drawing | None:
     """Bars of the place's reports per month: grey before the action, red after (the action's month has both)."""
     if not effect.monthly:
         return None
-    from service.export.print_map import fonts
-
     regular = fonts()[0]
     height = 50 * mm
     drawing = Drawing(CONTENT_WIDTH, height)
