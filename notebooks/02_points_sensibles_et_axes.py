@@ -16,7 +16,7 @@
 #
 # Les lieux que l'analyse du service a retenus (carte), leurs tendances, la concentration des signalements
 # (part des signalements contre part de la surface et de la longueur des rues), le back-test contre les méthodes
-# de référence, et ce que changent le rayon `eps` et le modèle nul.
+# de référence, ce que changent le rayon `eps` et le modèle nul, et si une action a servi.
 #
 # Mêmes réglages de connexion que la commande `hotspots` ; jeu de démonstration importé si la base est vide.
 
@@ -25,6 +25,7 @@ import folium
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from service.activity.effect import effect_sentences, read_effect
 from service.analyse.axes import segment
 from service.analyse.explore import (
     concentration_by_area,
@@ -210,3 +211,28 @@ for ax in (left, right):
 plt.tight_layout()
 plt.show()
 sweep
+
+# %% [markdown]
+# ## L'action a-t-elle servi ?
+# Les signalements du point le plus prioritaire avant et après un jour d'action (ici, il y a quatre mois), à
+# côté du reste de la zone (le témoin : saison, vacances) et de l'anneau de 200 m autour (la nuisance s'y
+# est-elle déplacée ?) ; la même fonction que `hotspots effet` et `GET /api/effet/{lieu}`. Le jeu de
+# démonstration ne contient aucune action : on n'y attend pas d'effet.
+
+# %%
+top = str(points.iloc[0]["id"])  # the highest priority first
+effect = read_effect(conn, top, action=now - pd.Timedelta(days=120), months=4, now=now)
+for sentence in effect_sentences(effect, None)[:-1]:
+    print(sentence)
+months = pd.DataFrame(effect.monthly, columns=["mois", "avant", "apres"]).set_index("mois")
+months.plot.bar(stacked=True, color=["#969696", "#d7301f"], figsize=(10, 3), title=f"{top} : signalements par mois")
+plt.ylabel("signalements")
+plt.tight_layout()
+plt.show()
+pd.DataFrame(
+    {
+        "avant": [c.before for c in (effect.place, effect.ring, effect.control)],
+        "apres": [c.after for c in (effect.place, effect.ring, effect.control)],
+    },
+    index=[effect.site.name, "anneau de 200 m", "reste de la zone"],
+)
