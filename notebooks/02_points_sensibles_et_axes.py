@@ -216,7 +216,7 @@ sweep
 # ## L'action a-t-elle servi ?
 # Les signalements du point le plus prioritaire avant et après un jour d'action (ici, il y a quatre mois), à
 # côté du reste de la zone (le témoin : saison, vacances) et de l'anneau de 200 m autour (la nuisance s'y
-# est-elle déplacée ?) ; la même fonction que `hotspots effet` et `GET /api/effet/{lieu}`. Le jeu de
+# est-elle déplacée ?) ; la même fonction que `hotspots effet` et `GET /api/effet`. Le jeu de
 # démonstration ne contient aucune action : on n'y attend pas d'effet.
 
 # %%

@@ -450,10 +450,11 @@ def test_did_the_action_work_through_the_api_and_the_command(settings, conn, eff
             headers=auth["planificateur"],
         )
         assert visit.status_code == 201, visit.text
-        answer = client.get("/api/effet/PS-0900", params={"mois": 3}, headers=auth["lecteur"])
-        printed = client.get("/api/effet/PS-0900", params={"mois": 3, "format": "pdf"}, headers=auth["lecteur"])
-        unknown = client.get("/api/effet/PS-9999", headers=auth["lecteur"])
-        anonymous = client.get("/api/effet/PS-0900")
+        answer = client.get("/api/effet", params={"lieu": "PS-0900", "mois": 3}, headers=auth["lecteur"])
+        asked = {"lieu": "PS-0900", "mois": 3, "format": "pdf"}
+        printed = client.get("/api/effet", params=asked, headers=auth["lecteur"])
+        unknown = client.get("/api/effet", params={"lieu": "PS-9999"}, headers=auth["lecteur"])
+        anonymous = client.get("/api/effet", params={"lieu": "PS-0900"})
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["action"]["source"] == "première visite du point"
@@ -518,7 +519,9 @@ def test_did_the_action_work_through_the_api_and_the_command(settings, conn, eff
     assert vague.returncode == 1 and f"adresse non placée à son numéro : « {street_only}, Seraing »" in vague.stderr
     with TestClient(create_app(settings)) as client:
         by_address = client.get(
-            f"/api/effet/{address}", params={"date": "2026-06-01", "mois": 3, "rayon": 40}, headers=auth["lecteur"]
+            "/api/effet",
+            params={"lieu": address, "date": "2026-06-01", "mois": 3, "rayon": 40},
+            headers=auth["lecteur"],
         )
     assert by_address.status_code == 200, by_address.text
     assert by_address.json()["lieu"] == {"type": "adresse", "id": address, "libelle": "cercle de 40 m"}

@@ -84,7 +84,7 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("GET", "/api/reseaux/{network_id}/coordinateur"): "admin",
     ("GET", "/api/sections/{section}/bilan"): "lecteur",
     ("GET", "/api/activite"): "lecteur",
-    ("GET", "/api/effet/{lieu}"): "lecteur",
+    ("GET", "/api/effet"): "lecteur",
     ("GET", "/api/permis/{permit_id}/nuisances"): "lecteur",
     ("GET", "/api/suivi-permis"): "lecteur",
     ("GET", "/api/suivi-permis/export"): "planificateur",

@@ -217,7 +217,7 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     status, effect = browser.execute_async_script(
         "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'})"
         ".then(r => r.json().then(b => done([r.status, b])))",
-        f"/api/effet/{top}",
+        f"/api/effet?lieu={top}",
     )
     said = text_of(browser.find_element(By.CSS_SELECTOR, block))
     if status == 200:
@@ -232,7 +232,7 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
         assert counts == list(zip(("Le lieu", "Autour (200 m)", "Reste de la zone"), numbers, strict=True)), counts
         assert effect["phrases"][0] in said and effect["phrases"][2] in said
         sheet = browser.find_element(By.CSS_SELECTOR, block + " a").get_attribute("href")
-        assert sheet.endswith(f"/api/effet/{top}?format=pdf"), sheet
+        assert sheet.endswith(f"/api/effet?lieu={top}&format=pdf"), sheet
     else:
         assert effect["erreur"] in said, (said, effect)
     browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")

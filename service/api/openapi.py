@@ -126,7 +126,7 @@ _MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("get", "/api/suivi-permis/export"): _FILES,
     ("get", "/api/renvois/export"): _FILES,
     ("get", "/api/avis/pdf"): {"application/pdf": {"type": "string", "format": "binary"}},
-    ("get", "/api/effet/{lieu}"): {
+    ("get", "/api/effet"): {
         "application/json": {"type": "object"},
         "application/pdf": {"type": "string", "format": "binary"},
     },

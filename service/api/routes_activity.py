@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from service.activity import activity_json, read_activity, render_pdf, render_workbook
@@ -60,7 +60,7 @@ def activity(
     return JSONResponse(activity_json(found))
 
 
-@router.get("/effet/{lieu}", summary="L'action a-t-elle servi ? Avant et après, à côté du reste de la zone")
+@router.get("/effet", summary="L'action a-t-elle servi ? Avant et après, à côté du reste de la zone")
 def effect(
     conn: Conn,
     settings: AppSettings,
@@ -68,9 +68,10 @@ def effect(
     request: Request,
     lieu: Annotated[
         str,
-        Path(
+        Query(
+            min_length=2,
             max_length=200,
-            description="un point sensible (PS-0004), un axe (AX-0012) ou une adresse (Rue Ferrer 12, Seraing)",
+            description="un point sensible (PS-0004), un axe (AX-0012) ou une adresse (Rue Ferrer 12/3, Seraing)",
         ),
     ],
     date: Annotated[

@@ -274,7 +274,7 @@
         if (!block.open || block.dataset.lu) return;
         block.dataset.lu = "1";
         var out = block.querySelector(".hs-effet-texte");
-        H.getJSON("/api/effet/" + encodeURIComponent(block.dataset.lieu)).then(function (e) {
+        H.getJSON("/api/effet" + H.query({ lieu: block.dataset.lieu })).then(function (e) {
           var counts = function (name, c) {
             return "<tr><th>" + esc(name) + "</th><td>" + H.number(c.avant) + " → " + H.number(c.apres) + "</td></tr>";
           };
@@ -289,7 +289,7 @@
           when.textContent = e.phrases[0];
           block.insertBefore(when, table);
           var sheet = document.createElement("a");
-          sheet.href = "/api/effet/" + encodeURIComponent(block.dataset.lieu) + "?format=pdf";
+          sheet.href = "/api/effet" + H.query({ lieu: block.dataset.lieu, format: "pdf" });
           sheet.target = "_blank";
           sheet.rel = "noopener";
           sheet.textContent = "Fiche à imprimer (PDF)";
