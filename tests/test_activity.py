@@ -454,6 +454,10 @@ def test_did_the_action_work_through_the_api_and_the_command(settings, conn, eff
         asked = {"lieu": "PS-0900", "mois": 3, "format": "pdf"}
         printed = client.get("/api/effet", params=asked, headers=auth["lecteur"])
         unknown = client.get("/api/effet", params={"lieu": "PS-9999"}, headers=auth["lecteur"])
+        two = client.get(
+            "/api/effet", params={"lieu": "PS-0900", "categorie": "graffiti,bruit"}, headers=auth["lecteur"]
+        )
+        comma = client.get("/api/effet", params={"lieu": "PS-0900", "categorie": ","}, headers=auth["lecteur"])
         anonymous = client.get("/api/effet", params={"lieu": "PS-0900"})
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -475,6 +479,11 @@ def test_did_the_action_work_through_the_api_and_the_command(settings, conn, eff
     assert "un écart que le hasard seul explique mal (rapport 0,20, IC 95 % " in said
     assert "un report partiel, moindre que la baisse au lieu (quotient de déplacement -0,29)" in said
     assert unknown.status_code == 404 and unknown.json()["erreur"] == "Aucun point sensible « PS-9999 »."
+    assert (
+        two.status_code == 422
+        and two.json()["erreur"] == "une seule catégorie, ou aucune pour toutes : « graffiti,bruit »"
+    )
+    assert comma.status_code == 422, comma.text
     assert [m["mois"] for m in body["par_mois"]] == ["2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08"]
     assert sum(m["avant"] for m in body["par_mois"]) == 30 and sum(m["apres"] for m in body["par_mois"]) == 6
     # the printed sheet: one page, the verdict, the counts, the months, the map's legend

@@ -28,6 +28,7 @@ from service.db.queries import Queries
 from service.errors import InvalidValueError, NotFoundError
 from service.geocode.match import Geocoder
 from service.numbers import french_number
+from service.plan.filters import resolve_codes
 from service.plan.model import parse_start_time
 
 _q = Queries("service.activity", "effect.sql")
@@ -328,6 +329,20 @@ def find_site(
             hint="Les identifiants sont ceux de « hotspots analyse » et de la carte (PS-0004, AX-0012).",
         )
     return Site(kind, str(row[0]), str(row[2]), shapely.from_wkb(bytes(row[1])), row[3])
+
+
+def one_category(text: str | None, categories: dict[str, str]) -> str | None:
+    """The category a person names (a code or its label), None when none is given; a French refusal for an
+    unknown one or for several (the effect is measured on one category, or on all)."""
+    if text is None or not text.strip():
+        return None
+    codes = resolve_codes([text], categories, "catégorie inconnue")
+    if len(codes) != 1:
+        raise InvalidValueError(
+            f"une seule catégorie, ou aucune pour toutes : « {text.strip()} »",
+            hint="Par exemple --categorie depot_clandestin (ou ?categorie=depot_clandestin).",
+        )
+    return codes[0]
 
 
 def is_site_id(text: str) -> bool:

@@ -17,6 +17,7 @@ from service.activity.effect import (
     effect_json,
     effect_points,
     is_site_id,
+    one_category,
     read_effect,
 )
 from service.activity.effect_sheet import effect_stem, load_effect_background, render_effect_pdf
@@ -25,7 +26,6 @@ from service.api.files import file_response
 from service.api.writes import geocoder_of
 from service.db.vocabulary import load_labels
 from service.geocode.apply import GazetteerBatchGeocoder
-from service.plan.filters import resolve_codes
 from service.prevention.period import parse_period
 
 router = APIRouter(prefix="/api", tags=["bilan d'activité"])
@@ -93,7 +93,7 @@ def effect(
     et le test exact de Fisher ; le quotient de déplacement pondéré (Bowers et Johnson) de l'anneau ; et les
     mêmes conclusions en phrases."""
     labels = load_labels(conn)
-    code = resolve_codes([categorie], labels.categories, "catégorie inconnue")[0] if categorie else None
+    code = one_category(categorie, labels.categories)
     action = action_day(date, settings.timezone) if date else None
     batch = None if is_site_id(lieu) else geocoder_of(request, conn)
     geocoder = batch.geocoder if isinstance(batch, GazetteerBatchGeocoder) else None

@@ -88,17 +88,17 @@ def effet(
         effect_points,
         effect_sentences,
         is_site_id,
+        one_category,
         read_effect,
     )
     from service.db.vocabulary import load_labels
     from service.geocode.match import Geocoder
-    from service.plan.filters import resolve_codes
 
     settings = settings_of(ctx)
     action = action_day(date, settings.timezone) if date else None
     with database(settings) as conn:
         labels = load_labels(conn)
-        code = resolve_codes([categorie], labels.categories, "catégorie inconnue")[0] if categorie else None
+        code = one_category(categorie, labels.categories)
         geocoder = None if is_site_id(lieu) else Geocoder.from_db(conn)
         found = read_effect(
             conn, lieu, action=action, months=mois, category=code, ring_m=tampon, radius_m=rayon, geocoder=geocoder
