@@ -24,6 +24,7 @@ SELECT least(
 SELECT min(visited_at) FROM visits WHERE geom IS NOT NULL AND ST_Intersects(geom, ST_GeomFromWKB(%(site)s, 31370));
 
 -- name: first_report
+-- The first report recorded: the days before an action cannot start earlier.
 SELECT min(observed_at) FROM reports WHERE duplicate_of IS NULL;
 
 -- name: counts
