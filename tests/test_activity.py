@@ -256,6 +256,16 @@ def _sensitive_point(conn, point_id: str, around: str, radius_m: float, members:
     conn.commit()
 
 
+def _visit_point(client, auth, point_id: str, when: str, outcome: str) -> None:
+    """A planner records a visit of the sensitive point ``point_id`` through the API."""
+    visit = client.post(
+        f"/api/points-sensibles/{point_id}/visites",
+        json={"date": when, "resultat": outcome, "agent": "INP Collard"},
+        headers=auth["planificateur"],
+    )
+    assert visit.status_code == 201, visit.text
+
+
 def test_a_visit_of_a_sensitive_point_follows_up_the_reports_it_groups(settings, conn, activity_data, auth):
     """Ten dumping reports of July grouped into a sensitive point, the point visited on 25 July: they count as
     followed up (beside the five visited one by one), their delay to that visit, and no report of the point made
@@ -266,12 +276,7 @@ def test_a_visit_of_a_sensitive_point_follows_up_the_reports_it_groups(settings,
     later = conn.execute("SELECT id FROM reports WHERE external_id = 'ACT-0060'").fetchone()  # 10 Sept.
     _sensitive_point(conn, "PS-000777", "ACT-0006", 60, [m[0] for m in members] + [later[0]])
     with TestClient(create_app(settings)) as client:
-        visit = client.post(
-            "/api/points-sensibles/PS-000777/visites",
-            json={"date": "2026-07-25 10:00", "resultat": "nettoye", "agent": "INP Collard"},
-            headers=auth["planificateur"],
-        )
-        assert visit.status_code == 201, visit.text
+        _visit_point(client, auth, "PS-000777", "2026-07-25 10:00", "nettoye")
         report = client.get("/api/activite", params={"periode": "2026-T3"}, headers=auth["lecteur"]).json()
     dumping = next(row for row in report["suivi"] if row["libelle"] == "Dépôt clandestin")
     assert (dumping["n"], dumping["visites"]) == (60, 15)  # 5 visited one by one, 10 through their point
@@ -444,12 +449,7 @@ def effect_data(conn, settings, tmp_path):
 
 def test_did_the_action_work_through_the_api_and_the_command(settings, conn, effect_data, auth, tmp_path):
     with TestClient(create_app(settings)) as client:
-        visit = client.post(
-            "/api/points-sensibles/PS-0900/visites",
-            json={"date": "2026-06-01 10:00", "resultat": "pv", "agent": "INP Collard"},
-            headers=auth["planificateur"],
-        )
-        assert visit.status_code == 201, visit.text
+        _visit_point(client, auth, "PS-0900", "2026-06-01 10:00", "pv")
         answer = client.get("/api/effet", params={"lieu": "PS-0900", "mois": 3}, headers=auth["lecteur"])
         asked = {"lieu": "PS-0900", "mois": 3, "format": "pdf"}
         printed = client.get("/api/effet", params=asked, headers=auth["lecteur"])

@@ -9,7 +9,6 @@ from typing import Any
 import psycopg
 import shapely
 from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -17,6 +16,7 @@ from reportlab.platypus.flowables import Flowable
 
 from service.activity.effect import Effect, effect_sentences
 from service.activity.figures import change_words
+from service.activity.printed import chart_legend
 from service.export.paper import CONTENT_WIDTH, Styles, build, bullets, data_table, para, section
 from service.export.print_background import PaperBackground, load_background
 from service.export.print_map import MapFlowable, MapLayer, fit_bounds, fonts
@@ -100,17 +100,8 @@ def month_chart(effect: Effect) -> Drawing | None:
     chart.bars.strokeColor = None
     chart.groupSpacing = 4
     drawing.add(chart)
-    legend = Legend()
-    legend.x, legend.y = 14 * mm, height - 2 * mm
-    legend.fontName, legend.fontSize = regular, 7.5
-    legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.deltax = 45 * mm
-    legend.colorNamePairs = [
-        (colors.HexColor(BEFORE_COLOUR), "avant l'action"),
-        (colors.HexColor(AFTER_COLOUR), "après l'action"),
-    ]
-    drawing.add(legend)
+    pairs = [(colors.HexColor(BEFORE_COLOUR), "avant l'action"), (colors.HexColor(AFTER_COLOUR), "après l'action")]
+    drawing.add(chart_legend(14 * mm, height - 2 * mm, 45 * mm, pairs))
     return drawing
 
 

@@ -149,15 +149,22 @@ def category_chart(table: pd.DataFrame, windows: Windows) -> Drawing | None:
     chart.barLabels.boxAnchor = "w"
     chart.barLabels.dx = 2
     drawing.add(chart)
+    drawing.add(
+        chart_legend(62 * mm, height - 1 * mm, 48 * mm, [(NOW_COLOUR, "Période"), (YEAR_COLOUR, "Un an plus tôt")])
+    )
+    return drawing
+
+
+def chart_legend(x: float, y: float, spacing: float, pairs: list[tuple[Any, str]]) -> Legend:
+    """A chart's legend on one line at (``x``, ``y``): each colour's square and words, ``spacing`` apart."""
     legend = Legend()
-    legend.x, legend.y = 62 * mm, height - 1 * mm
-    legend.fontName, legend.fontSize = regular, 7.5
+    legend.x, legend.y = x, y
+    legend.fontName, legend.fontSize = fonts()[0], 7.5
     legend.alignment = "right"
     legend.columnMaximum = 1
-    legend.deltax = 48 * mm
-    legend.colorNamePairs = [(NOW_COLOUR, "Période"), (YEAR_COLOUR, "Un an plus tôt")]
-    drawing.add(legend)
-    return drawing
+    legend.deltax = spacing
+    legend.colorNamePairs = pairs
+    return legend
 
 
 def method_words(windows: Windows) -> str:
