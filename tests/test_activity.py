@@ -17,9 +17,11 @@ import shapely
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from service.activity.actions import actions_sentence, actions_table
 from service.activity.effect import Counts, Effect, Site, effect_sentences, effect_windows, measure, ring_sentence
 from service.activity.figures import compare, follow_up, windows_of
 from service.activity.printed import change_sentences
+from service.activity.report import read_activity
 from service.api import create_app
 from service.errors import InvalidValueError
 from service.geo import to_lambert
@@ -203,7 +205,8 @@ def test_the_activity_report_as_json_and_as_the_workbook_a_person_opens(settings
     assert sheet.status_code == 200
     assert 'filename="bilan_activite_2026-T3.xlsx"' in sheet.headers["content-disposition"]
     wb = load_workbook(io.BytesIO(sheet.content))
-    assert wb.sheetnames == ["Synthèse", "Catégories", "Communes", "Sources", "Visites", "Suivi"]
+    assert wb.sheetnames == ["Synthèse", "Catégories", "Communes", "Sources", "Visites", "Suivi", "Actions"]
+    assert report["actions"] == [] and wb["Actions"].max_row == 4  # no place first visited: the header alone
     ws = wb["Catégories"]
     assert ws["A1"].value == "Bilan d'activité — 3e trimestre 2026"
     assert ws["A2"].value == (
@@ -535,3 +538,101 @@ def test_did_the_action_work_through_the_api_and_the_command(settings, conn, eff
     assert by_address.status_code == 200, by_address.text
     assert by_address.json()["lieu"] == {"type": "adresse", "id": address, "libelle": "cercle de 40 m"}
     assert (by_address.json()["lieu_compte"]["avant"], by_address.json()["lieu_compte"]["apres"]) == (30, 6)
+
+
+# --- the actions of a period in the activity report -------------------------------------------------------------
+
+
+def _place(lieu: str, before: int, after: int, p: float | None, ratio: float | None, wdq: float | None = None):
+    return {"lieu": lieu, "avant": before, "apres": after, "p": p, "rapport": ratio, "quotient_deplacement": wdq}
+
+
+def test_the_actions_table_calls_a_change_significant_only_over_the_whole_table():
+    """Four places tested at once: p = 0,04 alone would pass 5 %, not beside three other tests (Benjamini–Hochberg:
+    0,04 × 4 / 3); a drop that moved into the ring as much as it dropped is said so; a place with nothing before can
+    rise beyond chance but not drop; nothing before nor after is said as such."""
+    table = actions_table(
+        [
+            _place("PS-0001", 40, 8, 0.001, 0.2, -0.3),
+            _place("AX-0002", 12, 4, 0.04, 0.35),
+            _place("AX-0003", 4, 12, 0.04, 2.9),
+            _place("PS-0004", 30, 5, 0.002, 0.18, -1.4),
+            _place("PS-0005", 0, 25, 0.0001, 50.0),
+            _place("PS-0006", 0, 0, None, None),
+        ]
+    )
+    assert table["p_ajuste"].tolist()[:5] == pytest.approx([0.0025, 0.04, 0.04, 0.0033, 0.0005], abs=1e-4)
+    assert table["verdict"].tolist() == [
+        "Baisse significative",
+        "Baisse significative",
+        "Hausse significative",
+        "Baisse significative (déplacée autour)",
+        "Hausse significative",
+        "Aucun signalement",
+    ]
+    crowded = actions_table([_place(f"AX-{i}", 12, 4, 0.04, 0.35) for i in range(3)] + [_place("AX-9", 9, 9, 0.9, 1)])
+    assert crowded["p_ajuste"].tolist()[0] == pytest.approx(0.04 * 4 / 3)
+    assert set(crowded["verdict"]) == {"Pas de conclusion"}
+    assert actions_sentence(table) == (
+        "6 lieux visités pour la première fois : 3 baisses significatives, 2 hausses significatives, "
+        "1 sans signalement."
+    )
+    assert actions_sentence(actions_table([])) is None
+
+
+def test_the_activity_report_says_whether_the_period_s_actions_worked(settings, conn, effect_data, auth, tmp_path):
+    """PS-0900 first visited on 1 June 2026 (30 reports before, 6 after, the zone level): a significant drop in
+    the second quarter's report, as JSON, in the workbook, the printed report and the terminal; a point first
+    visited twelve days before the report is made is too soon to judge."""
+    _sensitive_point(conn, "PS-0901", "EFF-C0000-000", 30, [], label="Autre point, 4100 Seraing")
+    with TestClient(create_app(settings)) as client:
+        _visit_point(client, auth, "PS-0900", "2026-06-01 10:00", "pv")
+        _visit_point(client, auth, "PS-0901", "2026-11-20 10:00", "nettoye")
+        answer = client.get("/api/activite", params={"periode": "2026-T2"}, headers=auth["lecteur"])
+        sheet = client.get("/api/activite", params={"periode": "2026-T2", "format": "xlsx"}, headers=auth["lecteur"])
+        printed = client.get("/api/activite", params={"periode": "2026-T2", "format": "pdf"}, headers=auth["lecteur"])
+    assert answer.status_code == 200, answer.text
+    (action,) = answer.json()["actions"]
+    assert (action["lieu"], action["libelle"], action["verdict"]) == (
+        "PS-0900",
+        "Place de test, 4100 Seraing",
+        "Baisse significative",
+    )
+    assert (action["avant"], action["apres"], action["jours"]) == (30, 6, 137)  # the reports start on 15 January
+    assert action["evolution"] == pytest.approx(-0.8) and action["evolution_temoin"] == pytest.approx(100 / 101 - 1)
+    assert action["action"] == "2026-06-01T08:00:00+00:00" and action["p_ajuste"] < 0.001
+
+    ws = load_workbook(io.BytesIO(sheet.content))["Actions"]
+    assert [c.value for c in ws[4]][:7] == [
+        "Lieu",
+        "Libellé",
+        "Catégorie",
+        "Première visite",
+        "Jours comptés de chaque côté",
+        "Avant",
+        "Après",
+    ]
+    row = [c.value for c in ws[5]]
+    assert row[:3] == ["PS-0900", "Place de test, 4100 Seraing", "toutes"] and row[5:7] == [30, 6]
+    assert row[3] == datetime(2026, 6, 1) and ws["D5"].number_format == "DD/MM/YYYY"
+    assert row[7] == pytest.approx(-0.8) and ws["H5"].number_format == "+0%;-0%;0%"
+    assert row[-1] == "Baisse significative" and ws.max_row == 5
+
+    from pypdf import PdfReader
+
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.content)).pages))
+    assert "1 lieu visité pour la première fois : 1 baisse significative." in text
+    assert "Actions de la période : ont-elles servi ?" in text
+    assert "PS-0900 — Place de test, 4100 Seraing 01/06/2026 30 6 -80 % -1 % Baisse significative" in text
+    assert "Actions : un point sensible ou un axe visité pour la première fois dans la période" in text
+
+    done = run_cli("activite", "--periode", "2026-T2", env=cli_env(settings, COLUMNS="200"))
+    assert done.returncode == 0, done.stderr
+    lines = [" ".join(line.replace("│", " ").split()) for line in done.stdout.splitlines()]
+    assert "PS-0900 — Place de test, 4100 Seraing 01/06/2026 30 6 -80 % -1 % Baisse significative" in lines
+
+    report = read_activity(conn, parse_period("2026-T4"), now=pd.Timestamp("2026-12-02 10:00", tz="UTC"))
+    (soon,) = report.actions.to_dict(orient="records")
+    assert (soon["lieu"], soon["verdict"]) == ("PS-0901", "Trop tôt")
+    assert soon["avant"] is None and np.isnan(soon["p_ajuste"])  # no count: not measured
+    assert actions_sentence(report.actions) == "1 lieu visité pour la première fois : 1 trop tôt pour le dire."

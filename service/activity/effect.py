@@ -129,6 +129,15 @@ class Effect:
         }
 
 
+class NotMeasurableError(InvalidValueError):
+    """Too few days on one side of the action to say anything: too soon after it (``soon``), or the reports do not
+    go back far enough before it."""
+
+    def __init__(self, message: str, *, hint: str, soon: bool) -> None:
+        super().__init__(message, hint=hint)
+        self.soon = soon
+
+
 def action_day(text: str, timezone: str) -> pd.Timestamp:
     """The day (or the day and hour) of an action as a person types it: ``2026-05-12``, ``12/05/2026``,
     ``12/05/2026 14h``; a French error when unreadable."""
@@ -156,14 +165,16 @@ def effect_windows(
     if length < pd.Timedelta(days=MIN_DAYS):
         days = french_number(max(length, pd.Timedelta(0)) / pd.Timedelta(days=1))
         if after <= before:
-            raise InvalidValueError(
+            raise NotMeasurableError(
                 f"trop tôt pour mesurer l'effet de l'action du {day} : {days} jour(s) depuis, il en faut {MIN_DAYS}",
                 hint="Attendez quelques semaines, ou donnez une action plus ancienne (--date).",
+                soon=True,
             )
-        raise InvalidValueError(
+        raise NotMeasurableError(
             f"les signalements ne remontent qu'au {_day(first_report)} : {days} jour(s) avant l'action du {day}, "
             f"il en faut {MIN_DAYS}",
             hint="Donnez une action plus récente (--date).",
+            soon=False,
         )
 
     def instant(wall: pd.Timestamp) -> pd.Timestamp:

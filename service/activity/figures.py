@@ -112,7 +112,7 @@ def compare(counts: pd.DataFrame, labels: dict[str, str], windows: Windows) -> p
     share = windows.now.days / (windows.now.days + windows.year_before.days)
     p = [_p_value(int(a), int(b), share) for a, b in zip(out["n"], out["n_year"], strict=True)]
     out["evolution"] = np.where(out["n_year"] > 0, out["n"] / out["n_year"].where(out["n_year"] > 0) - 1, np.nan)
-    out["p_ajuste"] = _adjusted(np.array(p, dtype=float))
+    out["p_ajuste"] = adjusted(np.array(p, dtype=float))
     if not windows.year_complete:
         out["evolution"] = np.nan
         out["p_ajuste"] = np.nan
@@ -128,7 +128,7 @@ def _p_value(n: int, n_year: int, share: float) -> float:
     return float(binomtest(n, n + n_year, share).pvalue)
 
 
-def _adjusted(p: np.ndarray) -> np.ndarray:
+def adjusted(p: np.ndarray) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (rows without a test keep none)."""
     out = np.full(p.shape, np.nan)
     tested = ~np.isnan(p)
@@ -182,7 +182,7 @@ def shift_summary(shifts: pd.DataFrame) -> dict[str, float]:
 
 def missing(value: object) -> bool:
     """No figure here (None or NaN): a window without data, a share of nothing."""
-    return value is None or (isinstance(value, float | np.floating) and bool(np.isnan(value)))
+    return value is None or value is pd.NA or (isinstance(value, float | np.floating) and bool(np.isnan(value)))
 
 
 def change_words(value: object, *, space: str = SPACE) -> str:

@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 from reportlab.platypus.flowables import Flowable
 
+from service.activity import actions as places
 from service.activity.figures import ALPHA, QUICK_DAYS, Windows, change_words, missing
 from service.activity.report import DIMENSIONS, Activity
 from service.activity.workbook import comparison_words, title_of
@@ -51,7 +52,11 @@ def render_pdf(activity: Activity) -> bytes:
         story += section("Visites par résultat", [_compared(activity.visits, "Résultat", twice, st)], st)
     if not activity.follow_up.empty:
         story += section("Suivi des signalements", [_follow_up(activity.follow_up, st)], st)
+    if not activity.actions.empty:
+        story += section("Actions de la période : ont-elles servi ?", [_actions(activity.actions, st)], st)
     story += [Spacer(1, 3 * mm), para(method_words(w), st.small)]
+    if not activity.actions.empty:
+        story.append(para(places.method_words(), st.small))
     return build(
         story,
         title=title_of(w),
@@ -86,6 +91,9 @@ def essentials(activity: Activity) -> list[str]:
         if not missing(delay):
             text += f", la première après {_number(delay, 1, trim=True)} jour(s) (médiane)"
         lines.append(text + ".")
+    done = places.actions_sentence(activity.actions)
+    if done:
+        lines.append(done)
     shifts = activity.shifts
     if shifts["tournees"]:
         lines.append(
@@ -227,6 +235,25 @@ def _follow_up(table: pd.DataFrame, st: Styles) -> Flowable:
         for r in table.itertuples()
     ]
     return data_table(header, rows, st, widths=_widths(len(header), 44 * mm), numeric=range(1, len(header)))
+
+
+def _actions(table: pd.DataFrame, st: Styles) -> Flowable:
+    header = ["Lieu", "Première visite", "Avant", "Après", "Au lieu", "Reste de la zone", "Verdict"]
+    rows = [
+        [
+            f"{r.lieu} — {_short(str(r.libelle), 40)}",
+            f"{r.action.tz_convert('Europe/Brussels'):%d/%m/%Y}",
+            _number(r.avant),
+            _number(r.apres),
+            _change(r.evolution),
+            _change(r.evolution_temoin),
+            r.verdict,
+        ]
+        for r in table.itertuples()
+    ]
+    counts = (CONTENT_WIDTH - 52 * mm - 22 * mm - 36 * mm) / 4
+    widths = [52 * mm, 22 * mm, *[counts] * 4, 36 * mm]
+    return data_table(header, rows, st, widths=widths, numeric=range(1, 6))
 
 
 def _widths(n: int, first: float) -> Sequence[float]:

@@ -1,6 +1,6 @@
 """The activity report of a period read from the database: what was reported (per category, commune and source),
 what the service did (visits per outcome, follow-up of the reports, shifts), each beside the period before and the
-same period a year earlier."""
+same period a year earlier; and the places first visited in the period, with whether it worked."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 
+from service.activity.actions import read_actions
 from service.activity.figures import Windows, compare, follow_up, shift_summary, windows_of
 from service.db.queries import Queries
 from service.db.vocabulary import load_labels
@@ -32,6 +33,7 @@ class Activity:
     visits: pd.DataFrame
     follow_up: pd.DataFrame
     shifts: dict[str, float]
+    actions: pd.DataFrame  # see service.activity.actions.COLUMNS
 
 
 def read_activity(conn: psycopg.Connection[Any], period: Period, *, now: pd.Timestamp | None = None) -> Activity:
@@ -53,7 +55,8 @@ def read_activity(conn: psycopg.Connection[Any], period: Period, *, now: pd.Time
     follow = follow_up(_q.frame(conn, "follow_up", params), labels.categories)
     shifts = shift_summary(_q.frame(conn, "shifts", params))
     summary = _summary(by["categorie"], visits, follow, shifts, windows)
-    return Activity(windows, summary, by, visits, follow, shifts)
+    actions = read_actions(conn, windows, labels, now=stamp)
+    return Activity(windows, summary, by, visits, follow, shifts, actions)
 
 
 def _summary(
@@ -122,6 +125,7 @@ def activity_json(activity: Activity) -> dict[str, Any]:
         "visites": _records(activity.visits),
         "suivi": _records(activity.follow_up),
         "tournees": {k: _plain(v) for k, v in activity.shifts.items()},
+        "actions": _records(activity.actions),
     }
 
 
@@ -130,10 +134,14 @@ def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
+    if value is pd.NA:
+        return None
     if isinstance(value, np.bool_ | bool):
         return bool(value)
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
         return None if np.isnan(value) else float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
     return value

@@ -4,6 +4,7 @@ the windows compared written above each table, so that an analyst pastes the fig
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,8 @@ SHARE = "0%"
 CHANGE = "+0%;-0%;0%"
 DAYS = "0.0"
 P_VALUE = "0.000"
+RATIO = "0.00"
+DAY = "DD/MM/YYYY"
 
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -44,6 +47,20 @@ _FOLLOW_UP = (
     ("Part suivie", "part_visitee", SHARE),
     ("Délai médian (jours)", "delai_median_j", DAYS),
     (f"Visités en {QUICK_DAYS} jours", "part_7_jours", SHARE),
+)
+_ACTIONS = (
+    ("Lieu", "lieu", None),
+    ("Libellé", "libelle", None),
+    ("Catégorie", "categorie", None),
+    ("Première visite", "action", DAY),
+    ("Jours comptés de chaque côté", "jours", COUNT),
+    ("Avant", "avant", COUNT),
+    ("Après", "apres", COUNT),
+    ("Évolution du lieu", "evolution", CHANGE),
+    ("Évolution du reste de la zone", "evolution_temoin", CHANGE),
+    ("Rapport des évolutions", "rapport", RATIO),
+    ("p ajusté", "p_ajuste", P_VALUE),
+    ("Verdict", "verdict", None),
 )
 _UNITS = {"nombre": COUNT, "part": SHARE, "jours": DAYS}
 
@@ -88,6 +105,7 @@ def render_workbook(activity: Activity) -> bytes:
         _sheet(wb.create_sheet(f"{heading}s"), activity.windows, table, ((heading, "libelle", None), *compared))
     _sheet(wb.create_sheet("Visites"), activity.windows, activity.visits, (("Résultat", "libelle", None), *compared))
     _sheet(wb.create_sheet("Suivi"), activity.windows, activity.follow_up, _FOLLOW_UP)
+    _sheet(wb.create_sheet("Actions"), activity.windows, activity.actions, _ACTIONS)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -113,10 +131,11 @@ def _sheet(
             value = _value(field, row.get(field), row)
             cell = ws.cell(row=i, column=j, value=value)
             number_format = _UNITS.get(str(row.get("unite")), fmt) if units and field == "n" else fmt
-            if number_format and isinstance(value, int | float):
+            if number_format and isinstance(value, int | float | date):
                 cell.number_format = number_format
-    for j, (heading, _field, _fmt) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = 40 if j == 1 else max(12, len(heading) + 2)
+    for j, (heading, _field, fmt) in enumerate(columns, start=1):
+        words = j > 1 and fmt is None and heading != "Écart significatif"  # a label or a verdict, not a figure
+        ws.column_dimensions[get_column_letter(j)].width = 40 if j == 1 or words else max(12, len(heading) + 2)
     ws.row_dimensions[HEADER_ROW].height = 30
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
     ws.page_setup.orientation = "landscape"
@@ -130,6 +149,8 @@ def _value(field: str, value: Any, row: dict[str, Any]) -> Any:
         return None
     if isinstance(value, str):
         return neutralise_formula(value)
+    if isinstance(value, pd.Timestamp):  # a day of the service (a cell holds no time zone)
+        return value.tz_convert("Europe/Brussels").date()
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):

@@ -54,6 +54,8 @@ def activite(
     if not significant.empty:
         words = ", ".join(f"{row.libelle} ({change_words(row.evolution)})" for row in significant.itertuples())
         console.print(f"Écarts significatifs sur un an : {escape(words)}.", highlight=False)
+    if not activity.actions.empty:
+        console.print(fitted(_actions_table(activity.actions)))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         sheet, printed = (out / f"bilan_activite_{period.code}.{suffix}" for suffix in ("xlsx", "pdf"))
@@ -155,6 +157,23 @@ def _compared_table(title: str, heading: str, rows: pd.DataFrame, twice: bool) -
             number(row.n_year),
             change_words(row.evolution),
             ("oui" if row.significatif else "non") if tested else "—",
+        )
+    return table
+
+
+def _actions_table(actions: pd.DataFrame) -> Table:
+    table = Table(title="Actions de la période : ont-elles servi ?")
+    for name in ("Lieu", "Première visite", "Avant", "Après", "Au lieu", "Reste de la zone", "Verdict"):
+        table.add_column(name, justify="right" if name in ("Avant", "Après", "Au lieu", "Reste de la zone") else "left")
+    for row in actions.itertuples():
+        table.add_row(
+            escape(f"{row.lieu} — {row.libelle}"),
+            f"{row.action.tz_convert('Europe/Brussels'):%d/%m/%Y}",
+            "—" if missing(row.avant) else number(row.avant),
+            "—" if missing(row.apres) else number(row.apres),
+            change_words(row.evolution),
+            change_words(row.evolution_temoin),
+            escape(str(row.verdict)),
         )
     return table
 

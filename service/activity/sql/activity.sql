@@ -73,3 +73,19 @@ ORDER BY p.id;
 -- name: first_report
 -- Since when the service has reports (a comparison with a period before it would compare with nothing).
 SELECT min(observed_at) FROM reports WHERE duplicate_of IS NULL;
+
+-- name: first_visits
+-- The sensitive points and problem axes first visited in the period (a visit recorded on them, or made beside
+-- them: migration 0053), with their label as the effect of an action names them; the earliest first.
+WITH firsts AS (
+    SELECT p.id, 'point' AS kind, coalesce(p.address_label, p.id) AS label, min(v.visited_at) AS first
+    FROM sensitive_points p JOIN visits v ON visit_counts_for(v, p)
+    GROUP BY p.id, p.address_label
+    UNION ALL
+    SELECT a.id, 'axe', a.street || coalesce(' (' || a.municipality || ')', ''), min(v.visited_at)
+    FROM problem_axes a JOIN visits v ON visit_counts_for(v, a)
+    GROUP BY a.id, a.street, a.municipality
+)
+SELECT id, kind, label, first FROM firsts
+WHERE first >= %(start)s AND first < %(end)s
+ORDER BY first, id;
