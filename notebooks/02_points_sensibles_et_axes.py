@@ -40,6 +40,7 @@ from service.analyse.store import load_address_streets, load_reports
 from service.db import connect
 from service.db.vocabulary import load_labels
 from service.demo.load import ensure_demo
+from service.errors import InvalidValueError
 from service.labels import TREND_LABELS, state_label, trend_label
 from service.maps.notebook import geojson_layer, zone_map
 from service.maps.page import STYLE
@@ -214,14 +215,42 @@ sweep
 
 # %% [markdown]
 # ## L'action a-t-elle servi ?
-# Les signalements du point le plus prioritaire avant et après un jour d'action (ici, il y a quatre mois), à
-# côté du reste de la zone (le témoin : saison, vacances) et de l'anneau de 200 m autour (la nuisance s'y
-# est-elle déplacée ?) ; la même fonction que `hotspots effet` et `GET /api/effet`. Le jeu de
-# démonstration ne contient aucune action : on n'y attend pas d'effet.
+# Pour chaque point visité, ses signalements avant et après sa première visite, à côté du reste de la zone (le
+# témoin : saison, vacances) ; la même fonction que `hotspots effet`, `GET /api/effet` et le tableau « Actions » du
+# bilan d'activité. Le jeu de démonstration contient une action : au coin « historique », le service est passé
+# (dépôts enlevés, caméra, procès-verbal) et les dépôts ont cessé deux semaines plus tard. Le détail ensuite pour
+# le point où la baisse est la plus nette : ses mois, et l'anneau de 200 m autour (la nuisance s'y est-elle
+# déplacée ?).
 
 # %%
-top = str(points.iloc[0]["id"])  # the highest priority first
-effect = read_effect(conn, top, action=now - pd.Timedelta(days=120), months=4, now=now)
+effects, measured = [], {}
+for pid in points["id"].astype(str):
+    try:
+        measured[pid] = found = read_effect(conn, pid, now=now)
+    except InvalidValueError as refusal:  # never visited, or too soon / too early to compare
+        effects.append({"point": pid, "première visite": "—", "conclusion": refusal.message})
+        continue
+    m = found.measure
+    effects.append(
+        {
+            "point": pid,
+            "première visite": f"{found.action.tz_convert('Europe/Brussels'):%d/%m/%Y}",
+            "avant": found.place.before,
+            "après": found.place.after,
+            "rapport": None if m.ratio is None else round(m.ratio, 2),
+            "p": None if m.p_value is None else round(m.p_value, 4),
+            "conclusion": "baisse au-delà du hasard" if m.significant and (m.ratio or 1) < 1 else "pas de conclusion",
+        }
+    )
+pd.DataFrame(effects).set_index("point")
+
+# %%
+dropped = [e for e in measured.values() if e.measure.significant and (e.measure.ratio or 1) < 1]
+if dropped:
+    effect = min(dropped, key=lambda e: e.measure.ratio or 1)
+else:  # no drop: the top point around a day four months ago
+    effect = read_effect(conn, str(points.iloc[0]["id"]), action=now - pd.Timedelta(days=120), months=4, now=now)
+top = effect.site.id
 for sentence in effect_sentences(effect, None)[:-1]:
     print(sentence)
 months = pd.DataFrame(effect.monthly, columns=["mois", "avant", "apres"]).set_index("mois")

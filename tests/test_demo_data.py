@@ -372,6 +372,23 @@ def test_visits_follow_the_reports_they_name(demo: DemoFiles) -> None:
 # --- planted truth -------------------------------------------------------------------------------------------------
 
 
+def test_the_historical_corner_ends_after_the_service_acted_there(demo: DemoFiles, truth: dict) -> None:
+    """Its first visit (a fine, a camera, the dumps taken away) comes two weeks before its last dumping, and no
+    visit comes before it; no other corner has one."""
+    spot = next(s for s in truth["sensitive_points"] if s["profile"] == "historical")
+    action = dt.date.fromisoformat(spot["action"])
+    assert action + dt.timedelta(days=14) == dt.date.fromisoformat(spot["active_before"])
+    assert dt.date.fromisoformat(spot["last_report"][:10]) < dt.date.fromisoformat(spot["active_before"])
+    assert [s["action"] for s in truth["sensitive_points"]].count(None) == len(truth["sensitive_points"]) - 1
+    visits = pd.read_csv(demo.visits_csv, sep=";", dtype=str, keep_default_na=False)
+    x, y = TO_L72.transform(visits["Longitude"].astype(float).to_numpy(), visits["Latitude"].astype(float).to_numpy())
+    near = visits[np.hypot(x - spot["centre"]["x"], y - spot["centre"]["y"]) <= spot["radius_m"] + MAX_OFFSET_M]
+    days = pd.to_datetime(near["Date visite"], format="%d/%m/%Y %H:%M").dt.date
+    assert days.min() == action and len(near) > 3
+    first = near[days == action].iloc[0]
+    assert first["Résultat"] == "PV dressé" and "caméra de surveillance placée" in first["Remarques"]
+
+
 def test_planted_near_duplicates_are_close_in_space_and_time(demo: DemoFiles, truth: dict) -> None:
     citizen = {i["service_request_id"]: i for i in _open311(demo)}
     interco = _interco(demo).set_index("id")

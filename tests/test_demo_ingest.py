@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from service.demo import generate_demo
@@ -78,3 +79,29 @@ def test_commune_export_waits_for_the_geocoder_and_visits_find_their_reports(con
         visits.details["visites_liees_a_un_signalement"] == with_ref == count(conn, "visits", "report_id IS NOT NULL")
     )
     assert count(conn, "visits", "geom IS NULL AND geocode_status <> 'a_geocoder'") == 0
+
+
+def test_the_effect_of_the_action_planted_at_the_historical_corner_is_found_there_only(conn, demo):
+    """The demo's historical corner stops two weeks after the service's first visit there: « did the action work? »
+    around its centre (its own radius) finds a drop beyond chance, a persistent corner on the same day none."""
+    from service.activity.effect import read_effect
+    from service.geocode.gazetteer import load_gazetteer
+    from service.geocode.match import Geocoder
+
+    _files, _summaries, truth = demo
+    load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
+    geocoder = Geocoder.from_db(conn)
+    spots = truth["sensitive_points"]
+    ended = next(s for s in spots if s["profile"] == "historical")
+    now = pd.Timestamp(NOW)
+    found = read_effect(conn, ended["centre"]["label"], radius_m=ended["radius_m"], geocoder=geocoder, now=now)
+    assert found.action.tz_convert("Europe/Brussels").date() == date.fromisoformat(ended["action"])  # its first visit
+    assert found.action_source == "première visite dans le cercle"
+    assert found.place.before >= 10 and found.place.after <= found.place.before / 4
+    assert found.measure.significant and found.measure.ratio < 0.3
+    steady = next(s for s in spots if s["profile"] == "persistent")
+    same_day = found.action
+    level = read_effect(
+        conn, steady["centre"]["label"], action=same_day, radius_m=steady["radius_m"], geocoder=geocoder, now=now
+    )
+    assert level.place.before >= 10 and not level.measure.significant

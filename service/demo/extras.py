@@ -72,6 +72,8 @@ _OUTCOMES = {
     "background": {"rien_constate": 30, "nettoye": 25, "transmis": 20, "avertissement": 10, "a_revoir": 10, "pv": 5},
 }
 N_PERMITS = 30
+#: What the service did at the corner it ended (the historical one).
+ACTION_NOTE = "Action coordonnée : dépôts enlevés, caméra de surveillance placée, riverains informés"
 
 
 def _outcome(rng: np.random.Generator, context: str) -> str:
@@ -117,17 +119,24 @@ def write_visits(
     empty = linkable.iloc[:0]
     groups = {str(k): g for k, g in linkable.groupby("origin")}
     rows, kinds = [], {"sensitive_point": 0, "axis": 0, "follow_up": 0}
-    for _ in range(n):
+    acted = [(h.centre, h.action) for h in hotspots if h.action is not None]
+    for centre, day in acted:  # the action that ended the corner: its first visit
+        when = dt.datetime.combine(day, dt.time(9, 30))
+        rows.append(_visit_row(rng, book, proj, when, "", centre, OUTCOME_SPELLINGS["pv"][0], ACTION_NOTE))
+        kinds["sensitive_point"] += 1
+    for _ in range(n - len(acted)):
         u = rng.random()
         ref, addr = "", -1
         if u < 0.55 or not len(groups.get("background", empty)):
             h = hotspots[int(rng.choice(len(hotspots), p=weights / weights.sum()))]
             own = groups.get(h.id, empty)
-            if len(own) and rng.random() < 0.5:
+            stop = min(h.end + dt.timedelta(days=75), window.end)
+            if h.action is not None:  # not visited before its action; checked on after it
+                addr, when = h.centre, _proactive(rng, h.action + dt.timedelta(days=1), stop)
+            elif len(own) and rng.random() < 0.5:
                 r = own.iloc[int(rng.integers(len(own)))]
                 ref, addr, when = r["id"], int(r["addr"]), _after(rng, r["ts"].to_pydatetime(), end)
             else:
-                stop = min(h.end + dt.timedelta(days=75), window.end)
                 addr, when = h.centre, _proactive(rng, h.start, stop)
             context = "after_end" if when.date() >= h.end else "active_point"
             kinds["sensitive_point"] += 1
@@ -147,23 +156,9 @@ def write_visits(
             ref, addr, when = r["id"], int(r["addr"]), _after(rng, r["ts"].to_pydatetime(), end)
             context = "background"
             kinds["follow_up"] += 1
-        dx, dy = ad.jitter(rng, 1)
-        lon, lat = proj.from_l72.transform(book.x[addr] + dx[0], book.y[addr] + dy[0])
-        agent = pick(rng, OFFICERS)
-        if rng.random() < 0.3:
-            agent = f"{agent} / {pick(rng, [o for o in OFFICERS if o != agent])}"
-        rows.append(
-            (
-                when,
-                agent,
-                ref,
-                f"{book.street[addr]} {book.number[addr]}",
-                f"{lat:.6f}",
-                f"{lon:.6f}",
-                _outcome(rng, context),
-                pick(rng, VISIT_NOTES) if rng.random() < 0.6 else "",
-            )
-        )
+        outcome = _outcome(rng, context)
+        note = pick(rng, VISIT_NOTES) if rng.random() < 0.6 else ""
+        rows.append(_visit_row(rng, book, proj, when, ref, addr, outcome, note))
     rows.sort(key=lambda row: row[0])
     seq: dict[int, int] = {}
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -173,6 +168,26 @@ def write_visits(
             seq[when.year] = seq.get(when.year, 0) + 1
             out.writerow([f"V{when.year % 100:02d}-{seq[when.year]:04d}", when.strftime("%d/%m/%Y %H:%M"), *rest])
     return kinds
+
+
+def _visit_row(
+    rng: np.random.Generator,
+    book: ad.AddressBook,
+    proj: ad.Projections,
+    when: dt.datetime,
+    ref: str,
+    addr: int,
+    outcome: str,
+    note: str,
+) -> tuple[Any, ...]:
+    """A line of the visits file, at the address ``addr`` give or take a GPS fix, by one officer or two."""
+    dx, dy = ad.jitter(rng, 1)
+    lon, lat = proj.from_l72.transform(book.x[addr] + dx[0], book.y[addr] + dy[0])
+    agent = pick(rng, OFFICERS)
+    if rng.random() < 0.3:
+        agent = f"{agent} / {pick(rng, [o for o in OFFICERS if o != agent])}"
+    street = f"{book.street[addr]} {book.number[addr]}"
+    return (when, agent, ref, street, f"{lat:.6f}", f"{lon:.6f}", outcome, note)
 
 
 def permit_row(

@@ -1,7 +1,9 @@
 """The planted truth: where nuisance concentrates, when, and which incidents happen.
 
 Three layers, drawn from one seeded generator: dumping corners (sensitive points), problem streets (axes) and a
-background spread like the address points. Dates follow seasons and weekdays per category.
+background spread like the address points. Dates follow seasons and weekdays per category. The historical corner
+stops because the service acted there (its first visit: clean-up, camera, fine), as a real one may: what « did the
+action work? » should find, and finds nowhere else.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import pandas as pd
 from service.demo.addresses import AddressBook
 from service.demo.vocab import CATEGORIES, CATEGORY_SHARES
 
+#: The historical corner's dumping stops this many days after the service's first visit there (its action).
+ACTION_LEAD_DAYS = 14
 #: Shares of the incidents that belong to each layer.
 HOTSPOT_SHARE = 0.32
 AXIS_SHARE = 0.13
@@ -80,6 +84,7 @@ class Hotspot:
     end: dt.date
     mix: dict[str, float]
     place: str
+    action: dt.date | None = None  # the day the service acted there (its first visit), for the historical corner
 
 
 @dataclass
@@ -178,7 +183,8 @@ def plan_hotspots(rng: np.random.Generator, book: AddressBook, window: Window, a
         mix = dict(zip(("depot_clandestin", "incineration", "terrain_malpropre"), weights.tolist(), strict=True))
         kind = str(book.street[centre]).split(" ", 1)[0].capitalize()
         place = "lane_or_dead_end" if kind in _LANE_TYPES else "street_end"
-        spots.append(Hotspot(f"PS{k + 1:02d}", centre, radius, members, profile, start, end, mix, place))
+        action = max(start, end - dt.timedelta(days=ACTION_LEAD_DAYS)) if profile == "historical" else None
+        spots.append(Hotspot(f"PS{k + 1:02d}", centre, radius, members, profile, start, end, mix, place, action))
     return spots
 
 

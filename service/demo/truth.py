@@ -106,6 +106,7 @@ def _hotspot(h: Hotspot, frame: pd.DataFrame, book: AddressBook) -> dict[str, An
         "category_mix": {k: round(v, 3) for k, v in h.mix.items()},
         "active_from": h.start.isoformat(),
         "active_before": h.end.isoformat(),
+        "action": h.action.isoformat() if h.action is not None else None,
         **_span(own),
     }
 
