@@ -286,6 +286,36 @@ def test_a_visit_of_a_sensitive_point_follows_up_the_reports_it_groups(settings,
     assert dumping["part_7_jours"] == pytest.approx(6 / 60)  # the point's visit: 6.5 to 17 days after, one in a week
 
 
+def test_a_visit_of_a_problem_axis_follows_up_the_reports_along_it(settings, conn, activity_data, auth):
+    """A street stretch drawn through a graffiti report of 3 July, the axis visited on 20 July: that report is
+    followed up (17 days less an hour), the other graffiti reports, away from the line, are not."""
+    run = conn.execute("INSERT INTO analysis_runs (kind) VALUES ('axes') RETURNING id").fetchone()[0]
+    conn.execute(
+        "INSERT INTO problem_axes (id, run_id, first_run_id, street, municipality, segments, length_m, reports, "
+        "rate_per_100m, expected, q_max, geom) SELECT 'AX-0777', %(run)s, %(run)s, 'Rue de test', 'Seraing', 1, 200, "
+        "1, 0.5, 0.1, 0.01, ST_MakeLine(ST_Translate(geom, -100, 0), ST_Translate(geom, 100, 0)) "
+        "FROM reports WHERE external_id = 'ACT-0061'",
+        {"run": run},
+    )
+    conn.commit()
+    before = conn.execute(
+        "SELECT count(*) FROM reports r, problem_axes a WHERE a.id = 'AX-0777' AND ST_DWithin(r.geom, a.geom, 15) "
+        "AND r.category = 'graffiti' AND r.observed_at < '2026-07-20 10:00+02'"
+    ).fetchone()[0]
+    assert before == 1  # the report the line is drawn through; the others are farther (checked, not assumed)
+    with TestClient(create_app(settings)) as client:
+        visit = client.post(
+            "/api/axes/AX-0777/visites",
+            json={"date": "2026-07-20 10:00", "resultat": "avertissement", "agent": "INP Collard"},
+            headers=auth["planificateur"],
+        )
+        assert visit.status_code == 201, visit.text
+        report = client.get("/api/activite", params={"periode": "2026-T3"}, headers=auth["lecteur"]).json()
+    graffiti = next(row for row in report["suivi"] if row["libelle"] == "Graffiti et tags")
+    assert (graffiti["n"], graffiti["visites"]) == (10, 1)
+    assert graffiti["delai_median_j"] == pytest.approx(17 - 1 / 24)  # 3 July 9:00 UTC to 20 July 8:00 UTC
+
+
 def test_the_printed_activity_report_says_what_changed_and_writes_numbers_the_french_way(settings, activity_data, auth):
     """The PDF read back with a real reader: the title and windows, the changes in sentences before the tables,
     the tables in the workbook's order, the chart's legend, and the numbers as a French reader writes them

@@ -182,9 +182,9 @@ def method_words(windows: Windows) -> str:
         "hasard jouait (test exact sur deux comptages de Poisson de même durée ; sur chaque tableau, procédure de "
         f"Benjamini–Hochberg au seuil de {french_number(100 * ALPHA)}{NARROW}% de fausses alertes). "
         "Un signalement est suivi d'une visite faite après lui qui le nomme, ou de celle du point sensible qui le "
-        f"regroupe ; « Visités en {QUICK_DAYS} jours » : part des signalements du service visités au plus "
-        f"{QUICK_DAYS} jours après leur date ; les signalements confiés à la médiation ou à un partenaire n'y sont "
-        "pas comptés. "
+        "regroupe ou de l'axe où il se trouve (à 15 m de sa ligne) ; "
+        f"« Visités en {QUICK_DAYS} jours » : part des signalements du service visités au plus {QUICK_DAYS} jours "
+        "après leur date ; les signalements confiés à la médiation ou à un partenaire n'y sont pas comptés. "
         "Des comptages seulement : aucune donnée personnelle."
     )
     if not windows.year_complete:

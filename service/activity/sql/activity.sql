@@ -38,10 +38,11 @@ WHERE (visited_at >= %(prev_start)s AND visited_at < %(end)s)
 GROUP BY outcome;
 
 -- name: follow_up
--- Each report of the period with the days until its first visit, none when not visited: a visit naming it, or a
--- visit of the sensitive point that groups it (its members as the last analysis found them; a visit of a point as
--- the map and the planner count one: migration 0053), made after it. (A report may be in two points: one of all
--- categories and one of its own.)
+-- Each report of the period with the days until its first visit, none when not visited: a visit naming it, a
+-- visit of the sensitive point that groups it (its members as the last analysis found them), or a visit of the
+-- problem axis it lies on (placed within 15 m of its line, the reports the axis page lists), made after it. A
+-- visit of a point or an axis as the map and the planner count one (migration 0053). (A report may be in two
+-- points: one of all categories and one of its own.)
 WITH member AS MATERIALIZED (
     SELECT m.report_id, array_agg(p.id) AS points
     FROM sensitive_points p CROSS JOIN LATERAL unnest(p.report_ids) AS m(report_id)
@@ -50,12 +51,19 @@ WITH member AS MATERIALIZED (
     SELECT p.id AS point_id, array_agg(v.visited_at) AS times
     FROM sensitive_points p JOIN visits v ON visit_counts_for(v, p)
     GROUP BY p.id
+), axis_visits AS MATERIALIZED (
+    SELECT a.geom, array_agg(v.visited_at) AS times
+    FROM problem_axes a JOIN visits v ON visit_counts_for(v, a)
+    GROUP BY a.id, a.geom
 )
 SELECT r.category, r.referral_id IS NOT NULL AS referred,
        extract(epoch FROM least(
            (SELECT min(v.visited_at) FROM visits v WHERE v.report_id = r.id AND v.visited_at >= r.observed_at),
            (SELECT min(t) FROM point_visits pv CROSS JOIN LATERAL unnest(pv.times) AS t
-            WHERE pv.point_id = ANY (g.points) AND t >= r.observed_at)
+            WHERE pv.point_id = ANY (g.points) AND t >= r.observed_at),
+           (SELECT min(t) FROM axis_visits av CROSS JOIN LATERAL unnest(av.times) AS t
+            WHERE r.geom IS NOT NULL AND r.geocode_status IN ('fourni', 'geocode', 'manuel')
+              AND ST_DWithin(r.geom, av.geom, 15) AND t >= r.observed_at)
        ) - r.observed_at) / 86400.0 AS days
 FROM reports r
 LEFT JOIN member g ON g.report_id = r.id
