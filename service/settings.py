@@ -59,7 +59,12 @@ class Settings(BaseSettings):
     zone_communes: tuple[str, ...] = Field(default=("Seraing", "Neupré"), description="Communes de la zone.")
     zone_margin_m: float = Field(default=1500.0, ge=0, description="Marge autour de la zone (mètres).")
     crs: str = Field(default="EPSG:31370", description="Système de coordonnées métrique (Lambert belge 72).")
-    timezone: str = Field(default="Europe/Brussels")
+    timezone: str = Field(
+        default="Europe/Brussels",
+        description="Fuseau horaire du service (nom IANA) : les dates sans décalage des fichiers et des formulaires "
+        "y sont lues, les jours des tournées et de la carte y sont comptés. Les bilans, les fiches imprimées et "
+        "l'analyse comptent en heure de Bruxelles, le seul fuseau de la Belgique.",
+    )
     min_date: str = Field(default="2000-01-01", description="Date la plus ancienne acceptée.")
     future_tolerance_minutes: int = Field(default=15, description="Tolérance pour les dates dans le futur.")
     bulk_load_min_bytes: int = Field(
@@ -266,6 +271,17 @@ class Settings(BaseSettings):
                     "postgresql://utilisateur:mot-de-passe@serveur:5432/base (ou host=… dbname=… user=…)."
                 ) from None
         return value or None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("fuseau horaire inconnu (un nom IANA, par exemple Europe/Brussels)") from None
+        return value
 
     @property
     def cluster_dir(self) -> Path:

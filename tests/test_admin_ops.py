@@ -150,11 +150,20 @@ def test_connection_refusals_say_where_and_what_to_do(settings, it_cluster):
     assert unreadable.returncode == 1 and "Traceback" not in said and "secret" not in said
     assert "DATABASE_URL n'est pas une connexion PostgreSQL lisible" in said
 
-    bad = _cli(settings, None, "db", "status", HOTSPOTS_PG_PORT="cinq", HOTSPOTS_ZONE_MARGIN_M="-3")
+    bad = _cli(
+        settings,
+        None,
+        "db",
+        "status",
+        HOTSPOTS_PG_PORT="cinq",
+        HOTSPOTS_ZONE_MARGIN_M="-3",
+        HOTSPOTS_TIMEZONE="Europe/Bruxelles",
+    )
     said = _said(bad)
     assert bad.returncode == 1 and "Traceback" not in said
     assert "Réglage refusé : HOTSPOTS_PG_PORT = « cinq » : un nombre entier est attendu" in said
     assert "HOTSPOTS_ZONE_MARGIN_M = « -3 » : la valeur doit valoir au moins 0" in said
+    assert "HOTSPOTS_TIMEZONE = « Europe/Bruxelles » : fuseau horaire inconnu (un nom IANA, par exemple" in said
     assert "hotspots reglages" in said
 
 
