@@ -570,6 +570,37 @@ def test_did_the_action_work_through_the_api_and_the_command(settings, conn, eff
     assert (by_address.json()["lieu_compte"]["avant"], by_address.json()["lieu_compte"]["apres"]) == (30, 6)
 
 
+def test_the_other_sensitive_points_can_be_the_control(settings, conn, effect_data, auth):
+    """With no other point, « témoin = points » is refused in French; with a point around one of the far places (a
+    report before, one after), it is the control: 1 then 1, the place's change relative to it -80 %."""
+    with TestClient(create_app(settings)) as client:
+        _visit_point(client, auth, "PS-0900", "2026-06-01 10:00", "pv")
+        asked = {"lieu": "PS-0900", "mois": 3, "temoin": "points"}
+        alone = client.get("/api/effet", params=asked, headers=auth["lecteur"])
+        _sensitive_point(conn, "PS-0901", "EFF-C0000-000", 30, [], label="Autre point, 4100 Seraing")
+        compared = client.get("/api/effet", params=asked, headers=auth["lecteur"])
+        unknown = client.get("/api/effet", params={**asked, "temoin": "voisins"}, headers=auth["lecteur"])
+    assert alone.status_code == 422
+    assert alone.json()["erreur"] == (
+        "aucun signalement dans les autres points sensibles et axes, hors de l'anneau au point PS-0900"
+    )
+    assert "--temoin zone" in alone.json()["conseil"]
+    assert compared.status_code == 200, compared.text
+    body = compared.json()
+    assert body["temoin_type"] == "points" and (body["temoin"]["avant"], body["temoin"]["apres"]) == (1, 1)
+    assert (body["lieu_compte"]["avant"], body["lieu_compte"]["apres"]) == (30, 6)
+    assert body["rapport"] == pytest.approx(0.2) and not body["significatif"]  # one report each side: no proof
+    said = " ".join(body["phrases"])
+    assert "par rapport aux autres points sensibles et axes (0 %), c'est -80 %" in said
+    assert body["phrases"][-1].startswith("Les autres points sensibles et axes servent de témoin")
+    assert unknown.status_code == 422
+    env = cli_env(settings, COLUMNS="200")
+    done = run_cli("effet", "PS-0900", "--mois", "3", "--temoin", "points", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = [" ".join(line.replace("│", " ").split()) for line in done.stdout.splitlines()]
+    assert "Autres points et axes (témoin) 1 1 0 %" in lines
+
+
 # --- the actions of a period in the activity report -------------------------------------------------------------
 
 

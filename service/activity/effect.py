@@ -1,14 +1,16 @@
-"""Did an action at a place work? The reports of a sensitive point (or a problem axis) before and after the day of
-an action — a first visit, a clean-up, a camera — beside the rest of the zone over the same days, and the ring
-around the place, where a nuisance chased away would go.
+"""Did an action at a place work? The reports of a sensitive point (or a problem axis) before and after the day of an
+action — a first visit, a clean-up, a camera — beside the rest of the zone over the same days, and the ring around
+the place, where a nuisance chased away would go.
 
-The rest of the zone is the control: what touches the whole zone (a season, holidays, a campaign) is not taken
-for an effect. The change at the place relative to it is the ratio of the two changes, ``(A_after / A_before) /
-(C_after / C_before)`` (Farrington and Welsh's relative effect size, inverted so that below 1 is a drop), with its
-95 % interval (Woolf, on the logarithm) and the exact test of the 2 × 2 table (Fisher). Around the place, the
-weighted displacement quotient of Bowers and Johnson (2003) says whether the nuisance moved next door (below 0;
-below −1 it moved more than it dropped) or the benefit spread to it (above 0). Pure functions take the counts;
-:func:`read_effect` reads them from the database.
+The rest of the zone is the control by default: what touches the whole zone (a season, holidays, a campaign) is not
+taken for an effect. The other sensitive points and axes can be the control instead (``control="points"``): places
+chosen, like this one, for their many reports, so that a place picked after a peak and falling back by itself
+(regression to the mean) is compared with places that may do the same. The change at the place relative to the control
+is the ratio of the two changes, ``(A_after / A_before) / (C_after / C_before)`` (Farrington and Welsh's relative effect
+size, inverted so that below 1 is a drop), with its 95 % interval (Woolf, on the logarithm) and the exact test of the
+2 × 2 table (Fisher). Around the place, the weighted displacement quotient of Bowers and Johnson (2003) says whether the
+nuisance moved next door (below 0; below −1 it moved more than it dropped) or the benefit spread to it (above 0). Pure
+functions take the counts; :func:`read_effect` reads them from the database.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ MIN_DAYS = 28
 MONTHS = 6
 #: Under this p-value a change is one that chance alone would rarely give.
 ALPHA = 0.05
+#: The controls: the rest of the zone, or the other sensitive points and axes (outside the place and its ring).
+CONTROLS = {"zone": "le reste de la zone", "points": "les autres points sensibles et axes"}
+#: The control as the tables name it.
+CONTROL_NAMES = {"zone": "Reste de la zone (témoin)", "points": "Autres points et axes (témoin)"}
 
 _ZONE = "Europe/Brussels"
 
@@ -116,6 +122,7 @@ class Effect:
     control: Counts
     measure: Measure
     monthly: tuple[tuple[str, int, int], ...] = ()  # the place's reports per month: (YYYY-MM, before, after)
+    control_kind: str = "zone"  # a key of CONTROLS
 
     def params(self) -> dict[str, Any]:
         """The parameters of ``sql/effect.sql``'s queries for this effect."""
@@ -126,6 +133,8 @@ class Effect:
             "start": self.start.to_pydatetime(),
             "end": self.end.to_pydatetime(),
             "category": self.category,
+            "control": self.control_kind,
+            "axis_band": AXIS_BAND_M,
         }
 
 
@@ -226,15 +235,34 @@ def effect_sentences(effect: Effect, category_label: str | None) -> list[str]:
         )
         lines.append(
             f"{where[0].upper()}{where[1:]}, les signalements ont {word} ({change_words(effect.place.change)}) ; "
-            f"par rapport au reste de la zone ({change_words(effect.control.change)}), c'est {relative} : {verdict}"
+            f"par rapport {_compared_to(effect.control_kind)} ({change_words(effect.control.change)}), c'est "
+            f"{relative} : {verdict}"
         )
     lines.append(ring_sentence(m.wdq, effect.ring_m))
-    lines.append(
+    lines.append(_caution(effect.control_kind))
+    return lines
+
+
+def _compared_to(control: str) -> str:
+    """« au reste de la zone », « aux autres points sensibles et axes »."""
+    words = CONTROLS[control]
+    return "aux " + words[4:] if words.startswith("les ") else "au " + words[3:]
+
+
+def _caution(control: str) -> str:
+    """What the control takes away, and what a before/after cannot."""
+    if control == "points":
+        return (
+            "Les autres points sensibles et axes servent de témoin (hors du lieu et de son anneau) : ce qui touche "
+            "tous les lieux à problèmes (saison, vacances, campagne, retour à la normale après un pic) ne compte pas "
+            "comme un effet. Un avant/après n'est pas une expérience : une autre action au même endroit peut aussi "
+            "expliquer une baisse."
+        )
+    return (
         "Le reste de la zone sert de témoin : ce qui touche toute la zone (saison, vacances, campagne) ne compte pas "
         "comme un effet. Un avant/après n'est pas une expérience : une autre action au même endroit, ou un point "
         "retenu juste après un pic (qui serait retombé de lui-même), peut aussi expliquer une baisse."
     )
-    return lines
 
 
 def ring_sentence(wdq: float | None, ring_m: float) -> str:
@@ -263,10 +291,14 @@ def read_effect(
     radius_m: float = ADDRESS_RADIUS_M,
     geocoder: Geocoder | None = None,
     now: pd.Timestamp | None = None,
+    control: str = "zone",
 ) -> Effect:
     """The effect of the action at ``site_id`` on ``action``'s day, by default the place's first visit; the reports
     of ``category``, by default those the point was found in. ``site_id`` is a sensitive point (``PS-…``), an axis
-    (``AX-…``) or an address, placed by ``geocoder`` and taken with the ``radius_m`` around it."""
+    (``AX-…``) or an address, placed by ``geocoder`` and taken with the ``radius_m`` around it. ``control`` is a key
+    of :data:`CONTROLS`."""
+    if control not in CONTROLS:
+        raise InvalidValueError(f"témoin inconnu : « {control} »", hint="zone (le reste de la zone) ou points.")
     site = find_site(conn, site_id, geocoder=geocoder, radius_m=radius_m)
     stamp = pd.Timestamp.now(tz="UTC") if now is None else now
     source = "date donnée"
@@ -294,16 +326,23 @@ def read_effect(
     start, end = effect_windows(action, months=months, now=stamp, first_report=first_report)
     chosen = category or site.category
     none = Counts(0, 0)
-    effect = Effect(site, action, source, start, end, chosen, ring_m, none, none, none, measure(none, none, none))
+    effect = Effect(
+        site, action, source, start, end, chosen, ring_m, none, none, none, measure(none, none, none), (), control
+    )
     params = effect.params()
     found = {(area, bool(after)): int(n) for area, after, n in conn.execute(_q("counts"), params).fetchall()}
-    place, ring, control = (Counts(found.get((a, False), 0), found.get((a, True), 0)) for a in AREAS)
+    place, ring, compared = (Counts(found.get((a, False), 0), found.get((a, True), 0)) for a in AREAS)
+    if control == "points" and compared.before + compared.after == 0:
+        raise InvalidValueError(
+            f"aucun signalement dans les autres points sensibles et axes, hors de l'anneau {site.where}",
+            hint="Prenez le reste de la zone comme témoin (--temoin zone, ou ?temoin=zone).",
+        )
     per_month: dict[str, list[int]] = {}
     for month, after, n in conn.execute(_q("monthly"), params).fetchall():
         per_month.setdefault(str(month), [0, 0])[1 if after else 0] = int(n)
     monthly = tuple((m, b, a) for m, (b, a) in sorted(per_month.items()))
     return replace(
-        effect, place=place, ring=ring, control=control, measure=measure(place, ring, control), monthly=monthly
+        effect, place=place, ring=ring, control=compared, measure=measure(place, ring, compared), monthly=monthly
     )
 
 
@@ -401,6 +440,7 @@ def effect_json(effect: Effect, category_label: str | None) -> dict[str, Any]:
         "lieu_compte": counts(effect.place),
         "tampon": counts(effect.ring),
         "temoin": counts(effect.control),
+        "temoin_type": effect.control_kind,
         "rapport": m.ratio,
         "ic95": [m.low, m.high] if m.ratio is not None else None,
         "p": m.p_value,

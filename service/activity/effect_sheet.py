@@ -14,7 +14,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus.flowables import Flowable
 
-from service.activity.effect import Effect, effect_sentences
+from service.activity.effect import CONTROL_NAMES, Effect, effect_sentences
 from service.activity.figures import change_words
 from service.activity.printed import chart_legend
 from service.export.paper import CONTENT_WIDTH, Styles, build, bullets, data_table, para, section
@@ -61,7 +61,7 @@ def render_effect_pdf(
         for name, c in (
             (effect.site.name, effect.place),
             (f"Anneau de {french_number(effect.ring_m)} m autour", effect.ring),
-            ("Reste de la zone (témoin)", effect.control),
+            (CONTROL_NAMES[effect.control_kind], effect.control),
         )
     ]
     widths = [CONTENT_WIDTH - 3 * 30 * mm, 30 * mm, 30 * mm, 30 * mm]

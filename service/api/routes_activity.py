@@ -86,10 +86,15 @@ def effect(
     rayon: Annotated[
         float, Query(ge=10, le=1000, description="pour une adresse : le cercle autour d'elle (m)")
     ] = ADDRESS_RADIUS_M,
+    temoin: Annotated[
+        Literal["zone", "points"],
+        Query(description="zone (le reste de la zone, défaut) ou points (les autres points sensibles et axes)"),
+    ] = "zone",
     format: Annotated[Literal["json", "pdf"], Query(description="json (défaut) ou pdf (fiche à imprimer)")] = "json",
 ) -> Response:
     """Les signalements du lieu avant et après l'action (autant de jours de part et d'autre), ceux de l'anneau
-    autour et ceux du reste de la zone (témoin) ; le rapport des évolutions lieu / témoin, son intervalle à 95 %
+    autour et ceux du témoin (le reste de la zone, ou les autres points sensibles et axes) ; le rapport des
+    évolutions lieu / témoin, son intervalle à 95 %
     et le test exact de Fisher ; le quotient de déplacement pondéré (Bowers et Johnson) de l'anneau ; et les
     mêmes conclusions en phrases."""
     labels = load_labels(conn)
@@ -98,7 +103,15 @@ def effect(
     batch = None if is_site_id(lieu) else geocoder_of(request, conn)
     geocoder = batch.geocoder if isinstance(batch, GazetteerBatchGeocoder) else None
     found = read_effect(
-        conn, lieu, action=action, months=mois, category=code, ring_m=tampon, radius_m=rayon, geocoder=geocoder
+        conn,
+        lieu,
+        action=action,
+        months=mois,
+        category=code,
+        ring_m=tampon,
+        radius_m=rayon,
+        geocoder=geocoder,
+        control=temoin,
     )
     label = labels.category(found.category)
     if format == "pdf":

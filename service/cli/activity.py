@@ -78,6 +78,11 @@ def effet(
     ),
     tampon: int = typer.Option(200, "--tampon", min=25, max=2000, help="Largeur de l'anneau autour du lieu (m)."),
     rayon: int = typer.Option(100, "--rayon", min=10, max=1000, help="Pour une adresse : le cercle autour d'elle (m)."),
+    temoin: str = typer.Option(
+        "zone",
+        "--temoin",
+        help="Témoin : zone (le reste de la zone) ou points (les autres points sensibles et axes, hors de l'anneau).",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire la fiche PDF à imprimer."),
     json_out: bool = typer.Option(False, "--json", help="Le résultat en JSON."),
 ) -> None:
@@ -85,6 +90,7 @@ def effet(
     après l'action, à côté du reste de la zone (témoin : saison, vacances) et de l'anneau autour du lieu, où la
     nuisance a pu se déplacer ; avec un test exact et le quotient de déplacement."""
     from service.activity.effect import (
+        CONTROL_NAMES,
         action_day,
         effect_json,
         effect_points,
@@ -103,7 +109,15 @@ def effet(
         code = one_category(categorie, labels.categories)
         geocoder = None if is_site_id(lieu) else Geocoder.from_db(conn)
         found = read_effect(
-            conn, lieu, action=action, months=mois, category=code, ring_m=tampon, radius_m=rayon, geocoder=geocoder
+            conn,
+            lieu,
+            action=action,
+            months=mois,
+            category=code,
+            ring_m=tampon,
+            radius_m=rayon,
+            geocoder=geocoder,
+            control=temoin,
         )
         label = labels.category(found.category)
         written = []
@@ -122,7 +136,7 @@ def effet(
     table = Table(title=f"Signalements avant et après — {escape(found.site.id)}")
     for name in ("Zone", "Avant", "Après", "Évolution"):
         table.add_column(name, justify="left" if name == "Zone" else "right")
-    names = (found.site.name, f"Anneau de {number(tampon)} m autour", "Reste de la zone (témoin)")
+    names = (found.site.name, f"Anneau de {number(tampon)} m autour", CONTROL_NAMES[found.control_kind])
     for name, counts in zip(names, (found.place, found.ring, found.control), strict=True):
         table.add_row(escape(name), number(counts.before), number(counts.after), change_words(counts.change))
     console.print(fitted(table))

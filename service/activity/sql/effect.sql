@@ -29,19 +29,27 @@ SELECT min(observed_at) FROM reports WHERE duplicate_of IS NULL;
 
 -- name: counts
 -- Reports (near-duplicates left out, placed rows only: a provisional point may be elsewhere) of %(category)s or of
--- every category, in the place, in the ring of %(ring)s metres around it, and elsewhere (the control), before the
--- action's day and from it on.
+-- every category, in the place, in the ring of %(ring)s metres around it, and in the control — elsewhere in the
+-- zone (%(control)s = 'zone'), or in the other sensitive points and axes (their outline, an axis's line widened
+-- by %(axis_band)s metres) that stay clear of the place and its ring ('points') — before the action's day and
+-- from it on. A report in none of the three has no area and is not counted.
 WITH site AS (
     SELECT ST_GeomFromWKB(%(site)s, 31370) AS g
 ), areas AS (
-    SELECT g, ST_Difference(ST_Buffer(g, %(ring)s), g) AS ring FROM site
+    SELECT g, ST_Difference(ST_Buffer(g, %(ring)s), g) AS ring, ST_Buffer(g, %(ring)s) AS whole FROM site
+), others AS (
+    SELECT ST_Union(o.g) AS g
+    FROM (SELECT geom AS g FROM sensitive_points
+          UNION ALL
+          SELECT ST_Buffer(geom, %(axis_band)s) FROM problem_axes) o, areas a
+    WHERE %(control)s::text = 'points' AND NOT ST_Intersects(o.g, a.whole)
 )
 SELECT CASE WHEN ST_Intersects(r.geom, a.g) THEN 'site'
             WHEN ST_Intersects(r.geom, a.ring) THEN 'tampon'
-            ELSE 'temoin' END AS area,
+            WHEN %(control)s::text = 'zone' OR ST_Intersects(r.geom, o.g) THEN 'temoin' END AS area,
        r.observed_at >= %(action)s AS after,
        count(*) AS n
-FROM reports r CROSS JOIN areas a
+FROM reports r CROSS JOIN areas a CROSS JOIN others o
 WHERE r.duplicate_of IS NULL AND r.geom IS NOT NULL AND r.geocode_status IN ('fourni', 'geocode', 'manuel')
   AND r.observed_at >= %(start)s AND r.observed_at < %(end)s
   AND (%(category)s::text IS NULL OR r.category = %(category)s)
