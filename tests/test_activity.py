@@ -18,10 +18,11 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from service.activity.actions import actions_sentence, actions_table
-from service.activity.effect import Counts, Effect, Site, effect_sentences, effect_windows, measure, ring_sentence
+from service.activity.effect import Counts, Effect, effect_sentences, effect_windows, measure, ring_sentence
 from service.activity.figures import compare, follow_up, windows_of
 from service.activity.printed import change_sentences
 from service.activity.report import read_activity
+from service.activity.sites import Site
 from service.api import create_app
 from service.errors import InvalidValueError
 from service.geo import to_lambert

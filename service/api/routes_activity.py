@@ -9,18 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from service.activity import activity_json, read_activity, render_pdf, render_workbook
-from service.activity.effect import (
-    ADDRESS_RADIUS_M,
-    MONTHS,
-    RING_M,
-    action_day,
-    effect_json,
-    effect_points,
-    is_site_id,
-    one_category,
-    read_effect,
-)
+from service.activity.effect import MONTHS, RING_M, action_day, effect_json, effect_points, one_category, read_effect
 from service.activity.effect_sheet import effect_stem, load_effect_background, render_effect_pdf
+from service.activity.sites import ADDRESS_RADIUS_M, is_site_id
 from service.api.deps import AppSettings, Conn, Reader
 from service.api.files import file_response
 from service.api.writes import geocoder_of

@@ -95,10 +95,10 @@ def effet(
         effect_json,
         effect_points,
         effect_sentences,
-        is_site_id,
         one_category,
         read_effect,
     )
+    from service.activity.sites import is_site_id
     from service.db.vocabulary import load_labels
     from service.geocode.match import Geocoder
 
