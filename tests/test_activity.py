@@ -665,19 +665,20 @@ def test_the_activity_report_says_whether_the_period_s_actions_worked(settings, 
     assert action["action"] == "2026-06-01T08:00:00+00:00" and action["p_ajuste"] < 0.001
 
     ws = load_workbook(io.BytesIO(sheet.content))["Actions"]
-    assert [c.value for c in ws[4]][:7] == [
+    assert [c.value for c in ws[4]][:8] == [
         "Lieu",
         "Libellé",
         "Catégorie",
-        "Première visite",
+        "Action",
+        "Date",
         "Jours comptés de chaque côté",
         "Avant",
         "Après",
     ]
     row = [c.value for c in ws[5]]
-    assert row[:3] == ["PS-0900", "Place de test, 4100 Seraing", "toutes"] and row[5:7] == [30, 6]
-    assert row[3] == datetime(2026, 6, 1) and ws["D5"].number_format == "DD/MM/YYYY"
-    assert row[7] == pytest.approx(-0.8) and ws["H5"].number_format == "+0%;-0%;0%"
+    assert row[:4] == ["PS-0900", "Place de test, 4100 Seraing", "toutes", "Première visite"] and row[6:8] == [30, 6]
+    assert row[4] == datetime(2026, 6, 1) and ws["E5"].number_format == "DD/MM/YYYY"
+    assert row[8] == pytest.approx(-0.8) and ws["I5"].number_format == "+0%;-0%;0%"
     assert row[-1] == "Baisse significative" and ws.max_row == 5
 
     from pypdf import PdfReader
@@ -685,16 +686,98 @@ def test_the_activity_report_says_whether_the_period_s_actions_worked(settings, 
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.content)).pages))
     assert "1 lieu visité pour la première fois : 1 baisse significative." in text
     assert "Actions de la période : ont-elles servi ?" in text
-    assert "PS-0900 — Place de test, 4100 Seraing 01/06/2026 30 6 -80 % -1 % Baisse significative" in text
+    row = "PS-0900 — Place de test, 4100 Seraing Première visite, 01/06/2026 30 6 -80 % -1 % Baisse significative"
+    assert row in text
     assert "Actions : un point sensible ou un axe visité pour la première fois dans la période" in text
 
     done = run_cli("activite", "--periode", "2026-T2", env=cli_env(settings, COLUMNS="200"))
     assert done.returncode == 0, done.stderr
     lines = [" ".join(line.replace("│", " ").split()) for line in done.stdout.splitlines()]
-    assert "PS-0900 — Place de test, 4100 Seraing 01/06/2026 30 6 -80 % -1 % Baisse significative" in lines
+    assert row in lines
 
     report = read_activity(conn, parse_period("2026-T4"), now=pd.Timestamp("2026-12-02 10:00", tz="UTC"))
     (soon,) = report.actions.to_dict(orient="records")
     assert (soon["lieu"], soon["verdict"]) == ("PS-0901", "Trop tôt")
     assert soon["avant"] is None and np.isnan(soon["p_ajuste"])  # no count: not measured
     assert actions_sentence(report.actions) == "1 lieu visité pour la première fois : 1 trop tôt pour le dire."
+
+
+# --- interventions at a place ------------------------------------------------------------------------------------
+
+
+def test_an_intervention_noted_at_a_place_is_the_action_whose_effect_is_measured(settings, effect_data, auth):
+    """A camera at PS-0900 on 1 June and a sign at its address: the effect starts from the latest, the period's
+    report lists both, a mistaken one is withdrawn (and no longer counts), a bad kind or day is refused in French."""
+    address = effect_data
+    with TestClient(create_app(settings)) as client:
+
+        def post(**body):
+            return client.post("/api/interventions", json=body, headers=auth["planificateur"])
+
+        camera = post(lieu="ps-0900", type="caméra", date="2026-06-01", note="Caméra mobile n° 2")
+        sign = post(lieu=address, type="Panneau posé", date="31/05/2026", rayon=40)
+        drone = post(lieu="PS-0900", type="drone", date="2026-06-01")
+        ahead = post(lieu="PS-0900", type="panneau", date="2027-06-01")
+        backwards = post(lieu="PS-0900", type="panneau", date="2026-06-01", fin="2026-05-01")
+        by_reader = client.post(
+            "/api/interventions",
+            json={"lieu": "PS-0900", "type": "panneau", "date": "2026-06-01"},
+            headers=auth["lecteur"],
+        )
+        listed = client.get("/api/interventions", params={"lieu": "PS-0900"}, headers=auth["lecteur"])
+        effect = client.get("/api/effet", params={"lieu": "PS-0900", "mois": 3}, headers=auth["lecteur"])
+        report = client.get("/api/activite", params={"periode": "2026-T2"}, headers=auth["lecteur"])
+        assert camera.status_code == 201, camera.text
+        withdrawn = client.delete(f"/api/interventions/{camera.json()['id']}", headers=auth["planificateur"])
+        again = client.delete(f"/api/interventions/{camera.json()['id']}", headers=auth["planificateur"])
+        after = client.get("/api/effet", params={"lieu": "PS-0900", "mois": 3}, headers=auth["lecteur"])
+        client.delete(f"/api/interventions/{sign.json()['id']}", headers=auth["planificateur"])
+        none_left = client.get("/api/effet", params={"lieu": "PS-0900", "mois": 3}, headers=auth["lecteur"])
+    noted = camera.json()
+    assert (noted["lieu"], noted["type"], noted["libelle"], noted["note"]) == (
+        "PS-0900",
+        "camera",
+        "Caméra posée",
+        "Caméra mobile n° 2",
+    )
+    assert noted["debut"] == "2026-06-01T00:00:00+02:00" and noted["note_par"] == "test.planificateur"
+    assert sign.status_code == 201 and sign.json()["lieu"] == address and sign.json()["a_une_adresse"]
+    assert drone.status_code == 422 and drone.json()["erreur"] == "type d'intervention inconnu : « drone »"
+    assert "camera (Caméra posée)" in drone.json()["conseil"]
+    assert ahead.status_code == 422 and "plus d'un jour dans le futur" in ahead.json()["erreur"]
+    assert backwards.status_code == 422 and backwards.json()["erreur"].startswith("fin (01/05/2026) avant le début")
+    assert by_reader.status_code == 403
+    assert [i["libelle"] for i in listed.json()] == ["Caméra posée", "Panneau posé"]  # the latest first
+
+    body = effect.json()
+    assert body["action"]["source"] == f"caméra posée, intervention n° {noted['id']}"
+    assert (body["lieu_compte"]["avant"], body["lieu_compte"]["apres"]) == (30, 6) and body["significatif"]
+    actions = report.json()["actions"]
+    assert [(a["mesure"], a["lieu"]) for a in actions] == [("Panneau posé", address), ("Caméra posée", "PS-0900")]
+    assert {a["verdict"] for a in actions} == {"Baisse significative"}
+
+    assert withdrawn.status_code == 200 and again.status_code == 404
+    assert again.json()["erreur"] == f"Aucune intervention n° {noted['id']} en cours."
+    assert after.json()["action"]["source"] == f"panneau posé, intervention n° {sign.json()['id']}"
+    assert none_left.status_code == 422
+    assert none_left.json()["erreur"] == (
+        "aucune visite ni intervention enregistrée au point PS-0900 : de quelle action mesurer l'effet ?"
+    )
+
+
+def test_the_intervention_command_notes_lists_and_withdraws(settings, effect_data):
+    env = cli_env(settings, COLUMNS="200")
+    noted = run_cli("intervention", "ajouter", "PS-0900", "--type", "nettoyage", "--date", "02/06/2026", env=env)
+    assert noted.returncode == 0, noted.stderr
+    assert noted.stdout.startswith("Intervention n° ") and "notée : nettoyage — PS-0900, le 02/06/2026." in noted.stdout
+    number = noted.stdout.split("n° ")[1].split(" ")[0]
+    table = run_cli("intervention", "liste", env=env)
+    rows = [" ".join(line.replace("│", " ").split()) for line in table.stdout.splitlines()]
+    assert any(row.startswith(f"{number} PS-0900 Nettoyage 02/06/2026 —") for row in rows), rows
+    effect = run_cli("effet", "PS-0900", "--mois", "3", env=env)
+    assert "le 02/06/2026 (nettoyage, intervention n° " in effect.stdout
+    wrong = run_cli("intervention", "ajouter", "PS-0900", "--type", "sac", "--date", "02/06/2026", env=env)
+    assert wrong.returncode == 1 and "type d'intervention inconnu : « sac »" in wrong.stderr
+    gone = run_cli("intervention", "retirer", number, env=env)
+    assert gone.returncode == 0 and f"Intervention n° {number} retirée." in gone.stdout
+    assert "Aucune intervention notée." in run_cli("intervention", "liste", env=env).stdout

@@ -1,6 +1,7 @@
 """The actions of a period and whether they worked: each sensitive point and problem axis visited for the first
-time in the period, with the effect of that visit (:mod:`service.activity.effect`: its reports before and after,
-against the rest of the zone). The activity report's answer to « what we did, did it work? ».
+time in the period, and each intervention started in it (a camera, a sign, a clean-up), with the effect of that
+day (:mod:`service.activity.effect`: its reports before and after, against the rest of the zone). The activity
+report's answer to « what we did, did it work? ».
 
 A report of a year can hold dozens of places: tested one by one, one in twenty would show a « significant » change
 by chance alone. As in every table of the report, the p-values are adjusted over the table (Benjamini–Hochberg)
@@ -15,8 +16,10 @@ import numpy as np
 import pandas as pd
 import psycopg
 
+from service.activity import interventions
 from service.activity.effect import MIN_DAYS, Effect, NotMeasurableError, read_effect
 from service.activity.figures import ALPHA, Windows, adjusted
+from service.activity.sites import Site
 from service.db.queries import Queries
 from service.db.vocabulary import Labels
 
@@ -28,6 +31,7 @@ COLUMNS = [
     "type",
     "libelle",
     "categorie",
+    "mesure",
     "action",
     "jours",
     "avant",
@@ -50,23 +54,33 @@ DROP, RISE, UNSURE, NOTHING_BEFORE, NOTHING, NO_MEASURE = (
     "Pas de mesure",
 )
 TOO_SOON, TOO_SHORT = "Trop tôt", "Historique trop court"
+#: What was done, for a place's first visit (an intervention says its own kind).
+FIRST_VISIT = "Première visite"
 #: Said in the verdict of a drop when the nuisance moved into the ring around the place as much as it dropped.
 MOVED = " (déplacée autour)"
 
 
 def read_actions(conn: psycopg.Connection[Any], windows: Windows, labels: Labels, *, now: pd.Timestamp) -> pd.DataFrame:
-    """The places first visited in ``windows``' period, each with the effect of that first visit up to ``now``
-    (six months on each side at most, its category's reports for a point found in one)."""
+    """The places first visited in ``windows``' period and the interventions started in it (a camera, a sign...),
+    each with its effect up to ``now`` (six months on each side at most, its category's reports for a point found
+    in one); the earliest first."""
     bounds = {"start": windows.now.start.to_pydatetime(), "end": windows.now.end.to_pydatetime()}
+    todo: list[tuple[str | Site, str, str, str, pd.Timestamp, str]] = [
+        (str(site_id), str(site_id), str(kind), str(label), pd.Timestamp(first).tz_convert("UTC"), FIRST_VISIT)
+        for site_id, kind, label, first in conn.execute(_q("first_visits"), bounds).fetchall()
+    ]
+    for item in interventions.listed(conn, start=windows.now.start, end=windows.now.end):
+        kind = "adresse" if item["a_une_adresse"] else ("axe" if str(item["lieu"]).startswith("AX") else "point")
+        place: str | Site = interventions.site_of(conn, item) if item["a_une_adresse"] else str(item["lieu"])
+        todo.append((place, str(item["lieu"]), kind, str(item["lieu"]), item["debut"], item["libelle"]))
     rows = []
-    for site_id, kind, label, first in conn.execute(_q("first_visits"), bounds).fetchall():
+    for place, site_id, kind, label, when, what in sorted(todo, key=lambda t: (t[4], t[1])):
         try:
-            effect = read_effect(conn, str(site_id), now=now)
+            effect = read_effect(conn, place, action=when, now=now)
         except NotMeasurableError as refusal:
-            stamp = pd.Timestamp(first).tz_convert("UTC")
-            rows.append(_unmeasured(str(site_id), str(kind), str(label), stamp, soon=refusal.soon))
+            rows.append(_unmeasured(site_id, kind, label, when, what, soon=refusal.soon))
             continue
-        rows.append(effect_row(effect, labels.category(effect.category)))
+        rows.append(effect_row(effect, labels.category(effect.category)) | {"mesure": what})
     return actions_table(rows)
 
 
@@ -91,9 +105,9 @@ def effect_row(effect: Effect, category_label: str | None) -> dict[str, Any]:
     }
 
 
-def _unmeasured(site_id: str, kind: str, label: str, first: pd.Timestamp, *, soon: bool) -> dict[str, Any]:
+def _unmeasured(site_id: str, kind: str, label: str, when: pd.Timestamp, what: str, *, soon: bool) -> dict[str, Any]:
     said = TOO_SOON if soon else TOO_SHORT
-    return {"lieu": site_id, "type": kind, "libelle": label, "action": first, "verdict": said}
+    return {"lieu": site_id, "type": kind, "libelle": label, "mesure": what, "action": when, "verdict": said}
 
 
 def actions_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -130,15 +144,21 @@ def verdict(before: int, after: int, ratio: float, p_adjusted: float, wdq: float
 
 
 def actions_sentence(table: pd.DataFrame) -> str | None:
-    """« 3 lieux visités pour la première fois : 1 baisse significative, 1 pas de conclusion, 1 trop tôt. »; None
-    without any."""
+    """« 3 lieux visités pour la première fois : 1 baisse significative, 2 sans conclusion. », or with interventions
+    « 3 actions (2 premières visites d'un lieu, 1 intervention) : … »; None without any."""
     if table.empty:
         return None
     n = len(table)
     counts = table["verdict"].str.replace(MOVED, "", regex=False).value_counts()
     parts = [f"{counts[v]} {one if counts[v] == 1 else many}" for v, (one, many) in _SAID.items() if v in counts]
-    place = "lieu visité" if n == 1 else "lieux visités"
-    return f"{n} {place} pour la première fois : {', '.join(parts)}."
+    visits = int((table["mesure"] == FIRST_VISIT).sum())
+    if visits == n:
+        what = f"{n} {'lieu visité' if n == 1 else 'lieux visités'} pour la première fois"
+    else:
+        done = [f"{visits} {'première visite' if visits == 1 else 'premières visites'} d'un lieu"] if visits else []
+        done.append(f"{n - visits} intervention{'s' if n - visits > 1 else ''}")
+        what = f"{n} action{'s' if n > 1 else ''} ({', '.join(done)})"
+    return f"{what} : {', '.join(parts)}."
 
 
 #: Each verdict in the sentence of « L'essentiel », for one place and for several.
@@ -157,9 +177,10 @@ _SAID = {
 def method_words() -> str:
     """How the verdict of an action is decided, in words a reader of the report can check."""
     return (
-        "Actions : un point sensible ou un axe visité pour la première fois dans la période ; ses signalements avant "
-        "et après cette visite, autant de jours de chaque côté (six mois au plus), rapportés à ceux du reste de la "
-        "zone sur les mêmes jours (test exact de Fisher, procédure de Benjamini–Hochberg sur le tableau) ; "
-        f"« {TOO_SOON} » : moins de {MIN_DAYS} jours depuis la visite. Un avant/après n'est pas une expérience : "
-        "une autre action au même endroit, ou un pic qui serait retombé de lui-même, peut aussi expliquer une baisse."
+        "Actions : un point sensible ou un axe visité pour la première fois dans la période, ou une intervention "
+        "notée (caméra, panneau, nettoyage…) ; les signalements du lieu avant et après, autant de jours de chaque "
+        "côté (six mois au plus), rapportés à ceux du reste de la zone sur les mêmes jours (test exact de Fisher, "
+        f"procédure de Benjamini–Hochberg sur le tableau) ; « {TOO_SOON} » : moins de {MIN_DAYS} jours depuis "
+        "l'action. Un avant/après n'est pas une expérience : une autre action au même endroit, ou un pic qui serait "
+        "retombé de lui-même, peut aussi expliquer une baisse."
     )

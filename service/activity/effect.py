@@ -25,6 +25,7 @@ import shapely
 from scipy.stats import fisher_exact
 
 from service.activity.figures import change_words
+from service.activity.interventions import latest_at
 from service.activity.sites import ADDRESS_RADIUS_M, AXIS_BAND_M, Site, find_site
 from service.db.queries import Queries
 from service.errors import InvalidValueError
@@ -256,7 +257,7 @@ def ring_sentence(wdq: float | None, ring_m: float) -> str:
 
 def read_effect(
     conn: psycopg.Connection[Any],
-    site_id: str,
+    site_id: str | Site,
     *,
     action: pd.Timestamp | None = None,
     months: int = MONTHS,
@@ -267,34 +268,18 @@ def read_effect(
     now: pd.Timestamp | None = None,
     control: str = "zone",
 ) -> Effect:
-    """The effect of the action at ``site_id`` on ``action``'s day, by default the place's first visit; the reports
-    of ``category``, by default those the point was found in. ``site_id`` is a sensitive point (``PS-…``), an axis
-    (``AX-…``) or an address, placed by ``geocoder`` and taken with the ``radius_m`` around it. ``control`` is a key
-    of :data:`CONTROLS`."""
+    """The effect of the action at ``site_id`` on ``action``'s day, by default the latest intervention recorded at
+    the place (a camera, a sign: :mod:`service.activity.interventions`), else its first visit; the reports of
+    ``category``, by default those the point was found in. ``site_id`` is a sensitive point (``PS-…``), an axis
+    (``AX-…``) or an address, placed by ``geocoder`` and taken with the ``radius_m`` around it (or a place already
+    found). ``control`` is a key of :data:`CONTROLS`."""
     if control not in CONTROLS:
         raise InvalidValueError(f"témoin inconnu : « {control} »", hint="zone (le reste de la zone) ou points.")
-    site = find_site(conn, site_id, geocoder=geocoder, radius_m=radius_m)
+    site = site_id if isinstance(site_id, Site) else find_site(conn, site_id, geocoder=geocoder, radius_m=radius_m)
     stamp = pd.Timestamp.now(tz="UTC") if now is None else now
     source = "date donnée"
     if action is None:
-        query, params = (
-            ("first_visit_within", {"site": shapely.to_wkb(site.geom)})
-            if site.kind == "adresse"
-            else (
-                "first_visit",
-                {"id": site.id},
-            )
-        )
-        row = conn.execute(_q(query), params).fetchone()
-        if row is None or row[0] is None:
-            raise InvalidValueError(
-                f"aucune visite enregistrée {site.where} : de quelle action mesurer l'effet ?",
-                hint="Donnez le jour de l'action (--date 2026-05-12, ou ?date= dans l'API).",
-            )
-        action = pd.Timestamp(row[0]).tz_convert("UTC")
-        source = {"point": "première visite du point", "axe": "première visite de l'axe"}.get(
-            site.kind, "première visite dans le cercle"
-        )
+        action, source = latest_at(conn, site, stamp) or first_visit(conn, site)
     first = conn.execute(_q("first_report")).fetchone()
     first_report = pd.Timestamp(first[0]).tz_convert("UTC") if first and first[0] is not None else None
     start, end = effect_windows(action, months=months, now=stamp, first_report=first_report)
@@ -318,6 +303,23 @@ def read_effect(
     return replace(
         effect, place=place, ring=ring, control=compared, measure=measure(place, ring, compared), monthly=monthly
     )
+
+
+def first_visit(conn: psycopg.Connection[Any], site: Site) -> tuple[pd.Timestamp, str]:
+    """The place's first visit (recorded on it or made beside it; for an address, made in its circle) and how to
+    name it; a French refusal asking for the day when there is none."""
+    if site.kind == "adresse":
+        row = conn.execute(_q("first_visit_within"), {"site": shapely.to_wkb(site.geom)}).fetchone()
+    else:
+        row = conn.execute(_q("first_visit"), {"id": site.id}).fetchone()
+    if row is None or row[0] is None:
+        raise InvalidValueError(
+            f"aucune visite ni intervention enregistrée {site.where} : de quelle action mesurer l'effet ?",
+            hint="Donnez le jour de l'action (--date 2026-05-12, ou ?date= dans l'API), ou notez l'intervention "
+            "(hotspots intervention ajouter).",
+        )
+    words = {"point": "première visite du point", "axe": "première visite de l'axe"}
+    return pd.Timestamp(row[0]).tz_convert("UTC"), words.get(site.kind, "première visite dans le cercle")
 
 
 def effect_points(conn: psycopg.Connection[Any], effect: Effect) -> list[tuple[shapely.Geometry, bool]]:

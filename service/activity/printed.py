@@ -238,11 +238,11 @@ def _follow_up(table: pd.DataFrame, st: Styles) -> Flowable:
 
 
 def _actions(table: pd.DataFrame, st: Styles) -> Flowable:
-    header = ["Lieu", "Première visite", "Avant", "Après", "Au lieu", "Reste de la zone", "Verdict"]
+    header = ["Lieu", "Action, le", "Avant", "Après", "Au lieu", "Reste de la zone", "Verdict"]
     rows = [
         [
             f"{r.lieu} — {_short(str(r.libelle), 40)}",
-            f"{r.action.tz_convert('Europe/Brussels'):%d/%m/%Y}",
+            f"{r.mesure}, {r.action.tz_convert('Europe/Brussels'):%d/%m/%Y}",
             _number(r.avant),
             _number(r.apres),
             _change(r.evolution),
@@ -251,9 +251,9 @@ def _actions(table: pd.DataFrame, st: Styles) -> Flowable:
         ]
         for r in table.itertuples()
     ]
-    counts = (CONTENT_WIDTH - 52 * mm - 22 * mm - 36 * mm) / 4
-    widths = [52 * mm, 22 * mm, *[counts] * 4, 36 * mm]
-    return data_table(header, rows, st, widths=widths, numeric=range(1, 6))
+    counts = (CONTENT_WIDTH - 48 * mm - 30 * mm - 34 * mm) / 4
+    widths = [48 * mm, 30 * mm, *[counts] * 4, 34 * mm]
+    return data_table(header, rows, st, widths=widths, numeric=range(2, 6))
 
 
 def _widths(n: int, first: float) -> Sequence[float]:

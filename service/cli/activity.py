@@ -177,12 +177,12 @@ def _compared_table(title: str, heading: str, rows: pd.DataFrame, twice: bool) -
 
 def _actions_table(actions: pd.DataFrame) -> Table:
     table = Table(title="Actions de la période : ont-elles servi ?")
-    for name in ("Lieu", "Première visite", "Avant", "Après", "Au lieu", "Reste de la zone", "Verdict"):
+    for name in ("Lieu", "Action, le", "Avant", "Après", "Au lieu", "Reste de la zone", "Verdict"):
         table.add_column(name, justify="right" if name in ("Avant", "Après", "Au lieu", "Reste de la zone") else "left")
     for row in actions.itertuples():
         table.add_row(
             escape(f"{row.lieu} — {row.libelle}"),
-            f"{row.action.tz_convert('Europe/Brussels'):%d/%m/%Y}",
+            escape(f"{row.mesure}, {row.action.tz_convert('Europe/Brussels'):%d/%m/%Y}"),
             "—" if missing(row.avant) else number(row.avant),
             "—" if missing(row.apres) else number(row.apres),
             change_words(row.evolution),

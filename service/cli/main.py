@@ -48,6 +48,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "renvois": ("service.cli.referrals", "app"),
     "activite": ("service.cli.activity", "activite"),
     "effet": ("service.cli.activity", "effet"),
+    "intervention": ("service.cli.interventions", "app"),
 }
 
 

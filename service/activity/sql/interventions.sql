@@ -1,0 +1,42 @@
+-- The register of interventions (service/activity/interventions.py, migration 0058): what was put in place at a
+-- site, from which day.
+
+-- name: insert
+INSERT INTO interventions (kind, site_id, address, geom, started_at, ended_at, note, recorded_by)
+VALUES (%(kind)s, %(site_id)s, %(address)s, ST_GeomFromWKB(%(geom)s, 31370), %(start)s, %(end)s, %(note)s,
+        %(actor)s)
+RETURNING id;
+
+-- name: listed
+-- The interventions not withdrawn, of one place (the rule of latest_at) or of all, started in [start, end) when
+-- given; the latest first.
+SELECT i.id, i.kind, coalesce(i.site_id, i.address) AS lieu, i.site_id IS NULL AS at_address, i.started_at,
+       i.ended_at, i.note, i.recorded_by, i.recorded_at,
+       ST_X(ST_Transform(ST_Centroid(i.geom), 4326)) AS lon, ST_Y(ST_Transform(ST_Centroid(i.geom), 4326)) AS lat,
+       ST_AsBinary(i.geom) AS geom
+FROM interventions i
+WHERE i.withdrawn_at IS NULL
+  AND (%(site)s::bytea IS NULL
+       OR (%(site_id)s::text IS NOT NULL AND i.site_id = %(site_id)s)
+       OR ((i.site_id IS NULL OR %(site_id)s::text IS NULL)
+           AND ST_Intersects(i.geom, ST_GeomFromWKB(%(site)s, 31370))))
+  AND (%(start)s::timestamptz IS NULL OR i.started_at >= %(start)s)
+  AND (%(end)s::timestamptz IS NULL OR i.started_at < %(end)s)
+ORDER BY i.started_at DESC, i.id DESC;
+
+-- name: latest_at
+-- The latest intervention at a place that has started by %(now)s: recorded on the site by its id, or at an
+-- address whose circle touches the place (for an address, any whose outline touches its circle).
+SELECT i.id, i.kind, i.started_at
+FROM interventions i
+WHERE i.withdrawn_at IS NULL AND i.started_at <= %(now)s
+  AND ((%(site_id)s::text IS NOT NULL AND i.site_id = %(site_id)s)
+       OR ((i.site_id IS NULL OR %(site_id)s::text IS NULL)
+           AND ST_Intersects(i.geom, ST_GeomFromWKB(%(site)s, 31370))))
+ORDER BY i.started_at DESC, i.id DESC
+LIMIT 1;
+
+-- name: withdraw
+UPDATE interventions SET withdrawn_at = now(), withdrawn_by = %(actor)s
+WHERE id = %(id)s AND withdrawn_at IS NULL
+RETURNING id;

@@ -1,0 +1,116 @@
+"""``hotspots intervention``: note what was put in place at a site (a camera, a sign, a clean-up...), list and
+withdraw; « did the action work? » starts from the latest one at a place."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of
+from service.cli.fit import fitted
+
+app = typer.Typer(
+    help="Interventions à un lieu (caméra, panneau, nettoyage, aménagement, riverains informés) : noter, lister, "
+    "retirer. « L'action a-t-elle servi ? » part de la dernière notée au lieu."
+)
+
+Place = Annotated[
+    str, typer.Argument(help="Point sensible (PS-0004), axe (AX-0012) ou adresse (« Rue Ferrer 12, Seraing »).")
+]
+
+
+@app.command("ajouter")
+def add_cmd(
+    ctx: typer.Context,
+    lieu: Place,
+    type_: Annotated[
+        str,
+        typer.Option("--type", help="camera, panneau, nettoyage, amenagement, information ou autre (ou leur libellé)."),
+    ],
+    date: Annotated[str, typer.Option("--date", help="Jour de la mise en place (2026-05-12 ou 12/05/2026).")],
+    fin: Annotated[str | None, typer.Option("--fin", help="Jour où elle a pris fin (une caméra déplacée).")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Ce qui a été fait, par qui.")] = None,
+    rayon: Annotated[int, typer.Option("--rayon", min=10, max=1000, help="Pour une adresse : le cercle (m).")] = 100,
+    json_out: JsonOut = False,
+) -> None:
+    """Note une intervention à un point sensible, un axe ou une adresse (placée par le géocodeur hors ligne)."""
+    import pandas as pd
+
+    from service.activity.effect import action_day
+    from service.activity.interventions import NewIntervention, as_json, record
+    from service.activity.sites import is_site_id
+    from service.geocode.match import Geocoder
+
+    settings = settings_of(ctx)
+    start = action_day(date, settings.timezone)
+    end = action_day(fin, settings.timezone) if fin else None
+    with database(settings) as conn:
+        geocoder = None if is_site_id(lieu) else Geocoder.from_db(conn)
+        new = NewIntervention(lieu, type_, start, end, note)
+        item = record(conn, new, actor=cli_actor(), geocoder=geocoder, radius_m=rayon, now=pd.Timestamp.now(tz="UTC"))
+    if json_out:
+        print_json(as_json(item))
+        return
+    console.print(
+        escape(f"Intervention n° {item['id']} notée : {item['libelle'].lower()} — {item['lieu']}, le {_day(item)}."),
+        highlight=False,
+    )
+
+
+@app.command("liste")
+def list_cmd(
+    ctx: typer.Context,
+    lieu: Annotated[str | None, typer.Option("--lieu", help="Seulement celles de ce lieu.")] = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Les interventions notées (les plus récentes d'abord), de tous les lieux ou d'un seul."""
+    from service.activity.interventions import as_json, listed
+    from service.activity.sites import find_site, is_site_id
+    from service.geocode.match import Geocoder
+
+    with database(settings_of(ctx)) as conn:
+        site = None
+        if lieu:
+            geocoder = None if is_site_id(lieu) else Geocoder.from_db(conn)
+            site = find_site(conn, lieu, geocoder=geocoder)
+        items = listed(conn, site)
+    if json_out:
+        print_json([as_json(i) for i in items])
+        return
+    if not items:
+        console.print("Aucune intervention notée.", highlight=False)
+        return
+    table = Table(title="Interventions")
+    for name in ("N°", "Lieu", "Intervention", "Du", "Au", "Note", "Notée par"):
+        table.add_column(name, justify="right" if name == "N°" else "left")
+    for i in items:
+        end = f"{i['fin'].tz_convert('Europe/Brussels'):%d/%m/%Y}" if i["fin"] is not None else "—"
+        table.add_row(
+            str(i["id"]),
+            escape(str(i["lieu"])),
+            escape(i["libelle"]),
+            _day(i),
+            end,
+            escape(i["note"] or ""),
+            escape(i["note_par"]),
+        )
+    console.print(fitted(table))
+
+
+@app.command("retirer")
+def withdraw_cmd(
+    ctx: typer.Context, numero: Annotated[int, typer.Argument(help="Numéro de l'intervention (voir liste).")]
+) -> None:
+    """Retire une intervention notée par erreur (qui l'a retirée et quand restent gardés)."""
+    from service.activity.interventions import withdraw
+
+    with database(settings_of(ctx)) as conn:
+        withdraw(conn, numero, actor=cli_actor())
+    console.print(f"Intervention n° {numero} retirée.", highlight=False)
+
+
+def _day(item: dict[str, Any]) -> str:
+    return f"{item['debut'].tz_convert('Europe/Brussels'):%d/%m/%Y}"
