@@ -56,3 +56,14 @@ def batch_state_label(code: str | None) -> str:
     if not code:
         return "—"
     return BATCH_STATE_LABELS.get(code, code.replace("_", " "))
+
+
+#: What can be put in place at a site beyond a visit (service.activity.interventions), as words.
+INTERVENTION_LABELS: dict[str, str] = {
+    "camera": "Caméra posée",
+    "panneau": "Panneau posé",
+    "nettoyage": "Nettoyage",
+    "amenagement": "Aménagement du lieu",
+    "information": "Riverains informés",
+    "autre": "Autre mesure",
+}

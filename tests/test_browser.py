@@ -238,6 +238,36 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
 
+    # a planner notes an intervention there (a camera since 1 August): the block then speaks of it
+    browser.execute_script(
+        "document.querySelector(arguments[0]).dispatchEvent(new MouseEvent('click', {bubbles: true}))", centre
+    )
+    noted = ".leaflet-popup-content details.hs-intervention"
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, noted))
+    assert text_of(browser.find_element(By.CSS_SELECTOR, noted + " summary")) == "Noter une intervention"
+    browser.execute_script(
+        "const box = document.querySelector(arguments[0]); box.open = true; const f = box.querySelector('form');"
+        "f.elements.type.value = 'camera'; f.elements.date.value = '2026-08-01';"
+        "f.elements.note.value = 'Caméra mobile n° 2'; f.querySelector('button').click();",
+        noted,
+    )
+    answer = noted + " .hs-retour"
+    wait.until(lambda d: text_of(d.find_element(By.CSS_SELECTOR, answer)).startswith("Intervention n° "))
+    assert text_of(browser.find_element(By.CSS_SELECTOR, answer)).endswith(" notée : caméra posée, le 01/08/2026.")
+    browser.execute_script("document.querySelector(arguments[0]).open = true", block)
+    wait.until(lambda d: text_of(d.find_element(By.CSS_SELECTOR, block + " .hs-effet-texte")) not in ("", "Calcul…"))
+    effect = browser.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.json()).then(done)",
+        f"/api/effet?lieu={top}",
+    )
+    assert "(caméra posée, intervention n° " in effect["phrases"][0], effect
+    assert effect["phrases"][0] in text_of(browser.find_element(By.CSS_SELECTOR, block))
+    with conn.cursor() as cur:
+        cur.execute("SELECT kind, site_id FROM interventions WHERE note = 'Caméra mobile n° 2'")
+        assert cur.fetchall() == [("camera", top)]
+    browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
+
     # an axis's popup gives its priority and why (it said neither: the planner ranks axes by it)
     browser.execute_script(
         "document.querySelector(arguments[0]).dispatchEvent(new MouseEvent('click', {bubbles: true}))",

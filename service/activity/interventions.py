@@ -17,20 +17,15 @@ from service.activity.sites import ADDRESS_RADIUS_M, Site, find_site
 from service.db.queries import Queries
 from service.errors import InvalidValueError, NotFoundError
 from service.geocode.match import Geocoder
+from service.labels import INTERVENTION_LABELS
 from service.numbers import french_number
 from service.plan.filters import resolve_codes
 
 _q = Queries("service.activity", "interventions.sql")
 
 #: The kinds of intervention (migration 0058) and how a person reads them.
-KINDS = {
-    "camera": "Caméra posée",
-    "panneau": "Panneau posé",
-    "nettoyage": "Nettoyage",
-    "amenagement": "Aménagement du lieu",
-    "information": "Riverains informés",
-    "autre": "Autre mesure",
-}
+KINDS = INTERVENTION_LABELS
+
 #: An intervention may be dated this far ahead (recorded the evening before a camera goes up).
 AHEAD = pd.Timedelta(days=1)
 

@@ -24,7 +24,7 @@ from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 from service import __version__
 from service.accounts import ROLE_LABELS, User
-from service.labels import STATE_LABELS, TREND_LABELS
+from service.labels import INTERVENTION_LABELS, STATE_LABELS, TREND_LABELS
 from service.maps.data import PUBLIC_GROUPS
 from service.maps.words import (
     GROUP_NAMES,
@@ -206,6 +206,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         depuis=since,
         categories=vocabulary["categories"],
         outcomes=vocabulary["resultats"],
+        intervention_kinds=list(INTERVENTION_LABELS.items()),  # a camera, a sign... (service.activity.interventions)
         style=STYLE,
         can_plan=can_plan,
         station=settings.plan_station,

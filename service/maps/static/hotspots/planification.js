@@ -260,11 +260,45 @@
     }
 
     /* « L'action a-t-elle servi ? » under a visited point or axis: opened, it asks /api/effet for the place's
-     * reports before and after its first visit, beside the rest of the zone and the ring around it. */
+     * reports before and after its latest intervention (else its first visit), beside the rest of the zone and
+     * the ring around it. */
     function effectBlock(id, last) {
       if (!last) return "";
       return "<details class='hs-effet' data-lieu='" + esc(id) + "'><summary>L'action a-t-elle servi ?</summary>" +
         "<p class='hs-effet-texte'>Calcul…</p></details>";
+    }
+
+    /* A planner notes what was put in place at the site (a camera, a sign...); the effect block is then asked again,
+     * from that day (and added to a site never visited). */
+    function interventionForm(id, box) {
+      var tpl = document.getElementById("hs-form-intervention");
+      if (!tpl) return null;
+      var wrap = tpl.content.firstElementChild.cloneNode(true);
+      var form = wrap.querySelector("form");
+      form.elements.date.value = H.nowField().slice(0, 10); // today, in the service's time zone
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var out = form.querySelector(".hs-retour"), button = form.querySelector("button");
+        var body = { lieu: id, type: form.elements.type.value, date: form.elements.date.value,
+          note: form.elements.note.value || null };
+        button.disabled = true;
+        out.textContent = "Enregistrement…";
+        H.send("/api/interventions", { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body) })
+          .then(function (b) {
+            out.textContent = "Intervention n° " + b.id + " notée : " + b.libelle.toLowerCase() + ", le " +
+              H.day(b.debut) + ".";
+            form.elements.note.value = "";
+            var old = box.querySelector("details.hs-effet");
+            var fresh = document.createElement("div");
+            fresh.innerHTML = effectBlock(id, true);
+            if (old) old.replaceWith(fresh.firstChild); else wrap.parentNode.insertBefore(fresh.firstChild, wrap);
+            watchEffect(box);
+          })
+          .catch(function (err) { out.textContent = err.message; })
+          .then(function () { button.disabled = false; });
+      });
+      return wrap;
     }
 
     function watchEffect(box) {
@@ -316,6 +350,9 @@
         map.once("popupclose", function () { pointsLayer.refresh(); axes.refresh(); });
       });
       if (form) box.appendChild(form);
+      var site = /^(point|axe) /.test(lieu || "") ? lieu.replace(/^(point|axe) /, "") : null;
+      var noted = site && interventionForm(site, box);
+      if (noted) box.appendChild(noted);
       watchEffect(box);
       popup.setContent(box);
     }
