@@ -25,7 +25,7 @@ from service.db.vocabulary import Labels
 
 _q = Queries("service.activity", "activity.sql")
 
-#: The columns of the table of actions (one row per place first visited in the period).
+#: The columns of the table of actions (one row per first visit of a place, or intervention, in the period).
 COLUMNS = [
     "lieu",
     "type",

@@ -88,7 +88,7 @@ def record(
     ).fetchone()
     conn.commit()
     assert row is not None
-    return next(i for i in listed(conn) if i["id"] == row[0])
+    return listed(conn, only=int(row[0]))[0]
 
 
 def listed(
@@ -97,12 +97,14 @@ def listed(
     *,
     start: pd.Timestamp | None = None,
     end: pd.Timestamp | None = None,
+    only: int | None = None,
 ) -> list[dict[str, Any]]:
     """The interventions of ``site`` (recorded on it, or at an address whose circle touches it) or of all, started
-    in [start, end) when given; the latest first."""
+    in [start, end) when given, or the one numbered ``only``; the latest first."""
     rows = conn.execute(
         _q("listed"),
         {
+            "id": only,
             "site_id": site.id if site is not None and site.kind != "adresse" else None,
             "site": shapely.to_wkb(site.geom) if site is not None else None,
             "start": start.to_pydatetime() if start is not None else None,

@@ -8,14 +8,15 @@ VALUES (%(kind)s, %(site_id)s, %(address)s, ST_GeomFromWKB(%(geom)s, 31370), %(s
 RETURNING id;
 
 -- name: listed
--- The interventions not withdrawn, of one place (the rule of latest_at) or of all, started in [start, end) when
--- given; the latest first.
+-- The interventions not withdrawn: one by its number, those of one place (the rule of latest_at) or all, started
+-- in [start, end) when given; the latest first.
 SELECT i.id, i.kind, coalesce(i.site_id, i.address) AS lieu, i.site_id IS NULL AS at_address, i.started_at,
        i.ended_at, i.note, i.recorded_by, i.recorded_at,
        ST_X(ST_Transform(ST_Centroid(i.geom), 4326)) AS lon, ST_Y(ST_Transform(ST_Centroid(i.geom), 4326)) AS lat,
        ST_AsBinary(i.geom) AS geom
 FROM interventions i
 WHERE i.withdrawn_at IS NULL
+  AND (%(id)s::bigint IS NULL OR i.id = %(id)s)
   AND (%(site)s::bytea IS NULL
        OR (%(site_id)s::text IS NOT NULL AND i.site_id = %(site_id)s)
        OR ((i.site_id IS NULL OR %(site_id)s::text IS NULL)
