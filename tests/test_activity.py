@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from datetime import UTC, datetime, timedelta
@@ -781,3 +782,14 @@ def test_the_intervention_command_notes_lists_and_withdraws(settings, effect_dat
     gone = run_cli("intervention", "retirer", number, env=env)
     assert gone.returncode == 0 and f"Intervention n° {number} retirée." in gone.stdout
     assert "Aucune intervention notée." in run_cli("intervention", "liste", env=env).stdout
+    # a camera moved elsewhere on 15 July: only its days in place count, and as many before
+    moved = run_cli(
+        "intervention", "ajouter", "PS-0900", "--type", "camera", "--date", "2026-06-01", "--fin", "2026-07-15", env=env
+    )
+    assert moved.returncode == 0, moved.stderr
+    measured = json.loads(run_cli("effet", "PS-0900", "--json", env=env).stdout)
+    assert measured["action"]["source"].startswith("caméra posée jusqu'au 15/07/2026, intervention n° ")
+    assert (measured["fenetres"]["debut"], measured["fenetres"]["fin"]) == (
+        "2026-04-17T22:00:00+00:00",
+        "2026-07-14T22:00:00+00:00",
+    )

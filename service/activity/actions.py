@@ -65,18 +65,18 @@ def read_actions(conn: psycopg.Connection[Any], windows: Windows, labels: Labels
     each with its effect up to ``now`` (six months on each side at most, its category's reports for a point found
     in one); the earliest first."""
     bounds = {"start": windows.now.start.to_pydatetime(), "end": windows.now.end.to_pydatetime()}
-    todo: list[tuple[str | Site, str, str, str, pd.Timestamp, str]] = [
-        (str(site_id), str(site_id), str(kind), str(label), pd.Timestamp(first).tz_convert("UTC"), FIRST_VISIT)
+    todo: list[tuple[str | Site, str, str, str, pd.Timestamp, pd.Timestamp | None, str]] = [
+        (str(site_id), str(site_id), str(kind), str(label), pd.Timestamp(first).tz_convert("UTC"), None, FIRST_VISIT)
         for site_id, kind, label, first in conn.execute(_q("first_visits"), bounds).fetchall()
     ]
     for item in interventions.listed(conn, start=windows.now.start, end=windows.now.end):
         kind = "adresse" if item["a_une_adresse"] else ("axe" if str(item["lieu"]).startswith("AX") else "point")
         place: str | Site = interventions.site_of(conn, item) if item["a_une_adresse"] else str(item["lieu"])
-        todo.append((place, str(item["lieu"]), kind, str(item["lieu"]), item["debut"], item["libelle"]))
+        todo.append((place, str(item["lieu"]), kind, str(item["lieu"]), item["debut"], item["fin"], item["libelle"]))
     rows = []
-    for place, site_id, kind, label, when, what in sorted(todo, key=lambda t: (t[4], t[1])):
+    for place, site_id, kind, label, when, until, what in sorted(todo, key=lambda t: (t[4], t[1])):
         try:
-            effect = read_effect(conn, place, action=when, now=now)
+            effect = read_effect(conn, place, action=when, now=now, until=until)
         except NotMeasurableError as refusal:
             rows.append(_unmeasured(site_id, kind, label, when, what, soon=refusal.soon))
             continue

@@ -267,22 +267,29 @@ def read_effect(
     geocoder: Geocoder | None = None,
     now: pd.Timestamp | None = None,
     control: str = "zone",
+    until: pd.Timestamp | None = None,
 ) -> Effect:
     """The effect of the action at ``site_id`` on ``action``'s day, by default the latest intervention recorded at
     the place (a camera, a sign: :mod:`service.activity.interventions`), else its first visit; the reports of
     ``category``, by default those the point was found in. ``site_id`` is a sensitive point (``PS-…``), an axis
     (``AX-…``) or an address, placed by ``geocoder`` and taken with the ``radius_m`` around it (or a place already
-    found). ``control`` is a key of :data:`CONTROLS`."""
+    found). ``control`` is a key of :data:`CONTROLS`. After ``until`` (the day an intervention ended, read with
+    it by default) nothing is counted, and as many days fewer before."""
     if control not in CONTROLS:
         raise InvalidValueError(f"témoin inconnu : « {control} »", hint="zone (le reste de la zone) ou points.")
     site = site_id if isinstance(site_id, Site) else find_site(conn, site_id, geocoder=geocoder, radius_m=radius_m)
     stamp = pd.Timestamp.now(tz="UTC") if now is None else now
     source = "date donnée"
     if action is None:
-        action, source = latest_at(conn, site, stamp) or first_visit(conn, site)
+        latest = latest_at(conn, site, stamp)
+        if latest is not None:
+            action, until, source = latest
+        else:
+            action, source = first_visit(conn, site)
     first = conn.execute(_q("first_report")).fetchone()
     first_report = pd.Timestamp(first[0]).tz_convert("UTC") if first and first[0] is not None else None
-    start, end = effect_windows(action, months=months, now=stamp, first_report=first_report)
+    last = stamp if until is None else min(stamp, until)  # a camera moved elsewhere: its days in place only
+    start, end = effect_windows(action, months=months, now=last, first_report=first_report)
     chosen = category or site.category
     none = Counts(0, 0)
     effect = Effect(

@@ -139,9 +139,11 @@ def as_json(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def latest_at(conn: psycopg.Connection[Any], site: Site, now: pd.Timestamp) -> tuple[pd.Timestamp, str] | None:
-    """The day of the latest intervention at ``site`` started by ``now`` and how to name it (« caméra posée,
-    intervention n° 3 »), or None."""
+def latest_at(
+    conn: psycopg.Connection[Any], site: Site, now: pd.Timestamp
+) -> tuple[pd.Timestamp, pd.Timestamp | None, str] | None:
+    """The day of the latest intervention at ``site`` started by ``now``, the day it ended (a camera moved
+    elsewhere) if it did, and how to name it (« caméra posée, intervention n° 3 »), or None."""
     row = conn.execute(
         _q("latest_at"),
         {
@@ -152,7 +154,10 @@ def latest_at(conn: psycopg.Connection[Any], site: Site, now: pd.Timestamp) -> t
     ).fetchone()
     if row is None:
         return None
-    return pd.Timestamp(row[2]).tz_convert("UTC"), f"{KINDS[row[1]].lower()}, intervention n° {row[0]}"
+    number, kind, started, ended = row
+    until = pd.Timestamp(ended).tz_convert("UTC") if ended is not None else None
+    words = KINDS[kind].lower() + (f" jusqu'au {_day(until)}" if until is not None else "")
+    return pd.Timestamp(started).tz_convert("UTC"), until, f"{words}, intervention n° {number}"
 
 
 def withdraw(conn: psycopg.Connection[Any], intervention_id: int, *, actor: str) -> None:

@@ -28,7 +28,7 @@ ORDER BY i.started_at DESC, i.id DESC;
 -- name: latest_at
 -- The latest intervention at a place that has started by %(now)s: recorded on the site by its id, or at an
 -- address whose circle touches the place (for an address, any whose outline touches its circle).
-SELECT i.id, i.kind, i.started_at
+SELECT i.id, i.kind, i.started_at, i.ended_at
 FROM interventions i
 WHERE i.withdrawn_at IS NULL AND i.started_at <= %(now)s
   AND ((%(site_id)s::text IS NOT NULL AND i.site_id = %(site_id)s)
