@@ -100,7 +100,34 @@ def load_demo(
         from service.demo.prevention import register_networks
 
         register_networks(conn, settings, files.networks_json)
+        if geocoder is not None:
+            note_planted_interventions(conn, files.truth, geocoder.geocoder)
     return DemoLoad(files, summaries, refused, analyse_demo(settings, now=now))
+
+
+def note_planted_interventions(conn: Any, truth: Path, geocoder: Any) -> int:
+    """The camera the service put up at the corner whose dumping it ended (the ground truth's ``action``), noted
+    in the register of interventions at the corner's address, its radius around it — once, however often the demo
+    runs. Returns how many were noted now."""
+    import json
+
+    from service.activity import interventions
+    from service.activity.sites import find_site
+    from service.demo.extras import ACTION_NOTE
+
+    noted = 0
+    for spot in json.loads(truth.read_text(encoding="utf-8"))["sensitive_points"]:
+        if not spot.get("action"):
+            continue
+        place, radius = spot["centre"]["label"], float(spot["radius_m"])
+        start = pd.Timestamp(spot["action"] + " 09:30", tz="Europe/Brussels").tz_convert("UTC")
+        site = find_site(conn, place, geocoder=geocoder, radius_m=radius)
+        if any(i["debut"] == start and i["type"] == "camera" for i in interventions.listed(conn, site)):
+            continue
+        new = interventions.NewIntervention(place, "camera", start, note=ACTION_NOTE)
+        interventions.record(conn, new, actor="demo", geocoder=geocoder, radius_m=radius)
+        noted += 1
+    return noted
 
 
 def analyse_demo(settings: Settings, *, now: datetime | None = None) -> dict[str, Any]:
