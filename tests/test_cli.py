@@ -88,6 +88,15 @@ def test_demo_is_the_whole_main_job(conn, settings):
     batches = conn.execute("SELECT count(*), sum(rejected) FROM ingestion_batches WHERE status = 'termine'").fetchone()
     assert batches == (8, 11)  # eight files (the environment service's own register too), the eleven bad rows
     assert conn.execute("SELECT count(*) FROM prevention_networks").fetchone()[0] == 3  # the demo's networks
+    # the camera that ended the historical corner, in the register of interventions, once however often it runs
+    from service.demo.extras import ACTION_NOTE
+    from service.demo.load import note_planted_interventions
+    from service.geocode.apply import batch_geocoder
+
+    noted = conn.execute("SELECT kind, note, recorded_by, address IS NOT NULL FROM interventions").fetchall()
+    assert noted == [("camera", ACTION_NOTE, "demo", True)]
+    truth = settings.data_dir / "demo" / "verite_terrain.json"
+    assert note_planted_interventions(conn, truth, batch_geocoder(conn).geocoder) == 0
     assert conn.execute("SELECT count(*) FROM sensitive_points").fetchone()[0] > 0
     assert conn.execute("SELECT count(*) FROM reports WHERE geocode_status = 'a_geocoder'").fetchone()[0] == 0
     # a first shift is planned and its field pack written where the next steps point

@@ -21,7 +21,7 @@ import pandas as pd
 from service.db import connect, ensure_database
 from service.demo import DEMO_INGESTION
 from service.demo.generate import DemoFiles, generate_demo
-from service.errors import InputFileError
+from service.errors import InputFileError, InvalidValueError
 from service.geocode.register import ICAR_EXTRACT
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.settings import Settings
@@ -121,7 +121,10 @@ def note_planted_interventions(conn: Any, truth: Path, geocoder: Any) -> int:
             continue
         place, radius = spot["centre"]["label"], float(spot["radius_m"])
         start = pd.Timestamp(spot["action"] + " 09:30", tz="Europe/Brussels").tz_convert("UTC")
-        site = find_site(conn, place, geocoder=geocoder, radius_m=radius)
+        try:
+            site = find_site(conn, place, geocoder=geocoder, radius_m=radius)
+        except InvalidValueError:  # a register without that number: the demo goes on without its camera
+            continue
         if any(i["debut"] == start and i["type"] == "camera" for i in interventions.listed(conn, site)):
             continue
         new = interventions.NewIntervention(place, "camera", start, note=ACTION_NOTE)
