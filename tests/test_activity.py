@@ -607,7 +607,15 @@ def test_the_other_sensitive_points_can_be_the_control(settings, conn, effect_da
 
 
 def _place(lieu: str, before: int, after: int, p: float | None, ratio: float | None, wdq: float | None = None):
-    return {"lieu": lieu, "avant": before, "apres": after, "p": p, "rapport": ratio, "quotient_deplacement": wdq}
+    return {
+        "lieu": lieu,
+        "mesure": "Première visite",
+        "avant": before,
+        "apres": after,
+        "p": p,
+        "rapport": ratio,
+        "quotient_deplacement": wdq,
+    }
 
 
 def test_the_actions_table_calls_a_change_significant_only_over_the_whole_table():
@@ -641,6 +649,11 @@ def test_the_actions_table_calls_a_change_significant_only_over_the_whole_table(
         "1 sans signalement."
     )
     assert actions_sentence(actions_table([])) is None
+    camera = _place("PS-0001", 40, 8, 0.001, 0.2) | {"mesure": "Caméra posée"}
+    mixed = actions_table([camera, _place("AX-2", 0, 0, None, None)])
+    assert actions_sentence(mixed) == (
+        "2 actions (1 première visite d'un lieu, 1 intervention) : 1 baisse significative, 1 sans signalement."
+    )
 
 
 def test_the_activity_report_says_whether_the_period_s_actions_worked(settings, conn, effect_data, auth, tmp_path):
