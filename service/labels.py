@@ -67,3 +67,12 @@ INTERVENTION_LABELS: dict[str, str] = {
     "information": "Riverains informés",
     "autre": "Autre mesure",
 }
+#: Their mark on the officers' map (and its legend).
+INTERVENTION_MARKS: dict[str, str] = {
+    "camera": "Cam",
+    "panneau": "Pan",
+    "nettoyage": "Net",
+    "amenagement": "Amé",
+    "information": "Inf",
+    "autre": "Aut",
+}

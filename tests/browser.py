@@ -24,6 +24,7 @@ import pytest
 from service.analyse.store import run_points
 from service.api import create_app
 from service.demo import generate_demo
+from service.demo.load import note_planted_interventions
 from service.geocode.apply import batch_geocoder
 from service.geocode.gazetteer import load_gazetteer
 from service.ingest.pipeline import IngestOptions, ingest_file
@@ -47,6 +48,7 @@ LAYERS = {
     "axes": "path.hs-axe",
     "visites": "path.hs-visite",
     "permis": ".leaflet-marker-pane .hs-permis",
+    "interventions": ".leaflet-marker-pane .hs-intervention",
     "communes": "path.hs-commune",
     "secteurs": "path.hs-secteur",
     "fond_rues": "path.hs-rue",
@@ -101,6 +103,7 @@ def demo_data(conn, settings, tmp_path):
     ]
     for path, kind, source in plan:
         ingest_file(conn, path, IngestOptions(kind=kind, source=source), settings, geocoder=geocoder)  # type: ignore[arg-type]
+    note_planted_interventions(conn, files.truth, geocoder.geocoder)  # the camera at the corner it ended
     now = pd.Timestamp.now(tz="UTC")
     found = run_points(conn, since=(now - pd.Timedelta(days=730)).to_pydatetime(), now=now)
     conn.commit()

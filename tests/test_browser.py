@@ -102,6 +102,20 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
         assert state[name]["elements"] > 0, f"couche vide : {name}"
         assert drawn[name] > 0, f"couche non dessinée : {name}"
     assert drawn["secteurs"] >= 6 and drawn["fond_rues"] > 500
+    # the camera the demo noted at the corner it ended: its mark and its popup
+    mark = browser.find_element(By.CSS_SELECTOR, LAYERS["interventions"])
+    assert text_of(mark) == "Cam"
+    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", mark)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content h3"))
+    assert text_of(browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content h3")) == "Caméra posée"
+    rows = {
+        text_of(tr.find_element(By.TAG_NAME, "th")): text_of(tr.find_element(By.TAG_NAME, "td"))
+        for tr in browser.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content tr")
+    }
+    assert (rows["Jusqu'au"], rows["Notée par"]) == ("en place", "demo"), rows
+    assert rows["Note"].startswith("Action coordonnée : dépôts enlevés, caméra de surveillance placée"), rows
+    browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
     assert browser.execute_script("return window.hotspotsVue.total") > 500
 
     # the screenshot is a map, not a blank page; the same check says so of a blank page

@@ -24,7 +24,7 @@ from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 from service import __version__
 from service.accounts import ROLE_LABELS, User
-from service.labels import INTERVENTION_LABELS, STATE_LABELS, TREND_LABELS
+from service.labels import INTERVENTION_LABELS, INTERVENTION_MARKS, STATE_LABELS, TREND_LABELS
 from service.maps.data import PUBLIC_GROUPS
 from service.maps.words import (
     GROUP_NAMES,
@@ -207,6 +207,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         categories=vocabulary["categories"],
         outcomes=vocabulary["resultats"],
         intervention_kinds=list(INTERVENTION_LABELS.items()),  # a camera, a sign... (service.activity.interventions)
+        intervention_marks=INTERVENTION_MARKS,
         style=STYLE,
         can_plan=can_plan,
         station=settings.plan_station,
@@ -222,6 +223,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "depuis": since,
         "categories": dict(vocabulary["categories"]),
         "resultats": dict(vocabulary["resultats"]),
+        "marques_interventions": INTERVENTION_MARKS,
         "style": STYLE,
         "libelles": {"tendances": TREND_LABELS, "etats": STATE_LABELS},
         "fond_vectoriel_seul": not settings.tile_url,

@@ -294,6 +294,7 @@
             fresh.innerHTML = effectBlock(id, true);
             if (old) old.replaceWith(fresh.firstChild); else wrap.parentNode.insertBefore(fresh.firstChild, wrap);
             watchEffect(box);
+            noted.refresh();
           })
           .catch(function (err) { out.textContent = err.message; })
           .then(function () { button.disabled = false; });
@@ -461,6 +462,23 @@
       return div;
     }
 
+    /* What was put in place at a site (a camera, a sign, a clean-up...): a mark at the site, its days and note. */
+    var noted = new H.Overlay(map, "interventions", "Interventions (caméras, panneaux…)", function (group) {
+      return H.getJSON("/api/interventions").then(function (items) {
+        group.clearLayers();
+        items.forEach(function (i) {
+          var mark = L.marker([i.lat, i.lon], { icon: L.divIcon({ className: "hs-intervention",
+            html: "<span>" + esc(config.marques_interventions[i.type] || "•") + "</span>", iconSize: [22, 18] }) });
+          mark.bindPopup("<h3>" + esc(i.libelle) + "</h3><table>" + row("Lieu", esc(i.lieu)) +
+            row("Depuis le", H.day(i.debut)) + row("Jusqu'au", i.fin ? H.day(i.fin) : "en place") +
+            row("Note", esc(i.note || "—")) + row("Notée par", esc(i.note_par)) + row("N°", H.number(i.id)) +
+            "</table>", { maxWidth: 340 });
+          group.addLayer(mark);
+        });
+        return items.length;
+      });
+    });
+
     /* Reports and sites referred to the Mediation service or a partner: out of the hotspot counts, shown apart. */
     var referrals = new H.Overlay(map, "renvois", "Renvois (médiation, partenaires)", function (group) {
       return H.getJSON("/api/renvois?etat=actif&etat=propose&limite=5000").then(function (data) {
@@ -494,7 +512,7 @@
       });
     });
 
-    var overlays = [heat, clusters, pointsLayer, axes, visits, permits, referrals, communes, sections];
+    var overlays = [heat, clusters, pointsLayer, axes, visits, noted, permits, referrals, communes, sections];
     var control = {};
     overlays.forEach(function (o) { control[o.label] = o.group; });
     H.layersControl(map, bases, control);
