@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from datetime import UTC, datetime, timedelta
@@ -788,21 +787,28 @@ def test_the_intervention_command_notes_lists_and_withdraws(settings, effect_dat
     table = run_cli("intervention", "liste", env=env)
     rows = [" ".join(line.replace("│", " ").split()) for line in table.stdout.splitlines()]
     assert any(row.startswith(f"{number} PS-0900 Nettoyage 02/06/2026 —") for row in rows), rows
-    effect = run_cli("effet", "PS-0900", "--mois", "3", env=env)
-    assert "le 02/06/2026 (nettoyage, intervention n° " in effect.stdout
     wrong = run_cli("intervention", "ajouter", "PS-0900", "--type", "sac", "--date", "02/06/2026", env=env)
     assert wrong.returncode == 1 and "type d'intervention inconnu : « sac »" in wrong.stderr
     gone = run_cli("intervention", "retirer", number, env=env)
     assert gone.returncode == 0 and f"Intervention n° {number} retirée." in gone.stdout
     assert "Aucune intervention notée." in run_cli("intervention", "liste", env=env).stdout
-    # a camera moved elsewhere on 15 July: only its days in place count, and as many before
-    moved = run_cli(
-        "intervention", "ajouter", "PS-0900", "--type", "camera", "--date", "2026-06-01", "--fin", "2026-07-15", env=env
-    )
-    assert moved.returncode == 0, moved.stderr
-    measured = json.loads(run_cli("effet", "PS-0900", "--json", env=env).stdout)
-    assert measured["action"]["source"].startswith("caméra posée jusqu'au 15/07/2026, intervention n° ")
-    assert (measured["fenetres"]["debut"], measured["fenetres"]["fin"]) == (
-        "2026-04-17T22:00:00+00:00",
-        "2026-07-14T22:00:00+00:00",
-    )
+
+
+def test_an_intervention_that_ended_counts_only_its_days_in_place(conn, effect_data):
+    """A camera moved elsewhere on 15 July: its effect counts 1 June to 15 July, and as many days before; one in
+    place ten days only is too short a time to say anything, and said so."""
+    from service.activity.effect import NotMeasurableError, read_effect
+    from service.activity.interventions import NewIntervention, record
+
+    def day(text: str) -> pd.Timestamp:
+        return pd.Timestamp(text, tz="Europe/Brussels").tz_convert("UTC")
+
+    camera = NewIntervention("PS-0900", "camera", day("2026-06-01"), day("2026-07-15"))
+    number = record(conn, camera, actor="test")["id"]
+    measured = read_effect(conn, "PS-0900")
+    assert measured.action_source == f"caméra posée jusqu'au 15/07/2026, intervention n° {number}"
+    assert (measured.start, measured.end) == (day("2026-04-18"), day("2026-07-15"))
+    record(conn, NewIntervention("PS-0900", "panneau", day("2026-08-01"), day("2026-08-11")), actor="test")
+    too_short = "l'action du 01/08/2026 n'est restée en place que 10 jour(s), jusqu'au 11/08/2026 : il en faut 28"
+    with pytest.raises(NotMeasurableError, match=re.escape(too_short)):
+        read_effect(conn, "PS-0900")

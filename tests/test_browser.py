@@ -114,8 +114,25 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     }
     assert (rows["Jusqu'au"], rows["Notée par"]) == ("en place", "demo"), rows
     assert rows["Note"].startswith("Action coordonnée : dépôts enlevés, caméra de surveillance placée"), rows
+    withdraw = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content button.hs-retirer")
+    assert text_of(withdraw) == "Retirer (notée par erreur)"
+    browser.execute_script("arguments[0].click()", withdraw)  # a first click asks again, nothing is sent
+    assert text_of(withdraw) == "Confirmer le retrait"
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM interventions WHERE withdrawn_at IS NULL")
+        assert cur.fetchone()[0] == 1
+    browser.execute_script("arguments[0].click()", withdraw)
+    out = ".leaflet-popup-content .hs-retour"
+    wait.until(lambda d: text_of(d.find_element(By.CSS_SELECTOR, out)).endswith(" retirée."))
+    with conn.cursor() as cur:
+        cur.execute("SELECT withdrawn_by FROM interventions")
+        assert cur.fetchall() == [("test.planificateur",)]
+    loads = "return window.hotspotsLayers.interventions.chargements"
+    before = browser.execute_script(loads)
     browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
+    wait.until(lambda d: d.execute_script(loads) > before)
+    assert not browser.find_elements(By.CSS_SELECTOR, LAYERS["interventions"])  # its mark is gone
     assert browser.execute_script("return window.hotspotsVue.total") > 500
 
     # the screenshot is a map, not a blank page; the same check says so of a blank page

@@ -289,7 +289,18 @@ def read_effect(
     first = conn.execute(_q("first_report")).fetchone()
     first_report = pd.Timestamp(first[0]).tz_convert("UTC") if first and first[0] is not None else None
     last = stamp if until is None else min(stamp, until)  # a camera moved elsewhere: its days in place only
-    start, end = effect_windows(action, months=months, now=last, first_report=first_report)
+    try:
+        start, end = effect_windows(action, months=months, now=last, first_report=first_report)
+    except NotMeasurableError as refusal:
+        if not refusal.soon or until is None or until > stamp:
+            raise
+        days = french_number(max((until - action) / pd.Timedelta(days=1), 0))
+        raise NotMeasurableError(
+            f"l'action du {_day(action)} n'est restée en place que {days} jour(s), jusqu'au {_day(until)} : il en "
+            f"faut {MIN_DAYS} pour mesurer son effet",
+            hint="Donnez une autre action (--date), ou notez la durée réelle de l'intervention.",
+            soon=True,
+        ) from None
     chosen = category or site.category
     none = Counts(0, 0)
     effect = Effect(

@@ -469,15 +469,46 @@
         items.forEach(function (i) {
           var mark = L.marker([i.lat, i.lon], { icon: L.divIcon({ className: "hs-intervention",
             html: "<span>" + esc(config.marques_interventions[i.type] || "•") + "</span>", iconSize: [22, 18] }) });
-          mark.bindPopup("<h3>" + esc(i.libelle) + "</h3><table>" + row("Lieu", esc(i.lieu)) +
-            row("Depuis le", H.day(i.debut)) + row("Jusqu'au", i.fin ? H.day(i.fin) : "en place") +
-            row("Note", esc(i.note || "—")) + row("Notée par", esc(i.note_par)) + row("N°", H.number(i.id)) +
-            "</table>", { maxWidth: 340 });
+          mark.bindPopup(function () { return interventionPopup(i); }, { maxWidth: 340 });
           group.addLayer(mark);
         });
         return items.length;
       });
     });
+
+    /* An intervention's popup; a planner can withdraw one noted by mistake (a second click confirms). */
+    function interventionPopup(i) {
+      var div = document.createElement("div");
+      div.innerHTML = "<h3>" + esc(i.libelle) + "</h3><table>" + row("Lieu", esc(i.lieu)) +
+        row("Depuis le", H.day(i.debut)) + row("Jusqu'au", i.fin ? H.day(i.fin) : "en place") +
+        row("Note", esc(i.note || "—")) + row("Notée par", esc(i.note_par)) + row("N°", H.number(i.id)) + "</table>";
+      if (!config.peut_planifier) return div;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "hs-retirer";
+      button.textContent = "Retirer (notée par erreur)";
+      var out = document.createElement("p");
+      out.className = "hs-retour";
+      out.setAttribute("role", "status");
+      button.addEventListener("click", function () {
+        if (!button.dataset.confirme) {
+          button.dataset.confirme = "1";
+          button.textContent = "Confirmer le retrait";
+          return;
+        }
+        button.disabled = true;
+        H.send("/api/interventions/" + encodeURIComponent(i.id), { method: "DELETE" })
+          .then(function () {
+            out.textContent = "Intervention n° " + i.id + " retirée.";
+            button.remove();
+            map.once("popupclose", function () { noted.refresh(); });
+          })
+          .catch(function (err) { out.textContent = err.message; button.disabled = false; });
+      });
+      div.appendChild(button);
+      div.appendChild(out);
+      return div;
+    }
 
     /* Reports and sites referred to the Mediation service or a partner: out of the hotspot counts, shown apart. */
     var referrals = new H.Overlay(map, "renvois", "Renvois (médiation, partenaires)", function (group) {
