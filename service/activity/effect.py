@@ -44,8 +44,9 @@ MIN_DAYS = 28
 MONTHS = 6
 #: Under this p-value a change is one that chance alone would rarely give.
 ALPHA = 0.05
-#: The controls: the rest of the zone, or the other sensitive points and axes (outside the place and its ring).
-CONTROLS = {"zone": "le reste de la zone", "points": "les autres points sensibles et axes"}
+#: The controls — the rest of the zone, or the other sensitive points and axes (outside the place and its ring) —
+#: as a sentence compares the place with them.
+CONTROLS = {"zone": "au reste de la zone", "points": "aux autres points sensibles et axes"}
 #: The control as the tables name it.
 CONTROL_NAMES = {"zone": "Reste de la zone (témoin)", "points": "Autres points et axes (témoin)"}
 
@@ -210,18 +211,12 @@ def effect_sentences(effect: Effect, category_label: str | None) -> list[str]:
         )
         lines.append(
             f"{where[0].upper()}{where[1:]}, les signalements ont {word} ({change_words(effect.place.change)}) ; "
-            f"par rapport {_compared_to(effect.control_kind)} ({change_words(effect.control.change)}), c'est "
+            f"par rapport {CONTROLS[effect.control_kind]} ({change_words(effect.control.change)}), c'est "
             f"{relative} : {verdict}"
         )
     lines.append(ring_sentence(m.wdq, effect.ring_m))
     lines.append(_caution(effect.control_kind))
     return lines
-
-
-def _compared_to(control: str) -> str:
-    """« au reste de la zone », « aux autres points sensibles et axes »."""
-    words = CONTROLS[control]
-    return "aux " + words[4:] if words.startswith("les ") else "au " + words[3:]
 
 
 def _caution(control: str) -> str:
