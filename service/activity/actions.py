@@ -70,9 +70,8 @@ def read_actions(conn: psycopg.Connection[Any], windows: Windows, labels: Labels
         for site_id, kind, label, first in conn.execute(_q("first_visits"), bounds).fetchall()
     ]
     for item in interventions.listed(conn, start=windows.now.start, end=windows.now.end):
-        kind = "adresse" if item["a_une_adresse"] else ("axe" if str(item["lieu"]).startswith("AX") else "point")
-        place: str | Site = interventions.site_of(conn, item) if item["a_une_adresse"] else str(item["lieu"])
-        todo.append((place, str(item["lieu"]), kind, str(item["lieu"]), item["debut"], item["fin"], item["libelle"]))
+        site = interventions.site_of(conn, item)
+        todo.append((site, site.id, site.kind, site.label, item["debut"], item["fin"], item["libelle"]))
     rows = []
     for place, site_id, kind, label, when, until, what in sorted(todo, key=lambda t: (t[4], t[1])):
         try:

@@ -16,6 +16,7 @@ import shapely
 from service.activity.sites import ADDRESS_RADIUS_M, Site, find_site
 from service.db.queries import Queries
 from service.errors import InvalidValueError, NotFoundError
+from service.export.values import day
 from service.geocode.match import Geocoder
 from service.labels import INTERVENTION_LABELS
 from service.numbers import french_number
@@ -65,12 +66,12 @@ def record(
     stamp = pd.Timestamp.now(tz="UTC") if now is None else now
     if new.start > stamp + AHEAD:
         raise InvalidValueError(
-            f"intervention datée de plus d'un jour dans le futur : {_day(new.start)}",
+            f"intervention datée de plus d'un jour dans le futur : {day(new.start)}",
             hint="Notez-la le jour où elle est en place (une caméra posée, un panneau planté).",
         )
     if new.end is not None and new.end <= new.start:
         raise InvalidValueError(
-            f"fin ({_day(new.end)}) avant le début ({_day(new.start)})", hint="La fin vient après le début."
+            f"fin ({day(new.end)}) avant le début ({day(new.start)})", hint="La fin vient après le début."
         )
     site = find_site(conn, new.place, geocoder=geocoder, radius_m=radius_m)
     row = conn.execute(
@@ -144,20 +145,13 @@ def latest_at(
 ) -> tuple[pd.Timestamp, pd.Timestamp | None, str] | None:
     """The day of the latest intervention at ``site`` started by ``now``, the day it ended (a camera moved
     elsewhere) if it did, and how to name it (« caméra posée, intervention n° 3 »), or None."""
-    row = conn.execute(
-        _q("latest_at"),
-        {
-            "site_id": site.id if site.kind != "adresse" else None,
-            "site": shapely.to_wkb(site.geom),
-            "now": now.to_pydatetime(),
-        },
-    ).fetchone()
-    if row is None:
+    started = [i for i in listed(conn, site) if i["debut"] <= now]  # the latest first
+    if not started:
         return None
-    number, kind, started, ended = row
-    until = pd.Timestamp(ended).tz_convert("UTC") if ended is not None else None
-    words = KINDS[kind].lower() + (f" jusqu'au {_day(until)}" if until is not None else "")
-    return pd.Timestamp(started).tz_convert("UTC"), until, f"{words}, intervention n° {number}"
+    item = started[0]
+    until = item["fin"].tz_convert("UTC") if item["fin"] is not None else None
+    words = item["libelle"].lower() + (f" jusqu'au {day(until)}" if until is not None else "")
+    return item["debut"].tz_convert("UTC"), until, f"{words}, intervention n° {item['id']}"
 
 
 def withdraw(conn: psycopg.Connection[Any], intervention_id: int, *, actor: str) -> None:
@@ -169,7 +163,3 @@ def withdraw(conn: psycopg.Connection[Any], intervention_id: int, *, actor: str)
             hint="« hotspots intervention liste » donne les numéros.",
         )
     conn.commit()
-
-
-def _day(stamp: pd.Timestamp) -> str:
-    return f"{stamp.tz_convert('Europe/Brussels'):%d/%m/%Y}"
