@@ -78,6 +78,12 @@ def is_site_id(text: str) -> bool:
     return bool(_SITE_ID.match(text))
 
 
+def geocoder_for(conn: psycopg.Connection[Any], place: str) -> Geocoder | None:
+    """The register's geocoder, built from the database, when ``place`` is an address; None for a point or an
+    axis, which need none (the command line's way: one place per run)."""
+    return None if is_site_id(place) else Geocoder.from_db(conn)
+
+
 def address_site(text: str, geocoder: Geocoder | None, radius_m: float) -> Site:
     """The circle of ``radius_m`` around an address, placed by the offline geocoder."""
     if geocoder is None:

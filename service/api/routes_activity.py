@@ -11,12 +11,11 @@ from fastapi.responses import JSONResponse, Response
 from service.activity import activity_json, read_activity, render_pdf, render_workbook
 from service.activity.effect import MONTHS, RING_M, action_day, effect_json, effect_points, one_category, read_effect
 from service.activity.effect_sheet import effect_stem, load_effect_background, render_effect_pdf
-from service.activity.sites import ADDRESS_RADIUS_M, is_site_id
+from service.activity.sites import ADDRESS_RADIUS_M
 from service.api.deps import AppSettings, Conn, Reader
 from service.api.files import file_response
-from service.api.writes import geocoder_of
+from service.api.writes import place_geocoder
 from service.db.vocabulary import load_labels
-from service.geocode.apply import GazetteerBatchGeocoder
 from service.prevention.period import parse_period
 
 router = APIRouter(prefix="/api", tags=["bilan d'activité"])
@@ -91,8 +90,7 @@ def effect(
     labels = load_labels(conn)
     code = one_category(categorie, labels.categories)
     action = action_day(date, settings.timezone) if date else None
-    batch = None if is_site_id(lieu) else geocoder_of(request, conn)
-    geocoder = batch.geocoder if isinstance(batch, GazetteerBatchGeocoder) else None
+    geocoder = place_geocoder(lieu, request, conn)
     found = read_effect(
         conn,
         lieu,

@@ -11,11 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.activity import interventions
 from service.activity.effect import action_day
-from service.activity.sites import ADDRESS_RADIUS_M, find_site, is_site_id
+from service.activity.sites import ADDRESS_RADIUS_M, find_site
 from service.api.deps import AppSettings, Conn, Planner, Reader
-from service.api.writes import geocoder_of
-from service.geocode.apply import GazetteerBatchGeocoder
-from service.geocode.match import Geocoder
+from service.api.writes import place_geocoder
 
 router = APIRouter(prefix="/api", tags=["bilan d'activité"])
 
@@ -32,11 +30,6 @@ class InterventionIn(BaseModel):
     rayon: float = Field(default=ADDRESS_RADIUS_M, ge=10, le=1000, description="pour une adresse : le cercle (m)")
 
 
-def _geocoder(lieu: str, request: Request, conn: Conn) -> Geocoder | None:
-    batch = None if is_site_id(lieu) else geocoder_of(request, conn)
-    return batch.geocoder if isinstance(batch, GazetteerBatchGeocoder) else None
-
-
 @router.get("/interventions", summary="Les interventions notées, de tous les lieux ou d'un seul")
 def list_interventions(
     request: Request,
@@ -45,7 +38,7 @@ def list_interventions(
     lieu: Annotated[str | None, Query(max_length=300, description="un point, un axe ou une adresse")] = None,
 ) -> JSONResponse:
     """Les plus récentes d'abord ; pour un lieu, celles notées sur lui et celles d'une adresse qui le touche."""
-    site = find_site(conn, lieu, geocoder=_geocoder(lieu, request, conn)) if lieu else None
+    site = find_site(conn, lieu, geocoder=place_geocoder(lieu, request, conn)) if lieu else None
     items: list[dict[str, Any]] = [interventions.as_json(i) for i in interventions.listed(conn, site)]
     return JSONResponse(items)
 
@@ -60,7 +53,7 @@ def add_intervention(
     end = action_day(body.fin, settings.timezone) if body.fin else None
     new = interventions.NewIntervention(body.lieu, body.type, start, end, body.note)
     item = interventions.record(
-        conn, new, actor=user.login, geocoder=_geocoder(body.lieu, request, conn), radius_m=body.rayon
+        conn, new, actor=user.login, geocoder=place_geocoder(body.lieu, request, conn), radius_m=body.rayon
     )
     return JSONResponse(interventions.as_json(item), status_code=201)
 

@@ -9,8 +9,11 @@ import psycopg
 from fastapi import Request
 
 from service.accounts import User
+from service.activity.sites import is_site_id
 from service.api.state import state_of
 from service.geocode import BatchGeocoder
+from service.geocode.apply import GazetteerBatchGeocoder
+from service.geocode.match import Geocoder
 from service.ingest.columns import Kind
 from service.ingest.records import store_records
 from service.settings import Settings
@@ -20,6 +23,13 @@ def geocoder_of(request: Request, conn: psycopg.Connection[Any]) -> BatchGeocode
     """The app's geocoder, built once from the address register (None while no register is loaded), with the
     request's own connection."""
     return state_of(request).geocoder(conn)
+
+
+def place_geocoder(place: str, request: Request, conn: psycopg.Connection[Any]) -> Geocoder | None:
+    """The geocoder that reads ``place`` when it is an address (the app's, from the register), None when it names
+    a sensitive point or an axis, or while no register is loaded: what ``find_site`` takes."""
+    batch = None if is_site_id(place) else geocoder_of(request, conn)
+    return batch.geocoder if isinstance(batch, GazetteerBatchGeocoder) else None
 
 
 def create_records(

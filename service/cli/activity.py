@@ -98,16 +98,15 @@ def effet(
         one_category,
         read_effect,
     )
-    from service.activity.sites import is_site_id
+    from service.activity.sites import geocoder_for
     from service.db.vocabulary import load_labels
-    from service.geocode.match import Geocoder
 
     settings = settings_of(ctx)
     action = action_day(date, settings.timezone) if date else None
     with database(settings) as conn:
         labels = load_labels(conn)
         code = one_category(categorie, labels.categories)
-        geocoder = None if is_site_id(lieu) else Geocoder.from_db(conn)
+        geocoder = geocoder_for(conn, lieu)
         found = read_effect(
             conn,
             lieu,

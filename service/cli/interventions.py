@@ -3,7 +3,7 @@ withdraw; « did the action work? » starts from the latest one at a place."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -11,6 +11,7 @@ from rich.table import Table
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of
 from service.cli.fit import fitted
+from service.export.values import day
 
 app = typer.Typer(
     help="Interventions à un lieu (caméra, panneau, nettoyage, aménagement, riverains informés) : noter, lister, "
@@ -37,27 +38,22 @@ def add_cmd(
     json_out: JsonOut = False,
 ) -> None:
     """Note une intervention à un point sensible, un axe ou une adresse (placée par le géocodeur hors ligne)."""
-    import pandas as pd
-
     from service.activity.effect import action_day
     from service.activity.interventions import NewIntervention, as_json, record
-    from service.activity.sites import is_site_id
-    from service.geocode.match import Geocoder
+    from service.activity.sites import geocoder_for
 
     settings = settings_of(ctx)
     start = action_day(date, settings.timezone)
     end = action_day(fin, settings.timezone) if fin else None
     with database(settings) as conn:
-        geocoder = None if is_site_id(lieu) else Geocoder.from_db(conn)
+        geocoder = geocoder_for(conn, lieu)
         new = NewIntervention(lieu, type_, start, end, note)
-        item = record(conn, new, actor=cli_actor(), geocoder=geocoder, radius_m=rayon, now=pd.Timestamp.now(tz="UTC"))
+        item = record(conn, new, actor=cli_actor(), geocoder=geocoder, radius_m=rayon)
     if json_out:
         print_json(as_json(item))
         return
-    console.print(
-        escape(f"Intervention n° {item['id']} notée : {item['libelle'].lower()} — {item['lieu']}, le {_day(item)}."),
-        highlight=False,
-    )
+    said = f"Intervention n° {item['id']} notée : {item['libelle'].lower()} — {item['lieu']}, le {day(item['debut'])}."
+    console.print(escape(said), highlight=False)
 
 
 @app.command("liste")
@@ -68,13 +64,12 @@ def list_cmd(
 ) -> None:
     """Les interventions notées (les plus récentes d'abord), de tous les lieux ou d'un seul."""
     from service.activity.interventions import as_json, listed
-    from service.activity.sites import find_site, is_site_id
-    from service.geocode.match import Geocoder
+    from service.activity.sites import find_site, geocoder_for
 
     with database(settings_of(ctx)) as conn:
         site = None
         if lieu:
-            geocoder = None if is_site_id(lieu) else Geocoder.from_db(conn)
+            geocoder = geocoder_for(conn, lieu)
             site = find_site(conn, lieu, geocoder=geocoder)
         items = listed(conn, site)
     if json_out:
@@ -87,13 +82,12 @@ def list_cmd(
     for name in ("N°", "Lieu", "Intervention", "Du", "Au", "Note", "Notée par"):
         table.add_column(name, justify="right" if name == "N°" else "left")
     for i in items:
-        end = f"{i['fin'].tz_convert('Europe/Brussels'):%d/%m/%Y}" if i["fin"] is not None else "—"
         table.add_row(
             str(i["id"]),
             escape(str(i["lieu"])),
             escape(i["libelle"]),
-            _day(i),
-            end,
+            day(i["debut"]),
+            day(i["fin"]) or "—",
             escape(i["note"] or ""),
             escape(i["note_par"]),
         )
@@ -110,7 +104,3 @@ def withdraw_cmd(
     with database(settings_of(ctx)) as conn:
         withdraw(conn, numero, actor=cli_actor())
     console.print(f"Intervention n° {numero} retirée.", highlight=False)
-
-
-def _day(item: dict[str, Any]) -> str:
-    return f"{item['debut'].tz_convert('Europe/Brussels'):%d/%m/%Y}"
