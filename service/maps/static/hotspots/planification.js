@@ -243,7 +243,7 @@
         }
         show(popup, html, "/api/points-sensibles/" + encodeURIComponent(id) + "/visites", function (box) {
           newPriority(box, "/api/points-sensibles/" + encodeURIComponent(id), p.priorite);
-        }, "point " + id);
+        }, "point " + id, id);
       }).catch(function (err) { popup.setContent(esc(err.message)); });
     }
 
@@ -338,8 +338,9 @@
     }
 
     /* The popup stays open after a visit is recorded, so that the officer reads the confirmation and the new
-     * "last visit"; points and axes (which hold the popup) are reloaded once it is closed. */
-    function show(popup, html, postUrl, saved, lieu) {
+     * "last visit"; points and axes (which hold the popup) are reloaded once it is closed. ``site`` (a point's or
+     * an axis's id) adds « Noter une intervention ». */
+    function show(popup, html, postUrl, saved, lieu, site) {
       var box = document.createElement("div");
       box.className = "hs-popup";
       box.innerHTML = html;
@@ -351,9 +352,8 @@
         map.once("popupclose", function () { pointsLayer.refresh(); axes.refresh(); });
       });
       if (form) box.appendChild(form);
-      var site = /^(point|axe) /.test(lieu || "") ? lieu.replace(/^(point|axe) /, "") : null;
-      var noted = site && interventionForm(site, box);
-      if (noted) box.appendChild(noted);
+      var noteForm = site && interventionForm(site, box);
+      if (noteForm) box.appendChild(noteForm);
       watchEffect(box);
       popup.setContent(box);
     }
@@ -387,7 +387,7 @@
           row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>" + effectBlock(p.id, last);
         show(popup, html, "/api/axes/" + encodeURIComponent(id) + "/visites", function (box) {
           newPriority(box, "/api/axes/" + encodeURIComponent(id), p.priorite);
-        }, "axe " + id);
+        }, "axe " + id, id);
       }).catch(function (err) { popup.setContent(esc(err.message)); });
     }
 
