@@ -127,6 +127,7 @@ def _sheet(
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
+    longest = [0] * len(columns)  # the longest words of each column (a label, a verdict)
     for i, row in enumerate(table.to_dict(orient="records"), start=HEADER_ROW + 1):
         for j, (_heading, field, fmt) in enumerate(columns, start=1):
             value = _value(field, row.get(field), row)
@@ -134,9 +135,11 @@ def _sheet(
             number_format = _UNITS.get(str(row.get("unite")), fmt) if units and field == "n" else fmt
             if number_format and isinstance(value, int | float | date):
                 cell.number_format = number_format
-    for j, (heading, _field, fmt) in enumerate(columns, start=1):
-        words = j > 1 and fmt is None and heading != "Écart significatif"  # a label or a verdict, not a figure
-        ws.column_dimensions[get_column_letter(j)].width = 40 if j == 1 or words else max(12, len(heading) + 2)
+            if isinstance(value, str):
+                longest[j - 1] = max(longest[j - 1], len(value))
+    for j, (heading, _field, _fmt) in enumerate(columns, start=1):
+        words = min(40, longest[j - 1] + 2)  # read whole up to 40 characters, then wrapped by the reader
+        ws.column_dimensions[get_column_letter(j)].width = 40 if j == 1 else max(12, len(heading) + 2, words)
     ws.row_dimensions[HEADER_ROW].height = 30
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
     ws.page_setup.orientation = "landscape"
