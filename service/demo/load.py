@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -25,6 +25,11 @@ from service.errors import InputFileError, InvalidValueError
 from service.geocode.register import ICAR_EXTRACT
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from service.geocode.match import Geocoder
 
 #: The demo's files, in the order a service would receive them, with their source names; the planted bad rows last.
 DEMO_SOURCES: tuple[tuple[str, str, str], ...] = (
@@ -105,7 +110,7 @@ def load_demo(
     return DemoLoad(files, summaries, refused, analyse_demo(settings, now=now))
 
 
-def note_planted_interventions(conn: Any, truth: Path, geocoder: Any) -> int:
+def note_planted_interventions(conn: psycopg.Connection[Any], truth: Path, geocoder: Geocoder) -> int:
     """The camera the service put up at the corner whose dumping it ended (the ground truth's ``action``), noted
     in the register of interventions at the corner's address, its radius around it — once, however often the demo
     runs. Returns how many were noted now."""
