@@ -39,7 +39,7 @@ browser-deps:
 test: install browser-deps
 	$(BIN)/ruff check service tests benchmarks notebooks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## the README's screenshots (docs/premiers-pas/), taken again by the browser test on the demonstration data
 captures: install browser-deps

@@ -1,7 +1,9 @@
 """A real, throwaway PostGIS for the whole test session (the managed cluster in a temporary directory).
 
-Set HOTSPOTS_TEST_DATABASE_URL to run the suite against an existing PostGIS instead, and HOTSPOTS_TEST_PG_PORT
-(default 54329) to run two suites side by side.
+Set HOTSPOTS_TEST_DATABASE_URL to run the suite against an existing PostGIS instead (one process: ``-n 0``), and
+HOTSPOTS_TEST_PG_PORT (default 54329) to run two suites side by side. Under pytest-xdist (``make test`` runs two
+processes), each worker has its own cluster, ten ports above the previous one's: the tests that start a second
+cluster take the next ports of their own worker's.
 """
 
 from __future__ import annotations
@@ -31,6 +33,19 @@ _DATA_TABLES = (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """One external database cannot hold two test processes' data: refuse ``-n 2`` with it, before any test."""
+    workers = config.getoption("numprocesses", default=None)
+    if os.environ.get("HOTSPOTS_TEST_DATABASE_URL") and workers not in (None, 0, 1):
+        raise pytest.UsageError("HOTSPOTS_TEST_DATABASE_URL : une seule base, un processus de tests (pytest -n 0).")
+
+
+def worker_pg_port() -> int:
+    """This test process's cluster port: HOTSPOTS_TEST_PG_PORT, plus ten per pytest-xdist worker before it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(os.environ.get("HOTSPOTS_TEST_PG_PORT", "54329")) + 10 * int(worker.removeprefix("gw"))
+
+
 @pytest.fixture(scope="session")
 def settings() -> Iterator[Settings]:
     external = os.environ.get("HOTSPOTS_TEST_DATABASE_URL")
@@ -41,7 +56,7 @@ def settings() -> Iterator[Settings]:
         database_url=external or None,
         data_dir=base,
         geodata_dir=ROOT / "geodata",
-        pg_port=int(os.environ.get("HOTSPOTS_TEST_PG_PORT", "54329")),
+        pg_port=worker_pg_port(),
         chunk_rows=1_000,
         # generated requests (schemathesis) fail many logins from one address: the limits have their own test
         login_max_failures=100_000,

@@ -1,7 +1,8 @@
 """An IT administrator's day, on a real PostgreSQL that the service does not manage (an « IT department » cluster
 listening on TCP with password authentication, an account without superuser rights): what they read at each step.
 
-The cluster runs on HOTSPOTS_TEST_PG_PORT + 1 (the port test_db's lifecycle test also uses, one after the other).
+The cluster runs one port above the test process's own cluster (test_db's lifecycle test takes the same port: in one
+process the two run one after the other; two test processes have ports ten apart).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from service.db.cluster import ClusterManager
 from service.db.migrate import available_migrations, check_schema, migrate
 from service.errors import ConfigError, DatabaseError
 from service.settings import load_settings
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, worker_pg_port
 from tests.helpers import cli_env, count, ingest
 
 IS_ROOT = os.geteuid() == 0
@@ -67,7 +67,7 @@ def test_data_dir_the_server_user_cannot_enter_is_refused():
 def test_full_lifecycle_in_a_fresh_directory():
     base = Path(tempfile.mkdtemp(prefix="hotspots-life-"))
     base.chmod(0o755)
-    port = int(os.environ.get("HOTSPOTS_TEST_PG_PORT", "54329")) + 1
+    port = worker_pg_port() + 1
     s = load_settings(database_url=None, data_dir=base, pg_port=port)
     manager = ClusterManager(s)
     try:
