@@ -334,6 +334,8 @@ def test_the_printed_activity_report_says_what_changed_and_writes_numbers_the_fr
     flat = re.sub(r"[ \n]+", " ", text)  # lines wrapped where the page ends them (the narrow spaces kept)
     pct = " %"
     assert flat.count("Bilan d'activité — 3e trimestre 2026") == 1 + len(reader.pages)  # the title, each page's head
+    heads = [page.extract_text() for page in reader.pages]  # each page numbered out of the total
+    assert len(heads) > 1 and all(f"page {n} / {len(heads)}" in head for n, head in enumerate(heads, start=1))
     assert "Période 01/07/2026 – 30/09/2026 ; précédente 01/04/2026 – 30/06/2026 ; un an plus tôt" in flat
     assert f"70 signalements, contre 29 un an plus tôt (+141{pct})." in flat
     assert f"5 visites, dont 2 procès-verbaux, contre 1 un an plus tôt (+400{pct})." in flat

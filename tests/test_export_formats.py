@@ -217,6 +217,10 @@ def test_pdf_job_sheet_reads_in_french_with_every_stop(pack):
         assert words in text, words
     first_dropped = pack.sheet.dropped["Site"].iloc[0]
     assert first_dropped in text and "durée épuisée" in text
+    # each page says its number out of the total, in the header (the total is known once the stops have flowed)
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) >= 3  # the map page, then one page of stops at least per team
+    assert all(f"page {n} / {len(pages)}" in page for n, page in enumerate(pages, start=1))
 
 
 def test_pdf_map_page_shows_the_routes_in_their_colours(pack):

@@ -119,26 +119,63 @@ def build(story: list[Flowable], *, title: str, subject: str, running_title: str
         canv.setFont(regular, 7.5)
         canv.setFillColor(colors.HexColor("#555555"))
         canv.drawString(MARGIN, A4[1] - 10 * mm, running_title)
-        canv.drawRightString(A4[0] - MARGIN, A4[1] - 10 * mm, f"page {doc.page}")
         canv.drawString(
             MARGIN, 9 * mm, f"Hotspots — service Environnement, zone de police Seraing-Neupré — imprimé le {printed}"
         )
         canv.restoreState()
 
-    return pdf_bytes(story, title=title, subject=subject, decorate=decorate, margin=MARGIN)
+    return pdf_bytes(story, title=title, subject=subject, decorate=decorate, margin=MARGIN, number_at=10 * mm)
 
 
 def pdf_bytes(
-    story: list[Flowable], *, title: str, subject: str, decorate: Callable[[Canvas, Any], None], margin: float
+    story: list[Flowable],
+    *,
+    title: str,
+    subject: str,
+    decorate: Callable[[Canvas, Any], None],
+    margin: float,
+    number_at: float,
 ) -> bytes:
     """An A4 PDF of ``story`` by Hotspots with ``margin`` (points) on every side, each page decorated by
-    ``decorate(canvas, doc)``: every printed document of the service (job sheets, digests, advice sheets)."""
+    ``decorate(canvas, doc)`` and numbered « page 3 / 5 » at the top right, ``number_at`` points below the page's
+    edge: every printed document of the service (job sheets, digests, advice sheets, reports). The total tells
+    the one who prints or files the document that no page is missing."""
     buffer = io.BytesIO()
     margins = dict.fromkeys(("leftMargin", "rightMargin", "topMargin", "bottomMargin"), margin)
     about = {"title": title, "subject": subject, "author": "Hotspots", "creator": "Hotspots"}
     doc = SimpleDocTemplate(buffer, pagesize=A4, **margins, **about)
-    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
+
+    def numbered(*args: Any, **kwargs: Any) -> _NumberedCanvas:
+        return _NumberedCanvas(*args, number_at=(A4[0] - margin, A4[1] - number_at), **kwargs)
+
+    doc.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=numbered)
     return buffer.getvalue()
+
+
+class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no types: Canvas is Any
+    """A canvas that keeps each finished page until the document ends, then writes « page i / n » on each: the
+    number of pages is known only once the story has flowed (ReportLab's usual two-step numbering)."""
+
+    def __init__(self, *args: Any, number_at: tuple[float, float], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._number_at = number_at
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        """Number every kept page, then write the document."""
+        for number, page in enumerate(self._pages, start=1):
+            self.__dict__.update(page)
+            self.saveState()
+            self.setFont(fonts()[0], 7.5)
+            self.setFillColor(colors.HexColor("#555555"))
+            self.drawRightString(*self._number_at, f"page {number} / {len(self._pages)}")
+            self.restoreState()
+            super().showPage()
+        super().save()
 
 
 #: PDFium is not thread-safe: the API's worker threads render one map at a time.

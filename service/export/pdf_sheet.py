@@ -365,7 +365,6 @@ def _page_decoration(sheet: Sheet, printed: str) -> Any:
         canv.setFont(regular, 7.5)
         canv.setFillColor(colors.HexColor("#555555"))
         canv.drawString(MARGIN, A4[1] - 9 * mm, sheet.title)
-        canv.drawRightString(A4[0] - MARGIN, A4[1] - 9 * mm, f"page {doc.page}")
         canv.drawString(MARGIN, 8 * mm, f"Hotspots — imprimé le {printed}")
         canv.restoreState()
 
@@ -429,4 +428,6 @@ def render_pdf(sheet: Sheet, *, background: PaperBackground | None = None) -> by
     story += _stops(sheet, st)
     story += [Spacer(1, 4 * mm), *_dropped(sheet, st)]
     decorate = _page_decoration(sheet, printed.strftime("%d/%m/%Y à %H:%M"))
-    return pdf_bytes(story, title=sheet.title, subject=sheet.subtitle, decorate=decorate, margin=MARGIN)
+    return pdf_bytes(
+        story, title=sheet.title, subject=sheet.subtitle, decorate=decorate, margin=MARGIN, number_at=9 * mm
+    )
