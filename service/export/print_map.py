@@ -19,12 +19,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import shapely
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
+from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 Bounds = tuple[float, float, float, float]
@@ -178,7 +180,127 @@ def _marker(canv: Canvas, layer: MapLayer, px: float, py: float, label: str | No
         canv.setFillColor(_colour(layer.fill) or _colour(layer.stroke) or white)
 
 
-def _draw_layer(canv: Canvas, frame: MapFrame, layer: MapLayer, fonts_: tuple[str, str]) -> None:
+#: Most markers on one ring (a larger ring would cover the map).
+RING_MOST = 8
+#: Leader line from a marker moved onto a ring to its place (dark grey, thin).
+LEADER_COLOUR = "#333333"
+
+
+def spread(points: Sequence[tuple[float, float]], size: float, *, most: int = RING_MOST) -> list[tuple[float, float]]:
+    """Where to draw numbered markers of diameter ``size`` (page points) whose places are ``points``, so that no
+    marker hides another's number — stops of a shift a few metres apart (a point and the axis that starts there,
+    two corners of one street) print on one spot at the zone's scale. Markers closer than a diameter are gathered
+    (chained), and each gathering is drawn on a ring around its centre, each marker on the side of its place
+    (:func:`_ring_slots`), with a leader line to it, as the planning map does on screen; a ring that would touch
+    another marker or ring takes it in. A ring holds ``most`` markers at most (a larger one would cover the map);
+    in a crowd beyond that (a dense centre in a list of hundreds of sites), a ring that would still hide a number
+    is not drawn and its markers stay on their place, as before. A marker alone stays on its place."""
+    n = len(points)
+    if n < 2:
+        return [(float(x), float(y)) for x, y in points]
+    xy = np.asarray(points, dtype=float)
+    group = np.arange(n)  # each marker's gathering, by one of its members (union-find)
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = int(group[i])
+        return i
+
+    def ring(count: int) -> float:  # the ring's radius: neighbours on it 1.2 diameters apart
+        return 0.0 if count < 2 else 0.6 * size / math.sin(math.pi / count)
+
+    while True:
+        roots = np.array([root(i) for i in range(n)])
+        ids, inverse, counts = np.unique(roots, return_inverse=True, return_counts=True)
+        centres = np.zeros((len(ids), 2))
+        np.add.at(centres, inverse, xy)
+        centres /= counts[:, None]
+        reach = np.array([ring(int(c)) for c in counts]) + size / 2
+        pairs = cKDTree(centres).query_pairs(2 * float(reach.max()) + 0.05 * size, output_type="ndarray")
+        gaps = np.hypot(*(centres[pairs[:, 0]] - centres[pairs[:, 1]]).T)
+        touching = gaps < reach[pairs[:, 0]] + reach[pairs[:, 1]] + 0.05 * size
+        merged = False
+        for a, b in pairs[touching][np.argsort(gaps[touching])]:  # the closest first
+            ra, rb = root(int(ids[a])), root(int(ids[b]))
+            if ra != rb and counts[a] + counts[b] <= most and np.sum(roots == ra) + np.sum(roots == rb) <= most:
+                group[rb] = ra
+                roots[roots == rb] = ra
+                merged = True
+        if not merged:
+            break
+    drawn = xy.copy()
+    roots = np.array([root(i) for i in range(n)])
+    for g in np.unique(roots):
+        crowd = np.flatnonzero(roots == g)
+        if len(crowd) < 2:
+            continue
+        centre = xy[crowd].mean(axis=0)
+        drawn[crowd] = centre + ring(len(crowd)) * _ring_slots(xy[crowd] - centre, size)
+    while True:  # a ring that still hides a number (a crowd beyond what full rings can hold) is not drawn
+        moved = np.any(drawn != xy, axis=1)
+        pairs = cKDTree(drawn).query_pairs(0.95 * size, output_type="ndarray")
+        hiding = pairs[moved[pairs[:, 0]] | moved[pairs[:, 1]]]
+        if not len(hiding):
+            break
+        undone = np.isin(roots, roots[hiding.ravel()]) & moved
+        drawn[undone] = xy[undone]
+    return [(float(x), float(y)) for x, y in drawn]
+
+
+def _ring_slots(offsets: np.ndarray, size: float) -> np.ndarray:
+    """Unit vectors from a crowd's centre to each member's slot on its ring. Members that stand apart keep their
+    side: in clockwise order of their place around the centre, the ring turned to fit them best, so that no two
+    leader lines cross. Members on one spot (no side to keep) go in their given order, the first at the top."""
+    n = len(offsets)
+    step = -2 * np.pi * np.arange(n) / n  # clockwise
+    if np.hypot(offsets[:, 0], offsets[:, 1]).max() < 0.05 * size:
+        order, start = np.arange(n), np.pi / 2
+    else:
+        angles = np.arctan2(offsets[:, 1], offsets[:, 0])
+        order = np.argsort(-angles, kind="stable")
+        start = float(np.angle(np.exp(1j * (angles[order] - step)).sum()))
+    slots = np.empty((n, 2))
+    slots[order] = np.column_stack([np.cos(start + step), np.sin(start + step)])
+    return slots
+
+
+def _marker_places(frame: MapFrame, layers: Sequence[MapLayer]) -> dict[tuple[int, int], tuple[float, float]]:
+    """The page place of every numbered marker of ``layers`` — key (layer, geometry) — spread by :func:`spread` so
+    that their numbers stay readable across layers (two teams' stops at one place)."""
+    keys, places, sizes = [], [], []
+    for li, layer in enumerate(layers):
+        if not layer.marker or layer.labels is None:
+            continue
+        for gi, geom in enumerate(layer.geometries):
+            if geom is not None and not geom.is_empty and geom.geom_type == "Point":
+                keys.append((li, gi))
+                places.append(frame.xy(geom.x, geom.y))
+                sizes.append(layer.size)
+    return dict(zip(keys, spread(places, max(sizes, default=0.0)), strict=True))
+
+
+def _leader(canv: Canvas, layer: MapLayer, place: tuple[float, float], drawn: tuple[float, float]) -> None:
+    """A thin line from a marker moved onto a ring to its place, and a small dot of the marker's colour there."""
+    canv.saveState()
+    canv.setStrokeColor(HexColor(LEADER_COLOUR))
+    canv.setStrokeAlpha(1)
+    canv.setLineWidth(0.6)
+    canv.line(*place, *drawn)
+    canv.setFillColor(_colour(layer.fill) or HexColor(LEADER_COLOUR))
+    canv.setFillAlpha(1)
+    canv.circle(*place, 1.6, stroke=0, fill=1)
+    canv.restoreState()
+
+
+def _draw_layer(
+    canv: Canvas,
+    frame: MapFrame,
+    layer: MapLayer,
+    fonts_: tuple[str, str],
+    moved: dict[int, tuple[float, float]] | None = None,
+) -> None:
+    """Draw one layer; ``moved`` gives the page place of its markers set apart by :func:`spread` (by geometry)."""
     canv.saveState()
     stroke, fill = _colour(layer.stroke), _colour(layer.fill)
     canv.setLineWidth(layer.width)
@@ -193,12 +315,15 @@ def _draw_layer(canv: Canvas, frame: MapFrame, layer: MapLayer, fonts_: tuple[st
         canv.setFillColor(fill)
         canv.setFillAlpha(layer.opacity)
     labels = list(layer.labels) if layer.labels is not None else [None] * len(layer.geometries)
-    for geom, label in zip(layer.geometries, labels, strict=True):
+    for index, (geom, label) in enumerate(zip(layer.geometries, labels, strict=True)):
         if geom is None or geom.is_empty:
             continue
         if geom.geom_type in ("Point", "MultiPoint"):
             for part in shapely.get_parts(geom):
                 px, py = frame.xy(part.x, part.y)
+                if moved and index in moved and math.dist((px, py), moved[index]) > 0.5:
+                    _leader(canv, layer, (px, py), moved[index])
+                    px, py = moved[index]
                 if layer.marker:
                     _marker(canv, layer, px, py, label, fonts_[1])
                 else:
@@ -265,8 +390,10 @@ def draw_map(
     clip = canv.beginPath()
     clip.rect(x, y, width, height)
     canv.clipPath(clip, stroke=0, fill=0)
-    for layer in layers:
-        _draw_layer(canv, frame, layer, (regular, bold))
+    places = _marker_places(frame, layers)
+    for li, layer in enumerate(layers):
+        moved = {gi: at for (lj, gi), at in places.items() if lj == li}
+        _draw_layer(canv, frame, layer, (regular, bold), moved)
     canv.restoreState()
     if marks:
         _scale_bar(canv, frame, regular)

@@ -1,0 +1,110 @@
+"""Numbered markers on a printed map (service.export.print_map): stops a few metres apart print on one spot at a
+zone's scale, so they are set apart on a ring around their place; read back from a real PDF, number by number."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pypdf
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from service.export.print_map import RING_MOST, MapFrame, MapLayer, draw_map, spread
+
+
+def _closest(drawn: list[tuple[float, float]]) -> float:
+    return min(math.dist(a, b) for i, a in enumerate(drawn) for b in drawn[i + 1 :])
+
+
+def test_markers_far_apart_stay_on_their_place():
+    places = [(0.0, 0.0), (40.0, 0.0), (0.0, 40.0)]
+    assert spread(places, 11) == places
+
+
+def test_a_crowd_is_drawn_on_a_ring_each_marker_on_the_side_of_its_place():
+    places = [(100.0, 100.0), (101.0, 100.5), (100.5, 101.0), (300.0, 300.0)]
+    drawn = spread(places, 11)
+    crowd, alone = drawn[:3], drawn[3]
+    assert alone == (300.0, 300.0)
+    centre = (sum(x for x, _ in places[:3]) / 3, sum(y for _, y in places[:3]) / 3)
+    radii = [math.dist(centre, p) for p in crowd]
+    assert radii == pytest.approx([radii[0]] * 3) and radii[0] < 11  # one ring, tight around the place
+    assert _closest(crowd) >= 11 * 1.2 - 1e-9  # neighbours 1.2 diameters apart: no number hidden
+    for place, at in zip(places, crowd, strict=False):  # each on its side: leader lines do not cross
+        side = (place[0] - centre[0]) * (at[0] - centre[0]) + (place[1] - centre[1]) * (at[1] - centre[1])
+        assert side > 0
+
+
+def test_markers_on_one_spot_go_first_at_the_top_then_clockwise():
+    first, second, third = spread([(50.0, 50.0)] * 3, 11)
+    assert first[0] == pytest.approx(50.0) and first[1] > 50.0  # the top
+    assert second[0] > 50.0 > third[0] and second[1] < 50.0 and third[1] < 50.0  # then right, then left
+
+
+def test_a_chain_of_markers_is_one_crowd_and_rings_that_would_touch_merge():
+    # each 8 pt from the next: no two overlap by pairs beyond the first, but as a chain they do
+    chain = [(float(8 * i), 0.0) for i in range(5)]
+    assert _closest(spread(chain, 11)) >= 11
+    # two pairs whose rings would touch: taken as one crowd of four
+    two_pairs = [(0.0, 0.0), (2.0, 0.0), (16.0, 0.0), (18.0, 0.0)]
+    assert _closest(spread(two_pairs, 11)) >= 11
+
+
+def test_a_crowd_beyond_what_rings_hold_is_left_in_place_rather_than_drawn_on_rings_over_each_other():
+    # one more than a ring holds, at one spot: a full ring and the one left at its centre, no number hidden
+    crowd = [(50.0, 50.0)] * (RING_MOST + 1)
+    drawn = spread(crowd, 9)
+    assert _closest(drawn) >= 9 and drawn.count((50.0, 50.0)) == 1
+    # sixty at one spot: full rings would lie on each other; they are not drawn
+    sixty = [(50.0, 50.0)] * 60
+    assert spread(sixty, 9) == sixty
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 40), st.floats(0, 40)), min_size=2, max_size=RING_MOST))
+def test_no_two_numbers_overlap_whatever_the_places(places):
+    assert _closest(spread(places, 11)) >= 11 - 1e-6
+
+
+def _numbers(pdf: bytes) -> dict[str, tuple[float, float]]:
+    """Each text's position on the page (its baseline's start), read by pypdf as a PDF reader places it."""
+    found: dict[str, tuple[float, float]] = {}
+
+    def seen(text, cm, tm, font, size):
+        if text.strip():
+            found[text.strip()] = (tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+
+    pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=seen)
+    return found
+
+
+def test_the_printed_map_sets_apart_two_teams_stops_at_one_place():
+    """Stops 1 and 2 of team 1 and stop 7 of team 2 within 3 m, on a map of 2.5 km (0.2 pt a metre): on paper
+    each number is read at least a marker's width from the others, around the place; stop 9 alone is where it
+    is. Before, the three numbers were printed on top of each other."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    frame = MapFrame((0.0, 0.0, 2500.0, 2000.0), 50, 200, 500, 400)
+    point = shapely.Point
+    team = {"marker": "cercle", "size": 11.0, "stroke": "#ffffff"}
+    layers = [
+        MapLayer([point(1000, 1000), point(1003, 1002)], labels=["1", "2"], fill="#1f63b4", **team),
+        MapLayer([point(1001, 1001), point(2000, 1500)], labels=["7", "9"], fill="#1a9641", **team),
+    ]
+    draw_map(canvas, layers, frame)
+    canvas.showPage()
+    canvas.save()
+    numbers = _numbers(buffer.getvalue())
+    crowd = [numbers[n] for n in ("1", "2", "7")]
+    assert _closest(crowd) >= 11
+    place = frame.xy(1001, 1001)
+    assert all(math.dist(place, at) < 15 for at in crowd)  # around the place, not elsewhere
+    # 3 m is under a point on paper: one spot, so the stops go in their order, the first at the top
+    assert numbers["1"][1] > numbers["2"][1] and numbers["1"][1] > numbers["7"][1]
+    alone_x, alone_y = frame.xy(2000, 1500)
+    assert numbers["9"] == pytest.approx((alone_x - 2.2, alone_y - 11 * 0.62 * 0.36), abs=1.0)  # centred on it
