@@ -13,6 +13,7 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
+import zipfile
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
@@ -352,6 +353,9 @@ def _small_sheet(*, outcome_labels: list[str] | None = None) -> Sheet:
 
 
 def test_text_that_looks_like_a_formula_is_neutralised_in_csv_and_xlsx():
+    """CSV has no cell types: a leading apostrophe. XLSX has them: the text as given, in a text cell marked
+    « quote prefix » (as when a person types ``'=…``), so the officer reads « -3 sacs », not « '-3 sacs », and
+    no spreadsheet runs it, even once the cell is edited."""
     sheet = _small_sheet()
     rows = list(csv.reader(io.StringIO(render(sheet, "csv").decode("utf-8-sig")), delimiter=";"))
     point = dict(zip(rows[0], rows[1], strict=True))
@@ -359,17 +363,25 @@ def test_text_that_looks_like_a_formula_is_neutralised_in_csv_and_xlsx():
     assert point["Catégorie"] == "'+Dépôt clandestin" and point["Pourquoi"] == "'-3 sacs ; @voisin"
     assert point["Calcul de la priorité"] == "'\tgravité 3"
     assert point["Priorité"] == "45,53" and point["Trajet (min)"] == "4,2"  # numbers are not text: untouched
-    book = openpyxl.load_workbook(io.BytesIO(render(sheet, "xlsx")))
+    data = render(sheet, "xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(data))
     ws = book.worksheets[0]
     col = {c.value: c.column for c in ws[1]}
     lieu = ws.cell(row=2, column=col["Lieu"])
-    assert lieu.data_type == "s" and lieu.value == """'=HYPERLINK("http://x";"clic")"""
-    assert ws.cell(row=2, column=col["Catégorie"]).value == "'+Dépôt clandestin"
+    assert lieu.data_type == "s" and lieu.value == """=HYPERLINK("http://x";"clic")""" and lieu.quotePrefix
+    categorie, pourquoi = ws.cell(row=2, column=col["Catégorie"]), ws.cell(row=2, column=col["Pourquoi"])
+    assert (categorie.value, pourquoi.value) == ("+Dépôt clandestin", "-3 sacs ; @voisin")
+    assert categorie.quotePrefix and pourquoi.quotePrefix
+    assert not ws.cell(row=2, column=col["Site"]).quotePrefix  # plain text is left plain
     assert ws.cell(row=2, column=col["Priorité"]).value == 45.53
-    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
-    assert "'=cmd" in ws.data_validations.dataValidation[0].formula1
-    notes = [c.value for row in book["Informations"].iter_rows() for c in row if c.value]
-    assert "'=1+1 note" in notes
+    assert not any(c.data_type == "f" for sheet_ in book.worksheets for row in sheet_.iter_rows() for c in row)
+    with zipfile.ZipFile(io.BytesIO(data)) as parts:  # no formula element in any sheet of the file itself
+        sheets = [n for n in parts.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and not any(b"<f>" in parts.read(n) or b"<f " in parts.read(n) for n in sheets)
+    assert "'=cmd" in ws.data_validations.dataValidation[0].formula1  # a list's words live in a formula: quoted
+    notes = book["Informations"]
+    note = next(c for row in notes.iter_rows() for c in row if c.value == "=1+1 note")
+    assert note.data_type == "s" and note.quotePrefix
 
 
 def test_small_sheet_edge_cases_in_every_format(tmp_path):

@@ -1,17 +1,19 @@
 """Texts that start like spreadsheet formulas: stored as given on every way in (files, API records, visits, report
 updates), neutralised on every way out to a spreadsheet (rejects CSV from the CLI and the API, the geocoder's
-batch CSV), each output opened with a real CSV reader."""
+batch CSV, the workbooks), each output opened with a real reader."""
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
 from service.api import create_app
-from service.cells import neutralise_formula
+from service.cells import neutralise_formula, workbook_bytes
 from service.cli.geocode import _batch
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
@@ -126,3 +128,25 @@ def test_the_one_function_leaves_numbers_and_plain_text_alone():
     assert neutralise_formula(-3.5) == -3.5 and neutralise_formula(None) is None
     assert neutralise_formula("Rue Ferrer 14") == "Rue Ferrer 14"
     assert [neutralise_formula(t)[0] for t in TEXTS] == ["'"] * len(TEXTS)
+
+
+def test_a_workbook_keeps_such_texts_as_given_in_quoted_text_cells_and_runs_none():
+    """An XLSX has cell types: the citizens' texts are shown as written (no apostrophe to puzzle the reader), in
+    text cells marked « quote prefix », so that neither opening nor editing the cell runs them."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row, text in enumerate([*TEXTS, "Rue Ferrer 14"], start=1):
+        sheet.cell(row=row, column=1, value=text)
+        sheet.cell(row=row, column=2, value=-3.5)
+    other = book.create_sheet("Autre")
+    other["A1"] = "=1+1"
+    data = workbook_bytes(book)
+    read = openpyxl.load_workbook(io.BytesIO(data))
+    cells = [read.active.cell(row=r, column=1) for r in range(1, len(TEXTS) + 2)]
+    assert [c.value for c in cells] == [*TEXTS, "Rue Ferrer 14"]
+    assert [c.data_type for c in cells] == ["s"] * len(cells)
+    assert [bool(c.quotePrefix) for c in cells] == [True] * len(TEXTS) + [False]
+    assert read.active.cell(row=1, column=2).value == -3.5  # a negative number stays a number
+    assert read["Autre"]["A1"].value == "=1+1" and read["Autre"]["A1"].data_type == "s"  # every sheet
+    with zipfile.ZipFile(io.BytesIO(data)) as parts:
+        assert not any(b"<f>" in parts.read(n) for n in parts.namelist() if n.startswith("xl/worksheets/"))

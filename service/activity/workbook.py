@@ -3,7 +3,6 @@ the windows compared written above each table, so that an analyst pastes the fig
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
@@ -16,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from service.activity.figures import QUICK_DAYS, Window, Windows, missing
 from service.activity.report import DIMENSIONS, Activity
-from service.cells import neutralise_formula
+from service.cells import workbook_bytes
 
 COUNT = "#,##0"
 SHARE = "0%"
@@ -107,9 +106,7 @@ def render_workbook(activity: Activity) -> bytes:
     _sheet(wb.create_sheet("Visites"), activity.windows, activity.visits, (("Résultat", "libelle", None), *compared))
     _sheet(wb.create_sheet("Suivi"), activity.windows, activity.follow_up, _FOLLOW_UP)
     _sheet(wb.create_sheet("Actions"), activity.windows, activity.actions, _ACTIONS)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def _sheet(
@@ -152,7 +149,7 @@ def _value(field: str, value: Any, row: dict[str, Any]) -> Any:
     if missing(value):
         return None
     if isinstance(value, str):
-        return neutralise_formula(value)
+        return value  # a text a spreadsheet would run is quoted on saving (service.cells.workbook_bytes)
     if isinstance(value, pd.Timestamp):  # a day of the service (a cell holds no time zone)
         return value.tz_convert("Europe/Brussels").date()
     if isinstance(value, np.integer):

@@ -8,7 +8,6 @@ long for an inline list.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from openpyxl import Workbook
@@ -17,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from service.cells import neutralise_formula
+from service.cells import neutralise_formula, workbook_bytes
 from service.export.sheet import DATE_COLUMNS, FILL_IN, NUMBER_COLUMNS, Sheet
 from service.export.values import DIGITS, INT_COLUMNS, local_time, missing, records
 
@@ -54,8 +53,6 @@ def _cell_value(column: str, value: Any) -> Any:
     if column in DATE_COLUMNS:
         stamp = local_time(value)
         return stamp.tz_localize(None).to_pydatetime() if stamp is not None else None
-    if isinstance(value, str):
-        return neutralise_formula(value)
     return value
 
 
@@ -73,7 +70,7 @@ def _table(ws: Worksheet, sheet: Sheet) -> None:
     columns = list(sheet.rows.columns)
     rows = records(sheet)
     for j, name in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=j, value=neutralise_formula(str(name)))
+        cell = ws.cell(row=1, column=j, value=str(name))
         cell.font = _HEADER_FONT
         cell.fill = _FILL_IN_HEADER if name in FILL_IN else _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -140,19 +137,19 @@ def _outcome_list(wb: Workbook, ws: Worksheet, sheet: Sheet) -> None:
 
 
 def _info(ws: Worksheet, sheet: Sheet) -> None:
-    ws.cell(row=1, column=1, value=neutralise_formula(sheet.title)).font = Font(bold=True, size=14)
-    ws.cell(row=2, column=1, value=neutralise_formula(sheet.subtitle))
+    ws.cell(row=1, column=1, value=sheet.title).font = Font(bold=True, size=14)
+    ws.cell(row=2, column=1, value=sheet.subtitle)
     row = 4
     for key, value in sheet.facts.items():
-        ws.cell(row=row, column=1, value=neutralise_formula(key)).font = Font(bold=True)
-        ws.cell(row=row, column=2, value=neutralise_formula(value))
+        ws.cell(row=row, column=1, value=key).font = Font(bold=True)
+        ws.cell(row=row, column=2, value=value)
         row += 1
     if sheet.notes:
         row += 1
         ws.cell(row=row, column=1, value="Remarques").font = Font(bold=True)
         for note in sheet.notes:
             row += 1
-            ws.cell(row=row, column=1, value=neutralise_formula(note))
+            ws.cell(row=row, column=1, value=note)
     dropped = sheet.dropped
     if dropped is not None and len(dropped):
         row += 2
@@ -160,7 +157,7 @@ def _info(ws: Worksheet, sheet: Sheet) -> None:
         ws.cell(row=row, column=1, value=f"{title} ({len(dropped)})").font = Font(bold=True)
         row += 1
         for j, name in enumerate(dropped.columns, start=1):
-            ws.cell(row=row, column=j, value=neutralise_formula(str(name))).font = Font(bold=True)
+            ws.cell(row=row, column=j, value=str(name)).font = Font(bold=True)
         for values in dropped.itertuples(index=False):
             row += 1
             for j, value in enumerate(values, start=1):
@@ -184,6 +181,4 @@ def render_xlsx(sheet: Sheet) -> bytes:
     _info(wb.create_sheet(INFO_SHEET, 1), sheet)
     wb.properties.title = sheet.title
     wb.properties.creator = "Hotspots"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
