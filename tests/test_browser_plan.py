@@ -37,6 +37,7 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     teams.clear()
     teams.send_keys("2")
     Select(form.find_element(By.NAME, "mode")).select_by_value("voiture")
+    Select(form.find_element(By.NAME, "pause")).select_by_value("15min")
     tomorrow = date.today() + timedelta(days=1)  # a day shift, whenever the test runs (and on the screenshot)
     start = form.find_element(By.NAME, "debut")
     browser.execute_script("arguments[0].value = arguments[1]", start, f"{tomorrow}T08:00")
@@ -63,6 +64,12 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     panel = text_of(browser.find_element(By.ID, "hs-tournee-resultat"))
     assert f"Tournée n° {state['id']}" in panel and "Équipe 1" in panel and "Équipe 2" in panel
     assert "plan naïf" in panel
+    # the break chosen in the form: kept with the plan, said in the panel after the stop it follows
+    paused = conn.execute("SELECT pause_minutes FROM plans WHERE id = %s", (state["id"],)).fetchone()[0]
+    breaks = conn.execute(
+        "SELECT count(*) FROM plan_stops WHERE plan_id = %s AND pause_after_minutes = 15", (state["id"],)
+    ).fetchone()[0]
+    assert paused == 15 and panel.count("puis pause de 15 min") == breaks >= 1
     links = {a.text: a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".hs-telechargements a")}
     assert {"Feuille de route (PDF)", "Tableur à remplir (XLSX)", "CSV", "GPS (GPX)", "SIG (GeoJSON)"} == set(links)
     got = browser.execute_async_script(

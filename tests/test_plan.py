@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pandas as pd
+import pypdf
 import pytest
 import shapely
 
+from service.cli.common import console
 from service.db import connect
 from service.db.vocabulary import load_labels
 from service.errors import InvalidValueError, NotFoundError
@@ -227,6 +229,50 @@ def test_a_stored_plan_reads_back_the_same_with_references(settings, db, geocode
         load_plan(db, 999_999)
 
 
+def test_a_shift_with_a_break_keeps_it_out_of_the_visits_and_says_where_it_falls(settings, db, geocoder):
+    """A 4 h shift of two teams with a 30 min break: each team works (travels and visits) 3 h 30 at most, takes
+    the break once, after the first stop that ends at or past half of that (1 h 45), the times after it move by
+    the break, and every team is back within the 4 h. The stored plan, the sheet's header, its PDF and the
+    terminal's table say where the break falls; a break as long as the shift is refused in French."""
+    from service.cli.plan import show_plan
+    from service.export.pdf_sheet import render_pdf
+
+    plan = plan_shift(db, settings, _shift(teams=2, pause_minutes=30), geocoder=geocoder, now=NOW)
+    start = pd.Timestamp(START)
+    for team in (1, 2):
+        mine = [stop for stop in plan.stops if stop.team == team]
+        taken = [k for k, stop in enumerate(mine) if stop.pause_after]
+        assert len(taken) == 1 and mine[taken[0]].pause_after == 30
+        k = taken[0]
+        assert mine[k].departure - start >= pd.Timedelta(minutes=105)
+        assert k == 0 or mine[k - 1].departure - start < pd.Timedelta(minutes=105)
+        if k + 1 < len(mine):  # the next stop: its travel after the break
+            gap = (mine[k + 1].arrival - mine[k].departure).total_seconds() / 60
+            assert gap == pytest.approx(30 + mine[k + 1].travel_min, abs=0.02)
+    assert max(plan.team_minutes) <= 240 and all(m > 30 for m in plan.team_minutes)  # the break counted in them
+    plain = plan_shift(db, settings, _shift(teams=2), geocoder=geocoder, now=NOW)
+    assert plain.value >= plan.value  # half an hour less to visit: never more collected
+    stored = store_plan(db, plan)
+    assert stored.facts["pause_minutes"] == 30 and summary_json(stored)["pause_minutes"] == 30
+    after = [s for s in summary_json(stored)["stops"] if s["pause_after_minutes"]]
+    assert [(s["team"], s["pause_after_minutes"]) for s in after] == [(1, 30.0), (2, 30.0)]
+    sheet = sheet_from_plan(stored, load_labels(db))
+    first = stored.stops[stored.stops["pause_after_minutes"] > 0].iloc[0]
+    leaves = pd.Timestamp(first["departure"]).tz_convert(BRUSSELS)
+    assert sheet.facts["Pause"].startswith(
+        f"30 min à mi-tournée : équipe 1 après l'arrêt {int(first['ord'])} ({leaves:%H:%M}), équipe 2 après l'arrêt "
+    )
+    assert list(sheet.facts)[list(sheet.facts).index("Durée") + 1] == "Pause"
+    back = leaves + pd.Timedelta(minutes=30)
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(sheet))).pages)
+    assert f"Pause de 30 min, de {leaves:%H:%M} à {back:%H:%M}" in " ".join(text.split())
+    with console.capture() as said:
+        show_plan(stored)
+    assert "4,0 h dont 30 min de pause" in said.get() and "pause de 30 min" in said.get()
+    with pytest.raises(InvalidValueError, match="pause de 240 min pour une tournée de 240 min"):
+        _shift(pause_minutes=240)
+
+
 def _sheet_csv(stored, path, outcomes: dict[int, tuple[str, str]], extra_rows=()) -> None:
     """A filled-in sheet as an officer sends it back (what the XLSX holds, written as CSV)."""
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
@@ -330,6 +376,8 @@ def test_cli_plans_a_shift_and_prints_json(settings, demo):
             "plan",
             "--duree",
             "2h",
+            "--pause",
+            "15min",
             "--depart",
             "5.5092, 50.6150",
             "--equipes",
@@ -347,7 +395,7 @@ def test_cli_plans_a_shift_and_prints_json(settings, demo):
     assert out.returncode == 0, out.stderr
     body = json.loads(out.stdout)
     assert {"plan_id", "budget_minutes", "minutes", "value", "naive_value", "stops", "dropped"} <= set(body)
-    assert body["budget_minutes"] == 120 and body["minutes"] <= 120
+    assert body["budget_minutes"] == 120 and body["minutes"] <= 120 and body["pause_minutes"] == 15
     assert all({"team", "order", "site_id", "arrival"} <= set(s) for s in body["stops"])
     assert body["stops"][0]["arrival"].startswith("2026-11-20T08:")
     bad = subprocess.run(

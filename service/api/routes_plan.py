@@ -47,6 +47,12 @@ class ShiftIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     duree: str = Field(max_length=20, examples=["4h", "3h30", "90min"], description="durée de la tournée")
+    pause: str | None = Field(
+        default=None,
+        max_length=20,
+        examples=["30min"],
+        description="pause de chaque équipe, à mi-tournée, comprise dans la durée (défaut : aucune)",
+    )
     debut: str | None = Field(
         default=None,
         max_length=40,
@@ -82,6 +88,7 @@ def _request(body: ShiftIn, settings: Settings, login: str) -> ShiftRequest:
     return ShiftRequest(
         starts_at=parse_start_time(body.debut, settings.timezone),
         budget_minutes=minutes,
+        pause_minutes=parse_duration(body.pause) if body.pause else 0.0,
         start=body.depart,
         end=body.arrivee,
         mode=body.mode,

@@ -86,8 +86,9 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
     summary = facts.get("summary") or {}
     console.print(
         f"[bold]Tournée n° {facts['id']}[/bold] — {facts['starts_at']:%d/%m/%Y %H:%M}, "
-        f"{number(float(facts['budget_minutes']) / 60, 1)} h, {facts['teams']} équipe(s), {facts['mode']}, "
-        f"départ {facts['start_label']}",
+        f"{number(float(facts['budget_minutes']) / 60, 1)} h"
+        + (f" dont {number(float(facts['pause_minutes']))} min de pause" if float(facts["pause_minutes"]) else "")
+        + f", {facts['teams']} équipe(s), {facts['mode']}, départ {facts['start_label']}",
         highlight=False,
     )
     team_minutes = summary.get("equipes_minutes", [])
@@ -112,6 +113,10 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
                 f"{number(float(s['service_minutes']))} min",
                 *([done] if done is not None else []),
             )
+            if float(s["pause_after_minutes"]) > 0:  # the team's break, where it falls
+                leaves = s["departure"].astimezone(ZoneInfo("Europe/Brussels"))
+                rest = f"pause de {number(float(s['pause_after_minutes']))} min"
+                table.add_row("", f"{leaves:%H:%M}", "", "", "", rest)
         console.print(fitted(table))
     value, naive = float(facts["value"]), float(facts["naive_value"])
     gain = f" (+{number((value / naive - 1) * 100)} %)" if naive > 0 and value > naive else ""
@@ -138,6 +143,9 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
 def plan(
     ctx: typer.Context,
     duree: str = typer.Option(..., "--duree", help="Durée de la tournée : 4h, 3h30, 90min."),
+    pause: str | None = typer.Option(
+        None, "--pause", help="Pause de chaque équipe, à mi-tournée, comprise dans la durée : 30min, 1h."
+    ),
     depart: str | None = typer.Option(
         None, "--depart", help="Adresse de départ (géocodée) ou « lon, lat » ; défaut : réglage HOTSPOTS_PLAN_STATION."
     ),
@@ -184,6 +192,7 @@ def plan(
     request = ShiftRequest(
         starts_at=parse_start_time(debut, settings.timezone),
         budget_minutes=parse_duration(duree),
+        pause_minutes=parse_duration(pause) if pause else 0.0,
         start=depart,
         end=arrivee,
         mode=check_mode(mode),

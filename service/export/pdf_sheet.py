@@ -396,6 +396,8 @@ def _stops(sheet: Sheet, st: _Styles) -> list[Flowable]:
             team = int(row["Équipe"])
             story += [PageBreak(), _team_heading(rows, team, st), Spacer(1, 2 * mm)]
         story.append(_stop_block(sheet, row, rank, st))
+        if str(row.get("Arrêt")) in sheet.pauses:  # the team's break, where it falls in the round
+            story.append(Paragraph(escape(sheet.pauses[str(row["Arrêt"])]), st.h2))
     return story
 
 

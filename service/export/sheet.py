@@ -101,6 +101,7 @@ class Sheet:
     name: str | None = None  # file name without extension, for lists other than plans and sites
     block_columns: list[str] = field(default_factory=list)  # more facts in each PDF block (other lists)
     link: str | None = None  # the sheet on the map (a plan: /carte#tournee=N), printed as a QR code for the phone
+    pauses: dict[str, str] = field(default_factory=dict)  # stop ref → the team's break after it, in words
 
     @property
     def file_stem(self) -> str:
@@ -223,6 +224,9 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         "Valeur collectée": f"{value:.1f}".replace(".", ",") + gain,
         "Plan naïf": f"{naive:.1f}".replace(".", ","),
     }
+    pauses = _pauses(stops)
+    if float(facts.get("pause_minutes") or 0) > 0:
+        fact_lines = _after(fact_lines, "Durée", "Pause", _pause_fact(float(facts["pause_minutes"]), stops))
     dropped = stored.dropped.rename(
         columns={"site_id": "Site", "label": "Lieu", "value": "Priorité", "reason": "Raison"}
     )[["Site", "Lieu", "Priorité", "Raison"]]
@@ -240,7 +244,46 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         facts=fact_lines,
         dropped=dropped,
         link=f"{base_url.rstrip('/')}/carte#tournee={facts['id']}" if base_url and _phone_reaches(base_url) else None,
+        pauses=pauses,
     )
+
+
+def _break(stop: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """When a team's break after ``stop`` starts and ends (Brussels time)."""
+    starts = _ts(stop["departure"])
+    assert starts is not None
+    return starts, starts + pd.Timedelta(minutes=float(stop["pause_after_minutes"]))
+
+
+def _pauses(stops: pd.DataFrame) -> dict[str, str]:
+    """The break of each team, in words, under the stop it follows: « Pause de 30 min, de 12:05 à 12:35 »."""
+    words = {}
+    for stop in stops.to_dict("records"):
+        if float(stop["pause_after_minutes"]) > 0:
+            starts, ends = _break(stop)
+            minutes = _duration_words(float(stop["pause_after_minutes"]))
+            words[str(stop["ref"])] = f"Pause de {minutes}, de {starts:%H:%M} à {ends:%H:%M}"
+    return words
+
+
+def _pause_fact(minutes: float, stops: pd.DataFrame) -> str:
+    """The header line of a shift's break: its length, and after which stop each team takes it."""
+    taken = [
+        f"équipe {int(s['team'])} après l'arrêt {int(s['ord'])} ({_break(s)[0]:%H:%M})"
+        for s in stops.to_dict("records")
+        if float(s["pause_after_minutes"]) > 0
+    ]
+    return f"{_duration_words(minutes)} à mi-tournée" + (f" : {', '.join(taken)}" if taken else "")
+
+
+def _after(facts: dict[str, str], key: str, new_key: str, value: str) -> dict[str, str]:
+    """``facts`` with ``new_key`` inserted right after ``key`` (the order the sheet prints them in)."""
+    out: dict[str, str] = {}
+    for k, v in facts.items():
+        out[k] = v
+        if k == key:
+            out[new_key] = value
+    return out
 
 
 def sheet_from_candidates(

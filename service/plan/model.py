@@ -130,8 +130,15 @@ class ShiftRequest:
     seed: int = 1
     time_limit_s: float | None = None  # None: the settings' plan_solver_seconds
     created_by: str = "cli"
+    pause_minutes: float = 0.0  # a break each team takes once, at mid-shift (within the duration)
 
     def __post_init__(self) -> None:
+        if self.pause_minutes < 0 or self.pause_minutes >= self.budget_minutes:
+            raise InvalidValueError(
+                f"pause de {self.pause_minutes:g} min pour une tournée de {self.budget_minutes:g} min : elle doit "
+                "être plus courte que la tournée",
+                hint="Exemple : --duree 7h30 --pause 30min",
+            )
         if self.budget_minutes <= 0:
             raise InvalidValueError(
                 f"durée de tournée de {self.budget_minutes:g} min : elle doit être positive", hint="Exemple : 4h"
@@ -240,6 +247,7 @@ class Stop:
     travel_min: float
     service_min: float
     value: float
+    pause_after: float = 0.0  # minutes of the team's break taken after this stop (0: none)
 
 
 @dataclass

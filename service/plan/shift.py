@@ -75,10 +75,16 @@ def place_coordinates(candidates: gpd.GeoDataFrame, start: Place, end: Place) ->
     return np.array(xy, dtype=float)
 
 
-def _schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp) -> tuple[list[Stop], list[float]]:
+def _schedule(
+    inst: Instance, routes: list[Route], starts_at: pd.Timestamp, *, pause: float = 0.0
+) -> tuple[list[Stop], list[float]]:
+    """Each team's stops with their times. With a ``pause`` (minutes; the solver's budget is the shift without
+    it), each team takes it once, after the first stop that ends at or past half of its working time: the times
+    after it move by the pause, and the shift still ends in time. The totals are each team's working minutes
+    (travel and visits, the pause left out), which the solver's budget bounds."""
     stops, totals = [], []
     for team, route in enumerate(routes, start=1):
-        t, here = 0.0, inst.start
+        t, here, rested = 0.0, inst.start, pause <= 0
         for order, (c, rev) in enumerate(route, start=1):
             a, b = inst.ends(c, rev)
             travel = float(inst.travel[here, a])
@@ -98,8 +104,13 @@ def _schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp) -> t
                     float(inst.value[c]),
                 )
             )
+            if not rested and t >= inst.budget / 2:
+                stops[-1].pause_after, rested = pause, True
+                t += pause
             here = b
-        totals.append(t + float(inst.travel[here, inst.end]) if route else 0.0)
+        totals.append(
+            t - (pause if rested and pause > 0 else 0.0) + float(inst.travel[here, inst.end]) if route else 0.0
+        )
     return stops, totals
 
 
@@ -210,7 +221,8 @@ def plan_shift(
     xy = place_coordinates(candidates, start, end)
     network = RoadNetwork.from_db(conn, request.mode, bbox=places_box(xy))
     travel = travel_matrix(xy, mode=request.mode, settings=settings, network=network)
-    inst = build_instance(candidates, budget=request.budget_minutes, teams=request.teams, travel=travel)
+    working = request.budget_minutes - request.pause_minutes  # the pause is no time to visit
+    inst = build_instance(candidates, budget=working, teams=request.teams, travel=travel)
     alone = np.array([inst.alone_minutes(c) for c in range(inst.n)])
     if alone.min() > inst.budget:
         nearest = int(alone.argmin())
@@ -226,7 +238,9 @@ def plan_shift(
     starts_at = pd.Timestamp(request.starts_at)
     if starts_at.tzinfo is None:
         starts_at = starts_at.tz_localize(settings.timezone)
-    stops, totals = _schedule(inst, solved.routes, starts_at)
+    stops, totals = _schedule(inst, solved.routes, starts_at, pause=request.pause_minutes)
+    paused = {s.team for s in stops if s.pause_after}
+    spans = [t + (request.pause_minutes if team in paused else 0.0) for team, t in enumerate(totals, start=1)]
     return Plan(
         request=request,
         start=start,
@@ -238,8 +252,8 @@ def plan_shift(
         routes=_route_lines(inst, solved.routes, candidates, travel),
         value=round(inst.value_of(solved.routes), 3),
         naive_value=round(inst.value_of(naive), 3),
-        minutes=round(max(totals), 1),
-        team_minutes=[round(t, 1) for t in totals],
+        minutes=round(max(spans), 1),
+        team_minutes=[round(t, 1) for t in spans],
         travel_source=travel.source,
         notes=_notes(travel, solved.time_limit_reached, limit),
         solver={

@@ -1,7 +1,7 @@
 -- name: insert_plan
-INSERT INTO plans (created_by, starts_at, budget_minutes, mode, teams, start_label, start_geom, end_label, end_geom,
-                   filters, travel_source, minutes, value, naive_value, summary)
-VALUES (%(created_by)s, %(starts_at)s, %(budget)s, %(mode)s, %(teams)s,
+INSERT INTO plans (created_by, starts_at, budget_minutes, pause_minutes, mode, teams, start_label, start_geom,
+                   end_label, end_geom, filters, travel_source, minutes, value, naive_value, summary)
+VALUES (%(created_by)s, %(starts_at)s, %(budget)s, %(pause)s, %(mode)s, %(teams)s,
         %(start_label)s, ST_SetSRID(ST_MakePoint(%(start_x)s, %(start_y)s), 31370),
         %(end_label)s, ST_SetSRID(ST_MakePoint(%(end_x)s, %(end_y)s), 31370),
         %(filters)s, %(travel_source)s, %(minutes)s, %(value)s, %(naive_value)s, %(summary)s)
@@ -9,9 +9,11 @@ RETURNING id;
 
 -- name: insert_stop
 INSERT INTO plan_stops (plan_id, ref, team, ord, site_kind, site_id, label, category, state, arrival, departure,
-                        travel_minutes, service_minutes, value, why, last_visit, last_outcome, geom, exit_geom, line)
+                        travel_minutes, service_minutes, pause_after_minutes, value, why, last_visit, last_outcome,
+                        geom, exit_geom, line)
 VALUES (%(plan)s, %(ref)s, %(team)s, %(ord)s, %(kind)s, %(site_id)s, %(label)s, %(category)s, %(state)s,
-        %(arrival)s, %(departure)s, %(travel)s, %(service)s, %(value)s, %(why)s, %(last_visit)s, %(last_outcome)s,
+        %(arrival)s, %(departure)s, %(travel)s, %(service)s, %(pause_after)s, %(value)s, %(why)s, %(last_visit)s,
+        %(last_outcome)s,
         ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 31370), ST_SetSRID(ST_MakePoint(%(exit_x)s, %(exit_y)s), 31370),
         ST_SetSRID(ST_GeomFromWKB(%(line)s), 31370));
 
@@ -23,7 +25,7 @@ VALUES (%(plan)s, %(kind)s, %(site_id)s, %(label)s, %(value)s, %(reason)s);
 INSERT INTO plan_routes (plan_id, team, geom) VALUES (%(plan)s, %(team)s, ST_SetSRID(ST_GeomFromWKB(%(geom)s), 31370));
 
 -- name: plan
-SELECT p.id, p.created_at, p.created_by, p.starts_at, p.budget_minutes, p.mode, p.teams,
+SELECT p.id, p.created_at, p.created_by, p.starts_at, p.budget_minutes, p.pause_minutes, p.mode, p.teams,
        p.start_label, ST_X(ST_Transform(p.start_geom, 4326)) AS start_lon, ST_Y(ST_Transform(p.start_geom, 4326)) AS start_lat,
        p.end_label, ST_X(ST_Transform(p.end_geom, 4326)) AS end_lon, ST_Y(ST_Transform(p.end_geom, 4326)) AS end_lat,
        ST_X(p.start_geom) AS start_x, ST_Y(p.start_geom) AS start_y, ST_X(p.end_geom) AS end_x, ST_Y(p.end_geom) AS end_y,
@@ -33,7 +35,7 @@ FROM plans p WHERE p.id = %(id)s;
 -- name: stops
 -- A plan's stops in visit order, each with the visit that reported on it (the latest, if several).
 SELECT s.id, s.ref, s.team, s.ord, s.site_kind, s.site_id, s.label, s.category, s.state, s.arrival, s.departure,
-       s.travel_minutes, s.service_minutes, s.value, s.why, s.last_visit, s.last_outcome,
+       s.travel_minutes, s.service_minutes, s.pause_after_minutes, s.value, s.why, s.last_visit, s.last_outcome,
        ST_X(s.geom) AS x, ST_Y(s.geom) AS y, ST_X(s.exit_geom) AS exit_x, ST_Y(s.exit_geom) AS exit_y,
        ST_AsBinary(s.line) AS line,
        v.id AS visit_id, v.visited_at AS done_at, v.outcome AS done_outcome, v.officer AS done_officer,
@@ -54,7 +56,7 @@ ORDER BY value DESC NULLS LAST, site_id;
 SELECT team, ST_AsBinary(geom) AS geom FROM plan_routes WHERE plan_id = %(id)s ORDER BY team;
 
 -- name: list_plans
-SELECT p.id, p.created_at, p.created_by, p.starts_at, p.budget_minutes, p.mode, p.teams, p.start_label,
+SELECT p.id, p.created_at, p.created_by, p.starts_at, p.budget_minutes, p.pause_minutes, p.mode, p.teams, p.start_label,
        p.value, p.naive_value, p.minutes,
        (SELECT count(*) FROM plan_stops s WHERE s.plan_id = p.id) AS stops,
        (SELECT count(*) FROM plan_stops s WHERE s.plan_id = p.id

@@ -142,13 +142,17 @@
     var html = "<p><strong>Tournée n° " + esc(plan.plan_id) + "</strong> : " + H.number(plan.stops ? plan.stops.length : 0) +
       " arrêts, valeur " + H.number(value, 1) + gain + " ; plan naïf " + H.number(naive, 1) + ".</p>" +
       downloads(plan);
+    var pauses = {}; // stop ref → the team's break after it (minutes)
+    (plan.stops || []).forEach(function (s) { if (s.pause_after_minutes > 0) pauses[s.ref] = s.pause_after_minutes; });
     ids.forEach(function (t, i) {
       var minutes = plan.team_minutes ? plan.team_minutes[i] : null;
       html += "<h3><span class='hs-carre' style='background:" + colour(t) + "'></span> Équipe " + esc(t) +
         (minutes !== null && minutes !== undefined ? " — " + H.number(minutes) + " min" : "") + "</h3><ol class='hs-arrets'>";
       teams[t].forEach(function (p) {
         html += "<li>" + H.hour(prop(p, ["Arrivée"])) + " — " + esc(prop(p, ["Site"])) + " " + esc(prop(p, ["Lieu"]) || "") +
-          (prop(p, ["Fait"]) === "oui" ? " ✓" : "") + "</li>";
+          (prop(p, ["Fait"]) === "oui" ? " ✓" : "") +
+          (pauses[prop(p, ["Arrêt"])] ? " <em class='hs-pause'>— puis pause de " + H.number(pauses[prop(p, ["Arrêt"])]) + " min</em>" : "") +
+          "</li>";
       });
       html += "</ol>";
     });
@@ -174,6 +178,7 @@
       mode: data.get("mode") || "voiture",
       types: data.getAll("types"),
     };
+    if (data.get("pause")) out.pause = data.get("pause");
     if (data.get("debut")) out.debut = String(data.get("debut")).replace("T", " ");
     if (data.get("depart")) out.depart = data.get("depart");
     if (data.get("categorie")) out.categories = [data.get("categorie")];
