@@ -237,6 +237,14 @@ class Settings(BaseSettings):
         default=None,
         description="Expéditeur des e-mails, par exemple « Service Environnement <environnement@seraing.be> ».",
     )
+    digest_day: int = Field(
+        default=0,
+        ge=0,
+        le=28,
+        description="Jour du mois où le serveur envoie de lui-même aux coordinateurs les bilans du mois écoulé de "
+        "tous les réseaux actifs (1 à 28 ; il réessaie chaque jour ceux qui ont été refusés) ; 0 = jamais (une "
+        "minuterie du système ou l'API s'en charge). Demande HOTSPOTS_SMTP_HOST et HOTSPOTS_SMTP_SENDER.",
+    )
     advice_radius_m: float = Field(
         default=200.0, ge=25, le=1000, description="Fiche d'avis : rayon par défaut autour de l'adresse (mètres)."
     )

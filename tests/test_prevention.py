@@ -14,6 +14,7 @@ import sys
 from datetime import UTC, datetime
 
 import numpy as np
+import pandas as pd
 import pypdf
 import pytest
 import shapely
@@ -741,3 +742,82 @@ def test_the_api_issues_every_network_s_digest_once_and_names_a_refusal(settings
     received = sorted(r for rcpt, _ in inbox.received for r in rcpt)
     assert received == sorted(emails[name] for name in [*reachable, broken])  # each once
     assert reader.status_code == 403
+
+
+def test_the_server_mails_last_month_s_digests_on_its_day_each_once(settings, demo, db):
+    """HOTSPOTS_DIGEST_DAY=3: on the 2nd nothing; on the 3rd, last month's digest of every active network mailed to
+    its coordinator and noted, the sending in the access log under the calendar's name, even with two server
+    processes looking at once (each digest sent once); a network refused (no coordinator's address) is not tried
+    again the same day, but the next, once fixed; then nothing more that month. Without a mail server set, the
+    server refuses to start the calendar, naming the settings."""
+    import threading
+
+    from aiosmtpd.controller import Controller
+
+    from service.api.digest_calendar import ACTOR, DigestCalendar
+    from service.errors import ConfigError
+
+    active = db.execute(
+        "SELECT n.name, n.id, c.email FROM prevention_networks n LEFT JOIN private.network_coordinators c "
+        "ON c.network_id = n.id WHERE n.active ORDER BY n.name"
+    ).fetchall()
+    broken = json.loads((demo["out"] / "reseaux.json").read_text(encoding="utf-8"))["reseaux"][1]["nom"]
+    ids, emails = {a[0]: a[1] for a in active}, {a[0]: a[2] for a in active}
+    reachable = [name for name, _id, email in active if email and name != broken]
+    db.execute("UPDATE private.network_coordinators SET email = NULL WHERE network_id = %s", (ids[broken],))
+    db.commit()
+    mailing, port = _mail_settings(settings)
+    mailing = mailing.model_copy(update={"digest_day": 3})
+    unreachable = {n: "refuse" for n, _i, e in active if not e and n != broken}  # registered by other tests
+
+    def at(day: int, hour: int) -> pd.Timestamp:
+        return pd.Timestamp(f"2026-03-{day:02d} {hour:02d}:00", tz="Europe/Brussels").tz_convert("UTC")
+
+    first, second = DigestCalendar(mailing), DigestCalendar(mailing)  # two server processes
+    inbox = _Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        assert first.tick(at(2, 23)) is None and not inbox.received  # before the day
+        runs: list = []
+        both = [threading.Thread(target=lambda c=c: runs.append(c.tick(at(3, 8)))) for c in (first, second)]
+        for thread in both:
+            thread.start()
+        for thread in both:
+            thread.join(timeout=120)
+        assert first.tick(at(3, 9)) is None  # tried today: the refusal waits for tomorrow
+        db.execute(
+            "UPDATE private.network_coordinators SET email = %s WHERE network_id = %s", (emails[broken], ids[broken])
+        )
+        db.commit()
+        next_day = first.tick(at(4, 8))
+        later = first.tick(at(5, 8))  # February's digests all sent: only those still refused are tried again
+    finally:
+        server.stop()
+    states = [{r.name: r.to_json()["etat"] for r in run} for run in runs]
+    assert all(state[broken] == "refuse" for state in states)
+    assert sorted(state[name] for state in states for name in reachable) == sorted(
+        ["envoye", "deja_note"] * len(reachable)
+    )  # one process sent each, the other found it noted
+    assert {r.name: r.to_json()["etat"] for r in next_day} == {
+        **dict.fromkeys(reachable, "deja_note"),
+        broken: "envoye",
+        **unreachable,
+    }
+    if unreachable:
+        assert {r.name: r.to_json()["etat"] for r in later} == {
+            **dict.fromkeys([*reachable, broken], "deja_note"),
+            **unreachable,
+        }
+    else:
+        assert later is None
+    received = sorted(r for rcpt, _ in inbox.received for r in rcpt)
+    assert received == sorted(emails[name] for name in [*reachable, broken])  # each once
+    logged = db.execute(
+        "SELECT detail->>'reseau' FROM private.access_log WHERE actor = %s AND action = 'envoi_bilan' "
+        "AND detail->>'periode' = '2026-02'",
+        (ACTOR,),
+    ).fetchall()
+    assert sorted(int(r[0]) for r in logged) == sorted(ids[name] for name in [*reachable, broken])
+    with pytest.raises(ConfigError, match="HOTSPOTS_SMTP_HOST et HOTSPOTS_SMTP_SENDER manquants"):
+        DigestCalendar(settings.model_copy(update={"digest_day": 3})).start()

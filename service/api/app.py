@@ -86,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
         state.watcher.start()
         await anyio.to_thread.run_sync(state.watcher.wait_up, WATCH_START_SECONDS)
         state.refresher.start()
+        state.digests.start()
         try:
             yield
         finally:

@@ -23,6 +23,7 @@ from psycopg_pool import ConnectionPool, PoolClosed
 
 from service.api.availability import DatabaseAvailability, give_back
 from service.api.cache import CACHES, Body, BodyCache, data_version
+from service.api.digest_calendar import DigestCalendar
 from service.api.map_background import MapBackground
 from service.api.refresh import AnalysisRefresher
 from service.api.sessions import SessionMemo
@@ -48,6 +49,7 @@ class AppState:
     database: DatabaseAvailability
     watcher: DataWatcher
     refresher: AnalysisRefresher
+    digests: DigestCalendar
     #: requests wait for a free connection here, in the event loop (see ``deps._connection``)
     connection_slots: anyio.Semaphore
     session_slots: anyio.Semaphore
@@ -68,6 +70,7 @@ class AppState:
             database=DatabaseAvailability(conninfo),
             watcher=DataWatcher(conninfo),
             refresher=AnalysisRefresher(settings),
+            digests=DigestCalendar(settings),
             connection_slots=anyio.Semaphore(settings.pool_max_size),
             session_slots=anyio.Semaphore(SESSION_POOL_SIZE),
             caches={name: BodyCache(settings.map_cache_seconds) for name in CACHES},
@@ -78,8 +81,10 @@ class AppState:
         return state
 
     def close(self) -> None:
-        """Stop the watcher and the analysis refresh, and close both pools, at the application's shutdown."""
+        """Stop the watcher, the analysis refresh and the digests' calendar, and close both pools, at the
+        application's shutdown."""
         self.refresher.stop()
+        self.digests.stop()
         self.watcher.stop()
         self.session_pool.close()
         self.pool.close()

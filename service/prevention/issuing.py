@@ -21,7 +21,7 @@ from service.errors import HotspotsError
 from service.prevention import digest_for
 from service.prevention.changes import issued_for_period, record_digest
 from service.prevention.digest import Digest
-from service.prevention.networks import list_networks
+from service.prevention.networks import list_networks, q
 from service.prevention.period import Period
 from service.prevention.render import digest_stem, load_digest_background, render_html, render_pdf
 from service.prevention.sending import coordinator_address, send_digest
@@ -106,7 +106,26 @@ def issue_every_network(
 ) -> list[Issued]:
     """:func:`issue` for each active network, in name order. A network whose digest for ``period`` is already
     noted as sent is passed over (unless nothing is noted: a draft run draws them all); a refusal is kept with its
-    reason and what to do, and the run goes on."""
+    reason and what to do, and the run goes on. One run at a time (a lock in the database): two started together
+    (the server's calendar and a system timer) send each digest once."""
+    conn.execute(q("lock_issuing"))
+    try:
+        return _issue_each(conn, settings, labels, period, actor=actor, options=options)
+    finally:
+        conn.rollback()  # a refusal's half-done transaction, if any: the lock is the session's, freed below
+        conn.execute(q("unlock_issuing"))
+        conn.commit()
+
+
+def _issue_each(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    labels: Labels,
+    period: Period,
+    *,
+    actor: str,
+    options: IssueOptions,
+) -> list[Issued]:
     outcomes: list[Issued] = []
     for network in (n for n in list_networks(conn) if n["active"]):
         network_id = int(network["id"])

@@ -130,3 +130,11 @@ ORDER BY issued_at DESC, id DESC LIMIT 1;
 SELECT max(issued_at) FROM network_digests
 WHERE scope_kind = %(kind)s AND network_id IS NOT DISTINCT FROM %(network)s AND section IS NOT DISTINCT FROM %(section)s
   AND period_start = %(start)s AND period_end = %(end)s;
+
+-- name: lock_issuing
+-- One run of « every network's digest » at a time, whoever starts it (the server's calendar, a system timer, the
+-- API): a second waits, then finds the first one's digests noted as sent and passes them over.
+SELECT pg_advisory_lock(hashtext('hotspots:bilans'));
+
+-- name: unlock_issuing
+SELECT pg_advisory_unlock(hashtext('hotspots:bilans'));
