@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -279,6 +279,14 @@ class Settings(BaseSettings):
                     "postgresql://utilisateur:mot-de-passe@serveur:5432/base (ou host=… dbname=… user=…)."
                 ) from None
         return value or None
+
+    @field_validator("digest_day")
+    @classmethod
+    def _mail_for_digests(cls, value: int, info: ValidationInfo) -> int:
+        missing = [f"HOTSPOTS_SMTP_{n.upper()}" for n in ("host", "sender") if not info.data.get(f"smtp_{n}")]
+        if value > 0 and missing:
+            raise ValueError(f"le serveur ne peut envoyer les bilans sans {' et '.join(missing)} (ou mettez 0)")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -159,12 +159,17 @@ def test_connection_refusals_say_where_and_what_to_do(settings, it_cluster):
         HOTSPOTS_PG_PORT="cinq",
         HOTSPOTS_ZONE_MARGIN_M="-3",
         HOTSPOTS_TIMEZONE="Europe/Bruxelles",
+        HOTSPOTS_DIGEST_DAY="2",
     )
     said = _said(bad)
     assert bad.returncode == 1 and "Traceback" not in said
     assert "Réglage refusé : HOTSPOTS_PG_PORT = « cinq » : un nombre entier est attendu" in said
     assert "HOTSPOTS_ZONE_MARGIN_M = « -3 » : la valeur doit valoir au moins 0" in said
     assert "HOTSPOTS_TIMEZONE = « Europe/Bruxelles » : fuseau horaire inconnu (un nom IANA, par exemple" in said
+    assert (
+        "HOTSPOTS_DIGEST_DAY = « 2 » : le serveur ne peut envoyer les bilans sans HOTSPOTS_SMTP_HOST et "
+        "HOTSPOTS_SMTP_SENDER (ou mettez 0)" in " ".join(said.split())
+    )
     assert "hotspots reglages" in said
 
 
