@@ -195,11 +195,36 @@ def spread(points: Sequence[tuple[float, float]], size: float, *, most: int = RI
     another marker or ring takes it in. A ring holds ``most`` markers at most (a larger one would cover the map);
     in a crowd beyond that (a dense centre in a list of hundreds of sites), a ring that would still hide a number
     is not drawn and its markers stay on their place, as before. A marker alone stays on its place."""
-    n = len(points)
-    if n < 2:
+    if len(points) < 2:
         return [(float(x), float(y)) for x, y in points]
     xy = np.asarray(points, dtype=float)
-    group = np.arange(n)  # each marker's gathering, by one of its members (union-find)
+    roots = _gather(xy, size, most)
+    drawn = xy.copy()
+    for g in np.unique(roots):
+        crowd = np.flatnonzero(roots == g)
+        if len(crowd) > 1:
+            centre = xy[crowd].mean(axis=0)
+            drawn[crowd] = centre + _ring_radius(len(crowd), size) * _ring_slots(xy[crowd] - centre, size)
+    while True:  # a ring that still hides a number (a crowd beyond what full rings can hold) is not drawn
+        moved = np.any(drawn != xy, axis=1)
+        pairs = cKDTree(drawn).query_pairs(0.95 * size, output_type="ndarray")
+        hiding = pairs[moved[pairs[:, 0]] | moved[pairs[:, 1]]]
+        if not len(hiding):
+            return [(float(x), float(y)) for x, y in drawn]
+        undone = np.isin(roots, roots[hiding.ravel()]) & moved
+        drawn[undone] = xy[undone]
+
+
+def _ring_radius(count: int, size: float) -> float:
+    """The radius of a ring of ``count`` markers of diameter ``size``: neighbours on it 1.2 diameters apart."""
+    return 0.0 if count < 2 else 0.6 * size / math.sin(math.pi / count)
+
+
+def _gather(xy: np.ndarray, size: float, most: int) -> np.ndarray:
+    """The crowd of each marker (one member's index): markers, then rings, that would touch are merged, the
+    closest first, up to ``most`` markers a crowd, until nothing more merges (a union-find over a k-d tree)."""
+    n = len(xy)
+    group = np.arange(n)
 
     def root(i: int) -> int:
         while group[i] != i:
@@ -207,45 +232,25 @@ def spread(points: Sequence[tuple[float, float]], size: float, *, most: int = RI
             i = int(group[i])
         return i
 
-    def ring(count: int) -> float:  # the ring's radius: neighbours on it 1.2 diameters apart
-        return 0.0 if count < 2 else 0.6 * size / math.sin(math.pi / count)
-
     while True:
         roots = np.array([root(i) for i in range(n)])
         ids, inverse, counts = np.unique(roots, return_inverse=True, return_counts=True)
         centres = np.zeros((len(ids), 2))
         np.add.at(centres, inverse, xy)
         centres /= counts[:, None]
-        reach = np.array([ring(int(c)) for c in counts]) + size / 2
+        reach = np.array([_ring_radius(int(c), size) for c in counts]) + size / 2
         pairs = cKDTree(centres).query_pairs(2 * float(reach.max()) + 0.05 * size, output_type="ndarray")
         gaps = np.hypot(*(centres[pairs[:, 0]] - centres[pairs[:, 1]]).T)
         touching = gaps < reach[pairs[:, 0]] + reach[pairs[:, 1]] + 0.05 * size
         merged = False
         for a, b in pairs[touching][np.argsort(gaps[touching])]:  # the closest first
             ra, rb = root(int(ids[a])), root(int(ids[b]))
-            if ra != rb and counts[a] + counts[b] <= most and np.sum(roots == ra) + np.sum(roots == rb) <= most:
+            if ra != rb and np.sum(roots == ra) + np.sum(roots == rb) <= most:
                 group[rb] = ra
                 roots[roots == rb] = ra
                 merged = True
         if not merged:
-            break
-    drawn = xy.copy()
-    roots = np.array([root(i) for i in range(n)])
-    for g in np.unique(roots):
-        crowd = np.flatnonzero(roots == g)
-        if len(crowd) < 2:
-            continue
-        centre = xy[crowd].mean(axis=0)
-        drawn[crowd] = centre + ring(len(crowd)) * _ring_slots(xy[crowd] - centre, size)
-    while True:  # a ring that still hides a number (a crowd beyond what full rings can hold) is not drawn
-        moved = np.any(drawn != xy, axis=1)
-        pairs = cKDTree(drawn).query_pairs(0.95 * size, output_type="ndarray")
-        hiding = pairs[moved[pairs[:, 0]] | moved[pairs[:, 1]]]
-        if not len(hiding):
-            break
-        undone = np.isin(roots, roots[hiding.ravel()]) & moved
-        drawn[undone] = xy[undone]
-    return [(float(x), float(y)) for x, y in drawn]
+            return roots
 
 
 def _ring_slots(offsets: np.ndarray, size: float) -> np.ndarray:

@@ -211,11 +211,13 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
     summary = facts.get("summary") or {}
     value, naive = float(facts["value"]), float(facts["naive_value"])
     gain = f" (+{(value / naive - 1) * 100:.0f} %)".replace(".", ",") if naive > 0 and value > naive else ""
+    pause = float(facts["pause_minutes"])
     fact_lines = {
         "Tournée": str(facts["id"]),
         "Date": start_at.strftime("%d/%m/%Y"),
         "Horaire": f"{start_at:%H:%M} – {end_at:%H:%M}",
         "Durée": _duration_words(float(facts["budget_minutes"])),
+        **({"Pause": _pause_fact(pause, stops)} if pause > 0 else {}),
         "Équipes": str(teams),
         "Déplacement": MODE_LABELS.get(facts["mode"], facts["mode"]),
         "Départ": facts["start_label"],
@@ -224,9 +226,6 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         "Valeur collectée": f"{value:.1f}".replace(".", ",") + gain,
         "Plan naïf": f"{naive:.1f}".replace(".", ","),
     }
-    pauses = _pauses(stops)
-    if float(facts.get("pause_minutes") or 0) > 0:
-        fact_lines = _after(fact_lines, "Durée", "Pause", _pause_fact(float(facts["pause_minutes"]), stops))
     dropped = stored.dropped.rename(
         columns={"site_id": "Site", "label": "Lieu", "value": "Priorité", "reason": "Raison"}
     )[["Site", "Lieu", "Priorité", "Raison"]]
@@ -244,7 +243,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         facts=fact_lines,
         dropped=dropped,
         link=f"{base_url.rstrip('/')}/carte#tournee={facts['id']}" if base_url and _phone_reaches(base_url) else None,
-        pauses=pauses,
+        pauses=_pauses(stops),
     )
 
 
@@ -274,16 +273,6 @@ def _pause_fact(minutes: float, stops: pd.DataFrame) -> str:
         if float(s["pause_after_minutes"]) > 0
     ]
     return f"{_duration_words(minutes)} à mi-tournée" + (f" : {', '.join(taken)}" if taken else "")
-
-
-def _after(facts: dict[str, str], key: str, new_key: str, value: str) -> dict[str, str]:
-    """``facts`` with ``new_key`` inserted right after ``key`` (the order the sheet prints them in)."""
-    out: dict[str, str] = {}
-    for k, v in facts.items():
-        out[k] = v
-        if k == key:
-            out[new_key] = value
-    return out
 
 
 def sheet_from_candidates(

@@ -84,7 +84,7 @@ def _schedule(
     (travel and visits, the pause left out), which the solver's budget bounds."""
     stops, totals = [], []
     for team, route in enumerate(routes, start=1):
-        t, here, rested = 0.0, inst.start, pause <= 0
+        t, here, rest = 0.0, inst.start, 0.0
         for order, (c, rev) in enumerate(route, start=1):
             a, b = inst.ends(c, rev)
             travel = float(inst.travel[here, a])
@@ -104,13 +104,11 @@ def _schedule(
                     float(inst.value[c]),
                 )
             )
-            if not rested and t >= inst.budget / 2:
-                stops[-1].pause_after, rested = pause, True
+            if pause > 0 and not rest and t >= inst.budget / 2:
+                stops[-1].pause_after = rest = pause
                 t += pause
             here = b
-        totals.append(
-            t - (pause if rested and pause > 0 else 0.0) + float(inst.travel[here, inst.end]) if route else 0.0
-        )
+        totals.append(t - rest + float(inst.travel[here, inst.end]) if route else 0.0)
     return stops, totals
 
 
@@ -229,7 +227,8 @@ def plan_shift(
         raise InvalidValueError(
             f"Durée trop courte : le site le plus proche ({candidates['label'].iloc[nearest]}) demande "
             f"{_fr(alone[nearest])} min {MODE_LABELS[request.mode]} (aller, visite et retour), la tournée n'en "
-            f"a que {_fr(inst.budget)}.",
+            f"a que {_fr(inst.budget)}"
+            + (f", sa pause de {_fr(request.pause_minutes)} min déduite." if request.pause_minutes else "."),
             hint=f"Allongez la durée (--duree {int(np.ceil(alone[nearest] / 15) * 15)}min) ou changez de départ.",
         )
     limit = request.time_limit_s or settings.plan_solver_seconds
