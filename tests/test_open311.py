@@ -54,7 +54,7 @@ def test_a_citizen_app_posts_a_form_and_follows_its_request(app, conn, key):
     assert contact.fetchone() == ("Marie Dubois", "habitant@example.be")
     one = app.get(f"{V2}/requests/{rid}.json").json()[0]
     assert one["status"] == "open" and one["service_code"] == "depot_clandestin"
-    assert _metres(one, 50.6043, 5.5052) < 75  # public answers: to about 100 m (see below)
+    assert one["lat"] is None and one["long"] is None  # alone in its 100 m square: no point (see below)
     listing = app.get(f"{V2}/requests.json").text
     assert "Dubois" not in listing and "habitant@" not in listing and "Matelas" not in listing
     assert [x["service_request_id"] for x in app.get(f"{V2}/requests.json?status=closed").json()] == []
@@ -121,23 +121,31 @@ def _load_places(conn, settings, tmp_path):
 
 def test_public_requests_give_the_street_and_100_m_never_the_house(app, conn, settings, tmp_path):
     """The public map hides places with fewer than 5 reports; a public request list may not give them to the
-    metre either: street and commune (no house number), coordinates on a 100 m grid."""
+    metre either: street and commune (no house number), coordinates on a 100 m grid, and none at all where that
+    100 m square holds fewer reports than the public map shows (here 2 at Rue Ferrer, 1 at Place des Verriers)."""
     _load_places(conn, settings, tmp_path)
-    listing = app.get(f"{V2}/requests.json", params={"start_date": "2026-11-01T00:00:00+01:00"}).json()
+    since = {"start_date": "2026-11-01T00:00:00+01:00"}
+    hidden = app.get(f"{V2}/requests.json", params=since).json()  # the default: 5 a square
+    assert len(hidden) == 3 and all(r["lat"] is None and r["long"] is None for r in hidden)
+    assert {r["address"] for r in hidden} == {"Rue Ferrer, 4100 Seraing", "Place des Verriers, 4100 Seraing"}
+    with TestClient(create_app(settings.model_copy(update={"public_min_count": 2}))) as two:
+        listing = two.get(f"{V2}/requests.json", params=since).json()
     assert len(listing) == 3
     by_id = {r["service_request_id"]: r for r in listing}
     ferrer = [r for r in listing if "Ferrer" in r["address"]]
     assert len(ferrer) == 2 and all(r["address"] == "Rue Ferrer, 4100 Seraing" for r in ferrer)
     assert not any(ch.isdigit() for r in listing for ch in r["address"].split(",")[0])
     assert ferrer[0]["lat"] == ferrer[1]["lat"] and ferrer[0]["long"] == ferrer[1]["long"]  # same 100 m node
-    for r in listing:
-        assert 0 < min(_metres(r, 50.6097927, 5.5120109), _metres(r, 50.5905173, 5.4955959)) <= 71
+    assert 0 < _metres(ferrer[0], 50.6097927, 5.5120109) <= 71
+    [verriers] = [r for r in listing if "Verriers" in r["address"]]
+    assert verriers["lat"] is None and verriers["long"] is None  # alone in its square: no point
     x, y = conn.execute(
         "SELECT ST_X(p), ST_Y(p) FROM ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 31370) p",
         (ferrer[0]["long"], ferrer[0]["lat"]),
     ).fetchone()
     assert abs(x - round(x, -2)) < 1 and abs(y - round(y, -2)) < 1  # on the Lambert 72 grid of 100 m
-    one = app.get(f"{V2}/requests/{ferrer[0]['service_request_id']}.json").json()[0]
+    with TestClient(create_app(settings.model_copy(update={"public_min_count": 2}))) as two:
+        one = two.get(f"{V2}/requests/{ferrer[0]['service_request_id']}.json").json()[0]
     assert one == by_id[ferrer[0]["service_request_id"]]
 
 

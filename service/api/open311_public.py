@@ -3,7 +3,8 @@ every format of the answer (JSON, XML) is built from.
 
 Anyone may read it, so it gives no more than the public map lets one guess: no description, no personal data,
 and, unless ``open311_public_exact`` is set, the street without its house number and a point on the 100 m grid
-(Lambert 72) instead of the report's own position. One page at a time (``open311_page_size`` at most).
+(Lambert 72) instead of the report's own position — no point where that square holds fewer reports than the
+public map shows (``public_min_count``). One page at a time (``open311_page_size`` at most).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def public_request_rows(
         "until": wanted.until,
         "statuses": wanted.statuses,
         "exact": settings.open311_public_exact,
+        "min_count": settings.public_min_count,
         "limit": size,
         "offset": (wanted.page - 1) * size,
     }

@@ -8,7 +8,9 @@ FROM categories WHERE active ORDER BY code;
 -- name: requests
 -- Open311 "open" is every status but "clos"; newest first, one page. Unless %(exact)s, a public answer gives the
 -- street (of the nearest official address within 150 m; else only the commune) and a point on the 100 m grid
--- of Lambert 72, never the house number nor the report's own position.
+-- of Lambert 72, never the house number nor the report's own position; and no point at all where that 100 m
+-- square holds fewer than %(min_count)s reports (as the public map hides its small counts): a lone report in a
+-- quiet street would point at the house it came from.
 SELECT r.id, CASE WHEN r.status = 'clos' THEN 'closed' ELSE 'open' END, r.category, c.label_fr,
        r.observed_at, r.updated_at,
        CASE WHEN %(exact)s THEN r.address
@@ -17,7 +19,14 @@ SELECT r.id, CASE WHEN r.status = 'clos' THEN 'closed' ELSE 'open' END, r.catego
        round(ST_Y(ST_Transform(p.geom, 4326))::numeric, 6)::float8
 FROM reports r
 JOIN categories c ON c.code = r.category
-CROSS JOIN LATERAL (SELECT CASE WHEN %(exact)s THEN r.geom ELSE ST_SnapToGrid(r.geom, 100) END AS geom) p
+CROSS JOIN LATERAL (SELECT ST_SnapToGrid(r.geom, 100) AS cell) sq
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN %(exact)s THEN r.geom
+                WHEN (SELECT count(*) FROM reports n
+                      WHERE n.geom && ST_Expand(sq.cell, 50) AND ST_SnapToGrid(n.geom, 100) = sq.cell
+                        AND n.duplicate_of IS NULL) >= %(min_count)s
+                THEN sq.cell END AS geom
+) p
 LEFT JOIN LATERAL (
     SELECT g.street || ', ' || g.postcode || ' ' || g.municipality AS label
     FROM gazetteer_addresses g
