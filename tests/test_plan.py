@@ -474,6 +474,8 @@ def test_the_api_plans_a_shift_and_serves_its_field_pack(planner, auth):
     assert as_text.status_code == 422 and "liste attendue" in as_text.json()["erreur"]
     bad = planner.post("/api/tournees", json={"duree": "demain"})
     assert bad.status_code == 422 and "durée illisible" in bad.json()["erreur"]
+    rest = planner.post("/api/tournees", json={"duree": "4h", "pause": "une demi-heure"})
+    assert rest.status_code == 422 and rest.json()["erreur"] == "pause illisible : « une demi-heure »"
     far = planner.post("/api/tournees", json={"duree": "4h", "depart": "Grand-Place 1, 1000 Bruxelles"})
     assert far.status_code == 422 and "Adresse de départ" in far.json()["erreur"]
     assert planner.get("/api/tournees/999999").status_code == 404

@@ -88,7 +88,7 @@ def _request(body: ShiftIn, settings: Settings, login: str) -> ShiftRequest:
     return ShiftRequest(
         starts_at=parse_start_time(body.debut, settings.timezone),
         budget_minutes=minutes,
-        pause_minutes=parse_duration(body.pause) if body.pause else 0.0,
+        pause_minutes=parse_duration(body.pause, what="pause") if body.pause else 0.0,
         start=body.depart,
         end=body.arrivee,
         mode=body.mode,

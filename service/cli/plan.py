@@ -192,7 +192,7 @@ def plan(
     request = ShiftRequest(
         starts_at=parse_start_time(debut, settings.timezone),
         budget_minutes=parse_duration(duree),
-        pause_minutes=parse_duration(pause) if pause else 0.0,
+        pause_minutes=parse_duration(pause, what="pause") if pause else 0.0,
         start=depart,
         end=arrivee,
         mode=check_mode(mode),

@@ -155,12 +155,13 @@ class ShiftRequest:
 _DURATION = re.compile(r"^\s*(?:(\d+(?:[.,]\d+)?)\s*h)?\s*(?:(\d+)\s*(?:min|m)?)?\s*$", re.IGNORECASE)
 
 
-def parse_duration(text: str) -> float:
-    """``"4h"``, ``"3h30"``, ``"90min"``, ``"2,5h"`` or ``"150"`` (minutes) → minutes."""
+def parse_duration(text: str, *, what: str = "durée") -> float:
+    """``"4h"``, ``"3h30"``, ``"90min"``, ``"2,5h"`` or ``"150"`` (minutes) → minutes; ``what`` names the value in
+    the refusal (« pause illisible »)."""
     match = _DURATION.match(text or "")
     if not match or not (match.group(1) or match.group(2)):
         raise InvalidValueError(
-            f"durée illisible : « {text} »", hint="Écrivez par exemple 4h, 3h30, 90min ou 150 (minutes)."
+            f"{what} illisible : « {text} »", hint="Écrivez par exemple 4h, 3h30, 90min ou 150 (minutes)."
         )
     hours = float(match.group(1).replace(",", ".")) if match.group(1) else 0.0
     minutes = float(match.group(2)) if match.group(2) else 0.0
