@@ -4,6 +4,7 @@ were written since the last one, or when it is a day old, never twice at once an
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from datetime import timedelta
 
@@ -89,3 +90,26 @@ def test_a_new_service_has_nothing_to_analyse_and_a_refusal_is_one_line(conn, se
     assert record.levelname == "WARNING" and record.exc_info is None
     assert record.getMessage().startswith("Analyse automatique impossible : ")
     assert conn.execute("SELECT count(*) FROM analysis_runs").fetchone()[0] == 0
+
+
+def _killed(settings, now, out) -> None:
+    """An analysis process the system kills (memory exhausted): it ends at once, without a word back."""
+    os._exit(137)
+
+
+def test_an_analysis_process_that_dies_takes_only_itself_down(conn, settings, tmp_path, caplog):
+    """The analysis runs in a process of its own: one that dies (here at once, as under the system's out-of-memory
+    killer — in the server's own process this would end the server, and this test) leaves the server answering,
+    one error line in its log, nothing half-stored; the next check runs the analysis for real."""
+    now = pd.Timestamp.now(tz="UTC")
+    rng = np.random.default_rng(16)
+    ingest(conn, settings, reports_file(tmp_path / "a.csv", rng, now, background=500, corners=1)[0])
+    conn.commit()
+    caplog.set_level(logging.INFO, logger="service.api.refresh")
+    assert AnalysisRefresher(settings, work=_killed).tick() is None
+    [record] = caplog.records
+    assert record.levelname == "ERROR"
+    assert record.getMessage().startswith("Analyse automatique : son processus s'est arrêté sans finir (code 137)")
+    assert conn.execute("SELECT count(*) FROM analysis_runs").fetchone()[0] == 0
+    assert AnalysisRefresher(settings).tick() == "aucune analyse en base"
+    assert conn.execute("SELECT count(*) FROM analysis_runs").fetchone()[0] == 1
