@@ -91,7 +91,11 @@ class AnalysisRefresher:
             return None
         if due is None:
             return None
-        outcome, exit_code = self._in_child(now)
+        try:
+            outcome, exit_code = self._in_child(now)
+        except Exception:  # the process could not even start (resources): the next check tries again
+            log.exception("Analyse automatique : processus impossible à lancer (%s)", retry)
+            return None
         if outcome is None:
             log.error("Analyse automatique : son processus s'est arrêté sans finir (code %s) ; %s", exit_code, retry)
             return None
