@@ -693,6 +693,23 @@ def test_every_network_s_digest_goes_out_in_one_run_and_a_rerun_sends_only_what_
     assert dict(counts) == {ids[n]: 1 for n in [*reachable, broken]}
 
 
+def _one_without_address(db, demo, which: int):
+    """The active networks' ids and coordinators' e-mails (by name), then the demo's network ``which`` whose
+    coordinator's address is removed here (the test puts it back), the others that have one, and those that had
+    none before (registered by other tests)."""
+    active = db.execute(
+        "SELECT n.name, n.id, c.email FROM prevention_networks n LEFT JOIN private.network_coordinators c "
+        "ON c.network_id = n.id WHERE n.active ORDER BY n.name"
+    ).fetchall()
+    broken = json.loads((demo["out"] / "reseaux.json").read_text(encoding="utf-8"))["reseaux"][which]["nom"]
+    ids, emails = {a[0]: a[1] for a in active}, {a[0]: a[2] for a in active}
+    reachable = [name for name, _id, email in active if email and name != broken]
+    unreachable = [name for name, _id, email in active if not email and name != broken]
+    db.execute("UPDATE private.network_coordinators SET email = NULL WHERE network_id = %s", (ids[broken],))
+    db.commit()
+    return ids, emails, broken, reachable, unreachable
+
+
 def test_the_api_issues_every_network_s_digest_once_and_names_a_refusal(settings, demo, auth, db):
     """``POST /api/reseaux/bilans``: each active network's digest for the period mailed to its coordinator (no
     address in the answer); a network without an address refused with what to do, the others sent; the same call
@@ -700,16 +717,7 @@ def test_the_api_issues_every_network_s_digest_once_and_names_a_refusal(settings
 
     from aiosmtpd.controller import Controller
 
-    active = db.execute(
-        "SELECT n.name, n.id, c.email FROM prevention_networks n LEFT JOIN private.network_coordinators c "
-        "ON c.network_id = n.id WHERE n.active ORDER BY n.name"
-    ).fetchall()
-    broken = json.loads((demo["out"] / "reseaux.json").read_text(encoding="utf-8"))["reseaux"][0]["nom"]
-    ids, emails = {a[0]: a[1] for a in active}, {a[0]: a[2] for a in active}
-    reachable = [name for name, _id, email in active if email and name != broken]
-    unreachable = [name for name, _id, email in active if not email and name != broken]  # registered by others
-    db.execute("UPDATE private.network_coordinators SET email = NULL WHERE network_id = %s", (ids[broken],))
-    db.commit()
+    ids, emails, broken, reachable, unreachable = _one_without_address(db, demo, 0)
     mailing, port = _mail_settings(settings)
     params = {"periode": "2026-T1", "envoyer": "true"}
     inbox = _Inbox()
@@ -757,18 +765,10 @@ def test_the_server_mails_last_month_s_digests_on_its_day_each_once(settings, de
     from service.api.digest_calendar import ACTOR, DigestCalendar
     from service.errors import ConfigError
 
-    active = db.execute(
-        "SELECT n.name, n.id, c.email FROM prevention_networks n LEFT JOIN private.network_coordinators c "
-        "ON c.network_id = n.id WHERE n.active ORDER BY n.name"
-    ).fetchall()
-    broken = json.loads((demo["out"] / "reseaux.json").read_text(encoding="utf-8"))["reseaux"][1]["nom"]
-    ids, emails = {a[0]: a[1] for a in active}, {a[0]: a[2] for a in active}
-    reachable = [name for name, _id, email in active if email and name != broken]
-    db.execute("UPDATE private.network_coordinators SET email = NULL WHERE network_id = %s", (ids[broken],))
-    db.commit()
+    ids, emails, broken, reachable, without = _one_without_address(db, demo, 1)
+    unreachable = dict.fromkeys(without, "refuse")  # registered by other tests
     mailing, port = _mail_settings(settings)
     mailing = mailing.model_copy(update={"digest_day": 3})
-    unreachable = {n: "refuse" for n, _i, e in active if not e and n != broken}  # registered by other tests
 
     def at(day: int, hour: int) -> pd.Timestamp:
         return pd.Timestamp(f"2026-03-{day:02d} {hour:02d}:00", tz="Europe/Brussels").tz_convert("UTC")

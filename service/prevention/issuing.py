@@ -7,8 +7,8 @@ share this; neither prints nor answers here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,36 +108,32 @@ def issue_every_network(
     noted as sent is passed over (unless nothing is noted: a draft run draws them all); a refusal is kept with its
     reason and what to do, and the run goes on. One run at a time (a lock in the database): two started together
     (the server's calendar and a system timer) send each digest once."""
+    outcomes: list[Issued] = []
+    with _one_run_at_a_time(conn):
+        for network in (n for n in list_networks(conn) if n["active"]):
+            network_id = int(network["id"])
+            try:
+                found = digest_for(conn, settings, labels, period=period.code, network=network_id)
+                issued = issued_for_period(conn, found) if options.record else None
+                if issued is not None:
+                    day = f"{issued.astimezone(ZoneInfo(settings.timezone)):%d/%m/%Y}"
+                    outcomes.append(Issued(found.scope.name, network_id, skipped=f"déjà noté comme envoyé le {day}"))
+                    continue
+                outcomes.append(issue(conn, settings, found, actor=actor, options=options))
+            except HotspotsError as err:
+                conn.rollback()
+                refusal = str(err)  # the message, then what to do
+                outcomes.append(Issued(str(network["name"]), network_id, error=refusal))
+    return outcomes
+
+
+@contextmanager
+def _one_run_at_a_time(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """Hold the digests' lock (a session lock: the digests noted meanwhile commit) until the run ends."""
     conn.execute(q("lock_issuing"))
     try:
-        return _issue_each(conn, settings, labels, period, actor=actor, options=options)
+        yield
     finally:
-        conn.rollback()  # a refusal's half-done transaction, if any: the lock is the session's, freed below
+        conn.rollback()  # a refusal's half-done transaction, if any
         conn.execute(q("unlock_issuing"))
         conn.commit()
-
-
-def _issue_each(
-    conn: psycopg.Connection[Any],
-    settings: Settings,
-    labels: Labels,
-    period: Period,
-    *,
-    actor: str,
-    options: IssueOptions,
-) -> list[Issued]:
-    outcomes: list[Issued] = []
-    for network in (n for n in list_networks(conn) if n["active"]):
-        network_id = int(network["id"])
-        try:
-            found = digest_for(conn, settings, labels, period=period.code, network=network_id)
-            issued = issued_for_period(conn, found) if options.record else None
-            if issued is not None:
-                day = f"{issued.astimezone(ZoneInfo(settings.timezone)):%d/%m/%Y}"
-                outcomes.append(Issued(found.scope.name, network_id, skipped=f"déjà noté comme envoyé le {day}"))
-                continue
-            outcomes.append(issue(conn, settings, found, actor=actor, options=options))
-        except HotspotsError as err:
-            conn.rollback()
-            outcomes.append(Issued(str(network["name"]), network_id, error=str(err)))  # the message, then what to do
-    return outcomes
