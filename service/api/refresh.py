@@ -63,7 +63,6 @@ class AnalysisRefresher:
         self.work = work
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._child: Any = None  # the analysis process while one runs
 
     def start(self) -> None:
         """Start checking, the first time one interval after the server's start."""
@@ -117,14 +116,13 @@ class AnalysisRefresher:
         return words
 
     def _in_child(self, now: pd.Timestamp) -> tuple[Outcome | None, int | None]:
-        """Run ``work`` in a new process and wait for it: (what it sent, None) or (None, its exit code) when it
-        ended without a word (killed, out of memory) or the server is stopping."""
+        """Run ``work`` in a new process and wait for it: (what it sent, its exit code); what it sent is None when
+        it ended without a word (killed, out of memory) or the server is stopping (the process is then stopped)."""
         context = multiprocessing.get_context("spawn")
         receive, send = context.Pipe(duplex=False)
         child = context.Process(target=self.work, args=(self.settings, now, send), name="hotspots-analyse")
         child.start()
         send.close()  # the child's end: when it ends, the pipe says so
-        self._child = child
         try:
             while not receive.poll(0.5):
                 if not child.is_alive() or self._stop.is_set():
@@ -137,7 +135,6 @@ class AnalysisRefresher:
             if child.is_alive():
                 child.terminate()
                 child.join()
-            self._child = None
             receive.close()
         return outcome, child.exitcode
 
