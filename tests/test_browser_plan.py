@@ -307,6 +307,45 @@ HotspotsCarte.send(arguments[0]).then(() => done('réussi'), e => done(e.message
     assert said != "réussi" and said.endswith(".") and "Error" not in said and ". " in said, said
 
 
+def test_a_layer_shows_the_last_view_asked_when_an_older_answer_comes_back_later(server, browser):
+    """A layer's answers can come back out of order (the wide view's, slower, after the close view asked next):
+    the late older answer must not replace the newer one on the map. Two loads of one layer are held and answered
+    newest first; the layer keeps the newest. Before, the older one drew over it (a report's dot, asked at the
+    street's zoom, gave way to the zone's bubbles until the next move)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25)
+    log_in(browser, server, wait)
+    wait.until(lambda d: d.execute_script("return !!window.hotspotsMap"))
+    shown = browser.execute_async_script(
+        """
+const done = arguments[arguments.length - 1];
+const map = window.hotspotsMap, pending = [];
+const layer = new HotspotsCarte.Overlay(map, "essai_ordre", "Essai", function (group) {
+  const asked = pending.length + 1;
+  return new Promise(function (resolve) {
+    pending.push(function () {
+      group.clearLayers();
+      group.addLayer(L.marker(map.getCenter(), { title: "vue " + asked }));
+      resolve(1);
+    });
+  });
+});
+layer.group.addTo(map);  // the first load (the view when the layer is shown)
+layer.refresh();         // the second, asked after it (the map moved)
+pending[1]();            // the newer answer first
+setTimeout(function () {
+  pending[0]();          // then the older one, late
+  setTimeout(function () {
+    const titles = layer.group.getLayers().map(function (m) { return m.options.title; });
+    done([titles, window.hotspotsLayers.essai_ordre.chargee]);
+  }, 50);
+}, 50);
+"""
+    )
+    assert shown == [["vue 2"], True]
+
+
 def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, conn, captures):
     """The « Adresses à vérifier » panel: its count, a doubt's proposals drawn as numbered markers, one accepted
     from its popup, then another doubt's point placed by a click on the map; the database follows each answer."""

@@ -195,12 +195,20 @@
     });
   }
 
+  /* A load draws into what it is given, when its answer comes. Answers can come back out of order (a wide view's
+   * slower than the close view asked after it): a load overtaken by a newer one draws nothing, so the layer
+   * always shows the last view asked for. */
   Overlay.prototype.refresh = function () {
     if (!this.map.hasLayer(this.group)) return Promise.resolve();
     var self = this;
     var serial = ++this.serial;
+    var group = this.group;
+    var drawing = {
+      clearLayers: function () { if (serial === self.serial) group.clearLayers(); return drawing; },
+      addLayer: function (layer) { if (serial === self.serial) group.addLayer(layer); return drawing; },
+    };
     state[this.name].chargee = false;
-    return this.load(this.group)
+    return this.load(drawing)
       .then(function (count) {
         if (serial !== self.serial) return;
         state[self.name].chargee = true;
