@@ -41,6 +41,7 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     tomorrow = date.today() + timedelta(days=1)  # a day shift, whenever the test runs (and on the screenshot)
     start = form.find_element(By.NAME, "debut")
     browser.execute_script("arguments[0].value = arguments[1]", start, f"{tomorrow}T08:00")
+    form.find_element(By.NAME, "rendez_vous").send_keys("PS-0001 à 10h")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait.until(lambda d: d.execute_script("return window.hotspotsTournee.etat") in ("dessinee", "erreur"))
     state = browser.execute_script("return JSON.parse(JSON.stringify(window.hotspotsTournee))")
@@ -70,6 +71,15 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
         "SELECT count(*) FROM plan_stops WHERE plan_id = %s AND pause_after_minutes = 15", (state["id"],)
     ).fetchone()[0]
     assert paused == 15 and panel.count("puis pause de 15 min") == breaks >= 1
+    # the appointment typed in the form: the stop is set at that hour, and the panel says so on its line
+    (meeting,) = conn.execute(
+        "SELECT site_id, arrival = appointment_at, to_char(appointment_at AT TIME ZONE 'Europe/Brussels', 'HH24:MI')"
+        " FROM plan_stops WHERE plan_id = %s AND appointment_at IS NOT NULL",
+        (state["id"],),
+    ).fetchall()
+    assert meeting == ("PS-0001", True, "10:00")
+    line = next(li.text for li in browser.find_elements(By.CSS_SELECTOR, ".hs-arrets li") if "PS-0001" in li.text)
+    assert line.startswith("10:00 — PS-0001") and "rendez-vous à 10:00" in line, line
     links = {a.text: a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".hs-telechargements a")}
     assert {"Feuille de route (PDF)", "Tableur à remplir (XLSX)", "CSV", "GPS (GPX)", "SIG (GeoJSON)"} == set(links)
     got = browser.execute_async_script(

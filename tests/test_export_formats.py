@@ -26,6 +26,7 @@ import pypdf
 import pypdfium2 as pdfium
 import pytest
 import shapely
+from openpyxl.utils import get_column_letter
 
 from service.db import connect
 from service.db.vocabulary import load_labels
@@ -127,7 +128,7 @@ def test_xlsx_is_the_table_the_officer_fills_in(pack):
     assert ws.max_row == n + 1
     assert [ws.cell(row=i, column=col["Arrêt"]).value for i in range(2, n + 2)] == _refs(pack.sheet)
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:AD{n + 1}"
+    assert ws.auto_filter.ref == f"A1:AE{n + 1}"
     arrival = ws.cell(row=2, column=col["Arrivée"])
     assert isinstance(arrival.value, datetime) and arrival.value.tzinfo is None
     assert arrival.number_format == "DD/MM/YYYY HH:MM"
@@ -140,11 +141,13 @@ def test_xlsx_is_the_table_the_officer_fills_in(pack):
         link = ws.cell(row=i, column=col["Lien carte"])
         site = ws.cell(row=i, column=col["Site"]).value
         assert link.value == "Voir sur la carte" and link.hyperlink.target == f"http://hotspots.test/carte#site={site}"
-    assert ws.column_dimensions["L"].width == 60  # "Pourquoi" is wide, and wraps
+    assert ws.column_dimensions[get_column_letter(col["Pourquoi"])].width == 60  # "Pourquoi" is wide, and wraps
     assert 8 <= ws.column_dimensions["A"].width < 12
     (validation,) = ws.data_validations.dataValidation
-    assert validation.type == "list" and str(validation.sqref) == f"Y2:Y{n + 1}"
-    assert header[24] == "Résultat"
+    assert validation.type == "list" and str(validation.sqref) == "{0}2:{0}{1}".format(
+        get_column_letter(col["Résultat"]), n + 1
+    )
+    assert header.index("Résultat") == header.index("Fait") + 1  # the first box to fill, after « Fait »
     assert [s.strip('"') for s in validation.formula1.split(",")] == pack.sheet.outcome_labels
     assert "Procès-verbal" in validation.formula1 and "À revoir" in validation.formula1
     info = book["Informations"]
@@ -418,7 +421,9 @@ def test_a_long_outcome_list_goes_to_a_hidden_sheet():
     assert lists.sheet_state == "hidden"
     assert [lists.cell(row=i, column=1).value for i in range(1, 12)] == labels
     (validation,) = book.worksheets[0].data_validations.dataValidation
-    assert validation.formula1 == "Listes!$A$1:$A$11" and str(validation.sqref) == "Y2:Y3"
+    assert validation.formula1 == "Listes!$A$1:$A$11" and str(validation.sqref) == "{0}2:{0}3".format(
+        get_column_letter(PLAN_COLUMNS.index("Résultat") + 1)
+    )
 
 
 def test_formats_are_checked_and_a_failed_pack_writes_nothing(tmp_path):

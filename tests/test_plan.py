@@ -273,6 +273,103 @@ def test_a_shift_with_a_break_keeps_it_out_of_the_visits_and_says_where_it_falls
         _shift(pause_minutes=240)
 
 
+def test_appointments_are_kept_at_their_time_whatever_the_filters_and_the_break(settings, db, geocoder):
+    """Two appointments in a 4 h shift of one team with a 30 min break: one at the site a plain plan leaves out
+    for its low value (10:30), one at a point outside the shift's category filter (09:00). The team is there at
+    each time to the second (waiting if early), the break still falls once and the shift ends in time; the
+    stored plan, the JSON, the sheet's header and rows, the PDF, the CSV and the terminal's table name them."""
+    from service.cli.plan import show_plan
+    from service.export.pdf_sheet import render_pdf
+    from service.plan.model import parse_appointments
+
+    plain = plan_shift(db, settings, _shift(pause_minutes=30), geocoder=geocoder, now=NOW)
+    low = plain.dropped.sort_values(["value", "site_id"]).iloc[0]["site_id"]
+    chosen = {plain.candidates.iloc[s.candidate]["site_id"] for s in plain.stops}
+    assert low not in chosen
+    points = plain.candidates[plain.candidates["kind"] == "point_sensible"]
+    other = points.iloc[-1]  # a point whose category the filter below leaves out
+    category = next(c for c in plain.candidates["category"].dropna() if c != other["category"])
+    filtered = Filters(categories=(category,))
+    narrowed = plan_shift(db, settings, _shift(pause_minutes=30, filters=filtered), geocoder=geocoder, now=NOW)
+    assert other["site_id"] not in set(narrowed.candidates["site_id"])
+
+    appointments = parse_appointments(f"{low} à 10h30 ; {other['site_id']} 9h", START)
+    request = _shift(pause_minutes=30, filters=filtered, appointments=appointments)
+    plan = plan_shift(db, settings, request, geocoder=geocoder, now=NOW)
+    by_site = {plan.candidates.iloc[s.candidate]["site_id"]: s for s in plan.stops}
+    for site, hour, minute in ((low, 10, 30), (other["site_id"], 9, 0)):
+        stop = by_site[site]
+        due = pd.Timestamp(START.replace(hour=hour, minute=minute))
+        assert stop.appointment == due and stop.arrival == due and stop.wait_min >= 0
+        previous = [s for s in plan.stops if s.order == stop.order - 1]
+        left = previous[0].departure + pd.Timedelta(minutes=previous[0].pause_after) if previous else START
+        assert (stop.arrival - left).total_seconds() / 60 == pytest.approx(stop.travel_min + stop.wait_min, abs=0.05)
+    assert sum(1 for s in plan.stops if s.pause_after) == 1 and max(plan.team_minutes) <= 240
+    assert all(s.appointment is None for site, s in by_site.items() if site not in {low, other["site_id"]})
+    forced = {low, other["site_id"]}
+    others = plan.candidates[~plan.candidates["site_id"].isin(forced)]
+    assert len(others) and all(category in (cats or {}) for cats in others["categories"])  # the filter still holds
+
+    stored = store_plan(db, plan)
+    summary = {s["site_id"]: s for s in summary_json(stored)["stops"]}
+    assert summary[low]["appointment"] == "2026-11-20T10:30:00+01:00"
+    assert summary[other["site_id"]]["appointment"] == "2026-11-20T09:00:00+01:00"
+    sheet = sheet_from_plan(stored, load_labels(db))
+    first, second = sorted([(9, other["site_id"]), (10, low)])
+    assert sheet.facts["Rendez-vous"].startswith(f"09:00 {first[1]} (équipe 1, arrêt ")
+    assert f", 10:30 {second[1]} (équipe 1, arrêt " in sheet.facts["Rendez-vous"]
+    rows = list(csv.DictReader(io.StringIO(render(sheet, "csv").decode("utf-8-sig")), delimiter=";"))
+    assert {r["Site"]: r["Rendez-vous"] for r in rows if r["Rendez-vous"]} == {
+        low: "20/11/2026 10:30",
+        other["site_id"]: "20/11/2026 09:00",
+    }
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(sheet))).pages).split())
+    assert "10:30 · rendez-vous à 10:30" in text and "09:00 · rendez-vous à 09:00" in text
+    with console.capture() as said:
+        show_plan(stored)
+    assert "10:30" in said.get() and "rdv" in said.get()
+
+
+def test_appointments_that_cannot_be_kept_are_refused_naming_them(settings, db, geocoder):
+    from service.plan.model import parse_appointments
+
+    point = plan_shift(db, settings, _shift(budget_minutes=60), geocoder=geocoder, now=NOW).candidates.iloc[0]
+    site = point["site_id"]
+
+    def refused(text: str, **options):
+        request = _shift(appointments=parse_appointments(text, START), **options)
+        with pytest.raises((InvalidValueError, NotFoundError)) as error:
+            plan_shift(db, settings, request, geocoder=geocoder, now=NOW)
+        return error.value
+
+    assert refused("PS-9999 10h").message == "Rendez-vous à un site qui n'est pas à visiter : PS-9999."
+    late = refused(f"{site} 13h")
+    assert late.message == f"Rendez-vous {site} à 13:00 le 20/11 : hors de la tournée (20/11 08:00 – 12:00)."
+    early = refused(f"{site} 8h00")
+    assert early.message.startswith(f"Rendez-vous impossible : {site} (") and "pour y aller depuis le départ" in (
+        early.message
+    )
+    assert "à 08:00" in early.message and early.hint.startswith("Commencez la tournée plus tôt")
+    last = refused(f"{site} 11h59")
+    assert "la visite et le retour ne tiennent plus dans la tournée (fin à 12:00)" in last.message
+    second = plan_shift(db, settings, _shift(budget_minutes=60), geocoder=geocoder, now=NOW).candidates.iloc[1]
+    clash = refused(f"{site} 10h ; {second['site_id']} 10h")
+    assert clash.message.startswith("Les rendez-vous ne tiennent pas tous dans la tournée avec 1 équipe : ")
+    assert "--equipes" in clash.hint
+    both = plan_shift(
+        db,
+        settings,
+        _shift(teams=2, appointments=parse_appointments(f"{site} 10h ; {second['site_id']} 10h", START)),
+        geocoder=geocoder,
+        now=NOW,
+    )
+    assert sorted(s.team for s in both.stops if s.appointment is not None) == [1, 2]
+    with pytest.raises(InvalidValueError, match="rendez-vous illisible : « PS-0001 vers midi »"):
+        parse_appointments("PS-0001 vers midi", START)
+    with pytest.raises(InvalidValueError, match="deux rendez-vous au même site : PS-0001"):
+        _shift(appointments=parse_appointments("PS-1 10h; ps-0001 11h", START))
+
+
 def _sheet_csv(stored, path, outcomes: dict[int, tuple[str, str]], extra_rows=()) -> None:
     """A filled-in sheet as an officer sends it back (what the XLSX holds, written as CSV)."""
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
@@ -476,6 +573,17 @@ def test_the_api_plans_a_shift_and_serves_its_field_pack(planner, auth):
     assert bad.status_code == 422 and "durée illisible" in bad.json()["erreur"]
     rest = planner.post("/api/tournees", json={"duree": "4h", "pause": "une demi-heure"})
     assert rest.status_code == 422 and rest.json()["erreur"] == "pause illisible : « une demi-heure »"
+    meeting = planner.post(
+        "/api/tournees",
+        json={"duree": "3h", "debut": "2026-11-20 08:00", "depart": STATION, "rendez_vous": "PS-0001 à 9h15"},
+    )
+    assert meeting.status_code == 201, meeting.text
+    (kept,) = [s for s in meeting.json()["tournee"]["stops"] if s["appointment"]]
+    assert kept["site_id"] == "PS-0001" and kept["arrival"] == kept["appointment"] == "2026-11-20T09:15:00+01:00"
+    (feature,) = [f for f in meeting.json()["features"] if f["properties"].get("Rendez-vous")]
+    assert feature["properties"]["Rendez-vous"] == "2026-11-20T09:15:00+01:00"
+    vague = planner.post("/api/tournees", json={"duree": "4h", "rendez_vous": "PS-0001 dans la matinée"})
+    assert vague.status_code == 422 and vague.json()["erreur"].startswith("rendez-vous illisible")
     far = planner.post("/api/tournees", json={"duree": "4h", "depart": "Grand-Place 1, 1000 Bruxelles"})
     assert far.status_code == 422 and "Adresse de départ" in far.json()["erreur"]
     assert planner.get("/api/tournees/999999").status_code == 404

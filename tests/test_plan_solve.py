@@ -115,3 +115,82 @@ def test_durations_read_as_people_write_them(text, minutes):
 def test_an_unreadable_duration_is_refused_in_french():
     with pytest.raises(InvalidValueError, match="durée illisible"):
         parse_duration("quatre heures")
+
+
+def _with_appointments(inst: Instance, at: dict[int, float]) -> Instance:
+    """``inst`` with an appointment (minutes from the start) at each site of ``at``."""
+    from dataclasses import replace
+
+    early = np.zeros(inst.n)
+    late = np.full(inst.n, np.inf)
+    required = np.zeros(inst.n, dtype=bool)
+    for c, minute in at.items():
+        early[c] = late[c] = minute
+        required[c] = True
+    return replace(inst, early=early, late=late, required=required)
+
+
+def _best_keeping_appointments(inst: Instance) -> float:
+    """Best value over every ordered subset that visits all the appointments in time (for ≤ 6 sites)."""
+    import itertools
+
+    best = -1.0
+    must = {c for c in range(inst.n) if inst.is_required(c)}
+    for size in range(len(must), inst.n + 1):
+        for subset in itertools.permutations(range(inst.n), size):
+            if not must <= set(subset):
+                continue
+            for dirs in itertools.product(*[(False, True) if inst.reversible(c) else (False,) for c in subset]):
+                route = list(zip(subset, dirs, strict=True))
+                if inst.route_minutes(route) <= inst.budget + 1e-6:
+                    best = max(best, inst.value_of([route]))
+    return best
+
+
+def _arrivals(inst: Instance, route) -> dict[int, float]:
+    """Minute of the start of each visit of ``route`` (after any wait)."""
+    t, here, out = 0.0, inst.start, {}
+    for c, rev in route:
+        a, b = inst.ends(c, rev)
+        t += inst.travel[here, a]
+        if inst.early is not None:
+            t = max(t, inst.early[c])
+        out[c] = t
+        t += inst.service[c]
+        here = b
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_an_appointment_is_kept_at_its_time_even_at_a_low_value_site(seed):
+    """The site of least value, set at minute 40 of a 75-minute shift: every plan visits it at that minute
+    (waiting if early), and the solver still finds the best value an enumeration of every route finds."""
+    plain = _instance(6, seed, budget=75)
+    low = int(np.argmin(plain.value))
+    inst = _with_appointments(plain, {low: 40.0})
+    best = _best_keeping_appointments(inst)
+    assert best >= 0, "the enumeration finds a route keeping the appointment"
+    for routes in (solve_routes(inst, seed=1).routes, naive_routes(inst), naive_routes(inst, keep_trying=True)):
+        _check(inst, routes)
+        (route,) = [r for r in routes if any(c == low for c, _ in r)]
+        assert _arrivals(inst, route)[low] == pytest.approx(40.0, abs=1.0)
+    assert inst.value_of(solve_routes(inst, seed=1).routes) == pytest.approx(best, abs=1e-6)
+    assert inst.value_of(solve_routes(inst, seed=1).routes) <= inst.value_of(solve_routes(plain, seed=1).routes) + 1e-6
+
+
+def test_two_appointments_at_once_need_two_teams():
+    inst = _with_appointments(_instance(8, 3, budget=120, teams=1), {0: 60.0, 1: 60.0})
+    one = solve_routes(inst, seed=1).routes
+    assert inst.served(one) == 1  # one team cannot be at two places at once: the plan stage says so
+    two = _with_appointments(_instance(8, 3, budget=120, teams=2), {0: 60.0, 1: 60.0})
+    routes = solve_routes(two, seed=1).routes
+    _check(two, routes)
+    assert two.served(routes) == 2 and all(sum(two.is_required(c) for c, _ in r) == 1 for r in routes)
+
+
+def test_a_missed_appointment_makes_the_route_impossible():
+    inst = _with_appointments(_instance(4, 0, budget=120, axes=0), {0: 1.0})
+    assert inst.travel[inst.start, inst.entry[0]] > 2  # the site is more than a minute away
+    assert inst.route_minutes([(0, False)]) == float("inf")
+    with pytest.raises(ValueError, match="sans rendez-vous"):
+        exact_best(inst)

@@ -13,7 +13,7 @@ from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
 from service.db.vocabulary import load_labels
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
-from service.plan.model import KIND_LABELS, parse_start_time, since_date
+from service.plan.model import KIND_LABELS, parse_appointments, parse_start_time, since_date
 from service.plan.places import parse_coordinates
 from service.plan.shift import plan_shift, store_plan
 from service.settings import Settings
@@ -78,6 +78,13 @@ class ShiftIn(BaseModel):
         description="seulement les sites pas visités depuis ce jour (AAAA-MM-JJ ou JJ/MM/AAAA)",
     )
     priorite_min: float | None = Field(default=None, ge=0, le=1e9)
+    rendez_vous: str | None = Field(
+        default=None,
+        max_length=500,
+        examples=["PS-0003 10h30 ; AX-0002 à 14h"],
+        description="sites à voir à une heure convenue (le numéro puis l'heure, séparés par « ; »), quels que soient "
+        "les filtres",
+    )
     graine: int = Field(default=1, ge=0, le=2**31 - 1)
     temps_calcul: float | None = Field(default=None, gt=0, le=60, description="secondes (défaut : réglage)")
 
@@ -85,8 +92,10 @@ class ShiftIn(BaseModel):
 def _request(body: ShiftIn, settings: Settings, login: str) -> ShiftRequest:
     minutes = parse_duration(body.duree)
     since = since_date(body.non_visite_depuis, settings.timezone)
+    starts_at = parse_start_time(body.debut, settings.timezone)
     return ShiftRequest(
-        starts_at=parse_start_time(body.debut, settings.timezone),
+        starts_at=starts_at,
+        appointments=parse_appointments(body.rendez_vous, starts_at),
         budget_minutes=minutes,
         pause_minutes=parse_duration(body.pause, what="pause") if body.pause else 0.0,
         start=body.depart,

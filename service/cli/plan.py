@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -13,7 +14,7 @@ from service.cli.common import JsonOut, cli_actor, console, database, number, pr
 from service.cli.fit import fitted
 from service.db.personal import audit
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
-from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_start_time, since_date
+from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_appointments, parse_start_time, since_date
 from service.plan.modes import check_mode
 from service.plan.places import parse_coordinates
 from service.plan.shift import plan_shift, store_plan
@@ -79,6 +80,17 @@ def _result_cell(stop: dict[str, Any], outcomes: dict[str, str] | None) -> str:
     return (outcomes or {}).get(str(code), str(code))
 
 
+def _appointment_cell(stop: dict[str, Any]) -> str:
+    """A stop's appointment for the table (« 10:30 », with the wait before it), empty without one."""
+    at = stop.get("appointment_at")
+    if at is None or pd.isna(at):
+        return ""
+    wait = float(stop["wait_minutes"])
+    return f"{at.astimezone(ZoneInfo('Europe/Brussels')):%H:%M}" + (
+        f" (attente {number(wait)} min)" if wait >= 1 else ""
+    )
+
+
 def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: dict[str, str] | None = None) -> None:
     """The plan as a person reads it in a terminal: one table per team, the comparison, what was left out; with
     ``outcomes`` (code → label) and results already in, each stop's result."""
@@ -95,7 +107,7 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
     for team, stops in stored.stops.groupby("team", sort=True):
         table = Table(title=f"Équipe {team} — {number(team_minutes[int(team) - 1], 1) if team_minutes else '?'} min")
         results = outcomes is not None and bool(stored.stops["visit_id"].notna().any())
-        for column in ("n°", "arrivée", "arrêt", "site", "type", "lieu", "priorité", "trajet", "sur place"):
+        for column in ("n°", "arrivée", "rdv", "arrêt", "site", "type", "lieu", "priorité", "trajet", "sur place"):
             table.add_column(column)
         if results:
             table.add_column("résultat")
@@ -104,6 +116,7 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
             table.add_row(
                 str(s["ord"]),
                 f"{s['arrival'].astimezone(ZoneInfo('Europe/Brussels')):%H:%M}",
+                _appointment_cell(s),
                 s["ref"],
                 s["site_id"],
                 KIND_LABELS.get(s["site_kind"], s["site_kind"]),
@@ -116,7 +129,7 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
             if float(s["pause_after_minutes"]) > 0:  # the team's break, where it falls
                 leaves = s["departure"].astimezone(ZoneInfo("Europe/Brussels"))
                 rest = f"pause de {number(float(s['pause_after_minutes']))} min"
-                table.add_row("", f"{leaves:%H:%M}", "", "", "", rest)
+                table.add_row("", f"{leaves:%H:%M}", "", "", "", "", rest)
         console.print(fitted(table))
     value, naive = float(facts["value"]), float(facts["naive_value"])
     gain = f" (+{number((value / naive - 1) * 100)} %)" if naive > 0 and value > naive else ""
@@ -156,6 +169,12 @@ def plan(
         help="Début : 2026-12-02 08:00, 02/12/2026 8h, demain 8h ou 14h30 ; défaut : prochain quart d'heure.",
     ),
     equipes: int = typer.Option(1, "--equipes", help="Nombre d'équipes (chacune sa tournée, aucun site deux fois)."),
+    rdv: list[str] | None = typer.Option(
+        None,
+        "--rdv",
+        help="Rendez-vous : le site et l'heure, « PS-0003 10h30 » (répétable) ; la tournée y passe à cette heure, "
+        "quels que soient les filtres.",
+    ),
     mode: str = typer.Option("voiture", "--mode", help="Déplacement : voiture, velo ou pied."),
     categorie: list[str] | None = typer.Option(None, "--categorie", help="Catégorie(s) (code ou libellé ; répétable)."),
     lieu: list[str] | None = typer.Option(None, "--lieu", help="Commune, section ou code postal (répétable)."),
@@ -189,8 +208,10 @@ def plan(
         states = (*states, "surveille")
     kinds = _list([types]) if types else Filters().kinds  # codes or labels: the plan stage checks them
     since = since_date(non_visite_depuis, settings.timezone)
+    starts_at = parse_start_time(debut, settings.timezone)
     request = ShiftRequest(
-        starts_at=parse_start_time(debut, settings.timezone),
+        starts_at=starts_at,
+        appointments=parse_appointments(";".join(rdv or []), starts_at),
         budget_minutes=parse_duration(duree),
         pause_minutes=parse_duration(pause, what="pause") if pause else 0.0,
         start=depart,

@@ -53,6 +53,8 @@ def _stop_desc(row: dict[str, Any]) -> str:
     parts = []
     if row.get("Arrivée") is not None:
         parts.append(f"Arrivée {hhmm(row['Arrivée'])}")
+    if row.get("Rendez-vous") is not None:
+        parts.append(f"Rendez-vous à {hhmm(row['Rendez-vous'])}")
     parts += [str(row[k]) for k in ("Type", "Catégorie") if row.get(k)]
     if row.get("Priorité") is not None:
         parts.append(f"priorité {french_number(row['Priorité'], 2)}")

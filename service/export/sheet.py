@@ -32,6 +32,7 @@ PLAN_COLUMNS = [
     "Ordre",
     "Équipe",
     "Arrivée",
+    "Rendez-vous",
     "Arrêt",
     "Site",
     "Type",
@@ -62,7 +63,9 @@ PLAN_COLUMNS = [
 ]
 #: Columns of an unordered site list (``hotspots export sites``).
 LIST_COLUMNS = [
-    c for c in PLAN_COLUMNS if c not in {"Ordre", "Équipe", "Arrivée", "Arrêt", "Trajet (min)", "Fait", "Tournée"}
+    c
+    for c in PLAN_COLUMNS
+    if c not in {"Ordre", "Équipe", "Arrivée", "Rendez-vous", "Arrêt", "Trajet (min)", "Fait", "Tournée"}
 ]
 #: Columns the officer fills in.
 FILL_IN = ("Résultat", "Date de visite", "Agent", "Remarques")
@@ -71,6 +74,7 @@ PLAN_SOURCE = "tournee"
 LIST_SOURCE = "liste_sites"
 DATE_COLUMNS = (
     "Arrivée",
+    "Rendez-vous",
     "Dernier signalement",
     "Dernière visite",
     "Date de visite",
@@ -167,6 +171,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
                 "Ordre": int(s["ord"]),
                 "Équipe": int(s["team"]),
                 "Arrivée": _ts(s["arrival"]),
+                "Rendez-vous": _ts(s["appointment_at"]),
                 "Arrêt": s["ref"],
                 "Site": s["site_id"],
                 "Type": KIND_LABELS.get(s["site_kind"], s["site_kind"]),
@@ -218,6 +223,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         "Horaire": f"{start_at:%H:%M} – {end_at:%H:%M}",
         "Durée": _duration_words(float(facts["budget_minutes"])),
         **({"Pause": _pause_fact(pause, stops)} if pause > 0 else {}),
+        **({"Rendez-vous": _appointments_fact(stops)} if stops["appointment_at"].notna().any() else {}),
         "Équipes": str(teams),
         "Déplacement": MODE_LABELS.get(facts["mode"], facts["mode"]),
         "Départ": facts["start_label"],
@@ -273,6 +279,15 @@ def _pause_fact(minutes: float, stops: pd.DataFrame) -> str:
         if float(s["pause_after_minutes"]) > 0
     ]
     return f"{_duration_words(minutes)} à mi-tournée" + (f" : {', '.join(taken)}" if taken else "")
+
+
+def _appointments_fact(stops: pd.DataFrame) -> str:
+    """The header line of a shift's appointments, in time order: « 09:00 PS-0005 (équipe 1, arrêt 3), … »."""
+    timed = stops[stops["appointment_at"].notna()].sort_values(["appointment_at", "team"])
+    return ", ".join(
+        f"{_ts(s['appointment_at']):%H:%M} {s['site_id']} (équipe {int(s['team'])}, arrêt {int(s['ord'])})"
+        for s in timed.to_dict("records")
+    )
 
 
 def sheet_from_candidates(

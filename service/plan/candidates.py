@@ -9,7 +9,7 @@ reports not inside a point, and follow-ups still due. A later stage (permits due
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import geopandas as gpd
@@ -22,7 +22,7 @@ from service.analyse.priority import with_visit_outcome
 from service.db.queries import Queries
 from service.db.vocabulary import Labels
 from service.plan import value as v
-from service.plan.model import CANDIDATE_COLUMNS, Filters, empty_candidates
+from service.plan.model import CANDIDATE_COLUMNS, STATE_LABELS, Filters, empty_candidates
 from service.settings import Settings
 
 _PKG = "service.plan"
@@ -37,6 +37,7 @@ class CandidateContext:
     filters: Filters
     now: pd.Timestamp
     labels: Labels
+    every_state: bool = False  # load points and axes in any state (an appointment may be at a watched one)
     since: pd.Timestamp = field(init=False)
     quarter: pd.Timestamp = field(init=False)
 
@@ -59,7 +60,7 @@ _q = Queries(_PKG, "candidates.sql")
 
 
 def _states(context: CandidateContext) -> list[str]:
-    return list(context.filters.states)
+    return list(STATE_LABELS) if context.every_state else list(context.filters.states)
 
 
 def site_row(*, point: shapely.Point | None = None, **values: Any) -> dict[str, Any]:
@@ -331,20 +332,28 @@ def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], sections: pd.Da
     return matched
 
 
-def load_candidates(conn: psycopg.Connection[Any], context: CandidateContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def load_candidates(
+    conn: psycopg.Connection[Any], context: CandidateContext, *, forced: frozenset[str] = frozenset()
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Every candidate of the filters' kinds, filtered, and those left out before solving with the reason why.
+    The ``forced`` sites (the shift's appointments) are kept whatever the filters and the cool-down say.
 
     Returns ``(candidates, excluded)``; candidates are sorted by value (highest first) then id, so that the
     same database gives the same frame (and the solver, with the same seed, the same plan).
     """
     f = context.filters
     registered = sources()
-    frames = [registered[k].load(conn, context) for k in f.kinds if k in registered]
+    kinds = list(registered) if forced else [k for k in f.kinds if k in registered]
+    context = replace(context, every_state=bool(forced))
+    frames = [registered[k].load(conn, context) for k in kinds]
     frames = [fr for fr in frames if not fr.empty]
     if not frames:
         return empty_candidates(), pd.DataFrame(columns=["site_id", "kind", "label", "reason"])
     frame = pd.concat(frames, ignore_index=True)
-    keep = np.ones(len(frame), dtype=bool)
+    keep = frame["kind"].isin(f.kinds).to_numpy(dtype=bool, copy=True)
+    if context.every_state:
+        stateless = ~frame["kind"].isin(["point_sensible", "axe"]).to_numpy(dtype=bool)
+        keep &= stateless | frame["state"].isin(f.states).to_numpy(dtype=bool)
     if f.categories:
         wanted = set(f.categories)
         keep &= frame["categories"].map(lambda cats: bool(wanted & set(cats or {}))).to_numpy()
@@ -353,12 +362,15 @@ def load_candidates(conn: psycopg.Connection[Any], context: CandidateContext) ->
         keep &= _matches_place(frame, f.places, sections)
     if f.min_value is not None:
         keep &= frame["value"].to_numpy(dtype=float) >= f.min_value
-    frame = frame[keep].reset_index(drop=True)
+    is_forced = frame["site_id"].isin(forced).to_numpy(dtype=bool)
+    frame = frame[keep | is_forced].reset_index(drop=True)
 
     excluded = []
     cooldown = pd.Timedelta(days=context.settings.plan_cooldown_days)
     out = np.zeros(len(frame), dtype=bool)
     for i, r in enumerate(frame.to_dict("records")):
+        if r["site_id"] in forced:
+            continue
         if isinstance(r["skip"], str):  # (a column of None may come back as NaN from the frames' concatenation)
             out[i] = True
             excluded.append((r, r["skip"]))

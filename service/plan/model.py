@@ -117,6 +117,15 @@ class Place:
 
 
 @dataclass(frozen=True)
+class Appointment:
+    """A site the shift must visit at a set time: an owner met at an unhealthy building, a company's manager, a
+    complainant who will show the place. The team is there at that time (waiting if early), whatever its value."""
+
+    site_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ShiftRequest:
     """A shift to plan: when, how long, from and to where, how, how many teams, which sites."""
 
@@ -131,6 +140,7 @@ class ShiftRequest:
     time_limit_s: float | None = None  # None: the settings' plan_solver_seconds
     created_by: str = "cli"
     pause_minutes: float = 0.0  # a break each team takes once, at mid-shift (within the duration)
+    appointments: tuple[Appointment, ...] = ()
 
     def __post_init__(self) -> None:
         if self.pause_minutes < 0 or self.pause_minutes >= self.budget_minutes:
@@ -150,6 +160,13 @@ class ShiftRequest:
         if not 1 <= self.teams <= 20:
             raise InvalidValueError(f"{self.teams} équipe(s) : entre 1 et 20", hint="Exemple : --equipes 2")
         check_mode(self.mode)
+        seen = [a.site_id for a in self.appointments]
+        twice = sorted({site for site in seen if seen.count(site) > 1})
+        if twice:
+            raise InvalidValueError(
+                f"deux rendez-vous au même site : {', '.join(twice)}",
+                hint="Un seul rendez-vous par site et par tournée.",
+            )
 
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:[.,]\d+)?)\s*h)?\s*(?:(\d+)\s*(?:min|m)?)?\s*$", re.IGNORECASE)
@@ -219,6 +236,31 @@ def parse_start_time(
     )
 
 
+_SITE_ID = re.compile(r"^\s*([A-Za-z]+)\s*-?\s*(\d+)\s*(?:@|à|a|\s)\s*(.+?)\s*$", re.IGNORECASE)
+
+
+def parse_appointments(text: str | None, starts_at: datetime) -> tuple[Appointment, ...]:
+    """« PS-0003 10h30 », « AX-0002 à 14h », « SIG-12@9:15 », several separated by « ; » or « , » → appointments on
+    the shift's day (a time before the start falls on the next day: a night shift). A French error names what
+    could not be read."""
+    found = []
+    for part in re.split(r"[;,\n]", text or ""):
+        if not part.strip():
+            continue
+        match = _SITE_ID.match(part)
+        clock = re.fullmatch(r"(\d{2}):(\d{2})", _hour_minutes(match.group(3).lower())) if match else None
+        if not match or not clock or int(clock.group(1)) > 23 or int(clock.group(2)) > 59:
+            raise InvalidValueError(
+                f"rendez-vous illisible : « {part.strip()} »",
+                hint="Écrivez le numéro du site puis l'heure, par exemple « PS-0003 10h30 » ou « AX-0002 à 14h ».",
+            )
+        prefix, number = match.group(1).upper(), match.group(2)
+        site_id = f"{prefix}-{int(number):04d}" if prefix in {"PS", "AX"} else f"{prefix}-{int(number)}"
+        at = starts_at.replace(hour=int(clock.group(1)), minute=int(clock.group(2)), second=0, microsecond=0)
+        found.append(Appointment(site_id, at if at >= starts_at else at + timedelta(days=1)))
+    return tuple(found)
+
+
 def since_date(text: str | None, timezone: str) -> datetime | None:
     """The "not visited since" day of a filter (``2026-11-15``, ``15/11/2026``), None when not given; a French
     error naming the filter when unreadable."""
@@ -249,6 +291,8 @@ class Stop:
     service_min: float
     value: float
     pause_after: float = 0.0  # minutes of the team's break taken after this stop (0: none)
+    wait_min: float = 0.0  # minutes waited on site before an appointment
+    appointment: pd.Timestamp | None = None  # the time set with the people met there
 
 
 @dataclass

@@ -6,7 +6,7 @@ writes nothing (:func:`service.plan.store.save_plan` does).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from service.plan.candidates import CandidateContext, known_places, load_candida
 from service.plan.filters import checked_filters
 from service.plan.model import MODE_LABELS, Place, Plan, ShiftRequest, Stop
 from service.plan.places import AddressGeocoder, resolve_place
-from service.plan.solve import Instance, Route, cheapest_insertion, naive_routes, solve_routes
+from service.plan.solve import WINDOW_SLACK_MIN, Instance, Route, cheapest_insertion, naive_routes, solve_routes
 from service.plan.store import StoredPlan, load_plan, save_plan
 from service.plan.travel import RoadNetwork, TravelMatrix, places_box, travel_matrix
 from service.settings import Settings
@@ -36,10 +36,13 @@ def _fr(value: float, digits: int = 0) -> str:
     return french_number(value, digits, group=NARROW)
 
 
-def build_instance(candidates: gpd.GeoDataFrame, *, budget: float, teams: int, travel: TravelMatrix) -> Instance:
+def build_instance(
+    candidates: gpd.GeoDataFrame, *, budget: float, teams: int, travel: TravelMatrix, timing: Timing | None = None
+) -> Instance:
     """The solver's instance over the places laid out by :func:`place_coordinates` (start and end are its places
-    0 and 1, already in ``travel``)."""
+    0 and 1, already in ``travel``), with the appointments' windows of ``timing``."""
     entry, exit_ = place_indices(candidates)
+    windows = timing.windows() if timing is not None else {}
     return Instance(
         travel=travel.minutes,
         start=0,
@@ -50,6 +53,7 @@ def build_instance(candidates: gpd.GeoDataFrame, *, budget: float, teams: int, t
         value=candidates["value"].to_numpy(dtype=float),
         budget=float(budget),
         teams=teams,
+        **windows,
     )
 
 
@@ -75,41 +79,162 @@ def place_coordinates(candidates: gpd.GeoDataFrame, start: Place, end: Place) ->
     return np.array(xy, dtype=float)
 
 
-def _schedule(
-    inst: Instance, routes: list[Route], starts_at: pd.Timestamp, *, pause: float = 0.0
-) -> tuple[list[Stop], list[float]]:
-    """Each team's stops with their times. With a ``pause`` (minutes; the solver's budget is the shift without
-    it), each team takes it once, after the first stop that ends at or past half of its working time: the times
-    after it move by the pause, and the shift still ends in time. The totals are each team's working minutes
-    (travel and visits, the pause left out), which the solver's budget bounds."""
-    stops, totals = [], []
+@dataclass(frozen=True)
+class Timing:
+    """The shift's appointments as the solver and the schedule see them: ``due`` is each candidate's appointment
+    in minutes from the start (NaN: none), ``mid`` the working minute from which the pause is due."""
+
+    due: np.ndarray
+    mid: float
+    pause: float
+
+    def windows(self) -> dict[str, np.ndarray | None]:
+        """The solver's windows in working minutes (the pause not counted): an appointment after the pause comes
+        that much sooner in working time."""
+        if not np.isfinite(self.due).any():
+            return {"early": None, "late": None, "required": None}
+        required = np.isfinite(self.due)
+        early = np.where(required, np.where(self.due < self.mid, self.due, self.due - self.pause), 0.0)
+        return {"early": early, "late": np.where(required, early, np.inf), "required": required}
+
+
+def shift_timing(
+    candidates: gpd.GeoDataFrame, request: ShiftRequest, starts_at: pd.Timestamp, working: float
+) -> Timing:
+    """Where each appointment falls in the shift; a French error names one at an unknown site or outside the
+    shift. The pause is due at half of the working time, or after an appointment that would fall inside it."""
+    due = np.full(len(candidates), np.nan)
+    rows = {site: i for i, site in enumerate(candidates["site_id"])}
+    unknown = [a.site_id for a in request.appointments if a.site_id not in rows]
+    if unknown:
+        raise NotFoundError(
+            f"Rendez-vous à un site qui n'est pas à visiter : {', '.join(unknown)}.",
+            hint="Prenez le numéro sur la carte ou dans la liste des sites (PS-…, AX-…, SIG-…, SUIVI-…, PER-…) ; "
+            "un point résolu ou un signalement clôturé n'est plus proposé.",
+        )
+    ends = starts_at + pd.Timedelta(minutes=request.budget_minutes)
+    for appointment in request.appointments:
+        at = pd.Timestamp(appointment.at)
+        at = at.tz_localize(starts_at.tz) if at.tzinfo is None else at.tz_convert(starts_at.tz)
+        if not starts_at <= at < ends:
+            raise InvalidValueError(
+                f"Rendez-vous {appointment.site_id} à {at:%H:%M} le {at:%d/%m} : hors de la tournée "
+                f"({starts_at:%d/%m %H:%M} – {ends:%H:%M}).",
+                hint="Changez l'heure du rendez-vous, ou le début ou la durée de la tournée.",
+            )
+        due[rows[appointment.site_id]] = (at - starts_at).total_seconds() / 60
+    mid, pause = working / 2, request.pause_minutes
+    service = candidates["service_min"].to_numpy(dtype=float)
+    for c in np.argsort(due)[: int(np.isfinite(due).sum())] if pause else ():
+        if mid <= due[c] < mid + pause:  # the pause would cut into it: taken after it
+            mid = float(due[c] + service[c])
+    return Timing(due=due, mid=mid, pause=pause)
+
+
+def _schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp, timing: Timing) -> Schedule:
+    """Each team's stops with their times. With a pause (the solver's budget is the shift without it), each
+    team takes it once: after the first stop that ends at or past ``timing.mid`` of its working time, or before an
+    appointment set later (a team whose first stop is such an appointment rests while it waits there); the times
+    after it move by the pause, and the shift still ends in time. A team early at an appointment waits for it.
+    ``working`` is each team's minutes of travel, waiting and visits, which the solver's budget bounds; ``spans``
+    adds the pause."""
+    stops: list[Stop] = []
+    working: list[float] = []
+    spans: list[float] = []
+    pause = timing.pause
     for team, route in enumerate(routes, start=1):
-        t, here, rest = 0.0, inst.start, 0.0
+        w, here, rest = 0.0, inst.start, 0.0
+        team_stops: list[Stop] = []
         for order, (c, rev) in enumerate(route, start=1):
             a, b = inst.ends(c, rev)
             travel = float(inst.travel[here, a])
-            t += travel
-            arrival = (starts_at + pd.Timedelta(minutes=t)).round("s")
-            t += float(inst.service[c])
-            stops.append(
-                Stop(
-                    team,
-                    order,
-                    c,
-                    rev,
-                    arrival,
-                    (starts_at + pd.Timedelta(minutes=t)).round("s"),
-                    travel,
-                    float(inst.service[c]),
-                    float(inst.value[c]),
-                )
+            w += travel
+            due = float(timing.due[c])
+            wait = 0.0
+            if np.isfinite(due):
+                if pause and not rest and due >= timing.mid + pause:
+                    if team_stops:
+                        team_stops[-1].pause_after = pause
+                    rest = pause
+                wait = max(0.0, due - rest - w)
+                w += wait
+            arrival = (starts_at + pd.Timedelta(minutes=w + rest)).round("s")
+            w += float(inst.service[c])
+            stop = Stop(
+                team,
+                order,
+                c,
+                rev,
+                arrival,
+                (starts_at + pd.Timedelta(minutes=w + rest)).round("s"),
+                travel,
+                float(inst.service[c]),
+                float(inst.value[c]),
+                wait_min=wait,
+                appointment=(starts_at + pd.Timedelta(minutes=due)) if np.isfinite(due) else None,
             )
-            if pause > 0 and not rest and t >= inst.budget / 2:
-                stops[-1].pause_after = rest = pause
-                t += pause
+            team_stops.append(stop)
+            if pause and not rest and w >= timing.mid:
+                stop.pause_after = rest = pause
             here = b
-        totals.append(t - rest + float(inst.travel[here, inst.end]) if route else 0.0)
-    return stops, totals
+        stops += team_stops
+        total = w + float(inst.travel[here, inst.end]) if route else 0.0
+        working.append(total)
+        spans.append(total + rest)
+    return Schedule(stops, working, spans)
+
+
+@dataclass
+class Schedule:
+    """The stops with their times, and each team's minutes without and with its pause."""
+
+    stops: list[Stop]
+    working: list[float]
+    spans: list[float]
+
+
+def _appointment_words(candidates: gpd.GeoDataFrame, c: int, timing: Timing, starts_at: pd.Timestamp) -> str:
+    at = starts_at + pd.Timedelta(minutes=float(timing.due[c]))
+    return f"{candidates['site_id'].iloc[c]} ({candidates['label'].iloc[c]}) à {at:%H:%M}"
+
+
+def _check_appointments(
+    inst: Instance, candidates: gpd.GeoDataFrame, timing: Timing, starts_at: pd.Timestamp, request: ShiftRequest
+) -> None:
+    """Each appointment alone must be reachable from the start in time, and leave time to visit and come back."""
+    for c in np.flatnonzero(np.isfinite(timing.due)):
+        if np.isfinite(inst.alone_minutes(int(c))) and inst.alone_minutes(int(c)) <= inst.budget:
+            continue
+        what = _appointment_words(candidates, int(c), timing, starts_at)
+        going = float(min(inst.travel[inst.start, inst.entry[c]], inst.travel[inst.start, inst.exit[c]]))
+        if inst.late is not None and going > inst.late[c] + WINDOW_SLACK_MIN:
+            reason = f"il faut {_fr(going)} min {MODE_LABELS[request.mode]} pour y aller depuis le départ"
+            hint = "Commencez la tournée plus tôt ou fixez le rendez-vous plus tard."
+        else:
+            ends = starts_at + pd.Timedelta(minutes=request.budget_minutes)
+            reason = f"la visite et le retour ne tiennent plus dans la tournée (fin à {ends:%H:%M})"
+            hint = "Allongez la tournée ou fixez le rendez-vous plus tôt."
+        raise InvalidValueError(f"Rendez-vous impossible : {what} — {reason}.", hint=hint)
+
+
+def _all_appointments_kept(
+    inst: Instance,
+    routes: list[Route],
+    candidates: gpd.GeoDataFrame,
+    timing: Timing,
+    starts_at: pd.Timestamp,
+    teams: int,
+) -> None:
+    """The appointments possible one by one may still clash (two at the same hour for one team): say which."""
+    kept = {c for route in routes for c, _ in route}
+    missed = [int(c) for c in np.flatnonzero(np.isfinite(timing.due)) if int(c) not in kept]
+    if missed:
+        names = ", ".join(_appointment_words(candidates, c, timing, starts_at) for c in missed)
+        raise InvalidValueError(
+            f"Les rendez-vous ne tiennent pas tous dans la tournée avec {teams} équipe{'s' if teams > 1 else ''} : "
+            f"{names} ne peut pas être tenu en même temps que les autres.",
+            hint="Ajoutez une équipe (--equipes), écartez les rendez-vous dans le temps ou allongez la tournée.",
+        )
 
 
 def _extend(coords: list[tuple[float, float]], line: shapely.LineString) -> None:
@@ -209,18 +334,24 @@ def plan_shift(
     start = _in_zone(resolve_place(request.start or settings.plan_station, geocoder, what="départ"), settings)
     end = _in_zone(resolve_place(request.end, geocoder, what="arrivée"), settings) if request.end else start
     context = CandidateContext(settings=settings, filters=request.filters, now=now_ts, labels=labels)
-    candidates, excluded = load_candidates(conn, context)
+    forced = frozenset(a.site_id for a in request.appointments)
+    candidates, excluded = load_candidates(conn, context, forced=forced)
     if candidates.empty:
         extra = f" ({len(excluded)} autre(s) écarté(s) car visité(s) récemment)" if len(excluded) else ""
         raise NotFoundError(
             f"Aucun site à visiter pour ces filtres : {request.filters.describe(labels.categories)}{extra}.",
             hint="Élargissez les filtres (catégorie, lieu, état, types de sites) ou relancez l'analyse.",
         )
+    starts_at = pd.Timestamp(request.starts_at)
+    if starts_at.tzinfo is None:
+        starts_at = starts_at.tz_localize(settings.timezone)
+    working = request.budget_minutes - request.pause_minutes  # the pause is no time to visit
+    timing = shift_timing(candidates, request, starts_at, working)
     xy = place_coordinates(candidates, start, end)
     network = RoadNetwork.from_db(conn, request.mode, bbox=places_box(xy))
     travel = travel_matrix(xy, mode=request.mode, settings=settings, network=network)
-    working = request.budget_minutes - request.pause_minutes  # the pause is no time to visit
-    inst = build_instance(candidates, budget=working, teams=request.teams, travel=travel)
+    inst = build_instance(candidates, budget=working, teams=request.teams, travel=travel, timing=timing)
+    _check_appointments(inst, candidates, timing, starts_at, request)
     alone = np.array([inst.alone_minutes(c) for c in range(inst.n)])
     if alone.min() > inst.budget:
         nearest = int(alone.argmin())
@@ -233,13 +364,10 @@ def plan_shift(
         )
     limit = request.time_limit_s or settings.plan_solver_seconds
     solved = solve_routes(inst, seed=request.seed, time_limit_s=limit)
+    _all_appointments_kept(inst, solved.routes, candidates, timing, starts_at, request.teams)
     naive = naive_routes(inst)
-    starts_at = pd.Timestamp(request.starts_at)
-    if starts_at.tzinfo is None:
-        starts_at = starts_at.tz_localize(settings.timezone)
-    stops, totals = _schedule(inst, solved.routes, starts_at, pause=request.pause_minutes)
-    paused = {s.team for s in stops if s.pause_after}
-    spans = [t + (request.pause_minutes if team in paused else 0.0) for team, t in enumerate(totals, start=1)]
+    schedule = _schedule(inst, solved.routes, starts_at, timing)
+    stops, totals, spans = schedule.stops, schedule.working, schedule.spans
     return Plan(
         request=request,
         start=start,

@@ -11,6 +11,10 @@ entered at one end and left at the other (the travel matrix between places is as
 team's sites visited nearest-first: the comparison printed beside every plan. Its variant that skips what does
 not fit and goes on down the list is the solver's starting solution, so a plan is never worse than either.
 :func:`exact_best` enumerates small instances for the tests and benchmark.
+
+Appointments are sites with a time window (``early`` = ``late``, minutes from the shift's start) that every plan
+must visit (``required``): a team arriving early waits there. The naive planner places them first, in time order,
+then the rest where they fit; PyVRP takes them as required clients with their windows.
 """
 
 from __future__ import annotations
@@ -32,10 +36,13 @@ Route = list[tuple[int, bool]]
 #: The solver stops after this many iterations without improvement (deterministic for a seed), or at the time
 #: limit, whichever comes first.
 NO_IMPROVEMENT_ITERATIONS = 3_000
+#: An appointment met this many minutes late still counts as met (the travel times are read to the second).
+WINDOW_SLACK_MIN = 1.0
 #: Value scale of the solver's integer prizes: travel costs one unit per second, so a prize this large makes
 #: collected value come first and travel time only break ties.
 PRIZE_SCALE = 10_000_000
 _EPS = 1e-6
+_NO_LIMIT = int(np.iinfo(np.int64).max)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,9 @@ class Instance:
     value: np.ndarray
     budget: float
     teams: int
+    early: np.ndarray | None = None  # appointments: the visit starts at ``early`` (waiting if sooner)…
+    late: np.ndarray | None = None  # …and no later than ``late`` (inf where there is no appointment)
+    required: np.ndarray | None = None  # bool: sites every plan must visit (the appointments)
 
     @property
     def n(self) -> int:
@@ -66,13 +76,32 @@ class Instance:
         return bool(self.entry[c] != self.exit[c])
 
     def route_minutes(self, route: Route) -> float:
-        """Travel and service from the start, through ``route``, to the end."""
+        """Travel, waiting and service from the start, through ``route``, to the end; inf when an appointment of
+        the route is missed."""
         t, here = 0.0, self.start
         for c, rev in route:
             a, b = self.ends(c, rev)
-            t += self.travel[here, a] + self.service[c]
+            t += self.travel[here, a]
+            if self.early is not None and self.late is not None:
+                if t > self.late[c] + WINDOW_SLACK_MIN:
+                    return float("inf")
+                t = max(t, float(self.early[c]))
+            t += self.service[c]
             here = b
         return float(t + self.travel[here, self.end])
+
+    @property
+    def timed(self) -> bool:
+        """Whether some sites have an appointment (and routes must be timed with their waits)."""
+        return self.required is not None and bool(self.required.any())
+
+    def is_required(self, c: int) -> bool:
+        """Whether every plan must visit ``c`` (an appointment)."""
+        return self.required is not None and bool(self.required[c])
+
+    def served(self, routes: list[Route]) -> int:
+        """How many required sites ``routes`` visit."""
+        return sum(1 for route in routes for c, _ in route if self.is_required(c))
 
     def alone_minutes(self, c: int) -> float:
         """The shortest route visiting only ``c``."""
@@ -124,11 +153,14 @@ def naive_routes(inst: Instance, *, keep_trying: bool = False) -> list[Route]:
     """
     chosen: list[list[int]] = [[] for _ in range(inst.teams)]
     routes: list[Route] = [[] for _ in range(inst.teams)]
+    fixed = _appointments_first(inst, routes, chosen)
     for c in sorted(range(inst.n), key=lambda i: (-inst.value[i], i)):
+        if inst.is_required(c):
+            continue
         placed = False
         for team in range(inst.teams):
-            trial = nearest_first(inst, [*chosen[team], c])
-            if inst.route_minutes(trial) <= inst.budget + _EPS:
+            trial = _inserted(inst, routes[team], c) if fixed[team] else nearest_first(inst, [*chosen[team], c])
+            if trial is not None and inst.route_minutes(trial) <= inst.budget + _EPS:
                 chosen[team].append(c)
                 routes[team] = trial
                 placed = True
@@ -138,8 +170,33 @@ def naive_routes(inst: Instance, *, keep_trying: bool = False) -> list[Route]:
     return routes
 
 
+def _appointments_first(inst: Instance, routes: list[Route], chosen: list[list[int]]) -> list[bool]:
+    """Put the appointments into ``routes`` in time order, each in the first team whose route still keeps them
+    all (as a planner fills an agenda); returns which teams have one (their other sites are inserted, not reordered)."""
+    early = inst.early
+    if not inst.timed or early is None:
+        return [False] * inst.teams
+    for c in sorted((i for i in range(inst.n) if inst.is_required(i)), key=lambda i: (early[i], i)):
+        for team in range(inst.teams):
+            trial = [*routes[team], (c, False)]
+            if inst.route_minutes(trial) <= inst.budget + _EPS:
+                routes[team] = trial
+                chosen[team].append(c)
+                break
+    return [bool(route) for route in routes]
+
+
+def _inserted(inst: Instance, route: Route, c: int) -> Route | None:
+    """``route`` with ``c`` at its cheapest place that misses no appointment; None when there is none."""
+    extra, _team, pos, rev = cheapest_insertion(inst, [route], c)
+    return None if not np.isfinite(extra) else [*route[:pos], (c, rev), *route[pos:]]
+
+
 def cheapest_insertion(inst: Instance, routes: list[Route], c: int) -> tuple[float, int, int, bool]:
-    """(extra minutes, team, position, reversed) of the cheapest place to add ``c`` to ``routes``."""
+    """(extra minutes, team, position, reversed) of the cheapest place to add ``c`` to ``routes`` (with
+    appointments, counting the waits and never missing one)."""
+    if inst.timed:
+        return _timed_insertion(inst, routes, c)
     best = (np.inf, -1, -1, False)
     for team, route in enumerate(routes):
         outs = [inst.start] + [inst.ends(d, r)[1] for d, r in route]
@@ -153,6 +210,18 @@ def cheapest_insertion(inst: Instance, routes: list[Route], c: int) -> tuple[flo
                     + inst.travel[b, ins[pos]]
                     - inst.travel[outs[pos], ins[pos]]
                 )
+                if extra < best[0] - _EPS:
+                    best = (float(extra), team, pos, rev)
+    return best
+
+
+def _timed_insertion(inst: Instance, routes: list[Route], c: int) -> tuple[float, int, int, bool]:
+    best = (np.inf, -1, -1, False)
+    for team, route in enumerate(routes):
+        before = inst.route_minutes(route)
+        for pos in range(len(route) + 1):
+            for rev in (False, True) if inst.reversible(c) else (False,):
+                extra = inst.route_minutes([*route[:pos], (c, rev), *route[pos:]]) - before
                 if extra < best[0] - _EPS:
                     best = (float(extra), team, pos, rev)
     return best
@@ -191,8 +260,10 @@ def _pyvrp_data(inst: Instance) -> tuple[pyvrp.ProblemData, list[tuple[int, bool
             location=2 + k,
             service_duration=round(float(inst.service[c]) * 60),
             prize=max(1, round(float(inst.value[c]) / top * PRIZE_SCALE)),
-            required=False,
+            required=inst.is_required(c) and k not in group_of,
             group=group_of.get(k),
+            tw_early=_window_seconds(inst, c)[0],
+            tw_late=_window_seconds(inst, c)[1],
         )
         for k, (c, _r) in enumerate(clients)
     ]
@@ -203,13 +274,21 @@ def _pyvrp_data(inst: Instance) -> tuple[pyvrp.ProblemData, list[tuple[int, bool
             start_depot=0,
             end_depot=1,
             shift_duration=int(inst.budget * 60),
+            start_late=0,  # teams leave at the start and wait at an appointment (the sheet times it so)
             unit_distance_cost=0,
             unit_duration_cost=1,
         )
     ]
-    pv_groups = [pyvrp.ClientGroup(members, required=False) for members in groups]
+    pv_groups = [pyvrp.ClientGroup(members, required=inst.is_required(clients[members[0]][0])) for members in groups]
     data = pyvrp.ProblemData(locations, pv_clients, depots, vehicles, [seconds], [seconds], pv_groups)
     return data, clients
+
+
+def _window_seconds(inst: Instance, c: int) -> tuple[int, int]:
+    """PyVRP's time window of candidate ``c`` in seconds from the start (the whole day without appointment)."""
+    if not inst.is_required(c) or inst.early is None or inst.late is None:
+        return 0, _NO_LIMIT
+    return round(float(inst.early[c]) * 60), round(float(inst.late[c]) * 60)
 
 
 def solve_routes(inst: Instance, *, seed: int = 1, time_limit_s: float = 2.0) -> Solved:
@@ -235,7 +314,7 @@ def solve_routes(inst: Instance, *, seed: int = 1, time_limit_s: float = 2.0) ->
     # a solution read back in seconds may sit a few seconds over the budget in minutes: drop the last stops then
     routes = [_within_budget(inst, r) for r in routes]
     routes += [[] for _ in range(inst.teams - len(routes))]
-    if inst.value_of(routes) < inst.value_of(naive) - _EPS:
+    if (inst.served(routes), inst.value_of(routes)) < (inst.served(naive), inst.value_of(naive) - _EPS):
         routes = naive
     routes = fill_up(inst, routes)
     runtime = time.perf_counter() - began
@@ -251,7 +330,8 @@ def solve_routes(inst: Instance, *, seed: int = 1, time_limit_s: float = 2.0) ->
 def _within_budget(inst: Instance, route: Route) -> Route:
     route = list(route)
     while route and inst.route_minutes(route) > inst.budget + _EPS:
-        route.pop(min(range(len(route)), key=lambda k: inst.value[route[k][0]]))
+        optional = [k for k in range(len(route)) if not inst.is_required(route[k][0])] or list(range(len(route)))
+        route.pop(min(optional, key=lambda k: inst.value[route[k][0]]))
     return route
 
 
@@ -262,8 +342,8 @@ def _teams_in_order(routes: list[Route]) -> list[Route]:
 
 def exact_best(inst: Instance) -> tuple[float, Route]:
     """The best single-team route by enumeration over subsets (Held–Karp style); for ≤ 12 candidates."""
-    if inst.teams != 1 or inst.n > 12:
-        raise ValueError("énumération exacte : une équipe et au plus 12 sites")
+    if inst.teams != 1 or inst.n > 12 or inst.timed:
+        raise ValueError("énumération exacte : une équipe, au plus 12 sites et sans rendez-vous")
     nodes = [(c, r) for c in range(inst.n) for r in ((False, True) if inst.reversible(c) else (False,))]
     size = 1 << inst.n
     best_time: dict[tuple[int, int], tuple[float, Route]] = {}

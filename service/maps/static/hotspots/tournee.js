@@ -149,7 +149,9 @@
       html += "<h3><span class='hs-carre' style='background:" + colour(t) + "'></span> Équipe " + esc(t) +
         (minutes !== null && minutes !== undefined ? " — " + H.number(minutes) + " min" : "") + "</h3><ol class='hs-arrets'>";
       teams[t].forEach(function (p) {
+        var meeting = prop(p, ["Rendez-vous"]);
         html += "<li>" + H.hour(prop(p, ["Arrivée"])) + " — " + esc(prop(p, ["Site"])) + " " + esc(prop(p, ["Lieu"]) || "") +
+          (meeting ? " <strong class='hs-rdv'>rendez-vous à " + H.hour(meeting) + "</strong>" : "") +
           (prop(p, ["Fait"]) === "oui" ? " ✓" : "") +
           (pauses[prop(p, ["Arrêt"])] ? " <em class='hs-pause'>— puis pause de " + H.number(pauses[prop(p, ["Arrêt"])]) + " min</em>" : "") +
           "</li>";
@@ -181,6 +183,7 @@
     if (data.get("pause")) out.pause = data.get("pause");
     if (data.get("debut")) out.debut = String(data.get("debut")).replace("T", " ");
     if (data.get("depart")) out.depart = data.get("depart");
+    if (data.get("rendez_vous")) out.rendez_vous = data.get("rendez_vous");
     if (data.get("categorie")) out.categories = [data.get("categorie")];
     if (data.get("lieu")) out.lieux = [data.get("lieu")];
     return out;
