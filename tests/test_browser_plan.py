@@ -38,6 +38,7 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     teams.send_keys("2")
     Select(form.find_element(By.NAME, "mode")).select_by_value("voiture")
     Select(form.find_element(By.NAME, "pause")).select_by_value("15min")
+    browser.execute_script("arguments[0].value = '10:00'", form.find_element(By.NAME, "pause_vers"))
     tomorrow = date.today() + timedelta(days=1)  # a day shift, whenever the test runs (and on the screenshot)
     start = form.find_element(By.NAME, "debut")
     browser.execute_script("arguments[0].value = arguments[1]", start, f"{tomorrow}T08:00")
@@ -66,11 +67,16 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     assert f"Tournée n° {state['id']}" in panel and "Équipe 1" in panel and "Équipe 2" in panel
     assert "plan naïf" in panel
     # the break chosen in the form: kept with the plan, said in the panel after the stop it follows
-    paused = conn.execute("SELECT pause_minutes FROM plans WHERE id = %s", (state["id"],)).fetchone()[0]
+    paused, at = conn.execute(
+        "SELECT pause_minutes, to_char(pause_at AT TIME ZONE 'Europe/Brussels', 'HH24:MI') FROM plans WHERE id = %s",
+        (state["id"],),
+    ).fetchone()
     breaks = conn.execute(
-        "SELECT count(*) FROM plan_stops WHERE plan_id = %s AND pause_after_minutes = 15", (state["id"],)
+        "SELECT count(*) FROM plan_stops s JOIN plans p ON p.id = s.plan_id"
+        " WHERE s.plan_id = %s AND s.pause_after_minutes = 15 AND s.departure >= p.pause_at",
+        (state["id"],),
     ).fetchone()[0]
-    assert paused == 15 and panel.count("puis pause de 15 min") == breaks >= 1
+    assert (paused, at) == (15, "10:00") and panel.count("puis pause de 15 min") == breaks >= 1
     # the appointment typed in the form: the stop is set at that hour, and the panel says so on its line
     (meeting,) = conn.execute(
         "SELECT site_id, arrival = appointment_at, to_char(appointment_at AT TIME ZONE 'Europe/Brussels', 'HH24:MI')"

@@ -273,6 +273,32 @@ def test_a_shift_with_a_break_keeps_it_out_of_the_visits_and_says_where_it_falls
         _shift(pause_minutes=240)
 
 
+def test_a_break_asked_at_an_hour_falls_after_the_stop_under_way_then(settings, db, geocoder):
+    """« --pause 30min --pause-vers 11h » in a 08:00–12:00 shift of two teams: each team rests after the first stop
+    that ends at or after 11:00 (not at mid-shift), the header says so; a break that cannot end in the shift, an
+    hour without a break and an unreadable hour are refused in French."""
+    from service.plan.model import parse_pause_at
+
+    at = parse_pause_at("11h", START)
+    plan = plan_shift(db, settings, _shift(teams=2, pause_minutes=30, pause_at=at), geocoder=geocoder, now=NOW)
+    eleven = pd.Timestamp(START.replace(hour=11))
+    for team in (1, 2):
+        mine = [stop for stop in plan.stops if stop.team == team]
+        (k,) = [k for k, stop in enumerate(mine) if stop.pause_after]
+        assert mine[k].departure >= eleven and (k == 0 or mine[k - 1].departure < eleven)
+    assert max(plan.team_minutes) <= 240
+    stored = store_plan(db, plan)
+    assert summary_json(stored)["pause_at"] == "2026-11-20T11:00:00+01:00"
+    assert sheet_from_plan(stored, load_labels(db)).facts["Pause"].startswith("30 min vers 11:00 : équipe 1 après ")
+    with pytest.raises(InvalidValueError) as late:
+        plan_shift(db, settings, _shift(pause_minutes=30, pause_at=parse_pause_at("11h45", START)), geocoder=geocoder)
+    assert late.value.message == "Pause de 30 min vers 11:45 : elle doit tenir dans la tournée (08:00 – 12:00)."
+    with pytest.raises(InvalidValueError, match="pause vers 11:00 sans durée de pause"):
+        _shift(pause_at=at)
+    with pytest.raises(InvalidValueError, match="heure de pause illisible : « midi »"):
+        parse_pause_at("midi", START)
+
+
 def test_appointments_are_kept_at_their_time_whatever_the_filters_and_the_break(settings, db, geocoder):
     """Two appointments in a 4 h shift of one team with a 30 min break: one at the site a plain plan leaves out
     for its low value (10:30), one at a point outside the shift's category filter (09:00). The team is there at
@@ -324,10 +350,10 @@ def test_appointments_are_kept_at_their_time_whatever_the_filters_and_the_break(
         other["site_id"]: "20/11/2026 09:00",
     }
     text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(sheet))).pages).split())
-    assert "10:30 · rendez-vous à 10:30" in text and "09:00 · rendez-vous à 09:00" in text
+    assert " · rendez-vous à 10:30 · " in text and " · rendez-vous à 09:00 · " in text
     with console.capture() as said:
         show_plan(stored)
-    assert "10:30" in said.get() and "rdv" in said.get()
+    assert "rendez-vous" in said.get() and "10:30" in said.get()
 
 
 def test_appointments_that_cannot_be_kept_are_refused_naming_them(settings, db, geocoder):

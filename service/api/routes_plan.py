@@ -13,7 +13,7 @@ from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
 from service.db.vocabulary import load_labels
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
-from service.plan.model import KIND_LABELS, parse_appointments, parse_start_time, since_date
+from service.plan.model import KIND_LABELS, parse_appointments, parse_pause_at, parse_start_time, since_date
 from service.plan.places import parse_coordinates
 from service.plan.shift import plan_shift, store_plan
 from service.settings import Settings
@@ -52,6 +52,12 @@ class ShiftIn(BaseModel):
         max_length=20,
         examples=["30min"],
         description="pause de chaque équipe, à mi-tournée, comprise dans la durée (défaut : aucune)",
+    )
+    pause_vers: str | None = Field(
+        default=None,
+        max_length=20,
+        examples=["12h"],
+        description="heure de la pause au lieu de la mi-tournée (après l'arrêt en cours)",
     )
     debut: str | None = Field(
         default=None,
@@ -98,6 +104,7 @@ def _request(body: ShiftIn, settings: Settings, login: str) -> ShiftRequest:
         appointments=parse_appointments(body.rendez_vous, starts_at),
         budget_minutes=minutes,
         pause_minutes=parse_duration(body.pause, what="pause") if body.pause else 0.0,
+        pause_at=parse_pause_at(body.pause_vers, starts_at),
         start=body.depart,
         end=body.arrivee,
         mode=body.mode,

@@ -14,7 +14,14 @@ from service.cli.common import JsonOut, cli_actor, console, database, number, pr
 from service.cli.fit import fitted
 from service.db.personal import audit
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
-from service.plan.model import DEFAULT_STATES, KIND_LABELS, parse_appointments, parse_start_time, since_date
+from service.plan.model import (
+    DEFAULT_STATES,
+    KIND_LABELS,
+    parse_appointments,
+    parse_pause_at,
+    parse_start_time,
+    since_date,
+)
 from service.plan.modes import check_mode
 from service.plan.places import parse_coordinates
 from service.plan.shift import plan_shift, store_plan
@@ -87,7 +94,7 @@ def _appointment_cell(stop: dict[str, Any]) -> str:
         return ""
     wait = float(stop["wait_minutes"])
     return f"{at.astimezone(ZoneInfo('Europe/Brussels')):%H:%M}" + (
-        f" (attente {number(wait)} min)" if wait >= 1 else ""
+        f", attente {number(wait)} min" if wait >= 1 else ""
     )
 
 
@@ -100,23 +107,24 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
         f"[bold]Tournée n° {facts['id']}[/bold] — {facts['starts_at']:%d/%m/%Y %H:%M}, "
         f"{number(float(facts['budget_minutes']) / 60, 1)} h"
         + (f" dont {number(float(facts['pause_minutes']))} min de pause" if float(facts["pause_minutes"]) else "")
+        + (f" vers {facts['pause_at'].astimezone(ZoneInfo('Europe/Brussels')):%H:%M}" if facts.get("pause_at") else "")
         + f", {facts['teams']} équipe(s), {facts['mode']}, départ {facts['start_label']}",
         highlight=False,
     )
     team_minutes = summary.get("equipes_minutes", [])
+    meetings = bool(stored.stops["appointment_at"].notna().any())  # a column of appointments only when there are
     for team, stops in stored.stops.groupby("team", sort=True):
         table = Table(title=f"Équipe {team} — {number(team_minutes[int(team) - 1], 1) if team_minutes else '?'} min")
         results = outcomes is not None and bool(stored.stops["visit_id"].notna().any())
-        for column in ("n°", "arrivée", "rdv", "arrêt", "site", "type", "lieu", "priorité", "trajet", "sur place"):
+        columns = ["n°", "arrivée", *(["rendez-vous"] if meetings else []), "arrêt", "site", "type", "lieu"]
+        for column in [*columns, "priorité", "trajet", "sur place", *(["résultat"] if results else [])]:
             table.add_column(column)
-        if results:
-            table.add_column("résultat")
         for s in stops.to_dict("records"):
             done = _result_cell(s, outcomes) if results else None
             table.add_row(
                 str(s["ord"]),
                 f"{s['arrival'].astimezone(ZoneInfo('Europe/Brussels')):%H:%M}",
-                _appointment_cell(s),
+                *([_appointment_cell(s)] if meetings else []),
                 s["ref"],
                 s["site_id"],
                 KIND_LABELS.get(s["site_kind"], s["site_kind"]),
@@ -129,7 +137,7 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
             if float(s["pause_after_minutes"]) > 0:  # the team's break, where it falls
                 leaves = s["departure"].astimezone(ZoneInfo("Europe/Brussels"))
                 rest = f"pause de {number(float(s['pause_after_minutes']))} min"
-                table.add_row("", f"{leaves:%H:%M}", "", "", "", "", rest)
+                table.add_row("", f"{leaves:%H:%M}", *([""] if meetings else []), "", "", "", rest)
         console.print(fitted(table))
     value, naive = float(facts["value"]), float(facts["naive_value"])
     gain = f" (+{number((value / naive - 1) * 100)} %)" if naive > 0 and value > naive else ""
@@ -158,6 +166,9 @@ def plan(
     duree: str = typer.Option(..., "--duree", help="Durée de la tournée : 4h, 3h30, 90min."),
     pause: str | None = typer.Option(
         None, "--pause", help="Pause de chaque équipe, à mi-tournée, comprise dans la durée : 30min, 1h."
+    ),
+    pause_vers: str | None = typer.Option(
+        None, "--pause-vers", help="Heure de la pause au lieu de la mi-tournée : 12h (après l'arrêt en cours)."
     ),
     depart: str | None = typer.Option(
         None, "--depart", help="Adresse de départ (géocodée) ou « lon, lat » ; défaut : réglage HOTSPOTS_PLAN_STATION."
@@ -214,6 +225,7 @@ def plan(
         appointments=parse_appointments(";".join(rdv or []), starts_at),
         budget_minutes=parse_duration(duree),
         pause_minutes=parse_duration(pause, what="pause") if pause else 0.0,
+        pause_at=parse_pause_at(pause_vers, starts_at),
         start=depart,
         end=arrivee,
         mode=check_mode(mode),

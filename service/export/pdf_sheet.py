@@ -233,10 +233,10 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
     """One stop: a header line, the facts, then the boxes the officer fills in."""
     order = row.get("Ordre") or rank
     head = [f"{order}"]
-    if row.get("Arrivée") is not None:
+    if row.get("Rendez-vous") is not None:  # the team is there at that time: the appointment stands for the arrival
+        head.append(f"rendez-vous à {hhmm(row['Rendez-vous'])}")
+    elif row.get("Arrivée") is not None:
         head.append(hhmm(row["Arrivée"]))
-    if row.get("Rendez-vous") is not None:
-        head.append(f"<b>rendez-vous à {hhmm(row['Rendez-vous'])}</b>")
     head.append(escape(str(row.get("Lieu") or row.get("Site") or "")))
     ref = " · ".join(escape(str(row[k])) for k in ("Arrêt", "Site") if row.get(k))
     colour = team_colour(int(row["Équipe"])) if row.get("Équipe") else LIST_COLOUR

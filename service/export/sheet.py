@@ -222,7 +222,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         "Date": start_at.strftime("%d/%m/%Y"),
         "Horaire": f"{start_at:%H:%M} – {end_at:%H:%M}",
         "Durée": _duration_words(float(facts["budget_minutes"])),
-        **({"Pause": _pause_fact(pause, stops)} if pause > 0 else {}),
+        **({"Pause": _pause_fact(pause, _ts(facts.get("pause_at")), stops)} if pause > 0 else {}),
         **({"Rendez-vous": _appointments_fact(stops)} if stops["appointment_at"].notna().any() else {}),
         "Équipes": str(teams),
         "Déplacement": MODE_LABELS.get(facts["mode"], facts["mode"]),
@@ -271,14 +271,16 @@ def _pauses(stops: pd.DataFrame) -> dict[str, str]:
     return words
 
 
-def _pause_fact(minutes: float, stops: pd.DataFrame) -> str:
-    """The header line of a shift's break: its length, and after which stop each team takes it."""
+def _pause_fact(minutes: float, at: pd.Timestamp | None, stops: pd.DataFrame) -> str:
+    """The header line of a shift's break: its length, when it is due (mid-shift or the time asked), and after
+    which stop each team takes it."""
     taken = [
         f"équipe {int(s['team'])} après l'arrêt {int(s['ord'])} ({_break(s)[0]:%H:%M})"
         for s in stops.to_dict("records")
         if float(s["pause_after_minutes"]) > 0
     ]
-    return f"{_duration_words(minutes)} à mi-tournée" + (f" : {', '.join(taken)}" if taken else "")
+    due = f"vers {at:%H:%M}" if at is not None else "à mi-tournée"
+    return f"{_duration_words(minutes)} {due}" + (f" : {', '.join(taken)}" if taken else "")
 
 
 def _appointments_fact(stops: pd.DataFrame) -> str:

@@ -139,7 +139,8 @@ class ShiftRequest:
     seed: int = 1
     time_limit_s: float | None = None  # None: the settings' plan_solver_seconds
     created_by: str = "cli"
-    pause_minutes: float = 0.0  # a break each team takes once, at mid-shift (within the duration)
+    pause_minutes: float = 0.0  # a break each team takes once, at mid-shift (within the duration)…
+    pause_at: datetime | None = None  # …or from this time on (lunch « vers 12h »)
     appointments: tuple[Appointment, ...] = ()
 
     def __post_init__(self) -> None:
@@ -160,6 +161,10 @@ class ShiftRequest:
         if not 1 <= self.teams <= 20:
             raise InvalidValueError(f"{self.teams} équipe(s) : entre 1 et 20", hint="Exemple : --equipes 2")
         check_mode(self.mode)
+        if self.pause_at is not None and not self.pause_minutes:
+            raise InvalidValueError(
+                f"pause vers {self.pause_at:%H:%M} sans durée de pause", hint="Exemple : --pause 30min --pause-vers 12h"
+            )
         seen = [a.site_id for a in self.appointments]
         twice = sorted({site for site in seen if seen.count(site) > 1})
         if twice:
@@ -239,25 +244,43 @@ def parse_start_time(
 _SITE_ID = re.compile(r"^\s*([A-Za-z]+)\s*-?\s*(\d+)\s*(?:@|à|a|\s)\s*(.+?)\s*$", re.IGNORECASE)
 
 
+def time_in_shift(text: str, starts_at: datetime) -> datetime | None:
+    """« 10h30 », « 9:15 », « 14h » on the shift's day (a time before the start falls on the next day: a night
+    shift); None when it is not a time of day."""
+    clock = re.fullmatch(r"(\d{2}):(\d{2})", _hour_minutes(text.strip().lower()))
+    if not clock or int(clock.group(1)) > 23 or int(clock.group(2)) > 59:
+        return None
+    at = starts_at.replace(hour=int(clock.group(1)), minute=int(clock.group(2)), second=0, microsecond=0)
+    return at if at >= starts_at else at + timedelta(days=1)
+
+
+def parse_pause_at(text: str | None, starts_at: datetime) -> datetime | None:
+    """The time from which the break is due (« 12h »), None when not given; a French error when unreadable."""
+    if not text or not text.strip():
+        return None
+    at = time_in_shift(text, starts_at)
+    if at is None:
+        raise InvalidValueError(f"heure de pause illisible : « {text} »", hint="Écrivez par exemple 12h ou 12:30.")
+    return at
+
+
 def parse_appointments(text: str | None, starts_at: datetime) -> tuple[Appointment, ...]:
     """« PS-0003 10h30 », « AX-0002 à 14h », « SIG-12@9:15 », several separated by « ; » or « , » → appointments on
-    the shift's day (a time before the start falls on the next day: a night shift). A French error names what
-    could not be read."""
+    the shift's day (see :func:`time_in_shift`). A French error names what could not be read."""
     found = []
     for part in re.split(r"[;,\n]", text or ""):
         if not part.strip():
             continue
         match = _SITE_ID.match(part)
-        clock = re.fullmatch(r"(\d{2}):(\d{2})", _hour_minutes(match.group(3).lower())) if match else None
-        if not match or not clock or int(clock.group(1)) > 23 or int(clock.group(2)) > 59:
+        at = time_in_shift(match.group(3), starts_at) if match else None
+        if not match or at is None:
             raise InvalidValueError(
                 f"rendez-vous illisible : « {part.strip()} »",
                 hint="Écrivez le numéro du site puis l'heure, par exemple « PS-0003 10h30 » ou « AX-0002 à 14h ».",
             )
         prefix, number = match.group(1).upper(), match.group(2)
         site_id = f"{prefix}-{int(number):04d}" if prefix in {"PS", "AX"} else f"{prefix}-{int(number)}"
-        at = starts_at.replace(hour=int(clock.group(1)), minute=int(clock.group(2)), second=0, microsecond=0)
-        found.append(Appointment(site_id, at if at >= starts_at else at + timedelta(days=1)))
+        found.append(Appointment(site_id, at))
     return tuple(found)
 
 

@@ -102,7 +102,8 @@ def shift_timing(
     candidates: gpd.GeoDataFrame, request: ShiftRequest, starts_at: pd.Timestamp, working: float
 ) -> Timing:
     """Where each appointment falls in the shift; a French error names one at an unknown site or outside the
-    shift. The pause is due at half of the working time, or after an appointment that would fall inside it."""
+    shift. The pause is due at half of the working time or from the time asked, or after an appointment that would
+    fall inside it."""
     due = np.full(len(candidates), np.nan)
     rows = {site: i for i, site in enumerate(candidates["site_id"])}
     unknown = [a.site_id for a in request.appointments if a.site_id not in rows]
@@ -114,21 +115,39 @@ def shift_timing(
         )
     ends = starts_at + pd.Timedelta(minutes=request.budget_minutes)
     for appointment in request.appointments:
-        at = pd.Timestamp(appointment.at)
-        at = at.tz_localize(starts_at.tz) if at.tzinfo is None else at.tz_convert(starts_at.tz)
+        at = _local(appointment.at, starts_at)
         if not starts_at <= at < ends:
             raise InvalidValueError(
                 f"Rendez-vous {appointment.site_id} à {at:%H:%M} le {at:%d/%m} : hors de la tournée "
                 f"({starts_at:%d/%m %H:%M} – {ends:%H:%M}).",
                 hint="Changez l'heure du rendez-vous, ou le début ou la durée de la tournée.",
             )
-        due[rows[appointment.site_id]] = (at - starts_at).total_seconds() / 60
+        due[rows[appointment.site_id]] = _minutes_into(at, starts_at)
     mid, pause = working / 2, request.pause_minutes
+    if request.pause_at is not None:
+        mid = _minutes_into(request.pause_at, starts_at)
+        if not 0 <= mid <= request.budget_minutes - pause:
+            raise InvalidValueError(
+                f"Pause de {_fr(pause)} min vers {_local(request.pause_at, starts_at):%H:%M} : elle doit tenir dans la "
+                f"tournée ({starts_at:%H:%M} – {ends:%H:%M}).",
+                hint="Donnez une heure de pause plus tôt, ou aucune (elle se prend alors à mi-tournée).",
+            )
     service = candidates["service_min"].to_numpy(dtype=float)
     for c in np.argsort(due)[: int(np.isfinite(due).sum())] if pause else ():
         if mid <= due[c] < mid + pause:  # the pause would cut into it: taken after it
             mid = float(due[c] + service[c])
     return Timing(due=due, mid=mid, pause=pause)
+
+
+def _local(at: datetime, starts_at: pd.Timestamp) -> pd.Timestamp:
+    """``at`` in the shift's time zone (a naive time is taken as written there)."""
+    stamp = pd.Timestamp(at)
+    return stamp.tz_localize(starts_at.tz) if stamp.tzinfo is None else stamp.tz_convert(starts_at.tz)
+
+
+def _minutes_into(at: datetime, starts_at: pd.Timestamp) -> float:
+    """Minutes from the shift's start to ``at``."""
+    return float((_local(at, starts_at) - starts_at).total_seconds() / 60)
 
 
 def _schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp, timing: Timing) -> Schedule:

@@ -1,7 +1,7 @@
 -- name: insert_plan
-INSERT INTO plans (created_by, starts_at, budget_minutes, pause_minutes, mode, teams, start_label, start_geom,
-                   end_label, end_geom, filters, travel_source, minutes, value, naive_value, summary)
-VALUES (%(created_by)s, %(starts_at)s, %(budget)s, %(pause)s, %(mode)s, %(teams)s,
+INSERT INTO plans (created_by, starts_at, budget_minutes, pause_minutes, pause_at, mode, teams, start_label,
+                   start_geom, end_label, end_geom, filters, travel_source, minutes, value, naive_value, summary)
+VALUES (%(created_by)s, %(starts_at)s, %(budget)s, %(pause)s, %(pause_at)s, %(mode)s, %(teams)s,
         %(start_label)s, ST_SetSRID(ST_MakePoint(%(start_x)s, %(start_y)s), 31370),
         %(end_label)s, ST_SetSRID(ST_MakePoint(%(end_x)s, %(end_y)s), 31370),
         %(filters)s, %(travel_source)s, %(minutes)s, %(value)s, %(naive_value)s, %(summary)s)
@@ -26,8 +26,8 @@ VALUES (%(plan)s, %(kind)s, %(site_id)s, %(label)s, %(value)s, %(reason)s);
 INSERT INTO plan_routes (plan_id, team, geom) VALUES (%(plan)s, %(team)s, ST_SetSRID(ST_GeomFromWKB(%(geom)s), 31370));
 
 -- name: plan
-SELECT p.id, p.created_at, p.created_by, p.starts_at, p.budget_minutes, p.pause_minutes, p.mode, p.teams,
-       p.start_label, ST_X(ST_Transform(p.start_geom, 4326)) AS start_lon, ST_Y(ST_Transform(p.start_geom, 4326)) AS start_lat,
+SELECT p.id, p.created_at, p.created_by, p.starts_at, p.budget_minutes, p.pause_minutes, p.pause_at, p.mode,
+       p.teams, p.start_label, ST_X(ST_Transform(p.start_geom, 4326)) AS start_lon, ST_Y(ST_Transform(p.start_geom, 4326)) AS start_lat,
        p.end_label, ST_X(ST_Transform(p.end_geom, 4326)) AS end_lon, ST_Y(ST_Transform(p.end_geom, 4326)) AS end_lat,
        ST_X(p.start_geom) AS start_x, ST_Y(p.start_geom) AS start_y, ST_X(p.end_geom) AS end_x, ST_Y(p.end_geom) AS end_y,
        p.filters, p.travel_source, p.minutes, p.value, p.naive_value, p.summary

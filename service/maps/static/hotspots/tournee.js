@@ -181,6 +181,7 @@
       types: data.getAll("types"),
     };
     if (data.get("pause")) out.pause = data.get("pause");
+    if (data.get("pause") && data.get("pause_vers")) out.pause_vers = data.get("pause_vers");
     if (data.get("debut")) out.debut = String(data.get("debut")).replace("T", " ");
     if (data.get("depart")) out.depart = data.get("depart");
     if (data.get("rendez_vous")) out.rendez_vous = data.get("rendez_vous");
