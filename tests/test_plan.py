@@ -345,15 +345,49 @@ def test_appointments_are_kept_at_their_time_whatever_the_filters_and_the_break(
     assert sheet.facts["Rendez-vous"].startswith(f"09:00 {first[1]} (équipe 1, arrêt ")
     assert f", 10:30 {second[1]} (équipe 1, arrêt " in sheet.facts["Rendez-vous"]
     rows = list(csv.DictReader(io.StringIO(render(sheet, "csv").decode("utf-8-sig")), delimiter=";"))
-    assert {r["Site"]: r["Rendez-vous"] for r in rows if r["Rendez-vous"]} == {
-        low: "20/11/2026 10:30",
-        other["site_id"]: "20/11/2026 09:00",
-    }
+    assert {r["Site"]: r["Rendez-vous"] for r in rows if r["Rendez-vous"]} == {low: "10:30", other["site_id"]: "09:00"}
     text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(sheet))).pages).split())
     assert " · rendez-vous à 10:30 · " in text and " · rendez-vous à 09:00 · " in text
     with console.capture() as said:
         show_plan(stored)
     assert "rendez-vous" in said.get() and "10:30" in said.get()
+
+
+def test_an_appointment_in_a_time_range_starts_within_it_around_the_break(settings, db, geocoder):
+    """« entre 10h et 11h » at two low-value sites of a shift of one team whose break falls at 09:45 or later:
+    each visit starts within its range (the team may come at any time in it, or wait for its start), the break
+    still falls once and never inside a visit; the sheet writes « 10:00–11:00 » and the PDF the arrival with it."""
+    from service.export.pdf_sheet import render_pdf
+    from service.plan.model import parse_appointments
+
+    plain = plan_shift(db, settings, _shift(pause_minutes=30), geocoder=geocoder, now=NOW)
+    low = list(plain.dropped.sort_values(["value", "site_id"])["site_id"][:2])
+    text = f"{low[0]} entre 10h et 11h ; {low[1]} de 9h30 à 10h15"
+    plan = plan_shift(
+        db,
+        settings,
+        _shift(pause_minutes=30, appointments=parse_appointments(text, START)),
+        geocoder=geocoder,
+        now=NOW,
+    )
+    by_site = {plan.candidates.iloc[s.candidate]["site_id"]: s for s in plan.stops}
+    for site, first, last in ((low[0], (10, 0), (11, 0)), (low[1], (9, 30), (10, 15))):
+        stop = by_site[site]
+        since = pd.Timestamp(START.replace(hour=first[0], minute=first[1]))
+        until = pd.Timestamp(START.replace(hour=last[0], minute=last[1]))
+        assert stop.appointment == since and stop.appointment_until == until
+        assert since <= stop.arrival <= until + pd.Timedelta(minutes=1), (site, stop.arrival)
+    (rest,) = [s for s in plan.stops if s.pause_after]
+    later = [s for s in plan.stops if s.order > rest.order]
+    assert not later or later[0].arrival >= rest.departure + pd.Timedelta(minutes=30)
+    assert max(plan.team_minutes) <= 240
+    stored = store_plan(db, plan)
+    sheet = sheet_from_plan(stored, load_labels(db))
+    assert dict(zip(sheet.rows["Site"], sheet.rows["Rendez-vous"], strict=True))[low[0]] == "10:00–11:00"
+    arrival = by_site[low[0]].arrival.tz_convert(BRUSSELS)
+    pdf = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(sheet))).pages).split())
+    assert f"{arrival:%H:%M} (rendez-vous 10:00–11:00)" in pdf
+    assert summary_json(stored)["stops"][by_site[low[0]].order - 1]["appointment_until"] == "2026-11-20T11:00:00+01:00"
 
 
 def test_appointments_that_cannot_be_kept_are_refused_naming_them(settings, db, geocoder):
@@ -607,7 +641,7 @@ def test_the_api_plans_a_shift_and_serves_its_field_pack(planner, auth):
     (kept,) = [s for s in meeting.json()["tournee"]["stops"] if s["appointment"]]
     assert kept["site_id"] == "PS-0001" and kept["arrival"] == kept["appointment"] == "2026-11-20T09:15:00+01:00"
     (feature,) = [f for f in meeting.json()["features"] if f["properties"].get("Rendez-vous")]
-    assert feature["properties"]["Rendez-vous"] == "2026-11-20T09:15:00+01:00"
+    assert feature["properties"]["Rendez-vous"] == "09:15"
     vague = planner.post("/api/tournees", json={"duree": "4h", "rendez_vous": "PS-0001 dans la matinée"})
     assert vague.status_code == 422 and vague.json()["erreur"].startswith("rendez-vous illisible")
     far = planner.post("/api/tournees", json={"duree": "4h", "depart": "Grand-Place 1, 1000 Bruxelles"})

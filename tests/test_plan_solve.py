@@ -194,3 +194,20 @@ def test_a_missed_appointment_makes_the_route_impossible():
     assert inst.route_minutes([(0, False)]) == float("inf")
     with pytest.raises(ValueError, match="sans rendez-vous"):
         exact_best(inst)
+
+
+def test_an_appointment_range_lets_the_visit_start_anywhere_in_it():
+    """A range of 30 minutes at the least valuable site: every plan starts its visit within it, and the solver
+    matches the enumeration of every route keeping it."""
+    from dataclasses import replace
+
+    for seed in range(3):
+        plain = _instance(6, seed, budget=75)
+        low = int(np.argmin(plain.value))
+        timed = _with_appointments(plain, {low: 20.0})
+        inst = replace(timed, late=np.where(timed.required, 50.0, np.inf))
+        solved = solve_routes(inst, seed=1).routes
+        _check(inst, solved)
+        (route,) = [r for r in solved if any(c == low for c, _ in r)]
+        assert 20.0 <= _arrivals(inst, route)[low] <= 51.0
+        assert inst.value_of(solved) == pytest.approx(_best_keeping_appointments(inst), abs=1e-6)

@@ -87,9 +87,9 @@ class ShiftIn(BaseModel):
     rendez_vous: str | None = Field(
         default=None,
         max_length=500,
-        examples=["PS-0003 10h30 ; AX-0002 à 14h"],
-        description="sites à voir à une heure convenue (le numéro puis l'heure, séparés par « ; »), quels que soient "
-        "les filtres",
+        examples=["PS-0003 10h30 ; AX-0002 à 14h ; PER-12 entre 9h et 11h"],
+        description="sites à voir à une heure ou dans une plage convenue (le numéro puis l'heure, séparés par "
+        "« ; »), quels que soient les filtres",
     )
     graine: int = Field(default=1, ge=0, le=2**31 - 1)
     temps_calcul: float | None = Field(default=None, gt=0, le=60, description="secondes (défaut : réglage)")

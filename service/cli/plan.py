@@ -13,6 +13,7 @@ from rich.table import Table
 from service.cli.common import JsonOut, cli_actor, console, database, number, print_json, settings_of, working
 from service.cli.fit import fitted
 from service.db.personal import audit
+from service.export.sheet import meeting_words
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
 from service.plan.model import (
     DEFAULT_STATES,
@@ -89,13 +90,18 @@ def _result_cell(stop: dict[str, Any], outcomes: dict[str, str] | None) -> str:
 
 def _appointment_cell(stop: dict[str, Any]) -> str:
     """A stop's appointment for the table (« 10:30 », with the wait before it), empty without one."""
-    at = stop.get("appointment_at")
-    if at is None or pd.isna(at):
+    words = meeting_words(_local(stop.get("appointment_at")), _local(stop.get("appointment_until")))
+    if words is None:
         return ""
     wait = float(stop["wait_minutes"])
-    return f"{at.astimezone(ZoneInfo('Europe/Brussels')):%H:%M}" + (
-        f", attente {number(wait)} min" if wait >= 1 else ""
-    )
+    return words + (f", attente {number(wait)} min" if wait >= 1 else "")
+
+
+def _local(value: Any) -> pd.Timestamp | None:
+    """A stored time in Brussels time, None when empty."""
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).tz_convert("Europe/Brussels")
 
 
 def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: dict[str, str] | None = None) -> None:
@@ -183,8 +189,8 @@ def plan(
     rdv: list[str] | None = typer.Option(
         None,
         "--rdv",
-        help="Rendez-vous : le site et l'heure, « PS-0003 10h30 » (répétable) ; la tournée y passe à cette heure, "
-        "quels que soient les filtres.",
+        help="Rendez-vous : le site et l'heure ou la plage, « PS-0003 10h30 », « PER-12 entre 9h et 11h » "
+        "(répétable) ; la tournée y passe, quels que soient les filtres.",
     ),
     mode: str = typer.Option("voiture", "--mode", help="Déplacement : voiture, velo ou pied."),
     categorie: list[str] | None = typer.Option(None, "--categorie", help="Catégorie(s) (code ou libellé ; répétable)."),

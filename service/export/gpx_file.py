@@ -54,7 +54,7 @@ def _stop_desc(row: dict[str, Any]) -> str:
     if row.get("Arrivée") is not None:
         parts.append(f"Arrivée {hhmm(row['Arrivée'])}")
     if row.get("Rendez-vous") is not None:
-        parts.append(f"Rendez-vous à {hhmm(row['Rendez-vous'])}")
+        parts.append(f"Rendez-vous {row['Rendez-vous']}")
     parts += [str(row[k]) for k in ("Type", "Catégorie") if row.get(k)]
     if row.get("Priorité") is not None:
         parts.append(f"priorité {french_number(row['Priorité'], 2)}")

@@ -233,10 +233,11 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
     """One stop: a header line, the facts, then the boxes the officer fills in."""
     order = row.get("Ordre") or rank
     head = [f"{order}"]
-    if row.get("Rendez-vous") is not None:  # the team is there at that time: the appointment stands for the arrival
-        head.append(f"rendez-vous à {hhmm(row['Rendez-vous'])}")
+    meeting = row.get("Rendez-vous")
+    if meeting and "–" not in str(meeting):  # the team is there at that time: it stands for the arrival
+        head.append(f"rendez-vous à {escape(str(meeting))}")
     elif row.get("Arrivée") is not None:
-        head.append(hhmm(row["Arrivée"]))
+        head.append(hhmm(row["Arrivée"]) + (f" (rendez-vous {escape(str(meeting))})" if meeting else ""))
     head.append(escape(str(row.get("Lieu") or row.get("Site") or "")))
     ref = " · ".join(escape(str(row[k])) for k in ("Arrêt", "Site") if row.get(k))
     colour = team_colour(int(row["Équipe"])) if row.get("Équipe") else LIST_COLOUR

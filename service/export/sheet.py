@@ -74,7 +74,6 @@ PLAN_SOURCE = "tournee"
 LIST_SOURCE = "liste_sites"
 DATE_COLUMNS = (
     "Arrivée",
-    "Rendez-vous",
     "Dernier signalement",
     "Dernière visite",
     "Date de visite",
@@ -171,7 +170,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
                 "Ordre": int(s["ord"]),
                 "Équipe": int(s["team"]),
                 "Arrivée": _ts(s["arrival"]),
-                "Rendez-vous": _ts(s["appointment_at"]),
+                "Rendez-vous": meeting_words(_ts(s["appointment_at"]), _ts(s["appointment_until"])),
                 "Arrêt": s["ref"],
                 "Site": s["site_id"],
                 "Type": KIND_LABELS.get(s["site_kind"], s["site_kind"]),
@@ -283,11 +282,19 @@ def _pause_fact(minutes: float, at: pd.Timestamp | None, stops: pd.DataFrame) ->
     return f"{_duration_words(minutes)} {due}" + (f" : {', '.join(taken)}" if taken else "")
 
 
+def meeting_words(at: pd.Timestamp | None, until: pd.Timestamp | None) -> str | None:
+    """An appointment as the sheet writes it: « 10:30 », or « 10:00–11:00 » for a range; None without one."""
+    if at is None:
+        return None
+    return f"{at:%H:%M}–{until:%H:%M}" if until is not None else f"{at:%H:%M}"
+
+
 def _appointments_fact(stops: pd.DataFrame) -> str:
     """The header line of a shift's appointments, in time order: « 09:00 PS-0005 (équipe 1, arrêt 3), … »."""
     timed = stops[stops["appointment_at"].notna()].sort_values(["appointment_at", "team"])
     return ", ".join(
-        f"{_ts(s['appointment_at']):%H:%M} {s['site_id']} (équipe {int(s['team'])}, arrêt {int(s['ord'])})"
+        f"{meeting_words(_ts(s['appointment_at']), _ts(s['appointment_until']))} {s['site_id']} "
+        f"(équipe {int(s['team'])}, arrêt {int(s['ord'])})"
         for s in timed.to_dict("records")
     )
 

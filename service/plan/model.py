@@ -123,6 +123,7 @@ class Appointment:
 
     site_id: str
     at: datetime
+    until: datetime | None = None  # a time range (« entre 10h et 11h »): the visit starts in it
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,12 @@ def parse_start_time(
 _SITE_ID = re.compile(r"^\s*([A-Za-z]+)\s*-?\s*(\d+)\s*(?:@|à|a|\s)\s*(.+?)\s*$", re.IGNORECASE)
 
 
+#: The time part of an appointment: « 10h30 », or a range « entre 10h et 11h », « de 9h à 11h », « 9h-11h ».
+_RANGE = re.compile(
+    r"(?:(?:entre|de)\s+)?(\d{1,2}\s*[h:u]\s*(?:\d{2})?|\d{1,2}:\d{2})(?:\s*(?:-|–|à|a|et)\s*(.+))?", re.IGNORECASE
+)
+
+
 def time_in_shift(text: str, starts_at: datetime) -> datetime | None:
     """« 10h30 », « 9:15 », « 14h » on the shift's day (a time before the start falls on the next day: a night
     shift); None when it is not a time of day."""
@@ -265,22 +272,27 @@ def parse_pause_at(text: str | None, starts_at: datetime) -> datetime | None:
 
 
 def parse_appointments(text: str | None, starts_at: datetime) -> tuple[Appointment, ...]:
-    """« PS-0003 10h30 », « AX-0002 à 14h », « SIG-12@9:15 », several separated by « ; » or « , » → appointments on
-    the shift's day (see :func:`time_in_shift`). A French error names what could not be read."""
+    """« PS-0003 10h30 », « AX-0002 à 14h », « SIG-12@9:15 », « PER-4 entre 9h et 11h », several separated by « ; »
+    or « , » → appointments on the shift's day (see :func:`time_in_shift`). A French error names what could not be
+    read."""
     found = []
     for part in re.split(r"[;,\n]", text or ""):
         if not part.strip():
             continue
         match = _SITE_ID.match(part)
-        at = time_in_shift(match.group(3), starts_at) if match else None
-        if not match or at is None:
+        times = _RANGE.fullmatch(match.group(3).strip()) if match else None
+        at = time_in_shift(times.group(1), starts_at) if times else None
+        until = time_in_shift(times.group(2), at) if times and at and times.group(2) else None
+        ranged = bool(times and times.group(2))
+        if not match or at is None or (ranged and (until is None or until - at > timedelta(hours=12))):
             raise InvalidValueError(
                 f"rendez-vous illisible : « {part.strip()} »",
-                hint="Écrivez le numéro du site puis l'heure, par exemple « PS-0003 10h30 » ou « AX-0002 à 14h ».",
+                hint="Écrivez le numéro du site puis l'heure, par exemple « PS-0003 10h30 », « AX-0002 à 14h » ou « "
+                "PER-12 entre 9h et 11h ».",
             )
         prefix, number = match.group(1).upper(), match.group(2)
         site_id = f"{prefix}-{int(number):04d}" if prefix in {"PS", "AX"} else f"{prefix}-{int(number)}"
-        found.append(Appointment(site_id, at))
+        found.append(Appointment(site_id, at, until))
     return tuple(found)
 
 
@@ -315,7 +327,8 @@ class Stop:
     value: float
     pause_after: float = 0.0  # minutes of the team's break taken after this stop (0: none)
     wait_min: float = 0.0  # minutes waited on site before an appointment
-    appointment: pd.Timestamp | None = None  # the time set with the people met there
+    appointment: pd.Timestamp | None = None  # the time set with the people met there…
+    appointment_until: pd.Timestamp | None = None  # …or the range (« entre 10h et 11h ») it starts
 
 
 @dataclass

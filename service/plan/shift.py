@@ -81,21 +81,45 @@ def place_coordinates(candidates: gpd.GeoDataFrame, start: Place, end: Place) ->
 
 @dataclass(frozen=True)
 class Timing:
-    """The shift's appointments as the solver and the schedule see them: ``due`` is each candidate's appointment
-    in minutes from the start (NaN: none), ``mid`` the working minute from which the pause is due."""
+    """The shift's appointments as the solver and the schedule see them: ``early`` and ``late`` bound when each
+    candidate's visit may start, in minutes from the start (equal for a set time; NaN: no appointment); ``mid`` is
+    the working minute from which the pause is due."""
 
-    due: np.ndarray
+    early: np.ndarray
+    late: np.ndarray
     mid: float
     pause: float
 
+    @property
+    def required(self) -> np.ndarray:
+        """Which candidates have an appointment."""
+        return np.asarray(np.isfinite(self.early), dtype=bool)
+
+    def after_pause(self, c: int) -> bool:
+        """Whether appointment ``c`` is wholly after the pause (which the team then takes before it)."""
+        return bool(self.pause) and float(self.early[c]) >= self.mid + self.pause
+
     def windows(self) -> dict[str, np.ndarray | None]:
-        """The solver's windows in working minutes (the pause not counted): an appointment after the pause comes
-        that much sooner in working time."""
-        if not np.isfinite(self.due).any():
+        """The solver's windows in working minutes (the pause not counted): a window after the pause comes that much
+        sooner in working time; one across it ends that much sooner, so that it holds whether the pause was taken
+        before it or not."""
+        required = self.required
+        if not required.any():
             return {"early": None, "late": None, "required": None}
-        required = np.isfinite(self.due)
-        early = np.where(required, np.where(self.due < self.mid, self.due, self.due - self.pause), 0.0)
-        return {"early": early, "late": np.where(required, early, np.inf), "required": required}
+        early = np.where(required, self.early, 0.0)
+        late = np.where(required, self.late, np.inf)
+        if self.pause:
+            after = required & (early >= self.mid + self.pause)
+            across = required & ~after & (late >= self.mid)
+            early = np.where(after, early - self.pause, early)
+            late = np.where(after | across, late - self.pause, late)
+        return {"early": early, "late": late, "required": required}
+
+    def words(self, c: int, starts_at: pd.Timestamp) -> str:
+        """« à 10:30 » or « entre 10:00 et 11:00 »."""
+        first = starts_at + pd.Timedelta(minutes=float(self.early[c]))
+        last = starts_at + pd.Timedelta(minutes=float(self.late[c]))
+        return f"à {first:%H:%M}" if first == last else f"entre {first:%H:%M} et {last:%H:%M}"
 
 
 def shift_timing(
@@ -104,7 +128,8 @@ def shift_timing(
     """Where each appointment falls in the shift; a French error names one at an unknown site or outside the
     shift. The pause is due at half of the working time or from the time asked, or after an appointment that would
     fall inside it."""
-    due = np.full(len(candidates), np.nan)
+    early = np.full(len(candidates), np.nan)
+    late = np.full(len(candidates), np.nan)
     rows = {site: i for i, site in enumerate(candidates["site_id"])}
     unknown = [a.site_id for a in request.appointments if a.site_id not in rows]
     if unknown:
@@ -116,13 +141,15 @@ def shift_timing(
     ends = starts_at + pd.Timedelta(minutes=request.budget_minutes)
     for appointment in request.appointments:
         at = _local(appointment.at, starts_at)
+        until = _local(appointment.until, starts_at) if appointment.until is not None else at
         if not starts_at <= at < ends:
             raise InvalidValueError(
                 f"Rendez-vous {appointment.site_id} à {at:%H:%M} le {at:%d/%m} : hors de la tournée "
                 f"({starts_at:%d/%m %H:%M} – {ends:%H:%M}).",
                 hint="Changez l'heure du rendez-vous, ou le début ou la durée de la tournée.",
             )
-        due[rows[appointment.site_id]] = _minutes_into(at, starts_at)
+        c = rows[appointment.site_id]
+        early[c], late[c] = _minutes_into(at, starts_at), min(_minutes_into(until, starts_at), request.budget_minutes)
     mid, pause = working / 2, request.pause_minutes
     if request.pause_at is not None:
         mid = _minutes_into(request.pause_at, starts_at)
@@ -133,10 +160,10 @@ def shift_timing(
                 hint="Donnez une heure de pause plus tôt, ou aucune (elle se prend alors à mi-tournée).",
             )
     service = candidates["service_min"].to_numpy(dtype=float)
-    for c in np.argsort(due)[: int(np.isfinite(due).sum())] if pause else ():
-        if mid <= due[c] < mid + pause:  # the pause would cut into it: taken after it
-            mid = float(due[c] + service[c])
-    return Timing(due=due, mid=mid, pause=pause)
+    for c in np.argsort(early)[: int(np.isfinite(early).sum())] if pause else ():
+        if early[c] < mid + pause and late[c] >= mid and late[c] - pause < early[c]:
+            mid = float(late[c] + service[c])  # the pause would cut into it: taken after it
+    return Timing(early=early, late=late, mid=mid, pause=pause)
 
 
 def _local(at: datetime, starts_at: pd.Timestamp) -> pd.Timestamp:
@@ -168,15 +195,15 @@ def _schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp, timi
             a, b = inst.ends(c, rev)
             travel = float(inst.travel[here, a])
             w += travel
-            due = float(timing.due[c])
-            wait = 0.0
-            if np.isfinite(due):
-                if pause and not rest and due >= timing.mid + pause:
+            wait, meeting = 0.0, None
+            if inst.is_required(c) and inst.early is not None:
+                if not rest and timing.after_pause(c):
                     if team_stops:
                         team_stops[-1].pause_after = pause
                     rest = pause
-                wait = max(0.0, due - rest - w)
+                wait = max(0.0, float(inst.early[c]) - w)
                 w += wait
+                meeting = starts_at + pd.Timedelta(minutes=float(timing.early[c]))
             arrival = (starts_at + pd.Timedelta(minutes=w + rest)).round("s")
             w += float(inst.service[c])
             stop = Stop(
@@ -190,7 +217,12 @@ def _schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp, timi
                 float(inst.service[c]),
                 float(inst.value[c]),
                 wait_min=wait,
-                appointment=(starts_at + pd.Timedelta(minutes=due)) if np.isfinite(due) else None,
+                appointment=meeting,
+                appointment_until=(
+                    starts_at + pd.Timedelta(minutes=float(timing.late[c]))
+                    if meeting is not None and timing.late[c] > timing.early[c]
+                    else None
+                ),
             )
             team_stops.append(stop)
             if pause and not rest and w >= timing.mid:
@@ -213,15 +245,14 @@ class Schedule:
 
 
 def _appointment_words(candidates: gpd.GeoDataFrame, c: int, timing: Timing, starts_at: pd.Timestamp) -> str:
-    at = starts_at + pd.Timedelta(minutes=float(timing.due[c]))
-    return f"{candidates['site_id'].iloc[c]} ({candidates['label'].iloc[c]}) à {at:%H:%M}"
+    return f"{candidates['site_id'].iloc[c]} ({candidates['label'].iloc[c]}) {timing.words(c, starts_at)}"
 
 
 def _check_appointments(
     inst: Instance, candidates: gpd.GeoDataFrame, timing: Timing, starts_at: pd.Timestamp, request: ShiftRequest
 ) -> None:
     """Each appointment alone must be reachable from the start in time, and leave time to visit and come back."""
-    for c in np.flatnonzero(np.isfinite(timing.due)):
+    for c in np.flatnonzero(timing.required):
         if np.isfinite(inst.alone_minutes(int(c))) and inst.alone_minutes(int(c)) <= inst.budget:
             continue
         what = _appointment_words(candidates, int(c), timing, starts_at)
@@ -246,7 +277,7 @@ def _all_appointments_kept(
 ) -> None:
     """The appointments possible one by one may still clash (two at the same hour for one team): say which."""
     kept = {c for route in routes for c, _ in route}
-    missed = [int(c) for c in np.flatnonzero(np.isfinite(timing.due)) if int(c) not in kept]
+    missed = [int(c) for c in np.flatnonzero(timing.required) if int(c) not in kept]
     if missed:
         names = ", ".join(_appointment_words(candidates, c, timing, starts_at) for c in missed)
         raise InvalidValueError(

@@ -120,6 +120,7 @@ def save_plan(conn: psycopg.Connection[Any], plan: Plan) -> int:
                 "service": round(stop.service_min, 2),
                 "pause_after": stop.pause_after,
                 "appointment": stop.appointment.to_pydatetime() if stop.appointment is not None else None,
+                "until": stop.appointment_until.to_pydatetime() if stop.appointment_until is not None else None,
                 "wait": round(stop.wait_min, 2),
                 "value": stop.value,
                 "why": json.dumps(why, ensure_ascii=False, default=str),
@@ -224,6 +225,9 @@ def summary_json(stored: StoredPlan) -> dict[str, Any]:
                 "arrival": pd.Timestamp(s["arrival"]).isoformat(),
                 "pause_after_minutes": float(s["pause_after_minutes"]),
                 "appointment": pd.Timestamp(s["appointment_at"]).isoformat() if _none(s["appointment_at"]) else None,
+                "appointment_until": (
+                    pd.Timestamp(s["appointment_until"]).isoformat() if _none(s["appointment_until"]) else None
+                ),
                 "wait_minutes": float(s["wait_minutes"]),
                 "value": float(s["value"]),
                 "done": s["visit_id"] is not None and not pd.isna(s["visit_id"]),

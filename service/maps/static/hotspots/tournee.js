@@ -151,7 +151,7 @@
       teams[t].forEach(function (p) {
         var meeting = prop(p, ["Rendez-vous"]);
         html += "<li>" + H.hour(prop(p, ["Arrivée"])) + " — " + esc(prop(p, ["Site"])) + " " + esc(prop(p, ["Lieu"]) || "") +
-          (meeting ? " <strong class='hs-rdv'>rendez-vous à " + H.hour(meeting) + "</strong>" : "") +
+          (meeting ? " <strong class='hs-rdv'>rendez-vous " + (meeting.indexOf("–") < 0 ? "à " : "") + esc(meeting) + "</strong>" : "") +
           (prop(p, ["Fait"]) === "oui" ? " ✓" : "") +
           (pauses[prop(p, ["Arrêt"])] ? " <em class='hs-pause'>— puis pause de " + H.number(pauses[prop(p, ["Arrêt"])]) + " min</em>" : "") +
           "</li>";
