@@ -6,7 +6,7 @@ import csv
 import json
 import re
 import subprocess
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from service.labels import STATE_LABELS, TREND_LABELS
@@ -105,6 +105,18 @@ def test_demo_is_the_whole_main_job(conn, settings):
     files = sorted(p.name for p in pack.iterdir())
     assert files == sorted(f"tournee_{plan_id}.{ext}" for ext in ("csv", "geojson", "gpx", "pdf", "xlsx"))
     assert (pack / f"tournee_{plan_id}.pdf").read_bytes().startswith(b"%PDF")
+    # the shift meets the company of the permit most worth a check in its second hour, and says so
+    meeting = conn.execute(
+        "SELECT s.site_id, s.appointment_at - p.starts_at, s.appointment_until - p.starts_at,"
+        " s.arrival BETWEEN s.appointment_at AND s.appointment_until + interval '1 minute',"
+        " to_char(s.appointment_at AT TIME ZONE 'Europe/Brussels', 'HH24:MI')"
+        " FROM plan_stops s JOIN plans p ON p.id = s.plan_id WHERE p.id = %s AND s.appointment_at IS NOT NULL",
+        (plan_id,),
+    ).fetchall()
+    assert len(meeting) == 1 and meeting[0][0].startswith("PER-") and meeting[0][3], meeting
+    assert (meeting[0][1], meeting[0][2]) == (timedelta(hours=1), timedelta(hours=2))
+    said = " ".join(done.stdout.split())  # the terminal wraps long lines
+    assert f"dont un rendez-vous : {meeting[0][0]} (" in said and f") entre {meeting[0][4]} et " in said
     steps = done.stdout[done.stdout.index("Et maintenant ?") :]
     assert f" ingest visits {pack / f'tournee_{plan_id}.xlsx'}" in steps
     assert f"{pack / f'tournee_{plan_id}.pdf'}" in steps and " geocode review" in steps

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import typer
 
 from service.cli.common import JsonOut, console, err_console, print_json, settings_of, working
@@ -95,7 +96,7 @@ def demo(
     if run.shift is not None:
         console.print(
             f"Première tournée : n° {run.shift.plan_id}, {len(run.shift.stops)} arrêts pour "
-            f"{run.shift.facts['teams']} équipes ; fichiers dans {run.pack[0].parent}",
+            f"{run.shift.facts['teams']} équipes{meeting_line(run.shift)} ; fichiers dans {run.pack[0].parent}",
             highlight=False,
         )
     if servir:
@@ -103,6 +104,20 @@ def demo(
     else:
         for line in next_steps(settings, done, run.pack, url=None):
             console.print(line, highlight=False)
+
+
+def meeting_line(stored: Any) -> str:
+    """« , dont un rendez-vous : PER-9 (…) entre 09:00 et 10:00 » for the demo's first shift, empty without one."""
+    timed = stored.stops[stored.stops["appointment_at"].notna()]
+    if timed.empty:
+        return ""
+    stop = timed.iloc[0]
+    at, until = (
+        pd.Timestamp(stop[k]).tz_convert("Europe/Brussels") if pd.notna(stop[k]) else None
+        for k in ("appointment_at", "appointment_until")
+    )
+    when = f"entre {at:%H:%M} et {until:%H:%M}" if until is not None else f"à {at:%H:%M}"
+    return f", dont un rendez-vous : {stop['site_id']} ({stop['label']}) {when}"
 
 
 def command_name() -> str:

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -166,8 +166,12 @@ def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: 
     from service.plan import Filters, ShiftRequest, parse_duration, plan_shift, store_plan
 
     folder = out or demo_dir(settings) / "tournee"
+    starts_at = first_shift_start(settings.timezone)
+    with connect(settings) as conn:
+        meeting = _permit_meeting(conn, settings, starts_at)
     request = ShiftRequest(
-        starts_at=first_shift_start(settings.timezone),
+        starts_at=starts_at,
+        appointments=meeting,
         budget_minutes=parse_duration(FIRST_SHIFT_DURATION),
         start=None,
         end=None,
@@ -186,6 +190,24 @@ def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: 
         background = load_sheet_background(conn, settings, sheet)
         paths = write_pack(sheet, folder, ["pdf", "xlsx", "csv", "gpx", "geojson"], background=background)
     return stored, paths
+
+
+def _permit_meeting(conn: Any, settings: Settings, starts_at: datetime) -> tuple[Any, ...]:
+    """The demo's first shift meets the company of the permit most worth a check during its second hour (as an
+    officer books it with the manager); none when the demo has no permit to check."""
+    from service.db.vocabulary import load_labels
+    from service.plan.candidates import CandidateContext, load_candidates
+    from service.plan.model import Appointment, Filters
+
+    context = CandidateContext(
+        settings=settings, filters=Filters(kinds=("permis",)), now=pd.Timestamp.now(tz="UTC"), labels=load_labels(conn)
+    )
+    permits, _ = load_candidates(conn, context)
+    if permits.empty:
+        return ()
+    return (
+        Appointment(str(permits["site_id"].iloc[0]), starts_at + timedelta(hours=1), starts_at + timedelta(hours=2)),
+    )
 
 
 @dataclass
