@@ -23,6 +23,7 @@
 
 # %%
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import folium
@@ -42,7 +43,7 @@ from service.geocode.apply import batch_geocoder
 from service.maps.notebook import geojson_layer, zone_map
 from service.plan import Filters, ShiftRequest, parse_duration, plan_shift, store_plan
 from service.plan.candidates import CandidateContext, load_candidates
-from service.plan.model import KIND_LABELS, parse_start_time
+from service.plan.model import KIND_LABELS, Appointment, parse_start_time
 from service.settings import load_settings
 
 settings = load_settings()
@@ -139,6 +140,48 @@ fmap
 # %%
 print(f"{len(plan.dropped)} site(s) laissé(s) de côté.")
 plan.dropped.head(10)
+
+# %% [markdown]
+# ## Un rendez-vous
+# Le gérant d'une entreprise attend l'équipe entre la 2e et la 3e heure, un propriétaire à une heure précise :
+# `appointments` (`hotspots plan --rdv "PER-4 entre 10h et 11h"`). La tournée passe à chaque site dans sa plage,
+# même si sa valeur ou les filtres l'auraient laissé de côté, et construit le reste autour ; ce que cela coûte en
+# valeur se lit à côté de la tournée libre.
+
+# %%
+low = plan.dropped.sort_values("value").iloc[0]["site_id"]  # the least useful site: a plain plan leaves it
+starts = pd.Timestamp(request.starts_at)
+meetings = (
+    Appointment(low, (starts + pd.Timedelta(hours=2)).to_pydatetime()),
+    Appointment(
+        str(plan.stops["site_id"].iloc[-1]),
+        (starts + pd.Timedelta(hours=1)).to_pydatetime(),
+        (starts + pd.Timedelta(hours=2)).to_pydatetime(),
+    ),
+)
+booked = store_plan(
+    conn,
+    plan_shift(
+        conn,
+        settings,
+        replace(request, appointments=meetings),
+        geocoder=found.geocoder if found is not None else None,
+    ),
+)
+kept = booked.stops[booked.stops["appointment_at"].notna()]
+print(
+    f"Avec les rendez-vous : valeur {number(booked.facts['value'])} (sans : {number(facts['value'])}) ; "
+    f"{len(kept)} rendez-vous tenus."
+)
+pd.DataFrame(
+    {
+        "site": kept["site_id"],
+        "équipe": kept["team"],
+        "rendez-vous": pd.to_datetime(kept["appointment_at"]).dt.tz_convert(settings.timezone).dt.strftime("%H:%M"),
+        "jusqu'à": pd.to_datetime(kept["appointment_until"]).dt.tz_convert(settings.timezone).dt.strftime("%H:%M"),
+        "arrivée": pd.to_datetime(kept["arrival"]).dt.tz_convert(settings.timezone).dt.strftime("%H:%M"),
+    }
+)
 
 # %% [markdown]
 # ## Le dossier de terrain
