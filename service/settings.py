@@ -186,6 +186,11 @@ class Settings(BaseSettings):
     plan_service_permit_min: float = Field(
         default=30.0, ge=0, description="Temps sur place pour le contrôle d'un permis (installation, conditions) (min)."
     )
+    plan_permit_hours: str = Field(
+        default="lun-ven 08:00-17:00",
+        description="Heures où l'on contrôle un permis (entreprise ouverte) : « lun-ven 8h-17h », « 8h-17h » (tous "
+        "les jours) ; une tournée n'y va qu'à ces heures.",
+    )
     plan_axis_walk_kmh: float = Field(default=4.0, gt=0, description="Un axe se parcourt à pied à cette vitesse.")
     plan_service_axis_extra_min: float = Field(
         default=5.0, ge=0, description="Temps ajouté au parcours d'un axe (garer, constater) (min)."

@@ -244,3 +244,44 @@ def test_avis_command_writes_the_pdf(settings, demo, tmp_path):
         timeout=300,
     )
     assert bad.returncode == 1 and "rayon de 5 m hors des limites" in bad.stderr
+
+
+def test_permit_checks_wait_for_the_company_to_open_and_a_night_shift_leaves_them_out(db, settings, geocoder):
+    """Companies are checked in their business hours (HOTSPOTS_PLAN_PERMIT_HOURS, Monday to Friday 8:00–17:00):
+    a shift from 07:00 visits them from 08:00 and each visit ends by 17:00; an evening or Saturday shift leaves them
+    out before solving, each with the reason; an appointment booked with a company holds even on a Sunday."""
+    from service.plan.model import parse_appointments
+
+    def shift(at: datetime, **options) -> object:
+        request = ShiftRequest(
+            starts_at=at,
+            budget_minutes=240,
+            start="Place Communale 1, 4100 Seraing",
+            filters=Filters(kinds=("permis", "point_sensible")),
+            **options,
+        )
+        return plan_shift(db, settings, request, geocoder=geocoder, now=NOW)
+
+    early = shift(START.replace(hour=7))
+    checks = [s for s in early.stops if early.candidates.iloc[s.candidate]["kind"] == "permis"]
+    assert checks, "some companies are checked once open"
+    opens, closes = pd.Timestamp(START.replace(hour=8)), pd.Timestamp(START.replace(hour=17))
+    assert all(s.arrival >= opens and s.departure <= closes for s in checks)
+    for evening in (START.replace(hour=20), START.replace(day=21)):  # Friday evening, Saturday morning
+        plan = shift(evening)
+        assert not {"permis"} & {plan.candidates.iloc[s.candidate]["kind"] for s in plan.stops}
+        closed = plan.excluded[plan.excluded["site_id"].str.startswith("PER-")]
+        assert len(closed) == len(early.candidates[early.candidates["kind"] == "permis"]) + len(
+            early.excluded[early.excluded["site_id"].str.startswith("PER-")]
+        )
+        assert (
+            closed["reason"]
+            .str.startswith("fermé pendant la tournée : contrôles aux heures d'ouverture (lun-ven")
+            .all()
+        )
+    sunday = START.replace(day=22, hour=10)
+    site = checks[0]
+    company = early.candidates.iloc[site.candidate]["site_id"]
+    booked = shift(sunday, appointments=parse_appointments(f"{company} 11h", sunday))
+    (kept,) = [s for s in booked.stops if booked.candidates.iloc[s.candidate]["site_id"] == company]
+    assert kept.arrival == pd.Timestamp(sunday.replace(hour=11))

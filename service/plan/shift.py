@@ -18,6 +18,7 @@ import shapely
 
 from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError, NotFoundError
+from service.hours import OpeningHours, parse_opening_hours
 from service.numbers import NARROW, french_number
 from service.plan.candidates import CandidateContext, known_places, load_candidates
 from service.plan.filters import checked_filters
@@ -89,31 +90,32 @@ class Timing:
     late: np.ndarray
     mid: float
     pause: float
+    required: np.ndarray  # bool: the appointments (the other windows are opening hours: a visit there is optional)
 
     @property
-    def required(self) -> np.ndarray:
-        """Which candidates have an appointment."""
+    def windowed(self) -> np.ndarray:
+        """Which candidates have a window (an appointment or opening hours)."""
         return np.asarray(np.isfinite(self.early), dtype=bool)
 
     def after_pause(self, c: int) -> bool:
-        """Whether appointment ``c`` is wholly after the pause (which the team then takes before it)."""
+        """Whether the window of ``c`` is wholly after the pause (which the team then takes before it)."""
         return bool(self.pause) and float(self.early[c]) >= self.mid + self.pause
 
     def windows(self) -> dict[str, np.ndarray | None]:
         """The solver's windows in working minutes (the pause not counted): a window after the pause comes that much
         sooner in working time; one across it ends that much sooner, so that it holds whether the pause was taken
         before it or not."""
-        required = self.required
-        if not required.any():
+        windowed = self.windowed
+        if not windowed.any():
             return {"early": None, "late": None, "required": None}
-        early = np.where(required, self.early, 0.0)
-        late = np.where(required, self.late, np.inf)
+        early = np.where(windowed, self.early, 0.0)
+        late = np.where(windowed, self.late, np.inf)
         if self.pause:
-            after = required & (early >= self.mid + self.pause)
-            across = required & ~after & (late >= self.mid)
+            after = windowed & (early >= self.mid + self.pause)
+            across = windowed & ~after & (late >= self.mid)
             early = np.where(after, early - self.pause, early)
             late = np.where(after | across, late - self.pause, late)
-        return {"early": early, "late": late, "required": required}
+        return {"early": early, "late": late, "required": self.required}
 
     def words(self, c: int, starts_at: pd.Timestamp) -> str:
         """« à 10:30 » or « entre 10:00 et 11:00 »."""
@@ -123,13 +125,20 @@ class Timing:
 
 
 def shift_timing(
-    candidates: gpd.GeoDataFrame, request: ShiftRequest, starts_at: pd.Timestamp, working: float
+    candidates: gpd.GeoDataFrame,
+    request: ShiftRequest,
+    starts_at: pd.Timestamp,
+    working: float,
+    opening: dict[int, tuple[float, float]] | None = None,
 ) -> Timing:
-    """Where each appointment falls in the shift; a French error names one at an unknown site or outside the
-    shift. The pause is due at half of the working time or from the time asked, or after an appointment that would
-    fall inside it."""
+    """Where each appointment falls in the shift, and the ``opening`` windows of the places checked during their
+    business hours (candidate → minutes from the start); a French error names an appointment at an unknown site or
+    outside the shift. The pause is due at half of the working time or from the time asked, or after an appointment
+    that would fall inside it."""
     early = np.full(len(candidates), np.nan)
     late = np.full(len(candidates), np.nan)
+    for c, (first, last) in (opening or {}).items():
+        early[c], late[c] = first, last
     rows = {site: i for i, site in enumerate(candidates["site_id"])}
     unknown = [a.site_id for a in request.appointments if a.site_id not in rows]
     if unknown:
@@ -160,10 +169,60 @@ def shift_timing(
                 hint="Donnez une heure de pause plus tôt, ou aucune (elle se prend alors à mi-tournée).",
             )
     service = candidates["service_min"].to_numpy(dtype=float)
+    required = np.zeros(len(candidates), dtype=bool)
+    required[[rows[a.site_id] for a in request.appointments]] = True
     for c in np.argsort(early)[: int(np.isfinite(early).sum())] if pause else ():
-        if early[c] < mid + pause and late[c] >= mid and late[c] - pause < early[c]:
+        if required[c] and early[c] < mid + pause and late[c] >= mid and late[c] - pause < early[c]:
             mid = float(late[c] + service[c])  # the pause would cut into it: taken after it
-    return Timing(early=early, late=late, mid=mid, pause=pause)
+    return Timing(early=early, late=late, mid=mid, pause=pause, required=required)
+
+
+#: Kinds of site visited only when the place is open (a company under a permit), during ``plan_permit_hours``.
+OPEN_HOURS_KINDS = ("permis",)
+
+
+def permit_hours(settings: Settings) -> OpeningHours:
+    """The business hours of the settings, or a French error naming the setting to correct."""
+    try:
+        return parse_opening_hours(settings.plan_permit_hours)
+    except InvalidValueError as error:
+        raise InvalidValueError(f"HOTSPOTS_PLAN_PERMIT_HOURS : {error.message}", hint=error.hint) from None
+
+
+def opening_windows(
+    candidates: gpd.GeoDataFrame,
+    excluded: pd.DataFrame,
+    settings: Settings,
+    starts_at: pd.Timestamp,
+    request: ShiftRequest,
+    forced: frozenset[str],
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[int, tuple[float, float]]]:
+    """The places checked in their business hours (permits) get the window of the shift when they are open, and
+    leave the candidates, with the reason, when they are closed all through it (a night or Sunday shift); an
+    appointment there stands instead (a meeting booked with the company)."""
+    hours = permit_hours(settings)
+    opening: dict[int, tuple[float, float]] = {}
+    closed: list[dict[str, Any]] = []
+    keep = np.ones(len(candidates), dtype=bool)
+    rows = candidates.to_dict("records")
+    for i, row in enumerate(rows):
+        if row["kind"] not in OPEN_HOURS_KINDS or row["site_id"] in forced:
+            continue
+        window = hours.window(starts_at, request.budget_minutes, float(row["service_min"]))
+        if window is None:
+            keep[i] = False
+            reason = (
+                f"fermé pendant la tournée : contrôles aux heures d'ouverture ({hours.words()}, réglage "
+                "HOTSPOTS_PLAN_PERMIT_HOURS), ou sur rendez-vous (--rdv)"
+            )
+            closed.append({"site_id": row["site_id"], "kind": row["kind"], "label": row["label"], "reason": reason})
+        else:
+            opening[int(keep[:i].sum())] = window
+    if not closed:
+        return candidates, excluded, opening
+    kept = gpd.GeoDataFrame(candidates[keep].reset_index(drop=True), geometry="geometry", crs=CRS)
+    frames = [f for f in (excluded, pd.DataFrame(closed)) if len(f)]
+    return kept, pd.concat(frames, ignore_index=True), opening
 
 
 def _local(at: datetime, starts_at: pd.Timestamp) -> pd.Timestamp:
@@ -196,14 +255,15 @@ def _schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp, timi
             travel = float(inst.travel[here, a])
             w += travel
             wait, meeting = 0.0, None
-            if inst.is_required(c) and inst.early is not None:
+            if inst.early is not None and timing.windowed[c]:
                 if not rest and timing.after_pause(c):
                     if team_stops:
                         team_stops[-1].pause_after = pause
                     rest = pause
                 wait = max(0.0, float(inst.early[c]) - w)
                 w += wait
-                meeting = starts_at + pd.Timedelta(minutes=float(timing.early[c]))
+                if timing.required[c]:
+                    meeting = starts_at + pd.Timedelta(minutes=float(timing.early[c]))
             arrival = (starts_at + pd.Timedelta(minutes=w + rest)).round("s")
             w += float(inst.service[c])
             stop = Stop(
@@ -323,18 +383,26 @@ def _dropped(inst: Instance, routes: list[Route], candidates: gpd.GeoDataFrame, 
         if c in used:
             continue
         alone = inst.alone_minutes(c)
-        if alone > inst.budget:
+        if not np.isfinite(alone):
+            reason = "fermé avant qu'une équipe puisse y arriver et repartir (heures d'ouverture)"
+        elif alone > inst.budget:
             reason = (
                 f"trop loin pour cette durée : à lui seul, l'aller, la visite et le retour demandent "
                 f"{_fr(alone)} min (tournée de {_fr(inst.budget)} min)"
             )
         else:
             extra, team, _pos, _rev = cheapest_insertion(inst, routes, c)
-            left = inst.budget - totals[team]
-            reason = (
-                f"durée épuisée : l'ajouter demanderait {_fr(extra)} min de plus, il n'en reste que {_fr(left)} "
-                f"(équipe {team + 1}) ; les sites retenus valent plus pour le temps qu'ils prennent"
-            )
+            if team < 0:  # no place in any route while it is open
+                reason = (
+                    "durée épuisée aux heures où il est ouvert : aucune équipe ne peut y passer alors sans manquer "
+                    "un autre arrêt ; les sites retenus valent plus pour le temps qu'ils prennent"
+                )
+            else:
+                left = inst.budget - totals[team]
+                reason = (
+                    f"durée épuisée : l'ajouter demanderait {_fr(extra)} min de plus, il n'en reste que {_fr(left)} "
+                    f"(équipe {team + 1}) ; les sites retenus valent plus pour le temps qu'ils prennent"
+                )
         row = candidates.iloc[c]
         rows.append(
             {
@@ -386,17 +454,18 @@ def plan_shift(
     context = CandidateContext(settings=settings, filters=request.filters, now=now_ts, labels=labels)
     forced = frozenset(a.site_id for a in request.appointments)
     candidates, excluded = load_candidates(conn, context, forced=forced)
+    starts_at = pd.Timestamp(request.starts_at)
+    if starts_at.tzinfo is None:
+        starts_at = starts_at.tz_localize(settings.timezone)
+    candidates, excluded, opening = opening_windows(candidates, excluded, settings, starts_at, request, forced)
     if candidates.empty:
-        extra = f" ({len(excluded)} autre(s) écarté(s) car visité(s) récemment)" if len(excluded) else ""
+        extra = f" ({len(excluded)} autre(s) écarté(s) : visite récente ou fermé)" if len(excluded) else ""
         raise NotFoundError(
             f"Aucun site à visiter pour ces filtres : {request.filters.describe(labels.categories)}{extra}.",
             hint="Élargissez les filtres (catégorie, lieu, état, types de sites) ou relancez l'analyse.",
         )
-    starts_at = pd.Timestamp(request.starts_at)
-    if starts_at.tzinfo is None:
-        starts_at = starts_at.tz_localize(settings.timezone)
     working = request.budget_minutes - request.pause_minutes  # the pause is no time to visit
-    timing = shift_timing(candidates, request, starts_at, working)
+    timing = shift_timing(candidates, request, starts_at, working, opening)
     xy = place_coordinates(candidates, start, end)
     network = RoadNetwork.from_db(conn, request.mode, bbox=places_box(xy))
     travel = travel_matrix(xy, mode=request.mode, settings=settings, network=network)

@@ -12,8 +12,9 @@ team's sites visited nearest-first: the comparison printed beside every plan. It
 not fit and goes on down the list is the solver's starting solution, so a plan is never worse than either.
 :func:`exact_best` enumerates small instances for the tests and benchmark.
 
-Appointments are sites with a time window (``early`` = ``late``, minutes from the shift's start) that every plan
-must visit (``required``): a team arriving early waits there. The naive planner places them first, in time order,
+Some sites have a time window (``early``, ``late``: when the visit may start, minutes from the shift's start): the
+opening hours of a company, or an appointment, which every plan must visit (``required``). A team arriving early
+waits there. The naive planner places them first, in time order,
 then the rest where they fit; PyVRP takes them as required clients with their windows.
 """
 
@@ -92,8 +93,8 @@ class Instance:
 
     @property
     def timed(self) -> bool:
-        """Whether some sites have an appointment (and routes must be timed with their waits)."""
-        return self.required is not None and bool(self.required.any())
+        """Whether some sites have a time window (an appointment, opening hours): routes are timed with their waits."""
+        return self.early is not None
 
     def is_required(self, c: int) -> bool:
         """Whether every plan must visit ``c`` (an appointment)."""
@@ -160,6 +161,8 @@ def naive_routes(inst: Instance, *, keep_trying: bool = False) -> list[Route]:
         placed = False
         for team in range(inst.teams):
             trial = _inserted(inst, routes[team], c) if fixed[team] else nearest_first(inst, [*chosen[team], c])
+            if trial is not None and inst.timed and not np.isfinite(inst.route_minutes(trial)):
+                trial = _inserted(inst, routes[team], c)  # nearest-first came after closing time: fit it in
             if trial is not None and inst.route_minutes(trial) <= inst.budget + _EPS:
                 chosen[team].append(c)
                 routes[team] = trial
@@ -285,8 +288,8 @@ def _pyvrp_data(inst: Instance) -> tuple[pyvrp.ProblemData, list[tuple[int, bool
 
 
 def _window_seconds(inst: Instance, c: int) -> tuple[int, int]:
-    """PyVRP's time window of candidate ``c`` in seconds from the start (the whole day without appointment)."""
-    if not inst.is_required(c) or inst.early is None or inst.late is None:
+    """PyVRP's time window of candidate ``c`` in seconds from the start (the whole day without one)."""
+    if inst.early is None or inst.late is None or not np.isfinite(inst.late[c]):
         return 0, _NO_LIMIT
     return round(float(inst.early[c]) * 60), round(float(inst.late[c]) * 60)
 
