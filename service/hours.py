@@ -78,7 +78,11 @@ def parse_opening_hours(text: str) -> OpeningHours:
 
 
 def _days(text: str) -> frozenset[int] | None:
-    """« lun-ven », « lun,mer,ven », « samedi » → weekday numbers; None when a word is not a day."""
+    """« lun-ven », « lun,mer,ven », « samedi », « tous les jours » → weekday numbers; None when a word is not a
+    day."""
+    if text in {"tous les jours", "tlj", "7j/7"}:
+        return frozenset(range(7))
+    text = re.sub(r"^du\s+(\w+)\s+au\s+(\w+)$", r"\1-\2", text)  # « du lundi au vendredi »
     found: set[int] = set()
     for part in re.split(r"\s*[,;/]\s*|\s+et\s+", text):
         ends = [p.strip() for p in re.split(r"\s*[-–à]\s*", part)]

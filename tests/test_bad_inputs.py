@@ -98,6 +98,22 @@ def test_permits_class_and_validity(conn, settings):
     assert count(conn, "permits") == 1
 
 
+def test_permits_opening_hours_read_or_refused(conn, settings):
+    """A company's opening hours are kept as the service writes them; unreadable ones refuse the row, naming the
+    value and how to write it; a permit without hours keeps none (the service's apply)."""
+    summary = ingest(conn, settings, BAD / "permis_horaires_illisibles.csv", kind="permits")
+    assert rejects(conn, summary.batch_id) == {
+        3: [
+            "heures d'ouverture: heures d'ouverture illisibles ; écrivez par exemple « lun-ven 8h-17h » ou « 8h-17h »"
+            " (tous les jours)"
+        ]
+    }
+    stored = dict(conn.execute("SELECT reference, opening_hours FROM permits ORDER BY reference").fetchall())
+    assert stored == {"PE/2024/0011": "lun-ven 08:00-17:30", "PE/2024/0013": None}
+    raw = conn.execute("SELECT raw FROM rejected_rows WHERE batch_id = %s", (summary.batch_id,)).fetchone()[0]
+    assert raw["Heures d'ouverture"] == "en semaine, le matin"
+
+
 FILE_CASES = [
     ("vide.csv", {}, "vide.csv : le fichier est vide (0 octet)."),
     ("entete_seule.csv", {}, "entete_seule.csv : seulement une ligne d'en-tête, aucune donnée."),
@@ -138,6 +154,7 @@ def test_every_bad_file_is_covered():
         {c[0] for c in ROW_CASES}
         | {c[0] for c in FILE_CASES}
         | {"ligne_en_double_identique.csv", "visite_resultat_inconnu.csv", "permis_sans_classe.csv"}
+        | {"permis_horaires_illisibles.csv"}
         | {"formule_tableur.csv"}  # not bad: stored as given (test_formula_like_text_is_not_a_bad_row)
     )
     assert covered == {p.name for p in Path(BAD).iterdir()}

@@ -208,6 +208,7 @@ def test_other_files_have_their_layouts(demo: DemoFiles) -> None:
         "Date décision",
         "Fin validité",
         "Conditions",
+        "Heures d'ouverture",
         "Latitude",
         "Longitude",
     ]

@@ -246,10 +246,13 @@ def test_avis_command_writes_the_pdf(settings, demo, tmp_path):
     assert bad.returncode == 1 and "rayon de 5 m hors des limites" in bad.stderr
 
 
-def test_permit_checks_wait_for_the_company_to_open_and_a_night_shift_leaves_them_out(db, settings, geocoder):
-    """Companies are checked in their business hours (HOTSPOTS_PLAN_PERMIT_HOURS, Monday to Friday 8:00–17:00):
-    a shift from 07:00 visits them from 08:00 and each visit ends by 17:00; an evening or Saturday shift leaves them
-    out before solving, each with the reason; an appointment booked with a company holds even on a Sunday."""
+def test_permit_checks_are_planned_while_the_company_is_open(db, settings, geocoder):
+    """Companies are checked in their opening hours: their own from the permit register (the demo's companies
+    have theirs, « lun-ven 8h-17h30 », a station « lun-dim 6h-22h »…), else the service's (HOTSPOTS_PLAN_PERMIT_HOURS,
+    Monday to Friday 8:00–17:00). Each visit starts once the company is open and ends by its closing; an evening or
+    Saturday shift leaves out those closed then, each with the reason; an appointment booked with a company holds
+    even on a Sunday."""
+    from service.hours import parse_opening_hours
     from service.plan.model import parse_appointments
 
     def shift(at: datetime, **options) -> object:
@@ -262,26 +265,37 @@ def test_permit_checks_wait_for_the_company_to_open_and_a_night_shift_leaves_the
         )
         return plan_shift(db, settings, request, geocoder=geocoder, now=NOW)
 
-    early = shift(START.replace(hour=7))
-    checks = [s for s in early.stops if early.candidates.iloc[s.candidate]["kind"] == "permis"]
-    assert checks, "some companies are checked once open"
-    opens, closes = pd.Timestamp(START.replace(hour=8)), pd.Timestamp(START.replace(hour=17))
-    assert all(s.arrival >= opens and s.departure <= closes for s in checks)
-    for evening in (START.replace(hour=20), START.replace(day=21)):  # Friday evening, Saturday morning
-        plan = shift(evening)
-        assert not {"permis"} & {plan.candidates.iloc[s.candidate]["kind"] for s in plan.stops}
-        closed = plan.excluded[plan.excluded["site_id"].str.startswith("PER-")]
-        assert len(closed) == len(early.candidates[early.candidates["kind"] == "permis"]) + len(
-            early.excluded[early.excluded["site_id"].str.startswith("PER-")]
-        )
-        assert (
-            closed["reason"]
-            .str.startswith("fermé pendant la tournée : contrôles aux heures d'ouverture (lun-ven")
-            .all()
-        )
+    def hours_of(row) -> object:
+        own = row["hours"] if isinstance(row["hours"], str) else None  # NaN in a frame without any
+        return parse_opening_hours(own or settings.plan_permit_hours)
+
+    known = {}
+    for at in (START.replace(hour=7), START.replace(hour=20), START.replace(day=21)):  # Friday 7:00, 20:00, Saturday
+        plan = shift(at)
+        permits = plan.candidates[plan.candidates["kind"] == "permis"]
+        known.update({r["site_id"]: r for r in permits.to_dict("records")})
+        for stop in plan.stops:
+            row = plan.candidates.iloc[stop.candidate]
+            if row["kind"] != "permis":
+                continue
+            hours = hours_of(row)
+            local = stop.arrival.tz_convert("Europe/Brussels")
+            assert local.weekday() in hours.days, (row["site_id"], local)
+            assert hours.opens <= local.time() and stop.departure.tz_convert("Europe/Brussels").time() <= hours.closes
+        closed = plan.excluded[plan.excluded["reason"].str.startswith("fermé pendant la tournée")]
+        for row in closed.to_dict("records"):
+            assert row["site_id"].startswith("PER-") and "heures d'ouverture (" in row["reason"]
+            if row["site_id"] in known:  # closed then by its own hours (or the service's)
+                assert hours_of(known[row["site_id"]]).window(pd.Timestamp(at), 240, 30) is None
+        if at.hour == 20:
+            assert len(closed) > 0 and len(permits) > 0  # most are closed in the evening, a station is open
+            assert {h for h in permits["hours"] if isinstance(h, str)} <= {
+                "tous les jours 06:00-22:00",
+                "lun-ven 06:00-20:00",
+            }
+    assert any(isinstance(r["hours"], str) for r in known.values()), "the register's own hours are used"
     sunday = START.replace(day=22, hour=10)
-    site = checks[0]
-    company = early.candidates.iloc[site.candidate]["site_id"]
+    company = next(site for site, row in known.items() if row["hours"] != "tous les jours 06:00-22:00")
     booked = shift(sunday, appointments=parse_appointments(f"{company} 11h", sunday))
     (kept,) = [s for s in booked.stops if booked.candidates.iloc[s.candidate]["site_id"] == company]
     assert kept.arrival == pd.Timestamp(sunday.replace(hour=11))

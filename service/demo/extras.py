@@ -13,6 +13,7 @@ import pandas as pd
 from service.demo import addresses as ad
 from service.demo.scenario import Axis, Hotspot, Window
 from service.demo.vocab import (
+    ACTIVITY_HOURS,
     COMMUNE_SPELLINGS,
     COMPANY_PLACES,
     LAST_NAMES,
@@ -47,6 +48,7 @@ PERMIT_HEADER = (
     "Date décision",
     "Fin validité",
     "Conditions",
+    "Heures d'ouverture",
     "Latitude",
     "Longitude",
 )
@@ -217,6 +219,7 @@ def permit_row(
         decided.strftime("%d/%m/%Y"),
         until.strftime("%d/%m/%Y") if until is not None else "",
         conditions,
+        ACTIVITY_HOURS.get(activity, ""),
         f"{book.lat[i]:.6f}",
         f"{book.lon[i]:.6f}",
     )

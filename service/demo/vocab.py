@@ -349,3 +349,22 @@ PERMIT_CONDITIONS: dict[str, tuple[str, ...]] = {
         "Aire étanche et couverte",
     ),
 }
+
+
+#: Opening hours of the companies, by activity, as a permit register writes them (several ways); none for works
+#: and a fuel tank (the service's hours then apply).
+ACTIVITY_HOURS = {
+    "Station-service": "lun-dim 6h-22h",
+    "Carrosserie": "du lundi au vendredi 8h-17h30",
+    "Carrosserie et cabine de peinture": "du lundi au vendredi 8h-17h30",
+    "Garage": "lun-ven 8h-18h",
+    "Menuiserie": "lun-ven 7h30-16h",
+    "Dépôt de mitraille": "lun-sam 7h-16h",
+    "Centre de recyclage de matériaux": "Lun-Sam 07:00-18:00",
+    "Centre de tri de déchets": "lun-ven 6h-20h",
+    "Concassage de gravats": "lun-ven 7h-17h",
+    "Démontage de véhicules hors d'usage": "lun-ven 8h-17h",
+    "Atelier de peinture industrielle": "lun-ven 7h-15h30",
+    "Stockage de déchets inertes": "lun-ven 7h-16h",
+    "Dépôt de pneus usagés": "lun, mer, ven 9h-17h",
+}

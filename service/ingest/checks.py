@@ -48,6 +48,7 @@ _TEXT_FIELDS: dict[Kind, list[str]] = {
         "activity",
         *_PLACE_TEXTS[:-1],
         "conditions",
+        "opening_hours",
         "source",
         "permit_type",
         "env_class",

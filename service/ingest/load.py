@@ -89,6 +89,7 @@ STAGE_COLUMNS: dict[str, list[str]] = {
         "decision_date",
         "valid_until",
         "conditions",
+        "opening_hours",
         "x",
         "y",
         "input_crs",

@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from service.errors import InvalidValueError
+from service.hours import parse_opening_hours
 from service.ingest.checks import (
     Context,
     Problems,
@@ -214,6 +216,21 @@ def _refuse(problems: Problems, cmap: ColumnMap, name: str, mask: Any, label: st
     problems.add(flags, label, values.astype(object), why, column=cmap.fields.get(name))
 
 
+def _unreadable_hours(text: Any) -> bool:
+    """Whether a permit's opening hours are given but cannot be read (``service.hours``)."""
+    return _readable_hours(text) is None and isinstance(text, str) and bool(text.strip())
+
+
+def _readable_hours(text: Any) -> str | None:
+    """The opening hours as the service writes them (« lun-ven 08:00-17:00 »), None when absent or unreadable."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        return parse_opening_hours(text).words()
+    except InvalidValueError:
+        return None
+
+
 def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:
     """Permits: a reference, a type (and a class for environmental permits), coherent dates, a place."""
     problems = first_checks(chunk, cmap, "permits")
@@ -249,6 +266,9 @@ def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
     _refuse(problems, cmap, "decision_date", decided > today, "date de décision", shown, why)
     why = "fin de validité antérieure à la décision"
     _refuse(problems, cmap, "valid_until", until < decided, "fin de validité", until.dt.strftime("%d/%m/%Y"), why)
+    hours = field_text(chunk, cmap, "opening_hours")
+    why = "heures d'ouverture illisibles ; écrivez par exemple « lun-ven 8h-17h » ou « 8h-17h » (tous les jours)"
+    _refuse(problems, cmap, "opening_hours", hours.map(_unreadable_hours), "heures d'ouverture", hours, why)
     place = locate_rows(chunk, cmap, ctx, problems)
     good = pd.DataFrame(
         {
@@ -261,6 +281,7 @@ def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
             "decision_date": decided.dt.date,
             "valid_until": until.dt.date,
             "conditions": field_text(chunk, cmap, "conditions"),
+            "opening_hours": hours.map(_readable_hours),
         },
         index=chunk.index,
     )

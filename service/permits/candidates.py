@@ -88,6 +88,7 @@ class PermitSource:
                     last_report=a["last_report"],
                     last_visit=a["last_visit"],
                     last_outcome=a["last_outcome"],
+                    hours=p["opening_hours"] or None,
                 )
             )
         return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)

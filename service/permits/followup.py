@@ -209,4 +209,6 @@ def reason_words(permit: dict[str, Any], assessed: dict[str, Any], *, last_outco
         parts.append(f"dernière visite le {stamp}" + (f" : {last_outcome_label.lower()}" if last_outcome_label else ""))
     else:
         parts.append("jamais visité")
+    if permit.get("opening_hours"):
+        parts.append(f"ouvert {permit['opening_hours']}")
     return " ; ".join(parts)

@@ -65,6 +65,7 @@ CANDIDATE_COLUMNS = [
     "line",  # shapely LineString or None
     "geometry",
     "skip",  # a reason to leave the site out before solving (e.g. an axis whose reports are all in a point)
+    "hours",  # opening hours of a place checked while open (« lun-ven 07:00-16:00 »; None: the service's)
 ]
 
 

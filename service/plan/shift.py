@@ -197,10 +197,10 @@ def opening_windows(
     request: ShiftRequest,
     forced: frozenset[str],
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[int, tuple[float, float]]]:
-    """The places checked in their business hours (permits) get the window of the shift when they are open, and
-    leave the candidates, with the reason, when they are closed all through it (a night or Sunday shift); an
-    appointment there stands instead (a meeting booked with the company)."""
-    hours = permit_hours(settings)
+    """The places checked in their business hours (permits: their own from the register, else the service's) get
+    the window of the shift when they are open, and leave the candidates, with the reason, when they are closed all
+    through it (a night or Sunday shift); an appointment there stands instead (a meeting booked with the company)."""
+    default = permit_hours(settings)
     opening: dict[int, tuple[float, float]] = {}
     closed: list[dict[str, Any]] = []
     keep = np.ones(len(candidates), dtype=bool)
@@ -208,12 +208,15 @@ def opening_windows(
     for i, row in enumerate(rows):
         if row["kind"] not in OPEN_HOURS_KINDS or row["site_id"] in forced:
             continue
+        own = isinstance(row["hours"], str) and bool(row["hours"])
+        hours = parse_opening_hours(row["hours"]) if own else default
         window = hours.window(starts_at, request.budget_minutes, float(row["service_min"]))
         if window is None:
             keep[i] = False
+            whose = "les siennes, au registre des permis" if own else "réglage HOTSPOTS_PLAN_PERMIT_HOURS"
             reason = (
-                f"fermé pendant la tournée : contrôles aux heures d'ouverture ({hours.words()}, réglage "
-                "HOTSPOTS_PLAN_PERMIT_HOURS), ou sur rendez-vous (--rdv)"
+                f"fermé pendant la tournée : contrôles aux heures d'ouverture ({hours.words()}, {whose}), ou sur "
+                "rendez-vous (--rdv)"
             )
             closed.append({"site_id": row["site_id"], "kind": row["kind"], "label": row["label"], "reason": reason})
         else:

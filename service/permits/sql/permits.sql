@@ -6,7 +6,7 @@ SELECT keyword, permit_type, categories FROM permit_concerns ORDER BY id;
 SELECT p.id, p.reference, p.permit_type, p.env_class, p.operator, p.activity,
        coalesce(p.geocode_label, p.address) AS label, coalesce(p.commune, near.municipality) AS commune,
        coalesce(p.postcode, near.postcode) AS postcode, p.decision_date, p.valid_until, p.conditions,
-       ST_X(p.geom) AS x, ST_Y(p.geom) AS y
+       p.opening_hours, ST_X(p.geom) AS x, ST_Y(p.geom) AS y
 FROM permits p
 LEFT JOIN LATERAL (
     SELECT a.municipality, a.postcode FROM gazetteer_addresses a WHERE p.geom IS NOT NULL

@@ -4,3 +4,6 @@
 ALTER TABLE plans ADD COLUMN pause_at timestamptz;
 ALTER TABLE plan_stops ADD COLUMN appointment_until timestamptz
     CHECK (appointment_until IS NULL OR appointment_until > appointment_at);
+-- A company's own opening hours, from the permit register (« lun-ven 07:00-16:00 », as service.hours writes them):
+-- its checks are planned in them (NULL: the service's HOTSPOTS_PLAN_PERMIT_HOURS).
+ALTER TABLE permits ADD COLUMN opening_hours text;
