@@ -195,3 +195,19 @@ def test_a_visit_sent_again_by_its_device_is_stored_once(app, conn, auth):
     sent = [app.post(f"/api/signalements/{rid}/visites", json=plain, headers=auth["planificateur"]) for _ in "12"]
     assert [r.status_code for r in sent] == [201, 201]
     assert count(conn, "visits") == 3
+
+
+def test_a_permit_entered_by_hand_keeps_its_opening_hours_or_names_them_unreadable(app, conn, auth):
+    body = {"reference": "PE/2026/0042", "type": "environnement", "classe": "2", "exploitant": "Garage Ferrer", **PLACE}
+    stored = app.post(
+        "/api/permis", json={**body, "heures_ouverture": "du lundi au samedi 7h30-18h"}, headers=auth["planificateur"]
+    )
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["properties"]["heures_ouverture"] == "lun-sam 07:30-18:00"
+    wrong = app.post(
+        "/api/permis",
+        json={**body, "reference": "PE/2026/0043", "heures_ouverture": "quand il y a quelqu'un"},
+        headers=auth["planificateur"],
+    )
+    assert wrong.status_code == 422 and "heures d'ouverture « quand il y a quelqu'un »" in wrong.json()["erreur"]
+    assert count(conn, "permits") == 1

@@ -125,6 +125,9 @@ class PermitIn(_In):
     date_decision: str | None = Field(default=None, max_length=40)
     valide_jusqu_au: str | None = Field(default=None, max_length=40)
     conditions: str | None = Field(default=None, max_length=10_000)
+    heures_ouverture: str | None = Field(
+        default=None, max_length=200, examples=["lun-ven 8h-17h"], description="défaut : celles du service"
+    )
 
 
 def _geojson(body: dict[str, Any], status: int = 200) -> JSONResponse:

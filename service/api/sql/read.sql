@@ -203,7 +203,8 @@ WHERE {listed}
 jsonb_build_object(
     'id', r.id, 'reference', r.reference, 'type', r.permit_type, 'classe', r.env_class,
     'exploitant', r.operator, 'activite', r.activity, 'adresse', r.address, 'commune', r.commune,
-    'decision', r.decision_date, 'valide_jusqu_au', r.valid_until, 'conditions', r.conditions)
+    'decision', r.decision_date, 'valide_jusqu_au', r.valid_until, 'conditions', r.conditions,
+    'heures_ouverture', r.opening_hours)
 
 -- name: permits_details
 jsonb_build_object('lot', r.batch_id)
