@@ -51,7 +51,7 @@ def test_the_window_is_the_first_opening_in_the_shift_leaving_time_for_the_visit
 
 
 def test_a_wrong_setting_is_named_when_a_shift_is_planned():
-    from service.plan.shift import permit_hours
+    from service.plan.timing import permit_hours
 
     with pytest.raises(InvalidValueError) as error:
         permit_hours(Settings(plan_permit_hours="du matin au soir"))
