@@ -296,8 +296,16 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     with conn.cursor() as cur:
         cur.execute("SELECT kind, site_id FROM interventions WHERE note = 'Caméra mobile n° 2'")
         assert cur.fetchall() == [("camera", top)]
-    browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
+    # « Rendez-vous ici »: the point goes into the shift form's appointments, the form opens for the hour
+    button = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content button.hs-rdv-ici")
+    assert text_of(button) == "Rendez-vous ici (tournée)"
+    browser.execute_script("arguments[0].click()", button)
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
+    field = browser.find_element(By.CSS_SELECTOR, "#hs-tournee input[name=rendez_vous]")
+    assert field.get_attribute("value") == f"{top} " and browser.execute_script(
+        "return document.activeElement === arguments[0] && arguments[0].closest('details').open", field
+    )
+    browser.execute_script("arguments[0].value = ''; arguments[0].closest('details').open = false", field)
 
     # an axis's popup gives its priority and why (it said neither: the planner ranks axes by it)
     browser.execute_script(

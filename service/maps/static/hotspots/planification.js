@@ -354,8 +354,32 @@
       if (form) box.appendChild(form);
       var noteForm = site && interventionForm(site, box);
       if (noteForm) box.appendChild(noteForm);
+      var meeting = site && meetingButton(site);
+      if (meeting) box.appendChild(meeting);
       watchEffect(box);
       popup.setContent(box);
+    }
+
+    /* « Rendez-vous ici » (a planner's map): the site goes into the shift form's appointments, the form opens with
+     * the cursor after it for the hour (« PS-0003 10h30 »). */
+    function meetingButton(site) {
+      var form = document.getElementById("hs-tournee");
+      if (!form || !form.elements.rendez_vous) return null;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "hs-rdv-ici";
+      button.textContent = "Rendez-vous ici (tournée)";
+      button.addEventListener("click", function () {
+        var field = form.elements.rendez_vous;
+        var before = field.value.replace(/[\s;]+$/, "");
+        field.value = (before ? before + " ; " : "") + site + " ";
+        var panel = form.querySelector("details");
+        if (panel) panel.open = true;
+        map.closePopup();
+        field.focus();
+        field.setSelectionRange(field.value.length, field.value.length);
+      });
+      return button;
     }
 
     var axes = new H.Overlay(map, "axes", "Axes problématiques", function (group) {
