@@ -15,6 +15,7 @@ from service.permits.links import (
     load_permits,
     load_rules,
     permit_links,
+    trend_of,
 )
 from service.referrals import Target, refer
 from tests.helpers import NOW, ingest, write
@@ -117,11 +118,24 @@ def test_the_shipped_rules_link_the_demo_activities(conn):
 
 
 def test_complaint_trend_in_words():
+    """A rise or a fall is said when chance would rarely split the complaints so (exact binomial, 5 %): 8 against
+    1 is a rise; 4 against 1, or 7 against 3, is not — it is said to be within chance."""
     now = pd.Timestamp("2026-11-20", tz="UTC")
-    rising = [now - pd.Timedelta(days=d) for d in (5, 20, 40, 60, 250)]
+    rising = [now - pd.Timedelta(days=d) for d in (5, 10, 20, 30, 40, 60, 80, 100, 250)]
     trend = complaint_trend(rising, now)
-    assert trend.code == "hausse" and trend.words == "en hausse (4 ces 6 derniers mois, 1 les 6 mois d'avant)"
-    falling = [now - pd.Timedelta(days=d) for d in (20, 200, 220, 240, 260)]
+    assert trend.code == "hausse" and trend.words == "en hausse (8 ces 6 derniers mois, 1 les 6 mois d'avant)"
+    assert trend.p_value == pytest.approx(10 / 512)  # P(8 or 9 of 9 in the last half) under a constant rate
+    weak = complaint_trend([now - pd.Timedelta(days=d) for d in (5, 20, 40, 60, 250)], now)
+    assert weak.code == "stable" and weak.analysis_code == "persistant"
+    assert (
+        weak.words
+        == "sans tendance nette (4 ces 6 derniers mois, 1 les 6 mois d'avant : un écart que le hasard explique)"
+    )
+    assert (
+        trend_of(7, 3).code == "stable"
+        and trend_of(3, 3).words == "stable (3 ces 6 derniers mois, 3 les 6 mois d'avant)"
+    )
+    falling = [now - pd.Timedelta(days=d) for d in (200, 210, 220, 230, 240, 250, 260, 270)]
     assert complaint_trend(falling, now).code == "baisse"
     assert complaint_trend([], now).words == "aucune plainte ces 12 derniers mois"
     assert complaint_trend([now - pd.Timedelta(days=400)], now).code == "aucun"
@@ -135,7 +149,7 @@ def test_follow_up_says_why_each_permit_is_due(conn, settings, facility):
     assert shop["due"] and shop["motives"] == ["expiration", "conditions", "plaintes"]
     assert shop["reasons"][0] == "expire le 15/03/2027 (dans 4 mois) : renouvellement demandé ?"
     assert "conditions à contrôler (« Cabine de peinture avec filtres ») : jamais contrôlées" in shop["reasons"][1]
-    assert shop["reasons"][2].startswith("5 plainte(s) liée(s) en 12 mois, en hausse")
+    assert shop["reasons"][2].startswith("5 plainte(s) liée(s) en 12 mois, sans tendance nette (4 ces 6 derniers mois")
     # a value on the planner's scale: the product of its named factors, with those of its own
     product = 1.0
     for factor in shop["components"].values():

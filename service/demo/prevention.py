@@ -155,7 +155,8 @@ def plan_prevention(
         for i, when in zip(_near(book, rng, site, lo, 90, n), _when(rng, window, n, months=months), strict=True):
             report(i, when, pick(rng, spellings), pick(rng, texts), _person(rng) if rng.random() < 0.6 else ("", ""))
 
-    # a body shop whose permit expires in four months, with odour complaints around it
+    # a body shop whose permit expires in four months, with odour complaints around it since its new paint booth
+    # (six months: a rise the exact test of the permit's trend finds, not one chance would give)
     shop = _dense(book, free, rng)
     until = window.end + dt.timedelta(days=120)
     decided = until.replace(year=until.year - 20) + dt.timedelta(days=1)
@@ -174,7 +175,7 @@ def plan_prevention(
             conditions="Cabine de peinture avec filtres à charbon actif, remplacés chaque année",
         )
     )
-    complaints(shop, 9, ("Odeurs", "Mauvaises odeurs", "Nuisances olfactives"), _ODOURS, lo=15, months=10)
+    complaints(shop, 9, ("Odeurs", "Mauvaises odeurs", "Nuisances olfactives"), _ODOURS, lo=15, months=6)
     free &= book.distances(shop) > 1200
     # a rubble crusher with a noise condition, and noise complaints
     crusher = _dense(book, free, rng)
@@ -193,7 +194,7 @@ def plan_prevention(
             conditions="Bruit limité à 55 dB(A) en limite de propriété ; pas d'activité avant 7 h",
         )
     )
-    complaints(crusher, 7, ("Bruit", "Nuisances sonores"), _NOISE, lo=20, months=8)
+    complaints(crusher, 7, ("Bruit", "Nuisances sonores"), _NOISE, lo=20, months=6)
     # noise between neighbours at private addresses: proposed for the Mediation service at import
     neighbours = []
     for k in range(3):

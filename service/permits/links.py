@@ -99,6 +99,10 @@ def permit_visits(conn: psycopg.Connection[Any], ids: Sequence[int] | None = Non
     return q.frame(conn, "visits", {"ids": list(ids) if ids is not None else None, "metres": VISIT_NEAR_M})
 
 
+#: A rise or a fall is said only when chance alone would give so uneven a split less often than this (one side).
+TREND_SIGNIFICANCE = 0.05
+
+
 @dataclass(frozen=True)
 class Trend:
     """Complaints of the last half of a window against the first half, in words."""
@@ -107,14 +111,18 @@ class Trend:
     recent: int
     before: int
     months: int
+    p_value: float = 1.0  # of the split under a constant rate (exact binomial, one side)
 
     @property
     def words(self) -> str:
-        """The trend in French for the advice sheet (« en hausse (4 ces 6 derniers mois, 1 les 6 mois d'avant) »)."""
+        """The trend in French for the advice sheet (« en hausse (9 ces 6 derniers mois, 1 les 6 mois d'avant) »;
+        an uneven split that chance explains is said to be so)."""
         half = self.months // 2
         if self.code == "aucun":
             return f"aucune plainte ces {self.months} derniers mois"
         counts = f"{self.recent} ces {half} derniers mois, {self.before} les {half} mois d'avant"
+        if self.code == "stable" and self.recent != self.before:
+            return f"sans tendance nette ({counts} : un écart que le hasard explique)"
         return {"hausse": "en hausse", "baisse": "en baisse", "stable": "stable"}[self.code] + f" ({counts})"
 
     @property
@@ -131,17 +139,21 @@ def trend_halves(end: datetime, months: int = TREND_MONTHS) -> tuple[pd.Timestam
 
 
 def trend_of(recent: int, before: int, months: int = TREND_MONTHS) -> Trend:
-    """Rising when the last half-window holds at least 3 reports and half as many again as the half before;
-    falling when it holds at most half of them; stable otherwise."""
-    if recent == 0 and before == 0:
-        code = "aucun"
-    elif recent >= 3 and recent >= 1.5 * before:
-        code = "hausse"
-    elif before >= 2 and recent <= before / 2:
-        code = "baisse"
-    else:
-        code = "stable"
-    return Trend(code, int(recent), int(before), months)
+    """Rising or falling when the split of the complaints between the two halves is one that a constant rate gives
+    less often than :data:`TREND_SIGNIFICANCE` (exact binomial test, conditional on their total: 4 against 1 is not
+    enough, 8 against 1 is); stable otherwise."""
+    from scipy.stats import binom
+
+    total = recent + before
+    if total == 0:
+        return Trend("aucun", 0, 0, months)
+    rising = float(binom.sf(recent - 1, total, 0.5))  # P(at least ``recent`` of ``total`` in the last half)
+    falling = float(binom.cdf(recent, total, 0.5))
+    if rising < TREND_SIGNIFICANCE:
+        return Trend("hausse", int(recent), int(before), months, rising)
+    if falling < TREND_SIGNIFICANCE:
+        return Trend("baisse", int(recent), int(before), months, falling)
+    return Trend("stable", int(recent), int(before), months, min(rising, falling))
 
 
 def complaint_trend(dates: Sequence[Any] | pd.Series, now: datetime, *, months: int = TREND_MONTHS) -> Trend:
