@@ -14,8 +14,8 @@ not fit and goes on down the list is the solver's starting solution, so a plan i
 
 Some sites have a time window (``early``, ``late``: when the visit may start, minutes from the shift's start): the
 opening hours of a company, or an appointment, which every plan must visit (``required``). A team arriving early
-waits there. The naive planner places them first, in time order,
-then the rest where they fit; PyVRP takes them as required clients with their windows.
+waits there. The naive planner places the appointments first, in time order, then the rest where they fit; PyVRP
+takes every window as its clients' and the appointments as required clients.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ class Instance:
     value: np.ndarray
     budget: float
     teams: int
-    early: np.ndarray | None = None  # appointments: the visit starts at ``early`` (waiting if sooner)…
-    late: np.ndarray | None = None  # …and no later than ``late`` (inf where there is no appointment)
+    early: np.ndarray | None = None  # windows: the visit starts at ``early`` at the soonest (waiting there)…
+    late: np.ndarray | None = None  # …and no later than ``late`` (0 and inf where a site has no window)
     required: np.ndarray | None = None  # bool: sites every plan must visit (the appointments)
 
     @property
@@ -77,8 +77,8 @@ class Instance:
         return bool(self.entry[c] != self.exit[c])
 
     def route_minutes(self, route: Route) -> float:
-        """Travel, waiting and service from the start, through ``route``, to the end; inf when an appointment of
-        the route is missed."""
+        """Travel, waiting and service from the start, through ``route``, to the end; inf when the route reaches a
+        site after its window (an appointment missed, a company closed)."""
         t, here = 0.0, self.start
         for c, rev in route:
             a, b = self.ends(c, rev)
@@ -219,6 +219,7 @@ def cheapest_insertion(inst: Instance, routes: list[Route], c: int) -> tuple[flo
 
 
 def _timed_insertion(inst: Instance, routes: list[Route], c: int) -> tuple[float, int, int, bool]:
+    """:func:`cheapest_insertion` when sites have windows: each trial route timed whole (waits move with it)."""
     best = (np.inf, -1, -1, False)
     for team, route in enumerate(routes):
         before = inst.route_minutes(route)

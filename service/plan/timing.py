@@ -94,7 +94,7 @@ def shift_timing(
         raise NotFoundError(
             f"Rendez-vous à un site qui n'est pas à visiter : {', '.join(unknown)}.",
             hint="Prenez le numéro sur la carte ou dans la liste des sites (PS-…, AX-…, SIG-…, SUIVI-…, PER-…) ; "
-            "un point résolu ou un signalement clôturé n'est plus proposé.",
+            "un signalement clôturé ou un suivi déjà fait ne se visite plus.",
         )
     ends = starts_at + pd.Timedelta(minutes=request.budget_minutes)
     for appointment in request.appointments:
