@@ -299,6 +299,10 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     # « Rendez-vous ici »: the point goes into the shift form's appointments, the form opens for the hour
     button = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content button.hs-rdv-ici")
     assert text_of(button) == "Rendez-vous ici (tournée)"
+    # a secondary action: outlined in the service's blue, not filled like the visit's « Enregistrer »
+    assert button.value_of_css_property("color") == button.value_of_css_property("border-top-color")
+    assert button.value_of_css_property("color") in ("rgb(31, 78, 121)", "rgba(31, 78, 121, 1)")
+    assert button.value_of_css_property("background-color") in ("rgb(255, 255, 255)", "rgba(255, 255, 255, 1)")
     browser.execute_script("arguments[0].click()", button)
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
     field = browser.find_element(By.CSS_SELECTOR, "#hs-tournee input[name=rendez_vous]")
