@@ -462,6 +462,18 @@ def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, c
     click = "var e = document.querySelector(arguments[0]); if (e) e.click(); return !!e;"
     wait.until(lambda d: d.execute_script(click, ".leaflet-marker-pane .hs-permis"))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup table.hs-nuisances"))  # loaded, then
+    rows = {
+        text_of(tr.find_element(By.TAG_NAME, "th")): text_of(tr.find_element(By.TAG_NAME, "td"))
+        for tr in browser.find_elements(By.CSS_SELECTOR, ".leaflet-popup table:first-of-type tr")
+    }
+    # its opening hours as the register gives them (or the service's), and « Rendez-vous ici » for a booked check
+    reference = text_of(browser.find_element(By.CSS_SELECTOR, ".leaflet-popup h3")).removeprefix("Permis ")
+    (hours,) = conn.execute("SELECT opening_hours FROM permits WHERE reference = %s", (reference,)).fetchone()
+    assert rows["Heures d'ouverture"] == (hours or "celles du service (réglage)"), (reference, rows)
+    assert (
+        text_of(browser.find_element(By.CSS_SELECTOR, ".leaflet-popup button.hs-rdv-ici"))
+        == "Rendez-vous ici (tournée)"
+    )
     doubt = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .hs-doute button"))[0]
     assert text_of(doubt) == "Remettre à vérifier"
     wait.until(lambda d: d.execute_script(click, ".leaflet-popup .hs-doute button"))

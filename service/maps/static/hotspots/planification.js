@@ -453,7 +453,8 @@
               row("Type", esc(p.type) + (p.classe ? " (classe " + esc(p.classe) + ")" : "")) +
               row("Exploitant", esc(p.exploitant || "—")) + row("Activité", esc(p.activite || "—")) +
               row("Adresse", esc(p.adresse || "—")) + row("Décision", H.day(p.decision)) +
-              row("Valide jusqu'au", H.day(p.valide_jusqu_au)) + "</table>";
+              row("Valide jusqu'au", H.day(p.valide_jusqu_au)) +
+              row("Heures d'ouverture", esc(p.heures_ouverture || "celles du service (réglage)")) + "</table>";
             layer.bindPopup(html + "<p class='hs-nuisances'>Nuisances liées : chargement…</p>", { maxWidth: 380 });
             layer.on("popupopen", function (ev) { permitPopup(ev.popup, p.id, html); });
           },
@@ -478,11 +479,14 @@
       }).catch(function (err) { popup.setContent(withDoubt(head + "<p>" + esc(err.message) + "</p>", id)); });
     }
 
-    /* A permit's popup with « Remettre à vérifier » under it, for a planner. */
+    /* A permit's popup with « Remettre à vérifier » and « Rendez-vous ici » under it, for a planner (a check is
+     * often booked with the company). */
     function withDoubt(html, id) {
       var div = document.createElement("div");
       div.innerHTML = html;
       if (H.doubtPlacement) div.appendChild(H.doubtPlacement("permis", id));
+      var meeting = meetingButton("PER-" + id);
+      if (meeting) div.appendChild(meeting);
       return div;
     }
 
