@@ -192,7 +192,8 @@ def schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp, timin
     """Each team's stops with their times. With a pause (the solver's budget is the shift without it), each
     team takes it once: after the first stop that ends at or past ``timing.mid`` of its working time, or before an
     appointment set later (a team whose first stop is such an appointment rests while it waits there); the times
-    after it move by the pause, and the shift still ends in time. A team early at an appointment waits for it.
+    after it move by the pause, and the shift still ends in time. A team early at a window (an appointment, a company
+    not yet open) waits there.
     ``working`` is each team's minutes of travel, waiting and visits, which the solver's budget bounds; ``spans``
     adds the pause."""
     stops: list[Stop] = []
@@ -266,7 +267,7 @@ def check_appointments(
 ) -> None:
     """Each appointment alone must be reachable from the start in time, and leave time to visit and come back."""
     for c in np.flatnonzero(timing.required):
-        if np.isfinite(inst.alone_minutes(int(c))) and inst.alone_minutes(int(c)) <= inst.budget:
+        if inst.alone_minutes(int(c)) <= inst.budget:  # inf when the appointment cannot be reached in time
             continue
         what = appointment_words(candidates, int(c), timing, starts_at)
         going = float(min(inst.travel[inst.start, inst.entry[c]], inst.travel[inst.start, inst.exit[c]]))
@@ -293,8 +294,9 @@ def all_appointments_kept(
     missed = [int(c) for c in np.flatnonzero(timing.required) if int(c) not in kept]
     if missed:
         names = ", ".join(appointment_words(candidates, c, timing, starts_at) for c in missed)
+        cannot = "ne peuvent pas être tenus" if len(missed) > 1 else "ne peut pas être tenu"
         raise InvalidValueError(
             f"Les rendez-vous ne tiennent pas tous dans la tournée avec {teams} équipe{'s' if teams > 1 else ''} : "
-            f"{names} ne peut pas être tenu en même temps que les autres.",
+            f"{names} {cannot} en même temps que les autres.",
             hint="Ajoutez une équipe (--equipes), écartez les rendez-vous dans le temps ou allongez la tournée.",
         )
