@@ -840,7 +840,9 @@ def test_a_stop_s_outcome_is_recorded_in_the_field_once(settings, db, geocoder, 
     """On the phone at a stop of the shift: the visit goes to the stop (the shift counts it as done) and to its site
     (a point's priority follows the outcome), at the stop's place; sent again with the device's key (a lost answer)
     it is stored once; a stop that is not in the shift, or a key already used elsewhere, is refused in French."""
-    stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=90), geocoder=geocoder, now=NOW))
+    # planned once the cool-down of the visits recorded by the tests above is over: its points are candidates again
+    later = NOW + pd.Timedelta(days=settings.plan_cooldown_days + 1)
+    stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=90), geocoder=geocoder, now=later))
     db.commit()
     stops = stored.stops.sort_values(["team", "ord"])
     point = stops[stops["site_kind"] == "point_sensible"].iloc[0]
