@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import typer
 
 from service.cli.common import JsonOut, console, err_console, print_json, settings_of, working
@@ -111,12 +110,13 @@ def meeting_line(stored: Any) -> str:
     timed = stored.stops[stored.stops["appointment_at"].notna()]
     if timed.empty:
         return ""
+    from service.export.values import local_time
+    from service.plan.model import appointment_time_words
+
     stop = timed.iloc[0]
-    at, until = (
-        pd.Timestamp(stop[k]).tz_convert("Europe/Brussels") if pd.notna(stop[k]) else None
-        for k in ("appointment_at", "appointment_until")
-    )
-    when = f"entre {at:%H:%M} et {until:%H:%M}" if until is not None else f"à {at:%H:%M}"
+    at = local_time(stop["appointment_at"])
+    assert at is not None  # the stops with an appointment
+    when = appointment_time_words(at, local_time(stop["appointment_until"]))
     return f", dont un rendez-vous : {stop['site_id']} ({stop['label']}) {when}"
 
 

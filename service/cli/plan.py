@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -14,6 +13,7 @@ from service.cli.common import JsonOut, cli_actor, console, database, number, pr
 from service.cli.fit import fitted
 from service.db.personal import audit
 from service.export.sheet import meeting_words
+from service.export.values import local_time
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
 from service.plan.model import (
     DEFAULT_STATES,
@@ -90,18 +90,11 @@ def _result_cell(stop: dict[str, Any], outcomes: dict[str, str] | None) -> str:
 
 def _appointment_cell(stop: dict[str, Any]) -> str:
     """A stop's appointment for the table (« 10:30 », with the wait before it), empty without one."""
-    words = meeting_words(_local(stop.get("appointment_at")), _local(stop.get("appointment_until")))
+    words = meeting_words(local_time(stop.get("appointment_at")), local_time(stop.get("appointment_until")))
     if words is None:
         return ""
     wait = float(stop["wait_minutes"])
     return words + (f", attente {number(wait)} min" if wait >= 1 else "")
-
-
-def _local(value: Any) -> pd.Timestamp | None:
-    """A stored time in Brussels time, None when empty."""
-    if value is None or pd.isna(value):
-        return None
-    return pd.Timestamp(value).tz_convert("Europe/Brussels")
 
 
 def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: dict[str, str] | None = None) -> None:

@@ -168,21 +168,19 @@ def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: 
     folder = out or demo_dir(settings) / "tournee"
     starts_at = first_shift_start(settings.timezone)
     with connect(settings) as conn:
-        meeting = _permit_meeting(conn, settings, starts_at)
-    request = ShiftRequest(
-        starts_at=starts_at,
-        appointments=meeting,
-        budget_minutes=parse_duration(FIRST_SHIFT_DURATION),
-        start=None,
-        end=None,
-        mode="voiture",
-        teams=FIRST_SHIFT_TEAMS,
-        filters=Filters(),
-        seed=1,
-        time_limit_s=solver_seconds,
-        created_by="demo",
-    )
-    with connect(settings) as conn:
+        request = ShiftRequest(
+            starts_at=starts_at,
+            appointments=_permit_meeting(conn, settings, starts_at),
+            budget_minutes=parse_duration(FIRST_SHIFT_DURATION),
+            start=None,
+            end=None,
+            mode="voiture",
+            teams=FIRST_SHIFT_TEAMS,
+            filters=Filters(),
+            seed=1,
+            time_limit_s=solver_seconds,
+            created_by="demo",
+        )
         found = batch_geocoder(conn)
         geocoder = found.geocoder if found is not None else None
         stored = store_plan(conn, plan_shift(conn, settings, request, geocoder=geocoder))

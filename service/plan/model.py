@@ -272,6 +272,11 @@ def parse_pause_at(text: str | None, starts_at: datetime) -> datetime | None:
     return at
 
 
+def appointment_time_words(at: datetime, until: datetime | None = None) -> str:
+    """« à 10:30 », or « entre 10:00 et 11:00 » for a range: how a sentence says an appointment's time."""
+    return f"entre {at:%H:%M} et {until:%H:%M}" if until is not None and until != at else f"à {at:%H:%M}"
+
+
 def parse_appointments(text: str | None, starts_at: datetime) -> tuple[Appointment, ...]:
     """« PS-0003 10h30 », « AX-0002 à 14h », « SIG-12@9:15 », « PER-4 entre 9h et 11h », several separated by « ; »
     or « , » → appointments on the shift's day (see :func:`time_in_shift`). A French error names what could not be

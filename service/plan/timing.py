@@ -18,7 +18,7 @@ import pandas as pd
 from service.errors import InvalidValueError, NotFoundError
 from service.hours import OpeningHours, parse_opening_hours
 from service.numbers import NARROW, french_number
-from service.plan.model import MODE_LABELS, ShiftRequest, Stop
+from service.plan.model import MODE_LABELS, ShiftRequest, Stop, appointment_time_words
 from service.plan.solve import WINDOW_SLACK_MIN, Instance, Route
 from service.settings import Settings
 
@@ -69,8 +69,7 @@ class Timing:
     def words(self, c: int, starts_at: pd.Timestamp) -> str:
         """« à 10:30 » or « entre 10:00 et 11:00 »."""
         first = starts_at + pd.Timedelta(minutes=float(self.early[c]))
-        last = starts_at + pd.Timedelta(minutes=float(self.late[c]))
-        return f"à {first:%H:%M}" if first == last else f"entre {first:%H:%M} et {last:%H:%M}"
+        return appointment_time_words(first, starts_at + pd.Timedelta(minutes=float(self.late[c])))
 
 
 def shift_timing(
