@@ -1,93 +1,235 @@
 """Opening hours of the places a team checks during their business day (companies under a permit): when a shift may
-visit them. Written as people write them — « lun-ven 8h-17h », « lun,mer,ven 9h-12h », « 8h-17h » (every day)."""
+visit them. Written as people write them — « lun-ven 8h-12h, 13h-17h ; sam 9h-12h », « du lundi au vendredi
+8h-17h30 », « ma-vr 8u-17u », « 8h-17h » (every day) — and closed on Belgian public holidays unless they say
+otherwise (« fériés 9h-12h », or every day: « tous les jours 6h-22h »). The holidays, Easter's included, come from
+the ``holidays`` package (kept up to date by its community, with their French names) rather than from rules
+written here."""
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import time
+from functools import lru_cache
 
+import holidays
 import pandas as pd
 
 from service.errors import InvalidValueError
 
 DAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
+#: The key of the hours on a Belgian public holiday (0–6 are Monday to Sunday).
+HOLIDAY = 7
+_WEEK = frozenset(range(7))
 _DAY_WORDS = {
     **{d: i for i, d in enumerate(DAYS)},
     **{w: i for i, w in enumerate(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"))},
+    **{w: i for i, w in enumerate(("ma", "di", "wo", "do", "vr", "za", "zo"))},
+    **{w: i for i, w in enumerate(("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"))},
+    **dict.fromkeys(("fériés", "férié", "jours fériés", "feestdagen", "feestdag"), HOLIDAY),
 }
-_HOURS = re.compile(r"(\d{1,2})\s*[h:u]\s*(\d{2})?\s*[-–à]\s*(\d{1,2})\s*[h:u]\s*(\d{2})?")
+_EVERY_DAY = {"", "tous les jours", "tlj", "7j/7", "7/7", "alle dagen", "dagelijks"}
+#: An opening (« 8h-12h », « de 8h30 à 17h », « 8u-17u », « van 8 tot 17u », « 07:00-18:00 ») or « fermé ».
+_RANGE = re.compile(
+    r"(?:\b(?:de|van)\s+)?(\d{1,2})(?:\s*[h:u]\s*(\d{2})?)?\s*(?:-|–|à|\btot\b)\s*(\d{1,2})\s*[h:u]\s*(\d{2})?"
+    r"|\b(?:fermé|ferme|gesloten)\b"
+)
+_HINT = (
+    "Écrivez par exemple « lun-ven 8h-17h », « lun-ven 8h-12h, 13h-17h ; sam 9h-12h », « lun,mer,ven 9h-17h » "
+    "ou « 8h-17h » (tous les jours)."
+)
+
+Ranges = tuple[tuple[int, int], ...]  # (opens, closes) in minutes from midnight, in order
 
 
 @dataclass(frozen=True)
 class OpeningHours:
-    """The same hours on each of ``days`` (0 = Monday)."""
+    """The openings of each day (0 = Monday … 6 = Sunday, :data:`HOLIDAY` = a public holiday, whatever its weekday);
+    a day left out is closed."""
 
-    days: frozenset[int]
-    opens: time
-    closes: time
+    openings: Mapping[int, Ranges]
+
+    @property
+    def days(self) -> frozenset[int]:
+        """The weekdays it opens (0 = Monday)."""
+        return frozenset(d for d in self.openings if d != HOLIDAY)
 
     def words(self) -> str:
-        """« lun-ven 08:00-17:00 », as the sheet and a refusal say it."""
-        days = sorted(self.days)
-        if len(days) == 7:
-            span = "tous les jours"
-        elif days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
-            span = f"{DAYS[days[0]]}-{DAYS[days[-1]]}"
-        else:
-            span = ",".join(DAYS[d] for d in days)
-        return f"{span} {self.opens:%H:%M}-{self.closes:%H:%M}"
+        """« lun-ven 08:00-12:00, 13:00-17:00 et sam 09:00-12:00 », as the sheet and a refusal say it (read back the
+        same by :func:`parse_opening_hours`; no semicolon, which joins the parts of a « Pourquoi »)."""
+        if set(self.openings) == _WEEK | {HOLIDAY} and len(set(self.openings.values())) == 1:
+            return f"tous les jours {_ranges_words(self.openings[0])}"
+        groups: dict[Ranges, list[int]] = {}
+        for day in sorted(self.days):
+            groups.setdefault(self.openings[day], []).append(day)
+        parts = [f"{_days_words(days)} {_ranges_words(ranges)}" for ranges, days in groups.items()]
+        if HOLIDAY in self.openings:
+            parts.append(f"fériés {_ranges_words(self.openings[HOLIDAY])}")
+        return " et ".join(parts)
+
+    def is_open(self, start: pd.Timestamp, end: pd.Timestamp) -> bool:
+        """Whether the place is open all the time from ``start`` to ``end`` (within one opening)."""
+        return any(opens <= start and end <= closes for opens, closes in self._between(start, end))
 
     def window(self, starts_at: pd.Timestamp, minutes: float, service: float) -> tuple[float, float] | None:
         """Minutes from ``starts_at`` between which a visit of ``service`` minutes may start and end before closing,
-        in the first opening within the shift (``minutes`` long: its end is the plan's budget, not the window's);
-        None when no visit fits in the shift while the place is open."""
+        in the opening of the shift (``minutes`` long) that leaves the most room — the morning or the afternoon of a
+        place closed at noon: the solvers take one window a site; ties go to the first. Its end is the closing's, not
+        the shift's (the plan's budget bounds that). None when no visit fits in the shift while the place is open."""
         ends = starts_at + pd.Timedelta(minutes=minutes)
-        day = starts_at.normalize()
-        while day < ends:
-            if day.weekday() in self.days:
-                opens = day + pd.Timedelta(hours=self.opens.hour, minutes=self.opens.minute)
-                closes = day + pd.Timedelta(hours=self.closes.hour, minutes=self.closes.minute)
-                first, last = max(opens, starts_at), closes - pd.Timedelta(minutes=service)
-                if first <= min(last, ends - pd.Timedelta(minutes=service)):  # a visit fits in the shift while open
-                    return (first - starts_at).total_seconds() / 60, (last - starts_at).total_seconds() / 60
-            day += pd.Timedelta(days=1)
-        return None
+        visit = pd.Timedelta(minutes=service)
+        best: tuple[pd.Timedelta, pd.Timestamp, pd.Timestamp] | None = None
+        for opens, closes in self._between(starts_at, ends):
+            first, last = max(opens, starts_at), closes - visit
+            room = min(last, ends - visit) - first
+            if room >= pd.Timedelta(0) and (best is None or room > best[0]):
+                best = (room, first, last)
+        if best is None:
+            return None
+        return (best[1] - starts_at).total_seconds() / 60, (best[2] - starts_at).total_seconds() / 60
+
+    def closed_holidays(self, starts_at: pd.Timestamp, minutes: float) -> list[str]:
+        """The public holidays during the shift on which the place is closed although open on that weekday
+        (« Fête nationale »): why a usual working day finds it closed."""
+        ends = starts_at + pd.Timedelta(minutes=minutes)
+        names = []
+        for day in pd.date_range(starts_at.normalize(), ends, freq="D"):
+            name = holiday_name(day)
+            if name and day.weekday() in self.openings and HOLIDAY not in self.openings:
+                names.append(name)
+        return names
+
+    def _between(self, starts_at: pd.Timestamp, ends: pd.Timestamp) -> Iterator[tuple[pd.Timestamp, pd.Timestamp]]:
+        """The openings (from, to) of the days from ``starts_at`` to ``ends``, a holiday's instead of its weekday's."""
+        for day in pd.date_range(starts_at.normalize(), ends, freq="D"):
+            key = HOLIDAY if holiday_name(day) else day.weekday()
+            for opens, closes in self.openings.get(key, ()):
+                yield day + pd.Timedelta(minutes=opens), day + pd.Timedelta(minutes=closes)
+
+
+def holiday_name(day: pd.Timestamp) -> str | None:
+    """The name of the Belgian public holiday on ``day`` (« Noël »), None on another day."""
+    return _belgium().get(day.date())
+
+
+@lru_cache(maxsize=1)
+def _belgium() -> holidays.HolidayBase:
+    """Belgium's public holidays in French (the years are filled in as they are asked)."""
+    return holidays.country_holidays("BE", language="fr")
+
+
+class _UnreadableHoursError(ValueError):
+    """What cannot be read in opening hours (« deux plages se chevauchent … »), without the text itself."""
 
 
 def parse_opening_hours(text: str) -> OpeningHours:
-    """« lun-ven 8h-17h », « lun,mer,ven 9h-12h », « samedi 9h-12h », « 8h-17h » → opening hours; a French error
-    names what could not be read."""
+    """« lun-ven 8h-12h, 13h-17h ; sam 9h-12h », « du lundi au vendredi 8h-17h30 », « ma-vr 8u-17u », « 8h-17h » →
+    opening hours; a later rule replaces an earlier one for its days (« lun-sam 8h-17h ; sam 8h-12h »); « fermé »
+    closes the days it follows. A French error names the text and what could not be read in it."""
+    try:
+        return _parse(text)
+    except _UnreadableHoursError as problem:
+        raise InvalidValueError(f"heures d'ouverture « {text} » : {problem}", hint=_HINT) from None
+
+
+def opening_hours_problem(text: str) -> str | None:
+    """What cannot be read in ``text`` (« illisibles », « deux plages se chevauchent … »), None when it reads: the
+    reason of a register's row refused."""
+    try:
+        _parse(text)
+    except _UnreadableHoursError as problem:
+        return str(problem)
+    return None
+
+
+def _parse(text: str) -> OpeningHours:
     cleaned = text.strip().lower()
-    hours = _HOURS.search(cleaned)
-    head = cleaned[: hours.start()].strip(" ,:") if hours else ""
-    days = _days(head) if head else frozenset(range(7))
-    if not hours or days is None or cleaned[hours.end() :].strip():
-        raise InvalidValueError(
-            f"heures d'ouverture illisibles : « {text} »",
-            hint="Écrivez par exemple « lun-ven 8h-17h », « lun,mer,ven 9h-12h » ou « 8h-17h » (tous les jours).",
+    rules: list[tuple[str, list[tuple[int, int]]]] = []
+    position = 0
+    for match in _RANGE.finditer(cleaned):
+        between = cleaned[position : match.start()]
+        if not rules or _words(between):  # days start a new rule; a comma or « et » goes on with the same days
+            rules.append((_words(between), []))
+        if match.group(1) is not None:
+            rules[-1][1].append(_minutes(match))
+        position = match.end()
+    if not rules or _words(cleaned[position:]):
+        raise _UnreadableHoursError("illisibles")
+    openings: dict[int, Ranges] = {}
+    for head, ranges in rules:
+        days = _days(head)
+        if days is None:
+            raise _UnreadableHoursError(f"jours illisibles (« {head} »)")
+        ordered = tuple(sorted(ranges))
+        for (_, closes), (opens, _) in itertools.pairwise(ordered):
+            if opens < closes:
+                raise _UnreadableHoursError(
+                    f"deux plages se chevauchent (l'une ouvre à {_clock(opens)}, avant que l'autre ferme à "
+                    f"{_clock(closes)})"
+                )
+        for day in days:
+            if ordered:
+                openings[day] = ordered
+            else:
+                openings.pop(day, None)
+    return OpeningHours(openings)
+
+
+def _minutes(match: re.Match[str]) -> tuple[int, int]:
+    """(opens, closes) in minutes from midnight; « 24h » closes at midnight."""
+    minutes = [int(match.group(i) or 0) for i in (2, 4)]
+    opens = int(match.group(1)) * 60 + minutes[0]
+    closes = int(match.group(3)) * 60 + minutes[1]
+    if max(minutes) > 59:
+        raise _UnreadableHoursError(f"« {match.group(0)} » n'est pas une heure")
+    if not 0 <= opens < closes <= 24 * 60:
+        raise _UnreadableHoursError(
+            f"la fermeture ({_clock(closes)}) doit suivre l'ouverture ({_clock(opens)}) le même jour"
         )
-    opens = time(int(hours.group(1)) % 24, int(hours.group(2) or 0))
-    closes = time(int(hours.group(3)) % 24, int(hours.group(4) or 0))
-    if closes <= opens:
-        raise InvalidValueError(
-            f"heures d'ouverture « {text} » : la fermeture ({closes:%H:%M}) doit suivre l'ouverture ({opens:%H:%M})",
-            hint="Exemple : lun-ven 8h-17h.",
-        )
-    return OpeningHours(days, opens, closes)
+    return opens, closes
+
+
+def _words(text: str) -> str:
+    """``text`` without the punctuation and the « et » that join two openings of the same days."""
+    return re.sub(r"^(?:et|en|and)\b", "", text.strip(" ,;/:.\n")).strip(" ,;/:.\n")
 
 
 def _days(text: str) -> frozenset[int] | None:
-    """« lun-ven », « lun,mer,ven », « samedi », « tous les jours » → weekday numbers; None when a word is not a
-    day."""
-    if text in {"tous les jours", "tlj", "7j/7"}:
-        return frozenset(range(7))
-    text = re.sub(r"^du\s+(\w+)\s+au\s+(\w+)$", r"\1-\2", text)  # « du lundi au vendredi »
+    """« lun-ven », « lun,mer,ven », « samedi », « fériés », « tous les jours » or nothing (every day, holidays too)
+    → day numbers; None when a word is not a day."""
+    text = re.sub(r"^(?:le|les|du|op|de)\s+", "", text)
+    if text in _EVERY_DAY:
+        return _WEEK | {HOLIDAY}
+    text = re.sub(r"^(\w+)\s+(?:au|tot)\s+(\w+)$", r"\1-\2", text)  # « lundi au vendredi », « maandag tot vrijdag »
     found: set[int] = set()
-    for part in re.split(r"\s*[,;/]\s*|\s+et\s+", text):
-        ends = [p.strip() for p in re.split(r"\s*[-–à]\s*", part)]
+    for part in re.split(r"\s*[,;/]\s*|\s+(?:et|en)\s+", text):
+        ends = [p.strip() for p in re.split(r"\s*[-–]\s*|\s+à\s+", part)]
         if not all(e in _DAY_WORDS for e in ends) or len(ends) > 2:
             return None
-        first, last = _DAY_WORDS[ends[0]], _DAY_WORDS[ends[-1]]
-        found.update(range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)])
+        first_day, last_day = _DAY_WORDS[ends[0]], _DAY_WORDS[ends[-1]]
+        if HOLIDAY in (first_day, last_day):
+            if first_day != last_day:
+                return None
+            found.add(HOLIDAY)
+            continue
+        span = range(first_day, last_day + 1) if first_day <= last_day else [*range(first_day, 7), *range(last_day + 1)]
+        found.update(span)
     return frozenset(found)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _ranges_words(ranges: Ranges) -> str:
+    return ", ".join(f"{_clock(a)}-{_clock(b)}" for a, b in ranges)
+
+
+def _days_words(days: list[int]) -> str:
+    """« lun-ven » for a run of three days or more, else « lun,mer,ven »."""
+    if len(days) == 7:
+        return "lun-dim"
+    if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+        return f"{DAYS[days[0]]}-{DAYS[days[-1]]}"
+    return ",".join(DAYS[d] for d in days)

@@ -99,17 +99,27 @@ def test_permits_class_and_validity(conn, settings):
 
 
 def test_permits_opening_hours_read_or_refused(conn, settings):
-    """A company's opening hours are kept as the service writes them; unreadable ones refuse the row, naming the
-    value and how to write it; a permit without hours keeps none (the service's apply)."""
+    """A company's opening hours are kept as the service writes them (a lunch closure and Saturday mornings too);
+    unreadable ones refuse the row, naming the value, what is wrong in it and how to write it; a permit without hours
+    keeps none (the service's apply)."""
     summary = ingest(conn, settings, BAD / "permis_horaires_illisibles.csv", kind="permits")
+    examples = (
+        "écrivez par exemple « lun-ven 8h-17h », « lun-ven 8h-12h, 13h-17h ; sam 9h-12h » ou « 8h-17h » (tous les "
+        "jours)"
+    )
     assert rejects(conn, summary.batch_id) == {
-        3: [
-            "heures d'ouverture: heures d'ouverture illisibles ; écrivez par exemple « lun-ven 8h-17h » ou « 8h-17h »"
-            " (tous les jours)"
-        ]
+        3: [f"heures d'ouverture: heures d'ouverture illisibles ; {examples}"],
+        6: [
+            "heures d'ouverture: heures d'ouverture : deux plages se chevauchent (l'une ouvre à 12:00, avant que "
+            f"l'autre ferme à 12:30) ; {examples}"
+        ],
     }
     stored = dict(conn.execute("SELECT reference, opening_hours FROM permits ORDER BY reference").fetchall())
-    assert stored == {"PE/2024/0011": "lun-ven 08:00-17:30", "PE/2024/0013": None}
+    assert stored == {
+        "PE/2024/0011": "lun-ven 08:00-17:30",
+        "PE/2024/0013": None,
+        "PE/2024/0014": "lun-ven 08:00-12:00, 13:00-18:00 et sam 09:00-12:00",
+    }
     raw = conn.execute("SELECT raw FROM rejected_rows WHERE batch_id = %s", (summary.batch_id,)).fetchone()[0]
     assert raw["Heures d'ouverture"] == "en semaine, le matin"
 

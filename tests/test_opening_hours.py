@@ -21,14 +21,35 @@ FRIDAY = pd.Timestamp("2026-12-04 07:00", tz="Europe/Brussels")
         ("8h-17h", set(range(7)), "tous les jours 08:00-17:00"),
         ("ven-lun 10:00-14:00", {4, 5, 6, 0}, "lun,ven,sam,dim 10:00-14:00"),
         ("Lundi à vendredi 7h30 – 16h", {0, 1, 2, 3, 4}, "lun-ven 07:30-16:00"),
+        # a lunch closure, Saturday mornings, a later rule for some days, a day closed
+        (
+            "lun-ven 8h-12h, 13h-17h ; sam 9h-12h",
+            {0, 1, 2, 3, 4, 5},
+            "lun-ven 08:00-12:00, 13:00-17:00 et sam 09:00-12:00",
+        ),
+        ("du lundi au vendredi de 8h à 12h et de 13h à 17h30", {0, 1, 2, 3, 4}, "lun-ven 08:00-12:00, 13:00-17:30"),
+        ("lun-sam 8h-17h ; sam 8h-12h", {0, 1, 2, 3, 4, 5}, "lun-ven 08:00-17:00 et sam 08:00-12:00"),
+        ("lun-sam 7h-16h, dim fermé ; sam fermé", {0, 1, 2, 3, 4}, "lun-ven 07:00-16:00"),
+        ("lun-ven 8-17h", {0, 1, 2, 3, 4}, "lun-ven 08:00-17:00"),
+        # Dutch, as the « Openingsuren » column is written
+        ("ma-vr 8u-17u", {0, 1, 2, 3, 4}, "lun-ven 08:00-17:00"),
+        ("maandag tot vrijdag van 8 tot 12u en van 13 tot 17u", {0, 1, 2, 3, 4}, "lun-ven 08:00-12:00, 13:00-17:00"),
+        # every day (public holidays too) against the seven weekdays named (not on a public holiday)
+        ("7j/7 6h-22h", set(range(7)), "tous les jours 06:00-22:00"),
+        ("lun-dim 6h-22h", set(range(7)), "lun-dim 06:00-22:00"),
+        ("lun-ven 8h-17h, fériés 9h-12h", {0, 1, 2, 3, 4}, "lun-ven 08:00-17:00 et fériés 09:00-12:00"),
+        ("18h-24h", set(range(7)), "tous les jours 18:00-24:00"),
     ],
 )
 def test_opening_hours_read_as_written(text, days, words):
     hours = parse_opening_hours(text)
     assert set(hours.days) == days and hours.words() == words
+    assert parse_opening_hours(words) == hours  # the service's own words read back the same
 
 
-@pytest.mark.parametrize("text", ["lundi", "truc 8h-17h", "lun-ven 8h-17h le matin", "17h-8h", ""])
+@pytest.mark.parametrize(
+    "text", ["lundi", "truc 8h-17h", "lun-ven 8h-17h le matin", "17h-8h", "", "lun-ven 8h-12h, 11h-17h", "8h70-9h"]
+)
 def test_unreadable_opening_hours_are_refused_in_french(text):
     with pytest.raises(InvalidValueError) as error:
         parse_opening_hours(text)
@@ -50,10 +71,38 @@ def test_the_window_is_the_first_opening_in_the_shift_leaving_time_for_the_visit
     assert weekdays.window(sunday, 12 * 60, 30) == (600.0, 1110.0)
 
 
+def test_a_lunch_closure_leaves_the_opening_with_the_most_room():
+    garage = parse_opening_hours("lun-ven 8h-12h, 13h-18h ; sam 9h-12h")
+    # 11:00-15:00: the morning leaves 30 minutes for a 30-minute visit, the afternoon two hours: the afternoon
+    assert garage.window(FRIDAY.replace(hour=11), 240, 30) == (120.0, 390.0)
+    # 07:00-11:00: only the morning (from 08:00 to 11:30, when a visit still ends by noon)
+    assert garage.window(FRIDAY, 240, 30) == (60.0, 270.0)
+    # a visit across noon is not open all the time; one in the morning is
+    morning = FRIDAY.replace(hour=11, minute=45)
+    assert not garage.is_open(morning, morning + pd.Timedelta(minutes=30))
+    assert garage.is_open(morning - pd.Timedelta(minutes=30), morning + pd.Timedelta(minutes=15))
+    # Saturday: the morning only; Sunday: closed
+    assert garage.window(FRIDAY + pd.Timedelta(days=1), 600, 30) == (120.0, 270.0)
+    assert garage.window(FRIDAY + pd.Timedelta(days=2), 600, 30) is None
+
+
+def test_public_holidays_close_what_does_not_say_otherwise():
+    national_day = pd.Timestamp("2027-07-21 08:00", tz="Europe/Brussels")  # a Wednesday
+    weekdays = parse_opening_hours("lun-ven 8h-17h")
+    assert weekdays.window(national_day, 240, 30) is None
+    assert weekdays.closed_holidays(national_day, 240) == ["Fête nationale"]
+    assert parse_opening_hours("lun-ven 8h-17h ; fériés 9h-12h").window(national_day, 240, 30) == (60.0, 210.0)
+    assert parse_opening_hours("tous les jours 6h-22h").window(national_day, 240, 30) == (0.0, 240.0 + 570.0)
+    assert parse_opening_hours("lun-dim 6h-22h").closed_holidays(national_day, 240) == ["Fête nationale"]
+    # Easter Monday moves every year
+    assert weekdays.closed_holidays(pd.Timestamp("2027-03-29 08:00", tz="Europe/Brussels"), 240) == ["Lundi de Pâques"]
+    assert weekdays.window(pd.Timestamp("2027-03-30 08:00", tz="Europe/Brussels"), 240, 30) == (0.0, 510.0)
+
+
 def test_a_wrong_setting_is_named_when_a_shift_is_planned():
     from service.plan.timing import permit_hours
 
     with pytest.raises(InvalidValueError) as error:
         permit_hours(Settings(plan_permit_hours="du matin au soir"))
-    assert error.value.message == "HOTSPOTS_PLAN_PERMIT_HOURS : heures d'ouverture illisibles : « du matin au soir »"
+    assert error.value.message == "HOTSPOTS_PLAN_PERMIT_HOURS : heures d'ouverture « du matin au soir » : illisibles"
     assert permit_hours(Settings(plan_permit_hours="lun-sam 8h-18h")).words() == "lun-sam 08:00-18:00"

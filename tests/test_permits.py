@@ -248,10 +248,10 @@ def test_avis_command_writes_the_pdf(settings, demo, tmp_path):
 
 def test_permit_checks_are_planned_while_the_company_is_open(db, settings, geocoder):
     """Companies are checked in their opening hours: their own from the permit register (the demo's companies
-    have theirs, « lun-ven 8h-17h30 », a station « lun-dim 6h-22h »…), else the service's (HOTSPOTS_PLAN_PERMIT_HOURS,
-    Monday to Friday 8:00–17:00). Each visit starts once the company is open and ends by its closing; an evening or
-    Saturday shift leaves out those closed then, each with the reason; an appointment booked with a company holds
-    even on a Sunday."""
+    have theirs, « lun-ven 8h-17h30 », a garage closed at noon and open on Saturday morning, a station « 7j/7
+    6h-22h »…), else the service's (HOTSPOTS_PLAN_PERMIT_HOURS, Monday to Friday 8:00–17:00). Each visit starts once
+    the company is open and ends by its closing (or its lunch closure); an evening, Saturday or Christmas shift leaves
+    out those closed then, each with the reason; an appointment booked with a company holds even on a Sunday."""
     from service.hours import parse_opening_hours
     from service.plan.model import parse_appointments
 
@@ -270,18 +270,16 @@ def test_permit_checks_are_planned_while_the_company_is_open(db, settings, geoco
         return parse_opening_hours(own or settings.plan_permit_hours)
 
     known = {}
-    for at in (START.replace(hour=7), START.replace(hour=20), START.replace(day=21)):  # Friday 7:00, 20:00, Saturday
+    friday, saturday, christmas = START.replace(hour=7), START.replace(day=21), START.replace(month=12, day=25, hour=9)
+    lunch = START.replace(hour=11)  # 11:00-15:00: the garages and the joinery close at noon
+    for at in (friday, START.replace(hour=20), saturday, lunch, christmas):
         plan = shift(at)
         permits = plan.candidates[plan.candidates["kind"] == "permis"]
         known.update({r["site_id"]: r for r in permits.to_dict("records")})
         for stop in plan.stops:
             row = plan.candidates.iloc[stop.candidate]
-            if row["kind"] != "permis":
-                continue
-            hours = hours_of(row)
-            local = stop.arrival.tz_convert("Europe/Brussels")
-            assert local.weekday() in hours.days, (row["site_id"], local)
-            assert hours.opens <= local.time() and stop.departure.tz_convert("Europe/Brussels").time() <= hours.closes
+            if row["kind"] == "permis":  # the whole visit while open (not across the lunch closure)
+                assert hours_of(row).is_open(stop.arrival, stop.departure), (row["site_id"], stop.arrival)
         closed = plan.excluded[plan.excluded["reason"].str.startswith("fermé pendant la tournée")]
         for row in closed.to_dict("records"):
             assert row["site_id"].startswith("PER-") and "heures d'ouverture (" in row["reason"]
@@ -293,6 +291,13 @@ def test_permit_checks_are_planned_while_the_company_is_open(db, settings, geoco
                 "tous les jours 06:00-22:00",
                 "lun-ven 06:00-20:00",
             }
+        if at == saturday:  # the garages' Saturday morning
+            assert "lun-ven 08:00-12:00, 13:00-18:00 et sam 09:00-12:00" in set(permits["hours"])
+        if at == lunch:
+            assert any(h and "12:00, 13:00" in h for h in permits["hours"] if isinstance(h, str))
+        if at == christmas:  # a Friday, but a public holiday: only the station open every day
+            assert set(permits["hours"]) == {"tous les jours 06:00-22:00"}
+            assert len(closed) > 3 and closed["reason"].str.contains("(Noël, jour férié)", regex=False).all()
     assert any(isinstance(r["hours"], str) for r in known.values()), "the register's own hours are used"
     sunday = START.replace(day=22, hour=10)
     company = next(site for site, row in known.items() if row["hours"] != "tous les jours 06:00-22:00")

@@ -126,7 +126,10 @@ class PermitIn(_In):
     valide_jusqu_au: str | None = Field(default=None, max_length=40)
     conditions: str | None = Field(default=None, max_length=10_000)
     heures_ouverture: str | None = Field(
-        default=None, max_length=200, examples=["lun-ven 8h-17h"], description="défaut : celles du service"
+        default=None,
+        max_length=200,
+        examples=["lun-ven 8h-12h, 13h-17h ; sam 9h-12h"],
+        description="défaut : celles du service ; fermé les jours fériés sauf « tous les jours » ou « fériés 9h-12h »",
     )
 
 

@@ -351,14 +351,14 @@ PERMIT_CONDITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-#: Opening hours of the companies, by activity, as a permit register writes them (several ways); none for works
-#: and a fuel tank (the service's hours then apply).
+#: Opening hours of the companies, by activity, as a permit register writes them (several ways, a lunch closure,
+#: Saturday mornings); none for works and a fuel tank (the service's hours then apply).
 ACTIVITY_HOURS = {
-    "Station-service": "lun-dim 6h-22h",
+    "Station-service": "7j/7 6h-22h",
     "Carrosserie": "du lundi au vendredi 8h-17h30",
     "Carrosserie et cabine de peinture": "du lundi au vendredi 8h-17h30",
-    "Garage": "lun-ven 8h-18h",
-    "Menuiserie": "lun-ven 7h30-16h",
+    "Garage": "lun-ven 8h-12h, 13h-18h ; sam 9h-12h",
+    "Menuiserie": "du lundi au vendredi de 7h30 à 12h et de 12h30 à 16h",
     "Dépôt de mitraille": "lun-sam 7h-16h",
     "Centre de recyclage de matériaux": "Lun-Sam 07:00-18:00",
     "Centre de tri de déchets": "lun-ven 6h-20h",
@@ -366,5 +366,5 @@ ACTIVITY_HOURS = {
     "Démontage de véhicules hors d'usage": "lun-ven 8h-17h",
     "Atelier de peinture industrielle": "lun-ven 7h-15h30",
     "Stockage de déchets inertes": "lun-ven 7h-16h",
-    "Dépôt de pneus usagés": "lun, mer, ven 9h-17h",
+    "Dépôt de pneus usagés": "lun, mer, ven 9h-17h ; jours fériés fermé",
 }

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from service.errors import InvalidValueError
-from service.hours import parse_opening_hours
+from service.hours import opening_hours_problem, parse_opening_hours
 from service.ingest.checks import (
     Context,
     Problems,
@@ -216,9 +216,16 @@ def _refuse(problems: Problems, cmap: ColumnMap, name: str, mask: Any, label: st
     problems.add(flags, label, values.astype(object), why, column=cmap.fields.get(name))
 
 
-def _unreadable_hours(text: Any) -> bool:
-    """Whether a permit's opening hours are given but cannot be read (``service.hours``)."""
-    return _readable_hours(text) is None and isinstance(text, str) and bool(text.strip())
+#: How to write opening hours, as a refused row says it.
+_HOURS_EXAMPLES = "« lun-ven 8h-17h », « lun-ven 8h-12h, 13h-17h ; sam 9h-12h » ou « 8h-17h » (tous les jours)"
+
+
+def _hours_problem(text: Any) -> str | None:
+    """What cannot be read in a permit's opening hours (``service.hours``), None when they read or are absent."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    problem = opening_hours_problem(text)
+    return problem if problem is None or problem == "illisibles" else f": {problem}"
 
 
 def _readable_hours(text: Any) -> str | None:
@@ -267,8 +274,10 @@ def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
     why = "fin de validité antérieure à la décision"
     _refuse(problems, cmap, "valid_until", until < decided, "fin de validité", until.dt.strftime("%d/%m/%Y"), why)
     hours = field_text(chunk, cmap, "opening_hours")
-    why = "heures d'ouverture illisibles ; écrivez par exemple « lun-ven 8h-17h » ou « 8h-17h » (tous les jours)"
-    _refuse(problems, cmap, "opening_hours", hours.map(_unreadable_hours), "heures d'ouverture", hours, why)
+    unreadable = hours.map(_hours_problem)
+    for problem in unreadable.dropna().unique():
+        why = f"heures d'ouverture {problem} ; écrivez par exemple {_HOURS_EXAMPLES}"
+        _refuse(problems, cmap, "opening_hours", unreadable == problem, "heures d'ouverture", hours, why)
     place = locate_rows(chunk, cmap, ctx, problems)
     good = pd.DataFrame(
         {

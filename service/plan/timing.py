@@ -162,8 +162,10 @@ def opening_windows(
         if window is None:
             keep[i] = False
             whose = "les siennes, au registre des permis" if own else "réglage HOTSPOTS_PLAN_PERMIT_HOURS"
+            holidays = hours.closed_holidays(starts_at, request.budget_minutes)
+            why = f" ({', '.join(holidays)}, jour férié)" if holidays else ""
             reason = (
-                f"fermé pendant la tournée : contrôles aux heures d'ouverture ({hours.words()}, {whose}), ou sur "
+                f"fermé pendant la tournée{why} : contrôles aux heures d'ouverture ({hours.words()}, {whose}), ou sur "
                 "rendez-vous (--rdv)"
             )
             closed.append({"site_id": row["site_id"], "kind": row["kind"], "label": row["label"], "reason": reason})
