@@ -104,6 +104,15 @@ class Settings(BaseSettings):
         default=100, ge=1, description="Classeurs XLSX : taille maximale des textes partagés (gardés en mémoire, Mo)."
     )
 
+    personal_retention_months: int = Field(
+        default=24,
+        ge=0,
+        le=120,
+        description="Coordonnées des déclarants effacées ce nombre de mois après la clôture de leur signalement, et "
+        "colonnes personnelles des lignes rejetées autant de mois après leur import (le serveur le fait chaque jour) ; "
+        "0 = jamais.",
+    )
+
     open311_public_exact: bool = Field(
         default=False,
         description="Open311 public : adresses et coordonnées exactes des demandes (sinon la rue, sans numéro, et un "

@@ -87,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
         await anyio.to_thread.run_sync(state.watcher.wait_up, WATCH_START_SECONDS)
         state.refresher.start()
         state.digests.start()
+        state.retention.start()
         try:
             yield
         finally:

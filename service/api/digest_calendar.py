@@ -11,11 +11,11 @@ mail server saying no) is tried again the next day, not every hour; the refusal 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import date
 
 import pandas as pd
 
+from service.api.hourly import HourlyCheck
 from service.db import connect, personal
 from service.db.vocabulary import load_labels
 from service.errors import HotspotsError
@@ -26,34 +26,27 @@ from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: How often the thread looks at the calendar.
-CHECK_SECONDS = 3600.0
 #: Who sent the digests, in the access log and the digests' record.
 ACTOR = "calendrier du serveur"
 
 
-class DigestCalendar:
+class DigestCalendar(HourlyCheck):
     """The digests' thread of one server process; nothing runs when ``digest_day`` is 0."""
 
+    name = "bilans-auto"
+
     def __init__(self, settings: Settings) -> None:
+        super().__init__()
         self.settings = settings
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._done: str | None = None  # the period whose digests are all sent (or noted by another process)
         self._tried: date | None = None  # the last day a run was made (refusals wait for the next day)
 
-    def start(self) -> None:
-        """Start looking; refused at once (in French, the settings named) when mail cannot be sent."""
-        if self.settings.digest_day <= 0 or self._thread is not None:
-            return
+    def wanted(self) -> bool:
+        """When a day is set; refused at once (in French, the settings named) when mail cannot be sent."""
+        if self.settings.digest_day <= 0:
+            return False
         check_mail_settings(self.settings)
-        self._thread = threading.Thread(target=self._loop, name="bilans-auto", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        self.tick(pd.Timestamp.now(tz="UTC"))
-        while not self._stop.wait(CHECK_SECONDS):
-            self.tick(pd.Timestamp.now(tz="UTC"))
+        return True
 
     def tick(self, now: pd.Timestamp) -> list[Issued] | None:
         """One look at the calendar at ``now``: what became of each network's digest when a run was due, else
@@ -92,9 +85,3 @@ class DigestCalendar:
         for done in refused:
             log.warning("Bilan « %s » de %s refusé (nouvel essai demain) : %s", done.name, period.label, done.error)
         return outcomes
-
-    def stop(self) -> None:
-        """Stop looking; a run under way is given a few seconds to end."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5.0)

@@ -26,6 +26,7 @@ from service.api.cache import CACHES, Body, BodyCache, data_version
 from service.api.digest_calendar import DigestCalendar
 from service.api.map_background import MapBackground
 from service.api.refresh import AnalysisRefresher
+from service.api.retention import RetentionKeeper
 from service.api.sessions import SessionMemo
 from service.api.watch import DataWatcher, Kind
 from service.db import open_pool, resolve_conninfo
@@ -50,6 +51,7 @@ class AppState:
     watcher: DataWatcher
     refresher: AnalysisRefresher
     digests: DigestCalendar
+    retention: RetentionKeeper
     #: requests wait for a free connection here, in the event loop (see ``deps._connection``)
     connection_slots: anyio.Semaphore
     session_slots: anyio.Semaphore
@@ -71,6 +73,7 @@ class AppState:
             watcher=DataWatcher(conninfo),
             refresher=AnalysisRefresher(settings),
             digests=DigestCalendar(settings),
+            retention=RetentionKeeper(settings),
             connection_slots=anyio.Semaphore(settings.pool_max_size),
             session_slots=anyio.Semaphore(SESSION_POOL_SIZE),
             caches={name: BodyCache(settings.map_cache_seconds) for name in CACHES},
@@ -81,10 +84,11 @@ class AppState:
         return state
 
     def close(self) -> None:
-        """Stop the watcher, the analysis refresh and the digests' calendar, and close both pools, at the
-        application's shutdown."""
+        """Stop the watcher, the analysis refresh, the digests' calendar and the retention, and close both pools,
+        at the application's shutdown."""
         self.refresher.stop()
         self.digests.stop()
+        self.retention.stop()
         self.watcher.stop()
         self.session_pool.close()
         self.pool.close()

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
-from service.cli.common import JsonOut, console, listed, print_json, settings_of
+from service.cli.common import JsonOut, cli_actor, console, listed, print_json, settings_of
 from service.cli.fit import fitted
-from service.db import personal
+from service.db import connect, personal
 from service.db.connect import masked_conninfo
 from service.settings import Settings
 
@@ -81,3 +84,80 @@ def journal(
         detail = json.dumps(r["detail"], ensure_ascii=False) if not isinstance(r["detail"], str) else r["detail"]
         table.add_row(str(r["date"])[:19], r["qui"], r["action"], detail)
     console.print(fitted(table) if rows else "Le journal est vide.")
+
+
+def effacer_contacts(
+    ctx: typer.Context,
+    simuler: Annotated[
+        bool, typer.Option("--simuler", help="Compter ce qui serait effacé, sans rien effacer.")
+    ] = False,
+    mois: Annotated[
+        int | None,
+        typer.Option(
+            "--mois", min=1, max=120, help="Durée de conservation (défaut : HOTSPOTS_PERSONAL_RETENTION_MONTHS)."
+        ),
+    ] = None,
+    signalement: Annotated[
+        str | None,
+        typer.Option(
+            "--signalement", help="Effacer le déclarant d'un seul signalement (123 ou SIG-123), à sa demande."
+        ),
+    ] = None,
+    motif: Annotated[str, typer.Option("--motif", help="Pourquoi (au journal) ; requis avec --signalement.")] = "",
+    json_out: JsonOut = False,
+) -> None:
+    """Efface les données personnelles dont la durée de conservation est passée : les coordonnées des déclarants
+    des signalements clos depuis plus de N mois, les colonnes personnelles des lignes rejetées importées il y a plus
+    de N mois (le serveur le fait chaque jour) ; ou, avec --signalement, celles d'un déclarant qui le demande."""
+    settings = settings_of(ctx)
+    if signalement is not None:
+        _forget_reporter(settings, signalement, motif, json_out)
+        return
+    months = mois or settings.personal_retention_months
+    if not months:
+        console.print(
+            "Aucune durée de conservation (HOTSPOTS_PERSONAL_RETENTION_MONTHS=0) : rien n'est effacé. "
+            "Donnez --mois N pour effacer ce qui a plus de N mois."
+        )
+        return
+    with connect(settings) as conn:
+        erased = personal.erase_expired_personal_data(
+            conn, months=months, now=datetime.now(UTC), actor=cli_actor(), trial=simuler
+        )
+        conn.commit()
+    if json_out:
+        print_json({**vars(erased), "mois": months, "simulation": simuler})
+        return
+    limit = f"{erased.before.astimezone(ZoneInfo(settings.timezone)):%d/%m/%Y}"
+    verb = "Seraient effacées" if simuler else "Effacées"
+    console.print(f"{verb} (conservation : {months} mois, avant le {limit}) :", highlight=False)
+    console.print(f"  coordonnées de déclarants de signalements clos : {erased.reporters}", highlight=False)
+    console.print(f"  colonnes personnelles de lignes rejetées : {erased.rejected_rows}", highlight=False)
+    if erased.open_kept:
+        console.print(
+            f"{erased.open_kept} signalement(s) encore ouvert(s), reçu(s) avant le {limit}, garde(nt) les "
+            "coordonnées de leur déclarant : clôturez ceux qui sont traités.",
+            highlight=False,
+        )
+
+
+def _forget_reporter(settings: Settings, number: str, reason: str, json_out: bool) -> None:
+    """Erase one reporter's contact details at their request (``--signalement``)."""
+    found = re.fullmatch(r"(?:SIG-)?(\d+)", number.strip(), re.IGNORECASE)
+    if found is None:
+        raise typer.BadParameter(
+            f"« {number} » : un numéro de signalement (123 ou SIG-123).", param_hint="--signalement"
+        )
+    if not reason.strip():
+        raise typer.BadParameter(
+            "dites pourquoi (« demande du déclarant du 02/12 »), pour le journal.", param_hint="--motif"
+        )
+    report = int(found.group(1))
+    with connect(settings) as conn:
+        erased = personal.erase_reporter(conn, report, actor=cli_actor(), reason=reason.strip())
+        conn.commit()
+    if json_out:
+        print_json({"signalement": report, "efface": erased})
+        return
+    said = "effacées" if erased else "aucune coordonnée n'était gardée (rien à effacer)"
+    console.print(f"Signalement SIG-{report} : coordonnées du déclarant {said} ; noté au journal.", highlight=False)

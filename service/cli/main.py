@@ -36,6 +36,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "users": ("service.cli.users", "app"),
     "reglages": ("service.cli.admin", "reglages"),
     "journal": ("service.cli.admin", "journal"),
+    "effacer-contacts": ("service.cli.admin", "effacer_contacts"),
     "export": ("service.cli.export", "app"),
     "plan": ("service.cli.plan", "plan"),
     "tournees": ("service.cli.plan", "tournees_app"),

@@ -1,14 +1,21 @@
 """The only code that reads reporters' personal data and the access log, and the one function that writes to the
-log (:func:`log_access`: personal-data reads, exports, account and record changes). Every read is logged."""
+log (:func:`log_access`: personal-data reads, exports, account and record changes). Every read is logged; so is
+every erasure, at a reporter's request or when the retention (``personal_retention_months``) is over."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import pandas as pd
 import psycopg
 
+from service.db.queries import Queries
 from service.errors import NotFoundError
+
+_q = Queries("service.db", "retention.sql")
 
 
 def log_access(conn: psycopg.Connection[Any], *, actor: str, action: str, detail: dict[str, Any]) -> None:
@@ -109,3 +116,51 @@ def network_coordinator(
         detail={"reseau": network_id, "trouve": row is not None, "motif": reason},
     )
     return {"nom": row[0], "telephone": row[1], "email": row[2]} if row else None
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What an erasure of expired personal data removed (or would remove, for a trial), and what it kept."""
+
+    reporters: int  # contact details of reporters, their report closed for longer than the retention
+    rejected_rows: int  # personal columns of rejected rows imported longer ago than the retention
+    open_kept: int  # reports still open though received longer ago: their reporter's details stay
+    before: datetime  # the limit: closed (or imported) before it
+
+
+def erase_expired_personal_data(
+    conn: psycopg.Connection[Any], *, months: int, now: datetime, actor: str, trial: bool = False
+) -> Erased:
+    """Erase the contact details of the reporters of reports closed ``months`` ago or more — the last change of a
+    closed report counts as its closing, which is never before it: nothing goes too soon — and the personal
+    columns of the rows rejected by imports that old; an open report keeps its reporter's, who awaits an answer
+    (counted, so that someone closes those done). In the caller's transaction, logged when something goes (always
+    when a person asks). ``trial`` counts without erasing."""
+    before = (pd.Timestamp(now) - pd.DateOffset(months=months)).to_pydatetime()
+    limit = {"before": before}
+    if trial:
+        reporters, rejected = conn.execute(_q("expired_counts"), limit).fetchone() or (0, 0)
+    else:
+        reporters = conn.execute(_q("erase_reporters"), limit).rowcount
+        rejected = conn.execute(_q("erase_rejected_rows"), limit).rowcount
+    (open_kept,) = conn.execute(_q("open_kept"), limit).fetchone() or (0,)
+    erased = Erased(int(reporters), int(rejected), int(open_kept), before)
+    if not trial and (reporters or rejected or not actor.startswith(AUTOMATIC)):
+        detail = {"declarants": erased.reporters, "lignes_rejetees": erased.rejected_rows, "mois": months}
+        log_access(conn, actor=actor, action="effacement_donnees_personnelles", detail=detail)
+    return erased
+
+
+def erase_reporter(conn: psycopg.Connection[Any], report_id: int, *, actor: str, reason: str) -> bool:
+    """Erase one reporter's contact details at their request (the right to erasure), logged with the reason;
+    whether there were any. A French 404 when there is no such report."""
+    if conn.execute("SELECT 1 FROM reports WHERE id = %s", (report_id,)).fetchone() is None:
+        raise NotFoundError(f"Aucun signalement « {report_id} ».", hint="Vérifiez l'identifiant (SIG-…).")
+    erased = conn.execute(_q("erase_reporter"), {"report": report_id}).fetchone() is not None
+    detail = {"signalement": report_id, "efface": erased, "motif": reason}
+    log_access(conn, actor=actor, action="effacement_declarant", detail=detail)
+    return erased
+
+
+#: Who erases by the server's own daily check (its runs that find nothing are not logged).
+AUTOMATIC = "serveur"

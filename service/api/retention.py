@@ -1,0 +1,71 @@
+"""The server erases the personal data whose retention is over by itself, once a day (``HOTSPOTS_PERSONAL_RETENTION_
+MONTHS``): the contact details of the reporters of reports closed that long ago, the personal columns of rows
+rejected by imports that old (:func:`service.db.personal.erase_expired_personal_data`). Each erasure that removes
+something is written to the access log; several server processes erase once between them (the second finds
+nothing left). ``hotspots effacer-contacts`` does the same by hand, or from a system timer when the server is not
+running."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import pandas as pd
+
+from service.api.hourly import HourlyCheck
+from service.db import connect, personal
+from service.db.personal import Erased
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class RetentionKeeper(HourlyCheck):
+    """The retention's thread of one server process; nothing runs when the retention is 0 (kept for ever)."""
+
+    name = "conservation-auto"
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self._done: date | None = None  # the last day erased (a failure tries again at the next hour)
+
+    def wanted(self) -> bool:
+        """When a retention is set."""
+        return self.settings.personal_retention_months > 0
+
+    def tick(self, now: pd.Timestamp) -> Erased | None:
+        """Erase what expired, once a day: what went, or None when already done today or it failed (logged)."""
+        today = now.tz_convert(self.settings.timezone).date()
+        if not self.wanted() or self._done == today:
+            return None
+        months = self.settings.personal_retention_months
+        try:
+            with connect(self.settings) as conn:
+                erased = personal.erase_expired_personal_data(
+                    conn, months=months, now=now.to_pydatetime(), actor=personal.AUTOMATIC
+                )
+                conn.commit()
+        except Exception:
+            log.exception(
+                "Données personnelles : effacement de ce qui a plus de %s mois impossible (nouvel essai "
+                "dans une heure)",
+                months,
+            )
+            return None
+        self._done = today
+        if erased.reporters or erased.rejected_rows:
+            log.info(
+                "Données personnelles de plus de %s mois effacées : %s déclarant(s), %s ligne(s) rejetée(s)",
+                months,
+                erased.reporters,
+                erased.rejected_rows,
+            )
+        if erased.open_kept:
+            log.warning(
+                "%s signalement(s) encore ouvert(s) depuis plus de %s mois gardent les coordonnées de leur déclarant : "
+                "clôturez ceux qui sont traités",
+                erased.open_kept,
+                months,
+            )
+        return erased

@@ -1,0 +1,26 @@
+-- The retention of personal data (service/db/personal.py): a reporter's contact details go once their report has
+-- been closed for longer than the retention — the last change of a closed report stands for its closing, which
+-- is never before it — and the personal columns of a rejected row once its import is that old.
+
+-- name: expired_counts
+SELECT (SELECT count(*) FROM private.reporter_contacts c JOIN reports r ON r.id = c.report_id
+        WHERE r.status = 'clos' AND r.updated_at < %(before)s) AS reporters,
+       (SELECT count(*) FROM private.rejected_row_contacts c
+        JOIN rejected_rows j ON j.id = c.rejected_row_id JOIN ingestion_batches b ON b.id = j.batch_id
+        WHERE b.started_at < %(before)s) AS rejected_rows
+
+-- name: erase_reporters
+DELETE FROM private.reporter_contacts c USING reports r
+WHERE r.id = c.report_id AND r.status = 'clos' AND r.updated_at < %(before)s
+
+-- name: erase_rejected_rows
+DELETE FROM private.rejected_row_contacts c USING rejected_rows j, ingestion_batches b
+WHERE j.id = c.rejected_row_id AND b.id = j.batch_id AND b.started_at < %(before)s
+
+-- name: open_kept
+-- Reports still open though received before the limit: their reporter's details stay (someone should close them).
+SELECT count(*) FROM private.reporter_contacts c JOIN reports r ON r.id = c.report_id
+WHERE r.status <> 'clos' AND r.observed_at < %(before)s
+
+-- name: erase_reporter
+DELETE FROM private.reporter_contacts WHERE report_id = %(report)s RETURNING 1

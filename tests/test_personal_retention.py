@@ -1,0 +1,152 @@
+"""The retention of personal data, on a real register export with reporters' contact details: what goes when, what
+stays (an open report's reporter), the server's daily erasure across two processes, a reporter's own request, and
+what the command says. On the real test database; time passes by the ``now`` given, or by moving the dates of the
+rows back as the months would."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+from service.api.retention import RetentionKeeper
+from service.db import personal
+from service.errors import NotFoundError
+from tests.conftest import DATA
+from tests.helpers import cli_env, ingest, rejects, run_cli
+
+FILE = DATA / "formats" / "declarants.csv"
+
+
+def _contacts(conn) -> dict[str, str]:
+    """The reporters still kept: the case number → the name."""
+    rows = conn.execute(
+        "SELECT r.external_id, c.name FROM private.reporter_contacts c JOIN reports r ON r.id = c.report_id"
+    ).fetchall()
+    return dict(rows)
+
+
+def _log(conn, action: str) -> list[tuple[str, dict]]:
+    return conn.execute(
+        "SELECT actor, detail FROM private.access_log WHERE action = %s ORDER BY id", (action,)
+    ).fetchall()
+
+
+def _rejected_personal(conn) -> int:
+    return conn.execute("SELECT count(*) FROM private.rejected_row_contacts").fetchone()[0]
+
+
+@pytest.fixture()
+def imported(conn, settings):
+    """The register's export: two closed reports with a reporter (and one without), two open ones, one row refused
+    (an unknown category) whose personal columns are kept apart."""
+    summary = ingest(conn, settings, FILE)
+    (refused,) = rejects(conn, summary.batch_id)[6]  # the sixth line of the file, the header first
+    assert refused.startswith("catégorie: catégorie inconnue")
+    assert _contacts(conn) == {
+        "2024/0412": "M. Dumont",
+        "2024/0788": "Mme Schmitz",
+        "2025/0131": "M. Lambert",
+        "2025/0602": "Mme Renard",
+    }
+    assert _rejected_personal(conn) == 1
+    return summary
+
+
+def test_closed_reports_lose_their_reporter_after_the_retention_open_ones_keep_theirs(conn, imported):
+    today = datetime.now(UTC)
+    soon = today + pd.DateOffset(months=23)
+    erased = personal.erase_expired_personal_data(conn, months=24, now=soon, actor=personal.AUTOMATIC)
+    conn.commit()
+    # closed 23 months ago at most (the import is when the service learnt it): nothing goes yet
+    assert (erased.reporters, erased.rejected_rows) == (0, 0) and len(_contacts(conn)) == 4
+    assert erased.open_kept == 2  # both open reports were received more than 24 months before that date
+    assert _log(conn, "effacement_donnees_personnelles") == []  # the server's runs that erase nothing are not logged
+
+    later = today + pd.DateOffset(months=25)
+    trial = personal.erase_expired_personal_data(conn, months=24, now=later, actor="cli:agent", trial=True)
+    conn.commit()
+    assert (trial.reporters, trial.rejected_rows, trial.open_kept) == (2, 1, 2)
+    assert len(_contacts(conn)) == 4 and _rejected_personal(conn) == 1  # a trial erases nothing…
+    assert _log(conn, "effacement_donnees_personnelles") == []  # …and logs nothing
+
+    erased = personal.erase_expired_personal_data(conn, months=24, now=later, actor="cli:agent")
+    conn.commit()
+    assert (erased.reporters, erased.rejected_rows, erased.open_kept) == (2, 1, 2)
+    # the closed ones (« Clôturé », « Traité ») are gone, the open ones (« En cours », « Nouveau ») stay
+    assert _contacts(conn) == {"2025/0131": "M. Lambert", "2025/0602": "Mme Renard"}
+    assert _rejected_personal(conn) == 0
+    # the reports themselves stay, with nothing personal
+    assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 5
+    assert _log(conn, "effacement_donnees_personnelles") == [
+        ("cli:agent", {"declarants": 2, "lignes_rejetees": 1, "mois": 24})
+    ]
+
+
+def test_the_server_erases_once_a_day_between_its_processes(conn, settings, imported, caplog):
+    first, second = RetentionKeeper(settings), RetentionKeeper(settings)  # two server processes
+    later = pd.Timestamp.now(tz="UTC") + pd.DateOffset(months=25)
+    with caplog.at_level("INFO", logger="service.api.retention"):
+        done = first.tick(later)
+        assert done is not None and (done.reporters, done.rejected_rows) == (2, 1)
+        again = second.tick(later)  # the other process finds nothing left
+        assert again is not None and (again.reporters, again.rejected_rows) == (0, 0)
+        assert first.tick(later + pd.Timedelta(hours=1)) is None  # once a day
+    assert _log(conn, "effacement_donnees_personnelles") == [
+        ("serveur", {"declarants": 2, "lignes_rejetees": 1, "mois": 24})
+    ]
+    said = [r.getMessage() for r in caplog.records]
+    assert "Données personnelles de plus de 24 mois effacées : 2 déclarant(s), 1 ligne(s) rejetée(s)" in said
+    assert any(m.startswith("2 signalement(s) encore ouvert(s) depuis plus de 24 mois") for m in said)
+    # with no retention set, no thread and nothing erased
+    kept = RetentionKeeper(settings.model_copy(update={"personal_retention_months": 0}))
+    assert not kept.wanted() and kept.tick(later + pd.DateOffset(days=1)) is None
+
+
+def test_a_reporter_asks_to_be_forgotten(conn, imported):
+    report = conn.execute("SELECT id FROM reports WHERE external_id = '2025/0131'").fetchone()[0]
+    assert personal.erase_reporter(conn, report, actor="cli:agent", reason="demande du 02/12") is True
+    assert personal.erase_reporter(conn, report, actor="cli:agent", reason="demande du 02/12") is False
+    conn.commit()
+    assert "2025/0131" not in _contacts(conn)
+    assert [d["efface"] for _, d in _log(conn, "effacement_declarant")] == [True, False]
+    with pytest.raises(NotFoundError):
+        personal.erase_reporter(conn, 999_999, actor="cli:agent", reason="x")
+
+
+def test_the_command_says_what_goes_and_what_stays(conn, settings, imported):
+    env = cli_env(settings)
+    # the months pass: the reports were closed, and the file imported, 25 months ago
+    conn.execute("UPDATE reports SET updated_at = updated_at - interval '25 months'")
+    conn.execute("UPDATE ingestion_batches SET started_at = started_at - interval '25 months'")
+    conn.commit()
+    trial = run_cli("effacer-contacts", "--simuler", "--mois", "12", env=env)
+    assert trial.returncode == 0, trial.stderr
+    limit = (pd.Timestamp.now(tz="Europe/Brussels") - pd.DateOffset(months=12)).strftime("%d/%m/%Y")
+    lines = [line.strip() for line in trial.stdout.splitlines()]
+    assert lines[0] == f"Seraient effacées (conservation : 12 mois, avant le {limit}) :"
+    assert lines[1:3] == [
+        "coordonnées de déclarants de signalements clos : 2",
+        "colonnes personnelles de lignes rejetées : 1",
+    ]
+    assert " ".join(lines[3:]).startswith(f"2 signalement(s) encore ouvert(s), reçu(s) avant le {limit}")
+    assert len(_contacts(conn)) == 4
+
+    done = run_cli("effacer-contacts", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    # 24 months by default: the open reports, received in 2025, are not that old
+    assert (answer["reporters"], answer["rejected_rows"], answer["open_kept"], answer["simulation"]) == (2, 1, 0, False)
+    assert set(_contacts(conn)) == {"2025/0131", "2025/0602"}
+
+    report = conn.execute("SELECT id FROM reports WHERE external_id = '2025/0131'").fetchone()[0]
+    forget = run_cli("effacer-contacts", "--signalement", f"SIG-{report}", "--motif", "demande du déclarant", env=env)
+    assert forget.returncode == 0, forget.stderr
+    assert f"Signalement SIG-{report} : coordonnées du déclarant effacées ; noté au journal." in forget.stdout
+    no_reason = run_cli("effacer-contacts", "--signalement", "SIG-4", env=env)
+    assert no_reason.returncode != 0 and "--motif" in no_reason.stderr and "journal" in no_reason.stderr
+    unknown = run_cli("effacer-contacts", "--signalement", "SIG-999", "--motif", "x", env=env)
+    assert unknown.returncode != 0 and "Aucun signalement « 999 »" in unknown.stderr
+    assert _contacts(conn) == {"2025/0602": "Mme Renard"}
