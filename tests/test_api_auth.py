@@ -67,6 +67,7 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("PATCH", "/api/comptes/{login}"): "admin",
     ("GET", "/api/journal"): "admin",
     ("GET", "/api/signalements/{report_id}/declarant"): "admin",
+    ("DELETE", "/api/signalements/{report_id}/declarant"): "admin",
     ("GET", "/api/reglages"): "admin",
     ("GET", "/api/carte/signalements"): "lecteur",
     ("GET", "/api/tuiles/{z}/{x}/{y}.mvt"): "lecteur",
@@ -253,6 +254,23 @@ def test_personal_data_is_for_admins_with_a_reason_and_is_logged(app, auth, conn
     assert entry["qui"] == "test.admin" and entry["detail"]["motif"] == "convocation PV 123"
     listed = app.get("/api/signalements", headers=auth["admin"]).text
     assert r.json()["declarant"]["nom"] not in listed
+    # the reporter asks to be forgotten: an admin erases, with a reason, logged; the report stays
+    url = f"/api/signalements/{rid}/declarant"
+    assert app.delete(url, params={"motif": "demande du déclarant"}, headers=auth["planificateur"]).status_code == 403
+    assert app.delete(url, headers=auth["admin"]).status_code == 422
+    gone = app.delete(url, params={"motif": "demande du déclarant du 02/12"}, headers=auth["admin"])
+    assert gone.status_code == 200 and gone.json() == {"signalement": rid, "efface": True}
+    after = app.get(url, params={"motif": "vérification après effacement"}, headers=auth["admin"])
+    assert after.status_code == 200 and after.json()["declarant"] is None
+    entry = app.get("/api/journal", params={"action": "effacement_declarant"}, headers=auth["admin"]).json()[0]
+    assert entry["qui"] == "test.admin" and entry["detail"] == {
+        "signalement": rid,
+        "efface": True,
+        "motif": "demande du déclarant du 02/12",
+    }
+    assert app.get(f"/api/signalements/{rid}", headers=auth["admin"]).status_code == 200
+    missing = app.delete("/api/signalements/999999/declarant", params={"motif": "demande"}, headers=auth["admin"])
+    assert missing.status_code == 404 and "Aucun signalement" in missing.text
 
 
 def test_users_cli_adds_an_account_that_can_log_in(settings, conn):

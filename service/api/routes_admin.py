@@ -19,6 +19,11 @@ from service.errors import NotFoundError
 
 router = APIRouter(prefix="/api", tags=["comptes"])
 
+EraseReason = Annotated[
+    str,
+    Query(min_length=5, max_length=300, description="pourquoi (« demande du déclarant du 02/12 »), pour le journal"),
+]
+
 
 class AccountIn(BaseModel):
     """Un nouveau compte : identifiant (enregistré en minuscules), mot de passe, rôle et, au besoin, le nom de la
@@ -94,6 +99,19 @@ def reporter(report_id: Id, conn: Conn, user: Admin, motif: ReadReason) -> dict[
     contact = personal.reporter_of(conn, report_id, actor=user.login, reason=motif)
     conn.commit()
     return {"signalement": report_id, "declarant": contact}
+
+
+@router.delete(
+    "/signalements/{report_id}/declarant", summary="Effacer les coordonnées du déclarant (admin, journalisé)"
+)
+def forget_reporter(report_id: Id, conn: Conn, user: Admin, motif: EraseReason) -> dict[str, Any]:
+    """Efface les coordonnées du déclarant d'un signalement, à sa demande (droit à l'effacement) ; le signalement
+    reste. L'effacement (qui, quand, pourquoi) est inscrit au journal. `efface` : faux s'il n'y en avait pas.
+    Les coordonnées de tous les signalements clos depuis `HOTSPOTS_PERSONAL_RETENTION_MONTHS` mois partent
+    d'elles-mêmes, chaque jour."""
+    erased = personal.erase_reporter(conn, report_id, actor=user.login, reason=motif)
+    conn.commit()
+    return {"signalement": report_id, "efface": erased}
 
 
 @router.get("/reglages", summary="Réglages en vigueur (admin ; le mot de passe de la base est masqué)")
