@@ -72,22 +72,19 @@ class OpeningHours:
         """Whether the place is open all the time from ``start`` to ``end`` (within one opening)."""
         return any(opens <= start and end <= closes for opens, closes in self._between(start, end))
 
-    def window(self, starts_at: pd.Timestamp, minutes: float, service: float) -> tuple[float, float] | None:
-        """Minutes from ``starts_at`` between which a visit of ``service`` minutes may start and end before closing,
-        in the opening of the shift (``minutes`` long) that leaves the most room — the morning or the afternoon of a
-        place closed at noon: the solvers take one window a site; ties go to the first. Its end is the closing's, not
-        the shift's (the plan's budget bounds that). None when no visit fits in the shift while the place is open."""
+    def windows(self, starts_at: pd.Timestamp, minutes: float, service: float) -> list[tuple[float, float]]:
+        """The openings of the shift (``minutes`` long from ``starts_at``) in which a visit of ``service`` minutes
+        fits, in order: minutes from ``starts_at`` between which it may start and still end by closing — the
+        morning and the afternoon of a place closed at noon. A window's end is the closing's, not the shift's (the
+        plan's budget bounds that). Empty when no visit fits in the shift while the place is open."""
         ends = starts_at + pd.Timedelta(minutes=minutes)
         visit = pd.Timedelta(minutes=service)
-        best: tuple[pd.Timedelta, pd.Timestamp, pd.Timestamp] | None = None
+        found = []
         for opens, closes in self._between(starts_at, ends):
             first, last = max(opens, starts_at), closes - visit
-            room = min(last, ends - visit) - first
-            if room >= pd.Timedelta(0) and (best is None or room > best[0]):
-                best = (room, first, last)
-        if best is None:
-            return None
-        return (best[1] - starts_at).total_seconds() / 60, (best[2] - starts_at).total_seconds() / 60
+            if first <= min(last, ends - visit):
+                found.append(((first - starts_at).total_seconds() / 60, (last - starts_at).total_seconds() / 60))
+        return found
 
     def closed_holidays(self, starts_at: pd.Timestamp, minutes: float) -> list[str]:
         """The public holidays during the shift on which the place is closed although open on that weekday

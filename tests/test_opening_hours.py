@@ -56,47 +56,49 @@ def test_unreadable_opening_hours_are_refused_in_french(text):
     assert "heures d'ouverture" in error.value.message and "lun-ven 8h-17h" in error.value.hint
 
 
-def test_the_window_is_the_first_opening_in_the_shift_leaving_time_for_the_visit():
+def test_a_window_opens_with_the_company_and_leaves_time_for_the_visit():
     weekdays = parse_opening_hours("lun-ven 8h-17h")
     # a Friday shift from 07:00: from the opening at 08:00 (minute 60) to 16:30 (the visit ends at closing)
-    assert weekdays.window(FRIDAY, 240, 30) == (60.0, 570.0)
+    assert weekdays.windows(FRIDAY, 240, 30) == [(60.0, 570.0)]
     # from 16:00 there is still room for a 30-minute visit; from 16:45, none
-    assert weekdays.window(FRIDAY.replace(hour=16), 240, 30) == (0.0, 30.0)
-    assert weekdays.window(FRIDAY.replace(hour=16, minute=45), 240, 30) is None
+    assert weekdays.windows(FRIDAY.replace(hour=16), 240, 30) == [(0.0, 30.0)]
+    assert weekdays.windows(FRIDAY.replace(hour=16, minute=45), 240, 30) == []
     # Friday night and Saturday: closed all through the shift
-    assert weekdays.window(FRIDAY.replace(hour=20), 240, 30) is None
-    assert weekdays.window(FRIDAY + pd.Timedelta(days=1), 240, 30) is None
+    assert weekdays.windows(FRIDAY.replace(hour=20), 240, 30) == []
+    assert weekdays.windows(FRIDAY + pd.Timedelta(days=1), 240, 30) == []
     # a night shift into Monday morning meets Monday's opening
     sunday = pd.Timestamp("2026-12-06 22:00", tz="Europe/Brussels")
-    assert weekdays.window(sunday, 12 * 60, 30) == (600.0, 1110.0)
+    assert weekdays.windows(sunday, 12 * 60, 30) == [(600.0, 1110.0)]
 
 
-def test_a_lunch_closure_leaves_the_opening_with_the_most_room():
+def test_a_lunch_closure_leaves_two_windows_in_a_day_shift():
     garage = parse_opening_hours("lun-ven 8h-12h, 13h-18h ; sam 9h-12h")
-    # 11:00-15:00: the morning leaves 30 minutes for a 30-minute visit, the afternoon two hours: the afternoon
-    assert garage.window(FRIDAY.replace(hour=11), 240, 30) == (120.0, 390.0)
+    # 11:00-15:00: the end of the morning (a 30-minute visit from 11:00 to 11:30) and the afternoon from 13:00
+    assert garage.windows(FRIDAY.replace(hour=11), 240, 30) == [(0.0, 30.0), (120.0, 390.0)]
     # 07:00-11:00: only the morning (from 08:00 to 11:30, when a visit still ends by noon)
-    assert garage.window(FRIDAY, 240, 30) == (60.0, 270.0)
+    assert garage.windows(FRIDAY, 240, 30) == [(60.0, 270.0)]
+    # 11:45-15:45: no visit fits before noon any more
+    assert garage.windows(FRIDAY.replace(hour=11, minute=45), 240, 30) == [(75.0, 345.0)]
     # a visit across noon is not open all the time; one in the morning is
     morning = FRIDAY.replace(hour=11, minute=45)
     assert not garage.is_open(morning, morning + pd.Timedelta(minutes=30))
     assert garage.is_open(morning - pd.Timedelta(minutes=30), morning + pd.Timedelta(minutes=15))
     # Saturday: the morning only; Sunday: closed
-    assert garage.window(FRIDAY + pd.Timedelta(days=1), 600, 30) == (120.0, 270.0)
-    assert garage.window(FRIDAY + pd.Timedelta(days=2), 600, 30) is None
+    assert garage.windows(FRIDAY + pd.Timedelta(days=1), 600, 30) == [(120.0, 270.0)]
+    assert garage.windows(FRIDAY + pd.Timedelta(days=2), 600, 30) == []
 
 
 def test_public_holidays_close_what_does_not_say_otherwise():
     national_day = pd.Timestamp("2027-07-21 08:00", tz="Europe/Brussels")  # a Wednesday
     weekdays = parse_opening_hours("lun-ven 8h-17h")
-    assert weekdays.window(national_day, 240, 30) is None
+    assert weekdays.windows(national_day, 240, 30) == []
     assert weekdays.closed_holidays(national_day, 240) == ["Fête nationale"]
-    assert parse_opening_hours("lun-ven 8h-17h ; fériés 9h-12h").window(national_day, 240, 30) == (60.0, 210.0)
-    assert parse_opening_hours("tous les jours 6h-22h").window(national_day, 240, 30) == (0.0, 240.0 + 570.0)
+    assert parse_opening_hours("lun-ven 8h-17h ; fériés 9h-12h").windows(national_day, 240, 30) == [(60.0, 210.0)]
+    assert parse_opening_hours("tous les jours 6h-22h").windows(national_day, 240, 30) == [(0.0, 240.0 + 570.0)]
     assert parse_opening_hours("lun-dim 6h-22h").closed_holidays(national_day, 240) == ["Fête nationale"]
     # Easter Monday moves every year
     assert weekdays.closed_holidays(pd.Timestamp("2027-03-29 08:00", tz="Europe/Brussels"), 240) == ["Lundi de Pâques"]
-    assert weekdays.window(pd.Timestamp("2027-03-30 08:00", tz="Europe/Brussels"), 240, 30) == (0.0, 510.0)
+    assert weekdays.windows(pd.Timestamp("2027-03-30 08:00", tz="Europe/Brussels"), 240, 30) == [(0.0, 510.0)]
 
 
 def test_a_wrong_setting_is_named_when_a_shift_is_planned():

@@ -284,7 +284,7 @@ def test_permit_checks_are_planned_while_the_company_is_open(db, settings, geoco
         for row in closed.to_dict("records"):
             assert row["site_id"].startswith("PER-") and "heures d'ouverture (" in row["reason"]
             if row["site_id"] in known:  # closed then by its own hours (or the service's)
-                assert hours_of(known[row["site_id"]]).window(pd.Timestamp(at), 240, 30) is None
+                assert hours_of(known[row["site_id"]]).windows(pd.Timestamp(at), 240, 30) == []
         if at.hour == 20:
             assert len(closed) > 0 and len(permits) > 0  # most are closed in the evening, a station is open
             assert {h for h in permits["hours"] if isinstance(h, str)} <= {

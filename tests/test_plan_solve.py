@@ -153,8 +153,7 @@ def _arrivals(inst: Instance, route) -> dict[int, float]:
     for c, rev in route:
         a, b = inst.ends(c, rev)
         t += inst.travel[here, a]
-        if inst.early is not None:
-            t = max(t, inst.early[c])
+        t = inst.visit_start(c, t)
         out[c] = t
         t += inst.service[c]
         here = b
@@ -211,3 +210,49 @@ def test_an_appointment_range_lets_the_visit_start_anywhere_in_it():
         (route,) = [r for r in solved if any(c == low for c, _ in r)]
         assert 20.0 <= _arrivals(inst, route)[low] <= 51.0
         assert inst.value_of(solved) == pytest.approx(_best_keeping_appointments(inst), abs=1e-6)
+
+
+def _with_two_windows(inst: Instance, windows: dict[int, tuple[tuple[float, float], ...]]) -> Instance:
+    """``inst`` where each site of ``windows`` may only be visited in them (a company closed at noon), optional."""
+    from dataclasses import replace
+
+    early, late = np.zeros(inst.n), np.full(inst.n, np.inf)
+    for c, spans in windows.items():
+        early[c], late[c] = spans[0]
+    return replace(inst, early=early, late=late, required=np.zeros(inst.n, dtype=bool), choices=windows)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_site_closed_at_noon_is_visited_in_its_morning_or_its_afternoon(seed):
+    """The two most valuable sites open only in the first quarter of an hour and again after minute 45 of a
+    75-minute shift: every plan visits them inside one of their windows, and the solver finds the best value an
+    enumeration of every route finds — at least what it finds with their first window only."""
+    plain = _instance(6, seed, budget=75, axes=0)
+    top = [int(c) for c in np.argsort(-plain.value)[:2]]
+    both = _with_two_windows(plain, dict.fromkeys(top, ((0.0, 15.0), (45.0, 60.0))))
+    first = _with_two_windows(plain, dict.fromkeys(top, ((0.0, 15.0),)))
+    for routes in (solve_routes(both, seed=1).routes, naive_routes(both), naive_routes(both, keep_trying=True)):
+        _check(both, routes)
+        for route in routes:
+            for c, at in _arrivals(both, route).items():
+                if c in top:
+                    assert 0.0 <= at <= 16.0 or 45.0 <= at <= 61.0, (c, at)
+    best = _best_keeping_appointments(both)
+    assert both.value_of(solve_routes(both, seed=1).routes) == pytest.approx(best, abs=1e-6)
+    assert best >= _best_keeping_appointments(first) - 1e-6
+
+
+def test_the_afternoon_window_is_taken_when_the_morning_is_out_of_reach():
+    """A site whose first window closes before a team can get there, and opens again 20 minutes after it could
+    arrive: the team comes in the second (waiting for it); with the first only, the site cannot be visited at all."""
+    plain = _instance(3, 0, budget=120, axes=0)
+    far = int(np.argmax(plain.travel[plain.start, plain.entry]))
+    going = float(plain.travel[plain.start, plain.entry[far]])
+    assert going > 6
+    both = _with_two_windows(plain, {far: ((0.0, going / 2), (going + 20, going + 40))})
+    assert both.window_at(far, going) == 1 and both.visit_start(far, going) == pytest.approx(going + 20)
+    (route,) = [r for r in solve_routes(both, seed=1).routes if any(c == far for c, _ in r)]
+    assert _arrivals(both, route)[far] >= going + 20 - 1e-6
+    morning = _with_two_windows(plain, {far: ((0.0, going / 2),)})
+    assert morning.route_minutes([(far, False)]) == float("inf")
+    assert all(c != far for r in solve_routes(morning, seed=1).routes for c, _ in r)

@@ -62,6 +62,9 @@ class Instance:
     early: np.ndarray | None = None  # windows: the visit starts at ``early`` at the soonest (waiting there)…
     late: np.ndarray | None = None  # …and no later than ``late`` (0 and inf where a site has no window)
     required: np.ndarray | None = None  # bool: sites every plan must visit (the appointments)
+    #: the sites with several windows (a company closed at noon: its morning and its afternoon), in order; their
+    #: first is ``early``/``late``
+    choices: dict[int, tuple[tuple[float, float], ...]] | None = None
 
     @property
     def n(self) -> int:
@@ -79,17 +82,39 @@ class Instance:
     def route_minutes(self, route: Route) -> float:
         """Travel, waiting and service from the start, through ``route``, to the end; inf when the route reaches a
         site after its window (an appointment missed, a company closed)."""
-        t, here = 0.0, self.start
+        t, here, timed = 0.0, self.start, self.early is not None
         for c, rev in route:
             a, b = self.ends(c, rev)
-            t += self.travel[here, a]
-            if self.early is not None and self.late is not None:
-                if t > self.late[c] + WINDOW_SLACK_MIN:
-                    return float("inf")
-                t = max(t, float(self.early[c]))
+            t += float(self.travel[here, a])
+            if timed:
+                t = self.visit_start(c, t)
+                if not np.isfinite(t):
+                    return t
             t += self.service[c]
             here = b
         return float(t + self.travel[here, self.end])
+
+    def windows_of(self, c: int) -> tuple[tuple[float, float], ...]:
+        """The windows of ``c`` in order ((0, inf) without one)."""
+        if self.choices is not None and c in self.choices:
+            return self.choices[c]
+        if self.early is None or self.late is None:
+            return ((0.0, float("inf")),)
+        return ((float(self.early[c]), float(self.late[c])),)
+
+    def window_at(self, c: int, t: float) -> int:
+        """Which window of ``c`` a team there at minute ``t`` visits in: the first not yet closed (it waits for its
+        opening); -1 when all have closed."""
+        for k, (_early, late) in enumerate(self.windows_of(c)):
+            if t <= late + WINDOW_SLACK_MIN:
+                return k
+        return -1
+
+    def visit_start(self, c: int, t: float) -> float:
+        """When the visit of ``c`` starts for a team there at minute ``t``: at once, or once its window opens;
+        inf when every window of ``c`` has closed (an appointment missed, a company closed for the day)."""
+        k = self.window_at(c, t)
+        return max(t, self.windows_of(c)[k][0]) if k >= 0 else float("inf")
 
     @property
     def timed(self) -> bool:
@@ -242,19 +267,25 @@ def fill_up(inst: Instance, routes: list[Route]) -> list[Route]:
     return routes
 
 
-def _pyvrp_data(inst: Instance) -> tuple[pyvrp.ProblemData, list[tuple[int, bool]]]:
-    """The instance as PyVRP data: locations are the start, the end, then one per (site, direction)."""
-    clients: list[tuple[int, bool]] = []
+#: A PyVRP client: a site, walked in one direction (an axis), visited in one of its windows.
+Client = tuple[int, bool, int]
+
+
+def _pyvrp_data(inst: Instance) -> tuple[pyvrp.ProblemData, list[Client]]:
+    """The instance as PyVRP data: locations are the start, the end, then one per client (site, direction,
+    window); the clients of one site are mutually exclusive."""
+    clients: list[Client] = []
     groups: list[list[int]] = []
     for c in range(inst.n):
-        if inst.reversible(c):
-            groups.append([len(clients), len(clients) + 1])
-            clients += [(c, False), (c, True)]
-        else:
-            clients.append((c, False))
-    into = np.array([inst.start, inst.end] + [inst.ends(c, r)[0] for c, r in clients])
-    out_of = np.array([inst.start, inst.end] + [inst.ends(c, r)[1] for c, r in clients])
-    seconds = np.rint(inst.travel[np.ix_(out_of, into)] * 60).astype(np.int64)
+        directions = (False, True) if inst.reversible(c) else (False,)
+        mine = [(c, rev, k) for rev in directions for k in range(len(inst.windows_of(c)))]
+        if len(mine) > 1:
+            groups.append(list(range(len(clients), len(clients) + len(mine))))
+        clients += mine
+    into = np.array([inst.start, inst.end] + [inst.ends(c, r)[0] for c, r, _k in clients])
+    out_of = np.array([inst.start, inst.end] + [inst.ends(c, r)[1] for c, r, _k in clients])
+    # rounded up: a route PyVRP finds within the budget is within it to the second (never over by a rounding)
+    seconds = np.ceil(inst.travel[np.ix_(out_of, into)] * 60 - 1e-9).astype(np.int64)
     np.fill_diagonal(seconds, 0)
     top = float(inst.value.max()) if inst.n and inst.value.max() > 0 else 1.0
     group_of = {member: g for g, members in enumerate(groups) for member in members}
@@ -266,10 +297,10 @@ def _pyvrp_data(inst: Instance) -> tuple[pyvrp.ProblemData, list[tuple[int, bool
             prize=max(1, round(float(inst.value[c]) / top * PRIZE_SCALE)),
             required=inst.is_required(c) and k not in group_of,
             group=group_of.get(k),
-            tw_early=_window_seconds(inst, c)[0],
-            tw_late=_window_seconds(inst, c)[1],
+            tw_early=_window_seconds(inst, c, w)[0],
+            tw_late=_window_seconds(inst, c, w)[1],
         )
-        for k, (c, _r) in enumerate(clients)
+        for k, (c, _r, w) in enumerate(clients)
     ]
     depots = [pyvrp.Depot(location=0), pyvrp.Depot(location=1)]
     vehicles = [
@@ -288,11 +319,25 @@ def _pyvrp_data(inst: Instance) -> tuple[pyvrp.ProblemData, list[tuple[int, bool
     return data, clients
 
 
-def _window_seconds(inst: Instance, c: int) -> tuple[int, int]:
-    """PyVRP's time window of candidate ``c`` in seconds from the start (the whole day without one)."""
-    if inst.early is None or inst.late is None or not np.isfinite(inst.late[c]):
+def _window_seconds(inst: Instance, c: int, k: int) -> tuple[int, int]:
+    """PyVRP's time window ``k`` of candidate ``c`` in seconds from the start (the whole day without one)."""
+    early, late = inst.windows_of(c)[k]
+    if not np.isfinite(late):
         return 0, _NO_LIMIT
-    return round(float(inst.early[c]) * 60), round(float(inst.late[c]) * 60)
+    return round(early * 60), round(late * 60)
+
+
+def _clients_of(inst: Instance, route: Route) -> list[Client]:
+    """``route``'s stops as PyVRP clients: each in the window its team, timed along the route, visits it in."""
+    t, here, clients = 0.0, inst.start, list[Client]()
+    for c, rev in route:
+        a, b = inst.ends(c, rev)
+        t += float(inst.travel[here, a])
+        k = max(inst.window_at(c, t), 0)
+        clients.append((c, rev, k))
+        t = inst.visit_start(c, t) + float(inst.service[c])
+        here = b
+    return clients
 
 
 def solve_routes(inst: Instance, *, seed: int = 1, time_limit_s: float = 2.0) -> Solved:
@@ -304,7 +349,7 @@ def solve_routes(inst: Instance, *, seed: int = 1, time_limit_s: float = 2.0) ->
         return Solved(naive, 0.0, 0, False, "aucun")
     data, clients = _pyvrp_data(inst)
     index = {pair: k for k, pair in enumerate(clients)}
-    start = pyvrp.Solution(data, [pyvrp.Route(data, [index[s] for s in r], 0) for r in naive if r])
+    start = pyvrp.Solution(data, [pyvrp.Route(data, [index[s] for s in _clients_of(inst, r)], 0) for r in naive if r])
     stop = MultipleCriteria([NoImprovement(NO_IMPROVEMENT_ITERATIONS), MaxRuntime(time_limit_s)])
     with warnings.catch_warnings():
         # PyVRP warns when its time-warp penalty reaches its bound on a tight budget; the best solution it keeps is
@@ -314,7 +359,7 @@ def solve_routes(inst: Instance, *, seed: int = 1, time_limit_s: float = 2.0) ->
     routes: list[Route] = []
     if result.best.is_feasible():
         for route in result.best.routes():
-            routes.append([clients[a.idx] for a in route.schedule() if a.is_client()])
+            routes.append([clients[a.idx][:2] for a in route.schedule() if a.is_client()])
     # a solution read back in seconds may sit a few seconds over the budget in minutes: drop the last stops then
     routes = [_within_budget(inst, r) for r in routes]
     routes += [[] for _ in range(inst.teams - len(routes))]

@@ -7,7 +7,7 @@ holds whether the break falls before the visit or after it, and :func:`schedule`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -40,31 +40,40 @@ class Timing:
     mid: float
     pause: float
     required: np.ndarray  # bool: the appointments (the other windows are opening hours: a visit there is optional)
+    #: the candidates with several windows (a company closed at noon), in order; the first is ``early``/``late``
+    choices: dict[int, tuple[tuple[float, float], ...]] = field(default_factory=dict)
 
     @property
     def windowed(self) -> np.ndarray:
         """Which candidates have a window (an appointment or opening hours)."""
         return np.asarray(np.isfinite(self.early), dtype=bool)
 
-    def after_pause(self, c: int) -> bool:
-        """Whether the window of ``c`` is wholly after the pause (which the team then takes before it)."""
-        return bool(self.pause) and float(self.early[c]) >= self.mid + self.pause
+    def after_pause(self, c: int, k: int = 0) -> bool:
+        """Whether the window ``k`` of ``c`` is wholly after the pause (which the team then takes before it)."""
+        early = self.choices[c][k][0] if c in self.choices else float(self.early[c])
+        return bool(self.pause) and early >= self.mid + self.pause
 
-    def windows(self) -> dict[str, np.ndarray | None]:
+    def windows(self) -> dict[str, Any]:
         """The solver's windows in working minutes (the pause not counted): a window after the pause comes that much
         sooner in working time; one across it ends that much sooner, so that it holds whether the pause was taken
         before it or not."""
         windowed = self.windowed
         if not windowed.any():
             return {"early": None, "late": None, "required": None}
-        early = np.where(windowed, self.early, 0.0)
-        late = np.where(windowed, self.late, np.inf)
-        if self.pause:
-            after = windowed & (early >= self.mid + self.pause)
-            across = windowed & ~after & (late >= self.mid)
-            early = np.where(after, early - self.pause, early)
-            late = np.where(after | across, late - self.pause, late)
-        return {"early": early, "late": late, "required": self.required}
+        early, late = self._working(np.where(windowed, self.early, 0.0), np.where(windowed, self.late, np.inf))
+        choices = {}
+        for c, spans in self.choices.items():
+            firsts, lasts = self._working(np.array([a for a, _ in spans]), np.array([b for _, b in spans]))
+            choices[c] = tuple(zip(firsts.tolist(), lasts.tolist(), strict=True))
+        return {"early": early, "late": late, "required": self.required, "choices": choices or None}
+
+    def _working(self, early: np.ndarray, late: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Windows from the start's minutes to working minutes (see :meth:`windows`)."""
+        if not self.pause:
+            return early, late
+        after = early >= self.mid + self.pause
+        across = ~after & (late >= self.mid)
+        return np.where(after, early - self.pause, early), np.where(after | across, late - self.pause, late)
 
     def words(self, c: int, starts_at: pd.Timestamp) -> str:
         """« à 10:30 » or « entre 10:00 et 11:00 »."""
@@ -77,7 +86,7 @@ def shift_timing(
     request: ShiftRequest,
     starts_at: pd.Timestamp,
     working: float,
-    opening: dict[int, tuple[float, float]] | None = None,
+    opening: dict[int, list[tuple[float, float]]] | None = None,
 ) -> Timing:
     """Where each appointment falls in the shift, and the ``opening`` windows of the places checked during their
     business hours (candidate → minutes from the start); a French error names an appointment at an unknown site or
@@ -85,8 +94,11 @@ def shift_timing(
     that would fall inside it."""
     early = np.full(len(candidates), np.nan)
     late = np.full(len(candidates), np.nan)
-    for c, (first, last) in (opening or {}).items():
-        early[c], late[c] = first, last
+    choices: dict[int, tuple[tuple[float, float], ...]] = {}
+    for c, spans in (opening or {}).items():
+        early[c], late[c] = spans[0]
+        if len(spans) > 1:
+            choices[c] = tuple(spans)
     rows = {site: i for i, site in enumerate(candidates["site_id"])}
     unknown = [a.site_id for a in request.appointments if a.site_id not in rows]
     if unknown:
@@ -107,6 +119,7 @@ def shift_timing(
             )
         c = rows[appointment.site_id]
         early[c], late[c] = _minutes_into(at, starts_at), min(_minutes_into(until, starts_at), request.budget_minutes)
+        choices.pop(c, None)
     mid, pause = working / 2, request.pause_minutes
     if request.pause_at is not None:
         mid = _minutes_into(request.pause_at, starts_at)
@@ -122,7 +135,7 @@ def shift_timing(
     for c in np.argsort(early)[: int(np.isfinite(early).sum())] if pause else ():
         if required[c] and early[c] < mid + pause and late[c] >= mid and late[c] - pause < early[c]:
             mid = float(late[c] + service[c])  # the pause would cut into it: taken after it
-    return Timing(early=early, late=late, mid=mid, pause=pause, required=required)
+    return Timing(early=early, late=late, mid=mid, pause=pause, required=required, choices=choices)
 
 
 #: Kinds of site visited only when the place is open (a company under a permit), during ``plan_permit_hours``.
@@ -144,12 +157,13 @@ def opening_windows(
     starts_at: pd.Timestamp,
     request: ShiftRequest,
     forced: frozenset[str],
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[int, tuple[float, float]]]:
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[int, list[tuple[float, float]]]]:
     """The places checked in their business hours (permits: their own from the register, else the service's) get
-    the window of the shift when they are open, and leave the candidates, with the reason, when they are closed all
-    through it (a night or Sunday shift); an appointment there stands instead (a meeting booked with the company)."""
+    the windows of the shift when they are open (two for a company closed at noon), and leave the candidates, with
+    the reason, when they are closed all through it (a night, Sunday or public holiday's shift); an appointment
+    there stands instead (a meeting booked with the company)."""
     default = permit_hours(settings)
-    opening: dict[int, tuple[float, float]] = {}
+    opening: dict[int, list[tuple[float, float]]] = {}
     closed: list[dict[str, Any]] = []
     keep = np.ones(len(candidates), dtype=bool)
     rows = candidates.to_dict("records")
@@ -158,8 +172,8 @@ def opening_windows(
             continue
         own = isinstance(row["hours"], str) and bool(row["hours"])
         hours = parse_opening_hours(row["hours"]) if own else default
-        window = hours.window(starts_at, request.budget_minutes, float(row["service_min"]))
-        if window is None:
+        windows = hours.windows(starts_at, request.budget_minutes, float(row["service_min"]))
+        if not windows:
             keep[i] = False
             whose = "les siennes, au registre des permis" if own else "réglage HOTSPOTS_PLAN_PERMIT_HOURS"
             holidays = hours.closed_holidays(starts_at, request.budget_minutes)
@@ -170,7 +184,7 @@ def opening_windows(
             )
             closed.append({"site_id": row["site_id"], "kind": row["kind"], "label": row["label"], "reason": reason})
         else:
-            opening[int(keep[:i].sum())] = window
+            opening[int(keep[:i].sum())] = windows
     if not closed:
         return candidates, excluded, opening
     kept = gpd.GeoDataFrame(candidates[keep].reset_index(drop=True), geometry="geometry", crs=CRS)
@@ -210,11 +224,11 @@ def schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp, timin
             w += travel
             wait, meeting = 0.0, None
             if inst.early is not None and timing.windowed[c]:
-                if not rest and timing.after_pause(c):
+                if not rest and timing.after_pause(c, inst.window_at(c, w)):
                     if team_stops:
                         team_stops[-1].pause_after = pause
                     rest = pause
-                wait = max(0.0, float(inst.early[c]) - w)
+                wait = inst.visit_start(c, w) - w
                 w += wait
                 if timing.required[c]:
                     meeting = starts_at + pd.Timedelta(minutes=float(timing.early[c]))
