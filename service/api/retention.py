@@ -43,7 +43,7 @@ class RetentionKeeper(HourlyCheck):
         try:
             with connect(self.settings) as conn:
                 erased = personal.erase_expired_personal_data(
-                    conn, months=months, now=now.to_pydatetime(), actor=personal.AUTOMATIC
+                    conn, months=months, now=now.to_pydatetime(), actor=personal.AUTOMATIC, quiet=True
                 )
                 conn.commit()
         except Exception:

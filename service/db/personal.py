@@ -17,6 +17,9 @@ from service.errors import NotFoundError
 
 _q = Queries("service.db", "retention.sql")
 
+#: Who erases by the server's own daily check, in the access log.
+AUTOMATIC = "serveur"
+
 
 def log_access(conn: psycopg.Connection[Any], *, actor: str, action: str, detail: dict[str, Any]) -> None:
     """Write one act to the access log (who did what, with its details), in the caller's transaction: the act
@@ -129,13 +132,19 @@ class Erased:
 
 
 def erase_expired_personal_data(
-    conn: psycopg.Connection[Any], *, months: int, now: datetime, actor: str, trial: bool = False
+    conn: psycopg.Connection[Any],
+    *,
+    months: int,
+    now: datetime,
+    actor: str,
+    trial: bool = False,
+    quiet: bool = False,
 ) -> Erased:
     """Erase the contact details of the reporters of reports closed ``months`` ago or more — the last change of a
     closed report counts as its closing, which is never before it: nothing goes too soon — and the personal
     columns of the rows rejected by imports that old; an open report keeps its reporter's, who awaits an answer
-    (counted, so that someone closes those done). In the caller's transaction, logged when something goes (always
-    when a person asks). ``trial`` counts without erasing."""
+    (counted, so that someone closes those done). In the caller's transaction and logged; ``quiet``: not when
+    nothing went (the server's daily run). ``trial`` counts without erasing or logging."""
     before = (pd.Timestamp(now) - pd.DateOffset(months=months)).to_pydatetime()
     limit = {"before": before}
     if trial:
@@ -145,7 +154,7 @@ def erase_expired_personal_data(
         rejected = conn.execute(_q("erase_rejected_rows"), limit).rowcount
     (open_kept,) = conn.execute(_q("open_kept"), limit).fetchone() or (0,)
     erased = Erased(int(reporters), int(rejected), int(open_kept), before)
-    if not trial and (reporters or rejected or not actor.startswith(AUTOMATIC)):
+    if not trial and (reporters or rejected or not quiet):
         detail = {"declarants": erased.reporters, "lignes_rejetees": erased.rejected_rows, "mois": months}
         log_access(conn, actor=actor, action="effacement_donnees_personnelles", detail=detail)
     return erased
@@ -160,7 +169,3 @@ def erase_reporter(conn: psycopg.Connection[Any], report_id: int, *, actor: str,
     detail = {"signalement": report_id, "efface": erased, "motif": reason}
     log_access(conn, actor=actor, action="effacement_declarant", detail=detail)
     return erased
-
-
-#: Who erases by the server's own daily check (its runs that find nothing are not logged).
-AUTOMATIC = "serveur"
