@@ -15,7 +15,9 @@ not fit and goes on down the list is the solver's starting solution, so a plan i
 Some sites have a time window (``early``, ``late``: when the visit may start, minutes from the shift's start): the
 opening hours of a company, or an appointment, which every plan must visit (``required``). A team arriving early
 waits there. The naive planner places the appointments first, in time order, then the rest where they fit; PyVRP
-takes every window as its clients' and the appointments as required clients.
+takes every window as its clients' and the appointments as required clients. A company closed at noon has two
+windows (``choices``): PyVRP gets one client per window, mutually exclusive like an axis's directions; the other
+planners take the first window not yet closed when the team gets there.
 """
 
 from __future__ import annotations
