@@ -178,3 +178,12 @@ def test_the_served_demo_points_the_phone_to_its_first_shift(settings, tmp_path)
     assert f" activite --periode {datetime.now(ZoneInfo(settings.timezone)).year} --out bilans/" in lines
     quiet = "\n".join(next_steps(settings, DemoLoad(files=None, summaries=[]), pack, url=None))
     assert "sur le téléphone" not in quiet and "carte publique" not in quiet  # not served: no address to give
+
+
+def test_sites_left_out_before_the_computation_are_counted_by_reason():
+    """The plan's summary line says why sites were left out, as counted from their reasons (not one fixed word)."""
+    from service.cli.plan import _excluded_words
+
+    closed = "fermé pendant la tournée (Noël, jour férié) : contrôles aux heures d'ouverture (lun-ven 08:00-17:00, …)"
+    excluded = [{"reason": closed}] * 3 + [{"reason": "visité le 01/12/2026 (rien constaté) : pas de nouvelle visite"}]
+    assert _excluded_words(excluded) == "3 fermé(s) pendant la tournée (Noël, jour férié), 1 visité(s) récemment"

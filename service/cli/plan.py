@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -153,11 +154,25 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
             console.print(f"  • {d['site_id']} {d['label'] or ''} : {d['reason']}", highlight=False)
     excluded = summary.get("ecartes", [])
     if excluded:
-        console.print(f"{len(excluded)} site(s) écarté(s) avant le calcul (visite récente).", highlight=False)
+        console.print(
+            f"{len(excluded)} site(s) écarté(s) avant le calcul : {_excluded_words(excluded)}.", highlight=False
+        )
     for note in summary.get("notes", []):
         console.print(f"[yellow]Note[/yellow] : {note}", highlight=False)
     for path in paths or []:
         console.print(f"Écrit : {path}", highlight=False)
+
+
+def _excluded_words(excluded: list[dict[str, Any]]) -> str:
+    """Why sites were left out before the computation, counted: « 11 visité(s) récemment, 12 fermé(s) pendant la
+    tournée (Noël, jour férié) »."""
+    why = Counter(
+        "visité(s) récemment"
+        if str(e["reason"]).startswith("visité le")
+        else str(e["reason"]).split(" : ")[0].replace("fermé ", "fermé(s) ", 1)
+        for e in excluded
+    )
+    return ", ".join(f"{n} {words}" for words, n in why.most_common())
 
 
 def plan(
