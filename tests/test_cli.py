@@ -184,6 +184,14 @@ def test_sites_left_out_before_the_computation_are_counted_by_reason():
     """The plan's summary line says why sites were left out, as counted from their reasons (not one fixed word)."""
     from service.cli.plan import _excluded_words
 
-    closed = "fermé pendant la tournée (Noël, jour férié) : contrôles aux heures d'ouverture (lun-ven 08:00-17:00, …)"
-    excluded = [{"reason": closed}] * 3 + [{"reason": "visité le 01/12/2026 (rien constaté) : pas de nouvelle visite"}]
-    assert _excluded_words(excluded) == "3 fermé(s) pendant la tournée (Noël, jour férié), 1 visité(s) récemment"
+    closed = {
+        "reason": "fermé pendant la tournée (Noël, jour férié) : …",
+        "motive": "fermé(s) pendant la tournée (Noël)",
+    }
+    visited = {
+        "reason": "visité le 01/12/2026 (rien constaté) : pas de nouvelle visite",
+        "motive": "visité(s) récemment",
+    }
+    assert _excluded_words([closed] * 3 + [visited]) == "3 fermé(s) pendant la tournée (Noël), 1 visité(s) récemment"
+    # a plan stored before the motives: counted by its reasons in full
+    assert _excluded_words([{"reason": "visité le 01/12/2026"}] * 2) == "2 visité le 01/12/2026"

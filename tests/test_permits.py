@@ -298,6 +298,7 @@ def test_permit_checks_are_planned_while_the_company_is_open(db, settings, geoco
         if at == christmas:  # a Friday, but a public holiday: only the station open every day
             assert set(permits["hours"]) == {"tous les jours 06:00-22:00"}
             assert len(closed) > 3 and closed["reason"].str.contains("(Noël, jour férié)", regex=False).all()
+            assert set(closed["motive"]) == {"fermé(s) pendant la tournée (Noël, jour férié)"}
     assert any(isinstance(r["hours"], str) for r in known.values()), "the register's own hours are used"
     sunday = START.replace(day=22, hour=10)
     company = next(site for site, row in known.items() if row["hours"] != "tous les jours 06:00-22:00")

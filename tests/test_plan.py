@@ -63,6 +63,7 @@ def test_candidates_put_points_axes_reports_and_follow_ups_on_one_scale(settings
     # an axis whose reports all lie in a sensitive point is that point's street: the point is proposed instead
     covered = excluded[excluded["reason"].str.startswith("ses signalements sont ceux du point sensible PS-")]
     assert len(covered) and set(covered["kind"]) == {"axe"}
+    assert set(covered["motive"]) == {"proposé(s) à travers un point sensible"}
     assert set(covered["site_id"]).isdisjoint(candidates["site_id"])
     assert {"point_sensible", "axe"} <= kinds
     assert candidates["value"].is_monotonic_decreasing
@@ -510,6 +511,7 @@ def test_outcomes_of_a_filled_in_sheet_come_back_and_update_the_sites(settings, 
     candidates, excluded = load_candidates(db, context)
     assert stored.stops["site_id"].iloc[not_done] in set(candidates["site_id"])
     assert point_id in set(excluded["site_id"])
+    assert excluded.set_index("site_id").loc[point_id, "motive"] == "visité(s) récemment"
     # the same sheet again changes nothing; a corrected outcome updates the visit, not a second one
     twice = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
     assert twice.inserted == 0 and twice.duplicates == len(done)

@@ -164,14 +164,9 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
 
 
 def _excluded_words(excluded: list[dict[str, Any]]) -> str:
-    """Why sites were left out before the computation, counted: « 11 visité(s) récemment, 12 fermé(s) pendant la
-    tournée (Noël, jour férié) »."""
-    why = Counter(
-        "visité(s) récemment"
-        if str(e["reason"]).startswith("visité le")
-        else str(e["reason"]).split(" : ")[0].replace("fermé ", "fermé(s) ", 1)
-        for e in excluded
-    )
+    """Why sites were left out before the computation, counted by motive: « 11 visité(s) récemment, 12 fermé(s)
+    pendant la tournée (Noël, jour férié) » (a plan stored before the motives were: by its reasons in full)."""
+    why = Counter(e.get("motive") or e["reason"] for e in excluded)
     return ", ".join(f"{n} {words}" for words, n in why.most_common())
 
 

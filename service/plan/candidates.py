@@ -332,6 +332,13 @@ def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], sections: pd.Da
     return matched
 
 
+#: The sites left out before solving: each with its reason in full and its motive in a few words (« visité(s)
+#: récemment »), by which a summary counts them.
+EXCLUDED_COLUMNS = ["site_id", "kind", "label", "reason", "motive"]
+VISITED = "visité(s) récemment"
+DOUBLED = "proposé(s) à travers un point sensible"
+
+
 def load_candidates(
     conn: psycopg.Connection[Any], context: CandidateContext, *, forced: frozenset[str] = frozenset()
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -348,7 +355,7 @@ def load_candidates(
     frames = [registered[k].load(conn, context) for k in kinds]
     frames = [fr for fr in frames if not fr.empty]
     if not frames:
-        return empty_candidates(), pd.DataFrame(columns=["site_id", "kind", "label", "reason"])
+        return empty_candidates(), pd.DataFrame(columns=EXCLUDED_COLUMNS)
     frame = pd.concat(frames, ignore_index=True)
     keep = frame["kind"].isin(f.kinds).to_numpy(dtype=bool, copy=True)
     if context.every_state:
@@ -373,7 +380,7 @@ def load_candidates(
             continue
         if isinstance(r["skip"], str):  # (a column of None may come back as NaN from the frames' concatenation)
             out[i] = True
-            excluded.append((r, r["skip"]))
+            excluded.append((r, r["skip"], DOUBLED))
             continue
         last = r["last_visit"]
         if last is None or pd.isna(last) or r["kind"] == "suivi":
@@ -383,15 +390,19 @@ def load_candidates(
         outcome = context.labels.outcome(r["last_outcome"]) or ""
         if f.not_visited_since is not None and last >= pd.Timestamp(f.not_visited_since):
             out[i] = True
-            excluded.append((r, f"visité le {stamp} ({outcome.lower()}), après la date demandée"))
+            excluded.append((r, f"visité le {stamp} ({outcome.lower()}), après la date demandée", VISITED))
         elif context.now - last < cooldown and r["last_outcome"] != "a_revoir":
             out[i] = True
             days = context.settings.plan_cooldown_days
-            excluded.append((r, f"visité le {stamp} ({outcome.lower()}) : pas de nouvelle visite avant {days} jours"))
+            reason = f"visité le {stamp} ({outcome.lower()}) : pas de nouvelle visite avant {days} jours"
+            excluded.append((r, reason, VISITED))
     frame = frame[~out]
     excluded_frame = pd.DataFrame(
-        [{"site_id": r["site_id"], "kind": r["kind"], "label": r["label"], "reason": why} for r, why in excluded],
-        columns=["site_id", "kind", "label", "reason"],
+        [
+            {"site_id": r["site_id"], "kind": r["kind"], "label": r["label"], "reason": why, "motive": motive}
+            for r, why, motive in excluded
+        ],
+        columns=EXCLUDED_COLUMNS,
     )
     frame = frame.sort_values(["value", "site_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS), excluded_frame

@@ -347,7 +347,7 @@ class Plan:
     candidates: gpd.GeoDataFrame
     stops: list[Stop]
     dropped: pd.DataFrame  # site_id, kind, label, value, reason
-    excluded: pd.DataFrame  # left out before solving (cool-down, not visited since): site_id, kind, label, reason
+    excluded: pd.DataFrame  # left out before solving: service.plan.candidates.EXCLUDED_COLUMNS
     routes: gpd.GeoDataFrame  # team, geometry (LineString, EPSG:31370)
     value: float
     naive_value: float

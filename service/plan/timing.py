@@ -182,7 +182,16 @@ def opening_windows(
                 f"fermé pendant la tournée{why} : contrôles aux heures d'ouverture ({hours.words()}, {whose}), ou sur "
                 "rendez-vous (--rdv)"
             )
-            closed.append({"site_id": row["site_id"], "kind": row["kind"], "label": row["label"], "reason": reason})
+            motive = f"fermé(s) pendant la tournée{why}"
+            closed.append(
+                {
+                    "site_id": row["site_id"],
+                    "kind": row["kind"],
+                    "label": row["label"],
+                    "reason": reason,
+                    "motive": motive,
+                }
+            )
         else:
             opening[int(keep[:i].sum())] = windows
     if not closed:
