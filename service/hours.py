@@ -124,20 +124,19 @@ def parse_opening_hours(text: str) -> OpeningHours:
     """« lun-ven 8h-12h, 13h-17h ; sam 9h-12h », « du lundi au vendredi 8h-17h30 », « ma-vr 8u-17u », « 8h-17h » →
     opening hours; a later rule replaces an earlier one for its days (« lun-sam 8h-17h ; sam 8h-12h »); « fermé »
     closes the days it follows. A French error names the text and what could not be read in it."""
+    read = read_opening_hours(text)
+    if isinstance(read, str):
+        raise InvalidValueError(f"heures d'ouverture « {text} » : {read}", hint=_HINT)
+    return read
+
+
+def read_opening_hours(text: str) -> OpeningHours | str:
+    """The opening hours of ``text``, or what cannot be read in it (« illisibles », « deux plages se chevauchent
+    … »): a register's row is kept or refused with that reason from one reading."""
     try:
         return _parse(text)
     except _UnreadableHoursError as problem:
-        raise InvalidValueError(f"heures d'ouverture « {text} » : {problem}", hint=_HINT) from None
-
-
-def opening_hours_problem(text: str) -> str | None:
-    """What cannot be read in ``text`` (« illisibles », « deux plages se chevauchent … »), None when it reads: the
-    reason of a register's row refused."""
-    try:
-        _parse(text)
-    except _UnreadableHoursError as problem:
         return str(problem)
-    return None
 
 
 def _parse(text: str) -> OpeningHours:

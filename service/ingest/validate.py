@@ -10,8 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from service.errors import InvalidValueError
-from service.hours import opening_hours_problem, parse_opening_hours
+from service.hours import OpeningHours, read_opening_hours
 from service.ingest.checks import (
     Context,
     Problems,
@@ -220,22 +219,16 @@ def _refuse(problems: Problems, cmap: ColumnMap, name: str, mask: Any, label: st
 _HOURS_EXAMPLES = "« lun-ven 8h-17h », « lun-ven 8h-12h, 13h-17h ; sam 9h-12h » ou « 8h-17h » (tous les jours)"
 
 
-def _hours_problem(text: Any) -> str | None:
-    """What cannot be read in a permit's opening hours (``service.hours``), None when they read or are absent."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    problem = opening_hours_problem(text)
-    return problem if problem is None or problem == "illisibles" else f": {problem}"
+def _read_hours(text: Any) -> OpeningHours | str | None:
+    """A permit's opening hours read (``service.hours``), what cannot be read in them, or None when absent."""
+    return read_opening_hours(text) if isinstance(text, str) and text.strip() else None
 
 
-def _readable_hours(text: Any) -> str | None:
-    """The opening hours as the service writes them (« lun-ven 08:00-17:00 »), None when absent or unreadable."""
-    if not isinstance(text, str) or not text.strip():
+def _unreadable(read: OpeningHours | str | None) -> str | None:
+    """The refusal's words for unreadable hours (« illisibles », « : deux plages se chevauchent … »), else None."""
+    if not isinstance(read, str):
         return None
-    try:
-        return parse_opening_hours(text).words()
-    except InvalidValueError:
-        return None
+    return read if read == "illisibles" else f": {read}"
 
 
 def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:
@@ -274,7 +267,8 @@ def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
     why = "fin de validité antérieure à la décision"
     _refuse(problems, cmap, "valid_until", until < decided, "fin de validité", until.dt.strftime("%d/%m/%Y"), why)
     hours = field_text(chunk, cmap, "opening_hours")
-    unreadable = hours.map(_hours_problem)
+    read_hours = hours.map(_read_hours)
+    unreadable = read_hours.map(_unreadable)
     for problem in unreadable.dropna().unique():
         why = f"heures d'ouverture {problem} ; écrivez par exemple {_HOURS_EXAMPLES}"
         _refuse(problems, cmap, "opening_hours", unreadable == problem, "heures d'ouverture", hours, why)
@@ -290,7 +284,7 @@ def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
             "decision_date": decided.dt.date,
             "valid_until": until.dt.date,
             "conditions": field_text(chunk, cmap, "conditions"),
-            "opening_hours": hours.map(_readable_hours),
+            "opening_hours": read_hours.map(lambda read: read.words() if isinstance(read, OpeningHours) else None),
         },
         index=chunk.index,
     )
