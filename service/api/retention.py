@@ -1,9 +1,9 @@
-"""The server erases the personal data whose retention is over by itself, once a day (``HOTSPOTS_PERSONAL_RETENTION_
-MONTHS``): the contact details of the reporters of reports closed that long ago, the personal columns of rows
-rejected by imports that old (:func:`service.db.personal.erase_expired_personal_data`). Each erasure that removes
-something is written to the access log; several server processes erase once between them (the second finds
-nothing left). ``hotspots effacer-contacts`` does the same by hand, or from a system timer when the server is not
-running."""
+"""The server erases the personal data whose retention is over by itself, once a day
+(``HOTSPOTS_PERSONAL_RETENTION_MONTHS``): the contact details of the reporters of reports closed that long ago, the
+personal columns of rows rejected by imports that old (:func:`service.db.personal.erase_expired_personal_data`).
+Each erasure that removes something is written to the access log; several server processes erase once between them
+(the second finds nothing left). ``hotspots effacer-contacts`` does the same by hand, or from a system timer when
+the server is not running."""
 
 from __future__ import annotations
 
