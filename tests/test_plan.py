@@ -391,6 +391,45 @@ def test_an_appointment_in_a_time_range_starts_within_it_around_the_break(settin
     assert summary_json(stored)["stops"][by_site[low[0]].order - 1]["appointment_until"] == "2026-11-20T11:00:00+01:00"
 
 
+def test_a_team_whose_only_stop_is_an_appointment_after_the_break_rests_on_arrival_and_every_sheet_says_so(
+    settings, db, geocoder
+):
+    """A 08:00–11:00 shift with a 30 min break (due at mid-shift) and one appointment at 10:00, nothing else worth
+    the trip (a minimum value no site reaches): the team goes there, rests on arrival, waits and starts at 10:00.
+    Nothing comes before it to take the break after, so the break is stored before that stop and the header, the
+    PDF (above the stop), the terminal's table and the JSON say when it falls."""
+    from service.cli.plan import show_plan
+    from service.export.pdf_sheet import render_pdf
+    from service.plan.model import parse_appointments
+
+    site = plan_shift(db, settings, _shift(budget_minutes=180), geocoder=geocoder, now=NOW).candidates.iloc[0]
+    request = _shift(
+        budget_minutes=180,
+        pause_minutes=30,
+        filters=Filters(min_value=1e9),
+        appointments=parse_appointments(f"{site['site_id']} 10h", START),
+    )
+    plan = plan_shift(db, settings, request, geocoder=geocoder, now=NOW)
+    (stop,) = plan.stops
+    due = pd.Timestamp(START.replace(hour=10))
+    assert stop.arrival == due and stop.pause_before == 30 and stop.pause_after == 0
+    rests = due - pd.Timedelta(minutes=stop.wait_min + 30)  # on arrival: travel from 08:00, then the break, then wait
+    assert (rests - pd.Timestamp(START)).total_seconds() / 60 == pytest.approx(stop.travel_min, abs=0.05)
+    stored = store_plan(db, plan)
+    assert [s["pause_before_minutes"] for s in summary_json(stored)["stops"]] == [30.0]
+    sheet = sheet_from_plan(stored, load_labels(db))
+    local = rests.tz_convert(BRUSSELS)
+    assert sheet.facts["Pause"] == f"30 min à mi-tournée : équipe 1 avant l'arrêt 1 ({local:%H:%M})"
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(sheet))).pages).split())
+    words = f"Pause de 30 min à l'arrivée, de {local:%H:%M} à {local + pd.Timedelta(minutes=30):%H:%M}"
+    assert words in text and text.index(words) < text.index("1 · rendez-vous à 10:00")
+    with console.capture() as said:
+        show_plan(stored)
+    lines = said.get().splitlines()
+    (rest,) = [k for k, line in enumerate(lines) if "pause de 30 min à l'arrivée" in line]
+    assert f"{local:%H:%M}" in lines[rest] and any("10:00" in line for line in lines[rest + 1 :])
+
+
 def test_appointments_that_cannot_be_kept_are_refused_naming_them(settings, db, geocoder):
     from service.plan.model import parse_appointments
 

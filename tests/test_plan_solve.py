@@ -256,3 +256,26 @@ def test_the_afternoon_window_is_taken_when_the_morning_is_out_of_reach():
     morning = _with_two_windows(plain, {far: ((0.0, going / 2),)})
     assert morning.route_minutes([(far, False)]) == float("inf")
     assert all(c != far for r in solve_routes(morning, seed=1).routes for c, _ in r)
+
+
+def test_a_break_due_before_a_first_stop_s_window_is_taken_on_arrival_there():
+    """One team, a 30 min break due at working minute 30, and a first stop whose appointment is at minute 90 (wholly
+    after the break): nothing comes before it, so the team rests on arrival (``pause_before``), then waits; the
+    visit still starts at minute 90. A window before the break leaves the break where it falls (after the stop)."""
+    import pandas as pd
+
+    from service.plan.timing import Timing, schedule
+
+    starts = pd.Timestamp("2026-11-20 08:00", tz="Europe/Brussels")
+    for minute, before, after in ((90.0, 30.0, 0.0), (35.0, 0.0, 30.0)):
+        inst = _with_appointments(_instance(3, 0, budget=90, axes=0), {0: minute - 30 * (minute >= 60)})
+        timing = Timing(
+            early=np.array([minute, np.nan, np.nan]),
+            late=np.array([minute, np.nan, np.nan]),
+            mid=30.0,
+            pause=30.0,
+            required=np.array([True, False, False]),
+        )
+        (stop,) = schedule(inst, [[(0, False)]], starts, timing).stops
+        assert stop.arrival == starts + pd.Timedelta(minutes=minute)
+        assert (stop.pause_before, stop.pause_after) == (before, after)

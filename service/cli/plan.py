@@ -13,7 +13,7 @@ from rich.table import Table
 from service.cli.common import JsonOut, cli_actor, console, database, number, print_json, settings_of, working
 from service.cli.fit import fitted
 from service.db.personal import audit
-from service.export.sheet import meeting_words
+from service.export.sheet import break_span, meeting_words
 from service.export.values import local_time
 from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
 from service.plan.model import (
@@ -98,6 +98,12 @@ def _appointment_cell(stop: dict[str, Any]) -> str:
     return words + (f", attente {number(wait)} min" if wait >= 1 else "")
 
 
+def _say_break(table: Table, stop: dict[str, Any], words: str, meetings: bool) -> None:
+    """A line of the team's table for its break, at the hour it starts."""
+    starts = break_span(stop)[0]
+    table.add_row("", f"{starts:%H:%M}", *([""] if meetings else []), "", "", "", words)
+
+
 def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: dict[str, str] | None = None) -> None:
     """The plan as a person reads it in a terminal: one table per team, the comparison, what was left out; with
     ``outcomes`` (code → label) and results already in, each stop's result."""
@@ -121,6 +127,8 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
             table.add_column(column)
         for s in stops.to_dict("records"):
             done = _result_cell(s, outcomes) if results else None
+            if float(s["pause_before_minutes"]) > 0:  # the team rests on arrival, before its first stop's window
+                _say_break(table, s, f"pause de {number(float(s['pause_before_minutes']))} min à l'arrivée", meetings)
             table.add_row(
                 str(s["ord"]),
                 f"{s['arrival'].astimezone(ZoneInfo('Europe/Brussels')):%H:%M}",
@@ -135,9 +143,7 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
                 *([done] if done is not None else []),
             )
             if float(s["pause_after_minutes"]) > 0:  # the team's break, where it falls
-                leaves = s["departure"].astimezone(ZoneInfo("Europe/Brussels"))
-                rest = f"pause de {number(float(s['pause_after_minutes']))} min"
-                table.add_row("", f"{leaves:%H:%M}", *([""] if meetings else []), "", "", "", rest)
+                _say_break(table, s, f"pause de {number(float(s['pause_after_minutes']))} min", meetings)
         console.print(fitted(table))
     value, naive = float(facts["value"]), float(facts["naive_value"])
     gain = f" (+{number((value / naive - 1) * 100)} %)" if naive > 0 and value > naive else ""

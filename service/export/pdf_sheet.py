@@ -398,6 +398,8 @@ def _stops(sheet: Sheet, st: _Styles) -> list[Flowable]:
         if row.get("Équipe") is not None and row["Équipe"] != team:
             team = int(row["Équipe"])
             story += [PageBreak(), _team_heading(rows, team, st), Spacer(1, 2 * mm)]
+        if str(row.get("Arrêt")) in sheet.pauses_before:  # a team that rests on arrival at its first stop
+            story.append(Paragraph(escape(sheet.pauses_before[str(row["Arrêt"])]), st.h2))
         story.append(_stop_block(sheet, row, rank, st))
         if str(row.get("Arrêt")) in sheet.pauses:  # the team's break, where it falls in the round
             story.append(Paragraph(escape(sheet.pauses[str(row["Arrêt"])]), st.h2))

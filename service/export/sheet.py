@@ -105,6 +105,7 @@ class Sheet:
     block_columns: list[str] = field(default_factory=list)  # more facts in each PDF block (other lists)
     link: str | None = None  # the sheet on the map (a plan: /carte#tournee=N), printed as a QR code for the phone
     pauses: dict[str, str] = field(default_factory=dict)  # stop ref → the team's break after it, in words
+    pauses_before: dict[str, str] = field(default_factory=dict)  # stop ref → the break on arrival there, in words
 
     @property
     def file_stem(self) -> str:
@@ -248,35 +249,44 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         facts=fact_lines,
         dropped=dropped,
         link=f"{base_url.rstrip('/')}/carte#tournee={facts['id']}" if base_url and _phone_reaches(base_url) else None,
-        pauses=_pauses(stops),
+        pauses=_pauses(stops, "pause_after_minutes"),
+        pauses_before=_pauses(stops, "pause_before_minutes", " à l'arrivée"),
     )
 
 
-def _break(stop: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """When a team's break after ``stop`` starts and ends (Brussels time)."""
-    starts = _ts(stop["departure"])
-    assert starts is not None
-    return starts, starts + pd.Timedelta(minutes=float(stop["pause_after_minutes"]))
+def break_span(stop: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp, float]:
+    """When a team's break at ``stop`` starts and ends (Brussels time), and its minutes: after the visit, or on
+    arrival before it (a first stop whose window comes after the break: the team rests, then waits)."""
+    after, before = float(stop["pause_after_minutes"]), float(stop.get("pause_before_minutes") or 0)
+    if after > 0:
+        starts = _ts(stop["departure"])
+        assert starts is not None
+        return starts, starts + pd.Timedelta(minutes=after), after
+    arrival = _ts(stop["arrival"])
+    assert arrival is not None
+    ends = arrival - pd.Timedelta(minutes=float(stop.get("wait_minutes") or 0))
+    return ends - pd.Timedelta(minutes=before), ends, before
 
 
-def _pauses(stops: pd.DataFrame) -> dict[str, str]:
-    """The break of each team, in words, under the stop it follows: « Pause de 30 min, de 12:05 à 12:35 »."""
+def _pauses(stops: pd.DataFrame, column: str, where: str = "") -> dict[str, str]:
+    """The break of each team, in words, by the stop it follows (``pause_after_minutes``) or precedes
+    (``pause_before_minutes``): « Pause de 30 min, de 12:05 à 12:35 »."""
     words = {}
     for stop in stops.to_dict("records"):
-        if float(stop["pause_after_minutes"]) > 0:
-            starts, ends = _break(stop)
-            minutes = _duration_words(float(stop["pause_after_minutes"]))
-            words[str(stop["ref"])] = f"Pause de {minutes}, de {starts:%H:%M} à {ends:%H:%M}"
+        if float(stop.get(column) or 0) > 0:
+            starts, ends, minutes = break_span(stop)
+            words[str(stop["ref"])] = f"Pause de {_duration_words(minutes)}{where}, de {starts:%H:%M} à {ends:%H:%M}"
     return words
 
 
 def _pause_fact(minutes: float, at: pd.Timestamp | None, stops: pd.DataFrame) -> str:
     """The header line of a shift's break: its length, when it is due (mid-shift or the time asked), and after
-    which stop each team takes it."""
+    (or, for a team that rests on arrival at its first stop, before) which stop each team takes it."""
     taken = [
-        f"équipe {int(s['team'])} après l'arrêt {int(s['ord'])} ({_break(s)[0]:%H:%M})"
+        f"équipe {int(s['team'])} {'après' if float(s['pause_after_minutes']) > 0 else 'avant'} l'arrêt "
+        f"{int(s['ord'])} ({break_span(s)[0]:%H:%M})"
         for s in stops.to_dict("records")
-        if float(s["pause_after_minutes"]) > 0
+        if float(s["pause_after_minutes"]) > 0 or float(s.get("pause_before_minutes") or 0) > 0
     ]
     due = f"vers {at:%H:%M}" if at is not None else "à mi-tournée"
     return f"{_duration_words(minutes)} {due}" + (f" : {', '.join(taken)}" if taken else "")

@@ -333,6 +333,7 @@ class Stop:
     value: float
     pause_after: float = 0.0  # minutes of the team's break taken after this stop (0: none)
     wait_min: float = 0.0  # minutes waited on site before an appointment
+    pause_before: float = 0.0  # the break taken on arrival, before the first stop's window (nothing came before)
     appointment: pd.Timestamp | None = None  # the time set with the people met there…
     appointment_until: pd.Timestamp | None = None  # …or the range (« entre 10h et 11h ») it starts
 

@@ -119,6 +119,7 @@ def save_plan(conn: psycopg.Connection[Any], plan: Plan) -> int:
                 "travel": round(stop.travel_min, 2),
                 "service": round(stop.service_min, 2),
                 "pause_after": stop.pause_after,
+                "pause_before": stop.pause_before,
                 "appointment": stop.appointment.to_pydatetime() if stop.appointment is not None else None,
                 "until": stop.appointment_until.to_pydatetime() if stop.appointment_until is not None else None,
                 "wait": round(stop.wait_min, 2),
@@ -224,6 +225,7 @@ def summary_json(stored: StoredPlan) -> dict[str, Any]:
                 "label": s["label"],
                 "arrival": pd.Timestamp(s["arrival"]).isoformat(),
                 "pause_after_minutes": float(s["pause_after_minutes"]),
+                "pause_before_minutes": float(s["pause_before_minutes"]),
                 "appointment": pd.Timestamp(s["appointment_at"]).isoformat() if _none(s["appointment_at"]) else None,
                 "appointment_until": (
                     pd.Timestamp(s["appointment_until"]).isoformat() if _none(s["appointment_until"]) else None

@@ -214,10 +214,10 @@ def _minutes_into(at: datetime, starts_at: pd.Timestamp) -> float:
 
 def schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp, timing: Timing) -> Schedule:
     """Each team's stops with their times. With a pause (the solver's budget is the shift without it), each
-    team takes it once: after the first stop that ends at or past ``timing.mid`` of its working time, or before an
-    appointment set later (a team whose first stop is such an appointment rests while it waits there); the times
-    after it move by the pause, and the shift still ends in time. A team early at a window (an appointment, a company
-    not yet open) waits there.
+    team takes it once: after the first stop that ends at or past ``timing.mid`` of its working time, or before a
+    window wholly after it (a team whose first stop has such a window rests on arrival there: ``pause_before``);
+    the times after it move by the pause, and the shift still ends in time. A team early at a window (an
+    appointment, a company not yet open) waits there.
     ``working`` is each team's minutes of travel, waiting and visits, which the solver's budget bounds; ``spans``
     adds the pause."""
     stops: list[Stop] = []
@@ -231,11 +231,13 @@ def schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp, timin
             a, b = inst.ends(c, rev)
             travel = float(inst.travel[here, a])
             w += travel
-            wait, meeting = 0.0, None
+            wait, meeting, before = 0.0, None, 0.0
             if inst.early is not None and timing.windowed[c]:
                 if not rest and timing.after_pause(c, inst.window_at(c, w)):
                     if team_stops:
                         team_stops[-1].pause_after = pause
+                    else:  # nothing before it: the team rests on arrival there
+                        before = pause
                     rest = pause
                 wait = inst.visit_start(c, w) - w
                 w += wait
@@ -254,6 +256,7 @@ def schedule(inst: Instance, routes: list[Route], starts_at: pd.Timestamp, timin
                 float(inst.service[c]),
                 float(inst.value[c]),
                 wait_min=wait,
+                pause_before=before,
                 appointment=meeting,
                 appointment_until=(
                     starts_at + pd.Timedelta(minutes=float(timing.late[c]))

@@ -9,10 +9,10 @@ RETURNING id;
 
 -- name: insert_stop
 INSERT INTO plan_stops (plan_id, ref, team, ord, site_kind, site_id, label, category, state, arrival, departure,
-                        travel_minutes, service_minutes, pause_after_minutes, appointment_at, appointment_until,
-                        wait_minutes, value, why, last_visit, last_outcome, geom, exit_geom, line)
+                        travel_minutes, service_minutes, pause_after_minutes, pause_before_minutes, appointment_at,
+                        appointment_until, wait_minutes, value, why, last_visit, last_outcome, geom, exit_geom, line)
 VALUES (%(plan)s, %(ref)s, %(team)s, %(ord)s, %(kind)s, %(site_id)s, %(label)s, %(category)s, %(state)s,
-        %(arrival)s, %(departure)s, %(travel)s, %(service)s, %(pause_after)s, %(appointment)s, %(until)s, %(wait)s,
+        %(arrival)s, %(departure)s, %(travel)s, %(service)s, %(pause_after)s, %(pause_before)s, %(appointment)s, %(until)s, %(wait)s,
         %(value)s,
         %(why)s, %(last_visit)s,
         %(last_outcome)s,
@@ -37,7 +37,7 @@ FROM plans p WHERE p.id = %(id)s;
 -- name: stops
 -- A plan's stops in visit order, each with the visit that reported on it (the latest, if several).
 SELECT s.id, s.ref, s.team, s.ord, s.site_kind, s.site_id, s.label, s.category, s.state, s.arrival, s.departure,
-       s.travel_minutes, s.service_minutes, s.pause_after_minutes, s.appointment_at, s.appointment_until,
+       s.travel_minutes, s.service_minutes, s.pause_after_minutes, s.pause_before_minutes, s.appointment_at, s.appointment_until,
        s.wait_minutes, s.value, s.why, s.last_visit, s.last_outcome,
        ST_X(s.geom) AS x, ST_Y(s.geom) AS y, ST_X(s.exit_geom) AS exit_x, ST_Y(s.exit_geom) AS exit_y,
        ST_AsBinary(s.line) AS line,

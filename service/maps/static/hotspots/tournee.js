@@ -142,18 +142,23 @@
     var html = "<p><strong>Tournée n° " + esc(plan.plan_id) + "</strong> : " + H.number(plan.stops ? plan.stops.length : 0) +
       " arrêts, valeur " + H.number(value, 1) + gain + " ; plan naïf " + H.number(naive, 1) + ".</p>" +
       downloads(plan);
-    var pauses = {}; // stop ref → the team's break after it (minutes)
-    (plan.stops || []).forEach(function (s) { if (s.pause_after_minutes > 0) pauses[s.ref] = s.pause_after_minutes; });
+    var pauses = {}, before = {}; // stop ref → the team's break after it, or on arrival before it (minutes)
+    (plan.stops || []).forEach(function (s) {
+      if (s.pause_after_minutes > 0) pauses[s.ref] = s.pause_after_minutes;
+      if (s.pause_before_minutes > 0) before[s.ref] = s.pause_before_minutes;
+    });
     ids.forEach(function (t, i) {
       var minutes = plan.team_minutes ? plan.team_minutes[i] : null;
       html += "<h3><span class='hs-carre' style='background:" + colour(t) + "'></span> Équipe " + esc(t) +
         (minutes !== null && minutes !== undefined ? " — " + H.number(minutes) + " min" : "") + "</h3><ol class='hs-arrets'>";
       teams[t].forEach(function (p) {
         var meeting = prop(p, ["Rendez-vous"]);
-        html += "<li>" + H.hour(prop(p, ["Arrivée"])) + " — " + esc(prop(p, ["Site"])) + " " + esc(prop(p, ["Lieu"]) || "") +
+        var ref = prop(p, ["Arrêt"]);
+        html += "<li>" + (before[ref] ? "<em class='hs-pause'>pause de " + H.number(before[ref]) + " min à l'arrivée, puis</em> " : "") +
+          H.hour(prop(p, ["Arrivée"])) + " — " + esc(prop(p, ["Site"])) + " " + esc(prop(p, ["Lieu"]) || "") +
           (meeting ? " <strong class='hs-rdv'>rendez-vous " + (meeting.indexOf("–") < 0 ? "à " : "") + esc(meeting) + "</strong>" : "") +
           (prop(p, ["Fait"]) === "oui" ? " ✓" : "") +
-          (pauses[prop(p, ["Arrêt"])] ? " <em class='hs-pause'>— puis pause de " + H.number(pauses[prop(p, ["Arrêt"])]) + " min</em>" : "") +
+          (pauses[ref] ? " <em class='hs-pause'>— puis pause de " + H.number(pauses[ref]) + " min</em>" : "") +
           "</li>";
       });
       html += "</ol>";
