@@ -303,6 +303,41 @@ def test_on_a_small_laptop_panels_and_popups_stay_clear_of_each_other(server, br
     assert _reachable(browser, browser.find_element(By.CSS_SELECTOR, "#hs-tournee [name=duree]"))
 
 
+def test_the_panel_says_a_break_taken_on_arrival_before_a_first_stop_set_after_it(server, browser, conn):
+    """A 3 h shift from 08:00 with a 30 min break, nothing worth the trip but an appointment at 10:00: the team
+    rests on arrival there, then waits. The map's panel says so on that stop's line, before its hour."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25)
+    log_in(browser, server, wait)
+    tomorrow = date.today() + timedelta(days=1)
+    body = {
+        "duree": "3h",
+        "pause": "30min",
+        "debut": f"{tomorrow:%d/%m/%Y} 8h",
+        "priorite_min": 1e9,
+        "rendez_vous": "PS-0001 10h",
+    }
+    plan = browser.execute_async_script(
+        "const done = arguments[1]; fetch('/api/tournees', {method: 'POST', credentials: 'same-origin', headers: "
+        "{'Content-Type': 'application/json'}, body: JSON.stringify(arguments[0])})"
+        ".then(r => r.json()).then(b => done(b.tournee || b), e => done({erreur: String(e)}));",
+        body,
+    )
+    assert "plan_id" in plan, plan
+    (rest,) = conn.execute(
+        "SELECT pause_before_minutes FROM plan_stops WHERE plan_id = %s", (plan["plan_id"],)
+    ).fetchone()
+    assert rest == 30
+    browser.get(f"{server}/carte#tournee={plan['plan_id']}")
+    browser.refresh()
+    wait.until(lambda d: d.execute_script("return window.hotspotsTournee && window.hotspotsTournee.etat") == "dessinee")
+    (line,) = [li.text for li in browser.find_elements(By.CSS_SELECTOR, ".hs-arrets li")]
+    assert line.startswith("pause de 30 min à l'arrivée, puis 10:00 — PS-0001"), line
+    assert "puis pause" not in line
+
+
 def test_the_map_says_what_went_wrong_in_french(server, browser):
     from selenium.webdriver.support.ui import WebDriverWait
 
