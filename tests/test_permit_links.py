@@ -141,6 +141,35 @@ def test_complaint_trend_in_words():
     assert complaint_trend([now - pd.Timedelta(days=400)], now).code == "aucun"
 
 
+def test_a_trend_is_judged_against_the_same_categories_elsewhere_in_the_zone():
+    """A facility's 9 complaints of the last half against 1 before: a rise at an even split, but not where the rest
+    of the zone's complaints of the same kind doubled too (a season, a campaign: not the facility's own doing),
+    and the words say the zone's split. Its own complaints are left out of the zone's (a facility that is all its
+    category's reports is not compared with itself); a category the zone seldom sees stays near the split of the
+    days; the expected share weighs each category by the facility's complaints."""
+    from service.permits.links import ZoneHalves
+
+    now = pd.Timestamp("2026-11-20", tz="UTC")
+    dates = [now - pd.Timedelta(days=d) for d in (5, 10, 20, 30, 40, 60, 80, 100, 150, 250)]
+    kinds = ["odeurs"] * len(dates)
+    assert complaint_trend(dates, now).p_value == pytest.approx(11 / 1024)  # 9 or 10 of 10 at an even split
+    doubled = ZoneHalves(recent={"odeurs": 209, "bruit": 5}, before={"odeurs": 101, "bruit": 5})
+    trend = complaint_trend(dates, now, categories=kinds, zone=doubled)
+    assert trend.share == pytest.approx((200 + 10) / (300 + 20))  # its own 9 and 1 left out, 20 reports toward 1/2
+    assert trend.code == "stable" and trend.p_value > 0.05
+    assert trend.words == (
+        "sans tendance nette (9 ces 6 derniers mois, 1 les 6 mois d'avant ; ailleurs dans la zone, 66 % des "
+        "plaintes de même catégorie sont de ces 6 derniers mois : un écart que le hasard explique)"
+    )
+    alone = ZoneHalves(recent={"odeurs": 9}, before={"odeurs": 1})  # the facility is all the zone's « odeurs »
+    assert complaint_trend(dates, now, categories=kinds, zone=alone).share == 0.5
+    assert complaint_trend(dates, now, categories=kinds, zone=alone).code == "hausse"
+    mixed = ZoneHalves(recent={"odeurs": 208, "bruit": 0}, before={"odeurs": 103, "bruit": 100}, days_share=0.5)
+    share = mixed.share({"odeurs": 2, "bruit": 0}, {"odeurs": 0, "bruit": 2})
+    assert share == pytest.approx((2 * (206 + 10) / (309 + 20) + 2 * 10 / (98 + 20)) / 4)
+    assert ZoneHalves(recent={}, before={}, days_share=0.52).share({}, {}) == 0.52
+
+
 def test_follow_up_says_why_each_permit_is_due(conn, settings, facility):
     labels = load_labels(conn)
     permits, assessed = due_permits(conn, settings, pd.Timestamp(NOW), labels)

@@ -24,7 +24,7 @@ from service.db.vocabulary import Labels
 from service.errors import InvalidValueError
 from service.geo import to_lonlat
 from service.permits.followup import permit_words
-from service.permits.links import complaint_trend, load_permits, load_rules, permit_links
+from service.permits.links import complaint_trend, load_permits, load_rules, permit_links, zone_halves
 from service.plan.model import Place
 from service.plan.places import AddressGeocoder, parse_coordinates, resolve_place
 from service.settings import Settings
@@ -200,6 +200,7 @@ def _permits(
         until=until,
         rules=load_rules(conn),
     )
+    zone = zone_halves(conn, until)
     out = []
     for p in permits.to_dict("records"):
         mine = links[links["permit_id"] == p["id"]]
@@ -214,7 +215,7 @@ def _permits(
                 "valide_jusqu_au": p["valid_until"],
                 "distance_m": float(shapely.Point(p["x"], p["y"]).distance(shapely.Point(place.x, place.y))),
                 "plaintes_12_mois": len(mine),
-                "tendance": complaint_trend(mine["observed_at"], until).words,
+                "tendance": complaint_trend(mine["observed_at"], until, categories=mine["category"], zone=zone).words,
                 "x": float(p["x"]),
                 "y": float(p["y"]),
             }

@@ -17,7 +17,14 @@ import shapely
 from service.db.vocabulary import Labels, load_labels
 from service.export.sheet import Sheet
 from service.permits.followup import assess, reason_words
-from service.permits.links import concerned_categories, load_permits, load_rules, permit_links, permit_visits
+from service.permits.links import (
+    concerned_categories,
+    load_permits,
+    load_rules,
+    permit_links,
+    permit_visits,
+    zone_halves,
+)
 from service.plan.candidates import CandidateContext, register_source, site_row
 from service.plan.model import CANDIDATE_COLUMNS, DEFAULT_STATES, Filters
 from service.settings import Settings
@@ -50,7 +57,8 @@ def due_permits(
     concerns = {
         int(p["id"]): concerned_categories(p["activity"], p["permit_type"], rules) for p in permits.to_dict("records")
     }
-    assessed = assess(permits, links, visits, settings, now, gravity=labels.gravity, concerns=concerns)
+    zone = zone_halves(conn, now)
+    assessed = assess(permits, links, visits, settings, now, gravity=labels.gravity, concerns=concerns, zone=zone)
     return permits, assessed
 
 

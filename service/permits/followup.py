@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from service.permits.links import as_int, trend_halves, trend_of
+from service.permits.links import ZoneHalves, as_int, trend_halves, trend_of
 from service.plan import value as v
 from service.settings import Settings
 
@@ -65,15 +65,16 @@ def _conditions_checked(permit: dict[str, Any]) -> bool:
 
 def _per_permit(links: pd.DataFrame, stamp: pd.Timestamp, settings: Settings) -> dict[str, dict[int, Any]]:
     """The facts of each permit's complaints over the complaints window, computed once for all permits: count,
-    counts per category, distinct weeks, last report, and the two halves of the trend window."""
+    counts per category, distinct weeks, last report, and the two halves of the trend window (per category)."""
     out: dict[str, dict[int, Any]] = {k: {} for k in ("n", "counts", "weeks", "last", "recent", "before")}
     if links.empty:
         return out
     when = pd.to_datetime(links["observed_at"], utc=True)
     start, middle, end = trend_halves(stamp)
     ids = links["permit_id"].astype(int)
-    out["recent"] = ids[(when >= middle) & (when < end)].value_counts().to_dict()
-    out["before"] = ids[(when >= start) & (when < middle)].value_counts().to_dict()
+    for half, inside in (("recent", (when >= middle) & (when < end)), ("before", (when >= start) & (when < middle))):
+        for (pid, category), n in links[inside].groupby([ids[inside], links["category"][inside]]).size().items():
+            out[half].setdefault(int(pid), {})[str(category)] = int(n)
     window = when >= stamp - pd.Timedelta(days=settings.permit_complaints_days)
     mine = pd.DataFrame({"permit_id": ids[window], "category": links["category"][window], "when": when[window]})
     if mine.empty:
@@ -97,11 +98,13 @@ def assess(
     *,
     gravity: dict[str, float],
     concerns: dict[int, list[str]] | None = None,
+    zone: ZoneHalves | None = None,
 ) -> pd.DataFrame:
     """One row per permit: ``due`` (bool), ``reasons`` (French, one per motive), ``motives`` (codes ``expiration``,
     ``conditions``, ``plaintes``), ``components`` and ``value``, ``n_reports`` (over the complaints window),
     ``categories`` ({code: count}), ``trend`` (:class:`~service.permits.links.Trend`), ``last_visit``,
-    ``last_outcome``. ``links`` are the linked reports over (at least) the complaints window."""
+    ``last_outcome``. ``links`` are the linked reports over (at least) the complaints window; with the ``zone``'s
+    halves, a trend is judged against the split of the same categories elsewhere in the zone."""
     stamp = pd.Timestamp(now)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
     today = stamp.tz_convert("Europe/Brussels").normalize().tz_localize(None)
@@ -141,7 +144,9 @@ def assess(
             motives.append("conditions")
             conditions = CONDITIONS_FACTOR
         n = int(facts["n"].get(pid, 0))
-        trend = trend_of(int(facts["recent"].get(pid, 0)), int(facts["before"].get(pid, 0)))
+        recent, before = facts["recent"].get(pid, {}), facts["before"].get(pid, {})
+        share = zone.share(recent, before) if zone is not None else 0.5
+        trend = trend_of(sum(recent.values()), sum(before.values()), share=share)
         if n >= settings.permit_complaints_min:
             reasons.append(f"{n} plainte(s) liée(s) en {months} mois, {trend.words}")
             motives.append("plaintes")

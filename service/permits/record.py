@@ -14,7 +14,6 @@ from service.errors import NotFoundError
 from service.permits.followup import assess, permit_words
 from service.permits.links import (
     VISIT_NEAR_M,
-    complaint_trend,
     concerned_categories,
     counts_by_category_and_year,
     load_permits,
@@ -22,6 +21,7 @@ from service.permits.links import (
     permit_links,
     permit_visits,
     q,
+    zone_halves,
 )
 from service.settings import Settings
 
@@ -62,10 +62,11 @@ def permit_record(
     concerns = concerned_categories(p["activity"], p["permit_type"], rules)
     links = permit_links(conn, settings, permits, until=stamp, rules=rules)
     visits = permit_visits(conn, [permit_id])
+    zone = zone_halves(conn, stamp)
     assessed = assess(
-        permits, links, visits, settings, stamp, gravity=labels.gravity, concerns={permit_id: concerns}
+        permits, links, visits, settings, stamp, gravity=labels.gravity, concerns={permit_id: concerns}, zone=zone
     ).iloc[0]
-    trend = complaint_trend(links["observed_at"], stamp)
+    trend = assessed["trend"]
     table = counts_by_category_and_year(links)
     by_year = {str(category): {str(year): int(n) for year, n in row.items() if n} for category, row in table.iterrows()}
     placed = p["x"] is not None and not pd.isna(p["x"])

@@ -53,3 +53,13 @@ FROM (
 JOIN permits p ON p.id = f.permit_id
 JOIN visits v ON v.id = f.visit_id
 ORDER BY f.permit_id, f.visit_id;
+
+-- name: zone_halves
+-- The zone's reports per category in the two halves of a trend window (near-duplicates and referred reports left
+-- out, as in the links): what a facility's complaints would look like if they rose and fell like the zone's.
+SELECT category, count(*) FILTER (WHERE observed_at >= %(middle)s) AS recent,
+       count(*) FILTER (WHERE observed_at < %(middle)s) AS before
+FROM reports
+WHERE observed_at >= %(start)s AND observed_at < %(end)s AND duplicate_of IS NULL AND referral_id IS NULL
+GROUP BY category
+ORDER BY category;
