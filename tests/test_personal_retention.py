@@ -34,6 +34,10 @@ def _log(conn, action: str) -> list[tuple[str, dict]]:
     ).fetchall()
 
 
+def _descriptions(conn) -> dict[str, str]:
+    return dict(conn.execute("SELECT external_id, description FROM reports").fetchall())
+
+
 def _rejected_personal(conn) -> int:
     return conn.execute("SELECT count(*) FROM private.rejected_row_contacts").fetchone()[0]
 
@@ -55,7 +59,7 @@ def imported(conn, settings):
     return summary
 
 
-def test_closed_reports_lose_their_reporter_after_the_retention_open_ones_keep_theirs(conn, imported):
+def test_closed_reports_lose_their_reporter_after_the_retention_open_ones_keep_theirs(conn, settings, imported):
     today = datetime.now(UTC)
     soon = today + pd.DateOffset(months=23)
     erased = personal.erase_expired_personal_data(conn, months=24, now=soon, actor=personal.AUTOMATIC, quiet=True)
@@ -66,28 +70,41 @@ def test_closed_reports_lose_their_reporter_after_the_retention_open_ones_keep_t
     assert _log(conn, "effacement_donnees_personnelles") == []  # the server's runs that erase nothing are not logged
     personal.erase_expired_personal_data(conn, months=24, now=soon, actor="cli:agent")
     conn.commit()
-    nothing = ("cli:agent", {"declarants": 0, "lignes_rejetees": 0, "mois": 24})
+    nothing = ("cli:agent", {"declarants": 0, "lignes_rejetees": 0, "descriptions": 0, "mois": 24})
     assert _log(conn, "effacement_donnees_personnelles") == [nothing]  # a person's run is, even when nothing goes
 
     later = today + pd.DateOffset(months=25)
     trial = personal.erase_expired_personal_data(conn, months=24, now=later, actor="cli:agent", trial=True)
     conn.commit()
-    assert (trial.reporters, trial.rejected_rows, trial.open_kept) == (2, 1, 2)
+    assert (trial.reporters, trial.rejected_rows, trial.open_kept, trial.descriptions) == (2, 1, 2, 2)
+    written = _descriptions(conn)
     assert len(_contacts(conn)) == 4 and _rejected_personal(conn) == 1  # a trial erases nothing…
     assert _log(conn, "effacement_donnees_personnelles") == [nothing]  # …and logs nothing
 
     erased = personal.erase_expired_personal_data(conn, months=24, now=later, actor="cli:agent")
     conn.commit()
-    assert (erased.reporters, erased.rejected_rows, erased.open_kept) == (2, 1, 2)
+    assert (erased.reporters, erased.rejected_rows, erased.open_kept, erased.descriptions) == (2, 1, 2, 2)
     # the closed ones (« Clôturé », « Traité ») are gone, the open ones (« En cours », « Nouveau ») stay
     assert _contacts(conn) == {"2025/0131": "M. Lambert", "2025/0602": "Mme Renard"}
     assert _rejected_personal(conn) == 0
+    # what the closed reports' descriptions held of people is gone too, the nuisance stays; an open report's and a
+    # closed one's without anyone in it are as they were written
+    assert _descriptions(conn) == written | {
+        "2024/0412": "Matelas et planches contre le mur, rappeler M. [nom effacé] au [téléphone effacé]",
+        "2024/0915": "Affiches sur l'abribus, photos envoyées par madame [nom effacé] ([e-mail effacé])",
+    }
+    assert written["2024/0788"] == "Trottoir devant l'école n° 3"
+    assert written["2025/0131"] == "Fumée noire dans le jardin, le voisin M. Collard joignable au 0496 55 01 27"
     # the reports themselves stay, with nothing personal
     assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 5
     assert _log(conn, "effacement_donnees_personnelles") == [
         nothing,
-        ("cli:agent", {"declarants": 2, "lignes_rejetees": 1, "mois": 24}),
+        ("cli:agent", {"declarants": 2, "lignes_rejetees": 1, "descriptions": 2, "mois": 24}),
     ]
+    # the same file imported again: the rows are known and unchanged, nothing erased comes back
+    ingest(conn, settings, FILE)
+    assert _descriptions(conn)["2024/0412"].endswith("M. [nom effacé] au [téléphone effacé]")
+    assert set(_contacts(conn)) == {"2025/0131", "2025/0602"}
 
 
 def test_the_server_erases_once_a_day_between_its_processes(conn, settings, imported, caplog):
@@ -100,10 +117,13 @@ def test_the_server_erases_once_a_day_between_its_processes(conn, settings, impo
         assert again is not None and (again.reporters, again.rejected_rows) == (0, 0)
         assert first.tick(later + pd.Timedelta(hours=1)) is None  # once a day
     assert _log(conn, "effacement_donnees_personnelles") == [
-        ("serveur", {"declarants": 2, "lignes_rejetees": 1, "mois": 24})
+        ("serveur", {"declarants": 2, "lignes_rejetees": 1, "descriptions": 2, "mois": 24})
     ]
     said = [r.getMessage() for r in caplog.records]
-    assert "Données personnelles de plus de 24 mois effacées : 2 déclarant(s), 1 ligne(s) rejetée(s)" in said
+    assert (
+        "Données personnelles de plus de 24 mois effacées : 2 déclarant(s), 1 ligne(s) rejetée(s), 2 description(s)"
+        in said
+    )
     assert any(m.startswith("2 signalement(s) encore ouvert(s) depuis plus de 24 mois") for m in said)
     # with no retention set, no thread and nothing erased
     kept = RetentionKeeper(settings.model_copy(update={"personal_retention_months": 0}))
@@ -116,6 +136,11 @@ def test_a_reporter_asks_to_be_forgotten(conn, imported):
     assert personal.erase_reporter(conn, report, actor="cli:agent", reason="demande du 02/12") is False
     conn.commit()
     assert "2025/0131" not in _contacts(conn)
+    # the neighbour named in the description goes too (the report is open: only the request erases it now)
+    assert (
+        _descriptions(conn)["2025/0131"] == "Fumée noire dans le jardin, le voisin M. [nom effacé] joignable au "
+        "[téléphone effacé]"
+    )
     assert [d["efface"] for _, d in _log(conn, "effacement_declarant")] == [True, False]
     with pytest.raises(NotFoundError):
         personal.erase_reporter(conn, 999_999, actor="cli:agent", reason="x")
@@ -132,11 +157,12 @@ def test_the_command_says_what_goes_and_what_stays(conn, settings, imported):
     limit = (pd.Timestamp.now(tz="Europe/Brussels") - pd.DateOffset(months=12)).strftime("%d/%m/%Y")
     lines = [line.strip() for line in trial.stdout.splitlines()]
     assert lines[0] == f"Seraient effacées (conservation : 12 mois, avant le {limit}) :"
-    assert lines[1:3] == [
+    assert lines[1:4] == [
         "coordonnées de déclarants de signalements clos : 2",
         "colonnes personnelles de lignes rejetées : 1",
+        "descriptions de signalements clos (téléphones, e-mails, noms après M. ou Mme…) : 2",
     ]
-    assert " ".join(lines[3:]).startswith(f"2 signalement(s) encore ouvert(s), reçu(s) avant le {limit}")
+    assert " ".join(lines[4:]).startswith(f"2 signalement(s) encore ouvert(s), reçu(s) avant le {limit}")
     assert len(_contacts(conn)) == 4
 
     done = run_cli("effacer-contacts", "--json", env=env)

@@ -1,9 +1,9 @@
 """The server erases the personal data whose retention is over by itself, once a day
-(``HOTSPOTS_PERSONAL_RETENTION_MONTHS``): the contact details of the reporters of reports closed that long ago, the
-personal columns of rows rejected by imports that old (:func:`service.db.personal.erase_expired_personal_data`).
-Each erasure that removes something is written to the access log; several server processes erase once between them
-(the second finds nothing left). ``hotspots effacer-contacts`` does the same by hand, or from a system timer when
-the server is not running."""
+(``HOTSPOTS_PERSONAL_RETENTION_MONTHS``): the contact details of the reporters of reports closed that long ago and
+what their descriptions held of personal data, the personal columns of rows rejected by imports that old
+(:func:`service.db.personal.erase_expired_personal_data`). Each erasure that removes something is written to the
+access log; several server processes erase once between them (the second finds nothing left).
+``hotspots effacer-contacts`` does the same by hand, or from a system timer when the server is not running."""
 
 from __future__ import annotations
 
@@ -54,12 +54,14 @@ class RetentionKeeper(HourlyCheck):
             )
             return None
         self._done = today
-        if erased.reporters or erased.rejected_rows:
+        if erased.reporters or erased.rejected_rows or erased.descriptions:
             log.info(
-                "Données personnelles de plus de %s mois effacées : %s déclarant(s), %s ligne(s) rejetée(s)",
+                "Données personnelles de plus de %s mois effacées : %s déclarant(s), %s ligne(s) rejetée(s), "
+                "%s description(s)",
                 months,
                 erased.reporters,
                 erased.rejected_rows,
+                erased.descriptions,
             )
         if erased.open_kept:
             log.warning(

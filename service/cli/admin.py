@@ -107,7 +107,8 @@ def effacer_contacts(
     json_out: JsonOut = False,
 ) -> None:
     """Efface les données personnelles dont la durée de conservation est passée : les coordonnées des déclarants
-    des signalements clos depuis plus de N mois, les colonnes personnelles des lignes rejetées importées il y a plus
+    des signalements clos depuis plus de N mois et ce que leurs descriptions en contiennent (téléphones, e-mails,
+    noms après M. ou Mme…), les colonnes personnelles des lignes rejetées importées il y a plus
     de N mois (le serveur le fait chaque jour) ; ou, avec --signalement, celles d'un déclarant qui le demande."""
     settings = settings_of(ctx)
     if signalement is not None:
@@ -133,6 +134,10 @@ def effacer_contacts(
     console.print(f"{verb} (conservation : {months} mois, avant le {limit}) :", highlight=False)
     console.print(f"  coordonnées de déclarants de signalements clos : {erased.reporters}", highlight=False)
     console.print(f"  colonnes personnelles de lignes rejetées : {erased.rejected_rows}", highlight=False)
+    console.print(
+        f"  descriptions de signalements clos (téléphones, e-mails, noms après M. ou Mme…) : {erased.descriptions}",
+        highlight=False,
+    )
     if erased.open_kept:
         console.print(
             f"{erased.open_kept} signalement(s) encore ouvert(s), reçu(s) avant le {limit}, garde(nt) les "

@@ -13,6 +13,7 @@ import pandas as pd
 import psycopg
 
 from service.db.queries import Queries
+from service.db.redact import MAYBE_PERSONAL, redact
 from service.errors import NotFoundError
 
 _q = Queries("service.db", "retention.sql")
@@ -129,6 +130,7 @@ class Erased:
     rejected_rows: int  # personal columns of rejected rows imported longer ago than the retention
     open_kept: int  # reports still open though received longer ago: their reporter's details stay
     before: datetime  # the limit: closed (or imported) before it
+    descriptions: int = 0  # descriptions of reports closed that long ago, cleared of the personal data they held
 
 
 def erase_expired_personal_data(
@@ -141,31 +143,58 @@ def erase_expired_personal_data(
     quiet: bool = False,
 ) -> Erased:
     """Erase the contact details of the reporters of reports closed ``months`` ago or more — the last change of a
-    closed report counts as its closing, which is never before it: nothing goes too soon — and the personal
-    columns of the rows rejected by imports that old; an open report keeps its reporter's, who awaits an answer
+    closed report counts as its closing, which is never before it: nothing goes too soon —, the personal data
+    written in their descriptions (:mod:`service.db.redact`), and the personal columns of the rows rejected by
+    imports that old; an open report keeps its reporter's, who awaits an answer
     (counted, so that someone closes those done). In the caller's transaction and logged; ``quiet``: not when
     nothing went (the server's daily run). ``trial`` counts without erasing or logging."""
     before = (pd.Timestamp(now) - pd.DateOffset(months=months)).to_pydatetime()
     limit = {"before": before}
+    redacted = _redacted_descriptions(conn, before)
     if trial:
         reporters, rejected = conn.execute(_q("expired_counts"), limit).fetchone() or (0, 0)
     else:
         reporters = conn.execute(_q("erase_reporters"), limit).rowcount
         rejected = conn.execute(_q("erase_rejected_rows"), limit).rowcount
+        with conn.cursor() as cur:
+            cur.executemany(_q("redact_description"), redacted)
     (open_kept,) = conn.execute(_q("open_kept"), limit).fetchone() or (0,)
-    erased = Erased(int(reporters), int(rejected), int(open_kept), before)
-    if not trial and (reporters or rejected or not quiet):
-        detail = {"declarants": erased.reporters, "lignes_rejetees": erased.rejected_rows, "mois": months}
+    erased = Erased(int(reporters), int(rejected), int(open_kept), before, len(redacted))
+    if not trial and (reporters or rejected or redacted or not quiet):
+        detail = {
+            "declarants": erased.reporters,
+            "lignes_rejetees": erased.rejected_rows,
+            "descriptions": erased.descriptions,
+            "mois": months,
+        }
         log_access(conn, actor=actor, action="effacement_donnees_personnelles", detail=detail)
     return erased
 
 
+def _redacted_descriptions(conn: psycopg.Connection[Any], before: datetime) -> list[dict[str, Any]]:
+    """The descriptions of reports closed before ``before`` that held personal data, as they will read (telephone
+    numbers, e-mails, names after a title… replaced: :func:`service.db.redact.redact`)."""
+    rows = conn.execute(_q("closed_descriptions"), {"before": before, "maybe": MAYBE_PERSONAL}).fetchall()
+    out = []
+    for report_id, text in rows:
+        cleared, found = redact(str(text))
+        if found:
+            out.append({"id": report_id, "description": cleared})
+    return out
+
+
 def erase_reporter(conn: psycopg.Connection[Any], report_id: int, *, actor: str, reason: str) -> bool:
-    """Erase one reporter's contact details at their request (the right to erasure), logged with the reason;
-    whether there were any. A French 404 when there is no such report."""
-    if conn.execute("SELECT 1 FROM reports WHERE id = %s", (report_id,)).fetchone() is None:
+    """Erase one reporter's contact details at their request (the right to erasure), and what the report's
+    description holds of a person (:mod:`service.db.redact`), logged with the reason; whether there was anything.
+    A French 404 when there is no such report."""
+    row = conn.execute("SELECT description FROM reports WHERE id = %s", (report_id,)).fetchone()
+    if row is None:
         raise NotFoundError(f"Aucun signalement « {report_id} ».", hint="Vérifiez l'identifiant (SIG-…).")
     erased = conn.execute(_q("erase_reporter"), {"report": report_id}).fetchone() is not None
+    cleared, found = redact(str(row[0] or ""))
+    if found:
+        conn.execute(_q("redact_description"), {"id": report_id, "description": cleared})
+    erased = erased or bool(found)
     detail = {"signalement": report_id, "efface": erased, "motif": reason}
     log_access(conn, actor=actor, action="effacement_declarant", detail=detail)
     return erased

@@ -24,3 +24,13 @@ WHERE r.status <> 'clos' AND r.observed_at < %(before)s
 
 -- name: erase_reporter
 DELETE FROM private.reporter_contacts WHERE report_id = %(report)s RETURNING 1
+
+-- name: closed_descriptions
+-- Descriptions of reports closed before the limit that may hold personal data (a digit, an @, a title: a cheap
+-- first look; service/db/redact.py reads them precisely).
+SELECT r.id, r.description FROM reports r
+WHERE r.status = 'clos' AND r.updated_at < %(before)s AND r.description ~* %(maybe)s
+ORDER BY r.id
+
+-- name: redact_description
+UPDATE reports SET description = %(description)s WHERE id = %(id)s

@@ -1,0 +1,56 @@
+"""Personal data written into free text (a report's description): found and replaced when its retention is over.
+
+The register's columns of a reporter (name, telephone, e-mail) are kept apart and erased whole
+(:mod:`service.db.personal`); but people also write « rappeler Mme Renard au 0496 55 01 27 » into the description.
+What a pattern can tell is replaced by what it was: e-mail addresses, Belgian telephone numbers (national or
++32/0032), national register numbers (YY.MM.DD-XXX.XX), Belgian number plates (1-ABC-123, ABC-123) and the name that
+follows a title (M., Mme, Monsieur, Madame, Mademoiselle; Dhr., Mevr., Meneer, Mevrouw). A name without a title,
+or a house number and street (the place of the nuisance, not a person's), stays: the limit is said in the README.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: (what it is, pattern, replacement); the order matters: an e-mail first (its digits are no telephone), a
+#: national number before a telephone number.
+_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("e-mail", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[e-mail effacé]"),
+    (
+        "numéro national",
+        re.compile(r"(?<![\d.+])\d{2}\.?\d{2}\.?\d{2}[-. ]?\d{3}\.?\d{2}(?![\d.])"),
+        "[numéro national effacé]",
+    ),
+    (
+        "téléphone",
+        # 04 337 45 12, 0472 18 33 90, 0472/18.33.90, +32 472 18 33 90, 0032 (0)4 337 45 12; not a date and an
+        # hour (« 04/12/2024 08:40 », « 04.12.2024 08h30 »)
+        re.compile(r"(?<![\w+./-])(?:(?:\+|00)32[ ./-]?(?:\(0\)[ ./-]?)?[1-9]|0[1-9])(?:[ ./-]?\d){7,8}(?![\d:hH])"),
+        "[téléphone effacé]",
+    ),
+    # 1-ABC-123 or ABC-123 (not the service's own numbers: SIG-123, PER-12)
+    ("plaque", re.compile(r"\b(?:\d-)?(?!SIG-|PER-)[A-Z]{3}-\d{3}\b"), "[plaque effacée]"),
+    (
+        "nom",
+        # the title in any case (but « M », not « 50 m Rue… »), the name capitalised: « M. le bourgmestre » is no
+        # one's name
+        re.compile(
+            r"\b(M\.?|(?i:mr|dhr|mevr)\.?|(?i:mme|mlle|monsieur|madame|mademoiselle|meneer|mevrouw))"
+            r"(\s+)[A-ZÀ-Ý][\w'’-]*(?:\s+(?:(?:de|van|der|den|le|la|du)\s+)?[A-ZÀ-Ý][\w'’-]*){0,2}"
+        ),
+        r"\1\2[nom effacé]",
+    ),
+)
+
+#: A cheap first look in SQL (PostgreSQL regex): only descriptions with a digit, an @ or a title are read back.
+MAYBE_PERSONAL = r"[0-9@]|\m(m|mr|mme|mlle|monsieur|madame|mademoiselle|dhr|mevr|meneer|mevrouw)\M"
+
+
+def redact(text: str) -> tuple[str, int]:
+    """``text`` with each piece of personal data a pattern finds replaced by what it was (« [téléphone effacé] »),
+    and how many were replaced."""
+    found = 0
+    for _what, pattern, replacement in _PATTERNS:
+        text, n = pattern.subn(replacement, text)
+        found += n
+    return text, found
