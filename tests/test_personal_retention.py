@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from service.api.retention import RetentionKeeper
-from service.db import personal
+from service.db import connect, personal
 from service.errors import NotFoundError
 from tests.conftest import DATA
 from tests.helpers import cli_env, ingest, rejects, run_cli
@@ -128,6 +128,23 @@ def test_the_server_erases_once_a_day_between_its_processes(conn, settings, impo
     # with no retention set, no thread and nothing erased
     kept = RetentionKeeper(settings.model_copy(update={"personal_retention_months": 0}))
     assert not kept.wanted() and kept.tick(later + pd.DateOffset(days=1)) is None
+
+
+def test_the_server_erasure_steps_back_when_other_work_holds_a_table(conn, settings, imported, caplog):
+    keeper = RetentionKeeper(settings)
+    later = pd.Timestamp.now(tz="UTC") + pd.DateOffset(months=25)
+    conn.commit()
+    with connect(settings) as other:  # e.g. a restore or an import emptying the reports
+        other.execute("LOCK TABLE reports IN ACCESS EXCLUSIVE MODE")
+        with caplog.at_level("WARNING", logger="service.api.retention"):
+            assert keeper.tick(later) is None
+        other.rollback()
+    assert [r.getMessage() for r in caplog.records] == [
+        "Données personnelles : tables occupées par un autre travail, effacement remis à l'heure suivante"
+    ]
+    assert set(_contacts(conn)) == {"2024/0412", "2024/0788", "2025/0131", "2025/0602"}  # nothing half done
+    done = keeper.tick(later + pd.Timedelta(hours=1))  # the next hour, the tables free: done that day
+    assert done is not None and (done.reporters, done.rejected_rows) == (2, 1)
 
 
 def test_a_reporter_asks_to_be_forgotten(conn, imported):

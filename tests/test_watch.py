@@ -86,7 +86,7 @@ def test_a_watcher_that_cannot_connect_stays_down_and_says_so(tmp_path):
 
 
 @pytest.fixture()
-def api(settings, accounts):
+def api(settings, accounts, conn):  # emptied first: the server starts on what the test sees
     with TestClient(create_app(settings.model_copy(update={"map_cache_seconds": 3600}))) as c:
         yield c
 

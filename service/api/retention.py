@@ -2,7 +2,9 @@
 (``HOTSPOTS_PERSONAL_RETENTION_MONTHS``): the contact details of the reporters of reports closed that long ago and
 what their descriptions held of personal data, the personal columns of rows rejected by imports that old
 (:func:`service.db.personal.erase_expired_personal_data`). Each erasure that removes something is written to the
-access log; several server processes erase once between them (the second finds nothing left).
+access log; several server processes erase once between them (the second finds nothing left). The erasure gives
+way to any other work: when a table it needs is locked (an import, a restore), it waits a moment, gives up and tries
+again at the next hour, so that it can never hold up, nor be the cause of a deadlock with, what a person is doing.
 ``hotspots effacer-contacts`` does the same by hand, or from a system timer when the server is not running."""
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 from datetime import date
 
 import pandas as pd
+import psycopg
 
 from service.api.hourly import HourlyCheck
 from service.db import connect, personal
@@ -18,6 +21,10 @@ from service.db.personal import Erased
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: How long the erasure waits for a table that other work holds (below PostgreSQL's ``deadlock_timeout``, 1 s by
+#: default, so that in a lock cycle it is the erasure that steps back).
+LOCK_WAIT = "300ms"
 
 
 class RetentionKeeper(HourlyCheck):
@@ -42,10 +49,16 @@ class RetentionKeeper(HourlyCheck):
         months = self.settings.personal_retention_months
         try:
             with connect(self.settings) as conn:
+                conn.execute(f"SET lock_timeout = '{LOCK_WAIT}'")
                 erased = personal.erase_expired_personal_data(
                     conn, months=months, now=now.to_pydatetime(), actor=personal.AUTOMATIC, quiet=True
                 )
                 conn.commit()
+        except psycopg.errors.LockNotAvailable:
+            log.warning(
+                "Données personnelles : tables occupées par un autre travail, effacement remis à l'heure suivante"
+            )
+            return None
         except Exception:
             log.exception(
                 "Données personnelles : effacement de ce qui a plus de %s mois impossible (nouvel essai "
