@@ -1,7 +1,9 @@
 """Opening hours of the places a team checks during their business day (companies under a permit): when a shift may
 visit them. Written as people write them — « lun-ven 8h-12h, 13h-17h ; sam 9h-12h », « du lundi au vendredi
 8h-17h30 », « ma-vr 8u-17u », « 8h-17h » (every day) — and closed on Belgian public holidays unless they say
-otherwise (« fériés 9h-12h », or every day: « tous les jours 6h-22h »). The holidays, Easter's included, come from
+otherwise (« fériés 9h-12h », or every day: « tous les jours 6h-22h »), and on the dates of their own closings
+(« fermé du 20/07 au 09/08 » every year — the building trade's summer leave —, « congé du 24/12/2026 au
+02/01/2027 » once). The holidays, Easter's included, come from
 the ``holidays`` package (kept up to date by its community, with their French names) rather than from rules
 written here."""
 
@@ -11,6 +13,7 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 import holidays
@@ -37,18 +40,59 @@ _RANGE = re.compile(
 )
 _HINT = (
     "Écrivez par exemple « lun-ven 8h-17h », « lun-ven 8h-12h, 13h-17h ; sam 9h-12h », « lun,mer,ven 9h-17h » "
-    "ou « 8h-17h » (tous les jours)."
+    "ou « 8h-17h » (tous les jours) ; les fermetures après les heures : « lun-ven 8h-17h ; fermé du 20/07 au 09/08 »."
 )
 
 Ranges = tuple[tuple[int, int], ...]  # (opens, closes) in minutes from midnight, in order
+
+#: A closing over dates: « fermé du 20/07 au 09/08 », « congés du bâtiment du 19/07/2027 au 06/08/2027 », « gesloten
+#: van 24/12 tot 01/01 », « fermé le 02/01 », several after one word (« fermé du 20/07 au 09/08 et du 24/12 au
+#: 01/01 »).
+_CLOSING_WORD = re.compile(
+    r"\b(?:fermée?|ferme|fermeture(?:\s+annuelle)?|congés?(?:\s+annuels?|\s+du\s+bâtiment)?"
+    r"|vacances(?:\s+annuelles|\s+du\s+bâtiment)?|gesloten|sluiting|jaarlijks\s+verlof|bouwverlof|verlof|vakantie)"
+    r"\b\s*:?\s*(?=(?:du|le|les|van|op|vanaf)?\s*\d{1,2}[/.]\d{1,2})"  # a date follows: « dim fermé » is no closing
+)
+_DATE = r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2})(?!\d))?"
+_CLOSING_DATES = re.compile(
+    rf"\s*(?:(?:,|et|en)\s*)?(?:(?:du|le|les|van|op|vanaf)\s+)?{_DATE}"
+    rf"(?:\s*(?:au|-|–|tot|t/m|tot en met|jusqu'au)\s*{_DATE})?"
+)
+#: The year of a closing written without one (a leap year, for the 29th of February).
+_ANY_YEAR = 2000
+
+
+@dataclass(frozen=True)
+class Closing:
+    """Days a place is closed whatever its hours say, from ``first`` to ``last`` included; ``yearly`` when written
+    without a year (the dates then carry the year 2000 and come back each year, across the new year too)."""
+
+    first: date
+    last: date
+    yearly: bool
+
+    def covers(self, day: date) -> bool:
+        """Whether the place is closed on ``day``."""
+        if not self.yearly:
+            return self.first <= day <= self.last
+        key, first, last = (day.month, day.day), (self.first.month, self.first.day), (self.last.month, self.last.day)
+        return first <= key <= last if first <= last else key >= first or key <= last
+
+    def words(self) -> str:
+        """« fermé du 20/07 au 09/08 », « fermé le 02/01 », « fermé du 24/12/2026 au 02/01/2027 »."""
+        shape = "%d/%m" if self.yearly else "%d/%m/%Y"
+        if self.first == self.last:
+            return f"fermé le {self.first.strftime(shape)}"
+        return f"fermé du {self.first.strftime(shape)} au {self.last.strftime(shape)}"
 
 
 @dataclass(frozen=True)
 class OpeningHours:
     """The openings of each day (0 = Monday … 6 = Sunday, :data:`HOLIDAY` = a public holiday, whatever its weekday);
-    a day left out is closed."""
+    a day left out is closed; and the :class:`Closing` s over dates (a company's annual leave)."""
 
     openings: Mapping[int, Ranges]
+    closings: tuple[Closing, ...] = ()
 
     @property
     def days(self) -> frozenset[int]:
@@ -58,6 +102,9 @@ class OpeningHours:
     def words(self) -> str:
         """« lun-ven 08:00-12:00, 13:00-17:00 et sam 09:00-12:00 », as the sheet and a refusal say it (read back the
         same by :func:`parse_opening_hours`; no semicolon, which joins the parts of a « Pourquoi »)."""
+        return " et ".join([self._hours_words(), *(c.words() for c in self.closings)])
+
+    def _hours_words(self) -> str:
         if set(self.openings) == _WEEK | {HOLIDAY} and len(set(self.openings.values())) == 1:
             return f"tous les jours {_ranges_words(self.openings[0])}"
         groups: dict[Ranges, list[int]] = {}
@@ -97,9 +144,18 @@ class OpeningHours:
                 names.append(name)
         return names
 
+    def closings_during(self, starts_at: pd.Timestamp, minutes: float) -> list[str]:
+        """The closings over dates that fall in the shift (« fermé du 20/07 au 09/08 »): why a usual working day
+        finds the place closed."""
+        ends = starts_at + pd.Timedelta(minutes=minutes)
+        days = [day.date() for day in pd.date_range(starts_at.normalize(), ends, freq="D")]
+        return [c.words() for c in self.closings if any(c.covers(day) for day in days)]
+
     def _between(self, starts_at: pd.Timestamp, ends: pd.Timestamp) -> Iterator[tuple[pd.Timestamp, pd.Timestamp]]:
         """The openings (from, to) of the days from ``starts_at`` to ``ends``, a holiday's instead of its weekday's."""
         for day in pd.date_range(starts_at.normalize(), ends, freq="D"):
+            if any(c.covers(day.date()) for c in self.closings):
+                continue
             key = HOLIDAY if holiday_name(day) else day.weekday()
             for opens, closes in self.openings.get(key, ()):
                 yield day + pd.Timedelta(minutes=opens), day + pd.Timedelta(minutes=closes)
@@ -140,7 +196,12 @@ def read_opening_hours(text: str) -> OpeningHours | str:
 
 
 def _parse(text: str) -> OpeningHours:
-    cleaned = text.strip().lower()
+    cleaned, closings = _closings(text.strip().lower())
+    if closings and not _RANGE.search(cleaned):
+        raise _UnreadableHoursError(
+            "des dates de fermeture sans heures d'ouverture (écrivez-les après les heures : « lun-ven 8h-17h ; "
+            "fermé du 20/07 au 09/08 »)"
+        )
     rules: list[tuple[str, list[tuple[int, int]]]] = []
     position = 0
     for match in _RANGE.finditer(cleaned):
@@ -169,7 +230,45 @@ def _parse(text: str) -> OpeningHours:
                 openings[day] = ordered
             else:
                 openings.pop(day, None)
-    return OpeningHours(openings)
+    return OpeningHours(openings, closings)
+
+
+def _closings(text: str) -> tuple[str, tuple[Closing, ...]]:
+    """``text`` without its closings over dates (each left as a « ; »), and those closings in the order written."""
+    found: list[Closing] = []
+    out, position = [], 0
+    for word in _CLOSING_WORD.finditer(text):
+        if word.start() < position:
+            continue
+        out.append(re.sub(r"(?:\s*(?:[,;]|\bet|\ben))*\s*$", "", text[position : word.start()]))  # « …, et fermé »
+        position = word.end()
+        while (dates := _CLOSING_DATES.match(text, position)) is not None and (dates.end() > position):
+            found.append(_closing(dates))
+            position = dates.end()
+        out.append(" ; ")
+    out.append(text[position:])
+    return "".join(out), tuple(found)
+
+
+def _closing(match: re.Match[str]) -> Closing:
+    """One closing read from « 20/07 au 09/08 », « 24/12/2026 - 02/01/2027 » or « 02/01 »."""
+    first = _date(*match.group(1, 2, 3))
+    last = _date(*match.group(4, 5, 6)) if match.group(4) else first
+    first_yearly, last_yearly = match.group(3) is None, (match.group(6) if match.group(4) else match.group(3)) is None
+    if first_yearly != last_yearly:
+        raise _UnreadableHoursError(f"« {match.group(0).strip()} » : l'année aux deux dates, ou à aucune")
+    if not first_yearly and last < first:
+        raise _UnreadableHoursError(f"« {match.group(0).strip()} » : la fin précède le début")
+    return Closing(first, last, first_yearly)
+
+
+def _date(day: str, month: str, year: str | None) -> date:
+    number = _ANY_YEAR if year is None else int(year) + (2000 if len(year) == 2 else 0)
+    try:
+        return date(number, int(month), int(day))
+    except ValueError:
+        written = f"{day}/{month}" + (f"/{year}" if year else "")
+        raise _UnreadableHoursError(f"« {written} » n'est pas une date") from None
 
 
 def _minutes(match: re.Match[str]) -> tuple[int, int]:

@@ -113,12 +113,14 @@ def test_permits_opening_hours_read_or_refused(conn, settings):
             "heures d'ouverture: heures d'ouverture : deux plages se chevauchent (l'une ouvre à 12:00, avant que "
             f"l'autre ferme à 12:30) ; {examples}"
         ],
+        8: [f"heures d'ouverture: heures d'ouverture : « 31/06 » n'est pas une date ; {examples}"],
     }
     stored = dict(conn.execute("SELECT reference, opening_hours FROM permits ORDER BY reference").fetchall())
     assert stored == {
         "PE/2024/0011": "lun-ven 08:00-17:30",
         "PE/2024/0013": None,
         "PE/2024/0014": "lun-ven 08:00-12:00, 13:00-18:00 et sam 09:00-12:00",
+        "PE/2024/0016": "lun-ven 07:30-16:00 et fermé du 20/07 au 07/08",  # the building trade's leave, every year
     }
     raw = conn.execute("SELECT raw FROM rejected_rows WHERE batch_id = %s", (summary.batch_id,)).fetchone()[0]
     assert raw["Heures d'ouverture"] == "en semaine, le matin"

@@ -39,6 +39,24 @@ FRIDAY = pd.Timestamp("2026-12-04 07:00", tz="Europe/Brussels")
         ("lun-dim 6h-22h", set(range(7)), "lun-dim 06:00-22:00"),
         ("lun-ven 8h-17h, fériés 9h-12h", {0, 1, 2, 3, 4}, "lun-ven 08:00-17:00 et fériés 09:00-12:00"),
         ("18h-24h", set(range(7)), "tous les jours 18:00-24:00"),
+        # a company's own closings: every year, across the new year, once, several after one word, in Dutch
+        ("lun-ven 8h-17h ; fermé du 20/07 au 09/08", {0, 1, 2, 3, 4}, "lun-ven 08:00-17:00 et fermé du 20/07 au 09/08"),
+        (
+            "lun-ven 7h30-16h, congés du bâtiment du 19/07/2027 au 06/08/2027",
+            {0, 1, 2, 3, 4},
+            "lun-ven 07:30-16:00 et fermé du 19/07/2027 au 06/08/2027",
+        ),
+        (
+            "lun-sam 8h-18h ; congés annuels du 20/07 au 09/08 et du 24/12 au 01/01",
+            {0, 1, 2, 3, 4, 5},
+            "lun-sam 08:00-18:00 et fermé du 20/07 au 09/08 et fermé du 24/12 au 01/01",
+        ),
+        ("fermé le 02/01 ; lun-ven 8h-17h", {0, 1, 2, 3, 4}, "lun-ven 08:00-17:00 et fermé le 02/01"),
+        (
+            "ma-vr 8u-17u ; gesloten van 24.12 tot 1.1",
+            {0, 1, 2, 3, 4},
+            "lun-ven 08:00-17:00 et fermé du 24/12 au 01/01",
+        ),
     ],
 )
 def test_opening_hours_read_as_written(text, days, words):
@@ -54,6 +72,47 @@ def test_unreadable_opening_hours_are_refused_in_french(text):
     with pytest.raises(InvalidValueError) as error:
         parse_opening_hours(text)
     assert "heures d'ouverture" in error.value.message and "lun-ven 8h-17h" in error.value.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("fermé du 20/07 au 09/08", "des dates de fermeture sans heures d'ouverture"),
+        ("lun-ven 8h-17h ; fermé du 31/02 au 09/08", "« 31/02 » n'est pas une date"),
+        ("lun-ven 8h-17h ; fermé du 20/07/2027 au 09/08", "« du 20/07/2027 au 09/08 » : l'année aux deux dates"),
+        (
+            "lun-ven 8h-17h ; fermé du 20/08/2027 au 09/08/2027",
+            "« du 20/08/2027 au 09/08/2027 » : la fin précède le début",
+        ),
+    ],
+)
+def test_unreadable_closing_dates_are_named(text, problem):
+    with pytest.raises(InvalidValueError) as error:
+        parse_opening_hours(text)
+    assert error.value.message.startswith(f"heures d'ouverture « {text} » : {problem}")
+    assert "fermé du 20/07 au 09/08" in error.value.hint
+
+
+def test_a_company_closes_on_its_own_dates_every_year_or_once():
+    joinery = parse_opening_hours("lun-ven 7h30-16h ; congés du bâtiment du 20/07 au 07/08")
+    for year in (2027, 2028):  # every year, whatever the weekday
+        leave = pd.Timestamp(f"{year}-07-27 08:00", tz="Europe/Brussels")
+        assert joinery.windows(leave, 240, 30) == []
+        assert joinery.closings_during(leave, 240) == ["fermé du 20/07 au 07/08"]
+    # the first and the last day are closed; the Monday after, open again
+    assert joinery.windows(pd.Timestamp("2027-07-20 08:00", tz="Europe/Brussels"), 240, 30) == []
+    assert joinery.windows(pd.Timestamp("2027-08-06 08:00", tz="Europe/Brussels"), 240, 30) == []
+    back = pd.Timestamp("2027-08-09 08:00", tz="Europe/Brussels")
+    assert joinery.windows(back, 240, 30) == [(0.0, 450.0)] and joinery.closings_during(back, 240) == []
+    # across the new year; a night shift from the last closed day meets the next morning's opening
+    winter = parse_opening_hours("lun-sam 8h-18h ; fermé du 24/12 au 03/01")
+    assert winter.windows(pd.Timestamp("2027-12-30 08:00", tz="Europe/Brussels"), 240, 30) == []
+    night = pd.Timestamp("2028-01-03 22:00", tz="Europe/Brussels")  # Monday night into Tuesday 4 January
+    assert winter.windows(night, 12 * 60, 30) == [(600.0, 1170.0)]
+    # once, with the year: closed that year only
+    works = parse_opening_hours("lun-ven 8h-17h ; fermé du 19/07/2027 au 06/08/2027")
+    assert works.windows(pd.Timestamp("2027-07-27 08:00", tz="Europe/Brussels"), 240, 30) == []
+    assert works.windows(pd.Timestamp("2028-07-27 08:00", tz="Europe/Brussels"), 240, 30) == [(0.0, 510.0)]
 
 
 def test_a_window_opens_with_the_company_and_leaves_time_for_the_visit():

@@ -272,7 +272,8 @@ def test_permit_checks_are_planned_while_the_company_is_open(db, settings, geoco
     known = {}
     friday, saturday, christmas = START.replace(hour=7), START.replace(day=21), START.replace(month=12, day=25, hour=9)
     lunch = START.replace(hour=11)  # 11:00-15:00: the garages and the joinery close at noon
-    for at in (friday, START.replace(hour=20), saturday, lunch, christmas):
+    summer = START.replace(year=2027, month=7, day=27)  # a Tuesday in the building trade's leave
+    for at in (friday, START.replace(hour=20), saturday, lunch, christmas, summer):
         plan = shift(at)
         permits = plan.candidates[plan.candidates["kind"] == "permis"]
         known.update({r["site_id"]: r for r in permits.to_dict("records")})
@@ -299,6 +300,11 @@ def test_permit_checks_are_planned_while_the_company_is_open(db, settings, geoco
             assert set(permits["hours"]) == {"tous les jours 06:00-22:00"}
             assert len(closed) > 3 and closed["reason"].str.contains("(Noël, jour férié)", regex=False).all()
             assert set(closed["motive"]) == {"fermé(s) pendant la tournée (Noël, jour férié)"}
+        if at == summer:  # the joinery is on leave, the others work
+            on_leave = closed[closed["reason"].str.contains("(fermé du 20/07 au 07/08)", regex=False)]
+            assert len(on_leave) > 0 and len(permits) > 0
+            assert set(on_leave["motive"]) == {"fermé(s) pendant la tournée (jours de fermeture de l'entreprise)"}
+            assert on_leave["reason"].str.contains("12:30-16:00 et fermé du 20/07 au 07/08, les siennes").all()
     assert any(isinstance(r["hours"], str) for r in known.values()), "the register's own hours are used"
     sunday = START.replace(day=22, hour=10)
     company = next(site for site, row in known.items() if row["hours"] != "tous les jours 06:00-22:00")

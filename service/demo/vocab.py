@@ -352,13 +352,14 @@ PERMIT_CONDITIONS: dict[str, tuple[str, ...]] = {
 
 
 #: Opening hours of the companies, by activity, as a permit register writes them (several ways, a lunch closure,
-#: Saturday mornings); none for works and a fuel tank (the service's hours then apply).
+#: Saturday mornings, the building trade's summer leave); none for works and a fuel tank (the service's hours then
+#: apply).
 ACTIVITY_HOURS = {
     "Station-service": "7j/7 6h-22h",
     "Carrosserie": "du lundi au vendredi 8h-17h30",
     "Carrosserie et cabine de peinture": "du lundi au vendredi 8h-17h30",
     "Garage": "lun-ven 8h-12h, 13h-18h ; sam 9h-12h",
-    "Menuiserie": "du lundi au vendredi de 7h30 à 12h et de 12h30 à 16h",
+    "Menuiserie": "du lundi au vendredi de 7h30 à 12h et de 12h30 à 16h ; congés du bâtiment du 20/07 au 07/08",
     "Dépôt de mitraille": "lun-sam 7h-16h",
     "Centre de recyclage de matériaux": "Lun-Sam 07:00-18:00",
     "Centre de tri de déchets": "lun-ven 6h-20h",

@@ -177,12 +177,19 @@ def opening_windows(
             keep[i] = False
             whose = "les siennes, au registre des permis" if own else "réglage HOTSPOTS_PLAN_PERMIT_HOURS"
             holidays = hours.closed_holidays(starts_at, request.budget_minutes)
-            why = f" ({', '.join(holidays)}, jour férié)" if holidays else ""
+            closings = hours.closings_during(starts_at, request.budget_minutes)
+            causes = ([f"{', '.join(holidays)}, jour férié"] if holidays else []) + closings
+            why = f" ({', '.join(causes)})" if causes else ""
             reason = (
                 f"fermé pendant la tournée{why} : contrôles aux heures d'ouverture ({hours.words()}, {whose}), ou sur "
                 "rendez-vous (--rdv)"
             )
-            motive = f"fermé(s) pendant la tournée{why}"
+            # counted together: each company its own dates, one motive
+            motive = (
+                "fermé(s) pendant la tournée (jours de fermeture de l'entreprise)"
+                if closings
+                else f"fermé(s) pendant la tournée{why}"
+            )
             closed.append(
                 {
                     "site_id": row["site_id"],
