@@ -136,9 +136,8 @@ class OpeningHours:
     def closed_holidays(self, starts_at: pd.Timestamp, minutes: float) -> list[str]:
         """The public holidays during the shift on which the place is closed although open on that weekday
         (« Fête nationale »): why a usual working day finds it closed."""
-        ends = starts_at + pd.Timedelta(minutes=minutes)
         names = []
-        for day in pd.date_range(starts_at.normalize(), ends, freq="D"):
+        for day in _days_of(starts_at, starts_at + pd.Timedelta(minutes=minutes)):
             name = holiday_name(day)
             if name and day.weekday() in self.openings and HOLIDAY not in self.openings:
                 names.append(name)
@@ -147,18 +146,22 @@ class OpeningHours:
     def closings_during(self, starts_at: pd.Timestamp, minutes: float) -> list[str]:
         """The closings over dates that fall in the shift (« fermé du 20/07 au 09/08 »): why a usual working day
         finds the place closed."""
-        ends = starts_at + pd.Timedelta(minutes=minutes)
-        days = [day.date() for day in pd.date_range(starts_at.normalize(), ends, freq="D")]
+        days = [day.date() for day in _days_of(starts_at, starts_at + pd.Timedelta(minutes=minutes))]
         return [c.words() for c in self.closings if any(c.covers(day) for day in days)]
 
     def _between(self, starts_at: pd.Timestamp, ends: pd.Timestamp) -> Iterator[tuple[pd.Timestamp, pd.Timestamp]]:
         """The openings (from, to) of the days from ``starts_at`` to ``ends``, a holiday's instead of its weekday's."""
-        for day in pd.date_range(starts_at.normalize(), ends, freq="D"):
+        for day in _days_of(starts_at, ends):
             if any(c.covers(day.date()) for c in self.closings):
                 continue
             key = HOLIDAY if holiday_name(day) else day.weekday()
             for opens, closes in self.openings.get(key, ()):
                 yield day + pd.Timedelta(minutes=opens), day + pd.Timedelta(minutes=closes)
+
+
+def _days_of(starts_at: pd.Timestamp, ends: pd.Timestamp) -> pd.DatetimeIndex:
+    """The midnights of the days from ``starts_at`` to ``ends`` (a night shift touches two)."""
+    return pd.date_range(starts_at.normalize(), ends, freq="D")
 
 
 def holiday_name(day: pd.Timestamp) -> str | None:
@@ -254,12 +257,12 @@ def _closing(match: re.Match[str]) -> Closing:
     """One closing read from « 20/07 au 09/08 », « 24/12/2026 - 02/01/2027 » or « 02/01 »."""
     first = _date(*match.group(1, 2, 3))
     last = _date(*match.group(4, 5, 6)) if match.group(4) else first
-    first_yearly, last_yearly = match.group(3) is None, (match.group(6) if match.group(4) else match.group(3)) is None
-    if first_yearly != last_yearly:
+    yearly = match.group(3) is None
+    if match.group(4) and (match.group(6) is None) != yearly:
         raise _UnreadableHoursError(f"« {match.group(0).strip()} » : l'année aux deux dates, ou à aucune")
-    if not first_yearly and last < first:
+    if not yearly and last < first:
         raise _UnreadableHoursError(f"« {match.group(0).strip()} » : la fin précède le début")
-    return Closing(first, last, first_yearly)
+    return Closing(first, last, yearly)
 
 
 def _date(day: str, month: str, year: str | None) -> date:
