@@ -14,21 +14,24 @@ import shutil
 import socket
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from service.analyse.store import run_points
 from service.api import create_app
-from service.demo import generate_demo
+from service.db import connect
+from service.demo import DemoFiles, generate_demo
 from service.demo.load import note_planted_interventions
 from service.geocode.apply import batch_geocoder
 from service.geocode.gazetteer import load_gazetteer
 from service.ingest.pipeline import IngestOptions, ingest_file
-from tests.conftest import PASSWORDS, ROOT
+from tests.conftest import _DATA_TABLES, PASSWORDS, ROOT
 from tests.helpers import serving as serving_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -80,11 +83,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture()
-def demo_data(conn, settings, tmp_path):
-    """The demonstration set (1,500 reports up to today), geocoded, ingested and analysed."""
+def build_demo(conn, settings, folder: Path) -> DemoFiles:
+    """The demonstration set (1,500 reports up to today), geocoded, ingested and analysed into an emptied database."""
     files = generate_demo(
-        tmp_path / "demo",
+        folder,
         addresses=ROOT / "geodata" / "icar_seraing_neupre.csv",
         seed=11,
         n_reports=1500,
@@ -108,6 +110,101 @@ def demo_data(conn, settings, tmp_path):
     found = run_points(conn, since=(now - pd.Timedelta(days=730)).to_pydatetime(), now=now)
     conn.commit()
     assert found["points_sensibles"] > 0 and found.get("axes", 1) > 0, found
+    return files
+
+
+#: What tells whether the address register changed since a snapshot (a reload writes new rows: new xmin).
+_GAZETTEER_PRINT = """
+SELECT (SELECT count(*) FROM gazetteer_addresses), (SELECT max(xmin::text::bigint) FROM gazetteer_addresses),
+       (SELECT count(*) FROM gazetteer_streets), (SELECT max(xmin::text::bigint) FROM gazetteer_streets)
+"""
+
+
+@dataclass
+class DemoSnapshot:
+    """The database after :func:`build_demo`: each emptied table's rows (binary COPY, referenced tables first),
+    its sequences, and the address register it was built on."""
+
+    files: DemoFiles
+    copies: list[tuple[str, bytes]]
+    sequences: list[tuple[str, int, bool]]
+    gazetteer: tuple[Any, ...]
+
+    @classmethod
+    def take(cls, conn, files: DemoFiles) -> DemoSnapshot:
+        copies = []
+        for table in emptied_tables(conn):
+            with conn.cursor().copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy:
+                data = b"".join(bytes(block) for block in copy)
+            copies.append((table, data))
+        sequences = conn.execute(
+            """SELECT s.oid::regclass::text, (pg_sequence_last_value(s.oid) IS NOT NULL),
+                      coalesce(pg_sequence_last_value(s.oid), 1)
+               FROM pg_class s JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid
+                                                AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+               WHERE s.relkind = 'S' AND d.refobjid::regclass::text = ANY(%s)""",
+            ([table for table, _ in copies],),
+        ).fetchall()
+        gazetteer = conn.execute(_GAZETTEER_PRINT).fetchone()
+        return cls(files, copies, [(name, int(value), bool(called)) for name, called, value in sequences], gazetteer)
+
+    def restore(self, conn) -> bool:
+        """Put the rows back into the emptied tables; False (nothing written) when the address register changed
+        since (another test loaded its own): the demonstration must then be built again on it."""
+        if conn.execute(_GAZETTEER_PRINT).fetchone() != self.gazetteer:
+            return False
+        for table, data in self.copies:
+            with conn.cursor().copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
+                copy.write(data)
+        for name, value, called in self.sequences:
+            conn.execute("SELECT setval(%s, %s, %s)", (name, value, called))
+        conn.commit()
+        return True
+
+
+def emptied_tables(conn) -> list[str]:
+    """The tables the per-test TRUNCATE … CASCADE empties, each after the tables it references."""
+    references: dict[str, set[str]] = {}
+    for table, referenced in conn.execute(
+        "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
+    ).fetchall():
+        references.setdefault(table, set()).add(referenced)
+    emptied = {name.strip() for name in _DATA_TABLES.split(",")}
+    grown = True
+    while grown:  # CASCADE: whatever references an emptied table is emptied too
+        more = {table for table, refs in references.items() if refs & emptied} - emptied
+        emptied |= more
+        grown = bool(more)
+    ordered: list[str] = []
+    while len(ordered) < len(emptied):
+        waiting = emptied - set(ordered)
+        ready = sorted(t for t in waiting if not (references.get(t, set()) & waiting) - {t})
+        assert ready, f"références circulaires entre {sorted(emptied - set(ordered))}"
+        ordered += ready
+    return ordered
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(settings, tmp_path_factory) -> DemoSnapshot:
+    """The demonstration set built once per test process (about 9 s), then copied back for each test (well
+    under a second)."""
+    with connect(settings) as c:
+        c.execute(f"TRUNCATE {_DATA_TABLES} RESTART IDENTITY CASCADE")
+        c.commit()
+        files = build_demo(c, settings, tmp_path_factory.mktemp("demo"))
+        return DemoSnapshot.take(c, files)
+
+
+@pytest.fixture()
+def demo_data(conn, settings, demo_snapshot, tmp_path):
+    """The demonstration set (1,500 reports up to today), geocoded, ingested and analysed, in the emptied
+    database: copied from the process's snapshot, or built again if the address register changed since."""
+    if demo_snapshot.restore(conn):
+        return demo_snapshot.files
+    files = build_demo(conn, settings, tmp_path / "demo")
+    fresh = DemoSnapshot.take(conn, files)
+    demo_snapshot.copies, demo_snapshot.sequences = fresh.copies, fresh.sequences
+    demo_snapshot.files, demo_snapshot.gazetteer = fresh.files, fresh.gazetteer
     return files
 
 

@@ -122,4 +122,12 @@ def auth(tokens: dict[str, str]) -> dict[str, dict[str, str]]:
 
 # The browser tests' fixtures (a demo-data server, headless Chromium, the README's captures), for every test module
 # that drives the map; imported last, since tests.browser reads the names above.
-from tests.browser import browser, captures, demo_data, device_zone, failing_tiles, server  # noqa: E402, F401
+from tests.browser import (  # noqa: E402, F401
+    browser,
+    captures,
+    demo_data,
+    demo_snapshot,
+    device_zone,
+    failing_tiles,
+    server,
+)
