@@ -86,11 +86,12 @@ class _TcpConfig(uvicorn.Config):
 def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, request_log: bool = False) -> None:
     """Serve until interrupted. Several workers each build the app from the environment (same settings);
     ``request_log`` writes one line per request (without query strings) on the standard output."""
-    from service.api import create_app
     from service.db import server_database
 
     server_database(settings)  # a schema behind is refused here, in French, before uvicorn starts
     if workers == 1:
+        from service.api import create_app
+
         with contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run: Ctrl+C stops the server, no traceback
             uvicorn.Server(_config(create_app(settings), host=host, port=port, request_log=request_log)).run()
         return
