@@ -26,12 +26,12 @@ import pytest
 from service.analyse.store import run_points
 from service.api import create_app
 from service.db import connect
-from service.demo import DemoFiles, generate_demo
+from service.demo import DEMO_INGESTION, DemoFiles, generate_demo
 from service.demo.load import note_planted_interventions
 from service.geocode.apply import batch_geocoder
 from service.geocode.gazetteer import load_gazetteer
 from service.ingest.pipeline import IngestOptions, ingest_file
-from tests.conftest import _DATA_TABLES, PASSWORDS, ROOT
+from tests.conftest import _DATA_TABLES, PASSWORDS, ROOT, empty_data_tables
 from tests.helpers import serving as serving_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -94,17 +94,9 @@ def build_demo(conn, settings, folder: Path) -> DemoFiles:
     )
     load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
     geocoder = batch_geocoder(conn)
-    plan = [
-        (files.commune_csv, "reports", "commune_proprete"),
-        (files.patrols_xlsx, "reports", "patrouilles"),
-        (files.open311_json, "reports", "app_citoyenne"),
-        (files.intercommunale_csv, "reports", "intercommunale"),
-        (files.visits_csv, "visits", "visites"),
-        (files.permits_csv, "permits", "permis"),
-        (files.service_csv, "reports", "service_environnement"),  # its neighbour-noise reports: proposed referrals
-    ]
-    for path, kind, source in plan:
-        ingest_file(conn, path, IngestOptions(kind=kind, source=source), settings, geocoder=geocoder)  # type: ignore[arg-type]
+    for attr, kind, source in DEMO_INGESTION:  # the seven intake files, as « hotspots demo » imports them
+        options = IngestOptions(kind=kind, source=source)  # type: ignore[arg-type]
+        ingest_file(conn, getattr(files, attr), options, settings, geocoder=geocoder)
     note_planted_interventions(conn, files.truth, geocoder.geocoder)  # the camera at the corner it ended
     now = pd.Timestamp.now(tz="UTC")
     found = run_points(conn, since=(now - pd.Timedelta(days=730)).to_pydatetime(), now=now)
@@ -189,8 +181,7 @@ def demo_snapshot(settings, tmp_path_factory) -> DemoSnapshot:
     """The demonstration set built once per test process (about 9 s), then copied back for each test (well
     under a second)."""
     with connect(settings) as c:
-        c.execute(f"TRUNCATE {_DATA_TABLES} RESTART IDENTITY CASCADE")
-        c.commit()
+        empty_data_tables(c)
         files = build_demo(c, settings, tmp_path_factory.mktemp("demo"))
         return DemoSnapshot.take(c, files)
 

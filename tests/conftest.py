@@ -71,12 +71,18 @@ def settings() -> Iterator[Settings]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+def empty_data_tables(conn: psycopg.Connection[Any]) -> None:
+    """Empty every data table (and what references them), identities restarted; vocabularies, accounts and the
+    address register kept. Committed."""
+    conn.execute(f"TRUNCATE {_DATA_TABLES} RESTART IDENTITY CASCADE")
+    conn.commit()
+
+
 @pytest.fixture()
 def conn(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
     """A connection to an emptied database (vocabularies kept)."""
     with connect(settings) as c:
-        c.execute(f"TRUNCATE {_DATA_TABLES} RESTART IDENTITY CASCADE")
-        c.commit()
+        empty_data_tables(c)
         yield c
 
 

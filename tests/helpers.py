@@ -103,7 +103,7 @@ def load_analysed_demo(settings: Settings, out_dir: Path, *, seed: int = 7, n_re
     from service.demo import generate_demo
     from service.geocode.apply import batch_geocoder
     from service.geocode.gazetteer import load_gazetteer
-    from tests.conftest import _DATA_TABLES
+    from tests.conftest import empty_data_tables
 
     files = generate_demo(
         out_dir,
@@ -113,8 +113,7 @@ def load_analysed_demo(settings: Settings, out_dir: Path, *, seed: int = 7, n_re
         end=date(2026, 11, 15),
     )
     with connect(settings) as conn:
-        conn.execute(f"TRUNCATE {_DATA_TABLES} RESTART IDENTITY CASCADE")
-        conn.commit()
+        empty_data_tables(conn)
         if batch_geocoder(conn) is None:
             load_gazetteer(conn, [settings.geodata_dir / "icar_seraing_neupre.csv"])
             conn.commit()  # ingestion starts from a clean transaction (it rolls back anything pending)

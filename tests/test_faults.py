@@ -18,7 +18,7 @@ from service.api import create_app
 from service.db import connect
 from service.db.cluster import ClusterManager, find_bin_dir
 from service.settings import Settings
-from tests.conftest import _DATA_TABLES, DATA
+from tests.conftest import DATA, empty_data_tables
 from tests.helpers import serving
 
 
@@ -69,8 +69,7 @@ class Api:
 def emptied(settings: Settings, accounts: dict[str, str]) -> Iterator[None]:
     """Empty data tables, through a connection of its own (the ``conn`` fixture's would not survive a restart)."""
     with connect(settings) as c:
-        c.execute(f"TRUNCATE {_DATA_TABLES} RESTART IDENTITY CASCADE")
-        c.commit()
+        empty_data_tables(c)
     yield
 
 

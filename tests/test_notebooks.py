@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _DATA_TABLES, ROOT
+from tests.conftest import ROOT, empty_data_tables
 from tests.helpers import cli_env
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
@@ -35,8 +35,7 @@ def kernel_env(settings, tmp_path_factory):
     from service.db import connect
 
     with connect(settings) as conn:
-        conn.execute(f"TRUNCATE {_DATA_TABLES} RESTART IDENTITY CASCADE")
-        conn.commit()
+        empty_data_tables(conn)
     return cli_env(settings, HOTSPOTS_TILE_URL="", JUPYTER_PLATFORM_DIRS="1")
 
 
