@@ -115,12 +115,14 @@ SELECT (SELECT count(*) FROM gazetteer_addresses), (SELECT max(xmin::text::bigin
 @dataclass
 class DemoSnapshot:
     """The database after :func:`build_demo`: each emptied table's rows (binary COPY, referenced tables first),
-    its sequences, and the address register it was built on."""
+    its sequences, the address register it was built on, and where the reports' write counter stood (its last
+    analysis read them all)."""
 
     files: DemoFiles
     copies: list[tuple[str, bytes]]
     sequences: list[tuple[str, int, bool]]
     gazetteer: tuple[Any, ...]
+    report_version: int | None
 
     @classmethod
     def take(cls, conn, files: DemoFiles) -> DemoSnapshot:
@@ -138,7 +140,8 @@ class DemoSnapshot:
             ([table for table, _ in copies],),
         ).fetchall()
         gazetteer = conn.execute(_GAZETTEER_PRINT).fetchone()
-        return cls(files, copies, [(name, int(value), bool(called)) for name, called, value in sequences], gazetteer)
+        kept = [(name, int(value), bool(called)) for name, called, value in sequences]
+        return cls(files, copies, kept, gazetteer, _report_version(conn))
 
     def restore(self, conn) -> bool:
         """Put the rows back into the emptied tables; False (nothing written) when the address register changed
@@ -150,8 +153,19 @@ class DemoSnapshot:
                 copy.write(data)
         for name, value, called in self.sequences:
             conn.execute("SELECT setval(%s, %s, %s)", (name, value, called))
+        # copying the reports back moved their write counter: an analysis that had read them all still has, as
+        # after the build (else every server started on it would analyse again, redrawing the map mid-test)
+        conn.execute(
+            "UPDATE analysis_runs SET report_version = %s WHERE report_version = %s",
+            (_report_version(conn), self.report_version),
+        )
         conn.commit()
         return True
+
+
+def _report_version(conn) -> int | None:
+    """The reports' write counter (:mod:`service.analyse.refresh`), None before any write."""
+    return conn.execute("SELECT CASE WHEN is_called THEN last_value END FROM report_data_version").fetchone()[0]
 
 
 def emptied_tables(conn) -> list[str]:
@@ -196,6 +210,7 @@ def demo_data(conn, settings, demo_snapshot, tmp_path):
     fresh = DemoSnapshot.take(conn, files)
     demo_snapshot.copies, demo_snapshot.sequences = fresh.copies, fresh.sequences
     demo_snapshot.files, demo_snapshot.gazetteer = fresh.files, fresh.gazetteer
+    demo_snapshot.report_version = fresh.report_version
     return files
 
 
