@@ -51,7 +51,7 @@ return {overlapping: overlapping, covered: covered};
 
 
 def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, captures):
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -275,7 +275,10 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     )
     noted = ".leaflet-popup-content details.hs-intervention"
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, noted))
-    assert text_of(browser.find_element(By.CSS_SELECTOR, noted + " summary")) == "Noter une intervention"
+    # a popup is drawn again when its layer reloads: an element read meanwhile is stale, and is read again
+    read = WebDriverWait(browser, 60, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
+    summary = read.until(lambda d: text_of(d.find_element(By.CSS_SELECTOR, noted + " summary")))
+    assert summary == "Noter une intervention"
     browser.execute_script(
         "const box = document.querySelector(arguments[0]); box.open = true; const f = box.querySelector('form');"
         "f.elements.type.value = 'camera'; f.elements.date.value = '2026-08-01';"
