@@ -143,9 +143,21 @@ def _screen(browser, width: int, height: int, *, mobile: bool) -> None:
     browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": mobile})
 
 
+#: The controls measured once the page has laid itself out again: the panels are fitted to each other in the frame
+#: after one of them changed size (a status line rewritten by an answer arriving), so a measure taken between that
+#: change and the next frame sees a panel moved down but not yet shortened (on screen, for one frame at most).
+_SETTLED = (
+    "const done = arguments[arguments.length - 1];"
+    "requestAnimationFrame(() => requestAnimationFrame(() => done((() => {" + _CONTROLS + "})())));"
+)
+
+
 def _fits(browser) -> dict:
-    """Every control inside the screen, none over another."""
-    seen = browser.execute_script(_CONTROLS)
+    """Every control inside the screen, none over another, once the layout has settled (a few frames at most)."""
+    for _ in range(10):
+        seen = browser.execute_async_script(_SETTLED)
+        if not seen["overlaps"]:
+            break
     for c in seen["controls"]:
         inside = c["l"] >= 0 and c["t"] >= 0 and c["r"] <= seen["width"] + 0.5 and c["b"] <= seen["height"] + 0.5
         assert inside, (c, seen["width"], seen["height"])
