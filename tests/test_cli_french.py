@@ -73,6 +73,30 @@ def test_the_list_of_commands_wraps_each_description_at_the_window_width(capsys,
     assert " ".join(words).startswith("passwd Change le mot de passe d'un compte (ses sessions ouvertes sont fermées")
 
 
+def test_the_list_of_commands_is_their_own_help_and_loads_none_of_them(capsys, monkeypatch):
+    """« hotspots --help » writes each command's line from a table rather than importing all the commands (1 s
+    instead of 7): the list is word for word what the commands themselves say, and the help imports none of them."""
+    monkeypatch.setenv("COLUMNS", "200")
+    _code, listed = _run(capsys, "--help")
+    root = cli._command()
+    ctx = root.context_class(root, info_name="hotspots")
+    for name in cli._LAZY:
+        assert root.get_command(ctx, name).name == name  # the command itself, loaded
+    root.get_help(ctx)
+    loaded = capsys.readouterr().out
+    assert listed.rstrip() == loaded.rstrip(), (listed, loaded)  # (the command adds an empty line)
+    assert len([line for line in listed.splitlines() if line.startswith("│ ")]) >= len(cli._LAZY) + 2
+    modules = sorted({entry.module for entry in cli._LAZY.values()} | {"pandas", "geopandas", "sklearn"})
+    probe = (
+        "import sys; from service.cli.main import main; main(['--help']); "
+        f"print('chargés :', [m for m in {modules!r} if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert "Commandes" in done.stdout and "chargés : []" in done.stdout, done.stdout + done.stderr
+
+
 @pytest.mark.parametrize(
     ("argv", "french"),
     [

@@ -7,13 +7,13 @@ import logging
 import os
 import sys
 import traceback
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 import typer
 from typer._click import Command
 from typer._click import exceptions as click_errors
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from service.cli import french
 from service.cli.common import err_console
@@ -21,49 +21,167 @@ from service.db.connect import describe_database_error
 from service.errors import ConfigError, DatabaseError, HotspotsError, InputFileError
 from service.settings import SettingsRefusedError, load_settings
 
-#: Every command's module is imported only when that command runs (or the help lists them all): « hotspots users
-#: lister » should not wait for pandas, SciPy and GeoPandas to load (2,5 s of a 3 s run before), nor an import of
-#: a file for scikit-learn. In the order the help lists them.
-_LAZY: dict[str, tuple[str, str]] = {
-    "db": ("service.cli.db", "app"),
-    "ingest": ("service.cli.ingest", "app"),
-    "batches": ("service.cli.ingest", "batches"),
-    "rejects": ("service.cli.ingest", "rejects"),
-    "gazetteer": ("service.cli.geocode", "gazetteer_app"),
-    "geocode": ("service.cli.geocode", "app"),
-    "demo-data": ("service.cli.demo", "demo_data"),
-    "demo": ("service.cli.demo", "demo"),
-    "analyse": ("service.cli.analyse", "analyse"),
-    "backtest": ("service.cli.backtest", "backtest_cmd"),
-    "serve": ("service.cli.serve", "serve"),
-    "users": ("service.cli.users", "app"),
-    "reglages": ("service.cli.admin", "reglages"),
-    "journal": ("service.cli.admin", "journal"),
-    "effacer-contacts": ("service.cli.admin", "effacer_contacts"),
-    "export": ("service.cli.export", "app"),
-    "plan": ("service.cli.plan", "plan"),
-    "tournees": ("service.cli.plan", "tournees_app"),
-    "network": ("service.cli.network", "app"),
+
+class _Lazy(NamedTuple):
+    """Where a command lives, and its line in the help."""
+
+    module: str
+    attribute: str
+    summary: str
+
+
+#: Every command's module is imported only when that command runs: « hotspots users lister » should not wait for
+#: pandas, SciPy and GeoPandas to load (2,5 s of a 3 s run before), nor an import of a file for scikit-learn. Each
+#: command's line in the help (the first paragraph of its own help, kept equal by a test) is written here, so that
+#: « hotspots --help » lists them all without importing any (7 s before). In the order the help lists them.
+_LAZY: dict[str, _Lazy] = {
+    "db": _Lazy("service.cli.db", "app", "Base de données : démarrer, arrêter, migrer, sauvegarder."),
+    "ingest": _Lazy("service.cli.ingest", "app", "Importer des fichiers (signalements, visites, permis)."),
+    "batches": _Lazy("service.cli.ingest", "batches", "Liste les derniers lots importés et leur bilan."),
+    "rejects": _Lazy(
+        "service.cli.ingest",
+        "rejects",
+        "Exporte les lignes rejetées d'un lot, avec leurs motifs, pour correction et nouvel import.",
+    ),
+    "gazetteer": _Lazy("service.cli.geocode", "gazetteer_app", "Registre officiel des adresses (ICAR, BeST-Address)."),
+    "geocode": _Lazy(
+        "service.cli.geocode",
+        "app",
+        "Géocoder des adresses belges hors ligne, et vérifier les cas douteux.",
+    ),
+    "demo-data": _Lazy(
+        "service.cli.demo",
+        "demo_data",
+        "Écrit un jeu de démonstration réaliste (vraies adresses de Seraing et Neupré).",
+    ),
+    "demo": _Lazy(
+        "service.cli.demo",
+        "demo",
+        "Démonstration complète : démarre la base, génère, importe et analyse le jeu de démonstration, "
+        "planifie une première tournée, puis (avec --servir) sert l'API et la carte avec un compte de "
+        "démonstration.",
+    ),
+    "analyse": _Lazy(
+        "service.cli.analyse",
+        "analyse",
+        "Trouve les points sensibles (grappes de signalements que le hasard n'explique pas) et les axes.",
+    ),
+    "backtest": _Lazy(
+        "service.cli.backtest",
+        "backtest_cmd",
+        "Apprend sur le passé, compte ce que chaque méthode aurait capturé ensuite (PAI, PEI*, taux de "
+        "capture) sur une surface honnête : fenêtres glissantes (mois, trimestre, année) avec intervalles à "
+        "95 %, un découpage détaillé, les premiers points sensibles face aux lieux les plus comptés et, avec "
+        "un réseau, les axes.",
+    ),
+    "serve": _Lazy("service.cli.serve", "serve", "Sert l'API (documentation sur /docs) et les cartes (/carte)."),
+    "users": _Lazy("service.cli.users", "app", "Comptes (lecteur, planificateur, admin) et clés Open311."),
+    "reglages": _Lazy(
+        "service.cli.admin",
+        "reglages",
+        "Les réglages en vigueur : variable, valeur, donnée ou par défaut, rôle (le mot de passe de la base "
+        "est masqué). Ils se donnent dans l'environnement ou un fichier .env du dossier courant.",
+    ),
+    "journal": _Lazy(
+        "service.cli.admin",
+        "journal",
+        "Le journal des accès : qui a lu quelle donnée personnelle et pourquoi, qui a exporté quoi, qui a "
+        "changé quel compte (« cli:… » : en ligne de commande), du plus récent au plus ancien.",
+    ),
+    "effacer-contacts": _Lazy(
+        "service.cli.admin",
+        "effacer_contacts",
+        "Efface les données personnelles dont la durée de conservation est passée : les coordonnées des "
+        "déclarants des signalements clos depuis plus de N mois et ce que leurs descriptions en contiennent "
+        "(téléphones, e-mails, noms après M. ou Mme…), les colonnes personnelles des lignes rejetées "
+        "importées il y a plus de N mois (le serveur le fait chaque jour) ; ou, avec --signalement, celles "
+        "d'un déclarant qui le demande.",
+    ),
+    "export": _Lazy("service.cli.export", "app", "Exports : listes de sites à contrôler."),
+    "plan": _Lazy(
+        "service.cli.plan",
+        "plan",
+        "Choisit et ordonne les sites d'une tournée dans la durée donnée, et écrit la liste à emporter.",
+    ),
+    "tournees": _Lazy(
+        "service.cli.plan",
+        "tournees_app",
+        "Tournées planifiées : les lister, en réécrire les fichiers.",
+    ),
+    "network": _Lazy(
+        "service.cli.network",
+        "app",
+        "Réseau routier (OpenStreetMap) des temps de trajet entre les sites d'une tournée.",
+    ),
     # prevention, permits and referrals (service/prevention, service/permits, service/referrals)
-    "digest": ("service.cli.prevention", "digest"),
-    "reseaux": ("service.cli.prevention", "app"),
-    "avis": ("service.cli.permits", "avis"),
-    "permis": ("service.cli.permits", "app"),
-    "renvois": ("service.cli.referrals", "app"),
-    "activite": ("service.cli.activity", "activite"),
-    "effet": ("service.cli.activity", "effet"),
-    "intervention": ("service.cli.interventions", "app"),
+    "digest": _Lazy(
+        "service.cli.prevention",
+        "digest",
+        "Bilan d'un réseau de quartier (ou d'une section, ou de chaque réseau) pour une période, en HTML et PDF.",
+    ),
+    "reseaux": _Lazy(
+        "service.cli.prevention",
+        "app",
+        "Réseaux d'information de quartier (prévention) : les enregistrer, les lister, leurs nouveautés.",
+    ),
+    "avis": _Lazy(
+        "service.cli.permits",
+        "avis",
+        "Fiche d'avis pour une demande de permis, autour d'une adresse (PDF A4).",
+    ),
+    "permis": _Lazy(
+        "service.cli.permits",
+        "app",
+        "Permis : liste de suivi (à contrôler), fiche d'un permis avec ses nuisances et ses visites.",
+    ),
+    "renvois": _Lazy(
+        "service.cli.referrals",
+        "app",
+        "Renvois vers la médiation ou un partenaire : renvoyer, confirmer une proposition, retirer, lister.",
+    ),
+    "activite": _Lazy(
+        "service.cli.activity",
+        "activite",
+        "Bilan d'activité du service pour une période : signalements par catégorie, commune et source, "
+        "visites par résultat, suivi des signalements (part visitée, délai), tournées ; chaque nombre à côté "
+        "de la période précédente et de la même période un an plus tôt, avec les écarts que le hasard seul "
+        "explique mal. Des nombres seulement, aucune donnée personnelle.",
+    ),
+    "effet": _Lazy(
+        "service.cli.activity",
+        "effet",
+        "L'action a-t-elle servi ? Les signalements du lieu (point, axe, ou cercle autour d'une adresse) "
+        "avant et après l'action, à côté du reste de la zone (témoin : saison, vacances) et de l'anneau "
+        "autour du lieu, où la nuisance a pu se déplacer ; avec un test exact et le quotient de déplacement.",
+    ),
+    "intervention": _Lazy(
+        "service.cli.interventions",
+        "app",
+        "Interventions à un lieu (caméra, panneau, nettoyage, aménagement, riverains informés) : noter, "
+        "lister, retirer. « L'action a-t-elle servi ? » part de la dernière notée au lieu.",
+    ),
 }
 
 
 class _LazyCommands(TyperGroup):
+    _listing = False  # the help is being written: a command not loaded yet is shown by its line only
+
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *(name for name in _LAZY if name not in self.commands)]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in _LAZY or cmd_name in self.commands:
             return super().get_command(ctx, cmd_name)
-        module, attribute = _LAZY[cmd_name]
+        module, attribute, summary = _LAZY[cmd_name]
+        if self._listing:
+            return TyperCommand(cmd_name, help=summary)
         target = getattr(importlib.import_module(module), attribute)
         command: Any
         if isinstance(target, typer.Typer):
