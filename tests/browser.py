@@ -353,7 +353,14 @@ def log_in(browser, server: str, wait) -> None:
     browser.find_element(By.NAME, "identifiant").send_keys("test.planificateur")
     browser.find_element(By.NAME, "mot_de_passe").send_keys(PASSWORDS["planificateur"])
     browser.find_element(By.CSS_SELECTOR, "#hs-form-connexion button").click()
-    wait.until(lambda d: d.current_url.endswith("/carte") and d.execute_script("return !!window.hotspotsLayers"))
+    wait.until(map_ready)
+
+
+def map_ready(driver) -> bool:
+    """The planning map is made, with its panels and forms on it: the objects its scripts make as they load
+    (window.hotspotsLayers, window.hotspotsTournee…) exist before the map, and a test acting then may find a panel
+    not yet in place."""
+    return driver.current_url.endswith("/carte") and bool(driver.execute_script("return !!window.hotspotsMap"))
 
 
 def fetch_json(driver, url: str):

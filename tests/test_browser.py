@@ -24,6 +24,7 @@ from tests.browser import (
     fetch_json,
     layers_state,
     log_in,
+    map_ready,
     screenshot_stats,
     serving,
     status_line,
@@ -63,7 +64,7 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     browser.find_element(By.NAME, "identifiant").send_keys("test.planificateur")
     browser.find_element(By.NAME, "mot_de_passe").send_keys(PASSWORDS["planificateur"])
     browser.find_element(By.CSS_SELECTOR, "#hs-form-connexion button").click()
-    wait.until(lambda d: d.current_url.endswith("/carte") and d.execute_script("return !!window.hotspotsLayers"))
+    wait.until(map_ready)
     # the activity report, printed, one click from the map: the last month, the last quarter, the year so far
     reports = browser.find_elements(By.CSS_SELECTOR, ".hs-bilans a")
     year = datetime.now(ZoneInfo("Europe/Brussels")).year
