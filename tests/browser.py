@@ -207,10 +207,7 @@ def demo_data(conn, settings, demo_snapshot, tmp_path):
     if demo_snapshot.restore(conn):
         return demo_snapshot.files
     files = build_demo(conn, settings, tmp_path / "demo")
-    fresh = DemoSnapshot.take(conn, files)
-    demo_snapshot.copies, demo_snapshot.sequences = fresh.copies, fresh.sequences
-    demo_snapshot.files, demo_snapshot.gazetteer = fresh.files, fresh.gazetteer
-    demo_snapshot.report_version = fresh.report_version
+    vars(demo_snapshot).update(vars(DemoSnapshot.take(conn, files)))  # the process's snapshot is this one now
     return files
 
 

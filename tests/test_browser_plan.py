@@ -27,10 +27,7 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     # a popup is drawn again when its layer reloads: an element read meanwhile is stale, and is read again
     wait = WebDriverWait(browser, 90, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
     log_in(browser, server, wait)
-    # the page is ready once its panels are set and the form is on the map: window.hotspotsTournee alone exists as
-    # soon as the script loads, before the map is made (a click then may land before the panels are set)
-    ready = "return !!window.hotspotsPanneaux && !!document.querySelector('.leaflet-control-container #hs-tournee')"
-    wait.until(lambda d: d.execute_script(ready))
+    wait.until(lambda d: d.execute_script("return !!window.hotspotsTournee"))
     form = browser.find_element(By.ID, "hs-tournee")
     form.find_element(By.TAG_NAME, "summary").click()
     duration = form.find_element(By.NAME, "duree")
