@@ -39,7 +39,7 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     Select(form.find_element(By.NAME, "mode")).select_by_value("voiture")
     Select(form.find_element(By.NAME, "pause")).select_by_value("15min")
     browser.execute_script("arguments[0].value = '10:00'", form.find_element(By.NAME, "pause_vers"))
-    tomorrow = date.today() + timedelta(days=1)  # a day shift, whenever the test runs (and on the screenshot)
+    tomorrow = datetime.now(BRUSSELS).date() + timedelta(days=1)  # a day shift, whenever the test runs (and on the screenshot)
     start = form.find_element(By.NAME, "debut")
     browser.execute_script("arguments[0].value = arguments[1]", start, f"{tomorrow}T08:00")
     form.find_element(By.NAME, "rendez_vous").send_keys("PS-0001 à 10h")
@@ -325,7 +325,7 @@ def test_the_panel_says_a_break_taken_on_arrival_before_a_first_stop_set_after_i
 
     wait = WebDriverWait(browser, 90, poll_frequency=0.25)
     log_in(browser, server, wait)
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = datetime.now(BRUSSELS).date() + timedelta(days=1)
     body = {
         "duree": "3h",
         "pause": "30min",
@@ -731,6 +731,13 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
     assert abs(typed - here) < timedelta(minutes=2), (typed, here)  # now, at the service (not on the phone)
     filters = "return [HotspotsCarte.nextDay('2026-12-02'), HotspotsCarte.nextDay('2026-12-31')]"
     assert browser.execute_script(filters) == ["2026-12-03", "2027-01-01"]  # « jusqu'au » takes its own day
+    # a time without an offset (the form's, a day field's) is the service's wall clock, shown as written; one with
+    # an offset is shown at the service (23:23 in UTC is 00:23 the next day in Brussels)
+    shown = (
+        "const H = HotspotsCarte; return [H.day('2026-12-04T23:23'), H.hour('2026-12-04T23:23'), "
+        "H.day('2026-12-04'), H.day('2026-12-04T23:23:00+00:00'), H.hour('2026-12-04T23:23:00Z')]"
+    )
+    assert browser.execute_script(shown) == ["04/12/2026", "23:23", "04/12/2026", "05/12/2026", "00:23"]
     agent.clear()
     agent.send_keys("INP Lambert")
     form.find_element(By.CSS_SELECTOR, "button").click()

@@ -20,6 +20,12 @@ from tests.helpers import cli_env, ingest, rejects, run_cli
 FILE = DATA / "formats" / "declarants.csv"
 
 
+def _morning(*, months: int, settings) -> pd.Timestamp:
+    """Ten o'clock at the service, ``months`` from now: the server's clock in a test run near midnight."""
+    day = pd.Timestamp.now(tz=settings.timezone).normalize() + pd.DateOffset(months=months)
+    return (day + pd.Timedelta(hours=10)).tz_convert("UTC")
+
+
 def _contacts(conn) -> dict[str, str]:
     """The reporters still kept: the case number → the name."""
     rows = conn.execute(
@@ -109,7 +115,7 @@ def test_closed_reports_lose_their_reporter_after_the_retention_open_ones_keep_t
 
 def test_the_server_erases_once_a_day_between_its_processes(conn, settings, imported, caplog):
     first, second = RetentionKeeper(settings), RetentionKeeper(settings)  # two server processes
-    later = pd.Timestamp.now(tz="UTC") + pd.DateOffset(months=25)
+    later = _morning(months=25, settings=settings)  # an hour later is the same day at the service
     with caplog.at_level("INFO", logger="service.api.retention"):
         done = first.tick(later)
         assert done is not None and (done.reporters, done.rejected_rows) == (2, 1)
@@ -132,7 +138,7 @@ def test_the_server_erases_once_a_day_between_its_processes(conn, settings, impo
 
 def test_the_server_erasure_steps_back_when_other_work_holds_a_table(conn, settings, imported, caplog):
     keeper = RetentionKeeper(settings)
-    later = pd.Timestamp.now(tz="UTC") + pd.DateOffset(months=25)
+    later = _morning(months=25, settings=settings)
     conn.commit()
     with connect(settings) as other:  # e.g. a restore or an import emptying the reports
         other.execute("LOCK TABLE reports IN ACCESS EXCLUSIVE MODE")

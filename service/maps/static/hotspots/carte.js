@@ -48,18 +48,30 @@
     });
   }
 
+  /* A day or a time written without an offset (« 2026-12-04 », « 2026-12-04T23:23 », as the visit form and the
+   * day fields write them, and as the server reads them) is already the service's wall clock: shown as written.
+   * Read by the browser, it would be taken in the device's zone and shifted into the service's (a visit recorded
+   * at 23:23 on a device set to UTC was shown the next day). Returns the instant and the zone to show it in. */
+  var WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/;
+  function instant(value) {
+    var m = typeof value === "string" && WALL_CLOCK.exec(value);
+    if (!m) return { date: new Date(value), zone: zone };
+    var utc = Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0), +(m[6] || 0));
+    return { date: new Date(utc), zone: "UTC" };
+  }
+
   function day(value) {
     if (!value) return "—";
-    var d = new Date(value);
-    return isNaN(d) ? esc(value) : d.toLocaleDateString(locale, { timeZone: zone });
+    var t = instant(value);
+    return isNaN(t.date) ? esc(value) : t.date.toLocaleDateString(locale, { timeZone: t.zone });
   }
 
   /* A time of day (« 14:30 ») in the service's time zone. */
   function hour(value) {
     if (!value) return "—";
-    var d = new Date(value);
-    if (isNaN(d)) return esc(value);
-    return d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone: zone });
+    var t = instant(value);
+    if (isNaN(t.date)) return esc(value);
+    return t.date.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone: t.zone });
   }
 
   /* Now as a date-and-time field takes it (« 2026-12-03T08:15 »), in the service's time zone: the visit's date
