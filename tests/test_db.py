@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.api import create_app
-from service.db import connect, ensure_database
+from service.db import cluster, connect, ensure_database
 from service.db.backup import backup, restore
 from service.db.cluster import ClusterManager
 from service.db.migrate import available_migrations, check_schema, migrate
@@ -51,6 +51,41 @@ def test_server_runs_as_an_unprivileged_user_when_root(settings):
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="only meaningful when run as root")
+def test_processes_started_together_on_a_fresh_machine_install_postgis_once(tmp_path, monkeypatch):
+    """The suite's two workers (or a server and a command) each find PostGIS missing: the second waits for the
+    first's installation and does not run apt-get again (it failed on dpkg's lock). apt-get is a stand-in that
+    writes down how it was called."""
+    calls = tmp_path / "apt-get.calls"
+    fake = tmp_path / "apt-get"
+    fake.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    marker = tmp_path / "postgis.control"
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(marker)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    ) as h:
+        assert h.stdout is not None and h.stdout.readline() == "installe\n"
+        cluster._apt_install(["postgresql-15-postgis-3"], installed=marker.exists)
+    assert marker.exists() and not calls.exists()  # waited for the other one, then found it done
+    # alone, it installs, and waits for any other apt-get on the machine
+    cluster._apt_install(["postgresql-15-postgis-3"], installed=lambda: False)
+    assert calls.read_text().splitlines() == [
+        "-o DPkg::Lock::Timeout=300 update -qq",
+        "-o DPkg::Lock::Timeout=300 install -y -qq postgresql-15-postgis-3",
+    ]
+
+
+#: Another process installing PostGIS: it holds the lock a second, then the package is there.
+HOLDER = """
+import pathlib, sys, time
+from service.db.cluster import apt_lock
+with apt_lock():
+    print("installe", flush=True)
+    time.sleep(1)
+    pathlib.Path(sys.argv[1]).touch()
+"""
+
+
 def test_data_dir_the_server_user_cannot_enter_is_refused():
     private = Path(tempfile.mkdtemp(prefix="hotspots-private-"))
     private.chmod(0o700)

@@ -7,12 +7,16 @@ through a Unix socket in that directory.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pwd
 import re
 import shutil
 import stat
 import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,15 +83,36 @@ def postgis_installed(bin_dir: Path) -> bool:
     return (_share_dir(bin_dir, major) / "extension" / "postgis.control").exists()
 
 
-def _apt_install(packages: list[str]) -> None:
+#: Held while this service installs packages: on a fresh machine, processes started together (the test suite's
+#: workers, a server's and a command's) would each run apt-get, and all but one fail on dpkg's lock.
+APT_LOCK = Path(tempfile.gettempdir()) / "hotspots-apt-get.lock"
+
+
+@contextmanager
+def apt_lock() -> Iterator[None]:
+    """One installation at a time between this service's processes (the others wait for it)."""
+    with APT_LOCK.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _apt_install(packages: list[str], *, installed: Callable[[], bool]) -> None:
+    """Install ``packages`` unless ``installed()`` says another process did it while this one waited."""
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise ConfigError(
-                f"L'installation de {' '.join(packages)} a échoué : {done.stderr.strip()[-500:]}",
-                hint=f"Installez-les à la main : apt-get install {' '.join(packages)}",
-            )
+    wait = ["-o", "DPkg::Lock::Timeout=300"]  # and wait for any other apt-get on the machine (a system upgrade)
+    with apt_lock():
+        if installed():
+            return
+        for cmd in (["apt-get", *wait, "update", "-qq"], ["apt-get", *wait, "install", "-y", "-qq", *packages]):
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise ConfigError(
+                    f"L'installation de {' '.join(packages)} a échoué : {done.stderr.strip()[-500:]}",
+                    hint=f"Installez-les à la main : apt-get install {' '.join(packages)}",
+                )
 
 
 def ensure_server_software(settings: Settings) -> Path:
@@ -103,7 +128,7 @@ def ensure_server_software(settings: Settings) -> Path:
                 hint="Installez-le (Debian/Ubuntu : sudo apt-get install postgresql postgresql-15-postgis-3) "
                 "ou indiquez une base existante avec DATABASE_URL.",
             )
-        _apt_install(["postgresql", "postgresql-contrib"])
+        _apt_install(["postgresql", "postgresql-contrib"], installed=lambda: find_bin_dir(settings) is not None)
         bin_dir = find_bin_dir(settings)
         if bin_dir is None:
             raise ConfigError("PostgreSQL reste introuvable après installation.")
@@ -114,7 +139,7 @@ def ensure_server_software(settings: Settings) -> Path:
                 "L'extension PostGIS n'est pas installée pour ce PostgreSQL.",
                 hint=f"Installez-la : sudo apt-get install {package}",
             )
-        _apt_install([package])
+        _apt_install([package], installed=lambda: postgis_installed(bin_dir))
         if not postgis_installed(bin_dir):
             raise ConfigError(f"PostGIS reste introuvable après l'installation de {package}.")
     return bin_dir
