@@ -39,7 +39,8 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     Select(form.find_element(By.NAME, "mode")).select_by_value("voiture")
     Select(form.find_element(By.NAME, "pause")).select_by_value("15min")
     browser.execute_script("arguments[0].value = '10:00'", form.find_element(By.NAME, "pause_vers"))
-    tomorrow = datetime.now(BRUSSELS).date() + timedelta(days=1)  # a day shift, whenever the test runs (and on the screenshot)
+    # a day shift, whenever the test runs (and on the screenshot): the service's tomorrow
+    tomorrow = datetime.now(BRUSSELS).date() + timedelta(days=1)
     start = form.find_element(By.NAME, "debut")
     browser.execute_script("arguments[0].value = arguments[1]", start, f"{tomorrow}T08:00")
     form.find_element(By.NAME, "rendez_vous").send_keys("PS-0001 à 10h")
