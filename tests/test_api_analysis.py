@@ -5,6 +5,9 @@ The data is loaded once for the module; the tests at the end record visits on it
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import numpy as np
 import psycopg
 import pytest
@@ -161,7 +164,9 @@ def test_export_sites_in_every_format(client, auth, settings):
     planner = auth["planificateur"]
     answer = client.get("/api/exports/sites", headers=planner)
     assert answer.headers["content-type"].startswith("text/csv")
-    assert 'attachment; filename="sites_a_controler_' in answer.headers["content-disposition"]
+    days = {f"{datetime.now(ZoneInfo(settings.timezone)):%Y%m%d}" for _ in range(2)}  # (midnight may pass between)
+    named = answer.headers["content-disposition"]
+    assert any(named == f'attachment; filename="sites_a_controler_{d}.csv"' for d in days), named
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == LIST_COLUMNS
     sites = [r[0] for r in rows[1:]]
@@ -198,6 +203,17 @@ def test_export_sites_in_every_format(client, auth, settings):
         ).fetchall()
     assert [d[0]["format"] for d in logged] == ["csv", "xlsx", "geojson", "gpx", "pdf", "geojson"]
     assert logged[4][0]["filtres"]["lieux"] == ["Neupré"]
+
+
+def test_a_file_is_named_after_the_service_s_day_not_the_machine_s():
+    """Two zones 25 hours apart are never on the same day: the name follows the zone it is given (the server's
+    machine is often kept in UTC, an hour behind Brussels in winter)."""
+    from service.api.files import dated_name
+
+    zones = ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+    east, west = (dated_name("renvois", "xlsx", z) for z in zones)
+    assert east != west
+    assert [east, west] == [f"renvois_{datetime.now(ZoneInfo(z)):%Y%m%d}.xlsx" for z in zones]
 
 
 def test_point_and_axis_lists_are_kept_until_the_analysis_data_change(client, settings):

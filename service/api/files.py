@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from fastapi.responses import Response
 
@@ -14,9 +15,11 @@ _MEDIA = {**MEDIA, "html": "text/html; charset=utf-8"}
 _INLINE = frozenset({"pdf", "html"})
 
 
-def dated_name(stem: str, fmt: str) -> str:
-    """``suivi_permis_20261125.csv``: the day in the name keeps the files of successive days apart."""
-    return f"{stem}_{date.today():%Y%m%d}.{SUFFIX.get(fmt, fmt)}"
+def dated_name(stem: str, fmt: str, zone: str) -> str:
+    """``suivi_permis_20261125.csv``: the day in the name keeps the files of successive days apart. The service's
+    day (``zone``), not the machine's: a server kept in UTC named a list taken at 0:30 in Brussels after the day
+    before."""
+    return f"{stem}_{datetime.now(ZoneInfo(zone)):%Y%m%d}.{SUFFIX.get(fmt, fmt)}"
 
 
 def file_response(data: bytes, fmt: str, name: str) -> Response:

@@ -43,4 +43,4 @@ def export_sites(
     )
     done = sites.export_sites(conn, settings, format, asked, base_url=str(request.base_url))
     audit(conn, user, "export_sites", format=format, sites=len(done.sheet.rows), filtres=done.filters.to_json())
-    return file_response(done.data, format, dated_name("sites_a_controler", format))
+    return file_response(done.data, format, dated_name("sites_a_controler", format, settings.timezone))

@@ -68,7 +68,7 @@ def followup_export(
     sheet = followup_sheet(conn, settings, months=mois, base_url=str(request.base_url))
     body = render_sheet(conn, settings, sheet, format)
     audit(conn, user, "export_suivi_permis", format=format, permis=len(sheet.rows))
-    return file_response(body, format, dated_name("suivi_permis", format))
+    return file_response(body, format, dated_name("suivi_permis", format, settings.timezone))
 
 
 def _address_geocoder(request: Request, conn: psycopg.Connection[Any]) -> AddressGeocoder | None:

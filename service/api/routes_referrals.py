@@ -128,7 +128,7 @@ def export_referrals(
     sheet = referral_sheet(frame, load_labels(conn), base_url=str(request.base_url))
     content = render_sheet(conn, settings, sheet, format)
     audit(conn, user, "export_renvois", format=format, renvois=len(frame))
-    return file_response(content, format, dated_name("renvois", format))
+    return file_response(content, format, dated_name("renvois", format, settings.timezone))
 
 
 def _one(conn: Any, referral_id: int) -> dict[str, Any]:
