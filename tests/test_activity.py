@@ -9,6 +9,7 @@ import io
 import math
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -379,7 +380,8 @@ def test_the_activity_command_prints_the_tables_and_writes_the_workbook(settings
     assert f"Écrit : {path}" in out and load_workbook(path).sheetnames[0] == "Synthèse"
     printed = path.with_suffix(".pdf")
     assert f"Écrit : {printed}" in out and printed.read_bytes().startswith(b"%PDF")
-    year = run_cli("activite", "--periode", "2026", env=env)
+    this_year = str(datetime.now(ZoneInfo(settings.timezone)).year)  # (2026, the data's, until it is over)
+    year = run_cli("activite", "--periode", this_year, env=env)
     assert year.returncode == 0 and "Précédente" not in year.stdout and "(en cours, au " in year.stdout
     wrong = run_cli("activite", "--periode", "2026-13", env=env)
     assert wrong.returncode == 1 and "période illisible : « 2026-13 »" in wrong.stderr
@@ -732,7 +734,7 @@ def test_an_intervention_noted_at_a_place_is_the_action_whose_effect_is_measured
         camera = post(lieu="ps-0900", type="caméra", date="2026-06-01", note="Caméra mobile n° 2")
         sign = post(lieu=address, type="Panneau posé", date="31/05/2026", rayon=40)
         drone = post(lieu="PS-0900", type="drone", date="2026-06-01")
-        ahead = post(lieu="PS-0900", type="panneau", date="2027-06-01")
+        ahead = post(lieu="PS-0900", type="panneau", date=f"{datetime.now(UTC) + timedelta(days=3):%Y-%m-%d}")
         backwards = post(lieu="PS-0900", type="panneau", date="2026-06-01", fin="2026-05-01")
         by_reader = client.post(
             "/api/interventions",

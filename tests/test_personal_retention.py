@@ -174,6 +174,8 @@ def test_the_command_says_what_goes_and_what_stays(conn, settings, imported):
     # the months pass: the reports were closed, and the file imported, 25 months ago
     conn.execute("UPDATE reports SET updated_at = updated_at - interval '25 months'")
     conn.execute("UPDATE ingestion_batches SET started_at = started_at - interval '25 months'")
+    # the open ones were received a year and a half ago: older than the 12 months tried, younger than the 24 kept
+    conn.execute("UPDATE reports SET observed_at = now() - interval '18 months' WHERE status <> 'clos'")
     conn.commit()
     trial = run_cli("effacer-contacts", "--simuler", "--mois", "12", env=env)
     assert trial.returncode == 0, trial.stderr
@@ -191,7 +193,7 @@ def test_the_command_says_what_goes_and_what_stays(conn, settings, imported):
     done = run_cli("effacer-contacts", "--json", env=env)
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
-    # 24 months by default: the open reports, received in 2025, are not that old
+    # 24 months by default: the open reports are not that old
     assert (answer["reporters"], answer["rejected_rows"], answer["open_kept"], answer["simulation"]) == (2, 1, 0, False)
     assert set(_contacts(conn)) == {"2025/0131", "2025/0602"}
 
