@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install lint browser-deps captures bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel bench-backtest bench-faults bench-permits bench-write
+.PHONY: demo test test-date install lint browser-deps captures bench bench-geocode bench-analyse bench-maps bench-load bench-plan bench-travel bench-backtest bench-faults bench-permits bench-write
 
 # Install everything: a virtual environment with the package and its tools. PostgreSQL/PostGIS are installed
 # by the service itself when missing (apt-get, as root) the first time the database starts.
@@ -40,6 +40,17 @@ test: install browser-deps
 	$(BIN)/ruff check service tests benchmarks notebooks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+## the suite with the machine's clock moved (libfaketime), for what holds only on some days: a year's end, a leap
+## day, the night of a time change, an evening already the next day in Brussels.
+## make test-date QUAND="2027-03-28 00:58 UTC"  (the tests waiting on the server's timers are left out)
+test-date: install browser-deps
+	@if [ -z "$(QUAND)" ]; then echo 'Indiquez le moment : make test-date QUAND="2027-01-01 00:30 +0100"'; exit 2; fi
+	@command -v faketime >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; } \
+		|| { echo "Installez faketime : sudo apt-get install faketime"; exit 2; }
+	faketime -f "$$(printf '%+d' $$(( $$(date -d '$(QUAND)' +%s) - $$(date +%s) )))" \
+		$(BIN)/python -m pytest -n 2 --dist loadfile -m "not minuterie"
 
 ## the README's screenshots (docs/premiers-pas/), taken again by the browser test on the demonstration data
 captures: install browser-deps

@@ -99,6 +99,7 @@ def test_killed_process_leaves_nothing_and_rerun_completes(conn, settings, big_f
     assert (again.inserted, again.duplicates, again.details["index_reconstruits"]) == (0, ROWS, False)
 
 
+@pytest.mark.minuterie  # (libfaketime's moved clock stops the timers it waits on: make test-date leaves it out)
 def test_database_stopped_mid_batch_leaves_nothing_and_rerun_completes(settings, big_file):
     if not settings.managed:
         pytest.skip("needs the managed cluster")

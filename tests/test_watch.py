@@ -52,6 +52,7 @@ def test_a_version_moves_once_the_change_is_committed_and_only_for_its_kind(sett
     assert watcher.sync() and watcher.version("analyse") != moved
 
 
+@pytest.mark.minuterie  # (libfaketime's moved clock stops the timers it waits on: make test-date leaves it out)
 def test_a_lost_listening_connection_is_made_again_with_a_new_epoch(settings, watcher):
     forgotten = []
     watcher.on_change(forgotten.append)
@@ -78,6 +79,7 @@ def test_a_stopped_watcher_gives_no_version(settings):
     assert w.version("analyse") is None
 
 
+@pytest.mark.minuterie  # (libfaketime's moved clock stops the timers it waits on: make test-date leaves it out)
 def test_a_watcher_that_cannot_connect_stays_down_and_says_so(tmp_path):
     w = DataWatcher(f"host={tmp_path} port=1 dbname=absente user=personne connect_timeout=1", retry_seconds=0.1)
     w.start()
