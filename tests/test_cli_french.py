@@ -103,6 +103,7 @@ def test_the_list_of_commands_is_their_own_help_and_loads_none_of_them(capsys, m
         (["nope"], "Commande inconnue : « nope »."),
         (["plann"], "Commande inconnue : « plann ». Vouliez-vous dire « plan » ?"),
         (["db", "stauts"], "Commande inconnue : « stauts ». Vouliez-vous dire « status » ?"),
+        (["db", "stop"], "Commande inconnue : « stop ». Commandes : up, down, status, migrate, url, backup, restore."),
         (["plan"], "Option obligatoire manquante : --duree."),
         (["plan", "--duree"], "L'option --duree attend une valeur."),
         (["plan", "--duree", "4h", "--equipes", "deux"], "Valeur refusée pour --equipes : un nombre entier est"),

@@ -208,10 +208,14 @@ def error_message(exc: click_errors.ClickException) -> str:
 
 
 def _unknown_command(name: str, ctx: Any) -> str:
-    """« Commande inconnue », with the nearest command names (those loaded on demand included)."""
+    """« Commande inconnue », with the nearest command names (those loaded on demand included), or all of them when
+    none is near (« db stop » finds « down » in the list, not by its spelling)."""
     names = ctx.command.list_commands(ctx) if ctx is not None and hasattr(ctx.command, "list_commands") else []
     close = difflib.get_close_matches(name, names, n=3)
-    hint = f" Vouliez-vous dire {' ou '.join(f'« {c} »' for c in close)} ?" if close else ""
+    if close:
+        hint = f" Vouliez-vous dire {' ou '.join(f'« {c} »' for c in close)} ?"
+    else:
+        hint = f" Commandes : {', '.join(names)}." if names else ""
     return f"Commande inconnue : « {name} ».{hint}"
 
 
