@@ -50,7 +50,6 @@ def test_server_runs_as_an_unprivileged_user_when_root(settings):
     assert pwd.getpwuid(Path(f"/proc/{pid}").stat().st_uid).pw_name == settings.pg_system_user
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="only meaningful when run as root")
 def test_processes_started_together_on_a_fresh_machine_install_postgis_once(tmp_path, monkeypatch):
     """The suite's two workers (or a server and a command) each find PostGIS missing: the second waits for the
     first's installation and does not run apt-get again (it failed on dpkg's lock). apt-get is a stand-in that
@@ -86,6 +85,7 @@ with apt_lock():
 """
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="only meaningful when run as root")
 def test_data_dir_the_server_user_cannot_enter_is_refused():
     private = Path(tempfile.mkdtemp(prefix="hotspots-private-"))
     private.chmod(0o700)
