@@ -19,7 +19,8 @@ the windows before and after the publisher's July 2022 change of its anonymisati
 future explains; on the demonstration data, the **generator's own intensity** (the demo scenario replayed many
 times with the same planted places and the same seed, so each cell's expected reports are known): what the best
 possible forecast from the data's own law would gain over the best baseline — the headroom the targets assume
-exists.
+exists —, then the same intensity as it stands the month before each origin (the planted places without their
+future starts and stops): what a perfect reading of the past reaches. Each gain comes with its 95 % interval.
 
 With ``--graines``, the gain on three other demonstration scenarios too (other seeds: other planted places and
 streets; 2,500 and 6,000 reports; dates cut to the month): a check that the forecast holds beyond the data it was
@@ -217,14 +218,16 @@ def file_events(path: Path) -> tuple[Any, Any]:
 
 def _bound_table(result: dict[str, Any], events: Any, n: int, name: str, expected: Any) -> None:
     """One row per horizon and area share: a clairvoyant ranking ``expected(origin, horizon)`` beside the forecast,
-    the count and the ceiling, with its gain over the best baseline and the share of the gap it closes."""
+    the count and the ceiling, with its gain over the best baseline (and the 95 % interval of that gain, windows
+    resampled as in the command's own table) and the share of the gap it closes."""
     from service.analyse.backtest import HORIZONS, RollingOptions, origins_for
     from service.analyse.metrics import captured, cells_for
 
     pai = _pai_rows(result)
+    rng = np.random.default_rng(0)
     print(
         f"| horizon | surface | fenêtres | {name} | {MODEL} | {COUNT} | plafond "
-        f"| gain ({name}) | écart comblé ({name}) |\n|---|---|---|---|---|---|---|---|---|"
+        f"| gain ({name}, IC 95 %) | écart comblé ({name}) |\n|---|---|---|---|---|---|---|---|---|"
     )
     done = set(pai.index.get_level_values("horizon"))
     for horizon_name, horizon in HORIZONS.items():
@@ -233,17 +236,23 @@ def _bound_table(result: dict[str, Any], events: Any, n: int, name: str, expecte
         origins = origins_for(events, horizon, RollingOptions())
         for coverage in (0.01, 0.05, 0.10):
             k = cells_for(coverage, n)
-            bound = []
+            bound = {}
             for origin in origins:
                 test = events.counts(origin, origin + horizon, n)
                 if test.sum():
-                    bound.append(captured(expected(origin, horizon), test, k) / test.sum() / (k / n))
-            rows = pai.xs((horizon_name, coverage), level=("horizon", "couverture"))
-            truth, ours, count = float(np.mean(bound)), rows[MODEL].mean(), rows[COUNT].mean()
-            best, ceiling = max(count, rows[KDE].mean()), rows[CEILING].mean()
+                    hits = captured(expected(origin, horizon), test, k)
+                    bound[events.month_label(origin)] = hits / test.sum() / (k / n)
+            rows = pai.xs((horizon_name, coverage), level=("horizon", "couverture")).loc[list(bound)]
+            truth = np.array(list(bound.values()))
+            ours, count, kde = rows[MODEL].mean(), rows[COUNT].mean(), rows[KDE].mean()
+            baseline = rows[COUNT if count >= kde else KDE].to_numpy()
+            best, ceiling = baseline.mean(), rows[CEILING].mean()
+            draws = rng.integers(0, len(truth), size=(2000, len(truth)))
+            low, high = np.percentile(truth[draws].mean(axis=1) / baseline[draws].mean(axis=1) - 1, [2.5, 97.5])
             print(
-                f"| {horizon_name} | {100 * coverage:g} % | {len(bound)} | {truth:.2f} | {ours:.2f} | {count:.2f} | "
-                f"{ceiling:.2f} | {100 * (truth / best - 1):+.1f} % | {100 * (truth - best) / (ceiling - best):.0f} % |"
+                f"| {horizon_name} | {100 * coverage:g} % | {len(truth)} | {truth.mean():.2f} | {ours:.2f} | "
+                f"{count:.2f} | {ceiling:.2f} | {100 * (truth.mean() / best - 1):+.1f} % ({100 * low:+.1f} ; "
+                f"{100 * high:+.1f}) | {100 * (truth.mean() - best) / (ceiling - best):.0f} % |"
             )
 
 
@@ -266,8 +275,10 @@ def months_around_bound(result: dict[str, Any], events: Any, n: int) -> None:
 
 
 def generator_bound(result: dict[str, Any], events: Any, area: Any, replayed: Path) -> None:
-    """Demonstration data: cells ranked by the generator's own expected reports in each test window — the best
-    any forecaster can do on these data (it knows the planted truth and the future: not a method)."""
+    """Demonstration data: cells ranked by the generator's own expected reports — in each test window (the best
+    any forecaster can do on these data: it knows the planted truth and the future, so it also knows when a
+    planted place starts or stops), then as they stand in the month before the origin, times the horizon (the
+    planted truth without the future: what a perfect reading of the past could reach). Neither is a method."""
     from service.analyse.events import events_on
     from service.ingest.points import read_points
 
@@ -277,7 +288,15 @@ def generator_bound(result: dict[str, Any], events: Any, area: Any, replayed: Pa
     def expected(origin: float, horizon: float) -> Any:
         return replay.counts(origin - shift, origin - shift + horizon, area.n)
 
+    def known_at_origin(origin: float, horizon: float) -> Any:
+        return replay.counts(origin - shift - 1, origin - shift, area.n) * horizon
+
     _bound_table(result, events, area.n, "intensité du générateur", expected)
+    print(
+        "\nLa même, telle qu'elle est le mois avant l'origine (les lieux plantés connus, pas leurs débuts ni leurs "
+        "fins à venir) :\n"
+    )
+    _bound_table(result, events, area.n, "intensité à l'origine", known_at_origin)
 
 
 #: Other demonstration scenarios (seed, reports, month-only dates): other planted places and streets, a thinner
