@@ -226,7 +226,7 @@ sweep
 effects, measured = [], {}
 for pid in points["id"].astype(str):
     try:
-        measured[pid] = found = read_effect(conn, pid, now=now)
+        measured[pid] = found = read_effect(conn, pid, zone=settings.timezone, now=now)
     except InvalidValueError as refusal:  # never visited, or too soon / too early to compare
         effects.append({"point": pid, "première visite": "—", "conclusion": refusal.message})
         continue
@@ -249,7 +249,14 @@ dropped = [e for e in measured.values() if e.measure.significant and (e.measure.
 if dropped:
     effect = min(dropped, key=lambda e: e.measure.ratio or 1)
 else:  # no drop: the top point around a day four months ago
-    effect = read_effect(conn, str(points.iloc[0]["id"]), action=now - pd.Timedelta(days=120), months=4, now=now)
+    effect = read_effect(
+        conn,
+        str(points.iloc[0]["id"]),
+        zone=settings.timezone,
+        action=now - pd.Timedelta(days=120),
+        months=4,
+        now=now,
+    )
 top = effect.site.id
 for sentence in effect_sentences(effect, None)[:-1]:
     print(sentence)

@@ -190,7 +190,7 @@ pd.DataFrame(
 # pour un SIG. Ici dans un dossier temporaire ; `hotspots plan --out DOSSIER` fait de même.
 
 # %%
-sheet = sheet_from_plan(plan, labels, base_url=settings.export_base_url)
+sheet = sheet_from_plan(plan, labels, zone=settings.timezone, base_url=settings.export_base_url)
 folder = Path(tempfile.mkdtemp(prefix="tournee-"))
 paths = write_pack(sheet, folder, background=load_sheet_background(conn, settings, sheet))
 pd.DataFrame({"fichier": [p.name for p in paths], "octets": [p.stat().st_size for p in paths]})

@@ -15,6 +15,9 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, Validation
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: The service's time zone unless HOTSPOTS_TIMEZONE says otherwise (Belgium has one); the pure functions that
+#: take a time zone default to it, the service passes its setting.
+DEFAULT_TIMEZONE = "Europe/Brussels"
 
 
 def _default_data_dir() -> Path:
@@ -60,10 +63,10 @@ class Settings(BaseSettings):
     zone_margin_m: float = Field(default=1500.0, ge=0, description="Marge autour de la zone (mètres).")
     crs: str = Field(default="EPSG:31370", description="Système de coordonnées métrique (Lambert belge 72).")
     timezone: str = Field(
-        default="Europe/Brussels",
+        default=DEFAULT_TIMEZONE,
         description="Fuseau horaire du service (nom IANA) : les dates sans décalage des fichiers et des formulaires "
-        "y sont lues, les jours des tournées et de la carte y sont comptés. Les bilans, les fiches imprimées et "
-        "l'analyse comptent en heure de Bruxelles, le seul fuseau de la Belgique.",
+        "y sont lues ; les jours, mois et années des tournées, de la carte, des listes, des fiches imprimées, des "
+        "bilans et de l'analyse y sont comptés.",
     )
     min_date: str = Field(default="2000-01-01", description="Date la plus ancienne acceptée.")
     future_tolerance_minutes: int = Field(default=15, description="Tolérance pour les dates dans le futur.")

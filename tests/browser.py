@@ -97,7 +97,9 @@ def build_demo(conn, settings, folder: Path) -> DemoFiles:
     for attr, kind, source in DEMO_INGESTION:  # the seven intake files, as « hotspots demo » imports them
         options = IngestOptions(kind=kind, source=source)  # type: ignore[arg-type]
         ingest_file(conn, getattr(files, attr), options, settings, geocoder=geocoder)
-    note_planted_interventions(conn, files.truth, geocoder.geocoder)  # the camera at the corner it ended
+    note_planted_interventions(
+        conn, files.truth, geocoder.geocoder, "Europe/Brussels"
+    )  # the camera at the corner it ended
     now = pd.Timestamp.now(tz="UTC")
     found = run_points(conn, since=(now - pd.Timedelta(days=730)).to_pydatetime(), now=now)
     conn.commit()

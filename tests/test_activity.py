@@ -32,11 +32,13 @@ from service.prevention.period import parse_period
 from tests.conftest import ROOT
 from tests.helpers import cli_env, ingest, run_cli
 
+#: The service's time zone in these tests (the settings' default).
+ZONE = "Europe/Brussels"
 NOW = pd.Timestamp("2026-12-02 10:00", tz="UTC")
 
 
 def _windows(code: str, first: str | None = "2020-01-01"):
-    period = parse_period(code, now=NOW.to_pydatetime())
+    period = parse_period(code, zone=ZONE, now=NOW.to_pydatetime())
     return windows_of(period, now=NOW, first_report=pd.Timestamp(first, tz="UTC") if first else None)
 
 
@@ -417,7 +419,7 @@ def test_a_place_that_rose_less_than_the_zone_is_said_to_have_risen():
     start, end = action - pd.Timedelta(days=92), action + pd.Timedelta(days=92)
     place, ring, control = Counts(20, 21), Counts(4, 4), Counts(100, 130)
     effect = Effect(
-        site, action, "date donnée", start, end, None, 200, place, ring, control, measure(place, ring, control)
+        site, action, "date donnée", start, end, None, 200, place, ring, control, measure(place, ring, control), ZONE
     )
     said = effect_sentences(effect, None)
     assert said[1].startswith(
@@ -430,22 +432,24 @@ def test_a_place_that_rose_less_than_the_zone_is_said_to_have_risen():
 def test_the_effect_is_measured_over_as_many_days_on_each_side_and_not_too_soon():
     now = pd.Timestamp("2026-12-03 10:00", tz="UTC")
     action = pd.Timestamp("2026-05-12", tz="Europe/Brussels").tz_convert("UTC")
-    start, end = effect_windows(action, months=6, now=now, first_report=pd.Timestamp("2024-01-01", tz="UTC"))
+    start, end = effect_windows(action, months=6, now=now, first_report=pd.Timestamp("2024-01-01", tz="UTC"), zone=ZONE)
     local = [f"{t.tz_convert('Europe/Brussels'):%d/%m/%Y %H:%M}" for t in (start, end)]
     assert local == ["09/11/2025 00:00", "12/11/2026 00:00"]  # 184 days each side, on the calendar (hour changes)
     recent = pd.Timestamp("2026-10-01", tz="Europe/Brussels").tz_convert("UTC")
-    start, end = effect_windows(recent, months=6, now=now, first_report=None)
+    start, end = effect_windows(recent, months=6, now=now, first_report=None, zone=ZONE)
     assert end == now and f"{start.tz_convert('Europe/Brussels'):%d/%m/%Y %H:%M}" == "29/07/2026 13:00"  # to today
     with pytest.raises(InvalidValueError, match=r"trop tôt pour mesurer l'effet de l'action du 20/11/2026 : 13 jour"):
-        effect_windows(pd.Timestamp("2026-11-20", tz="UTC"), months=6, now=now, first_report=None)
-    start, end = effect_windows(action, months=6, now=now, first_report=pd.Timestamp("2026-03-01 08:00", tz="UTC"))
+        effect_windows(pd.Timestamp("2026-11-20", tz="UTC"), months=6, now=now, first_report=None, zone=ZONE)
+    start, end = effect_windows(
+        action, months=6, now=now, first_report=pd.Timestamp("2026-03-01 08:00", tz="UTC"), zone=ZONE
+    )
     local = [f"{t.tz_convert('Europe/Brussels'):%d/%m/%Y %H:%M}" for t in (start, end)]
     assert local == ["01/03/2026 09:00", "22/07/2026 15:00"]  # the reports start on 1 March: as many days after
     short = r"ne remontent qu'au 01/05/2026 : 11 jour\(s\) avant l'action du 12/05/2026, il en faut 28"
     with pytest.raises(InvalidValueError, match=short):
-        effect_windows(action, months=6, now=now, first_report=pd.Timestamp("2026-05-01", tz="UTC"))
+        effect_windows(action, months=6, now=now, first_report=pd.Timestamp("2026-05-01", tz="UTC"), zone=ZONE)
     with pytest.raises(InvalidValueError, match="n'a pas encore eu lieu"):
-        effect_windows(now + pd.Timedelta(days=2), months=6, now=now, first_report=None)
+        effect_windows(now + pd.Timedelta(days=2), months=6, now=now, first_report=None, zone=ZONE)
 
 
 @pytest.fixture()
@@ -712,7 +716,7 @@ def test_the_activity_report_says_whether_the_period_s_actions_worked(settings, 
     lines = [" ".join(line.replace("│", " ").split()) for line in done.stdout.splitlines()]
     assert row in lines
 
-    report = read_activity(conn, parse_period("2026-T4"), now=pd.Timestamp("2026-12-02 10:00", tz="UTC"))
+    report = read_activity(conn, parse_period("2026-T4", zone=ZONE), now=pd.Timestamp("2026-12-02 10:00", tz="UTC"))
     (soon,) = report.actions.to_dict(orient="records")
     assert (soon["lieu"], soon["verdict"]) == ("PS-0901", "Trop tôt")
     assert soon["avant"] is None and np.isnan(soon["p_ajuste"])  # no count: not measured
@@ -808,11 +812,11 @@ def test_an_intervention_that_ended_counts_only_its_days_in_place(conn, effect_d
         return pd.Timestamp(text, tz="Europe/Brussels").tz_convert("UTC")
 
     camera = NewIntervention("PS-0900", "camera", day("2026-06-01"), day("2026-07-15"))
-    number = record(conn, camera, actor="test")["id"]
-    measured = read_effect(conn, "PS-0900")
+    number = record(conn, camera, actor="test", zone=ZONE)["id"]
+    measured = read_effect(conn, "PS-0900", zone=ZONE)
     assert measured.action_source == f"caméra posée jusqu'au 15/07/2026, intervention n° {number}"
     assert (measured.start, measured.end) == (day("2026-04-18"), day("2026-07-15"))
-    record(conn, NewIntervention("PS-0900", "panneau", day("2026-08-01"), day("2026-08-11")), actor="test")
+    record(conn, NewIntervention("PS-0900", "panneau", day("2026-08-01"), day("2026-08-11")), actor="test", zone=ZONE)
     too_short = "l'action du 01/08/2026 n'est restée en place que 10 jour(s), jusqu'au 11/08/2026 : il en faut 28"
     with pytest.raises(NotMeasurableError, match=re.escape(too_short)):
-        read_effect(conn, "PS-0900")
+        read_effect(conn, "PS-0900", zone=ZONE)

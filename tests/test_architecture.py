@@ -38,6 +38,23 @@ def _package(root: Path, files: dict[str, str]) -> Path:
     return root / "service"
 
 
+def test_the_service_s_time_zone_is_named_in_one_place():
+    """Every day, month and hour the service shows or counts is in its time zone (``Settings.timezone``,
+    HOTSPOTS_TIMEZONE), passed down: a zone written into a module would be a second setting that no one can
+    change. Only the settings name the default; the demonstration names its scenario's place (Seraing) and the
+    map's script a fallback it replaces with the page's zone before anything is drawn."""
+    root = Path(__file__).resolve().parents[1] / "service"
+    allowed = {"settings.py", "demo/writers.py", "maps/static/hotspots/carte.js"}
+    named = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.suffix in {".py", ".sql", ".js", ".html"}
+        and "Europe/Brussels" in path.read_text(encoding="utf-8")
+        and str(path.relative_to(root)) not in allowed
+    )
+    assert not named, "fuseau horaire écrit en dur (passez Settings.timezone) : " + ", ".join(named)
+
+
 def test_the_graph_sees_a_cycle_even_through_a_late_or_relative_import(tmp_path):
     """The check itself: a cycle hidden in a function body, through a relative import, is found."""
     root = _package(

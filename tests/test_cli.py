@@ -96,7 +96,7 @@ def test_demo_is_the_whole_main_job(conn, settings):
     noted = conn.execute("SELECT kind, note, recorded_by, address IS NOT NULL FROM interventions").fetchall()
     assert noted == [("camera", ACTION_NOTE, "demo", True)]
     truth = settings.data_dir / "demo" / "verite_terrain.json"
-    assert note_planted_interventions(conn, truth, batch_geocoder(conn).geocoder) == 0
+    assert note_planted_interventions(conn, truth, batch_geocoder(conn).geocoder, "Europe/Brussels") == 0
     assert conn.execute("SELECT count(*) FROM sensitive_points").fetchone()[0] > 0
     assert conn.execute("SELECT count(*) FROM reports WHERE geocode_status = 'a_geocoder'").fetchone()[0] == 0
     # a first shift is planned and its field pack written where the next steps point

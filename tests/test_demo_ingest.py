@@ -13,6 +13,8 @@ from service.ingest.pipeline import IngestOptions, ingest_file
 from tests.conftest import ROOT
 from tests.helpers import DEMO_PLAN, NOW, count
 
+#: The service's time zone in these tests (the settings' default).
+ZONE = "Europe/Brussels"
 PLAN = [*DEMO_PLAN, ("errors_csv", "reports", "commune_proprete_erreurs")]
 
 
@@ -94,7 +96,9 @@ def test_the_effect_of_the_action_planted_at_the_historical_corner_is_found_ther
     spots = truth["sensitive_points"]
     ended = next(s for s in spots if s["profile"] == "historical")
     now = pd.Timestamp(NOW)
-    found = read_effect(conn, ended["centre"]["label"], radius_m=ended["radius_m"], geocoder=geocoder, now=now)
+    found = read_effect(
+        conn, ended["centre"]["label"], zone=ZONE, radius_m=ended["radius_m"], geocoder=geocoder, now=now
+    )
     assert found.action.tz_convert("Europe/Brussels").date() == date.fromisoformat(ended["action"])  # its first visit
     assert found.action_source == "première visite dans le cercle"
     assert found.place.before >= 10 and found.place.after <= found.place.before / 4
@@ -102,6 +106,12 @@ def test_the_effect_of_the_action_planted_at_the_historical_corner_is_found_ther
     steady = next(s for s in spots if s["profile"] == "persistent")
     same_day = found.action
     level = read_effect(
-        conn, steady["centre"]["label"], action=same_day, radius_m=steady["radius_m"], geocoder=geocoder, now=now
+        conn,
+        steady["centre"]["label"],
+        zone=ZONE,
+        action=same_day,
+        radius_m=steady["radius_m"],
+        geocoder=geocoder,
+        now=now,
     )
     assert level.place.before >= 10 and not level.measure.significant

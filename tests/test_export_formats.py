@@ -9,6 +9,7 @@ The plan is made on the analysed demo data (once for the module); a small hand-b
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -48,6 +49,8 @@ from service.geocode.match import Geocoder
 from service.plan import ShiftRequest, load_plan, plan_shift, save_plan
 from tests.helpers import NOW, load_analysed_demo
 
+#: The service's time zone in these tests (the settings' default).
+ZONE = "Europe/Brussels"
 DATE = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
 
 
@@ -60,7 +63,9 @@ def pack(settings, tmp_path_factory):
         plan = plan_shift(conn, settings, request, geocoder=Geocoder.from_db(conn), now=NOW)
         plan_id = save_plan(conn, plan)
         conn.commit()
-        sheet = sheet_from_plan(load_plan(conn, plan_id), load_labels(conn), base_url="http://hotspots.test/")
+        sheet = sheet_from_plan(
+            load_plan(conn, plan_id), load_labels(conn), zone=ZONE, base_url="http://hotspots.test/"
+        )
         background = load_sheet_background(conn, settings, sheet)
     out = tmp_path_factory.mktemp("pack")
     paths = write_pack(sheet, out, FORMATS, background=background)
@@ -256,7 +261,9 @@ def test_pdf_job_sheet_carries_a_qr_code_of_the_plan_on_the_map(pack, settings):
     assert f"Sur la carte, pour encoder les résultats : {link}" in first  # for who cannot scan
     # the command line's default address is this computer's own, which a phone cannot open: no code then
     with connect(settings) as conn:
-        local = sheet_from_plan(load_plan(conn, pack.plan_id), load_labels(conn), base_url="http://127.0.0.1:8000")
+        local = sheet_from_plan(
+            load_plan(conn, pack.plan_id), load_labels(conn), zone=ZONE, base_url="http://127.0.0.1:8000"
+        )
     assert local.link is None and local.rows["Lien carte"].iloc[0].startswith("http://127.0.0.1:8000/carte#site=")
     plain = render_pdf(local, background=pack.background)
     assert (
@@ -346,6 +353,7 @@ def _small_sheet(*, outcome_labels: list[str] | None = None) -> Sheet:
         places=places,
         ordered=True,
         outcome_labels=outcome_labels or ["Nettoyé", "Procès-verbal", "=cmd|' /C calc'!A0", "À revoir"],
+        timezone=ZONE,
         routes=routes,
         start=start,
         end=dict(start),
@@ -414,6 +422,30 @@ def test_small_sheet_edge_cases_in_every_format(tmp_path):
     assert frame.geometry.iloc[2].geom_type == "LineString" and len(frame.geometry.iloc[2].coords) == 3
 
 
+@pytest.mark.parametrize(
+    ("zone", "arrival", "visit", "offset"),
+    [("Europe/Brussels", "08:10", "08:41", "+01:00"), ("America/New_York", "02:10", "02:41", "-05:00")],
+)
+def test_every_file_shows_times_in_the_service_s_time_zone(tmp_path, zone, arrival, visit, offset):
+    """The service's time zone (HOTSPOTS_TIMEZONE) is the one every file is written in: the same stops, at 8:10
+    and 8:41 in Brussels, read 2:10 and 2:41 in the files of a service set to New York — the CSV, the workbook,
+    the GeoJSON, the GPX and the printed sheet alike."""
+    sheet = dataclasses.replace(_small_sheet(), timezone=zone)
+    paths = dict(zip(FORMATS, write_pack(sheet, tmp_path, ",".join(FORMATS)), strict=True))
+    rows = list(csv.reader(io.StringIO(paths["csv"].read_text(encoding="utf-8-sig")), delimiter=";"))
+    point, axis = (dict(zip(rows[0], row, strict=True)) for row in rows[1:3])
+    assert (point["Arrivée"], axis["Date de visite"]) == (f"23/11/2026 {arrival}", f"23/11/2026 {visit}")
+    ws = openpyxl.load_workbook(paths["xlsx"]).worksheets[0]
+    col = {c.value: c.column for c in ws[1]}
+    assert ws.cell(row=3, column=col["Date de visite"]).value == datetime.fromisoformat(f"2026-11-23 {visit}")
+    stops = [f["properties"] for f in json.loads(paths["geojson"].read_text(encoding="utf-8"))["features"]][:2]
+    assert stops[1]["Date de visite"] == f"2026-11-23T{visit}:00{offset}"
+    gpx = gpxpy.parse(paths["gpx"].read_text(encoding="utf-8"))
+    assert f"Arrivée {arrival}" in gpx.waypoints[0].description
+    text = _pdf_text(paths["pdf"].read_bytes())
+    assert f"23/11/2026 {visit}" in text and f"premier arrêt à {arrival}" in text
+
+
 def test_a_long_outcome_list_goes_to_a_hidden_sheet():
     labels = [f"Résultat n° {i}, avec une virgule" for i in range(1, 12)]
     book = openpyxl.load_workbook(io.BytesIO(render(_small_sheet(outcome_labels=labels), "xlsx")))
@@ -441,6 +473,35 @@ def test_formats_are_checked_and_a_failed_pack_writes_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tournee_9.csv"]
     write_pack(sheet, tmp_path, ["csv"])
     assert (tmp_path / "tournee_9.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_a_service_set_in_another_time_zone_dates_its_site_list_there(pack, settings):
+    """The setting reaches the list built from the database: for a service set in Kiritimati (UTC+14), each
+    site's last report and last visit are written in Kiritimati time — the Brussels text of the same instant,
+    moved — and the list is dated with Kiritimati's day."""
+    far = settings.model_copy(update={"timezone": "Pacific/Kiritimati"})
+    with connect(settings) as conn:
+        labels = load_labels(conn)
+        here = site_list(conn, settings, site_filters(labels), labels=labels, now=NOW)
+        there = site_list(conn, far, site_filters(labels), labels=labels, now=NOW)
+
+    def texts(sheet: Sheet, column: str) -> list[str]:
+        rows = list(csv.reader(io.StringIO(render(sheet, "csv").decode("utf-8-sig")), delimiter=";"))
+        at = rows[0].index(column)
+        return [row[at] for row in rows[1:]]
+
+    for column in ("Dernier signalement", "Dernière visite"):
+        brussels, kiritimati = texts(here, column), texts(there, column)
+        assert sum(bool(t) for t in brussels) >= 3  # the demo's sites have dates to move
+        moved = [
+            pd.Timestamp(datetime.strptime(t, "%d/%m/%Y %H:%M"), tz=ZONE).tz_convert("Pacific/Kiritimati")
+            if t
+            else None
+            for t in brussels
+        ]
+        assert kiritimati == [f"{m:%d/%m/%Y %H:%M}" if m is not None else "" for m in moved]
+        assert kiritimati != brussels
+    assert there.facts["Date"] == f"{pd.Timestamp.now(tz='Pacific/Kiritimati'):%d/%m/%Y}"
 
 
 def test_site_list_takes_every_kind_on_one_scale_with_its_filters(pack, settings):

@@ -29,6 +29,8 @@ from service.plan import Filters, ShiftRequest, load_plan, plan_shift, store_pla
 from service.plan.candidates import CandidateContext, load_candidates
 from tests.helpers import NOW, cli_env, load_analysed_demo
 
+#: The service's time zone in these tests (the settings' default).
+ZONE = "Europe/Brussels"
 BRUSSELS = ZoneInfo("Europe/Brussels")
 START = datetime(2026, 11, 20, 8, 0, tzinfo=BRUSSELS)
 STATION = "Place Communale 1, 4100 Seraing"
@@ -257,7 +259,7 @@ def test_a_shift_with_a_break_keeps_it_out_of_the_visits_and_says_where_it_falls
     assert stored.facts["pause_minutes"] == 30 and summary_json(stored)["pause_minutes"] == 30
     after = [s for s in summary_json(stored)["stops"] if s["pause_after_minutes"]]
     assert [(s["team"], s["pause_after_minutes"]) for s in after] == [(1, 30.0), (2, 30.0)]
-    sheet = sheet_from_plan(stored, load_labels(db))
+    sheet = sheet_from_plan(stored, load_labels(db), zone=ZONE)
     first = stored.stops[stored.stops["pause_after_minutes"] > 0].iloc[0]
     leaves = pd.Timestamp(first["departure"]).tz_convert(BRUSSELS)
     assert sheet.facts["Pause"].startswith(
@@ -268,7 +270,7 @@ def test_a_shift_with_a_break_keeps_it_out_of_the_visits_and_says_where_it_falls
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(sheet))).pages)
     assert f"Pause de 30 min, de {leaves:%H:%M} à {back:%H:%M}" in " ".join(text.split())
     with console.capture() as said:
-        show_plan(stored)
+        show_plan(stored, zone=ZONE)
     assert "4,0 h dont 30 min de pause" in said.get() and "pause de 30 min" in said.get()
     with pytest.raises(InvalidValueError, match="pause de 240 min pour une tournée de 240 min"):
         _shift(pause_minutes=240)
@@ -290,7 +292,11 @@ def test_a_break_asked_at_an_hour_falls_after_the_stop_under_way_then(settings, 
     assert max(plan.team_minutes) <= 240
     stored = store_plan(db, plan)
     assert summary_json(stored)["pause_at"] == "2026-11-20T11:00:00+01:00"
-    assert sheet_from_plan(stored, load_labels(db)).facts["Pause"].startswith("30 min vers 11:00 : équipe 1 après ")
+    assert (
+        sheet_from_plan(stored, load_labels(db), zone=ZONE)
+        .facts["Pause"]
+        .startswith("30 min vers 11:00 : équipe 1 après ")
+    )
     with pytest.raises(InvalidValueError) as late:
         plan_shift(db, settings, _shift(pause_minutes=30, pause_at=parse_pause_at("11h45", START)), geocoder=geocoder)
     assert late.value.message == "Pause de 30 min vers 11:45 : elle doit tenir dans la tournée (08:00 – 12:00)."
@@ -341,7 +347,7 @@ def test_appointments_are_kept_at_their_time_whatever_the_filters_and_the_break(
     summary = {s["site_id"]: s for s in summary_json(stored)["stops"]}
     assert summary[low]["appointment"] == "2026-11-20T10:30:00+01:00"
     assert summary[other["site_id"]]["appointment"] == "2026-11-20T09:00:00+01:00"
-    sheet = sheet_from_plan(stored, load_labels(db))
+    sheet = sheet_from_plan(stored, load_labels(db), zone=ZONE)
     first, second = sorted([(9, other["site_id"]), (10, low)])
     assert sheet.facts["Rendez-vous"].startswith(f"09:00 {first[1]} (équipe 1, arrêt ")
     assert f", 10:30 {second[1]} (équipe 1, arrêt " in sheet.facts["Rendez-vous"]
@@ -350,7 +356,7 @@ def test_appointments_are_kept_at_their_time_whatever_the_filters_and_the_break(
     text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(sheet))).pages).split())
     assert " · rendez-vous à 10:30 · " in text and " · rendez-vous à 09:00 · " in text
     with console.capture() as said:
-        show_plan(stored)
+        show_plan(stored, zone=ZONE)
     assert "rendez-vous" in said.get() and "10:30" in said.get()
 
 
@@ -383,7 +389,7 @@ def test_an_appointment_in_a_time_range_starts_within_it_around_the_break(settin
     assert not later or later[0].arrival >= rest.departure + pd.Timedelta(minutes=30)
     assert max(plan.team_minutes) <= 240
     stored = store_plan(db, plan)
-    sheet = sheet_from_plan(stored, load_labels(db))
+    sheet = sheet_from_plan(stored, load_labels(db), zone=ZONE)
     assert dict(zip(sheet.rows["Site"], sheet.rows["Rendez-vous"], strict=True))[low[0]] == "10:00–11:00"
     arrival = by_site[low[0]].arrival.tz_convert(BRUSSELS)
     pdf = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(sheet))).pages).split())
@@ -417,14 +423,14 @@ def test_a_team_whose_only_stop_is_an_appointment_after_the_break_rests_on_arriv
     assert (rests - pd.Timestamp(START)).total_seconds() / 60 == pytest.approx(stop.travel_min, abs=0.05)
     stored = store_plan(db, plan)
     assert [s["pause_before_minutes"] for s in summary_json(stored)["stops"]] == [30.0]
-    sheet = sheet_from_plan(stored, load_labels(db))
+    sheet = sheet_from_plan(stored, load_labels(db), zone=ZONE)
     local = rests.tz_convert(BRUSSELS)
     assert sheet.facts["Pause"] == f"30 min à mi-tournée : équipe 1 avant l'arrêt 1 ({local:%H:%M})"
     text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(sheet))).pages).split())
     words = f"Pause de 30 min à l'arrivée, de {local:%H:%M} à {local + pd.Timedelta(minutes=30):%H:%M}"
     assert words in text and text.index(words) < text.index("1 · rendez-vous à 10:00")
     with console.capture() as said:
-        show_plan(stored)
+        show_plan(stored, zone=ZONE)
     lines = said.get().splitlines()
     (rest,) = [k for k, line in enumerate(lines) if "pause de 30 min à l'arrivée" in line]
     assert f"{local:%H:%M}" in lines[rest] and any("10:00" in line for line in lines[rest + 1 :])
@@ -699,7 +705,7 @@ def test_the_filled_in_xlsx_comes_back_through_the_upload_endpoint(settings, db,
     from service.export.sheet import sheet_from_plan
 
     stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=90), geocoder=geocoder, now=NOW))
-    book = load_workbook(BytesIO(render(sheet_from_plan(stored, load_labels(db)), "xlsx")))
+    book = load_workbook(BytesIO(render(sheet_from_plan(stored, load_labels(db), zone=ZONE), "xlsx")))
     table = book.worksheets[0]
     header = [c.value for c in table[1]]
     col = {name: header.index(name) + 1 for name in ("Arrêt", "Résultat", "Date de visite", "Agent")}
@@ -762,7 +768,7 @@ def test_with_the_liege_road_network_the_east_of_seraing_follows_the_streets(set
 
 def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on(settings, db, geocoder, tmp_path):
     stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=150, teams=2), geocoder=geocoder, now=NOW))
-    book = openpyxl.load_workbook(io.BytesIO(render(sheet_from_plan(stored, load_labels(db)), "xlsx")))
+    book = openpyxl.load_workbook(io.BytesIO(render(sheet_from_plan(stored, load_labels(db), zone=ZONE), "xlsx")))
     ws = book["Tournée"]
     col = {cell.value: cell.column for cell in ws[1]}
     refs = [ws.cell(r, col["Arrêt"]).value for r in range(2, ws.max_row + 1)]
@@ -847,7 +853,7 @@ def test_a_sheet_filled_in_by_hand_comes_back_with_a_summary_a_person_can_act_on
     assert again.reject_lines() == lines
     # an untouched sheet is only stops not made: nothing to correct
     blank = tmp_path / "tournee_vierge.xlsx"
-    blank.write_bytes(render(sheet_from_plan(stored, load_labels(db)), "xlsx"))
+    blank.write_bytes(render(sheet_from_plan(stored, load_labels(db), zone=ZONE), "xlsx"))
     untouched = ingest_file(db, blank, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
     assert untouched.reject_lines() == [
         f"{len(refs)} ligne(s) non enregistrée(s), dont {len(refs)} arrêt(s) non fait(s) (ni résultat ni date : "

@@ -626,14 +626,39 @@ def test_a_timer_names_the_last_whole_period_in_words():
     """« mois-dernier » and its kin, written as a person would (accents, capitals, a space), in Brussels time:
     just after midnight on New Year's Day in Brussels (still 31 December in UTC) the last month is December."""
     new_year = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 January 2026 in Brussels
-    assert parse_period("mois-dernier", now=new_year).code == "2025-12"
-    assert parse_period("Trimestre dernier", now=new_year).code == "2025-T4"
-    assert parse_period("année dernière", now=new_year).code == "2025"
-    assert parse_period("mois-dernier", now=datetime(2026, 3, 31, 12, tzinfo=UTC)).label == "février 2026"
-    assert parse_period("trimestre-dernier", now=datetime(2026, 2, 10, tzinfo=UTC)).label == "4e trimestre 2025"
+    assert parse_period("mois-dernier", zone="Europe/Brussels", now=new_year).code == "2025-12"
+    assert parse_period("Trimestre dernier", zone="Europe/Brussels", now=new_year).code == "2025-T4"
+    assert parse_period("année dernière", zone="Europe/Brussels", now=new_year).code == "2025"
+    assert (
+        parse_period("mois-dernier", zone="Europe/Brussels", now=datetime(2026, 3, 31, 12, tzinfo=UTC)).label
+        == "février 2026"
+    )
+    assert (
+        parse_period("trimestre-dernier", zone="Europe/Brussels", now=datetime(2026, 2, 10, tzinfo=UTC)).label
+        == "4e trimestre 2025"
+    )
     with pytest.raises(InvalidValueError, match="période illisible : « semaine dernière »") as refused:
-        parse_period("semaine dernière", now=new_year)
+        parse_period("semaine dernière", zone="Europe/Brussels", now=new_year)
     assert "mois-dernier, trimestre-dernier, annee-derniere" in refused.value.hint
+
+
+def test_a_period_is_counted_in_the_days_of_the_service_s_time_zone():
+    """A service set elsewhere (HOTSPOTS_TIMEZONE) counts its months there: October 2026 starts at 22:00 UTC on
+    30 September in Brussels, at 10:00 UTC the same day in Kiritimati (UTC+14); and at 23:30 UTC on 31 December
+    the last whole month is still November in London but December in Brussels, where January has begun."""
+    october = {zone: parse_period("2026-10", zone=zone).bounds() for zone in ("Europe/Brussels", "Pacific/Kiritimati")}
+    assert october["Europe/Brussels"] == (
+        pd.Timestamp("2026-09-30 22:00", tz="UTC"),
+        pd.Timestamp("2026-10-31 23:00", tz="UTC"),
+    )
+    assert october["Pacific/Kiritimati"] == (
+        pd.Timestamp("2026-09-30 10:00", tz="UTC"),
+        pd.Timestamp("2026-10-31 10:00", tz="UTC"),
+    )
+    late = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)
+    assert parse_period("mois-dernier", zone="Europe/London", now=late).code == "2025-11"
+    assert parse_period("mois-dernier", zone="Europe/Brussels", now=late).code == "2025-12"
+    assert parse_period("2026-10", zone="Pacific/Kiritimati").previous().bounds()[1] == october["Pacific/Kiritimati"][0]
 
 
 def test_every_network_s_digest_goes_out_in_one_run_and_a_rerun_sends_only_what_failed(settings, demo, db, tmp_path):

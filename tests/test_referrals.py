@@ -204,7 +204,7 @@ def _pdf_text(data: bytes) -> str:
 
 def test_the_referral_list_exports_like_the_site_list(db):
     frame = list_referrals(db)
-    sheet = referral_sheet(frame, load_labels(db), base_url="http://carte.test")
+    sheet = referral_sheet(frame, load_labels(db), zone="Europe/Brussels", base_url="http://carte.test")
     assert sheet.file_stem == "renvois" and len(sheet.rows) == len(frame) >= 4
     rows = list(csv.reader(io.StringIO(render(sheet, "csv").decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:4] == ["Renvoi", "État", "Vers", "Site"]

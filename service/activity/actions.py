@@ -75,7 +75,7 @@ def read_actions(conn: psycopg.Connection[Any], windows: Windows, labels: Labels
     rows = []
     for place, site_id, kind, label, when, until, what in sorted(todo, key=lambda t: (t[4], t[1])):
         try:
-            effect = read_effect(conn, place, action=when, now=now, until=until)
+            effect = read_effect(conn, place, zone=windows.period.zone, action=when, now=now, until=until)
         except NotMeasurableError as refusal:
             rows.append(_unmeasured(site_id, kind, label, when, what, soon=refusal.soon))
             continue

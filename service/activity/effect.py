@@ -50,8 +50,6 @@ CONTROLS = {"zone": "au reste de la zone", "points": "aux autres points sensible
 #: The control as the tables name it.
 CONTROL_NAMES = {"zone": "Reste de la zone (témoin)", "points": "Autres points et axes (témoin)"}
 
-_ZONE = "Europe/Brussels"
-
 
 @dataclass(frozen=True)
 class Counts:
@@ -97,6 +95,7 @@ class Effect:
     ring: Counts
     control: Counts
     measure: Measure
+    zone: str  # the service's time zone: its days and months
     monthly: tuple[tuple[str, int, int], ...] = ()  # the place's reports per month: (YYYY-MM, before, after)
     control_kind: str = "zone"  # a key of CONTROLS
 
@@ -111,6 +110,7 @@ class Effect:
             "category": self.category,
             "control": self.control_kind,
             "axis_band": AXIS_BAND_M,
+            "zone": self.zone,
         }
 
 
@@ -133,19 +133,20 @@ def action_day(text: str, timezone: str) -> pd.Timestamp:
 
 
 def effect_windows(
-    action: pd.Timestamp, *, months: int, now: pd.Timestamp, first_report: pd.Timestamp | None
+    action: pd.Timestamp, *, months: int, now: pd.Timestamp, first_report: pd.Timestamp | None, zone: str
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The days counted: from ``action`` up to ``months`` later, and as many days before it, counted on the
-    calendar (a change of hour between them does not shift the start). Fewer when today or the first report is
-    nearer: both sides always have the same days. A refusal in French when fewer than :data:`MIN_DAYS` are left."""
-    day = _day(action)
+    calendar of ``zone`` (a change of hour between them does not shift the start). Fewer when today or the first
+    report is nearer: both sides always have the same days. A refusal in French when fewer than :data:`MIN_DAYS`
+    are left."""
+    day = _day(action, zone)
     if action > now:
         raise InvalidValueError(
             f"l'action du {day} n'a pas encore eu lieu", hint="Donnez le jour d'une action passée (--date)."
         )
-    local = action.tz_convert(_ZONE).tz_localize(None)  # wall-clock arithmetic, in the service's days
-    after = min(local + pd.DateOffset(months=months), now.tz_convert(_ZONE).tz_localize(None)) - local
-    before = local - first_report.tz_convert(_ZONE).tz_localize(None) if first_report is not None else after
+    local = action.tz_convert(zone).tz_localize(None)  # wall-clock arithmetic, in the service's days
+    after = min(local + pd.DateOffset(months=months), now.tz_convert(zone).tz_localize(None)) - local
+    before = local - first_report.tz_convert(zone).tz_localize(None) if first_report is not None else after
     length = min(after, before)
     if length < pd.Timedelta(days=MIN_DAYS):
         days = french_number(max(length, pd.Timedelta(0)) / pd.Timedelta(days=1))
@@ -156,14 +157,14 @@ def effect_windows(
                 soon=True,
             )
         raise NotMeasurableError(
-            f"les signalements ne remontent qu'au {_day(first_report)} : {days} jour(s) avant l'action du {day}, "
+            f"les signalements ne remontent qu'au {_day(first_report, zone)} : {days} jour(s) avant l'action du {day}, "
             f"il en faut {MIN_DAYS}",
             hint="Donnez une action plus récente (--date).",
             soon=False,
         )
 
     def instant(wall: pd.Timestamp) -> pd.Timestamp:
-        return wall.tz_localize(_ZONE, ambiguous=False, nonexistent="shift_forward").tz_convert("UTC")
+        return wall.tz_localize(zone, ambiguous=False, nonexistent="shift_forward").tz_convert("UTC")
 
     return instant(local - length), instant(local + length)
 
@@ -194,8 +195,9 @@ def effect_sentences(effect: Effect, category_label: str | None) -> list[str]:
     last = effect.end - pd.Timedelta(seconds=1)  # the last day counted
     what = f"signalements « {category_label} »" if category_label else "signalements de toutes catégories"
     lines = [
-        f"Action {where} ({site.label}) le {_day(effect.action)} ({effect.action_source}) ; {what} des "
-        f"{days} jours avant (du {_day(effect.start)}) et après (jusqu'au {_day(last)})."
+        f"Action {where} ({site.label}) le {_day(effect.action, effect.zone)} ({effect.action_source}) ; {what} "
+        f"des {days} jours avant (du {_day(effect.start, effect.zone)}) et après (jusqu'au "
+        f"{_day(last, effect.zone)})."
     ]
     if effect.place.before == 0:
         lines.append(f"Aucun signalement {where} dans les {days} jours avant l'action : pas de baisse à mesurer.")
@@ -254,6 +256,7 @@ def read_effect(
     conn: psycopg.Connection[Any],
     site_id: str | Site,
     *,
+    zone: str,
     action: pd.Timestamp | None = None,
     months: int = MONTHS,
     category: str | None = None,
@@ -269,14 +272,15 @@ def read_effect(
     ``category``, by default those the point was found in. ``site_id`` is a sensitive point (``PS-…``), an axis
     (``AX-…``) or an address, placed by ``geocoder`` and taken with the ``radius_m`` around it (or a place already
     found). ``control`` is a key of :data:`CONTROLS`. After ``until`` (the day an intervention ended, read with
-    it by default) nothing is counted, and as many days fewer before."""
+    it by default) nothing is counted, and as many days fewer before. Days and months are those of ``zone``, the
+    service's time zone."""
     if control not in CONTROLS:
         raise InvalidValueError(f"témoin inconnu : « {control} »", hint="zone (le reste de la zone) ou points.")
     site = site_id if isinstance(site_id, Site) else find_site(conn, site_id, geocoder=geocoder, radius_m=radius_m)
     stamp = pd.Timestamp.now(tz="UTC") if now is None else now
     source = "date donnée"
     if action is None:
-        latest = latest_at(conn, site, stamp)
+        latest = latest_at(conn, site, stamp, zone)
         if latest is not None:
             action, until, source = latest
         else:
@@ -285,21 +289,21 @@ def read_effect(
     first_report = pd.Timestamp(first[0]).tz_convert("UTC") if first and first[0] is not None else None
     last = stamp if until is None else min(stamp, until)  # a camera moved elsewhere: its days in place only
     try:
-        start, end = effect_windows(action, months=months, now=last, first_report=first_report)
+        start, end = effect_windows(action, months=months, now=last, first_report=first_report, zone=zone)
     except NotMeasurableError as refusal:
         if not refusal.soon or until is None or until > stamp:
             raise
         days = french_number(max((until - action) / pd.Timedelta(days=1), 0))
         raise NotMeasurableError(
-            f"l'action du {_day(action)} n'est restée en place que {days} jour(s), jusqu'au {_day(until)} : il en "
-            f"faut {MIN_DAYS} pour mesurer son effet",
+            f"l'action du {_day(action, zone)} n'est restée en place que {days} jour(s), jusqu'au "
+            f"{_day(until, zone)} : il en faut {MIN_DAYS} pour mesurer son effet",
             hint="Donnez une autre action (--date), ou notez la durée réelle de l'intervention.",
             soon=True,
         ) from None
     chosen = category or site.category
     none = Counts(0, 0)
     effect = Effect(
-        site, action, source, start, end, chosen, ring_m, none, none, none, measure(none, none, none), (), control
+        site, action, source, start, end, chosen, ring_m, none, none, none, measure(none, none, none), zone, (), control
     )
     params = effect.params()
     found = {(area, bool(after)): int(n) for area, after, n in conn.execute(_q("counts"), params).fetchall()}
@@ -401,5 +405,5 @@ def _decimal(value: float | None, *, sign: bool = False) -> str:
     return "—" if value is None else french_number(value, 2, sign=sign)
 
 
-def _day(stamp: pd.Timestamp) -> str:
-    return f"{stamp.tz_convert(_ZONE):%d/%m/%Y}"
+def _day(stamp: pd.Timestamp, zone: str) -> str:
+    return f"{stamp.tz_convert(zone):%d/%m/%Y}"

@@ -74,7 +74,9 @@ def render_effect_pdf(
     if chart is not None:
         story += section("Le lieu mois par mois", [chart], st)
     story += section("Le lieu, son anneau et ses signalements", [map_block(effect, points, background)], st)
-    return build(story, title=title, subject="Effet d'une action du service Environnement", running_title=title)
+    return build(
+        story, title=title, subject="Effet d'une action du service Environnement", running_title=title, zone=effect.zone
+    )
 
 
 def month_chart(effect: Effect) -> Drawing | None:
@@ -140,7 +142,7 @@ def map_block(
 def effect_stem(effect: Effect) -> str:
     """``effet_PS-0004_2026-05-12``: the file's name without its suffix."""
     place = effect.site.id if effect.site.kind != "adresse" else "adresse"
-    return f"effet_{place}_{effect.action.tz_convert('Europe/Brussels'):%Y-%m-%d}"
+    return f"effet_{place}_{effect.action.tz_convert(effect.zone):%Y-%m-%d}"
 
 
 def _month(code: str) -> str:

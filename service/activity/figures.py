@@ -78,7 +78,7 @@ def windows_of(period: Period, *, now: pd.Timestamp, first_report: pd.Timestamp 
     stop = min(end, now)
     length = stop - start
     previous_start = period.previous().bounds()[0]
-    year_start = _a_year_before(start)
+    year_start = _a_year_before(start, period.zone)
     first = first_report if first_report is not None else stop
     slack = min(pd.Timedelta(days=7), length / 10)  # the first report on the window's second day still covers it
     return Windows(
@@ -92,8 +92,8 @@ def windows_of(period: Period, *, now: pd.Timestamp, first_report: pd.Timestamp 
     )
 
 
-def _a_year_before(stamp: pd.Timestamp) -> pd.Timestamp:
-    local = stamp.tz_convert("Europe/Brussels")
+def _a_year_before(stamp: pd.Timestamp, zone: str) -> pd.Timestamp:
+    local = stamp.tz_convert(zone)
     return (local - pd.DateOffset(years=1)).tz_convert("UTC")
 
 

@@ -55,23 +55,24 @@ def record(
     new: NewIntervention,
     *,
     actor: str,
+    zone: str,
     geocoder: Geocoder | None = None,
     radius_m: float = ADDRESS_RADIUS_M,
     now: pd.Timestamp | None = None,
 ) -> dict[str, Any]:
     """Store ``new`` at its place (a point's or an axis's outline as it is today, or the circle of ``radius_m``
-    around an address) and return it as listed; French refusals for an unknown place or kind, a day too far ahead
-    or an end before the start. Commits."""
+    around an address) and return it as listed; French refusals (days written in ``zone``, the service's time
+    zone) for an unknown place or kind, a day too far ahead or an end before the start. Commits."""
     kind = kind_code(new.kind)
     stamp = pd.Timestamp.now(tz="UTC") if now is None else now
     if new.start > stamp + AHEAD:
         raise InvalidValueError(
-            f"intervention datée de plus d'un jour dans le futur : {day(new.start)}",
+            f"intervention datée de plus d'un jour dans le futur : {day(new.start, zone)}",
             hint="Notez-la le jour où elle est en place (une caméra posée, un panneau planté).",
         )
     if new.end is not None and new.end <= new.start:
         raise InvalidValueError(
-            f"fin ({day(new.end)}) avant le début ({day(new.start)})", hint="La fin vient après le début."
+            f"fin ({day(new.end, zone)}) avant le début ({day(new.start, zone)})", hint="La fin vient après le début."
         )
     site = find_site(conn, new.place, geocoder=geocoder, radius_m=radius_m)
     row = conn.execute(
@@ -141,16 +142,17 @@ def as_json(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def latest_at(
-    conn: psycopg.Connection[Any], site: Site, now: pd.Timestamp
+    conn: psycopg.Connection[Any], site: Site, now: pd.Timestamp, zone: str
 ) -> tuple[pd.Timestamp, pd.Timestamp | None, str] | None:
     """The day of the latest intervention at ``site`` started by ``now``, the day it ended (a camera moved
-    elsewhere) if it did, and how to name it (« caméra posée, intervention n° 3 »), or None."""
+    elsewhere) if it did, and how to name it (« caméra posée, intervention n° 3 », its end day in ``zone``), or
+    None."""
     started = [i for i in listed(conn, site) if i["debut"] <= now]  # the latest first
     if not started:
         return None
     item = started[0]
     until = item["fin"].tz_convert("UTC") if item["fin"] is not None else None
-    words = item["libelle"].lower() + (f" jusqu'au {day(until)}" if until is not None else "")
+    words = item["libelle"].lower() + (f" jusqu'au {day(until, zone)}" if until is not None else "")
     return item["debut"].tz_convert("UTC"), until, f"{words}, intervention n° {item['id']}"
 
 

@@ -53,7 +53,11 @@ def render_pdf(activity: Activity) -> bytes:
     if not activity.follow_up.empty:
         story += section("Suivi des signalements", [_follow_up(activity.follow_up, st)], st)
     if not activity.actions.empty:
-        story += section("Actions de la période : ont-elles servi ?", [_actions(activity.actions, st)], st)
+        story += section(
+            "Actions de la période : ont-elles servi ?",
+            [_actions(activity.actions, activity.windows.period.zone, st)],
+            st,
+        )
     story += [Spacer(1, 3 * mm), para(method_words(w), st.small)]
     if not activity.actions.empty:
         story.append(para(places.method_words(), st.small))
@@ -62,6 +66,7 @@ def render_pdf(activity: Activity) -> bytes:
         title=title_of(w),
         subject="Bilan d'activité du service Environnement",
         running_title=f"Bilan d'activité — {w.period.label}",
+        zone=w.period.zone,
     )
 
 
@@ -237,12 +242,12 @@ def _follow_up(table: pd.DataFrame, st: Styles) -> Flowable:
     return data_table(header, rows, st, widths=_widths(len(header), 44 * mm), numeric=range(1, len(header)))
 
 
-def _actions(table: pd.DataFrame, st: Styles) -> Flowable:
+def _actions(table: pd.DataFrame, zone: str, st: Styles) -> Flowable:
     header = ["Lieu", "Action, le", "Avant", "Après", "Au lieu", "Reste de la zone", "Verdict"]
     rows = [
         [
             f"{r.lieu} — {_short(str(r.libelle), 40)}",
-            f"{r.mesure}, {r.action.tz_convert('Europe/Brussels'):%d/%m/%Y}",
+            f"{r.mesure}, {r.action.tz_convert(zone):%d/%m/%Y}",
             _number(r.avant),
             _number(r.apres),
             _change(r.evolution),

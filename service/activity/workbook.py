@@ -65,10 +65,10 @@ _ACTIONS = (
 _UNITS = {"nombre": COUNT, "part": SHARE, "jours": DAYS}
 
 
-def window_words(window: Window) -> str:
-    """``01/01/2026 – 02/12/2026`` (the last day included), in Brussels time."""
-    first = window.start.tz_convert("Europe/Brussels")
-    last = (window.end - pd.Timedelta(microseconds=1)).tz_convert("Europe/Brussels")
+def window_words(window: Window, zone: str) -> str:
+    """``01/01/2026 – 02/12/2026`` (the last day included), in days of ``zone`` (the service's time zone)."""
+    first = window.start.tz_convert(zone)
+    last = (window.end - pd.Timedelta(microseconds=1)).tz_convert(zone)
     return f"{first:%d/%m/%Y} – {last:%d/%m/%Y}"
 
 
@@ -76,16 +76,17 @@ def title_of(windows: Windows) -> str:
     """« Bilan d'activité — 2026 (en cours, au 02/12/2026) »."""
     text = f"Bilan d'activité — {windows.period.label}"
     if windows.in_progress:
-        text += f" (en cours, au {window_words(windows.now).split(' – ')[1]})"
+        text += f" (en cours, au {window_words(windows.now, windows.period.zone).split(' – ')[1]})"
     return text
 
 
 def comparison_words(windows: Windows) -> str:
     """What is compared with what, and what is missing."""
-    text = f"Période {window_words(windows.now)} ; "
+    zone = windows.period.zone
+    text = f"Période {window_words(windows.now, zone)} ; "
     if not windows.previous_is_year_before:
-        text += f"précédente {window_words(windows.previous)} ; "
-    text += f"un an plus tôt {window_words(windows.year_before)}."
+        text += f"précédente {window_words(windows.previous, zone)} ; "
+    text += f"un an plus tôt {window_words(windows.year_before, zone)}."
     if not windows.year_complete:
         text += " Pas de signalement enregistré dès le début de l'année précédente : pas d'évolution sur un an."
     return text
@@ -127,7 +128,7 @@ def _sheet(
     longest = [0] * len(columns)  # the longest words of each column (a label, a verdict)
     for i, row in enumerate(table.to_dict(orient="records"), start=HEADER_ROW + 1):
         for j, (_heading, field, fmt) in enumerate(columns, start=1):
-            value = _value(field, row.get(field), row)
+            value = _value(field, row.get(field), row, windows.period.zone)
             cell = ws.cell(row=i, column=j, value=value)
             number_format = _UNITS.get(str(row.get("unite")), fmt) if units and field == "n" else fmt
             if number_format and isinstance(value, int | float | date):
@@ -143,7 +144,7 @@ def _sheet(
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
 
 
-def _value(field: str, value: Any, row: dict[str, Any]) -> Any:
+def _value(field: str, value: Any, row: dict[str, Any], zone: str) -> Any:
     if field == "significatif":
         return "—" if missing(row.get("p_ajuste")) else ("oui" if value else "non")
     if missing(value):
@@ -151,7 +152,7 @@ def _value(field: str, value: Any, row: dict[str, Any]) -> Any:
     if isinstance(value, str):
         return value  # a text a spreadsheet would run is quoted on saving (service.cells.workbook_bytes)
     if isinstance(value, pd.Timestamp):  # a day of the service (a cell holds no time zone)
-        return value.tz_convert("Europe/Brussels").date()
+        return value.tz_convert(zone).date()
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):

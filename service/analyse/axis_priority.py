@@ -16,6 +16,7 @@ import shapely
 
 from service.analyse.place_forecast import place_forecasts
 from service.analyse.priority import OUTCOME_FACTOR
+from service.settings import DEFAULT_TIMEZONE
 
 #: A report belongs to an axis within this distance of its line (the same 15 m as the axes' own counts).
 ATTACH_M = 15.0
@@ -51,6 +52,7 @@ def axis_priorities(
     exposure: gpd.GeoDataFrame | None = None,
     gravity: dict[str, float] | None = None,
     visits: gpd.GeoDataFrame | None = None,
+    zone: str = DEFAULT_TIMEZONE,
 ) -> gpd.GeoDataFrame:
     """``axes`` with ``priority``, ``priority_components`` (``gravite``, ``prevision``, ``suite_visite``) and
     ``forecast_reports``: the points' formula applied to the reports along each axis (see the module docstring).
@@ -63,7 +65,7 @@ def axis_priorities(
     labels = reports_along(axes, reports, points)
     places = list(range(len(axes)))
     expected = (
-        place_forecasts(reports, labels, places, now=now, exposure=exposure)[0]
+        place_forecasts(reports, labels, places, now=now, exposure=exposure, zone=zone)[0]
         if (labels >= 0).any()
         else dict.fromkeys(places, 0.0)
     )

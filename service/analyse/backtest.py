@@ -29,6 +29,7 @@ from service.analyse.baselines import choose_bandwidth, grid_count, kde
 from service.analyse.events import Events, events_on, time_of
 from service.analyse.forecast import Choice, Features, choose, predict
 from service.analyse.metrics import COVERAGES, best_capture, captured, cells_for
+from service.settings import DEFAULT_TIMEZONE
 
 MODEL = "prévision Hotspots"
 COUNT = "comptage par maille"
@@ -40,11 +41,15 @@ HORIZONS = {"mois": 1, "trimestre": 3, "annee": 12}
 
 
 def features_of(
-    points: gpd.GeoDataFrame, area: StudyArea | None = None, exposure: gpd.GeoDataFrame | None = None
+    points: gpd.GeoDataFrame,
+    area: StudyArea | None = None,
+    exposure: gpd.GeoDataFrame | None = None,
+    zone: str = DEFAULT_TIMEZONE,
 ) -> Features:
-    """The events of ``points`` on ``area`` (default: their own footprint), ready for the forecast."""
+    """The events of ``points`` on ``area`` (default: their own footprint), on the months of ``zone``, ready for
+    the forecast."""
     area = area or footprint_area(points.geometry.x.to_numpy(), points.geometry.y.to_numpy(), crs=str(points.crs))
-    return Features(events_on(points, area), area, exposure=exposure_per_cell(area, exposure))
+    return Features(events_on(points, area, zone), area, exposure=exposure_per_cell(area, exposure))
 
 
 def method_scores(
@@ -105,12 +110,13 @@ def backtest(
     area: StudyArea | None = None,
     exposure: gpd.GeoDataFrame | None = None,
     folds: int = 5,
+    zone: str = DEFAULT_TIMEZONE,
 ) -> SplitResult:
     """Train on the points before ``train_until``, test on [``train_until``, ``test_until``) (UTC instants;
-    the CLI turns its inclusive days into these exclusive bounds)."""
-    features = features_of(points, area, exposure)
+    the CLI turns its inclusive days into these exclusive bounds); months are those of ``zone``."""
+    features = features_of(points, area, exposure, zone)
     events, area = features.events, features.area
-    origin, stop = time_of(train_until, events.month0), time_of(test_until, events.month0)
+    origin, stop = time_of(train_until, events.month0, zone), time_of(test_until, events.month0, zone)
     train, test_n = int((events.t < origin).sum()), int(((events.t >= origin) & (events.t < stop)).sum())
     if train < 10 or test_n < 1:
         raise ValueError(f"découpage inutilisable : {train} points d'apprentissage, {test_n} de test")
@@ -175,10 +181,12 @@ def rolling_backtest(
     area: StudyArea | None = None,
     exposure: gpd.GeoDataFrame | None = None,
     options: RollingOptions | None = None,
+    zone: str = DEFAULT_TIMEZONE,
 ) -> RollingResult:
-    """Every rolling window of every horizon (:class:`RollingOptions`), summarised (:func:`summarise`)."""
+    """Every rolling window of every horizon (:class:`RollingOptions`, months of ``zone``), summarised
+    (:func:`summarise`)."""
     options = options or RollingOptions()
-    features = features_of(points, area, exposure)
+    features = features_of(points, area, exposure, zone)
     events = features.events
     rows: list[dict[str, Any]] = []
     params: list[dict[str, Any]] = []

@@ -1,6 +1,6 @@
 """Events placed on a study area and on a clock counted in months, for the forecaster and the back-test.
 
-Time is counted in months since the first month of the data (local time of the service, like every date it
+Time is counted in months since the first month of the data (in the service's time zone, like every date it
 reads): ``t = 14.5`` is the middle of the fifteenth month. Rolling origins fall on month starts (whole numbers),
 and a file published by month only (every date the first of its month at midnight, as police open data) has
 its events put in the middle of their month, the best guess of when they happened.
@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from service.analyse.area import StudyArea
-
-LOCAL_TZ = "Europe/Brussels"
+from service.settings import DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,7 @@ class Events:
     month0: int  # year * 12 + month - 1 of month 0
     month_only: bool
     outside: int  # events dropped because they fall outside the area
+    zone: str = DEFAULT_TIMEZONE  # the time zone whose months the clock counts
 
     def __len__(self) -> int:
         return len(self.t)
@@ -60,14 +60,14 @@ class Events:
         return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
     def timestamp(self, t: float) -> pd.Timestamp:
-        """The (UTC) instant of a whole month ``t`` (a month start in local time)."""
+        """The (UTC) instant of a whole month ``t`` (a month start in the events' time zone)."""
         index = self.month0 + round(t)
-        return pd.Timestamp(year=index // 12, month=index % 12 + 1, day=1, tz=LOCAL_TZ).tz_convert("UTC")
+        return pd.Timestamp(year=index // 12, month=index % 12 + 1, day=1, tz=self.zone).tz_convert("UTC")
 
 
-def _month_parts(when: pd.Series) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(month index year*12+month-1, fraction of the month elapsed, month-only?) in local time."""
-    local = pd.DatetimeIndex(pd.to_datetime(when, utc=True)).tz_convert(LOCAL_TZ)
+def _month_parts(when: pd.Series, zone: str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(month index year*12+month-1, fraction of the month elapsed, month-only?) in the time zone ``zone``."""
+    local = pd.DatetimeIndex(pd.to_datetime(when, utc=True)).tz_convert(zone)
     month = (local.year * 12 + local.month - 1).to_numpy(np.int64)
     seconds = (
         (local.day.to_numpy() - 1) * 86400.0
@@ -79,21 +79,22 @@ def _month_parts(when: pd.Series) -> tuple[np.ndarray, np.ndarray, bool]:
     return month, fraction, bool(len(fraction)) and bool(np.all(fraction == 0))
 
 
-def months_of(when: pd.Series, month0: int, month_only: bool) -> np.ndarray:
+def months_of(when: pd.Series, month0: int, month_only: bool, zone: str = DEFAULT_TIMEZONE) -> np.ndarray:
     """Times in months since ``month0`` (mid-month for month-only data)."""
-    month, fraction, _ = _month_parts(when)
+    month, fraction, _ = _month_parts(when, zone)
     return (month - month0) + (0.5 if month_only else fraction)
 
 
-def time_of(stamp: pd.Timestamp, month0: int) -> float:
-    """An instant on the clock of :class:`Events` (months since ``month0``)."""
-    month, fraction, _ = _month_parts(pd.Series([stamp]))
+def time_of(stamp: pd.Timestamp, month0: int, zone: str = DEFAULT_TIMEZONE) -> float:
+    """An instant on the clock of :class:`Events` (months since ``month0`` of ``zone``)."""
+    month, fraction, _ = _month_parts(pd.Series([stamp]), zone)
     return float(month[0] - month0 + fraction[0])
 
 
-def events_on(points: gpd.GeoDataFrame, area: StudyArea) -> Events:
-    """The dated ``points`` (``observed_at``, optional ``category``) that fall in ``area``."""
-    month, fraction, month_only = _month_parts(points["observed_at"])
+def events_on(points: gpd.GeoDataFrame, area: StudyArea, zone: str = DEFAULT_TIMEZONE) -> Events:
+    """The dated ``points`` (``observed_at``, optional ``category``) that fall in ``area``, on a clock of the
+    months of ``zone`` (the service's time zone)."""
+    month, fraction, month_only = _month_parts(points["observed_at"], zone)
     month0 = int(month.min()) if len(month) else 0
     t = (month - month0) + (0.5 if month_only else fraction)
     cell = area.index_of(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
@@ -109,4 +110,5 @@ def events_on(points: gpd.GeoDataFrame, area: StudyArea) -> Events:
         month0=month0,
         month_only=month_only,
         outside=int((~keep).sum()),
+        zone=zone,
     )

@@ -56,6 +56,7 @@ def point_params(
             eps=eps or settings.analysis_eps_m,
             min_samples=min_samples,
             min_cluster_size=min_cluster_size,
+            timezone=settings.timezone,
         )
     except ValueError as exc:
         raise InputFileError(f"Réglage refusé : {exc}.", hint="Voir hotspots analyse --help.") from exc

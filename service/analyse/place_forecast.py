@@ -20,6 +20,7 @@ import pandas as pd
 from service.analyse.area import StudyArea, exposure_per_cell, footprint_area
 from service.analyse.events import events_on, time_of
 from service.analyse.forecast import Choice, Features, choose, predict
+from service.settings import DEFAULT_TIMEZONE
 
 HORIZON_MONTHS = 3.0
 
@@ -34,11 +35,12 @@ def place_forecasts(
     cell: float = 100.0,
     horizon: float = HORIZON_MONTHS,
     folds: int = 5,
+    zone: str = DEFAULT_TIMEZONE,
 ) -> tuple[dict[int, float], Choice]:
     """({place: expected reports in the next ``horizon`` months}, the forecast's parameters).
 
     ``labels`` gives each report's place (-1: none); ``places`` are the labels to forecast. Reports dated after
-    ``now`` are not used."""
+    ``now`` are not used; months are those of ``zone``."""
     x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
     crs = str(reports.crs)
     if exposure is not None and not exposure.empty:
@@ -46,9 +48,9 @@ def place_forecasts(
         area: StudyArea = footprint_area(np.concatenate([x, ex]), np.concatenate([y, ey]), cell=cell, crs=crs)
     else:
         area = footprint_area(x, y, cell=cell, crs=crs)
-    events = events_on(reports, area)
+    events = events_on(reports, area, zone)
     features = Features(events, area, exposure=exposure_per_cell(area, exposure))
-    origin = time_of(now, events.month0)
+    origin = time_of(now, events.month0, zone)
     choice = choose(features, origin, horizon, folds=folds)
     # a sensitive point has passed its own test: its own reports speak for it, without the pooling toward the
     # neighbourhood that ranks cells of a few reports (it would drag a lone busy corner toward a quiet street)

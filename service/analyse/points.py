@@ -43,6 +43,7 @@ from service.analyse.significance import benjamini_hochberg, cell_of, local_hots
 from service.analyse.stretches import StretchRule, cluster_shape, street_of_reports
 from service.analyse.trends import emerging_hotspots
 from service.geo import is_metric
+from service.settings import DEFAULT_TIMEZONE
 
 CRS = "EPSG:31370"
 
@@ -61,6 +62,7 @@ class PointParams:
     hull_buffer: float = 15.0
     snap: float = 5.0
     stretch: StretchRule = field(default_factory=StretchRule)
+    timezone: str = DEFAULT_TIMEZONE  # whose months the forecast counts (the service's)
 
     def __post_init__(self) -> None:
         if self.algorithm not in ALGORITHMS:
@@ -336,7 +338,7 @@ def sensitive_points(
     )
     cube = grid_trends(x, y, reports["observed_at"], grid, params, exposure_xy=exp_xy, now=now)
     expected, forecast = (
-        place_forecasts(reports, labels, list(kept), now=now, exposure=exposure, cell=params.cell)
+        place_forecasts(reports, labels, list(kept), now=now, exposure=exposure, cell=params.cell, zone=params.timezone)
         if kept
         else ({}, None)
     )

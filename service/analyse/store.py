@@ -177,9 +177,15 @@ def load_inputs(
 
 
 def _axes_now(
-    conn: psycopg.Connection[Any], found: Analysis, inputs: StoredInputs, points: gpd.GeoDataFrame, now: pd.Timestamp
+    conn: psycopg.Connection[Any],
+    found: Analysis,
+    inputs: StoredInputs,
+    points: gpd.GeoDataFrame,
+    now: pd.Timestamp,
+    zone: str,
 ) -> gpd.GeoDataFrame | None:
-    """The axes found matched to the stored ones, with their priority (the current points along them count)."""
+    """The axes found matched to the stored ones, with their priority (the current points along them count; their
+    forecast on the months of ``zone``)."""
     if found.axes is None:
         return None
     axes = assign_axis_identities(found.axes, load_previous_axes(conn), Lifecycle(now))
@@ -192,6 +198,7 @@ def _axes_now(
         exposure=inputs.exposure,
         gravity=inputs.gravity,
         visits=inputs.visits,
+        zone=zone,
     )
 
 
@@ -297,7 +304,7 @@ def run_points(
     counts = inputs.reports["category"].value_counts()
     scopes = [ALL_CATEGORIES] + (sorted(counts[counts >= MIN_CATEGORY_REPORTS].index) if by_category else [])
     points = _point_identities(found.points, load_previous(conn), scopes, now)
-    axes = _axes_now(conn, found, inputs, points, now)
+    axes = _axes_now(conn, found, inputs, points, now, params.timezone)
     with conn.transaction():
         created = conn.execute(
             _points("new_run"),

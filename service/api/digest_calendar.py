@@ -54,7 +54,7 @@ class DigestCalendar(HourlyCheck):
         local = now.tz_convert(self.settings.timezone)
         if self.settings.digest_day <= 0 or local.day < self.settings.digest_day:
             return None
-        period = parse_period("mois-dernier", now=local.to_pydatetime())
+        period = parse_period("mois-dernier", zone=self.settings.timezone, now=local.to_pydatetime())
         if self._done == period.code or self._tried == local.date():
             return None
         self._tried = local.date()

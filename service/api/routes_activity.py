@@ -33,6 +33,7 @@ Periode = Annotated[
 @router.get("/activite", summary="Bilan d'activité du service pour une période (JSON, classeur XLSX ou PDF)")
 def activity(
     conn: Conn,
+    settings: AppSettings,
     _user: Reader,
     periode: Periode,
     format: Annotated[
@@ -43,7 +44,7 @@ def activity(
     (part visitée, délai médian) et les tournées de la période, à côté de la période précédente et de la même
     période un an plus tôt ; un écart sur un an est dit significatif quand le hasard seul l'explique mal (test
     exact, Benjamini–Hochberg sur chaque tableau)."""
-    found = read_activity(conn, parse_period(periode))
+    found = read_activity(conn, parse_period(periode, zone=settings.timezone))
     if format != "json":
         render = render_workbook if format == "xlsx" else render_pdf
         return file_response(render(found), format, f"bilan_activite_{found.windows.period.code}.{format}")
@@ -94,6 +95,7 @@ def effect(
     found = read_effect(
         conn,
         lieu,
+        zone=settings.timezone,
         action=action,
         months=mois,
         category=code,

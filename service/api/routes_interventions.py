@@ -53,7 +53,12 @@ def add_intervention(
     end = action_day(body.fin, settings.timezone) if body.fin else None
     new = interventions.NewIntervention(body.lieu, body.type, start, end, body.note)
     item = interventions.record(
-        conn, new, actor=user.login, geocoder=place_geocoder(body.lieu, request, conn), radius_m=body.rayon
+        conn,
+        new,
+        actor=user.login,
+        zone=settings.timezone,
+        geocoder=place_geocoder(body.lieu, request, conn),
+        radius_m=body.rayon,
     )
     return JSONResponse(interventions.as_json(item), status_code=201)
 

@@ -129,7 +129,7 @@ def _collection(conn: Any, settings: Settings, stored: StoredPlan, base_url: str
     from service.export.sheet import sheet_from_plan
     from service.plan import summary_json
 
-    sheet = sheet_from_plan(stored, load_labels(conn), base_url=base_url)
+    sheet = sheet_from_plan(stored, load_labels(conn), zone=settings.timezone, base_url=base_url)
     collection: dict[str, Any] = json.loads(render(sheet, "geojson"))
     collection["tournee"] = summary_json(stored)
     return collection
@@ -183,7 +183,7 @@ def export_plan(
     from service.export.sheet import sheet_from_plan
 
     stored = load_plan(conn, plan_id)
-    sheet = sheet_from_plan(stored, load_labels(conn), base_url=_base_url(request))
+    sheet = sheet_from_plan(stored, load_labels(conn), zone=settings.timezone, base_url=_base_url(request))
     background = load_sheet_background(conn, settings, sheet) if format == "pdf" else None
     content = render(sheet, format, background=background)
     audit(conn, user, "export_tournee", tournee=plan_id, format=format)

@@ -203,7 +203,7 @@ def send_every_digest(
     n'arrête pas les autres : son motif et quoi faire sont dans la réponse ; un réseau déjà noté pour la période est
     passé, si bien que relancer après une correction n'envoie que ce qui manquait. Aucune adresse dans la réponse ;
     chaque envoi est inscrit au journal."""
-    period = parse_period(periode)
+    period = parse_period(periode, zone=settings.timezone)
     if envoyer:
         check_mail_settings(settings)
     options = IssueOptions(send=envoyer)

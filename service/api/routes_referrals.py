@@ -81,8 +81,9 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _collection(conn: Any, frame: pd.DataFrame, base_url: str) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads(render(referral_sheet(frame, load_labels(conn), base_url=base_url), "geojson"))
+def _collection(conn: Any, frame: pd.DataFrame, base_url: str, zone: str) -> dict[str, Any]:
+    sheet = referral_sheet(frame, load_labels(conn), zone=zone, base_url=base_url)
+    body: dict[str, Any] = json.loads(render(sheet, "geojson"))
     for feature, row in zip(body["features"], frame.to_dict("records"), strict=False):
         feature["id"] = int(row["id"])
         feature["properties"] |= {
@@ -96,11 +97,14 @@ def _collection(conn: Any, frame: pd.DataFrame, base_url: str) -> dict[str, Any]
 
 
 @router.get("/renvois", summary="Renvois vers la médiation ou un partenaire (GeoJSON, sans données personnelles)")
-def referrals(request: Request, conn: Conn, _user: Reader, asked: Annotated[ReferralQuery, Query()]) -> JSONResponse:
+def referrals(
+    request: Request, conn: Conn, settings: AppSettings, _user: Reader, asked: Annotated[ReferralQuery, Query()]
+) -> JSONResponse:
     """Les renvois avec leur état, leur destinataire, leur cible et leur lieu, filtrables par état, destinataire ou
     signalement, avec la liste des destinataires possibles ; aucune donnée de déclarant."""
     frame = asked.frame(conn, report_id=asked.signalement, limit=asked.limite)
-    return JSONResponse(_collection(conn, frame, str(request.base_url)), media_type="application/geo+json")
+    body = _collection(conn, frame, str(request.base_url), settings.timezone)
+    return JSONResponse(body, media_type="application/geo+json")
 
 
 @router.post("/renvois", status_code=201, summary="Renvoyer un signalement ou un site (planificateur, journalisé)")
@@ -125,7 +129,7 @@ def export_referrals(
     """La liste des renvois en fichier, filtrée par état ou destinataire : le PDF s'ouvre dans le navigateur, les autres
     formats s'enregistrent ; chaque export est journalisé."""
     frame = asked.frame(conn)
-    sheet = referral_sheet(frame, load_labels(conn), base_url=str(request.base_url))
+    sheet = referral_sheet(frame, load_labels(conn), zone=settings.timezone, base_url=str(request.base_url))
     content = render_sheet(conn, settings, sheet, format)
     audit(conn, user, "export_renvois", format=format, renvois=len(frame))
     return file_response(content, format, dated_name("renvois", format, settings.timezone))

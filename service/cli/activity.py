@@ -38,7 +38,7 @@ def activite(
     from service.prevention.period import parse_period
 
     settings = settings_of(ctx)
-    period = parse_period(periode)
+    period = parse_period(periode, zone=settings.timezone)
     with database(settings) as conn:
         activity = read_activity(conn, period)
     if json_out:
@@ -55,7 +55,7 @@ def activite(
         words = ", ".join(f"{row.libelle} ({change_words(row.evolution)})" for row in significant.itertuples())
         console.print(f"Écarts significatifs sur un an : {escape(words)}.", highlight=False)
     if not activity.actions.empty:
-        console.print(fitted(_actions_table(activity.actions)))
+        console.print(fitted(_actions_table(activity.actions, period.zone)))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         sheet, printed = (out / f"bilan_activite_{period.code}.{suffix}" for suffix in ("xlsx", "pdf"))
@@ -110,6 +110,7 @@ def effet(
         found = read_effect(
             conn,
             lieu,
+            zone=settings.timezone,
             action=action,
             months=mois,
             category=code,
@@ -174,14 +175,14 @@ def _compared_table(title: str, heading: str, rows: pd.DataFrame, twice: bool) -
     return table
 
 
-def _actions_table(actions: pd.DataFrame) -> Table:
+def _actions_table(actions: pd.DataFrame, zone: str) -> Table:
     table = Table(title="Actions de la période : ont-elles servi ?")
     for name in ("Lieu", "Action, le", "Avant", "Après", "Au lieu", "Reste de la zone", "Verdict"):
         table.add_column(name, justify="right" if name in ("Avant", "Après", "Au lieu", "Reste de la zone") else "left")
     for row in actions.itertuples():
         table.add_row(
             escape(f"{row.lieu} — {row.libelle}"),
-            escape(f"{row.mesure}, {row.action.tz_convert('Europe/Brussels'):%d/%m/%Y}"),
+            escape(f"{row.mesure}, {row.action.tz_convert(zone):%d/%m/%Y}"),
             "—" if missing(row.avant) else number(row.avant),
             "—" if missing(row.apres) else number(row.apres),
             change_words(row.evolution),

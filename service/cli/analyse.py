@@ -66,8 +66,8 @@ def analyse(
         settings, algorithm=algorithme, eps=eps, min_samples=min_samples, min_cluster_size=min_cluster_size
     )
     by_category = par_categorie or settings.analysis_by_category
-    since = day_start(depuis, "--depuis") if depuis is not None else None
-    until = day_end(jusqua, "--jusqua") if jusqua is not None else None
+    since = day_start(depuis, "--depuis", settings.timezone) if depuis is not None else None
+    until = day_end(jusqua, "--jusqua", settings.timezone) if jusqua is not None else None
     if since is not None and until is not None and since >= until:
         raise InputFileError(
             f"fenêtre vide : --depuis {depuis} n'est pas avant --jusqua {jusqua}.", hint="Inversez les deux dates."
@@ -80,7 +80,7 @@ def analyse(
     if input_ is not None:
         if out is None:
             raise typer.BadParameter("--out est obligatoire avec --input")
-        points = within_window(read_points(input_, crs=crs), since=since, until=until)
+        points = within_window(read_points(input_, crs=crs, zone=settings.timezone), since=since, until=until)
         check_points(points, name=input_.name)
         metric = str(points.crs)
         expo = read_points(exposure, crs=metric, need_dates=False) if exposure else None

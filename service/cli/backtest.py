@@ -65,13 +65,14 @@ def _from_database(settings: Settings) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFra
 
 
 def _split(
-    points: gpd.GeoDataFrame, area: StudyArea, train_until: str | None, test_until: str | None
+    points: gpd.GeoDataFrame, area: StudyArea, train_until: str | None, test_until: str | None, zone: str
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """(cut, end) instants: the days given (included), else the last whole quarter of the data as test."""
-    events = events_on(points, area)
+    """(cut, end) instants: the days given (included, days of ``zone``), else the last whole quarter of the data
+    as test."""
+    events = events_on(points, area, zone)
     data_end = events.timestamp(float(int(events.end)))
-    end = day_end(test_until, "--test-until") if test_until else data_end
-    cut = day_end(train_until, "--train-until") if train_until else (end.tz_convert("Europe/Brussels") - QUARTER)
+    end = day_end(test_until, "--test-until", zone) if test_until else data_end
+    cut = day_end(train_until, "--train-until", zone) if train_until else (end.tz_convert(zone) - QUARTER)
     return pd.Timestamp(cut).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
 
 
@@ -117,8 +118,9 @@ def backtest_cmd(
         )
     except ValueError as exc:
         raise InputFileError(f"--horizons : {exc}.") from None
+    zone_name = settings_of(ctx).timezone
     if input_ is not None:
-        points = read_points(input_, crs=crs)
+        points = read_points(input_, crs=crs, zone=zone_name)
         check_points(points, name=input_.name)
         expo = read_points(exposure, crs=str(points.crs), need_dates=False) if exposure else None
         network = street_network(*read_street_files(streets, exposure, crs=str(points.crs)))
@@ -135,13 +137,13 @@ def backtest_cmd(
         area = polygon_area(zone_outline(settings_of(ctx)), cell=cell, crs=metric, source="zone", also=(x, y))
     else:
         area = footprint_area(x, y, cell=cell, crs=metric)
-    cut, end = _split(points, area, train_until, test_until)
+    cut, end = _split(points, area, train_until, test_until, zone_name)
     try:
         with working("Back-test…"):
-            rolling = rolling_backtest(points, area=area, exposure=expo, options=options)
-            split = backtest(points, train_until=cut, test_until=end, area=area, exposure=expo)
+            rolling = rolling_backtest(points, area=area, exposure=expo, options=options, zone=zone_name)
+            split = backtest(points, train_until=cut, test_until=end, area=area, exposure=expo, zone=zone_name)
             places = points_vs_places(
-                points, cut=cut, end=min(end, (cut.tz_convert("Europe/Brussels") + QUARTER).tz_convert("UTC")),
+                points, cut=cut, end=min(end, (cut.tz_convert(zone_name) + QUARTER).tz_convert("UTC")),
                 exposure=expo, top=top,
             )  # fmt: skip
             axes = (
@@ -153,7 +155,7 @@ def backtest_cmd(
         raise InputFileError(
             f"{name} : {exc}.", hint="Choisissez des dates qui laissent des points des deux côtés."
         ) from exc
-    report = _report(points, area, split, rolling, places, axes, cut, end)
+    report = _report(points, area, split, rolling, places, axes, cut, end, zone_name)
     if out is not None:
         _write(out, split.cells, report)
     if json_out:
@@ -175,9 +177,10 @@ def _report(
     axes: pd.DataFrame | None,
     cut: pd.Timestamp,
     end: pd.Timestamp,
+    local: str,
 ) -> dict[str, Any]:
-    """Every figure, under the keys ``summary.json`` and ``--json`` share."""
-    local = "Europe/Brussels"
+    """Every figure, under the keys ``summary.json`` and ``--json`` share; days are those of the time zone
+    ``local``."""
     return {
         "crs": area.crs,
         "area_source": area.source,

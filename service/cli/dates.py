@@ -1,4 +1,4 @@
-"""One rule for the dates of every analysis option: a day, in the service's local time, **included**.
+"""One rule for the dates of every analysis option: a day, in the service's time zone, **included**.
 
 ``--depuis 2026-01-01 --jusqua 2026-01-31`` and ``--train-until 2026-01-31`` all name whole days: the first day
 and the last day are both in the window. Internally the end becomes the start of the next day (an exclusive
@@ -13,22 +13,22 @@ import pandas as pd
 
 from service.errors import InputFileError
 
-LOCAL_TZ = "Europe/Brussels"
 #: said in the help of every date option
 RULE = "AAAA-MM-JJ, jour compris"
 
 
-def day_start(value: str, option: str) -> pd.Timestamp:
-    """The first instant (UTC) of the local day ``value``; InputFileError naming the option if unreadable."""
+def day_start(value: str, option: str, zone: str) -> pd.Timestamp:
+    """The first instant (UTC) of the day ``value`` in ``zone``; InputFileError naming the option if unreadable."""
     try:
         day = date.fromisoformat(value)
     except ValueError:
         raise InputFileError(
             f"{option} « {value} » n'est pas une date.", hint="Écrivez-la AAAA-MM-JJ, par exemple 2026-01-31."
         ) from None
-    return pd.Timestamp(day, tz=LOCAL_TZ).tz_convert("UTC")
+    return pd.Timestamp(day, tz=zone).tz_convert("UTC")
 
 
-def day_end(value: str, option: str) -> pd.Timestamp:
-    """The first instant (UTC) after the local day ``value``: the exclusive bound of a window ending that day."""
-    return (day_start(value, option).tz_convert(LOCAL_TZ) + pd.DateOffset(days=1)).tz_convert("UTC")
+def day_end(value: str, option: str, zone: str) -> pd.Timestamp:
+    """The first instant (UTC) after the day ``value`` in ``zone``: the exclusive bound of a window ending that
+    day."""
+    return (day_start(value, option, zone).tz_convert(zone) + pd.DateOffset(days=1)).tz_convert("UTC")

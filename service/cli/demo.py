@@ -95,7 +95,8 @@ def demo(
     if run.shift is not None:
         console.print(
             f"Première tournée : n° {run.shift.plan_id}, {len(run.shift.stops)} arrêts pour "
-            f"{run.shift.facts['teams']} équipes{meeting_line(run.shift)} ; fichiers dans {run.pack[0].parent}",
+            f"{run.shift.facts['teams']} équipes{meeting_line(run.shift, settings.timezone)} ; fichiers dans "
+            f"{run.pack[0].parent}",
             highlight=False,
         )
     if servir:
@@ -105,7 +106,7 @@ def demo(
             console.print(line, highlight=False)
 
 
-def meeting_line(stored: Any) -> str:
+def meeting_line(stored: Any, zone: str) -> str:
     """« , dont un rendez-vous : PER-9 (…) entre 09:00 et 10:00 » for the demo's first shift, empty without one."""
     timed = stored.stops[stored.stops["appointment_at"].notna()]
     if timed.empty:
@@ -114,9 +115,9 @@ def meeting_line(stored: Any) -> str:
     from service.plan.model import appointment_time_words
 
     stop = timed.iloc[0]
-    at = local_time(stop["appointment_at"])
+    at = local_time(stop["appointment_at"], zone)
     assert at is not None  # the stops with an appointment
-    when = appointment_time_words(at, local_time(stop["appointment_until"]))
+    when = appointment_time_words(at, local_time(stop["appointment_until"], zone))
     return f", dont un rendez-vous : {stop['site_id']} ({stop['label']}) {when}"
 
 

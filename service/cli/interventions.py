@@ -48,11 +48,12 @@ def add_cmd(
     with database(settings) as conn:
         geocoder = geocoder_for(conn, lieu)
         new = NewIntervention(lieu, type_, start, end, note)
-        item = record(conn, new, actor=cli_actor(), geocoder=geocoder, radius_m=rayon)
+        item = record(conn, new, actor=cli_actor(), zone=settings.timezone, geocoder=geocoder, radius_m=rayon)
     if json_out:
         print_json(as_json(item))
         return
-    said = f"Intervention n° {item['id']} notée : {item['libelle'].lower()} — {item['lieu']}, le {day(item['debut'])}."
+    when = day(item["debut"], settings.timezone)
+    said = f"Intervention n° {item['id']} notée : {item['libelle'].lower()} — {item['lieu']}, le {when}."
     console.print(escape(said), highlight=False)
 
 
@@ -66,7 +67,9 @@ def list_cmd(
     from service.activity.interventions import as_json, listed
     from service.activity.sites import find_site, geocoder_for
 
-    with database(settings_of(ctx)) as conn:
+    settings = settings_of(ctx)
+    zone = settings.timezone
+    with database(settings) as conn:
         site = None
         if lieu:
             geocoder = geocoder_for(conn, lieu)
@@ -86,8 +89,8 @@ def list_cmd(
             str(i["id"]),
             escape(str(i["lieu"])),
             escape(i["libelle"]),
-            day(i["debut"]),
-            day(i["fin"]) or "—",
+            day(i["debut"], zone),
+            day(i["fin"], zone) or "—",
             escape(i["note"] or ""),
             escape(i["note_par"]),
         )

@@ -67,7 +67,7 @@ def write_files(conn: Any, settings: Settings, stored: StoredPlan, out: Path, fo
     from service.export import load_sheet_background, write_pack
     from service.export.sheet import sheet_from_plan
 
-    sheet = sheet_from_plan(stored, load_labels(conn), base_url=settings.export_base_url)
+    sheet = sheet_from_plan(stored, load_labels(conn), zone=settings.timezone, base_url=settings.export_base_url)
     background = load_sheet_background(conn, settings, sheet) if "pdf" in formats else None
     paths = write_pack(sheet, out, formats, background=background)
     audit(conn, cli_actor(), "export_tournee", tournee=stored.plan_id, formats=formats, arrets=len(stored.stops))
@@ -89,31 +89,34 @@ def _result_cell(stop: dict[str, Any], outcomes: dict[str, str] | None) -> str:
     return (outcomes or {}).get(str(code), str(code))
 
 
-def _appointment_cell(stop: dict[str, Any]) -> str:
-    """A stop's appointment for the table (« 10:30 », with the wait before it), empty without one."""
-    words = meeting_words(local_time(stop.get("appointment_at")), local_time(stop.get("appointment_until")))
+def _appointment_cell(stop: dict[str, Any], zone: str) -> str:
+    """A stop's appointment for the table (« 10:30 » in ``zone``, with the wait before it), empty without one."""
+    words = meeting_words(local_time(stop.get("appointment_at"), zone), local_time(stop.get("appointment_until"), zone))
     if words is None:
         return ""
     wait = float(stop["wait_minutes"])
     return words + (f", attente {number(wait)} min" if wait >= 1 else "")
 
 
-def _say_break(table: Table, stop: dict[str, Any], words: str, meetings: bool) -> None:
-    """A line of the team's table for its break, at the hour it starts."""
-    starts = break_span(stop)[0]
+def _say_break(table: Table, stop: dict[str, Any], words: str, meetings: bool, zone: str) -> None:
+    """A line of the team's table for its break, at the hour it starts (in ``zone``)."""
+    starts = break_span(stop, zone)[0]
     table.add_row("", f"{starts:%H:%M}", *([""] if meetings else []), "", "", "", words)
 
 
-def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: dict[str, str] | None = None) -> None:
-    """The plan as a person reads it in a terminal: one table per team, the comparison, what was left out; with
-    ``outcomes`` (code → label) and results already in, each stop's result."""
+def show_plan(
+    stored: StoredPlan, paths: list[Path] | None = None, *, zone: str, outcomes: dict[str, str] | None = None
+) -> None:
+    """The plan as a person reads it in a terminal (times in ``zone``, the service's time zone): one table per
+    team, the comparison, what was left out; with ``outcomes`` (code → label) and results already in, each stop's
+    result."""
     facts = stored.facts
     summary = facts.get("summary") or {}
     console.print(
-        f"[bold]Tournée n° {facts['id']}[/bold] — {facts['starts_at']:%d/%m/%Y %H:%M}, "
+        f"[bold]Tournée n° {facts['id']}[/bold] — {facts['starts_at'].astimezone(ZoneInfo(zone)):%d/%m/%Y %H:%M}, "
         f"{number(float(facts['budget_minutes']) / 60, 1)} h"
         + (f" dont {number(float(facts['pause_minutes']))} min de pause" if float(facts["pause_minutes"]) else "")
-        + (f" vers {facts['pause_at'].astimezone(ZoneInfo('Europe/Brussels')):%H:%M}" if facts.get("pause_at") else "")
+        + (f" vers {facts['pause_at'].astimezone(ZoneInfo(zone)):%H:%M}" if facts.get("pause_at") else "")
         + f", {facts['teams']} équipe(s), {facts['mode']}, départ {facts['start_label']}",
         highlight=False,
     )
@@ -128,11 +131,13 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
         for s in stops.to_dict("records"):
             done = _result_cell(s, outcomes) if results else None
             if float(s["pause_before_minutes"]) > 0:  # the team rests on arrival, before its first stop's window
-                _say_break(table, s, f"pause de {number(float(s['pause_before_minutes']))} min à l'arrivée", meetings)
+                _say_break(
+                    table, s, f"pause de {number(float(s['pause_before_minutes']))} min à l'arrivée", meetings, zone
+                )
             table.add_row(
                 str(s["ord"]),
-                f"{s['arrival'].astimezone(ZoneInfo('Europe/Brussels')):%H:%M}",
-                *([_appointment_cell(s)] if meetings else []),
+                f"{s['arrival'].astimezone(ZoneInfo(zone)):%H:%M}",
+                *([_appointment_cell(s, zone)] if meetings else []),
                 s["ref"],
                 s["site_id"],
                 KIND_LABELS.get(s["site_kind"], s["site_kind"]),
@@ -143,7 +148,7 @@ def show_plan(stored: StoredPlan, paths: list[Path] | None = None, *, outcomes: 
                 *([done] if done is not None else []),
             )
             if float(s["pause_after_minutes"]) > 0:  # the team's break, where it falls
-                _say_break(table, s, f"pause de {number(float(s['pause_after_minutes']))} min", meetings)
+                _say_break(table, s, f"pause de {number(float(s['pause_after_minutes']))} min", meetings, zone)
         console.print(fitted(table))
     value, naive = float(facts["value"]), float(facts["naive_value"])
     gain = f" (+{number((value / naive - 1) * 100)} %)" if naive > 0 and value > naive else ""
@@ -267,7 +272,7 @@ def plan(
 
         print_json({**summary_json(stored), "files": [str(p) for p in paths]})
         return
-    show_plan(stored, paths)
+    show_plan(stored, paths, zone=settings.timezone)
 
 
 @tournees_app.callback()
@@ -311,4 +316,4 @@ def tournees(
 
         print_json({**summary_json(stored), "files": [str(p) for p in paths]})
         return
-    show_plan(stored, paths, outcomes=outcomes)
+    show_plan(stored, paths, zone=settings.timezone, outcomes=outcomes)

@@ -131,7 +131,9 @@ def _every_network(
     from service.prevention.issuing import issue_every_network
     from service.prevention.period import parse_period
 
-    period = parse_period(periode)  # once: « mois-dernier » is the same month for every network of the run
+    period = parse_period(
+        periode, zone=settings.timezone
+    )  # once: « mois-dernier » is the same month for every network of the run
     with database(settings) as conn:
         options = _options(chosen, out, envoyer, brouillon)
         outcomes = issue_every_network(conn, settings, load_labels(conn), period, actor=cli_actor(), options=options)

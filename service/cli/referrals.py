@@ -95,10 +95,10 @@ def proposals_cmd(ctx: typer.Context, json_out: JsonOut = False) -> None:
         print_json({"nouvelles": made, "propositions": frame.drop(columns=["geom"]).to_dict("records")})
         return
     console.print(f"{made} nouvelle(s) proposition(s) ; {len(frame)} en attente.", highlight=False)
-    _table(frame, "Propositions de renvoi (à confirmer ou refuser)")
+    _table(frame, "Propositions de renvoi (à confirmer ou refuser)", settings.timezone)
 
 
-def _table(frame: object, title: str) -> None:
+def _table(frame: object, title: str, zone: str) -> None:
     from service.referrals import STATUS_LABELS, TARGET_LABELS
     from service.referrals.sheet import proposer as _proposer
 
@@ -115,7 +115,7 @@ def _table(frame: object, title: str) -> None:
             r["label"] or "",
             r["recipient_label"],
             r["reason"],
-            "" if when is None else f"{pd.Timestamp(when).tz_convert('Europe/Brussels'):%d/%m/%Y}",
+            "" if when is None else f"{pd.Timestamp(when).tz_convert(zone):%d/%m/%Y}",
             r["referred_by"] or _proposer(r["proposed_by"]) or "",
         )
     console.print(fitted(table))
@@ -145,11 +145,11 @@ def list_cmd(
         frame = list_referrals(conn, statuses=states, recipient=recipient)
         paths: list[Path] = []
         if out is not None:
-            sheet = referral_sheet(frame, load_labels(conn), base_url=settings.export_base_url)
+            sheet = referral_sheet(frame, load_labels(conn), zone=settings.timezone, base_url=settings.export_base_url)
             paths = write_sheet_pack(conn, settings, sheet, out, chosen)
             audit(conn, cli_actor(), "export_renvois", formats=chosen, renvois=len(frame))
     if json_out:
         print_json({"renvois": frame.drop(columns=["geom"]).to_dict("records"), "fichiers": [str(p) for p in paths]})
         return
-    _table(frame, f"Renvois ({len(frame)})")
+    _table(frame, f"Renvois ({len(frame)})", settings.timezone)
     print_written(paths)

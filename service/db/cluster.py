@@ -297,8 +297,8 @@ class ClusterManager:
                 "max_wal_senders = 0",
                 "max_wal_size = '2GB'",
                 "checkpoint_timeout = '15min'",
-                "timezone = 'Europe/Brussels'",
-                "log_timezone = 'Europe/Brussels'",
+                f"timezone = '{self.settings.timezone}'",
+                f"log_timezone = '{self.settings.timezone}'",
                 "",
             ]
         )

@@ -106,14 +106,14 @@ def load_demo(
 
         register_networks(conn, settings, files.networks_json)
         if geocoder is not None:
-            note_planted_interventions(conn, files.truth, geocoder.geocoder)
+            note_planted_interventions(conn, files.truth, geocoder.geocoder, settings.timezone)
     return DemoLoad(files, summaries, refused, analyse_demo(settings, now=now))
 
 
-def note_planted_interventions(conn: psycopg.Connection[Any], truth: Path, geocoder: Geocoder) -> int:
-    """The camera the service put up at the corner whose dumping it ended (the ground truth's ``action``), noted
-    in the register of interventions at the corner's address, its radius around it — once, however often the demo
-    runs. Returns how many were noted now."""
+def note_planted_interventions(conn: psycopg.Connection[Any], truth: Path, geocoder: Geocoder, zone: str) -> int:
+    """The camera the service put up at the corner whose dumping it ended (the ground truth's ``action``, a day
+    read at 9:30 in ``zone`` like the demo's dates), noted in the register of interventions at the corner's
+    address, its radius around it — once, however often the demo runs. Returns how many were noted now."""
     import json
 
     from service.activity import interventions
@@ -125,7 +125,7 @@ def note_planted_interventions(conn: psycopg.Connection[Any], truth: Path, geoco
         if not spot.get("action"):
             continue
         place, radius = spot["centre"]["label"], float(spot["radius_m"])
-        start = pd.Timestamp(spot["action"] + " 09:30", tz="Europe/Brussels").tz_convert("UTC")
+        start = pd.Timestamp(spot["action"] + " 09:30", tz=zone).tz_convert("UTC")
         try:
             site = find_site(conn, place, geocoder=geocoder, radius_m=radius)
         except InvalidValueError:  # a register without that number: the demo goes on without its camera
@@ -133,7 +133,7 @@ def note_planted_interventions(conn: psycopg.Connection[Any], truth: Path, geoco
         if any(i["debut"] == start and i["type"] == "camera" for i in interventions.listed(conn, site)):
             continue
         new = interventions.NewIntervention(place, "camera", start, note=ACTION_NOTE)
-        interventions.record(conn, new, actor="demo", geocoder=geocoder, radius_m=radius)
+        interventions.record(conn, new, actor="demo", zone=zone, geocoder=geocoder, radius_m=radius)
         noted += 1
     return noted
 
@@ -184,7 +184,7 @@ def first_shift(settings: Settings, *, out: Path | None = None, solver_seconds: 
         found = batch_geocoder(conn)
         geocoder = found.geocoder if found is not None else None
         stored = store_plan(conn, plan_shift(conn, settings, request, geocoder=geocoder))
-        sheet = sheet_from_plan(stored, load_labels(conn), base_url=settings.export_base_url)
+        sheet = sheet_from_plan(stored, load_labels(conn), zone=settings.timezone, base_url=settings.export_base_url)
         background = load_sheet_background(conn, settings, sheet)
         paths = write_pack(sheet, folder, ["pdf", "xlsx", "csv", "gpx", "geojson"], background=background)
     return stored, paths

@@ -29,6 +29,8 @@ from service.demo.vocab import (
     STATUS_PROGRESS,
 )
 
+#: The demonstration is set in Seraing: its files and feeds carry Belgian wall clocks and offsets, whatever time
+#: zone the service runs in.
 BRUSSELS = ZoneInfo("Europe/Brussels")
 COMMUNE_HEADER = (
     "N° dossier",

@@ -18,5 +18,5 @@ def render_csv(sheet: Sheet) -> bytes:
     columns = list(sheet.rows.columns)
     writer.writerow([neutralise_formula(str(c)) for c in columns])
     for row in records(sheet):
-        writer.writerow([text_cell(c, row[c]) for c in columns])
+        writer.writerow([text_cell(c, row[c], sheet.timezone) for c in columns])
     return buffer.getvalue().encode("utf-8-sig")

@@ -33,12 +33,12 @@ def features(sheet: Sheet) -> list[dict[str, Any]]:
     out = []
     rows = records(sheet)
     for row, geom in zip(rows, sheet.places.geometry, strict=True):
-        props = {"role": "arret"} | {name: iso_value(name, value) for name, value in row.items()}
+        props = {"role": "arret"} | {name: iso_value(name, value, sheet.timezone) for name, value in row.items()}
         out.append(_feature(geom, props))
     keys = [k for k in ("Ordre", "Équipe", "Arrêt", "Site", "Type", "Lieu", "Catégorie") if k in sheet.rows.columns]
     for row, line in zip(rows, sheet.places["line"], strict=True):
         if _present(line):
-            out.append(_feature(line, {"role": "axe"} | {k: iso_value(k, row[k]) for k in keys}))
+            out.append(_feature(line, {"role": "axe"} | {k: iso_value(k, row[k], sheet.timezone) for k in keys}))
     if sheet.routes is not None:
         for route in sheet.routes.itertuples():
             if _present(route.geometry):

@@ -49,10 +49,10 @@ def _stop_name(row: dict[str, Any], teams: int) -> str:
     return f"E{row['Équipe']}·{order} {site}" if teams > 1 else f"{order} {site}"
 
 
-def _stop_desc(row: dict[str, Any]) -> str:
+def _stop_desc(row: dict[str, Any], zone: str) -> str:
     parts = []
     if row.get("Arrivée") is not None:
-        parts.append(f"Arrivée {hhmm(row['Arrivée'])}")
+        parts.append(f"Arrivée {hhmm(row['Arrivée'], zone)}")
     if row.get("Rendez-vous") is not None:
         parts.append(f"Rendez-vous {row['Rendez-vous']}")
     parts += [str(row[k]) for k in ("Type", "Catégorie") if row.get(k)]
@@ -70,7 +70,7 @@ def render_gpx(sheet: Sheet) -> bytes:
     teams = int(sheet.rows["Équipe"].max()) if "Équipe" in sheet.rows and len(rows) else 1
     names = [_stop_name(row, teams) for row in rows]
     entries = [geometry_lonlat(g)[0] if _placed(g) else None for g in sheet.places.geometry]
-    _add_waypoints(root, rows, names, entries)
+    _add_waypoints(root, rows, names, entries, sheet.timezone)
     if sheet.ordered and "Équipe" in sheet.rows:
         for team in sorted({int(r["Équipe"]) for r in rows}):
             _add_route(root, sheet, team, rows, names, entries)
@@ -101,14 +101,14 @@ def _document(sheet: Sheet) -> ET.Element:
 
 
 def _add_waypoints(
-    root: ET.Element, rows: list[dict[str, Any]], names: list[str], entries: list[np.ndarray | None]
+    root: ET.Element, rows: list[dict[str, Any]], names: list[str], entries: list[np.ndarray | None], zone: str
 ) -> None:
     """One waypoint per stop with a known place (a referred report never geocoded has none)."""
     for row, name, entry in zip(rows, names, entries, strict=True):
         if entry is None:
             continue
         lon, lat = entry
-        wpt = _point(root, "wpt", lon, lat, name=name, desc=_stop_desc(row))
+        wpt = _point(root, "wpt", lon, lat, name=name, desc=_stop_desc(row, zone))
         if row.get("Lien carte"):
             link = ET.SubElement(wpt, _tag("link"), href=str(row["Lien carte"]))
             ET.SubElement(link, _tag("text")).text = "Voir sur la carte"

@@ -109,10 +109,11 @@ def section(title: str, body: Sequence[Flowable], st: Styles) -> list[Flowable]:
     return [KeepTogether([para(title, st.h2), body[0]]), *body[1:]]
 
 
-def build(story: list[Flowable], *, title: str, subject: str, running_title: str) -> bytes:
-    """The PDF's bytes: A4, the running title and the page number at the top, the print date at the bottom."""
+def build(story: list[Flowable], *, title: str, subject: str, running_title: str, zone: str) -> bytes:
+    """The PDF's bytes: A4, the running title and the page number at the top, the print date (in ``zone``, the
+    service's time zone) at the bottom."""
     regular = fonts()[0]
-    printed = datetime.now(ZoneInfo("Europe/Brussels")).strftime("%d/%m/%Y à %H:%M")
+    printed = datetime.now(ZoneInfo(zone)).strftime("%d/%m/%Y à %H:%M")
 
     def decorate(canv: Canvas, doc: Any) -> None:
         canv.saveState()

@@ -49,7 +49,7 @@ from service.export.print_map import (
     layer_bounds,
 )
 from service.export.sheet import DATE_COLUMNS, Sheet
-from service.export.values import TIMEZONE, day, hhmm, missing, records
+from service.export.values import day, hhmm, missing, records
 from service.numbers import french_number
 from service.settings import Settings
 
@@ -237,7 +237,9 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
     if meeting and "–" not in str(meeting):  # the team is there at that time: it stands for the arrival
         head.append(f"rendez-vous à {escape(str(meeting))}")
     elif row.get("Arrivée") is not None:
-        head.append(hhmm(row["Arrivée"]) + (f" (rendez-vous {escape(str(meeting))})" if meeting else ""))
+        head.append(
+            hhmm(row["Arrivée"], sheet.timezone) + (f" (rendez-vous {escape(str(meeting))})" if meeting else "")
+        )
     head.append(escape(str(row.get("Lieu") or row.get("Site") or "")))
     ref = " · ".join(escape(str(row[k])) for k in ("Arrêt", "Site") if row.get(k))
     colour = team_colour(int(row["Équipe"])) if row.get("Équipe") else LIST_COLOUR
@@ -247,7 +249,7 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
     )
     last = "jamais visité"
     if row.get("Dernière visite") is not None:
-        last = day(row["Dernière visite"]) + (
+        last = day(row["Dernière visite"], sheet.timezone) + (
             f" — {row['Suite de la dernière visite']}" if row.get("Suite de la dernière visite") else ""
         )
     priority = french_number(row["Priorité"], 2) if row.get("Priorité") is not None else "—"
@@ -263,7 +265,7 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
     result = _outcome_boxes(sheet, row)
     when, who = "", ""
     if row.get("Date de visite") is not None:
-        when = f"{day(row['Date de visite'])} {hhmm(row['Date de visite'])}"
+        when = f"{day(row['Date de visite'], sheet.timezone)} {hhmm(row['Date de visite'], sheet.timezone)}"
     if row.get("Agent"):
         who = str(row["Agent"])
     blank_time, blank_name = "_" * 12, "_" * 26
@@ -278,7 +280,7 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
         value = row.get(name)
         if value is None or value == "":
             continue
-        shown = f"{day(value)} {hhmm(value)}" if name in DATE_COLUMNS else value
+        shown = f"{day(value, sheet.timezone)} {hhmm(value, sheet.timezone)}" if name in DATE_COLUMNS else value
         cells.append([_p(name, label), _p(shown, st.body), "", ""])
     if "Priorité" in columns:
         cells.append([_p("Priorité", label), _p(f"{priority} = {formula}" if formula else priority, st.body), "", ""])
@@ -374,13 +376,13 @@ def _page_decoration(sheet: Sheet, printed: str) -> Any:
     return decorate
 
 
-def _team_heading(rows: list[dict[str, Any]], team: int, st: _Styles) -> Paragraph:
+def _team_heading(rows: list[dict[str, Any]], team: int, st: _Styles, zone: str) -> Paragraph:
     mine = [r for r in rows if r.get("Équipe") == team]
     text = f'<font color="{team_colour(team)}">Équipe {team}</font> — {len(mine)} arrêt(s)'
     last = mine[-1]
     if mine[0].get("Arrivée") is not None and last.get("Arrivée") is not None:
         leaves = last["Arrivée"] + pd.Timedelta(minutes=float(last.get("Sur place (min)") or 0))
-        text += f", premier arrêt à {hhmm(mine[0]['Arrivée'])}, dernier départ à {hhmm(leaves)}"
+        text += f", premier arrêt à {hhmm(mine[0]['Arrivée'], zone)}, dernier départ à {hhmm(leaves, zone)}"
     return Paragraph(text, st.h2)
 
 
@@ -397,7 +399,7 @@ def _stops(sheet: Sheet, st: _Styles) -> list[Flowable]:
     for rank, row in enumerate(rows, start=1):
         if row.get("Équipe") is not None and row["Équipe"] != team:
             team = int(row["Équipe"])
-            story += [PageBreak(), _team_heading(rows, team, st), Spacer(1, 2 * mm)]
+            story += [PageBreak(), _team_heading(rows, team, st, sheet.timezone), Spacer(1, 2 * mm)]
         if str(row.get("Arrêt")) in sheet.pauses_before:  # a team that rests on arrival at its first stop
             story.append(Paragraph(escape(sheet.pauses_before[str(row["Arrêt"])]), st.h2))
         story.append(_stop_block(sheet, row, rank, st))
@@ -410,7 +412,7 @@ def render_pdf(sheet: Sheet, *, background: PaperBackground | None = None) -> by
     """The job sheet's bytes. ``background`` (see :func:`load_sheet_background`) draws the streets and
     communes under the map; without it, the map shows the plan alone."""
     st = _Styles()
-    printed = datetime.now(ZoneInfo(TIMEZONE))
+    printed = datetime.now(ZoneInfo(sheet.timezone))
     story: list[Flowable] = [Paragraph(escape(sheet.title), st.title), _p(sheet.subtitle, st.body), Spacer(1, 3 * mm)]
     if sheet.facts and sheet.link:
         facts = _facts(sheet, st, CONTENT_WIDTH - QR_COLUMN)

@@ -95,6 +95,7 @@ class Sheet:
     places: gpd.GeoDataFrame  # same order: geometry = where to go; ``line`` = street walked (axes); ``exit``
     ordered: bool
     outcome_labels: list[str]
+    timezone: str  # the service's (Settings.timezone): every date and time of the sheet is shown in it
     routes: gpd.GeoDataFrame | None = None  # team, geometry (EPSG:31370)
     start: dict[str, Any] | None = None  # label, x, y (EPSG:31370)
     end: dict[str, Any] | None = None
@@ -116,13 +117,13 @@ class Sheet:
         return f"tournee_{plan}" if plan else "sites_a_controler"
 
 
-def _ts(value: Any) -> pd.Timestamp | None:
+def _ts(value: Any, zone: str) -> pd.Timestamp | None:
     if value is None or (not isinstance(value, pd.Timestamp) and pd.isna(value)):
         return None
     stamp = pd.Timestamp(value)
     if stamp is pd.NaT:
         return None
-    return stamp.tz_convert("Europe/Brussels") if stamp.tzinfo else stamp.tz_localize("Europe/Brussels")
+    return stamp.tz_convert(zone) if stamp.tzinfo else stamp.tz_localize(zone)
 
 
 def _state(code: Any, labels: Labels) -> str | None:
@@ -157,8 +158,9 @@ def _phone_reaches(base_url: str) -> bool:
         return True
 
 
-def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None = None) -> Sheet:
-    """The sheet of a stored plan: one row per stop in visit order (team, then order)."""
+def sheet_from_plan(stored: StoredPlan, labels: Labels, *, zone: str, base_url: str | None = None) -> Sheet:
+    """The sheet of a stored plan: one row per stop in visit order (team, then order), its times in ``zone``
+    (the service's time zone)."""
     facts = stored.facts
     stops = stored.stops
     lon, lat = lonlat_arrays(stops["x"].to_numpy(), stops["y"].to_numpy())
@@ -170,8 +172,8 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
             {
                 "Ordre": int(s["ord"]),
                 "Équipe": int(s["team"]),
-                "Arrivée": _ts(s["arrival"]),
-                "Rendez-vous": meeting_words(_ts(s["appointment_at"]), _ts(s["appointment_until"])),
+                "Arrivée": _ts(s["arrival"], zone),
+                "Rendez-vous": meeting_words(_ts(s["appointment_at"], zone), _ts(s["appointment_until"], zone)),
                 "Arrêt": s["ref"],
                 "Site": s["site_id"],
                 "Type": KIND_LABELS.get(s["site_kind"], s["site_kind"]),
@@ -184,8 +186,8 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
                 "Calcul de la priorité": why.get("formule") or formula_words(why.get("composantes") or {}),
                 "Signalements": int(why.get("signalements") or 0),
                 "Tendance": TREND_WORDS.get(why.get("tendance") or "", None),
-                "Dernier signalement": _ts(why.get("dernier_signalement")),
-                "Dernière visite": _ts(s["last_visit"]),
+                "Dernier signalement": _ts(why.get("dernier_signalement"), zone),
+                "Dernière visite": _ts(s["last_visit"], zone),
                 "Suite de la dernière visite": labels.outcome(s["last_outcome"]),
                 "Trajet (min)": round(float(s["travel_minutes"]), 1),
                 "Sur place (min)": round(float(s["service_minutes"]), 1),
@@ -194,7 +196,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
                 "Lien carte": _map_link(base_url, s["site_id"]),
                 "Fait": "oui" if done else "non",
                 "Résultat": labels.outcome(s["done_outcome"]) if done else None,
-                "Date de visite": _ts(s["done_at"]) if done else None,
+                "Date de visite": _ts(s["done_at"], zone) if done else None,
                 "Agent": s["done_officer"] if done else None,
                 "Remarques": s["done_notes"] if done else None,
                 "Tournée": int(facts["id"]),
@@ -209,7 +211,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         geometry=list(stops.geometry),
         crs=CRS,
     )
-    start_at = _ts(facts["starts_at"])
+    start_at = _ts(facts["starts_at"], zone)
     assert start_at is not None
     end_at = start_at + pd.Timedelta(minutes=float(facts["budget_minutes"]))
     teams = int(facts["teams"])
@@ -222,8 +224,8 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         "Date": start_at.strftime("%d/%m/%Y"),
         "Horaire": f"{start_at:%H:%M} – {end_at:%H:%M}",
         "Durée": _duration_words(float(facts["budget_minutes"])),
-        **({"Pause": _pause_fact(pause, _ts(facts.get("pause_at")), stops)} if pause > 0 else {}),
-        **({"Rendez-vous": _appointments_fact(stops)} if stops["appointment_at"].notna().any() else {}),
+        **({"Pause": _pause_fact(pause, _ts(facts.get("pause_at"), zone), stops, zone)} if pause > 0 else {}),
+        **({"Rendez-vous": _appointments_fact(stops, zone)} if stops["appointment_at"].notna().any() else {}),
         "Équipes": str(teams),
         "Déplacement": MODE_LABELS.get(facts["mode"], facts["mode"]),
         "Départ": facts["start_label"],
@@ -242,6 +244,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         places=places,
         ordered=True,
         outcome_labels=sorted(labels.outcomes.values()),
+        timezone=zone,
         routes=stored.routes,
         start={"label": facts["start_label"], "x": float(facts["start_x"]), "y": float(facts["start_y"])},
         end={"label": facts["end_label"], "x": float(facts["end_x"]), "y": float(facts["end_y"])},
@@ -249,42 +252,42 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, base_url: str | None 
         facts=fact_lines,
         dropped=dropped,
         link=f"{base_url.rstrip('/')}/carte#tournee={facts['id']}" if base_url and _phone_reaches(base_url) else None,
-        pauses=_pauses(stops, "pause_after_minutes"),
-        pauses_before=_pauses(stops, "pause_before_minutes", " à l'arrivée"),
+        pauses=_pauses(stops, "pause_after_minutes", zone),
+        pauses_before=_pauses(stops, "pause_before_minutes", zone, " à l'arrivée"),
     )
 
 
-def break_span(stop: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp, float]:
-    """When a team's break at ``stop`` starts and ends (Brussels time), and its minutes: after the visit, or on
+def break_span(stop: dict[str, Any], zone: str) -> tuple[pd.Timestamp, pd.Timestamp, float]:
+    """When a team's break at ``stop`` starts and ends (in ``zone``), and its minutes: after the visit, or on
     arrival before it (a first stop whose window comes after the break: the team rests, then waits)."""
     after, before = float(stop["pause_after_minutes"]), float(stop.get("pause_before_minutes") or 0)
     if after > 0:
-        starts = _ts(stop["departure"])
+        starts = _ts(stop["departure"], zone)
         assert starts is not None
         return starts, starts + pd.Timedelta(minutes=after), after
-    arrival = _ts(stop["arrival"])
+    arrival = _ts(stop["arrival"], zone)
     assert arrival is not None
     ends = arrival - pd.Timedelta(minutes=float(stop.get("wait_minutes") or 0))
     return ends - pd.Timedelta(minutes=before), ends, before
 
 
-def _pauses(stops: pd.DataFrame, column: str, where: str = "") -> dict[str, str]:
+def _pauses(stops: pd.DataFrame, column: str, zone: str, where: str = "") -> dict[str, str]:
     """The break of each team, in words, by the stop it follows (``pause_after_minutes``) or precedes
     (``pause_before_minutes``): « Pause de 30 min, de 12:05 à 12:35 »."""
     words = {}
     for stop in stops.to_dict("records"):
         if float(stop.get(column) or 0) > 0:
-            starts, ends, minutes = break_span(stop)
+            starts, ends, minutes = break_span(stop, zone)
             words[str(stop["ref"])] = f"Pause de {_duration_words(minutes)}{where}, de {starts:%H:%M} à {ends:%H:%M}"
     return words
 
 
-def _pause_fact(minutes: float, at: pd.Timestamp | None, stops: pd.DataFrame) -> str:
+def _pause_fact(minutes: float, at: pd.Timestamp | None, stops: pd.DataFrame, zone: str) -> str:
     """The header line of a shift's break: its length, when it is due (mid-shift or the time asked), and after
     (or, for a team that rests on arrival at its first stop, before) which stop each team takes it."""
     taken = [
         f"équipe {int(s['team'])} {'après' if float(s['pause_after_minutes']) > 0 else 'avant'} l'arrêt "
-        f"{int(s['ord'])} ({break_span(s)[0]:%H:%M})"
+        f"{int(s['ord'])} ({break_span(s, zone)[0]:%H:%M})"
         for s in stops.to_dict("records")
         if float(s["pause_after_minutes"]) > 0 or float(s.get("pause_before_minutes") or 0) > 0
     ]
@@ -299,20 +302,25 @@ def meeting_words(at: pd.Timestamp | None, until: pd.Timestamp | None) -> str | 
     return f"{at:%H:%M}–{until:%H:%M}" if until is not None else f"{at:%H:%M}"
 
 
-def _appointments_fact(stops: pd.DataFrame) -> str:
+def _appointments_fact(stops: pd.DataFrame, zone: str) -> str:
     """The header line of a shift's appointments, in time order: « 09:00 PS-0005 (équipe 1, arrêt 3), … »."""
     timed = stops[stops["appointment_at"].notna()].sort_values(["appointment_at", "team"])
     return ", ".join(
-        f"{meeting_words(_ts(s['appointment_at']), _ts(s['appointment_until']))} {s['site_id']} "
+        f"{meeting_words(_ts(s['appointment_at'], zone), _ts(s['appointment_until'], zone))} {s['site_id']} "
         f"(équipe {int(s['team'])}, arrêt {int(s['ord'])})"
         for s in timed.to_dict("records")
     )
 
 
 def sheet_from_candidates(
-    candidates: gpd.GeoDataFrame, labels: Labels, *, base_url: str | None = None, title: str = "Sites à contrôler"
+    candidates: gpd.GeoDataFrame,
+    labels: Labels,
+    *,
+    zone: str,
+    base_url: str | None = None,
+    title: str = "Sites à contrôler",
 ) -> Sheet:
-    """An unordered list of candidate sites, highest value first (``hotspots export sites``)."""
+    """An unordered list of candidate sites, highest value first (``hotspots export sites``), dated in ``zone``."""
     lon, lat = lonlat_arrays([p.x for p in candidates.geometry], [p.y for p in candidates.geometry])
     rows = []
     for i, c in enumerate(candidates.to_dict("records")):
@@ -329,8 +337,8 @@ def sheet_from_candidates(
                 "Calcul de la priorité": formula_words(c["components"] or {}),
                 "Signalements": int(c["n_reports"] or 0),
                 "Tendance": TREND_WORDS.get(c["trend"] or "", None),
-                "Dernier signalement": _ts(c["last_report"]),
-                "Dernière visite": _ts(c["last_visit"]),
+                "Dernier signalement": _ts(c["last_report"], zone),
+                "Dernière visite": _ts(c["last_visit"], zone),
                 "Suite de la dernière visite": labels.outcome(c["last_outcome"]),
                 "Sur place (min)": round(float(c["service_min"]), 1),
                 "Latitude": float(lat[i]),
@@ -348,7 +356,7 @@ def sheet_from_candidates(
         geometry=list(candidates["entry"]),
         crs=CRS,
     )
-    now = pd.Timestamp.now(tz="Europe/Brussels")
+    now = pd.Timestamp.now(tz=zone)
     return Sheet(
         title=title,
         subtitle=f"{len(rows)} site(s), du plus prioritaire au moins prioritaire — {now:%d/%m/%Y}",
@@ -356,5 +364,6 @@ def sheet_from_candidates(
         places=places,
         ordered=False,
         outcome_labels=sorted(labels.outcomes.values()),
+        timezone=zone,
         facts={"Sites": str(len(rows)), "Date": f"{now:%d/%m/%Y}"},
     )

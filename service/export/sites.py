@@ -74,7 +74,9 @@ def site_list(
     candidates, excluded = load_candidates(conn, context)
     total = len(candidates)
     limit = max(1, min(limit, MAX_SITES))
-    sheet = sheet_from_candidates(candidates.head(limit).reset_index(drop=True), labels, base_url=base_url)
+    sheet = sheet_from_candidates(
+        candidates.head(limit).reset_index(drop=True), labels, zone=settings.timezone, base_url=base_url
+    )
     sheet.facts["Filtres"] = filters.describe(labels.categories)
     if total > limit:
         sheet.subtitle = f"Les {limit} sites les plus prioritaires sur {total} — " + sheet.subtitle

@@ -1,6 +1,7 @@
 """Cell values as each kind of file wants them, from the one :class:`~service.export.sheet.Sheet`.
 
-The sheet holds real values (timestamps in Brussels time, floats, ints, text). A spreadsheet wants typed cells, a
+The sheet holds real values (timestamps, floats, ints, text) and the service's time zone, in which every
+timestamp is shown. A spreadsheet wants typed cells, a
 CSV read by a Belgian Excel wants a decimal comma and ``dd/mm/yyyy HH:MM``, GeoJSON wants ISO 8601; the rules
 live here so that every writer shows the same number with the same digits.
 """
@@ -16,7 +17,6 @@ from service.cells import neutralise_formula
 from service.export.sheet import DATE_COLUMNS, NUMBER_COLUMNS, Sheet
 from service.numbers import french_number
 
-TIMEZONE = "Europe/Brussels"
 #: Digits shown for each number column (the sheet already rounds them the same way).
 DIGITS = {"Priorité": 2, "Trajet (min)": 1, "Sur place (min)": 1, "Latitude": 6, "Longitude": 6}
 #: Whole-number columns.
@@ -33,18 +33,20 @@ def missing(value: Any) -> bool:
     return False
 
 
-def local_time(value: Any) -> pd.Timestamp | None:
-    """A timestamp in Brussels time (a naive one is taken as Brussels time already), or None."""
+def local_time(value: Any, zone: str) -> pd.Timestamp | None:
+    """A timestamp in the service's time zone ``zone`` (a naive one is taken as its wall clock already), or
+    None."""
     if missing(value):
         return None
     stamp = pd.Timestamp(value)
     if stamp is pd.NaT:
         return None
-    return stamp.tz_convert(TIMEZONE) if stamp.tzinfo else stamp.tz_localize(TIMEZONE)
+    return stamp.tz_convert(zone) if stamp.tzinfo else stamp.tz_localize(zone)
 
 
 def records(sheet: Sheet) -> list[dict[str, Any]]:
-    """The rows as dicts with None for every empty cell (NaN, NaT), ints as ints and floats as floats."""
+    """The rows as dicts with None for every empty cell (NaN, NaT), ints as ints, floats as floats and dates in
+    the sheet's time zone."""
     out = []
     for row in sheet.rows.to_dict("records"):
         clean: dict[str, Any] = {}
@@ -52,7 +54,7 @@ def records(sheet: Sheet) -> list[dict[str, Any]]:
             if missing(value):
                 clean[col] = None
             elif col in DATE_COLUMNS:
-                clean[col] = local_time(value)
+                clean[col] = local_time(value, sheet.timezone)
             elif col in INT_COLUMNS:
                 clean[col] = int(value)
             elif col in NUMBER_COLUMNS:
@@ -63,12 +65,12 @@ def records(sheet: Sheet) -> list[dict[str, Any]]:
     return out
 
 
-def text_cell(column: str, value: Any) -> str:
-    """The text of a cell as a person reads it: decimal comma, Belgian date, formula-safe text."""
+def text_cell(column: str, value: Any, zone: str) -> str:
+    """The text of a cell as a person reads it: decimal comma, Belgian date (in ``zone``), formula-safe text."""
     if missing(value):
         return ""
     if column in DATE_COLUMNS:
-        stamp = local_time(value)
+        stamp = local_time(value, zone)
         return stamp.strftime(DATE_FORMAT) if stamp is not None else ""
     if column in INT_COLUMNS and isinstance(value, int | np.integer | float | np.floating):
         return str(int(value))
@@ -79,12 +81,12 @@ def text_cell(column: str, value: Any) -> str:
     return str(neutralise_formula(str(value)))
 
 
-def iso_value(column: str, value: Any) -> Any:
-    """A JSON value: ISO 8601 dates with their offset, numbers as numbers, None for an empty cell."""
+def iso_value(column: str, value: Any, zone: str) -> Any:
+    """A JSON value: ISO 8601 dates with the offset of ``zone``, numbers as numbers, None for an empty cell."""
     if missing(value):
         return None
     if column in DATE_COLUMNS:
-        stamp = local_time(value)
+        stamp = local_time(value, zone)
         return stamp.isoformat() if stamp is not None else None
     if isinstance(value, np.integer):
         return int(value)
@@ -93,13 +95,13 @@ def iso_value(column: str, value: Any) -> Any:
     return value
 
 
-def hhmm(value: Any) -> str:
-    """``08:30``, or an empty string."""
-    stamp = local_time(value)
+def hhmm(value: Any, zone: str) -> str:
+    """``08:30`` in ``zone``, or an empty string."""
+    stamp = local_time(value, zone)
     return stamp.strftime("%H:%M") if stamp is not None else ""
 
 
-def day(value: Any) -> str:
-    """``23/11/2026``, or an empty string."""
-    stamp = local_time(value)
+def day(value: Any, zone: str) -> str:
+    """``23/11/2026`` in ``zone``, or an empty string."""
+    stamp = local_time(value, zone)
     return stamp.strftime("%d/%m/%Y") if stamp is not None else ""

@@ -47,11 +47,11 @@ def _number_format(column: str) -> str | None:
     return None
 
 
-def _cell_value(column: str, value: Any) -> Any:
+def _cell_value(column: str, value: Any, zone: str) -> Any:
     if missing(value):
         return None
     if column in DATE_COLUMNS:
-        stamp = local_time(value)
+        stamp = local_time(value, zone)
         return stamp.tz_localize(None).to_pydatetime() if stamp is not None else None
     return value
 
@@ -82,7 +82,7 @@ def _table(ws: Worksheet, sheet: Sheet) -> None:
                 cell.hyperlink = str(value)
                 cell.style = "Hyperlink"
                 continue
-            cell = ws.cell(row=i, column=j, value=_cell_value(name, value))
+            cell = ws.cell(row=i, column=j, value=_cell_value(name, value, sheet.timezone))
             fmt = _number_format(name)
             if fmt:
                 cell.number_format = fmt
@@ -161,7 +161,7 @@ def _info(ws: Worksheet, sheet: Sheet) -> None:
         for values in dropped.itertuples(index=False):
             row += 1
             for j, value in enumerate(values, start=1):
-                cell = ws.cell(row=row, column=j, value=_cell_value(str(dropped.columns[j - 1]), value))
+                cell = ws.cell(row=row, column=j, value=_cell_value(str(dropped.columns[j - 1]), value, sheet.timezone))
                 if isinstance(value, float):
                     cell.number_format = "0.00"
     ws.column_dimensions["A"].width = 22

@@ -24,6 +24,7 @@ from service.ingest.coords import labels, locate
 from service.ingest.dates import ACCEPTED_FORMS, parse_datetimes
 from service.ingest.source import STR
 from service.ingest.vocabulary import Vocabularies, Vocabulary
+from service.settings import DEFAULT_TIMEZONE
 
 MAX_TEXT = 10_000
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -67,7 +68,7 @@ class Context:
     future_tolerance: timedelta
     default_source: str
     forced_crs: str | None = None
-    timezone: str = "Europe/Brussels"
+    timezone: str = DEFAULT_TIMEZONE
     #: (name, outline) of the communes, for the commune of rows given with coordinates but no commune where no
     #: official address is near them
     communes: tuple[tuple[str, BaseGeometry], ...] = ()

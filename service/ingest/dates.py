@@ -1,4 +1,4 @@
-"""Vectorised date parsing: ISO 8601 and Belgian ``25/11/2026 14:30`` forms, in Europe/Brussels time.
+"""Vectorised date parsing: ISO 8601 and Belgian ``25/11/2026 14:30`` forms, in the service's time zone.
 
 Dates written out by a person (``lundi 9 mars 2026 à 14h30``, ``1er déc. 2025``, ``5 maart 2026``) are read
 too: the month name is turned into its number and the value takes the Belgian path.
@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from service.ingest.source import STR
+from service.settings import DEFAULT_TIMEZONE
 
 _ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _ISO_AWARE = r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$"
@@ -108,7 +109,7 @@ def _fast_path(text: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray]:
     return _localise(local, tz), parsed
 
 
-def parse_datetimes(values: pd.Series, *, tz: str = "Europe/Brussels") -> tuple[pd.Series, pd.Series]:
+def parse_datetimes(values: pd.Series, *, tz: str = DEFAULT_TIMEZONE) -> tuple[pd.Series, pd.Series]:
     """Parse ``values`` (strings or None). Returns (UTC timestamps with NaT where invalid, reasons)."""
     text = values.astype(STR).str.strip()
     fast, done = _fast_path(text, tz)

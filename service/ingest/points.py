@@ -24,6 +24,7 @@ from service.ingest.coords import to_number
 from service.ingest.dates import parse_datetimes
 from service.ingest.read import open_table
 from service.ingest.source import STR
+from service.settings import DEFAULT_TIMEZONE
 
 #: month-only date columns (police open data publishes ``month``) and their ``2022-01`` form
 _MONTH_COLUMNS = ("month", "mois", "maand")
@@ -35,9 +36,11 @@ def _month_starts(values: pd.Series) -> pd.Series:
     return text.where(~text.str.fullmatch(r"\d{4}-\d{2}").fillna(False), text + "-01")
 
 
-def read_points(path: Path, *, crs: str | None = None, need_dates: bool = True) -> gpd.GeoDataFrame:
+def read_points(
+    path: Path, *, crs: str | None = None, need_dates: bool = True, zone: str = DEFAULT_TIMEZONE
+) -> gpd.GeoDataFrame:
     """Points with ``id``, ``category``, ``observed_at`` in a metric CRS; rows without a usable point are dropped
-    and counted in ``attrs['dropped']``.
+    and counted in ``attrs['dropped']``. Dates without an offset are read in the time zone ``zone``.
 
     ``crs`` is the system of ``x``/``y`` columns and the one the points are returned in; ``None`` (or a system
     in degrees) picks :func:`local_metric_crs` for lon/lat files and Lambert 72 for x/y files.
@@ -88,7 +91,7 @@ def read_points(path: Path, *, crs: str | None = None, need_dates: bool = True) 
             a, b = project(a, b, WGS84, crs)
         elif crs is None:
             crs = LAMBERT72
-        stamps, _reasons = parse_datetimes(when)
+        stamps, _reasons = parse_datetimes(when, tz=zone)
         frames.append(
             pd.DataFrame(
                 {

@@ -57,6 +57,7 @@ class AdviceFacts:
     permits: list[dict[str, Any]]
     visits: dict[str, int]  # outcome code → count
     report_points: pd.DataFrame  # category, x, y
+    zone: str  # the service's time zone: its years and days
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -138,10 +139,11 @@ def advice_facts(
     radius, n_years = reach.checked(settings)
     until = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
     until = until.tz_localize("UTC") if until.tzinfo is None else until
-    this_year = until.tz_convert("Europe/Brussels").year
+    zone = settings.timezone
+    this_year = until.tz_convert(zone).year
     first_year = this_year - n_years
-    since = pd.Timestamp(f"{first_year}-01-01", tz="Europe/Brussels").tz_convert("UTC")
-    params = {"x": place.x, "y": place.y, "radius": radius, "since": since, "until": until}
+    since = pd.Timestamp(f"{first_year}-01-01", tz=zone).tz_convert("UTC")
+    params = {"x": place.x, "y": place.y, "radius": radius, "since": since, "until": until, "zone": zone}
     raw = _q.frame(conn, "counts", params)
     year_list = list(range(first_year, this_year + 1))
     if raw.empty:
@@ -157,7 +159,7 @@ def advice_facts(
     permits = _permits(conn, settings, permit_ids, place, until)
     visits = {str(o): int(n) for o, n in conn.execute(_q("visits"), params).fetchall()}
     notes = [
-        f"Signalements des années {first_year} à {this_year} (jusqu'au {until.tz_convert('Europe/Brussels'):%d/%m/%Y}) "
+        f"Signalements des années {first_year} à {this_year} (jusqu'au {until.tz_convert(zone):%d/%m/%Y}) "
         f"à moins de {radius:g} m ; les quasi-doublons (le même fait signalé deux fois) ne sont pas comptés.",
     ]
     if referred:
@@ -181,6 +183,7 @@ def advice_facts(
         permits=permits,
         visits=visits,
         report_points=_q.frame(conn, "report_points", params),
+        zone=zone,
         notes=notes,
     )
 

@@ -189,7 +189,7 @@ def render_advice_pdf(facts: AdviceFacts, labels: Labels, *, background: PaperBa
     """The advice sheet's bytes (A4)."""
     st = Styles()
     back = background or PaperBackground()
-    until = facts.until.tz_convert("Europe/Brussels")
+    until = facts.until.tz_convert(facts.zone)
     title = f"Fiche d'avis — {facts.place.label}"
     story: list[Flowable] = [
         para(title, st.title),
@@ -239,4 +239,6 @@ def render_advice_pdf(facts: AdviceFacts, labels: Labels, *, background: PaperBa
         visits = para("Aucune visite dans le rayon sur la période.", st.body)
     story += section("Visites du service dans le rayon", [visits], st)
     story += [*section("Remarques", bullets(facts.notes, st), st), Spacer(1, 5 * mm), _opinion_box(st)]
-    return build(story, title=title, subject="Fiche d'avis sur une demande de permis", running_title=title)
+    return build(
+        story, title=title, subject="Fiche d'avis sur une demande de permis", running_title=title, zone=facts.zone
+    )

@@ -89,7 +89,12 @@ class PermitSource:
                     categories=a["categories"],
                     value=a["value"],
                     components=a["components"],
-                    reason=reason_words(p, a, last_outcome_label=context.labels.outcome(a["last_outcome"])),
+                    reason=reason_words(
+                        p,
+                        a,
+                        last_outcome_label=context.labels.outcome(a["last_outcome"]),
+                        zone=context.settings.timezone,
+                    ),
                     service_min=context.settings.plan_service_permit_min,
                     n_reports=a["n_reports"],
                     trend=a["trend"].analysis_code,

@@ -43,9 +43,9 @@ def permit_words(permit_type: str, env_class: Any) -> str:
     return words
 
 
-def _day(value: Any) -> str:
+def _day(value: Any, zone: str) -> str:
     stamp = pd.Timestamp(value)
-    day: str = (stamp.tz_convert("Europe/Brussels") if stamp.tzinfo else stamp).strftime("%d/%m/%Y")
+    day: str = (stamp.tz_convert(zone) if stamp.tzinfo else stamp).strftime("%d/%m/%Y")
     return day
 
 
@@ -79,7 +79,7 @@ def _per_permit(links: pd.DataFrame, stamp: pd.Timestamp, settings: Settings) ->
     mine = pd.DataFrame({"permit_id": ids[window], "category": links["category"][window], "when": when[window]})
     if mine.empty:
         return out
-    week = mine["when"].dt.tz_convert("Europe/Brussels").dt.tz_localize(None).dt.to_period("W")
+    week = mine["when"].dt.tz_convert(settings.timezone).dt.tz_localize(None).dt.to_period("W")
     grouped = mine.groupby("permit_id")
     out["n"] = grouped.size().to_dict()
     out["last"] = grouped["when"].max().to_dict()
@@ -107,7 +107,7 @@ def assess(
     halves, a trend is judged against the split of the same categories elsewhere in the zone."""
     stamp = pd.Timestamp(now)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-    today = stamp.tz_convert("Europe/Brussels").normalize().tz_localize(None)
+    today = stamp.tz_convert(settings.timezone).normalize().tz_localize(None)
     horizon = today + pd.DateOffset(months=settings.permit_expiry_months)
     check_since = stamp - pd.Timedelta(days=settings.permit_check_days)
     facts = _per_permit(links, stamp, settings)
@@ -128,18 +128,23 @@ def assess(
             if today <= end <= horizon:
                 left = _months_until(stamp, end)
                 when = "dans moins d'un mois" if left == 0 else f"dans {left} mois"
-                reasons.append(f"expire le {_day(end)} ({when}) : renouvellement demandé ?")
+                reasons.append(f"expire le {_day(end, settings.timezone)} ({when}) : renouvellement demandé ?")
                 motives.append("expiration")
                 echeance = EXPIRY_FACTOR
             elif today - pd.Timedelta(days=EXPIRED_KEPT_DAYS) <= end < today:
                 reasons.append(
-                    f"expiré depuis le {_day(end)} : l'activité a-t-elle cessé ou un renouvellement est-il demandé ?"
+                    f"expiré depuis le {_day(end, settings.timezone)} : l'activité a-t-elle cessé ou un "
+                    "renouvellement est-il demandé ?"
                 )
                 motives.append("expiration")
                 echeance = EXPIRY_FACTOR
         conditions = 1.0
         if _conditions_checked(p) and (last_visit is None or last_visit < check_since):
-            since = "jamais contrôlées" if last_visit is None else f"pas contrôlées depuis le {_day(last_visit)}"
+            since = (
+                "jamais contrôlées"
+                if last_visit is None
+                else f"pas contrôlées depuis le {_day(last_visit, settings.timezone)}"
+            )
             reasons.append(f"conditions à contrôler (« {str(p['conditions']).strip()} ») : {since}")
             motives.append("conditions")
             conditions = CONDITIONS_FACTOR
@@ -202,15 +207,16 @@ def assess(
     return pd.DataFrame(rows, columns=columns)
 
 
-def reason_words(permit: dict[str, Any], assessed: dict[str, Any], *, last_outcome_label: str | None) -> str:
-    """Why a permit is on the follow-up list, in plain French: what it is, its motives, its last visit."""
+def reason_words(permit: dict[str, Any], assessed: dict[str, Any], *, last_outcome_label: str | None, zone: str) -> str:
+    """Why a permit is on the follow-up list, in plain French: what it is, its motives, its last visit (its day in
+    ``zone``)."""
     parts = [permit_words(permit["permit_type"], permit["env_class"])]
     if permit["activity"]:
         parts[0] += f" — {permit['activity']}"
     parts += list(assessed["reasons"])
     last = assessed["last_visit"]
     if last is not None and not (isinstance(last, float) and math.isnan(last)) and not pd.isna(last):
-        stamp = pd.Timestamp(last).tz_convert("Europe/Brussels").strftime("%d/%m/%Y")
+        stamp = pd.Timestamp(last).tz_convert(zone).strftime("%d/%m/%Y")
         parts.append(f"dernière visite le {stamp}" + (f" : {last_outcome_label.lower()}" if last_outcome_label else ""))
     else:
         parts.append("jamais visité")

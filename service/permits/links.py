@@ -229,8 +229,9 @@ def complaint_trend(
     return trend_of(int(late.sum()), int(early.sum()), months, share)
 
 
-def counts_by_category_and_year(links: pd.DataFrame, *, timezone: str = "Europe/Brussels") -> pd.DataFrame:
-    """A table: one row per category, one column per year (Brussels time), counts; an empty table without links."""
+def counts_by_category_and_year(links: pd.DataFrame, *, timezone: str) -> pd.DataFrame:
+    """A table: one row per category, one column per year (of ``timezone``, the service's), counts; an empty table
+    without links."""
     if links.empty:
         return pd.DataFrame()
     years = pd.to_datetime(links["observed_at"], utc=True).dt.tz_convert(timezone).dt.year

@@ -67,7 +67,7 @@ def permit_record(
         permits, links, visits, settings, stamp, gravity=labels.gravity, concerns={permit_id: concerns}, zone=zone
     ).iloc[0]
     trend = assessed["trend"]
-    table = counts_by_category_and_year(links)
+    table = counts_by_category_and_year(links, timezone=settings.timezone)
     by_year = {str(category): {str(year): int(n) for year, n in row.items() if n} for category, row in table.iterrows()}
     placed = p["x"] is not None and not pd.isna(p["x"])
     return {

@@ -91,6 +91,7 @@ class PointSource:
             value, components = with_visit_outcome(r["priority"], r["priority_components"], r["last_outcome"])
             n = int(r["n_reports"] or 0)
             reason = v.reason_words(
+                zone=context.settings.timezone,
                 kind=self.kind,
                 category_label=context.labels.category(r["category"]),
                 n_reports=n,
@@ -192,6 +193,7 @@ class AxisSource:
             n = int(r["n_reports"] or 0)
             covered = list(r["points_along"] or []) if not n else []
             reason = v.reason_words(
+                zone=context.settings.timezone,
                 kind=self.kind,
                 category_label=context.labels.category(main),
                 n_reports=n,
@@ -250,6 +252,7 @@ class ReportSource:
                 fresh=fresh,
             )
             reason = v.reason_words(
+                zone=context.settings.timezone,
                 kind=self.kind,
                 category_label=context.labels.category(r["category"]),
                 n_reports=seen,
@@ -279,6 +282,7 @@ class FollowUpSource:
                 last_outcome="a_revoir",
             )
             reason = v.reason_words(
+                zone=context.settings.timezone,
                 kind=self.kind,
                 category_label=context.labels.category(r["category"]),
                 n_reports=n,
@@ -386,7 +390,7 @@ def load_candidates(
         if last is None or pd.isna(last) or r["kind"] == "suivi":
             continue
         last = pd.Timestamp(last)
-        stamp = last.tz_convert("Europe/Brussels").strftime("%d/%m/%Y")
+        stamp = last.tz_convert(context.settings.timezone).strftime("%d/%m/%Y")
         outcome = context.labels.outcome(r["last_outcome"]) or ""
         if f.not_visited_since is not None and last >= pd.Timestamp(f.not_visited_since):
             out[i] = True

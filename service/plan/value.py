@@ -101,6 +101,7 @@ def _ago(days: float | None) -> str:
 
 def reason_words(
     *,
+    zone: str,
     kind: str,
     category_label: str | None,
     n_reports: int,
@@ -114,7 +115,8 @@ def reason_words(
     fresh: bool = False,
     expected: float | None = None,
 ) -> str:
-    """Why the site is worth a visit, in plain French (facts first, the forecast, then the last visit)."""
+    """Why the site is worth a visit, in plain French (facts first, the forecast, then the last visit, its day in
+    ``zone``)."""
     parts: list[str] = []
     if category_label:
         parts.append(category_label)
@@ -147,7 +149,7 @@ def reason_words(
             expected_words = french_number(expected, 1, trim=True)
             parts.append(f"environ {expected_words} signalement(s) attendu(s) au prochain trimestre")
     if last_visit is not None and not pd.isna(last_visit):
-        stamp = pd.Timestamp(last_visit).tz_convert("Europe/Brussels").strftime("%d/%m/%Y")
+        stamp = pd.Timestamp(last_visit).tz_convert(zone).strftime("%d/%m/%Y")
         parts.append(f"dernière visite le {stamp}" + (f" : {last_outcome_label.lower()}" if last_outcome_label else ""))
     else:
         parts.append("jamais visité")

@@ -20,7 +20,7 @@ from service.db.vocabulary import Labels
 from service.prevention.changes import Changes, changes_since_last
 from service.prevention.digest import Digest, build_digest
 from service.prevention.networks import Scope, find_network, network_scope, section_scope
-from service.prevention.period import TIMEZONE, Period, parse_period
+from service.prevention.period import Period, parse_period
 from service.settings import Settings
 
 __all__ = [
@@ -61,7 +61,7 @@ def digest_for(
     now: datetime | None = None,
 ) -> Digest:
     """The digest of a network or a section for ``period`` (``2026-10``, ``2026-T4``, ``2026``). Reads only."""
-    parsed = parse_period(period, now=now)
+    parsed = parse_period(period, zone=settings.timezone, now=now)
     scope = scope_of(conn, settings, network=network, section=section)
     return build_digest(conn, settings, scope, parsed, labels, now=now)
 
@@ -71,6 +71,6 @@ def news_since_last_digest(
 ) -> tuple[Digest, Changes]:
     """What changed in a network's area since its last digest sent (new, worse, resolved sites), seen from this
     month's digest, for the coordinator to pass on to the members. Reads only."""
-    month = f"{datetime.now(ZoneInfo(TIMEZONE)):%Y-%m}"
+    month = f"{datetime.now(ZoneInfo(settings.timezone)):%Y-%m}"
     found = digest_for(conn, settings, labels, period=month, network=network)
     return found, changes_since_last(conn, found)

@@ -264,7 +264,7 @@ def _notes(
     if scope.note:
         notes.append(scope.note)
     if in_progress:
-        notes.append(f"Période en cours : chiffres arrêtés au {now.tz_convert('Europe/Brussels'):%d/%m/%Y}.")
+        notes.append(f"Période en cours : chiffres arrêtés au {now.tz_convert(settings.timezone):%d/%m/%Y}.")
     if reports == 0:
         first, last = conn.execute(q("report_span")).fetchone() or (None, None)
         start, end = period.bounds()
@@ -273,11 +273,11 @@ def _notes(
         elif end <= pd.Timestamp(first):
             notes.append(
                 f"Aucune donnée pour {period.label} : les signalements enregistrés commencent le "
-                f"{pd.Timestamp(first).tz_convert('Europe/Brussels'):%d/%m/%Y}."
+                f"{pd.Timestamp(first).tz_convert(settings.timezone):%d/%m/%Y}."
             )
         elif start > pd.Timestamp(last):
             notes.append(
                 f"Aucune donnée pour {period.label} : le dernier signalement enregistré date du "
-                f"{pd.Timestamp(last).tz_convert('Europe/Brussels'):%d/%m/%Y}."
+                f"{pd.Timestamp(last).tz_convert(settings.timezone):%d/%m/%Y}."
             )
     return notes

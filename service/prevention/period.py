@@ -1,4 +1,5 @@
-"""The period of a digest: a month (``2026-10``), a quarter (``2026-T4``) or a year (``2026``), in Brussels time,
+"""The period of a digest: a month (``2026-10``), a quarter (``2026-T4``) or a year (``2026``), in the service's
+time zone,
 with the period before it (the comparison) and its name in French. A system timer that sends the digests every
 month names the last one whole: ``mois-dernier``, ``trimestre-dernier``, ``annee-derniere``."""
 
@@ -27,7 +28,6 @@ MONTHS = (
     "novembre",
     "décembre",
 )
-TIMEZONE = "Europe/Brussels"
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})-[TQ]([1-4])$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})$")
@@ -37,11 +37,13 @@ _LAST = {"mois-dernier": "mois", "trimestre-dernier": "trimestre", "annee-dernie
 
 @dataclass(frozen=True)
 class Period:
-    """[``start``, ``end``) in days; ``kind`` is ``mois``, ``trimestre`` or ``annee``."""
+    """[``start``, ``end``) in days of the time zone ``zone`` (the service's); ``kind`` is ``mois``, ``trimestre``
+    or ``annee``."""
 
     start: date
     end: date
     kind: str
+    zone: str
 
     @property
     def label(self) -> str:
@@ -63,44 +65,44 @@ class Period:
         return str(self.start.year)
 
     def bounds(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """The period's first and last instants as UTC timestamps (midnight in Brussels)."""
-        return _instant(self.start), _instant(self.end)
+        """The period's first and last instants as UTC timestamps (midnight in its time zone)."""
+        return _instant(self.start, self.zone), _instant(self.end, self.zone)
 
     def previous(self) -> Period:
         """The period of the same length just before (the month, quarter or year before)."""
         months = {"mois": 1, "trimestre": 3, "annee": 12}[self.kind]
         start = (pd.Timestamp(self.start) - pd.DateOffset(months=months)).date()
-        return Period(start, self.start, self.kind)
+        return Period(start, self.start, self.kind, self.zone)
 
 
-def _instant(day: date) -> pd.Timestamp:
-    return pd.Timestamp(day).tz_localize(TIMEZONE).tz_convert("UTC")
+def _instant(day: date, zone: str) -> pd.Timestamp:
+    return pd.Timestamp(day).tz_localize(zone).tz_convert("UTC")
 
 
-def parse_period(text: str, *, now: datetime | None = None) -> Period:
-    """``2026-10`` (a month), ``2026-T4`` (a quarter) or ``2026`` (a year); a French error for anything else, or
-    for a period that has not started yet."""
+def parse_period(text: str, *, zone: str, now: datetime | None = None) -> Period:
+    """``2026-10`` (a month), ``2026-T4`` (a quarter) or ``2026`` (a year), in days of ``zone`` (the service's
+    time zone); a French error for anything else, or for a period that has not started yet."""
     cleaned = (text or "").strip()
     stamp = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
-    today = (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).tz_convert(TIMEZONE).date()
+    today = (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).tz_convert(zone).date()
     words = "-".join(unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode().lower().split())
     if words in _LAST:
-        return _last_whole(_LAST[words], today)
+        return _last_whole(_LAST[words], today, zone)
     if match := _MONTH.match(cleaned):
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
             raise InvalidValueError(f"période illisible : « {cleaned} » (mois {month})", hint=_HINT)
         start = date(year, month, 1)
         end = date(year + (month == 12), month % 12 + 1, 1)
-        period = Period(start, end, "mois")
+        period = Period(start, end, "mois", zone)
     elif match := _QUARTER.match(cleaned):
         year, quarter = int(match.group(1)), int(match.group(2))
         start = date(year, 3 * quarter - 2, 1)
         end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
-        period = Period(start, end, "trimestre")
+        period = Period(start, end, "trimestre", zone)
     elif match := _YEAR.match(cleaned):
         year = int(match.group(1))
-        period = Period(date(year, 1, 1), date(year + 1, 1, 1), "annee")
+        period = Period(date(year, 1, 1), date(year + 1, 1, 1), "annee", zone)
     else:
         raise InvalidValueError(f"période illisible : « {cleaned} »", hint=_HINT)
     if period.start.year < 2000:
@@ -112,14 +114,14 @@ def parse_period(text: str, *, now: datetime | None = None) -> Period:
     return period
 
 
-def _last_whole(kind: str, today: date) -> Period:
+def _last_whole(kind: str, today: date, zone: str) -> Period:
     """The last whole month, quarter or year before ``today``: the one the period in progress follows."""
     if kind == "mois":
-        current = Period(today.replace(day=1), today, kind)
+        current = Period(today.replace(day=1), today, kind, zone)
     elif kind == "trimestre":
-        current = Period(date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today, kind)
+        current = Period(date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today, kind, zone)
     else:
-        current = Period(date(today.year, 1, 1), today, kind)
+        current = Period(date(today.year, 1, 1), today, kind, zone)
     return current.previous()
 
 

@@ -190,7 +190,11 @@ def render_pdf(digest: Digest, *, background: PaperBackground | None = None) -> 
         story += section("Ce que vous pouvez faire", body, st)
     story += section("À savoir", bullets(digest.notes, st), st)
     return build(
-        story, title=digest.title, subject="Bilan environnement d'un réseau de quartier", running_title=digest.title
+        story,
+        title=digest.title,
+        subject="Bilan environnement d'un réseau de quartier",
+        running_title=digest.title,
+        zone=digest.period.zone,
     )
 
 

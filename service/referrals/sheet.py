@@ -39,10 +39,10 @@ COLUMNS = [
 ]
 
 
-def _local(value: Any) -> pd.Timestamp | None:
+def _local(value: Any, zone: str) -> pd.Timestamp | None:
     if value is None or pd.isna(value):
         return None
-    return pd.Timestamp(value).tz_convert("Europe/Brussels")
+    return pd.Timestamp(value).tz_convert(zone)
 
 
 def proposer(value: Any) -> str | None:
@@ -54,15 +54,16 @@ def proposer(value: Any) -> str | None:
 
 
 def referral_sheet(
-    frame: pd.DataFrame, labels: Labels, *, base_url: str | None = None, title: str = "Renvois"
+    frame: pd.DataFrame, labels: Labels, *, zone: str, base_url: str | None = None, title: str = "Renvois"
 ) -> Sheet:
-    """One row per referral of ``frame`` (as :func:`service.referrals.store.list_referrals` returns it)."""
+    """One row per referral of ``frame`` (as :func:`service.referrals.store.list_referrals` returns it), dated in
+    ``zone`` (the service's time zone)."""
     lon, lat = lonlat_arrays(frame["x"].to_numpy(dtype=float), frame["y"].to_numpy(dtype=float), decimals=None)
     placed = np.isfinite(lon) & np.isfinite(lat)
     rows, points = [], []
     for i, r in enumerate(frame.to_dict("records")):
         site = f"SIG-{r['target_id']}" if r["target_kind"] == "signalement" else r["target_id"]
-        referred = _local(r["referred_at"]) or _local(r["proposed_at"])
+        referred = _local(r["referred_at"], zone) or _local(r["proposed_at"], zone)
         rows.append(
             {
                 "Renvoi": int(r["id"]),
@@ -78,7 +79,7 @@ def referral_sheet(
                 "Renvoyé le": referred,
                 "Par": r["referred_by"],
                 "Proposé par": proposer(r["proposed_by"]),
-                "Clos le": _local(r["closed_at"]),
+                "Clos le": _local(r["closed_at"], zone),
                 "Motif de clôture": r["close_reason"],
                 "Latitude": round(float(lat[i]), 6) if placed[i] else None,
                 "Longitude": round(float(lon[i]), 6) if placed[i] else None,
@@ -90,7 +91,7 @@ def referral_sheet(
     places = gpd.GeoDataFrame(
         {"line": [None] * len(rows), "exit": points}, geometry=gpd.GeoSeries(points, crs=CRS), crs=CRS
     )
-    now = pd.Timestamp.now(tz="Europe/Brussels")
+    now = pd.Timestamp.now(tz=zone)
     counts = table["État"].value_counts()
     facts = {"Renvois": str(len(rows)), "Date": f"{now:%d/%m/%Y}"}
     facts.update({status: str(int(counts[status])) for status in STATUS_LABELS.values() if status in counts})
@@ -101,6 +102,7 @@ def referral_sheet(
         places=places,
         ordered=False,
         outcome_labels=sorted(labels.outcomes.values()),
+        timezone=zone,
         facts=facts,
         notes=[
             "Les signalements d'un renvoi actif ne comptent plus dans les points sensibles ni les axes "

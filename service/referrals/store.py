@@ -93,11 +93,11 @@ def _reason(text: str | None, what: str) -> str:
     return cleaned
 
 
-def _stamp(value: Any) -> str:
-    return pd.Timestamp(value).tz_convert("Europe/Brussels").strftime("%d/%m/%Y") if value is not None else "?"
+def _stamp(value: Any, zone: str) -> str:
+    return pd.Timestamp(value).tz_convert(zone).strftime("%d/%m/%Y") if value is not None else "?"
 
 
-def _refuse_if_open(conn: psycopg.Connection[Any], target: Target, labels: dict[str, str]) -> None:
+def _refuse_if_open(conn: psycopg.Connection[Any], target: Target, labels: dict[str, str], zone: str) -> None:
     found = conn.execute(_q("open_for_target"), {"kind": target.kind, "id": target.id}).fetchone()
     if found is None:
         return
@@ -105,11 +105,11 @@ def _refuse_if_open(conn: psycopg.Connection[Any], target: Target, labels: dict[
     who = labels.get(recipient, recipient)
     if status == "actif":
         raise ConflictError(
-            f"{target.site_id} est déjà renvoyé (renvoi n° {ref_id} : {who}, le {_stamp(referred_at)}).",
+            f"{target.site_id} est déjà renvoyé (renvoi n° {ref_id} : {who}, le {_stamp(referred_at, zone)}).",
             hint=f"Rien n'a changé. Pour le renvoyer ailleurs, retirez d'abord le renvoi n° {ref_id}.",
         )
     raise ConflictError(
-        f"Un renvoi de {target.site_id} est déjà proposé (n° {ref_id} : {who}, le {_stamp(proposed_at)}).",
+        f"Un renvoi de {target.site_id} est déjà proposé (n° {ref_id} : {who}, le {_stamp(proposed_at, zone)}).",
         hint=f"Rien n'a changé. Confirmez la proposition n° {ref_id}, ou refusez-la avant d'en faire une autre.",
     )
 
@@ -173,7 +173,7 @@ def refer(
     code = resolve_recipient(conn, recipient)
     labels = recipients(conn)
     with conn.transaction():
-        _refuse_if_open(conn, target, labels)
+        _refuse_if_open(conn, target, labels, settings.timezone)
         reports, label, geom = _target_reports(conn, target, settings, when, labels)
         row = conn.execute(
             _q("insert"),

@@ -47,7 +47,7 @@ GROUP BY 1, 2;
 -- name: monthly
 -- The place's reports per month (the service's months) over the days counted, and whether the month starts
 -- after the action's day (the action's own month is split: its days before and after it).
-SELECT to_char(r.observed_at AT TIME ZONE 'Europe/Brussels', 'YYYY-MM') AS month,
+SELECT to_char(r.observed_at AT TIME ZONE %(zone)s, 'YYYY-MM') AS month,
        r.observed_at >= %(action)s AS after,
        count(*) AS n
 FROM reports r

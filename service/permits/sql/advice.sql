@@ -3,7 +3,7 @@
 -- nuisance: neither is counted (the referred ones are counted apart, for the note).
 
 -- name: counts
-SELECT r.category, extract(year FROM r.observed_at AT TIME ZONE 'Europe/Brussels')::int AS year, count(*) AS n
+SELECT r.category, extract(year FROM r.observed_at AT TIME ZONE %(zone)s)::int AS year, count(*) AS n
 FROM reports r
 WHERE ST_DWithin(r.geom, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 31370), %(radius)s)
   AND r.duplicate_of IS NULL AND r.referral_id IS NULL
