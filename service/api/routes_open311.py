@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -120,7 +121,7 @@ async def request_create(request: Request, conn: Conn, settings: AppSettings) ->
     name = " ".join(record.pop(k) for k in ("first_name", "last_name") if k in record)
     if name:
         record["nom_declarant"] = name
-    record["requested_datetime"] = datetime.now().astimezone().isoformat(timespec="seconds")
+    record["requested_datetime"] = datetime.now(ZoneInfo(settings.timezone)).isoformat(timespec="seconds")
     record["source"] = f"open311:{client}"
     robot = User(id=0, login=f"open311-{client}", full_name=None, role="lecteur")
     try:
