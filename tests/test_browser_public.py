@@ -1,6 +1,7 @@
-"""The public map in a real browser (see :mod:`tests.browser`), in the three languages of a Belgian zone: the
+"""The public map in a real browser (see :mod:`tests.browser`), in Belgium's three languages and English: the
 resident reads the header, the legend, the status line, a hexagon's popup and Leaflet's own buttons in French,
-Dutch or English, numbers written the way that language writes them, and each hexagon coloured by its class."""
+Dutch, German or English, numbers written the way that language writes them, and each hexagon coloured by its
+class."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def _button_title(browser, css: str) -> tuple[str, str]:
     return el.get_attribute("title"), el.get_attribute("aria-label")
 
 
-def test_the_public_map_speaks_french_dutch_and_english(settings, demo_data, browser, tmp_path):
+def test_the_public_map_speaks_french_dutch_german_and_english(settings, demo_data, browser, tmp_path):
     with serving(settings, tile_url="", public_map=True, public_min_count=K) as server:
         # a Dutch-speaking resident follows a link in Dutch
         browser.get(server + "/carte/publique?langue=nl")
@@ -138,6 +139,19 @@ def test_the_public_map_speaks_french_dutch_and_english(settings, demo_data, bro
         assert _button_title(browser, ".leaflet-control-zoom-in") == ("Zoom in", "Zoom in")
         groups = [text_of(o) for o in browser.find_elements(By.CSS_SELECTOR, "#hs-filtres option")]
         assert groups[:2] == ["All", "Waste and dumping"], groups
+
+        # a resident of the German-speaking Community takes German from the same header
+        browser.find_element(By.CSS_SELECTOR, ".hs-langues a[hreflang='de']").click()
+        WebDriverWait(browser, 20).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de")
+        _loaded(browser)
+        assert text_of(browser.find_element(By.ID, "hs-entete")).startswith(
+            "Gemeldete Umweltbelästigungen — Seraing und Neupré"
+        )
+        german = status_line(browser)
+        assert re.search(r"[\d.]+ Meldungen? im Bild; [\d.]+ in Zonen mit weniger als \d+, nicht angezeigt\.", german)
+        assert _button_title(browser, ".leaflet-control-zoom-in") == ("Vergrößern", "Vergrößern")
+        groups = [text_of(o) for o in browser.find_elements(By.CSS_SELECTOR, "#hs-filtres option")]
+        assert groups[:2] == ["Alle", "Abfall und wilde Müllablagerungen"], groups
 
         # without a choice, the browser's own language (French here, the page's default too)
         browser.get(server + "/carte/publique")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pyproj import Transformer
 
 from tests.conftest import DATA
 from tests.helpers import count, ingest, rejects
@@ -31,6 +32,28 @@ def test_dutch_export_with_lambert72_and_decimal_commas(conn, settings):
     assert rows[0][5] == "EPSG:31370"
     assert rows[0][6] == pytest.approx(230917.7) and rows[0][7] == pytest.approx(144970.3)
     assert rows[0][8] == "2026-03-10 08:12"
+
+
+def test_german_export_with_german_headers_categories_states_and_dates(conn, settings):
+    """German, Belgium's third official language: an export with German headers (« Straße », « Längengrad »),
+    categories and states in German (a label, a word people write: « Hundehaufen ») and dates as German writes
+    them (« 10.03.2026 », « Dienstag, 10. März 2026 um 14:30 Uhr »)."""
+    s = ingest(conn, settings, FMT / "meldungen_de.csv")
+    assert (s.rows_in, s.inserted, s.rejected) == (3, 3, 0)
+    rows = _rows(conn)
+    assert [r[0] for r in rows] == ["M-2026-0001", "M-2026-0002", "M-2026-0003"]
+    assert [(r[1], r[2]) for r in rows] == [
+        ("depot_clandestin", "nouveau"),
+        ("sacs_hors_jour", "en_cours"),
+        ("dejections", "clos"),
+    ]
+    assert [r[8] for r in rows] == ["2026-03-10 08:12", "2026-03-10 14:30", "2026-03-11 17:40"]
+    assert rows[0][3] == "Rue Ferrer 12" and rows[1][3] == "Place des Verriers 3"  # Straße and Hausnummer joined
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:31370", always_xy=True).transform(5.5052, 50.6043)
+    assert rows[0][6] == pytest.approx(x, abs=0.01) and rows[0][7] == pytest.approx(y, abs=0.01)  # « 50,6043 »
+    assert [r[4] for r in rows][1:] == ["a_geocoder", "a_geocoder"]  # no coordinates: the address is looked up
+    described = conn.execute("SELECT description FROM reports WHERE external_id = 'M-2026-0001'").fetchone()
+    assert described[0] == "Säcke und eine Matratze neben dem Glascontainer"
 
 
 def test_fixmystreet_states_and_english_categories(conn, settings):

@@ -418,14 +418,16 @@ def test_the_public_map_shows_only_cells_of_at_least_k_reports(settings, conn, b
     assert '"id"' not in text and "adresse" not in text
 
 
-def test_the_public_map_speaks_dutch_and_english(settings, conn, bulk):
+def test_the_public_map_speaks_dutch_german_and_english(settings, conn, bulk):
     with _app(settings, public_map=True, public_min_count=8) as c:
         french = c.get("/carte/publique")
         dutch = c.get("/carte/publique", params={"langue": "nl"})
         english = c.get("/carte/publique", headers={"Accept-Language": "en-GB,en;q=0.9,fr;q=0.5"})
-        german = c.get("/carte/publique", params={"langue": "de"}, headers={"Accept-Language": "de-DE"})
+        german = c.get("/carte/publique", headers={"Accept-Language": "de-BE,de;q=0.9,fr;q=0.5"})
+        italian = c.get("/carte/publique", params={"langue": "it"}, headers={"Accept-Language": "it-IT"})
         cells = c.get("/api/public/carte/mailles", params={"bbox": ZONE, "zoom": 14, "langue": "nl"}).json()
-        wrong = c.get("/api/public/carte/mailles", params={"bbox": ZONE, "zoom": 14, "langue": "de"})
+        cells_de = c.get("/api/public/carte/mailles", params={"bbox": ZONE, "zoom": 14, "langue": "de"}).json()
+        wrong = c.get("/api/public/carte/mailles", params={"bbox": ZONE, "zoom": 14, "langue": "it"})
     assert french.headers["content-language"] == "fr" and '<html lang="fr">' in french.text
     assert "Nuisances environnementales signalées — Seraing et Neupré" in french.text
     assert "Accept-Language" in french.headers["vary"]
@@ -445,8 +447,15 @@ def test_the_public_map_speaks_dutch_and_english(settings, conn, bulk):
     assert english.headers["content-language"] == "en"
     assert "areas with fewer than 8 reports are not shown" in english.text
     assert "8 to 15" in english.text and ">Waste and dumping</option>" in english.text
-    assert german.status_code == 200 and german.headers["content-language"] == "fr"  # no German: French
+    assert german.status_code == 200 and german.headers["content-language"] == "de"
+    assert '<html lang="de">' in german.text and "Gemeldete Umweltbelästigungen — Seraing und Neupré" in german.text
+    assert "Zonen mit weniger als 8 Meldungen werden nicht angezeigt" in german.text
+    assert "8 bis 15" in german.text and ">Abfall und wilde Müllablagerungen</option>" in german.text
+    assert '"locale": "de-BE"' in german.text and '"zones": "Meldungen pro Zone"' in german.text
+    assert '<a href="?langue=de" hreflang="de" lang="de" title="Deutsch">DE</a>' in dutch.text
+    assert italian.status_code == 200 and italian.headers["content-language"] == "fr"  # no Italian: French
     assert cells["groupes"]["dechets"] == "Afval en sluikstort" and cells["features"]
+    assert cells_de["groupes"]["nuisances"] == "Lärm und Gerüche"
     assert wrong.status_code == 422
 
 

@@ -23,13 +23,16 @@ def key(conn):
     return add_open311_client(conn, "Seraing Propre")
 
 
-def test_services_list_the_categories_in_three_languages(app):
+def test_services_list_the_categories_in_four_languages(app):
     services = app.get(f"{V2}/services.json").json()
     codes = {s["service_code"]: s for s in services}
     assert codes["depot_clandestin"]["service_name"] == "Dépôt clandestin"
     assert codes["depot_clandestin"]["metadata"] is False and codes["depot_clandestin"]["type"] == "realtime"
     dutch = {s["service_code"]: s["service_name"] for s in app.get(f"{V2}/services.json?langue=nl").json()}
     assert dutch["depot_clandestin"] == "Sluikstort"
+    german = {s["service_code"]: s["service_name"] for s in app.get(f"{V2}/services.json?langue=de").json()}
+    assert german["depot_clandestin"] == "Wilde Müllablagerung" and german["dejections"] == "Hundekot"
+    assert app.get(f"{V2}/services.json?langue=it").status_code == 422
 
 
 def test_a_citizen_app_posts_a_form_and_follows_its_request(app, conn, key):

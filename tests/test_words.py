@@ -1,4 +1,4 @@
-"""The map pages' words in French, Dutch and English (service.maps.words): the language a page is given, and a
+"""The map pages' words in French, Dutch, German and English (service.maps.words): the language a page is given, and a
 catalogue where no language lacks a word, a placeholder or a plural form that the scripts use."""
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from service.maps.words import GROUP_NAMES, LANGUAGES, PAGE_WORDS, SCRIPT_WORDS,
         (None, None, "fr"),
         ("nl", "fr-BE,fr;q=0.9", "nl"),  # the link the person clicked wins over the browser
         ("NL", None, "nl"),
-        ("de", "de-DE,de;q=0.9,en;q=0.5", "en"),  # no German: the browser's next language we speak
+        ("de", "fr-BE", "de"),  # Belgium's third official language
+        ("it", "it-IT,it;q=0.9,en;q=0.5", "en"),  # no Italian: the browser's next language we speak
         (None, "nl-BE,nl;q=0.9,fr-BE;q=0.8", "nl"),
         (None, "en-GB;q=0.4, fr;q=0.7", "fr"),  # by weight, not by order
         (None, "fr;q=0, nl;q=0.2", "nl"),  # q=0 means « not this one »
-        (None, "de-DE, it", "fr"),
+        (None, "de-BE, it", "de"),
+        (None, "it, es", "fr"),
         (None, "en-US;q=abc, nl", "nl"),  # a broken weight counts for nothing, the rest still reads
     ],
 )
@@ -71,10 +73,13 @@ def test_counted_words_take_the_form_of_each_language():
     assert plural_of("fr", word, 0) == "{n} signalement" and plural_of("fr", word, 2) == "{n} signalements"
     assert plural_of("nl", SCRIPT_WORDS["nl"]["signalements"], 0) == "{n} meldingen"
     assert plural_of("en", SCRIPT_WORDS["en"]["signalements"], 1) == "{n} report"
+    assert plural_of("de", SCRIPT_WORDS["de"]["signalements"], 0) == "{n} Meldungen"
+    assert plural_of("de", SCRIPT_WORDS["de"]["signalements"], 1) == "{n} Meldung"
 
 
 def test_the_zones_communes_are_joined_as_each_language_says_it():
     assert communes_named("fr", ("Seraing", "Neupré")) == "Seraing et Neupré"
     assert communes_named("nl", ("Seraing", "Neupré")) == "Seraing en Neupré"
+    assert communes_named("de", ("Seraing", "Neupré")) == "Seraing und Neupré"
     assert communes_named("en", ("Flémalle", "Seraing", "Neupré")) == "Flémalle, Seraing and Neupré"
     assert communes_named("fr", ("Liège",)) == "Liège"

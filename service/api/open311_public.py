@@ -68,7 +68,7 @@ def public_request_rows(
 
 
 def service_list(conn: psycopg.Connection[Any], lang: str) -> list[dict[str, Any]]:
-    """The categories as GeoReport v2 services, named in ``lang`` (fr, nl or en)."""
+    """The categories as GeoReport v2 services, named in ``lang`` (fr, nl, de or en)."""
     rows = conn.execute(_q("services"), {"lang": lang}).fetchall()
     return [
         {

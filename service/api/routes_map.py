@@ -20,6 +20,7 @@ from service.geo import BBox, parse_bbox
 from service.maps.background import Layer
 from service.maps.data import ReportFilter, public_cells, report_layer, report_tile
 from service.maps.grid import cell_size, extent_for
+from service.maps.words import LANGUAGES
 from service.settings import Settings
 
 GEOJSON = "application/geo+json"
@@ -30,7 +31,9 @@ Zoom = Annotated[int, Query(ge=0, le=22, description="niveau de zoom Leaflet de 
 Since = Annotated[datetime | None, Query(description="signalements observés à partir de cette date")]
 Until = Annotated[datetime | None, Query(description="signalements observés avant cette date (exclue)")]
 Categories = Annotated[list[str] | None, Query(description="codes de catégorie (répéter le paramètre)")]
-Language = Annotated[str, Query(pattern="^(fr|nl|en)$", description="langue des noms : fr, nl ou en")]
+Language = Annotated[
+    str, Query(pattern=f"^({'|'.join(LANGUAGES)})$", description=f"langue des noms : {', '.join(LANGUAGES)}")
+]
 
 
 async def _period(depuis: Since = None, jusqu_a: Until = None) -> ReportFilter:

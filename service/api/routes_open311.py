@@ -42,8 +42,8 @@ def _error(status: int, description: str) -> JSONResponse:
 
 
 @router.get("/services.json", summary="Catégories de signalement (GeoReport v2)")
-def services(conn: Conn, langue: Annotated[str, Query(pattern="^(fr|nl|en)$")] = "fr") -> list[dict[str, Any]]:
-    """Les catégories proposées aux applications citoyennes, dans la langue demandée (fr, nl ou en)."""
+def services(conn: Conn, langue: Annotated[str, Query(pattern="^(fr|nl|de|en)$")] = "fr") -> list[dict[str, Any]]:
+    """Les catégories proposées aux applications citoyennes, dans la langue demandée (fr, nl, de ou en)."""
     return service_list(conn, langue)
 
 

@@ -26,6 +26,7 @@ class Term:
     label_fr: str
     label_nl: str | None
     label_en: str | None
+    label_de: str | None
     synonyms: list[str]
     gravity: float | None
     active: bool
@@ -43,9 +44,9 @@ class Terms:
 def read_terms(conn: psycopg.Connection[Any]) -> Terms:
     """Every term of the three vocabularies (inactive categories too: old rows still name them)."""
     by_kind: dict[str, list[Term]] = {"categorie": [], "resultat": [], "statut": []}
-    for kind, code, fr, nl, en, synonyms, gravity, active in conn.execute(_q("terms")).fetchall():
+    for kind, code, fr, nl, en, de, synonyms, gravity, active in conn.execute(_q("terms")).fetchall():
         weight = float(gravity) if gravity is not None else None
-        by_kind[kind].append(Term(code, fr, nl, en, list(synonyms or []), weight, bool(active)))
+        by_kind[kind].append(Term(code, fr, nl, en, de, list(synonyms or []), weight, bool(active)))
     return Terms(tuple(by_kind["categorie"]), tuple(by_kind["resultat"]), tuple(by_kind["statut"]))
 
 

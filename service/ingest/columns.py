@@ -1,4 +1,4 @@
-"""Map the columns of any export (French, Dutch, English) onto the schema's canonical fields.
+"""Map the columns of any export (French, Dutch, German, English) onto the schema's canonical fields.
 
 Headers are compared after :func:`normalise_header` (lower case, no accents, ``_`` for anything else). For a
 canonical field, the first alias in its list that the file has wins, so specific names outrank generic ones.
@@ -338,6 +338,55 @@ ALIASES: dict[Kind, dict[str, list[str]]] = {
     },
 }
 
+#: German headers (Belgium's third official language, spoken in the east of the province of Liège), after every
+#: other alias of their field: only a German export meets them. Written as :func:`normalise_header` leaves them
+#: (« Längengrad » → ``langengrad``, « Straße » → ``strasse``).
+_GERMAN_LOCATION: dict[str, list[str]] = {
+    "address": ["anschrift", "ort_der_meldung", "tatort"],
+    "street": ["strasse", "strassenname"],
+    "house_number": ["hausnummer", "hausnr", "haus_nr"],
+    "postcode": ["postleitzahl", "plz"],
+    "commune": ["gemeinde", "ortschaft", "ort", "stadt"],
+    "lat": ["breitengrad"],
+    "lon": ["langengrad"],
+}
+_GERMAN: dict[Kind, dict[str, list[str]]] = {
+    "reports": {
+        "external_id": ["meldungsnummer", "meldungs_nr", "meldung_nr", "aktenzeichen"],
+        "observed_at": ["meldungsdatum", "datum_der_meldung", "datum_uhrzeit", "zeitpunkt"],
+        "category": ["kategorie", "meldungsart", "art_der_meldung", "art_der_belastigung"],
+        "description": ["beschreibung", "sachverhalt"],
+        "status": ["zustand", "bearbeitungsstand"],
+        "source": ["quelle", "eingangskanal"],
+        "reporter_name": ["name_des_meldenden", "melder"],
+        "reporter_phone": ["telefon", "telefonnummer"],
+        **_GERMAN_LOCATION,
+    },
+    "visits": {
+        "visited_at": ["besuchsdatum", "datum_des_besuchs", "kontrolldatum", "datum"],
+        "outcome": ["ergebnis", "massnahme"],
+        "officer": ["beamter", "bediensteter", "kontrolleur"],
+        "notes": ["bemerkungen", "bemerkung", "notizen"],
+        "category": ["kategorie"],
+        **_GERMAN_LOCATION,
+    },
+    "permits": {
+        "reference": ["aktenzeichen", "genehmigungsnummer"],
+        "permit_type": ["genehmigungsart", "art_der_genehmigung"],
+        "operator": ["betreiber", "antragsteller"],
+        "activity": ["tatigkeit", "betrieb"],
+        "decision_date": ["entscheidungsdatum", "datum_der_entscheidung"],
+        "valid_until": ["gultig_bis", "gultigkeit_bis", "ablaufdatum"],
+        "conditions": ["auflagen", "betriebsbedingungen"],
+        "opening_hours": ["offnungszeiten"],
+        **_GERMAN_LOCATION,
+    },
+}
+for _kind, _fields in _GERMAN.items():
+    for _field, _names in _fields.items():
+        _known = ALIASES[_kind].setdefault(_field, [])
+        _known.extend(n for n in _names if n not in _known)
+
 REQUIRED: dict[Kind, list[str]] = {
     "reports": ["observed_at", "category"],
     "visits": ["visited_at", "outcome"],
@@ -389,8 +438,10 @@ FIELD_LABELS_FR = {
 
 
 def normalise_header(name: str) -> str:
-    """``"N° Dossier "`` → ``"n_dossier"``: lower case, accents removed, runs of other characters → ``_``."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii").lower()
+    """``"N° Dossier "`` → ``"n_dossier"``: lower case, accents removed (German ``ß`` written ``ss``), runs of other
+    characters → ``_``."""
+    text = unicodedata.normalize("NFKD", str(name).replace("ß", "ss")).encode("ascii", "ignore").decode("ascii")
+    text = text.lower()
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 

@@ -24,32 +24,33 @@ _ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _ISO_AWARE = r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$"
 _BE = (
     r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
-    r"(?:[ T]+(?:à\s*)?(?P<H>\d{1,2})[:hH](?P<M>\d{2})?(?::(?P<S>\d{2}))?)?$"
+    r"(?:[ T,]+(?:à\s*|um\s*)?(?P<H>\d{1,2})[:hH](?P<M>\d{2})?(?::(?P<S>\d{2}))?(?:\s*[Uu]hr)?)?$"
 )
 ACCEPTED_FORMS = (
     "25/11/2026 14:30, 25/11/2026 14h30, 25/11/2026, 25 novembre 2026 14h30, 2026-11-25T14:30, "
     "2026-11-25 14:30:00+01:00"
 )
 
-#: Month names and their usual abbreviations (folded: no accents), French then Dutch.
+#: Month names and their usual abbreviations (folded: no accents), French, Dutch, then German where it differs.
 _MONTHS = {
-    **dict.fromkeys(("janvier", "janv", "jan", "januari"), 1),
-    **dict.fromkeys(("fevrier", "fevr", "fev", "februari", "feb"), 2),
-    **dict.fromkeys(("mars", "mar", "maart", "mrt"), 3),
+    **dict.fromkeys(("janvier", "janv", "jan", "januari", "januar"), 1),
+    **dict.fromkeys(("fevrier", "fevr", "fev", "februari", "feb", "februar"), 2),
+    **dict.fromkeys(("mars", "mar", "maart", "mrt", "marz", "mrz"), 3),
     **dict.fromkeys(("avril", "avr", "april", "apr"), 4),
     **dict.fromkeys(("mai", "mei"), 5),
     **dict.fromkeys(("juin", "juni", "jun"), 6),
     **dict.fromkeys(("juillet", "juil", "juli", "jul"), 7),
-    **dict.fromkeys(("aout", "augustus", "aug"), 8),
+    **dict.fromkeys(("aout", "augustus", "aug", "august"), 8),
     **dict.fromkeys(("septembre", "sept", "sep", "september"), 9),
     **dict.fromkeys(("octobre", "oct", "oktober", "okt"), 10),
     **dict.fromkeys(("novembre", "nov", "november"), 11),
-    **dict.fromkeys(("decembre", "dec", "december"), 12),
+    **dict.fromkeys(("decembre", "dec", "december", "dezember", "dez"), 12),
 }
 _SPELLED = re.compile(
     r"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|maandag|dinsdag|woensdag|donderdag|vrijdag|"
-    r"zaterdag|zondag)\.?,?\s+)?(?:le\s+)?(?P<d>\d{1,2})(?:er|e|ste|de)?\s+(?P<mon>[^\W\d_]+)\.?\s+(?P<y>\d{4}|\d{2})"
-    r"(?:\s*(?:,|à|a|om|-)?\s*(?P<t>\d{1,2}[:hHu]\d{0,2}(?::\d{2})?))?$",
+    r"zaterdag|zondag|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\.?,?\s+)?(?:le\s+|den\s+)?"
+    r"(?P<d>\d{1,2})(?:er|e|ste|de|\.)?\s+(?P<mon>[^\W\d_]+)\.?\s+(?P<y>\d{4}|\d{2})"
+    r"(?:\s*(?:,|à|a|om|um|-)?\s*(?P<t>\d{1,2}[:hHu]\d{0,2}(?::\d{2})?)(?:\s*uhr)?)?$",
     re.IGNORECASE,
 )
 

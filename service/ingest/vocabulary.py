@@ -24,8 +24,10 @@ from service.ingest.source import STR
 
 
 def normalise_value(text: str) -> str:
-    """``"Dépôt  Clandestin!"`` → ``"depot clandestin"``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    """``"Dépôt  Clandestin!"`` → ``"depot clandestin"``; German ``ß`` is written ``ss`` (« außerhalb »)."""
+    ascii_text = (
+        unicodedata.normalize("NFKD", text.replace("ß", "ss")).encode("ascii", "ignore").decode("ascii").lower()
+    )
     return re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
 
 
@@ -51,7 +53,8 @@ class Vocabulary:
         codes = []
         for t in terms:
             codes.append(t.code)
-            for spelling in [t.code, t.code.replace("_", " "), t.label_fr, t.label_nl, t.label_en, *t.synonyms]:
+            labels = [t.label_fr, t.label_nl, t.label_en, t.label_de]
+            for spelling in [t.code, t.code.replace("_", " "), *labels, *t.synonyms]:
                 if spelling:
                     lookup.setdefault(normalise_value(spelling), t.code)
         return cls(name, tuple(codes), lookup)
@@ -93,13 +96,15 @@ class Vocabularies:
 @lru_cache(maxsize=32)
 def _vocabulary(name: str, key: tuple[tuple[Any, ...], ...]) -> Vocabulary:
     return Vocabulary.from_terms(
-        name, (Term(code, fr, nl, en, list(synonyms), None, True) for code, fr, nl, en, synonyms in key)
+        name, (Term(code, fr, nl, en, de, list(synonyms), None, True) for code, fr, nl, en, de, synonyms in key)
     )
 
 
 def _cached(name: str, terms: Iterable[Term]) -> Vocabulary:
     """The look-up table of these terms, built once per content."""
-    return _vocabulary(name, tuple((t.code, t.label_fr, t.label_nl, t.label_en, tuple(t.synonyms)) for t in terms))
+    return _vocabulary(
+        name, tuple((t.code, t.label_fr, t.label_nl, t.label_en, t.label_de, tuple(t.synonyms)) for t in terms)
+    )
 
 
 def load_vocabularies(conn: psycopg.Connection[Any]) -> Vocabularies:

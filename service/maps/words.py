@@ -1,6 +1,7 @@
-"""The words of the map pages in French, Dutch and English, and the choice of a page's language.
+"""The words of the map pages in French, Dutch, German and English, and the choice of a page's language.
 
-The public map speaks to residents of a Belgian zone: French first, Dutch and English too. Its page and the
+The public map speaks to residents of a Belgian zone: French first, then Belgium's other official languages,
+Dutch and German (the German-speaking Community lies in the province of Liège), and English. Its page and the
 shared map script (``carte.js``: layer names, background notices, errors) take every word from here, so that one
 catalogue holds them all; the officers' map keeps French (it passes the French words). A value is a string, or
 ``{"one": …, "other": …}`` where it counts something (the script picks the form with the browser's plural rules,
@@ -12,13 +13,13 @@ from __future__ import annotations
 from typing import Final
 
 #: The languages a page can be asked in (``?langue=``), the first one being the default.
-LANGUAGES: Final = ("fr", "nl", "en")
+LANGUAGES: Final = ("fr", "nl", "de", "en")
 
 #: The locale numbers and dates are written in, per language (a Belgian reader's, English as in the UK).
-LOCALES: Final = {"fr": "fr-BE", "nl": "nl-BE", "en": "en-GB"}
+LOCALES: Final = {"fr": "fr-BE", "nl": "nl-BE", "de": "de-BE", "en": "en-GB"}
 
 #: Each language's name in itself, for the page's language links.
-NAMES: Final = {"fr": "Français", "nl": "Nederlands", "en": "English"}
+NAMES: Final = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
 
 Word = str | dict[str, str]
 
@@ -74,6 +75,34 @@ SCRIPT_WORDS: Final[dict[str, dict[str, Word]]] = {
         "vue_publique": {
             "one": "{n} melding in beeld; {masques} in zones met minder dan {seuil}, niet getoond.",
             "other": "{n} meldingen in beeld; {masques} in zones met minder dan {seuil}, niet getoond.",
+        },
+    },
+    "de": {
+        "couche_en_erreur": "Ebene „{couche}“: {erreur}",
+        "session_expiree": "Sitzung abgelaufen: Laden Sie die Seite neu, um sich wieder anzumelden.",
+        "erreur_service": "Beim Dienst ist ein Fehler aufgetreten ({statut}): Versuchen Sie es gleich noch einmal.",
+        "reponse_inattendue": "Unerwartete Antwort des Dienstes ({statut}): Laden Sie die Seite neu.",
+        "injoignable": "Der Dienst antwortet nicht (Netz unterbrochen oder Server angehalten): Versuchen Sie es "
+        "gleich noch einmal.",
+        "fond_rues": "Straßen (Offline-Hintergrund)",
+        "tuiles": "Online-Kartenkacheln",
+        "fond_reglage": "Offline-Hintergrundkarte: Straßen und Gemeinden, vom Dienst selbst bereitgestellt.",
+        "tuiles_muettes": "Die Online-Kartenkacheln antworten nicht: Offline-Hintergrund angezeigt (Straßen und "
+        "Gemeinden des Dienstes). Erneut versuchen: „{tuiles}“ in der Liste der Ebenen (oben rechts).",
+        "tuiles_injoignables": "Online-Kartenkacheln nicht erreichbar (kein Internet?): Offline-Hintergrund "
+        "angezeigt (Straßen und Gemeinden des Dienstes). Erneut versuchen: „{tuiles}“ in der Liste der Ebenen "
+        "(oben rechts).",
+        "limites_communes": "Gemeindegrenzen",
+        "zoom_avant": "Vergrößern",
+        "zoom_arriere": "Verkleinern",
+        "couches": "Ebenen",
+        "fermer": "Schließen",
+        "zones": "Meldungen pro Zone",
+        "signalements": {"one": "{n} Meldung", "other": "{n} Meldungen"},
+        "moins_de": "weniger als {seuil}",
+        "vue_publique": {
+            "one": "{n} Meldung im Bild; {masques} in Zonen mit weniger als {seuil}, nicht angezeigt.",
+            "other": "{n} Meldungen im Bild; {masques} in Zonen mit weniger als {seuil}, nicht angezeigt.",
         },
     },
     "en": {
@@ -152,6 +181,29 @@ PAGE_WORDS: Final[dict[str, dict[str, Word]]] = {
         "ou_plus": "{de} of meer",
         "commune": "gemeente",
     },
+    "de": {
+        "titre_page": "Öffentliche Karte",
+        "titre": "Gemeldete Umweltbelästigungen — {communes}",
+        "et": "und",
+        "qui": {
+            "one": "Anzahl pro Zone, ohne jegliche personenbezogene Daten; Zonen mit weniger als {k} Meldung werden "
+            "nicht angezeigt.",
+            "other": "Anzahl pro Zone, ohne jegliche personenbezogene Daten; Zonen mit weniger als {k} Meldungen "
+            "werden nicht angezeigt.",
+        },
+        "chargement": "Wird geladen…",
+        "langues": "Sprache",
+        "filtres": "Filter",
+        "type": "Art der Belästigung",
+        "toutes": "Alle",
+        "depuis": "Seit dem",
+        "appliquer": "Anwenden",
+        "legende": "Legende",
+        "par_zone": "Meldungen pro sechseckiger Zone:",
+        "de_a": "{de} bis {a}",
+        "ou_plus": "{de} oder mehr",
+        "commune": "Gemeinde",
+    },
     "en": {
         "titre_page": "Public map",
         "titre": "Reported environmental nuisances — {communes}",
@@ -190,6 +242,13 @@ GROUP_NAMES: Final[dict[str, dict[str, str]]] = {
         "nuisances": "Lawaai en geurhinder",
         "pollution": "Vervuiling en onbewoonbare panden",
         "autres": "Andere",
+    },
+    "de": {
+        "dechets": "Abfall und wilde Müllablagerungen",
+        "proprete": "Sauberkeit des öffentlichen Raums",
+        "nuisances": "Lärm und Gerüche",
+        "pollution": "Verschmutzung und unbewohnbare Gebäude",
+        "autres": "Sonstiges",
     },
     "en": {
         "dechets": "Waste and dumping",

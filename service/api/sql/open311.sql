@@ -1,6 +1,6 @@
 -- name: services
 SELECT code,
-       CASE %(lang)s WHEN 'nl' THEN label_nl WHEN 'en' THEN label_en ELSE label_fr END,
+       CASE %(lang)s WHEN 'nl' THEN label_nl WHEN 'de' THEN label_de WHEN 'en' THEN label_en ELSE label_fr END,
        label_fr || ' / ' || label_nl,
        synonyms
 FROM categories WHERE active ORDER BY code;
