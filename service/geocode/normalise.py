@@ -1,9 +1,11 @@
-"""Belgian address strings, French and Dutch, turned into comparable parts.
+"""Belgian address strings, French, Dutch and German, turned into comparable parts.
 
 ``parse_address("Av. du Centenaire (face au n°45), 4102 Ougrée")`` gives the street text, the house number and
 its suffix or box, the postcode and the locality, plus what the text said about the number (a range, "sans
 numéro", "face au"...). Street names are compared through :func:`street_key`: folded case and accents, common
-abbreviations expanded, articles dropped, so that "r. Boverie" and "Rue de la Boverie" meet.
+abbreviations expanded, articles dropped, so that "r. Boverie" and "Rue de la Boverie" meet; a street word
+written whole, short or glued to the name is one word ("Aachener Straße", "Aachener Str.", "Hauptstr." and
+"Hauptstrasse"; "Kerkstr." and "Kerkstraat").
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ ABBREVIATIONS = {
     "st": "saint",
     "ste": "sainte",
     "str": "straat",
+    "strasse": "straat",
     "ln": "laan",
     "stwg": "steenweg",
     "stwg.": "steenweg",
@@ -111,16 +114,30 @@ _IN_NAME = re.compile(
 
 
 def fold(text: str) -> str:
-    """Lower case, no accents, apostrophes and hyphens as spaces, single spaces."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    """Lower case, no accents (German ``ß`` written ``ss``), apostrophes and hyphens as spaces, single spaces."""
+    ascii_text = unicodedata.normalize("NFKD", text.replace("ß", "ss")).encode("ascii", "ignore").decode("ascii")
+    ascii_text = ascii_text.lower()
     ascii_text = re.sub(r"[’'`´\-_/]", " ", ascii_text)
     ascii_text = re.sub(r"[^a-z0-9 ]+", " ", ascii_text)
     return re.sub(r"\s+", " ", ascii_text).strip()
 
 
+#: The word "street" glued to a name, whole or short (German « Hauptstraße », « Hauptstr. »; Dutch « Kerkstraat »,
+#: « Kerkstr. »): split off and written as one word, as the separate « Str. » is.
+_GLUED_STREET = re.compile(r"^([a-z]{3,})(?:strasse|straat|str)$")
+
+
 def expand(words: list[str]) -> list[str]:
-    """Each word with its abbreviation written out (``av`` → ``avenue``), for matching."""
-    return [ABBREVIATIONS.get(w, w) for w in words]
+    """Each word with its abbreviation written out (``av`` → ``avenue``; German « strasse » and the short
+    « str » are the same street word as Dutch « straat »), for matching."""
+    out: list[str] = []
+    for w in words:
+        glued = _GLUED_STREET.match(w)
+        if glued:
+            out += [glued[1], "straat"]
+        else:
+            out.append(ABBREVIATIONS.get(w, w))
+    return out
 
 
 def street_key(name: str) -> str:
