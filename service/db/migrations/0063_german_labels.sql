@@ -8,7 +8,7 @@ ALTER TABLE report_statuses ADD COLUMN label_de text;
 UPDATE categories AS c SET label_de = v.label, synonyms = c.synonyms || v.words
 FROM (VALUES
     ('depot_clandestin', 'Wilde Müllablagerung', ARRAY['wilde müllablagerungen', 'illegale müllablagerung', 'müllablagerung', 'wilder müll']),
-    ('sacs_hors_jour', 'Müllsäcke außerhalb der Abfuhr', ARRAY['müllsäcke', 'müllsack', 'müllsäcke zu früh draußen', 'müllsäcke außerhalb der abfuhrtage']),
+    ('sacs_hors_jour', 'Müllsäcke außerhalb der Abfuhrtage', ARRAY['müllsäcke', 'müllsack', 'müllsäcke zu früh draußen', 'müllsäcke außerhalb der abfuhr']),
     ('incineration', 'Verbrennen von Abfällen', ARRAY['müllverbrennung', 'abfallverbrennung', 'abfälle verbrannt', 'offenes feuer']),
     ('dejections', 'Hundekot', ARRAY['hundehaufen', 'hundedreck']),
     ('affichage_sauvage', 'Wildes Plakatieren', ARRAY['wildplakatierung', 'plakate', 'wilde plakate']),
@@ -32,7 +32,7 @@ FROM (VALUES
     ('nettoye', 'Gereinigt', ARRAY['gereinigt', 'beseitigt', 'entfernt', 'aufgeräumt']),
     ('avertissement', 'Verwarnung', ARRAY['verwarnung', 'ermahnung', 'mündliche verwarnung']),
     ('pv', 'Protokoll', ARRAY['protokoll erstellt', 'polizeiprotokoll', 'anzeige']),
-    ('sac', 'Kommunale Verwaltungssanktion', ARRAY['verwaltungssanktion', 'kommunale verwaltungssanktion', 'verwaltungsstrafe']),
+    ('sac', 'Kommunale Verwaltungssanktion', ARRAY['verwaltungssanktion', 'kvs', 'verwaltungsstrafe']),
     ('transmis', 'An einen Partner weitergeleitet', ARRAY['weitergeleitet', 'übermittelt']),
     ('a_revoir', 'Nachkontrolle nötig', ARRAY['nachkontrolle', 'wiedervorlage', 'erneut prüfen']),
     ('mediation', 'An die Mediation verwiesen', ARRAY['mediation', 'schlichtung', 'an die mediation verwiesen'])
