@@ -50,7 +50,7 @@ def test_title_and_blank_line_above_the_header_are_skipped_and_rows_keep_their_l
     assert rejects(conn, s.batch_id) == {
         6: [
             "date: date illisible (formats acceptés : 25/11/2026 14:30, 25/11/2026 14h30, "
-            "25/11/2026, 25 novembre 2026 14h30, 2026-11-25T14:30, "
+            "25/11/2026, 25 novembre 2026 14h30, 25.11.2026 14:30 Uhr, 2026-11-25T14:30, "
             "2026-11-25 14:30:00+01:00)"
         ]
     }

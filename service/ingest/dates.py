@@ -27,8 +27,8 @@ _BE = (
     r"(?:[ T,]+(?:à\s*|um\s*)?(?P<H>\d{1,2})[:hH](?P<M>\d{2})?(?::(?P<S>\d{2}))?(?:\s*[Uu]hr)?)?$"
 )
 ACCEPTED_FORMS = (
-    "25/11/2026 14:30, 25/11/2026 14h30, 25/11/2026, 25 novembre 2026 14h30, 2026-11-25T14:30, "
-    "2026-11-25 14:30:00+01:00"
+    "25/11/2026 14:30, 25/11/2026 14h30, 25/11/2026, 25 novembre 2026 14h30, 25.11.2026 14:30 Uhr, "
+    "2026-11-25T14:30, 2026-11-25 14:30:00+01:00"
 )
 
 #: Month names and their usual abbreviations (folded: no accents), French, Dutch, then German where it differs.
