@@ -1,9 +1,9 @@
 """Cell values as each kind of file wants them, from the one :class:`~service.export.sheet.Sheet`.
 
 The sheet holds real values (timestamps, floats, ints, text) and the service's time zone, in which every
-timestamp is shown. A spreadsheet wants typed cells, a
-CSV read by a Belgian Excel wants a decimal comma and ``dd/mm/yyyy HH:MM``, GeoJSON wants ISO 8601; the rules
-live here so that every writer shows the same number with the same digits.
+timestamp is shown. A spreadsheet wants typed cells, a CSV read by a Belgian Excel wants a decimal comma and
+``dd/mm/yyyy HH:MM``, GeoJSON wants ISO 8601; the rules live here so that every writer shows the same number
+with the same digits.
 """
 
 from __future__ import annotations

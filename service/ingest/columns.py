@@ -382,10 +382,17 @@ _GERMAN: dict[Kind, dict[str, list[str]]] = {
         **_GERMAN_LOCATION,
     },
 }
-for _kind, _fields in _GERMAN.items():
-    for _field, _names in _fields.items():
-        _known = ALIASES[_kind].setdefault(_field, [])
-        _known.extend(n for n in _names if n not in _known)
+
+
+def _add_last(aliases: dict[Kind, dict[str, list[str]]], more: dict[Kind, dict[str, list[str]]]) -> None:
+    """Append ``more`` to each field's aliases, after the ones it has (a shared list is extended once)."""
+    for kind, fields in more.items():
+        for name, names in fields.items():
+            known = aliases[kind].setdefault(name, [])
+            known.extend(n for n in names if n not in known)
+
+
+_add_last(ALIASES, _GERMAN)
 
 REQUIRED: dict[Kind, list[str]] = {
     "reports": ["observed_at", "category"],
