@@ -23,13 +23,19 @@ from service.settings import Settings
 COMMUNES_FILE = "communes_seraing_neupre.geojson"
 
 
-def read_communes(geodata: Path) -> gpd.GeoDataFrame:
+def read_communes(geodata: Path, zone: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
     """The commune outlines of ``geodata/`` (``name_fr``, ``name_nl``, ``role``: ``target`` for the zone's own;
-    WGS84), or a French configuration error naming the missing file."""
+    WGS84), or a French configuration error naming the missing file. With ``zone`` (the service's
+    ``zone_communes``), the zone's own are those communes, named in French or Dutch, whatever the file says."""
     path = geodata / COMMUNES_FILE
     if not path.exists():
         raise ConfigError(f"Contours des communes introuvables : {path}", hint="Vérifiez HOTSPOTS_GEODATA_DIR.")
-    return gpd.read_file(path).set_crs("EPSG:4326", allow_override=True)
+    frame = gpd.read_file(path).set_crs("EPSG:4326", allow_override=True)
+    if zone is not None:
+        mine = frame["name_fr"].isin(zone) | frame["name_nl"].isin(zone)
+        was = frame["role"] == "target"
+        frame["role"] = np.where(mine, "target", np.where(was, "neighbour", frame["role"]))
+    return frame
 
 
 @lru_cache(maxsize=8)
@@ -45,6 +51,18 @@ def _zone(geodata: Path, communes: tuple[str, ...], margin: float, crs: str) -> 
     zone = chosen.to_crs(crs).union_all().buffer(margin)
     shapely.prepare(zone)
     return zone
+
+
+@lru_cache(maxsize=8)
+def _bounds(geodata: Path, communes: tuple[str, ...]) -> tuple[tuple[float, float], tuple[float, float]]:
+    frame = read_communes(geodata, communes)
+    west, south, east, north = frame[frame["role"] == "target"].total_bounds
+    return (round(float(south), 4), round(float(west), 4)), (round(float(north), 4), round(float(east), 4))
+
+
+def zone_bounds(settings: Settings) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The box of the zone's communes in WGS84, ((south, west), (north, east)) as Leaflet fits a map to it."""
+    return _bounds(settings.geodata_dir, tuple(settings.zone_communes))
 
 
 def zone_polygon(settings: Settings) -> BaseGeometry:

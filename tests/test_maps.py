@@ -3,6 +3,7 @@ weight, server-side aggregates that add up, the public map's suppression of smal
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -375,6 +376,22 @@ def test_the_vector_background_from_the_shipped_files(client, accounts):
     streets = client.get("/api/carte/fond/rues", headers={"Accept-Encoding": "gzip"})
     assert streets.status_code == 200 and len(streets.json()["features"]) > 500
     assert client.get("/api/carte/fond/rivieres").status_code == 422
+
+
+def test_the_maps_mark_and_frame_the_communes_the_service_is_set_for(settings, conn, accounts):
+    """HOTSPOTS_ZONE_COMMUNES draws the zone on the maps too: a service set for Flémalle sees Flémalle outlined as
+    its own and the maps open on Flémalle's box (as the import already refuses points outside it)."""
+    with _app(settings, zone_communes=("Flémalle",), public_map=True) as c:
+        _login(c, "lecteur")
+        communes = c.get("/api/carte/fond/communes").json()
+        page = c.get("/carte").text
+        public = c.get("/carte/publique").text
+    assert {f["properties"]["nom"] for f in communes["features"] if f["properties"]["zone"]} == {"Flémalle"}
+    assert {"Seraing", "Neupré"} <= {f["properties"]["nom"] for f in communes["features"]}  # still drawn, not ours
+    for html in (page, public):
+        box = json.loads(re.search(r'"emprise_zone": (\[\[[^]]+\], \[[^]]+\]\])', html)[1])
+        (south, west), (north, east) = box
+        assert 50.55 < south < north < 50.63 and 5.38 < west < east < 5.49, box  # Flémalle, west of Seraing
 
 
 # --- public map ------------------------------------------------------------------------------------------------

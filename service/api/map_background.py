@@ -23,11 +23,11 @@ _BUILT: dict[tuple[Any, ...], Body] = {}
 _built_lock = threading.Lock()
 
 
-def _built(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> Body:
-    key = layer_key(addresses, geodata, layer)
+def _built(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer, zone: tuple[str, ...]) -> Body:
+    key = layer_key(addresses, geodata, layer, zone)
     with _built_lock:
         if key not in _BUILT:
-            _BUILT[key] = encode(build_layer(addresses, geodata, layer), GEOJSON)
+            _BUILT[key] = encode(build_layer(addresses, geodata, layer, zone), GEOJSON)
         return _BUILT[key]
 
 
@@ -47,15 +47,16 @@ class MapBackground:
                 conn.rollback()  # the request's connection: no transaction left open while the layers are built
             return self._addresses
 
-    def layer(self, geodata: Path, layer: Layer, conn: psycopg.Connection[Any]) -> Body:
-        """The layer, ready to send (``conn``: the request's): built once per register."""
-        return _built(self.addresses(geodata, conn), geodata, layer)
+    def layer(self, geodata: Path, layer: Layer, conn: psycopg.Connection[Any], zone: tuple[str, ...]) -> Body:
+        """The layer, ready to send (``conn``: the request's; ``zone``: the zone's communes): built once per
+        register."""
+        return _built(self.addresses(geodata, conn), geodata, layer, zone)
 
-    def warm(self, geodata: Path, conn: psycopg.Connection[Any]) -> None:
+    def warm(self, geodata: Path, conn: psycopg.Connection[Any], zone: tuple[str, ...]) -> None:
         """Read the addresses now and build the missing layers in a thread."""
         addresses = self.addresses(geodata, conn)
         with _built_lock:
-            todo = [layer for layer in LAYERS if layer_key(addresses, geodata, layer) not in _BUILT]
+            todo = [layer for layer in LAYERS if layer_key(addresses, geodata, layer, zone) not in _BUILT]
         with self._lock:
             if not todo or self._warming:
                 return
@@ -64,7 +65,7 @@ class MapBackground:
         def run() -> None:
             for layer in todo:
                 try:
-                    _built(addresses, geodata, layer)
+                    _built(addresses, geodata, layer, zone)
                 except Exception:
                     return
 

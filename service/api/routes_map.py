@@ -113,7 +113,11 @@ def map_tile(
 def background(couche: Layer, request: Request, settings: AppSettings, conn: Conn, _user: Reader) -> Response:
     """Le fond de carte du service, sans internet : les communes, les secteurs postaux ou les rues (GeoJSON
     WGS84)."""
-    return respond(request, state_of(request).background.layer(settings.geodata_dir, couche, conn), max_age=3600)
+    return respond(
+        request,
+        state_of(request).background.layer(settings.geodata_dir, couche, conn, tuple(settings.zone_communes)),
+        max_age=3600,
+    )
 
 
 def _public_on(settings: Settings) -> None:
@@ -156,5 +160,5 @@ async def public_map_cells(
 def public_background(couche: Layer, request: Request, settings: AppSettings, conn: Conn) -> Response:
     """Le fond de la carte publique : les communes, les secteurs postaux ou les rues (GeoJSON WGS84)."""
     _public_on(settings)
-    body = state_of(request).background.layer(settings.geodata_dir, couche, conn)
+    body = state_of(request).background.layer(settings.geodata_dir, couche, conn, tuple(settings.zone_communes))
     return respond(request, body, max_age=3600, public=True)

@@ -143,7 +143,7 @@ def planning_map(request: Request, settings: AppSettings, conn: Conn, user: Mayb
     """La carte des agents ; sans connexion, le formulaire de connexion, qui y ramène."""
     if user is None:
         return RedirectResponse(f"/connexion?suite={quote('/carte', safe='/')}", status_code=303, headers=_NO_STORE)
-    state_of(request).background.warm(settings.geodata_dir, conn)
+    state_of(request).background.warm(settings.geodata_dir, conn, tuple(settings.zone_communes))
     html = planning_page(settings, user, vocabulary(conn), today=_today(settings))
     return HTMLResponse(html, headers={**_NO_STORE, **page_headers(settings, html)})
 
@@ -160,7 +160,7 @@ def public_map(request: Request, settings: AppSettings, conn: Conn, langue: str 
             conseil="Les agents se connectent sur /carte. Pour la publier : HOTSPOTS_PUBLIC_MAP=true.",
         )
         return HTMLResponse(html, status_code=404)
-    state_of(request).background.warm(settings.geodata_dir, conn)
+    state_of(request).background.warm(settings.geodata_dir, conn, tuple(settings.zone_communes))
     language = choose(langue, request.headers.get("accept-language"))
     html = public_page(settings, language, today=_today(settings))
     headers = {"Cache-Control": "no-cache", "Content-Language": language, "Vary": "Accept-Language"}

@@ -60,16 +60,17 @@ def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     return data
 
 
-def layer_key(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> tuple[Any, ...]:
-    """What a layer depends on: the geodata folder, the layer and a fingerprint of the addresses."""
+def layer_key(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer, zone: tuple[str, ...]) -> tuple[Any, ...]:
+    """What a layer depends on: the geodata folder, the layer, the zone's communes and a fingerprint of the
+    addresses."""
     coords = shapely.get_coordinates(addresses.geometry.to_numpy())
-    return (str(geodata), layer, len(addresses), round(float(coords.sum()), 1) if len(coords) else 0.0)
+    return (str(geodata), layer, zone, len(addresses), round(float(coords.sum()), 1) if len(coords) else 0.0)
 
 
-def build_layer(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer) -> dict[str, Any]:
-    """One background layer as WGS84 GeoJSON (built each time: the server keeps what it built,
-    :mod:`service.api.map_background`)."""
-    communes = read_communes(geodata)
+def build_layer(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer, zone: tuple[str, ...]) -> dict[str, Any]:
+    """One background layer as WGS84 GeoJSON, the communes of ``zone`` (the service's) marked as the zone's own
+    (built each time: the server keeps what it built, :mod:`service.api.map_background`)."""
+    communes = read_communes(geodata, zone)
     if layer == "communes":
         keep = communes[["name_fr", "role", "geometry"]].rename(columns={"name_fr": "nom"})
         keep["zone"] = keep.pop("role") == "target"

@@ -20,9 +20,8 @@ from typing import Any
 import folium
 import geopandas as gpd
 
-from service.maps.page import CENTRE, ZONE_BOUNDS
 from service.settings import Settings
-from service.zone import read_communes
+from service.zone import read_communes, zone_bounds
 
 _LEAFLET = Path(__file__).parent / "static" / "vendor" / "leaflet"
 
@@ -62,12 +61,14 @@ def zone_map(
     """A map of the police zone: commune outlines (and ``streets``, lines in any CRS) as a vector background,
     the configured tiles as a layer when ``tiles`` and a tile address is set. Add layers with folium, then
     ``folium.LayerControl().add_to(m)``."""
-    fmap = NotebookMap(location=list(CENTRE), zoom_start=12, tiles=None, control_scale=True, height=height)
+    (south, west), (north, east) = zone_bounds(settings)
+    centre = [(south + north) / 2, (west + east) / 2]
+    fmap = NotebookMap(location=centre, zoom_start=12, tiles=None, control_scale=True, height=height)
     if tiles and settings.tile_url:
         folium.TileLayer(
             tiles=settings.tile_url, attr=settings.tile_attribution, name="Fond de carte (tuiles, en ligne)"
         ).add_to(fmap)
-    communes = read_communes(settings.geodata_dir)
+    communes = read_communes(settings.geodata_dir, tuple(settings.zone_communes))
     zone = communes[communes["role"] == "target"][["name_fr", "geometry"]]
     folium.GeoJson(
         json.loads(zone.to_json(drop_id=True)),
@@ -83,7 +84,7 @@ def zone_map(
             name="Rues (tirées des adresses)",
             style_function=lambda _f: {"color": "#bbbbbb", "weight": 1},
         ).add_to(fmap)
-    fmap.fit_bounds([list(ZONE_BOUNDS[0]), list(ZONE_BOUNDS[1])])
+    fmap.fit_bounds([[south, west], [north, east]])
     return fmap
 
 

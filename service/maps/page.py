@@ -38,15 +38,14 @@ from service.maps.words import (
 )
 from service.plan.model import KIND_LABELS
 from service.settings import Settings
+from service.zone import zone_bounds
 
 #: Where the vendored assets (Leaflet, its plugins, our scripts and styles) are served from, and where they lie.
 STATIC = "/static/carte"
 STATIC_DIR = Path(str(resources.files("service.maps").joinpath("static")))
 FAVICON = STATIC_DIR / "favicon.ico"
-#: Map centre and zoom before the first fit, and the zone's box (south-west, north-east) the map fits to.
-CENTRE = (50.575, 5.515)
+#: Zoom before the first fit to the zone's box (:func:`service.zone.zone_bounds`, its communes' outlines).
 ZOOM = 13
-ZONE_BOUNDS = ((50.525, 5.43), (50.63, 5.60))
 
 #: Colours and labels shared by the legend (rendered here) and the layers (drawn by carte.js).
 STYLE: dict[str, Any] = {
@@ -168,7 +167,9 @@ class _Layers(JSCSSMixin):
 def _map(settings: Settings, title: str) -> tuple[Figure, OfflineMap, str]:
     figure = Figure(title=title)
     # no folium scale: its miles and feet have no place on a Belgian map (carte.js adds a metric one)
-    fmap = OfflineMap(location=list(CENTRE), zoom_start=ZOOM, tiles=None, control_scale=False, min_zoom=9)
+    (south, west), (north, east) = zone_bounds(settings)
+    centre = [(south + north) / 2, (west + east) / 2]
+    fmap = OfflineMap(location=centre, zoom_start=ZOOM, tiles=None, control_scale=False, min_zoom=9)
     figure.add_child(fmap)
     tiles = "null"
     if settings.tile_url:
@@ -227,7 +228,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "style": STYLE,
         "libelles": {"tendances": TREND_LABELS, "etats": STATE_LABELS},
         "fond_vectoriel_seul": not settings.tile_url,
-        "emprise_zone": ZONE_BOUNDS,
+        "emprise_zone": zone_bounds(settings),
         "utilisateur": user.login,  # the visits kept on a device wait under their officer's login (attente.js)
         "fuseau": settings.timezone,  # dates and hours shown and typed in the service's zone, not the device's
         **script_words("fr"),  # the officers' map speaks French
@@ -267,7 +268,7 @@ def public_page(settings: Settings, language: str, *, today: date) -> str:
         "classes": classes,
         "groupes": [[code, groups[code]] for code in PUBLIC_GROUPS],  # a list: the page's JSON sorts a dict's keys
         "fond_vectoriel_seul": not settings.tile_url,
-        "emprise_zone": ZONE_BOUNDS,
+        "emprise_zone": zone_bounds(settings),
         "fuseau": settings.timezone,
         **script_words(language),
     }
