@@ -65,6 +65,12 @@ def zone_bounds(settings: Settings) -> tuple[tuple[float, float], tuple[float, f
     return _bounds(settings.geodata_dir, tuple(settings.zone_communes))
 
 
+def zone_centre(settings: Settings) -> list[float]:
+    """The middle of :func:`zone_bounds`, [lat, lon]: where a map stands before it fits the zone."""
+    (south, west), (north, east) = zone_bounds(settings)
+    return [(south + north) / 2, (west + east) / 2]
+
+
 def zone_polygon(settings: Settings) -> BaseGeometry:
     """The zone (with its margin) in the metric CRS, prepared for fast point tests."""
     return _zone(settings.geodata_dir, tuple(settings.zone_communes), settings.zone_margin_m, settings.crs)

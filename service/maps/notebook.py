@@ -21,7 +21,7 @@ import folium
 import geopandas as gpd
 
 from service.settings import Settings
-from service.zone import read_communes, zone_bounds
+from service.zone import read_communes, zone_bounds, zone_centre
 
 _LEAFLET = Path(__file__).parent / "static" / "vendor" / "leaflet"
 
@@ -61,9 +61,7 @@ def zone_map(
     """A map of the police zone: commune outlines (and ``streets``, lines in any CRS) as a vector background,
     the configured tiles as a layer when ``tiles`` and a tile address is set. Add layers with folium, then
     ``folium.LayerControl().add_to(m)``."""
-    (south, west), (north, east) = zone_bounds(settings)
-    centre = [(south + north) / 2, (west + east) / 2]
-    fmap = NotebookMap(location=centre, zoom_start=12, tiles=None, control_scale=True, height=height)
+    fmap = NotebookMap(location=zone_centre(settings), zoom_start=12, tiles=None, control_scale=True, height=height)
     if tiles and settings.tile_url:
         folium.TileLayer(
             tiles=settings.tile_url, attr=settings.tile_attribution, name="Fond de carte (tuiles, en ligne)"
@@ -84,7 +82,7 @@ def zone_map(
             name="Rues (tirées des adresses)",
             style_function=lambda _f: {"color": "#bbbbbb", "weight": 1},
         ).add_to(fmap)
-    fmap.fit_bounds([[south, west], [north, east]])
+    fmap.fit_bounds([list(corner) for corner in zone_bounds(settings)])
     return fmap
 
 

@@ -38,7 +38,7 @@ from service.maps.words import (
 )
 from service.plan.model import KIND_LABELS
 from service.settings import Settings
-from service.zone import zone_bounds
+from service.zone import zone_bounds, zone_centre
 
 #: Where the vendored assets (Leaflet, its plugins, our scripts and styles) are served from, and where they lie.
 STATIC = "/static/carte"
@@ -167,9 +167,7 @@ class _Layers(JSCSSMixin):
 def _map(settings: Settings, title: str) -> tuple[Figure, OfflineMap, str]:
     figure = Figure(title=title)
     # no folium scale: its miles and feet have no place on a Belgian map (carte.js adds a metric one)
-    (south, west), (north, east) = zone_bounds(settings)
-    centre = [(south + north) / 2, (west + east) / 2]
-    fmap = OfflineMap(location=centre, zoom_start=ZOOM, tiles=None, control_scale=False, min_zoom=9)
+    fmap = OfflineMap(location=zone_centre(settings), zoom_start=ZOOM, tiles=None, control_scale=False, min_zoom=9)
     figure.add_child(fmap)
     tiles = "null"
     if settings.tile_url:
