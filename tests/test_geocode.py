@@ -107,6 +107,14 @@ def test_each_level(geocoder):
     assert geocoder.geocode("Rue Schmitz 1").level == "echec"
 
 
+@pytest.mark.parametrize("text", ["rue des boeufs 3 seraing", "Rue des Bœufs 3, 4100 Seraing", "RUE DES BOEUFS N°3"])
+def test_a_ligature_written_as_two_letters_is_the_same_street(geocoder, text):
+    """« Rue des Bœufs » is typed « boeufs » on most keyboards: the same street, found at its number (before, the
+    register's « œ » was dropped, and « boeufs » was only a near name)."""
+    r = geocoder.geocode(text)
+    assert (r.level, r.label, r.score, r.reason) == ("adresse", "Rue des Bœufs 3, 4100 Seraing", 1.0, None)
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [

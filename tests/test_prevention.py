@@ -23,6 +23,7 @@ from PIL import Image
 
 from service.api import create_app
 from service.db import connect
+from service.db.migrate import available_migrations
 from service.db.vocabulary import load_labels
 from service.demo.prevention import register_networks
 from service.errors import ConflictError, InvalidValueError, NotFoundError
@@ -321,6 +322,29 @@ def test_bad_input_is_refused_in_french_and_nothing_is_stored(db, settings, labe
         register_network(db, settings, taken.upper(), section="Ougrée", actor="test")
     db.rollback()
     assert db.execute("SELECT count(*) FROM prevention_networks").fetchone()[0] == before
+
+
+def test_a_name_with_a_ligature_is_one_name_however_it_is_typed(db, settings):
+    """« Bœufs » typed « Boeufs » is the same network name; keys written before the letters were spelled out
+    (« bufs ») are recomputed by migration 0064 exactly as the service now writes them."""
+    ident = register_network(
+        db, settings, "Réseau des Bœufs", streets=["Rue des Boeufs"], commune="Seraing", actor="test"
+    )
+    db.commit()
+    try:
+        with pytest.raises(ConflictError, match="existe déjà"):
+            register_network(db, settings, "RESEAU DES BOEUFS", section="Ougrée", actor="test")
+        db.rollback()
+        key = db.execute("SELECT name_key FROM prevention_networks WHERE id = %s", (ident,)).fetchone()[0]
+        assert key == "reseau des boeufs"
+        db.execute("UPDATE prevention_networks SET name_key = 'reseau des bufs' WHERE id = %s", (ident,))
+        migration = next(m for m in available_migrations() if m.version == 64)
+        db.execute(migration.sql)
+        assert db.execute("SELECT name_key FROM prevention_networks WHERE id = %s", (ident,)).fetchone()[0] == key
+    finally:
+        db.rollback()
+        db.execute("DELETE FROM prevention_networks WHERE id = %s", (ident,))
+        db.commit()
 
 
 def test_the_api_serves_digests_and_guards_the_coordinator(settings, demo, auth, db):

@@ -11,8 +11,9 @@ written whole, short or glued to the name is one word ("Aachener Straße", "Aach
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from service.text import ascii_fold
 
 #: Abbreviations found in exports → the word they stand for (after folding).
 ABBREVIATIONS = {
@@ -115,8 +116,7 @@ _IN_NAME = re.compile(
 
 def fold(text: str) -> str:
     """Lower case, no accents (German ``ß`` written ``ss``), apostrophes and hyphens as spaces, single spaces."""
-    ascii_text = unicodedata.normalize("NFKD", text.replace("ß", "ss")).encode("ascii", "ignore").decode("ascii")
-    ascii_text = ascii_text.lower()
+    ascii_text = ascii_fold(text)
     ascii_text = re.sub(r"[’'`´\-_/]", " ", ascii_text)
     ascii_text = re.sub(r"[^a-z0-9 ]+", " ", ascii_text)
     return re.sub(r"\s+", " ", ascii_text).strip()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,6 +16,7 @@ from typing import Literal
 import yaml
 
 from service.errors import InputFileError
+from service.text import ascii_fold
 
 Kind = Literal["reports", "visits", "permits"]
 
@@ -447,8 +447,7 @@ FIELD_LABELS_FR = {
 def normalise_header(name: str) -> str:
     """``"N° Dossier "`` → ``"n_dossier"``: lower case, accents removed (German ``ß`` written ``ss``), runs of other
     characters → ``_``."""
-    text = unicodedata.normalize("NFKD", str(name).replace("ß", "ss")).encode("ascii", "ignore").decode("ascii")
-    text = text.lower()
+    text = ascii_fold(name)
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 

@@ -10,7 +10,6 @@ value is fine), so the caller can reject rows without a Python loop.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -19,6 +18,7 @@ import pyarrow.compute as pc
 
 from service.ingest.source import STR
 from service.settings import DEFAULT_TIMEZONE
+from service.text import ascii_fold
 
 _ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _ISO_AWARE = r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$"
@@ -57,7 +57,7 @@ _SPELLED = re.compile(
 
 def _numeric(match: re.Match[str]) -> str:
     """One written-out date (:data:`_SPELLED`) in the Belgian numeric form, or unchanged if the month is unknown."""
-    month = unicodedata.normalize("NFKD", match["mon"]).encode("ascii", "ignore").decode("ascii").lower()
+    month = ascii_fold(match["mon"])
     if month not in _MONTHS:
         return match[0]
     time = f" {match['t'].lower().replace('u', 'h')}" if match["t"] else ""

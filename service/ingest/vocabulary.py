@@ -8,7 +8,6 @@ accents and punctuation do not matter.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,14 +20,12 @@ import pyarrow.compute as pc
 
 from service.db.vocabulary import Term, read_terms
 from service.ingest.source import STR
+from service.text import ascii_fold
 
 
 def normalise_value(text: str) -> str:
     """``"Dépôt  Clandestin!"`` → ``"depot clandestin"``; German ``ß`` is written ``ss`` (« außerhalb »)."""
-    ascii_text = (
-        unicodedata.normalize("NFKD", text.replace("ß", "ss")).encode("ascii", "ignore").decode("ascii").lower()
-    )
-    return re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
+    return re.sub(r"[^a-z0-9]+", " ", ascii_fold(text)).strip()
 
 
 def singular(normalised: str) -> str:

@@ -6,13 +6,13 @@ month names the last one whole: ``mois-dernier``, ``trimestre-dernier``, ``annee
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
 
 from service.errors import InvalidValueError
+from service.text import ascii_fold
 
 MONTHS = (
     "janvier",
@@ -85,7 +85,7 @@ def parse_period(text: str, *, zone: str, now: datetime | None = None) -> Period
     cleaned = (text or "").strip()
     stamp = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
     today = (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).tz_convert(zone).date()
-    words = "-".join(unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode().lower().split())
+    words = "-".join(ascii_fold(cleaned).split())
     if words in _LAST:
         return _last_whole(_LAST[words], today, zone)
     if match := _MONTH.match(cleaned):

@@ -1,0 +1,18 @@
+"""Text folding shared by every reader of people's words (file headers, category labels, addresses, months,
+periods): one place decides which letters are the same letter.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+#: Letters that NFKD does not take apart but that people write with plain letters: German ``ß`` is ``ss``
+#: (« Straße », « außerhalb »), the ligatures ``œ``/``æ`` are ``oe``/``ae`` (« Sœurs », « Cæsar »).
+_SPELLED_OUT = str.maketrans({"ß": "ss", "ẞ": "SS", "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"})
+
+
+def ascii_fold(text: str) -> str:
+    """``"Rue des Sœurs-Straße"`` → ``"rue des soeurs-strasse"``: lower case, accents dropped, letters that have no
+    accent to drop spelled out; every other character kept."""
+    spelled = str(text).translate(_SPELLED_OUT)
+    return unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii").lower()
