@@ -198,16 +198,21 @@ def main() -> None:
                 t, facts = timed(lambda radius=radius: advice_facts(conn, settings, place, labels, Reach(radius)))
                 rows.append((f"fiche d'avis, faits à {radius} m", t, f"{facts.total} signalements"))
             t, data = timed(
-                lambda: render_advice_pdf(facts, labels, background=load_advice_background(conn, settings, facts))
+                lambda: render_advice_pdf(
+                    facts,
+                    labels,
+                    issuer=settings.service_name,
+                    background=load_advice_background(conn, settings, facts),
+                )
             )
             rows.append(("fiche d'avis, PDF (1 000 m, avec le fond)", t, f"{len(data) / 1e3:.0f} ko"))
 
             t, found = timed(lambda: digest_for(conn, settings, labels, period=f"{now:%Y}", section="Ougrée"))
             rows.append(("bilan d'une section (Ougrée, une année), faits", t, f"{found.reports} signalements"))
             background = load_digest_background(conn, settings, found)
-            t, page = timed(lambda: render_html(found, background=background))
+            t, page = timed(lambda: render_html(found, issuer=settings.service_name, background=background))
             rows.append(("  page HTML (carte en image)", t, f"{len(page) / 1e3:.0f} ko"))
-            t, data = timed(lambda: render_pdf(found, background=background))
+            t, data = timed(lambda: render_pdf(found, issuer=settings.service_name, background=background))
             rows.append(("  PDF", t, f"{len(data) / 1e3:.0f} ko"))
 
             small = folder / "petit.csv"

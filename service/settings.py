@@ -60,6 +60,19 @@ class Settings(BaseSettings):
     )
 
     zone_communes: tuple[str, ...] = Field(default=("Seraing", "Neupré"), description="Communes de la zone.")
+    service_name: str = Field(
+        default="service Environnement de la zone de police Seraing-Neupré",
+        min_length=3,
+        max_length=120,
+        description="Nom du service tel qu'il signe : au pied des fiches imprimées et des bilans, sur la page de "
+        "connexion.",
+    )
+    communes_file: Path | None = Field(
+        default=None,
+        description="Contours des communes de la zone et de leurs voisines (GeoJSON, GeoPackage ou shapefile ; "
+        "colonne name_fr ou nom, name_nl facultative) ; sans lui, celui de geodata/ (Seraing, Neupré et leurs "
+        "voisines).",
+    )
     zone_margin_m: float = Field(default=1500.0, ge=0, description="Marge autour de la zone (mètres).")
     crs: str = Field(default="EPSG:31370", description="Système de coordonnées métrique (Lambert belge 72).")
     timezone: str = Field(

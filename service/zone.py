@@ -20,17 +20,51 @@ from shapely.geometry.base import BaseGeometry
 from service.errors import ConfigError
 from service.settings import Settings
 
+#: The commune outlines shipped in ``geodata/`` (Seraing, Neupré and their neighbours).
 COMMUNES_FILE = "communes_seraing_neupre.geojson"
+#: Column names a commune outline file may give its French name under (the first found is used).
+_NAME_COLUMNS = ("name_fr", "nom", "name", "naam", "nom_commune", "admunafr", "tx_munty_descr_fr")
 
 
-def read_communes(geodata: Path, zone: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
-    """The commune outlines of ``geodata/`` (``name_fr``, ``name_nl``, ``role``: ``target`` for the zone's own;
-    WGS84), or a French configuration error naming the missing file. With ``zone`` (the service's
-    ``zone_communes``), the zone's own are those communes, named in French or Dutch, whatever the file says."""
-    path = geodata / COMMUNES_FILE
-    if not path.exists():
-        raise ConfigError(f"Contours des communes introuvables : {path}", hint="Vérifiez HOTSPOTS_GEODATA_DIR.")
-    frame = gpd.read_file(path).set_crs("EPSG:4326", allow_override=True)
+def communes_path(settings: Settings) -> Path:
+    """The commune outlines the service uses: ``HOTSPOTS_COMMUNES_FILE``, else the file shipped in ``geodata/``."""
+    return settings.communes_file or settings.geodata_dir / COMMUNES_FILE
+
+
+def read_communes(path: Path, zone: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
+    """The commune outlines of ``path`` (:func:`communes_path`) as ``name_fr``, ``name_nl``, ``role`` (``target``
+    for the zone's own) and the outline in WGS84, or a French configuration error naming the file and what it
+    lacks. With ``zone`` (the service's ``zone_communes``), the zone's own are those communes, named in French or
+    Dutch, whatever the file says.
+
+    Any file pyogrio reads, in any CRS it declares (none declared: WGS84); the French name under ``name_fr`` or
+    another usual column (``nom``, ``name``…), the Dutch one under ``name_nl`` if there is one."""
+    if not path.is_file():
+        raise ConfigError(
+            f"Contours des communes introuvables : {path}",
+            hint="Vérifiez HOTSPOTS_COMMUNES_FILE (ou HOTSPOTS_GEODATA_DIR pour le fichier fourni).",
+        )
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio's errors name the driver, not what to do
+        raise ConfigError(
+            f"Contours des communes illisibles : {path} ({exc}).",
+            hint="Donnez un fichier GeoJSON, GeoPackage ou shapefile de polygones (HOTSPOTS_COMMUNES_FILE).",
+        ) from exc
+    columns = {str(c).lower(): c for c in frame.columns}
+    name = next((columns[c] for c in _NAME_COLUMNS if c in columns), None)
+    polygons = frame.geom_type.isin(["Polygon", "MultiPolygon"])
+    if name is None or frame.empty or not polygons.all():
+        what = "aucune colonne de nom" if name is None else "des géométries qui ne sont pas des polygones"
+        raise ConfigError(
+            f"Contours des communes inutilisables : {path} ({what if len(frame) else 'aucune commune'}).",
+            hint=f"Chaque commune est un polygone avec son nom dans une colonne {' ou '.join(_NAME_COLUMNS[:3])}.",
+        )
+    frame = frame.to_crs("EPSG:4326") if frame.crs is not None else frame.set_crs("EPSG:4326")
+    frame["name_fr"] = frame[name].astype(str).str.strip()
+    frame["name_nl"] = frame[columns["name_nl"]].fillna(frame["name_fr"]) if "name_nl" in columns else frame["name_fr"]
+    if "role" not in frame.columns:
+        frame["role"] = "neighbour"
     if zone is not None:
         mine = frame["name_fr"].isin(zone) | frame["name_nl"].isin(zone)
         was = frame["role"] == "target"
@@ -39,13 +73,13 @@ def read_communes(geodata: Path, zone: tuple[str, ...] | None = None) -> gpd.Geo
 
 
 @lru_cache(maxsize=8)
-def _zone(geodata: Path, communes: tuple[str, ...], margin: float, crs: str) -> BaseGeometry:
-    frame = read_communes(geodata)
+def _zone(path: Path, communes: tuple[str, ...], margin: float, crs: str) -> BaseGeometry:
+    frame = read_communes(path)
     chosen = frame[frame["name_fr"].isin(communes) | frame["name_nl"].isin(communes)]
     missing = set(communes) - set(chosen["name_fr"]) - set(chosen["name_nl"])
     if missing:
         raise ConfigError(
-            f"Communes inconnues dans {COMMUNES_FILE} : {', '.join(sorted(missing))}.",
+            f"Communes inconnues dans {path.name} : {', '.join(sorted(missing))}.",
             hint=f"Communes disponibles : {', '.join(sorted(frame['name_fr']))}.",
         )
     zone = chosen.to_crs(crs).union_all().buffer(margin)
@@ -54,15 +88,15 @@ def _zone(geodata: Path, communes: tuple[str, ...], margin: float, crs: str) -> 
 
 
 @lru_cache(maxsize=8)
-def _bounds(geodata: Path, communes: tuple[str, ...]) -> tuple[tuple[float, float], tuple[float, float]]:
-    frame = read_communes(geodata, communes)
+def _bounds(path: Path, communes: tuple[str, ...]) -> tuple[tuple[float, float], tuple[float, float]]:
+    frame = read_communes(path, communes)
     west, south, east, north = frame[frame["role"] == "target"].total_bounds
     return (round(float(south), 4), round(float(west), 4)), (round(float(north), 4), round(float(east), 4))
 
 
 def zone_bounds(settings: Settings) -> tuple[tuple[float, float], tuple[float, float]]:
     """The box of the zone's communes in WGS84, ((south, west), (north, east)) as Leaflet fits a map to it."""
-    return _bounds(settings.geodata_dir, tuple(settings.zone_communes))
+    return _bounds(communes_path(settings), tuple(settings.zone_communes))
 
 
 def zone_centre(settings: Settings) -> list[float]:
@@ -73,12 +107,12 @@ def zone_centre(settings: Settings) -> list[float]:
 
 def zone_polygon(settings: Settings) -> BaseGeometry:
     """The zone (with its margin) in the metric CRS, prepared for fast point tests."""
-    return _zone(settings.geodata_dir, tuple(settings.zone_communes), settings.zone_margin_m, settings.crs)
+    return _zone(communes_path(settings), tuple(settings.zone_communes), settings.zone_margin_m, settings.crs)
 
 
 @lru_cache(maxsize=8)
-def _outlines(geodata: Path, communes: tuple[str, ...], crs: str) -> tuple[tuple[str, BaseGeometry], ...]:
-    frame = read_communes(geodata).to_crs(crs)
+def _outlines(path: Path, communes: tuple[str, ...], crs: str) -> tuple[tuple[str, BaseGeometry], ...]:
+    frame = read_communes(path).to_crs(crs)
     mine = frame["name_fr"].isin(communes) | frame["name_nl"].isin(communes)
     ordered = [*frame[mine].itertuples(), *frame[~mine].itertuples()]  # the zone's own communes first
     for row in ordered:
@@ -88,7 +122,7 @@ def _outlines(geodata: Path, communes: tuple[str, ...], crs: str) -> tuple[tuple
 
 def commune_outlines(settings: Settings) -> tuple[tuple[str, BaseGeometry], ...]:
     """(French name, outline) of the zone's communes and of their neighbours, in the metric CRS, prepared."""
-    return _outlines(settings.geodata_dir, tuple(settings.zone_communes), settings.crs)
+    return _outlines(communes_path(settings), tuple(settings.zone_communes), settings.crs)
 
 
 def communes_at(outlines: tuple[tuple[str, BaseGeometry], ...], x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -133,7 +167,7 @@ def postcode_areas(
 
 def zone_outline(settings: Settings) -> BaseGeometry:
     """The zone's communes without the margin: the study area of a back-test on the service's own data."""
-    return _zone(settings.geodata_dir, tuple(settings.zone_communes), 0.0, settings.crs)
+    return _zone(communes_path(settings), tuple(settings.zone_communes), 0.0, settings.crs)
 
 
 def km_outside(zone: BaseGeometry, x: float, y: float) -> float | None:

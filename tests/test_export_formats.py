@@ -581,12 +581,12 @@ def test_the_printed_map_prefers_a_loaded_road_network(pack, settings):
             "(ST_Transform(ST_GeomFromText('LINESTRING(230000 145000, 231000 145500)', 31370), 4326)), "
             "(ST_Transform(ST_GeomFromText('LINESTRING(100000 100000, 100100 100000)', 31370), 4326))"
         )
-        roads = load_background(conn, settings.geodata_dir, bounds)
+        roads = load_background(conn, settings, bounds)
         conn.rollback()
         conn.execute("DELETE FROM gazetteer_addresses")
-        shipped = load_background(conn, settings.geodata_dir, bounds)
+        shipped = load_background(conn, settings, bounds)
         conn.rollback()
-        registered = load_background(conn, settings.geodata_dir, bounds)
+        registered = load_background(conn, settings, bounds)
     assert roads.source == ROAD_SOURCE and len(roads.streets) == 1  # the far line is not read
     (x0, y0), (x1, y1) = shapely.get_coordinates(roads.streets[0])
     assert (round(x1), round(y0)) == (231000, 145000)

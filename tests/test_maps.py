@@ -8,11 +8,16 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 
 from service.api import create_app
 from service.demo import write_bulk_reports
+from service.errors import ConfigError
+from service.geo import to_lambert
+from service.zone import km_outside, zone_outline, zone_polygon
 from tests.conftest import PASSWORDS, ROOT
 from tests.helpers import ingest
 
@@ -392,6 +397,49 @@ def test_the_maps_mark_and_frame_the_communes_the_service_is_set_for(settings, c
         box = json.loads(re.search(r'"emprise_zone": (\[\[[^]]+\], \[[^]]+\]\])', html)[1])
         (south, west), (north, east) = box
         assert 50.55 < south < north < 50.63 and 5.38 < west < east < 5.49, box  # Flémalle, west of Seraing
+
+
+def test_a_zone_brings_its_own_commune_outlines(settings, conn, accounts, tmp_path):
+    """HOTSPOTS_COMMUNES_FILE: another zone's outlines, as a GeoPackage in Lambert 72 with the name under « nom »
+    (no Dutch name, no role), are the communes the maps draw, the box they open on and the zone the import
+    checks points against."""
+    shipped = gpd.read_file(ROOT / "geodata" / "communes_seraing_neupre.geojson")
+    theirs = shipped[shipped["name_fr"].isin(["Flémalle", "Saint-Nicolas", "Seraing"])].to_crs("EPSG:31370")
+    path = tmp_path / "communes_zone_ouest.gpkg"
+    theirs[["name_fr", "geometry"]].rename(columns={"name_fr": "nom"}).to_file(path)
+    mine = settings.model_copy(update={"communes_file": path, "zone_communes": ("Flémalle", "Saint-Nicolas")})
+    with _app(settings, communes_file=path, zone_communes=("Flémalle", "Saint-Nicolas")) as c:
+        _login(c, "lecteur")
+        communes = c.get("/api/carte/fond/communes").json()
+        page = c.get("/carte").text
+    drawn = {f["properties"]["nom"]: f["properties"]["zone"] for f in communes["features"]}
+    assert drawn == {"Flémalle": True, "Saint-Nicolas": True, "Seraing": False}
+    (south, west), (north, east) = json.loads(re.search(r'"emprise_zone": (\[\[[^]]+\], \[[^]]+\]\])', page)[1])
+    # the box of Flémalle (west) and Saint-Nicolas (north-east), not of Seraing and Neupré (south to 50,52)
+    assert (south, west, north, east) == pytest.approx((50.5544, 5.386, 50.6491, 5.5521), abs=2e-4)
+    zone = zone_polygon(mine)
+    flemalle_town_hall, seraing_castle = to_lambert(5.4605, 50.6040), to_lambert(5.5070, 50.6120)
+    assert shapely.contains_xy(zone, *flemalle_town_hall)
+    assert km_outside(zone_outline(mine), *seraing_castle) is not None
+
+
+def test_a_commune_outline_file_that_cannot_serve_is_refused_in_french(settings, tmp_path):
+    """A missing file, points instead of outlines, or no column with the communes' names: each refusal names the
+    file and says what to give."""
+    points = tmp_path / "mairies.geojson"
+    gpd.GeoDataFrame({"nom": ["Flémalle"]}, geometry=[shapely.Point(5.46, 50.60)], crs="EPSG:4326").to_file(points)
+    unnamed = tmp_path / "sans_nom.geojson"
+    gpd.GeoDataFrame({"code": ["62120"]}, geometry=[shapely.box(5.4, 50.5, 5.5, 50.6)], crs="EPSG:4326").to_file(
+        unnamed
+    )
+    for path, words, hint in (
+        (tmp_path / "absent.geojson", "Contours des communes introuvables", "Vérifiez HOTSPOTS_COMMUNES_FILE"),
+        (points, "des géométries qui ne sont pas des polygones", "Chaque commune est un polygone"),
+        (unnamed, "aucune colonne de nom", "son nom dans une colonne name_fr ou nom ou name"),
+    ):
+        with pytest.raises(ConfigError, match=words) as caught:
+            zone_polygon(settings.model_copy(update={"communes_file": path, "zone_communes": ("Flémalle",)}))
+        assert path.name in caught.value.message and hint in (caught.value.hint or "")
 
 
 # --- public map ------------------------------------------------------------------------------------------------

@@ -152,7 +152,7 @@ def test_advice_sheet_figures_match_a_direct_count(db, settings, demo, labels, g
     assert len(facts.points) >= 1 and facts.points["distance_m"].min() < 60
     body = facts_json(facts, labels)
     assert body["signalements"]["total"] == facts.total and body["rayon_m"] == 250
-    pdf = _pdf_text(render_advice_pdf(facts, labels))
+    pdf = _pdf_text(render_advice_pdf(facts, labels, issuer=settings.service_name))
     assert f"Fiche d'avis — {place.label}" in pdf and "Avis du service Environnement" in pdf
     assert "Signalements par catégorie et par année" in pdf and "2024 2025 2026 Total" in pdf
     top, row = next(iter(facts.counts.iterrows()))

@@ -140,9 +140,16 @@ def test_digests_carry_no_personal_data_nor_report_text(db, settings, demo, labe
     outputs = []
     for planted in demo["truth"]["prevention"]["networks"]:
         found = digest_for(db, settings, labels, period=PERIOD, network=planted["nom"], now=NOW)
-        outputs += [_html_text(render_html(found)), _pdf_text(render_pdf(found)), json.dumps(digest_json(found))]
+        outputs += [
+            _html_text(render_html(found, issuer=settings.service_name)),
+            _pdf_text(render_pdf(found, issuer=settings.service_name)),
+            json.dumps(digest_json(found)),
+        ]
     section = digest_for(db, settings, labels, period=PERIOD, section="Seraing", now=NOW)
-    outputs += [_html_text(render_html(section)), _pdf_text(render_pdf(section))]
+    outputs += [
+        _html_text(render_html(section, issuer=settings.service_name)),
+        _pdf_text(render_pdf(section, issuer=settings.service_name)),
+    ]
     for text in outputs:
         flat = re.sub(r"\s+", " ", text)
         digits = re.sub(r"\D", "", text)
@@ -164,7 +171,7 @@ def test_counts_under_the_threshold_read_moins_de_k(db, settings, demo, labels):
     shown = [c for c in counts if c["nombre"] is not None]
     assert all(c["nombre"] == 0 or c["nombre"] >= 5 for c in shown)
     under = {c["code"] for c in found.categories if 0 < c["n"] < 5}
-    page = _html_text(render_html(found))
+    page = _html_text(render_html(found, issuer=settings.service_name))
     for code in under:
         assert re.search(rf"{re.escape(labels.category(code))} moins de 5", page), code
 
@@ -172,13 +179,13 @@ def test_counts_under_the_threshold_read_moins_de_k(db, settings, demo, labels):
 def test_the_digest_draws_its_map_offline(db, settings, demo, labels):
     name = demo["truth"]["prevention"]["networks"][0]["nom"]
     found = digest_for(db, settings, labels, period=PERIOD, network=name, now=NOW)
-    page = render_html(found)
+    page = render_html(found, issuer=settings.service_name)
     png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', page).group(1))
     image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     area_green = (abs(image - np.array([0x1A, 0x96, 0x41])).sum(axis=2) < 40).sum()
     point_orange = (abs(image - np.array([0xE6, 0x61, 0x01])).sum(axis=2) < 40).sum()
     assert area_green > 500 and point_orange > 50  # the area's outline and the numbered points
-    pdf = render_pdf(found)
+    pdf = render_pdf(found, issuer=settings.service_name)
     text = _pdf_text(pdf)
     for words in (
         found.title.split(" — ")[1],
@@ -192,6 +199,23 @@ def test_the_digest_draws_its_map_offline(db, settings, demo, labels):
         assert words in text, words
 
 
+def test_another_service_signs_its_digests_and_its_login_page_with_its_own_name(db, settings, demo, labels):
+    """A zone that is not Seraing-Neupré sets HOTSPOTS_SERVICE_NAME: its name, not ours, is at the foot of the
+    printed and e-mailed digests and under the title of the login page."""
+    theirs = settings.model_copy(update={"service_name": "cellule Propreté de la zone de police Meuse-Hesbaye"})
+    name = demo["truth"]["prevention"]["networks"][0]["nom"]
+    found = digest_for(db, theirs, labels, period=PERIOD, network=name, now=NOW)
+    printed = " ".join(_pdf_text(render_pdf(found, issuer=theirs.service_name)).split())
+    page = _html_text(render_html(found, issuer=theirs.service_name))
+    assert "Hotspots — cellule Propreté de la zone de police Meuse-Hesbaye — imprimé le" in printed
+    assert "Hotspots — cellule Propreté de la zone de police Meuse-Hesbaye — bilan établi le" in page
+    with TestClient(create_app(theirs)) as client:
+        login = _html_text(client.get("/connexion").text)
+    assert "Cellule Propreté de la zone de police Meuse-Hesbaye" in login
+    for words in (printed, page, login):
+        assert "Seraing-Neupré" not in words
+
+
 def test_a_period_without_data_says_so(db, settings, demo, labels):
     name = demo["truth"]["prevention"]["networks"][1]["nom"]
     found = digest_for(db, settings, labels, period="2019-05", network=name, now=NOW)
@@ -200,9 +224,9 @@ def test_a_period_without_data_says_so(db, settings, demo, labels):
     assert any(
         n.startswith("Aucune donnée pour mai 2019 : les signalements enregistrés commencent le") for n in found.notes
     )
-    text = _pdf_text(render_pdf(found))
+    text = _pdf_text(render_pdf(found, issuer=settings.service_name))
     assert "Aucun signalement dans la zone en mai 2019 ni en avril 2019." in re.sub(r"\s+", " ", text)
-    assert "Aucun signalement dans la zone en mai 2019" in _html_text(render_html(found))
+    assert "Aucun signalement dans la zone en mai 2019" in _html_text(render_html(found, issuer=settings.service_name))
 
 
 def test_a_section_digest_for_the_cleanliness_service(db, settings, labels):

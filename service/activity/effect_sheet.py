@@ -40,7 +40,7 @@ def map_bounds(effect: Effect) -> tuple[float, float, float, float]:
 
 def load_effect_background(conn: psycopg.Connection[Any], settings: Settings, effect: Effect) -> PaperBackground:
     """The streets and commune outlines under the sheet's map (reads the database)."""
-    return load_background(conn, settings.geodata_dir, map_bounds(effect))
+    return load_background(conn, settings, map_bounds(effect))
 
 
 def render_effect_pdf(
@@ -48,9 +48,11 @@ def render_effect_pdf(
     category_label: str | None,
     points: list[tuple[shapely.Geometry, bool]],
     *,
+    issuer: str,
     background: PaperBackground | None = None,
 ) -> bytes:
-    """The sheet's PDF bytes; ``points`` are the reports of the place and its ring (:func:`effect_points`)."""
+    """The sheet's PDF bytes, signed by ``issuer`` (the service's name); ``points`` are the reports of the place
+    and its ring (:func:`effect_points`)."""
     st = Styles()
     sentences = effect_sentences(effect, category_label)
     title = f"L'action a-t-elle servi ? — {effect.site.id}"
@@ -75,7 +77,12 @@ def render_effect_pdf(
         story += section("Le lieu mois par mois", [chart], st)
     story += section("Le lieu, son anneau et ses signalements", [map_block(effect, points, background)], st)
     return build(
-        story, title=title, subject="Effet d'une action du service Environnement", running_title=title, zone=effect.zone
+        story,
+        title=title,
+        subject="Effet d'une action du service Environnement",
+        running_title=title,
+        zone=effect.zone,
+        issuer=issuer,
     )
 
 

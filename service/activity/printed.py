@@ -33,8 +33,8 @@ CHART_ROWS = 10
 _WHAT = {"categorie": "catégorie", "commune": "commune", "source": "source"}
 
 
-def render_pdf(activity: Activity) -> bytes:
-    """The report's PDF bytes."""
+def render_pdf(activity: Activity, *, issuer: str) -> bytes:
+    """The report's PDF bytes, signed by ``issuer`` (the service's name)."""
     st = Styles()
     w = activity.windows
     twice = w.previous_is_year_before
@@ -67,6 +67,7 @@ def render_pdf(activity: Activity) -> bytes:
         subject="Bilan d'activité du service Environnement",
         running_title=f"Bilan d'activité — {w.period.label}",
         zone=w.period.zone,
+        issuer=issuer,
     )
 
 

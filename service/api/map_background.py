@@ -14,6 +14,8 @@ import psycopg
 from service.api.cache import Body, encode
 from service.geocode.register import address_points
 from service.maps.background import LAYERS, Layer, build_layer, layer_key
+from service.settings import Settings
+from service.zone import communes_path
 
 GEOJSON = "application/geo+json"
 
@@ -23,11 +25,11 @@ _BUILT: dict[tuple[Any, ...], Body] = {}
 _built_lock = threading.Lock()
 
 
-def _built(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer, zone: tuple[str, ...]) -> Body:
-    key = layer_key(addresses, geodata, layer, zone)
+def _built(addresses: gpd.GeoDataFrame, communes: Path, layer: Layer, zone: tuple[str, ...]) -> Body:
+    key = layer_key(addresses, communes, layer, zone)
     with _built_lock:
         if key not in _BUILT:
-            _BUILT[key] = encode(build_layer(addresses, geodata, layer, zone), GEOJSON)
+            _BUILT[key] = encode(build_layer(addresses, communes, layer, zone), GEOJSON)
         return _BUILT[key]
 
 
@@ -47,16 +49,17 @@ class MapBackground:
                 conn.rollback()  # the request's connection: no transaction left open while the layers are built
             return self._addresses
 
-    def layer(self, geodata: Path, layer: Layer, conn: psycopg.Connection[Any], zone: tuple[str, ...]) -> Body:
-        """The layer, ready to send (``conn``: the request's; ``zone``: the zone's communes): built once per
-        register."""
-        return _built(self.addresses(geodata, conn), geodata, layer, zone)
+    def layer(self, settings: Settings, layer: Layer, conn: psycopg.Connection[Any]) -> Body:
+        """The layer, ready to send (``conn``: the request's): built once per register and zone."""
+        zone = tuple(settings.zone_communes)
+        return _built(self.addresses(settings.geodata_dir, conn), communes_path(settings), layer, zone)
 
-    def warm(self, geodata: Path, conn: psycopg.Connection[Any], zone: tuple[str, ...]) -> None:
+    def warm(self, settings: Settings, conn: psycopg.Connection[Any]) -> None:
         """Read the addresses now and build the missing layers in a thread."""
-        addresses = self.addresses(geodata, conn)
+        addresses = self.addresses(settings.geodata_dir, conn)
+        communes, zone = communes_path(settings), tuple(settings.zone_communes)
         with _built_lock:
-            todo = [layer for layer in LAYERS if layer_key(addresses, geodata, layer, zone) not in _BUILT]
+            todo = [layer for layer in LAYERS if layer_key(addresses, communes, layer, zone) not in _BUILT]
         with self._lock:
             if not todo or self._warming:
                 return
@@ -65,7 +68,7 @@ class MapBackground:
         def run() -> None:
             for layer in todo:
                 try:
-                    _built(addresses, geodata, layer, zone)
+                    _built(addresses, communes, layer, zone)
                 except Exception:
                     return
 

@@ -46,8 +46,8 @@ def activity(
     exact, Benjamini–Hochberg sur chaque tableau)."""
     found = read_activity(conn, parse_period(periode, zone=settings.timezone))
     if format != "json":
-        render = render_workbook if format == "xlsx" else render_pdf
-        return file_response(render(found), format, f"bilan_activite_{found.windows.period.code}.{format}")
+        data = render_workbook(found) if format == "xlsx" else render_pdf(found, issuer=settings.service_name)
+        return file_response(data, format, f"bilan_activite_{found.windows.period.code}.{format}")
     return JSONResponse(activity_json(found))
 
 
@@ -107,6 +107,6 @@ def effect(
     label = labels.category(found.category)
     if format == "pdf":
         points, background = effect_points(conn, found), load_effect_background(conn, settings, found)
-        sheet = render_effect_pdf(found, label, points, background=background)
+        sheet = render_effect_pdf(found, label, points, issuer=settings.service_name, background=background)
         return file_response(sheet, "pdf", f"{effect_stem(found)}.pdf")
     return JSONResponse(effect_json(found, label))

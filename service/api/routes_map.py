@@ -115,7 +115,7 @@ def background(couche: Layer, request: Request, settings: AppSettings, conn: Con
     WGS84)."""
     return respond(
         request,
-        state_of(request).background.layer(settings.geodata_dir, couche, conn, tuple(settings.zone_communes)),
+        state_of(request).background.layer(settings, couche, conn),
         max_age=3600,
     )
 
@@ -160,5 +160,5 @@ async def public_map_cells(
 def public_background(couche: Layer, request: Request, settings: AppSettings, conn: Conn) -> Response:
     """Le fond de la carte publique : les communes, les secteurs postaux ou les rues (GeoJSON WGS84)."""
     _public_on(settings)
-    body = state_of(request).background.layer(settings.geodata_dir, couche, conn, tuple(settings.zone_communes))
+    body = state_of(request).background.layer(settings, couche, conn)
     return respond(request, body, max_age=3600, public=True)

@@ -73,6 +73,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_form(
+    settings: Settings,
     *,
     suite: str,
     identifiant: str = "",
@@ -82,16 +83,22 @@ def _login_form(
     status: int = 200,
 ) -> HTMLResponse:
     html = render(
-        "connexion.html", suite=suite, identifiant=identifiant, erreur=erreur, conseil=conseil, message=message
+        "connexion.html",
+        service=settings.service_name,
+        suite=suite,
+        identifiant=identifiant,
+        erreur=erreur,
+        conseil=conseil,
+        message=message,
     )
     return HTMLResponse(html, status_code=status, headers=_NO_STORE)
 
 
 @router.get("/connexion", response_class=HTMLResponse)
-def login_page(suite: str | None = None, message: str | None = None) -> HTMLResponse:
+def login_page(settings: AppSettings, suite: str | None = None, message: str | None = None) -> HTMLResponse:
     """Le formulaire de connexion (« Vous êtes déconnecté » après une déconnexion)."""
     note = "Vous êtes déconnecté." if message == "deconnecte" else None
-    return _login_form(suite=_safe_next(suite), message=note)
+    return _login_form(settings, suite=_safe_next(suite), message=note)
 
 
 @router.post("/connexion", response_class=HTMLResponse)
@@ -108,6 +115,7 @@ def login_submit(
     target = _safe_next(suite)
     if not identifiant.strip() or not mot_de_passe:
         return _login_form(
+            settings,
             suite=target,
             identifiant=identifiant,
             erreur="Indiquez votre identifiant et votre mot de passe.",
@@ -119,7 +127,12 @@ def login_submit(
     except (AuthenticationError, TooManyAttemptsError) as exc:
         conn.rollback()
         page = _login_form(
-            suite=target, identifiant=identifiant, erreur=exc.message, conseil=exc.hint, status=exc.http_status
+            settings,
+            suite=target,
+            identifiant=identifiant,
+            erreur=exc.message,
+            conseil=exc.hint,
+            status=exc.http_status,
         )
         if isinstance(exc, TooManyAttemptsError):
             page.headers["Retry-After"] = str(exc.retry_after)
@@ -143,7 +156,7 @@ def planning_map(request: Request, settings: AppSettings, conn: Conn, user: Mayb
     """La carte des agents ; sans connexion, le formulaire de connexion, qui y ramène."""
     if user is None:
         return RedirectResponse(f"/connexion?suite={quote('/carte', safe='/')}", status_code=303, headers=_NO_STORE)
-    state_of(request).background.warm(settings.geodata_dir, conn, tuple(settings.zone_communes))
+    state_of(request).background.warm(settings, conn)
     html = planning_page(settings, user, vocabulary(conn), today=_today(settings))
     return HTMLResponse(html, headers={**_NO_STORE, **page_headers(settings, html)})
 
@@ -160,7 +173,7 @@ def public_map(request: Request, settings: AppSettings, conn: Conn, langue: str 
             conseil="Les agents se connectent sur /carte. Pour la publier : HOTSPOTS_PUBLIC_MAP=true.",
         )
         return HTMLResponse(html, status_code=404)
-    state_of(request).background.warm(settings.geodata_dir, conn, tuple(settings.zone_communes))
+    state_of(request).background.warm(settings, conn)
     language = choose(langue, request.headers.get("accept-language"))
     html = public_page(settings, language, today=_today(settings))
     headers = {"Cache-Control": "no-cache", "Content-Language": language, "Vary": "Accept-Language"}

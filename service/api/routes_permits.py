@@ -99,6 +99,8 @@ def advice(_user: Reader, facts: Facts, conn: Conn) -> JSONResponse:
 def advice_pdf(user: Planner, facts: Facts, conn: Conn, settings: AppSettings) -> Response:
     """La fiche d'avis en PDF A4 à joindre au dossier : les mêmes faits, une carte du rayon, et un cadre pour l'avis
     du service. L'export est inscrit au journal des accès."""
-    body = render_advice_pdf(facts, load_labels(conn), background=load_advice_background(conn, settings, facts))
+    body = render_advice_pdf(
+        facts, load_labels(conn), issuer=settings.service_name, background=load_advice_background(conn, settings, facts)
+    )
     audit(conn, user, "export_avis", lieu=facts.place.label, rayon=facts.radius_m)
     return file_response(body, "pdf", "avis.pdf")

@@ -146,9 +146,9 @@ def _digest_response(conn: psycopg.Connection[Any], settings: Settings, found: D
         return JSONResponse(digest_json(found))
     background = load_digest_background(conn, settings, found)
     if fmt == "html":
-        data = render_html(found, background=background).encode("utf-8")
+        data = render_html(found, issuer=settings.service_name, background=background).encode("utf-8")
     else:
-        data = render_pdf(found, background=background)
+        data = render_pdf(found, issuer=settings.service_name, background=background)
     return file_response(data, fmt, f"bilan_{found.period.code}.{fmt}")
 
 

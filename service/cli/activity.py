@@ -60,7 +60,7 @@ def activite(
         out.mkdir(parents=True, exist_ok=True)
         sheet, printed = (out / f"bilan_activite_{period.code}.{suffix}" for suffix in ("xlsx", "pdf"))
         sheet.write_bytes(render_workbook(activity))
-        printed.write_bytes(render_pdf(activity))
+        printed.write_bytes(render_pdf(activity, issuer=settings.service_name))
         print_written([sheet, printed])
 
 
@@ -127,7 +127,9 @@ def effet(
             points, background = effect_points(conn, found), load_effect_background(conn, settings, found)
             out.mkdir(parents=True, exist_ok=True)
             written.append(out / f"{effect_stem(found)}.pdf")
-            written[0].write_bytes(render_effect_pdf(found, label, points, background=background))
+            written[0].write_bytes(
+                render_effect_pdf(found, label, points, issuer=settings.service_name, background=background)
+            )
     if json_out:
         print_json(effect_json(found, label))
         return

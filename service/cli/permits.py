@@ -46,7 +46,12 @@ def avis(
             facts = advice_for_address(conn, settings, adresse, Reach(rayon, annees), labels=labels, geocoder=geocoder)
             data = None
             if out is not None:
-                data = render_advice_pdf(facts, labels, background=load_advice_background(conn, settings, facts))
+                data = render_advice_pdf(
+                    facts,
+                    labels,
+                    issuer=settings.service_name,
+                    background=load_advice_background(conn, settings, facts),
+                )
         if out is not None and data is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             write_file(out, data)

@@ -109,9 +109,9 @@ def section(title: str, body: Sequence[Flowable], st: Styles) -> list[Flowable]:
     return [KeepTogether([para(title, st.h2), body[0]]), *body[1:]]
 
 
-def build(story: list[Flowable], *, title: str, subject: str, running_title: str, zone: str) -> bytes:
-    """The PDF's bytes: A4, the running title and the page number at the top, the print date (in ``zone``, the
-    service's time zone) at the bottom."""
+def build(story: list[Flowable], *, title: str, subject: str, running_title: str, zone: str, issuer: str) -> bytes:
+    """The PDF's bytes: A4, the running title and the page number at the top; at the bottom, who issued it
+    (``issuer``, the service's name) and the print date (in ``zone``, the service's time zone)."""
     regular = fonts()[0]
     printed = datetime.now(ZoneInfo(zone)).strftime("%d/%m/%Y à %H:%M")
 
@@ -120,9 +120,7 @@ def build(story: list[Flowable], *, title: str, subject: str, running_title: str
         canv.setFont(regular, 7.5)
         canv.setFillColor(colors.HexColor("#555555"))
         canv.drawString(MARGIN, A4[1] - 10 * mm, running_title)
-        canv.drawString(
-            MARGIN, 9 * mm, f"Hotspots — service Environnement, zone de police Seraing-Neupré — imprimé le {printed}"
-        )
+        canv.drawString(MARGIN, 9 * mm, f"Hotspots — {issuer} — imprimé le {printed}")
         canv.restoreState()
 
     return pdf_bytes(story, title=title, subject=subject, decorate=decorate, margin=MARGIN, number_at=10 * mm)

@@ -140,7 +140,7 @@ def load_sheet_background(conn: psycopg.Connection[Any], settings: Settings, she
     bounds = map_bounds(sheet)
     if bounds is None:
         return PaperBackground()
-    return load_background(conn, settings.geodata_dir, bounds)
+    return load_background(conn, settings, bounds)
 
 
 class _Styles:

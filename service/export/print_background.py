@@ -4,7 +4,8 @@
   per street drawn through its official addresses (the analysis' ``network_from_addresses``, as the web map's
   offline background does), from the address register in PostGIS or, when none is loaded, the ICAR extract
   shipped in ``geodata/``;
-* communes: ``geodata/communes_seraing_neupre.geojson`` (coarse outlines, display only), with their names.
+* communes: the service's commune outlines (``HOTSPOTS_COMMUNES_FILE`` or the file shipped in ``geodata/``; coarse,
+  display only), with their names.
 
 Only what falls within the extent (and a margin, so that streets cut by the frame run on to its edge) is read.
 """
@@ -24,7 +25,8 @@ from service.analyse.axes import network_from_addresses
 from service.db.queries import Queries
 from service.export.print_map import Bounds, MapLayer
 from service.geocode.register import address_points
-from service.zone import COMMUNES_FILE, read_communes
+from service.settings import Settings
+from service.zone import communes_path, read_communes
 
 CRS = "EPSG:31370"
 #: Extra metres read around the extent.
@@ -95,23 +97,23 @@ def _road_lines(conn: psycopg.Connection[Any], box: dict[str, float]) -> list[Ba
     return [shapely.from_wkb(bytes(r[0])) for r in rows if r[0] is not None]
 
 
-def _communes(geodata: Path, box: dict[str, float]) -> tuple[list[BaseGeometry], list[str]]:
-    if not (geodata / COMMUNES_FILE).is_file():
+def _communes(path: Path, box: dict[str, float]) -> tuple[list[BaseGeometry], list[str]]:
+    if not path.is_file():
         return [], []
-    frame = read_communes(geodata).to_crs(CRS)
+    frame = read_communes(path).to_crs(CRS)
     frame = frame[frame.intersects(shapely.box(box["xmin"], box["ymin"], box["xmax"], box["ymax"]))]
     return list(frame.geometry), [str(n) for n in frame["name_fr"]]
 
 
 def load_background(
-    conn: psycopg.Connection[Any], geodata: Path, bounds: Bounds, *, margin_m: float = MARGIN_M
+    conn: psycopg.Connection[Any], settings: Settings, bounds: Bounds, *, margin_m: float = MARGIN_M
 ) -> PaperBackground:
     """The background of a printed map showing ``bounds`` (EPSG:31370 metres). Reads only."""
     box = _grown(bounds, margin_m)
-    communes, names = _communes(geodata, box)
+    communes, names = _communes(communes_path(settings), box)
     roads = _road_lines(conn, box)
     if roads:
         return PaperBackground(roads, communes, names, ROAD_SOURCE)
-    points = address_points(conn, geodata, box=(box["xmin"], box["ymin"], box["xmax"], box["ymax"]))
+    points = address_points(conn, settings.geodata_dir, box=(box["xmin"], box["ymin"], box["xmax"], box["ymax"]))
     streets = list(network_from_addresses(points).geometry) if len(points) else []
     return PaperBackground(streets, communes, names, ADDRESS_SOURCE if streets else "")

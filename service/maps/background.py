@@ -1,6 +1,7 @@
 """The map's own background, for when no tile server is reachable: commune outlines, postcode areas and streets.
 
-* communes: ``geodata/communes_seraing_neupre.geojson`` (coarse outlines, display only);
+* communes: ``HOTSPOTS_COMMUNES_FILE`` or ``geodata/communes_seraing_neupre.geojson`` (coarse outlines, display
+  only);
 * postcode areas ("secteurs"): :func:`service.zone.postcode_areas` (the Voronoi cells of the official addresses,
   merged per postcode) cut to the zone's communes — an approximation of the sections, drawn dashed and labelled as
   such;
@@ -60,17 +61,18 @@ def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     return data
 
 
-def layer_key(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer, zone: tuple[str, ...]) -> tuple[Any, ...]:
-    """What a layer depends on: the geodata folder, the layer, the zone's communes and a fingerprint of the
-    addresses."""
+def layer_key(addresses: gpd.GeoDataFrame, communes: Path, layer: Layer, zone: tuple[str, ...]) -> tuple[Any, ...]:
+    """What a layer depends on: the commune outlines' file, the layer, the zone's communes and a fingerprint of
+    the addresses."""
     coords = shapely.get_coordinates(addresses.geometry.to_numpy())
-    return (str(geodata), layer, zone, len(addresses), round(float(coords.sum()), 1) if len(coords) else 0.0)
+    return (str(communes), layer, zone, len(addresses), round(float(coords.sum()), 1) if len(coords) else 0.0)
 
 
-def build_layer(addresses: gpd.GeoDataFrame, geodata: Path, layer: Layer, zone: tuple[str, ...]) -> dict[str, Any]:
-    """One background layer as WGS84 GeoJSON, the communes of ``zone`` (the service's) marked as the zone's own
-    (built each time: the server keeps what it built, :mod:`service.api.map_background`)."""
-    communes = read_communes(geodata, zone)
+def build_layer(addresses: gpd.GeoDataFrame, outlines: Path, layer: Layer, zone: tuple[str, ...]) -> dict[str, Any]:
+    """One background layer as WGS84 GeoJSON, the communes of ``zone`` (the service's) in ``outlines`` (the commune
+    outlines' file) marked as the zone's own (built each time: the server keeps what it built,
+    :mod:`service.api.map_background`)."""
+    communes = read_communes(outlines, zone)
     if layer == "communes":
         keep = communes[["name_fr", "role", "geometry"]].rename(columns={"name_fr": "nom"})
         keep["zone"] = keep.pop("role") == "target"

@@ -21,7 +21,7 @@ import folium
 import geopandas as gpd
 
 from service.settings import Settings
-from service.zone import read_communes, zone_bounds, zone_centre
+from service.zone import communes_path, read_communes, zone_bounds, zone_centre
 
 _LEAFLET = Path(__file__).parent / "static" / "vendor" / "leaflet"
 
@@ -66,7 +66,7 @@ def zone_map(
         folium.TileLayer(
             tiles=settings.tile_url, attr=settings.tile_attribution, name="Fond de carte (tuiles, en ligne)"
         ).add_to(fmap)
-    communes = read_communes(settings.geodata_dir, tuple(settings.zone_communes))
+    communes = read_communes(communes_path(settings), tuple(settings.zone_communes))
     zone = communes[communes["role"] == "target"][["name_fr", "geometry"]]
     folium.GeoJson(
         json.loads(zone.to_json(drop_id=True)),

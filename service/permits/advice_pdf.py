@@ -92,7 +92,7 @@ def map_bounds(facts: AdviceFacts) -> tuple[float, float, float, float]:
 
 def load_advice_background(conn: psycopg.Connection[Any], settings: Settings, facts: AdviceFacts) -> PaperBackground:
     """Streets and communes under the advice sheet's map."""
-    return load_background(conn, settings.geodata_dir, map_bounds(facts))
+    return load_background(conn, settings, map_bounds(facts))
 
 
 def _counts_table(facts: AdviceFacts, labels: Labels, st: Styles) -> Flowable:
@@ -185,8 +185,10 @@ def _permits_table(facts: AdviceFacts, st: Styles) -> list[Flowable]:
     return [data_table(header, rows, st, widths=widths, numeric=[4])]
 
 
-def render_advice_pdf(facts: AdviceFacts, labels: Labels, *, background: PaperBackground | None = None) -> bytes:
-    """The advice sheet's bytes (A4)."""
+def render_advice_pdf(
+    facts: AdviceFacts, labels: Labels, *, issuer: str, background: PaperBackground | None = None
+) -> bytes:
+    """The advice sheet's bytes (A4), signed by ``issuer`` (the service's name)."""
     st = Styles()
     back = background or PaperBackground()
     until = facts.until.tz_convert(facts.zone)
@@ -240,5 +242,10 @@ def render_advice_pdf(facts: AdviceFacts, labels: Labels, *, background: PaperBa
     story += section("Visites du service dans le rayon", [visits], st)
     story += [*section("Remarques", bullets(facts.notes, st), st), Spacer(1, 5 * mm), _opinion_box(st)]
     return build(
-        story, title=title, subject="Fiche d'avis sur une demande de permis", running_title=title, zone=facts.zone
+        story,
+        title=title,
+        subject="Fiche d'avis sur une demande de permis",
+        running_title=title,
+        zone=facts.zone,
+        issuer=issuer,
     )

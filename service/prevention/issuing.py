@@ -81,8 +81,16 @@ def issue(
         with step(f"Bilan « {found.scope.name} » : carte et mise en page…"):
             background = load_digest_background(conn, settings, found)
             stem = digest_stem(found)
-            html = render_html(found, background=background) if "html" in formats or options.send else ""
-            pdf = render_pdf(found, background=background) if "pdf" in formats or options.send else b""
+            html = (
+                render_html(found, issuer=settings.service_name, background=background)
+                if "html" in formats or options.send
+                else ""
+            )
+            pdf = (
+                render_pdf(found, issuer=settings.service_name, background=background)
+                if "pdf" in formats or options.send
+                else b""
+            )
             contents = [(f"{stem}.html", html.encode("utf-8"))] if "html" in formats else []
             contents += [(f"{stem}.pdf", pdf)] if "pdf" in formats else []
             done.files = write_files(options.out, contents) if options.out is not None and contents else []

@@ -38,7 +38,7 @@ def map_bounds(digest: Digest) -> tuple[float, float, float, float]:
 
 def load_digest_background(conn: psycopg.Connection[Any], settings: Settings, digest: Digest) -> PaperBackground:
     """The streets and commune outlines under the digest's map (reads the database)."""
-    return load_background(conn, settings.geodata_dir, map_bounds(digest))
+    return load_background(conn, settings, map_bounds(digest))
 
 
 def map_block(digest: Digest, background: PaperBackground | None = None) -> MapFlowable:
@@ -117,8 +117,8 @@ def rows(digest: Digest) -> dict[str, list[list[str]]]:
     }
 
 
-def render_pdf(digest: Digest, *, background: PaperBackground | None = None) -> bytes:
-    """The digest as an A4 PDF."""
+def render_pdf(digest: Digest, *, issuer: str, background: PaperBackground | None = None) -> bytes:
+    """The digest as an A4 PDF, signed by ``issuer`` (the service's name)."""
     st = Styles()
     table = rows(digest)
     previous = digest.previous.label
@@ -195,18 +195,20 @@ def render_pdf(digest: Digest, *, background: PaperBackground | None = None) -> 
         subject="Bilan environnement d'un réseau de quartier",
         running_title=digest.title,
         zone=digest.period.zone,
+        issuer=issuer,
     )
 
 
 _env = Environment(loader=PackageLoader("service.prevention", "templates"), autoescape=select_autoescape(["html"]))
 
 
-def render_html(digest: Digest, *, background: PaperBackground | None = None) -> str:
-    """The digest as one self-contained HTML page (styles inline, the map as a PNG inside the page)."""
+def render_html(digest: Digest, *, issuer: str, background: PaperBackground | None = None) -> str:
+    """The digest as one self-contained HTML page (styles inline, the map as a PNG inside the page), signed by
+    ``issuer`` (the service's name)."""
     from service.export.paper import map_png
 
     image = base64.b64encode(map_png(map_block(digest, background))).decode("ascii")
-    return _env.get_template("bilan.html").render(digest=digest, rows=rows(digest), map_png=image)
+    return _env.get_template("bilan.html").render(digest=digest, rows=rows(digest), map_png=image, issuer=issuer)
 
 
 def digest_json(digest: Digest) -> dict[str, Any]:
