@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         "colonne name_fr ou nom, name_nl facultative) ; sans lui, celui de geodata/ (Seraing, Neupré et leurs "
         "voisines).",
     )
+    sections_file: Path | None = Field(
+        default=None,
+        description="Sections des communes de la zone (CSV : section, commune, codes_postaux, nom_complet), que "
+        "le registre ICAR ne nomme pas ; sans lui, celle de geodata/ (Seraing et Neupré).",
+    )
     zone_margin_m: float = Field(default=1500.0, ge=0, description="Marge autour de la zone (mètres).")
     crs: str = Field(default="EPSG:31370", description="Système de coordonnées métrique (Lambert belge 72).")
     timezone: str = Field(

@@ -13,6 +13,7 @@ import psycopg
 
 from service.api.cache import Body, encode
 from service.geocode.register import address_points
+from service.geocode.sections import Section, read_sections, sections_path
 from service.maps.background import LAYERS, Layer, build_layer, layer_key
 from service.settings import Settings
 from service.zone import communes_path
@@ -25,12 +26,17 @@ _BUILT: dict[tuple[Any, ...], Body] = {}
 _built_lock = threading.Lock()
 
 
-def _built(addresses: gpd.GeoDataFrame, communes: Path, layer: Layer, zone: tuple[str, ...]) -> Body:
-    key = layer_key(addresses, communes, layer, zone)
+def _built(addresses: gpd.GeoDataFrame, settings: Settings, layer: Layer) -> Body:
+    communes, zone, sections = communes_path(settings), tuple(settings.zone_communes), _sections(settings)
+    key = layer_key(addresses, communes, layer, zone, sections)
     with _built_lock:
         if key not in _BUILT:
-            _BUILT[key] = encode(build_layer(addresses, communes, layer, zone), GEOJSON)
+            _BUILT[key] = encode(build_layer(addresses, communes, layer, zone, sections), GEOJSON)
         return _BUILT[key]
+
+
+def _sections(settings: Settings) -> tuple[Section, ...]:
+    return read_sections(sections_path(settings))
 
 
 class MapBackground:
@@ -51,15 +57,14 @@ class MapBackground:
 
     def layer(self, settings: Settings, layer: Layer, conn: psycopg.Connection[Any]) -> Body:
         """The layer, ready to send (``conn``: the request's): built once per register and zone."""
-        zone = tuple(settings.zone_communes)
-        return _built(self.addresses(settings.geodata_dir, conn), communes_path(settings), layer, zone)
+        return _built(self.addresses(settings.geodata_dir, conn), settings, layer)
 
     def warm(self, settings: Settings, conn: psycopg.Connection[Any]) -> None:
         """Read the addresses now and build the missing layers in a thread."""
         addresses = self.addresses(settings.geodata_dir, conn)
-        communes, zone = communes_path(settings), tuple(settings.zone_communes)
+        communes, zone, sections = communes_path(settings), tuple(settings.zone_communes), _sections(settings)
         with _built_lock:
-            todo = [layer for layer in LAYERS if layer_key(addresses, communes, layer, zone) not in _BUILT]
+            todo = [layer for layer in LAYERS if layer_key(addresses, communes, layer, zone, sections) not in _BUILT]
         with self._lock:
             if not todo or self._warming:
                 return
@@ -68,7 +73,7 @@ class MapBackground:
         def run() -> None:
             for layer in todo:
                 try:
-                    _built(addresses, communes, layer, zone)
+                    _built(addresses, settings, layer)
                 except Exception:
                     return
 

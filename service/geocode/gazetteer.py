@@ -9,6 +9,7 @@ derives one row per street and per commune, section and postcode, so that coarse
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,31 +22,11 @@ from service.db.copy import copy_frame
 from service.db.queries import Queries
 from service.errors import InputFileError
 from service.geo import LAMBERT72, WGS84, project
+from service.geocode.sections import Section, section_of_postcode, shipped_sections
 
 ICAR_COLUMNS = {"icar_street_id", "street", "housenumber", "postcode", "municipality", "lat", "lon"}
 BEST_COLUMNS = {"EPSG:31370_x", "EPSG:31370_y", "house_number", "postcode", "street_id", "streetname_fr"}
 
-#: Former communes (sections) whose postcode names them alone; ICAR files carry no section names.
-#: Postcodes shared by several sections (4100 Seraing/Boncelles, 4120 Ehein/Neupré/Rotheux-Rimière) stay blank.
-SECTIONS_BY_POSTCODE = {
-    "4101": "Jemeppe-sur-Meuse",
-    "4102": "Ougrée",
-    "4121": "Neuville-en-Condroz",
-    "4122": "Plainevaux",
-}
-#: Section names people write, with their commune and postcodes (for coarse matches and locality hints).
-KNOWN_SECTIONS = {
-    "Seraing": ("Seraing", ("4100",)),
-    "Boncelles": ("Seraing", ("4100",)),
-    "Jemeppe-sur-Meuse": ("Seraing", ("4101",)),
-    "Jemeppe": ("Seraing", ("4101",)),
-    "Ougrée": ("Seraing", ("4102",)),
-    "Ehein": ("Neupré", ("4120",)),
-    "Rotheux-Rimière": ("Neupré", ("4120",)),
-    "Rotheux": ("Neupré", ("4120",)),
-    "Neuville-en-Condroz": ("Neupré", ("4121",)),
-    "Plainevaux": ("Neupré", ("4122",)),
-}
 _COLUMNS = [
     "source",
     "street_id",
@@ -78,7 +59,7 @@ class GazetteerLoad:
     seconds: float
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: Path, sections: dict[str, str]) -> pd.DataFrame:
     """One file in either layout → the canonical columns, in Lambert 72."""
     if not path.exists():
         raise InputFileError(f"Fichier d'adresses introuvable : {path}")
@@ -100,7 +81,7 @@ def _read(path: Path) -> pd.DataFrame:
                 "boxes": frame.get("box_numbers", ""),
                 "postcode": frame["postcode"],
                 "municipality": frame["municipality"],
-                "section": frame["postcode"].map(SECTIONS_BY_POSTCODE),
+                "section": frame["postcode"].map(sections),
             }
         )
     elif cols >= BEST_COLUMNS:
@@ -143,10 +124,18 @@ def _read(path: Path) -> pd.DataFrame:
     return out.drop_duplicates(["street_id", "house_number"])[_COLUMNS]
 
 
-def load_gazetteer(conn: psycopg.Connection[Any], paths: list[Path]) -> GazetteerLoad:
-    """Replace the addresses of the files' communes and rebuild streets and localities (one transaction)."""
+def load_gazetteer(
+    conn: psycopg.Connection[Any], paths: list[Path], *, sections: Sequence[Section] | None = None
+) -> GazetteerLoad:
+    """Replace the addresses of the files' communes and rebuild streets and localities (one transaction).
+
+    ``sections`` (:func:`service.geocode.sections.read_sections` of the service's table; the shipped table of
+    Seraing and Neupré when not given) name the sections an ICAR file does not: a section becomes a locality
+    where the register has addresses in its commune and postcodes."""
     start = time.perf_counter()
-    frame = pd.concat([_read(Path(p)) for p in paths], ignore_index=True)
+    sections = shipped_sections() if sections is None else sections
+    by_postcode = section_of_postcode(sections)
+    frame = pd.concat([_read(Path(p), by_postcode) for p in paths], ignore_index=True)
     if frame.empty:
         raise InputFileError("Aucune adresse utilisable dans les fichiers donnés.")
     municipalities = sorted(frame["municipality"].unique().tolist())
@@ -156,8 +145,11 @@ def load_gazetteer(conn: psycopg.Connection[Any], paths: list[Path]) -> Gazettee
         copy_frame(conn, "gazetteer_addresses", frame)
         conn.execute(_q("rebuild_streets"))
         conn.execute(_q("rebuild_localities"))
-        for name, (municipality, postcodes) in KNOWN_SECTIONS.items():
-            conn.execute(_q("add_section"), {"name": name, "municipality": municipality, "postcodes": list(postcodes)})
+        for section in sections:
+            conn.execute(
+                _q("add_section"),
+                {"name": section.name, "municipality": section.municipality, "postcodes": list(section.postcodes)},
+            )
         counts = conn.execute(_q("counts")).fetchone()
     assert counts is not None
     return GazetteerLoad(

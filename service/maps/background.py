@@ -15,6 +15,7 @@ few seconds for the streets, started in the background when a map page is opened
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,7 +23,7 @@ import geopandas as gpd
 import shapely
 
 from service.analyse.axes import network_from_addresses
-from service.geocode.gazetteer import KNOWN_SECTIONS
+from service.geocode.sections import Section, names_by_postcode
 from service.zone import postcode_areas, read_communes
 
 Layer = Literal["communes", "secteurs", "rues"]
@@ -33,16 +34,12 @@ TOLERANCE_M = 3.0
 PRECISION = 5
 
 
-def _sections(addresses: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _sections(addresses: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, sections: Sequence[Section]) -> gpd.GeoDataFrame:
     zone = communes[communes["role"] == "target"].to_crs(CRS)
     area = shapely.union_all(zone.geometry.to_numpy())
     merged = postcode_areas(addresses, area)
     merged["geometry"] = merged.geometry.intersection(area)
-    names: dict[str, list[str]] = {}
-    for name, (_municipality, codes) in KNOWN_SECTIONS.items():
-        if name not in ("Jemeppe", "Rotheux"):  # short forms of the names kept
-            for code in codes:
-                names.setdefault(code, []).append(name)
+    names = names_by_postcode(sections)
     merged["nom"] = [f"{code} {', '.join(names.get(code, []))}".strip() for code in merged["postcode"]]
     return merged.rename(columns={"postcode": "code_postal"})[["code_postal", "nom", "geometry"]]
 
@@ -61,22 +58,37 @@ def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     return data
 
 
-def layer_key(addresses: gpd.GeoDataFrame, communes: Path, layer: Layer, zone: tuple[str, ...]) -> tuple[Any, ...]:
-    """What a layer depends on: the commune outlines' file, the layer, the zone's communes and a fingerprint of
-    the addresses."""
+def layer_key(
+    addresses: gpd.GeoDataFrame, communes: Path, layer: Layer, zone: tuple[str, ...], sections: Sequence[Section]
+) -> tuple[Any, ...]:
+    """What a layer depends on: the commune outlines' file, the layer, the zone's communes and sections and a
+    fingerprint of the addresses."""
     coords = shapely.get_coordinates(addresses.geometry.to_numpy())
-    return (str(communes), layer, zone, len(addresses), round(float(coords.sum()), 1) if len(coords) else 0.0)
+    return (
+        str(communes),
+        layer,
+        zone,
+        tuple(sections),
+        len(addresses),
+        round(float(coords.sum()), 1) if len(coords) else 0.0,
+    )
 
 
-def build_layer(addresses: gpd.GeoDataFrame, outlines: Path, layer: Layer, zone: tuple[str, ...]) -> dict[str, Any]:
+def build_layer(
+    addresses: gpd.GeoDataFrame,
+    outlines: Path,
+    layer: Layer,
+    zone: tuple[str, ...],
+    sections: Sequence[Section],
+) -> dict[str, Any]:
     """One background layer as WGS84 GeoJSON, the communes of ``zone`` (the service's) in ``outlines`` (the commune
-    outlines' file) marked as the zone's own (built each time: the server keeps what it built,
-    :mod:`service.api.map_background`)."""
+    outlines' file) marked as the zone's own, postcode areas named by ``sections`` (built each time: the server
+    keeps what it built, :mod:`service.api.map_background`)."""
     communes = read_communes(outlines, zone)
     if layer == "communes":
         keep = communes[["name_fr", "role", "geometry"]].rename(columns={"name_fr": "nom"})
         keep["zone"] = keep.pop("role") == "target"
         return _geojson(keep)
     if layer == "secteurs":
-        return _geojson(_sections(addresses, communes))
+        return _geojson(_sections(addresses, communes, sections))
     return _geojson(_streets(addresses))
