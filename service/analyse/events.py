@@ -79,12 +79,6 @@ def _month_parts(when: pd.Series, zone: str) -> tuple[np.ndarray, np.ndarray, bo
     return month, fraction, bool(len(fraction)) and bool(np.all(fraction == 0))
 
 
-def months_of(when: pd.Series, month0: int, month_only: bool, zone: str = DEFAULT_TIMEZONE) -> np.ndarray:
-    """Times in months since ``month0`` (mid-month for month-only data)."""
-    month, fraction, _ = _month_parts(when, zone)
-    return (month - month0) + (0.5 if month_only else fraction)
-
-
 def time_of(stamp: pd.Timestamp, month0: int, zone: str = DEFAULT_TIMEZONE) -> float:
     """An instant on the clock of :class:`Events` (months since ``month0`` of ``zone``)."""
     month, fraction, _ = _month_parts(pd.Series([stamp]), zone)
