@@ -77,6 +77,21 @@ def test_help_is_in_french(settings):
     assert "Importer des fichiers" in done.stdout and "Base de données" in done.stdout
 
 
+def test_the_demo_refuses_a_service_set_for_another_zone_before_writing_anything(conn, settings):
+    """Its reports are at Seraing and Neupré addresses: a service set for Flémalle would refuse every one, row by
+    row, into its own database. The command says so first, and what to do, and leaves the database as it was."""
+    before = conn.execute("SELECT count(*) FROM ingestion_batches").fetchone()[0]
+    done = run_cli(
+        "demo", "--sans-tournee", env=cli_env(settings, HOTSPOTS_ZONE_COMMUNES='["Flémalle", "Saint-Nicolas"]')
+    )
+    said = " ".join(done.stderr.split())
+    assert done.returncode != 0
+    assert "La démonstration se passe à Seraing et Neupré ; ce service est réglé pour Flémalle, Saint-Nicolas" in said
+    assert "sur une base à part" in said
+    conn.rollback()
+    assert conn.execute("SELECT count(*) FROM ingestion_batches").fetchone()[0] == before
+
+
 def test_demo_is_the_whole_main_job(conn, settings):
     done = _run(settings, "demo", "--signalements", "800")
     assert done.returncode == 0, done.stderr

@@ -21,7 +21,7 @@ import pandas as pd
 from service.db import connect, ensure_database
 from service.demo import DEMO_INGESTION
 from service.demo.generate import DemoFiles, generate_demo
-from service.errors import InputFileError, InvalidValueError
+from service.errors import ConfigError, InputFileError, InvalidValueError
 from service.geocode.register import ICAR_EXTRACT
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.settings import Settings
@@ -61,6 +61,24 @@ def demo_dir(settings: Settings) -> Path:
     return settings.data_dir / "demo"
 
 
+#: The communes the demonstration's addresses are in.
+DEMO_COMMUNES = ("Seraing", "Neupré")
+
+
+def check_demo_zone(settings: Settings) -> None:
+    """Refuse, before anything is written, a demonstration that the service's zone would reject row by row: its
+    reports are at addresses of Seraing and Neupré."""
+    missing = [c for c in DEMO_COMMUNES if c not in settings.zone_communes]
+    if missing:
+        raise ConfigError(
+            f"La démonstration se passe à Seraing et Neupré ; ce service est réglé pour "
+            f"{', '.join(settings.zone_communes)} (HOTSPOTS_ZONE_COMMUNES) : chacun de ses signalements serait "
+            "refusé hors de la zone.",
+            hint="Lancez-la avec les réglages par défaut sur une base à part (HOTSPOTS_DATA_DIR ou DATABASE_URL "
+            "d'une base d'essai), pas sur celle du service.",
+        )
+
+
 def load_demo(
     settings: Settings,
     *,
@@ -74,6 +92,8 @@ def load_demo(
     (every row without coordinates geocoded on the way), then find the sensitive points and axes."""
     from service.geocode.apply import batch_geocoder, geocode_rows
     from service.geocode.gazetteer import load_gazetteer
+
+    check_demo_zone(settings)
     from service.geocode.sections import read_sections, sections_path
 
     ensure_database(settings)
