@@ -569,7 +569,8 @@ def test_site_list_takes_every_kind_on_one_scale_with_its_filters(pack, settings
 
 def test_the_printed_map_prefers_a_loaded_road_network(pack, settings):
     """A ``road_edges`` table (made by the network loader) replaces the streets drawn from the addresses; without
-    an address register, the ICAR extract of geodata/ is drawn. Both in a transaction rolled back."""
+    an address register, the ICAR extract of geodata/ is drawn, for a zone of Seraing and Neupré only. All in a
+    transaction rolled back."""
     from service.export.print_background import ADDRESS_SOURCE, ROAD_SOURCE, load_background
 
     bounds = (229000.0, 143000.0, 233000.0, 147000.0)
@@ -585,6 +586,7 @@ def test_the_printed_map_prefers_a_loaded_road_network(pack, settings):
         conn.rollback()
         conn.execute("DELETE FROM gazetteer_addresses")
         shipped = load_background(conn, settings, bounds)
+        elsewhere = load_background(conn, settings.model_copy(update={"zone_communes": ("Flémalle",)}), bounds)
         conn.rollback()
         registered = load_background(conn, settings, bounds)
     assert roads.source == ROAD_SOURCE and len(roads.streets) == 1  # the far line is not read
@@ -593,6 +595,8 @@ def test_the_printed_map_prefers_a_loaded_road_network(pack, settings):
     assert abs(x0 - 230000) < 0.01 and abs(y1 - 145500) < 0.01  # back in Lambert 72
     assert "Seraing" in roads.commune_names
     assert shipped.source == registered.source == ADDRESS_SOURCE
+    # a zone elsewhere, before its register is loaded, is not drawn Seraing's streets
+    assert (elsewhere.streets, elsewhere.source) == ([], "")
     assert len(shipped.streets) > 50 and abs(len(shipped.streets) - len(registered.streets)) < 0.1 * len(
         registered.streets
     )

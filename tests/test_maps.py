@@ -17,6 +17,7 @@ from service.api import create_app
 from service.demo import write_bulk_reports
 from service.errors import ConfigError
 from service.geo import to_lambert
+from service.maps.background import build_layer
 from service.zone import km_outside, zone_outline, zone_polygon
 from tests.conftest import PASSWORDS, ROOT
 from tests.helpers import ingest
@@ -421,6 +422,14 @@ def test_a_zone_brings_its_own_commune_outlines(settings, conn, accounts, tmp_pa
     flemalle_town_hall, seraing_castle = to_lambert(5.4605, 50.6040), to_lambert(5.5070, 50.6120)
     assert shapely.contains_xy(zone, *flemalle_town_hall)
     assert km_outside(zone_outline(mine), *seraing_castle) is not None
+    # before the zone's register is loaded: its communes drawn, no street nor postcode area (none of Seraing's)
+    nothing = gpd.GeoDataFrame(
+        {"street": [], "municipality": [], "postcode": []}, geometry=gpd.points_from_xy([], []), crs="EPSG:31370"
+    )
+    zone_names = ("Flémalle", "Saint-Nicolas")
+    assert len(build_layer(nothing, path, "communes", zone_names, ())["features"]) == 3
+    assert build_layer(nothing, path, "rues", zone_names, ())["features"] == []
+    assert build_layer(nothing, path, "secteurs", zone_names, ())["features"] == []
 
 
 def test_a_commune_outline_file_that_cannot_serve_is_refused_in_french(settings, tmp_path):

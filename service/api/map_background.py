@@ -5,7 +5,6 @@ for the layers a moment later)."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -47,21 +46,21 @@ class MapBackground:
         self._warming = False
         self._lock = threading.Lock()
 
-    def addresses(self, geodata: Path, conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
+    def addresses(self, settings: Settings, conn: psycopg.Connection[Any]) -> gpd.GeoDataFrame:
         """The address points of the background, read from the database once per application."""
         with self._lock:
             if self._addresses is None:
-                self._addresses = address_points(conn, geodata)
+                self._addresses = address_points(conn, settings.geodata_dir, tuple(settings.zone_communes))
                 conn.rollback()  # the request's connection: no transaction left open while the layers are built
             return self._addresses
 
     def layer(self, settings: Settings, layer: Layer, conn: psycopg.Connection[Any]) -> Body:
         """The layer, ready to send (``conn``: the request's): built once per register and zone."""
-        return _built(self.addresses(settings.geodata_dir, conn), settings, layer)
+        return _built(self.addresses(settings, conn), settings, layer)
 
     def warm(self, settings: Settings, conn: psycopg.Connection[Any]) -> None:
         """Read the addresses now and build the missing layers in a thread."""
-        addresses = self.addresses(settings.geodata_dir, conn)
+        addresses = self.addresses(settings, conn)
         communes, zone, sections = communes_path(settings), tuple(settings.zone_communes), _sections(settings)
         with _built_lock:
             todo = [layer for layer in LAYERS if layer_key(addresses, communes, layer, zone, sections) not in _BUILT]

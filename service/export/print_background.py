@@ -114,6 +114,11 @@ def load_background(
     roads = _road_lines(conn, box)
     if roads:
         return PaperBackground(roads, communes, names, ROAD_SOURCE)
-    points = address_points(conn, settings.geodata_dir, box=(box["xmin"], box["ymin"], box["xmax"], box["ymax"]))
+    points = address_points(
+        conn,
+        settings.geodata_dir,
+        tuple(settings.zone_communes),
+        box=(box["xmin"], box["ymin"], box["xmax"], box["ymax"]),
+    )
     streets = list(network_from_addresses(points).geometry) if len(points) else []
     return PaperBackground(streets, communes, names, ADDRESS_SOURCE if streets else "")

@@ -45,6 +45,8 @@ def _sections(addresses: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, sections:
 
 
 def _streets(addresses: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if addresses.empty:  # a zone whose register is not loaded yet: no street to draw
+        return gpd.GeoDataFrame({"rue": [], "commune": []}, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
     lines = network_from_addresses(addresses[["street", "municipality", "geometry"]])
     return lines.rename(columns={"street": "rue", "municipality": "commune"})
 
