@@ -94,6 +94,12 @@ def _bounds(path: Path, communes: tuple[str, ...]) -> tuple[tuple[float, float],
     return (round(float(south), 4), round(float(west), 4)), (round(float(north), 4), round(float(east), 4))
 
 
+def communes_or(settings: Settings) -> str:
+    """The zone's communes as a hint names them: « Seraing ou Neupré »."""
+    communes = list(settings.zone_communes)
+    return communes[0] if len(communes) < 2 else f"{', '.join(communes[:-1])} ou {communes[-1]}"
+
+
 def zone_bounds(settings: Settings) -> tuple[tuple[float, float], tuple[float, float]]:
     """The box of the zone's communes in WGS84, ((south, west), (north, east)) as Leaflet fits a map to it."""
     return _bounds(communes_path(settings), tuple(settings.zone_communes))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 
 import numpy as np
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 
 from service.api import create_app
@@ -299,6 +301,10 @@ def test_a_planner_settles_the_doubts_from_the_map(conn, settings, geocoder, aut
         assert brussels.status_code == 422
         said = brussels.json()["erreur"]
         assert "Le point lon 4.3517, lat 50.8503 est hors de la zone de police" in said and "rien n'est" in said
+        hint = brussels.json()["conseil"]
+        example = re.search(r"au milieu de la zone : lon ([\d.]+), lat ([\d.]+) environ", hint)
+        assert example, hint  # a point of the service's own zone, whatever zone it is set for
+        assert shapely.contains_xy(zone_polygon(settings), *to_lambert(float(example[1]), float(example[2])))
         assert settle(ambiguous, {"proposition": 9}).status_code == 404
         accepted = settle(ambiguous, {"proposition": 2})
         assert accepted.status_code == 200 and accepted.json()["libelle"] == proposals[1]["adresse"]

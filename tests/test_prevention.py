@@ -329,8 +329,14 @@ def test_bad_input_is_refused_in_french_and_nothing_is_stored(db, settings, labe
         with pytest.raises(InvalidValueError, match=words):
             digest_for(db, settings, labels, period=period, section="Ougrée", now=NOW)
     far = {"type": "Polygon", "coordinates": [[[4.35, 50.84], [4.36, 50.84], [4.36, 50.85], [4.35, 50.84]]]}
-    with pytest.raises(InvalidValueError, match="zone de réseau hors de la zone de police"):
+    with pytest.raises(InvalidValueError, match="zone de réseau hors de la zone de police") as caught:
         register_network(db, settings, "Réseau de Bruxelles", polygon=far, actor="test")
+    assert caught.value.hint == "Le polygone doit couvrir une partie de Seraing ou Neupré."
+    with pytest.raises(InvalidValueError) as caught:
+        register_network(
+            db, settings.model_copy(update={"zone_communes": ("Flémalle",)}), "Réseau X", polygon=far, actor="test"
+        )
+    assert caught.value.hint == "Le polygone doit couvrir une partie de Flémalle."
     with pytest.raises(InvalidValueError, match="rue inconnue à Seraing : « Rue des Jonquile »") as caught:
         register_network(
             db, settings, "Réseau des fleurs", streets=["Rue des Jonquile"], commune="Seraing", actor="test"

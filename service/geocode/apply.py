@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from service.db.copy import copy_frame
 from service.db.queries import Queries
 from service.errors import InvalidValueError, NotFoundError
-from service.geo import to_lambert
+from service.geo import to_lambert, to_lonlat
 from service.geocode import GeocodeStats
 from service.geocode.communes import commune_of_point
 from service.geocode.match import Geocoder, GeocodeResult
@@ -191,8 +191,9 @@ def _check_in_zone(answer: HandPlaced, x: float, y: float) -> None:
     if swapped is not None and shapely.contains_xy(zone, *swapped):
         hint = f"Longitude et latitude sont inversées : essayez {answer.spelled.format(lon=lat, lat=lon)}."
     else:
-        example = answer.spelled.format(lon=5.5, lat=50.6)
-        hint = f"Donnez la longitude puis la latitude en degrés WGS84 (à Seraing : {example} environ)."
+        middle_lon, middle_lat = to_lonlat(*zone.centroid.coords[0])
+        example = answer.spelled.format(lon=round(middle_lon, 2), lat=round(middle_lat, 2))
+        hint = f"Donnez la longitude puis la latitude en degrés WGS84 (au milieu de la zone : {example} environ)."
     raise InvalidValueError(
         f"Le point {answer.spelled.format(lon=lon, lat=lat)} est hors de la zone de police (à {km} km) : rien n'est "
         "enregistré.",

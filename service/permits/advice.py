@@ -28,7 +28,7 @@ from service.permits.links import complaint_trend, load_permits, load_rules, per
 from service.plan.model import Place
 from service.plan.places import AddressGeocoder, parse_coordinates, resolve_place
 from service.settings import Settings
-from service.zone import km_outside, zone_polygon
+from service.zone import communes_or, km_outside, zone_polygon
 
 #: Bounds of the radius (metres): below, an address says nothing; above, it is a neighbourhood, not a parcel.
 MIN_RADIUS_M = 25.0
@@ -89,7 +89,7 @@ def locate(text: str, geocoder: AddressGeocoder | None, settings: Settings) -> P
     place = resolve_place(text, geocoder, what="la demande")
     if km_outside(zone_polygon(settings), place.x, place.y) is None:
         return place
-    hint = "Donnez une adresse de Seraing ou de Neupré, ou des coordonnées dans la zone."
+    hint = f"Donnez une adresse de {communes_or(settings)}, ou des coordonnées dans la zone."
     raise InvalidValueError(
         f"« {text.strip()} » est hors de la zone de police : la fiche d'avis n'aurait aucun fait à montrer.", hint=hint
     )

@@ -86,14 +86,15 @@ def polygon_from_geojson(data: Any) -> BaseGeometry:
     return _as_polygons(shapely.make_valid(shape))
 
 
-def check_area(area: BaseGeometry, zone: BaseGeometry, *, what: str) -> BaseGeometry:
-    """``area`` if it is a usable network area: not empty, in the zone, not larger than a commune."""
+def check_area(area: BaseGeometry, zone: BaseGeometry, *, what: str, communes: str) -> BaseGeometry:
+    """``area`` if it is a usable network area: not empty, in the zone (whose ``communes`` the refusal names), not
+    larger than a commune."""
     if area.is_empty or area.area <= 0:
         raise InvalidValueError(f"zone de {what} vide", hint="Le polygone n'a pas de surface.")
     if not area.intersects(zone):
         raise InvalidValueError(
             f"zone de {what} hors de la zone de police",
-            hint="Le polygone doit couvrir une partie de Seraing ou de Neupré.",
+            hint=f"Le polygone doit couvrir une partie de {communes}.",
         )
     if area.area > MAX_AREA_M2:
         raise InvalidValueError(

@@ -24,7 +24,7 @@ from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.geocode.normalise import fold
 from service.prevention.areas import check_area, polygon_from_geojson, postcode_area, street_band
 from service.settings import Settings
-from service.zone import commune_outlines, zone_polygon
+from service.zone import commune_outlines, communes_or, zone_polygon
 
 CRS = "EPSG:31370"
 AREA_KINDS = ("polygone", "rues", "section")
@@ -208,7 +208,7 @@ def register_network(
         scope = section_scope(conn, settings, str(section))
         area, place = scope.area, scope.commune
         spec = {"section": scope.name}
-    area = check_area(area, zone_polygon(settings), what="réseau")
+    area = check_area(area, zone_polygon(settings), what="réseau", communes=communes_or(settings))
     with conn.transaction():
         row = conn.execute(
             q("insert_network"),
