@@ -5,6 +5,7 @@ for the layers a moment later)."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -12,7 +13,7 @@ import psycopg
 
 from service.api.cache import Body, encode
 from service.geocode.register import address_points
-from service.geocode.sections import Section, read_sections, sections_path
+from service.geocode.sections import Section, service_sections
 from service.maps.background import LAYERS, Layer, build_layer, layer_key
 from service.settings import Settings
 from service.zone import communes_path
@@ -25,17 +26,18 @@ _BUILT: dict[tuple[Any, ...], Body] = {}
 _built_lock = threading.Lock()
 
 
+def _inputs(settings: Settings) -> tuple[Path, tuple[str, ...], tuple[Section, ...]]:
+    """What, beside the addresses, a layer is built from: the commune outlines, the zone's communes, the sections."""
+    return communes_path(settings), tuple(settings.zone_communes), service_sections(settings)
+
+
 def _built(addresses: gpd.GeoDataFrame, settings: Settings, layer: Layer) -> Body:
-    communes, zone, sections = communes_path(settings), tuple(settings.zone_communes), _sections(settings)
+    communes, zone, sections = _inputs(settings)
     key = layer_key(addresses, communes, layer, zone, sections)
     with _built_lock:
         if key not in _BUILT:
             _BUILT[key] = encode(build_layer(addresses, communes, layer, zone, sections), GEOJSON)
         return _BUILT[key]
-
-
-def _sections(settings: Settings) -> tuple[Section, ...]:
-    return read_sections(sections_path(settings))
 
 
 class MapBackground:
@@ -61,7 +63,7 @@ class MapBackground:
     def warm(self, settings: Settings, conn: psycopg.Connection[Any]) -> None:
         """Read the addresses now and build the missing layers in a thread."""
         addresses = self.addresses(settings, conn)
-        communes, zone, sections = communes_path(settings), tuple(settings.zone_communes), _sections(settings)
+        communes, zone, sections = _inputs(settings)
         with _built_lock:
             todo = [layer for layer in LAYERS if layer_key(addresses, communes, layer, zone, sections) not in _BUILT]
         with self._lock:

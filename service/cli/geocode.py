@@ -38,7 +38,7 @@ from service.geocode.apply import (
 from service.geocode.doubt import doubt_placement
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
-from service.geocode.sections import read_sections, sections_path
+from service.geocode.sections import service_sections
 from service.labels import ROW_LABELS
 from service.settings import Settings
 from service.zone import commune_outlines, zone_polygon
@@ -75,7 +75,7 @@ def load(
     """Charge des adresses officielles (remplace celles des mêmes communes)."""
     settings = settings_of(ctx)
     with database(settings) as conn, working("Chargement du registre des adresses…"):
-        result = load_gazetteer(conn, fichiers, sections=read_sections(sections_path(settings)))
+        result = load_gazetteer(conn, fichiers, sections=service_sections(settings))
     if json_out:
         print_json(result.__dict__)
         return

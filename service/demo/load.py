@@ -92,15 +92,14 @@ def load_demo(
     (every row without coordinates geocoded on the way), then find the sensitive points and axes."""
     from service.geocode.apply import batch_geocoder, geocode_rows
     from service.geocode.gazetteer import load_gazetteer
+    from service.geocode.sections import service_sections
 
     check_demo_zone(settings)
-    from service.geocode.sections import read_sections, sections_path
-
     ensure_database(settings)
     register = settings.geodata_dir / ICAR_EXTRACT
     with connect(settings) as conn:
         if batch_geocoder(conn) is None:
-            load_gazetteer(conn, [register], sections=read_sections(sections_path(settings)))
+            load_gazetteer(conn, [register], sections=service_sections(settings))
             conn.commit()
         geocoder = batch_geocoder(conn)
     files = generate_demo(demo_dir(settings), addresses=register, seed=seed, n_reports=n_reports, end=end)

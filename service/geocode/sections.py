@@ -37,6 +37,11 @@ def sections_path(settings: Settings) -> Path:
     return settings.sections_file or settings.geodata_dir / SECTIONS_FILE
 
 
+def service_sections(settings: Settings) -> tuple[Section, ...]:
+    """The sections the service uses (:func:`sections_path`, read once per file)."""
+    return read_sections(sections_path(settings))
+
+
 def shipped_sections() -> tuple[Section, ...]:
     """The sections of Seraing and Neupré, as shipped (for callers without settings: notebooks, tests)."""
     return read_sections(PROJECT_ROOT / "geodata" / SECTIONS_FILE)
