@@ -188,7 +188,8 @@ def test_the_served_demo_points_the_phone_to_its_first_shift(settings, tmp_path)
     assert f"La fiche de la première tournée à imprimer : {tmp_path / 'tournee_7.pdf'}" in lines
     assert "Ou, sur le téléphone, arrêt par arrêt : http://127.0.0.1:8765/carte#tournee=7 (pour un téléphone" in lines
     assert (
-        "La carte publique, sans connexion, en français, néerlandais ou anglais : http://127.0.0.1:8765/carte" in lines
+        "La carte publique, sans connexion, en français, néerlandais, allemand ou anglais : "
+        "http://127.0.0.1:8765/carte" in lines
     )
     assert f" activite --periode {datetime.now(ZoneInfo(settings.timezone)).year} --out bilans/" in lines
     quiet = "\n".join(next_steps(settings, DemoLoad(files=None, summaries=[]), pack, url=None))

@@ -162,7 +162,8 @@ def next_steps(settings: Settings, done: DemoLoad, pack: list[Path], *, url: str
     lines.append(f"  • Le bilan d'activité de l'année : {cmd} activite --periode {year} --out bilans/")
     if url:
         lines.append(
-            f"  • La carte publique, sans connexion, en français, néerlandais ou anglais : {url}/carte/publique"
+            "  • La carte publique, sans connexion, en français, néerlandais, allemand ou anglais : "
+            f"{url}/carte/publique"
         )
     lines.append(f"  • Vos propres fichiers : {cmd} ingest reports FICHIER (exemples dans {demo_dir(settings)})")
     lines.append("  • Les carnets d'analyse : notebooks/README.md")
