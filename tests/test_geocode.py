@@ -17,7 +17,7 @@ from service.db import connect
 from service.demo.addresses import evaluation_set
 from service.errors import InvalidValueError
 from service.geo import to_lambert
-from service.geocode.apply import GazetteerBatchGeocoder, HandPlaced, open_reviews, resolve_review
+from service.geocode.apply import GazetteerBatchGeocoder, HandPlaced, check_in_zone, open_reviews, resolve_review
 from service.geocode.evaluate import evaluate
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
@@ -239,6 +239,21 @@ def test_review_in_french_and_a_hand_placed_point_outside_the_zone_is_refused(co
     assert "Seraing" in placed.stdout
 
 
+def test_hand_placed_hint_gives_a_point_inside_a_concave_zone() -> None:
+    """A zone shaped like a C (two communes on either side of a third one that is not the zone's) has its centroid
+    in the hollow: the example point of the refusal must still be one the person can give and have accepted."""
+    x0, y0 = to_lambert(5.40, 50.55)
+    ring = shapely.box(x0, y0, x0 + 20_000, y0 + 20_000).difference(
+        shapely.box(x0 + 6_000, y0 + 6_000, x0 + 20_000, y0 + 14_000)
+    )
+    assert not ring.contains(ring.centroid)  # the hollow is where the centroid lies
+    with pytest.raises(InvalidValueError) as refused:
+        check_in_zone(HandPlaced(4.3517, 50.8503, zone=ring), *to_lambert(4.3517, 50.8503))  # Brussels
+    example = re.search(r"un point de la zone : --lon ([\d.]+) --lat ([\d.]+)\)", refused.value.hint or "")
+    assert example, refused.value.hint
+    assert ring.contains(shapely.Point(to_lambert(float(example[1]), float(example[2]))))
+
+
 @pytest.mark.parametrize(
     ("text", "label", "ignored"),
     [
@@ -302,7 +317,7 @@ def test_a_planner_settles_the_doubts_from_the_map(conn, settings, geocoder, aut
         said = brussels.json()["erreur"]
         assert "Le point lon 4.3517, lat 50.8503 est hors de la zone de police" in said and "rien n'est" in said
         hint = brussels.json()["conseil"]
-        example = re.search(r"au milieu de la zone : lon ([\d.]+), lat ([\d.]+) environ", hint)
+        example = re.search(r"un point de la zone : lon ([\d.]+), lat ([\d.]+)\)", hint)
         assert example, hint  # a point of the service's own zone, whatever zone it is set for
         assert shapely.contains_xy(zone_polygon(settings), *to_lambert(float(example[1]), float(example[2])))
         assert settle(ambiguous, {"proposition": 9}).status_code == 404

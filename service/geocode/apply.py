@@ -179,7 +179,7 @@ class HandPlaced:
     spelled: str = "--lon {lon} --lat {lat}"
 
 
-def _check_in_zone(answer: HandPlaced, x: float, y: float) -> None:
+def check_in_zone(answer: HandPlaced, x: float, y: float) -> None:
     """Refuse a hand-placed point outside the zone (``x``/``y``: its Lambert coordinates), saying when the two
     values were given the wrong way round: an import rejects such a point, a review must not store it."""
     zone, lon, lat = answer.zone, answer.lon, answer.lat
@@ -191,9 +191,9 @@ def _check_in_zone(answer: HandPlaced, x: float, y: float) -> None:
     if swapped is not None and shapely.contains_xy(zone, *swapped):
         hint = f"Longitude et latitude sont inversées : essayez {answer.spelled.format(lon=lat, lat=lon)}."
     else:
-        middle_lon, middle_lat = to_lonlat(*zone.centroid.coords[0])
+        middle_lon, middle_lat = to_lonlat(*zone.representative_point().coords[0])  # inside even a concave zone
         example = answer.spelled.format(lon=round(middle_lon, 2), lat=round(middle_lat, 2))
-        hint = f"Donnez la longitude puis la latitude en degrés WGS84 (au milieu de la zone : {example} environ)."
+        hint = f"Donnez la longitude puis la latitude en degrés WGS84 (un point de la zone : {example})."
     raise InvalidValueError(
         f"Le point {answer.spelled.format(lon=lon, lat=lat)} est hors de la zone de police (à {km} km) : rien n'est "
         "enregistré.",
@@ -227,7 +227,7 @@ def resolve_review(
         resolution = f"proposition {choice} acceptée par {who}"
     else:
         x, y = to_lambert(answer.lon, answer.lat)
-        _check_in_zone(answer, x, y)
+        check_in_zone(answer, x, y)
         label, level = None, "manuel"
         commune, postcode = commune_of_point(conn, answer.communes, x, y), None
         resolution = f"placé à la main par {who}"
