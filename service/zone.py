@@ -9,7 +9,6 @@ addresses (the map's dashed « secteurs », a prevention network given as a sect
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +17,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from service.errors import ConfigError
+from service.filecache import per_file_version
 from service.settings import Settings
 
 #: The commune outlines shipped in ``geodata/`` (Seraing, Neupré and their neighbours).
@@ -72,7 +72,7 @@ def read_communes(path: Path, zone: tuple[str, ...] | None = None) -> gpd.GeoDat
     return frame
 
 
-@lru_cache(maxsize=8)
+@per_file_version()
 def _zone(path: Path, communes: tuple[str, ...], margin: float, crs: str) -> BaseGeometry:
     frame = read_communes(path)
     chosen = frame[frame["name_fr"].isin(communes) | frame["name_nl"].isin(communes)]
@@ -87,7 +87,7 @@ def _zone(path: Path, communes: tuple[str, ...], margin: float, crs: str) -> Bas
     return zone
 
 
-@lru_cache(maxsize=8)
+@per_file_version()
 def _bounds(path: Path, communes: tuple[str, ...]) -> tuple[tuple[float, float], tuple[float, float]]:
     frame = read_communes(path, communes)
     west, south, east, north = frame[frame["role"] == "target"].total_bounds
@@ -116,7 +116,7 @@ def zone_polygon(settings: Settings) -> BaseGeometry:
     return _zone(communes_path(settings), tuple(settings.zone_communes), settings.zone_margin_m, settings.crs)
 
 
-@lru_cache(maxsize=8)
+@per_file_version()
 def _outlines(path: Path, communes: tuple[str, ...], crs: str) -> tuple[tuple[str, BaseGeometry], ...]:
     frame = read_communes(path).to_crs(crs)
     mine = frame["name_fr"].isin(communes) | frame["name_nl"].isin(communes)

@@ -432,6 +432,34 @@ def test_a_zone_brings_its_own_commune_outlines(settings, conn, accounts, tmp_pa
     assert build_layer(nothing, path, "secteurs", zone_names, ())["features"] == []
 
 
+def test_edited_outline_and_section_files_are_read_again_by_the_running_server(settings, conn, accounts, tmp_path):
+    """The outlines and the sections table are kept once read, but a file edited while the server runs (communes
+    merged, a section added) is what the next map, import check and layer use, without a restart."""
+    shipped = gpd.read_file(ROOT / "geodata" / "communes_seraing_neupre.geojson")
+    path, table = tmp_path / "communes.geojson", tmp_path / "sections.csv"
+    shipped[["name_fr", "geometry"]].to_file(path)
+    table.write_text((ROOT / "geodata" / "sections_seraing_neupre.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    mine = settings.model_copy(update={"communes_file": path, "sections_file": table})
+    saint_nicolas_north = to_lambert(5.5406, 50.6355)  # 1,5 km from Seraing: outside even with the margin
+    with _app(mine) as c:
+        _login(c, "lecteur")
+        before = c.get("/api/carte/fond/communes").json()
+        areas = {f["properties"]["nom"] for f in c.get("/api/carte/fond/secteurs").json()["features"]}
+        assert not shapely.contains_xy(zone_polygon(mine), *saint_nicolas_north)
+        merged = shipped[shipped["name_fr"] != "Saint-Nicolas"].copy()
+        both = shipped[shipped["name_fr"].isin(["Seraing", "Saint-Nicolas"])].union_all()
+        merged.loc[merged["name_fr"] == "Seraing", "geometry"] = both  # as if the two communes had merged
+        merged[["name_fr", "geometry"]].to_file(path)
+        with table.open("a", encoding="utf-8") as fh:
+            fh.write("Val-Saint-Lambert,Seraing,4100,\n")
+        after = c.get("/api/carte/fond/communes").json()
+        areas_after = {f["properties"]["nom"] for f in c.get("/api/carte/fond/secteurs").json()["features"]}
+    names = [{f["properties"]["nom"] for f in layer["features"]} for layer in (before, after)]
+    assert "Saint-Nicolas" in names[0] and "Saint-Nicolas" not in names[1] and len(names[1]) == len(names[0]) - 1
+    assert shapely.contains_xy(zone_polygon(mine), *saint_nicolas_north)
+    assert "4100 Seraing, Boncelles" in areas and "4100 Seraing, Boncelles, Val-Saint-Lambert" in areas_after
+
+
 def test_a_commune_outline_file_that_cannot_serve_is_refused_in_french(settings, tmp_path):
     """A missing file, points instead of outlines, or no column with the communes' names: each refusal names the
     file and says what to give."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from service.errors import ConfigError
+from service.filecache import per_file_version
 from service.settings import PROJECT_ROOT, Settings
 
 #: The table shipped in ``geodata/`` (Seraing and Neupré).
@@ -38,7 +38,7 @@ def sections_path(settings: Settings) -> Path:
 
 
 def service_sections(settings: Settings) -> tuple[Section, ...]:
-    """The sections the service uses (:func:`sections_path`, read once per file)."""
+    """The sections the service uses (:func:`sections_path`, read again only when the file changes)."""
     return read_sections(sections_path(settings))
 
 
@@ -47,7 +47,7 @@ def shipped_sections() -> tuple[Section, ...]:
     return read_sections(PROJECT_ROOT / "geodata" / SECTIONS_FILE)
 
 
-@lru_cache(maxsize=8)
+@per_file_version()
 def read_sections(path: Path) -> tuple[Section, ...]:
     """The table's rows, or a French configuration error naming the file, the line and what is wrong in it."""
     if not path.is_file():

@@ -23,6 +23,7 @@ import geopandas as gpd
 import shapely
 
 from service.analyse.axes import network_from_addresses
+from service.filecache import file_version
 from service.geocode.sections import Section, names_by_postcode
 from service.zone import postcode_areas, read_communes
 
@@ -63,11 +64,12 @@ def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
 def layer_key(
     addresses: gpd.GeoDataFrame, communes: Path, layer: Layer, zone: tuple[str, ...], sections: Sequence[Section]
 ) -> tuple[Any, ...]:
-    """What a layer depends on: the commune outlines' file, the layer, the zone's communes and sections and a
-    fingerprint of the addresses."""
+    """What a layer depends on: the commune outlines' file and its version, the layer, the zone's communes and
+    sections and a fingerprint of the addresses."""
     coords = shapely.get_coordinates(addresses.geometry.to_numpy())
     return (
         str(communes),
+        file_version(communes),
         layer,
         zone,
         tuple(sections),
