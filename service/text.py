@@ -5,6 +5,7 @@ periods): one place decides which letters are the same letter.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 #: Letters that NFKD does not take apart but that people write with plain letters: German ``ß`` is ``ss``
 #: (« Straße », « außerhalb »), the ligatures ``œ``/``æ`` are ``oe``/``ae`` (« Sœurs », « Cæsar »).
@@ -16,3 +17,10 @@ def ascii_fold(text: str) -> str:
     accent to drop spelled out; every other character kept."""
     spelled = str(text).translate(_SPELLED_OUT)
     return unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii").lower()
+
+
+def spoken_list(items: Sequence[str], last: str) -> str:
+    """Items as a sentence says them, ``last`` joining the last two: ``(« Seraing », « Neupré », « Esneux »)``,
+    ``"et"`` → « Seraing, Neupré et Esneux »; one item alone; nothing: ``""``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}" if items else ""

@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from service.errors import ConfigError
 from service.filecache import per_file_version
 from service.settings import Settings
+from service.text import spoken_list
 
 #: The commune outlines shipped in ``geodata/`` (Seraing, Neupré and their neighbours).
 COMMUNES_FILE = "communes_seraing_neupre.geojson"
@@ -96,8 +97,7 @@ def _bounds(path: Path, communes: tuple[str, ...]) -> tuple[tuple[float, float],
 
 def communes_or(settings: Settings) -> str:
     """The zone's communes as a hint names them: « Seraing ou Neupré »."""
-    communes = list(settings.zone_communes)
-    return communes[0] if len(communes) < 2 else f"{', '.join(communes[:-1])} ou {communes[-1]}"
+    return spoken_list(settings.zone_communes, "ou")
 
 
 def zone_bounds(settings: Settings) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -344,7 +344,7 @@ def test_bad_input_is_refused_in_french_and_nothing_is_stored(db, settings, labe
     assert "Rue des Jonquilles (Seraing)" in caught.value.hint
     with pytest.raises(InvalidValueError, match="dans plusieurs communes") as caught:
         register_network(db, settings, "Réseau de la paix", streets=["Rue de la Paix"], actor="test")
-    assert "Neupré et Seraing" in caught.value.message and "--commune" in caught.value.hint
+    assert "Neupré et Seraing" in caught.value.message and "(--commune Neupré)" in caught.value.hint
     with pytest.raises(InvalidValueError, match="une seule des trois"):
         register_network(db, settings, "Réseau double", streets=["Rue Ferrer"], section="Ougrée", actor="test")
     taken = list_networks(db)[0]["name"]

@@ -11,6 +11,8 @@ import pytest
 from service.maps.data import PUBLIC_GROUPS
 from service.maps.page import STATIC_DIR
 from service.maps.words import GROUP_NAMES, LANGUAGES, PAGE_WORDS, SCRIPT_WORDS, choose, communes_named, plural_of
+from service.settings import Settings
+from service.zone import communes_or
 
 
 @pytest.mark.parametrize(
@@ -83,3 +85,6 @@ def test_the_zones_communes_are_joined_as_each_language_says_it():
     assert communes_named("de", ("Seraing", "Neupré")) == "Seraing und Neupré"
     assert communes_named("en", ("Flémalle", "Seraing", "Neupré")) == "Flémalle, Seraing and Neupré"
     assert communes_named("fr", ("Liège",)) == "Liège"
+    # the refusals' hints join them with « ou », the same way
+    zone = Settings(zone_communes=("Flémalle", "Seraing", "Neupré"))
+    assert communes_or(zone) == "Flémalle, Seraing ou Neupré" and communes_or(Settings()) == "Seraing ou Neupré"

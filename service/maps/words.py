@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from service.text import spoken_list
+
 #: The languages a page can be asked in (``?langue=``), the first one being the default.
 LANGUAGES: Final = ("fr", "nl", "de", "en")
 
@@ -292,7 +294,6 @@ def plural_of(language: str, word: Word, n: int) -> str:
 
 def communes_named(language: str, communes: tuple[str, ...]) -> str:
     """The zone's communes as a reader says them: « Seraing et Neupré », « Seraing en Neupré »."""
-    if len(communes) < 2:
-        return "".join(communes)
-    joined = ", ".join(communes[:-1])
-    return f"{joined} {PAGE_WORDS[language]['et']} {communes[-1]}"
+    word = PAGE_WORDS[language]["et"]
+    assert isinstance(word, str)  # a conjunction has no plural
+    return spoken_list(communes, word)

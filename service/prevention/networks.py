@@ -24,6 +24,7 @@ from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.geocode.normalise import fold
 from service.prevention.areas import check_area, polygon_from_geojson, postcode_area, street_band
 from service.settings import Settings
+from service.text import spoken_list
 from service.zone import commune_outlines, communes_or, zone_polygon
 
 CRS = "EPSG:31370"
@@ -123,10 +124,11 @@ def _streets_area(conn: psycopg.Connection[Any], streets: list[str], commune: st
                 hint=f"Vouliez-vous dire : {options} ?" if options else "Vérifiez le nom officiel de la rue.",
             )
         if exact["municipality"].nunique() > 1:
-            where = " et ".join(sorted(exact["municipality"].unique()))
+            found = sorted(exact["municipality"].unique())
+            where = spoken_list(found, "et")
             raise InvalidValueError(
                 f"rue « {name.strip()} » dans plusieurs communes ({where})",
-                hint="Précisez la commune (--commune Seraing).",
+                hint=f"Précisez la commune (--commune {found[0]}).",
             )
         chosen += list(exact["street_id"])
         communes |= set(exact["municipality"])
