@@ -1,6 +1,6 @@
 """The offline geocoder in the German-speaking Community, on the real register of Eupen (from the province's
-ICAR file in ``geodata/``): a street written whole, short or glued to its name, with « ß » or « ss », and the
-postcode and commune after it as German writes them."""
+ICAR file in ``geodata/``): a street or square word written whole, short or glued to its name, with « ß » or
+« ss », and the postcode and commune after it as German writes them."""
 
 from __future__ import annotations
 
@@ -47,6 +47,10 @@ def eupen(settings, tmp_path_factory) -> Iterator[Geocoder]:
         ("Hauptstraße", "Hauptstr."),
         ("Hauptstraße", "Hauptstrasse"),
         ("Kerkstraat", "Kerkstr."),
+        ("Marktplatz", "Marktpl."),
+        ("Marktplatz", "Markt Platz"),
+        ("Rathausplatz", "Rathaus Pl."),
+        ("Marktplein", "Markt pln"),
     ],
 )
 def test_a_street_word_whole_short_or_glued_is_one_word(written, street):
@@ -63,6 +67,8 @@ def test_a_street_word_whole_short_or_glued_is_one_word(written, street):
         ("Haasstraße 3", "Haasstraße 3, 4700 Eupen"),
         ("Apollonienstr. 3, 4701 Eupen", "Apollonienstraße 3, 4701 Eupen"),
         ("Bergstr 2 Eupen", "Bergstraße 2, 4700 Eupen"),
+        ("Marktpl. 3, 4700 Eupen", "Marktplatz 3, 4700 Eupen"),
+        ("Rathaus Platz 9 Eupen", "Rathausplatz 9, 4700 Eupen"),
     ],
 )
 def test_german_addresses_are_placed_at_their_number_as_written(eupen, text, label):

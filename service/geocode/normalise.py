@@ -5,7 +5,7 @@ its suffix or box, the postcode and the locality, plus what the text said about 
 numéro", "face au"...). Street names are compared through :func:`street_key`: folded case and accents, common
 abbreviations expanded, articles dropped, so that "r. Boverie" and "Rue de la Boverie" meet; a street word
 written whole, short or glued to the name is one word ("Aachener Straße", "Aachener Str.", "Hauptstr." and
-"Hauptstrasse"; "Kerkstr." and "Kerkstraat").
+"Hauptstrasse"; "Marktplatz", "Marktpl." and "Markt Platz"; "Kerkstr." and "Kerkstraat").
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ ABBREVIATIONS = {
     "ste": "sainte",
     "str": "straat",
     "strasse": "straat",
+    "platz": "place",
     "ln": "laan",
     "stwg": "steenweg",
     "stwg.": "steenweg",
@@ -122,19 +123,29 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", ascii_text).strip()
 
 
-#: The word "street" glued to a name, whole or short (German « Hauptstraße », « Hauptstr. »; Dutch « Kerkstraat »,
-#: « Kerkstr. »): split off and written as one word, as the separate « Str. » is.
-_GLUED_STREET = re.compile(r"^([a-z]{3,})(?:strasse|straat|str)$")
+#: A street word glued to a name, whole or short → the word it is, as when written apart: German « Hauptstraße »,
+#: « Hauptstr. », « Marktplatz », « Marktpl. »; Dutch « Kerkstraat », « Kerkstr. », « Marktplein ».
+_GLUED_WORDS = {
+    "strasse": "straat",
+    "straat": "straat",
+    "str": "straat",
+    "platz": "place",
+    "pl": "place",
+    "plein": "plein",
+    "pln": "plein",
+}
+_GLUED_STREET = re.compile(rf"^([a-z]{{3,}})({'|'.join(sorted(_GLUED_WORDS, key=len, reverse=True))})$")
 
 
 def expand(words: list[str]) -> list[str]:
     """Each word with its abbreviation written out (``av`` → ``avenue``; German « strasse » and the short
-    « str » are the same street word as Dutch « straat »), for matching."""
+    « str » are the same street word as Dutch « straat », German « Platz » and « Pl. » as French « place »), and a
+    street word glued to a name split off, for matching."""
     out: list[str] = []
     for w in words:
         glued = _GLUED_STREET.match(w)
         if glued:
-            out += [glued[1], "straat"]
+            out += [glued[1], _GLUED_WORDS[glued[2]]]
         else:
             out.append(ABBREVIATIONS.get(w, w))
     return out
