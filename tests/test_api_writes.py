@@ -80,6 +80,17 @@ def test_status_update_maps_synonyms_and_is_logged(app, conn, auth):
     assert app.get(f"/api/signalements/{rid}", headers=auth["lecteur"]).json()["properties"]["statut"] == "clos"
     assert count(conn, "private.access_log", "action = 'modification_signalement'") == 1
 
+    def closed_at():
+        return conn.execute("SELECT closed_at FROM reports WHERE id = %s", (rid,)).fetchone()[0]
+
+    closed = closed_at()  # the day it was closed: what the reporter's personal data are kept from
+    assert closed is not None
+    edited = app.patch(f"/api/signalements/{rid}", json={"description": "Tag effacé"}, headers=auth["planificateur"])
+    assert edited.status_code == 200 and closed_at() == closed  # a later edit does not move it
+    reopened = app.patch(f"/api/signalements/{rid}", json={"statut": "en cours"}, headers=auth["planificateur"])
+    assert reopened.status_code == 200 and reopened.json()["properties"]["statut"] == "en_cours"
+    assert closed_at() is None
+
 
 def test_a_visit_outcome_on_a_report(app, conn, auth):
     rid = app.post(

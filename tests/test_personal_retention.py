@@ -207,3 +207,55 @@ def test_the_command_says_what_goes_and_what_stays(conn, settings, imported):
     unknown = run_cli("effacer-contacts", "--signalement", "SIG-999", "--motif", "x", env=env)
     assert unknown.returncode != 0 and "Aucun signalement « 999 »" in unknown.stderr
     assert _contacts(conn) == {"2025/0602": "Mme Renard"}
+
+
+def test_the_retention_counts_from_the_closing_date_the_register_gives(conn, settings, tmp_path):
+    """A register export with a « Date de clôture » column: a report closed long before it was imported loses its
+    reporter that long after its closing, not 24 months after the import; a closing date alone closes a report;
+    a closing date before the report, or for a report still open, or impossible, is refused with the reason."""
+    summary = ingest(conn, settings, DATA / "formats" / "declarants_clotures.csv")
+    refused = rejects(conn, summary.batch_id)
+    assert refused == {
+        5: ["date de clôture: date de clôture avant la date du signalement : corrigez l'une ou l'autre"],
+        6: [
+            "date de clôture: date de clôture donnée pour un signalement qui n'est pas clos : videz la date ou mettez "
+            "le statut « clos »"
+        ],
+        7: ["date de clôture: date de clôture impossible (ce jour n'existe pas)"],
+    }
+    stored = conn.execute(
+        "SELECT external_id, status, to_char(closed_at AT TIME ZONE 'Europe/Brussels', 'DD/MM/YYYY HH24:MI')"
+        " FROM reports ORDER BY external_id"
+    ).fetchall()
+    assert stored == [
+        ("2023/0101", "clos", "20/01/2023 16:30"),
+        ("2025/0033", "clos", "05/02/2025 00:00"),  # no status in the file: the closing date says it
+        ("2025/0450", "en_cours", None),
+    ]
+    assert set(_contacts(conn)) == {"2023/0101", "2025/0033", "2025/0450"}
+
+    # mid-2025, 24 months kept: the report closed in January 2023 goes (imported today, it used to stay two years)
+    erased = personal.erase_expired_personal_data(
+        conn, months=24, now=datetime(2025, 6, 1, tzinfo=UTC), actor="cli:agent", quiet=True
+    )
+    conn.commit()
+    assert erased.reporters == 1 and set(_contacts(conn)) == {"2025/0033", "2025/0450"}
+    # March 2027: the one closed in February 2025 goes too; the open one stays
+    personal.erase_expired_personal_data(
+        conn, months=24, now=datetime(2027, 3, 1, tzinfo=UTC), actor="cli:agent", quiet=True
+    )
+    conn.commit()
+    assert set(_contacts(conn)) == {"2025/0450"}
+    # the same file again: the stored rows are recognised unchanged, nothing erased comes back
+    again = ingest(conn, settings, DATA / "formats" / "declarants_clotures.csv")
+    assert (again.inserted, again.updated) == (0, 0) and set(_contacts(conn)) == {"2025/0450"}
+    # a later export without the column, the report still closed and its description changed: its date is kept
+    later = tmp_path / "declarants_clotures.csv"  # the same export (the same source), a later version
+    later.write_text(
+        "N° dossier;Date signalement;Catégorie;Adresse;Code postal;Localité;Description;Statut\n"
+        "2023/0101;10/01/2023 08:15;Dépôt clandestin;Rue du Pairay 21;4100;Seraing;Pneus enlevés;Clôturé\n",
+        encoding="utf-8",
+    )
+    assert ingest(conn, settings, later).updated == 1
+    kept = conn.execute("SELECT closed_at FROM reports WHERE external_id = '2023/0101'").fetchone()[0]
+    assert kept == datetime(2023, 1, 20, 15, 30, tzinfo=UTC)  # 16:30 in Brussels

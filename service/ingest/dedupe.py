@@ -60,7 +60,8 @@ def fingerprints(good: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
     The fingerprint is the MD5 of what a person calls the content of a report (category, date, status,
     description, address, postcode, commune, coordinates to the decimetre), the formula stored reports were
-    always keyed with; a row without source id is keyed by it (``h:`` + fingerprint).
+    always keyed with, and the closing date only where a file gives one (so that adding it changed no other
+    row's fingerprint); a row without source id is keyed by it (``h:`` + fingerprint).
     """
     if good.empty:
         empty = pd.Series([], index=good.index, dtype=STR)
@@ -75,6 +76,11 @@ def fingerprints(good: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         _decimetres(good["y"].to_numpy(dtype="float64")),
     ]
     content = pc.binary_join_element_wise(*parts, "|", null_handling="replace", null_replacement="")
+    if "closed_at" in good and good["closed_at"].notna().any():  # added where given: other rows keep their hash
+        closed = good["closed_at"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[s]")
+        stamps = pa.array(closed.astype("int64").to_numpy(), mask=closed.isna().to_numpy())
+        suffix = pc.binary_join_element_wise("clos:", pc.cast(stamps, pa.string()), "")
+        content = pc.binary_join_element_wise(content, suffix, "|", null_handling="skip")
     digests = pa.array(map(_HEX, map(_MD5, content.cast(pa.binary()).to_pylist())), type=pa.string())
     external_id = _text(good["external_id"])
     if external_id.null_count:  # rows without source id: keyed by their fingerprint

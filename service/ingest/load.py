@@ -20,6 +20,7 @@ REPORT_STAGE_COLUMNS = [
     # fixed-width fields first: the binary encoder packs them into one block (service.ingest.binary)
     "row_number",
     "observed_at",
+    "closed_at",
     "geom",
     "source",
     "natural_key",
@@ -50,6 +51,7 @@ _FIELD_KINDS: dict[str, FieldKind] = {
     "batch_id": "int8",
     "row_number": "int4",
     "observed_at": "timestamptz",
+    "closed_at": "timestamptz",
     "geom": "point",
     "extra": "jsonb",
 }

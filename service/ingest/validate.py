@@ -49,6 +49,7 @@ def validate_reports(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
     )
     raw_status = field_text(chunk, cmap, "status")
     status = map_vocabulary(raw_status, ctx.vocab.statuses, cmap, "status", problems, "statut", required=False)
+    closed = _closing_dates(chunk, cmap, ctx, problems, observed, status)
     place = locate_rows(chunk, cmap, ctx, problems)
     good = pd.DataFrame(
         {
@@ -57,7 +58,8 @@ def validate_reports(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
             "category": category,
             "category_raw": raw_cat.fillna(field_text(chunk, cmap, "category_alt")) if alt is not None else raw_cat,
             "observed_at": observed,
-            "status": status.fillna("nouveau"),
+            "status": status.fillna(closed.notna().map({True: "clos", False: "nouveau"})),
+            "closed_at": closed,
             "description": field_text(chunk, cmap, "description"),
             "contact_name": field_text(chunk, cmap, "reporter_name"),
             "contact_phone": field_text(chunk, cmap, "reporter_phone"),
@@ -66,6 +68,38 @@ def validate_reports(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
         index=chunk.index,
     )
     return validated(chunk, cmap, good, problems)
+
+
+def _closing_dates(
+    chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context, problems: Problems, observed: pd.Series, status: pd.Series
+) -> pd.Series:
+    """The date a report was closed, when the file gives one: what the retention of the reporter's personal data
+    counts from (else the day the closed report was stored). A closing date makes a report without a status
+    « clos »; one before the report's own date, or given for a report whose status says it is still open, is a
+    problem to fix at the source."""
+    closed = check_date(chunk, cmap, "closed_at", ctx, problems, "date de clôture", required=False)
+    header = cmap.fields.get("closed_at")
+    if header is None or not closed.notna().any():
+        return closed
+    shown = raw_column(chunk, cmap, "closed_at")
+    assert shown is not None
+    before = (closed < observed).fillna(False).to_numpy(dtype=bool)
+    problems.add(
+        before,
+        "date de clôture",
+        shown,
+        "date de clôture avant la date du signalement : corrigez l'une ou l'autre",
+        column=header,
+    )
+    still_open = (closed.notna() & status.notna() & (status != "clos")).to_numpy(dtype=bool)
+    problems.add(
+        still_open,
+        "date de clôture",
+        shown,
+        "date de clôture donnée pour un signalement qui n'est pas clos : videz la date ou mettez le statut « clos »",
+        column=header,
+    )
+    return closed
 
 
 _STOP_REF = r"^\s*[tT]\s*(\d+)\s*[-_/. ]?\s*[eE]\s*(\d+)\s*[-_/. ]?\s*(\d+)\s*$"

@@ -1,17 +1,18 @@
 -- The retention of personal data (service/db/personal.py): a reporter's contact details go once their report has
--- been closed for longer than the retention — the last change of a closed report stands for its closing, which
--- is never before it — and the personal columns of a rejected row once its import is that old.
+-- been closed for longer than the retention — from the closing date the source gave, else from the last change of
+-- the closed report, which is never before its closing — and the personal columns of a rejected row once its
+-- import is that old.
 
 -- name: expired_counts
 SELECT (SELECT count(*) FROM private.reporter_contacts c JOIN reports r ON r.id = c.report_id
-        WHERE r.status = 'clos' AND r.updated_at < %(before)s) AS reporters,
+        WHERE r.status = 'clos' AND coalesce(r.closed_at, r.updated_at) < %(before)s) AS reporters,
        (SELECT count(*) FROM private.rejected_row_contacts c
         JOIN rejected_rows j ON j.id = c.rejected_row_id JOIN ingestion_batches b ON b.id = j.batch_id
         WHERE b.started_at < %(before)s) AS rejected_rows
 
 -- name: erase_reporters
 DELETE FROM private.reporter_contacts c USING reports r
-WHERE r.id = c.report_id AND r.status = 'clos' AND r.updated_at < %(before)s
+WHERE r.id = c.report_id AND r.status = 'clos' AND coalesce(r.closed_at, r.updated_at) < %(before)s
 
 -- name: erase_rejected_rows
 DELETE FROM private.rejected_row_contacts c USING rejected_rows j, ingestion_batches b
@@ -29,7 +30,7 @@ DELETE FROM private.reporter_contacts WHERE report_id = %(report)s RETURNING 1
 -- Descriptions of reports closed before the limit that may hold personal data (a digit, an @, a title: a cheap
 -- first look; service/db/redact.py reads them precisely).
 SELECT r.id, r.description FROM reports r
-WHERE r.status = 'clos' AND r.updated_at < %(before)s AND r.description ~* %(maybe)s
+WHERE r.status = 'clos' AND coalesce(r.closed_at, r.updated_at) < %(before)s AND r.description ~* %(maybe)s
 ORDER BY r.id
 
 -- name: redact_description

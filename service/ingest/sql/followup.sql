@@ -4,8 +4,10 @@
 SELECT id, category, status, description FROM reports WHERE id = %(id)s FOR UPDATE;
 
 -- name: update_report
+-- closed now when it becomes « clos », as it was when it stays so, not closed when it is anything else
 UPDATE reports SET category = %(category)s, category_raw = coalesce(%(category_raw)s, category_raw),
-       status = %(status)s, description = %(description)s, updated_at = now()
+       status = %(status)s, description = %(description)s, updated_at = now(),
+       closed_at = CASE WHEN %(status)s <> 'clos' THEN NULL WHEN status = 'clos' THEN closed_at ELSE now() END
 WHERE id = %(id)s;
 
 -- name: report_place

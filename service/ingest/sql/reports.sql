@@ -8,6 +8,7 @@ CREATE TEMP TABLE stage (
     row_number integer NOT NULL, source text NOT NULL, natural_key text NOT NULL, external_id text,
     content_hash text NOT NULL,
     category text NOT NULL, category_raw text, observed_at timestamptz NOT NULL, status text NOT NULL,
+    closed_at timestamptz,
     description text,
     address text, postcode text, commune text, geom geometry(Point, 31370), input_crs text,
     geocode_status text NOT NULL,
@@ -19,10 +20,10 @@ CREATE TEMP TABLE stage (
 -- Staged rows not already stored unchanged. Unchanged rows are filtered out before the insert: an ON CONFLICT
 -- that ends in "no update" still locks and dirties the stored row.
 INSERT INTO reports AS r (source, natural_key, external_id, content_hash, category, category_raw,
-                          observed_at, status, description, address, postcode, commune, geom, input_crs,
-                          geocode_status, extra, batch_id, row_number)
+                          observed_at, status, closed_at, description, address, postcode, commune, geom,
+                          input_crs, geocode_status, extra, batch_id, row_number)
 SELECT s.source, s.natural_key, s.external_id, s.content_hash, s.category, s.category_raw,
-       s.observed_at, s.status, s.description, s.address, s.postcode, s.commune, s.geom,
+       s.observed_at, s.status, s.closed_at, s.description, s.address, s.postcode, s.commune, s.geom,
        s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number
 FROM stage s
 WHERE %(bulk)s  -- a bulk load holds no source already stored: nothing to compare with
@@ -36,6 +37,8 @@ ON CONFLICT (source, natural_key) DO UPDATE SET
     category_raw = EXCLUDED.category_raw,
     observed_at = EXCLUDED.observed_at,
     status = EXCLUDED.status,
+    -- a file without the closing date of a report still closed keeps the one known (given before, or by the API)
+    closed_at = CASE WHEN EXCLUDED.status = 'clos' THEN coalesce(EXCLUDED.closed_at, r.closed_at) END,
     description = EXCLUDED.description,
     -- the place survives an update that brings the same address: a point found by the geocoder when the update
     -- brings no coordinates, a point placed by a person even when it brings them again (they are what the person
