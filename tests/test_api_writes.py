@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -85,11 +87,14 @@ def test_status_update_maps_synonyms_and_is_logged(app, conn, auth):
 
     closed = closed_at()  # the day it was closed: what the reporter's personal data are kept from
     assert closed is not None
+    shown = app.get(f"/api/signalements/{rid}", headers=auth["lecteur"]).json()["properties"]["cloture"]
+    assert datetime.fromisoformat(shown) == closed
     edited = app.patch(f"/api/signalements/{rid}", json={"description": "Tag effacé"}, headers=auth["planificateur"])
     assert edited.status_code == 200 and closed_at() == closed  # a later edit does not move it
     reopened = app.patch(f"/api/signalements/{rid}", json={"statut": "en cours"}, headers=auth["planificateur"])
     assert reopened.status_code == 200 and reopened.json()["properties"]["statut"] == "en_cours"
     assert closed_at() is None
+    assert app.get(f"/api/signalements/{rid}", headers=auth["lecteur"]).json()["properties"]["cloture"] is None
 
 
 def test_a_visit_outcome_on_a_report(app, conn, auth):

@@ -169,7 +169,7 @@ jsonb_build_object(
 jsonb_build_object(
     'categorie_brute', r.category_raw, 'description', r.description, 'code_postal', r.postcode,
     'niveau_geocodage', r.geocode_level, 'lot', r.batch_id, 'ligne', r.row_number, 'cree', r.created_at,
-    'modifie', r.updated_at, 'renvoi', r.referral_id,
+    'modifie', r.updated_at, 'cloture', r.closed_at, 'renvoi', r.referral_id,
     'visites', {visits},
     'points_sensibles', (SELECT coalesce(jsonb_agg(p.id ORDER BY p.id), '[]'::jsonb)
         FROM sensitive_points p WHERE r.id = ANY(p.report_ids)))
