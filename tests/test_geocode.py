@@ -252,6 +252,13 @@ def test_hand_placed_hint_gives_a_point_inside_a_concave_zone() -> None:
     example = re.search(r"un point de la zone : --lon ([\d.]+) --lat ([\d.]+)\)", refused.value.hint or "")
     assert example, refused.value.hint
     assert ring.contains(shapely.Point(to_lambert(float(example[1]), float(example[2]))))
+    # a narrow zone (a valley 300 m wide): the example keeps the decimals it needs to stay inside
+    valley = shapely.box(x0, y0 + 500, x0 + 20_000, y0 + 800)
+    with pytest.raises(InvalidValueError) as refused:
+        check_in_zone(HandPlaced(4.3517, 50.8503, zone=valley), *to_lambert(4.3517, 50.8503))
+    example = re.search(r"un point de la zone : --lon ([\d.]+) --lat ([\d.]+)\)", refused.value.hint or "")
+    assert example, refused.value.hint
+    assert valley.contains(shapely.Point(to_lambert(float(example[1]), float(example[2]))))
 
 
 @pytest.mark.parametrize(

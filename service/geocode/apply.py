@@ -179,6 +179,16 @@ class HandPlaced:
     spelled: str = "--lon {lon} --lat {lat}"
 
 
+def _example_inside(zone: BaseGeometry, lon: float, lat: float, spelled: str) -> str:
+    """A point of the zone written with as few decimals as keep it inside (two, about a kilometre, when the zone
+    is wide enough; up to five for a narrow one)."""
+    for digits in (2, 3, 4):
+        lon_r, lat_r = round(lon, digits), round(lat, digits)
+        if shapely.contains_xy(zone, *to_lambert(lon_r, lat_r)):
+            return spelled.format(lon=lon_r, lat=lat_r)
+    return spelled.format(lon=round(lon, 5), lat=round(lat, 5))
+
+
 def check_in_zone(answer: HandPlaced, x: float, y: float) -> None:
     """Refuse a hand-placed point outside the zone (``x``/``y``: its Lambert coordinates), saying when the two
     values were given the wrong way round: an import rejects such a point, a review must not store it."""
@@ -191,8 +201,8 @@ def check_in_zone(answer: HandPlaced, x: float, y: float) -> None:
     if swapped is not None and shapely.contains_xy(zone, *swapped):
         hint = f"Longitude et latitude sont inversées : essayez {answer.spelled.format(lon=lat, lat=lon)}."
     else:
-        middle_lon, middle_lat = to_lonlat(*zone.representative_point().coords[0])  # inside even a concave zone
-        example = answer.spelled.format(lon=round(middle_lon, 2), lat=round(middle_lat, 2))
+        inside = zone.representative_point()  # inside even a concave zone, where its centroid may not be
+        example = _example_inside(zone, *to_lonlat(inside.x, inside.y), answer.spelled)
         hint = f"Donnez la longitude puis la latitude en degrés WGS84 (un point de la zone : {example})."
     raise InvalidValueError(
         f"Le point {answer.spelled.format(lon=lon, lat=lat)} est hors de la zone de police (à {km} km) : rien n'est "
