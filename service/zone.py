@@ -75,8 +75,8 @@ def read_communes(path: Path, zone: tuple[str, ...] | None = None) -> gpd.GeoDat
 
 @per_file_version()
 def _zone(path: Path, communes: tuple[str, ...], margin: float, crs: str) -> BaseGeometry:
-    frame = read_communes(path)
-    chosen = frame[frame["name_fr"].isin(communes) | frame["name_nl"].isin(communes)]
+    frame = read_communes(path, communes)
+    chosen = frame[frame["role"] == "target"]
     missing = set(communes) - set(chosen["name_fr"]) - set(chosen["name_nl"])
     if missing:
         raise ConfigError(
@@ -118,8 +118,8 @@ def zone_polygon(settings: Settings) -> BaseGeometry:
 
 @per_file_version()
 def _outlines(path: Path, communes: tuple[str, ...], crs: str) -> tuple[tuple[str, BaseGeometry], ...]:
-    frame = read_communes(path).to_crs(crs)
-    mine = frame["name_fr"].isin(communes) | frame["name_nl"].isin(communes)
+    frame = read_communes(path, communes).to_crs(crs)
+    mine = frame["role"] == "target"
     ordered = [*frame[mine].itertuples(), *frame[~mine].itertuples()]  # the zone's own communes first
     for row in ordered:
         shapely.prepare(row.geometry)
