@@ -55,6 +55,12 @@ def _decimetres(values: np.ndarray) -> pa.Array:
     return pc.cast(pa.array(rounded, mask=missing), pa.string())
 
 
+def _epoch_seconds(stamps: pd.Series) -> pa.Array:
+    """Aware timestamps as whole seconds since 1970 UTC, written out; null where missing."""
+    seconds = stamps.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[s]")
+    return pc.cast(pa.array(seconds.astype("int64").to_numpy(), mask=seconds.isna().to_numpy()), pa.string())
+
+
 def fingerprints(good: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """(natural_key, content_hash) of validated report rows.
 
@@ -66,10 +72,9 @@ def fingerprints(good: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     if good.empty:
         empty = pd.Series([], index=good.index, dtype=STR)
         return empty, empty
-    epoch = good["observed_at"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[s]").astype("int64")
     parts = [
         _text(good["category"]),
-        pc.cast(pa.array(epoch.to_numpy()), pa.string()),
+        _epoch_seconds(good["observed_at"]),
         _text(good["status"]),
         *(_text(good[c]) for c in ("description", "address", "postcode", "commune")),
         _decimetres(good["x"].to_numpy(dtype="float64")),
@@ -77,9 +82,7 @@ def fingerprints(good: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     ]
     content = pc.binary_join_element_wise(*parts, "|", null_handling="replace", null_replacement="")
     if "closed_at" in good and good["closed_at"].notna().any():  # added where given: other rows keep their hash
-        closed = good["closed_at"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[s]")
-        stamps = pa.array(closed.astype("int64").to_numpy(), mask=closed.isna().to_numpy())
-        suffix = pc.binary_join_element_wise("clos:", pc.cast(stamps, pa.string()), "")
+        suffix = pc.binary_join_element_wise("clos:", _epoch_seconds(good["closed_at"]), "")
         content = pc.binary_join_element_wise(content, suffix, "|", null_handling="skip")
     digests = pa.array(map(_HEX, map(_MD5, content.cast(pa.binary()).to_pylist())), type=pa.string())
     external_id = _text(good["external_id"])
