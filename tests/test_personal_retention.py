@@ -212,7 +212,8 @@ def test_the_command_says_what_goes_and_what_stays(conn, settings, imported):
 def test_the_retention_counts_from_the_closing_date_the_register_gives(conn, settings, tmp_path):
     """A register export with a « Date de clôture » column: a report closed long before it was imported loses its
     reporter that long after its closing, not 24 months after the import; a closing date alone closes a report;
-    a closing date before the report, or for a report still open, or impossible, is refused with the reason."""
+    a closing date before the report, or for a report still open, or impossible, is refused with the reason; the
+    day alone on the report's own day is that day (a time before the report's that day is refused)."""
     summary = ingest(conn, settings, DATA / "formats" / "declarants_clotures.csv")
     refused = rejects(conn, summary.batch_id)
     assert refused == {
@@ -222,6 +223,7 @@ def test_the_retention_counts_from_the_closing_date_the_register_gives(conn, set
             "le statut « clos »"
         ],
         7: ["date de clôture: date de clôture impossible (ce jour n'existe pas)"],
+        9: ["date de clôture: date de clôture avant la date du signalement : corrigez l'une ou l'autre"],
     }
     stored = conn.execute(
         "SELECT external_id, status, to_char(closed_at AT TIME ZONE 'Europe/Brussels', 'DD/MM/YYYY HH24:MI')"
@@ -231,8 +233,9 @@ def test_the_retention_counts_from_the_closing_date_the_register_gives(conn, set
         ("2023/0101", "clos", "20/01/2023 16:30"),
         ("2025/0033", "clos", "05/02/2025 00:00"),  # no status in the file: the closing date says it
         ("2025/0450", "en_cours", None),
+        ("2025/0530", "clos", "16/05/2025 11:20"),  # the day alone, the report's day: closed when it was made
     ]
-    assert set(_contacts(conn)) == {"2023/0101", "2025/0033", "2025/0450"}
+    assert set(_contacts(conn)) == {"2023/0101", "2025/0033", "2025/0450"}  # (2025/0530 gave no reporter)
 
     # mid-2025, 24 months kept: the report closed in January 2023 goes (imported today, it used to stay two years)
     erased = personal.erase_expired_personal_data(

@@ -76,11 +76,13 @@ def _closing_dates(
     """The date a report was closed, when the file gives one: what the retention of the reporter's personal data
     counts from (else the day the closed report was stored). A closing date makes a report without a status
     « clos »; one before the report's own date, or given for a report whose status says it is still open, is a
-    problem to fix at the source."""
+    problem to fix at the source. A register that writes the day alone (« 16/05/2025 ») closes a report made at
+    11:20 that day at midnight before it: that report was closed the same day, and is stored closed when made."""
     closed = check_date(chunk, cmap, "closed_at", ctx, problems, "date de clôture", required=False)
     header = cmap.fields.get("closed_at")
     if header is None or not closed.notna().any():
         return closed
+    closed = closed.mask(_same_day_by_date(closed, observed, ctx.timezone), observed)
     shown = raw_column(chunk, cmap, "closed_at")
     assert shown is not None
     before = (closed < observed).fillna(False).to_numpy(dtype=bool)
@@ -100,6 +102,13 @@ def _closing_dates(
         column=header,
     )
     return closed
+
+
+def _same_day_by_date(closed: pd.Series, observed: pd.Series, zone: str) -> pd.Series:
+    """The closing dates given as a day alone (midnight in ``zone``) on the day of a report made later that day."""
+    day = closed.dt.tz_convert(zone)
+    made = observed.dt.tz_convert(zone)
+    return ((day == day.dt.normalize()) & (day == made.dt.normalize()) & (closed < observed)).fillna(False)
 
 
 _STOP_REF = r"^\s*[tT]\s*(\d+)\s*[-_/. ]?\s*[eE]\s*(\d+)\s*[-_/. ]?\s*(\d+)\s*$"
