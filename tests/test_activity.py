@@ -92,14 +92,14 @@ def test_only_a_change_that_chance_alone_would_rarely_give_is_called_significant
 def test_the_follow_up_counts_the_service_own_reports_and_the_days_to_their_first_visit():
     rows = pd.DataFrame(
         [
-            ("depot_clandestin", False, 1.0),
-            ("depot_clandestin", False, 3.0),
-            ("depot_clandestin", False, 12.0),
-            ("depot_clandestin", False, None),
-            ("bruit", False, None),
-            ("bruit", True, 0.5),  # sent to mediation: followed by another service
+            ("depot_clandestin", False, 1.0, True, 2.0),
+            ("depot_clandestin", False, 3.0, True, None),  # closed by a feed that gives no closing date
+            ("depot_clandestin", False, 12.0, True, 20.0),
+            ("depot_clandestin", False, None, False, None),
+            ("bruit", False, None, False, None),
+            ("bruit", True, 0.5, True, 0.5),  # sent to mediation: followed by another service
         ],
-        columns=["category", "referred", "days"],
+        columns=["category", "referred", "days", "closed", "close_days"],
     )
     table = follow_up(rows, {"depot_clandestin": "Dépôt clandestin", "bruit": "Bruit"})
     assert list(table["libelle"]) == ["Dépôt clandestin", "Bruit", "Toutes catégories"]
@@ -107,7 +107,10 @@ def test_the_follow_up_counts_the_service_own_reports_and_the_days_to_their_firs
     assert (depot["n"], depot["visites"]) == (4, 3)
     assert depot["part_visitee"] == pytest.approx(0.75) and depot["delai_median_j"] == pytest.approx(3.0)
     assert depot["part_7_jours"] == pytest.approx(0.5)
-    assert (table.iloc[2]["n"], table.iloc[2]["visites"]) == (5, 3)
+    assert (depot["clos"], depot["clos_dates"]) == (3, 2) and depot["part_close"] == pytest.approx(0.75)
+    assert depot["cloture_mediane_j"] == pytest.approx(11.0)  # over the two closing dates known, not the third
+    assert (table.iloc[2]["n"], table.iloc[2]["visites"], table.iloc[2]["clos"]) == (5, 3, 3)
+    assert np.isnan(table.iloc[1]["cloture_mediane_j"]) and table.iloc[1]["part_close"] == 0
 
 
 def test_the_changes_are_said_the_way_they_went_even_from_nothing():
@@ -140,7 +143,8 @@ def _addresses(n: int) -> list[dict[str, str]]:
 def activity_data(conn, settings, tmp_path):
     """Dumping tripled in the third quarter of 2026 against the same quarter of 2025 (60 against 20, 30 the
     quarter before), graffiti stayed level (10 against 9); five of the dumping reports were visited two days
-    later (two fines), one visit a year earlier."""
+    later (two fines), one visit a year earlier. The register closed ten of July's dumping reports, eight of them
+    1 to 8 days after (the file gives their closing date), two on a date it does not give."""
     places = _addresses(140)
     reports, visits, n = [], [], 0
 
@@ -153,7 +157,7 @@ def activity_data(conn, settings, tmp_path):
             ref = f"ACT-{n:04d}"
             when = first + timedelta(hours=29 * i)
             street = f"{place['street']} {place['housenumber']}"
-            reports.append([ref, when.isoformat(), category, street, place["lat"], place["lon"]])
+            reports.append([ref, when.isoformat(), category, street, place["lat"], place["lon"], "", ""])
             ids.append(ref)
         return ids
 
@@ -163,13 +167,17 @@ def activity_data(conn, settings, tmp_path):
     earlier = add("depot_clandestin", 20, datetime(2025, 7, 2, 9, tzinfo=UTC))
     add("graffiti", 9, datetime(2025, 7, 3, 9, tzinfo=UTC))
     by_ref = {r[0]: datetime.fromisoformat(r[1]) for r in reports}
+    for i, ref in enumerate(dumping[:10]):
+        row = next(r for r in reports if r[0] == ref)
+        row[6] = "Clôturé"
+        row[7] = f"{by_ref[ref] + timedelta(days=i + 1):%d/%m/%Y %H:%M}" if i < 8 else ""
     for ref, outcome in zip(dumping[:5], ("pv", "pv", "nettoye", "nettoye", "nettoye"), strict=True):
         visits.append([ref, (by_ref[ref] + timedelta(days=2)).isoformat(), outcome, "INP Collard"])
     visits.append([earlier[0], (by_ref[earlier[0]] + timedelta(days=9)).isoformat(), "avertissement", "INP Collard"])
     report_file = tmp_path / "signalements.csv"
     with report_file.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["id", "date", "categorie", "adresse", "lat", "lon"])
+        w.writerow(["id", "date", "categorie", "adresse", "lat", "lon", "statut", "date_cloture"])
         w.writerows(reports)
     visit_file = tmp_path / "visites.csv"
     with visit_file.open("w", encoding="utf-8", newline="") as f:
@@ -196,6 +204,12 @@ def test_the_activity_report_as_json_and_as_the_workbook_a_person_opens(settings
     assert (reports["n"], reports["n_prev"], reports["n_year"]) == (70, 30, 29)
     assert (summary["Visites"]["n"], summary["dont procès-verbaux"]["n"], summary["Visites"]["n_year"]) == (5, 2, 1)
     assert summary["Délai médian jusqu'à la visite (jours)"]["n"] == pytest.approx(2.0)
+    assert summary["Signalements clos"]["n"] == pytest.approx(10 / 70)
+    # 1 to 8 days written in Brussels time (summer: UTC+2) after reports stamped in UTC: 4.5 days less 2 hours
+    assert summary["Délai médian jusqu'à la clôture (jours)"]["n"] == pytest.approx(4.5 - 2 / 24)
+    followed = {row["libelle"]: row for row in report["suivi"]}
+    assert (followed["Dépôt clandestin"]["clos"], followed["Dépôt clandestin"]["clos_dates"]) == (10, 8)
+    assert followed["Graffiti et tags"]["clos"] == 0 and followed["Graffiti et tags"]["cloture_mediane_j"] is None
     depot = report["par_categorie"][0]
     assert depot["libelle"] == "Dépôt clandestin" and depot["evolution"] == pytest.approx(2.0) and depot["significatif"]
     graffiti = report["par_categorie"][1]
@@ -240,6 +254,16 @@ def test_the_activity_report_as_json_and_as_the_workbook_a_person_opens(settings
     follow = wb["Suivi"]
     assert [c.value for c in follow[4]][:3] == ["Catégorie", "Signalements", "Suivis d'une visite"]
     assert [c.value for c in follow[5]][:3] == ["Dépôt clandestin", 60, 5]
+    assert [c.value for c in follow[4]][6:] == [
+        "Clos",
+        "Part close",
+        "Clos à une date connue",
+        "Délai médian de clôture (jours)",
+    ]
+    closed = list(follow[5])[6:]
+    assert [c.value for c in closed[:1] + closed[2:3]] == [10, 8]
+    assert closed[1].value == pytest.approx(10 / 60) and closed[1].number_format == "0%"
+    assert closed[3].value == pytest.approx(4.5 - 2 / 24) and closed[3].number_format == "0.0"
 
 
 def _sensitive_point(conn, point_id: str, around: str, radius_m: float, members: list[int], label=None) -> None:
@@ -365,6 +389,12 @@ def test_the_printed_activity_report_says_what_changed_and_writes_numbers_the_fr
     table = flat[flat.index("Signalements par catégorie Catégorie") :]
     assert table.index("Dépôt clandestin 60 30 20 +200") < table.index("Graffiti et tags 10")
     assert "Délai médian jusqu'à la visite (jours) 2 — — —" in flat
+    assert f"Signalements clos 14{pct} — — —" in flat and "Délai médian jusqu'à la clôture (jours) 4,4 — — —" in flat
+    follow = flat[flat.index("Suivi des signalements Catégorie") :]
+    assert "Part close Délai médian de clôture (jours)" in follow
+    assert f"Dépôt clandestin 60 5 8{pct} 2 8{pct} 17{pct} 4,4" in follow
+    assert f"Graffiti et tags 10 0 0{pct} — 0{pct} 0{pct} —" in follow
+    assert "Délai de clôture calculé sur 8 des 10 signalements clos : les autres n'ont pas de date de clôture" in follow
     assert f"Benjamini–Hochberg au seuil de 5{pct} de fausses alertes" in flat
     assert "INP Collard" not in flat  # counts only: no officer, no address
     assert not any(words in flat for words in ("nan", "None", "0.07"))

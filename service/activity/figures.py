@@ -140,9 +140,22 @@ def adjusted(p: np.ndarray) -> np.ndarray:
 def follow_up(rows: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """Per category (and all together, last): the reports of the period, those a visit followed (one naming the
     report, or one of the sensitive point grouping it: ``sql/activity.sql``), their share, the median days to the
-    first visit and the share visited within a week. Reports sent to mediation or a partner are left out (another
-    service follows them)."""
-    columns = ["key", "libelle", "n", "visites", "part_visitee", "delai_median_j", "part_7_jours"]
+    first visit and the share visited within a week; then those closed, their share, and the median days to their
+    closing date over the closed reports that have one (``clos_dates`` of them: an Open311 feed or an older file
+    gives none). Reports sent to mediation or a partner are left out (another service follows them)."""
+    columns = [
+        "key",
+        "libelle",
+        "n",
+        "visites",
+        "part_visitee",
+        "delai_median_j",
+        "part_7_jours",
+        "clos",
+        "part_close",
+        "clos_dates",
+        "cloture_mediane_j",
+    ]
     own = rows[~rows["referred"].astype(bool)] if not rows.empty else rows
     if own.empty:
         return pd.DataFrame(columns=columns)
@@ -157,6 +170,8 @@ def _follow(key: str, label: str, group: pd.DataFrame) -> dict[str, object]:
     days = pd.to_numeric(group["days"], errors="coerce")
     visited = days.dropna()
     n = len(group)
+    closed = group["closed"].fillna(False).astype(bool)
+    to_close = pd.to_numeric(group["close_days"], errors="coerce")[closed].dropna()
     return {
         "key": key,
         "libelle": label,
@@ -165,6 +180,10 @@ def _follow(key: str, label: str, group: pd.DataFrame) -> dict[str, object]:
         "part_visitee": len(visited) / n if n else np.nan,
         "delai_median_j": float(visited.median()) if len(visited) else np.nan,
         "part_7_jours": float((visited <= QUICK_DAYS).sum() / n) if n else np.nan,
+        "clos": int(closed.sum()),
+        "part_close": float(closed.sum() / n) if n else np.nan,
+        "clos_dates": len(to_close),
+        "cloture_mediane_j": float(to_close.median()) if len(to_close) else np.nan,
     }
 
 

@@ -51,7 +51,7 @@ def render_pdf(activity: Activity, *, issuer: str) -> bytes:
     if not activity.visits.empty:
         story += section("Visites par résultat", [_compared(activity.visits, "Résultat", twice, st)], st)
     if not activity.follow_up.empty:
-        story += section("Suivi des signalements", [_follow_up(activity.follow_up, st)], st)
+        story += section("Suivi des signalements", _follow_up(activity.follow_up, st), st)
     if not activity.actions.empty:
         story += section(
             "Actions de la période : ont-elles servi ?",
@@ -226,9 +226,9 @@ def _compared(table: pd.DataFrame, heading: str, twice: bool, st: Styles) -> Flo
     return data_table(header, rows, st, widths=_widths(len(header), 58 * mm), numeric=range(1, len(header)))
 
 
-def _follow_up(table: pd.DataFrame, st: Styles) -> Flowable:
+def _follow_up(table: pd.DataFrame, st: Styles) -> list[Flowable]:
     header = ["Catégorie", "Signalements", "Suivis d'une visite", "Part suivie", "Délai médian (jours)"]
-    header.append(f"Visités en {QUICK_DAYS} jours")
+    header += [f"Visités en {QUICK_DAYS} jours", "Part close", "Délai médian de clôture (jours)"]
     rows = [
         [
             r.libelle,
@@ -237,10 +237,37 @@ def _follow_up(table: pd.DataFrame, st: Styles) -> Flowable:
             _percent(r.part_visitee),
             _number(r.delai_median_j, 1, trim=True),
             _percent(r.part_7_jours),
+            _percent(r.part_close),
+            _number(r.cloture_mediane_j, 1, trim=True),
         ]
         for r in table.itertuples()
     ]
-    return data_table(header, rows, st, widths=_widths(len(header), 44 * mm), numeric=range(1, len(header)))
+    flowables: list[Flowable] = [
+        data_table(
+            header,
+            rows,
+            st,
+            widths=[38 * mm, *_widths(len(header) - 1, 28 * mm, width=CONTENT_WIDTH - 38 * mm)],
+            numeric=range(1, len(header)),
+        )
+    ]
+    everything = table.iloc[-1]
+    if everything["clos"] > everything["clos_dates"]:
+        flowables.append(para(undated_words(int(everything["clos"]), int(everything["clos_dates"])), st.small))
+    return flowables
+
+
+def undated_words(closed: int, dated: int) -> str:
+    """Why the closing delay counts fewer reports than are closed (the report says which ones it rests on)."""
+    why = "flux Open311, fichier sans colonne « Date de clôture »"
+    if dated == 0:
+        return (
+            f"Aucun des {_number(closed)} signalements clos n'a de date de clôture ({why}) : pas de délai de clôture."
+        )
+    return (
+        f"Délai de clôture calculé sur {_number(dated)} des {_number(closed)} signalements clos : les autres n'ont "
+        f"pas de date de clôture ({why})."
+    )
 
 
 def _actions(table: pd.DataFrame, zone: str, st: Styles) -> Flowable:
@@ -262,8 +289,8 @@ def _actions(table: pd.DataFrame, zone: str, st: Styles) -> Flowable:
     return data_table(header, rows, st, widths=widths, numeric=range(2, 6))
 
 
-def _widths(n: int, first: float) -> Sequence[float]:
-    return [first, *[(CONTENT_WIDTH - first) / (n - 1)] * (n - 1)]
+def _widths(n: int, first: float, *, width: float = CONTENT_WIDTH) -> Sequence[float]:
+    return [first, *[(width - first) / (n - 1)] * (n - 1)]
 
 
 def _short(label: str, limit: int = 34) -> str:

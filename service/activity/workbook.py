@@ -46,6 +46,10 @@ _FOLLOW_UP = (
     ("Part suivie", "part_visitee", SHARE),
     ("Délai médian (jours)", "delai_median_j", DAYS),
     (f"Visités en {QUICK_DAYS} jours", "part_7_jours", SHARE),
+    ("Clos", "clos", COUNT),
+    ("Part close", "part_close", SHARE),
+    ("Clos à une date connue", "clos_dates", COUNT),
+    ("Délai médian de clôture (jours)", "cloture_mediane_j", DAYS),
 )
 _ACTIONS = (
     ("Lieu", "lieu", None),

@@ -42,7 +42,8 @@ GROUP BY outcome;
 -- visit of the sensitive point that groups it (its members as the last analysis found them), or a visit of the
 -- problem axis it lies on (placed within 15 m of its line, the reports the axis page lists), made after it. A
 -- visit of a point or an axis as the map and the planner count one (migration 0053). (A report may be in two
--- points: one of all categories and one of its own.)
+-- points: one of all categories and one of its own.) And whether it is closed, with the days until its closing
+-- date where the file or the API gave one (migration 0065).
 WITH member AS MATERIALIZED (
     SELECT m.report_id, array_agg(p.id) AS points
     FROM sensitive_points p CROSS JOIN LATERAL unnest(p.report_ids) AS m(report_id)
@@ -64,7 +65,9 @@ SELECT r.category, r.referral_id IS NOT NULL AS referred,
            (SELECT min(t) FROM axis_visits av CROSS JOIN LATERAL unnest(av.times) AS t
             WHERE r.geom IS NOT NULL AND r.geocode_status IN ('fourni', 'geocode', 'manuel')
               AND ST_DWithin(r.geom, av.geom, 15) AND t >= r.observed_at)
-       ) - r.observed_at) / 86400.0 AS days
+       ) - r.observed_at) / 86400.0 AS days,
+       r.status = 'clos' AS closed,
+       extract(epoch FROM r.closed_at - r.observed_at) / 86400.0 AS close_days
 FROM reports r
 LEFT JOIN member g ON g.report_id = r.id
 WHERE r.duplicate_of IS NULL AND r.observed_at >= %(start)s AND r.observed_at < %(end)s;
