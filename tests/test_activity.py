@@ -370,6 +370,8 @@ def test_the_printed_activity_report_says_what_changed_and_writes_numbers_the_fr
     assert "Graffiti et tags, 10 contre" not in flat  # level: not called a change
     assert "(commune)" not in flat and "(source)" not in flat  # one commune, one source: their change is the total's
     assert f"7{pct} des signalements du service suivis d'une visite, la première après 2 jour(s) (médiane)." in flat
+    closing = "après 4,4 jour(s) (médiane, là où la date de clôture est connue)."
+    assert f"14{pct} des signalements du service clos, {closing}" in flat
     order = [
         flat.index(words)
         for words in (

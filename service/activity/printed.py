@@ -73,7 +73,7 @@ def render_pdf(activity: Activity, *, issuer: str) -> bytes:
 
 def essentials(activity: Activity) -> list[str]:
     """The report in a few sentences: the reports and visits against a year earlier, the changes that chance alone
-    would rarely give (or that there is none), the follow-up of the reports and the shifts."""
+    would rarely give (or that there is none), the follow-up of the reports, their closing and the shifts."""
     w = activity.windows
     rows = {str(r["indicateur"]): r for r in activity.summary.to_dict(orient="records")}
     lines = []
@@ -96,6 +96,13 @@ def essentials(activity: Activity) -> list[str]:
         text = f"{_percent(followed)} des signalements du service suivis d'une visite"
         if not missing(delay):
             text += f", la première après {_number(delay, 1, trim=True)} jour(s) (médiane)"
+        lines.append(text + ".")
+    closed = rows["Signalements clos"]["n"]
+    to_close = rows["Délai médian jusqu'à la clôture (jours)"]["n"]
+    if not missing(closed):
+        text = f"{_percent(closed)} des signalements du service clos"
+        if not missing(to_close):
+            text += f", après {_number(to_close, 1, trim=True)} jour(s) (médiane, là où la date de clôture est connue)"
         lines.append(text + ".")
     done = places.actions_sentence(activity.actions)
     if done:
