@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import re
+import statistics
 import unicodedata
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from openpyxl import load_workbook
 from pyproj import Transformer
 
 from service.demo import DemoFiles, generate_demo, write_bulk_reports
+from service.demo.vocab import STATUS_CLOSED
 
 ROOT = Path(__file__).resolve().parents[1]
 ICAR = ROOT / "geodata" / "icar_seraing_neupre.csv"
@@ -179,7 +181,7 @@ def test_commune_file_is_cp1252_semicolon_crlf(demo: DemoFiles) -> None:
     text = raw.decode("cp1252", errors="strict")
     header = text.split("\r\n", 1)[0]
     assert header == (
-        "N° dossier;Date signalement;Catégorie;Adresse;Code postal;Localité;Description;Statut;"
+        "N° dossier;Date signalement;Catégorie;Adresse;Code postal;Localité;Description;Statut;Date clôture;"
         "Nom déclarant;Téléphone;Courriel"
     )
     rows = _commune_rows(demo)
@@ -188,6 +190,24 @@ def test_commune_file_is_cp1252_semicolon_crlf(demo: DemoFiles) -> None:
     office = sum(8 <= int(r["Date signalement"][11:13]) < 17 for r in rows)
     assert office / len(rows) > 0.8
     assert not any("lat" in h.lower() or h.lower() == "x" for h in rows[0])
+
+
+def test_the_register_closes_the_closed_reports_some_days_after_and_never_after_the_export(demo: DemoFiles) -> None:
+    """The « Date clôture » column: the day alone, empty for an open report, on or after the report's day and no
+    later than the export; a week or so in the middle, a long tail, a few closed reports without one."""
+    rows = _commune_rows(demo)
+    closed = [r for r in rows if r["Statut"] in STATUS_CLOSED]
+    assert all(r["Date clôture"] == "" for r in rows if r["Statut"] not in STATUS_CLOSED)
+    dated = [r for r in closed if r["Date clôture"]]
+    assert all(re.fullmatch(r"\d{2}/\d{2}/\d{4}", r["Date clôture"]) for r in dated)
+
+    def day(text: str) -> dt.date:
+        return dt.datetime.strptime(text[:10], "%d/%m/%Y").date()
+
+    days = [(day(r["Date clôture"]) - day(r["Date signalement"])).days for r in dated]
+    assert min(days) >= 0 and 0.9 < len(dated) / len(closed) < 1
+    assert 3 <= statistics.median(days) <= 10 and max(days) > 30
+    assert max(day(r["Date clôture"]) for r in dated) < END  # the export is made at the start of END
 
 
 def test_other_files_have_their_layouts(demo: DemoFiles) -> None:

@@ -125,7 +125,8 @@ def generate_demo(
 
     stop = end_of(window)
     by_source = {s: frame[frame["source"] == s] for s in SOURCES}
-    writers.write_commune(files.commune_csv, rng, by_source["commune"], book, stop)
+    closing = np.random.default_rng([seed, 17])  # the register's closing days: nothing else moves
+    writers.write_commune(files.commune_csv, rng, by_source["commune"], book, stop, closing)
     writers.write_patrols(files.patrols_xlsx, rng, by_source["patrouilles"], book, stop)
     writers.write_open311(files.open311_json, rng, by_source["open311"], book, stop)
     writers.write_intercommunale(files.intercommunale_csv, rng, by_source["intercommunale"], book)

@@ -45,6 +45,12 @@ COMMUNE_HEADER = (
     "Téléphone",
     "Courriel",
 )
+#: The register's own export adds the day each report was closed (the other register files have no such column).
+REGISTER_HEADER = (*COMMUNE_HEADER[:8], "Date clôture", *COMMUNE_HEADER[8:])
+#: How long the register takes to close a report: log-normal days (median, spread of the logarithm).
+CLOSING_MEDIAN_DAYS, CLOSING_SPREAD = 6.0, 1.0
+#: The share of closed reports with no closing day (files taken over from an older register).
+CLOSING_UNKNOWN = 0.04
 PATROL_HEADER = (
     "Référence",
     "Date et heure",
@@ -109,29 +115,50 @@ def _person(rng: np.random.Generator) -> tuple[str, str, str]:
     return name, phone, mail
 
 
+def closing_day(closing: np.random.Generator, status: str, ts: dt.datetime, end: dt.datetime) -> str:
+    """The day a closed report was closed, as the register writes it (« 16/05/2025 », the day alone): some days
+    after the report, never after the export (``end``); empty for an open report, and for a few closed ones."""
+    if status not in STATUS_CLOSED or closing.random() < CLOSING_UNKNOWN:
+        return ""
+    days = closing.lognormal(np.log(CLOSING_MEDIAN_DAYS), CLOSING_SPREAD)
+    left = (end - ts).total_seconds() / 86400
+    if days >= left:
+        days = left * closing.random()
+    return (ts + dt.timedelta(days=float(days))).strftime("%d/%m/%Y")
+
+
 def write_commune(
-    path: Path, rng: np.random.Generator, rows: pd.DataFrame, book: ad.AddressBook, end: dt.datetime
+    path: Path,
+    rng: np.random.Generator,
+    rows: pd.DataFrame,
+    book: ad.AddressBook,
+    end: dt.datetime,
+    closing: np.random.Generator,
 ) -> None:
-    """Cleanliness-service export: ``;``, Windows-1252, CRLF, Belgian dates, no coordinates."""
+    """Cleanliness-service export: ``;``, Windows-1252, CRLF, Belgian dates, no coordinates; the closing days are
+    drawn with ``closing``, a generator of their own, so that the rest of the demonstration stays the same."""
     with path.open("w", encoding="cp1252", errors="strict", newline="") as fh:
         out = csv.writer(fh, delimiter=";", lineterminator="\r\n")
-        out.writerow(COMMUNE_HEADER)
+        out.writerow(REGISTER_HEADER)
         for r in rows.itertuples(index=False):
             ts = pd.Timestamp(r.ts).to_pydatetime()
             text, pc, town = ad.messy_address(rng, book, int(r.addr))
             desc = describe(rng, r.cat)
             if rng.random() < 0.02:
                 desc += "\nRappel du riverain le lendemain"
+            spelling = pick(rng, COMMUNE_SPELLINGS[r.cat])
+            status = _status(rng, (end - ts).total_seconds() / 86400)
             out.writerow(
                 [
                     r.id,
                     ts.strftime("%d/%m/%Y %H:%M"),
-                    pick(rng, COMMUNE_SPELLINGS[r.cat]),
+                    spelling,
                     text,
                     pc,
                     town,
                     desc,
-                    _status(rng, (end - ts).total_seconds() / 86400),
+                    status,
+                    closing_day(closing, status, ts, end),
                     *_person(rng),
                 ]
             )
