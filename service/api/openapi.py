@@ -110,6 +110,12 @@ _MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("get", "/api/tuiles/{z}/{x}/{y}.mvt"): {MVT: {"type": "string", "format": "binary"}},
     ("get", "/api/lots/{lot}/rejets"): {"application/json": {"type": "object"}, CSV: {"type": "string"}},
     ("get", "/api/exports/sites"): _FILES,
+    ("get", "/api/exports/signalements"): {
+        media.split(";")[0]: schema
+        for media, schema in (
+            (EXPORT_MEDIA[f], _FILES[EXPORT_MEDIA[f].split(";")[0]]) for f in ("csv", "xlsx", "geojson")
+        )
+    },
     ("get", "/api/reseaux"): {GEOJSON: _COLLECTION},
     ("post", "/api/reseaux"): {GEOJSON: _FEATURE},
     ("get", "/api/reseaux/{network_id}"): {GEOJSON: _FEATURE},

@@ -1,16 +1,22 @@
-"""Export the list of sites to inspect (planificateur and above); every export is written to the access log."""
+"""Export the list of sites to inspect and the register of reports (planificateur and above); every export is
+written to the access log."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from service.api.deps import AppSettings, Conn, Planner, audit
 from service.api.files import dated_name, file_response
+from service.db.vocabulary import load_labels
+from service.errors import InvalidValueError
 from service.export import Format, sites
+from service.export.reports import day_bounds, export_reports, report_filter
 from service.export.sites import MAX_SITES
+from service.prevention.period import parse_period
 
 router = APIRouter(prefix="/api", tags=["analyse"])
 
@@ -44,3 +50,42 @@ def export_sites(
     done = sites.export_sites(conn, settings, format, asked, base_url=str(request.base_url))
     audit(conn, user, "export_sites", format=format, sites=len(done.sheet.rows), filtres=done.filters.to_json())
     return file_response(done.data, format, dated_name("sites_a_controler", format, settings.timezone))
+
+
+@router.get("/exports/signalements", summary="Registre des signalements : CSV, XLSX ou GeoJSON (journalisé)")
+def export_reports_file(
+    request: Request,
+    conn: Conn,
+    settings: AppSettings,
+    user: Planner,
+    format: Literal["csv", "xlsx", "geojson"] = "csv",
+    periode: Annotated[str | None, Query(description="mois (2026-10), trimestre (2026-T4) ou année (2026)")] = None,
+    depuis: Annotated[date | None, Query(description="premier jour, compris")] = None,
+    jusqu_a: Annotated[date | None, Query(description="dernier jour, compris")] = None,
+    categorie: Annotated[list[str] | None, Query(description="catégories (code ou libellé)")] = None,
+    statut: Annotated[list[str] | None, Query(description="statuts (code ou libellé)")] = None,
+    source: str | None = None,
+    commune: str | None = None,
+) -> Response:
+    """Les signalements d'une période, du plus ancien au plus récent, avec leur statut, leur date de clôture, leur
+    lieu et leurs points sensibles ; sans données personnelles (ni déclarant ni description). Plus de 20 000
+    signalements : refusé (resserrez la période) plutôt que coupé. L'export est inscrit au journal des accès."""
+    zone = settings.timezone
+    if periode and (depuis or jusqu_a):
+        raise InvalidValueError("periode et depuis/jusqu_a ensemble", hint="Donnez une période ou des jours.")
+    since, until = parse_period(periode, zone=zone).bounds() if periode else day_bounds(depuis, jusqu_a, zone)
+    labels = load_labels(conn)
+    filters = report_filter(
+        labels,
+        since=since,
+        until=until,
+        categories=categorie or (),
+        statuses=statut or (),
+        source=source,
+        commune=commune,
+    )
+    data, sheet = export_reports(conn, settings, format, filters, labels=labels, base_url=str(request.base_url))
+    audit(
+        conn, user, "export_signalements", format=format, signalements=len(sheet.rows), filtres=sheet.facts["Filtres"]
+    )
+    return file_response(data, format, dated_name("signalements", format, zone))

@@ -17,15 +17,19 @@ from service.errors import InputFileError
 RULE = "AAAA-MM-JJ, jour compris"
 
 
-def day_start(value: str, option: str, zone: str) -> pd.Timestamp:
-    """The first instant (UTC) of the day ``value`` in ``zone``; InputFileError naming the option if unreadable."""
+def parse_day(value: str, option: str) -> date:
+    """The day ``value`` (AAAA-MM-JJ); InputFileError naming the option if unreadable."""
     try:
-        day = date.fromisoformat(value)
+        return date.fromisoformat(value)
     except ValueError:
         raise InputFileError(
             f"{option} « {value} » n'est pas une date.", hint="Écrivez-la AAAA-MM-JJ, par exemple 2026-01-31."
         ) from None
-    return pd.Timestamp(day, tz=zone).tz_convert("UTC")
+
+
+def day_start(value: str, option: str, zone: str) -> pd.Timestamp:
+    """The first instant (UTC) of the day ``value`` in ``zone``; InputFileError naming the option if unreadable."""
+    return pd.Timestamp(parse_day(value, option), tz=zone).tz_convert("UTC")
 
 
 def day_end(value: str, option: str, zone: str) -> pd.Timestamp:

@@ -1,4 +1,5 @@
-"""``hotspots export sites``: the list of sites to inspect, for a patrol (the export is logged)."""
+"""``hotspots export sites``: the list of sites to inspect, for a patrol; ``hotspots export signalements``: the
+reports of a period with their status and closing date (both exports are logged)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from pathlib import Path
 import typer
 
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of
+from service.cli.dates import RULE, parse_day
 from service.db.personal import audit
+from service.errors import InvalidValueError
 from service.export import check_format, write_file
 from service.export.sites import MAX_SITES, SiteRequest, export_sites
 
-app = typer.Typer(help="Exports : listes de sites à contrôler.", no_args_is_help=True)
+app = typer.Typer(help="Exports : sites à contrôler, registre des signalements.", no_args_is_help=True)
 
 
 @app.command("sites")
@@ -69,3 +72,74 @@ def sites(
         )
         return
     console.print(f"{len(sheet.rows)} site(s) écrits dans {out} ({chosen}).")
+
+
+@app.command("signalements")
+def signalements(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="Fichier à écrire ; le format suit l'extension si --format manque."),
+    fmt: str | None = typer.Option(None, "--format", help="csv, xlsx ou geojson."),
+    periode: str | None = typer.Option(
+        None, "--periode", help="Mois (2026-10), trimestre (2026-T4) ou année (2026) des signalements."
+    ),
+    depuis: str | None = typer.Option(None, "--depuis", help=f"Premier jour ({RULE})."),
+    jusqua: str | None = typer.Option(None, "--jusqua", help=f"Dernier jour ({RULE})."),
+    categorie: list[str] | None = typer.Option(None, "--categorie", help="Catégorie (code ou libellé, répétable)."),
+    statut: list[str] | None = typer.Option(
+        None, "--statut", help="Statut (code ou libellé, répétable) : nouveau, en_cours, clos…"
+    ),
+    source: str | None = typer.Option(None, "--source", help="Une source (le nom donné à l'import)."),
+    commune: str | None = typer.Option(None, "--commune", help="Une commune (sans tenir compte des accents)."),
+    json_out: JsonOut = False,
+) -> None:
+    """Écrit les signalements d'une période, du plus ancien au plus récent, avec leur statut, leur date de
+    clôture, leur lieu et leurs points sensibles ; sans données personnelles (ni déclarant ni description)."""
+    from service.db.vocabulary import load_labels
+    from service.export.reports import check_report_format, day_bounds, export_reports, report_filter
+    from service.prevention.period import parse_period
+
+    chosen = check_report_format(fmt or out.suffix or out.name)
+    settings = settings_of(ctx)
+    zone = settings.timezone
+    if periode and (depuis or jusqua):
+        raise InvalidValueError(
+            "--periode et --depuis/--jusqua ensemble", hint="Donnez une période ou des jours, pas les deux."
+        )
+    first = parse_day(depuis, "--depuis") if depuis else None
+    last = parse_day(jusqua, "--jusqua") if jusqua else None
+    since, until = parse_period(periode, zone=zone).bounds() if periode else day_bounds(first, last, zone)
+    with database(settings) as conn:
+        labels = load_labels(conn)
+        filters = report_filter(
+            labels,
+            since=since,
+            until=until,
+            categories=categorie or (),
+            statuses=statut or (),
+            source=source,
+            commune=commune,
+        )
+        data, sheet = export_reports(conn, settings, chosen, filters, labels=labels, base_url=settings.export_base_url)
+        described = filters.describe(labels, zone)
+        audit(
+            conn,
+            cli_actor(),
+            "export_signalements",
+            format=chosen,
+            signalements=len(sheet.rows),
+            fichier=out.name,
+            filtres=described,
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_file(out, data)
+    if json_out:
+        print_json({"fichier": str(out), "format": chosen, "signalements": len(sheet.rows), "filtres": described})
+        return
+    if not len(sheet.rows):
+        console.print(f"Aucun signalement pour ces filtres : {described}. Fichier vide écrit : {out}.")
+        return
+    closed = sheet.facts["Clos"]
+    console.print(
+        f"{len(sheet.rows)} signalement(s) écrits dans {out} ({chosen}) : {described} ; {closed} clos, "
+        f"{sheet.facts['Clos à une date connue']} avec leur date de clôture."
+    )

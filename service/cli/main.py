@@ -97,7 +97,7 @@ _LAZY: dict[str, _Lazy] = {
         "importées il y a plus de N mois (le serveur le fait chaque jour) ; ou, avec --signalement, celles "
         "d'un déclarant qui le demande.",
     ),
-    "export": _Lazy("service.cli.export", "app", "Exports : listes de sites à contrôler."),
+    "export": _Lazy("service.cli.export", "app", "Exports : sites à contrôler, registre des signalements."),
     "plan": _Lazy(
         "service.cli.plan",
         "plan",

@@ -77,12 +77,13 @@ DATE_COLUMNS = (
     "Dernier signalement",
     "Dernière visite",
     "Date de visite",
-    # other lists written through the same writers (referrals, permits)
+    # other lists written through the same writers (referrals, permits, reports)
     "Renvoyé le",
+    "Signalé le",
     "Clos le",
     "Fin de validité",
 )
-NUMBER_COLUMNS = ("Priorité", "Trajet (min)", "Sur place (min)", "Latitude", "Longitude")
+NUMBER_COLUMNS = ("Priorité", "Trajet (min)", "Sur place (min)", "Latitude", "Longitude", "Jours jusqu'à la clôture")
 
 
 @dataclass

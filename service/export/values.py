@@ -18,7 +18,14 @@ from service.export.sheet import DATE_COLUMNS, NUMBER_COLUMNS, Sheet
 from service.numbers import french_number
 
 #: Digits shown for each number column (the sheet already rounds them the same way).
-DIGITS = {"Priorité": 2, "Trajet (min)": 1, "Sur place (min)": 1, "Latitude": 6, "Longitude": 6}
+DIGITS = {
+    "Priorité": 2,
+    "Trajet (min)": 1,
+    "Sur place (min)": 1,
+    "Latitude": 6,
+    "Longitude": 6,
+    "Jours jusqu'à la clôture": 1,
+}
 #: Whole-number columns.
 INT_COLUMNS = ("Ordre", "Équipe", "Signalements", "Tournée")
 DATE_FORMAT = "%d/%m/%Y %H:%M"

@@ -1,0 +1,24 @@
+-- The register export: the reports of a period, filtered like the API's list (their date, categories, statuses,
+-- source, commune without accents or capitals), oldest first. No personal data: the contacts live in the private
+-- schema and the description, which may name people, is left out. One row more than the limit tells the caller
+-- that the list would be cut.
+
+-- name: report_list
+WITH member AS MATERIALIZED (
+    SELECT m.report_id, string_agg(p.id, ', ' ORDER BY p.id) AS points
+    FROM sensitive_points p CROSS JOIN LATERAL unnest(p.report_ids) AS m(report_id)
+    GROUP BY m.report_id
+)
+SELECT r.id, r.source, r.external_id, r.observed_at, r.category, r.status, r.closed_at, r.address, r.commune,
+       r.postcode, r.geocode_status, r.duplicate_of, r.referral_id IS NOT NULL AS referred, g.points,
+       ST_X(r.geom) AS x, ST_Y(r.geom) AS y
+FROM reports r
+LEFT JOIN member g ON g.report_id = r.id
+WHERE (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
+  AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
+  AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
+  AND (%(statuses)s::text[] IS NULL OR r.status = ANY(%(statuses)s))
+  AND (%(source)s::text IS NULL OR r.source = %(source)s)
+  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
+ORDER BY r.observed_at, r.id
+LIMIT %(limit)s + 1;

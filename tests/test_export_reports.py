@@ -1,0 +1,142 @@
+"""The register export (« Registre des signalements »): a real register export with reporters and closing dates is
+imported, then exported through the API and the command, and each file is opened with a real reader: the order,
+the words, the dates and the decimal comma a Belgian Excel shows, and no personal data anywhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from service.api import create_app
+from service.db.vocabulary import load_labels
+from service.errors import InvalidValueError
+from service.export.reports import read_reports, report_filter
+from service.geocode.apply import GazetteerBatchGeocoder
+from service.geocode.gazetteer import load_gazetteer
+from service.geocode.match import Geocoder
+from service.ingest.pipeline import IngestOptions, ingest_file
+from tests.conftest import DATA, ROOT
+from tests.helpers import NOW, cli_env, run_cli
+
+FILE = DATA / "formats" / "declarants_clotures.csv"
+#: What the file says of its reporters and in its descriptions: none of it may leave in an export.
+PERSONAL = ("Jacquet", "0475 22 81 06", "Hansen", "hansen.l@example.be", "Delvaux", "Pneus abandonnés", "talus")
+
+
+@pytest.fixture()
+def register(conn, settings):
+    load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
+    geocoder = GazetteerBatchGeocoder(Geocoder.from_db(conn))
+    summary = ingest_file(conn, FILE, IngestOptions("reports"), settings, now=NOW, geocoder=geocoder)
+    conn.commit()
+    assert summary.inserted == 4  # three rows refused (their closing date), see test_personal_retention
+    return summary
+
+
+def test_the_register_export_as_a_workbook_in_date_order_with_the_closing_dates(settings, register, auth):
+    with TestClient(create_app(settings)) as client:
+        answer = client.get("/api/exports/signalements", params={"format": "xlsx"}, headers=auth["planificateur"])
+        reader = client.get("/api/exports/signalements", headers=auth["lecteur"])
+    assert answer.status_code == 200, answer.text
+    assert 'filename="signalements_' in answer.headers["content-disposition"]
+    assert reader.status_code == 403
+    wb = load_workbook(io.BytesIO(answer.content))
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert header[:8] == [
+        "Signalement",
+        "Source",
+        "N° à la source",
+        "Signalé le",
+        "Catégorie",
+        "Statut",
+        "Clos le",
+        "Jours jusqu'à la clôture",
+    ]
+    col = {name: i for i, name in enumerate(header)}
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert [r[col["N° à la source"]] for r in rows] == ["2023/0101", "2025/0033", "2025/0450", "2025/0530"]
+    first = list(ws[2])
+    assert first[col["Signalé le"]].value == datetime(2023, 1, 10, 8, 15)  # Brussels wall clock, a real date
+    assert first[col["Clos le"]].value == datetime(2023, 1, 20, 16, 30)
+    assert first[col["Clos le"]].number_format == "DD/MM/YYYY HH:MM"
+    assert first[col["Jours jusqu'à la clôture"]].value == pytest.approx(10.3)
+    assert first[col["Jours jusqu'à la clôture"]].number_format == "0.0"
+    assert [r[col["Statut"]] for r in rows] == ["Clos", "Clos", "En cours", "Clos"]
+    assert [r[col["Catégorie"]] for r in rows][:2] == ["Dépôt clandestin", "Déjections canines"]
+    assert rows[2][col["Clos le"]] is None and rows[3][col["Jours jusqu'à la clôture"]] == 0
+    assert rows[0][col["Placement"]] == "adresse trouvée" and rows[0][col["Commune"]] == "Seraing"
+    info = {row[0].value: row[1].value for row in wb["Informations"].iter_rows(min_row=4) if row[0].value}
+    assert info["Signalements"] == "4" and info["Clos"] == "3" and info["Clos à une date connue"] == "3"
+    assert info["Filtres"] == "tous les signalements"
+    every_cell = " ".join(str(c.value) for sheet in wb.worksheets for row in sheet.iter_rows() for c in row)
+    assert not [word for word in PERSONAL if word in every_cell]
+
+
+def test_the_register_export_as_csv_from_the_command_with_a_period_and_a_status(settings, register, tmp_path):
+    env = cli_env(settings, COLUMNS="200")
+    out = tmp_path / "clos_2025.csv"
+    done = run_cli("export", "signalements", "--periode", "2025", "--statut", "Clos", "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stdout.split())
+    assert "2 signalement(s) écrits" in said and "(csv) : du 01/01/2025 au 31/12/2025 ; statut Clos ; 2 clos" in said
+    text = out.read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert [r["N° à la source"] for r in rows] == ["2025/0033", "2025/0530"]
+    assert rows[0]["Signalé le"] == "14/01/2025 10:05" and rows[0]["Clos le"] == "05/02/2025 00:00"
+    assert rows[0]["Jours jusqu'à la clôture"] == "21,6"  # 22 days less 10 h 05, decimal comma
+    assert rows[1]["Jours jusqu'à la clôture"] == "0,0"  # closed the day it was made (the day alone in the file)
+    assert not [word for word in PERSONAL if word in text]
+
+    geo = tmp_path / "tout.geojson"
+    assert run_cli("export", "signalements", "--out", str(geo), env=env).returncode == 0
+    features = json.loads(geo.read_text(encoding="utf-8"))["features"]
+    assert len(features) == 4 and features[0]["geometry"]["type"] == "Point"
+    assert features[0]["properties"]["Clos le"] == "2023-01-20T16:30:00+01:00"
+
+    printed = run_cli("export", "signalements", "--out", str(tmp_path / "x.pdf"), env=env)
+    assert printed.returncode != 0 and "ne s'écrit pas en « pdf »" in printed.stderr
+    assert "csv, xlsx, geojson" in printed.stderr
+    both = run_cli("export", "signalements", "--periode", "2025", "--depuis", "2025-01-01", "--out", str(out), env=env)
+    assert both.returncode != 0 and "--periode et --depuis/--jusqua ensemble" in both.stderr
+    unknown = run_cli("export", "signalements", "--statut", "fermé bis", "--out", str(out), env=env)
+    assert unknown.returncode != 0 and "statut inconnu : « fermé bis »" in unknown.stderr
+    assert "clos (Clos)" in unknown.stderr
+
+
+def test_a_list_longer_than_the_limit_is_refused_not_cut(conn, register):
+    filters = report_filter(load_labels(conn))
+    assert len(read_reports(conn, filters, limit=4)) == 4
+    with pytest.raises(InvalidValueError, match="plus de 3 signalements pour ces filtres : l'export ne les coupe pas"):
+        read_reports(conn, filters, limit=3)
+
+
+def test_the_api_refuses_an_empty_period_and_an_unknown_category(settings, register, auth):
+    with TestClient(create_app(settings)) as client:
+        empty = client.get(
+            "/api/exports/signalements",
+            params={"depuis": "2025-03-01", "jusqu_a": "2025-02-01"},
+            headers=auth["planificateur"],
+        )
+        unknown = client.get("/api/exports/signalements", params={"categorie": "pneus"}, headers=auth["planificateur"])
+        year_one = client.get(
+            "/api/exports/signalements", params={"depuis": "0001-01-01"}, headers=auth["planificateur"]
+        )
+        control = client.get("/api/exports/signalements", params={"source": "app\x1b"}, headers=auth["planificateur"])
+        quarter = client.get(
+            "/api/exports/signalements",
+            params={"periode": "2025-T2", "format": "geojson", "categorie": "depot_clandestin"},
+            headers=auth["planificateur"],
+        )
+    assert empty.status_code == 422 and "période vide" in empty.json()["erreur"]
+    assert unknown.status_code == 422 and unknown.json()["erreur"] == "catégorie inconnue : « pneus »"
+    assert year_one.status_code == 422 and year_one.json()["erreur"] == "jour hors des dates possibles : 01/01/0001"
+    assert control.status_code == 422
+    assert control.json()["erreur"] == "source illisible : caractère de contrôle invisible (U+001B)"
+    assert quarter.status_code == 200 and quarter.json()["features"] == []  # its dumping rows were refused
