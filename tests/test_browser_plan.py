@@ -471,6 +471,15 @@ def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, c
         "var f = document.getElementById('hs-filtres'); f.elements.depuis.value = arguments[0]; f.requestSubmit();",
         str(date.today() - timedelta(days=1100)),
     )
+    # the register export follows the filter: those days in a spreadsheet, with the session of the page
+    link = browser.find_element(By.ID, "hs-export-xlsx")
+    assert text_of(link) == "XLSX"
+    href = link.get_attribute("href")
+    assert f"depuis={date.today() - timedelta(days=1100)}" in href and "format=xlsx" in href
+    fetched = browser.execute_script(
+        "return fetch(arguments[0]).then(r => r.arrayBuffer().then(b => [r.status, b.byteLength]))", href
+    )
+    assert fetched[0] == 200 and fetched[1] > 10_000, fetched
     review_id, report_id, _n = open_reviews()[0]
     first = browser.find_elements(By.CSS_SELECTOR, "#hs-verifs-liste li")[0]
     first.find_element(By.TAG_NAME, "button").click()

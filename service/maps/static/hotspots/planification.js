@@ -579,9 +579,24 @@
 
     H.followView(map, [heat, clusters]);
     var form = document.getElementById("hs-filtres");
+    /* The register export (planners) follows the filters: the same days (the last one included), the category. */
+    function exportLinks() {
+      var data = new FormData(form);
+      ["xlsx", "csv"].forEach(function (fmt) {
+        var link = document.getElementById("hs-export-" + fmt);
+        if (!link) return;
+        var query = new URLSearchParams({ format: fmt });
+        ["depuis", "jusqu_a", "categorie"].forEach(function (name) {
+          if (data.get(name)) query.set(name, data.get(name));
+        });
+        link.href = "/api/exports/signalements?" + query.toString();
+      });
+    }
     if (form) {
+      exportLinks();
       form.addEventListener("submit", function (ev) {
         ev.preventDefault();
+        exportLinks();
         var f = H.readFilters(form);
         filters.depuis = f.depuis;
         filters.jusqu_a = f.jusqu_a;
