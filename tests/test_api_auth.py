@@ -42,6 +42,7 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("POST", "/api/axes/{axis_id}/visites"): "planificateur",
     ("POST", "/api/tournees/{plan_id}/arrets/{stop_ref}/visites"): "planificateur",
     ("GET", "/api/exports/sites"): "planificateur",
+    ("GET", "/api/exports/signalements"): "planificateur",
     ("POST", "/api/tournees"): "planificateur",
     ("GET", "/api/tournees"): "lecteur",
     ("GET", "/api/tournees/{plan_id}"): "lecteur",
