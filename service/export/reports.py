@@ -27,6 +27,7 @@ from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError
 from service.export import check_format, render
 from service.export.sheet import Sheet
+from service.export.values import local_time
 from service.geo import lonlat_arrays
 from service.numbers import SPACE, french_number
 from service.plan.filters import resolve_codes
@@ -177,12 +178,6 @@ def read_reports(conn: psycopg.Connection[Any], filters: ReportFilter, *, limit:
     return frame
 
 
-def _local(value: Any, zone: str) -> pd.Timestamp | None:
-    if value is None or pd.isna(value):
-        return None
-    return pd.Timestamp(value).tz_convert(zone)
-
-
 def report_sheet(
     frame: pd.DataFrame,
     labels: Labels,
@@ -200,7 +195,7 @@ def report_sheet(
     placed = np.isfinite(lon) & np.isfinite(lat)
     rows, points = [], []
     for i, r in enumerate(frame.to_dict("records")):
-        made, closed = _local(r["observed_at"], zone), _local(r["closed_at"], zone)
+        made, closed = local_time(r["observed_at"], zone), local_time(r["closed_at"], zone)
         days = (closed - made) / pd.Timedelta(days=1) if made is not None and closed is not None else None
         rows.append(
             {
