@@ -11,10 +11,8 @@ from fastapi.responses import Response
 
 from service.api.deps import AppSettings, Conn, Planner, audit
 from service.api.files import dated_name, file_response
-from service.db.vocabulary import load_labels
-from service.errors import InvalidValueError
 from service.export import Format, sites
-from service.export.reports import day_bounds, export_reports, report_filter
+from service.export.reports import ReportRequest, export_reports
 from service.export.sites import MAX_SITES
 from service.prevention.period import parse_period
 
@@ -70,22 +68,17 @@ def export_reports_file(
     """Les signalements d'une période, du plus ancien au plus récent, avec leur statut, leur date de clôture, leur
     lieu et leurs points sensibles ; sans données personnelles (ni déclarant ni description). Plus de 20 000
     signalements : refusé (resserrez la période) plutôt que coupé. L'export est inscrit au journal des accès."""
-    zone = settings.timezone
-    if periode and (depuis or jusqu_a):
-        raise InvalidValueError("periode et depuis/jusqu_a ensemble", hint="Donnez une période ou des jours.")
-    since, until = parse_period(periode, zone=zone).bounds() if periode else day_bounds(depuis, jusqu_a, zone)
-    labels = load_labels(conn)
-    filters = report_filter(
-        labels,
-        since=since,
-        until=until,
-        categories=categorie or (),
-        statuses=statut or (),
+    asked = ReportRequest(
+        period=parse_period(periode, zone=settings.timezone).bounds() if periode else None,
+        first=depuis,
+        last=jusqu_a,
+        categories=categorie,
+        statuses=statut,
         source=source,
         commune=commune,
     )
-    data, sheet = export_reports(conn, settings, format, filters, labels=labels, base_url=str(request.base_url))
+    data, sheet = export_reports(conn, settings, format, asked, base_url=str(request.base_url))
     audit(
         conn, user, "export_signalements", format=format, signalements=len(sheet.rows), filtres=sheet.facts["Filtres"]
     )
-    return file_response(data, format, dated_name("signalements", format, zone))
+    return file_response(data, format, dated_name("signalements", format, settings.timezone))

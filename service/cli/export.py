@@ -10,7 +10,6 @@ import typer
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of
 from service.cli.dates import RULE, parse_day
 from service.db.personal import audit
-from service.errors import InvalidValueError
 from service.export import check_format, write_file
 from service.export.sites import MAX_SITES, SiteRequest, export_sites
 
@@ -94,33 +93,24 @@ def signalements(
 ) -> None:
     """Écrit les signalements d'une période, du plus ancien au plus récent, avec leur statut, leur date de
     clôture, leur lieu et leurs points sensibles ; sans données personnelles (ni déclarant ni description)."""
-    from service.db.vocabulary import load_labels
-    from service.export.reports import check_report_format, day_bounds, export_reports, report_filter
+    from service.export.reports import ReportRequest, check_report_format, export_reports
     from service.prevention.period import parse_period
 
     chosen = check_report_format(fmt or out.suffix or out.name)
     settings = settings_of(ctx)
-    zone = settings.timezone
-    if periode and (depuis or jusqua):
-        raise InvalidValueError(
-            "--periode et --depuis/--jusqua ensemble", hint="Donnez une période ou des jours, pas les deux."
-        )
-    first = parse_day(depuis, "--depuis") if depuis else None
-    last = parse_day(jusqua, "--jusqua") if jusqua else None
-    since, until = parse_period(periode, zone=zone).bounds() if periode else day_bounds(first, last, zone)
+    asked = ReportRequest(
+        period=parse_period(periode, zone=settings.timezone).bounds() if periode else None,
+        first=parse_day(depuis, "--depuis") if depuis else None,
+        last=parse_day(jusqua, "--jusqua") if jusqua else None,
+        categories=categorie,
+        statuses=statut,
+        source=source,
+        commune=commune,
+        options=("--periode", "--depuis/--jusqua"),
+    )
     with database(settings) as conn:
-        labels = load_labels(conn)
-        filters = report_filter(
-            labels,
-            since=since,
-            until=until,
-            categories=categorie or (),
-            statuses=statut or (),
-            source=source,
-            commune=commune,
-        )
-        data, sheet = export_reports(conn, settings, chosen, filters, labels=labels, base_url=settings.export_base_url)
-        described = filters.describe(labels, zone)
+        data, sheet = export_reports(conn, settings, chosen, asked, base_url=settings.export_base_url)
+        described = sheet.facts["Filtres"]
         audit(
             conn,
             cli_actor(),

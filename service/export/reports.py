@@ -11,7 +11,7 @@ missing rows without saying so would be worse than none.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -167,6 +167,42 @@ def day_bounds(first: date | None, last: date | None, zone: str) -> tuple[pd.Tim
     return since, until
 
 
+@dataclass(frozen=True)
+class ReportRequest:
+    """A register export as a person asks for it, the same from the API's query and the command's options: a
+    period (the bounds of ``2026-T3``, :meth:`service.prevention.period.Period.bounds`) or days (both included),
+    codes or French labels, ``None`` for a filter not given; ``options`` names the period and the days as the
+    caller calls them, for the refusal of both at once."""
+
+    period: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    first: date | None = None
+    last: date | None = None
+    categories: Sequence[str] | None = None
+    statuses: Sequence[str] | None = None
+    source: str | None = None
+    commune: str | None = None
+    options: tuple[str, str] = ("periode", "depuis/jusqu_a")
+
+    def filters(self, labels: Labels, zone: str) -> ReportFilter:
+        """The checked filters (:func:`report_filter`) on days of ``zone``; a French error for a period given with
+        days, or for a value no report can have."""
+        if self.period and (self.first or self.last):
+            raise InvalidValueError(
+                f"{self.options[0]} et {self.options[1]} ensemble",
+                hint="Donnez une période ou des jours, pas les deux.",
+            )
+        since, until = self.period or day_bounds(self.first, self.last, zone)
+        return report_filter(
+            labels,
+            since=since,
+            until=until,
+            categories=self.categories or (),
+            statuses=self.statuses or (),
+            source=self.source,
+            commune=self.commune,
+        )
+
+
 def read_reports(conn: psycopg.Connection[Any], filters: ReportFilter, *, limit: int = MAX_REPORTS) -> pd.DataFrame:
     """The reports matching ``filters``, oldest first; a French error when there are more than ``limit``."""
     frame = _q.frame(conn, "report_list", filters.params(limit))
@@ -269,15 +305,16 @@ def export_reports(
     conn: psycopg.Connection[Any],
     settings: Settings,
     fmt: str,
-    filters: ReportFilter,
+    asked: ReportRequest,
     *,
-    labels: Labels | None = None,
     base_url: str | None = None,
 ) -> tuple[bytes, Sheet]:
-    """The reports matching ``filters`` written in ``fmt``, and the sheet they were written from. Reads only; the
-    caller writes the export to the access log."""
+    """The reports asked for (:meth:`ReportRequest.filters`) written in ``fmt``, and the sheet they were written
+    from (its ``Filtres`` fact says the filters in words). Reads only; the caller writes the export to the access
+    log."""
     chosen = check_report_format(fmt)
-    labels = labels or load_labels(conn)
+    labels = load_labels(conn)
+    filters = asked.filters(labels, settings.timezone)
     frame = read_reports(conn, filters)
     sheet = report_sheet(
         frame, labels, zone=settings.timezone, described=filters.describe(labels, settings.timezone), base_url=base_url
