@@ -25,6 +25,8 @@ from tests.conftest import DATA, ROOT
 from tests.helpers import NOW, cli_env, run_cli
 
 FILE = DATA / "formats" / "declarants_clotures.csv"
+#: Four reports in the sections of both communes (Ougrée, Jemeppe, Neuville-en-Condroz, Plainevaux).
+SECTIONS = DATA / "formats" / "registre_sections.csv"
 #: What the file says of its reporters and in its descriptions: none of it may leave in an export.
 PERSONAL = ("Jacquet", "0475 22 81 06", "Hansen", "hansen.l@example.be", "Delvaux", "Pneus abandonnés", "talus")
 
@@ -140,3 +142,38 @@ def test_the_api_refuses_an_empty_period_and_an_unknown_category(settings, regis
     assert control.status_code == 422
     assert control.json()["erreur"] == "source illisible : caractère de contrôle invisible (U+001B)"
     assert quarter.status_code == 200 and quarter.json()["features"] == []  # its dumping rows were refused
+
+
+def test_the_register_export_by_place_takes_communes_sections_and_postcodes(conn, settings, register, auth, tmp_path):
+    geocoder = GazetteerBatchGeocoder(Geocoder.from_db(conn))
+    more = ingest_file(conn, SECTIONS, IngestOptions("reports"), settings, now=NOW, geocoder=geocoder)
+    conn.commit()
+    assert more.inserted == 4
+    env = cli_env(settings, COLUMNS="200")
+
+    def numbers(*places: str) -> list[str]:
+        out = tmp_path / "lieux.csv"
+        asked = [option for place in places for option in ("--lieu", place)]
+        done = run_cli("export", "signalements", *asked, "--out", str(out), env=env)
+        assert done.returncode == 0, done.stderr
+        rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig")), delimiter=";"))
+        return [r["N° à la source"] for r in rows]
+
+    assert numbers("ougree") == ["2025/0601"]  # a section: its postcode (4102), whatever the commune column says
+    assert numbers("Neupré") == ["2025/0603", "2025/0604"]  # a commune: all its sections
+    assert numbers("4101", "Plainevaux") == ["2025/0602", "2025/0604"]
+    assert len(numbers("Seraing")) == 4 + 2  # the first file's four and the Ougrée and Jemeppe rows
+    said = run_cli("export", "signalements", "--lieu", "Jemeppe", "--out", str(tmp_path / "j.csv"), env=env)
+    assert "1 signalement(s) écrits" in " ".join(said.stdout.split()) and "lieu Jemeppe" in said.stdout
+    outside = run_cli("export", "signalements", "--lieu", "Liège", "--out", str(tmp_path / "l.csv"), env=env)
+    assert outside.returncode != 0 and "lieu inconnu dans la zone : « Liège »" in outside.stderr
+    with TestClient(create_app(settings)) as client:
+        answer = client.get(
+            "/api/exports/signalements",
+            params={"format": "geojson", "lieu": ["Rotheux-Rimière", "Neuville-en-Condroz"]},
+            headers=auth["planificateur"],
+        )
+        old_name = client.get("/api/exports/signalements", params={"commune": "NEUPRE"}, headers=auth["planificateur"])
+    assert answer.status_code == 200, answer.text
+    assert [f["properties"]["N° à la source"] for f in answer.json()["features"]] == ["2025/0603"]
+    assert old_name.status_code == 200 and old_name.text.count("2025/06") == 2

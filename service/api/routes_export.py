@@ -63,7 +63,8 @@ def export_reports_file(
     categorie: Annotated[list[str] | None, Query(description="catégories (code ou libellé)")] = None,
     statut: Annotated[list[str] | None, Query(description="statuts (code ou libellé)")] = None,
     source: str | None = None,
-    commune: str | None = None,
+    lieu: Annotated[list[str] | None, Query(description="communes, sections ou codes postaux")] = None,
+    commune: Annotated[str | None, Query(description="ancien nom de lieu", deprecated=True)] = None,
 ) -> Response:
     """Les signalements d'une période, du plus ancien au plus récent, avec leur statut, leur date de clôture, leur
     lieu et leurs points sensibles ; sans données personnelles (ni déclarant ni description). Plus de 20 000
@@ -75,7 +76,7 @@ def export_reports_file(
         categories=categorie,
         statuses=statut,
         source=source,
-        commune=commune,
+        places=[*(lieu or ()), *([commune] if commune else [])],
     )
     data, sheet = export_reports(conn, settings, format, asked, base_url=str(request.base_url))
     audit(

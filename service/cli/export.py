@@ -88,7 +88,10 @@ def signalements(
         None, "--statut", help="Statut (code ou libellé, répétable) : nouveau, en_cours, clos…"
     ),
     source: str | None = typer.Option(None, "--source", help="Une source (le nom donné à l'import)."),
-    commune: str | None = typer.Option(None, "--commune", help="Une commune (sans tenir compte des accents)."),
+    lieu: list[str] | None = typer.Option(
+        None, "--lieu", help="Commune, section ou code postal (répétable) : Neupré, Ougrée, 4101…"
+    ),
+    commune: str | None = typer.Option(None, "--commune", hidden=True, help="Ancien nom de --lieu."),
     json_out: JsonOut = False,
 ) -> None:
     """Écrit les signalements d'une période, du plus ancien au plus récent, avec leur statut, leur date de
@@ -105,7 +108,7 @@ def signalements(
         categories=categorie,
         statuses=statut,
         source=source,
-        commune=commune,
+        places=[*(lieu or ()), *([commune] if commune else [])],
         options=("--periode", "--depuis/--jusqua"),
     )
     with database(settings) as conn:

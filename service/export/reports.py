@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -30,7 +30,8 @@ from service.export.sheet import Sheet
 from service.export.values import local_time
 from service.geo import lonlat_arrays
 from service.numbers import SPACE, french_number
-from service.plan.filters import resolve_codes
+from service.plan.candidates import known_places, place_postcodes
+from service.plan.filters import resolve_codes, resolve_places
 from service.settings import Settings
 
 CRS = "EPSG:31370"
@@ -73,15 +74,18 @@ _q = Queries("service.export", "reports.sql")
 
 @dataclass(frozen=True)
 class ReportFilter:
-    """Which reports: a period on their date [since, until), codes of categories and statuses, a source, a
-    commune (accents and capitals ignored); empty = all."""
+    """Which reports: a period on their date [since, until), codes of categories and statuses, a source, places
+    (communes, sections or postcodes as the register names them: a report is in one when its commune is one of
+    them, accents and capitals ignored, or its postcode one of ``postcodes``, those typed and those of the
+    sections named); empty = all."""
 
     since: pd.Timestamp | None = None
     until: pd.Timestamp | None = None
     categories: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     source: str | None = None
-    commune: str | None = None
+    places: tuple[str, ...] = ()
+    postcodes: tuple[str, ...] = ()
 
     def params(self, limit: int) -> dict[str, Any]:
         """The query's parameters."""
@@ -91,7 +95,8 @@ class ReportFilter:
             "categories": list(self.categories) or None,
             "statuses": list(self.statuses) or None,
             "source": self.source,
-            "commune": self.commune,
+            "places": list(self.places) or None,
+            "postcodes": list(self.postcodes),
             "limit": limit,
         }
 
@@ -108,8 +113,8 @@ class ReportFilter:
             parts.append("statut " + ", ".join(labels.statuses.get(s, s) for s in self.statuses))
         if self.source:
             parts.append(f"source {self.source}")
-        if self.commune:
-            parts.append(self.commune)
+        if self.places:
+            parts.append("lieu " + " ou ".join(self.places))
         return " ; ".join(parts) or "tous les signalements"
 
 
@@ -121,10 +126,12 @@ def report_filter(
     categories: Iterable[str] = (),
     statuses: Iterable[str] = (),
     source: str | None = None,
-    commune: str | None = None,
+    places: Iterable[str] = (),
+    known_places: Sequence[str] = (),
 ) -> ReportFilter:
     """The filters checked: categories and statuses as codes or French labels (a French error naming an unknown
-    one and the valid ones), a period that ends after it starts."""
+    one and the valid ones), a period that ends after it starts, places named as the register names them
+    (``known_places``: its communes, sections and postcodes; a French error for one outside the zone)."""
     if since is not None and until is not None and until <= since:
         raise InvalidValueError(
             f"période vide : la fin ({until:%d/%m/%Y}) ne vient pas après le début ({since:%d/%m/%Y})",
@@ -136,7 +143,7 @@ def report_filter(
         categories=resolve_codes(categories, labels.categories, "catégorie inconnue"),
         statuses=resolve_codes(statuses, labels.statuses, "statut inconnu"),
         source=_plain(source, "source"),
-        commune=_plain(commune, "commune"),
+        places=resolve_places([_plain(p, "lieu") or "" for p in places], known_places),
     )
 
 
@@ -180,10 +187,10 @@ class ReportRequest:
     categories: Sequence[str] | None = None
     statuses: Sequence[str] | None = None
     source: str | None = None
-    commune: str | None = None
+    places: Sequence[str] | None = None
     options: tuple[str, str] = ("periode", "depuis/jusqu_a")
 
-    def filters(self, labels: Labels, zone: str) -> ReportFilter:
+    def filters(self, labels: Labels, zone: str, *, known_places: Sequence[str] = ()) -> ReportFilter:
         """The checked filters (:func:`report_filter`) on days of ``zone``; a French error for a period given with
         days, or for a value no report can have."""
         if self.period and (self.first or self.last):
@@ -199,7 +206,8 @@ class ReportRequest:
             categories=self.categories or (),
             statuses=self.statuses or (),
             source=self.source,
-            commune=self.commune,
+            places=self.places or (),
+            known_places=known_places,
         )
 
 
@@ -314,7 +322,8 @@ def export_reports(
     log."""
     chosen = check_report_format(fmt)
     labels = load_labels(conn)
-    filters = asked.filters(labels, settings.timezone)
+    filters = asked.filters(labels, settings.timezone, known_places=known_places(conn))
+    filters = replace(filters, postcodes=tuple(place_postcodes(conn, filters.places)))
     frame = read_reports(conn, filters)
     sheet = report_sheet(
         frame, labels, zone=settings.timezone, described=filters.describe(labels, settings.timezone), base_url=base_url

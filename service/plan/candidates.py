@@ -9,6 +9,7 @@ reports not inside a point, and follow-ups still due. A later stage (permits due
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -322,15 +323,27 @@ def known_places(conn: psycopg.Connection[Any]) -> list[str]:
     return [str(name) for name in _q.frame(conn, "localities", {})["name"]]
 
 
-def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], sections: pd.DataFrame) -> np.ndarray:
-    """Rows in one of ``places``: a commune name, a section name (via its postcodes) or a postcode."""
+def place_postcodes(conn: psycopg.Connection[Any], places: Sequence[str]) -> list[str]:
+    """The postcodes that stand for ``places``: those typed as such, and those of each commune or section named
+    (a section is known by its postcodes, :mod:`service.geocode.sections`); a row is in a place when its
+    commune is one of ``places`` or its postcode one of these: a report whose locality says only « Plainevaux »
+    is in Neupré, one written « Seraing » with the postcode 4102 is in Ougrée."""
     from service.geocode.normalise import fold
 
     wanted = {fold(p) for p in places}
     postcodes: set[str] = {p.strip() for p in places if p.strip().isdigit()}
-    for row in sections.to_dict("records"):
-        if fold(row["name"]) in wanted:
-            postcodes.update(row["postcodes"])
+    if wanted:
+        for row in _q.frame(conn, "place_postcodes", {}).to_dict("records"):
+            if fold(row["name"]) in wanted:
+                postcodes.update(row["postcodes"])
+    return sorted(postcodes)
+
+
+def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], postcodes: Sequence[str]) -> np.ndarray:
+    """Rows in one of ``places``: a commune name, or a postcode of :func:`place_postcodes`."""
+    from service.geocode.normalise import fold
+
+    wanted = {fold(p) for p in places}
     commune = frame["commune"].fillna("").map(fold)
     matched: np.ndarray = (commune.isin(wanted) | frame["postcode"].fillna("").isin(postcodes)).to_numpy(dtype=bool)
     return matched
@@ -369,8 +382,7 @@ def load_candidates(
         wanted = set(f.categories)
         keep &= frame["categories"].map(lambda cats: bool(wanted & set(cats or {}))).to_numpy()
     if f.places:
-        sections = _q.frame(conn, "sections", {})
-        keep &= _matches_place(frame, f.places, sections)
+        keep &= _matches_place(frame, f.places, place_postcodes(conn, f.places))
     if f.min_value is not None:
         keep &= frame["value"].to_numpy(dtype=float) >= f.min_value
     is_forced = frame["site_id"].isin(forced).to_numpy(dtype=bool)

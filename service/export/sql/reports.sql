@@ -1,7 +1,9 @@
 -- The register export: the reports of a period, filtered like the API's list (their date, categories, statuses,
--- source, commune without accents or capitals), oldest first. No personal data: the contacts live in the private
--- schema and the description, which may name people, is left out. One row more than the limit tells the caller
--- that the list would be cut.
+-- source) and by places like the site list (the commune and postcode of the nearest official address, those
+-- written in the report when it is not placed or no register is loaded; a commune is matched without accents or
+-- capitals, a section by its postcodes), oldest first. No personal data: the contacts live in the private schema
+-- and the description, which may name people, is left out. One row more than the limit tells the caller that the
+-- list would be cut.
 
 -- name: report_list
 WITH member AS MATERIALIZED (
@@ -14,11 +16,19 @@ SELECT r.id, r.source, r.external_id, r.observed_at, r.category, r.status, r.clo
        ST_X(r.geom) AS x, ST_Y(r.geom) AS y
 FROM reports r
 LEFT JOIN member g ON g.report_id = r.id
+LEFT JOIN LATERAL (  -- looked up only when places are asked for
+    SELECT a.municipality, a.postcode FROM gazetteer_addresses a
+    WHERE %(places)s::text[] IS NOT NULL AND r.geom IS NOT NULL
+    ORDER BY a.geom <-> r.geom LIMIT 1
+) near ON true
 WHERE (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
   AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
   AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
   AND (%(statuses)s::text[] IS NULL OR r.status = ANY(%(statuses)s))
   AND (%(source)s::text IS NULL OR r.source = %(source)s)
-  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
+  AND (%(places)s::text[] IS NULL
+       OR lower(unaccent(coalesce(near.municipality, r.commune)))
+          = ANY(SELECT lower(unaccent(p)) FROM unnest(%(places)s::text[]) AS p)
+       OR coalesce(near.postcode, r.postcode) = ANY(%(postcodes)s::text[]))
 ORDER BY r.observed_at, r.id
 LIMIT %(limit)s + 1;

@@ -105,9 +105,10 @@ WHERE v.outcome = 'a_revoir' AND v.geom IS NOT NULL AND v.point_id IS NULL AND v
   AND NOT EXISTS (SELECT 1 FROM sensitive_points p
                   WHERE p.category_scope = 'toutes' AND p.state <> 'resolu' AND visit_counts_for(v, p));
 
--- name: sections
--- The zone's sections (former communes) and their postcodes, to filter candidates by section.
-SELECT name, municipality, postcodes FROM gazetteer_localities WHERE kind = 'section';
+-- name: place_postcodes
+-- The zone's communes, sections (former communes) and postcodes with their postcodes: a filter on a place keeps
+-- the rows of these postcodes, whatever locality the row was written with (Plainevaux is in Neupré).
+SELECT name, postcodes FROM gazetteer_localities;
 
 -- name: localities
 -- The zone's communes, sections and postcodes by name: the places a filter may name.
