@@ -51,6 +51,11 @@ return {overlapping: overlapping, covered: covered};
 """
 
 
+def loads_of(layer: str) -> str:
+    """The script that reads how many times ``layer`` has loaded."""
+    return f"return window.hotspotsLayers.{layer}.chargements"
+
+
 def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, captures):
     from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.common.by import By
@@ -287,8 +292,26 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
         noted,
     )
     answer = noted + " .hs-retour"
-    wait.until(lambda d: text_of(d.find_element(By.CSS_SELECTOR, answer)).startswith("Intervention n° "))
+    try:
+        wait.until(lambda d: text_of(d.find_element(By.CSS_SELECTOR, answer)).startswith("Intervention n° "))
+    except TimeoutException:
+        said = browser.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map(e => [e.textContent, e.closest('details').open])",
+            answer,
+        )
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM interventions WHERE note = 'Caméra mobile n° 2'")
+            stored = cur.fetchone()[0]
+        pytest.fail(f"intervention : réponse {said}, enregistrée {stored} fois, couches {layers_state(browser)}")
     assert text_of(browser.find_element(By.CSS_SELECTOR, answer)).endswith(" notée : caméra posée, le 01/08/2026.")
+    # the filters applied meanwhile reload the layers, but the point's own layer waits for its popup to close:
+    # redrawing it would close the popup under the person reading it
+    points = "return window.hotspotsLayers.points_sensibles.chargements"
+    points_before, visits_before = browser.execute_script(points), browser.execute_script(loads_of("visites"))
+    browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
+    wait.until(lambda d: d.execute_script(loads_of("visites")) > visits_before)
+    assert browser.execute_script(points) == points_before
+    assert text_of(browser.find_element(By.CSS_SELECTOR, answer)).startswith("Intervention n° ")
     browser.execute_script("document.querySelector(arguments[0]).open = true", block)
     wait.until(lambda d: text_of(d.find_element(By.CSS_SELECTOR, block + " .hs-effet-texte")) not in ("", "Calcul…"))
     effect = browser.execute_async_script(
@@ -309,6 +332,7 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     assert button.value_of_css_property("background-color") in ("rgb(255, 255, 255)", "rgba(255, 255, 255, 1)")
     browser.execute_script("arguments[0].click()", button)
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
+    wait.until(lambda d: d.execute_script(points) > points_before)  # the wait is over once the popup is closed
     field = browser.find_element(By.CSS_SELECTOR, "#hs-tournee input[name=rendez_vous]")
     assert field.get_attribute("value") == f"{top} " and browser.execute_script(
         "return document.activeElement === arguments[0] && arguments[0].closest('details').open", field

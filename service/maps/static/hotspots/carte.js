@@ -188,7 +188,9 @@
     return parts.length ? "?" + parts.join("&") : "";
   }
 
-  /* A named overlay: loads when shown, remembers its summary in window.hotspotsLayers. */
+  /* A named overlay: loads when shown, remembers its summary in window.hotspotsLayers. A reload that would redraw
+   * the layer while one of its own popups is open waits for that popup to close: redrawing clears the layer, which
+   * closes the popup under the person reading it or typing in its form (a visit, an intervention). */
   function Overlay(map, name, label, load) {
     this.map = map;
     this.name = name;
@@ -196,8 +198,21 @@
     this.group = L.layerGroup();
     this.load = load;
     this.serial = 0;
+    this.popupOpen = false;
+    this.waiting = false;
     state[name] = { libelle: label, affichee: false, chargee: false, chargements: 0, elements: 0, erreur: null };
     var self = this;
+    map.on("popupopen", function (ev) {
+      self.popupOpen = holds(self.group, ev.popup._source);
+    });
+    map.on("popupclose", function () {
+      if (!self.popupOpen) return;
+      self.popupOpen = false;
+      if (self.waiting) {
+        self.waiting = false;
+        self.refresh();
+      }
+    });
     this.group.on("add", function () {
       state[name].affichee = true;
       self.refresh();
@@ -212,12 +227,25 @@
    * always shows the last view asked for. */
   Overlay.prototype.refresh = function () {
     if (!this.map.hasLayer(this.group)) return Promise.resolve();
+    if (this.popupOpen) {
+      this.waiting = true; // redrawn once its popup closes (the constructor)
+      return Promise.resolve();
+    }
     var self = this;
     var serial = ++this.serial;
     var group = this.group;
+    /* Whether this load may still draw: not when a newer one was asked, nor when a popup of the layer opened
+     * while the answer was on its way (the load is then given up and asked again when the popup closes). */
+    function current() {
+      if (serial !== self.serial) return false;
+      if (!self.popupOpen) return true;
+      self.serial += 1;
+      self.waiting = true;
+      return false;
+    }
     var drawing = {
-      clearLayers: function () { if (serial === self.serial) group.clearLayers(); return drawing; },
-      addLayer: function (layer) { if (serial === self.serial) group.addLayer(layer); return drawing; },
+      clearLayers: function () { if (current()) group.clearLayers(); return drawing; },
+      addLayer: function (layer) { if (current()) group.addLayer(layer); return drawing; },
     };
     state[this.name].chargee = false;
     return this.load(drawing)
