@@ -157,12 +157,21 @@ def test_the_register_export_by_place_takes_communes_sections_and_postcodes(conn
         done = run_cli("export", "signalements", *asked, "--out", str(out), env=env)
         assert done.returncode == 0, done.stderr
         rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig")), delimiter=";"))
+        seen.update({r["N° à la source"]: (r["Commune"], r["Code postal"], r["Section"]) for r in rows})
         return [r["N° à la source"] for r in rows]
+
+    seen: dict[str, tuple[str, str, str]] = {}
 
     assert numbers("ougree") == ["2025/0601"]  # a section: its postcode (4102), whatever the commune column says
     assert numbers("Neupré") == ["2025/0603", "2025/0604"]  # a commune: all its sections
     assert numbers("4101", "Plainevaux") == ["2025/0602", "2025/0604"]
     assert len(numbers("Seraing")) == 4 + 2  # the first file's four and the Ougrée and Jemeppe rows
+    # the commune of the official address the report was placed at, whatever locality it was written with; the
+    # section of a postcode only one section uses (4100 is both Seraing's and Boncelles')
+    assert seen["2025/0601"] == ("Seraing", "4102", "Ougrée")
+    assert seen["2025/0602"] == ("Seraing", "4101", "Jemeppe-sur-Meuse")
+    assert seen["2025/0604"] == ("Neupré", "4122", "Plainevaux")
+    assert seen["2023/0101"] == ("Seraing", "4100", "")
     said = run_cli("export", "signalements", "--lieu", "Jemeppe", "--out", str(tmp_path / "j.csv"), env=env)
     assert "1 signalement(s) écrits" in " ".join(said.stdout.split()) and "lieu Jemeppe" in said.stdout
     outside = run_cli("export", "signalements", "--lieu", "Liège", "--out", str(tmp_path / "l.csv"), env=env)

@@ -11,7 +11,7 @@ missing rows without saying so would be worse than none.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -29,6 +29,7 @@ from service.export import check_format, render
 from service.export.sheet import Sheet
 from service.export.values import local_time
 from service.geo import lonlat_arrays
+from service.geocode.sections import section_of_postcode, service_sections
 from service.numbers import SPACE, french_number
 from service.plan.candidates import known_places, place_postcodes
 from service.plan.filters import resolve_codes, resolve_places
@@ -37,6 +38,9 @@ from service.settings import Settings
 CRS = "EPSG:31370"
 #: Most reports in one export (a year of a large zone); more is refused with what to narrow.
 MAX_REPORTS = 20_000
+#: A placed report's commune and postcode are those of the nearest official address within this many metres (further,
+#: the point is outside the register's communes: those written in the report are kept).
+NEAR_M = 250.0
 #: The formats a table of reports is written in (a GPS track or a printed sheet per report would make no sense).
 REPORT_FORMATS = ("csv", "xlsx", "geojson")
 COLUMNS = [
@@ -51,6 +55,7 @@ COLUMNS = [
     "Adresse",
     "Code postal",
     "Commune",
+    "Section",
     "Placement",
     "Points sensibles",
     "Doublon de",
@@ -97,6 +102,7 @@ class ReportFilter:
             "source": self.source,
             "places": list(self.places) or None,
             "postcodes": list(self.postcodes),
+            "near_m": NEAR_M,
             "limit": limit,
         }
 
@@ -228,11 +234,14 @@ def report_sheet(
     *,
     zone: str,
     described: str,
+    sections: Mapping[str, str] | None = None,
     base_url: str | None = None,
     now: pd.Timestamp | None = None,
 ) -> Sheet:
     """One row per report of ``frame`` (as :func:`read_reports` returns it), dated in ``zone`` (the service's
-    time zone); ``described`` says the filters in words."""
+    time zone); ``described`` says the filters in words; ``sections`` names the section of a postcode that only
+    one section uses (:func:`service.geocode.sections.section_of_postcode`; 4100 is Seraing's and Boncelles')."""
+    sections = sections or {}
     x = pd.to_numeric(frame["x"], errors="coerce").to_numpy(dtype=float)
     y = pd.to_numeric(frame["y"], errors="coerce").to_numpy(dtype=float)
     lon, lat = lonlat_arrays(x, y, decimals=None)
@@ -254,6 +263,7 @@ def report_sheet(
                 "Adresse": r["address"],
                 "Code postal": r["postcode"],
                 "Commune": r["commune"],
+                "Section": sections.get(str(r["postcode"])) if r["postcode"] is not None else None,
                 "Placement": PLACEMENT.get(str(r["geocode_status"]), r["geocode_status"]),
                 "Points sensibles": r["points"],
                 "Doublon de": f"SIG-{int(r['duplicate_of'])}" if pd.notna(r["duplicate_of"]) else None,
@@ -326,6 +336,11 @@ def export_reports(
     filters = replace(filters, postcodes=tuple(place_postcodes(conn, filters.places)))
     frame = read_reports(conn, filters)
     sheet = report_sheet(
-        frame, labels, zone=settings.timezone, described=filters.describe(labels, settings.timezone), base_url=base_url
+        frame,
+        labels,
+        zone=settings.timezone,
+        described=filters.describe(labels, settings.timezone),
+        sections=section_of_postcode(service_sections(settings)),
+        base_url=base_url,
     )
     return render(sheet, chosen), sheet

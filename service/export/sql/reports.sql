@@ -1,9 +1,11 @@
 -- The register export: the reports of a period, filtered like the API's list (their date, categories, statuses,
--- source) and by places like the site list (the commune and postcode of the nearest official address, those
--- written in the report when it is not placed or no register is loaded; a commune is matched without accents or
--- capitals, a section by its postcodes), oldest first. No personal data: the contacts live in the private schema
--- and the description, which may name people, is left out. One row more than the limit tells the caller that the
--- list would be cut.
+-- source) and by places like the site list, oldest first. A report's commune and postcode are those of the nearest
+-- official address within 250 m (NEAR_M in reports.py; the register's spelling: « JEMEPPE », « Plainevaux » or a
+-- neighbouring commune typed by mistake become the commune the point is in), else those written in the report (not
+-- placed, placed outside the register, or no register loaded); a place filter matches a commune without accents
+-- or capitals, a section by its postcodes. No personal data: the contacts live in the private schema and the
+-- description, which may name people, is left out. One row more than the limit tells the caller that the list
+-- would be cut.
 
 -- name: report_list
 WITH member AS MATERIALIZED (
@@ -11,14 +13,15 @@ WITH member AS MATERIALIZED (
     FROM sensitive_points p CROSS JOIN LATERAL unnest(p.report_ids) AS m(report_id)
     GROUP BY m.report_id
 )
-SELECT r.id, r.source, r.external_id, r.observed_at, r.category, r.status, r.closed_at, r.address, r.commune,
-       r.postcode, r.geocode_status, r.duplicate_of, r.referral_id IS NOT NULL AS referred, g.points,
+SELECT r.id, r.source, r.external_id, r.observed_at, r.category, r.status, r.closed_at, r.address,
+       coalesce(near.municipality, r.commune) AS commune, coalesce(near.postcode, r.postcode) AS postcode,
+       r.geocode_status, r.duplicate_of, r.referral_id IS NOT NULL AS referred, g.points,
        ST_X(r.geom) AS x, ST_Y(r.geom) AS y
 FROM reports r
 LEFT JOIN member g ON g.report_id = r.id
-LEFT JOIN LATERAL (  -- looked up only when places are asked for
+LEFT JOIN LATERAL (
     SELECT a.municipality, a.postcode FROM gazetteer_addresses a
-    WHERE %(places)s::text[] IS NOT NULL AND r.geom IS NOT NULL
+    WHERE r.geom IS NOT NULL AND ST_DWithin(a.geom, r.geom, %(near_m)s)
     ORDER BY a.geom <-> r.geom LIMIT 1
 ) near ON true
 WHERE (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
