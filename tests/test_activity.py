@@ -29,7 +29,7 @@ from service.errors import InvalidValueError
 from service.geo import to_lambert
 from service.geocode.gazetteer import load_gazetteer
 from service.prevention.period import parse_period
-from tests.conftest import ROOT
+from tests.conftest import DATA, ROOT
 from tests.helpers import cli_env, ingest, run_cli
 
 #: The service's time zone in these tests (the settings' default).
@@ -852,3 +852,26 @@ def test_an_intervention_that_ended_counts_only_its_days_in_place(conn, effect_d
     too_short = "l'action du 01/08/2026 n'est restée en place que 10 jour(s), jusqu'au 11/08/2026 : il en faut 28"
     with pytest.raises(NotMeasurableError, match=re.escape(too_short)):
         read_effect(conn, "PS-0900", zone=ZONE)
+
+
+def test_the_activity_report_counts_each_commune_once_whatever_its_spelling(conn, settings, auth):
+    # reports written « Ougrée », « Jemeppe », « Neuville-en-Condroz », « Plainevaux » and « OUGREE » (a provisional
+    # point: its address was not found): two communes, not five spellings of sections
+    from service.geocode.apply import GazetteerBatchGeocoder
+    from service.geocode.match import Geocoder
+    from service.ingest.pipeline import IngestOptions, ingest_file
+
+    load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
+    geocoder = GazetteerBatchGeocoder(Geocoder.from_db(conn))
+    summary = ingest_file(
+        conn, DATA / "formats" / "registre_sections.csv", IngestOptions("reports"), settings, geocoder=geocoder
+    )
+    conn.commit()
+    assert summary.inserted == 5
+    with TestClient(create_app(settings)) as client:
+        sheet = client.get("/api/activite", params={"periode": "2025-06", "format": "xlsx"}, headers=auth["lecteur"])
+    assert sheet.status_code == 200, sheet.text
+    ws = load_workbook(io.BytesIO(sheet.content))["Communes"]
+    assert ws["A4"].value == "Commune"
+    rows = [(r[0], r[1]) for r in ws.iter_rows(min_row=5, values_only=True) if r[0]]
+    assert rows == [("Seraing", 3), ("Neupré", 2)], rows

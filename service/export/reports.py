@@ -38,9 +38,6 @@ from service.settings import Settings
 CRS = "EPSG:31370"
 #: Most reports in one export (a year of a large zone); more is refused with what to narrow.
 MAX_REPORTS = 20_000
-#: A placed report's commune and postcode are those of the nearest official address within this many metres (further,
-#: the point is outside the register's communes: those written in the report are kept).
-NEAR_M = 250.0
 #: The formats a table of reports is written in (a GPS track or a printed sheet per report would make no sense).
 REPORT_FORMATS = ("csv", "xlsx", "geojson")
 COLUMNS = [
@@ -102,7 +99,6 @@ class ReportFilter:
             "source": self.source,
             "places": list(self.places) or None,
             "postcodes": list(self.postcodes),
-            "near_m": NEAR_M,
             "limit": limit,
         }
 

@@ -5,7 +5,7 @@
 -- name: report_counts
 -- Reports per category, commune and source in the three periods.
 WITH r AS (
-    SELECT category, coalesce(nullif(btrim(commune), ''), '') AS commune, source,
+    SELECT category, coalesce(official_commune(commune, geom), '') AS commune, source,
            observed_at >= %(start)s AND observed_at < %(end)s AS in_now,
            observed_at >= %(prev_start)s AND observed_at < %(prev_end)s AS in_prev,
            observed_at >= %(year_start)s AND observed_at < %(year_end)s AS in_year

@@ -143,9 +143,12 @@ jsonb_build_object(
     'properties', {properties})
 
 -- name: listed_filter
--- The filters every list takes: the source; the commune or section, without accents or capitals.
+-- The filters every list takes: the source; the commune or section, without accents or capitals: the locality the
+-- row was written with (« Jemeppe », a section), or the register's commune of its place (official_commune, migration
+-- 0066: a report written « Plainevaux » is in Neupré).
 (%(source)s::text IS NULL OR r.source = %(source)s)
-  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s)))
+  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s))
+       OR lower(unaccent(official_commune(r.commune, r.geom))) = lower(unaccent(%(commune)s)))
 
 -- name: dated_filter
 -- The period of the dated lists, on the record's date column.

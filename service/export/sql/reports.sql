@@ -1,37 +1,33 @@
 -- The register export: the reports of a period, filtered like the API's list (their date, categories, statuses,
--- source) and by places like the site list, oldest first. A report's commune and postcode are those of the nearest
--- official address within 250 m (NEAR_M in reports.py; the register's spelling: « JEMEPPE », « Plainevaux » or a
--- neighbouring commune typed by mistake become the commune the point is in), else those written in the report (not
--- placed, placed outside the register, or no register loaded); a place filter matches a commune without accents
--- or capitals, a section by its postcodes. No personal data: the contacts live in the private schema and the
--- description, which may name people, is left out. One row more than the limit tells the caller that the list
--- would be cut.
+-- source) and by places like the site list, oldest first. A report's commune and postcode are the register's
+-- (official_commune and official_postcode, migration 0066: those of the nearest official address within 250 m, so
+-- that « JEMEPPE », « Plainevaux » or a neighbouring commune typed by mistake become the commune the point is in);
+-- a place filter matches a commune without accents or capitals, a section by its postcodes. No personal data: the
+-- contacts live in the private schema and the description, which may name people, is left out. One row more than
+-- the limit tells the caller that the list would be cut.
 
 -- name: report_list
 WITH member AS MATERIALIZED (
     SELECT m.report_id, string_agg(p.id, ', ' ORDER BY p.id) AS points
     FROM sensitive_points p CROSS JOIN LATERAL unnest(p.report_ids) AS m(report_id)
     GROUP BY m.report_id
+), chosen AS MATERIALIZED (
+    SELECT r.id, official_commune(r.commune, r.geom) AS commune, official_postcode(r.postcode, r.geom) AS postcode
+    FROM reports r
+    WHERE (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
+      AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
+      AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
+      AND (%(statuses)s::text[] IS NULL OR r.status = ANY(%(statuses)s))
+      AND (%(source)s::text IS NULL OR r.source = %(source)s)
 )
-SELECT r.id, r.source, r.external_id, r.observed_at, r.category, r.status, r.closed_at, r.address,
-       coalesce(near.municipality, r.commune) AS commune, coalesce(near.postcode, r.postcode) AS postcode,
-       r.geocode_status, r.duplicate_of, r.referral_id IS NOT NULL AS referred, g.points,
+SELECT r.id, r.source, r.external_id, r.observed_at, r.category, r.status, r.closed_at, r.address, c.commune,
+       c.postcode, r.geocode_status, r.duplicate_of, r.referral_id IS NOT NULL AS referred, g.points,
        ST_X(r.geom) AS x, ST_Y(r.geom) AS y
-FROM reports r
+FROM chosen c
+JOIN reports r ON r.id = c.id
 LEFT JOIN member g ON g.report_id = r.id
-LEFT JOIN LATERAL (
-    SELECT a.municipality, a.postcode FROM gazetteer_addresses a
-    WHERE r.geom IS NOT NULL AND ST_DWithin(a.geom, r.geom, %(near_m)s)
-    ORDER BY a.geom <-> r.geom LIMIT 1
-) near ON true
-WHERE (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
-  AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
-  AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
-  AND (%(statuses)s::text[] IS NULL OR r.status = ANY(%(statuses)s))
-  AND (%(source)s::text IS NULL OR r.source = %(source)s)
-  AND (%(places)s::text[] IS NULL
-       OR lower(unaccent(coalesce(near.municipality, r.commune)))
-          = ANY(SELECT lower(unaccent(p)) FROM unnest(%(places)s::text[]) AS p)
-       OR coalesce(near.postcode, r.postcode) = ANY(%(postcodes)s::text[]))
+WHERE %(places)s::text[] IS NULL
+   OR lower(unaccent(c.commune)) = ANY(SELECT lower(unaccent(p)) FROM unnest(%(places)s::text[]) AS p)
+   OR c.postcode = ANY(%(postcodes)s::text[])
 ORDER BY r.observed_at, r.id
 LIMIT %(limit)s + 1;
