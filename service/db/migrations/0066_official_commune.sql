@@ -3,13 +3,19 @@
 -- (another commune, no register loaded), keeps what it was written with; its commune is then the register's commune
 -- of the locality typed (« JEMEPPE », « Plainevaux », « seraing » name a section or a commune, case and accents
 -- aside), else the text as typed. A summary grouped by them counts Seraing once, not once per spelling.
+CREATE FUNCTION nearest_official_address(at geometry, within double precision) RETURNS SETOF gazetteer_addresses
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
+    SELECT g.* FROM gazetteer_addresses g
+    WHERE at IS NOT NULL AND ST_DWithin(g.geom, at, within)
+    ORDER BY g.geom <-> at
+    LIMIT 1
+$$;
+COMMENT ON FUNCTION nearest_official_address(geometry, double precision) IS 'L''adresse officielle la plus proche du point, à moins de « within » mètres (aucune sinon).';
+
 CREATE FUNCTION official_commune(typed text, at geometry) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce(
-        (SELECT g.municipality FROM gazetteer_addresses g
-         WHERE at IS NOT NULL AND ST_DWithin(g.geom, at, 250)
-         ORDER BY g.geom <-> at
-         LIMIT 1),
+        (SELECT n.municipality FROM nearest_official_address(at, 250) n),
         (SELECT l.municipality FROM gazetteer_localities l
          WHERE l.kind <> 'code_postal' AND lower(unaccent(l.name)) = lower(unaccent(btrim(typed)))
          ORDER BY l.kind = 'commune' DESC, l.municipality
@@ -20,11 +26,6 @@ COMMENT ON FUNCTION official_commune(text, geometry) IS 'La commune du registre 
 
 CREATE FUNCTION official_postcode(typed text, at geometry) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT coalesce(
-        (SELECT g.postcode FROM gazetteer_addresses g
-         WHERE at IS NOT NULL AND ST_DWithin(g.geom, at, 250)
-         ORDER BY g.geom <-> at
-         LIMIT 1),
-        nullif(btrim(typed), ''))
+    SELECT coalesce((SELECT n.postcode FROM nearest_official_address(at, 250) n), nullif(btrim(typed), ''))
 $$;
 COMMENT ON FUNCTION official_postcode(text, geometry) IS 'Le code postal de l''adresse officielle la plus proche (250 m), sinon le code tapé.';
