@@ -223,7 +223,16 @@ def test_the_activity_report_as_json_and_as_the_workbook_a_person_opens(settings
     assert sheet.status_code == 200
     assert 'filename="bilan_activite_2026-T3.xlsx"' in sheet.headers["content-disposition"]
     wb = load_workbook(io.BytesIO(sheet.content))
-    assert wb.sheetnames == ["Synthèse", "Catégories", "Communes", "Sources", "Visites", "Suivi", "Actions"]
+    assert wb.sheetnames == [
+        "Synthèse",
+        "Catégories",
+        "Communes",
+        "Secteurs",
+        "Sources",
+        "Visites",
+        "Suivi",
+        "Actions",
+    ]
     assert report["actions"] == [] and wb["Actions"].max_row == 4  # no place first visited: the header alone
     ws = wb["Catégories"]
     assert ws["A1"].value == "Bilan d'activité — 3e trimestre 2026"
@@ -854,7 +863,7 @@ def test_an_intervention_that_ended_counts_only_its_days_in_place(conn, effect_d
         read_effect(conn, "PS-0900", zone=ZONE)
 
 
-def test_the_activity_report_counts_each_commune_once_whatever_its_spelling(conn, settings, auth):
+def test_the_activity_report_counts_each_commune_and_sector_once_whatever_its_spelling(conn, settings, auth):
     # reports written « Ougrée », « Jemeppe », « Neuville-en-Condroz », « Plainevaux » and « OUGREE » (a provisional
     # point: its address was not found): two communes, not five spellings of sections
     from service.geocode.apply import GazetteerBatchGeocoder
@@ -871,7 +880,18 @@ def test_the_activity_report_counts_each_commune_once_whatever_its_spelling(conn
     with TestClient(create_app(settings)) as client:
         sheet = client.get("/api/activite", params={"periode": "2025-06", "format": "xlsx"}, headers=auth["lecteur"])
     assert sheet.status_code == 200, sheet.text
-    ws = load_workbook(io.BytesIO(sheet.content))["Communes"]
+    wb = load_workbook(io.BytesIO(sheet.content))
+    ws = wb["Communes"]
     assert ws["A4"].value == "Commune"
     rows = [(r[0], r[1]) for r in ws.iter_rows(min_row=5, values_only=True) if r[0]]
     assert rows == [("Seraing", 3), ("Neupré", 2)], rows
+    # and by sector (postcode), named as on the map: the unplaced « OUGREE » report by the postcode it was given
+    ws = wb["Secteurs"]
+    assert ws["A4"].value == "Secteur"
+    rows = [(r[0], r[1]) for r in ws.iter_rows(min_row=5, values_only=True) if r[0]]
+    assert rows == [
+        ("4102 Ougrée", 2),
+        ("4101 Jemeppe-sur-Meuse", 1),
+        ("4121 Neuville-en-Condroz", 1),
+        ("4122 Plainevaux", 1),
+    ], rows

@@ -30,7 +30,7 @@ YEAR_COLOUR = colors.HexColor("#9db7d5")
 #: The categories drawn on the chart (the others are in the table under it).
 CHART_ROWS = 10
 #: What each table of counts is called in the sentences of « L'essentiel ».
-_WHAT = {"categorie": "catégorie", "commune": "commune", "source": "source"}
+_WHAT = {"categorie": "catégorie", "commune": "commune", "secteur": "secteur", "source": "source"}
 
 
 def render_pdf(activity: Activity, *, issuer: str) -> bytes:

@@ -1,9 +1,11 @@
-"""The activity report of a period read from the database: what was reported (per category, commune and source),
+"""The activity report of a period read from the database: what was reported (per category, commune, sector and
+source),
 what the service did (visits per outcome, follow-up of the reports, shifts), each beside the period before and the
 same period a year earlier; and the places first visited in the period, with whether it worked."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +17,13 @@ from service.activity.actions import read_actions
 from service.activity.figures import Windows, compare, follow_up, shift_summary, windows_of
 from service.db.queries import Queries
 from service.db.vocabulary import load_labels
+from service.geocode.sections import Section, postcode_labels
 from service.prevention.period import Period
 
 _q = Queries("service.activity", "activity.sql")
 
 #: The dimensions of the report counts and the heading of their first column.
-DIMENSIONS = {"categorie": "Catégorie", "commune": "Commune", "source": "Source"}
+DIMENSIONS = {"categorie": "Catégorie", "commune": "Commune", "secteur": "Secteur", "source": "Source"}
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,15 @@ class Activity:
     actions: pd.DataFrame  # see service.activity.actions.COLUMNS
 
 
-def read_activity(conn: psycopg.Connection[Any], period: Period, *, now: pd.Timestamp | None = None) -> Activity:
-    """The report of ``period`` (up to ``now`` when it is in progress)."""
+def read_activity(
+    conn: psycopg.Connection[Any],
+    period: Period,
+    *,
+    now: pd.Timestamp | None = None,
+    sections: Sequence[Section] = (),
+) -> Activity:
+    """The report of ``period`` (up to ``now`` when it is in progress); ``sections`` name the sectors (postcodes)
+    as the map does (« 4102 Ougrée »)."""
     stamp = pd.Timestamp.now(tz="UTC") if now is None else now
     row = conn.execute(_q("first_report")).fetchone()
     first = pd.Timestamp(row[0]).tz_convert("UTC") if row and row[0] is not None else None
@@ -45,10 +55,9 @@ def read_activity(conn: psycopg.Connection[Any], period: Period, *, now: pd.Time
     params = windows.params()
     labels = load_labels(conn)
     counts = _q.frame(conn, "report_counts", params)
+    words = {"categorie": labels.categories, "secteur": postcode_labels(sections)}
     by = {
-        dimension: compare(
-            counts[counts["dimension"] == dimension], labels.categories if dimension == "categorie" else {}, windows
-        )
+        dimension: compare(counts[counts["dimension"] == dimension], words.get(dimension, {}), windows)
         for dimension in DIMENSIONS
     }
     visits = compare(_q.frame(conn, "visit_counts", params), labels.outcomes, windows)

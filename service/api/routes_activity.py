@@ -16,6 +16,7 @@ from service.api.deps import AppSettings, Conn, Reader
 from service.api.files import file_response
 from service.api.writes import place_geocoder
 from service.db.vocabulary import load_labels
+from service.geocode.sections import service_sections
 from service.prevention.period import parse_period
 
 router = APIRouter(prefix="/api", tags=["bilan d'activité"])
@@ -40,11 +41,12 @@ def activity(
         Literal["json", "xlsx", "pdf"], Query(description="json (défaut), xlsx (classeur) ou pdf (à imprimer)")
     ] = "json",
 ) -> Any:
-    """Les signalements par catégorie, commune et source, les visites par résultat, le suivi des signalements
+    """Les signalements par catégorie, commune, secteur et source, les visites par résultat, le suivi des signalements
     (part visitée, délai médian) et les tournées de la période, à côté de la période précédente et de la même
     période un an plus tôt ; un écart sur un an est dit significatif quand le hasard seul l'explique mal (test
     exact, Benjamini–Hochberg sur chaque tableau)."""
-    found = read_activity(conn, parse_period(periode, zone=settings.timezone))
+    period = parse_period(periode, zone=settings.timezone)
+    found = read_activity(conn, period, sections=service_sections(settings))
     if format != "json":
         data = render_workbook(found) if format == "xlsx" else render_pdf(found, issuer=settings.service_name)
         return file_response(data, format, f"bilan_activite_{found.windows.period.code}.{format}")

@@ -29,18 +29,19 @@ def activite(
     ),
     json_out: bool = typer.Option(False, "--json", help="Le bilan en JSON."),
 ) -> None:
-    """Bilan d'activité du service pour une période : signalements par catégorie, commune et source, visites par
-    résultat, suivi des signalements (part visitée, délai), tournées ; chaque nombre à côté de la période
-    précédente et de la même période un an plus tôt, avec les écarts que le hasard seul explique mal. Des
+    """Bilan d'activité du service pour une période : signalements par catégorie, commune, secteur et source,
+    visites par résultat, suivi des signalements (part visitée, délai), tournées ; chaque nombre à côté de la
+    période précédente et de la même période un an plus tôt, avec les écarts que le hasard seul explique mal. Des
     nombres seulement, aucune donnée personnelle."""
     from service.activity import activity_json, read_activity, render_pdf, render_workbook
     from service.activity.workbook import comparison_words, title_of
+    from service.geocode.sections import service_sections
     from service.prevention.period import parse_period
 
     settings = settings_of(ctx)
     period = parse_period(periode, zone=settings.timezone)
     with database(settings) as conn:
-        activity = read_activity(conn, period)
+        activity = read_activity(conn, period, sections=service_sections(settings))
     if json_out:
         print_json(activity_json(activity))
         return

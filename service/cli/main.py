@@ -142,7 +142,7 @@ _LAZY: dict[str, _Lazy] = {
     "activite": _Lazy(
         "service.cli.activity",
         "activite",
-        "Bilan d'activité du service pour une période : signalements par catégorie, commune et source, "
+        "Bilan d'activité du service pour une période : signalements par catégorie, commune, secteur et source, "
         "visites par résultat, suivi des signalements (part visitée, délai), tournées ; chaque nombre à côté "
         "de la période précédente et de la même période un an plus tôt, avec les écarts que le hasard seul "
         "explique mal. Des nombres seulement, aucune donnée personnelle.",

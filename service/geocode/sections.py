@@ -91,3 +91,9 @@ def names_by_postcode(sections: Sequence[Section]) -> dict[str, list[str]]:
             for code in s.postcodes:
                 out.setdefault(code, []).append(s.name)
     return out
+
+
+def postcode_labels(sections: Sequence[Section]) -> dict[str, str]:
+    """Postcode → how the map's « secteurs » name it: the code and its sections (« 4102 Ougrée », « 4100 Seraing,
+    Boncelles »)."""
+    return {code: f"{code} {', '.join(names)}" for code, names in names_by_postcode(sections).items()}

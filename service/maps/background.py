@@ -24,7 +24,7 @@ import shapely
 
 from service.analyse.axes import network_from_addresses
 from service.filecache import file_version
-from service.geocode.sections import Section, names_by_postcode
+from service.geocode.sections import Section, postcode_labels
 from service.zone import postcode_areas, read_communes
 
 Layer = Literal["communes", "secteurs", "rues"]
@@ -40,8 +40,8 @@ def _sections(addresses: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, sections:
     area = shapely.union_all(zone.geometry.to_numpy())
     merged = postcode_areas(addresses, area)
     merged["geometry"] = merged.geometry.intersection(area)
-    names = names_by_postcode(sections)
-    merged["nom"] = [f"{code} {', '.join(names.get(code, []))}".strip() for code in merged["postcode"]]
+    names = postcode_labels(sections)
+    merged["nom"] = [names.get(code, code) for code in merged["postcode"]]
     return merged.rename(columns={"postcode": "code_postal"})[["code_postal", "nom", "geometry"]]
 
 

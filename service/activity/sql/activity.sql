@@ -3,9 +3,11 @@
 -- reported twice) are never counted; reports sent to mediation or a partner are (they are the service's work too).
 
 -- name: report_counts
--- Reports per category, commune and source in the three periods.
+-- Reports per category, commune, sector (postcode) and source in the three periods; the commune and postcode are
+-- the register's (migration 0066), not the spellings of the files.
 WITH r AS (
-    SELECT category, coalesce(official_commune(commune, geom), '') AS commune, source,
+    SELECT category, coalesce(official_commune(commune, geom), '') AS commune,
+           coalesce(official_postcode(postcode, geom), '') AS secteur, source,
            observed_at >= %(start)s AND observed_at < %(end)s AS in_now,
            observed_at >= %(prev_start)s AND observed_at < %(prev_end)s AS in_prev,
            observed_at >= %(year_start)s AND observed_at < %(year_end)s AS in_year
@@ -21,6 +23,10 @@ UNION ALL
 SELECT 'commune', commune, count(*) FILTER (WHERE in_now), count(*) FILTER (WHERE in_prev),
        count(*) FILTER (WHERE in_year)
 FROM r GROUP BY commune
+UNION ALL
+SELECT 'secteur', secteur, count(*) FILTER (WHERE in_now), count(*) FILTER (WHERE in_prev),
+       count(*) FILTER (WHERE in_year)
+FROM r GROUP BY secteur
 UNION ALL
 SELECT 'source', source, count(*) FILTER (WHERE in_now), count(*) FILTER (WHERE in_prev),
        count(*) FILTER (WHERE in_year)
