@@ -6,12 +6,12 @@
 -- Reports per category, commune, sector (postcode) and source in the three periods; the commune and postcode are
 -- the register's (migration 0066), not the spellings of the files.
 WITH r AS (
-    SELECT category, coalesce(official_commune(commune, geom), '') AS commune,
-           coalesce(official_postcode(postcode, geom), '') AS secteur, source,
+    SELECT category, coalesce(o.commune, '') AS commune, coalesce(o.postcode, '') AS secteur, source,
            observed_at >= %(start)s AND observed_at < %(end)s AS in_now,
            observed_at >= %(prev_start)s AND observed_at < %(prev_end)s AS in_prev,
            observed_at >= %(year_start)s AND observed_at < %(year_end)s AS in_year
     FROM reports
+    CROSS JOIN LATERAL official_place(reports.commune, reports.postcode, reports.geom) AS o
     WHERE duplicate_of IS NULL
       AND ((observed_at >= %(prev_start)s AND observed_at < %(end)s)
            OR (observed_at >= %(year_start)s AND observed_at < %(year_end)s))

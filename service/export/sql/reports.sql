@@ -1,10 +1,10 @@
 -- The register export: the reports of a period, filtered like the API's list (their date, categories, statuses,
 -- source) and by places like the site list, oldest first. A report's commune and postcode are the register's
--- (official_commune and official_postcode, migration 0066: those of the nearest official address within 250 m, so
--- that « JEMEPPE », « Plainevaux » or a neighbouring commune typed by mistake become the commune the point is in);
--- a place filter matches a commune without accents or capitals, a section by its postcodes. No personal data: the
--- contacts live in the private schema and the description, which may name people, is left out. One row more than
--- the limit tells the caller that the list would be cut.
+-- (official_place, migration 0066: those of the nearest official address within 250 m, so that « JEMEPPE »,
+-- « Plainevaux » or a neighbouring commune typed by mistake become the commune the point is in); a place filter
+-- matches a commune without accents or capitals, a section by its postcodes. No personal data: the contacts live in
+-- the private schema and the description, which may name people, is left out. One row more than the limit tells
+-- the caller that the list would be cut.
 
 -- name: report_list
 WITH member AS MATERIALIZED (
@@ -12,8 +12,9 @@ WITH member AS MATERIALIZED (
     FROM sensitive_points p CROSS JOIN LATERAL unnest(p.report_ids) AS m(report_id)
     GROUP BY m.report_id
 ), chosen AS MATERIALIZED (
-    SELECT r.id, official_commune(r.commune, r.geom) AS commune, official_postcode(r.postcode, r.geom) AS postcode
+    SELECT r.id, o.commune, o.postcode
     FROM reports r
+    CROSS JOIN LATERAL official_place(r.commune, r.postcode, r.geom) AS o
     WHERE (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
       AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
       AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
