@@ -1,7 +1,6 @@
 """The activity report of a period read from the database: what was reported (per category, commune, sector and
-source),
-what the service did (visits per outcome, follow-up of the reports, shifts), each beside the period before and the
-same period a year earlier; and the places first visited in the period, with whether it worked."""
+source), what the service did (visits per outcome, follow-up of the reports, shifts), each beside the period before
+and the same period a year earlier; and the places first visited in the period, with whether it worked."""
 
 from __future__ import annotations
 
