@@ -9,6 +9,8 @@ permits at random official addresses with the demo's activities. Then, each time
 * the follow-up list of all the permits (links, visits, assessment, the sheet);
 * the advice sheet's facts at 200 m and 1,000 m, and its PDF;
 * a section's digest (facts, HTML with its map image, PDF);
+* the activity report of the year (its reports counted per register commune and sector, ``official_place``), and
+  the per-report lookup of the register's commune beside reading the commune as written;
 * the referral rules on one imported batch of 100 reports (``propose_referrals``) with the table full, and the
   whole import of that batch.
 
@@ -150,17 +152,20 @@ def main() -> None:
     args = parser.parse_args()
 
     from benchmarks._database import throwaway_database
+    from service.activity.report import read_activity
     from service.db import connect
     from service.db.vocabulary import load_labels
     from service.demo import write_bulk_reports
     from service.geocode.apply import batch_geocoder
     from service.geocode.gazetteer import load_gazetteer
+    from service.geocode.sections import service_sections
     from service.ingest.pipeline import IngestOptions, ingest_file
     from service.permits.advice import Reach, advice_facts, locate
     from service.permits.advice_pdf import load_advice_background, render_advice_pdf
     from service.permits.candidates import followup_sheet
     from service.permits.links import load_permits, permit_links
     from service.prevention import digest_for
+    from service.prevention.period import parse_period
     from service.prevention.render import load_digest_background, render_html, render_pdf
     from service.referrals import propose_referrals
 
@@ -214,6 +219,26 @@ def main() -> None:
             rows.append(("  page HTML (carte en image)", t, f"{len(page) / 1e3:.0f} ko"))
             t, data = timed(lambda: render_pdf(found, issuer=settings.service_name, background=background))
             rows.append(("  PDF", t, f"{len(data) / 1e3:.0f} ko"))
+
+            period = parse_period(f"{now:%Y}", zone=settings.timezone)
+            sections = service_sections(settings)
+            t, activity = timed(lambda: read_activity(conn, period, now=now, sections=sections))
+            communes, sectors = activity.by["commune"], activity.by["secteur"]
+            rows.append(
+                (
+                    "bilan d'activité de l'année (tout compris)",
+                    t,
+                    f"{int(communes['n'].sum())} signalements, {len(communes)} communes, {len(sectors)} secteurs",
+                )
+            )
+            official = (
+                "SELECT count(DISTINCT o.commune) FROM reports r"
+                " CROSS JOIN LATERAL official_place(r.commune, r.postcode, r.geom) AS o"
+            )
+            t, places = timed(lambda: conn.execute(official).fetchone())
+            rows.append(("  commune du registre de chaque signalement (official_place)", t, f"{places[0]} communes"))
+            t, typed = timed(lambda: conn.execute("SELECT count(DISTINCT commune) FROM reports").fetchone())
+            rows.append(("  référence : la commune telle qu'écrite", t, f"{typed[0]} orthographes"))
 
             small = folder / "petit.csv"
             source = pd.read_csv(folder / "s.csv", nrows=100)
