@@ -601,3 +601,14 @@ def test_the_printed_map_prefers_a_loaded_road_network(pack, settings):
         registered.streets
     )
     assert "réseau routier chargé" in roads.attribution and "adresses officielles" in registered.attribution
+
+
+def test_a_printed_map_refuses_a_missing_outlines_file_instead_of_leaving_the_communes_out(settings, tmp_path):
+    from service.errors import ConfigError
+    from service.export.print_background import load_background
+
+    wrong = settings.model_copy(update={"communes_file": tmp_path / "communes.geojson"})
+    with connect(settings) as conn, pytest.raises(ConfigError) as caught:
+        load_background(conn, wrong, (229000.0, 143000.0, 233000.0, 147000.0))
+    assert caught.value.message == f"Contours des communes introuvables : {tmp_path / 'communes.geojson'}"
+    assert "HOTSPOTS_COMMUNES_FILE" in caught.value.hint

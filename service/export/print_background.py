@@ -98,8 +98,8 @@ def _road_lines(conn: psycopg.Connection[Any], box: dict[str, float]) -> list[Ba
 
 
 def _communes(path: Path, box: dict[str, float]) -> tuple[list[BaseGeometry], list[str]]:
-    if not path.is_file():
-        return [], []
+    """The outlines within ``box`` and their names; a missing or unreadable file is the French configuration error
+    the rest of the service gives (a printed map without its outlines would hide the mistake)."""
     frame = read_communes(path).to_crs(CRS)
     frame = frame[frame.intersects(shapely.box(box["xmin"], box["ymin"], box["xmax"], box["ymax"]))]
     return list(frame.geometry), [str(n) for n in frame["name_fr"]]
