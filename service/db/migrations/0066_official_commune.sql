@@ -3,7 +3,7 @@
 -- (another commune, no register loaded), keeps what it was written with; its commune is then the register's commune
 -- of the locality typed (« JEMEPPE », « Plainevaux », « seraing » name a section or a commune, case and accents
 -- aside), else the text as typed. A summary grouped by them counts Seraing once, not once per spelling.
--- official_place gives both from one index probe (≈ 30 µs a row); official_commune and official_postcode each.
+-- official_place gives both from one index probe (≈ 30 µs a row); official_commune and official_postcode give one.
 CREATE FUNCTION official_place(typed_commune text, typed_postcode text, at geometry)
 RETURNS TABLE (commune text, postcode text)
 LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
