@@ -189,8 +189,9 @@
   }
 
   /* A named overlay: loads when shown, remembers its summary in window.hotspotsLayers. A reload that would redraw
-   * the layer while one of its own popups is open waits for that popup to close: redrawing clears the layer, which
-   * closes the popup under the person reading it or typing in its form (a visit, an intervention). */
+   * the layer while one of its own popups is open waits for that popup to close (not for the next one when a click
+   * swaps them): redrawing clears the layer, which closes the popup under the person reading it or typing in its
+   * form (a visit, an intervention). A popup of another layer does not hold it back. */
   function Overlay(map, name, label, load) {
     this.map = map;
     this.name = name;
@@ -208,10 +209,11 @@
     map.on("popupclose", function () {
       if (!self.popupOpen) return;
       self.popupOpen = false;
-      if (self.waiting) {
+      setTimeout(function () {
+        if (!self.waiting || self.popupOpen) return; // a click swapped it for another of this layer's popups
         self.waiting = false;
         self.refresh();
-      }
+      }, 0);
     });
     this.group.on("add", function () {
       state[name].affichee = true;
@@ -428,29 +430,15 @@
     return group.getLayers().some(function (child) { return holds(child, layer); });
   }
 
-  /* Layers that follow the view are drawn again after each move (once it settles), but not while a popup of theirs
-   * is open: redrawing clears the layer that holds it, which closes it, and opening a popup near the edge itself
-   * moves the map. Their redraw waits for that popup to close (not for the next one when a click swaps them);
-   * a popup of another layer (a sensitive point's) does not hold them back. */
+  /* Layers that follow the view are drawn again after each move, once it settles. A layer with one of its popups
+   * open waits for it to close (the Overlay: opening a popup near the edge itself moves the map). */
   function followView(map, overlays) {
     var timer = null;
-    var open = false;
-    var waiting = false;
-    function redraw() {
-      if (open) { waiting = true; return; }
-      waiting = false;
-      overlays.forEach(function (o) { o.refresh(); });
-    }
-    map.on("popupopen", function (ev) {
-      open = overlays.some(function (o) { return holds(o.group, ev.popup._source); });
-    });
-    map.on("popupclose", function () {
-      open = false;
-      if (waiting) setTimeout(function () { if (waiting) redraw(); }, 0);
-    });
     map.on("moveend", function () {
       clearTimeout(timer);
-      timer = setTimeout(redraw, 150);
+      timer = setTimeout(function () {
+        overlays.forEach(function (o) { o.refresh(); });
+      }, 150);
     });
   }
 
