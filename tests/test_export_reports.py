@@ -50,6 +50,7 @@ def test_the_register_export_as_a_workbook_in_date_order_with_the_closing_dates(
     assert reader.status_code == 403
     wb = load_workbook(io.BytesIO(answer.content))
     ws = wb.worksheets[0]
+    assert wb.sheetnames == ["Signalements", "Informations"]  # not « Sites », the site list's tab
     header = [c.value for c in ws[1]]
     assert header[:8] == [
         "Signalement",

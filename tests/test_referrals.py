@@ -212,6 +212,7 @@ def test_the_referral_list_exports_like_the_site_list(db):
     assert any(re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", r[10]) for r in rows[1:])  # « Renvoyé le », Belgian
     book = openpyxl.load_workbook(io.BytesIO(render(sheet, "xlsx")))
     assert [c.value for c in book.worksheets[0][1]][:3] == ["Renvoi", "État", "Vers"]
+    assert book.sheetnames[0] == "Renvois"
     assert isinstance(book.worksheets[0]["K2"].value, datetime)
     collection = json.loads(render(sheet, "geojson"))
     assert len(collection["features"]) == len(frame) and all(f["geometry"] for f in collection["features"])

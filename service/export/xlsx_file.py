@@ -175,7 +175,8 @@ def render_xlsx(sheet: Sheet) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = "Tournée" if sheet.ordered else "Sites"
+    # a list of its own (the register, referrals) is named on its tab as in its file name, not « Sites »
+    ws.title = "Tournée" if sheet.ordered else sheet.name.capitalize() if sheet.name else "Sites"
     _table(ws, sheet)
     _outcome_list(wb, ws, sheet)
     _info(wb.create_sheet(INFO_SHEET, 1), sheet)
