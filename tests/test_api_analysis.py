@@ -125,10 +125,31 @@ def test_report_filters_add_up(client):
     since = client.get("/api/signalements", params={"depuis": "2026-06-01", "limite": 1}).json()["total"]
     until = client.get("/api/signalements", params={"jusqu_a": "2026-06-01", "limite": 1}).json()["total"]
     assert since + until == total
-    seraing = client.get("/api/signalements", params={"commune": "SERAING", "limite": 1}).json()["total"]
-    neupre = client.get("/api/signalements", params={"commune": "neupre", "limite": 1}).json()["total"]
-    # every report is in one of the two communes, whatever locality (a section, any spelling) it was written with
-    assert 0 < neupre < seraing and seraing + neupre == total
+
+
+def _ids(client, path: str, **params) -> set[int]:
+    answer = client.get(path, params={**params, "limite": 5000})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["total"] == len(body["features"])
+    return {f["id"] for f in body["features"]}
+
+
+@pytest.mark.parametrize("path", ["/api/signalements", "/api/visites"])
+def test_lists_filter_by_place_as_the_register_places_them(client, path):
+    """``lieu`` (a commune, a section, a postcode; repeatable) keeps the rows the register puts there: the commune
+    and postcode of their nearest official address, else those written. Every row is in one commune of the zone,
+    whatever locality (a section, any spelling) it was written with; the old ``commune`` still works."""
+    every = _ids(client, path)
+    seraing, neupre = _ids(client, path, lieu="SERAING"), _ids(client, path, commune="neupre")
+    assert seraing and neupre and not seraing & neupre and seraing | neupre == every
+    sectors = {code: _ids(client, path, lieu=code) for code in ("4100", "4101", "4102", "4120", "4121", "4122")}
+    assert set().union(*sectors.values()) <= every and sum(map(len, sectors.values())) == len(every)
+    assert sectors["4100"] | sectors["4101"] | sectors["4102"] == seraing
+    assert _ids(client, path, lieu="jemeppe") == sectors["4101"]  # a section by its short name
+    assert _ids(client, path, lieu=["Ougrée", "4122"]) == sectors["4102"] | sectors["4122"]
+    outside = client.get(path, params={"lieu": "Flémalle"})
+    assert outside.status_code == 422 and "lieu inconnu dans la zone : « Flémalle »" in outside.json()["erreur"]
 
 
 def test_one_report_and_its_points(client):

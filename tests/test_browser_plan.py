@@ -5,6 +5,8 @@ errors said in French, and the addresses to review settled on the map.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import time
@@ -410,6 +412,52 @@ setTimeout(function () {
 """
     )
     assert shown == [["vue 2"], True]
+
+
+def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, browser):
+    """The filters' « Lieu »: the zone's communes and postcode sectors, named as on the map. One chosen, the map
+    fits its outline, draws its reports only, and the export link gives the same reports (read back from the
+    CSV); « toute la zone » brings the zone back."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
+    log_in(browser, server, wait)
+    place = Select(browser.find_element(By.CSS_SELECTOR, "#hs-filtres select[name=lieu]"))
+    assert [text_of(o) for o in place.options] == [
+        "toute la zone", "Seraing", "Neupré", "4100 Seraing, Boncelles", "4101 Jemeppe-sur-Meuse", "4102 Ougrée",
+        "4120 Ehein, Rotheux-Rimière", "4121 Neuville-en-Condroz", "4122 Plainevaux",
+    ]  # fmt: skip
+    whole = browser.execute_script("var b = window.hotspotsMap.getBounds(); return [b.getWest(), b.getEast()]")
+    place.select_by_visible_text("4102 Ougrée")
+    browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
+    wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "4102")
+    assert browser.execute_script("return window.hotspotsLieu.contours") == 1
+    wait.until(lambda d: d.execute_script("return window.hotspotsMap.getCenter().lng") > 5.52)  # Ougrée, east
+    west, east = browser.execute_script("var b = window.hotspotsMap.getBounds(); return [b.getWest(), b.getEast()]")
+    assert east - west < (whole[1] - whole[0]) * 0.75, (whole, west, east)
+    href = browser.find_element(By.ID, "hs-export-csv").get_attribute("href")
+    assert "lieu=4102" in href, href
+    text = browser.execute_script("return fetch(arguments[0]).then(r => r.text())", href)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert (
+        len(rows) > 50 and {r["Code postal"] for r in rows} == {"4102"} and {r["Section"] for r in rows} == {"Ougrée"}
+    )
+    shown = wait.until(
+        lambda d: d.execute_script(
+            "return fetch('/api/carte/signalements?bbox=5.3,50.4,5.7,50.7&zoom=10&lieu=4102&depuis=' + arguments[0])"
+            ".then(r => r.json()).then(b => b.total)",
+            browser.find_element(By.CSS_SELECTOR, "#hs-filtres input[name=depuis]").get_attribute("value"),
+        )
+    )
+    on_map = [r for r in rows if r["Latitude"] and not r["Doublon de"] and not r["Renvoyé"]]  # as the map counts
+    assert shown == len(on_map) > 50, (shown, len(on_map))
+    place.select_by_visible_text("toute la zone")
+    browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
+    wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "")
+    width = "var b = window.hotspotsMap.getBounds(); return b.getEast() - b.getWest()"
+    wait.until(lambda d: d.execute_script(width) > (whole[1] - whole[0]) * 0.9)  # the zone again
 
 
 def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, conn, captures):

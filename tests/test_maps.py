@@ -327,6 +327,56 @@ def test_the_cells_of_a_view_add_up_to_its_reports(client, conn, accounts, bulk)
     assert w <= 5.49 and s <= 50.57 and e >= 5.53 and n >= 50.60  # the counted extent covers the view
 
 
+def _nearest_postcodes(conn) -> dict[int, str]:
+    """Report id → the postcode of its nearest official address within 250 m, found by geopandas (not by the
+    database's functions): what the map's place filter must agree with."""
+    rows = conn.execute("SELECT ST_X(geom), ST_Y(geom), postcode FROM gazetteer_addresses").fetchall()
+    addresses = gpd.GeoDataFrame(
+        {"postcode": [r[2] for r in rows]},
+        geometry=gpd.points_from_xy([r[0] for r in rows], [r[1] for r in rows]),
+        crs=31370,
+    )
+    rows = conn.execute(
+        "SELECT id, ST_X(geom), ST_Y(geom) FROM reports WHERE geom IS NOT NULL AND duplicate_of IS NULL"
+    ).fetchall()
+    reports = gpd.GeoDataFrame(
+        {"id": [r[0] for r in rows]}, geometry=gpd.points_from_xy([r[1] for r in rows], [r[2] for r in rows]), crs=31370
+    )
+    joined = gpd.sjoin_nearest(reports, addresses, max_distance=250).drop_duplicates("id")
+    return dict(zip(joined["id"], joined["postcode"], strict=True))
+
+
+def test_a_place_filter_keeps_the_reports_the_register_puts_there(client, conn, settings, accounts, bulk):
+    """The filter panel's « Lieu »: a commune, a section or a postcode sector of the zone. A report is in a place
+    when its nearest official address is (as the register export counts it), whatever locality it was written
+    with; the sectors share the zone's reports out, and a place outside the zone is refused by name."""
+    from service.geocode.gazetteer import load_gazetteer
+
+    load_gazetteer(conn, [settings.geodata_dir / "icar_seraing_neupre.csv"])
+    conn.commit()
+    _login(client, "lecteur")
+    nearest = _nearest_postcodes(conn)
+    sectors = {code: _cells(client, bbox=ZONE, zoom=13, lieu=code)["total"] for code in sorted(set(nearest.values()))}
+    assert set(sectors) == {"4100", "4101", "4102", "4120", "4121", "4122"}
+    for code, total in sectors.items():
+        assert total == sum(1 for p in nearest.values() if p == code) > 0, code
+    assert sum(sectors.values()) == len(nearest) == bulk  # every report in one sector
+    seraing = _cells(client, bbox=ZONE, zoom=13, lieu="seraing")["total"]
+    assert seraing == sectors["4100"] + sectors["4101"] + sectors["4102"]
+    assert _cells(client, bbox=ZONE, zoom=13, lieu="Neupré")["total"] == bulk - seraing
+    assert _cells(client, bbox=ZONE, zoom=13, lieu="OUGREE")["total"] == sectors["4102"]  # a section by its name
+    both = _cells(client, bbox=ZONE, zoom=13, lieu=["4102", "Plainevaux"])
+    assert both["total"] == sectors["4102"] + sectors["4122"]
+    assert sum(n for _lat, _lon, n in both["chaleur"]) == both["total"]
+    close = _cells(client, bbox="5.49,50.57,5.53,50.60", zoom=17, lieu="4102")  # one by one, close up
+    assert close["mode"] == "points" and close["features"]
+    assert {nearest[f["id"]] for f in close["features"]} == {"4102"}
+    outside = client.get("/api/carte/signalements", params={"bbox": ZONE, "zoom": 13, "lieu": "Liège"})
+    assert outside.status_code == 422
+    error = outside.json()
+    assert "lieu inconnu dans la zone : « Liège »" in error["erreur"] and "Ougrée" in error["conseil"]
+
+
 def test_close_up_views_show_reports_one_by_one_up_to_a_cap(settings, conn, accounts, bulk):
     box = "5.500,50.585,5.515,50.595"
     with _app(settings) as c:

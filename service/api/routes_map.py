@@ -18,7 +18,7 @@ from service.api.state import state_of
 from service.errors import NotFoundError
 from service.geo import BBox, parse_bbox
 from service.maps.background import Layer
-from service.maps.data import ReportFilter, public_cells, report_layer, report_tile
+from service.maps.data import ReportFilter, placed, public_cells, report_layer, report_tile
 from service.maps.grid import cell_size, extent_for
 from service.maps.words import LANGUAGES
 from service.settings import Settings
@@ -31,6 +31,7 @@ Zoom = Annotated[int, Query(ge=0, le=22, description="niveau de zoom Leaflet de 
 Since = Annotated[datetime | None, Query(description="signalements observés à partir de cette date")]
 Until = Annotated[datetime | None, Query(description="signalements observés avant cette date (exclue)")]
 Categories = Annotated[list[str] | None, Query(description="codes de catégorie (répéter le paramètre)")]
+Places = Annotated[list[str] | None, Query(description="communes, sections ou codes postaux de la zone (répéter)")]
 Language = Annotated[
     str, Query(pattern=f"^({'|'.join(LANGUAGES)})$", description=f"langue des noms : {', '.join(LANGUAGES)}")
 ]
@@ -45,14 +46,16 @@ async def _period(depuis: Since = None, jusqu_a: Until = None) -> ReportFilter:
 Period = Annotated[ReportFilter, Depends(_period)]
 
 
-async def _filters(period: Period, categorie: Categories = None) -> ReportFilter:
-    """The reports asked by the query, the same for a view and for a tile: categories sorted and once each (one
-    cache key for the same filters in any order). Async: made on the event loop, no worker thread for it."""
+async def _filters(period: Period, categorie: Categories = None, lieu: Places = None) -> ReportFilter:
+    """The reports asked by the query, the same for a view and for a tile: categories and places sorted and once
+    each (one cache key for the same filters in any order); the places are checked when the body is made
+    (:func:`service.maps.data.placed`). Async: made on the event loop, no worker thread for it."""
     cats = tuple(sorted({c for c in categorie or [] if c})) or None
-    return ReportFilter(categories=cats, since=period.since, until=period.until)
+    places = tuple(sorted({p.strip() for p in lieu or [] if p.strip()}))
+    return ReportFilter(categories=cats, since=period.since, until=period.until, places=places)
 
 
-#: Which reports a view or a tile shows: observed between two dates, of some categories.
+#: Which reports a view or a tile shows: observed between two dates, of some categories, in some places.
 Filters = Annotated[ReportFilter, Depends(_filters)]
 
 
@@ -80,10 +83,12 @@ async def map_reports(
     request: Request, settings: AppSettings, _user: Reader, view: ViewAsked, filters: Filters
 ) -> Response:
     """Les signalements d'une vue de la carte : au zoom éloigné, leur nombre par maille (les mailles suivent le
-    zoom) ; au zoom rapproché, un par un, sans données personnelles. Filtrables par dates et par catégories."""
+    zoom) ; au zoom rapproché, un par un, sans données personnelles. Filtrables par dates, par catégories et par
+    lieux (commune, section ou code postal : le lieu que le registre des adresses donne au signalement)."""
 
     def make(conn: psycopg.Connection[Any]) -> Body:
-        return encode(report_layer(conn, view.box, view.zoom, filters, max_points=settings.map_max_points), GEOJSON)
+        chosen = placed(conn, filters)
+        return encode(report_layer(conn, view.box, view.zoom, chosen, max_points=settings.map_max_points), GEOJSON)
 
     # keyed by the grid-aligned extent the body depends on: close views (of one user panning, or of several
     # users) share one body
@@ -105,7 +110,7 @@ def map_tile(
     filtres que la vue de la carte."""
     if x >= 2**z or y >= 2**z:
         raise NotFoundError(f"Tuile {z}/{x}/{y} hors du monde.", hint=f"x et y vont de 0 à {2**z - 1} au zoom {z}.")
-    tile = report_tile(conn, z, x, y, filters)
+    tile = report_tile(conn, z, x, y, placed(conn, filters))
     return Response(tile, media_type="application/vnd.mapbox-vector-tile", headers={"Cache-Control": "no-cache"})
 
 

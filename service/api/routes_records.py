@@ -17,6 +17,7 @@ from service.api.geojson import GEOJSON, fetch_collection, fetch_one
 from service.api.writes import create_records, geocoder_of
 from service.geo import parse_bbox
 from service.ingest.columns import Kind
+from service.plan.candidates import checked_places
 from service.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["signalements"])
@@ -25,22 +26,33 @@ Codes = list[str] | None
 
 
 class _Listing(BaseModel):
-    """What every list takes: filters on the source and the commune, the view's box, the page (sort keys: each kind).
+    """What every list takes: filters on the source and the places, the view's box, the page (sort keys: each kind).
 
     French query names, English names for the query's parameters (the fields)."""
 
     source: str | None = None
-    commune: str | None = Field(default=None, description="commune ou section (sans accents ni majuscules)")
+    places: list[str] | None = Field(
+        default=None,
+        alias="lieu",
+        description="communes, sections ou codes postaux de la zone (répéter) : le lieu que le registre des adresses "
+        "donne à l'élément, comme sur la carte et dans l'export ; un lieu hors zone est refusé",
+    )
+    commune: str | None = Field(
+        default=None, description="ancien nom de « lieu » (un seul lieu)", json_schema_extra={"deprecated": True}
+    )
     bbox: str | None = Field(
         default=None, description="ouest,sud,est,nord en WGS84", examples=["5.49,50.58,5.53,50.62"]
     )
     limit: int = Field(default=1000, alias="limite", ge=1, le=5000, description="taille de la page")
     offset: int = Field(default=0, alias="decalage", ge=0, le=100_000_000, description="nombre d'éléments sautés")
 
-    def params(self) -> dict[str, Any]:
-        """The query's parameters: the fields, the box read as four numbers."""
+    def params(self, conn: psycopg.Connection[Any]) -> dict[str, Any]:
+        """The query's parameters: the fields, the box read as four numbers, the places (the old ``commune`` one of
+        them) checked against the zone's register with the postcodes that stand for them."""
         box = list(parse_bbox(self.bbox)) if self.bbox is not None else None
-        return {**self.model_dump(), "bbox": box}
+        places, postcodes = checked_places(conn, [*(self.places or ()), *([self.commune] if self.commune else [])])
+        fields = self.model_dump(exclude={"places", "commune"})
+        return {**fields, "bbox": box, "places": list(places) or None, "postcodes": list(postcodes)}
 
 
 class _Dated(_Listing):
@@ -162,7 +174,7 @@ def reports(conn: Conn, _user: Reader, asked: Annotated[ReportQuery, Query()]) -
     """Une page de signalements (1000 par défaut), filtrée par catégorie, statut, source, commune, état du géocodage,
     période ou vue, triée au choix (les plus récents d'abord par défaut). Les coordonnées des déclarants n'y figurent
     jamais."""
-    return _geojson(fetch_collection(conn, "reports", asked.params()))
+    return _geojson(fetch_collection(conn, "reports", asked.params(conn)))
 
 
 @router.get("/signalements/{report_id}", summary="Un signalement, ses visites et ses points sensibles")
@@ -182,7 +194,7 @@ def create_report(body: ReportIn, request: Request, conn: Conn, settings: AppSet
 def visits(conn: Conn, _user: Reader, asked: Annotated[VisitQuery, Query()]) -> JSONResponse:
     """Une page de visites (1000 par défaut), filtrée par résultat, catégorie, source, commune, point sensible, axe,
     période ou vue, les plus récentes d'abord par défaut."""
-    return _geojson(fetch_collection(conn, "visits", asked.params()))
+    return _geojson(fetch_collection(conn, "visits", asked.params(conn)))
 
 
 @router.get("/visites/{visit_id}", summary="Une visite")
@@ -203,7 +215,7 @@ def create_visit(body: VisitIn, request: Request, conn: Conn, settings: AppSetti
 def permits(conn: Conn, _user: Reader, asked: Annotated[PermitQuery, Query()]) -> JSONResponse:
     """Une page de permis (1000 par défaut), filtrée par type, source, commune, validité à une date ou vue, les plus
     récents d'abord par défaut."""
-    return _geojson(fetch_collection(conn, "permits", asked.params()))
+    return _geojson(fetch_collection(conn, "permits", asked.params(conn)))
 
 
 @router.get("/permis/{permit_id}", summary="Un permis")

@@ -6,7 +6,7 @@ routes only parse, call and send.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from service.db.vocabulary import read_terms
 from service.geo import BBox
 from service.maps.grid import POINTS_ZOOM, Extent, cell_size, extent_for
 from service.maps.words import GROUP_NAMES
+from service.plan.candidates import checked_places
 
 #: Public map: category groups (group → its categories) coarse enough to publish; their names in each language
 #: are in service.maps.words.GROUP_NAMES.
@@ -34,16 +35,36 @@ _q = Queries("service.maps", "maps.sql")
 
 @dataclass(frozen=True)
 class ReportFilter:
-    """What the map's filter panel chooses: categories (None = all) and a half-open period."""
+    """What the map's filter panel chooses: categories (None = all), a half-open period, and places (communes,
+    sections or postcodes of the zone; none = the whole zone) with the postcodes that stand for them
+    (:func:`placed`)."""
 
     categories: tuple[str, ...] | None = None
     since: datetime | None = None
     until: datetime | None = None
+    places: tuple[str, ...] = ()
+    postcodes: tuple[str, ...] = ()
 
     def params(self) -> dict[str, Any]:
         """The filter as the parameters of the map's named queries."""
         cats = list(self.categories) if self.categories else None
-        return {"categories": cats, "since": self.since, "until": self.until}
+        return {
+            "categories": cats,
+            "since": self.since,
+            "until": self.until,
+            "places": list(self.places) or None,
+            "postcodes": list(self.postcodes),
+        }
+
+
+def placed(conn: psycopg.Connection[Any], filters: ReportFilter) -> ReportFilter:
+    """``filters`` with its places checked against the zone's register (a French error names one outside it) and
+    the postcodes that stand for them: a report is in a place as the register export counts it (``in_places``,
+    migration 0067), so that the map and its export link give the same reports."""
+    if not filters.places:
+        return filters
+    places, postcodes = checked_places(conn, filters.places)
+    return replace(filters, places=places, postcodes=postcodes)
 
 
 def report_layer(

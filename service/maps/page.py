@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 from service import __version__
 from service.accounts import ROLE_LABELS, User
+from service.geocode.sections import postcode_labels, service_sections
 from service.labels import INTERVENTION_LABELS, INTERVENTION_MARKS, STATE_LABELS, TREND_LABELS
 from service.maps.data import PUBLIC_GROUPS
 from service.maps.words import (
@@ -193,13 +194,26 @@ def _html(figure: Figure, language: str = "fr") -> str:
     return html.replace("<head>", f"<head>\n    {favicon_links()}", 1)
 
 
+def place_choices(settings: Settings) -> list[dict[str, str]]:
+    """The places the planning map's filter offers: the zone's communes, then its postcode sectors named as the
+    background's « secteurs » and the activity report name them (« 4102 Ougrée »; a postcode shared by two sections,
+    4100 Seraing and Boncelles, is one sector: the register cannot tell them apart). ``couche`` is the background
+    layer whose outline the map zooms to (its feature named ``valeur``)."""
+    sectors = postcode_labels(service_sections(settings))
+    return [{"valeur": c, "libelle": c, "couche": "communes"} for c in settings.zone_communes] + [
+        {"valeur": code, "libelle": label, "couche": "secteurs"} for code, label in sorted(sectors.items())
+    ]
+
+
 def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[list[str]]], *, today: date) -> str:
     """The planning map for ``user``; the visit form is only in the page of a planner (or admin)."""
     can_plan = user.can("planificateur")
     since = (today - timedelta(days=365)).isoformat()
     figure, fmap, tiles = _map(settings, "Carte — Hotspots")
+    places = place_choices(settings)
     panel = render(
         "carte.html",
+        places=places,
         user_name=user.full_name or user.login,
         role_label=ROLE_LABELS[user.role],
         depuis=since,
@@ -221,6 +235,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "peut_planifier": can_plan,
         "depuis": since,
         "categories": dict(vocabulary["categories"]),
+        "lieux": places,
         "resultats": dict(vocabulary["resultats"]),
         "marques_interventions": INTERVENTION_MARKS,
         "style": STYLE,

@@ -339,6 +339,16 @@ def place_postcodes(conn: psycopg.Connection[Any], places: Sequence[str]) -> lis
     return sorted(postcodes)
 
 
+def checked_places(conn: psycopg.Connection[Any], places: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The places a filter names, as the register names them (a French error for one outside the zone,
+    :func:`service.plan.filters.resolve_places`), and the postcodes that stand for them (:func:`place_postcodes`):
+    the two arrays of the SQL ``in_places`` and ``place_matches`` (migration 0067)."""
+    from service.plan.filters import resolve_places
+
+    named = resolve_places(places, known_places(conn)) if places else ()
+    return named, (tuple(place_postcodes(conn, named)) if named else ())
+
+
 def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], postcodes: Sequence[str]) -> np.ndarray:
     """Rows in one of ``places``: a commune name, or a postcode of :func:`place_postcodes`."""
     from service.geocode.normalise import fold

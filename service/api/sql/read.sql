@@ -143,12 +143,11 @@ jsonb_build_object(
     'properties', {properties})
 
 -- name: listed_filter
--- The filters every list takes: the source; the commune or section, without accents or capitals: the locality the
--- row was written with (« Jemeppe », a section), or the register's commune of its place (official_commune, migration
--- 0066: a report written « Plainevaux » is in Neupré).
+-- The filters every list takes: the source; the places (communes, sections, postcodes): those the register gives
+-- the row (in_places, migration 0067: a report written « Plainevaux » is in Neupré, one written « Seraing » at a
+-- point of Ougrée is in Ougrée), as the map and the register export filter them.
 (%(source)s::text IS NULL OR r.source = %(source)s)
-  AND (%(commune)s::text IS NULL OR lower(unaccent(r.commune)) = lower(unaccent(%(commune)s))
-       OR lower(unaccent(official_commune(r.commune, r.geom))) = lower(unaccent(%(commune)s)))
+  AND (%(places)s::text[] IS NULL OR in_places(r.commune, r.postcode, r.geom, %(places)s, %(postcodes)s))
 
 -- name: dated_filter
 -- The period of the dated lists, on the record's date column.

@@ -2,7 +2,8 @@
 -- source) and by places like the site list, oldest first. A report's commune and postcode are the register's
 -- (official_place, migration 0066: those of the nearest official address within 250 m, so that « JEMEPPE »,
 -- « Plainevaux » or a neighbouring commune typed by mistake become the commune the point is in); a place filter
--- matches a commune without accents or capitals, a section by its postcodes. No personal data: the contacts live in
+-- matches a commune without accents or capitals, a section by its postcodes (place_matches, migration 0067, as the
+-- map and the API's lists). No personal data: the contacts live in
 -- the private schema and the description, which may name people, is left out. One row more than the limit tells
 -- the caller that the list would be cut.
 
@@ -27,8 +28,6 @@ SELECT r.id, r.source, r.external_id, r.observed_at, r.category, r.status, r.clo
 FROM chosen c
 JOIN reports r ON r.id = c.id
 LEFT JOIN member g ON g.report_id = r.id
-WHERE %(places)s::text[] IS NULL
-   OR lower(unaccent(c.commune)) = ANY(SELECT lower(unaccent(p)) FROM unnest(%(places)s::text[]) AS p)
-   OR c.postcode = ANY(%(postcodes)s::text[])
+WHERE %(places)s::text[] IS NULL OR place_matches(c.commune, c.postcode, %(places)s, %(postcodes)s)
 ORDER BY r.observed_at, r.id
 LIMIT %(limit)s + 1;

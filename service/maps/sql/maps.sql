@@ -2,7 +2,9 @@
 -- Every extent is in Lambert 72 (EPSG:31370) and aligned on the grid by the caller, so that each report of the
 -- extent falls in exactly one cell (half-open intervals: xmin <= x < xmax). Near-duplicates (duplicate_of set)
 -- are the same event reported twice: they are not counted; referred reports (sent to the Mediation service or a
--- partner, service/referrals) are not street nuisance: the referral layer shows them instead.
+-- partner, service/referrals) are not street nuisance: the referral layer shows them instead. A place filter (a
+-- commune, a section, a postcode) keeps the reports the register puts there (in_places, migration 0067), as the
+-- register export does.
 
 -- name: report_cells
 -- Square cells of %(size)s m (clusters: count and mean position of their reports) and of %(size)s / 2 m (heat
@@ -15,6 +17,7 @@ WITH f AS (
       AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
       AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
       AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
+      AND (%(places)s::text[] IS NULL OR in_places(r.commune, r.postcode, r.geom, %(places)s, %(postcodes)s))
 ), fine AS (
     SELECT floor(x / (%(size)s / 2.0))::int AS i, floor(y / (%(size)s / 2.0))::int AS j,
            count(*) AS n, sum(x) AS sx, sum(y) AS sy
@@ -51,6 +54,7 @@ WHERE r.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370)
   AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
   AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
   AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
+  AND (%(places)s::text[] IS NULL OR in_places(r.commune, r.postcode, r.geom, %(places)s, %(postcodes)s))
 ORDER BY r.observed_at DESC, r.id DESC
 LIMIT %(limit)s;
 
@@ -116,6 +120,7 @@ WITH bounds AS (
       AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
       AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
       AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
+      AND (%(places)s::text[] IS NULL OR in_places(r.commune, r.postcode, r.geom, %(places)s, %(postcodes)s))
 ), items AS (
     SELECT id::text AS id, category AS categorie, 1::bigint AS n, geom FROM f WHERE %(z)s >= 16
     UNION ALL

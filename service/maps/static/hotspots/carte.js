@@ -301,6 +301,7 @@
       jusqu_a: nextDay(data.get("jusqu_a") || ""),
       categorie: data.get("categorie") || "",
       groupe: data.get("groupe") || "",
+      lieu: data.get("lieu") || "",
     };
   }
 

@@ -105,7 +105,7 @@
     var style = config.style;
     H.outcomeWords = function (code) { return config.resultats[code] || code; };
     var labels = config.libelles;
-    var filters = { depuis: config.depuis, jusqu_a: "", categorie: "" };
+    var filters = { depuis: config.depuis, jusqu_a: "", categorie: "", lieu: "" };
     var fondUrl = "/api/carte/fond/";
     var bases = H.background(map, tiles, config, fondUrl);
     // sensitive points above the axes and the heat map, below the report bubbles (whose numbers stay readable)
@@ -122,6 +122,7 @@
       params.depuis = filters.depuis;
       params.jusqu_a = filters.jusqu_a;
       params.categorie = filters.categorie;
+      params.lieu = filters.lieu;
       var key = H.query(params);
       if (key !== pendingKey) {
         pendingKey = key;
@@ -416,7 +417,8 @@
     }
 
     var visits = new H.Overlay(map, "visites", "Visites et résultats", function (group) {
-      var params = { depuis: filters.depuis, jusqu_a: filters.jusqu_a, categorie: filters.categorie, limite: 5000 };
+      var params = { depuis: filters.depuis, jusqu_a: filters.jusqu_a, categorie: filters.categorie, lieu: filters.lieu,
+        limite: 5000 };
       return H.getJSON("/api/visites" + H.query(params)).then(function (data) {
         return H.geojsonInto(group, data, {
           pointToLayer: function (f, latlng) {
@@ -578,15 +580,34 @@
     [heat, clusters, pointsLayer, axes, communes].forEach(function (o) { o.group.addTo(map); });
 
     H.followView(map, [heat, clusters]);
+    /* A place chosen in the filters: the map shows it whole (its outline on the background's communes or postcode
+     * sectors); back to the whole zone, the zone. The reports and visits drawn are then those of the place. */
+    function showPlace(value) {
+      var place = (config.lieux || []).filter(function (p) { return p.valeur === value; })[0];
+      if (!place) {
+        if (config.emprise_zone) map.fitBounds(config.emprise_zone);
+        window.hotspotsLieu = { lieu: "", contours: 0 };
+        return;
+      }
+      H.getJSON(fondUrl + place.couche).then(function (data) {
+        var key = place.couche === "communes" ? "nom" : "code_postal";
+        var outline = L.geoJSON({ type: "FeatureCollection", features: data.features.filter(function (f) {
+          return String(f.properties[key]) === place.valeur;
+        }) });
+        if (outline.getLayers().length) map.fitBounds(outline.getBounds());
+        window.hotspotsLieu = { lieu: place.valeur, contours: outline.getLayers().length };
+      }).catch(function (err) { H.status(err.message); });
+    }
     var form = document.getElementById("hs-filtres");
-    /* The register export (planners) follows the filters: the same days (the last one included), the category. */
+    /* The register export (planners) follows the filters: the same days (the last one included), the category, the
+     * place. */
     function exportLinks() {
       var data = new FormData(form);
       ["xlsx", "csv"].forEach(function (fmt) {
         var link = document.getElementById("hs-export-" + fmt);
         if (!link) return;
         var query = new URLSearchParams({ format: fmt });
-        ["depuis", "jusqu_a", "categorie"].forEach(function (name) {
+        ["depuis", "jusqu_a", "categorie", "lieu"].forEach(function (name) {
           if (data.get(name)) query.set(name, data.get(name));
         });
         link.href = "/api/exports/signalements?" + query.toString();
@@ -601,6 +622,8 @@
         filters.depuis = f.depuis;
         filters.jusqu_a = f.jusqu_a;
         filters.categorie = f.categorie;
+        if (f.lieu !== filters.lieu) showPlace(f.lieu);
+        filters.lieu = f.lieu;
         [heat, clusters, pointsLayer, visits].forEach(function (o) { o.refresh(); });
       });
     }
