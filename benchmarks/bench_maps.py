@@ -35,6 +35,11 @@ FIRST_VIEW = [
 LATER_VIEWS = {
     "vue quartier (zoom 15)": "/api/carte/signalements?bbox=5.49,50.58,5.53,50.60&zoom=15&depuis={since}",
     "vue rue (zoom 17)": "/api/carte/signalements?bbox=5.505,50.588,5.512,50.592&zoom=17&depuis={since}",
+    # the filter panel's « Lieu » (the register's place of each report, one nearest-address probe each)
+    "zone, lieu 4102 Ougrée (zoom 12)": "/api/carte/signalements?bbox=5.36,50.50,5.67,50.655&zoom=12&depuis={since}"
+    "&lieu=4102",
+    "zone, lieu Seraing (zoom 12)": "/api/carte/signalements?bbox=5.36,50.50,5.67,50.655&zoom=12&depuis={since}"
+    "&lieu=Seraing",
 }
 
 

@@ -182,6 +182,12 @@ def test_the_register_export_by_place_takes_communes_sections_and_postcodes(conn
     assert conn.execute(ask, ("rotheux-rimiere", None)).fetchone() == ("Neupré", None)
     assert conn.execute(ask, ("Liège", "4000")).fetchone() == ("Liège", "4000")  # outside the zone: as typed
     assert conn.execute(ask, ("  ", "")).fetchone() == (None, None)
+    # and the postcode of the locality typed, when it has only one: a section, not Seraing (4100, 4101, 4102)
+    both = "SELECT * FROM official_place(%s, %s, NULL)"
+    assert conn.execute(both, ("OUGREE", None)).fetchone() == ("Seraing", "4102")
+    assert conn.execute(both, ("rotheux-rimiere", "")).fetchone() == ("Neupré", "4120")
+    assert conn.execute(both, ("Seraing", None)).fetchone() == ("Seraing", None)
+    assert conn.execute(both, ("Jemeppe", "4102")).fetchone() == ("Seraing", "4102")  # the postcode typed first
     said = run_cli("export", "signalements", "--lieu", "Jemeppe", "--out", str(tmp_path / "j.csv"), env=env)
     assert "1 signalement(s) écrits" in " ".join(said.stdout.split()) and "lieu Jemeppe" in said.stdout
     outside = run_cli("export", "signalements", "--lieu", "Liège", "--out", str(tmp_path / "l.csv"), env=env)

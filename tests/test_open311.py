@@ -152,6 +152,32 @@ def test_public_requests_give_the_street_and_100_m_never_the_house(app, conn, se
     assert one == by_id[ferrer[0]["service_request_id"]]
 
 
+def test_a_public_request_without_a_street_gives_the_registers_postcode_and_commune(app, conn, settings, tmp_path):
+    """A report with no official address within 150 m (here: an address the register does not know, so no point)
+    is given by the postcode and commune the register gives its locality, not by the locality as typed: « OUGREE »
+    is « 4102 Seraing », « plainevaux » « 4122 Neupré »; a postcode typed comes first."""
+    from datetime import UTC, datetime
+
+    from tests.helpers import ingest, write
+
+    _load_places(conn, settings, tmp_path)
+    lost = "N° dossier;Date signalement;Catégorie;Adresse;Code postal;Localité\n" + "\n".join(
+        [
+            "Q1;05/11/2026 10:00;Dépôt clandestin;Chemin du Trou Perdu 4;;OUGREE",
+            "Q2;06/11/2026 11:00;Dépôt clandestin;Ruelle des Oubliés;;plainevaux",
+            "Q3;07/11/2026 12:00;Dépôt clandestin;Impasse Inconnue 2;4101;Seraing",
+        ]
+    )
+    ingest(conn, settings, write(tmp_path / "q.csv", lost), source="app", now=datetime(2026, 11, 20, tzinfo=UTC))
+    placed = conn.execute("SELECT count(*) FROM reports WHERE external_id LIKE 'Q%%' AND geom IS NULL").fetchone()
+    assert placed == (3,)
+    listing = app.get(f"{V2}/requests.json", params={"start_date": "2026-11-05T00:00:00+01:00"}).json()
+    by_date = {r["requested_datetime"][:10]: r["address"] for r in listing}
+    assert by_date["2026-11-05"] == "4102 Seraing"
+    assert by_date["2026-11-06"] == "4122 Neupré"
+    assert by_date["2026-11-07"] == "4101 Seraing"
+
+
 def test_a_setting_opens_exact_places_and_pages_are_limited(settings, conn, tmp_path):
     _load_places(conn, settings, tmp_path)
     opened = settings.model_copy(update={"open311_public_exact": True, "open311_page_size": 2})

@@ -7,14 +7,16 @@ FROM categories WHERE active ORDER BY code;
 
 -- name: requests
 -- Open311 "open" is every status but "clos"; newest first, one page. Unless %(exact)s, a public answer gives the
--- street (of the nearest official address within 150 m; else only the commune) and a point on the 100 m grid
+-- street (of the nearest official address within 150 m; else only the postcode and commune the register gives the
+-- report, official_place: « 4102 Seraing », not « OUGREE » as typed) and a point on the 100 m grid
 -- of Lambert 72, never the house number nor the report's own position; and no point at all where that 100 m
 -- square holds fewer than %(min_count)s reports (as the public map hides its small counts): a lone report in a
 -- quiet street would point at the house it came from.
 SELECT r.id, CASE WHEN r.status = 'clos' THEN 'closed' ELSE 'open' END, r.category, c.label_fr,
        r.observed_at, r.updated_at,
        CASE WHEN %(exact)s THEN r.address
-            ELSE coalesce(s.label, nullif(concat_ws(' ', r.postcode, r.commune), '')) END,
+            ELSE coalesce(s.label, (SELECT nullif(concat_ws(' ', o.postcode, o.commune), '')
+                                    FROM official_place(r.commune, r.postcode, r.geom) AS o)) END,
        round(ST_X(ST_Transform(p.geom, 4326))::numeric, 6)::float8,
        round(ST_Y(ST_Transform(p.geom, 4326))::numeric, 6)::float8
 FROM reports r
