@@ -194,6 +194,20 @@ def test_a_reader_gets_no_visit_form_a_planner_does(settings, conn, accounts):
             page = _page(planner, role)
             assert 'id="hs-form-visite"' in page and '"peut_planifier": true' in page
             assert 'name="resultat"' in page and "Procès-verbal" in page  # outcomes from the vocabulary
+            # the shift form's « Lieu » suggests the zone's communes, sections and postcodes as one types
+            datalist = re.search(r'<datalist id="hs-lieux">(.*?)</datalist>', page, re.S)
+            assert datalist and 'list="hs-lieux"' in page
+            options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', datalist.group(1))
+            assert options[:3] == [
+                ("Seraing", "commune"),
+                ("Neupré", "commune"),
+                ("Boncelles", "section de Seraing, 4100"),
+            ]
+            assert ("Ougrée", "section de Seraing, 4102") in options and (
+                "Jemeppe",
+                "section de Seraing, 4101",
+            ) not in options
+            assert options[-1] == ("4122", "secteur 4122 Plainevaux") and len(options) == 2 + 7 + 6
 
 
 def test_the_page_has_the_french_legend_filters_and_layers(client, accounts):

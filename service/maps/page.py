@@ -205,6 +205,22 @@ def place_choices(settings: Settings) -> list[dict[str, str]]:
     ]
 
 
+def place_suggestions(settings: Settings) -> list[tuple[str, str]]:
+    """What the shift form's « Lieu » suggests as one types: (value, what it is) for each commune, section and
+    postcode of the zone, the words the planner accepts there (``--lieu`` of ``hotspots plan``)."""
+    sections = service_sections(settings)
+    sectors = postcode_labels(sections)
+    return (
+        [(c, "commune") for c in settings.zone_communes]
+        + [
+            (s.name, f"section de {s.municipality}, {' ; '.join(s.postcodes)}")
+            for s in sections
+            if s.full_name is None and s.name not in settings.zone_communes
+        ]
+        + [(code, f"secteur {label}") for code, label in sorted(sectors.items())]
+    )
+
+
 def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[list[str]]], *, today: date) -> str:
     """The planning map for ``user``; the visit form is only in the page of a planner (or admin)."""
     can_plan = user.can("planificateur")
@@ -214,6 +230,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
     panel = render(
         "carte.html",
         places=places,
+        place_words=place_suggestions(settings),
         user_name=user.full_name or user.login,
         role_label=ROLE_LABELS[user.role],
         depuis=since,
