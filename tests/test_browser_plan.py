@@ -434,6 +434,11 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "4102")
     assert browser.execute_script("return window.hotspotsLieu.contours") == 1
+    # its outline drawn, dashed in the service's blue, as the legend says
+    outline = browser.find_elements(By.CSS_SELECTOR, "path.hs-lieu-contour")
+    assert len(outline) == 1 and outline[0].get_attribute("stroke") == "#1f4e79"
+    assert outline[0].get_attribute("stroke-dasharray") == "8 6"
+    assert "lieu choisi dans les filtres" in text_of(browser.find_element(By.ID, "hs-legende"))
     wait.until(lambda d: d.execute_script("return window.hotspotsMap.getCenter().lng") > 5.52)  # Ougrée, east
     west, east = browser.execute_script("var b = window.hotspotsMap.getBounds(); return [b.getWest(), b.getEast()]")
     assert east - west < (whole[1] - whole[0]) * 0.75, (whole, west, east)
@@ -456,6 +461,7 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     place.select_by_visible_text("toute la zone")
     browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "")
+    assert not browser.find_elements(By.CSS_SELECTOR, "path.hs-lieu-contour")
     width = "var b = window.hotspotsMap.getBounds(); return b.getEast() - b.getWest()"
     wait.until(lambda d: d.execute_script(width) > (whole[1] - whole[0]) * 0.9)  # the zone again
 

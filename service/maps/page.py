@@ -88,6 +88,7 @@ STYLE: dict[str, Any] = {
         "inconnue": {"codes": [], "couleur": "#999999", "epaisseur": 1, "tirets": False, "libelle": "sans tendance"},
     },
     "axe": "#6a3d9a",
+    "lieu": "#1f4e79",  # the outline of the place chosen in the filters (the service's blue)
     "resultats": {
         "pv": "#b2182b",
         "sac": "#e66101",

@@ -110,6 +110,8 @@
     var bases = H.background(map, tiles, config, fondUrl);
     // sensitive points above the axes and the heat map, below the report bubbles (whose numbers stay readable)
     map.createPane("hs-points").style.zIndex = 450;
+    // the outline of the place chosen in the filters: above the commune limits it may follow, below the points
+    map.createPane("hs-lieu").style.zIndex = 420;
     H.intoControl(map, "hs-entete", "topleft");
     H.intoControl(map, "hs-filtres", "topleft");
     H.intoControl(map, "hs-legende", "bottomright");
@@ -582,8 +584,11 @@
     H.followView(map, [heat, clusters]);
     /* A place chosen in the filters: the map shows it whole (its outline on the background's communes or postcode
      * sectors); back to the whole zone, the zone. The reports and visits drawn are then those of the place. */
+    var placeOutline = null;
     function showPlace(value) {
       var place = (config.lieux || []).filter(function (p) { return p.valeur === value; })[0];
+      if (placeOutline) map.removeLayer(placeOutline);
+      placeOutline = null;
       if (!place) {
         if (config.emprise_zone) map.fitBounds(config.emprise_zone);
         window.hotspotsLieu = { lieu: "", contours: 0 };
@@ -593,8 +598,13 @@
         var key = place.couche === "communes" ? "nom" : "code_postal";
         var outline = L.geoJSON({ type: "FeatureCollection", features: data.features.filter(function (f) {
           return String(f.properties[key]) === place.valeur;
-        }) });
-        if (outline.getLayers().length) map.fitBounds(outline.getBounds());
+        }) }, { pane: "hs-lieu", interactive: false, style: { color: style.lieu, weight: 3, dashArray: "8 6",
+          fill: false, className: "hs-lieu-contour" } });
+        if (filters.lieu !== place.valeur) return; // another place was chosen meanwhile
+        if (outline.getLayers().length) {
+          placeOutline = outline.addTo(map);
+          map.fitBounds(outline.getBounds());
+        }
         window.hotspotsLieu = { lieu: place.valeur, contours: outline.getLayers().length };
       }).catch(function (err) { H.status(err.message); });
     }
