@@ -152,6 +152,55 @@ def test_lists_filter_by_place_as_the_register_places_them(client, path):
     assert outside.status_code == 422 and "lieu inconnu dans la zone : « Flémalle »" in outside.json()["erreur"]
 
 
+SECTORS = ("4100", "4101", "4102", "4120", "4121", "4122")
+
+
+def _names(client, path: str, **params) -> list[str]:
+    answer = client.get(path, params=params)
+    assert answer.status_code == 200, answer.text
+    return [f["id"] for f in answer.json()["features"]]
+
+
+def test_points_and_axes_filter_by_place_as_the_site_list(client, settings):
+    """``lieu`` on the sensitive points: the place of the official address nearest their centre (found here by
+    geopandas, not by the database); on the axes: their commune and sector. The order (priority, reports) stays."""
+    import geopandas as gpd
+
+    points = client.get("/api/points-sensibles").json()["features"]
+    with psycopg.connect(resolve_conninfo(settings)) as db:
+        rows = db.execute("SELECT ST_X(geom), ST_Y(geom), postcode FROM gazetteer_addresses").fetchall()
+    addresses = gpd.GeoDataFrame(
+        {"postcode": [r[2] for r in rows]},
+        geometry=gpd.points_from_xy([r[0] for r in rows], [r[1] for r in rows]),
+        crs=31370,
+    )
+    centres = gpd.GeoDataFrame(
+        {"id": [f["id"] for f in points]},
+        geometry=gpd.points_from_xy(*zip(*(f["properties"]["point"]["coordinates"] for f in points), strict=True)),
+        crs=4326,
+    ).to_crs(31370)
+    nearest = gpd.sjoin_nearest(centres, addresses, max_distance=250).drop_duplicates("id")
+    sector_of = dict(zip(nearest["id"], nearest["postcode"], strict=True))
+    every = [f["id"] for f in points]
+    for code in SECTORS:
+        assert _names(client, "/api/points-sensibles", lieu=code) == [i for i in every if sector_of.get(i) == code]
+    assert _names(client, "/api/points-sensibles", lieu="ougree") == _names(
+        client, "/api/points-sensibles", lieu="4102"
+    )
+    seraing = _names(client, "/api/points-sensibles", lieu="Seraing")
+    assert seraing == [i for i in every if sector_of.get(i) in {"4100", "4101", "4102"}] and seraing
+    axes = _names(client, "/api/axes")
+    by_commune = {c: set(_names(client, "/api/axes", lieu=c)) for c in ("Seraing", "Neupré")}
+    assert by_commune["Seraing"] and not by_commune["Seraing"] & by_commune["Neupré"]
+    assert by_commune["Seraing"] | by_commune["Neupré"] == set(axes)
+    sectors = [_names(client, "/api/axes", lieu=code) for code in SECTORS]
+    assert sorted(i for names in sectors for i in names) == sorted(axes)  # each axis in one sector
+    assert _names(client, "/api/axes", lieu=["4102", "4101"]) == [i for i in axes if i in {*sectors[1], *sectors[2]}]
+    for path in ("/api/points-sensibles", "/api/axes"):
+        outside = client.get(path, params={"lieu": "Ans"})
+        assert outside.status_code == 422 and "lieu inconnu dans la zone : « Ans »" in outside.json()["erreur"]
+
+
 def test_one_report_and_its_points(client):
     point = client.get("/api/points-sensibles").json()["features"][0]["id"]
     report_id = client.get(f"/api/points-sensibles/{point}").json()["properties"]["liste_signalements"][0]["id"]

@@ -21,6 +21,7 @@ from service.api.cache import Body, encode, respond
 from service.api.state import state_of
 from service.db.queries import Queries
 from service.errors import NotFoundError
+from service.plan.candidates import checked_places
 
 GEOJSON = "application/geo+json"
 EMPTY = {"type": "FeatureCollection", "features": []}
@@ -104,6 +105,15 @@ def _frozen(value: Any) -> Hashable:
     return tuple(value) if isinstance(value, list) else value
 
 
+def _placed(conn: psycopg.Connection[Any], params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with its places (if any) checked against the zone's register (a French error names one outside
+    it) and the postcodes that stand for them, as the map's and the lists' place filter."""
+    if "places" not in params:
+        return params
+    places, postcodes = checked_places(conn, params["places"] or [])
+    return {**params, "places": list(places) or None, "postcodes": list(postcodes)}
+
+
 async def cached_collection(request: Request, name: str, params: dict[str, Any]) -> Response:
     """The collection as a response, kept ready while the analysis data have not changed.
 
@@ -112,10 +122,11 @@ async def cached_collection(request: Request, name: str, params: dict[str, Any])
     key = ("analyse", name, tuple(sorted((k, _frozen(v)) for k, v in params.items())))
 
     def make(conn: psycopg.Connection[Any]) -> Body:
+        asked = _placed(conn, params)
         cur = conn.cursor()
         cur.adapters.register_loader("jsonb", TextLoader)
         cur.adapters.register_loader("json", TextLoader)
-        row = cur.execute(statement(name, params), params).fetchone()
+        row = cur.execute(statement(name, asked), asked).fetchone()
         text = row[0] if row and row[0] is not None else '{"type":"FeatureCollection","features":[]}'
         return encode(text.encode() if isinstance(text, str) else bytes(text), GEOJSON)
 

@@ -13,6 +13,12 @@ from service.api.geojson import GEOJSON, cached_collection, fetch_one
 router = APIRouter(prefix="/api", tags=["analyse"])
 
 States = Annotated[list[str] | None, Query(description="nouveau, actif, surveille, resolu, reouvert")]
+Places = Annotated[list[str] | None, Query(description="communes, sections ou codes postaux de la zone (répéter)")]
+
+
+def _places(lieu: list[str] | None) -> list[str] | None:
+    """The places asked, once each and sorted (one kept answer for the same places in any order)."""
+    return sorted({p.strip() for p in lieu or [] if p.strip()}) or None
 
 
 @router.get("/points-sensibles", summary="Points sensibles (GeoJSON WGS84)", response_class=JSONResponse)
@@ -27,15 +33,18 @@ async def points(
         str,
         Query(max_length=40, description="« toutes » (défaut) ou un code de catégorie : points cherchés par catégorie"),
     ] = "toutes",
+    lieu: Places = None,
 ) -> Response:
-    """Les points sensibles de la dernière analyse, filtrables par état, priorité minimale, catégorie, tendance et
-    portée (toutes catégories, ou les points cherchés dans une seule)."""
+    """Les points sensibles de la dernière analyse, filtrables par état, priorité minimale, catégorie, tendance,
+    portée (toutes catégories, ou les points cherchés dans une seule) et lieu (celui de l'adresse officielle la
+    plus proche de leur centre)."""
     params = {
         "states": etat,
         "min_priority": priorite_min,
         "category": categorie,
         "trends": tendance,
         "scope": portee,
+        "places": _places(lieu),
     }
     return await cached_collection(request, "sensitive_points", params)
 
@@ -53,10 +62,11 @@ async def axes(
     rue: Annotated[str | None, Query(description="partie du nom de rue")] = None,
     taux_min: Annotated[float | None, Query(ge=0, description="signalements par 100 m")] = None,
     etat: States = None,
+    lieu: Places = None,
 ) -> Response:
     """Les axes problématiques de la dernière analyse, filtrables par nom de rue, taux minimal (signalements par
-    100 m) et état."""
-    params: dict[str, Any] = {"street": rue, "min_rate": taux_min, "states": etat}
+    100 m), état et lieu (leur commune, et le code postal de l'adresse officielle la plus proche de leur tracé)."""
+    params: dict[str, Any] = {"street": rue, "min_rate": taux_min, "states": etat, "places": _places(lieu)}
     return await cached_collection(request, "axes", params)
 
 

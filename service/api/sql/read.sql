@@ -17,7 +17,9 @@ WHERE p.category_scope = %(scope)s  -- 'toutes', or one category when the analys
   AND (%(states)s::text[] IS NULL OR p.state = ANY(%(states)s))
   AND (%(min_priority)s::float8 IS NULL OR p.priority >= %(min_priority)s)
   AND (%(category)s::text IS NULL OR p.categories ? %(category)s)
-  AND (%(trends)s::text[] IS NULL OR p.trend = ANY(%(trends)s));
+  AND (%(trends)s::text[] IS NULL OR p.trend = ANY(%(trends)s))
+  -- a place: that of the nearest official address of its centre (in_places, migration 0067), as the site list
+  AND (%(places)s::text[] IS NULL OR in_places(NULL, NULL, p.point, %(places)s, %(postcodes)s));
 
 -- name: sensitive_point
 SELECT jsonb_build_object(
@@ -62,7 +64,10 @@ FROM problem_axes a
 {last_visit}
 WHERE (%(street)s::text IS NULL OR a.street ILIKE '%%' || %(street)s || '%%')
   AND (%(min_rate)s::float8 IS NULL OR a.rate_per_100m >= %(min_rate)s)
-  AND (%(states)s::text[] IS NULL OR a.state = ANY(%(states)s));
+  AND (%(states)s::text[] IS NULL OR a.state = ANY(%(states)s))
+  -- a place: its commune, and the postcode of the official address nearest a point of its line (in_places)
+  AND (%(places)s::text[] IS NULL
+       OR in_places(a.municipality, NULL, ST_PointOnSurface(a.geom), %(places)s, %(postcodes)s));
 
 -- name: axis
 SELECT jsonb_build_object(
