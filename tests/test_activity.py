@@ -190,6 +190,10 @@ def activity_data(conn, settings, tmp_path):
     conn.commit()
 
 
+#: The median of the eight closing delays of the activity data: 4 (a midnight, the day alone) and 5 less 2 hours.
+MEDIAN_CLOSE = (4 + 5 - 2 / 24) / 2
+
+
 def test_the_activity_report_as_json_and_as_the_workbook_a_person_opens(settings, activity_data, auth):
     with TestClient(create_app(settings)) as client:
         body = client.get("/api/activite", params={"periode": "2026-T3"}, headers=auth["lecteur"])
@@ -205,8 +209,9 @@ def test_the_activity_report_as_json_and_as_the_workbook_a_person_opens(settings
     assert (summary["Visites"]["n"], summary["dont procès-verbaux"]["n"], summary["Visites"]["n_year"]) == (5, 2, 1)
     assert summary["Délai médian jusqu'à la visite (jours)"]["n"] == pytest.approx(2.0)
     assert summary["Signalements clos"]["n"] == pytest.approx(10 / 70)
-    # 1 to 8 days written in Brussels time (summer: UTC+2) after reports stamped in UTC: 4.5 days less 2 hours
-    assert summary["Délai médian jusqu'à la clôture (jours)"]["n"] == pytest.approx(4.5 - 2 / 24)
+    # 1 to 8 days written in Brussels time (summer: UTC+2) after reports stamped in UTC: each 2 hours less; but the
+    # fourth is written « 10/07/2026 00:00 », midnight, which counts as the day alone: 4 whole days
+    assert summary["Délai médian jusqu'à la clôture (jours)"]["n"] == pytest.approx(MEDIAN_CLOSE)
     followed = {row["libelle"]: row for row in report["suivi"]}
     assert (followed["Dépôt clandestin"]["clos"], followed["Dépôt clandestin"]["clos_dates"]) == (10, 8)
     assert followed["Graffiti et tags"]["clos"] == 0 and followed["Graffiti et tags"]["cloture_mediane_j"] is None
@@ -272,7 +277,7 @@ def test_the_activity_report_as_json_and_as_the_workbook_a_person_opens(settings
     closed = list(follow[5])[6:]
     assert [c.value for c in closed[:1] + closed[2:3]] == [10, 8]
     assert closed[1].value == pytest.approx(10 / 60) and closed[1].number_format == "0%"
-    assert closed[3].value == pytest.approx(4.5 - 2 / 24) and closed[3].number_format == "0.0"
+    assert closed[3].value == pytest.approx(MEDIAN_CLOSE) and closed[3].number_format == "0.0"
 
 
 def _sensitive_point(conn, point_id: str, around: str, radius_m: float, members: list[int], label=None) -> None:
@@ -379,7 +384,7 @@ def test_the_printed_activity_report_says_what_changed_and_writes_numbers_the_fr
     assert "Graffiti et tags, 10 contre" not in flat  # level: not called a change
     assert "(commune)" not in flat and "(source)" not in flat  # one commune, one source: their change is the total's
     assert f"7{pct} des signalements du service suivis d'une visite, la première après 2 jour(s) (médiane)." in flat
-    closing = "après 4,4 jour(s) (médiane, là où la date de clôture est connue)."
+    closing = "après 4,5 jour(s) (médiane, là où la date de clôture est connue)."
     assert f"14{pct} des signalements du service clos, {closing}" in flat
     order = [
         flat.index(words)
@@ -400,10 +405,10 @@ def test_the_printed_activity_report_says_what_changed_and_writes_numbers_the_fr
     table = flat[flat.index("Signalements par catégorie Catégorie") :]
     assert table.index("Dépôt clandestin 60 30 20 +200") < table.index("Graffiti et tags 10")
     assert "Délai médian jusqu'à la visite (jours) 2 — — —" in flat
-    assert f"Signalements clos 14{pct} — — —" in flat and "Délai médian jusqu'à la clôture (jours) 4,4 — — —" in flat
+    assert f"Signalements clos 14{pct} — — —" in flat and "Délai médian jusqu'à la clôture (jours) 4,5 — — —" in flat
     follow = flat[flat.index("Suivi des signalements Catégorie") :]
     assert "Part close Délai médian de clôture (jours)" in follow
-    assert f"Dépôt clandestin 60 5 8{pct} 2 8{pct} 17{pct} 4,4" in follow
+    assert f"Dépôt clandestin 60 5 8{pct} 2 8{pct} 17{pct} 4,5" in follow
     assert f"Graffiti et tags 10 0 0{pct} — 0{pct} 0{pct} —" in follow
     assert "Délai de clôture calculé sur 8 des 10 signalements clos : les autres n'ont pas de date de clôture" in follow
     assert f"Benjamini–Hochberg au seuil de 5{pct} de fausses alertes" in flat

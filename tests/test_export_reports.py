@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from service.api import create_app
+from service.db.connect import connect
 from service.db.vocabulary import load_labels
 from service.errors import InvalidValueError
 from service.export.reports import read_reports, report_filter
@@ -93,9 +94,16 @@ def test_the_register_export_as_csv_from_the_command_with_a_period_and_a_status(
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert [r["N° à la source"] for r in rows] == ["2025/0033", "2025/0530"]
     assert rows[0]["Signalé le"] == "14/01/2025 10:05" and rows[0]["Clos le"] == "05/02/2025 00:00"
-    assert rows[0]["Jours jusqu'à la clôture"] == "21,6"  # 22 days less 10 h 05, decimal comma
+    # closed « 05/02/2025 » (the day alone in the file): 22 days after the 14th, as one counts on a calendar, not
+    # 21,6 from the report's hour to that day's midnight
+    assert rows[0]["Jours jusqu'à la clôture"] == "22,0"
     assert rows[1]["Jours jusqu'à la clôture"] == "0,0"  # closed the day it was made (the day alone in the file)
     assert not [word for word in PERSONAL if word in text]
+    with connect(settings) as conn:  # the session speaks the service's time zone, as the export's
+        days = "SELECT days_to_close(%s::timestamptz, %s::timestamptz)"
+        assert conn.execute(days, ("2025-06-06 08:45+02", "2025-06-12 00:00+02")).fetchone() == (6.0,)
+        assert conn.execute(days, ("2025-06-06 08:45+02", "2025-06-12 20:45+02")).fetchone() == (6.5,)
+        assert conn.execute(days, ("2025-06-06 08:45+02", "2025-06-12 00:00+00")).fetchone() == (5.0 + 17.25 / 24,)
 
     geo = tmp_path / "tout.geojson"
     assert run_cli("export", "signalements", "--out", str(geo), env=env).returncode == 0

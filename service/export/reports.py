@@ -245,7 +245,7 @@ def report_sheet(
     rows, points = [], []
     for i, r in enumerate(frame.to_dict("records")):
         made, closed = local_time(r["observed_at"], zone), local_time(r["closed_at"], zone)
-        days = (closed - made) / pd.Timedelta(days=1) if made is not None and closed is not None else None
+        days = r["close_days"] if pd.notna(r["close_days"]) else None  # whole days for a day alone (migration 0068)
         rows.append(
             {
                 "Signalement": f"SIG-{int(r['id'])}",

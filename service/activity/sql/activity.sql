@@ -73,7 +73,7 @@ SELECT r.category, r.referral_id IS NOT NULL AS referred,
               AND ST_DWithin(r.geom, av.geom, 15) AND t >= r.observed_at)
        ) - r.observed_at) / 86400.0 AS days,
        r.status = 'clos' AS closed,
-       extract(epoch FROM r.closed_at - r.observed_at) / 86400.0 AS close_days
+       days_to_close(r.observed_at, r.closed_at) AS close_days  -- migration 0068: a day alone counts whole days
 FROM reports r
 LEFT JOIN member g ON g.report_id = r.id
 WHERE r.duplicate_of IS NULL AND r.observed_at >= %(start)s AND r.observed_at < %(end)s;

@@ -22,7 +22,8 @@ WITH member AS MATERIALIZED (
       AND (%(statuses)s::text[] IS NULL OR r.status = ANY(%(statuses)s))
       AND (%(source)s::text IS NULL OR r.source = %(source)s)
 )
-SELECT r.id, r.source, r.external_id, r.observed_at, r.category, r.status, r.closed_at, r.address, c.commune,
+SELECT r.id, r.source, r.external_id, r.observed_at, r.category, r.status, r.closed_at,
+       days_to_close(r.observed_at, r.closed_at) AS close_days, r.address, c.commune,
        c.postcode, r.geocode_status, r.duplicate_of, r.referral_id IS NOT NULL AS referred, g.points,
        ST_X(r.geom) AS x, ST_Y(r.geom) AS y
 FROM chosen c
