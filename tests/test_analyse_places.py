@@ -281,7 +281,7 @@ def test_database_per_category_points_are_stored_apart_and_keep_their_ids(conn, 
     assert first["points_par_categorie"] == sum(1 for _i, scope, _m in stored if scope != "toutes")
     assert len({i for i, _s, _m in stored}) == len(stored)  # one sequence of ids for every search
     query = statement("sensitive_points", {})
-    filters = {"states": None, "min_priority": None, "category": None, "trends": None}
+    filters = {"states": None, "min_priority": None, "category": None, "trends": None, "places": None, "postcodes": []}
     listed = {f["id"] for f in conn.execute(query, {**filters, "scope": "toutes"}).fetchone()[0]["features"]}
     assert listed == {i for i, scope, _m in stored if scope == "toutes"}
     by_graffiti = {f["id"] for f in conn.execute(query, {**filters, "scope": "graffiti"}).fetchone()[0]["features"]}

@@ -439,6 +439,7 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     assert len(outline) == 1 and outline[0].get_attribute("stroke") == "#1f4e79"
     assert outline[0].get_attribute("stroke-dasharray") == "8 6"
     assert "lieu choisi dans les filtres" in text_of(browser.find_element(By.ID, "hs-legende"))
+    assert browser.execute_script("return window.location.hash") == "#lieu=4102"  # a link to keep
     wait.until(lambda d: d.execute_script("return window.hotspotsMap.getCenter().lng") > 5.52)  # Ougrée, east
     west, east = browser.execute_script("var b = window.hotspotsMap.getBounds(); return [b.getWest(), b.getEast()]")
     assert east - west < (whole[1] - whole[0]) * 0.75, (whole, west, east)
@@ -462,6 +463,14 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "")
     assert not browser.find_elements(By.CSS_SELECTOR, "path.hs-lieu-contour")
+    assert browser.execute_script("return window.location.hash") == ""
+    # a link (or a bookmark) to the map of a place opens it on that place, filters set
+    browser.execute_script("window.location.hash = 'lieu=4121'; window.location.reload()")
+    wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "4121")
+    chosen = Select(browser.find_element(By.CSS_SELECTOR, "#hs-filtres select[name=lieu]")).first_selected_option
+    assert text_of(chosen) == "4121 Neuville-en-Condroz"
+    assert "lieu=4121" in browser.find_element(By.ID, "hs-export-csv").get_attribute("href")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "path.hs-lieu-contour")) == 1
     width = "var b = window.hotspotsMap.getBounds(); return b.getEast() - b.getWest()"
     wait.until(lambda d: d.execute_script(width) > (whole[1] - whole[0]) * 0.9)  # the zone again
 

@@ -105,7 +105,22 @@
     var style = config.style;
     H.outcomeWords = function (code) { return config.resultats[code] || code; };
     var labels = config.libelles;
-    var filters = { depuis: config.depuis, jusqu_a: "", categorie: "", lieu: "" };
+    /* A place in the page's address (/carte#lieu=4102, kept there when one is chosen: a bookmark or a link opens
+     * the map on it); one the zone does not have is left aside. */
+    function placeInAddress() {
+      var match = /(?:^|[#&])lieu=([^&]*)/.exec(window.location.hash);
+      var value = match ? decodeURIComponent(match[1]) : "";
+      return (config.lieux || []).some(function (p) { return p.valeur === value; }) ? value : "";
+    }
+    function rememberPlace(value) {
+      var rest = window.location.hash.replace(/^#/, "").split("&").filter(function (part) {
+        return part && part.indexOf("lieu=") !== 0;
+      });
+      if (value) rest.push("lieu=" + encodeURIComponent(value));
+      var hash = rest.length ? "#" + rest.join("&") : "";
+      window.history.replaceState(null, "", window.location.pathname + window.location.search + hash);
+    }
+    var filters = { depuis: config.depuis, jusqu_a: "", categorie: "", lieu: placeInAddress() };
     var fondUrl = "/api/carte/fond/";
     var bases = H.background(map, tiles, config, fondUrl);
     // sensitive points above the axes and the heat map, below the report bubbles (whose numbers stay readable)
@@ -624,6 +639,10 @@
       });
     }
     if (form) {
+      if (filters.lieu) {
+        form.elements.lieu.value = filters.lieu;
+        showPlace(filters.lieu);
+      }
       exportLinks();
       form.addEventListener("submit", function (ev) {
         ev.preventDefault();
@@ -632,7 +651,10 @@
         filters.depuis = f.depuis;
         filters.jusqu_a = f.jusqu_a;
         filters.categorie = f.categorie;
-        if (f.lieu !== filters.lieu) showPlace(f.lieu);
+        if (f.lieu !== filters.lieu) {
+          showPlace(f.lieu);
+          rememberPlace(f.lieu);
+        }
         filters.lieu = f.lieu;
         [heat, clusters, pointsLayer, visits].forEach(function (o) { o.refresh(); });
       });
