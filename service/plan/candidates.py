@@ -23,6 +23,7 @@ from service.analyse.priority import with_visit_outcome
 from service.db.queries import Queries
 from service.db.vocabulary import Labels
 from service.plan import value as v
+from service.plan.filters import resolve_places
 from service.plan.model import CANDIDATE_COLUMNS, STATE_LABELS, Filters, empty_candidates
 from service.settings import Settings
 
@@ -343,8 +344,6 @@ def checked_places(conn: psycopg.Connection[Any], places: Sequence[str]) -> tupl
     """The places a filter names, as the register names them (a French error for one outside the zone,
     :func:`service.plan.filters.resolve_places`), and the postcodes that stand for them (:func:`place_postcodes`):
     the two arrays of the SQL ``in_places`` and ``place_matches`` (migration 0067)."""
-    from service.plan.filters import resolve_places
-
     named = resolve_places(places, known_places(conn)) if places else ()
     return named, (tuple(place_postcodes(conn, named)) if named else ())
 

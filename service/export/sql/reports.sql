@@ -3,9 +3,10 @@
 -- (official_place, migration 0066: those of the nearest official address within 250 m, so that « JEMEPPE »,
 -- « Plainevaux » or a neighbouring commune typed by mistake become the commune the point is in); a place filter
 -- matches a commune without accents or capitals, a section by its postcodes (place_matches, migration 0067, as the
--- map and the API's lists). No personal data: the contacts live in
--- the private schema and the description, which may name people, is left out. One row more than the limit tells
--- the caller that the list would be cut.
+-- map and the API's lists). The days to the closing are counted by days_to_close (migration 0068: whole days for
+-- a closing date given as the day alone). No personal data: the contacts live in the private schema and the
+-- description, which may name people, is left out. One row more than the limit tells the caller that the list
+-- would be cut.
 
 -- name: report_list
 WITH member AS MATERIALIZED (
