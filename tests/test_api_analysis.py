@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from service.api import create_app
 from service.db.connect import resolve_conninfo
-from tests.helpers import load_analysed_demo
+from tests.helpers import load_analysed_demo, nearest_postcodes
 
 
 @pytest.fixture(scope="module")
@@ -164,23 +164,13 @@ def _names(client, path: str, **params) -> list[str]:
 def test_points_and_axes_filter_by_place_as_the_site_list(client, settings):
     """``lieu`` on the sensitive points: the place of the official address nearest their centre (found here by
     geopandas, not by the database); on the axes: their commune and sector. The order (priority, reports) stays."""
-    import geopandas as gpd
+    from pyproj import Transformer
 
     points = client.get("/api/points-sensibles").json()["features"]
+    to_lambert = Transformer.from_crs(4326, 31370, always_xy=True)
+    xs, ys = to_lambert.transform(*zip(*(f["properties"]["point"]["coordinates"] for f in points), strict=True))
     with psycopg.connect(resolve_conninfo(settings)) as db:
-        rows = db.execute("SELECT ST_X(geom), ST_Y(geom), postcode FROM gazetteer_addresses").fetchall()
-    addresses = gpd.GeoDataFrame(
-        {"postcode": [r[2] for r in rows]},
-        geometry=gpd.points_from_xy([r[0] for r in rows], [r[1] for r in rows]),
-        crs=31370,
-    )
-    centres = gpd.GeoDataFrame(
-        {"id": [f["id"] for f in points]},
-        geometry=gpd.points_from_xy(*zip(*(f["properties"]["point"]["coordinates"] for f in points), strict=True)),
-        crs=4326,
-    ).to_crs(31370)
-    nearest = gpd.sjoin_nearest(centres, addresses, max_distance=250).drop_duplicates("id")
-    sector_of = dict(zip(nearest["id"], nearest["postcode"], strict=True))
+        sector_of = nearest_postcodes(db, [f["id"] for f in points], list(xs), list(ys))
     every = [f["id"] for f in points]
     for code in SECTORS:
         assert _names(client, "/api/points-sensibles", lieu=code) == [i for i in every if sector_of.get(i) == code]

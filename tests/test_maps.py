@@ -20,7 +20,7 @@ from service.geo import to_lambert
 from service.maps.background import build_layer
 from service.zone import km_outside, zone_outline, zone_polygon
 from tests.conftest import PASSWORDS, ROOT
-from tests.helpers import ingest
+from tests.helpers import ingest, nearest_postcodes
 
 ZONE = "5.40,50.50,5.62,50.65"  # the whole police zone and more
 URL = re.compile(r"""(?:https?:)?//[^\s"'<>)]+""")
@@ -344,20 +344,10 @@ def test_the_cells_of_a_view_add_up_to_its_reports(client, conn, accounts, bulk)
 def _nearest_postcodes(conn) -> dict[int, str]:
     """Report id → the postcode of its nearest official address within 250 m, found by geopandas (not by the
     database's functions): what the map's place filter must agree with."""
-    rows = conn.execute("SELECT ST_X(geom), ST_Y(geom), postcode FROM gazetteer_addresses").fetchall()
-    addresses = gpd.GeoDataFrame(
-        {"postcode": [r[2] for r in rows]},
-        geometry=gpd.points_from_xy([r[0] for r in rows], [r[1] for r in rows]),
-        crs=31370,
-    )
     rows = conn.execute(
         "SELECT id, ST_X(geom), ST_Y(geom) FROM reports WHERE geom IS NOT NULL AND duplicate_of IS NULL"
     ).fetchall()
-    reports = gpd.GeoDataFrame(
-        {"id": [r[0] for r in rows]}, geometry=gpd.points_from_xy([r[1] for r in rows], [r[2] for r in rows]), crs=31370
-    )
-    joined = gpd.sjoin_nearest(reports, addresses, max_distance=250).drop_duplicates("id")
-    return dict(zip(joined["id"], joined["postcode"], strict=True))
+    return nearest_postcodes(conn, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
 
 
 def test_a_place_filter_keeps_the_reports_the_register_puts_there(client, conn, settings, accounts, bulk):
