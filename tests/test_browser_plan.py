@@ -445,6 +445,13 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     assert east - west < (whole[1] - whole[0]) * 0.75, (whole, west, east)
     href = browser.find_element(By.ID, "hs-export-csv").get_attribute("href")
     assert "lieu=4102" in href, href
+    printed = browser.find_element(By.ID, "hs-export-pdf")
+    assert text_of(printed) == "à imprimer (PDF)" and "format=pdf" in printed.get_attribute("href")
+    assert "lieu=4102" in printed.get_attribute("href")
+    status, kind = browser.execute_script(
+        "return fetch(arguments[0]).then(r => [r.status, r.headers.get('content-type')])", printed.get_attribute("href")
+    )
+    assert (status, kind) == (200, "application/pdf")
     text = browser.execute_script("return fetch(arguments[0]).then(r => r.text())", href)
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert (

@@ -111,9 +111,9 @@ def test_the_register_export_as_csv_from_the_command_with_a_period_and_a_status(
     assert len(features) == 4 and features[0]["geometry"]["type"] == "Point"
     assert features[0]["properties"]["Clos le"] == "2023-01-20T16:30:00+01:00"
 
-    printed = run_cli("export", "signalements", "--out", str(tmp_path / "x.pdf"), env=env)
-    assert printed.returncode != 0 and "ne s'écrit pas en « pdf »" in printed.stderr
-    assert "csv, xlsx, geojson" in printed.stderr
+    walked = run_cli("export", "signalements", "--out", str(tmp_path / "x.gpx"), env=env)
+    assert walked.returncode != 0 and "ne s'écrit pas en « gpx »" in walked.stderr
+    assert "csv, xlsx, geojson, pdf" in walked.stderr and "GPX est pour les sites à contrôler" in walked.stderr
     both = run_cli("export", "signalements", "--periode", "2025", "--depuis", "2025-01-01", "--out", str(out), env=env)
     assert both.returncode != 0 and "--periode et --depuis/--jusqua ensemble" in both.stderr
     unknown = run_cli("export", "signalements", "--statut", "fermé bis", "--out", str(out), env=env)
@@ -210,3 +210,54 @@ def test_the_register_export_by_place_takes_communes_sections_and_postcodes(conn
     assert answer.status_code == 200, answer.text
     assert [f["properties"]["N° à la source"] for f in answer.json()["features"]] == ["2025/0603"]
     assert old_name.status_code == 200 and old_name.text.count("2025/06") == 2
+
+
+def test_the_register_printed_is_a_table_a_person_reads_and_a_long_one_is_refused(
+    conn, settings, register, auth, tmp_path, monkeypatch
+):
+    """``--format pdf``: the register on A4, its filters and counts in words, then one line per report in date
+    order with the dates, the days (decimal comma) and the place as the register names them; more than
+    MAX_PRINTED reports is refused with what to do, and nothing is written."""
+    import pypdf
+    import pypdfium2 as pdfium
+
+    geocoder = GazetteerBatchGeocoder(Geocoder.from_db(conn))
+    ingest_file(conn, SECTIONS, IngestOptions("reports"), settings, now=NOW, geocoder=geocoder)
+    conn.commit()
+    out = tmp_path / "registre.pdf"
+    env = cli_env(settings, COLUMNS="200")
+    done = run_cli("export", "signalements", "--lieu", "Ougrée", "--lieu", "Seraing", "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    data = out.read_bytes()
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert reader.metadata.title == "Registre des signalements"
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "Registre des signalements" in text and "lieu Ougrée ou Seraing" in text
+    for header in ("N°", "Signalé le", "Catégorie", "Statut", "Clos le", "Jours", "Adresse", "Lieu"):
+        assert header in text, header
+    assert "page 1 / 1" in text and "Sans données personnelles" in text
+    assert not [word for word in PERSONAL if word in text]
+    # the lines in date order, as the CSV of the same filters gives them: the first file's four, then those of
+    # Ougrée and Jemeppe (Seraing's sections)
+    numbers = [n for n in text.split() if n.startswith("SIG-")]
+    with TestClient(create_app(settings)) as client:
+        rows = client.get(
+            "/api/exports/signalements", params={"lieu": ["Ougrée", "Seraing"]}, headers=auth["planificateur"]
+        ).text
+        pdf = client.get(
+            "/api/exports/signalements", params={"format": "pdf", "lieu": "4102"}, headers=auth["planificateur"]
+        )
+    listed = list(csv.DictReader(io.StringIO(rows.lstrip("\ufeff")), delimiter=";"))
+    assert numbers == [r["Signalement"] for r in listed] and len(numbers) == 7
+    assert "14/01/2025 10:05" in text and "05/02/2025 00:00 22,0" in text  # the day alone: whole days
+    assert "4102 Ougrée" in text and "4100 Seraing" in text  # a postcode of two sections: the commune
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert 'filename="signalements_' in pdf.headers["content-disposition"]
+    page = pdfium.PdfDocument(pdf.content)[0]
+    assert round(page.get_width()) == 595 and round(page.get_height()) == 842  # A4 portrait
+    monkeypatch.setattr("service.export.reports.MAX_PRINTED", 3)
+    with TestClient(create_app(settings)) as client:
+        refused = client.get("/api/exports/signalements", params={"format": "pdf"}, headers=auth["planificateur"])
+    assert refused.status_code == 422
+    assert refused.json()["erreur"] == "9 signalements : trop pour un registre imprimé (au plus 3)"
+    assert "XLSX" in refused.json()["conseil"]

@@ -113,7 +113,7 @@ _MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("get", "/api/exports/signalements"): {
         media.split(";")[0]: schema
         for media, schema in (
-            (EXPORT_MEDIA[f], _FILES[EXPORT_MEDIA[f].split(";")[0]]) for f in ("csv", "xlsx", "geojson")
+            (EXPORT_MEDIA[f], _FILES[EXPORT_MEDIA[f].split(";")[0]]) for f in ("csv", "xlsx", "geojson", "pdf")
         )
     },
     ("get", "/api/reseaux"): {GEOJSON: _COLLECTION},

@@ -50,13 +50,13 @@ def export_sites(
     return file_response(done.data, format, dated_name("sites_a_controler", format, settings.timezone))
 
 
-@router.get("/exports/signalements", summary="Registre des signalements : CSV, XLSX ou GeoJSON (journalisé)")
+@router.get("/exports/signalements", summary="Registre des signalements : CSV, XLSX, GeoJSON ou PDF (journalisé)")
 def export_reports_file(
     request: Request,
     conn: Conn,
     settings: AppSettings,
     user: Planner,
-    format: Literal["csv", "xlsx", "geojson"] = "csv",
+    format: Literal["csv", "xlsx", "geojson", "pdf"] = "csv",
     periode: Annotated[str | None, Query(description="mois (2026-10), trimestre (2026-T4) ou année (2026)")] = None,
     depuis: Annotated[date | None, Query(description="premier jour, compris")] = None,
     jusqu_a: Annotated[date | None, Query(description="dernier jour, compris")] = None,
@@ -68,7 +68,8 @@ def export_reports_file(
 ) -> Response:
     """Les signalements d'une période, du plus ancien au plus récent, avec leur statut, leur date de clôture, leur
     lieu et leurs points sensibles ; sans données personnelles (ni déclarant ni description). Plus de 20 000
-    signalements : refusé (resserrez la période) plutôt que coupé. L'export est inscrit au journal des accès."""
+    signalements (2 000 en PDF, le registre à imprimer) : refusé (resserrez la période) plutôt que coupé. L'export
+    est inscrit au journal des accès."""
     asked = ReportRequest(
         period=parse_period(periode, zone=settings.timezone).bounds() if periode else None,
         first=depuis,

@@ -77,7 +77,7 @@ def sites(
 def signalements(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="Fichier à écrire ; le format suit l'extension si --format manque."),
-    fmt: str | None = typer.Option(None, "--format", help="csv, xlsx ou geojson."),
+    fmt: str | None = typer.Option(None, "--format", help="csv, xlsx, geojson ou pdf (registre à imprimer)."),
     periode: str | None = typer.Option(
         None, "--periode", help="Mois (2026-10), trimestre (2026-T4) ou année (2026) des signalements."
     ),

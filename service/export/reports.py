@@ -26,6 +26,7 @@ from service.db.queries import Queries
 from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError
 from service.export import check_format, render
+from service.export.register_pdf import MAX_PRINTED, render_register_pdf
 from service.export.sheet import Sheet
 from service.export.values import local_time
 from service.geo import lonlat_arrays
@@ -39,7 +40,7 @@ CRS = "EPSG:31370"
 #: Most reports in one export (a year of a large zone); more is refused with what to narrow.
 MAX_REPORTS = 20_000
 #: The formats a table of reports is written in (a GPS track or a printed sheet per report would make no sense).
-REPORT_FORMATS = ("csv", "xlsx", "geojson")
+REPORT_FORMATS = ("csv", "xlsx", "geojson", "pdf")
 COLUMNS = [
     "Signalement",
     "Source",
@@ -310,7 +311,7 @@ def check_report_format(name: str) -> str:
     if fmt not in REPORT_FORMATS:
         raise InvalidValueError(
             f"la liste des signalements ne s'écrit pas en « {fmt} »",
-            hint=f"Formats : {', '.join(REPORT_FORMATS)} (le PDF et le GPX sont pour les sites à contrôler).",
+            hint=f"Formats : {', '.join(REPORT_FORMATS)} (le GPX est pour les sites à contrôler).",
         )
     return fmt
 
@@ -339,4 +340,12 @@ def export_reports(
         sections=section_of_postcode(service_sections(settings)),
         base_url=base_url,
     )
-    return render(sheet, chosen), sheet
+    if chosen != "pdf":
+        return render(sheet, chosen), sheet
+    if len(sheet.rows) > MAX_PRINTED:
+        raise InvalidValueError(
+            f"{french_number(len(sheet.rows), group=SPACE)} signalements : trop pour un registre imprimé "
+            f"(au plus {french_number(MAX_PRINTED, group=SPACE)})",
+            hint="Resserrez la période, le lieu ou la catégorie, ou prenez le classeur (XLSX).",
+        )
+    return render_register_pdf(sheet, issuer=settings.service_name), sheet

@@ -628,7 +628,7 @@
      * place. */
     function exportLinks() {
       var data = new FormData(form);
-      ["xlsx", "csv"].forEach(function (fmt) {
+      ["xlsx", "csv", "pdf"].forEach(function (fmt) {
         var link = document.getElementById("hs-export-" + fmt);
         if (!link) return;
         var query = new URLSearchParams({ format: fmt });
