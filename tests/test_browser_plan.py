@@ -430,6 +430,7 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
         "4120 Ehein, Rotheux-Rimière", "4121 Neuville-en-Condroz", "4122 Plainevaux",
     ]  # fmt: skip
     whole = browser.execute_script("var b = window.hotspotsMap.getBounds(); return [b.getWest(), b.getEast()]")
+    width = "var b = window.hotspotsMap.getBounds(); return b.getEast() - b.getWest()"
     place.select_by_visible_text("4102 Ougrée")
     browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "4102")
@@ -469,6 +470,7 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     place.select_by_visible_text("toute la zone")
     browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "")
+    wait.until(lambda d: d.execute_script(width) > (whole[1] - whole[0]) * 0.9)  # the zone again
     assert not browser.find_elements(By.CSS_SELECTOR, "path.hs-lieu-contour")
     assert browser.execute_script("return window.location.hash") == ""
     # a link (or a bookmark) to the map of a place opens it on that place, filters set
@@ -478,8 +480,8 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     assert text_of(chosen) == "4121 Neuville-en-Condroz"
     assert "lieu=4121" in browser.find_element(By.ID, "hs-export-csv").get_attribute("href")
     assert len(browser.find_elements(By.CSS_SELECTOR, "path.hs-lieu-contour")) == 1
-    width = "var b = window.hotspotsMap.getBounds(); return b.getEast() - b.getWest()"
-    wait.until(lambda d: d.execute_script(width) > (whole[1] - whole[0]) * 0.9)  # the zone again
+    # and framed on it, not left on the zone (the zone's first fit must not swallow the place's)
+    wait.until(lambda d: d.execute_script(width) < (whole[1] - whole[0]) * 0.75)
 
 
 def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, conn, captures):

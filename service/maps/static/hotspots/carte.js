@@ -332,7 +332,9 @@
     map.attributionControl.setPrefix("Leaflet");
     controlWords(map);
     L.control.scale({ imperial: false }).addTo(map); // metres only: no miles or feet on a Belgian map
-    if (config.emprise_zone) map.fitBounds(config.emprise_zone);
+    // at once, not animated: a view asked while a zoom animates is dropped by Leaflet, and the page may ask for
+    // one as soon as it opens (a place or a site in its address)
+    if (config.emprise_zone) map.fitBounds(config.emprise_zone, { animate: false });
     map.createPane("hs-fond").style.zIndex = 250;
     map.createPane("hs-fond-noms").style.zIndex = 260;
     var fond = (window.hotspotsFond = {
