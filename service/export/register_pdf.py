@@ -17,17 +17,21 @@ from service.export.paper import Styles, build, bullets, data_table, facts_table
 from service.export.sheet import Sheet
 from service.export.values import missing, text_cell
 
-#: Printed columns and their widths (mm; 178 in all, the A4 page between its margins).
+#: Printed columns and their widths (mm; 178 in all, the A4 page between its margins), each wide enough for its
+#: longest word at 8,5 pt with the narrow padding below: « SIG-12345 », « 14/01/2025 », « doublon de », « Jours »,
+#: « Neuville-en-Condroz » (a line of the demo's register cut « SIG-25|54 » and « Nouvea|u » before).
 COLUMNS = (
-    ("N°", 15),
-    ("Signalé le", 22),
-    ("Catégorie", 26),
-    ("Statut", 17),
-    ("Clos le", 22),
-    ("Jours", 13),
-    ("Adresse", 32),
-    ("Lieu", 31),
+    ("N°", 18),
+    ("Signalé le", 20),
+    ("Catégorie", 24),
+    ("Statut", 19),
+    ("Clos le", 20),
+    ("Jours", 11),
+    ("Adresse", 33),
+    ("Lieu", 33),
 )
+#: Points of padding left and right of each cell (the shared tables' 6 would not leave room for the words above).
+PADDING = 3
 #: The most reports a printed register holds (73 pages, printed in about 3 s); more is refused, the workbook takes them.
 MAX_PRINTED = 2000
 #: The sheet's facts printed under the title, in this order.
@@ -39,9 +43,9 @@ def _line(row: dict[str, Any], zone: str) -> list[str]:
     keeps it out of the counts (a duplicate, a referral), its place as the register names it."""
     status = text_cell("Statut", row["Statut"], zone)
     if not missing(row["Doublon de"]):
-        status += f" (doublon de {row['Doublon de']})"
+        status += f", doublon de {row['Doublon de']}"
     if not missing(row["Renvoyé"]):
-        status += " (renvoyé)"
+        status += ", renvoyé"
     where = " ".join(
         text_cell(c, row[c], zone) for c in ("Code postal", "Section") if not missing(row[c]) and row[c] != ""
     )
@@ -71,6 +75,7 @@ def render_register_pdf(sheet: Sheet, *, issuer: str) -> bytes:
         table = data_table(
             [name for name, _w in COLUMNS], lines, st, widths=[w * mm for _n, w in COLUMNS], numeric=(5,)
         )
+        table.setStyle([("LEFTPADDING", (0, 0), (-1, -1), PADDING), ("RIGHTPADDING", (0, 0), (-1, -1), PADDING)])
         story += section("Signalements, du plus ancien au plus récent", [table], st)
     story += [Spacer(1, 3 * mm), *bullets(sheet.notes, st)]
     return build(
