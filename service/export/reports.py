@@ -32,7 +32,7 @@ from service.export.values import local_time
 from service.geo import lonlat_arrays
 from service.geocode.sections import section_of_postcode, service_sections
 from service.numbers import SPACE, french_number
-from service.plan.candidates import known_places, place_postcodes
+from service.plan.candidates import checked_places
 from service.plan.filters import resolve_codes, resolve_places
 from service.settings import Settings
 
@@ -130,11 +130,10 @@ def report_filter(
     statuses: Iterable[str] = (),
     source: str | None = None,
     places: Iterable[str] = (),
-    known_places: Sequence[str] = (),
 ) -> ReportFilter:
     """The filters checked: categories and statuses as codes or French labels (a French error naming an unknown
-    one and the valid ones), a period that ends after it starts, places named as the register names them
-    (``known_places``: its communes, sections and postcodes; a French error for one outside the zone)."""
+    one and the valid ones), a period that ends after it starts, places as plain text (their check against the
+    register needs the database: :func:`service.plan.candidates.checked_places`)."""
     if since is not None and until is not None and until <= since:
         raise InvalidValueError(
             f"période vide : la fin ({until:%d/%m/%Y}) ne vient pas après le début ({since:%d/%m/%Y})",
@@ -146,7 +145,7 @@ def report_filter(
         categories=resolve_codes(categories, labels.categories, "catégorie inconnue"),
         statuses=resolve_codes(statuses, labels.statuses, "statut inconnu"),
         source=_plain(source, "source"),
-        places=resolve_places([_plain(p, "lieu") or "" for p in places], known_places),
+        places=resolve_places([_plain(p, "lieu") or "" for p in places], ()),
     )
 
 
@@ -193,7 +192,7 @@ class ReportRequest:
     places: Sequence[str] | None = None
     options: tuple[str, str] = ("periode", "depuis/jusqu_a")
 
-    def filters(self, labels: Labels, zone: str, *, known_places: Sequence[str] = ()) -> ReportFilter:
+    def filters(self, labels: Labels, zone: str) -> ReportFilter:
         """The checked filters (:func:`report_filter`) on days of ``zone``; a French error for a period given with
         days, or for a value no report can have."""
         if self.period and (self.first or self.last):
@@ -210,7 +209,6 @@ class ReportRequest:
             statuses=self.statuses or (),
             source=self.source,
             places=self.places or (),
-            known_places=known_places,
         )
 
 
@@ -329,8 +327,9 @@ def export_reports(
     log."""
     chosen = check_report_format(fmt)
     labels = load_labels(conn)
-    filters = asked.filters(labels, settings.timezone, known_places=known_places(conn))
-    filters = replace(filters, postcodes=tuple(place_postcodes(conn, filters.places)))
+    filters = asked.filters(labels, settings.timezone)
+    places, postcodes = checked_places(conn, filters.places)
+    filters = replace(filters, places=places, postcodes=postcodes)
     frame = read_reports(conn, filters)
     sheet = report_sheet(
         frame,
