@@ -476,12 +476,20 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     # a link (or a bookmark) to the map of a place opens it on that place, filters set
     browser.execute_script("window.location.hash = 'lieu=4121'; window.location.reload()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "4121")
-    chosen = Select(browser.find_element(By.CSS_SELECTOR, "#hs-filtres select[name=lieu]")).first_selected_option
-    assert text_of(chosen) == "4121 Neuville-en-Condroz"
+
+    def place_select() -> Select:
+        return Select(browser.find_element(By.CSS_SELECTOR, "#hs-filtres select[name=lieu]"))
+
+    assert text_of(place_select().first_selected_option) == "4121 Neuville-en-Condroz"
     assert "lieu=4121" in browser.find_element(By.ID, "hs-export-csv").get_attribute("href")
     assert len(browser.find_elements(By.CSS_SELECTOR, "path.hs-lieu-contour")) == 1
     # and framed on it, not left on the zone (the zone's first fit must not swallow the place's)
     wait.until(lambda d: d.execute_script(width) < (whole[1] - whole[0]) * 0.75)
+    # a link to another place followed on the open map (no new page): the filters and the frame follow
+    browser.execute_script("window.location.hash = 'lieu=4122'")
+    wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "4122")
+    assert text_of(place_select().first_selected_option) == "4122 Plainevaux"
+    assert "lieu=4122" in browser.find_element(By.ID, "hs-export-csv").get_attribute("href")
 
 
 def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, conn, captures):

@@ -109,7 +109,8 @@
      * the map on it); one the zone does not have is left aside. */
     function placeInAddress() {
       var match = /(?:^|[#&])lieu=([^&]*)/.exec(window.location.hash);
-      var value = match ? decodeURIComponent(match[1]) : "";
+      if (!match) return null; // no place in the address (a link to a site or a shift keeps the filters)
+      var value = decodeURIComponent(match[1]);
       return (config.lieux || []).some(function (p) { return p.valeur === value; }) ? value : "";
     }
     function rememberPlace(value) {
@@ -120,7 +121,7 @@
       var hash = rest.length ? "#" + rest.join("&") : "";
       window.history.replaceState(null, "", window.location.pathname + window.location.search + hash);
     }
-    var filters = { depuis: config.depuis, jusqu_a: "", categorie: "", lieu: placeInAddress() };
+    var filters = { depuis: config.depuis, jusqu_a: "", categorie: "", lieu: placeInAddress() || "" };
     var fondUrl = "/api/carte/fond/";
     var bases = H.background(map, tiles, config, fondUrl);
     // sensitive points above the axes and the heat map, below the report bubbles (whose numbers stay readable)
@@ -644,6 +645,13 @@
         showPlace(filters.lieu);
       }
       exportLinks();
+      // a link to a place followed on the open map (only its address's « # » part changes: no new page)
+      window.addEventListener("hashchange", function () {
+        var asked = placeInAddress();
+        if (asked === null || asked === filters.lieu) return;
+        form.elements.lieu.value = asked;
+        form.requestSubmit();
+      });
       form.addEventListener("submit", function (ev) {
         ev.preventDefault();
         exportLinks();
