@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import math
+import re
 import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -431,6 +432,12 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     ]  # fmt: skip
     whole = browser.execute_script("var b = window.hotspotsMap.getBounds(); return [b.getWest(), b.getEast()]")
     width = "var b = window.hotspotsMap.getBounds(); return b.getEast() - b.getWest()"
+    loads = "return [window.hotspotsLayers.points_sensibles, window.hotspotsLayers.axes].map(l => l.chargee && l.chargements)"
+    wait.until(lambda d: all(d.execute_script(loads)))
+    before = browser.execute_script(loads)
+    classes = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.getAttribute('class'))"
+    zone_classes = sorted(browser.execute_script(classes, "path.hs-point-sensible-centre"))
+    assert zone_classes and not browser.find_elements(By.CSS_SELECTOR, ".hs-hors-lieu")
     place.select_by_visible_text("4102 Ougrée")
     browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "4102")
@@ -467,11 +474,36 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     )
     on_map = [r for r in rows if r["Latitude"] and not r["Doublon de"] and not r["Renvoyé"]]  # as the map counts
     assert shown == len(on_map) > 50, (shown, len(on_map))
+    # the sensitive points and axes of other places stay drawn, faded; those of 4102 (the server's rule) as before,
+    # each in the priority colour of its rank in the whole zone
+    wait.until(lambda d: all(n and n > m for n, m in zip(d.execute_script(loads), before, strict=True)))
+    ids = "return fetch(arguments[0]).then(r => r.json()).then(c => c.features.map(f => f.properties.id))"
+    points_here = browser.execute_script(ids, "/api/points-sensibles?lieu=4102")
+    axes_here = browser.execute_script(ids, "/api/axes?lieu=4102")
+    all_axes = browser.execute_script(ids, "/api/axes")
+    assert 0 < len(points_here) < len(zone_classes) and 0 < len(axes_here) < len(all_axes)
+    kept = browser.execute_script(classes, "path.hs-point-sensible-centre:not(.hs-hors-lieu)")
+    assert sorted(w[6:] for c in kept for w in c.split() if w.startswith("hs-ps-")) == sorted(
+        re.sub(r"\W", "_", i) for i in points_here
+    )
+    faded = browser.find_elements(By.CSS_SELECTOR, "path.hs-point-sensible-centre.hs-hors-lieu")
+    assert len(faded) == len(zone_classes) - len(points_here)
+    assert {e.get_attribute("fill-opacity") for e in faded} == {"0.12"}
+    assert (
+        sorted(c.replace(" hs-hors-lieu", "") for c in browser.execute_script(classes, "path.hs-point-sensible-centre"))
+        == zone_classes
+    )
+    assert len(browser.find_elements(By.CSS_SELECTOR, "path.hs-axe:not(.hs-hors-lieu)")) == len(axes_here)
+    faded_axes = browser.find_elements(By.CSS_SELECTOR, "path.hs-axe.hs-hors-lieu")
+    assert len(faded_axes) == len(all_axes) - len(axes_here)
+    assert {e.get_attribute("stroke-opacity") for e in faded_axes} == {"0.35"}
+    assert "hors du lieu choisi (estompé)" in text_of(browser.find_element(By.ID, "hs-legende"))
     place.select_by_visible_text("toute la zone")
     browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "")
     wait.until(lambda d: d.execute_script(width) > (whole[1] - whole[0]) * 0.9)  # the zone again
     assert not browser.find_elements(By.CSS_SELECTOR, "path.hs-lieu-contour")
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".hs-hors-lieu"))  # nothing faded on the whole zone
     assert browser.execute_script("return window.location.hash") == ""
     # a link (or a bookmark) to the map of a place opens it on that place, filters set
     browser.execute_script("window.location.hash = 'lieu=4121'; window.location.reload()")

@@ -201,20 +201,41 @@
       });
     });
 
+    /* The ids of the sensitive points or axes of the place chosen in the filters, by the server's place rule (the
+     * official address nearest them), or null for the whole zone: the others stay drawn, faded, so that a site just
+     * across the line is still seen. */
+    function placeIds(url, params) {
+      if (!filters.lieu) return Promise.resolve(null);
+      return H.getJSON(url + H.query(L.extend({ lieu: filters.lieu }, params))).then(function (data) {
+        var ids = {};
+        data.features.forEach(function (f) { ids[f.properties.id] = true; });
+        return ids;
+      });
+    }
+    var FADED = { opacity: 0.35, fillOpacity: 0.12 };
+
     var pointsLayer = new H.Overlay(map, "points_sensibles", "Points sensibles", function (group) {
-      return H.getJSON("/api/points-sensibles" + H.query({ categorie: filters.categorie })).then(function (data) {
+      var params = { categorie: filters.categorie };
+      return Promise.all([
+        H.getJSON("/api/points-sensibles" + H.query(params)), placeIds("/api/points-sensibles", params),
+      ]).then(function (both) {
+        var data = both[0], inPlace = both[1];
         group.clearLayers();
+        // the priority class is the point's rank in the whole zone, whatever the place: « très haute » means the same
         var classOf = rankClasses(data.features, style);
         data.features.forEach(function (f) {
           var p = f.properties;
           var cls = classOf(p.priorite);
           var tr = trendStyle(style, p.tendance);
-          var look = { color: tr.couleur, weight: tr.epaisseur, dashArray: tr.tirets ? "6 5" : null,
-            fillColor: cls.couleur, fillOpacity: 0.65, className: "hs-point-sensible", pane: "hs-points" };
+          var away = inPlace !== null && !inPlace[p.id];
+          var look = L.extend({ color: tr.couleur, weight: tr.epaisseur, dashArray: tr.tirets ? "6 5" : null,
+            fillColor: cls.couleur, fillOpacity: 0.65, className: "hs-point-sensible" + (away ? " hs-hors-lieu" : ""),
+            pane: "hs-points" }, away ? FADED : {});
           var shape = L.geoJSON(f, { pane: "hs-points", style: function () { return look; } });
           var centre = L.circleMarker([p.point.coordinates[1], p.point.coordinates[0]],
-            L.extend({}, look, { radius: 8, fillOpacity: 0.9,
-              className: "hs-point-sensible-centre hs-priorite-" + cls.code + " hs-ps-" + String(p.id).replace(/\W/g, "_") }));
+            L.extend({}, look, { radius: 8, fillOpacity: away ? FADED.fillOpacity : 0.9,
+              className: "hs-point-sensible-centre hs-priorite-" + cls.code + " hs-ps-" + String(p.id).replace(/\W/g, "_") +
+                (away ? " hs-hors-lieu" : "") }));
           [shape, centre].forEach(function (layer) {
             layer.bindPopup("Chargement…", { maxWidth: 380 });
             layer.on("popupopen", function (ev) { pointPopup(ev.popup, p.id); });
@@ -402,12 +423,14 @@
     }
 
     var axes = new H.Overlay(map, "axes", "Axes problématiques", function (group) {
-      return H.getJSON("/api/axes").then(function (data) {
-        return H.geojsonInto(group, data, {
+      return Promise.all([H.getJSON("/api/axes"), placeIds("/api/axes", {})]).then(function (both) {
+        var inPlace = both[1];
+        return H.geojsonInto(group, both[0], {
           style: function (f) {
             var rate = f.properties.taux_100m || 0;
-            return { color: style.axe, weight: Math.min(14, 2 + 2 * Math.sqrt(rate)), opacity: 0.8,
-              className: "hs-axe" };
+            var away = inPlace !== null && !inPlace[f.properties.id];
+            return { color: style.axe, weight: Math.min(14, 2 + 2 * Math.sqrt(rate)),
+              opacity: away ? FADED.opacity : 0.8, className: "hs-axe" + (away ? " hs-hors-lieu" : "") };
           },
           onEachFeature: function (f, layer) {
             layer.bindPopup("Chargement…", { maxWidth: 380 });
@@ -599,7 +622,8 @@
 
     H.followView(map, [heat, clusters]);
     /* A place chosen in the filters: the map shows it whole (its outline on the background's communes or postcode
-     * sectors); back to the whole zone, the zone. The reports and visits drawn are then those of the place. */
+     * sectors); back to the whole zone, the zone. The reports and visits drawn are then those of the place, and the
+     * sensitive points and axes of other places are faded. */
     var placeOutline = null;
     function showPlace(value) {
       var place = (config.lieux || []).filter(function (p) { return p.valeur === value; })[0];
@@ -659,12 +683,13 @@
         filters.depuis = f.depuis;
         filters.jusqu_a = f.jusqu_a;
         filters.categorie = f.categorie;
-        if (f.lieu !== filters.lieu) {
+        var placeChanged = f.lieu !== filters.lieu;
+        filters.lieu = f.lieu;
+        if (placeChanged) {
           showPlace(f.lieu);
           rememberPlace(f.lieu);
         }
-        filters.lieu = f.lieu;
-        [heat, clusters, pointsLayer, visits].forEach(function (o) { o.refresh(); });
+        [heat, clusters, pointsLayer, visits].concat(placeChanged ? [axes] : []).forEach(function (o) { o.refresh(); });
       });
     }
     /* The report layers read again and redrawn (a report placed elsewhere on the page): the same view asks the
