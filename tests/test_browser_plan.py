@@ -432,7 +432,7 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     ]  # fmt: skip
     whole = browser.execute_script("var b = window.hotspotsMap.getBounds(); return [b.getWest(), b.getEast()]")
     width = "var b = window.hotspotsMap.getBounds(); return b.getEast() - b.getWest()"
-    loads = "return [window.hotspotsLayers.points_sensibles, window.hotspotsLayers.axes].map(l => l.chargee && l.chargements)"
+    loads = "return ['points_sensibles', 'axes'].map(n => hotspotsLayers[n]).map(l => l.chargee && l.chargements)"
     wait.until(lambda d: all(d.execute_script(loads)))
     before = browser.execute_script(loads)
     classes = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.getAttribute('class'))"

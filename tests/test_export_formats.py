@@ -612,3 +612,17 @@ def test_a_printed_map_refuses_a_missing_outlines_file_instead_of_leaving_the_co
         load_background(conn, wrong, (229000.0, 143000.0, 233000.0, 147000.0))
     assert caught.value.message == f"Contours des communes introuvables : {tmp_path / 'communes.geojson'}"
     assert "HOTSPOTS_COMMUNES_FILE" in caught.value.hint
+
+
+def test_a_day_written_alone_is_shown_alone_but_a_planned_hour_keeps_midnight():
+    """A closing written « 05/02/2025 » is stored at that local midnight and shown as written; a stop planned at
+    midnight (a night shift) keeps its hour; midnight in UTC is one o'clock in Brussels, an hour like any other."""
+    from service.export.values import text_cell
+
+    zone = "Europe/Brussels"
+    midnight = pd.Timestamp("2025-02-05 00:00", tz=zone)
+    assert text_cell("Clos le", midnight, zone) == "05/02/2025"
+    assert text_cell("Signalé le", midnight.tz_convert("UTC"), zone) == "05/02/2025"
+    assert text_cell("Arrivée", midnight, zone) == "05/02/2025 00:00"
+    assert text_cell("Clos le", midnight + pd.Timedelta(minutes=1), zone) == "05/02/2025 00:01"
+    assert text_cell("Clos le", pd.Timestamp("2025-02-05 00:00", tz="UTC"), zone) == "05/02/2025 01:00"

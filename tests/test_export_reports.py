@@ -93,11 +93,20 @@ def test_the_register_export_as_csv_from_the_command_with_a_period_and_a_status(
     text = out.read_bytes().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert [r["N° à la source"] for r in rows] == ["2025/0033", "2025/0530"]
-    assert rows[0]["Signalé le"] == "14/01/2025 10:05" and rows[0]["Clos le"] == "05/02/2025 00:00"
-    # closed « 05/02/2025 » (the day alone in the file): 22 days after the 14th, as one counts on a calendar, not
-    # 21,6 from the report's hour to that day's midnight
+    # closed « 05/02/2025 » (the day alone in the file): shown as written, not « 05/02/2025 00:00 », an hour nobody
+    # wrote; 22 days after the 14th, as one counts on a calendar, not 21,6 from the report's hour to that midnight
+    assert rows[0]["Signalé le"] == "14/01/2025 10:05" and rows[0]["Clos le"] == "05/02/2025"
     assert rows[0]["Jours jusqu'à la clôture"] == "22,0"
     assert rows[1]["Jours jusqu'à la clôture"] == "0,0"  # closed the day it was made (the day alone in the file)
+    # the workbook keeps a real date, formatted without its hour
+    book = tmp_path / "clos_2025.xlsx"
+    done = run_cli("export", "signalements", "--periode", "2025", "--statut", "Clos", "--out", str(book), env=env)
+    assert done.returncode == 0, done.stderr
+    sheet = load_workbook(book)["Signalements"]
+    header = [c.value for c in sheet[1]]
+    made, closed = sheet.cell(2, header.index("Signalé le") + 1), sheet.cell(2, header.index("Clos le") + 1)
+    assert (made.value, made.number_format) == (datetime(2025, 1, 14, 10, 5), "DD/MM/YYYY HH:MM")
+    assert (closed.value, closed.number_format) == (datetime(2025, 2, 5), "DD/MM/YYYY")
     assert not [word for word in PERSONAL if word in text]
     with connect(settings) as conn:  # the session speaks the service's time zone, as the export's
         days = "SELECT days_to_close(%s::timestamptz, %s::timestamptz)"
@@ -249,7 +258,8 @@ def test_the_register_printed_is_a_table_a_person_reads_and_a_long_one_is_refuse
         )
     listed = list(csv.DictReader(io.StringIO(rows.lstrip("\ufeff")), delimiter=";"))
     assert numbers == [r["Signalement"] for r in listed] and len(numbers) == 7
-    assert "14/01/2025 10:05" in text and "05/02/2025 00:00 22,0" in text  # the day alone: whole days
+    assert "14/01/2025 10:05" in text and "05/02/2025 22,0" in text  # the day alone, in whole days
+    assert "00:00" not in text
     assert "4102 Ougrée" in text and "4100 Seraing" in text  # a postcode of two sections: the commune
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert 'filename="signalements_' in pdf.headers["content-disposition"]

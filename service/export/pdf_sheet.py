@@ -49,7 +49,7 @@ from service.export.print_map import (
     layer_bounds,
 )
 from service.export.sheet import DATE_COLUMNS, Sheet
-from service.export.values import day, hhmm, missing, records
+from service.export.values import day, hhmm, missing, records, shown_date
 from service.numbers import french_number
 from service.settings import Settings
 
@@ -265,7 +265,7 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
     result = _outcome_boxes(sheet, row)
     when, who = "", ""
     if row.get("Date de visite") is not None:
-        when = f"{day(row['Date de visite'], sheet.timezone)} {hhmm(row['Date de visite'], sheet.timezone)}"
+        when = shown_date("Date de visite", row["Date de visite"], sheet.timezone)
     if row.get("Agent"):
         who = str(row["Agent"])
     blank_time, blank_name = "_" * 12, "_" * 26
@@ -280,7 +280,7 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
         value = row.get(name)
         if value is None or value == "":
             continue
-        shown = f"{day(value, sheet.timezone)} {hhmm(value, sheet.timezone)}" if name in DATE_COLUMNS else value
+        shown = shown_date(name, value, sheet.timezone) if name in DATE_COLUMNS else value
         cells.append([_p(name, label), _p(shown, st.body), "", ""])
     if "Priorité" in columns:
         cells.append([_p("Priorité", label), _p(f"{priority} = {formula}" if formula else priority, st.body), "", ""])

@@ -83,6 +83,9 @@ DATE_COLUMNS = (
     "Clos le",
     "Fin de validité",
 )
+#: Date columns of planned times: their hour is always shown, even midnight (a night shift's first stop). In the
+#: other date columns a value at local midnight is a day written alone (« 05/02/2025 ») and is shown so.
+CLOCK_COLUMNS = ("Arrivée",)
 NUMBER_COLUMNS = ("Priorité", "Trajet (min)", "Sur place (min)", "Latitude", "Longitude", "Jours jusqu'à la clôture")
 
 

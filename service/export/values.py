@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from service.cells import neutralise_formula
-from service.export.sheet import DATE_COLUMNS, NUMBER_COLUMNS, Sheet
+from service.export.sheet import CLOCK_COLUMNS, DATE_COLUMNS, NUMBER_COLUMNS, Sheet
 from service.numbers import french_number
 
 #: Digits shown for each number column (the sheet already rounds them the same way).
@@ -29,6 +29,7 @@ DIGITS = {
 #: Whole-number columns.
 INT_COLUMNS = ("Ordre", "Équipe", "Signalements", "Tournée")
 DATE_FORMAT = "%d/%m/%Y %H:%M"
+DAY_FORMAT = "%d/%m/%Y"
 
 
 def missing(value: Any) -> bool:
@@ -49,6 +50,21 @@ def local_time(value: Any, zone: str) -> pd.Timestamp | None:
     if stamp is pd.NaT:
         return None
     return stamp.tz_convert(zone) if stamp.tzinfo else stamp.tz_localize(zone)
+
+
+def day_alone(column: str, stamp: pd.Timestamp | None) -> bool:
+    """True for a date written without its hour: at local midnight, in a column that is not a planned time. A
+    register that closes « 05/02/2025 » is stored at that midnight; « 05/02/2025 00:00 » would tell an hour nobody
+    wrote (and the closing delays count such a day whole: migration 0068)."""
+    return stamp is not None and column not in CLOCK_COLUMNS and stamp == stamp.normalize()
+
+
+def shown_date(column: str, value: Any, zone: str) -> str:
+    """``05/02/2025 14:30`` in ``zone``, or ``05/02/2025`` for a day written alone (:func:`day_alone`)."""
+    stamp = local_time(value, zone)
+    if stamp is None:
+        return ""
+    return stamp.strftime(DAY_FORMAT if day_alone(column, stamp) else DATE_FORMAT)
 
 
 def records(sheet: Sheet) -> list[dict[str, Any]]:
@@ -77,8 +93,7 @@ def text_cell(column: str, value: Any, zone: str) -> str:
     if missing(value):
         return ""
     if column in DATE_COLUMNS:
-        stamp = local_time(value, zone)
-        return stamp.strftime(DATE_FORMAT) if stamp is not None else ""
+        return shown_date(column, value, zone)
     if column in INT_COLUMNS and isinstance(value, int | np.integer | float | np.floating):
         return str(int(value))
     if isinstance(value, float | np.floating):

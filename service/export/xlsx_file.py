@@ -18,9 +18,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from service.cells import neutralise_formula, workbook_bytes
 from service.export.sheet import DATE_COLUMNS, FILL_IN, NUMBER_COLUMNS, Sheet
-from service.export.values import DIGITS, INT_COLUMNS, local_time, missing, records
+from service.export.values import DIGITS, INT_COLUMNS, day_alone, local_time, missing, records
 
 DATE_NUMBER_FORMAT = "DD/MM/YYYY HH:MM"
+DAY_NUMBER_FORMAT = "DD/MM/YYYY"
 LINK_TEXT = "Voir sur la carte"
 LISTS_SHEET = "Listes"
 INFO_SHEET = "Informations"
@@ -56,6 +57,10 @@ def _cell_value(column: str, value: Any, zone: str) -> Any:
     return value
 
 
+def _day_alone(column: str, value: Any, zone: str) -> bool:
+    return column in DATE_COLUMNS and not missing(value) and day_alone(column, local_time(value, zone))
+
+
 def _shown_length(column: str, value: Any) -> int:
     if missing(value):
         return 0
@@ -83,7 +88,7 @@ def _table(ws: Worksheet, sheet: Sheet) -> None:
                 cell.style = "Hyperlink"
                 continue
             cell = ws.cell(row=i, column=j, value=_cell_value(name, value, sheet.timezone))
-            fmt = _number_format(name)
+            fmt = DAY_NUMBER_FORMAT if _day_alone(name, value, sheet.timezone) else _number_format(name)
             if fmt:
                 cell.number_format = fmt
             if name in FILL_IN:
