@@ -112,6 +112,10 @@ def test_another_zone_s_sections_are_read_from_its_own_table(settings, tmp_path)
                 conn.execute("SELECT count(*) FROM gazetteer_addresses WHERE municipality = 'Flémalle'").fetchone()[0]
                 == 0
             )
+        # nor does the server start on it: the map page and the activity report would refuse later, to their users
+        refused = run_cli("serve", "--port", "0", env=cli_env(settings, HOTSPOTS_SECTIONS_FILE=str(broken)), timeout=60)
+        assert refused.returncode != 0
+        assert "Table des sections sections_cassees.csv, ligne 3" in " ".join(refused.stderr.split()), refused.stderr
         done = run_cli("gazetteer", "load", str(register), env=cli_env(settings, HOTSPOTS_SECTIONS_FILE=str(table)))
         assert done.returncode == 0, done.stderr
         with connect(settings) as conn:

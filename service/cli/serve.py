@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from service.cli.common import console, err_console, settings_of
+from service.settings import Settings
 
 #: Addresses reachable from this machine only: plain HTTP cookies there do not cross a network.
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -27,6 +28,7 @@ def serve(
     from service.api.server import run_server
 
     settings = settings_of(ctx)
+    _check_tables(settings)
     if host not in _LOCAL_HOSTS and not settings.secure_cookies:
         err_console.print(
             f"[bold yellow]Attention[/bold yellow] : le service écoute sur {host}, joignable depuis le réseau, et ses "
@@ -39,3 +41,14 @@ def serve(
         f"documentation : http://{host}:{port}/docs"
     )
     run_server(settings, host=host, port=port, workers=workers, request_log=journal)
+
+
+def _check_tables(settings: Settings) -> None:
+    """The zone's tables read once before serving: a wrong ``HOTSPOTS_SECTIONS_FILE`` or ``HOTSPOTS_COMMUNES_FILE``
+    stops the start with the file, the line and what to fix, instead of the map page and the activity report
+    failing later, in front of their users."""
+    from service.geocode.sections import service_sections
+    from service.zone import communes_path, read_communes
+
+    service_sections(settings)
+    read_communes(communes_path(settings), tuple(settings.zone_communes))
