@@ -151,10 +151,11 @@ def serving(app: Any) -> Iterator[str]:
 
 
 def nearest_postcodes(
-    conn: psycopg.Connection[Any], ids: list[Any], xs: list[float], ys: list[float]
+    conn: psycopg.Connection[Any], ids: list[Any], xs: list[float], ys: list[float], within: float | None = 250
 ) -> dict[Any, str]:
-    """Id → the postcode of the official address nearest its point (Lambert 72) within 250 m, found by geopandas from
-    the register's points: the oracle of the place filters, made without the database's functions."""
+    """Id → the postcode of the official address nearest its point (Lambert 72) within ``within`` metres (None: at
+    any distance, as the sensitive points are placed), found by geopandas from the register's points: the oracle of
+    the place filters, made without the database's functions."""
     import geopandas as gpd
 
     rows = conn.execute("SELECT ST_X(geom), ST_Y(geom), postcode FROM gazetteer_addresses").fetchall()
@@ -164,5 +165,5 @@ def nearest_postcodes(
         crs=31370,
     )
     places = gpd.GeoDataFrame({"id": ids}, geometry=gpd.points_from_xy(xs, ys), crs=31370)
-    joined = gpd.sjoin_nearest(places, addresses, max_distance=250).drop_duplicates("id")
+    joined = gpd.sjoin_nearest(places, addresses, max_distance=within).drop_duplicates("id")
     return dict(zip(joined["id"], joined["postcode"], strict=True))

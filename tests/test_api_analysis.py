@@ -162,18 +162,23 @@ def _names(client, path: str, **params) -> list[str]:
 
 
 def test_points_and_axes_filter_by_place_as_the_site_list(client, settings):
-    """``lieu`` on the sensitive points: the place of the official address nearest their centre (found here by
-    geopandas, not by the database); on the axes: their commune and sector. The order (priority, reports) stays."""
+    """``lieu`` on the sensitive points: the place of the official address nearest their centre at any distance
+    (found here by geopandas, not by the database), as the site list; on the axes: their commune and sector. The
+    order (priority, reports) stays."""
     from pyproj import Transformer
 
     points = client.get("/api/points-sensibles").json()["features"]
     to_lambert = Transformer.from_crs(4326, 31370, always_xy=True)
     xs, ys = to_lambert.transform(*zip(*(f["properties"]["point"]["coordinates"] for f in points), strict=True))
     with psycopg.connect(resolve_conninfo(settings)) as db:
-        sector_of = nearest_postcodes(db, [f["id"] for f in points], list(xs), list(ys))
+        sector_of = nearest_postcodes(db, [f["id"] for f in points], list(xs), list(ys), within=None)
     every = [f["id"] for f in points]
     for code in SECTORS:
         assert _names(client, "/api/points-sensibles", lieu=code) == [i for i in every if sector_of.get(i) == code]
+    # every point is in one sector, however far from an address (as in the site list: a point in a wood is still in
+    # its commune)
+    in_sectors = sorted(i for code in SECTORS for i in _names(client, "/api/points-sensibles", lieu=code))
+    assert in_sectors == sorted(every)
     assert _names(client, "/api/points-sensibles", lieu="ougree") == _names(
         client, "/api/points-sensibles", lieu="4102"
     )

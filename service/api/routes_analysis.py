@@ -37,7 +37,7 @@ async def points(
 ) -> Response:
     """Les points sensibles de la dernière analyse, filtrables par état, priorité minimale, catégorie, tendance,
     portée (toutes catégories, ou les points cherchés dans une seule) et lieu (celui de l'adresse officielle la
-    plus proche de leur centre)."""
+    plus proche de leur centre, à toute distance, comme la liste des sites)."""
     params = {
         "states": etat,
         "min_priority": priorite_min,

@@ -18,8 +18,12 @@ WHERE p.category_scope = %(scope)s  -- 'toutes', or one category when the analys
   AND (%(min_priority)s::float8 IS NULL OR p.priority >= %(min_priority)s)
   AND (%(category)s::text IS NULL OR p.categories ? %(category)s)
   AND (%(trends)s::text[] IS NULL OR p.trend = ANY(%(trends)s))
-  -- a place: that of the nearest official address of its centre (in_places, migration 0067), as the site list
-  AND (%(places)s::text[] IS NULL OR in_places(NULL, NULL, p.point, %(places)s, %(postcodes)s));
+  -- a place: the commune and postcode of the official address nearest its centre, whatever the distance (a point
+  -- in a wood is still in its commune), as the site list (plan/sql/candidates.sql) places it
+  AND (%(places)s::text[] IS NULL OR EXISTS (
+       SELECT 1 FROM (SELECT g.municipality, g.postcode FROM gazetteer_addresses g
+                      ORDER BY g.geom <-> p.point LIMIT 1) AS near
+       WHERE place_matches(near.municipality, near.postcode, %(places)s, %(postcodes)s)));
 
 -- name: sensitive_point
 SELECT jsonb_build_object(
@@ -65,9 +69,12 @@ FROM problem_axes a
 WHERE (%(street)s::text IS NULL OR a.street ILIKE '%%' || %(street)s || '%%')
   AND (%(min_rate)s::float8 IS NULL OR a.rate_per_100m >= %(min_rate)s)
   AND (%(states)s::text[] IS NULL OR a.state = ANY(%(states)s))
-  -- a place: its commune, and the postcode of the official address nearest a point of its line (in_places)
+  -- a place: its commune, and the postcode of the official address nearest a point of its line, as the site list
   AND (%(places)s::text[] IS NULL
-       OR in_places(a.municipality, NULL, ST_PointOnSurface(a.geom), %(places)s, %(postcodes)s));
+       OR place_matches(a.municipality,
+                        (SELECT g.postcode FROM gazetteer_addresses g
+                         ORDER BY g.geom <-> ST_PointOnSurface(a.geom) LIMIT 1),
+                        %(places)s, %(postcodes)s));
 
 -- name: axis
 SELECT jsonb_build_object(
