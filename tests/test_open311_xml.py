@@ -10,6 +10,8 @@ Chicago capture of ``open311_chicago_requests.json`` written in the spec's XML l
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from xml.etree.ElementTree import Element
 
 import pytest
@@ -128,6 +130,9 @@ def test_a_requests_xml_file_imports_like_its_json(conn, settings):
         ),
         ("SP-2026-0418", "dejections", "nouveau", None, "Place des Verriers 3, 4100 Seraing", "a_geocoder"),
     ]
+    # GeoReport v2 has no closing date: the closed request was closed at its last update, the open one is not
+    closing = conn.execute("SELECT external_id, closed_at FROM reports ORDER BY 1").fetchall()
+    assert closing == [("SP-2026-0412", datetime.fromisoformat("2026-10-16T11:02:00+02:00")), ("SP-2026-0418", None)]
     chicago_xml = ingest(conn, settings, DATA / "open311_chicago_requests.xml")
     chicago_json = ingest(conn, settings, DATA / "open311_chicago_requests.json")
     assert (chicago_xml.format, chicago_xml.rows_in, chicago_xml.rejected) == ("open311", 2, 2)
@@ -155,3 +160,47 @@ def test_a_services_list_or_a_bad_xml_file_is_refused_with_what_it_is(conn, sett
             ingest_file(conn, path, IngestOptions(kind="reports"), settings, now=NOW)
         assert message in info.value.message, info.value.message
     assert count(conn, "reports") == 0
+
+
+def test_a_closed_request_s_last_update_is_its_closing_date_and_a_bad_one_is_refused(conn, settings, tmp_path):
+    """The JSON feed as the XML one: ``updated_datetime`` of a closed request is when it was closed (the closing
+    delays and the retention count from it). One closed before it was made is refused, naming the feed's field and
+    both dates; the feed's other requests are stored."""
+    feed = [
+        {
+            "service_request_id": "SP-2026-0501",
+            "status": "closed",
+            "service_code": "depot_clandestin",
+            "requested_datetime": "2026-10-02T08:15:00+02:00",
+            "updated_datetime": "2026-10-05T14:40:00+02:00",
+            "address": "Rue Ferrer 14, 4100 Seraing",
+        },
+        {
+            "service_request_id": "SP-2026-0502",
+            "status": "closed",
+            "service_code": "dejections",
+            "requested_datetime": "2026-10-09T10:00:00+02:00",
+            "updated_datetime": "2026-10-08T09:00:00+02:00",
+            "address": "Place des Verriers 3, 4100 Seraing",
+        },
+        {
+            "service_request_id": "SP-2026-0503",
+            "status": "open",
+            "service_code": "dejections",
+            "requested_datetime": "2026-10-11T16:20:00+02:00",
+            "updated_datetime": "2026-10-12T09:00:00+02:00",
+            "address": "Place des Verriers 3, 4100 Seraing",
+        },
+    ]
+    path = write(tmp_path / "requests.json", json.dumps(feed))
+    s = ingest(conn, settings, path)
+    assert (s.format, s.rows_in, s.inserted, s.rejected) == ("open311", 3, 2, 1)
+    stored = conn.execute("SELECT external_id, status, closed_at FROM reports ORDER BY 1").fetchall()
+    assert stored == [
+        ("SP-2026-0501", "clos", datetime.fromisoformat("2026-10-05T14:40:00+02:00")),
+        ("SP-2026-0503", "nouveau", None),
+    ]
+    (reasons,) = rejects(conn, s.batch_id).values()
+    assert reasons == ["date de clôture: date de clôture avant la date du signalement : corrigez l'une ou l'autre"]
+    said = conn.execute("SELECT reasons::text FROM rejected_rows WHERE batch_id = %s", (s.batch_id,)).fetchone()[0]
+    assert "updated_datetime (demande close)" in said and "2026-10-08T09:00:00+02:00" in said, said

@@ -285,7 +285,8 @@ def report_sheet(
     }
     notes = [
         "Sans données personnelles : ni le déclarant ni la description du signalement.",
-        "Un signalement clos sans date de clôture vient d'un flux Open311 ou d'un fichier sans cette colonne.",
+        "Un signalement clos sans date de clôture vient d'un fichier sans cette colonne ou d'une demande Open311 "
+        "sans date de mise à jour (updated_datetime).",
     ]
     if not rows:
         notes.append(f"Aucun signalement pour ces filtres : {described}.")

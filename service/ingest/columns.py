@@ -199,6 +199,8 @@ ALIASES: dict[Kind, dict[str, list[str]]] = {
             "datum_afsluiting",
             "afsluitdatum",
             "gesloten_op",
+            # an Open311 request closed at its last update (service.ingest.read_json.CLOSED_UPDATE)
+            "updated_datetime_demande_close",
         ],
         "reporter_name": [
             "nom_declarant",

@@ -80,6 +80,23 @@ def _geojson_crs(doc: dict[str, Any]) -> str | None:
     return None
 
 
+#: The column an Open311 request's closing date is read from. GeoReport v2 has no closing date: a request whose
+#: status is ``closed`` was closed at its last update (``updated_datetime``); an open request's last update is not a
+#: closing. The name says both, so that a refusal (a closing before the request) points at the feed's own field.
+CLOSED_UPDATE = "updated_datetime (demande close)"
+
+
+def _closings(records: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
+    """The requests, with :data:`CLOSED_UPDATE` for each closed one that has a last update."""
+    out = []
+    for record in records:
+        closed = (record.get("status") or "").strip().lower() == "closed"
+        if closed and record.get("updated_datetime") and CLOSED_UPDATE not in record:
+            record = {**record, CLOSED_UPDATE: record["updated_datetime"]}
+        out.append(record)
+    return out
+
+
 def open_json(path: Path, fmt: str) -> TableSource:
     """A GeoJSON or Open311 file as a table: one row a feature or request, nested values as JSON text."""
     facts = scan_file(path, text=True)
@@ -134,6 +151,7 @@ def open_json(path: Path, fmt: str) -> TableSource:
         ]
     if not records:
         raise InputFileError(f"{path.name} : aucun objet dans le fichier.", hint="Vérifiez l'export.")
+    records = _closings(records) if fmt == "open311" else records
     headers: list[str] = []
     for rec in records:
         for key in rec:
