@@ -201,6 +201,14 @@ def test_one_report_and_its_points(client):
     report_id = client.get(f"/api/points-sensibles/{point}").json()["properties"]["liste_signalements"][0]["id"]
     report = client.get(f"/api/signalements/{report_id}").json()
     assert report["properties"]["points_sensibles"] == [point]
+    # where the register places it: the place the lists find it by, and no other
+    placed = report["properties"]["lieu_registre"]
+    assert placed["commune"] in {"Seraing", "Neupré"} and placed["code_postal"] in SECTORS
+    lon, lat = report["geometry"]["coordinates"]
+    around = f"{lon - 0.0005},{lat - 0.0005},{lon + 0.0005},{lat + 0.0005}"
+    for code in SECTORS:
+        found = client.get("/api/signalements", params={"lieu": code, "bbox": around, "limite": 500}).json()
+        assert (report_id in [f["id"] for f in found["features"]]) == (code == placed["code_postal"]), code
     assert not {"nom_declarant", "telephone", "email", "declarant"} & set(report["properties"])
 
 

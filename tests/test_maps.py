@@ -375,6 +375,10 @@ def test_a_place_filter_keeps_the_reports_the_register_puts_there(client, conn, 
     close = _cells(client, bbox="5.49,50.57,5.53,50.60", zoom=17, lieu="4102")  # one by one, close up
     assert close["mode"] == "points" and close["features"]
     assert {nearest[f["id"]] for f in close["features"]} == {"4102"}
+    # each says where the register puts it, what the popup shows beside the address as written
+    assert {(f["properties"]["commune"], f["properties"]["code_postal"]) for f in close["features"]} == {
+        ("Seraing", "4102")
+    }
     outside = client.get("/api/carte/signalements", params={"bbox": ZONE, "zoom": 13, "lieu": "Liège"})
     assert outside.status_code == 422
     error = outside.json()
@@ -388,7 +392,7 @@ def test_close_up_views_show_reports_one_by_one_up_to_a_cap(settings, conn, acco
         close = _cells(c, bbox=box, zoom=17)
         assert close["mode"] == "points" and close["total"] == len(close["features"]) > 0
         props = close["features"][0]["properties"]
-        assert set(props) == {"id", "categorie", "date", "statut", "adresse"}
+        assert set(props) == {"id", "categorie", "date", "statut", "adresse", "commune", "code_postal"}
         xmin, ymin, xmax, ymax = close["emprise_lambert72"]
         assert close["total"] == _count(
             conn,

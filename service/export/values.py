@@ -64,7 +64,7 @@ def shown_date(column: str, value: Any, zone: str) -> str:
     stamp = local_time(value, zone)
     if stamp is None:
         return ""
-    return stamp.strftime(DAY_FORMAT if day_alone(column, stamp) else DATE_FORMAT)
+    return str(stamp.strftime(DAY_FORMAT if day_alone(column, stamp) else DATE_FORMAT))
 
 
 def records(sheet: Sheet) -> list[dict[str, Any]]:

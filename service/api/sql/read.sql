@@ -184,6 +184,9 @@ jsonb_build_object(
     'categorie_brute', r.category_raw, 'description', r.description, 'code_postal', r.postcode,
     'niveau_geocodage', r.geocode_level, 'lot', r.batch_id, 'ligne', r.row_number, 'cree', r.created_at,
     'modifie', r.updated_at, 'cloture', r.closed_at, 'renvoi', r.referral_id,
+    -- where the address register places it (the place filters' rule), beside the commune as written
+    'lieu_registre', (SELECT jsonb_build_object('commune', o.commune, 'code_postal', o.postcode)
+        FROM official_place(r.commune, r.postcode, r.geom) AS o),
     'visites', {visits},
     'points_sensibles', (SELECT coalesce(jsonb_agg(p.id ORDER BY p.id), '[]'::jsonb)
         FROM sensitive_points p WHERE r.id = ANY(p.report_ids)))

@@ -44,9 +44,12 @@ SELECT
 
 -- name: report_points
 -- Individual reports of a small extent (high zoom), capped by the caller (it asks for one more than it shows to
--- know when to fall back to cells). No description, no personal data: category, date, status, address.
-SELECT ST_AsGeoJSON(ST_Transform(r.geom, 4326), 6)::jsonb, r.id, r.category, r.observed_at, r.status, r.address
+-- know when to fall back to cells). No description, no personal data: category, date, status, address, and the
+-- commune and postcode the address register gives it (official_place: the place filters' rule).
+SELECT ST_AsGeoJSON(ST_Transform(r.geom, 4326), 6)::jsonb, r.id, r.category, r.observed_at, r.status, r.address,
+       o.commune, o.postcode
 FROM reports r
+CROSS JOIN LATERAL official_place(r.commune, r.postcode, r.geom) AS o
 WHERE r.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370)
   AND ST_X(r.geom) >= %(xmin)s AND ST_X(r.geom) < %(xmax)s
   AND ST_Y(r.geom) >= %(ymin)s AND ST_Y(r.geom) < %(ymax)s

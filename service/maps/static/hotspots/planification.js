@@ -121,6 +121,15 @@
       var hash = rest.length ? "#" + rest.join("&") : "";
       window.history.replaceState(null, "", window.location.pathname + window.location.search + hash);
     }
+    /* Where the address register places a report, named as the « Lieu » filter names it (« 4102 Ougrée »; a
+     * postcode the zone does not know, « 4000 Liège »; no postcode, the commune): what a place filter finds it by. */
+    function registerPlace(commune, postcode) {
+      var sector = (config.lieux || []).filter(function (p) {
+        return p.couche === "secteurs" && p.valeur === postcode;
+      })[0];
+      if (sector) return sector.libelle;
+      return [postcode, commune].filter(Boolean).join(" ") || "—";
+    }
     var filters = { depuis: config.depuis, jusqu_a: "", categorie: "", lieu: placeInAddress() || "" };
     var fondUrl = "/api/carte/fond/";
     var bases = H.background(map, tiles, config, fondUrl);
@@ -178,7 +187,8 @@
                 var div = document.createElement("div");
                 div.innerHTML = "<h3>Signalement n° " + esc(p.id) + "</h3><table>" +
                   row("Catégorie", esc(config.categories[p.categorie] || p.categorie)) + row("Date", H.day(p.date)) +
-                  row("Statut", esc(p.statut)) + row("Adresse", esc(p.adresse || "—")) + "</table>";
+                  row("Statut", esc(p.statut)) + row("Adresse", esc(p.adresse || "—")) +
+                  row("Lieu (registre)", esc(registerPlace(p.commune, p.code_postal))) + "</table>";
                 if (H.doubtPlacement) div.appendChild(H.doubtPlacement("signalement", p.id));
                 return div;
               });
