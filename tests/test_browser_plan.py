@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.browser import NEEDS_CHROMIUM, capture, first_page, log_in, status_line, text_of
+from tests.helpers import nearest_postcodes
 
 pytestmark = NEEDS_CHROMIUM
 BRUSSELS = ZoneInfo("Europe/Brussels")  # the service's time zone (settings.timezone)
@@ -415,6 +416,17 @@ setTimeout(function () {
     assert shown == [["vue 2"], True]
 
 
+#: The zone's postcode sectors as the map's « Lieu » names them.
+SECTOR_LABELS = {
+    "4100": "4100 Seraing, Boncelles",
+    "4101": "4101 Jemeppe-sur-Meuse",
+    "4102": "4102 Ougrée",
+    "4120": "4120 Ehein, Rotheux-Rimière",
+    "4121": "4121 Neuville-en-Condroz",
+    "4122": "4122 Plainevaux",
+}
+
+
 def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, browser):
     """The filters' « Lieu »: the zone's communes and postcode sectors, named as on the map. One chosen, the map
     fits its outline, draws its reports only, and the export link gives the same reports (read back from the
@@ -426,10 +438,7 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     wait = WebDriverWait(browser, 60, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
     log_in(browser, server, wait)
     place = Select(browser.find_element(By.CSS_SELECTOR, "#hs-filtres select[name=lieu]"))
-    assert [text_of(o) for o in place.options] == [
-        "toute la zone", "Seraing", "Neupré", "4100 Seraing, Boncelles", "4101 Jemeppe-sur-Meuse", "4102 Ougrée",
-        "4120 Ehein, Rotheux-Rimière", "4121 Neuville-en-Condroz", "4122 Plainevaux",
-    ]  # fmt: skip
+    assert [text_of(o) for o in place.options] == ["toute la zone", "Seraing", "Neupré", *SECTOR_LABELS.values()]
     whole = browser.execute_script("var b = window.hotspotsMap.getBounds(); return [b.getWest(), b.getEast()]")
     width = "var b = window.hotspotsMap.getBounds(); return b.getEast() - b.getWest()"
     loads = "return ['points_sensibles', 'axes'].map(n => hotspotsLayers[n]).map(l => l.chargee && l.chargements)"
@@ -668,8 +677,9 @@ def test_on_a_phone_a_planner_sends_a_misplaced_report_back_and_keeps_it_where_i
     wait = WebDriverWait(browser, 60, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
     _screen(browser, 390, 844, mobile=True)
     log_in(browser, server, wait)
-    report_id, lon, lat, before = conn.execute(
-        "SELECT r.id, ST_X(ST_Transform(r.geom, 4326)), ST_Y(ST_Transform(r.geom, 4326)), ST_AsText(r.geom) "
+    report_id, lon, lat, before, x, y = conn.execute(
+        "SELECT r.id, ST_X(ST_Transform(r.geom, 4326)), ST_Y(ST_Transform(r.geom, 4326)), ST_AsText(r.geom), "
+        "ST_X(r.geom), ST_Y(r.geom) "
         "FROM reports r WHERE r.geocode_status = 'geocode' AND r.geocode_level = 'adresse' "
         "AND r.observed_at > now() - interval '60 days' ORDER BY r.observed_at DESC LIMIT 1"
     ).fetchone()
@@ -691,6 +701,10 @@ def test_on_a_phone_a_planner_sends_a_misplaced_report_back_and_keeps_it_where_i
     )
     form = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .hs-doute"))[0]
     assert text_of(browser.find_element(By.CSS_SELECTOR, ".leaflet-popup h3")).startswith("Signalement n° ")
+    # where the address register puts it, named as the « Lieu » filter names it
+    (code,) = nearest_postcodes(conn, [report_id], [x], [y]).values()
+    place = browser.find_element(By.XPATH, "//div[contains(@class, 'leaflet-popup')]//tr[th='Lieu (registre)']/td")
+    assert text_of(place) == SECTOR_LABELS[code]
     assert text_of(form.find_element(By.TAG_NAME, "button")) == "Remettre à vérifier"
     form.find_element(By.TAG_NAME, "input").send_keys("dépôt en face")
     form.find_element(By.TAG_NAME, "button").click()
