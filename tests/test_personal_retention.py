@@ -15,7 +15,7 @@ from service.api.retention import RetentionKeeper
 from service.db import connect, personal
 from service.errors import NotFoundError
 from tests.conftest import DATA
-from tests.helpers import cli_env, ingest, rejects, run_cli
+from tests.helpers import cli_env, ingest, rejects, run_cli, write
 
 FILE = DATA / "formats" / "declarants.csv"
 
@@ -186,7 +186,7 @@ def test_the_command_says_what_goes_and_what_stays(conn, settings, imported):
     assert lines[1:4] == [
         "coordonnées de déclarants de signalements clos : 2",
         "colonnes personnelles de lignes rejetées : 1",
-        "descriptions de signalements clos (téléphones, e-mails, noms après M. ou Mme…) : 2",
+        "descriptions de signalements clos (téléphones, e-mails, noms…) : 2",
     ]
     assert " ".join(lines[4:]).startswith(f"2 signalement(s) encore ouvert(s), reçu(s) avant le {limit}")
     assert len(_contacts(conn)) == 4
@@ -262,3 +262,33 @@ def test_the_retention_counts_from_the_closing_date_the_register_gives(conn, set
     assert ingest(conn, settings, later).updated == 1
     kept = conn.execute("SELECT closed_at FROM reports WHERE external_id = '2023/0101'").fetchone()[0]
     assert kept == datetime(2023, 1, 20, 15, 30, tzinfo=UTC)  # 16:30 in Brussels
+
+
+NAMED = """N° dossier;Date signalement;Catégorie;Adresse;Code postal;Localité;Description;Statut;Nom déclarant;Téléphone
+2024/1101;05/03/2024 09:10;Dépôt clandestin;Rue du Pairay 21;4100;Seraing;Sacs derrière le garage, Jean DUMONT repasse lundi avec des photos;Clôturé;Dumont Jean;0472 18 33 90
+2024/1102;06/03/2024 10:00;Affichage sauvage;Rue de la Province 3;4100;Seraing;Affiches roses sur le poteau, vues par Rose en passant;Clôturé;Rose Van Lemaire;
+2024/1103;07/03/2024 11:00;Dépôt clandestin;Rue du Pairay 15;4100;Seraing;Dépôt d'encombrants, Lemaire dit que ça revient chaque mois;Clôturé;;
+2024/1104;08/03/2024 12:00;Déjections canines;Pl. du Pairay 3;4100;Seraing;Collard a appelé deux fois;En cours;Marc Collard;
+"""  # noqa: E501  (the register's lines as exported)
+
+
+def test_the_reporter_s_own_name_goes_from_the_description_even_without_a_title(conn, settings, tmp_path):
+    """People write their own name without « M. » or « Mme » (« Jean DUMONT repasse lundi »). The register gave it in
+    the reporter's column, so it is looked for in the description when the retention ends or at the reporter's
+    request: each word of it, written with a capital. The same word in small letters (« roses ») and a name the
+    register did not give for that report (Lemaire in another report) stay."""
+    summary = ingest(conn, settings, write(tmp_path / "declarants_nommes.csv", NAMED))
+    assert (summary.inserted, summary.rejected) == (4, 0)
+    later = datetime.now(UTC) + pd.DateOffset(months=25)
+    erased = personal.erase_expired_personal_data(conn, months=24, now=later, actor="cli:agent")
+    conn.commit()
+    assert (erased.reporters, erased.descriptions) == (2, 2)
+    written = _descriptions(conn)
+    assert written["2024/1101"] == "Sacs derrière le garage, [nom effacé] repasse lundi avec des photos"
+    assert written["2024/1102"] == "Affiches roses sur le poteau, vues par [nom effacé] en passant"
+    assert written["2024/1103"] == "Dépôt d'encombrants, Lemaire dit que ça revient chaque mois"
+    open_one = conn.execute("SELECT id FROM reports WHERE external_id = '2024/1104'").fetchone()[0]
+    assert written["2024/1104"] == "Collard a appelé deux fois"  # open: kept until its reporter asks
+    assert personal.erase_reporter(conn, open_one, actor="cli:agent", reason="demande du 02/12") is True
+    conn.commit()
+    assert _descriptions(conn)["2024/1104"] == "[nom effacé] a appelé deux fois"

@@ -108,8 +108,8 @@ def effacer_contacts(
 ) -> None:
     """Efface les données personnelles dont la durée de conservation est passée : les coordonnées des déclarants
     des signalements clos depuis plus de N mois et ce que leurs descriptions en contiennent (téléphones, e-mails,
-    noms après M. ou Mme…), les colonnes personnelles des lignes rejetées importées il y a plus
-    de N mois (le serveur le fait chaque jour) ; ou, avec --signalement, celles d'un déclarant qui le demande."""
+    noms après M. ou Mme, nom du déclarant…), les colonnes personnelles des lignes rejetées importées il y a
+    plus de N mois (le serveur le fait chaque jour) ; ou, avec --signalement, celles d'un déclarant qui le demande."""
     settings = settings_of(ctx)
     if signalement is not None:
         _forget_reporter(settings, signalement, motif, json_out)
@@ -135,7 +135,7 @@ def effacer_contacts(
     console.print(f"  coordonnées de déclarants de signalements clos : {erased.reporters}", highlight=False)
     console.print(f"  colonnes personnelles de lignes rejetées : {erased.rejected_rows}", highlight=False)
     console.print(
-        f"  descriptions de signalements clos (téléphones, e-mails, noms après M. ou Mme…) : {erased.descriptions}",
+        f"  descriptions de signalements clos (téléphones, e-mails, noms…) : {erased.descriptions}",
         highlight=False,
     )
     if erased.open_kept:

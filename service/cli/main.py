@@ -93,7 +93,7 @@ _LAZY: dict[str, _Lazy] = {
         "effacer_contacts",
         "Efface les données personnelles dont la durée de conservation est passée : les coordonnées des "
         "déclarants des signalements clos depuis plus de N mois et ce que leurs descriptions en contiennent "
-        "(téléphones, e-mails, noms après M. ou Mme…), les colonnes personnelles des lignes rejetées "
+        "(téléphones, e-mails, noms après M. ou Mme, nom du déclarant…), les colonnes personnelles des lignes rejetées "
         "importées il y a plus de N mois (le serveur le fait chaque jour) ; ou, avec --signalement, celles "
         "d'un déclarant qui le demande.",
     ),

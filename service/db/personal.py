@@ -173,11 +173,11 @@ def erase_expired_personal_data(
 
 def _redacted_descriptions(conn: psycopg.Connection[Any], before: datetime) -> list[dict[str, Any]]:
     """The descriptions of reports closed before ``before`` that held personal data, as they will read (telephone
-    numbers, e-mails, names after a title… replaced: :func:`service.db.redact.redact`)."""
+    numbers, e-mails, names after a title, the reporter's name… replaced: :func:`service.db.redact.redact`)."""
     rows = conn.execute(_q("closed_descriptions"), {"before": before, "maybe": MAYBE_PERSONAL}).fetchall()
     out = []
-    for report_id, text in rows:
-        cleared, found = redact(str(text))
+    for report_id, text, name in rows:
+        cleared, found = redact(str(text), (name,) if name else ())
         if found:
             out.append({"id": report_id, "description": cleared})
     return out
@@ -190,8 +190,9 @@ def erase_reporter(conn: psycopg.Connection[Any], report_id: int, *, actor: str,
     row = conn.execute("SELECT description FROM reports WHERE id = %s", (report_id,)).fetchone()
     if row is None:
         raise NotFoundError(f"Aucun signalement « {report_id} ».", hint="Vérifiez l'identifiant (SIG-…).")
-    erased = conn.execute(_q("erase_reporter"), {"report": report_id}).fetchone() is not None
-    cleared, found = redact(str(row[0] or ""))
+    gone = conn.execute(_q("erase_reporter"), {"report": report_id}).fetchone()
+    erased = gone is not None
+    cleared, found = redact(str(row[0] or ""), (gone[0],) if gone and gone[0] else ())
     if found:
         conn.execute(_q("redact_description"), {"id": report_id, "description": cleared})
     erased = erased or bool(found)

@@ -4,8 +4,10 @@ The register's columns of a reporter (name, telephone, e-mail) are kept apart an
 (:mod:`service.db.personal`); but people also write « rappeler Mme Renard au 0496 55 01 27 » into the description.
 What a pattern can tell is replaced by what it was: e-mail addresses, Belgian telephone numbers (national or
 +32/0032), national register numbers (YY.MM.DD-XXX.XX), Belgian number plates (1-ABC-123, ABC-123) and the name that
-follows a title (M., Mme, Monsieur, Madame, Mademoiselle; Dhr., Mevr., Meneer, Mevrouw). A name without a title,
-or a house number and street (the place of the nuisance, not a person's), stays: the limit is said in the README.
+follows a title (M., Mme, Monsieur, Madame, Mademoiselle; Dhr., Mevr., Meneer, Mevrouw). The reporter's own name,
+when the register gave it, is also found without a title (« rappeler Jean Dumont », « Dumont repasse lundi »): each
+of its words of three letters or more, written with a capital. Another name without a title, or a house number and
+street (the place of the nuisance, not a person's), stays: the limit is said in the README.
 """
 
 from __future__ import annotations
@@ -46,11 +48,35 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
 MAYBE_PERSONAL = r"[0-9@]|\m(m|mr|mme|mlle|monsieur|madame|mademoiselle|dhr|mevr|meneer|mevrouw)\M"
 
 
-def redact(text: str) -> tuple[str, int]:
+#: Words of a name that are no one's name on their own (particles, titles).
+_NOT_A_NAME = frozenset({"van", "der", "den", "von", "del", "des", "les", "mme", "mlle", "dhr", "mevr", "monsieur",
+                         "madame", "mademoiselle", "meneer", "mevrouw"})  # fmt: skip
+
+
+def _known_name(name: str) -> re.Pattern[str] | None:
+    """A pattern of the words of ``name`` (a reporter's, as the register gave it) found alone in a text: whole words,
+    capitalised there (« Rose » is a name, « un sac rose » is not), any case after the first letter."""
+    words = sorted(
+        {w for w in re.findall(r"[^\W\d_][\w'’-]*", name) if len(w) >= 3 and w.lower() not in _NOT_A_NAME},
+        key=len,
+        reverse=True,
+    )
+    if not words:
+        return None
+    one = "|".join(f"{re.escape(w[0].upper())}(?i:{re.escape(w[1:])})" for w in words)
+    return re.compile(rf"(?<![\w'’-])(?:{one})(?:\s+(?:{one}))*(?![\w'’-])")
+
+
+def redact(text: str, names: tuple[str, ...] = ()) -> tuple[str, int]:
     """``text`` with each piece of personal data a pattern finds replaced by what it was (« [téléphone effacé] »),
-    and how many were replaced."""
+    and with the ``names`` known of the report (its reporter's), and how many were replaced."""
     found = 0
     for _what, pattern, replacement in _PATTERNS:
         text, n = pattern.subn(replacement, text)
         found += n
+    for name in names:
+        known = _known_name(name)
+        if known is not None:
+            text, n = known.subn("[nom effacé]", text)
+            found += n
     return text, found

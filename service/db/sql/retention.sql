@@ -24,13 +24,17 @@ SELECT count(*) FROM private.reporter_contacts c JOIN reports r ON r.id = c.repo
 WHERE r.status <> 'clos' AND r.observed_at < %(before)s
 
 -- name: erase_reporter
-DELETE FROM private.reporter_contacts WHERE report_id = %(report)s RETURNING 1
+-- Its name comes back, to be looked for in the description.
+DELETE FROM private.reporter_contacts WHERE report_id = %(report)s RETURNING name
 
 -- name: closed_descriptions
--- Descriptions of reports closed before the limit that may hold personal data (a digit, an @, a title: a cheap
--- first look; service/db/redact.py reads them precisely).
-SELECT r.id, r.description FROM reports r
-WHERE r.status = 'clos' AND coalesce(r.closed_at, r.updated_at) < %(before)s AND r.description ~* %(maybe)s
+-- Descriptions of reports closed before the limit that may hold personal data (a digit, an @, a title, or a
+-- reporter's name still kept: a cheap first look; service/db/redact.py reads them precisely), with that name. Read
+-- before the reporters are erased.
+SELECT r.id, r.description, c.name FROM reports r
+LEFT JOIN private.reporter_contacts c ON c.report_id = r.id
+WHERE r.status = 'clos' AND coalesce(r.closed_at, r.updated_at) < %(before)s AND r.description IS NOT NULL
+  AND (r.description ~* %(maybe)s OR nullif(btrim(c.name), '') IS NOT NULL)
 ORDER BY r.id
 
 -- name: redact_description
