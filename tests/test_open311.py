@@ -192,3 +192,28 @@ def test_a_setting_opens_exact_places_and_pages_are_limited(settings, conn, tmp_
         assert len(c.get(f"{V2}/requests.json", params={**since, "page_size": 1}).json()) == 1
         too_many = c.get(f"{V2}/requests.json", params={**since, "page_size": 3})
         assert too_many.status_code == 400 and "au plus 2" in too_many.json()[0]["description"]
+
+
+def test_a_closed_request_is_given_at_its_closing_and_read_back_so(app, conn, settings, tmp_path):
+    """A request closed in the register on 16/10 and imported later: its ``updated_datetime`` is that closing, not
+    the day it was imported; another service reading the feed (this one, here) gets the same closing date back."""
+    import json
+    from datetime import datetime
+
+    from tests.conftest import DATA, empty_data_tables
+    from tests.helpers import ingest, write
+
+    ingest(conn, settings, DATA / "formats" / "open311_seraing.xml")
+    served = {r["service_request_id"]: r for r in app.get(f"{V2}/requests.json").json()}
+    ids = dict(conn.execute("SELECT external_id, id::text FROM reports").fetchall())
+    closed, still_open = served[ids["SP-2026-0412"]], served[ids["SP-2026-0418"]]
+    assert (closed["status"], closed["updated_datetime"]) == ("closed", "2026-10-16T11:02:00+02:00")
+    assert closed["updated_datetime"] > closed["requested_datetime"]
+    made = conn.execute("SELECT updated_at FROM reports WHERE external_id = 'SP-2026-0418'").fetchone()[0]
+    assert (still_open["status"], datetime.fromisoformat(still_open["updated_datetime"])) == ("open", made)
+    feed = write(tmp_path / "requests.json", json.dumps([closed]))
+    empty_data_tables(conn)  # another service, which had none of them
+    conn.commit()
+    ingest(conn, settings, feed)
+    back = conn.execute("SELECT status, closed_at FROM reports").fetchall()
+    assert back == [("clos", datetime.fromisoformat("2026-10-16T11:02:00+02:00"))]

@@ -11,9 +11,11 @@ FROM categories WHERE active ORDER BY code;
 -- report, official_place: « 4102 Seraing », not « OUGREE » as typed) and a point on the 100 m grid
 -- of Lambert 72, never the house number nor the report's own position; and no point at all where that 100 m
 -- square holds fewer than %(min_count)s reports (as the public map hides its small counts): a lone report in a
--- quiet street would point at the house it came from.
+-- quiet street would point at the house it came from. A closed request's last update is its closing, when known
+-- (the register's date, not the day it reached this service): what a GeoReport client counts its delay to, and
+-- what this service reads back as the closing date of a feed's closed request.
 SELECT r.id, CASE WHEN r.status = 'clos' THEN 'closed' ELSE 'open' END, r.category, c.label_fr,
-       r.observed_at, r.updated_at,
+       r.observed_at, CASE WHEN r.status = 'clos' AND r.closed_at IS NOT NULL THEN r.closed_at ELSE r.updated_at END,
        CASE WHEN %(exact)s THEN r.address
             ELSE coalesce(s.label, (SELECT nullif(concat_ws(' ', o.postcode, o.commune), '')
                                     FROM official_place(r.commune, r.postcode, r.geom) AS o)) END,
