@@ -626,3 +626,31 @@ def test_a_day_written_alone_is_shown_alone_but_a_planned_hour_keeps_midnight():
     assert text_cell("Arrivée", midnight, zone) == "05/02/2025 00:00"
     assert text_cell("Clos le", midnight + pd.Timedelta(minutes=1), zone) == "05/02/2025 00:01"
     assert text_cell("Clos le", pd.Timestamp("2025-02-05 00:00", tz="UTC"), zone) == "05/02/2025 01:00"
+
+
+def test_a_long_printed_table_starts_below_its_facts_not_on_the_next_page():
+    """A printed list (the register, the activity report's tables) longer than a page starts on the page of its
+    heading when the page has room for its first rows, and runs on with its header repeated; it used to move whole
+    to the next page and leave the first one blank below the facts. Without that room it starts on the next page,
+    heading and all."""
+    from reportlab.platypus import Spacer
+
+    from service.export.paper import Styles, build, data_table, para, section
+
+    st = Styles()
+    rows = [[f"SIG-{i}", f"Rue Ferrer {i}", "Dépôt clandestin"] for i in range(1, 121)]
+
+    def pages(space_mm: float) -> list[str]:
+        story = [para("Registre", st.title), Spacer(1, space_mm * 72 / 25.4)]
+        story += section("Signalements", [data_table(["N°", "Adresse", "Catégorie"], rows, st)], st)
+        data = build(story, title="Registre", subject="", running_title="Registre", zone="Europe/Brussels", issuer="x")
+        return [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+    roomy = pages(40)
+    assert "Signalements N° Adresse Catégorie SIG-1 Rue Ferrer 1" in roomy[0]
+    assert roomy[1].split("N° Adresse Catégorie ", 1)[1].startswith("SIG-")  # the header again, then the rows
+    numbers = [w for p in roomy for w in p.split() if w.startswith("SIG-")]
+    assert numbers == [f"SIG-{i}" for i in range(1, 121)]  # every row once, in order
+    tight = pages(235)  # a few millimetres left under the facts: heading and table go to the next page together
+    assert "Signalements" not in tight[0]
+    assert "Signalements N° Adresse Catégorie SIG-1 " in tight[1]

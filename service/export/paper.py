@@ -19,7 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from service.export.print_map import fonts
@@ -102,10 +102,18 @@ def data_table(
     return table
 
 
+#: The room a table needs to start on a page: its heading, its header row and its first rows.
+TABLE_START = 40 * mm
+
+
 def section(title: str, body: Sequence[Flowable], st: Styles) -> list[Flowable]:
-    """A heading kept on the same page as the start of what follows it."""
+    """A heading kept on the same page as the start of what follows it. A table starts where the page has room
+    for its heading and first rows, then runs on from page to page: kept whole with its heading, a table longer
+    than the room left went to the next page and left this one blank below the facts (the printed register)."""
     if not body:
         return [para(title, st.h2)]
+    if isinstance(body[0], Table):
+        return [CondPageBreak(TABLE_START), para(title, st.h2), *body]
     return [KeepTogether([para(title, st.h2), body[0]]), *body[1:]]
 
 
