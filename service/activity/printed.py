@@ -266,7 +266,7 @@ def _follow_up(table: pd.DataFrame, st: Styles) -> list[Flowable]:
 
 def undated_words(closed: int, dated: int) -> str:
     """Why the closing delay counts fewer reports than are closed (the report says which ones it rests on)."""
-    why = "flux Open311, fichier sans colonne « Date de clôture »"
+    why = "fichier sans colonne « Date de clôture », demande Open311 sans date de mise à jour"
     if dated == 0:
         return (
             f"Aucun des {_number(closed)} signalements clos n'a de date de clôture ({why}) : pas de délai de clôture."
