@@ -108,3 +108,31 @@ def test_the_printed_map_sets_apart_two_teams_stops_at_one_place():
     assert numbers["1"][1] > numbers["2"][1] and numbers["1"][1] > numbers["7"][1]
     alone_x, alone_y = frame.xy(2000, 1500)
     assert numbers["9"] == pytest.approx((alone_x - 2.2, alone_y - 11 * 0.62 * 0.36), abs=1.0)  # centred on it
+
+
+def test_an_area_is_named_whole_on_the_part_the_map_shows_or_not_at_all():
+    """A commune mostly off the map was named at a point of its own, outside the frame or on its edge, so that the
+    shift's map printed a lone « L » of Liège in its corner. Its name is now written on the part the map shows, whole
+    inside the frame; a sliver along the edge too narrow for its name, and an area off the map, are not named."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from service.export.print_map import fonts
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    frame = MapFrame((0.0, 0.0, 2500.0, 2000.0), 50, 200, 500, 400)
+    box = shapely.box
+    areas = [box(200, 200, 1200, 1200), box(1900, 1500, 9000, 9000), box(2490, 0, 5000, 300), box(3000, 0, 4000, 900)]
+    names = ["Seraing", "Liège", "Ans", "Awans"]
+    layer = MapLayer(areas, labels=names, stroke="#333333", label_color="#555555", label_size=9)
+    draw_map(canvas, [layer], frame)
+    canvas.showPage()
+    canvas.save()
+    found = _numbers(buffer.getvalue())
+    assert set(found) & set(names) == {"Seraing", "Liège"}  # (the rest: the scale bar and the north arrow)
+    for name in ("Seraing", "Liège"):
+        x, y = found[name]
+        assert frame.x <= x and x + stringWidth(name, fonts()[0], 9) <= frame.x + frame.width, name
+        assert frame.y <= y <= frame.y + frame.height - 9, name
+    liege_x, liege_y = found["Liège"]
+    assert liege_x >= frame.xy(1900, 0)[0] - 1 and liege_y >= frame.xy(0, 1500)[1] - 1  # on the part shown

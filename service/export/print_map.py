@@ -336,11 +336,25 @@ def _draw_layer(
             continue
         canv.drawPath(_path(canv, frame, geom), stroke=int(stroke is not None), fill=int(fill is not None), fillMode=0)
         if label and geom.geom_type in ("Polygon", "MultiPolygon"):
-            px, py = frame.xy(*shapely.get_coordinates(geom.representative_point())[0])
-            canv.setFillColor(HexColor(layer.label_color))
-            canv.setFont(fonts_[0], layer.label_size or 9)
-            canv.drawCentredString(px, py, label)
+            _area_label(canv, frame, geom, label, HexColor(layer.label_color), fonts_[0], layer.label_size or 9)
     canv.restoreState()
+
+
+def _area_label(
+    canv: Canvas, frame: MapFrame, geom: BaseGeometry, label: str, colour: Color, font: str, size: float
+) -> None:
+    """An area's name on the part of it the map shows, whole: a commune mostly outside the frame was named at a
+    point of its own, off the map or on its edge (« L » for Liège). Not drawn when it does not fit inside."""
+    seen = geom.intersection(shapely.box(*frame.bounds))
+    if seen.is_empty:
+        return
+    px, py = frame.xy(*shapely.get_coordinates(seen.representative_point())[0])
+    half = canv.stringWidth(label, font, size) / 2
+    if px - half < frame.x or px + half > frame.x + frame.width or py < frame.y or py + size > frame.y + frame.height:
+        return
+    canv.setFillColor(colour)
+    canv.setFont(font, size)
+    canv.drawCentredString(px, py, label)
 
 
 def _scale_bar(canv: Canvas, frame: MapFrame, font: str) -> None:
