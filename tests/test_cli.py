@@ -211,3 +211,25 @@ def test_sites_left_out_before_the_computation_are_counted_by_reason():
     assert _excluded_words([closed] * 3 + [visited]) == "3 fermé(s) pendant la tournée (Noël), 1 visité(s) récemment"
     # a plan stored before the motives: counted by its reasons in full
     assert _excluded_words([{"reason": "visité le 01/12/2026"}] * 2) == "2 visité le 01/12/2026"
+
+
+def test_rejects_without_a_file_are_shown_with_their_reasons(conn, settings):
+    """« hotspots rejects LOT » alone shows the rejected rows in the terminal, each reason on its line with the
+    field and the value read, and says how to get the file to correct; an unknown batch, or personal data asked
+    for the screen, is refused in French."""
+    done = _run(settings, "ingest", "reports", str(DATA / "bad" / "hors_zone.csv"), "--json")
+    batch = json.loads(done.stdout)["batch_id"]
+    shown = _run(settings, "rejects", str(batch))
+    assert shown.returncode == 0, shown.stderr
+    said = " ".join(shown.stdout.split())
+    assert f"Lot {batch} : 1 ligne(s) rejetée(s)" in said
+    assert "Ligne" in said and "Champ" in said and "Valeur lue" in said and "Motif" in said
+    assert "hors de la zone de police" in said
+    assert f"hotspots rejects {batch} --out rejets_lot_{batch}.csv" in said
+    as_json = json.loads(_run(settings, "rejects", str(batch), "--json").stdout)
+    assert as_json["lignes_rejetees"] == 1 and as_json["lignes"][0]["ligne"] == 3
+    assert "hors de la zone de police" in as_json["lignes"][0]["motifs"][0]["motif"]
+    unknown = _run(settings, "rejects", "999")
+    assert unknown.returncode == 1 and "Lot 999 introuvable." in unknown.stderr
+    personal = _run(settings, "rejects", str(batch), "--avec-donnees-personnelles")
+    assert personal.returncode != 0 and "Ajoutez --out" in " ".join(personal.stderr.split())

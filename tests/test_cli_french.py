@@ -111,7 +111,7 @@ def test_the_list_of_commands_is_their_own_help_and_loads_none_of_them(capsys, m
         (["plan", "--duree", "4h", "--equipe", "2"], "Option inconnue : --equipe. Vouliez-vous dire --equipes ?"),
         (["ingest", "reports"], "Argument obligatoire manquant : FICHIER."),
         (["analyse", "en-trop"], "Argument(s) en trop : en-trop."),
-        (["rejects", "3"], "Option obligatoire manquante : --out."),
+        (["export", "sites"], "Option obligatoire manquante : --out."),
         (["db"], "Commandes"),
     ],
 )

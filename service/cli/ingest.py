@@ -14,10 +14,11 @@ from rich.text import Text
 
 from service.cli.common import JsonOut, console, database, listed, print_json, progress_bar, settings_of
 from service.cli.fit import Fitted, fitted
+from service.errors import InvalidValueError
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
-from service.ingest.rejects import export_rejects, list_batches
+from service.ingest.rejects import export_rejects, list_batches, shown_rejects
 from service.labels import KIND_LABELS, batch_state_label
 from service.settings import Settings
 
@@ -243,16 +244,61 @@ def batches(
 def rejects(
     ctx: typer.Context,
     lot: int = typer.Argument(..., help="Numéro du lot (voir « hotspots batches »)."),
-    out: Path = typer.Option(..., "--out", help="Fichier CSV à écrire (séparateur ;)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Fichier CSV à écrire (séparateur ;) ; sans lui, les lignes et leurs motifs s'affichent."
+    ),
     personnel: bool = typer.Option(
         False, "--avec-donnees-personnelles", help="Inclure les coordonnées des déclarants (lecture journalisée)."
     ),
     json_out: JsonOut = False,
 ) -> None:
-    """Exporte les lignes rejetées d'un lot, avec leurs motifs, pour correction et nouvel import."""
+    """Montre les lignes rejetées d'un lot et leurs motifs, ou les exporte (--out) pour correction et nouvel import."""
+    if out is None:
+        if personnel:
+            raise InvalidValueError(
+                "--avec-donnees-personnelles ne s'affiche pas : les coordonnées des déclarants vont dans un fichier.",
+                hint=f"Ajoutez --out : hotspots rejects {lot} --out rejets.csv --avec-donnees-personnelles",
+            )
+        _show_rejects(ctx, lot, json_out)
+        return
     with database(settings_of(ctx)) as conn:
         result = export_rejects(conn, lot, out, with_personal=personnel)
     if json_out:
         print_json({"lot": lot, "fichier": str(result.path), "lignes": result.rows})
         return
     console.print(f"{result.rows} ligne(s) rejetée(s) écrites dans {result.path}.")
+
+
+#: Rejected rows shown in the terminal; the file (--out) has them all.
+SHOWN_IN_TERMINAL = 50
+
+
+def _show_rejects(ctx: typer.Context, lot: int, json_out: bool) -> None:
+    """The batch's rejected rows, each reason on its line (field, value as read, why), without personal columns."""
+    with database(settings_of(ctx)) as conn:
+        total, rows = shown_rejects(conn, lot, limit=SHOWN_IN_TERMINAL)
+    if json_out:
+        print_json({"lot": lot, "lignes_rejetees": total, "lignes": rows})
+        return
+    if not total:
+        console.print(f"Lot {lot} : aucune ligne rejetée.")
+        return
+    table = Table(title=f"Lot {lot} : {total} ligne(s) rejetée(s)", title_justify="left")
+    for name in ("Ligne", "Champ", "Valeur lue", "Motif"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        for i, reason in enumerate(row["motifs"]):
+            value = reason.get("valeur")
+            table.add_row(
+                str(row["ligne"]) if i == 0 else "",
+                str(reason.get("champ") or ""),
+                "" if value is None else str(value),
+                str(reason.get("motif") or ""),
+            )
+    console.print(table)
+    more = f"Les {total - len(rows)} autres, et " if total > len(rows) else ""
+    console.print(
+        f"{more}toutes les colonnes de chaque ligne pour la corriger dans un tableur puis la réimporter : "
+        f"hotspots rejects {lot} --out rejets_lot_{lot}.csv",
+        highlight=False,
+    )

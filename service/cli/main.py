@@ -41,7 +41,7 @@ _LAZY: dict[str, _Lazy] = {
     "rejects": _Lazy(
         "service.cli.ingest",
         "rejects",
-        "Exporte les lignes rejetées d'un lot, avec leurs motifs, pour correction et nouvel import.",
+        "Montre les lignes rejetées d'un lot et leurs motifs, ou les exporte (--out) pour correction et nouvel import.",
     ),
     "gazetteer": _Lazy("service.cli.geocode", "gazetteer_app", "Registre officiel des adresses (ICAR, BeST-Address)."),
     "geocode": _Lazy(

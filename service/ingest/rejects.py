@@ -51,6 +51,15 @@ def rejected_rows(conn: psycopg.Connection[Any], batch_id: int, *, limit: int) -
     return [{"ligne": n, "valeurs": raw, "motifs": reasons} for n, raw, reasons in rows.fetchall()]
 
 
+def shown_rejects(conn: psycopg.Connection[Any], batch_id: int, *, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """(how many rows the batch rejected, the first ``limit`` of them as :func:`rejected_rows` gives them), for a
+    person to read in the terminal; a French 404 for an unknown batch."""
+    if not batch_exists(conn, batch_id):
+        raise NotFoundError(f"Lot {batch_id} introuvable.", hint="« hotspots batches » liste les lots.")
+    row = conn.execute("SELECT count(*) FROM rejected_rows WHERE batch_id = %s", (batch_id,)).fetchone()
+    return (int(row[0]) if row else 0), rejected_rows(conn, batch_id, limit=limit)
+
+
 #: Rows to correct named in an import's summary (the others are in ``hotspots rejects``).
 SHOWN_REJECTS = 5
 
