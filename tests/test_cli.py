@@ -225,10 +225,17 @@ def test_rejects_without_a_file_are_shown_with_their_reasons(conn, settings):
     assert f"Lot {batch} : 1 ligne(s) rejetée(s)" in said
     assert "Ligne" in said and "Champ" in said and "Valeur lue" in said and "Motif" in said
     assert "hors de la zone de police" in said
-    assert f"hotspots rejects {batch} --out rejets_lot_{batch}.csv" in said
+    assert re.search(r"hors de la zone de police \(à \d+,\d km de la zone\)", said), said  # a French number
+    assert f"dans un tableur, avec toutes leurs colonnes, puis les réimporter : hotspots rejects {batch} --out " in said
     as_json = json.loads(_run(settings, "rejects", str(batch), "--json").stdout)
     assert as_json["lignes_rejetees"] == 1 and as_json["lignes"][0]["ligne"] == 3
     assert "hors de la zone de police" in as_json["lignes"][0]["motifs"][0]["motif"]
+    # a value refused for a control character is shown with a mark where it was, never the character itself (a
+    # bell would ring, not show)
+    control = str(DATA / "bad" / "caractere_de_controle.csv")
+    bell = json.loads(_run(settings, "ingest", "reports", control, "--json").stdout)
+    rung = _run(settings, "rejects", str(bell["batch_id"]))
+    assert "tag\ufffd rouge" in rung.stdout and not [c for c in rung.stdout if ord(c) < 32 and c != "\n"]
     unknown = _run(settings, "rejects", "999")
     assert unknown.returncode == 1 and "Lot 999 introuvable." in unknown.stderr
     personal = _run(settings, "rejects", str(batch), "--avec-donnees-personnelles")

@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 
 from service.errors import InputFileError
+from service.numbers import french_number
 
 MIN_POINTS = 10
 
@@ -32,7 +33,8 @@ def check_points(points: gpd.GeoDataFrame, *, name: str = "données") -> None:
         )
     if max(width, height) < 10:
         raise InputFileError(
-            f"{name} : les points tiennent dans {max(width, height):.2f} m : des degrés lus comme des mètres ?",
+            f"{name} : les points tiennent dans {french_number(max(width, height), 2)} m : "
+            "des degrés lus comme des mètres ?",
             hint="Nommez les colonnes lon/lat (WGS84) ou donnez le bon --crs.",
         )
     if max(width, height) > 1_000_000:

@@ -292,13 +292,13 @@ def _show_rejects(ctx: typer.Context, lot: int, json_out: bool) -> None:
             table.add_row(
                 str(row["ligne"]) if i == 0 else "",
                 str(reason.get("champ") or ""),
-                "" if value is None else str(value),
-                str(reason.get("motif") or ""),
+                Text("" if value is None else str(value)),
+                Text(str(reason.get("motif") or "")),
             )
     console.print(table)
-    more = f"Les {total - len(rows)} autres, et " if total > len(rows) else ""
+    more = f" (et les {total - len(rows)} autres)" if total > len(rows) else ""
     console.print(
-        f"{more}toutes les colonnes de chaque ligne pour la corriger dans un tableur puis la réimporter : "
+        f"Pour corriger ces lignes{more} dans un tableur, avec toutes leurs colonnes, puis les réimporter : "
         f"hotspots rejects {lot} --out rejets_lot_{lot}.csv",
         highlight=False,
     )

@@ -76,7 +76,8 @@ def apply_results(
             "address": r.query,
             "level": r.level,
             "score": r.score,
-            "reason": r.reason or f"confiance {r.score:.2f} sous le seuil {threshold:.2f} (niveau {r.level})",
+            "reason": r.reason
+            or f"confiance {french_number(r.score, 2)} sous le seuil {french_number(threshold, 2)} (niveau {r.level})",
             "alternatives": json.dumps(review_choices(r), ensure_ascii=False),
         }
         for i, r, ok in zip(ids, results, confident, strict=True)

@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from service.geo import KNOWN_CRS, LAMBERT72, LAMBERT2008, WGS84, project
 from service.ingest.source import STR
+from service.numbers import french_number
 
 #: One problem of :class:`Located`: rows, field, value shown, reason (one for all rows or one per row).
 Problem = tuple[np.ndarray, str, pd.Series, pd.Series | str]
@@ -231,7 +232,7 @@ def _outside_zone(
     msgs.iloc[idx] = [
         "x et y inversés (le point tombe dans la zone une fois x et y échangés)"
         if sw
-        else f"point hors de la zone de police (à {d / 1000:.1f} km de la zone)"
+        else f"point hors de la zone de police (à {french_number(d / 1000, 1)} km de la zone)"
         for d, sw in zip(dist, swapped_inside, strict=True)
     ]
     return outside, pair_field_label(pair_field, outside), _fmt_pair(a, b, index, outside), msgs

@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from service.errors import InvalidValueError
+from service.numbers import french_number
 from service.plan.modes import Mode, check_mode
 
 #: How a team travels, as a sentence says it ("2 équipes en voiture").
@@ -158,7 +159,8 @@ class ShiftRequest:
             )
         if self.budget_minutes > 24 * 60:
             raise InvalidValueError(
-                f"durée de tournée de {self.budget_minutes / 60:.1f} h : au plus 24 h", hint="Exemple : 4h ou 3h30"
+                f"durée de tournée de {french_number(self.budget_minutes / 60, 1)} h : au plus 24 h",
+                hint="Exemple : 4h ou 3h30",
             )
         if not 1 <= self.teams <= 20:
             raise InvalidValueError(f"{self.teams} équipe(s) : entre 1 et 20", hint="Exemple : --equipes 2")
