@@ -422,3 +422,41 @@ def test_a_leftover_piece_of_a_stretch_joins_it_but_another_nuisance_there_stays
     assert stretches.geometry.iloc[0].contains(found.geometry.iloc[1])
     assert sorted(points["main_category"]) == ["depot_clandestin", "sacs_hors_jour"]
     assert split_stretches(found.iloc[1:])[1].empty  # no stretch, nothing to join
+
+
+def test_an_axis_is_in_every_postal_sector_its_street_runs_through(conn):
+    """Route du Condroz (Neupré) has official addresses under three postcodes. An axis along it is in the sectors of
+    its own street's addresses within 60 m of its line (axis_postcodes, migration 0069; checked against geopandas),
+    so that a place filter on any of them finds it; a part of it, in those of that part; a street the register does
+    not know there, in the sector of the address nearest its line. The site list's place filter takes any of them."""
+    from service.plan.candidates import _matches_place
+
+    load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
+    street = ADDRESSES[(ADDRESSES["street"] == "Route du Condroz") & (ADDRESSES["municipality"] == "Neupré")]
+    xy = np.column_stack([EXPOSURE.geometry.x, EXPOSURE.geometry.y])[street.index]
+    # the addresses in their order along the road (its main direction), joined: a line along the street
+    centred = xy - xy.mean(axis=0)
+    along = centred @ np.linalg.svd(centred, full_matrices=False)[2][0]
+    ordered = xy[np.argsort(along)]
+    codes = street["postcode"].astype(str).to_numpy()[np.argsort(along)]
+    whole = shapely.LineString(ordered)
+    part = shapely.LineString(ordered[: max(2, len(ordered) // 5)])
+
+    def sectors(line: shapely.LineString, name: str = "Route du Condroz") -> list[str]:
+        sql = "SELECT axis_postcodes(%s, 'Neupré', ST_GeomFromText(%s, 31370))"
+        return conn.execute(sql, (name, line.wkt)).fetchone()[0]
+
+    def oracle(line: shapely.LineString) -> list[str]:
+        near = shapely.distance(shapely.points(xy), line) <= 60
+        return sorted(set(street["postcode"].astype(str).to_numpy()[near]))
+
+    assert sectors(whole) == oracle(whole) == sorted(set(codes)) and len(sectors(whole)) >= 2
+    assert sectors(part) == oracle(part) and set(sectors(part)) < set(sectors(whole))
+    nearest = EXPOSURE.geometry.distance(shapely.point_on_surface(whole)).idxmin()  # GEOS's point, as PostGIS's
+    assert sectors(whole, "Rue Inconnue") == [str(ADDRESSES.loc[nearest, "postcode"])]  # none of its own: the nearest
+    # the site list: an axis whose own postcode is one sector is found by the others it runs through
+    first, *others = sectors(whole)
+    frame = pd.DataFrame(
+        {"commune": ["Neupré", "Neupré"], "postcode": [first, first], "postcodes": [tuple(sectors(whole)), None]}
+    )
+    assert _matches_place(frame, (others[0],), [others[0]]).tolist() == [True, False]

@@ -65,7 +65,7 @@ async def axes(
     lieu: Places = None,
 ) -> Response:
     """Les axes problématiques de la dernière analyse, filtrables par nom de rue, taux minimal (signalements par
-    100 m), état et lieu (leur commune, et le code postal de l'adresse officielle la plus proche de leur tracé)."""
+    100 m), état et lieu (leur commune, et chaque secteur postal que traverse leur rue)."""
     params: dict[str, Any] = {"street": rue, "min_rate": taux_min, "states": etat, "places": _places(lieu)}
     return await cached_collection(request, "axes", params)
 

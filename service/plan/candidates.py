@@ -130,6 +130,7 @@ def _common(r: dict[str, Any], kind: str) -> dict[str, Any]:
         "kind": kind,
         "commune": r.get("commune"),
         "postcode": r.get("postcode"),
+        "postcodes": tuple(r["postcodes"]) if r.get("postcodes") else None,
         "state": r.get("state"),
         "last_report": r.get("last_report"),
         "last_visit": r.get("last_visit"),
@@ -349,12 +350,17 @@ def checked_places(conn: psycopg.Connection[Any], places: Sequence[str]) -> tupl
 
 
 def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], postcodes: Sequence[str]) -> np.ndarray:
-    """Rows in one of ``places``: a commune name, or a postcode of :func:`place_postcodes`."""
+    """Rows in one of ``places``: a commune name, or a postcode of :func:`place_postcodes` (for an axis, any of
+    the sectors it runs through)."""
     from service.geocode.normalise import fold
 
     wanted = {fold(p) for p in places}
+    codes = set(postcodes)
     commune = frame["commune"].fillna("").map(fold)
-    matched: np.ndarray = (commune.isin(wanted) | frame["postcode"].fillna("").isin(postcodes)).to_numpy(dtype=bool)
+    through = frame["postcodes"].map(lambda sectors: bool(codes.intersection(sectors or ())))
+    matched: np.ndarray = (commune.isin(wanted) | frame["postcode"].fillna("").isin(codes) | through).to_numpy(
+        dtype=bool
+    )
     return matched
 
 

@@ -48,6 +48,7 @@ CANDIDATE_COLUMNS = [
     "label",  # the place as an officer names it (nearest official address, street)
     "commune",
     "postcode",
+    "postcodes",  # the postal sectors an axis runs through (a place filter takes any); None: its postcode alone
     "category",  # main category code (None for a mix)
     "categories",  # {code: count}
     "state",  # lifecycle state (points and axes), report status…

@@ -69,12 +69,10 @@ FROM problem_axes a
 WHERE (%(street)s::text IS NULL OR a.street ILIKE '%%' || %(street)s || '%%')
   AND (%(min_rate)s::float8 IS NULL OR a.rate_per_100m >= %(min_rate)s)
   AND (%(states)s::text[] IS NULL OR a.state = ANY(%(states)s))
-  -- a place: its commune, and the postcode of the official address nearest a point of its line, as the site list
+  -- a place: its commune, and every postal sector it runs through (axis_postcodes, migration 0069), as the site list
   AND (%(places)s::text[] IS NULL
-       OR place_matches(a.municipality,
-                        (SELECT g.postcode FROM gazetteer_addresses g
-                         ORDER BY g.geom <-> ST_PointOnSurface(a.geom) LIMIT 1),
-                        %(places)s, %(postcodes)s));
+       OR place_matches(a.municipality, NULL, %(places)s, %(postcodes)s)
+       OR axis_postcodes(a.street, a.municipality, a.geom) && %(postcodes)s::text[]);
 
 -- name: axis
 SELECT jsonb_build_object(

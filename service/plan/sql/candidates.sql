@@ -24,6 +24,7 @@ SELECT a.id AS site_id, a.street || coalesce(' (' || a.municipality || ')', '') 
        a.length_m, a.municipality AS commune, ST_AsBinary(a.geom) AS geom, a.priority, a.priority_components,
        r.n_reports, r.recent, r.categories, r.weeks, r.last_report,
        v.visited_at AS last_visit, v.outcome AS last_outcome, near.postcode,
+       axis_postcodes(a.street, a.municipality, a.geom) AS postcodes,
        (SELECT array_agg(p.id ORDER BY p.id) FROM sensitive_points p
         WHERE p.category_scope = 'toutes' AND p.state <> 'resolu' AND ST_DWithin(p.geom, a.geom, 15)) AS points_along
 FROM problem_axes a
