@@ -357,7 +357,7 @@ def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], postcodes: Sequ
     wanted = {fold(p) for p in places}
     codes = set(postcodes)
     commune = frame["commune"].fillna("").map(fold)
-    through = frame["postcodes"].map(lambda sectors: bool(codes.intersection(sectors or ())))
+    through = frame["postcodes"].map(lambda sectors: isinstance(sectors, tuple | list) and bool(codes & set(sectors)))
     matched: np.ndarray = (commune.isin(wanted) | frame["postcode"].fillna("").isin(codes) | through).to_numpy(
         dtype=bool
     )
