@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -36,6 +37,14 @@ PASSWORD = "mot-de-passe-du-service-it"
 LAST = migrations.available_migrations()[-1].version
 
 
+def _free_port() -> int:
+    """A TCP port free on 127.0.0.1 now: the suite's own port plus one was taken once by another cluster of the
+    machine, and every test of this file failed to start."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture(scope="module")
 def it_cluster(settings: Settings) -> Iterator[Settings]:
     """A managed cluster standing for the IT department's PostgreSQL: TCP on 127.0.0.1, scram passwords; the
@@ -44,7 +53,7 @@ def it_cluster(settings: Settings) -> Iterator[Settings]:
         pytest.skip("the suite runs on an external database")
     base = Path(tempfile.mkdtemp(prefix="hotspots-it-"))
     base.chmod(0o755)
-    it = load_settings(database_url=None, data_dir=base, pg_port=settings.pg_port + 1, pg_listen_tcp=True)
+    it = load_settings(database_url=None, data_dir=base, pg_port=_free_port(), pg_listen_tcp=True)
     manager = ClusterManager(it)
     manager.up()
     try:
