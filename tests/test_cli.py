@@ -135,7 +135,7 @@ def test_demo_is_the_whole_main_job(conn, settings):
     steps = done.stdout[done.stdout.index("Et maintenant ?") :]
     assert f" ingest visits {pack / f'tournee_{plan_id}.xlsx'}" in steps
     assert f"{pack / f'tournee_{plan_id}.pdf'}" in steps and " geocode review" in steps
-    assert " rejects 8 --out rejets.csv" in steps  # the batch of the planted bad rows
+    assert " rejects 8 (--out rejets.csv pour les corriger)" in " ".join(steps.split())  # the planted bad rows
     # hotspots analyse: a table in words, no Python dict
     analysed = _run(settings, "analyse")
     assert analysed.returncode == 0, analysed.stderr

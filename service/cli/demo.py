@@ -144,7 +144,10 @@ def next_steps(settings: Settings, done: DemoLoad, pack: list[Path], *, url: str
     else:
         lines.append(f"  • La carte : make demo (ou {cmd} demo --servir), puis http://127.0.0.1:8000/")
     if errors is not None:
-        lines.append(f"  • Les lignes refusées et pourquoi : {cmd} rejects {errors.batch_id} --out rejets.csv")
+        lines.append(
+            f"  • Les lignes refusées et pourquoi : {cmd} rejects {errors.batch_id} "
+            "(--out rejets.csv pour les corriger)"
+        )
     lines.append(f"  • Les adresses à vérifier : volet « Adresses à vérifier » de la carte, ou {cmd} geocode review")
     lines.append(f"  • Les points sensibles et les axes : {cmd} analyse")
     lines.append(f"  • Une tournée de 3 h à vélo : {cmd} plan --duree 3h --mode velo --out tournee/")
