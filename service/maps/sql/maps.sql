@@ -57,7 +57,8 @@ WHERE r.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370)
   AND (%(categories)s::text[] IS NULL OR r.category = ANY(%(categories)s))
   AND (%(since)s::timestamptz IS NULL OR r.observed_at >= %(since)s)
   AND (%(until)s::timestamptz IS NULL OR r.observed_at < %(until)s)
-  AND (%(places)s::text[] IS NULL OR in_places(r.commune, r.postcode, r.geom, %(places)s, %(postcodes)s))
+  -- in_places on the place already looked up for the popup, not a second nearest-address probe per report
+  AND (%(places)s::text[] IS NULL OR place_matches(o.commune, o.postcode, %(places)s, %(postcodes)s))
 ORDER BY r.observed_at DESC, r.id DESC
 LIMIT %(limit)s;
 
