@@ -111,7 +111,11 @@
       var match = /(?:^|[#&])lieu=([^&]*)/.exec(window.location.hash);
       if (!match) return null; // no place in the address (a link to a site or a shift keeps the filters)
       var value = decodeURIComponent(match[1]);
-      return (config.lieux || []).some(function (p) { return p.valeur === value; }) ? value : "";
+      return placeNamed(value) ? value : "";
+    }
+    /* The filter's place of that value (a commune's name, a sector's postcode), or undefined. */
+    function placeNamed(value) {
+      return (config.lieux || []).filter(function (p) { return p.valeur === value; })[0];
     }
     function rememberPlace(value) {
       var rest = window.location.hash.replace(/^#/, "").split("&").filter(function (part) {
@@ -124,10 +128,8 @@
     /* Where the address register places a report, named as the « Lieu » filter names it (« 4102 Ougrée »; a
      * postcode the zone does not know, « 4000 Liège »; no postcode, the commune): what a place filter finds it by. */
     function registerPlace(commune, postcode) {
-      var sector = (config.lieux || []).filter(function (p) {
-        return p.couche === "secteurs" && p.valeur === postcode;
-      })[0];
-      if (sector) return sector.libelle;
+      var sector = placeNamed(postcode);
+      if (sector && sector.couche === "secteurs") return sector.libelle;
       return [postcode, commune].filter(Boolean).join(" ") || "—";
     }
     var filters = { depuis: config.depuis, jusqu_a: "", categorie: "", lieu: placeInAddress() || "" };
@@ -211,9 +213,9 @@
       });
     });
 
-    /* The ids of the sensitive points or axes of the place chosen in the filters, by the server's place rule (the
-     * official address nearest them), or null for the whole zone: the others stay drawn, faded, so that a site just
-     * across the line is still seen. */
+    /* The ids of the sensitive points or axes of the place chosen in the filters, by the server's place rule (a
+     * point's nearest official address, the sectors an axis's street runs through), or null for the whole zone: the
+     * others stay drawn, faded, so that a site just across the line is still seen. */
     function placeIds(url, params) {
       if (!filters.lieu) return Promise.resolve(null);
       return H.getJSON(url + H.query(L.extend({ lieu: filters.lieu }, params))).then(function (data) {
@@ -636,7 +638,7 @@
      * sensitive points and axes of other places are faded. */
     var placeOutline = null;
     function showPlace(value) {
-      var place = (config.lieux || []).filter(function (p) { return p.valeur === value; })[0];
+      var place = placeNamed(value);
       if (placeOutline) map.removeLayer(placeOutline);
       placeOutline = null;
       if (!place) {
