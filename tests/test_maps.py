@@ -543,6 +543,13 @@ def test_a_commune_outline_file_that_cannot_serve_is_refused_in_french(settings,
 def test_the_public_map_is_off_by_default(client):
     page = client.get("/carte/publique")
     assert page.status_code == 404 and "Carte publique non publiée" in page.text and "pas activée" in page.text
+    assert '<html lang="fr">' in page.text and page.headers["content-language"] == "fr"
+    # a resident comes by a link in their language: the page says it in that language
+    dutch = client.get("/carte/publique", params={"langue": "nl"})
+    assert dutch.status_code == 404 and '<html lang="nl">' in dutch.text
+    assert "<h1>Publieke kaart niet gepubliceerd</h1>" in dutch.text and "niet geactiveerd" in dutch.text
+    english = client.get("/carte/publique", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert "<h1>Public map not published</h1>" in english.text and english.headers["content-language"] == "en"
     data = client.get("/api/public/carte/mailles", params={"bbox": ZONE, "zoom": 13})
     assert data.status_code == 404 and "pas activée" in data.json()["erreur"]
     assert client.get("/api/public/carte/fond/communes").status_code == 404

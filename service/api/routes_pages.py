@@ -31,7 +31,7 @@ from service.api.state import state_of
 from service.errors import AuthenticationError, TooManyAttemptsError
 from service.maps.data import vocabulary
 from service.maps.page import FAVICON, STATIC, STATIC_DIR, planning_page, public_page, render
-from service.maps.words import choose
+from service.maps.words import PAGE_WORDS, choose
 from service.settings import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -164,19 +164,22 @@ def planning_map(request: Request, settings: AppSettings, conn: Conn, user: Mayb
 @router.get("/carte/publique", response_class=HTMLResponse)
 def public_map(request: Request, settings: AppSettings, conn: Conn, langue: str | None = None) -> HTMLResponse:
     """La carte publique quand elle est publiée (HOTSPOTS_PUBLIC_MAP), en français, en néerlandais ou en anglais
-    (``?langue=nl``, sinon la langue du navigateur) ; sinon une page 404 qui l'explique."""
+    (``?langue=nl``, sinon la langue du navigateur) ; sinon une page 404 qui l'explique, dans cette même langue
+    (un habitant y arrive par un lien)."""
+    language = choose(langue, request.headers.get("accept-language"))
+    headers = {"Cache-Control": "no-cache", "Content-Language": language, "Vary": "Accept-Language"}
     if not settings.public_map:
+        words = PAGE_WORDS[language]
         html = render(
             "erreur.html",
-            titre="Carte publique non publiée",
-            message="La carte publique n'est pas activée sur ce service.",
-            conseil="Les agents se connectent sur /carte. Pour la publier : HOTSPOTS_PUBLIC_MAP=true.",
+            langue=language,
+            titre=words["non_publiee_titre"],
+            message=words["non_publiee"],
+            conseil=words["non_publiee_conseil"],
         )
-        return HTMLResponse(html, status_code=404)
+        return HTMLResponse(html, status_code=404, headers=headers)
     state_of(request).background.warm(settings, conn)
-    language = choose(langue, request.headers.get("accept-language"))
     html = public_page(settings, language, today=_today(settings))
-    headers = {"Cache-Control": "no-cache", "Content-Language": language, "Vary": "Accept-Language"}
     return HTMLResponse(html, headers={**headers, **page_headers(settings, html)})
 
 

@@ -159,6 +159,9 @@ PAGE_WORDS: Final[dict[str, dict[str, Word]]] = {
         "de_a": "{de} à {a}",
         "ou_plus": "{de} ou plus",
         "commune": "commune",
+        "non_publiee_titre": "Carte publique non publiée",
+        "non_publiee": "La carte publique n'est pas activée sur ce service.",
+        "non_publiee_conseil": "Les agents se connectent sur /carte. Pour la publier : HOTSPOTS_PUBLIC_MAP=true.",
     },
     "nl": {
         "titre_page": "Publieke kaart",
@@ -182,6 +185,9 @@ PAGE_WORDS: Final[dict[str, dict[str, Word]]] = {
         "de_a": "{de} tot {a}",
         "ou_plus": "{de} of meer",
         "commune": "gemeente",
+        "non_publiee_titre": "Publieke kaart niet gepubliceerd",
+        "non_publiee": "De publieke kaart is niet geactiveerd op deze dienst.",
+        "non_publiee_conseil": "Agenten melden zich aan op /carte. Om ze te publiceren: HOTSPOTS_PUBLIC_MAP=true.",
     },
     "de": {
         "titre_page": "Öffentliche Karte",
@@ -205,6 +211,9 @@ PAGE_WORDS: Final[dict[str, dict[str, Word]]] = {
         "de_a": "{de} bis {a}",
         "ou_plus": "{de} oder mehr",
         "commune": "Gemeinde",
+        "non_publiee_titre": "Öffentliche Karte nicht veröffentlicht",
+        "non_publiee": "Die öffentliche Karte ist bei diesem Dienst nicht aktiviert.",
+        "non_publiee_conseil": "Beamte melden sich unter /carte an. Zum Veröffentlichen: HOTSPOTS_PUBLIC_MAP=true.",
     },
     "en": {
         "titre_page": "Public map",
@@ -226,6 +235,9 @@ PAGE_WORDS: Final[dict[str, dict[str, Word]]] = {
         "de_a": "{de} to {a}",
         "ou_plus": "{de} or more",
         "commune": "municipality",
+        "non_publiee_titre": "Public map not published",
+        "non_publiee": "The public map is not enabled on this service.",
+        "non_publiee_conseil": "Officers sign in at /carte. To publish it: HOTSPOTS_PUBLIC_MAP=true.",
     },
 }
 
