@@ -19,6 +19,7 @@ from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_pla
 from service.plan.model import (
     DEFAULT_STATES,
     KIND_LABELS,
+    MODE_LABELS,
     parse_appointments,
     parse_pause_at,
     parse_start_time,
@@ -117,7 +118,7 @@ def show_plan(
         f"{number(float(facts['budget_minutes']) / 60, 1)} h"
         + (f" dont {number(float(facts['pause_minutes']))} min de pause" if float(facts["pause_minutes"]) else "")
         + (f" vers {facts['pause_at'].astimezone(ZoneInfo(zone)):%H:%M}" if facts.get("pause_at") else "")
-        + f", {facts['teams']} équipe(s), {facts['mode']}, départ {facts['start_label']}",
+        + f", {facts['teams']} équipe(s) {MODE_LABELS.get(facts['mode'], facts['mode'])}, départ {facts['start_label']}",
         highlight=False,
     )
     team_minutes = summary.get("equipes_minutes", [])
