@@ -41,11 +41,12 @@ from service.export import (
     render,
     write_pack,
 )
-from service.export.pdf_sheet import render_pdf, team_colour
+from service.export.pdf_sheet import PRINTED_LEFT_OUT, render_pdf, team_colour
 from service.export.print_map import AXIS_COLOUR
 from service.export.sheet import Sheet, sheet_from_plan
 from service.export.sites import site_filters, site_list
 from service.geocode.match import Geocoder
+from service.numbers import french_number
 from service.plan import ShiftRequest, load_plan, plan_shift, save_plan
 from tests.helpers import NOW, load_analysed_demo
 
@@ -230,6 +231,33 @@ def test_pdf_job_sheet_reads_in_french_with_every_stop(pack):
     pages = [page.extract_text() for page in reader.pages]
     assert len(pages) >= 3  # the map page, then one page of stops at least per team
     assert all(f"page {n} / {len(pages)}" in page for n, page in enumerate(pages, start=1))
+
+
+def test_the_printed_sheet_cuts_the_sites_left_out_and_the_workbook_keeps_them_all(pack):
+    """A short shift leaves many sites out: paper prints those of highest priority and says where the rest are."""
+    dropped = pack.sheet.dropped
+    assert len(dropped) > PRINTED_LEFT_OUT
+    assert dropped["Priorité"].is_monotonic_decreasing
+    text = " ".join(_pdf_text(pack.paths["pdf"].read_bytes()).split())
+    tail = text[text.index(f"Sites non retenus ({len(dropped)})") :]
+    # the reason common to them all is said once, above the list; each row keeps its own minutes
+    why = "Durée épuisée : les sites retenus valent plus pour le temps qu'ils prennent."
+    assert tail.count(why) == 1 and text.count("valent plus") == 1
+    printed = [site for site in dropped["Site"] if re.search(rf"\b{re.escape(site)}\b", tail)]
+    assert printed == list(dropped["Site"].head(PRINTED_LEFT_OUT))
+    rest = dropped["Priorité"].iloc[PRINTED_LEFT_OUT]
+    assert (
+        f"… et {len(dropped) - PRINTED_LEFT_OUT} autre(s), de priorité {french_number(rest, 2)} ou moins : "
+        "la liste entière est dans le tableur (XLSX) de la même liste."
+    ) in tail
+    info = openpyxl.load_workbook(pack.paths["xlsx"])["Informations"]
+    rows = [[c.value for c in row] for row in info.iter_rows()]
+    title = next(i for i, r in enumerate(rows) if str(r[0]).startswith("Sites non retenus"))
+    assert rows[title + 1][0] == why and rows[title + 2][:4] == ["Site", "Lieu", "Priorité", "Raison"]
+    listed = rows[title + 3 : title + 3 + len(dropped)]
+    assert [r[0] for r in listed] == list(dropped["Site"])
+    assert all(str(r[3]).startswith(("durée épuisée", "trop loin", "fermé")) for r in listed)
+    assert not any("valent plus" in str(r[3]) for r in listed)
 
 
 def test_pdf_map_page_shows_the_routes_in_their_colours(pack):

@@ -20,6 +20,7 @@ from service.plan.model import (
     DEFAULT_STATES,
     KIND_LABELS,
     MODE_LABELS,
+    left_out_why,
     parse_appointments,
     parse_pause_at,
     parse_start_time,
@@ -118,7 +119,8 @@ def show_plan(
         f"{number(float(facts['budget_minutes']) / 60, 1)} h"
         + (f" dont {number(float(facts['pause_minutes']))} min de pause" if float(facts["pause_minutes"]) else "")
         + (f" vers {facts['pause_at'].astimezone(ZoneInfo(zone)):%H:%M}" if facts.get("pause_at") else "")
-        + f", {facts['teams']} équipe(s) {MODE_LABELS.get(facts['mode'], facts['mode'])}, départ {facts['start_label']}",
+        + f", {facts['teams']} équipe(s) {MODE_LABELS.get(facts['mode'], facts['mode'])}"
+        + f", départ {facts['start_label']}",
         highlight=False,
     )
     team_minutes = summary.get("equipes_minutes", [])
@@ -161,7 +163,11 @@ def show_plan(
     )
     dropped = stored.dropped
     if len(dropped):
-        console.print(f"{len(dropped)} site(s) laissé(s) de côté, dont :", highlight=False)
+        why = left_out_why(dropped["reason"])
+        console.print(
+            f"{len(dropped)} site(s) laissé(s) de côté." + (f" {why}" if why else "") + " Les plus prioritaires :",
+            highlight=False,
+        )
         for d in dropped.head(5).to_dict("records"):
             console.print(f"  • {d['site_id']} {d['label'] or ''} : {d['reason']}", highlight=False)
     excluded = summary.get("ecartes", [])

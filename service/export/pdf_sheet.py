@@ -51,6 +51,7 @@ from service.export.print_map import (
 from service.export.sheet import DATE_COLUMNS, Sheet
 from service.export.values import day, hhmm, missing, records, shown_date
 from service.numbers import french_number
+from service.plan.model import left_out_why
 from service.settings import Settings
 
 MARGIN = 14 * mm
@@ -61,6 +62,9 @@ LABEL_WIDTH = 30 * mm
 LIST_COLOUR = TEAM_COLOURS[0]
 #: Facts longer than this (characters) get a row of their own.
 LONG_FACT = 40
+#: Sites left out printed on paper: those of highest priority; the workbook keeps them all (a shift of 7 stops
+#: printed 5 pages of 94 sites left out).
+PRINTED_LEFT_OUT = 15
 #: The QR code of the sheet's page on the map: large enough for a phone held at arm's length over the sheet.
 QR_SIDE = 24 * mm
 QR_COLUMN = QR_SIDE + 3 * mm
@@ -341,8 +345,9 @@ def _dropped(sheet: Sheet, st: _Styles) -> list[Flowable]:
             else "Aucun site écarté pour une visite récente."
         )
         return [Paragraph(title, st.h2), _p(empty, st.body)]
+    shown = dropped.head(PRINTED_LEFT_OUT)
     cells = [[_p(c, st.label) for c in dropped.columns]]
-    for values in dropped.itertuples(index=False):
+    for values in shown.itertuples(index=False):
         cells.append(
             [_p(french_number(float(v), 2) if isinstance(v, float) and not missing(v) else v, st.small) for v in values]
         )
@@ -359,7 +364,24 @@ def _dropped(sheet: Sheet, st: _Styles) -> list[Flowable]:
             ]
         )
     )
-    return [Paragraph(f"{title} ({len(dropped)})", st.h2), table]
+    why = left_out_why(dropped["Raison"]) if sheet.ordered and "Raison" in dropped else None
+    story: list[Flowable] = [Paragraph(f"{title} ({len(dropped)})", st.h2)]
+    if why:
+        story.append(_p(why, st.body))
+    story.append(table)
+    if len(dropped) > len(shown):
+        story.append(_p(_left_out_rest(dropped, len(shown)), st.body))
+    return story
+
+
+def _left_out_rest(dropped: pd.DataFrame, shown: int) -> str:
+    """The line under a cut list of sites left out: how many more, down to which priority, and where they all are
+    (the workbook of the same list keeps every one)."""
+    rest = dropped.iloc[shown:]
+    words = f"… et {len(rest)} autre(s)"
+    if "Priorité" in rest and rest["Priorité"].notna().any():
+        words += f", de priorité {french_number(float(rest['Priorité'].max()), 2)} ou moins"
+    return words + " : la liste entière est dans le tableur (XLSX) de la même liste."
 
 
 def _page_decoration(sheet: Sheet, printed: str) -> Any:

@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from service.cells import neutralise_formula, workbook_bytes
 from service.export.sheet import DATE_COLUMNS, FILL_IN, NUMBER_COLUMNS, Sheet
 from service.export.values import DIGITS, INT_COLUMNS, day_alone, local_time, missing, records
+from service.plan.model import left_out_why
 
 DATE_NUMBER_FORMAT = "DD/MM/YYYY HH:MM"
 DAY_NUMBER_FORMAT = "DD/MM/YYYY"
@@ -161,6 +162,10 @@ def _info(ws: Worksheet, sheet: Sheet) -> None:
         title = "Sites non retenus" if sheet.ordered else "Sites écartés"
         ws.cell(row=row, column=1, value=f"{title} ({len(dropped)})").font = Font(bold=True)
         row += 1
+        why = left_out_why(dropped["Raison"]) if sheet.ordered and "Raison" in dropped else None
+        if why:
+            ws.cell(row=row, column=1, value=why)
+            row += 1
         for j, name in enumerate(dropped.columns, start=1):
             ws.cell(row=row, column=j, value=str(name)).font = Font(bold=True)
         for values in dropped.itertuples(index=False):

@@ -9,6 +9,7 @@ axis.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,18 @@ from service.plan.modes import Mode, check_mode
 
 #: How a team travels, as a sentence says it ("2 équipes en voiture").
 MODE_LABELS: dict[Mode, str] = {"voiture": "en voiture", "velo": "à vélo", "pied": "à pied"}
+
+#: Why a site that would fit alone was left out of a full shift: said once above the list of sites left out (each
+#: site's own reason says how many minutes it would take and how many are left).
+LEFT_OUT_WHY = "les sites retenus valent plus pour le temps qu'ils prennent"
+
+
+def left_out_why(reasons: Iterable[str]) -> str | None:
+    """The sentence said once above sites left out of a full shift, or None when none was left out for time
+    (only sites too far or closed)."""
+    full = any(str(r).startswith("durée épuisée") for r in reasons)
+    return f"Durée épuisée : {LEFT_OUT_WHY}." if full else None
+
 
 #: Kinds of site, with the label a person reads.
 KIND_LABELS = {

@@ -135,13 +135,13 @@ def _dropped(inst: Instance, routes: list[Route], candidates: gpd.GeoDataFrame, 
             if team < 0:  # no place in any route while it is open
                 reason = (
                     "durée épuisée aux heures où il est ouvert : aucune équipe ne peut y passer alors sans manquer "
-                    "un autre arrêt ; les sites retenus valent plus pour le temps qu'ils prennent"
+                    "un autre arrêt"
                 )
             else:
                 left = inst.budget - totals[team]
                 reason = (
                     f"durée épuisée : l'ajouter demanderait {_fr(extra)} min de plus, il n'en reste que {_fr(left)} "
-                    f"(équipe {team + 1}) ; les sites retenus valent plus pour le temps qu'ils prennent"
+                    f"(équipe {team + 1})"
                 )
         row = candidates.iloc[c]
         rows.append(
