@@ -5,6 +5,7 @@ PostGIS — read in the terminal, as JSON and in the workbook a person opens."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import re
@@ -21,7 +22,7 @@ from openpyxl import load_workbook
 from service.activity.actions import actions_sentence, actions_table
 from service.activity.effect import Counts, Effect, effect_sentences, effect_windows, measure, ring_sentence
 from service.activity.figures import compare, follow_up, windows_of
-from service.activity.printed import change_sentences
+from service.activity.printed import change_sentences, render_pdf
 from service.activity.report import read_activity
 from service.activity.sites import Site
 from service.api import create_app
@@ -114,19 +115,27 @@ def test_the_follow_up_counts_the_service_own_reports_and_the_days_to_their_firs
 
 
 def test_the_changes_are_said_the_way_they_went_even_from_nothing():
-    """A source that did not exist a year earlier rises « from none » (no percentage: there is none), a drop is a
-    drop, and a change chance explains is not said."""
+    """A category that did not exist a year earlier rises « from none » (no percentage: there is none), a drop is
+    a drop, and a change chance explains is not said. A source (a feed) new or silent says so: it changes what
+    is counted, not the nuisance."""
     table = pd.DataFrame(
         [
             ("service", "service_environnement", 19, 0, 0, np.nan, 0.001, True),
             ("commune", "commune_proprete", 120, 140, 180, -1 / 3, 0.004, True),
             ("app", "app_citoyenne", 50, 48, 47, 0.06, 0.9, False),
+            ("ancien", "ancien_formulaire", 0, 12, 30, -1.0, 0.001, True),
         ],
         columns=["key", "libelle", "n", "n_prev", "n_year", "evolution", "p_ajuste", "significatif"],
     )
     assert change_sentences(table, "source") == [
-        "Hausse significative (source) : service_environnement, 19 contre aucun un an plus tôt.",
+        "Nouvelle source : service_environnement, 19 signalements (aucun un an plus tôt).",
         "Baisse significative (source) : commune_proprete, 120 contre 180 un an plus tôt (-33\u202f%).",
+        "Source sans signalement sur la période : ancien_formulaire (30 signalements un an plus tôt).",
+    ]
+    assert change_sentences(table.assign(libelle=["Incinération", "Dépôt", "Bruit", "Odeurs"]), "catégorie") == [
+        "Hausse significative (catégorie) : Incinération, 19 contre aucun un an plus tôt.",
+        "Baisse significative (catégorie) : Dépôt, 120 contre 180 un an plus tôt (-33\u202f%).",
+        "Baisse significative (catégorie) : Odeurs, 0 contre 30 un an plus tôt (-100\u202f%).",
     ]
 
 
@@ -767,6 +776,12 @@ def test_the_activity_report_says_whether_the_period_s_actions_worked(settings, 
     assert (soon["lieu"], soon["verdict"]) == ("PS-0901", "Trop tôt")
     assert soon["avant"] is None and np.isnan(soon["p_ajuste"])  # no count: not measured
     assert actions_sentence(report.actions) == "1 lieu visité pour la première fois : 1 trop tôt pour le dire."
+    # a long place is printed whole, wrapped in its cell (it printed « …123, 4121 Neu… »)
+    long = dataclasses.replace(
+        report, actions=report.actions.assign(libelle="Drève du Bois de Neuville 123, 4121 Neupré")
+    )
+    words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(long, issuer="test"))).pages)
+    assert "Neu…" not in words and "4121 Neupré" in words and "PS-0901 — Drève du Bois de" in words
 
 
 # --- interventions at a place ------------------------------------------------------------------------------------

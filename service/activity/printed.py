@@ -119,9 +119,20 @@ def essentials(activity: Activity) -> list[str]:
 
 def change_sentences(table: pd.DataFrame, what: str) -> list[str]:
     """The significant changes of a table in words: « Hausse significative (catégorie) : Dépôt clandestin, 60
-    contre 20 un an plus tôt (+200 %). »; a row absent a year earlier rises from « aucun »."""
+    contre 20 un an plus tôt (+200 %). »; a row absent a year earlier rises from « aucun ». A source (a file or
+    feed) absent a year earlier, or silent now, is said as such: a feed that started or stopped changes what is
+    counted, not the nuisance."""
     out = []
     for row in table[table["significatif"].astype(bool)].itertuples():
+        if what == "source" and not int(row.n_year):
+            out.append(f"Nouvelle source : {row.libelle}, {_count(row.n, 'signalement')} (aucun un an plus tôt).")
+            continue
+        if what == "source" and not int(row.n):
+            out.append(
+                f"Source sans signalement sur la période : {row.libelle} "
+                f"({_count(row.n_year, 'signalement')} un an plus tôt)."
+            )
+            continue
         word = "Hausse" if int(row.n) > int(row.n_year) else "Baisse"
         before = _number(row.n_year) if int(row.n_year) else "aucun"
         change = f" ({_change(row.evolution)})" if not missing(row.evolution) else ""
@@ -281,7 +292,7 @@ def _actions(table: pd.DataFrame, zone: str, st: Styles) -> Flowable:
     header = ["Lieu", "Action, le", "Avant", "Après", "Au lieu", "Reste de la zone", "Verdict"]
     rows = [
         [
-            f"{r.lieu} — {_short(str(r.libelle), 40)}",
+            f"{r.lieu} — {r.libelle}",  # wrapped whole: the place is what the reader looks for
             f"{r.mesure}, {r.action.tz_convert(zone):%d/%m/%Y}",
             _number(r.avant),
             _number(r.apres),
