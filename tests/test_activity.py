@@ -413,11 +413,11 @@ def test_the_printed_activity_report_says_what_changed_and_writes_numbers_the_fr
     assert "Période Un an plus tôt" in flat  # the chart's legend
     table = flat[flat.index("Signalements par catégorie Catégorie") :]
     assert table.index("Dépôt clandestin 60 30 20 +200") < table.index("Graffiti et tags 10")
-    assert "Délai médian jusqu'à la visite (jours) 2 — — —" in flat
+    assert "Délai médian jusqu'à la visite (jours) 2,0 — — —" in flat
     assert f"Signalements clos 14{pct} — — —" in flat and "Délai médian jusqu'à la clôture (jours) 4,5 — — —" in flat
     follow = flat[flat.index("Suivi des signalements Catégorie") :]
     assert "Part close Délai médian de clôture (jours)" in follow
-    assert f"Dépôt clandestin 60 5 8{pct} 2 8{pct} 17{pct} 4,5" in follow
+    assert f"Dépôt clandestin 60 5 8{pct} 2,0 8{pct} 17{pct} 4,5" in follow
     assert f"Graffiti et tags 10 0 0{pct} — 0{pct} 0{pct} —" in follow
     assert "Délai de clôture calculé sur 8 des 10 signalements clos : les autres n'ont pas de date de clôture" in follow
     assert f"Benjamini–Hochberg au seuil de 5{pct} de fausses alertes" in flat

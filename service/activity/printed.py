@@ -253,10 +253,10 @@ def _follow_up(table: pd.DataFrame, st: Styles) -> list[Flowable]:
             _number(r.n),
             _number(r.visites),
             _percent(r.part_visitee),
-            _number(r.delai_median_j, 1, trim=True),
+            _number(r.delai_median_j, 1),
             _percent(r.part_7_jours),
             _percent(r.part_close),
-            _number(r.cloture_mediane_j, 1, trim=True),
+            _number(r.cloture_mediane_j, 1),
         ]
         for r in table.itertuples()
     ]
@@ -320,8 +320,8 @@ def _figure(value: Any, unit: str) -> str:
         return "—"
     if unit == "part":
         return _percent(value)
-    if unit == "jours":
-        return _number(value, 1, trim=True)
+    if unit == "jours":  # one decimal always: a column reads « 10,0 » above « 8,7 », not « 10 »
+        return _number(value, 1)
     return _number(value)
 
 
