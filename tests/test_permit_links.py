@@ -141,6 +141,19 @@ def test_complaint_trend_in_words():
     assert complaint_trend([now - pd.Timedelta(days=400)], now).code == "aucun"
 
 
+def test_a_clear_rise_is_forecast_by_the_last_half_year():
+    """A facility's complaints next quarter: those of the year per quarter, unless the trend is a clear rise or
+    drop, when the last half-year's rate forecasts (10 in the last 6 months and none before: about 5 a quarter, not
+    2,5). A split that chance explains keeps the year's mean."""
+    from service.permits.followup import expected_complaints
+
+    half = 6 * 30.44
+    assert expected_complaints(10, trend_of(10, 0), 365) == pytest.approx(10 * 91 / half)
+    assert expected_complaints(8, trend_of(0, 8), 365) == 0.0
+    assert expected_complaints(10, trend_of(6, 4), 365) == pytest.approx(10 * 91 / 365)
+    assert expected_complaints(0, trend_of(0, 0), 365) == 0.0
+
+
 def test_a_trend_is_judged_against_the_same_categories_elsewhere_in_the_zone():
     """A facility's 9 complaints of the last half against 1 before: a rise at an even split, but not where the rest
     of the zone's complaints of the same kind doubled too (a season, a campaign: not the facility's own doing),

@@ -28,7 +28,7 @@ from service.permits.advice_pdf import render_advice_pdf
 from service.permits.candidates import followup_sheet
 from service.permits.record import find_permit, permit_record
 from service.plan import Filters, ShiftRequest, plan_shift
-from tests.helpers import NOW, cli_env, load_analysed_demo
+from tests.helpers import NOW, cli_env, load_analysed_demo, run_cli
 
 START = datetime(2026, 11, 20, 8, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 
@@ -244,6 +244,31 @@ def test_avis_command_writes_the_pdf(settings, demo, tmp_path):
         timeout=300,
     )
     assert bad.returncode == 1 and "rayon de 5 m hors des limites" in bad.stderr
+
+
+def test_permis_voir_finds_a_permit_by_the_site_the_lists_give_and_says_its_priority(db, settings, demo, labels):
+    """The follow-up list and the shift sheets name a permit « PER-12 »: « hotspots permis voir » takes that name (and
+    the reference, and the number), shows the categories and visit days as a person reads them, and the priority
+    with its factors, the figure of the follow-up list."""
+    from service.numbers import french_number
+    from service.permits.links import permit_visits
+
+    planted = demo["prevention"]["permits_attracting_reports"][1]
+    permit_id = find_permit(db, planted["reference"])
+    assert find_permit(db, f"per-{permit_id}") == find_permit(db, f"PER {permit_id}") == find_permit(db, str(permit_id))
+    done = run_cli("permis", "voir", f"PER-{permit_id}", env=cli_env(settings, COLUMNS="200"))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith(planted["reference"])
+    label = labels.category(planted["category"])
+    assert label != planted["category"] and f"  • {label} : " in out and f"• {planted['category']} :" not in out
+    record = permit_record(db, settings, permit_id, labels)
+    assert f"Priorité {french_number(record['suivi']['valeur'], 1)} = gravité " in out and " × prévision " in out
+    visited = permit_visits(db, None)["permit_id"].iloc[0]
+    seen = run_cli("permis", "voir", f"PER-{int(visited)}", env=cli_env(settings, COLUMNS="200")).stdout
+    assert re.search(r"  • \d{2}/\d{2}/20\d{2} — ", seen), seen
+    unknown = run_cli("permis", "voir", "PER-999999", env=cli_env(settings))
+    assert unknown.returncode == 1 and "Aucun permis n° 999999" in unknown.stderr and "(PER-12)" in unknown.stderr
 
 
 def test_permit_checks_are_planned_while_the_company_is_open(db, settings, geocoder):

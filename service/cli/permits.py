@@ -124,12 +124,17 @@ def show(
 ) -> None:
     """Un permis : l'installation, les signalements qui lui sont liés (par catégorie et par année, tendance), les
     visites faites sur place, et s'il est à suivre et pourquoi."""
+    import pandas as pd
+
     from service.db.vocabulary import load_labels
+    from service.numbers import french_number
     from service.permits.record import find_permit, permit_record
+    from service.plan.value import formula_words
 
     settings = settings_of(ctx)
     with database(settings) as conn:
-        record = permit_record(conn, settings, find_permit(conn, permis), load_labels(conn))
+        labels = load_labels(conn)
+        record = permit_record(conn, settings, find_permit(conn, permis), labels)
     if json_out:
         print_json(record)
         return
@@ -145,12 +150,18 @@ def show(
         highlight=False,
     )
     for category, years in reports["par_categorie_et_annee"].items():
-        console.print(f"  • {category} : " + ", ".join(f"{y} : {n}" for y, n in years.items()), highlight=False)
+        name = labels.category(category) or category
+        console.print(f"  • {name} : " + ", ".join(f"{y} : {n}" for y, n in years.items()), highlight=False)
     console.print(f"Visites sur place : {len(record['visites'])}", highlight=False)
     for visit in record["visites"][:10]:
-        console.print(f"  • {visit['date'][:10]} — {visit['libelle']}", highlight=False)
+        day = pd.Timestamp(visit["date"]).tz_convert(settings.timezone)
+        console.print(f"  • {day:%d/%m/%Y} — {visit['libelle']}", highlight=False)
     follow = record["suivi"]
     if follow["a_suivre"]:
         console.print("À suivre : " + " ; ".join(follow["raisons"]), highlight=False)
+        # the same figure as the follow-up list's and the planner's, with what it is made of
+        console.print(
+            f"Priorité {french_number(follow['valeur'], 1)} = {formula_words(follow['composantes'])}", highlight=False
+        )
     else:
         console.print("Pas à suivre pour l'instant.", highlight=False)

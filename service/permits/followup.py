@@ -7,9 +7,10 @@ the standard conditions only), or when its facility draws **repeated complaints*
 ``permit_complaints_min`` linked reports over ``permit_complaints_days``).
 
 Its value is on the planner's one scale (:mod:`service.plan.value`): the same factors as a sensitive point,
-computed from the linked reports (gravity, volume, recurrence, recency, trend) and the last visit at the facility,
-times two factors of its own: ``echeance`` (expiry close or just past) and ``conditions`` (never or long not
-checked). :func:`assess` is pure (frames in, frame out); the candidate source and the permit's record use it.
+computed from the linked reports (their gravity, and their number per quarter, that of the last half-year when
+the trend is a clear rise or drop) and the last visit at the facility, times two factors of its own:
+``echeance`` (expiry close or just past) and ``conditions`` (never or long not checked). :func:`assess` is pure
+(frames in, frame out); the candidate source and the permit's record use it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from service.permits.links import ZoneHalves, as_int, trend_halves, trend_of
+from service.permits.links import Trend, ZoneHalves, as_int, trend_halves, trend_of
 from service.plan import value as v
 from service.settings import Settings
 
@@ -87,6 +88,16 @@ def _per_permit(links: pd.DataFrame, stamp: pd.Timestamp, settings: Settings) ->
     for (pid, category), n in mine.groupby(["permit_id", "category"]).size().items():
         out["counts"].setdefault(int(pid), {})[str(category)] = int(n)
     return out
+
+
+def expected_complaints(n: int, trend: Trend, window_days: int) -> float:
+    """The complaints expected next quarter: those of the window per quarter; when the trend is a rise or a
+    drop that chance explains badly, those of its last half per quarter, since the window's mean would lag behind
+    (10 complaints in the last 6 months and none before forecast 5 a quarter, not 2,5)."""
+    if trend.code in ("hausse", "baisse"):
+        half_days = trend.months / 2 * 30.44
+        return trend.recent * 91.0 / half_days
+    return n * 91.0 / window_days
 
 
 def assess(
@@ -165,9 +176,9 @@ def assess(
             grav = CLASS_GRAVITY.get(klass, 2.0) if klass is not None else TYPE_GRAVITY.get(p["permit_type"], 2.0)
         components = v.factors(
             gravity=grav,
-            # complaints per quarter over the window stand for the forecast; a facility due for a check without
-            # complaints still counts as one expected report (the check itself is the service's duty)
-            expected=max(n * 91.0 / settings.permit_complaints_days, 1.0),
+            # a facility due for a check without complaints still counts as one expected report (the check itself
+            # is the service's duty)
+            expected=max(expected_complaints(n, trend, settings.permit_complaints_days), 1.0),
             last_outcome=last_outcome,
         )
         components["echeance"] = echeance

@@ -3,6 +3,7 @@ visits made there, and whether it is due for a check and why."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -25,20 +26,28 @@ from service.permits.links import (
 )
 from service.settings import Settings
 
+#: How to name a permit, said when one is not found.
+PERMIT_KEYS = (
+    "Donnez la référence du fichier importé (PE/2018/0355), le numéro (12) ou le site (PER-12) que donnent "
+    "« hotspots permis suivi » et les listes de tournée."
+)
+
 
 def find_permit(conn: psycopg.Connection[Any], key: str | int) -> int:
-    """A permit's id from its id or its reference (case ignored); a French error when unknown or ambiguous."""
-    if isinstance(key, int) or str(key).strip().isdigit():
-        found = load_permits(conn, [int(key)])
-        if found.empty:
-            raise NotFoundError(f"Aucun permis n° {key}.", hint="Donnez le numéro ou la référence (PE/2018/0355).")
-        return int(found["id"].iloc[0])
-    rows = conn.execute(q("permit_by_reference"), {"reference": str(key).strip()}).fetchall()
+    """A permit's id from its id, its site (``PER-12``, as the follow-up list and the shift sheets name it) or its
+    reference (case ignored); a French error when unknown."""
+    text = str(key).strip()
+    site = re.fullmatch(r"(?i)PER\s*-?\s*(\d+)", text)
+    if isinstance(key, int) or text.isdigit() or site:
+        number = int(site.group(1)) if site else int(text)
+        found = load_permits(conn, [number])
+        if not found.empty:
+            return int(found["id"].iloc[0])
+        if site or isinstance(key, int):
+            raise NotFoundError(f"Aucun permis n° {number}.", hint=PERMIT_KEYS)
+    rows = conn.execute(q("permit_by_reference"), {"reference": text}).fetchall()
     if not rows:
-        raise NotFoundError(
-            f"Aucun permis de référence « {str(key).strip()} ».",
-            hint="Vérifiez la référence (hotspots : liste des permis).",
-        )
+        raise NotFoundError(f"Aucun permis de référence ou de numéro « {text} ».", hint=PERMIT_KEYS)
     return int(rows[0][0])
 
 
