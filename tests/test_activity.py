@@ -19,7 +19,7 @@ import shapely
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from service.activity.actions import actions_sentence, actions_table
+from service.activity.actions import actions_sentence, actions_table, effect_row
 from service.activity.effect import Counts, Effect, effect_sentences, effect_windows, measure, ring_sentence
 from service.activity.figures import compare, follow_up, windows_of
 from service.activity.printed import change_sentences, render_pdf
@@ -448,17 +448,40 @@ def test_the_activity_command_prints_the_tables_and_writes_the_workbook(settings
 
 
 def test_the_effect_compares_the_place_s_change_with_the_zone_s_and_reads_the_ring():
-    """Dumping fell from 40 to 10 at the place while the zone stayed level: a drop a quarter of the zone's, far
-    beyond chance; the ring rose from 20 to 30, a third of what the place lost (a partial displacement)."""
-    found = measure(Counts(40, 10), Counts(20, 30), Counts(1000, 1000))
-    assert found.ratio == pytest.approx(0.25) and found.low < 0.25 < found.high < 0.6
+    """Dumping fell from 80 to 20 at the place while the zone stayed level: a drop a quarter of the zone's, far
+    beyond chance; the ring rose from 40 to 80, two thirds of what the place lost (a partial displacement, the
+    ring's rise itself beyond chance). A ring that went from 20 to 30, or from 1 to none, gives a quotient but no
+    finding: chance explains it, and the sentence says so rather than a displacement or a spread benefit."""
+    found = measure(Counts(80, 20), Counts(40, 80), Counts(1000, 1000))
+    assert found.ratio == pytest.approx(0.25) and found.low < 0.25 < found.high < 0.45
     assert found.significant and found.p_value < 0.001
-    assert found.wdq == pytest.approx(-1 / 3)
-    assert ring_sentence(found.wdq, 200) == (
-        "Autour (200 m) : un report partiel, moindre que la baisse au lieu (quotient de déplacement -0,33)."
+    assert found.wdq == pytest.approx(-2 / 3) and found.ring_significant and found.ring_p < 0.001
+    assert ring_sentence(found, Counts(40, 80), 200) == (
+        "Autour (200 m) : un report partiel, moindre que la baisse au lieu (quotient de déplacement -0,67)."
     )
     moved = measure(Counts(40, 10), Counts(20, 60), Counts(1000, 1000))
-    assert "la nuisance s'est déplacée" in ring_sentence(moved.wdq, 200)
+    assert "la nuisance s'est déplacée" in ring_sentence(moved, Counts(20, 60), 200)
+    weak = measure(Counts(40, 10), Counts(20, 30), Counts(1000, 1000))
+    assert weak.wdq == pytest.approx(-1 / 3) and not weak.ring_significant  # p = 0,197
+    assert ring_sentence(weak, Counts(20, 30), 200) == (
+        "Autour (200 m) : 20 signalements avant, 30 après, un écart au témoin que le hasard peut expliquer "
+        "(p = 0,197) : ni report ni bienfait étendu établi (quotient de déplacement -0,33)."
+    )
+    lone = measure(Counts(43, 3), Counts(1, 0), Counts(864, 827))
+    assert lone.wdq > 0 and "1 signalement avant, 0 après" in ring_sentence(lone, Counts(1, 0), 200)
+    assert "bienfait s'est étendu" not in ring_sentence(lone, Counts(1, 0), 200)
+    # the activity report's verdict (« déplacée autour ») reads the quotient only where the ring's change is a finding
+    site = Site("point", "PS-0001", "Rue Ferrer 12, 4100 Seraing", shapely.Point(0, 0), None)
+    action = pd.Timestamp("2026-06-01", tz="UTC")
+    window = (action - pd.Timedelta(days=92), action + pd.Timedelta(days=92))
+    rows = [
+        effect_row(Effect(site, action, "date donnée", *window, None, 200, p, r, c, measure(p, r, c), ZONE), None)
+        for p, r, c in [
+            (Counts(80, 20), Counts(40, 80), Counts(1000, 1000)),
+            (Counts(40, 10), Counts(20, 30), Counts(1000, 1000)),
+        ]
+    ]
+    assert rows[0]["quotient_deplacement"] == pytest.approx(-2 / 3) and rows[1]["quotient_deplacement"] is None
     level = measure(Counts(12, 10), Counts(3, 3), Counts(1000, 1000))
     assert not level.significant and level.p_value > 0.5  # 12 then 10: chance
     nothing = measure(Counts(0, 0), Counts(3, 1), Counts(1000, 900))
@@ -574,7 +597,11 @@ def test_did_the_action_work_through_the_api_and_the_command(settings, conn, eff
         in said
     )
     assert "un écart que le hasard seul explique mal (rapport 0,20, IC 95 % " in said
-    assert "un report partiel, moindre que la baisse au lieu (quotient de déplacement -0,29)" in said
+    assert (  # 5 then 12 around, against 100 and 100: a rise chance explains, not a displacement
+        "Autour (200 m) : 5 signalements avant, 12 après, un écart au témoin que le hasard peut expliquer (p = 0,131) "
+        ": ni report ni bienfait étendu établi (quotient de déplacement -0,29)." in said
+    )
+    assert body["p_alentours"] == pytest.approx(0.1312, abs=1e-3)
     assert unknown.status_code == 404 and unknown.json()["erreur"] == "Aucun point sensible « PS-9999 »."
     assert (
         two.status_code == 422

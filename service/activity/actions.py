@@ -99,7 +99,8 @@ def effect_row(effect: Effect, category_label: str | None) -> dict[str, Any]:
         "evolution_temoin": effect.control.change,
         "rapport": m.ratio,
         "p": m.p_value,
-        "quotient_deplacement": m.wdq,
+        # a displacement is said only where the ring changed beyond chance (:meth:`Measure.ring_significant`)
+        "quotient_deplacement": m.wdq if m.ring_significant else None,
         "verdict": "",
     }
 

@@ -73,11 +73,18 @@ class Measure:
     high: float | None
     p_value: float | None
     wdq: float | None  # weighted displacement quotient (only when the place dropped relative to the control)
+    ring_p: float | None = None  # exact p-value of the ring's change against the control's (with a wdq)
 
     @property
     def significant(self) -> bool:
         """A change that chance alone would rarely give (p below :data:`ALPHA`)."""
         return self.p_value is not None and self.p_value < ALPHA
+
+    @property
+    def ring_significant(self) -> bool:
+        """The ring changed unlike the control beyond chance: only then is a displacement or a spread benefit said
+        (1 report before and none after around a place gives a quotient, not a finding)."""
+        return self.ring_p is not None and self.ring_p < ALPHA
 
 
 @dataclass(frozen=True)
@@ -181,10 +188,11 @@ def measure(place: Counts, ring: Counts, control: Counts) -> Measure:
     spread = 1.96 * math.sqrt(1 / a_a + 1 / a_b + 1 / c_a + 1 / c_b)
     p_value = float(fisher_exact([[place.after, place.before], [control.after, control.before]])[1])
     success = place.after / control.after - place.before / control.before
-    wdq = None
+    wdq = ring_p = None
     if success < 0:  # the place dropped beyond the zone: did the nuisance move to the ring?
         wdq = (ring.after / control.after - ring.before / control.before) / success
-    return Measure(ratio, ratio * math.exp(-spread), ratio * math.exp(spread), p_value, wdq)
+        ring_p = float(fisher_exact([[ring.after, ring.before], [control.after, control.before]])[1])
+    return Measure(ratio, ratio * math.exp(-spread), ratio * math.exp(spread), p_value, wdq, ring_p)
 
 
 def effect_sentences(effect: Effect, category_label: str | None) -> list[str]:
@@ -216,7 +224,7 @@ def effect_sentences(effect: Effect, category_label: str | None) -> list[str]:
             f"par rapport {CONTROLS[effect.control_kind]} ({change_words(effect.control.change)}), c'est "
             f"{relative} : {verdict}"
         )
-    lines.append(ring_sentence(m.wdq, effect.ring_m))
+    lines.append(ring_sentence(m, effect.ring, effect.ring_m))
     lines.append(_caution(effect.control_kind))
     return lines
 
@@ -237,12 +245,20 @@ def _caution(control: str) -> str:
     )
 
 
-def ring_sentence(wdq: float | None, ring_m: float) -> str:
-    """What happened in the ring around the place, from the weighted displacement quotient."""
+def ring_sentence(m: Measure, counts: Counts, ring_m: float) -> str:
+    """What happened in the ring around the place, from the weighted displacement quotient, said as a displacement
+    or a spread benefit only when the ring's change against the control is one chance explains badly."""
     ring = f"Autour ({french_number(ring_m)} m)"
+    wdq = m.wdq
     if wdq is None:
         return f"{ring} : pas de baisse relative au lieu, la question d'un déplacement ne se pose pas."
     value = f"quotient de déplacement {_decimal(wdq, sign=True)}"
+    if not m.ring_significant:
+        before = f"{counts.before} signalement{'s' if counts.before > 1 else ''}"
+        return (
+            f"{ring} : {before} avant, {counts.after} après, un écart au témoin que le hasard peut expliquer "
+            f"({p_words(m.ring_p)}) : ni report ni bienfait étendu établi ({value})."
+        )
     if wdq <= -1:
         return f"{ring} : la hausse égale ou dépasse la baisse au lieu ({value}) : la nuisance s'est déplacée."
     if wdq < 0:
@@ -389,6 +405,7 @@ def effect_json(effect: Effect, category_label: str | None) -> dict[str, Any]:
         "p": m.p_value,
         "significatif": m.significant,
         "quotient_deplacement": m.wdq,
+        "p_alentours": m.ring_p,
         "par_mois": [{"mois": month, "avant": b, "apres": a} for month, b, a in effect.monthly],
         "phrases": effect_sentences(effect, category_label),
     }

@@ -87,9 +87,9 @@ def effect(
 ) -> Response:
     """Les signalements du lieu avant et après l'action (autant de jours de part et d'autre), ceux de l'anneau
     autour et ceux du témoin (le reste de la zone, ou les autres points sensibles et axes) ; le rapport des
-    évolutions lieu / témoin, son intervalle à 95 %
-    et le test exact de Fisher ; le quotient de déplacement pondéré (Bowers et Johnson) de l'anneau ; et les
-    mêmes conclusions en phrases."""
+    évolutions lieu / témoin, son intervalle à 95 % et le test exact de Fisher ; le quotient de déplacement
+    pondéré (Bowers et Johnson) de l'anneau et le test exact de son changement face au témoin (``p_alentours`` :
+    un report ou un bienfait étendu ne se dit qu'en dessous de 5 %) ; et les mêmes conclusions en phrases."""
     labels = load_labels(conn)
     code = one_category(categorie, labels.categories)
     action = action_day(date, settings.timezone) if date else None
