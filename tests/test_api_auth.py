@@ -146,6 +146,13 @@ def test_login_logout_and_me(app, accounts):
     assert wrong.status_code == 401 and wrong.json()["erreur"] == "Identifiant ou mot de passe incorrect."
     unknown = app.post("/api/connexion", json={"identifiant": "personne", "mot_de_passe": "pas le bon"})
     assert unknown.json() == wrong.json()  # no hint whether the login exists
+    # a form where JSON is expected (an OAuth-style client) is refused in words, without repeating what was typed
+    form = app.post("/api/connexion", data={"username": accounts["lecteur"], "password": "ma phrase secrète"})
+    refused = form.json()
+    assert form.status_code == 422 and refused["erreur"] == "Corps de la requête refusé : objet JSON attendu"
+    assert "Content-Type: application/json" in refused["conseil"] and "secrète" not in form.text
+    number = app.post("/api/connexion", json={"identifiant": accounts["lecteur"], "mot_de_passe": 31415926})
+    assert number.status_code == 422 and number.json()["champ"] == "mot_de_passe" and "31415926" not in number.text
     ok = app.post("/api/connexion", json={"identifiant": accounts["lecteur"], "mot_de_passe": PASSWORDS["lecteur"]})
     assert ok.status_code == 200 and ok.json()["role"] == "lecteur"
     cookie = ok.headers["set-cookie"]

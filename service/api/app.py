@@ -152,22 +152,21 @@ def _error_handlers(app: FastAPI) -> None:
         problems = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "cookie")]
-            problems.append(
-                {
-                    "champ": ".".join(loc) or None,
-                    "valeur": None if err.get("input") is None else str(err.get("input"))[:200],
-                    "motif": _french(err),
-                }
-            )
+            field = ".".join(loc) or None
+            problems.append({"champ": field, "valeur": _shown(field, err.get("input")), "motif": _french(err)})
         first = problems[0] if problems else {"champ": None, "motif": "requête invalide"}
+        if first["champ"] is None:  # the body as a whole: a form, a list or text where an object is expected
+            said = f"Corps de la requête refusé : {first['motif']}"
+            hint = (
+                "Envoyez un objet JSON (en-tête Content-Type: application/json) avec les champs que /docs "
+                "décrit ; rien n'a été enregistré."
+            )
+        else:
+            said = f"Valeur refusée pour « {first['champ']} » : {first['motif']}"
+            hint = "Corrigez la valeur et renvoyez la requête ; rien n'a été enregistré."
         return JSONResponse(
             status_code=422,
-            content={
-                "erreur": f"Valeur refusée pour « {first['champ']} » : {first['motif']}",
-                "conseil": "Corrigez la valeur et renvoyez la requête ; rien n'a été enregistré.",
-                "champ": first["champ"],
-                "problemes": problems,
-            },
+            content={"erreur": said, "conseil": hint, "champ": first["champ"], "problemes": problems},
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -246,6 +245,18 @@ _FRENCH = {
     "string_type": "texte attendu",
     "bool_parsing": "vrai/faux attendu",
 }
+
+
+#: Fields whose value an error never repeats (a password sent as a number, a key in the wrong place).
+SECRET_FIELDS = ("mot_de_passe", "password", "jeton", "token", "api_key", "cle")
+
+
+def _shown(field: str | None, value: Any) -> str | None:
+    """The refused value as the answer repeats it: none for a whole body (a form sent to a JSON address carries
+    the password typed) or a secret field, else its first 200 characters."""
+    if value is None or field is None or any(part in SECRET_FIELDS for part in field.lower().split(".")):
+        return None
+    return str(value)[:200]
 
 
 def _french(err: Any) -> str:
