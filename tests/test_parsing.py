@@ -14,7 +14,7 @@ from service.errors import InvalidValueError
 from service.geo import LAMBERT72, LAMBERT2008, WGS84, project
 from service.ingest.columns import map_columns, normalise_header
 from service.ingest.coords import locate, to_number
-from service.ingest.dates import parse_datetimes
+from service.ingest.dates import on_shift, parse_datetimes
 from service.ingest.header import header_index
 from service.ingest.source import STR
 from service.ingest.vocabulary import normalise_value
@@ -165,3 +165,27 @@ def test_the_not_visited_since_day_starts_at_midnight():
     assert since_date("15/11/2026", "Europe/Brussels").strftime("%d/%m %H:%M") == "15/11 00:00"
     assert since_date("2026-11-15", "Europe/Brussels").strftime("%d/%m %H:%M") == "15/11 00:00"
     assert since_date("  ", "Europe/Brussels") is None
+
+
+def test_a_date_without_its_day_or_year_is_completed_from_its_shift():
+    """An hour alone falls in the 24 hours from 6 hours before the shift's start; a day and month in the year
+    nearest it; anything else, or a row without a shift, is left as written (and refused as it is if it must be)."""
+    cases = [
+        ("17h30", "2026-12-06 08:00", "06/12/2026 17:30"),
+        ("20h30", "2026-12-06 08:00", "06/12/2026 20:30"),  # a long day, not the evening before
+        ("23h30", "2026-11-20 00:00", "19/11/2026 23:30"),  # a shift starting at midnight
+        ("1h30", "2026-12-06 22:00", "07/12/2026 01:30"),  # a night shift
+        ("17 h 05", "2026-12-06 08:00", "06/12/2026 17:05"),
+        ("9u15", "2026-12-06 08:00", "06/12/2026 09:15"),
+        ("6/12 17:30", "2026-12-06 08:00", "06/12/2026 17:30"),
+        ("2/1 8h", "2026-12-30 08:00", "02/01/2027 8h"),  # the new year's day after a shift of 30 December
+        ("06/12/2026 17h", "2026-12-06 08:00", "06/12/2026 17h"),
+        ("25h", "2026-12-06 08:00", "25h"),
+        ("31/02", "2026-12-06 08:00", "31/02"),
+        ("17h30", None, "17h30"),
+    ]
+    values = pd.Series([c[0] for c in cases], dtype="string")
+    starts = pd.Series([pd.Timestamp(c[1]) if c[1] else pd.NaT for c in cases])
+    assert on_shift(values, starts).tolist() == [c[2] for c in cases]
+    parsed, reasons = parse_datetimes(on_shift(values, starts), tz="Europe/Brussels")
+    assert parsed.iloc[2] == pd.Timestamp("2026-11-19 22:30", tz="UTC") and reasons.iloc[-1] == "date illisible"

@@ -884,6 +884,40 @@ def test_a_shift_starting_at_midnight_takes_the_visits_of_its_hour_before(settin
     assert done[:2] == [True, False]
 
 
+def test_a_stop_s_hour_alone_falls_on_the_shift_s_day(settings, db, geocoder, tmp_path):
+    """The printed sheet asks for the hour of each stop (« Heure ____ »), and that is what an officer copies into the
+    workbook: « 9h05 » falls on the shift's day, « 20/11 10h » in its year; on a shift starting at midnight « 23h30 »
+    is the evening before. Without a known shift the hour alone stays unreadable, said with the forms accepted."""
+    stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=150), geocoder=geocoder, now=NOW))
+    sheet = tmp_path / "heures_seules.csv"
+    unknown = ["", "T999-E1-01", "PS-0001", "", "", "", "Nettoyé", "9h30", "Agent Dupont", "", "tournee"]
+    _sheet_csv(stored, sheet, {0: ("Nettoyé", "9h05"), 1: ("À revoir", "20/11 10h")}, extra_rows=[unknown])
+    summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert summary.balanced and summary.inserted == 2
+    visits = db.execute(
+        "SELECT s.ref, to_char(v.visited_at AT TIME ZONE 'Europe/Brussels', 'DD/MM/YYYY HH24:MI')"
+        " FROM visits v JOIN plan_stops s ON s.id = v.plan_stop_id WHERE s.plan_id = %s ORDER BY s.ref",
+        (stored.plan_id,),
+    ).fetchall()
+    refs = list(stored.stops["ref"])
+    assert visits == [(refs[0], "20/11/2026 09:05"), (refs[1], "20/11/2026 10:00")]
+    said = "Date de visite « 9h30 » : date de visite illisible (formats acceptés"
+    assert any(said in line for line in summary.reject_lines())
+    midnight = datetime(2026, 11, 20, 0, 0, tzinfo=BRUSSELS)
+    night = store_plan(
+        db, plan_shift(db, settings, _shift(starts_at=midnight, budget_minutes=90), geocoder=geocoder, now=NOW)
+    )
+    late = tmp_path / "nuit.csv"
+    _sheet_csv(night, late, {0: ("Rien constaté", "23h30")})
+    assert ingest_file(db, late, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW).inserted == 1
+    seen = db.execute(
+        "SELECT to_char(v.visited_at AT TIME ZONE 'Europe/Brussels', 'DD/MM/YYYY HH24:MI') FROM visits v"
+        " JOIN plan_stops s ON s.id = v.plan_stop_id WHERE s.plan_id = %s",
+        (night.plan_id,),
+    ).fetchall()
+    assert seen == [("19/11/2026 23:30",)]
+
+
 def test_a_stop_s_outcome_is_recorded_in_the_field_once(settings, db, geocoder, planner):
     """On the phone at a stop of the shift: the visit goes to the stop (the shift counts it as done) and to its site
     (a point's priority follows the outcome), at the stop's place; sent again with the device's key (a lost answer)

@@ -8,6 +8,7 @@ validators (:mod:`service.ingest.validate`); the underscored ones are this modul
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,6 +75,9 @@ class Context:
     communes: tuple[tuple[str, BaseGeometry], ...] = ()
     #: the official addresses with their commune, for the commune of rows given with coordinates but no commune
     addresses: AddressCommunes | None = None
+    #: the start of each planned shift (its number → local date and time): a visit of a shift's stop written
+    #: with the hour alone (as the printed sheet asks for it) falls on the shift's day
+    shift_starts: Mapping[int, datetime] = field(default_factory=dict)
 
 
 @dataclass

@@ -110,6 +110,60 @@ def _fast_path(text: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray]:
     return _localise(local, tz), parsed
 
 
+#: An hour alone, as a shift sheet asks for it (« Heure ») : 17h, 17h30, 17:30, 17 h 30, 17u30.
+_HOUR_ALONE = re.compile(r"^(\d{1,2})\s*(?:[hHuU:]|heures?)\s*(\d{2})?$")
+#: How long before its start a shift's hour alone can fall (a visit on the way, a shift starting at midnight).
+SHIFT_EARLY = pd.Timedelta(hours=6)
+#: A day and month without a year, with or without an hour: 6/12, 06/12 17:30, 6.12 17h30.
+_DAY_MONTH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:\s+(.+))?$")
+
+
+def on_shift(values: pd.Series, starts: pd.Series) -> pd.Series:
+    """Complete the dates written without their day or year from the start of the shift they belong to (local
+    time, NaT where unknown): an hour alone (« 17h30 ») falls in the 24 hours from 6 hours before that start
+    (« 23h30 » on a shift starting at midnight is the evening before; « 1h30 » on one starting at 22:00 the night
+    after; « 20h30 » on one starting at 8:00 the same day), a day and month (« 6/12 17:30 ») in the year nearest
+    it. Other values, and rows without a start, are left as written; what is completed reads « 06/12/2026 17:30 ».
+    """
+    out = values.astype(object).copy()
+    for i, (text, start) in enumerate(zip(values.tolist(), starts.tolist(), strict=True)):
+        if not isinstance(text, str) or start is None or pd.isna(start):
+            continue
+        start = pd.Timestamp(start)
+        written = text.strip()
+        hour = _HOUR_ALONE.match(written)
+        if hour:
+            hours, minutes = int(hour[1]), int(hour[2] or 0)
+            if hours > 23 or minutes > 59:
+                continue  # « 25h »: left as written, refused as it is
+            # the one such time in the 24 hours from SHIFT_EARLY before the start
+            when, earliest = start.normalize() + pd.Timedelta(hours=hours, minutes=minutes), start - SHIFT_EARLY
+            if when < earliest:
+                when += pd.Timedelta(days=1)
+            elif when >= earliest + pd.Timedelta(days=1):
+                when -= pd.Timedelta(days=1)
+            out.iloc[i] = f"{when:%d/%m/%Y %H:%M}"
+            continue
+        short = _DAY_MONTH.match(written)
+        if short:
+            day_n, month = int(short[1]), int(short[2])
+            valid = [y for y in (start.year - 1, start.year, start.year + 1) if _is_day(y, month, day_n)]
+            if not valid:
+                continue  # « 31/02 »: left as written, refused as it is
+            year = min(valid, key=lambda y: abs(pd.Timestamp(y, month, day_n) - start.normalize()))
+            rest = f" {short[3].strip()}" if short[3] else ""
+            out.iloc[i] = f"{day_n:02d}/{month:02d}/{year}{rest}"
+    return out.astype(values.dtype)
+
+
+def _is_day(year: int, month: int, day: int) -> bool:
+    try:
+        pd.Timestamp(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_datetimes(values: pd.Series, *, tz: str = DEFAULT_TIMEZONE) -> tuple[pd.Series, pd.Series]:
     """Parse ``values`` (strings or None). Returns (UTC timestamps with NaT where invalid, reasons)."""
     text = values.astype(STR).str.strip()

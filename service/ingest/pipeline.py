@@ -183,7 +183,14 @@ def validation_context(
         default_source=default_source,
         forced_crs=forced_crs,
         timezone=settings.timezone,
+        shift_starts=shift_starts(conn, settings.timezone),
     )
+
+
+def shift_starts(conn: psycopg.Connection[Any], timezone: str) -> dict[int, datetime]:
+    """Each planned shift's local start, for the visits of its stops written with the hour alone."""
+    rows = conn.execute("SELECT id, starts_at AT TIME ZONE %(zone)s FROM plans", {"zone": timezone}).fetchall()
+    return {int(shift): start for shift, start in rows}
 
 
 # -- the batch, step by step -------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from service.ingest.checks import (
     validated,
 )
 from service.ingest.columns import ColumnMap
-from service.ingest.dates import ACCEPTED_FORMS, parse_dates
+from service.ingest.dates import ACCEPTED_FORMS, on_shift, parse_dates
 from service.ingest.source import STR
 
 
@@ -189,7 +189,8 @@ def _half_filled_stops(problems: Problems, stop_ref: pd.Series, outcome: pd.Seri
 def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:
     """Visits: a date, an outcome, and a place or the report they follow."""
     problems = first_checks(chunk, cmap, "visits")
-    visited = check_date(chunk, cmap, "visited_at", ctx, problems, "date de visite")
+    stop_ref = canonical_stop_refs(field_text(chunk, cmap, "stop_ref"))
+    visited = check_date(_on_shift_day(chunk, cmap, stop_ref, ctx), cmap, "visited_at", ctx, problems, "date de visite")
     raw_outcome = field_text(chunk, cmap, "outcome")
     outcome = map_vocabulary(raw_outcome, ctx.vocab.outcomes, cmap, "outcome", problems, "résultat", required=True)
     category = map_vocabulary(
@@ -203,7 +204,6 @@ def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Valid
         feminine=True,
     )
     report_ref = field_text(chunk, cmap, "report_ref")
-    stop_ref = canonical_stop_refs(field_text(chunk, cmap, "stop_ref"))
     raw_visited = field_text(chunk, cmap, "visited_at")
     _not_done_stops(problems, stop_ref, raw_outcome, raw_visited)
     _half_filled_stops(problems, stop_ref, raw_outcome, raw_visited)
@@ -227,6 +227,21 @@ def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Valid
         index=chunk.index,
     )
     return validated(chunk, cmap, good, problems)
+
+
+def _on_shift_day(chunk: pd.DataFrame, cmap: ColumnMap, stop_ref: pd.Series, ctx: Context) -> pd.DataFrame:
+    """The rows with the visit date of a shift's stop completed from the shift's start when written with the hour
+    alone (« 17h30 », what the printed sheet asks for) or without the year (« 6/12 17:30 »); others as read."""
+    header = cmap.fields.get("visited_at")
+    if header is None or not ctx.shift_starts or stop_ref.isna().all():
+        return chunk
+    shift = pd.to_numeric(stop_ref.str.extract(r"^T(\d+)-E\d+-\d+$")[0], errors="coerce")
+    starts = shift.map(lambda n: ctx.shift_starts.get(int(n)) if not pd.isna(n) else None)
+    if starts.isna().all():
+        return chunk
+    completed = chunk.copy()
+    completed[header] = on_shift(chunk[header].astype(STR), starts)
+    return completed
 
 
 _PERMIT_TYPES = (
