@@ -196,6 +196,21 @@ def test_the_served_demo_points_the_phone_to_its_first_shift(settings, tmp_path)
     assert "sur le téléphone" not in quiet and "carte publique" not in quiet  # not served: no address to give
 
 
+def test_a_demo_served_on_another_port_links_its_first_shift_to_that_port(settings, monkeypatch):
+    """``make demo PORT=8765``: the first shift's files link to the map served on 8765 (they linked to 8000, where
+    nothing answered); an address given in HOTSPOTS_EXPORT_BASE_URL is kept."""
+    from service.cli.demo import linked_to_server
+    from service.settings import Settings
+
+    monkeypatch.delenv("HOTSPOTS_EXPORT_BASE_URL", raising=False)
+    bare = Settings(_env_file=None, pg_port=settings.pg_port)
+    assert "export_base_url" not in bare.model_fields_set and bare.export_base_url == "http://127.0.0.1:8000"
+    assert linked_to_server(bare, "127.0.0.1", 8765).export_base_url == "http://127.0.0.1:8765"
+    assert linked_to_server(bare, "0.0.0.0", 8766).export_base_url == "http://127.0.0.1:8766"
+    given = Settings(_env_file=None, export_base_url="https://hotspots.zone.example")
+    assert linked_to_server(given, "127.0.0.1", 8765).export_base_url == "https://hotspots.zone.example"
+
+
 def test_sites_left_out_before_the_computation_are_counted_by_reason():
     """The plan's summary line says why sites were left out, as counted from their reasons (not one fixed word)."""
     from service.cli.plan import _excluded_words

@@ -65,7 +65,7 @@ def demo(
 ) -> None:
     """Démonstration complète : démarre la base, génère, importe et analyse le jeu de démonstration, planifie
     une première tournée, puis (avec --servir) sert l'API et la carte avec un compte de démonstration."""
-    settings = settings_of(ctx)
+    settings = linked_to_server(settings_of(ctx), host, port) if servir else settings_of(ctx)
 
     def ingest(path: Path, options: IngestOptions, geocoder: Any) -> BatchSummary:
         return run_ingest(settings, path, options, show_progress=not json_out, geocoder=geocoder)
@@ -104,6 +104,20 @@ def demo(
     else:
         for line in next_steps(settings, done, run.pack, url=None):
             console.print(line, highlight=False)
+
+
+def served_url(host: str, port: int) -> str:
+    """The address of the demo's server as this machine reaches it (``http://127.0.0.1:8765``)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (the address the server listens on)
+    return f"http://{shown}:{port}"
+
+
+def linked_to_server(settings: Settings, host: str, port: int) -> Settings:
+    """The settings of a served demo: the first shift's links (« Voir sur la carte », the sheet's QR code) go to
+    the map it serves (``make demo PORT=8765``), unless ``HOTSPOTS_EXPORT_BASE_URL`` is given."""
+    if "export_base_url" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"export_base_url": served_url(host, port)})
 
 
 def meeting_line(stored: Any, zone: str) -> str:
@@ -185,9 +199,9 @@ def _serve_demo(ctx: typer.Context, host: str, port: int, done: DemoLoad, pack: 
         f"Compte de démonstration : identifiant [bold]demo[/bold], mot de passe [bold]{password}[/bold] "
         "(rôle planificateur ; un nouveau mot de passe à chaque démonstration)."
     )
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (the address the server listens on)
-    for line in next_steps(settings, done, pack, url=f"http://{shown}:{port}"):
+    url = served_url(host, port)
+    for line in next_steps(settings, done, pack, url=url):
         console.print(line, highlight=False)
-    console.print(f"[bold]Carte : http://{shown}:{port}/[/bold] — Ctrl+C pour arrêter.", highlight=False)
+    console.print(f"[bold]Carte : {url}/[/bold] — Ctrl+C pour arrêter.", highlight=False)
     # the demonstration shows the public map too (hexagon counts only; off by default: HOTSPOTS_PUBLIC_MAP)
     run_server(settings.model_copy(update={"public_map": True}), host=host, port=port)
