@@ -239,6 +239,33 @@ def test_the_first_sensitive_points_capture_more_than_the_busiest_places():
     assert ours["captures"] >= 0.9 * new_in_test
 
 
+def test_a_sensitive_point_is_forecast_from_its_own_reports_not_its_cell_s_share():
+    """Two corners 40 m apart in one 100 m cell, 24 reports each: one active the first six months and silent for a
+    year, the other active the last six. By share of the cell's reports both took half its forecast (the silent
+    corner « 5,6 reports expected » a year after its last one); from their own reports, the active corner takes
+    most, and the two still add up to the cell's forecast."""
+    from service.analyse.forecast import Features
+    from service.analyse.place_forecast import place_forecasts
+
+    rng = np.random.default_rng(5)
+    town = _moving_places(2)  # places that move: the repeat term is chosen
+    old_x, old_y, old_w = _places(rng, [(238010.0, 143010.0)], [(0, 6)], per_month=4, spread=3.0)
+    new_x, new_y, new_w = _places(rng, [(238050.0, 143050.0)], [(12, 18)], per_month=4, spread=3.0)
+    corners = _frame(np.r_[old_x, new_x], np.r_[old_y, new_y], old_w.append(new_w))
+    reports = gpd.GeoDataFrame(pd.concat([town, corners], ignore_index=True), crs=CRS)
+    labels = np.r_[np.full(len(town), -1), np.zeros(len(old_x), int), np.ones(len(new_x), int)]
+    now = (START + pd.Timedelta(days=18 * 30.44)).tz_convert("UTC")
+    forecast, choice = place_forecasts(reports, labels, [0, 1], now=now)
+    assert choice.params.half_life is not None
+    assert forecast[1] > 3 * forecast[0] > 0  # by share of the cell: equal
+    area = footprint_area(reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy(), cell=100.0, crs=CRS)
+    cells = area.index_of(corners.geometry.x.to_numpy(), corners.geometry.y.to_numpy())
+    assert len(set(cells)) == 1  # one cell, and nothing else in it
+    events = events_on(reports, area)
+    expected = predict(Features(events, area), time_of(now, events.month0), 3.0, replace(choice.params, shrink=0.0))
+    assert forecast[0] + forecast[1] == pytest.approx(expected[cells[0]], rel=1e-9)
+
+
 def test_a_long_history_is_back_tested_on_its_latest_windows():
     """Twelve years of reports: the windows are the latest ones, the training behind them is the whole past."""
     rng = np.random.default_rng(10)

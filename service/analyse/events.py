@@ -85,6 +85,13 @@ def time_of(stamp: pd.Timestamp, month0: int, zone: str = DEFAULT_TIMEZONE) -> f
     return float(month[0] - month0 + fraction[0])
 
 
+def times_of(when: pd.Series, month0: int, zone: str = DEFAULT_TIMEZONE, *, month_only: bool = False) -> np.ndarray:
+    """Instants on the clock of :class:`Events`, one per row and in the rows' order (mid-month for month-only
+    data, as :func:`events_on` places them)."""
+    month, fraction, _ = _month_parts(when, zone)
+    return np.asarray((month - month0) + (0.5 if month_only else fraction), dtype=float)
+
+
 def events_on(points: gpd.GeoDataFrame, area: StudyArea, zone: str = DEFAULT_TIMEZONE) -> Events:
     """The dated ``points`` (``observed_at``, optional ``category``) that fall in ``area``, on a clock of the
     months of ``zone`` (the service's time zone)."""

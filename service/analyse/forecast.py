@@ -200,6 +200,20 @@ class Features:
         mixed = (1 - background) * recent + background * self.long_rate(origin)
         return mixed, (1 - background) * covered + background * months
 
+    def event_rates(self, ages: np.ndarray, origin: float, half_life: float | None, background: float) -> np.ndarray:
+        """What each event ``ages`` months before ``origin`` adds to its cell's :meth:`rate` (reports per
+        month): the time terms are sums over events, so a cell's rate is the sum of its events' shares, and
+        the events of one place give that place's own rate (0 for an event at or after ``origin``)."""
+        months = self.months(origin)
+        long = np.full(len(ages), 1.0 / months)
+        if half_life is None:
+            out = long
+        else:
+            covered = half_life / np.log(2) * (1 - 0.5 ** (months / half_life))
+            recent = np.power(0.5, np.maximum(ages, 0.0) / half_life) / covered
+            out = recent if background == 0 else (1 - background) * recent + background * long
+        return np.where(ages > 0, out, 0.0)
+
     def smoothed_rate(self, origin: float, half_life: float | None, background: float, radius: float) -> np.ndarray:
         """The neighbourhood sum of :meth:`rate` (linear in the time terms, so each term is smoothed once)."""
         if half_life is None:

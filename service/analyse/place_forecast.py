@@ -4,22 +4,22 @@ The sensitive points are what the service acts on, so their order must say where
 cells of the reports' footprint (and, with exposure, of the address points) get the expected counts of
 :mod:`service.analyse.forecast` for the next ``horizon`` months, with parameters chosen by rolling-origin
 validation on the reports' own history (nothing after ``now``); a point, already shown to be more than chance by
-its own test, is forecast from the time terms alone (no pooling toward its neighbourhood). A point receives,
-from each cell it touches, the share of that cell's forecast that its own reports make of the cell's reports: a
-corner that holds every report of its cell takes the whole forecast, a point that holds two of ten takes a fifth.
+its own test, is forecast from the time terms alone (no pooling toward its neighbourhood). Those terms are sums
+over reports (each weighs by its age, plus an even share of the long-term rate), so a point's forecast is the
+sum over its own reports, with its cells' seasonal factor: a corner that holds every report of its cell takes
+the cell's whole forecast; a corner whose reports are a year old, in a cell whose recent reports are others',
+takes the little its old reports still weigh, and a new corner beside old reports takes its own recent weight.
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from service.analyse.area import StudyArea, exposure_per_cell, footprint_area
-from service.analyse.events import events_on, time_of
-from service.analyse.forecast import Choice, Features, choose, predict
+from service.analyse.events import events_on, time_of, times_of
+from service.analyse.forecast import Choice, Features, choose
 from service.settings import DEFAULT_TIMEZONE
 
 HORIZON_MONTHS = 3.0
@@ -54,14 +54,15 @@ def place_forecasts(
     choice = choose(features, origin, horizon, folds=folds)
     # a sensitive point has passed its own test: its own reports speak for it, without the pooling toward the
     # neighbourhood that ranks cells of a few reports (it would drag a lone busy corner toward a quiet street)
-    expected = predict(features, origin, horizon, replace(choice.params, shrink=0.0))
+    params = choice.params
+    t = times_of(reports["observed_at"], events.month0, zone, month_only=events.month_only)
+    own = features.event_rates(origin - t, origin, params.half_life, params.background) * horizon
     cells = area.index_of(x, y)
-    past = (pd.to_datetime(reports["observed_at"], utc=True) < now).to_numpy()
-    per_cell = np.bincount(cells[past], minlength=area.n).astype(float)
-    wanted = past & np.isin(labels, places)
-    pairs, own = np.unique(np.column_stack([labels[wanted], cells[wanted]]), axis=0, return_counts=True)
-    share = own / per_cell[pairs[:, 1]]
-    totals = np.zeros(len(places))
+    factor = features.seasonal_factor(origin, horizon) if params.seasonal else None
+    if factor is not None:
+        own = own * np.where(cells >= 0, factor[np.maximum(cells, 0)], 1.0)
+    wanted = (cells >= 0) & np.isin(labels, places)
     slot = {label: i for i, label in enumerate(places)}
-    np.add.at(totals, [slot[int(label)] for label in pairs[:, 0]], expected[pairs[:, 1]] * share)
+    totals = np.zeros(len(places))
+    np.add.at(totals, [slot[int(label)] for label in labels[wanted]], own[wanted])
     return {label: float(totals[slot[label]]) for label in places}, choice
