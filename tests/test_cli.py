@@ -6,7 +6,7 @@ import csv
 import json
 import re
 import subprocess
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from service.labels import STATE_LABELS, TREND_LABELS
@@ -209,6 +209,20 @@ def test_a_demo_served_on_another_port_links_its_first_shift_to_that_port(settin
     assert linked_to_server(bare, "0.0.0.0", 8766).export_base_url == "http://127.0.0.1:8766"
     given = Settings(_env_file=None, export_base_url="https://hotspots.zone.example")
     assert linked_to_server(given, "127.0.0.1", 8765).export_base_url == "https://hotspots.zone.example"
+
+
+def test_a_shift_under_way_says_its_stops_ahead_are_to_come_not_missed():
+    """« hotspots tournees --numero N » during the shift: a stop already reached without a result is « non fait »,
+    one not yet reached « à venir » (it read « non fait » two hours before its time)."""
+    from service.cli.plan import _result_cell
+
+    now = datetime(2026, 12, 6, 16, 0, tzinfo=UTC)
+    passed = {"done_outcome": None, "arrival": datetime(2026, 12, 6, 15, 50, tzinfo=UTC)}
+    ahead = {"done_outcome": float("nan"), "arrival": datetime(2026, 12, 6, 17, 49, tzinfo=UTC)}
+    cleaned = {"done_outcome": "nettoye", "arrival": datetime(2026, 12, 6, 17, 49, tzinfo=UTC)}
+    assert _result_cell(passed, {"nettoye": "Nettoyé"}, now) == "non fait"
+    assert _result_cell(ahead, {"nettoye": "Nettoyé"}, now) == "à venir"
+    assert _result_cell(cleaned, {"nettoye": "Nettoyé"}, now) == "Nettoyé"
 
 
 def test_sites_left_out_before_the_computation_are_counted_by_reason():

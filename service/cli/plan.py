@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -83,11 +84,12 @@ def _outcome_words(conn: Any) -> dict[str, str]:
     return load_labels(conn).outcomes
 
 
-def _result_cell(stop: dict[str, Any], outcomes: dict[str, str] | None) -> str:
-    """A stop's result for the table: the outcome's label, or « non fait »."""
+def _result_cell(stop: dict[str, Any], outcomes: dict[str, str] | None, now: datetime) -> str:
+    """A stop's result for the table: the outcome's label, « à venir » for a stop of a shift under way not yet
+    reached (its planned arrival after ``now``), else « non fait »."""
     code = stop.get("done_outcome")
     if code is None or (isinstance(code, float) and code != code):
-        return "non fait"
+        return "à venir" if stop["arrival"] > now else "non fait"
     return (outcomes or {}).get(str(code), str(code))
 
 
@@ -124,6 +126,7 @@ def show_plan(
         highlight=False,
     )
     team_minutes = summary.get("equipes_minutes", [])
+    now = datetime.now(UTC)
     meetings = bool(stored.stops["appointment_at"].notna().any())  # a column of appointments only when there are
     for team, stops in stored.stops.groupby("team", sort=True):
         table = Table(title=f"Équipe {team} — {number(team_minutes[int(team) - 1], 1) if team_minutes else '?'} min")
@@ -132,7 +135,7 @@ def show_plan(
         for column in [*columns, "priorité", "trajet", "sur place", *(["résultat"] if results else [])]:
             table.add_column(column)
         for s in stops.to_dict("records"):
-            done = _result_cell(s, outcomes) if results else None
+            done = _result_cell(s, outcomes, now) if results else None
             if float(s["pause_before_minutes"]) > 0:  # the team rests on arrival, before its first stop's window
                 _say_break(
                     table, s, f"pause de {number(float(s['pause_before_minutes']))} min à l'arrivée", meetings, zone
