@@ -126,10 +126,10 @@ def on_shift(values: pd.Series, starts: pd.Series) -> pd.Series:
     it. Other values, and rows without a start, are left as written; what is completed reads « 06/12/2026 17:30 ».
     """
     out = values.astype(object).copy()
-    for i, (text, start) in enumerate(zip(values.tolist(), starts.tolist(), strict=True)):
-        if not isinstance(text, str) or start is None or pd.isna(start):
+    for i in np.flatnonzero(starts.notna().to_numpy()):  # the rows of a known shift only: a few per file
+        text, start = values.iloc[i], pd.Timestamp(starts.iloc[i])
+        if not isinstance(text, str):
             continue
-        start = pd.Timestamp(start)
         written = text.strip()
         hour = _HOUR_ALONE.match(written)
         if hour:
