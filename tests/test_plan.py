@@ -887,7 +887,7 @@ def test_a_shift_starting_at_midnight_takes_the_visits_of_its_hour_before(settin
 def test_a_stop_s_hour_alone_falls_on_the_shift_s_day(settings, db, geocoder, tmp_path):
     """The printed sheet asks for the hour of each stop (« Heure ____ »), and that is what an officer copies into the
     workbook: « 9h05 » falls on the shift's day, « 20/11 10h » in its year; on a shift starting at midnight « 23h30 »
-    is the evening before. Without a known shift the hour alone stays unreadable, said with the forms accepted."""
+    is the evening before. On the row of a stop of no known shift, the hour alone is refused saying why."""
     stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=150), geocoder=geocoder, now=NOW))
     sheet = tmp_path / "heures_seules.csv"
     unknown = ["", "T999-E1-01", "PS-0001", "", "", "", "Nettoyé", "9h30", "Agent Dupont", "", "tournee"]
@@ -901,8 +901,16 @@ def test_a_stop_s_hour_alone_falls_on_the_shift_s_day(settings, db, geocoder, tm
     ).fetchall()
     refs = list(stored.stops["ref"])
     assert visits == [(refs[0], "20/11/2026 09:05"), (refs[1], "20/11/2026 10:00")]
-    said = "Date de visite « 9h30 » : date de visite illisible (formats acceptés"
-    assert any(said in line for line in summary.reject_lines())
+    said = (
+        "Date de visite « 9h30 » : l'heure seule (ou le jour sans l'année) se lit au jour de la tournée de l'arrêt, "
+        "mais cet arrêt n'est d'aucune tournée enregistrée : vérifiez la colonne « Arrêt »"
+    )
+    assert any(said in line for line in summary.reject_lines()), summary.reject_lines()
+    assert not any("illisible" in line for line in summary.reject_lines())
+    loose = tmp_path / "visite_sans_tournee.csv"
+    loose.write_text("Date de visite;Résultat;Adresse;Code postal;Commune\n14h30;Nettoyé;Rue Ferrer 12;4100;Seraing\n")
+    refused = ingest_file(db, loose, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW).reject_lines()
+    assert "« 14h30 » : l'heure seule (ou le jour sans l'année) ne se lit que sur la ligne d'un arrêt" in refused[1]
     midnight = datetime(2026, 11, 20, 0, 0, tzinfo=BRUSSELS)
     night = store_plan(
         db, plan_shift(db, settings, _shift(starts_at=midnight, budget_minutes=90), geocoder=geocoder, now=NOW)

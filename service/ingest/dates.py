@@ -156,6 +156,14 @@ def on_shift(values: pd.Series, starts: pd.Series) -> pd.Series:
     return out.astype(values.dtype)
 
 
+def needs_day(values: pd.Series) -> pd.Series:
+    """True where a value is an hour alone or a day without its year: what :func:`on_shift` completes."""
+    text = values.astype(STR).str.strip()
+    hour = text.str.match(_HOUR_ALONE.pattern).fillna(False)
+    short = text.str.match(_DAY_MONTH.pattern).fillna(False)
+    return (hour | short).astype(bool)
+
+
 def _is_day(year: int, month: int, day: int) -> bool:
     try:
         pd.Timestamp(year, month, day)

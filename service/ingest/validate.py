@@ -25,7 +25,7 @@ from service.ingest.checks import (
     validated,
 )
 from service.ingest.columns import ColumnMap
-from service.ingest.dates import ACCEPTED_FORMS, on_shift, parse_dates
+from service.ingest.dates import ACCEPTED_FORMS, needs_day, on_shift, parse_dates
 from service.ingest.source import STR
 
 
@@ -176,6 +176,29 @@ def _replace_reason(problems: Problems, rows: Any, generic: str, label: str, val
     problems.add(rows, label, values, why, column=column)
 
 
+#: An hour alone (or a day without its year) where no shift gives the day: said so, not « illisible ».
+HOUR_WITHOUT_STOP = (
+    "l'heure seule (ou le jour sans l'année) ne se lit que sur la ligne d'un arrêt de tournée (colonne « Arrêt », "
+    "T12-E1-03), au jour de la tournée ; écrivez le jour et l'heure (par exemple 30/11/2026 14h30)"
+)
+HOUR_OF_UNKNOWN_STOP = (
+    "l'heure seule (ou le jour sans l'année) se lit au jour de la tournée de l'arrêt, mais cet arrêt n'est d'aucune "
+    "tournée enregistrée : vérifiez la colonne « Arrêt », ou écrivez le jour et l'heure (par exemple 30/11/2026 "
+    "14h30)"
+)
+
+
+def _hours_without_shift(problems: Problems, stop_ref: pd.Series, visited: pd.Series, ctx: Context) -> None:
+    """A date written with the hour alone where no known shift gives the day gets a reason saying why."""
+    shift = pd.to_numeric(stop_ref.str.extract(r"^T(\d+)-E\d+-\d+$")[0], errors="coerce")
+    known = shift.isin(list(ctx.shift_starts)).to_numpy(dtype=bool)
+    short = needs_day(visited).to_numpy(dtype=bool) & ~known
+    generic = f"date de visite illisible (formats acceptés : {ACCEPTED_FORMS})"
+    on_stop = stop_ref.notna().to_numpy(dtype=bool)
+    _replace_reason(problems, short & ~on_stop, generic, "date de visite", visited, HOUR_WITHOUT_STOP)
+    _replace_reason(problems, short & on_stop, generic, "date de visite", visited, HOUR_OF_UNKNOWN_STOP)
+
+
 def _half_filled_stops(problems: Problems, stop_ref: pd.Series, outcome: pd.Series, visited: pd.Series) -> None:
     """A plan sheet's row with a result but no date, or a date but no result, gets a reason saying what to do."""
     on_plan = stop_ref.notna()
@@ -207,6 +230,7 @@ def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Valid
     raw_visited = field_text(chunk, cmap, "visited_at")
     _not_done_stops(problems, stop_ref, raw_outcome, raw_visited)
     _half_filled_stops(problems, stop_ref, raw_outcome, raw_visited)
+    _hours_without_shift(problems, stop_ref, raw_visited, ctx)
     place = locate_rows(chunk, cmap, ctx, problems, allow_reference=report_ref.fillna(stop_ref))
     for ref, placed_by in ((report_ref, "signalement"), (stop_ref, "tournee")):  # placed by what they follow
         waiting = place.status.eq("a_geocoder") & place.address.isna() & ref.notna()
