@@ -259,7 +259,7 @@ def test_permis_voir_finds_a_permit_by_the_site_the_lists_give_and_says_its_prio
     done = run_cli("permis", "voir", f"PER-{permit_id}", env=cli_env(settings, COLUMNS="200"))
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert out.startswith(planted["reference"])
+    assert out.startswith(f"{planted['reference']} (site PER-{permit_id}) — ")  # the name « plan --rdv » takes
     label = labels.category(planted["category"])
     assert label != planted["category"] and f"  • {label} : " in out and f"• {planted['category']} :" not in out
     record = permit_record(db, settings, permit_id, labels)

@@ -128,6 +128,7 @@ def show(
 
     from service.db.vocabulary import load_labels
     from service.numbers import french_number
+    from service.permits.candidates import site_id
     from service.permits.record import find_permit, permit_record
     from service.plan.value import formula_words
 
@@ -139,7 +140,9 @@ def show(
         print_json(record)
         return
     console.print(
-        f"[bold]{record['reference']}[/bold] — {record['permis']} — {record['activite'] or ''}", highlight=False
+        f"[bold]{record['reference']}[/bold] (site {site_id(record['id'])}) — {record['permis']} — "
+        f"{record['activite'] or ''}",
+        highlight=False,
     )
     console.print(f"{record['exploitant'] or ''}, {record['lieu'] or 'lieu inconnu'}", highlight=False)
     reports = record["signalements"]
