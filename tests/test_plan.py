@@ -901,6 +901,21 @@ def test_a_stop_s_hour_alone_falls_on_the_shift_s_day(settings, db, geocoder, tm
     ).fetchall()
     refs = list(stored.stops["ref"])
     assert visits == [(refs[0], "20/11/2026 09:05"), (refs[1], "20/11/2026 10:00")]
+    # in the workbook, « 10:40 » typed into the date cell is a time for the spreadsheet (day 0 of its calendar)
+    book = openpyxl.load_workbook(io.BytesIO(render(sheet_from_plan(stored, load_labels(db), zone=ZONE), "xlsx")))
+    ws = book["Tournée"]
+    col = {cell.value: cell.column for cell in ws[1]}
+    ws.cell(4, col["Résultat"], "Rien constaté")
+    ws.cell(4, col["Date de visite"], datetime(1899, 12, 30, 10, 40)).number_format = "hh:mm"
+    typed = tmp_path / "heure_excel.xlsx"
+    book.save(typed)
+    assert ingest_file(db, typed, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW).inserted == 1
+    third = db.execute(
+        "SELECT to_char(v.visited_at AT TIME ZONE 'Europe/Brussels', 'DD/MM/YYYY HH24:MI') FROM visits v"
+        " JOIN plan_stops s ON s.id = v.plan_stop_id WHERE s.ref = %s",
+        (refs[2],),
+    ).fetchall()
+    assert third == [("20/11/2026 10:40",)]
     said = (
         "Date de visite « 9h30 » : l'heure seule (ou le jour sans l'année) se lit au jour de la tournée de l'arrêt, "
         "mais cet arrêt n'est d'aucune tournée enregistrée : vérifiez la colonne « Arrêt »"
