@@ -27,6 +27,7 @@ ROW_CASES = [
     ("date_future.csv", {}, {3: "date: date dans le futur"}, 1),
     ("date_illisible.csv", {}, {3: "date: date illisible (formats acceptés : 25/11/2026 14:30"}, 1),
     ("date_manquante.csv", {}, {3: "date: date manquante"}, 1),
+    ("heure_illisible.csv", {}, {3: "heure: heure illisible (formats acceptés : 14:30, 14h30, 14h, 14:30:00)"}, 1),
     ("date_trop_ancienne.csv", {}, {3: "date: date trop ancienne (avant le 01/01/2000)"}, 1),
     (
         "identifiant_en_double.csv",
@@ -63,6 +64,13 @@ def test_bad_row_is_rejected_with_its_reason(conn, settings, name, options, expe
     assert summary.rejected == len(expected)
     assert summary.inserted == stored == count(conn, "reports")
     assert summary.rows_in == summary.inserted + summary.updated + summary.duplicates + summary.rejected
+
+
+def test_the_time_of_day_of_its_own_column_is_stored_with_the_date(conn, settings):
+    """The good row of « Date » and « Heure » in two columns is stored at 09:15 Brussels, not at midnight."""
+    ingest(conn, settings, BAD / "heure_illisible.csv")
+    local = "to_char(observed_at AT TIME ZONE 'Europe/Brussels', 'DD/MM/YYYY HH24:MI')"
+    assert conn.execute(f"SELECT {local} FROM reports").fetchall() == [("12/03/2026 09:15",)]
 
 
 def test_identical_repeated_row_is_a_duplicate_not_a_reject(conn, settings):

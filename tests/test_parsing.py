@@ -14,7 +14,7 @@ from service.errors import InvalidValueError
 from service.geo import LAMBERT72, LAMBERT2008, WGS84, project
 from service.ingest.columns import map_columns, normalise_header
 from service.ingest.coords import locate, to_number
-from service.ingest.dates import on_shift, parse_datetimes
+from service.ingest.dates import at_time, on_shift, parse_datetimes
 from service.ingest.header import header_index
 from service.ingest.source import STR
 from service.ingest.vocabulary import normalise_value
@@ -189,3 +189,18 @@ def test_a_date_without_its_day_or_year_is_completed_from_its_shift():
     assert on_shift(values, starts).tolist() == [c[2] for c in cases]
     parsed, reasons = parse_datetimes(on_shift(values, starts), tz="Europe/Brussels")
     assert parsed.iloc[2] == pd.Timestamp("2026-11-19 22:30", tz="UTC") and reasons.iloc[-1] == "date illisible"
+
+
+def test_a_time_of_day_in_a_column_of_its_own_completes_a_date_alone():
+    """« Date » and « Heure » in two columns: a date alone, or a spreadsheet's date cell (midnight), takes the time
+    beside it, in Brussels wall-clock time across the change of hour; a date with its own time keeps it; a time
+    that cannot be read is said so."""
+    dates, _ = parse_datetimes(
+        pd.Series(["02/12/2026", "2026-12-02T00:00:00", "02/12/2026 09:15", "02/12/2026", "29/03/2026", None]),
+        tz="Europe/Brussels",
+    )
+    times = pd.Series(["14h30", "14:30:00", "10:00", "midi", "02:30", "14:30"], dtype="string")
+    stamps, reasons = at_time(dates, times, tz="Europe/Brussels")
+    local = [None if pd.isna(t) else f"{t.tz_convert('Europe/Brussels'):%d/%m %H:%M}" for t in stamps]
+    assert local == ["02/12 14:30", "02/12 14:30", "02/12 09:15", "02/12 00:00", "29/03 03:00", None]
+    assert reasons.tolist()[3] == "heure illisible" and reasons.isna().sum() == 5

@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from service.geocode.communes import AddressCommunes, communes_of_points
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind
 from service.ingest.coords import labels, locate
-from service.ingest.dates import ACCEPTED_FORMS, parse_datetimes
+from service.ingest.dates import ACCEPTED_FORMS, TIME_FORMS, at_time, parse_datetimes
 from service.ingest.source import STR
 from service.ingest.vocabulary import Vocabularies, Vocabulary
 from service.settings import DEFAULT_TIMEZONE
@@ -273,14 +273,27 @@ def check_date(
     *,
     allow_future: bool = False,
     required: bool = True,
+    time_name: str | None = None,
 ) -> pd.Series:
-    """Date and time of field ``name`` (aware, in the zone's time zone); missing, unreadable, impossible, future
-    (beyond the tolerance) and too old dates are problems named ``label``."""
+    """Date and time of field ``name`` (aware, in the zone's time zone), with the time of day of field
+    ``time_name`` where the file gives it in a column of its own; missing, unreadable, impossible, future (beyond
+    the tolerance) and too old dates, and unreadable times, are problems named ``label``."""
     values = raw_column(chunk, cmap, name)
     header = cmap.fields.get(name)
     if values is None:
         values = pd.Series(pd.NA, index=chunk.index, dtype=STR)
     stamps, reasons = parse_datetimes(values, tz=ctx.timezone)
+    times = raw_column(chunk, cmap, time_name) if time_name else None
+    if times is not None and time_name is not None:
+        stamps, unread = at_time(stamps, times, tz=ctx.timezone)
+        said = FIELD_LABELS_FR[time_name]
+        problems.add(
+            (unread == "heure illisible").to_numpy(dtype=bool),
+            said,
+            times,
+            f"{said} illisible (formats acceptés : {TIME_FORMS})",
+            column=cmap.fields.get(time_name),
+        )
     shown = values  # shown only for the rejected rows (Problems.reasons)
     if not required:
         reasons = reasons.where(reasons != "date manquante", None)

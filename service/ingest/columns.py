@@ -145,6 +145,19 @@ ALIASES: dict[Kind, dict[str, list[str]]] = {
             "datetime",
             "date",
         ],
+        # the time of day in a column of its own, beside a date alone (« Date » and « Heure »)
+        "observed_time": [
+            "heure",
+            "heure_constat",
+            "heure_signalement",
+            "heure_faits",
+            "heure_des_faits",
+            "uur",
+            "tijdstip",
+            "tijd",
+            "uur_melding",
+            "time",
+        ],
         "category": [
             "categorie",
             "code_categorie",
@@ -243,6 +256,18 @@ ALIASES: dict[Kind, dict[str, list[str]]] = {
             "date_heure",
             "datum",
             "date",
+        ],
+        "visited_time": [
+            "heure",
+            "heure_visite",
+            "heure_de_visite",
+            "heure_controle",
+            "heure_du_controle",
+            "uur",
+            "uur_bezoek",
+            "tijdstip",
+            "tijd",
+            "time",
         ],
         "outcome": [
             "resultat",
@@ -371,6 +396,7 @@ _GERMAN: dict[Kind, dict[str, list[str]]] = {
     "reports": {
         "external_id": ["meldungsnummer", "meldungs_nr", "meldung_nr", "aktenzeichen"],
         "observed_at": ["meldungsdatum", "datum_der_meldung", "datum_uhrzeit", "zeitpunkt"],
+        "observed_time": ["uhrzeit", "zeit"],
         "category": ["kategorie", "meldungsart", "art_der_meldung", "art_der_belastigung"],
         "description": ["beschreibung", "sachverhalt"],
         "status": ["zustand", "bearbeitungsstand"],
@@ -382,6 +408,7 @@ _GERMAN: dict[Kind, dict[str, list[str]]] = {
     },
     "visits": {
         "visited_at": ["besuchsdatum", "datum_des_besuchs", "kontrolldatum", "datum"],
+        "visited_time": ["uhrzeit", "zeit"],
         "outcome": ["ergebnis", "massnahme"],
         "officer": ["beamter", "bediensteter", "kontrolleur"],
         "notes": ["bemerkungen", "bemerkung", "notizen"],
@@ -427,6 +454,8 @@ PERSONAL_FIELDS = frozenset({"reporter_name", "reporter_phone", "reporter_email"
 FIELD_LABELS_FR = {
     "external_id": "identifiant",
     "observed_at": "date",
+    "observed_time": "heure",
+    "visited_time": "heure de visite",
     "category": "catégorie",
     "description": "description",
     "address": "adresse",

@@ -156,6 +156,32 @@ def on_shift(values: pd.Series, starts: pd.Series) -> pd.Series:
     return out.astype(values.dtype)
 
 
+#: A time of day in a column of its own (« Heure ») : 14:30, 14h30, 14h, 14:30:00, 14.30, 14u30.
+_TIME_OF_DAY = r"^(\d{1,2})\s*(?:[hHuU:.]|heures?)\s*(\d{2})?(?:[:.]\d{2})?$"
+TIME_FORMS = "14:30, 14h30, 14h, 14:30:00"
+
+
+def at_time(stamps: pd.Series, times: pd.Series, *, tz: str) -> tuple[pd.Series, pd.Series]:
+    """(``stamps`` with the time of day written in a column of its own, reasons). A date read at local midnight —
+    a date alone, or a spreadsheet's date cell — takes the time written beside it; a date with a time of its own
+    keeps it. The reason « heure illisible » marks a time written that cannot be read (« 25h », « matin »)."""
+    text = times.astype(STR).str.strip()
+    present = (text.notna() & (text != "")).fillna(False).astype(bool)
+    parts = text.str.extract(_TIME_OF_DAY)
+    hours = pd.to_numeric(parts[0], errors="coerce")
+    minutes = pd.to_numeric(parts[1], errors="coerce").fillna(0)
+    readable = present & hours.notna() & (hours <= 23) & (minutes <= 59)
+    reasons = pd.Series(None, index=times.index, dtype=object)
+    reasons[(present & ~readable).to_numpy(dtype=bool)] = "heure illisible"
+    local = stamps.dt.tz_convert(tz).dt.tz_localize(None)
+    use = (readable & local.notna() & (local == local.dt.normalize())).fillna(False).to_numpy(dtype=bool)
+    out = stamps.copy()
+    if use.any():
+        wall = local[use].dt.normalize() + pd.to_timedelta(hours[use] * 60 + minutes[use], unit="min")
+        out[use] = _localise(wall.astype("datetime64[ns]"), tz)
+    return out, reasons
+
+
 def needs_day(values: pd.Series) -> pd.Series:
     """True where a value is an hour alone or a day without its year: what :func:`on_shift` completes."""
     text = values.astype(STR).str.strip()

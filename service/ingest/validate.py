@@ -32,7 +32,7 @@ from service.ingest.source import STR
 def validate_reports(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:
     """Reports: a date, a known category, and a place (coordinates in the zone, or an address to geocode)."""
     problems = first_checks(chunk, cmap, "reports")
-    observed = check_date(chunk, cmap, "observed_at", ctx, problems, "date")
+    observed = check_date(chunk, cmap, "observed_at", ctx, problems, "date", time_name="observed_time")
     raw_cat = field_text(chunk, cmap, "category")
     alt = raw_column(chunk, cmap, "category_alt")
     category = map_vocabulary(
@@ -213,7 +213,8 @@ def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Valid
     """Visits: a date, an outcome, and a place or the report they follow."""
     problems = first_checks(chunk, cmap, "visits")
     stop_ref = canonical_stop_refs(field_text(chunk, cmap, "stop_ref"))
-    visited = check_date(_on_shift_day(chunk, cmap, stop_ref, ctx), cmap, "visited_at", ctx, problems, "date de visite")
+    dated = _on_shift_day(chunk, cmap, stop_ref, ctx)
+    visited = check_date(dated, cmap, "visited_at", ctx, problems, "date de visite", time_name="visited_time")
     raw_outcome = field_text(chunk, cmap, "outcome")
     outcome = map_vocabulary(raw_outcome, ctx.vocab.outcomes, cmap, "outcome", problems, "résultat", required=True)
     category = map_vocabulary(

@@ -47,6 +47,14 @@ def main() -> None:
     csv("date_future.csv", GOOD, "S-102;14/03/2031 08:00;Graffiti;Rue Ferrer 14;4100;Seraing;tag;;")
     csv("date_illisible.csv", GOOD, "S-102;hier soir;Graffiti;Rue Ferrer 14;4100;Seraing;tag;;")
     csv("date_manquante.csv", GOOD, "S-102;;Graffiti;Rue Ferrer 14;4100;Seraing;tag;;")
+    # the date and the time of day in two columns, as many registers export them; « midi » is no time
+    with_hour = H.replace("Date signalement;", "Date signalement;Heure;")
+    csv(
+        "heure_illisible.csv",
+        "S-100;12/03/2026;09h15;Dépôt clandestin;Rue Ferrer 12;4100;Seraing;sacs et planches;50.6097927;5.5120109",
+        "S-102;12/03/2026;midi;Graffiti;Rue Ferrer 14;4100;Seraing;tag;;",
+        header=with_hour,
+    )
     csv("date_trop_ancienne.csv", GOOD, "S-102;14/03/1987 08:00;Graffiti;Rue Ferrer 14;4100;Seraing;tag;;")
     csv("identifiant_en_double.csv", GOOD, GOOD2, GOOD.replace("sacs et planches", "matelas"))
     csv("ligne_en_double_identique.csv", GOOD, GOOD2, GOOD)
