@@ -190,7 +190,7 @@ HOUR_OF_UNKNOWN_STOP = (
 
 def _hours_without_shift(problems: Problems, stop_ref: pd.Series, visited: pd.Series, ctx: Context) -> None:
     """A date written with the hour alone where no known shift gives the day gets a reason saying why."""
-    shift = pd.to_numeric(stop_ref.str.extract(r"^T(\d+)-E\d+-\d+$")[0], errors="coerce")
+    shift = _shift_numbers(stop_ref)
     known = shift.isin(list(ctx.shift_starts)).to_numpy(dtype=bool)
     short = needs_day(visited).to_numpy(dtype=bool) & ~known
     generic = f"date de visite illisible (formats acceptés : {ACCEPTED_FORMS})"
@@ -254,13 +254,18 @@ def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Valid
     return validated(chunk, cmap, good, problems)
 
 
+def _shift_numbers(stop_ref: pd.Series) -> pd.Series:
+    """The shift number of each canonical stop reference (``T12-E1-03`` → 12; NaN for none)."""
+    return pd.to_numeric(stop_ref.str.extract(r"^T(\d+)-E\d+-\d+$")[0], errors="coerce")
+
+
 def _on_shift_day(chunk: pd.DataFrame, cmap: ColumnMap, stop_ref: pd.Series, ctx: Context) -> pd.DataFrame:
     """The rows with the visit date of a shift's stop completed from the shift's start when written with the hour
     alone (« 17h30 », what the printed sheet asks for) or without the year (« 6/12 17:30 »); others as read."""
     header = cmap.fields.get("visited_at")
     if header is None or not ctx.shift_starts or stop_ref.isna().all():
         return chunk
-    shift = pd.to_numeric(stop_ref.str.extract(r"^T(\d+)-E\d+-\d+$")[0], errors="coerce")
+    shift = _shift_numbers(stop_ref)
     starts = shift.map(lambda n: ctx.shift_starts.get(int(n)) if not pd.isna(n) else None)
     if starts.isna().all():
         return chunk
