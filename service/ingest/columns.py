@@ -11,11 +11,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import yaml
 
 from service.errors import InputFileError
+from service.ingest.columns_de import GERMAN
 from service.text import ascii_fold
 
 Kind = Literal["reports", "visits", "permits"]
@@ -380,64 +381,16 @@ ALIASES: dict[Kind, dict[str, list[str]]] = {
     },
 }
 
-#: German headers (Belgium's third official language, spoken in the east of the province of Liège), after every
-#: other alias of their field: only a German export meets them. Written as :func:`normalise_header` leaves them
-#: (« Längengrad » → ``langengrad``, « Straße » → ``strasse``).
-_GERMAN_LOCATION: dict[str, list[str]] = {
-    "address": ["anschrift", "ort_der_meldung", "tatort"],
-    "street": ["strasse", "strassenname"],
-    "house_number": ["hausnummer", "hausnr", "haus_nr"],
-    "postcode": ["postleitzahl", "plz"],
-    "commune": ["gemeinde", "ortschaft", "ort", "stadt"],
-    "lat": ["breitengrad"],
-    "lon": ["langengrad"],
-}
-_GERMAN: dict[Kind, dict[str, list[str]]] = {
-    "reports": {
-        "external_id": ["meldungsnummer", "meldungs_nr", "meldung_nr", "aktenzeichen"],
-        "observed_at": ["meldungsdatum", "datum_der_meldung", "datum_uhrzeit", "zeitpunkt"],
-        "observed_time": ["uhrzeit", "zeit"],
-        "category": ["kategorie", "meldungsart", "art_der_meldung", "art_der_belastigung"],
-        "description": ["beschreibung", "sachverhalt"],
-        "status": ["zustand", "bearbeitungsstand"],
-        "closed_at": ["abschlussdatum", "abgeschlossen_am", "erledigt_am"],
-        "source": ["quelle", "eingangskanal"],
-        "reporter_name": ["name_des_meldenden", "melder"],
-        "reporter_phone": ["telefon", "telefonnummer"],
-        **_GERMAN_LOCATION,
-    },
-    "visits": {
-        "visited_at": ["besuchsdatum", "datum_des_besuchs", "kontrolldatum", "datum"],
-        "visited_time": ["uhrzeit", "zeit"],
-        "outcome": ["ergebnis", "massnahme"],
-        "officer": ["beamter", "bediensteter", "kontrolleur"],
-        "notes": ["bemerkungen", "bemerkung", "notizen"],
-        "category": ["kategorie"],
-        **_GERMAN_LOCATION,
-    },
-    "permits": {
-        "reference": ["aktenzeichen", "genehmigungsnummer"],
-        "permit_type": ["genehmigungsart", "art_der_genehmigung"],
-        "operator": ["betreiber", "antragsteller"],
-        "activity": ["tatigkeit", "betrieb"],
-        "decision_date": ["entscheidungsdatum", "datum_der_entscheidung"],
-        "valid_until": ["gultig_bis", "gultigkeit_bis", "ablaufdatum"],
-        "conditions": ["auflagen", "betriebsbedingungen"],
-        "opening_hours": ["offnungszeiten"],
-        **_GERMAN_LOCATION,
-    },
-}
 
-
-def _add_last(aliases: dict[Kind, dict[str, list[str]]], more: dict[Kind, dict[str, list[str]]]) -> None:
+def _add_last(aliases: dict[Kind, dict[str, list[str]]], more: dict[str, dict[str, list[str]]]) -> None:
     """Append ``more`` to each field's aliases, after the ones it has (a shared list is extended once)."""
     for kind, fields in more.items():
         for name, names in fields.items():
-            known = aliases[kind].setdefault(name, [])
+            known = aliases[cast(Kind, kind)].setdefault(name, [])
             known.extend(n for n in names if n not in known)
 
 
-_add_last(ALIASES, _GERMAN)
+_add_last(ALIASES, GERMAN)
 
 REQUIRED: dict[Kind, list[str]] = {
     "reports": ["observed_at", "category"],
