@@ -358,6 +358,27 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     expected = "gravité " if axis["composantes_priorite"]["prevision"] else "aucun signalement attendu hors des"
     assert rows["Pourquoi"].startswith(expected), rows
     browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
+
+    # the corner silent since its camera: nothing is expected there, and its popup says why (not « ≈ 0 »)
+    silent = [f["properties"] for f in listing if not f["properties"]["composantes_priorite"]["prevision"]]
+    assert len(silent) == 1, [f["properties"]["composantes_priorite"] for f in listing]
+    browser.execute_script(
+        "document.querySelector(arguments[0]).dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+        f"path.hs-point-sensible-centre.hs-ps-{silent[0]['id'].replace('-', '_')}",
+    )
+    wait.until(
+        lambda d: (
+            d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content .hs-pourquoi td")
+            and text_of(d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content h3")).startswith(silent[0]["id"])
+        )
+    )
+    why = text_of(browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content .hs-pourquoi td"))
+    day = browser.execute_script("return window.HotspotsCarte.day(arguments[0])", silent[0]["dernier"])
+    assert why == (
+        f"aucun signalement attendu en 3 mois : aucun depuis le {day}, bien moins que ce que le lieu recevait "
+        "(le lieu a changé)"
+    ), why
+    browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
     check_content_security_policy(browser)
 
 

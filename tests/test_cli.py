@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 import subprocess
@@ -150,6 +151,16 @@ def test_demo_is_the_whole_main_job(conn, settings):
     assert axis_rows and priorities == sorted(priorities, reverse=True), axis_rows
     nil = [line for line in axis_rows if re.search(r"│ +0,0 ", line)]
     assert all("(signalements comptés au" in line for line in nil), nil
+    # the corner silent since its camera: nothing expected there, and its nil priority says why
+    camera_point, last = conn.execute(
+        "SELECT p.id, to_char(p.last_report AT TIME ZONE 'Europe/Brussels', 'DD/MM/YYYY') FROM sensitive_points p,"
+        " interventions i WHERE p.category_scope = 'toutes' ORDER BY ST_Distance(p.geom, i.geom) LIMIT 1"
+    ).fetchone()
+    lines = analysed.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"│ {camera_point} "))
+    cells = [lines[start], *itertools.takewhile(lambda line: line.startswith("│" + " " * 9), lines[start + 1 :])]
+    priority = " ".join(line.rstrip(" │").rsplit("│", 1)[1].strip() for line in cells)
+    assert priority == f"0,0 (rien d'attendu : aucun signalement depuis le {last})", cells
     # the patrol's list of sites to inspect, from the same analysed data
     out = settings.data_dir / "sites.gpx"
     exported = _run(settings, "export", "sites", "--out", str(out), "--types", "point_sensible,axe", "--json")

@@ -239,13 +239,17 @@ def test_the_first_sensitive_points_capture_more_than_the_busiest_places():
     assert ours["captures"] >= 0.9 * new_in_test
 
 
-def test_a_sensitive_point_is_forecast_from_its_own_reports_not_its_cell_s_share():
+def test_a_sensitive_point_is_forecast_from_its_own_reports_not_its_cell_s_share(monkeypatch):
     """Two corners 40 m apart in one 100 m cell, 24 reports each: one active the first six months and silent for a
     year, the other active the last six. By share of the cell's reports both took half its forecast (the silent
     corner « 5,6 reports expected » a year after its last one); from their own reports, the active corner takes
-    most, and the two still add up to the cell's forecast."""
+    most, and the two still add up to the cell's forecast (the check of a stopped place, which leaves the silent
+    corner nothing, is left out for that sum)."""
+    from service.analyse import place_forecast
     from service.analyse.forecast import Features
     from service.analyse.place_forecast import place_forecasts
+
+    monkeypatch.setattr(place_forecast, "STOP_LEVEL", 0.0)
 
     rng = np.random.default_rng(5)
     town = _moving_places(2)  # places that move: the repeat term is chosen
@@ -264,6 +268,36 @@ def test_a_sensitive_point_is_forecast_from_its_own_reports_not_its_cell_s_share
     events = events_on(reports, area)
     expected = predict(Features(events, area), time_of(now, events.month0), 3.0, replace(choice.params, shrink=0.0))
     assert forecast[0] + forecast[1] == pytest.approx(expected[cells[0]], rel=1e-9)
+
+
+def test_a_place_that_stopped_is_forecast_from_its_reports_since_then(monkeypatch):
+    """Four corners of a town over 18 months, all busy the first year. One goes on (4 reports a month); one stops
+    at month 12 (a camera); one falls from 8 a month to 1; one eases from 6 a month to 4. The stopped corner was
+    still forecast several reports next quarter from its old ones: now nothing; the one that fell to 1 a month is
+    forecast from its last six months; the two that go on keep the forecast they had."""
+    from service.analyse import place_forecast
+    from service.analyse.place_forecast import place_forecasts
+
+    rng = np.random.default_rng(11)
+    town = _steady_places(3)
+    centres = [(231000.0, 141000.0), (233000.0, 141000.0), (235000.0, 141000.0), (231000.0, 145000.0)]
+    lives = [[((0, 18), 4)], [((0, 12), 4)], [((0, 12), 8), ((12, 18), 1)], [((0, 12), 6), ((12, 18), 4)]]
+    xs, ys, whens, labels = [], [], [], [np.full(len(town), -1)]
+    for corner, (centre, spans) in enumerate(zip(centres, lives, strict=True)):
+        for span, per_month in spans:
+            x, y, w = _places(rng, [centre], [span], per_month=per_month, spread=4.0)
+            xs.append(x), ys.append(y), whens.append(w), labels.append(np.full(len(x), corner))
+    corners = _frame(np.concatenate(xs), np.concatenate(ys), pd.DatetimeIndex(np.concatenate(whens)))
+    reports = gpd.GeoDataFrame(pd.concat([town, corners], ignore_index=True), crs=CRS)
+    labels = np.concatenate(labels)
+    now = (START + pd.Timedelta(days=18 * 30.44)).tz_convert("UTC")
+    forecast, _ = place_forecasts(reports, labels, [0, 1, 2, 3], now=now)
+    monkeypatch.setattr(place_forecast, "STOP_LEVEL", 0.0)
+    unchecked, _ = place_forecasts(reports, labels, [0, 1, 2, 3], now=now)
+    assert unchecked[1] > 3 and forecast[1] == 0
+    assert unchecked[2] > 6 and 1.0 < forecast[2] < 6.0  # one a month: three next quarter
+    assert forecast[0] == unchecked[0] == pytest.approx(12, rel=0.4)
+    assert forecast[3] == unchecked[3] > 8
 
 
 def test_a_long_history_is_back_tested_on_its_latest_windows():

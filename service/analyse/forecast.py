@@ -200,11 +200,20 @@ class Features:
         mixed = (1 - background) * recent + background * self.long_rate(origin)
         return mixed, (1 - background) * covered + background * months
 
-    def event_rates(self, ages: np.ndarray, origin: float, half_life: float | None, background: float) -> np.ndarray:
+    def event_rates(
+        self,
+        ages: np.ndarray,
+        origin: float,
+        half_life: float | None,
+        background: float,
+        *,
+        months: float | None = None,
+    ) -> np.ndarray:
         """What each event ``ages`` months before ``origin`` adds to its cell's :meth:`rate` (reports per
         month): the time terms are sums over events, so a cell's rate is the sum of its events' shares, and
-        the events of one place give that place's own rate (0 for an event at or after ``origin``)."""
-        months = self.months(origin)
+        the events of one place give that place's own rate (0 for an event at or after ``origin``). ``months``:
+        the history behind them when it is shorter than the training's (a place that changed counts from then)."""
+        months = self.months(origin) if months is None else months
         long = np.full(len(ages), 1.0 / months)
         if half_life is None:
             out = long

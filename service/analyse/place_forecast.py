@@ -9,6 +9,16 @@ over reports (each weighs by its age, plus an even share of the long-term rate),
 sum over its own reports, with its cells' seasonal factor: a corner that holds every report of its cell takes
 the cell's whole forecast; a corner whose reports are a year old, in a cell whose recent reports are others',
 takes the little its old reports still weigh, and a new corner beside old reports takes its own recent weight.
+
+A place can also **stop**: a camera, a fence, a building pulled down. Its old reports would keep it forecast for
+many months (a quarter of the forecast is the long-term rate, and a six-month half-life still weighs a report of
+last year by a quarter). So each place is checked against the forecast the same model made for it
+``STOP_WINDOW_MONTHS`` ago: when the reports of those months are fewer than half of that forecast, beyond chance
+(Poisson, one-sided, ``STOP_LEVEL``), the place has changed, and only its reports since then speak for it, over
+those months (none: nothing expected). The demonstration's corner silent for a year after its camera was still
+« 5,6 reports expected ». The check uses each place's own months only; the cells' forecast and the back-test
+tables do not use it. On the demonstration (four scenarios, six quarters each) it cuts the Poisson deviance of
+the points’ forecasts by 4 to 21 %, and on Lancashire's last two origins by 2 to 3 %, their order unchanged.
 """
 
 from __future__ import annotations
@@ -16,13 +26,21 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from service.analyse.area import StudyArea, exposure_per_cell, footprint_area
 from service.analyse.events import events_on, time_of, times_of
-from service.analyse.forecast import Choice, Features, choose
+from service.analyse.forecast import MIN_TRAIN_MONTHS, Choice, Features, ForecastParams, choose
 from service.settings import DEFAULT_TIMEZONE
 
 HORIZON_MONTHS = 3.0
+#: The months behind the origin in which a place's reports are compared with what was forecast for them.
+STOP_WINDOW_MONTHS = 6.0
+#: Chance below which so few reports in those months mean that the place has stopped (one-sided Poisson).
+STOP_LEVEL = 0.01
+#: ... and when they are fewer than this share of it: a place that goes on at a lower rate is not a stop (its
+#: recent reports already weigh more), one that is left with less than half of them has changed.
+STOP_SHARE = 0.5
 
 
 def place_forecasts(
@@ -62,7 +80,42 @@ def place_forecasts(
     if factor is not None:
         own = own * np.where(cells >= 0, factor[np.maximum(cells, 0)], 1.0)
     wanted = (cells >= 0) & np.isin(labels, places)
+    restart = origin - STOP_WINDOW_MONTHS
+    since = features.event_rates(origin - t, origin, params.half_life, params.background, months=STOP_WINDOW_MONTHS)
+    since = np.where(t >= restart, since * horizon, 0.0)
+    if factor is not None:
+        since = since * np.where(cells >= 0, factor[np.maximum(cells, 0)], 1.0)
+    for label in stopped_places(features, t, labels, places, origin, params, cells):
+        own[labels == label] = since[labels == label]
     slot = {label: i for i, label in enumerate(places)}
     totals = np.zeros(len(places))
     np.add.at(totals, [slot[int(label)] for label in labels[wanted]], own[wanted])
     return {label: float(totals[slot[label]]) for label in places}, choice
+
+
+def stopped_places(
+    features: Features,
+    t: np.ndarray,
+    labels: np.ndarray,
+    places: list[int],
+    origin: float,
+    params: ForecastParams,
+    cells: np.ndarray,
+) -> list[int]:
+    """The places whose reports of the last ``STOP_WINDOW_MONTHS`` (times ``t``, in the months of ``features``)
+    fall short, beyond chance, of what the forecast made at the start of those months expected of them."""
+    start = origin - STOP_WINDOW_MONTHS
+    if start - features.start < MIN_TRAIN_MONTHS:
+        return []
+    then = features.event_rates(start - t, start, params.half_life, params.background) * STOP_WINDOW_MONTHS
+    factor = features.seasonal_factor(start, STOP_WINDOW_MONTHS) if params.seasonal else None
+    if factor is not None:
+        then = then * np.where(cells >= 0, factor[np.maximum(cells, 0)], 1.0)
+    recent = (t >= start) & (t < origin)
+    mine = (cells >= 0) & np.isin(labels, places)
+    slot = {label: i for i, label in enumerate(places)}
+    where = np.array([slot[int(label)] for label in labels[mine]], dtype=np.int64)
+    expected = np.bincount(where, weights=then[mine], minlength=len(places))
+    seen = np.bincount(where, weights=recent[mine].astype(float), minlength=len(places))
+    short = (seen < STOP_SHARE * expected) & (stats.poisson.cdf(seen, expected) < STOP_LEVEL)
+    return [label for label, stop in zip(places, short, strict=True) if stop]

@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 from rich.table import Table
 
 from service.cli.common import console, number
 from service.cli.fit import fitted
 from service.db import connect
 from service.labels import state_label, trend_label
-from service.settings import Settings
+from service.settings import DEFAULT_TIMEZONE, Settings
 
 #: Summary keys (database and file analyses) → what a person reads, in this order.
 _LABELS = {
@@ -136,9 +137,23 @@ def points_table(points: gpd.GeoDataFrame, categories: Mapping[str, str], *, tit
             categories.get(str(row.main_category), str(row.main_category)),
             str(row.n_reports),
             trend_label(row.trend),
-            f"{float(row.priority):.1f}".replace(".", ",") if row.priority is not None else "—",
+            _point_priority(row),
         )
     return table
+
+
+def _point_priority(row: Any) -> str:
+    """The point's priority; a nil one says why, not a bare 0,0: nothing is expected there next quarter, as the
+    place has stopped (:mod:`service.analyse.place_forecast`), silent since its last report."""
+    if row.priority is None:
+        return "—"
+    shown = f"{float(row.priority):.1f}".replace(".", ",")
+    components = getattr(row, "priority_components", None) or {}
+    if components.get("prevision", 1.0) or pd.isna(row.last_report):
+        return shown
+    last = pd.Timestamp(row.last_report)
+    last = last.tz_localize("UTC") if last.tzinfo is None else last
+    return f"{shown} (rien d'attendu : aucun signalement depuis le {last.tz_convert(DEFAULT_TIMEZONE):%d/%m/%Y})"
 
 
 def _axis_priority(row: Any, points: gpd.GeoDataFrame | None) -> str:

@@ -1,7 +1,7 @@
 -- name: points
 -- Stored sensitive points of one scope ('toutes': every category together), the highest priority first.
-SELECT id, state, address_label, main_category, n_reports, trend, priority, recurrence_weeks, first_report,
-       last_report, category_scope, ST_AsBinary(geom) AS geom, ST_X(point) AS x, ST_Y(point) AS y
+SELECT id, state, address_label, main_category, n_reports, trend, priority, priority_components, recurrence_weeks,
+       first_report, last_report, category_scope, ST_AsBinary(geom) AS geom, ST_X(point) AS x, ST_Y(point) AS y
 FROM sensitive_points
 WHERE category_scope = %(scope)s AND (%(states)s::text[] IS NULL OR state = ANY(%(states)s))
 ORDER BY priority DESC NULLS LAST, id

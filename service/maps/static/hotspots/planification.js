@@ -258,12 +258,18 @@
       });
     });
 
-    /* The priority in words: the product of its three named factors, each with what it means on the ground. */
-    function whyPriority(parts, outcome, axis) {
+    /* The priority in words: the product of its three named factors, each with what it means on the ground.
+     * ``last``: a point's last report, which says why nothing is expected at a place that has stopped. */
+    function whyPriority(parts, outcome, axis, last) {
       if (!parts || parts.gravite === undefined) return "—";
       /* an axis is not ranked on the reports of a sensitive point it crosses (the point is the site) */
       if (axis && !parts.prevision) {
         return "aucun signalement attendu hors des points sensibles qu'il traverse (ils y sont comptés)";
+      }
+      /* a point whose reports stopped, well below what was expected of it (service/analyse/place_forecast.py) */
+      if (!axis && !parts.prevision && last) {
+        return "aucun signalement attendu en 3 mois : aucun depuis le " + H.day(last) +
+          ", bien moins que ce que le lieu recevait (le lieu a changé)";
       }
       var expected = Math.max(0, Math.exp(parts.prevision) - 1);
       var visit = outcome ? words(config.resultats, outcome) : "jamais visité";
@@ -278,7 +284,7 @@
         var last = (p.visites || [])[0];
         var html = "<h3>" + esc(p.id) + " — " + esc(p.adresse || "") + "</h3><table>" +
           row("État", words(labels.etats, p.etat)) + row("Priorité", H.number(p.priorite, 1), "hs-priorite") +
-          row("Pourquoi", whyPriority(p.composantes_priorite, last && last.resultat), "hs-pourquoi") +
+          row("Pourquoi", whyPriority(p.composantes_priorite, last && last.resultat, false, p.dernier), "hs-pourquoi") +
           row("Tendance", words(labels.tendances, p.tendance)) + row("Signalements", H.number(p.signalements)) +
           row("Catégorie principale", esc(config.categories[p.categorie_principale] || p.categorie_principale)) +
           row("Période", H.day(p.premier) + " → " + H.day(p.dernier)) +
@@ -307,7 +313,10 @@
         var now = f.properties.priorite, last = (f.properties.visites || [])[0];
         cell.textContent = H.number(now, 1) + (now !== before ? " (avant la visite : " + H.number(before, 1) + ")" : "");
         var why = box.querySelector(".hs-pourquoi td");
-        if (why) why.innerHTML = whyPriority(f.properties.composantes_priorite, last && last.resultat);
+        if (why) {
+          why.innerHTML = whyPriority(f.properties.composantes_priorite, last && last.resultat,
+            url.indexOf("/api/axes/") === 0, f.properties.dernier);
+        }
       }).catch(function (err) { cell.textContent += " (" + err.message + ")"; });
     }
 
