@@ -110,7 +110,16 @@ def test_visits_and_permits_lists_filter_and_page(client):
     one = permits["features"][0]["properties"]
     assert one["reference"] and one["type"] in {"environnement", "urbanisme", "unique"}
     assert client.get(f"/api/permis/{one['id']}").json()["properties"]["reference"] == one["reference"]
+    # by its site too, as the follow-up list, the shift sheets and the map name it
+    for site in (f"PER-{one['id']}", f"per-{one['id']}"):
+        assert client.get(f"/api/permis/{site}").json()["properties"]["reference"] == one["reference"]
+        assert client.get(f"/api/permis/{site}/nuisances").json()["reference"] == one["reference"]
+    missing = client.get("/api/permis/PER-999999")
+    assert missing.status_code == 404 and missing.json()["erreur"] == "Aucun permis n° 999999."
+    assert "PER-12" in missing.json()["conseil"]  # how to name a permit
     assert client.get("/api/permis/999999").status_code == 404
+    unknown = client.get("/api/permis/PE-2018-0355").json()
+    assert unknown["erreur"] == "Aucun permis de référence ou de numéro « PE-2018-0355 »."
 
 
 def test_report_filters_add_up(client):

@@ -976,5 +976,8 @@ def test_a_stop_s_outcome_is_recorded_in_the_field_once(settings, db, geocoder, 
     missing = planner.post(f"/api/tournees/{stored.plan_id}/arrets/T999-E1-01/visites", json=body)
     assert missing.status_code == 404
     assert missing.json()["erreur"] == f"Pas d'arrêt « T999-E1-01 » dans la tournée n° {stored.plan_id}."
+    misread = planner.post(f"/api/tournees/{stored.plan_id}/arrets/PS-0001/visites", json=body)
+    assert misread.status_code == 422  # in French, not the pattern the reference must match
+    assert misread.json()["erreur"] == "Valeur refusée pour « stop_ref » : forme non reconnue", misread.json()
     elsewhere = planner.post(f"/api/tournees/{stored.plan_id}/arrets/{other['ref']}/visites", json=body)
     assert elsewhere.status_code == 409 and "déjà reçu pour un autre lieu" in elsewhere.json()["erreur"]

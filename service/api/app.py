@@ -236,6 +236,7 @@ _FRENCH = {
     "less_than": "valeur trop grande",
     "string_too_short": "texte trop court",
     "string_too_long": "texte trop long",
+    "string_pattern_mismatch": "forme non reconnue",
     "literal_error": "valeur non permise",
     "enum": "valeur non permise",
     "extra_forbidden": "champ inconnu",

@@ -165,6 +165,10 @@ def require(role: Role) -> Callable[..., Awaitable[User]]:
 #: A database id in a path: a positive bigint (larger numbers are refused with a 422, not sent to PostgreSQL).
 Id = Annotated[int, Path(ge=1, le=9_223_372_036_854_775_807)]
 
+#: A permit in a path: its number (``12``), its site (``PER-12``, as the follow-up list, the shift sheets and the map
+#: name it) or its reference when it has no slash (:func:`service.permits.record.find_permit` reads all three).
+PermitKey = Annotated[str, Path(min_length=1, max_length=100, description="numéro (12), site (PER-12) ou référence")]
+
 #: Why personal data is read (a reporter's or a coordinator's contact): written to the access log with the read.
 ReadReason = Annotated[str, Query(min_length=5, max_length=300, description="pourquoi ces données sont lues")]
 

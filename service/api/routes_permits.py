@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
+from service.api.deps import AppSettings, Conn, PermitKey, Planner, Reader, audit
 from service.api.files import dated_name, file_response
 from service.api.writes import geocoder_of
 from service.db.vocabulary import load_labels
@@ -22,7 +22,7 @@ from service.geocode.apply import GazetteerBatchGeocoder
 from service.permits.advice import AdviceFacts, Reach, advice_for_address, facts_json
 from service.permits.advice_pdf import load_advice_background, render_advice_pdf
 from service.permits.candidates import followup_sheet
-from service.permits.record import permit_record
+from service.permits.record import find_permit, permit_record
 from service.plan.places import AddressGeocoder
 
 router = APIRouter(prefix="/api", tags=["permis"])
@@ -41,10 +41,10 @@ class AdviceQuery(BaseModel):
 
 
 @router.get("/permis/{permit_id}/nuisances", summary="Un permis : signalements liés, leur tendance, visites sur place")
-def permit_nuisances(permit_id: Id, conn: Conn, settings: AppSettings, _user: Reader) -> JSONResponse:
-    """La fiche d'un permis : l'installation, les signalements liés (par catégorie et par année, avec leur
-    tendance), les visites faites sur place, et s'il est à suivre et pourquoi."""
-    record = permit_record(conn, settings, permit_id, load_labels(conn))
+def permit_nuisances(permit_id: PermitKey, conn: Conn, settings: AppSettings, _user: Reader) -> JSONResponse:
+    """La fiche d'un permis (par son numéro, 12, ou son site, PER-12) : l'installation, les signalements liés (par
+    catégorie et par année, avec leur tendance), les visites faites sur place, et s'il est à suivre et pourquoi."""
+    record = permit_record(conn, settings, find_permit(conn, permit_id), load_labels(conn))
     return JSONResponse(json.loads(json.dumps(record, default=str)))
 
 

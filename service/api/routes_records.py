@@ -12,11 +12,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.accounts import User
-from service.api.deps import AppSettings, Conn, Id, Planner, Reader
+from service.api.deps import AppSettings, Conn, Id, PermitKey, Planner, Reader
 from service.api.geojson import GEOJSON, fetch_collection, fetch_one
 from service.api.writes import create_records, geocoder_of
 from service.geo import parse_bbox
 from service.ingest.columns import Kind
+from service.permits.record import find_permit
 from service.plan.candidates import checked_places
 from service.settings import Settings
 
@@ -219,9 +220,10 @@ def permits(conn: Conn, _user: Reader, asked: Annotated[PermitQuery, Query()]) -
 
 
 @router.get("/permis/{permit_id}", summary="Un permis")
-def permit(permit_id: Id, conn: Conn, _user: Reader) -> JSONResponse:
-    """Un permis par son numéro ; 404 s'il n'existe pas."""
-    return _geojson(fetch_one(conn, "permit", {"id": permit_id}, "permis"))
+def permit(permit_id: PermitKey, conn: Conn, _user: Reader) -> JSONResponse:
+    """Un permis par son numéro (12) ou son site (PER-12, comme le nomment la liste de suivi et les tournées) ;
+    404 s'il n'existe pas."""
+    return _geojson(fetch_one(conn, "permit", {"id": find_permit(conn, permit_id)}, "permis"))
 
 
 @router.post("/permis", status_code=201, summary="Encoder un permis (mêmes règles qu'à l'import)")
