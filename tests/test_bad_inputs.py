@@ -28,6 +28,15 @@ ROW_CASES = [
     ("date_illisible.csv", {}, {3: "date: date illisible (formats acceptés : 25/11/2026 14:30"}, 1),
     ("date_manquante.csv", {}, {3: "date: date manquante"}, 1),
     ("heure_illisible.csv", {}, {3: "heure: heure illisible (formats acceptés : 14:30, 14h30, 14h, 14:30:00)"}, 1),
+    (
+        "heure_differente.csv",
+        {},
+        {
+            4: "heure: la date porte déjà une heure, 14:00, autre que celle de la colonne « Heure » : gardez la "
+            "bonne heure dans une seule des deux colonnes"
+        },
+        2,
+    ),
     ("date_trop_ancienne.csv", {}, {3: "date: date trop ancienne (avant le 01/01/2000)"}, 1),
     (
         "identifiant_en_double.csv",
@@ -71,6 +80,15 @@ def test_the_time_of_day_of_its_own_column_is_stored_with_the_date(conn, setting
     ingest(conn, settings, BAD / "heure_illisible.csv")
     local = "to_char(observed_at AT TIME ZONE 'Europe/Brussels', 'DD/MM/YYYY HH24:MI')"
     assert conn.execute(f"SELECT {local} FROM reports").fetchall() == [("12/03/2026 09:15",)]
+
+
+def test_a_date_with_its_own_time_keeps_it_when_the_hour_beside_it_agrees(conn, settings):
+    """« 12/03/2026 10:30 » beside « 10h30 » is one instant; « 12/03/2026 14:00 » beside « 09:30 » is rejected
+    (above), the date alone beside « 09h15 » takes it."""
+    ingest(conn, settings, BAD / "heure_differente.csv")
+    local = "to_char(observed_at AT TIME ZONE 'Europe/Brussels', 'DD/MM/YYYY HH24:MI')"
+    stored = conn.execute(f"SELECT external_id, {local} FROM reports ORDER BY external_id").fetchall()
+    assert stored == [("S-100", "12/03/2026 09:15"), ("S-101", "12/03/2026 10:30")]
 
 
 def test_identical_repeated_row_is_a_duplicate_not_a_reject(conn, settings):

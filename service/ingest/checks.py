@@ -294,6 +294,17 @@ def check_date(
             f"{said} illisible (formats acceptés : {TIME_FORMS})",
             column=cmap.fields.get(time_name),
         )
+        other = (unread == "heure différente").to_numpy(dtype=bool)
+        if other.any():
+            own = stamps.dt.tz_convert(ctx.timezone).dt.strftime("%H:%M")
+            problems.add(
+                other,
+                said,
+                times,
+                f"la {label} porte déjà une heure, " + own.fillna("") + f", autre que celle de la colonne « "
+                f"{cmap.fields.get(time_name)} » : gardez la bonne heure dans une seule des deux colonnes",
+                column=cmap.fields.get(time_name),
+            )
     shown = values  # shown only for the rejected rows (Problems.reasons)
     if not required:
         reasons = reasons.where(reasons != "date manquante", None)

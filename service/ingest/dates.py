@@ -164,7 +164,9 @@ TIME_FORMS = "14:30, 14h30, 14h, 14:30:00"
 def at_time(stamps: pd.Series, times: pd.Series, *, tz: str) -> tuple[pd.Series, pd.Series]:
     """(``stamps`` with the time of day written in a column of its own, reasons). A date read at local midnight —
     a date alone, or a spreadsheet's date cell — takes the time written beside it; a date with a time of its own
-    keeps it. The reason « heure illisible » marks a time written that cannot be read (« 25h », « matin »)."""
+    keeps it when the column says the same minute. The reason « heure illisible » marks a time written that cannot
+    be read (« 25h », « matin »), « heure différente » a date whose own time is another one (which is right is
+    for a person to say)."""
     text = times.astype(STR).str.strip()
     present = (text.notna() & (text != "")).fillna(False).astype(bool)
     parts = text.str.extract(_TIME_OF_DAY)
@@ -175,6 +177,11 @@ def at_time(stamps: pd.Series, times: pd.Series, *, tz: str) -> tuple[pd.Series,
     reasons[(present & ~readable).to_numpy(dtype=bool)] = "heure illisible"
     local = stamps.dt.tz_convert(tz).dt.tz_localize(None)
     use = (readable & local.notna() & (local == local.dt.normalize())).fillna(False).to_numpy(dtype=bool)
+    own = local.dt.hour * 60 + local.dt.minute
+    other = (readable & local.notna() & ~pd.Series(use, index=times.index) & (own != hours * 60 + minutes)).fillna(
+        False
+    )
+    reasons[other.to_numpy(dtype=bool)] = "heure différente"
     out = stamps.copy()
     if use.any():
         wall = local[use].dt.normalize() + pd.to_timedelta(hours[use] * 60 + minutes[use], unit="min")

@@ -55,6 +55,14 @@ def main() -> None:
         "S-102;12/03/2026;midi;Graffiti;Rue Ferrer 14;4100;Seraing;tag;;",
         header=with_hour,
     )
+    # a date with its own time and another one beside it: which is right is for a person to say
+    csv(
+        "heure_differente.csv",
+        "S-100;12/03/2026;09h15;Dépôt clandestin;Rue Ferrer 12;4100;Seraing;sacs et planches;50.6097927;5.5120109",
+        "S-101;12/03/2026 10:30;10h30;Déjections canines;Rue Ferrer 20;4100;Seraing;trottoir;50.6098;5.5125",
+        "S-102;12/03/2026 14:00;09:30;Graffiti;Rue Ferrer 14;4100;Seraing;tag;;",
+        header=with_hour,
+    )
     csv("date_trop_ancienne.csv", GOOD, "S-102;14/03/1987 08:00;Graffiti;Rue Ferrer 14;4100;Seraing;tag;;")
     csv("identifiant_en_double.csv", GOOD, GOOD2, GOOD.replace("sacs et planches", "matelas"))
     csv("ligne_en_double_identique.csv", GOOD, GOOD2, GOOD)
