@@ -24,3 +24,10 @@ def spoken_list(items: Sequence[str], last: str) -> str:
     ``"et"`` → « Seraing, Neupré et Esneux »; one item alone; nothing: ``""``."""
     items = list(items)
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}" if items else ""
+
+
+def plural(n: float, singular: str, plural_form: str | None = None) -> str:
+    """The word as French agrees it with ``n``: singular below 2 (« 0 signalement », « 1,5 signalement »), plural
+    from 2 (``plural_form``, else ``singular`` + « s »). What is printed for the field says « 8 arrêts », not
+    « 8 arrêt(s) »."""
+    return singular if abs(n) < 2 else (plural_form or f"{singular}s")

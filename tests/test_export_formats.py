@@ -246,8 +246,9 @@ def test_the_printed_sheet_cuts_the_sites_left_out_and_the_workbook_keeps_them_a
     printed = [site for site in dropped["Site"] if re.search(rf"\b{re.escape(site)}\b", tail)]
     assert printed == list(dropped["Site"].head(PRINTED_LEFT_OUT))
     rest = dropped["Priorité"].iloc[PRINTED_LEFT_OUT]
+    assert len(dropped) - PRINTED_LEFT_OUT >= 2
     assert (
-        f"… et {len(dropped) - PRINTED_LEFT_OUT} autre(s), de priorité {french_number(rest, 2)} ou moins : "
+        f"… et {len(dropped) - PRINTED_LEFT_OUT} autres, de priorité {french_number(rest, 2)} ou moins : "
         "la liste entière est dans le tableur (XLSX) de la même liste."
     ) in tail
     info = openpyxl.load_workbook(pack.paths["xlsx"])["Informations"]
@@ -344,7 +345,7 @@ def _small_sheet(*, outcome_labels: list[str] | None = None) -> Sheet:
             "Catégorie": "Sacs sortis hors collecte",
             "État": "Nouveau",
             "Priorité": 3.5,
-            "Pourquoi": "8 signalement(s)",
+            "Pourquoi": "8 signalements",
             "Signalements": 8,
             "Trajet (min)": 3.0,
             "Sur place (min)": 9.0,
@@ -376,7 +377,7 @@ def _small_sheet(*, outcome_labels: list[str] | None = None) -> Sheet:
     start = {"label": "Place Communale 1, 4100 Seraing", "x": 230700.0, "y": 145500.0}
     return Sheet(
         title="Tournée n° 9 — 23/11/2026, 08:00–10:00",
-        subtitle="1 équipe(s) à pied",
+        subtitle="1 équipe à pied",
         rows=pd.DataFrame(rows, columns=PLAN_COLUMNS),
         places=places,
         ordered=True,
@@ -472,6 +473,9 @@ def test_every_file_shows_times_in_the_service_s_time_zone(tmp_path, zone, arriv
     assert f"Arrivée {arrival}" in gpx.waypoints[0].description
     text = _pdf_text(paths["pdf"].read_bytes())
     assert f"23/11/2026 {visit}" in text and f"premier arrêt à {arrival}" in text
+    # French agreement on the printed sheet: « 2 arrêts », « 8 signalements », not « arrêt(s) »
+    assert "Équipe 1 — 2 arrêts, premier arrêt" in " ".join(text.split()) and "8 signalements" in text
+    assert "(s)" not in text
 
 
 def test_a_long_outcome_list_goes_to_a_hidden_sheet():

@@ -272,7 +272,7 @@ def test_a_shift_with_a_break_keeps_it_out_of_the_visits_and_says_where_it_falls
     with console.capture() as said:
         show_plan(stored, zone=ZONE)
     assert "4,0 h dont 30 min de pause" in said.get() and "pause de 30 min" in said.get()
-    assert ", 2 équipe(s) en voiture, départ " in said.get()  # the mode in words, as on the printed sheet
+    assert ", 2 équipes en voiture, départ " in said.get()  # the mode in words, as on the printed sheet
     with pytest.raises(InvalidValueError, match="pause de 240 min pour une tournée de 240 min"):
         _shift(pause_minutes=240)
 

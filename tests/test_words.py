@@ -88,3 +88,13 @@ def test_the_zones_communes_are_joined_as_each_language_says_it():
     # the refusals' hints join them with « ou », the same way
     zone = Settings(zone_communes=("Flémalle", "Seraing", "Neupré"))
     assert communes_or(zone) == "Flémalle, Seraing ou Neupré" and communes_or(Settings()) == "Seraing ou Neupré"
+
+
+def test_french_agrees_a_word_with_its_number_as_printed_for_the_field():
+    """Singular below two (French: « 0 signalement », « 1,5 signalement »), plural from two, an irregular plural when
+    given; what the shift sheet and the plan's summary print instead of « arrêt(s) »."""
+    from service.text import plural
+
+    said = [f"{n} {plural(n, 'signalement')}" for n in (0, 1, 1.5, 2, 183)]
+    assert said == ["0 signalement", "1 signalement", "1.5 signalement", "2 signalements", "183 signalements"]
+    assert plural(3, "site laissé", "sites laissés") == "sites laissés" and plural(1, "site laissé") == "site laissé"

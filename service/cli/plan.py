@@ -31,6 +31,7 @@ from service.plan.modes import check_mode
 from service.plan.places import parse_coordinates
 from service.plan.shift import plan_shift, store_plan
 from service.settings import Settings
+from service.text import plural
 
 FORMATS = ("csv", "xlsx", "geojson", "gpx", "pdf")
 
@@ -121,7 +122,7 @@ def show_plan(
         f"{number(float(facts['budget_minutes']) / 60, 1)} h"
         + (f" dont {number(float(facts['pause_minutes']))} min de pause" if float(facts["pause_minutes"]) else "")
         + (f" vers {facts['pause_at'].astimezone(ZoneInfo(zone)):%H:%M}" if facts.get("pause_at") else "")
-        + f", {facts['teams']} équipe(s) {MODE_LABELS.get(facts['mode'], facts['mode'])}"
+        + f", {facts['teams']} {plural(int(facts['teams']), 'équipe')} {MODE_LABELS.get(facts['mode'], facts['mode'])}"
         + f", départ {facts['start_label']}",
         highlight=False,
     )
@@ -168,7 +169,9 @@ def show_plan(
     if len(dropped):
         why = left_out_why(dropped["reason"])
         console.print(
-            f"{len(dropped)} site(s) laissé(s) de côté." + (f" {why}" if why else "") + " Les plus prioritaires :",
+            f"{len(dropped)} {plural(len(dropped), 'site laissé', 'sites laissés')} de côté."
+            + (f" {why}" if why else "")
+            + " Les plus prioritaires :",
             highlight=False,
         )
         for d in dropped.head(5).to_dict("records"):
@@ -176,7 +179,9 @@ def show_plan(
     excluded = summary.get("ecartes", [])
     if excluded:
         console.print(
-            f"{len(excluded)} site(s) écarté(s) avant le calcul : {_excluded_words(excluded)}.", highlight=False
+            f"{len(excluded)} {plural(len(excluded), 'site écarté', 'sites écartés')} avant le calcul : "
+            f"{_excluded_words(excluded)}.",
+            highlight=False,
         )
     for note in summary.get("notes", []):
         console.print(f"[yellow]Note[/yellow] : {note}", highlight=False)

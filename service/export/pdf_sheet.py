@@ -53,6 +53,7 @@ from service.export.values import day, hhmm, missing, records, shown_date
 from service.numbers import french_number
 from service.plan.model import left_out_why
 from service.settings import Settings
+from service.text import plural
 
 MARGIN = 14 * mm
 CONTENT_WIDTH = A4[0] - 2 * MARGIN
@@ -227,7 +228,7 @@ def _site_line(row: dict[str, Any]) -> str:
     if row.get("État"):
         parts.append(f"état : {str(row['État']).lower()}")
     if row.get("Signalements"):
-        parts.append(f"{row['Signalements']} signalement(s)")
+        parts.append(f"{row['Signalements']} {plural(int(row['Signalements']), 'signalement')}")
     if row.get("Tendance"):
         parts.append(f"tendance : {row['Tendance']}")
     return " · ".join(str(p) for p in parts if p)
@@ -378,7 +379,7 @@ def _left_out_rest(dropped: pd.DataFrame, shown: int) -> str:
     """The line under a cut list of sites left out: how many more, down to which priority, and where they all are
     (the workbook of the same list keeps every one)."""
     rest = dropped.iloc[shown:]
-    words = f"… et {len(rest)} autre(s)"
+    words = f"… et {len(rest)} {plural(len(rest), 'autre')}"
     if "Priorité" in rest and rest["Priorité"].notna().any():
         words += f", de priorité {french_number(float(rest['Priorité'].max()), 2)} ou moins"
     return words + " : la liste entière est dans le tableur (XLSX) de la même liste."
@@ -400,7 +401,7 @@ def _page_decoration(sheet: Sheet, printed: str) -> Any:
 
 def _team_heading(rows: list[dict[str, Any]], team: int, st: _Styles, zone: str) -> Paragraph:
     mine = [r for r in rows if r.get("Équipe") == team]
-    text = f'<font color="{team_colour(team)}">Équipe {team}</font> — {len(mine)} arrêt(s)'
+    text = f'<font color="{team_colour(team)}">Équipe {team}</font> — {len(mine)} {plural(len(mine), "arrêt")}'
     last = mine[-1]
     if mine[0].get("Arrivée") is not None and last.get("Arrivée") is not None:
         leaves = last["Arrivée"] + pd.Timedelta(minutes=float(last.get("Sur place (min)") or 0))

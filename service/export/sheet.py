@@ -23,6 +23,7 @@ from service.geo import lonlat_arrays
 from service.plan.model import KIND_LABELS, MODE_LABELS, STATE_LABELS
 from service.plan.store import StoredPlan
 from service.plan.value import TREND_WORDS, formula_words
+from service.text import plural
 
 CRS = "EPSG:31370"
 
@@ -243,7 +244,10 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, zone: str, base_url: 
     )[["Site", "Lieu", "Priorité", "Raison"]]
     return Sheet(
         title=f"Tournée n° {facts['id']} — {start_at:%d/%m/%Y}, {start_at:%H:%M}–{end_at:%H:%M}",
-        subtitle=(f"{teams} équipe(s) {MODE_LABELS.get(facts['mode'], facts['mode'])}, départ {facts['start_label']}"),
+        subtitle=(
+            f"{teams} {plural(teams, 'équipe')} {MODE_LABELS.get(facts['mode'], facts['mode'])}, "
+            f"départ {facts['start_label']}"
+        ),
         rows=pd.DataFrame(rows, columns=PLAN_COLUMNS),
         places=places,
         ordered=True,
@@ -363,7 +367,7 @@ def sheet_from_candidates(
     now = pd.Timestamp.now(tz=zone)
     return Sheet(
         title=title,
-        subtitle=f"{len(rows)} site(s), du plus prioritaire au moins prioritaire — {now:%d/%m/%Y}",
+        subtitle=f"{len(rows)} {plural(len(rows), 'site')}, du plus prioritaire au moins prioritaire — {now:%d/%m/%Y}",
         rows=pd.DataFrame(rows, columns=LIST_COLUMNS),
         places=places,
         ordered=False,

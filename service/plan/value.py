@@ -21,6 +21,7 @@ import pandas as pd
 from service.analyse.priority import OUTCOME_FACTOR
 from service.labels import TREND_LABELS
 from service.numbers import french_number
+from service.text import plural
 
 #: A lone report less than 48 hours old is checked first: a fresh dumping is still there to be seen.
 FRESH_HOURS = 48.0
@@ -130,14 +131,14 @@ def reason_words(
     elif kind == "suivi":
         parts.append("suivi demandé à la dernière visite")
         if n_reports:
-            parts.append(f"{n_reports} signalement(s) à moins de 25 m")
+            parts.append(f"{n_reports} {plural(n_reports, 'signalement')} à moins de 25 m")
     elif kind == "axe" and not n_reports:
         parts.append("aucun signalement récent hors des points sensibles qu'il traverse")
         if length_m:
             parts.append(f"rue de {round(length_m)} m à parcourir")
     else:
-        spread = f" sur {weeks} semaine(s)" if weeks else ""
-        parts.append(f"{n_reports} signalement(s){spread}")
+        spread = f" sur {weeks} {plural(weeks, 'semaine')}" if weeks else ""
+        parts.append(f"{n_reports} {plural(n_reports, 'signalement')}{spread}")
         when = _ago(_days(now, last_report))
         if when:
             parts.append(f"le dernier {when}")
@@ -147,7 +148,8 @@ def reason_words(
             parts.append(f"tendance : {TREND_WORDS.get(trend, trend)}")
         if expected is not None:
             expected_words = french_number(expected, 1, trim=True)
-            parts.append(f"environ {expected_words} signalement(s) attendu(s) au prochain trimestre")
+            said = f"{plural(expected, 'signalement')} {plural(expected, 'attendu')}"
+            parts.append(f"environ {expected_words} {said} au prochain trimestre")
     if last_visit is not None and not pd.isna(last_visit):
         stamp = pd.Timestamp(last_visit).tz_convert(zone).strftime("%d/%m/%Y")
         parts.append(f"dernière visite le {stamp}" + (f" : {last_outcome_label.lower()}" if last_outcome_label else ""))
