@@ -208,6 +208,8 @@ def test_permit_and_advice_api(settings, demo, auth, db):
             "/api/avis/pdf", params={"adresse": "Place Communale 1, 4100 Seraing"}, headers=auth["planificateur"]
         )
         assert pdf.headers["content-type"] == "application/pdf" and "Fiche d'avis" in _pdf_text(pdf.content)
+        day = pd.Timestamp.now(tz="Europe/Brussels").strftime("%Y%m%d")  # the name says the place and the day
+        assert f'filename="avis_place-communale-1-4100-seraing_{day}.pdf"' in pdf.headers["content-disposition"]
         logged = db.execute(
             "SELECT actor FROM private.access_log WHERE action = 'export_avis' ORDER BY id DESC"
         ).fetchone()
@@ -236,6 +238,21 @@ def test_avis_command_writes_the_pdf(settings, demo, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "rayon 150 m" in done.stdout and "Fiche d'avis" in _pdf_text(out.read_bytes())
+    # a folder, as every other --out takes: the sheet is named after the place and the day (it was written as a
+    # file called « fiches », without .pdf)
+    folder = tmp_path / "fiches"
+    again = subprocess.run(
+        [sys.executable, "-m", "service", "avis", "--adresse", "Place Communale 1, 4100 Seraing", "--out", str(folder)],
+        env=cli_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    day = pd.Timestamp.now(tz="Europe/Brussels").strftime("%Y%m%d")
+    written = folder / f"avis_place-communale-1-4100-seraing_{day}.pdf"
+    assert [p.name for p in folder.iterdir()] == [written.name] and "Fiche d'avis" in _pdf_text(written.read_bytes())
+    assert f"Écrit : {written}" in " ".join(again.stdout.split())
     bad = subprocess.run(
         [sys.executable, "-m", "service", "avis", "--adresse", "Place Communale 1, 4100 Seraing", "--rayon", "5"],
         env=cli_env(settings),

@@ -20,7 +20,7 @@ from service.db.vocabulary import load_labels
 from service.export import Format, render, render_sheet
 from service.geocode.apply import GazetteerBatchGeocoder
 from service.permits.advice import AdviceFacts, Reach, advice_for_address, facts_json
-from service.permits.advice_pdf import load_advice_background, render_advice_pdf
+from service.permits.advice_pdf import advice_file_name, load_advice_background, render_advice_pdf
 from service.permits.candidates import followup_sheet
 from service.permits.record import find_permit, permit_record
 from service.plan.places import AddressGeocoder
@@ -103,4 +103,4 @@ def advice_pdf(user: Planner, facts: Facts, conn: Conn, settings: AppSettings) -
         facts, load_labels(conn), issuer=settings.service_name, background=load_advice_background(conn, settings, facts)
     )
     audit(conn, user, "export_avis", lieu=facts.place.label, rayon=facts.radius_m)
-    return file_response(body, "pdf", "avis.pdf")
+    return file_response(body, "pdf", advice_file_name(facts))

@@ -23,7 +23,9 @@ def avis(
     adresse: str = typer.Option(..., "--adresse", help="Adresse (ou « lon, lat ») du bien visé par la demande."),
     rayon: float | None = typer.Option(None, "--rayon", help="Rayon en mètres (25 à 1000 ; défaut : 200)."),
     annees: int | None = typer.Option(None, "--annees", help="Années d'historique avant l'année en cours (défaut 3)."),
-    out: Path | None = typer.Option(None, "--out", help="Fichier PDF à écrire (avis.pdf)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Dossier où écrire la fiche PDF (avis_<adresse>_<jour>.pdf), ou le fichier (….pdf)."
+    ),
     json_out: JsonOut = False,
 ) -> None:
     """Fiche d'avis pour une demande de permis, autour d'une adresse (PDF A4).
@@ -34,7 +36,7 @@ def avis(
     from service.db.vocabulary import load_labels
     from service.export import write_file
     from service.permits.advice import Reach, advice_for_address, check_radius, facts_json
-    from service.permits.advice_pdf import load_advice_background, render_advice_pdf
+    from service.permits.advice_pdf import advice_file_name, load_advice_background, render_advice_pdf
 
     settings = settings_of(ctx)
     if rayon is not None:
@@ -53,6 +55,8 @@ def avis(
                     background=load_advice_background(conn, settings, facts),
                 )
         if out is not None and data is not None:
+            # a folder, as every other --out of the commands takes, unless a file ending in .pdf is named
+            out = out if out.suffix.lower() == ".pdf" else out / advice_file_name(facts)
             out.parent.mkdir(parents=True, exist_ok=True)
             write_file(out, data)
             audit(conn, cli_actor(), "export_avis", lieu=facts.place.label, rayon=facts.radius_m)

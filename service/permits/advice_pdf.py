@@ -3,6 +3,7 @@ for the service's opinion."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -30,11 +31,19 @@ from service.labels import state_label, trend_label
 from service.numbers import NARROW, french_number
 from service.permits.advice import AdviceFacts
 from service.settings import Settings
+from service.text import ascii_fold
 
 MAP_HEIGHT = 105 * mm
 POINT_COLOUR = "#e66101"
 PERMIT_COLOUR = "#5e3c99"
 REPORT_COLOUR = "#404040"
+
+
+def advice_file_name(facts: AdviceFacts) -> str:
+    """``avis_rue-ferrer-100-4100-seraing_20261206.pdf``: the place and the day of the facts, so that the sheets of
+    several requests, or of one request seen twice, do not overwrite each other in a folder."""
+    place = re.sub(r"[^a-z0-9]+", "-", ascii_fold(facts.place.label)).strip("-")[:60].rstrip("-") or "adresse"
+    return f"avis_{place}_{facts.until.tz_convert(facts.zone):%Y%m%d}.pdf"
 
 
 def _number(value: float) -> str:
