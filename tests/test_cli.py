@@ -34,6 +34,22 @@ def test_ingest_json_summary_and_rejects_export(conn, settings, tmp_path):
         rows = list(csv.DictReader(fh, delimiter=";"))
     assert [r["ligne"] for r in rows] == ["3"]
     assert "hors de la zone de police" in rows[0]["motifs_rejet"]
+    # a folder, as the other --out take (an existing one was a Python trace, « IsADirectoryError »)
+    batch = summary["batch_id"]
+    for folder in (tmp_path, tmp_path / "corrections"):
+        done = _run(settings, "rejects", str(batch), "--out", str(folder))
+        assert done.returncode == 0, done.stderr
+        written = folder / f"rejets_lot_{batch}.csv"
+        assert f"écrites dans {written}." in " ".join(done.stdout.split())
+        assert written.read_text(encoding="utf-8-sig").splitlines()[0].startswith("ligne;")
+    wrong = _run(settings, "rejects", str(batch), "--out", str(tmp_path / "rejets.xlsx"))
+    assert wrong.returncode == 1 and not (tmp_path / "rejets.xlsx").exists()
+    assert "Erreur : --out" in wrong.stderr and "s'écrivent en CSV" in wrong.stderr
+    # a file that cannot be written is said in French, naming it, not as a Python trace
+    blocked = _run(settings, "rejects", str(batch), "--out", str(out / "rejets.csv"))  # under a file, not a folder
+    said = " ".join(blocked.stderr.split())
+    assert blocked.returncode == 1 and "Traceback" not in blocked.stderr, blocked.stderr
+    assert f"Erreur : impossible d'utiliser « {out} » : c'est un fichier, là où il faut un dossier." in said
 
     listed = json.loads(_run(settings, "batches", "--json").stdout)
     assert listed[0]["id"] == summary["batch_id"] and listed[0]["status"] == "termine"
@@ -175,6 +191,14 @@ def test_demo_is_the_whole_main_job(conn, settings):
     assert logged["fichier"] == "sites.gpx" and logged["filtres"]["types"] == ["point_sensible", "axe"]
     wrong = _run(settings, "export", "sites", "--out", str(settings.data_dir / "sites.doc"))
     assert wrong.returncode != 0 and "format inconnu" in wrong.stderr
+    # into a folder: the API's dated name, CSV unless --format says otherwise
+    folder = settings.data_dir / "listes"
+    folder.mkdir()
+    for args in ([], ["--format", "xlsx"]):
+        into = _run(settings, "export", "sites", "--out", str(folder), *args)
+        assert into.returncode == 0, into.stderr
+    day = datetime.now(ZoneInfo("Europe/Brussels")).strftime("%Y%m%d")
+    assert sorted(p.name for p in folder.iterdir()) == [f"sites_a_controler_{day}.{ext}" for ext in ("csv", "xlsx")]
     unknown = _run(settings, "export", "sites", "--out", str(out), "--categorie", "ordures")
     assert unknown.returncode == 1 and "catégorie inconnue" in unknown.stderr and "depot_clandestin" in unknown.stderr
 

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from fastapi.responses import Response
 
-from service.export import MEDIA, SUFFIX
+from service.export import MEDIA, dated_name
+
+__all__ = ["dated_name", "file_response"]
 
 #: Media types of the files the routes send: the export formats, and a digest's HTML page.
 _MEDIA = {**MEDIA, "html": "text/html; charset=utf-8"}
 #: Formats a browser shows in place (a sheet to print, a page to read); the others download.
 _INLINE = frozenset({"pdf", "html"})
-
-
-def dated_name(stem: str, fmt: str, zone: str) -> str:
-    """``suivi_permis_20261125.csv``: the day in the name keeps the files of successive days apart. The service's
-    day (``zone``), not the machine's: a server kept in UTC named a list taken at 0:30 in Brussels after the day
-    before."""
-    return f"{stem}_{datetime.now(ZoneInfo(zone)):%Y%m%d}.{SUFFIX.get(fmt, fmt)}"
 
 
 def file_response(data: bytes, fmt: str, name: str) -> Response:

@@ -10,7 +10,7 @@ import typer
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of
 from service.cli.dates import RULE, parse_day
 from service.db.personal import audit
-from service.export import check_format, write_file
+from service.export import check_format, dated_name, file_or_folder, write_file
 from service.export.sites import MAX_SITES, SiteRequest, export_sites
 
 app = typer.Typer(help="Exports : sites à contrôler, registre des signalements.", no_args_is_help=True)
@@ -19,7 +19,11 @@ app = typer.Typer(help="Exports : sites à contrôler, registre des signalements
 @app.command("sites")
 def sites(
     ctx: typer.Context,
-    out: Path = typer.Option(..., "--out", help="Fichier à écrire ; le format suit l'extension si --format manque."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="Fichier à écrire (le format suit l'extension si --format manque), ou dossier (CSV par défaut).",
+    ),
     fmt: str | None = typer.Option(None, "--format", help="csv, xlsx, geojson, gpx ou pdf (fiche à imprimer)."),
     categorie: list[str] | None = typer.Option(
         None, "--categorie", help="Catégorie (code ou libellé, répétable) : depot_clandestin, « Graffiti »…"
@@ -42,11 +46,13 @@ def sites(
 ) -> None:
     """Écrit les sites à contrôler (points sensibles, axes, signalements, suivis), du plus prioritaire au moins
     prioritaire ; ceux visités récemment sont écartés (et listés avec la raison)."""
-    chosen = check_format(fmt or out.suffix or out.name)
+    folder = out.is_dir() or not out.suffix  # a folder, as the other --out take: the API's name inside it
+    chosen = check_format(fmt or ("csv" if folder else out.suffix))
+    settings = settings_of(ctx)
+    out = file_or_folder(out, dated_name("sites_a_controler", chosen, settings.timezone))
     asked = SiteRequest(
         categories=categorie, places=lieu, states=etat, kinds=types, min_priority=priorite_min, limit=limite
     )
-    settings = settings_of(ctx)
     with database(settings) as conn:
         done = export_sites(conn, settings, chosen, asked, base_url=settings.export_base_url)
         sheet, filters, labels = done.sheet, done.filters, done.labels
@@ -76,7 +82,11 @@ def sites(
 @app.command("signalements")
 def signalements(
     ctx: typer.Context,
-    out: Path = typer.Option(..., "--out", help="Fichier à écrire ; le format suit l'extension si --format manque."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="Fichier à écrire (le format suit l'extension si --format manque), ou dossier (CSV par défaut).",
+    ),
     fmt: str | None = typer.Option(None, "--format", help="csv, xlsx, geojson ou pdf (registre à imprimer)."),
     periode: str | None = typer.Option(
         None, "--periode", help="Mois (2026-10), trimestre (2026-T4) ou année (2026) des signalements."
@@ -99,8 +109,10 @@ def signalements(
     from service.export.reports import ReportRequest, check_report_format, export_reports
     from service.prevention.period import parse_period
 
-    chosen = check_report_format(fmt or out.suffix or out.name)
+    folder = out.is_dir() or not out.suffix  # a folder, as the other --out take: the API's name inside it
+    chosen = check_report_format(fmt or ("csv" if folder else out.suffix))
     settings = settings_of(ctx)
+    out = file_or_folder(out, dated_name("signalements", chosen, settings.timezone))
     asked = ReportRequest(
         period=parse_period(periode, zone=settings.timezone).bounds() if periode else None,
         first=parse_day(depuis, "--depuis") if depuis else None,

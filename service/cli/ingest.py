@@ -15,6 +15,7 @@ from rich.text import Text
 from service.cli.common import JsonOut, console, database, listed, print_json, progress_bar, settings_of
 from service.cli.fit import Fitted, fitted
 from service.errors import InvalidValueError
+from service.export import file_or_folder
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
@@ -245,7 +246,10 @@ def rejects(
     ctx: typer.Context,
     lot: int = typer.Argument(..., help="Numéro du lot (voir « hotspots batches »)."),
     out: Path | None = typer.Option(
-        None, "--out", help="Fichier CSV à écrire (séparateur ;) ; sans lui, les lignes et leurs motifs s'affichent."
+        None,
+        "--out",
+        help="Fichier CSV à écrire (séparateur ;), ou dossier (rejets_lot_N.csv) ; sans lui, les lignes et leurs "
+        "motifs s'affichent.",
     ),
     personnel: bool = typer.Option(
         False, "--avec-donnees-personnelles", help="Inclure les coordonnées des déclarants (lecture journalisée)."
@@ -261,6 +265,12 @@ def rejects(
             )
         _show_rejects(ctx, lot, json_out)
         return
+    if out.suffix and out.suffix.lower() != ".csv" and not out.is_dir():
+        raise InvalidValueError(
+            f"--out {out} : les lignes rejetées s'écrivent en CSV.",
+            hint=f"Donnez un nom en .csv (rejets.csv) ou un dossier, où s'écrit rejets_lot_{lot}.csv.",
+        )
+    out = file_or_folder(out, f"rejets_lot_{lot}.csv")
     with database(settings_of(ctx)) as conn:
         result = export_rejects(conn, lot, out, with_personal=personnel)
     if json_out:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
@@ -238,6 +239,27 @@ def _command() -> Command:
     return command
 
 
+#: Why a file could not be read or written, in words (by errno), and what to do.
+_FILE_PROBLEMS = {
+    errno.EISDIR: ("c'est un dossier", "Donnez un nom de fichier, ou un autre dossier."),
+    errno.ENOTDIR: ("un élément du chemin n'est pas un dossier", "Vérifiez le chemin."),
+    errno.EEXIST: ("c'est un fichier, là où il faut un dossier", "Donnez un autre chemin."),
+    errno.EACCES: ("accès refusé", "Choisissez un dossier où vous pouvez écrire, ou demandez ce droit."),
+    errno.EPERM: ("opération refusée", "Choisissez un dossier où vous pouvez écrire, ou demandez ce droit."),
+    errno.ENOENT: ("introuvable", "Vérifiez le chemin (« ls » montre ce que le dossier contient)."),
+    errno.ENOSPC: ("le disque est plein", "Libérez de la place, ou écrivez ailleurs."),
+    errno.EROFS: ("le disque est en lecture seule", "Écrivez dans un autre dossier."),
+}
+
+
+def _file_problem(exc: OSError) -> tuple[str, str]:
+    """An error of the file system in French: which file and why (a Python trace said nothing to an officer)."""
+    path = exc.filename
+    why, hint = _FILE_PROBLEMS.get(exc.errno or 0, (exc.strerror or str(exc), "Vérifiez le chemin et les droits."))
+    where = f"« {path} »" if path else "un fichier"
+    return f"impossible d'utiliser {where} : {why}.", f"{hint} Rien d'autre n'a été changé."
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` (default: the process's arguments) and return its exit code; domain errors print
     their French message (and hint) and give a non-zero code.
@@ -262,6 +284,13 @@ def main(argv: list[str] | None = None) -> int:
         if exc.hint:
             err_console.print(f"→ {exc.hint}", highlight=False)
         return _exit_code(exc)
+    except OSError as exc:  # a file the command reads or writes: a folder, no right, a full disk
+        if _debug["on"]:
+            traceback.print_exc()
+        said, hint = _file_problem(exc)
+        err_console.print(f"[bold red]Erreur[/bold red] : {said}", highlight=False)
+        err_console.print(f"→ {hint}", highlight=False)
+        return 1
     except psycopg.Error as exc:
         if _debug["on"]:
             traceback.print_exc()

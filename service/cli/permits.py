@@ -34,7 +34,7 @@ def avis(
     délivrés et les visites, avec une carte ; un cadre pour l'avis du service."""
     from service.cli.plan import _geocoder_if_needed
     from service.db.vocabulary import load_labels
-    from service.export import write_file
+    from service.export import file_or_folder, write_file
     from service.permits.advice import Reach, advice_for_address, check_radius, facts_json
     from service.permits.advice_pdf import advice_file_name, load_advice_background, render_advice_pdf
 
@@ -56,7 +56,7 @@ def avis(
                 )
         if out is not None and data is not None:
             # a folder, as every other --out of the commands takes, unless a file ending in .pdf is named
-            out = out if out.suffix.lower() == ".pdf" else out / advice_file_name(facts)
+            out = file_or_folder(out, advice_file_name(facts))
             out.parent.mkdir(parents=True, exist_ok=True)
             write_file(out, data)
             audit(conn, cli_actor(), "export_avis", lieu=facts.place.label, rayon=facts.radius_m)

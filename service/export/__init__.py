@@ -19,8 +19,10 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -157,14 +159,34 @@ def write_sheet_pack(
     return write_pack(sheet, out_dir, chosen, background=background)
 
 
+def dated_name(stem: str, fmt: str, zone: str) -> str:
+    """``suivi_permis_20261125.csv``: the day in the name keeps the files of successive days apart. The service's
+    day (``zone``), not the machine's: a server kept in UTC named a list taken at 0:30 in Brussels after the day
+    before."""
+    return f"{stem}_{datetime.now(ZoneInfo(zone)):%Y%m%d}.{SUFFIX.get(fmt, fmt)}"
+
+
+def file_or_folder(out: Path, name: str) -> Path:
+    """Where a command writes when ``--out`` may be a file or a folder: ``out`` itself when it names a file (it has a
+    suffix and is no folder), else ``name`` inside it, as the other ``--out`` of the commands take a folder."""
+    return out if out.suffix and not out.is_dir() else out / name
+
+
 def write_file(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step (a temporary file beside it, then a rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Replace ``path`` with ``data`` in one step (a temporary file beside it, then a rename). A failure names
+    ``path``, the file asked for, not the temporary one."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         Path(tmp).chmod(0o644)
         Path(tmp).replace(path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
