@@ -22,6 +22,7 @@ from service.numbers import NARROW, french_number
 from service.prevention.networks import Scope, q
 from service.prevention.period import Period
 from service.settings import Settings
+from service.text import plural
 
 #: The trend of a sensitive point, as a resident reads it.
 PLAIN_TREND = {
@@ -53,6 +54,14 @@ def shown(n: int, k: int) -> str:
     if n < k:
         return f"moins de {k}"
     return french_number(n, group=NARROW)
+
+
+def counted(n: int, k: int, word: str, *, feminine: bool = False) -> str:
+    """A count and its word as a digest's sentence says them: « aucune visite », « moins de 5 signalements »,
+    « 23 signalements », « 1 signalement »."""
+    if n <= 0:
+        return f"{'aucune' if feminine else 'aucun'} {word}"
+    return f"{shown(n, k)} {plural(max(n, k) if n < k else n, word)}"
 
 
 def count_json(n: int, k: int) -> dict[str, Any]:
@@ -111,16 +120,16 @@ class Digest:
         """The opening sentence."""
         k = self.k
         if self.empty:
-            return f"Aucun signalement dans la zone et aucune visite du service à ses abords en {self.period.label}."
-        parts = [f"En {self.period.label}, {shown(self.reports, k)} signalement(s) dans la zone"]
+            return f"Aucun signalement dans la zone et aucune visite du service à ses abords {self.period.during}."
+        during = self.period.during
+        parts = [f"{during[0].upper()}{during[1:]}, {counted(self.reports, k, 'signalement')} dans la zone"]
         parts[0] += f" ({self.previous.label} : {shown(self.reports_previous, k)})"
         active = [p for p in self.points if p["state"] != "resolu"]
         if active or self.axes:
-            parts.append(
-                f"{len(active)} point(s) sensible(s) et {len(self.axes)} axe(s) problématique(s) "
-                "dans la zone ou à ses abords"
-            )
-        parts.append(f"{shown(self.visits_total, k)} visite(s) du service")
+            points = f"{len(active)} {plural(len(active), 'point sensible', 'points sensibles')}"
+            axes = f"{len(self.axes)} {plural(len(self.axes), 'axe problématique', 'axes problématiques')}"
+            parts.append(f"{points} et {axes} dans la zone ou à ses abords")
+        parts.append(f"{counted(self.visits_total, k, 'visite', feminine=True)} du service")
         return " ; ".join(parts) + "."
 
 
@@ -272,12 +281,12 @@ def _notes(
             notes.append("Aucun signalement n'est encore enregistré dans le service.")
         elif end <= pd.Timestamp(first):
             notes.append(
-                f"Aucune donnée pour {period.label} : les signalements enregistrés commencent le "
+                f"Aucune donnée pour {period.named} : les signalements enregistrés commencent le "
                 f"{pd.Timestamp(first).tz_convert(settings.timezone):%d/%m/%Y}."
             )
         elif start > pd.Timestamp(last):
             notes.append(
-                f"Aucune donnée pour {period.label} : le dernier signalement enregistré date du "
+                f"Aucune donnée pour {period.named} : le dernier signalement enregistré date du "
                 f"{pd.Timestamp(last).tz_convert(settings.timezone):%d/%m/%Y}."
             )
     return notes

@@ -56,6 +56,17 @@ class Period:
         return str(self.start.year)
 
     @property
+    def during(self) -> str:
+        """The period as a sentence places it: ``en octobre 2026``, ``au 4e trimestre 2026``, ``en 2026`` (« en 4e
+        trimestre » is not French)."""
+        return f"au {self.label}" if self.kind == "trimestre" else f"en {self.label}"
+
+    @property
+    def named(self) -> str:
+        """The period after a preposition: ``octobre 2026``, ``le 4e trimestre 2026``, ``2026``."""
+        return f"le {self.label}" if self.kind == "trimestre" else self.label
+
+    @property
     def code(self) -> str:
         """``2026-10``, ``2026-T4``, ``2026``: what the command and the API take."""
         if self.kind == "mois":

@@ -21,7 +21,7 @@ from service.export.print_background import PaperBackground, load_background
 from service.export.print_map import AXIS_COLOUR, MapFlowable, MapLayer, fit_bounds
 from service.geo import geometry_to_wgs84, to_lonlat
 from service.geocode.normalise import fold
-from service.prevention.digest import PLAIN_TREND, STATE_WORDS, Digest, compare, count_json, shown
+from service.prevention.digest import PLAIN_TREND, STATE_WORDS, Digest, compare, count_json, counted, shown
 from service.settings import Settings
 
 MAP_HEIGHT = 95 * mm
@@ -140,7 +140,12 @@ def render_pdf(digest: Digest, *, issuer: str, background: PaperBackground | Non
             )
         ]
     else:
-        body = [para(f"Aucun signalement dans la zone en {period} ni en {previous}.", st.body)]
+        body = [
+            para(
+                f"Aucun signalement dans la zone {digest.period.during} ni {digest.previous.during}.",
+                st.body,
+            )
+        ]
     story += section("Les signalements dans la zone", body, st)
     if table["points"]:
         body = [
@@ -170,11 +175,14 @@ def render_pdf(digest: Digest, *, issuer: str, background: PaperBackground | Non
     story += section("Axes problématiques", body, st)
     if table["visits"]:
         body = [
-            para(f"{shown(digest.visits_total, digest.k)} visite(s) dans la zone ou à ses abords :", st.body),
+            para(
+                f"{counted(digest.visits_total, digest.k, 'visite', feminine=True)} dans la zone ou à ses abords :",
+                st.body,
+            ),
             data_table(["Résultat", "Visites"], table["visits"], st, widths=[90 * mm, 30 * mm], numeric=[1]),
         ]
     else:
-        body = [para(f"Aucune visite du service dans la zone ou à ses abords en {period}.", st.body)]
+        body = [para(f"Aucune visite du service dans la zone ou à ses abords {digest.period.during}.", st.body)]
     story += section("Ce que le service a fait", body, st)
     if digest.advice:
         body = [
