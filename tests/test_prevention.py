@@ -208,6 +208,11 @@ def test_another_service_signs_its_digests_and_its_login_page_with_its_own_name(
     printed = " ".join(_pdf_text(render_pdf(found, issuer=theirs.service_name)).split())
     page = _html_text(render_html(found, issuer=theirs.service_name))
     assert "Hotspots — cellule Propreté de la zone de police Meuse-Hesbaye — imprimé le" in printed
+    # the tables' headers are whole words (narrow columns split « Signalement s », « Longueu r »)
+    points = printed[printed.index("Points sensibles N° Lieu") : printed.index("Axes problématiques Rue")]
+    axes = printed[printed.index("Axes problématiques Rue") :]
+    assert found.points and "État Signalements (octobre 2026) Où" in points, points
+    assert found.axes and axes.startswith("Axes problématiques Rue Longueur État Signalements (octobre 2026)"), axes
     assert "Hotspots — cellule Propreté de la zone de police Meuse-Hesbaye — bilan établi le" in page
     with TestClient(create_app(theirs)) as client:
         login = _html_text(client.get("/connexion").text)

@@ -153,7 +153,7 @@ def render_pdf(digest: Digest, *, issuer: str, background: PaperBackground | Non
                 ["N°", "Lieu", "Nuisance", "Tendance", "État", f"Signalements ({period})", "Où"],
                 table["points"],
                 st,
-                widths=[9 * mm, 38 * mm, 27 * mm, 31 * mm, 27 * mm, 27 * mm, 19 * mm],
+                widths=[9 * mm, 35 * mm, 27 * mm, 30 * mm, 26 * mm, 31 * mm, 20 * mm],  # « Signalements » whole
                 numeric=[5],
             )
         ]
@@ -166,7 +166,7 @@ def render_pdf(digest: Digest, *, issuer: str, background: PaperBackground | Non
                 ["Rue", "Longueur", "État", f"Signalements ({period})", "Évolution", "Où"],
                 table["axes"],
                 st,
-                widths=[52 * mm, 20 * mm, 27 * mm, 30 * mm, 22 * mm, 27 * mm],
+                widths=[48 * mm, 23 * mm, 27 * mm, 31 * mm, 22 * mm, 27 * mm],  # « Longueur » whole
                 numeric=[1, 3],
             )
         ]
