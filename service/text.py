@@ -31,3 +31,9 @@ def plural(n: float, singular: str, plural_form: str | None = None) -> str:
     from 2 (``plural_form``, else ``singular`` + « s »). What is printed for the field says « 8 arrêts », not
     « 8 arrêt(s) »."""
     return singular if abs(n) < 2 else (plural_form or f"{singular}s")
+
+
+def french_spaces(text: str) -> str:
+    """Guillemets held to the words they enclose (no-break spaces, as French typography sets them): a printed line
+    never ends on « nor starts with »."""
+    return text.replace("« ", "«\u00a0").replace(" »", "\u00a0»")

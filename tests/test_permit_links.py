@@ -191,7 +191,7 @@ def test_follow_up_says_why_each_permit_is_due(conn, settings, facility):
     assert shop["due"] and shop["motives"] == ["expiration", "conditions", "plaintes"]
     assert shop["reasons"][0] == "expire le 15/03/2027 (dans 4 mois) : renouvellement demandé ?"
     assert "conditions à contrôler (« Cabine de peinture avec filtres ») : jamais contrôlées" in shop["reasons"][1]
-    assert shop["reasons"][2].startswith("5 plainte(s) liée(s) en 12 mois, sans tendance nette (4 ces 6 derniers mois")
+    assert shop["reasons"][2].startswith("5 plaintes liées en 12 mois, sans tendance nette (4 ces 6 derniers mois")
     # a value on the planner's scale: the product of its named factors, with those of its own
     product = 1.0
     for factor in shop["components"].values():

@@ -93,7 +93,7 @@ def test_follow_up_list_in_five_formats(db, settings, demo, labels):
     assert header[:3] == ["Site", "Type", "Lieu"] and "Résultat" in header and "Pourquoi" in header
     assert [table.cell(row=i + 2, column=1).value for i in range(len(rows))] == list(rows["Site"])
     csv_text = render(sheet, "csv").decode("utf-8-sig")
-    assert csv_text.splitlines()[0].startswith("Site;Type;Lieu;Commune") and "plainte(s) liée(s)" in csv_text
+    assert csv_text.splitlines()[0].startswith("Site;Type;Lieu;Commune") and "plaintes liées" in csv_text
     collection = json.loads(render(sheet, "geojson"))
     assert len(collection["features"]) == len(rows)
     text = _pdf_text(render(sheet, "pdf"))

@@ -98,3 +98,20 @@ def test_french_agrees_a_word_with_its_number_as_printed_for_the_field():
     said = [f"{n} {plural(n, 'signalement')}" for n in (0, 1, 1.5, 2, 183)]
     assert said == ["0 signalement", "1 signalement", "1.5 signalement", "2 signalements", "183 signalements"]
     assert plural(3, "site laissé", "sites laissés") == "sites laissés" and plural(1, "site laissé") == "site laissé"
+
+
+def test_printed_guillemets_hold_to_their_words():
+    """A printed line never ends on « nor starts with » (the follow-up sheet broke « (« » / « Cabine… »): the
+    paragraphs of every PDF set no-break spaces inside the guillemets."""
+    from reportlab.lib.styles import getSampleStyleSheet
+
+    from service.export.paper import para
+    from service.text import french_spaces
+
+    assert french_spaces("conditions (« Bruit limité »)") == "conditions («\u00a0Bruit limité\u00a0»)"
+    style = getSampleStyleSheet()["Normal"]
+    for width in range(60, 200, 5):
+        paragraph = para("conditions à contrôler (« Cabine de peinture avec filtres ») : jamais contrôlées", style)
+        paragraph.wrap(width, 1000)
+        lines = [" ".join(w.text if hasattr(w, "text") else str(w) for w in line[1]) for line in paragraph.blPara.lines]
+        assert not [line for line in lines if line.rstrip().endswith("«") or line.lstrip().startswith("»")], lines

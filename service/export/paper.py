@@ -23,6 +23,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDoc
 from reportlab.platypus.flowables import Flowable
 
 from service.export.print_map import fonts
+from service.text import french_spaces
 
 MARGIN = 16 * mm
 CONTENT_WIDTH = A4[0] - 2 * MARGIN
@@ -48,12 +49,12 @@ class Styles:
 
 def para(text: Any, style: ParagraphStyle) -> Paragraph:
     """A paragraph of plain text (escaped: names with « & » or « < » print as they are)."""
-    return Paragraph(escape("" if text is None else str(text)), style)
+    return Paragraph(escape(french_spaces("" if text is None else str(text))), style)
 
 
 def bullets(lines: Sequence[str], st: Styles) -> list[Flowable]:
     """Each line as a bulleted paragraph (text escaped, not read as markup)."""
-    return [Paragraph(escape(line), st.bullet, bulletText="•") for line in lines]
+    return [Paragraph(escape(french_spaces(line)), st.bullet, bulletText="•") for line in lines]
 
 
 def facts_table(facts: Sequence[tuple[str, Any]], st: Styles) -> Table:

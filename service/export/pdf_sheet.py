@@ -53,7 +53,7 @@ from service.export.values import day, hhmm, missing, records, shown_date
 from service.numbers import french_number
 from service.plan.model import left_out_why
 from service.settings import Settings
-from service.text import plural
+from service.text import french_spaces, plural
 
 MARGIN = 14 * mm
 CONTENT_WIDTH = A4[0] - 2 * MARGIN
@@ -161,7 +161,7 @@ class _Styles:
 
 
 def _p(text: Any, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape("" if missing(text) else str(text)), style)
+    return Paragraph(escape(french_spaces("" if missing(text) else str(text))), style)
 
 
 def _facts(sheet: Sheet, st: _Styles, width: float = CONTENT_WIDTH) -> Table:
@@ -456,7 +456,7 @@ def render_pdf(sheet: Sheet, *, background: PaperBackground | None = None) -> by
     notes = [*sheet.notes, *([f"Sur la carte, pour encoder les résultats : {sheet.link}"] if sheet.link else [])]
     if notes:
         story.append(Paragraph("Remarques", st.h2))
-        story += [Paragraph(escape(note), st.bullet, bulletText="•") for note in notes]
+        story += [Paragraph(escape(french_spaces(note)), st.bullet, bulletText="•") for note in notes]
     story += _stops(sheet, st)
     story += [Spacer(1, 4 * mm), *_dropped(sheet, st)]
     decorate = _page_decoration(sheet, printed.strftime("%d/%m/%Y à %H:%M"))

@@ -24,6 +24,7 @@ import pandas as pd
 from service.permits.links import Trend, ZoneHalves, as_int, trend_halves, trend_of
 from service.plan import value as v
 from service.settings import Settings
+from service.text import plural
 
 #: Gravity of a check when no report is linked: by how much the facility can harm (class 1 is the heaviest).
 CLASS_GRAVITY = {1: 3.0, 2: 2.0, 3: 1.0}
@@ -164,7 +165,7 @@ def assess(
         share = zone.share(recent, before) if zone is not None else 0.5
         trend = trend_of(sum(recent.values()), sum(before.values()), share=share)
         if n >= settings.permit_complaints_min:
-            reasons.append(f"{n} plainte(s) liée(s) en {months} mois, {trend.words}")
+            reasons.append(f"{n} {plural(n, 'plainte liée', 'plaintes liées')} en {months} mois, {trend.words}")
             motives.append("plaintes")
         counts = facts["counts"].get(pid, {})
         categories = dict.fromkeys((concerns or {}).get(pid, []), 0) | counts
