@@ -232,6 +232,35 @@ def test_a_stored_plan_reads_back_the_same_with_references(settings, db, geocode
         load_plan(db, 999_999)
 
 
+def test_the_activity_report_counts_a_shift_under_way_by_its_stops_due_so_far(settings, db, geocoder):
+    """Read while a shift is under way, the year's report counts the stops already due, not those still to come (it
+    said « 0 arrêt fait sur 7 prévus » ten minutes into a shift)."""
+    from service.activity.report import read_activity
+    from service.plan import save_plan
+    from service.prevention.period import parse_period
+
+    plan = plan_shift(db, settings, _shift(budget_minutes=150), geocoder=geocoder, now=NOW)
+    db.rollback()
+    arrivals = sorted(pd.Timestamp(s.arrival) for s in plan.stops)
+    assert len(arrivals) >= 3
+    during = arrivals[1] + pd.Timedelta(minutes=1)  # two stops due, the others to come
+    later = arrivals[-1] + pd.Timedelta(hours=1)
+    year = parse_period("2026", zone=ZONE, now=during.to_pydatetime())
+    figures = ("tournees", "arrets", "arrets_faits")
+    before = [[read_activity(db, year, now=t).shifts[f] for f in figures] for t in (during, later)]
+    with db.transaction():
+        plan_id = save_plan(db, plan)
+    try:  # what this shift adds to the other shifts of the module's database
+        added = [
+            [read_activity(db, year, now=t).shifts[f] - was for f, was in zip(figures, old, strict=True)]
+            for t, old in zip((during, later), before, strict=True)
+        ]
+        assert added == [[1, 2, 0], [1, len(arrivals), 0]]
+    finally:
+        with db.transaction():
+            db.execute("DELETE FROM plans WHERE id = %s", (plan_id,))
+
+
 def test_a_shift_with_a_break_keeps_it_out_of_the_visits_and_says_where_it_falls(settings, db, geocoder):
     """A 4 h shift of two teams with a 30 min break: each team works (travels and visits) 3 h 30 at most, takes
     the break once, after the first stop that ends at or past half of that (1 h 45), the times after it move by

@@ -79,8 +79,11 @@ LEFT JOIN member g ON g.report_id = r.id
 WHERE r.duplicate_of IS NULL AND r.observed_at >= %(start)s AND r.observed_at < %(end)s;
 
 -- name: shifts
--- The shifts that started in the period: their stops, and those a visit was recorded at.
-SELECT p.id, p.teams, p.mode, count(s.id) AS stops,
+-- The shifts that started in the period: their stops due by its end (a shift under way when the period in progress
+-- is read has stops still to come: not yet missed), and those a visit was recorded at.
+SELECT p.id, p.teams, p.mode,
+       count(s.id) FILTER (WHERE s.arrival IS NULL OR s.arrival < %(end)s
+                           OR EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)) AS stops,
        count(s.id) FILTER (WHERE EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)) AS done
 FROM plans p LEFT JOIN plan_stops s ON s.plan_id = p.id
 WHERE p.starts_at >= %(start)s AND p.starts_at < %(end)s
