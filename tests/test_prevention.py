@@ -95,6 +95,7 @@ def test_networks_are_registered_from_streets_a_section_and_a_polygon(db, demo):
         (square["nom"], square["permis"]),
     ).fetchone()
     assert inside == (True,)
+    assert networks[square["nom"]]["commune"] == "Seraing"  # said for a drawn polygon too (it was left empty)
     # the coordinators' contacts are apart, in the private schema
     assert db.execute("SELECT count(*) FROM private.network_coordinators").fetchone()[0] == len(planted)
 

@@ -107,6 +107,17 @@ def section_scope(conn: psycopg.Connection[Any], settings: Settings, text: str) 
     return Scope("section", name, area, commune=commune, note=note)
 
 
+def _communes_under(area: BaseGeometry, settings: Settings) -> str | None:
+    """The zone's communes a drawn polygon lies in (« Seraing », or « Neupré, Seraing » across the border): a
+    drawn network was listed without its commune. A sliver under a twentieth of the polygon does not count."""
+    names = [
+        name
+        for name, outline in commune_outlines(settings)
+        if name in settings.zone_communes and area.intersection(outline).area > 0.05 * area.area
+    ]
+    return ", ".join(sorted(names)) or None
+
+
 def _streets_area(conn: psycopg.Connection[Any], streets: list[str], commune: str | None) -> tuple[BaseGeometry, str]:
     if not streets:
         raise InvalidValueError(
@@ -201,7 +212,7 @@ def register_network(
     if kind == "polygone":
         area = polygon_from_geojson(polygon)
         spec = {"polygone": "dessiné"}
-        place = commune
+        place = commune or _communes_under(area, settings)
     elif kind == "rues":
         names = [s.strip() for s in streets or [] if s and s.strip()]
         area, place = _streets_area(conn, names, commune)
