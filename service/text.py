@@ -37,3 +37,8 @@ def french_spaces(text: str) -> str:
     """Guillemets held to the words they enclose (no-break spaces, as French typography sets them): a printed line
     never ends on « nor starts with »."""
     return text.replace("« ", "«\u00a0").replace(" »", "\u00a0»")
+
+
+def counted(n: int, singular: str, plural_form: str | None = None) -> str:
+    """``n`` and its words, agreed: « 1 ligne rejetée », « 11 lignes rejetées » (:func:`plural`)."""
+    return f"{n} {plural(n, singular, plural_form)}"

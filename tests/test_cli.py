@@ -40,7 +40,7 @@ def test_ingest_json_summary_and_rejects_export(conn, settings, tmp_path):
         done = _run(settings, "rejects", str(batch), "--out", str(folder))
         assert done.returncode == 0, done.stderr
         written = folder / f"rejets_lot_{batch}.csv"
-        assert f"écrites dans {written}." in " ".join(done.stdout.split())
+        assert f"1 ligne rejetée écrite dans {written}." in " ".join(done.stdout.split())
         assert written.read_text(encoding="utf-8-sig").splitlines()[0].startswith("ligne;")
     wrong = _run(settings, "rejects", str(batch), "--out", str(tmp_path / "rejets.xlsx"))
     assert wrong.returncode == 1 and not (tmp_path / "rejets.xlsx").exists()
@@ -113,7 +113,7 @@ def test_demo_is_the_whole_main_job(conn, settings):
     done = _run(settings, "demo", "--signalements", "800")
     assert done.returncode == 0, done.stderr
     assert "Import : bilan par fichier" in done.stdout and "Points sensibles" in done.stdout
-    assert "Géocodage : " in done.stdout and " placée(s), " in done.stdout and " à vérifier " in done.stdout
+    assert "Géocodage : " in done.stdout and re.search(r"\d placées?, ", done.stdout) and " à vérifier " in done.stdout
     # trends and states in words in the table of points (« en intensification », not « en_intensification »)
     coded = {code for code, words in {**TREND_LABELS, **STATE_LABELS}.items() if code != words}
     assert not [code for code in coded if code in done.stdout]
@@ -286,7 +286,7 @@ def test_rejects_without_a_file_are_shown_with_their_reasons(conn, settings):
     shown = _run(settings, "rejects", str(batch))
     assert shown.returncode == 0, shown.stderr
     said = " ".join(shown.stdout.split())
-    assert f"Lot {batch} : 1 ligne(s) rejetée(s)" in said
+    assert f"Lot {batch} : 1 ligne rejetée" in said
     assert "Ligne" in said and "Champ" in said and "Valeur lue" in said and "Motif" in said
     assert "hors de la zone de police" in said
     assert re.search(r"hors de la zone de police \(à \d+,\d km de la zone\)", said), said  # a French number

@@ -89,7 +89,7 @@ def test_the_register_export_as_csv_from_the_command_with_a_period_and_a_status(
     done = run_cli("export", "signalements", "--periode", "2025", "--statut", "Clos", "--out", str(out), env=env)
     assert done.returncode == 0, done.stderr
     said = " ".join(done.stdout.split())
-    assert "2 signalement(s) écrits" in said and "(csv) : du 01/01/2025 au 31/12/2025 ; statut Clos ; 2 clos" in said
+    assert "2 signalements écrits" in said and "(csv) : du 01/01/2025 au 31/12/2025 ; statut Clos ; 2 clos" in said
     text = out.read_bytes().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert [r["N° à la source"] for r in rows] == ["2025/0033", "2025/0530"]
@@ -206,7 +206,7 @@ def test_the_register_export_by_place_takes_communes_sections_and_postcodes(conn
     assert conn.execute(both, ("Seraing", None)).fetchone() == ("Seraing", None)
     assert conn.execute(both, ("Jemeppe", "4102")).fetchone() == ("Seraing", "4102")  # the postcode typed first
     said = run_cli("export", "signalements", "--lieu", "Jemeppe", "--out", str(tmp_path / "j.csv"), env=env)
-    assert "1 signalement(s) écrits" in " ".join(said.stdout.split()) and "lieu Jemeppe" in said.stdout
+    assert "1 signalement écrit dans" in " ".join(said.stdout.split()) and "lieu Jemeppe" in said.stdout
     outside = run_cli("export", "signalements", "--lieu", "Liège", "--out", str(tmp_path / "l.csv"), env=env)
     assert outside.returncode != 0 and "lieu inconnu dans la zone : « Liège »" in outside.stderr
     with TestClient(create_app(settings)) as client:

@@ -187,8 +187,9 @@ def test_the_import_summary_tells_what_geocoding_did(conn, settings, register, t
     again = write(tmp_path / "autre.csv", HEADER + "\n".join(r.replace("A", "B", 1) for r in ROWS[:6]) + "\n")
     text = _cli(settings, "ingest", "reports", str(again))
     assert text.returncode == 0, text.stderr
-    assert "Géocodage : 6 adresse(s) sans coordonnées — 4 placée(s), 1 à vérifier (point provisoire), 1 échec(s)" in (
-        text.stdout
+    assert (
+        "Géocodage : 6 adresses sans coordonnées — 4 placées, 1 à vérifier (point provisoire), 1 échec (sans point)"
+        in (text.stdout)
     )
     assert "hotspots geocode review" in text.stdout and "à géocoder" not in text.stdout
     assert "volet « Adresses à vérifier » de la carte" in " ".join(text.stdout.split())
@@ -201,7 +202,7 @@ def test_the_review_list_pages_and_says_how_many_are_left(conn, settings, import
     page1 = _cli(settings, "geocode", "review", "--limite", "3")
     assert page1.returncode == 0, page1.stderr
     assert "1 à 3 sur 4 (page 1/2)" in page1.stdout
-    assert "1 autre(s) : hotspots geocode review --page 2" in page1.stdout
+    assert "1 autre : hotspots geocode review --page 2" in page1.stdout
     assert "numéro 5 absent du registre" in page1.stdout
     last = json.loads(_cli(settings, "geocode", "review", "--limite", "3", "--page", "2", "--json").stdout)
     assert (last["total"], last["pages"], len(last["verifications"])) == (4, 2, 1)

@@ -12,6 +12,7 @@ from service.cli.dates import RULE, parse_day
 from service.db.personal import audit
 from service.export import check_format, dated_name, file_or_folder, write_file
 from service.export.sites import MAX_SITES, SiteRequest, export_sites
+from service.text import counted
 
 app = typer.Typer(help="Exports : sites à contrôler, registre des signalements.", no_args_is_help=True)
 
@@ -76,7 +77,7 @@ def sites(
             f"Aucun site pour ces filtres : {filters.describe(labels.categories)}. Fichier vide écrit : {out}."
         )
         return
-    console.print(f"{len(sheet.rows)} site(s) écrits dans {out} ({chosen}).")
+    console.print(f"{counted(len(sheet.rows), 'site écrit', 'sites écrits')} dans {out} ({chosen}).")
 
 
 @app.command("signalements")
@@ -145,6 +146,7 @@ def signalements(
         return
     closed = sheet.facts["Clos"]
     console.print(
-        f"{len(sheet.rows)} signalement(s) écrits dans {out} ({chosen}) : {described} ; {closed} clos, "
+        f"{counted(len(sheet.rows), 'signalement écrit', 'signalements écrits')} dans {out} ({chosen}) : "
+        f"{described} ; {closed} clos, "
         f"{sheet.facts['Clos à une date connue']} avec leur date de clôture."
     )

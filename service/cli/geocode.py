@@ -41,6 +41,7 @@ from service.geocode.match import Geocoder
 from service.geocode.sections import service_sections
 from service.labels import ROW_LABELS
 from service.settings import Settings
+from service.text import counted
 from service.zone import commune_outlines, zone_polygon
 
 
@@ -224,7 +225,7 @@ def review(
         )
     console.print(fitted(table))
     if page < pages:
-        console.print(f"{total - first - len(items) + 1} autre(s) : hotspots geocode review --page {page + 1}")
+        console.print(f"{counted(total - first - len(items) + 1, 'autre')} : hotspots geocode review --page {page + 1}")
     console.print(
         "Accepter : hotspots geocode accept N° --choix K · placer : hotspots geocode place N° --lon … --lat …"
     )
@@ -294,7 +295,7 @@ def doute(
     first = " (la 1 : sa position actuelle)" if choices and choices[0].get("actuelle") else ""
     console.print(
         f"{ROW_LABELS[table].capitalize()} n° {row_id} {said} les adresses à vérifier : vérification n° {row['id']}, "
-        f"{len(choices)} proposition(s){first}."
+        f"{counted(len(choices), 'proposition')}{first}."
     )
     console.print(
         f"Voir : hotspots geocode review · régler : hotspots geocode accept {row['id']} --choix K · "

@@ -22,6 +22,7 @@ from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches, shown_rejects
 from service.labels import KIND_LABELS, batch_state_label
 from service.settings import Settings
+from service.text import counted, plural
 
 app = typer.Typer(help="Importer des fichiers (signalements, visites, permis).", no_args_is_help=True)
 
@@ -80,7 +81,8 @@ def layout_lines(details: dict[str, Any]) -> list[str]:
     above = int(details.get("lignes_au_dessus_de_l_entete") or 0)
     if above:
         lines.append(
-            f"En-tête trouvé à la ligne {above + 1} : {above} ligne(s) au-dessus (titre, lignes vides) sautée(s)."
+            f"En-tête trouvé à la ligne {above + 1} : {counted(above, 'ligne')} au-dessus (titre, lignes vides) "
+            f"{plural(above, 'sautée', 'sautées')}."
         )
     return lines
 
@@ -98,8 +100,9 @@ def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
     if total["adresses"]:
         queued = total["a_verifier"] + total["echecs"]
         lines.append(
-            f"Géocodage : {total['adresses']} adresse(s) sans coordonnées — {total['placees']} placée(s), "
-            f"{total['a_verifier']} à vérifier (point provisoire), {total['echecs']} échec(s) (sans point)."
+            f"Géocodage : {counted(total['adresses'], 'adresse')} sans coordonnées — "
+            f"{counted(total['placees'], 'placée')}, {total['a_verifier']} à vérifier (point provisoire), "
+            f"{counted(total['echecs'], 'échec')} (sans point)."
             + (
                 f" {_in_queue(queued)} dans la file de vérification : volet « Adresses à vérifier » de la carte, ou "
                 "hotspots geocode review"
@@ -109,7 +112,7 @@ def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
         )
     if waiting:
         lines.append(
-            f"{waiting} ligne(s) attendent le géocodage (registre des adresses non chargé) : "
+            f"{counted(waiting, 'ligne attend', 'lignes attendent')} le géocodage (registre des adresses non chargé) : "
             "hotspots gazetteer load FICHIER puis hotspots geocode pending"
         )
     return lines
@@ -160,7 +163,8 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
         console.print(line)
     if d.get("renvois_proposes"):  # rules of service/referrals: proposed, waiting for a planner
         console.print(
-            f"{d['renvois_proposes']} signalement(s) proposé(s) pour un renvoi (médiation, partenaires) : "
+            f"{counted(d['renvois_proposes'], 'signalement proposé', 'signalements proposés')} pour un renvoi "
+            "(médiation, partenaires) : "
             "hotspots renvois propositions"
         )
     if d.get("colonnes_ignorees"):
@@ -276,7 +280,8 @@ def rejects(
     if json_out:
         print_json({"lot": lot, "fichier": str(result.path), "lignes": result.rows})
         return
-    console.print(f"{result.rows} ligne(s) rejetée(s) écrites dans {result.path}.")
+    said = counted(result.rows, "ligne rejetée écrite", "lignes rejetées écrites")
+    console.print(f"{said} dans {result.path}.")
 
 
 #: Rejected rows shown in the terminal; the file (--out) has them all.
@@ -293,7 +298,7 @@ def _show_rejects(ctx: typer.Context, lot: int, json_out: bool) -> None:
     if not total:
         console.print(f"Lot {lot} : aucune ligne rejetée.")
         return
-    table = Table(title=f"Lot {lot} : {total} ligne(s) rejetée(s)", title_justify="left")
+    table = Table(title=f"Lot {lot} : {counted(total, 'ligne rejetée', 'lignes rejetées')}", title_justify="left")
     for name in ("Ligne", "Champ", "Valeur lue", "Motif"):
         table.add_column(name, overflow="fold")
     for row in rows:

@@ -35,6 +35,7 @@ from service.numbers import SPACE, french_number
 from service.plan.candidates import checked_places
 from service.plan.filters import resolve_codes, resolve_places
 from service.settings import Settings
+from service.text import counted
 
 CRS = "EPSG:31370"
 #: Most reports in one export (a year of a large zone); more is refused with what to narrow.
@@ -292,7 +293,9 @@ def report_sheet(
         notes.append(f"Aucun signalement pour ces filtres : {described}.")
     return Sheet(
         title="Registre des signalements",
-        subtitle=f"{len(rows)} signalement(s), du plus ancien au plus récent — {described} — {today:%d/%m/%Y}",
+        subtitle=(
+            f"{counted(len(rows), 'signalement')}, du plus ancien au plus récent — {described} — {today:%d/%m/%Y}"
+        ),
         rows=table,
         places=places,
         ordered=False,

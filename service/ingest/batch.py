@@ -17,6 +17,7 @@ import psycopg
 from service.db.queries import load_queries
 from service.ingest.columns import Kind
 from service.ingest.source import TableSource, scan_file
+from service.text import counted
 
 _PKG = "service.ingest"
 
@@ -85,16 +86,17 @@ class BatchSummary:
         not_done = int(self.details.get("arrets_non_faits", 0))
         to_fix = self.rejected - not_done
         if not not_done:
-            lines = [f"{self.rejected} ligne(s) rejetée(s), à corriger :"]
+            lines = [f"{counted(self.rejected, 'ligne rejetée', 'lignes rejetées')}, à corriger :"]
         else:
             lines = [
-                f"{self.rejected} ligne(s) non enregistrée(s), dont {not_done} arrêt(s) non fait(s) (ni résultat ni "
+                f"{counted(self.rejected, 'ligne non enregistrée', 'lignes non enregistrées')}, dont "
+                f"{counted(not_done, 'arrêt non fait', 'arrêts non faits')} (ni résultat ni "
                 "date : rien à encoder, leurs sites restent à planifier)"
                 + (f" et {to_fix} à corriger :" if to_fix else ".")
             ]
         lines += [f"  • ligne {row['ligne']} — {reject_words(row['motifs'])}" for row in self.to_correct]
         if to_fix > len(self.to_correct):
-            lines.append(f"  … et {to_fix - len(self.to_correct)} autre(s).")
+            lines.append(f"  … et {counted(to_fix - len(self.to_correct), 'autre')}.")
         return lines
 
     @property
