@@ -392,8 +392,8 @@ def test_the_printed_activity_report_says_what_changed_and_writes_numbers_the_fr
     assert f"Hausse significative (catégorie) : Dépôt clandestin, 60 contre 20 un an plus tôt (+200{pct})." in flat
     assert "Graffiti et tags, 10 contre" not in flat  # level: not called a change
     assert "(commune)" not in flat and "(source)" not in flat  # one commune, one source: their change is the total's
-    assert f"7{pct} des signalements du service suivis d'une visite, la première après 2 jour(s) (médiane)." in flat
-    closing = "après 4,5 jour(s) (médiane, là où la date de clôture est connue)."
+    assert f"7{pct} des signalements du service suivis d'une visite, la première après 2 jours (médiane)." in flat
+    closing = "après 4,5 jours (médiane, là où la date de clôture est connue)."
     assert f"14{pct} des signalements du service clos, {closing}" in flat
     order = [
         flat.index(words)
@@ -516,14 +516,16 @@ def test_the_effect_is_measured_over_as_many_days_on_each_side_and_not_too_soon(
     recent = pd.Timestamp("2026-10-01", tz="Europe/Brussels").tz_convert("UTC")
     start, end = effect_windows(recent, months=6, now=now, first_report=None, zone=ZONE)
     assert end == now and f"{start.tz_convert('Europe/Brussels'):%d/%m/%Y %H:%M}" == "29/07/2026 13:00"  # to today
-    with pytest.raises(InvalidValueError, match=r"trop tôt pour mesurer l'effet de l'action du 20/11/2026 : 13 jour"):
+    with pytest.raises(
+        InvalidValueError, match=r"trop tôt pour mesurer l'effet de l'action du 20/11/2026 : 13 jours depuis"
+    ):
         effect_windows(pd.Timestamp("2026-11-20", tz="UTC"), months=6, now=now, first_report=None, zone=ZONE)
     start, end = effect_windows(
         action, months=6, now=now, first_report=pd.Timestamp("2026-03-01 08:00", tz="UTC"), zone=ZONE
     )
     local = [f"{t.tz_convert('Europe/Brussels'):%d/%m/%Y %H:%M}" for t in (start, end)]
     assert local == ["01/03/2026 09:00", "22/07/2026 15:00"]  # the reports start on 1 March: as many days after
-    short = r"ne remontent qu'au 01/05/2026 : 11 jour\(s\) avant l'action du 12/05/2026, il en faut 28"
+    short = r"ne remontent qu'au 01/05/2026 : 11 jours avant l'action du 12/05/2026, il en faut 28"
     with pytest.raises(InvalidValueError, match=short):
         effect_windows(action, months=6, now=now, first_report=pd.Timestamp("2026-05-01", tz="UTC"), zone=ZONE)
     with pytest.raises(InvalidValueError, match="n'a pas encore eu lieu"):
@@ -905,7 +907,7 @@ def test_an_intervention_that_ended_counts_only_its_days_in_place(conn, effect_d
     assert measured.action_source == f"caméra posée jusqu'au 15/07/2026, intervention n° {number}"
     assert (measured.start, measured.end) == (day("2026-04-18"), day("2026-07-15"))
     record(conn, NewIntervention("PS-0900", "panneau", day("2026-08-01"), day("2026-08-11")), actor="test", zone=ZONE)
-    too_short = "l'action du 01/08/2026 n'est restée en place que 10 jour(s), jusqu'au 11/08/2026 : il en faut 28"
+    too_short = "l'action du 01/08/2026 n'est restée en place que 10 jours, jusqu'au 11/08/2026 : il en faut 28"
     with pytest.raises(NotMeasurableError, match=re.escape(too_short)):
         read_effect(conn, "PS-0900", zone=ZONE)
 

@@ -33,6 +33,7 @@ from service.geocode.match import Geocoder
 from service.numbers import french_number
 from service.plan.filters import resolve_codes
 from service.plan.model import parse_start_time
+from service.text import plural
 
 _q = Queries("service.activity", "effect.sql")
 
@@ -156,15 +157,18 @@ def effect_windows(
     before = local - first_report.tz_convert(zone).tz_localize(None) if first_report is not None else after
     length = min(after, before)
     if length < pd.Timedelta(days=MIN_DAYS):
-        days = french_number(max(length, pd.Timedelta(0)) / pd.Timedelta(days=1))
+        span = max(length, pd.Timedelta(0)) / pd.Timedelta(days=1)
+        days = french_number(span)
         if after <= before:
             raise NotMeasurableError(
-                f"trop tôt pour mesurer l'effet de l'action du {day} : {days} jour(s) depuis, il en faut {MIN_DAYS}",
+                f"trop tôt pour mesurer l'effet de l'action du {day} : {days} {plural(span, 'jour')} depuis, "
+                f"il en faut {MIN_DAYS}",
                 hint="Attendez quelques semaines, ou donnez une action plus ancienne (--date).",
                 soon=True,
             )
         raise NotMeasurableError(
-            f"les signalements ne remontent qu'au {_day(first_report, zone)} : {days} jour(s) avant l'action du {day}, "
+            f"les signalements ne remontent qu'au {_day(first_report, zone)} : {days} {plural(span, 'jour')} avant "
+            f"l'action du {day}, "
             f"il en faut {MIN_DAYS}",
             hint="Donnez une action plus récente (--date).",
             soon=False,
@@ -309,9 +313,10 @@ def read_effect(
     except NotMeasurableError as refusal:
         if not refusal.soon or until is None or until > stamp:
             raise
-        days = french_number(max((until - action) / pd.Timedelta(days=1), 0))
+        span = max((until - action) / pd.Timedelta(days=1), 0)
+        days = french_number(span)
         raise NotMeasurableError(
-            f"l'action du {_day(action, zone)} n'est restée en place que {days} jour(s), jusqu'au "
+            f"l'action du {_day(action, zone)} n'est restée en place que {days} {plural(span, 'jour')}, jusqu'au "
             f"{_day(until, zone)} : il en faut {MIN_DAYS} pour mesurer son effet",
             hint="Donnez une autre action (--date), ou notez la durée réelle de l'intervention.",
             soon=True,

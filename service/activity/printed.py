@@ -23,6 +23,7 @@ from service.activity.workbook import comparison_words, title_of
 from service.export.paper import CONTENT_WIDTH, Styles, build, bullets, data_table, para, section
 from service.export.print_map import fonts
 from service.numbers import NARROW, french_number
+from service.text import plural
 
 #: The chart's colours: the period, and the same period a year earlier (paler).
 NOW_COLOUR = colors.HexColor("#1f4e79")
@@ -95,14 +96,17 @@ def essentials(activity: Activity) -> list[str]:
     if not missing(followed):
         text = f"{_percent(followed)} des signalements du service suivis d'une visite"
         if not missing(delay):
-            text += f", la première après {_number(delay, 1, trim=True)} jour(s) (médiane)"
+            text += f", la première après {_number(delay, 1, trim=True)} {plural(delay, 'jour')} (médiane)"
         lines.append(text + ".")
     closed = rows["Signalements clos"]["n"]
     to_close = rows["Délai médian jusqu'à la clôture (jours)"]["n"]
     if not missing(closed):
         text = f"{_percent(closed)} des signalements du service clos"
         if not missing(to_close):
-            text += f", après {_number(to_close, 1, trim=True)} jour(s) (médiane, là où la date de clôture est connue)"
+            text += (
+                f", après {_number(to_close, 1, trim=True)} {plural(to_close, 'jour')} (médiane, là où la date de "
+                "clôture est connue)"
+            )
         lines.append(text + ".")
     done = places.actions_sentence(activity.actions)
     if done:
@@ -111,7 +115,8 @@ def essentials(activity: Activity) -> list[str]:
     if shifts["tournees"]:
         lines.append(
             f"{_count(shifts['tournees'], 'tournée planifiée', 'tournées planifiées')} : "
-            f"{_number(shifts['arrets_faits'])} arrêt(s) fait(s) sur {_number(shifts['arrets'])} prévu(s)"
+            f"{_count(shifts['arrets_faits'], 'arrêt fait', 'arrêts faits')} sur {_number(shifts['arrets'])} "
+            f"{plural(shifts['arrets'], 'prévu')}"
             f" ({_percent(shifts['part_faite'])})."
         )
     return lines

@@ -12,6 +12,7 @@ from rich.table import Table
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of, working
 from service.cli.fit import fitted
 from service.db.personal import audit
+from service.text import counted
 
 app = typer.Typer(help="Permis : liste de suivi (à contrôler), fiche d'un permis avec ses nuisances et ses visites.")
 
@@ -65,8 +66,9 @@ def avis(
         return
     console.print(f"[bold]Fiche d'avis — {facts.place.label}[/bold] (rayon {facts.radius_m:g} m)", highlight=False)
     console.print(
-        f"{facts.total} signalement(s) depuis le 01/01/{facts.years[0]}, {len(facts.points)} point(s) sensible(s), "
-        f"{len(facts.axes)} axe(s), {len(facts.permits)} permis, {sum(facts.visits.values())} visite(s).",
+        f"{counted(facts.total, 'signalement')} depuis le 01/01/{facts.years[0]}, "
+        f"{counted(len(facts.points), 'point sensible', 'points sensibles')}, {counted(len(facts.axes), 'axe')}, "
+        f"{len(facts.permits)} permis, {counted(sum(facts.visits.values()), 'visite')}.",
         highlight=False,
     )
     if len(facts.counts):

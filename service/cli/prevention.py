@@ -15,6 +15,7 @@ from service.cli.fit import fitted
 from service.errors import InputFileError, InvalidValueError
 from service.mail import check_mail_settings
 from service.settings import Settings
+from service.text import counted
 
 if TYPE_CHECKING:
     from service.prevention.issuing import IssueOptions
@@ -140,7 +141,7 @@ def _every_network(
     if not outcomes:
         console.print("Aucun réseau actif : rien à faire (hotspots reseaux ajouter …).", highlight=False)
         return
-    table = Table(title=f"Bilans de {len(outcomes)} réseau(x) — {period.label}")
+    table = Table(title=f"Bilans de {counted(len(outcomes), 'réseau', 'réseaux')} — {period.label}")
     for column in ("réseau", "bilan", "e-mail", "noté comme envoyé"):
         table.add_column(column)
     for done in outcomes:
@@ -152,14 +153,16 @@ def _every_network(
     console.print(fitted(table))
     written = [f for done in outcomes for f in done.files]
     if written:
-        console.print(f"{len(written)} fichier(s) écrit(s) dans {written[0].parent}", highlight=False)
+        console.print(
+            f"{counted(len(written), 'fichier écrit', 'fichiers écrits')} dans {written[0].parent}", highlight=False
+        )
     failed = [d for d in outcomes if d.error]
     for done in failed:
         console.print(f"[red]{escape(done.name)}[/red] : {escape(done.error or '')}", highlight=False)
     if failed:
         console.print(
-            f"{len(failed)} bilan(s) non fait(s), les autres sont faits. Corrigez puis relancez la même commande : "
-            "les bilans déjà notés comme envoyés sont passés.",
+            f"{counted(len(failed), 'bilan non fait', 'bilans non faits')}, les autres sont faits. Corrigez puis "
+            "relancez la même commande : les bilans déjà notés comme envoyés sont passés.",
             highlight=False,
         )
         raise typer.Exit(1)
@@ -181,7 +184,7 @@ def list_networks(ctx: typer.Context, json_out: JsonOut = False) -> None:
     for r in rows:
         spec = r["area_spec"] or {}
         zone = {"polygone": "polygone", "section": f"section {spec.get('section')}"}.get(
-            r["area_kind"], f"{len(spec.get('rues', []))} rue(s)"
+            r["area_kind"], counted(len(spec.get("rues", [])), "rue")
         )
         last = f"{r['last_digest']:%d/%m/%Y}" if r["last_digest"] else "—"
         surface = f"{r['area_m2'] / 1e4:.1f} ha".replace(".", ",")

@@ -28,6 +28,7 @@ from service.permits.links import complaint_trend, load_permits, load_rules, per
 from service.plan.model import Place
 from service.plan.places import AddressGeocoder, parse_coordinates, resolve_place
 from service.settings import Settings
+from service.text import counted, plural
 from service.zone import communes_or, km_outside, zone_polygon
 
 #: Bounds of the radius (metres): below, an address says nothing; above, it is a neighbourhood, not a parcel.
@@ -164,8 +165,9 @@ def advice_facts(
     ]
     if referred:
         notes.append(
-            f"{referred} signalement(s) renvoyé(s) à la médiation ou à un partenaire (différends de voisinage…) "
-            "ne sont pas comptés : ce ne sont pas des nuisances de rue."
+            f"{counted(referred, 'signalement renvoyé', 'signalements renvoyés')} à la médiation ou à un partenaire "
+            f"(différends de voisinage…) {plural(referred, 'n’est pas compté', 'ne sont pas comptés')} : ce ne sont "
+            "pas des nuisances de rue."
         )
     return AdviceFacts(
         place=place,

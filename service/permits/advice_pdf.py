@@ -31,7 +31,7 @@ from service.labels import state_label, trend_label
 from service.numbers import NARROW, french_number
 from service.permits.advice import AdviceFacts
 from service.settings import Settings
-from service.text import ascii_fold
+from service.text import ascii_fold, counted
 
 MAP_HEIGHT = 105 * mm
 POINT_COLOUR = "#e66101"
@@ -245,7 +245,7 @@ def render_advice_pdf(
     if facts.visits:
         total = sum(facts.visits.values())
         words = ", ".join(f"{labels.outcome(o) or o} : {n}" for o, n in facts.visits.items())
-        visits = para(f"{total} visite(s) depuis le 01/01/{facts.years[0]} — {words}.", st.body)
+        visits = para(f"{counted(total, 'visite')} depuis le 01/01/{facts.years[0]} — {words}.", st.body)
     else:
         visits = para("Aucune visite dans le rayon sur la période.", st.body)
     story += section("Visites du service dans le rayon", [visits], st)

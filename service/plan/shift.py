@@ -35,6 +35,7 @@ from service.plan.timing import (
 )
 from service.plan.travel import RoadNetwork, TravelMatrix, places_box, travel_matrix
 from service.settings import Settings
+from service.text import counted
 from service.zone import km_outside, zone_polygon
 
 CRS = "EPSG:31370"
@@ -199,7 +200,11 @@ def plan_shift(
         starts_at = starts_at.tz_localize(settings.timezone)
     candidates, excluded, opening = opening_windows(candidates, excluded, settings, starts_at, request, forced)
     if candidates.empty:
-        extra = f" ({len(excluded)} autre(s) écarté(s) : visite récente ou fermé)" if len(excluded) else ""
+        extra = (
+            f" ({counted(len(excluded), 'autre écarté', 'autres écartés')} : visite récente ou fermé)"
+            if len(excluded)
+            else ""
+        )
         raise NotFoundError(
             f"Aucun site à visiter pour ces filtres : {request.filters.describe(labels.categories)}{extra}.",
             hint="Élargissez les filtres (catégorie, lieu, état, types de sites) ou relancez l'analyse.",

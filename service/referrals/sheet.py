@@ -15,6 +15,7 @@ from service.db.vocabulary import Labels
 from service.export.sheet import Sheet
 from service.geo import lonlat_arrays
 from service.referrals.store import STATUS_LABELS, TARGET_LABELS
+from service.text import counted
 
 CRS = "EPSG:31370"
 COLUMNS = [
@@ -97,7 +98,7 @@ def referral_sheet(
     facts.update({status: str(int(counts[status])) for status in STATUS_LABELS.values() if status in counts})
     return Sheet(
         title=title,
-        subtitle=f"{len(rows)} renvoi(s), du plus récent au plus ancien — {now:%d/%m/%Y}",
+        subtitle=f"{counted(len(rows), 'renvoi')}, du plus récent au plus ancien — {now:%d/%m/%Y}",
         rows=table,
         places=places,
         ordered=False,
