@@ -164,7 +164,8 @@
       html += "</ol>";
     });
     if (plan.dropped && plan.dropped.length) {
-      html += "<p>" + H.number(plan.dropped.length) + " site(s) laissé(s) de côté (durée épuisée ou trop loin).</p>";
+      html += "<p>" + H.number(plan.dropped.length) + (plan.dropped.length === 1 ? " site laissé" : " sites laissés") +
+        " de côté (durée épuisée ou trop loin).</p>";
     }
     (plan.notes || []).forEach(function (n) { html += "<p class='hs-note'>" + esc(n) + "</p>"; });
     return html;
