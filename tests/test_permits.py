@@ -241,13 +241,7 @@ def test_avis_command_writes_the_pdf(settings, demo, tmp_path):
     # a folder, as every other --out takes: the sheet is named after the place and the day (it was written as a
     # file called « fiches », without .pdf)
     folder = tmp_path / "fiches"
-    again = subprocess.run(
-        [sys.executable, "-m", "service", "avis", "--adresse", "Place Communale 1, 4100 Seraing", "--out", str(folder)],
-        env=cli_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    again = run_cli("avis", "--adresse", "Place Communale 1, 4100 Seraing", "--out", str(folder), env=cli_env(settings))
     assert again.returncode == 0, again.stderr
     day = pd.Timestamp.now(tz="Europe/Brussels").strftime("%Y%m%d")
     written = folder / f"avis_place-communale-1-4100-seraing_{day}.pdf"
