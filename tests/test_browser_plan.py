@@ -60,6 +60,19 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     assert state["equipes"] == [1, 2]
     colours = {m.value_of_css_property("background-color") for m in markers}
     assert len(colours) == 2, colours  # each team its own colour
+    # the printed sheet's colours: « équipe 1 » is the same blue on the screen and on paper (it was red on screen)
+    from service.export.print_map import TEAM_COLOURS
+
+    printed = {"rgba({}, {}, {}, 1)".format(*(int(c[i : i + 2], 16) for i in (1, 3, 5))) for c in TEAM_COLOURS[:2]}
+    assert {c.replace("rgb(", "rgba(").replace(")", ", 1)") if c.startswith("rgb(") else c for c in colours} == printed
+    # the report bubbles step back behind the stops (a team's blue read as one more bubble)
+    faded = browser.execute_script(
+        "return [...document.querySelectorAll('.leaflet-marker-pane .hs-bulle')].map(b => getComputedStyle(b).opacity)"
+    )
+    assert faded and set(faded) == {"0.35"}, faded
+    assert {m.value_of_css_property("opacity") for m in markers} == {"1"}
+    legend = "return getComputedStyle(document.querySelector('.hs-bulle-legende')).opacity"
+    assert browser.execute_script(legend) == "1"  # the legend's sample keeps its colour
     # stops at (nearly) the same place are drawn apart: no number hides under another
     centres = [(r["x"] + r["width"] / 2, r["y"] + r["height"] / 2) for r in (m.rect for m in markers)]
     close = [(a, b) for i, a in enumerate(centres) for b in centres[i + 1 :] if math.dist(a, b) < 6]

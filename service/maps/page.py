@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 from service import __version__
 from service.accounts import ROLE_LABELS, User
+from service.export.print_map import TEAM_COLOURS
 from service.geocode.sections import postcode_labels, service_sections
 from service.labels import INTERVENTION_LABELS, INTERVENTION_MARKS, STATE_LABELS, TREND_LABELS
 from service.maps.data import PUBLIC_GROUPS
@@ -257,6 +258,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "resultats": dict(vocabulary["resultats"]),
         "marques_interventions": INTERVENTION_MARKS,
         "style": STYLE,
+        "couleurs_equipes": list(TEAM_COLOURS),  # a team has one colour on the map and on the printed sheet
         "libelles": {"tendances": TREND_LABELS, "etats": STATE_LABELS},
         "fond_vectoriel_seul": not settings.tile_url,
         "emprise_zone": zone_bounds(settings),

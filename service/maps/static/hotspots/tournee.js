@@ -7,7 +7,9 @@
   "use strict";
   var H = window.HotspotsCarte;
   var esc = H.esc;
-  var COLOURS = ["#c0392b", "#1f78b4", "#2e8b57", "#8e44ad", "#d35400", "#00838f", "#6d4c41", "#c2185b"];
+  /* each team's colour: the printed sheet's (service/export/print_map.py TEAM_COLOURS, given by the page), so that
+   * « équipe 1 » is the same blue on the screen and on paper; these until the page says them */
+  var COLOURS = ["#1f63b4", "#1a9641", "#7b3294", "#a6611a", "#d01c8b", "#018571", "#5e3c99", "#4d4d4d"];
   var FORMATS = [["pdf", "Feuille de route (PDF)"], ["xlsx", "Tableur à remplir (XLSX)"], ["csv", "CSV"],
     ["gpx", "GPS (GPX)"], ["geojson", "SIG (GeoJSON)"]];
   var state = (window.hotspotsTournee = { etat: "vide", id: null, arrets: 0, equipes: [], couleurs: {}, erreur: null });
@@ -121,6 +123,9 @@
       }
     });
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], animate: false });
+    /* the shift is what the map shows now: the report bubbles fade behind its stops (a team's blue was read as
+     * one more bubble of reports) */
+    L.DomUtil.addClass(map.getContainer(), "hs-avec-tournee");
     if (relayout) map.off("zoomend", relayout);
     relayout = function () { layout(map, markers); };
     map.on("zoomend", relayout);
@@ -261,6 +266,7 @@
 
   var planning = H.planification;
   H.planification = function (map, tiles, config) {
+    if (config && config.couleurs_equipes && config.couleurs_equipes.length) COLOURS = config.couleurs_equipes;
     planning(map, tiles, config);
     H.tournee(map);
     H.openSite(map);
