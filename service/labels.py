@@ -51,6 +51,27 @@ KIND_LABELS: dict[str, str] = {"reports": "signalements", "visits": "visites", "
 ROW_LABELS: dict[str, str] = {"reports": "signalement", "visits": "visite", "permits": "permis"}
 
 
+#: Where a geocoded point stands, in words (``geocode_level``): what an officer checks before accepting it.
+GEOCODE_LEVEL_LABELS: dict[str, str] = {
+    "adresse": "adresse officielle",
+    "adresse_interpolee": "numéro placé entre deux adresses voisines",
+    "intersection": "carrefour",
+    "rue": "milieu de la rue",
+    "section": "centre de la section",
+    "commune": "centre de la commune",
+    "code_postal": "centre du code postal",
+    "ambigu": "plusieurs adresses possibles",
+    "echec": "adresse introuvable",
+}
+
+
+def geocode_level_label(code: str | None) -> str:
+    """The words for a geocoding level (``rue`` → « milieu de la rue »)."""
+    if not code:
+        return "—"
+    return GEOCODE_LEVEL_LABELS.get(code, code.replace("_", " "))
+
+
 def batch_state_label(code: str | None) -> str:
     """The words for an import batch's state (``refuse`` → ``refusé``)."""
     if not code:

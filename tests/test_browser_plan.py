@@ -588,6 +588,13 @@ def test_a_planner_settles_the_addresses_to_review_on_the_map(server, browser, c
     browser.execute_script("arguments[0].click()", markers[0])
     popup = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".hs-verif-popup button"))
     assert text_of(popup[0]) == "Accepter cette adresse"
+    # where the proposal stands and how sure the match is, in words (it said « rue, score 0,6 »)
+    said = text_of(browser.find_element(By.CSS_SELECTOR, ".hs-verif-popup"))
+    assert re.search(
+        r"(adresse officielle|milieu de la rue|carrefour|numéro placé entre deux adresses voisines"
+        r"|centre de la section|centre de la commune|centre du code postal) ; confiance \d",
+        said,
+    ), said
     opaque = "return getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
     wait.until(lambda d: d.execute_script(opaque))  # the popup has faded in (the README's screenshot)
     capture(browser, captures, "6-adresse-a-verifier", browser.get_screenshot_as_png())

@@ -308,6 +308,13 @@ def test_a_planner_settles_the_doubts_from_the_map(conn, settings, geocoder, aut
         ambiguous, street, failed = listed["verifications"]
         assert (ambiguous["objet"], ambiguous["adresse"]) == ("signalement", "Rue de la Paix 4")
         assert street["motif"] == "sans numéro" and street["propositions"][0]["adresse"].startswith("Rue Ferrer")
+        # the level in words, for the map's popup and the command (« rue, score 0,6 » said nothing to an officer)
+        assert [v["niveau_libelle"] for v in listed["verifications"]] == [
+            "plusieurs adresses possibles",
+            "milieu de la rue",
+            "adresse introuvable",
+        ]
+        assert street["propositions"][0]["niveau_libelle"] == "milieu de la rue"
         proposals = ambiguous["propositions"]
         assert len(proposals) >= 2 and [p["numero"] for p in proposals] == list(range(1, len(proposals) + 1))
         assert all(5.4 < p["lon"] < 5.7 and 50.5 < p["lat"] < 50.7 for p in proposals)  # in the zone, WGS84

@@ -203,7 +203,8 @@ def test_the_review_list_pages_and_says_how_many_are_left(conn, settings, import
     assert page1.returncode == 0, page1.stderr
     assert "1 à 3 sur 4 (page 1/2)" in page1.stdout
     assert "1 autre : hotspots geocode review --page 2" in page1.stdout
-    assert "numéro 5 absent du registre" in page1.stdout
+    assert "numéro 5 absent du" in page1.stdout  # the reason, wrapped in its column
+    assert "│ milieu de la rue " in page1.stdout and "│ adresse introuvable " in page1.stdout  # the level in words
     last = json.loads(_cli(settings, "geocode", "review", "--limite", "3", "--page", "2", "--json").stdout)
     assert (last["total"], last["pages"], len(last["verifications"])) == (4, 2, 1)
 

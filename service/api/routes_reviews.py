@@ -16,7 +16,7 @@ from service.errors import InvalidValueError
 from service.geo import to_lonlat
 from service.geocode.apply import HandPlaced, count_open_reviews, open_reviews, resolve_review
 from service.geocode.doubt import doubt_placement
-from service.labels import ROW_LABELS
+from service.labels import ROW_LABELS, geocode_level_label
 from service.settings import Settings
 from service.zone import commune_outlines, zone_polygon
 
@@ -74,6 +74,7 @@ def _review(row: dict[str, Any]) -> dict[str, Any]:
             "numero": i,
             "adresse": alt.get("libelle"),
             "niveau": alt.get("niveau"),
+            "niveau_libelle": geocode_level_label(alt.get("niveau")),
             "score": alt.get("score"),
             "commune": alt.get("commune"),
             "code_postal": alt.get("code_postal"),
@@ -88,6 +89,7 @@ def _review(row: dict[str, Any]) -> dict[str, Any]:
         "numero": row["target_id"],
         "adresse": row["address"],
         "niveau": row["level"],
+        "niveau_libelle": geocode_level_label(row["level"]),
         "score": row["score"],
         "motif": row["reason"],
         "date": row["created_at"].isoformat() if row["created_at"] is not None else None,

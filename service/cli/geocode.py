@@ -39,7 +39,7 @@ from service.geocode.doubt import doubt_placement
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.geocode.sections import service_sections
-from service.labels import ROW_LABELS
+from service.labels import ROW_LABELS, geocode_level_label
 from service.settings import Settings
 from service.text import counted
 from service.zone import commune_outlines, zone_polygon
@@ -207,18 +207,18 @@ def review(
         return
     first = (page - 1) * limite + 1
     table = Table(title=f"Adresses à vérifier : {first} à {first + len(items) - 1} sur {total} (page {page}/{pages})")
-    for col in ("n°", "type", "adresse", "niveau", "score", "motif", "propositions"):
+    for col in ("n°", "type", "adresse", "position", "confiance", "motif", "propositions"):
         table.add_column(col)
     for it in items:
         props = "\n".join(
-            f"{i}. {a['libelle']} ({a['niveau']}, {str(a['score']).replace('.', ',')})"
+            f"{i}. {a['libelle']} ({geocode_level_label(a['niveau'])}, {str(a['score']).replace('.', ',')})"
             for i, a in enumerate(it["alternatives"], start=1)
         )
         table.add_row(
             str(it["id"]),
             ROW_LABELS[it["target"]],
             it["address"] or "",
-            it["level"],
+            geocode_level_label(it["level"]),
             f"{it['score']:.2f}".replace(".", ","),
             it["reason"] or "",
             props,

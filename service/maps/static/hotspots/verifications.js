@@ -80,7 +80,8 @@
       div.className = "hs-popup hs-verif-popup";
       div.innerHTML = "<h3>Proposition " + esc(p.numero) + (p.actuelle ? " (position actuelle)" : "") + "</h3><p>" +
         esc(p.adresse) + "</p><p>" +
-        esc(p.niveau) + (p.score !== null && p.score !== undefined ? ", score " + H.number(p.score, 2) : "") +
+        esc(p.niveau_libelle || p.niveau) +
+        (p.score !== null && p.score !== undefined ? " ; confiance " + H.number(p.score, 2) : "") +
         "</p><button type='button'>" + (p.actuelle ? "Le laisser ici" : "Accepter cette adresse") + "</button><p class='hs-retour' role='status'></p>" +
         "<p class='hs-motif'>Ou cliquez sur la carte pour placer le " + esc(v.objet) + " ailleurs.</p>";
       div.querySelector("button").addEventListener("click", function () {
