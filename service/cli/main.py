@@ -256,8 +256,7 @@ def _file_problem(exc: OSError) -> tuple[str, str]:
     """An error of the file system in French: which file and why (a Python trace said nothing to an officer)."""
     path = exc.filename
     why, hint = _FILE_PROBLEMS.get(exc.errno or 0, (exc.strerror or str(exc), "Vérifiez le chemin et les droits."))
-    where = f"« {path} »" if path else "un fichier"
-    return f"impossible d'utiliser {where} : {why}.", f"{hint} Rien d'autre n'a été changé."
+    return f"impossible d'utiliser « {path} » : {why}.", f"{hint} Rien d'autre n'a été changé."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             err_console.print(f"→ {exc.hint}", highlight=False)
         return _exit_code(exc)
     except OSError as exc:  # a file the command reads or writes: a folder, no right, a full disk
+        if exc.filename is None:  # a socket, a mail server: not a file, nothing to say about one
+            raise
         if _debug["on"]:
             traceback.print_exc()
         said, hint = _file_problem(exc)
