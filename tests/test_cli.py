@@ -176,7 +176,7 @@ def test_demo_is_the_whole_main_job(conn, settings):
     start = next(i for i, line in enumerate(lines) if line.startswith(f"│ {camera_point} "))
     cells = [lines[start], *itertools.takewhile(lambda line: line.startswith("│" + " " * 9), lines[start + 1 :])]
     priority = " ".join(line.rstrip(" │").rsplit("│", 1)[1].strip() for line in cells)
-    assert priority == f"0,0 (rien d'attendu : aucun signalement depuis le {last})", cells
+    assert priority == f"0,0 (aucun signalement depuis le {last})", cells
     # the patrol's list of sites to inspect, from the same analysed data
     out = settings.data_dir / "sites.gpx"
     exported = _run(settings, "export", "sites", "--out", str(out), "--types", "point_sensible,axe", "--json")

@@ -115,3 +115,13 @@ def test_printed_guillemets_hold_to_their_words():
         paragraph.wrap(width, 1000)
         lines = [" ".join(w.text if hasattr(w, "text") else str(w) for w in line[1]) for line in paragraph.blPara.lines]
         assert not [line for line in lines if line.rstrip().endswith("«") or line.lstrip().startswith("»")], lines
+
+
+def test_one_open_report_past_its_retention_is_said_in_the_singular():
+    """The last line of the demonstration said « 1 signalement(s) encore ouvert(s) … gardent »."""
+    from service.db.personal import open_kept_words
+
+    assert open_kept_words(1, "depuis plus de 24 mois", "depuis plus de 24 mois") == (
+        "1 signalement encore ouvert, depuis plus de 24 mois, garde les coordonnées de son déclarant : clôturez-le "
+        "s'il est traité"
+    )

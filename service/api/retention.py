@@ -17,8 +17,9 @@ import psycopg
 
 from service.api.hourly import HourlyCheck
 from service.db import connect, personal
-from service.db.personal import Erased
+from service.db.personal import Erased, open_kept_words
 from service.settings import Settings
+from service.text import counted
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +70,13 @@ class RetentionKeeper(HourlyCheck):
         self._done = today
         if erased.reporters or erased.rejected_rows or erased.descriptions:
             log.info(
-                "Données personnelles de plus de %s mois effacées : %s déclarant(s), %s ligne(s) rejetée(s), "
-                "%s description(s)",
+                "Données personnelles de plus de %s mois effacées : %s, %s, %s",
                 months,
-                erased.reporters,
-                erased.rejected_rows,
-                erased.descriptions,
+                counted(erased.reporters, "déclarant"),
+                counted(erased.rejected_rows, "ligne rejetée", "lignes rejetées"),
+                counted(erased.descriptions, "description"),
             )
         if erased.open_kept:
-            log.warning(
-                "%s signalement(s) encore ouvert(s) depuis plus de %s mois gardent les coordonnées de leur déclarant : "
-                "clôturez ceux qui sont traités",
-                erased.open_kept,
-                months,
-            )
+            since = f"depuis plus de {months} mois"
+            log.warning("%s", open_kept_words(erased.open_kept, since, since))
         return erased

@@ -15,6 +15,7 @@ from service.cli.common import JsonOut, cli_actor, console, listed, print_json, 
 from service.cli.fit import fitted
 from service.db import connect, personal
 from service.db.connect import masked_conninfo
+from service.db.personal import open_kept_words
 from service.settings import Settings
 
 
@@ -140,8 +141,7 @@ def effacer_contacts(
     )
     if erased.open_kept:
         console.print(
-            f"{erased.open_kept} signalement(s) encore ouvert(s), reçu(s) avant le {limit}, garde(nt) les "
-            "coordonnées de leur déclarant : clôturez ceux qui sont traités.",
+            open_kept_words(erased.open_kept, f"reçu avant le {limit}", f"reçus avant le {limit}") + ".",
             highlight=False,
         )
 

@@ -153,7 +153,7 @@ def _point_priority(row: Any) -> str:
         return shown
     last = pd.Timestamp(row.last_report)
     last = last.tz_localize("UTC") if last.tzinfo is None else last
-    return f"{shown} (rien d'attendu : aucun signalement depuis le {last.tz_convert(DEFAULT_TIMEZONE):%d/%m/%Y})"
+    return f"{shown} (aucun signalement depuis le {last.tz_convert(DEFAULT_TIMEZONE):%d/%m/%Y})"
 
 
 def _axis_priority(row: Any, points: gpd.GeoDataFrame | None) -> str:

@@ -199,3 +199,18 @@ def erase_reporter(conn: psycopg.Connection[Any], report_id: int, *, actor: str,
     detail = {"signalement": report_id, "efface": erased, "motif": reason}
     log_access(conn, actor=actor, action="effacement_declarant", detail=detail)
     return erased
+
+
+def open_kept_words(n: int, since_one: str, since_many: str) -> str:
+    """The open reports past the retention period that keep their reporter's contact, agreed with their number:
+    « 1 signalement encore ouvert depuis plus de 24 mois garde les coordonnées de son déclarant : clôturez-le s'il
+    est traité »."""
+    if n == 1:
+        return (
+            f"1 signalement encore ouvert, {since_one}, garde les coordonnées de son déclarant : clôturez-le s'il est "
+            "traité"
+        )
+    return (
+        f"{n} signalements encore ouverts, {since_many}, gardent les coordonnées de leur déclarant : clôturez ceux qui "
+        "sont traités"
+    )
