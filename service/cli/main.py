@@ -256,7 +256,7 @@ def _file_problem(exc: OSError) -> tuple[str, str]:
     """An error of the file system in French: which file and why (a Python trace said nothing to an officer)."""
     path = exc.filename
     why, hint = _FILE_PROBLEMS.get(exc.errno or 0, (exc.strerror or str(exc), "Vérifiez le chemin et les droits."))
-    return f"impossible d'utiliser « {path} » : {why}.", f"{hint} Rien d'autre n'a été changé."
+    return f"impossible d'utiliser « {path} » : {why}.", hint
 
 
 def main(argv: list[str] | None = None) -> int:
