@@ -18,7 +18,7 @@ last year by a quarter). So each place is checked against the forecast the same 
 those months (none: nothing expected). The demonstration's corner silent for a year after its camera was still
 « 5,6 reports expected ». The check uses each place's own months only; the cells' forecast and the back-test
 tables do not use it. On the demonstration (four scenarios, six quarters each) it cuts the Poisson deviance of
-the points’ forecasts by 4 to 21 %, and on Lancashire's last two origins by 2 to 3 %, their order unchanged.
+the points' forecasts by 4 to 21 %, and on Lancashire's last two origins by 2 to 3 %, their order unchanged.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from service.permits.links import complaint_trend, load_permits, load_rules, per
 from service.plan.model import Place
 from service.plan.places import AddressGeocoder, parse_coordinates, resolve_place
 from service.settings import Settings
-from service.text import counted, plural
+from service.text import counted
 from service.zone import communes_or, km_outside, zone_polygon
 
 #: Bounds of the radius (metres): below, an address says nothing; above, it is a neighbourhood, not a parcel.
@@ -164,10 +164,14 @@ def advice_facts(
         f"à moins de {radius:g} m ; les quasi-doublons (le même fait signalé deux fois) ne sont pas comptés.",
     ]
     if referred:
+        why = (
+            "n'est pas compté : ce n'est pas une nuisance de rue"
+            if referred < 2
+            else "ne sont pas comptés : ce ne sont pas des nuisances de rue"
+        )
         notes.append(
             f"{counted(referred, 'signalement renvoyé', 'signalements renvoyés')} à la médiation ou à un partenaire "
-            f"(différends de voisinage…) {plural(referred, 'n’est pas compté', 'ne sont pas comptés')} : ce ne sont "
-            "pas des nuisances de rue."
+            f"(différends de voisinage…) {why}."
         )
     return AdviceFacts(
         place=place,
