@@ -332,7 +332,7 @@ def _figure(value: Any, unit: str) -> str:
 
 def _count(value: Any, one: str, many: str | None = None) -> str:
     n = 0 if missing(value) else int(value)
-    return f"{_number(n)} {one if n <= 1 else (many or one + 's')}"
+    return f"{_number(n)} {plural(n, one, many)}"
 
 
 def _against(row: dict[str, Any], windows: Windows) -> str:

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 from rich.table import Table
 
 from service.cli.common import console, number
 from service.cli.fit import fitted
 from service.db import connect
+from service.export.values import day
 from service.labels import state_label, trend_label
 from service.settings import DEFAULT_TIMEZONE, Settings
 
@@ -149,11 +149,10 @@ def _point_priority(row: Any) -> str:
         return "—"
     shown = f"{float(row.priority):.1f}".replace(".", ",")
     components = getattr(row, "priority_components", None) or {}
-    if components.get("prevision", 1.0) or pd.isna(row.last_report):
+    last = day(row.last_report, DEFAULT_TIMEZONE)
+    if components.get("prevision", 1.0) or not last:
         return shown
-    last = pd.Timestamp(row.last_report)
-    last = last.tz_localize("UTC") if last.tzinfo is None else last
-    return f"{shown} (aucun signalement depuis le {last.tz_convert(DEFAULT_TIMEZONE):%d/%m/%Y})"
+    return f"{shown} (aucun signalement depuis le {last})"
 
 
 def _axis_priority(row: Any, points: gpd.GeoDataFrame | None) -> str:
