@@ -10,7 +10,7 @@ import typer
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of
 from service.cli.dates import RULE, parse_day
 from service.db.personal import audit
-from service.export import check_format, dated_name, file_or_folder, write_file
+from service.export import check_format, dated_name, file_or_folder, names_folder, write_file
 from service.export.sites import MAX_SITES, SiteRequest, export_sites
 from service.text import counted
 
@@ -47,7 +47,7 @@ def sites(
 ) -> None:
     """Écrit les sites à contrôler (points sensibles, axes, signalements, suivis), du plus prioritaire au moins
     prioritaire ; ceux visités récemment sont écartés (et listés avec la raison)."""
-    folder = out.is_dir() or not out.suffix  # a folder, as the other --out take: the API's name inside it
+    folder = names_folder(out)  # a folder, as the other --out take: the API's name inside it
     chosen = check_format(fmt or ("csv" if folder else out.suffix))
     settings = settings_of(ctx)
     out = file_or_folder(out, dated_name("sites_a_controler", chosen, settings.timezone))
@@ -110,7 +110,7 @@ def signalements(
     from service.export.reports import ReportRequest, check_report_format, export_reports
     from service.prevention.period import parse_period
 
-    folder = out.is_dir() or not out.suffix  # a folder, as the other --out take: the API's name inside it
+    folder = names_folder(out)  # a folder, as the other --out take: the API's name inside it
     chosen = check_report_format(fmt or ("csv" if folder else out.suffix))
     settings = settings_of(ctx)
     out = file_or_folder(out, dated_name("signalements", chosen, settings.timezone))

@@ -15,7 +15,7 @@ from rich.text import Text
 from service.cli.common import JsonOut, console, database, listed, print_json, progress_bar, settings_of
 from service.cli.fit import Fitted, fitted
 from service.errors import InvalidValueError
-from service.export import file_or_folder
+from service.export import file_or_folder, names_folder
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
@@ -269,7 +269,7 @@ def rejects(
             )
         _show_rejects(ctx, lot, json_out)
         return
-    if out.suffix and out.suffix.lower() != ".csv" and not out.is_dir():
+    if not names_folder(out) and out.suffix.lower() != ".csv":
         raise InvalidValueError(
             f"--out {out} : les lignes rejetées s'écrivent en CSV.",
             hint=f"Donnez un nom en .csv (rejets.csv) ou un dossier, où s'écrit rejets_lot_{lot}.csv.",

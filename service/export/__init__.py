@@ -166,10 +166,15 @@ def dated_name(stem: str, fmt: str, zone: str) -> str:
     return f"{stem}_{datetime.now(ZoneInfo(zone)):%Y%m%d}.{SUFFIX.get(fmt, fmt)}"
 
 
+def names_folder(out: Path) -> bool:
+    """Whether ``--out`` names a folder: one that exists, or a path without suffix (a file has one: ``sites.csv``)."""
+    return out.is_dir() or not out.suffix
+
+
 def file_or_folder(out: Path, name: str) -> Path:
-    """Where a command writes when ``--out`` may be a file or a folder: ``out`` itself when it names a file (it has a
-    suffix and is no folder), else ``name`` inside it, as the other ``--out`` of the commands take a folder."""
-    return out if out.suffix and not out.is_dir() else out / name
+    """Where a command writes when ``--out`` may be a file or a folder: ``name`` inside it when it names a folder
+    (:func:`names_folder`), as the other ``--out`` of the commands take one, else ``out`` itself."""
+    return out / name if names_folder(out) else out
 
 
 def write_file(path: Path, data: bytes) -> None:
