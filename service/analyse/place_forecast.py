@@ -80,13 +80,15 @@ def place_forecasts(
     if factor is not None:
         own = own * np.where(cells >= 0, factor[np.maximum(cells, 0)], 1.0)
     wanted = (cells >= 0) & np.isin(labels, places)
-    restart = origin - STOP_WINDOW_MONTHS
-    since = features.event_rates(origin - t, origin, params.half_life, params.background, months=STOP_WINDOW_MONTHS)
-    since = np.where(t >= restart, since * horizon, 0.0)
-    if factor is not None:
-        since = since * np.where(cells >= 0, factor[np.maximum(cells, 0)], 1.0)
-    for label in stopped_places(features, t, labels, places, origin, params, cells):
-        own[labels == label] = since[labels == label]
+    stopped = np.isin(labels, stopped_places(features, t, labels, places, origin, params, cells))
+    if stopped.any():  # their reports since the window's start only, over its months
+        ages = origin - t[stopped]
+        since = features.event_rates(ages, origin, params.half_life, params.background, months=STOP_WINDOW_MONTHS)
+        since = np.where(ages <= STOP_WINDOW_MONTHS, since * horizon, 0.0)
+        if factor is not None:
+            mine = cells[stopped]
+            since = since * np.where(mine >= 0, factor[np.maximum(mine, 0)], 1.0)
+        own[stopped] = since
     slot = {label: i for i, label in enumerate(places)}
     totals = np.zeros(len(places))
     np.add.at(totals, [slot[int(label)] for label in labels[wanted]], own[wanted])

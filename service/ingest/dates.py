@@ -176,12 +176,11 @@ def at_time(stamps: pd.Series, times: pd.Series, *, tz: str) -> tuple[pd.Series,
     reasons = pd.Series(None, index=times.index, dtype=object)
     reasons[(present & ~readable).to_numpy(dtype=bool)] = "heure illisible"
     local = stamps.dt.tz_convert(tz).dt.tz_localize(None)
-    use = (readable & local.notna() & (local == local.dt.normalize())).fillna(False).to_numpy(dtype=bool)
-    own = local.dt.hour * 60 + local.dt.minute
-    other = (readable & local.notna() & ~pd.Series(use, index=times.index) & (own != hours * 60 + minutes)).fillna(
-        False
-    )
-    reasons[other.to_numpy(dtype=bool)] = "heure différente"
+    dated = (readable & local.notna()).fillna(False)
+    midnight = dated & (local == local.dt.normalize()).fillna(False)
+    use = midnight.to_numpy(dtype=bool)
+    other = dated & ~midnight & (local.dt.hour * 60 + local.dt.minute != hours * 60 + minutes)
+    reasons[other.fillna(False).to_numpy(dtype=bool)] = "heure différente"
     out = stamps.copy()
     if use.any():
         wall = local[use].dt.normalize() + pd.to_timedelta(hours[use] * 60 + minutes[use], unit="min")
