@@ -29,18 +29,21 @@ STATE_LABELS: dict[str, str] = {
 }
 
 
-def trend_label(code: str | None) -> str:
-    """The words for a trend code (an unknown code with its underscores as spaces; none as a dash)."""
+def _words(table: dict[str, str], code: str | None) -> str:
+    """``code`` in ``table``'s words; an unknown code with its underscores as spaces, none as « — »."""
     if not code:
         return "—"
-    return TREND_LABELS.get(code, code.replace("_", " "))
+    return table.get(code, code.replace("_", " "))
+
+
+def trend_label(code: str | None) -> str:
+    """The words for a trend code (an unknown code with its underscores as spaces; none as a dash)."""
+    return _words(TREND_LABELS, code)
 
 
 def state_label(code: str | None) -> str:
     """The words for a lifecycle state code."""
-    if not code:
-        return "—"
-    return STATE_LABELS.get(code, code.replace("_", " "))
+    return _words(STATE_LABELS, code)
 
 
 #: States of an import batch (table ``ingestion_batches``) as words.
@@ -67,16 +70,12 @@ GEOCODE_LEVEL_LABELS: dict[str, str] = {
 
 def geocode_level_label(code: str | None) -> str:
     """The words for a geocoding level (``rue`` → « milieu de la rue »)."""
-    if not code:
-        return "—"
-    return GEOCODE_LEVEL_LABELS.get(code, code.replace("_", " "))
+    return _words(GEOCODE_LEVEL_LABELS, code)
 
 
 def batch_state_label(code: str | None) -> str:
     """The words for an import batch's state (``refuse`` → ``refusé``)."""
-    if not code:
-        return "—"
-    return BATCH_STATE_LABELS.get(code, code.replace("_", " "))
+    return _words(BATCH_STATE_LABELS, code)
 
 
 #: What can be put in place at a site beyond a visit (service.activity.interventions), as words.
