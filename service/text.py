@@ -26,11 +26,16 @@ def spoken_list(items: Sequence[str], last: str) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}" if items else ""
 
 
+def french_singular(n: float) -> bool:
+    """Whether French says ``n`` things in the singular: below 2 (« 0 signalement », « 1,5 signalement »), as the
+    browsers' plural rules (Intl.PluralRules, « one » for 0 and 1) have it."""
+    return abs(n) < 2
+
+
 def plural(n: float, singular: str, plural_form: str | None = None) -> str:
-    """The word as French agrees it with ``n``: singular below 2 (« 0 signalement », « 1,5 signalement »), plural
-    from 2 (``plural_form``, else ``singular`` + « s »). What is printed for the field says « 8 arrêts », not
-    « 8 arrêt(s) »."""
-    return singular if abs(n) < 2 else (plural_form or f"{singular}s")
+    """The word as French agrees it with ``n`` (:func:`french_singular`): ``singular``, or ``plural_form`` (else
+    ``singular`` + « s »). What is printed for the field says « 8 arrêts », not « 8 arrêt(s) »."""
+    return singular if french_singular(n) else (plural_form or f"{singular}s")
 
 
 def french_spaces(text: str) -> str:

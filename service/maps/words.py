@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from service.text import spoken_list
+from service.text import french_singular, spoken_list
 
 #: The languages a page can be asked in (``?langue=``), the first one being the default.
 LANGUAGES: Final = ("fr", "nl", "de", "en")
@@ -300,7 +300,7 @@ def plural_of(language: str, word: Word, n: int) -> str:
     """The form of ``word`` for ``n`` things in ``language`` (as the browser's Intl.PluralRules chooses it)."""
     if isinstance(word, str):
         return word
-    one = n in (0, 1) if language == "fr" else n == 1
+    one = french_singular(n) if language == "fr" else n == 1
     return word["one"] if one else word["other"]
 
 
