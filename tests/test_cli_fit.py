@@ -6,7 +6,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 
 from service.cli.fit import fitted, table_width
-from service.cli.ingest import ImportAccount
+from service.cli.ingest import ImportAccount, totals_line
 from service.ingest.pipeline import BatchSummary
 
 
@@ -47,10 +47,28 @@ def test_a_narrow_terminal_gets_one_paragraph_per_file_with_every_number() -> No
     assert all(len(line) <= 80 for line in text.splitlines())
     flat = " ".join(text.split())
     assert (
-        "Lot 1 · signalements_commune.csv (signalements) : 1271 lignes — 1206 insérées, 0 mises à jour, 54 doublons, "
-        "11 rejetées ; géocodage : 1149 placées, 57 à vérifier, 0 échecs" in flat
+        "Lot 1 · signalements_commune.csv (signalements) : 1271 lignes — 1206 insérées, 0 mise à jour, 54 doublons, "
+        "11 rejetées ; géocodage : 1149 placées, 57 à vérifier, 0 échec" in flat
     )
-    assert "Lot 2 · visites.csv (visites) : 480 lignes — 470 insérées, 10 mises à jour" in flat
+    # a file of visits has no address to geocode: said so, not « 0 placées, 0 à vérifier, 0 échecs »
+    assert (
+        "Lot 2 · visites.csv (visites) : 480 lignes — 470 insérées, 10 mises à jour, 0 doublon, 0 rejetée ; "
+        "rien à géocoder" in flat
+    )
+
+
+def test_the_totals_say_where_every_line_went() -> None:
+    line = totals_line(_summaries())
+    # 1751 = 1676 + 10 + 54 + 11: the duplicates are said, so that the sum can be checked
+    assert line == (
+        "1751 lignes lues : 1676 enregistrements créés, 10 mis à jour, 54 doublons (déjà importés, ou le même fait "
+        "signalé par une autre source), 11 rejetées (voir « hotspots rejects <lot> »)."
+    )
+    alone = BatchSummary(
+        batch_id=3, kind="permits", file_name="permis.csv", sha256="", format="csv", status="done",
+        rows_in=1, inserted=1,
+    )  # fmt: skip
+    assert totals_line([alone]) == "1 ligne lue : 1 enregistrement créé, 0 rejetée."
 
 
 def _batches() -> Table:

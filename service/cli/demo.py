@@ -13,7 +13,7 @@ import typer
 
 from service.cli.common import JsonOut, console, err_console, print_json, settings_of, working
 from service.cli.fit import fitted
-from service.cli.ingest import ImportAccount, geocoding_lines, run_ingest
+from service.cli.ingest import ImportAccount, geocoding_lines, run_ingest, totals_line
 from service.cli.summary import null_model_words, points_table
 from service.demo import DemoFiles
 from service.demo.load import N_REPORTS, SEED, DemoLoad, demo_account, demo_dir, run_demo
@@ -87,11 +87,7 @@ def demo(
     found, axes = done.analysis["points_sensibles"], done.analysis["axes_problematiques"]
     title = f"Points sensibles ({found} ; {axes} axes ; modèle nul : {null_model_words(done.analysis['modele_nul'])})"
     console.print(fitted(points_table(run.points, run.categories, title=title)))
-    total = sum(s.rows_in for s in summaries)
-    console.print(
-        f"{total} lignes lues, {sum(s.inserted for s in summaries)} enregistrements créés, "
-        f"{sum(s.rejected for s in summaries)} rejetées (voir « hotspots rejects <lot> »)."
-    )
+    console.print(totals_line(summaries), highlight=False)
     if run.shift is not None:
         console.print(
             f"Première tournée : n° {run.shift.plan_id}, {len(run.shift.stops)} arrêts pour "

@@ -59,11 +59,16 @@ class ImportAccount(Fitted):
         out = [Text("Import : bilan par fichier", style="italic")]
         for s in self.summaries:
             rows, inserted, updated, duplicates, rejected, placed, to_check, failed = _counts(s)
+            geocoded = (
+                f"géocodage : {counted(placed, 'placée')}, {to_check} à vérifier, {counted(failed, 'échec')}"
+                if placed + to_check + failed
+                else "rien à géocoder"
+            )
             out.append(
                 Text(
-                    f"Lot {s.batch_id} · {s.file_name} ({_KIND_FR[s.kind]}) : {rows} lignes — {inserted} insérées, "
-                    f"{updated} mises à jour, {duplicates} doublons, {rejected} rejetées ; géocodage : {placed} "
-                    f"placées, {to_check} à vérifier, {failed} échecs"
+                    f"Lot {s.batch_id} · {s.file_name} ({_KIND_FR[s.kind]}) : {counted(rows, 'ligne')} — "
+                    f"{counted(inserted, 'insérée')}, {updated} {plural(updated, 'mise', 'mises')} à jour, "
+                    f"{counted(duplicates, 'doublon')}, {counted(rejected, 'rejetée')} ; {geocoded}"
                 )
             )
         return Group(*out)
@@ -90,6 +95,26 @@ def layout_lines(details: dict[str, Any]) -> list[str]:
 def _in_queue(count: int) -> str:
     """« Cette adresse est » / « Ces 3 adresses sont »: the review-queue sentence agreeing with the count."""
     return "Cette adresse est" if count == 1 else f"Ces {count} adresses sont"
+
+
+def totals_line(summaries: list[BatchSummary]) -> str:
+    """Where every line read went, summed over the batches (each line is counted once: created, updated,
+    duplicate or rejected), so that the sum can be checked: « 4555 lignes lues : 4158 enregistrements créés,
+    386 doublons (…), 11 rejetées »."""
+    read, created, updated, duplicates, rejected = (
+        sum(getattr(s, name) for s in summaries)
+        for name in ("rows_in", "inserted", "updated", "duplicates", "rejected")
+    )
+    parts = [counted(created, "enregistrement créé", "enregistrements créés")]
+    if updated:
+        parts.append(counted(updated, "mis à jour", "mis à jour"))
+    if duplicates:
+        parts.append(
+            f"{counted(duplicates, 'doublon')} (déjà {plural(duplicates, 'importé')}, ou le même fait signalé par une "
+            "autre source)"
+        )
+    parts.append(counted(rejected, "rejetée") + (" (voir « hotspots rejects <lot> »)" if rejected else ""))
+    return f"{counted(read, 'ligne lue', 'lignes lues')} : {', '.join(parts)}."
 
 
 def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
