@@ -44,6 +44,13 @@ def french_spaces(text: str) -> str:
     return text.replace("« ", "«\u00a0").replace(" »", "\u00a0»")
 
 
+def agreed(n: float, words: str) -> str:
+    """Words written once for any number, with « (s) » where French adds an s, agreed with ``n``:
+    ``agreed(3, "fermé(s) pendant la tournée")`` → « fermé**s** pendant la tournée ». For motives kept as data (a
+    plan's sites left out are counted by them) and agreed only where they are counted."""
+    return words.replace("(s)", "" if french_singular(n) else "s")
+
+
 def counted(n: int, singular: str, plural_form: str | None = None) -> str:
     """``n`` and its words, agreed: « 1 ligne rejetée », « 11 lignes rejetées » (:func:`plural`)."""
     return f"{n} {plural(n, singular, plural_form)}"

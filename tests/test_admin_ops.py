@@ -120,7 +120,7 @@ def test_an_it_database_without_the_right_to_create_postgis(settings, it_cluster
     with psycopg.connect(url) as c:
         assert c.execute("SELECT to_regclass('public.schema_migrations')").fetchone() == (None,)
     served = _cli(settings, url, "serve", "--port", "1")
-    assert served.returncode == 3 and f"{len(migrations.available_migrations())} migration(s) en attente" in _said(
+    assert served.returncode == 3 and f"{len(migrations.available_migrations())} migrations en attente" in _said(
         served
     )
 
@@ -241,19 +241,19 @@ def test_upgrade_from_an_older_schema_and_back_to_an_older_backup(settings, it_c
 
     served = _cli(settings, url, "serve", "--port", "1")
     said = _said(served)
-    assert served.returncode == 3 and "La base n'est pas à jour : 3 migration(s) en attente" in said
+    assert served.returncode == 3 and "La base n'est pas à jour : 3 migrations en attente" in said
     assert f"dernière appliquée : {older:04d}" in said and "hotspots db migrate" in said
     said = _said(_cli(settings, url, "db", "status"))
     assert f"version du schéma : {older}" in said and "→ Appliquez-les avec « hotspots db migrate »" in said
 
     migrated = _cli(settings, url, "db", "migrate")
-    assert migrated.returncode == 0 and "3 migration(s) appliquée(s)" in _said(migrated)
+    assert migrated.returncode == 0 and "3 migrations appliquées" in _said(migrated)
     with connect(_external(settings, url)) as c:
         assert accounts.authenticate(c, "agent.ancien", "ancien-secret-1").role == "planificateur"
 
     assert _cli(settings, url, "db", "restore", str(old_dump), "--oui").returncode == 0
     again = _cli(settings, url, "db", "migrate")
-    assert again.returncode == 0 and "3 migration(s) appliquée(s)" in _said(again), _said(again)
+    assert again.returncode == 0 and "3 migrations appliquées" in _said(again), _said(again)
 
 
 def _admin_client(settings: Settings, url: str) -> Any:

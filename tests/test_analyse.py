@@ -164,7 +164,7 @@ def test_lifecycle_watched_resolved_reopened():
     ("xs", "ys", "message"),
     [
         ([], [], "aucun point utilisable"),
-        ([230000.0], [144000.0], "seulement 1 point(s)"),
+        ([230000.0], [144000.0], "seulement 1 point ;"),
         ([230000.0] * 20, [144000.0] * 20, "tous les points sont au même endroit"),
         (list(np.linspace(5.50, 5.51, 20)), list(np.linspace(50.60, 50.61, 20)), "des degrés lus comme des mètres"),
     ],
@@ -238,7 +238,7 @@ def json_loads(text):
     ("content", "message"),
     [
         ("date,category,lon,lat\n", "seulement une ligne d'en-tête"),
-        ("date,category,lon,lat\n2026-01-05T10:00:00,graffiti,5.51,50.61\n", "seulement 1 point(s)"),
+        ("date,category,lon,lat\n2026-01-05T10:00:00,graffiti,5.51,50.61\n", "seulement 1 point ;"),
         ("date,category,lon,lat\n" + "2026-01-05T10:00:00,graffiti,5.51,50.61\n" * 12, "tous les points sont au même"),
         ("date,category,lon,lat\n" + ",graffiti,5.51,50.61\n" * 12, "aucun point utilisable"),
         (

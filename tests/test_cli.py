@@ -272,7 +272,9 @@ def test_sites_left_out_before_the_computation_are_counted_by_reason():
         "reason": "visité le 01/12/2026 (rien constaté) : pas de nouvelle visite",
         "motive": "visité(s) récemment",
     }
-    assert _excluded_words([closed] * 3 + [visited]) == "3 fermé(s) pendant la tournée (Noël), 1 visité(s) récemment"
+    # the motives are written once for any number, and agreed where they are counted
+    assert _excluded_words([closed] * 3 + [visited]) == "3 fermés pendant la tournée (Noël), 1 visité récemment"
+    assert _excluded_words([visited] * 2) == "2 visités récemment"
     # a plan stored before the motives: counted by its reasons in full
     assert _excluded_words([{"reason": "visité le 01/12/2026"}] * 2) == "2 visité le 01/12/2026"
 

@@ -129,4 +129,4 @@ def test_a_workbook_refused_names_its_sheets_not_a_separator(conn, settings, tmp
     assert "En-tête trouvé à la ligne 4 : 3 lignes au-dessus (titre, lignes vides) sautées." in said
     shown = " ".join(listed.stdout.split())
     assert "│ refusé │" in shown and "refuse " not in shown  # the state in words, then why it was refused
-    assert "Lot 1 (deux_feuilles.xlsx) refusé : deux_feuilles.xlsx : colonne(s) obligatoire(s) absente(s)" in shown
+    assert "Lot 1 (deux_feuilles.xlsx) refusé : deux_feuilles.xlsx : colonnes obligatoires absentes" in shown

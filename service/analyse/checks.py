@@ -7,6 +7,7 @@ import numpy as np
 
 from service.errors import InputFileError
 from service.numbers import french_number
+from service.text import counted
 
 MIN_POINTS = 10
 
@@ -16,12 +17,13 @@ def check_points(points: gpd.GeoDataFrame, *, name: str = "données") -> None:
     dropped = int(points.attrs.get("dropped", 0))
     if points.empty:
         raise InputFileError(
-            f"{name} : aucun point utilisable ({dropped} ligne(s) écartée(s) : coordonnées ou dates manquantes).",
+            f"{name} : aucun point utilisable ({counted(dropped, 'ligne écartée', 'lignes écartées')} : "
+            "coordonnées ou dates manquantes).",
             hint="Il faut des colonnes lon/lat (ou x/y) et une date par ligne.",
         )
     if len(points) < MIN_POINTS:
         raise InputFileError(
-            f"{name} : seulement {len(points)} point(s) ; il en faut au moins {MIN_POINTS} "
+            f"{name} : seulement {counted(len(points), 'point')} ; il en faut au moins {MIN_POINTS} "
             "pour distinguer un point sensible du hasard."
         )
     x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()

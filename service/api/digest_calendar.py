@@ -23,6 +23,7 @@ from service.mail import check_mail_settings
 from service.prevention.issuing import Issued, IssueOptions, issue_every_network
 from service.prevention.period import parse_period
 from service.settings import Settings
+from service.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,9 @@ class DigestCalendar(HourlyCheck):
         sent = sum(1 for done in outcomes if done.recorded)
         already = sum(1 for done in outcomes if done.skipped)
         log.info(
-            "Bilans de %s : %s envoyé(s), %s déjà envoyé(s), %s refusé(s)", period.label, sent, already, len(refused)
+            "Bilans de %s : %s envoyé%s, %s déjà envoyé%s, %s refusé%s",
+            period.label,
+            *(part for n in (sent, already, len(refused)) for part in (n, plural(n, "", "s"))),
         )
         for done in refused:
             log.warning("Bilan « %s » de %s refusé (nouvel essai demain) : %s", done.name, period.label, done.error)

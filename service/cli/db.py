@@ -14,6 +14,7 @@ from service.db.connect import masked_conninfo
 from service.db.migrate import applied_migrations, available_migrations, migrate
 from service.errors import HotspotsError
 from service.settings import Settings
+from service.text import counted
 
 app = typer.Typer(help="Base de données : démarrer, arrêter, migrer, sauvegarder.", no_args_is_help=True)
 
@@ -117,7 +118,7 @@ def migrate_cmd(ctx: typer.Context) -> None:
     with connect(settings) as conn:
         done = migrate(conn)
     console.print(
-        f"{len(done)} migration(s) appliquée(s)"
+        counted(len(done), "migration appliquée", "migrations appliquées")
         + (": " + ", ".join(f"{m.version:04d}_{m.name}" for m in done) if done else ".")
     )
 

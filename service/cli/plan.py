@@ -31,7 +31,7 @@ from service.plan.modes import check_mode
 from service.plan.places import parse_coordinates
 from service.plan.shift import plan_shift, store_plan
 from service.settings import Settings
-from service.text import plural
+from service.text import agreed, plural
 
 FORMATS = ("csv", "xlsx", "geojson", "gpx", "pdf")
 
@@ -190,10 +190,11 @@ def show_plan(
 
 
 def _excluded_words(excluded: list[dict[str, Any]]) -> str:
-    """Why sites were left out before the computation, counted by motive: « 11 visité(s) récemment, 12 fermé(s)
-    pendant la tournée (Noël, jour férié) » (a plan stored before the motives were: by its reasons in full)."""
+    """Why sites were left out before the computation, counted by motive: « 11 visités récemment, 1 fermé pendant
+    la tournée (Noël, jour férié) » (the motives keep « (s) », agreed here; a plan stored before the motives were:
+    by its reasons in full)."""
     why = Counter(e.get("motive") or e["reason"] for e in excluded)
-    return ", ".join(f"{n} {words}" for words, n in why.most_common())
+    return ", ".join(f"{n} {agreed(n, words)}" for words, n in why.most_common())
 
 
 def plan(

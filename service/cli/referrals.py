@@ -15,6 +15,7 @@ from rich.table import Table
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, print_written, settings_of
 from service.cli.fit import fitted
 from service.db.personal import audit
+from service.text import counted
 
 if TYPE_CHECKING:
     from service.referrals import Decision
@@ -94,7 +95,9 @@ def proposals_cmd(ctx: typer.Context, json_out: JsonOut = False) -> None:
     if json_out:
         print_json({"nouvelles": made, "propositions": frame.drop(columns=["geom"]).to_dict("records")})
         return
-    console.print(f"{made} nouvelle(s) proposition(s) ; {len(frame)} en attente.", highlight=False)
+    console.print(
+        f"{counted(made, 'nouvelle proposition', 'nouvelles propositions')} ; {len(frame)} en attente.", highlight=False
+    )
     _table(frame, "Propositions de renvoi (à confirmer ou refuser)", settings.timezone)
 
 

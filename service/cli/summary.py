@@ -14,6 +14,7 @@ from service.db import connect
 from service.export.values import day
 from service.labels import state_label, trend_label
 from service.settings import DEFAULT_TIMEZONE, Settings
+from service.text import counted
 
 #: Summary keys (database and file analyses) → what a person reads, in this order.
 _LABELS = {
@@ -75,7 +76,7 @@ def _outside_zone(ids: list[int]) -> str:
     """The reports left out for lying outside the zone, and what to do about them."""
     if not ids:
         return "aucun"
-    shown = ", ".join(f"n° {i}" for i in ids[:10]) + (f" et {len(ids) - 10} autre(s)" if len(ids) > 10 else "")
+    shown = ", ".join(f"n° {i}" for i in ids[:10]) + (f" et {counted(len(ids) - 10, 'autre')}" if len(ids) > 10 else "")
     return f"{len(ids)} ({shown}) : leur point est à corriger (fiche : /api/signalements/N)"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 
 from service.errors import DatabaseError
+from service.text import counted, plural
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_KEY = 7_310_042  # arbitrary advisory-lock key shared by every migrating process
@@ -66,8 +67,8 @@ def check_schema(conn: psycopg.Connection[Any]) -> int:
         names = ", ".join(f"{m.version:04d}_{m.name}" for m in pending[:5]) + (" …" if len(pending) > 5 else "")
         current = f"{max(done):04d}" if done else "aucune"
         raise DatabaseError(
-            f"La base n'est pas à jour : {len(pending)} migration(s) en attente ({names} ; dernière appliquée : "
-            f"{current}). Le serveur ne démarre pas sur un schéma en retard.",
+            f"La base n'est pas à jour : {counted(len(pending), 'migration')} en attente ({names} ; "
+            f"dernière appliquée : {current}). Le serveur ne démarre pas sur un schéma en retard.",
             hint="Appliquez-les avec « hotspots db migrate » (ou « hotspots db up »), puis relancez le serveur.",
         )
     return max(done)
@@ -112,7 +113,8 @@ def ensure_extensions(conn: psycopg.Connection[Any]) -> None:
     conn.commit()
     if absent:
         raise DatabaseError(
-            f"Extension(s) absente(s) du serveur PostgreSQL : {', '.join(absent)}. Aucune table n'a été créée.",
+            f"{plural(len(absent), 'Extension absente', 'Extensions absentes')} du serveur PostgreSQL : "
+            f"{', '.join(absent)}. Aucune table n'a été créée.",
             hint="Installez-les sur le serveur de la base (Debian/Ubuntu : paquets postgresql-<version>-postgis-3 "
             "et postgresql-contrib), puis relancez « hotspots db migrate ».",
         )

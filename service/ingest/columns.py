@@ -17,7 +17,7 @@ import yaml
 
 from service.errors import InputFileError
 from service.ingest.columns_de import GERMAN
-from service.text import ascii_fold
+from service.text import ascii_fold, plural
 
 Kind = Literal["reports", "visits", "permits"]
 
@@ -575,7 +575,8 @@ def check_required(
             "(essayez --separateur ';' ou --separateur ',')."
         )
     raise InputFileError(
-        f"{file_name} : colonne(s) obligatoire(s) absente(s) : {names}. "
+        f"{file_name} : {plural(len(missing), 'colonne obligatoire absente', 'colonnes obligatoires absentes')} : "
+        f"{names}. "
         f"Colonnes trouvées : {', '.join(repr(h) for h in headers)}.",
         hint=hint,
     )

@@ -39,6 +39,7 @@ from service.ingest.source import (
     scan_file,
     served_whole,
 )
+from service.text import counted
 
 FORMATS = ("csv", "xlsx", "geojson", "open311")
 #: How far the first line of a CSV is read to find its end (a header longer than this is refused).
@@ -303,7 +304,7 @@ def _csv_chunks_exact(
             if not rec or all(not v.strip() for v in rec):
                 continue
             if len(rec) != width:
-                bad.append(f"{len(rec)} champ(s) au lieu de {width}")
+                bad.append(f"{counted(len(rec), 'champ')} au lieu de {width}")
                 if len(rec) < width:
                     rec = [*rec, *[""] * width][:width]
                 else:

@@ -21,6 +21,7 @@ import pandas as pd
 from service.errors import InvalidValueError
 from service.numbers import french_number
 from service.plan.modes import Mode, check_mode
+from service.text import counted
 
 #: How a team travels, as a sentence says it ("2 équipes en voiture").
 MODE_LABELS: dict[Mode, str] = {"voiture": "en voiture", "velo": "à vélo", "pied": "à pied"}
@@ -177,7 +178,7 @@ class ShiftRequest:
                 hint="Exemple : 4h ou 3h30",
             )
         if not 1 <= self.teams <= 20:
-            raise InvalidValueError(f"{self.teams} équipe(s) : entre 1 et 20", hint="Exemple : --equipes 2")
+            raise InvalidValueError(f"{counted(self.teams, 'équipe')} : entre 1 et 20", hint="Exemple : --equipes 2")
         check_mode(self.mode)
         if self.pause_at is not None and not self.pause_minutes:
             raise InvalidValueError(

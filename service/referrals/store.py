@@ -147,7 +147,11 @@ def _target_reports(
         raise NotFoundError(f"Aucun {what} « {target.id} ».", hint="Vérifiez l'identifiant (liste : hotspots analyse).")
     _id, label, geom, free, total = row
     if not free:
-        detail = "il n'a aucun signalement" if not total else f"ses {total} signalement(s) sont déjà renvoyés"
+        detail = (
+            "il n'a aucun signalement"
+            if not total
+            else ("son signalement est déjà renvoyé" if total == 1 else f"ses {total} signalements sont déjà renvoyés")
+        )
         raise ConflictError(
             f"Rien à renvoyer pour {target.id} : {detail}.", hint="Rien n'a changé. Voir la liste : hotspots renvois."
         )
