@@ -432,7 +432,13 @@ def test_the_activity_command_prints_the_tables_and_writes_the_workbook(settings
     out = done.stdout
     assert out.startswith("Bilan d'activité — 3e trimestre 2026")
     assert "Signalements (hors quasi-doublons)" in out and "Dépôt clandestin" in out and "+200 %" in out
-    assert "Écarts significatifs sur un an : Dépôt clandestin (+200 %)." in out
+    flat = " ".join(out.split())
+    # the significant changes in the PDF's words, of every table (the terminal showed the categories' alone)
+    assert "Hausse significative (catégorie) : Dépôt clandestin, 60 contre 20 un an plus tôt (+200 %)." in flat
+    # the sectors' table too (it was only in the PDF), and what changed there; one commune, one source: no table
+    assert "│ 4102 Ougrée             │       0 │          0 │             16 │    -100 % │          oui │" in out
+    assert "Baisse significative (secteur) : 4102 Ougrée, 0 contre 16 un an plus tôt (-100 %)." in flat
+    assert "Signalements par secteur" in out and "Signalements par commune" not in out
     path = tmp_path / "bilans" / "bilan_activite_2026-T3.xlsx"
     assert f"Écrit : {path}" in out and load_workbook(path).sheetnames[0] == "Synthèse"
     printed = path.with_suffix(".pdf")

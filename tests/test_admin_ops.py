@@ -120,9 +120,7 @@ def test_an_it_database_without_the_right_to_create_postgis(settings, it_cluster
     with psycopg.connect(url) as c:
         assert c.execute("SELECT to_regclass('public.schema_migrations')").fetchone() == (None,)
     served = _cli(settings, url, "serve", "--port", "1")
-    assert served.returncode == 3 and f"{len(migrations.available_migrations())} migrations en attente" in _said(
-        served
-    )
+    assert served.returncode == 3 and f"{len(migrations.available_migrations())} migrations en attente" in _said(served)
 
     _superuser_creates_extensions(it_cluster, "commune_sans_postgis")
     done = _cli(settings, url, "db", "migrate")

@@ -31,7 +31,7 @@ YEAR_COLOUR = colors.HexColor("#9db7d5")
 #: The categories drawn on the chart (the others are in the table under it).
 CHART_ROWS = 10
 #: What each table of counts is called in the sentences of « L'essentiel ».
-_WHAT = {"categorie": "catégorie", "commune": "commune", "secteur": "secteur", "source": "source"}
+DIMENSION_WORDS = {"categorie": "catégorie", "commune": "commune", "secteur": "secteur", "source": "source"}
 
 
 def render_pdf(activity: Activity, *, issuer: str) -> bytes:
@@ -48,7 +48,9 @@ def render_pdf(activity: Activity, *, issuer: str) -> bytes:
     for dimension, heading in DIMENSIONS.items():
         table = activity.by[dimension]
         if not table.empty:
-            story += section(f"Signalements par {_WHAT[dimension]}", [_compared(table, heading, twice, st)], st)
+            story += section(
+                f"Signalements par {DIMENSION_WORDS[dimension]}", [_compared(table, heading, twice, st)], st
+            )
     if not activity.visits.empty:
         story += section("Visites par résultat", [_compared(activity.visits, "Résultat", twice, st)], st)
     if not activity.follow_up.empty:
@@ -87,7 +89,7 @@ def essentials(activity: Activity) -> list[str]:
     )
     if w.year_complete:
         # a table of one row (one commune, one source) only repeats the total
-        tables = [(activity.by[d], _WHAT[d]) for d in DIMENSIONS if len(activity.by[d]) > 1]
+        tables = [(activity.by[d], DIMENSION_WORDS[d]) for d in DIMENSIONS if len(activity.by[d]) > 1]
         changes = [line for table, what in tables for line in change_sentences(table, what)]
         changes += change_sentences(activity.visits, "résultat de visite")
         lines += changes or ["Aucun écart sur un an que le hasard seul explique mal."]

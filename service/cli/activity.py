@@ -34,6 +34,8 @@ def activite(
     période précédente et de la même période un an plus tôt, avec les écarts que le hasard seul explique mal. Des
     nombres seulement, aucune donnée personnelle."""
     from service.activity import activity_json, read_activity, render_pdf, render_workbook
+    from service.activity.printed import DIMENSION_WORDS, change_sentences
+    from service.activity.report import DIMENSIONS
     from service.activity.workbook import comparison_words, title_of
     from service.geocode.sections import service_sections
     from service.prevention.period import parse_period
@@ -49,12 +51,15 @@ def activite(
     console.print(escape(comparison_words(activity.windows)), highlight=False)
     twice = activity.windows.previous_is_year_before  # a year: the period before is the year before
     console.print(fitted(_summary_table(activity.summary, twice)))
-    console.print(fitted(_compared_table("Signalements par catégorie", "Catégorie", activity.by["categorie"], twice)))
+    # every dimension of the printed report (a table of one row, one commune or one source, repeats the total)
+    shown = [d for d in DIMENSIONS if d == "categorie" or len(activity.by[d]) > 1]
+    for d in shown:
+        table = _compared_table(f"Signalements par {DIMENSION_WORDS[d]}", DIMENSIONS[d], activity.by[d], twice)
+        console.print(fitted(table))
     console.print(fitted(_compared_table("Visites par résultat", "Résultat", activity.visits, twice)))
-    significant = activity.by["categorie"][activity.by["categorie"]["significatif"]]
-    if not significant.empty:
-        words = ", ".join(f"{row.libelle} ({change_words(row.evolution)})" for row in significant.itertuples())
-        console.print(f"Écarts significatifs sur un an : {escape(words)}.", highlight=False)
+    changes = [line for d in shown for line in change_sentences(activity.by[d], DIMENSION_WORDS[d])]
+    for line in changes + change_sentences(activity.visits, "résultat de visite"):
+        console.print(escape(line), highlight=False)
     if not activity.actions.empty:
         console.print(fitted(_actions_table(activity.actions, period.zone)))
     if out is not None:
