@@ -306,3 +306,19 @@ def test_rejects_without_a_file_are_shown_with_their_reasons(conn, settings):
     assert unknown.returncode == 1 and "Lot 999 introuvable." in unknown.stderr
     personal = _run(settings, "rejects", str(batch), "--avec-donnees-personnelles")
     assert personal.returncode != 0 and "Ajoutez --out" in " ".join(personal.stderr.split())
+
+
+def test_a_shift_left_to_the_default_start_at_night_says_how_to_plan_it_for_the_morning():
+    """Run in the evening, ``hotspots plan --duree 3h`` planned from 22:30 to 01:30 without a word."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from service.cli.plan import night_hint
+
+    zone = ZoneInfo("Europe/Brussels")
+    hint = night_hint(datetime(2026, 12, 6, 22, 30, tzinfo=zone), 180)
+    assert hint is not None and "de 22:30 à 01:30, de nuit" in hint and '--debut "demain 8h"' in hint
+    assert night_hint(datetime(2026, 12, 6, 21, 30, tzinfo=zone), 60) is not None  # into the night
+    assert night_hint(datetime(2026, 12, 7, 5, 0, tzinfo=zone), 120) is not None  # before dawn
+    assert night_hint(datetime(2026, 12, 7, 8, 0, tzinfo=zone), 240) is None  # a morning shift
+    assert night_hint(datetime(2026, 12, 7, 18, 0, tzinfo=zone), 240) is None  # an evening one, ended at 22:00

@@ -101,6 +101,11 @@ def test_a_shift_collects_more_than_the_naive_plan_within_its_budget(settings, d
     assert set(plan.dropped["site_id"]).isdisjoint(ids)
     assert len(plan.dropped) + len(ids) == len(plan.candidates)
     assert plan.dropped["reason"].str.contains("durée").all()
+    # the minutes each would add and those left to the team that could take it, in so many words
+    spent = plan.dropped["reason"].str.fullmatch(
+        r"durée épuisée : l'ajouter demanderait \d+ min de plus, il reste \d+ min à l'équipe [12]"
+    )
+    assert spent.any(), plan.dropped["reason"].tolist()
     assert any("vol d'oiseau × 1,3" in n for n in plan.notes)
 
 

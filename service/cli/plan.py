@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -289,6 +289,29 @@ def plan(
         print_json({**summary_json(stored), "files": [str(p) for p in paths]})
         return
     show_plan(stored, paths, zone=settings.timezone)
+    hint = None if debut else night_hint(starts_at, request.budget_minutes)
+    if hint:
+        console.print(f"[yellow]Note[/yellow] : {hint}", highlight=False)
+
+
+#: The night, when a shift nobody asked for is most likely a mistake (the default start is the next quarter hour).
+NIGHT_HOURS = (22, 6)
+
+
+def night_hint(starts_at: datetime, minutes: float) -> str | None:
+    """What to type when the default start (the next quarter hour) put the shift at night: the plan was made for
+    « now », and an officer who runs it in the evening wants tomorrow morning's."""
+    ends_at = starts_at + timedelta(minutes=minutes)
+    late, early = NIGHT_HOURS
+    hour = starts_at.replace(minute=0, second=0, microsecond=0)
+    while hour < ends_at:
+        if hour.hour >= late or hour.hour < early:
+            return (
+                f"sans --debut, la tournée part au prochain quart d'heure : de {starts_at:%H:%M} à "
+                f'{ends_at:%H:%M}, de nuit. Pour demain matin : --debut "demain 8h" (ou une date et une heure).'
+            )
+        hour += timedelta(hours=1)
+    return None
 
 
 @tournees_app.callback()

@@ -141,8 +141,8 @@ def _dropped(inst: Instance, routes: list[Route], candidates: gpd.GeoDataFrame, 
             else:
                 left = inst.budget - totals[team]
                 reason = (
-                    f"durée épuisée : l'ajouter demanderait {_fr(extra)} min de plus, il n'en reste que {_fr(left)} "
-                    f"(équipe {team + 1})"
+                    f"durée épuisée : l'ajouter demanderait {_fr(extra)} min de plus, il reste {_fr(left)} min à "
+                    f"l'équipe {team + 1}"
                 )
         row = candidates.iloc[c]
         rows.append(
