@@ -4,6 +4,7 @@ solver against exact enumeration (no database)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from service.errors import InvalidValueError
@@ -279,3 +280,30 @@ def test_a_break_due_before_a_first_stop_s_window_is_taken_on_arrival_there():
         (stop,) = schedule(inst, [[(0, False)]], starts, timing).stops
         assert stop.arrival == starts + pd.Timedelta(minutes=minute)
         assert (stop.pause_before, stop.pause_after) == (before, after)
+
+
+def test_a_place_that_stopped_is_said_to_expect_nothing_not_about_zero():
+    """The list to inspect said « environ 0 signalement attendu » of the demo's corner silent for a year."""
+    from service.plan.value import reason_words
+
+    now = pd.Timestamp("2026-12-06 10:00", tz="UTC")
+    last = pd.Timestamp("2025-12-04 09:00", tz="UTC")
+    words = {
+        expected: reason_words(
+            zone="Europe/Brussels",
+            kind="point_sensible",
+            category_label="Dépôt clandestin",
+            n_reports=81,
+            now=now,
+            weeks=40,
+            last_report=last,
+            trend="historique",
+            expected=expected,
+        )
+        for expected in (0.0, 0.04, 1.0, 5.61)
+    }
+    assert "aucun signalement attendu au prochain trimestre" in words[0.0] and "environ" not in words[0.0]
+    assert "aucun signalement attendu" in words[0.04]  # what rounds to 0,0 is said as nothing
+    assert "environ 1 signalement attendu au prochain trimestre" in words[1.0]
+    assert "environ 5,6 signalements attendus au prochain trimestre" in words[5.61]
+    assert "le dernier il y a 367 jours" in words[0.0]

@@ -100,6 +100,15 @@ def _ago(days: float | None) -> str:
     return f"il y a {int(days)} jours"
 
 
+def expected_words(expected: float) -> str:
+    """The forecast of a place in words: « environ 5,6 signalements attendus au prochain trimestre », and a place
+    that stopped (nothing to one decimal) « aucun signalement attendu », not « environ 0 »."""
+    if round(expected, 1) == 0:
+        return "aucun signalement attendu au prochain trimestre"
+    said = f"{plural(expected, 'signalement')} {plural(expected, 'attendu')}"
+    return f"environ {french_number(expected, 1, trim=True)} {said} au prochain trimestre"
+
+
 def reason_words(
     *,
     zone: str,
@@ -147,9 +156,7 @@ def reason_words(
         if trend and kind == "point_sensible":
             parts.append(f"tendance : {TREND_WORDS.get(trend, trend)}")
         if expected is not None:
-            expected_words = french_number(expected, 1, trim=True)
-            said = f"{plural(expected, 'signalement')} {plural(expected, 'attendu')}"
-            parts.append(f"environ {expected_words} {said} au prochain trimestre")
+            parts.append(expected_words(expected))
     if last_visit is not None and not pd.isna(last_visit):
         stamp = pd.Timestamp(last_visit).tz_convert(zone).strftime("%d/%m/%Y")
         parts.append(f"dernière visite le {stamp}" + (f" : {last_outcome_label.lower()}" if last_outcome_label else ""))
