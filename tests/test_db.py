@@ -99,6 +99,48 @@ def test_data_dir_the_server_user_cannot_enter_is_refused():
         shutil.rmtree(private)
 
 
+def test_initdb_that_cannot_look_up_its_user_is_run_once_more(monkeypatch):
+    """On a fresh machine, initdb once failed with « could not look up effective user ID »: the account database
+    changed while packages added their system users. The cluster manager looks the user up again and runs initdb
+    once more (the first run is a stand-in that fails as that one did; the second is the real initdb)."""
+    base = Path(tempfile.mkdtemp(prefix="hotspots-initdb-"))
+    base.chmod(0o755)
+    s = load_settings(database_url=None, data_dir=base, pg_port=worker_pg_port() + 2)
+    manager = ClusterManager(s)
+    real = ClusterManager._run
+    failed: list[list[str]] = []
+
+    def once(self: ClusterManager, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+        if Path(args[0]).name == "initdb" and not failed:
+            failed.append(args)
+            raise DatabaseError(
+                "La commande initdb a échoué (code 1) : initdb: error: could not look up effective user ID 999: "
+                "user does not exist"
+            )
+        return real(self, args, check=check)
+
+    monkeypatch.setattr(ClusterManager, "_run", once)
+    try:
+        bin_dir = cluster.ensure_server_software(s)
+        manager.init(bin_dir)
+        assert failed and manager.initialised()
+        assert (manager.dir / "run").is_dir() and (manager.dir / "log").is_dir()
+        assert manager.dir.stat().st_uid == manager.server_user().pw_uid
+
+        # any other failure of initdb is said as it is, not tried again
+        def full(self: ClusterManager, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+            failed.append(args)
+            raise DatabaseError("La commande initdb a échoué (code 1) : No space left on device")
+
+        monkeypatch.setattr(ClusterManager, "_run", full)
+        other = ClusterManager(load_settings(database_url=None, data_dir=base / "autre", pg_port=s.pg_port))
+        with pytest.raises(DatabaseError, match="No space left on device"):
+            other.init(bin_dir)
+        assert len(failed) == 2
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def test_full_lifecycle_in_a_fresh_directory():
     base = Path(tempfile.mkdtemp(prefix="hotspots-life-"))
     base.chmod(0o755)

@@ -24,6 +24,8 @@ from service.errors import ConfigError, DatabaseError
 from service.settings import Settings
 
 _CONF_FILE = "hotspots.conf"
+#: What initdb says when the account it runs as is not (or no longer) in the account database.
+_USER_LOOKUP_FAILED = "could not look up effective user ID"
 
 
 @dataclass(frozen=True)
@@ -322,7 +324,20 @@ class ClusterManager:
                 f"Le dossier {self.dir} n'est pas vide et ne contient pas de cluster PostgreSQL.",
                 hint="Videz-le ou choisissez un autre HOTSPOTS_DATA_DIR.",
             )
-        # initdb wants an empty directory: keep run/ and log/ aside, then recreate them.
+        try:
+            self._initdb(bin_dir)
+        except DatabaseError as exc:
+            if _USER_LOOKUP_FAILED not in exc.message:
+                raise
+            # the account database changed between our look-up of the server's user and initdb's (seen once on
+            # a fresh machine, while packages added their own system users): look it up again, give it the
+            # folder again, and run initdb once more
+            self._prepare_dirs()
+            self._initdb(bin_dir)
+        self._prepare_dirs()
+
+    def _initdb(self, bin_dir: Path) -> None:
+        # initdb wants an empty directory: keep run/ and log/ aside (recreated by _prepare_dirs).
         for sub in ("run", "log"):
             (self.dir / sub).rmdir()
         self._run(
@@ -340,7 +355,6 @@ class ClusterManager:
                 "--lc-ctype=C.UTF-8",
             ]
         )
-        self._prepare_dirs()
 
     def _started_with(self) -> tuple[int, str] | None:
         """Port and listening address of the running server (``postmaster.pid``); None when unreadable."""
