@@ -300,6 +300,30 @@ def test_a_place_that_stopped_is_forecast_from_its_reports_since_then(monkeypatc
     assert forecast[3] == unchecked[3] > 8
 
 
+def test_a_place_of_one_season_is_not_taken_for_a_place_that_stopped(monkeypatch):
+    """A corner with reports every June to August (a summer's noise, garden burning), silent the rest of the year.
+    On the first of May its last six months hold nothing of what its summers made it expect, and it was taken for a
+    place that stopped: nothing expected, on the eve of its season. The same months of the year before were as
+    quiet: the season, not a stop. A corner silent for a whole year is still a stop."""
+    from service.analyse import place_forecast
+    from service.analyse.place_forecast import place_forecasts
+
+    rng = np.random.default_rng(12)
+    bx, by, bw = _town(rng, 9000, 29)
+    summers = [(5 + 12 * k, 8 + 12 * k) for k in range(2)]  # June to August 2023 and 2024
+    sx, sy, sw = _places(rng, [(232000.0, 142000.0)] * 2, summers, per_month=6, spread=4.0)
+    gx, gy, gw = _places(rng, [(234000.0, 144000.0)], [(0, 10)], per_month=6, spread=4.0)  # gone in Nov. 2023
+    corners = _frame(np.r_[bx, sx, gx], np.r_[by, sy, gy], bw.append(sw).append(gw))
+    labels = np.r_[np.full(len(bx), -1), np.zeros(len(sx), int), np.ones(len(gx), int)]
+    now = pd.Timestamp("2025-05-01", tz="Europe/Brussels").tz_convert("UTC")
+    forecast, choice = place_forecasts(corners, labels, [0, 1], now=now)
+    assert not choice.params.seasonal  # the town's months are flat: the forecast does not see the season itself
+    monkeypatch.setattr(place_forecast, "STOP_LEVEL", 0.0)
+    unchecked, _ = place_forecasts(corners, labels, [0, 1], now=now)
+    assert forecast[0] == unchecked[0] > 2  # its own reports speak for it, as with no check
+    assert unchecked[1] > 0.5 and forecast[1] == 0  # the corner gone for eighteen months expects nothing
+
+
 def test_a_long_history_is_back_tested_on_its_latest_windows():
     """Twelve years of reports: the windows are the latest ones, the training behind them is the whole past."""
     rng = np.random.default_rng(10)
