@@ -16,10 +16,22 @@ from tests.conftest import DATA
 from tests.helpers import NOW, count, ingest, rejects
 
 BAD = DATA / "bad"
+BAD_HEADER = "N° dossier;Date signalement;Catégorie;Adresse;Code postal;Localité;Description;Latitude;Longitude"
 
 # file, options, {row number: expected reason}, stored rows
 ROW_CASES = [
-    ("categorie_inconnue.csv", {}, {3: "catégorie: catégorie inconnue ; codes valides : activite_sans_permis"}, 1),
+    (
+        "categorie_inconnue.csv",
+        {},
+        {
+            3: "catégorie: catégorie inconnue ; codes valides : activite_sans_permis",  # nothing near « Pokémon »
+            # a letter off, or one word of a label: the nearest is said, and still refused (no silent guess)
+            4: "catégorie: catégorie inconnue ; la plus proche : « Déjections canines » (dejections), à écrire "
+            "ainsi ou à donner dans un fichier de correspondance (--correspondance) ; codes valides : ",
+            5: "catégorie: catégorie inconnue ; la plus proche : « Dépôt clandestin » (depot_clandestin)",
+        },
+        1,
+    ),
     ("categorie_manquante.csv", {}, {3: "catégorie: catégorie manquante"}, 1),
     ("lat_lon_inversees.csv", {}, {3: "lat/lon: latitude et longitude inversées"}, 1),
     ("hors_zone.csv", {}, {3: "lat/lon: point hors de la zone de police (à 8"}, 1),
@@ -196,3 +208,28 @@ def test_every_bad_file_is_covered():
         | {"formule_tableur.csv"}  # not bad: stored as given (test_formula_like_text_is_not_a_bad_row)
     )
     assert covered == {p.name for p in Path(BAD).iterdir()}
+
+
+def test_the_words_registers_use_for_common_categories_are_known(conn, settings, tmp_path):
+    """« encombrants » and a bare « dépôt » were refused as unknown categories; they are the service's daily
+    dumping, as Belgian « crasses », Dutch « grofvuil » and German « Sperrmüll » are; « crottes » and a garden
+    « feu » too."""
+    words = {
+        "encombrants": "depot_clandestin",
+        "Dépôt": "depot_clandestin",
+        "crasses": "depot_clandestin",
+        "Grofvuil": "depot_clandestin",
+        "Sperrmüll": "depot_clandestin",
+        "Crottes": "dejections",
+        "Feu de jardin": "incineration",
+    }
+    rows = [
+        f"T-{i};14/03/2026 08:00;{word};Rue Ferrer {10 + 2 * i};4100;Seraing;x;50.6097927;5.5120109"
+        for i, word in enumerate(words)
+    ]
+    path = tmp_path / "registre.csv"
+    path.write_text("\r\n".join([BAD_HEADER, *rows]) + "\r\n", encoding="utf-8")
+    summary = ingest(conn, settings, path)
+    assert (summary.inserted, summary.rejected) == (len(words), 0), rejects(conn, summary.batch_id)
+    stored = dict(conn.execute("SELECT external_id, category FROM reports").fetchall())
+    assert stored == {f"T-{i}": code for i, code in enumerate(words.values())}

@@ -347,13 +347,8 @@ def map_vocabulary(
         codes = codes.fillna(alt_codes)
         values = values.fillna(alt)
     unknown = (values.notna() & codes.isna()).to_numpy(dtype=bool)
-    problems.add(
-        unknown,
-        label,
-        values,
-        f"{label} {'inconnue' if feminine else 'inconnu'} ; codes valides : {vocab.describe()}",
-        column=header,
-    )
+    if unknown.any():
+        problems.add(unknown, label, values, _unknown_words(values, unknown, vocab, label, feminine), column=header)
     if required:
         problems.add(
             values.isna().to_numpy(dtype=bool),
@@ -363,6 +358,23 @@ def map_vocabulary(
             column=header,
         )
     return codes
+
+
+def _unknown_words(values: pd.Series, unknown: np.ndarray, vocab: Vocabulary, label: str, feminine: bool) -> pd.Series:
+    """Why each unknown value is refused, with the nearest known one when there is one (each distinct value looked
+    at once): « catégorie inconnue ; la plus proche : « Dépôt clandestin » (depot_clandestin) ; codes valides : … »."""
+    said = f"{label} {'inconnue' if feminine else 'inconnu'}"
+    words = {}
+    for value in pd.unique(values[unknown]):
+        code = vocab.closest(str(value))
+        near = (
+            f" ; {'la plus proche' if feminine else 'le plus proche'} : « {vocab.labels.get(code, code)} » ({code}), "
+            "à écrire ainsi ou à donner dans un fichier de correspondance (--correspondance)"
+            if code
+            else ""
+        )
+        words[value] = f"{said}{near} ; codes valides : {vocab.describe()}"
+    return values.map(words)
 
 
 def address_of(chunk: pd.DataFrame, cmap: ColumnMap) -> pd.Series:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -17,10 +17,15 @@ import pandas as pd
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
+from rapidfuzz import fuzz, process
 
 from service.db.vocabulary import Term, read_terms
 from service.ingest.source import STR
 from service.text import ascii_fold
+
+#: How near (rapidfuzz's WRatio, 0–100) an unknown value must be to a known spelling to be suggested: a word of
+#: the label (« dépôt », « encombrants » of « encombrants abandonnés ») or a letter or two off (« degections »).
+SUGGEST_SCORE = 85.0
 
 
 def normalise_value(text: str) -> str:
@@ -41,6 +46,7 @@ class Vocabulary:
     name: str
     codes: tuple[str, ...]
     lookup: dict[str, str]
+    labels: dict[str, str] = field(default_factory=dict)  # code → French label, for messages
 
     @classmethod
     def from_terms(cls, name: str, terms: Iterable[Term]) -> Vocabulary:
@@ -48,13 +54,15 @@ class Vocabulary:
         claim a spelling keeping it."""
         lookup: dict[str, str] = {}
         codes = []
+        french: dict[str, str] = {}
         for t in terms:
             codes.append(t.code)
+            french[t.code] = t.label_fr or t.code
             labels = [t.label_fr, t.label_nl, t.label_en, t.label_de]
             for spelling in [t.code, t.code.replace("_", " "), *labels, *t.synonyms]:
                 if spelling:
                     lookup.setdefault(normalise_value(spelling), t.code)
-        return cls(name, tuple(codes), lookup)
+        return cls(name, tuple(codes), lookup, french)
 
     def map(self, values: pd.Series, extra: dict[str, str] | None = None) -> pd.Series:
         """Codes for ``values`` (NA where unknown or empty). ``extra`` maps raw spellings to codes first; a
@@ -75,6 +83,18 @@ class Vocabulary:
         out = mapped.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
         out.index = values.index
         return out
+
+    def closest(self, value: str) -> str | None:
+        """The code whose spelling is nearest to an unknown ``value`` (« dépôt » → ``depot_clandestin``, by its
+        label « Dépôt clandestin »; « Degections » → ``dejections``), or None when none is near: a suggestion for
+        the person who fixes the row, never a silent guess (an unknown value is still refused)."""
+        key = normalise_value(value)
+        if not key or not self.lookup:
+            return None
+        # not the short spellings (« sac », « pv », « gas »): any text that holds them would look near
+        spellings = [spelling for spelling in self.lookup if len(spelling) >= 4]
+        found = process.extractOne(key, spellings, scorer=fuzz.WRatio, score_cutoff=SUGGEST_SCORE)
+        return self.lookup[found[0]] if found else None
 
     def describe(self) -> str:
         """The codes, for messages."""

@@ -39,7 +39,13 @@ def main() -> None:
         header="N° dossier;Catégorie;Adresse;Code postal;Localité;Description;Latitude;Longitude",
     )
     csv("colonnes_en_double.csv", GOOD, header=H.replace("Description", "Adresse"))
-    csv("categorie_inconnue.csv", GOOD, "S-102;14/03/2026 08:00;Pokémon;Rue Ferrer 14;4100;Seraing;x;;")
+    csv(
+        "categorie_inconnue.csv",
+        GOOD,
+        "S-102;14/03/2026 08:00;Pokémon;Rue Ferrer 14;4100;Seraing;x;;",
+        "S-103;15/03/2026 10:00;Dégections canines;Rue Ferrer 16;4100;Seraing;devant la porte;;",  # a letter off
+        "S-104;16/03/2026 11:00;Dépot sauvage de pneus;Rue Ferrer 18;4100;Seraing;4 pneus;;",  # a synonym, and more
+    )
     csv("categorie_manquante.csv", GOOD, "S-102;14/03/2026 08:00;;Rue Ferrer 14;4100;Seraing;x;;")
     csv("lat_lon_inversees.csv", GOOD, "S-102;14/03/2026 08:00;Graffiti;;;;tag;5.5119180;50.6098393")
     csv("hors_zone.csv", GOOD, "S-102;14/03/2026 08:00;Graffiti;Grand-Place 1;1000;Bruxelles;tag;50.8467;4.3525")
