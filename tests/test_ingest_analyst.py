@@ -130,3 +130,24 @@ def test_a_workbook_refused_names_its_sheets_not_a_separator(conn, settings, tmp
     shown = " ".join(listed.stdout.split())
     assert "│ refusé │" in shown and "refuse " not in shown  # the state in words, then why it was refused
     assert "Lot 1 (deux_feuilles.xlsx) refusé : deux_feuilles.xlsx : colonnes obligatoires absentes" in shown
+
+
+def test_a_register_numbered_n_keeps_its_numbers_and_a_second_import_changes_nothing(conn, settings):
+    """« N° » beside a whole « Adresse » numbers the register's rows: it was read as a house number nobody used,
+    the rows had no identifier, and the corrected file imported again would have come in twice."""
+    s = ingest(conn, settings, FILES / "registre_numerote.csv")
+    assert (s.rows_in, s.inserted, s.rejected) == (3, 3, 0), rejects(conn, s.batch_id)
+    rows = {r[0]: r for r in _stored(conn)}
+    assert set(rows) == {"1", "2", "3"}
+    assert rows["2"][1:3] == ("dejections", "Av. de la Concorde 11, 4100")  # the address as written, whole
+    again = ingest(conn, settings, FILES / "registre_numerote.csv")
+    assert (again.inserted, again.duplicates) == (0, 3)
+
+
+def test_a_street_in_adresse_takes_the_house_number_of_the_column_beside_it(conn, settings):
+    """« Adresse » = « Rue Ferrer », « N° » = 12: the number was left out and the report went to the middle of
+    the street. An address that has its number keeps it."""
+    s = ingest(conn, settings, FILES / "adresse_et_numero.csv")
+    assert (s.rows_in, s.inserted, s.rejected) == (3, 3, 0)
+    addresses = [r[0] for r in conn.execute("SELECT address FROM reports ORDER BY observed_at").fetchall()]
+    assert addresses == ["Rue Ferrer 12", "Place des Verriers 3", "Rue de la Station 20"]

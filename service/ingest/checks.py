@@ -378,13 +378,17 @@ def _unknown_words(values: pd.Series, unknown: np.ndarray, vocab: Vocabulary, la
 
 
 def address_of(chunk: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
-    """The address as typed, or street + number when the file splits them."""
+    """The address as typed, or street + number when the file splits them; an « Adresse » that holds the street
+    alone takes the number of its « N° » column (it was left out, and the row placed in the middle of its street)."""
     address = field_text(chunk, cmap, "address")
     street = field_text(chunk, cmap, "street")
     number = field_text(chunk, cmap, "house_number")
     if street.notna().any():
         composed = (street + " " + number.fillna("")).str.strip()
         address = address.fillna(composed)
+    elif number.notna().any():
+        bare = (address.notna() & number.notna() & ~address.str.contains(r"\d", na=False)).to_numpy(dtype=bool)
+        address = address.mask(bare, address + " " + number)
     return address
 
 

@@ -8,15 +8,12 @@ A mapping file (TOML or YAML) names columns the aliases do not know.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal, cast
-
-import yaml
 
 from service.errors import InputFileError
 from service.ingest.columns_de import GERMAN
+from service.ingest.mapping import MappingFile
 from service.text import ascii_fold, plural
 
 Kind = Literal["reports", "visits", "permits"]
@@ -472,41 +469,6 @@ class ColumnMap:
     defaults: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class MappingFile:
-    """A user's mapping file: ``[colonnes]`` field → header, ``[valeurs.<field>]`` value → code, ``[defauts]``."""
-
-    columns: dict[str, str] = field(default_factory=dict)
-    values: dict[str, dict[str, str]] = field(default_factory=dict)
-    defaults: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: Path) -> MappingFile:
-        """Read a mapping file (``--correspondance``); a broken one is refused with the reason."""
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-            is_yaml = path.suffix.lower() in {".yaml", ".yml"}
-            data = (yaml.safe_load(text) or {}) if is_yaml else tomllib.loads(text)
-        except (OSError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-            raise InputFileError(f"Fichier de correspondance illisible ({path.name}) : {exc}") from exc
-        if not isinstance(data, dict):
-            raise InputFileError(f"Fichier de correspondance {path.name} : un tableau de clés est attendu.")
-        unknown = set(data) - {"colonnes", "columns", "valeurs", "values", "defauts", "defaults"}
-        if unknown:
-            raise InputFileError(
-                f"Fichier de correspondance {path.name} : sections inconnues {sorted(unknown)}.",
-                hint="Sections possibles : [colonnes], [valeurs.<champ>], [defauts].",
-            )
-        return cls(
-            columns={str(k): str(v) for k, v in (data.get("colonnes") or data.get("columns") or {}).items()},
-            values={
-                str(f): {str(k): str(v) for k, v in m.items()}
-                for f, m in (data.get("valeurs") or data.get("values") or {}).items()
-            },
-            defaults={str(k): str(v) for k, v in (data.get("defauts") or data.get("defaults") or {}).items()},
-        )
-
-
 def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = None) -> ColumnMap:
     """Choose the header for each canonical field; explicit mapping first, then aliases in order."""
     aliases = ALIASES[kind]
@@ -543,6 +505,8 @@ def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = No
                 fields[canonical] = found
                 used.add(found)
                 break
+    _number_of_the_record(fields, aliases, headers, set(mapping.columns) if mapping else set())
+    used = set(fields.values())
     ignored = [h for h in headers if h not in used and not h.startswith("_") and h not in REJECT_EXPORT_COLUMNS]
     return ColumnMap(
         fields=fields,
@@ -550,6 +514,30 @@ def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = No
         value_maps=dict(mapping.values) if mapping else {},
         defaults=dict(mapping.defaults) if mapping else {},
     )
+
+
+#: Headers that say « number » and nothing else: a house's beside a street column, else the record's (« N° »).
+_BARE_NUMBER = frozenset({"n", "no", "nr", "num", "numero"})
+
+
+def _number_of_the_record(
+    fields: dict[str, str], aliases: dict[str, list[str]], headers: list[str], asked: set[str]
+) -> None:
+    """« N° » in the first column numbers the register's rows when nothing else does: beside a whole « Adresse »
+    it was read as a house number nobody used, beside « Numéro » it was left out; the rows had no identifier (a
+    corrected file imported again came in twice). A « N° » after a street, or asked for, stays the house's."""
+    first = headers[0] if headers else ""
+    if (
+        "external_id" not in aliases
+        or "external_id" in {*fields, *asked}
+        or normalise_header(first) not in _BARE_NUMBER
+    ):
+        return
+    if first in fields.values():
+        if fields.get("house_number") != first or "street" in fields or "house_number" in asked:
+            return
+        del fields["house_number"]
+    fields["external_id"] = first
 
 
 def check_required(

@@ -33,7 +33,7 @@ from service.ingest.archive import ArchiveLimits
 from service.ingest.batch import BatchSummary, IngestOptions, close_batch, open_batch, record_refusal
 from service.ingest.bulk import direct_load_possible, load_direct
 from service.ingest.checks import Context
-from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, MappingFile, check_required, map_columns
+from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, check_required, map_columns
 from service.ingest.dedupe import (
     few_new_reports,
     link_near_duplicates,
@@ -47,6 +47,7 @@ from service.ingest.load import (
     is_bulk,
     merge,
 )
+from service.ingest.mapping import MappingFile
 from service.ingest.read import open_table, table_source
 from service.ingest.rejects import reject_account
 from service.ingest.source import TableSource

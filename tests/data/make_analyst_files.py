@@ -3,7 +3,8 @@
 Files as they reach the environment service of a police zone, on real ICAR addresses of Seraing: an Excel
 export saved as CSV (Windows-1252, ``;``, decimal commas, dates written out, plural category labels, a row
 typed twice), a CSV with a title and a blank line above its header, and a workbook that opens on a note and
-keeps its table on a second sheet below blank rows and a title, and a CSV whose header ends with empty names.
+keeps its table on a second sheet below blank rows and a title, a CSV whose header ends with empty names, a
+register numbered « N° » with its addresses whole, and one whose « Adresse » holds the street and « N° » the house.
 """
 
 from __future__ import annotations
@@ -27,6 +28,22 @@ EXCEL_ROWS = [
     "ENV/2026/0005;5 mars 2026 09:20;Dépôts clandestins;Rue de la Station 20;;Luik;gravats;;",
 ]
 
+#: A register numbered in its first column « N° », the address whole in « Adresse »: the number is the row's.
+NUMBERED = [
+    "N°;Date du signalement;Type de nuisance;Adresse;Commentaire",
+    "1;3/03/2026;dépôt sauvage;rue ferrer 12 seraing;sacs poubelles",
+    "2;04-03-2026 14h30;Dejections canines;Av. de la Concorde 11, 4100;",
+    "3;05/03/2026;tags;Place des Verriers 3 4100 SERAING;graffiti sur la façade",
+]
+
+#: The street in « Adresse », its house number in « N° » beside it: the number is the house's.
+SPLIT_NUMBER = [
+    "Date;Catégorie;Adresse;N°;CP;Localité",
+    "02/03/2026 10:00;Dépôt clandestin;Rue Ferrer;12;4100;Seraing",
+    "03/03/2026 11:00;Graffiti;Place des Verriers;3;4100;Seraing",
+    "04/03/2026 12:00;Graffiti;Rue de la Station 20;;4101;Seraing",
+]
+
 TITLED = [
     "Export des plaintes - Service Environnement;;;;;",
     "Édité le;01/12/2026;;;;",
@@ -47,11 +64,13 @@ TRAILING = [
 
 
 def main() -> None:
-    """Write the four files."""
+    """Write the files."""
     HERE.mkdir(exist_ok=True)
     (HERE / "export_excel_cp1252.csv").write_bytes(("\r\n".join(EXCEL_ROWS) + "\r\n").encode("cp1252"))
     (HERE / "titre_au_dessus.csv").write_bytes(("\r\n".join(TITLED) + "\r\n").encode("utf-8-sig"))
     (HERE / "colonnes_vides_en_fin.csv").write_bytes(("\r\n".join(TRAILING) + "\r\n").encode("cp1252"))
+    (HERE / "registre_numerote.csv").write_bytes(("\r\n".join(NUMBERED) + "\r\n").encode("cp1252"))
+    (HERE / "adresse_et_numero.csv").write_bytes(("\r\n".join(SPLIT_NUMBER) + "\r\n").encode("cp1252"))
     book = openpyxl.Workbook()
     note = book.active
     assert note is not None
