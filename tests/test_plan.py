@@ -1016,3 +1016,57 @@ def test_a_stop_s_outcome_is_recorded_in_the_field_once(settings, db, geocoder, 
     assert misread.json()["erreur"] == "Valeur refusée pour « stop_ref » : forme non reconnue", misread.json()
     elsewhere = planner.post(f"/api/tournees/{stored.plan_id}/arrets/{other['ref']}/visites", json=body)
     assert elsewhere.status_code == 409 and "déjà reçu pour un autre lieu" in elsewhere.json()["erreur"]
+
+
+def test_a_visit_file_names_its_sites_as_the_lists_do(settings, db, tmp_path):
+    """Officers visit the sensitive points outside any shift and write the site's number in a « Site » column:
+    it was ignored, and the row refused for having no place. Now each visit takes its site's place, a point or an
+    axis is attached (its history and priority see it), an unknown or unreadable site is refused with why."""
+    point, axis = db.execute(
+        "SELECT (SELECT id FROM sensitive_points ORDER BY priority DESC LIMIT 1), "
+        "(SELECT id FROM problem_axes ORDER BY id LIMIT 1)"
+    ).fetchone()
+    report, permit = db.execute("SELECT (SELECT min(id) FROM reports), (SELECT min(id) FROM permits)").fetchone()
+    priority = db.execute("SELECT priority FROM sensitive_points WHERE id = %s", (point,)).fetchone()[0]
+    typed = point.lower().replace("-000", " ")  # « ps 1 », as typed
+    rows = [
+        "Date de visite;Site;Constat;Agent",
+        f"20/11/2026 11:50;{typed};PV dressé;INP Dupont",  # the point's latest visit (the API's was at 09:40)
+        f"20/11/2026 10:00;{axis};RAS;INP Dupont",
+        f"20/11/2026 10:30;SIG-{report};nettoyé;INP Lejeune",
+        f"20/11/2026 11:00;PER-{permit};avertissement;INP Lejeune",
+        "20/11/2026 11:30;PS-9999;RAS;INP Dupont",
+        "20/11/2026 11:40;rue Ferrer;RAS;INP Dupont",
+    ]
+    path = tmp_path / "visites_hors_tournee.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    summary = ingest_file(db, path, IngestOptions(kind="visits"), settings, now=NOW)
+    db.commit()
+    assert (summary.inserted, summary.rejected) == (4, 2)
+    assert summary.details["visites_liees_a_un_site"] == 4 and summary.details["points_repriorises"] == 1
+    reasons = dict(
+        db.execute(
+            "SELECT row_number, reasons -> 0 ->> 'motif' FROM rejected_rows WHERE batch_id = %s", (summary.batch_id,)
+        ).fetchall()
+    )
+    assert reasons[6].startswith("site inconnu : aucun point sensible, axe, signalement, permis ou suivi")
+    assert reasons[7].startswith("site illisible : écrivez PS-0001 (point sensible), AX-0005 (axe)")
+    stored = {
+        r[0]: r[1:]
+        for r in db.execute(
+            "SELECT v.site_ref, v.point_id, v.axis_id, v.report_id, v.geocode_status, round(ST_Distance(v.geom, "
+            "coalesce(p.point, ST_PointOnSurface(a.geom), r.geom, pe.geom))) FROM visits v "
+            "LEFT JOIN sensitive_points p ON p.id = v.point_id LEFT JOIN problem_axes a ON a.id = v.axis_id "
+            "LEFT JOIN reports r ON r.id = v.report_id "
+            "LEFT JOIN permits pe ON v.site_ref = 'PER-' || pe.id WHERE v.batch_id = %s",
+            (summary.batch_id,),
+        ).fetchall()
+    }
+    assert stored == {
+        point: (point, None, None, "site", 0),
+        axis: (None, axis, None, "site", 0),
+        f"SIG-{report}": (None, None, report, "site", 0),
+        f"PER-{permit}": (None, None, None, "site", 0),
+    }
+    after = db.execute("SELECT priority FROM sensitive_points WHERE id = %s", (point,)).fetchone()[0]
+    assert after != priority  # a procès-verbal: the « suite de visite » factor

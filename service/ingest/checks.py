@@ -43,7 +43,17 @@ _TEXT_FIELDS: dict[Kind, list[str]] = {
         "category_alt",
         "status",
     ],
-    "visits": ["external_id", "officer", "notes", "report_ref", "stop_ref", *_PLACE_TEXTS, "outcome", "category"],
+    "visits": [
+        "external_id",
+        "officer",
+        "notes",
+        "report_ref",
+        "stop_ref",
+        "site_ref",
+        *_PLACE_TEXTS,
+        "outcome",
+        "category",
+    ],
     "permits": [
         "reference",
         "operator",

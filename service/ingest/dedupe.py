@@ -312,6 +312,12 @@ _UNPLACEABLE = (
         "feuille, par exemple T12-E1-03)",
     ),
     (
+        "unknown_sites",
+        "site",
+        "site inconnu : aucun point sensible, axe, signalement, permis ou suivi ne porte cet identifiant ; prenez-le "
+        "sur la carte ou dans la liste des sites à contrôler (PS-0001, AX-0005, SIG-1254, PER-7, SUIVI-253)",
+    ),
+    (
         "stops_before_plan",
         "date de visite",
         "date de visite antérieure au jour de la tournée : l'arrêt n'était pas encore planifié ; corrigez la date "

@@ -68,6 +68,7 @@ STAGE_COLUMNS: dict[str, list[str]] = {
         "notes",
         "report_ref",
         "stop_ref",
+        "site_ref",
         "address",
         "postcode",
         "commune",

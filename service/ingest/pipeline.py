@@ -414,7 +414,10 @@ def _link(
     if not span.with_references:  # nothing to attach
         return Linked(details={"visites_liees_a_un_signalement": 0})
     details = {"visites_liees_a_un_signalement": conn.execute(qk["link_reports"], {"batch": batch_id}).rowcount}
-    return Linked(details={**details, **link_plan_visits(conn, qk, batch_id)})
+    sites = conn.execute(qk["link_sites"], {"batch": batch_id}).rowcount
+    if sites:
+        details["visites_liees_a_un_site"] = sites
+    return Linked(details={**details, **link_plan_visits(conn, qk, batch_id, sites=sites)})
 
 
 def _other_sources_nearby(conn: psycopg.Connection[Any], qk: dict[str, str], span: Span, hours: float) -> bool:
@@ -423,15 +426,19 @@ def _other_sources_nearby(conn: psycopg.Connection[Any], qk: dict[str, str], spa
     return bool(row and row[0])
 
 
-def link_plan_visits(conn: psycopg.Connection[Any], qk: dict[str, str], batch_id: int) -> dict[str, int]:
-    """Visits read from a plan's sheet: attached to their stop's site, and the priority of the points visited
-    follows their outcome at once (the analysis lifecycle takes them at its next run)."""
+def link_plan_visits(
+    conn: psycopg.Connection[Any], qk: dict[str, str], batch_id: int, *, sites: int = 0
+) -> dict[str, int]:
+    """Visits read from a plan's sheet: attached to their stop's site; with those that named their site (``sites``
+    of them), the priority of the points visited follows their outcome at once (the analysis lifecycle takes them
+    at its next run)."""
     linked = conn.execute(qk["link_plan_stops"], {"batch": batch_id}).rowcount
-    if not linked:
+    if not linked and not sites:
         return {}
-    from service.analyse.store import follow_visit_outcomes  # the analysis is loaded only for a plan's sheet
+    from service.analyse.store import follow_visit_outcomes  # the analysis is loaded only when a site was named
 
-    return {"visites_de_tournee": linked, "points_repriorises": follow_visit_outcomes(conn, batch_id=batch_id)}
+    followed = {"points_repriorises": follow_visit_outcomes(conn, batch_id=batch_id)}
+    return {"visites_de_tournee": linked, **followed} if linked else followed
 
 
 def _geocode(conn: psycopg.Connection[Any], opened: Opened, span: Span, run: _Run) -> dict[str, int] | None:

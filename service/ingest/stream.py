@@ -69,7 +69,7 @@ class Span:
             return
         self.to_geocode += int(good["geocode_status"].eq("a_geocoder").sum())
         if kind == "visits":
-            named = good["report_ref"].notna() | good["stop_ref"].notna()
+            named = good["report_ref"].notna() | good["stop_ref"].notna() | good["site_ref"].notna()
             self.with_references = self.with_references or bool(named.any())
         if kind != "reports":
             return

@@ -114,6 +114,25 @@ def _same_day_by_date(closed: pd.Series, observed: pd.Series, zone: str) -> pd.S
 _STOP_REF = r"^\s*[tT]\s*(\d+)\s*[-_/. ]?\s*[eE]\s*(\d+)\s*[-_/. ]?\s*(\d+)\s*$"
 
 
+#: A site as the lists, the map and the shift sheets name it, however typed (« ps 1 », « PS0001 », « sig-1254 »).
+_SITE_REF = r"^(PS|AX|SIG|PER|SUIVI)-?0*(\d+)$"
+#: What a site reference looks like, for a person who typed something else.
+SITE_FORMS = "PS-0001 (point sensible), AX-0005 (axe), SIG-1254 (signalement), PER-7 (permis) ou SUIVI-253 (suivi)"
+
+
+def canonical_site_refs(refs: pd.Series, problems: Problems, header: str | None) -> pd.Series:
+    """Site references as the lists print them (``PS-0001``, ``AX-0005``, ``SIG-1254``, ``PER-7``, ``SUIVI-253``),
+    whatever the case, spaces or leading zeros; another text is a problem naming the forms."""
+    parts = refs.str.upper().str.replace(r"\s+", "", regex=True).str.extract(_SITE_REF)
+    read = parts[0].notna()
+    number = parts[1].where(read, "0").fillna("0").astype("int64")
+    padded = parts[0].isin(["PS", "AX"])
+    canonical = parts[0] + "-" + number.map("{:04d}".format).where(padded, number.astype(str))
+    unread = (refs.notna() & ~read).to_numpy(dtype=bool)
+    problems.add(unread, "site", refs, f"site illisible : écrivez {SITE_FORMS}", column=header)
+    return canonical.where(read).astype(refs.dtype)
+
+
 def canonical_stop_refs(refs: pd.Series) -> pd.Series:
     """Stop references as the plan prints them (``T12-E1-03``, :func:`service.plan.store.stop_ref`), whatever the
     case, spaces, separators or leading zeros a person typed (``t12 e1 3``); other text is left as given, so an
@@ -228,12 +247,15 @@ def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Valid
         feminine=True,
     )
     report_ref = field_text(chunk, cmap, "report_ref")
+    site_ref = canonical_site_refs(field_text(chunk, cmap, "site_ref"), problems, cmap.fields.get("site_ref"))
     raw_visited = field_text(chunk, cmap, "visited_at")
     _not_done_stops(problems, stop_ref, raw_outcome, raw_visited)
     _half_filled_stops(problems, stop_ref, raw_outcome, raw_visited)
     _hours_without_shift(problems, stop_ref, raw_visited, ctx)
-    place = locate_rows(chunk, cmap, ctx, problems, allow_reference=report_ref.fillna(stop_ref))
-    for ref, placed_by in ((report_ref, "signalement"), (stop_ref, "tournee")):  # placed by what they follow
+    named = report_ref.fillna(stop_ref).fillna(site_ref)
+    place = locate_rows(chunk, cmap, ctx, problems, allow_reference=named)
+    # placed by what they follow
+    for ref, placed_by in ((report_ref, "signalement"), (stop_ref, "tournee"), (site_ref, "site")):
         waiting = place.status.eq("a_geocoder") & place.address.isna() & ref.notna()
         place.status = place.status.where(~waiting, placed_by)
     good = pd.DataFrame(
@@ -248,6 +270,7 @@ def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Valid
             "notes": field_text(chunk, cmap, "notes"),
             "report_ref": report_ref,
             "stop_ref": stop_ref,
+            "site_ref": site_ref,
         },
         index=chunk.index,
     )

@@ -10,6 +10,7 @@ CREATE TEMP TABLE stage (
     notes          text,
     report_ref     text,
     stop_ref       text,
+    site_ref       text,
     address        text,
     postcode       text,
     commune        text,
@@ -21,7 +22,7 @@ CREATE TEMP TABLE stage (
     content_hash   text GENERATED ALWAYS AS (md5(
         visited_epoch::text || '|' || outcome || '|' || coalesce(category, '') || '|' ||
         coalesce(officer, '') || '|' || coalesce(notes, '') || '|' || coalesce(report_ref, '') || '|' ||
-        coalesce(stop_ref, '') || '|' ||
+        coalesce(stop_ref, '') || '|' || coalesce(site_ref, '') || '|' ||
         coalesce(address, '') || '|' || coalesce(round(x * 10)::bigint::text, '') || '|' ||
         coalesce(round(y * 10)::bigint::text, ''))) STORED
 ) ON COMMIT DROP;
@@ -41,6 +42,18 @@ FROM stage s
 WHERE s.stop_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM plan_stops p WHERE p.ref = s.stop_ref)
 ORDER BY s.row_number;
 
+-- name: unknown_sites
+-- Visits naming a site (PS-0001, AX-0005, SIG-1254, PER-7, SUIVI-253) that the database does not have.
+SELECT s.row_number, s.site_ref
+FROM stage s
+WHERE s.site_ref IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM sensitive_points p WHERE p.id = s.site_ref
+    UNION ALL SELECT 1 FROM problem_axes a WHERE a.id = s.site_ref
+    UNION ALL SELECT 1 FROM reports r WHERE s.site_ref ~ '^SIG-[0-9]{1,18}$' AND r.id = substr(s.site_ref, 5)::bigint
+    UNION ALL SELECT 1 FROM permits p WHERE s.site_ref ~ '^PER-[0-9]{1,18}$' AND p.id = substr(s.site_ref, 5)::bigint
+    UNION ALL SELECT 1 FROM visits v WHERE s.site_ref ~ '^SUIVI-[0-9]{1,18}$' AND v.id = substr(s.site_ref, 7)::bigint)
+ORDER BY s.row_number;
+
 -- name: stops_before_plan
 -- Visits of a plan's stop dated before the day the plan starts (days in the session's time zone, the service's):
 -- a date typed wrong, since the stop was not planned yet. A shift that starts at midnight may begin a little
@@ -56,10 +69,11 @@ ORDER BY s.row_number;
 
 -- name: insert_rows
 INSERT INTO visits AS v (source, natural_key, external_id, content_hash, visited_at, outcome, category,
-                         officer, notes, report_ref, address, postcode, commune, geom, input_crs,
+                         officer, notes, report_ref, site_ref, address, postcode, commune, geom, input_crs,
                          geocode_status, extra, batch_id, row_number, plan_stop_id)
 SELECT s.source, coalesce(s.external_id, 'h:' || s.content_hash), s.external_id, s.content_hash,
-       to_timestamp(s.visited_epoch), s.outcome, s.category, s.officer, s.notes, s.report_ref, s.address, s.postcode,
+       to_timestamp(s.visited_epoch), s.outcome, s.category, s.officer, s.notes, s.report_ref, s.site_ref, s.address,
+       s.postcode,
        s.commune,
        CASE WHEN s.x IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 31370) END,
        s.input_crs, s.geocode_status, s.extra, %(batch)s, s.row_number,
@@ -70,7 +84,7 @@ FROM stage s
 ON CONFLICT (source, natural_key) DO UPDATE SET
     content_hash = EXCLUDED.content_hash, visited_at = EXCLUDED.visited_at, outcome = EXCLUDED.outcome,
     category = EXCLUDED.category, officer = EXCLUDED.officer, notes = EXCLUDED.notes,
-    report_ref = EXCLUDED.report_ref, address = EXCLUDED.address,
+    report_ref = EXCLUDED.report_ref, site_ref = EXCLUDED.site_ref, address = EXCLUDED.address,
     input_crs = EXCLUDED.input_crs,
     -- the place survives an update that brings the same address, report and stop (see reports.sql): a visit placed
     -- from its report or its stop is placed again from a new one
@@ -86,6 +100,7 @@ ON CONFLICT (source, natural_key) DO UPDATE SET
                     WHEN kept THEN coalesce(EXCLUDED.postcode, v.postcode) ELSE EXCLUDED.postcode END
         FROM (SELECT v.address IS NOT DISTINCT FROM EXCLUDED.address
                              AND v.report_ref IS NOT DISTINCT FROM EXCLUDED.report_ref
+                             AND v.site_ref IS NOT DISTINCT FROM EXCLUDED.site_ref
                              AND v.plan_stop_id IS NOT DISTINCT FROM EXCLUDED.plan_stop_id
                              AND (EXCLUDED.geom IS NULL OR v.geocode_status = 'manuel') AS kept) k
     ),
@@ -127,3 +142,28 @@ SET point_id = CASE WHEN p.site_kind = 'point_sensible' THEN p.site_id ELSE v.po
     geocode_status = CASE WHEN v.geom IS NULL THEN 'tournee' ELSE v.geocode_status END
 FROM plan_stops p
 WHERE v.batch_id = %(batch)s AND v.plan_stop_id = p.id;
+
+-- name: link_sites
+-- Attach each visit of the batch that names a site to it (a point, an axis or a report: its history and priority
+-- see the visit) and take the site's place when the visit has none of its own: a point's centre, a point on an
+-- axis, a report's, a permit's facility, the place of the visit a follow-up continues.
+UPDATE visits v
+SET point_id = CASE WHEN v.site_ref ~ '^PS-' THEN v.site_ref ELSE v.point_id END,
+    axis_id = CASE WHEN v.site_ref ~ '^AX-' THEN v.site_ref ELSE v.axis_id END,
+    report_id = CASE WHEN v.site_ref ~ '^SIG-' THEN substr(v.site_ref, 5)::bigint ELSE v.report_id END,
+    category = coalesce(v.category, site.category),
+    geom = coalesce(v.geom, site.geom),
+    geocode_status = CASE WHEN v.geom IS NULL THEN 'site' ELSE v.geocode_status END
+FROM visits w
+CROSS JOIN LATERAL (
+    SELECT p.point AS geom, p.main_category AS category FROM sensitive_points p WHERE p.id = w.site_ref
+    UNION ALL SELECT ST_PointOnSurface(a.geom), NULL FROM problem_axes a WHERE a.id = w.site_ref
+    UNION ALL SELECT r.geom, r.category FROM reports r
+        WHERE w.site_ref ~ '^SIG-[0-9]{1,18}$' AND r.id = substr(w.site_ref, 5)::bigint
+    UNION ALL SELECT p.geom, NULL FROM permits p
+        WHERE w.site_ref ~ '^PER-[0-9]{1,18}$' AND p.id = substr(w.site_ref, 5)::bigint
+    UNION ALL SELECT f.geom, f.category FROM visits f
+        WHERE w.site_ref ~ '^SUIVI-[0-9]{1,18}$' AND f.id = substr(w.site_ref, 7)::bigint
+    LIMIT 1
+) AS site
+WHERE v.id = w.id AND w.batch_id = %(batch)s AND w.site_ref IS NOT NULL;
