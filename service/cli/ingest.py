@@ -170,18 +170,26 @@ def run_ingest(
             )
 
 
+def check_line(summary: BatchSummary) -> str:
+    """The batch's sum, to check that no line is lost: « Contrôle : 5 lignes = 1 insérée + 0 mise à jour + … »."""
+    d = summary.details
+    same, repeated = d.get("doublons_identiques_en_base", 0), d.get("doublons_dans_le_fichier", 0)
+    near = counted(d.get("quasi_doublons_lies", 0), "quasi-doublon lié", "quasi-doublons liés")
+    return (
+        f"Contrôle : {counted(summary.rows_in, 'ligne')} = {counted(summary.inserted, 'insérée')} + "
+        f"{summary.updated} {plural(summary.updated, 'mise', 'mises')} à jour + "
+        f"{counted(summary.duplicates, 'doublon')} ({same} déjà en base, {repeated} "
+        f"{plural(repeated, 'répété', 'répétés')} dans le fichier, {near}) + {counted(summary.rejected, 'rejetée')}."
+    )
+
+
 def _print_summary(summary: BatchSummary, json_out: bool) -> None:
     if json_out:
         print_json(summary.to_dict())
         return
     console.print(ImportAccount([summary]))
     d = summary.details
-    console.print(
-        f"Contrôle : {summary.rows_in} lignes = {summary.inserted} insérées + {summary.updated} mises à jour + "
-        f"{summary.duplicates} doublons ({d.get('doublons_identiques_en_base', 0)} déjà en base, "
-        f"{d.get('doublons_dans_le_fichier', 0)} répétés dans le fichier, {d.get('quasi_doublons_lies', 0)} "
-        f"quasi-doublons liés) + {summary.rejected} rejetées."
-    )
+    console.print(check_line(summary), highlight=False)
     for line in layout_lines(d):
         console.print(line)
     for line in geocoding_lines([summary]):
