@@ -911,17 +911,17 @@ def test_the_server_mails_last_month_s_digests_on_its_day_each_once(settings, de
 def test_a_period_and_its_counts_are_said_as_french_says_them():
     """« Au 4e trimestre 2026, 23 signalements… » (it printed « En 4e trimestre 2026, 23 signalement(s) »), « en
     octobre 2026 », « en 2026 »; none is « aucune visite », under the threshold « moins de 5 signalements »."""
-    from service.prevention.digest import counted
+    from service.prevention.digest import counted_masked
     from service.prevention.period import parse_period
 
     now = datetime(2026, 12, 6, 12, tzinfo=UTC)
     said = [parse_period(p, zone="Europe/Brussels", now=now) for p in ("2026-T4", "2026-T1", "2026-10", "2026")]
     assert [p.during for p in said] == ["au 4e trimestre 2026", "au 1er trimestre 2026", "en octobre 2026", "en 2026"]
     assert [p.named for p in said] == ["le 4e trimestre 2026", "le 1er trimestre 2026", "octobre 2026", "2026"]
-    assert [counted(n, 5, "visite", feminine=True) for n in (0, 3, 5, 23)] == [
+    assert [counted_masked(n, 5, "visite", feminine=True) for n in (0, 3, 5, 23)] == [
         "aucune visite",
         "moins de 5 visites",
         "5 visites",
         "23 visites",
     ]
-    assert counted(1, 1, "signalement") == "1 signalement"
+    assert counted_masked(1, 1, "signalement") == "1 signalement"

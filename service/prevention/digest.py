@@ -56,9 +56,9 @@ def shown(n: int, k: int) -> str:
     return french_number(n, group=NARROW)
 
 
-def counted(n: int, k: int, word: str, *, feminine: bool = False) -> str:
-    """A count and its word as a digest's sentence says them: « aucune visite », « moins de 5 signalements »,
-    « 23 signalements », « 1 signalement »."""
+def counted_masked(n: int, k: int, word: str, *, feminine: bool = False) -> str:
+    """A count and its word as a digest's sentence says them, a count under ``k`` masked (a resident could be
+    recognised in it): « aucune visite », « moins de 5 signalements », « 23 signalements », « 1 signalement »."""
     if n <= 0:
         return f"{'aucune' if feminine else 'aucun'} {word}"
     return f"{shown(n, k)} {plural(max(n, k) if n < k else n, word)}"
@@ -122,14 +122,14 @@ class Digest:
         if self.empty:
             return f"Aucun signalement dans la zone et aucune visite du service à ses abords {self.period.during}."
         during = self.period.during
-        parts = [f"{during[0].upper()}{during[1:]}, {counted(self.reports, k, 'signalement')} dans la zone"]
+        parts = [f"{during[0].upper()}{during[1:]}, {counted_masked(self.reports, k, 'signalement')} dans la zone"]
         parts[0] += f" ({self.previous.label} : {shown(self.reports_previous, k)})"
         active = [p for p in self.points if p["state"] != "resolu"]
         if active or self.axes:
             points = f"{len(active)} {plural(len(active), 'point sensible', 'points sensibles')}"
             axes = f"{len(self.axes)} {plural(len(self.axes), 'axe problématique', 'axes problématiques')}"
             parts.append(f"{points} et {axes} dans la zone ou à ses abords")
-        parts.append(f"{counted(self.visits_total, k, 'visite', feminine=True)} du service")
+        parts.append(f"{counted_masked(self.visits_total, k, 'visite', feminine=True)} du service")
         return " ; ".join(parts) + "."
 
 

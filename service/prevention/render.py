@@ -21,7 +21,7 @@ from service.export.print_background import PaperBackground, load_background
 from service.export.print_map import AXIS_COLOUR, MapFlowable, MapLayer, fit_bounds
 from service.geo import geometry_to_wgs84, to_lonlat
 from service.geocode.normalise import fold
-from service.prevention.digest import PLAIN_TREND, STATE_WORDS, Digest, compare, count_json, counted, shown
+from service.prevention.digest import PLAIN_TREND, STATE_WORDS, Digest, compare, count_json, counted_masked, shown
 from service.settings import Settings
 
 MAP_HEIGHT = 95 * mm
@@ -176,7 +176,8 @@ def render_pdf(digest: Digest, *, issuer: str, background: PaperBackground | Non
     if table["visits"]:
         body = [
             para(
-                f"{counted(digest.visits_total, digest.k, 'visite', feminine=True)} dans la zone ou à ses abords :",
+                f"{counted_masked(digest.visits_total, digest.k, 'visite', feminine=True)} dans la zone ou à ses "
+                "abords :",
                 st.body,
             ),
             data_table(["Résultat", "Visites"], table["visits"], st, widths=[90 * mm, 30 * mm], numeric=[1]),
