@@ -7,9 +7,9 @@
   "use strict";
   var H = window.HotspotsCarte;
   var esc = H.esc;
-  /* each team's colour: the printed sheet's (service/export/print_map.py TEAM_COLOURS, given by the page), so that
-   * « équipe 1 » is the same blue on the screen and on paper; these until the page says them */
-  var COLOURS = ["#1f63b4", "#1a9641", "#7b3294", "#a6611a", "#d01c8b", "#018571", "#5e3c99", "#4d4d4d"];
+  /* each team's colour: the printed sheet's (service/export/print_map.py TEAM_COLOURS), given by the page's
+   * configuration, so that « équipe 1 » is the same blue on the screen and on paper (one list, not a copy here) */
+  var COLOURS = ["#4d4d4d"];
   var FORMATS = [["pdf", "Feuille de route (PDF)"], ["xlsx", "Tableur à remplir (XLSX)"], ["csv", "CSV"],
     ["gpx", "GPS (GPX)"], ["geojson", "SIG (GeoJSON)"]];
   var state = (window.hotspotsTournee = { etat: "vide", id: null, arrets: 0, equipes: [], couleurs: {}, erreur: null });
