@@ -1070,3 +1070,81 @@ def test_a_visit_file_names_its_sites_as_the_lists_do(settings, db, tmp_path):
     }
     after = db.execute("SELECT priority FROM sensitive_points WHERE id = %s", (point,)).fetchone()[0]
     assert after != priority  # a procès-verbal: the « suite de visite » factor
+
+
+def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
+    settings, db, geocoder, planner, tmp_path
+):
+    """Planned twice for the same afternoon, the two shifts sent two teams to the same sites, and the first one
+    could not be called off: it stayed in the lists and in the activity report's « arrêts prévus ». A site at a stop
+    of a shift not over is left out, saying which shift; cancelled, that shift frees its sites, leaves the report's
+    counts and refuses the visits of its sheet; a shift with visits recorded took place and is not cancelled."""
+    from service.activity import read_activity
+    from service.errors import ConflictError
+    from service.plan import cancel_plan
+    from service.plan.candidates import PLANNED
+    from service.prevention.period import parse_period
+
+    afternoon = datetime(2026, 11, 20, 13, 0, tzinfo=BRUSSELS)
+    request = _shift(starts_at=afternoon, budget_minutes=120)
+    first = store_plan(db, plan_shift(db, settings, request, geocoder=geocoder, now=NOW))
+    again = plan_shift(db, settings, request, geocoder=geocoder, now=NOW)
+    taken = set(first.stops["site_id"])
+    assert taken and taken.isdisjoint(_sites(again))
+    left = again.excluded.set_index("site_id")
+    assert taken <= set(left.index) and set(left.loc[list(taken), "motive"]) == {PLANNED}
+    some = first.stops.iloc[0]
+    assert left.loc[some["site_id"], "reason"] == (
+        f"déjà prévu dans la tournée n° {first.plan_id} (arrêt {some['ref']}, le 20/11/2026 vers "
+        f"{pd.Timestamp(some['arrival']).tz_convert('Europe/Brussels'):%H:%M}) : pour le planifier ici, annulez-la "
+        f"d'abord (hotspots tournees annuler {first.plan_id})"
+    )
+    period = parse_period("2026-11", zone="Europe/Brussels", now=pd.Timestamp("2026-12-06", tz="UTC"))
+    before = read_activity(db, period).shifts
+
+    cancelled = planner.post(f"/api/tournees/{first.plan_id}/annulation")
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["tournee"] == first.plan_id and cancelled.json()["par"] == "test.planificateur"
+    twice = planner.post(f"/api/tournees/{first.plan_id}/annulation")
+    assert twice.status_code == 409 and twice.json()["erreur"].startswith(f"La tournée n° {first.plan_id} est déjà")
+    db.rollback()
+    freed = plan_shift(db, settings, request, geocoder=geocoder, now=NOW)
+    assert taken & _sites(freed)  # the best sites are the first shift's again
+    after = read_activity(db, period).shifts
+    assert after["tournees"] == before["tournees"] - 1 and after["arrets"] == before["arrets"] - len(first.stops)
+    listed = {p["id"]: p for p in list_plans_rows(db)}
+    assert listed[first.plan_id]["cancelled_at"] is not None
+
+    sheet = tmp_path / "feuille.csv"
+    sheet.write_text(f"Arrêt;Date de visite;Résultat\n{some['ref']};20/11/2026 12:50;RAS\n", encoding="utf-8")
+    summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, now=NOW)
+    db.commit()
+    assert (summary.inserted, summary.rejected) == (0, 1)
+    reason = db.execute(
+        "SELECT reasons -> 0 ->> 'motif', reasons -> 0 ->> 'valeur' FROM rejected_rows WHERE batch_id = %s",
+        (summary.batch_id,),
+    ).fetchone()
+    assert reason[0].startswith("arrêt d'une tournée annulée : effacez la référence d'arrêt")
+    assert reason[1].startswith(f"{some['ref']} (tournée n° {first.plan_id} annulée le ")
+
+    done = store_plan(db, freed)  # a shift with a visit recorded took place
+    stop = done.stops.iloc[0]
+    visit = planner.post(
+        f"/api/tournees/{done.plan_id}/arrets/{stop['ref']}/visites",
+        json={"date": "2026-11-20 13:20", "resultat": "rien_constate", "agent": "INP Lambert"},
+    )
+    assert visit.status_code == 201, visit.text
+    db.rollback()
+    with pytest.raises(ConflictError, match="a déjà 1 visite enregistrée : elle a eu lieu"):
+        cancel_plan(db, done.plan_id, actor="test")
+    db.rollback()
+
+
+def _sites(plan) -> set[str]:
+    return {plan.candidates.iloc[stop.candidate]["site_id"] for stop in plan.stops}
+
+
+def list_plans_rows(db):
+    from service.plan import list_plans
+
+    return list_plans(db, limit=500)

@@ -170,6 +170,7 @@ _EXTRA: dict[tuple[str, str], set[str]] = {
     ("post", "/api/points-sensibles/{point_id}/visites"): {"409"},
     ("post", "/api/axes/{axis_id}/visites"): {"409"},
     ("post", "/api/tournees/{plan_id}/arrets/{stop_ref}/visites"): {"409"},
+    ("post", "/api/tournees/{plan_id}/annulation"): {"404", "409"},
 }
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
 from service.db.vocabulary import load_labels
-from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
+from service.plan import Filters, ShiftRequest, StoredPlan, cancel_plan, list_plans, load_plan, parse_duration
 from service.plan.model import KIND_LABELS, parse_appointments, parse_pause_at, parse_start_time, since_date
 from service.plan.places import parse_coordinates
 from service.plan.shift import plan_shift, store_plan
@@ -171,6 +171,18 @@ def plan(plan_id: Id, request: Request, conn: Conn, settings: AppSettings, _user
     WGS84, avec le résumé de la tournée sous ``tournee`` ; 404 si la tournée n'existe pas."""
     stored = load_plan(conn, plan_id)
     return JSONResponse(_collection(conn, settings, stored, _base_url(request)), media_type="application/geo+json")
+
+
+@router.post(
+    "/tournees/{plan_id}/annulation",
+    summary="Annuler une tournée (replanifiée ou décommandée) : ses sites redeviennent libres",
+)
+def cancel(plan_id: Id, conn: Conn, user: Planner) -> JSONResponse:
+    """La tournée reste dans la liste (``annulee_le``), sort du bilan d'activité, et ses sites redeviennent libres
+    pour une autre tournée ; 409 si elle est déjà annulée, ou si des visites y sont enregistrées (elle a eu lieu)."""
+    when = cancel_plan(conn, plan_id, actor=user.login)
+    audit(conn, user, "annulation_tournee", tournee=plan_id)
+    return JSONResponse({"tournee": plan_id, "annulee_le": when.isoformat(), "par": user.login})
 
 
 @router.get("/tournees/{plan_id}/export", summary="Fichiers de la tournée : CSV, XLSX, GeoJSON, GPX ou PDF")

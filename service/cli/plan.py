@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -16,7 +17,7 @@ from service.cli.fit import fitted
 from service.db.personal import audit
 from service.export.sheet import break_span, meeting_words
 from service.export.values import local_time
-from service.plan import Filters, ShiftRequest, StoredPlan, list_plans, load_plan, parse_duration
+from service.plan import Filters, ShiftRequest, StoredPlan, cancel_plan, list_plans, load_plan, parse_duration
 from service.plan.model import (
     DEFAULT_STATES,
     KIND_LABELS,
@@ -36,7 +37,7 @@ from service.text import agreed, plural
 FORMATS = ("csv", "xlsx", "geojson", "gpx", "pdf")
 
 tournees_app = typer.Typer(
-    help="Tournées planifiées : les lister, en réécrire les fichiers.",
+    help="Tournées planifiées : les lister, en réécrire les fichiers, en annuler une.",
     no_args_is_help=False,
     invoke_without_command=True,
 )
@@ -117,6 +118,13 @@ def show_plan(
     result."""
     facts = stored.facts
     summary = facts.get("summary") or {}
+    cancelled = facts.get("cancelled_at")
+    if cancelled is not None and not pd.isna(cancelled):
+        console.print(
+            f"[yellow]Annulée[/yellow] le {cancelled.astimezone(ZoneInfo(zone)):%d/%m/%Y à %H:%M} par "
+            f"{facts.get('cancelled_by') or '?'} : ses sites sont libres pour une autre tournée.",
+            highlight=False,
+        )
     console.print(
         f"[bold]Tournée n° {facts['id']}[/bold] — {facts['starts_at'].astimezone(ZoneInfo(zone)):%d/%m/%Y %H:%M}, "
         f"{number(float(facts['budget_minutes']) / 60, 1)} h"
@@ -323,6 +331,8 @@ def tournees(
     json_out: JsonOut = False,
 ) -> None:
     """Liste les dernières tournées, ou montre (et réécrit) l'une d'elles avec les résultats déjà rentrés."""
+    if ctx.invoked_subcommand is not None:
+        return
     settings = settings_of(ctx)
     with database(settings) as conn:
         if numero is None:
@@ -331,9 +341,10 @@ def tournees(
                 print_json(rows)
                 return
             table = Table(title="Tournées")
-            for column in ("n°", "début", "durée", "équipes", "départ", "arrêts", "faits", "valeur", "par"):
+            for column in ("n°", "début", "durée", "équipes", "départ", "arrêts", "faits", "valeur", "par", "état"):
                 table.add_column(column)
             for r in rows:
+                cancelled = r["cancelled_at"]
                 table.add_row(
                     str(r["id"]),
                     f"{r['starts_at']:%d/%m/%Y %H:%M}",
@@ -344,6 +355,7 @@ def tournees(
                     str(r["done"]),
                     number(float(r["value"]), 1),
                     r["created_by"],
+                    "prévue" if cancelled is None or pd.isna(cancelled) else f"annulée le {cancelled:%d/%m/%Y}",
                 )
             console.print(fitted(table))
             return
@@ -356,3 +368,20 @@ def tournees(
         print_json({**summary_json(stored), "files": [str(p) for p in paths]})
         return
     show_plan(stored, paths, zone=settings.timezone, outcomes=outcomes)
+
+
+@tournees_app.command("annuler")
+def annuler(ctx: typer.Context, numero: int = typer.Argument(..., help="Le numéro de la tournée.")) -> None:
+    """Annule une tournée (replanifiée autrement, ou décommandée) : elle reste dans la liste, sort du bilan
+    d'activité, et ses sites redeviennent libres pour une autre tournée. Une tournée dont des visites sont
+    enregistrées a eu lieu : elle ne s'annule pas."""
+    settings = settings_of(ctx)
+    with database(settings) as conn:
+        when = cancel_plan(conn, numero, actor=cli_actor())
+        audit(conn, cli_actor(), "annulation_tournee", tournee=numero)
+        conn.commit()
+    console.print(
+        f"Tournée n° {numero} annulée le {when.tz_convert(settings.timezone):%d/%m/%Y à %H:%M} : ses sites sont libres "
+        "pour une autre tournée.",
+        highlight=False,
+    )

@@ -312,6 +312,12 @@ _UNPLACEABLE = (
         "feuille, par exemple T12-E1-03)",
     ),
     (
+        "cancelled_stops",
+        "arrêt de tournée",
+        "arrêt d'une tournée annulée : effacez la référence d'arrêt pour importer la visite seule (son lieu : "
+        "adresse, coordonnées ou colonne « Site »), ou planifiez une nouvelle tournée",
+    ),
+    (
         "unknown_sites",
         "site",
         "site inconnu : aucun point sensible, axe, signalement, permis ou suivi ne porte cet identifiant ; prenez-le "

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from service.plan.model import Filters, Plan, ShiftRequest, parse_duration
 from service.plan.shift import plan_shift, store_plan
-from service.plan.store import StoredPlan, list_plans, load_plan, save_plan, summary_json
+from service.plan.store import StoredPlan, cancel_plan, list_plans, load_plan, save_plan, summary_json
 
 __all__ = [
     "Filters",
     "Plan",
     "ShiftRequest",
     "StoredPlan",
+    "cancel_plan",
     "list_plans",
     "load_plan",
     "parse_duration",

@@ -25,6 +25,7 @@ from service.db.vocabulary import Labels
 from service.plan import value as v
 from service.plan.filters import resolve_places
 from service.plan.model import CANDIDATE_COLUMNS, STATE_LABELS, Filters, empty_candidates
+from service.plan.store import planned_elsewhere
 from service.settings import Settings
 
 _PKG = "service.plan"
@@ -368,7 +369,18 @@ def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], postcodes: Sequ
 #: récemment »), by which a summary counts them.
 EXCLUDED_COLUMNS = ["site_id", "kind", "label", "reason", "motive"]
 VISITED = "visité(s) récemment"
+PLANNED = "déjà prévu(s) dans une autre tournée"
 DOUBLED = "proposé(s) à travers un point sensible"
+
+
+def _planned_words(stop: pd.Series, zone: str) -> str:
+    """Why a site already in another shift is left out, and how to plan it here instead."""
+    at = pd.Timestamp(stop["arrival"] if not pd.isna(stop["arrival"]) else stop["starts_at"]).tz_convert(zone)
+    plan = int(stop["plan_id"])
+    return (
+        f"déjà prévu dans la tournée n° {plan} (arrêt {stop['ref']}, le {at:%d/%m/%Y} vers {at:%H:%M}) : pour le "
+        f"planifier ici, annulez-la d'abord (hotspots tournees annuler {plan})"
+    )
 
 
 def load_candidates(
@@ -406,12 +418,17 @@ def load_candidates(
     excluded = []
     cooldown = pd.Timedelta(days=context.settings.plan_cooldown_days)
     out = np.zeros(len(frame), dtype=bool)
+    elsewhere = planned_elsewhere(conn, context.now).set_index("site_id")
     for i, r in enumerate(frame.to_dict("records")):
         if r["site_id"] in forced:
             continue
         if isinstance(r["skip"], str):  # (a column of None may come back as NaN from the frames' concatenation)
             out[i] = True
             excluded.append((r, r["skip"], DOUBLED))
+            continue
+        if r["site_id"] in elsewhere.index:  # another team is going there
+            out[i] = True
+            excluded.append((r, _planned_words(elsewhere.loc[r["site_id"]], context.settings.timezone), PLANNED))
             continue
         last = r["last_visit"]
         if last is None or pd.isna(last) or r["kind"] == "suivi":

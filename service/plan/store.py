@@ -17,9 +17,10 @@ import psycopg
 import shapely
 
 from service.db.queries import Queries
-from service.errors import NotFoundError
+from service.errors import ConflictError, NotFoundError
 from service.plan.model import Plan
 from service.plan.value import formula_words
+from service.text import counted
 
 _PKG = "service.plan"
 CRS = "EPSG:31370"
@@ -185,6 +186,33 @@ def load_plan(conn: psycopg.Connection[Any], plan_id: int) -> StoredPlan:
     routes = _q.frame(conn, "routes", {"id": plan_id})
     routes = gpd.GeoDataFrame(routes[["team"]], geometry=[shapely.from_wkb(bytes(g)) for g in routes["geom"]], crs=CRS)
     return StoredPlan(facts, stops, _q.frame(conn, "dropped", {"id": plan_id}), routes)
+
+
+def cancel_plan(conn: psycopg.Connection[Any], plan_id: int, *, actor: str) -> pd.Timestamp:
+    """Call shift ``plan_id`` off (when it was cancelled): it stays listed, leaves the activity report's counts, and
+    its sites are free for another shift. A shift with visits recorded took place, and one already cancelled
+    stays as it was: both are a French conflict (nothing changes); an unknown number a 404."""
+    row = conn.execute(_q("cancel_plan"), {"id": plan_id}).fetchone()
+    if row is None:
+        raise NotFoundError(f"Aucune tournée n° {plan_id}.", hint="« hotspots tournees » liste les tournées.")
+    cancelled, visits = row
+    if cancelled is not None:
+        raise ConflictError(f"La tournée n° {plan_id} est déjà annulée (le {cancelled:%d/%m/%Y à %H:%M}).")
+    if visits:
+        raise ConflictError(
+            f"La tournée n° {plan_id} a déjà {counted(visits, 'visite enregistrée', 'visites enregistrées')} : elle "
+            "a eu lieu, elle ne s'annule plus.",
+            hint="Ses arrêts non faits restent comptés comme non faits ; planifiez une autre tournée pour eux.",
+        )
+    done = conn.execute(_q("set_cancelled"), {"id": plan_id, "actor": actor}).fetchone()
+    assert done is not None
+    return pd.Timestamp(done[0])
+
+
+def planned_elsewhere(conn: psycopg.Connection[Any], now: pd.Timestamp) -> pd.DataFrame:
+    """The sites at a stop not yet visited of a shift not over (nor cancelled) at ``now``: ``site_id``, ``ref``,
+    ``plan_id``, ``starts_at``, ``arrival``."""
+    return _q.frame(conn, "planned_elsewhere", {"now": now})
 
 
 def list_plans(conn: psycopg.Connection[Any], *, limit: int = 50) -> list[dict[str, Any]]:

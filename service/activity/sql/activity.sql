@@ -86,7 +86,7 @@ SELECT p.id, p.teams, p.mode,
                            OR EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)) AS stops,
        count(s.id) FILTER (WHERE EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)) AS done
 FROM plans p LEFT JOIN plan_stops s ON s.plan_id = p.id
-WHERE p.starts_at >= %(start)s AND p.starts_at < %(end)s
+WHERE p.starts_at >= %(start)s AND p.starts_at < %(end)s AND p.cancelled_at IS NULL
 GROUP BY p.id, p.teams, p.mode
 ORDER BY p.id;
 

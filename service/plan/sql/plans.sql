@@ -31,7 +31,7 @@ SELECT p.id, p.created_at, p.created_by, p.starts_at, p.budget_minutes, p.pause_
        p.teams, p.start_label, ST_X(ST_Transform(p.start_geom, 4326)) AS start_lon, ST_Y(ST_Transform(p.start_geom, 4326)) AS start_lat,
        p.end_label, ST_X(ST_Transform(p.end_geom, 4326)) AS end_lon, ST_Y(ST_Transform(p.end_geom, 4326)) AS end_lat,
        ST_X(p.start_geom) AS start_x, ST_Y(p.start_geom) AS start_y, ST_X(p.end_geom) AS end_x, ST_Y(p.end_geom) AS end_y,
-       p.filters, p.travel_source, p.minutes, p.value, p.naive_value, p.summary
+       p.filters, p.travel_source, p.minutes, p.value, p.naive_value, p.summary, p.cancelled_at, p.cancelled_by
 FROM plans p WHERE p.id = %(id)s;
 
 -- name: stops
@@ -60,10 +60,28 @@ SELECT team, ST_AsBinary(geom) AS geom FROM plan_routes WHERE plan_id = %(id)s O
 
 -- name: list_plans
 SELECT p.id, p.created_at, p.created_by, p.starts_at, p.budget_minutes, p.pause_minutes, p.mode, p.teams, p.start_label,
-       p.value, p.naive_value, p.minutes,
+       p.value, p.naive_value, p.minutes, p.cancelled_at,
        (SELECT count(*) FROM plan_stops s WHERE s.plan_id = p.id) AS stops,
        (SELECT count(*) FROM plan_stops s WHERE s.plan_id = p.id
           AND EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)) AS done
 FROM plans p
 ORDER BY p.id DESC
 LIMIT %(limit)s;
+
+-- name: cancel_plan
+-- The shift called off, once; its visits counted (a shift with visits took place: the caller refuses it).
+SELECT p.cancelled_at,
+       (SELECT count(*) FROM visits v JOIN plan_stops s ON s.id = v.plan_stop_id WHERE s.plan_id = p.id) AS visits
+FROM plans p WHERE p.id = %(id)s FOR UPDATE;
+
+-- name: set_cancelled
+UPDATE plans SET cancelled_at = now(), cancelled_by = %(actor)s WHERE id = %(id)s RETURNING cancelled_at;
+
+-- name: planned_elsewhere
+-- The sites already in a shift that is not over and not cancelled, at a stop not yet visited: another team is
+-- going there (the earliest such stop of each site).
+SELECT DISTINCT ON (s.site_id) s.site_id, s.ref, p.id AS plan_id, p.starts_at, s.arrival
+FROM plan_stops s JOIN plans p ON p.id = s.plan_id
+WHERE p.cancelled_at IS NULL AND p.starts_at + p.budget_minutes * interval '1 minute' > %(now)s
+  AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)
+ORDER BY s.site_id, s.arrival;
