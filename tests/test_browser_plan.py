@@ -33,8 +33,15 @@ def test_a_planner_plans_a_shift_on_the_map_and_downloads_its_sheet(server, brow
     log_in(browser, server, wait)
     wait.until(lambda d: d.execute_script("return !!window.hotspotsTournee"))
     form = browser.find_element(By.ID, "hs-tournee")
-    form.find_element(By.TAG_NAME, "summary").click()
-    duration = form.find_element(By.NAME, "duree")
+    panel, duration = form.find_element(By.TAG_NAME, "details"), form.find_element(By.NAME, "duree")
+
+    def opened(_driver) -> bool:
+        # a panel of the same side opened by the page meanwhile folds this one (on a loaded machine, after the click)
+        if panel.get_attribute("open") is None:
+            panel.find_element(By.TAG_NAME, "summary").click()
+        return duration.is_displayed()
+
+    wait.until(opened)
     duration.clear()
     duration.send_keys("3h")
     teams = form.find_element(By.NAME, "equipes")
