@@ -58,7 +58,7 @@ def test_ingest_json_summary_and_rejects_export(conn, settings, tmp_path):
 def test_human_summary_shows_the_balance(conn, settings):
     done = _run(settings, "ingest", "reports", str(DATA / "formats" / "fixmystreet.csv"))
     assert done.returncode == 0, done.stderr
-    assert "3 lignes = 3 insérées + 0 mises à jour + 0 doublons" in done.stdout
+    assert "3 lignes = 3 insérées + 0 mise à jour + 0 doublon" in done.stdout
 
 
 def test_refused_file_prints_a_french_message_and_exits_2(conn, settings):
