@@ -1107,6 +1107,12 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     assert cancelled.json()["tournee"] == first.plan_id and cancelled.json()["par"] == "test.planificateur"
     twice = planner.post(f"/api/tournees/{first.plan_id}/annulation")
     assert twice.status_code == 409 and twice.json()["erreur"].startswith(f"La tournée n° {first.plan_id} est déjà")
+    late = planner.post(  # a phone still showing the cancelled shift
+        f"/api/tournees/{first.plan_id}/arrets/{some['ref']}/visites",
+        json={"date": "2026-11-20 12:50", "resultat": "rien_constate", "agent": "INP Lambert"},
+    )
+    assert late.status_code == 409 and "a été annulée le " in late.json()["erreur"], late.text
+    assert late.json()["erreur"].endswith(f"son arrêt {some['ref']} ne prend plus de visite.")
     db.rollback()
     freed = plan_shift(db, settings, request, geocoder=geocoder, now=NOW)
     assert taken & _sites(freed)  # the best sites are the first shift's again

@@ -123,12 +123,18 @@ def site_column(target: Target, site_id: str) -> dict[str, Any]:
 
 
 def plan_stop(conn: psycopg.Connection[Any], plan_id: int, ref: str) -> int:
-    """The id of stop ``ref`` (``T12-E1-03``) of plan ``plan_id``; a French error naming both when there is none."""
+    """The id of stop ``ref`` (``T12-E1-03``) of plan ``plan_id``; a French error naming both when there is none,
+    or when the shift was cancelled (a phone still showing it: the visit is recorded at its site instead)."""
     row = conn.execute(_q("plan_stop"), {"plan": plan_id, "ref": ref}).fetchone()
     if row is None:
         raise NotFoundError(
             f"Pas d'arrêt « {ref} » dans la tournée n° {plan_id}.",
             hint=f"Les arrêts sont sur la fiche de la tournée (colonne « Arrêt ») ou dans GET /api/tournees/{plan_id}.",
+        )
+    if row[1] is not None:
+        raise ConflictError(
+            f"La tournée n° {plan_id} a été annulée le {row[1]:%d/%m/%Y} : son arrêt {ref} ne prend plus de visite.",
+            hint="Notez la visite sur le site lui-même (sa fiche sur la carte : « Encoder une visite »).",
         )
     return int(row[0])
 

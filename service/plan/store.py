@@ -189,8 +189,8 @@ def load_plan(conn: psycopg.Connection[Any], plan_id: int) -> StoredPlan:
 
 
 def cancel_plan(conn: psycopg.Connection[Any], plan_id: int, *, actor: str) -> pd.Timestamp:
-    """Call shift ``plan_id`` off (when it was cancelled): it stays listed, leaves the activity report's counts, and
-    its sites are free for another shift. A shift with visits recorded took place, and one already cancelled
+    """Call shift ``plan_id`` off and say when: it stays listed, leaves the activity report's counts, and its
+    sites are free for another shift. A shift with visits recorded took place, and one already cancelled
     stays as it was: both are a French conflict (nothing changes); an unknown number a 404."""
     row = conn.execute(_q("cancel_plan"), {"id": plan_id}).fetchone()
     if row is None:

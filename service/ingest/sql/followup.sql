@@ -30,4 +30,5 @@ SELECT id, report_id, point_id, axis_id, plan_stop_id FROM visits
 WHERE source = %(source)s AND natural_key = %(key)s;
 
 -- name: plan_stop
-SELECT id FROM plan_stops WHERE plan_id = %(plan)s AND ref = %(ref)s;
+SELECT s.id, p.cancelled_at FROM plan_stops s JOIN plans p ON p.id = s.plan_id
+WHERE s.plan_id = %(plan)s AND s.ref = %(ref)s;
