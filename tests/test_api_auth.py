@@ -41,6 +41,7 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("POST", "/api/points-sensibles/{point_id}/visites"): "planificateur",
     ("POST", "/api/axes/{axis_id}/visites"): "planificateur",
     ("POST", "/api/tournees/{plan_id}/arrets/{stop_ref}/visites"): "planificateur",
+    ("POST", "/api/tournees/{plan_id}/annulation"): "planificateur",
     ("GET", "/api/exports/sites"): "planificateur",
     ("GET", "/api/exports/signalements"): "planificateur",
     ("POST", "/api/tournees"): "planificateur",

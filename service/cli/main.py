@@ -107,7 +107,7 @@ _LAZY: dict[str, _Lazy] = {
     "tournees": _Lazy(
         "service.cli.plan",
         "tournees_app",
-        "Tournées planifiées : les lister, en réécrire les fichiers.",
+        "Tournées planifiées : les lister, en réécrire les fichiers, en annuler une.",
     ),
     "network": _Lazy(
         "service.cli.network",
