@@ -19,9 +19,9 @@ those months (none: nothing expected). The demonstration's corner silent for a y
 « 5,6 reports expected ». A place of one season (summer noise, spring burning) is quiet the rest of the year: when
 the same months a year before were as short of that forecast, the quiet is its season, not a stop, unless it has
 been silent a whole year (the forecast's own seasonality, needing two years, would not see it alone). The check
-uses each place's own months only; the cells' forecast and the back-test
-tables do not use it. On the demonstration (four scenarios, six quarters each) it cuts the Poisson deviance of
-the points' forecasts by 4 to 21 %, and on Lancashire's last two origins by 2 to 3 %, their order unchanged.
+uses each place's own months only; the cells' forecast and the back-test tables do not use it. On the
+demonstration (four scenarios, six quarters each) it cuts the Poisson deviance of the points' forecasts by 4 to
+21 %, and on Lancashire's last two origins by 2 to 3 %, their order unchanged.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ STOP_LEVEL = 0.01
 #: ... and when they are fewer than this share of it: a place that goes on at a lower rate is not a stop (its
 #: recent reports already weigh more), one that is left with less than half of them has changed.
 STOP_SHARE = 0.5
+#: How far back the same months of the year before are (a place's season).
 YEAR_MONTHS = 12.0
 
 
