@@ -1113,6 +1113,8 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     )
     assert late.status_code == 409 and "a été annulée le " in late.json()["erreur"], late.text
     assert late.json()["erreur"].endswith(f"son arrêt {some['ref']} ne prend plus de visite.")
+    shown = planner.get(f"/api/tournees/{first.plan_id}").json()["tournee"]  # what the map and the phone draw
+    assert shown["cancelled_at"].startswith(cancelled.json()["annulee_le"][:16])
     db.rollback()
     freed = plan_shift(db, settings, request, geocoder=geocoder, now=NOW)
     assert taken & _sites(freed)  # the best sites are the first shift's again

@@ -239,6 +239,8 @@ def summary_json(stored: StoredPlan) -> dict[str, Any]:
         "start": facts["start_label"],
         "end": facts["end_label"],
         "travel": facts["travel_source"],
+        # when the shift was called off (None: it stands); its stops then take no visit
+        "cancelled_at": pd.Timestamp(facts["cancelled_at"]).isoformat() if _none(facts.get("cancelled_at")) else None,
         "filters": facts.get("filters") or {},  # as resolved: codes, the "not visited since" day in ISO 8601
         "team_minutes": summary.get("equipes_minutes", []),
         "notes": summary.get("notes", []),

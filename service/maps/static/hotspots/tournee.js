@@ -144,7 +144,9 @@
     var value = Number(plan.value || 0);
     var naive = Number(plan.naive_value || 0);
     var gain = naive > 0 && value > naive ? " (+" + H.number((value / naive - 1) * 100) + " %)" : "";
-    var html = "<p><strong>Tournée n° " + esc(plan.plan_id) + "</strong> : " + H.number(plan.stops ? plan.stops.length : 0) +
+    var html = (plan.cancelled_at ? "<p class='hs-annulee'><strong>Annulée le " + esc(H.day(plan.cancelled_at)) +
+      "</strong> : ses arrêts ne prennent plus de visite ; notez-la sur le site lui-même.</p>" : "") +
+      "<p><strong>Tournée n° " + esc(plan.plan_id) + "</strong> : " + H.number(plan.stops ? plan.stops.length : 0) +
       " arrêts, valeur " + H.number(value, 1) + gain + " ; plan naïf " + H.number(naive, 1) + ".</p>" +
       downloads(plan);
     var pauses = {}, before = {}; // stop ref → the team's break after it, or on arrival before it (minutes)
