@@ -322,3 +322,17 @@ def test_a_shift_left_to_the_default_start_at_night_says_how_to_plan_it_for_the_
     assert night_hint(datetime(2026, 12, 7, 5, 0, tzinfo=zone), 120) is not None  # before dawn
     assert night_hint(datetime(2026, 12, 7, 8, 0, tzinfo=zone), 240) is None  # a morning shift
     assert night_hint(datetime(2026, 12, 7, 18, 0, tzinfo=zone), 240) is None  # an evening one, ended at 22:00
+
+
+def test_a_shift_in_the_list_says_where_it_stands():
+    """The list said « prévue » of a shift that had ended an hour before."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from service.cli.plan import shift_state
+
+    start = datetime(2026, 12, 6, 22, 30, tzinfo=ZoneInfo("Europe/Brussels"))
+    assert shift_state(start, 180, None, now=start - timedelta(hours=1)) == "prévue"
+    assert shift_state(start, 180, None, now=start + timedelta(hours=1)) == "en cours"
+    assert shift_state(start, 180, None, now=start + timedelta(hours=3)) == "passée"
+    assert shift_state(start, 180, start - timedelta(hours=2), now=start) == "annulée le 06/12/2026"

@@ -355,7 +355,7 @@ def tournees(
                     str(r["done"]),
                     number(float(r["value"]), 1),
                     r["created_by"],
-                    "prévue" if cancelled is None or pd.isna(cancelled) else f"annulée le {cancelled:%d/%m/%Y}",
+                    shift_state(r["starts_at"], float(r["budget_minutes"]), cancelled),
                 )
             console.print(fitted(table))
             return
@@ -368,6 +368,16 @@ def tournees(
         print_json({**summary_json(stored), "files": [str(p) for p in paths]})
         return
     show_plan(stored, paths, zone=settings.timezone, outcomes=outcomes)
+
+
+def shift_state(starts_at: datetime, minutes: float, cancelled: Any, now: datetime | None = None) -> str:
+    """Where a shift stands, for the list: « annulée le … », « passée », « en cours » or « prévue »."""
+    if cancelled is not None and not pd.isna(cancelled):
+        return f"annulée le {cancelled:%d/%m/%Y}"
+    now = now or datetime.now(UTC)
+    if now >= starts_at + timedelta(minutes=minutes):
+        return "passée"
+    return "en cours" if now >= starts_at else "prévue"
 
 
 @tournees_app.command("annuler")
