@@ -1120,8 +1120,9 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     assert taken & _sites(freed)  # the best sites are the first shift's again
     after = read_activity(db, period).shifts
     assert after["tournees"] == before["tournees"] - 1 and after["arrets"] == before["arrets"] - len(first.stops)
-    listed = {p["id"]: p for p in list_plans_rows(db)}
-    assert listed[first.plan_id]["cancelled_at"] is not None
+    listed = {p["id"]: p for p in planner.get("/api/tournees", params={"limite": 500}).json()}
+    assert listed[first.plan_id]["cancelled_at"].startswith(cancelled.json()["annulee_le"][:10])
+    assert all(p["cancelled_at"] is None for n, p in listed.items() if n != first.plan_id)  # null, not « NaT »
 
     sheet = tmp_path / "feuille.csv"
     sheet.write_text(f"Arrêt;Date de visite;Résultat\n{some['ref']};20/11/2026 12:50;RAS\n", encoding="utf-8")
@@ -1150,9 +1151,3 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
 
 def _sites(plan) -> set[str]:
     return {plan.candidates.iloc[stop.candidate]["site_id"] for stop in plan.stops}
-
-
-def list_plans_rows(db):
-    from service.plan import list_plans
-
-    return list_plans(db, limit=500)

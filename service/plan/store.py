@@ -216,8 +216,10 @@ def planned_elsewhere(conn: psycopg.Connection[Any], now: pd.Timestamp) -> pd.Da
 
 
 def list_plans(conn: psycopg.Connection[Any], *, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest plans, with how many of their stops are done."""
-    plans: list[dict[str, Any]] = _q.frame(conn, "list_plans", {"limit": limit}).to_dict("records")
+    """The latest plans, with how many of their stops are done, and when they were cancelled (None: they stand)."""
+    frame = _q.frame(conn, "list_plans", {"limit": limit})
+    frame["cancelled_at"] = frame["cancelled_at"].astype(object).where(frame["cancelled_at"].notna(), None)
+    plans: list[dict[str, Any]] = frame.to_dict("records")
     return plans
 
 
