@@ -156,23 +156,29 @@ def _point_priority(row: Any) -> str:
     return f"{shown} (aucun signalement depuis le {last})"
 
 
-def _axis_priority(row: Any, points: gpd.GeoDataFrame | None) -> str:
-    """The axis's priority; a nil one says which sensitive point already counts its reports (an axis is not
-    ranked on the reports of a point it crosses, :mod:`service.analyse.axis_priority`), not a bare 0,0."""
-    if row.priority is None:
-        return "—"
-    shown = f"{float(row.priority):.1f}".replace(".", ",")
-    if float(row.priority) > 0 or points is None or points.empty:
-        return shown
+def nil_axes_line(axes: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None) -> str:
+    """The axes without a priority of their own, in one line after the table of those to act on (they filled it
+    with « 0,0 » rows): each with the sensitive point that counts its reports (an axis is not ranked on the reports
+    of a point it crosses, :mod:`service.analyse.axis_priority`)."""
     from service.analyse.axis_priority import ATTACH_M
 
-    near = points[points.geometry.intersects(row.geometry.buffer(ATTACH_M))]
-    return f"{shown} (signalements comptés au point {', '.join(map(str, near['id']))})" if len(near) else shown
+    named = []
+    for row in axes.sort_values("id").itertuples():
+        near = [] if points is None else list(points[points.geometry.intersects(row.geometry.buffer(ATTACH_M))]["id"])
+        named.append(f"{row.id} ({', '.join(map(str, near))})" if near else str(row.id))
+    why = (
+        "ses signalements sont comptés au point sensible qu'il traverse"
+        if len(axes) == 1
+        else "leurs signalements sont comptés aux points sensibles qu'ils traversent"
+    )
+    return (
+        f"{counted(len(axes), 'autre axe', 'autres axes')} sans priorité propre : {why} (ou aucun n'y est attendu) "
+        f"— {', '.join(named)}."
+    )
 
 
-def axes_table(axes: gpd.GeoDataFrame, *, title: str, points: gpd.GeoDataFrame | None = None) -> Table:
-    """Stored problem axes (:func:`service.analyse.listing.stored_axes`), one row each, in words; ``points``: the
-    stored sensitive points, to name the one that counts an axis's reports when its priority is nil."""
+def axes_table(axes: gpd.GeoDataFrame, *, title: str) -> Table:
+    """Stored problem axes (:func:`service.analyse.listing.stored_axes`) with a priority, one row each, in words."""
     table = Table(title=title)
     for col in ("axe", "rue", "commune", "état"):
         table.add_column(col)
@@ -188,7 +194,7 @@ def axes_table(axes: gpd.GeoDataFrame, *, title: str, points: gpd.GeoDataFrame |
             _number(int(row.reports)),
             _number(float(row.rate_per_100m)),
             _number(float(row.expected)),
-            _axis_priority(row, points),
+            "—" if row.priority is None else number(float(row.priority), 1),
         )
     return table
 
@@ -210,7 +216,11 @@ def show_analysis(settings: Settings, summary: Mapping[str, Any], *, in_database
     if len(points):
         title = f"Points sensibles à traiter (les {len(points)} premiers)"
         console.print(fitted(points_table(points, categories, title=title)))
-    if len(axes):
-        axes = axes.sort_values("priority", ascending=False, na_position="last", kind="stable").head(top)
-        title = f"Axes problématiques à traiter (les {len(axes)} premiers)"
-        console.print(fitted(axes_table(axes, title=title, points=every_point)))
+    ranked = axes[axes["priority"].fillna(0).to_numpy(dtype=float) > 0] if len(axes) else axes
+    if len(ranked):
+        ranked = ranked.sort_values("priority", ascending=False, kind="stable").head(top)
+        title = f"Axes problématiques à traiter (les {len(ranked)} premiers)"
+        console.print(fitted(axes_table(ranked, title=title)))
+    nil = axes[axes["priority"].fillna(0).to_numpy(dtype=float) <= 0] if len(axes) else axes
+    if len(nil):
+        console.print(nil_axes_line(nil, every_point), highlight=False)
