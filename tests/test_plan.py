@@ -1070,6 +1070,14 @@ def test_a_visit_file_names_its_sites_as_the_lists_do(settings, db, tmp_path):
     }
     after = db.execute("SELECT priority FROM sensitive_points WHERE id = %s", (point,)).fetchone()[0]
     assert after != priority  # a procès-verbal: the « suite de visite » factor
+    # a visit with its own number imported again with another site moves to it, and leaves the first
+    for site in (point, axis):
+        numbered = tmp_path / "visite_numerotee.csv"
+        numbered.write_text(f"N° visite;Date de visite;Site;Constat\nV-1;20/11/2026 09:00;{site};RAS\n", "utf-8")
+        ingest_file(db, numbered, IngestOptions(kind="visits"), settings, now=NOW)
+        db.commit()
+    moved = db.execute("SELECT site_ref, point_id, axis_id FROM visits WHERE external_id = 'V-1'").fetchall()
+    assert moved == [(axis, None, axis)]
 
 
 def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(

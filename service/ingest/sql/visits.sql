@@ -155,10 +155,12 @@ WHERE v.batch_id = %(batch)s AND v.plan_stop_id = p.id;
 -- name: link_sites
 -- Attach each visit of the batch that names a site to it (a point, an axis or a report: its history and priority
 -- see the visit) and take the site's place when the visit has none of its own: a point's centre, a point on an
--- axis, a report's, a permit's facility, the place of the visit a follow-up continues.
+-- axis, a report's, a permit's facility, the place of the visit a follow-up continues. A visit imported again
+-- with another site leaves the point or axis of the first (a plan's stop keeps its own).
 UPDATE visits v
-SET point_id = CASE WHEN v.site_ref ~ '^PS-' THEN v.site_ref ELSE v.point_id END,
-    axis_id = CASE WHEN v.site_ref ~ '^AX-' THEN v.site_ref ELSE v.axis_id END,
+SET point_id = CASE WHEN v.site_ref ~ '^PS-' THEN v.site_ref WHEN v.plan_stop_id IS NULL THEN NULL
+                    ELSE v.point_id END,
+    axis_id = CASE WHEN v.site_ref ~ '^AX-' THEN v.site_ref WHEN v.plan_stop_id IS NULL THEN NULL ELSE v.axis_id END,
     report_id = CASE WHEN v.site_ref ~ '^SIG-' THEN substr(v.site_ref, 5)::bigint ELSE v.report_id END,
     category = coalesce(v.category, site.category),
     geom = coalesce(v.geom, site.geom),
