@@ -61,7 +61,9 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 60, poll_frequency=0.25)
+    # a popup is drawn again when its content arrives or its layer reloads: an element read meanwhile is stale, and
+    # is read again
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
     browser.get(server + "/carte")
     assert "/connexion?suite=/carte" in browser.current_url
     login = browser.find_element(By.CSS_SELECTOR, "main.hs-connexion")
