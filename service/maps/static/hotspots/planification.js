@@ -250,13 +250,25 @@
                 (away ? " hs-hors-lieu" : "") }));
           [shape, centre].forEach(function (layer) {
             layer.bindPopup("Chargement…", { maxWidth: 380 });
-            layer.on("popupopen", function (ev) { pointPopup(ev.popup, p.id); });
+            onceOpened(layer, function (popup) { pointPopup(popup, p.id); });
             group.addLayer(layer);
           });
         });
         return data.features.length;
       });
     });
+
+    /* A site's popup is filled once each time it opens: an « open » told twice while it stays open would fill it
+     * anew, and lose the answer to a form sent meanwhile (« Intervention n° 12 notée ») with the old content —
+     * what a test on a loaded machine saw now and then, from a cause not pinned down. */
+    function onceOpened(layer, fill) {
+      layer.on("popupopen", function (ev) {
+        if (ev.popup._hsFilling) return;
+        ev.popup._hsFilling = true;
+        fill(ev.popup);
+      });
+      layer.on("popupclose", function (ev) { ev.popup._hsFilling = false; });
+    }
 
     /* The priority in words: the product of its three named factors, each with what it means on the ground.
      * ``last``: a point's last report, which says why nothing is expected at a place that has stopped. */
@@ -455,7 +467,7 @@
           },
           onEachFeature: function (f, layer) {
             layer.bindPopup("Chargement…", { maxWidth: 380 });
-            layer.on("popupopen", function (ev) { axisPopup(ev.popup, f.properties.id); });
+            onceOpened(layer, function (popup) { axisPopup(popup, f.properties.id); });
           },
         });
       });
