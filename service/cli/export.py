@@ -3,7 +3,9 @@ reports of a period with their status and closing date (both exports are logged)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -15,6 +17,13 @@ from service.export.sites import MAX_SITES, SiteRequest, export_sites
 from service.text import counted
 
 app = typer.Typer(help="Exports : sites à contrôler, registre des signalements.", no_args_is_help=True)
+
+
+def _format_and_path(out: Path, fmt: str | None, check: Callable[[str], Any], stem: str, zone: str) -> tuple[Any, Path]:
+    """The format asked (``--format``, else ``--out``'s suffix; CSV for a folder) and the file to write: ``--out``
+    itself, or in the folder it names the API's dated name (``sites_a_controler_20261206.csv``)."""
+    chosen = check(fmt or ("csv" if names_folder(out) else out.suffix))
+    return chosen, file_or_folder(out, dated_name(stem, chosen, zone))
 
 
 @app.command("sites")
@@ -47,10 +56,8 @@ def sites(
 ) -> None:
     """Écrit les sites à contrôler (points sensibles, axes, signalements, suivis), du plus prioritaire au moins
     prioritaire ; ceux visités récemment sont écartés (et listés avec la raison)."""
-    folder = names_folder(out)  # a folder, as the other --out take: the API's name inside it
-    chosen = check_format(fmt or ("csv" if folder else out.suffix))
     settings = settings_of(ctx)
-    out = file_or_folder(out, dated_name("sites_a_controler", chosen, settings.timezone))
+    chosen, out = _format_and_path(out, fmt, check_format, "sites_a_controler", settings.timezone)
     asked = SiteRequest(
         categories=categorie, places=lieu, states=etat, kinds=types, min_priority=priorite_min, limit=limite
     )
@@ -110,10 +117,8 @@ def signalements(
     from service.export.reports import ReportRequest, check_report_format, export_reports
     from service.prevention.period import parse_period
 
-    folder = names_folder(out)  # a folder, as the other --out take: the API's name inside it
-    chosen = check_report_format(fmt or ("csv" if folder else out.suffix))
     settings = settings_of(ctx)
-    out = file_or_folder(out, dated_name("signalements", chosen, settings.timezone))
+    chosen, out = _format_and_path(out, fmt, check_report_format, "signalements", settings.timezone)
     asked = ReportRequest(
         period=parse_period(periode, zone=settings.timezone).bounds() if periode else None,
         first=parse_day(depuis, "--depuis") if depuis else None,

@@ -67,7 +67,7 @@ class ImportAccount(Fitted):
             out.append(
                 Text(
                     f"Lot {s.batch_id} · {s.file_name} ({_KIND_FR[s.kind]}) : {counted(rows, 'ligne')} — "
-                    f"{counted(inserted, 'insérée')}, {updated} {plural(updated, 'mise', 'mises')} à jour, "
+                    f"{counted(inserted, 'insérée')}, {_updated(updated)}, "
                     f"{counted(duplicates, 'doublon')}, {counted(rejected, 'rejetée')} ; {geocoded}"
                 )
             )
@@ -90,6 +90,11 @@ def layout_lines(details: dict[str, Any]) -> list[str]:
             f"{plural(above, 'sautée', 'sautées')}."
         )
     return lines
+
+
+def _updated(n: int) -> str:
+    """« 0 mise à jour », « 10 mises à jour »: the rows a batch updated, as its lines say them."""
+    return f"{n} {plural(n, 'mise', 'mises')} à jour"
 
 
 def _in_queue(count: int) -> str:
@@ -177,7 +182,7 @@ def check_line(summary: BatchSummary) -> str:
     near = counted(d.get("quasi_doublons_lies", 0), "quasi-doublon lié", "quasi-doublons liés")
     return (
         f"Contrôle : {counted(summary.rows_in, 'ligne')} = {counted(summary.inserted, 'insérée')} + "
-        f"{summary.updated} {plural(summary.updated, 'mise', 'mises')} à jour + "
+        f"{_updated(summary.updated)} + "
         f"{counted(summary.duplicates, 'doublon')} ({same} déjà en base, {repeated} "
         f"{plural(repeated, 'répété', 'répétés')} dans le fichier, {near}) + {counted(summary.rejected, 'rejetée')}."
     )

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -119,7 +118,7 @@ def show_plan(
     facts = stored.facts
     summary = facts.get("summary") or {}
     cancelled = facts.get("cancelled_at")
-    if cancelled is not None and not pd.isna(cancelled):
+    if cancelled is not None:
         console.print(
             f"[yellow]Annulée[/yellow] le {cancelled.astimezone(ZoneInfo(zone)):%d/%m/%Y à %H:%M} par "
             f"{facts.get('cancelled_by') or '?'} : ses sites sont libres pour une autre tournée.",
@@ -344,7 +343,6 @@ def tournees(
             for column in ("n°", "début", "durée", "équipes", "départ", "arrêts", "faits", "valeur", "par", "état"):
                 table.add_column(column)
             for r in rows:
-                cancelled = r["cancelled_at"]
                 table.add_row(
                     str(r["id"]),
                     f"{r['starts_at']:%d/%m/%Y %H:%M}",
@@ -355,7 +353,7 @@ def tournees(
                     str(r["done"]),
                     number(float(r["value"]), 1),
                     r["created_by"],
-                    shift_state(r["starts_at"], float(r["budget_minutes"]), cancelled),
+                    shift_state(r["starts_at"], float(r["budget_minutes"]), r["cancelled_at"]),
                 )
             console.print(fitted(table))
             return
@@ -372,7 +370,7 @@ def tournees(
 
 def shift_state(starts_at: datetime, minutes: float, cancelled: Any, now: datetime | None = None) -> str:
     """Where a shift stands, for the list: « annulée le … », « passée », « en cours » or « prévue »."""
-    if cancelled is not None and not pd.isna(cancelled):
+    if cancelled is not None:
         return f"annulée le {cancelled:%d/%m/%Y}"
     now = now or datetime.now(UTC)
     if now >= starts_at + timedelta(minutes=minutes):

@@ -216,11 +216,12 @@ def show_analysis(settings: Settings, summary: Mapping[str, Any], *, in_database
     if len(points):
         title = f"Points sensibles à traiter (les {len(points)} premiers)"
         console.print(fitted(points_table(points, categories, title=title)))
-    ranked = axes[axes["priority"].fillna(0).to_numpy(dtype=float) > 0] if len(axes) else axes
-    if len(ranked):
-        ranked = ranked.sort_values("priority", ascending=False, kind="stable").head(top)
-        title = f"Axes problématiques à traiter (les {len(ranked)} premiers)"
-        console.print(fitted(axes_table(ranked, title=title)))
-    nil = axes[axes["priority"].fillna(0).to_numpy(dtype=float) <= 0] if len(axes) else axes
-    if len(nil):
-        console.print(nil_axes_line(nil, every_point), highlight=False)
+    if not len(axes):
+        return
+    ranked = (axes["priority"].fillna(0) > 0).to_numpy(dtype=bool)
+    if ranked.any():
+        first = axes[ranked].sort_values("priority", ascending=False, kind="stable").head(top)
+        title = f"Axes problématiques à traiter (les {len(first)} premiers)"
+        console.print(fitted(axes_table(first, title=title)))
+    if not ranked.all():
+        console.print(nil_axes_line(axes[~ranked], every_point), highlight=False)

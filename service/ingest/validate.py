@@ -125,7 +125,7 @@ def canonical_site_refs(refs: pd.Series, problems: Problems, header: str | None)
     whatever the case, spaces or leading zeros; another text is a problem naming the forms."""
     parts = refs.str.upper().str.replace(r"\s+", "", regex=True).str.extract(_SITE_REF)
     read = parts[0].notna()
-    number = parts[1].where(read, "0").fillna("0").astype("int64")
+    number = parts[1].where(read, "0").astype("int64")
     padded = parts[0].isin(["PS", "AX"])
     canonical = parts[0] + "-" + number.map("{:04d}".format).where(padded, number.astype(str))
     unread = (refs.notna() & ~read).to_numpy(dtype=bool)

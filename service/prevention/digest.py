@@ -22,7 +22,7 @@ from service.numbers import NARROW, french_number
 from service.prevention.networks import Scope, q
 from service.prevention.period import Period
 from service.settings import Settings
-from service.text import plural
+from service.text import counted, plural
 
 #: The trend of a sensitive point, as a resident reads it.
 PLAIN_TREND = {
@@ -126,8 +126,8 @@ class Digest:
         parts[0] += f" ({self.previous.label} : {shown(self.reports_previous, k)})"
         active = [p for p in self.points if p["state"] != "resolu"]
         if active or self.axes:
-            points = f"{len(active)} {plural(len(active), 'point sensible', 'points sensibles')}"
-            axes = f"{len(self.axes)} {plural(len(self.axes), 'axe problématique', 'axes problématiques')}"
+            points = counted(len(active), "point sensible", "points sensibles")
+            axes = counted(len(self.axes), "axe problématique", "axes problématiques")
             parts.append(f"{points} et {axes} dans la zone ou à ses abords")
         parts.append(f"{counted_masked(self.visits_total, k, 'visite', feminine=True)} du service")
         return " ; ".join(parts) + "."
