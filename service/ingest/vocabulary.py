@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import pandas as pd
@@ -84,6 +84,12 @@ class Vocabulary:
         out.index = values.index
         return out
 
+    @cached_property
+    def _suggestable(self) -> list[str]:
+        """The spellings a suggestion is drawn from, once per vocabulary: not the short ones (« sac », « pv »,
+        « gas »), which any text holding them would look near."""
+        return [spelling for spelling in self.lookup if len(spelling) >= 4]
+
     def closest(self, value: str) -> str | None:
         """The code whose spelling is nearest to an unknown ``value`` (« dépôt » → ``depot_clandestin``, by its
         label « Dépôt clandestin »; « Degections » → ``dejections``), or None when none is near: a suggestion for
@@ -91,9 +97,7 @@ class Vocabulary:
         key = normalise_value(value)
         if not key or not self.lookup:
             return None
-        # not the short spellings (« sac », « pv », « gas »): any text that holds them would look near
-        spellings = [spelling for spelling in self.lookup if len(spelling) >= 4]
-        found = process.extractOne(key, spellings, scorer=fuzz.WRatio, score_cutoff=SUGGEST_SCORE)
+        found = process.extractOne(key, self._suggestable, scorer=fuzz.WRatio, score_cutoff=SUGGEST_SCORE)
         return self.lookup[found[0]] if found else None
 
     def describe(self) -> str:

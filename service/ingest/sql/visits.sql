@@ -55,12 +55,7 @@ ORDER BY s.row_number;
 -- Visits naming a site (PS-0001, AX-0005, SIG-1254, PER-7, SUIVI-253) that the database does not have.
 SELECT s.row_number, s.site_ref
 FROM stage s
-WHERE s.site_ref IS NOT NULL AND NOT EXISTS (
-    SELECT 1 FROM sensitive_points p WHERE p.id = s.site_ref
-    UNION ALL SELECT 1 FROM problem_axes a WHERE a.id = s.site_ref
-    UNION ALL SELECT 1 FROM reports r WHERE s.site_ref ~ '^SIG-[0-9]{1,18}$' AND r.id = substr(s.site_ref, 5)::bigint
-    UNION ALL SELECT 1 FROM permits p WHERE s.site_ref ~ '^PER-[0-9]{1,18}$' AND p.id = substr(s.site_ref, 5)::bigint
-    UNION ALL SELECT 1 FROM visits v WHERE s.site_ref ~ '^SUIVI-[0-9]{1,18}$' AND v.id = substr(s.site_ref, 7)::bigint)
+WHERE s.site_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM site_place(s.site_ref))
 ORDER BY s.row_number;
 
 -- name: stops_before_plan
@@ -154,9 +149,8 @@ WHERE v.batch_id = %(batch)s AND v.plan_stop_id = p.id;
 
 -- name: link_sites
 -- Attach each visit of the batch that names a site to it (a point, an axis or a report: its history and priority
--- see the visit) and take the site's place when the visit has none of its own: a point's centre, a point on an
--- axis, a report's, a permit's facility, the place of the visit a follow-up continues. A visit imported again
--- with another site leaves the point or axis of the first (a plan's stop keeps its own).
+-- see the visit) and take the site's place when the visit has none of its own (site_place, migration 0071). A visit
+-- imported again with another site leaves the point or axis of the first (a plan's stop keeps its own).
 UPDATE visits v
 SET point_id = CASE WHEN v.site_ref ~ '^PS-' THEN v.site_ref WHEN v.plan_stop_id IS NULL THEN NULL
                     ELSE v.point_id END,
@@ -166,15 +160,5 @@ SET point_id = CASE WHEN v.site_ref ~ '^PS-' THEN v.site_ref WHEN v.plan_stop_id
     geom = coalesce(v.geom, site.geom),
     geocode_status = CASE WHEN v.geom IS NULL THEN 'site' ELSE v.geocode_status END
 FROM visits w
-CROSS JOIN LATERAL (
-    SELECT p.point AS geom, p.main_category AS category FROM sensitive_points p WHERE p.id = w.site_ref
-    UNION ALL SELECT ST_PointOnSurface(a.geom), NULL FROM problem_axes a WHERE a.id = w.site_ref
-    UNION ALL SELECT r.geom, r.category FROM reports r
-        WHERE w.site_ref ~ '^SIG-[0-9]{1,18}$' AND r.id = substr(w.site_ref, 5)::bigint
-    UNION ALL SELECT p.geom, NULL FROM permits p
-        WHERE w.site_ref ~ '^PER-[0-9]{1,18}$' AND p.id = substr(w.site_ref, 5)::bigint
-    UNION ALL SELECT f.geom, f.category FROM visits f
-        WHERE w.site_ref ~ '^SUIVI-[0-9]{1,18}$' AND f.id = substr(w.site_ref, 7)::bigint
-    LIMIT 1
-) AS site
+CROSS JOIN LATERAL site_place(w.site_ref) AS site
 WHERE v.id = w.id AND w.batch_id = %(batch)s AND w.site_ref IS NOT NULL;
