@@ -377,6 +377,64 @@ def test_the_panel_says_a_break_taken_on_arrival_before_a_first_stop_set_after_i
     assert "puis pause" not in line
 
 
+def test_a_cancelled_shift_followed_by_its_link_on_the_open_map_is_grey_and_takes_no_visit(server, browser, conn):
+    """A shift's link followed on a map already open (/carte#tournee=N: only the « # » part changes, no new page)
+    draws that shift; before, nothing happened until the page was reloaded. A cancelled shift is drawn grey and
+    dashed, not in the teams' colours (it was taken for one the teams were out on), and its stops' popups say
+    where to record a visit instead of offering a form the service would refuse."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25)
+    log_in(browser, server, wait)
+    tomorrow = datetime.now(BRUSSELS).date() + timedelta(days=1)
+    send = (
+        "const done = arguments[2]; fetch(arguments[0], {method: 'POST', credentials: 'same-origin', headers: "
+        "{'Content-Type': 'application/json'}, body: JSON.stringify(arguments[1])})"
+        ".then(r => r.json()).then(b => done(b.tournee || b), e => done({erreur: String(e)}));"
+    )
+    live = browser.execute_async_script(send, "/api/tournees", {"duree": "2h", "debut": f"{tomorrow:%d/%m/%Y} 8h"})
+    assert live.get("stops"), live
+    drawn = "const s = window.hotspotsTournee; return s && s.etat === 'dessinee' ? [s.id, s.annulee, s.couleurs] : null"
+    fills = (
+        "return [...document.querySelectorAll('.leaflet-marker-pane .hs-arret span')]"
+        ".map(e => getComputedStyle(e).backgroundColor)"
+    )
+    try:
+        browser.execute_script("window.location.hash = arguments[0]", f"tournee={live['plan_id']}")
+        wait.until(lambda d: (d.execute_script(drawn) or [None])[0] == live["plan_id"])
+        _, cancelled, colours = browser.execute_script(drawn)
+        assert cancelled is False and colours["1"] != "#9e9e9e"  # team 1's colour
+        live_fills = set(browser.execute_script(fills))
+        assert len(live_fills) == 1 and live_fills != {"rgb(158, 158, 158)"}, live_fills
+        assert "Annulée" not in text_of(browser.find_element(By.ID, "hs-tournee-resultat"))
+        browser.execute_async_script(send, f"/api/tournees/{live['plan_id']}/annulation", {})
+        # the sheet's link of the cancelled shift, followed on the same open page after another hash
+        browser.execute_script("window.location.hash = 'site=PS-0001'")
+        browser.execute_script(
+            "window.hotspotsTournee.id = null; window.location.hash = arguments[0]", f"tournee={live['plan_id']}"
+        )
+        wait.until(lambda d: (d.execute_script(drawn) or [None, None])[1] is True)
+        assert browser.execute_script(drawn)[2] == {"1": "#9e9e9e"}
+        assert set(browser.execute_script(fills)) == {"rgb(158, 158, 158)"}
+        routes = browser.find_elements(By.CSS_SELECTOR, "path.hs-itineraire")
+        assert routes and {r.get_attribute("stroke-dasharray") for r in routes} == {"6 8"}
+        assert {r.get_attribute("stroke") for r in routes} == {"#9e9e9e"}
+        panel = text_of(browser.find_element(By.ID, "hs-tournee-resultat"))
+        assert panel.startswith("Annulée le " + f"{datetime.now(BRUSSELS):%d/%m/%Y}"), panel
+        click = (
+            "var s = document.querySelector('.leaflet-marker-pane .hs-arret span'); if (s) s.click(); "
+            "var p = document.querySelector('.hs-arret-popup'); return p ? [p.textContent, !!p.querySelector('form')]"
+            " : null"
+        )
+        wait.until(lambda d: d.execute_script(click))
+        words, has_form = browser.execute_script(click)
+        assert not has_form, words
+        assert re.search(r"Tournée annulée : notez une visite sur le site (PS|AX)-\d{4} lui-même\.", words), words
+    finally:  # its sites free for the other tests' shifts
+        conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (live["plan_id"],))
+
+
 def test_the_map_says_what_went_wrong_in_french(server, browser):
     from selenium.webdriver.support.ui import WebDriverWait
 

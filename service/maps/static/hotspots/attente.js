@@ -41,9 +41,8 @@
   function say() {
     var n = mine().length;
     state.en_attente = n;
-    H.notice("attente", !n ? null : n === 1 ?
-      "1 visite gardée sur cet appareil, envoyée dès que le réseau revient." :
-      n + " visites gardées sur cet appareil, envoyées dès que le réseau revient.");
+    H.notice("attente", !n ? null : n + H.agree(n, " visite gardée sur cet appareil, envoyée",
+      " visites gardées sur cet appareil, envoyées") + " dès que le réseau revient.");
   }
 
   /* A key per visit, given once by the device: what lets the service recognise the same visit sent again. */

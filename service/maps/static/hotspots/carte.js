@@ -48,6 +48,14 @@
     });
   }
 
+  /* ``singular`` or ``plural`` as the page's language agrees them with ``n`` (French: « 0 site », « 1 site »,
+   * « 2 sites »; the browsers' plural rules, or « below 2 » without them, as service/text.py french_singular). */
+  function agree(n, singular, plural) {
+    n = Number(n);
+    var one = plurals ? plurals.select(n) === "one" : Math.abs(n) < 2;
+    return one ? singular : plural;
+  }
+
   /* A day or a time written without an offset (« 2026-12-04 », « 2026-12-04T23:23 », as the visit form and the
    * day fields write them, and as the server reads them) is already the service's wall clock: shown as written.
    * Read by the browser, it would be taken in the device's zone and shifted into the service's (a visit recorded
@@ -721,5 +729,5 @@
     geojsonInto: geojsonInto, viewParams: viewParams, readFilters: readFilters, intoControl: intoControl,
     background: background, boundaries: boundaries, day: day, hour: hour, nowField: nowField, nextDay: nextDay,
     number: number, status: status, notice: notice, clock: clock, layersControl: layersControl, speak: speak,
-    word: word, followView: followView, fitPanels: fitPanels, isNarrow: isNarrow, foldAll: foldAll };
+    word: word, agree: agree, followView: followView, fitPanels: fitPanels, isNarrow: isNarrow, foldAll: foldAll };
 })();

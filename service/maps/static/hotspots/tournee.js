@@ -10,9 +10,13 @@
   /* each team's colour: the printed sheet's (service/export/print_map.py TEAM_COLOURS), given by the page's
    * configuration, so that « équipe 1 » is the same blue on the screen and on paper (one list, not a copy here) */
   var COLOURS = ["#4d4d4d"];
+  /* a cancelled shift is drawn grey and dashed: still there to be read (which sites it held), but not taken for
+   * one the teams are out on */
+  var CANCELLED = "#9e9e9e";
   var FORMATS = [["pdf", "Feuille de route (PDF)"], ["xlsx", "Tableur à remplir (XLSX)"], ["csv", "CSV"],
     ["gpx", "GPS (GPX)"], ["geojson", "SIG (GeoJSON)"]];
-  var state = (window.hotspotsTournee = { etat: "vide", id: null, arrets: 0, equipes: [], couleurs: {}, erreur: null });
+  var state = (window.hotspotsTournee = { etat: "vide", id: null, arrets: 0, equipes: [], couleurs: {}, erreur: null,
+    annulee: false });
   var relayout = null; // the drawn plan's marker layout, run again at every zoom
 
   function colour(team) {
@@ -24,10 +28,10 @@
     return null;
   }
 
-  function stopIcon(order, team, shift) {
+  function stopIcon(order, fill, shift) {
     return L.divIcon({
       className: "hs-arret",
-      html: "<span style='background:" + colour(team) + "'>" + esc(order) + "</span>",
+      html: "<span style='background:" + fill + "'>" + esc(order) + "</span>",
       iconSize: [24, 24],
       iconAnchor: [12 - shift[0], 12 - shift[1]],
     });
@@ -53,14 +57,15 @@
           var radius = Math.max(14, (26 * n) / (2 * Math.PI));
           shift = [Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))];
         }
-        m.setIcon(stopIcon(m.options.hsOrder, m.options.hsTeam, shift));
+        m.setIcon(stopIcon(m.options.hsOrder, m.options.hsColour, shift));
       });
     });
   }
 
   /* A stop's popup: when, what and why; for a planner in the field, the visit form of the stop (its outcome goes
-   * to the stop and to its site; kept on the phone without network, see attente.js). */
-  function stopPopup(planId, p, order, team) {
+   * to the stop and to its site; kept on the phone without network, see attente.js). A cancelled shift's stop
+   * takes no visit (the service would refuse it): its popup says where to record one instead. */
+  function stopPopup(planId, p, order, team, cancelled) {
     var box = document.createElement("div");
     box.className = "hs-popup hs-arret-popup";
     box.innerHTML = "<h3>" + esc(order) + ". " + esc(prop(p, ["Lieu"]) || prop(p, ["Site"])) + "</h3>" +
@@ -69,6 +74,11 @@
       "<tr><th>Priorité</th><td>" + H.number(prop(p, ["Priorité"]), 1) + "</td></tr>" +
       "<tr><th>Pourquoi</th><td>" + esc(prop(p, ["Pourquoi"]) || "") + "</td></tr>" +
       "<tr class='hs-fait'><th>Fait</th><td>" + esc(prop(p, ["Fait"]) || "non") + "</td></tr></table>";
+    if (cancelled) {
+      box.insertAdjacentHTML("beforeend", "<p class='hs-annulee'>Tournée annulée : notez une visite sur le site " +
+        esc(prop(p, ["Site"])) + " lui-même.</p>");
+      return box;
+    }
     var ref = prop(p, ["Arrêt"]);
     if (!ref || planId === undefined || !H.visitForm) return box;
     var url = "/api/tournees/" + encodeURIComponent(planId) + "/arrets/" + encodeURIComponent(ref) + "/visites";
@@ -86,6 +96,9 @@
   function draw(map, group, panel, collection) {
     group.clearLayers();
     var plan = collection.tournee || {};
+    var cancelled = !!plan.cancelled_at;
+    var tint = function (team) { return cancelled ? CANCELLED : colour(team); };
+    var dashes = cancelled ? "6 8" : null;
     var teams = {};
     var bounds = L.latLngBounds([]);
     var markers = [];
@@ -94,24 +107,24 @@
       var role = p.role;
       var team = Number(prop(p, ["Équipe", "equipe", "team"]) || 1);
       if (role === "itineraire") {
-        var route = L.geoJSON(f, { interactive: false, style: { color: colour(team), weight: 4, opacity: 0.85,
-          className: "hs-itineraire" } }).addTo(group);
+        var route = L.geoJSON(f, { interactive: false, style: { color: tint(team), weight: 4, opacity: 0.85,
+          dashArray: dashes, className: "hs-itineraire" } }).addTo(group);
         bounds.extend(route.getBounds());
       } else if (role === "axe") {
-        L.geoJSON(f, { interactive: false, style: { color: colour(team), weight: 9, opacity: 0.35,
-          className: "hs-axe-tournee" } }).addTo(group);
+        L.geoJSON(f, { interactive: false, style: { color: tint(team), weight: 9, opacity: 0.35,
+          dashArray: dashes, className: "hs-axe-tournee" } }).addTo(group);
       } else if (role === "arret" && f.geometry) {
         var c = f.geometry.coordinates;
         var order = prop(p, ["Ordre", "ordre", "order"]);
         var marker = L.marker([c[1], c[0]], {
-          icon: stopIcon(order, team, [0, 0]),
+          icon: stopIcon(order, tint(team), [0, 0]),
           pane: "markerPane",
           zIndexOffset: 1000,
           hsOrder: order,
-          hsTeam: team,
+          hsColour: tint(team),
         });
         markers.push(marker);
-        var content = stopPopup(plan.plan_id, p, order, team);
+        var content = stopPopup(plan.plan_id, p, order, team, cancelled);
         marker.bindPopup(content, { maxWidth: 380 });
         marker.on("popupopen", function () {
           var form = content.querySelector("form.hs-visite");
@@ -135,12 +148,13 @@
     state.id = plan.plan_id;
     state.arrets = ids.reduce(function (n, t) { return n + teams[t].length; }, 0);
     state.equipes = ids;
+    state.annulee = cancelled;
     state.couleurs = {};
-    ids.forEach(function (t) { state.couleurs[t] = colour(t); });
-    panel.innerHTML = summary(plan, teams, ids);
+    ids.forEach(function (t) { state.couleurs[t] = tint(t); });
+    panel.innerHTML = summary(plan, teams, ids, tint);
   }
 
-  function summary(plan, teams, ids) {
+  function summary(plan, teams, ids, tint) {
     var value = Number(plan.value || 0);
     var naive = Number(plan.naive_value || 0);
     var gain = naive > 0 && value > naive ? " (+" + H.number((value / naive - 1) * 100) + " %)" : "";
@@ -156,7 +170,7 @@
     });
     ids.forEach(function (t, i) {
       var minutes = plan.team_minutes ? plan.team_minutes[i] : null;
-      html += "<h3><span class='hs-carre' style='background:" + colour(t) + "'></span> Équipe " + esc(t) +
+      html += "<h3><span class='hs-carre' style='background:" + tint(t) + "'></span> Équipe " + esc(t) +
         (minutes !== null && minutes !== undefined ? " — " + H.number(minutes) + " min" : "") + "</h3><ol class='hs-arrets'>";
       teams[t].forEach(function (p) {
         var meeting = prop(p, ["Rendez-vous"]);
@@ -171,7 +185,7 @@
       html += "</ol>";
     });
     if (plan.dropped && plan.dropped.length) {
-      html += "<p>" + H.number(plan.dropped.length) + (plan.dropped.length === 1 ? " site laissé" : " sites laissés") +
+      html += "<p>" + H.number(plan.dropped.length) + H.agree(plan.dropped.length, " site laissé", " sites laissés") +
         " de côté (durée épuisée ou trop loin).</p>";
     }
     (plan.notes || []).forEach(function (n) { html += "<p class='hs-note'>" + esc(n) + "</p>"; });
@@ -245,8 +259,14 @@
         button.disabled = false;
       });
     });
-    var match = /(?:^|[#&])tournee=(\d+)/.exec(window.location.hash);
-    if (match) show(map, group, panel, "/api/tournees/" + match[1]);
+    /* /carte#tournee=N (the link of a shift's sheet): that shift, at load and when such a link is followed on the
+     * open map (only the address's « # » part changes then: no new page) */
+    function follow() {
+      var match = /(?:^|[#&])tournee=(\d+)/.exec(window.location.hash);
+      if (match && String(state.id) !== match[1]) show(map, group, panel, "/api/tournees/" + match[1]);
+    }
+    follow();
+    window.addEventListener("hashchange", follow);
   };
 
   /* /carte#site=PS-0001 (or AX-…, SIG-…): open the map on that site with a popup. */
