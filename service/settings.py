@@ -228,6 +228,12 @@ class Settings(BaseSettings):
     plan_cooldown_days: int = Field(
         default=7, ge=0, description="Un site visité depuis moins de ce nombre de jours est écarté (sauf « à revoir »)."
     )
+    plan_sheet_wait_days: int = Field(
+        default=3,
+        ge=0,
+        description="Une tournée passée sans aucune visite rentrée (sa feuille pas encore importée) garde ses sites "
+        "ce nombre de jours : une équipe y est peut-être allée.",
+    )
     plan_report_max_age_days: int = Field(
         default=30, ge=1, description="Signalements ouverts proposés seuls : au plus cet âge (jours)."
     )

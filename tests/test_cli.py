@@ -333,7 +333,7 @@ def test_a_shift_left_to_the_default_start_at_night_says_how_to_plan_it_for_the_
 
 
 def test_a_shift_in_the_list_says_where_it_stands():
-    """The list said « prévue » of a shift that had ended an hour before."""
+    """The list said « prévue » of a shift that had ended an hour before, and nothing of a sheet not back."""
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
@@ -343,4 +343,16 @@ def test_a_shift_in_the_list_says_where_it_stands():
     assert shift_state(start, 180, None, now=start - timedelta(hours=1)) == "prévue"
     assert shift_state(start, 180, None, now=start + timedelta(hours=1)) == "en cours"
     assert shift_state(start, 180, None, now=start + timedelta(hours=3)) == "passée"
+    # no visit of it recorded yet: its sheet is still to come back (its sites are held for it meanwhile)
+    assert shift_state(start, 180, None, done=0, now=start + timedelta(hours=3)) == "passée, feuille à rentrer"
+    assert shift_state(start, 180, None, done=0, now=start + timedelta(hours=2)) == "en cours"
     assert shift_state(start, 180, start - timedelta(hours=2), now=start) == "annulée le 06/12/2026"
+
+
+def test_the_visits_of_cancelled_shifts_are_said_in_agreed_french():
+    from service.cli.ingest import cancelled_line
+
+    assert cancelled_line({"visites_de_tournees_annulees": 0}) is None
+    assert cancelled_line({"visites_de_tournees_annulees": 3, "tournees_annulees": [12, 14]}) == (
+        "3 visites d'arrêts des tournées n° 12 et n° 14, annulées : enregistrées sur leur site, hors tournée."
+    )

@@ -584,7 +584,14 @@ def test_outcomes_of_a_filled_in_sheet_come_back_and_update_the_sites(settings, 
     ).fetchone()
     assert new_components["suite_visite"] == 0.8
     assert after == pytest.approx(priority / components["suite_visite"] * 0.8, rel=1e-3)
-    # the stop not made stays a candidate; the sites just visited wait for the cool-down
+    # the stop not made stays a candidate (its sheet is back); the sites just visited wait for the cool-down. (The
+    # module's other shifts of that morning, whose sheets are not back, are called off first: they hold their
+    # sites, see test_a_past_shift_whose_sheet_is_not_back_keeps_its_sites_a_few_days)
+    others = db.execute(
+        "UPDATE plans p SET cancelled_at = now() WHERE p.id <> %s AND p.cancelled_at IS NULL AND NOT EXISTS "
+        "(SELECT 1 FROM visits v JOIN plan_stops s ON s.id = v.plan_stop_id WHERE s.plan_id = p.id) RETURNING p.id",
+        (stored.plan_id,),
+    ).fetchall()
     context = CandidateContext(
         settings=settings, filters=Filters(), now=pd.Timestamp(NOW) + pd.Timedelta(hours=3), labels=load_labels(db)
     )
@@ -592,6 +599,7 @@ def test_outcomes_of_a_filled_in_sheet_come_back_and_update_the_sites(settings, 
     assert stored.stops["site_id"].iloc[not_done] in set(candidates["site_id"])
     assert point_id in set(excluded["site_id"])
     assert excluded.set_index("site_id").loc[point_id, "motive"] == "visité(s) récemment"
+    db.execute("UPDATE plans SET cancelled_at = NULL WHERE id = ANY(%s)", ([r[0] for r in others],))
     # the same sheet again changes nothing; a corrected outcome updates the visit, not a second one
     twice = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
     assert twice.inserted == 0 and twice.duplicates == len(done)
@@ -1088,6 +1096,7 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     of a shift not over is left out, saying which shift; cancelled, that shift frees its sites, leaves the report's
     counts and refuses the visits of its sheet; a shift with visits recorded took place and is not cancelled."""
     from service.activity import read_activity
+    from service.cli.ingest import cancelled_line
     from service.errors import ConflictError
     from service.plan import cancel_plan
     from service.plan.candidates import PLANNED
@@ -1132,17 +1141,24 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     assert listed[first.plan_id]["cancelled_at"].startswith(cancelled.json()["annulee_le"][:10])
     assert all(p["cancelled_at"] is None for n, p in listed.items() if n != first.plan_id)  # null, not « NaT »
 
+    # the team went all the same, with the sheet printed before: its visits are facts, recorded at their sites
+    # (before, each row was refused, and had to be typed again without its stop); the shift stays cancelled
     sheet = tmp_path / "feuille.csv"
     sheet.write_text(f"Arrêt;Date de visite;Résultat\n{some['ref']};20/11/2026 12:50;RAS\n", encoding="utf-8")
     summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, now=NOW)
     db.commit()
-    assert (summary.inserted, summary.rejected) == (0, 1)
-    reason = db.execute(
-        "SELECT reasons -> 0 ->> 'motif', reasons -> 0 ->> 'valeur' FROM rejected_rows WHERE batch_id = %s",
+    assert (summary.inserted, summary.rejected) == (1, 0)
+    assert cancelled_line(summary.details) == (
+        f"1 visite d'un arrêt de la tournée n° {first.plan_id}, annulée : enregistrée sur son site, hors tournée."
+    )
+    recorded = db.execute(
+        "SELECT plan_stop_id, site_ref, coalesce(point_id, axis_id, 'SIG-' || report_id), "
+        "extra ->> 'arret_tournee_annulee', geom IS NOT NULL FROM visits WHERE batch_id = %s",
         (summary.batch_id,),
-    ).fetchone()
-    assert reason[0].startswith("arrêt d'une tournée annulée : effacez la référence d'arrêt")
-    assert reason[1].startswith(f"{some['ref']} (tournée n° {first.plan_id} annulée le ")
+    ).fetchall()
+    assert recorded == [(None, some["site_id"], some["site_id"], some["ref"], True)]
+    listed = {p["id"]: p for p in planner.get("/api/tournees", params={"limite": 500}).json()}
+    assert listed[first.plan_id]["done"] == 0 and listed[first.plan_id]["cancelled_at"] is not None
 
     done = store_plan(db, freed)  # a shift with a visit recorded took place
     stop = done.stops.iloc[0]
@@ -1159,3 +1175,54 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
 
 def _sites(plan) -> set[str]:
     return {plan.candidates.iloc[stop.candidate]["site_id"] for stop in plan.stops}
+
+
+def test_a_past_shift_whose_sheet_is_not_back_keeps_its_sites_a_few_days(settings, db, geocoder, tmp_path):
+    """Yesterday's shift is over, its sheet not typed in yet: a team may have been at its sites, and the next
+    morning's shift sent another one there (its stops went back into the pool the minute the shift ended). Its
+    sites not visited are held for it, saying why and until when, while no visit of it is recorded; once its sheet
+    is back (a visit recorded), the stops it did not make are free; with no sheet after three days, all are."""
+    from service.plan.candidates import AWAITING
+
+    yesterday = datetime(2026, 11, 19, 8, 0, tzinfo=BRUSSELS)
+    past = store_plan(
+        db,
+        plan_shift(db, settings, _shift(starts_at=yesterday, budget_minutes=120), geocoder=geocoder, now=yesterday),
+    )
+    held = set(past.stops["site_id"])
+    assert len(held) >= 3
+    today = _shift(starts_at=datetime(2026, 11, 20, 8, 0, tzinfo=BRUSSELS), budget_minutes=120)
+    try:
+        morning = plan_shift(db, settings, today, geocoder=geocoder, now=yesterday + pd.Timedelta(hours=12))
+        assert held.isdisjoint(_sites(morning))
+        left = morning.excluded.set_index("site_id")
+        kept_out = held & set(left.index)  # (a report may have aged out of the candidates overnight)
+        assert len(kept_out) >= 3 and set(left.loc[list(kept_out), "motive"]) == {AWAITING}
+        first = past.stops[past.stops["site_id"].isin(kept_out)].iloc[0]
+        assert left.loc[first["site_id"], "reason"] == (
+            f"dans la tournée n° {past.plan_id} du 19/11/2026 (arrêt {first['ref']}), passée sans aucune visite "
+            "rentrée : une équipe y est peut-être allée ; importez d'abord sa feuille (hotspots ingest visits "
+            f"FICHIER), ou annulez-la si elle n'a pas eu lieu (hotspots tournees annuler {past.plan_id}) ; sinon "
+            "le site redevient libre le 22/11/2026 à 10:00"
+        )
+        # three days on, no sheet: the shift did not happen, or its sheet is lost
+        late = CandidateContext(
+            settings=settings,
+            filters=Filters(),
+            now=pd.Timestamp("2026-11-22 10:01", tz=BRUSSELS),
+            labels=load_labels(db),
+        )
+        _, excluded = load_candidates(db, late)
+        assert held.isdisjoint(excluded.loc[excluded["motive"] == AWAITING, "site_id"])
+        # the sheet comes back with one stop made: the others were missed, and are free at once
+        sheet = tmp_path / "feuille_revenue.csv"
+        sheet.write_text(f"Arrêt;Date de visite;Résultat\n{first['ref']};19/11/2026 08:30;RAS\n", encoding="utf-8")
+        summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, now=NOW)
+        assert (summary.inserted, summary.rejected) == (1, 0)
+        again = plan_shift(db, settings, today, geocoder=geocoder, now=yesterday + pd.Timedelta(hours=12))
+        waiting = again.excluded.loc[again.excluded["motive"] == AWAITING, "site_id"]
+        assert held.isdisjoint(waiting)
+        missed = held - {first["site_id"]}
+        assert missed & _sites(again)  # the best of them planned again
+    finally:
+        db.rollback()

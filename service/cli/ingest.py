@@ -22,7 +22,7 @@ from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches, shown_rejects
 from service.labels import KIND_LABELS, batch_state_label
 from service.settings import Settings
-from service.text import counted, plural
+from service.text import counted, plural, spoken_list
 
 app = typer.Typer(help="Importer des fichiers (signalements, visites, permis).", no_args_is_help=True)
 
@@ -188,6 +188,22 @@ def check_line(summary: BatchSummary) -> str:
     )
 
 
+def cancelled_line(details: dict[str, Any]) -> str | None:
+    """What became of the visits of a cancelled shift's stops: « 2 visites d'arrêts de la tournée n° 12, annulée :
+    enregistrées sur leur site, hors tournée. » (None without any)."""
+    n = int(details.get("visites_de_tournees_annulees") or 0)
+    if not n:
+        return None
+    shifts = details.get("tournees_annulees") or []
+    named = spoken_list([f"n° {s}" for s in shifts], "et")
+    visits = plural(n, "visite d'un arrêt", "visites d'arrêts")
+    return (
+        f"{n} {visits} {plural(len(shifts), 'de la tournée', 'des tournées')} {named}, "
+        f"{plural(len(shifts), 'annulée')} : "
+        f"{plural(n, 'enregistrée sur son site', 'enregistrées sur leur site')}, hors tournée."
+    )
+
+
 def _print_summary(summary: BatchSummary, json_out: bool) -> None:
     if json_out:
         print_json(summary.to_dict())
@@ -199,6 +215,9 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
         console.print(line)
     for line in geocoding_lines([summary]):
         console.print(line)
+    moved = cancelled_line(d)
+    if moved:
+        console.print(moved, highlight=False)
     if d.get("renvois_proposes"):  # rules of service/referrals: proposed, waiting for a planner
         console.print(
             f"{counted(d['renvois_proposes'], 'signalement proposé', 'signalements proposés')} pour un renvoi "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from service.db.personal import audit
 from service.export.sheet import break_span, meeting_words
 from service.export.values import local_time
 from service.plan import Filters, ShiftRequest, StoredPlan, cancel_plan, list_plans, load_plan, parse_duration
+from service.plan.candidates import motives_counted
 from service.plan.model import (
     DEFAULT_STATES,
     KIND_LABELS,
@@ -31,7 +31,7 @@ from service.plan.modes import check_mode
 from service.plan.places import parse_coordinates
 from service.plan.shift import plan_shift, store_plan
 from service.settings import Settings
-from service.text import agreed, plural
+from service.text import plural
 
 FORMATS = ("csv", "xlsx", "geojson", "gpx", "pdf")
 
@@ -200,8 +200,7 @@ def _excluded_words(excluded: list[dict[str, Any]]) -> str:
     """Why sites were left out before the computation, counted by motive: « 11 visités récemment, 1 fermé pendant
     la tournée (Noël, jour férié) » (the motives keep « (s) », agreed here; a plan stored before the motives were:
     by its reasons in full)."""
-    why = Counter(e.get("motive") or e["reason"] for e in excluded)
-    return ", ".join(f"{n} {agreed(n, words)}" for words, n in why.most_common())
+    return motives_counted(e.get("motive") or e["reason"] for e in excluded)
 
 
 def plan(
@@ -353,7 +352,7 @@ def tournees(
                     str(r["done"]),
                     number(float(r["value"]), 1),
                     r["created_by"],
-                    shift_state(r["starts_at"], float(r["budget_minutes"]), r["cancelled_at"]),
+                    shift_state(r["starts_at"], float(r["budget_minutes"]), r["cancelled_at"], done=int(r["done"])),
                 )
             console.print(fitted(table))
             return
@@ -368,13 +367,16 @@ def tournees(
     show_plan(stored, paths, zone=settings.timezone, outcomes=outcomes)
 
 
-def shift_state(starts_at: datetime, minutes: float, cancelled: Any, now: datetime | None = None) -> str:
-    """Where a shift stands, for the list: « annulée le … », « passée », « en cours » or « prévue »."""
+def shift_state(
+    starts_at: datetime, minutes: float, cancelled: Any, *, done: int = 1, now: datetime | None = None
+) -> str:
+    """Where a shift stands, for the list: « annulée le … », « passée », « passée, feuille à rentrer » (no visit of
+    its ``done`` stops recorded: its sites are held for it a few days), « en cours » or « prévue »."""
     if cancelled is not None:
         return f"annulée le {cancelled:%d/%m/%Y}"
     now = now or datetime.now(UTC)
     if now >= starts_at + timedelta(minutes=minutes):
-        return "passée"
+        return "passée" if done else "passée, feuille à rentrer"
     return "en cours" if now >= starts_at else "prévue"
 
 

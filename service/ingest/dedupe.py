@@ -312,12 +312,6 @@ _UNPLACEABLE = (
         "feuille, par exemple T12-E1-03)",
     ),
     (
-        "cancelled_stops",
-        "arrêt de tournée",
-        "arrêt d'une tournée annulée : effacez la référence d'arrêt pour importer la visite seule (son lieu : "
-        "adresse, coordonnées ou colonne « Site »), ou planifiez une nouvelle tournée",
-    ),
-    (
         "unknown_sites",
         "site",
         "site inconnu : aucun point sensible, axe, signalement, permis ou suivi ne porte cet identifiant ; prenez-le "
@@ -330,6 +324,12 @@ _UNPLACEABLE = (
         "(ou effacez la référence d'arrêt si la visite n'était pas celle de la tournée)",
     ),
 )
+
+
+def move_cancelled_stops(conn: psycopg.Connection[Any], qk: dict[str, str]) -> dict[int, int]:
+    """Visits of a stop of a cancelled shift, moved to the stop's site (the team went all the same: the visit is a
+    fact, but of no shift). Returns the shift of each row moved."""
+    return {int(number): int(plan) for number, plan in conn.execute(qk["move_cancelled_stops"]).fetchall()}
 
 
 def unplaceable_visits(conn: psycopg.Connection[Any], qk: dict[str, str]) -> dict[int, list[dict[str, Any]]]:

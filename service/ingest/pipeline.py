@@ -37,6 +37,7 @@ from service.ingest.columns import PERSONAL_FIELDS, ColumnMap, Kind, check_requi
 from service.ingest.dedupe import (
     few_new_reports,
     link_near_duplicates,
+    move_cancelled_stops,
     repeated_in_stage,
     stage_late_rejects,
     unplaceable_visits,
@@ -316,10 +317,12 @@ def _read(
 @dataclass(frozen=True)
 class Deduped:
     """Staged visits or permits found after the COPY: identical repeats of an earlier row of the file (row →
-    first row), and rows refused with their reasons (conflicting repeats, visits that cannot be placed)."""
+    first row), rows refused with their reasons (conflicting repeats, visits that cannot be placed), and visits of
+    a cancelled shift's stops moved to their sites (row → shift)."""
 
     same: dict[int, int] = field(default_factory=dict)
     refused: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    cancelled: dict[int, int] = field(default_factory=dict)
 
 
 def _dedupe(
@@ -332,16 +335,20 @@ def _dedupe(
         return Deduped()
     same: dict[int, int] = {}
     refused: dict[int, list[dict[str, Any]]] = {}
+    cancelled: dict[int, int] = {}
     if read.streamed.loaded > 1:  # a repeat needs two rows
         same, refused = repeated_in_stage(conn, _queries("batch"), cmap)
     if kind == "visits" and read.span.with_references:
+        cancelled = move_cancelled_stops(conn, _queries(kind))
         refused.update(unplaceable_visits(conn, _queries(kind)))
     if refused:
         stage_late_rejects(conn, source, cmap, refused)
     drop_from_stage(conn, sorted({*same, *refused}))
     run.firsts.update(same)
     run.clock.lap("doublons_fichier")
-    return Deduped(same, refused)
+    return Deduped(
+        same, refused, {row: plan for row, plan in cancelled.items() if row not in refused and row not in same}
+    )
 
 
 def _rejected(read: Read, deduped: Deduped) -> int:
@@ -493,6 +500,9 @@ def _close(
     kind, streamed, batch_id = opened.kind, read.streamed, opened.batch_id
     rejected = _rejected(read, deduped)
     details: dict[str, Any] = dict(linked.details)
+    if deduped.cancelled:  # recorded at their sites: the team went, the shift stays cancelled
+        details["visites_de_tournees_annulees"] = len(deduped.cancelled)
+        details["tournees_annulees"] = sorted(set(deduped.cancelled.values()))
     if rejected:
         conn.execute(_queries("batch")["store_rejects"], {"batch": batch_id})
         account = reject_account(conn, batch_id)

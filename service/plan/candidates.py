@@ -9,7 +9,8 @@ reports not inside a point, and follow-ups still due. A later stage (permits due
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -27,6 +28,7 @@ from service.plan.filters import resolve_places
 from service.plan.model import CANDIDATE_COLUMNS, STATE_LABELS, Filters, empty_candidates
 from service.plan.store import planned_elsewhere
 from service.settings import Settings
+from service.text import agreed
 
 _PKG = "service.plan"
 CRS = "EPSG:31370"
@@ -41,6 +43,7 @@ class CandidateContext:
     now: pd.Timestamp
     labels: Labels
     every_state: bool = False  # load points and axes in any state (an appointment may be at a watched one)
+    starts: pd.Timestamp | None = None  # when the shift starts (None: now)
     since: pd.Timestamp = field(init=False)
     quarter: pd.Timestamp = field(init=False)
 
@@ -370,17 +373,34 @@ def _matches_place(frame: pd.DataFrame, places: tuple[str, ...], postcodes: Sequ
 EXCLUDED_COLUMNS = ["site_id", "kind", "label", "reason", "motive"]
 VISITED = "visité(s) récemment"
 PLANNED = "déjà prévu(s) dans une autre tournée"
+AWAITING = "dans une tournée passée dont la feuille n'est pas rentrée"
+
+
+def motives_counted(motives: Iterable[str]) -> str:
+    """Sites left out, counted by motive, most first: « 11 visités récemment, 1 fermé pendant la tournée » (the
+    motives keep « (s) », agreed here)."""
+    return ", ".join(f"{n} {agreed(n, words)}" for words, n in Counter(motives).most_common())
+
+
 DOUBLED = "proposé(s) à travers un point sensible"
 
 
-def _planned_words(stop: pd.Series, zone: str) -> str:
-    """Why a site already in another shift is left out, and how to plan it here instead."""
+def _planned_words(stop: pd.Series, zone: str, wait_days: int) -> tuple[str, str]:
+    """(why a site already in another shift is left out and how to plan it here instead, its motive)."""
     at = pd.Timestamp(stop["arrival"] if not pd.isna(stop["arrival"]) else stop["starts_at"]).tz_convert(zone)
     plan = int(stop["plan_id"])
+    if stop["over"]:
+        free = pd.Timestamp(stop["ends_at"]).tz_convert(zone) + pd.Timedelta(days=wait_days)
+        return (
+            f"dans la tournée n° {plan} du {at:%d/%m/%Y} (arrêt {stop['ref']}), passée sans aucune visite rentrée : "
+            "une équipe y est peut-être allée ; importez d'abord sa feuille (hotspots ingest visits FICHIER), ou "
+            f"annulez-la si elle n'a pas eu lieu (hotspots tournees annuler {plan}) ; sinon le site redevient libre "
+            f"le {free:%d/%m/%Y à %H:%M}"
+        ), AWAITING
     return (
         f"déjà prévu dans la tournée n° {plan} (arrêt {stop['ref']}, le {at:%d/%m/%Y} vers {at:%H:%M}) : pour le "
         f"planifier ici, annulez-la d'abord (hotspots tournees annuler {plan})"
-    )
+    ), PLANNED
 
 
 def load_candidates(
@@ -418,7 +438,8 @@ def load_candidates(
     excluded = []
     cooldown = pd.Timedelta(days=context.settings.plan_cooldown_days)
     out = np.zeros(len(frame), dtype=bool)
-    elsewhere = planned_elsewhere(conn, context.now).set_index("site_id")
+    wait_days = context.settings.plan_sheet_wait_days
+    elsewhere = planned_elsewhere(conn, context.now, context.starts, wait_days=wait_days).set_index("site_id")
     for i, r in enumerate(frame.to_dict("records")):
         if r["site_id"] in forced:
             continue
@@ -426,9 +447,9 @@ def load_candidates(
             out[i] = True
             excluded.append((r, r["skip"], DOUBLED))
             continue
-        if r["site_id"] in elsewhere.index:  # another team is going there
+        if r["site_id"] in elsewhere.index:  # another team is going there, or went and its sheet is not back
             out[i] = True
-            excluded.append((r, _planned_words(elsewhere.loc[r["site_id"]], context.settings.timezone), PLANNED))
+            excluded.append((r, *_planned_words(elsewhere.loc[r["site_id"]], context.settings.timezone, wait_days)))
             continue
         last = r["last_visit"]
         if last is None or pd.isna(last) or r["kind"] == "suivi":

@@ -19,7 +19,7 @@ import shapely
 from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError, NotFoundError
 from service.numbers import NARROW, french_number
-from service.plan.candidates import CandidateContext, known_places, load_candidates
+from service.plan.candidates import CandidateContext, known_places, load_candidates, motives_counted
 from service.plan.filters import checked_filters
 from service.plan.model import MODE_LABELS, Place, Plan, ShiftRequest
 from service.plan.places import AddressGeocoder, resolve_place
@@ -192,16 +192,17 @@ def plan_shift(
     request = replace(request, filters=checked_filters(request.filters, labels, places=known_places(conn)))
     start = _in_zone(resolve_place(request.start or settings.plan_station, geocoder, what="départ"), settings)
     end = _in_zone(resolve_place(request.end, geocoder, what="arrivée"), settings) if request.end else start
-    context = CandidateContext(settings=settings, filters=request.filters, now=now_ts, labels=labels)
-    forced = frozenset(a.site_id for a in request.appointments)
-    candidates, excluded = load_candidates(conn, context, forced=forced)
     starts_at = pd.Timestamp(request.starts_at)
     if starts_at.tzinfo is None:
         starts_at = starts_at.tz_localize(settings.timezone)
+    context = CandidateContext(settings=settings, filters=request.filters, now=now_ts, labels=labels, starts=starts_at)
+    forced = frozenset(a.site_id for a in request.appointments)
+    candidates, excluded = load_candidates(conn, context, forced=forced)
     candidates, excluded, opening = opening_windows(candidates, excluded, settings, starts_at, request, forced)
     if candidates.empty:
         extra = (
-            f" ({counted(len(excluded), 'autre écarté', 'autres écartés')} : visite récente ou fermé)"
+            f" ({counted(len(excluded), 'autre écarté', 'autres écartés')} : "
+            f"{motives_counted(excluded['motive'].fillna(excluded['reason']))})"
             if len(excluded)
             else ""
         )

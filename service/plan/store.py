@@ -209,10 +209,14 @@ def cancel_plan(conn: psycopg.Connection[Any], plan_id: int, *, actor: str) -> p
     return pd.Timestamp(done[0])
 
 
-def planned_elsewhere(conn: psycopg.Connection[Any], now: pd.Timestamp) -> pd.DataFrame:
-    """The sites at a stop not yet visited of a shift not over (nor cancelled) at ``now``: ``site_id``, ``ref``,
-    ``plan_id``, ``starts_at``, ``arrival``."""
-    return _q.frame(conn, "planned_elsewhere", {"now": now})
+def planned_elsewhere(
+    conn: psycopg.Connection[Any], now: pd.Timestamp, starts: pd.Timestamp | None = None, *, wait_days: int = 0
+) -> pd.DataFrame:
+    """The sites at a stop not yet visited of a shift not cancelled, either not over at ``now``, or over for less
+    than ``wait_days`` days, before the new shift ``starts`` (None: now), without any visit recorded (its sheet
+    not back yet): ``site_id``, ``ref``, ``plan_id``, ``starts_at``, ``arrival``, ``ends_at`` and ``over``."""
+    params = {"now": now, "starts": now if starts is None else starts, "wait_days": wait_days}
+    return _q.frame(conn, "planned_elsewhere", params)
 
 
 def list_plans(conn: psycopg.Connection[Any], *, limit: int = 50) -> list[dict[str, Any]]:

@@ -42,14 +42,17 @@ FROM stage s
 WHERE s.stop_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM plan_stops p WHERE p.ref = s.stop_ref)
 ORDER BY s.row_number;
 
--- name: cancelled_stops
--- Visits of a stop of a shift that was cancelled (its sites were freed: the visit belongs to no shift).
-SELECT s.row_number, s.stop_ref || ' (tournée n° ' || pl.id || ' annulée le ' || to_char(pl.cancelled_at, 'DD/MM/YYYY') || ')'
-FROM stage s
-JOIN plan_stops p ON p.ref = s.stop_ref
-JOIN plans pl ON pl.id = p.plan_id
-WHERE pl.cancelled_at IS NOT NULL
-ORDER BY s.row_number;
+-- name: move_cancelled_stops
+-- Visits of a stop of a shift that was cancelled: the team went all the same (a sheet printed before). The visit
+-- belongs to no shift (its sites were freed, it stays cancelled), so it is recorded at the stop's site (the row's
+-- own « Site » first), the stop kept in its extra columns.
+UPDATE stage s
+SET site_ref = coalesce(s.site_ref, p.site_id),
+    extra = coalesce(s.extra, '{}'::jsonb) || jsonb_build_object('arret_tournee_annulee', s.stop_ref),
+    stop_ref = NULL
+FROM plan_stops p JOIN plans pl ON pl.id = p.plan_id
+WHERE p.ref = s.stop_ref AND pl.cancelled_at IS NOT NULL
+RETURNING s.row_number, pl.id;
 
 -- name: unknown_sites
 -- Visits naming a site (PS-0001, AX-0005, SIG-1254, PER-7, SUIVI-253) that the database does not have.
