@@ -377,11 +377,13 @@ def test_the_panel_says_a_break_taken_on_arrival_before_a_first_stop_set_after_i
     assert "puis pause" not in line
 
 
-def test_a_cancelled_shift_followed_by_its_link_on_the_open_map_is_grey_and_takes_no_visit(server, browser, conn):
+def test_a_shift_followed_by_its_link_is_cancelled_from_the_list_and_drawn_grey(server, browser, conn):
     """A shift's link followed on a map already open (/carte#tournee=N: only the « # » part changes, no new page)
-    draws that shift; before, nothing happened until the page was reloaded. A cancelled shift is drawn grey and
-    dashed, not in the teams' colours (it was taken for one the teams were out on), and its stops' popups say
-    where to record a visit instead of offering a form the service would refuse."""
+    draws that shift; before, nothing happened until the page was reloaded. The latest shifts are listed under the
+    form, with where each stands, and one not yet done is cancelled there (it could be only from the command line
+    or the API). A cancelled shift is drawn grey and dashed, not in the teams' colours (it was taken for one the
+    teams were out on), and its stops' popups say where to record a visit instead of offering a form the service
+    would refuse."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -408,13 +410,34 @@ def test_a_cancelled_shift_followed_by_its_link_on_the_open_map_is_grey_and_take
         live_fills = set(browser.execute_script(fills))
         assert len(live_fills) == 1 and live_fills != {"rgb(158, 158, 158)"}, live_fills
         assert "Annulée" not in text_of(browser.find_element(By.ID, "hs-tournee-resultat"))
-        browser.execute_async_script(send, f"/api/tournees/{live['plan_id']}/annulation", {})
-        # the sheet's link of the cancelled shift, followed on the same open page after another hash
-        browser.execute_script("window.location.hash = 'site=PS-0001'")
+        # the latest shifts, under the form: where each stands, and « Annuler » for one not yet done
         browser.execute_script(
-            "window.hotspotsTournee.id = null; window.location.hash = arguments[0]", f"tournee={live['plan_id']}"
+            "document.querySelector('#hs-tournee details.hs-volet').open = true;"
+            "document.querySelector('#hs-tournee details.hs-tournees').open = true"
         )
+        item = (
+            'const a = document.querySelector(".hs-tournees-liste a[href=\'#tournee=" + arguments[0] + "\']");'
+            "return a ? [a.closest('li').textContent, !!a.closest('li').querySelector('button.hs-annuler')] : null"
+        )
+        wait.until(lambda d: d.execute_script(item, live["plan_id"]))
+        line, can_cancel = browser.execute_script(item, live["plan_id"])
+        stops = len(live["stops"])
+        assert line == (
+            f"n° {live['plan_id']} — {tomorrow:%d/%m/%Y} 08:00, {stops} arrêt{'s' if stops > 1 else ''} dont 0 fait "
+            "— prévue Annuler"
+        ), line
+        assert can_cancel
+        browser.execute_script(
+            'window.confirm = () => true; document.querySelector(".hs-tournees-liste a[href=\'#tournee=" + '
+            "arguments[0] + \"']\").closest('li').querySelector('button.hs-annuler').click()",
+            live["plan_id"],
+        )
+        # cancelled: the list says so (no more button), and the shift on the map is drawn again, grey
+        wait.until(lambda d: "— annulée le " in (d.execute_script(item, live["plan_id"]) or [""])[0])
+        line, can_cancel = browser.execute_script(item, live["plan_id"])
+        assert line.endswith(f"— annulée le {datetime.now(BRUSSELS):%d/%m/%Y}") and not can_cancel, line
         wait.until(lambda d: (d.execute_script(drawn) or [None, None])[1] is True)
+        assert "Tournée n° " + str(live["plan_id"]) + " annulée" in status_line(browser)
         assert browser.execute_script(drawn)[2] == {"1": "#9e9e9e"}
         assert set(browser.execute_script(fills)) == {"rgb(158, 158, 158)"}
         routes = browser.find_elements(By.CSS_SELECTOR, "path.hs-itineraire")

@@ -337,7 +337,7 @@ def test_a_shift_in_the_list_says_where_it_stands():
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from service.cli.plan import shift_state
+    from service.plan.store import shift_state
 
     start = datetime(2026, 12, 6, 22, 30, tzinfo=ZoneInfo("Europe/Brussels"))
     assert shift_state(start, 180, None, now=start - timedelta(hours=1)) == "prévue"

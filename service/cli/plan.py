@@ -352,7 +352,7 @@ def tournees(
                     str(r["done"]),
                     number(float(r["value"]), 1),
                     r["created_by"],
-                    shift_state(r["starts_at"], float(r["budget_minutes"]), r["cancelled_at"], done=int(r["done"])),
+                    r["state"],
                 )
             console.print(fitted(table))
             return
@@ -365,19 +365,6 @@ def tournees(
         print_json({**summary_json(stored), "files": [str(p) for p in paths]})
         return
     show_plan(stored, paths, zone=settings.timezone, outcomes=outcomes)
-
-
-def shift_state(
-    starts_at: datetime, minutes: float, cancelled: Any, *, done: int = 1, now: datetime | None = None
-) -> str:
-    """Where a shift stands, for the list: « annulée le … », « passée », « passée, feuille à rentrer » (no visit of
-    its ``done`` stops recorded: its sites are held for it a few days), « en cours » or « prévue »."""
-    if cancelled is not None:
-        return f"annulée le {cancelled:%d/%m/%Y}"
-    now = now or datetime.now(UTC)
-    if now >= starts_at + timedelta(minutes=minutes):
-        return "passée" if done else "passée, feuille à rentrer"
-    return "en cours" if now >= starts_at else "prévue"
 
 
 @tournees_app.command("annuler")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import geopandas as gpd
@@ -220,11 +221,28 @@ def planned_elsewhere(
 
 
 def list_plans(conn: psycopg.Connection[Any], *, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest plans, with how many of their stops are done, and when they were cancelled (None: they stand)."""
+    """The latest plans, with how many of their stops are done, when they were cancelled (None: they stand), and
+    where they stand in words (``state``, :func:`shift_state`)."""
     frame = _q.frame(conn, "list_plans", {"limit": limit})
     frame["cancelled_at"] = frame["cancelled_at"].astype(object).where(frame["cancelled_at"].notna(), None)
     plans: list[dict[str, Any]] = frame.to_dict("records")
+    now = datetime.now(UTC)
+    for p in plans:
+        p["state"] = shift_state(p["starts_at"], float(p["budget_minutes"]), p["cancelled_at"], done=p["done"], now=now)
     return plans
+
+
+def shift_state(
+    starts_at: datetime, minutes: float, cancelled: Any, *, done: int = 1, now: datetime | None = None
+) -> str:
+    """Where a shift stands, for the list: « annulée le … », « passée », « passée, feuille à rentrer » (no visit of
+    its ``done`` stops recorded: its sites are held for it a few days), « en cours » or « prévue »."""
+    if cancelled is not None:
+        return f"annulée le {cancelled:%d/%m/%Y}"
+    now = now or datetime.now(UTC)
+    if now >= starts_at + timedelta(minutes=minutes):
+        return "passée" if done else "passée, feuille à rentrer"
+    return "en cours" if now >= starts_at else "prévue"
 
 
 def summary_json(stored: StoredPlan) -> dict[str, Any]:

@@ -224,7 +224,8 @@
     return H.send(url, L.extend({ headers: { "Content-Type": "application/json" } }, options || {}))
       .then(function (collection) {
         draw(map, group, panel, collection);
-        H.status("Tournée n° " + collection.tournee.plan_id + " : " + state.arrets + " arrêts.");
+        H.status("Tournée n° " + collection.tournee.plan_id + (state.annulee ? " (annulée)" : "") + " : " +
+          H.number(state.arrets) + H.agree(state.arrets, " arrêt.", " arrêts."));
         shown(map, panel, true);
       })
       .catch(function (err) {
@@ -245,18 +246,65 @@
     box.scrollTop += panel.getBoundingClientRect().top - box.getBoundingClientRect().top;
   }
 
+  /* The latest shifts, under the form: each opens on the map by its link (#tournee=N) and says where it stands
+   * (« prévue », « passée, feuille à rentrer », « annulée le … »: service/plan/store.py shift_state); one that
+   * has no visit recorded yet can be cancelled from here, after a confirmation (its sites become free). */
+  function recent(box, redraw) {
+    var list = box.querySelector("ol");
+    list.innerHTML = "<li>Chargement…</li>";
+    return H.getJSON("/api/tournees?limite=10").then(function (rows) {
+      list.innerHTML = rows.length ? "" : "<li>Aucune tournée.</li>";
+      rows.forEach(function (r) {
+        var item = document.createElement("li");
+        var start = String(r.starts_at).replace(" ", "T");
+        item.innerHTML = "<a href='#tournee=" + encodeURIComponent(r.id) + "'>n° " + esc(r.id) + "</a> — " +
+          H.day(start) + " " + H.hour(start) + ", " + H.number(r.stops) + H.agree(r.stops, " arrêt", " arrêts") +
+          " dont " + H.number(r.done) + H.agree(r.done, " fait", " faits") + " — <span class='hs-etat'>" +
+          esc(r.state) + "</span>";
+        if (!r.cancelled_at && !r.done) {
+          var cancel = document.createElement("button");
+          cancel.type = "button";
+          cancel.className = "hs-annuler";
+          cancel.textContent = "Annuler";
+          cancel.addEventListener("click", function () {
+            if (!window.confirm("Annuler la tournée n° " + r.id + " ? Elle reste dans la liste, et ses sites " +
+              "redeviennent libres pour une autre tournée.")) return;
+            cancel.disabled = true;
+            H.send("/api/tournees/" + encodeURIComponent(r.id) + "/annulation", { method: "POST",
+              headers: { "Content-Type": "application/json" }, body: "{}" })
+              .then(function () { return String(state.id) === String(r.id) ? redraw(r.id) : null; })
+              .then(function () {
+                H.status("Tournée n° " + r.id + " annulée : ses sites sont libres pour une autre tournée.");
+                return recent(box, redraw);
+              })
+              .catch(function (err) { cancel.disabled = false; H.status(err.message); });
+          });
+          item.appendChild(document.createTextNode(" "));
+          item.appendChild(cancel);
+        }
+        list.appendChild(item);
+      });
+    }).catch(function (err) { list.innerHTML = "<li class='hs-erreur'>" + esc(err.message) + "</li>"; });
+  }
+
   H.tournee = function (map) {
     var form = document.getElementById("hs-tournee");
     if (!form) return; // a reader has no planning form
     H.intoControl(map, "hs-tournee", "topleft");
     var panel = document.getElementById("hs-tournee-resultat");
     var group = L.layerGroup().addTo(map);
+    var shifts = form.querySelector("details.hs-tournees");
+    var redraw = function (id) { return show(map, group, panel, "/api/tournees/" + id); };
+    if (shifts) {
+      shifts.addEventListener("toggle", function () { if (shifts.open) recent(shifts, redraw); });
+    }
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var button = form.querySelector("button[type=submit]");
       button.disabled = true;
       show(map, group, panel, "/api/tournees", { method: "POST", body: JSON.stringify(body(form)) }).then(function () {
         button.disabled = false;
+        if (shifts && shifts.open) recent(shifts, redraw); // the new shift at the top of the list
       });
     });
     /* /carte#tournee=N (the link of a shift's sheet): that shift, at load and when such a link is followed on the
