@@ -160,7 +160,9 @@ def create_plan(body: ShiftIn, request: Request, conn: Conn, settings: AppSettin
 
 @router.get("/tournees", summary="Les dernières tournées et l'avancement de leurs arrêts")
 def plans(conn: Conn, _user: Reader, limite: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
-    """Les plus récentes d'abord, ``limite`` au plus (50 par défaut), avec combien de leurs arrêts sont faits."""
+    """Les plus récentes d'abord, ``limite`` au plus (50 par défaut), avec combien de leurs arrêts sont faits et où
+    chacune en est (``state`` : « prévue », « en cours », « passée », « passée, feuille à rentrer » quand aucune visite
+    n'est enregistrée, ou « annulée le … »)."""
     rows = list_plans(conn, limit=limite)
     return JSONResponse(json.loads(json.dumps(rows, default=str)))
 
