@@ -239,7 +239,9 @@ def test_a_stored_plan_reads_back_the_same_with_references(settings, db, geocode
 
 def test_the_activity_report_counts_a_shift_under_way_by_its_stops_due_so_far(settings, db, geocoder):
     """Read while a shift is under way, the year's report counts the stops already due, not those still to come (it
-    said « 0 arrêt fait sur 7 prévus » ten minutes into a shift)."""
+    said « 0 arrêt fait sur 7 prévus » ten minutes into a shift). Once it is over with no visit recorded, the report
+    says that its sheet has not come back (its stops count as not done: the share reads low for that reason)."""
+    from service.activity.printed import essentials
     from service.activity.report import read_activity
     from service.plan import save_plan
     from service.prevention.period import parse_period
@@ -251,7 +253,7 @@ def test_the_activity_report_counts_a_shift_under_way_by_its_stops_due_so_far(se
     during = arrivals[1] + pd.Timedelta(minutes=1)  # two stops due, the others to come
     later = arrivals[-1] + pd.Timedelta(hours=1)
     year = parse_period("2026", zone=ZONE, now=during.to_pydatetime())
-    figures = ("tournees", "arrets", "arrets_faits")
+    figures = ("tournees", "arrets", "arrets_faits", "sans_feuille")
     before = [[read_activity(db, year, now=t).shifts[f] for f in figures] for t in (during, later)]
     with db.transaction():
         plan_id = save_plan(db, plan)
@@ -260,7 +262,22 @@ def test_the_activity_report_counts_a_shift_under_way_by_its_stops_due_so_far(se
             [read_activity(db, year, now=t).shifts[f] - was for f, was in zip(figures, old, strict=True)]
             for t, old in zip((during, later), before, strict=True)
         ]
-        assert added == [[1, 2, 0], [1, len(arrivals), 0]]
+        # over, with no visit recorded: its sheet has not come back, and the report says so
+        assert added == [[1, 2, 0, 0], [1, len(arrivals), 0, 1]]
+        after = read_activity(db, year, now=later)
+        unreturned = after.shifts["sans_feuille"]
+        said = [line for line in essentials(after) if "aucune visite rentrée" in line]
+        assert said == (
+            [
+                "1 tournée passée n'a aucune visite rentrée : ses arrêts comptent comme non faits tant que sa "
+                "feuille n'est pas importée."
+            ]
+            if unreturned == 1
+            else [
+                f"{unreturned} tournées passées n'ont aucune visite rentrée : leurs arrêts comptent comme non faits "
+                "tant que leurs feuilles ne sont pas importées."
+            ]
+        )
     finally:
         with db.transaction():
             db.execute("DELETE FROM plans WHERE id = %s", (plan_id,))

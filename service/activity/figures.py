@@ -188,14 +188,17 @@ def _follow(key: str, label: str, group: pd.DataFrame) -> dict[str, object]:
 
 
 def shift_summary(shifts: pd.DataFrame) -> dict[str, float]:
-    """The shifts of the period: how many, their stops, those done (a visit recorded there) and the share."""
+    """The shifts of the period: how many, their stops, those done (a visit recorded there) and the share, and
+    the shifts over without any visit recorded (their sheets not back: their stops count as not done)."""
     planned = int(shifts["stops"].sum()) if not shifts.empty else 0
     done = int(shifts["done"].sum()) if not shifts.empty else 0
+    unreturned = int((shifts["over"].astype(bool) & (shifts["done"] == 0)).sum()) if not shifts.empty else 0
     return {
         "tournees": len(shifts),
         "arrets": planned,
         "arrets_faits": done,
         "part_faite": done / planned if planned else np.nan,
+        "sans_feuille": unreturned,
     }
 
 

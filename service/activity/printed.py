@@ -121,6 +121,17 @@ def essentials(activity: Activity) -> list[str]:
             f"{plural(shifts['arrets'], 'prévu')}"
             f" ({_percent(shifts['part_faite'])})."
         )
+    unreturned = 0 if missing(shifts.get("sans_feuille")) else int(shifts.get("sans_feuille") or 0)
+    if unreturned == 1:  # its stops count as not done: the share above reads low for a reason a person can mend
+        lines.append(
+            "1 tournée passée n'a aucune visite rentrée : ses arrêts comptent comme non faits tant que sa feuille "
+            "n'est pas importée."
+        )
+    elif unreturned:
+        lines.append(
+            f"{_number(unreturned)} tournées passées n'ont aucune visite rentrée : leurs arrêts comptent comme non "
+            "faits tant que leurs feuilles ne sont pas importées."
+        )
     return lines
 
 

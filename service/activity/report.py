@@ -112,6 +112,7 @@ def _summary(
         ("Arrêts prévus", shifts["arrets"], nan, nan, "nombre"),
         ("Arrêts faits (une visite enregistrée)", shifts["arrets_faits"], nan, nan, "nombre"),
         ("Part des arrêts faits", shifts["part_faite"], nan, nan, "part"),
+        ("Tournées passées sans visite rentrée (feuille à importer)", shifts["sans_feuille"], nan, nan, "nombre"),
     ]
     out = pd.DataFrame(rows, columns=["indicateur", "n", "n_prev", "n_year", "unite"])
     counted = out["unite"] == "nombre"

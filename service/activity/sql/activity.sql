@@ -80,11 +80,13 @@ WHERE r.duplicate_of IS NULL AND r.observed_at >= %(start)s AND r.observed_at < 
 
 -- name: shifts
 -- The shifts that started in the period: their stops due by its end (a shift under way when the period in progress
--- is read has stops still to come: not yet missed), and those a visit was recorded at.
+-- is read has stops still to come: not yet missed), those a visit was recorded at, and whether the shift was over
+-- by then (over with no visit at all: its sheet has not come back).
 SELECT p.id, p.teams, p.mode,
        count(s.id) FILTER (WHERE s.arrival IS NULL OR s.arrival < %(end)s
                            OR EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)) AS stops,
-       count(s.id) FILTER (WHERE EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)) AS done
+       count(s.id) FILTER (WHERE EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)) AS done,
+       p.starts_at + p.budget_minutes * interval '1 minute' <= %(end)s AS over
 FROM plans p LEFT JOIN plan_stops s ON s.plan_id = p.id
 WHERE p.starts_at >= %(start)s AND p.starts_at < %(end)s AND p.cancelled_at IS NULL
 GROUP BY p.id, p.teams, p.mode
