@@ -1149,6 +1149,16 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     assert late.json()["erreur"].endswith(f"son arrêt {some['ref']} ne prend plus de visite.")
     shown = planner.get(f"/api/tournees/{first.plan_id}").json()["tournee"]  # what the map and the phone draw
     assert shown["cancelled_at"].startswith(cancelled.json()["annulee_le"][:16])
+    # its sheet printed again (or opened from the list) says so first: a team must not go out with it
+    when = pd.Timestamp(cancelled.json()["annulee_le"]).tz_convert("Europe/Brussels")
+    pdf = planner.get(f"/api/tournees/{first.plan_id}/export", params={"format": "pdf"})
+    text = " ".join(pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split())
+    assert text.startswith(f"ANNULÉE — Tournée n° {first.plan_id} — 20/11/2026, 13:00–15:00"), text[:120]
+    assert f"Annulée le {when:%d/%m/%Y à %H:%M} : ne pas emporter" in text, text[:600]
+    xlsx = planner.get(f"/api/tournees/{first.plan_id}/export", params={"format": "xlsx"})
+    sheet_rows = list(openpyxl.load_workbook(io.BytesIO(xlsx.content)).worksheets[1].iter_rows(values_only=True))
+    assert sheet_rows[0][0].startswith(f"ANNULÉE — Tournée n° {first.plan_id}")
+    assert ("Annulée", f"le {when:%d/%m/%Y à %H:%M} : ne pas emporter") in [tuple(r[:2]) for r in sheet_rows]
     db.rollback()
     freed = plan_shift(db, settings, request, geocoder=geocoder, now=NOW)
     assert taken & _sites(freed)  # the best sites are the first shift's again

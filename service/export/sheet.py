@@ -224,7 +224,10 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, zone: str, base_url: 
     value, naive = float(facts["value"]), float(facts["naive_value"])
     gain = f" (+{(value / naive - 1) * 100:.0f} %)".replace(".", ",") if naive > 0 and value > naive else ""
     pause = float(facts["pause_minutes"])
+    # a cancelled shift's sheet says so first, on paper and in every file: a team must not go out with it
+    cancelled = _ts(facts.get("cancelled_at"), zone)
     fact_lines = {
+        **({"Annulée": f"le {cancelled:%d/%m/%Y à %H:%M} : ne pas emporter"} if cancelled is not None else {}),
         "Tournée": str(facts["id"]),
         "Date": start_at.strftime("%d/%m/%Y"),
         "Horaire": f"{start_at:%H:%M} – {end_at:%H:%M}",
@@ -243,7 +246,8 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, zone: str, base_url: 
         columns={"site_id": "Site", "label": "Lieu", "value": "Priorité", "reason": "Raison"}
     )[["Site", "Lieu", "Priorité", "Raison"]]
     return Sheet(
-        title=f"Tournée n° {facts['id']} — {start_at:%d/%m/%Y}, {start_at:%H:%M}–{end_at:%H:%M}",
+        title=("ANNULÉE — " if cancelled is not None else "")
+        + f"Tournée n° {facts['id']} — {start_at:%d/%m/%Y}, {start_at:%H:%M}–{end_at:%H:%M}",
         subtitle=(
             f"{teams} {plural(teams, 'équipe')} {MODE_LABELS.get(facts['mode'], facts['mode'])}, "
             f"départ {facts['start_label']}"
