@@ -356,3 +356,13 @@ def test_the_visits_of_cancelled_shifts_are_said_in_agreed_french():
     assert cancelled_line({"visites_de_tournees_annulees": 3, "tournees_annulees": [12, 14]}) == (
         "3 visites d'arrêts des tournées n° 12 et n° 14, annulées : enregistrées sur leur site, hors tournée."
     )
+
+
+def test_the_sites_set_aside_are_counted_by_motive_in_agreed_french():
+    """When no site is left, the plan said « visite récente ou fermé » whatever had set the sites aside."""
+    from service.plan.candidates import AWAITING, PLANNED, VISITED, motives_counted
+
+    assert motives_counted([VISITED] * 3 + [PLANNED, AWAITING, AWAITING]) == (
+        "3 visités récemment, 2 dans une tournée passée dont la feuille n'est pas rentrée, 1 déjà prévu dans une "
+        "autre tournée"
+    )
