@@ -233,3 +233,29 @@ def test_the_words_registers_use_for_common_categories_are_known(conn, settings,
     assert (summary.inserted, summary.rejected) == (len(words), 0), rejects(conn, summary.batch_id)
     stored = dict(conn.execute("SELECT external_id, category FROM reports").fetchall())
     assert stored == {f"T-{i}": code for i, code in enumerate(words.values())}
+
+
+def test_the_words_officers_write_for_an_outcome_are_known(conn, settings, tmp_path):
+    """« averti verbalement », « verbalisé », « pas d'infraction », « ramassé » and « à suivre » were refused as
+    unknown outcomes (the whole visit lost until typed again); they are what officers write in a visits register."""
+    words = {
+        "Averti verbalement": "avertissement",
+        "Mise en garde": "avertissement",
+        "Verbalisé": "pv",
+        "Pro justitia": "pv",
+        "Pas d'infraction": "rien_constate",
+        "Ramassé": "nettoye",
+        "À suivre": "a_revoir",
+        "PV opgesteld": "pv",
+    }
+    rows = [
+        f"V-{i};15/03/2026 10:00;Inspecteur Lambert;Rue Ferrer {10 + 2 * i};50.6097927;5.5120109;{word}"
+        for i, word in enumerate(words)
+    ]
+    path = tmp_path / "registre_visites.csv"
+    header = "N° visite;Date visite;Agent;Adresse;Latitude;Longitude;Résultat"
+    path.write_text("\r\n".join([header, *rows]) + "\r\n", encoding="utf-8")
+    summary = ingest(conn, settings, path, kind="visits")
+    assert (summary.inserted, summary.rejected) == (len(words), 0), rejects(conn, summary.batch_id)
+    stored = dict(conn.execute("SELECT external_id, outcome FROM visits").fetchall())
+    assert stored == {f"V-{i}": code for i, code in enumerate(words.values())}
