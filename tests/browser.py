@@ -344,13 +344,13 @@ def layers_state(driver) -> dict:
     return driver.execute_script("return JSON.parse(JSON.stringify(window.hotspotsLayers || {}))")
 
 
-def log_in(browser, server: str, wait) -> None:
+def log_in(browser, server: str, wait, role: str = "planificateur") -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(server + "/carte")
     assert "/connexion?suite=/carte" in browser.current_url
-    browser.find_element(By.NAME, "identifiant").send_keys("test.planificateur")
-    browser.find_element(By.NAME, "mot_de_passe").send_keys(PASSWORDS["planificateur"])
+    browser.find_element(By.NAME, "identifiant").send_keys(f"test.{role}")
+    browser.find_element(By.NAME, "mot_de_passe").send_keys(PASSWORDS[role])
     browser.find_element(By.CSS_SELECTOR, "#hs-form-connexion button").click()
     wait.until(map_ready)
 

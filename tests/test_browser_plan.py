@@ -458,6 +458,49 @@ def test_a_shift_followed_by_its_link_is_cancelled_from_the_list_and_drawn_grey(
         conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (live["plan_id"],))
 
 
+def test_a_reader_given_a_shift_s_link_sees_the_shift_without_its_forms(server, browser, conn):
+    """A reader (the chief, a colleague) given a shift's link (/carte#tournee=N, the QR code of its sheet) saw the
+    map without the shift: only a planner's page drew it. The shift is now drawn for a reader too, with its panel
+    of stops, but without the downloads nor the visit forms, which a reader may not use."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25)
+    log_in(browser, server, wait)
+    tomorrow = datetime.now(BRUSSELS).date() + timedelta(days=1)
+    plan = browser.execute_async_script(
+        "const done = arguments[1]; fetch('/api/tournees', {method: 'POST', credentials: 'same-origin', headers: "
+        "{'Content-Type': 'application/json'}, body: JSON.stringify(arguments[0])})"
+        ".then(r => r.json()).then(b => done(b.tournee || b), e => done({erreur: String(e)}));",
+        {"duree": "2h", "debut": f"{tomorrow:%d/%m/%Y} 14h"},
+    )
+    assert plan.get("stops"), plan
+    try:
+        browser.delete_all_cookies()
+        log_in(browser, server, wait, role="lecteur")
+        assert not browser.find_elements(By.ID, "hs-tournee")  # no planning form for a reader
+        browser.get(f"{server}/carte#tournee={plan['plan_id']}")
+        browser.refresh()
+        drawn = "const s = window.hotspotsTournee; return s && s.etat === 'dessinee' ? [s.id, s.arrets] : null"
+        wait.until(lambda d: d.execute_script(drawn))
+        assert browser.execute_script(drawn) == [plan["plan_id"], len(plan["stops"])]
+        box = browser.find_element(By.ID, "hs-tournee-vue")
+        assert box.is_displayed()
+        panel = text_of(box)
+        assert panel.startswith(f"Tournée n° {plan['plan_id']} : {len(plan['stops'])} arrêts"), panel
+        assert "À télécharger" not in panel and "Équipe 1" in panel
+        click = (
+            "var s = document.querySelector('.leaflet-marker-pane .hs-arret span'); if (s) s.click(); "
+            "var p = document.querySelector('.hs-arret-popup'); return p ? [p.textContent, !!p.querySelector('form')]"
+            " : null"
+        )
+        wait.until(lambda d: d.execute_script(click))
+        words, has_form = browser.execute_script(click)
+        assert words.startswith("1. ") and "Arrivée" in words and not has_form, words
+    finally:  # its sites free for the other tests' shifts
+        conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (plan["plan_id"],))
+
+
 def test_the_map_says_what_went_wrong_in_french(server, browser):
     from selenium.webdriver.support.ui import WebDriverWait
 

@@ -155,14 +155,14 @@
   }
 
   function summary(plan, teams, ids, tint) {
+    var files = document.getElementById("hs-tournee") ? downloads(plan) : ""; // a reader cannot export it
     var value = Number(plan.value || 0);
     var naive = Number(plan.naive_value || 0);
     var gain = naive > 0 && value > naive ? " (+" + H.number((value / naive - 1) * 100) + " %)" : "";
     var html = (plan.cancelled_at ? "<p class='hs-annulee'><strong>Annulée le " + esc(H.day(plan.cancelled_at)) +
       "</strong> : ses arrêts ne prennent plus de visite ; notez-la sur le site lui-même.</p>" : "") +
       "<p><strong>Tournée n° " + esc(plan.plan_id) + "</strong> : " + H.number(plan.stops ? plan.stops.length : 0) +
-      " arrêts, valeur " + H.number(value, 1) + gain + " ; plan naïf " + H.number(naive, 1) + ".</p>" +
-      downloads(plan);
+      " arrêts, valeur " + H.number(value, 1) + gain + " ; plan naïf " + H.number(naive, 1) + ".</p>" + files;
     var pauses = {}, before = {}; // stop ref → the team's break after it, or on arrival before it (minutes)
     (plan.stops || []).forEach(function (s) {
       if (s.pause_after_minutes > 0) pauses[s.ref] = s.pause_after_minutes;
@@ -289,10 +289,24 @@
 
   H.tournee = function (map) {
     var form = document.getElementById("hs-tournee");
-    if (!form) return; // a reader has no planning form
-    H.intoControl(map, "hs-tournee", "topleft");
+    var view = document.getElementById("hs-tournee-vue"); // a reader's: the shift of a link, without the form
+    if (!form && !view) return;
+    H.intoControl(map, form ? "hs-tournee" : "hs-tournee-vue", "topleft");
     var panel = document.getElementById("hs-tournee-resultat");
     var group = L.layerGroup().addTo(map);
+    /* /carte#tournee=N (the link of a shift's sheet): that shift, at load and when such a link is followed on the
+     * open map (only the address's « # » part changes then: no new page) */
+    function follow() {
+      var match = /(?:^|[#&])tournee=(\d+)/.exec(window.location.hash);
+      if (!match || String(state.id) === match[1]) return;
+      if (view) view.hidden = false;
+      show(map, group, panel, "/api/tournees/" + match[1]);
+    }
+    window.addEventListener("hashchange", follow);
+    if (!form) {
+      follow();
+      return;
+    }
     var shifts = form.querySelector("details.hs-tournees");
     var redraw = function (id) { return show(map, group, panel, "/api/tournees/" + id); };
     if (shifts) {
@@ -307,14 +321,7 @@
         if (shifts && shifts.open) recent(shifts, redraw); // the new shift at the top of the list
       });
     });
-    /* /carte#tournee=N (the link of a shift's sheet): that shift, at load and when such a link is followed on the
-     * open map (only the address's « # » part changes then: no new page) */
-    function follow() {
-      var match = /(?:^|[#&])tournee=(\d+)/.exec(window.location.hash);
-      if (match && String(state.id) !== match[1]) show(map, group, panel, "/api/tournees/" + match[1]);
-    }
     follow();
-    window.addEventListener("hashchange", follow);
   };
 
   /* /carte#site=PS-0001 (or AX-…, SIG-…): open the map on that site with a popup. */
