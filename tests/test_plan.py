@@ -1209,6 +1209,7 @@ def test_a_past_shift_whose_sheet_is_not_back_keeps_its_sites_a_few_days(setting
     morning's shift sent another one there (its stops went back into the pool the minute the shift ended). Its
     sites not visited are held for it, saying why and until when, while no visit of it is recorded; once its sheet
     is back (a visit recorded), the stops it did not make are free; with no sheet after three days, all are."""
+    from service.cli.plan import sheet_line
     from service.plan.candidates import AWAITING
 
     yesterday = datetime(2026, 11, 19, 8, 0, tzinfo=BRUSSELS)
@@ -1232,6 +1233,21 @@ def test_a_past_shift_whose_sheet_is_not_back_keeps_its_sites_a_few_days(setting
             f"FICHIER), ou annulez-la si elle n'a pas eu lieu (hotspots tournees annuler {past.plan_id}) ; sinon "
             "le site redevient libre le 22/11/2026 à 10:00"
         )
+        # the shift's detail says so, and until when its sites are held
+        detail = [
+            sheet_line(past, zone=ZONE, wait_days=settings.plan_sheet_wait_days, now=pd.Timestamp(t, tz=BRUSSELS))
+            for t in ("2026-11-19 09:00", "2026-11-20 09:00", "2026-11-23 09:00")
+        ]
+        said = (
+            "Feuille à rentrer : aucune visite enregistrée depuis la fin de la tournée (19/11/2026 à 10:00). Importez "
+        )
+        assert detail == [
+            None,  # under way
+            f"{said}la feuille remplie (hotspots ingest visits FICHIER) ; ses sites non visités restent réservés "
+            "jusqu'au 22/11/2026 à 10:00.",
+            f"{said}la feuille remplie (hotspots ingest visits FICHIER) ; ses sites sont de nouveau libres depuis le "
+            "22/11/2026 à 10:00.",
+        ]
         # three days on, no sheet: the shift did not happen, or its sheet is lost
         late = CandidateContext(
             settings=settings,
@@ -1247,6 +1263,7 @@ def test_a_past_shift_whose_sheet_is_not_back_keeps_its_sites_a_few_days(setting
         summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, now=NOW)
         assert (summary.inserted, summary.rejected) == (1, 0)
         again = plan_shift(db, settings, today, geocoder=geocoder, now=yesterday + pd.Timedelta(hours=12))
+        assert sheet_line(load_plan(db, past.plan_id), zone=ZONE, wait_days=3, now=NOW) is None
         waiting = again.excluded.loc[again.excluded["motive"] == AWAITING, "site_id"]
         assert held.isdisjoint(waiting)
         missed = held - {first["site_id"]}

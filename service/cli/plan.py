@@ -110,20 +110,31 @@ def _say_break(table: Table, stop: dict[str, Any], words: str, meetings: bool, z
 
 
 def show_plan(
-    stored: StoredPlan, paths: list[Path] | None = None, *, zone: str, outcomes: dict[str, str] | None = None
+    stored: StoredPlan,
+    paths: list[Path] | None = None,
+    *,
+    zone: str,
+    outcomes: dict[str, str] | None = None,
+    wait_days: int | None = None,
+    now: datetime | None = None,
 ) -> None:
     """The plan as a person reads it in a terminal (times in ``zone``, the service's time zone): one table per
     team, the comparison, what was left out; with ``outcomes`` (code → label) and results already in, each stop's
-    result."""
+    result; with ``wait_days`` (``plan_sheet_wait_days``), whether its sheet is still to come back."""
     facts = stored.facts
     summary = facts.get("summary") or {}
     cancelled = facts.get("cancelled_at")
+    now = now or datetime.now(UTC)
     if cancelled is not None:
         console.print(
             f"[yellow]Annulée[/yellow] le {cancelled.astimezone(ZoneInfo(zone)):%d/%m/%Y à %H:%M} par "
             f"{facts.get('cancelled_by') or '?'} : ses sites sont libres pour une autre tournée.",
             highlight=False,
         )
+    elif wait_days is not None:
+        sheet = sheet_line(stored, zone=zone, wait_days=wait_days, now=now)
+        if sheet:
+            console.print(sheet, highlight=False)
     console.print(
         f"[bold]Tournée n° {facts['id']}[/bold] — {facts['starts_at'].astimezone(ZoneInfo(zone)):%d/%m/%Y %H:%M}, "
         f"{number(float(facts['budget_minutes']) / 60, 1)} h"
@@ -134,7 +145,6 @@ def show_plan(
         highlight=False,
     )
     team_minutes = summary.get("equipes_minutes", [])
-    now = datetime.now(UTC)
     meetings = bool(stored.stops["appointment_at"].notna().any())  # a column of appointments only when there are
     for team, stops in stored.stops.groupby("team", sort=True):
         table = Table(title=f"Équipe {team} — {number(team_minutes[int(team) - 1], 1) if team_minutes else '?'} min")
@@ -194,6 +204,26 @@ def show_plan(
         console.print(f"[yellow]Note[/yellow] : {note}", highlight=False)
     for path in paths or []:
         console.print(f"Écrit : {path}", highlight=False)
+
+
+def sheet_line(stored: StoredPlan, *, zone: str, wait_days: int, now: datetime) -> str | None:
+    """For a shift over with no visit recorded: its sheet is still to come back, and its sites are held for it
+    until when (service/plan/candidates.py); None for any other shift."""
+    facts = stored.facts
+    ends = facts["starts_at"] + timedelta(minutes=float(facts["budget_minutes"]))
+    if ends > now or bool(stored.stops["visit_id"].notna().any()):
+        return None
+    free = ends + timedelta(days=wait_days)
+    held = (
+        f"ses sites non visités restent réservés jusqu'au {free.astimezone(ZoneInfo(zone)):%d/%m/%Y à %H:%M}"
+        if free > now
+        else f"ses sites sont de nouveau libres depuis le {free.astimezone(ZoneInfo(zone)):%d/%m/%Y à %H:%M}"
+    )
+    return (
+        f"Feuille à rentrer : aucune visite enregistrée depuis la fin de la tournée "
+        f"({ends.astimezone(ZoneInfo(zone)):%d/%m/%Y à %H:%M}). Importez la feuille remplie (hotspots ingest visits "
+        f"FICHIER) ; {held}."
+    )
 
 
 def _excluded_words(excluded: list[dict[str, Any]]) -> str:
@@ -364,7 +394,7 @@ def tournees(
 
         print_json({**summary_json(stored), "files": [str(p) for p in paths]})
         return
-    show_plan(stored, paths, zone=settings.timezone, outcomes=outcomes)
+    show_plan(stored, paths, zone=settings.timezone, outcomes=outcomes, wait_days=settings.plan_sheet_wait_days)
 
 
 @tournees_app.command("annuler")
