@@ -374,15 +374,13 @@ EXCLUDED_COLUMNS = ["site_id", "kind", "label", "reason", "motive"]
 VISITED = "visité(s) récemment"
 PLANNED = "déjà prévu(s) dans une autre tournée"
 AWAITING = "dans une tournée passée dont la feuille n'est pas rentrée"
+DOUBLED = "proposé(s) à travers un point sensible"
 
 
 def motives_counted(motives: Iterable[str]) -> str:
     """Sites left out, counted by motive, most first: « 11 visités récemment, 1 fermé pendant la tournée » (the
     motives keep « (s) », agreed here)."""
     return ", ".join(f"{n} {agreed(n, words)}" for words, n in Counter(motives).most_common())
-
-
-DOUBLED = "proposé(s) à travers un point sensible"
 
 
 def _planned_words(stop: pd.Series, zone: str, wait_days: int) -> tuple[str, str]:
