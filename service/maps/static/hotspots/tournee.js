@@ -259,7 +259,7 @@
         var start = String(r.starts_at).replace(" ", "T");
         item.innerHTML = "<a href='#tournee=" + encodeURIComponent(r.id) + "'>n° " + esc(r.id) + "</a> — " +
           H.day(start) + " " + H.hour(start) + ", " + H.number(r.stops) + H.agree(r.stops, " arrêt", " arrêts") +
-          " dont " + H.number(r.done) + H.agree(r.done, " fait", " faits") + " — <span class='hs-etat'>" +
+          " dont " + H.number(r.done) + H.agree(r.done, " fait", " faits") + " — <span class='hs-etat-tournee'>" +
           esc(r.state) + "</span>";
         if (!r.cancelled_at && !r.done) {
           var cancel = document.createElement("button");
