@@ -223,16 +223,20 @@ def test_the_words_registers_use_for_common_categories_are_known(conn, settings,
         "Crottes": "dejections",
         "Feu de jardin": "incineration",
     }
-    rows = [
-        f"T-{i};14/03/2026 08:00;{word};Rue Ferrer {10 + 2 * i};4100;Seraing;x;50.6097927;5.5120109"
-        for i, word in enumerate(words)
-    ]
-    path = tmp_path / "registre.csv"
-    path.write_text("\r\n".join([BAD_HEADER, *rows]) + "\r\n", encoding="utf-8")
-    summary = ingest(conn, settings, path)
-    assert (summary.inserted, summary.rejected) == (len(words), 0), rejects(conn, summary.batch_id)
-    stored = dict(conn.execute("SELECT external_id, category FROM reports").fetchall())
+    row = "T-{i};14/03/2026 08:00;{word};Rue Ferrer {n};4100;Seraing;x;50.6097927;5.5120109"
+    stored = _register_of_words(conn, settings, tmp_path / "registre.csv", BAD_HEADER, row, words, "reports")
     assert stored == {f"T-{i}": code for i, code in enumerate(words.values())}
+
+
+def _register_of_words(conn, settings, path, header: str, row: str, words: dict[str, str], kind: str) -> dict:
+    """A register of one row per word (``row`` with {i}, {word} and a house number {n}), imported whole: what each
+    row was stored as (its number → its category or outcome code)."""
+    rows = [row.format(i=i, word=word, n=10 + 2 * i) for i, word in enumerate(words)]
+    path.write_text("\r\n".join([header, *rows]) + "\r\n", encoding="utf-8")
+    summary = ingest(conn, settings, path, kind=kind)
+    assert (summary.inserted, summary.rejected) == (len(words), 0), rejects(conn, summary.batch_id)
+    column = "category" if kind == "reports" else "outcome"
+    return dict(conn.execute(f"SELECT external_id, {column} FROM {kind}").fetchall())
 
 
 def test_the_words_officers_write_for_an_outcome_are_known(conn, settings, tmp_path):
@@ -248,14 +252,7 @@ def test_the_words_officers_write_for_an_outcome_are_known(conn, settings, tmp_p
         "À suivre": "a_revoir",
         "PV opgesteld": "pv",
     }
-    rows = [
-        f"V-{i};15/03/2026 10:00;Inspecteur Lambert;Rue Ferrer {10 + 2 * i};50.6097927;5.5120109;{word}"
-        for i, word in enumerate(words)
-    ]
-    path = tmp_path / "registre_visites.csv"
     header = "N° visite;Date visite;Agent;Adresse;Latitude;Longitude;Résultat"
-    path.write_text("\r\n".join([header, *rows]) + "\r\n", encoding="utf-8")
-    summary = ingest(conn, settings, path, kind="visits")
-    assert (summary.inserted, summary.rejected) == (len(words), 0), rejects(conn, summary.batch_id)
-    stored = dict(conn.execute("SELECT external_id, outcome FROM visits").fetchall())
+    row = "V-{i};15/03/2026 10:00;Inspecteur Lambert;Rue Ferrer {n};50.6097927;5.5120109;{word}"
+    stored = _register_of_words(conn, settings, tmp_path / "registre_visites.csv", header, row, words, "visits")
     assert stored == {f"V-{i}": code for i, code in enumerate(words.values())}

@@ -377,6 +377,18 @@ def test_the_panel_says_a_break_taken_on_arrival_before_a_first_stop_set_after_i
     assert "puis pause" not in line
 
 
+def _first_stop_popup(browser, wait) -> tuple[str, bool]:
+    """The drawn shift's first stop marker clicked: its popup's words, and whether it holds a form."""
+    click = (
+        "var s = document.querySelector('.leaflet-marker-pane .hs-arret span'); if (s) s.click(); "
+        "var p = document.querySelector('.hs-arret-popup'); return p ? [p.textContent, !!p.querySelector('form')]"
+        " : null"
+    )
+    wait.until(lambda d: d.execute_script(click))
+    words, has_form = browser.execute_script(click)
+    return words, has_form
+
+
 def test_a_shift_followed_by_its_link_is_cancelled_from_the_list_and_drawn_grey(server, browser, conn):
     """A shift's link followed on a map already open (/carte#tournee=N: only the « # » part changes, no new page)
     draws that shift; before, nothing happened until the page was reloaded. The latest shifts are listed under the
@@ -445,13 +457,7 @@ def test_a_shift_followed_by_its_link_is_cancelled_from_the_list_and_drawn_grey(
         assert {r.get_attribute("stroke") for r in routes} == {"#9e9e9e"}
         panel = text_of(browser.find_element(By.ID, "hs-tournee-resultat"))
         assert panel.startswith("Annulée le " + f"{datetime.now(BRUSSELS):%d/%m/%Y}"), panel
-        click = (
-            "var s = document.querySelector('.leaflet-marker-pane .hs-arret span'); if (s) s.click(); "
-            "var p = document.querySelector('.hs-arret-popup'); return p ? [p.textContent, !!p.querySelector('form')]"
-            " : null"
-        )
-        wait.until(lambda d: d.execute_script(click))
-        words, has_form = browser.execute_script(click)
+        words, has_form = _first_stop_popup(browser, wait)
         assert not has_form, words
         assert re.search(r"Tournée annulée : notez une visite sur le site (PS|AX)-\d{4} lui-même\.", words), words
     finally:  # its sites free for the other tests' shifts
@@ -489,13 +495,7 @@ def test_a_reader_given_a_shift_s_link_sees_the_shift_without_its_forms(server, 
         panel = text_of(box)
         assert panel.startswith(f"Tournée n° {plan['plan_id']} : {len(plan['stops'])} arrêts"), panel
         assert "À télécharger" not in panel and "Équipe 1" in panel
-        click = (
-            "var s = document.querySelector('.leaflet-marker-pane .hs-arret span'); if (s) s.click(); "
-            "var p = document.querySelector('.hs-arret-popup'); return p ? [p.textContent, !!p.querySelector('form')]"
-            " : null"
-        )
-        wait.until(lambda d: d.execute_script(click))
-        words, has_form = browser.execute_script(click)
+        words, has_form = _first_stop_popup(browser, wait)
         assert words.startswith("1. ") and "Arrivée" in words and not has_form, words
     finally:  # its sites free for the other tests' shifts
         conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (plan["plan_id"],))
