@@ -1179,11 +1179,15 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
         f"1 visite d'un arrêt de la tournée n° {first.plan_id}, annulée : enregistrée sur son site, hors tournée."
     )
     recorded = db.execute(
-        "SELECT plan_stop_id, site_ref, coalesce(point_id, axis_id, 'SIG-' || report_id), "
-        "extra ->> 'arret_tournee_annulee', geom IS NOT NULL FROM visits WHERE batch_id = %s",
+        "SELECT plan_stop_id, site_ref, extra ->> 'arret_tournee_annulee', geom IS NOT NULL, point_id, axis_id, "
+        "'SIG-' || report_id FROM visits WHERE batch_id = %s",
         (summary.batch_id,),
     ).fetchall()
-    assert recorded == [(None, some["site_id"], some["site_id"], some["ref"], True)]
+    assert [r[:4] for r in recorded] == [(None, some["site_id"], some["ref"], True)]
+    # a point, an axis or a report sees it in its history (a follow-up or a permit has no such link)
+    attached = dict(zip(("PS", "AX", "SIG"), recorded[0][4:], strict=True))
+    kind = some["site_id"].split("-")[0]
+    assert attached.get(kind, some["site_id"]) == some["site_id"], (kind, attached)
     listed = {p["id"]: p for p in planner.get("/api/tournees", params={"limite": 500}).json()}
     assert listed[first.plan_id]["done"] == 0 and listed[first.plan_id]["cancelled_at"] is not None
 
