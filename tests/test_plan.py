@@ -1212,7 +1212,8 @@ def test_a_past_shift_whose_sheet_is_not_back_keeps_its_sites_a_few_days(setting
     """Yesterday's shift is over, its sheet not typed in yet: a team may have been at its sites, and the next
     morning's shift sent another one there (its stops went back into the pool the minute the shift ended). Its
     sites not visited are held for it, saying why and until when, while no visit of it is recorded; once its sheet
-    is back (a visit recorded), the stops it did not make are free; with no sheet after three days, all are."""
+    is back (a visit recorded), the stops it did not make are free, and say that they waited; with no sheet after
+    three days, all are free."""
     from service.cli.plan import sheet_line
     from service.plan.candidates import AWAITING
 
@@ -1272,5 +1273,12 @@ def test_a_past_shift_whose_sheet_is_not_back_keeps_its_sites_a_few_days(setting
         assert held.isdisjoint(waiting)
         missed = held - {first["site_id"]}
         assert missed & _sites(again)  # the best of them planned again
+        # each says that it waited: the officers know why it is back
+        reasons = again.candidates.set_index("site_id")["reason"]
+        stops = past.stops.set_index("site_id")["ref"]
+        for site in missed & set(reasons.index):
+            said = f"prévu le 19/11/2026 dans la tournée n° {past.plan_id}, arrêt {stops[site]}, pas fait"
+            assert reasons[site].endswith(f" ; {said}") or reasons[site] == said, reasons[site]
+        assert not any("pas fait" in why for site, why in reasons.items() if site not in missed)
     finally:
         db.rollback()

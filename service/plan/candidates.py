@@ -26,7 +26,7 @@ from service.db.vocabulary import Labels
 from service.plan import value as v
 from service.plan.filters import resolve_places
 from service.plan.model import CANDIDATE_COLUMNS, STATE_LABELS, Filters, empty_candidates
-from service.plan.store import planned_elsewhere
+from service.plan.store import missed_stops, planned_elsewhere
 from service.settings import Settings
 from service.text import agreed
 
@@ -375,6 +375,8 @@ VISITED = "visité(s) récemment"
 PLANNED = "déjà prévu(s) dans une autre tournée"
 AWAITING = "dans une tournée passée dont la feuille n'est pas rentrée"
 DOUBLED = "proposé(s) à travers un point sensible"
+#: How far back a stop a shift did not get to is recalled in the site's reason.
+MISSED_DAYS = 14
 
 
 def motives_counted(motives: Iterable[str]) -> str:
@@ -399,6 +401,29 @@ def _planned_words(stop: pd.Series, zone: str, wait_days: int) -> tuple[str, str
         f"déjà prévu dans la tournée n° {plan} (arrêt {stop['ref']}, le {at:%d/%m/%Y} vers {at:%H:%M}) : pour le "
         f"planifier ici, annulez-la d'abord (hotspots tournees annuler {plan})"
     ), PLANNED
+
+
+def _with_missed_stops(conn: psycopg.Connection[Any], frame: pd.DataFrame, context: CandidateContext) -> pd.DataFrame:
+    """Each site a recent shift did not get to (its other stops made) says so in its reason, unless it was visited
+    since: the officers know it has waited (« prévu le 05/12/2026 dans la tournée n° 12, arrêt T12-E1-03, pas
+    fait »). Its value does not change."""
+    missed = missed_stops(conn, context.now, days=MISSED_DAYS)
+    missed = missed[missed["site_id"].isin(frame["site_id"])].set_index("site_id")
+    if missed.empty:
+        return frame
+    zone = context.settings.timezone
+    frame = frame.copy()
+    for i, r in zip(frame.index, frame.to_dict("records"), strict=True):
+        if r["site_id"] not in missed.index:
+            continue
+        stop = missed.loc[r["site_id"]]
+        when = pd.Timestamp(stop["starts_at"]).tz_convert(zone)
+        last = r["last_visit"]
+        if last is not None and not pd.isna(last) and pd.Timestamp(last) >= when:
+            continue  # visited since, another way
+        said = f"prévu le {when:%d/%m/%Y} dans la tournée n° {int(stop['plan_id'])}, arrêt {stop['ref']}, pas fait"
+        frame.at[i, "reason"] = f"{r['reason']} ; {said}" if r["reason"] else said
+    return frame
 
 
 def load_candidates(
@@ -464,6 +489,7 @@ def load_candidates(
             reason = f"visité le {stamp} ({outcome.lower()}) : pas de nouvelle visite avant {days} jours"
             excluded.append((r, reason, VISITED))
     frame = frame[~out]
+    frame = _with_missed_stops(conn, frame, context)
     excluded_frame = pd.DataFrame(
         [
             {"site_id": r["site_id"], "kind": r["kind"], "label": r["label"], "reason": why, "motive": motive}

@@ -220,6 +220,12 @@ def planned_elsewhere(
     return _q.frame(conn, "planned_elsewhere", params)
 
 
+def missed_stops(conn: psycopg.Connection[Any], now: pd.Timestamp, *, days: int) -> pd.DataFrame:
+    """The sites a shift of the last ``days`` days did not get to while its other stops were made (its sheet came
+    back): ``site_id``, ``ref``, ``plan_id``, ``starts_at`` (the latest such shift of each site)."""
+    return _q.frame(conn, "missed_stops", {"now": now, "days": days})
+
+
 def list_plans(conn: psycopg.Connection[Any], *, limit: int = 50) -> list[dict[str, Any]]:
     """The latest plans, with how many of their stops are done, when they were cancelled (None: they stand), and
     where they stand in words (``state``, :func:`shift_state`)."""

@@ -77,6 +77,19 @@ FROM plans p WHERE p.id = %(id)s FOR UPDATE;
 -- name: set_cancelled
 UPDATE plans SET cancelled_at = now(), cancelled_by = %(actor)s WHERE id = %(id)s RETURNING cancelled_at;
 
+-- name: missed_stops
+-- The sites at a stop no visit was recorded at, of a shift not cancelled that ended in the last %(days)s days and
+-- whose sheet came back (another of its stops was visited): the team did not get there (the latest such stop of
+-- each site).
+SELECT DISTINCT ON (s.site_id) s.site_id, s.ref, p.id AS plan_id, p.starts_at
+FROM plan_stops s JOIN plans p ON p.id = s.plan_id
+WHERE p.cancelled_at IS NULL
+  AND p.starts_at + p.budget_minutes * interval '1 minute' <= %(now)s
+  AND p.starts_at > %(now)s - %(days)s * interval '1 day'
+  AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)
+  AND EXISTS (SELECT 1 FROM visits v JOIN plan_stops o ON o.id = v.plan_stop_id WHERE o.plan_id = p.id)
+ORDER BY s.site_id, p.starts_at DESC;
+
 -- name: planned_elsewhere
 -- The sites at a stop not yet visited of a shift not cancelled that is not over: another team is going there;
 -- or that ended less than %(wait_days)s days ago, before the new shift %(starts)s, without any visit recorded:
