@@ -501,6 +501,69 @@ def test_a_reader_given_a_shift_s_link_sees_the_shift_without_its_forms(server, 
         conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (plan["plan_id"],))
 
 
+def test_a_planner_imports_a_filled_in_sheet_from_the_map_and_reads_what_became_of_it(server, browser, conn, tmp_path):
+    """Back from the field, the filled-in sheet could be imported only from the command line or by a script (the
+    API): a planner on the map had no way to send it. The shift panel takes the file, and says what became of it in
+    the import's own words (the sum, the stops not made, the rows to correct and why); the shift shown marks the
+    stop done."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25)
+    log_in(browser, server, wait)
+    began = datetime.now(BRUSSELS) - timedelta(hours=2)
+    plan = browser.execute_async_script(
+        "const done = arguments[1]; fetch('/api/tournees', {method: 'POST', credentials: 'same-origin', headers: "
+        "{'Content-Type': 'application/json'}, body: JSON.stringify(arguments[0])})"
+        ".then(r => r.json()).then(b => done(b.tournee || b), e => done({erreur: String(e)}));",
+        {"duree": "3h", "debut": f"{began:%d/%m/%Y %H}h{began:%M}"},
+    )
+    assert len(plan.get("stops", [])) >= 2, plan
+    first, second = (s["ref"] for s in plan["stops"][:2])
+    visited = datetime.now(BRUSSELS) - timedelta(hours=1)
+    sheet = tmp_path / "feuille_remplie.csv"
+    sheet.write_text(
+        "Arrêt;Date de visite;Résultat;Agent\r\n"
+        f"{first};{visited:%d/%m/%Y %H:%M};Nettoyé;INP Lambert\r\n"
+        f"{second};;;\r\n"
+        "T999-E9-99;" + f"{visited:%d/%m/%Y %H:%M};RAS;INP Lambert\r\n",
+        encoding="utf-8",
+    )
+    try:
+        browser.execute_script("window.location.hash = arguments[0]", f"tournee={plan['plan_id']}")
+        drawn = "const s = window.hotspotsTournee; return s && s.etat === 'dessinee' ? s.id : null"
+        wait.until(lambda d: d.execute_script(drawn) == plan["plan_id"])
+        assert not text_of(browser.find_element(By.CSS_SELECTOR, ".hs-arrets li")).endswith("✓")
+        browser.execute_script(
+            "document.querySelector('#hs-tournee details.hs-volet').open = true;"
+            "document.querySelector('#hs-tournee details.hs-feuille').open = true"
+        )
+        browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[type=file]").send_keys(str(sheet))
+        browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
+        said = "return [...document.querySelectorAll('#hs-tournee .hs-import-resultat p')].map(p => p.textContent)"
+        wait.until(lambda d: d.execute_script(said))
+        lines = browser.execute_script(said)
+        assert lines[0].startswith("Lot n° ") and lines[0].endswith(" (feuille_remplie.csv) : 1 visite enregistrée.")
+        assert lines[1] == (
+            "Contrôle : 3 lignes = 1 insérée + 0 mise à jour + 0 doublon (0 déjà en base, 0 répété dans le fichier, "
+            "0 quasi-doublon lié) + 2 rejetées."
+        )
+        assert lines[2] == (
+            "2 lignes non enregistrées, dont 1 arrêt non fait (ni résultat ni date : rien à encoder, leurs sites "
+            "restent à planifier) et 1 à corriger :"
+        )
+        assert lines[3].startswith("  • ligne 4 — ") and "T999-E9-99" in lines[3] and "arrêt inconnu" in lines[3]
+        # the shift shown is drawn again: its first stop done
+        wait.until(lambda d: text_of(d.find_element(By.CSS_SELECTOR, ".hs-arrets li")).endswith("✓"))
+        outcome = conn.execute(
+            "SELECT v.outcome, v.officer FROM visits v JOIN plan_stops s ON s.id = v.plan_stop_id WHERE s.ref = %s",
+            (first,),
+        ).fetchall()
+        assert outcome == [("nettoye", "INP Lambert")]
+    finally:  # its sites free for the other tests' shifts
+        conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (plan["plan_id"],))
+
+
 def test_the_map_says_what_went_wrong_in_french(server, browser):
     from selenium.webdriver.support.ui import WebDriverWait
 

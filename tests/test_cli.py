@@ -350,12 +350,15 @@ def test_a_shift_in_the_list_says_where_it_stands():
 
 
 def test_the_visits_of_cancelled_shifts_are_said_in_agreed_french():
-    from service.cli.ingest import cancelled_line
+    from service.ingest.batch import BatchSummary
 
-    assert cancelled_line({"visites_de_tournees_annulees": 0}) is None
-    assert cancelled_line({"visites_de_tournees_annulees": 3, "tournees_annulees": [12, 14]}) == (
-        "3 visites d'arrêts des tournées n° 12 et n° 14, annulées : enregistrées sur leur site, hors tournée."
-    )
+    def batch(details: dict) -> BatchSummary:
+        return BatchSummary(1, "visits", "feuille.xlsx", "", "xlsx", "termine", 3, 3, details=details)
+
+    assert batch({"visites_de_tournees_annulees": 0}).cancelled_line() is None
+    moved = batch({"visites_de_tournees_annulees": 3, "tournees_annulees": [12, 14]})
+    said = "3 visites d'arrêts des tournées n° 12 et n° 14, annulées : enregistrées sur leur site, hors tournée."
+    assert moved.cancelled_line() == said and moved.to_dict()["phrases"][1] == said
 
 
 def test_the_sites_set_aside_are_counted_by_motive_in_agreed_french():

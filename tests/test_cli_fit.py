@@ -6,7 +6,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 
 from service.cli.fit import fitted, table_width
-from service.cli.ingest import ImportAccount, check_line, totals_line
+from service.cli.ingest import ImportAccount, totals_line
 from service.ingest.pipeline import BatchSummary
 
 
@@ -105,13 +105,13 @@ def test_the_check_line_agrees_its_words_with_its_numbers():
         batch_id=11, kind="visits", file_name="visites.csv", sha256="", format="csv", status="done",
         rows_in=5, inserted=1, rejected=4,
     )  # fmt: skip
-    assert check_line(visits) == (
+    assert visits.check_line() == (
         "Contrôle : 5 lignes = 1 insérée + 0 mise à jour + 0 doublon (0 déjà en base, 0 répété dans le fichier, "
         "0 quasi-doublon lié) + 4 rejetées."
     )
     commune = _summaries()[0]
     commune.details.update(doublons_identiques_en_base=20, doublons_dans_le_fichier=4, quasi_doublons_lies=30)
-    assert check_line(commune) == (
+    assert commune.check_line() == (
         "Contrôle : 1271 lignes = 1206 insérées + 0 mise à jour + 54 doublons (20 déjà en base, 4 répétés dans le "
         "fichier, 30 quasi-doublons liés) + 11 rejetées."
     )

@@ -1113,7 +1113,6 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     of a shift not over is left out, saying which shift; cancelled, that shift frees its sites, leaves the report's
     counts and refuses the visits of its sheet; a shift with visits recorded took place and is not cancelled."""
     from service.activity import read_activity
-    from service.cli.ingest import cancelled_line
     from service.errors import ConflictError
     from service.plan import cancel_plan
     from service.plan.candidates import PLANNED
@@ -1175,7 +1174,7 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, now=NOW)
     db.commit()
     assert (summary.inserted, summary.rejected) == (1, 0)
-    assert cancelled_line(summary.details) == (
+    assert summary.cancelled_line() == (
         f"1 visite d'un arrêt de la tournée n° {first.plan_id}, annulée : enregistrée sur son site, hors tournée."
     )
     recorded = db.execute(

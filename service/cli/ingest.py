@@ -17,12 +17,13 @@ from service.cli.fit import Fitted, fitted
 from service.errors import InvalidValueError
 from service.export import file_or_folder, names_folder
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
+from service.ingest.batch import updated_words
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches, shown_rejects
 from service.labels import KIND_LABELS, batch_state_label
 from service.settings import Settings
-from service.text import counted, plural, spoken_list
+from service.text import counted, plural
 
 app = typer.Typer(help="Importer des fichiers (signalements, visites, permis).", no_args_is_help=True)
 
@@ -67,7 +68,7 @@ class ImportAccount(Fitted):
             out.append(
                 Text(
                     f"Lot {s.batch_id} · {s.file_name} ({_KIND_FR[s.kind]}) : {counted(rows, 'ligne')} — "
-                    f"{counted(inserted, 'insérée')}, {_updated(updated)}, "
+                    f"{counted(inserted, 'insérée')}, {updated_words(updated)}, "
                     f"{counted(duplicates, 'doublon')}, {counted(rejected, 'rejetée')} ; {geocoded}"
                 )
             )
@@ -90,11 +91,6 @@ def layout_lines(details: dict[str, Any]) -> list[str]:
             f"{plural(above, 'sautée', 'sautées')}."
         )
     return lines
-
-
-def _updated(n: int) -> str:
-    """« 0 mise à jour », « 10 mises à jour »: the rows a batch updated, as its lines say them."""
-    return f"{n} {plural(n, 'mise', 'mises')} à jour"
 
 
 def _in_queue(count: int) -> str:
@@ -175,47 +171,18 @@ def run_ingest(
             )
 
 
-def check_line(summary: BatchSummary) -> str:
-    """The batch's sum, to check that no line is lost: « Contrôle : 5 lignes = 1 insérée + 0 mise à jour + … »."""
-    d = summary.details
-    same, repeated = d.get("doublons_identiques_en_base", 0), d.get("doublons_dans_le_fichier", 0)
-    near = counted(d.get("quasi_doublons_lies", 0), "quasi-doublon lié", "quasi-doublons liés")
-    return (
-        f"Contrôle : {counted(summary.rows_in, 'ligne')} = {counted(summary.inserted, 'insérée')} + "
-        f"{_updated(summary.updated)} + "
-        f"{counted(summary.duplicates, 'doublon')} ({same} déjà en base, {repeated} "
-        f"{plural(repeated, 'répété', 'répétés')} dans le fichier, {near}) + {counted(summary.rejected, 'rejetée')}."
-    )
-
-
-def cancelled_line(details: dict[str, Any]) -> str | None:
-    """What became of the visits of a cancelled shift's stops: « 2 visites d'arrêts de la tournée n° 12, annulée :
-    enregistrées sur leur site, hors tournée. » (None without any)."""
-    n = int(details.get("visites_de_tournees_annulees") or 0)
-    if not n:
-        return None
-    shifts = details.get("tournees_annulees") or []
-    named = spoken_list([f"n° {s}" for s in shifts], "et")
-    visits = plural(n, "visite d'un arrêt", "visites d'arrêts")
-    return (
-        f"{n} {visits} {plural(len(shifts), 'de la tournée', 'des tournées')} {named}, "
-        f"{plural(len(shifts), 'annulée')} : "
-        f"{plural(n, 'enregistrée sur son site', 'enregistrées sur leur site')}, hors tournée."
-    )
-
-
 def _print_summary(summary: BatchSummary, json_out: bool) -> None:
     if json_out:
         print_json(summary.to_dict())
         return
     console.print(ImportAccount([summary]))
     d = summary.details
-    console.print(check_line(summary), highlight=False)
+    console.print(summary.check_line(), highlight=False)
     for line in layout_lines(d):
         console.print(line)
     for line in geocoding_lines([summary]):
         console.print(line)
-    moved = cancelled_line(d)
+    moved = summary.cancelled_line()
     if moved:
         console.print(moved, highlight=False)
     if d.get("renvois_proposes"):  # rules of service/referrals: proposed, waiting for a planner

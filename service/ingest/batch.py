@@ -17,9 +17,14 @@ import psycopg
 from service.db.queries import load_queries
 from service.ingest.columns import Kind
 from service.ingest.source import TableSource, scan_file
-from service.text import counted
+from service.text import counted, plural, spoken_list
 
 _PKG = "service.ingest"
+
+
+def updated_words(n: int) -> str:
+    """« 0 mise à jour », « 10 mises à jour »: the rows a batch updated, as its lines say them."""
+    return f"{n} {plural(n, 'mise', 'mises')} à jour"
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,38 @@ class BatchSummary:
     to_correct: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """The summary as the API and ``--json`` show it, with the geocoding account and the rejects in words."""
-        return {**asdict(self), "geocodage": self.geocoding, "bilan_rejets": self.reject_lines()}
+        """The summary as the API and ``--json`` show it, with the geocoding account and the rejects in words, and
+        the sentences the terminal prints first (``phrases``: the check of the sum, the visits of a cancelled
+        shift)."""
+        phrases = [self.check_line(), *filter(None, [self.cancelled_line()])]
+        return {**asdict(self), "geocodage": self.geocoding, "bilan_rejets": self.reject_lines(), "phrases": phrases}
+
+    def check_line(self) -> str:
+        """The batch's sum, to check that no line is lost: « Contrôle : 5 lignes = 1 insérée + 0 mise à jour + … »."""
+        d = self.details
+        same, repeated = d.get("doublons_identiques_en_base", 0), d.get("doublons_dans_le_fichier", 0)
+        near = counted(d.get("quasi_doublons_lies", 0), "quasi-doublon lié", "quasi-doublons liés")
+        return (
+            f"Contrôle : {counted(self.rows_in, 'ligne')} = {counted(self.inserted, 'insérée')} + "
+            f"{updated_words(self.updated)} + "
+            f"{counted(self.duplicates, 'doublon')} ({same} déjà en base, {repeated} "
+            f"{plural(repeated, 'répété', 'répétés')} dans le fichier, {near}) + {counted(self.rejected, 'rejetée')}."
+        )
+
+    def cancelled_line(self) -> str | None:
+        """What became of the visits of a cancelled shift's stops: « 2 visites d'arrêts de la tournée n° 12,
+        annulée : enregistrées sur leur site, hors tournée. » (None without any)."""
+        n = int(self.details.get("visites_de_tournees_annulees") or 0)
+        if not n:
+            return None
+        shifts = self.details.get("tournees_annulees") or []
+        named = spoken_list([f"n° {s}" for s in shifts], "et")
+        visits = plural(n, "visite d'un arrêt", "visites d'arrêts")
+        return (
+            f"{n} {visits} {plural(len(shifts), 'de la tournée', 'des tournées')} {named}, "
+            f"{plural(len(shifts), 'annulée')} : "
+            f"{plural(n, 'enregistrée sur son site', 'enregistrées sur leur site')}, hors tournée."
+        )
 
     @property
     def geocoding(self) -> dict[str, int]:

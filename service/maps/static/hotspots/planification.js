@@ -732,6 +732,10 @@
       heat.refresh();
       clusters.refresh();
     };
+    /* The sites and the visits read again (a sheet imported from the panel: new visits, points' priorities). */
+    H.refreshSites = function () {
+      [pointsLayer, axes, visits].forEach(function (o) { o.refresh(); });
+    };
     window.hotspotsMap = map;
   };
 })();

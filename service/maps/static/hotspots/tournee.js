@@ -287,6 +287,38 @@
     }).catch(function (err) { list.innerHTML = "<li class='hs-erreur'>" + esc(err.message) + "</li>"; });
   }
 
+  /* A sheet filled in on the field, sent back from the map (POST /api/imports/visites, read as « hotspots ingest
+   * visits » reads it): the batch's sum, the visits of a cancelled shift moved to their sites, then what was not
+   * recorded and why, in the service's words. ``after``: what to draw again (the shift shown, the list). */
+  function sheetImport(box, after) {
+    var input = box.querySelector("input[type=file]");
+    var button = box.querySelector("button.hs-importer");
+    var out = box.querySelector(".hs-import-resultat");
+    button.addEventListener("click", function () {
+      var file = input.files && input.files[0];
+      if (!file) {
+        out.innerHTML = "<p class='hs-erreur' role='alert'>Choisissez d'abord le fichier rempli (XLSX ou CSV).</p>";
+        return;
+      }
+      var data = new FormData();
+      data.append("fichier", file, file.name);
+      button.disabled = true;
+      out.textContent = "Import de " + file.name + "…";
+      H.send("/api/imports/visites", { method: "POST", body: data })
+        .then(function (b) {
+          var lines = ["Lot n° " + b.batch_id + " (" + file.name + ") : " + H.number(b.inserted) +
+            H.agree(b.inserted, " visite enregistrée", " visites enregistrées") + "."].concat(b.phrases || [],
+            b.bilan_rejets || []);
+          out.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("");
+          H.status(lines[0]);
+          input.value = "";
+          return after();
+        })
+        .catch(function (err) { out.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message) + "</p>"; })
+        .then(function () { button.disabled = false; });
+    });
+  }
+
   H.tournee = function (map) {
     var form = document.getElementById("hs-tournee");
     var view = document.getElementById("hs-tournee-vue"); // a reader's: the shift of a link, without the form
@@ -311,6 +343,14 @@
     var redraw = function (id) { return show(map, group, panel, "/api/tournees/" + id); };
     if (shifts) {
       shifts.addEventListener("toggle", function () { if (shifts.open) recent(shifts, redraw); });
+    }
+    var sheet = form.querySelector("details.hs-feuille");
+    if (sheet) {
+      sheetImport(sheet, function () {
+        if (H.refreshSites) H.refreshSites(); // the visits and the points' priorities moved
+        return Promise.all([state.id !== null ? redraw(state.id) : null,
+          shifts && shifts.open ? recent(shifts, redraw) : null]);
+      });
     }
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
