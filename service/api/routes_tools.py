@@ -96,8 +96,9 @@ def upload(
     encodage: Annotated[str | None, Query(max_length=30)] = None,
     crs: Annotated[str | None, Query(max_length=30, examples=["EPSG:31370"])] = None,
 ) -> dict[str, Any]:
-    """Le fichier est importé exactement comme par ``hotspots ingest`` : la réponse donne le bilan du lot et ses
-    lignes rejetées (100 au plus)."""
+    """Le fichier est importé exactement comme par ``hotspots ingest`` : la réponse donne le bilan du lot, ses
+    phrases telles que le terminal les écrit (``phrases`` : le contrôle de la somme, les visites d'une tournée
+    annulée ; ``bilan_rejets`` : les lignes non enregistrées) et ses lignes rejetées (100 au plus)."""
     limit = settings.max_upload_mb * 1024 * 1024
     with tempfile.TemporaryDirectory(prefix="hotspots-upload-") as tmp:
         path = Path(tmp) / _safe_name(fichier.filename)
