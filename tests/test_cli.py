@@ -357,7 +357,7 @@ def test_the_visits_of_cancelled_shifts_are_said_in_agreed_french():
 
     assert batch({"visites_de_tournees_annulees": 0}).cancelled_line() is None
     moved = batch({"visites_de_tournees_annulees": 3, "tournees_annulees": [12, 14]})
-    said = "3 visites d'arrêts des tournées n° 12 et n° 14, annulées : enregistrées sur leur site, hors tournée."
+    said = "3 visites d'arrêts des tournées n° 12 et n° 14, annulées : rattachées à leur site, hors tournée."
     assert moved.cancelled_line() == said and moved.to_dict()["phrases"][1] == said
 
 

@@ -1175,7 +1175,7 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     db.commit()
     assert (summary.inserted, summary.rejected) == (1, 0)
     assert summary.cancelled_line() == (
-        f"1 visite d'un arrêt de la tournée n° {first.plan_id}, annulée : enregistrée sur son site, hors tournée."
+        f"1 visite d'un arrêt de la tournée n° {first.plan_id}, annulée : rattachée à son site, hors tournée."
     )
     recorded = db.execute(
         "SELECT plan_stop_id, site_ref, extra ->> 'arret_tournee_annulee', geom IS NOT NULL, point_id, axis_id, "

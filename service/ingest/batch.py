@@ -86,7 +86,7 @@ class BatchSummary:
 
     def cancelled_line(self) -> str | None:
         """What became of the visits of a cancelled shift's stops: « 2 visites d'arrêts de la tournée n° 12,
-        annulée : enregistrées sur leur site, hors tournée. » (None without any)."""
+        annulée : rattachées à leur site, hors tournée. » (None without any)."""
         n = int(self.details.get("visites_de_tournees_annulees") or 0)
         if not n:
             return None
@@ -96,7 +96,7 @@ class BatchSummary:
         return (
             f"{n} {visits} {plural(len(shifts), 'de la tournée', 'des tournées')} {named}, "
             f"{plural(len(shifts), 'annulée')} : "
-            f"{plural(n, 'enregistrée sur son site', 'enregistrées sur leur site')}, hors tournée."
+            f"{plural(n, 'rattachée à son site', 'rattachées à leur site')}, hors tournée."
         )
 
     @property
