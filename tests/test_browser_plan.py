@@ -553,8 +553,9 @@ def test_a_planner_imports_a_filled_in_sheet_from_the_map_and_reads_what_became_
             "restent à planifier) et 1 à corriger :"
         )
         assert lines[3].startswith("  • ligne 4 — ") and "T999-E9-99" in lines[3] and "arrêt inconnu" in lines[3]
-        # the shift shown is drawn again: its first stop done
+        # the shift shown is drawn again: its first stop done; the status line says the batch
         wait.until(lambda d: text_of(d.find_element(By.CSS_SELECTOR, ".hs-arrets li")).endswith("✓"))
+        wait.until(lambda d: lines[0] in status_line(d))
         outcome = conn.execute(
             "SELECT v.outcome, v.officer FROM visits v JOIN plan_stops s ON s.id = v.plan_stop_id WHERE s.ref = %s",
             (first,),

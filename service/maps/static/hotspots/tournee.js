@@ -310,9 +310,8 @@
             H.agree(b.inserted, " visite enregistrée", " visites enregistrées") + "."].concat(b.phrases || [],
             b.bilan_rejets || []);
           out.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("");
-          H.status(lines[0]);
           input.value = "";
-          return after();
+          return Promise.resolve(after()).then(function () { H.status(lines[0]); }); // after the shift's own
         })
         .catch(function (err) { out.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message) + "</p>"; })
         .then(function () { button.disabled = false; });
