@@ -501,11 +501,13 @@ def test_a_reader_given_a_shift_s_link_sees_the_shift_without_its_forms(server, 
         conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (plan["plan_id"],))
 
 
-def test_a_planner_imports_a_filled_in_sheet_from_the_map_and_reads_what_became_of_it(server, browser, conn, tmp_path):
+def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_reads_what_became_of_them(
+    server, browser, conn, tmp_path
+):
     """Back from the field, the filled-in sheet could be imported only from the command line or by a script (the
     API): a planner on the map had no way to send it. The shift panel takes the file, and says what became of it in
     the import's own words (the sum, the stops not made, the rows to correct and why); the shift shown marks the
-    stop done."""
+    stop done. A register of reports goes through the same panel, and its geocoding is said too."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -561,8 +563,28 @@ def test_a_planner_imports_a_filled_in_sheet_from_the_map_and_reads_what_became_
             (first,),
         ).fetchall()
         assert outcome == [("nettoye", "INP Lambert")]
-    finally:  # its sites free for the other tests' shifts
+        # a register of reports, from the same panel: placed at its address, the geocoding said as the terminal says it
+        register = tmp_path / "registre_carte.csv"
+        register.write_text(
+            "N° dossier;Date signalement;Catégorie;Adresse;Code postal;Localité\r\n"
+            f"R-CARTE-1;{visited:%d/%m/%Y %H:%M};Dépôt clandestin;Rue Ferrer 12;4100;Seraing\r\n",
+            encoding="utf-8",
+        )
+        browser.execute_script("document.querySelector('#hs-tournee select[name=type_import]').value = 'signalements'")
+        browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[type=file]").send_keys(
+            str(register)
+        )
+        browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
+        wait.until(lambda d: "registre_carte.csv" in (d.execute_script(said) or [""])[0])
+        lines = browser.execute_script(said)
+        assert lines[0].endswith(" (registre_carte.csv) : 1 signalement enregistré."), lines
+        assert lines[1].startswith("Contrôle : 1 ligne = 1 insérée + "), lines
+        assert lines[2].startswith("Géocodage : 1 adresse sans coordonnées — 1 placée, 0 à vérifier"), lines
+        placed = conn.execute("SELECT geocode_status FROM reports WHERE external_id = 'R-CARTE-1'").fetchall()
+        assert len(placed) == 1 and placed[0][0] not in ("a_geocoder", "echec"), placed
+    finally:  # its sites free for the other tests' shifts; the module's reports as they were
         conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (plan["plan_id"],))
+        conn.execute("DELETE FROM reports WHERE external_id = 'R-CARTE-1'")
 
 
 def test_the_map_says_what_went_wrong_in_french(server, browser):

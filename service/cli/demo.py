@@ -13,11 +13,12 @@ import typer
 
 from service.cli.common import JsonOut, console, err_console, print_json, settings_of, working
 from service.cli.fit import fitted
-from service.cli.ingest import ImportAccount, geocoding_lines, run_ingest, totals_line
+from service.cli.ingest import ImportAccount, run_ingest, totals_line
 from service.cli.summary import null_model_words, points_table
 from service.demo import DemoFiles
 from service.demo.load import N_REPORTS, SEED, DemoLoad, demo_account, demo_dir, run_demo
 from service.geocode.register import ICAR_EXTRACT
+from service.ingest.batch import geocoding_lines
 from service.ingest.pipeline import BatchSummary, IngestOptions
 from service.settings import Settings
 

@@ -17,7 +17,7 @@ from service.cli.fit import Fitted, fitted
 from service.errors import InvalidValueError
 from service.export import file_or_folder, names_folder
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
-from service.ingest.batch import updated_words
+from service.ingest.batch import geocoding_lines, updated_words
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches, shown_rejects
@@ -93,11 +93,6 @@ def layout_lines(details: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _in_queue(count: int) -> str:
-    """« Cette adresse est » / « Ces 3 adresses sont »: the review-queue sentence agreeing with the count."""
-    return "Cette adresse est" if count == 1 else f"Ces {count} adresses sont"
-
-
 def totals_line(summaries: list[BatchSummary]) -> str:
     """Where every line read went, summed over the batches (each line is counted once: created, updated,
     duplicate or rejected), so that the sum can be checked: « 4555 lignes lues : 4158 enregistrements créés,
@@ -116,32 +111,6 @@ def totals_line(summaries: list[BatchSummary]) -> str:
         )
     parts.append(counted(rejected, "rejetée") + (" (voir « hotspots rejects <lot> »)" if rejected else ""))
     return f"{counted(read, 'ligne lue', 'lignes lues')} : {', '.join(parts)}."
-
-
-def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
-    """The geocoding of the batches in words: placed, to check, failed, waiting, and what to do next."""
-    total = {k: sum(s.geocoding[k] for s in summaries) for k in ("adresses", "placees", "a_verifier", "echecs")}
-    waiting = sum(s.geocoding["en_attente"] for s in summaries)
-    lines = []
-    if total["adresses"]:
-        queued = total["a_verifier"] + total["echecs"]
-        lines.append(
-            f"Géocodage : {counted(total['adresses'], 'adresse')} sans coordonnées — "
-            f"{counted(total['placees'], 'placée')}, {total['a_verifier']} à vérifier (point provisoire), "
-            f"{counted(total['echecs'], 'échec')} (sans point)."
-            + (
-                f" {_in_queue(queued)} dans la file de vérification : volet « Adresses à vérifier » de la carte, ou "
-                "hotspots geocode review"
-                if queued
-                else ""
-            )
-        )
-    if waiting:
-        lines.append(
-            f"{counted(waiting, 'ligne attend', 'lignes attendent')} le géocodage (registre des adresses non chargé) : "
-            "hotspots gazetteer load FICHIER puis hotspots geocode pending"
-        )
-    return lines
 
 
 def run_ingest(

@@ -67,9 +67,9 @@ class BatchSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as the API and ``--json`` show it, with the geocoding account and the rejects in words, and
-        the sentences the terminal prints first (``phrases``: the check of the sum, the visits of a cancelled
-        shift)."""
-        phrases = [self.check_line(), *filter(None, [self.cancelled_line()])]
+        the sentences the terminal prints first (``phrases``: the check of the sum, the geocoding, the visits of a
+        cancelled shift)."""
+        phrases = [self.check_line(), *geocoding_lines([self]), *filter(None, [self.cancelled_line()])]
         return {**asdict(self), "geocodage": self.geocoding, "bilan_rejets": self.reject_lines(), "phrases": phrases}
 
     def check_line(self) -> str:
@@ -171,6 +171,37 @@ def open_batch(conn: psycopg.Connection[Any], source: TableSource, options: Inge
     ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def geocoding_lines(summaries: list[BatchSummary]) -> list[str]:
+    """The geocoding of the batches in words: placed, to check, failed, waiting, and what to do next."""
+    total = {k: sum(s.geocoding[k] for s in summaries) for k in ("adresses", "placees", "a_verifier", "echecs")}
+    waiting = sum(s.geocoding["en_attente"] for s in summaries)
+    lines = []
+    if total["adresses"]:
+        queued = total["a_verifier"] + total["echecs"]
+        lines.append(
+            f"Géocodage : {counted(total['adresses'], 'adresse')} sans coordonnées — "
+            f"{counted(total['placees'], 'placée')}, {total['a_verifier']} à vérifier (point provisoire), "
+            f"{counted(total['echecs'], 'échec')} (sans point)."
+            + (
+                f" {_in_queue(queued)} dans la file de vérification : volet « Adresses à vérifier » de la carte, ou "
+                "hotspots geocode review"
+                if queued
+                else ""
+            )
+        )
+    if waiting:
+        lines.append(
+            f"{counted(waiting, 'ligne attend', 'lignes attendent')} le géocodage (registre des adresses non chargé) : "
+            "hotspots gazetteer load FICHIER puis hotspots geocode pending"
+        )
+    return lines
+
+
+def _in_queue(count: int) -> str:
+    """« Cette adresse est » / « Ces 3 adresses sont »: the review-queue sentence agreeing with the count."""
+    return "Cette adresse est" if count == 1 else f"Ces {count} adresses sont"
 
 
 def close_batch(conn: psycopg.Connection[Any], summary: BatchSummary) -> None:

@@ -734,7 +734,7 @@
     };
     /* The sites and the visits read again (a sheet imported from the panel: new visits, points' priorities). */
     H.refreshSites = function () {
-      [pointsLayer, axes, visits].forEach(function (o) { o.refresh(); });
+      [pointsLayer, axes, visits, permits].forEach(function (o) { o.refresh(); });
     };
     window.hotspotsMap = map;
   };

@@ -287,11 +287,16 @@
     }).catch(function (err) { list.innerHTML = "<li class='hs-erreur'>" + esc(err.message) + "</li>"; });
   }
 
-  /* A sheet filled in on the field, sent back from the map (POST /api/imports/visites, read as « hotspots ingest
-   * visits » reads it): the batch's sum, the visits of a cancelled shift moved to their sites, then what was not
-   * recorded and why, in the service's words. ``after``: what to draw again (the shift shown, the list). */
+  /* What a batch recorded, by what the file held (POST /api/imports/{visites|signalements|permis}). */
+  var RECORDED = { visites: [" visite enregistrée", " visites enregistrées"],
+    signalements: [" signalement enregistré", " signalements enregistrés"], permis: [" permis enregistré", " permis enregistrés"] };
+
+  /* A sheet filled in on the field, or a register, sent from the map (POST /api/imports/…, read as « hotspots
+   * ingest » reads it): the batch's sum, the geocoding, the visits of a cancelled shift moved to their sites, then
+   * what was not recorded and why, in the service's words. ``after(kind)``: what to draw again. */
   function sheetImport(box, after) {
     var input = box.querySelector("input[type=file]");
+    var kind = box.querySelector("select[name=type_import]");
     var button = box.querySelector("button.hs-importer");
     var out = box.querySelector(".hs-import-resultat");
     button.addEventListener("click", function () {
@@ -302,16 +307,17 @@
       }
       var data = new FormData();
       data.append("fichier", file, file.name);
+      var what = kind ? kind.value : "visites";
       button.disabled = true;
-      out.textContent = "Import de " + file.name + "…";
-      H.send("/api/imports/visites", { method: "POST", body: data })
+      out.textContent = "Import de " + file.name + " en cours (un gros registre peut prendre une minute)…";
+      H.send("/api/imports/" + encodeURIComponent(what), { method: "POST", body: data })
         .then(function (b) {
+          var words = RECORDED[what] || RECORDED.visites;
           var lines = ["Lot n° " + b.batch_id + " (" + file.name + ") : " + H.number(b.inserted) +
-            H.agree(b.inserted, " visite enregistrée", " visites enregistrées") + "."].concat(b.phrases || [],
-            b.bilan_rejets || []);
+            H.agree(b.inserted, words[0], words[1]) + "."].concat(b.phrases || [], b.bilan_rejets || []);
           out.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("");
           input.value = "";
-          return Promise.resolve(after()).then(function () { H.status(lines[0]); }); // after the shift's own
+          return Promise.resolve(after(what)).then(function () { H.status(lines[0]); }); // after the shift's own
         })
         .catch(function (err) { out.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message) + "</p>"; })
         .then(function () { button.disabled = false; });
@@ -345,8 +351,13 @@
     }
     var sheet = form.querySelector("details.hs-feuille");
     if (sheet) {
-      sheetImport(sheet, function () {
-        if (H.refreshSites) H.refreshSites(); // the visits and the points' priorities moved
+      sheetImport(sheet, function (what) {
+        if (what === "signalements") { // new reports, and perhaps addresses to check
+          if (H.refreshReports) H.refreshReports();
+          if (H.refreshVerifications) H.refreshVerifications();
+          return null;
+        }
+        if (H.refreshSites) H.refreshSites(); // the visits and the points' priorities moved; the permits
         return Promise.all([state.id !== null ? redraw(state.id) : null,
           shifts && shifts.open ? recent(shifts, redraw) : null]);
       });

@@ -228,10 +228,15 @@
       else if (!popupOpen) close();
     });
     map.on("keydown", function (ev) { if (ev.originalEvent.key === "Escape" && current) close(); });
-    H.getJSON(URL + H.query({ limite: 1 })).then(function (body) { // the count in the title, before it is opened
-      state.total = body.total;
-      count.textContent = "(" + H.number(body.total) + ")";
-    }).catch(function () { /* said when the panel is opened */ });
+    function recount() { // the count in the title, before it is opened
+      return H.getJSON(URL + H.query({ limite: 1 })).then(function (body) {
+        state.total = body.total;
+        count.textContent = "(" + H.number(body.total) + ")";
+      }).catch(function () { /* said when the panel is opened */ });
+    }
+    recount();
+    /* A file imported from the map may add addresses to check: the count, and the list when it is open. */
+    H.refreshVerifications = function () { return fold.open ? load() : recount(); };
   };
 
   var planning = H.planification;
