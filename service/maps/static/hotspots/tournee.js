@@ -288,8 +288,11 @@
   }
 
   /* What a batch recorded, by what the file held (POST /api/imports/{visites|signalements|permis}). */
-  var RECORDED = { visites: [" visite enregistrée", " visites enregistrées"],
-    signalements: [" signalement enregistré", " signalements enregistrés"], permis: [" permis enregistré", " permis enregistrés"] };
+  var RECORDED = {
+    visites: [" visite enregistrée", " visites enregistrées"],
+    signalements: [" signalement enregistré", " signalements enregistrés"],
+    permis: [" permis enregistré", " permis enregistrés"],
+  };
 
   /* A sheet filled in on the field, or a register, sent from the map (POST /api/imports/…, read as « hotspots
    * ingest » reads it): the batch's sum, the geocoding, the visits of a cancelled shift moved to their sites, then
@@ -302,7 +305,7 @@
     button.addEventListener("click", function () {
       var file = input.files && input.files[0];
       if (!file) {
-        out.innerHTML = "<p class='hs-erreur' role='alert'>Choisissez d'abord le fichier rempli (XLSX ou CSV).</p>";
+        out.innerHTML = "<p class='hs-erreur' role='alert'>Choisissez d'abord le fichier (XLSX, CSV…).</p>";
         return;
       }
       var data = new FormData();
