@@ -371,6 +371,17 @@ def fetch_json(driver, url: str):
     )
 
 
+def post_json(driver, url: str, body: dict):
+    """A POST of JSON to the API from inside the page (with its session cookie): the answer's JSON."""
+    return driver.execute_async_script(
+        "const done = arguments[2]; fetch(arguments[0], {method: 'POST', credentials: 'same-origin', headers: "
+        "{'Content-Type': 'application/json'}, body: JSON.stringify(arguments[1])})"
+        ".then(r => r.json()).then(done, e => done({erreur: String(e)}));",
+        url,
+        body,
+    )
+
+
 #: Bubbles of reports whose number is hidden by a sensitive point drawn over it, and how many bubbles overlap a
 
 

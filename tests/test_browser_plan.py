@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser import NEEDS_CHROMIUM, capture, first_page, log_in, status_line, text_of
+from tests.browser import NEEDS_CHROMIUM, capture, first_page, log_in, post_json, status_line, text_of
 from tests.helpers import nearest_postcodes
 
 pytestmark = NEEDS_CHROMIUM
@@ -205,6 +205,12 @@ def _open_point_popup(browser, wait):
     return browser.find_element(By.CSS_SELECTOR, ".leaflet-popup")
 
 
+def _shift_by_api(browser, body: dict) -> dict:
+    """A shift planned through the API from inside the page (POST /api/tournees): its summary, or the error."""
+    answer = post_json(browser, "/api/tournees", body)
+    return answer.get("tournee", answer)
+
+
 def _plan(browser, wait, duration: str) -> dict:
     from selenium.webdriver.common.by import By
 
@@ -358,12 +364,7 @@ def test_the_panel_says_a_break_taken_on_arrival_before_a_first_stop_set_after_i
         "priorite_min": 1e9,
         "rendez_vous": "PS-0001 10h",
     }
-    plan = browser.execute_async_script(
-        "const done = arguments[1]; fetch('/api/tournees', {method: 'POST', credentials: 'same-origin', headers: "
-        "{'Content-Type': 'application/json'}, body: JSON.stringify(arguments[0])})"
-        ".then(r => r.json()).then(b => done(b.tournee || b), e => done({erreur: String(e)}));",
-        body,
-    )
+    plan = _shift_by_api(browser, body)
     assert "plan_id" in plan, plan
     (rest,) = conn.execute(
         "SELECT pause_before_minutes FROM plan_stops WHERE plan_id = %s", (plan["plan_id"],)
@@ -402,12 +403,7 @@ def test_a_shift_followed_by_its_link_is_cancelled_from_the_list_and_drawn_grey(
     wait = WebDriverWait(browser, 90, poll_frequency=0.25)
     log_in(browser, server, wait)
     tomorrow = datetime.now(BRUSSELS).date() + timedelta(days=1)
-    send = (
-        "const done = arguments[2]; fetch(arguments[0], {method: 'POST', credentials: 'same-origin', headers: "
-        "{'Content-Type': 'application/json'}, body: JSON.stringify(arguments[1])})"
-        ".then(r => r.json()).then(b => done(b.tournee || b), e => done({erreur: String(e)}));"
-    )
-    live = browser.execute_async_script(send, "/api/tournees", {"duree": "2h", "debut": f"{tomorrow:%d/%m/%Y} 8h"})
+    live = _shift_by_api(browser, {"duree": "2h", "debut": f"{tomorrow:%d/%m/%Y} 8h"})
     assert live.get("stops"), live
     drawn = "const s = window.hotspotsTournee; return s && s.etat === 'dessinee' ? [s.id, s.annulee, s.couleurs] : null"
     fills = (
@@ -474,12 +470,7 @@ def test_a_reader_given_a_shift_s_link_sees_the_shift_without_its_forms(server, 
     wait = WebDriverWait(browser, 90, poll_frequency=0.25)
     log_in(browser, server, wait)
     tomorrow = datetime.now(BRUSSELS).date() + timedelta(days=1)
-    plan = browser.execute_async_script(
-        "const done = arguments[1]; fetch('/api/tournees', {method: 'POST', credentials: 'same-origin', headers: "
-        "{'Content-Type': 'application/json'}, body: JSON.stringify(arguments[0])})"
-        ".then(r => r.json()).then(b => done(b.tournee || b), e => done({erreur: String(e)}));",
-        {"duree": "2h", "debut": f"{tomorrow:%d/%m/%Y} 14h"},
-    )
+    plan = _shift_by_api(browser, {"duree": "2h", "debut": f"{tomorrow:%d/%m/%Y} 14h"})
     assert plan.get("stops"), plan
     try:
         browser.delete_all_cookies()
@@ -514,12 +505,7 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
     wait = WebDriverWait(browser, 90, poll_frequency=0.25)
     log_in(browser, server, wait)
     began = datetime.now(BRUSSELS) - timedelta(hours=2)
-    plan = browser.execute_async_script(
-        "const done = arguments[1]; fetch('/api/tournees', {method: 'POST', credentials: 'same-origin', headers: "
-        "{'Content-Type': 'application/json'}, body: JSON.stringify(arguments[0])})"
-        ".then(r => r.json()).then(b => done(b.tournee || b), e => done({erreur: String(e)}));",
-        {"duree": "3h", "debut": f"{began:%d/%m/%Y %H}h{began:%M}"},
-    )
+    plan = _shift_by_api(browser, {"duree": "3h", "debut": f"{began:%d/%m/%Y %H}h{began:%M}"})
     assert len(plan.get("stops", [])) >= 2, plan
     first, second = (s["ref"] for s in plan["stops"][:2])
     visited = datetime.now(BRUSSELS) - timedelta(hours=1)
@@ -1062,11 +1048,7 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
     wait = WebDriverWait(browser, 90, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
     _screen(browser, 390, 844, mobile=True)
     log_in(browser, server, wait)
-    plan = browser.execute_async_script(
-        "const done = arguments[0]; fetch('/api/tournees', {method: 'POST', credentials: 'same-origin', headers: "
-        "{'Content-Type': 'application/json'}, body: JSON.stringify({duree: '2h', equipes: 1})})"
-        ".then(r => r.json()).then(b => done(b.tournee), e => done({erreur: String(e)}));"
-    )
+    plan = _shift_by_api(browser, {"duree": "2h", "equipes": 1})
     assert "plan_id" in plan, plan
     browser.get(f"{server}/carte#tournee={plan['plan_id']}")  # the link of the shift's sheet
     browser.refresh()  # (the same page: a new hash alone does not load it again)
