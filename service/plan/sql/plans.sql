@@ -95,14 +95,13 @@ ORDER BY s.site_id, p.starts_at DESC;
 -- or that ended less than %(wait_days)s days ago, before the new shift %(starts)s, without any visit recorded:
 -- its sheet is not back yet, and a team may have been there yesterday (a shift going on first, then the
 -- earliest stop of each site).
-SELECT DISTINCT ON (s.site_id) s.site_id, s.ref, p.id AS plan_id, p.starts_at, s.arrival,
-       p.starts_at + p.budget_minutes * interval '1 minute' AS ends_at,
-       p.starts_at + p.budget_minutes * interval '1 minute' <= %(now)s AS over
+SELECT DISTINCT ON (s.site_id) s.site_id, s.ref, p.id AS plan_id, p.starts_at, s.arrival, e.ends_at,
+       e.ends_at <= %(now)s AS over
 FROM plan_stops s JOIN plans p ON p.id = s.plan_id
+CROSS JOIN LATERAL (SELECT p.starts_at + p.budget_minutes * interval '1 minute' AS ends_at) e
 WHERE p.cancelled_at IS NULL
   AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.plan_stop_id = s.id)
-  AND (p.starts_at + p.budget_minutes * interval '1 minute' > %(now)s
-       OR (p.starts_at + p.budget_minutes * interval '1 minute' > %(now)s - %(wait_days)s * interval '1 day'
-           AND p.starts_at + p.budget_minutes * interval '1 minute' <= %(starts)s
+  AND (e.ends_at > %(now)s
+       OR (e.ends_at > %(now)s - %(wait_days)s * interval '1 day' AND e.ends_at <= %(starts)s
            AND NOT EXISTS (SELECT 1 FROM visits v JOIN plan_stops o ON o.id = v.plan_stop_id WHERE o.plan_id = p.id)))
 ORDER BY s.site_id, over, s.arrival;
