@@ -121,7 +121,7 @@ def essentials(activity: Activity) -> list[str]:
             f"{plural(shifts['arrets'], 'prévu')}"
             f" ({_percent(shifts['part_faite'])})."
         )
-    unreturned = 0 if missing(shifts.get("sans_feuille")) else int(shifts.get("sans_feuille") or 0)
+    unreturned = int(shifts["sans_feuille"])
     if unreturned == 1:  # its stops count as not done: the share above reads low for a reason a person can mend
         lines.append(
             "1 tournée passée n'a aucune visite rentrée : ses arrêts comptent comme non faits tant que sa feuille "
