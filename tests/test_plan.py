@@ -1155,7 +1155,9 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     assert text.startswith(f"ANNULÉE — Tournée n° {first.plan_id} — 20/11/2026, 13:00–15:00"), text[:120]
     assert f"Annulée le {when:%d/%m/%Y à %H:%M} : ne pas emporter" in text, text[:600]
     xlsx = planner.get(f"/api/tournees/{first.plan_id}/export", params={"format": "xlsx"})
-    sheet_rows = list(openpyxl.load_workbook(io.BytesIO(xlsx.content)).worksheets[1].iter_rows(values_only=True))
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames[0] == "Tournée ANNULÉE" and book.worksheets[0].sheet_properties.tabColor.rgb == "00B00020"
+    sheet_rows = list(book.worksheets[1].iter_rows(values_only=True))
     assert sheet_rows[0][0].startswith(f"ANNULÉE — Tournée n° {first.plan_id}")
     assert ("Annulée", f"le {when:%d/%m/%Y à %H:%M} : ne pas emporter") in [tuple(r[:2]) for r in sheet_rows]
     db.rollback()

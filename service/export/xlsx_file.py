@@ -187,6 +187,9 @@ def render_xlsx(sheet: Sheet) -> bytes:
     assert ws is not None
     # a list of its own (the register, referrals) is named on its tab as in its file name, not « Sites »
     ws.title = "Tournée" if sheet.ordered else sheet.name.capitalize() if sheet.name else "Sites"
+    if "Annulée" in sheet.facts:  # the tab the workbook opens on says it too, in red (service/export/sheet.py)
+        ws.title = "Tournée ANNULÉE"
+        ws.sheet_properties.tabColor = "B00020"
     _table(ws, sheet)
     _outcome_list(wb, ws, sheet)
     _info(wb.create_sheet(INFO_SHEET, 1), sheet)
