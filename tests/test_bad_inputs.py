@@ -103,6 +103,26 @@ def test_a_date_with_its_own_time_keeps_it_when_the_hour_beside_it_agrees(conn, 
     assert stored == [("S-100", "12/03/2026 09:15"), ("S-101", "12/03/2026 10:30")]
 
 
+def test_a_register_with_the_reception_in_date_and_the_facts_hour_beside_it(conn, settings):
+    """A register saved from Excel (Windows-1252) whose « Date » is when the report came in, with its time, and
+    « Heure des faits » when the facts happened: each report is dated at the facts' time (the day before when the
+    facts' time comes after the reception's), the import says so with the columns' names, and only the time that
+    cannot be read is refused."""
+    summary = ingest(conn, settings, BAD / "date_reception_heure_des_faits.csv")
+    got = rejects(conn, summary.batch_id)
+    assert list(got) == [6] and got[6][0].startswith("heure: heure illisible (formats acceptés : 14:30"), got
+    local = "to_char(observed_at AT TIME ZONE 'Europe/Brussels', 'DD/MM/YYYY HH24:MI')"
+    stored = conn.execute(f"SELECT external_id, {local} FROM reports ORDER BY external_id").fetchall()
+    assert stored == [
+        ("S-200", "14/03/2026 02:30"),
+        ("S-201", "13/03/2026 23:40"),
+        ("S-202", "14/03/2026 21:00"),
+        ("S-203", "14/03/2026 10:00"),
+    ]
+    said = "2 signalements datés à l'heure de « Heure des faits », le jour de « Date » (la veille quand cette heure "
+    assert summary.to_dict()["phrases"][1].startswith(said), summary.to_dict()["phrases"]
+
+
 def test_identical_repeated_row_is_a_duplicate_not_a_reject(conn, settings):
     summary = ingest(conn, settings, BAD / "ligne_en_double_identique.csv")
     assert (summary.rows_in, summary.inserted, summary.duplicates, summary.rejected) == (3, 2, 1, 0)
@@ -205,6 +225,7 @@ def test_every_bad_file_is_covered():
         | {c[0] for c in FILE_CASES}
         | {"ligne_en_double_identique.csv", "visite_resultat_inconnu.csv", "permis_sans_classe.csv"}
         | {"permis_horaires_illisibles.csv"}
+        | {"date_reception_heure_des_faits.csv"}  # dated at the facts' time (test_a_register_with_the_reception…)
         | {"formule_tableur.csv"}  # not bad: stored as given (test_formula_like_text_is_not_a_bad_row)
     )
     assert covered == {p.name for p in Path(BAD).iterdir()}

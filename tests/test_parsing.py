@@ -210,3 +210,17 @@ def test_a_time_of_day_in_a_column_of_its_own_completes_a_date_alone():
         None,
         None,
     ]
+
+
+def test_the_facts_time_beside_a_reception_date_dates_the_facts():
+    """« Date » with the reception's time beside « Heure des faits »: the facts' time on the date's day, the day
+    before when it comes after the reception (the facts came first), also across the change of hour; a date alone
+    still takes the time beside it that day; the same minute is no note."""
+    written = ["14/03/2026 09:12", "14/03/2026 08:05", "14/03/2026", "14/03/2026 10:00", "29/03/2026 07:00"]
+    dates, _ = parse_datetimes(pd.Series(written), tz="Europe/Brussels")
+    times = pd.Series(["02h30", "23:40", "21h", "10h00", "23h15"], dtype="string")
+    stamps, reasons = at_time(dates, times, tz="Europe/Brussels", facts=True)
+    local = [f"{t.tz_convert('Europe/Brussels'):%d/%m %H:%M}" for t in stamps]
+    assert local == ["14/03 02:30", "13/03 23:40", "14/03 21:00", "14/03 10:00", "28/03 23:15"]
+    noted = ["heure des faits", "heure des faits", None, None, "heure des faits"]
+    assert reasons.where(reasons.notna(), None).tolist() == noted

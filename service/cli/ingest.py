@@ -151,9 +151,8 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
         console.print(line)
     for line in geocoding_lines([summary]):
         console.print(line)
-    moved = summary.cancelled_line()
-    if moved:
-        console.print(moved, highlight=False)
+    for line in filter(None, [summary.facts_time_line(), summary.cancelled_line()]):
+        console.print(line, highlight=False)
     if d.get("renvois_proposes"):  # rules of service/referrals: proposed, waiting for a planner
         console.print(
             f"{counted(d['renvois_proposes'], 'signalement proposé', 'signalements proposés')} pour un renvoi "

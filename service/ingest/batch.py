@@ -67,9 +67,10 @@ class BatchSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as the API and ``--json`` show it, with the geocoding account and the rejects in words, and
-        the sentences the terminal prints first (``phrases``: the check of the sum, the geocoding, the visits of a
-        cancelled shift)."""
-        phrases = [self.check_line(), *geocoding_lines([self]), *filter(None, [self.cancelled_line()])]
+        the sentences the terminal prints first (``phrases``: the check of the sum, the geocoding, the dates taken at
+        the facts' time, the visits of a cancelled shift)."""
+        said = filter(None, [self.facts_time_line(), self.cancelled_line()])
+        phrases = [self.check_line(), *geocoding_lines([self]), *said]
         return {**asdict(self), "geocodage": self.geocoding, "bilan_rejets": self.reject_lines(), "phrases": phrases}
 
     def check_line(self) -> str:
@@ -82,6 +83,20 @@ class BatchSummary:
             f"{updated_words(self.updated)} + "
             f"{counted(self.duplicates, 'doublon')} ({same} déjà en base, {repeated} "
             f"{plural(repeated, 'répété', 'répétés')} dans le fichier, {near}) + {counted(self.rejected, 'rejetée')}."
+        )
+
+    def facts_time_line(self) -> str | None:
+        """The reports dated at the facts' time where the date column gave another one, the reception's:
+        « 3 signalements datés à l'heure de « Heure des faits », le jour de « Date » (la veille quand cette heure
+        vient après la sienne, celle de la réception). » (None without any)."""
+        n = int(self.details.get("heures_des_faits") or 0)
+        if not n:
+            return None
+        columns = self.details.get("colonnes") or {}
+        date, time = columns.get("observed_at", "date"), columns.get("observed_time", "heure")
+        return (
+            f"{counted(n, 'signalement daté', 'signalements datés')} à l'heure de « {time} », le jour de « {date} » "
+            f"(la veille quand cette heure vient après celle de « {date} », prise pour la réception)."
         )
 
     def cancelled_line(self) -> str | None:

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from shapely.geometry.base import BaseGeometry
 
 from service.geocode.communes import AddressCommunes, communes_of_points
-from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind
+from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind, names_the_facts
 from service.ingest.coords import labels, locate
 from service.ingest.dates import ACCEPTED_FORMS, TIME_FORMS, at_time, parse_datetimes
 from service.ingest.source import STR
@@ -96,6 +96,9 @@ class Problems:
 
     index: pd.Index
     items: list[tuple[np.ndarray, str, str | None, pd.Series, pd.Series | str]] = field(default_factory=list)
+    #: what was done to rows that are kept, counted for the batch's account (« heures_des_faits »: a date with the
+    #: reception's time, dated by the facts' time beside it)
+    noted: dict[str, np.ndarray] = field(default_factory=dict)
 
     def add(
         self,
@@ -142,6 +145,7 @@ class Validated:
 
     good: pd.DataFrame
     rejected: pd.DataFrame  # row_number, raw (JSON), personal (JSON or NA), reasons (JSON)
+    noted: dict[str, int] = field(default_factory=dict)  # see Problems.noted
 
 
 def raw_column(chunk: pd.DataFrame, cmap: ColumnMap, name: str) -> pd.Series | None:
@@ -295,7 +299,10 @@ def check_date(
     stamps, reasons = parse_datetimes(values, tz=ctx.timezone)
     times = raw_column(chunk, cmap, time_name) if time_name else None
     if times is not None and time_name is not None:
-        stamps, unread = at_time(stamps, times, tz=ctx.timezone)
+        time_header = cmap.fields.get(time_name)
+        facts = names_the_facts(time_header) and not names_the_facts(header)
+        stamps, unread = at_time(stamps, times, tz=ctx.timezone, facts=facts)
+        problems.noted["heures_des_faits"] = (unread == "heure des faits").to_numpy(dtype=bool)
         said = FIELD_LABELS_FR[time_name]
         problems.add(
             (unread == "heure illisible").to_numpy(dtype=bool),
@@ -541,7 +548,9 @@ def validated(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, problems
     """Split the chunk: the rows of ``good`` without a problem, and the others as rejects with all their reasons."""
     bad = problems.mask
     rejected = rejected_frame(chunk, cmap, problems.reasons() if bad.any() else {})
-    return Validated(good=good.loc[~bad].reset_index(drop=True), rejected=rejected)
+    counts = {name: int((mask & ~bad).sum()) for name, mask in problems.noted.items()}  # the rows kept only
+    noted = {name: n for name, n in counts.items() if n}
+    return Validated(good=good.loc[~bad].reset_index(drop=True), rejected=rejected, noted=noted)
 
 
 def source_of(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> pd.Series:

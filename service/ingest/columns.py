@@ -455,6 +455,16 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
+#: The words of a header naming the facts' own moment (« Heure des faits », « Heure du constat », « Tijdstip feiten »)
+_FACTS_WORDS = frozenset({"faits", "fait", "constat", "constatation", "feiten", "feit", "vaststelling"})
+
+
+def names_the_facts(header: str | None) -> bool:
+    """Whether a column's header says it holds the facts' moment, as against, in the same register, the moment the
+    report was received (« Date » beside « Heure des faits »)."""
+    return header is not None and not _FACTS_WORDS.isdisjoint(normalise_header(header).split("_"))
+
+
 _SMALL_WORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "van", "het", "of", "the"})
 
 

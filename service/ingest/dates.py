@@ -161,12 +161,17 @@ _TIME_OF_DAY = r"^(\d{1,2})\s*(?:[hHuU:.]|heures?)\s*(\d{2})?(?:[:.]\d{2})?$"
 TIME_FORMS = "14:30, 14h30, 14h, 14:30:00"
 
 
-def at_time(stamps: pd.Series, times: pd.Series, *, tz: str) -> tuple[pd.Series, pd.Series]:
+def at_time(stamps: pd.Series, times: pd.Series, *, tz: str, facts: bool = False) -> tuple[pd.Series, pd.Series]:
     """(``stamps`` with the time of day written in a column of its own, reasons). A date read at local midnight —
     a date alone, or a spreadsheet's date cell — takes the time written beside it; a date with a time of its own
     keeps it when the column says the same minute. The reason « heure illisible » marks a time written that cannot
     be read (« 25h », « matin »), « heure différente » a date whose own time is another one (which is right is
-    for a person to say)."""
+    for a person to say).
+
+    ``facts``: the column is the facts' time (« Heure des faits ») and the date's own time another moment, the
+    report's reception as registers write it. Such a date then takes the facts' time, on its day or, when that time
+    comes after the date's own one, on the day before (the facts come before their report); the reason
+    « heure des faits » marks these rows, which are not refused."""
     text = times.astype(STR).str.strip()
     present = (text.notna() & (text != "")).fillna(False).astype(bool)
     parts = text.str.extract(_TIME_OF_DAY)
@@ -178,12 +183,14 @@ def at_time(stamps: pd.Series, times: pd.Series, *, tz: str) -> tuple[pd.Series,
     local = stamps.dt.tz_convert(tz).dt.tz_localize(None)
     dated = (readable & local.notna()).fillna(False)
     midnight = dated & (local == local.dt.normalize()).fillna(False)
-    use = midnight.to_numpy(dtype=bool)
-    other = dated & ~midnight & (local.dt.hour * 60 + local.dt.minute != hours * 60 + minutes)
-    reasons[other.fillna(False).to_numpy(dtype=bool)] = "heure différente"
+    other = (dated & ~midnight & (local.dt.hour * 60 + local.dt.minute != hours * 60 + minutes)).fillna(False)
+    reasons[other.to_numpy(dtype=bool)] = "heure des faits" if facts else "heure différente"
+    use = (midnight | other).to_numpy(dtype=bool) if facts else midnight.to_numpy(dtype=bool)
     out = stamps.copy()
     if use.any():
         wall = local[use].dt.normalize() + pd.to_timedelta(hours[use] * 60 + minutes[use], unit="min")
+        later = other[use] & (wall > local[use])  # a date at midnight is a day alone: its time is that day's
+        wall = wall.where(~later, wall - pd.Timedelta(days=1))
         out[use] = _localise(wall.astype("datetime64[ns]"), tz)
     return out, reasons
 

@@ -499,7 +499,7 @@ def _close(
     read, deduped, loaded, linked = steps.read, steps.deduped, steps.loaded, steps.linked
     kind, streamed, batch_id = opened.kind, read.streamed, opened.batch_id
     rejected = _rejected(read, deduped)
-    details: dict[str, Any] = dict(linked.details)
+    details: dict[str, Any] = dict(linked.details) | streamed.noted
     if deduped.cancelled:  # recorded at their sites: the team went, the shift stays cancelled
         details["visites_de_tournees_annulees"] = len(deduped.cancelled)
         details["tournees_annulees"] = sorted(set(deduped.cancelled.values()))

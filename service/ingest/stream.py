@@ -100,6 +100,7 @@ class Streamed:
     rejected: int = 0  # by validation
     repeats: InFileRepeats = field(default_factory=InFileRepeats)  # reports: in-file repeats found on the client
     loaded: int = 0  # rows sent to the target
+    noted: dict[str, int] = field(default_factory=dict)  # rows kept with a note (Validated.noted), summed
 
 
 #: Files smaller than this are read, validated and sent without helper threads.
@@ -156,6 +157,8 @@ def stream_file(
                 out.rows_in += len(chunk)
                 out.rejected += len(result.rejected)
                 out.loaded += len(good)
+                for name, n in result.noted.items():
+                    out.noted[name] = out.noted.get(name, 0) + n
             if target.binary:
                 copy.write(TRAILER)
         clock.lap("copie")
