@@ -12,7 +12,7 @@ import pytest
 from service.demo.load import first_shift_start
 from service.errors import InvalidValueError
 from service.geo import LAMBERT72, LAMBERT2008, WGS84, project
-from service.ingest.columns import map_columns, normalise_header
+from service.ingest.columns import map_columns, names_the_facts, normalise_header
 from service.ingest.coords import locate, to_number
 from service.ingest.dates import at_time, on_shift, parse_datetimes
 from service.ingest.header import header_index
@@ -224,3 +224,7 @@ def test_the_facts_time_beside_a_reception_date_dates_the_facts():
     assert local == ["14/03 02:30", "13/03 23:40", "14/03 21:00", "14/03 10:00", "28/03 23:15"]
     noted = ["heure des faits", "heure des faits", None, None, "heure des faits"]
     assert reasons.where(reasons.notna(), None).tolist() == noted
+    headers = ["Heure des faits", "Heure du constat", "Tijdstip feiten", "Heure", "Heure de visite", "Date des faits"]
+    assert [names_the_facts(h) for h in headers] == [True, True, True, False, False, True]
+    dutch = map_columns(["Datum", "Tijdstip feiten", "Categorie", "Adres"], "reports").fields
+    assert (dutch["observed_at"], dutch["observed_time"]) == ("Datum", "Tijdstip feiten")

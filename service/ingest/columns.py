@@ -151,6 +151,8 @@ ALIASES: dict[Kind, dict[str, list[str]]] = {
             "heure_faits",
             "heure_des_faits",
             "uur",
+            "uur_feiten",
+            "tijdstip_feiten",
             "tijdstip",
             "tijd",
             "uur_melding",
