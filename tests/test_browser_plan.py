@@ -1142,3 +1142,70 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
         plan["plan_id"],
     )
     assert listed["done"] == 2, listed
+
+
+def test_on_a_phone_a_visit_to_a_shift_cancelled_meanwhile_goes_to_its_site_and_says_so(server, browser, conn):
+    """The team is out with the shift on the phone when the office cancels it: a visit kept in a dead zone, and one
+    sent from a popup drawn before the cancellation, were refused for good (« Encodez-la à nouveau »), though the
+    team was there. Both are now recorded at the stop's site, outside the shift, and the phone says where: in the
+    header for the kept one, in the form and in the popup's « Fait » for the other."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from service.plan import cancel_plan
+
+    wait = WebDriverWait(browser, 90, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
+    _screen(browser, 390, 844, mobile=True)
+    log_in(browser, server, wait)
+    plan = _shift_by_api(browser, {"duree": "2h", "equipes": 1})
+    assert "plan_id" in plan, plan
+    browser.get(f"{server}/carte#tournee={plan['plan_id']}")
+    browser.refresh()
+    wait.until(lambda d: d.execute_script("return window.hotspotsTournee && window.hotspotsTournee.etat") == "dessinee")
+    stops = conn.execute(
+        "SELECT ref, site_id FROM plan_stops WHERE plan_id = %s ORDER BY team, ord LIMIT 2", (plan["plan_id"],)
+    ).fetchall()
+    stop = (
+        "window.hotspotsMap.closePopup(); var s = [...document.querySelectorAll('.leaflet-marker-pane .hs-arret "
+        "span')].find(e => e.textContent === arguments[0]); if (s) s.click(); var p = document.querySelectorAll("
+        "'.hs-arret-popup'); return !!s && p.length === 1 && p[0].querySelector('h3').textContent.startsWith("
+        "arguments[0] + '. ') && !!p[0].querySelector('form')"
+    )
+    wait.until(lambda d: d.execute_script(stop, "1"))
+    form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
+    browser.execute_script("arguments[0].value = 'avertissement'", form.find_element(By.NAME, "resultat"))
+    browser.execute_cdp_cmd("Network.enable", {})
+    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+    try:
+        form.find_element(By.CSS_SELECTOR, "button").click()
+        wait.until(lambda d: "Pas de réseau" in text_of(d.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-retour")))
+        cancelled = cancel_plan(conn, plan["plan_id"], actor="test.bureau")  # at the office, meanwhile
+        conn.commit()
+    finally:
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+    wait.until(lambda d: d.execute_script("return window.hotspotsAttente.envoyees") == 1)
+    assert browser.execute_script("return window.hotspotsAttente.refusees") == 0
+    when = f"{cancelled.tz_convert('Europe/Brussels'):%d/%m/%Y à %H:%M}"
+    outside = f"La tournée n° {plan['plan_id']} a été annulée le {when} : visite rattachée au site"
+    said = status_line(browser)
+    assert f"{outside} {stops[0][1]}, hors tournée." in said, said
+    recorded = conn.execute(
+        "SELECT outcome, plan_stop_id, site_ref, extra ->> 'arret_tournee_annulee' FROM visits "
+        "WHERE extra ->> 'arret_tournee_annulee' IN (%s, %s) ORDER BY id",
+        (stops[0][0], stops[1][0]),
+    ).fetchall()
+    assert recorded == [("avertissement", None, stops[0][1], stops[0][0])]
+    # the second stop's popup, drawn before the cancellation, still has its form: sent, the visit goes to its site
+    wait.until(lambda d: d.execute_script(stop, "2"))
+    form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
+    browser.execute_script("arguments[0].value = 'rien_constate'", form.find_element(By.NAME, "resultat"))
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    back = ".hs-arret-popup .hs-retour"
+    wait.until(lambda d: "Visite enregistrée" in text_of(d.find_element(By.CSS_SELECTOR, back)))
+    assert text_of(browser.find_element(By.CSS_SELECTOR, back)).endswith(f"{outside} {stops[1][1]}, hors tournée.")
+    done = text_of(browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-fait td"))
+    assert done == f"hors tournée (annulée) — Rien constaté, au site {stops[1][1]}", done
+    count = "SELECT count(*) FROM visits v JOIN plan_stops s ON s.id = v.plan_stop_id WHERE s.plan_id = %s"
+    assert conn.execute(count, (plan["plan_id"],)).fetchone() == (0,)  # the shift stays cancelled, with no visit

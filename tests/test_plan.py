@@ -1111,7 +1111,8 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     """Planned twice for the same afternoon, the two shifts sent two teams to the same sites, and the first one
     could not be called off: it stayed in the lists and in the activity report's « arrêts prévus ». A site at a stop
     of a shift not over is left out, saying which shift; cancelled, that shift frees its sites, leaves the report's
-    counts and refuses the visits of its sheet; a shift with visits recorded took place and is not cancelled."""
+    counts and records the visits of its sheet (or of a phone) at their sites, outside it; a shift with visits
+    recorded took place and is not cancelled."""
     from service.activity import read_activity
     from service.errors import ConflictError
     from service.plan import cancel_plan
@@ -1140,12 +1141,24 @@ def test_a_site_already_in_a_shift_is_left_to_it_until_that_shift_is_cancelled(
     assert cancelled.json()["tournee"] == first.plan_id and cancelled.json()["par"] == "test.planificateur"
     twice = planner.post(f"/api/tournees/{first.plan_id}/annulation")
     assert twice.status_code == 409 and twice.json()["erreur"].startswith(f"La tournée n° {first.plan_id} est déjà")
-    late = planner.post(  # a phone still showing the cancelled shift
-        f"/api/tournees/{first.plan_id}/arrets/{some['ref']}/visites",
-        json={"date": "2026-11-20 12:50", "resultat": "rien_constate", "agent": "INP Lambert"},
+    # a phone still showing the cancelled shift, or a visit kept on it out of the network: the team was there, the
+    # visit is a fact (it was refused, 409), recorded at the stop's site, outside the shift, which stays cancelled
+    late_visit = {"date": "2026-11-20 14:10", "resultat": "avertissement", "agent": "INP Lambert"}
+    late_url = f"/api/tournees/{first.plan_id}/arrets/{some['ref']}/visites"
+    late = planner.post(late_url, json=late_visit | {"identifiant": "k3f9x2a7q1m8"})
+    assert late.status_code == 201, late.text
+    assert late.json()["lot"]["phrases"][-1] == (
+        f"1 visite d'un arrêt de la tournée n° {first.plan_id}, annulée : rattachée à son site, hors tournée."
     )
-    assert late.status_code == 409 and "a été annulée le " in late.json()["erreur"], late.text
-    assert late.json()["erreur"].endswith(f"son arrêt {some['ref']} ne prend plus de visite.")
+    stored_late = db.execute(
+        "SELECT plan_stop_id, site_ref, extra ->> 'arret_tournee_annulee' FROM visits WHERE id = %s",
+        (late.json()["id"],),
+    ).fetchone()
+    db.rollback()
+    assert stored_late == (None, some["site_id"], some["ref"])
+    again_sent = planner.post(late_url, json=late_visit | {"identifiant": "k3f9x2a7q1m8"})  # its answer was lost
+    assert again_sent.status_code == 200 and again_sent.json()["deja_recue"] is True, again_sent.text
+    assert again_sent.json()["id"] == late.json()["id"]
     shown = planner.get(f"/api/tournees/{first.plan_id}").json()["tournee"]  # what the map and the phone draw
     assert shown["cancelled_at"].startswith(cancelled.json()["annulee_le"][:16])
     # its sheet printed again (or opened from the list) says so first: a team must not go out with it

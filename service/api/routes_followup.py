@@ -109,16 +109,21 @@ def stop_outcome(
 ) -> JSONResponse:
     """La visite faite à un arrêt de la tournée, encodée sur place (le téléphone de l'agent) : rattachée à l'arrêt
     (la tournée la compte comme faite) et au site de l'arrêt (point, axe ou signalement), à son lieu ; la priorité
-    d'un point suit son résultat. Comme le tableur de la tournée réimporté, une visite à la fois."""
-    stop_id = followup.plan_stop(conn, plan_id, stop_ref)
-    if body.identifiant and (known := followup.visit_received(conn, body.identifiant, {"plan_stop_id": stop_id})):
+    d'un point suit son résultat. Comme le tableur de la tournée réimporté, une visite à la fois. La tournée annulée
+    entre-temps (un téléphone qui l'affichait encore, une visite gardée hors réseau), la visite est enregistrée au
+    site de l'arrêt, hors tournée, et la tournée reste annulée (``lot.phrases`` le dit)."""
+    stop = followup.plan_stop(conn, plan_id, stop_ref)
+    if body.identifiant and (known := followup.visit_received(conn, body.identifiant, stop.attached)):
         return _already_received(conn, known)
     record = _visit_record(body) | {"arret": stop_ref}
     with conn.transaction():  # the visit, its stop and its site, and the point's priority: together or not at all
         summary, ids = create_records(conn, settings, "visits", record, user, geocoder_of(request, conn))
         if not summary["inserted"]:
             return _already_received(conn, ids[0])
-    return _received(conn, summary, ids[0])
+    if stop.cancelled_at is None:
+        return _received(conn, summary, ids[0])
+    said = followup.outside_cancelled_shift(conn, ids[0], plan_id, stop, timezone=settings.timezone)
+    return _received(conn, summary, ids[0], hors_tournee=said)
 
 
 def _visit_record(body: OutcomeIn) -> dict[str, Any]:
@@ -129,10 +134,11 @@ def _visit_record(body: OutcomeIn) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v is not None}
 
 
-def _received(conn: Conn, summary: dict[str, Any], visit_id: int) -> JSONResponse:
-    """A visit just stored: 201, the visit and the account of its batch."""
+def _received(conn: Conn, summary: dict[str, Any], visit_id: int, **said: str) -> JSONResponse:
+    """A visit just stored: 201, the visit and the account of its batch (and ``said``: what the officer must be
+    told, as ``hors_tournee`` for the stop of a cancelled shift)."""
     visit = fetch_one(conn, "visit", {"id": visit_id}, "visite")
-    return JSONResponse({"lot": summary, **visit}, 201, media_type=GEOJSON)
+    return JSONResponse({"lot": summary, **said, **visit}, 201, media_type=GEOJSON)
 
 
 def _already_received(conn: Conn, visit_id: int) -> JSONResponse:

@@ -9,6 +9,7 @@ same rule as for the visits imported from a plan's sheet).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import pandas as pd
@@ -122,21 +123,42 @@ def site_column(target: Target, site_id: str) -> dict[str, Any]:
     return {"point_id" if target == "points-sensibles" else "axis_id": site_id}
 
 
-def plan_stop(conn: psycopg.Connection[Any], plan_id: int, ref: str) -> int:
-    """The id of stop ``ref`` (``T12-E1-03``) of plan ``plan_id``; a French error naming both when there is none,
-    or when the shift was cancelled (a phone still showing it: the visit is recorded at its site instead)."""
+@dataclass(frozen=True)
+class PlanStop:
+    """A shift's stop as a visit sent to it needs it: its id, and when its shift was cancelled (or None)."""
+
+    id: int
+    cancelled_at: datetime | None
+
+    @property
+    def attached(self) -> dict[str, Any]:
+        """Where a visit of this stop is stored, as :func:`visit_received` compares it: at the stop, or, its shift
+        cancelled, at its site with the stop kept aside."""
+        if self.cancelled_at is None:
+            return {"plan_stop_id": self.id}
+        return {"plan_stop_id": None, "cancelled_stop_id": self.id}
+
+
+def plan_stop(conn: psycopg.Connection[Any], plan_id: int, ref: str) -> PlanStop:
+    """Stop ``ref`` (``T12-E1-03``) of plan ``plan_id``; a French error naming both when there is none."""
     row = conn.execute(_q("plan_stop"), {"plan": plan_id, "ref": ref}).fetchone()
     if row is None:
         raise NotFoundError(
             f"Pas d'arrêt « {ref} » dans la tournée n° {plan_id}.",
             hint=f"Les arrêts sont sur la fiche de la tournée (colonne « Arrêt ») ou dans GET /api/tournees/{plan_id}.",
         )
-    if row[1] is not None:
-        raise ConflictError(
-            f"La tournée n° {plan_id} a été annulée le {row[1]:%d/%m/%Y} : son arrêt {ref} ne prend plus de visite.",
-            hint="Notez la visite sur le site lui-même (sa fiche sur la carte : « Encoder une visite »).",
-        )
-    return int(row[0])
+    return PlanStop(int(row[0]), row[1])
+
+
+def outside_cancelled_shift(
+    conn: psycopg.Connection[Any], visit_id: int, plan_id: int, stop: PlanStop, *, timezone: str
+) -> str:
+    """What the officer who sent a visit to the stop of a cancelled shift is told: where it went. « La tournée
+    n° 12 a été annulée le 20/11/2026 à 10:05 : visite rattachée au site PS-0003, hors tournée. »"""
+    row = conn.execute(_q("visit_site"), {"id": visit_id}).fetchone()
+    when = pd.Timestamp(stop.cancelled_at).tz_convert(timezone)
+    site = f"au site {row[0]}" if row and row[0] else "au site de l'arrêt"
+    return f"La tournée n° {plan_id} a été annulée le {when:%d/%m/%Y à %H:%M} : visite rattachée {site}, hors tournée."
 
 
 def attach_visit(conn: psycopg.Connection[Any], visit_id: int, target: Target, site_id: str) -> None:

@@ -25,10 +25,17 @@ UPDATE visits SET report_id = coalesce(%(report)s, report_id), point_id = %(poin
 WHERE id = %(id)s;
 
 -- name: visit_by_key
--- A visit already received under the key its device gave it, with the site it is attached to.
-SELECT id, report_id, point_id, axis_id, plan_stop_id FROM visits
-WHERE source = %(source)s AND natural_key = %(key)s;
+-- A visit already received under the key its device gave it, with the site it is attached to (and the stop of a
+-- cancelled shift it was sent to, stored at that stop's site).
+SELECT v.id, v.report_id, v.point_id, v.axis_id, v.plan_stop_id,
+       (SELECT ps.id FROM plan_stops ps WHERE ps.ref = v.extra ->> 'arret_tournee_annulee') AS cancelled_stop_id
+FROM visits v
+WHERE v.source = %(source)s AND v.natural_key = %(key)s;
 
 -- name: plan_stop
 SELECT s.id, p.cancelled_at FROM plan_stops s JOIN plans p ON p.id = s.plan_id
 WHERE s.plan_id = %(plan)s AND s.ref = %(ref)s;
+
+-- name: visit_site
+-- The site a stored visit names (PS-0003, AX-0005, SIG-1254...).
+SELECT site_ref FROM visits WHERE id = %(id)s;

@@ -75,7 +75,7 @@
             sent++;
             state.envoyees++;
             H.notice("attente_envoi", "Visite gardée du " + H.day(visit.body.date) + " (" + visit.lieu +
-              ") envoyée : n° " + b.id + " (" + H.clock() + ").");
+              ") envoyée : n° " + b.id + " (" + H.clock() + ")." + (b.hors_tournee ? " " + b.hors_tournee : ""));
             return true;
           }, function (err) {
             state.derniere_erreur = err.message;

@@ -81,8 +81,10 @@
             if (kept) kept(body);
             return;
           }
-          out.textContent = "Visite enregistrée (n° " + b.id + ").";
-          H.notice("visite", "Visite n° " + b.id + " enregistrée (" + H.clock() + ").");
+          /* a stop of a shift cancelled meanwhile: the visit went to its site, and the officer is told so */
+          var outside = b.hors_tournee ? " " + b.hors_tournee : "";
+          out.textContent = "Visite enregistrée (n° " + b.id + ")." + outside;
+          H.notice("visite", "Visite n° " + b.id + " enregistrée (" + H.clock() + ")." + outside);
           form.reset();
           delete form.dataset.dateTapee;
           form.elements.date.value = body.date;

@@ -84,7 +84,8 @@
     var url = "/api/tournees/" + encodeURIComponent(planId) + "/arrets/" + encodeURIComponent(ref) + "/visites";
     var done = box.querySelector(".hs-fait td");
     var form = H.visitForm(url, "arrêt " + ref, function (visit, sent) {
-      done.textContent = "oui — " + H.outcomeWords(sent.resultat) + " (" + H.clock() + ")";
+      done.textContent = visit.hors_tournee ? "hors tournée (annulée) — " + H.outcomeWords(sent.resultat) +
+        ", au site " + prop(p, ["Site"]) : "oui — " + H.outcomeWords(sent.resultat) + " (" + H.clock() + ")";
     }, function (sent) {
       done.textContent = "oui — " + H.outcomeWords(sent.resultat) + ", gardé sur le téléphone (envoyé dès que le " +
         "réseau revient)";
