@@ -119,7 +119,7 @@ def test_a_register_with_the_reception_in_date_and_the_facts_hour_beside_it(conn
         ("S-202", "14/03/2026 21:00"),
         ("S-203", "14/03/2026 10:00"),
     ]
-    said = "2 signalements datés à l'heure de « Heure des faits », le jour de « Date » (la veille quand cette heure "
+    said = "2 signalements datés à l'heure de « Heure des faits » : « Date » y porte une autre heure, lue comme celle "
     assert summary.to_dict()["phrases"][1].startswith(said), summary.to_dict()["phrases"]
 
 

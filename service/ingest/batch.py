@@ -87,16 +87,17 @@ class BatchSummary:
 
     def facts_time_line(self) -> str | None:
         """The reports dated at the facts' time where the date column gave another one, the reception's:
-        « 3 signalements datés à l'heure de « Heure des faits », le jour de « Date » (la veille quand cette heure
-        vient après la sienne, celle de la réception). » (None without any)."""
+        « 3 signalements datés à l'heure de « Heure des faits » : « Date » y porte une autre heure, lue comme celle
+        de la réception ; … » (None without any)."""
         n = int(self.details.get("heures_des_faits") or 0)
         if not n:
             return None
         columns = self.details.get("colonnes") or {}
         date, time = columns.get("observed_at", "date"), columns.get("observed_time", "heure")
         return (
-            f"{counted(n, 'signalement daté', 'signalements datés')} à l'heure de « {time} », le jour de « {date} » "
-            f"(la veille quand cette heure vient après celle de « {date} », prise pour la réception)."
+            f"{counted(n, 'signalement daté', 'signalements datés')} à l'heure de « {time} » : « {date} » y porte une "
+            "autre heure, lue comme celle de la réception ; les faits sont datés de ce jour-là, ou de la veille quand "
+            "leur heure vient après."
         )
 
     def cancelled_line(self) -> str | None:
