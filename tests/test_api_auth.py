@@ -54,6 +54,8 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("POST", "/api/geocodage/verifications/{review_id}"): "planificateur",
     ("POST", "/api/geocodage/verifications"): "planificateur",
     ("POST", "/api/imports/{type_donnees}"): "planificateur",
+    ("POST", "/api/imports/{type_donnees}/suivi"): "planificateur",
+    ("GET", "/api/imports/suivis/{suivi}"): "planificateur",
     ("GET", "/api/lots"): "lecteur",
     ("GET", "/api/lots/{lot}/rejets"): "planificateur",
     ("GET", "/api/open311/v2/services.json"): None,

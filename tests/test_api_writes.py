@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import pytest
@@ -166,6 +167,57 @@ def test_an_unusable_upload_is_refused_with_the_reason(app, conn, auth):
     assert count(conn, "ingestion_batches", "status = 'refuse'") == 1
 
 
+def _followed(app, headers, url: str, timeout: float = 60.0) -> dict:
+    """An import run in the background, asked after until it ends: its last state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = app.get(url, headers=headers)
+        assert state.status_code == 200, state.text
+        if state.json()["etat"] in ("fini", "erreur") or time.monotonic() > deadline:
+            return state.json()
+        time.sleep(0.1)
+
+
+def test_a_file_imported_in_the_background_says_how_far_it_is_then_gives_its_account(app, conn, auth):
+    """The map's import: the answer comes at once with the job to follow (a register of thousands of rows held
+    the page in front of a sentence); the job says the bytes read of the file, then the same account as the
+    import in one request, and only to whom sent it. A file that cannot be imported is the job's error."""
+    planner = auth["planificateur"]
+    path = DATA / "bad" / "categorie_inconnue.csv"
+    with path.open("rb") as fh:
+        r = app.post(
+            "/api/imports/signalements/suivi",
+            files={"fichier": ("categorie_inconnue.csv", fh, "text/csv")},
+            headers=planner,
+        )
+    assert r.status_code == 202, r.text
+    started = r.json()
+    assert (
+        started["fichier"] == "categorie_inconnue.csv" and started["url"] == f"/api/imports/suivis/{started['suivi']}"
+    )
+    done = _followed(app, planner, started["url"])
+    assert done["etat"] == "fini", done
+    assert done["lu"] == done["total"] == path.stat().st_size
+    summary = done["resultat"]
+    assert (summary["rows_in"], summary["inserted"], summary["rejected"]) == (4, 1, 3)
+    assert summary["phrases"][0].startswith("Contrôle : 4 lignes = 1 insérée + 0 mise à jour")
+    assert summary["rejets"][0]["motifs"][0]["champ"] == "catégorie"
+    assert count(conn, "reports") == 1
+    assert app.get("/api/lots", headers=planner).json()[0]["id"] == summary["batch_id"]
+    # another login does not read it, an unknown one is not found: in French, saying where the batch is
+    other = app.get(started["url"], headers=auth["admin"])
+    assert other.status_code == 404 and other.json()["erreur"] == "Cet import n'est pas (ou plus) suivi."
+    assert app.get(started["url"], headers=auth["lecteur"]).status_code == 403
+
+    with (DATA / "bad" / "entete_seule.csv").open("rb") as fh:
+        r = app.post(
+            "/api/imports/signalements/suivi", files={"fichier": ("entete_seule.csv", fh, "text/csv")}, headers=planner
+        )
+    refused = _followed(app, planner, r.json()["url"])
+    assert refused["etat"] == "erreur" and "entete_seule.csv" in refused["erreur"] and refused["resultat"] is None
+    assert count(conn, "reports") == 1 and count(conn, "ingestion_batches", "status = 'refuse'") == 1
+
+
 def test_refusals_agree_with_what_was_refused(app, conn, auth):
     """« Visite refusée », « Signalement refusé », « Permis refusé »: the French agrees with the noun."""
     planner = auth["planificateur"]
@@ -227,3 +279,48 @@ def test_a_permit_entered_by_hand_keeps_its_opening_hours_or_names_them_unreadab
     )
     assert wrong.status_code == 422 and "heures d'ouverture « quand il y a quelqu'un »" in wrong.json()["erreur"]
     assert count(conn, "permits") == 1
+
+
+def test_imports_in_the_background_run_two_at_a_time_and_say_a_failure_in_french():
+    """Each import holds a database connection while it runs: a third one waits for the others (429, saying when
+    to try again) instead of taking the connections the map's requests need. An unexpected failure is the job's
+    error in the words given for it, never a job that never ends."""
+    import threading
+
+    from service.api.imports import ImportJobs
+    from service.errors import HotspotsError, RetryLaterError
+
+    jobs = ImportJobs(running=2)
+    release = threading.Event()
+
+    def slow(job):
+        job.progress(500, 1000)
+        release.wait(10)
+        job.progress(1000, 1000)
+        return {"batch_id": 1}
+
+    def broken(job):
+        raise KeyError("colonne")
+
+    said = HotspotsError("L'import s'est arrêté sur une erreur imprévue.", hint="Réessayez.")
+    first, second = (
+        jobs.start("agent", f"registre_{n}.csv", "signalements", slow, failed=lambda e: said) for n in "12"
+    )
+    assert first.view()["etat"] == "lecture" and first.view()["lu"] in (0, 500)
+    with pytest.raises(RetryLaterError, match="2 imports sont déjà en cours") as refused:
+        jobs.start("agent", "registre_3.csv", "signalements", slow, failed=lambda e: said)
+    assert refused.value.retry_after == 30
+    release.set()
+    for job in (first, second):
+        for _ in range(100):
+            if job.view()["etat"] == "fini":
+                break
+            time.sleep(0.05)
+        assert job.view()["etat"] == "fini" and job.view()["resultat"] == {"batch_id": 1}
+    third = jobs.start("agent", "registre_3.csv", "signalements", broken, failed=lambda e: said)
+    for _ in range(100):
+        if third.view()["etat"] != "lecture":
+            break
+        time.sleep(0.05)
+    assert third.view()["etat"] == "erreur" and third.view()["erreur"] == said.message
+    assert third.view()["conseil"] == "Réessayez." and third.view()["resultat"] is None

@@ -498,7 +498,8 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
     """Back from the field, the filled-in sheet could be imported only from the command line or by a script (the
     API): a planner on the map had no way to send it. The shift panel takes the file, and says what became of it in
     the import's own words (the sum, the stops not made, the rows to correct and why); the shift shown marks the
-    stop done. A register of reports goes through the same panel, and its geocoding is said too."""
+    stop done. A register of reports goes through the same panel, and its geocoding is said too. The import runs in
+    the background, and a bar says how far it is."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -529,8 +530,13 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[type=file]").send_keys(str(sheet))
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
         said = "return [...document.querySelectorAll('#hs-tournee .hs-import-resultat p')].map(p => p.textContent)"
-        wait.until(lambda d: d.execute_script(said))
+        wait.until(lambda d: (d.execute_script(said) or [""])[0].startswith("Lot n° "))
         lines = browser.execute_script(said)
+        # run in the background and asked after (a large register held the page in front of a sentence): the bar
+        # is gone once the account is there
+        asked = "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes(arguments[0]))"
+        assert browser.execute_script(asked, "/api/imports/suivis/"), browser.execute_script(asked, "/api/imports")
+        assert not browser.find_elements(By.CSS_SELECTOR, "#hs-tournee progress.hs-import-avancement")
         assert lines[0].startswith("Lot n° ") and lines[0].endswith(" (feuille_remplie.csv) : 1 visite enregistrée.")
         assert lines[1] == (
             "Contrôle : 3 lignes = 1 insérée + 0 mise à jour + 0 doublon (0 déjà en base, 0 répété dans le fichier, "
@@ -561,13 +567,34 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
             str(register)
         )
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
-        wait.until(lambda d: "registre_carte.csv" in (d.execute_script(said) or [""])[0])
+        wait.until(lambda d: "registre_carte.csv) :" in (d.execute_script(said) or [""])[0])
         lines = browser.execute_script(said)
         assert lines[0].endswith(" (registre_carte.csv) : 1 signalement enregistré."), lines
         assert lines[1].startswith("Contrôle : 1 ligne = 1 insérée + "), lines
         assert lines[2].startswith("Géocodage : 1 adresse sans coordonnées — 1 placée, 0 à vérifier"), lines
         placed = conn.execute("SELECT geocode_status FROM reports WHERE external_id = 'R-CARTE-1'").fetchall()
         assert len(placed) == 1 and placed[0][0] not in ("a_geocoder", "echec"), placed
+        # what the bar says on the way, as a large register's job tells it: the share read, then the last step
+        steps = (
+            "const out = document.createElement('div'), H = HotspotsCarte, seen = [];"
+            "for (const job of arguments[0]) { H.importProgress(out, 'registre_2025.csv', job);"
+            " const bar = out.querySelector('progress'); seen.push([out.querySelector('p').textContent, bar.position,"
+            " bar.getAttribute('aria-label')]); } return seen"
+        )
+        jobs = [{"etat": "envoi"}, {"etat": "lecture", "lu": 1572864, "total": 6291456}, {"etat": "enregistrement"}]
+        assert browser.execute_script(steps, jobs) == [
+            ["Envoi de registre_2025.csv…", -1, "Envoi de registre_2025.csv…"],
+            [
+                "Lecture et contrôle de registre_2025.csv : 25 % (1,5 Mo sur 6 Mo)…",
+                0.25,
+                "Lecture et contrôle de registre_2025.csv : 25 % (1,5 Mo sur 6 Mo)…",
+            ],
+            [
+                "Géocodage et enregistrement des lignes de registre_2025.csv…",
+                -1,
+                "Géocodage et enregistrement des lignes de registre_2025.csv…",
+            ],
+        ]
     finally:  # its sites free for the other tests' shifts; the module's reports as they were
         conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (plan["plan_id"],))
         conn.execute("DELETE FROM reports WHERE external_id = 'R-CARTE-1'")

@@ -150,6 +150,8 @@ _EXTRA: dict[tuple[str, str], set[str]] = {
     ("post", "/api/connexion"): {"401", "429"},
     ("post", "/api/comptes"): {"409"},
     ("post", "/api/imports/{type_donnees}"): {"413"},
+    ("post", "/api/imports/{type_donnees}/suivi"): {"413", "429"},
+    ("get", "/api/imports/suivis/{suivi}"): {"404"},
     ("get", "/api/open311/v2/requests.json"): {"400"},
     ("post", "/api/open311/v2/requests.json"): {"400", "403"},
     ("get", "/api/open311/v2/requests.xml"): {"400"},

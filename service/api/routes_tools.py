@@ -10,16 +10,21 @@ from typing import Annotated, Any, Literal
 
 import psycopg
 from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import Path as Path_
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from service.api.availability import translate
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
+from service.api.imports import ImportJob
+from service.api.state import state_of
 from service.api.writes import geocoder_of
-from service.errors import ConfigError, NotFoundError, TooLargeError
+from service.errors import ConfigError, HotspotsError, NotFoundError, TooLargeError
 from service.geo import to_lambert
 from service.geocode.apply import GazetteerBatchGeocoder
 from service.ingest.pipeline import IngestOptions, ingest_file
 from service.ingest.rejects import batch_exists, export_rejects, list_batches, rejected_rows
+from service.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["outils"])
 _KINDS = {"signalements": "reports", "visites": "visits", "permis": "permits"}
@@ -99,30 +104,114 @@ def upload(
     """Le fichier est importé exactement comme par ``hotspots ingest`` : la réponse donne le bilan du lot, ses
     phrases telles que le terminal les écrit (``phrases`` : le contrôle de la somme, les visites d'une tournée
     annulée ; ``bilan_rejets`` : les lignes non enregistrées) et ses lignes rejetées (100 au plus)."""
-    limit = settings.max_upload_mb * 1024 * 1024
     with tempfile.TemporaryDirectory(prefix="hotspots-upload-") as tmp:
-        path = Path(tmp) / _safe_name(fichier.filename)
-        written = 0
-        with path.open("wb") as out:
-            while chunk := fichier.file.read(1 << 20):
-                written += len(chunk)
-                if written > limit:
-                    raise TooLargeError(
-                        f"Fichier trop volumineux (plus de {settings.max_upload_mb} Mo).",
-                        hint="Importez-le avec « hotspots ingest » sur le serveur, ou découpez-le.",
-                    )
-                out.write(chunk)
-        options = IngestOptions(
-            kind=_KINDS[type_donnees],  # type: ignore[arg-type]
-            fmt=format,
-            source=source,
-            delimiter=separateur,
-            encoding=encodage,
-            crs=crs,
-        )
+        path = _saved(fichier, Path(tmp), settings)
+        options = _options(type_donnees, format, source, separateur, encodage, crs)
         summary = ingest_file(conn, path, options, settings, geocoder=geocoder_of(request, conn))
     audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
     return {**summary.to_dict(), "rejets": rejected_rows(conn, summary.batch_id, limit=100)}
+
+
+@router.post(
+    "/imports/{type_donnees}/suivi",
+    status_code=202,
+    summary="Importer un fichier en arrière-plan, avec le suivi de son avancement",
+)
+def upload_followed(
+    type_donnees: Literal["signalements", "visites", "permis"],
+    fichier: UploadFile,
+    request: Request,
+    settings: AppSettings,
+    user: Planner,
+    source: Annotated[str | None, Query(max_length=100)] = None,
+    format: Annotated[Literal["csv", "xlsx", "geojson", "open311"] | None, Query()] = None,
+    separateur: Annotated[Literal[",", ";", "\t", "|"] | None, Query()] = None,
+    encodage: Annotated[str | None, Query(max_length=30)] = None,
+    crs: Annotated[str | None, Query(max_length=30, examples=["EPSG:31370"])] = None,
+) -> dict[str, Any]:
+    """Le même import que ``POST /api/imports/{type}``, lancé en arrière-plan : la réponse (202) donne tout de suite
+    son ``suivi``, que ``GET /api/imports/suivis/{suivi}`` lit (la part du fichier lue, puis le bilan du lot) ;
+    c'est ce que fait la carte, pour montrer une barre d'avancement. 429 quand deux imports sont déjà en cours."""
+    state = state_of(request)
+    tmp = Path(tempfile.mkdtemp(prefix="hotspots-upload-"))
+    try:
+        path = _saved(fichier, tmp, settings)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    options = _options(type_donnees, format, source, separateur, encodage, crs)
+
+    def work(job: ImportJob) -> dict[str, Any]:
+        try:
+            with state.pooled() as conn:
+                summary = ingest_file(
+                    conn, path, options, settings, progress=job.progress, geocoder=state.geocoder(conn)
+                )
+                audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
+                state.watcher.sync(conn)  # the map's next reads see the new rows
+                return {**summary.to_dict(), "rejets": rejected_rows(conn, summary.batch_id, limit=100)}
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def failed(exc: BaseException) -> HotspotsError:
+        if isinstance(exc, psycopg.OperationalError):
+            return translate(state.database, exc)
+        return HotspotsError(
+            f"L'import de {path.name} s'est arrêté sur une erreur imprévue : rien de ce fichier n'est enregistré.",
+            hint="Réessayez ; si l'erreur revient, importez-le avec « hotspots ingest » et transmettez son message.",
+        )
+
+    try:
+        job = state.imports.start(user.login, path.name, type_donnees, work, failed=failed)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {"suivi": job.id, "url": f"/api/imports/suivis/{job.id}", "fichier": path.name}
+
+
+@router.get("/imports/suivis/{suivi}", summary="Où en est un import lancé en arrière-plan")
+def upload_progress(
+    suivi: Annotated[str, Path_(pattern=r"^[0-9a-f]{32}$")], request: Request, user: Planner
+) -> dict[str, Any]:
+    """``etat`` : ``lecture`` (``lu`` octets sur ``total``), ``enregistrement`` (géocodage et écriture du lot),
+    ``fini`` (``resultat`` : le bilan, comme ``POST /api/imports/{type}`` le donne) ou ``erreur`` (``erreur``,
+    ``conseil``). Seul celui qui l'a lancé le lit ; un import fini reste suivi une heure."""
+    return state_of(request).imports.get(suivi, user.login).view()
+
+
+def _saved(upload: UploadFile, folder: Path, settings: Settings) -> Path:
+    """The uploaded file written in ``folder`` under a safe name; refused beyond the size limit."""
+    limit = settings.max_upload_mb * 1024 * 1024
+    path = folder / _safe_name(upload.filename)
+    written = 0
+    with path.open("wb") as out:
+        while chunk := upload.file.read(1 << 20):
+            written += len(chunk)
+            if written > limit:
+                raise TooLargeError(
+                    f"Fichier trop volumineux (plus de {settings.max_upload_mb} Mo).",
+                    hint="Importez-le avec « hotspots ingest » sur le serveur, ou découpez-le.",
+                )
+            out.write(chunk)
+    return path
+
+
+def _options(
+    type_donnees: str,
+    fmt: str | None,
+    source: str | None,
+    delimiter: str | None,
+    encoding: str | None,
+    crs: str | None,
+) -> IngestOptions:
+    return IngestOptions(
+        kind=_KINDS[type_donnees],  # type: ignore[arg-type]
+        fmt=fmt,
+        source=source,
+        delimiter=delimiter,
+        encoding=encoding,
+        crs=crs,
+    )
 
 
 @router.get("/lots", summary="Derniers lots importés et leur bilan")

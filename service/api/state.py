@@ -1,6 +1,6 @@
 """What a server process holds for its application, typed and built once in the lifespan: the settings, the two
 connection pools and their slots, whether the database answers, the change watcher, the analysis refresh, the
-checked sessions, the ready-to-send bodies, the map's background and the address geocoder.
+checked sessions, the ready-to-send bodies, the map's background, the imports running and the address geocoder.
 
 Routes reach it through :func:`state_of` (``request.app.state.hotspots``); nothing is added to it later. What is
 built from the database on first use (the geocoder, the map's addresses) is forgotten after ``hotspots db
@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool, PoolClosed
 from service.api.availability import DatabaseAvailability, give_back
 from service.api.cache import CACHES, Body, BodyCache, data_version
 from service.api.digest_calendar import DigestCalendar
+from service.api.imports import ImportJobs
 from service.api.map_background import MapBackground
 from service.api.refresh import AnalysisRefresher
 from service.api.retention import RetentionKeeper
@@ -58,6 +59,7 @@ class AppState:
     sessions: SessionMemo = field(default_factory=SessionMemo)
     caches: dict[str, BodyCache] = field(default_factory=dict)
     background: MapBackground = field(default_factory=MapBackground)
+    imports: ImportJobs = field(default_factory=ImportJobs)  # the map's imports, run in the background
     _geocoder: BatchGeocoder | None = None
     _geocoder_lock: threading.Lock = field(default_factory=threading.Lock)
 

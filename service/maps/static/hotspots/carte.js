@@ -729,5 +729,6 @@
     geojsonInto: geojsonInto, viewParams: viewParams, readFilters: readFilters, intoControl: intoControl,
     background: background, boundaries: boundaries, day: day, hour: hour, nowField: nowField, nextDay: nextDay,
     number: number, status: status, notice: notice, clock: clock, layersControl: layersControl, speak: speak,
-    word: word, agree: agree, followView: followView, fitPanels: fitPanels, isNarrow: isNarrow, foldAll: foldAll };
+    word: word, agree: agree, sentence: sentence, followView: followView, fitPanels: fitPanels, isNarrow: isNarrow,
+    foldAll: foldAll };
 })();

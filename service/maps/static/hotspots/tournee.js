@@ -295,9 +295,62 @@
     permis: [" permis enregistré", " permis enregistrés"],
   };
 
-  /* A sheet filled in on the field, or a register, sent from the map (POST /api/imports/…, read as « hotspots
-   * ingest » reads it): the batch's sum, the geocoding, the visits of a cancelled shift moved to their sites, then
-   * what was not recorded and why, in the service's words. ``after(kind)``: what to draw again. */
+  /* A size in the page's words: « 350 ko », « 2,4 Mo ». */
+  function size(bytes) {
+    return bytes < 1048576 ? H.number(Math.max(1, Math.round(bytes / 1024))) + " ko" :
+      H.number(bytes / 1048576, 1) + " Mo";
+  }
+
+  /* How far an import is, as its job says it (GET /api/imports/suivis/{id}): a bar and a line of words. The file
+   * sent, then read and checked (the share of its bytes), then geocoded and stored (no measure: the bar moves
+   * without a value). */
+  function importProgress(out, name, job) {
+    var bar = out.querySelector("progress.hs-import-avancement");
+    if (!bar) {
+      out.innerHTML = "<p class='hs-import-etape'></p><progress class='hs-import-avancement' max='1'></progress>";
+      bar = out.querySelector("progress");
+    }
+    var words = out.querySelector(".hs-import-etape");
+    if (job.etat === "lecture" && job.total) {
+      bar.value = job.lu / job.total;
+      words.textContent = "Lecture et contrôle de " + name + " : " + Math.floor(100 * job.lu / job.total) + " % (" +
+        size(job.lu) + " sur " + size(job.total) + ")…";
+    } else if (job.etat === "lecture" || job.etat === "envoi") {
+      bar.removeAttribute("value");
+      words.textContent = job.etat === "envoi" ? "Envoi de " + name + "…" : "Lecture de " + name + "…";
+    } else {
+      bar.removeAttribute("value");
+      words.textContent = "Géocodage et enregistrement des lignes de " + name + "…";
+    }
+    bar.setAttribute("aria-label", words.textContent);
+  }
+  H.importProgress = importProgress;
+
+  /* The import's job asked after until it ends: its account, or its refusal as an Error (the service's words). A
+   * question lost on the way is asked again, five times at most. */
+  function followImport(url, out, name) {
+    return new Promise(function (resolve, reject) {
+      var lost = 0;
+      (function ask() {
+        H.send(url).then(function (job) {
+          lost = 0;
+          if (job.etat === "fini") return resolve(job.resultat);
+          if (job.etat === "erreur") return reject(new Error(H.sentence(job.erreur) +
+            (job.conseil ? " " + H.sentence(job.conseil) : "")));
+          importProgress(out, name, job);
+          window.setTimeout(ask, 400);
+        }, function (err) {
+          if (++lost > 5 || !err.unreachable) return reject(err);
+          window.setTimeout(ask, 1000);
+        });
+      })();
+    });
+  }
+
+  /* A sheet filled in on the field, or a register, sent from the map (read as « hotspots ingest » reads it, in
+   * the background: POST /api/imports/…/suivi, then its progress): the batch's sum, the geocoding, the visits of a
+   * cancelled shift moved to their sites, then what was not recorded and why, in the service's words.
+   * ``after(kind)``: what to draw again. */
   function sheetImport(box, after) {
     var input = box.querySelector("input[type=file]");
     var kind = box.querySelector("select[name=type_import]");
@@ -313,8 +366,10 @@
       data.append("fichier", file, file.name);
       var what = kind ? kind.value : "visites";
       button.disabled = true;
-      out.textContent = "Import de " + file.name + " en cours (un gros registre peut prendre une minute)…";
-      H.send("/api/imports/" + encodeURIComponent(what), { method: "POST", body: data })
+      out.innerHTML = "";
+      importProgress(out, file.name, { etat: "envoi" });
+      H.send("/api/imports/" + encodeURIComponent(what) + "/suivi", { method: "POST", body: data })
+        .then(function (started) { return followImport(started.url, out, file.name); })
         .then(function (b) {
           var words = RECORDED[what] || RECORDED.visites;
           var lines = ["Lot n° " + b.batch_id + " (" + file.name + ") : " + H.number(b.inserted) +
