@@ -581,7 +581,12 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
             " const bar = out.querySelector('progress'); seen.push([out.querySelector('p').textContent, bar.position,"
             " bar.getAttribute('aria-label')]); } return seen"
         )
-        jobs = [{"etat": "envoi"}, {"etat": "lecture", "lu": 1572864, "total": 6291456}, {"etat": "enregistrement"}]
+        jobs = [
+            {"etat": "envoi"},
+            {"etat": "lecture", "lu": 1572864, "total": 6291456},
+            {"etat": "enregistrement", "secondes": 1.2},
+            {"etat": "enregistrement", "secondes": 12.4},
+        ]
         assert browser.execute_script(steps, jobs) == [
             ["Envoi de registre_2025.csv…", -1, "Envoi de registre_2025.csv…"],
             [
@@ -593,6 +598,11 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
                 "Géocodage et enregistrement des lignes de registre_2025.csv…",
                 -1,
                 "Géocodage et enregistrement des lignes de registre_2025.csv…",
+            ],
+            [
+                "Géocodage et enregistrement des lignes de registre_2025.csv… (12 s)",
+                -1,
+                "Géocodage et enregistrement des lignes de registre_2025.csv… (12 s)",
             ],
         ]
     finally:  # its sites free for the other tests' shifts; the module's reports as they were

@@ -320,7 +320,9 @@
       words.textContent = job.etat === "envoi" ? "Envoi de " + name + "…" : "Lecture de " + name + "…";
     } else {
       bar.removeAttribute("value");
-      words.textContent = "Géocodage et enregistrement des lignes de " + name + "…";
+      // no measure of this step: the time it has taken says that it goes on
+      words.textContent = "Géocodage et enregistrement des lignes de " + name + "…" +
+        (job.secondes >= 3 ? " (" + H.number(job.secondes) + " s)" : "");
     }
     bar.setAttribute("aria-label", words.textContent);
   }
