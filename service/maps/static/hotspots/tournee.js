@@ -370,6 +370,7 @@
       button.disabled = true;
       out.innerHTML = "";
       importProgress(out, file.name, { etat: "envoi" });
+      out.scrollIntoView({ block: "nearest" }); // the bar under the button, in a panel that may scroll
       H.send("/api/imports/" + encodeURIComponent(what) + "/suivi", { method: "POST", body: data })
         .then(function (started) { return followImport(started.url, out, file.name); })
         .then(function (b) {
