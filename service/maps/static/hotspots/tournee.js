@@ -307,7 +307,8 @@
   function importProgress(out, name, job) {
     var bar = out.querySelector("progress.hs-import-avancement");
     if (!bar) {
-      out.innerHTML = "<p class='hs-import-etape'></p><progress class='hs-import-avancement' max='1'></progress>";
+      // the bar first: the words under it grow to two lines without pushing it out of a scrolled panel
+      out.innerHTML = "<progress class='hs-import-avancement' max='1'></progress><p class='hs-import-etape'></p>";
       bar = out.querySelector("progress");
     }
     var words = out.querySelector(".hs-import-etape");
