@@ -456,8 +456,25 @@ def test_a_shift_followed_by_its_link_is_cancelled_from_the_list_and_drawn_grey(
         words, has_form = _first_stop_popup(browser, wait)
         assert not has_form, words
         assert re.search(r"Tournée annulée : notez une visite sur le site (PS|AX)-\d{4} lui-même\.", words), words
+        # the list shows the latest ones; the older are a click away (they were only in the command line and the API)
+        older = _shift_by_api(browser, {"duree": "1h", "debut": f"{tomorrow:%d/%m/%Y} 14h"})
+        shown = "return [...document.querySelectorAll('.hs-tournees-liste li')].map(li => li.textContent)"
+        browser.execute_script(
+            "const box = document.querySelector('#hs-tournee details.hs-tournees'); box.dataset.limite = '1';"
+            "box.open = false; box.open = true"
+        )
+        wait.until(lambda d: (d.execute_script(shown) or [""])[-1] == "Plus anciennes")
+        first_page = browser.execute_script(shown)
+        assert len(first_page) == 2 and first_page[0].startswith(f"n° {older['plan_id']} — "), first_page
+        browser.find_element(By.CSS_SELECTOR, ".hs-tournees-liste button.hs-plus-anciennes").click()
+        wait.until(lambda d: len(d.execute_script(shown)) >= 2 and d.execute_script(shown)[1] != "Plus anciennes")
+        listed = browser.execute_script(shown)
+        assert listed[1].startswith(f"n° {live['plan_id']} — "), listed
     finally:  # its sites free for the other tests' shifts
-        conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (live["plan_id"],))
+        conn.execute(
+            "UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = ANY(%s)",
+            ([live["plan_id"], *([older["plan_id"]] if "older" in locals() and "plan_id" in older else [])],),
+        )
 
 
 def test_a_reader_given_a_shift_s_link_sees_the_shift_without_its_forms(server, browser, conn):

@@ -252,8 +252,9 @@
    * has no visit recorded yet can be cancelled from here, after a confirmation (its sites become free). */
   function recent(box, redraw) {
     var list = box.querySelector("ol");
+    var limit = Number(box.dataset.limite || 10); // « Plus anciennes » shows twenty more each time
     list.innerHTML = "<li>Chargement…</li>";
-    return H.getJSON("/api/tournees?limite=10").then(function (rows) {
+    return H.getJSON("/api/tournees?limite=" + limit).then(function (rows) {
       list.innerHTML = rows.length ? "" : "<li>Aucune tournée.</li>";
       rows.forEach(function (r) {
         var item = document.createElement("li");
@@ -285,6 +286,20 @@
         }
         list.appendChild(item);
       });
+      if (rows.length >= limit && limit < 500) { // perhaps more: the older ones, on demand
+        var more = document.createElement("button");
+        more.type = "button";
+        more.className = "hs-plus-anciennes";
+        more.textContent = "Plus anciennes";
+        more.addEventListener("click", function () {
+          box.dataset.limite = String(Math.min(limit + 20, 500));
+          recent(box, redraw);
+        });
+        var last = document.createElement("li");
+        last.className = "hs-suite";
+        last.appendChild(more);
+        list.appendChild(last);
+      }
     }).catch(function (err) { list.innerHTML = "<li class='hs-erreur'>" + esc(err.message) + "</li>"; });
   }
 
