@@ -21,6 +21,10 @@ from service.db.redact import MAYBE_PERSONAL, redact
         ("Dhr. Janssens belde, Mevrouw De Smet ook", "Dhr. [nom effacé] belde, Mevrouw [nom effacé] ook"),
         ("voiture 1-ABC-123 et remorque XYZ-987", "voiture [plaque effacée] et remorque [plaque effacée]"),
         ("NN 85.07.30-033.28 ou 85073003328", "NN [numéro national effacé] ou [numéro national effacé]"),
+        # typed without capitals on a phone: the name after a title written in full went through
+        ("rappeler mme dumont demain", "rappeler mme [nom effacé] demain"),
+        ("madame leroy a vu la camionnette", "madame [nom effacé] a vu la camionnette"),
+        ("mme van den broeck et mevrouw de smet", "mme [nom effacé] et mevrouw [nom effacé]"),
     ],
 )
 def test_what_a_pattern_can_tell_of_a_person_is_replaced_by_what_it_was(written, kept):
@@ -34,6 +38,8 @@ def test_what_a_pattern_can_tell_of_a_person_is_replaced_by_what_it_was(written,
         "Vu le 04/12/2024 08:40, puis le 04.12.2024 08h30",
         "3 sacs, 12 m², 0,5 m3 devant le n° 21, rue du Pairay, 4100 Seraing, à 50 m Rue de la Province",
         "M. le bourgmestre prévenu ; Monsieur le Commissaire aussi",
+        "madame la directrice de l'école prévenue, monsieur a vu les sacs, madame signale un dépôt",
+        "mevrouw de burgemeester verwittigd ; 3 m de sacs",
         "voir SIG-123 et le permis PER-12 (PE/2006/0570)",
     ],
 )
@@ -47,3 +53,12 @@ def test_the_database_s_first_look_lets_every_personal_text_through():
     first_look = re.compile(MAYBE_PERSONAL.replace(r"\m", r"\b").replace(r"\M", r"\b"), re.IGNORECASE)
     for text in ("Mme Renard est passée", "contact : a@b.be", "0472 18 33 90", "Meneer Peeters"):
         assert redact(text)[1] and first_look.search(text)
+
+
+def test_the_reporter_s_name_is_found_in_any_case_when_two_of_its_words_follow_each_other():
+    """The register's « DUMONT Jean »: « rappeler jean dumont » went through (a name was found only capitalised);
+    one of its words alone in lower case stays (« un sac rose » for a Mme Rose), as before."""
+    assert redact("rappeler jean dumont lundi", ("DUMONT Jean",)) == ("rappeler [nom effacé] lundi", 1)
+    assert redact("dumont jean repasse", ("DUMONT Jean",)) == ("[nom effacé] repasse", 1)
+    assert redact("Dumont repasse", ("DUMONT Jean",)) == ("[nom effacé] repasse", 1)
+    assert redact("un sac rose près du mont", ("ROSE Marie",)) == ("un sac rose près du mont", 0)
