@@ -39,6 +39,15 @@ ROW_CASES = [
     ("date_future.csv", {}, {3: "date: date dans le futur"}, 1),
     ("date_illisible.csv", {}, {3: "date: date illisible (formats acceptés : 25/11/2026 14:30"}, 1),
     ("date_manquante.csv", {}, {3: "date: date manquante"}, 1),
+    (  # a date cell formatted as a number: said with the day it stands for, never read by guess
+        "date_nombre_de_tableur.csv",
+        {},
+        {
+            3: "date: date écrite en nombre de jours de tableur (45730,38 = 14/03/2025) : donnez à la colonne le "
+            "format Date dans le tableur, enregistrez, puis importez à nouveau"
+        },
+        2,
+    ),
     ("heure_illisible.csv", {}, {3: "heure: heure illisible (formats acceptés : 14:30, 14h30, 14h, 14:30:00)"}, 1),
     (
         "heure_differente.csv",

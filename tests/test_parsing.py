@@ -50,7 +50,7 @@ CASES = [
     ("5 brumaire 2026", None, "date illisible"),
     ("mars 2026", None, "date illisible"),  # no day: a report needs one
     ("hier soir", None, "date illisible"),
-    ("2026/14/07", None, "date illisible"),
+    ("2026/14/07", None, "date impossible"),  # year first (2025/03/14 is read): no 14th month
     (None, None, "date manquante"),
     ("  ", None, "date manquante"),
 ]
@@ -228,3 +228,36 @@ def test_the_facts_time_beside_a_reception_date_dates_the_facts():
     assert [names_the_facts(h) for h in headers] == [True, True, True, False, False, True]
     dutch = map_columns(["Datum", "Tijdstip feiten", "Categorie", "Adres"], "reports").fields
     assert (dutch["observed_at"], dutch["observed_time"]) == ("Datum", "Tijdstip feiten")
+
+
+def test_dates_as_exports_and_people_write_them_around_the_belgian_form():
+    """A Dutch Excel's « 14-mrt-2025 », a year first with slashes, « 9u12 » and « 9 h 12 », an English Excel's
+    « 09:12:00 PM », a leading « le »: each was « date illisible ». A spreadsheet's day count (« 45730 ») is not
+    read by guess: it has a reason of its own, which the refusal explains."""
+    written = [
+        "14-mrt-2025 09:12",
+        "14-mars-25",
+        "2025/03/14 09:12",
+        "14-03-2025 9u12",
+        "14/03/2025 9 h 12",
+        "14/03/2025 09:12:00 PM",
+        "14/03/2025 12:05 AM",
+        "le 14/03/2025",
+        "14/03/2025 14:30 PM",
+        "45730",
+    ]
+    stamps, reasons = parse_datetimes(pd.Series(written, dtype="string"), tz="Europe/Brussels")
+    local = [None if pd.isna(t) else f"{t.tz_convert('Europe/Brussels'):%d/%m/%Y %H:%M}" for t in stamps]
+    assert local == [
+        "14/03/2025 09:12",
+        "14/03/2025 00:00",
+        "14/03/2025 09:12",
+        "14/03/2025 09:12",
+        "14/03/2025 09:12",
+        "14/03/2025 21:12",
+        "14/03/2025 00:05",
+        "14/03/2025 00:00",
+        "14/03/2025 14:30",  # an afternoon hour with its PM
+        None,
+    ]
+    assert reasons.where(reasons.notna(), None).tolist()[-1] == "date tableur"

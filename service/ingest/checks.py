@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from service.geocode.communes import AddressCommunes, communes_of_points
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind, names_the_facts
 from service.ingest.coords import labels, locate
-from service.ingest.dates import ACCEPTED_FORMS, TIME_FORMS, at_time, parse_datetimes
+from service.ingest.dates import ACCEPTED_FORMS, TIME_FORMS, at_time, parse_datetimes, spreadsheet_days
 from service.ingest.source import STR
 from service.ingest.vocabulary import Vocabularies, Vocabulary
 from service.settings import DEFAULT_TIMEZONE
@@ -331,6 +331,9 @@ def check_date(
         ("date impossible", f"{label} impossible (ce jour n'existe pas)"),
     ):
         problems.add((reasons == reason).to_numpy(dtype=bool), label, shown, message, column=header)
+    counts = (reasons == "date tableur").to_numpy(dtype=bool)
+    if counts.any():
+        problems.add(counts, label, shown, spreadsheet_days(label, values), column=header)
     ok = stamps.notna().to_numpy(dtype=bool)
     if not allow_future:
         limit = pd.Timestamp(ctx.now + ctx.future_tolerance)

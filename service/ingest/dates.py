@@ -24,8 +24,20 @@ _ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _ISO_AWARE = r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$"
 _BE = (
     r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
-    r"(?:[ T,]+(?:à\s*|um\s*)?(?P<H>\d{1,2})[:hH](?P<M>\d{2})?(?::(?P<S>\d{2}))?(?:\s*[Uu]hr)?)?$"
+    r"(?:[ T,]+(?:à\s*|um\s*|om\s*)?(?P<H>\d{1,2})\s*[:hHuU]\s*(?P<M>\d{2})?(?::(?P<S>\d{2}))?"
+    r"(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?|\s*[Uu]hr)?)?$"
 )
+#: What people and exports write around a date, turned into the forms above: a leading « le » (« op », « am »),
+#: the year first with slashes (« 2025/03/14 »), a month's abbreviation between dashes (« 14-mrt-2025 », as
+#: Excel writes it in Dutch).
+_AROUND = (
+    (re.compile(r"^(?:le|op|am|den)\s+", re.IGNORECASE), ""),
+    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?=$|[ T])"), r"\3/\2/\1"),
+    (re.compile(r"^(\d{1,2})[-/.]([^\W\d_]{3,})\.?[-/.](\d{4}|\d{2})(?=$|[ T,])"), r"\1 \2 \3"),
+)
+#: A day count of a spreadsheet (« 45730 », « 45730,38 » : a date cell formatted as a number), from 1990 to 2099:
+#: said as such, never read as a date by guess.
+_SPREADSHEET_DAYS = r"^(?:3[3-9]|[4-6]\d|7[0-3])\d{3}(?:[.,]\d+)?$"
 ACCEPTED_FORMS = (
     "25/11/2026 14:30, 25/11/2026 14h30, 25/11/2026, 25 novembre 2026 14h30, 25.11.2026 14:30 Uhr, "
     "2026-11-25T14:30, 2026-11-25 14:30:00+01:00"
@@ -235,7 +247,10 @@ def parse_datetimes(values: pd.Series, *, tz: str = DEFAULT_TIMEZONE) -> tuple[p
     rest = present & ~aware & ~naive
     if rest.any():
         text = text.copy()
-        text[rest] = _spelled_out(text[rest])
+        around = text[rest]
+        for pattern, replacement in _AROUND:
+            around = around.str.replace(pattern, replacement, regex=True)
+        text[rest] = _spelled_out(around)
     belgian = rest & text.str.match(_BE).fillna(False)
     if belgian.any():
         parts = text[belgian].str.extract(_BE)
@@ -246,7 +261,7 @@ def parse_datetimes(values: pd.Series, *, tz: str = DEFAULT_TIMEZONE) -> tuple[p
                 "year": year,
                 "month": parts["m"].astype(int),
                 "day": parts["d"].astype(int),
-                "hour": parts["H"].fillna("0").astype(int),
+                "hour": _hour_of_day(parts["H"].fillna("0").astype(int), parts["ampm"]),
                 "minute": parts["M"].fillna("0").astype(int),
                 "second": parts["S"].fillna("0").astype(int),
             }
@@ -257,8 +272,31 @@ def parse_datetimes(values: pd.Series, *, tz: str = DEFAULT_TIMEZONE) -> tuple[p
     recognised = aware | naive | belgian
     reasons[present & recognised & out.isna()] = "date impossible"
     reasons[present & ~recognised] = "date illisible"
+    days = present & ~recognised & text.str.match(_SPREADSHEET_DAYS).fillna(False)
+    reasons[days] = "date tableur"
     reasons[~present & ~done] = "date manquante"
     return out, reasons
+
+
+def _hour_of_day(hours: pd.Series, ampm: pd.Series) -> pd.Series:
+    """The hour on 24 hours of an hour written with AM or PM (« 09:12:00 PM », as an English-speaking Excel writes
+    it): 12 AM is midnight, 12 PM noon; other hours unchanged."""
+    half = ampm.fillna("").str.upper()
+    hours = hours.where(~((half == "P") & (hours < 12)), hours + 12)
+    return hours.where(~((half == "A") & (hours == 12)), 0)
+
+
+def spreadsheet_days(label: str, values: pd.Series) -> pd.Series:
+    """The refusal of a spreadsheet's day count written for a date, with the day it stands for: « date écrite en
+    nombre de jours de tableur (45730 = 14/03/2025) : … ». Read, it would be a guess; said, it is fixed at once."""
+    text = values.astype(STR).str.strip().str.replace(",", ".", regex=False)
+    days = pd.to_numeric(text, errors="coerce")
+    stands = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days.where(days.between(32874, 73051)), unit="D")).dt
+    said = values.astype(STR).str.strip() + " = " + stands.strftime("%d/%m/%Y").fillna("?")
+    return (
+        f"{label} écrite en nombre de jours de tableur (" + said + ") : donnez à la colonne le format Date dans le "
+        "tableur, enregistrez, puis importez à nouveau"
+    )
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:

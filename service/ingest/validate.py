@@ -25,7 +25,7 @@ from service.ingest.checks import (
     validated,
 )
 from service.ingest.columns import ColumnMap
-from service.ingest.dates import ACCEPTED_FORMS, needs_day, on_shift, parse_dates
+from service.ingest.dates import ACCEPTED_FORMS, needs_day, on_shift, parse_dates, spreadsheet_days
 from service.ingest.source import STR
 
 
@@ -320,7 +320,9 @@ def _env_class(values: pd.Series) -> pd.Series:
     return digit.mask(digit.isna() & declaration, "3").astype("Int16")
 
 
-def _refuse(problems: Problems, cmap: ColumnMap, name: str, mask: Any, label: str, values: pd.Series, why: str) -> None:
+def _refuse(
+    problems: Problems, cmap: ColumnMap, name: str, mask: Any, label: str, values: pd.Series, why: str | pd.Series
+) -> None:
     """A permit's problem on field ``name`` (NA in ``mask`` counts as no problem)."""
     flags = pd.Series(mask).fillna(False).to_numpy(dtype=bool)
     problems.add(flags, label, values.astype(object), why, column=cmap.fields.get(name))
@@ -371,6 +373,9 @@ def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
         _refuse(problems, cmap, name, reasons == "date illisible", label, shown, why)
         why = f"{label} impossible (ce jour n'existe pas)"
         _refuse(problems, cmap, name, reasons == "date impossible", label, shown, why)
+        counts = reasons == "date tableur"
+        if counts.any():
+            _refuse(problems, cmap, name, counts, label, shown, spreadsheet_days(label, shown))
     today = pd.Timestamp(ctx.now).tz_convert(ctx.timezone).tz_localize(None).normalize()
     shown = raw_decision if raw_decision is not None else decided
     why = "date de décision dans le futur"
