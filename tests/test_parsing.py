@@ -107,6 +107,36 @@ def test_headers_and_values_are_compared_without_case_accents_or_punctuation():
 
 
 @pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (  # a police register's words: the infraction's date, the nature of the facts, what was found
+            ["Date de l'infraction", "Lieu", "Nature des faits", "Constatations"],
+            {"observed_at": "Date de l'infraction", "address": "Lieu", "category": "Nature des faits"},
+        ),
+        (
+            ["Date", "Heure", "Rue et numéro", "CP", "Commune", "Type d'infraction", "Remarques"],
+            {"address": "Rue et numéro", "category": "Type d'infraction", "observed_time": "Heure"},
+        ),
+        (
+            ["Datum vaststelling", "Straat", "Huisnummer", "Postcode", "Gemeente", "Aard", "Omschrijving"],
+            {"observed_at": "Datum vaststelling", "category": "Aard", "description": "Omschrijving"},
+        ),
+        (  # the facts' date outranks the reception's; a reception date alone is the report's date
+            ["Date de réception", "Date des faits", "Adresse des faits", "Catégorie"],
+            {"observed_at": "Date des faits"},
+        ),
+        (["Reçu le", "Localisation", "Problème", "Commentaire"], {"observed_at": "Reçu le", "category": "Problème"}),
+        (["Date/heure", "Adresse complète", "Type de dépôt"], {"category": "Type de dépôt"}),
+    ],
+)
+def test_the_headers_registers_write_are_recognised(headers, expected):
+    """Each of these registers had its date, its category or its place left « non reconnue », and every row
+    refused for it."""
+    fields = map_columns(headers, "reports").fields
+    assert {name: fields.get(name) for name in expected} == expected
+
+
+@pytest.mark.parametrize(
     ("rows", "header"),
     [
         ([["Export des plaintes"], ["Édité le", "01/12/2026"], [], ["date", "type", "rue"], ["1", "2", "3"]], 3),
