@@ -137,6 +137,43 @@ def test_the_headers_registers_write_are_recognised(headers, expected):
 
 
 @pytest.mark.parametrize(
+    ("kind", "headers", "expected"),
+    [
+        (
+            "visits",
+            ["Date du passage", "Lieu contrôlé", "Résultat du contrôle", "Agent verbalisant", "Remarques"],
+            {"visited_at": "Date du passage", "outcome": "Résultat du contrôle", "officer": "Agent verbalisant"},
+        ),
+        (
+            "visits",
+            ["Date d'intervention", "Adresse", "Suite réservée", "Inspecteur", "Observations"],
+            {"visited_at": "Date d'intervention", "outcome": "Suite réservée"},
+        ),
+        (
+            "visits",
+            ["Datum controle", "Adres", "Resultaat controle", "Agent", "Opmerkingen"],
+            {"visited_at": "Datum controle", "outcome": "Resultaat controle"},
+        ),
+        (
+            "visits",
+            ["Date", "Heure de passage", "Site", "Résultat", "Agent(s)"],
+            {"visited_time": "Heure de passage", "officer": "Agent(s)"},
+        ),
+        (
+            "permits",
+            ["N° de permis", "Nature du permis", "Rubrique", "Situation du bien", "Octroyé le", "Valable jusqu'au"],
+            {"permit_type": "Nature du permis", "address": "Situation du bien", "decision_date": "Octroyé le"},
+        ),
+    ],
+)
+def test_the_headers_of_visit_and_permit_registers_are_recognised(kind, headers, expected):
+    """A visit register without a recognised date or outcome had every row refused; a permit's type, place and
+    decision were kept aside as unrecognised."""
+    fields = map_columns(headers, kind).fields
+    assert {name: fields.get(name) for name in expected} == expected
+
+
+@pytest.mark.parametrize(
     ("rows", "header"),
     [
         ([["Export des plaintes"], ["Édité le", "01/12/2026"], [], ["date", "type", "rue"], ["1", "2", "3"]], 3),
