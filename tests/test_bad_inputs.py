@@ -258,6 +258,49 @@ def test_the_words_registers_use_for_common_categories_are_known(conn, settings,
     assert stored == {f"T-{i}": code for i, code in enumerate(words.values())}
 
 
+def test_the_labels_of_other_communes_registers_are_known(conn, settings, tmp_path):
+    """Labels met in other communes' registers were refused as unknown: a label in two parts (« Dépôt clandestin -
+    encombrants », « Tags / graffitis », « Incivilité : déjections »), tyres and asbestos dumped, bags that are not
+    the commune's, a « voiture ventouse », a « chancre », litter, barking, a noisy building site, oil spilled."""
+    words = {
+        "Dépôt clandestin - encombrants": "depot_clandestin",
+        "Tags / graffitis": "graffiti",
+        "Incivilité : déjections": "dejections",
+        "Épave (véhicule abandonné)": "vehicule_abandonne",
+        "Divers : bruit": "bruit",
+        "Bulles à verre - dépôts": "depot_clandestin",
+        "Dépôt de pneus": "depot_clandestin",
+        "Dépôt d'amiante": "depot_clandestin",
+        "Vidanges sauvages": "depot_clandestin",
+        "Sacs poubelles non conformes": "sacs_hors_jour",
+        "Voiture ventouse": "vehicule_abandonne",
+        "Verlaten voertuig": "vehicule_abandonne",
+        "Chancre": "insalubrite",
+        "Immeuble abandonné": "insalubrite",
+        "Terrain en friche": "terrain_malpropre",
+        "Mégots": "terrain_malpropre",
+        "Aboiements": "bruit_voisinage",
+        "Chantier bruyant": "bruit",
+        "Huile de vidange déversée": "pollution_sol",
+        "Brandend afval": "incineration",
+    }
+    row = "T-{i};14/03/2026 08:00;{word};Rue Ferrer {n};4100;Seraing;x;50.6097927;5.5120109"
+    stored = _register_of_words(conn, settings, tmp_path / "registre.csv", BAD_HEADER, row, words, "reports")
+    assert stored == {f"T-{i}": code for i, code in enumerate(words.values())}
+
+
+def test_a_label_in_two_parts_that_say_two_things_is_refused(conn, settings, tmp_path):
+    """« Graffiti / dépôt clandestin » names two categories: which one is for a person to say, not a guess."""
+    path = tmp_path / "registre.csv"
+    path.write_text(
+        BAD_HEADER + "\r\nT-1;14/03/2026 08:00;Graffiti / dépôt clandestin;Rue Ferrer 12;4100;Seraing;x;50.6097927;"
+        "5.5120109\r\n",
+        encoding="utf-8",
+    )
+    summary = ingest(conn, settings, path)
+    assert summary.rejected == 1 and rejects(conn, summary.batch_id)[2][0].startswith("catégorie: catégorie inconnue")
+
+
 def _register_of_words(conn, settings, path, header: str, row: str, words: dict[str, str], kind: str) -> dict:
     """A register of one row per word (``row`` with {i}, {word} and a house number {n}), imported whole: what each
     row was stored as (its number → its category or outcome code)."""

@@ -8,7 +8,7 @@ accents and punctuation do not matter.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -37,6 +37,24 @@ def singular(normalised: str) -> str:
     """``"depots sauvages"`` → ``"depot sauvage"``: each word without a French plural ``s`` or ``x``, so that an
     export's plural labels ("Dépôts sauvages", "Déjections canines") meet the vocabulary's singular ones."""
     return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in normalised.split())
+
+
+#: Where a register's label joins two words of one thing: « Dépôt clandestin - encombrants », « Tags / graffitis »,
+#: « Incivilité : déjections », « Épave (véhicule abandonné) ».
+_PARTS = re.compile(r"\s+[-–—]\s+|\s*[/:;|(),]\s*")
+
+
+def _one_part(raw: str, known: Callable[[str], str | None]) -> str | None:
+    """The code of a label made of parts, when its known parts all say the same (« Incivilité - déjections »: the
+    first part is no category, the second one is; « Divers : bruit »: « autre » yields to a code that says more);
+    None when none is known, or when two say different things (« Graffiti / dépôt » is for a person to choose)."""
+    parts = [p for p in _PARTS.split(raw) if p.strip()]
+    if len(parts) < 2:
+        return None
+    found = {code for code in map(known, parts) if code}
+    if len(found) > 1:
+        found.discard("autre")  # « Divers : bruit »: the other part says what it is
+    return found.pop() if len(found) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -77,8 +95,12 @@ class Vocabulary:
         uniques = pc.unique(array.drop_null())
         if not len(uniques):
             return pd.Series(pd.NA, index=values.index, dtype=STR)
-        keys = [normalise_value(u) for u in uniques.to_pylist()]
-        codes = pa.array([table.get(k) or singulars.get(singular(k)) for k in keys], type=pa.large_string())
+
+        def known(raw: str) -> str | None:
+            key = normalise_value(raw)
+            return table.get(key) or singulars.get(singular(key))
+
+        codes = pa.array([known(u) or _one_part(u, known) for u in uniques.to_pylist()], type=pa.large_string())
         mapped = pc.take(codes, pc.index_in(array, value_set=uniques))  # each distinct spelling looked up once
         out = mapped.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
         out.index = values.index
