@@ -52,6 +52,15 @@ PARSE = [
     ("Rue du 1er Mai 20", "rue 1er mai", 20, "", "", "", ""),
     ("Bd Pasteur 3, Ougrée", "boulevard pasteur", 3, "", "", "", "ougree"),
     ("Stwg op Antwerpen 10", "steenweg op antwerpen", 10, "", "", "", ""),
+    # as officers type them: the number before the street after « face au » (its « r » was read as a suffix), a
+    # number glued to the name or to its « n », a stretch « entre … et … » (its middle), « à côté du 12 de la rue »
+    ("face au 12 rue Ferrer", "rue ferrer", 12, "", "", "", ""),
+    ("devant le n°12 rue Ferrer", "rue ferrer", 12, "", "", "", ""),
+    ("à côté du 12 de la rue Ferrer", "rue ferrer", 12, "", "", "", ""),
+    ("rue ferrer12", "rue ferrer", 12, "", "", "", ""),
+    ("Rue Ferrer n12", "rue ferrer", 12, "", "", "", ""),
+    ("Rue Ferrer entre le 10 et le 20", "rue ferrer", 14, "", "", "", ""),
+    ("Rue Ferrer entre 11 et 21, 4100 Seraing", "rue ferrer", 15, "", "", "4100", "seraing"),
 ]
 
 
@@ -70,6 +79,10 @@ def test_normalisation_rules(geocoder, text, key, number, suffix, box, postcode,
 
 def test_number_notes(geocoder):
     assert parse_address("Rue Ferrer 12-14").number_range == (12, 14)
+    between = parse_address("Rue Ferrer entre le 10 et le 20")
+    assert between.number_range == (10, 20) and between.notes == ["entre les numéros 10 et 20 : placé au milieu, au 14"]
+    r = geocoder.geocode("face au 12 rue Ferrer")
+    assert (r.level, r.label, r.reason) == ("adresse", "Rue Ferrer 12, 4100 Seraing", "position relative à un numéro")
     assert parse_address("Rue Ferrer s/n").no_number
     assert parse_address("Av. du Centenaire (face au n°45)").relative
 

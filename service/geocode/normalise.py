@@ -68,9 +68,17 @@ _CORNER = re.compile(
 _NEAR = re.compile(
     r"\(?\s*\b(?:face|en face|vis-a-vis|vis a vis|pres|près|devant|derriere|derrière|a cote|à côté|a hauteur|"
     r"à hauteur|hauteur|tegenover|naast|aan)\b\s*(?:au|du|de|des|le|la|l'|van|nr\.?)?\s*(?:n°|n°|no\.?|nr\.?)?\s*"
-    r"(\d+)\s*([a-z])?\s*\)?",
+    r"(\d+)\s*([a-z](?![a-z]))?\s*\)?",  # « face au 12 rue X »: the « r » of « rue » is no suffix
     re.I,
 )
+#: « entre le 10 et le 20 », « tussen 10 en 20 »: a stretch of the street, read as a range of numbers.
+_BETWEEN = re.compile(
+    r"\b(?:entre|tussen)\s+(?:les?\s+|n°\s*|nrs?\.?\s*)?(\d{1,4})\s+(?:et|en)\s+(?:le\s+|n°\s*)?(\d{1,4})\b", re.I
+)
+#: A number glued to the street's name or to its « n » (« rue ferrer12 », « rue Ferrer n12 », « nr12 »).
+_GLUED_NUMBER = re.compile(r"(?<=[a-zà-ÿ]{3})(?=\d{1,4}[a-z]?\b)|\b(?:n|no|nr)\.?(?=\d)", re.I)
+#: What is left before the street once a relative number is taken out of « à côté du 12 de la rue Ferrer ».
+_LEADING_OF = re.compile(r"^\s*(?:de\s+la|de\s+l'|du|des|de|d'|van\s+de|van)\s+(?=\S)", re.I)
 _NO_NUMBER = re.compile(r"\b(?:sn|s/n|s\.n\.|sans numero|sans numéro|zn|z/n|zonder nummer)\b", re.I)
 _RANGE = re.compile(r"\b(\d{1,4})\s*([a-z])?\s*[-–]\s*(\d{1,4})\b", re.I)
 _NUMBER = re.compile(
@@ -185,11 +193,20 @@ class ParsedAddress:
 
 def _take_number(text: str, parsed: ParsedAddress) -> str:
     """Find the house number (and suffix, box, range) and remove it from ``text``."""
+    text = _GLUED_NUMBER.sub(lambda m: " " if not m.group(0) else "n° ", text)
     near = _NEAR.search(text)
     if near:
         parsed.number, parsed.suffix, parsed.relative = int(near.group(1)), (near.group(2) or "").lower(), True
         parsed.notes.append("position relative à un numéro")
-        return text[: near.start()] + " " + text[near.end() :]
+        before, after = text[: near.start()], text[near.end() :]
+        return before + " " + (_LEADING_OF.sub("", after) if not before.strip() else after)
+    between = _BETWEEN.search(text)
+    if between and int(between.group(2)) > int(between.group(1)):
+        low, high = int(between.group(1)), int(between.group(2))
+        middle = low + (high - low) // 4 * 2  # the middle of the stretch, on the side of the street of its ends
+        parsed.number, parsed.number_range = middle, (low, high)
+        parsed.notes.append(f"entre les numéros {low} et {high} : placé au milieu, au {middle}")
+        return text[: between.start()] + " " + text[between.end() :]
     if _NO_NUMBER.search(text):
         parsed.no_number = True
         parsed.notes.append("sans numéro")
