@@ -61,6 +61,13 @@ PARSE = [
     ("Rue Ferrer n12", "rue ferrer", 12, "", "", "", ""),
     ("Rue Ferrer entre le 10 et le 20", "rue ferrer", 14, "", "", "", ""),
     ("Rue Ferrer entre 11 et 21, 4100 Seraing", "rue ferrer", 15, "", "", "4100", "seraing"),
+    # what registers add around an address: a country's « B- », a flat or a floor, a dash for a comma
+    ("Rue Ferrer 12 B-4100 Seraing", "rue ferrer", 12, "", "", "4100", "seraing"),
+    ("Rue Ferrer 12 app. 3", "rue ferrer", 12, "", "", "", ""),
+    ("Rue Ferrer 12 1er étage", "rue ferrer", 12, "", "", "", ""),
+    ("Rue Ferrer 12 rez-de-chaussée", "rue ferrer", 12, "", "", "", ""),
+    ("Rue Ferrer 12 - Seraing", "rue ferrer", 12, "", "", "", "seraing"),
+    ("Rue Ferrer 12 - 14", "rue ferrer", 12, "", "", "", ""),
 ]
 
 
@@ -83,6 +90,27 @@ def test_number_notes(geocoder):
     assert between.number_range == (10, 20) and between.notes == ["entre les numéros 10 et 20 : placé au milieu, au 14"]
     r = geocoder.geocode("face au 12 rue Ferrer")
     assert (r.level, r.label, r.reason) == ("adresse", "Rue Ferrer 12, 4100 Seraing", "position relative à un numéro")
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "reason"),
+    [
+        ("Seraing - Rue Ferrer 12", "Rue Ferrer 12, 4100 Seraing", "commune écrite avant la rue"),
+        ("Rue Ferrer 12, B-4100 Seraing, Belgique", "Rue Ferrer 12, 4100 Seraing", "« Belgique » ignoré"),
+        ("Rue Ferrer 12 - arrière du bâtiment", "Rue Ferrer 12, 4100 Seraing", "« arrière du bâtiment » ignoré"),
+        ("Parking de la rue Ferrer 12", "Rue Ferrer 12, 4100 Seraing", "« parking de la » ignoré"),
+    ],
+)
+def test_what_registers_write_around_an_address_is_set_aside_and_said(geocoder, text, label, reason):
+    """Each of these failed (« rue introuvable ») or lost its number; the words set aside are said."""
+    r = geocoder.geocode(text)
+    assert (r.level, r.label) == ("adresse", label) and reason in (r.reason or ""), r
+
+
+def test_words_before_a_street_are_set_aside_only_for_a_street_found_as_written(geocoder):
+    """« Parking rue Ferrer » is on Rue Ferrer; « Vieille Voie de Tilff » is a name, not « Rue de Tilff »."""
+    assert geocoder.geocode("Parking rue Ferrer").label == "Rue Ferrer, 4100 Seraing"
+    assert geocoder.geocode("Vieille Voie de Tilff 5").level == "echec"
     assert parse_address("Rue Ferrer s/n").no_number
     assert parse_address("Av. du Centenaire (face au n°45)").relative
 

@@ -28,7 +28,14 @@ from scipy.spatial import cKDTree
 from service.db.queries import Queries
 from service.errors import NotFoundError
 from service.geo import to_lonlat
-from service.geocode.normalise import ParsedAddress, fold, locality_pattern, parse_address, street_key
+from service.geocode.normalise import (
+    ParsedAddress,
+    fold,
+    from_street_word,
+    locality_pattern,
+    parse_address,
+    street_key,
+)
 
 MAX_INPUT = 300
 FUZZY_CUTOFF = 80.0
@@ -353,6 +360,13 @@ class Geocoder:
     def _resolve(self, parsed: ParsedAddress) -> GeocodeResult:
         allowed, notes = self._allowed(parsed)
         candidates = self._street_candidates(parsed.street, allowed) if parsed.street else []
+        lead = from_street_word(parsed.street) if parsed.street and not candidates else None
+        # « Parking rue Ferrer »: the words before the street say where on it; only a street found as written
+        # (« Vieille Voie de Tilff » is no « Rue de Tilff »)
+        exact = [c for c in self._street_candidates(lead[1], allowed) if c.similarity >= 0.95] if lead else []
+        if lead and exact:
+            candidates, parsed.street = exact, lead[1]
+            parsed.notes.append(f"« {lead[0]} » ignoré")
         if parsed.street_with_locality:
             # "Rue de Seraing 12": the whole text may be the street, the locality word part of its name
             whole_allowed, whole_notes = self._allowed_cached(parsed.postcode, parsed.locality_given)

@@ -77,6 +77,14 @@ _BETWEEN = re.compile(
 )
 #: A number glued to the street's name or to its « n » (« rue ferrer12 », « rue Ferrer n12 », « nr12 »).
 _GLUED_NUMBER = re.compile(r"(?<=[a-zà-ÿ]{3})(?=\d{1,4}[a-z]?\b)|\b(?:n|no|nr)\.?(?=\d)", re.I)
+#: Around the address, what a register adds that no address register knows: a country's letter before the postcode
+#: (« B-4100 »), a flat or a floor after the number (« app. 3 », « 1er étage », « rez-de-chaussée »).
+_COUNTRY = re.compile(r"\b(?:B|BE)\s*-\s*(?=[1-9]\d{3}\b)", re.I)
+_FLAT = re.compile(
+    r"\b(?:app(?:artement|t)?\.?\s*[0-9a-z]{1,4}|\d{1,2}\s*(?:er|e|eme|ème|ème)\s+(?:étage|etage)|"
+    r"(?:étage|etage)\s+\d{1,2}|rez[- ]de[- ]chauss[ée]e|rez|rdc)\b\.?",
+    re.I,
+)
 #: What is left before the street once a relative number is taken out of « à côté du 12 de la rue Ferrer ».
 _LEADING_OF = re.compile(r"^\s*(?:de\s+la|de\s+l'|du|des|de|d'|van\s+de|van)\s+(?=\S)", re.I)
 _NO_NUMBER = re.compile(r"\b(?:sn|s/n|s\.n\.|sans numero|sans numéro|zn|z/n|zonder nummer)\b", re.I)
@@ -285,6 +293,10 @@ def parse_address(
         parsed.locality = fold(locality)
     if not work:
         return parsed
+    work = _FLAT.sub(" ", _COUNTRY.sub("", work))
+    # « Seraing - Rue Ferrer 12 », « Rue Ferrer 12 - arrière du bâtiment »: a dash between spaces separates as a
+    # comma does (a street's own hyphen has no spaces: « Rue Jean-Jaurès »)
+    work = re.sub(r"\s+[-–—]\s+(?=\D)", ", ", work)
     corner = _CORNER.search(work)
     if corner:
         before, after = work[: corner.start()], work[corner.end() :]
@@ -324,3 +336,14 @@ def parse_address(
         if found and found.start(1) > 0:
             parsed.second_street = parsed.second_street[: found.start(1)].strip()
     return parsed
+
+
+def from_street_word(folded: str) -> tuple[str, str] | None:
+    """(what comes first, the street from its street word) when a street word follows a few other words:
+    « parking rue ferrer » → (« parking », « rue ferrer »); None when the text starts with its street word or has
+    none. The matcher tries it only when the whole text names no street (« Vieille Voie de Tilff » is a name)."""
+    words = folded.split()
+    for i, word in enumerate(words[1:4], start=1):
+        if word in _STREET_WORDS and len(words) > i + 1:
+            return " ".join(words[:i]), " ".join(words[i:])
+    return None
