@@ -258,6 +258,39 @@ def test_the_words_registers_use_for_common_categories_are_known(conn, settings,
     assert stored == {f"T-{i}": code for i, code in enumerate(words.values())}
 
 
+def test_the_outcomes_other_communes_write_are_known(conn, settings, tmp_path):
+    """Outcomes met in other communes' visit registers were refused: a written notice, a demand to clean up, an
+    administrative report, a problem set right, a place in order, a dump still there, nobody met."""
+    words = {
+        "Mise en demeure": "avertissement",
+        "Propriétaire contacté": "avertissement",
+        "Nettoyage demandé": "avertissement",
+        "Aanmaning": "avertissement",
+        "Rapport administratif": "sac",
+        "GAS-boete": "sac",
+        "Régularisé": "nettoye",
+        "Nettoyage effectué": "nettoye",
+        "En ordre": "rien_constate",
+        "Toujours présent": "a_revoir",
+        "Personne absente": "a_revoir",
+        "Transmis au service travaux": "transmis",
+        "PV - avertissement": None,  # two outcomes: refused below, for a person to choose
+    }
+    known = {word: code for word, code in words.items() if code}
+    header = "N° visite;Date visite;Agent;Adresse;Latitude;Longitude;Résultat"
+    row = "V-{i};15/03/2026 10:00;Inspecteur Lambert;Rue Ferrer {n};50.6097927;5.5120109;{word}"
+    stored = _register_of_words(conn, settings, tmp_path / "visites.csv", header, row, known, "visits")
+    assert stored == {f"V-{i}": code for i, code in enumerate(known.values())}
+    path = tmp_path / "deux.csv"
+    path.write_text(
+        header + "\r\nV-99;15/03/2026 10:00;Inspecteur Lambert;Rue Ferrer 2;50.6097927;5.5120109;"
+        "PV - avertissement\r\n",
+        encoding="utf-8",
+    )
+    summary = ingest(conn, settings, path, kind="visits")
+    assert summary.rejected == 1 and "résultat" in rejects(conn, summary.batch_id)[2][0]
+
+
 def test_the_labels_of_other_communes_registers_are_known(conn, settings, tmp_path):
     """Labels met in other communes' registers were refused as unknown: a label in two parts (« Dépôt clandestin -
     encombrants », « Tags / graffitis », « Incivilité : déjections »), tyres and asbestos dumped, bags that are not
