@@ -291,6 +291,23 @@ def test_the_outcomes_other_communes_write_are_known(conn, settings, tmp_path):
     assert summary.rejected == 1 and "résultat" in rejects(conn, summary.batch_id)[2][0]
 
 
+def test_the_statuses_other_communes_write_are_known(conn, settings, tmp_path):
+    """« En attente », « transmis », « réceptionné », « terminé », « classé sans suite », « lopend » each refused
+    its report; a report the source cancelled is still refused, to be left out by whom imports it."""
+    path = tmp_path / "statuts.csv"
+    statuses = {"En attente": "en_cours", "Transmis": "en_cours", "Lopend": "en_cours", "Réceptionné": "nouveau",
+                "Terminé": "clos", "Classé sans suite": "clos", "Annulé": None}  # fmt: skip
+    rows = [
+        f"S-{i};14/03/2026 08:00;Dépôt clandestin;Rue Ferrer {10 + 2 * i};4100;Seraing;x;50.6097927;5.5120109;{word}"
+        for i, word in enumerate(statuses)
+    ]
+    path.write_text("\r\n".join([BAD_HEADER + ";Statut", *rows]) + "\r\n", encoding="utf-8")
+    summary = ingest(conn, settings, path)
+    stored = dict(conn.execute("SELECT external_id, status FROM reports").fetchall())
+    assert stored == {f"S-{i}": code for i, code in enumerate(statuses.values()) if code}
+    assert summary.rejected == 1 and rejects(conn, summary.batch_id)[8][0].startswith("statut: statut inconnu")
+
+
 def test_the_labels_of_other_communes_registers_are_known(conn, settings, tmp_path):
     """Labels met in other communes' registers were refused as unknown: a label in two parts (« Dépôt clandestin -
     encombrants », « Tags / graffitis », « Incivilité : déjections »), tyres and asbestos dumped, bags that are not
