@@ -70,6 +70,16 @@ ROW_CASES = [
     ("nombre_de_champs.csv", {}, {3: "ligne: nombre de champs incorrect (10 champs au lieu de 9)"}, 2),
     ("coordonnee_incomplete.csv", {}, {3: "coordonnées: coordonnée incomplète (une seule des deux valeurs)"}, 1),
     ("coordonnee_illisible.csv", {}, {3: "lat: coordonnée illisible (lat)"}, 1),
+    (  # both in one cell, as copied from a map or a phone: decimal, degrees-minutes-seconds or Lambert are read
+        "coordonnees_dans_une_cellule.csv",
+        {},
+        {
+            5: "coordonnées: coordonnées illisibles : deux nombres attendus, comme « 50.6098, 5.5120 » (latitude "
+            "puis longitude)",
+            6: "lat/lon: latitude et longitude inversées",
+        },
+        3,
+    ),
     ("statut_inconnu.csv", {}, {3: "statut: statut inconnu ; codes valides : clos, en_cours, nouveau"}, 1),
     (
         "geometrie_invalide.geojson",
@@ -130,6 +140,17 @@ def test_a_register_with_the_reception_in_date_and_the_facts_hour_beside_it(conn
     ]
     said = "2 signalements datés à l'heure de « Heure des faits » : « Date » y porte une autre heure, lue comme celle "
     assert summary.to_dict()["phrases"][1].startswith(said), summary.to_dict()["phrases"]
+
+
+def test_coordinates_in_one_cell_are_placed_where_they_say(conn, settings):
+    """« 50.6097927, 5.5120109 » (a map), « 50°36'35.3"N 5°30'43.2"E » (a phone) and « 230917,7 144970,3 »
+    (Lambert, from a GIS) name one place in front of Rue Ferrer 12: each report is stored there, given."""
+    ingest(conn, settings, BAD / "coordonnees_dans_une_cellule.csv")
+    rows = conn.execute(
+        "SELECT external_id, round(ST_X(geom)), round(ST_Y(geom)), geocode_status FROM reports ORDER BY external_id"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["S-100", "S-101", "S-102"] and {r[3] for r in rows} == {"fourni"}
+    assert all(abs(x - 230918) <= 3 and abs(y - 144970) <= 3 for _, x, y, _ in rows), rows
 
 
 def test_identical_repeated_row_is_a_duplicate_not_a_reject(conn, settings):

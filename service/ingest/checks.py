@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from service.geocode.communes import AddressCommunes, communes_of_points
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind, names_the_facts
-from service.ingest.coords import labels, locate
+from service.ingest.coords import labels, locate, split_pair, to_number
 from service.ingest.dates import ACCEPTED_FORMS, TIME_FORMS, at_time, parse_datetimes, spreadsheet_days
 from service.ingest.source import STR
 from service.ingest.vocabulary import Vocabularies, Vocabulary
@@ -440,6 +440,28 @@ class Place:
     status: pd.Series
 
 
+def _pair_columns(pair: pd.Series, problems: Problems, header: str | None) -> dict[str, pd.Series]:
+    """Coordinates written in one cell as the lat/lon columns (degrees) or the x/y ones (metres), by their
+    values; a cell that is not two numbers is a problem naming it."""
+    first, second, unreadable = split_pair(pair)
+    problems.add(
+        unreadable.to_numpy(dtype=bool),
+        "coordonnées",
+        pair.astype(object),
+        "coordonnées illisibles : deux nombres attendus, comme « 50.6098, 5.5120 » (latitude puis longitude), "
+        "« 50°36'35\"N 5°30'43\"E » ou « 230917 146520 » (Lambert)",
+        column=header,
+    )
+    degrees = pd.Series(np.abs(to_number(first)[0]) <= 90, index=pair.index)
+    missing = pd.Series(pd.NA, index=pair.index, dtype=STR)
+    return {
+        "lat": first.where(degrees, missing),
+        "lon": second.where(degrees, missing),
+        "x": first.where(~degrees, missing),
+        "y": second.where(~degrees, missing),
+    }
+
+
 def locate_rows(
     chunk: pd.DataFrame,
     cmap: ColumnMap,
@@ -456,6 +478,9 @@ def locate_rows(
         series = raw_column(chunk, cmap, name)
         if series is not None:
             cols[name] = series
+    pair = raw_column(chunk, cmap, "coordinates")
+    if pair is not None and not cols:  # both in one cell; separate columns, when a file has both, come first
+        cols = _pair_columns(pair, problems, cmap.fields.get("coordinates"))
     for name in ("_geom_x", "_geom_y"):
         if name in chunk.columns:
             cols[name] = chunk[name].astype(STR)

@@ -251,3 +251,38 @@ def pair_field_label(pair_field: np.ndarray, mask: np.ndarray) -> str:
     """The column pair most rows of ``mask`` came from, to name the field in reasons."""
     labels = pd.Series(pair_field[mask])
     return str(labels.mode().iloc[0]) if len(labels) else "coordonnées"
+
+
+#: One coordinate in degrees, minutes and seconds, as a phone or a map shows it: « 50°36'35.3"N ».
+_DMS = r"(\d{1,3})\s*°\s*(?:(\d{1,2})\s*['’′]\s*)?(?:(\d{1,2}(?:[.,]\d+)?)\s*(?:[\"”″]|'')\s*)?([NSEWO])"
+
+
+def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(first, second, unreadable) of coordinates written in one cell, as they are copied from a map or a phone:
+    « 50.6097927, 5.5120109 », « 50,6097927; 5,5120109 », « 50.6097927 5.5120109 », « 50°36'35.3"N 5°30'43.2"E ».
+    The two numbers come as written (a map gives the latitude first); :func:`locate` recognises their system
+    and refuses a swapped pair. ``unreadable``: a cell with something else than two numbers."""
+    text = values.astype(STR).str.strip()
+    dms = text.str.extractall(_DMS)
+    first = pd.Series(pd.NA, index=values.index, dtype=STR)
+    second = pd.Series(pd.NA, index=values.index, dtype=STR)
+    if not dms.empty:
+        degrees = (
+            dms[0].astype(float)
+            + dms[1].fillna("0").astype(float) / 60
+            + dms[2].fillna("0").str.replace(",", ".").astype(float) / 3600
+        )
+        degrees = degrees.where(~dms[3].str.upper().isin(["S", "W", "O"]), -degrees)  # O: « ouest »
+        counted = degrees.groupby(level=0).size()
+        whole = counted[counted == 2].index
+        if len(whole):
+            pairs = degrees.loc[whole].unstack()
+            first.loc[whole] = pairs[0].map(lambda v: f"{v:.7f}")
+            second.loc[whole] = pairs[1].map(lambda v: f"{v:.7f}")
+    plain = text.str.extract(
+        r"^\(?\s*([-+]?\d+(?:[.,]\d+)?)\s*(?:,\s+|;\s*|\s+|,(?=[-+]?\d+\.\d))\s*([-+]?\d+(?:[.,]\d+)?)\s*\)?$"
+    )
+    todo = first.isna() & plain[0].notna()
+    first[todo], second[todo] = plain.loc[todo, 0], plain.loc[todo, 1]
+    present = text.notna() & (text != "")
+    return first, second, (present & first.isna()).fillna(False)
