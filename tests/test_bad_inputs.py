@@ -291,7 +291,7 @@ def test_the_outcomes_other_communes_write_are_known(conn, settings, tmp_path):
         "GAS-boete": "sac",
         "Régularisé": "nettoye",
         "Nettoyage effectué": "nettoye",
-        "En ordre": "rien_constate",
+        "Situation en ordre": "rien_constate",
         "Toujours présent": "a_revoir",
         "Personne absente": "a_revoir",
         "Transmis au service travaux": "transmis",
@@ -358,6 +358,29 @@ def test_the_labels_of_other_communes_registers_are_known(conn, settings, tmp_pa
     row = "T-{i};14/03/2026 08:00;{word};Rue Ferrer {n};4100;Seraing;x;50.6097927;5.5120109"
     stored = _register_of_words(conn, settings, tmp_path / "registre.csv", BAD_HEADER, row, words, "reports")
     assert stored == {f"T-{i}": code for i, code in enumerate(words.values())}
+
+
+def test_a_sub_category_is_read_first_and_its_category_where_it_says_nothing_known(conn, settings, tmp_path):
+    """Platforms export « Catégorie » (« Propreté ») and « Sous-catégorie » (« Dépôt clandestin »): the category
+    alone refused every row as unknown. The sub-category is read first; the category where the sub-category is
+    empty or unknown; a row where neither is known is refused."""
+    path = tmp_path / "plateforme.csv"
+    rows = [
+        "Date;Catégorie;Sous-catégorie;Latitude;Longitude",
+        "14/03/2026 08:00;Propreté;Dépôt clandestin;50.6097927;5.5120109",
+        "14/03/2026 08:10;Dépôts clandestins;;50.6097927;5.5120109",
+        "14/03/2026 08:20;Graffiti;Façade d'école;50.6097927;5.5120109",
+        "14/03/2026 08:30;Propreté;Sacs PMC;50.6097927;5.5120109",
+    ]
+    path.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+    summary = ingest(conn, settings, path)
+    stored = conn.execute("SELECT category, category_raw FROM reports ORDER BY observed_at").fetchall()
+    assert stored == [
+        ("depot_clandestin", "Dépôt clandestin"),
+        ("depot_clandestin", "Dépôts clandestins"),
+        ("graffiti", "Façade d'école"),
+    ]
+    assert summary.rejected == 1 and rejects(conn, summary.batch_id)[5][0].startswith("catégorie: catégorie inconnue")
 
 
 def test_a_label_in_two_parts_that_say_two_things_is_refused(conn, settings, tmp_path):
