@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi import Path as Path_
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
@@ -28,6 +28,7 @@ from service.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["outils"])
 _KINDS = {"signalements": "reports", "visites": "visits", "permis": "permits"}
+Kind = Literal["signalements", "visites", "permis"]
 
 
 def _geocoder(request: Request, conn: psycopg.Connection[Any]) -> GazetteerBatchGeocoder:
@@ -87,26 +88,43 @@ def _safe_name(name: str | None) -> str:
     return re.sub(r"[^\w.\-]+", "_", Path(name or "fichier").name)[:120].strip("._") or "fichier"
 
 
-@router.post("/imports/{type_donnees}", summary="Importer un fichier (CSV, XLSX, GeoJSON, Open311) comme un lot")
-def upload(
-    type_donnees: Literal["signalements", "visites", "permis"],
-    fichier: UploadFile,
-    request: Request,
-    conn: Conn,
-    settings: AppSettings,
-    user: Planner,
+def _options(
+    type_donnees: Kind,
     source: Annotated[str | None, Query(max_length=100)] = None,
     format: Annotated[Literal["csv", "xlsx", "geojson", "open311"] | None, Query()] = None,
     separateur: Annotated[Literal[",", ";", "\t", "|"] | None, Query()] = None,
     encodage: Annotated[str | None, Query(max_length=30)] = None,
     crs: Annotated[str | None, Query(max_length=30, examples=["EPSG:31370"])] = None,
+) -> IngestOptions:
+    """The import's options as ``hotspots ingest`` takes them, from the route's path and query (both routes)."""
+    return IngestOptions(
+        kind=_KINDS[type_donnees],  # type: ignore[arg-type]
+        fmt=format,
+        source=source,
+        delimiter=separateur,
+        encoding=encodage,
+        crs=crs,
+    )
+
+
+#: The options of a file sent for import, from the route's path and query: the same for both import routes.
+ImportOptions = Annotated[IngestOptions, Depends(_options)]
+
+
+@router.post("/imports/{type_donnees}", summary="Importer un fichier (CSV, XLSX, GeoJSON, Open311) comme un lot")
+def upload(
+    fichier: UploadFile,
+    options: ImportOptions,
+    request: Request,
+    conn: Conn,
+    settings: AppSettings,
+    user: Planner,
 ) -> dict[str, Any]:
     """Le fichier est importé exactement comme par ``hotspots ingest`` : la réponse donne le bilan du lot, ses
     phrases telles que le terminal les écrit (``phrases`` : le contrôle de la somme, les visites d'une tournée
     annulée ; ``bilan_rejets`` : les lignes non enregistrées) et ses lignes rejetées (100 au plus)."""
     with tempfile.TemporaryDirectory(prefix="hotspots-upload-") as tmp:
         path = _saved(fichier, Path(tmp), settings)
-        options = _options(type_donnees, format, source, separateur, encodage, crs)
         summary = ingest_file(conn, path, options, settings, geocoder=geocoder_of(request, conn))
     audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
     return {**summary.to_dict(), "rejets": rejected_rows(conn, summary.batch_id, limit=100)}
@@ -118,16 +136,12 @@ def upload(
     summary="Importer un fichier en arrière-plan, avec le suivi de son avancement",
 )
 def upload_followed(
-    type_donnees: Literal["signalements", "visites", "permis"],
+    type_donnees: Kind,
     fichier: UploadFile,
+    options: ImportOptions,
     request: Request,
     settings: AppSettings,
     user: Planner,
-    source: Annotated[str | None, Query(max_length=100)] = None,
-    format: Annotated[Literal["csv", "xlsx", "geojson", "open311"] | None, Query()] = None,
-    separateur: Annotated[Literal[",", ";", "\t", "|"] | None, Query()] = None,
-    encodage: Annotated[str | None, Query(max_length=30)] = None,
-    crs: Annotated[str | None, Query(max_length=30, examples=["EPSG:31370"])] = None,
 ) -> dict[str, Any]:
     """Le même import que ``POST /api/imports/{type}``, lancé en arrière-plan : la réponse (202) donne tout de suite
     son ``suivi``, que ``GET /api/imports/suivis/{suivi}`` lit (la part du fichier lue, puis le bilan du lot) ;
@@ -139,7 +153,6 @@ def upload_followed(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    options = _options(type_donnees, format, source, separateur, encodage, crs)
 
     def work(job: ImportJob) -> dict[str, Any]:
         try:
@@ -194,24 +207,6 @@ def _saved(upload: UploadFile, folder: Path, settings: Settings) -> Path:
                 )
             out.write(chunk)
     return path
-
-
-def _options(
-    type_donnees: str,
-    fmt: str | None,
-    source: str | None,
-    delimiter: str | None,
-    encoding: str | None,
-    crs: str | None,
-) -> IngestOptions:
-    return IngestOptions(
-        kind=_KINDS[type_donnees],  # type: ignore[arg-type]
-        fmt=fmt,
-        source=source,
-        delimiter=delimiter,
-        encoding=encoding,
-        crs=crs,
-    )
 
 
 @router.get("/lots", summary="Derniers lots importés et leur bilan")
