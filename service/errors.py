@@ -95,6 +95,13 @@ class TooManyAttemptsError(RetryLaterError):
     http_status = 429
 
 
+class BusyError(RetryLaterError):
+    """As much of a kind of work is running as the service runs at once (imports in the background): worth
+    asking again after ``retry_after`` seconds."""
+
+    http_status = 429
+
+
 class PermissionDeniedError(HotspotsError):
     """Logged in, but the role does not allow this action."""
 

@@ -371,6 +371,18 @@ def fetch_json(driver, url: str):
     )
 
 
+@contextmanager
+def offline(driver):
+    """The device without network for the block (Chrome's emulation: requests fail as in a dead zone), then back."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    cut = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", cut)
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", {**cut, "offline": False})
+
+
 def post_json(driver, url: str, body: dict):
     """A POST of JSON to the API from inside the page (with its session cookie): the answer's JSON."""
     return driver.execute_async_script(

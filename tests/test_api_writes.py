@@ -288,7 +288,7 @@ def test_imports_in_the_background_run_two_at_a_time_and_say_a_failure_in_french
     import threading
 
     from service.api.imports import ImportJobs
-    from service.errors import HotspotsError, RetryLaterError
+    from service.errors import BusyError, HotspotsError
 
     jobs = ImportJobs(running=2)
     release = threading.Event()
@@ -307,9 +307,9 @@ def test_imports_in_the_background_run_two_at_a_time_and_say_a_failure_in_french
         jobs.start("agent", f"registre_{n}.csv", "signalements", slow, failed=lambda e: said) for n in "12"
     )
     assert first.view()["etat"] == "lecture" and first.view()["lu"] in (0, 500)
-    with pytest.raises(RetryLaterError, match="2 imports sont déjà en cours") as refused:
+    with pytest.raises(BusyError, match="2 imports sont déjà en cours") as refused:
         jobs.start("agent", "registre_3.csv", "signalements", slow, failed=lambda e: said)
-    assert refused.value.retry_after == 30
+    assert refused.value.retry_after == 30 and refused.value.http_status == 429
     release.set()
     for job in (first, second):
         for _ in range(100):

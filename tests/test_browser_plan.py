@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser import NEEDS_CHROMIUM, capture, first_page, log_in, post_json, status_line, text_of
+from tests.browser import NEEDS_CHROMIUM, capture, first_page, log_in, offline, post_json, status_line, text_of
 from tests.helpers import nearest_postcodes
 
 pytestmark = NEEDS_CHROMIUM
@@ -1037,10 +1037,7 @@ def test_on_a_phone_a_visit_recorded_without_network_is_kept_and_sent_once_when_
         "document.querySelector(arguments[0]).dispatchEvent(new MouseEvent('click', {bubbles: true}))", centre
     )
     form = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content form.hs-visite"))[0]
-    browser.execute_cdp_cmd("Network.enable", {})
-    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
-    browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
-    try:
+    with offline(browser):
         form.find_element(By.NAME, "notes").send_keys("Dépôt enlevé, riverain averti")
         browser.execute_script("arguments[0].value = 'avertissement'", form.find_element(By.NAME, "resultat"))
         form.find_element(By.CSS_SELECTOR, "button").click()
@@ -1053,9 +1050,6 @@ def test_on_a_phone_a_visit_recorded_without_network_is_kept_and_sent_once_when_
         assert kept[0]["body"]["resultat"] == "avertissement" and len(kept[0]["body"]["identifiant"]) >= 8
         time.sleep(1)
         assert conn.execute("SELECT count(*) FROM visits WHERE point_id = %s", (point,)).fetchone()[0] == before
-    finally:
-        online = {**offline, "offline": False}
-        browser.execute_cdp_cmd("Network.emulateNetworkConditions", online)
     # the network is back: the kept visit goes, once
     wait.until(lambda d: d.execute_script("return window.hotspotsAttente.envoyees") == 1)
     stored = conn.execute(
@@ -1175,17 +1169,12 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
     wait.until(lambda d: d.execute_script(opened, "2"))
     form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
     browser.execute_script("arguments[0].value = 'rien_constate'", form.find_element(By.NAME, "resultat"))
-    browser.execute_cdp_cmd("Network.enable", {})
-    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
-    browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
-    try:
+    with offline(browser):
         form.find_element(By.CSS_SELECTOR, "button").click()
         done = ".hs-arret-popup .hs-fait td"
         wait.until(lambda d: "gardé sur le téléphone" in text_of(d.find_element(By.CSS_SELECTOR, done)))
         assert text_of(browser.find_element(By.CSS_SELECTOR, done)).startswith("oui — Rien constaté, gardé sur le")
         assert conn.execute("SELECT count(*) FROM visits WHERE plan_stop_id = %s", (second,)).fetchone() == (0,)
-    finally:
-        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
     wait.until(lambda d: d.execute_script("return window.hotspotsAttente.envoyees") == 1)
     assert conn.execute("SELECT outcome FROM visits WHERE plan_stop_id = %s", (second,)).fetchall() == [
         ("rien_constate",)
@@ -1229,16 +1218,11 @@ def test_on_a_phone_a_visit_to_a_shift_cancelled_meanwhile_goes_to_its_site_and_
     wait.until(lambda d: d.execute_script(stop, "1"))
     form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
     browser.execute_script("arguments[0].value = 'avertissement'", form.find_element(By.NAME, "resultat"))
-    browser.execute_cdp_cmd("Network.enable", {})
-    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
-    browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
-    try:
+    with offline(browser):
         form.find_element(By.CSS_SELECTOR, "button").click()
         wait.until(lambda d: "Pas de réseau" in text_of(d.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-retour")))
         cancelled = cancel_plan(conn, plan["plan_id"], actor="test.bureau")  # at the office, meanwhile
         conn.commit()
-    finally:
-        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
     wait.until(lambda d: d.execute_script("return window.hotspotsAttente.envoyees") == 1)
     assert browser.execute_script("return window.hotspotsAttente.refusees") == 0
     when = f"{cancelled.tz_convert('Europe/Brussels'):%d/%m/%Y à %H:%M}"

@@ -111,13 +111,13 @@ def test_rejects_export_can_be_fixed_and_ingested_again(conn, settings, tmp_path
 def test_mapping_file_for_an_unknown_export(conn, settings, tmp_path):
     data = write(
         tmp_path / "odd.csv",
-        "Quand;Quoi;Où;Nord;Est\n01/03/2026 10:00;Vidanges;Rue Ferrer 12;50.6097927;"
+        "Quand;Quoi;Où;Nord;Est\n01/03/2026 10:00;Vieux frigos;Rue Ferrer 12;50.6097927;"
         "5.5120109\n02/03/2026 10:00;Tag;Rue Ferrer 14;50.6098393;5.5119180\n",
     )
     toml = write(
         tmp_path / "map.toml",
         '[colonnes]\nobserved_at = "Quand"\ncategory = "Quoi"\naddress = "Où"\n'
-        'lat = "Nord"\nlon = "Est"\n[valeurs.category]\nVidanges = "depot_clandestin"\n'
+        'lat = "Nord"\nlon = "Est"\n[valeurs.category]\n"Vieux frigos" = "depot_clandestin"\n'
         '[defauts]\nsource = "asbl_quartier"\n',
     )
     s = ingest(conn, settings, data, mapping=toml)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from service.errors import HotspotsError, NotFoundError, RetryLaterError
+from service.errors import BusyError, HotspotsError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class ImportJobs:
             self._forget_old()
             busy = sum(1 for j in self._jobs.values() if j.ended is None)
             if busy >= self._running:
-                raise RetryLaterError(
+                raise BusyError(
                     f"{busy} imports sont déjà en cours : celui-ci n'est pas lancé.",
                     retry_after=30,
                     hint="Réessayez dans une minute, quand l'un d'eux sera fini.",
