@@ -48,7 +48,6 @@ _LOCATION = {
         "coordonnees_wgs84",
         "gps",
         "position_gps",
-        "position",
         "lat_lon",
         "lat_long",
         "latlon",
