@@ -59,6 +59,7 @@ PARSE = [
     ("à côté du 12 de la rue Ferrer", "rue ferrer", 12, "", "", "", ""),
     ("rue ferrer12", "rue ferrer", 12, "", "", "", ""),
     ("Rue Ferrer n12", "rue ferrer", 12, "", "", "", ""),
+    ("N63", "n63", None, "", "", "", ""),  # a national road, not a number
     ("Rue Ferrer entre le 10 et le 20", "rue ferrer", 14, "", "", "", ""),
     ("Rue Ferrer entre 11 et 21, 4100 Seraing", "rue ferrer", 15, "", "", "4100", "seraing"),
     # what registers add around an address: a country's « B- », a flat or a floor, a dash for a comma

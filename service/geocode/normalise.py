@@ -75,8 +75,9 @@ _NEAR = re.compile(
 _BETWEEN = re.compile(
     r"\b(?:entre|tussen)\s+(?:les?\s+|n°\s*|nrs?\.?\s*)?(\d{1,4})\s+(?:et|en)\s+(?:le\s+|n°\s*)?(\d{1,4})\b", re.I
 )
-#: A number glued to the street's name or to its « n » (« rue ferrer12 », « rue Ferrer n12 », « nr12 »).
-_GLUED_NUMBER = re.compile(r"(?<=[a-zà-ÿ]{3})(?=\d{1,4}[a-z]?\b)|\b(?:n|no|nr)\.?(?=\d)", re.I)
+#: A number glued to the street's name or to its « n » (« rue ferrer12 », « rue Ferrer n12 », « nr12 »); not a
+#: national road written first (« N63 »).
+_GLUED_NUMBER = re.compile(r"(?<=[a-zà-ÿ]{3})(?=\d{1,4}[a-z]?\b)|(?<=[a-zà-ÿ,] )(?:n|no|nr)\.?(?=\d)", re.I)
 #: Around the address, what a register adds that no address register knows: a country's letter before the postcode
 #: (« B-4100 »), a flat or a floor after the number (« app. 3 », « 1er étage », « rez-de-chaussée »).
 _COUNTRY = re.compile(r"\b(?:B|BE)\s*-\s*(?=[1-9]\d{3}\b)", re.I)
