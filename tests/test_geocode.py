@@ -99,7 +99,8 @@ def test_number_notes(geocoder):
         ("Seraing - Rue Ferrer 12", "Rue Ferrer 12, 4100 Seraing", "commune écrite avant la rue"),
         ("Rue Ferrer 12, B-4100 Seraing, Belgique", "Rue Ferrer 12, 4100 Seraing", "« Belgique » ignoré"),
         ("Rue Ferrer 12 - arrière du bâtiment", "Rue Ferrer 12, 4100 Seraing", "« arrière du bâtiment » ignoré"),
-        ("Parking de la rue Ferrer 12", "Rue Ferrer 12, 4100 Seraing", "« parking de la » ignoré"),
+        ("Parking de la rue Ferrer 12", "Rue Ferrer 12, 4100 Seraing", "« Parking de la » ignoré"),
+        ("École rue Ferrer 12", "Rue Ferrer 12, 4100 Seraing", "« École » ignoré"),  # as written
     ],
 )
 def test_what_registers_write_around_an_address_is_set_aside_and_said(geocoder, text, label, reason):

@@ -366,7 +366,7 @@ class Geocoder:
         exact = [c for c in self._street_candidates(lead[1], allowed) if c.similarity >= 0.95] if lead else []
         if lead and exact:
             candidates, parsed.street = exact, lead[1]
-            parsed.notes.append(f"« {lead[0]} » ignoré")
+            parsed.notes.append(f"« {_as_written(lead[0], parsed.raw)} » ignoré")
         if parsed.street_with_locality:
             # "Rue de Seraing 12": the whole text may be the street, the locality word part of its name
             whole_allowed, whole_notes = self._allowed_cached(parsed.postcode, parsed.locality_given)
@@ -555,3 +555,14 @@ class Geocoder:
             "commune": r.municipality,
             "code_postal": r.postcode,
         }
+
+
+def _as_written(folded: str, raw: str) -> str:
+    """The words of ``raw`` that fold to ``folded`` (« ecole » → « École »), to quote a person's own words; the
+    folded words when they cannot be found."""
+    tokens = re.findall(r"[^\W_]+", raw)
+    size = len(folded.split())
+    for i in range(len(tokens) - size + 1):
+        if fold(" ".join(tokens[i : i + size])) == folded:
+            return " ".join(tokens[i : i + size])
+    return folded
