@@ -326,7 +326,12 @@ def test_the_statuses_other_communes_write_are_known(conn, settings, tmp_path):
     summary = ingest(conn, settings, path)
     stored = dict(conn.execute("SELECT external_id, status FROM reports").fetchall())
     assert stored == {f"S-{i}": code for i, code in enumerate(statuses.values()) if code}
-    assert summary.rejected == 1 and rejects(conn, summary.batch_id)[8][0].startswith("statut: statut inconnu")
+    assert rejects(conn, summary.batch_id)[8] == [
+        "statut: statut inconnu : un signalement « Annulé » à la source n'est pas une nuisance à compter ; retirez la "
+        "ligne du fichier, ou donnez-lui un statut (clos, en_cours, nouveau) dans un fichier de correspondance "
+        "(--correspondance) s'il faut le garder"
+    ]
+    assert summary.rejected == 1
 
 
 def test_the_labels_of_other_communes_registers_are_known(conn, settings, tmp_path):

@@ -24,7 +24,7 @@ from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, 
 from service.ingest.coords import labels, locate, split_pair, to_number
 from service.ingest.dates import ACCEPTED_FORMS, TIME_FORMS, at_time, parse_datetimes, spreadsheet_days
 from service.ingest.source import STR
-from service.ingest.vocabulary import Vocabularies, Vocabulary
+from service.ingest.vocabulary import Vocabularies, Vocabulary, normalise_value
 from service.settings import DEFAULT_TIMEZONE
 
 MAX_TEXT = 10_000
@@ -380,12 +380,26 @@ def map_vocabulary(
     return codes
 
 
+#: Statuses a source gives a report that is no nuisance (cancelled, a repeat, rejected): refused with what to do.
+_NOT_A_NUISANCE = frozenset(
+    {"annule", "annulee", "doublon", "rejete", "rejetee", "supprime", "supprimee", "errone", "erronee", "sans objet",
+     "non fonde", "geannuleerd", "dubbel", "afgewezen", "verwijderd"}
+)  # fmt: skip
+
+
 def _unknown_words(values: pd.Series, unknown: np.ndarray, vocab: Vocabulary, label: str, feminine: bool) -> pd.Series:
     """Why each unknown value is refused, with the nearest known one when there is one (each distinct value looked
     at once): « catégorie inconnue ; la plus proche : « Dépôt clandestin » (depot_clandestin) ; codes valides : … »."""
     said = f"{label} {'inconnue' if feminine else 'inconnu'}"
     words = {}
     for value in pd.unique(values[unknown]):
+        if vocab.name == "statuts" and normalise_value(str(value)) in _NOT_A_NUISANCE:
+            words[value] = (
+                f"{said} : un signalement « {value} » à la source n'est pas une nuisance à compter ; retirez la ligne "
+                "du fichier, ou donnez-lui un statut (clos, en_cours, nouveau) dans un fichier de correspondance "
+                "(--correspondance) s'il faut le garder"
+            )
+            continue
         code = vocab.closest(str(value))
         near = (
             f" ; {'la plus proche' if feminine else 'le plus proche'} : « {vocab.labels.get(code, code)} » ({code}), "
