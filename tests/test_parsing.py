@@ -298,8 +298,9 @@ def test_the_facts_time_beside_a_reception_date_dates_the_facts():
 
 
 def test_dates_as_exports_and_people_write_them_around_the_belgian_form():
-    """A Dutch Excel's « 14-mrt-2025 », a year first with slashes, « 9u12 » and « 9 h 12 », an English Excel's
-    « 09:12:00 PM », a leading « le »: each was « date illisible ». A spreadsheet's day count (« 45730 ») is not
+    """A Dutch Excel's « 14-mrt-2025 », a year first with slashes or dots, « 9u12 », « 9 h 12 », « 09.12 » and
+    « 9 heures », an English Excel's « 09:12:00 PM », a leading « le » or weekday, a dash between the day and the
+    hour, a fraction of a second: each was « date illisible ». A spreadsheet's day count (« 45730 ») is not
     read by guess: it has a reason of its own, which the refusal explains."""
     written = [
         "14-mrt-2025 09:12",
@@ -311,6 +312,13 @@ def test_dates_as_exports_and_people_write_them_around_the_belgian_form():
         "14/03/2025 12:05 AM",
         "le 14/03/2025",
         "14/03/2025 14:30 PM",
+        "ven. 14/03/2025 09:12",
+        "Vr 14/03/2025",
+        "14/03/2025 - 09:12",
+        "14.03.2025 09.12",
+        "14/03/2025 09:12:33.000",
+        "14/03/2025 à 9 heures",
+        "2025.03.14",
         "45730",
     ]
     stamps, reasons = parse_datetimes(pd.Series(written, dtype="string"), tz="Europe/Brussels")
@@ -325,6 +333,13 @@ def test_dates_as_exports_and_people_write_them_around_the_belgian_form():
         "14/03/2025 00:05",
         "14/03/2025 00:00",
         "14/03/2025 14:30",  # an afternoon hour with its PM
+        "14/03/2025 09:12",
+        "14/03/2025 00:00",
+        "14/03/2025 09:12",
+        "14/03/2025 09:12",
+        "14/03/2025 09:12",
+        "14/03/2025 09:00",
+        "14/03/2025 00:00",
         None,
     ]
     assert reasons.where(reasons.notna(), None).tolist()[-1] == "date tableur"

@@ -24,15 +24,25 @@ _ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _ISO_AWARE = r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$"
 _BE = (
     r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
-    r"(?:[ T,]+(?:à\s*|um\s*|om\s*)?(?P<H>\d{1,2})\s*[:hHuU]\s*(?P<M>\d{2})?(?::(?P<S>\d{2}))?"
-    r"(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?|\s*[Uu]hr)?)?$"
+    r"(?:(?:[ T,]+|\s+[-–]\s+)(?:à\s*|um\s*|om\s*)?(?P<H>\d{1,2})\s*(?:[:hHuU.]|heures?)\s*(?P<M>\d{2})?"
+    r"(?::(?P<S>\d{2})(?:[.,]\d+)?)?(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?|\s*[Uu]hr)?)?$"
 )
-#: What people and exports write around a date, turned into the forms above: a leading « le » (« op », « am »),
-#: the year first with slashes (« 2025/03/14 »), a month's abbreviation between dashes (« 14-mrt-2025 », as
-#: Excel writes it in Dutch).
+#: What people and exports write around a date, turned into the forms above: a leading « le » (« op », « am ») or
+#: weekday, the year first with slashes or dots (« 2025/03/14 »), a month's abbreviation between dashes
+#: (« 14-mrt-2025 », as Excel writes it in Dutch).
 _AROUND = (
     (re.compile(r"^(?:le|op|am|den)\s+", re.IGNORECASE), ""),
-    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?=$|[ T])"), r"\3/\2/\1"),
+    # a weekday before a date in figures (« ven. 14/03/2025 », « vendredi 14/03/2025 », « Vr 14/03/2025 »)
+    (
+        re.compile(
+            r"^(?:lun|mar|mer|jeu|ven|sam|dim|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|ma|di|wo|do|vr|za|"
+            r"zo|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|mo|mi|fr|sa|so|montag|dienstag|mittwoch|"
+            r"donnerstag|freitag|samstag|sonntag)\.?,?\s+(?:le\s+|den\s+)?(?=\d{1,2}[/.\-]\d)",
+            re.IGNORECASE,
+        ),
+        "",
+    ),
+    (re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?=$|[ T])"), r"\3/\2/\1"),
     (re.compile(r"^(\d{1,2})[-/.]([^\W\d_]{3,})\.?[-/.](\d{4}|\d{2})(?=$|[ T,])"), r"\1 \2 \3"),
 )
 #: A day count of a spreadsheet (« 45730 », « 45730,38 » : a date cell formatted as a number), from 1990 to 2099:
