@@ -127,6 +127,10 @@ def test_headers_and_values_are_compared_without_case_accents_or_punctuation():
         ),
         (["Reçu le", "Localisation", "Problème", "Commentaire"], {"observed_at": "Reçu le", "category": "Problème"}),
         (["Date/heure", "Adresse complète", "Type de dépôt"], {"category": "Type de dépôt"}),
+        (  # what a header says in brackets, and a header on two lines of its cell
+            ["Date (jj/mm/aaaa)", "Catégorie [code]", "Lieu (rue et n°)", "Date\nclôture"],
+            {"observed_at": "Date (jj/mm/aaaa)", "category": "Catégorie [code]", "address": "Lieu (rue et n°)"},
+        ),
     ],
 )
 def test_the_headers_registers_write_are_recognised(headers, expected):

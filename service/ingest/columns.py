@@ -582,9 +582,13 @@ def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = No
     aliases = ALIASES[kind]
     by_norm: dict[str, str] = {}
     by_short: dict[str, str] = {}
+    by_bare: dict[str, str] = {}  # without what a header says in brackets: « Catégorie (type) », « Date (jj/mm/aaaa) »
     for header in headers:
         by_norm.setdefault(normalise_header(header), header)
         by_short.setdefault(short_header(normalise_header(header)), header)
+        bare = normalise_header(re.sub(r"[(\[][^)\]]*[)\]]", " ", header))
+        if bare:
+            by_bare.setdefault(short_header(bare), header)
     fields: dict[str, str] = {}
     used: set[str] = set()
     if mapping:
@@ -609,6 +613,8 @@ def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = No
             found = by_norm.get(alias)
             if found is None or found in used:
                 found = by_short.get(short_header(alias))
+            if found is None or found in used:
+                found = by_bare.get(short_header(alias))
             if found is not None and found not in used:
                 fields[canonical] = found
                 used.add(found)
