@@ -153,6 +153,24 @@ def test_coordinates_in_one_cell_are_placed_where_they_say(conn, settings):
     assert all(abs(x - 230918) <= 3 and abs(y - 144970) <= 3 for _, x, y, _ in rows), rows
 
 
+def test_empty_rows_of_an_export_are_told_apart_from_the_rows_to_correct(conn, settings):
+    """« ;;;;;;;; » between blocks or at the end of an export: each was rejected with every field missing, among
+    the rows « à corriger ». An empty row has one reason, and the summary counts it apart, as nothing to import; a
+    footer (« Total : 1 signalement ») is still a row to look at."""
+    summary = ingest(conn, settings, BAD / "lignes_vides_et_total.csv")
+    got = rejects(conn, summary.batch_id)
+    empty = (
+        "ligne: ligne vide : aucune cellule remplie (une ligne de séparation ou de fin de tableau) ; rien à importer"
+    )
+    assert got[3] == [empty] and got[4] == [empty] and got[5][0].startswith("date: date manquante"), got
+    assert (summary.inserted, summary.rejected, summary.details["lignes_vides"]) == (1, 3, 2)
+    lines = summary.reject_lines()
+    assert lines[0] == (
+        "3 lignes non enregistrées, dont 2 lignes vides (aucune cellule remplie : rien à importer) et 1 à corriger :"
+    )
+    assert len(lines) == 2 and lines[1].startswith("  • ligne 5 — "), lines
+
+
 def test_identical_repeated_row_is_a_duplicate_not_a_reject(conn, settings):
     summary = ingest(conn, settings, BAD / "ligne_en_double_identique.csv")
     assert (summary.rows_in, summary.inserted, summary.duplicates, summary.rejected) == (3, 2, 1, 0)
@@ -256,6 +274,7 @@ def test_every_bad_file_is_covered():
         | {"ligne_en_double_identique.csv", "visite_resultat_inconnu.csv", "permis_sans_classe.csv"}
         | {"permis_horaires_illisibles.csv"}
         | {"date_reception_heure_des_faits.csv"}  # dated at the facts' time (test_a_register_with_the_reception…)
+        | {"lignes_vides_et_total.csv"}  # test_empty_rows_of_an_export_are_told_apart_from_the_rows_to_correct
         | {"formule_tableur.csv"}  # not bad: stored as given (test_formula_like_text_is_not_a_bad_row)
     )
     assert covered == {p.name for p in Path(BAD).iterdir()}

@@ -130,19 +130,28 @@ class BatchSummary:
         }
 
     def reject_lines(self) -> list[str]:
-        """The rejected rows in words: a plan's stops not made apart (nothing to correct), then each row to
-        correct with its field, value and reason (the first ones; the rest are in the batch's rejects)."""
+        """The rejected rows in words: a plan's stops not made and empty rows apart (nothing to correct), then each
+        row to correct with its field, value and reason (the first ones; the rest are in the batch's rejects)."""
         if not self.rejected:
             return []
         not_done = int(self.details.get("arrets_non_faits", 0))
-        to_fix = self.rejected - not_done
-        if not not_done:
+        empty = int(self.details.get("lignes_vides", 0))
+        to_fix = self.rejected - not_done - empty
+        if not not_done and not empty:
             lines = [f"{counted(self.rejected, 'ligne rejetée', 'lignes rejetées')}, à corriger :"]
         else:
+            apart = [
+                f"{counted(not_done, 'arrêt non fait', 'arrêts non faits')} (ni résultat ni date : rien à encoder, "
+                "leurs sites restent à planifier)"
+                if not_done
+                else "",
+                f"{counted(empty, 'ligne vide', 'lignes vides')} (aucune cellule remplie : rien à importer)"
+                if empty
+                else "",
+            ]
             lines = [
                 f"{counted(self.rejected, 'ligne non enregistrée', 'lignes non enregistrées')}, dont "
-                f"{counted(not_done, 'arrêt non fait', 'arrêts non faits')} (ni résultat ni "
-                "date : rien à encoder, leurs sites restent à planifier)"
+                + spoken_list([a for a in apart if a], "et")
                 + (f" et {to_fix} à corriger :" if to_fix else ".")
             ]
         lines += [f"  • ligne {row['ligne']} — {reject_words(row['motifs'])}" for row in self.to_correct]

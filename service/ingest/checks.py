@@ -136,7 +136,11 @@ class Problems:
                         "motif": str(msg),
                     }
                 )
-        return found
+        # an empty row's reason stands alone: its other reasons (a date missing…) would say the same at length
+        return {
+            row: [r for r in said if r["motif"] == EMPTY_ROW] if any(r["motif"] == EMPTY_ROW for r in said) else said
+            for row, said in found.items()
+        }
 
 
 @dataclass
@@ -573,8 +577,21 @@ def rejected_frame(chunk: pd.DataFrame, cmap: ColumnMap, reasons: dict[int, list
     return pd.DataFrame(rows, columns=["row_number", "raw", "personal", "reasons"])
 
 
+#: The reason of a row with no filled cell, which stands alone: its other reasons (a date missing, a category
+#: missing…) would only say the same at length.
+EMPTY_ROW = "ligne vide : aucune cellule remplie (une ligne de séparation ou de fin de tableau) ; rien à importer"
+
+
 def check_shape(chunk: pd.DataFrame, problems: Problems) -> None:
-    """Rows read with the wrong number of fields (the exact CSV reader marks them)."""
+    """Rows with no filled cell (« ;;;;; » between blocks or at the end of an export), and rows read with the wrong
+    number of fields (the exact CSV reader marks them)."""
+    cells = [c for c in chunk.columns if not str(c).startswith("_")]
+    if cells:
+        filled = np.zeros(len(chunk), dtype=bool)
+        for column in cells:
+            text = chunk[column].astype(STR).str.strip()
+            filled |= (text.notna() & (text != "")).to_numpy(dtype=bool)
+        problems.add(~filled, "ligne", pd.Series(pd.NA, index=chunk.index, dtype=object), EMPTY_ROW)
     if "_shape_error" in chunk.columns:
         err = chunk["_shape_error"].astype(STR)
         problems.add(

@@ -13,6 +13,7 @@ from service.cells import neutralise_formula
 from service.db.personal import rejected_row_contacts
 from service.db.queries import load_queries
 from service.errors import NotFoundError
+from service.ingest.checks import EMPTY_ROW
 from service.ingest.validate import NOT_DONE_REASON
 
 
@@ -65,16 +66,25 @@ SHOWN_REJECTS = 5
 
 
 def reject_account(conn: psycopg.Connection[Any], batch_id: int, *, shown: int = SHOWN_REJECTS) -> dict[str, Any]:
-    """The batch's rejects as its summary tells them: ``arrets_non_faits`` (a plan's stops not made: nothing to
-    correct) and ``rejets_a_corriger``, the first rows to correct with their reasons (row, field, value, why)."""
-    prefix = NOT_DONE_REASON.split(" (", 1)[0] + "%"
+    """The batch's rejects as its summary tells them: ``arrets_non_faits`` (a plan's stops not made) and
+    ``lignes_vides`` (rows with no filled cell), which have nothing to correct, and ``rejets_a_corriger``, the first
+    rows to correct with their reasons (row, field, value, why)."""
+    params = {
+        "batch": batch_id,
+        "not_done": NOT_DONE_REASON.split(" (", 1)[0] + "%",
+        "empty": EMPTY_ROW.split(" :", 1)[0] + "%",
+        "shown": shown,
+    }
     qb = load_queries("service.ingest", "batch.sql")
-    row = conn.execute(qb["not_done_stops"], {"batch": batch_id, "not_done": prefix}).fetchone()
-    params = {"batch": batch_id, "not_done": prefix, "shown": shown}
+    row = conn.execute(qb["nothing_to_correct"], params).fetchone()
     to_correct = [
         {"ligne": number, "motifs": reasons} for number, reasons in conn.execute(qb["rejects_to_correct"], params)
     ]
-    return {"arrets_non_faits": int(row[0]) if row else 0, "rejets_a_corriger": to_correct}
+    return {
+        "arrets_non_faits": int(row[0]) if row else 0,
+        "lignes_vides": int(row[1]) if row else 0,
+        "rejets_a_corriger": to_correct,
+    }
 
 
 def _safe(value: Any) -> str:

@@ -67,17 +67,21 @@ DELETE FROM stage WHERE row_number = ANY(%(rows)s);
 -- Whether the target table holds rows of any source of this batch (then keys may collide).
 SELECT EXISTS (SELECT 1 FROM {table} t WHERE t.source IN (SELECT DISTINCT source FROM stage));
 
--- name: not_done_stops
--- Rejected rows that are only a plan's stop not made (nothing to correct: the site stays a candidate).
-SELECT count(*) FROM rejected_rows
-WHERE batch_id = %(batch)s
-  AND EXISTS (SELECT 1 FROM jsonb_array_elements(reasons) r WHERE r ->> 'motif' LIKE %(not_done)s);
+-- name: nothing_to_correct
+-- Rejected rows with nothing to correct: a plan's stop not made (the site stays a candidate), an empty row.
+SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(reasons) r
+                                      WHERE r ->> 'motif' LIKE %(not_done)s)),
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(reasons) r
+                                      WHERE r ->> 'motif' LIKE %(empty)s))
+FROM rejected_rows
+WHERE batch_id = %(batch)s;
 
 -- name: rejects_to_correct
 -- The first rejected rows that need a correction, with their reasons, for the import's summary.
 SELECT row_number, reasons FROM rejected_rows
 WHERE batch_id = %(batch)s
-  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(reasons) r WHERE r ->> 'motif' LIKE %(not_done)s)
+  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(reasons) r
+                  WHERE r ->> 'motif' LIKE %(not_done)s OR r ->> 'motif' LIKE %(empty)s)
 ORDER BY row_number
 LIMIT %(shown)s;
 
