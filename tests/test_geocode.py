@@ -109,6 +109,31 @@ def test_what_registers_write_around_an_address_is_set_aside_and_said(geocoder, 
     assert (r.level, r.label) == ("adresse", label) and reason in (r.reason or ""), r
 
 
+@pytest.mark.parametrize(
+    ("locality", "label"),
+    [
+        ("Neupré (Plainevaux)", "Rue de la Paix 4, 4120 Neupré"),
+        ("4120 Neupré", "Rue de la Paix 4, 4120 Neupré"),
+        ("NEUPRE (4120)", "Rue de la Paix 4, 4120 Neupré"),
+        ("Neupré, Belgique", "Rue de la Paix 4, 4120 Neupré"),
+        ("Seraing - Jemeppe", "Rue de la Paix 4, 4100 Seraing"),
+    ],
+)
+def test_a_locality_column_as_registers_fill_it_places_an_ambiguous_street(geocoder, locality, label):
+    """« Rue de la Paix » is in Seraing and in Neupré: a locality column written « Neupré (Plainevaux) » was not
+    known, and yet it silenced the ambiguity, and the address went to Seraing without a word."""
+    r = geocoder.geocode("Rue de la Paix 4", locality=locality)
+    assert (r.level, r.label) == ("adresse", label), r
+
+
+def test_an_unknown_locality_is_no_hint_and_is_said(geocoder):
+    """A locality the register does not know neither chooses among same-named streets nor passes unsaid."""
+    assert geocoder.geocode("Rue de la Paix 4", locality="Liège").level == "ambigu"
+    r = geocoder.geocode("Rue Ferrer 12", locality="Tilff")
+    assert r.label == "Rue Ferrer 12, 4100 Seraing"
+    assert "localité « Tilff » inconnue du registre : pas prise en compte" in (r.reason or ""), r
+
+
 def test_words_before_a_street_are_set_aside_only_for_a_street_found_as_written(geocoder):
     """« Parking rue Ferrer » is on Rue Ferrer; « Vieille Voie de Tilff » is a name, not « Rue de Tilff »."""
     assert geocoder.geocode("Parking rue Ferrer").label == "Rue Ferrer, 4100 Seraing"

@@ -375,7 +375,12 @@ class Geocoder:
             if whole and max(c.similarity for c in whole) >= best_part:
                 candidates, allowed, notes = whole, whole_allowed, whole_notes
                 parsed.street, parsed.locality = parsed.street_with_locality, parsed.locality_given
-        hinted = bool(parsed.postcode or parsed.locality)
+        # a hint only when the register knows it: an unknown locality would silence « même nom de rue dans
+        # plusieurs communes » and place the address in the first one
+        hinted = bool(parsed.postcode or parsed.locality in self.localities)
+        if parsed.locality and parsed.locality not in self.localities:
+            written = parsed.locality_written or parsed.locality
+            notes = [*notes, f"localité « {written} » inconnue du registre : pas prise en compte"]
         if any(n.startswith("code postal") for n in notes):
             # a postcode from elsewhere: whatever street of ours looks alike, it is not that place
             return GeocodeResult(

@@ -189,6 +189,7 @@ class ParsedAddress:
     second_street: str = ""  # "coin X / Y": the other street
     street_with_locality: str = ""  # the street text before a trailing locality was taken off ("Rue de Seraing")
     locality_given: str = ""  # the locality passed apart from the text, if any
+    locality_written: str = ""  # that locality as written (« Tilff »), to quote it
     no_number: bool = False
     relative: bool = False  # "face au 45", "près du 12"
     number_range: tuple[int, int] | None = None
@@ -269,6 +270,24 @@ def _leading_place(work: str, localities: re.Pattern[str] | None, parsed: Parsed
     return f"{tail.strip()}, {head.strip()}"
 
 
+def _given_locality(text: str, localities: re.Pattern[str] | None, parsed: ParsedAddress) -> str:
+    """The locality of a column of its own, as registers fill it: « 4100 Seraing », « SERAING (4100) », « Neupré
+    (Plainevaux) », « Seraing - Jemeppe », « Seraing, Belgique ». A postcode in it is the address's when none is
+    given apart; the first part naming a known locality is the locality (the whole text folded otherwise)."""
+    postcodes = _POSTCODE.findall(text)
+    if postcodes and not parsed.postcode:
+        parsed.postcode = postcodes[0]
+    without = re.sub(r"\b(?:belgique|belgie|belgië|belgium|be)\b", " ", _POSTCODE.sub(" ", text), flags=re.I)
+    whole = fold(without)
+    if localities is None:
+        return whole
+    for part in [whole, *(fold(p) for p in re.split(r"[()\[\],/;]|\s[-–]\s", without))]:
+        found = localities.search(part) if part else None
+        if found and found.start(1) == 0:
+            return part
+    return whole
+
+
 def locality_pattern(names: frozenset[str]) -> re.Pattern[str] | None:
     """One regex finding a known locality at the end of folded text (longest names first)."""
     if not names:
@@ -291,7 +310,8 @@ def parse_address(
     if postcode:
         parsed.postcode = re.sub(r"\D", "", postcode)[:4]
     if locality:
-        parsed.locality = fold(locality)
+        parsed.locality = _given_locality(locality, localities, parsed)
+        parsed.locality_written = locality.strip()
     if not work:
         return parsed
     work = _FLAT.sub(" ", _COUNTRY.sub("", work))
