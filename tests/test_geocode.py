@@ -60,6 +60,9 @@ PARSE = [
     ("rue ferrer12", "rue ferrer", 12, "", "", "", ""),
     ("Rue Ferrer n12", "rue ferrer", 12, "", "", "", ""),
     ("N63", "n63", None, "", "", "", ""),  # a national road, not a number
+    ("Rue Ferrer 12 ter", "rue ferrer", 12, "", "", "", ""),
+    ("Rue Ferrer au numéro 12", "rue ferrer", 12, "", "", "", ""),
+    ("Rue Ferrer 12, 14 et 16", "rue ferrer", 12, "", "", "", ""),  # several numbers: the first, said
     ("Rue Ferrer entre le 10 et le 20", "rue ferrer", 14, "", "", "", ""),
     ("Rue Ferrer entre 11 et 21, 4100 Seraing", "rue ferrer", 15, "", "", "4100", "seraing"),
     # what registers add around an address: a country's « B- », a flat or a floor, a dash for a comma
@@ -87,6 +90,7 @@ def test_normalisation_rules(geocoder, text, key, number, suffix, box, postcode,
 
 def test_number_notes(geocoder):
     assert parse_address("Rue Ferrer 12-14").number_range == (12, 14)
+    assert parse_address("Rue Ferrer 12 et 14").notes == ["numéros 12 et 14 : placé au 12"]
     between = parse_address("Rue Ferrer entre le 10 et le 20")
     assert between.number_range == (10, 20) and between.notes == ["entre les numéros 10 et 20 : placé au milieu, au 14"]
     r = geocoder.geocode("face au 12 rue Ferrer")

@@ -56,7 +56,7 @@ ABBREVIATIONS = {
 }
 #: Small words left out of street keys ("Rue de la Boverie" and "Rue Boverie" are one street to a person).
 ARTICLES = frozenset({"de", "la", "le", "les", "du", "des", "d", "l", "a", "au", "aux", "van", "het", "der", "den"})
-_NUMBER_WORDS = r"(?:n°|n°|no\.?|nr\.?|num(?:ero)?\.?|numero)"
+_NUMBER_WORDS = r"(?:n°|n°|no\.?|nr\.?|num(?:ero)?\.?|num[eé]ro)"
 _BOX = r"(?:bte|bt|boite|boîte|bus|b)\.?"
 _POSTCODE = re.compile(r"(?<![\d/-])([1-9]\d{3})(?![\d/-])")
 # "coin de la rue X", but not "Rue du Carrefour": the keyword must not follow an article
@@ -86,6 +86,11 @@ _FLAT = re.compile(
     r"(?:étage|etage)\s+\d{1,2}|rez[- ]de[- ]chauss[ée]e|rez|rdc)\b\.?",
     re.I,
 )
+#: Several numbers for one place (« 12 et 14 », « 12, 14 et 16 »): the first, said. « au numéro 12 »: the « au »
+#: is no part of the street. « 12 ter » is 12, as « 12 bis » is.
+_NUMBERS = re.compile(r"\b(\d{1,4})((?:\s*,\s*\d{1,4})*\s+(?:et|&|en)\s+\d{1,4})\b", re.I)
+_AT_NUMBER = re.compile(r"\s(?:au|du)\s+(?=(?:n°|n°|no\.?|nr\.?|num[eé]ro)\s*\d)", re.I)
+_LATIN_SUFFIX = re.compile(r"(?<=\d)\s*(?:ter|quater)\b", re.I)
 #: What is left before the street once a relative number is taken out of « à côté du 12 de la rue Ferrer ».
 _LEADING_OF = re.compile(r"^\s*(?:de\s+la|de\s+l'|du|des|de|d'|van\s+de|van)\s+(?=\S)", re.I)
 _NO_NUMBER = re.compile(r"\b(?:sn|s/n|s\.n\.|sans numero|sans numéro|zn|z/n|zonder nummer)\b", re.I)
@@ -204,6 +209,12 @@ class ParsedAddress:
 def _take_number(text: str, parsed: ParsedAddress) -> str:
     """Find the house number (and suffix, box, range) and remove it from ``text``."""
     text = _GLUED_NUMBER.sub(lambda m: " " if not m.group(0) else "n° ", text)
+    text = _LATIN_SUFFIX.sub(" ", _AT_NUMBER.sub(" ", text))
+    several = _NUMBERS.search(text) if not _BETWEEN.search(text) else None  # « entre 10 et 20 » is a stretch
+    if several:
+        listed = re.sub(r"\s+", " ", several.group(0)).replace(" ,", ",")
+        parsed.notes.append(f"numéros {listed} : placé au {several.group(1)}")
+        text = text[: several.start()] + several.group(1) + text[several.end() :]
     near = _NEAR.search(text)
     if near:
         parsed.number, parsed.suffix, parsed.relative = int(near.group(1)), (near.group(2) or "").lower(), True
