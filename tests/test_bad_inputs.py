@@ -204,6 +204,22 @@ def test_permits_class_and_validity(conn, settings):
     assert count(conn, "permits") == 1
 
 
+def test_a_class_3_declaration_is_an_environmental_one(conn, settings, tmp_path):
+    """« Déclaration de classe 3 » (or Dutch « Melding klasse 3 ») as the type was refused as an unknown type of
+    permit; it is the environmental declaration, class 3."""
+    path = tmp_path / "declarations.csv"
+    path.write_text(
+        "Référence;Type de permis;Classe;Exploitant;Adresse;Date décision;Latitude;Longitude\r\n"
+        "D3/2025/0001;Déclaration de classe 3;;Boulangerie Ferrer;Rue Ferrer 12;14/03/2025;50.6097927;5.5120109\r\n"
+        "D3/2025/0002;Melding klasse 3;;Garage Janssens;Rue Ferrer 14;15/03/2025;50.6098393;5.5119180\r\n",
+        encoding="utf-8",
+    )
+    summary = ingest(conn, settings, path, kind="permits")
+    assert (summary.inserted, summary.rejected) == (2, 0), rejects(conn, summary.batch_id)
+    stored = conn.execute("SELECT permit_type, env_class FROM permits ORDER BY reference").fetchall()
+    assert stored == [("environnement", 3), ("environnement", 3)]
+
+
 def test_permits_opening_hours_read_or_refused(conn, settings):
     """A company's opening hours are kept as the service writes them (a lunch closure and Saturday mornings too);
     unreadable ones refuse the row, naming the value, what is wrong in it and how to write it; a permit without hours

@@ -298,7 +298,8 @@ def _on_shift_day(chunk: pd.DataFrame, cmap: ColumnMap, stop_ref: pd.Series, ctx
 
 
 _PERMIT_TYPES = (
-    (r"environ|milieu|\bpe\b|env", "environnement"),
+    # a class 3 « déclaration » (« melding ») is an environmental one: it names its class, as a permit does
+    (r"environ|milieu|\bpe\b|env|declar|melding|\bclasse\s*[123]\b|\bklasse\s*[123]\b", "environnement"),
     (r"urban|stedenbouw|bouw|\bpu\b", "urbanisme"),
     (r"unique|omgeving|integr|\bpun?\b", "unique"),
 )
@@ -356,6 +357,8 @@ def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
     _refuse(problems, cmap, "permit_type", raw_type.isna(), "type de permis", raw_type, "type de permis manquant")
     raw_class = field_text(chunk, cmap, "env_class")
     env_class = _env_class(raw_class)
+    # the class written in the type, when the class column is empty (« Déclaration de classe 3 », « Classe 2 »)
+    env_class = env_class.fillna(_env_class(raw_type).where(raw_class.isna() & ptype.eq("environnement")))
     unreadable = "classe illisible ; attendu 1, 2 ou 3 (3 = déclaration)"
     _refuse(problems, cmap, "env_class", raw_class.notna() & env_class.isna(), "classe", raw_class, unreadable)
     missing = ptype.eq("environnement") & env_class.isna() & raw_class.isna()
