@@ -580,6 +580,19 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
             encoding="utf-8",
         )
         browser.execute_script("document.querySelector('#hs-tournee select[name=type_import]').value = 'signalements'")
+        # its source named on the map (it took the file's name), its separator and encoding said (else recognised)
+        browser.execute_script(
+            "const box = document.querySelector('#hs-tournee details.hs-feuille');"
+            "box.querySelector('details.hs-import-options').open = true;"
+            "box.querySelector('[name=source_import]').value = ' Intercommunale ';"
+            "box.querySelector('[name=separateur_import]').value = ';';"
+            "box.querySelector('[name=encodage_import]').value = 'utf-8'"
+        )
+        labels = browser.execute_script(
+            "return [...document.querySelectorAll('#hs-tournee details.hs-import-options label')]"
+            ".map(l => l.firstChild.textContent.trim())"
+        )
+        assert labels == ["Source", "Séparateur", "Encodage"], labels
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[type=file]").send_keys(
             str(register)
         )
@@ -589,8 +602,11 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         assert lines[0].endswith(" (registre_carte.csv) : 1 signalement enregistré."), lines
         assert lines[1].startswith("Contrôle : 1 ligne = 1 insérée + "), lines
         assert lines[2].startswith("Géocodage : 1 adresse sans coordonnées — 1 placée, 0 à vérifier"), lines
-        placed = conn.execute("SELECT geocode_status FROM reports WHERE external_id = 'R-CARTE-1'").fetchall()
+        placed = conn.execute("SELECT geocode_status, source FROM reports WHERE external_id = 'R-CARTE-1'").fetchall()
         assert len(placed) == 1 and placed[0][0] not in ("a_geocoder", "echec"), placed
+        assert placed[0][1] == "Intercommunale", placed
+        sent = browser.execute_script(asked, "/api/imports/signalements/suivi")
+        assert any("source=Intercommunale" in u and "separateur=%3B" in u and "encodage=utf-8" in u for u in sent), sent
         # what the bar says on the way, as a large register's job tells it: the share read, then the last step
         steps = (
             "const out = document.createElement('div'), H = HotspotsCarte, seen = [];"

@@ -383,11 +383,18 @@
       var data = new FormData();
       data.append("fichier", file, file.name);
       var what = kind ? kind.value : "visites";
+      /* what the file is not read with by itself: the source's name (else the file's), its separator, its
+       * encoding (« hotspots ingest » --source, --separateur, --encodage) */
+      var options = H.query({
+        source: ((box.querySelector("[name=source_import]") || {}).value || "").trim(),
+        separateur: (box.querySelector("[name=separateur_import]") || {}).value,
+        encodage: (box.querySelector("[name=encodage_import]") || {}).value,
+      });
       button.disabled = true;
       out.innerHTML = "";
       importProgress(out, file.name, { etat: "envoi" });
       out.scrollIntoView({ block: "nearest" }); // the bar under the button, in a panel that may scroll
-      H.send("/api/imports/" + encodeURIComponent(what) + "/suivi", { method: "POST", body: data })
+      H.send("/api/imports/" + encodeURIComponent(what) + "/suivi" + options, { method: "POST", body: data })
         .then(function (started) { return followImport(started.url, out, file.name); })
         .then(function (b) {
           var words = RECORDED[what] || RECORDED.visites;
