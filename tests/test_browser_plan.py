@@ -1231,11 +1231,17 @@ def test_on_a_phone_a_visit_to_a_shift_cancelled_meanwhile_goes_to_its_site_and_
         "'.hs-arret-popup'); return !!s && p.length === 1 && p[0].querySelector('h3').textContent.startsWith("
         "arguments[0] + '. ') && !!p[0].querySelector('form')"
     )
+
+    # the form's button pressed by script: the popup still pans into view after it opens, and a click at the
+    # button's place may land on the field above it
+    def send(form):
+        browser.execute_script("arguments[0].click()", form.find_element(By.CSS_SELECTOR, "button"))
+
     wait.until(lambda d: d.execute_script(stop, "1"))
     form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
     browser.execute_script("arguments[0].value = 'avertissement'", form.find_element(By.NAME, "resultat"))
     with offline(browser):
-        form.find_element(By.CSS_SELECTOR, "button").click()
+        send(form)
         wait.until(lambda d: "Pas de réseau" in text_of(d.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-retour")))
         cancelled = cancel_plan(conn, plan["plan_id"], actor="test.bureau")  # at the office, meanwhile
         conn.commit()
@@ -1255,7 +1261,7 @@ def test_on_a_phone_a_visit_to_a_shift_cancelled_meanwhile_goes_to_its_site_and_
     wait.until(lambda d: d.execute_script(stop, "2"))
     form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
     browser.execute_script("arguments[0].value = 'rien_constate'", form.find_element(By.NAME, "resultat"))
-    form.find_element(By.CSS_SELECTOR, "button").click()
+    send(form)
     back = ".hs-arret-popup .hs-retour"
     wait.until(lambda d: "Visite enregistrée" in text_of(d.find_element(By.CSS_SELECTOR, back)))
     assert text_of(browser.find_element(By.CSS_SELECTOR, back)).endswith(f"{outside} {stops[1][1]}, hors tournée.")
