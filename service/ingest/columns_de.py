@@ -1,5 +1,5 @@
 """German column headers of the exports (Belgium's third official language, spoken in the east of the province of
-Liège), kept apart from the French, Dutch and English aliases of :mod:`service.ingest.columns`, which appends
+Liège), kept apart from the French, Dutch and English aliases of :mod:`service.ingest.aliases`, which appends
 them after every other alias of their field: only a German export meets them."""
 
 from __future__ import annotations
