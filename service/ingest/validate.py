@@ -19,7 +19,6 @@ from service.ingest.checks import (
     field_text,
     first_checks,
     locate_rows,
-    map_vocabulary,
     raw_column,
     shared_columns,
     validated,
@@ -27,6 +26,7 @@ from service.ingest.checks import (
 from service.ingest.columns import ColumnMap
 from service.ingest.dates import ACCEPTED_FORMS, needs_day, on_shift, parse_dates, spreadsheet_days
 from service.ingest.source import STR
+from service.ingest.vocabulary_checks import NOT_A_NUISANCE, map_vocabulary
 
 
 def validate_reports(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Validated:
@@ -48,7 +48,9 @@ def validate_reports(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
         alt=field_text(chunk, cmap, "category_alt") if alt is not None else None,
     )
     raw_status = field_text(chunk, cmap, "status")
-    status = map_vocabulary(raw_status, ctx.vocab.statuses, cmap, "status", problems, "statut", required=False)
+    status = map_vocabulary(
+        raw_status, ctx.vocab.statuses, cmap, "status", problems, "statut", required=False, not_counted=NOT_A_NUISANCE
+    )
     closed = _closing_dates(chunk, cmap, ctx, problems, observed, status)
     place = locate_rows(chunk, cmap, ctx, problems)
     good = pd.DataFrame(
