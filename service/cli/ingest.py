@@ -151,7 +151,7 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
         console.print(line)
     for line in geocoding_lines([summary]):
         console.print(line)
-    for line in filter(None, [summary.facts_time_line(), summary.cancelled_line()]):
+    for line in summary.notes():
         console.print(line, highlight=False)
     if d.get("renvois_proposes"):  # rules of service/referrals: proposed, waiting for a planner
         console.print(
@@ -163,7 +163,7 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
         console.print(f"Colonnes conservées telles quelles (non reconnues) : {', '.join(d['colonnes_ignorees'])}")
     for line in summary.reject_lines():
         console.print(line, style="yellow", markup=False, highlight=False)
-    if summary.rejected > int(d.get("arrets_non_faits", 0)) + int(d.get("lignes_vides", 0)):
+    if summary.to_fix:
         console.print(
             f"Pour les corriger : hotspots rejects {summary.batch_id} --out rejets_{summary.batch_id}.csv "
             "(les lignes avec leurs motifs, à corriger puis réimporter)"

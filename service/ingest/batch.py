@@ -69,8 +69,7 @@ class BatchSummary:
         """The summary as the API and ``--json`` show it, with the geocoding account and the rejects in words, and
         the sentences the terminal prints first (``phrases``: the check of the sum, the geocoding, the dates taken at
         the facts' time, the visits of a cancelled shift)."""
-        said = filter(None, [self.facts_time_line(), self.cancelled_line()])
-        phrases = [self.check_line(), *geocoding_lines([self]), *said]
+        phrases = [self.check_line(), *geocoding_lines([self]), *self.notes()]
         return {**asdict(self), "geocodage": self.geocoding, "bilan_rejets": self.reject_lines(), "phrases": phrases}
 
     def check_line(self) -> str:
@@ -84,6 +83,17 @@ class BatchSummary:
             f"{counted(self.duplicates, 'doublon')} ({same} déjà en base, {repeated} "
             f"{plural(repeated, 'répété', 'répétés')} dans le fichier, {near}) + {counted(self.rejected, 'rejetée')}."
         )
+
+    def notes(self) -> list[str]:
+        """What the batch did to rows it kept, when it did: the dates taken at the facts' time, the visits of a
+        cancelled shift moved to their sites."""
+        return [line for line in (self.facts_time_line(), self.cancelled_line()) if line]
+
+    @property
+    def to_fix(self) -> int:
+        """The rejected rows to correct: all but a plan's stops not made and the empty rows (nothing to correct)."""
+        d = self.details
+        return self.rejected - int(d.get("arrets_non_faits", 0)) - int(d.get("lignes_vides", 0))
 
     def facts_time_line(self) -> str | None:
         """The reports dated at the facts' time where the date column gave another one, the reception's:
@@ -136,7 +146,7 @@ class BatchSummary:
             return []
         not_done = int(self.details.get("arrets_non_faits", 0))
         empty = int(self.details.get("lignes_vides", 0))
-        to_fix = self.rejected - not_done - empty
+        to_fix = self.to_fix
         if not not_done and not empty:
             lines = [f"{counted(self.rejected, 'ligne rejetée', 'lignes rejetées')}, à corriger :"]
         else:
