@@ -14,6 +14,7 @@ from fastapi import Path as Path_
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from service.accounts import User
 from service.api.availability import translate
 from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.imports import ImportJob
@@ -21,8 +22,9 @@ from service.api.state import state_of
 from service.api.writes import geocoder_of
 from service.errors import ConfigError, HotspotsError, NotFoundError, TooLargeError
 from service.geo import to_lambert
+from service.geocode import BatchGeocoder
 from service.geocode.apply import GazetteerBatchGeocoder
-from service.ingest.pipeline import IngestOptions, ingest_file
+from service.ingest.pipeline import IngestOptions, ProgressFn, ingest_file
 from service.ingest.rejects import batch_exists, export_rejects, list_batches, rejected_rows
 from service.settings import Settings
 
@@ -125,9 +127,7 @@ def upload(
     annulée ; ``bilan_rejets`` : les lignes non enregistrées) et ses lignes rejetées (100 au plus)."""
     with tempfile.TemporaryDirectory(prefix="hotspots-upload-") as tmp:
         path = _saved(fichier, Path(tmp), settings)
-        summary = ingest_file(conn, path, options, settings, geocoder=geocoder_of(request, conn))
-    audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
-    return {**summary.to_dict(), "rejets": rejected_rows(conn, summary.batch_id, limit=100)}
+        return _imported(conn, path, options, settings, user, geocoder_of(request, conn))
 
 
 @router.post(
@@ -147,34 +147,28 @@ def upload_followed(
     son ``suivi``, que ``GET /api/imports/suivis/{suivi}`` lit (la part du fichier lue, puis le bilan du lot) ;
     c'est ce que fait la carte, pour montrer une barre d'avancement. 429 quand deux imports sont déjà en cours."""
     state = state_of(request)
-    tmp = Path(tempfile.mkdtemp(prefix="hotspots-upload-"))
+    tmp = Path(tempfile.mkdtemp(prefix="hotspots-upload-"))  # the job's to remove once it ends; here until it starts
     try:
         path = _saved(fichier, tmp, settings)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
-    def work(job: ImportJob) -> dict[str, Any]:
-        try:
-            with state.pooled() as conn:
-                summary = ingest_file(
-                    conn, path, options, settings, progress=job.progress, geocoder=state.geocoder(conn)
-                )
-                audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
-                state.watcher.sync(conn)  # the map's next reads see the new rows
-                return {**summary.to_dict(), "rejets": rejected_rows(conn, summary.batch_id, limit=100)}
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        def work(job: ImportJob) -> dict[str, Any]:
+            try:
+                with state.pooled() as conn:
+                    done = _imported(conn, path, options, settings, user, state.geocoder(conn), progress=job.progress)
+                    state.watcher.sync(conn)  # the map's next reads see the new rows
+                    return done
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
 
-    def failed(exc: BaseException) -> HotspotsError:
-        if isinstance(exc, psycopg.OperationalError):
-            return translate(state.database, exc)
-        return HotspotsError(
-            f"L'import de {path.name} s'est arrêté sur une erreur imprévue : rien de ce fichier n'est enregistré.",
-            hint="Réessayez ; si l'erreur revient, importez-le avec « hotspots ingest » et transmettez son message.",
-        )
+        def failed(exc: BaseException) -> HotspotsError:
+            if isinstance(exc, psycopg.OperationalError):
+                return translate(state.database, exc)
+            return HotspotsError(
+                f"L'import de {path.name} s'est arrêté sur une erreur imprévue : rien de ce fichier n'est enregistré.",
+                hint="Réessayez ; si l'erreur revient, importez-le avec « hotspots ingest » et transmettez son "
+                "message.",
+            )
 
-    try:
         job = state.imports.start(user.login, path.name, type_donnees, work, failed=failed)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -190,6 +184,23 @@ def upload_progress(
     ``fini`` (``resultat`` : le bilan, comme ``POST /api/imports/{type}`` le donne) ou ``erreur`` (``erreur``,
     ``conseil``). Seul celui qui l'a lancé le lit ; un import fini reste suivi une heure."""
     return state_of(request).imports.get(suivi, user.login).view()
+
+
+def _imported(
+    conn: psycopg.Connection[Any],
+    path: Path,
+    options: IngestOptions,
+    settings: Settings,
+    user: User,
+    geocoder: BatchGeocoder | None,
+    *,
+    progress: ProgressFn | None = None,
+) -> dict[str, Any]:
+    """One file imported as ``hotspots ingest`` does it, logged: the batch's account and its first rejected rows,
+    as both import routes answer them."""
+    summary = ingest_file(conn, path, options, settings, progress=progress, geocoder=geocoder)
+    audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
+    return {**summary.to_dict(), "rejets": rejected_rows(conn, summary.batch_id, limit=100)}
 
 
 def _saved(upload: UploadFile, folder: Path, settings: Settings) -> Path:
