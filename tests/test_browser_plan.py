@@ -1099,6 +1099,38 @@ def test_on_a_phone_a_visit_recorded_without_network_is_kept_and_sent_once_when_
     assert browser.execute_script("return JSON.parse(localStorage.getItem('hotspots.visites_en_attente'))") == []
 
 
+#: A stop's marker clicked by its number (the markers are drawn again at each zoom: found anew at each try).
+_CLICK_STOP = (
+    "var s = [...document.querySelectorAll('.leaflet-marker-pane .hs-arret span')]"
+    ".find(e => e.textContent === arguments[0]); if (s) s.click(); return !!s;"
+)
+#: Whether the one stop popup open is that stop's, with its visit form.
+_STOP_OPENED = (
+    "var p = document.querySelectorAll('.hs-arret-popup'); return p.length === 1 && "
+    "p[0].querySelector('h3').textContent.startsWith(arguments[0] + '. ') && !!p[0].querySelector('form')"
+)
+
+
+def _shift_on_a_phone(browser, server, wait) -> dict:
+    """A two-hour shift of one team planned through the API, opened by its link (/carte#tournee=N, as its sheet's)
+    on a phone-sized page and drawn: its summary."""
+    _screen(browser, 390, 844, mobile=True)
+    log_in(browser, server, wait)
+    plan = _shift_by_api(browser, {"duree": "2h", "equipes": 1})
+    assert "plan_id" in plan, plan
+    browser.get(f"{server}/carte#tournee={plan['plan_id']}")
+    browser.refresh()  # (the same page: a new hash alone does not load it again)
+    wait.until(lambda d: d.execute_script("return window.hotspotsTournee && window.hotspotsTournee.etat") == "dessinee")
+    return plan
+
+
+def _open_stop(browser, wait, order: str) -> None:
+    """The popup of stop ``order`` (« 1 », « 2 ») opened from its marker, the one popup open."""
+    browser.execute_script("window.hotspotsMap.closePopup()")
+    wait.until(lambda d: d.execute_script(_CLICK_STOP, order))
+    wait.until(lambda d: d.execute_script(_STOP_OPENED, order))
+
+
 @pytest.mark.parametrize("device_zone", ["Pacific/Kiritimati"])  # UTC+14: never the service's hour, nor its day
 def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(server, browser, conn, captures):
     """The shift opened on the phone (/carte#tournee=N): a stop's popup carries the visit form; the outcome goes
@@ -1110,33 +1142,15 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
     from selenium.webdriver.support.ui import WebDriverWait
 
     wait = WebDriverWait(browser, 90, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
-    _screen(browser, 390, 844, mobile=True)
-    log_in(browser, server, wait)
-    plan = _shift_by_api(browser, {"duree": "2h", "equipes": 1})
-    assert "plan_id" in plan, plan
-    browser.get(f"{server}/carte#tournee={plan['plan_id']}")  # the link of the shift's sheet
-    browser.refresh()  # (the same page: a new hash alone does not load it again)
-    wait.until(lambda d: d.execute_script("return window.hotspotsTournee && window.hotspotsTournee.etat") == "dessinee")
+    plan = _shift_on_a_phone(browser, server, wait)
     first = conn.execute(
         "SELECT id, ref FROM plan_stops WHERE plan_id = %s ORDER BY team, ord LIMIT 1", (plan["plan_id"],)
     ).fetchone()
-    # a stop's marker by its number (the markers are drawn again at each zoom: found anew at each try)
-    stop = (
-        "var s = [...document.querySelectorAll('.leaflet-marker-pane .hs-arret span')]"
-        ".find(e => e.textContent === arguments[0]); if (s) s.click(); return !!s;"
-    )
-    opened = (
-        "var p = document.querySelectorAll('.hs-arret-popup'); return p.length === 1 && "
-        "p[0].querySelector('h3').textContent.startsWith(arguments[0] + '. ') && !!p[0].querySelector('form')"
-    )
-    wait.until(lambda d: d.execute_script(stop, "1"))
-    wait.until(lambda d: d.execute_script(opened, "1"))
+    _open_stop(browser, wait, "1")
     # the stop's form was made when the shift was drawn: reopened hours later, it takes the time again
     old = "document.querySelector('.hs-arret-popup form.hs-visite').elements.date.value = '2026-01-05T08:00'"
     browser.execute_script(old)
-    browser.execute_script("window.hotspotsMap.closePopup()")
-    wait.until(lambda d: d.execute_script(stop, "1"))
-    wait.until(lambda d: d.execute_script(opened, "1"))
+    _open_stop(browser, wait, "1")
     form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
     fait = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-fait td")
     assert text_of(fait) == "non"
@@ -1180,9 +1194,7 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
     second = conn.execute(
         "SELECT id FROM plan_stops WHERE plan_id = %s ORDER BY team, ord OFFSET 1 LIMIT 1", (plan["plan_id"],)
     ).fetchone()[0]
-    browser.execute_script("window.hotspotsMap.closePopup()")
-    wait.until(lambda d: d.execute_script(stop, "2"))
-    wait.until(lambda d: d.execute_script(opened, "2"))
+    _open_stop(browser, wait, "2")
     form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
     browser.execute_script("arguments[0].value = 'rien_constate'", form.find_element(By.NAME, "resultat"))
     with offline(browser):
@@ -1215,29 +1227,17 @@ def test_on_a_phone_a_visit_to_a_shift_cancelled_meanwhile_goes_to_its_site_and_
     from service.plan import cancel_plan
 
     wait = WebDriverWait(browser, 90, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
-    _screen(browser, 390, 844, mobile=True)
-    log_in(browser, server, wait)
-    plan = _shift_by_api(browser, {"duree": "2h", "equipes": 1})
-    assert "plan_id" in plan, plan
-    browser.get(f"{server}/carte#tournee={plan['plan_id']}")
-    browser.refresh()
-    wait.until(lambda d: d.execute_script("return window.hotspotsTournee && window.hotspotsTournee.etat") == "dessinee")
+    plan = _shift_on_a_phone(browser, server, wait)
     stops = conn.execute(
         "SELECT ref, site_id FROM plan_stops WHERE plan_id = %s ORDER BY team, ord LIMIT 2", (plan["plan_id"],)
     ).fetchall()
-    stop = (
-        "window.hotspotsMap.closePopup(); var s = [...document.querySelectorAll('.leaflet-marker-pane .hs-arret "
-        "span')].find(e => e.textContent === arguments[0]); if (s) s.click(); var p = document.querySelectorAll("
-        "'.hs-arret-popup'); return !!s && p.length === 1 && p[0].querySelector('h3').textContent.startsWith("
-        "arguments[0] + '. ') && !!p[0].querySelector('form')"
-    )
 
     # the form's button pressed by script: the popup still pans into view after it opens, and a click at the
     # button's place may land on the field above it
     def send(form):
         browser.execute_script("arguments[0].click()", form.find_element(By.CSS_SELECTOR, "button"))
 
-    wait.until(lambda d: d.execute_script(stop, "1"))
+    _open_stop(browser, wait, "1")
     form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
     browser.execute_script("arguments[0].value = 'avertissement'", form.find_element(By.NAME, "resultat"))
     with offline(browser):
@@ -1258,7 +1258,7 @@ def test_on_a_phone_a_visit_to_a_shift_cancelled_meanwhile_goes_to_its_site_and_
     ).fetchall()
     assert recorded == [("avertissement", None, stops[0][1], stops[0][0])]
     # the second stop's popup, drawn before the cancellation, still has its form: sent, the visit goes to its site
-    wait.until(lambda d: d.execute_script(stop, "2"))
+    _open_stop(browser, wait, "2")
     form = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup form.hs-visite")
     browser.execute_script("arguments[0].value = 'rien_constate'", form.find_element(By.NAME, "resultat"))
     send(form)
