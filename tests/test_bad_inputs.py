@@ -309,8 +309,7 @@ def test_the_words_registers_use_for_common_categories_are_known(conn, settings,
         "Crottes": "dejections",
         "Feu de jardin": "incineration",
     }
-    row = "T-{i};14/03/2026 08:00;{word};Rue Ferrer {n};4100;Seraing;x;50.6097927;5.5120109"
-    stored = _register_of_words(conn, settings, tmp_path / "registre.csv", BAD_HEADER, row, words, "reports")
+    stored = _register_of_words(conn, settings, tmp_path / "registre.csv", words, "reports")
     assert stored == {f"T-{i}": code for i, code in enumerate(words.values())}
 
 
@@ -333,13 +332,11 @@ def test_the_outcomes_other_communes_write_are_known(conn, settings, tmp_path):
         "PV - avertissement": None,  # two outcomes: refused below, for a person to choose
     }
     known = {word: code for word, code in words.items() if code}
-    header = "N° visite;Date visite;Agent;Adresse;Latitude;Longitude;Résultat"
-    row = "V-{i};15/03/2026 10:00;Inspecteur Lambert;Rue Ferrer {n};50.6097927;5.5120109;{word}"
-    stored = _register_of_words(conn, settings, tmp_path / "visites.csv", header, row, known, "visits")
+    stored = _register_of_words(conn, settings, tmp_path / "visites.csv", known, "visits")
     assert stored == {f"V-{i}": code for i, code in enumerate(known.values())}
     path = tmp_path / "deux.csv"
     path.write_text(
-        header + "\r\nV-99;15/03/2026 10:00;Inspecteur Lambert;Rue Ferrer 2;50.6097927;5.5120109;"
+        VISIT_HEADER + "\r\nV-99;15/03/2026 10:00;Inspecteur Lambert;Rue Ferrer 2;50.6097927;5.5120109;"
         "PV - avertissement\r\n",
         encoding="utf-8",
     )
@@ -395,8 +392,7 @@ def test_the_labels_of_other_communes_registers_are_known(conn, settings, tmp_pa
         "Huile de vidange déversée": "pollution_sol",
         "Brandend afval": "incineration",
     }
-    row = "T-{i};14/03/2026 08:00;{word};Rue Ferrer {n};4100;Seraing;x;50.6097927;5.5120109"
-    stored = _register_of_words(conn, settings, tmp_path / "registre.csv", BAD_HEADER, row, words, "reports")
+    stored = _register_of_words(conn, settings, tmp_path / "registre.csv", words, "reports")
     assert stored == {f"T-{i}": code for i, code in enumerate(words.values())}
 
 
@@ -435,9 +431,18 @@ def test_a_label_in_two_parts_that_say_two_things_is_refused(conn, settings, tmp
     assert summary.rejected == 1 and rejects(conn, summary.batch_id)[2][0].startswith("catégorie: catégorie inconnue")
 
 
-def _register_of_words(conn, settings, path, header: str, row: str, words: dict[str, str], kind: str) -> dict:
-    """A register of one row per word (``row`` with {i}, {word} and a house number {n}), imported whole: what each
-    row was stored as (its number → its category or outcome code)."""
+#: A visits register's header, and the row of one word of a register of each kind ({i}, {word}, a house number {n}).
+VISIT_HEADER = "N° visite;Date visite;Agent;Adresse;Latitude;Longitude;Résultat"
+_ROW_OF_A_WORD = {
+    "reports": (BAD_HEADER, "T-{i};14/03/2026 08:00;{word};Rue Ferrer {n};4100;Seraing;x;50.6097927;5.5120109"),
+    "visits": (VISIT_HEADER, "V-{i};15/03/2026 10:00;Inspecteur Lambert;Rue Ferrer {n};50.6097927;5.5120109;{word}"),
+}
+
+
+def _register_of_words(conn, settings, path, words: dict[str, str], kind: str) -> dict:
+    """A register of ``kind`` with one row per word, imported whole: what each row was stored as (its number → its
+    category or outcome code)."""
+    header, row = _ROW_OF_A_WORD[kind]
     rows = [row.format(i=i, word=word, n=10 + 2 * i) for i, word in enumerate(words)]
     path.write_text("\r\n".join([header, *rows]) + "\r\n", encoding="utf-8")
     summary = ingest(conn, settings, path, kind=kind)
@@ -459,7 +464,5 @@ def test_the_words_officers_write_for_an_outcome_are_known(conn, settings, tmp_p
         "À suivre": "a_revoir",
         "PV opgesteld": "pv",
     }
-    header = "N° visite;Date visite;Agent;Adresse;Latitude;Longitude;Résultat"
-    row = "V-{i};15/03/2026 10:00;Inspecteur Lambert;Rue Ferrer {n};50.6097927;5.5120109;{word}"
-    stored = _register_of_words(conn, settings, tmp_path / "registre_visites.csv", header, row, words, "visits")
+    stored = _register_of_words(conn, settings, tmp_path / "registre_visites.csv", words, "visits")
     assert stored == {f"V-{i}": code for i, code in enumerate(words.values())}
