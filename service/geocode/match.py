@@ -28,6 +28,7 @@ from scipy.spatial import cKDTree
 from service.db.queries import Queries
 from service.errors import NotFoundError
 from service.geo import to_lonlat
+from service.geocode.names import NameParts
 from service.geocode.normalise import (
     ParsedAddress,
     fold,
@@ -152,6 +153,10 @@ class Geocoder:
         for k in self.keys:
             self._keys_by_core[self._core(k)].append(k)
         self._all_cores = tuple(sorted(self._keys_by_core))
+        names = NameParts(self.keys, self._core)
+        self._named = lru_cache(maxsize=20_000)(
+            lambda key, pool: tuple(names.matches(key, None if pool is None else frozenset(pool)))
+        )
         counts = [len(s.numbers) for s in streets]
         self._tree_street = np.repeat(np.arange(len(streets)), counts)
         self._tree_pos = np.concatenate([np.arange(c) for c in counts]) if counts else np.empty(0, dtype=int)
@@ -295,7 +300,11 @@ class Geocoder:
             if keys is None or name in keys
         )
 
-    def _street_candidates(self, text: str, allowed: frozenset[int] | None) -> list[_Candidate]:
+    def _street_candidates(
+        self, text: str, allowed: frozenset[int] | None, *, name_parts: bool = True
+    ) -> list[_Candidate]:
+        """The streets ``text`` may name: as written, else misspelt (edit ratio) or without its given name or
+        title (``name_parts``: « rue Wettinck » for « Rue Joseph Wettinck »), in ``allowed`` first."""
         key = street_key(text)
         if not key or (key in self._street_types and key not in self.by_key):
             return []  # "rue" alone names no street
@@ -307,14 +316,20 @@ class Geocoder:
         found = self._fuzzy(key, pool)
         if not found and pool is not None:
             found = self._fuzzy(key, None)
-        out: list[_Candidate] = []
+        best: dict[str, float] = {}
         for name, score in found:
             sim = score / 100.0
             # a different street type ("place" for "rue") is a different street: keep it, but lower
             if key.split()[0] != name.split()[0] and len(key.split()) > 1:
                 sim *= 0.9
-            out.extend(_Candidate(self.streets[i], sim) for i in self.by_key[name])
-        return out
+            best[name] = sim
+        if name_parts:
+            named = self._named(key, pool)
+            if not named and pool is not None:
+                named = self._named(key, None)
+            for name, sim in named:
+                best[name] = max(sim, best.get(name, 0.0))
+        return [_Candidate(self.streets[i], sim) for name, sim in best.items() for i in self.by_key[name]]
 
     def _pool_uncached(self, allowed: frozenset[int]) -> tuple[str, ...]:
         """The street keys of a set of streets, sorted (fuzzy ties then resolve the same way every run)."""
@@ -370,7 +385,7 @@ class Geocoder:
         if parsed.street_with_locality:
             # "Rue de Seraing 12": the whole text may be the street, the locality word part of its name
             whole_allowed, whole_notes = self._allowed_cached(parsed.postcode, parsed.locality_given)
-            whole = self._street_candidates(parsed.street_with_locality, whole_allowed)
+            whole = self._street_candidates(parsed.street_with_locality, whole_allowed, name_parts=False)
             best_part = max((c.similarity for c in candidates), default=0.0)
             if whole and max(c.similarity for c in whole) >= best_part:
                 candidates, allowed, notes = whole, whole_allowed, whole_notes

@@ -96,7 +96,7 @@ _LEADING_OF = re.compile(r"^\s*(?:de\s+la|de\s+l'|du|des|de|d'|van\s+de|van)\s+(
 _NO_NUMBER = re.compile(r"\b(?:sn|s/n|s\.n\.|sans numero|sans numéro|zn|z/n|zonder nummer)\b", re.I)
 _RANGE = re.compile(r"\b(\d{1,4})\s*([a-z])?\s*[-–]\s*(\d{1,4})\b", re.I)
 _NUMBER = re.compile(
-    rf"(?:{_NUMBER_WORDS}\s*)?\b(\d{{1,4}})\s?([a-z](?![a-z.]))?(?:\s*(?:/|{_BOX}\s*)\s*([0-9a-z.]{{1,8}}))?",
+    rf"(?:(?<![a-zà-ÿ]){_NUMBER_WORDS}\s*)?\b(\d{{1,4}})\s?([a-z](?![a-z.]))?(?:\s*(?:/|{_BOX}\s*)\s*([0-9a-z.]{{1,8}}))?",
     re.I,
 )
 

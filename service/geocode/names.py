@@ -1,0 +1,94 @@
+"""Street names written without the person's given name or title, or with one the register does not have.
+
+People write « rue Wettinck » for the register's « Rue Joseph Wettinck », « place Mercier » for « Place Cardinal
+Mercier », and « rue Francisco Ferrer » where the register says « Rue Ferrer ». An edit distance cannot see it:
+« wettinck » and « joseph wettinck » are far apart. Here the name written and the name registered end with the
+same words, and the words only one of them has come before:
+
+- omitted words: any number of them, « rue vandervelde » for « Rue Émile Vandervelde »;
+- added words: one only, and only when the same street type is written (« Rue Francisco Ferrer »): « Sart
+  Robiet » or « Au Pré Macar » are other places, not « Rue Robiet » or « Avenue de Macar ».
+
+Words that make a different street (« haute », « petite », « vieille »…) or a different place (« fond »,
+« bois », « saint »…) are no given name: « rue Vinâve » for « Rue Grand Vinâve » is only a proposal to check, as is
+a name that fits several streets of the same pool.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+#: Words that make another street of the same name: never dropped or added as a given name would be.
+QUALIFIERS = frozenset(
+    {
+        "haut", "haute", "bas", "basse", "grand", "grande", "petit", "petite", "vieux", "vieil", "vieille",
+        "neuf", "neuve", "nouveau", "nouvel", "nouvelle", "ancien", "ancienne", "sous", "sur", "derriere",
+        "devant", "entre", "hoog", "hoge", "laag", "lage", "groot", "grote", "klein", "kleine", "oud", "oude",
+        "nieuw", "nieuwe", "boven", "beneden", "onder", "achter", "voor", "ober", "unter", "alt", "alte", "neu",
+        "neue", "kleiner", "grosser",
+    }
+)  # fmt: skip
+
+#: Nouns of places (and saints): « Rue Fond du Moulin » is not « Rue du Moulin » written with a given name.
+PLACE_WORDS = frozenset(
+    {
+        "fond", "fonds", "champ", "champs", "pre", "pres", "bois", "mont", "thier", "sart", "val", "vallee", "cote",
+        "cite", "clos", "cour", "pont", "moulin", "fontaine", "ferme", "chateau", "eglise", "chapelle", "gare",
+        "station", "parc", "jardin", "jardins", "ry", "rieu", "ruisseau", "voie", "chemin", "sentier", "quartier",
+        "hameau", "plaine", "plateau", "tige", "heid", "croix", "tour", "trou", "fosse", "campagne", "bruyere",
+        "bruyeres", "rond", "point", "coin", "haie", "verger", "bas", "saint", "sainte", "sint", "st", "ste",
+        "sankt", "bos", "veld", "berg", "dal", "hof", "molen", "kerk", "weg", "beek", "straat",
+    }
+)  # fmt: skip
+
+#: How sure a name read this way is, when one street of the pool fits (placed with its number, and said).
+ONE_FIT = 0.86
+#: When several streets fit: each is a proposal to check (under the confidence threshold).
+SEVERAL_FIT = 0.7
+#: A written street type other than the register's makes it two differences: to check.
+OTHER_TYPE = 0.85
+
+
+class NameParts:
+    """Street keys indexed by their last word, to find names that differ by leading given names or titles."""
+
+    def __init__(self, keys: Iterable[str], core: Callable[[str], str]):
+        self._core = core
+        self._by_last: dict[str, list[str]] = defaultdict(list)
+        for key in keys:
+            words = core(key).split()
+            if words:
+                self._by_last[words[-1]].append(key)
+
+    def matches(self, key: str, pool: frozenset[str] | None) -> list[tuple[str, float]]:
+        """The keys (of ``pool``, or all) whose name is ``key``'s but for given names or titles, with a similarity."""
+        written = self._core(key).split()
+        if not written or len(written[-1]) < 3 or written[-1].isdigit():
+            return []
+        typed = key.split()[0] if key != self._core(key) else None
+        fits: list[tuple[str, float]] = []
+        for name in self._by_last.get(written[-1], ()):
+            if pool is not None and name not in pool:
+                continue
+            registered = self._core(name).split()
+            same_type = typed == name.split()[0] if name != self._core(name) else typed is None
+            extra = _leading_words(written, registered, same_type and typed is not None)
+            if extra is None:
+                continue
+            given = not any(w in QUALIFIERS or w in PLACE_WORDS or w.isdigit() for w in extra)
+            fits.append(
+                (name, (1.0 if given else SEVERAL_FIT / ONE_FIT) * (1.0 if same_type or typed is None else OTHER_TYPE))
+            )
+        base = ONE_FIT if len(fits) == 1 else SEVERAL_FIT
+        return [(name, round(base * factor, 3)) for name, factor in fits]
+
+
+def _leading_words(written: list[str], registered: list[str], typed_alike: bool) -> list[str] | None:
+    """The words before the part the two names share when one is the other's end, else None (an added word:
+    one only, under the same street type written)."""
+    if len(written) < len(registered) and registered[len(registered) - len(written) :] == written:
+        return registered[: len(registered) - len(written)]
+    if len(written) == len(registered) + 1 and typed_alike and written[1:] == registered:
+        return written[:1]
+    return None
