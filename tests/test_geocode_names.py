@@ -34,6 +34,11 @@ def geocoder(settings) -> Geocoder:
         ("Rue Francisco Ferrer 12", "Rue Ferrer 12, 4100 Seraing"),
         ("Rue Giordano Bruno 136", "Rue Giordano Bruno 136, 4100 Seraing"),
         ("Rue Bruno 136", "Rue Giordano Bruno 136, 4100 Seraing"),
+        # initials, either way
+        ("rue E. Zola 12", "Rue Émile Zola 12, 4100 Seraing"),
+        ("rue F. Roosevelt 3", "Rue Franklin Roosevelt 3, 4102 Seraing"),
+        ("rue J.-B. Clément 3", "Rue Clément 3, 4101 Seraing"),
+        ("rue Théodore Marcotty 25", "Rue T. Marcotty 25, 4101 Seraing"),
     ],
 )
 def test_a_name_without_or_with_a_given_name_is_placed_and_said(geocoder, text, label):

@@ -6,8 +6,10 @@ Mercier », and « rue Francisco Ferrer » where the register says « Rue Ferrer
 same words, and the words only one of them has come before:
 
 - omitted words: any number of them, « rue vandervelde » for « Rue Émile Vandervelde »;
-- added words: one only, and only when the same street type is written (« Rue Francisco Ferrer »): « Sart
-  Robiet » or « Au Pré Macar » are other places, not « Rue Robiet » or « Avenue de Macar ».
+- added words: one only (or initials), and only when the same street type is written (« Rue Francisco Ferrer »): « Sart
+  Robiet » or « Au Pré Macar » are other places, not « Rue Robiet » or « Avenue de Macar »;
+- initials for the given names, either way: « rue E. Zola » for « Rue Émile Zola », « rue Théodore Marcotty » for
+  « Rue T. Marcotty ».
 
 Words that make a different street (« haute », « petite », « vieille »…) or a different place (« fond »,
 « bois », « saint »…) are no given name: « rue Vinâve » for « Rue Grand Vinâve » is only a proposal to check, as is
@@ -85,10 +87,23 @@ class NameParts:
 
 
 def _leading_words(written: list[str], registered: list[str], typed_alike: bool) -> list[str] | None:
-    """The words before the part the two names share when one is the other's end, else None (an added word:
-    one only, under the same street type written)."""
-    if len(written) < len(registered) and registered[len(registered) - len(written) :] == written:
-        return registered[: len(registered) - len(written)]
-    if len(written) == len(registered) + 1 and typed_alike and written[1:] == registered:
-        return written[:1]
+    """The words only one name has before the part both end with, else None. An added word: one only, under the
+    same street type written. Initials for given names (« E. Zola », « JB Clément », « T. Marcotty » written
+    « Théodore Marcotty ») leave no such word."""
+    shared = 0
+    while shared < min(len(written), len(registered)) and written[-1 - shared] == registered[-1 - shared]:
+        shared += 1
+    before_w, before_r = written[: len(written) - shared], registered[: len(registered) - shared]
+    if not before_w and before_r:
+        return before_r
+    if before_w and not before_r:
+        initials = all(len(w) <= 2 for w in before_w)  # « rue J.-B. Clément » for « Rue Clément »
+        return before_w if (len(before_w) == 1 or initials) and typed_alike else None
+    if before_w and before_r and (_initials_of(before_w, before_r) or _initials_of(before_r, before_w)):
+        return []
     return None
+
+
+def _initials_of(short: list[str], full: list[str]) -> bool:
+    """« e » for « emile », « jb » or « j b » for « jean baptiste »: the short words are the full words' initials."""
+    return all(len(w) <= 2 for w in short) and "".join(short) == "".join(w[0] for w in full)
