@@ -66,6 +66,4 @@ def test_a_word_that_makes_another_street_is_only_a_proposal_to_check(geocoder, 
     r = geocoder.geocode(text)
     assert r.score < DEFAULT_THRESHOLD, r  # to the review queue, with its proposals
     labels = [r.label or "", *(a["libelle"] for a in r.alternatives)]
-    assert all(
-        any(label.startswith(f"{street} ") or label.startswith(f"{street},") for label in labels) for street in proposed
-    ), r
+    assert all(any(label.startswith((f"{street} ", f"{street},")) for label in labels) for street in proposed), r

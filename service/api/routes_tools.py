@@ -93,7 +93,7 @@ def _safe_name(name: str | None) -> str:
 def _options(
     type_donnees: Kind,
     source: Annotated[str | None, Query(max_length=100)] = None,
-    format: Annotated[Literal["csv", "xlsx", "geojson", "open311"] | None, Query()] = None,
+    format: Annotated[Literal["csv", "xlsx", "ods", "xls", "geojson", "open311"] | None, Query()] = None,
     separateur: Annotated[Literal[",", ";", "\t", "|"] | None, Query()] = None,
     encodage: Annotated[str | None, Query(max_length=30)] = None,
     crs: Annotated[str | None, Query(max_length=30, examples=["EPSG:31370"])] = None,
@@ -113,7 +113,9 @@ def _options(
 ImportOptions = Annotated[IngestOptions, Depends(_options)]
 
 
-@router.post("/imports/{type_donnees}", summary="Importer un fichier (CSV, XLSX, GeoJSON, Open311) comme un lot")
+@router.post(
+    "/imports/{type_donnees}", summary="Importer un fichier (CSV, XLSX, ODS, XLS, GeoJSON, Open311) comme un lot"
+)
 def upload(
     fichier: UploadFile,
     options: ImportOptions,

@@ -173,8 +173,12 @@ def _print_summary(summary: BatchSummary, json_out: bool) -> None:
 def _command(kind: Kind) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
-        fichier: Path = typer.Argument(..., exists=False, help="Fichier à importer (CSV, XLSX, GeoJSON, Open311)."),
-        format_: str | None = typer.Option(None, "--format", help="csv, xlsx, geojson ou open311 (sinon détecté)."),
+        fichier: Path = typer.Argument(
+            ..., exists=False, help="Fichier à importer (CSV, XLSX, ODS, XLS, GeoJSON, Open311)."
+        ),
+        format_: str | None = typer.Option(
+            None, "--format", help="csv, xlsx, ods, xls, geojson ou open311 (sinon détecté)."
+        ),
         source: str | None = typer.Option(None, "--source", help="Nom de la source (sinon le nom du fichier)."),
         correspondance: Path | None = typer.Option(
             None, "--correspondance", "--mapping", help="Fichier TOML/YAML de correspondance des colonnes."

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from service.errors import InputFileError
+
 #: How many non-blank rows may stand above the header (a title, a date, a note): beyond, the file is read as is.
 MAX_ROWS_ABOVE = 10
 
@@ -32,3 +34,19 @@ def header_index(rows: Iterable[Sequence[Any]]) -> int | None:
         if count >= 2 and not (count == 2 and len(below) == 2 and min(below) > 2):
             return index
     return None
+
+
+def sheet_header(first_rows: dict[str, list[tuple[Any, ...]]], name: str) -> tuple[str, int, tuple[Any, ...]]:
+    """(sheet title, 1-based row of the header, header values), given each candidate sheet's first rows in the
+    workbook's order. Without ``--feuille``, the first sheet with a table (a row of at least two filled cells
+    near its top) is read: a workbook opening on a note is common. A sheet without such a row keeps the old
+    reading: its first non-empty row."""
+    for title, rows in first_rows.items():
+        index = header_index(rows)
+        if index is not None:
+            return title, index + 1, rows[index]
+    title, rows = next(iter(first_rows.items()))
+    for index, values in enumerate(rows):
+        if filled(values):
+            return title, index + 1, values
+    raise InputFileError(f"{name} : la feuille {title!r} est vide.")

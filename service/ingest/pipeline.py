@@ -1,7 +1,8 @@
 """Ingestion pipeline: a batch is the list of its steps (:func:`_run_batch`).
 
 open the batch → read, validate and send the rows → in-file repeats and rows that cannot be placed → load (merge
-into the table) → link (near-duplicates, visits to what they follow) → geocode → referral rules → close.
+into the table) → for reports, geocode, then link near-duplicates (found by their place); for visits, link to what
+they follow, then geocode → referral rules → close.
 
 A file (:func:`ingest_file`) or an in-memory table of records sent one by one (:func:`ingest_table`) is one
 batch and one transaction: a batch is stored whole or not at all, so a killed process or a stopped database
@@ -226,8 +227,12 @@ def _run_batch(
         if options.all_or_nothing:
             _refuse_if_any_reject(conn, read, deduped)
         loaded = _load(conn, opened, read, deduped, clock)
-        linked = _link(conn, opened, read.span, loaded, settings, clock)
-        geocoded = _geocode(conn, opened, read.span, run)
+        if opened.kind == "reports":  # near-duplicates are found by their place: addresses are placed first
+            geocoded = _geocode(conn, opened, read.span, run)
+            linked = _link(conn, opened, read.span, loaded, settings, clock)
+        else:  # a visit that follows a report takes its place: linked first, the others then geocoded
+            linked = _link(conn, opened, read.span, loaded, settings, clock)
+            geocoded = _geocode(conn, opened, read.span, run)
         referred = _refer(conn, opened, settings)
         ids = _stored_ids(conn, opened, read, run) if run.with_ids else []
         steps = _Steps(read, deduped, loaded, linked, geocoded, referred)

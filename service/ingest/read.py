@@ -15,7 +15,6 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +25,11 @@ import pyarrow.csv as pacsv
 
 from service.errors import InputFileError
 from service.ingest.archive import ArchiveLimits, check_workbook
-from service.ingest.header import MAX_ROWS_ABOVE, filled, header_index
+from service.ingest.header import MAX_ROWS_ABOVE, header_index, sheet_header
 from service.ingest.open311_xml import looks_like_xml
+from service.ingest.read_calamine import open_calamine
 from service.ingest.read_json import open_json, too_nested
+from service.ingest.rows import cell_text, exact_frame
 from service.ingest.source import (
     MAX_COLUMNS,
     STR,
@@ -41,9 +42,11 @@ from service.ingest.source import (
 )
 from service.text import counted
 
-FORMATS = ("csv", "xlsx", "geojson", "open311")
+FORMATS = ("csv", "xlsx", "ods", "xls", "geojson", "open311")
 #: How far the first line of a CSV is read to find its end (a header longer than this is refused).
 MAX_HEADER_BYTES = 32 << 20
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def detect_format(path: Path) -> str:
@@ -51,6 +54,10 @@ def detect_format(path: Path) -> str:
     with path.open("rb") as fh:
         head = fh.read(4096)
     suffix = path.suffix.lower()
+    if head.startswith(_OLE) or suffix == ".xls":
+        return "xls"  # Excel 97–2003 (a compound document)
+    if (head.startswith(b"PK\x03\x04") and _ODS_MIME in head[:100]) or suffix == ".ods":
+        return "ods"  # OpenDocument: its first member, stored, is « mimetype »
     if head.startswith(b"PK\x03\x04") or suffix in {".xlsx", ".xlsm"}:
         return "xlsx"
     stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
@@ -63,11 +70,6 @@ def detect_format(path: Path) -> str:
             return "geojson"
         if suffix == ".json":
             return "open311"
-    if suffix in {".xls", ".ods"}:
-        raise InputFileError(
-            f"{path.name} : format {suffix} non pris en charge.",
-            hint="Enregistrez le fichier en .xlsx ou en .csv.",
-        )
     return "csv"
 
 
@@ -120,6 +122,8 @@ def open_table(
         return _open_csv(path, delimiter=delimiter, encoding=encoding)
     if fmt == "xlsx":
         return _open_xlsx(path, sheet=sheet, limits=limits or ArchiveLimits())
+    if fmt in ("ods", "xls"):
+        return open_calamine(path, fmt, sheet=sheet, limits=limits or ArchiveLimits())
     try:
         return open_json(path, fmt)
     except RecursionError as exc:  # json.load and json.dumps recurse once per level
@@ -314,40 +318,15 @@ def _csv_chunks_exact(
             rows.append([v if v != "" else None for v in rec])
             numbers.append(record)
             if len(rows) >= size:
-                yield _exact_frame(rows, numbers, bad, headers)
+                yield exact_frame(rows, numbers, bad, headers)
                 rows, numbers, bad = [], [], []
                 if progress:
                     progress(fh.buffer.tell())  # type: ignore[attr-defined]
         if rows:
-            yield _exact_frame(rows, numbers, bad, headers)
-
-
-def _exact_frame(
-    rows: list[list[str | None]], numbers: list[int], bad: list[str | None], headers: list[str]
-) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=headers, dtype=object).astype(STR)
-    frame["_row"] = numbers
-    if any(b is not None for b in bad):
-        frame["_shape_error"] = bad
-    return frame
+            yield exact_frame(rows, numbers, bad, headers)
 
 
 # -- XLSX ------------------------------------------------------------------------------------------------------
-def _cell_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat(sep="T", timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.isoformat(timespec="minutes")
-    if isinstance(value, float):
-        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    text = str(value)
-    return text if text.strip() else None
-
-
 def _open_xlsx(path: Path, *, sheet: str | None, limits: ArchiveLimits) -> TableSource:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
@@ -389,20 +368,9 @@ def _first_rows(ws: Any) -> list[tuple[Any, ...]]:
 
 
 def _sheet_and_header(book: Any, sheet: str | None, name: str) -> tuple[str, int, tuple[Any, ...]]:
-    """(sheet title, 1-based row of the header, header values). Without ``--feuille``, the first sheet with a
-    table (a row of at least two filled cells near its top) is read: a workbook opening on a note is common.
-    A sheet without such a row keeps the old reading: its first non-empty row."""
+    """(sheet title, 1-based row of the header, header values) of an openpyxl workbook: see :func:`sheet_header`."""
     candidates = [book[sheet]] if sheet else list(book.worksheets)
-    first_rows = {ws.title: _first_rows(ws) for ws in candidates}
-    for ws in candidates:
-        index = header_index(first_rows[ws.title])
-        if index is not None:
-            return ws.title, index + 1, first_rows[ws.title][index]
-    ws = candidates[0]
-    for index, values in enumerate(first_rows[ws.title]):
-        if filled(values):
-            return ws.title, index + 1, values
-    raise InputFileError(f"{name} : la feuille {ws.title!r} est vide.")
+    return sheet_header({ws.title: _first_rows(ws) for ws in candidates}, name)
 
 
 def _xlsx_chunks(
@@ -417,16 +385,16 @@ def _xlsx_chunks(
         buf: list[list[str | None]] = []
         numbers: list[int] = []
         for number, values in enumerate(wb[title].iter_rows(min_row=header_at + 1, values_only=True), header_at + 1):
-            cells = [_cell_text(v) for v in values[:width]]
+            cells = [cell_text(v) for v in values[:width]]
             if not any(c is not None for c in cells):
                 continue
             buf.append(cells + [None] * (width - len(cells)))
             numbers.append(number)
             if len(buf) >= size:
-                yield _exact_frame(buf, numbers, [None] * len(buf), headers)
+                yield exact_frame(buf, numbers, [None] * len(buf), headers)
                 buf, numbers = [], []
         if buf:
-            yield _exact_frame(buf, numbers, [None] * len(buf), headers)
+            yield exact_frame(buf, numbers, [None] * len(buf), headers)
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputFileError(f"{path.name} : classeur XLSX endommagé en cours de lecture ({exc}).") from exc
     finally:

@@ -110,7 +110,8 @@ SELECT r.id, r.source, r.category, r.observed_at, r.geom,
        floor(ST_Y(r.geom) / %(cell_m)s)::bigint AS cy,
        floor(extract(epoch FROM r.observed_at) / %(cell_s)s)::bigint AS ct
 FROM reports r
-WHERE r.batch_id = %(batch)s AND r.created_at = now() AND r.geom IS NOT NULL AND r.duplicate_of IS NULL;
+WHERE r.batch_id = %(batch)s AND r.created_at = now() AND r.geom IS NOT NULL AND r.duplicate_of IS NULL
+  AND r.geocode_status IS DISTINCT FROM 'a_verifier';  -- a provisional point: no ground to hide a report
 
 -- name: near_cells
 -- The reports a new one may be linked to (another source, same category, in the batch's time span), each listed
@@ -129,7 +130,7 @@ WITH span AS (
            ST_X(o.geom) / %(cell_m)s AS fx, ST_Y(o.geom) / %(cell_m)s AS fy,
            extract(epoch FROM o.observed_at) / %(cell_s)s AS ft
     FROM reports o, span
-    WHERE o.duplicate_of IS NULL AND o.geom IS NOT NULL
+    WHERE o.duplicate_of IS NULL AND o.geom IS NOT NULL AND o.geocode_status IS DISTINCT FROM 'a_verifier'
       AND o.category = ANY(span.categories)
       AND o.observed_at BETWEEN span.lo AND span.hi
       AND (span.mixed OR o.source <> span.source)
@@ -169,7 +170,7 @@ FROM (
     SELECT n.id,
            (SELECT c.id FROM reports c
             WHERE c.category = n.category AND c.source <> n.source
-              AND c.duplicate_of IS NULL AND c.geom IS NOT NULL
+              AND c.duplicate_of IS NULL AND c.geom IS NOT NULL AND c.geocode_status IS DISTINCT FROM 'a_verifier'
               AND c.observed_at BETWEEN n.observed_at - make_interval(secs => %(hours)s * 3600)
                                     AND n.observed_at + make_interval(secs => %(hours)s * 3600)
               AND ST_DWithin(c.geom, n.geom, %(metres)s)
@@ -178,5 +179,6 @@ FROM (
             LIMIT 1) AS first_id
     FROM reports n
     WHERE n.batch_id = %(batch)s AND n.created_at = now() AND n.geom IS NOT NULL AND n.duplicate_of IS NULL
+      AND n.geocode_status IS DISTINCT FROM 'a_verifier'
 ) f
 WHERE r.id = f.id AND f.first_id IS NOT NULL;

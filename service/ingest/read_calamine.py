@@ -1,0 +1,100 @@
+"""OpenDocument (.ods) and Excel 97–2003 (.xls) workbooks, read with python-calamine.
+
+Belgian administrations save in the OpenDocument format (the federal standard, LibreOffice's own), and older
+registers still export .xls. Both were refused (« enregistrez le fichier en .xlsx ou en .csv »): a step for a
+person, and each time a chance to lose the dates' format. calamine reads both (and has no XML entity or macro to
+run); a sheet is read whole into memory, which such registers afford. The sheet, the header below a title and
+the row numbers are found as for an XLSX workbook, and an .ods archive is checked against the same limits first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from service.errors import InputFileError
+from service.ingest.archive import ArchiveLimits, check_workbook
+from service.ingest.header import MAX_ROWS_ABOVE, sheet_header
+from service.ingest.rows import cell_text, exact_frame
+from service.ingest.source import ProgressFn, TableSource, check_headers, scan_file
+
+NAMES = {"ods": "OpenDocument (.ods)", "xls": "Excel 97–2003 (.xls)"}
+_RESAVE = "Ouvrez-le dans un tableur et enregistrez-le à nouveau (.ods, .xlsx), ou exportez-le en CSV."
+
+
+def _workbook(path: Path, fmt: str) -> Any:
+    import python_calamine as calamine
+
+    try:
+        return calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError as exc:
+        raise InputFileError(
+            f"{path.name} : classeur {NAMES[fmt]} protégé par un mot de passe.",
+            hint="Ouvrez-le avec son mot de passe dans un tableur, enregistrez-le sans protection, puis importez-le.",
+        ) from exc
+    except (calamine.CalamineError, calamine.ZipError, calamine.XmlError, OSError, ValueError) as exc:
+        raise InputFileError(
+            f"{path.name} : classeur {NAMES[fmt]} illisible ou endommagé ({exc}).", hint=_RESAVE
+        ) from exc
+
+
+def open_calamine(path: Path, fmt: str, *, sheet: str | None, limits: ArchiveLimits) -> TableSource:
+    """An .ods or .xls workbook as a table source (``fmt``: ``ods`` or ``xls``)."""
+    facts = scan_file(path, text=False)
+    if fmt == "ods":
+        check_workbook(path, limits)  # a zip archive, as an XLSX: what it would expand to, before any XML
+    book = _workbook(path, fmt)
+    try:
+        names = list(book.sheet_names)
+        if sheet is not None and sheet not in names:
+            raise InputFileError(f"{path.name} : pas de feuille {sheet!r}.", hint=f"Feuilles : {', '.join(names)}.")
+        first = {
+            name: [tuple(row) for row in islice(book.get_sheet_by_name(name).iter_rows(), 4 * MAX_ROWS_ABOVE)]
+            for name in ([sheet] if sheet else names)
+        }
+    except InputFileError:
+        raise
+    except Exception as exc:  # calamine's errors while reading a sheet: a damaged file
+        raise InputFileError(f"{path.name} : classeur {NAMES[fmt]} endommagé ({exc}).", hint=_RESAVE) from exc
+    finally:
+        book.close()
+    title, header_at, header_row = sheet_header(first, path.name)
+    width = max(i for i, v in enumerate(header_row) if v is not None and str(v).strip()) + 1
+    headers = [str(v).strip() if str(v).strip() else f"colonne_{i + 1}" for i, v in enumerate(header_row[:width])]
+    check_headers(headers, path.name)
+    source = TableSource(path, fmt, headers, facts, rows_above=header_at - 1, sheets=names, sheet=title)
+    source._chunks = lambda size, progress: _chunks(path, fmt, title, header_at, headers, size, progress)
+    return source
+
+
+def _chunks(
+    path: Path, fmt: str, title: str, header_at: int, headers: list[str], size: int, progress: ProgressFn | None
+) -> Iterator[pd.DataFrame]:
+    """The rows below the header, ``size`` at a time, numbered as the spreadsheet shows them."""
+    width = len(headers)
+    book = _workbook(path, fmt)
+    try:
+        rows = book.get_sheet_by_name(title).iter_rows()
+        buf: list[list[str | None]] = []
+        numbers: list[int] = []
+        for number, values in enumerate(rows, 1):
+            if number <= header_at:
+                continue
+            cells = [cell_text(v) for v in values[:width]]
+            if not any(c is not None for c in cells):
+                continue
+            buf.append(cells + [None] * (width - len(cells)))
+            numbers.append(number)
+            if len(buf) >= size:
+                yield exact_frame(buf, numbers, [None] * len(buf), headers)
+                buf, numbers = [], []
+        if buf:
+            yield exact_frame(buf, numbers, [None] * len(buf), headers)
+    finally:
+        book.close()
+    if progress:
+        progress(path.stat().st_size)

@@ -1,0 +1,149 @@
+"""OpenDocument (.ods) and Excel 97–2003 (.xls) registers, as LibreOffice and older Excel save them, read as an
+XLSX is; and reports placed by their address found as near-duplicates of another source's."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from service.errors import InputFileError
+from service.geocode.apply import batch_geocoder
+from service.geocode.gazetteer import load_gazetteer
+from service.ingest.pipeline import IngestOptions, ingest_file
+from service.ingest.read import detect_format
+from tests.helpers import NOW, count, ingest, rejects, write
+
+ROWS = [
+    (datetime(2026, 11, 14, 9, 12), "Dépôt clandestin", "Rue Ferrer 12", "Seraing", "sacs poubelle"),
+    (datetime(2026, 11, 15, 0, 0), "Déjections canines", "rue Wettinck 4", "Seraing", None),
+    (datetime(2026, 11, 16, 14, 30), "Tags", "Place Mercier 12", "Ougrée", "tag sur la façade"),
+    (datetime(2026, 11, 17, 8, 0), "Poubelle renversée", "Rue Ferrer 14", "Seraing", None),
+]
+COLUMNS = ["Date du constat", "Catégorie", "Adresse", "Commune", "Remarques"]
+
+
+def _ods(path: Path) -> Path:
+    """As LibreOffice saves a register: a note sheet first, a title and a blank row above the header, real date
+    cells."""
+    with pd.ExcelWriter(path, engine="odf") as book:
+        notes = pd.DataFrame([["Registre des constats du service Environnement"]])
+        notes.to_excel(book, sheet_name="Lisez-moi", index=False, header=False)
+        title = pd.DataFrame([["Constats - novembre 2026"]])
+        title.to_excel(book, sheet_name="Registre", index=False, header=False)
+        # pandas' OpenDocument writer goes on below what the sheet holds: one blank row, then the header (row 3)
+        pd.DataFrame(ROWS, columns=COLUMNS).to_excel(book, sheet_name="Registre", index=False, startrow=1)
+    return path
+
+
+def _xls(path: Path) -> Path:
+    """As Excel 97–2003 saved a register: a title row, then the header, date cells formatted « jj/mm/aaaa hh:mm »."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Plaintes")
+    dated = xlwt.easyxf(num_format_str="DD/MM/YYYY HH:MM")
+    sheet.write(0, 0, "Export des plaintes - novembre 2026")
+    for j, name in enumerate(COLUMNS):
+        sheet.write(2, j, name)
+    for i, row in enumerate(ROWS, start=3):
+        sheet.write(i, 0, row[0], dated)
+        for j, value in enumerate(row[1:], start=1):
+            if value is not None:
+                sheet.write(i, j, value)
+    book.save(str(path))
+    return path
+
+
+@pytest.fixture()
+def geocoder(conn, settings):
+    if batch_geocoder(conn) is None:
+        load_gazetteer(conn, [settings.geodata_dir / "icar_seraing_neupre.csv"])
+        conn.commit()
+    return batch_geocoder(conn)
+
+
+@pytest.mark.parametrize(("write_book", "name", "fmt"), [(_ods, "registre.ods", "ods"), (_xls, "registre.xls", "xls")])
+def test_a_register_saved_as_ods_or_xls_is_read_as_an_xlsx(conn, settings, tmp_path, geocoder, write_book, name, fmt):
+    """Both were refused (« format non pris en charge : enregistrez en .xlsx ou en .csv »)."""
+    path = write_book(tmp_path / name)
+    assert detect_format(path) == fmt
+    s = ingest_file(conn, path, IngestOptions(kind="reports", source="registre"), settings, geocoder=geocoder, now=NOW)
+    assert s.balanced and (s.rows_in, s.inserted, s.rejected) == (4, 3, 1), s
+    assert conn.execute("SELECT file_format FROM ingestion_batches WHERE id = %s", (s.batch_id,)).fetchone() == (fmt,)
+    # the header under its title, the rows numbered as the spreadsheet shows them
+    refused = rejects(conn, s.batch_id)
+    assert list(refused) == [7] and refused[7][0].startswith("catégorie: catégorie inconnue"), refused
+    rows = conn.execute(
+        "SELECT category, geocode_label, description, "
+        "to_char(observed_at AT TIME ZONE 'Europe/Brussels', 'YYYY-MM-DD HH24:MI') FROM reports ORDER BY observed_at"
+    ).fetchall()
+    assert rows == [
+        ("depot_clandestin", "Rue Ferrer 12, 4100 Seraing", "sacs poubelle", "2026-11-14 09:12"),
+        ("dejections", "Rue Joseph Wettinck 4, 4101 Seraing", None, "2026-11-15 00:00"),
+        ("graffiti", "Place Cardinal Mercier 12, 4102 Seraing", "tag sur la façade", "2026-11-16 14:30"),
+    ]
+    if fmt == "ods":  # the note sheet in front is passed over, and said
+        assert s.details["feuille"] == "Registre"
+
+
+def test_a_damaged_or_protected_workbook_is_refused_and_nothing_is_stored(conn, settings, tmp_path):
+    whole = _ods(tmp_path / "registre.ods").read_bytes()
+    cut = write(tmp_path / "coupe.ods", "")
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputFileError, match=r"coupe\.ods : classeur .* illisible ou endommagé"):
+        ingest(conn, settings, cut)
+    fake = tmp_path / "ancien.xls"
+    fake.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    with pytest.raises(InputFileError, match=r"ancien\.xls : classeur Excel 97–2003 \(\.xls\) illisible"):
+        ingest(conn, settings, fake)
+    assert count(conn, "reports") == 0  # each refusal is kept, with its reason, as the import's trace
+    refused = conn.execute("SELECT file_name, status, error FROM ingestion_batches ORDER BY id").fetchall()
+    assert [(name, status, "illisible ou endommagé" in error) for name, status, error in refused] == [
+        ("coupe.ods", "refuse", True),
+        ("ancien.xls", "refuse", True),
+    ]
+
+
+def test_an_ods_archive_that_would_expand_too_far_is_refused_before_reading(conn, settings, tmp_path):
+    bomb = tmp_path / "bombe.ods"
+    with zipfile.ZipFile(bomb, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", b"<" + b" " * (8 << 20), compress_type=zipfile.ZIP_DEFLATED)
+    with pytest.raises(InputFileError, match=r"se décompresse .* fois"):
+        ingest(conn, settings, bomb)
+
+
+def test_a_report_placed_by_its_address_is_a_near_duplicate_of_another_sources(conn, settings, tmp_path, geocoder):
+    """The same dumping in a citizen's app (coordinates) and in the commune's register (an address): the register's
+    row was linked before its address was placed, so it never was, and the dumping counted twice."""
+    app = write(
+        tmp_path / "app.csv",
+        "id;date;categorie;lat;lon\nA1;2026-11-14T08:30;depot_clandestin;50.6097927;5.5120109\n",
+    )
+    ingest_file(conn, app, IngestOptions(kind="reports", source="app"), settings, geocoder=geocoder, now=NOW)
+    register = write(
+        tmp_path / "registre.csv",
+        "Date;Catégorie;Adresse\n14/11/2026 09:12;Dépôt clandestin;Rue Ferrer 12, Seraing\n"
+        "14/11/2026 09:40;Dépôt clandestin;Rue Ferrer 5000, Seraing\n",  # no such number: a provisional point
+    )
+    options = IngestOptions(kind="reports", source="registre")
+    s = ingest_file(conn, register, options, settings, geocoder=geocoder, now=NOW)
+    assert s.balanced and (s.inserted, s.details["quasi_doublons_lies"]) == (1, 1), s
+    linked = conn.execute(
+        "SELECT r.geocode_label, f.external_id FROM reports r JOIN reports f ON f.id = r.duplicate_of"
+    ).fetchall()
+    assert linked == [("Rue Ferrer 12, 4100 Seraing", "A1")]
+    # a provisional point is no ground to hide a report, nor to hide another one behind it
+    lon, lat = conn.execute(
+        "SELECT ST_X(ST_Transform(geom, 4326)), ST_Y(ST_Transform(geom, 4326)) FROM reports "
+        "WHERE geocode_status = 'a_verifier' AND duplicate_of IS NULL"
+    ).fetchone()
+    app2 = write(
+        tmp_path / "app2.csv", f"id;date;categorie;lat;lon\nA2;2026-11-14T10:00;depot_clandestin;{lat};{lon}\n"
+    )
+    s = ingest_file(conn, app2, IngestOptions(kind="reports", source="app"), settings, geocoder=geocoder, now=NOW)
+    assert (s.inserted, s.details["quasi_doublons_lies"]) == (1, 0), s
