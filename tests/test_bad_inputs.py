@@ -292,6 +292,7 @@ def test_every_bad_file_is_covered():
         | {"date_reception_heure_des_faits.csv"}  # dated at the facts' time (test_a_register_with_the_reception…)
         | {"lignes_vides_et_total.csv"}  # test_empty_rows_of_an_export_are_told_apart_from_the_rows_to_correct
         | {"formule_tableur.csv"}  # not bad: stored as given (test_formula_like_text_is_not_a_bad_row)
+        | {"coordonnees_en_mots.csv", "latitude_en_mots.csv"}  # test_coordinates_written_in_words_beside_an_address…
     )
     assert covered == {p.name for p in Path(BAD).iterdir()}
 
@@ -466,3 +467,25 @@ def test_the_words_officers_write_for_an_outcome_are_known(conn, settings, tmp_p
     }
     stored = _register_of_words(conn, settings, tmp_path / "registre_visites.csv", words, "visits")
     assert stored == {f"V-{i}": code for i, code in enumerate(words.values())}
+
+
+def test_coordinates_written_in_words_beside_an_address_give_way_to_the_address(conn, settings):
+    """« pas de GPS », « ? », « - », « néant » in the coordinates refused a row that has an address. They say there
+    are no coordinates: the row is placed by its address, and the words stay with it. Without an address, or with
+    digits that do not make two numbers, the row is still refused."""
+    s = ingest(conn, settings, BAD / "coordonnees_en_mots.csv")
+    assert (s.rows_in, s.inserted, s.rejected) == (5, 3, 2), s
+    got = rejects(conn, s.batch_id)
+    assert sorted(got) == [4, 5] and all(r[0].startswith("coordonnées: coordonnées illisibles") for r in got.values())
+    rows = conn.execute(
+        "SELECT external_id, geocode_status, extra->>'Coordonnées GPS' FROM reports ORDER BY external_id"
+    ).fetchall()
+    assert rows == [("S-200", "a_geocoder", "pas de GPS"), ("S-201", "a_geocoder", "?"), ("S-204", "fourni", None)]
+    assert s.notes() == [
+        "2 lignes sans nombre dans « Coordonnées GPS » (« ? », « pas de GPS »…) : situées par leur adresse ; ces "
+        "mots sont gardés avec elles."
+    ]
+    two = ingest(conn, settings, BAD / "latitude_en_mots.csv")  # Windows-1252, two columns
+    assert (two.rows_in, two.inserted, two.rejected) == (3, 2, 1), two
+    assert rejects(conn, two.batch_id) == {4: ["lat: coordonnée illisible (lat)", "lon: coordonnée illisible (lon)"]}
+    assert "2 lignes sans nombre dans « Latitude » et « Longitude »" in two.notes()[0]

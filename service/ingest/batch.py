@@ -86,8 +86,22 @@ class BatchSummary:
 
     def notes(self) -> list[str]:
         """What the batch did to rows it kept, when it did: the dates taken at the facts' time, the visits of a
-        cancelled shift moved to their sites."""
-        return [line for line in (self.facts_time_line(), self.cancelled_line()) if line]
+        cancelled shift moved to their sites, the coordinates of words set aside for the address."""
+        return [line for line in (self.facts_time_line(), self.cancelled_line(), self.words_line()) if line]
+
+    def words_line(self) -> str | None:
+        """The rows whose coordinates cell held words, no number, placed by their address instead (None without)."""
+        n = int(self.details.get("coordonnees_en_mots") or 0)
+        if not n:
+            return None
+        columns = self.details.get("colonnes") or {}
+        named = [columns[f] for f in ("coordinates", "lat", "lon", "x", "y") if f in columns]
+        where = spoken_list([f"« {c} »" for c in dict.fromkeys(named)], "et") or "des coordonnées"
+        return (
+            f"{counted(n, 'ligne')} sans nombre dans {where} (« ? », « pas de GPS »…) : "
+            f"{plural(n, 'située', 'situées')} par {plural(n, 'son adresse', 'leur adresse')} ; ces mots sont gardés "
+            f"avec {plural(n, 'elle', 'elles')}."
+        )
 
     @property
     def to_fix(self) -> int:

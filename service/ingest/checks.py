@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from service.geocode.communes import AddressCommunes, communes_of_points
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind, names_the_facts
-from service.ingest.coords import labels, locate, split_pair, to_number
+from service.ingest.coords import labels, locate, split_pair, to_number, words_instead
 from service.ingest.dates import ACCEPTED_FORMS, TIME_FORMS, at_time, parse_datetimes, spreadsheet_days
 from service.ingest.source import STR
 from service.ingest.vocabulary import Vocabularies
@@ -389,6 +389,8 @@ class Place:
     y: np.ndarray
     crs: pd.Series
     status: pd.Series
+    #: coordinates cells of words set aside for the address (header → its texts, NA elsewhere): kept in ``extra``
+    set_aside: dict[str, pd.Series] = field(default_factory=dict)
 
 
 def _pair_columns(pair: pd.Series, problems: Problems, header: str | None) -> dict[str, pd.Series]:
@@ -424,12 +426,19 @@ def locate_rows(
     """The place of each row: its coordinates (any accepted CRS, checked against the zone) or its address.
     A row with neither is a problem, unless ``allow_reference`` names what places it (a report, a plan's stop)."""
     address = address_of(chunk, cmap)
-    cols = {}
-    for name in ("lat", "lon", "x", "y"):
+    addressed = address.notna().to_numpy(dtype=bool)
+    cols, set_aside = {}, {}
+    for name in ("lat", "lon", "x", "y", "coordinates"):
         series = raw_column(chunk, cmap, name)
-        if series is not None:
-            cols[name] = series
-    pair = raw_column(chunk, cmap, "coordinates")
+        if series is None:
+            continue
+        words = words_instead(series, addressed)
+        if words.any():  # « pas de GPS » beside an address: no coordinates, the row is placed by its address
+            set_aside[cmap.fields[name]] = series.where(words, pd.NA)
+            series = series.where(~words, pd.NA)
+            problems.noted["coordonnees_en_mots"] = problems.noted.get("coordonnees_en_mots", False) | words
+        cols[name] = series
+    pair = cols.pop("coordinates", None)
     if pair is not None and not cols:  # both in one cell; separate columns, when a file has both, come first
         cols = _pair_columns(pair, problems, cmap.fields.get("coordinates"))
     for name in ("_geom_x", "_geom_y"):
@@ -456,7 +465,7 @@ def locate_rows(
     nowhere &= ~tried_coords  # rows with bad coordinates already say why
     problems.add(nowhere, "localisation", address, "ni coordonnées ni adresse : impossible de situer la ligne")
     status = labels(has.astype(np.int8), ["a_geocoder", "fourni"], chunk.index)
-    return Place(address, x, y, crs.astype(STR), status)
+    return Place(address, x, y, crs.astype(STR), status, set_aside)
 
 
 def shared_columns(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context, place: Place) -> dict[str, Any]:
@@ -471,8 +480,20 @@ def shared_columns(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context, place: Pl
         "y": place.y,
         "input_crs": place.crs,
         "geocode_status": place.status,
-        "extra": extra_of(chunk, cmap),
+        "extra": _with_words(extra_of(chunk, cmap), place.set_aside),
     }
+
+
+def _with_words(extra: pd.Series, set_aside: dict[str, pd.Series]) -> pd.Series:
+    """``extra`` with the coordinates cells of words that the address replaced, so that nothing is lost."""
+    if not set_aside:
+        return extra
+    out = extra.astype(object)
+    for header, texts in set_aside.items():
+        for i in np.flatnonzero(texts.notna().to_numpy(dtype=bool)):
+            kept = json.loads(out.iloc[i]) if isinstance(out.iloc[i], str) else {}
+            out.iloc[i] = json.dumps({**kept, header: texts.iloc[i]}, ensure_ascii=False)
+    return out.astype(STR)
 
 
 def extra_of(chunk: pd.DataFrame, cmap: ColumnMap) -> pd.Series:

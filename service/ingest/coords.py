@@ -286,3 +286,18 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     first[todo], second[todo] = plain.loc[todo, 0], plain.loc[todo, 1]
     present = text.notna() & (text != "")
     return first, second, (present & first.isna()).fillna(False)
+
+
+def has_digit(values: pd.Series) -> np.ndarray:
+    """Cells with a digit: a coordinates cell without one holds words, not wrong numbers."""
+    digits: np.ndarray = values.astype(STR).str.contains(r"\d", regex=True).fillna(False).to_numpy(dtype=bool)
+    return digits
+
+
+def words_instead(values: pd.Series, addressed: np.ndarray) -> np.ndarray:
+    """Rows whose coordinates cell holds words, no digit (« ? », « - », « pas de GPS », « voir photo », « près de
+    l'église »), and which have an address: they are placed by the address, the words kept with the row. Without
+    an address, such a cell is still refused as unreadable: it is all the row says of its place."""
+    present = values.astype(STR).str.strip().fillna("").ne("").to_numpy(dtype=bool)
+    words: np.ndarray = present & ~has_digit(values) & addressed
+    return words
