@@ -101,10 +101,10 @@ def test_a_damaged_or_protected_workbook_is_refused_and_nothing_is_stored(conn, 
     with pytest.raises(InputFileError, match=r"ancien\.xls : classeur Excel 97–2003 \(\.xls\) illisible"):
         ingest(conn, settings, fake)
     assert count(conn, "reports") == 0  # each refusal is kept, with its reason, as the import's trace
-    refused = conn.execute("SELECT file_name, status, error FROM ingestion_batches ORDER BY id").fetchall()
-    assert [(name, status, "illisible ou endommagé" in error) for name, status, error in refused] == [
-        ("coupe.ods", "refuse", True),
-        ("ancien.xls", "refuse", True),
+    refused = conn.execute("SELECT file_name, file_format, status, error FROM ingestion_batches ORDER BY id").fetchall()
+    assert [(name, fmt, status, "illisible ou endommagé" in error) for name, fmt, status, error in refused] == [
+        ("coupe.ods", "ods", "refuse", True),
+        ("ancien.xls", "xls", "refuse", True),
     ]
 
 

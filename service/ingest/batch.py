@@ -16,6 +16,7 @@ import psycopg
 
 from service.db.queries import load_queries
 from service.ingest.columns import Kind
+from service.ingest.read import detect_format
 from service.ingest.source import TableSource, scan_file
 from service.text import counted, plural, spoken_list
 
@@ -288,8 +289,16 @@ def record_refusal(
                 "file_name": path.name,
                 "sha256": digest,
                 "bytes": size,
-                "format": source.format if source else (options.fmt or "inconnu"),
+                "format": source.format if source else (options.fmt or _format_of(path)),
                 "error": error,
                 "options": json.dumps(options_json(options)),
             },
         )
+
+
+def _format_of(path: Path) -> str:
+    """The format a refused file looks like (a damaged workbook is still one), « inconnu » when nothing says."""
+    try:
+        return detect_format(path)
+    except OSError:
+        return "inconnu"
