@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from service.errors import InputFileError
-from service.geocode.apply import batch_geocoder
+from service.geocode.apply import batch_geocoder, open_reviews
 from service.geocode.gazetteer import load_gazetteer
 from service.ingest.pipeline import IngestOptions, ingest_file
 from service.ingest.read import detect_format
-from tests.helpers import NOW, count, ingest, rejects, write
+from tests.helpers import NOW, cli_env, count, ingest, rejects, run_cli, write
 
 ROWS = [
     (datetime(2026, 11, 14, 9, 12), "Dépôt clandestin", "Rue Ferrer 12", "Seraing", "sacs poubelle"),
@@ -147,3 +147,26 @@ def test_a_report_placed_by_its_address_is_a_near_duplicate_of_another_sources(c
     )
     s = ingest_file(conn, app2, IngestOptions(kind="reports", source="app"), settings, geocoder=geocoder, now=NOW)
     assert (s.inserted, s.details["quasi_doublons_lies"]) == (1, 0), s
+
+
+def test_a_report_placed_by_a_person_later_is_linked_to_its_near_duplicate(conn, settings, tmp_path, geocoder):
+    """An address to check has no sure point at import, so it is linked to nothing; once a person places it, it is
+    linked as the import would have linked it, and the terminal says so."""
+    app = write(
+        tmp_path / "app.csv",
+        "id;date;categorie;lat;lon\nA1;2026-11-14T08:30;depot_clandestin;50.6097927;5.5120109\n",
+    )
+    ingest_file(conn, app, IngestOptions(kind="reports", source="app"), settings, geocoder=geocoder, now=NOW)
+    register = write(tmp_path / "registre.csv", "Date;Catégorie;Adresse\n14/11/2026 09:40;Dépôt clandestin;voir PV\n")
+    ingest_file(conn, register, IngestOptions(kind="reports", source="registre"), settings, geocoder=geocoder, now=NOW)
+    conn.commit()
+    (review,) = open_reviews(conn)
+    placed = run_cli(
+        "geocode", "place", str(review["id"]), "--lon", "5.5120500", "--lat", "50.6098200", env=cli_env(settings)
+    )
+    assert placed.returncode == 0, placed.stderr
+    said = " ".join(placed.stdout.split())
+    first = conn.execute("SELECT id FROM reports WHERE external_id = 'A1'").fetchone()[0]
+    assert f"C'est un quasi-doublon du signalement n° {first} (une autre source, même catégorie" in said, said
+    linked = conn.execute("SELECT duplicate_of FROM reports WHERE source = 'registre'").fetchone()
+    assert linked == (first,)

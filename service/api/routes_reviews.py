@@ -14,8 +14,9 @@ from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.writes import geocoder_of
 from service.errors import InvalidValueError
 from service.geo import to_lonlat
-from service.geocode.apply import HandPlaced, count_open_reviews, open_reviews, resolve_review
+from service.geocode.apply import HandPlaced, count_open_reviews, open_reviews
 from service.geocode.doubt import doubt_placement
+from service.ingest.dedupe import settle_review
 from service.labels import ROW_LABELS, geocode_level_label
 from service.settings import Settings
 from service.zone import commune_outlines, zone_polygon
@@ -141,6 +142,6 @@ def settle(review_id: Id, body: ReviewAnswer, conn: Conn, settings: AppSettings,
     signalement, la visite ou le permis prend ce point (géocodage « manuel ») ; un point hors de la zone est refusé et
     rien n'est enregistré. Journalisé ; le signalement compte dans l'analyse à sa prochaine exécution."""
     answer = body.answer(settings)
-    done = resolve_review(conn, review_id, answer, who=user.login)
+    done = settle_review(conn, settings, review_id, answer, who=user.login)
     audit(conn, user, "verification_geocodage", verification=review_id, table=done["table"], id=done["id"])
     return {**done, "objet": ROW_LABELS.get(done["table"], done["table"]), **_point(done["x"], done["y"])}

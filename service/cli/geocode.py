@@ -33,12 +33,12 @@ from service.geocode.apply import (
     count_open_reviews,
     geocode_rows,
     open_reviews,
-    resolve_review,
 )
 from service.geocode.doubt import doubt_placement
 from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from service.geocode.sections import service_sections
+from service.ingest.dedupe import settle_review
 from service.labels import ROW_LABELS, geocode_level_label
 from service.settings import Settings
 from service.text import counted
@@ -241,7 +241,7 @@ def accept(
     """Accepte la proposition K d'une vérification."""
     settings = settings_of(ctx)
     with connect(settings) as conn:
-        _print_resolution(resolve_review(conn, numero, choix), json_out)
+        _print_resolution(settle_review(conn, settings, numero, choix), json_out)
 
 
 @app.command("place")
@@ -255,7 +255,8 @@ def place(
     """Place à la main le point d'une vérification (WGS84) ; un point hors de la zone est refusé."""
     settings = settings_of(ctx)
     with connect(settings) as conn:
-        done = resolve_review(conn, numero, HandPlaced(lon, lat, commune_outlines(settings), zone_polygon(settings)))
+        answer = HandPlaced(lon, lat, commune_outlines(settings), zone_polygon(settings))
+        done = settle_review(conn, settings, numero, answer)
     _print_resolution(done, json_out)
 
 
@@ -314,3 +315,8 @@ def _print_resolution(done: dict[str, Any], json_out: bool) -> None:
         f"Vérification n° {done['verification']} réglée : {ROW_LABELS[done['table']]} n° {done['id']} → "
         f"{where} (géocodage « manuel »)."
     )
+    if done.get("quasi_doublon_de"):
+        console.print(
+            f"C'est un quasi-doublon du signalement n° {done['quasi_doublon_de']} (une autre source, même catégorie, "
+            "tout près dans l'espace et le temps) : il n'est compté qu'une fois."
+        )

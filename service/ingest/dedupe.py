@@ -21,10 +21,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from service.db.copy import copy_frame
+from service.db.queries import load_queries
+from service.geocode.apply import HandPlaced, resolve_review
 from service.ingest.checks import rejected_frame
 from service.ingest.columns import ColumnMap
 from service.ingest.load import REJECT_COLUMNS, create_reject_stage
 from service.ingest.source import STR, TableSource
+from service.settings import Settings
 
 _HEX = operator.methodcaller("hexdigest")
 
@@ -276,6 +279,22 @@ def link_near_duplicates(
     linked = conn.execute(qk["link_near_duplicates"], params).rowcount
     conn.execute("DROP TABLE near_new, near_cells")
     return linked
+
+
+def settle_review(
+    conn: psycopg.Connection[Any], settings: Settings, review_id: int, answer: int | HandPlaced, *, who: str = "cli"
+) -> dict[str, Any]:
+    """Settle an address check (:func:`resolve_review`); a report that it places is then linked to its
+    near-duplicate of another source, as its batch would have linked it had it had a point
+    (``quasi_doublon_de``: the report it repeats, or None)."""
+    done = resolve_review(conn, review_id, answer, who=who)
+    if done["table"] == "reports":
+        query = load_queries("service.ingest", "reports.sql")["link_placed_near_duplicate"]
+        params = {"id": done["id"], "metres": settings.near_duplicate_m, "hours": settings.near_duplicate_hours}
+        with conn.transaction():
+            row = conn.execute(query, params).fetchone()
+        done["quasi_doublon_de"] = int(row[0]) if row else None
+    return done
 
 
 # -- server side, for visits and permits -------------------------------------------------------------------

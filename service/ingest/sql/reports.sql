@@ -182,3 +182,24 @@ FROM (
       AND n.geocode_status IS DISTINCT FROM 'a_verifier'
 ) f
 WHERE r.id = f.id AND f.first_id IS NOT NULL;
+
+-- name: link_placed_near_duplicate
+-- A report placed after its import (an address checked by a person) is linked as its batch's would have been:
+-- to the first report of another source, same category, within %(metres)s m and %(hours)s h. Not when another
+-- report is already linked to it (no chains).
+UPDATE reports r SET duplicate_of = f.first_id
+FROM (
+    SELECT (SELECT c.id FROM reports c
+            WHERE c.category = n.category AND c.source <> n.source AND c.id <> n.id
+              AND c.duplicate_of IS NULL AND c.geom IS NOT NULL AND c.geocode_status IS DISTINCT FROM 'a_verifier'
+              AND c.observed_at BETWEEN n.observed_at - make_interval(secs => %(hours)s * 3600)
+                                    AND n.observed_at + make_interval(secs => %(hours)s * 3600)
+              AND ST_DWithin(c.geom, n.geom, %(metres)s)
+            ORDER BY c.observed_at, c.id
+            LIMIT 1) AS first_id
+    FROM reports n
+    WHERE n.id = %(id)s AND n.duplicate_of IS NULL AND n.geom IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM reports d WHERE d.duplicate_of = n.id)
+) f
+WHERE r.id = %(id)s AND f.first_id IS NOT NULL
+RETURNING r.duplicate_of;

@@ -66,7 +66,8 @@
           if (H.refreshReports) H.refreshReports(); // the report is drawn at its new place
           var place = done.libelle || "point placé à la main" + (done.commune ? " (" + done.commune + ")" : "");
           H.notice("verification", "Vérification n° " + done.verification + " réglée : " + done.objet + " n° " +
-            done.id + " → " + place + " (" + H.clock() + ").");
+            done.id + " → " + place + (done.quasi_doublon_de ? " ; quasi-doublon du signalement n° " +
+            done.quasi_doublon_de + " (autre source) : compté une fois" : "") + " (" + H.clock() + ").");
           return load();
         })
         .catch(function (err) {
