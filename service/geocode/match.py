@@ -28,6 +28,7 @@ from scipy.spatial import cKDTree
 from service.db.queries import Queries
 from service.errors import NotFoundError
 from service.geo import to_lonlat
+from service.geocode.bilingual import SURE, one_street_two_names
 from service.geocode.names import NameParts
 from service.geocode.normalise import (
     ParsedAddress,
@@ -153,10 +154,8 @@ class Geocoder:
         for k in self.keys:
             self._keys_by_core[self._core(k)].append(k)
         self._all_cores = tuple(sorted(self._keys_by_core))
-        names = NameParts(self.keys, self._core)
-        self._named = lru_cache(maxsize=20_000)(
-            lambda key, pool: tuple(names.matches(key, None if pool is None else frozenset(pool)))
-        )
+        names = NameParts(self.keys, self._core)  # « rue Wettinck » for « Rue Joseph Wettinck »
+        self._named = lru_cache(maxsize=20_000)(lambda key, pool: tuple(names.matches(key, pool and frozenset(pool))))
         counts = [len(s.numbers) for s in streets]
         self._tree_street = np.repeat(np.arange(len(streets)), counts)
         self._tree_pos = np.concatenate([np.arange(c) for c in counts]) if counts else np.empty(0, dtype=int)
@@ -205,8 +204,19 @@ class Geocoder:
             return GeocodeResult(raw, "echec", 0.0, reason="aucun nom de rue reconnaissable")
         if "@" in raw or re.search(r"https?://|www\.", raw, re.I):
             return GeocodeResult(raw, "echec", 0.0, reason="ce texte n'est pas une adresse (e-mail ou lien)")
-        parsed = parse_address(raw, postcode=postcode, locality=locality, localities=self._locality_re)
+        two = one_street_two_names(raw, lambda part: self._parse(part, postcode, locality), self._surely_named)
+        parsed = self._parse(two.text if two else raw, postcode, locality)
+        if two:  # « Chaussée de Mons / Bergense Steenweg 475 »: the part with the number, the other name said
+            parsed.raw, parsed.notes = raw, [*parsed.notes, two.note]
         return self._resolve(parsed)
+
+    def _parse(self, text: str, postcode: str | None, locality: str | None) -> ParsedAddress:
+        return parse_address(text, postcode=postcode, locality=locality, localities=self._locality_re)
+
+    def _surely_named(self, parsed: ParsedAddress) -> set[int]:
+        """The streets that ``parsed`` surely names (a misspelling at most), where its postcode and locality say."""
+        allowed, _ = self._allowed(parsed)
+        return {c.street.idx for c in self._street_candidates(parsed.street, allowed) if c.similarity >= SURE}
 
     def reverse(self, x: float, y: float) -> dict[str, Any]:
         """Nearest official address to a Lambert 72 point, with its distance in metres."""

@@ -269,6 +269,35 @@ def _trailing_place(work: str, localities: re.Pattern[str] | None, parsed: Parse
     return " ".join([head, *postcodes])
 
 
+def _one_place_of_two(work: str, localities: re.Pattern[str] | None, parsed: ParsedAddress) -> str:
+    """« … 475 Ixelles/Elsene », « … 1070 Anderlecht/Anderlecht »: a commune in two languages at the end; the name
+    the register knows is kept (a slash between two streets is a crossing, read apart)."""
+    found = re.search(r"(?<=\s)([^\W\d_][\w'-]{2,})\s*/\s*([^\W\d_][\w'-]{2,})\s*$", work)
+    if not found or not localities:
+        return work
+    known = [name for name in found.groups() if localities.fullmatch(fold(name))]
+    if not known:
+        return work
+    if fold(found.group(1)) != fold(found.group(2)):
+        parsed.notes.append(f"« {found.group(2) if known[0] == found.group(1) else found.group(1)} » ignoré")
+    return work[: found.start()] + known[0]
+
+
+def _unknown_after_postcode(work: str, postcode: str, localities: re.Pattern[str] | None, parsed: ParsedAddress) -> str:
+    """« Chaussée de Mons 475 - 1070 Brussel »: after a street, its number and the postcode, the last words name
+    the place. One the register does not know (« Brussel » for Anderlecht's addresses) is set aside, and said, as
+    after a comma; a known commune or section is left to be read."""
+    found = re.search(rf"(?<!\d){postcode}\s+([^\d,()]+)$", work)
+    if not found or not re.search(r"[a-z]{3}.*\d", work[: found.start()], re.I | re.S):
+        return work
+    rest = fold(found.group(1))
+    words = expand(rest.split())
+    if not words or len(words) > 3 or _STREET_WORDS & set(words) or (localities and localities.search(rest)):
+        return work
+    parsed.notes.append(f"« {found.group(1).strip()} » ignoré (ni rue ni commune du registre)")
+    return work[: found.start(1)]
+
+
 def _leading_place(work: str, localities: re.Pattern[str] | None, parsed: ParsedAddress) -> str:
     """« Seraing, La Corniche 3 », « 4100 Seraing, rue Ferrer 12 »: a commune or section (with or without its
     postcode) written first, before a comma, goes after the street, where :func:`parse_address` reads it."""
@@ -325,7 +354,7 @@ def parse_address(
         parsed.locality_written = locality.strip()
     if not work:
         return parsed
-    work = _FLAT.sub(" ", _COUNTRY.sub("", work))
+    work = _one_place_of_two(_FLAT.sub(" ", _COUNTRY.sub("", work)), localities, parsed)
     # « Seraing - Rue Ferrer 12 », « Rue Ferrer 12 - arrière du bâtiment »: a dash between spaces separates as a
     # comma does (a street's own hyphen has no spaces: « Rue Jean-Jaurès »)
     work = re.sub(r"\s+[-–—]\s+(?=\D)", ", ", work)
@@ -351,6 +380,7 @@ def parse_address(
         candidate = pc[-1]
         if len(numbers) > 1 or re.search(rf"{candidate}\s+[a-z]", work, re.I):
             parsed.postcode = parsed.postcode or candidate
+            work = _unknown_after_postcode(work, candidate, localities, parsed)
             work = re.sub(rf"(?<!\d){candidate}(?!\d)", " ", work, count=1)
     work = _take_number(work, parsed)
     folded = re.sub(r"\b(?:belgique|belgie|belgium)\b", " ", fold(work)).strip()
