@@ -29,7 +29,7 @@ from service.db.queries import Queries
 from service.errors import NotFoundError
 from service.geo import to_lonlat
 from service.geocode.bilingual import SURE, one_street_two_names
-from service.geocode.names import NameParts
+from service.geocode.names import SURE_NAME, NameParts
 from service.geocode.normalise import (
     ParsedAddress,
     fold,
@@ -334,11 +334,11 @@ class Geocoder:
                 sim *= 0.9
             best[name] = sim
         if name_parts:
-            named = self._named(key, pool)
-            if not named and pool is not None:
-                named = self._named(key, None)
+            named = self._named(key, pool) or (self._named(key, None) if pool is not None else ())
+            found_by_spelling = bool(best)  # then a mere proposal (several fit, « Grand » left out) is no rival
             for name, sim in named:
-                best[name] = max(sim, best.get(name, 0.0))
+                if sim >= SURE_NAME or not found_by_spelling:
+                    best[name] = max(sim, best.get(name, 0.0))
         return [_Candidate(self.streets[i], sim) for name, sim in best.items() for i in self.by_key[name]]
 
     def _pool_uncached(self, allowed: frozenset[int]) -> tuple[str, ...]:

@@ -50,6 +50,9 @@ ONE_FIT = 0.86
 SEVERAL_FIT = 0.7
 #: A written street type other than the register's makes it two differences: to check.
 OTHER_TYPE = 0.85
+#: Below this, a match is a proposal only: offered when no street's spelling comes close, never its rival
+#: (« Av. de l'Abbaye 10 » stays « Rue de l'Abbaye », not « Rue Bois de l'Abbaye 10 »).
+SURE_NAME = ONE_FIT * OTHER_TYPE
 
 
 class NameParts:
