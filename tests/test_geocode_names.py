@@ -67,3 +67,11 @@ def test_a_word_that_makes_another_street_is_only_a_proposal_to_check(geocoder, 
     assert r.score < DEFAULT_THRESHOLD, r  # to the review queue, with its proposals
     labels = [r.label or "", *(a["libelle"] for a in r.alternatives)]
     assert all(any(label.startswith((f"{street} ", f"{street},")) for label in labels) for street in proposed), r
+
+
+@pytest.mark.parametrize("text", ["Av. Gén. Leman 10", "av gal leman 10"])
+def test_an_abbreviated_title_is_the_title(geocoder, text):
+    """« Gén. », « Gal » (and « Lt », « Dr » after the street word, « Cdt », « Prof »…) are the titles written out:
+    the address is found as written, where it was only a name read approximately (0,82)."""
+    r = geocoder.geocode(text)
+    assert (r.level, r.label, r.score, r.reason) == ("adresse", "Avenue Général Leman 10, 4101 Seraing", 1.0, None)

@@ -54,6 +54,21 @@ ABBREVIATIONS = {
     "dr": "dreve",
     "rp": "rond point",
 }
+#: Titles before a person's name, abbreviated after the street word (« Av. Lt Gén. Mozin »; « Dr » first is a drève).
+TITLES = {
+    "dr": "docteur",
+    "doct": "docteur",
+    "lt": "lieutenant",
+    "gen": "general",
+    "gal": "general",
+    "cdt": "commandant",
+    "cmdt": "commandant",
+    "capt": "capitaine",
+    "prof": "professeur",
+    "mgr": "monseigneur",
+    "bourgm": "bourgmestre",
+    "chan": "chanoine",
+}
 #: Small words left out of street keys ("Rue de la Boverie" and "Rue Boverie" are one street to a person).
 ARTICLES = frozenset({"de", "la", "le", "les", "du", "des", "d", "l", "a", "au", "aux", "van", "het", "der", "den"})
 _NUMBER_WORDS = r"(?:n°|n°|no\.?|nr\.?|num(?:ero)?\.?|num[eé]ro)"
@@ -161,15 +176,16 @@ _GLUED_STREET = re.compile(rf"^([a-z]{{3,}})({'|'.join(sorted(_GLUED_WORDS, key=
 
 def expand(words: list[str]) -> list[str]:
     """Each word with its abbreviation written out (``av`` → ``avenue``; German « strasse » and the short
-    « str » are the same street word as Dutch « straat », German « Platz » and « Pl. » as French « place »), and a
-    street word glued to a name split off, for matching."""
+    « str » are the same street word as Dutch « straat », German « Platz » and « Pl. » as French « place »; a title
+    after the first word: « Lt Gén. » for « Lieutenant Général »), and a street word glued to a name split off, for
+    matching."""
     out: list[str] = []
-    for w in words:
+    for i, w in enumerate(words):
         glued = _GLUED_STREET.match(w)
         if glued:
             out += [glued[1], _GLUED_WORDS[glued[2]]]
         else:
-            out.append(ABBREVIATIONS.get(w, w))
+            out.append(TITLES[w] if i and w in TITLES else ABBREVIATIONS.get(w, w))
     return out
 
 
