@@ -40,6 +40,7 @@ def test_what_a_pattern_can_tell_of_a_person_is_replaced_by_what_it_was(written,
         "M. le bourgmestre prévenu ; Monsieur le Commissaire aussi",
         "madame la directrice de l'école prévenue, monsieur a vu les sacs, madame signale un dépôt",
         "mevrouw de burgemeester verwittigd ; 3 m de sacs",
+        "une madame de passage a vu le dépôt ; monsieur de garde prévenu",
         "voir SIG-123 et le permis PER-12 (PE/2006/0570)",
     ],
 )

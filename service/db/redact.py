@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 
 #: Words that follow a title in a sentence and are no one's name: articles and pronouns, the verbs of a report
-#: (« madame signale », « monsieur est passé »), functions (« madame la directrice », « meneer de burgemeester »).
+#: (« madame signale », « monsieur est passé »), functions (« madame la directrice », « meneer de burgemeester »),
+#: and what a « de » joins in a sentence (« madame de passage », « monsieur de garde »).
 _AFTER_A_TITLE_WORDS = """
     le la les l du des une qui que quand est était sera serait a avait aura aurait ont sont et ou mais en au aux
     ne se sa son ses ce cet cette il elle ils elles on nous vous lui leur leurs dit déclare declare signale appelle
@@ -27,7 +28,7 @@ _AFTER_A_TITLE_WORDS = """
     président présidente president presidente inspecteur inspectrice agent agente voisin voisine propriétaire
     proprietaire locataire gérant gérante gerant gerante responsable concierge secrétaire secretaire juge ministre
     maire docteur het een die zegt meldt belt woont heeft had burgemeester schepen wijkagent buurman
-    buurvrouw eigenaar huurder the"""
+    buurvrouw eigenaar huurder the passage garde service permanence retour"""
 _AFTER_A_TITLE = frozenset(_AFTER_A_TITLE_WORDS.split())
 
 #: (what it is, pattern, replacement); the order matters: an e-mail first (its digits are no telephone), a
