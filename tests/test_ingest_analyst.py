@@ -126,7 +126,9 @@ def test_a_workbook_refused_names_its_sheets_not_a_separator(conn, settings, tmp
     assert "│ deux_feuilles.xlsx │ signalements │      3 │" in imported.stdout, imported.stdout
     said = " ".join(imported.stdout.split())  # which sheet, and the rows above the header, said
     assert "Feuille lue : « Données » (autres feuilles, non lues : « Lisez-moi » ; choisir : --feuille NOM)" in said
-    assert "En-tête trouvé à la ligne 4 : 3 lignes au-dessus (titre, lignes vides) sautées." in said
+    assert (
+        "En-tête trouvé à la ligne 4 : 3 lignes au-dessus (titre, lignes vides, groupes de colonnes) sautées." in said
+    )
     shown = " ".join(listed.stdout.split())
     assert "│ refusé │" in shown and "refuse " not in shown  # the state in words, then why it was refused
     assert "Lot 1 (deux_feuilles.xlsx) refusé : deux_feuilles.xlsx : colonnes obligatoires absentes" in shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import openpyxl
 import pytest
 from pyproj import Transformer
 
@@ -99,6 +100,29 @@ def test_utf8_bom_wgs84_and_lambert2008_give_the_same_points(conn, settings):
     for _a, _b, dist, crs_a, crs_b in pts:
         assert (crs_a, crs_b) == ("EPSG:4326", "EPSG:3812")
         assert dist < 2.0  # metres, after two different projections
+
+
+def test_a_row_of_column_groups_above_the_header_is_skipped(conn, settings, tmp_path):
+    """« Identification ; ; Localisation ; ; ; Constat » over the columns' names, under a title: the file was
+    refused (« colonnes obligatoires absentes », the groups taken for the columns). Also in a workbook, where the
+    groups are merged cells."""
+    s = ingest(conn, settings, FMT / "registre_groupes_de_colonnes.csv")
+    assert (s.inserted, s.rejected, s.details["lignes_au_dessus_de_l_entete"]) == (2, 0, 2)
+    assert [(r[0], r[1], r[3]) for r in _rows(conn)] == [
+        ("S-1", "depot_clandestin", "Rue Ferrer 12"),
+        ("S-2", "graffiti", "Rue Ferrer 14"),
+    ]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Identification", None, "Localisation", None, None, "Constat"])
+    sheet.merge_cells("A1:B1")
+    sheet.merge_cells("C1:E1")
+    sheet.append(["N° dossier", "Date", "Rue", "N°", "Commune", "Catégorie"])
+    sheet.append(["S-3", "13/03/2026 08:00", "Rue Ferrer", 16, "Seraing", "Dépôt clandestin"])
+    book.save(tmp_path / "groupes.xlsx")
+    s = ingest(conn, settings, tmp_path / "groupes.xlsx")
+    assert (s.inserted, s.rejected, s.details["lignes_au_dessus_de_l_entete"]) == (1, 0, 1)
+    assert conn.execute("SELECT address FROM reports WHERE external_id = 'S-3'").fetchone() == ("Rue Ferrer 16",)
 
 
 def test_xlsx_patrol_sheet(conn, settings):

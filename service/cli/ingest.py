@@ -87,8 +87,8 @@ def layout_lines(details: dict[str, Any]) -> list[str]:
     above = int(details.get("lignes_au_dessus_de_l_entete") or 0)
     if above:
         lines.append(
-            f"En-tête trouvé à la ligne {above + 1} : {counted(above, 'ligne')} au-dessus (titre, lignes vides) "
-            f"{plural(above, 'sautée', 'sautées')}."
+            f"En-tête trouvé à la ligne {above + 1} : {counted(above, 'ligne')} au-dessus (titre, lignes vides, "
+            f"groupes de colonnes) {plural(above, 'sautée', 'sautées')}."
         )
     return lines
 

@@ -8,7 +8,9 @@ The aliases are in :mod:`service.ingest.aliases`; a mapping file (TOML or YAML) 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from service.errors import InputFileError
 from service.ingest.aliases import ALIASES
@@ -95,6 +97,18 @@ def short_header(normalised: str) -> str:
     headers a person wrote in full ("Date du constat", "Catégorie de la nuisance")."""
     words = [w for w in normalised.split("_") if w not in _SMALL_WORDS]
     return "_".join(words) or normalised
+
+
+#: Every alias of every kind of record, without its small words.
+_ALL_SHORT = frozenset(
+    short_header(alias) for fields in ALIASES.values() for names in fields.values() for alias in names
+)
+
+
+def known_headers(values: Sequence[Any]) -> int:
+    """How many cells of a row read as a column name of any kind of record (« N° dossier », « Date », « Rue »):
+    tells a header row from a row of column groups above it (« Identification », « Localisation »)."""
+    return sum(1 for v in values if v is not None and short_header(normalise_header(str(v))) in _ALL_SHORT)
 
 
 @dataclass

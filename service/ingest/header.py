@@ -2,8 +2,9 @@
 
 Excel exports often start with a title ("Export des plaintes - mars 2026", alone in its cell, or followed by
 empty cells ``;;;;``) and blank rows, and a workbook may open on a sheet that only explains the others. The
-header is the first row with at least two filled cells, looked for in the first rows only; rows above it are
-skipped, and the rows below keep the numbers a spreadsheet shows.
+header is the first row with at least two filled cells, looked for in the first rows only, or the row below it
+when that one is a row of column groups (« Identification », « Localisation » over the columns' names); rows
+above it are skipped, and the rows below keep the numbers a spreadsheet shows.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from service.errors import InputFileError
+from service.ingest.columns import known_headers
 
 #: How many non-blank rows may stand above the header (a title, a date, a note): beyond, the file is read as is.
 MAX_ROWS_ABOVE = 10
@@ -27,13 +29,25 @@ def header_index(rows: Iterable[Sequence[Any]]) -> int | None:
     rows: the first with at least two filled cells, unless it has only two and the next two non-blank rows have
     more (a title with its date, « Export des plaintes;01/12/2026;;; », above a table of three columns or more).
     None when there is none (the caller keeps its old reading)."""
+    rows = list(rows)
     counts = [(index, filled(values)) for index, values in enumerate(rows)]
     filled_rows = [(index, count) for index, count in counts if count][: MAX_ROWS_ABOVE + 2]
     for position, (index, count) in enumerate(filled_rows[: MAX_ROWS_ABOVE + 1]):
         below = [c for _, c in filled_rows[position + 1 : position + 3]]
         if count >= 2 and not (count == 2 and len(below) == 2 and min(below) > 2):
-            return index
+            return _below_column_groups(rows, index, filled_rows[position + 1 : position + 2])
     return None
+
+
+def _below_column_groups(rows: list[Sequence[Any]], index: int, next_filled: list[tuple[int, int]]) -> int:
+    """The header row itself when ``index`` is a row of column groups above it (« Identification ; ;
+    Localisation ; ; ; Constat » over « N° dossier ; Date ; Rue ; N° ; Commune ; Catégorie »): the next row names
+    more columns, and at least two."""
+    if not next_filled:
+        return index
+    below = next_filled[0][0]
+    known_here, known_below = known_headers(rows[index]), known_headers(rows[below])
+    return below if known_below >= 2 and known_below > known_here else index
 
 
 def sheet_header(first_rows: dict[str, list[tuple[Any, ...]]], name: str) -> tuple[str, int, tuple[Any, ...]]:
