@@ -210,6 +210,23 @@ def test_bad_input_fails_with_a_reason_never_an_exception(geocoder, text, reason
     assert (r.level, r.x, r.reason) == ("echec", None, reason)
 
 
+@pytest.mark.parametrize(
+    ("text", "label", "reason"),
+    [
+        ("Rue Ferrer 12, 4010 Seraing", "Rue Ferrer 12, 4100 Seraing", "« Seraing »"),
+        ("Rue de la Paix 4, 4210 Plainevaux", "Rue de la Paix 4, 4120 Neupré", "« Plainevaux »"),
+    ],
+)
+def test_a_postcode_typo_beside_a_known_commune_is_read_by_the_commune(geocoder, text, label, reason):
+    """« 4010 Seraing »: the postcode is no one's, the commune is the register's. The address failed as « rue
+    introuvable » (a street that the register has); it is placed in the commune named, and the reason says why."""
+    r = geocoder.geocode(text)
+    assert (r.level, r.label) == ("adresse", label), r
+    assert (
+        r.reason == f"code postal {text.split(', ')[1][:4]} absent du registre chargé : lu d'après la localité {reason}"
+    )
+
+
 def test_accuracy_on_clean_and_messy_register_addresses(geocoder):
     report = evaluate(geocoder, evaluation_set(ZONE, n=400, seed=3))
     assert report["propre"]["niveau_adresse_exact"] >= 0.99

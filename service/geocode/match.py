@@ -47,6 +47,7 @@ LEVEL_WEIGHT = {"adresse": 1.0, "adresse_interpolee": 0.85, "intersection": 0.8,
 _q = Queries("service.geocode", "gazetteer.sql")
 
 
+NOT_FOUND = "introuvable dans le registre"
 #: The doubt a result carries when the street's name was read approximately (a typo, or another street).
 APPROXIMATE_NAME = "nom de rue approché"
 
@@ -407,10 +408,10 @@ class Geocoder:
             written = parsed.locality_written or parsed.locality
             notes = [*notes, f"localité « {written} » inconnue du registre : pas prise en compte"]
         if any(n.startswith("code postal") for n in notes):
-            # a postcode from elsewhere: whatever street of ours looks alike, it is not that place
-            return GeocodeResult(
-                parsed.raw, "echec", 0.0, reason="; ".join(["rue introuvable dans le registre", *notes])
-            )
+            if parsed.locality not in self.localities:  # from elsewhere: a street of ours that looks alike is not it
+                return GeocodeResult(parsed.raw, "echec", 0.0, reason="; ".join([f"rue {NOT_FOUND}", *notes]))
+            town = parsed.locality_written or _as_written(parsed.locality, parsed.raw)  # « 4010 Seraing »: a typo
+            notes = [f"{n} : lu d'après la localité « {town} »" for n in notes]
         if parsed.second_street and candidates and parsed.number is None:
             corner = self._intersection(candidates, parsed, allowed)
             if corner is not None:
@@ -549,7 +550,7 @@ class Geocoder:
                         postcode=loc[3][0] if len(loc[3]) == 1 else None,
                         reason="; ".join([reason, *notes]),
                     )
-        reason = "rue introuvable dans le registre" if parsed.street else "aucun nom de rue reconnaissable"
+        reason = f"rue {NOT_FOUND}" if parsed.street else "aucun nom de rue reconnaissable"
         return GeocodeResult(parsed.raw, "echec", 0.0, reason="; ".join([reason, *notes]))
 
     def _result(self, query: str, cand: _Candidate) -> GeocodeResult:
