@@ -7,6 +7,7 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -15,6 +16,7 @@ from service.geocode.apply import batch_geocoder, open_reviews
 from service.geocode.gazetteer import load_gazetteer
 from service.ingest.pipeline import IngestOptions, ingest_file
 from service.ingest.read import detect_format
+from tests.conftest import DATA
 from tests.helpers import NOW, cli_env, count, ingest, rejects, run_cli, write
 
 ROWS = [
@@ -24,6 +26,7 @@ ROWS = [
     (datetime(2026, 11, 17, 8, 0), "Poubelle renversée", "Rue Ferrer 14", "Seraing", None),
 ]
 COLUMNS = ["Date du constat", "Catégorie", "Adresse", "Commune", "Remarques"]
+DATA_CSV = DATA / "formats" / "registre_groupes_de_colonnes.csv"
 
 
 def _ods(path: Path) -> Path:
@@ -170,3 +173,50 @@ def test_a_report_placed_by_a_person_later_is_linked_to_its_near_duplicate(conn,
     assert f"C'est un quasi-doublon du signalement n° {first} (une autre source, même catégorie" in said, said
     linked = conn.execute("SELECT duplicate_of FROM reports WHERE source = 'registre'").fetchone()
     assert linked == (first,)
+
+
+def test_a_register_kept_one_sheet_per_month_is_imported_sheet_by_sheet(conn, settings, tmp_path, geocoder):
+    """« --toutes-les-feuilles »: each sheet with a table of reports is its own batch (the row numbers of its
+    rejects are its own); a sheet of notes is said, not imported. Without it, one sheet is read and the others
+    named, with the option that reads them all."""
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "Lisez-moi"
+    notes.append(["Registre 2026 du service Environnement : une feuille par mois."])
+    months = {
+        "Janvier": [("J-1", datetime(2026, 1, 5, 9, 0), "Dépôt clandestin", "Rue Ferrer 12")],
+        "Février": [
+            ("F-1", datetime(2026, 2, 3, 10, 0), "Tags", "Rue Ferrer 14"),
+            ("F-2", datetime(2026, 2, 4, 10, 0), "Mystère", "Rue Ferrer 16"),
+        ],
+    }
+    for month, rows in months.items():
+        sheet = book.create_sheet(month)
+        sheet.append(["N° dossier", "Date", "Catégorie", "Adresse"])
+        for row in rows:
+            sheet.append(list(row))
+    path = tmp_path / "registre_2026.xlsx"
+    book.save(path)
+    env = cli_env(settings)
+    one = run_cli("ingest", "reports", str(path), "--source", "registre", env=env)
+    said = " ".join(one.stdout.split())
+    assert one.returncode == 0, one.stderr
+    assert (
+        "Feuille lue : « Janvier » (autres feuilles, non lues : « Lisez-moi », « Février » ; choisir : --feuille"
+        in said
+    )
+    assert "ou toutes : --toutes-les-feuilles)" in said
+    every = run_cli("ingest", "reports", str(path), "--toutes-les-feuilles", "--source", "registre", env=env)
+    said = " ".join(every.stdout.split())
+    assert every.returncode == 0, every.stderr
+    assert "Feuille « Janvier »." in said and "Feuille « Février »." in said
+    assert "ligne 3 — Catégorie « Mystère » : catégorie inconnue" in said
+    # January's row was read by the first import: a duplicate now, as any row imported again
+    assert "2 feuilles importées en autant de lots : 1 enregistrement créé." in said
+    assert "Feuille « Lisez-moi » non lue : colonnes obligatoires absentes" in said
+    batches = conn.execute(
+        "SELECT rows_in, inserted, rejected FROM ingestion_batches WHERE options->>'source' = 'registre' ORDER BY id"
+    ).fetchall()
+    assert batches == [(1, 1, 0), (1, 0, 0), (2, 1, 1)]
+    refused = run_cli("ingest", "reports", str(DATA_CSV), "--toutes-les-feuilles", env=env)
+    assert refused.returncode != 0 and "vaut pour un classeur (XLSX, ODS, XLS)" in " ".join(refused.stderr.split())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,13 +15,15 @@ from rich.text import Text
 
 from service.cli.common import JsonOut, console, database, listed, print_json, progress_bar, settings_of
 from service.cli.fit import Fitted, fitted
-from service.errors import InvalidValueError
+from service.errors import InputFileError, InvalidValueError
 from service.export import file_or_folder, names_folder
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
+from service.ingest.archive import ArchiveLimits
 from service.ingest.batch import geocoding_lines, updated_words
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches, shown_rejects
+from service.ingest.sheets import tables_of
 from service.labels import KIND_LABELS, batch_state_label
 from service.settings import Settings
 from service.text import counted, plural
@@ -75,15 +78,21 @@ class ImportAccount(Fitted):
         return Group(*out)
 
 
-def layout_lines(details: dict[str, Any]) -> list[str]:
+def layout_lines(details: dict[str, Any], *, every_sheet: bool = False) -> list[str]:
     """How the file was read when it was not the plain case: the sheet of a workbook with several, the rows
-    skipped above the header (a title, blank rows), so that nothing is left out silently."""
+    skipped above the header (a title, blank rows), so that nothing is left out silently (``every_sheet``: the
+    sheets are each imported, the others are not « non lues »)."""
     lines = []
     sheets = details.get("feuilles") or []
-    if len(sheets) > 1:
+    if len(sheets) > 1 and every_sheet:
+        lines.append(f"Feuille « {details.get('feuille')} ».")
+    elif len(sheets) > 1:
         others = ", ".join(f"« {s} »" for s in sheets if s != details.get("feuille"))
         read = details.get("feuille")
-        lines.append(f"Feuille lue : « {read} » (autres feuilles, non lues : {others} ; choisir : --feuille NOM).")
+        lines.append(
+            f"Feuille lue : « {read} » (autres feuilles, non lues : {others} ; choisir : --feuille NOM, ou toutes : "
+            "--toutes-les-feuilles)."
+        )
     above = int(details.get("lignes_au_dessus_de_l_entete") or 0)
     if above:
         lines.append(
@@ -140,14 +149,14 @@ def run_ingest(
             )
 
 
-def _print_summary(summary: BatchSummary, json_out: bool) -> None:
+def _print_summary(summary: BatchSummary, json_out: bool, *, every_sheet: bool = False) -> None:
     if json_out:
         print_json(summary.to_dict())
         return
     console.print(ImportAccount([summary]))
     d = summary.details
     console.print(summary.check_line(), highlight=False)
-    for line in layout_lines(d):
+    for line in layout_lines(d, every_sheet=every_sheet):
         console.print(line)
     for line in geocoding_lines([summary]):
         console.print(line)
@@ -185,7 +194,15 @@ def _command(kind: Kind) -> Callable[..., None]:
         ),
         separateur: str | None = typer.Option(None, "--separateur", help="Séparateur CSV (sinon détecté)."),
         encodage: str | None = typer.Option(None, "--encodage", help="Encodage (sinon UTF-8 ou Windows-1252)."),
-        feuille: str | None = typer.Option(None, "--feuille", help="Feuille XLSX (sinon la première)."),
+        feuille: str | None = typer.Option(
+            None, "--feuille", help="Feuille d'un classeur (sinon la première qui porte un tableau)."
+        ),
+        toutes: bool = typer.Option(
+            False,
+            "--toutes-les-feuilles",
+            help="Importe chaque feuille du classeur qui porte un tableau de ce type (un registre tenu par mois), "
+            "chacune en un lot.",
+        ),
         crs: str | None = typer.Option(None, "--crs", help="Système des coordonnées (sinon reconnu aux valeurs)."),
         json_out: JsonOut = False,
     ) -> None:
@@ -200,11 +217,40 @@ def _command(kind: Kind) -> Callable[..., None]:
             sheet=feuille,
             crs=crs,
         )
+        if toutes:
+            _every_sheet(settings, fichier, options, feuille, json_out)
+            return
         summary = run_ingest(settings, fichier, options, show_progress=not json_out)
         _print_summary(summary, json_out)
 
     command.__doc__ = f"Importe un fichier de {_KIND_FR[kind]}."
     return command
+
+
+def _every_sheet(settings: Settings, path: Path, options: IngestOptions, sheet: str | None, json_out: bool) -> None:
+    """Each sheet of the workbook that holds a table of the kind, imported as its own batch; the others said."""
+    if sheet:
+        raise InputFileError("--feuille et --toutes-les-feuilles ensemble : choisissez l'un des deux.")
+    found = tables_of(path, options, ArchiveLimits.of(settings))
+    if not found.tables:
+        reasons = " ; ".join(f"« {name} » : {why}" for name, why in found.left.items())
+        raise InputFileError(f"{path.name} : aucune feuille ne porte de tableau de {_KIND_FR[options.kind]}. {reasons}")
+    summaries = [
+        run_ingest(settings, path, replace(options, sheet=name), show_progress=not json_out) for name in found.tables
+    ]
+    if json_out:
+        print_json({"lots": [s.to_dict() for s in summaries], "feuilles_non_lues": found.left})
+        return
+    for summary in summaries:
+        _print_summary(summary, False, every_sheet=True)
+    total = sum(s.inserted for s in summaries)
+    console.print(
+        f"{counted(len(summaries), 'feuille importée', 'feuilles importées')} en autant de lots : "
+        f"{counted(total, 'enregistrement créé', 'enregistrements créés')}.",
+        highlight=False,
+    )
+    for name, why in found.left.items():
+        console.print(f"Feuille « {name} » non lue : {why}", style="yellow", markup=False, highlight=False)
 
 
 app.command("reports", help="Importe un fichier de signalements.")(_command("reports"))
