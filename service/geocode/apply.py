@@ -22,8 +22,9 @@ from service.db.queries import Queries
 from service.errors import InvalidValueError, NotFoundError
 from service.geo import to_lambert, to_lonlat
 from service.geocode import GeocodeStats
+from service.geocode.answers import GeocodeResult
 from service.geocode.communes import commune_of_point
-from service.geocode.match import Geocoder, GeocodeResult
+from service.geocode.match import Geocoder
 from service.numbers import SPACE, french_number
 from service.zone import km_outside
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from itertools import zip_longest
 from typing import Any
@@ -28,6 +27,7 @@ from scipy.spatial import cKDTree
 from service.db.queries import Queries
 from service.errors import NotFoundError
 from service.geo import to_lonlat
+from service.geocode.answers import LEVEL_WEIGHT, Candidate, GeocodeResult, Street, crossing
 from service.geocode.bilingual import SURE, one_street_two_names
 from service.geocode.names import SURE_NAME, NameParts
 from service.geocode.normalise import (
@@ -41,7 +41,6 @@ from service.geocode.normalise import (
 
 MAX_INPUT = 300
 FUZZY_CUTOFF = 80.0
-LEVEL_WEIGHT = {"adresse": 1.0, "adresse_interpolee": 0.85, "intersection": 0.8, "rue": 0.6}
 
 
 _q = Queries("service.geocode", "gazetteer.sql")
@@ -50,62 +49,6 @@ _q = Queries("service.geocode", "gazetteer.sql")
 NOT_FOUND = "introuvable dans le registre"
 #: The doubt a result carries when the street's name was read approximately (a typo, or another street).
 APPROXIMATE_NAME = "nom de rue approché"
-
-
-@dataclass
-class Street:
-    """One street of the gazetteer: its names, commune, postcodes, a point, and its numbered addresses."""
-
-    street_id: str
-    name: str
-    municipality: str
-    postcodes: tuple[str, ...]
-    x: float
-    y: float
-    other_names: tuple[str, ...] = ()  # Dutch / German names of the same street
-    numbers: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    suffixes: tuple[str, ...] = ()
-    xs: np.ndarray = field(default_factory=lambda: np.empty(0))
-    ys: np.ndarray = field(default_factory=lambda: np.empty(0))
-    house_numbers: tuple[str, ...] = ()
-    address_postcodes: tuple[str, ...] = ()
-    idx: int = -1
-
-
-@dataclass
-class GeocodeResult:
-    """One answer. Coordinates in Lambert 72 (x, y) and WGS84 (lon, lat); None when there is no point."""
-
-    query: str
-    level: str
-    score: float
-    label: str | None = None
-    x: float | None = None
-    y: float | None = None
-    lon: float | None = None
-    lat: float | None = None
-    street_id: str | None = None
-    municipality: str | None = None
-    postcode: str | None = None
-    reason: str | None = None
-    alternatives: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The answer as plain values (for JSON, the CLI and the review queue)."""
-        return asdict(self)
-
-
-@dataclass
-class _Candidate:
-    street: Street
-    similarity: float
-    level: str = "rue"
-    score: float = 0.0
-    x: float = 0.0
-    y: float = 0.0
-    house_number: str | None = None
-    postcode: str | None = None
-    missing_suffix: str = ""  # "12B" written, only "12" in the register: placed at 12
 
 
 #: The similarity a match loses when the number's letter (12B) is not in the register but the number is.
@@ -244,7 +187,7 @@ class Geocoder:
         if self._tree is None:
             return []
         dist, idx = self._tree.query([x, y], k=3 * k + 1, distance_upper_bound=radius_m)
-        sides: dict[int, list[_Candidate]] = {0: [], 1: []}
+        sides: dict[int, list[Candidate]] = {0: [], 1: []}
         order: list[int] = []  # the sides by their nearest address
         for d, i in zip(np.atleast_1d(dist), np.atleast_1d(idx), strict=True):
             if not np.isfinite(d) or d < 1.0:
@@ -253,7 +196,7 @@ class Geocoder:
             pos = int(self._tree_pos[i])
             number = street.house_numbers[pos]
             digits = re.match(r"\d+", str(number))
-            near = _Candidate(
+            near = Candidate(
                 street,
                 1.0,
                 level="adresse",
@@ -313,14 +256,14 @@ class Geocoder:
 
     def _street_candidates(
         self, text: str, allowed: frozenset[int] | None, *, name_parts: bool = True
-    ) -> list[_Candidate]:
+    ) -> list[Candidate]:
         """The streets ``text`` may name: as written, else misspelt (edit ratio) or without its given name or
         title (``name_parts``: « rue Wettinck » for « Rue Joseph Wettinck »), in ``allowed`` first."""
         key = street_key(text)
         if not key or (key in self._street_types and key not in self.by_key):
             return []  # "rue" alone names no street
         exact = self.by_key.get(key, [])
-        candidates = [_Candidate(self.streets[i], 1.0) for i in exact if allowed is None or i in allowed]
+        candidates = [Candidate(self.streets[i], 1.0) for i in exact if allowed is None or i in allowed]
         if candidates:
             return candidates
         pool = None if allowed is None else self._pool(allowed)
@@ -340,7 +283,7 @@ class Geocoder:
             for name, sim in named:
                 if sim >= SURE_NAME or not found_by_spelling:
                     best[name] = max(sim, best.get(name, 0.0))
-        return [_Candidate(self.streets[i], sim) for name, sim in best.items() for i in self.by_key[name]]
+        return [Candidate(self.streets[i], sim) for name, sim in best.items() for i in self.by_key[name]]
 
     def _pool_uncached(self, allowed: frozenset[int]) -> tuple[str, ...]:
         """The street keys of a set of streets, sorted (fuzzy ties then resolve the same way every run)."""
@@ -348,7 +291,7 @@ class Geocoder:
         keys.update(k for i in allowed for k in self._other_keys.get(i, ()))
         return tuple(sorted(keys))
 
-    def _place_number(self, cand: _Candidate, parsed: ParsedAddress) -> None:
+    def _place_number(self, cand: Candidate, parsed: ParsedAddress) -> None:
         s = cand.street
         cand.level, cand.x, cand.y = "rue", s.x, s.y
         if parsed.number is None or len(s.numbers) == 0:
@@ -375,7 +318,7 @@ class Geocoder:
             cand.y = float(s.ys[lo] + t * (s.ys[hi] - s.ys[lo]))
             cand.house_number, cand.postcode = str(parsed.number), s.address_postcodes[lo]
 
-    def _score(self, cand: _Candidate, parsed: ParsedAddress, allowed: frozenset[int] | None, hinted: bool) -> None:
+    def _score(self, cand: Candidate, parsed: ParsedAddress, allowed: frozenset[int] | None, hinted: bool) -> None:
         score = cand.similarity * LEVEL_WEIGHT[cand.level]
         if hinted and allowed is not None and cand.street.idx not in allowed:
             score *= 0.7  # the street exists, but not where the postcode/locality says
@@ -413,7 +356,7 @@ class Geocoder:
             town = parsed.locality_written or _as_written(parsed.locality, parsed.raw)  # « 4010 Seraing »: a typo
             notes = [f"{n} : lu d'après la localité « {town} »" for n in notes]
         if parsed.second_street and candidates and parsed.number is None:
-            corner = self._intersection(candidates, parsed, allowed)
+            corner = crossing(candidates, self._street_candidates(parsed.second_street, allowed), parsed.raw)
             if corner is not None:
                 return corner
         for cand in candidates:
@@ -447,7 +390,7 @@ class Geocoder:
         return result
 
     def _doubts(
-        self, cand: _Candidate, parsed: ParsedAddress, allowed: frozenset[int] | None, hinted: bool
+        self, cand: Candidate, parsed: ParsedAddress, allowed: frozenset[int] | None, hinted: bool
     ) -> list[str]:
         """Why a match is less than certain, in words a person checking it can act on."""
         doubts: list[str] = []
@@ -466,7 +409,7 @@ class Geocoder:
             doubts.append(f"rue trouvée à {s.municipality}, pas dans la commune ou le code postal indiqués")
         return doubts
 
-    def _neighbours(self, cand: _Candidate, number: int) -> list[dict[str, Any]]:
+    def _neighbours(self, cand: Candidate, number: int) -> list[dict[str, Any]]:
         """The registered numbers nearest a number the street does not have (same side of the street first)."""
         s = cand.street
         if not len(s.numbers):
@@ -474,7 +417,7 @@ class Geocoder:
         order = np.lexsort((np.abs(s.numbers - number), (s.numbers % 2) != (number % 2)))
         out: list[dict[str, Any]] = []
         for pos in order[:3]:
-            near = _Candidate(
+            near = Candidate(
                 s,
                 cand.similarity,
                 level="adresse",
@@ -486,43 +429,6 @@ class Geocoder:
             )
             out.append(self._alt(near))
         return out
-
-    def _intersection(
-        self, firsts: list[_Candidate], parsed: ParsedAddress, allowed: frozenset[int] | None
-    ) -> GeocodeResult | None:
-        seconds = self._street_candidates(parsed.second_street, allowed)
-        best: tuple[float, _Candidate, _Candidate, float, float] | None = None
-        for a in firsts:
-            for b in seconds:
-                if a.street.municipality != b.street.municipality or not len(a.street.xs) or not len(b.street.xs):
-                    continue
-                d = np.hypot(a.street.xs[:, None] - b.street.xs[None, :], a.street.ys[:, None] - b.street.ys[None, :])
-                i, j = np.unravel_index(int(np.argmin(d)), d.shape)
-                gap = float(d[i, j])
-                if gap > 250:
-                    continue
-                if best is None or gap < best[0]:
-                    mx = (a.street.xs[i] + b.street.xs[j]) / 2
-                    my = (a.street.ys[i] + b.street.ys[j]) / 2
-                    best = (gap, a, b, float(mx), float(my))
-        if best is None:
-            return None
-        gap, a, b, x, y = best
-        score = round(min(a.similarity, b.similarity) * LEVEL_WEIGHT["intersection"], 3)
-        lon, lat = to_lonlat(x, y)
-        return GeocodeResult(
-            parsed.raw,
-            "intersection",
-            score,
-            label=f"{a.street.name} / {b.street.name}, {a.street.municipality}",
-            x=round(x, 1),
-            y=round(y, 1),
-            lon=round(lon, 7),
-            lat=round(lat, 7),
-            street_id=a.street.street_id,
-            municipality=a.street.municipality,
-            reason=f"carrefour : adresses les plus proches des deux rues à {gap:.0f} m l'une de l'autre",
-        )
 
     def _coarse(self, parsed: ParsedAddress, notes: list[str]) -> GeocodeResult:
         place = parsed.locality or (parsed.street if parsed.street in self.localities else "")
@@ -553,7 +459,7 @@ class Geocoder:
         reason = f"rue {NOT_FOUND}" if parsed.street else "aucun nom de rue reconnaissable"
         return GeocodeResult(parsed.raw, "echec", 0.0, reason="; ".join([reason, *notes]))
 
-    def _result(self, query: str, cand: _Candidate) -> GeocodeResult:
+    def _result(self, query: str, cand: Candidate) -> GeocodeResult:
         s = cand.street
         pc = cand.postcode or (s.postcodes[0] if len(s.postcodes) == 1 else None)
         number = f" {cand.house_number}" if cand.house_number and cand.level != "rue" else ""
@@ -573,7 +479,7 @@ class Geocoder:
             postcode=pc,
         )
 
-    def _alt(self, cand: _Candidate) -> dict[str, Any]:
+    def _alt(self, cand: Candidate) -> dict[str, Any]:
         r = self._result("", cand)
         return {
             "libelle": r.label,
