@@ -72,6 +72,15 @@ PARSE = [
     ("Rue Ferrer 12 rez-de-chaussée", "rue ferrer", 12, "", "", "", ""),
     ("Rue Ferrer 12 - Seraing", "rue ferrer", 12, "", "", "", "seraing"),
     ("Rue Ferrer 12 - 14", "rue ferrer", 12, "", "", "", ""),
+    # a name first, its street word after, as registers sorted by name write them
+    ("Ferrer (rue) 12", "rue ferrer", 12, "", "", "", ""),
+    ("FERRER, Rue 12, 4100 Seraing", "rue ferrer", 12, "", "", "4100", "seraing"),
+    ("Boverie (Rue de la) 201", "rue boverie", 201, "", "", "", ""),
+    ("Abbaye, Rue de l' 20", "rue abbaye", 20, "", "", "", ""),
+    # where on the street, in other words
+    ("Rue Ferrer vers le 12", "rue ferrer", 12, "", "", "", ""),
+    ("Rue Ferrer (au niveau du 12)", "rue ferrer", 12, "", "", "", ""),
+    ("Kerkstraat ter hoogte van nr 12", "kerk straat", 12, "", "", "", ""),  # the glued street word split off
 ]
 
 

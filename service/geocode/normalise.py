@@ -82,7 +82,8 @@ _CORNER = re.compile(
 )
 _NEAR = re.compile(
     r"\(?\s*\b(?:face|en face|vis-a-vis|vis a vis|pres|près|devant|derriere|derrière|a cote|à côté|a hauteur|"
-    r"à hauteur|hauteur|tegenover|naast|aan)\b\s*(?:au|du|de|des|le|la|l'|van|nr\.?)?\s*(?:n°|n°|no\.?|nr\.?)?\s*"
+    r"à hauteur|hauteur|au niveau|niveau|vers|environ|tegenover|naast|aan|ter hoogte|bij)\b\s*"
+    r"(?:au|du|de|des|le|la|l'|van|nr\.?)?\s*(?:n°|n°|no\.?|nr\.?)?\s*"
     r"(\d+)\s*([a-z](?![a-z]))?\s*\)?",  # « face au 12 rue X »: the « r » of « rue » is no suffix
     re.I,
 )
@@ -285,6 +286,28 @@ def _trailing_place(work: str, localities: re.Pattern[str] | None, parsed: Parse
     return " ".join([head, *postcodes])
 
 
+#: « Ferrer (rue) 12 », « Boverie, Rue de la 3 »: a name written first and its street word after, as registers
+#: sorted by name write them.
+_NAME_FIRST = re.compile(
+    r"^\s*(?P<name>[^\W\d_][^,()\d]*?)\s*(?:,\s*|\(\s*)(?P<type>rue|avenue|av\.?|place|pl\.?|boulevard|bd|"
+    r"chauss[ée]e|ch[ée]e|impasse|all[ée]e|quai|square|chemin|route|clos|sentier|dr[èe]ve|cit[ée]|voie|ruelle|"
+    r"passage|thier|rond-point|esplanade|venelle|galerie)(?P<article>\s+(?:de\s+la|de\s+l'|du|des|de|d'|la|le|les))?"
+    r"\s*\)?(?=\s*(?:\d|,|$))",
+    re.I,
+)
+
+
+def _name_first(work: str) -> str:
+    """« Ferrer (rue) 12 » → « rue Ferrer 12 », « Boverie, Rue de la 3 » → « Rue de la Boverie 3 »."""
+    found = _NAME_FIRST.match(work)
+    if not found:
+        return work
+    article = (found.group("article") or "").strip()
+    glue = "" if article.endswith("'") else " "
+    head = f"{found.group('type')} {article + glue if article else ''}{found.group('name').strip()}"
+    return head + " " + work[found.end() :].lstrip()
+
+
 def _one_place_of_two(work: str, localities: re.Pattern[str] | None, parsed: ParsedAddress) -> str:
     """« … 475 Ixelles/Elsene », « … 1070 Anderlecht/Anderlecht »: a commune in two languages at the end; the name
     the register knows is kept (a slash between two streets is a crossing, read apart)."""
@@ -370,7 +393,7 @@ def parse_address(
         parsed.locality_written = locality.strip()
     if not work:
         return parsed
-    work = _one_place_of_two(_FLAT.sub(" ", _COUNTRY.sub("", work)), localities, parsed)
+    work = _one_place_of_two(_FLAT.sub(" ", _COUNTRY.sub("", _name_first(work))), localities, parsed)
     # « Seraing - Rue Ferrer 12 », « Rue Ferrer 12 - arrière du bâtiment »: a dash between spaces separates as a
     # comma does (a street's own hyphen has no spaces: « Rue Jean-Jaurès »)
     work = re.sub(r"\s+[-–—]\s+(?=\D)", ", ", work)
