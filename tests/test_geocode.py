@@ -123,6 +123,22 @@ def test_what_registers_write_around_an_address_is_set_aside_and_said(geocoder, 
 
 
 @pytest.mark.parametrize(
+    ("text", "ignored"),
+    [
+        ("Rue Ferrer, devant l'école", "« devant l'école » ignoré"),
+        ("rue Ferrer au bout", "« au bout » ignoré"),
+        ("Rue Ferrer le long du parc", "« le long du parc » ignoré"),
+    ],
+)
+def test_words_after_a_street_saying_where_on_it_are_set_aside(geocoder, text, ignored):
+    """Without a number, the words after the street made it unknown (« rue introuvable »): the street is found,
+    its point provisional (the middle of the street, to check), and the words set aside are said."""
+    r = geocoder.geocode(text)
+    assert (r.level, r.label) == ("rue", "Rue Ferrer, 4100 Seraing"), r
+    assert ignored in (r.reason or "") and "point provisoire" in (r.reason or ""), r
+
+
+@pytest.mark.parametrize(
     ("locality", "label"),
     [
         ("Neupré (Plainevaux)", "Rue de la Paix 4, 4120 Neupré"),

@@ -32,6 +32,7 @@ from service.geocode.bilingual import SURE, one_street_two_names
 from service.geocode.names import SURE_NAME, NameParts
 from service.geocode.normalise import (
     ParsedAddress,
+    before_where_words,
     fold,
     from_street_word,
     locality_pattern,
@@ -326,16 +327,23 @@ class Geocoder:
             score *= 0.85  # a number was given but this street has no such number around
         cand.score = round(min(score, 1.0), 3)
 
+    def _set_aside(self, parsed: ParsedAddress, allowed: frozenset[int] | None) -> list[Candidate]:
+        """« Parking rue Ferrer », « Rue Ferrer, devant l'école »: words before or after the street that say where
+        on it, set aside and said; only for a street found as written (« Vieille Voie de Tilff » is no « Rue de
+        Tilff »)."""
+        for split, at in ((from_street_word(parsed.street), 1), (before_where_words(parsed.street), 0)):
+            exact = [c for c in self._street_candidates(split[at], allowed) if c.similarity >= 0.95] if split else []
+            if split and exact:
+                parsed.street = split[at]
+                parsed.notes.append(f"« {_as_written(split[1 - at], parsed.raw)} » ignoré")
+                return exact
+        return []
+
     def _resolve(self, parsed: ParsedAddress) -> GeocodeResult:
         allowed, notes = self._allowed(parsed)
         candidates = self._street_candidates(parsed.street, allowed) if parsed.street else []
-        lead = from_street_word(parsed.street) if parsed.street and not candidates else None
-        # « Parking rue Ferrer »: the words before the street say where on it; only a street found as written
-        # (« Vieille Voie de Tilff » is no « Rue de Tilff »)
-        exact = [c for c in self._street_candidates(lead[1], allowed) if c.similarity >= 0.95] if lead else []
-        if lead and exact:
-            candidates, parsed.street = exact, lead[1]
-            parsed.notes.append(f"« {_as_written(lead[0], parsed.raw)} » ignoré")
+        if parsed.street and not candidates:
+            candidates = self._set_aside(parsed, allowed)
         if parsed.street_with_locality:
             # "Rue de Seraing 12": the whole text may be the street, the locality word part of its name
             whole_allowed, whole_notes = self._allowed_cached(parsed.postcode, parsed.locality_given)
@@ -500,6 +508,7 @@ def _as_written(folded: str, raw: str) -> str:
     tokens = re.findall(r"[^\W_]+", raw)
     size = len(folded.split())
     for i in range(len(tokens) - size + 1):
-        if fold(" ".join(tokens[i : i + size])) == folded:
-            return " ".join(tokens[i : i + size])
+        if fold(" ".join(tokens[i : i + size])) == folded:  # as typed, apostrophes too: « devant l'école »
+            written = re.search(r"[\W_]+".join(re.escape(t) for t in tokens[i : i + size]), raw)
+            return written.group(0) if written else " ".join(tokens[i : i + size])
     return folded

@@ -448,3 +448,25 @@ def from_street_word(folded: str) -> tuple[str, str] | None:
         if word in _STREET_WORDS and len(words) > i + 1:
             return " ".join(words[:i]), " ".join(words[i:])
     return None
+
+
+#: Words that start saying where on a street, after its name (« rue Ferrer devant l'école », « … au bout »).
+_WHERE_WORDS = frozenset(
+    {
+        "devant", "derriere", "pres", "face", "cote", "vers", "entre", "coin", "angle", "dans", "contre", "parking",
+        "direction", "sortie", "entree", "arriere", "bout", "fond", "milieu", "carrefour", "croisement", "proche",
+        "long", "voor", "achter", "naast", "bij", "hoek", "tegenover", "einde",
+    }
+)  # fmt: skip
+
+
+def before_where_words(folded: str) -> tuple[str, str] | None:
+    """(the street, what follows) when the text goes on after the street's name to say where on it: « rue ferrer
+    devant l ecole » → (« rue ferrer », « devant l ecole »), « au bout » and « à côté » too. None otherwise. The
+    matcher tries it only when the whole text names no street, and keeps it only for a street found as written."""
+    words = folded.split()
+    for i in range(2, len(words)):
+        first = words[i + 1] if words[i] in ("au", "aux", "a", "en", "le") and i + 1 < len(words) else words[i]
+        if first in _WHERE_WORDS:
+            return " ".join(words[:i]), " ".join(words[i:])
+    return None
