@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
@@ -279,6 +280,30 @@ def test_a_permit_entered_by_hand_keeps_its_opening_hours_or_names_them_unreadab
     )
     assert wrong.status_code == 422 and "heures d'ouverture « quand il y a quelqu'un »" in wrong.json()["erreur"]
     assert count(conn, "permits") == 1
+
+
+def test_a_workbook_s_sheet_is_chosen_and_the_sheets_left_are_said(app, conn, auth, tmp_path):
+    """A workbook kept one sheet per month: the map's « Feuille » option (``feuille``) reads the one named, and the
+    account's sentences say which sheet was read and which were not, as the terminal does."""
+    book = openpyxl.Workbook()
+    for month, (ref, day) in {"Janvier": ("J-1", 5), "Février": ("F-1", 3)}.items():
+        sheet = book.create_sheet(month)
+        sheet.append(["N° dossier", "Date", "Catégorie", "Latitude", "Longitude"])
+        sheet.append([ref, datetime(2026, 1 if month == "Janvier" else 2, day, 9, 0), "Tags", 50.6097927, 5.5120109])
+    book.remove(book["Sheet"])
+    book.save(tmp_path / "registre_2026.xlsx")
+    planner = auth["planificateur"]
+    for chosen, read, left in ((None, "Janvier", "Février"), ("Février", "Février", "Janvier")):
+        with (tmp_path / "registre_2026.xlsx").open("rb") as fh:
+            r = app.post(
+                "/api/imports/signalements" + (f"?feuille={chosen}" if chosen else ""),
+                files={"fichier": ("registre_2026.xlsx", fh, "application/octet-stream")},
+                headers=planner,
+            )
+        assert r.status_code == 200, r.text
+        said = r.json()["phrases"]
+        assert said[1] == f"Feuille lue : « {read} » (autres feuilles, non lues : « {left} »).", said
+    assert sorted(ref for (ref,) in conn.execute("SELECT external_id FROM reports").fetchall()) == ["F-1", "J-1"]
 
 
 def test_imports_in_the_background_run_two_at_a_time_and_say_a_failure_in_french():

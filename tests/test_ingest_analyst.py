@@ -125,7 +125,7 @@ def test_a_workbook_refused_names_its_sheets_not_a_separator(conn, settings, tmp
     assert imported.returncode == 0, imported.stderr  # the file name whole in the summary, not « deux_feuill… »
     assert "│ deux_feuilles.xlsx │ signalements │      3 │" in imported.stdout, imported.stdout
     said = " ".join(imported.stdout.split())  # which sheet, and the rows above the header, said
-    assert "Feuille lue : « Données » (autres feuilles, non lues : « Lisez-moi » ; choisir : --feuille NOM)" in said
+    assert "Feuille lue : « Données » (autres feuilles, non lues : « Lisez-moi » ; choisir : --feuille NOM, ou" in said
     assert (
         "En-tête trouvé à la ligne 4 : 3 lignes au-dessus (titre, lignes vides, groupes de colonnes) sautées." in said
     )

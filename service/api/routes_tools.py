@@ -97,6 +97,7 @@ def _options(
     separateur: Annotated[Literal[",", ";", "\t", "|"] | None, Query()] = None,
     encodage: Annotated[str | None, Query(max_length=30)] = None,
     crs: Annotated[str | None, Query(max_length=30, examples=["EPSG:31370"])] = None,
+    feuille: Annotated[str | None, Query(max_length=100, description="Feuille d'un classeur")] = None,
 ) -> IngestOptions:
     """The import's options as ``hotspots ingest`` takes them, from the route's path and query (both routes)."""
     return IngestOptions(
@@ -106,6 +107,7 @@ def _options(
         delimiter=separateur,
         encoding=encodage,
         crs=crs,
+        sheet=feuille or None,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import typer
 from rich.console import Group
@@ -78,21 +78,16 @@ class ImportAccount(Fitted):
         return Group(*out)
 
 
-def layout_lines(details: dict[str, Any], *, every_sheet: bool = False) -> list[str]:
+def layout_lines(summary: BatchSummary, *, every_sheet: bool = False) -> list[str]:
     """How the file was read when it was not the plain case: the sheet of a workbook with several, the rows
     skipped above the header (a title, blank rows), so that nothing is left out silently (``every_sheet``: the
     sheets are each imported, the others are not « non lues »)."""
-    lines = []
-    sheets = details.get("feuilles") or []
-    if len(sheets) > 1 and every_sheet:
+    details, lines = summary.details, []
+    sheet = summary.sheet_line()
+    if sheet and every_sheet:
         lines.append(f"Feuille « {details.get('feuille')} ».")
-    elif len(sheets) > 1:
-        others = ", ".join(f"« {s} »" for s in sheets if s != details.get("feuille"))
-        read = details.get("feuille")
-        lines.append(
-            f"Feuille lue : « {read} » (autres feuilles, non lues : {others} ; choisir : --feuille NOM, ou toutes : "
-            "--toutes-les-feuilles)."
-        )
+    elif sheet:
+        lines.append(f"{sheet[:-2]} ; choisir : --feuille NOM, ou toutes : --toutes-les-feuilles).")
     above = int(details.get("lignes_au_dessus_de_l_entete") or 0)
     if above:
         lines.append(
@@ -156,7 +151,7 @@ def _print_summary(summary: BatchSummary, json_out: bool, *, every_sheet: bool =
     console.print(ImportAccount([summary]))
     d = summary.details
     console.print(summary.check_line(), highlight=False)
-    for line in layout_lines(d, every_sheet=every_sheet):
+    for line in layout_lines(summary, every_sheet=every_sheet):
         console.print(line)
     for line in geocoding_lines([summary]):
         console.print(line)

@@ -68,9 +68,10 @@ class BatchSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as the API and ``--json`` show it, with the geocoding account and the rejects in words, and
-        the sentences the terminal prints first (``phrases``: the check of the sum, the geocoding, the dates taken at
-        the facts' time, the visits of a cancelled shift)."""
-        phrases = [self.check_line(), *geocoding_lines([self]), *self.notes()]
+        the sentences the terminal prints first (``phrases``: the check of the sum, the sheet read, the geocoding,
+        the dates taken at the facts' time, the visits of a cancelled shift)."""
+        phrases = [self.check_line(), *([self.sheet_line()] if self.sheet_line() else []), *geocoding_lines([self])]
+        phrases += self.notes()
         return {**asdict(self), "geocodage": self.geocoding, "bilan_rejets": self.reject_lines(), "phrases": phrases}
 
     def check_line(self) -> str:
@@ -84,6 +85,16 @@ class BatchSummary:
             f"{counted(self.duplicates, 'doublon')} ({same} déjà en base, {repeated} "
             f"{plural(repeated, 'répété', 'répétés')} dans le fichier, {near}) + {counted(self.rejected, 'rejetée')}."
         )
+
+    def sheet_line(self) -> str | None:
+        """The sheet read of a workbook that has several, and the others, not read: « Feuille lue : « Janvier »
+        (autres feuilles, non lues : « Février », « Mars »). » (None for a single sheet or a file)."""
+        sheets = self.details.get("feuilles") or []
+        if len(sheets) < 2:
+            return None
+        read = self.details.get("feuille")
+        others = ", ".join(f"« {s} »" for s in sheets if s != read)
+        return f"Feuille lue : « {read} » (autres feuilles, non lues : {others})."
 
     def notes(self) -> list[str]:
         """What the batch did to rows it kept, when it did: the dates taken at the facts' time, the visits of a

@@ -384,11 +384,12 @@
       data.append("fichier", file, file.name);
       var what = kind ? kind.value : "visites";
       /* what the file is not read with by itself: the source's name (else the file's), its separator, its
-       * encoding (« hotspots ingest » --source, --separateur, --encodage) */
+       * encoding, a workbook's sheet (« hotspots ingest » --source, --separateur, --encodage, --feuille) */
       var options = H.query({
         source: ((box.querySelector("[name=source_import]") || {}).value || "").trim(),
         separateur: (box.querySelector("[name=separateur_import]") || {}).value,
         encodage: (box.querySelector("[name=encodage_import]") || {}).value,
+        feuille: ((box.querySelector("[name=feuille_import]") || {}).value || "").trim(),
       });
       button.disabled = true;
       out.innerHTML = "";
