@@ -6,8 +6,8 @@ Mercier », and « rue Francisco Ferrer » where the register says « Rue Ferrer
 same words, and the words only one of them has come before:
 
 - omitted words: any number of them, « rue vandervelde » for « Rue Émile Vandervelde »;
-- added words: one only (or initials), and only when the same street type is written (« Rue Francisco Ferrer »): « Sart
-  Robiet » or « Au Pré Macar » are other places, not « Rue Robiet » or « Avenue de Macar »;
+- added words: one only (or initials), and only when the same street type is written (« Rue Francisco
+  Ferrer »): « Sart Robiet » or « Au Pré Macar » are other places, not « Rue Robiet » or « Avenue de Macar »;
 - initials for the given names, either way: « rue E. Zola » for « Rue Émile Zola », « rue Théodore Marcotty » for
   « Rue T. Marcotty ».
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-#: Words that make another street of the same name: never dropped or added as a given name would be.
+#: Words that make another street of the same name: left out or added, they make the match a proposal to check.
 QUALIFIERS = frozenset(
     {
         "haut", "haute", "bas", "basse", "grand", "grande", "petit", "petite", "vieux", "vieil", "vieille",
@@ -39,7 +39,7 @@ PLACE_WORDS = frozenset(
         "cite", "clos", "cour", "pont", "moulin", "fontaine", "ferme", "chateau", "eglise", "chapelle", "gare",
         "station", "parc", "jardin", "jardins", "ry", "rieu", "ruisseau", "voie", "chemin", "sentier", "quartier",
         "hameau", "plaine", "plateau", "tige", "heid", "croix", "tour", "trou", "fosse", "campagne", "bruyere",
-        "bruyeres", "rond", "point", "coin", "haie", "verger", "bas", "saint", "sainte", "sint", "st", "ste",
+        "bruyeres", "rond", "point", "coin", "haie", "verger", "saint", "sainte", "sint", "st", "ste",
         "sankt", "bos", "veld", "berg", "dal", "hof", "molen", "kerk", "weg", "beek", "straat",
     }
 )  # fmt: skip
