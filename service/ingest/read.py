@@ -29,7 +29,7 @@ from service.ingest.header import MAX_ROWS_ABOVE, header_index, sheet_header
 from service.ingest.open311_xml import looks_like_xml
 from service.ingest.read_calamine import open_calamine
 from service.ingest.read_json import open_json, too_nested
-from service.ingest.rows import cell_text, exact_frame
+from service.ingest.rows import exact_frame, sheet_frames
 from service.ingest.source import (
     MAX_COLUMNS,
     STR,
@@ -379,22 +379,10 @@ def _xlsx_chunks(
     """The rows below the header of sheet ``title``, ``size`` at a time, numbered as the spreadsheet shows them."""
     import openpyxl
 
-    width = len(headers)
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        buf: list[list[str | None]] = []
-        numbers: list[int] = []
-        for number, values in enumerate(wb[title].iter_rows(min_row=header_at + 1, values_only=True), header_at + 1):
-            cells = [cell_text(v) for v in values[:width]]
-            if not any(c is not None for c in cells):
-                continue
-            buf.append(cells + [None] * (width - len(cells)))
-            numbers.append(number)
-            if len(buf) >= size:
-                yield exact_frame(buf, numbers, [None] * len(buf), headers)
-                buf, numbers = [], []
-        if buf:
-            yield exact_frame(buf, numbers, [None] * len(buf), headers)
+        rows = enumerate(wb[title].iter_rows(min_row=header_at + 1, values_only=True), header_at + 1)
+        yield from sheet_frames(rows, headers, size)
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputFileError(f"{path.name} : classeur XLSX endommagé en cours de lecture ({exc}).") from exc
     finally:

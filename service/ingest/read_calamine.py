@@ -19,7 +19,7 @@ import pandas as pd
 from service.errors import InputFileError
 from service.ingest.archive import ArchiveLimits, check_workbook
 from service.ingest.header import MAX_ROWS_ABOVE, sheet_header
-from service.ingest.rows import cell_text, exact_frame
+from service.ingest.rows import sheet_frames
 from service.ingest.source import ProgressFn, TableSource, check_headers, scan_file
 
 NAMES = {"ods": "OpenDocument (.ods)", "xls": "Excel 97–2003 (.xls)"}
@@ -75,25 +75,10 @@ def _chunks(
     path: Path, fmt: str, title: str, header_at: int, headers: list[str], size: int, progress: ProgressFn | None
 ) -> Iterator[pd.DataFrame]:
     """The rows below the header, ``size`` at a time, numbered as the spreadsheet shows them."""
-    width = len(headers)
     book = _workbook(path, fmt)
     try:
-        rows = book.get_sheet_by_name(title).iter_rows()
-        buf: list[list[str | None]] = []
-        numbers: list[int] = []
-        for number, values in enumerate(rows, 1):
-            if number <= header_at:
-                continue
-            cells = [cell_text(v) for v in values[:width]]
-            if not any(c is not None for c in cells):
-                continue
-            buf.append(cells + [None] * (width - len(cells)))
-            numbers.append(number)
-            if len(buf) >= size:
-                yield exact_frame(buf, numbers, [None] * len(buf), headers)
-                buf, numbers = [], []
-        if buf:
-            yield exact_frame(buf, numbers, [None] * len(buf), headers)
+        rows = enumerate(book.get_sheet_by_name(title).iter_rows(), 1)
+        yield from sheet_frames(((n, values) for n, values in rows if n > header_at), headers, size)
     finally:
         book.close()
     if progress:

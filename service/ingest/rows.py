@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -38,3 +39,22 @@ def exact_frame(
     if any(b is not None for b in bad):
         frame["_shape_error"] = bad
     return frame
+
+
+def sheet_frames(rows: Iterable[tuple[int, Sequence[Any]]], headers: list[str], size: int) -> Iterator[pd.DataFrame]:
+    """A sheet's numbered rows below its header as frames of ``size`` rows: cells as text, blank rows left out, each
+    row keeping the number the spreadsheet shows."""
+    width = len(headers)
+    buf: list[list[str | None]] = []
+    numbers: list[int] = []
+    for number, values in rows:
+        cells = [cell_text(v) for v in values[:width]]
+        if not any(c is not None for c in cells):
+            continue
+        buf.append(cells + [None] * (width - len(cells)))
+        numbers.append(number)
+        if len(buf) >= size:
+            yield exact_frame(buf, numbers, [None] * len(buf), headers)
+            buf, numbers = [], []
+    if buf:
+        yield exact_frame(buf, numbers, [None] * len(buf), headers)
