@@ -592,7 +592,7 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
             "return [...document.querySelectorAll('#hs-tournee details.hs-import-options label')]"
             ".map(l => l.firstChild.textContent.trim())"
         )
-        assert labels == ["Source", "Séparateur", "Encodage"], labels
+        assert labels == ["Source", "Feuille", "Séparateur", "Encodage"], labels
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[type=file]").send_keys(
             str(register)
         )
@@ -607,6 +607,7 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         assert placed[0][1] == "Intercommunale", placed
         sent = browser.execute_script(asked, "/api/imports/signalements/suivi")
         assert any("source=Intercommunale" in u and "separateur=%3B" in u and "encodage=utf-8" in u for u in sent), sent
+        assert not any("feuille=" in u for u in sent), sent  # a CSV: no sheet asked, none sent
         # what the bar says on the way, as a large register's job tells it: the share read, then the last step
         steps = (
             "const out = document.createElement('div'), H = HotspotsCarte, seen = [];"
