@@ -52,6 +52,8 @@ NOT_FOUND = "introuvable dans le registre"
 APPROXIMATE_NAME = "nom de rue approché"
 
 
+#: What a match keeps of its score when its postcode is no one's in the register (« 4010 Seraing »).
+_POSTCODE_TYPO = 0.9
 #: The similarity a match loses when the number's letter (12B) is not in the register but the number is.
 _SUFFIX_PENALTY = 0.97
 
@@ -339,26 +341,33 @@ class Geocoder:
                 return exact
         return []
 
+    def _whole_text(
+        self, parsed: ParsedAddress, candidates: list[Candidate], allowed: frozenset[int] | None, notes: list[str]
+    ) -> tuple[list[Candidate], frozenset[int] | None, list[str]]:
+        """« Rue de Seraing 12 »: the whole text may be the street, the locality word part of its name; kept when
+        it names a street at least as surely as the text without the locality."""
+        whole_allowed, whole_notes = self._allowed_cached(parsed.postcode, parsed.locality_given)
+        whole = self._street_candidates(parsed.street_with_locality, whole_allowed, name_parts=False)
+        if not whole or max(c.similarity for c in whole) < max((c.similarity for c in candidates), default=0.0):
+            return candidates, allowed, notes
+        parsed.street, parsed.locality = parsed.street_with_locality, parsed.locality_given
+        return whole, whole_allowed, whole_notes
+
     def _resolve(self, parsed: ParsedAddress) -> GeocodeResult:
         allowed, notes = self._allowed(parsed)
         candidates = self._street_candidates(parsed.street, allowed) if parsed.street else []
         if parsed.street and not candidates:
             candidates = self._set_aside(parsed, allowed)
         if parsed.street_with_locality:
-            # "Rue de Seraing 12": the whole text may be the street, the locality word part of its name
-            whole_allowed, whole_notes = self._allowed_cached(parsed.postcode, parsed.locality_given)
-            whole = self._street_candidates(parsed.street_with_locality, whole_allowed, name_parts=False)
-            best_part = max((c.similarity for c in candidates), default=0.0)
-            if whole and max(c.similarity for c in whole) >= best_part:
-                candidates, allowed, notes = whole, whole_allowed, whole_notes
-                parsed.street, parsed.locality = parsed.street_with_locality, parsed.locality_given
+            candidates, allowed, notes = self._whole_text(parsed, candidates, allowed, notes)
         # a hint only when the register knows it: an unknown locality would silence « même nom de rue dans
         # plusieurs communes » and place the address in the first one
         hinted = bool(parsed.postcode or parsed.locality in self.localities)
         if parsed.locality and parsed.locality not in self.localities:
             written = parsed.locality_written or parsed.locality
             notes = [*notes, f"localité « {written} » inconnue du registre : pas prise en compte"]
-        if any(n.startswith("code postal") for n in notes):
+        typo = any(n.startswith("code postal") for n in notes)
+        if typo:
             if parsed.locality not in self.localities:  # from elsewhere: a street of ours that looks alike is not it
                 return GeocodeResult(parsed.raw, "echec", 0.0, reason="; ".join([f"rue {NOT_FOUND}", *notes]))
             town = parsed.locality_written or _as_written(parsed.locality, parsed.raw)  # « 4010 Seraing »: a typo
@@ -390,6 +399,8 @@ class Geocoder:
             )
         result = self._result(parsed.raw, best)
         result.alternatives = alternatives
+        if typo:  # the commune named says where, but the postcode said otherwise: a little less sure
+            result.score = round(result.score * _POSTCODE_TYPO, 3)
         if best.level == "rue" and parsed.number is not None:
             result.alternatives = [*self._neighbours(best, parsed.number), *alternatives][:5]
         reasons = [*self._doubts(best, parsed, allowed, hinted), *parsed.notes, *notes]
