@@ -272,3 +272,35 @@ def evaluation_set(addresses: Path, *, n: int = 2000, seed: int = 7) -> pd.DataF
             }
         )
     return pd.DataFrame(rows)
+
+
+def person_street_set(addresses: Path, *, seed: int = 7) -> pd.DataFrame:
+    """One address on each street named after a person (« Rue Joseph Wettinck »: a street word, then two
+    capitalised words or more), written as people shorten it: without the given names or titles (« Rue
+    Wettinck 4 », kind ``sans_prenom``) and with their initials (« Rue J. Wettinck 4 », kind ``initiales``),
+    with the postcode and the commune; with the true Lambert 72 point, as :func:`evaluation_set`."""
+    rng = np.random.default_rng(seed)
+    book = AddressBook.load(addresses, Projections.create())
+    rows = []
+    for street in sorted(set(book.street)):
+        words = str(street).split()
+        if len(words) < 3 or any(w[:1].islower() or "'" in w for w in words[1:]):
+            continue
+        on_it = np.flatnonzero(book.street == street)
+        i = int(on_it[int(rng.integers(len(on_it)))])
+        initials = " ".join(w[0] + "." for w in words[1:-1])
+        for kind, name in (
+            ("sans_prenom", f"{words[0]} {words[-1]}"),
+            ("initiales", f"{words[0]} {initials} {words[-1]}"),
+        ):
+            rows.append(
+                {
+                    "kind": kind,
+                    "query": f"{name} {book.number[i]}",
+                    "postcode": str(book.postcode[i]),
+                    "locality": str(book.municipality[i]),
+                    "x": book.x[i],
+                    "y": book.y[i],
+                }
+            )
+    return pd.DataFrame(rows)
