@@ -47,6 +47,7 @@ FUZZY_CUTOFF = 80.0
 _q = Queries("service.geocode", "gazetteer.sql")
 
 
+#: What a result says of a street that the register does not have (« rue introuvable dans le registre »).
 NOT_FOUND = "introuvable dans le registre"
 #: The doubt a result carries when the street's name was read approximately (a typo, or another street).
 APPROXIMATE_NAME = "nom de rue approché"
