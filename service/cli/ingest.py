@@ -83,11 +83,11 @@ def layout_lines(summary: BatchSummary, *, every_sheet: bool = False) -> list[st
     skipped above the header (a title, blank rows), so that nothing is left out silently (``every_sheet``: the
     sheets are each imported, the others are not « non lues »)."""
     details, lines = summary.details, []
-    sheet = summary.sheet_line()
+    sheet = summary.sheet_line("choisir : --feuille NOM, ou toutes : --toutes-les-feuilles")
     if sheet and every_sheet:
         lines.append(f"Feuille « {details.get('feuille')} ».")
     elif sheet:
-        lines.append(f"{sheet[:-2]} ; choisir : --feuille NOM, ou toutes : --toutes-les-feuilles).")
+        lines.append(sheet)
     above = int(details.get("lignes_au_dessus_de_l_entete") or 0)
     if above:
         lines.append(

@@ -70,8 +70,8 @@ class BatchSummary:
         """The summary as the API and ``--json`` show it, with the geocoding account and the rejects in words, and
         the sentences the terminal prints first (``phrases``: the check of the sum, the sheet read, the geocoding,
         the dates taken at the facts' time, the visits of a cancelled shift)."""
-        phrases = [self.check_line(), *([self.sheet_line()] if self.sheet_line() else []), *geocoding_lines([self])]
-        phrases += self.notes()
+        sentences = [self.check_line(), self.sheet_line(), *geocoding_lines([self]), *self.notes()]
+        phrases = [line for line in sentences if line]
         return {**asdict(self), "geocodage": self.geocoding, "bilan_rejets": self.reject_lines(), "phrases": phrases}
 
     def check_line(self) -> str:
@@ -86,15 +86,16 @@ class BatchSummary:
             f"{plural(repeated, 'répété', 'répétés')} dans le fichier, {near}) + {counted(self.rejected, 'rejetée')}."
         )
 
-    def sheet_line(self) -> str | None:
+    def sheet_line(self, choose: str = "") -> str | None:
         """The sheet read of a workbook that has several, and the others, not read: « Feuille lue : « Janvier »
-        (autres feuilles, non lues : « Février », « Mars »). » (None for a single sheet or a file)."""
+        (autres feuilles, non lues : « Février », « Mars »). » (None for a single sheet or a file); ``choose``, how
+        to read another, goes in the brackets."""
         sheets = self.details.get("feuilles") or []
         if len(sheets) < 2:
             return None
         read = self.details.get("feuille")
         others = ", ".join(f"« {s} »" for s in sheets if s != read)
-        return f"Feuille lue : « {read} » (autres feuilles, non lues : {others})."
+        return f"Feuille lue : « {read} » (autres feuilles, non lues : {others}{f' ; {choose}' if choose else ''})."
 
     def notes(self) -> list[str]:
         """What the batch did to rows it kept, when it did: the dates taken at the facts' time, the visits of a

@@ -115,7 +115,7 @@ def ingest_file(
             sheet=options.sheet,
             limits=ArchiveLimits.of(settings),
         )
-        cmap = _columns(source, options)
+        cmap = columns_of(source, options)
     except InputFileError as exc:
         record_refusal(conn, path, options, str(exc))
         raise
@@ -153,12 +153,12 @@ def ingest_table(
     clock = Clock()
     options = replace(options, all_or_nothing=True)
     source = table_source(table, name)
-    cmap = _columns(source, options)
+    cmap = columns_of(source, options)
     clock.lap("ouverture")
     return _run_batch(conn, source, cmap, options, settings, _Run(clock, None, geocoder, now, with_ids=True))
 
 
-def _columns(source: TableSource, options: IngestOptions) -> ColumnMap:
+def columns_of(source: TableSource, options: IngestOptions) -> ColumnMap:
     """The fields of the source's columns; refuses a source without the columns its kind requires."""
     mapping = MappingFile.load(options.mapping) if options.mapping else None
     cmap = map_columns(source.headers, options.kind, mapping)

@@ -13,8 +13,7 @@ from pathlib import Path
 from service.errors import InputFileError
 from service.ingest.archive import ArchiveLimits
 from service.ingest.batch import IngestOptions
-from service.ingest.columns import check_required, map_columns
-from service.ingest.mapping import MappingFile
+from service.ingest.pipeline import columns_of
 from service.ingest.read import open_table
 
 WORKBOOKS = ("xlsx", "ods", "xls")
@@ -38,13 +37,10 @@ def tables_of(path: Path, options: IngestOptions, limits: ArchiveLimits) -> Shee
             f"fichier {first.format}.",
             hint="Importez-le sans cette option.",
         )
-    mapping = MappingFile.load(options.mapping) if options.mapping else None
     found = Sheets()
     for name in first.sheets:
         try:
-            source = open_table(path, fmt=first.format, sheet=name, limits=limits)
-            cmap = map_columns(source.headers, options.kind, mapping)
-            check_required(cmap, source.headers, options.kind, path.name, [])
+            columns_of(open_table(path, fmt=first.format, sheet=name, limits=limits), options)  # as its import would
         except InputFileError as exc:
             found.left[name] = exc.message.removeprefix(f"{path.name} : ")
             continue
