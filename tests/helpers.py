@@ -89,6 +89,28 @@ def run_cli(
     )
 
 
+def zone_batch_geocoder(conn: psycopg.Connection[Any], settings: Settings) -> Any:
+    """The import's geocoder over the zone's address register, loaded first when the database has none."""
+    from service.geocode.apply import batch_geocoder
+    from service.geocode.gazetteer import load_gazetteer
+
+    if batch_geocoder(conn) is None:
+        load_gazetteer(conn, [settings.geodata_dir / "icar_seraing_neupre.csv"])
+        conn.commit()  # ingestion starts from a clean transaction (it rolls back anything pending)
+    return batch_geocoder(conn)
+
+
+def registered_geocoder(settings: Settings, *files: Path) -> Any:
+    """A geocoder over the address registers ``files`` (the zone's by default), loaded into the database."""
+    from service.db import connect
+    from service.geocode.gazetteer import load_gazetteer
+    from service.geocode.match import Geocoder
+
+    with connect(settings) as conn:
+        load_gazetteer(conn, list(files) or [ROOT / "geodata" / "icar_seraing_neupre.csv"])
+        return Geocoder.from_db(conn)
+
+
 def load_analysed_demo(settings: Settings, out_dir: Path, *, seed: int = 7, n_reports: int = 2500) -> dict[str, Any]:
     """Empty the data tables, load the zone's address register, ingest and geocode the demo set, analyse it.
 
@@ -101,8 +123,6 @@ def load_analysed_demo(settings: Settings, out_dir: Path, *, seed: int = 7, n_re
     from service.analyse.store import run_points
     from service.db import connect
     from service.demo import generate_demo
-    from service.geocode.apply import batch_geocoder
-    from service.geocode.gazetteer import load_gazetteer
     from tests.conftest import empty_data_tables
 
     files = generate_demo(
@@ -114,10 +134,7 @@ def load_analysed_demo(settings: Settings, out_dir: Path, *, seed: int = 7, n_re
     )
     with connect(settings) as conn:
         empty_data_tables(conn)
-        if batch_geocoder(conn) is None:
-            load_gazetteer(conn, [settings.geodata_dir / "icar_seraing_neupre.csv"])
-            conn.commit()  # ingestion starts from a clean transaction (it rolls back anything pending)
-        geocoder = batch_geocoder(conn)
+        geocoder = zone_batch_geocoder(conn, settings)
         for attr, kind, source in DEMO_PLAN:
             options = IngestOptions(kind=kind, source=source)  # type: ignore[arg-type]
             ingest_file(conn, getattr(files, attr), options, settings, geocoder=geocoder, now=NOW)

@@ -25,16 +25,14 @@ from service.geocode.normalise import parse_address, street_key
 from service.ingest.pipeline import IngestOptions, ingest_file
 from service.zone import zone_polygon
 from tests.conftest import DATA, ROOT
-from tests.helpers import NOW, cli_env, run_cli, write
+from tests.helpers import NOW, cli_env, registered_geocoder, run_cli, write
 
 ZONE = ROOT / "geodata" / "icar_seraing_neupre.csv"
 
 
 @pytest.fixture(scope="module")
 def geocoder(settings) -> Geocoder:
-    with connect(settings) as conn:
-        load_gazetteer(conn, [ZONE])
-        return Geocoder.from_db(conn)
+    return registered_geocoder(settings, ZONE)
 
 
 PARSE = [

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from service.db import connect
-from service.geocode.gazetteer import load_gazetteer
 from service.geocode.match import Geocoder
 from tests.conftest import DATA, ROOT
+from tests.helpers import registered_geocoder
 
 
 @pytest.fixture(scope="module")
 def geocoder(settings) -> Geocoder:
-    with connect(settings) as conn:
-        load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv", DATA / "best_address_sample.csv"])
-        return Geocoder.from_db(conn)
+    return registered_geocoder(settings, ROOT / "geodata" / "icar_seraing_neupre.csv", DATA / "best_address_sample.csv")
 
 
 @pytest.mark.parametrize(

@@ -12,12 +12,11 @@ import pandas as pd
 import pytest
 
 from service.errors import InputFileError
-from service.geocode.apply import batch_geocoder, open_reviews
-from service.geocode.gazetteer import load_gazetteer
+from service.geocode.apply import open_reviews
 from service.ingest.pipeline import IngestOptions, ingest_file
 from service.ingest.read import detect_format
 from tests.conftest import DATA
-from tests.helpers import NOW, cli_env, count, ingest, rejects, run_cli, write
+from tests.helpers import NOW, cli_env, count, ingest, rejects, run_cli, write, zone_batch_geocoder
 
 ROWS = [
     (datetime(2026, 11, 14, 9, 12), "Dépôt clandestin", "Rue Ferrer 12", "Seraing", "sacs poubelle"),
@@ -63,10 +62,7 @@ def _xls(path: Path) -> Path:
 
 @pytest.fixture()
 def geocoder(conn, settings):
-    if batch_geocoder(conn) is None:
-        load_gazetteer(conn, [settings.geodata_dir / "icar_seraing_neupre.csv"])
-        conn.commit()
-    return batch_geocoder(conn)
+    return zone_batch_geocoder(conn, settings)
 
 
 @pytest.mark.parametrize(("write_book", "name", "fmt"), [(_ods, "registre.ods", "ods"), (_xls, "registre.xls", "xls")])
