@@ -279,11 +279,17 @@ def _trailing_place(work: str, localities: re.Pattern[str] | None, parsed: Parse
     rest = fold(_POSTCODE.sub(" ", tail))
     if not comma or not rest or re.search(r"\d", rest) or not re.search(r"\d", head):
         return work
-    words = expand(rest.split())
-    if len(words) > 3 or _STREET_WORDS & set(words) or (localities and localities.search(rest)):
+    if not _unknown_place(rest, localities):
         return work
     parsed.notes.append(f"« {_POSTCODE.sub(' ', tail).strip()} » ignoré (ni rue ni commune du registre)")
     return " ".join([head, *postcodes])
+
+
+def _unknown_place(folded: str, localities: re.Pattern[str] | None) -> bool:
+    """Whether words written after an address name a place the register does not know: a few words (three at
+    most), no street word, no commune or section of the register (« Lüttich », « Brussel »)."""
+    words = expand(folded.split())
+    return 0 < len(words) <= 3 and not _STREET_WORDS & set(words) and not (localities and localities.search(folded))
 
 
 #: « Ferrer (rue) 12 », « Boverie, Rue de la 3 »: a name written first and its street word after, as registers
@@ -329,9 +335,7 @@ def _unknown_after_postcode(work: str, postcode: str, localities: re.Pattern[str
     found = re.search(rf"(?<!\d){postcode}\s+([^\d,()]+)$", work)
     if not found or not re.search(r"[a-z]{3}.*\d", work[: found.start()], re.I | re.S):
         return work
-    rest = fold(found.group(1))
-    words = expand(rest.split())
-    if not words or len(words) > 3 or _STREET_WORDS & set(words) or (localities and localities.search(rest)):
+    if not _unknown_place(fold(found.group(1)), localities):
         return work
     parsed.notes.append(f"« {found.group(1).strip()} » ignoré (ni rue ni commune du registre)")
     return work[: found.start(1)]
