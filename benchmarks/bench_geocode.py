@@ -21,7 +21,6 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._database import throwaway_database  # noqa: E402
 from service.db import connect  # noqa: E402
 from service.demo.addresses import evaluation_set, person_street_set  # noqa: E402
-from service.geocode.apply import DEFAULT_THRESHOLD  # noqa: E402
 from service.geocode.evaluate import WITHIN_M, WRONG_M, evaluate  # noqa: E402
 from service.geocode.gazetteer import load_gazetteer  # noqa: E402
 from service.geocode.match import Geocoder  # noqa: E402
@@ -60,30 +59,6 @@ def _baseline(conn, queries) -> dict[str, object]:  # type: ignore[no-untyped-de
     return out
 
 
-def _sure(geocoder: Geocoder, queries) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
-    """Per kind: the share placed within 50 m with a score the import stores as sure, and the share stored as
-    sure more than 100 m off (what nobody checks and is wrong)."""
-    out: dict[str, dict[str, float]] = {}
-    for kind, part in queries.groupby("kind"):
-        right = sure_right = sure_wrong = 0
-        for q in part.itertuples():
-            r = geocoder.geocode(q.query, postcode=q.postcode, locality=q.locality)
-            if r.x is None:
-                continue
-            error = np.hypot(r.x - q.x, r.y - q.y)
-            sure = r.score >= DEFAULT_THRESHOLD
-            right += error <= WITHIN_M
-            sure_right += sure and error <= WITHIN_M
-            sure_wrong += sure and error > WRONG_M
-        n = len(part)
-        out[str(kind)] = {
-            "right": round(right / n, 4),
-            "sure_right": round(sure_right / n, 4),
-            "sure_wrong": round(sure_wrong / n, 4),
-        }
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=2000, help="addresses sampled (each gives a clean and a messy query)")
@@ -102,7 +77,7 @@ def main() -> None:
         base_report = _baseline(conn, sample)
         conn.rollback()
         persons = person_street_set(ROOT / "geodata" / "icar_seraing_neupre.csv")
-        named = _sure(geocoder, persons)
+        named = evaluate(geocoder, persons)
         base_named = _baseline(conn, persons)
         conn.rollback()
 
@@ -130,12 +105,12 @@ def main() -> None:
         rows += [
             (
                 f"persons' streets, {words} ({len(persons) // 2}): within 50 m",
-                named[kind]["right"],
+                named[kind]["a_moins_de_50m"],
                 base_named[kind]["a_moins_de_50m"],
                 "",
             ),
-            (f"persons' streets, {words}: sure and within 50 m", named[kind]["sure_right"], None, ""),
-            (f"persons' streets, {words}: sure and > 100 m off", named[kind]["sure_wrong"], None, ""),
+            (f"persons' streets, {words}: sure and within 50 m", named[kind]["sur_a_moins_de_50m"], None, ""),
+            (f"persons' streets, {words}: sure and > 100 m off", named[kind]["sur_a_plus_de_100m"], None, ""),
         ]
     for name, a, b, target in rows:
         print(f"{name:<60} {'' if a is None else a:>10} {'' if b is None else b:>10} {target:>10}")
