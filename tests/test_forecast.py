@@ -245,11 +245,11 @@ def test_a_sensitive_point_is_forecast_from_its_own_reports_not_its_cell_s_share
     corner « 5,6 reports expected » a year after its last one); from their own reports, the active corner takes
     most, and the two still add up to the cell's forecast (the check of a stopped place, which leaves the silent
     corner nothing, is left out for that sum)."""
-    from service.analyse import place_forecast
+    from service.analyse import forecast as forecast_module
     from service.analyse.forecast import Features
     from service.analyse.place_forecast import place_forecasts
 
-    monkeypatch.setattr(place_forecast, "STOP_LEVEL", 0.0)
+    monkeypatch.setattr(forecast_module, "STOP_LEVEL", 0.0)
 
     rng = np.random.default_rng(5)
     town = _moving_places(2)  # places that move: the repeat term is chosen
@@ -292,7 +292,7 @@ def test_a_place_that_stopped_is_forecast_from_its_reports_since_then(monkeypatc
     labels = np.concatenate(labels)
     now = (START + pd.Timedelta(days=18 * 30.44)).tz_convert("UTC")
     forecast, _ = place_forecasts(reports, labels, [0, 1, 2, 3], now=now)
-    monkeypatch.setattr(place_forecast, "STOP_LEVEL", 0.0)
+    monkeypatch.setattr(place_forecast, "stopped_places", lambda *args: [])
     unchecked, _ = place_forecasts(reports, labels, [0, 1, 2, 3], now=now)
     assert unchecked[1] > 3 and forecast[1] == 0
     assert unchecked[2] > 6 and 1.0 < forecast[2] < 6.0  # one a month: three next quarter
@@ -318,7 +318,7 @@ def test_a_place_of_one_season_is_not_taken_for_a_place_that_stopped(monkeypatch
     now = pd.Timestamp("2025-05-01", tz="Europe/Brussels").tz_convert("UTC")
     forecast, choice = place_forecasts(corners, labels, [0, 1], now=now)
     assert not choice.params.seasonal  # the town's months are flat: the forecast does not see the season itself
-    monkeypatch.setattr(place_forecast, "STOP_LEVEL", 0.0)
+    monkeypatch.setattr(place_forecast, "stopped_places", lambda *args: [])
     unchecked, _ = place_forecasts(corners, labels, [0, 1], now=now)
     assert forecast[0] == unchecked[0] > 2  # its own reports speak for it, as with no check
     assert unchecked[1] > 0.5 and forecast[1] == 0  # the corner gone for eighteen months expects nothing
@@ -333,3 +333,55 @@ def test_a_long_history_is_back_tested_on_its_latest_windows():
     result = rolling_backtest(pts, options=RollingOptions(horizons=("annee",), max_origins=3))
     assert sorted(result.windows["origine"].unique()) == ["2033-11", "2033-12", "2034-01"]
     assert result.gains["fenetres"].eq(3).all() and len(result.params) == 3
+
+
+def _corners_that_stop(seed: int) -> tuple[gpd.GeoDataFrame, list[tuple[float, float]]]:
+    """A town over 30 months (January 2023 to June 2025) with five busy corners: one steady (4 reports a month),
+    one stopped at the end of November 2024 (8 a month: a camera), one fallen then from 8 a month to 1, one eased
+    from 6 to 4, one busy every summer only (June to August, 6 a month); their centres in that order."""
+    rng = np.random.default_rng(seed)
+    bx, by, bw = _town(rng, 9000, 30)
+    centres = [(231050.0, 141050.0), (233050.0, 141050.0), (235050.0, 141050.0), (231050.0, 145050.0)]
+    lives = [[((0, 30), 4)], [((0, 23), 8)], [((0, 23), 8), ((23, 30), 1)], [((0, 23), 6), ((23, 30), 4)]]
+    centres.append((233050.0, 145050.0))
+    lives.append([((5, 8), 6), ((17, 20), 6)])
+    xs, ys, whens = [bx], [by], [bw]
+    for centre, spans in zip(centres, lives, strict=True):
+        for span, per_month in spans:
+            x, y, w = _places(rng, [centre], [span], per_month=per_month, spread=4.0)
+            xs.append(x), ys.append(y), whens.append(w)
+    return _frame(np.concatenate(xs), np.concatenate(ys), pd.DatetimeIndex(np.concatenate(whens))), centres
+
+
+def test_a_cell_that_stopped_is_forecast_from_its_reports_since_then(monkeypatch):
+    """On the first of June 2025, the corner silent for six months was still forecast more than the steady one
+    from its old reports, and the one fallen to a report a month nearly as much: both are now forecast from their
+    last six months; the steady corner, the one that eased off and the summer corner on the eve of its season (as
+    quiet the same months a year before) keep the forecast they had."""
+    from service.analyse import forecast as forecast_module
+
+    pts, centres = _corners_that_stop(13)
+    features = features_of(pts)
+    cells = features.area.index_of(np.array([c[0] for c in centres]), np.array([c[1] for c in centres]))
+    origin = time_of(pd.Timestamp("2025-06-01", tz="Europe/Brussels"), features.events.month0)
+    params = ForecastParams(shrink=0.0)
+    gone = features.stopped_cells(origin, params)
+    assert gone[cells].tolist() == [False, True, True, False, False]
+    checked = predict(features, origin, 3.0, params)
+    monkeypatch.setattr(forecast_module, "STOP_LEVEL", 0.0)
+    unchecked = predict(features_of(pts), origin, 3.0, params)
+    steady, stopped, fallen, eased, summer = cells
+    assert unchecked[stopped] > unchecked[steady] and checked[stopped] == 0
+    assert unchecked[fallen] > 10 and 1.5 < checked[fallen] < 6  # a report a month: three next quarter
+    for cell in (steady, eased, summer):
+        assert checked[cell] == unchecked[cell] > 1
+
+
+def test_the_back_test_counts_the_cells_that_stopped():
+    """The rolling back-test says, for each origin, how many cells it forecast from their reports since they
+    stopped: the corner's camera and the fallen corner among them once they have been quiet for a few months."""
+    pts, _ = _corners_that_stop(14)
+    result = rolling_backtest(pts, options=RollingOptions(horizons=("mois",), max_origins=24))
+    stopped = {p["origine"]: p["mailles_arretees"] for p in result.params}
+    assert len(stopped) == 24
+    assert min(stopped[month] for month in ("2025-04", "2025-05", "2025-06")) >= 2

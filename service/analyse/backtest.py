@@ -100,6 +100,8 @@ class SplitResult:
     test: int
     outside: int
     area: StudyArea
+    #: cells forecast from their reports since they stopped (:meth:`Features.stopped_cells`)
+    stopped: int = 0
 
 
 def backtest(
@@ -137,6 +139,7 @@ def backtest(
         test=test_n,
         outside=events.outside,
         area=area,
+        stopped=int(features.stopped_cells(origin, choice.params).sum()),
     )
 
 
@@ -200,7 +203,16 @@ def rolling_backtest(
             label = events.month_label(origin)
             for row in _rows(scores, test, COVERAGES):
                 rows.append({"horizon": name, "origine": label, "test": int(test.sum()), **row})
-            params.append({"horizon": name, "origine": label, **choice.describe(), "bande_kde_m": bandwidth})
+            stopped = int(features.stopped_cells(origin, choice.params).sum())
+            params.append(
+                {
+                    "horizon": name,
+                    "origine": label,
+                    **choice.describe(),
+                    "mailles_arretees": stopped,
+                    "bande_kde_m": bandwidth,
+                }
+            )
     windows = pd.DataFrame(rows)
     summary, gains = summarise(windows, bootstrap=options.bootstrap, random_state=options.random_state)
     return RollingResult(windows=windows, summary=summary, gains=gains, params=params)

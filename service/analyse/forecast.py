@@ -15,7 +15,13 @@ For a cell ``c`` at an origin (training = every event before it), for the next `
    ``radius`` metres): hot places spill over the cells around them. Without exposure, the rate is pulled
    toward the rate of its neighbourhood (Gaussian weights of ``radius`` metres, the cell itself excluded) with a
    prior worth ``shrink`` events: ``(rate * months + shrink) / (months + shrink / prior)``.
-4. **Yearly seasonality** (only with at least two whole years of training): each category's month profile,
+4. **Places that stop**: a camera, a fence, a building pulled down. A busy cell's old reports would keep it forecast
+   for many months (a quarter of the rate is long-term, and a six-month half-life still weighs last year's reports
+   by a quarter). So each cell is checked against what the same time terms expected of it at the start of the last
+   ``STOP_WINDOW_MONTHS``: when it received fewer than half of that, beyond chance (Poisson, one-sided,
+   ``STOP_LEVEL``), and was not as quiet the same months a year before (its season), only its reports since then
+   speak for it, before the pooling. The same rule checks the sensitive points (:mod:`service.analyse.place_forecast`).
+5. **Yearly seasonality** (only with at least two whole years of training): each category's month profile,
    weighted by the cell's own mix of categories (noise peaks in summer, burning in spring). Weekly seasonality
    is not used: every horizon is made of whole weeks, so it cannot change the ranking.
 
@@ -40,7 +46,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, stats
 
 from service.analyse.area import StudyArea
 from service.analyse.events import Events
@@ -62,6 +68,28 @@ MIN_TRAIN_MONTHS = 2.0
 #: few and noisy, and on steady data the simple long-term rate should not lose to a lucky recent one.
 MARGIN = 0.01
 SEASONAL_MIN_MONTHS = 24.0
+#: The months behind the origin in which a place's reports are compared with what was forecast for them.
+STOP_WINDOW_MONTHS = 6.0
+#: Chance below which so few reports in those months mean that the place has stopped (one-sided Poisson).
+STOP_LEVEL = 0.01
+#: ... and when they are fewer than this share of it: a place that goes on at a lower rate is not a stop (its
+#: recent reports already weigh more), one that is left with less than half of them has changed.
+STOP_SHARE = 0.5
+#: How far back the same months of the year before are (a place's season).
+YEAR_MONTHS = 12.0
+
+
+def stopped(
+    seen: np.ndarray, expected: np.ndarray, last_year: np.ndarray | None, silent_year: np.ndarray | None
+) -> np.ndarray:
+    """Which places (cells or sensitive points) have stopped: ``seen`` reports in the last ``STOP_WINDOW_MONTHS``
+    fewer than half the ``expected`` ones, beyond chance. With the same months of the year before (``last_year``
+    reports, and whether the place was ``silent_year`` the whole year since), a place as quiet then is in its
+    season (summer noise, spring burning), not stopped, unless it has been silent a whole year."""
+    short = (seen < STOP_SHARE * expected) & (stats.poisson.cdf(seen, expected) < STOP_LEVEL)
+    if last_year is not None and silent_year is not None:
+        short &= (last_year >= STOP_SHARE * expected) | silent_year
+    return np.asarray(short)
 
 
 @dataclass(frozen=True)
@@ -223,6 +251,40 @@ class Features:
             out = recent if background == 0 else (1 - background) * recent + background * long
         return np.where(ages > 0, out, 0.0)
 
+    def stopped_cells(self, origin: float, params: ForecastParams) -> np.ndarray:
+        """Per cell, whether it stopped in the last ``STOP_WINDOW_MONTHS`` before ``origin`` (:func:`stopped`;
+        all False when the training is too short to tell; memoised)."""
+
+        def make() -> np.ndarray:
+            start, n = origin - STOP_WINDOW_MONTHS, self.area.n
+            if start - self.start < MIN_TRAIN_MONTHS:
+                return np.zeros(n, dtype=bool)
+            then, _ = self.rate(start, params.half_life, params.background)
+            expected = then * STOP_WINDOW_MONTHS
+            factor = self.seasonal_factor(start, STOP_WINDOW_MONTHS) if params.seasonal else None
+            if factor is not None:
+                expected = expected * factor
+            last_year = silent_year = None
+            if start - YEAR_MONTHS >= self.start:
+                last_year = self.events.counts(start - YEAR_MONTHS, origin - YEAR_MONTHS, n)
+                silent_year = self.events.counts(origin - YEAR_MONTHS, origin, n) == 0
+            return stopped(self.events.counts(start, origin, n), expected, last_year, silent_year)
+
+        key = ("stopped", origin, params.half_life, params.background, params.seasonal)
+        return self._memo(key, make)
+
+    def rate_since(self, origin: float, half_life: float | None, background: float, months: float) -> np.ndarray:
+        """The time terms' rate of each cell from its reports of the last ``months`` alone, over those months."""
+
+        def make() -> np.ndarray:
+            ev = self.events
+            sel = (ev.t >= origin - months) & (ev.t < origin)
+            shares = self.event_rates(origin - ev.t[sel], origin, half_life, background, months=months)
+            rate: np.ndarray = np.bincount(ev.cell[sel], weights=shares, minlength=self.area.n)
+            return rate
+
+        return self._memo(("since", origin, half_life, background, months), make)
+
     def smoothed_rate(self, origin: float, half_life: float | None, background: float, radius: float) -> np.ndarray:
         """The neighbourhood sum of :meth:`rate` (linear in the time terms, so each term is smoothed once)."""
         if half_life is None:
@@ -264,6 +326,10 @@ class Features:
 def predict(features: Features, origin: float, horizon: float, params: ForecastParams) -> np.ndarray:
     """Expected events per cell of the area in [origin, origin + horizon), from the events before ``origin``."""
     rate, months = features.rate(origin, params.half_life, params.background)
+    gone = features.stopped_cells(origin, params)
+    if gone.any():  # places that stopped: their reports since, before the pooling (module docstring)
+        since = features.rate_since(origin, params.half_life, params.background, STOP_WINDOW_MONTHS)
+        rate = np.where(gone, since, rate)
     if params.shrink > 0:
         # the neighbours' reports per address (the cell itself excluded): what both poolings lean on
         nearby = features.smoothed_rate(origin, params.half_life, params.background, params.radius)

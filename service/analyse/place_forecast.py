@@ -10,18 +10,14 @@ sum over its own reports, with its cells' seasonal factor: a corner that holds e
 the cell's whole forecast; a corner whose reports are a year old, in a cell whose recent reports are others',
 takes the little its old reports still weigh, and a new corner beside old reports takes its own recent weight.
 
-A place can also **stop**: a camera, a fence, a building pulled down. Its old reports would keep it forecast for
-many months (a quarter of the forecast is the long-term rate, and a six-month half-life still weighs a report of
-last year by a quarter). So each place is checked against the forecast the same model made for it
-``STOP_WINDOW_MONTHS`` ago: when the reports of those months are fewer than half of that forecast, beyond chance
-(Poisson, one-sided, ``STOP_LEVEL``), the place has changed, and only its reports since then speak for it, over
+A place can also **stop**: a camera, a fence, a building pulled down. Each place is checked by the rule that checks
+the cells (:func:`service.analyse.forecast.stopped`) against the forecast the same model made for it
+``STOP_WINDOW_MONTHS`` ago: when the reports of those months are fewer than half of that forecast, beyond chance,
+and the same months a year before were not as quiet (its season), only its reports since then speak for it, over
 those months (none: nothing expected). The demonstration's corner silent for a year after its camera was still
-« 5,6 reports expected ». A place of one season (summer noise, spring burning) is quiet the rest of the year: when
-the same months a year before were as short of that forecast, the quiet is its season, not a stop, unless it has
-been silent a whole year (the forecast's own seasonality, needing two years, would not see it alone). The check
-uses each place's own months only; the cells' forecast and the back-test tables do not use it. On the
-demonstration (four scenarios, six quarters each) it cuts the Poisson deviance of the points' forecasts by 4 to
-21 %, and on Lancashire's last two origins by 2 to 3 %, their order unchanged.
+« 5,6 reports expected ». The check uses each place's own months, not its cells': a place can stop in a cell
+where another goes on. On the demonstration (four scenarios, six quarters each) it cuts the Poisson deviance of
+the points' forecasts by 4 to 21 %, and on Lancashire's last two origins by 2 to 3 %, their order unchanged.
 """
 
 from __future__ import annotations
@@ -29,23 +25,22 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from service.analyse.area import StudyArea, exposure_per_cell, footprint_area
 from service.analyse.events import events_on, time_of, times_of
-from service.analyse.forecast import MIN_TRAIN_MONTHS, Choice, Features, ForecastParams, choose
+from service.analyse.forecast import (
+    MIN_TRAIN_MONTHS,
+    STOP_WINDOW_MONTHS,
+    YEAR_MONTHS,
+    Choice,
+    Features,
+    ForecastParams,
+    choose,
+    stopped,
+)
 from service.settings import DEFAULT_TIMEZONE
 
 HORIZON_MONTHS = 3.0
-#: The months behind the origin in which a place's reports are compared with what was forecast for them.
-STOP_WINDOW_MONTHS = 6.0
-#: Chance below which so few reports in those months mean that the place has stopped (one-sided Poisson).
-STOP_LEVEL = 0.01
-#: ... and when they are fewer than this share of it: a place that goes on at a lower rate is not a stop (its
-#: recent reports already weigh more), one that is left with less than half of them has changed.
-STOP_SHARE = 0.5
-#: How far back the same months of the year before are (a place's season).
-YEAR_MONTHS = 12.0
 
 
 def place_forecasts(
@@ -124,13 +119,11 @@ def stopped_places(
     where = np.array([slot[int(label)] for label in labels[mine]], dtype=np.int64)
     expected = np.bincount(where, weights=then[mine], minlength=len(places))
     seen = np.bincount(where, weights=recent[mine].astype(float), minlength=len(places))
-    short = (seen < STOP_SHARE * expected) & (stats.poisson.cdf(seen, expected) < STOP_LEVEL)
+    last_year = silent_year = None
     if start - YEAR_MONTHS >= features.start:
-        # the same months a year before, as short of that forecast: the place's season (a summer noise, spring
-        # burning), unless the place has been silent a whole year since
         before = (t >= start - YEAR_MONTHS) & (t < origin - YEAR_MONTHS)
         last_year = np.bincount(where, weights=before[mine].astype(float), minlength=len(places))
         year = (t >= origin - YEAR_MONTHS) & (t < origin)
         silent_year = np.bincount(where, weights=year[mine].astype(float), minlength=len(places)) == 0
-        short &= (last_year >= STOP_SHARE * expected) | silent_year
+    short = stopped(seen, expected, last_year, silent_year)
     return [label for label, stop in zip(places, short, strict=True) if stop]

@@ -194,7 +194,7 @@ def _report(
         "apprentissage": split.train,
         "test": split.test,
         "table": _records(split.table),
-        "parametres": {**split.choice.describe(), "bande_kde_m": split.bandwidth},
+        "parametres": {**split.choice.describe(), "mailles_arretees": split.stopped, "bande_kde_m": split.bandwidth},
         "fenetres_glissantes": {
             "horizons_mois": {h: HORIZONS[h] for h in rolling.windows["horizon"].unique()}
             if not rolling.windows.empty

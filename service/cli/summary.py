@@ -54,6 +54,7 @@ _SUB_LABELS = {
     "score_validation": "score de validation",
     "plis_validation": "plis de validation",
     "horizon_validation_mois": "horizon de validation (mois)",
+    "mailles_arretees": "mailles arrêtées (prévues sur leurs signalements depuis)",
     "bande_kde_m": "largeur de bande de la densité de noyau (m)",
 }
 _NULL_MODELS = {
