@@ -306,6 +306,86 @@ def test_a_workbook_s_sheet_is_chosen_and_the_sheets_left_are_said(app, conn, au
     assert sorted(ref for (ref,) in conn.execute("SELECT external_id FROM reports").fetchall()) == ["F-1", "J-1"]
 
 
+#: A neighbourhood association's export, in its own words: no column the service knows by name.
+ODD_EXPORT = (
+    "Quand;Quoi;Où;Nord;Est\n01/03/2026 10:00;Vieux frigos;Rue Ferrer 12;50.6097927;5.5120109\n"
+    "02/03/2026 10:00;Tag;Rue Ferrer 14;50.6098393;5.5119180\n"
+)
+ODD_MAPPING = (
+    '[colonnes]\nobserved_at = "Quand"\ncategory = "Quoi"\naddress = "Où"\nlat = "Nord"\nlon = "Est"\n'
+    '[valeurs.category]\n"Vieux frigos" = "depot_clandestin"\n[defauts]\nsource = "asbl_quartier"\n'
+)
+
+
+def test_a_mapping_file_sent_beside_the_file_reads_its_columns(app, conn, auth):
+    """The map's import had no mapping file: an export whose columns the service does not know was refused with a
+    hint to give one (« --correspondance »), which only the command line could. Sent beside the file, in TOML as
+    in YAML (the map follows the import in the background), it feeds the fields and spells the values; without it
+    the same file is refused with that hint and nothing is stored."""
+    planner = auth["planificateur"]
+    without = app.post(
+        "/api/imports/signalements", files={"fichier": ("asbl.csv", ODD_EXPORT.encode(), "text/csv")}, headers=planner
+    )
+    assert without.status_code == 422 and "(--correspondance)" in without.json()["conseil"]
+    assert count(conn, "reports") == 0
+    r = app.post(
+        "/api/imports/signalements",
+        files={
+            "fichier": ("asbl.csv", ODD_EXPORT.encode(), "text/csv"),
+            "correspondance": ("asbl.toml", ODD_MAPPING.encode(), "application/toml"),
+        },
+        headers=planner,
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["inserted"], r.json()["rejected"]) == (2, 0)
+    assert conn.execute("SELECT array_agg(category ORDER BY category), min(source) FROM reports").fetchone() == (
+        ["depot_clandestin", "graffiti"],
+        "asbl_quartier",
+    )
+    as_yaml = "colonnes:\n  observed_at: Quand\n  category: Quoi\n  address: Où\n  lat: Nord\n  lon: Est\n"
+    followed = app.post(
+        "/api/imports/signalements/suivi?source=asbl_yaml",
+        files={
+            "fichier": ("asbl.csv", ODD_EXPORT.encode(), "text/csv"),
+            "correspondance": ("asbl.yml", as_yaml.encode(), "application/yaml"),
+        },
+        headers=planner,
+    )
+    assert followed.status_code == 202, followed.text
+    done = _followed(app, planner, followed.json()["url"])
+    assert done["etat"] == "fini", done
+    summary = done["resultat"]
+    assert summary["details"]["colonnes"] == {"observed_at": "Quand", "category": "Quoi", "address": "Où",
+                                              "lat": "Nord", "lon": "Est"}  # fmt: skip
+    # the tag is the first import's, from another source: linked to it; « Vieux frigos » is spelt by the TOML only
+    assert (summary["rows_in"], summary["duplicates"], summary["rejected"]) == (2, 1, 1)
+    assert summary["rejets"][0]["motifs"][0]["valeur"] == "Vieux frigos"
+
+
+def test_a_mapping_file_that_cannot_be_read_refuses_the_import_and_says_why(app, conn, auth):
+    """A mapping file of another kind (a Word note saved as .txt) or with a broken line refuses the import before
+    anything is read, naming the file and what to write; nothing is stored."""
+    planner = auth["planificateur"]
+    cases = [
+        ("notes.txt", b"Quand = date", "Fichier de correspondance « notes.txt » : un fichier TOML ou YAML est attendu"),
+        ("asbl.toml", b"[colonnes]\nobserved_at = Quand\n", "Fichier de correspondance illisible (asbl.toml)"),
+        ("asbl.yaml", b"- Quand\n- Quoi\n", "Fichier de correspondance asbl.yaml : un tableau de clés est attendu"),
+    ]
+    for name, text, said in cases:
+        r = app.post(
+            "/api/imports/signalements",
+            files={
+                "fichier": ("asbl.csv", ODD_EXPORT.encode(), "text/csv"),
+                "correspondance": (name, text, "application/octet-stream"),
+            },
+            headers=planner,
+        )
+        assert r.status_code == 422 and r.json()["erreur"].startswith(said), r.text
+        if name == "notes.txt":
+            assert "[colonnes]" in r.json()["conseil"]
+    assert count(conn, "reports") == 0
+
+
 def test_imports_in_the_background_run_two_at_a_time_and_say_a_failure_in_french():
     """Each import holds a database connection while it runs: a third one waits for the others (429, saying when
     to try again) instead of taking the connections the map's requests need. An unexpected failure is the job's

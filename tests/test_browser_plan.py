@@ -592,8 +592,15 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
             "return [...document.querySelectorAll('#hs-tournee details.hs-import-options label')]"
             ".map(l => l.firstChild.textContent.trim())"
         )
-        assert labels == ["Source", "Feuille", "Séparateur", "Encodage"], labels
-        browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[type=file]").send_keys(
+        assert labels == [
+            "Source",
+            "Feuille",
+            "Séparateur",
+            "Encodage",
+            "Coordonnées",
+            "Fichier de correspondance (--correspondance)",
+        ], labels
+        browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[name=feuille]").send_keys(
             str(register)
         )
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
@@ -608,6 +615,36 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         sent = browser.execute_script(asked, "/api/imports/signalements/suivi")
         assert any("source=Intercommunale" in u and "separateur=%3B" in u and "encodage=utf-8" in u for u in sent), sent
         assert not any("feuille=" in u for u in sent), sent  # a CSV: no sheet asked, none sent
+        assert not any("crs=" in u for u in sent), sent  # the coordinates' system recognised, none sent
+        # an association's export in its own words, with the mapping file that names its columns and its values,
+        # and its coordinates said to be WGS84: the same panel reads it as « hotspots ingest --correspondance »
+        export = tmp_path / "asbl_quartier.csv"
+        export.write_text(
+            f"Quand;Quoi;Nord;Est\r\n{visited:%d/%m/%Y} 10:00;Vieux frigos;50.6043;5.5052\r\n", encoding="utf-8"
+        )
+        mapping = tmp_path / "asbl_quartier.toml"
+        mapping.write_text(
+            '[colonnes]\nobserved_at = "Quand"\ncategory = "Quoi"\nlat = "Nord"\nlon = "Est"\n'
+            '[valeurs.category]\n"Vieux frigos" = "depot_clandestin"\n[defauts]\nsource = "asbl_quartier"\n',
+            encoding="utf-8",
+        )
+        browser.execute_script(
+            "const box = document.querySelector('#hs-tournee details.hs-feuille');"
+            "box.querySelector('[name=source_import]').value = '';"
+            "box.querySelector('[name=crs_import]').value = 'EPSG:4326'"
+        )
+        browser.find_element(By.CSS_SELECTOR, "#hs-tournee [name=correspondance_import]").send_keys(str(mapping))
+        browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[name=feuille]").send_keys(
+            str(export)
+        )
+        browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
+        wait.until(lambda d: "asbl_quartier.csv) :" in (d.execute_script(said) or [""])[0])
+        lines = browser.execute_script(said)
+        assert lines[0].endswith(" (asbl_quartier.csv) : 1 signalement enregistré."), lines
+        stored = conn.execute("SELECT category, source FROM reports WHERE source = 'asbl_quartier'").fetchall()
+        assert stored == [("depot_clandestin", "asbl_quartier")], stored
+        sent = browser.execute_script(asked, "/api/imports/signalements/suivi")
+        assert any("crs=EPSG%3A4326" in u for u in sent), sent
         # what the bar says on the way, as a large register's job tells it: the share read, then the last step
         steps = (
             "const out = document.createElement('div'), H = HotspotsCarte, seen = [];"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi import Path as Path_
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
@@ -20,7 +21,7 @@ from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.imports import ImportJob
 from service.api.state import state_of
 from service.api.writes import geocoder_of
-from service.errors import ConfigError, HotspotsError, NotFoundError, TooLargeError
+from service.errors import ConfigError, HotspotsError, InputFileError, NotFoundError, TooLargeError
 from service.geo import to_lambert
 from service.geocode import BatchGeocoder
 from service.geocode.apply import GazetteerBatchGeocoder
@@ -113,6 +114,33 @@ def _options(
 
 #: The options of a file sent for import, from the route's path and query: the same for both import routes.
 ImportOptions = Annotated[IngestOptions, Depends(_options)]
+#: A mapping file sent beside the file (``--correspondance``): which column feeds which field, value spellings.
+MappingUpload = Annotated[
+    UploadFile | None,
+    File(
+        description="Fichier de correspondance des colonnes (TOML ou YAML), comme « hotspots ingest --correspondance »"
+    ),
+]
+#: What a mapping file may be: the command line reads TOML, or YAML by its suffix.
+MAPPING_SUFFIXES = (".toml", ".yaml", ".yml")
+
+
+def _with_mapping(options: IngestOptions, upload: UploadFile | None, folder: Path, settings: Settings) -> IngestOptions:
+    """``options`` reading the columns through the mapping file sent beside the file (none: unchanged); the
+    mapping is kept in a folder of its own, so that it never takes the data file's name."""
+    if upload is None or not upload.filename:
+        return options
+    if Path(upload.filename).suffix.lower() not in MAPPING_SUFFIXES:
+        raise InputFileError(
+            f"Fichier de correspondance « {Path(upload.filename).name} » : un fichier TOML ou YAML est attendu "
+            "(.toml, .yaml ou .yml) ; rien n'est importé.",
+            hint="Un fichier texte .toml : une section [colonnes] puis une ligne par champ, par exemple "
+            'observed_at = "Date du constat" ; au besoin [valeurs.<champ>] et [defauts] '
+            "(README, « Formats reconnus »).",
+        )
+    folder = folder / "correspondance"
+    folder.mkdir()
+    return replace(options, mapping=_saved(upload, folder, settings))
 
 
 @router.post(
@@ -125,11 +153,14 @@ def upload(
     conn: Conn,
     settings: AppSettings,
     user: Planner,
+    correspondance: MappingUpload = None,
 ) -> dict[str, Any]:
     """Le fichier est importé exactement comme par ``hotspots ingest`` : la réponse donne le bilan du lot, ses
     phrases telles que le terminal les écrit (``phrases`` : le contrôle de la somme, les visites d'une tournée
-    annulée ; ``bilan_rejets`` : les lignes non enregistrées) et ses lignes rejetées (100 au plus)."""
+    annulée ; ``bilan_rejets`` : les lignes non enregistrées) et ses lignes rejetées (100 au plus). Un fichier
+    ``correspondance`` (TOML ou YAML) dit, comme ``--correspondance``, quelle colonne donne quel champ."""
     with tempfile.TemporaryDirectory(prefix="hotspots-upload-") as tmp:
+        options = _with_mapping(options, correspondance, Path(tmp), settings)
         path = _saved(fichier, Path(tmp), settings)
         return _imported(conn, path, options, settings, user, geocoder_of(request, conn))
 
@@ -146,6 +177,7 @@ def upload_followed(
     request: Request,
     settings: AppSettings,
     user: Planner,
+    correspondance: MappingUpload = None,
 ) -> dict[str, Any]:
     """Le même import que ``POST /api/imports/{type}``, lancé en arrière-plan : la réponse (202) donne tout de suite
     son ``suivi``, que ``GET /api/imports/suivis/{suivi}`` lit (la part du fichier lue, puis le bilan du lot) ;
@@ -153,6 +185,7 @@ def upload_followed(
     state = state_of(request)
     tmp = Path(tempfile.mkdtemp(prefix="hotspots-upload-"))  # the job's to remove once it ends; here until it starts
     try:
+        options = _with_mapping(options, correspondance, tmp, settings)
         path = _saved(fichier, tmp, settings)
 
         def work(job: ImportJob) -> dict[str, Any]:

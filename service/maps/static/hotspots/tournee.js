@@ -370,7 +370,7 @@
    * cancelled shift moved to their sites, then what was not recorded and why, in the service's words.
    * ``after(kind)``: what to draw again. */
   function sheetImport(box, after) {
-    var input = box.querySelector("input[type=file]");
+    var input = box.querySelector("input[name=feuille]");
     var kind = box.querySelector("select[name=type_import]");
     var button = box.querySelector("button.hs-importer");
     var out = box.querySelector(".hs-import-resultat");
@@ -382,14 +382,19 @@
       }
       var data = new FormData();
       data.append("fichier", file, file.name);
+      /* a mapping file beside it: which column feeds which field (« hotspots ingest » --correspondance) */
+      var mapping = box.querySelector("[name=correspondance_import]");
+      if (mapping && mapping.files && mapping.files[0]) data.append("correspondance", mapping.files[0], mapping.files[0].name);
       var what = kind ? kind.value : "visites";
       /* what the file is not read with by itself: the source's name (else the file's), its separator, its
-       * encoding, a workbook's sheet (« hotspots ingest » --source, --separateur, --encodage, --feuille) */
+       * encoding, a workbook's sheet, its coordinates' system (--source, --separateur, --encodage, --feuille,
+       * --crs) */
       var options = H.query({
         source: ((box.querySelector("[name=source_import]") || {}).value || "").trim(),
         separateur: (box.querySelector("[name=separateur_import]") || {}).value,
         encodage: (box.querySelector("[name=encodage_import]") || {}).value,
         feuille: ((box.querySelector("[name=feuille_import]") || {}).value || "").trim(),
+        crs: (box.querySelector("[name=crs_import]") || {}).value,
       });
       button.disabled = true;
       out.innerHTML = "";
