@@ -169,3 +169,40 @@ def test_on_the_database_the_area_is_the_zone_and_the_register_is_the_exposure(c
     assert result["crs"] == "EPSG:31370" and result["evenements"] == len(x)
     assert result["axes"] is not None and result["axes"]["troncons"] > 100  # the register's streets
     assert result["points_sensibles_contre_comptage"]["points_sensibles"]["captures"] > 0
+
+
+def _police_export(path, source: pd.DataFrame, without_point: list[int], bad_month: int) -> None:
+    """The sample as the police open-data site publishes it (``Month``, ``Longitude``, ``Latitude``…), some rows
+    with no location (as published for crimes that cannot be mapped) and one with a month that does not exist."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Crime ID", "Month", "Reported by", "Longitude", "Latitude", "Location", "Crime type"])
+        for i, row in enumerate(source.itertuples(index=False)):
+            lon, lat = ("", "") if i in without_point else (row.longitude, row.latitude)
+            month = "2022-13" if i == bad_month else row.month[:7]
+            writer.writerow(["", month, "Lancashire Constabulary", lon, lat, row.location, "Anti-social behaviour"])
+
+
+def test_rows_a_file_gives_no_point_or_no_date_for_are_counted_and_named(tmp_path):
+    """A police export leaves the location of a few incidents blank: the back-test left them out and said nothing
+    (« 4 091 événements » for a file of 4 098 rows). It now says how many rows were not counted, why, and the first
+    line numbers, in the text and in the JSON; the offline analysis says it too."""
+    source = pd.read_csv(BLACKBURN, sep="\t")
+    without_point = [3, 40, 41, 700, 1500, 2500]  # data rows: file lines 5, 42, 43, 702, 1502 and 2502
+    path = tmp_path / "2022-12-lancashire-street.csv"
+    _police_export(path, source, without_point, bad_month=9)
+    done = _cli("backtest", "--input", str(path), "--horizons", "mois", "--fenetres-max", "2", env=cli_env_wide())
+    assert done.returncode == 0, done.stderr
+    said = "7 lignes du fichier non comptées : 6 sans coordonnées lisibles (lignes 5, 42, 43, 702, 1502…) ; "
+    assert said + "1 sans date lisible (ligne 11)." in done.stdout, done.stdout[:600]
+    as_json = _cli("backtest", "--input", str(path), "--horizons", "mois", "--fenetres-max", "2", "--json")
+    result = json.loads(as_json.stdout)
+    assert result["evenements"] == len(source) - 7
+    assert result["lignes_non_comptees"] == {
+        "sans_point": {"lignes": 6, "premieres": [5, 42, 43, 702, 1502]},
+        "sans_date": {"lignes": 1, "premieres": [11]},
+    }
+    analysed = _cli("analyse", "--input", str(path), "--out", str(tmp_path / "analyse"), env=cli_env_wide())
+    assert analysed.returncode == 0, analysed.stderr
+    row = next(line for line in analysed.stdout.splitlines() if "lignes écartées (sans coordonnées" in line)
+    assert "7 lignes du fichier non comptées : 6 sans coordonnées lisibles" in row, analysed.stdout

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 
 from service.errors import InputFileError
 from service.numbers import french_number
-from service.text import counted
+from service.text import counted, plural
 
 MIN_POINTS = 10
 
@@ -45,3 +47,27 @@ def check_points(points: gpd.GeoDataFrame, *, name: str = "données") -> None:
             "coordonnées incorrect ?",
             hint="Indiquez le système des colonnes x/y avec --crs.",
         )
+
+
+def left_out_of(points: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
+    """The rows of a point file left out, by reason (``sans_point``, ``sans_date``): how many and the first line
+    numbers (:func:`service.ingest.points.read_points`); empty when none were."""
+    found = points.attrs.get("left_out") or {}
+    return {why: dict(rows) for why, rows in found.items() if rows.get("lignes")}
+
+
+def left_out_words(left_out: dict[str, dict[str, Any]]) -> str | None:
+    """The rows of a file the analysis did not count, in words: « 597 lignes du fichier non comptées : 597 sans
+    coordonnées lisibles (lignes 7, 102, 215, 380, 412…) ». None when every row counts."""
+    parts = []
+    for why, words in (("sans_point", "sans coordonnées lisibles"), ("sans_date", "sans date lisible")):
+        rows = left_out.get(why)
+        if not rows:
+            continue
+        n, first = int(rows["lignes"]), [str(r) for r in rows["premieres"]]
+        shown = ", ".join(first) + ("…" if n > len(first) else "")
+        parts.append(f"{n} {words} ({plural(len(first), 'ligne')} {shown})")
+    if not parts:
+        return None
+    total = sum(int(r["lignes"]) for r in left_out.values())
+    return f"{counted(total, 'ligne du fichier non comptée', 'lignes du fichier non comptées')} : {' ; '.join(parts)}."

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from service.analyse.checks import check_points
+from service.analyse.checks import check_points, left_out_of
 from service.analyse.offline import analyse_offline
 from service.analyse.pipeline import point_params, street_network, within_window
 from service.analyse.refresh import refresh_analysis
@@ -89,6 +89,7 @@ def analyse(
             summary = analyse_offline(
                 points, out, params=params, now=now, exposure=expo, streets=network, by_category=by_category
             )
+        summary["lignes_non_comptees"] = left_out_of(points)
     else:
         with database(settings) as conn, working("Analyse…"):
             summary = run_analysis(

@@ -21,7 +21,7 @@ from service.analyse.axes import segment
 from service.analyse.backtest import HORIZONS, RollingOptions, backtest, rolling_backtest
 from service.analyse.backtest_axes import backtest_axes
 from service.analyse.backtest_points import points_vs_places
-from service.analyse.checks import check_points
+from service.analyse.checks import check_points, left_out_of
 from service.analyse.events import events_on
 from service.analyse.pipeline import street_network
 from service.analyse.store import load_address_streets, load_reports
@@ -189,6 +189,7 @@ def _report(
         "cote_m": area.cell,
         "evenements": len(points),
         "hors_surface": split.outside,
+        "lignes_non_comptees": left_out_of(points),
         "train_until": (cut.tz_convert(local) - pd.Timedelta(days=1)).date().isoformat(),
         "test_until": (end.tz_convert(local) - pd.Timedelta(days=1)).date().isoformat(),
         "apprentissage": split.train,

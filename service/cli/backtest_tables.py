@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from service.analyse.backtest import CEILING, COUNT, KDE, MODEL
+from service.analyse.checks import left_out_words
 from service.cli.common import console, number
 from service.cli.fit import fitted
 from service.cli.summary import settings_in_words
@@ -138,6 +139,9 @@ def print_report(report: dict[str, Any]) -> None:
         f"{number(report['evenements'])} événements dont {number(report['hors_surface'])} hors de la surface "
         "(non comptés)."
     )
+    left_out = left_out_words(report.get("lignes_non_comptees") or {})
+    if left_out:
+        console.print(left_out, highlight=False)
     for table in (_rolling(report), _split(report), _places(report), _axes(report)):
         if table is not None:
             console.print(fitted(table))

@@ -8,6 +8,7 @@ from typing import Any
 import geopandas as gpd
 from rich.table import Table
 
+from service.analyse.checks import left_out_words
 from service.cli.common import console, number
 from service.cli.fit import fitted
 from service.db import connect
@@ -22,7 +23,7 @@ _LABELS = {
     "signalements": "signalements analysés",
     "hors_zone": "signalements hors de la zone, écartés",
     "points": "points lus",
-    "ecartes": "points écartés (sans coordonnées ni date)",
+    "ecartes": "lignes écartées (sans coordonnées ou sans date)",
     "hors_fenetre": "points hors de la fenêtre",
     "points_sensibles": "points sensibles",
     "points_par_categorie": "points par catégorie",
@@ -118,8 +119,13 @@ def analysis_table(summary: Mapping[str, Any], *, title: str = "Analyse") -> Tab
     table.add_column("", style="bold")
     table.add_column("", justify="left")
     known = [k for k in _LABELS if k in summary]
+    # the rows left out of a file: their count, and in the same row why and at which lines when the file says it
+    why_left_out = left_out_words(summary.get("lignes_non_comptees") or {})
     for key in known + [k for k in summary if k not in _LABELS]:
-        table.add_row(_LABELS.get(key, key.replace("_", " ")), _value(key, summary[key]))
+        if key == "lignes_non_comptees":
+            continue
+        value = why_left_out if key == "ecartes" and why_left_out else _value(key, summary[key])
+        table.add_row(_LABELS.get(key, key.replace("_", " ")), value)
     return table
 
 

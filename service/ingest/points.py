@@ -26,6 +26,8 @@ from service.ingest.read import open_table
 from service.ingest.source import STR
 from service.settings import DEFAULT_TIMEZONE
 
+#: How many line numbers of the rows left out (no point, no date) are kept to be named.
+SHOWN_LINES = 5
 #: month-only date columns (police open data publishes ``month``) and their ``2022-01`` form
 _MONTH_COLUMNS = ("month", "mois", "maand")
 
@@ -39,8 +41,10 @@ def _month_starts(values: pd.Series) -> pd.Series:
 def read_points(
     path: Path, *, crs: str | None = None, need_dates: bool = True, zone: str = DEFAULT_TIMEZONE
 ) -> gpd.GeoDataFrame:
-    """Points with ``id``, ``category``, ``observed_at`` in a metric CRS; rows without a usable point are dropped
-    and counted in ``attrs['dropped']``. Dates without an offset are read in the time zone ``zone``.
+    """Points with ``id``, ``category``, ``observed_at`` in a metric CRS; rows without a usable point (or date,
+    when ``need_dates``) are dropped, counted in ``attrs['dropped']`` and, by reason with their first line numbers,
+    in ``attrs['left_out']`` (:func:`service.analyse.checks.left_out_words` says them). Dates without an offset are
+    read in the time zone ``zone``.
 
     ``crs`` is the system of ``x``/``y`` columns and the one the points are returned in; ``None`` (or a system
     in degrees) picks :func:`local_metric_crs` for lon/lat files and Lambert 72 for x/y files.
@@ -100,19 +104,24 @@ def read_points(
                     "observed_at": stamps,
                     "x": a,
                     "y": b,
+                    "_row": chunk["_row"].to_numpy(dtype="int64"),
                 }
             )
         )
     frame = (
         pd.concat(frames, ignore_index=True)
         if frames
-        else pd.DataFrame(columns=["id", "category", "observed_at", "x", "y"])
+        else pd.DataFrame(columns=["id", "category", "observed_at", "x", "y", "_row"])
     )
-    ok = np.isfinite(frame["x"].to_numpy(float)) & np.isfinite(frame["y"].to_numpy(float))
-    if need_dates:
-        ok &= frame["observed_at"].notna().to_numpy()
+    placed = np.isfinite(frame["x"].to_numpy(float)) & np.isfinite(frame["y"].to_numpy(float))
+    dated = frame["observed_at"].notna().to_numpy() if need_dates else np.ones(len(frame), dtype=bool)
+    ok = placed & dated
+    left_out = {
+        "sans_point": frame["_row"][~placed].astype(int).tolist(),
+        "sans_date": frame["_row"][placed & ~dated].astype(int).tolist(),
+    }
     dropped = int((~ok).sum())
-    frame = frame[ok]
+    frame = frame[ok].drop(columns="_row")
     crs = crs or LAMBERT72
     if not is_metric(crs):
         raise InputFileError(
@@ -121,6 +130,9 @@ def read_points(
         )
     out = gpd.GeoDataFrame(frame.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=crs)
     out.attrs["dropped"] = dropped
+    out.attrs["left_out"] = {
+        why: {"lignes": len(rows), "premieres": rows[:SHOWN_LINES]} for why, rows in left_out.items()
+    }
     return out
 
 
