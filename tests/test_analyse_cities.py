@@ -199,3 +199,34 @@ def test_the_summary_says_which_null_was_used(tmp_path):
     assert summary["null"] == "footprint" and 0 < summary["null_area_km2"] < 100
     written = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert written["null"] == "footprint"
+
+
+@pytest.mark.parametrize(
+    ("written", "month"),
+    [
+        ("2022-03", "2022-03-01"),
+        ("2022/3", "2022-03-01"),
+        ("03/2022", "2022-03-01"),
+        ("3-2022", "2022-03-01"),
+        ("03.2022", "2022-03-01"),
+        ("mars 2022", "2022-03-01"),
+        ("Mar-22", "2022-03-01"),
+        ("maart 2022", "2022-03-01"),
+        ("March 2022", "2022-03-01"),
+        ("févr. 2022", "2022-02-01"),
+        ("2022-03-17", "2022-03-17"),
+    ],
+)
+def test_a_month_column_is_read_as_spreadsheets_and_people_write_it(tmp_path, written, month):
+    """A month-only file kept in a Belgian spreadsheet writes « 03/2022 » or « mars 2022 », an English one
+    « Mar-22 » (Excel's mmm-yy): every row was left out (« aucun point utilisable »). Each is now the first of its
+    month; a whole date in the same column keeps its day; a month that does not exist is a row left out, named."""
+    from service.ingest.points import read_points
+
+    src = tmp_path / "mois.csv"
+    src.write_text(f"mois;lon;lat\n{written};5,5120;50,6098\n13/2022;5,5121;50,6099\n", encoding="utf-8")
+    points = read_points(src)
+    assert len(points) == 1
+    day = pd.Timestamp(points["observed_at"].iloc[0]).tz_convert("Europe/Brussels")
+    assert day.strftime("%Y-%m-%d %H:%M") == f"{month} 00:00"
+    assert points.attrs["left_out"]["sans_date"] == {"lignes": 1, "premieres": [3]}

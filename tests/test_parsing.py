@@ -47,6 +47,9 @@ CASES = [
     ("1er déc. 2025 8h", "2025-12-01 07:00", None),
     ("Le 3 Août 2025, 22:15", "2025-08-03 20:15", None),
     ("5 maart 2026 om 8u15", "2026-03-05 07:15", None),
+    ("9 March 2026 14:30", "2026-03-09 13:30", None),  # an English export: its month names too
+    ("Saturday 2 May 2026, 9:05", "2026-05-02 07:05", None),
+    ("1st December 2025", "2025-11-30 23:00", None),
     ("5 brumaire 2026", None, "date illisible"),
     ("mars 2026", None, "date illisible"),  # no day: a report needs one
     ("hier soir", None, "date illisible"),

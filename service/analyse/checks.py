@@ -18,10 +18,17 @@ def check_points(points: gpd.GeoDataFrame, *, name: str = "données") -> None:
     """Empty, too few, all at one place, or spread over an impossible extent (wrong CRS) → InputFileError."""
     dropped = int(points.attrs.get("dropped", 0))
     if points.empty:
+        why = left_out_words(left_out_of(points))
         raise InputFileError(
-            f"{name} : aucun point utilisable ({counted(dropped, 'ligne écartée', 'lignes écartées')} : "
-            "coordonnées ou dates manquantes).",
-            hint="Il faut des colonnes lon/lat (ou x/y) et une date par ligne.",
+            f"{name} : aucun point utilisable ("
+            + (
+                why.rstrip(".")
+                if why
+                else f"{counted(dropped, 'ligne écartée', 'lignes écartées')} : coordonnées ou dates manquantes"
+            )
+            + ").",
+            hint="Il faut des colonnes lon/lat (ou x/y) et une date par ligne (un mois seul se lit dans une colonne "
+            "« mois » ou « month » : 2022-01, 01/2022, janvier 2022).",
         )
     if len(points) < MIN_POINTS:
         raise InputFileError(

@@ -53,25 +53,27 @@ ACCEPTED_FORMS = (
     "2026-11-25T14:30, 2026-11-25 14:30:00+01:00"
 )
 
-#: Month names and their usual abbreviations (folded: no accents), French, Dutch, then German where it differs.
-_MONTHS = {
-    **dict.fromkeys(("janvier", "janv", "jan", "januari", "januar"), 1),
-    **dict.fromkeys(("fevrier", "fevr", "fev", "februari", "feb", "februar"), 2),
-    **dict.fromkeys(("mars", "mar", "maart", "mrt", "marz", "mrz"), 3),
+#: Month names and their usual abbreviations (folded: no accents), French, Dutch, German, then English where it
+#: differs.
+MONTHS = {
+    **dict.fromkeys(("janvier", "janv", "jan", "januari", "januar", "january"), 1),
+    **dict.fromkeys(("fevrier", "fevr", "fev", "februari", "feb", "februar", "february"), 2),
+    **dict.fromkeys(("mars", "mar", "maart", "mrt", "marz", "mrz", "march"), 3),
     **dict.fromkeys(("avril", "avr", "april", "apr"), 4),
-    **dict.fromkeys(("mai", "mei"), 5),
-    **dict.fromkeys(("juin", "juni", "jun"), 6),
-    **dict.fromkeys(("juillet", "juil", "juli", "jul"), 7),
+    **dict.fromkeys(("mai", "mei", "may"), 5),
+    **dict.fromkeys(("juin", "juni", "jun", "june"), 6),
+    **dict.fromkeys(("juillet", "juil", "juli", "jul", "july"), 7),
     **dict.fromkeys(("aout", "augustus", "aug", "august"), 8),
     **dict.fromkeys(("septembre", "sept", "sep", "september"), 9),
-    **dict.fromkeys(("octobre", "oct", "oktober", "okt"), 10),
+    **dict.fromkeys(("octobre", "oct", "oktober", "okt", "october"), 10),
     **dict.fromkeys(("novembre", "nov", "november"), 11),
     **dict.fromkeys(("decembre", "dec", "december", "dezember", "dez"), 12),
 }
 _SPELLED = re.compile(
     r"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|maandag|dinsdag|woensdag|donderdag|vrijdag|"
-    r"zaterdag|zondag|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\.?,?\s+)?(?:le\s+|den\s+)?"
-    r"(?P<d>\d{1,2})(?:er|e|ste|de|\.)?\s+(?P<mon>[^\W\d_]+)\.?\s+(?P<y>\d{4}|\d{2})"
+    r"zaterdag|zondag|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)\.?,?\s+)?(?:le\s+|den\s+|the\s+)?"
+    r"(?P<d>\d{1,2})(?:er|e|ste|de|st|nd|rd|th|\.)?\s+(?P<mon>[^\W\d_]+)\.?\s+(?P<y>\d{4}|\d{2})"
     r"(?:\s*(?:,|à|a|om|um|-)?\s*(?P<t>\d{1,2}[:hHu]\d{0,2}(?::\d{2})?)(?:\s*uhr)?)?$",
     re.IGNORECASE,
 )
@@ -80,10 +82,10 @@ _SPELLED = re.compile(
 def _numeric(match: re.Match[str]) -> str:
     """One written-out date (:data:`_SPELLED`) in the Belgian numeric form, or unchanged if the month is unknown."""
     month = ascii_fold(match["mon"])
-    if month not in _MONTHS:
+    if month not in MONTHS:
         return match[0]
     time = f" {match['t'].lower().replace('u', 'h')}" if match["t"] else ""
-    return f"{match['d']}/{_MONTHS[month]}/{match['y']}{time}"
+    return f"{match['d']}/{MONTHS[month]}/{match['y']}{time}"
 
 
 def _spelled_out(text: pd.Series) -> pd.Series:

@@ -2,14 +2,16 @@
 ``hotspots backtest --input``), in any city, and the street files that go with it.
 
 Columns are recognised like at ingestion (``lon``/``lat`` or ``x``/``y``, ``date``, ``category``...), plus a
-``month``/``mois`` column for files published by month only (``2022-01`` or ``2022-01-01``: the first day of the
-month). WGS84 coordinates are projected to the metric CRS (``--crs``; by default Belgian Lambert 72 in Belgium,
-else the UTM zone of the points: :func:`service.geo.local_metric_crs`); ``x``/``y`` are taken to be in ``--crs``
-already (default Lambert 72). Nothing is stored: the frames go to :mod:`service.analyse.pipeline`.
+``month``/``mois`` column for files published by month only (``2022-01``, ``01/2022``, ``janvier 2022``,
+``Jan-22`` or ``2022-01-01``: the first day of the month). WGS84 coordinates are projected to the metric CRS
+(``--crs``; by default Belgian Lambert 72 in Belgium, else the UTM zone of the points:
+:func:`service.geo.local_metric_crs`); ``x``/``y`` are taken to be in ``--crs`` already (default Lambert 72).
+Nothing is stored: the frames go to :mod:`service.analyse.pipeline`.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,10 +23,11 @@ from service.errors import InputFileError
 from service.geo import LAMBERT72, WGS84, is_metric, local_metric_crs, project
 from service.ingest.columns import map_columns
 from service.ingest.coords import to_number
-from service.ingest.dates import parse_datetimes
+from service.ingest.dates import MONTHS, parse_datetimes
 from service.ingest.read import open_table
 from service.ingest.source import STR
 from service.settings import DEFAULT_TIMEZONE
+from service.text import ascii_fold
 
 #: How many line numbers of the rows left out (no point, no date) are kept to be named.
 SHOWN_LINES = 5
@@ -32,10 +35,36 @@ SHOWN_LINES = 5
 _MONTH_COLUMNS = ("month", "mois", "maand")
 
 
+#: A month written as numbers: year first (``2022-01``, ``2022/1``) or last (``01/2022``, ``1-2022``, ``01.2022``).
+_YEAR_MONTH = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})$")
+_MONTH_YEAR = re.compile(r"^(?P<m>\d{1,2})[-/.](?P<y>\d{4})$")
+#: A month written out, as a person or a spreadsheet's « mmm-yy » writes it: ``janvier 2022``, ``Jan-22``,
+#: ``mrt. 2022``.
+_NAMED_MONTH = re.compile(r"^(?P<mon>[^\W\d_]+)\.?[\s\-/']*(?P<y>\d{4}|\d{2})$")
+
+
+def _month_start(text: str) -> str:
+    """One month-only date as the first day of its month in ISO form; anything else (a whole date) unchanged, and
+    a month that does not exist (``13/2022``) left for the date reader to refuse."""
+    value = text.strip()
+    match = _YEAR_MONTH.match(value) or _MONTH_YEAR.match(value)
+    if match:
+        month = int(match["m"])
+    else:
+        match = _NAMED_MONTH.match(value)
+        month = MONTHS.get(ascii_fold(match["mon"]), 0) if match else 0
+    if not match or not 1 <= month <= 12:
+        return text
+    year = int(match["y"]) + (2000 if len(match["y"]) == 2 else 0)
+    return f"{year:04d}-{month:02d}-01"
+
+
 def _month_starts(values: pd.Series) -> pd.Series:
-    """``2022-01`` → ``2022-01-01``: a month-only date read as the first day of its month."""
-    text = values.astype(STR).str.strip()
-    return text.where(~text.str.fullmatch(r"\d{4}-\d{2}").fillna(False), text + "-01")
+    """``2022-01``, ``01/2022``, ``janvier 2022``, ``Jan-22`` → ``2022-01-01``: a month-only date read as the first
+    day of its month (each distinct value looked at once)."""
+    text = values.astype(STR)
+    distinct = pd.unique(text.dropna())
+    return text.map({value: _month_start(value) for value in distinct})
 
 
 def read_points(
