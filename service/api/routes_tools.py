@@ -94,7 +94,9 @@ def _safe_name(name: str | None) -> str:
 def _options(
     type_donnees: Kind,
     source: Annotated[str | None, Query(max_length=100)] = None,
-    format: Annotated[Literal["csv", "xlsx", "ods", "xls", "geojson", "open311"] | None, Query()] = None,
+    format: Annotated[
+        Literal["csv", "xlsx", "ods", "xls", "geojson", "open311", "gpkg", "shp", "fgb", "kml", "gml"] | None, Query()
+    ] = None,
     separateur: Annotated[Literal[",", ";", "\t", "|"] | None, Query()] = None,
     encodage: Annotated[str | None, Query(max_length=30)] = None,
     crs: Annotated[str | None, Query(max_length=30, examples=["EPSG:31370"])] = None,
@@ -144,7 +146,7 @@ def _with_mapping(options: IngestOptions, upload: UploadFile | None, folder: Pat
 
 
 @router.post(
-    "/imports/{type_donnees}", summary="Importer un fichier (CSV, XLSX, ODS, XLS, GeoJSON, Open311) comme un lot"
+    "/imports/{type_donnees}", summary="Importer un fichier (CSV, XLSX, ODS, XLS, GeoJSON, Open311, SIG) comme un lot"
 )
 def upload(
     fichier: UploadFile,

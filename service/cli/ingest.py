@@ -181,7 +181,7 @@ def _command(kind: Kind) -> Callable[..., None]:
             ..., exists=False, help="Fichier à importer (CSV, XLSX, ODS, XLS, GeoJSON, Open311)."
         ),
         format_: str | None = typer.Option(
-            None, "--format", help="csv, xlsx, ods, xls, geojson ou open311 (sinon détecté)."
+            None, "--format", help="csv, xlsx, ods, xls, geojson, open311, gpkg, shp, fgb, kml ou gml (sinon détecté)."
         ),
         source: str | None = typer.Option(None, "--source", help="Nom de la source (sinon le nom du fichier)."),
         correspondance: Path | None = typer.Option(

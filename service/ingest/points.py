@@ -67,6 +67,20 @@ def _month_starts(values: pd.Series) -> pd.Series:
     return text.map({value: _month_start(value) for value in distinct})
 
 
+def _geometry_degrees(a: np.ndarray, b: np.ndarray, declared: str | None) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(x, y, in degrees) of a file's geometries: projected to WGS84 from the system the file declares (a GeoJSON's
+    Lambert 72 « crs » member); with none declared, numbers beyond the degrees' ranges are metres (a shapefile
+    without its ``.prj``), taken to be in ``--crs``."""
+    if declared is not None and declared != WGS84:
+        x, y = project(a, b, declared, WGS84)
+        return x, y, True
+    finite = np.isfinite(a) & np.isfinite(b)
+    metres = (
+        declared is None and finite.any() and bool((np.abs(a[finite]) > 180).any() or (np.abs(b[finite]) > 90).any())
+    )
+    return a, b, not metres
+
+
 def read_points(
     path: Path, *, crs: str | None = None, need_dates: bool = True, zone: str = DEFAULT_TIMEZONE
 ) -> gpd.GeoDataFrame:
@@ -100,10 +114,10 @@ def read_points(
             when = _month_starts(chunk[month_col])
         else:
             when = col("observed_at")
-        if "_geom_x" in chunk.columns:
+        if "_geom_x" in chunk.columns:  # a GeoJSON's or a GIS file's points
             a, _ = to_number(chunk["_geom_x"].astype(STR))
             b, _ = to_number(chunk["_geom_y"].astype(STR))
-            wgs = True
+            a, b, wgs = _geometry_degrees(a, b, source.declared_crs)
         elif "lon" in cmap.fields and "lat" in cmap.fields:
             a, _ = to_number(col("lon"))
             b, _ = to_number(col("lat"))

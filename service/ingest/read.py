@@ -2,7 +2,8 @@
 
 Every reader yields chunks of Arrow-backed string columns (NA for empty cells) named as in the file, plus
 ``_row`` (the row number a person sees: the header is row 1 in CSV and XLSX, features count from 1 in JSON).
-Geometries of GeoJSON features arrive as ``_geom_x`` / ``_geom_y`` / ``_geom_error`` columns. Large CSV and
+Geometries of GeoJSON features and of GIS files (GeoPackage, Shapefile…: :mod:`service.ingest.read_gis`) arrive as
+``_geom_x`` / ``_geom_y`` / ``_geom_error`` columns. Large CSV and
 XLSX files stream in chunks; JSON documents are read whole.
 """
 
@@ -28,6 +29,7 @@ from service.ingest.archive import ArchiveLimits, check_workbook
 from service.ingest.header import MAX_ROWS_ABOVE, header_index, sheet_header
 from service.ingest.open311_xml import looks_like_xml
 from service.ingest.read_calamine import open_calamine
+from service.ingest.read_gis import GIS_FORMATS, GIS_SUFFIXES, open_gis
 from service.ingest.read_json import open_json, too_nested
 from service.ingest.rows import exact_frame, sheet_frames
 from service.ingest.source import (
@@ -42,7 +44,7 @@ from service.ingest.source import (
 )
 from service.text import counted
 
-FORMATS = ("csv", "xlsx", "ods", "xls", "geojson", "open311")
+FORMATS = ("csv", "xlsx", "ods", "xls", "geojson", "open311", *GIS_FORMATS)
 #: How far the first line of a CSV is read to find its end (a header longer than this is refused).
 MAX_HEADER_BYTES = 32 << 20
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -54,6 +56,8 @@ def detect_format(path: Path) -> str:
     with path.open("rb") as fh:
         head = fh.read(4096)
     suffix = path.suffix.lower()
+    if suffix in GIS_SUFFIXES:
+        return GIS_SUFFIXES[suffix]  # a GeoPackage is an SQLite file, a zipped shapefile starts as a workbook does
     if head.startswith(_OLE) or suffix == ".xls":
         return "xls"  # Excel 97–2003 (a compound document)
     if (head.startswith(b"PK\x03\x04") and _ODS_MIME in head[:100]) or suffix == ".ods":
@@ -124,6 +128,8 @@ def open_table(
         return _open_xlsx(path, sheet=sheet, limits=limits or ArchiveLimits())
     if fmt in ("ods", "xls"):
         return open_calamine(path, fmt, sheet=sheet, limits=limits or ArchiveLimits())
+    if fmt in GIS_FORMATS:
+        return open_gis(path, fmt, layer=sheet)
     try:
         return open_json(path, fmt)
     except RecursionError as exc:  # json.load and json.dumps recurse once per level

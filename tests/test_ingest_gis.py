@@ -1,0 +1,148 @@
+"""GIS files as a town's GIS service exports them (QGIS, ArcGIS): GeoPackage, Shapefile alone or zipped, read as a
+GeoJSON is — at import, and by the back-test and the analysis of a file."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import datetime
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from service.errors import InputFileError
+from service.ingest.points import read_points
+from service.ingest.read import detect_format
+from tests.conftest import DATA, ROOT
+from tests.helpers import count, ingest, rejects, run_cli
+
+ICAR = ROOT / "geodata" / "icar_seraing_neupre.csv"
+BLACKBURN = DATA / "real" / "lancashire_asb_blackburn.tab"
+
+
+def _constats(n: int = 12) -> gpd.GeoDataFrame:
+    """Findings at real addresses of Seraing and Neupré, in Lambert 72 as the town's GIS keeps them: a file number,
+    the finding's time (a DATETIME field), its category and its address."""
+    addresses = pd.read_csv(ICAR).sample(n, random_state=7)
+    return gpd.GeoDataFrame(
+        {
+            "N_dossier": [f"SIG-{i:03d}" for i in range(n)],
+            "Date_constat": [datetime(2026, 3, 2 + i, 9 + i % 8, 15) for i in range(n)],
+            "Categorie": ["Dépôt clandestin", "Tags", "Déjections canines"] * (n // 3),
+            "Adresse": (addresses["street"] + " " + addresses["housenumber"].astype(str)).to_numpy(),
+        },
+        geometry=gpd.points_from_xy(addresses["lon"], addresses["lat"]),
+        crs="EPSG:4326",
+    ).to_crs("EPSG:31370")
+
+
+def _stored(conn) -> pd.DataFrame:
+    rows = conn.execute(
+        "SELECT external_id, category, ST_X(geom), ST_Y(geom), observed_at FROM reports ORDER BY external_id"
+    ).fetchall()
+    return pd.DataFrame(rows, columns=["id", "category", "x", "y", "when"]).set_index("id")
+
+
+def test_a_geopackage_from_qgis_is_imported_with_its_points_dates_and_refusals(conn, settings, tmp_path):
+    """A GeoPackage in Lambert 72 with one polygon drawn by mistake: every point is stored where it was drawn (to
+    the centimetre), at the time its DATETIME field says (Brussels time), its category read like a spreadsheet's;
+    the polygon is a row refused with its reason, under its feature's number."""
+    layer = _constats()
+    layer.loc[4, "geometry"] = layer.loc[4, "geometry"].buffer(12)
+    path = tmp_path / "constats_qgis.gpkg"
+    layer.to_file(path, layer="constats", driver="GPKG")
+    assert detect_format(path) == "gpkg"
+    summary = ingest(conn, settings, path)
+    assert (summary.rows_in, summary.inserted, summary.rejected) == (12, 11, 1)
+    assert rejects(conn, summary.batch_id) == {
+        5: ["géométrie: géométrie de type 'Polygon' : un point (Point) est attendu"]
+    }
+    stored = _stored(conn)
+    kept = layer.drop(index=4).set_index("N_dossier")
+    assert list(stored.index) == list(kept.index)
+    assert np.allclose(stored["x"], kept.geometry.x, atol=0.01) and np.allclose(stored["y"], kept.geometry.y, atol=0.01)
+    local = pd.to_datetime(stored["when"], utc=True).dt.tz_convert("Europe/Brussels").dt.strftime("%d/%m/%Y %H:%M")
+    assert local["SIG-000"] == "02/03/2026 09:15" and local["SIG-011"] == "13/03/2026 12:15"
+    assert set(stored["category"]) == {"depot_clandestin", "graffiti", "dejections"}
+
+
+def test_a_zipped_shapefile_without_its_prj_is_placed_by_its_numbers(conn, settings, tmp_path):
+    """A shapefile sent zipped, its .prj left out: its numbers are Lambert 72 by their ranges, as a CSV's are."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    short = {"N_dossier": "dossier", "Date_constat": "date", "Categorie": "categorie", "Adresse": "adresse"}
+    layer = _constats(6).rename(columns=short)  # a shapefile's names: ten letters at most; its dates as text
+    layer.assign(date=layer["date"].dt.strftime("%d/%m/%Y %H:%M")).to_file(folder / "constats.shp")
+    (folder / "constats.prj").unlink()
+    archive = tmp_path / "constats.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for part in folder.iterdir():
+            zipped.write(part, part.name)
+    assert detect_format(archive) == "shp"
+    summary = ingest(conn, settings, archive)
+    assert (summary.inserted, summary.rejected) == (6, 0), rejects(conn, summary.batch_id)
+    stored = _stored(conn)
+    assert np.allclose(stored["x"].to_numpy(), _constats(6).geometry.x.to_numpy(), atol=0.01)
+
+
+def test_gis_files_that_cannot_be_read_are_refused_with_the_reason(conn, settings, tmp_path):
+    """A .zip without a shapefile, a layer named that does not exist (the layers named), a file of lines only."""
+    notes = tmp_path / "notes.zip"
+    with zipfile.ZipFile(notes, "w") as zipped:
+        zipped.writestr("lisez-moi.txt", "rien")
+    with pytest.raises(InputFileError, match=r"l'archive ne contient aucun fichier \.shp"):
+        ingest(conn, settings, notes)
+    two = tmp_path / "deux_couches.gpkg"
+    _constats(3).to_file(two, layer="constats", driver="GPKG")
+    streets = gpd.GeoDataFrame({"nom": ["Rue Ferrer"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=31370)
+    streets.to_file(two, layer="rues", driver="GPKG")
+    with pytest.raises(
+        InputFileError, match=r"pas de couche « plaintes » \(couches : « constats » \(Point\), « rues »"
+    ):
+        ingest(conn, settings, two, sheet="plaintes")
+    assert ingest(conn, settings, two).inserted == 3  # the layer of points, not the streets
+    lines = tmp_path / "rues.gpkg"
+    streets.to_file(lines, layer="rues", driver="GPKG")
+    with pytest.raises(InputFileError, match="aucune couche de points"):
+        ingest(conn, settings, lines)
+    assert count(conn, "reports") == 3
+
+
+def test_the_back_test_reads_a_geopackage_in_the_british_grid_as_the_published_file(tmp_path):
+    """Another city's incidents kept in its national grid (EPSG:27700) in a GeoPackage: the back-test reads the same
+    events as from the published tab file, months and all, in the same metric system."""
+    source = pd.read_csv(BLACKBURN, sep="\t")
+    layer = gpd.GeoDataFrame(
+        source.drop(columns=["longitude", "latitude"]),
+        geometry=gpd.points_from_xy(source["longitude"], source["latitude"]),
+        crs="EPSG:4326",
+    ).to_crs("EPSG:27700")
+    path = tmp_path / "blackburn.gpkg"
+    layer.to_file(path, driver="GPKG")
+    points, published = read_points(path), read_points(BLACKBURN)
+    assert str(points.crs) == str(published.crs) == "EPSG:32630" and len(points) == len(published) == 4098
+    assert np.allclose(np.sort(points.geometry.x), np.sort(published.geometry.x), atol=0.01)
+    done = run_cli("backtest", "--input", str(path), "--horizons", "mois", "--fenetres-max", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["evenements"] == 4098
+
+
+def test_the_map_imports_a_geopackage(settings, conn, auth, tmp_path):
+    """The map's import sends the file as it is: a GeoPackage is read by its name, as the command line reads it."""
+    from fastapi.testclient import TestClient
+
+    from service.api import create_app
+
+    path = tmp_path / "constats.gpkg"
+    _constats(6).to_file(path, driver="GPKG")
+    with TestClient(create_app(settings)) as app, path.open("rb") as fh:
+        r = app.post(
+            "/api/imports/signalements",
+            files={"fichier": ("constats.gpkg", fh, "application/geopackage+sqlite3")},
+            headers=auth["planificateur"],
+        )
+    assert r.status_code == 200, r.text
+    assert (r.json()["format"], r.json()["inserted"]) == ("gpkg", 6)
