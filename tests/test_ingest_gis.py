@@ -146,3 +146,28 @@ def test_the_map_imports_a_geopackage(settings, conn, auth, tmp_path):
         )
     assert r.status_code == 200, r.text
     assert (r.json()["format"], r.json()["inserted"]) == ("gpkg", 6)
+
+
+def test_a_geojson_in_lambert_72_is_read_by_the_analysis_of_a_file_where_it_lies(tmp_path):
+    """A GeoJSON with the old-style « crs » member naming Lambert 72, as older GIS exports write it: the import
+    honoured it, the back-test and the offline analysis read its metres as degrees. Both now agree."""
+    layer = _constats(6)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"date": row.Date_constat.isoformat(), "categorie": row.Categorie},
+            "geometry": {"type": "Point", "coordinates": [row.geometry.x, row.geometry.y]},
+        }
+        for row in layer.itertuples()
+    ]
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::31370"}},
+        "features": features,
+    }
+    path = tmp_path / "constats.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    points = read_points(path)
+    assert str(points.crs) == "EPSG:31370"
+    assert np.allclose(points.geometry.x, layer.geometry.x, atol=0.01)
+    assert np.allclose(points.geometry.y, layer.geometry.y, atol=0.01)
