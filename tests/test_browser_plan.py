@@ -600,12 +600,16 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
             "Coordonnées",
             "Fichier de correspondance (--correspondance)",
         ], labels
-        browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[name=feuille]").send_keys(
-            str(register)
-        )
-        browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
-        wait.until(lambda d: "registre_carte.csv) :" in (d.execute_script(said) or [""])[0])
-        lines = browser.execute_script(said)
+
+        def imported(path) -> list[str]:
+            """The file chosen in the map's import panel and sent: the account's lines, once shown."""
+            chooser = browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[name=feuille]")
+            chooser.send_keys(str(path))
+            browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
+            wait.until(lambda d: f"{path.name}) :" in (d.execute_script(said) or [""])[0])
+            return browser.execute_script(said)
+
+        lines = imported(register)
         assert lines[0].endswith(" (registre_carte.csv) : 1 signalement enregistré."), lines
         assert lines[1].startswith("Contrôle : 1 ligne = 1 insérée + "), lines
         assert lines[2].startswith("Géocodage : 1 adresse sans coordonnées — 1 placée, 0 à vérifier"), lines
@@ -634,12 +638,7 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
             "box.querySelector('[name=crs_import]').value = 'EPSG:4326'"
         )
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee [name=correspondance_import]").send_keys(str(mapping))
-        browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[name=feuille]").send_keys(
-            str(export)
-        )
-        browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
-        wait.until(lambda d: "asbl_quartier.csv) :" in (d.execute_script(said) or [""])[0])
-        lines = browser.execute_script(said)
+        lines = imported(export)
         assert lines[0].endswith(" (asbl_quartier.csv) : 1 signalement enregistré."), lines
         stored = conn.execute("SELECT category, source FROM reports WHERE source = 'asbl_quartier'").fetchall()
         assert stored == [("depot_clandestin", "asbl_quartier")], stored
