@@ -69,6 +69,18 @@ def test_a_geopackage_from_qgis_is_imported_with_its_points_dates_and_refusals(c
     assert set(stored["category"]) == {"depot_clandestin", "graffiti", "dejections"}
 
 
+def test_a_geopackage_s_instants_keep_their_offset(conn, settings, tmp_path):
+    """A GeoPackage whose times are stored in UTC (as ArcGIS writes them): 08:15 UTC is 09:15 in Brussels in
+    March and 10:15 in July, not 08:15 read as Brussels time; 23:30 UTC on Christmas Eve is Christmas Day."""
+    layer = _constats(3)
+    layer["Date_constat"] = pd.to_datetime(["2026-03-02 08:15Z", "2026-07-02 08:15Z", "2025-12-24 23:30Z"])
+    path = tmp_path / "constats_utc.gpkg"
+    layer.to_file(path, driver="GPKG")
+    assert ingest(conn, settings, path).inserted == 3
+    when = pd.to_datetime(_stored(conn)["when"], utc=True).dt.tz_convert("Europe/Brussels")
+    assert when.dt.strftime("%d/%m %H:%M").tolist() == ["02/03 09:15", "02/07 10:15", "25/12 00:30"]
+
+
 def test_a_zipped_shapefile_without_its_prj_is_placed_by_its_numbers(conn, settings, tmp_path):
     """A shapefile sent zipped, its .prj left out: its numbers are Lambert 72 by their ranges, as a CSV's are."""
     folder = tmp_path / "export"

@@ -82,8 +82,10 @@ def _layer(path: Path, wanted: str | None) -> str:
 def _as_text(values: pd.Series) -> pd.Series:
     """One attribute as text: dates in ISO form (a GeoPackage's DATETIME, a shapefile's Date), the rest as written."""
     if pd.api.types.is_datetime64_any_dtype(values):
+        if values.dt.tz is not None:  # an instant (a GeoPackage's UTC time): written with its offset
+            return values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").astype(STR)
         text = values.dt.strftime("%Y-%m-%dT%H:%M:%S").str.replace("T00:00:00", "", regex=False)
-        return text.astype(STR)
+        return text.astype(STR)  # a local time, read in the service's time zone; midnight alone: the day
     return values.astype(object).where(values.notna(), None).astype(STR)
 
 
