@@ -385,3 +385,26 @@ def test_the_back_test_counts_the_cells_that_stopped():
     stopped = {p["origine"]: p["mailles_arretees"] for p in result.params}
     assert len(stopped) == 24
     assert min(stopped[month] for month in ("2025-04", "2025-05", "2025-06")) >= 2
+
+
+def test_the_map_s_forecast_cells_are_the_zone_s_first_shares_and_nothing_without_a_past():
+    """The map's forecast layer (service.analyse.forecast_map): the first 1, 5 and 10 % of the area's cells by the
+    forecast, the steady corner among the first and the corner that stopped six months ago not; no reports, or
+    none before the day asked, draw nothing."""
+    from service.analyse.forecast_map import forecast_cells
+
+    pts, centres = _corners_that_stop(13)
+    now = pd.Timestamp("2025-06-01", tz="Europe/Brussels")
+    cells = forecast_cells(pts, now=now)
+    n = cells.attrs["mailles_zone"]
+    assert cells["classe"].value_counts().to_dict() == {
+        "1 %": cells_for(0.01, n),
+        "5 %": cells_for(0.05, n) - cells_for(0.01, n),
+        "10 %": cells_for(0.10, n) - cells_for(0.05, n),
+    }
+    steady, stopped = (gpd.points_from_xy([x], [y])[0] for x, y in centres[:2])
+    first = cells[cells["classe"] == "1 %"]
+    assert first.contains(steady).any() and not cells.contains(stopped).any()
+    assert cells.attrs["mailles_arretees"] >= 1 and cells.crs == pts.crs
+    assert forecast_cells(pts.iloc[:0], now=now).empty
+    assert forecast_cells(pts, now=pd.Timestamp("2022-01-01", tz="Europe/Brussels")).empty

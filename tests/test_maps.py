@@ -231,6 +231,7 @@ def test_the_page_has_the_french_legend_filters_and_layers(client, accounts):
         "Signalements groupés",
         "Points sensibles",
         "Axes problématiques",
+        "Prévision du trimestre (mailles de 100 m)",
         "Visites et résultats",
         "Permis",
         "Limites des communes",
@@ -637,3 +638,60 @@ def test_static_readme_lists_every_vendored_library():
     readme = (static / "README.md").read_text(encoding="utf-8")
     for folder in ("vendor/leaflet", "vendor/leaflet-heat"):
         assert (static / folder / "LICENSE").exists() and f"`{folder}/`" in readme
+
+
+def test_the_forecast_layer_draws_the_zone_s_cells_where_the_most_reports_are_expected(
+    client, conn, settings, accounts, tmp_path
+):
+    """The planning map's « Prévision du trimestre » layer: the zone's 100 m cells where the last analysis expects the
+    most reports in the next three months, in the three shares of the zone the back-test scores (1, 5 and 10 % of
+    its cells), most first, the three planted corners among the first; blues in the legend, apart from the
+    priorities' reds; each analysis replaces the cells of the one before."""
+    from collections import Counter
+
+    import numpy as np
+    import pandas as pd
+
+    from service.analyse.metrics import cells_for
+    from service.analyse.store import run_points
+    from service.geocode.gazetteer import load_gazetteer
+    from tests.helpers import NOW
+    from tests.test_analyse import _centres, reports_file
+
+    now = pd.Timestamp(NOW)
+    path, _n = reports_file(tmp_path / "r.csv", np.random.default_rng(6), now, background=1500, corners=3)
+    ingest(conn, settings, path)
+    load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
+    run_points(conn, since=NOW - pd.Timedelta(days=730), now=now, zone=zone_polygon(settings))
+    conn.commit()  # the analysis's transaction, seen by the application's own connections
+    assert client.get("/api/prevision").status_code == 401
+    page = _page(client, "lecteur")
+    answer = client.get("/api/prevision")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/geo+json")
+    data = answer.json()
+    zone_cells, features = data["prevision"]["mailles_zone"], data["features"]
+    k1, k5, k10 = (cells_for(share, zone_cells) for share in (0.01, 0.05, 0.10))
+    assert Counter(f["properties"]["part"] for f in features) == {"1 %": k1, "5 %": k5 - k1, "10 %": k10 - k5}
+    assert [f["properties"]["rang"] for f in features] == list(range(1, k10 + 1))
+    expected = [f["properties"]["attendus"] for f in features]
+    assert expected == sorted(expected, reverse=True) and data["prevision"]["horizon_mois"] == 3
+    square = shapely.geometry.shape(features[0]["geometry"])
+    assert square.bounds[0] > 5.40 and square.bounds[3] < 50.65  # WGS84, in the zone
+    first = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in features[: k1 // 2]])
+    xs, ys = zip(*_centres()[:3], strict=True)
+    corners = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs="EPSG:31370").to_crs("EPSG:4326")
+    assert all(first.distance(corner) < 0.002 for corner in corners)  # within about 150 m
+    legend = {
+        "#08519c": "les 1 % de la zone où le plus de signalements sont attendus",
+        "#4292c6": "les 5 % (les suivantes)",
+        "#9ecae1": "les 10 % (les suivantes)",
+    }
+    assert "Prévision du trimestre (mailles de 100 m)</h3>" in page
+    for colour, words in legend.items():
+        assert f'<span class="hs-carre" style="background:{colour}"></span> {words}' in page
+    again = run_points(conn, since=NOW - pd.Timedelta(days=730), now=now, zone=zone_polygon(settings))
+    conn.commit()
+    assert conn.execute("SELECT count(DISTINCT run_id), max(run_id) FROM forecast_cells").fetchone() == (
+        1,
+        again["run"],
+    )

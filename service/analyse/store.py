@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from service.analyse.axes import AxisParams
 from service.analyse.axis_priority import axis_priorities
 from service.analyse.checks import check_points
+from service.analyse.forecast_map import forecast_cells
 from service.analyse.identity import Lifecycle, assign_axis_identities, assign_identities, next_number
 from service.analyse.pipeline import MIN_CATEGORY_REPORTS, Analysis, find_hotspots, point_params, street_network
 from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
@@ -202,6 +203,39 @@ def _axes_now(
     )
 
 
+def _forecast_summary(cells: gpd.GeoDataFrame) -> dict[str, Any]:
+    """What the map's forecast layer holds, for the run's summary and the layer's legend."""
+    facts = cells.attrs
+    return {
+        "mailles": len(cells),
+        "mailles_zone": facts.get("mailles_zone"),
+        "attendus_zone": round(float(facts.get("attendus_zone", 0.0)), 1),
+        "horizon_mois": facts.get("horizon_mois"),
+        "mailles_arretees": facts.get("mailles_arretees"),
+    }
+
+
+def _store_forecast(conn: psycopg.Connection[Any], *, run: int, cells: gpd.GeoDataFrame) -> None:
+    """The run's forecast cells (:func:`service.analyse.forecast_map.forecast_cells`) in place of the last run's."""
+    conn.execute(_points("clear_forecast_cells"))
+    with conn.cursor() as cur:
+        cur.executemany(
+            _points("insert_forecast_cell"),
+            [
+                {
+                    "run": run,
+                    "rank": int(rank),
+                    "share": share,
+                    "expected": float(expected),
+                    "wkb": shapely.to_wkb(cell),
+                }
+                for rank, share, expected, cell in cells[["rang", "classe", "attendus", "geometry"]].itertuples(
+                    index=False
+                )
+            ],
+        )
+
+
 def _store_points(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoDataFrame) -> None:
     """Points found now (upserted) and previous ones not found again (new state), a history snapshot, and each
     point of the run named after its nearest official address."""
@@ -305,6 +339,7 @@ def run_points(
     scopes = [ALL_CATEGORIES] + (sorted(counts[counts >= MIN_CATEGORY_REPORTS].index) if by_category else [])
     points = _point_identities(found.points, load_previous(conn), scopes, now)
     axes = _axes_now(conn, found, inputs, points, now, params.timezone)
+    cells = forecast_cells(inputs.reports, now=now, zone=zone, exposure=inputs.exposure, timezone=params.timezone)
     with conn.transaction():
         created = conn.execute(
             _points("new_run"),
@@ -314,7 +349,8 @@ def run_points(
         _store_points(conn, run=run, everything=points)
         if axes is not None:
             _store_axes(conn, run=run, everything=axes)
-        summary = _summary(inputs, found, points, axes, params)
+        _store_forecast(conn, run=run, cells=cells)
+        summary = {**_summary(inputs, found, points, axes, params), "carte_prevision": _forecast_summary(cells)}
         conn.execute(_points("close_run"), {"run": run, "summary": json.dumps(summary)})
     return {"run": run, **summary}
 

@@ -74,3 +74,12 @@ async def axes(
 def axis(axis_id: str, conn: Conn, _user: Reader) -> JSONResponse:
     """``axis_id`` tel que la liste le donne ; 404 si aucun axe ne porte cet identifiant."""
     return JSONResponse(fetch_one(conn, "axis", {"id": axis_id}, "axe"), media_type=GEOJSON)
+
+
+@router.get("/prevision", summary="Mailles où la dernière analyse attend le plus de signalements (GeoJSON WGS84)")
+async def forecast(request: Request, _user: Reader) -> Response:
+    """Les mailles de 100 m où la dernière analyse attend le plus de signalements dans les trois mois qui suivent
+    (la prévision que mesure ``hotspots backtest``), les premières d'abord : ``rang``, ``part`` (la première part
+    de la zone où tombe la maille : « 1 % », « 5 % » ou « 10 % » de ses mailles) et ``attendus`` (signalements
+    attendus) ; ``prevision`` dit l'analyse (sa date, les mailles de la zone, le total attendu, l'horizon)."""
+    return await cached_collection(request, "forecast_cells", {})

@@ -42,6 +42,7 @@ _LABELS = {
     "significant_cells": "mailles significatives",
     "by_category": "recherche par catégorie",
     "prevision": "réglages de la prévision",
+    "carte_prevision": "prévision du trimestre sur la carte",
     "forecast": "réglages de la prévision",
 }
 #: Keys inside the forecast's settings (service.analyse.forecast ``describe``).
@@ -57,6 +58,10 @@ _SUB_LABELS = {
     "horizon_validation_mois": "horizon de validation (mois)",
     "mailles_arretees": "mailles arrêtées (prévues sur leurs signalements depuis)",
     "bande_kde_m": "largeur de bande de la densité de noyau (m)",
+    "mailles": "mailles dessinées (les 10 % de la zone où le plus est attendu)",
+    "mailles_zone": "mailles de la zone",
+    "attendus_zone": "signalements attendus dans la zone",
+    "horizon_mois": "horizon (mois)",
 }
 _NULL_MODELS = {
     "exposure": "exposition (attendu selon les adresses officielles)",

@@ -95,3 +95,11 @@ FOR UPDATE OF p;
 -- name: set_point_priority
 UPDATE sensitive_points SET priority = %(priority)s, priority_components = %(components)s, updated_at = now()
 WHERE id = %(id)s;
+
+-- name: clear_forecast_cells
+-- The forecast cells of earlier runs: only the last analysis's are drawn.
+DELETE FROM forecast_cells;
+
+-- name: insert_forecast_cell
+INSERT INTO forecast_cells (run_id, rank, share, expected, cell)
+VALUES (%(run)s, %(rank)s, %(share)s, %(expected)s, ST_GeomFromWKB(%(wkb)s, 31370));

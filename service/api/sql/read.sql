@@ -223,3 +223,17 @@ jsonb_build_object(
 
 -- name: permits_details
 jsonb_build_object('lot', r.batch_id)
+
+-- name: forecast_cells
+-- The planning map's « Prévision » layer: the cells where the last analysis expects the most reports in the next
+-- three months (service.analyse.forecast_map), most first, with what the run says of the whole zone and its date.
+SELECT json_build_object(
+    'type', 'FeatureCollection',
+    'prevision', (SELECT r.summary -> 'carte_prevision' || jsonb_build_object('analyse_du', r.started_at)
+                  FROM analysis_runs r WHERE r.id = (SELECT max(run_id) FROM forecast_cells)),
+    'features', coalesce(json_agg(json_build_object(
+        'type', 'Feature', 'id', c.rank,
+        'geometry', ST_AsGeoJSON(ST_Transform(c.cell, 4326), 7)::json,
+        'properties', json_build_object('rang', c.rank, 'part', c.share, 'attendus', round(c.expected::numeric, 2))
+    ) ORDER BY c.rank), '[]'::json))
+FROM forecast_cells c;

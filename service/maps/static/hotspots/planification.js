@@ -649,7 +649,26 @@
       });
     });
 
-    var overlays = [heat, clusters, pointsLayer, axes, visits, noted, permits, referrals, communes, sections];
+    /* Where the last analysis expects the most reports in the next three months (the forecast the back-test
+     * measures): the zone's 100 m cells by the share of the zone they fall in, what each expects in its tooltip. */
+    var forecast = new H.Overlay(map, "prevision", "Prévision du trimestre (mailles de 100 m)", function (group) {
+      return H.getJSON("/api/prevision").then(function (data) {
+        return H.geojsonInto(group, data, {
+          style: function (f) {
+            var colour = (style.prevision[f.properties.part] || {}).couleur || "#9ecae1";
+            return { color: colour, weight: 1, fillColor: colour, fillOpacity: 0.55, className: "hs-prevision" };
+          },
+          onEachFeature: function (f, layer) {
+            var p = f.properties;
+            var expected = H.number(p.attendus, 1) + H.agree(p.attendus, " signalement attendu", " signalements attendus");
+            layer.bindTooltip(expected + " d'ici trois mois (rang " + H.number(p.rang) + ", dans les " + esc(p.part) +
+              " de la zone où il en est attendu le plus)", { sticky: true });
+          },
+        });
+      });
+    });
+
+    var overlays = [heat, clusters, pointsLayer, axes, forecast, visits, noted, permits, referrals, communes, sections];
     var control = {};
     overlays.forEach(function (o) { control[o.label] = o.group; });
     H.layersControl(map, bases, control);

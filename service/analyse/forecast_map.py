@@ -1,0 +1,92 @@
+"""Where next quarter's reports are expected: the forecast of the zone's 100 m cells, for the planning map.
+
+The same forecast the back-test measures (:mod:`service.analyse.forecast`: parameters chosen on the reports' own
+past, places that stopped, the addresses as exposure), made at ``now`` for the next ``HORIZON_MONTHS`` on the cells
+of the zone (of the reports' and addresses' footprint without one). The map draws the cells that hold the most of
+it, in the three shares of the zone the back-test scores — 1, 5 and 10 % of its cells: the ground a patrol would
+cover first, and how well each share caught the next quarter is what ``hotspots backtest`` prints.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from service.analyse.area import StudyArea, footprint_area, polygon_area
+from service.analyse.backtest import features_of
+from service.analyse.events import time_of
+from service.analyse.forecast import choose, predict
+from service.analyse.metrics import cells_for
+from service.settings import DEFAULT_TIMEZONE
+
+HORIZON_MONTHS = 3.0
+#: The shares of the zone drawn, as the back-test scores them, and their names on the map.
+SHARES = ((0.01, "1 %"), (0.05, "5 %"), (0.10, "10 %"))
+COLUMNS = ["rang", "classe", "attendus", "geometry"]
+
+
+def _area(reports: gpd.GeoDataFrame, zone: BaseGeometry | None, exposure: gpd.GeoDataFrame | None) -> StudyArea:
+    x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
+    crs = str(reports.crs)
+    if zone is not None:
+        return polygon_area(zone, crs=crs, source="zone", also=(x, y))
+    if exposure is not None and not exposure.empty:
+        x = np.concatenate([x, exposure.geometry.x.to_numpy()])
+        y = np.concatenate([y, exposure.geometry.y.to_numpy()])
+    return footprint_area(x, y, crs=crs)
+
+
+def forecast_cells(
+    reports: gpd.GeoDataFrame,
+    *,
+    now: pd.Timestamp,
+    zone: BaseGeometry | None = None,
+    exposure: gpd.GeoDataFrame | None = None,
+    horizon: float = HORIZON_MONTHS,
+    timezone: str = DEFAULT_TIMEZONE,
+) -> gpd.GeoDataFrame:
+    """The cells of the zone that hold the most of the reports expected in the ``horizon`` months after ``now``:
+    the first 10 % of its cells by forecast (those expecting none left out), each with its ``rang`` (1 = the most),
+    its ``classe`` (« 1 % », « 5 % » or « 10 % »: the first share of the zone it falls in) and its ``attendus``
+    (reports expected), as 100 m squares in the reports' CRS. ``attrs``: the cells of the zone, the reports
+    expected in the whole zone, the horizon and the forecast's settings."""
+    empty = gpd.GeoDataFrame(columns=COLUMNS, geometry="geometry", crs=reports.crs)
+    if reports.empty:
+        return empty
+    area = _area(reports, zone, exposure)
+    features = features_of(reports, area, exposure, timezone)
+    origin = time_of(now, features.events.month0, timezone)
+    if not (features.events.t < origin).any():
+        return empty
+    choice = choose(features, origin, horizon)
+    expected = predict(features, origin, horizon, choice.params)
+    order = np.lexsort((np.arange(area.n), -expected))
+    kept = order[: cells_for(SHARES[-1][0], area.n)]
+    kept = kept[expected[kept] > 0]
+    bounds = np.array([cells_for(share, area.n) for share, _ in SHARES])
+    rank = np.arange(1, len(kept) + 1)
+    names = np.array([name for _, name in SHARES], dtype=object)
+    cx, cy = area.centres()
+    half = area.cell / 2
+    squares = shapely.box(cx[kept] - half, cy[kept] - half, cx[kept] + half, cy[kept] + half)
+    out = gpd.GeoDataFrame(
+        {
+            "rang": rank,
+            "classe": names[np.searchsorted(bounds, rank, side="left")],
+            "attendus": expected[kept],
+            "geometry": squares,
+        },
+        geometry="geometry",
+        crs=reports.crs,
+    )
+    out.attrs.update(
+        mailles_zone=area.n,
+        attendus_zone=float(expected.sum()),
+        horizon_mois=horizon,
+        parametres=choice.describe(),
+        mailles_arretees=int(features.stopped_cells(origin, choice.params).sum()),
+    )
+    return out
