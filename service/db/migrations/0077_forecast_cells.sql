@@ -12,3 +12,6 @@ CREATE TABLE forecast_cells (
 COMMENT ON TABLE forecast_cells IS 'Mailles de 100 m où la dernière analyse attend le plus de signalements au trimestre suivant (les 10 % premières de la zone).';
 COMMENT ON COLUMN forecast_cells.share IS 'La première part de la zone (1 %, 5 % ou 10 % de ses mailles) où tombe la maille.';
 COMMENT ON COLUMN forecast_cells.expected IS 'Signalements attendus dans la maille aux trois mois qui suivent l''analyse.';
+-- The map keeps the layer ready to send until the analysis data change (service/api/watch.py).
+CREATE TRIGGER forecast_cells_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON forecast_cells
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_data_change('analyse', 'analysis_data_version');
