@@ -662,7 +662,8 @@ def test_the_forecast_layer_draws_the_zone_s_cells_where_the_most_reports_are_ex
     path, _n = reports_file(tmp_path / "r.csv", np.random.default_rng(6), now, background=1500, corners=3)
     ingest(conn, settings, path)
     load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
-    run_points(conn, since=NOW - pd.Timedelta(days=730), now=now, zone=zone_polygon(settings))
+    zone = {"zone": zone_polygon(settings), "outline": zone_outline(settings)}  # as run_analysis gives them
+    run_points(conn, since=NOW - pd.Timedelta(days=730), now=now, **zone)
     conn.commit()  # the analysis's transaction, seen by the application's own connections
     assert client.get("/api/prevision").status_code == 401
     page = _page(client, "lecteur")
@@ -670,6 +671,8 @@ def test_the_forecast_layer_draws_the_zone_s_cells_where_the_most_reports_are_ex
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/geo+json")
     data = answer.json()
     zone_cells, features = data["prevision"]["mailles_zone"], data["features"]
+    # the communes' cells, without the margin kept to accept reports drawn just across a coarse outline
+    assert zone_cells == pytest.approx(zone_outline(settings).area / 1e4, rel=0.02)
     k1, k5, k10 = (cells_for(share, zone_cells) for share in (0.01, 0.05, 0.10))
     assert Counter(f["properties"]["part"] for f in features) == {"1 %": k1, "5 %": k5 - k1, "10 %": k10 - k5}
     assert [f["properties"]["rang"] for f in features] == list(range(1, k10 + 1))
@@ -682,14 +685,14 @@ def test_the_forecast_layer_draws_the_zone_s_cells_where_the_most_reports_are_ex
     corners = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs="EPSG:31370").to_crs("EPSG:4326")
     assert all(first.distance(corner) < 0.002 for corner in corners)  # within about 150 m
     legend = {
-        "#08519c": "les 1 % de la zone où le plus de signalements sont attendus",
-        "#4292c6": "les 5 % (les suivantes)",
-        "#9ecae1": "les 10 % (les suivantes)",
+        ("#08306b", 0.85): "les 1 % de la zone où le plus de signalements sont attendus",
+        ("#2171b5", 0.6): "les 5 % (les suivantes)",
+        ("#9ecae1", 0.35): "les 10 % (les suivantes)",
     }
     assert "Prévision du trimestre (mailles de 100 m)</h3>" in page
-    for colour, words in legend.items():
-        assert f'<span class="hs-carre" style="background:{colour}"></span> {words}' in page
-    again = run_points(conn, since=NOW - pd.Timedelta(days=730), now=now, zone=zone_polygon(settings))
+    for (colour, opacity), words in legend.items():
+        assert f'<span class="hs-carre" style="background:{colour};opacity:{opacity}"></span> {words}' in page
+    again = run_points(conn, since=NOW - pd.Timedelta(days=730), now=now, **zone)
     conn.commit()
     assert conn.execute("SELECT count(DISTINCT run_id), max(run_id) FROM forecast_cells").fetchone() == (
         1,

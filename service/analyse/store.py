@@ -24,7 +24,7 @@ from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
 from service.analyse.priority import with_visit_outcome
 from service.db.queries import Queries
 from service.settings import Settings
-from service.zone import zone_polygon
+from service.zone import zone_outline, zone_polygon
 
 _PKG = "service.analyse"
 
@@ -314,11 +314,13 @@ def run_points(
     by_category: bool = False,
     axis_params: AxisParams | None = None,
     zone: BaseGeometry | None = None,
+    outline: BaseGeometry | None = None,
 ) -> dict[str, Any]:
     """Find the sensitive points and problem axes of the reports stored for [``since``, ``until``)
     (:func:`service.analyse.pipeline.find_hotspots`, the streets drawn through the address register), match them
     to the stored ones, and save the run. With ``by_category`` each category with enough reports is also
     clustered on its own. Reports placed outside ``zone`` are left out and named in the summary (``hors_zone``).
+    The map's forecast cells are those of ``outline`` (the zone's communes without the margin; else ``zone``).
     Refuses (InputFileError) a report set no analysis can answer."""
     params = params or PointParams()
     lock_analysis(conn)
@@ -339,7 +341,9 @@ def run_points(
     scopes = [ALL_CATEGORIES] + (sorted(counts[counts >= MIN_CATEGORY_REPORTS].index) if by_category else [])
     points = _point_identities(found.points, load_previous(conn), scopes, now)
     axes = _axes_now(conn, found, inputs, points, now, params.timezone)
-    cells = forecast_cells(inputs.reports, now=now, zone=zone, exposure=inputs.exposure, timezone=params.timezone)
+    cells = forecast_cells(
+        inputs.reports, now=now, zone=outline or zone, exposure=inputs.exposure, timezone=params.timezone
+    )
     with conn.transaction():
         created = conn.execute(
             _points("new_run"),
@@ -376,6 +380,7 @@ def run_analysis(
         params=params or point_params(settings),
         by_category=settings.analysis_by_category if by_category is None else by_category,
         zone=zone_polygon(settings),
+        outline=zone_outline(settings),
     )
 
 

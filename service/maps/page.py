@@ -91,9 +91,13 @@ STYLE: dict[str, Any] = {
     # the cells where the last analysis expects the most reports next quarter, by the share of the zone they fall in
     # (the shares the back-test scores): blues, apart from the priorities' reds
     "prevision": {
-        "1 %": {"couleur": "#08519c", "libelle": "les 1 % de la zone où le plus de signalements sont attendus"},
-        "5 %": {"couleur": "#4292c6", "libelle": "les 5 % (les suivantes)"},
-        "10 %": {"couleur": "#9ecae1", "libelle": "les 10 % (les suivantes)"},
+        "1 %": {
+            "couleur": "#08306b",
+            "opacite": 0.85,
+            "libelle": "les 1 % de la zone où le plus de signalements sont attendus",
+        },
+        "5 %": {"couleur": "#2171b5", "opacite": 0.6, "libelle": "les 5 % (les suivantes)"},
+        "10 %": {"couleur": "#9ecae1", "opacite": 0.35, "libelle": "les 10 % (les suivantes)"},
     },
     "axe": "#6a3d9a",
     "lieu": "#1f4e79",  # the outline of the place chosen in the filters (the service's blue)

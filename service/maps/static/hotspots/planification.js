@@ -654,9 +654,9 @@
     var forecast = new H.Overlay(map, "prevision", "Prévision du trimestre (mailles de 100 m)", function (group) {
       return H.getJSON("/api/prevision").then(function (data) {
         return H.geojsonInto(group, data, {
-          style: function (f) {
-            var colour = (style.prevision[f.properties.part] || {}).couleur || "#9ecae1";
-            return { color: colour, weight: 1, fillColor: colour, fillOpacity: 0.55, className: "hs-prevision" };
+          style: function (f) { // the first share the darkest and the most opaque: it stands out of the others
+            var s = style.prevision[f.properties.part] || { couleur: "#9ecae1", opacite: 0.35 };
+            return { color: s.couleur, weight: 0.5, fillColor: s.couleur, fillOpacity: s.opacite, className: "hs-prevision" };
           },
           onEachFeature: function (f, layer) {
             var p = f.properties;
