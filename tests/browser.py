@@ -49,6 +49,7 @@ LAYERS = {
     "groupes": ".leaflet-marker-pane .hs-bulle, path.hs-signalement",
     "points_sensibles": "path.hs-point-sensible",
     "axes": "path.hs-axe",
+    "prevision": "path.hs-prevision",
     "visites": "path.hs-visite",
     "permis": ".leaflet-marker-pane .hs-permis",
     "interventions": ".leaflet-marker-pane .hs-intervention",

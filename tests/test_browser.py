@@ -149,6 +149,18 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     assert Path(shot).stat().st_size > 20_000
     capture(browser, captures, "2-carte", browser.get_screenshot_as_png())
 
+    # the forecast's cells in the blue of their share of the zone, the darkest for the first 1 %: as many of each as
+    # the layer's answer holds
+    forecast = fetch_json(browser, "/api/prevision")["features"]
+    fills = browser.execute_script(
+        "return [...document.querySelectorAll('path.hs-prevision')].map(p => [p.getAttribute('fill'),"
+        " p.getAttribute('fill-opacity')])"
+    )
+    shares = STYLE["prevision"]
+    wanted = [shares[f["properties"]["part"]] for f in forecast]
+    assert sorted(fills) == sorted([s["couleur"], str(s["opacite"])] for s in wanted) and len(fills) > 100
+    assert {fill for fill, _ in fills} == {s["couleur"] for s in shares.values()}
+
     # the sensitive points are coloured by priority rank: the highest-priority point in the top class's colour,
     # and more than one class on the map
     listing = fetch_json(browser, "/api/points-sensibles")["features"]
