@@ -101,7 +101,8 @@ def test_a_zipped_shapefile_without_its_prj_is_placed_by_its_numbers(conn, setti
 
 
 def test_gis_files_that_cannot_be_read_are_refused_with_the_reason(conn, settings, tmp_path):
-    """A .zip without a shapefile, a layer named that does not exist (the layers named), a file of lines only."""
+    """A .zip without a shapefile, a layer named that does not exist (the layers named), a shapefile's .shp sent
+    without its side files (GDAL's English error before), a file of lines only."""
     notes = tmp_path / "notes.zip"
     with zipfile.ZipFile(notes, "w") as zipped:
         zipped.writestr("lisez-moi.txt", "rien")
@@ -116,6 +117,12 @@ def test_gis_files_that_cannot_be_read_are_refused_with_the_reason(conn, setting
     ):
         ingest(conn, settings, two, sheet="plaintes")
     assert ingest(conn, settings, two).inserted == 3  # the layer of points, not the streets
+    alone = tmp_path / "seul"
+    alone.mkdir()
+    _constats(3)[["N_dossier", "geometry"]].to_file(alone / "constats.shp")
+    (alone / "constats.shx").unlink(), (alone / "constats.dbf").unlink()
+    with pytest.raises(InputFileError, match=r"il manque constats\.shx et constats\.dbf à côté"):
+        ingest(conn, settings, alone / "constats.shp")
     lines = tmp_path / "rues.gpkg"
     streets.to_file(lines, layer="rues", driver="GPKG")
     with pytest.raises(InputFileError, match="aucune couche de points"):

@@ -53,6 +53,21 @@ def _check_zip(path: Path) -> None:
         )
 
 
+def _check_side_files(path: Path) -> None:
+    """A ``.shp`` is one of a shapefile's files: its index (``.shx``) and attributes (``.dbf``) must lie beside it."""
+    missing = [
+        path.with_suffix(suffix).name
+        for suffix in (".shx", ".dbf")
+        if not (path.with_suffix(suffix).exists() or path.with_suffix(suffix.upper()).exists())
+    ]
+    if missing:
+        raise InputFileError(
+            f"{path.name} : il manque {' et '.join(missing)} à côté ; un shapefile est fait de plusieurs fichiers "
+            "(.shp, .shx, .dbf et .prj) qui vont ensemble.",
+            hint="Gardez-les dans le même dossier, ou envoyez-les ensemble dans une archive .zip.",
+        )
+
+
 def _layer(path: Path, wanted: str | None) -> str:
     """The layer to read: the one named, else the first of points (else the first), said when none fits."""
     try:
@@ -113,6 +128,8 @@ def open_gis(path: Path, fmt: str, *, layer: str | None = None) -> TableSource:
     """A GIS file as a table (module docstring); ``layer``: the layer to read (``--feuille``)."""
     if path.suffix.lower() == ".zip":
         _check_zip(path)
+    elif path.suffix.lower() == ".shp":
+        _check_side_files(path)
     facts = scan_file(path, text=False)
     chosen = _layer(path, layer)
     try:
