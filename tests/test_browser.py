@@ -160,6 +160,9 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     wanted = [shares[f["properties"]["part"]] for f in forecast]
     assert sorted(fills) == sorted([s["couleur"], str(s["opacite"])] for s in wanted) and len(fills) > 100
     assert {fill for fill, _ in fills} == {s["couleur"] for s in shares.values()}
+    check = browser.find_element(By.CSS_SELECTOR, "#hs-legende .hs-prevision-controle")  # under the legend's blues
+    said = fetch_json(browser, "/api/prevision")["prevision"]["controle_phrase"]
+    assert check.is_displayed() and text_of(check) == said and said.startswith("Vérifiée sur les 3 derniers mois")
 
     # the sensitive points are coloured by priority rank: the highest-priority point in the top class's colour,
     # and more than one class on the map

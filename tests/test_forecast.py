@@ -406,5 +406,11 @@ def test_the_map_s_forecast_cells_are_the_zone_s_first_shares_and_nothing_withou
     first = cells[cells["classe"] == "1 %"]
     assert first.contains(steady).any() and not cells.contains(stopped).any()
     assert cells.attrs["mailles_arretees"] >= 1 and cells.crs == pts.crs
+    # its check: made three months earlier, the forecast's first 1 % received more of the months since than the
+    # count's, which still held the corner that had stopped
+    check = cells.attrs["controle"]
+    first_share = check["parts"][0]
+    assert check["mois"] == 3 and check["signalements"] > 100 and first_share["part"] == "1 %"
+    assert first_share["prevision"] > first_share["comptage"]
     assert forecast_cells(pts.iloc[:0], now=now).empty
     assert forecast_cells(pts, now=pd.Timestamp("2022-01-01", tz="Europe/Brussels")).empty

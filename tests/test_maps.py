@@ -676,6 +676,9 @@ def test_the_forecast_layer_draws_the_zone_s_cells_where_the_most_reports_are_ex
     k1, k5, k10 = (cells_for(share, zone_cells) for share in (0.01, 0.05, 0.10))
     assert Counter(f["properties"]["part"] for f in features) == {"1 %": k1, "5 %": k5 - k1, "10 %": k10 - k5}
     assert [f["properties"]["rang"] for f in features] == list(range(1, k10 + 1))
+    check = data["prevision"]["controle"]
+    assert [p["part"] for p in check["parts"]] == ["1 %", "5 %", "10 %"] and check["signalements"] > 50
+    assert data["prevision"]["controle_phrase"].startswith("Vérifiée sur les 3 derniers mois : faite à leur début, ")
     expected = [f["properties"]["attendus"] for f in features]
     assert expected == sorted(expected, reverse=True) and data["prevision"]["horizon_mois"] == 3
     square = shapely.geometry.shape(features[0]["geometry"])

@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from service.analyse.axes import AxisParams
 from service.analyse.axis_priority import axis_priorities
 from service.analyse.checks import check_points
-from service.analyse.forecast_map import forecast_cells
+from service.analyse.forecast_map import check_words, forecast_cells
 from service.analyse.identity import Lifecycle, assign_axis_identities, assign_identities, next_number
 from service.analyse.pipeline import MIN_CATEGORY_REPORTS, Analysis, find_hotspots, point_params, street_network
 from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
@@ -212,6 +212,8 @@ def _forecast_summary(cells: gpd.GeoDataFrame) -> dict[str, Any]:
         "attendus_zone": round(float(facts.get("attendus_zone", 0.0)), 1),
         "horizon_mois": facts.get("horizon_mois"),
         "mailles_arretees": facts.get("mailles_arretees"),
+        "controle": facts.get("controle"),
+        "controle_phrase": check_words(facts.get("controle")),
     }
 
 

@@ -58,10 +58,6 @@ _SUB_LABELS = {
     "horizon_validation_mois": "horizon de validation (mois)",
     "mailles_arretees": "mailles arrêtées (prévues sur leurs signalements depuis)",
     "bande_kde_m": "largeur de bande de la densité de noyau (m)",
-    "mailles": "mailles dessinées (les 10 % de la zone où le plus est attendu)",
-    "mailles_zone": "mailles de la zone",
-    "attendus_zone": "signalements attendus dans la zone",
-    "horizon_mois": "horizon (mois)",
 }
 _NULL_MODELS = {
     "exposure": "exposition (attendu selon les adresses officielles)",
@@ -87,6 +83,16 @@ def _outside_zone(ids: list[int]) -> str:
     return f"{len(ids)} ({shown}) : leur point est à corriger (fiche : /api/signalements/N)"
 
 
+def _forecast_layer(facts: Mapping[str, Any]) -> str:
+    """The map's forecast layer of a run (service.analyse.store): what it draws, and its check in words."""
+    words = (
+        f"{number(facts['mailles'])} mailles (les 10 % des {number(facts['mailles_zone'])} de la zone où le plus est "
+        f"attendu) ; {number(facts['attendus_zone'], 1)} signalements attendus dans la zone aux "
+        f"{number(facts['horizon_mois'])} prochains mois"
+    )
+    return words + (f". {facts['controle_phrase']}" if facts.get("controle_phrase") else ".")
+
+
 def _value(key: str, value: Any) -> str:
     if value is None:
         return "—"
@@ -98,6 +104,8 @@ def _value(key: str, value: Any) -> str:
         return f"{_number(float(value))} m"
     if key == "hors_zone":
         return _outside_zone(list(value))
+    if key == "carte_prevision" and isinstance(value, Mapping):
+        return _forecast_layer(value)
     if isinstance(value, Mapping):
         if not value:
             return "—"

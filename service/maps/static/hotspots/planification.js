@@ -653,6 +653,13 @@
      * measures): the zone's 100 m cells by the share of the zone they fall in, what each expects in its tooltip. */
     var forecast = new H.Overlay(map, "prevision", "Prévision du trimestre (mailles de 100 m)", function (group) {
       return H.getJSON("/api/prevision").then(function (data) {
+        /* the check under the legend: the same forecast made three months ago, against what happened since */
+        var check = document.querySelector("#hs-legende .hs-prevision-controle");
+        var said = (data.prevision || {}).controle_phrase;
+        if (check) {
+          check.textContent = said || "";
+          check.hidden = !said;
+        }
         return H.geojsonInto(group, data, {
           style: function (f) { // the first share the darkest and the most opaque: it stands out of the others
             var s = style.prevision[f.properties.part] || { couleur: "#9ecae1", opacite: 0.35 };
