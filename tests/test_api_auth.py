@@ -26,6 +26,7 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("GET", "/api/points-sensibles"): "lecteur",
     ("GET", "/api/points-sensibles/{point_id}"): "lecteur",
     ("GET", "/api/axes"): "lecteur",
+    ("GET", "/api/prevision"): "lecteur",
     ("GET", "/api/axes/{axis_id}"): "lecteur",
     ("GET", "/api/signalements"): "lecteur",
     ("GET", "/api/signalements/{report_id}"): "lecteur",

@@ -81,6 +81,7 @@ _MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
         for path in (
             "/api/points-sensibles",
             "/api/axes",
+            "/api/prevision",
             "/api/signalements",
             "/api/visites",
             "/api/permis",
