@@ -414,3 +414,21 @@ def test_the_map_s_forecast_cells_are_the_zone_s_first_shares_and_nothing_withou
     assert first_share["prevision"] > first_share["comptage"]
     assert forecast_cells(pts.iloc[:0], now=now).empty
     assert forecast_cells(pts, now=pd.Timestamp("2022-01-01", tz="Europe/Brussels")).empty
+
+
+def test_the_analysis_summary_says_the_map_s_forecast_in_words_even_when_there_is_none():
+    """The run's summary row for the map's forecast: what it draws and its check; no past at all, no cells, said so
+    (it failed on the missing figures)."""
+    from rich.console import Console
+
+    from service.cli.summary import analysis_table
+
+    console = Console(record=True, width=300)
+    facts = {"mailles": 672, "mailles_zone": 6722, "attendus_zone": 499.2, "horizon_mois": 3.0}
+    check = "Vérifiée sur les 3 derniers mois : faite à leur début, cette prévision mettait …"
+    console.print(analysis_table({"carte_prevision": {**facts, "controle_phrase": check}}))
+    console.print(analysis_table({"carte_prevision": {"mailles": 0, "attendus_zone": 0.0}}))
+    text = console.export_text()
+    assert "672 mailles (les 10 % des 6 722 de la zone où le plus est attendu) ; 499,2 signalements attendus" in text
+    assert "aux 3 prochains mois. Vérifiée sur les 3 derniers mois" in text
+    assert "aucune maille (aucun signalement avant le jour de l'analyse)" in text

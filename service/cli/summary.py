@@ -85,6 +85,8 @@ def _outside_zone(ids: list[int]) -> str:
 
 def _forecast_layer(facts: Mapping[str, Any]) -> str:
     """The map's forecast layer of a run (service.analyse.store): what it draws, and its check in words."""
+    if not facts.get("mailles"):
+        return "aucune maille (aucun signalement avant le jour de l'analyse)"
     words = (
         f"{number(facts['mailles'])} mailles (les 10 % des {number(facts['mailles_zone'])} de la zone où le plus est "
         f"attendu) ; {number(facts['attendus_zone'], 1)} signalements attendus dans la zone aux "
