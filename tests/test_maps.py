@@ -688,9 +688,9 @@ def test_the_forecast_layer_draws_the_zone_s_cells_where_the_most_reports_are_ex
     corners = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs="EPSG:31370").to_crs("EPSG:4326")
     assert all(first.distance(corner) < 0.002 for corner in corners)  # within about 150 m
     legend = {
-        ("#08306b", 0.85): "les 1 % de la zone où le plus de signalements sont attendus",
-        ("#2171b5", 0.6): "les 5 % (les suivantes)",
-        ("#9ecae1", 0.35): "les 10 % (les suivantes)",
+        ("#08306b", 0.85): "les 1\u00a0% de la zone où le plus de signalements sont attendus",
+        ("#2171b5", 0.6): "les 5\u00a0% (les suivantes)",
+        ("#9ecae1", 0.35): "les 10\u00a0% (les suivantes)",
     }
     assert "Prévision du trimestre (mailles de 100 m)</h3>" in page
     for (colour, opacity), words in legend.items():

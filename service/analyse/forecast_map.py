@@ -32,6 +32,7 @@ HORIZON_MONTHS = 3.0
 #: The shares of the zone drawn, as the back-test scores them, and their names on the map.
 SHARES = ((0.01, "1 %"), (0.05, "5 %"), (0.10, "10 %"))
 COLUMNS = ["rang", "classe", "attendus", "geometry"]
+NBSP = "\u00a0"
 
 
 def _area(reports: gpd.GeoDataFrame, zone: BaseGeometry | None, exposure: gpd.GeoDataFrame | None) -> StudyArea:
@@ -77,11 +78,11 @@ def check_words(check: dict[str, Any] | None) -> str | None:
     signalements passés, 15 %, 35 % et 50 %. »"""
     if not check:
         return None
-    parts = check["parts"]
+    parts = [{**p, "part": p["part"].replace(" ", NBSP)} for p in check["parts"]]  # « 5 % » never cut at its %
     names = ", ".join(p["part"] for p in parts[:-1]) + f" et {parts[-1]['part']}"
 
     def shares(key: str) -> str:
-        values = [f"{french_number(100 * p[key], 0)} %" for p in parts]
+        values = [f"{french_number(100 * p[key], 0)}{NBSP}%" for p in parts]
         return ", ".join(values[:-1]) + f" et {values[-1]}"
 
     return (

@@ -94,10 +94,10 @@ STYLE: dict[str, Any] = {
         "1 %": {
             "couleur": "#08306b",
             "opacite": 0.85,
-            "libelle": "les 1 % de la zone où le plus de signalements sont attendus",
+            "libelle": "les 1\u00a0% de la zone où le plus de signalements sont attendus",
         },
-        "5 %": {"couleur": "#2171b5", "opacite": 0.6, "libelle": "les 5 % (les suivantes)"},
-        "10 %": {"couleur": "#9ecae1", "opacite": 0.35, "libelle": "les 10 % (les suivantes)"},
+        "5 %": {"couleur": "#2171b5", "opacite": 0.6, "libelle": "les 5\u00a0% (les suivantes)"},
+        "10 %": {"couleur": "#9ecae1", "opacite": 0.35, "libelle": "les 10\u00a0% (les suivantes)"},
     },
     "axe": "#6a3d9a",
     "lieu": "#1f4e79",  # the outline of the place chosen in the filters (the service's blue)

@@ -668,7 +668,8 @@
           onEachFeature: function (f, layer) {
             var p = f.properties;
             var expected = H.number(p.attendus, 1) + H.agree(p.attendus, " signalement attendu", " signalements attendus");
-            layer.bindTooltip(expected + " d'ici trois mois (rang " + H.number(p.rang) + ", dans les " + esc(p.part) +
+            layer.bindTooltip(expected + " d'ici trois mois (rang " + H.number(p.rang) + ", dans les " +
+              esc(p.part.replace(" ", "\u00a0")) +
               " de la zone où il en est attendu le plus)", { sticky: true });
           },
         });
