@@ -110,6 +110,18 @@ def footprint_area(x: np.ndarray, y: np.ndarray, *, cell: float = 100.0, crs: st
     return StudyArea(ix, iy, cell, crs, "footprint")
 
 
+def reports_footprint(
+    reports: gpd.GeoDataFrame, exposure: gpd.GeoDataFrame | None = None, *, cell: float = 100.0
+) -> StudyArea:
+    """The cells of the reports and of the address points (``exposure``, when given): where reports have come and
+    where people live, in the reports' CRS (the sensitive points' and the map's forecast without a zone)."""
+    x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
+    if exposure is not None and not exposure.empty:
+        x = np.concatenate([x, exposure.geometry.x.to_numpy()])
+        y = np.concatenate([y, exposure.geometry.y.to_numpy()])
+    return footprint_area(x, y, cell=cell, crs=str(reports.crs))
+
+
 def polygon_area(
     polygon: shapely.Geometry,
     *,

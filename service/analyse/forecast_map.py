@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from service.analyse.area import StudyArea, footprint_area, polygon_area
+from service.analyse.area import StudyArea, polygon_area, reports_footprint
 from service.analyse.backtest import features_of
 from service.analyse.baselines import grid_count
 from service.analyse.events import time_of
@@ -36,14 +36,11 @@ NBSP = "\u00a0"
 
 
 def _area(reports: gpd.GeoDataFrame, zone: BaseGeometry | None, exposure: gpd.GeoDataFrame | None) -> StudyArea:
-    x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
-    crs = str(reports.crs)
-    if zone is not None:
-        return polygon_area(zone, crs=crs, source="zone", also=(x, y))
-    if exposure is not None and not exposure.empty:
-        x = np.concatenate([x, exposure.geometry.x.to_numpy()])
-        y = np.concatenate([y, exposure.geometry.y.to_numpy()])
-    return footprint_area(x, y, crs=crs)
+    """The zone's cells (plus those of reports its coarse outline leaves out), else where reports and people are."""
+    if zone is None:
+        return reports_footprint(reports, exposure)
+    also = (reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy())
+    return polygon_area(zone, crs=str(reports.crs), source="zone", also=also)
 
 
 def _check(features: Features, origin: float, horizon: float) -> dict[str, Any] | None:

@@ -26,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from service.analyse.area import StudyArea, exposure_per_cell, footprint_area
+from service.analyse.area import exposure_per_cell, reports_footprint
 from service.analyse.events import events_on, time_of, times_of
 from service.analyse.forecast import (
     MIN_TRAIN_MONTHS,
@@ -60,12 +60,7 @@ def place_forecasts(
     ``labels`` gives each report's place (-1: none); ``places`` are the labels to forecast. Reports dated after
     ``now`` are not used; months are those of ``zone``."""
     x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
-    crs = str(reports.crs)
-    if exposure is not None and not exposure.empty:
-        ex, ey = exposure.geometry.x.to_numpy(), exposure.geometry.y.to_numpy()
-        area: StudyArea = footprint_area(np.concatenate([x, ex]), np.concatenate([y, ey]), cell=cell, crs=crs)
-    else:
-        area = footprint_area(x, y, cell=cell, crs=crs)
+    area = reports_footprint(reports, exposure, cell=cell)
     events = events_on(reports, area, zone)
     features = Features(events, area, exposure=exposure_per_cell(area, exposure))
     origin = time_of(now, events.month0, zone)
