@@ -317,6 +317,12 @@ ODD_MAPPING = (
 )
 
 
+def _with_mapping(app, headers, url: str, mapping: tuple[str, bytes, str]):
+    """The association's export sent for import with a mapping file (name, text, media type) beside it."""
+    files = {"fichier": ("asbl.csv", ODD_EXPORT.encode(), "text/csv"), "correspondance": mapping}
+    return app.post(url, files=files, headers=headers)
+
+
 def test_a_mapping_file_sent_beside_the_file_reads_its_columns(app, conn, auth):
     """The map's import had no mapping file: an export whose columns the service does not know was refused with a
     hint to give one (« --correspondance »), which only the command line could. Sent beside the file, in TOML as
@@ -328,13 +334,8 @@ def test_a_mapping_file_sent_beside_the_file_reads_its_columns(app, conn, auth):
     )
     assert without.status_code == 422 and "(--correspondance)" in without.json()["conseil"]
     assert count(conn, "reports") == 0
-    r = app.post(
-        "/api/imports/signalements",
-        files={
-            "fichier": ("asbl.csv", ODD_EXPORT.encode(), "text/csv"),
-            "correspondance": ("asbl.toml", ODD_MAPPING.encode(), "application/toml"),
-        },
-        headers=planner,
+    r = _with_mapping(
+        app, planner, "/api/imports/signalements", ("asbl.toml", ODD_MAPPING.encode(), "application/toml")
     )
     assert r.status_code == 200, r.text
     assert (r.json()["inserted"], r.json()["rejected"]) == (2, 0)
@@ -343,13 +344,11 @@ def test_a_mapping_file_sent_beside_the_file_reads_its_columns(app, conn, auth):
         "asbl_quartier",
     )
     as_yaml = "colonnes:\n  observed_at: Quand\n  category: Quoi\n  address: Où\n  lat: Nord\n  lon: Est\n"
-    followed = app.post(
+    followed = _with_mapping(
+        app,
+        planner,
         "/api/imports/signalements/suivi?source=asbl_yaml",
-        files={
-            "fichier": ("asbl.csv", ODD_EXPORT.encode(), "text/csv"),
-            "correspondance": ("asbl.yml", as_yaml.encode(), "application/yaml"),
-        },
-        headers=planner,
+        ("asbl.yml", as_yaml.encode(), "application/yaml"),
     )
     assert followed.status_code == 202, followed.text
     done = _followed(app, planner, followed.json()["url"])
@@ -372,14 +371,7 @@ def test_a_mapping_file_that_cannot_be_read_refuses_the_import_and_says_why(app,
         ("asbl.yaml", b"- Quand\n- Quoi\n", "Fichier de correspondance asbl.yaml : un tableau de clés est attendu"),
     ]
     for name, text, said in cases:
-        r = app.post(
-            "/api/imports/signalements",
-            files={
-                "fichier": ("asbl.csv", ODD_EXPORT.encode(), "text/csv"),
-                "correspondance": (name, text, "application/octet-stream"),
-            },
-            headers=planner,
-        )
+        r = _with_mapping(app, planner, "/api/imports/signalements", (name, text, "application/octet-stream"))
         assert r.status_code == 422 and r.json()["erreur"].startswith(said), r.text
         if name == "notes.txt":
             assert "[colonnes]" in r.json()["conseil"]
