@@ -56,16 +56,19 @@ def _planted(rng, centres, per=40, radius=25.0):
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def reports_file(path, rng, now, *, background: int, corners: int, first: int = 0):
-    """(a file of dumping reports of the 600 days before ``now``: ``background`` at random addresses, 40 around
-    each of the first ``corners`` planted corners, ids from ``R{first}``; how many)."""
+def reports_file(
+    path, rng, now, *, background: int, corners: int, first: int = 0, category="depot_clandestin", skip: int = 0
+):
+    """(a file of ``category`` reports (dumping) of the 600 days before ``now``: ``background`` at random
+    addresses, 40 around each of ``corners`` planted corners after the first ``skip``, ids from ``R{first}``; how
+    many)."""
     bx, by = _at_random_addresses(background, rng)
-    px, py = _planted(rng, _centres()[:corners]) if corners else (np.empty(0), np.empty(0))
+    px, py = _planted(rng, _centres()[skip : skip + corners]) if corners else (np.empty(0), np.empty(0))
     x, y = np.concatenate([bx, px]), np.concatenate([by, py])
     lon, lat = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=CRS).to_crs("EPSG:4326").pipe(lambda g: (g.x, g.y))
     dates = (now - pd.to_timedelta(rng.uniform(1, 600, len(x)), unit="D")).tz_convert("Europe/Brussels")
     lines = ["id;date;categorie;lon;lat"] + [
-        f"R{first + i};{d:%d/%m/%Y %H:%M};depot_clandestin;{a:.7f};{b:.7f}"
+        f"R{first + i};{d:%d/%m/%Y %H:%M};{category};{a:.7f};{b:.7f}"
         for i, (d, a, b) in enumerate(zip(dates, lon, lat, strict=True))
     ]
     return write(path, "\n".join(lines) + "\n"), len(x)

@@ -164,6 +164,29 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     said = fetch_json(browser, "/api/prevision")["prevision"]["controle_phrase"]
     assert check.is_displayed() and text_of(check) == said and said.startswith("Vérifiée sur les 3 derniers mois")
 
+    # a category chosen in the filters: the layer becomes its reports' forecast, and the legend says whose; back to
+    # every category, the layer of the analysis again
+    def filter_category(code: str) -> None:
+        before = browser.execute_script(loads_of("prevision"))
+        browser.execute_script(
+            "var f = document.getElementById('hs-filtres'); f.elements.categorie.value = arguments[0];"
+            " f.requestSubmit();",
+            code,
+        )
+        wait.until(lambda d: d.execute_script(loads_of("prevision")) > before)
+
+    drawn = "return document.querySelectorAll('path.hs-prevision').length"
+    filter_category("depot_clandestin")
+    dumping = fetch_json(browser, "/api/prevision?categorie=depot_clandestin")
+    assert browser.execute_script(drawn) == len(dumping["features"]) > 100
+    assert [f["geometry"] for f in dumping["features"][:20]] != [f["geometry"] for f in forecast[:20]]
+    assert (
+        text_of(check) == "Prévision des signalements « Dépôt clandestin ». " + dumping["prevision"]["controle_phrase"]
+    )
+    assert "signalements « Dépôt clandestin » qui ont suivi" in text_of(check)
+    filter_category("")
+    assert browser.execute_script(drawn) == len(forecast) and text_of(check) == said
+
     # the sensitive points are coloured by priority rank: the highest-priority point in the top class's colour,
     # and more than one class on the map
     listing = fetch_json(browser, "/api/points-sensibles")["features"]

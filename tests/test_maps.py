@@ -701,3 +701,73 @@ def test_the_forecast_layer_draws_the_zone_s_cells_where_the_most_reports_are_ex
         1,
         again["run"],
     )
+
+
+def test_the_forecast_layer_follows_the_category_chosen_in_the_filters(client, conn, settings, accounts, tmp_path):
+    """A planner who chose « Déjections canines » sees where dog fouling is expected, not the dumping corners that
+    fill the layer of every category; a category with too few reports, or unknown, draws nothing and says why; a
+    new analysis gives the category's layer its moment."""
+    import numpy as np
+    import pandas as pd
+
+    from service.analyse.forecast_category import MIN_REPORTS
+    from service.analyse.store import run_points
+    from service.geocode.gazetteer import load_gazetteer
+    from tests.helpers import NOW
+    from tests.test_analyse import _centres, reports_file
+
+    now, rng = pd.Timestamp(NOW), np.random.default_rng(8)
+    dumping, _ = reports_file(tmp_path / "depots.csv", rng, now, background=1200, corners=3)
+    dogs, n_dogs = reports_file(
+        tmp_path / "chiens.csv", rng, now, background=300, corners=2, skip=3, first=5000, category="dejections"
+    )
+    posters, _ = reports_file(
+        tmp_path / "affiches.csv", rng, now, background=12, corners=0, first=9000, category="affichage_sauvage"
+    )
+    for path in (dumping, dogs, posters):
+        ingest(conn, settings, path)
+    load_gazetteer(conn, [ROOT / "geodata" / "icar_seraing_neupre.csv"])
+    zone = {"zone": zone_polygon(settings), "outline": zone_outline(settings)}
+    run_points(conn, since=NOW - pd.Timedelta(days=730), now=now, **zone)
+    conn.commit()
+    _page(client, "lecteur")
+
+    def corners_near_the_first(data, k):
+        first = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in data["features"][:k]])
+        xs, ys = zip(*_centres(), strict=True)
+        corners = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs="EPSG:31370").to_crs("EPSG:4326")
+        return [i for i, corner in enumerate(corners) if first.distance(corner) < 0.002]  # within about 150 m
+
+    every = client.get("/api/prevision").json()
+    assert corners_near_the_first(every, 12) == [0, 1, 2, 3, 4]  # every corner, 40 reports each
+    answer = client.get("/api/prevision", params={"categorie": "dejections"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/geo+json")
+    data = answer.json()
+    facts = data["prevision"]
+    # the dog fouling's own corners first, far ahead of any other cell; not the dumping's
+    expected = [f["properties"]["attendus"] for f in data["features"]]
+    first = sum(e > 10 * expected[len(expected) // 100] for e in expected)
+    assert 2 <= first <= 6 and corners_near_the_first(data, first) == [3, 4]
+    assert facts["categorie"] == "dejections" and facts["libelle"] == "Déjections canines"
+    assert facts["signalements"] == n_dogs
+    assert facts["mailles_zone"] == pytest.approx(every["prevision"]["mailles_zone"], rel=0.02)  # the same zone
+    assert facts["attendus_zone"] < every["prevision"]["attendus_zone"] / 3  # a fifth of the reports
+    assert " signalements « Déjections canines » qui ont suivi ; le comptage" in facts["controle_phrase"]
+    ranks = [f["properties"]["rang"] for f in data["features"]]
+    assert ranks == list(range(1, len(ranks) + 1)) and {f["properties"]["part"] for f in data["features"]} == {
+        "1 %",
+        "5 %",
+        "10 %",
+    }
+    few = client.get("/api/prevision", params={"categorie": "affichage_sauvage"}).json()
+    assert few["features"] == [] and few["prevision"]["raison"] == (
+        f"trop peu de signalements « Affichage sauvage » pour une prévision propre : 12 sur la période de "
+        f"l'analyse, il en faut {MIN_REPORTS}"
+    )
+    unknown = client.get("/api/prevision", params={"categorie": "licornes"}).json()
+    assert unknown["features"] == [] and unknown["prevision"]["raison"] == "catégorie inconnue : « licornes »"
+    again = run_points(conn, since=NOW - pd.Timedelta(days=730), now=now + pd.Timedelta(days=31), **zone)
+    conn.commit()
+    started = conn.execute("SELECT started_at FROM analysis_runs WHERE id = %s", (again["run"],)).fetchone()[0]
+    later = client.get("/api/prevision", params={"categorie": "dejections"}).json()["prevision"]
+    assert pd.Timestamp(later["analyse_du"]) == pd.Timestamp(started)

@@ -69,10 +69,11 @@ def _check(features: Features, origin: float, horizon: float) -> dict[str, Any] 
     return {"mois": horizon, "signalements": int(total), "parts": shares}
 
 
-def check_words(check: dict[str, Any] | None) -> str | None:
+def check_words(check: dict[str, Any] | None, label: str | None = None) -> str | None:
     """The check in a sentence: « Vérifiée sur les 3 derniers mois : faite au début, cette prévision mettait dans
     ses 1 %, 5 % et 10 % de la zone 18 %, 41 % et 55 % des 576 signalements qui ont suivi ; le comptage des
-    signalements passés, 15 %, 35 % et 50 %. »"""
+    signalements passés, 15 %, 35 % et 50 %. » With a category's ``label``, « des 57 signalements « Dépôt
+    clandestin » qui ont suivi »."""
     if not check:
         return None
     parts = [{**p, "part": p["part"].replace(" ", NBSP)} for p in check["parts"]]  # « 5 % » never cut at its %
@@ -85,9 +86,23 @@ def check_words(check: dict[str, Any] | None) -> str | None:
     return (
         f"Vérifiée sur les {french_number(check['mois'], 0)} derniers mois : faite à leur début, cette prévision "
         f"mettait dans ses {names} de la zone {shares('prevision')} des "
-        f"{french_number(check['signalements'], 0)} signalements qui ont suivi ; le comptage des signalements "
-        f"passés, {shares('comptage')}."
+        f"{french_number(check['signalements'], 0)} signalements{f' « {label} »' if label else ''} qui ont suivi ; "
+        f"le comptage des signalements passés, {shares('comptage')}."
     )
+
+
+def layer_summary(cells: gpd.GeoDataFrame, label: str | None = None) -> dict[str, Any]:
+    """What a forecast layer (:func:`forecast_cells`) holds, for the run's summary and the map's legend."""
+    facts = cells.attrs
+    return {
+        "mailles": len(cells),
+        "mailles_zone": facts.get("mailles_zone"),
+        "attendus_zone": round(float(facts.get("attendus_zone", 0.0)), 1),
+        "horizon_mois": facts.get("horizon_mois"),
+        "mailles_arretees": facts.get("mailles_arretees"),
+        "controle": facts.get("controle"),
+        "controle_phrase": check_words(facts.get("controle"), label),
+    }
 
 
 def forecast_cells(

@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from service.analyse.axes import AxisParams
 from service.analyse.axis_priority import axis_priorities
 from service.analyse.checks import check_points
-from service.analyse.forecast_map import check_words, forecast_cells
+from service.analyse.forecast_map import forecast_cells, layer_summary
 from service.analyse.identity import Lifecycle, assign_axis_identities, assign_identities, next_number
 from service.analyse.pipeline import MIN_CATEGORY_REPORTS, Analysis, find_hotspots, point_params, street_network
 from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
@@ -203,17 +203,13 @@ def _axes_now(
     )
 
 
-def _forecast_summary(cells: gpd.GeoDataFrame) -> dict[str, Any]:
-    """What the map's forecast layer holds, for the run's summary and the layer's legend."""
-    facts = cells.attrs
+def _forecast_window(*, now: pd.Timestamp, since: datetime, until: datetime | None) -> dict[str, Any]:
+    """The moment and the reports' period of the run's forecast: a category's layer is made on the same
+    (:mod:`service.analyse.forecast_category`)."""
     return {
-        "mailles": len(cells),
-        "mailles_zone": facts.get("mailles_zone"),
-        "attendus_zone": round(float(facts.get("attendus_zone", 0.0)), 1),
-        "horizon_mois": facts.get("horizon_mois"),
-        "mailles_arretees": facts.get("mailles_arretees"),
-        "controle": facts.get("controle"),
-        "controle_phrase": check_words(facts.get("controle")),
+        "origine": now.isoformat(),
+        "depuis": since.isoformat(),
+        "jusqu_a": until.isoformat() if until is not None else None,
     }
 
 
@@ -356,7 +352,8 @@ def run_points(
         if axes is not None:
             _store_axes(conn, run=run, everything=axes)
         _store_forecast(conn, run=run, cells=cells)
-        summary = {**_summary(inputs, found, points, axes, params), "carte_prevision": _forecast_summary(cells)}
+        layer = {**layer_summary(cells), **_forecast_window(now=now, since=since, until=until)}
+        summary = {**_summary(inputs, found, points, axes, params), "carte_prevision": layer}
         conn.execute(_points("close_run"), {"run": run, "summary": json.dumps(summary)})
     return {"run": run, **summary}
 

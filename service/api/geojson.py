@@ -8,15 +8,18 @@ then (:mod:`service.api.cache`). Reports, visits and permits share one paging qu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable
 from typing import Any
 
 import psycopg
+import shapely
 from fastapi import Request
 from fastapi.responses import Response
 from psycopg import sql
 from psycopg.types.string import TextLoader
 
+from service.analyse.forecast_category import category_layer
 from service.api.cache import Body, encode, respond
 from service.api.state import state_of
 from service.db.queries import Queries
@@ -130,4 +133,36 @@ async def cached_collection(request: Request, name: str, params: dict[str, Any])
         text = row[0] if row and row[0] is not None else '{"type":"FeatureCollection","features":[]}'
         return encode(text.encode() if isinstance(text, str) else bytes(text), GEOJSON)
 
+    return respond(request, await state_of(request).cached_body("analyse", key, make))
+
+
+def _forecast_features(cells: Any) -> list[dict[str, Any]]:
+    """A forecast layer's cells as the stored layer's features (``read.sql`` ``forecast_cells``): WGS84 squares
+    to 7 decimals, ``rang``, ``part`` and ``attendus`` (2 decimals), most first."""
+    squares = cells.geometry.to_crs("EPSG:4326").to_numpy()
+    squares = shapely.set_coordinates(squares, shapely.get_coordinates(squares).round(7))
+    return [
+        {
+            "type": "Feature",
+            "id": int(rank),
+            "geometry": json.loads(shapely.to_geojson(square)),
+            "properties": {"rang": int(rank), "part": share, "attendus": round(float(expected), 2)},
+        }
+        for rank, share, expected, square in zip(
+            cells["rang"], cells["classe"], cells["attendus"], squares, strict=True
+        )
+    ]
+
+
+async def category_forecast(request: Request, category: str) -> Response:
+    """The map's forecast layer of one category's reports (:mod:`service.analyse.forecast_category`), in the
+    stored layer's form, kept ready while the analysis data have not changed: it takes about a second to make."""
+    settings = state_of(request).settings
+
+    def make(conn: psycopg.Connection[Any]) -> Body:
+        layer = category_layer(conn, settings, category)
+        body = {"type": "FeatureCollection", "prevision": layer.summary, "features": _forecast_features(layer.cells)}
+        return encode(json.dumps(body, ensure_ascii=False).encode(), GEOJSON)
+
+    key = ("analyse", "forecast_category", category)
     return respond(request, await state_of(request).cached_body("analyse", key, make))

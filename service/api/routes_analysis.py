@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from service.api.deps import Conn, Reader
-from service.api.geojson import GEOJSON, cached_collection, fetch_one
+from service.api.geojson import GEOJSON, cached_collection, category_forecast, fetch_one
 
 router = APIRouter(prefix="/api", tags=["analyse"])
 
@@ -77,9 +77,20 @@ def axis(axis_id: str, conn: Conn, _user: Reader) -> JSONResponse:
 
 
 @router.get("/prevision", summary="Mailles où la dernière analyse attend le plus de signalements (GeoJSON WGS84)")
-async def forecast(request: Request, _user: Reader) -> Response:
+async def forecast(
+    request: Request,
+    _user: Reader,
+    categorie: Annotated[
+        str | None, Query(description="code de catégorie : la prévision de ses seuls signalements")
+    ] = None,
+) -> Response:
     """Les mailles de 100 m où la dernière analyse attend le plus de signalements dans les trois mois qui suivent
     (la prévision que mesure ``hotspots backtest``), les premières d'abord : ``rang``, ``part`` (la première part
     de la zone où tombe la maille : « 1 % », « 5 % » ou « 10 % » de ses mailles) et ``attendus`` (signalements
-    attendus) ; ``prevision`` dit l'analyse (sa date, les mailles de la zone, le total attendu, l'horizon)."""
+    attendus) ; ``prevision`` dit l'analyse (sa date, les mailles de la zone, le total attendu, l'horizon).
+    Avec ``categorie``, la même prévision faite sur les seuls signalements de la catégorie, au même moment et sur
+    la même période que la dernière analyse (environ une seconde la première fois) ; une catégorie inconnue ou qui
+    a trop peu de signalements ne donne aucune maille, et ``prevision.raison`` dit pourquoi."""
+    if categorie:
+        return await category_forecast(request, categorie)
     return await cached_collection(request, "forecast_cells", {})

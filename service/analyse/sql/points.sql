@@ -103,3 +103,12 @@ DELETE FROM forecast_cells;
 -- name: insert_forecast_cell
 INSERT INTO forecast_cells (run_id, rank, share, expected, cell)
 VALUES (%(run)s, %(rank)s, %(share)s, %(expected)s, ST_GeomFromWKB(%(wkb)s, 31370));
+
+-- name: last_forecast_layer
+-- The last analysis's forecast layer as its summary says it (the moment, the reports' period): a category's layer
+-- is made on the same (service.analyse.forecast_category).
+SELECT id, started_at, summary -> 'carte_prevision'
+FROM analysis_runs
+WHERE kind = 'points_sensibles' AND summary ? 'carte_prevision'
+ORDER BY id DESC
+LIMIT 1;

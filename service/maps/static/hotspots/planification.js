@@ -652,10 +652,14 @@
     /* Where the last analysis expects the most reports in the next three months (the forecast the back-test
      * measures): the zone's 100 m cells by the share of the zone they fall in, what each expects in its tooltip. */
     var forecast = new H.Overlay(map, "prevision", "Prévision du trimestre (mailles de 100 m)", function (group) {
-      return H.getJSON("/api/prevision").then(function (data) {
-        /* the check under the legend: the same forecast made three months ago, against what happened since */
+      /* a category chosen in the filters: the forecast of its reports alone (made on the server when first asked) */
+      return H.getJSON("/api/prevision" + H.query({ categorie: filters.categorie })).then(function (data) {
+        /* under the legend: which reports, then the check (the same forecast made three months ago, against what
+         * happened since), or why a category has no layer */
         var check = document.querySelector("#hs-legende .hs-prevision-controle");
-        var said = (data.prevision || {}).controle_phrase;
+        var facts = data.prevision || {};
+        var said = facts.raison ? "Prévision : " + facts.raison + "." : facts.controle_phrase;
+        if (said && facts.libelle && !facts.raison) said = "Prévision des signalements « " + facts.libelle + " ». " + said;
         if (check) {
           check.textContent = said || "";
           check.hidden = !said;
@@ -751,7 +755,9 @@
           showPlace(f.lieu);
           rememberPlace(f.lieu);
         }
-        [heat, clusters, pointsLayer, visits].concat(placeChanged ? [axes] : []).forEach(function (o) { o.refresh(); });
+        [heat, clusters, pointsLayer, visits, forecast].concat(placeChanged ? [axes] : []).forEach(function (o) {
+          o.refresh();
+        });
       });
     }
     /* The report layers read again and redrawn (a report placed elsewhere on the page): the same view asks the
