@@ -86,8 +86,8 @@ ROW_CASES = [
         {},
         {
             2: "géométrie: coordonnées de point invalides",
-            3: "géométrie: géométrie de type 'Polygon' : un point",
-            4: "géométrie: géométrie GeoJSON invalide (objet sans « type »)",
+            3: "géométrie: 1 318 m d'étendue : trop grand pour un seul lieu (au plus 250 m) ; dessinez un point",
+            4: "géométrie: géométrie GeoJSON sans « type »",
         },
         1,
     ),

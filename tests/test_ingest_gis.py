@@ -47,23 +47,47 @@ def _stored(conn) -> pd.DataFrame:
 
 
 def test_a_geopackage_from_qgis_is_imported_with_its_points_dates_and_refusals(conn, settings, tmp_path):
-    """A GeoPackage in Lambert 72 with one polygon drawn by mistake: every point is stored where it was drawn (to
-    the centimetre), at the time its DATETIME field says (Brussels time), its category read like a spreadsheet's;
-    the polygon is a row refused with its reason, under its feature's number."""
+    """A GeoPackage in Lambert 72 as a town's GIS keeps it: every point is stored where it was drawn (to the
+    centimetre), at the time its DATETIME field says (Brussels time), its category read like a spreadsheet's. An
+    unhealthy building drawn as its footprint and a fouled stretch of pavement drawn as a line are one place each,
+    stored at a point inside them and said in the import's notes; a polygon drawn over a whole neighbourhood is a
+    row refused, its reason naming the shape and its size."""
+    from service.ingest.batch import reject_words
+
     layer = _constats()
-    layer.loc[4, "geometry"] = layer.loc[4, "geometry"].buffer(12)
+    building = layer.loc[4, "geometry"].buffer(12)
+    pavement = shapely.LineString(
+        [layer.loc[9, "geometry"].coords[0], (layer.loc[9, "geometry"].x + 60, layer.loc[9, "geometry"].y)]
+    )
+    layer.loc[4, "geometry"] = building
+    layer.loc[9, "geometry"] = pavement
+    layer.loc[7, "geometry"] = layer.loc[7, "geometry"].buffer(400)
     path = tmp_path / "constats_qgis.gpkg"
     layer.to_file(path, layer="constats", driver="GPKG")
     assert detect_format(path) == "gpkg"
     summary = ingest(conn, settings, path)
     assert (summary.rows_in, summary.inserted, summary.rejected) == (12, 11, 1)
     assert rejects(conn, summary.batch_id) == {
-        5: ["géométrie: géométrie de type 'Polygon' : un point (Point) est attendu"]
+        8: ["géométrie: 1 131 m d'étendue : trop grand pour un seul lieu (au plus 250 m) ; dessinez un point"]
     }
+    reasons = conn.execute("SELECT reasons FROM rejected_rows WHERE batch_id = %s", (summary.batch_id,)).fetchone()[0]
+    assert reject_words(reasons) == (
+        "géométrie « Polygon » : 1 131 m d'étendue : trop grand pour un seul lieu (au plus 250 m) ; dessinez un point"
+    )
+    assert summary.notes() == [
+        "2 lignes dont l'objet est une surface ou une ligne d'au plus 250 m (un bâtiment, un tronçon) : placées en "
+        "un point à l'intérieur (le milieu d'une ligne)."
+    ]
     stored = _stored(conn)
-    kept = layer.drop(index=4).set_index("N_dossier")
+    kept = layer.drop(index=7).set_index("N_dossier")
     assert list(stored.index) == list(kept.index)
-    assert np.allclose(stored["x"], kept.geometry.x, atol=0.01) and np.allclose(stored["y"], kept.geometry.y, atol=0.01)
+    points = kept.drop(index=["SIG-004", "SIG-009"])
+    assert np.allclose(stored.loc[points.index, "x"], points.geometry.x, atol=0.01)
+    assert np.allclose(stored.loc[points.index, "y"], points.geometry.y, atol=0.01)
+    inside = shapely.Point(stored.loc["SIG-004", "x"], stored.loc["SIG-004", "y"])
+    assert building.buffer(0.01).contains(inside)
+    middle = shapely.Point(stored.loc["SIG-009", "x"], stored.loc["SIG-009", "y"])
+    assert middle.distance(pavement.interpolate(0.5, normalized=True)) < 0.01
     local = pd.to_datetime(stored["when"], utc=True).dt.tz_convert("Europe/Brussels").dt.strftime("%d/%m/%Y %H:%M")
     assert local["SIG-000"] == "02/03/2026 09:15" and local["SIG-011"] == "13/03/2026 12:15"
     assert set(stored["category"]) == {"depot_clandestin", "graffiti", "dejections"}
@@ -190,3 +214,41 @@ def test_a_geojson_in_lambert_72_is_read_by_the_analysis_of_a_file_where_it_lies
     assert str(points.crs) == "EPSG:31370"
     assert np.allclose(points.geometry.x, layer.geometry.x, atol=0.01)
     assert np.allclose(points.geometry.y, layer.geometry.y, atol=0.01)
+
+
+def test_a_geojson_s_small_shapes_are_places_and_several_points_a_refusal(conn, settings, tmp_path):
+    """A GeoJSON drawn on a web map: a building's footprint (about 20 m across) is stored at a point inside it, and
+    counted as an event by the back-test's reader too; a feature holding two points is refused, naming its kind."""
+    from service.ingest.batch import reject_words
+
+    building = shapely.Point(5.5120, 50.6098).buffer(0.00012)  # degrees: about 17 m by 27 m
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"id": "W-1", "date": "2026-03-12T09:15:00", "categorie": "insalubrite"},
+            "geometry": shapely.geometry.mapping(building),
+        },
+        {
+            "type": "Feature",
+            "properties": {"id": "W-2", "date": "2026-03-12T10:15:00", "categorie": "depot_clandestin"},
+            "geometry": {"type": "MultiPoint", "coordinates": [[5.512, 50.6098], [5.514, 50.6101]]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"id": "W-3", "date": "2026-03-12T11:15:00", "categorie": "depot_clandestin"},
+            "geometry": {"type": "Point", "coordinates": [5.5131, 50.6102]},
+        },
+    ]
+    path = tmp_path / "carte_web.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    summary = ingest(conn, settings, path)
+    assert (summary.inserted, summary.rejected) == (2, 1)
+    reasons = conn.execute("SELECT reasons FROM rejected_rows WHERE batch_id = %s", (summary.batch_id,)).fetchone()[0]
+    assert reject_words(reasons) == "géométrie « MultiPoint » : plusieurs points : un seul est attendu par ligne"
+    assert summary.notes()[0].startswith("1 ligne dont l'objet est une surface ou une ligne d'au plus 250 m")
+    lon, lat = conn.execute(
+        "SELECT ST_X(ST_Transform(geom, 4326)), ST_Y(ST_Transform(geom, 4326)) FROM reports WHERE external_id = 'W-1'"
+    ).fetchone()
+    assert building.contains(shapely.Point(lon, lat))
+    events = read_points(path)
+    assert sorted(events["id"]) == ["W-1", "W-3"] and events.attrs["dropped"] == 1

@@ -17,7 +17,9 @@ import psycopg
 from service.db.queries import load_queries
 from service.ingest.columns import Kind
 from service.ingest.read import detect_format
+from service.ingest.shapes import MAX_EXTENT_M
 from service.ingest.source import TableSource, scan_file
+from service.numbers import french_number
 from service.text import counted, plural, spoken_list
 
 _PKG = "service.ingest"
@@ -100,7 +102,19 @@ class BatchSummary:
     def notes(self) -> list[str]:
         """What the batch did to rows it kept, when it did: the dates taken at the facts' time, the visits of a
         cancelled shift moved to their sites, the coordinates of words set aside for the address."""
-        return [line for line in (self.facts_time_line(), self.cancelled_line(), self.words_line()) if line]
+        lines = (self.facts_time_line(), self.cancelled_line(), self.words_line(), self.shapes_line())
+        return [line for line in lines if line]
+
+    def shapes_line(self) -> str | None:
+        """The rows whose feature was a small surface or line, stored at a point inside it (None without)."""
+        n = int(self.details.get("formes_ramenees") or 0)
+        if not n:
+            return None
+        return (
+            f"{counted(n, 'ligne')} dont l'objet est une surface ou une ligne d'au plus "
+            f"{french_number(MAX_EXTENT_M, 0)} m (un bâtiment, un tronçon) : {plural(n, 'placée', 'placées')} en un "
+            f"point à l'intérieur (le milieu d'une ligne)."
+        )
 
     def words_line(self) -> str | None:
         """The rows whose coordinates cell held words, no number, placed by their address instead (None without)."""

@@ -444,9 +444,13 @@ def locate_rows(
     for name in ("_geom_x", "_geom_y"):
         if name in chunk.columns:
             cols[name] = chunk[name].astype(STR)
-    if "_geom_error" in chunk.columns:
+    if "_geom_error" in chunk.columns:  # a feature refused: what it was (its kind), and why
         err = chunk["_geom_error"].astype(STR)
-        problems.add(err.notna().to_numpy(dtype=bool), "géométrie", err.astype(object), err.astype(object))
+        shown = chunk["_geom_value"].astype(STR) if "_geom_value" in chunk.columns else err.where(err.isna())
+        problems.add(err.notna().to_numpy(dtype=bool), "géométrie", shown.astype(object), err.astype(object))
+        reduced = (shown.notna() & err.isna()).to_numpy(dtype=bool)  # a small surface or line, read at a point
+        if reduced.any():
+            problems.noted["formes_ramenees"] = reduced
     if cols:
         located = locate(cols, zone=ctx.zone, forced_crs=ctx.forced_crs)
         x, y, crs, has = located.x, located.y, located.crs, located.has_coords

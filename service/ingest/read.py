@@ -3,7 +3,7 @@
 Every reader yields chunks of Arrow-backed string columns (NA for empty cells) named as in the file, plus
 ``_row`` (the row number a person sees: the header is row 1 in CSV and XLSX, features count from 1 in JSON).
 Geometries of GeoJSON features and of GIS files (GeoPackage, Shapefile…: :mod:`service.ingest.read_gis`) arrive as
-``_geom_x`` / ``_geom_y`` / ``_geom_error`` columns. Large CSV and
+``_geom_x`` / ``_geom_y`` / ``_geom_value`` / ``_geom_error`` columns. Large CSV and
 XLSX files stream in chunks; JSON documents are read whole.
 """
 

@@ -4,8 +4,9 @@ files), FlatGeobuf, KML, GML — read through pyogrio (GDAL), which the road net
 One row a feature (numbered from 1, as GeoJSON features are), its attributes as text (a date field as ISO text),
 its point as the ``_geom_x``/``_geom_y`` columns a GeoJSON gives: in WGS84, projected from the file's own system,
 which is declared (a file without one, a shapefile without its ``.prj``, keeps its numbers for the reader to
-recognise by their ranges). A feature that is not a point is a row refused with its reason, as in a GeoJSON. Of a
-file with several layers, the one named (``--feuille``) is read, else the first of points.
+recognise by their ranges). A small surface or line (a building's footprint) is one place, read at a point inside
+it; anything else is a row refused with its reason, as in a GeoJSON (:mod:`service.ingest.shapes`). Of a file
+with several layers, the one named (``--feuille``) is read, else the first of points.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 
 from service.errors import InputFileError
 from service.geo import WGS84
+from service.ingest.shapes import point_of
 from service.ingest.source import STR, TableSource, check_headers, scan_file, served_whole
 
 #: The GIS formats by their file's suffix (a zipped shapefile is a ``.zip`` holding a ``.shp``).
@@ -104,24 +105,13 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), None).astype(STR)
 
 
-def _points(geometry: Any) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-    """(x, y, error) per feature: a point (or a multipoint of one), else the reason the row is refused."""
-    geoms = np.asarray(geometry, dtype=object)
-    kinds = shapely.get_type_id(geoms)
-    single = (kinds == 4) & (shapely.get_num_geometries(geoms) == 1)  # a MultiPoint of one point
-    geoms = np.where(single, shapely.get_geometry(geoms, 0), geoms)
-    is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
-    x = np.where(is_point, shapely.get_x(np.where(is_point, geoms, shapely.Point(0, 0))), np.nan)
-    y = np.where(is_point, shapely.get_y(np.where(is_point, geoms, shapely.Point(0, 0))), np.nan)
-    errors: list[str | None] = []
-    for geom, ok in zip(geoms, is_point, strict=True):
-        if ok:
-            errors.append(None)
-        elif geom is None or shapely.is_empty(geom):
-            errors.append("géométrie vide : un point est attendu")
-        else:
-            errors.append(f"géométrie de type {geom.geom_type!r} : un point (Point) est attendu")
-    return x, y, errors
+def _points(geometry: Any) -> tuple[list[float | None], list[float | None], list[str | None], list[str | None]]:
+    """(x, y, kind, error) per feature (:func:`service.ingest.shapes.point_of`)."""
+    found = [point_of(geom) for geom in np.asarray(geometry, dtype=object)]
+    if not found:
+        return [], [], [], []
+    x, y, kinds, errors = (list(column) for column in zip(*found, strict=True))
+    return x, y, kinds, errors
 
 
 def open_gis(path: Path, fmt: str, *, layer: str | None = None) -> TableSource:
@@ -142,12 +132,13 @@ def open_gis(path: Path, fmt: str, *, layer: str | None = None) -> TableSource:
     if frame.crs is not None:
         frame = frame.to_crs(WGS84)
         declared = WGS84
-    x, y, errors = _points(frame.geometry.to_numpy())
+    x, y, kinds, errors = _points(frame.geometry.to_numpy())
     headers = [str(c) for c in frame.columns if c != frame.geometry.name]
     check_headers(headers, path.name)
     table = pd.DataFrame({h: _as_text(frame[h]) for h in headers}, index=pd.RangeIndex(len(frame)))
-    table["_geom_x"] = pd.Series([repr(float(v)) if np.isfinite(v) else None for v in x], dtype=STR)
-    table["_geom_y"] = pd.Series([repr(float(v)) if np.isfinite(v) else None for v in y], dtype=STR)
+    table["_geom_x"] = pd.Series([None if v is None else repr(v) for v in x], dtype=STR)
+    table["_geom_y"] = pd.Series([None if v is None else repr(v) for v in y], dtype=STR)
+    table["_geom_value"] = pd.Series(kinds, dtype=STR)
     table["_geom_error"] = pd.Series(errors, dtype=STR)
     table["_row"] = range(1, len(table) + 1)
     source = TableSource(path, fmt, headers, facts, declared_crs=declared, sheets=[], sheet=chosen)

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import shapely
+import shapely.geometry
 
 from service.errors import InputFileError
 from service.ingest.open311_xml import looks_like_xml, read_requests
+from service.ingest.shapes import point_of
 from service.ingest.source import STR, FileFacts, TableSource, scan_file, served_whole
 
 
@@ -47,27 +50,44 @@ def _flatten(value: Any) -> str | None:
     return text if text.strip() else None
 
 
-def _geometry_columns(geom: Any) -> tuple[str | None, str | None, str | None]:
-    """(x, y, error) for a GeoJSON geometry; only points make sense for reports, visits and permits."""
+_GEOM_COLUMNS = ("_geom_x", "_geom_y", "_geom_value", "_geom_error")
+
+
+def _geometry_columns(geom: Any) -> dict[str, str | None]:
+    """The ``_geom_*`` columns of a GeoJSON geometry (:func:`service.ingest.shapes.point_of`): a point, a small
+    surface or line at a point inside it; else the value shown and why the row is refused."""
+    return {**dict.fromkeys(_GEOM_COLUMNS), **_geometry(geom)}
+
+
+def _geometry(geom: Any) -> dict[str, str | None]:
     if geom is None:
-        return None, None, None
+        return {}
     if not isinstance(geom, dict) or "type" not in geom:
-        return None, None, "géométrie GeoJSON invalide (objet sans « type »)"
-    kind = geom.get("type")
-    coords = geom.get("coordinates")
+        return {
+            "_geom_value": json.dumps(geom, ensure_ascii=False)[:80],
+            "_geom_error": "géométrie GeoJSON sans « type »",
+        }
+    kind, coords = geom.get("type"), geom.get("coordinates")
     if kind == "MultiPoint" and isinstance(coords, list) and len(coords) == 1:
         kind, coords = "Point", coords[0]
-    if kind != "Point":
-        return None, None, f"géométrie de type {kind!r} : un point (Point) est attendu"
-    if (
-        not isinstance(coords, list)
-        or len(coords) < 2
-        or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coords[:2])
-    ):
-        return None, None, f"coordonnées de point invalides : {json.dumps(coords)[:80]}"
-    if any(c != c or c in (float("inf"), float("-inf")) for c in coords[:2]):
-        return None, None, "coordonnées de point non finies"
-    return repr(float(coords[0])), repr(float(coords[1])), None
+    if kind == "Point":
+        if (
+            not isinstance(coords, list)
+            or len(coords) < 2
+            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coords[:2])
+        ):
+            return {"_geom_value": json.dumps(coords)[:80], "_geom_error": "coordonnées de point invalides"}
+        if any(c != c or c in (float("inf"), float("-inf")) for c in coords[:2]):
+            return {"_geom_value": json.dumps(coords)[:80], "_geom_error": "coordonnées de point non finies"}
+        return {"_geom_x": repr(float(coords[0])), "_geom_y": repr(float(coords[1]))}
+    try:
+        shape = shapely.geometry.shape(geom)
+    except Exception:
+        return {"_geom_value": str(kind)[:80], "_geom_error": "géométrie illisible : un point est attendu"}
+    x, y, shown, error = point_of(shape)
+    if error is not None:
+        return {"_geom_value": shown, "_geom_error": error}
+    return {"_geom_x": repr(x), "_geom_y": repr(y), "_geom_value": shown}
 
 
 def _geojson_crs(doc: dict[str, Any]) -> str | None:
@@ -122,12 +142,11 @@ def open_json(path: Path, fmt: str) -> TableSource:
         records = []
         for feat in doc["features"]:
             if not isinstance(feat, dict):
-                records.append({"_geom_error": "objet « feature » invalide"})
+                records.append({"_geom_value": json.dumps(feat)[:80], "_geom_error": "objet « feature » invalide"})
                 continue
             props = feat.get("properties") or {}
             rec = {k: _flatten(v) for k, v in props.items()} if isinstance(props, dict) else {}
-            gx, gy, gerr = _geometry_columns(feat.get("geometry"))
-            rec.update({"_geom_x": gx, "_geom_y": gy, "_geom_error": gerr})
+            rec.update(_geometry_columns(feat.get("geometry")))
             if "id" in feat and "id" not in rec:
                 rec["id"] = _flatten(feat["id"])
             records.append(rec)
