@@ -302,8 +302,60 @@ def test_a_workbook_s_sheet_is_chosen_and_the_sheets_left_are_said(app, conn, au
             )
         assert r.status_code == 200, r.text
         said = r.json()["phrases"]
-        assert said[1] == f"Feuille lue : « {read} » (autres feuilles, non lues : « {left} »).", said
+        assert said[1] == (
+            f"Feuille lue : « {read} » (autres feuilles, non lues : « {left} » ; choisir : option « Feuille », ou "
+            "toutes : « Toutes les feuilles »)."
+        ), said
     assert sorted(ref for (ref,) in conn.execute("SELECT external_id FROM reports").fetchall()) == ["F-1", "J-1"]
+
+
+def test_every_sheet_of_a_register_kept_by_month_is_imported_from_the_map(app, conn, auth, tmp_path):
+    """The map's « Toutes les feuilles » (``toutes_les_feuilles``): each month's sheet is its own batch, in the
+    workbook's order, the sheet of notes said with its reason; with a sheet named too, or for a CSV, refused
+    before anything is read."""
+    book = openpyxl.Workbook()
+    book["Sheet"].title = "Lisez-moi"
+    book["Lisez-moi"].append(["Registre des constats 2026, tenu par le service Environnement"])
+    for month, rows in {"Janvier": [("J-1", 5), ("J-2", 19)], "Février": [("F-1", 3)]}.items():
+        sheet = book.create_sheet(month)
+        sheet.append(["N° dossier", "Date", "Catégorie", "Latitude", "Longitude"])
+        for ref, day in rows:
+            sheet.append(
+                [ref, datetime(2026, 1 if month == "Janvier" else 2, day, 9, 0), "Tags", 50.6097927, 5.5120109]
+            )
+    path = tmp_path / "registre_2026.xlsx"
+    book.save(path)
+    planner = auth["planificateur"]
+
+    def send(query: str, name: str = "registre_2026.xlsx", body: bytes | None = None):
+        content = body if body is not None else path.read_bytes()
+        return app.post(
+            "/api/imports/signalements" + query,
+            files={"fichier": (name, content, "application/octet-stream")},
+            headers=planner,
+        )
+
+    r = send("?toutes_les_feuilles=true")
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert [lot["details"]["feuille"] for lot in answer["lots"]] == ["Janvier", "Février"]
+    assert [lot["inserted"] for lot in answer["lots"]] == [2, 1]
+    assert answer["phrases"][0] == "2 feuilles importées en autant de lots : 3 enregistrements créés."
+    assert answer["phrases"][1].startswith("Feuille « Lisez-moi » non lue : ")
+    assert [lot["phrases"][1] for lot in answer["lots"]] == ["Feuille « Janvier ».", "Feuille « Février »."]
+    stored = conn.execute("SELECT external_id, batch_id FROM reports ORDER BY external_id").fetchall()
+    assert [ref for ref, _ in stored] == ["F-1", "J-1", "J-2"] and len({batch for _, batch in stored}) == 2
+    both = send("?toutes_les_feuilles=true&feuille=Janvier")
+    assert both.status_code == 422 and "une feuille nommée et « Toutes les feuilles » ensemble" in both.json()["erreur"]
+    csv = send(
+        "?toutes_les_feuilles=true", "registre.csv", b"id;date;categorie;lat;lon\nC-1;01/03/2026;tags;50.61;5.51\n"
+    )
+    assert csv.status_code == 422
+    assert (
+        "« Toutes les feuilles » vaut pour un classeur (XLSX, ODS, XLS), pas pour un fichier csv"
+        in csv.json()["erreur"]
+    )
+    assert count(conn, "reports") == 3
 
 
 #: A neighbourhood association's export, in its own words: no column the service knows by name.

@@ -590,11 +590,12 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         )
         labels = browser.execute_script(
             "return [...document.querySelectorAll('#hs-tournee details.hs-import-options label')]"
-            ".map(l => l.firstChild.textContent.trim())"
+            ".map(l => l.firstChild.textContent.trim() || l.textContent.trim())"
         )
         assert labels == [
             "Source",
             "Feuille",
+            "Toutes les feuilles (un registre tenu par mois : chaque feuille en un lot)",
             "Séparateur",
             "Encodage",
             "Coordonnées",
@@ -644,6 +645,39 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         assert stored == [("depot_clandestin", "asbl_quartier")], stored
         sent = browser.execute_script(asked, "/api/imports/signalements/suivi")
         assert any("crs=EPSG%3A4326" in u for u in sent), sent
+        # a register kept one sheet per month, « Toutes les feuilles » ticked: the total and the sheet of notes not
+        # read first, then each month's batch
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        book["Sheet"].title = "Lisez-moi"
+        book["Lisez-moi"].append(["Registre 2026 du service Environnement"])
+        for month, ref in (("Janvier", "R-MOIS-1"), ("Février", "R-MOIS-2")):
+            sheet = book.create_sheet(month)
+            sheet.append(["N° dossier", "Date", "Catégorie", "Latitude", "Longitude"])
+            sheet.append([ref, datetime(visited.year, visited.month, visited.day, 9, 0), "Tags", 50.6043, 5.5052])
+        workbook = tmp_path / "registre_par_mois.xlsx"
+        book.save(workbook)
+        browser.execute_script(
+            "const box = document.querySelector('#hs-tournee details.hs-feuille');"
+            "box.querySelector('[name=crs_import]').value = '';"
+            "box.querySelector('[name=correspondance_import]').value = '';"
+            "box.querySelector('[name=toutes_feuilles_import]').checked = true"
+        )
+        chooser = browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[name=feuille]")
+        chooser.send_keys(str(workbook))
+        browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
+        wait.until(lambda d: "feuilles importées" in (d.execute_script(said) or [""])[0])
+        lines = browser.execute_script(said)
+        assert lines[0] == "2 feuilles importées en autant de lots : 2 enregistrements créés.", lines
+        assert lines[1].startswith("Feuille « Lisez-moi » non lue : "), lines
+        batches = [line for line in lines if line.startswith("Lot n° ")]
+        assert [b.endswith(" (registre_par_mois.xlsx) : 1 signalement enregistré.") for b in batches] == [True, True]
+        assert "Feuille « Janvier »." in lines and "Feuille « Février »." in lines
+        assert lines.index("Feuille « Janvier ».") < lines.index("Feuille « Février »."), lines
+        sent = browser.execute_script(asked, "/api/imports/signalements/suivi")
+        assert any("toutes_les_feuilles=true" in u for u in sent), sent
+        browser.execute_script("document.querySelector('[name=toutes_feuilles_import]').checked = false")
         # what the bar says on the way, as a large register's job tells it: the share read, then the last step
         steps = (
             "const out = document.createElement('div'), H = HotspotsCarte, seen = [];"
@@ -677,7 +711,7 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         ]
     finally:  # its sites free for the other tests' shifts; the module's reports as they were
         conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (plan["plan_id"],))
-        conn.execute("DELETE FROM reports WHERE external_id = 'R-CARTE-1'")
+        conn.execute("DELETE FROM reports WHERE external_id IN ('R-CARTE-1', 'R-MOIS-1', 'R-MOIS-2')")
 
 
 def test_the_map_says_what_went_wrong_in_french(server, browser):

@@ -25,9 +25,12 @@ from service.errors import ConfigError, HotspotsError, InputFileError, NotFoundE
 from service.geo import to_lambert
 from service.geocode import BatchGeocoder
 from service.geocode.apply import GazetteerBatchGeocoder
+from service.ingest.archive import ArchiveLimits
 from service.ingest.pipeline import IngestOptions, ProgressFn, ingest_file
 from service.ingest.rejects import batch_exists, export_rejects, list_batches, rejected_rows
+from service.ingest.sheets import tables_of
 from service.settings import Settings
+from service.text import counted
 
 router = APIRouter(prefix="/api", tags=["outils"])
 _KINDS = {"signalements": "reports", "visites": "visits", "permis": "permits"}
@@ -125,6 +128,14 @@ MappingUpload = Annotated[
 ]
 #: What a mapping file may be: the command line reads TOML, or YAML by its suffix.
 MAPPING_SUFFIXES = (".toml", ".yaml", ".yml")
+#: Each sheet of a workbook that holds a table of the kind, imported as its own batch (``--toutes-les-feuilles``).
+EverySheet = Annotated[
+    bool,
+    Query(
+        description="chaque feuille du classeur qui porte un tableau de ce type, chacune en un lot (un registre tenu "
+        "par mois), comme « hotspots ingest --toutes-les-feuilles »"
+    ),
+]
 
 
 def _with_mapping(options: IngestOptions, upload: UploadFile | None, folder: Path, settings: Settings) -> IngestOptions:
@@ -156,15 +167,21 @@ def upload(
     settings: AppSettings,
     user: Planner,
     correspondance: MappingUpload = None,
+    toutes_les_feuilles: EverySheet = False,
 ) -> dict[str, Any]:
     """Le fichier est importé exactement comme par ``hotspots ingest`` : la réponse donne le bilan du lot, ses
     phrases telles que le terminal les écrit (``phrases`` : le contrôle de la somme, les visites d'une tournée
     annulée ; ``bilan_rejets`` : les lignes non enregistrées) et ses lignes rejetées (100 au plus). Un fichier
-    ``correspondance`` (TOML ou YAML) dit, comme ``--correspondance``, quelle colonne donne quel champ."""
+    ``correspondance`` (TOML ou YAML) dit, comme ``--correspondance``, quelle colonne donne quel champ. Avec
+    ``toutes_les_feuilles``, chaque feuille du classeur qui porte un tableau de ce type est importée en un lot : la
+    réponse donne alors ``lots`` (le bilan de chacun), ``feuilles_non_lues`` (les autres et pourquoi) et
+    ``phrases``."""
     with tempfile.TemporaryDirectory(prefix="hotspots-upload-") as tmp:
         options = _with_mapping(options, correspondance, Path(tmp), settings)
         path = _saved(fichier, Path(tmp), settings)
-        return _imported(conn, path, options, settings, user, geocoder_of(request, conn))
+        return _imported(
+            conn, path, options, settings, user, geocoder_of(request, conn), every_sheet=toutes_les_feuilles
+        )
 
 
 @router.post(
@@ -180,6 +197,7 @@ def upload_followed(
     settings: AppSettings,
     user: Planner,
     correspondance: MappingUpload = None,
+    toutes_les_feuilles: EverySheet = False,
 ) -> dict[str, Any]:
     """Le même import que ``POST /api/imports/{type}``, lancé en arrière-plan : la réponse (202) donne tout de suite
     son ``suivi``, que ``GET /api/imports/suivis/{suivi}`` lit (la part du fichier lue, puis le bilan du lot) ;
@@ -193,7 +211,16 @@ def upload_followed(
         def work(job: ImportJob) -> dict[str, Any]:
             try:
                 with state.pooled() as conn:
-                    done = _imported(conn, path, options, settings, user, state.geocoder(conn), progress=job.progress)
+                    done = _imported(
+                        conn,
+                        path,
+                        options,
+                        settings,
+                        user,
+                        state.geocoder(conn),
+                        every_sheet=toutes_les_feuilles,
+                        progress=job.progress,
+                    )
                     state.watcher.sync(conn)  # the map's next reads see the new rows
                     return done
             finally:
@@ -225,6 +252,10 @@ def upload_progress(
     return state_of(request).imports.get(suivi, user.login).view()
 
 
+#: How the map's import options name the choices a sentence about the sheets suggests.
+MAP_SHEET_CHOICE = "choisir : option « Feuille », ou toutes : « Toutes les feuilles »"
+
+
 def _imported(
     conn: psycopg.Connection[Any],
     path: Path,
@@ -233,13 +264,48 @@ def _imported(
     user: User,
     geocoder: BatchGeocoder | None,
     *,
+    every_sheet: bool = False,
     progress: ProgressFn | None = None,
 ) -> dict[str, Any]:
     """One file imported as ``hotspots ingest`` does it, logged: the batch's account and its first rejected rows,
-    as both import routes answer them."""
+    as both import routes answer them. ``every_sheet`` (``--toutes-les-feuilles``): each sheet of the workbook
+    that holds a table of the kind is its own batch (``lots``), the others said with their reason."""
+    if not every_sheet:
+        return _one_batch(conn, path, options, settings, user, geocoder, progress=progress)
+    found = tables_of(path, options, ArchiveLimits.of(settings), option="« Toutes les feuilles »")
+    lots = [
+        _one_batch(conn, path, replace(options, sheet=name), settings, user, geocoder, progress=progress, alone=False)
+        for name in found.tables
+    ]
+    created = sum(int(lot["inserted"]) for lot in lots)
+    said = [
+        f"{counted(len(lots), 'feuille importée', 'feuilles importées')} en autant de lots : "
+        f"{counted(created, 'enregistrement créé', 'enregistrements créés')}."
+    ] + [f"Feuille « {name} » non lue : {why}" for name, why in found.left.items()]
+    return {"lots": lots, "feuilles_non_lues": found.left, "phrases": said}
+
+
+def _one_batch(
+    conn: psycopg.Connection[Any],
+    path: Path,
+    options: IngestOptions,
+    settings: Settings,
+    user: User,
+    geocoder: BatchGeocoder | None,
+    *,
+    progress: ProgressFn | None = None,
+    alone: bool = True,
+) -> dict[str, Any]:
+    """One batch (a file, or one sheet of a workbook imported sheet by sheet: not ``alone``), its account in the
+    map's words: the sheet read and how to choose another, or the sheet's name only."""
     summary = ingest_file(conn, path, options, settings, progress=progress, geocoder=geocoder)
     audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
-    return {**summary.to_dict(), "rejets": rejected_rows(conn, summary.batch_id, limit=100)}
+    account = summary.to_dict()
+    plain = summary.sheet_line()
+    if plain:
+        instead = summary.sheet_line(MAP_SHEET_CHOICE) if alone else f"Feuille « {summary.details.get('feuille')} »."
+        account["phrases"] = [instead if line == plain else line for line in account["phrases"]]
+    return {**account, "rejets": rejected_rows(conn, summary.batch_id, limit=100)}
 
 
 def _saved(upload: UploadFile, folder: Path, settings: Settings) -> Path:

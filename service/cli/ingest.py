@@ -227,9 +227,6 @@ def _every_sheet(settings: Settings, path: Path, options: IngestOptions, sheet: 
     if sheet:
         raise InputFileError("--feuille et --toutes-les-feuilles ensemble : choisissez l'un des deux.")
     found = tables_of(path, options, ArchiveLimits.of(settings))
-    if not found.tables:
-        reasons = " ; ".join(f"« {name} » : {why}" for name, why in found.left.items())
-        raise InputFileError(f"{path.name} : aucune feuille ne porte de tableau de {_KIND_FR[options.kind]}. {reasons}")
     summaries = [
         run_ingest(settings, path, replace(options, sheet=name), show_progress=not json_out) for name in found.tables
     ]

@@ -15,6 +15,7 @@ from service.ingest.archive import ArchiveLimits
 from service.ingest.batch import IngestOptions
 from service.ingest.pipeline import columns_of
 from service.ingest.read import open_table
+from service.labels import KIND_LABELS
 
 WORKBOOKS = ("xlsx", "ods", "xls")
 
@@ -27,14 +28,18 @@ class Sheets:
     left: dict[str, str] = field(default_factory=dict)
 
 
-def tables_of(path: Path, options: IngestOptions, limits: ArchiveLimits) -> Sheets:
+def tables_of(
+    path: Path, options: IngestOptions, limits: ArchiveLimits, *, option: str = "--toutes-les-feuilles"
+) -> Sheets:
     """Which sheets of the workbook ``path`` hold a table of ``options.kind`` (its required columns found).
-    A file that is no workbook is refused, saying so."""
+    A file that is no workbook, a sheet named beside, and a workbook without any such sheet are refused, saying
+    so (``option``: the name the person gave the choice, on the command line or on the map)."""
+    if options.sheet:
+        raise InputFileError(f"{path.name} : une feuille nommée et {option} ensemble : choisissez l'un des deux.")
     first = open_table(path, fmt=options.fmt, limits=limits)
     if first.format not in WORKBOOKS:
         raise InputFileError(
-            f"{path.name} : --toutes-les-feuilles vaut pour un classeur (XLSX, ODS, XLS), pas pour un "
-            f"fichier {first.format}.",
+            f"{path.name} : {option} vaut pour un classeur (XLSX, ODS, XLS), pas pour un fichier {first.format}.",
             hint="Importez-le sans cette option.",
         )
     found = Sheets()
@@ -45,4 +50,9 @@ def tables_of(path: Path, options: IngestOptions, limits: ArchiveLimits) -> Shee
             found.left[name] = exc.message.removeprefix(f"{path.name} : ")
             continue
         found.tables.append(name)
+    if not found.tables:
+        reasons = " ; ".join(f"« {name} » : {why}" for name, why in found.left.items())
+        raise InputFileError(
+            f"{path.name} : aucune feuille ne porte de tableau de {KIND_LABELS[options.kind]}. {reasons}"
+        )
     return found

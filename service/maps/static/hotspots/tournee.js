@@ -395,6 +395,8 @@
         encodage: (box.querySelector("[name=encodage_import]") || {}).value,
         feuille: ((box.querySelector("[name=feuille_import]") || {}).value || "").trim(),
         crs: (box.querySelector("[name=crs_import]") || {}).value,
+        /* a register kept one sheet per month: each sheet its own batch (--toutes-les-feuilles) */
+        toutes_les_feuilles: (box.querySelector("[name=toutes_feuilles_import]") || {}).checked ? "true" : "",
       });
       button.disabled = true;
       out.innerHTML = "";
@@ -404,8 +406,13 @@
         .then(function (started) { return followImport(started.url, out, file.name); })
         .then(function (b) {
           var words = RECORDED[what] || RECORDED.visites;
-          var lines = ["Lot n° " + b.batch_id + " (" + file.name + ") : " + H.number(b.inserted) +
-            H.agree(b.inserted, words[0], words[1]) + "."].concat(b.phrases || [], b.bilan_rejets || []);
+          function account(lot) {
+            return ["Lot n° " + lot.batch_id + " (" + file.name + ") : " + H.number(lot.inserted) +
+              H.agree(lot.inserted, words[0], words[1]) + "."].concat(lot.phrases || [], lot.bilan_rejets || []);
+          }
+          /* every sheet: the total and the sheets not read first, then each sheet's batch */
+          var lines = b.lots ? (b.phrases || []).slice() : account(b);
+          (b.lots || []).forEach(function (lot) { lines = lines.concat(account(lot)); });
           out.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("");
           input.value = "";
           return Promise.resolve(after(what)).then(function () { H.status(lines[0]); }); // after the shift's own
