@@ -191,6 +191,33 @@ plt.show()
 by_segments
 
 # %% [markdown]
+# ## Où sont attendus les signalements d'une catégorie
+# La couche « Prévision du trimestre » de la carte, pour une catégorie (celle qui a le plus de signalements) : les
+# mailles de 100 m où la prévision mesurée par le back-test attend le plus de ses signalements dans les trois mois
+# après le dernier, en bleus par part de la zone (1, 5 puis 10 % de ses mailles). C'est la fonction que la carte
+# appelle quand on choisit une catégorie dans ses filtres ; en dessous, sa vérification sur les trois mois d'avant.
+
+# %%
+from service.analyse.forecast_map import check_words, forecast_cells
+
+category = reports["category"].value_counts().index[0]
+cells = forecast_cells(
+    reports[reports["category"] == category], now=end, zone=zone_outline(settings), exposure=exposure
+)
+print(check_words(cells.attrs["controle"], categories.get(category, category)))
+fmap = zone_map(settings, streets=streets)
+geojson_layer(
+    cells.assign(attendus=cells["attendus"].round(1)),
+    name=f"Prévision du trimestre : {categories.get(category, category)}",
+    colour={share: s["couleur"] for share, s in STYLE["prevision"].items()},
+    column="classe",
+    tooltip={"rang": "Rang", "classe": "Part de la zone", "attendus": "Signalements attendus"},
+    weight=0.5,
+).add_to(fmap)
+folium.LayerControl(collapsed=False).add_to(fmap)
+fmap
+
+# %% [markdown]
 # ## Effet du rayon `eps` et du modèle nul
 # Le modèle nul dit ce que le hasard donnerait : `emprise` (au hasard sur les mailles où il y a des
 # signalements) ou `exposition` (selon les adresses officielles : là où les gens vivent). Un rayon trop petit
