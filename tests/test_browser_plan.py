@@ -804,6 +804,13 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     classes = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.getAttribute('class'))"
     zone_classes = sorted(browser.execute_script(classes, "path.hs-point-sensible-centre"))
     assert zone_classes and not browser.find_elements(By.CSS_SELECTOR, ".hs-hors-lieu")
+    browser.execute_script(  # the quarter's forecast too: its cells of other places are faded alike
+        "[...document.querySelectorAll('.leaflet-control-layers-overlays label')]"
+        ".find(l => l.textContent.trim().startsWith('Prévision du trimestre')).querySelector('input').click();"
+    )
+    forecast_loads = "return hotspotsLayers.prevision.chargee && hotspotsLayers.prevision.chargements"
+    wait.until(lambda d: d.execute_script(forecast_loads))
+    forecast_before = browser.execute_script(forecast_loads)
     place.select_by_visible_text("4102 Ougrée")
     browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "4102")
@@ -864,6 +871,17 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     assert len(faded_axes) == len(all_axes) - len(axes_here)
     assert {e.get_attribute("stroke-opacity") for e in faded_axes} == {"0.35"}
     assert "hors du lieu choisi (estompé)" in text_of(browser.find_element(By.ID, "hs-legende"))
+    wait.until(lambda d: d.execute_script(forecast_loads) > forecast_before)
+    ranks = "return fetch(arguments[0]).then(r => r.json()).then(c => c.features.map(f => f.properties.rang))"
+    cells_here, all_cells = (
+        browser.execute_script(ranks, url) for url in ("/api/prevision?lieu=4102", "/api/prevision")
+    )
+    assert 0 < len(cells_here) < len(all_cells)
+    kept_cells = browser.find_elements(By.CSS_SELECTOR, "path.hs-prevision:not(.hs-hors-lieu)")
+    faded_cells = browser.find_elements(By.CSS_SELECTOR, "path.hs-prevision.hs-hors-lieu")
+    assert (len(kept_cells), len(faded_cells)) == (len(cells_here), len(all_cells) - len(cells_here))
+    opacities = {float(e.get_attribute("fill-opacity")) for e in faded_cells}
+    assert max(opacities) <= 0.17 < min(float(e.get_attribute("fill-opacity")) for e in kept_cells)
     place.select_by_visible_text("toute la zone")
     browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "")

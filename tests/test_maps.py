@@ -766,6 +766,27 @@ def test_the_forecast_layer_follows_the_category_chosen_in_the_filters(client, c
     )
     unknown = client.get("/api/prevision", params={"categorie": "licornes"}).json()
     assert unknown["features"] == [] and unknown["prevision"]["raison"] == "catégorie inconnue : « licornes »"
+    # a place chosen: the cells of Neupré only (their centre's nearest official address there), ranks unchanged
+    neupre = gpd.read_file(ROOT / "geodata" / "communes_seraing_neupre.geojson").query("name_fr == 'Neupré'")
+    outline = neupre.to_crs("EPSG:31370").geometry.iloc[0]
+    for asked, whole in (({}, every), ({"categorie": "dejections"}, data)):
+        placed = client.get("/api/prevision", params={**asked, "lieu": "Neupré"}).json()
+        ranks = {f["properties"]["rang"] for f in placed["features"]}
+        assert ranks and ranks < {f["properties"]["rang"] for f in whole["features"]}
+        centres = gpd.GeoSeries(
+            [shapely.geometry.shape(f["geometry"]).centroid for f in whole["features"]], crs="EPSG:4326"
+        ).to_crs("EPSG:31370")
+        deep_inside = {
+            f["properties"]["rang"]
+            for f, c in zip(whole["features"], centres, strict=True)
+            if outline.contains(c) and outline.exterior.distance(c) > 300
+        }
+        outside = {
+            f["properties"]["rang"] for f, c in zip(whole["features"], centres, strict=True) if not outline.contains(c)
+        }
+        assert deep_inside and deep_inside <= ranks and len(ranks & outside) <= 0.05 * len(ranks)
+    unknown_place = client.get("/api/prevision", params={"lieu": "Liège"})
+    assert unknown_place.status_code == 422 and "Liège" in unknown_place.json()["erreur"]
     again = run_points(conn, since=NOW - pd.Timedelta(days=730), now=now + pd.Timedelta(days=31), **zone)
     conn.commit()
     started = conn.execute("SELECT started_at FROM analysis_runs WHERE id = %s", (again["run"],)).fetchone()[0]

@@ -154,15 +154,29 @@ def _forecast_features(cells: Any) -> list[dict[str, Any]]:
     ]
 
 
-async def category_forecast(request: Request, category: str) -> Response:
+def _in_places(conn: psycopg.Connection[Any], cells: Any, params: dict[str, Any]) -> Any:
+    """The cells whose centre is in the places asked (all without any), as the stored layer's query keeps them."""
+    if not params.get("places") or cells.empty:
+        return cells
+    centres = cells.geometry.centroid
+    found = conn.execute(
+        query("cells_in_places"),
+        {"xs": centres.x.tolist(), "ys": centres.y.tolist(), **_placed(conn, params)},
+    ).fetchall()
+    return cells.iloc[[i for (i,) in found]]
+
+
+async def category_forecast(request: Request, category: str, places: list[str] | None) -> Response:
     """The map's forecast layer of one category's reports (:mod:`service.analyse.forecast_category`), in the
-    stored layer's form, kept ready while the analysis data have not changed: it takes about a second to make."""
+    stored layer's form (the cells of the ``places`` asked only), kept ready while the analysis data have not
+    changed: it takes about a second to make."""
     settings = state_of(request).settings
 
     def make(conn: psycopg.Connection[Any]) -> Body:
         layer = category_layer(conn, settings, category)
-        body = {"type": "FeatureCollection", "prevision": layer.summary, "features": _forecast_features(layer.cells)}
+        cells = _in_places(conn, layer.cells, {"places": places})
+        body = {"type": "FeatureCollection", "prevision": layer.summary, "features": _forecast_features(cells)}
         return encode(json.dumps(body, ensure_ascii=False).encode(), GEOJSON)
 
-    key = ("analyse", "forecast_category", category)
+    key = ("analyse", "forecast_category", category, _frozen(places))
     return respond(request, await state_of(request).cached_body("analyse", key, make))

@@ -83,6 +83,7 @@ async def forecast(
     categorie: Annotated[
         str | None, Query(description="code de catégorie : la prévision de ses seuls signalements")
     ] = None,
+    lieu: Places = None,
 ) -> Response:
     """Les mailles de 100 m où la dernière analyse attend le plus de signalements dans les trois mois qui suivent
     (la prévision que mesure ``hotspots backtest``), les premières d'abord : ``rang``, ``part`` (la première part
@@ -90,7 +91,9 @@ async def forecast(
     attendus) ; ``prevision`` dit l'analyse (sa date, les mailles de la zone, le total attendu, l'horizon).
     Avec ``categorie``, la même prévision faite sur les seuls signalements de la catégorie, au même moment et sur
     la même période que la dernière analyse (environ une seconde la première fois) ; une catégorie inconnue ou qui
-    a trop peu de signalements ne donne aucune maille, et ``prevision.raison`` dit pourquoi."""
+    a trop peu de signalements ne donne aucune maille, et ``prevision.raison`` dit pourquoi. Avec ``lieu``, les
+    seules mailles du lieu (celui de l'adresse officielle la plus proche de leur centre, comme les points
+    sensibles), leur rang et leur part restant ceux de toute la zone."""
     if categorie:
-        return await category_forecast(request, categorie)
-    return await cached_collection(request, "forecast_cells", {})
+        return await category_forecast(request, categorie, _places(lieu))
+    return await cached_collection(request, "forecast_cells", {"places": _places(lieu)})

@@ -236,4 +236,14 @@ SELECT json_build_object(
         'geometry', ST_AsGeoJSON(ST_Transform(c.cell, 4326), 7)::json,
         'properties', json_build_object('rang', c.rank, 'part', c.share, 'attendus', round(c.expected::numeric, 2))
     ) ORDER BY c.rank), '[]'::json))
-FROM forecast_cells c;
+FROM forecast_cells c
+-- a place: the cells whose centre's nearest official address is in it, as the sensitive points are placed
+WHERE %(places)s::text[] IS NULL OR nearest_in_places(ST_Centroid(c.cell), %(places)s, %(postcodes)s);
+
+-- name: cells_in_places
+-- Which of the cell centres given (Lambert 72) lie in the places named: a category's forecast layer, made in
+-- Python (service.analyse.forecast_category), filtered as the stored layer is.
+SELECT (c.i - 1)::int
+FROM unnest(%(xs)s::float8[], %(ys)s::float8[]) WITH ORDINALITY AS c(x, y, i)
+WHERE nearest_in_places(ST_SetSRID(ST_MakePoint(c.x, c.y), 31370), %(places)s, %(postcodes)s)
+ORDER BY c.i;

@@ -218,11 +218,11 @@
     /* The ids of the sensitive points or axes of the place chosen in the filters, by the server's place rule (a
      * point's nearest official address, the sectors an axis's street runs through), or null for the whole zone: the
      * others stay drawn, faded, so that a site just across the line is still seen. */
-    function placeIds(url, params) {
+    function placeIds(url, params, key) {
       if (!filters.lieu) return Promise.resolve(null);
       return H.getJSON(url + H.query(L.extend({ lieu: filters.lieu }, params))).then(function (data) {
         var ids = {};
-        data.features.forEach(function (f) { ids[f.properties.id] = true; });
+        data.features.forEach(function (f) { ids[f.properties[key || "id"]] = true; });
         return ids;
       });
     }
@@ -652,8 +652,13 @@
     /* Where the last analysis expects the most reports in the next three months (the forecast the back-test
      * measures): the zone's 100 m cells by the share of the zone they fall in, what each expects in its tooltip. */
     var forecast = new H.Overlay(map, "prevision", "Prévision du trimestre (mailles de 100 m)", function (group) {
-      /* a category chosen in the filters: the forecast of its reports alone (made on the server when first asked) */
-      return H.getJSON("/api/prevision" + H.query({ categorie: filters.categorie })).then(function (data) {
+      /* a category chosen in the filters: the forecast of its reports alone (made on the server when first asked);
+       * a place: the cells of other places faded, their rank and share still the whole zone's */
+      var params = { categorie: filters.categorie };
+      return Promise.all([
+        H.getJSON("/api/prevision" + H.query(params)), placeIds("/api/prevision", params, "rang"),
+      ]).then(function (both) {
+        var data = both[0], inPlace = both[1];
         /* under the legend: which reports, then the check (the same forecast made three months ago, against what
          * happened since), or why a category has no layer */
         var check = document.querySelector("#hs-legende .hs-prevision-controle");
@@ -667,7 +672,9 @@
         return H.geojsonInto(group, data, {
           style: function (f) { // the first share the darkest and the most opaque: it stands out of the others
             var s = style.prevision[f.properties.part] || { couleur: "#9ecae1", opacite: 0.35 };
-            return { color: s.couleur, weight: 0.5, fillColor: s.couleur, fillOpacity: s.opacite, className: "hs-prevision" };
+            var away = inPlace !== null && !inPlace[f.properties.rang];
+            return { color: s.couleur, weight: 0.5, fillColor: s.couleur, opacity: away ? 0.25 : 1,
+              fillOpacity: away ? s.opacite / 5 : s.opacite, className: "hs-prevision" + (away ? " hs-hors-lieu" : "") };
           },
           onEachFeature: function (f, layer) {
             var p = f.properties;
