@@ -430,16 +430,21 @@ def test_a_mapping_file_that_cannot_be_read_refuses_the_import_and_says_why(app,
     assert count(conn, "reports") == 0
 
 
-def test_imports_in_the_background_run_two_at_a_time_and_say_a_failure_in_french():
+def test_imports_in_the_background_run_two_at_a_time_and_say_a_failure_in_french(settings, conn):
     """Each import holds a database connection while it runs: a third one waits for the others (429, saying when
-    to try again) instead of taking the connections the map's requests need. An unexpected failure is the job's
-    error in the words given for it, never a job that never ends."""
+    to try again) instead of taking the connections the map's requests need — counted across the server's
+    processes, two job lists on the same database. An unexpected failure is the job's error in the words given for
+    it, never a job that never ends; a job whose process stopped giving signs of life is said to be interrupted."""
     import threading
 
     from service.api.imports import ImportJobs
-    from service.errors import BusyError, HotspotsError
+    from service.db import connect
+    from service.errors import BusyError, HotspotsError, NotFoundError
 
-    jobs = ImportJobs(running=2)
+    def pooled():
+        return connect(settings)  # committed when its block ends, as the pool's
+
+    jobs, other_process = ImportJobs(pooled, running=2), ImportJobs(pooled, running=2)
     release = threading.Event()
 
     def slow(job):
@@ -451,25 +456,43 @@ def test_imports_in_the_background_run_two_at_a_time_and_say_a_failure_in_french
     def broken(job):
         raise KeyError("colonne")
 
+    def ended(job_id):
+        for _ in range(200):
+            seen = other_process.get(job_id, "agent")
+            if seen["etat"] in ("fini", "erreur"):
+                return seen
+            time.sleep(0.05)
+        return seen
+
     said = HotspotsError("L'import s'est arrêté sur une erreur imprévue.", hint="Réessayez.")
-    first, second = (
-        jobs.start("agent", f"registre_{n}.csv", "signalements", slow, failed=lambda e: said) for n in "12"
-    )
-    assert first.view()["etat"] == "lecture" and first.view()["lu"] in (0, 500)
+    first = jobs.start("agent", "registre_1.csv", "signalements", slow, failed=lambda e: said)
+    second = other_process.start("agent", "registre_2.csv", "signalements", slow, failed=lambda e: said)
+    seen = other_process.get(first.id, "agent")  # read by another process than the one that runs it
+    assert seen["etat"] == "lecture" and seen["lu"] in (0, 500) and seen["fichier"] == "registre_1.csv"
     with pytest.raises(BusyError, match="2 imports sont déjà en cours") as refused:
         jobs.start("agent", "registre_3.csv", "signalements", slow, failed=lambda e: said)
     assert refused.value.retry_after == 30 and refused.value.http_status == 429
+    with pytest.raises(NotFoundError, match="Cet import n'est pas"):
+        jobs.get(first.id, "quelqu_un_d_autre")
     release.set()
     for job in (first, second):
-        for _ in range(100):
-            if job.view()["etat"] == "fini":
-                break
-            time.sleep(0.05)
-        assert job.view()["etat"] == "fini" and job.view()["resultat"] == {"batch_id": 1}
+        done = ended(job.id)
+        assert done["etat"] == "fini" and done["resultat"] == {"batch_id": 1} and done["lu"] == done["total"] == 1000
     third = jobs.start("agent", "registre_3.csv", "signalements", broken, failed=lambda e: said)
-    for _ in range(100):
-        if third.view()["etat"] != "lecture":
-            break
-        time.sleep(0.05)
-    assert third.view()["etat"] == "erreur" and third.view()["erreur"] == said.message
-    assert third.view()["conseil"] == "Réessayez." and third.view()["resultat"] is None
+    failure = ended(third.id)
+    assert failure["etat"] == "erreur" and failure["erreur"] == said.message
+    assert failure["conseil"] == "Réessayez." and failure["resultat"] is None
+    # a process stopped while its job ran (no more signs of life): the page is told, and the place is free again
+    for n, job_id in ((4, "f" * 32), (6, "e" * 32)):  # two: the two places they would hold are free again
+        conn.execute(
+            "INSERT INTO import_jobs (id, login, file_name, kind, beat_at) "
+            "VALUES (%s, 'agent', %s, 'signalements', now() - interval '5 minutes')",
+            (job_id, f"registre_{n}.csv"),
+        )
+    conn.commit()
+    cut = jobs.get("f" * 32, "agent")
+    assert cut["etat"] == "erreur" and cut["erreur"] == (
+        "L'import de registre_4.csv s'est interrompu : le service s'est arrêté pendant qu'il tournait."
+    )
+    fourth = jobs.start("agent", "registre_5.csv", "signalements", slow, failed=lambda e: said)
+    assert ended(fourth.id)["etat"] == "fini"

@@ -249,7 +249,7 @@ def upload_progress(
     """``etat`` : ``lecture`` (``lu`` octets sur ``total``), ``enregistrement`` (géocodage et écriture du lot),
     ``fini`` (``resultat`` : le bilan, comme ``POST /api/imports/{type}`` le donne) ou ``erreur`` (``erreur``,
     ``conseil``). Seul celui qui l'a lancé le lit ; un import fini reste suivi une heure."""
-    return state_of(request).imports.get(suivi, user.login).view()
+    return state_of(request).imports.get(suivi, user.login)
 
 
 #: How the map's import options name the choices a sentence about the sheets suggests.

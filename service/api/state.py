@@ -59,9 +59,12 @@ class AppState:
     sessions: SessionMemo = field(default_factory=SessionMemo)
     caches: dict[str, BodyCache] = field(default_factory=dict)
     background: MapBackground = field(default_factory=MapBackground)
-    imports: ImportJobs = field(default_factory=ImportJobs)  # the map's imports, run in the background
+    imports: ImportJobs = field(init=False)  # the map's imports, run in the background
     _geocoder: BatchGeocoder | None = None
     _geocoder_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.imports = ImportJobs(self.pooled)
 
     @classmethod
     def open(cls, settings: Settings) -> AppState:
