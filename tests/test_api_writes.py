@@ -352,7 +352,7 @@ def test_every_sheet_of_a_register_kept_by_month_is_imported_from_the_map(app, c
     )
     assert csv.status_code == 422
     assert (
-        "« Toutes les feuilles » vaut pour un classeur (XLSX, ODS, XLS), pas pour un fichier csv"
+        "« Toutes les feuilles » vaut pour un classeur (XLSX, XLSB, ODS, XLS), pas pour un fichier csv"
         in csv.json()["erreur"]
     )
     assert count(conn, "reports") == 3

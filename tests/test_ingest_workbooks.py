@@ -1,5 +1,5 @@
-"""OpenDocument (.ods) and Excel 97–2003 (.xls) registers, as LibreOffice and older Excel save them, read as an
-XLSX is; and reports placed by their address found as near-duplicates of another source's."""
+"""OpenDocument (.ods), Excel 97–2003 (.xls) and Excel binary (.xlsb) registers, as LibreOffice and Excel save
+them, read as an XLSX is; and reports placed by their address found as near-duplicates of another source's."""
 
 from __future__ import annotations
 
@@ -60,14 +60,33 @@ def _xls(path: Path) -> Path:
     return path
 
 
+def _xlsb(path: Path) -> Path:
+    """As Excel saves a large register in its binary format: a note sheet first, then a title row, a blank row
+    and the header, real date cells."""
+    from pyxlsbwriter import XlsbWriter
+
+    with XlsbWriter(str(path)) as book:
+        book.add_sheet("Lisez-moi")
+        book.write_sheet([["Registre des constats du service Environnement"]])
+        book.add_sheet("Registre")
+        width = len(COLUMNS)  # the writer wants rows of one width: the title's and the blank row's cells empty
+        title, blank = ["Constats - novembre 2026"] + [None] * (width - 1), [None] * width
+        book.write_sheet([title, blank, COLUMNS, *[list(row) for row in ROWS]])
+    return path
+
+
 @pytest.fixture()
 def geocoder(conn, settings):
     return zone_batch_geocoder(conn, settings)
 
 
-@pytest.mark.parametrize(("write_book", "name", "fmt"), [(_ods, "registre.ods", "ods"), (_xls, "registre.xls", "xls")])
+@pytest.mark.parametrize(
+    ("write_book", "name", "fmt"),
+    [(_ods, "registre.ods", "ods"), (_xls, "registre.xls", "xls"), (_xlsb, "registre.xlsb", "xlsb")],
+)
 def test_a_register_saved_as_ods_or_xls_is_read_as_an_xlsx(conn, settings, tmp_path, geocoder, write_book, name, fmt):
-    """Both were refused (« format non pris en charge : enregistrez en .xlsx ou en .csv »)."""
+    """All three were refused (« format non pris en charge : enregistrez en .xlsx ou en .csv »; an .xlsb, taken
+    for an .xlsx, as an unreadable workbook)."""
     path = write_book(tmp_path / name)
     assert detect_format(path) == fmt
     s = ingest_file(conn, path, IngestOptions(kind="reports", source="registre"), settings, geocoder=geocoder, now=NOW)
@@ -85,8 +104,22 @@ def test_a_register_saved_as_ods_or_xls_is_read_as_an_xlsx(conn, settings, tmp_p
         ("dejections", "Rue Joseph Wettinck 4, 4101 Seraing", None, "2026-11-15 00:00"),
         ("graffiti", "Place Cardinal Mercier 12, 4102 Seraing", "tag sur la façade", "2026-11-16 14:30"),
     ]
-    if fmt == "ods":  # the note sheet in front is passed over, and said
+    if fmt in ("ods", "xlsb"):  # the note sheet in front is passed over, and said
         assert s.details["feuille"] == "Registre"
+
+
+def test_an_xlsb_is_known_by_its_content_and_a_damaged_one_refused(conn, settings, tmp_path):
+    """A binary workbook saved under an .xlsx name (a mail client, a hurried rename) is still read as what it is;
+    one cut short is refused naming its format, and nothing is stored."""
+    renamed = _xlsb(tmp_path / "registre.xlsb").rename(tmp_path / "registre_novembre.xlsx")
+    assert detect_format(renamed) == "xlsb"
+    assert ingest(conn, settings, renamed, source="registre").rows_in == 4
+    whole = renamed.read_bytes()
+    cut = tmp_path / "coupe.xlsb"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputFileError, match=r"coupe\.xlsb : classeur Excel binaire \(\.xlsb\) illisible ou endommagé"):
+        ingest(conn, settings, cut)
+    assert conn.execute("SELECT status FROM ingestion_batches ORDER BY id").fetchall() == [("termine",), ("refuse",)]
 
 
 def test_a_damaged_or_protected_workbook_is_refused_and_nothing_is_stored(conn, settings, tmp_path):
@@ -215,4 +248,4 @@ def test_a_register_kept_one_sheet_per_month_is_imported_sheet_by_sheet(conn, se
     ).fetchall()
     assert batches == [(1, 1, 0), (1, 0, 0), (2, 1, 1)]
     refused = run_cli("ingest", "reports", str(DATA_CSV), "--toutes-les-feuilles", env=env)
-    assert refused.returncode != 0 and "vaut pour un classeur (XLSX, ODS, XLS)" in " ".join(refused.stderr.split())
+    assert refused.returncode != 0 and "vaut pour un classeur (XLSX, XLSB, ODS, XLS)" in " ".join(refused.stderr.split())

@@ -98,7 +98,8 @@ def _options(
     type_donnees: Kind,
     source: Annotated[str | None, Query(max_length=100)] = None,
     format: Annotated[
-        Literal["csv", "xlsx", "ods", "xls", "geojson", "open311", "gpkg", "shp", "fgb", "kml", "gml"] | None, Query()
+        Literal["csv", "xlsx", "xlsb", "ods", "xls", "geojson", "open311", "gpkg", "shp", "fgb", "kml", "gml"] | None,
+        Query(),
     ] = None,
     separateur: Annotated[Literal[",", ";", "\t", "|"] | None, Query()] = None,
     encodage: Annotated[str | None, Query(max_length=30)] = None,
@@ -157,7 +158,8 @@ def _with_mapping(options: IngestOptions, upload: UploadFile | None, folder: Pat
 
 
 @router.post(
-    "/imports/{type_donnees}", summary="Importer un fichier (CSV, XLSX, ODS, XLS, GeoJSON, Open311, SIG) comme un lot"
+    "/imports/{type_donnees}",
+    summary="Importer un fichier (CSV, XLSX, XLSB, ODS, XLS, GeoJSON, Open311, SIG) comme un lot",
 )
 def upload(
     fichier: UploadFile,

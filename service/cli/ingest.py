@@ -178,10 +178,12 @@ def _command(kind: Kind) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
         fichier: Path = typer.Argument(
-            ..., exists=False, help="Fichier à importer (CSV, XLSX, ODS, XLS, GeoJSON, Open311)."
+            ..., exists=False, help="Fichier à importer (CSV, XLSX, XLSB, ODS, XLS, GeoJSON, Open311, SIG)."
         ),
         format_: str | None = typer.Option(
-            None, "--format", help="csv, xlsx, ods, xls, geojson, open311, gpkg, shp, fgb, kml ou gml (sinon détecté)."
+            None,
+            "--format",
+            help="csv, xlsx, xlsb, ods, xls, geojson, open311, gpkg, shp, fgb, kml ou gml (sinon détecté).",
         ),
         source: str | None = typer.Option(None, "--source", help="Nom de la source (sinon le nom du fichier)."),
         correspondance: Path | None = typer.Option(

@@ -72,8 +72,9 @@ def _refuse(path: Path, what: str, hint: str) -> InputFileError:
     return InputFileError(f"{path.name} : classeur refusé : {what}.", hint=hint)
 
 
-def check_workbook(path: Path, limits: ArchiveLimits) -> None:
-    """Refuse a workbook whose archive would cost more to read than ``limits`` allow (nothing is inflated here)."""
+def check_workbook(path: Path, limits: ArchiveLimits, *, kind: str = "XLSX") -> None:
+    """Refuse a workbook whose archive would cost more to read than ``limits`` allow (nothing is inflated here);
+    ``kind``: the workbook's format as a person knows it (« XLSX », « OpenDocument (.ods) »…)."""
     raise_hint = (
         "Si le fichier est bien un export ordinaire, enregistrez-le en CSV ; un administrateur peut aussi relever "
         "la limite (HOTSPOTS_XLSX_MAX_UNCOMPRESSED_MB, HOTSPOTS_XLSX_MAX_RATIO, HOTSPOTS_XLSX_MAX_SHARED_STRINGS_MB)."
@@ -86,8 +87,8 @@ def check_workbook(path: Path, limits: ArchiveLimits) -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InputFileError(
-            f"{path.name} : classeur XLSX illisible ou endommagé ({type(exc).__name__}: {exc}).",
-            hint="Ouvrez-le dans un tableur et enregistrez-le à nouveau en .xlsx, ou exportez-le en CSV.",
+            f"{path.name} : classeur {kind} illisible ou endommagé ({type(exc).__name__}: {exc}).",
+            hint="Ouvrez-le dans un tableur et enregistrez-le à nouveau (.xlsx, .ods), ou exportez-le en CSV.",
         ) from exc
     if len(members) > MAX_MEMBERS:
         raise _refuse(path, f"{len(members)} éléments dans l'archive (au plus {MAX_MEMBERS})", raise_hint)

@@ -28,7 +28,7 @@ from service.errors import InputFileError
 from service.ingest.archive import ArchiveLimits, check_workbook
 from service.ingest.header import MAX_ROWS_ABOVE, header_index, sheet_header
 from service.ingest.open311_xml import looks_like_xml
-from service.ingest.read_calamine import open_calamine
+from service.ingest.read_calamine import CALAMINE_FORMATS, open_calamine
 from service.ingest.read_gis import GIS_FORMATS, GIS_SUFFIXES, open_gis
 from service.ingest.read_json import open_json, too_nested
 from service.ingest.rows import exact_frame, sheet_frames
@@ -44,11 +44,20 @@ from service.ingest.source import (
 )
 from service.text import counted
 
-FORMATS = ("csv", "xlsx", "ods", "xls", "geojson", "open311", *GIS_FORMATS)
+FORMATS = ("csv", "xlsx", "xlsb", "ods", "xls", "geojson", "open311", *GIS_FORMATS)
 #: How far the first line of a CSV is read to find its end (a header longer than this is refused).
 MAX_HEADER_BYTES = 32 << 20
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _binary_workbook(path: Path) -> bool:
+    """Whether a zip archive is an Excel binary workbook (``xl/workbook.bin``), whatever its name says."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.bin" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def detect_format(path: Path) -> str:
@@ -62,6 +71,8 @@ def detect_format(path: Path) -> str:
         return "xls"  # Excel 97–2003 (a compound document)
     if (head.startswith(b"PK\x03\x04") and _ODS_MIME in head[:100]) or suffix == ".ods":
         return "ods"  # OpenDocument: its first member, stored, is « mimetype »
+    if suffix == ".xlsb" or (head.startswith(b"PK\x03\x04") and _binary_workbook(path)):
+        return "xlsb"  # Excel's binary workbook: its sheets are « .bin » members, not XML
     if head.startswith(b"PK\x03\x04") or suffix in {".xlsx", ".xlsm"}:
         return "xlsx"
     stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
@@ -126,7 +137,7 @@ def open_table(
         return _open_csv(path, delimiter=delimiter, encoding=encoding)
     if fmt == "xlsx":
         return _open_xlsx(path, sheet=sheet, limits=limits or ArchiveLimits())
-    if fmt in ("ods", "xls"):
+    if fmt in CALAMINE_FORMATS:
         return open_calamine(path, fmt, sheet=sheet, limits=limits or ArchiveLimits())
     if fmt in GIS_FORMATS:
         return open_gis(path, fmt, layer=sheet)

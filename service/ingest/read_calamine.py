@@ -1,14 +1,17 @@
-"""OpenDocument (.ods) and Excel 97–2003 (.xls) workbooks, read with python-calamine.
+"""OpenDocument (.ods), Excel 97–2003 (.xls) and Excel binary (.xlsb) workbooks, read with python-calamine.
 
 Belgian administrations save in the OpenDocument format (the federal standard, LibreOffice's own), and older
 registers still export .xls. Both were refused (« enregistrez le fichier en .xlsx ou en .csv »): a step for a
 person, and each time a chance to lose the dates' format. calamine reads both (and has no XML entity or macro to
 run); a sheet is read whole into memory, which such registers afford. The sheet, the header below a title and
 the row numbers are found as for an XLSX workbook, and an .ods archive is checked against the same limits first.
+Some offices save large registers as Excel's binary workbook (.xlsb, smaller and faster for Excel): openpyxl
+cannot read it, calamine does, and its archive is checked the same way.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -22,7 +25,10 @@ from service.ingest.header import MAX_ROWS_ABOVE, sheet_header
 from service.ingest.rows import sheet_frames
 from service.ingest.source import ProgressFn, TableSource, check_headers, scan_file
 
-NAMES = {"ods": "OpenDocument (.ods)", "xls": "Excel 97–2003 (.xls)"}
+NAMES = {"ods": "OpenDocument (.ods)", "xls": "Excel 97–2003 (.xls)", "xlsb": "Excel binaire (.xlsb)"}
+#: The formats read here; the zipped ones are checked as an XLSX archive first.
+CALAMINE_FORMATS = tuple(NAMES)
+_ZIPPED = ("ods", "xlsb")
 _RESAVE = "Ouvrez-le dans un tableur et enregistrez-le à nouveau (.ods, .xlsx), ou exportez-le en CSV."
 
 
@@ -30,6 +36,8 @@ def _workbook(path: Path, fmt: str) -> Any:
     import python_calamine as calamine
 
     try:
+        if path.suffix.lower() != f".{fmt}":  # calamine picks its reader by the name: a renamed file by its bytes
+            return calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
         return calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError as exc:
         raise InputFileError(
@@ -43,10 +51,10 @@ def _workbook(path: Path, fmt: str) -> Any:
 
 
 def open_calamine(path: Path, fmt: str, *, sheet: str | None, limits: ArchiveLimits) -> TableSource:
-    """An .ods or .xls workbook as a table source (``fmt``: ``ods`` or ``xls``)."""
+    """An .ods, .xls or .xlsb workbook as a table source (``fmt``: ``ods``, ``xls`` or ``xlsb``)."""
     facts = scan_file(path, text=False)
-    if fmt == "ods":
-        check_workbook(path, limits)  # a zip archive, as an XLSX: what it would expand to, before any XML
+    if fmt in _ZIPPED:
+        check_workbook(path, limits, kind=NAMES[fmt])  # a zip archive, as an XLSX: what it expands to, before reading
     book = _workbook(path, fmt)
     try:
         names = list(book.sheet_names)

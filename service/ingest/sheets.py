@@ -17,7 +17,7 @@ from service.ingest.pipeline import columns_of
 from service.ingest.read import open_table
 from service.labels import KIND_LABELS
 
-WORKBOOKS = ("xlsx", "ods", "xls")
+WORKBOOKS = ("xlsx", "xlsb", "ods", "xls")
 
 
 @dataclass
@@ -39,7 +39,7 @@ def tables_of(
     first = open_table(path, fmt=options.fmt, limits=limits)
     if first.format not in WORKBOOKS:
         raise InputFileError(
-            f"{path.name} : {option} vaut pour un classeur (XLSX, ODS, XLS), pas pour un fichier {first.format}.",
+            f"{path.name} : {option} vaut pour un classeur (XLSX, XLSB, ODS, XLS), pas pour un fichier {first.format}.",
             hint="Importez-le sans cette option.",
         )
     found = Sheets()
