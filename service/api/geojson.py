@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 import shapely
+import shapely.geometry
 from fastapi import Request
 from fastapi.responses import Response
 from psycopg import sql
@@ -24,6 +25,7 @@ from service.api.cache import Body, encode, respond
 from service.api.state import state_of
 from service.db.queries import Queries
 from service.errors import NotFoundError
+from service.geo import LAMBERT72, WGS84, project
 from service.plan.candidates import checked_places
 
 GEOJSON = "application/geo+json"
@@ -154,29 +156,39 @@ def _forecast_features(cells: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _in_places(conn: psycopg.Connection[Any], cells: Any, params: dict[str, Any]) -> Any:
-    """The cells whose centre is in the places asked (all without any), as the stored layer's query keeps them."""
-    if not params.get("places") or cells.empty:
-        return cells
-    centres = cells.geometry.centroid
-    found = conn.execute(
-        query("cells_in_places"),
-        {"xs": centres.x.tolist(), "ys": centres.y.tolist(), **_placed(conn, params)},
-    ).fetchall()
-    return cells.iloc[[i for (i,) in found]]
+def _in_places(conn: psycopg.Connection[Any], data: dict[str, Any], places: list[str]) -> dict[str, Any]:
+    """A forecast layer's collection with the cells whose centre is in the ``places`` only, as the stored layer's
+    query keeps them (the centres projected back to Lambert 72)."""
+    features = data["features"]
+    if not features:
+        return data
+    squares = [shapely.geometry.shape(f["geometry"]) for f in features]
+    lon, lat = shapely.get_coordinates(shapely.centroid(squares)).T
+    x, y = project(lon, lat, WGS84, LAMBERT72)
+    asked = _placed(conn, {"places": places})
+    found = conn.execute(query("cells_in_places"), {"xs": x.tolist(), "ys": y.tolist(), **asked}).fetchall()
+    return {**data, "features": [features[i] for (i,) in found]}
 
 
 async def category_forecast(request: Request, category: str, places: list[str] | None) -> Response:
     """The map's forecast layer of one category's reports (:mod:`service.analyse.forecast_category`), in the
-    stored layer's form (the cells of the ``places`` asked only), kept ready while the analysis data have not
-    changed: it takes about a second to make."""
-    settings = state_of(request).settings
+    stored layer's form, kept ready while the analysis data have not changed (it takes about a second to make);
+    with ``places``, the cells of those places, taken from the kept layer."""
+    state = state_of(request)
 
-    def make(conn: psycopg.Connection[Any]) -> Body:
-        layer = category_layer(conn, settings, category)
-        cells = _in_places(conn, layer.cells, {"places": places})
-        body = {"type": "FeatureCollection", "prevision": layer.summary, "features": _forecast_features(cells)}
-        return encode(json.dumps(body, ensure_ascii=False).encode(), GEOJSON)
+    def whole(conn: psycopg.Connection[Any]) -> Body:
+        layer = category_layer(conn, state.settings, category)
+        return encode(
+            {"type": "FeatureCollection", "prevision": layer.summary, "features": _forecast_features(layer.cells)},
+            GEOJSON,
+        )
 
-    key = ("analyse", "forecast_category", category, _frozen(places))
-    return respond(request, await state_of(request).cached_body("analyse", key, make))
+    key = ("analyse", "forecast_category", category)
+    everywhere = await state.cached_body("analyse", key, whole)
+    if not places:
+        return respond(request, everywhere)
+
+    def placed(conn: psycopg.Connection[Any]) -> Body:
+        return encode(_in_places(conn, json.loads(everywhere.raw), places), GEOJSON)
+
+    return respond(request, await state.cached_body("analyse", (*key, _frozen(places)), placed))
