@@ -206,3 +206,35 @@ def test_rows_a_file_gives_no_point_or_no_date_for_are_counted_and_named(tmp_pat
     assert analysed.returncode == 0, analysed.stderr
     row = next(line for line in analysed.stdout.splitlines() if "lignes écartées (sans coordonnées" in line)
     assert "7 lignes du fichier non comptées : 6 sans coordonnées lisibles" in row, analysed.stdout
+
+
+def test_one_category_of_a_police_export_is_back_tested_on_its_own_footprint(tmp_path):
+    """A police export mixes crime types: ``--categorie`` (repeatable, case and spaces aside) keeps one, whose own
+    footprint is the area, and the summary says which; a category the file does not hold is refused, naming the
+    file's categories and how many events each has."""
+    source = pd.read_csv(BLACKBURN, sep="\t")
+    types = np.where(np.arange(len(source)) % 4 == 0, "Criminal damage and arson", "Anti-social behaviour")
+    path = tmp_path / "2022-12-lancashire-street.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Month", "Longitude", "Latitude", "Location", "category"])
+        for row, kind in zip(source.itertuples(index=False), types, strict=True):
+            writer.writerow([row.month[:7], row.longitude, row.latitude, row.location, kind])
+    args = ("backtest", "--input", str(path), "--horizons", "mois", "--fenetres-max", "2")
+    whole = json.loads(_cli(*args, "--json").stdout)
+    done = _cli(*args, "--json", "--categorie", " criminal DAMAGE and arson")
+    assert done.returncode == 0, done.stderr
+    one = json.loads(done.stdout)
+    assert (
+        one["evenements"] == int((types == "Criminal damage and arson").sum())
+        and one["evenements"] < whole["evenements"]
+    )
+    assert one["categories"] == ["Criminal damage and arson"] and whole["categories"] is None
+    assert one["area_source"] == "footprint" and one["cellules"] < whole["cellules"]  # the category's own cells
+    text = _cli(*args, "--categorie", "Criminal damage and arson", env=cli_env_wide()).stdout
+    assert "Seulement les événements de catégorie « Criminal damage and arson » (--categorie)." in text
+    refused = _cli(*args, "--categorie", "Burglary")
+    assert refused.returncode != 0
+    said = " ".join(refused.stderr.split())
+    assert "--categorie Burglary : aucun événement de cette catégorie." in said
+    assert "Catégories présentes : Anti-social behaviour (3 073), Criminal damage and arson (1 025)." in said, said

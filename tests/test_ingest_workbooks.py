@@ -248,4 +248,6 @@ def test_a_register_kept_one_sheet_per_month_is_imported_sheet_by_sheet(conn, se
     ).fetchall()
     assert batches == [(1, 1, 0), (1, 0, 0), (2, 1, 1)]
     refused = run_cli("ingest", "reports", str(DATA_CSV), "--toutes-les-feuilles", env=env)
-    assert refused.returncode != 0 and "vaut pour un classeur (XLSX, XLSB, ODS, XLS)" in " ".join(refused.stderr.split())
+    assert refused.returncode != 0 and "vaut pour un classeur (XLSX, XLSB, ODS, XLS)" in " ".join(
+        refused.stderr.split()
+    )

@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 
 from service.errors import InputFileError
-from service.numbers import french_number
+from service.numbers import SPACE, french_number
 from service.text import counted, plural
 
 MIN_POINTS = 10
@@ -78,3 +78,24 @@ def left_out_words(left_out: dict[str, dict[str, Any]]) -> str | None:
         return None
     total = sum(int(r["lignes"]) for r in left_out.values())
     return f"{counted(total, 'ligne du fichier non comptée', 'lignes du fichier non comptées')} : {' ; '.join(parts)}."
+
+
+def of_categories(points: gpd.GeoDataFrame, wanted: list[str], name: str) -> gpd.GeoDataFrame:
+    """The events of the categories ``wanted`` (a code of the database, or a value as a file writes it: case and
+    spaces aside), their names kept in ``attrs['categories_choisies']``; a category that matches no event refuses
+    the whole choice, naming the file's categories and how many events each has."""
+    written = points["category"].astype(str)
+    key = written.str.strip().str.casefold()
+    asked = {w.strip().casefold(): w.strip() for w in wanted if w.strip()}
+    missing = [shown for folded, shown in asked.items() if not (key == folded).any()]
+    if missing or not asked:
+        counts = written.value_counts()
+        known = ", ".join(f"{c} ({french_number(n, 0, group=SPACE)})" for c, n in counts.head(12).items())
+        more = f" et {counted(len(counts) - 12, 'autre')}" if len(counts) > 12 else ""
+        raise InputFileError(
+            f"{name} : --categorie {', '.join(missing) or '(vide)'} : aucun événement de cette catégorie.",
+            hint=f"Catégories présentes : {known}{more}.",
+        )
+    chosen = points[key.isin(list(asked)).to_numpy()].copy()
+    chosen.attrs = {**points.attrs, "categories_choisies": sorted(set(written[key.isin(list(asked))]))}
+    return chosen

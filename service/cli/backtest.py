@@ -21,7 +21,7 @@ from service.analyse.axes import segment
 from service.analyse.backtest import HORIZONS, RollingOptions, backtest, rolling_backtest
 from service.analyse.backtest_axes import backtest_axes
 from service.analyse.backtest_points import points_vs_places
-from service.analyse.checks import check_points, left_out_of
+from service.analyse.checks import check_points, left_out_of, of_categories
 from service.analyse.events import events_on
 from service.analyse.pipeline import street_network
 from service.analyse.store import load_address_streets, load_reports
@@ -104,6 +104,12 @@ def backtest_cmd(
     ),
     cell: float = typer.Option(100.0, "--maille", min=10.0, help="Côté des mailles en mètres."),
     top: int = typer.Option(10, "--top", min=1, help="Points sensibles comparés aux lieux les plus comptés."),
+    categories: list[str] | None = typer.Option(
+        None,
+        "--categorie",
+        help="Seulement les événements de cette catégorie (code en base, valeur telle qu'écrite dans un fichier) ; "
+        "répétable.",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Dossier : cellules.csv et summary.json."),
     json_out: JsonOut = False,
 ) -> None:
@@ -129,6 +135,8 @@ def backtest_cmd(
         points, expo = _from_database(settings_of(ctx))
         network = street_network(addresses=expo)
         name = "signalements de la base"
+    if categories:
+        points = of_categories(points, categories, name)
     metric = str(points.crs)
     x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
     if zone is not None:
@@ -188,6 +196,7 @@ def _report(
         "cellules": area.n,
         "cote_m": area.cell,
         "evenements": len(points),
+        "categories": points.attrs.get("categories_choisies"),
         "hors_surface": split.outside,
         "lignes_non_comptees": left_out_of(points),
         "train_until": (cut.tz_convert(local) - pd.Timedelta(days=1)).date().isoformat(),

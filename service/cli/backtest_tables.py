@@ -139,6 +139,9 @@ def print_report(report: dict[str, Any]) -> None:
         f"{number(report['evenements'])} événements dont {number(report['hors_surface'])} hors de la surface "
         "(non comptés)."
     )
+    if report.get("categories"):
+        chosen = ", ".join(f"« {c} »" for c in report["categories"])
+        console.print(f"Seulement les événements de catégorie {chosen} (--categorie).", highlight=False)
     left_out = left_out_words(report.get("lignes_non_comptees") or {})
     if left_out:
         console.print(left_out, highlight=False)
