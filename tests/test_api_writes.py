@@ -311,12 +311,12 @@ def test_a_workbook_s_sheet_is_chosen_and_the_sheets_left_are_said(app, conn, au
 
 def test_every_sheet_of_a_register_kept_by_month_is_imported_from_the_map(app, conn, auth, tmp_path):
     """The map's « Toutes les feuilles » (``toutes_les_feuilles``): each month's sheet is its own batch, in the
-    workbook's order, the sheet of notes said with its reason; with a sheet named too, or for a CSV, refused
-    before anything is read."""
+    workbook's order, the sheet of notes said with its reason, a month not filled yet said refused; with a sheet
+    named too, or for a CSV, refused before anything is read."""
     book = openpyxl.Workbook()
     book["Sheet"].title = "Lisez-moi"
     book["Lisez-moi"].append(["Registre des constats 2026, tenu par le service Environnement"])
-    for month, rows in {"Janvier": [("J-1", 5), ("J-2", 19)], "Février": [("F-1", 3)]}.items():
+    for month, rows in {"Janvier": [("J-1", 5), ("J-2", 19)], "Février": [("F-1", 3)], "Mars": []}.items():
         sheet = book.create_sheet(month)
         sheet.append(["N° dossier", "Date", "Catégorie", "Latitude", "Longitude"])
         for ref, day in rows:
@@ -342,6 +342,9 @@ def test_every_sheet_of_a_register_kept_by_month_is_imported_from_the_map(app, c
     assert [lot["inserted"] for lot in answer["lots"]] == [2, 1]
     assert answer["phrases"][0] == "2 feuilles importées en autant de lots : 3 enregistrements créés."
     assert answer["phrases"][1].startswith("Feuille « Lisez-moi » non lue : ")
+    # March, its header only (not filled yet): said, the months before stored and accounted for
+    assert answer["phrases"][2] == "Feuille « Mars » refusée : aucune ligne de données après l'en-tête."
+    assert answer["feuilles_refusees"] == {"Mars": "aucune ligne de données après l'en-tête."}
     assert [lot["phrases"][1] for lot in answer["lots"]] == ["Feuille « Janvier ».", "Feuille « Février »."]
     stored = conn.execute("SELECT external_id, batch_id FROM reports ORDER BY external_id").fetchall()
     assert [ref for ref, _ in stored] == ["F-1", "J-1", "J-2"] and len({batch for _, batch in stored}) == 2

@@ -218,6 +218,8 @@ def test_a_register_kept_one_sheet_per_month_is_imported_sheet_by_sheet(conn, se
             ("F-1", datetime(2026, 2, 3, 10, 0), "Tags", "Rue Ferrer 14"),
             ("F-2", datetime(2026, 2, 4, 10, 0), "Mystère", "Rue Ferrer 16"),
         ],
+        "Mars": [],  # left empty, its header only: said, and April is still imported
+        "Avril": [("A-1", datetime(2026, 4, 7, 11, 0), "Tags", "Rue Ferrer 18")],
     }
     for month, rows in months.items():
         sheet = book.create_sheet(month)
@@ -231,8 +233,8 @@ def test_a_register_kept_one_sheet_per_month_is_imported_sheet_by_sheet(conn, se
     said = " ".join(one.stdout.split())
     assert one.returncode == 0, one.stderr
     assert (
-        "Feuille lue : « Janvier » (autres feuilles, non lues : « Lisez-moi », « Février » ; choisir : --feuille"
-        in said
+        "Feuille lue : « Janvier » (autres feuilles, non lues : « Lisez-moi », « Février », « Mars », « Avril » ; "
+        "choisir : --feuille" in said
     )
     assert "ou toutes : --toutes-les-feuilles)" in said
     every = run_cli("ingest", "reports", str(path), "--toutes-les-feuilles", "--source", "registre", env=env)
@@ -241,12 +243,21 @@ def test_a_register_kept_one_sheet_per_month_is_imported_sheet_by_sheet(conn, se
     assert "Feuille « Janvier »." in said and "Feuille « Février »." in said
     assert "ligne 3 — Catégorie « Mystère » : catégorie inconnue" in said
     # January's row was read by the first import: a duplicate now, as any row imported again
-    assert "2 feuilles importées en autant de lots : 1 enregistrement créé." in said
+    assert "3 feuilles importées en autant de lots : 2 enregistrements créés." in said
     assert "Feuille « Lisez-moi » non lue : colonnes obligatoires absentes" in said
+    assert "Feuille « Mars » refusée : aucune ligne de données après l'en-tête." in said
+    assert said.index("Feuille « Février ».") < said.index("Feuille « Avril ».")
     batches = conn.execute(
-        "SELECT rows_in, inserted, rejected FROM ingestion_batches WHERE options->>'source' = 'registre' ORDER BY id"
+        "SELECT rows_in, inserted, rejected, status FROM ingestion_batches WHERE options->>'source' = 'registre' "
+        "ORDER BY id"
     ).fetchall()
-    assert batches == [(1, 1, 0), (1, 0, 0), (2, 1, 1)]
+    assert batches == [
+        (1, 1, 0, "termine"),
+        (1, 0, 0, "termine"),
+        (2, 1, 1, "termine"),
+        (0, 0, 0, "refuse"),
+        (1, 1, 0, "termine"),
+    ]
     refused = run_cli("ingest", "reports", str(DATA_CSV), "--toutes-les-feuilles", env=env)
     assert refused.returncode != 0 and "vaut pour un classeur (XLSX, XLSB, ODS, XLS)" in " ".join(
         refused.stderr.split()

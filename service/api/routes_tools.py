@@ -28,7 +28,7 @@ from service.geocode.apply import GazetteerBatchGeocoder
 from service.ingest.archive import ArchiveLimits
 from service.ingest.pipeline import IngestOptions, ProgressFn, ingest_file
 from service.ingest.rejects import batch_exists, export_rejects, list_batches, rejected_rows
-from service.ingest.sheets import tables_of
+from service.ingest.sheets import import_each, tables_of
 from service.settings import Settings
 from service.text import counted
 
@@ -275,16 +275,20 @@ def _imported(
     if not every_sheet:
         return _one_batch(conn, path, options, settings, user, geocoder, progress=progress)
     found = tables_of(path, options, ArchiveLimits.of(settings), option="« Toutes les feuilles »")
-    lots = [
-        _one_batch(conn, path, replace(options, sheet=name), settings, user, geocoder, progress=progress, alone=False)
-        for name in found.tables
-    ]
+    lots, refused = import_each(
+        found,
+        lambda name: _one_batch(
+            conn, path, replace(options, sheet=name), settings, user, geocoder, progress=progress, alone=False
+        ),
+    )
     created = sum(int(lot["inserted"]) for lot in lots)
     said = [
         f"{counted(len(lots), 'feuille importée', 'feuilles importées')} en autant de lots : "
         f"{counted(created, 'enregistrement créé', 'enregistrements créés')}."
-    ] + [f"Feuille « {name} » non lue : {why}" for name, why in found.left.items()]
-    return {"lots": lots, "feuilles_non_lues": found.left, "phrases": said}
+    ]
+    said += [f"Feuille « {name} » non lue : {why}" for name, why in found.left.items()]
+    said += [f"Feuille « {name} » refusée : {why}" for name, why in refused.items()]
+    return {"lots": lots, "feuilles_non_lues": found.left, "feuilles_refusees": refused, "phrases": said}
 
 
 def _one_batch(

@@ -23,7 +23,7 @@ from service.ingest.batch import geocoding_lines, updated_words
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches, shown_rejects
-from service.ingest.sheets import tables_of
+from service.ingest.sheets import import_each, tables_of
 from service.labels import KIND_LABELS, batch_state_label
 from service.settings import Settings
 from service.text import counted, plural
@@ -229,11 +229,13 @@ def _every_sheet(settings: Settings, path: Path, options: IngestOptions, sheet: 
     if sheet:
         raise InputFileError("--feuille et --toutes-les-feuilles ensemble : choisissez l'un des deux.")
     found = tables_of(path, options, ArchiveLimits.of(settings))
-    summaries = [
-        run_ingest(settings, path, replace(options, sheet=name), show_progress=not json_out) for name in found.tables
-    ]
+    summaries, refused = import_each(
+        found, lambda name: run_ingest(settings, path, replace(options, sheet=name), show_progress=not json_out)
+    )
     if json_out:
-        print_json({"lots": [s.to_dict() for s in summaries], "feuilles_non_lues": found.left})
+        print_json(
+            {"lots": [s.to_dict() for s in summaries], "feuilles_non_lues": found.left, "feuilles_refusees": refused}
+        )
         return
     for summary in summaries:
         _print_summary(summary, False, every_sheet=True)
@@ -245,6 +247,8 @@ def _every_sheet(settings: Settings, path: Path, options: IngestOptions, sheet: 
     )
     for name, why in found.left.items():
         console.print(f"Feuille « {name} » non lue : {why}", style="yellow", markup=False, highlight=False)
+    for name, why in refused.items():
+        console.print(f"Feuille « {name} » refusée : {why}", style="yellow", markup=False, highlight=False)
 
 
 app.command("reports", help="Importe un fichier de signalements.")(_command("reports"))

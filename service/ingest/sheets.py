@@ -7,8 +7,10 @@ are found), and why the others cannot, so that a command can import each as its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from service.errors import InputFileError
 from service.ingest.archive import ArchiveLimits
@@ -18,6 +20,7 @@ from service.ingest.read import open_table
 from service.labels import KIND_LABELS
 
 WORKBOOKS = ("xlsx", "xlsb", "ods", "xls")
+T = TypeVar("T")
 
 
 @dataclass
@@ -56,3 +59,17 @@ def tables_of(
             f"{path.name} : aucune feuille ne porte de tableau de {KIND_LABELS[options.kind]}. {reasons}"
         )
     return found
+
+
+def import_each(found: Sheets, run: Callable[[str], T]) -> tuple[list[T], dict[str, str]]:
+    """``run`` on each sheet to import, in order: (what each gave, the sheets refused whole with their reason).
+    A sheet refused (a month's sheet with its header only, not filled yet) is said, and the sheets after it are
+    still imported: stopping there would leave the ones before stored with no account of them."""
+    done: list[T] = []
+    refused: dict[str, str] = {}
+    for name in found.tables:
+        try:
+            done.append(run(name))
+        except InputFileError as exc:
+            refused[name] = exc.message.split(" : ", 1)[-1]
+    return done, refused
