@@ -82,7 +82,7 @@ def _geometry(geom: Any) -> dict[str, str | None]:
         return {"_geom_x": repr(float(coords[0])), "_geom_y": repr(float(coords[1]))}
     try:
         shape = shapely.geometry.shape(geom)
-    except Exception:
+    except Exception:  # shapely's errors for malformed coordinates vary by kind: each is this row's reason
         return {"_geom_value": str(kind)[:80], "_geom_error": "géométrie illisible : un point est attendu"}
     x, y, shown, error = point_of(shape)
     if error is not None:

@@ -410,7 +410,7 @@
             return ["Lot n° " + lot.batch_id + " (" + file.name + ") : " + H.number(lot.inserted) +
               H.agree(lot.inserted, words[0], words[1]) + "."].concat(lot.phrases || [], lot.bilan_rejets || []);
           }
-          /* every sheet: the total and the sheets not read first, then each sheet's batch */
+          /* every sheet: the total and the sheets not read or refused first, then each sheet's batch */
           var lines = b.lots ? (b.phrases || []).slice() : account(b);
           (b.lots || []).forEach(function (lot) { lines = lines.concat(account(lot)); });
           out.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("");
