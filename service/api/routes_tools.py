@@ -176,8 +176,8 @@ def upload(
     annulée ; ``bilan_rejets`` : les lignes non enregistrées) et ses lignes rejetées (100 au plus). Un fichier
     ``correspondance`` (TOML ou YAML) dit, comme ``--correspondance``, quelle colonne donne quel champ. Avec
     ``toutes_les_feuilles``, chaque feuille du classeur qui porte un tableau de ce type est importée en un lot : la
-    réponse donne alors ``lots`` (le bilan de chacun), ``feuilles_non_lues`` (les autres et pourquoi) et
-    ``phrases``."""
+    réponse donne alors ``lots`` (le bilan de chacun), ``feuilles_non_lues`` (les autres et pourquoi),
+    ``feuilles_refusees`` (celles refusées en entier, comme un mois pas encore rempli) et ``phrases``."""
     with tempfile.TemporaryDirectory(prefix="hotspots-upload-") as tmp:
         options = _with_mapping(options, correspondance, Path(tmp), settings)
         path = _saved(fichier, Path(tmp), settings)
