@@ -63,8 +63,7 @@ def category_layer(conn: psycopg.Connection[Any], settings: Settings, category: 
         return CategoryLayer(empty, {**said, "raison": "aucune analyse n'a encore été faite"})
     _run_id, started_at, layer = run
     now, since, until = _moment(started_at, layer or {}, settings)
-    reports = load_reports(conn, since=since, until=until, zone=zone_polygon(settings))
-    chosen = reports[reports["category"] == category]
+    chosen = load_reports(conn, since=since, until=until, zone=zone_polygon(settings), category=category)
     said.update(signalements=len(chosen), analyse_du=started_at.isoformat())
     if len(chosen) < MIN_REPORTS:
         reason = (
@@ -73,7 +72,7 @@ def category_layer(conn: psycopg.Connection[Any], settings: Settings, category: 
         )
         return CategoryLayer(empty, {**said, "raison": reason})
     cells = forecast_cells(
-        gpd.GeoDataFrame(chosen, geometry="geometry", crs=CRS),
+        chosen,
         now=now,
         zone=zone_outline(settings),
         exposure=load_address_streets(conn),

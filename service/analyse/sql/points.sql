@@ -5,7 +5,8 @@ SELECT id, category, observed_at, ST_X(geom) AS x, ST_Y(geom) AS y
 FROM reports
 WHERE geom IS NOT NULL AND duplicate_of IS NULL AND referral_id IS NULL
   AND geocode_status IN ('fourni', 'geocode', 'manuel')
-  AND observed_at >= %(since)s AND (%(until)s::timestamptz IS NULL OR observed_at < %(until)s);
+  AND observed_at >= %(since)s AND (%(until)s::timestamptz IS NULL OR observed_at < %(until)s)
+  AND (%(category)s::text IS NULL OR category = %(category)s);  -- one category: the map's layer of its forecast
 
 -- name: gravity
 SELECT code, gravity FROM categories;
