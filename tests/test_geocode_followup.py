@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.api import create_app
-from service.db.queries import Queries
 from service.geo import to_lambert
 from service.geocode.apply import GazetteerBatchGeocoder, HandPlaced, open_reviews, resolve_review
 from service.geocode.doubt import doubt_placement
@@ -224,8 +223,9 @@ def _place(conn, report_id: int) -> tuple[str, str]:
 
 def _analysed(conn) -> set[int]:
     """The ids of the reports the analysis reads (its own query)."""
-    text = Queries("service.analyse", "points.sql")("reports")
-    return {r[0] for r in conn.execute(text, {"since": datetime(2000, 1, 1, tzinfo=UTC), "until": None})}
+    from service.analyse.store import load_reports
+
+    return {int(i) for i in load_reports(conn, since=datetime(2000, 1, 1, tzinfo=UTC), zone=None)["id"]}
 
 
 def test_a_planner_sends_a_misplaced_report_back_to_the_review_list(conn, imported, settings, auth, accounts):
