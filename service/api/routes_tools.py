@@ -28,9 +28,8 @@ from service.geocode.apply import GazetteerBatchGeocoder
 from service.ingest.archive import ArchiveLimits
 from service.ingest.pipeline import IngestOptions, ProgressFn, ingest_file
 from service.ingest.rejects import batch_exists, export_rejects, list_batches, rejected_rows
-from service.ingest.sheets import import_each, tables_of
+from service.ingest.sheets import import_each, sheets_words, tables_of
 from service.settings import Settings
-from service.text import counted
 
 router = APIRouter(prefix="/api", tags=["outils"])
 _KINDS = {"signalements": "reports", "visites": "visits", "permis": "permits"}
@@ -281,13 +280,7 @@ def _imported(
             conn, path, replace(options, sheet=name), settings, user, geocoder, progress=progress, alone=False
         ),
     )
-    created = sum(int(lot["inserted"]) for lot in lots)
-    said = [
-        f"{counted(len(lots), 'feuille importée', 'feuilles importées')} en autant de lots : "
-        f"{counted(created, 'enregistrement créé', 'enregistrements créés')}."
-    ]
-    said += [f"Feuille « {name} » non lue : {why}" for name, why in found.left.items()]
-    said += [f"Feuille « {name} » refusée : {why}" for name, why in refused.items()]
+    said = sheets_words(found, len(lots), sum(int(lot["inserted"]) for lot in lots), refused)
     return {"lots": lots, "feuilles_non_lues": found.left, "feuilles_refusees": refused, "phrases": said}
 
 

@@ -23,7 +23,7 @@ from service.ingest.batch import geocoding_lines, updated_words
 from service.ingest.columns import Kind
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches, shown_rejects
-from service.ingest.sheets import import_each, tables_of
+from service.ingest.sheets import import_each, sheets_words, tables_of
 from service.labels import KIND_LABELS, batch_state_label
 from service.settings import Settings
 from service.text import counted, plural
@@ -239,16 +239,10 @@ def _every_sheet(settings: Settings, path: Path, options: IngestOptions, sheet: 
         return
     for summary in summaries:
         _print_summary(summary, False, every_sheet=True)
-    total = sum(s.inserted for s in summaries)
-    console.print(
-        f"{counted(len(summaries), 'feuille importée', 'feuilles importées')} en autant de lots : "
-        f"{counted(total, 'enregistrement créé', 'enregistrements créés')}.",
-        highlight=False,
-    )
-    for name, why in found.left.items():
-        console.print(f"Feuille « {name} » non lue : {why}", style="yellow", markup=False, highlight=False)
-    for name, why in refused.items():
-        console.print(f"Feuille « {name} » refusée : {why}", style="yellow", markup=False, highlight=False)
+    total, *left = sheets_words(found, len(summaries), sum(s.inserted for s in summaries), refused)
+    console.print(total, highlight=False)
+    for line in left:
+        console.print(line, style="yellow", markup=False, highlight=False)
 
 
 app.command("reports", help="Importe un fichier de signalements.")(_command("reports"))

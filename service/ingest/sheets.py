@@ -18,6 +18,7 @@ from service.ingest.batch import IngestOptions
 from service.ingest.pipeline import columns_of
 from service.ingest.read import open_table
 from service.labels import KIND_LABELS
+from service.text import counted
 
 WORKBOOKS = ("xlsx", "xlsb", "ods", "xls")
 T = TypeVar("T")
@@ -73,3 +74,14 @@ def import_each(found: Sheets, run: Callable[[str], T]) -> tuple[list[T], dict[s
         except InputFileError as exc:
             refused[name] = exc.message.split(" : ", 1)[-1]
     return done, refused
+
+
+def sheets_words(found: Sheets, batches: int, created: int, refused: dict[str, str]) -> list[str]:
+    """The account of a workbook imported sheet by sheet, as the terminal and the map say it: the total, then the
+    sheets not read and those refused, each with its reason."""
+    return [
+        f"{counted(batches, 'feuille importée', 'feuilles importées')} en autant de lots : "
+        f"{counted(created, 'enregistrement créé', 'enregistrements créés')}.",
+        *(f"Feuille « {name} » non lue : {why}" for name, why in found.left.items()),
+        *(f"Feuille « {name} » refusée : {why}" for name, why in refused.items()),
+    ]
