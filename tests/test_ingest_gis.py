@@ -76,8 +76,20 @@ def test_a_geopackage_from_qgis_is_imported_with_its_points_dates_and_refusals(c
     )
     assert summary.notes() == [
         "2 lignes dont l'objet est une surface ou une ligne d'au plus 250 m (un bâtiment, un tronçon) : placées en "
-        "un point à l'intérieur (le milieu d'une ligne)."
+        "un point à l'intérieur (le milieu d'une ligne), la forme gardée avec elles (WKT)."
     ]
+    # nothing drawn is lost: each shape kept with its report, in degrees (the file's system, read as WGS84)
+    kept_shapes = dict(
+        conn.execute(
+            "SELECT external_id, extra->>'géométrie d''origine (WKT)' FROM reports "
+            "WHERE extra ? 'géométrie d''origine (WKT)' ORDER BY external_id"
+        ).fetchall()
+    )
+    assert sorted(kept_shapes) == ["SIG-004", "SIG-009"]
+    drawn = gpd.GeoSeries([building, pavement], crs="EPSG:31370").to_crs("EPSG:4326")
+    for ref, original in zip(("SIG-004", "SIG-009"), drawn, strict=True):
+        back = shapely.from_wkt(kept_shapes[ref])
+        assert back.geom_type == original.geom_type and back.hausdorff_distance(original) < 1e-6
     stored = _stored(conn)
     kept = layer.drop(index=7).set_index("N_dossier")
     assert list(stored.index) == list(kept.index)
@@ -246,6 +258,9 @@ def test_a_geojson_s_small_shapes_are_places_and_several_points_a_refusal(conn, 
     reasons = conn.execute("SELECT reasons FROM rejected_rows WHERE batch_id = %s", (summary.batch_id,)).fetchone()[0]
     assert reject_words(reasons) == "géométrie « MultiPoint » : plusieurs points : un seul est attendu par ligne"
     assert summary.notes()[0].startswith("1 ligne dont l'objet est une surface ou une ligne d'au plus 250 m")
+    assert summary.notes()[0].endswith("la forme gardée avec elle (WKT).")
+    kept = conn.execute("SELECT extra->>'géométrie d''origine (WKT)' FROM reports WHERE external_id = 'W-1'").fetchone()
+    assert shapely.from_wkt(kept[0]).equals_exact(building, tolerance=1e-7)
     lon, lat = conn.execute(
         "SELECT ST_X(ST_Transform(geom, 4326)), ST_Y(ST_Transform(geom, 4326)) FROM reports WHERE external_id = 'W-1'"
     ).fetchone()

@@ -113,7 +113,7 @@ class BatchSummary:
         return (
             f"{counted(n, 'ligne')} dont l'objet est une surface ou une ligne d'au plus "
             f"{french_number(MAX_EXTENT_M, 0)} m (un bâtiment, un tronçon) : {plural(n, 'placée', 'placées')} en un "
-            f"point à l'intérieur (le milieu d'une ligne)."
+            f"point à l'intérieur (le milieu d'une ligne), la forme gardée avec {plural(n, 'elle', 'elles')} (WKT)."
         )
 
     def words_line(self) -> str | None:

@@ -23,6 +23,7 @@ from service.geocode.communes import AddressCommunes, communes_of_points
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind, names_the_facts
 from service.ingest.coords import labels, locate, split_pair, to_number, words_instead
 from service.ingest.dates import ACCEPTED_FORMS, TIME_FORMS, at_time, parse_datetimes, spreadsheet_days
+from service.ingest.shapes import SHAPE_KEY
 from service.ingest.source import STR
 from service.ingest.vocabulary import Vocabularies
 from service.settings import DEFAULT_TIMEZONE
@@ -451,6 +452,8 @@ def locate_rows(
         reduced = (shown.notna() & err.isna()).to_numpy(dtype=bool)  # a small surface or line, read at a point
         if reduced.any():
             problems.noted["formes_ramenees"] = reduced
+            if "_geom_shape" in chunk.columns:  # the shape drawn, kept with the report (``extra``)
+                set_aside[SHAPE_KEY] = chunk["_geom_shape"].astype(STR).where(reduced, pd.NA)
     if cols:
         located = locate(cols, zone=ctx.zone, forced_crs=ctx.forced_crs)
         x, y, crs, has = located.x, located.y, located.crs, located.has_coords
@@ -489,7 +492,8 @@ def shared_columns(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context, place: Pl
 
 
 def _with_words(extra: pd.Series, set_aside: dict[str, pd.Series]) -> pd.Series:
-    """``extra`` with the coordinates cells of words that the address replaced, so that nothing is lost."""
+    """``extra`` with what the row's place replaced — the coordinates cells of words that the address replaced,
+    the shape drawn that a point stands for —, so that nothing is lost."""
     if not set_aside:
         return extra
     out = extra.astype(object)

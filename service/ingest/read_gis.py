@@ -21,7 +21,7 @@ import pyogrio
 
 from service.errors import InputFileError
 from service.geo import WGS84
-from service.ingest.shapes import point_of
+from service.ingest.shapes import point_of, shape_text
 from service.ingest.source import STR, TableSource, check_headers, scan_file, served_whole
 
 #: The GIS formats by their file's suffix (a zipped shapefile is a ``.zip`` holding a ``.shp``).
@@ -114,6 +114,15 @@ def _points(geometry: Any) -> tuple[list[float | None], list[float | None], list
     return x, y, kinds, errors
 
 
+def _shapes(geometry: Any, x: list[float | None], kinds: list[str | None]) -> list[str | None]:
+    """The WKT of each feature reduced to a point (a kind and a point), kept with its report; None elsewhere."""
+    geoms = np.asarray(geometry, dtype=object)
+    return [
+        shape_text(geom) if kind and value is not None else None
+        for geom, value, kind in zip(geoms, x, kinds, strict=True)
+    ]
+
+
 def open_gis(path: Path, fmt: str, *, layer: str | None = None) -> TableSource:
     """A GIS file as a table (module docstring); ``layer``: the layer to read (``--feuille``)."""
     if path.suffix.lower() == ".zip":
@@ -139,6 +148,7 @@ def open_gis(path: Path, fmt: str, *, layer: str | None = None) -> TableSource:
     table["_geom_x"] = pd.Series([None if v is None else repr(v) for v in x], dtype=STR)
     table["_geom_y"] = pd.Series([None if v is None else repr(v) for v in y], dtype=STR)
     table["_geom_value"] = pd.Series(kinds, dtype=STR)
+    table["_geom_shape"] = pd.Series(_shapes(frame.geometry.to_numpy(), x, kinds), dtype=STR)
     table["_geom_error"] = pd.Series(errors, dtype=STR)
     table["_row"] = range(1, len(table) + 1)
     source = TableSource(path, fmt, headers, facts, declared_crs=declared, sheets=[], sheet=chosen)

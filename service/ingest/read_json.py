@@ -13,7 +13,7 @@ import shapely.geometry
 
 from service.errors import InputFileError
 from service.ingest.open311_xml import looks_like_xml, read_requests
-from service.ingest.shapes import point_of
+from service.ingest.shapes import point_of, shape_text
 from service.ingest.source import STR, FileFacts, TableSource, scan_file, served_whole
 
 
@@ -50,7 +50,7 @@ def _flatten(value: Any) -> str | None:
     return text if text.strip() else None
 
 
-_GEOM_COLUMNS = ("_geom_x", "_geom_y", "_geom_value", "_geom_error")
+_GEOM_COLUMNS = ("_geom_x", "_geom_y", "_geom_value", "_geom_error", "_geom_shape")
 
 
 def _geometry_columns(geom: Any) -> dict[str, str | None]:
@@ -87,7 +87,7 @@ def _geometry(geom: Any) -> dict[str, str | None]:
     x, y, shown, error = point_of(shape)
     if error is not None:
         return {"_geom_value": shown, "_geom_error": error}
-    return {"_geom_x": repr(x), "_geom_y": repr(y), "_geom_value": shown}
+    return {"_geom_x": repr(x), "_geom_y": repr(y), "_geom_value": shown, "_geom_shape": shape_text(shape)}
 
 
 def _geojson_crs(doc: dict[str, Any]) -> str | None:

@@ -19,6 +19,8 @@ from service.numbers import SPACE, french_number
 
 #: The widest shape taken for one place (its bounding box's diagonal): a large building or a street corner.
 MAX_EXTENT_M = 250.0
+#: Where a reduced shape is kept with its report (``extra``): nothing drawn is lost.
+SHAPE_KEY = "géométrie d'origine (WKT)"
 _METRES_PER_DEGREE = 111_320.0
 _SURFACES = ("Polygon", "MultiPolygon")
 _LINES = ("LineString", "MultiLineString", "LinearRing")
@@ -32,6 +34,13 @@ def _extent_m(geom: BaseGeometry) -> float:
         cos = math.cos(math.radians((y0 + y1) / 2))
         return math.hypot((x1 - x0) * _METRES_PER_DEGREE * cos, (y1 - y0) * _METRES_PER_DEGREE)
     return math.hypot(x1 - x0, y1 - y0)
+
+
+def shape_text(geom: BaseGeometry) -> str:
+    """A reduced shape as WKT, to the decimals its coordinates need (7 for degrees, 2 for metres)."""
+    x0, y0, x1, y1 = geom.bounds
+    degrees = -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
+    return str(shapely.to_wkt(geom, rounding_precision=7 if degrees else 2, trim=True))
 
 
 def point_of(geom: BaseGeometry | None) -> tuple[float | None, float | None, str | None, str | None]:
