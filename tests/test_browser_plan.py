@@ -635,7 +635,7 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         )
         browser.execute_script(
             "const box = document.querySelector('#hs-tournee details.hs-feuille');"
-            "box.querySelector('[name=source_import]').value = '';"
+            "box.querySelector('[name=source_import]').value = 'asbl_quartier';"
             "box.querySelector('[name=crs_import]').value = 'EPSG:4326'"
         )
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee [name=correspondance_import]").send_keys(str(mapping))
@@ -645,6 +645,25 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         assert stored == [("depot_clandestin", "asbl_quartier")], stored
         sent = browser.execute_script(asked, "/api/imports/signalements/suivi")
         assert any("crs=EPSG%3A4326" in u for u in sent), sent
+        # next month's export from the same association: the mapping kept in this browser for its source is
+        # applied without choosing the file again, and said; « Oublier » forgets it
+        kept = "#hs-tournee .hs-correspondance-gardee"
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, kept).is_displayed())
+        assert text_of(browser.find_element(By.CSS_SELECTOR, kept)).startswith(
+            "Correspondance gardée pour « asbl_quartier » : asbl_quartier.toml (le "
+        )
+        later = tmp_path / "asbl_quartier_mois_suivant.csv"
+        later.write_text(
+            f"Quand;Quoi;Nord;Est\r\n{visited:%d/%m/%Y} 11:00;Vieux frigos;50.6045;5.5055\r\n", encoding="utf-8"
+        )
+        browser.execute_script("document.querySelector('#hs-tournee [name=source_import]').value = ' ASBL_quartier '")
+        lines = imported(later)
+        assert lines[1] == "Correspondance gardée pour « asbl_quartier » appliquée : asbl_quartier.toml.", lines
+        stored = conn.execute("SELECT category FROM reports WHERE source = 'asbl_quartier'").fetchall()
+        assert stored == [("depot_clandestin",), ("depot_clandestin",)], stored
+        browser.find_element(By.CSS_SELECTOR, kept + " button.hs-oublier-correspondance").click()
+        assert not browser.find_element(By.CSS_SELECTOR, kept).is_displayed()
+        assert browser.execute_script("return localStorage.getItem('hotspots.correspondances')") == "{}"
         # a register kept one sheet per month, « Toutes les feuilles » ticked: the total and the sheet of notes not
         # read first, then each month's batch
         import openpyxl
@@ -712,6 +731,11 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
     finally:  # its sites free for the other tests' shifts; the module's reports as they were
         conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (plan["plan_id"],))
         conn.execute("DELETE FROM reports WHERE external_id IN ('R-CARTE-1', 'R-MOIS-1', 'R-MOIS-2')")
+        conn.execute(  # next month's export, kept as the first one was before it
+            "DELETE FROM reports WHERE source = 'asbl_quartier' AND observed_at = "
+            "(SELECT max(observed_at) FROM reports WHERE source = 'asbl_quartier') "
+            "AND (SELECT count(*) FROM reports WHERE source = 'asbl_quartier') > 1"
+        )
 
 
 def test_the_map_says_what_went_wrong_in_french(server, browser):

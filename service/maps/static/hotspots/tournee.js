@@ -365,6 +365,53 @@
     });
   }
 
+  /* The mapping file last used for a source, kept in this browser (its name and text: no personal data, only
+   * column names and spellings), so that next month's export from the same partner is read the same way without
+   * choosing the file again. Keyed by the source's name as typed in the options. */
+  var MAPPINGS = "hotspots.correspondances";
+  function mappings() {
+    try {
+      return JSON.parse(window.localStorage.getItem(MAPPINGS) || "{}");
+    } catch (err) {
+      return {};
+    }
+  }
+  function sourceKey(box) {
+    return ((box.querySelector("[name=source_import]") || {}).value || "").trim().toLowerCase();
+  }
+  function rememberMapping(key, file) {
+    if (!key || !file || !file.text) return Promise.resolve();
+    return file.text().then(function (text) {
+      var kept = mappings();
+      kept[key] = { nom: file.name, texte: text, le: new Date().toISOString().slice(0, 10) };
+      try {
+        window.localStorage.setItem(MAPPINGS, JSON.stringify(kept));
+      } catch (err) { /* a full or refused storage: the file is simply chosen again next time */ }
+    });
+  }
+  /* Under the mapping field: the mapping kept for the source typed, and how to forget it. */
+  function showKeptMapping(box) {
+    var line = box.querySelector(".hs-correspondance-gardee");
+    if (!line) return;
+    var key = sourceKey(box), kept = mappings()[key];
+    line.hidden = !kept;
+    if (!kept) return;
+    line.textContent = "Correspondance gardée pour « " + key + " » : " + kept.nom + " (le " +
+      kept.le.split("-").reverse().join("/") + "), appliquée si aucun fichier n'est choisi. ";
+    var forget = document.createElement("button");
+    forget.type = "button";
+    forget.className = "hs-oublier-correspondance";
+    forget.textContent = "Oublier";
+    forget.addEventListener("click", function () {
+      var all = mappings();
+      delete all[key];
+      window.localStorage.setItem(MAPPINGS, JSON.stringify(all));
+      showKeptMapping(box);
+    });
+    line.appendChild(forget);
+  }
+  H.showKeptMapping = showKeptMapping;
+
   /* A sheet filled in on the field, or a register, sent from the map (read as « hotspots ingest » reads it, in
    * the background: POST /api/imports/…/suivi, then its progress): the batch's sum, the geocoding, the visits of a
    * cancelled shift moved to their sites, then what was not recorded and why, in the service's words.
@@ -374,6 +421,9 @@
     var kind = box.querySelector("select[name=type_import]");
     var button = box.querySelector("button.hs-importer");
     var out = box.querySelector(".hs-import-resultat");
+    var sourceField = box.querySelector("[name=source_import]");
+    if (sourceField) sourceField.addEventListener("input", function () { showKeptMapping(box); });
+    showKeptMapping(box);
     button.addEventListener("click", function () {
       var file = input.files && input.files[0];
       if (!file) {
@@ -382,9 +432,16 @@
       }
       var data = new FormData();
       data.append("fichier", file, file.name);
-      /* a mapping file beside it: which column feeds which field (« hotspots ingest » --correspondance) */
+      /* a mapping file beside it: which column feeds which field (« hotspots ingest » --correspondance); none
+       * chosen, the one kept for the source typed */
       var mapping = box.querySelector("[name=correspondance_import]");
-      if (mapping && mapping.files && mapping.files[0]) data.append("correspondance", mapping.files[0], mapping.files[0].name);
+      var chosen = mapping && mapping.files && mapping.files[0];
+      var key = sourceKey(box), kept = mappings()[key];
+      if (chosen) {
+        data.append("correspondance", chosen, chosen.name);
+      } else if (kept) {
+        data.append("correspondance", new Blob([kept.texte], { type: "text/plain" }), kept.nom);
+      }
       var what = kind ? kind.value : "visites";
       /* what the file is not read with by itself: the source's name (else the file's), its separator, its
        * encoding, a workbook's sheet, its coordinates' system (--source, --separateur, --encodage, --feuille,
@@ -413,8 +470,15 @@
           /* every sheet: the total and the sheets not read or refused first, then each sheet's batch */
           var lines = b.lots ? (b.phrases || []).slice() : account(b);
           (b.lots || []).forEach(function (lot) { lines = lines.concat(account(lot)); });
+          if (!chosen && kept) lines.splice(1, 0, "Correspondance gardée pour « " + key + " » appliquée : " + kept.nom + ".");
           out.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("");
           input.value = "";
+          if (chosen && key) {
+            rememberMapping(key, chosen).then(function () {
+              mapping.value = "";
+              showKeptMapping(box);
+            });
+          }
           return Promise.resolve(after(what)).then(function () { H.status(lines[0]); }); // after the shift's own
         })
         .catch(function (err) { out.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message) + "</p>"; })
