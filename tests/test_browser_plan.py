@@ -661,6 +661,21 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         assert lines[1] == "Correspondance gardée pour « asbl_quartier » appliquée : asbl_quartier.toml.", lines
         stored = conn.execute("SELECT category FROM reports WHERE source = 'asbl_quartier'").fetchall()
         assert stored == [("depot_clandestin",), ("depot_clandestin",)], stored
+        # the partner renamed its columns: the refusal says the kept mapping was applied and how to set it aside
+        renamed = tmp_path / "asbl_quartier_nouvelles_colonnes.csv"
+        renamed.write_text(
+            f"Date;Type;Nord;Est\r\n{visited:%d/%m/%Y} 12:00;Vieux frigos;50.6046;5.5056\r\n", encoding="utf-8"
+        )
+        browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[name=feuille]").send_keys(
+            str(renamed)
+        )
+        browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
+        error = "#hs-tournee .hs-import-resultat .hs-erreur"
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, error))
+        assert text_of(browser.find_element(By.CSS_SELECTOR, error)).endswith(
+            " La correspondance gardée pour « asbl_quartier » (asbl_quartier.toml) a été appliquée : « Oublier » "
+            "sous son champ l'écarte."
+        )
         browser.find_element(By.CSS_SELECTOR, kept + " button.hs-oublier-correspondance").click()
         assert not browser.find_element(By.CSS_SELECTOR, kept).is_displayed()
         assert browser.execute_script("return localStorage.getItem('hotspots.correspondances')") == "{}"

@@ -410,7 +410,6 @@
     });
     line.appendChild(forget);
   }
-  H.showKeptMapping = showKeptMapping;
 
   /* A sheet filled in on the field, or a register, sent from the map (read as « hotspots ingest » reads it, in
    * the background: POST /api/imports/…/suivi, then its progress): the batch's sum, the geocoding, the visits of a
@@ -481,7 +480,12 @@
           }
           return Promise.resolve(after(what)).then(function () { H.status(lines[0]); }); // after the shift's own
         })
-        .catch(function (err) { out.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message) + "</p>"; })
+        .catch(function (err) {
+          /* a refusal with the kept mapping: it may be the reason (the partner changed its columns) */
+          var also = !chosen && kept ? " La correspondance gardée pour « " + key + " » (" + kept.nom + ") a été " +
+            "appliquée : « Oublier » sous son champ l'écarte." : "";
+          out.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message + also) + "</p>";
+        })
         .then(function () { button.disabled = false; });
     });
   }
