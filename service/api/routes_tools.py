@@ -271,40 +271,27 @@ def _imported(
     """One file imported as ``hotspots ingest`` does it, logged: the batch's account and its first rejected rows,
     as both import routes answer them. ``every_sheet`` (``--toutes-les-feuilles``): each sheet of the workbook
     that holds a table of the kind is its own batch (``lots``), the others said with their reason."""
+
+    def batch(chosen: IngestOptions, alone: bool) -> dict[str, Any]:
+        """One batch (the file, or one sheet of it when every sheet is: not ``alone``), its account in the map's
+        words: the sheet read and how to choose another, or the sheet's name only."""
+        summary = ingest_file(conn, path, chosen, settings, progress=progress, geocoder=geocoder)
+        audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
+        account = summary.to_dict()
+        plain = summary.sheet_line()
+        if plain:
+            instead = (
+                summary.sheet_line(MAP_SHEET_CHOICE) if alone else f"Feuille « {summary.details.get('feuille')} »."
+            )
+            account["phrases"] = [instead if line == plain else line for line in account["phrases"]]
+        return {**account, "rejets": rejected_rows(conn, summary.batch_id, limit=100)}
+
     if not every_sheet:
-        return _one_batch(conn, path, options, settings, user, geocoder, progress=progress)
+        return batch(options, True)
     found = tables_of(path, options, ArchiveLimits.of(settings), option="« Toutes les feuilles »")
-    lots, refused = import_each(
-        found,
-        lambda name: _one_batch(
-            conn, path, replace(options, sheet=name), settings, user, geocoder, progress=progress, alone=False
-        ),
-    )
+    lots, refused = import_each(found, lambda name: batch(replace(options, sheet=name), False))
     said = sheets_words(found, len(lots), sum(int(lot["inserted"]) for lot in lots), refused)
     return {"lots": lots, "feuilles_non_lues": found.left, "feuilles_refusees": refused, "phrases": said}
-
-
-def _one_batch(
-    conn: psycopg.Connection[Any],
-    path: Path,
-    options: IngestOptions,
-    settings: Settings,
-    user: User,
-    geocoder: BatchGeocoder | None,
-    *,
-    progress: ProgressFn | None = None,
-    alone: bool = True,
-) -> dict[str, Any]:
-    """One batch (a file, or one sheet of a workbook imported sheet by sheet: not ``alone``), its account in the
-    map's words: the sheet read and how to choose another, or the sheet's name only."""
-    summary = ingest_file(conn, path, options, settings, progress=progress, geocoder=geocoder)
-    audit(conn, user, "import_fichier", lot=summary.batch_id, fichier=path.name, lignes=summary.rows_in)
-    account = summary.to_dict()
-    plain = summary.sheet_line()
-    if plain:
-        instead = summary.sheet_line(MAP_SHEET_CHOICE) if alone else f"Feuille « {summary.details.get('feuille')} »."
-        account["phrases"] = [instead if line == plain else line for line in account["phrases"]]
-    return {**account, "rejets": rejected_rows(conn, summary.batch_id, limit=100)}
 
 
 def _saved(upload: UploadFile, folder: Path, settings: Settings) -> Path:
