@@ -26,11 +26,17 @@ _SURFACES = ("Polygon", "MultiPolygon")
 _LINES = ("LineString", "MultiLineString", "LinearRing")
 
 
-def _extent_m(geom: BaseGeometry) -> float:
-    """The diagonal of the shape's bounding box in metres: its coordinates read as degrees when they are within
-    a longitude and latitude's ranges, else as metres (Lambert, UTM)."""
+def _in_degrees(geom: BaseGeometry) -> bool:
+    """Whether the shape's coordinates are read as degrees: within a longitude and latitude's ranges (else metres:
+    Lambert, UTM)."""
     x0, y0, x1, y1 = geom.bounds
-    if -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90:
+    return bool(-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90)
+
+
+def _extent_m(geom: BaseGeometry) -> float:
+    """The diagonal of the shape's bounding box in metres (:func:`_in_degrees` says how to read it)."""
+    x0, y0, x1, y1 = geom.bounds
+    if _in_degrees(geom):
         cos = math.cos(math.radians((y0 + y1) / 2))
         return math.hypot((x1 - x0) * _METRES_PER_DEGREE * cos, (y1 - y0) * _METRES_PER_DEGREE)
     return math.hypot(x1 - x0, y1 - y0)
@@ -38,9 +44,7 @@ def _extent_m(geom: BaseGeometry) -> float:
 
 def shape_text(geom: BaseGeometry) -> str:
     """A reduced shape as WKT, to the decimals its coordinates need (7 for degrees, 2 for metres)."""
-    x0, y0, x1, y1 = geom.bounds
-    degrees = -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
-    return str(shapely.to_wkt(geom, rounding_precision=7 if degrees else 2, trim=True))
+    return str(shapely.to_wkt(geom, rounding_precision=7 if _in_degrees(geom) else 2, trim=True))
 
 
 def point_of(geom: BaseGeometry | None) -> tuple[float | None, float | None, str | None, str | None]:
