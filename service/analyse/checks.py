@@ -96,6 +96,7 @@ def of_categories(points: gpd.GeoDataFrame, wanted: list[str], name: str) -> gpd
             f"{name} : --categorie {', '.join(missing) or '(vide)'} : aucun événement de cette catégorie.",
             hint=f"Catégories présentes : {known}{more}.",
         )
-    chosen = points[key.isin(list(asked)).to_numpy()].copy()
-    chosen.attrs = {**points.attrs, "categories_choisies": sorted(set(written[key.isin(list(asked))]))}
+    kept = key.isin(list(asked))
+    chosen = points[kept.to_numpy()].copy()
+    chosen.attrs = {**points.attrs, "categories_choisies": sorted(set(written[kept]))}
     return chosen
