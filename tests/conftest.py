@@ -29,7 +29,8 @@ _DATA_TABLES = (
     "private.access_log, private.rejected_row_contacts, private.reporter_contacts, rejected_rows, visits, "
     "interventions, permits, reports, ingestion_batches, geocode_reviews, sensitive_point_history, problem_axes, "
     "sensitive_points, analysis_runs, login_failures, plan_routes, plan_dropped, plan_stops, plans, "
-    "referral_reports, referrals, private.network_coordinators, network_digests, prevention_networks, import_jobs"
+    "referral_reports, referrals, private.network_coordinators, network_digests, prevention_networks, import_jobs, "
+    "source_mappings"
 )
 
 

@@ -645,20 +645,26 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         assert stored == [("depot_clandestin", "asbl_quartier")], stored
         sent = browser.execute_script(asked, "/api/imports/signalements/suivi")
         assert any("crs=EPSG%3A4326" in u for u in sent), sent
-        # next month's export from the same association: the mapping kept in this browser for its source is
-        # applied without choosing the file again, and said; « Oublier » forgets it
+        # next month's export from the same association: the mapping kept by the service for its source (from any
+        # browser, and for « hotspots ingest ») is applied without choosing the file again, and said; « Oublier »
+        # forgets it
         kept = "#hs-tournee .hs-correspondance-gardee"
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, kept).is_displayed())
         assert text_of(browser.find_element(By.CSS_SELECTOR, kept)).startswith(
             "Correspondance gardée pour « asbl_quartier » : asbl_quartier.toml (le "
         )
+        assert conn.execute("SELECT source, file_name FROM source_mappings").fetchall() == [
+            ("asbl_quartier", "asbl_quartier.toml")
+        ]
         later = tmp_path / "asbl_quartier_mois_suivant.csv"
         later.write_text(
             f"Quand;Quoi;Nord;Est\r\n{visited:%d/%m/%Y} 11:00;Vieux frigos;50.6045;5.5055\r\n", encoding="utf-8"
         )
         browser.execute_script("document.querySelector('#hs-tournee [name=source_import]').value = ' ASBL_quartier '")
         lines = imported(later)
-        assert lines[1] == "Correspondance gardée pour « asbl_quartier » appliquée : asbl_quartier.toml.", lines
+        assert lines[2].startswith(
+            "Correspondance gardée pour « asbl_quartier » appliquée : asbl_quartier.toml (gardée le "
+        ), lines
         stored = conn.execute("SELECT category FROM reports WHERE source = 'asbl_quartier'").fetchall()
         assert stored == [("depot_clandestin",), ("depot_clandestin",)], stored
         # the partner renamed its columns: the refusal says the kept mapping was applied and how to set it aside
@@ -672,13 +678,15 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
         error = "#hs-tournee .hs-import-resultat .hs-erreur"
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, error))
-        assert text_of(browser.find_element(By.CSS_SELECTOR, error)).endswith(
-            " La correspondance gardée pour « asbl_quartier » (asbl_quartier.toml) a été appliquée : « Oublier » "
-            "sous son champ l'écarte."
-        )
+        refusal = text_of(browser.find_element(By.CSS_SELECTOR, error))
+        assert "La correspondance gardée pour « asbl_quartier » (asbl_quartier.toml, du " in refusal, refusal
+        assert (
+            ") a été appliquée ; si la source a changé ses colonnes, écartez-la : « Oublier » sous le champ de "
+            "correspondance (carte)" in refusal
+        ), refusal
         browser.find_element(By.CSS_SELECTOR, kept + " button.hs-oublier-correspondance").click()
-        assert not browser.find_element(By.CSS_SELECTOR, kept).is_displayed()
-        assert browser.execute_script("return localStorage.getItem('hotspots.correspondances')") == "{}"
+        wait.until(lambda d: not d.find_element(By.CSS_SELECTOR, kept).is_displayed())
+        assert conn.execute("SELECT count(*) FROM source_mappings").fetchone() == (0,)
         # a register kept one sheet per month, « Toutes les feuilles » ticked: the total and the sheet of notes not
         # read first, then each month's batch
         import openpyxl
@@ -751,6 +759,47 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
             "(SELECT max(observed_at) FROM reports WHERE source = 'asbl_quartier') "
             "AND (SELECT count(*) FROM reports WHERE source = 'asbl_quartier') > 1"
         )
+
+
+def test_mappings_an_earlier_map_kept_in_the_browser_are_given_to_the_service(server, browser, conn):
+    """Before the service kept them, the map kept a source's mapping in the browser alone. Opened once, the map
+    gives those to the service — not over a mapping the service already keeps for the source — and takes them out of
+    the browser: nothing chosen before is lost, and the next file is read the same way from any computer."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from service.ingest.kept_mapping import keep_mapping, kept_mapping
+
+    keep_mapping(conn, "asbl", "asbl_service.toml", '[colonnes]\nobserved_at = "Quand"\n', by="test.admin")
+    conn.commit()
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25)
+    log_in(browser, server, wait)
+    old = {
+        "asbl": {"nom": "asbl_navigateur.toml", "texte": '[colonnes]\nobserved_at = "Date"\n', "le": "2026-11-02"},
+        "comite de quartier": {"nom": "comite.yaml", "texte": "colonnes:\n  category: Quoi\n", "le": "2026-11-03"},
+    }
+    browser.execute_script("localStorage.setItem('hotspots.correspondances', JSON.stringify(arguments[0]))", old)
+    browser.refresh()
+    wait.until(lambda d: d.execute_script("return localStorage.getItem('hotspots.correspondances')") is None)
+    moved = kept_mapping(conn, "comite de quartier")
+    assert moved is not None and (moved.file_name, moved.content) == ("comite.yaml", "colonnes:\n  category: Quoi\n")
+    assert moved.kept_by == "test.planificateur"
+    still = kept_mapping(conn, "asbl")
+    assert still is not None and still.file_name == "asbl_service.toml"
+    # the source typed in the import's options shows its kept mapping, with who kept it
+    browser.execute_script(
+        "document.querySelector('#hs-tournee details.hs-volet').open = true;"
+        "const box = document.querySelector('#hs-tournee details.hs-feuille');"
+        "box.open = true; box.querySelector('details.hs-import-options').open = true;"
+        "box.querySelector('[name=source_import]').value = 'Comite  de quartier';"
+        "box.querySelector('[name=source_import]').dispatchEvent(new Event('input'))"
+    )
+    line = browser.find_element(By.CSS_SELECTOR, "#hs-tournee .hs-correspondance-gardee")
+    wait.until(lambda d: line.is_displayed())
+    assert text_of(line).startswith("Correspondance gardée pour « comite de quartier » : comite.yaml (le "), text_of(
+        line
+    )
+    assert ", par test.planificateur), appliquée si aucun fichier n'est choisi." in text_of(line), text_of(line)
 
 
 def test_the_map_says_what_went_wrong_in_french(server, browser):

@@ -26,6 +26,7 @@ from service.geo import to_lambert
 from service.geocode import BatchGeocoder
 from service.geocode.apply import GazetteerBatchGeocoder
 from service.ingest.archive import ArchiveLimits
+from service.ingest.kept_mapping import MAPPING_SUFFIXES, with_kept_mapping
 from service.ingest.pipeline import IngestOptions, ProgressFn, ingest_file
 from service.ingest.rejects import batch_exists, export_rejects, list_batches, rejected_rows
 from service.ingest.sheets import import_each, sheets_words, tables_of
@@ -104,6 +105,13 @@ def _options(
     encodage: Annotated[str | None, Query(max_length=30)] = None,
     crs: Annotated[str | None, Query(max_length=30, examples=["EPSG:31370"])] = None,
     feuille: Annotated[str | None, Query(max_length=100, description="Feuille d'un classeur")] = None,
+    correspondance_gardee: Annotated[
+        bool,
+        Query(
+            description="sans fichier de correspondance, appliquer celle gardée pour la source (GET "
+            "/api/correspondances) ; false : lire les seuls en-têtes, comme « --sans-correspondance-gardee »"
+        ),
+    ] = True,
 ) -> IngestOptions:
     """The import's options as ``hotspots ingest`` takes them, from the route's path and query (both routes)."""
     return IngestOptions(
@@ -114,6 +122,7 @@ def _options(
         encoding=encodage,
         crs=crs,
         sheet=feuille or None,
+        use_kept=correspondance_gardee,
     )
 
 
@@ -126,8 +135,6 @@ MappingUpload = Annotated[
         description="Fichier de correspondance des colonnes (TOML ou YAML), comme « hotspots ingest --correspondance »"
     ),
 ]
-#: What a mapping file may be: the command line reads TOML, or YAML by its suffix.
-MAPPING_SUFFIXES = (".toml", ".yaml", ".yml")
 #: Each sheet of a workbook that holds a table of the kind, imported as its own batch (``--toutes-les-feuilles``).
 EverySheet = Annotated[
     bool,
@@ -173,12 +180,14 @@ def upload(
     """Le fichier est importé exactement comme par ``hotspots ingest`` : la réponse donne le bilan du lot, ses
     phrases telles que le terminal les écrit (``phrases`` : le contrôle de la somme, les visites d'une tournée
     annulée ; ``bilan_rejets`` : les lignes non enregistrées) et ses lignes rejetées (100 au plus). Un fichier
-    ``correspondance`` (TOML ou YAML) dit, comme ``--correspondance``, quelle colonne donne quel champ. Avec
-    ``toutes_les_feuilles``, chaque feuille du classeur qui porte un tableau de ce type est importée en un lot : la
-    réponse donne alors ``lots`` (le bilan de chacun), ``feuilles_non_lues`` (les autres et pourquoi),
-    ``feuilles_refusees`` (celles refusées en entier, comme un mois pas encore rempli) et ``phrases``."""
+    ``correspondance`` (TOML ou YAML) dit, comme ``--correspondance``, quelle colonne donne quel champ ; avec une
+    ``source``, il est gardé pour elle, et ses prochains fichiers envoyés sans correspondance sont lus par lui (la
+    phrase du bilan le dit ; ``correspondance_gardee=false`` l'écarte). Avec ``toutes_les_feuilles``, chaque
+    feuille du classeur qui porte un tableau de ce type est importée en un lot : la réponse donne alors ``lots`` (le
+    bilan de chacun), ``feuilles_non_lues`` (les autres et pourquoi), ``feuilles_refusees`` (celles refusées en
+    entier, comme un mois pas encore rempli) et ``phrases``."""
     with tempfile.TemporaryDirectory(prefix="hotspots-upload-") as tmp:
-        options = _with_mapping(options, correspondance, Path(tmp), settings)
+        options = _with_mapping(replace(options, actor=user.login), correspondance, Path(tmp), settings)
         path = _saved(fichier, Path(tmp), settings)
         return _imported(
             conn, path, options, settings, user, geocoder_of(request, conn), every_sheet=toutes_les_feuilles
@@ -206,7 +215,7 @@ def upload_followed(
     state = state_of(request)
     tmp = Path(tempfile.mkdtemp(prefix="hotspots-upload-"))  # the job's to remove once it ends; here until it starts
     try:
-        options = _with_mapping(options, correspondance, tmp, settings)
+        options = _with_mapping(replace(options, actor=user.login), correspondance, tmp, settings)
         path = _saved(fichier, tmp, settings)
 
         def work(job: ImportJob) -> dict[str, Any]:
@@ -288,6 +297,7 @@ def _imported(
 
     if not every_sheet:
         return batch(options, True)
+    options = with_kept_mapping(conn, options)  # the sheets are sought through the source's kept mapping, as read
     found = tables_of(path, options, ArchiveLimits.of(settings), option="« Toutes les feuilles »")
     lots, refused = import_each(found, lambda name: batch(replace(options, sheet=name), False))
     said = sheets_words(found, len(lots), sum(int(lot["inserted"]) for lot in lots), refused)

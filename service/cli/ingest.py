@@ -13,7 +13,7 @@ from rich.progress import DownloadColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
-from service.cli.common import JsonOut, console, database, listed, print_json, progress_bar, settings_of
+from service.cli.common import JsonOut, cli_actor, console, database, listed, print_json, progress_bar, settings_of
 from service.cli.fit import Fitted, fitted
 from service.errors import InputFileError, InvalidValueError
 from service.export import file_or_folder, names_folder
@@ -21,6 +21,7 @@ from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
 from service.ingest.archive import ArchiveLimits
 from service.ingest.batch import geocoding_lines, updated_words
 from service.ingest.columns import Kind
+from service.ingest.kept_mapping import with_kept_mapping
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches, shown_rejects
 from service.ingest.sheets import import_each, sheets_words, tables_of
@@ -94,6 +95,9 @@ def layout_lines(summary: BatchSummary, *, every_sheet: bool = False) -> list[st
             f"En-tête trouvé à la ligne {above + 1} : {counted(above, 'ligne')} au-dessus (titre, lignes vides, "
             f"groupes de colonnes) {plural(above, 'sautée', 'sautées')}."
         )
+    mapping = summary.mapping_line()
+    if mapping:
+        lines.append(mapping)
     return lines
 
 
@@ -187,7 +191,16 @@ def _command(kind: Kind) -> Callable[..., None]:
         ),
         source: str | None = typer.Option(None, "--source", help="Nom de la source (sinon le nom du fichier)."),
         correspondance: Path | None = typer.Option(
-            None, "--correspondance", "--mapping", help="Fichier TOML/YAML de correspondance des colonnes."
+            None,
+            "--correspondance",
+            "--mapping",
+            help="Fichier TOML/YAML de correspondance des colonnes ; avec --source, gardé pour les prochains "
+            "fichiers de la source (hotspots correspondances).",
+        ),
+        sans_gardee: bool = typer.Option(
+            False,
+            "--sans-correspondance-gardee",
+            help="Sans --correspondance, ne pas appliquer celle gardée pour la source (lire les seuls en-têtes).",
         ),
         separateur: str | None = typer.Option(None, "--separateur", help="Séparateur CSV (sinon détecté)."),
         encodage: str | None = typer.Option(None, "--encodage", help="Encodage (sinon UTF-8 ou Windows-1252)."),
@@ -213,6 +226,8 @@ def _command(kind: Kind) -> Callable[..., None]:
             encoding=encodage,
             sheet=feuille,
             crs=crs,
+            use_kept=not sans_gardee,
+            actor=cli_actor(),
         )
         if toutes:
             _every_sheet(settings, fichier, options, feuille, json_out)
@@ -228,6 +243,8 @@ def _every_sheet(settings: Settings, path: Path, options: IngestOptions, sheet: 
     """Each sheet of the workbook that holds a table of the kind, imported as its own batch; the others said."""
     if sheet:
         raise InputFileError("--feuille et --toutes-les-feuilles ensemble : choisissez l'un des deux.")
+    with database(settings) as conn:  # the sheets are sought through the mapping kept for the source, as read
+        options = with_kept_mapping(conn, options)
     found = tables_of(path, options, ArchiveLimits.of(settings))
     summaries, refused = import_each(
         found, lambda name: run_ingest(settings, path, replace(options, sheet=name), show_progress=not json_out)

@@ -44,6 +44,12 @@ _LAZY: dict[str, _Lazy] = {
         "rejects",
         "Montre les lignes rejetées d'un lot et leurs motifs, ou les exporte (--out) pour correction et nouvel import.",
     ),
+    "correspondances": _Lazy(
+        "service.cli.mappings",
+        "app",
+        "Correspondances gardées par source : appliquées aux prochains fichiers de la source importés sans "
+        "--correspondance ; les lister, en montrer une, en garder une, l'oublier.",
+    ),
     "gazetteer": _Lazy("service.cli.geocode", "gazetteer_app", "Registre officiel des adresses (ICAR, BeST-Address)."),
     "geocode": _Lazy(
         "service.cli.geocode",

@@ -16,6 +16,7 @@ import psycopg
 
 from service.db.queries import load_queries
 from service.ingest.columns import Kind
+from service.ingest.mapping import KeptMapping
 from service.ingest.read import detect_format
 from service.ingest.shapes import MAX_EXTENT_M
 from service.ingest.source import TableSource, scan_file
@@ -45,6 +46,12 @@ class IngestOptions:
     #: Records sent one by one (API, Open311): one refused row refuses them all, and nothing is written (not
     #: even the batch); the refusal names every field at fault.
     all_or_nothing: bool = False
+    #: Without ``mapping``, the mapping kept for ``source`` is applied (``--sans-correspondance-gardee``: not).
+    use_kept: bool = True
+    #: The mapping kept for ``source`` and applied (set by :func:`service.ingest.kept_mapping.with_kept_mapping`).
+    kept: KeptMapping | None = None
+    #: Who imports: a mapping given with a source is kept in their name.
+    actor: str | None = None
 
 
 @dataclass
@@ -72,7 +79,7 @@ class BatchSummary:
         """The summary as the API and ``--json`` show it, with the geocoding account and the rejects in words, and
         the sentences the terminal prints first (``phrases``: the check of the sum, the sheet read, the geocoding,
         the dates taken at the facts' time, the visits of a cancelled shift)."""
-        sentences = [self.check_line(), self.sheet_line(), *geocoding_lines([self]), *self.notes()]
+        sentences = [self.check_line(), self.sheet_line(), self.mapping_line(), *geocoding_lines([self]), *self.notes()]
         phrases = [line for line in sentences if line]
         return {**asdict(self), "geocodage": self.geocoding, "bilan_rejets": self.reject_lines(), "phrases": phrases}
 
@@ -104,6 +111,12 @@ class BatchSummary:
         cancelled shift moved to their sites, the coordinates of words set aside for the address."""
         lines = (self.facts_time_line(), self.cancelled_line(), self.words_line(), self.shapes_line())
         return [line for line in lines if line]
+
+    def mapping_line(self) -> str | None:
+        """The mapping kept for the source and applied, or the one given now kept for it (None without)."""
+        from service.ingest.kept_mapping import mapping_words  # the kept mappings' module imports this one
+
+        return mapping_words(self.details.get("correspondance"))
 
     def shapes_line(self) -> str | None:
         """The rows whose feature was a small surface or line, stored at a point inside it (None without)."""
@@ -228,8 +241,13 @@ def reject_words(reasons: list[dict[str, Any]]) -> str:
 
 
 def options_json(options: IngestOptions) -> dict[str, Any]:
-    """The options a batch was read with, as stored with it (only those given)."""
-    return {k: str(v) for k, v in asdict(options).items() if v is not None and v is not False}
+    """The options a batch was read with, as stored with it (only those given; a kept mapping by its file's name)."""
+    given = {k: str(v) for k, v in asdict(options).items() if v is not None and v is not False and k != "use_kept"}
+    if options.kept is not None:
+        given["kept"] = f"{options.kept.file_name} (gardée pour « {options.kept.source} »)"
+    if not options.use_kept:
+        given["use_kept"] = "False"
+    return given
 
 
 def open_batch(conn: psycopg.Connection[Any], source: TableSource, options: IngestOptions) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -24,16 +25,24 @@ class MappingFile:
         """Read a mapping file (``--correspondance``); a broken one is refused with the reason."""
         try:
             text = path.read_text(encoding="utf-8-sig")
-            is_yaml = path.suffix.lower() in {".yaml", ".yml"}
-            data = (yaml.safe_load(text) or {}) if is_yaml else tomllib.loads(text)
-        except (OSError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        except OSError as exc:
             raise InputFileError(f"Fichier de correspondance illisible ({path.name}) : {exc}") from exc
+        return cls.parse(text, path.name)
+
+    @classmethod
+    def parse(cls, text: str, name: str) -> MappingFile:
+        """A mapping file's text, TOML or YAML by its ``name``'s suffix (a kept mapping is its file's text)."""
+        try:
+            is_yaml = Path(name).suffix.lower() in {".yaml", ".yml"}
+            data = (yaml.safe_load(text) or {}) if is_yaml else tomllib.loads(text.removeprefix("\ufeff"))
+        except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+            raise InputFileError(f"Fichier de correspondance illisible ({name}) : {exc}") from exc
         if not isinstance(data, dict):
-            raise InputFileError(f"Fichier de correspondance {path.name} : un tableau de clés est attendu.")
+            raise InputFileError(f"Fichier de correspondance {name} : un tableau de clés est attendu.")
         unknown = set(data) - {"colonnes", "columns", "valeurs", "values", "defauts", "defaults"}
         if unknown:
             raise InputFileError(
-                f"Fichier de correspondance {path.name} : sections inconnues {sorted(unknown)}.",
+                f"Fichier de correspondance {name} : sections inconnues {sorted(unknown)}.",
                 hint="Sections possibles : [colonnes], [valeurs.<champ>], [defauts].",
             )
         return cls(
@@ -44,3 +53,19 @@ class MappingFile:
             },
             defaults={str(k): str(v) for k, v in (data.get("defauts") or data.get("defaults") or {}).items()},
         )
+
+
+@dataclass(frozen=True)
+class KeptMapping:
+    """The mapping file last used for a source, kept in the database (``source_mappings``): applied to the
+    source's next files sent without one, from the command line or the map (:mod:`service.ingest.kept_mapping`)."""
+
+    source: str
+    file_name: str
+    content: str
+    kept_at: datetime
+    kept_by: str | None = None
+
+    def read(self) -> MappingFile:
+        """The kept text, read as its file was."""
+        return MappingFile.parse(self.content, self.file_name)

@@ -43,6 +43,7 @@ from service.ingest.dedupe import (
     stage_late_rejects,
     unplaceable_visits,
 )
+from service.ingest.kept_mapping import keep_given_mapping, refused_with_kept, with_kept_mapping
 from service.ingest.load import (
     STAGE_COLUMNS,
     drop_from_stage,
@@ -106,6 +107,7 @@ def ingest_file(
     file must be refused (the refusal is recorded as a batch with its reason)."""
     clock = Clock()
     path = Path(path)
+    options = with_kept_mapping(conn, options)
     try:
         source = open_table(
             path,
@@ -117,16 +119,22 @@ def ingest_file(
         )
         cmap = columns_of(source, options)
     except InputFileError as exc:
-        record_refusal(conn, path, options, str(exc))
-        raise
+        said = refused_with_kept(exc, options)
+        record_refusal(conn, path, options, str(said))
+        if said is exc:
+            raise
+        raise said from exc
     clock.lap("ouverture")
     conn.rollback()  # nothing pending joins the batch: it commits on its own
     try:
         return _run_batch(conn, source, cmap, options, settings, _Run(clock, progress, geocoder, now)).summary
     except InputFileError as exc:
         conn.rollback()
-        record_refusal(conn, path, options, str(exc), source=source)
-        raise
+        said = refused_with_kept(exc, options)
+        record_refusal(conn, path, options, str(said), source=source)
+        if said is exc:
+            raise
+        raise said from exc
     except BaseException:
         conn.rollback()
         raise
@@ -159,8 +167,9 @@ def ingest_table(
 
 
 def columns_of(source: TableSource, options: IngestOptions) -> ColumnMap:
-    """The fields of the source's columns; refuses a source without the columns its kind requires."""
-    mapping = MappingFile.load(options.mapping) if options.mapping else None
+    """The fields of the source's columns (through the mapping file given, or the one kept for the source);
+    refuses a source without the columns its kind requires."""
+    mapping = MappingFile.load(options.mapping) if options.mapping else options.kept.read() if options.kept else None
     cmap = map_columns(source.headers, options.kind, mapping)
     check_required(cmap, source.headers, options.kind, source.path.name, source.sheets)
     return cmap
@@ -235,7 +244,7 @@ def _run_batch(
             geocoded = _geocode(conn, opened, read.span, run)
         referred = _refer(conn, opened, settings)
         ids = _stored_ids(conn, opened, read, run) if run.with_ids else []
-        steps = _Steps(read, deduped, loaded, linked, geocoded, referred)
+        steps = _Steps(read, deduped, loaded, linked, geocoded, referred, keep_given_mapping(conn, options))
         summary = _close(conn, source, cmap, opened, steps, clock)
         if batch.savepoint_name:  # in the caller's transaction: the staging tables go now, not at its commit
             conn.execute("DROP TABLE IF EXISTS pg_temp.stage, pg_temp.stage_rejects")
@@ -260,7 +269,7 @@ def _open(
     ctx = validation_context(
         conn,
         settings,
-        default_source=options.source or default_source(source.path, source.format),
+        default_source=" ".join((options.source or "").split()) or default_source(source.path, source.format),
         forced_crs=options.crs or source.declared_crs,
         now=run.now,
     )
@@ -490,6 +499,7 @@ class _Steps:
     linked: Linked
     geocoded: dict[str, int] | None
     referred: int | None
+    mapping: dict[str, str] | None = None
 
 
 def _close(
@@ -526,6 +536,8 @@ def _close(
         details["geocodage"] = steps.geocoded
     if steps.referred is not None:
         details["renvois_proposes"] = steps.referred
+    if steps.mapping:
+        details["correspondance"] = steps.mapping
     details.update(
         {
             "doublons_identiques_en_base": loaded.unchanged,

@@ -15,6 +15,7 @@ from typing import TypeVar
 from service.errors import InputFileError
 from service.ingest.archive import ArchiveLimits
 from service.ingest.batch import IngestOptions
+from service.ingest.kept_mapping import refused_with_kept
 from service.ingest.pipeline import columns_of
 from service.ingest.read import open_table
 from service.labels import KIND_LABELS
@@ -56,9 +57,10 @@ def tables_of(
         found.tables.append(name)
     if not found.tables:
         reasons = " ; ".join(f"« {name} » : {why}" for name, why in found.left.items())
-        raise InputFileError(
+        none = InputFileError(
             f"{path.name} : aucune feuille ne porte de tableau de {KIND_LABELS[options.kind]}. {reasons}"
         )
+        raise refused_with_kept(none, options)
     return found
 
 

@@ -365,48 +365,61 @@
     });
   }
 
-  /* The mapping file last used for a source, kept in this browser (its name and text: no personal data, only
-   * column names and spellings), so that next month's export from the same partner is read the same way without
-   * choosing the file again. Keyed by the source's name as typed in the options. */
-  var MAPPINGS = "hotspots.correspondances";
-  function mappings() {
-    try {
-      return JSON.parse(window.localStorage.getItem(MAPPINGS) || "{}");
-    } catch (err) {
-      return {};
-    }
-  }
+  /* The mapping file last used for a source, kept by the service (GET /api/correspondances): next month's export
+   * from the same partner is read the same way, from any computer and from « hotspots ingest », without choosing
+   * the file again. Keyed by the source's name as typed in the options (capitals and spaces aside). */
+  var kept = {};
   function sourceKey(box) {
-    return ((box.querySelector("[name=source_import]") || {}).value || "").trim().toLowerCase();
+    return ((box.querySelector("[name=source_import]") || {}).value || "").split(/\s+/).filter(Boolean).join(" ")
+      .toLowerCase();
   }
-  function rememberMapping(key, file) {
-    if (!key || !file || !file.text) return Promise.resolve();
-    return file.text().then(function (text) {
-      var kept = mappings();
-      kept[key] = { nom: file.name, texte: text, le: new Date().toISOString().slice(0, 10) };
-      try {
-        window.localStorage.setItem(MAPPINGS, JSON.stringify(kept));
-      } catch (err) { /* a full or refused storage: the file is simply chosen again next time */ }
+  function loadKept(box) {
+    return H.getJSON("/api/correspondances").then(function (list) {
+      kept = {};
+      list.forEach(function (k) { kept[k.source] = k; });
+      showKeptMapping(box);
+    }, function () { /* a reader, or the service away: nothing kept shown, the file chosen works as before */ });
+  }
+  /* The mappings an earlier version kept in this browser only: given to the service once (unless it already keeps
+   * one for that source), then taken out of the browser. */
+  var OLD_MAPPINGS = "hotspots.correspondances";
+  function moveBrowserMappings(box) {
+    var old;
+    try {
+      old = JSON.parse(window.localStorage.getItem(OLD_MAPPINGS) || "null");
+    } catch (err) {
+      old = null;
+    }
+    if (!old) return Promise.resolve();
+    return Promise.all(Object.keys(old).filter(function (key) { return key && !kept[key]; }).map(function (key) {
+      var data = new FormData();
+      data.append("fichier", new Blob([old[key].texte], { type: "text/plain" }), old[key].nom);
+      return H.send("/api/correspondances/" + encodeURIComponent(key), { method: "PUT", body: data })
+        .catch(function () { /* a broken one: the file is chosen again */ });
+    })).then(function () {
+      window.localStorage.removeItem(OLD_MAPPINGS);
+      return loadKept(box);
     });
   }
   /* Under the mapping field: the mapping kept for the source typed, and how to forget it. */
   function showKeptMapping(box) {
     var line = box.querySelector(".hs-correspondance-gardee");
     if (!line) return;
-    var key = sourceKey(box), kept = mappings()[key];
-    line.hidden = !kept;
-    if (!kept) return;
-    line.textContent = "Correspondance gardée pour « " + key + " » : " + kept.nom + " (le " +
-      kept.le.split("-").reverse().join("/") + "), appliquée si aucun fichier n'est choisi. ";
+    var key = sourceKey(box), k = kept[key];
+    line.hidden = !k;
+    if (!k) return;
+    line.textContent = "Correspondance gardée pour « " + key + " » : " + k.fichier + " (le " +
+      k.le.slice(0, 10).split("-").reverse().join("/") + (k.par ? ", par " + k.par : "") +
+      "), appliquée si aucun fichier n'est choisi. ";
     var forget = document.createElement("button");
     forget.type = "button";
     forget.className = "hs-oublier-correspondance";
     forget.textContent = "Oublier";
     forget.addEventListener("click", function () {
-      var all = mappings();
-      delete all[key];
-      window.localStorage.setItem(MAPPINGS, JSON.stringify(all));
-      showKeptMapping(box);
+      forget.disabled = true;
+      H.send("/api/correspondances/" + encodeURIComponent(key), { method: "DELETE" })
+        .catch(function (err) { H.status(err.message); })
+        .then(function () { return loadKept(box); });
     });
     line.appendChild(forget);
   }
@@ -422,7 +435,7 @@
     var out = box.querySelector(".hs-import-resultat");
     var sourceField = box.querySelector("[name=source_import]");
     if (sourceField) sourceField.addEventListener("input", function () { showKeptMapping(box); });
-    showKeptMapping(box);
+    loadKept(box).then(function () { return moveBrowserMappings(box); });
     button.addEventListener("click", function () {
       var file = input.files && input.files[0];
       if (!file) {
@@ -431,16 +444,11 @@
       }
       var data = new FormData();
       data.append("fichier", file, file.name);
-      /* a mapping file beside it: which column feeds which field (« hotspots ingest » --correspondance); none
-       * chosen, the one kept for the source typed */
+      /* a mapping file beside it: which column feeds which field (« hotspots ingest » --correspondance), then
+       * kept by the service for the source typed; none chosen, the service applies the one it keeps */
       var mapping = box.querySelector("[name=correspondance_import]");
       var chosen = mapping && mapping.files && mapping.files[0];
-      var key = sourceKey(box), kept = mappings()[key];
-      if (chosen) {
-        data.append("correspondance", chosen, chosen.name);
-      } else if (kept) {
-        data.append("correspondance", new Blob([kept.texte], { type: "text/plain" }), kept.nom);
-      }
+      if (chosen) data.append("correspondance", chosen, chosen.name);
       var what = kind ? kind.value : "visites";
       /* what the file is not read with by itself: the source's name (else the file's), its separator, its
        * encoding, a workbook's sheet, its coordinates' system (--source, --separateur, --encodage, --feuille,
@@ -469,22 +477,15 @@
           /* every sheet: the total and the sheets not read or refused first, then each sheet's batch */
           var lines = b.lots ? (b.phrases || []).slice() : account(b);
           (b.lots || []).forEach(function (lot) { lines = lines.concat(account(lot)); });
-          if (!chosen && kept) lines.splice(1, 0, "Correspondance gardée pour « " + key + " » appliquée : " + kept.nom + ".");
           out.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("");
           input.value = "";
-          if (chosen && key) {
-            rememberMapping(key, chosen).then(function () {
-              mapping.value = "";
-              showKeptMapping(box);
-            });
-          }
+          if (chosen) mapping.value = "";
+          loadKept(box); // the mapping chosen is now the source's
           return Promise.resolve(after(what)).then(function () { H.status(lines[0]); }); // after the shift's own
         })
         .catch(function (err) {
-          /* a refusal with the kept mapping: it may be the reason (the partner changed its columns) */
-          var also = !chosen && kept ? " La correspondance gardée pour « " + key + " » (" + kept.nom + ") a été " +
-            "appliquée : « Oublier » sous son champ l'écarte." : "";
-          out.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message + also) + "</p>";
+          /* a refusal read through the kept mapping says so itself (the partner may have changed its columns) */
+          out.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message) + "</p>";
         })
         .then(function () { button.disabled = false; });
     });

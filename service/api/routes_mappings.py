@@ -1,0 +1,65 @@
+"""The mapping file kept for each source (``hotspots correspondances``): listed, kept, forgotten from the map."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, UploadFile
+from fastapi import Path as Path_
+
+from service.api.deps import Conn, Planner, audit
+from service.errors import InputFileError, NotFoundError
+from service.ingest.kept_mapping import (
+    MAX_MAPPING_BYTES,
+    forget_mapping,
+    keep_mapping,
+    kept_mappings,
+    source_key,
+)
+from service.ingest.mapping import KeptMapping
+
+router = APIRouter(prefix="/api", tags=["outils"])
+
+#: A source as typed in the import's « Source » (``--source``).
+SourcePath = Annotated[str, Path_(min_length=1, max_length=100)]
+
+
+def _said(kept: KeptMapping) -> dict[str, Any]:
+    return {"source": kept.source, "fichier": kept.file_name, "le": kept.kept_at.isoformat(), "par": kept.kept_by}
+
+
+@router.get("/correspondances", summary="Correspondances gardées par source")
+def listed(conn: Conn, _user: Planner) -> list[dict[str, Any]]:
+    """Pour chaque source qui en a une : le fichier de correspondance gardé (``fichier``), quand (``le``) et par qui
+    (``par``). Un import de cette source sans correspondance est lu par elle ; l'import qui en donne une avec la
+    source la garde à la place."""
+    return [_said(kept) for kept in kept_mappings(conn)]
+
+
+@router.put("/correspondances/{source}", summary="Garder un fichier de correspondance pour une source")
+def keep(source: SourcePath, fichier: UploadFile, conn: Conn, user: Planner) -> dict[str, Any]:
+    """Garde le fichier envoyé (TOML ou YAML) pour ``source``, sans rien importer, à la place de celui gardé avant ;
+    un fichier qui n'est pas une correspondance lisible est refusé avec la raison (422)."""
+    raw = fichier.file.read(MAX_MAPPING_BYTES + 1)
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"Fichier de correspondance « {fichier.filename} » : pas un texte UTF-8.",
+            hint="Enregistrez-le en UTF-8 (un éditeur de texte le propose).",
+        ) from exc
+    kept = keep_mapping(conn, source, fichier.filename or "correspondance.toml", content, by=user.login)
+    audit(conn, user, "correspondance_gardee", source=kept.source, fichier=kept.file_name)
+    return _said(kept)
+
+
+@router.delete("/correspondances/{source}", summary="Oublier la correspondance gardée pour une source")
+def forget(source: SourcePath, conn: Conn, user: Planner) -> dict[str, Any]:
+    """Les prochains fichiers de ``source`` sont lus par leurs seuls en-têtes ; 404 si aucune n'était gardée."""
+    if not forget_mapping(conn, source):
+        raise NotFoundError(
+            f"Aucune correspondance gardée pour la source « {source_key(source)} ».",
+            hint="GET /api/correspondances : les sources qui en ont une.",
+        )
+    audit(conn, user, "correspondance_oubliee", source=source_key(source))
+    return {"source": source_key(source), "oubliee": True}

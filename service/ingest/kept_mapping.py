@@ -1,0 +1,144 @@
+"""The mapping file kept for a source: a partner's monthly export read the same way without its mapping file.
+
+A file imported with a source named (``--source``, the map's « Source ») and a mapping file (``--correspondance``)
+keeps that mapping for the source, in the database, with its batch; the source's next file imported without a
+mapping is read through it, from the command line or from any browser, and its account says so. A refusal read
+through a kept mapping says it was applied (the partner may have renamed its columns) and how to set it aside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from service.db.queries import Queries
+from service.errors import InputFileError, InvalidValueError
+from service.ingest.batch import IngestOptions
+from service.ingest.mapping import KeptMapping, MappingFile
+
+_q = Queries("service.ingest", "mappings.sql")
+
+#: What a mapping file may be: the command line reads TOML, or YAML by its suffix.
+MAPPING_SUFFIXES = (".toml", ".yaml", ".yml")
+#: A mapping names columns and spellings: a few kilobytes. Beyond this, it is not a mapping file.
+MAX_MAPPING_BYTES = 256 * 1024
+#: How the kept mapping is set aside, on the map and on the command line.
+SET_ASIDE = (
+    "écartez-la : « Oublier » sous le champ de correspondance (carte), ou « --sans-correspondance-gardee » "
+    "(ligne de commande)"
+)
+
+
+def source_key(source: str) -> str:
+    """The source as mappings are kept under it: lower case, spaces reduced (« ASBL quartier » = « asbl quartier »)."""
+    return " ".join(source.split()).lower()
+
+
+def _kept(row: tuple[Any, ...] | None) -> KeptMapping | None:
+    return KeptMapping(*row) if row else None
+
+
+def kept_mapping(conn: psycopg.Connection[Any], source: str) -> KeptMapping | None:
+    """The mapping kept for ``source`` (None without)."""
+    return _kept(conn.execute(_q("kept_mapping"), {"source": source_key(source)}).fetchone())
+
+
+def kept_mappings(conn: psycopg.Connection[Any]) -> list[KeptMapping]:
+    """Every kept mapping, by source."""
+    return [KeptMapping(*row) for row in conn.execute(_q("kept_mappings")).fetchall()]
+
+
+def keep_mapping(
+    conn: psycopg.Connection[Any], source: str, file_name: str, content: str, *, by: str | None
+) -> KeptMapping:
+    """Keep ``content`` (a mapping file's text) for ``source``, in place of the one kept before; a text that is no
+    mapping file is refused before anything is kept."""
+    key = source_key(source)
+    if not key:
+        raise InvalidValueError("Source vide : une correspondance se garde pour une source nommée.")
+    name = Path(file_name).name
+    if Path(name).suffix.lower() not in MAPPING_SUFFIXES:
+        raise InputFileError(
+            f"Fichier de correspondance « {name} » : un fichier TOML ou YAML est attendu (.toml, .yaml ou .yml).",
+            hint="Un fichier texte .toml : une section [colonnes] puis une ligne par champ, par exemple "
+            'observed_at = "Date du constat" (README, « Formats reconnus »).',
+        )
+    if len(content.encode("utf-8")) > MAX_MAPPING_BYTES:
+        raise InputFileError(
+            f"Fichier de correspondance « {name} » : plus de {MAX_MAPPING_BYTES // 1024} Ko, ce n'est pas une "
+            "correspondance de colonnes."
+        )
+    MappingFile.parse(content, name)  # refused here, with its reason, rather than at the source's next file
+    kept = _kept(
+        conn.execute(
+            _q("keep_mapping"), {"source": key, "file_name": name, "content": content, "kept_by": by}
+        ).fetchone()
+    )
+    assert kept is not None  # INSERT … RETURNING
+    return kept
+
+
+def forget_mapping(conn: psycopg.Connection[Any], source: str) -> bool:
+    """Forget the mapping kept for ``source``; False when none was kept."""
+    return conn.execute(_q("forget_mapping"), {"source": source_key(source)}).fetchone() is not None
+
+
+def with_kept_mapping(conn: psycopg.Connection[Any], options: IngestOptions) -> IngestOptions:
+    """``options`` with the mapping kept for their source, when no mapping file is given (unchanged otherwise)."""
+    if options.mapping is not None or options.kept is not None or not options.use_kept or not options.source:
+        return options
+    kept = kept_mapping(conn, options.source)
+    return replace(options, kept=kept) if kept else options
+
+
+def keep_given_mapping(conn: psycopg.Connection[Any], options: IngestOptions) -> dict[str, str] | None:
+    """A mapping file given with a source: kept for the source (in the batch's transaction), and what the batch's
+    account says of the mapping (``details["correspondance"]``): kept, applied, or None without either."""
+    if options.kept is not None:
+        return _said(options.kept, "appliquee")
+    if options.mapping is None or not options.source or not source_key(options.source):
+        return None
+    content = Path(options.mapping).read_text(encoding="utf-8-sig")
+    return _said(keep_mapping(conn, options.source, Path(options.mapping).name, content, by=options.actor), "gardee")
+
+
+def _said(kept: KeptMapping, state: str) -> dict[str, str]:
+    return {
+        "source": kept.source,
+        "fichier": kept.file_name,
+        "etat": state,
+        "le": f"{kept.kept_at:%d/%m/%Y}",
+        "par": kept.kept_by or "",
+    }
+
+
+def mapping_words(said: dict[str, str] | None) -> str | None:
+    """The batch's sentence about its mapping: « Correspondance gardée pour « asbl_quartier » appliquée :
+    asbl_quartier.toml (gardée le 03/11/2026 par dupont). », or that the one given is now kept (None without)."""
+    if not said:
+        return None
+    if said["etat"] == "appliquee":
+        by = f" par {said['par']}" if said.get("par") else ""
+        return (
+            f"Correspondance gardée pour « {said['source']} » appliquée : {said['fichier']} (gardée le "
+            f"{said['le']}{by})."
+        )
+    return (
+        f"Correspondance {said['fichier']} gardée pour la source « {said['source']} » : appliquée à ses prochains "
+        "fichiers importés sans correspondance."
+    )
+
+
+def refused_with_kept(exc: InputFileError, options: IngestOptions) -> InputFileError:
+    """A refusal of a file read through a kept mapping, saying so: the partner may have renamed its columns."""
+    if options.kept is None:
+        return exc
+    kept = options.kept
+    said = (
+        f"{exc.message.rstrip()} La correspondance gardée pour « {kept.source} » ({kept.file_name}, du "
+        f"{kept.kept_at:%d/%m/%Y}) a été appliquée ; si la source a changé ses colonnes, {SET_ASIDE}."
+    )
+    return InputFileError(said, hint=exc.hint)

@@ -1,0 +1,236 @@
+"""A partner's monthly export read the same way without its mapping file: the mapping kept for its source."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api import create_app
+from service.errors import InputFileError
+from service.ingest.kept_mapping import forget_mapping, keep_mapping, kept_mapping, kept_mappings
+from tests.helpers import cli_env, count, ingest, run_cli, write
+
+#: A neighbourhood association's export in its own words (no column the service knows by name), month by month.
+MARCH = "Quand;Quoi;Nord;Est\n01/03/2026 10:00;Vieux frigos;50.6097927;5.5120109\n"
+APRIL = "Quand;Quoi;Nord;Est\n02/04/2026 10:00;Vieux frigos;50.6043;5.5052\n03/04/2026 11:00;Tag;50.6045;5.5055\n"
+#: Its columns renamed in May: the kept mapping no longer fits.
+MAY = "Date;Type;Latitude;Longitude\n04/05/2026 10:00;Tag;50.6046;5.5056\n"
+MAPPING = (
+    '[colonnes]\nobserved_at = "Quand"\ncategory = "Quoi"\nlat = "Nord"\nlon = "Est"\n'
+    '[valeurs.category]\n"Vieux frigos" = "depot_clandestin"\n'
+)
+
+
+def _categories(conn, source: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT category FROM reports WHERE lower(source) = %s ORDER BY observed_at, category", (source,)
+    ).fetchall()
+    return [c for (c,) in rows]
+
+
+def test_a_mapping_given_with_its_source_reads_the_source_s_next_files(conn, settings, tmp_path):
+    """March's export comes with its mapping file: the mapping is kept for the source, and April's, sent without
+    it under the same source written otherwise, is read through it; both accounts say so. May's export, its
+    columns renamed, is refused saying that the kept mapping was applied and how to set it aside, and nothing of it
+    is stored; set aside, the file is read by its headers alone."""
+    mapping = write(tmp_path / "asbl_quartier.toml", MAPPING)
+    march = ingest(
+        conn, settings, write(tmp_path / "mars.csv", MARCH), source="asbl_quartier", mapping=mapping, actor="dupont"
+    )
+    assert march.mapping_line() == (
+        "Correspondance asbl_quartier.toml gardée pour la source « asbl_quartier » : appliquée à ses prochains "
+        "fichiers importés sans correspondance."
+    )
+    kept = kept_mapping(conn, "asbl_quartier")
+    assert kept is not None and (kept.file_name, kept.content, kept.kept_by) == (
+        "asbl_quartier.toml",
+        MAPPING,
+        "dupont",
+    )
+
+    april = ingest(conn, settings, write(tmp_path / "avril.csv", APRIL), source="  ASBL_Quartier ")
+    assert (april.inserted, april.rejected) == (2, 0)
+    today = f"{kept.kept_at:%d/%m/%Y}"
+    said = (
+        f"Correspondance gardée pour « asbl_quartier » appliquée : asbl_quartier.toml (gardée le {today} par dupont)."
+    )
+    assert april.mapping_line() == said
+    assert said in april.to_dict()["phrases"]
+    assert april.details["colonnes"] == {"observed_at": "Quand", "category": "Quoi", "lat": "Nord", "lon": "Est"}
+    assert _categories(conn, "asbl_quartier") == ["depot_clandestin", "depot_clandestin", "graffiti"]
+    stored = conn.execute("SELECT options FROM ingestion_batches WHERE id = %s", (april.batch_id,)).fetchone()[0]
+    assert stored["kept"] == "asbl_quartier.toml (gardée pour « asbl_quartier »)", stored
+
+    before = count(conn, "reports")
+    with pytest.raises(InputFileError) as refused:
+        ingest(conn, settings, write(tmp_path / "mai.csv", MAY), source="asbl_quartier")
+    message = refused.value.message
+    assert message.startswith("Correspondance : la colonne 'Quand' (pour observed_at) n'existe pas dans le fichier."), (
+        message
+    )
+    assert refused.value.hint == "Colonnes du fichier : Date, Type, Latitude, Longitude."
+    assert message.endswith(
+        f" La correspondance gardée pour « asbl_quartier » (asbl_quartier.toml, du {today}) a été appliquée ; si la "
+        "source a changé ses colonnes, écartez-la : « Oublier » sous le champ de correspondance (carte), ou "
+        "« --sans-correspondance-gardee » (ligne de commande)."
+    ), message
+    assert count(conn, "reports") == before
+    error = conn.execute("SELECT error FROM ingestion_batches WHERE file_name = 'mai.csv'").fetchone()[0]
+    assert error.startswith(message)  # the refused batch in the list of batches says the same
+
+    # set aside: read by its own headers (« Date », « Type » are known names), the kept mapping untouched
+    may = ingest(conn, settings, tmp_path / "mai.csv", source="asbl_quartier", use_kept=False)
+    assert may.mapping_line() is None and may.inserted == 1
+    assert may.details["colonnes"]["observed_at"] == "Date"
+    assert kept_mapping(conn, "asbl_quartier") is not None
+
+
+def test_no_mapping_is_kept_without_a_source_named_and_another_source_is_not_read_through_it(conn, settings, tmp_path):
+    """A mapping given without a source is used for that file only (the file's name changes every month: no key
+    to keep it under); a mapping kept for one source is never applied to another's file."""
+    mapping = write(tmp_path / "asbl.toml", MAPPING)
+    once = ingest(conn, settings, write(tmp_path / "asbl_mars.csv", MARCH), mapping=mapping)
+    assert once.inserted == 1 and once.mapping_line() is None
+    assert kept_mappings(conn) == []
+    ingest(conn, settings, tmp_path / "asbl_mars.csv", source="asbl", mapping=mapping)
+    with pytest.raises(InputFileError) as other:
+        ingest(conn, settings, write(tmp_path / "avril.csv", APRIL), source="comite_de_quartier")
+    assert "correspondance gardée" not in other.value.message
+    assert "(--correspondance)" in (other.value.hint or "")
+
+
+def test_a_broken_mapping_is_refused_before_it_is_kept(conn, tmp_path):
+    """What is kept must read: a broken line, a list, a file of another kind are refused with their reason and the
+    mapping kept before stays; kept again, the newer one replaces it; forgotten, it is gone."""
+    first = keep_mapping(conn, "asbl", "asbl.toml", MAPPING, by="dupont")
+    cases = [
+        ("asbl.toml", "[colonnes]\nobserved_at = Quand\n", "Fichier de correspondance illisible (asbl.toml)"),
+        ("asbl.yaml", "- Quand\n- Quoi\n", "Fichier de correspondance asbl.yaml : un tableau de clés est attendu"),
+        ("notes.txt", "Quand = date", "Fichier de correspondance « notes.txt » : un fichier TOML ou YAML est attendu"),
+        ("asbl.toml", "[colonne]\nobserved_at = 'Quand'\n", "Fichier de correspondance asbl.toml : sections inconnues"),
+    ]
+    for name, text, said in cases:
+        with pytest.raises(InputFileError) as refused:
+            keep_mapping(conn, "asbl", name, text, by="martin")
+        assert refused.value.message.startswith(said), refused.value.message
+    still = kept_mapping(conn, "ASBL")
+    assert still is not None and (still.content, still.kept_by) == (first.content, "dupont")
+    as_yaml = "colonnes:\n  observed_at: Quand\n  category: Quoi\n"
+    newer = keep_mapping(conn, " Asbl ", "asbl.yml", as_yaml, by="martin")
+    assert (newer.source, newer.file_name, newer.kept_by) == ("asbl", "asbl.yml", "martin")
+    assert [k.source for k in kept_mappings(conn)] == ["asbl"]
+    assert forget_mapping(conn, "asbl") and kept_mapping(conn, "asbl") is None
+    assert not forget_mapping(conn, "asbl")
+
+
+def test_every_sheet_of_a_register_is_sought_through_the_kept_mapping(conn, settings, tmp_path):
+    """A register kept one sheet per month in the partner's words: with « --toutes-les-feuilles » and no mapping
+    given, its sheets are recognised through the mapping kept for its source, on the command line."""
+    keep_mapping(conn, "asbl_quartier", "asbl_quartier.toml", MAPPING, by="dupont")
+    conn.commit()
+    book = openpyxl.Workbook()
+    book["Sheet"].title = "Lisez-moi"
+    book["Lisez-moi"].append(["Registre de l'association"])
+    for month, day in (("Mars", 1), ("Avril", 2)):
+        sheet = book.create_sheet(month)
+        sheet.append(["Quand", "Quoi", "Nord", "Est"])
+        sheet.append([datetime(2026, 2 + day, day, 10), "Vieux frigos", 50.6043 + day / 1e4, 5.5052])
+    path = tmp_path / "registre_asbl.xlsx"
+    book.save(path)
+    env = cli_env(settings, COLUMNS="200")
+    done = run_cli("ingest", "reports", str(path), "--toutes-les-feuilles", "--source", "ASBL_quartier", env=env)
+    assert done.returncode == 0, done.stderr + done.stdout
+    out = " ".join(done.stdout.split())
+    assert "2 feuilles importées en autant de lots : 2 enregistrements créés." in out, out
+    assert out.count("Correspondance gardée pour « asbl_quartier » appliquée : asbl_quartier.toml") == 2, out
+    assert _categories(conn, "asbl_quartier") == ["depot_clandestin", "depot_clandestin"]
+
+
+def test_the_kept_mappings_from_the_command_line(conn, settings, tmp_path):
+    """« hotspots correspondances » lists, shows, keeps and forgets; an import with « --source » and
+    « --correspondance » says that it keeps the mapping, the next one that it applied it; an unknown source is
+    refused naming it and how to see the others."""
+    env = cli_env(settings, COLUMNS="200")
+    empty = run_cli("correspondances", "lister", env=env)
+    assert empty.returncode == 0 and "Aucune correspondance gardée." in empty.stdout, empty.stdout
+    mapping = write(tmp_path / "asbl_quartier.toml", MAPPING)
+    march = write(tmp_path / "mars.csv", MARCH)
+    first = run_cli(
+        "ingest", "reports", str(march), "--source", "asbl_quartier", "--correspondance", str(mapping), env=env
+    )
+    assert first.returncode == 0, first.stderr
+    assert "Correspondance asbl_quartier.toml gardée pour la source « asbl_quartier »" in first.stdout, first.stdout
+    april = run_cli(
+        "ingest", "reports", str(write(tmp_path / "avril.csv", APRIL)), "--source", "asbl_quartier", env=env
+    )
+    assert april.returncode == 0, april.stderr
+    assert "Correspondance gardée pour « asbl_quartier » appliquée : asbl_quartier.toml (gardée le " in april.stdout
+    assert "par cli:" in april.stdout
+    listed = run_cli("correspondances", "lister", "--json", env=env)
+    rows = json.loads(listed.stdout)
+    assert [(r["source"], r["fichier"]) for r in rows] == [("asbl_quartier", "asbl_quartier.toml")]
+    assert rows[0]["par"].startswith("cli:")
+    shown = run_cli("correspondances", "montrer", "ASBL_Quartier", env=env)
+    assert shown.returncode == 0 and '"Vieux frigos" = "depot_clandestin"' in shown.stdout, shown.stdout
+    yaml_file = write(tmp_path / "comite.yaml", "colonnes:\n  observed_at: Quand\n  category: Quoi\n")
+    kept = run_cli("correspondances", "garder", "Comité de quartier", str(yaml_file), env=env)
+    assert kept.returncode == 0, kept.stderr
+    assert "Correspondance comite.yaml gardée pour la source « comité de quartier »" in kept.stdout
+    broken = run_cli("correspondances", "garder", "comite", str(write(tmp_path / "x.toml", "[colonnes\n")), env=env)
+    assert broken.returncode != 0 and "Fichier de correspondance illisible (x.toml)" in broken.stderr
+    gone = run_cli("correspondances", "oublier", "asbl_quartier", env=env)
+    assert gone.returncode == 0 and "Correspondance gardée pour « asbl_quartier » oubliée." in gone.stdout
+    again = run_cli("correspondances", "oublier", "asbl_quartier", env=env)
+    assert again.returncode != 0
+    assert "Aucune correspondance gardée pour la source « asbl_quartier »." in again.stderr, again.stderr
+    assert "hotspots correspondances lister" in again.stderr
+    assert [k.source for k in kept_mappings(conn)] == ["comité de quartier"]
+
+
+def test_the_kept_mappings_through_the_api(settings, conn, auth):
+    """A planner lists, keeps (a file sent) and forgets; a broken file is refused with its reason and nothing is
+    kept; a reader may not; an import from the map applies the kept mapping and says so, or sets it aside when asked."""
+    planner = auth["planificateur"]
+    with TestClient(create_app(settings)) as app:
+        assert app.get("/api/correspondances", headers=planner).json() == []
+        assert app.get("/api/correspondances", headers=auth["lecteur"]).status_code == 403
+        broken = app.put(
+            "/api/correspondances/asbl", files={"fichier": ("asbl.toml", b"[colonnes\n", "text/plain")}, headers=planner
+        )
+        assert broken.status_code == 422 and broken.json()["erreur"].startswith(
+            "Fichier de correspondance illisible (asbl.toml)"
+        )
+        assert app.get("/api/correspondances", headers=planner).json() == []
+        put = app.put(
+            "/api/correspondances/ASBL quartier",
+            files={"fichier": ("asbl.toml", MAPPING.encode(), "application/toml")},
+            headers=planner,
+        )
+        assert put.status_code == 200, put.text
+        assert (put.json()["source"], put.json()["fichier"], put.json()["par"]) == (
+            "asbl quartier",
+            "asbl.toml",
+            "test.planificateur",
+        )
+        sent = {"fichier": ("avril.csv", APRIL.encode(), "text/csv")}
+        r = app.post("/api/imports/signalements?source=asbl%20quartier", files=sent, headers=planner)
+        assert r.status_code == 200, r.text
+        assert "Correspondance gardée pour « asbl quartier » appliquée : asbl.toml (gardée le " in " ".join(
+            r.json()["phrases"]
+        )
+        aside = app.post(
+            "/api/imports/signalements?source=asbl%20quartier&correspondance_gardee=false", files=sent, headers=planner
+        )
+        assert aside.status_code == 422 and "correspondance gardée" not in aside.json()["erreur"]
+        assert app.delete("/api/correspondances/asbl%20quartier", headers=auth["lecteur"]).status_code == 403
+        gone = app.delete("/api/correspondances/Asbl%20Quartier", headers=planner)
+        assert gone.status_code == 200 and gone.json() == {"source": "asbl quartier", "oubliee": True}
+        assert app.delete("/api/correspondances/asbl%20quartier", headers=planner).status_code == 404
+        logged = conn.execute(
+            "SELECT action FROM private.access_log WHERE action LIKE 'correspondance%%' ORDER BY id"
+        ).fetchall()
+        assert logged == [("correspondance_gardee",), ("correspondance_oubliee",)]
