@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from service.maps.page import STYLE
 from tests.browser import NEEDS_CHROMIUM, capture, first_page, log_in, offline, post_json, status_line, text_of
 from tests.helpers import nearest_postcodes
 
@@ -960,16 +961,28 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     assert {e.get_attribute("stroke-opacity") for e in faded_axes} == {"0.35"}
     assert "hors du lieu choisi (estompé)" in text_of(browser.find_element(By.ID, "hs-legende"))
     wait.until(lambda d: d.execute_script(forecast_loads) > forecast_before)
-    ranks = "return fetch(arguments[0]).then(r => r.json()).then(c => c.features.map(f => f.properties.rang))"
-    cells_here, all_cells = (
-        browser.execute_script(ranks, url) for url in ("/api/prevision?lieu=4102", "/api/prevision")
+    # the forecast: the place's own cells, ranked among themselves (Ougrée is dense: its first tenth is also among
+    # the zone's first; a rural commune's is not, tests/test_maps.py), its shares' blues, and the legend says how
+    # they are ranked
+    layer = "return fetch(arguments[0]).then(r => r.json())"
+    here, zone_layer = (browser.execute_script(layer, url) for url in ("/api/prevision?lieu=4102", "/api/prevision"))
+    zone_first_here = [f for f in here["features"] if f["properties"]["rang_zone"] <= len(zone_layer["features"])]
+    assert here["prevision"]["lieu"]["classement"] == "lieu"
+    assert 0 < len(zone_first_here) <= len(here["features"]) == len({f["properties"]["rang"] for f in here["features"]})
+    cells = browser.find_elements(By.CSS_SELECTOR, "path.hs-prevision")
+    assert len(cells) == len(here["features"]) and not browser.find_elements(
+        By.CSS_SELECTOR, "path.hs-prevision.hs-hors-lieu"
     )
-    assert 0 < len(cells_here) < len(all_cells)
-    kept_cells = browser.find_elements(By.CSS_SELECTOR, "path.hs-prevision:not(.hs-hors-lieu)")
-    faded_cells = browser.find_elements(By.CSS_SELECTOR, "path.hs-prevision.hs-hors-lieu")
-    assert (len(kept_cells), len(faded_cells)) == (len(cells_here), len(all_cells) - len(cells_here))
-    opacities = {float(e.get_attribute("fill-opacity")) for e in faded_cells}
-    assert max(opacities) <= 0.17 < min(float(e.get_attribute("fill-opacity")) for e in kept_cells)
+    assert all("hs-prevision-lieu" in c.get_attribute("class") for c in cells)
+    blues = {(p["couleur"], p["opacite"]) for p in STYLE["prevision"].values()}
+    assert {(c.get_attribute("fill"), float(c.get_attribute("fill-opacity"))) for c in cells} == blues
+    said = re.sub(
+        r"[\u00a0\u202f]", " ", text_of(browser.find_element(By.CSS_SELECTOR, "#hs-legende .hs-prevision-controle"))
+    )
+    mailles = f"{here['prevision']['lieu']['mailles']:,}".replace(",", " ")
+    assert (
+        f"À 4102 Ougrée : ses {mailles} mailles, classées entre elles ; dessinées, les 1 %, 5 % et 10 % du lieu" in said
+    ), said
     place.select_by_visible_text("toute la zone")
     browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "")

@@ -416,6 +416,36 @@ def test_the_map_s_forecast_cells_are_the_zone_s_first_shares_and_nothing_withou
     assert forecast_cells(pts, now=pd.Timestamp("2022-01-01", tz="Europe/Brussels")).empty
 
 
+def test_every_cell_is_kept_for_the_places_and_a_place_ranks_its_own_cells():
+    """Every cell of the area is kept (its share none beyond the first 10 %), the first ones the same as without;
+    a place's cells (here, the area's eastern half, where the steady corner is not) get their own first 10 %, by
+    what each expects, the cells expecting nothing left out."""
+    from service.analyse.forecast_map import forecast_cells, place_shares, shares_of
+
+    pts, _centres = _corners_that_stop(13)
+    now = pd.Timestamp("2025-06-01", tz="Europe/Brussels")
+    first = forecast_cells(pts, now=now)
+    every = forecast_cells(pts, now=now, every_cell=True)
+    n = every.attrs["mailles_zone"]
+    assert len(every) == n and list(every["rang"]) == list(range(1, n + 1))
+    assert every["classe"].notna().sum() == len(first)
+    assert (every.iloc[: len(first)]["attendus"].to_numpy() == first["attendus"].to_numpy()).all()
+    assert every.iloc[: len(first)].geometry.geom_equals(first.geometry).all()
+    # a place: the cells east of the middle, in the zone's order
+    east = every[every.geometry.centroid.x > every.geometry.centroid.x.median()]
+    kept, shares = place_shares(east["attendus"].to_numpy())
+    m = len(east)
+    assert len(kept) == cells_for(0.10, m) and list(kept) == list(range(len(kept)))
+    assert list(shares).count("1 %") == cells_for(0.01, m)
+    assert list(shares).count("5 %") == cells_for(0.05, m) - cells_for(0.01, m)
+    assert len(set(east.iloc[kept]["rang"]) - set(first["rang"])) > 0  # cells of its own, beyond the zone's first
+    # the shares of a handful of cells, nothing expected in some
+    assert list(shares_of(np.array([5.0, 3.0, 0.0]))) == ["1 %", None, None]
+    assert list(shares_of(np.array([4.0] * 30 + [0.0] * 10))) == ["1 %", "5 %"] + ["10 %"] * 2 + [None] * 36
+    none, _ = place_shares(np.array([]))
+    assert len(none) == 0
+
+
 def test_the_analysis_summary_says_the_map_s_forecast_in_words_even_when_there_is_none():
     """The run's summary row for the map's forecast: what it draws and its check; no past at all, no cells, said so
     (it failed on the missing figures)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -766,25 +767,54 @@ def test_the_forecast_layer_follows_the_category_chosen_in_the_filters(client, c
     )
     unknown = client.get("/api/prevision", params={"categorie": "licornes"}).json()
     assert unknown["features"] == [] and unknown["prevision"]["raison"] == "catégorie inconnue : « licornes »"
-    # a place chosen: the cells of Neupré only (their centre's nearest official address there), ranks unchanged
+    # a place chosen: the cells of Neupré (their centre's nearest official address there), ranked among
+    # themselves: the place's own first 10 %, the zone's first cells there at their head
+    from collections import Counter
+
+    from service.analyse.metrics import cells_for
+
     neupre = gpd.read_file(ROOT / "geodata" / "communes_seraing_neupre.geojson").query("name_fr == 'Neupré'")
     outline = neupre.to_crs("EPSG:31370").geometry.iloc[0]
+
+    def centres_of(features):
+        return gpd.GeoSeries(
+            [shapely.geometry.shape(f["geometry"]).centroid for f in features], crs="EPSG:4326"
+        ).to_crs("EPSG:31370")
+
     for asked, whole in (({}, every), ({"categorie": "dejections"}, data)):
         placed = client.get("/api/prevision", params={**asked, "lieu": "Neupré"}).json()
-        ranks = {f["properties"]["rang"] for f in placed["features"]}
-        assert ranks and ranks < {f["properties"]["rang"] for f in whole["features"]}
-        centres = gpd.GeoSeries(
-            [shapely.geometry.shape(f["geometry"]).centroid for f in whole["features"]], crs="EPSG:4326"
-        ).to_crs("EPSG:31370")
+        place, props = placed["prevision"]["lieu"], [f["properties"] for f in placed["features"]]
+        assert place["classement"] == "lieu" and place["mailles"] == pytest.approx(outline.area / 1e4, rel=0.1)
+        assert 0 < place["attendus"] < placed["prevision"]["attendus_zone"]
+        k1, k5, k10 = (cells_for(share, place["mailles"]) for share in (0.01, 0.05, 0.10))
+        assert [p["rang"] for p in props] == list(range(1, k10 + 1))
+        assert Counter(p["part"] for p in props) == {"1 %": k1, "5 %": k5 - k1, "10 %": k10 - k5}
+        zone_ranks = [p["rang_zone"] for p in props]
+        assert zone_ranks == sorted(zone_ranks)  # the zone's order, within the place
+        attendus = [p["attendus"] for p in props]
+        assert attendus == sorted(attendus, reverse=True)
         deep_inside = {
             f["properties"]["rang"]
-            for f, c in zip(whole["features"], centres, strict=True)
+            for f, c in zip(whole["features"], centres_of(whole["features"]), strict=True)
             if outline.contains(c) and outline.exterior.distance(c) > 300
         }
-        outside = {
-            f["properties"]["rang"] for f, c in zip(whole["features"], centres, strict=True) if not outline.contains(c)
-        }
-        assert deep_inside and deep_inside <= ranks and len(ranks & outside) <= 0.05 * len(ranks)
+        # the zone's first cells deep in Neupré are among its own first, and there are many more of its own
+        assert deep_inside and deep_inside <= set(zone_ranks) and len(props) > 2 * len(deep_inside)
+        outside = [c for c in centres_of(placed["features"]) if not outline.contains(c)]
+        assert len(outside) <= 0.05 * len(props)
+    # an analysis stored before every cell was kept (its first 10 % only): the place's cells among them, as ranked
+    # in the zone, and said so
+    conn.execute("DELETE FROM forecast_cells WHERE share IS NULL")
+    conn.commit()
+    deadline = time.monotonic() + 20  # until the change notification reaches the application's cache
+    while (older := client.get("/api/prevision", params={"lieu": "Neupré"}).json())["prevision"]["lieu"][
+        "classement"
+    ] == "lieu" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert older["prevision"]["lieu"] == {"mailles": None, "attendus": None, "classement": "zone"}
+    ranks = [f["properties"]["rang"] for f in older["features"]]
+    assert ranks and set(ranks) < {f["properties"]["rang"] for f in every["features"]}
+    assert all(f["properties"]["rang"] == f["properties"]["rang_zone"] for f in older["features"])
     unknown_place = client.get("/api/prevision", params={"lieu": "Liège"})
     assert unknown_place.status_code == 422 and "Liège" in unknown_place.json()["erreur"]
     again = run_points(conn, since=NOW - pd.Timedelta(days=730), now=now + pd.Timedelta(days=31), **zone)

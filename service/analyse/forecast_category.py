@@ -32,7 +32,8 @@ MIN_REPORTS = 30
 
 @dataclass(frozen=True)
 class CategoryLayer:
-    """A category's forecast cells (WGS84 is for the caller) and what the legend says of them."""
+    """A category's forecast cells, every cell of the zone (WGS84 is for the caller), and what the legend says of
+    them."""
 
     cells: gpd.GeoDataFrame
     summary: dict[str, Any] = field(default_factory=dict)
@@ -77,5 +78,6 @@ def category_layer(conn: psycopg.Connection[Any], settings: Settings, category: 
         zone=zone_outline(settings),
         exposure=load_address_streets(conn),
         timezone=settings.timezone,
+        every_cell=True,  # a place's cells ranked among themselves on the map
     )
     return CategoryLayer(cells, {**layer_summary(cells, label), **said})

@@ -95,7 +95,7 @@ def layer_summary(cells: gpd.GeoDataFrame, label: str | None = None) -> dict[str
     """What a forecast layer (:func:`forecast_cells`) holds, for the run's summary and the map's legend."""
     facts = cells.attrs
     return {
-        "mailles": len(cells),
+        "mailles": int(cells["classe"].notna().sum()),
         "mailles_zone": facts.get("mailles_zone"),
         "attendus_zone": round(float(facts.get("attendus_zone", 0.0)), 1),
         "horizon_mois": facts.get("horizon_mois"),
@@ -103,6 +103,31 @@ def layer_summary(cells: gpd.GeoDataFrame, label: str | None = None) -> dict[str
         "controle": facts.get("controle"),
         "controle_phrase": check_words(facts.get("controle"), label),
     }
+
+
+def shares_of(expected: np.ndarray) -> np.ndarray:
+    """The share each of ``expected``'s cells falls in, the cells ranked most first (``expected`` in that order):
+    « 1 % », « 5 % » or « 10 % » of them, None beyond the first 10 % or where none is expected. The zone's cells
+    get theirs so, and a place's cells among themselves (:func:`place_shares`)."""
+    n = len(expected)
+    out = np.full(n, None, dtype=object)
+    if n == 0:
+        return out
+    bounds = np.array([cells_for(share, n) for share, _ in SHARES])
+    names = np.array([name for _, name in SHARES], dtype=object)
+    first = np.arange(bounds[-1])
+    out[first] = names[np.searchsorted(bounds, first + 1, side="left")]
+    out[expected <= 0] = None
+    return out
+
+
+def place_shares(expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A place's cells (a commune, a postcode), in the zone's order: which of them hold the most of what the place
+    expects — the first 10 % of the place's cells, ranked among themselves — and each one's share of the place. A
+    rural commune has few cells in the zone's first 10 %: its own are what its patrol covers first."""
+    shares = shares_of(expected)
+    kept = np.flatnonzero(shares != None)  # noqa: E711 (an array of objects: None compared cell by cell)
+    return kept, shares[kept]
 
 
 def forecast_cells(
@@ -113,12 +138,14 @@ def forecast_cells(
     exposure: gpd.GeoDataFrame | None = None,
     horizon: float = HORIZON_MONTHS,
     timezone: str = DEFAULT_TIMEZONE,
+    every_cell: bool = False,
 ) -> gpd.GeoDataFrame:
     """The cells of the zone that hold the most of the reports expected in the ``horizon`` months after ``now``:
     the first 10 % of its cells by forecast (those expecting none left out), each with its ``rang`` (1 = the most),
     its ``classe`` (« 1 % », « 5 % » or « 10 % »: the first share of the zone it falls in) and its ``attendus``
-    (reports expected), as 100 m squares in the reports' CRS. ``attrs``: the cells of the zone, the reports
-    expected in the whole zone, the horizon and the forecast's settings."""
+    (reports expected), as 100 m squares in the reports' CRS. ``every_cell``: every cell of the zone, ``classe``
+    None beyond the first 10 % (so that a place's cells can be ranked among themselves). ``attrs``: the cells of
+    the zone, the reports expected in the whole zone, the horizon and the forecast's settings."""
     empty = gpd.GeoDataFrame(columns=COLUMNS, geometry="geometry", crs=reports.crs)
     if reports.empty:
         return empty
@@ -130,21 +157,14 @@ def forecast_cells(
     choice = choose(features, origin, horizon)
     expected = predict(features, origin, horizon, choice.params)
     order = np.lexsort((np.arange(area.n), -expected))
-    kept = order[: cells_for(SHARES[-1][0], area.n)]
-    kept = kept[expected[kept] > 0]
-    bounds = np.array([cells_for(share, area.n) for share, _ in SHARES])
-    rank = np.arange(1, len(kept) + 1)
-    names = np.array([name for _, name in SHARES], dtype=object)
+    shares = shares_of(expected[order])
+    kept = np.arange(area.n) if every_cell else np.flatnonzero(shares != None)  # noqa: E711
+    cells = order[kept]
     cx, cy = area.centres()
     half = area.cell / 2
-    squares = shapely.box(cx[kept] - half, cy[kept] - half, cx[kept] + half, cy[kept] + half)
+    squares = shapely.box(cx[cells] - half, cy[cells] - half, cx[cells] + half, cy[cells] + half)
     out = gpd.GeoDataFrame(
-        {
-            "rang": rank,
-            "classe": names[np.searchsorted(bounds, rank, side="left")],
-            "attendus": expected[kept],
-            "geometry": squares,
-        },
+        {"rang": kept + 1, "classe": shares[kept], "attendus": expected[cells], "geometry": squares},
         geometry="geometry",
         crs=reports.crs,
     )

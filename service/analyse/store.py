@@ -225,7 +225,7 @@ def _store_forecast(conn: psycopg.Connection[Any], *, run: int, cells: gpd.GeoDa
                 {
                     "run": run,
                     "rank": int(rank),
-                    "share": share,
+                    "share": share if isinstance(share, str) else None,  # beyond the first 10 %: none
                     "expected": float(expected),
                     "wkb": shapely.to_wkb(cell),
                 }
@@ -342,7 +342,12 @@ def run_points(
     points = _point_identities(found.points, load_previous(conn), scopes, now)
     axes = _axes_now(conn, found, inputs, points, now, params.timezone)
     cells = forecast_cells(
-        inputs.reports, now=now, zone=outline or zone, exposure=inputs.exposure, timezone=params.timezone
+        inputs.reports,
+        now=now,
+        zone=outline or zone,
+        exposure=inputs.exposure,
+        timezone=params.timezone,
+        every_cell=True,  # a place's cells ranked among themselves on the map
     )
     with conn.transaction():
         created = conn.execute(

@@ -8,24 +8,19 @@ then (:mod:`service.api.cache`). Reports, visits and permits share one paging qu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable
 from typing import Any
 
 import psycopg
-import shapely
-import shapely.geometry
 from fastapi import Request
 from fastapi.responses import Response
 from psycopg import sql
 from psycopg.types.string import TextLoader
 
-from service.analyse.forecast_category import category_layer
 from service.api.cache import Body, encode, respond
 from service.api.state import state_of
 from service.db.queries import Queries
 from service.errors import NotFoundError
-from service.geo import LAMBERT72, WGS84, project
 from service.plan.candidates import checked_places
 
 GEOJSON = "application/geo+json"
@@ -110,7 +105,7 @@ def _frozen(value: Any) -> Hashable:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _placed(conn: psycopg.Connection[Any], params: dict[str, Any]) -> dict[str, Any]:
+def placed_params(conn: psycopg.Connection[Any], params: dict[str, Any]) -> dict[str, Any]:
     """``params`` with its places (if any) checked against the zone's register (a French error names one outside
     it) and the postcodes that stand for them, as the map's and the lists' place filter."""
     if "places" not in params:
@@ -127,7 +122,7 @@ async def cached_collection(request: Request, name: str, params: dict[str, Any])
     key = ("analyse", name, tuple(sorted((k, _frozen(v)) for k, v in params.items())))
 
     def make(conn: psycopg.Connection[Any]) -> Body:
-        asked = _placed(conn, params)
+        asked = placed_params(conn, params)
         cur = conn.cursor()
         cur.adapters.register_loader("jsonb", TextLoader)
         cur.adapters.register_loader("json", TextLoader)
@@ -136,59 +131,3 @@ async def cached_collection(request: Request, name: str, params: dict[str, Any])
         return encode(text.encode() if isinstance(text, str) else bytes(text), GEOJSON)
 
     return respond(request, await state_of(request).cached_body("analyse", key, make))
-
-
-def _forecast_features(cells: Any) -> list[dict[str, Any]]:
-    """A forecast layer's cells as the stored layer's features (``read.sql`` ``forecast_cells``): WGS84 squares
-    to 7 decimals, ``rang``, ``part`` and ``attendus`` (2 decimals), most first."""
-    squares = cells.geometry.to_crs("EPSG:4326").to_numpy()
-    squares = shapely.set_coordinates(squares, shapely.get_coordinates(squares).round(7))
-    return [
-        {
-            "type": "Feature",
-            "id": int(rank),
-            "geometry": json.loads(shapely.to_geojson(square)),
-            "properties": {"rang": int(rank), "part": share, "attendus": round(float(expected), 2)},
-        }
-        for rank, share, expected, square in zip(
-            cells["rang"], cells["classe"], cells["attendus"], squares, strict=True
-        )
-    ]
-
-
-def _in_places(conn: psycopg.Connection[Any], data: dict[str, Any], places: list[str]) -> dict[str, Any]:
-    """A forecast layer's collection with the cells whose centre is in the ``places`` only, as the stored layer's
-    query keeps them (the centres projected back to Lambert 72)."""
-    features = data["features"]
-    if not features:
-        return data
-    squares = [shapely.geometry.shape(f["geometry"]) for f in features]
-    lon, lat = shapely.get_coordinates(shapely.centroid(squares)).T
-    x, y = project(lon, lat, WGS84, LAMBERT72)
-    asked = _placed(conn, {"places": places})
-    found = conn.execute(query("cells_in_places"), {"xs": x.tolist(), "ys": y.tolist(), **asked}).fetchall()
-    return {**data, "features": [features[i] for (i,) in found]}
-
-
-async def category_forecast(request: Request, category: str, places: list[str] | None) -> Response:
-    """The map's forecast layer of one category's reports (:mod:`service.analyse.forecast_category`), in the
-    stored layer's form, kept ready while the analysis data have not changed (it takes about a second to make);
-    with ``places``, the cells of those places, taken from the kept layer."""
-    state = state_of(request)
-
-    def whole(conn: psycopg.Connection[Any]) -> Body:
-        layer = category_layer(conn, state.settings, category)
-        return encode(
-            {"type": "FeatureCollection", "prevision": layer.summary, "features": _forecast_features(layer.cells)},
-            GEOJSON,
-        )
-
-    key = ("analyse", "forecast_category", category)
-    everywhere = await state.cached_body("analyse", key, whole)
-    if not places:
-        return respond(request, everywhere)
-
-    def placed(conn: psycopg.Connection[Any]) -> Body:
-        return encode(_in_places(conn, json.loads(everywhere.raw), places), GEOJSON)
-
-    return respond(request, await state.cached_body("analyse", (*key, _frozen(places)), placed))

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from service.api.deps import Conn, Reader
-from service.api.geojson import GEOJSON, cached_collection, category_forecast, fetch_one
+from service.api.forecast_layer import forecast_layer
+from service.api.geojson import GEOJSON, cached_collection, fetch_one
 
 router = APIRouter(prefix="/api", tags=["analyse"])
 
@@ -93,7 +94,7 @@ async def forecast(
     la même période que la dernière analyse (environ une seconde la première fois) ; une catégorie inconnue ou qui
     a trop peu de signalements ne donne aucune maille, et ``prevision.raison`` dit pourquoi. Avec ``lieu``, les
     seules mailles du lieu (celui de l'adresse officielle la plus proche de leur centre, comme les points
-    sensibles), leur rang et leur part restant ceux de toute la zone."""
-    if categorie:
-        return await category_forecast(request, categorie, _places(lieu))
-    return await cached_collection(request, "forecast_cells", {"places": _places(lieu)})
+    sensibles), classées entre elles : les 10 % premières des mailles du lieu, ``rang`` et ``part`` du lieu,
+    ``rang_zone`` celui de la zone ; ``prevision.lieu`` dit ses mailles et ce qu'il attend (une analyse enregistrée
+    avant que chaque maille soit gardée : les mailles du lieu parmi les 10 % de la zone, ``classement`` « zone »)."""
+    return await forecast_layer(request, categorie, _places(lieu))

@@ -226,7 +226,8 @@ jsonb_build_object('lot', r.batch_id)
 
 -- name: forecast_cells
 -- The planning map's « Prévision » layer: the cells where the last analysis expects the most reports in the next
--- three months (service.analyse.forecast_map), most first, with what the run says of the whole zone and its date.
+-- three months (service.analyse.forecast_map; the zone's first tenth, those with a share), most first, with what the
+-- run says of the whole zone and its date.
 SELECT json_build_object(
     'type', 'FeatureCollection',
     'prevision', (SELECT r.summary -> 'carte_prevision' || jsonb_build_object('analyse_du', r.started_at)
@@ -237,8 +238,22 @@ SELECT json_build_object(
         'properties', json_build_object('rang', c.rank, 'part', c.share, 'attendus', round(c.expected::numeric, 2))
     ) ORDER BY c.rank), '[]'::json))
 FROM forecast_cells c
--- a place: the cells whose centre's nearest official address is in it, as the sensitive points are placed
-WHERE %(places)s::text[] IS NULL OR nearest_in_places(ST_Centroid(c.cell), %(places)s, %(postcodes)s);
+WHERE c.share IS NOT NULL;
+
+-- name: forecast_cells_in_places
+-- The cells of the places named (their centre's nearest official address is in one, as the sensitive points are
+-- placed), in the zone's order, to be ranked among themselves (service/api/geojson.py); with the last analysis's
+-- summary, and whether every cell of the zone is kept (a run stored before they were: its first tenth only).
+SELECT c.rank, c.share, c.expected, ST_AsGeoJSON(ST_Transform(c.cell, 4326), 7)
+FROM forecast_cells c
+WHERE nearest_in_places(ST_Centroid(c.cell), %(places)s, %(postcodes)s)
+ORDER BY c.rank;
+
+-- name: forecast_layer_facts
+-- What the last analysis's summary says of its forecast layer, and how many of its cells are kept.
+SELECT (SELECT r.summary -> 'carte_prevision' || jsonb_build_object('analyse_du', r.started_at)
+        FROM analysis_runs r WHERE r.id = (SELECT max(run_id) FROM forecast_cells)),
+       (SELECT count(*) FROM forecast_cells);
 
 -- name: cells_in_places
 -- Which of the cell centres given (Lambert 72) lie in the places named: a category's forecast layer, made in

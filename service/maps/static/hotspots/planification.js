@@ -650,21 +650,31 @@
     });
 
     /* Where the last analysis expects the most reports in the next three months (the forecast the back-test
-     * measures): the zone's 100 m cells by the share of the zone they fall in, what each expects in its tooltip. */
+     * measures): the zone's 100 m cells by the share of the zone they fall in, what each expects in its tooltip. A
+     * place chosen in the filters: its own cells ranked among themselves (a rural commune has few among the zone's
+     * first), by the share of the place they fall in. */
     var forecast = new H.Overlay(map, "prevision", "Prévision du trimestre (mailles de 100 m)", function (group) {
-      /* a category chosen in the filters: the forecast of its reports alone (made on the server when first asked);
-       * a place: the cells of other places faded, their rank and share still the whole zone's */
-      var params = { categorie: filters.categorie };
-      return Promise.all([
-        H.getJSON("/api/prevision" + H.query(params)), placeIds("/api/prevision", params, "rang"),
-      ]).then(function (both) {
-        var data = both[0], inPlace = both[1];
+      /* a category chosen in the filters: the forecast of its reports alone (made on the server when first asked) */
+      var params = { categorie: filters.categorie, lieu: filters.lieu };
+      var place = placeNamed(filters.lieu);
+      var placeName = place ? place.libelle || place.valeur : filters.lieu;
+      return H.getJSON("/api/prevision" + H.query(params)).then(function (data) {
         /* under the legend: which reports, then the check (the same forecast made three months ago, against what
-         * happened since), or why a category has no layer */
+         * happened since), or why a category has no layer; a place: how its cells are ranked */
         var check = document.querySelector("#hs-legende .hs-prevision-controle");
         var facts = data.prevision || {};
         var said = facts.raison ? "Prévision : " + facts.raison + "." : facts.controle_phrase;
         if (said && facts.libelle && !facts.raison) said = "Prévision des signalements « " + facts.libelle + " ». " + said;
+        var within = facts.lieu && facts.lieu.classement === "lieu";
+        if (facts.lieu && !facts.raison) {
+          said = (said ? said + " " : "") + (within
+            ? "À " + placeName + " : ses " + H.number(facts.lieu.mailles) + " mailles, classées entre elles ; " +
+              "dessinées, les 1 %, 5 % et 10 % du lieu où il en est attendu le plus (" +
+              H.number(facts.lieu.attendus, 0) + H.agree(facts.lieu.attendus, " signalement attendu", " signalements attendus") +
+              " dans tout le lieu)."
+            : "À " + placeName + " : ses mailles parmi les 10 % de la zone (la prochaine analyse les classera " +
+              "entre elles).").replace(/ %/g, "\u00a0%");
+        }
         if (check) {
           check.textContent = said || "";
           check.hidden = !said;
@@ -672,16 +682,18 @@
         return H.geojsonInto(group, data, {
           style: function (f) { // the first share the darkest and the most opaque: it stands out of the others
             var s = style.prevision[f.properties.part] || { couleur: "#9ecae1", opacite: 0.35 };
-            var away = inPlace !== null && !inPlace[f.properties.rang];
-            return { color: s.couleur, weight: 0.5, fillColor: s.couleur, opacity: away ? 0.25 : 1,
-              fillOpacity: away ? s.opacite / 5 : s.opacite, className: "hs-prevision" + (away ? " hs-hors-lieu" : "") };
+            return { color: s.couleur, weight: 0.5, fillColor: s.couleur, opacity: 1, fillOpacity: s.opacite,
+              className: "hs-prevision" + (within ? " hs-prevision-lieu" : "") };
           },
           onEachFeature: function (f, layer) {
             var p = f.properties;
             var expected = H.number(p.attendus, 1) + H.agree(p.attendus, " signalement attendu", " signalements attendus");
-            layer.bindTooltip(expected + " d'ici trois mois (rang " + H.number(p.rang) + ", dans les " +
-              esc(p.part.replace(" ", "\u00a0")) +
-              " de la zone où il en est attendu le plus)", { sticky: true });
+            var share = esc(p.part.replace(" ", "\u00a0"));
+            layer.bindTooltip(expected + " d'ici trois mois (" + (within
+              ? "rang " + H.number(p.rang) + " à " + esc(placeName) + ", dans ses " + share + " de mailles où il en " +
+                "est attendu le plus ; rang " + H.number(p.rang_zone) + " de la zone)"
+              : "rang " + H.number(p.rang) + ", dans les " + share + " de la zone où il en est attendu le plus)"),
+            { sticky: true });
           },
         });
       });
