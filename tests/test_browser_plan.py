@@ -803,6 +803,55 @@ def test_mappings_an_earlier_map_kept_in_the_browser_are_given_to_the_service(se
     assert ", par test.planificateur), appliquée si aucun fichier n'est choisi." in text_of(line), text_of(line)
 
 
+def test_a_report_drawn_as_a_building_s_footprint_shows_it_on_the_map(server, browser, conn, settings, tmp_path):
+    """A report drawn in QGIS as an unhealthy building's footprint is stored at a point inside it: its popup says it
+    was drawn, and the footprint is outlined on the map (grey, dashed) while the popup is open, gone after."""
+    import shapely
+    import shapely.geometry
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.helpers import ingest
+
+    footprint = shapely.Point(5.5120, 50.6098).buffer(0.00012)
+    feature = {
+        "type": "Feature",
+        "properties": {"id": "QGIS-1", "date": f"{date.today() - timedelta(days=3):%Y-%m-%d}T09:15:00",
+                       "categorie": "insalubrite"},
+        "geometry": shapely.geometry.mapping(footprint),
+    }  # fmt: skip
+    path = tmp_path / "batiments.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
+    assert ingest(conn, settings, path, now=None).inserted == 1
+    conn.commit()
+    (report,) = conn.execute("SELECT id FROM reports WHERE external_id = 'QGIS-1'").fetchone()
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25)
+    log_in(browser, server, wait)
+    browser.execute_script("window.hotspotsMap.setView([50.6098, 5.5120], 18, {animate: false})")
+    opened = (
+        "var id = arguments[0], found = false; window.hotspotsMap.eachLayer(function (l) {"
+        " if (l.feature && l.feature.id === id && l.openPopup) { l.openPopup(); found = true; } });"
+        " return found;"
+    )
+    wait.until(lambda d: d.execute_script(opened, report))
+    rows = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup table tr"))
+    said = {text_of(r.find_element(By.TAG_NAME, "th")): text_of(r.find_element(By.TAG_NAME, "td")) for r in rows}
+    assert said["Forme"] == "dessinée dans le fichier importé : son contour sur la carte", said
+    outline = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "path.hs-forme-dessinee"))[0]
+    assert (outline.get_attribute("stroke"), outline.get_attribute("stroke-dasharray")) == ("#333", "4 3")
+    # the outline drawn where the footprint is: its box on the screen that of the footprint's corners
+    corners = browser.execute_script(
+        "var m = window.hotspotsMap; return [m.latLngToContainerPoint([arguments[1], arguments[0]]),"
+        " m.latLngToContainerPoint([arguments[3], arguments[2]])].map(p => [p.x, p.y]);",
+        *footprint.bounds,
+    )
+    size = outline.size
+    assert abs(size["width"] - abs(corners[1][0] - corners[0][0])) < 4, (size, corners)
+    assert abs(size["height"] - abs(corners[1][1] - corners[0][1])) < 4, (size, corners)
+    browser.execute_script("window.hotspotsMap.closePopup()")
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "path.hs-forme-dessinee"))
+
+
 def test_the_map_says_what_went_wrong_in_french(server, browser):
     from selenium.webdriver.support.ui import WebDriverWait
 

@@ -185,6 +185,48 @@ def test_the_back_test_reads_a_geopackage_in_the_british_grid_as_the_published_f
     assert json.loads(done.stdout)["evenements"] == 4098
 
 
+def test_a_shape_drawn_in_a_gis_file_is_given_back_to_the_map(settings, conn, auth, tmp_path):
+    """The footprint of an unhealthy building and a fouled stretch of pavement, drawn in QGIS: the report's detail
+    gives the shape back (WGS84, as drawn), the map's reports say which were drawn (their popup draws it), a point
+    has none; a kept text that cannot be read as a shape gives none rather than an error."""
+    from fastapi.testclient import TestClient
+
+    from service.api import create_app
+
+    layer = _constats(6)
+    building = layer.loc[1, "geometry"].buffer(12)
+    pavement = shapely.LineString(
+        [layer.loc[2, "geometry"].coords[0], (layer.loc[2, "geometry"].x + 60, layer.loc[2, "geometry"].y)]
+    )
+    layer.loc[1, "geometry"], layer.loc[2, "geometry"] = building, pavement
+    path = tmp_path / "constats_qgis.gpkg"
+    layer.to_file(path, layer="constats", driver="GPKG")
+    assert ingest(conn, settings, path).inserted == 6
+    ids = dict(conn.execute("SELECT external_id, id FROM reports").fetchall())
+    conn.execute(
+        "UPDATE reports SET extra = jsonb_set(coalesce(extra, '{}'), '{géométrie d''origine (WKT)}', "
+        "'\"POLYGON ((5.5 50.6, n\"') WHERE external_id = 'SIG-003'"
+    )
+    conn.commit()
+    drawn = gpd.GeoSeries([building, pavement], crs="EPSG:31370").to_crs("EPSG:4326")
+    with TestClient(create_app(settings)) as app:
+        planner = auth["planificateur"]
+        for ref, original in zip(("SIG-001", "SIG-002"), drawn, strict=True):
+            detail = app.get(f"/api/signalements/{ids[ref]}", headers=planner).json()
+            shape = shapely.geometry.shape(detail["properties"]["forme"])
+            assert shape.geom_type == original.geom_type and shape.hausdorff_distance(original) < 1e-6
+            point = shapely.geometry.shape(detail["geometry"])
+            assert shape.buffer(1e-6).contains(point)  # the point stored inside, or on the line's middle
+        for ref in ("SIG-000", "SIG-003"):
+            assert app.get(f"/api/signalements/{ids[ref]}", headers=planner).json()["properties"]["forme"] is None
+        near = app.get(
+            "/api/carte/signalements", params={"bbox": "5.40,50.50,5.65,50.66", "zoom": 17}, headers=planner
+        ).json()
+        assert near["mode"] == "points"
+        marked = {f["id"]: f["properties"]["forme"] for f in near["features"]}
+        assert marked == {ids[r]: r in ("SIG-001", "SIG-002", "SIG-003") for r in ids}, marked
+
+
 def test_the_map_imports_a_geopackage(settings, conn, auth, tmp_path):
     """The map's import sends the file as it is: a GeoPackage is read by its name, as the command line reads it."""
     from fastapi.testclient import TestClient

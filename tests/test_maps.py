@@ -394,7 +394,8 @@ def test_close_up_views_show_reports_one_by_one_up_to_a_cap(settings, conn, acco
         close = _cells(c, bbox=box, zoom=17)
         assert close["mode"] == "points" and close["total"] == len(close["features"]) > 0
         props = close["features"][0]["properties"]
-        assert set(props) == {"id", "categorie", "date", "statut", "adresse", "commune", "code_postal"}
+        assert set(props) == {"id", "categorie", "date", "statut", "adresse", "commune", "code_postal", "forme"}
+        assert props["forme"] is False  # a point, not a shape drawn in a GIS file
         xmin, ymin, xmax, ymax = close["emprise_lambert72"]
         assert close["total"] == _count(
             conn,

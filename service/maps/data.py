@@ -106,9 +106,10 @@ def _points(rows: list[tuple[Any, ...]], extent: Extent, size: float) -> dict[st
                 "adresse": address,
                 "commune": commune,
                 "code_postal": postcode,
+                "forme": drawn,
             },
         }
-        for geom, rid, category, when, status, address, commune, postcode in rows
+        for geom, rid, category, when, status, address, commune, postcode, drawn in rows
     ]
     heat = [[f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0], 1] for f in features]
     return _frame("points", features, extent, size, total=len(features), chaleur=heat)

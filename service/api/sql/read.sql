@@ -187,7 +187,10 @@ jsonb_build_object(
         FROM official_place(r.commune, r.postcode, r.geom) AS o),
     'visites', {visits},
     'points_sensibles', (SELECT coalesce(jsonb_agg(p.id ORDER BY p.id), '[]'::jsonb)
-        FROM sensitive_points p WHERE r.id = ANY(p.report_ids)))
+        FROM sensitive_points p WHERE r.id = ANY(p.report_ids)),
+    -- the shape it was drawn as in a GIS file (a building's footprint), WGS84, none for a point
+    'forme', (SELECT ST_AsGeoJSON(ST_Transform(s.shape, 4326), 7)::jsonb
+        FROM drawn_shape(r.extra, r.input_crs) AS s(shape) WHERE s.shape IS NOT NULL))
 
 -- name: visits_filter
 SELECT * FROM visits r

@@ -44,10 +44,11 @@ SELECT
 
 -- name: report_points
 -- Individual reports of a small extent (high zoom), capped by the caller (it asks for one more than it shows to
--- know when to fall back to cells). No description, no personal data: category, date, status, address, and the
--- commune and postcode the address register gives it (official_place: the place filters' rule).
+-- know when to fall back to cells). No description, no personal data: category, date, status, address, the
+-- commune and postcode the address register gives it (official_place: the place filters' rule), and whether it was
+-- drawn as a shape (its popup then draws it: GET /api/signalements/{id}, « forme »).
 SELECT ST_AsGeoJSON(ST_Transform(r.geom, 4326), 6)::jsonb, r.id, r.category, r.observed_at, r.status, r.address,
-       o.commune, o.postcode
+       o.commune, o.postcode, coalesce(r.extra ? 'géométrie d''origine (WKT)', false)
 FROM reports r
 CROSS JOIN LATERAL official_place(r.commune, r.postcode, r.geom) AS o
 WHERE r.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370)

@@ -192,10 +192,30 @@
                 div.innerHTML = "<h3>Signalement n° " + esc(p.id) + "</h3><table>" +
                   row("Catégorie", esc(config.categories[p.categorie] || p.categorie)) + row("Date", H.day(p.date)) +
                   row("Statut", esc(p.statut)) + row("Adresse", esc(p.adresse || "—")) +
-                  row("Lieu (registre)", esc(registerPlace(p.commune, p.code_postal))) + "</table>";
+                  row("Lieu (registre)", esc(registerPlace(p.commune, p.code_postal))) +
+                  (p.forme ? row("Forme", "dessinée dans le fichier importé : son contour sur la carte") : "") + "</table>";
                 if (H.doubtPlacement) div.appendChild(H.doubtPlacement("signalement", p.id));
                 return div;
               });
+              /* drawn as a shape in a GIS file (a building's footprint, a stretch of pavement): its outline while
+               * the popup is open, the point standing inside it */
+              if (p.forme) {
+                var outline = null;
+                layer.on("popupopen", function () {
+                  H.getJSON("/api/signalements/" + encodeURIComponent(p.id)).then(function (detail) {
+                    var shape = detail.properties && detail.properties.forme;
+                    if (!shape || !layer.isPopupOpen()) return;
+                    if (outline) map.removeLayer(outline);
+                    outline = L.geoJSON(shape, { interactive: false, style: { color: "#333", weight: 2,
+                      dashArray: "4 3", fillColor: "#333", fillOpacity: 0.12, className: "hs-forme-dessinee" } })
+                      .addTo(map);
+                  }, function () { /* the point alone, as before */ });
+                });
+                layer.on("popupclose", function () {
+                  if (outline) map.removeLayer(outline);
+                  outline = null;
+                });
+              }
             },
           });
         }
