@@ -499,3 +499,25 @@ def test_imports_in_the_background_run_two_at_a_time_and_say_a_failure_in_french
     )
     fourth = jobs.start("agent", "registre_5.csv", "signalements", slow, failed=lambda e: said)
     assert ended(fourth.id)["etat"] == "fini"
+    # a register imported sheet by sheet: the page is told which sheet is read (each from its start)
+    sheets_read = threading.Event()
+
+    def by_sheet(job):
+        job.sheet("Janvier", 1, 2)
+        job.progress(1000, 1000)
+        job.sheet("Février", 2, 2)
+        job.progress(300, 1000)
+        sheets_read.wait(10)
+        return {"lots": []}
+
+    monthly = jobs.start("agent", "registre_mensuel.xlsx", "signalements", by_sheet, failed=lambda e: said)
+    for _ in range(200):
+        now_read = other_process.get(monthly.id, "agent")
+        if now_read["feuille"] and now_read["feuille"]["rang"] == 2:
+            break
+        time.sleep(0.05)
+    assert now_read["feuille"] == {"nom": "Février", "rang": 2, "sur": 2} and now_read["etat"] == "lecture"
+    assert now_read["lu"] in (0, 300)  # from the sheet's start
+    sheets_read.set()
+    assert ended(monthly.id)["etat"] == "fini"
+    assert jobs.get(first.id, "agent")["feuille"] is None  # a file of one sheet: none said

@@ -733,6 +733,8 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
             {"etat": "lecture", "lu": 1572864, "total": 6291456},
             {"etat": "enregistrement", "secondes": 1.2},
             {"etat": "enregistrement", "secondes": 12.4},
+            # every sheet of a register kept by month: which sheet, the bar starting again with each
+            {"etat": "lecture", "lu": 3145728, "total": 6291456, "feuille": {"nom": "Février", "rang": 2, "sur": 12}},
         ]
         assert browser.execute_script(steps, jobs) == [
             ["Envoi de registre_2025.csv…", -1, "Envoi de registre_2025.csv…"],
@@ -750,6 +752,11 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
                 "Géocodage et enregistrement des lignes de registre_2025.csv… (12 s)",
                 -1,
                 "Géocodage et enregistrement des lignes de registre_2025.csv… (12 s)",
+            ],
+            [
+                "Feuille 2 sur 12 (« Février ») — Lecture et contrôle de registre_2025.csv : 50 % (3 Mo sur 6 Mo)…",
+                0.5,
+                "Feuille 2 sur 12 (« Février ») — Lecture et contrôle de registre_2025.csv : 50 % (3 Mo sur 6 Mo)…",
             ],
         ]
     finally:  # its sites free for the other tests' shifts; the module's reports as they were

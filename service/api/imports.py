@@ -61,6 +61,13 @@ class ImportJob:
             self.stage, self._written = stage, now
             self.jobs.write("job_progress", {"id": self.id, "read": done, "total": total, "stage": stage})
 
+    def sheet(self, name: str, rank: int, of: int) -> None:
+        """Every sheet of a register imported, each its own batch read from its start: the sheet now read, the
+        ``rank``-th of ``of``, for the page to say which (its bar starts again with each)."""
+        self.read, self.stage, self._written = 0, "lecture", time.monotonic()
+        sheet = json.dumps({"nom": name, "rang": rank, "sur": of}, ensure_ascii=False)
+        self.jobs.write("job_sheet", {"id": self.id, "sheet": sheet})
+
 
 class ImportJobs:
     """The map's imports, a few at a time across the server's processes: each holds a database connection while
@@ -118,7 +125,7 @@ class ImportJobs:
                 "Cet import n'est pas (ou plus) suivi.",
                 hint="Son lot est dans la liste des lots (GET /api/lots, « hotspots lots »).",
             )
-        _login, file_name, kind, stage, read, total, seconds, result, error, stale = row
+        _login, file_name, kind, stage, read, total, sheet, seconds, result, error, stale = row
         if stale:
             stage, error = "erreur", _interrupted(file_name)
         return {
@@ -128,6 +135,7 @@ class ImportJobs:
             "etat": stage,
             "lu": read,
             "total": total,
+            "feuille": sheet,
             "secondes": round(float(seconds), 1),
             "resultat": result,
             **(error or {}),

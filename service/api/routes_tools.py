@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -230,6 +231,7 @@ def upload_followed(
                         state.geocoder(conn),
                         every_sheet=toutes_les_feuilles,
                         progress=job.progress,
+                        on_sheet=job.sheet,
                     )
                     state.watcher.sync(conn)  # the map's next reads see the new rows
                     return done
@@ -258,7 +260,9 @@ def upload_progress(
 ) -> dict[str, Any]:
     """``etat`` : ``lecture`` (``lu`` octets sur ``total``), ``enregistrement`` (géocodage et écriture du lot),
     ``fini`` (``resultat`` : le bilan, comme ``POST /api/imports/{type}`` le donne) ou ``erreur`` (``erreur``,
-    ``conseil``). Seul celui qui l'a lancé le lit ; un import fini reste suivi une heure."""
+    ``conseil``) ; ``feuille`` : la feuille en cours quand toutes les feuilles sont importées (``nom``, ``rang``,
+    ``sur`` : chacune est lue depuis son début). Seul celui qui l'a lancé le lit ; un import fini reste suivi une
+    heure."""
     return state_of(request).imports.get(suivi, user.login)
 
 
@@ -276,10 +280,12 @@ def _imported(
     *,
     every_sheet: bool = False,
     progress: ProgressFn | None = None,
+    on_sheet: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
     """One file imported as ``hotspots ingest`` does it, logged: the batch's account and its first rejected rows,
     as both import routes answer them. ``every_sheet`` (``--toutes-les-feuilles``): each sheet of the workbook
-    that holds a table of the kind is its own batch (``lots``), the others said with their reason."""
+    that holds a table of the kind is its own batch (``lots``), the others said with their reason; ``on_sheet(name,
+    rank, of)`` is told each sheet as its import starts (the page's bar starts again with each)."""
 
     def batch(chosen: IngestOptions, alone: bool) -> dict[str, Any]:
         """One batch (the file, or one sheet of it when every sheet is: not ``alone``), its account in the map's
@@ -299,7 +305,13 @@ def _imported(
         return batch(options, True)
     options = with_kept_mapping(conn, options)  # the sheets are sought through the source's kept mapping, as read
     found = tables_of(path, options, ArchiveLimits.of(settings), option="« Toutes les feuilles »")
-    lots, refused = import_each(found, lambda name: batch(replace(options, sheet=name), False))
+
+    def sheet(name: str) -> dict[str, Any]:
+        if on_sheet is not None:
+            on_sheet(name, found.tables.index(name) + 1, len(found.tables))
+        return batch(replace(options, sheet=name), False)
+
+    lots, refused = import_each(found, sheet)
     said = sheets_words(found, len(lots), sum(int(lot["inserted"]) for lot in lots), refused)
     return {"lots": lots, "feuilles_non_lues": found.left, "feuilles_refusees": refused, "phrases": said}
 

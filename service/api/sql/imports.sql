@@ -20,6 +20,11 @@ INSERT INTO import_jobs (id, login, file_name, kind) VALUES (%(id)s, %(login)s, 
 UPDATE import_jobs SET read_bytes = %(read)s, total_bytes = %(total)s, stage = %(stage)s, beat_at = clock_timestamp()
 WHERE id = %(id)s AND ended_at IS NULL;
 
+-- name: job_sheet
+-- A register imported sheet by sheet: the sheet now read, from its start.
+UPDATE import_jobs SET sheet = %(sheet)s, read_bytes = 0, stage = 'lecture', beat_at = clock_timestamp()
+WHERE id = %(id)s AND ended_at IS NULL;
+
 -- name: job_beat
 UPDATE import_jobs SET beat_at = clock_timestamp() WHERE id = %(id)s AND ended_at IS NULL;
 
@@ -30,7 +35,7 @@ WHERE id = %(id)s;
 
 -- name: job
 -- One job as the page reads it; « stale »: not ended, and no sign from its process for a while.
-SELECT login, file_name, kind, stage, read_bytes, total_bytes,
+SELECT login, file_name, kind, stage, read_bytes, total_bytes, sheet,
        extract(epoch FROM coalesce(ended_at, clock_timestamp()) - started_at)::float8 AS seconds,
        result, error,
        ended_at IS NULL AND beat_at < clock_timestamp() - make_interval(secs => %(stale)s) AS stale

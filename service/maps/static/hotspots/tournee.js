@@ -327,6 +327,9 @@
       bar = out.querySelector("progress");
     }
     var words = out.querySelector(".hs-import-etape");
+    /* every sheet of a register, each read from its start: which one, so that the bar starting again says why */
+    var sheet = job.feuille ? "Feuille " + H.number(job.feuille.rang) + " sur " + H.number(job.feuille.sur) +
+      " (« " + job.feuille.nom + " ») — " : "";
     if (job.etat === "lecture" && job.total) {
       bar.value = job.lu / job.total;
       words.textContent = "Lecture et contrôle de " + name + " : " + Math.floor(100 * job.lu / job.total) + " % (" +
@@ -340,6 +343,7 @@
       words.textContent = "Géocodage et enregistrement des lignes de " + name + "…" +
         (job.secondes >= 3 ? " (" + H.number(job.secondes) + " s)" : "");
     }
+    words.textContent = sheet + words.textContent;
     bar.setAttribute("aria-label", words.textContent);
   }
   H.importProgress = importProgress;
