@@ -3,12 +3,15 @@ GeoJSON is — at import, and by the back-test and the analysis of a file."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import zipfile
 from datetime import datetime
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 import shapely
@@ -225,6 +228,22 @@ def test_a_shape_drawn_in_a_gis_file_is_given_back_to_the_map(settings, conn, au
         assert near["mode"] == "points"
         marked = {f["id"]: f["properties"]["forme"] for f in near["features"]}
         assert marked == {ids[r]: r in ("SIG-001", "SIG-002", "SIG-003") for r in ids}, marked
+        # the register export gives the shape too (WKT, WGS84 as its latitude and longitude), read by a spreadsheet
+        # and by a CSV reader; a point, or an unreadable shape, leaves the cell empty
+        book = app.get("/api/exports/signalements", params={"format": "xlsx"}, headers=planner)
+        csv_file = app.get("/api/exports/signalements", params={"format": "csv"}, headers=planner)
+    assert book.status_code == 200 and csv_file.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
+    header = [c.value for c in sheet[1]]
+    column = header.index("Forme dessinée (WKT, WGS84)")
+    assert column == len(header) - 1  # the last column: the others keep their place
+    cells = {row[header.index("N° à la source")]: row[column] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    rows = list(csv.DictReader(io.StringIO(csv_file.content.decode("utf-8-sig")), delimiter=";"))
+    assert {r["N° à la source"]: r["Forme dessinée (WKT, WGS84)"] or None for r in rows} == cells
+    for ref, original in zip(("SIG-001", "SIG-002"), drawn, strict=True):
+        shape = shapely.from_wkt(cells[ref])
+        assert shape.geom_type == original.geom_type and shape.hausdorff_distance(original) < 3e-6  # 20 cm
+    assert [cells[r] for r in ("SIG-000", "SIG-003", "SIG-004", "SIG-005")] == [None] * 4
 
 
 def test_the_map_imports_a_geopackage(settings, conn, auth, tmp_path):

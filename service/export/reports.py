@@ -62,7 +62,10 @@ COLUMNS = [
     "Latitude",
     "Longitude",
     "Lien carte",
+    "Forme dessinée (WKT, WGS84)",
 ]
+#: The longest text a spreadsheet cell holds (Excel's limit): a drawn shape longer than this is said, not cut.
+MAX_CELL_CHARS = 32_767
 #: How each report was placed, in words (``reports.geocode_status``).
 PLACEMENT = {
     "fourni": "coordonnées du fichier",
@@ -267,6 +270,7 @@ def report_sheet(
                 "Latitude": round(float(lat[i]), 6) if placed[i] else None,
                 "Longitude": round(float(lon[i]), 6) if placed[i] else None,
                 "Lien carte": f"{base_url.rstrip('/')}/carte#site=SIG-{int(r['id'])}" if base_url else None,
+                "Forme dessinée (WKT, WGS84)": _shape_cell(r.get("shape")),
             }
         )
         points.append(shapely.Point(x[i], y[i]) if placed[i] else None)
@@ -305,6 +309,15 @@ def report_sheet(
         notes=notes,
         name="signalements",
     )
+
+
+def _shape_cell(shape: Any) -> str | None:
+    """A report's drawn shape as a cell holds it (a shape too detailed for a cell is said so: the API gives it)."""
+    if not isinstance(shape, str) or not shape:
+        return None
+    if len(shape) > MAX_CELL_CHARS:
+        return "forme trop détaillée pour une cellule (l'API la donne : « forme » du signalement)"
+    return shape
 
 
 def check_report_format(name: str) -> str:

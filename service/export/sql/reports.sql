@@ -26,7 +26,9 @@ WITH member AS MATERIALIZED (
 SELECT r.id, r.source, r.external_id, r.observed_at, r.category, r.status, r.closed_at,
        days_to_close(r.observed_at, r.closed_at) AS close_days, r.address, c.commune,
        c.postcode, r.geocode_status, r.duplicate_of, r.referral_id IS NOT NULL AS referred, g.points,
-       ST_X(r.geom) AS x, ST_Y(r.geom) AS y
+       ST_X(r.geom) AS x, ST_Y(r.geom) AS y,
+       -- the shape it was drawn as in a GIS file (migration 0082), WGS84 as the latitude and longitude; to 10 cm
+       ST_AsText(ST_Transform(ST_SimplifyPreserveTopology(drawn_shape(r.extra, r.input_crs), 0.1), 4326), 7) AS shape
 FROM chosen c
 JOIN reports r ON r.id = c.id
 LEFT JOIN member g ON g.report_id = r.id
