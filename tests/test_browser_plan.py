@@ -859,6 +859,59 @@ def test_a_report_drawn_as_a_building_s_footprint_shows_it_on_the_map(server, br
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "path.hs-forme-dessinee"))
 
 
+def test_the_map_opens_without_network_from_what_the_device_kept_and_forgets_it_at_logout(
+    settings, demo_data, accounts, browser
+):
+    """In a dead zone, a phone that reloads the map's tab found no page at all: the map had to be open already. The
+    page, its scripts and the layers last seen are now kept on the device (a service worker) and given back when
+    the service cannot be reached, and the status line says the map is offline and since when; online, the
+    service's answers always come first. Logging out forgets what was kept."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.browser import map_ready, serving
+
+    wait = WebDriverWait(browser, 60, poll_frequency=0.25)
+    controlled = "return !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
+    points = (
+        "const l = window.hotspotsLayers && window.hotspotsLayers.points_sensibles;"
+        " return l && l.chargee && !l.erreur ? l.elements : null"
+    )
+    kept = (
+        "const done = arguments[0]; caches.keys().then(names => Promise.all(names.map(n => caches.open(n)"
+        ".then(c => c.keys())))).then(all => done([].concat(...all).map(r => new URL(r.url).pathname)),"
+        " e => done(String(e)));"
+    )
+    with serving(settings, tile_url="") as url:
+        log_in(browser, url, wait)
+        wait.until(lambda d: d.execute_script(controlled))
+        browser.refresh()  # now through the worker: what the map asks is kept as it comes
+        wait.until(map_ready)
+        seen = wait.until(lambda d: d.execute_script(points))
+        wait.until(lambda d: {"/carte", "/api/points-sensibles", "/api/axes"} <= set(d.execute_async_script(kept)))
+        assert "Hors ligne : la carte" not in status_line(browser)  # online: the service's answers
+        paths = browser.execute_async_script(kept)
+        assert not any(p.startswith(("/api/signalements/", "/api/exports", "/api/correspondances")) for p in paths)
+    # the service gone (the same address answers nothing): the map opens all the same, from the device
+    browser.get(url + "/carte")
+    wait.until(map_ready)
+    assert wait.until(lambda d: d.execute_script(points)) == seen
+    wait.until(
+        lambda d: "Hors ligne : la carte et les couches telles que gardées sur cet appareil le " in status_line(d)
+    )
+    assert "les visites encodées attendent le réseau." in status_line(browser)
+    # another address (another service): kept, then logged out: nothing of it stays on the device
+    with serving(settings, tile_url="") as other:
+        browser.get(other + "/carte")  # the session cookie is the machine's, whatever the port
+        wait.until(map_ready)
+        wait.until(lambda d: d.execute_script(controlled))
+        browser.refresh()
+        wait.until(map_ready)
+        wait.until(lambda d: "/carte" in d.execute_async_script(kept))
+        browser.get(other + "/deconnexion")
+        wait.until(lambda d: "/connexion" in d.current_url)
+        assert browser.execute_async_script(kept) == []
+
+
 def test_the_map_says_what_went_wrong_in_french(server, browser):
     from selenium.webdriver.support.ui import WebDriverWait
 

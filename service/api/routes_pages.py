@@ -140,6 +140,22 @@ def login_submit(
     return response
 
 
+@router.get("/sw.js", include_in_schema=False)
+def offline_worker() -> FileResponse:
+    """The map's service worker (``static/hotspots/sw.js``), at the root so that it may serve ``/carte``: the page
+    and its last layers kept on the device for a dead zone, forgotten at logout."""
+    return FileResponse(
+        STATIC_DIR / "hotspots" / "sw.js",
+        media_type="text/javascript",
+        headers={
+            "Cache-Control": "no-cache",
+            "Service-Worker-Allowed": "/",
+            # its own policy: it fetches the service's answers (an API route's « default-src 'none' » would not)
+            "Content-Security-Policy": "default-src 'none'; connect-src 'self'",
+        },
+    )
+
+
 @router.get("/deconnexion")
 def logout(request: Request, conn: Conn) -> Response:
     """Ferme la session et revient au formulaire de connexion."""

@@ -33,6 +33,8 @@ SCRIPT_WORDS: Final[dict[str, dict[str, Word]]] = {
         "erreur_service": "Le service a rencontré une erreur ({statut}) : réessayez dans un moment.",
         "reponse_inattendue": "Réponse inattendue du service ({statut}) : rechargez la page.",
         "injoignable": "Le service ne répond pas (réseau coupé ou serveur arrêté) : réessayez dans un moment.",
+        "hors_ligne": "Hors ligne : la carte et les couches telles que gardées sur cet appareil le {le} ; les "
+        "visites encodées attendent le réseau.",
         "fond_rues": "Rues (fond hors ligne)",
         "tuiles": "Tuiles en ligne",
         "fond_reglage": "Fond de carte hors ligne : rues et communes servies par le service.",
@@ -59,6 +61,8 @@ SCRIPT_WORDS: Final[dict[str, dict[str, Word]]] = {
         "erreur_service": "De dienst kreeg een fout ({statut}): probeer het zo dadelijk opnieuw.",
         "reponse_inattendue": "Onverwacht antwoord van de dienst ({statut}): laad de pagina opnieuw.",
         "injoignable": "De dienst antwoordt niet (netwerk weg of server gestopt): probeer het zo dadelijk opnieuw.",
+        "hors_ligne": "Offline: de kaart en de lagen zoals bewaard op dit toestel op {le}; ingevoerde bezoeken "
+        "wachten op het netwerk.",
         "fond_rues": "Straten (offline achtergrond)",
         "tuiles": "Online kaarttegels",
         "fond_reglage": "Offline achtergrondkaart: straten en gemeenten van de dienst zelf.",
@@ -86,6 +90,8 @@ SCRIPT_WORDS: Final[dict[str, dict[str, Word]]] = {
         "reponse_inattendue": "Unerwartete Antwort des Dienstes ({statut}): Laden Sie die Seite neu.",
         "injoignable": "Der Dienst antwortet nicht (Netz unterbrochen oder Server angehalten): Versuchen Sie es "
         "gleich noch einmal.",
+        "hors_ligne": "Offline: Karte und Ebenen, wie sie am {le} auf diesem Gerät gespeichert wurden; erfasste "
+        "Besuche warten auf das Netz.",
         "fond_rues": "Straßen (Offline-Hintergrund)",
         "tuiles": "Online-Kartenkacheln",
         "fond_reglage": "Offline-Hintergrundkarte: Straßen und Gemeinden, vom Dienst selbst bereitgestellt.",
@@ -113,6 +119,8 @@ SCRIPT_WORDS: Final[dict[str, dict[str, Word]]] = {
         "erreur_service": "The service ran into an error ({statut}): try again in a moment.",
         "reponse_inattendue": "Unexpected answer from the service ({statut}): reload the page.",
         "injoignable": "The service does not answer (network down or server stopped): try again in a moment.",
+        "hors_ligne": "Offline: the map and layers as kept on this device on {le}; visits entered wait for the "
+        "network.",
         "fond_rues": "Streets (offline background)",
         "tuiles": "Online tiles",
         "fond_reglage": "Offline base map: streets and municipalities served by the service itself.",

@@ -168,6 +168,8 @@
     var opts = L.extend({ credentials: "same-origin" }, options || {});
     opts.headers = L.extend({ Accept: "application/json" }, (options && options.headers) || {});
     return fetch(url, opts).then(function (r) {
+      var keptAt = r.headers.get("X-Hotspots-Garde-Le"); // given back from the device (sw.js): no network
+      if (keptAt) offline(keptAt);
       return r.json().catch(function () { return null; }).then(function (body) {
         if (!r.ok || body === null) {
           var refused = new Error(failure(r, body));
@@ -181,6 +183,22 @@
       away.unreachable = true; // no answer at all: what can wait for the network (see attente.js)
       throw away;
     });
+  }
+
+  /* Answers given back from the device (sw.js): said until the service answers again, which is asked every
+   * 20 s (a route the device never keeps, and not the browser's cache either). */
+  var backOnline = null;
+  function offline(keptAt) {
+    notice("hors_ligne", word("hors_ligne", { le: day(keptAt) + " " + hour(keptAt) }));
+    if (backOnline) return;
+    backOnline = window.setInterval(function () {
+      fetch("/api/health", { cache: "no-store" }).then(function (r) {
+        if (!r.ok) return;
+        window.clearInterval(backOnline);
+        backOnline = null;
+        notice("hors_ligne", null);
+      }, function () { /* still away */ });
+    }, 20000);
   }
 
   function getJSON(url) {

@@ -102,7 +102,15 @@
 
   H.visitForm = visitForm; // the stops of a shift take it too (tournee.js)
 
+  /* The map kept on the device for a dead zone (sw.js): registered where the browser allows it (HTTPS, or the
+   * machine itself); elsewhere the map works as before, online only. */
+  function keepOffline() {
+    if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* online only, as before */ });
+  }
+
   H.planification = function (map, tiles, config) {
+    keepOffline();
     H.speak(config);
     var style = config.style;
     H.outcomeWords = function (code) { return config.resultats[code] || code; };
