@@ -22,12 +22,12 @@ from service.api.deps import AppSettings, Conn, Id, Planner, Reader, audit
 from service.api.imports import ImportJob
 from service.api.state import state_of
 from service.api.writes import geocoder_of
-from service.errors import ConfigError, HotspotsError, InputFileError, NotFoundError, TooLargeError
+from service.errors import ConfigError, HotspotsError, NotFoundError, TooLargeError
 from service.geo import to_lambert
 from service.geocode import BatchGeocoder
 from service.geocode.apply import GazetteerBatchGeocoder
 from service.ingest.archive import ArchiveLimits
-from service.ingest.kept_mapping import MAPPING_SUFFIXES, with_kept_mapping
+from service.ingest.kept_mapping import check_mapping_name, with_kept_mapping
 from service.ingest.pipeline import IngestOptions, ProgressFn, ingest_file
 from service.ingest.rejects import batch_exists, export_rejects, list_batches, rejected_rows
 from service.ingest.sheets import import_each, sheets_words, tables_of
@@ -151,14 +151,7 @@ def _with_mapping(options: IngestOptions, upload: UploadFile | None, folder: Pat
     mapping is kept in a folder of its own, so that it never takes the data file's name."""
     if upload is None or not upload.filename:
         return options
-    if Path(upload.filename).suffix.lower() not in MAPPING_SUFFIXES:
-        raise InputFileError(
-            f"Fichier de correspondance « {Path(upload.filename).name} » : un fichier TOML ou YAML est attendu "
-            "(.toml, .yaml ou .yml) ; rien n'est importé.",
-            hint="Un fichier texte .toml : une section [colonnes] puis une ligne par champ, par exemple "
-            'observed_at = "Date du constat" ; au besoin [valeurs.<champ>] et [defauts] '
-            "(README, « Formats reconnus »).",
-        )
+    check_mapping_name(upload.filename, "rien n'est importé")
     folder = folder / "correspondance"
     folder.mkdir()
     return replace(options, mapping=_saved(upload, folder, settings))

@@ -37,6 +37,21 @@ def source_key(source: str) -> str:
     return " ".join(source.split()).lower()
 
 
+def check_mapping_name(file_name: str, outcome: str) -> str:
+    """The mapping file's name (its folder left out), refused unless TOML or YAML, saying ``outcome`` (« rien n'est
+    importé »)."""
+    name = Path(file_name).name
+    if Path(name).suffix.lower() not in MAPPING_SUFFIXES:
+        raise InputFileError(
+            f"Fichier de correspondance « {name} » : un fichier TOML ou YAML est attendu (.toml, .yaml ou .yml) ; "
+            f"{outcome}.",
+            hint="Un fichier texte .toml : une section [colonnes] puis une ligne par champ, par exemple "
+            'observed_at = "Date du constat" ; au besoin [valeurs.<champ>] et [defauts] '
+            "(README, « Formats reconnus »).",
+        )
+    return name
+
+
 def _kept(row: tuple[Any, ...] | None) -> KeptMapping | None:
     return KeptMapping(*row) if row else None
 
@@ -59,13 +74,7 @@ def keep_mapping(
     key = source_key(source)
     if not key:
         raise InvalidValueError("Source vide : une correspondance se garde pour une source nommée.")
-    name = Path(file_name).name
-    if Path(name).suffix.lower() not in MAPPING_SUFFIXES:
-        raise InputFileError(
-            f"Fichier de correspondance « {name} » : un fichier TOML ou YAML est attendu (.toml, .yaml ou .yml).",
-            hint="Un fichier texte .toml : une section [colonnes] puis une ligne par champ, par exemple "
-            'observed_at = "Date du constat" (README, « Formats reconnus »).',
-        )
+    name = check_mapping_name(file_name, "rien n'est gardé")
     if len(content.encode("utf-8")) > MAX_MAPPING_BYTES:
         raise InputFileError(
             f"Fichier de correspondance « {name} » : plus de {MAX_MAPPING_BYTES // 1024} Ko, ce n'est pas une "
