@@ -1092,6 +1092,10 @@ def test_a_place_chosen_in_the_filters_frames_the_map_and_its_export(server, bro
     assert (
         f"À 4102 Ougrée : ses {mailles} mailles, classées entre elles ; dessinées, les 1 %, 5 % et 10 % du lieu" in said
     ), said
+    # checked on its own cells: the place's check, not the zone's
+    assert said.startswith("À 4102 Ougrée : ses "), said
+    assert "cette prévision mettait dans ses 1 %, 5 % et 10 % du lieu " in said, said
+    assert here["prevision"]["lieu"]["controle"]["signalements"] < zone_layer["prevision"]["controle"]["signalements"]
     place.select_by_visible_text("toute la zone")
     browser.execute_script("document.getElementById('hs-filtres').requestSubmit()")
     wait.until(lambda d: (d.execute_script("return window.hotspotsLieu") or {}).get("lieu") == "")

@@ -446,6 +446,38 @@ def test_every_cell_is_kept_for_the_places_and_a_place_ranks_its_own_cells():
     assert len(none) == 0
 
 
+def test_a_place_is_checked_on_its_own_cells():
+    """The check of any set of cells (the zone's, or a place's): of the reports received since the forecast was
+    made, the share in the first 1, 5 and 10 % of those cells by that forecast, beside the plain count's; said
+    with whose shares they are."""
+    from service.analyse.forecast_map import CheckCells, check_of, check_words
+
+    forecast = np.arange(100, 0, -1, dtype=float)  # the first cells first
+    count = np.arange(100, dtype=float)  # the count prefers the last ones
+    received = np.zeros(100)
+    received[[0, 3, 50, 97]] = [4, 2, 3, 1]
+    check = check_of(CheckCells(3.0, forecast, count, received))
+    assert check == {
+        "mois": 3.0,
+        "signalements": 10,
+        "parts": [
+            {"part": "1 %", "prevision": 0.4, "comptage": 0.0},
+            {"part": "5 %", "prevision": 0.6, "comptage": 0.1},
+            {"part": "10 %", "prevision": 0.6, "comptage": 0.1},
+        ],
+    }
+    said = check_words(check, where="du lieu")
+    assert (
+        said is not None
+        and "cette prévision mettait dans ses 1\u00a0%, 5\u00a0% et 10\u00a0% du lieu 40\u00a0%" in said
+    )
+    assert said.endswith(
+        "des 10 signalements qui ont suivi ; le comptage des signalements passés, 0\u00a0%, 10\u00a0% et 10\u00a0%."
+    )
+    assert check_of(CheckCells(3.0, forecast, count, np.zeros(100))) is None  # nothing received: nothing to check
+    assert check_of(None) is None
+
+
 def test_the_analysis_summary_says_the_map_s_forecast_in_words_even_when_there_is_none():
     """The run's summary row for the map's forecast: what it draws and its check; no past at all, no cells, said so
     (it failed on the missing figures)."""

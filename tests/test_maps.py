@@ -772,6 +772,7 @@ def test_the_forecast_layer_follows_the_category_chosen_in_the_filters(client, c
     # themselves: the place's own first 10 %, the zone's first cells there at their head
     from collections import Counter
 
+    from service.analyse.forecast_map import check_words
     from service.analyse.metrics import cells_for
 
     neupre = gpd.read_file(ROOT / "geodata" / "communes_seraing_neupre.geojson").query("name_fr == 'Neupré'")
@@ -803,6 +804,16 @@ def test_the_forecast_layer_follows_the_category_chosen_in_the_filters(client, c
         assert deep_inside and deep_inside <= set(zone_ranks) and len(props) > 2 * len(deep_inside)
         outside = [c for c in centres_of(placed["features"]) if not outline.contains(c)]
         assert len(outside) <= 0.05 * len(props)
+        # checked on its own cells: its reports of the check's months, in its own first shares
+        zone_check, own = placed["prevision"]["controle"], place["controle"]
+        assert own is not None and 0 < own["signalements"] < zone_check["signalements"]
+        assert [p["part"] for p in own["parts"]] == ["1 %", "5 %", "10 %"]
+        captured_shares = [p["prevision"] for p in own["parts"]]
+        assert captured_shares == sorted(captured_shares) and captured_shares[0] >= 0 and captured_shares[-1] <= 1
+        assert placed["prevision"]["controle_phrase"] == check_words(own, whole["prevision"].get("libelle"), "du lieu")
+    # the check cell by cell adds up to the zone's
+    received = conn.execute("SELECT sum(check_received) FROM forecast_cells").fetchone()[0]
+    assert received == every["prevision"]["controle"]["signalements"]
     # an analysis stored before every cell was kept (its first 10 % only): the place's cells among them, as ranked
     # in the zone, and said so
     conn.execute("DELETE FROM forecast_cells WHERE share IS NULL")

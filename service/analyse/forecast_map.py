@@ -11,6 +11,7 @@ chose received, against the cells a plain count of past reports would have chose
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -32,6 +33,9 @@ HORIZON_MONTHS = 3.0
 #: The shares of the zone drawn, as the back-test scores them, and their names on the map.
 SHARES = ((0.01, "1 %"), (0.05, "5 %"), (0.10, "10 %"))
 COLUMNS = ["rang", "classe", "attendus", "geometry"]
+#: With every cell: the check cell by cell (the forecast made ``horizon`` months earlier, the count, the reports
+#: received since), so that a place's cells are checked among themselves (:func:`check_of`).
+CHECK_COLUMNS = ("controle_prevision", "controle_comptage", "controle_recus")
 NBSP = "\u00a0"
 
 
@@ -43,37 +47,55 @@ def _area(reports: gpd.GeoDataFrame, zone: BaseGeometry | None, exposure: gpd.Ge
     return polygon_area(zone, crs=str(reports.crs), source="zone", also=also)
 
 
-def _check(features: Features, origin: float, horizon: float) -> dict[str, Any] | None:
-    """The forecast made ``horizon`` months before ``origin`` (parameters chosen on what came before), and the share
-    of the reports of those months in each share of the zone it chose, beside the cells of a plain count; None
-    without enough history before, or without reports since."""
+@dataclass(frozen=True)
+class CheckCells:
+    """The check, cell by cell: the forecast made ``horizon`` months earlier, the plain count of the reports before
+    it, and the reports each cell received since (every cell of the zone, in the zone's order)."""
+
+    horizon: float
+    forecast: np.ndarray
+    count: np.ndarray
+    received: np.ndarray
+
+
+def _check_cells(features: Features, origin: float, horizon: float) -> CheckCells | None:
+    """The forecast made ``horizon`` months before ``origin`` (parameters chosen on what came before) and the count
+    beside it, with the reports of those months, per cell; None without enough history before."""
     start, n = origin - horizon, features.area.n
     if start - features.start < MIN_TRAIN_MONTHS:
         return None
-    test = features.events.counts(start, origin, n)
-    total = float(test.sum())
+    received = features.events.counts(start, origin, n).astype(float)
+    forecast = predict(features, start, horizon, choose(features, start, horizon).params)
+    return CheckCells(horizon, forecast, grid_count(features, start).astype(float), received)
+
+
+def check_of(check: CheckCells | None) -> dict[str, Any] | None:
+    """The share of the reports of the check's months that fell in each share of its cells (the zone's, or a
+    place's) the forecast made at their start chose, beside the cells a plain count chose; None without a check or
+    without reports since."""
+    if check is None:
+        return None
+    total, n = float(check.received.sum()), len(check.received)
     if total == 0:
         return None
-    ours = predict(features, start, horizon, choose(features, start, horizon).params)
-    count = grid_count(features, start)
     shares = []
     for share, name in SHARES:
         k = cells_for(share, n)
         shares.append(
             {
                 "part": name,
-                "prevision": round(captured(ours, test, k) / total, 3),
-                "comptage": round(captured(count, test, k) / total, 3),
+                "prevision": round(captured(check.forecast, check.received, k) / total, 3),
+                "comptage": round(captured(check.count, check.received, k) / total, 3),
             }
         )
-    return {"mois": horizon, "signalements": int(total), "parts": shares}
+    return {"mois": check.horizon, "signalements": int(total), "parts": shares}
 
 
-def check_words(check: dict[str, Any] | None, label: str | None = None) -> str | None:
+def check_words(check: dict[str, Any] | None, label: str | None = None, where: str = "de la zone") -> str | None:
     """The check in a sentence: « Vérifiée sur les 3 derniers mois : faite au début, cette prévision mettait dans
     ses 1 %, 5 % et 10 % de la zone 18 %, 41 % et 55 % des 576 signalements qui ont suivi ; le comptage des
     signalements passés, 15 %, 35 % et 50 %. » With a category's ``label``, « des 57 signalements « Dépôt
-    clandestin » qui ont suivi »."""
+    clandestin » qui ont suivi ». ``where``: whose shares (« de la zone », « de Neupré »)."""
     if not check:
         return None
     parts = [{**p, "part": p["part"].replace(" ", NBSP)} for p in check["parts"]]  # « 5 % » never cut at its %
@@ -85,7 +107,7 @@ def check_words(check: dict[str, Any] | None, label: str | None = None) -> str |
 
     return (
         f"Vérifiée sur les {french_number(check['mois'], 0)} derniers mois : faite à leur début, cette prévision "
-        f"mettait dans ses {names} de la zone {shares('prevision')} des "
+        f"mettait dans ses {names} {where} {shares('prevision')} des "
         f"{french_number(check['signalements'], 0)} signalements{f' « {label} »' if label else ''} qui ont suivi ; "
         f"le comptage des signalements passés, {shares('comptage')}."
     )
@@ -144,8 +166,9 @@ def forecast_cells(
     the first 10 % of its cells by forecast (those expecting none left out), each with its ``rang`` (1 = the most),
     its ``classe`` (« 1 % », « 5 % » or « 10 % »: the first share of the zone it falls in) and its ``attendus``
     (reports expected), as 100 m squares in the reports' CRS. ``every_cell``: every cell of the zone, ``classe``
-    None beyond the first 10 % (so that a place's cells can be ranked among themselves). ``attrs``: the cells of
-    the zone, the reports expected in the whole zone, the horizon and the forecast's settings."""
+    None beyond the first 10 %, and the check cell by cell (:data:`CHECK_COLUMNS`): a place's cells are ranked and
+    checked among themselves. ``attrs``: the cells of the zone, the reports expected in the whole zone, the horizon,
+    the forecast's settings and the zone's check."""
     empty = gpd.GeoDataFrame(columns=COLUMNS, geometry="geometry", crs=reports.crs)
     if reports.empty:
         return empty
@@ -168,12 +191,18 @@ def forecast_cells(
         geometry="geometry",
         crs=reports.crs,
     )
+    check = _check_cells(features, origin, horizon)
+    if every_cell:  # the check cell by cell, for a place's own check
+        for column, values in zip(
+            CHECK_COLUMNS, (check.forecast, check.count, check.received) if check else (None,) * 3, strict=True
+        ):
+            out[column] = values[cells] if values is not None else np.nan
     out.attrs.update(
         mailles_zone=area.n,
         attendus_zone=float(expected.sum()),
         horizon_mois=horizon,
         parametres=choice.describe(),
         mailles_arretees=int(features.stopped_cells(origin, choice.params).sum()),
-        controle=_check(features, origin, horizon),
+        controle=check_of(check),
     )
     return out

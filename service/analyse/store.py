@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import psycopg
 import shapely
@@ -17,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from service.analyse.axes import AxisParams
 from service.analyse.axis_priority import axis_priorities
 from service.analyse.checks import check_points
-from service.analyse.forecast_map import forecast_cells, layer_summary
+from service.analyse.forecast_map import CHECK_COLUMNS, forecast_cells, layer_summary
 from service.analyse.identity import Lifecycle, assign_axis_identities, assign_identities, next_number
 from service.analyse.pipeline import MIN_CATEGORY_REPORTS, Analysis, find_hotspots, point_params, street_network
 from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
@@ -216,24 +217,33 @@ def _forecast_window(*, now: pd.Timestamp, since: datetime, until: datetime | No
 
 
 def _store_forecast(conn: psycopg.Connection[Any], *, run: int, cells: gpd.GeoDataFrame) -> None:
-    """The run's forecast cells (:func:`service.analyse.forecast_map.forecast_cells`) in place of the last run's."""
+    """The run's forecast cells (:func:`service.analyse.forecast_map.forecast_cells`) in place of the last run's,
+    with their check cell by cell when it was made."""
     conn.execute(_points("clear_forecast_cells"))
-    with conn.cursor() as cur:
-        cur.executemany(
-            _points("insert_forecast_cell"),
-            [
-                {
-                    "run": run,
-                    "rank": int(rank),
-                    "share": share if isinstance(share, str) else None,  # beyond the first 10 %: none
-                    "expected": float(expected),
-                    "wkb": shapely.to_wkb(cell),
-                }
-                for rank, share, expected, cell in cells[["rang", "classe", "attendus", "geometry"]].itertuples(
-                    index=False
-                )
-            ],
+    forecast, count, received = (
+        cells[c].to_numpy(dtype=float) if c in cells.columns else np.full(len(cells), np.nan) for c in CHECK_COLUMNS
+    )
+    rows = [
+        {
+            "run": run,
+            "rank": int(rank),
+            "share": share if isinstance(share, str) else None,  # beyond the first 10 %: none
+            "expected": float(expected),
+            "wkb": shapely.to_wkb(cell),
+            "check_forecast": _finite(forecast[i]),
+            "check_count": _finite(count[i]),
+            "check_received": _finite(received[i]),
+        }
+        for i, (rank, share, expected, cell) in enumerate(
+            cells[["rang", "classe", "attendus", "geometry"]].itertuples(index=False)
         )
+    ]
+    with conn.cursor() as cur:
+        cur.executemany(_points("insert_forecast_cell"), rows)
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
 
 
 def _store_points(conn: psycopg.Connection[Any], *, run: int, everything: gpd.GeoDataFrame) -> None:

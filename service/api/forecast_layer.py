@@ -22,7 +22,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from service.analyse.forecast_category import category_layer
-from service.analyse.forecast_map import place_shares
+from service.analyse.forecast_map import CHECK_COLUMNS, CheckCells, check_of, check_words, place_shares
 from service.api.cache import Body, encode, respond
 from service.api.geojson import GEOJSON, cached_collection, placed_params, query
 from service.api.state import state_of
@@ -49,17 +49,33 @@ def _feature(zone_rank: int, geometry: dict[str, Any], rank: int, share: str, ex
     }
 
 
+#: A cell of a place, in the zone's order: its zone rank, zone share, expected reports, and its check (the
+#: forecast made three months earlier, the count, the reports received since; None without a check).
+PlaceCell = tuple[int, str | None, float, float | None, float | None, float | None]
+
+
+def place_check(facts: dict[str, Any], cells: list[PlaceCell]) -> dict[str, Any] | None:
+    """The place's own check: the share of its reports of the check's months that fell in the first 1, 5 and 10 %
+    of its cells the forecast made at their start chose, beside the plain count's (None without a check)."""
+    check = facts.get("controle")
+    if not check or not cells or any(c[3] is None for c in cells):
+        return None
+    forecast, count, received = (np.array([c[i] for c in cells], dtype=float) for i in (3, 4, 5))
+    return check_of(CheckCells(float(check["mois"]), forecast, count, received))
+
+
 def place_collection(
     facts: dict[str, Any] | None,
-    cells: list[tuple[int, str | None, float]],
+    cells: list[PlaceCell],
     squares: Callable[[list[int]], list[dict[str, Any]]],
     every_cell: bool,
 ) -> dict[str, Any]:
-    """A place's layer from its cells in the zone's order (zone rank, zone share, expected; ``squares`` gives the
-    WGS84 squares of those at the indexes asked): its first 10 %, ranked among themselves, and ``prevision.lieu``
-    (the place's cells, what it expects, how it is ranked). A layer stored before every cell was kept holds the
-    zone's first 10 % only: the place's cells among them keep their zone's rank and share, and
-    ``lieu.classement`` says so."""
+    """A place's layer from its cells in the zone's order (``squares`` gives the WGS84 squares of those at the
+    indexes asked): its first 10 %, ranked among themselves, and ``prevision.lieu`` (the place's cells, what it
+    expects, how it is ranked); the legend's check is then the place's own. A layer stored before every cell was
+    kept holds the zone's first 10 % only: the place's cells among them keep their zone's rank and share, the
+    zone's check, and ``lieu.classement`` says so."""
+    facts = dict(facts or {})
     expected = np.array([c[2] for c in cells], dtype=float)
     if every_cell:
         kept, shares = place_shares(expected)
@@ -71,12 +87,13 @@ def place_collection(
         _feature(cells[i][0], square, rank, share, float(expected[i]))
         for (i, rank, share), square in zip(chosen, drawn, strict=True)
     ]
-    place = {
-        "mailles": len(cells) if every_cell else None,
-        "attendus": round(float(expected.sum()), 1) if every_cell else None,
-        "classement": "lieu" if every_cell else "zone",
-    }
-    return {"type": "FeatureCollection", "prevision": {**(facts or {}), "lieu": place}, "features": features}
+    place: dict[str, Any] = {"mailles": None, "attendus": None, "classement": "zone"}
+    if every_cell:
+        place = {"mailles": len(cells), "attendus": round(float(expected.sum()), 1), "classement": "lieu"}
+        check = place_check(facts, cells)
+        place["controle"] = check
+        facts["controle_phrase"] = check_words(check, facts.get("libelle"), where="du lieu")
+    return {"type": "FeatureCollection", "prevision": {**facts, "lieu": place}, "features": features}
 
 
 async def forecast_layer(request: Request, category: str | None, places: list[str] | None) -> Response:
@@ -91,12 +108,17 @@ async def forecast_layer(request: Request, category: str | None, places: list[st
         facts, stored = conn.execute(query("forecast_layer_facts")).fetchone() or (None, 0)
         every_cell = facts is not None and stored >= int(facts.get("mailles_zone") or 0)
         rows = conn.execute(query("forecast_cells_in_places"), asked).fetchall()
-        cells = [(int(rank), share, float(e)) for rank, share, e, _square in rows]
-        collection = place_collection(facts, cells, lambda at: [json.loads(rows[i][3]) for i in at], every_cell)
+        cells: list[PlaceCell] = [(int(r[0]), r[1], float(r[2]), r[3], r[4], r[5]) for r in rows]
+        collection = place_collection(facts, cells, lambda at: [json.loads(rows[i][6]) for i in at], every_cell)
         return encode(collection, GEOJSON)
 
     state = state_of(request)
     return respond(request, await state.cached_body("analyse", ("analyse", "forecast_place", tuple(places)), make))
+
+
+def _column(cells: Any, name: str) -> np.ndarray:
+    """A check column of a category's cells as numbers (NaN without a check)."""
+    return cells[name].to_numpy(dtype=float) if name in cells.columns else np.full(len(cells), np.nan)
 
 
 async def _category(request: Request, category: str, places: list[str] | None) -> Response:
@@ -113,10 +135,18 @@ async def _category(request: Request, category: str, places: list[str] | None) -
             {
                 "prevision": layer.summary,
                 "cote": side,
+                # rank, zone share, expected, centre (x, y), then the check (forecast, count, received)
                 "cellules": [
                     [int(r), s if isinstance(s, str) else None, float(e), round(float(x), 1), round(float(y), 1)]
-                    for r, s, e, x, y in zip(
-                        cells["rang"], cells["classe"], cells["attendus"], centres.x, centres.y, strict=True
+                    + [float(v) if np.isfinite(v) else None for v in check]
+                    for r, s, e, x, y, *check in zip(
+                        cells["rang"],
+                        cells["classe"],
+                        cells["attendus"],
+                        centres.x,
+                        centres.y,
+                        *(_column(cells, c) for c in CHECK_COLUMNS),
+                        strict=True,
                     )
                 ],
             },
@@ -144,7 +174,7 @@ async def _category(request: Request, category: str, places: list[str] | None) -
         xs = [c[3] for c in all_cells]
         ys = [c[4] for c in all_cells]
         inside = [all_cells[i] for (i,) in conn.execute(query("cells_in_places"), {"xs": xs, "ys": ys, **asked})]
-        cells = [(c[0], c[1], c[2]) for c in inside]
+        cells: list[PlaceCell] = [(c[0], c[1], c[2], c[5], c[6], c[7]) for c in inside]
 
         def squares(at: list[int]) -> list[dict[str, Any]]:
             return _squares([inside[i][3] for i in at], [inside[i][4] for i in at], half)

@@ -102,8 +102,9 @@ WHERE id = %(id)s;
 DELETE FROM forecast_cells;
 
 -- name: insert_forecast_cell
-INSERT INTO forecast_cells (run_id, rank, share, expected, cell)
-VALUES (%(run)s, %(rank)s, %(share)s, %(expected)s, ST_GeomFromWKB(%(wkb)s, 31370));
+INSERT INTO forecast_cells (run_id, rank, share, expected, cell, check_forecast, check_count, check_received)
+VALUES (%(run)s, %(rank)s, %(share)s, %(expected)s, ST_GeomFromWKB(%(wkb)s, 31370), %(check_forecast)s,
+        %(check_count)s, %(check_received)s);
 
 -- name: last_forecast_layer
 -- The last analysis's forecast layer as its summary says it (the moment, the reports' period): a category's layer

@@ -245,9 +245,9 @@ WHERE c.share IS NOT NULL;
 
 -- name: forecast_cells_in_places
 -- The cells of the places named (their centre's nearest official address is in one, as the sensitive points are
--- placed), in the zone's order, to be ranked among themselves (service/api/geojson.py); with the last analysis's
--- summary, and whether every cell of the zone is kept (a run stored before they were: its first tenth only).
-SELECT c.rank, c.share, c.expected, ST_AsGeoJSON(ST_Transform(c.cell, 4326), 7)
+-- placed), in the zone's order, to be ranked and checked among themselves (service/api/forecast_layer.py).
+SELECT c.rank, c.share, c.expected, c.check_forecast, c.check_count, c.check_received,
+       ST_AsGeoJSON(ST_Transform(c.cell, 4326), 7)
 FROM forecast_cells c
 WHERE nearest_in_places(ST_Centroid(c.cell), %(places)s, %(postcodes)s)
 ORDER BY c.rank;

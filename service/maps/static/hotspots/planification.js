@@ -691,18 +691,18 @@
          * happened since), or why a category has no layer; a place: how its cells are ranked */
         var check = document.querySelector("#hs-legende .hs-prevision-controle");
         var facts = data.prevision || {};
-        var said = facts.raison ? "Prévision : " + facts.raison + "." : facts.controle_phrase;
-        if (said && facts.libelle && !facts.raison) said = "Prévision des signalements « " + facts.libelle + " ». " + said;
         var within = facts.lieu && facts.lieu.classement === "lieu";
-        if (facts.lieu && !facts.raison) {
-          said = (said ? said + " " : "") + (within
-            ? "À " + placeName + " : ses " + H.number(facts.lieu.mailles) + " mailles, classées entre elles ; " +
-              "dessinées, les 1 %, 5 % et 10 % du lieu où il en est attendu le plus (" +
-              H.number(facts.lieu.attendus, 0) + H.agree(facts.lieu.attendus, " signalement attendu", " signalements attendus") +
-              " dans tout le lieu)."
-            : "À " + placeName + " : ses mailles parmi les 10 % de la zone (la prochaine analyse les classera " +
-              "entre elles).").replace(/ %/g, "\u00a0%");
-        }
+        /* a place: how its cells are ranked first, then its own check (the place's, not the zone's) */
+        var placeSaid = facts.lieu && !facts.raison ? (within
+          ? "À " + placeName + " : ses " + H.number(facts.lieu.mailles) + " mailles, classées entre elles ; " +
+            "dessinées, les 1 %, 5 % et 10 % du lieu où il en est attendu le plus (" +
+            H.number(facts.lieu.attendus, 0) + H.agree(facts.lieu.attendus, " signalement attendu", " signalements attendus") +
+            " dans tout le lieu)."
+          : "À " + placeName + " : ses mailles parmi les 10 % de la zone (la prochaine analyse les classera " +
+            "entre elles).").replace(/ %/g, "\u00a0%") : "";
+        var said = facts.raison ? "Prévision : " + facts.raison + "." :
+          [placeSaid, facts.controle_phrase].filter(Boolean).join(" ");
+        if (said && facts.libelle && !facts.raison) said = "Prévision des signalements « " + facts.libelle + " ». " + said;
         if (check) {
           check.textContent = said || "";
           check.hidden = !said;
