@@ -907,6 +907,24 @@ def test_the_map_opens_without_network_from_what_the_device_kept_and_forgets_it_
         browser.refresh()
         wait.until(map_ready)
         wait.until(lambda d: "/carte" in d.execute_async_script(kept))
+        # each view panned to is its own answer: the latest ones only are kept (two here, 150 by default)
+        browser.execute_async_script(
+            "const done = arguments[0]; navigator.serviceWorker.register('/sw.js?vues=2', {scope: '/'})"
+            ".then(() => done(true), e => done(String(e)));"
+        )
+        wait.until(
+            lambda d: "vues=2" in (d.execute_script("return navigator.serviceWorker.controller.scriptURL") or "")
+        )
+        for lat, lon in ((50.60, 5.50), (50.61, 5.52), (50.58, 5.53), (50.57, 5.49)):
+            loads = browser.execute_script("return window.hotspotsLayers.groupes.chargements")
+            browser.execute_script(
+                "window.hotspotsMap.setView([arguments[0], arguments[1]], 15, {animate: false})", lat, lon
+            )
+            wait.until(lambda d, n=loads: d.execute_script("return window.hotspotsLayers.groupes.chargements") > n)
+        views = lambda d: [p for p in d.execute_async_script(kept) if p == "/api/carte/signalements"]  # noqa: E731
+        wait.until(lambda d: len(views(d)) == 2)
+        time.sleep(1)  # every answer's keeping done: still the latest two only (five views were seen)
+        assert len(views(browser)) == 2
         browser.get(other + "/deconnexion")
         wait.until(lambda d: "/connexion" in d.current_url)
         assert browser.execute_async_script(kept) == []

@@ -19,6 +19,10 @@ var KEPT = [
   /^\/api\/tournees\/\d+$/,
 ];
 var KEPT_AT = "X-Hotspots-Garde-Le";
+/* The report views kept: each view panned to is its own answer, so a day of panning would fill the device; the
+ * latest ones are kept (``/sw.js?vues=N`` sets another number). */
+var VIEWS = /^\/api\/carte\/signalements$/;
+var MAX_VIEWS = Number(new URL(self.location.href).searchParams.get("vues")) || 150;
 /* Logged out: nothing more is kept (an answer still on its way would be kept again after the forgetting) until
  * the map is opened again, logged in. */
 var forgetting = false;
@@ -34,6 +38,16 @@ self.addEventListener("activate", function (event) {
     }));
   }).then(function () { return self.clients.claim(); }));
 });
+
+/* The oldest report views beyond the number kept, forgotten (the cache lists its entries in the order kept). */
+function trimViews(cache) {
+  return cache.keys().then(function (requests) {
+    var views = requests.filter(function (r) { return VIEWS.test(new URL(r.url).pathname); });
+    return Promise.all(views.slice(0, Math.max(0, views.length - MAX_VIEWS)).map(function (r) {
+      return cache.delete(r);
+    }));
+  });
+}
 
 /* The answer as kept: its body and headers, and when. */
 function kept(answer) {
@@ -61,7 +75,11 @@ self.addEventListener("fetch", function (event) {
     if (answer.ok && !answer.redirected && !forgetting) {
       stored = kept(answer.clone()).then(function (keep) {
         if (forgetting) return null;
-        return caches.open(CACHE).then(function (cache) { return cache.put(request, keep); });
+        return caches.open(CACHE).then(function (cache) {
+          return cache.delete(request).then(function () { return cache.put(request, keep); }).then(function () {
+            return VIEWS.test(url.pathname) ? trimViews(cache) : null;
+          });
+        });
       });
     }
     return answer;
