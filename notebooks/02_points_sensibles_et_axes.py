@@ -218,6 +218,42 @@ folium.LayerControl(collapsed=False).add_to(fmap)
 fmap
 
 # %% [markdown]
+# ## Les mailles d'une commune, classées entre elles
+# Une commune rurale n'a que peu de mailles parmi les 10 % de la zone : sa patrouille veut savoir où aller d'abord
+# chez elle. Toutes les mailles de la zone (`every_cell=True`), puis celles de Neupré, classées entre elles
+# (`place_shares` : ses 1, 5 et 10 %) et vérifiées sur elles seules (`check_of` : la même prévision faite trois mois
+# plus tôt, et ce que ses parts ont reçu depuis, à côté du comptage). Ce sont les fonctions de la carte quand on y
+# choisit un lieu ; elle place une maille par l'adresse officielle la plus proche de son centre, ce carnet par le
+# contour de la commune.
+
+# %%
+import numpy as np
+
+from service.analyse.forecast_map import CHECK_COLUMNS, HORIZON_MONTHS, CheckCells, check_of, place_shares
+from service.zone import commune_outlines, communes_at
+
+every = forecast_cells(reports, now=end, zone=zone_outline(settings), exposure=exposure, every_cell=True)
+centres = every.geometry.centroid
+here = every[communes_at(commune_outlines(settings), centres.x.to_numpy(), centres.y.to_numpy()) == "Neupré"]
+kept, shares = place_shares(here["attendus"].to_numpy())
+own = here.iloc[kept].assign(part_du_lieu=shares, rang_du_lieu=np.arange(1, len(kept) + 1))
+print(f"Neupré : {len(here)} mailles, {len(own)} dessinées (ses 10 % premières).")
+if every.attrs["controle"]:  # enough history before the last three months
+    check = check_of(CheckCells(HORIZON_MONTHS, *(here[c].to_numpy(dtype=float) for c in CHECK_COLUMNS)))
+    print(check_words(check, where="de Neupré"))
+fmap = zone_map(settings, streets=streets)
+geojson_layer(
+    own.assign(attendus=own["attendus"].round(1)),
+    name="Prévision du trimestre : Neupré, ses mailles entre elles",
+    colour={share: s["couleur"] for share, s in STYLE["prevision"].items()},
+    column="part_du_lieu",
+    tooltip={"rang_du_lieu": "Rang à Neupré", "rang": "Rang dans la zone", "attendus": "Signalements attendus"},
+    weight=0.5,
+).add_to(fmap)
+folium.LayerControl(collapsed=False).add_to(fmap)
+fmap
+
+# %% [markdown]
 # ## Effet du rayon `eps` et du modèle nul
 # Le modèle nul dit ce que le hasard donnerait : `emprise` (au hasard sur les mailles où il y a des
 # signalements) ou `exposition` (selon les adresses officielles : là où les gens vivent). Un rayon trop petit

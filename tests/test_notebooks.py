@@ -24,7 +24,7 @@ CELL_LIMIT_S = 180
 #: What each notebook must draw: (matplotlib figures, folium maps) at least.
 EXPECTED = {
     "01_import_et_geocodage": (2, 1),
-    "02_points_sensibles_et_axes": (4, 2),
+    "02_points_sensibles_et_axes": (4, 3),
     "03_planifier_une_tournee": (1, 1),
 }
 
