@@ -785,6 +785,8 @@ def test_mappings_an_earlier_map_kept_in_the_browser_are_given_to_the_service(se
     old = {
         "asbl": {"nom": "asbl_navigateur.toml", "texte": '[colonnes]\nobserved_at = "Date"\n', "le": "2026-11-02"},
         "comite de quartier": {"nom": "comite.yaml", "texte": "colonnes:\n  category: Quoi\n", "le": "2026-11-03"},
+        # a text broken in the browser: refused by the service, not kept in the browser either
+        "vieux registre": {"nom": "vieux.toml", "texte": "[colonnes\n", "le": "2026-10-01"},
     }
     browser.execute_script("localStorage.setItem('hotspots.correspondances', JSON.stringify(arguments[0]))", old)
     browser.refresh()
@@ -794,6 +796,7 @@ def test_mappings_an_earlier_map_kept_in_the_browser_are_given_to_the_service(se
     assert moved.kept_by == "test.planificateur"
     still = kept_mapping(conn, "asbl")
     assert still is not None and still.file_name == "asbl_service.toml"
+    assert kept_mapping(conn, "vieux registre") is None
     # the source typed in the import's options shows its kept mapping, with who kept it
     browser.execute_script(
         "document.querySelector('#hs-tournee details.hs-volet').open = true;"

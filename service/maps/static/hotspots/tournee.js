@@ -377,12 +377,15 @@
     return ((box.querySelector("[name=source_import]") || {}).value || "").split(/\s+/).filter(Boolean).join(" ")
       .toLowerCase();
   }
+  /* Whether the service said what it keeps (a reader, or the service away: nothing shown, the file chosen works
+   * as before). */
   function loadKept(box) {
     return H.getJSON("/api/correspondances").then(function (list) {
       kept = {};
       list.forEach(function (k) { kept[k.source] = k; });
       showKeptMapping(box);
-    }, function () { /* a reader, or the service away: nothing kept shown, the file chosen works as before */ });
+      return true;
+    }, function () { return false; });
   }
   /* The mappings an earlier version kept in this browser only: given to the service once (unless it already keeps
    * one for that source), then taken out of the browser. */
@@ -395,13 +398,17 @@
       old = null;
     }
     if (!old) return Promise.resolve();
+    var left = {}; // not given yet: the service away (tried again at the next opening)
     return Promise.all(Object.keys(old).filter(function (key) { return key && !kept[key]; }).map(function (key) {
       var data = new FormData();
       data.append("fichier", new Blob([old[key].texte], { type: "text/plain" }), old[key].nom);
       return H.send("/api/correspondances/" + encodeURIComponent(key), { method: "PUT", body: data })
-        .catch(function () { /* a broken one: the file is chosen again */ });
+        .catch(function (err) { // refused (a broken file): chosen again next time; not answered: kept here
+          if (!err.status || err.status >= 500) left[key] = old[key];
+        });
     })).then(function () {
-      window.localStorage.removeItem(OLD_MAPPINGS);
+      if (Object.keys(left).length) window.localStorage.setItem(OLD_MAPPINGS, JSON.stringify(left));
+      else window.localStorage.removeItem(OLD_MAPPINGS);
       return loadKept(box);
     });
   }
@@ -412,8 +419,8 @@
     var key = sourceKey(box), k = kept[key];
     line.hidden = !k;
     if (!k) return;
-    line.textContent = "Correspondance gardée pour « " + key + " » : " + k.fichier + " (le " +
-      k.le.slice(0, 10).split("-").reverse().join("/") + (k.par ? ", par " + k.par : "") +
+    line.textContent = "Correspondance gardée pour « " + key + " » : " + k.fichier + " (le " + H.day(k.le) +
+      (k.par ? ", par " + k.par : "") +
       "), appliquée si aucun fichier n'est choisi. ";
     var forget = document.createElement("button");
     forget.type = "button";
@@ -439,7 +446,7 @@
     var out = box.querySelector(".hs-import-resultat");
     var sourceField = box.querySelector("[name=source_import]");
     if (sourceField) sourceField.addEventListener("input", function () { showKeptMapping(box); });
-    loadKept(box).then(function () { return moveBrowserMappings(box); });
+    loadKept(box).then(function (answered) { return answered ? moveBrowserMappings(box) : null; });
     button.addEventListener("click", function () {
       var file = input.files && input.files[0];
       if (!file) {
