@@ -95,6 +95,7 @@ async def forecast(
     a trop peu de signalements ne donne aucune maille, et ``prevision.raison`` dit pourquoi. Avec ``lieu``, les
     seules mailles du lieu (celui de l'adresse officielle la plus proche de leur centre, comme les points
     sensibles), classées entre elles : les 10 % premières des mailles du lieu, ``rang`` et ``part`` du lieu,
-    ``rang_zone`` celui de la zone ; ``prevision.lieu`` dit ses mailles et ce qu'il attend (une analyse enregistrée
-    avant que chaque maille soit gardée : les mailles du lieu parmi les 10 % de la zone, ``classement`` « zone »)."""
+    ``rang_zone`` celui de la zone ; ``prevision.lieu`` dit ses mailles, ce qu'il attend et sa propre vérification
+    (``controle``, dite dans ``prevision.controle_phrase`` : ses parts à lui) ; une analyse enregistrée avant que
+    chaque maille soit gardée : les mailles du lieu parmi les 10 % de la zone, ``classement`` « zone »."""
     return await forecast_layer(request, categorie, _places(lieu))
