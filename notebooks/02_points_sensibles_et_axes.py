@@ -205,17 +205,29 @@ cells = forecast_cells(
     reports[reports["category"] == category], now=end, zone=zone_outline(settings), exposure=exposure
 )
 print(check_words(cells.attrs["controle"], categories.get(category, category)))
-fmap = zone_map(settings, streets=streets)
-geojson_layer(
-    cells.assign(attendus=cells["attendus"].round(1)),
-    name=f"Prévision du trimestre : {categories.get(category, category)}",
-    colour={share: s["couleur"] for share, s in STYLE["prevision"].items()},
-    column="classe",
-    tooltip={"rang": "Rang", "classe": "Part de la zone", "attendus": "Signalements attendus"},
-    weight=0.5,
-).add_to(fmap)
-folium.LayerControl(collapsed=False).add_to(fmap)
-fmap
+
+
+def forecast_map(cells, name, column, tooltip):
+    """Forecast cells on the zone's map, in the blues of the map's legend by their ``column`` share."""
+    fmap = zone_map(settings, streets=streets)
+    geojson_layer(
+        cells.assign(attendus=cells["attendus"].round(1)),
+        name=name,
+        colour={share: s["couleur"] for share, s in STYLE["prevision"].items()},
+        column=column,
+        tooltip=tooltip,
+        weight=0.5,
+    ).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return fmap
+
+
+forecast_map(
+    cells,
+    f"Prévision du trimestre : {categories.get(category, category)}",
+    "classe",
+    {"rang": "Rang", "classe": "Part de la zone", "attendus": "Signalements attendus"},
+)
 
 # %% [markdown]
 # ## Les mailles d'une commune, classées entre elles
@@ -241,17 +253,12 @@ print(f"Neupré : {len(here)} mailles, {len(own)} dessinées (ses 10 % première
 if every.attrs["controle"]:  # enough history before the last three months
     check = check_of(CheckCells(HORIZON_MONTHS, *(here[c].to_numpy(dtype=float) for c in CHECK_COLUMNS)))
     print(check_words(check, where="de Neupré"))
-fmap = zone_map(settings, streets=streets)
-geojson_layer(
-    own.assign(attendus=own["attendus"].round(1)),
-    name="Prévision du trimestre : Neupré, ses mailles entre elles",
-    colour={share: s["couleur"] for share, s in STYLE["prevision"].items()},
-    column="part_du_lieu",
-    tooltip={"rang_du_lieu": "Rang à Neupré", "rang": "Rang dans la zone", "attendus": "Signalements attendus"},
-    weight=0.5,
-).add_to(fmap)
-folium.LayerControl(collapsed=False).add_to(fmap)
-fmap
+forecast_map(
+    own,
+    "Prévision du trimestre : Neupré, ses mailles entre elles",
+    "part_du_lieu",
+    {"rang_du_lieu": "Rang à Neupré", "rang": "Rang dans la zone", "attendus": "Signalements attendus"},
+)
 
 # %% [markdown]
 # ## Effet du rayon `eps` et du modèle nul
