@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 
 from service.db.queries import load_queries
+from service.errors import InputFileError
 from service.ingest.columns import Kind
 from service.ingest.mapping import KeptMapping
 from service.ingest.read import detect_format
@@ -316,9 +317,16 @@ def close_batch(conn: psycopg.Connection[Any], summary: BatchSummary) -> None:
 
 
 def record_refusal(
-    conn: psycopg.Connection[Any], path: Path, options: IngestOptions, error: str, *, source: TableSource | None = None
-) -> None:
-    """Keep a trace of a refused file and why (its own small transaction)."""
+    conn: psycopg.Connection[Any],
+    path: Path,
+    options: IngestOptions,
+    exc: InputFileError,
+    *,
+    source: TableSource | None = None,
+) -> InputFileError:
+    """Keep a trace of a refused file and why (its own small transaction); the refusal to raise, saying that the
+    mapping kept for the source was applied when it was."""
+    said = options.kept.refusal(exc) if options.kept is not None else exc
     try:
         digest = (source.facts if source else scan_file(path, text=False)).sha256
         size = path.stat().st_size
@@ -334,10 +342,11 @@ def record_refusal(
                 "sha256": digest,
                 "bytes": size,
                 "format": source.format if source else (options.fmt or _format_of(path)),
-                "error": error,
+                "error": str(said),
                 "options": json.dumps(options_json(options)),
             },
         )
+    return said
 
 
 def _format_of(path: Path) -> str:

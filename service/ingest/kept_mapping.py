@@ -3,7 +3,8 @@
 A file imported with a source named (``--source``, the map's « Source ») and a mapping file (``--correspondance``)
 keeps that mapping for the source, in the database, with its batch; the source's next file imported without a
 mapping is read through it, from the command line or from any browser, and its account says so. A refusal read
-through a kept mapping says it was applied (the partner may have renamed its columns) and how to set it aside.
+through a kept mapping says it was applied (the partner may have renamed its columns) and how to set it aside
+(:meth:`service.ingest.mapping.KeptMapping.refusal`, when the refusal is recorded).
 """
 
 from __future__ import annotations
@@ -25,11 +26,6 @@ _q = Queries("service.ingest", "mappings.sql")
 MAPPING_SUFFIXES = (".toml", ".yaml", ".yml")
 #: A mapping names columns and spellings: a few kilobytes. Beyond this, it is not a mapping file.
 MAX_MAPPING_BYTES = 256 * 1024
-#: How the kept mapping is set aside, on the map and on the command line.
-SET_ASIDE = (
-    "écartez-la : « Oublier » sous le champ de correspondance (carte), ou « --sans-correspondance-gardee » "
-    "(ligne de commande)"
-)
 
 
 def source_key(source: str) -> str:
@@ -139,15 +135,3 @@ def mapping_words(said: dict[str, str] | None) -> str | None:
         f"Correspondance {said['fichier']} gardée pour la source « {said['source']} » : appliquée à ses prochains "
         "fichiers importés sans correspondance."
     )
-
-
-def refused_with_kept(exc: InputFileError, options: IngestOptions) -> InputFileError:
-    """A refusal of a file read through a kept mapping, saying so: the partner may have renamed its columns."""
-    if options.kept is None:
-        return exc
-    kept = options.kept
-    said = (
-        f"{exc.message.rstrip()} La correspondance gardée pour « {kept.source} » ({kept.file_name}, du "
-        f"{kept.kept_at:%d/%m/%Y}) a été appliquée ; si la source a changé ses colonnes, {SET_ASIDE}."
-    )
-    return InputFileError(said, hint=exc.hint)

@@ -55,6 +55,13 @@ class MappingFile:
         )
 
 
+#: How a kept mapping is set aside, on the map and on the command line.
+SET_ASIDE = (
+    "écartez-la : « Oublier » sous le champ de correspondance (carte), ou « --sans-correspondance-gardee » "
+    "(ligne de commande)"
+)
+
+
 @dataclass(frozen=True)
 class KeptMapping:
     """The mapping file last used for a source, kept in the database (``source_mappings``): applied to the
@@ -69,3 +76,11 @@ class KeptMapping:
     def read(self) -> MappingFile:
         """The kept text, read as its file was."""
         return MappingFile.parse(self.content, self.file_name)
+
+    def refusal(self, exc: InputFileError) -> InputFileError:
+        """A file read through this mapping and refused, saying so: the partner may have renamed its columns."""
+        said = (
+            f"{exc.message.rstrip()} La correspondance gardée pour « {self.source} » ({self.file_name}, du "
+            f"{self.kept_at:%d/%m/%Y}) a été appliquée ; si la source a changé ses colonnes, {SET_ASIDE}."
+        )
+        return InputFileError(said, hint=exc.hint)

@@ -43,7 +43,7 @@ from service.ingest.dedupe import (
     stage_late_rejects,
     unplaceable_visits,
 )
-from service.ingest.kept_mapping import keep_given_mapping, refused_with_kept, with_kept_mapping
+from service.ingest.kept_mapping import keep_given_mapping, with_kept_mapping
 from service.ingest.load import (
     STAGE_COLUMNS,
     drop_from_stage,
@@ -119,22 +119,16 @@ def ingest_file(
         )
         cmap = columns_of(source, options)
     except InputFileError as exc:
-        said = refused_with_kept(exc, options)
-        record_refusal(conn, path, options, str(said))
-        if said is exc:
-            raise
-        raise said from exc
+        said = record_refusal(conn, path, options, exc)
+        raise said from (exc.__cause__ if said is exc else exc)
     clock.lap("ouverture")
     conn.rollback()  # nothing pending joins the batch: it commits on its own
     try:
         return _run_batch(conn, source, cmap, options, settings, _Run(clock, progress, geocoder, now)).summary
     except InputFileError as exc:
         conn.rollback()
-        said = refused_with_kept(exc, options)
-        record_refusal(conn, path, options, str(said), source=source)
-        if said is exc:
-            raise
-        raise said from exc
+        said = record_refusal(conn, path, options, exc, source=source)
+        raise said from (exc.__cause__ if said is exc else exc)
     except BaseException:
         conn.rollback()
         raise

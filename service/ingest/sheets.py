@@ -15,7 +15,6 @@ from typing import TypeVar
 from service.errors import InputFileError
 from service.ingest.archive import ArchiveLimits
 from service.ingest.batch import IngestOptions
-from service.ingest.kept_mapping import refused_with_kept
 from service.ingest.pipeline import columns_of
 from service.ingest.read import open_table
 from service.labels import KIND_LABELS
@@ -60,7 +59,7 @@ def tables_of(
         none = InputFileError(
             f"{path.name} : aucune feuille ne porte de tableau de {KIND_LABELS[options.kind]}. {reasons}"
         )
-        raise refused_with_kept(none, options)
+        raise options.kept.refusal(none) if options.kept is not None else none
     return found
 
 
