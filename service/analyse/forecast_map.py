@@ -69,6 +69,15 @@ def _check_cells(features: Features, origin: float, horizon: float) -> CheckCell
     return CheckCells(horizon, forecast, grid_count(features, start).astype(float), received)
 
 
+def check_arrays(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A layer's check cell by cell (:data:`CHECK_COLUMNS`: forecast, count, received) as numbers, NaN where none
+    was made (a layer of the first 10 % only, an empty one, too little history)."""
+    forecast, count, received = (
+        cells[c].to_numpy(dtype=float) if c in cells.columns else np.full(len(cells), np.nan) for c in CHECK_COLUMNS
+    )
+    return forecast, count, received
+
+
 def check_of(check: CheckCells | None) -> dict[str, Any] | None:
     """The share of the reports of the check's months that fell in each share of its cells (the zone's, or a
     place's) the forecast made at their start chose, beside the cells a plain count chose; None without a check or
@@ -193,10 +202,9 @@ def forecast_cells(
     )
     check = _check_cells(features, origin, horizon)
     if every_cell:  # the check cell by cell, for a place's own check
-        for column, values in zip(
-            CHECK_COLUMNS, (check.forecast, check.count, check.received) if check else (None,) * 3, strict=True
-        ):
-            out[column] = values[cells] if values is not None else np.nan
+        arrays = (check.forecast, check.count, check.received) if check else (np.full(area.n, np.nan),) * 3
+        for column, values in zip(CHECK_COLUMNS, arrays, strict=True):
+            out[column] = values[cells]
     out.attrs.update(
         mailles_zone=area.n,
         attendus_zone=float(expected.sum()),

@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from service.analyse.axes import AxisParams
 from service.analyse.axis_priority import axis_priorities
 from service.analyse.checks import check_points
-from service.analyse.forecast_map import CHECK_COLUMNS, forecast_cells, layer_summary
+from service.analyse.forecast_map import check_arrays, forecast_cells, layer_summary
 from service.analyse.identity import Lifecycle, assign_axis_identities, assign_identities, next_number
 from service.analyse.pipeline import MIN_CATEGORY_REPORTS, Analysis, find_hotspots, point_params, street_network
 from service.analyse.points import ALL_CATEGORIES, CRS, PointParams
@@ -220,9 +220,7 @@ def _store_forecast(conn: psycopg.Connection[Any], *, run: int, cells: gpd.GeoDa
     """The run's forecast cells (:func:`service.analyse.forecast_map.forecast_cells`) in place of the last run's,
     with their check cell by cell when it was made."""
     conn.execute(_points("clear_forecast_cells"))
-    forecast, count, received = (
-        cells[c].to_numpy(dtype=float) if c in cells.columns else np.full(len(cells), np.nan) for c in CHECK_COLUMNS
-    )
+    forecast, count, received = check_arrays(cells)
     rows = [
         {
             "run": run,

@@ -22,7 +22,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from service.analyse.forecast_category import category_layer
-from service.analyse.forecast_map import CHECK_COLUMNS, CheckCells, check_of, check_words, place_shares
+from service.analyse.forecast_map import CheckCells, check_arrays, check_of, check_words, place_shares
 from service.api.cache import Body, encode, respond
 from service.api.geojson import GEOJSON, cached_collection, placed_params, query
 from service.api.state import state_of
@@ -116,11 +116,6 @@ async def forecast_layer(request: Request, category: str | None, places: list[st
     return respond(request, await state.cached_body("analyse", ("analyse", "forecast_place", tuple(places)), make))
 
 
-def _column(cells: Any, name: str) -> np.ndarray:
-    """A check column of a category's cells as numbers (NaN without a check)."""
-    return cells[name].to_numpy(dtype=float) if name in cells.columns else np.full(len(cells), np.nan)
-
-
 async def _category(request: Request, category: str, places: list[str] | None) -> Response:
     """A category's layer, kept with every cell (centres in Lambert 72) until the analysis data change; the zone's
     first 10 % sent, or a place's, ranked among themselves, taken from the kept cells."""
@@ -145,7 +140,7 @@ async def _category(request: Request, category: str, places: list[str] | None) -
                         cells["attendus"],
                         centres.x,
                         centres.y,
-                        *(_column(cells, c) for c in CHECK_COLUMNS),
+                        *check_arrays(cells),
                         strict=True,
                     )
                 ],
