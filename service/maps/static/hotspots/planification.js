@@ -246,11 +246,11 @@
     /* The ids of the sensitive points or axes of the place chosen in the filters, by the server's place rule (a
      * point's nearest official address, the sectors an axis's street runs through), or null for the whole zone: the
      * others stay drawn, faded, so that a site just across the line is still seen. */
-    function placeIds(url, params, key) {
+    function placeIds(url, params) {
       if (!filters.lieu) return Promise.resolve(null);
       return H.getJSON(url + H.query(L.extend({ lieu: filters.lieu }, params))).then(function (data) {
         var ids = {};
-        data.features.forEach(function (f) { ids[f.properties[key || "id"]] = true; });
+        data.features.forEach(function (f) { ids[f.properties.id] = true; });
         return ids;
       });
     }
@@ -710,7 +710,7 @@
         return H.geojsonInto(group, data, {
           style: function (f) { // the first share the darkest and the most opaque: it stands out of the others
             var s = style.prevision[f.properties.part] || { couleur: "#9ecae1", opacite: 0.35 };
-            return { color: s.couleur, weight: 0.5, fillColor: s.couleur, opacity: 1, fillOpacity: s.opacite,
+            return { color: s.couleur, weight: 0.5, fillColor: s.couleur, fillOpacity: s.opacite,
               className: "hs-prevision" + (within ? " hs-prevision-lieu" : "") };
           },
           onEachFeature: function (f, layer) {
