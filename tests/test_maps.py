@@ -21,7 +21,7 @@ from service.geo import to_lambert
 from service.maps.background import build_layer
 from service.zone import km_outside, zone_outline, zone_polygon
 from tests.conftest import PASSWORDS, ROOT
-from tests.helpers import ingest, nearest_postcodes
+from tests.helpers import ingest, nearest_postcodes, write
 
 ZONE = "5.40,50.50,5.62,50.65"  # the whole police zone and more
 URL = re.compile(r"""(?:https?:)?//[^\s"'<>)]+""")
@@ -260,6 +260,18 @@ def test_no_external_address_but_the_tile_url_and_every_asset_is_served(settings
         page = _page(c, "lecteur")
         assert URL.findall(page) == [] and "tile_layer" not in page
         assert '"fond_vectoriel_seul": true' in page
+
+
+def test_the_import_form_suggests_the_sources_stored(client, accounts, conn, settings, tmp_path):
+    """A partner's next file goes under its known name: « Source » offers the names stored, and what each sent."""
+    csv = "Date;Catégorie;Latitude;Longitude\n01/03/2026 10:00;Dépôt clandestin;50.6097927;5.5120109\n"
+    ingest(conn, settings, write(tmp_path / "asbl.csv", csv), source="ASBL Quartier Nord")
+    page = _page(client, "planificateur")
+    field = page.index('name="source_import"')
+    assert 'list="hs-sources"' in page[field : page.index(">", field)]
+    start = page.index('<datalist id="hs-sources">')
+    listed = page[start : page.index("</datalist>", start)]
+    assert listed.count("<option") == 1 and '<option value="ASBL Quartier Nord">signalements</option>' in listed
 
 
 def test_the_page_weighs_the_same_with_no_report_and_with_thousands(settings, conn, accounts, tmp_path):

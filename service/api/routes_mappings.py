@@ -14,9 +14,9 @@ from service.ingest.kept_mapping import (
     forget_mapping,
     keep_mapping,
     kept_mappings,
-    source_key,
 )
 from service.ingest.mapping import KeptMapping
+from service.ingest.source_names import source_key
 
 router = APIRouter(prefix="/api", tags=["outils"])
 

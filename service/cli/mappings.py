@@ -11,8 +11,9 @@ from rich.table import Table
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of
 from service.cli.fit import fitted
 from service.errors import InputFileError, NotFoundError
-from service.ingest.kept_mapping import forget_mapping, keep_mapping, kept_mapping, kept_mappings, source_key
+from service.ingest.kept_mapping import forget_mapping, keep_mapping, kept_mapping, kept_mappings
 from service.ingest.mapping import KeptMapping
+from service.ingest.source_names import source_key
 
 app = typer.Typer(
     help="Correspondances gardées par source : appliquées aux prochains fichiers de la source importés sans "

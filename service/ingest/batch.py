@@ -21,6 +21,7 @@ from service.ingest.mapping import KeptMapping
 from service.ingest.read import detect_format
 from service.ingest.shapes import MAX_EXTENT_M
 from service.ingest.source import TableSource, scan_file
+from service.ingest.source_names import respelling_words
 from service.numbers import french_number
 from service.text import counted, plural, spoken_list
 
@@ -110,7 +111,13 @@ class BatchSummary:
     def notes(self) -> list[str]:
         """What the batch did to rows it kept, when it did: the dates taken at the facts' time, the visits of a
         cancelled shift moved to their sites, the coordinates of words set aside for the address."""
-        lines = (self.facts_time_line(), self.cancelled_line(), self.words_line(), self.shapes_line())
+        lines = (
+            respelling_words(self.details),
+            self.facts_time_line(),
+            self.cancelled_line(),
+            self.words_line(),
+            self.shapes_line(),
+        )
         return [line for line in lines if line]
 
     def mapping_line(self) -> str | None:

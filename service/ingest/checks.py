@@ -25,6 +25,7 @@ from service.ingest.coords import labels, locate, split_pair, to_number, words_i
 from service.ingest.dates import ACCEPTED_FORMS, TIME_FORMS, at_time, parse_datetimes, spreadsheet_days
 from service.ingest.shapes import SHAPE_KEY
 from service.ingest.source import STR
+from service.ingest.source_names import respelled
 from service.ingest.vocabulary import Vocabularies
 from service.settings import DEFAULT_TIMEZONE
 
@@ -89,6 +90,8 @@ class Context:
     #: the start of each planned shift (its number → local date and time): a visit of a shift's stop written
     #: with the hour alone (as the printed sheet asks for it) falls on the shift's day
     shift_starts: Mapping[int, datetime] = field(default_factory=dict)
+    #: the sources the table already holds, under their key (:func:`service.ingest.source_names.source_key`)
+    known_sources: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -475,11 +478,13 @@ def locate_rows(
     return Place(address, x, y, crs.astype(STR), status, set_aside)
 
 
-def shared_columns(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context, place: Place) -> dict[str, Any]:
+def shared_columns(
+    chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context, place: Place, problems: Problems
+) -> dict[str, Any]:
     """The validated columns every kind of row has: row number, source, place, and the unmapped columns."""
     return {
         "row_number": chunk["_row"].astype("int64"),
-        "source": source_of(chunk, cmap, ctx),
+        "source": source_of(chunk, cmap, ctx, problems),
         "address": place.address,
         "postcode": field_text(chunk, cmap, "postcode"),
         "commune": commune_of(chunk, cmap, ctx, place.x, place.y),
@@ -574,6 +579,9 @@ def validated(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, problems
     return Validated(good=good.loc[~bad].reset_index(drop=True), rejected=rejected, noted=noted)
 
 
-def source_of(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> pd.Series:
-    """The source of each row: its own column, else the batch's default source."""
-    return field_text(chunk, cmap, "source").fillna(ctx.default_source)
+def source_of(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context, problems: Problems) -> pd.Series:
+    """The source of each row: its own column (written as the service knows it), else the batch's default source."""
+    sources, changed = respelled(field_text(chunk, cmap, "source"), ctx.known_sources)
+    if changed.any():
+        problems.noted["sources_reecrites"] = changed
+    return sources.fillna(ctx.default_source)

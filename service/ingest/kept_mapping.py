@@ -19,6 +19,7 @@ from service.db.queries import Queries
 from service.errors import InputFileError, InvalidValueError
 from service.ingest.batch import IngestOptions
 from service.ingest.mapping import KeptMapping, MappingFile
+from service.ingest.source_names import source_key
 
 _q = Queries("service.ingest", "mappings.sql")
 
@@ -26,11 +27,6 @@ _q = Queries("service.ingest", "mappings.sql")
 MAPPING_SUFFIXES = (".toml", ".yaml", ".yml")
 #: A mapping names columns and spellings: a few kilobytes. Beyond this, it is not a mapping file.
 MAX_MAPPING_BYTES = 256 * 1024
-
-
-def source_key(source: str) -> str:
-    """The source as mappings are kept under it: lower case, spaces reduced (« ASBL quartier » = « asbl quartier »)."""
-    return " ".join(source.split()).lower()
 
 
 def check_mapping_name(file_name: str, outcome: str) -> str:

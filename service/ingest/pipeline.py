@@ -12,8 +12,7 @@ exactly once: ``rows_in = inserted + updated + duplicates + rejected``.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -54,6 +53,7 @@ from service.ingest.mapping import MappingFile
 from service.ingest.read import open_table, table_source
 from service.ingest.rejects import reject_account
 from service.ingest.source import TableSource
+from service.ingest.source_names import as_known, default_source, known_sources
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
@@ -84,13 +84,6 @@ class StoredBatch:
 
     summary: BatchSummary
     ids: list[int] = field(default_factory=list)
-
-
-def default_source(path: Path, fmt: str) -> str:
-    """A stable source name when the file has no source column and none is given."""
-    if fmt == "open311":
-        return "open311"
-    return re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_") or "fichier"
 
 
 def ingest_file(
@@ -176,6 +169,7 @@ def validation_context(
     default_source: str,
     forced_crs: str | None = None,
     now: datetime | None = None,
+    known_sources: Mapping[str, str] | None = None,
 ) -> Context:
     """What validation needs besides the rows, for files and for records sent one by one alike."""
     return Context(
@@ -190,6 +184,7 @@ def validation_context(
         forced_crs=forced_crs,
         timezone=settings.timezone,
         shift_starts=shift_starts(conn, settings.timezone),
+        known_sources=known_sources or {},
     )
 
 
@@ -254,23 +249,28 @@ class Opened:
     batch_id: int
     kind: Kind
     ctx: Context
+    #: the source given on the import, when the service knew it spelled otherwise (capitals, spaces)
+    respelled: str | None = None
 
 
 def _open(
     conn: psycopg.Connection[Any], source: TableSource, options: IngestOptions, settings: Settings, run: _Run
 ) -> Opened:
     """Open the batch (``en_cours``) and gather the validation context."""
+    known = known_sources(conn, options.kind)
+    given = " ".join((options.source or "").split())
     ctx = validation_context(
         conn,
         settings,
-        default_source=" ".join((options.source or "").split()) or default_source(source.path, source.format),
+        default_source=as_known(given or default_source(source.path, source.format), known),
         forced_crs=options.crs or source.declared_crs,
         now=run.now,
+        known_sources=known,
     )
     conn.execute(_TUNING)
     batch_id = open_batch(conn, source, options)
     run.clock.lap("préparation")
-    return Opened(batch_id, options.kind, ctx)
+    return Opened(batch_id, options.kind, ctx, given if given and given != ctx.default_source else None)
 
 
 @dataclass(frozen=True)
@@ -532,6 +532,8 @@ def _close(
         details["renvois_proposes"] = steps.referred
     if steps.mapping:
         details["correspondance"] = steps.mapping
+    if opened.respelled:
+        details["source_connue"] = {"donnee": opened.respelled, "connue": opened.ctx.default_source}
     details.update(
         {
             "doublons_identiques_en_base": loaded.unchanged,

@@ -55,7 +55,7 @@ def validate_reports(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
     place = locate_rows(chunk, cmap, ctx, problems)
     good = pd.DataFrame(
         {
-            **shared_columns(chunk, cmap, ctx, place),
+            **shared_columns(chunk, cmap, ctx, place, problems),
             "external_id": field_text(chunk, cmap, "external_id"),
             "category": category,
             "category_raw": raw_cat.fillna(field_text(chunk, cmap, "category_alt")) if alt is not None else raw_cat,
@@ -262,7 +262,7 @@ def validate_visits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Valid
         place.status = place.status.where(~waiting, placed_by)
     good = pd.DataFrame(
         {
-            **shared_columns(chunk, cmap, ctx, place),
+            **shared_columns(chunk, cmap, ctx, place, problems),
             # a plan's stop is visited once: its reference keys the visit, so a corrected sheet updates it
             "external_id": field_text(chunk, cmap, "external_id").fillna(stop_ref),
             "visited_at": visited,
@@ -396,7 +396,7 @@ def validate_permits(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context) -> Vali
     place = locate_rows(chunk, cmap, ctx, problems)
     good = pd.DataFrame(
         {
-            **shared_columns(chunk, cmap, ctx, place),
+            **shared_columns(chunk, cmap, ctx, place, problems),
             "reference": reference,
             "permit_type": ptype,
             "env_class": env_class,

@@ -15,6 +15,7 @@ import psycopg
 from service.db.queries import Queries
 from service.db.vocabulary import read_terms
 from service.geo import BBox
+from service.ingest.source_names import sources_in_use
 from service.maps.grid import POINTS_ZOOM, Extent, cell_size, extent_for
 from service.maps.words import GROUP_NAMES
 from service.plan.candidates import checked_places
@@ -182,10 +183,11 @@ def report_tile(conn: psycopg.Connection[Any], z: int, x: int, y: int, filters: 
 
 def vocabulary(conn: psycopg.Connection[Any]) -> dict[str, list[list[str]]]:
     """Category (in use, by label) and visit-outcome (by code) codes with their French labels, for the filter panel
-    and the visit form."""
+    and the visit form; the sources stored, for the import form."""
     terms = read_terms(conn)
     categories = sorted((t for t in terms.categories if t.active), key=lambda t: t.label_fr)
     return {
         "categories": [[t.code, t.label_fr] for t in categories],
         "resultats": [[t.code, t.label_fr] for t in terms.outcomes],
+        "sources": [[name, sent] for name, sent in sources_in_use(conn)],
     }

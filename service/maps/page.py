@@ -249,6 +249,7 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         depuis=since,
         categories=vocabulary["categories"],
         outcomes=vocabulary["resultats"],
+        sources=vocabulary.get("sources", []),
         intervention_kinds=list(INTERVENTION_LABELS.items()),  # a camera, a sign... (service.activity.interventions)
         intervention_marks=INTERVENTION_MARKS,
         style=STYLE,

@@ -1,0 +1,108 @@
+"""A source's name as the service already knows it: « asbl_quartier » typed on an import is the « ASBL_Quartier »
+the reports already hold.
+
+The source is half of a row's key (source and external id): a partner's file imported again under its name typed
+with other capitals would store every row a second time, and split the partner's counts in two. A source given on
+an import (``--source``, the map's « Source ») or read in a file's source column is written as the service already
+stores it when it differs only by capitals and spaces, and the batch's account says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+from service.db.queries import Queries
+from service.text import counted
+
+_q = Queries("service.ingest", "sources.sql")
+
+
+def source_key(source: str) -> str:
+    """The source as mappings are kept under it: lower case, spaces reduced (« ASBL quartier » = « asbl quartier »)."""
+    return " ".join(source.split()).lower()
+
+
+def default_source(path: Path, fmt: str) -> str:
+    """A stable source name when the file has no source column and none is given."""
+    if fmt == "open311":
+        return "open311"
+    return re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_") or "fichier"
+
+
+def stored_sources(conn: psycopg.Connection[Any], table: str) -> dict[str, str]:
+    """Each source the table holds, under its :func:`source_key`; of two stored spellings of one key (kept before
+    sources were matched), the first in sort order."""
+    rows = conn.execute(sql.SQL(_q("stored_sources")).format(table=sql.Identifier(table))).fetchall()
+    known: dict[str, str] = {}
+    for (name,) in rows:
+        known.setdefault(source_key(name), name)
+    return known
+
+
+#: The tables a source names rows of, with what the import form calls their rows.
+SOURCE_TABLES = {"reports": "signalements", "visits": "visites", "permits": "permis"}
+
+
+def known_sources(conn: psycopg.Connection[Any], table: str) -> dict[str, str]:
+    """The sources an import into ``table`` is matched against: every table's, its own spelling first (a partner
+    sends reports and visits under one name)."""
+    known: dict[str, str] = {}
+    for other in sorted(SOURCE_TABLES, key=lambda name: name != table):
+        for key, name in stored_sources(conn, other).items():
+            known.setdefault(key, name)
+    return known
+
+
+def sources_in_use(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
+    """Every source stored, with what it sent (« signalements, visites »), in the order of their names: what the
+    map's import form suggests under « Source », so that a partner's next file goes under its known name."""
+    sent: dict[str, list[str]] = {}
+    for table, words in SOURCE_TABLES.items():
+        for name in stored_sources(conn, table).values():
+            sent.setdefault(name, []).append(words)
+    return sorted(((name, ", ".join(kinds)) for name, kinds in sent.items()), key=lambda s: source_key(s[0]))
+
+
+def as_known(source: str, known: Mapping[str, str]) -> str:
+    """``source`` with its spaces reduced, written as the service knows it when it knows it."""
+    tidy = " ".join(source.split())
+    return known.get(source_key(tidy), tidy)
+
+
+def respelled(sources: pd.Series, known: Mapping[str, str]) -> tuple[pd.Series, np.ndarray]:
+    """The rows' sources written as the service knows them, and which rows that changed (a file's source column:
+    a few values repeated over the rows, each looked up once)."""
+    given = sources.dropna().unique()
+    spelled = {value: as_known(value, known) for value in given}
+    changed = {value: name for value, name in spelled.items() if name != value}
+    if not changed:
+        return sources, np.zeros(len(sources), dtype=bool)
+    mask = sources.isin(list(changed)).to_numpy(dtype=bool)
+    return sources.replace(changed), mask
+
+
+def respelling_words(details: Mapping[str, Any]) -> str | None:
+    """The account's sentence on the sources written as known: the import's own (« --source ») and the rows of a
+    source column (None when none was)."""
+    parts: list[str] = []
+    given = details.get("source_connue")
+    if given:
+        parts.append(
+            f"Source « {given['donnee']} » rangée sous « {given['connue']} », le nom que le service lui connaît déjà "
+            "(majuscules et espaces mis à part)."
+        )
+    n = int(details.get("sources_reecrites") or 0)
+    if n:
+        parts.append(
+            f"{counted(n, 'ligne')} dont la colonne de source écrit autrement (majuscules, espaces) une source déjà "
+            "connue : rangées sous son nom connu."
+        )
+    return " ".join(parts) or None

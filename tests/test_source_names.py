@@ -1,0 +1,110 @@
+"""A source typed with other capitals or spaces is the source the service already knows: a partner's file imported
+again under « asbl_quartier » is not stored a second time beside « ASBL_Quartier »'s rows."""
+
+from __future__ import annotations
+
+from service.ingest.source_names import (
+    as_known,
+    known_sources,
+    respelling_words,
+    source_key,
+    sources_in_use,
+    stored_sources,
+)
+from tests.helpers import count, ingest, write
+
+#: A neighbourhood association's export: no source column, the source is given on the import.
+EXPORT = (
+    "Date;Catégorie;Latitude;Longitude;Description\n"
+    "01/03/2026 10:00;Dépôt clandestin;50.6097927;5.5120109;Sacs poubelle au pied du mur\n"
+    "02/03/2026 09:30;Graffiti;50.6043;5.5052;Tag sur la façade de l'école\n"
+)
+#: An intercommunal's export with its own source column, written three ways by three of its agents.
+WITH_SOURCE_COLUMN = (
+    "Date;Catégorie;Latitude;Longitude;Source\n"
+    "03/03/2026 08:00;Dépôt clandestin;50.6050;5.5060;INTERCOMMUNALE\n"
+    "10/03/2026 08:10;Encombrants;50.6020;5.5100;  intercommunale \n"
+    "17/03/2026 08:20;Dépôt clandestin;50.6080;5.5000;Intercommunale\n"
+    "24/03/2026 08:30;Graffiti;50.6000;5.5150;Appel citoyen\n"
+)
+
+
+def _sources(conn) -> dict[str, int]:
+    return dict(conn.execute("SELECT source, count(*) FROM reports GROUP BY source ORDER BY source").fetchall())
+
+
+def test_a_file_imported_again_under_its_source_typed_otherwise_is_not_stored_twice(conn, settings, tmp_path):
+    path = write(tmp_path / "asbl_mars.csv", EXPORT)
+    first = ingest(conn, settings, path, source="ASBL_Quartier")
+    assert first.inserted == 2 and "source_connue" not in first.details
+    assert respelling_words(first.details) is None
+
+    again = ingest(conn, settings, path, source="  asbl_quartier ")
+    assert again.inserted == 0 and again.details["doublons_identiques_en_base"] == 2, again.details
+    assert _sources(conn) == {"ASBL_Quartier": 2}
+    said = (
+        "Source « asbl_quartier » rangée sous « ASBL_Quartier », le nom que le service lui connaît déjà (majuscules "
+        "et espaces mis à part)."
+    )
+    assert again.notes()[0] == said
+    assert said in again.to_dict()["phrases"]
+    assert again.details["source_par_defaut"] == "ASBL_Quartier"
+
+    # another source is not taken for it
+    other = ingest(conn, settings, path, source="ASBL Quartier Nord")
+    assert "source_connue" not in other.details and other.details["quasi_doublons_lies"] == 2
+    assert _sources(conn) == {"ASBL Quartier Nord": 2, "ASBL_Quartier": 2}
+
+
+def test_a_source_column_s_spellings_go_under_the_source_already_known(conn, settings, tmp_path):
+    ingest(conn, settings, write(tmp_path / "asbl.csv", EXPORT), source="Intercommunale")
+    summary = ingest(conn, settings, write(tmp_path / "intercommunale.csv", WITH_SOURCE_COLUMN))
+    assert summary.inserted == 4
+    assert _sources(conn) == {"Appel citoyen": 1, "Intercommunale": 5}
+    assert summary.details["sources_reecrites"] == 2
+    assert (
+        "2 lignes dont la colonne de source écrit autrement (majuscules, espaces) une source déjà connue : rangées "
+        "sous son nom connu." in summary.notes()
+    )
+
+
+def test_a_new_source_is_stored_as_given_with_its_spaces_reduced(conn, settings, tmp_path):
+    summary = ingest(conn, settings, write(tmp_path / "asbl.csv", EXPORT), source="  Comité   de quartier ")
+    assert _sources(conn) == {"Comité de quartier": 2}
+    assert respelling_words(summary.details) is None
+    assert count(conn, "reports", "source = 'Comité de quartier'") == 2
+
+
+def test_the_sources_stored_are_found_by_their_key_the_first_spelling_when_two_were_kept(conn, settings, tmp_path):
+    assert stored_sources(conn, "reports") == {}
+    path = write(tmp_path / "asbl.csv", EXPORT)
+    ingest(conn, settings, path, source="ASBL")
+    # two spellings stored before sources were matched
+    conn.execute("UPDATE reports SET source = 'asbl' WHERE id = (SELECT min(id) FROM reports)")
+    known = stored_sources(conn, "reports")
+    assert known == {"asbl": "ASBL"}, known
+    assert source_key("  ASBL   Quartier ") == "asbl quartier"
+    assert as_known(" asbl ", known) == "ASBL"
+    assert as_known("Police  locale", known) == "Police locale"
+
+
+#: The same partner's permits file, its name typed as in the reports' imports but in capitals.
+PERMITS = (
+    "Référence;Type de permis;Classe;Exploitant;Activité;Adresse;Code postal;Commune;Date décision;Fin validité;"
+    "X Lambert 72;Y Lambert 72\n"
+    "PE/2020/0200;Permis d'environnement;3;Menuiserie Lambert SRL;Menuiserie;Rue Cockerill 5;4100;Seraing;"
+    "01/06/2020;31/05/2030;233000;146000\n"
+)
+
+
+def test_a_partner_s_permits_go_under_the_name_its_reports_have_and_the_import_form_offers_it(conn, settings, tmp_path):
+    ingest(conn, settings, write(tmp_path / "asbl.csv", EXPORT), source="Ville de Seraing")
+    permits = ingest(conn, settings, write(tmp_path / "permis.csv", PERMITS), "permits", source="VILLE DE SERAING")
+    assert permits.inserted == 1 and permits.details["source_connue"]["connue"] == "Ville de Seraing"
+    assert conn.execute("SELECT DISTINCT source FROM permits").fetchall() == [("Ville de Seraing",)]
+    ingest(conn, settings, write(tmp_path / "comite.csv", EXPORT.replace("10:00", "11:00")), source="comité Ougrée")
+    assert sources_in_use(conn) == [("comité Ougrée", "signalements"), ("Ville de Seraing", "signalements, permis")]
+    # the permits' own spelling first for a permits file: another table's second spelling does not override it
+    conn.execute("UPDATE reports SET source = 'VILLE de seraing' WHERE source = 'Ville de Seraing'")
+    assert known_sources(conn, "permits")["ville de seraing"] == "Ville de Seraing"
+    assert known_sources(conn, "reports")["ville de seraing"] == "VILLE de seraing"
