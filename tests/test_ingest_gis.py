@@ -232,7 +232,8 @@ def test_a_shape_drawn_in_a_gis_file_is_given_back_to_the_map(settings, conn, au
         # and by a CSV reader; a point, or an unreadable shape, leaves the cell empty
         book = app.get("/api/exports/signalements", params={"format": "xlsx"}, headers=planner)
         csv_file = app.get("/api/exports/signalements", params={"format": "csv"}, headers=planner)
-    assert book.status_code == 200 and csv_file.status_code == 200
+        geojson = app.get("/api/exports/signalements", params={"format": "geojson"}, headers=planner)
+    assert book.status_code == 200 and csv_file.status_code == 200 and geojson.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
     header = [c.value for c in sheet[1]]
     column = header.index("Forme dessinée (WKT, WGS84)")
@@ -244,6 +245,22 @@ def test_a_shape_drawn_in_a_gis_file_is_given_back_to_the_map(settings, conn, au
         shape = shapely.from_wkt(cells[ref])
         assert shape.geom_type == original.geom_type and shape.hausdorff_distance(original) < 3e-6  # 20 cm
     assert [cells[r] for r in ("SIG-000", "SIG-003", "SIG-004", "SIG-005")] == [None] * 4
+    # the GeoJSON export draws each shape itself beside its report's point, read by a GIS reader
+    (tmp_path / "signalements.geojson").write_bytes(geojson.content)
+    read = gpd.read_file(tmp_path / "signalements.geojson")
+    assert read.crs.to_epsg() == 4326
+    assert sorted(read["role"].value_counts().items()) == [("arret", 6), ("forme", 2)]
+    points = read[read["role"] == "arret"].set_index("N° à la source")
+    shapes = read[read["role"] == "forme"].set_index("N° à la source")
+    assert sorted(shapes.index) == ["SIG-001", "SIG-002"]
+    for ref, original in zip(("SIG-001", "SIG-002"), drawn, strict=True):
+        shape = shapes.loc[ref, "geometry"]
+        assert shape.geom_type == original.geom_type and shape.hausdorff_distance(original) < 3e-6
+        assert shape.buffer(1e-6).contains(points.loc[ref, "geometry"])
+        said = shapes.loc[ref, ["Signalement", "Catégorie", "Commune"]].tolist()
+        assert (
+            said == points.loc[ref, ["Signalement", "Catégorie", "Commune"]].tolist() and said[0] == f"SIG-{ids[ref]}"
+        )
 
 
 def test_the_map_imports_a_geopackage(settings, conn, auth, tmp_path):

@@ -1,6 +1,8 @@
 """GeoJSON (RFC 7946, WGS84) for a GIS or a web map: the stops as points (properties = the row, ISO 8601 dates),
 the axes walked as their street line, each team's route as a line, and the start and end; a ``role`` property
-tells them apart (``arret``, ``axe``, ``itineraire``, ``depart``, ``arrivee``)."""
+tells them apart (``arret``, ``axe``, ``itineraire``, ``depart``, ``arrivee``). A register of reports adds the
+shapes reports were drawn as in a GIS file (``forme``: a building's footprint, a stretch of pavement), each beside
+its report's point, so that a GIS draws the footprint and not only the point inside it."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from shapely.geometry.base import BaseGeometry
 from service.export.sheet import Sheet
 from service.export.values import iso_value, missing, records
 from service.geo import geometry_to_wgs84
+
+#: What a drawn shape's feature says of its report (the rest is on the report's point).
+SHAPE_KEYS = ("Signalement", "N° à la source", "Signalé le", "Catégorie", "Statut", "Adresse", "Commune")
 
 
 def _present(geom: Any) -> bool:
@@ -39,6 +44,11 @@ def features(sheet: Sheet) -> list[dict[str, Any]]:
     for row, line in zip(rows, sheet.places["line"], strict=True):
         if _present(line):
             out.append(_feature(line, {"role": "axe"} | {k: iso_value(k, row[k], sheet.timezone) for k in keys}))
+    if "shape" in sheet.places:
+        for row, shape in zip(rows, sheet.places["shape"], strict=True):
+            if _present(shape):
+                said = {k: iso_value(k, row[k], sheet.timezone) for k in SHAPE_KEYS if k in row}
+                out.append(_feature(shape, {"role": "forme"} | said))
     if sheet.routes is not None:
         for route in sheet.routes.itertuples():
             if _present(route.geometry):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from service.db.queries import Queries
 from service.db.vocabulary import Labels, load_labels
@@ -29,7 +30,7 @@ from service.export import check_format, render
 from service.export.register_pdf import MAX_PRINTED, render_register_pdf
 from service.export.sheet import Sheet
 from service.export.values import local_time
-from service.geo import lonlat_arrays
+from service.geo import geometry_to_lambert, lonlat_arrays
 from service.geocode.sections import section_of_postcode, service_sections
 from service.numbers import SPACE, french_number
 from service.plan.candidates import checked_places
@@ -245,7 +246,7 @@ def report_sheet(
     y = pd.to_numeric(frame["y"], errors="coerce").to_numpy(dtype=float)
     lon, lat = lonlat_arrays(x, y, decimals=None)
     placed = np.isfinite(lon) & np.isfinite(lat)
-    rows, points = [], []
+    rows, points, shapes = [], [], []
     for i, r in enumerate(frame.to_dict("records")):
         made, closed = local_time(r["observed_at"], zone), local_time(r["closed_at"], zone)
         days = r["close_days"] if pd.notna(r["close_days"]) else None  # whole days for a day alone (migration 0068)
@@ -274,9 +275,12 @@ def report_sheet(
             }
         )
         points.append(shapely.Point(x[i], y[i]) if placed[i] else None)
+        shapes.append(_drawn(r.get("shape")))
     table = pd.DataFrame(rows, columns=COLUMNS)
     places = gpd.GeoDataFrame(
-        {"line": [None] * len(rows), "exit": points}, geometry=gpd.GeoSeries(points, crs=CRS), crs=CRS
+        {"line": [None] * len(rows), "exit": points, "shape": shapes},
+        geometry=gpd.GeoSeries(points, crs=CRS),
+        crs=CRS,
     )
     today = (now if now is not None else pd.Timestamp.now(tz="UTC")).tz_convert(zone)
     closed_rows = table["Clos le"].notna().sum()
@@ -309,6 +313,13 @@ def report_sheet(
         notes=notes,
         name="signalements",
     )
+
+
+def _drawn(shape: Any) -> BaseGeometry | None:
+    """A report's drawn shape (WKT, WGS84, as read) in the metric system the sheet's places are in."""
+    if not isinstance(shape, str) or not shape:
+        return None
+    return geometry_to_lambert(shapely.from_wkt(shape))
 
 
 def _shape_cell(shape: Any) -> str | None:
