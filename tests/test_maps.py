@@ -18,6 +18,7 @@ from service.api import create_app
 from service.demo import write_bulk_reports
 from service.errors import ConfigError
 from service.geo import to_lambert
+from service.ingest.followup import DEVICE_SOURCE
 from service.maps.background import build_layer
 from service.zone import km_outside, zone_outline, zone_polygon
 from tests.conftest import PASSWORDS, ROOT
@@ -266,6 +267,7 @@ def test_the_import_form_suggests_the_sources_stored(client, accounts, conn, set
     """A partner's next file goes under its known name: « Source » offers the names stored, and what each sent."""
     csv = "Date;Catégorie;Latitude;Longitude\n01/03/2026 10:00;Dépôt clandestin;50.6097927;5.5120109\n"
     ingest(conn, settings, write(tmp_path / "asbl.csv", csv), source="ASBL Quartier Nord")
+    ingest(conn, settings, write(tmp_path / "phone.csv", csv.replace("10:00", "11:00")), source=DEVICE_SOURCE)
     page = _page(client, "planificateur")
     field = page.index('name="source_import"')
     assert 'list="hs-sources"' in page[field : page.index(">", field)]

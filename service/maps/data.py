@@ -15,6 +15,7 @@ import psycopg
 from service.db.queries import Queries
 from service.db.vocabulary import read_terms
 from service.geo import BBox
+from service.ingest.followup import DEVICE_SOURCE
 from service.ingest.source_names import sources_in_use
 from service.maps.grid import POINTS_ZOOM, Extent, cell_size, extent_for
 from service.maps.words import GROUP_NAMES
@@ -189,5 +190,6 @@ def vocabulary(conn: psycopg.Connection[Any]) -> dict[str, list[list[str]]]:
     return {
         "categories": [[t.code, t.label_fr] for t in categories],
         "resultats": [[t.code, t.label_fr] for t in terms.outcomes],
-        "sources": [[name, sent] for name, sent in sources_in_use(conn)],
+        # the phones' visits (« api ») are not a source a person imports under
+        "sources": [[name, sent] for name, sent in sources_in_use(conn) if name != DEVICE_SOURCE],
     }
