@@ -726,7 +726,7 @@ def test_the_forecast_layer_follows_the_category_chosen_in_the_filters(client, c
     import numpy as np
     import pandas as pd
 
-    from service.analyse.forecast_category import MIN_REPORTS
+    from service.analyse.forecast_category import MIN_REPORTS, category_layer
     from service.analyse.store import run_points
     from service.geocode.gazetteer import load_gazetteer
     from tests.helpers import NOW
@@ -782,6 +782,14 @@ def test_the_forecast_layer_follows_the_category_chosen_in_the_filters(client, c
     )
     unknown = client.get("/api/prevision", params={"categorie": "licornes"}).json()
     assert unknown["features"] == [] and unknown["prevision"]["raison"] == "catégorie inconnue : « licornes »"
+    # reports received after the analysis are not in its category's layer (the zone's layer does not have them
+    # either): the layer of the same quarter, read on the same reports, until the next analysis
+    more, n_more = reports_file(
+        tmp_path / "chiens_2.csv", rng, now, background=60, corners=0, first=20000, category="dejections"
+    )
+    ingest(conn, settings, more)
+    conn.commit()
+    assert category_layer(conn, settings, "dejections").summary["signalements"] == n_dogs
     # a place chosen: the cells of Neupré (their centre's nearest official address there), ranked among
     # themselves: the place's own first 10 %, the zone's first cells there at their head
     from collections import Counter
@@ -848,3 +856,7 @@ def test_the_forecast_layer_follows_the_category_chosen_in_the_filters(client, c
     started = conn.execute("SELECT started_at FROM analysis_runs WHERE id = %s", (again["run"],)).fetchone()[0]
     later = client.get("/api/prevision", params={"categorie": "dejections"}).json()["prevision"]
     assert pd.Timestamp(later["analyse_du"]) == pd.Timestamp(started)
+    read = conn.execute(
+        "SELECT count(*) FROM reports WHERE category = 'dejections' AND duplicate_of IS NULL"
+    ).fetchone()
+    assert later["signalements"] == read[0] and later["signalements"] >= n_dogs + n_more - 3  # near-duplicates aside

@@ -3,7 +3,8 @@
 The stored layer (:mod:`service.analyse.forecast_map`, replaced by each analysis) is every category together. A
 planner who chose « Dépôt clandestin » in the map's filters wants to know where the next dumping is expected, not
 the dog fouling: the same forecast is then made on that category's reports alone, at the moment and on the
-reports' period of the last analysis, so that both layers speak of the same quarter. It takes about a second; the
+reports' period of the last analysis and on the reports it read (none received since), so that both layers
+speak of the same quarter. It takes about a second; the
 API keeps it until the analysis data change. A category with too few reports gets no layer and a sentence saying
 why: a forecast on a handful of reports would only draw the addresses.
 """
@@ -64,7 +65,9 @@ def category_layer(conn: psycopg.Connection[Any], settings: Settings, category: 
         return CategoryLayer(empty, {**said, "raison": "aucune analyse n'a encore été faite"})
     _run_id, started_at, layer = run
     now, since, until = _moment(started_at, layer or {}, settings)
-    chosen = load_reports(conn, since=since, until=until, zone=zone_polygon(settings), category=category)
+    chosen = load_reports(
+        conn, since=since, until=until, zone=zone_polygon(settings), category=category, received_by=started_at
+    )
     said.update(signalements=len(chosen), analyse_du=started_at.isoformat())
     if len(chosen) < MIN_REPORTS:
         reason = (

@@ -41,14 +41,17 @@ def load_reports(
     until: datetime | None = None,
     zone: BaseGeometry | None,
     category: str | None = None,
+    received_by: datetime | None = None,
 ) -> gpd.GeoDataFrame:
     """The reports the analysis counts in the period (placed, no near-duplicate, none referred elsewhere), as
     Lambert 72 points. With ``zone`` (the police zone, :func:`service.zone.zone_polygon`), a report placed outside
     it is left out and its id kept in ``attrs["hors_zone"]``: one point stored thousands of km away (a hand
     placement with longitude and latitude swapped) would otherwise stretch the study area, stop every analysis
     and make a notebook's grids fill the memory. Every caller says which zone (None: all, for tests).
-    ``category``: that category's reports only."""
-    frame = _points.frame(conn, "reports", {"since": since, "until": until, "category": category})
+    ``category``: that category's reports only; ``received_by``: those the service had received by then (what an
+    analysis made at that moment read)."""
+    params = {"since": since, "until": until, "category": category, "received_by": received_by}
+    frame = _points.frame(conn, "reports", params)
     outside: list[int] = []
     if zone is not None and len(frame):
         inside = shapely.contains_xy(zone, frame["x"].to_numpy(float), frame["y"].to_numpy(float))

@@ -6,7 +6,8 @@ FROM reports
 WHERE geom IS NOT NULL AND duplicate_of IS NULL AND referral_id IS NULL
   AND geocode_status IN ('fourni', 'geocode', 'manuel')
   AND observed_at >= %(since)s AND (%(until)s::timestamptz IS NULL OR observed_at < %(until)s)
-  AND (%(category)s::text IS NULL OR category = %(category)s);  -- one category: the map's layer of its forecast
+  AND (%(category)s::text IS NULL OR category = %(category)s)  -- one category: the map's layer of its forecast
+  AND (%(received_by)s::timestamptz IS NULL OR created_at <= %(received_by)s);  -- as a past analysis had them
 
 -- name: gravity
 SELECT code, gravity FROM categories;
