@@ -155,20 +155,21 @@ def test_coordinates_in_one_cell_are_placed_where_they_say(conn, settings):
 
 def test_empty_rows_of_an_export_are_told_apart_from_the_rows_to_correct(conn, settings):
     """« ;;;;;;;; » between blocks or at the end of an export: each was rejected with every field missing, among
-    the rows « à corriger ». An empty row has one reason, and the summary counts it apart, as nothing to import; a
-    footer (« Total : 1 signalement ») is still a row to look at."""
+    the rows « à corriger ». An empty row has one reason, and the summary counts it apart, as nothing to import; so
+    does a footer (« Total : 1 signalement »), a total line with one reason of its own."""
     summary = ingest(conn, settings, BAD / "lignes_vides_et_total.csv")
     got = rejects(conn, summary.batch_id)
     empty = (
         "ligne: ligne vide : aucune cellule remplie (une ligne de séparation ou de fin de tableau) ; rien à importer"
     )
-    assert got[3] == [empty] and got[4] == [empty] and got[5][0].startswith("date: date manquante"), got
+    total = "ligne: ligne de total : le pied du tableau, pas un enregistrement ; rien à importer"
+    assert got == {3: [empty], 4: [empty], 5: [total]}, got
     assert (summary.inserted, summary.rejected, summary.details["lignes_vides"]) == (1, 3, 2)
-    lines = summary.reject_lines()
-    assert lines[0] == (
-        "3 lignes non enregistrées, dont 2 lignes vides (aucune cellule remplie : rien à importer) et 1 à corriger :"
-    )
-    assert len(lines) == 2 and lines[1].startswith("  • ligne 5 — "), lines
+    assert summary.details["lignes_de_total"] == 1 and summary.to_fix == 0
+    assert summary.reject_lines() == [
+        "3 lignes non enregistrées, dont 2 lignes vides (aucune cellule remplie : rien à importer) et 1 ligne de "
+        "total (« Total », « Sous-total »… au pied du tableau : rien à importer)."
+    ]
 
 
 def test_identical_repeated_row_is_a_duplicate_not_a_reject(conn, settings):

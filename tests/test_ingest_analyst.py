@@ -153,3 +153,30 @@ def test_a_street_in_adresse_takes_the_house_number_of_the_column_beside_it(conn
     assert (s.rows_in, s.inserted, s.rejected) == (3, 3, 0)
     addresses = [r[0] for r in conn.execute("SELECT address FROM reports ORDER BY observed_at").fetchall()]
     assert addresses == ["Rue Ferrer 12", "Place des Verriers 3", "Rue de la Station 20"]
+
+
+def test_a_police_register_s_workbook_is_read_with_its_date_time_column_its_labels_and_its_total_line(conn, settings):
+    """« Date/heure constat » was named by no alias and the whole file was refused; « incinération déchets » was
+    an unknown category (its label has « de »); the foot's « Total : 3 constats » was a row « à corriger ». Now the
+    date column is the one holding « date » and « constat », « N° PV » numbers the rows, the labels are read
+    without their small words, and the total line is counted apart as nothing to import."""
+    s = ingest(conn, settings, FILES / "registre_pv.xlsx")
+    assert s.details["colonnes"]["observed_at"] == "Date/heure constat"
+    assert s.details["colonnes"]["external_id"] == "N° PV"
+    assert (s.rows_in, s.inserted, s.rejected, s.details["lignes_de_total"]) == (4, 3, 1, 1)
+    assert [r[:5] for r in _stored(conn)] == [
+        ("PV/2026/0412", "depot_clandestin", "Rue Ferrer 12", "4100 SERAING", "2026-03-02 09:15"),
+        ("PV/2026/0413", "incineration", "Place des Verriers 3", "Seraing", "2026-03-03 14:00"),
+        ("PV/2026/0414", "depot_clandestin", "Rue de la Station 20", "Seraing", "2026-03-04 16:40"),
+    ]
+    total = "ligne: ligne de total : le pied du tableau, pas un enregistrement ; rien à importer"
+    assert rejects(conn, s.batch_id) == {8: [total]}  # the row number the spreadsheet shows
+    assert s.to_fix == 0 and s.to_correct == []
+    assert s.reject_lines() == [
+        "1 ligne non enregistrée, dont 1 ligne de total (« Total », « Sous-total »… au pied du tableau : rien à "
+        "importer)."
+    ]
+    kept = conn.execute("SELECT raw FROM rejected_rows WHERE batch_id = %s", (s.batch_id,)).fetchone()[0]
+    assert kept["N° PV"] == "Total : 3 constats"  # rejected, never dropped: the row is kept as read
+    again = ingest(conn, settings, FILES / "registre_pv.xlsx")
+    assert (again.inserted, again.duplicates) == (0, 3)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from service.db.vocabulary import Term
 from service.demo.load import first_shift_start
 from service.errors import InvalidValueError
 from service.geo import LAMBERT72, LAMBERT2008, WGS84, project
@@ -17,7 +18,7 @@ from service.ingest.coords import locate, to_number
 from service.ingest.dates import at_time, on_shift, parse_datetimes
 from service.ingest.header import header_index
 from service.ingest.source import STR
-from service.ingest.vocabulary import normalise_value
+from service.ingest.vocabulary import Vocabulary, normalise_value
 from service.plan.model import parse_start_time, since_date
 from service.settings import load_settings
 from service.zone import zone_polygon
@@ -133,6 +134,23 @@ def test_headers_and_values_are_compared_without_case_accents_or_punctuation():
         (  # what a header says in brackets, and a header on two lines of its cell
             ["Date (jj/mm/aaaa)", "Catégorie [code]", "Lieu (rue et n°)", "Date\nclôture"],
             {"observed_at": "Date (jj/mm/aaaa)", "category": "Catégorie [code]", "address": "Lieu (rue et n°)"},
+        ),
+        (  # a police register: its date named with the time beside it, its rows numbered by their PV
+            ["N° PV", "Date/heure constat", "Nature", "Lieu", "Agent"],
+            {"external_id": "N° PV", "observed_at": "Date/heure constat", "category": "Nature", "address": "Lieu"},
+        ),
+        (
+            ["PV", "Date et heure du signalement", "Type de nuisance"],
+            {"external_id": "PV", "observed_at": "Date et heure du signalement"},
+        ),
+        (["Proces-verbaal", "Datum/uur vaststelling", "Soort"], {"observed_at": "Datum/uur vaststelling"}),
+        (  # the second chance is for a required field only: the date named, the facts' column is no time column
+            ["Date", "Date et heure des faits", "Catégorie"],
+            {"observed_at": "Date", "observed_time": None},
+        ),
+        (  # a whole header line read as one column (wrong separator) is not taken for its date
+            ["N° dossier;Date signalement;Catégorie;Adresse;Code postal"],
+            {"observed_at": None, "category": None},
         ),
     ],
 )
@@ -350,3 +368,27 @@ def test_dates_as_exports_and_people_write_them_around_the_belgian_form():
         None,
     ]
     assert reasons.where(reasons.notna(), None).tolist()[-1] == "date tableur"
+
+
+def _term(code: str, label: str, *synonyms: str) -> Term:
+    return Term(code, label, None, None, None, list(synonyms), 1.0, True)
+
+
+def test_a_label_written_without_its_small_words_is_known_but_never_guessed_between_two_codes():
+    """« incinération déchets » is « Incinération de déchets »; « dépôt sur voie publique » is the synonym « dépôt
+    sur la voie publique »; a bare form two codes share (« bruit du voisinage », « bruit de voisinage ») is left to
+    a person."""
+    vocabulary = Vocabulary.from_terms(
+        "catégories",
+        [
+            _term("incineration", "Incinération de déchets"),
+            _term("depot_clandestin", "Dépôt clandestin", "dépôt sur la voie publique"),
+            _term("b1", "Bruit de voisinage"),
+            _term("b2", "Bruit du voisinage"),
+        ],
+    )
+    typed = pd.Series(
+        ["incinération déchets", "Incinérations des déchets", "DÉPÔT SUR VOIE PUBLIQUE", "bruit voisinage", "x"],
+        dtype=STR,
+    )
+    assert vocabulary.map(typed).fillna("?").tolist() == ["incineration", "incineration", "depot_clandestin", "?", "?"]

@@ -153,9 +153,11 @@ class BatchSummary:
 
     @property
     def to_fix(self) -> int:
-        """The rejected rows to correct: all but a plan's stops not made and the empty rows (nothing to correct)."""
+        """The rejected rows to correct: all but a plan's stops not made, the empty rows and the total lines (nothing
+        to correct)."""
         d = self.details
-        return self.rejected - int(d.get("arrets_non_faits", 0)) - int(d.get("lignes_vides", 0))
+        apart = ("arrets_non_faits", "lignes_vides", "lignes_de_total")
+        return self.rejected - sum(int(d.get(k, 0)) for k in apart)
 
     def facts_time_line(self) -> str | None:
         """The reports dated at the facts' time where the date column gave another one, the reception's:
@@ -208,8 +210,9 @@ class BatchSummary:
             return []
         not_done = int(self.details.get("arrets_non_faits", 0))
         empty = int(self.details.get("lignes_vides", 0))
+        totals = int(self.details.get("lignes_de_total", 0))
         to_fix = self.to_fix
-        if not not_done and not empty:
+        if not not_done and not empty and not totals:
             lines = [f"{counted(self.rejected, 'ligne rejetée', 'lignes rejetées')}, à corriger :"]
         else:
             apart = [
@@ -219,6 +222,10 @@ class BatchSummary:
                 else "",
                 f"{counted(empty, 'ligne vide', 'lignes vides')} (aucune cellule remplie : rien à importer)"
                 if empty
+                else "",
+                f"{counted(totals, 'ligne de total', 'lignes de total')} (« Total », « Sous-total »… au pied du "
+                "tableau : rien à importer)"
+                if totals
                 else "",
             ]
             lines = [

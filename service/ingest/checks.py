@@ -23,6 +23,7 @@ from service.geocode.communes import AddressCommunes, communes_of_points
 from service.ingest.columns import FIELD_LABELS_FR, PERSONAL_FIELDS, ColumnMap, Kind, names_the_facts
 from service.ingest.coords import labels, locate, split_pair, to_number, words_instead
 from service.ingest.dates import ACCEPTED_FORMS, TIME_FORMS, at_time, parse_datetimes, spreadsheet_days
+from service.ingest.row_kinds import EMPTY_ROW, STANDALONE, TOTAL_ROW, total_rows
 from service.ingest.shapes import SHAPE_KEY
 from service.ingest.source import STR
 from service.ingest.source_names import respelled
@@ -140,9 +141,10 @@ class Problems:
                         "motif": str(msg),
                     }
                 )
-        # an empty row's reason stands alone: its other reasons (a date missing…) would say the same at length
+        # an empty row's or a total line's reason stands alone: its other reasons (a date missing…) would say the
+        # same at length
         return {
-            row: [r for r in said if r["motif"] == EMPTY_ROW] if any(r["motif"] == EMPTY_ROW for r in said) else said
+            row: [r for r in said if r["motif"] in STANDALONE] if any(r["motif"] in STANDALONE for r in said) else said
             for row, said in found.items()
         }
 
@@ -544,11 +546,6 @@ def rejected_frame(chunk: pd.DataFrame, cmap: ColumnMap, reasons: dict[int, list
     return pd.DataFrame(rows, columns=["row_number", "raw", "personal", "reasons"])
 
 
-#: The reason of a row with no filled cell, which stands alone: its other reasons (a date missing, a category
-#: missing…) would only say the same at length.
-EMPTY_ROW = "ligne vide : aucune cellule remplie (une ligne de séparation ou de fin de tableau) ; rien à importer"
-
-
 def check_shape(chunk: pd.DataFrame, problems: Problems) -> None:
     """Rows with no filled cell (« ;;;;; » between blocks or at the end of an export), and rows read with the wrong
     number of fields (the exact CSV reader marks them)."""
@@ -571,8 +568,12 @@ def check_shape(chunk: pd.DataFrame, problems: Problems) -> None:
 
 
 def validated(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, problems: Problems) -> Validated:
-    """Split the chunk: the rows of ``good`` without a problem, and the others as rejects with all their reasons."""
+    """Split the chunk: the rows of ``good`` without a problem, and the others as rejects with all their reasons
+    (a refused row that reads as the table's total line, with that reason alone)."""
     bad = problems.mask
+    footers, first_cells = total_rows(chunk)
+    if (footers & bad).any():
+        problems.add(footers & bad, "ligne", first_cells.astype(object), TOTAL_ROW)
     rejected = rejected_frame(chunk, cmap, problems.reasons() if bad.any() else {})
     counts = {name: int((mask & ~bad).sum()) for name, mask in problems.noted.items()}  # the rows kept only
     noted = {name: n for name, n in counts.items() if n}

@@ -163,6 +163,7 @@ def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = No
                 fields[canonical] = found
                 used.add(found)
                 break
+    _required_within(fields, used, kind, headers)
     _number_of_the_record(fields, aliases, headers, set(mapping.columns) if mapping else set())
     used = set(fields.values())
     ignored = [h for h in headers if h not in used and not h.startswith("_") and h not in REJECT_EXPORT_COLUMNS]
@@ -172,6 +173,39 @@ def map_columns(headers: list[str], kind: Kind, mapping: MappingFile | None = No
         value_maps=dict(mapping.values) if mapping else {},
         defaults=dict(mapping.defaults) if mapping else {},
     )
+
+
+#: How many words a header may hold beside an alias's for :func:`_required_within` (« heure », « et »).
+MORE_WORDS = 2
+
+
+def _required_within(fields: dict[str, str], used: set[str], kind: Kind, headers: list[str]) -> None:
+    """A required field no header names: a header that holds every word of one of its aliases of two words or
+    more, and at most :data:`MORE_WORDS` others (« Date/heure constat », « Date et heure du signalement »,
+    « Datum/uur vaststelling »). Without it the whole file was refused; only required fields get this second
+    chance, so that « Date et heure des faits » is never taken for a time column beside the date, and a whole
+    header line read as one column (a wrong separator) is never taken for one of its names."""
+    words = {h: set(short_header(normalise_header(h)).split("_")) for h in headers}
+    for canonical in REQUIRED[kind]:
+        if canonical in fields:
+            continue
+        for alias in ALIASES[kind][canonical]:
+            needed = set(short_header(alias).split("_"))
+            found = next(
+                (
+                    h
+                    for h in headers
+                    if len(needed) > 1
+                    and h not in used
+                    and needed <= words[h]
+                    and len(words[h]) <= len(needed) + MORE_WORDS
+                ),
+                None,
+            )
+            if found is not None:
+                fields[canonical] = found
+                used.add(found)
+                break
 
 
 #: Headers that say « number » and nothing else: a house's beside a street column, else the record's (« N° »).

@@ -516,8 +516,7 @@ def _close(
         conn.execute(_queries("batch")["store_rejects"], {"batch": batch_id})
         account = reject_account(conn, batch_id)
         details["arrets_non_faits"] = account["arrets_non_faits"]
-        if account["lignes_vides"]:
-            details["lignes_vides"] = account["lignes_vides"]
+        details.update({k: account[k] for k in ("lignes_vides", "lignes_de_total") if account[k]})
     if loaded.updated:
         settled = sql.SQL(_queries("batch")["close_reviews_settled_by_source"]).format(table=sql.Identifier(kind))
         conn.execute(settled, {"batch": batch_id, "target": kind})

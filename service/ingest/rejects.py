@@ -13,7 +13,7 @@ from service.cells import neutralise_formula
 from service.db.personal import rejected_row_contacts
 from service.db.queries import load_queries
 from service.errors import NotFoundError
-from service.ingest.checks import EMPTY_ROW
+from service.ingest.row_kinds import EMPTY_ROW, TOTAL_ROW
 from service.ingest.validate import NOT_DONE_REASON
 
 
@@ -67,12 +67,14 @@ SHOWN_REJECTS = 5
 
 def reject_account(conn: psycopg.Connection[Any], batch_id: int, *, shown: int = SHOWN_REJECTS) -> dict[str, Any]:
     """The batch's rejects as its summary tells them: ``arrets_non_faits`` (a plan's stops not made) and
-    ``lignes_vides`` (rows with no filled cell), which have nothing to correct, and ``rejets_a_corriger``, the first
+    ``lignes_vides`` (rows with no filled cell) and ``lignes_de_total`` (a table's total line), which have nothing to
+    correct, and ``rejets_a_corriger``, the first
     rows to correct with their reasons (row, field, value, why)."""
     params = {
         "batch": batch_id,
         "not_done": NOT_DONE_REASON.split(" (", 1)[0] + "%",
         "empty": EMPTY_ROW.split(" :", 1)[0] + "%",
+        "total": TOTAL_ROW.split(" :", 1)[0] + "%",
         "shown": shown,
     }
     qb = load_queries("service.ingest", "batch.sql")
@@ -83,6 +85,7 @@ def reject_account(conn: psycopg.Connection[Any], batch_id: int, *, shown: int =
     return {
         "arrets_non_faits": int(row[0]) if row else 0,
         "lignes_vides": int(row[1]) if row else 0,
+        "lignes_de_total": int(row[2]) if row else 0,
         "rejets_a_corriger": to_correct,
     }
 

@@ -39,6 +39,46 @@ def singular(normalised: str) -> str:
     return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in normalised.split())
 
 
+#: The small words a label is written with or without (« Incinération de déchets », « incinération déchets »,
+#: « Dépôt sur la voie publique »), in the four languages.
+_SMALL_WORDS = frozenset(
+    {
+        "de",
+        "du",
+        "des",
+        "d",
+        "la",
+        "le",
+        "les",
+        "l",
+        "a",
+        "au",
+        "aux",
+        "en",
+        "van",
+        "het",
+        "der",
+        "die",
+        "das",
+        "of",
+        "the",
+    }
+)
+
+
+def bare(normalised: str) -> str:
+    """``"incineration de dechets"`` → ``"incineration dechet"``: :func:`singular` without the small words."""
+    return " ".join(w for w in singular(normalised).split() if w not in _SMALL_WORDS)
+
+
+def _bare_table(table: dict[str, str]) -> dict[str, str]:
+    """Each spelling's :func:`bare` form → its code; a bare form two codes share is left out (no guess)."""
+    found: dict[str, set[str]] = {}
+    for spelling, code in table.items():
+        found.setdefault(bare(spelling), set()).add(code)
+    return {key: codes.pop() for key, codes in found.items() if key and len(codes) == 1}
+
+
 #: Where a register's label joins two words of one thing: « Dépôt clandestin - encombrants », « Tags / graffitis »,
 #: « Incivilité : déjections », « Épave (véhicule abandonné) ».
 _PARTS = re.compile(r"\s+[-–—]\s+|\s*[/:;|(),]\s*")
@@ -84,13 +124,15 @@ class Vocabulary:
 
     def map(self, values: pd.Series, extra: dict[str, str] | None = None) -> pd.Series:
         """Codes for ``values`` (NA where unknown or empty). ``extra`` maps raw spellings to codes first; a
-        spelling known to neither is tried again in the singular (:func:`singular`)."""
+        spelling known to neither is tried again in the singular (:func:`singular`), then without its small words
+        (:func:`bare`)."""
         table = dict(self.lookup)
         for raw, code in (extra or {}).items():
             table[normalise_value(raw)] = code
         singulars: dict[str, str] = {}
         for spelling, code in table.items():
             singulars.setdefault(singular(spelling), code)
+        bares = _bare_table(table)
         array = pa.array(values.astype(STR).array)
         uniques = pc.unique(array.drop_null())
         if not len(uniques):
@@ -98,7 +140,7 @@ class Vocabulary:
 
         def known(raw: str) -> str | None:
             key = normalise_value(raw)
-            return table.get(key) or singulars.get(singular(key))
+            return table.get(key) or singulars.get(singular(key)) or bares.get(bare(key))
 
         codes = pa.array([known(u) or _one_part(u, known) for u in uniques.to_pylist()], type=pa.large_string())
         mapped = pc.take(codes, pc.index_in(array, value_set=uniques))  # each distinct spelling looked up once

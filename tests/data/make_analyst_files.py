@@ -4,7 +4,9 @@ Files as they reach the environment service of a police zone, on real ICAR addre
 export saved as CSV (Windows-1252, ``;``, decimal commas, dates written out, plural category labels, a row
 typed twice), a CSV with a title and a blank line above its header, and a workbook that opens on a note and
 keeps its table on a second sheet below blank rows and a title, a CSV whose header ends with empty names, a
-register numbered « N° » with its addresses whole, and one whose « Adresse » holds the street and « N° » the house.
+register numbered « N° » with its addresses whole, one whose « Adresse » holds the street and « N° » the house, and
+a police register's workbook (« N° PV », « Date/heure constat », labels without their small words, a total line
+at its foot).
 """
 
 from __future__ import annotations
@@ -85,6 +87,55 @@ def main() -> None:
     data.append(["3 mars 2026 11h", "déjections", "Place des Verriers 3", "Seraing"])
     data.append(["04/03/2026", "catégorie inventée", "Rue de la Station 20", "Seraing"])
     book.save(HERE / "deux_feuilles.xlsx")
+    police_register().save(HERE / "registre_pv.xlsx")
+
+
+def police_register() -> openpyxl.Workbook:
+    """A police records system's export: its title, a blank row, « Date/heure constat » (no alias names it
+    whole), labels typed without their small words, an empty row and the count at the foot."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Export"
+    sheet.append(["Zone de police Seraing-Neupré — constats environnement, mars 2026"])
+    sheet.append([])
+    sheet.append(["N° PV", "Date/heure constat", "Nature", "Lieu", "Commune", "Agent", "Remarques"])
+    sheet.append(
+        [
+            "PV/2026/0412",
+            datetime(2026, 3, 2, 9, 15),
+            "DEPOT CLANDESTIN",
+            "Rue Ferrer 12",
+            "4100 SERAING",
+            "Insp. Dubois",
+            "sacs + matelas",
+        ]
+    )
+    sheet.append(
+        [
+            "PV/2026/0413",
+            "03/03/2026 14h",
+            "incinération déchets",
+            "Place des Verriers 3",
+            "Seraing",
+            "Insp. Dubois",
+            "feu de jardin",
+        ]
+    )
+    sheet.append(
+        [
+            "PV/2026/0414",
+            datetime(2026, 3, 4, 16, 40),
+            "dépôt sur voie publique",
+            "Rue de la Station 20",
+            "Seraing",
+            "Insp. Martin",
+            "gravats",
+        ]
+    )
+    sheet.append([])
+    sheet.append(["Total : 3 constats", None, None, None, None, None, None])
+    return book
 
 
 if __name__ == "__main__":

@@ -68,11 +68,14 @@ DELETE FROM stage WHERE row_number = ANY(%(rows)s);
 SELECT EXISTS (SELECT 1 FROM {table} t WHERE t.source IN (SELECT DISTINCT source FROM stage));
 
 -- name: nothing_to_correct
--- Rejected rows with nothing to correct: a plan's stop not made (the site stays a candidate), an empty row.
+-- Rejected rows with nothing to correct: a plan's stop not made (the site stays a candidate), an empty row, a
+-- table's total line.
 SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(reasons) r
                                       WHERE r ->> 'motif' LIKE %(not_done)s)),
        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(reasons) r
-                                      WHERE r ->> 'motif' LIKE %(empty)s))
+                                      WHERE r ->> 'motif' LIKE %(empty)s)),
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(reasons) r
+                                      WHERE r ->> 'motif' LIKE %(total)s))
 FROM rejected_rows
 WHERE batch_id = %(batch)s;
 
@@ -81,7 +84,8 @@ WHERE batch_id = %(batch)s;
 SELECT row_number, reasons FROM rejected_rows
 WHERE batch_id = %(batch)s
   AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(reasons) r
-                  WHERE r ->> 'motif' LIKE %(not_done)s OR r ->> 'motif' LIKE %(empty)s)
+                  WHERE r ->> 'motif' LIKE %(not_done)s OR r ->> 'motif' LIKE %(empty)s
+                     OR r ->> 'motif' LIKE %(total)s)
 ORDER BY row_number
 LIMIT %(shown)s;
 
