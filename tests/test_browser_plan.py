@@ -617,7 +617,11 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         assert lines[2].startswith("Géocodage : 1 adresse sans coordonnées — 1 placée, 0 à vérifier"), lines
         placed = conn.execute("SELECT geocode_status, source FROM reports WHERE external_id = 'R-CARTE-1'").fetchall()
         assert len(placed) == 1 and placed[0][0] not in ("a_geocoder", "echec"), placed
-        assert placed[0][1] == "Intercommunale", placed
+        assert placed[0][1] == "intercommunale", placed  # the demo's own spelling of the source, and said so
+        assert (
+            "Source « Intercommunale » rangée sous « intercommunale », le nom que le service lui connaît"
+            in " ".join(lines)
+        ), lines
         sent = browser.execute_script(asked, "/api/imports/signalements/suivi")
         assert any("source=Intercommunale" in u and "separateur=%3B" in u and "encodage=utf-8" in u for u in sent), sent
         assert not any("feuille=" in u for u in sent), sent  # a CSV: no sheet asked, none sent
