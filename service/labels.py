@@ -47,7 +47,12 @@ def state_label(code: str | None) -> str:
 
 
 #: States of an import batch (table ``ingestion_batches``) as words.
-BATCH_STATE_LABELS: dict[str, str] = {"en_cours": "en cours", "termine": "terminé", "refuse": "refusé"}
+BATCH_STATE_LABELS: dict[str, str] = {
+    "en_cours": "en cours",
+    "termine": "terminé",
+    "refuse": "refusé",
+    "annule": "annulé",
+}
 
 #: What a batch holds, in the plural (``ingestion_batches.kind``), and one row of each table, in the singular.
 KIND_LABELS: dict[str, str] = {"reports": "signalements", "visits": "visites", "permits": "permis"}

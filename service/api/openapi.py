@@ -61,7 +61,7 @@ _STATUS_TEXT = {
     "401": "Connexion requise",
     "403": "Rôle insuffisant, clé Open311 inconnue, ou modification venue d'une autre origine",
     "404": "Introuvable",
-    "409": "Existe déjà",
+    "409": "Existe déjà, ou son état ne le permet pas (la raison est dite)",
     "413": "Requête ou fichier trop volumineux",
     "422": "Valeur refusée (le champ est nommé)",
     "429": "Trop d'essais manqués (voir Retry-After)",
@@ -174,6 +174,7 @@ _EXTRA: dict[tuple[str, str], set[str]] = {
     ("post", "/api/axes/{axis_id}/visites"): {"409"},
     ("post", "/api/tournees/{plan_id}/arrets/{stop_ref}/visites"): {"409"},
     ("post", "/api/tournees/{plan_id}/annulation"): {"404", "409"},
+    ("post", "/api/lots/{lot}/annulation"): {"404", "409"},
 }
 
 

@@ -14,6 +14,7 @@ import psycopg
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi import Path as Path_
 from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 
 from service.accounts import User
@@ -31,6 +32,7 @@ from service.ingest.kept_mapping import check_mapping_name, with_kept_mapping
 from service.ingest.pipeline import IngestOptions, ProgressFn, ingest_file
 from service.ingest.rejects import batch_exists, export_rejects, list_batches, rejected_rows
 from service.ingest.sheets import import_each, sheets_words, tables_of
+from service.ingest.withdraw import withdraw_batch
 from service.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["outils"])
@@ -331,6 +333,25 @@ def batches(conn: Conn, _user: Reader, limite: Annotated[int, Query(ge=1, le=500
     """Les lots les plus récents d'abord (50 par défaut) et leur bilan : type, fichier, état, lignes lues, insérées,
     mises à jour, doublons et rejetées, début, fin et erreur éventuelle."""
     return list_batches(conn, limit=limite)
+
+
+class BatchWithdrawalIn(BaseModel):
+    """Pourquoi le lot est annulé (obligatoire)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    motif: str = Field(min_length=5, max_length=2000, examples=["Mauvais fichier : février au lieu de mars"])
+
+
+@router.post("/lots/{lot}/annulation", summary="Annuler un lot importé par erreur (ses lignes retirées)")
+def withdraw(lot: Id, body: BatchWithdrawalIn, conn: Conn, settings: AppSettings, user: Planner) -> dict[str, Any]:
+    """Retire de leur table les lignes que le lot a enregistrées et le marque annulé (qui, quand, pourquoi), en une
+    transaction ; le fichier corrigé s'importe ensuite à nouveau. Refusé (409), sans rien changer, quand le lot a mis
+    à jour des lignes déjà en base, qu'un import suivant en a mis à jour, ou que des visites, des tournées, des
+    renvois ou des adresses placées à la main tiennent à ses lignes ; 404 si le lot n'existe pas. Journalisé."""
+    with conn.transaction():
+        done = withdraw_batch(conn, settings, lot, by=user.login, reason=body.motif)
+    audit(conn, user, "lot_annule", lot=lot, fichier=done.file_name, lignes=done.rows, motif=body.motif)
+    return {"lot": lot, "lignes_retirees": done.rows, "quasi_doublons_delies": done.unlinked, "phrase": done.sentence()}
 
 
 @router.get("/lots/{lot}/rejets", summary="Lignes rejetées d'un lot, avec leurs motifs (JSON ou CSV à corriger)")

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from service.cli.common import JsonOut, cli_actor, console, database, listed, print_json, progress_bar, settings_of
 from service.cli.fit import Fitted, fitted
+from service.db.personal import audit
 from service.errors import InputFileError, InvalidValueError
 from service.export import file_or_folder, names_folder
 from service.geocode import BatchGeocoder, batch_geocoder_if_loaded
@@ -25,6 +26,7 @@ from service.ingest.kept_mapping import with_kept_mapping
 from service.ingest.pipeline import BatchSummary, IngestOptions, ingest_file
 from service.ingest.rejects import export_rejects, list_batches, shown_rejects
 from service.ingest.sheets import import_each, sheets_words, tables_of
+from service.ingest.withdraw import withdraw_batch
 from service.labels import KIND_LABELS, batch_state_label
 from service.settings import Settings
 from service.text import counted, plural
@@ -295,6 +297,29 @@ def batches(
     for r in rows:
         if r["status"] == "refuse" and r.get("error"):
             console.print(f"Lot {r['id']} ({r['file_name']}) refusé : {r['error']}")
+        if r["status"] == "annule":
+            console.print(
+                f"Lot {r['id']} ({r['file_name']}) annulé le {r['withdrawn_at']:%d/%m/%Y à %H:%M} par "
+                f"{r['withdrawn_by']} : {r['withdrawn_reason']} ({r['withdrawn_rows']} lignes retirées).",
+                highlight=False,
+            )
+
+
+def withdraw(
+    ctx: typer.Context,
+    lot: int = typer.Argument(..., help="Numéro du lot (voir « hotspots batches »)."),
+    motif: str = typer.Option(..., "--motif", help="Pourquoi (« mauvais fichier : février au lieu de mars »)."),
+) -> None:
+    """Annule un lot importé par erreur : ses lignes sont retirées, le lot reste dans la liste, annulé, avec qui,
+    quand et pourquoi ; refusé quand des visites, des tournées, des renvois ou des adresses placées à la main
+    tiennent à ses lignes. Le fichier corrigé s'importe ensuite à nouveau."""
+    settings = settings_of(ctx)
+    actor = cli_actor()
+    with database(settings) as conn:
+        with conn.transaction():
+            done = withdraw_batch(conn, settings, lot, by=actor, reason=motif)
+        audit(conn, actor, "lot_annule", lot=lot, fichier=done.file_name, lignes=done.rows, motif=motif)
+    console.print(done.sentence(), highlight=False)
 
 
 def rejects(

@@ -44,6 +44,13 @@ _LAZY: dict[str, _Lazy] = {
         "rejects",
         "Montre les lignes rejetées d'un lot et leurs motifs, ou les exporte (--out) pour correction et nouvel import.",
     ),
+    "annuler-lot": _Lazy(
+        "service.cli.ingest",
+        "withdraw",
+        "Annule un lot importé par erreur : ses lignes sont retirées, le lot reste dans la liste, annulé, avec qui, "
+        "quand et pourquoi ; refusé quand des visites, des tournées, des renvois ou des adresses placées à la main "
+        "tiennent à ses lignes. Le fichier corrigé s'importe ensuite à nouveau.",
+    ),
     "correspondances": _Lazy(
         "service.cli.mappings",
         "app",

@@ -30,7 +30,7 @@ def list_batches(conn: psycopg.Connection[Any], *, limit: int = 20) -> list[dict
     """The latest batches, newest first, with their account."""
     cur = conn.execute(
         """SELECT id, kind, file_name, status, rows_in, inserted, updated, duplicates, rejected,
-                  started_at, finished_at, error
+                  started_at, finished_at, error, withdrawn_at, withdrawn_by, withdrawn_reason, withdrawn_rows
            FROM ingestion_batches ORDER BY id DESC LIMIT %s""",
         (limit,),
     )
