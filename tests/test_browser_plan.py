@@ -626,6 +626,28 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         assert any("source=Intercommunale" in u and "separateur=%3B" in u and "encodage=utf-8" in u for u in sent), sent
         assert not any("feuille=" in u for u in sent), sent  # a CSV: no sheet asked, none sent
         assert not any("crs=" in u for u in sent), sent  # the coordinates' system recognised, none sent
+        # the wrong file after all: taken back under its account, saying why, its report gone
+        withdrawn = browser.find_element(By.CSS_SELECTOR, "#hs-tournee .hs-import-resultat details.hs-annuler-lot")
+        batch = conn.execute("SELECT batch_id FROM reports WHERE external_id = 'R-CARTE-1'").fetchone()[0]
+        assert text_of(withdrawn.find_element(By.TAG_NAME, "summary")) == (
+            f"Annuler cet import (lot n° {batch}, registre_carte.csv)"
+        )
+        withdrawn.find_element(By.TAG_NAME, "summary").click()
+        withdrawn.find_element(By.CSS_SELECTOR, "button.hs-annuler").click()  # no reason given yet: asked for one
+        assert "au moins 5 caractères" in text_of(withdrawn.find_element(By.CSS_SELECTOR, ".hs-annulation"))
+        withdrawn.find_element(By.NAME, "motif_annulation").send_keys("registre de test, pas le vrai")
+        withdrawn.find_element(By.CSS_SELECTOR, "button.hs-annuler").click()
+        wait.until(lambda d: "annulé" in text_of(withdrawn.find_element(By.CSS_SELECTOR, ".hs-annulation")))
+        assert text_of(withdrawn.find_element(By.CSS_SELECTOR, ".hs-annulation")).startswith(
+            f"Lot n° {batch} (registre_carte.csv) annulé : 1 signalement retiré."
+        )
+        assert conn.execute("SELECT count(*) FROM reports WHERE external_id = 'R-CARTE-1'").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT status, withdrawn_reason FROM ingestion_batches WHERE id = %s", (batch,)
+        ).fetchone() == (
+            "annule",
+            "registre de test, pas le vrai",
+        )
         # an association's export in its own words, with the mapping file that names its columns and its values,
         # and its coordinates said to be WGS84: the same panel reads it as « hotspots ingest --correspondance »
         export = tmp_path / "asbl_quartier.csv"

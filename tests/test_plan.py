@@ -17,6 +17,7 @@ import pypdf
 import pytest
 import shapely
 
+from service.analyse.priority import OUTCOME_FACTOR
 from service.cli.common import console
 from service.db import connect
 from service.db.vocabulary import load_labels
@@ -629,6 +630,44 @@ def test_outcomes_of_a_filled_in_sheet_come_back_and_update_the_sites(settings, 
         (stored.plan_id,),
     ).fetchone()[0]
     assert count == len(done)
+
+
+def test_a_filled_in_sheet_withdrawn_gives_the_shift_its_stops_to_do_and_the_points_their_priority(
+    settings, db, geocoder, tmp_path
+):
+    """The sheet of another day imported by mistake: withdrawn, its visits are gone, the shift's stops are to do
+    again and the point visited has the priority it had before the sheet."""
+    from service.ingest.withdraw import withdraw_batch
+
+    stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=120), geocoder=geocoder, now=NOW))
+    kinds = list(stored.stops["site_kind"])
+    point_row = kinds.index("point_sensible")
+    point_id = stored.stops["site_id"].iloc[point_row]
+    before = db.execute("SELECT priority, priority_components FROM sensitive_points WHERE id = %s", (point_id,))
+    priority, components = before.fetchone()
+    done = {i: ("PV dressé" if i == point_row else "Rien constaté", "20/11/2026 09:30") for i in range(len(kinds))}
+    sheet = tmp_path / "tournee_remplie.csv"
+    _sheet_csv(stored, sheet, done)
+    summary = ingest_file(db, sheet, IngestOptions(kind="visits"), settings, geocoder=None, now=NOW)
+    assert summary.inserted == len(done)
+    assert all(s["done"] for s in summary_json(load_plan(db, stored.plan_id))["stops"])
+    lowered = db.execute("SELECT priority FROM sensitive_points WHERE id = %s", (point_id,)).fetchone()[0]
+    assert lowered == pytest.approx(priority / components["suite_visite"] * 0.8, rel=1e-3)
+    db.commit()
+
+    gone = withdraw_batch(db, settings, summary.batch_id, by="dupont", reason="feuille du mauvais jour")
+    db.commit()
+    assert gone.rows == len(done)
+    assert not any(s["done"] for s in summary_json(load_plan(db, stored.plan_id))["stops"])
+    after, factors = db.execute(
+        "SELECT priority, priority_components FROM sensitive_points WHERE id = %s", (point_id,)
+    ).fetchone()
+    latest = db.execute(
+        "SELECT outcome FROM visits WHERE point_id = %s ORDER BY visited_at DESC, id DESC LIMIT 1", (point_id,)
+    ).fetchone()
+    expected = OUTCOME_FACTOR.get(latest[0] if latest else None, 1.0)
+    assert factors["suite_visite"] == expected
+    assert after == pytest.approx(priority / components["suite_visite"] * expected, rel=1e-3)
 
 
 def test_cli_plans_a_shift_and_prints_json(settings, demo):

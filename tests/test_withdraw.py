@@ -42,7 +42,7 @@ def test_a_batch_imported_by_mistake_is_withdrawn_and_its_file_imported_again(co
 
     done = withdraw_batch(conn, settings, first.batch_id, by="dupont", reason="  mauvais mois :  février ")
     conn.commit()
-    assert (done.rows, done.unlinked, done.relinked) == (3, 2, 1)
+    assert (done.rows, done.repeats, done.unlinked, done.relinked) == (3, 0, 2, 1)
     assert done.sentence() == (
         f"Lot n° {first.batch_id} (commune_mars.csv) annulé : 3 signalements retirés. 2 signalements d'autres lots, "
         "quasi-doublons des siens, comptent de nouveau (1 lié à un autre signalement du même fait). Les points "
@@ -61,9 +61,17 @@ def test_a_batch_imported_by_mistake_is_withdrawn_and_its_file_imported_again(co
     assert (first.rows_in, first.inserted) == (3, 3)
     again = ingest(conn, settings, path, source="commune")
     assert again.inserted + again.details["quasi_doublons_lies"] == 3 == count(conn, "reports", "source = 'commune'")
+    assert again.details["quasi_doublons_lies"] == 1  # the dumping, now seen third
+    conn.commit()
+    second = withdraw_batch(conn, settings, again.batch_id, by="dupont", reason="le même, par erreur")
+    assert (second.rows, second.repeats, second.unlinked) == (3, 1, 0)
+    assert second.sentence().startswith(
+        f"Lot n° {again.batch_id} (commune_mars.csv) annulé : 3 signalements retirés, dont 1 quasi-doublon d'autres "
+        "signalements. Les points"
+    )
 
     with pytest.raises(ConflictError) as twice:
-        withdraw_batch(conn, settings, first.batch_id, by="dupont", reason="encore une fois")
+        withdraw_batch(conn, settings, first.batch_id, by="dupont", reason="encore une fois")  # the first one
     assert twice.value.message.startswith(f"Lot {first.batch_id} (commune_mars.csv) déjà annulé le ")
     assert twice.value.message.endswith(" par dupont.")
 

@@ -304,6 +304,18 @@ def _summary(
     }
 
 
+def unfollow_visit_outcomes(conn: psycopg.Connection[Any], points: Sequence[str]) -> int:
+    """The sensitive points ``points``, whose visits of a withdrawn batch are gone, take the outcome of their
+    latest visit left (none: no visit) into their priority again, as :func:`follow_visit_outcomes` gave it."""
+    if not points:
+        return 0
+    q = _points
+    for point_id, outcome, priority, components in conn.execute(q("points_visits_withdrawn"), {"points": list(points)}):
+        value, factors = with_visit_outcome(priority, components, outcome)
+        conn.execute(q("set_point_priority"), {"id": point_id, "priority": value, "components": json.dumps(factors)})
+    return len(points)
+
+
 def stored_queries() -> Queries:
     """The named queries of the stored analysis (``sql/points.sql``)."""
     return _points

@@ -7,8 +7,10 @@ A withdrawal never takes away what a person did since with the rows: it is refus
 a visit follows one of its reports, a shift planned one of its sites, a report was referred, or a person placed an
 address by hand; and when the batch updated rows already stored (their version before it is not kept) or a later
 batch updated some of its rows. Reports of other batches linked to a withdrawn report as its near-duplicate are
-unlinked, then linked again to another source's report of the same fact when there is one. The sensitive points
-and axes follow at the next analysis (the server runs it within ``HOTSPOTS_ANALYSIS_REFRESH_MINUTES``).
+unlinked, then linked again to another source's report of the same fact when there is one. A withdrawn batch of
+visits (a shift's sheet of the wrong day) gives the shift its stops to do again, and the sensitive points it
+visited the priority of their latest visit left, at once; the sensitive points and axes follow the rest at the next
+analysis (the server runs it within ``HOTSPOTS_ANALYSIS_REFRESH_MINUTES``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from service.analyse.store import unfollow_visit_outcomes
 from service.db.queries import Queries, load_queries
 from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.labels import KIND_LABELS
@@ -50,6 +53,8 @@ class Withdrawn:
     kind: str
     file_name: str
     rows: int
+    #: of the rows, the reports stored as near-duplicates of another (its account counted them as duplicates)
+    repeats: int
     unlinked: int
     relinked: int
 
@@ -57,7 +62,8 @@ class Withdrawn:
         """« Lot n° 12 (mars.csv) annulé : 25 signalements retirés. 1 signalement d'un autre lot, quasi-doublon des
         siens, compte de nouveau. … »"""
         gone = counted(self.rows, *_GONE[self.kind])
-        said = [f"Lot n° {self.batch_id} ({self.file_name}) annulé : {gone}."]
+        among = f", dont {counted(self.repeats, 'quasi-doublon')} d'autres signalements" if self.repeats else ""
+        said = [f"Lot n° {self.batch_id} ({self.file_name}) annulé : {gone}{among}."]
         if self.unlinked:
             one = self.unlinked == 1
             freed = counted(self.unlinked, "signalement d'un autre lot", "signalements d'autres lots")
@@ -100,12 +106,16 @@ def withdraw_batch(
     sites = [f"{SITE_PREFIX[kind]}{i}" for i in ids]
     held = conn.execute(_q(f"{kind}_held"), {"ids": ids, "sites": sites}).fetchone()
     _check_not_held(batch_id, file_name, kind, held)
+    repeats = conn.execute(_q("near_duplicates_among"), {"ids": ids}).fetchone() if kind == "reports" else None
     freed = conn.execute(_q("unlink_near_duplicates"), {"ids": ids}).fetchall() if kind == "reports" else []
     others = [int(i) for i, batch in freed if batch != batch_id]
+    visited = conn.execute(_q("points_of_visits"), {"batch": batch_id}).fetchone() if kind == "visits" else None
     conn.execute(_q("forget_reviews"), {"table": kind, "ids": ids})
     rows = conn.execute(sql.SQL(_q("take_out_rows")).format(table=table), {"batch": batch_id}).rowcount
+    unfollow_visit_outcomes(conn, list(visited[0]) if visited else [])
     conn.execute(_q("mark_withdrawn"), {"batch": batch_id, "by": by, "reason": why, "rows": rows})
-    return Withdrawn(batch_id, kind, file_name, rows, len(others), _relink(conn, settings, others))
+    relinked = _relink(conn, settings, others)
+    return Withdrawn(batch_id, kind, file_name, rows, int(repeats[0]) if repeats else 0, len(others), relinked)
 
 
 def _check_state(

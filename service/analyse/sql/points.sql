@@ -94,6 +94,15 @@ FROM latest l JOIN sensitive_points p ON p.id = l.point_id
 WHERE l.id IN (SELECT id FROM mine)
 FOR UPDATE OF p;
 
+-- name: points_visits_withdrawn
+-- The points given (whose visits of a withdrawn batch are gone) with their latest visit left, if any, and their
+-- priority, locked until the caller commits: their priority follows that visit's outcome again.
+SELECT p.id,
+       (SELECT v.outcome FROM visits v WHERE v.point_id = p.id ORDER BY v.visited_at DESC, v.id DESC LIMIT 1),
+       p.priority, p.priority_components
+FROM sensitive_points p WHERE p.id = ANY(%(points)s)
+FOR UPDATE OF p;
+
 -- name: set_point_priority
 UPDATE sensitive_points SET priority = %(priority)s, priority_components = %(components)s, updated_at = now()
 WHERE id = %(id)s;

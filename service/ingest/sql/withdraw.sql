@@ -30,9 +30,17 @@ SELECT (SELECT count(*) FROM visits WHERE site_ref = ANY(%(sites)s)) AS visites,
        0 AS renvois,
        (SELECT count(*) FROM permits WHERE id = ANY(%(ids)s) AND geocode_status = 'manuel') AS places_a_la_main;
 
+-- name: near_duplicates_among
+-- The batch's reports that were stored as another report's near-duplicate (counted as duplicates by its account).
+SELECT count(*) FROM reports WHERE id = ANY(%(ids)s) AND duplicate_of IS NOT NULL;
+
 -- name: unlink_near_duplicates
 -- The reports linked as near-duplicates of the batch's: no longer the same fact seen twice once these are gone.
 UPDATE reports SET duplicate_of = NULL WHERE duplicate_of = ANY(%(ids)s) RETURNING id, batch_id;
+
+-- name: points_of_visits
+-- The sensitive points the batch's visits were on: their priority follows their latest visit left.
+SELECT coalesce(array_agg(DISTINCT point_id), '{}') FROM visits WHERE batch_id = %(batch)s AND point_id IS NOT NULL;
 
 -- name: forget_reviews
 DELETE FROM geocode_reviews WHERE target = %(table)s AND target_id = ANY(%(ids)s);

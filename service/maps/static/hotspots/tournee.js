@@ -489,6 +489,9 @@
           var lines = b.lots ? (b.phrases || []).slice() : account(b);
           (b.lots || []).forEach(function (lot) { lines = lines.concat(account(lot)); });
           out.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("");
+          (b.lots || [b]).forEach(function (lot) {
+            if (lot.status === "termine") withdrawal(out, lot, file.name, function () { return after(what); });
+          });
           input.value = "";
           if (chosen) mapping.value = "";
           loadKept(box); // the mapping chosen is now the source's
@@ -499,6 +502,41 @@
           out.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message) + "</p>";
         })
         .then(function () { button.disabled = false; });
+    });
+  }
+
+  /* Under an import's account, how to take it back when the file was the wrong one: « Annuler cet import » asks
+   * why, then withdraws the batch (POST /api/lots/{lot}/annulation) and says what left, or why it cannot. */
+  function withdrawal(out, lot, fileName, after) {
+    var box = document.createElement("details");
+    box.className = "hs-annuler-lot";
+    box.innerHTML = "<summary>Annuler cet import (lot n° " + esc(lot.batch_id) + ", " + esc(fileName) +
+      ")</summary><label>Pourquoi <input name='motif_annulation' maxlength='2000' " +
+      "placeholder='mauvais fichier : février au lieu de mars'></label>" +
+      "<button type='button' class='hs-annuler'>Retirer ses lignes</button><p class='hs-annulation' role='status'></p>";
+    out.appendChild(box);
+    var said = box.querySelector(".hs-annulation");
+    var go = box.querySelector("button.hs-annuler");
+    go.addEventListener("click", function () {
+      var why = box.querySelector("[name=motif_annulation]").value.trim();
+      if (why.length < 5) {
+        said.className = "hs-annulation hs-erreur";
+        said.textContent = "Dites en quelques mots pourquoi le lot est annulé (au moins 5 caractères).";
+        return;
+      }
+      go.disabled = true;
+      H.send("/api/lots/" + encodeURIComponent(lot.batch_id) + "/annulation", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ motif: why }) })
+        .then(function (done) {
+          said.className = "hs-annulation";
+          said.textContent = done.phrase;
+          H.status(done.phrase);
+          return after();
+        }, function (err) {
+          said.className = "hs-annulation hs-erreur";
+          said.textContent = err.message;
+          go.disabled = false;
+        });
     });
   }
 
