@@ -637,7 +637,7 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         assert "au moins 5 caractères" in text_of(withdrawn.find_element(By.CSS_SELECTOR, ".hs-annulation"))
         withdrawn.find_element(By.NAME, "motif_annulation").send_keys("registre de test, pas le vrai")
         withdrawn.find_element(By.CSS_SELECTOR, "button.hs-annuler").click()
-        wait.until(lambda d: "annulé" in text_of(withdrawn.find_element(By.CSS_SELECTOR, ".hs-annulation")))
+        wait.until(lambda d: text_of(withdrawn.find_element(By.CSS_SELECTOR, ".hs-annulation")).startswith("Lot n° "))
         assert text_of(withdrawn.find_element(By.CSS_SELECTOR, ".hs-annulation")).startswith(
             f"Lot n° {batch} (registre_carte.csv) annulé : 1 signalement retiré."
         )
@@ -648,6 +648,21 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
             "annule",
             "registre de test, pas le vrai",
         )
+        # the recent imports under the panel: this one withdrawn (by whom, why), the shift's sheet before it takeable
+        recent = browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-lots")
+        recent.find_element(By.TAG_NAME, "summary").click()
+        wait.until(lambda d: "registre_carte.csv" in text_of(recent))
+        items = recent.find_elements(By.CSS_SELECTOR, "ol > li")
+        first_item = text_of(items[0])
+        assert first_item.startswith(f"n° {batch} — registre_carte.csv (signalements), "), first_item
+        assert ": annulé le " in first_item and " : registre de test, pas le vrai" in first_item, first_item
+        assert not items[0].find_elements(By.CSS_SELECTOR, "details.hs-annuler-lot")  # nothing left to take back
+        sheet_batch = conn.execute(
+            "SELECT max(id) FROM ingestion_batches WHERE kind = 'visits' AND status = 'termine'"
+        ).fetchone()[0]
+        sheet_item = next(i for i in items if text_of(i).startswith(f"n° {sheet_batch} — "))
+        assert ": terminé, 1 enregistré" in text_of(sheet_item), text_of(sheet_item)
+        assert sheet_item.find_elements(By.CSS_SELECTOR, "details.hs-annuler-lot")
         # an association's export in its own words, with the mapping file that names its columns and its values,
         # and its coordinates said to be WGS84: the same panel reads it as « hotspots ingest --correspondance »
         export = tmp_path / "asbl_quartier.csv"

@@ -445,6 +445,10 @@
     var button = box.querySelector("button.hs-importer");
     var out = box.querySelector(".hs-import-resultat");
     var sourceField = box.querySelector("[name=source_import]");
+    var batches = box.querySelector("details.hs-lots") || {};
+    if (batches.addEventListener) {
+      batches.addEventListener("toggle", function () { if (batches.open) recentBatches(batches, after); });
+    }
     if (sourceField) sourceField.addEventListener("input", function () { showKeptMapping(box); });
     loadKept(box).then(function (answered) { return answered ? moveBrowserMappings(box) : null; });
     button.addEventListener("click", function () {
@@ -490,8 +494,11 @@
           (b.lots || []).forEach(function (lot) { lines = lines.concat(account(lot)); });
           out.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("");
           (b.lots || [b]).forEach(function (lot) {
-            if (lot.status === "termine") withdrawal(out, lot, file.name, function () { return after(what); });
+            if (lot.status === "termine" && lot.inserted + ((lot.details || {}).quasi_doublons_lies || 0) > 0) {
+              withdrawal(out, lot.batch_id, file.name, function () { return after(what); });
+            }
           });
+          if (batches.open) recentBatches(batches, after);
           input.value = "";
           if (chosen) mapping.value = "";
           loadKept(box); // the mapping chosen is now the source's
@@ -507,10 +514,10 @@
 
   /* Under an import's account, how to take it back when the file was the wrong one: « Annuler cet import » asks
    * why, then withdraws the batch (POST /api/lots/{lot}/annulation) and says what left, or why it cannot. */
-  function withdrawal(out, lot, fileName, after) {
+  function withdrawal(out, batchId, fileName, after) {
     var box = document.createElement("details");
     box.className = "hs-annuler-lot";
-    box.innerHTML = "<summary>Annuler cet import (lot n° " + esc(lot.batch_id) + ", " + esc(fileName) +
+    box.innerHTML = "<summary>Annuler cet import (lot n° " + esc(batchId) + ", " + esc(fileName) +
       ")</summary><label>Pourquoi <input name='motif_annulation' maxlength='2000' " +
       "placeholder='mauvais fichier : février au lieu de mars'></label>" +
       "<button type='button' class='hs-annuler'>Retirer ses lignes</button><p class='hs-annulation' role='status'></p>";
@@ -525,7 +532,7 @@
         return;
       }
       go.disabled = true;
-      H.send("/api/lots/" + encodeURIComponent(lot.batch_id) + "/annulation", {
+      H.send("/api/lots/" + encodeURIComponent(batchId) + "/annulation", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ motif: why }) })
         .then(function (done) {
           said.className = "hs-annulation";
@@ -537,6 +544,40 @@
           said.textContent = err.message;
           go.disabled = false;
         });
+    });
+  }
+
+  /* « Imports récents » under the import panel: the last batches, each with what it recorded and its state, and
+   * how to take back one that went in (the same as under an import's account); a withdrawn one says by whom and
+   * why. ``after(kind)``: what to draw again. */
+  var KIND_WORDS = { reports: "signalements", visits: "visites", permits: "permis" };
+  var STATE_WORDS = { termine: "terminé", refuse: "refusé", en_cours: "en cours", annule: "annulé" };
+  function recentBatches(box, after) {
+    var list = box.querySelector("ol");
+    list.innerHTML = "<li>Chargement…</li>";
+    return H.getJSON("/api/lots?limite=10").then(function (rows) {
+      list.innerHTML = rows.length ? "" : "<li>Aucun import.</li>";
+      rows.forEach(function (r) {
+        var item = document.createElement("li");
+        var kind = KIND_WORDS[r.kind] || r.kind;
+        var start = String(r.started_at).replace(" ", "T");
+        var said = "n° " + esc(r.id) + " — " + esc(r.file_name) + " (" + esc(kind) + "), " + H.day(start) + " " +
+          H.hour(start) + " : <span class='hs-etat-lot'>" + esc(STATE_WORDS[r.status] || r.status) + "</span>";
+        if (r.status === "termine") said += ", " + H.number(r.inserted) + " enregistré" + (r.inserted > 1 ? "s" : "");
+        if (r.status === "annule") {
+          var when = String(r.withdrawn_at).replace(" ", "T");
+          said += " le " + H.day(when) + " par " + esc(r.withdrawn_by) + " : " + esc(r.withdrawn_reason);
+        }
+        item.innerHTML = said;
+        if (r.status === "termine" && r.inserted > 0) { // a batch that added nothing has nothing to take back
+          withdrawal(item, r.id, r.file_name, function () {
+            return Promise.resolve(after(kind)).then(function () { return recentBatches(box, after); });
+          });
+        }
+        list.appendChild(item);
+      });
+    }).catch(function (err) {
+      list.innerHTML = "<li class='hs-erreur' role='alert'>" + esc(err.message) + "</li>";
     });
   }
 
