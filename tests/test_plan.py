@@ -557,13 +557,20 @@ def _sheet_csv(stored, path, outcomes: dict[int, tuple[str, str]], extra_rows=()
             writer.writerow(row)
 
 
-def test_outcomes_of_a_filled_in_sheet_come_back_and_update_the_sites(settings, db, geocoder, tmp_path):
+def _shift_with_a_point(db, settings, geocoder) -> tuple:
+    """A two-hour shift stored: its stops' kinds, the row and id of its sensitive point, that point's priority and
+    factors before any visit."""
     stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=120), geocoder=geocoder, now=NOW))
     kinds = list(stored.stops["site_kind"])
     point_row = kinds.index("point_sensible")
     point_id = stored.stops["site_id"].iloc[point_row]
     before = db.execute("SELECT priority, priority_components FROM sensitive_points WHERE id = %s", (point_id,))
     priority, components = before.fetchone()
+    return stored, kinds, point_row, point_id, priority, components
+
+
+def test_outcomes_of_a_filled_in_sheet_come_back_and_update_the_sites(settings, db, geocoder, tmp_path):
+    stored, kinds, point_row, point_id, priority, components = _shift_with_a_point(db, settings, geocoder)
     not_done = next(i for i in range(len(kinds)) if i != point_row)
     done = {
         i: ("PV dressé" if i == point_row else "Rien constaté", "20/11/2026 09:30")
@@ -639,12 +646,7 @@ def test_a_filled_in_sheet_withdrawn_gives_the_shift_its_stops_to_do_and_the_poi
     again and the point visited has the priority it had before the sheet."""
     from service.ingest.withdraw import withdraw_batch
 
-    stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=120), geocoder=geocoder, now=NOW))
-    kinds = list(stored.stops["site_kind"])
-    point_row = kinds.index("point_sensible")
-    point_id = stored.stops["site_id"].iloc[point_row]
-    before = db.execute("SELECT priority, priority_components FROM sensitive_points WHERE id = %s", (point_id,))
-    priority, components = before.fetchone()
+    stored, kinds, point_row, point_id, priority, components = _shift_with_a_point(db, settings, geocoder)
     done = {i: ("PV dressé" if i == point_row else "Rien constaté", "20/11/2026 09:30") for i in range(len(kinds))}
     sheet = tmp_path / "tournee_remplie.csv"
     _sheet_csv(stored, sheet, done)
