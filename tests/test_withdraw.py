@@ -182,5 +182,17 @@ def test_a_visits_batch_withdrawn_and_from_the_command_line_and_the_api(conn, se
         )
         assert again.status_code == 409 and "déjà annulé" in again.json()["erreur"]
         states = {b["id"]: b["status"] for b in app.get("/api/lots", headers=auth["lecteur"]).json()}
+        # a report sent through the API is a batch of its own: listed, but not among the files imported
+        sent = app.post(
+            "/api/signalements",
+            json={"date": "25/11/2026 14:30", "categorie": "graffiti", "lon": 5.5052, "lat": 50.6043},
+            headers=auth["planificateur"],
+        )
+        assert sent.status_code == 201, sent.text
+        every = [b["file_name"] for b in app.get("/api/lots", headers=auth["lecteur"]).json()]
+        files = app.get("/api/lots", params={"fichiers": "true"}, headers=auth["lecteur"]).json()
     assert states[first.batch_id] == states[second.batch_id] == "annule"
-    assert count(conn, "reports") == 0
+    assert every == ["api-test.planificateur.csv", "commune.csv", "visites_mars.csv"]
+    assert [b["file_name"] for b in files] == ["commune.csv", "visites_mars.csv"]
+    assert files[0]["withdrawn_reason"] == "fichier de test" and files[0]["withdrawn_rows"] == 3
+    assert count(conn, "reports") == 1  # the one sent through the API

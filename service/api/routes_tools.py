@@ -329,10 +329,14 @@ def _saved(upload: UploadFile, folder: Path, settings: Settings) -> Path:
 
 
 @router.get("/lots", summary="Derniers lots importés et leur bilan")
-def batches(conn: Conn, _user: Reader, limite: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
+def batches(
+    conn: Conn, _user: Reader, limite: Annotated[int, Query(ge=1, le=500)] = 50, fichiers: bool = False
+) -> list[dict[str, Any]]:
     """Les lots les plus récents d'abord (50 par défaut) et leur bilan : type, fichier, état, lignes lues, insérées,
-    mises à jour, doublons et rejetées, début, fin et erreur éventuelle."""
-    return list_batches(conn, limit=limite)
+    mises à jour, doublons et rejetées, début, fin, erreur éventuelle et, pour un lot annulé, qui, quand, pourquoi
+    et combien de lignes retirées. ``fichiers=true`` : les fichiers importés seulement, sans les enregistrements
+    envoyés un à un par l'API (chacun son lot)."""
+    return list_batches(conn, limit=limite, files_only=fichiers)
 
 
 class BatchWithdrawalIn(BaseModel):

@@ -26,13 +26,16 @@ class RejectExport:
     columns: list[str]
 
 
-def list_batches(conn: psycopg.Connection[Any], *, limit: int = 20) -> list[dict[str, Any]]:
-    """The latest batches, newest first, with their account."""
+def list_batches(conn: psycopg.Connection[Any], *, limit: int = 20, files_only: bool = False) -> list[dict[str, Any]]:
+    """The latest batches, newest first, with their account; ``files_only``: the files imported, not the records
+    sent one by one through the API (a report from the citizens' app, a visit from a phone: each its own batch)."""
     cur = conn.execute(
         """SELECT id, kind, file_name, status, rows_in, inserted, updated, duplicates, rejected,
                   started_at, finished_at, error, withdrawn_at, withdrawn_by, withdrawn_reason, withdrawn_rows
-           FROM ingestion_batches ORDER BY id DESC LIMIT %s""",
-        (limit,),
+           FROM ingestion_batches
+           WHERE NOT (%(files)s AND options ? 'all_or_nothing')
+           ORDER BY id DESC LIMIT %(limit)s""",
+        {"limit": limit, "files": files_only},
     )
     names = [d.name for d in cur.description or []]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

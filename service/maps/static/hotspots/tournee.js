@@ -555,7 +555,7 @@
   function recentBatches(box, after) {
     var list = box.querySelector("ol");
     list.innerHTML = "<li>Chargement…</li>";
-    return H.getJSON("/api/lots?limite=10").then(function (rows) {
+    return H.getJSON("/api/lots?limite=10&fichiers=true").then(function (rows) {
       list.innerHTML = rows.length ? "" : "<li>Aucun import.</li>";
       rows.forEach(function (r) {
         var item = document.createElement("li");
