@@ -26,6 +26,8 @@ WITH_SOURCE_COLUMN = (
     "10/03/2026 08:10;Encombrants;50.6020;5.5100;  intercommunale \n"
     "17/03/2026 08:20;Dépôt clandestin;50.6080;5.5000;Intercommunale\n"
     "24/03/2026 08:30;Graffiti;50.6000;5.5150;Appel citoyen\n"
+    "25/03/2026 08:40;Graffiti;50.6010;5.5160;APPEL CITOYEN\n"
+    "26/03/2026 08:50;Graffiti;50.6020;5.5170;appel  citoyen\n"
 )
 
 
@@ -59,12 +61,13 @@ def test_a_file_imported_again_under_its_source_typed_otherwise_is_not_stored_tw
 def test_a_source_column_s_spellings_go_under_the_source_already_known(conn, settings, tmp_path):
     ingest(conn, settings, write(tmp_path / "asbl.csv", EXPORT), source="Intercommunale")
     summary = ingest(conn, settings, write(tmp_path / "intercommunale.csv", WITH_SOURCE_COLUMN))
-    assert summary.inserted == 4
-    assert _sources(conn) == {"Appel citoyen": 1, "Intercommunale": 5}
-    assert summary.details["sources_reecrites"] == 2
+    assert summary.inserted == 6
+    # the intercommunal under its stored name; the residents' line, new, under its first spelling in the file
+    assert _sources(conn) == {"Appel citoyen": 3, "Intercommunale": 5}
+    assert summary.details["sources_reecrites"] == 4
     assert (
-        "2 lignes dont la colonne de source écrit autrement (majuscules, espaces) une source déjà connue : rangées "
-        "sous son nom connu." in summary.notes()
+        "4 lignes dont la colonne de source écrit autrement (majuscules, espaces) une source que le service connaît, "
+        "ou déjà lue plus haut dans le fichier : rangées sous ce nom." in summary.notes()
     )
 
 

@@ -91,8 +91,9 @@ class Context:
     #: the start of each planned shift (its number → local date and time): a visit of a shift's stop written
     #: with the hour alone (as the printed sheet asks for it) falls on the shift's day
     shift_starts: Mapping[int, datetime] = field(default_factory=dict)
-    #: the sources the table already holds, under their key (:func:`service.ingest.source_names.source_key`)
-    known_sources: Mapping[str, str] = field(default_factory=dict)
+    #: the sources the tables already hold, under their key (:func:`service.ingest.source_names.source_key`), and
+    #: those the batch reads first, as it reads them (the file's other spellings go under them)
+    known_sources: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

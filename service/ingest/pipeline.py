@@ -12,7 +12,7 @@ exactly once: ``rows_in = inserted + updated + duplicates + rejected``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -53,7 +53,7 @@ from service.ingest.mapping import MappingFile
 from service.ingest.read import open_table, table_source
 from service.ingest.rejects import reject_account
 from service.ingest.source import TableSource
-from service.ingest.source_names import as_known, default_source, known_sources
+from service.ingest.source_names import as_known, default_source, known_sources, source_key
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
@@ -169,7 +169,7 @@ def validation_context(
     default_source: str,
     forced_crs: str | None = None,
     now: datetime | None = None,
-    known_sources: Mapping[str, str] | None = None,
+    known_sources: dict[str, str] | None = None,
 ) -> Context:
     """What validation needs besides the rows, for files and for records sent one by one alike."""
     return Context(
@@ -184,7 +184,7 @@ def validation_context(
         forced_crs=forced_crs,
         timezone=settings.timezone,
         shift_starts=shift_starts(conn, settings.timezone),
-        known_sources=known_sources or {},
+        known_sources={} if known_sources is None else known_sources,
     )
 
 
@@ -259,10 +259,12 @@ def _open(
     """Open the batch (``en_cours``) and gather the validation context."""
     known = known_sources(conn, options.kind)
     given = " ".join((options.source or "").split())
+    chosen = as_known(given or default_source(source.path, source.format), known)
+    known.setdefault(source_key(chosen), chosen)  # a source column's other spellings of it go under it
     ctx = validation_context(
         conn,
         settings,
-        default_source=as_known(given or default_source(source.path, source.format), known),
+        default_source=chosen,
         forced_crs=options.crs or source.declared_crs,
         now=run.now,
         known_sources=known,

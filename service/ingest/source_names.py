@@ -77,10 +77,14 @@ def as_known(source: str, known: Mapping[str, str]) -> str:
     return known.get(source_key(tidy), tidy)
 
 
-def respelled(sources: pd.Series, known: Mapping[str, str]) -> tuple[pd.Series, np.ndarray]:
+def respelled(sources: pd.Series, known: dict[str, str]) -> tuple[pd.Series, np.ndarray]:
     """The rows' sources written as the service knows them, and which rows that changed (a file's source column:
-    a few values repeated over the rows, each looked up once)."""
+    a few values repeated over the rows, each looked up once). A source new to the service is kept in ``known`` as
+    first read, so that the file's other spellings of it go under that one (the chunks are read in order)."""
     given = sources.dropna().unique()
+    for value in given:
+        tidy = " ".join(value.split())
+        known.setdefault(source_key(tidy), tidy)
     spelled = {value: as_known(value, known) for value in given}
     changed = {value: name for value, name in spelled.items() if name != value}
     if not changed:
@@ -102,7 +106,7 @@ def respelling_words(details: Mapping[str, Any]) -> str | None:
     n = int(details.get("sources_reecrites") or 0)
     if n:
         parts.append(
-            f"{counted(n, 'ligne')} dont la colonne de source écrit autrement (majuscules, espaces) une source déjà "
-            "connue : rangées sous son nom connu."
+            f"{counted(n, 'ligne')} dont la colonne de source écrit autrement (majuscules, espaces) une source que le "
+            "service connaît, ou déjà lue plus haut dans le fichier : rangées sous ce nom."
         )
     return " ".join(parts) or None
