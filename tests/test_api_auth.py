@@ -62,6 +62,7 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("DELETE", "/api/correspondances/{source}"): "planificateur",
     ("GET", "/api/lots"): "lecteur",
     ("GET", "/api/lots/{lot}/rejets"): "planificateur",
+    ("POST", "/api/lots/{lot}/annulation"): "planificateur",
     ("GET", "/api/open311/v2/services.json"): None,
     ("GET", "/api/open311/v2/requests.json"): None,
     ("GET", "/api/open311/v2/requests/{request_id}.json"): None,
