@@ -4,7 +4,8 @@ the reports already hold.
 The source is half of a row's key (source and external id): a partner's file imported again under its name typed
 with other capitals would store every row a second time, and split the partner's counts in two. A source given on
 an import (``--source``, the map's « Source ») or read in a file's source column is written as the service already
-stores it when it differs only by capitals and spaces, and the batch's account says so.
+stores it when it differs only by capitals and spaces (a source new to the service, as the file first writes it),
+and the batch's account says so.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ _q = Queries("service.ingest", "sources.sql")
 
 
 def source_key(source: str) -> str:
-    """The source as mappings are kept under it: lower case, spaces reduced (« ASBL quartier » = « asbl quartier »)."""
+    """The source as it is matched (the sources stored, the mappings kept): lower case, spaces reduced (« ASBL
+    quartier » = « asbl  quartier »)."""
     return " ".join(source.split()).lower()
 
 
