@@ -4,9 +4,9 @@ The stored layer (:mod:`service.analyse.forecast_map`, replaced by each analysis
 planner who chose « Dépôt clandestin » in the map's filters wants to know where the next dumping is expected, not
 the dog fouling: the same forecast is then made on that category's reports alone, at the moment and on the
 reports' period of the last analysis and on the reports it read (none received since), so that both layers
-speak of the same quarter. It takes about a second; the
-API keeps it until the analysis data change. A category with too few reports gets no layer and a sentence saying
-why: a forecast on a handful of reports would only draw the addresses.
+speak of the same quarter. It takes about a second; the API keeps it until the analysis data change. A category
+with too few reports gets no layer and a sentence saying why: a forecast on a handful of reports would only draw
+the addresses.
 """
 
 from __future__ import annotations

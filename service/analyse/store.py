@@ -306,14 +306,16 @@ def _summary(
 
 def unfollow_visit_outcomes(conn: psycopg.Connection[Any], points: Sequence[str]) -> int:
     """The sensitive points ``points``, whose visits of a withdrawn batch are gone, take the outcome of their
-    latest visit left (none: no visit) into their priority again, as :func:`follow_visit_outcomes` gave it."""
+    latest visit left (none: no visit) into their priority again, as :func:`follow_visit_outcomes` gave it.
+    Returns how many points changed; their rows stay locked until the caller commits."""
     if not points:
         return 0
     q = _points
-    for point_id, outcome, priority, components in conn.execute(q("points_visits_withdrawn"), {"points": list(points)}):
+    left = conn.execute(q("points_visits_withdrawn"), {"points": list(points)}).fetchall()
+    for point_id, outcome, priority, components in left:
         value, factors = with_visit_outcome(priority, components, outcome)
         conn.execute(q("set_point_priority"), {"id": point_id, "priority": value, "components": json.dumps(factors)})
-    return len(points)
+    return len(left)
 
 
 def stored_queries() -> Queries:
