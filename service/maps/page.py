@@ -26,7 +26,14 @@ from service import __version__
 from service.accounts import ROLE_LABELS, User
 from service.export.print_map import TEAM_COLOURS
 from service.geocode.sections import postcode_labels, service_sections
-from service.labels import INTERVENTION_LABELS, INTERVENTION_MARKS, STATE_LABELS, TREND_LABELS
+from service.labels import (
+    BATCH_STATE_LABELS,
+    INTERVENTION_LABELS,
+    INTERVENTION_MARKS,
+    STATE_LABELS,
+    TREND_LABELS,
+)
+from service.labels import KIND_LABELS as BATCH_KIND_LABELS
 from service.maps.data import PUBLIC_GROUPS
 from service.maps.words import (
     GROUP_NAMES,
@@ -271,7 +278,12 @@ def planning_page(settings: Settings, user: User, vocabulary: dict[str, list[lis
         "marques_interventions": INTERVENTION_MARKS,
         "style": STYLE,
         "couleurs_equipes": list(TEAM_COLOURS),  # a team has one colour on the map and on the printed sheet
-        "libelles": {"tendances": TREND_LABELS, "etats": STATE_LABELS},
+        "libelles": {
+            "tendances": TREND_LABELS,
+            "etats": STATE_LABELS,
+            "lots": BATCH_STATE_LABELS,  # the recent imports' states and what each holds (tournee.js)
+            "types": BATCH_KIND_LABELS,
+        },
         "fond_vectoriel_seul": not settings.tile_url,
         "emprise_zone": zone_bounds(settings),
         "utilisateur": user.login,  # the visits kept on a device wait under their officer's login (attente.js)

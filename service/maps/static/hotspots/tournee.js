@@ -495,7 +495,10 @@
           out.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("");
           (b.lots || [b]).forEach(function (lot) {
             if (lot.status === "termine" && lot.inserted + ((lot.details || {}).quasi_doublons_lies || 0) > 0) {
-              withdrawal(out, lot.batch_id, file.name, function () { return after(what); });
+              withdrawal(out, lot.batch_id, file.name, function () {
+                if (batches.open) recentBatches(batches, after); // the list says it withdrawn
+                return after(what);
+              });
             }
           });
           if (batches.open) recentBatches(batches, after);
@@ -550,8 +553,7 @@
   /* « Imports récents » under the import panel: the last batches, each with what it recorded and its state, and
    * how to take back one that went in (the same as under an import's account); a withdrawn one says by whom and
    * why. ``after(kind)``: what to draw again. */
-  var KIND_WORDS = { reports: "signalements", visits: "visites", permits: "permis" };
-  var STATE_WORDS = { termine: "terminé", refuse: "refusé", en_cours: "en cours", annule: "annulé" };
+  var LABELS = { lots: {}, types: {} }; // the batches' states and kinds in words (service/labels.py, by the page)
   function recentBatches(box, after) {
     var list = box.querySelector("ol");
     list.innerHTML = "<li>Chargement…</li>";
@@ -559,10 +561,10 @@
       list.innerHTML = rows.length ? "" : "<li>Aucun import.</li>";
       rows.forEach(function (r) {
         var item = document.createElement("li");
-        var kind = KIND_WORDS[r.kind] || r.kind;
+        var kind = LABELS.types[r.kind] || r.kind;
         var start = String(r.started_at).replace(" ", "T");
         var said = "n° " + esc(r.id) + " — " + esc(r.file_name) + " (" + esc(kind) + "), " + H.day(start) + " " +
-          H.hour(start) + " : <span class='hs-etat-lot'>" + esc(STATE_WORDS[r.status] || r.status) + "</span>";
+          H.hour(start) + " : <span class='hs-etat-lot'>" + esc(LABELS.lots[r.status] || r.status) + "</span>";
         if (r.status === "termine") said += ", " + H.number(r.inserted) + " enregistré" + (r.inserted > 1 ? "s" : "");
         if (r.status === "annule") {
           var when = String(r.withdrawn_at).replace(" ", "T");
@@ -651,6 +653,7 @@
   var planning = H.planification;
   H.planification = function (map, tiles, config) {
     if (config && config.couleurs_equipes && config.couleurs_equipes.length) COLOURS = config.couleurs_equipes;
+    if (config && config.libelles) LABELS = { lots: config.libelles.lots || {}, types: config.libelles.types || {} };
     planning(map, tiles, config);
     H.tournee(map);
     H.openSite(map);
