@@ -26,6 +26,7 @@ from service.export import render
 from service.export.sheet import sheet_from_plan
 from service.geocode.apply import batch_geocoder
 from service.ingest.pipeline import IngestOptions, ingest_file
+from service.ingest.withdraw import withdraw_batch
 from service.plan import Filters, ShiftRequest, load_plan, plan_shift, store_plan, summary_json
 from service.plan.candidates import CandidateContext, load_candidates
 from tests.helpers import NOW, cli_env, load_analysed_demo
@@ -644,8 +645,6 @@ def test_a_filled_in_sheet_withdrawn_gives_the_shift_its_stops_to_do_and_the_poi
 ):
     """The sheet of another day imported by mistake: withdrawn, its visits are gone, the shift's stops are to do
     again and the point visited has the priority it had before the sheet."""
-    from service.ingest.withdraw import withdraw_batch
-
     stored, kinds, point_row, point_id, priority, components = _shift_with_a_point(db, settings, geocoder)
     done = {i: ("PV dressé" if i == point_row else "Rien constaté", "20/11/2026 09:30") for i in range(len(kinds))}
     sheet = tmp_path / "tournee_remplie.csv"
@@ -670,6 +669,40 @@ def test_a_filled_in_sheet_withdrawn_gives_the_shift_its_stops_to_do_and_the_poi
     expected = OUTCOME_FACTOR.get(latest[0] if latest else None, 1.0)
     assert factors["suite_visite"] == expected
     assert after == pytest.approx(priority / components["suite_visite"] * expected, rel=1e-3)
+
+
+def test_a_batch_whose_site_a_shift_plans_is_withdrawn_once_the_shift_is_cancelled(settings, db, geocoder):
+    """A report a shift not yet made goes to holds its batch (the team would go to a site that is gone); the shift
+    cancelled, it no longer does (a cancelled shift keeps its stops' words, not a claim on the sites)."""
+    from service.errors import ConflictError
+    from service.ingest.withdraw import _q as withdrawal_queries
+
+    stored = store_plan(db, plan_shift(db, settings, _shift(budget_minutes=120), geocoder=geocoder, now=NOW))
+    stops = stored.stops
+    report = next((s for k, s in zip(stops["site_kind"], stops["site_id"], strict=True) if k == "signalement"), None)
+    assert report is not None, list(stops["site_kind"])
+    batch, report_id = db.execute("SELECT batch_id, id FROM reports WHERE id = %s", (int(report[4:]),)).fetchone()
+    ids = [i for (i,) in db.execute("SELECT id FROM reports WHERE batch_id = %s", (batch,))]
+    sites = [f"SIG-{i}" for i in ids]
+
+    def held() -> int:
+        return int(db.execute(withdrawal_queries("reports_held"), {"ids": ids, "sites": sites}).fetchone()[1])
+
+    planned = held()
+    assert planned >= 1
+    with pytest.raises(ConflictError) as refused:
+        withdraw_batch(db, settings, batch, by="dupont", reason="mauvais fichier")
+    assert (
+        "arrêt de tournée planifié" in refused.value.message or "arrêts de tournée planifiés" in refused.value.message
+    )
+    assert "« hotspots tournees annuler N », ou « Tournées récentes » sur la carte" in refused.value.hint
+    db.rollback()
+    db.execute("UPDATE plans SET cancelled_at = now() WHERE id = %s", (stored.plan_id,))
+    ours = sum(
+        k == "signalement" and site in sites for k, site in zip(stops["site_kind"], stops["site_id"], strict=True)
+    )
+    assert ours >= 1 and held() == planned - ours and report_id in ids
+    db.rollback()
 
 
 def test_cli_plans_a_shift_and_prints_json(settings, demo):

@@ -91,7 +91,7 @@ def test_a_withdrawal_is_refused_when_work_done_since_holds_its_rows(conn, setti
         withdraw_batch(conn, settings, first.batch_id, by="dupont", reason="mauvais fichier")
     assert held.value.message == (
         f"Lot {first.batch_id} (commune_mars.csv) non annulé : le travail fait depuis sur ses signalements serait "
-        "perdu (2 visites les suivent ou les nomment)."
+        "perdu (2 visites qui les suivent ou les nomment)."
     )
     conn.rollback()
     assert count(conn, "reports", "source = 'commune'") == 3 and _status(conn, first.batch_id)[0] == "termine"

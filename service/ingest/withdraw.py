@@ -142,24 +142,28 @@ def _check_state(
 
 
 def _check_not_held(batch_id: int, file_name: str, kind: str, held: Any) -> None:
-    """Refuse, naming each, when visits, shifts, referrals or hand placements hold the batch's rows."""
+    """Refuse, naming each, when visits, shifts not cancelled, referrals or hand placements hold the batch's rows."""
     visits, stops, referrals, by_hand = (int(n) for n in held)
     what = [
-        f"{counted(visits, 'visite')} {plural(visits, 'les suit ou les nomme', 'les suivent ou les nomment')}"
+        f"{counted(visits, 'visite')} qui {plural(visits, 'les suit ou les nomme', 'les suivent ou les nomment')}"
         if visits
         else "",
-        f"{counted(stops, 'arrêt de tournée', 'arrêts de tournée')} {plural(stops, 'les a', 'les ont')} planifiés"
-        if stops
-        else "",
-        f"{counted(referrals, 'renvoi')} {plural(referrals, 'les concerne', 'les concernent')}" if referrals else "",
-        f"{counted(by_hand, 'adresse placée', 'adresses placées')} à la main" if by_hand else "",
+        counted(stops, "arrêt de tournée planifié", "arrêts de tournée planifiés") if stops else "",
+        counted(referrals, "renvoi") if referrals else "",
+        counted(by_hand, "adresse placée à la main", "adresses placées à la main") if by_hand else "",
     ]
     if any(what):
+        shifts = (
+            " ; une tournée pas encore faite s'annule d'abord (« hotspots tournees annuler N », ou « Tournées "
+            "récentes » sur la carte)"
+            if stops
+            else ""
+        )
         raise ConflictError(
             f"Lot {batch_id} ({file_name}) non annulé : le travail fait depuis sur ses {KIND_LABELS[kind]} serait "
             f"perdu ({spoken_list([w for w in what if w], 'et')}).",
             hint="Corrigez ses lignes par un nouvel import du fichier corrigé (même source : elles sont mises à "
-            "jour), ou modifiez-les une à une.",
+            f"jour), ou modifiez-les une à une{shifts}.",
         )
 
 

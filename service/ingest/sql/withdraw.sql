@@ -8,25 +8,31 @@ FROM ingestion_batches WHERE id = %(batch)s FOR UPDATE;
 SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM {table} WHERE batch_id = %(batch)s;
 
 -- name: reports_held
--- What holds a batch's reports: visits that follow them, shifts that planned them, referrals, hand placements.
+-- What holds a batch's reports: visits that follow them, shifts (not cancelled) that planned them, referrals, hand
+-- placements.
 SELECT (SELECT count(*) FROM visits WHERE report_id = ANY(%(ids)s) OR site_ref = ANY(%(sites)s)) AS visites,
-       (SELECT count(*) FROM plan_stops WHERE site_kind = 'signalement' AND site_id = ANY(%(sites)s)) AS arrets,
+       (SELECT count(*) FROM plan_stops s JOIN plans p ON p.id = s.plan_id
+        WHERE p.cancelled_at IS NULL AND s.site_kind = 'signalement' AND s.site_id = ANY(%(sites)s)) AS arrets,
        (SELECT count(*) FROM reports WHERE id = ANY(%(ids)s) AND referral_id IS NOT NULL)
        + (SELECT count(*) FROM referrals WHERE target_kind = 'signalement' AND target_id = ANY(%(ids)s::text[]))
          AS renvois,
        (SELECT count(*) FROM reports WHERE id = ANY(%(ids)s) AND geocode_status = 'manuel') AS places_a_la_main;
 
 -- name: visits_held
--- What holds a batch's visits: follow-ups (SUIVI-…) planned or visited again, hand placements.
+-- What holds a batch's visits: follow-ups (SUIVI-…) planned by a shift not cancelled or visited again, hand
+-- placements.
 SELECT (SELECT count(*) FROM visits WHERE site_ref = ANY(%(sites)s) AND NOT id = ANY(%(ids)s)) AS visites,
-       (SELECT count(*) FROM plan_stops WHERE site_kind = 'suivi' AND site_id = ANY(%(sites)s)) AS arrets,
+       (SELECT count(*) FROM plan_stops s JOIN plans p ON p.id = s.plan_id
+        WHERE p.cancelled_at IS NULL AND s.site_kind = 'suivi' AND s.site_id = ANY(%(sites)s)) AS arrets,
        0 AS renvois,
        (SELECT count(*) FROM visits WHERE id = ANY(%(ids)s) AND geocode_status = 'manuel') AS places_a_la_main;
 
 -- name: permits_held
--- What holds a batch's permits: checks planned or visits made on them (PER-…), hand placements.
+-- What holds a batch's permits: checks planned by a shift not cancelled or visits made on them (PER-…), hand
+-- placements.
 SELECT (SELECT count(*) FROM visits WHERE site_ref = ANY(%(sites)s)) AS visites,
-       (SELECT count(*) FROM plan_stops WHERE site_kind = 'permis' AND site_id = ANY(%(sites)s)) AS arrets,
+       (SELECT count(*) FROM plan_stops s JOIN plans p ON p.id = s.plan_id
+        WHERE p.cancelled_at IS NULL AND s.site_kind = 'permis' AND s.site_id = ANY(%(sites)s)) AS arrets,
        0 AS renvois,
        (SELECT count(*) FROM permits WHERE id = ANY(%(ids)s) AND geocode_status = 'manuel') AS places_a_la_main;
 
