@@ -572,9 +572,15 @@ def validated(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, problems
     """Split the chunk: the rows of ``good`` without a problem, and the others as rejects with all their reasons
     (a refused row that reads as the table's total line, with that reason alone)."""
     bad = problems.mask
-    footers, first_cells = total_rows(chunk)
-    if (footers & bad).any():
-        problems.add(footers & bad, "ligne", first_cells.astype(object), TOTAL_ROW)
+    refused = np.flatnonzero(bad)
+    if len(refused):  # a total line is one of them: only they are read for it (every chunk of every file comes here)
+        footers, first_cells = total_rows(chunk.iloc[refused])
+        if footers.any():
+            at = np.zeros(len(chunk), dtype=bool)
+            at[refused[footers]] = True
+            shown = pd.Series(pd.NA, index=chunk.index, dtype=object)
+            shown.iloc[refused] = first_cells.astype(object).to_numpy()
+            problems.add(at, "ligne", shown, TOTAL_ROW)
     rejected = rejected_frame(chunk, cmap, problems.reasons() if bad.any() else {})
     counts = {name: int((mask & ~bad).sum()) for name, mask in problems.noted.items()}  # the rows kept only
     noted = {name: n for name, n in counts.items() if n}

@@ -31,8 +31,9 @@ MAX_TOTAL_CELLS = 3
 
 def total_rows(chunk: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
     """Which rows read as a total line (their first filled cell says « Total », « Totaal », « Summe »…, and at
-    most :data:`MAX_TOTAL_CELLS` cells are filled), and that first cell's text. The caller marks only rows already
-    refused: a record whose first cell happens to say « Total » keeps its own reasons, or is stored."""
+    most :data:`MAX_TOTAL_CELLS` cells are filled), and that first cell's text. The caller gives the rows already
+    refused only: a record whose first cell happens to say « Total » keeps its own reasons, or is stored, and the
+    rows stored are not read a second time."""
     cells = [c for c in chunk.columns if not str(c).startswith("_")]
     first = pd.Series(pd.NA, index=chunk.index, dtype=STR)
     filled = np.zeros(len(chunk), dtype=np.int64)
