@@ -106,16 +106,20 @@ def withdraw_batch(
     sites = [f"{SITE_PREFIX[kind]}{i}" for i in ids]
     held = conn.execute(_q(f"{kind}_held"), {"ids": ids, "sites": sites}).fetchone()
     _check_not_held(batch_id, file_name, kind, held)
-    repeats = conn.execute(_q("near_duplicates_among"), {"ids": ids}).fetchone() if kind == "reports" else None
-    freed = conn.execute(_q("unlink_near_duplicates"), {"ids": ids}).fetchall() if kind == "reports" else []
-    others = [int(i) for i, batch in freed if batch != batch_id]
-    visited = conn.execute(_q("points_of_visits"), {"batch": batch_id}).fetchone() if kind == "visits" else None
+    repeats, others, visited = 0, [], []
+    if kind == "reports":  # its near-duplicates of others, and others' of its reports (unlinked before they go)
+        among = conn.execute(_q("near_duplicates_among"), {"ids": ids}).fetchone()
+        repeats = int(among[0]) if among else 0
+        freed = conn.execute(_q("unlink_near_duplicates"), {"ids": ids}).fetchall()
+        others = [int(i) for i, batch in freed if batch != batch_id]
+    if kind == "visits":  # the points whose priority followed its visits
+        points = conn.execute(_q("points_of_visits"), {"batch": batch_id}).fetchone()
+        visited = list(points[0]) if points else []
     conn.execute(_q("forget_reviews"), {"table": kind, "ids": ids})
     rows = conn.execute(sql.SQL(_q("take_out_rows")).format(table=table), {"batch": batch_id}).rowcount
-    unfollow_visit_outcomes(conn, list(visited[0]) if visited else [])
+    unfollow_visit_outcomes(conn, visited)
     conn.execute(_q("mark_withdrawn"), {"batch": batch_id, "by": by, "reason": why, "rows": rows})
-    relinked = _relink(conn, settings, others)
-    return Withdrawn(batch_id, kind, file_name, rows, int(repeats[0]) if repeats else 0, len(others), relinked)
+    return Withdrawn(batch_id, kind, file_name, rows, repeats, len(others), _relink(conn, settings, others))
 
 
 def _check_state(
