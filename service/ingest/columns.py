@@ -89,13 +89,13 @@ def names_the_facts(header: str | None) -> bool:
     return header is not None and not _FACTS_WORDS.isdisjoint(normalise_header(header).split("_"))
 
 
-_SMALL_WORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "van", "het", "of", "the"})
+SMALL_WORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "van", "het", "of", "the"})
 
 
 def short_header(normalised: str) -> str:
     """A normalised header without its small words (``date_du_constat`` → ``date_constat``): a second chance for
     headers a person wrote in full ("Date du constat", "Catégorie de la nuisance")."""
-    words = [w for w in normalised.split("_") if w not in _SMALL_WORDS]
+    words = [w for w in normalised.split("_") if w not in SMALL_WORDS]
     return "_".join(words) or normalised
 
 

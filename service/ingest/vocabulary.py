@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from service.db.vocabulary import Term, read_terms
+from service.ingest.columns import SMALL_WORDS
 from service.ingest.source import STR
 from service.text import ascii_fold
 
@@ -40,30 +41,9 @@ def singular(normalised: str) -> str:
 
 
 #: The small words a label is written with or without (« Incinération de déchets », « incinération déchets »,
-#: « Dépôt sur la voie publique »), in the four languages.
-_SMALL_WORDS = frozenset(
-    {
-        "de",
-        "du",
-        "des",
-        "d",
-        "la",
-        "le",
-        "les",
-        "l",
-        "a",
-        "au",
-        "aux",
-        "en",
-        "van",
-        "het",
-        "der",
-        "die",
-        "das",
-        "of",
-        "the",
-    }
-)
+#: « Dépôt sur la voie publique »): a header's (:data:`service.ingest.columns.SMALL_WORDS`), and those a label
+#: also has in the four languages.
+_SMALL_WORDS = SMALL_WORDS | {"a", "au", "aux", "en", "der", "die", "das"}
 
 
 def bare(normalised: str) -> str:
