@@ -89,6 +89,7 @@ def names_the_facts(header: str | None) -> bool:
     return header is not None and not _FACTS_WORDS.isdisjoint(normalise_header(header).split("_"))
 
 
+#: The small words a header is compared without (« Date du constat » = « Date constat »).
 SMALL_WORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "van", "het", "of", "the"})
 
 
