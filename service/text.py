@@ -19,6 +19,13 @@ def ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii").lower()
 
 
+def unaccented(text: str) -> str:
+    """``"Neupré, Sœurs"`` → ``"neupre, soeurs"``: lower case, accents dropped and letters spelled out as
+    :func:`ascii_fold` does, but every other letter kept (a name in another script is not emptied)."""
+    spelled = unicodedata.normalize("NFKD", str(text).translate(_SPELLED_OUT))
+    return "".join(c for c in spelled if not unicodedata.combining(c)).lower()
+
+
 def spoken_list(items: Sequence[str], last: str) -> str:
     """Items as a sentence says them, ``last`` joining the last two: ``(« Seraing », « Neupré », « Esneux »)``,
     ``"et"`` → « Seraing, Neupré et Esneux »; one item alone; nothing: ``""``."""

@@ -695,14 +695,14 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         assert text_of(browser.find_element(By.CSS_SELECTOR, kept)).startswith(
             "Correspondance gardée pour « asbl_quartier » : asbl_quartier.toml (le "
         )
-        assert conn.execute("SELECT source, file_name FROM source_mappings").fetchall() == [
-            ("asbl_quartier", "asbl_quartier.toml")
+        assert conn.execute("SELECT source, name, file_name FROM source_mappings").fetchall() == [
+            ("asbl quartier", "asbl_quartier", "asbl_quartier.toml")  # found by its key, named as imported
         ]
         later = tmp_path / "asbl_quartier_mois_suivant.csv"
         later.write_text(
             f"Quand;Quoi;Nord;Est\r\n{visited:%d/%m/%Y} 11:00;Vieux frigos;50.6045;5.5055\r\n", encoding="utf-8"
         )
-        browser.execute_script("document.querySelector('#hs-tournee [name=source_import]').value = ' ASBL_quartier '")
+        browser.execute_script("document.querySelector('#hs-tournee [name=source_import]').value = ' ASBL-Quartier '")
         lines = imported(later)
         assert lines[2].startswith(
             "Correspondance gardée pour « asbl_quartier » appliquée : asbl_quartier.toml (gardée le "

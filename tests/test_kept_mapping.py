@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from importlib import resources
 
 import openpyxl
 import pytest
@@ -121,8 +122,8 @@ def test_a_broken_mapping_is_refused_before_it_is_kept(conn, tmp_path):
     assert still is not None and (still.content, still.kept_by) == (first.content, "dupont")
     as_yaml = "colonnes:\n  observed_at: Quand\n  category: Quoi\n"
     newer = keep_mapping(conn, " Asbl ", "asbl.yml", as_yaml, by="martin")
-    assert (newer.source, newer.file_name, newer.kept_by) == ("asbl", "asbl.yml", "martin")
-    assert [k.source for k in kept_mappings(conn)] == ["asbl"]
+    assert (newer.source, newer.file_name, newer.kept_by) == ("Asbl", "asbl.yml", "martin")
+    assert [k.source for k in kept_mappings(conn)] == ["Asbl"]
     assert forget_mapping(conn, "asbl") and kept_mapping(conn, "asbl") is None
     assert not forget_mapping(conn, "asbl")
 
@@ -179,7 +180,7 @@ def test_the_kept_mappings_from_the_command_line(conn, settings, tmp_path):
     yaml_file = write(tmp_path / "comite.yaml", "colonnes:\n  observed_at: Quand\n  category: Quoi\n")
     kept = run_cli("correspondances", "garder", "Comité de quartier", str(yaml_file), env=env)
     assert kept.returncode == 0, kept.stderr
-    assert "Correspondance comite.yaml gardée pour la source « comité de quartier »" in kept.stdout
+    assert "Correspondance comite.yaml gardée pour la source « Comité de quartier »" in kept.stdout
     broken = run_cli("correspondances", "garder", "comite", str(write(tmp_path / "x.toml", "[colonnes\n")), env=env)
     assert broken.returncode != 0 and "Fichier de correspondance illisible (x.toml)" in broken.stderr
     gone = run_cli("correspondances", "oublier", "asbl_quartier", env=env)
@@ -188,7 +189,7 @@ def test_the_kept_mappings_from_the_command_line(conn, settings, tmp_path):
     assert again.returncode != 0
     assert "Aucune correspondance gardée pour la source « asbl_quartier »." in again.stderr, again.stderr
     assert "hotspots correspondances lister" in again.stderr
-    assert [k.source for k in kept_mappings(conn)] == ["comité de quartier"]
+    assert [k.source for k in kept_mappings(conn)] == ["Comité de quartier"]
 
 
 def test_the_kept_mappings_through_the_api(settings, conn, auth):
@@ -212,14 +213,14 @@ def test_the_kept_mappings_through_the_api(settings, conn, auth):
         )
         assert put.status_code == 200, put.text
         assert (put.json()["source"], put.json()["fichier"], put.json()["par"]) == (
-            "asbl quartier",
+            "ASBL quartier",
             "asbl.toml",
             "test.planificateur",
         )
         sent = {"fichier": ("avril.csv", APRIL.encode(), "text/csv")}
         r = app.post("/api/imports/signalements?source=asbl%20quartier", files=sent, headers=planner)
         assert r.status_code == 200, r.text
-        assert "Correspondance gardée pour « asbl quartier » appliquée : asbl.toml (gardée le " in " ".join(
+        assert "Correspondance gardée pour « ASBL quartier » appliquée : asbl.toml (gardée le " in " ".join(
             r.json()["phrases"]
         )
         aside = app.post(
@@ -228,9 +229,47 @@ def test_the_kept_mappings_through_the_api(settings, conn, auth):
         assert aside.status_code == 422 and "correspondance gardée" not in aside.json()["erreur"]
         assert app.delete("/api/correspondances/asbl%20quartier", headers=auth["lecteur"]).status_code == 403
         gone = app.delete("/api/correspondances/Asbl%20Quartier", headers=planner)
-        assert gone.status_code == 200 and gone.json() == {"source": "asbl quartier", "oubliee": True}
+        assert gone.status_code == 200 and gone.json() == {"source": "ASBL quartier", "oubliee": True}
         assert app.delete("/api/correspondances/asbl%20quartier", headers=planner).status_code == 404
         logged = conn.execute(
             "SELECT action FROM private.access_log WHERE action LIKE 'correspondance%%' ORDER BY id"
         ).fetchall()
         assert logged == [("correspondance_gardee",), ("correspondance_oubliee",)]
+
+
+def test_a_mapping_is_found_under_its_source_typed_with_other_punctuation_and_named_as_the_service_knows_it(
+    conn, settings, tmp_path
+):
+    mapping = write(tmp_path / "m.toml", MAPPING)
+    first = ingest(conn, settings, write(tmp_path / "mars.csv", MARCH), source="ASBL_Quartier", mapping=mapping)
+    assert first.inserted == 1, first.details
+    # the next month typed with a hyphen and an accent: the same source, read through its mapping, named as known
+    april = ingest(conn, settings, write(tmp_path / "avril.csv", APRIL), source="asbl-quartiér")
+    assert april.inserted == 2 and april.details["correspondance"]["etat"] == "appliquee", april.details
+    assert april.mapping_line().startswith("Correspondance gardée pour « ASBL_Quartier » appliquée : m.toml")
+    assert [k.source for k in kept_mappings(conn)] == ["ASBL_Quartier"]
+    assert forget_mapping(conn, "Asbl Quartier") == "ASBL_Quartier" and kept_mappings(conn) == []
+
+
+def test_the_migration_writes_the_kept_mappings_keys_with_punctuation_set_aside(conn):
+    """Mappings kept before the keys set punctuation and accents aside: each found again under its new key, named
+    as it was shown; of two that become one key, the last kept stays."""
+    sql = resources.files("service.db").joinpath("migrations/0087_source_key_punctuation.sql").read_text()
+    with conn.transaction(force_rollback=True):
+        conn.execute("ALTER TABLE source_mappings DROP COLUMN name")
+        conn.execute(
+            """INSERT INTO source_mappings (source, file_name, content, kept_at) VALUES
+               ('asbl_quartier', 'vieux.toml', '[colonnes]', '2026-01-01'),
+               ('asbl quartier', 'neuf.toml', '[colonnes]', '2026-02-01'),
+               ('comité d''ougrée', 'comite.toml', '[colonnes]', '2026-01-15'),
+               ('---', 'tirets.toml', '[colonnes]', '2026-01-15')"""
+        )
+        conn.execute(sql)
+        rows = conn.execute("SELECT source, name, file_name FROM source_mappings ORDER BY source").fetchall()
+        assert rows == [
+            ("---", "---", "tirets.toml"),
+            ("asbl quartier", "asbl quartier", "neuf.toml"),
+            ("comite d ougree", "comité d'ougrée", "comite.toml"),
+        ]
+        assert kept_mapping(conn, "Comité-d'Ougrée").file_name == "comite.toml"
+        assert kept_mapping(conn, "ASBL_QUARTIER").source == "asbl quartier"

@@ -1,5 +1,6 @@
-"""A source typed with other capitals or spaces is the source the service already knows: a partner's file imported
-again under « asbl_quartier » is not stored a second time beside « ASBL_Quartier »'s rows."""
+"""A source typed with other capitals, accents, spaces or punctuation is the source the service already knows: a
+partner's file imported again under « asbl_quartier » is not stored a second time beside « ASBL_Quartier »'s
+rows."""
 
 from __future__ import annotations
 
@@ -45,12 +46,16 @@ def test_a_file_imported_again_under_its_source_typed_otherwise_is_not_stored_tw
     assert again.inserted == 0 and again.details["doublons_identiques_en_base"] == 2, again.details
     assert _sources(conn) == {"ASBL_Quartier": 2}
     said = (
-        "Source « asbl_quartier » rangée sous « ASBL_Quartier », le nom que le service lui connaît déjà (majuscules "
-        "et espaces mis à part)."
+        "Source « asbl_quartier » rangée sous « ASBL_Quartier », le nom que le service lui connaît déjà (majuscules, "
+        "accents, espaces et ponctuation mis à part)."
     )
     assert again.notes()[0] == said
     assert said in again.to_dict()["phrases"]
     assert again.details["source_par_defaut"] == "ASBL_Quartier"
+
+    # nor a third time under its name hyphenated
+    hyphen = ingest(conn, settings, path, source="asbl-Quartier")
+    assert hyphen.inserted == 0 and hyphen.details["source_connue"]["connue"] == "ASBL_Quartier"
 
     # another source is not taken for it
     other = ingest(conn, settings, path, source="ASBL Quartier Nord")
@@ -66,8 +71,8 @@ def test_a_source_column_s_spellings_go_under_the_source_already_known(conn, set
     assert _sources(conn) == {"Appel citoyen": 3, "Intercommunale": 5}
     assert summary.details["sources_reecrites"] == 4
     assert (
-        "4 lignes dont la colonne de source écrit autrement (majuscules, espaces) une source que le service connaît, "
-        "ou déjà lue plus haut dans le fichier : rangées sous ce nom." in summary.notes()
+        "4 lignes dont la colonne de source écrit autrement (majuscules, accents, ponctuation) une source que le "
+        "service connaît, ou déjà lue plus haut dans le fichier : rangées sous ce nom." in summary.notes()
     )
 
 
@@ -87,6 +92,14 @@ def test_the_sources_stored_are_found_by_their_key_the_first_spelling_when_two_w
     known = stored_sources(conn, "reports")
     assert known == {"asbl": "ASBL"}, known
     assert source_key("  ASBL   Quartier ") == "asbl quartier"
+    # accents and punctuation set aside too, the name's letters kept
+    assert {source_key(s) for s in ("ASBL_Quartier", "asbl-quartier", "A.S.B.L. Quartier", "Asbl Quartier")} == {
+        "asbl quartier",
+        "a s b l quartier",
+    }
+    assert source_key("Comité d'Ougrée") == source_key("comite d ougree") == "comite d ougree"
+    assert source_key("Œuvre Sœurs") == "oeuvre soeurs" and source_key("Полиция") == "полиция"
+    assert source_key(" --- ") == "---"  # punctuation alone stays itself, never an empty key
     assert as_known(" asbl ", known) == "ASBL"
     assert as_known("Police  locale", known) == "Police locale"
 

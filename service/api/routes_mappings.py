@@ -25,14 +25,21 @@ SourcePath = Annotated[str, Path_(min_length=1, max_length=100)]
 
 
 def _said(kept: KeptMapping) -> dict[str, Any]:
-    return {"source": kept.source, "fichier": kept.file_name, "le": kept.kept_at.isoformat(), "par": kept.kept_by}
+    return {
+        "source": kept.source,
+        "cle": source_key(kept.source),
+        "fichier": kept.file_name,
+        "le": kept.kept_at.isoformat(),
+        "par": kept.kept_by,
+    }
 
 
 @router.get("/correspondances", summary="Correspondances gardées par source")
 def listed(conn: Conn, _user: Planner) -> list[dict[str, Any]]:
-    """Pour chaque source qui en a une : le fichier de correspondance gardé (``fichier``), quand (``le``) et par qui
-    (``par``). Un import de cette source sans correspondance est lu par elle ; l'import qui en donne une avec la
-    source la garde à la place."""
+    """Pour chaque source qui en a une (``source``, telle que nommée ; ``cle``, ce qui la retrouve : minuscules, sans
+    accents, espaces et ponctuation réduits à une espace) : le fichier de correspondance gardé (``fichier``), quand
+    (``le``) et par qui (``par``). Un import de cette source sans correspondance est lu par elle ; l'import qui en
+    donne une avec la source la garde à la place."""
     return [_said(kept) for kept in kept_mappings(conn)]
 
 
@@ -56,10 +63,11 @@ def keep(source: SourcePath, fichier: UploadFile, conn: Conn, user: Planner) -> 
 @router.delete("/correspondances/{source}", summary="Oublier la correspondance gardée pour une source")
 def forget(source: SourcePath, conn: Conn, user: Planner) -> dict[str, Any]:
     """Les prochains fichiers de ``source`` sont lus par leurs seuls en-têtes ; 404 si aucune n'était gardée."""
-    if not forget_mapping(conn, source):
+    name = forget_mapping(conn, source)
+    if name is None:
         raise NotFoundError(
-            f"Aucune correspondance gardée pour la source « {source_key(source)} ».",
+            f"Aucune correspondance gardée pour la source « {' '.join(source.split())} ».",
             hint="GET /api/correspondances : les sources qui en ont une.",
         )
-    audit(conn, user, "correspondance_oubliee", source=source_key(source))
-    return {"source": source_key(source), "oubliee": True}
+    audit(conn, user, "correspondance_oubliee", source=name)
+    return {"source": name, "oubliee": True}

@@ -13,7 +13,6 @@ from service.cli.fit import fitted
 from service.errors import InputFileError, NotFoundError
 from service.ingest.kept_mapping import forget_mapping, keep_mapping, kept_mapping, kept_mappings
 from service.ingest.mapping import KeptMapping
-from service.ingest.source_names import source_key
 
 app = typer.Typer(
     help="Correspondances gardées par source : appliquées aux prochains fichiers de la source importés sans "
@@ -21,7 +20,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-SourceArg = Annotated[str, typer.Argument(help="Source (comme --source à l'import ; majuscules et espaces égaux).")]
+SourceArg = Annotated[
+    str, typer.Argument(help="Source (comme --source à l'import ; majuscules, accents, espaces et ponctuation égaux).")
+]
 
 
 def _as_json(kept: KeptMapping, *, text: bool = False) -> dict[str, str | None]:
@@ -36,7 +37,7 @@ def _as_json(kept: KeptMapping, *, text: bool = False) -> dict[str, str | None]:
 
 def _missing(source: str) -> NotFoundError:
     return NotFoundError(
-        f"Aucune correspondance gardée pour la source « {source_key(source)} ».",
+        f"Aucune correspondance gardée pour la source « {' '.join(source.split())} ».",
         hint="hotspots correspondances lister : les sources qui en ont une.",
     )
 
@@ -103,6 +104,6 @@ def forget(ctx: typer.Context, source: SourceArg) -> None:
     with database(settings_of(ctx)) as conn:
         gone = forget_mapping(conn, source)
         conn.commit()
-    if not gone:
+    if gone is None:
         raise _missing(source)
-    console.print(f"Correspondance gardée pour « {source_key(source)} » oubliée.", highlight=False)
+    console.print(f"Correspondance gardée pour « {gone} » oubliée.", highlight=False)

@@ -19,7 +19,7 @@ from service.db.queries import Queries
 from service.errors import InputFileError, InvalidValueError
 from service.ingest.batch import IngestOptions
 from service.ingest.mapping import KeptMapping, MappingFile
-from service.ingest.source_names import source_key
+from service.ingest.source_names import as_known, known_sources, source_key
 
 _q = Queries("service.ingest", "mappings.sql")
 
@@ -59,32 +59,42 @@ def kept_mappings(conn: psycopg.Connection[Any]) -> list[KeptMapping]:
 
 
 def keep_mapping(
-    conn: psycopg.Connection[Any], source: str, file_name: str, content: str, *, by: str | None
+    conn: psycopg.Connection[Any],
+    source: str,
+    file_name: str,
+    content: str,
+    *,
+    by: str | None,
+    name: str | None = None,
 ) -> KeptMapping:
-    """Keep ``content`` (a mapping file's text) for ``source``, in place of the one kept before; a text that is no
-    mapping file is refused before anything is kept."""
+    """Keep ``content`` (a mapping file's text) for ``source``, in place of the one kept before, under ``source``'s
+    key and shown as ``name`` (the source as the service knows it; else as given); a text that is no mapping file
+    is refused before anything is kept."""
     key = source_key(source)
     if not key:
         raise InvalidValueError("Source vide : une correspondance se garde pour une source nommée.")
-    name = check_mapping_name(file_name, "rien n'est gardé")
+    file_name = check_mapping_name(file_name, "rien n'est gardé")
+    shown = name or as_known(source, known_sources(conn, "reports"))
     if len(content.encode("utf-8")) > MAX_MAPPING_BYTES:
         raise InputFileError(
-            f"Fichier de correspondance « {name} » : plus de {MAX_MAPPING_BYTES // 1024} Ko, ce n'est pas une "
+            f"Fichier de correspondance « {file_name} » : plus de {MAX_MAPPING_BYTES // 1024} Ko, ce n'est pas une "
             "correspondance de colonnes."
         )
-    MappingFile.parse(content, name)  # refused here, with its reason, rather than at the source's next file
+    MappingFile.parse(content, file_name)  # refused here, with its reason, rather than at the source's next file
     kept = _kept(
         conn.execute(
-            _q("keep_mapping"), {"source": key, "file_name": name, "content": content, "kept_by": by}
+            _q("keep_mapping"),
+            {"source": key, "name": shown, "file_name": file_name, "content": content, "kept_by": by},
         ).fetchone()
     )
     assert kept is not None  # INSERT … RETURNING
     return kept
 
 
-def forget_mapping(conn: psycopg.Connection[Any], source: str) -> bool:
-    """Forget the mapping kept for ``source``; False when none was kept."""
-    return conn.execute(_q("forget_mapping"), {"source": source_key(source)}).fetchone() is not None
+def forget_mapping(conn: psycopg.Connection[Any], source: str) -> str | None:
+    """Forget the mapping kept for ``source``: the name it was kept under, or None when none was kept."""
+    row = conn.execute(_q("forget_mapping"), {"source": source_key(source)}).fetchone()
+    return str(row[0]) if row else None
 
 
 def with_kept_mapping(conn: psycopg.Connection[Any], options: IngestOptions) -> IngestOptions:
@@ -95,15 +105,19 @@ def with_kept_mapping(conn: psycopg.Connection[Any], options: IngestOptions) -> 
     return replace(options, kept=kept) if kept else options
 
 
-def keep_given_mapping(conn: psycopg.Connection[Any], options: IngestOptions) -> dict[str, str] | None:
-    """A mapping file given with a source: kept for the source (in the batch's transaction), and what the batch's
-    account says of the mapping (``details["correspondance"]``): kept, applied, or None without either."""
+def keep_given_mapping(
+    conn: psycopg.Connection[Any], options: IngestOptions, name: str | None = None
+) -> dict[str, str] | None:
+    """A mapping file given with a source: kept for the source (in the batch's transaction) under ``name`` (the
+    source as the service knows it), and what the batch's account says of the mapping
+    (``details["correspondance"]``): kept, applied, or None without either."""
     if options.kept is not None:
         return _said(options.kept, "appliquee")
     if options.mapping is None or not options.source or not source_key(options.source):
         return None
     content = Path(options.mapping).read_text(encoding="utf-8-sig")
-    return _said(keep_mapping(conn, options.source, Path(options.mapping).name, content, by=options.actor), "gardee")
+    kept = keep_mapping(conn, options.source, Path(options.mapping).name, content, by=options.actor, name=name)
+    return _said(kept, "gardee")
 
 
 def _said(kept: KeptMapping, state: str) -> dict[str, str]:

@@ -233,7 +233,8 @@ def _run_batch(
             geocoded = _geocode(conn, opened, read.span, run)
         referred = _refer(conn, opened, settings)
         ids = _stored_ids(conn, opened, read, run) if run.with_ids else []
-        steps = _Steps(read, deduped, loaded, linked, geocoded, referred, keep_given_mapping(conn, options))
+        kept = keep_given_mapping(conn, options, opened.ctx.default_source)
+        steps = _Steps(read, deduped, loaded, linked, geocoded, referred, kept)
         summary = _close(conn, source, cmap, opened, steps, clock)
         if batch.savepoint_name:  # in the caller's transaction: the staging tables go now, not at its commit
             conn.execute("DROP TABLE IF EXISTS pg_temp.stage, pg_temp.stage_rejects")

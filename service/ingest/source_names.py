@@ -4,8 +4,8 @@ the reports already hold.
 The source is half of a row's key (source and external id): a partner's file imported again under its name typed
 with other capitals would store every row a second time, and split the partner's counts in two. A source given on
 an import (``--source``, the map's « Source ») or read in a file's source column is written as the service already
-stores it when it differs only by capitals and spaces (a source new to the service, as the file first writes it),
-and the batch's account says so.
+stores it when it differs only by capitals, accents, spaces and punctuation (« ASBL-Quartier », « asbl quartier »;
+a source new to the service, as the file first writes it), and the batch's account says so.
 """
 
 from __future__ import annotations
@@ -21,15 +21,21 @@ import psycopg
 from psycopg import sql
 
 from service.db.queries import Queries
-from service.text import counted
+from service.text import counted, unaccented
 
 _q = Queries("service.ingest", "sources.sql")
 
 
 def source_key(source: str) -> str:
-    """The source as it is matched (the sources stored, the mappings kept): lower case, spaces reduced (« ASBL
-    quartier » = « asbl  quartier »)."""
-    return " ".join(source.split()).lower()
+    """The source as it is matched (the sources stored, the mappings kept): lower case, accents dropped, every run
+    of spaces and punctuation one space (« ASBL_Quartier » = « asbl-quartier » = « ASBL  Quartier » = « asbl
+    quartier », « Neupré » = « neupre »). Migration 0087 wrote the kept mappings' keys this way."""
+    words = " ".join(_PUNCTUATION.split(unaccented(source))).strip()
+    return words or " ".join(source.split()).lower()  # a name of punctuation alone (« --- ») stays itself
+
+
+#: What separates a source's words: spaces, underscores, hyphens, dots, apostrophes… (any run of them).
+_PUNCTUATION = re.compile(r"[\W_]+")
 
 
 def default_source(path: Path, fmt: str) -> str:
@@ -103,12 +109,12 @@ def respelling_words(details: Mapping[str, Any]) -> str | None:
     if given:
         parts.append(
             f"Source « {given['donnee']} » rangée sous « {given['connue']} », le nom que le service lui connaît déjà "
-            "(majuscules et espaces mis à part)."
+            "(majuscules, accents, espaces et ponctuation mis à part)."
         )
     n = int(details.get("sources_reecrites") or 0)
     if n:
         parts.append(
-            f"{counted(n, 'ligne')} dont la colonne de source écrit autrement (majuscules, espaces) une source que le "
-            "service connaît, ou déjà lue plus haut dans le fichier : rangées sous ce nom."
+            f"{counted(n, 'ligne')} dont la colonne de source écrit autrement (majuscules, accents, ponctuation) une "
+            "source que le service connaît, ou déjà lue plus haut dans le fichier : rangées sous ce nom."
         )
     return " ".join(parts) or None

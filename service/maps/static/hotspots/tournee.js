@@ -371,18 +371,25 @@
 
   /* The mapping file last used for a source, kept by the service (GET /api/correspondances): next month's export
    * from the same partner is read the same way, from any computer and from « hotspots ingest », without choosing
-   * the file again. Keyed by the source's name as typed in the options (capitals and spaces aside). */
+   * the file again. Keyed by the source's name as typed in the options, as the service keys it (``cle``:
+   * capitals, accents, spaces and punctuation aside, service/ingest/source_names.py). */
   var kept = {};
-  function sourceKey(box) {
-    return ((box.querySelector("[name=source_import]") || {}).value || "").split(/\s+/).filter(Boolean).join(" ")
+  var SPELLED_OUT = { "ß": "ss", "ẞ": "SS", "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE" };
+  function keyOf(name) {
+    var folded = name.replace(/[ßẞœŒæÆ]/g, function (c) { return SPELLED_OUT[c]; })
+      .normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+    return folded.split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(" ") || name.split(/\s+/).filter(Boolean).join(" ")
       .toLowerCase();
+  }
+  function sourceKey(box) {
+    return keyOf((box.querySelector("[name=source_import]") || {}).value || "");
   }
   /* Whether the service said what it keeps (a reader, or the service away: nothing shown, the file chosen works
    * as before). */
   function loadKept(box) {
     return H.getJSON("/api/correspondances").then(function (list) {
       kept = {};
-      list.forEach(function (k) { kept[k.source] = k; });
+      list.forEach(function (k) { kept[k.cle] = k; });
       showKeptMapping(box);
       return true;
     }, function () { return false; });
@@ -419,7 +426,7 @@
     var key = sourceKey(box), k = kept[key];
     line.hidden = !k;
     if (!k) return;
-    line.textContent = "Correspondance gardée pour « " + key + " » : " + k.fichier + " (le " + H.day(k.le) +
+    line.textContent = "Correspondance gardée pour « " + k.source + " » : " + k.fichier + " (le " + H.day(k.le) +
       (k.par ? ", par " + k.par : "") +
       "), appliquée si aucun fichier n'est choisi. ";
     var forget = document.createElement("button");
