@@ -156,13 +156,24 @@ def test_a_street_in_adresse_takes_the_house_number_of_the_column_beside_it(conn
 
 
 def test_a_police_register_s_workbook_is_read_with_its_date_time_column_its_labels_and_its_total_line(conn, settings):
-    """« Date/heure constat » was named by no alias and the whole file was refused; « incinération déchets » was
+    """« Date/heure constat » was named by no alias and the whole file was refused (« Date/heure clôture » was
+    left unread); « incinération déchets » was
     an unknown category (its label has « de »); the foot's « Total : 3 constats » was a row « à corriger ». Now the
     date column is the one holding « date » and « constat », « N° PV » numbers the rows, the labels are read
     without their small words, and the total line is counted apart as nothing to import."""
     s = ingest(conn, settings, FILES / "registre_pv.xlsx")
     assert s.details["colonnes"]["observed_at"] == "Date/heure constat"
     assert s.details["colonnes"]["external_id"] == "N° PV"
+    assert s.details["colonnes"]["closed_at"] == "Date/heure clôture"  # an optional field that names itself alone
+    closed = conn.execute(
+        "SELECT external_id, status, to_char(closed_at AT TIME ZONE 'Europe/Brussels', 'YYYY-MM-DD HH24:MI') "
+        "FROM reports ORDER BY external_id"
+    ).fetchall()
+    assert closed == [
+        ("PV/2026/0412", "clos", "2026-03-05 11:00"),
+        ("PV/2026/0413", "nouveau", None),
+        ("PV/2026/0414", "nouveau", None),
+    ], closed
     assert (s.rows_in, s.inserted, s.rejected, s.details["lignes_de_total"]) == (4, 3, 1, 1)
     assert [r[:5] for r in _stored(conn)] == [
         ("PV/2026/0412", "depot_clandestin", "Rue Ferrer 12", "4100 SERAING", "2026-03-02 09:15"),

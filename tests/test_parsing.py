@@ -189,6 +189,21 @@ def test_the_headers_registers_write_are_recognised(headers, expected):
             ["N° de permis", "Nature du permis", "Rubrique", "Situation du bien", "Octroyé le", "Valable jusqu'au"],
             {"permit_type": "Nature du permis", "address": "Situation du bien", "decision_date": "Octroyé le"},
         ),
+        (  # an optional field that names itself alone, with words more than its aliases
+            "permits",
+            ["Référence", "Type de permis", "Date de la décision du collège", "Date de fin des travaux"],
+            {"decision_date": "Date de la décision du collège", "valid_until": None},
+        ),
+        (
+            "reports",
+            ["N° PV", "Date/heure constat", "Nature", "Date et heure des faits", "Date/heure clôture"],
+            {"observed_at": "Date/heure constat", "closed_at": "Date/heure clôture", "observed_time": None},
+        ),
+        (  # three words more than « date de clôture »: not taken for it
+            "reports",
+            ["Date", "Catégorie", "Date de clôture prévue par le service technique"],
+            {"closed_at": None},
+        ),
     ],
 )
 def test_the_headers_of_visit_and_permit_registers_are_recognised(kind, headers, expected):

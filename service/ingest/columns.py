@@ -24,6 +24,11 @@ REQUIRED: dict[Kind, list[str]] = {
     "permits": ["reference", "permit_type"],
 }
 
+#: Optional fields whose every alias of two words or more names them alone (« clôture », « fermeture »,
+#: « validité »…): given, after the required ones, the same second chance (:func:`_required_within`) — a police
+#: register's « Date/heure clôture » is the closing date. A field with a generic alias (« Date de fin »…) is not.
+WORDY_OPTIONAL: dict[Kind, list[str]] = {"reports": ["closed_at"], "visits": [], "permits": ["decision_date"]}
+
 #: Columns added by ``hotspots rejects`` exports; dropped when a fixed export is ingested again.
 REJECT_EXPORT_COLUMNS = frozenset({"ligne", "motifs_rejet"})
 
@@ -183,11 +188,12 @@ MORE_WORDS = 2
 def _required_within(fields: dict[str, str], used: set[str], kind: Kind, headers: list[str]) -> None:
     """A required field no header names: a header that holds every word of one of its aliases of two words or
     more, and at most :data:`MORE_WORDS` others (« Date/heure constat », « Date et heure du signalement »,
-    « Datum/uur vaststelling »). Without it the whole file was refused; only required fields get this second
-    chance, so that « Date et heure des faits » is never taken for a time column beside the date, and a whole
-    header line read as one column (a wrong separator) is never taken for one of its names."""
+    « Datum/uur vaststelling »). Without it the whole file was refused; only required fields and the few optional
+    ones of :data:`WORDY_OPTIONAL` get this second chance, so that « Date et heure des faits » is never taken for
+    a time column beside the date, and a whole header line read as one column (a wrong separator) is never taken
+    for one of its names."""
     words = {h: set(short_header(normalise_header(h)).split("_")) for h in headers}
-    for canonical in REQUIRED[kind]:
+    for canonical in [*REQUIRED[kind], *WORDY_OPTIONAL[kind]]:
         if canonical in fields:
             continue
         for alias in ALIASES[kind][canonical]:

@@ -91,15 +91,18 @@ def main() -> None:
 
 
 def police_register() -> openpyxl.Workbook:
-    """A police records system's export: its title, a blank row, « Date/heure constat » (no alias names it
-    whole), labels typed without their small words, an empty row and the count at the foot."""
+    """A police records system's export: its title, a blank row, « Date/heure constat » and « Date/heure
+    clôture » (no alias names them whole), labels typed without their small words, an empty row and the count at
+    the foot."""
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "Export"
     sheet.append(["Zone de police Seraing-Neupré — constats environnement, mars 2026"])
     sheet.append([])
-    sheet.append(["N° PV", "Date/heure constat", "Nature", "Lieu", "Commune", "Agent", "Remarques"])
+    sheet.append(
+        ["N° PV", "Date/heure constat", "Nature", "Lieu", "Commune", "Agent", "Remarques", "Date/heure clôture"]
+    )
     sheet.append(
         [
             "PV/2026/0412",
@@ -109,6 +112,7 @@ def police_register() -> openpyxl.Workbook:
             "4100 SERAING",
             "Insp. Dubois",
             "sacs + matelas",
+            datetime(2026, 3, 5, 11, 0),
         ]
     )
     sheet.append(
@@ -134,7 +138,7 @@ def police_register() -> openpyxl.Workbook:
         ]
     )
     sheet.append([])
-    sheet.append(["Total : 3 constats", None, None, None, None, None, None])
+    sheet.append(["Total : 3 constats", None, None, None, None, None, None, None])
     return book
 
 
