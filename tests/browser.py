@@ -333,12 +333,13 @@ def capture(driver, folder: Path, name: str, png: bytes, *, min_colours: int = 4
 
 def text_of(element) -> str:
     """All the text of an element. Selenium's ``.text`` gives only what is on screen, and a tall popup may be
-    partly scrolled out of its box."""
-    return str(element.get_attribute("textContent") or "").strip()
+    partly scrolled out of its box. The no-break spaces French typography sets (« ») are read as spaces."""
+    return str(element.get_attribute("textContent") or "").replace("\u00a0", " ").strip()
 
 
 def status_line(driver) -> str:
-    return driver.execute_script("var e = document.getElementById('hs-etat'); return e ? e.textContent : ''")
+    said = driver.execute_script("var e = document.getElementById('hs-etat'); return e ? e.textContent : ''")
+    return str(said).replace("\u00a0", " ")  # the no-break spaces French typography sets are spaces to read
 
 
 def layers_state(driver) -> dict:

@@ -547,7 +547,10 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         )
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[type=file]").send_keys(str(sheet))
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee button.hs-importer").click()
-        said = "return [...document.querySelectorAll('#hs-tournee .hs-import-resultat p')].map(p => p.textContent)"
+        said = (  # the no-break spaces French sets before « : » read as spaces
+            "return [...document.querySelectorAll('#hs-tournee .hs-import-resultat p')]"
+            ".map(p => p.textContent.replace(/\\u00a0/g, ' '))"
+        )
         wait.until(lambda d: (d.execute_script(said) or [""])[0].startswith("Lot n° "))
         lines = browser.execute_script(said)
         # run in the background and asked after (a large register held the page in front of a sentence): the bar

@@ -9,10 +9,17 @@
 
   var state = (window.hotspotsLayers = {});
 
+  /* French typography's no-break spaces (service/text.py, french_spaces): a line on the map never ends on « nor
+   * starts with », a colon or a question mark, however the panel wraps the service's sentences. */
+  function french(text) {
+    return String(text).replace(/« /g, "«\u00a0").replace(/ ([»:;!?])/g, "\u00a0$1");
+  }
+
+  /* Text for innerHTML: escaped, and set as French sets it (:func:`french`). */
   function esc(value) {
-    return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) {
+    return french(String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
+    }));
   }
 
   /* -- Words ------------------------------------------------------------------------------------------------
@@ -126,13 +133,13 @@
   function showNotices() {
     var parts = statusParts();
     if (!parts) return;
-    parts.avis.textContent = Object.keys(notices).map(function (k) { return notices[k]; }).join(" ");
+    parts.avis.textContent = french(Object.keys(notices).map(function (k) { return notices[k]; }).join(" "));
   }
 
   /* What the current view shows (rewritten at each reload). */
   function status(text) {
     var parts = statusParts();
-    if (parts) parts.vue.textContent = text;
+    if (parts) parts.vue.textContent = french(text);
   }
 
   /* A notice under ``key`` (one per key: a newer one replaces it); ``null`` withdraws it. */
@@ -148,7 +155,7 @@
 
   /* A sentence ends with its full stop (the API's messages sometimes carry one, sometimes not). */
   function sentence(text) {
-    text = String(text || "").trim();
+    text = french(String(text || "").trim());
     return /[.!?…]$/.test(text) ? text : text + ".";
   }
 
@@ -743,7 +750,7 @@
     fitPanels(map);
   }
 
-  window.HotspotsCarte = { esc: esc, state: state, Overlay: Overlay, getJSON: getJSON, send: send, query: query,
+  window.HotspotsCarte = { esc: esc, french: french, state: state, Overlay: Overlay, getJSON: getJSON, send: send, query: query,
     geojsonInto: geojsonInto, viewParams: viewParams, readFilters: readFilters, intoControl: intoControl,
     background: background, boundaries: boundaries, day: day, hour: hour, nowField: nowField, nextDay: nextDay,
     number: number, status: status, notice: notice, clock: clock, layersControl: layersControl, speak: speak,

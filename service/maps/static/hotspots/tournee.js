@@ -426,9 +426,8 @@
     var key = sourceKey(box), k = kept[key];
     line.hidden = !k;
     if (!k) return;
-    line.textContent = "Correspondance gardée pour « " + k.source + " » : " + k.fichier + " (le " + H.day(k.le) +
-      (k.par ? ", par " + k.par : "") +
-      "), appliquée si aucun fichier n'est choisi. ";
+    line.textContent = H.french("Correspondance gardée pour « " + k.source + " » : " + k.fichier + " (le " +
+      H.day(k.le) + (k.par ? ", par " + k.par : "") + "), appliquée si aucun fichier n'est choisi. ");
     var forget = document.createElement("button");
     forget.type = "button";
     forget.className = "hs-oublier-correspondance";
@@ -546,7 +545,7 @@
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ motif: why }) })
         .then(function (done) {
           said.className = "hs-annulation";
-          said.textContent = done.phrase;
+          said.textContent = H.french(done.phrase);
           H.status(done.phrase);
           return after();
         }, function (err) {
