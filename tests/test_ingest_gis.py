@@ -263,6 +263,53 @@ def test_a_shape_drawn_in_a_gis_file_is_given_back_to_the_map(settings, conn, au
         )
 
 
+def test_a_shift_s_sheet_and_a_list_of_sites_draw_the_footprint_a_report_was_drawn_as(settings, conn, tmp_path):
+    """An unhealthy building drawn in QGIS as its footprint, then proposed as a site to check: the list of sites'
+    GeoJSON and the planned shift's draw the footprint beside the stop's point (a GIS shows the building to the
+    team), and say which stop it is; the reports drawn as points have no shape."""
+    from service.db.vocabulary import load_labels
+    from service.export import render
+    from service.export.sheet import sheet_from_plan
+    from service.export.sites import site_list
+    from service.plan import Filters, ShiftRequest, load_plan, plan_shift, store_plan
+
+    layer = _constats(6)
+    layer["Date_constat"] = [datetime(2026, 11, 10 + i, 9, 15) for i in range(6)]  # open reports of last week
+    building = layer.loc[1, "geometry"].buffer(12)
+    layer.loc[1, "geometry"] = building
+    path = tmp_path / "constats_qgis.gpkg"
+    layer.to_file(path, layer="constats", driver="GPKG")
+    assert ingest(conn, settings, path).inserted == 6
+    site = "SIG-{}".format(conn.execute("SELECT id FROM reports WHERE external_id = 'SIG-001'").fetchone()[0])
+    drawn = gpd.GeoSeries([building], crs="EPSG:31370").to_crs("EPSG:4326")[0]
+    now = pd.Timestamp("2026-11-20 12:00", tz="UTC")
+    only_reports = Filters(kinds=("signalement",))
+
+    def read(sheet, name: str) -> gpd.GeoDataFrame:
+        (tmp_path / name).write_bytes(render(sheet, "geojson"))
+        return gpd.read_file(tmp_path / name)
+
+    listed = read(site_list(conn, settings, only_reports, now=now), "sites.geojson")
+    shift = plan_shift(
+        conn,
+        settings,
+        ShiftRequest(starts_at=now.to_pydatetime(), budget_minutes=240, start="50.6097, 5.5120", filters=only_reports),
+        geocoder=None,
+        now=now,
+    )
+    stored = load_plan(conn, store_plan(conn, shift).facts["id"])
+    planned = read(sheet_from_plan(stored, load_labels(conn), zone=settings.timezone), "tournee.geojson")
+    for read_back, keys in ((listed, ["Lieu", "Commune"]), (planned, ["Ordre", "Arrêt", "Lieu", "Commune"])):
+        assert read_back.crs.to_epsg() == 4326
+        shapes = read_back[read_back["role"] == "forme"]
+        points = read_back[read_back["role"] == "arret"].set_index("Site")
+        assert len(points) == 6 and list(shapes["Site"]) == [site], read_back[["role", "Site"]]
+        shape = shapes.geometry.iloc[0]
+        assert shape.geom_type == "Polygon" and shape.hausdorff_distance(drawn) < 3e-6  # 20 cm
+        assert shape.contains(points.loc[site, "geometry"])
+        assert shapes[keys].iloc[0].tolist() == points.loc[site, keys].tolist()  # the same stop
+
+
 def test_the_map_imports_a_geopackage(settings, conn, auth, tmp_path):
     """The map's import sends the file as it is: a GeoPackage is read by its name, as the command line reads it."""
     from fastapi.testclient import TestClient

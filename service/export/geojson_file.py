@@ -1,8 +1,9 @@
 """GeoJSON (RFC 7946, WGS84) for a GIS or a web map: the stops as points (properties = the row, ISO 8601 dates),
 the axes walked as their street line, each team's route as a line, and the start and end; a ``role`` property
-tells them apart (``arret``, ``axe``, ``itineraire``, ``depart``, ``arrivee``). A register of reports adds the
-shapes reports were drawn as in a GIS file (``forme``: a building's footprint, a stretch of pavement), each beside
-its report's point, so that a GIS draws the footprint and not only the point inside it."""
+tells them apart (``arret``, ``axe``, ``itineraire``, ``depart``, ``arrivee``). A register of reports, a shift's
+sheet and a list of sites add the shapes reports were drawn as in a GIS file (``forme``: a building's footprint, a
+stretch of pavement), each beside its report's point, so that a GIS draws the footprint and not only the point
+inside it."""
 
 from __future__ import annotations
 
@@ -16,8 +17,12 @@ from service.export.sheet import Sheet
 from service.export.values import iso_value, missing, records
 from service.geo import geometry_to_wgs84
 
-#: What a drawn shape's feature says of its report (the rest is on the report's point).
-SHAPE_KEYS = ("Signalement", "N° à la source", "Signalé le", "Catégorie", "Statut", "Adresse", "Commune")
+#: What a drawn shape's feature says of its report (the rest is on the report's point or stop): a register's
+#: columns, or a shift's and a list's.
+SHAPE_KEYS = (
+    *("Ordre", "Équipe", "Arrêt", "Site", "Signalement", "N° à la source", "Signalé le", "Catégorie", "Statut"),
+    *("Lieu", "Adresse", "Commune"),
+)
 
 
 def _present(geom: Any) -> bool:

@@ -212,6 +212,7 @@ def sheet_from_plan(stored: StoredPlan, labels: Labels, *, zone: str, base_url: 
         {
             "line": list(stops["line"]),
             "exit": [shapely.Point(x, y) for x, y in zip(stops["exit_x"], stops["exit_y"], strict=True)],
+            "shape": list(stops["shape"]) if "shape" in stops else [None] * len(stops),  # a report's footprint
         },
         geometry=list(stops.geometry),
         crs=CRS,

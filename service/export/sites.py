@@ -8,6 +8,7 @@ recent visit are listed with the reason (in the XLSX's second sheet and at the e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -15,7 +16,10 @@ from typing import Any
 
 import pandas as pd
 import psycopg
+import shapely
+from shapely.geometry.base import BaseGeometry
 
+from service.db.queries import Queries
 from service.db.vocabulary import Labels, load_labels
 from service.errors import InvalidValueError
 from service.export import Format, render_sheet
@@ -24,6 +28,8 @@ from service.plan.candidates import CandidateContext, known_places, load_candida
 from service.plan.filters import resolve_codes, resolve_places
 from service.plan.model import DEFAULT_STATES, KIND_LABELS, STATE_LABELS, Filters
 from service.settings import Settings
+
+_q = Queries("service.export", "reports.sql")
 
 #: Most sites in one list (the API's ``limite`` and the CLI's ``--limite`` are bounded by it).
 MAX_SITES = 5000
@@ -77,6 +83,7 @@ def site_list(
     sheet = sheet_from_candidates(
         candidates.head(limit).reset_index(drop=True), labels, zone=settings.timezone, base_url=base_url
     )
+    sheet.places["shape"] = drawn_shapes(conn, sheet.rows["Site"])
     sheet.facts["Filtres"] = filters.describe(labels.categories)
     if total > limit:
         sheet.subtitle = f"Les {limit} sites les plus prioritaires sur {total} — " + sheet.subtitle
@@ -93,6 +100,21 @@ def site_list(
         columns=["Site", "Type", "Lieu", "Raison"],
     )
     return sheet
+
+
+def drawn_shapes(conn: psycopg.Connection[Any], sites: pd.Series) -> list[BaseGeometry | None]:
+    """For each site, its report's shape as drawn in a GIS file (a building's footprint), None for any other site
+    and for a report drawn as a point: what the list's GeoJSON draws beside the point."""
+    ids = {site: int(site[4:]) for site in sites if isinstance(site, str) and _REPORT_SITE.fullmatch(site)}
+    if not ids:
+        return [None] * len(sites)
+    rows = conn.execute(_q("drawn_shapes"), {"ids": list(set(ids.values()))}).fetchall()
+    shapes = {report: shapely.from_wkb(bytes(wkb)) for report, wkb in rows}
+    return [shapes.get(ids[site]) if site in ids else None for site in sites]
+
+
+#: A report's site name (« SIG-123 »).
+_REPORT_SITE = re.compile(r"SIG-[0-9]+")
 
 
 @dataclass(frozen=True)

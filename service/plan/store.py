@@ -182,7 +182,8 @@ def load_plan(conn: psycopg.Connection[Any], plan_id: int) -> StoredPlan:
         raise NotFoundError(f"Aucune tournée n° {plan_id}.", hint="« hotspots tournees » liste les tournées.")
     facts = dict(zip([d.name for d in cur.description or []], row, strict=True))
     stops = _q.frame(conn, "stops", {"id": plan_id})
-    stops["line"] = [shapely.from_wkb(bytes(g)) if g is not None else None for g in stops["line"]]
+    for column in ("line", "shape"):
+        stops[column] = [shapely.from_wkb(bytes(g)) if g is not None else None for g in stops[column]]
     stops = gpd.GeoDataFrame(stops, geometry=gpd.points_from_xy(stops["x"], stops["y"]), crs=CRS)
     routes = _q.frame(conn, "routes", {"id": plan_id})
     routes = gpd.GeoDataFrame(routes[["team"]], geometry=[shapely.from_wkb(bytes(g)) for g in routes["geom"]], crs=CRS)

@@ -35,3 +35,10 @@ LEFT JOIN member g ON g.report_id = r.id
 WHERE %(places)s::text[] IS NULL OR place_matches(c.commune, c.postcode, %(places)s, %(postcodes)s)
 ORDER BY r.observed_at, r.id
 LIMIT %(limit)s + 1;
+
+-- name: drawn_shapes
+-- The shapes reports were drawn as in a GIS file (migration 0082), in Lambert 72, for those of ``ids`` that have one:
+-- a list of sites draws a building's footprint beside its report's point.
+SELECT r.id, ST_AsBinary(drawn_shape(r.extra, r.input_crs)) AS shape
+FROM reports r
+WHERE r.id = ANY(%(ids)s) AND drawn_shape(r.extra, r.input_crs) IS NOT NULL;

@@ -35,15 +35,19 @@ SELECT p.id, p.created_at, p.created_by, p.starts_at, p.budget_minutes, p.pause_
 FROM plans p WHERE p.id = %(id)s;
 
 -- name: stops
--- A plan's stops in visit order, each with the visit that reported on it (the latest, if several).
+-- A plan's stops in visit order, each with the visit that reported on it (the latest, if several), and a report's
+-- shape as drawn in a GIS file (a building's footprint: migration 0082), for the shift's GeoJSON to draw it.
 SELECT s.id, s.ref, s.team, s.ord, s.site_kind, s.site_id, s.label, s.category, s.state, s.arrival, s.departure,
        s.travel_minutes, s.service_minutes, s.pause_after_minutes, s.pause_before_minutes, s.appointment_at, s.appointment_until,
        s.wait_minutes, s.value, s.why, s.last_visit, s.last_outcome,
        ST_X(s.geom) AS x, ST_Y(s.geom) AS y, ST_X(s.exit_geom) AS exit_x, ST_Y(s.exit_geom) AS exit_y,
-       ST_AsBinary(s.line) AS line,
+       ST_AsBinary(s.line) AS line, ST_AsBinary(drawn_shape(r.extra, r.input_crs)) AS shape,
        v.id AS visit_id, v.visited_at AS done_at, v.outcome AS done_outcome, v.officer AS done_officer,
        v.notes AS done_notes
 FROM plan_stops s
+LEFT JOIN reports r  -- a report's site is « SIG- » and its number (CASE: no other site's name is ever cast)
+       ON r.id = CASE WHEN s.site_kind = 'signalement' AND s.site_id ~ '^SIG-[0-9]+$'
+                      THEN substring(s.site_id FROM 5)::bigint END
 LEFT JOIN LATERAL (
     SELECT id, visited_at, outcome, officer, notes FROM visits WHERE plan_stop_id = s.id
     ORDER BY visited_at DESC, id DESC LIMIT 1
