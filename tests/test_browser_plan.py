@@ -696,11 +696,17 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         kept = "#hs-tournee .hs-correspondance-gardee"
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, kept).is_displayed())
         assert text_of(browser.find_element(By.CSS_SELECTOR, kept)).startswith(
-            "Correspondance gardée pour « asbl_quartier » : asbl_quartier.toml (le "
+            "Correspondance gardée pour les signalements de « asbl_quartier » : asbl_quartier.toml (le "
         )
-        assert conn.execute("SELECT source, name, file_name FROM source_mappings").fetchall() == [
-            ("asbl quartier", "asbl_quartier", "asbl_quartier.toml")  # found by its key, named as imported
+        assert conn.execute("SELECT source, name, file_name, kind FROM source_mappings").fetchall() == [
+            ("asbl quartier", "asbl_quartier", "asbl_quartier.toml", "reports")  # found by its key, named as imported
         ]
+        # kept for the association's reports: a permits file of the same source is not read through it
+        choose = "const s = document.querySelector('#hs-tournee select[name=type_import]');"
+        browser.execute_script(choose + "s.value = 'permis'; s.dispatchEvent(new Event('change'))")
+        wait.until(lambda d: not d.find_element(By.CSS_SELECTOR, kept).is_displayed())
+        browser.execute_script(choose + "s.value = 'signalements'; s.dispatchEvent(new Event('change'))")
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, kept).is_displayed())
         later = tmp_path / "asbl_quartier_mois_suivant.csv"
         later.write_text(
             f"Quand;Quoi;Nord;Est\r\n{visited:%d/%m/%Y} 11:00;Vieux frigos;50.6045;5.5055\r\n", encoding="utf-8"
@@ -841,19 +847,20 @@ def test_mappings_an_earlier_map_kept_in_the_browser_are_given_to_the_service(se
     still = kept_mapping(conn, "asbl")
     assert still is not None and still.file_name == "asbl_service.toml"
     assert kept_mapping(conn, "vieux registre") is None
-    # the source typed in the import's options shows its kept mapping, with who kept it
+    # the source typed in the import's options, for a register of reports (what the browser's mappings were kept
+    # for), shows its kept mapping, with who kept it
     browser.execute_script(
         "document.querySelector('#hs-tournee details.hs-volet').open = true;"
         "const box = document.querySelector('#hs-tournee details.hs-feuille');"
         "box.open = true; box.querySelector('details.hs-import-options').open = true;"
+        "box.querySelector('select[name=type_import]').value = 'signalements';"
         "box.querySelector('[name=source_import]').value = 'Comite  de quartier';"
         "box.querySelector('[name=source_import]').dispatchEvent(new Event('input'))"
     )
     line = browser.find_element(By.CSS_SELECTOR, "#hs-tournee .hs-correspondance-gardee")
     wait.until(lambda d: line.is_displayed())
-    assert text_of(line).startswith("Correspondance gardée pour « comite de quartier » : comite.yaml (le "), text_of(
-        line
-    )
+    shown = "Correspondance gardée pour les signalements de « comite de quartier » : comite.yaml (le "
+    assert text_of(line).startswith(shown), text_of(line)
     assert ", par test.planificateur), appliquée si aucun fichier n'est choisi." in text_of(line), text_of(line)
 
 

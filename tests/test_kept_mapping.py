@@ -184,10 +184,15 @@ def test_the_kept_mappings_from_the_command_line(conn, settings, tmp_path):
     broken = run_cli("correspondances", "garder", "comite", str(write(tmp_path / "x.toml", "[colonnes\n")), env=env)
     assert broken.returncode != 0 and "Fichier de correspondance illisible (x.toml)" in broken.stderr
     gone = run_cli("correspondances", "oublier", "asbl_quartier", env=env)
-    assert gone.returncode == 0 and "Correspondance gardée pour « asbl_quartier » oubliée." in gone.stdout
+    assert (
+        gone.returncode == 0
+        and "Correspondance gardée pour les signalements de « asbl_quartier » oubliée." in gone.stdout
+    )
     again = run_cli("correspondances", "oublier", "asbl_quartier", env=env)
     assert again.returncode != 0
-    assert "Aucune correspondance gardée pour la source « asbl_quartier »." in again.stderr, again.stderr
+    assert "Aucune correspondance gardée pour les signalements de la source « asbl_quartier »." in again.stderr, (
+        again.stderr
+    )
     assert "hotspots correspondances lister" in again.stderr
     assert [k.source for k in kept_mappings(conn)] == ["Comité de quartier"]
 
@@ -229,7 +234,11 @@ def test_the_kept_mappings_through_the_api(settings, conn, auth):
         assert aside.status_code == 422 and "correspondance gardée" not in aside.json()["erreur"]
         assert app.delete("/api/correspondances/asbl%20quartier", headers=auth["lecteur"]).status_code == 403
         gone = app.delete("/api/correspondances/Asbl%20Quartier", headers=planner)
-        assert gone.status_code == 200 and gone.json() == {"source": "ASBL quartier", "oubliee": True}
+        assert gone.status_code == 200 and gone.json() == {
+            "source": "ASBL quartier",
+            "type": "signalements",
+            "oubliee": True,
+        }
         assert app.delete("/api/correspondances/asbl%20quartier", headers=planner).status_code == 404
         logged = conn.execute(
             "SELECT action FROM private.access_log WHERE action LIKE 'correspondance%%' ORDER BY id"
@@ -258,11 +267,11 @@ def test_the_migration_writes_the_kept_mappings_keys_with_punctuation_set_aside(
     with conn.transaction(force_rollback=True):
         conn.execute("ALTER TABLE source_mappings DROP COLUMN name")
         conn.execute(
-            """INSERT INTO source_mappings (source, file_name, content, kept_at) VALUES
-               ('asbl_quartier', 'vieux.toml', '[colonnes]', '2026-01-01'),
-               ('asbl quartier', 'neuf.toml', '[colonnes]', '2026-02-01'),
-               ('comité d''ougrée', 'comite.toml', '[colonnes]', '2026-01-15'),
-               ('---', 'tirets.toml', '[colonnes]', '2026-01-15')"""
+            """INSERT INTO source_mappings (source, kind, file_name, content, kept_at) VALUES
+               ('asbl_quartier', 'reports', 'vieux.toml', '[colonnes]', '2026-01-01'),
+               ('asbl quartier', 'reports', 'neuf.toml', '[colonnes]', '2026-02-01'),
+               ('comité d''ougrée', 'reports', 'comite.toml', '[colonnes]', '2026-01-15'),
+               ('---', 'reports', 'tirets.toml', '[colonnes]', '2026-01-15')"""
         )
         conn.execute(sql)
         rows = conn.execute("SELECT source, name, file_name FROM source_mappings ORDER BY source").fetchall()
@@ -273,3 +282,81 @@ def test_the_migration_writes_the_kept_mappings_keys_with_punctuation_set_aside(
         ]
         assert kept_mapping(conn, "Comité-d'Ougrée").file_name == "comite.toml"
         assert kept_mapping(conn, "ASBL_QUARTIER").source == "asbl quartier"
+
+
+#: The commune's permits register, in its own words too: kept beside its reports' mapping, not in its place.
+PERMITS = (
+    "Dossier;Genre;Classe;Exploitant;Activité;Adresse;Code postal;Commune;Date décision;Fin validité;X;Y\n"
+    "PE/2020/0200;Permis d'environnement;3;Menuiserie Lambert SRL;Menuiserie;Rue Cockerill 5;4100;Seraing;"
+    "01/06/2020;31/05/2030;233000;146000\n"
+)
+PERMITS_MAPPING = '[colonnes]\nreference = "Dossier"\npermit_type = "Genre"\nx = "X"\ny = "Y"\n'
+
+
+def test_a_source_keeps_one_mapping_per_kind_of_file(conn, settings, tmp_path):
+    """A commune sends its complaints and its permits, each laid out its own way: the permits' mapping is kept
+    beside the reports', and each next file is read through its own kind's (before, the permits' replaced the
+    reports', and the next reports file was refused through it). The command line lists, shows and forgets them
+    by kind."""
+    reports_mapping = write(tmp_path / "plaintes.toml", MAPPING)
+    march = ingest(
+        conn, settings, write(tmp_path / "mars.csv", MARCH), source="Ville de Seraing", mapping=reports_mapping
+    )
+    permits = ingest(
+        conn,
+        settings,
+        write(tmp_path / "permis.csv", PERMITS),
+        "permits",
+        source="VILLE DE SERAING",
+        mapping=write(tmp_path / "permis.toml", PERMITS_MAPPING),
+    )
+    assert (march.inserted, permits.inserted) == (1, 1), permits.details
+    assert [(k.source, k.kind, k.file_name) for k in kept_mappings(conn)] == [
+        ("Ville de Seraing", "reports", "plaintes.toml"),
+        ("Ville de Seraing", "permits", "permis.toml"),
+    ]
+    april = ingest(conn, settings, write(tmp_path / "avril.csv", APRIL), source="ville de seraing")
+    assert april.inserted == 2 and april.mapping_line().startswith(
+        "Correspondance gardée pour « Ville de Seraing » appliquée : plaintes.toml"
+    )
+    later = PERMITS.replace("PE/2020/0200", "PE/2021/0014").replace("Rue Cockerill 5", "Rue Cockerill 7")
+    again = ingest(conn, settings, write(tmp_path / "permis_2.csv", later), "permits", source="Ville de Seraing")
+    assert again.inserted == 1 and again.mapping_line().startswith(
+        "Correspondance gardée pour « Ville de Seraing » appliquée : permis.toml"
+    )
+    assert kept_mapping(conn, "ville de seraing", "visits") is None
+    env = cli_env(settings, COLUMNS="200")
+    listed = json.loads(run_cli("correspondances", "lister", "--json", env=env).stdout)
+    assert [(r["source"], r["type"], r["fichier"]) for r in listed] == [
+        ("Ville de Seraing", "signalements", "plaintes.toml"),
+        ("Ville de Seraing", "permis", "permis.toml"),
+    ]
+    shown = run_cli("correspondances", "montrer", "Ville de Seraing", "--type", "permis", env=env)
+    assert shown.returncode == 0 and 'reference = "Dossier"' in shown.stdout, shown.stdout
+    wrong = run_cli("correspondances", "oublier", "Ville de Seraing", "--type", "plaintes", env=env)
+    assert wrong.returncode != 0 and "type de fichiers inconnu : « plaintes »" in wrong.stderr, wrong.stderr
+    gone = run_cli("correspondances", "oublier", "Ville de Seraing", "--type", "permis", env=env)
+    assert "Correspondance gardée pour les permis de « Ville de Seraing » oubliée." in gone.stdout, gone.stdout
+    assert [(k.kind, k.file_name) for k in kept_mappings(conn)] == [("reports", "plaintes.toml")]
+
+
+def test_the_migration_gives_each_mapping_kept_before_the_kind_its_fields_name(conn):
+    """One mapping per source before: each is given the kind of file its fields say (a visit's outcome, a permit's
+    reference, else reports), in TOML as in YAML."""
+    sql = resources.files("service.db").joinpath("migrations/0088_mapping_per_kind.sql").read_text()
+    with conn.transaction(force_rollback=True):
+        conn.execute("ALTER TABLE source_mappings DROP CONSTRAINT source_mappings_pkey, DROP COLUMN kind")
+        conn.execute("ALTER TABLE source_mappings ADD PRIMARY KEY (source)")
+        conn.execute(
+            "INSERT INTO source_mappings (source, name, file_name, content) VALUES (%s, %s, %s, %s), "
+            "(%s, %s, %s, %s), (%s, %s, %s, %s)",
+            (
+                *("asbl quartier", "ASBL Quartier", "asbl.toml", MAPPING),
+                *("police", "Police", "pv.yaml", "colonnes:\n  visited_at: Quand\n  outcome: Suite\n"),
+                *("ville de seraing", "Ville de Seraing", "permis.toml", PERMITS_MAPPING),
+            ),
+        )
+        conn.execute(sql)
+        kinds = conn.execute("SELECT source, kind FROM source_mappings ORDER BY source").fetchall()
+        assert kinds == [("asbl quartier", "reports"), ("police", "visits"), ("ville de seraing", "permits")]
+        assert kept_mapping(conn, "Police", "visits").file_name == "pv.yaml"

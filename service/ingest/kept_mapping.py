@@ -18,6 +18,7 @@ import psycopg
 from service.db.queries import Queries
 from service.errors import InputFileError, InvalidValueError
 from service.ingest.batch import IngestOptions
+from service.ingest.columns import Kind
 from service.ingest.mapping import KeptMapping, MappingFile
 from service.ingest.source_names import as_known, known_sources, source_key
 
@@ -48,13 +49,13 @@ def _kept(row: tuple[Any, ...] | None) -> KeptMapping | None:
     return KeptMapping(*row) if row else None
 
 
-def kept_mapping(conn: psycopg.Connection[Any], source: str) -> KeptMapping | None:
-    """The mapping kept for ``source`` (None without)."""
-    return _kept(conn.execute(_q("kept_mapping"), {"source": source_key(source)}).fetchone())
+def kept_mapping(conn: psycopg.Connection[Any], source: str, kind: Kind = "reports") -> KeptMapping | None:
+    """The mapping kept for ``source``'s files of ``kind`` (None without)."""
+    return _kept(conn.execute(_q("kept_mapping"), {"source": source_key(source), "kind": kind}).fetchone())
 
 
 def kept_mappings(conn: psycopg.Connection[Any]) -> list[KeptMapping]:
-    """Every kept mapping, by source."""
+    """Every kept mapping, by source, then kind (reports, visits, permits)."""
     return [KeptMapping(*row) for row in conn.execute(_q("kept_mappings")).fetchall()]
 
 
@@ -65,16 +66,17 @@ def keep_mapping(
     content: str,
     *,
     by: str | None,
+    kind: Kind = "reports",
     name: str | None = None,
 ) -> KeptMapping:
-    """Keep ``content`` (a mapping file's text) for ``source``, in place of the one kept before, under ``source``'s
-    key and shown as ``name`` (the source as the service knows it; else as given); a text that is no mapping file
-    is refused before anything is kept."""
+    """Keep ``content`` (a mapping file's text) for ``source``'s files of ``kind``, in place of the one kept
+    before, under ``source``'s key and shown as ``name`` (the source as the service knows it; else as given); a
+    text that is no mapping file is refused before anything is kept."""
     key = source_key(source)
     if not key:
         raise InvalidValueError("Source vide : une correspondance se garde pour une source nommée.")
     file_name = check_mapping_name(file_name, "rien n'est gardé")
-    shown = name or as_known(source, known_sources(conn, "reports"))
+    shown = name or as_known(source, known_sources(conn, kind))
     if len(content.encode("utf-8")) > MAX_MAPPING_BYTES:
         raise InputFileError(
             f"Fichier de correspondance « {file_name} » : plus de {MAX_MAPPING_BYTES // 1024} Ko, ce n'est pas une "
@@ -84,16 +86,17 @@ def keep_mapping(
     kept = _kept(
         conn.execute(
             _q("keep_mapping"),
-            {"source": key, "name": shown, "file_name": file_name, "content": content, "kept_by": by},
+            {"source": key, "kind": kind, "name": shown, "file_name": file_name, "content": content, "kept_by": by},
         ).fetchone()
     )
     assert kept is not None  # INSERT … RETURNING
     return kept
 
 
-def forget_mapping(conn: psycopg.Connection[Any], source: str) -> str | None:
-    """Forget the mapping kept for ``source``: the name it was kept under, or None when none was kept."""
-    row = conn.execute(_q("forget_mapping"), {"source": source_key(source)}).fetchone()
+def forget_mapping(conn: psycopg.Connection[Any], source: str, kind: Kind = "reports") -> str | None:
+    """Forget the mapping kept for ``source``'s files of ``kind``: the name it was kept under, or None when none
+    was kept."""
+    row = conn.execute(_q("forget_mapping"), {"source": source_key(source), "kind": kind}).fetchone()
     return str(row[0]) if row else None
 
 
@@ -101,7 +104,7 @@ def with_kept_mapping(conn: psycopg.Connection[Any], options: IngestOptions) -> 
     """``options`` with the mapping kept for their source, when no mapping file is given (unchanged otherwise)."""
     if options.mapping is not None or options.kept is not None or not options.use_kept or not options.source:
         return options
-    kept = kept_mapping(conn, options.source)
+    kept = kept_mapping(conn, options.source, options.kind)
     return replace(options, kept=kept) if kept else options
 
 
@@ -116,7 +119,9 @@ def keep_given_mapping(
     if options.mapping is None or not options.source or not source_key(options.source):
         return None
     content = Path(options.mapping).read_text(encoding="utf-8-sig")
-    kept = keep_mapping(conn, options.source, Path(options.mapping).name, content, by=options.actor, name=name)
+    kept = keep_mapping(
+        conn, options.source, Path(options.mapping).name, content, by=options.actor, kind=options.kind, name=name
+    )
     return _said(kept, "gardee")
 
 

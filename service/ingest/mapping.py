@@ -64,14 +64,16 @@ SET_ASIDE = (
 
 @dataclass(frozen=True)
 class KeptMapping:
-    """The mapping file last used for a source, kept in the database (``source_mappings``): applied to the
-    source's next files sent without one, from the command line or the map (:mod:`service.ingest.kept_mapping`)."""
+    """The mapping file last used for a source's files of one kind, kept in the database (``source_mappings``):
+    applied to the source's next files of that kind sent without one, from the command line or the map
+    (:mod:`service.ingest.kept_mapping`)."""
 
     source: str
     file_name: str
     content: str
     kept_at: datetime
     kept_by: str | None = None
+    kind: str = "reports"  # reports, visits or permits: a commune's permits are not laid out as its reports
 
     def read(self) -> MappingFile:
         """The kept text, read as its file was."""

@@ -372,7 +372,8 @@
   /* The mapping file last used for a source, kept by the service (GET /api/correspondances): next month's export
    * from the same partner is read the same way, from any computer and from « hotspots ingest », without choosing
    * the file again. Keyed by the source's name as typed in the options, as the service keys it (``cle``:
-   * capitals, accents, spaces and punctuation aside, service/ingest/source_names.py). */
+   * capitals, accents, spaces and punctuation aside, service/ingest/source_names.py), and by the kind of file
+   * chosen (``type``: a commune's permits are not laid out as its reports). */
   var kept = {};
   var SPELLED_OUT = { "ß": "ss", "ẞ": "SS", "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE" };
   function keyOf(name) {
@@ -384,12 +385,15 @@
   function sourceKey(box) {
     return keyOf((box.querySelector("[name=source_import]") || {}).value || "");
   }
+  function kindOf(box) {
+    return (box.querySelector("select[name=type_import]") || {}).value || "signalements";
+  }
   /* Whether the service said what it keeps (a reader, or the service away: nothing shown, the file chosen works
    * as before). */
   function loadKept(box) {
     return H.getJSON("/api/correspondances").then(function (list) {
       kept = {};
-      list.forEach(function (k) { kept[k.cle] = k; });
+      list.forEach(function (k) { kept[k.cle + "|" + k.type] = k; });
       showKeptMapping(box);
       return true;
     }, function () { return false; });
@@ -406,7 +410,9 @@
     }
     if (!old) return Promise.resolve();
     var left = {}; // not given yet: the service away (tried again at the next opening)
-    return Promise.all(Object.keys(old).filter(function (key) { return key && !kept[key]; }).map(function (key) {
+    return Promise.all(Object.keys(old).filter(function (key) {
+      return key && !kept[keyOf(key) + "|signalements"]; // the browser kept one per source: reports' registers
+    }).map(function (key) {
       var data = new FormData();
       data.append("fichier", new Blob([old[key].texte], { type: "text/plain" }), old[key].nom);
       return H.send("/api/correspondances/" + encodeURIComponent(key), { method: "PUT", body: data })
@@ -423,18 +429,20 @@
   function showKeptMapping(box) {
     var line = box.querySelector(".hs-correspondance-gardee");
     if (!line) return;
-    var key = sourceKey(box), k = kept[key];
+    var key = sourceKey(box), what = kindOf(box), k = kept[key + "|" + what];
     line.hidden = !k;
     if (!k) return;
-    line.textContent = H.french("Correspondance gardée pour « " + k.source + " » : " + k.fichier + " (le " +
-      H.day(k.le) + (k.par ? ", par " + k.par : "") + "), appliquée si aucun fichier n'est choisi. ");
+    line.textContent = H.french("Correspondance gardée pour les " + what + " de « " + k.source + " » : " +
+      k.fichier + " (le " + H.day(k.le) + (k.par ? ", par " + k.par : "") +
+      "), appliquée si aucun fichier n'est choisi. ");
     var forget = document.createElement("button");
     forget.type = "button";
     forget.className = "hs-oublier-correspondance";
     forget.textContent = "Oublier";
     forget.addEventListener("click", function () {
       forget.disabled = true;
-      H.send("/api/correspondances/" + encodeURIComponent(key), { method: "DELETE" })
+      H.send("/api/correspondances/" + encodeURIComponent(key) + "?type=" + encodeURIComponent(what),
+        { method: "DELETE" })
         .catch(function (err) { H.status(err.message); })
         .then(function () { return loadKept(box); });
     });
@@ -456,6 +464,7 @@
       batches.addEventListener("toggle", function () { if (batches.open) recentBatches(batches, after); });
     }
     if (sourceField) sourceField.addEventListener("input", function () { showKeptMapping(box); });
+    if (kind) kind.addEventListener("change", function () { showKeptMapping(box); });
     loadKept(box).then(function (answered) { return answered ? moveBrowserMappings(box) : null; });
     button.addEventListener("click", function () {
       var file = input.files && input.files[0];
