@@ -1,4 +1,5 @@
-"""``hotspots correspondances``: the mapping file kept for each source, applied to its next files."""
+"""``hotspots correspondances``: the mapping file kept for each source and kind of file, applied to its next files
+of that kind."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from service.ingest.mapping import KeptMapping
 from service.labels import KIND_LABELS
 
 app = typer.Typer(
-    help="Correspondances gardées par source : appliquées aux prochains fichiers de la source importés sans "
-    "--correspondance ; les lister, en montrer une, en garder une, l'oublier.",
+    help="Correspondances gardées par source et type de fichiers : appliquées aux prochains fichiers de ce type de "
+    "la source importés sans --correspondance ; les lister, en montrer une, en garder une, l'oublier.",
     no_args_is_help=True,
 )
 
