@@ -43,7 +43,7 @@ def _said(kept: KeptMapping) -> dict[str, Any]:
     }
 
 
-@router.get("/correspondances", summary="Correspondances gardées par source")
+@router.get("/correspondances", summary="Correspondances gardées par source et type de fichiers")
 def listed(conn: Conn, _user: Planner) -> list[dict[str, Any]]:
     """Pour chaque source et type de fichiers (``type`` : signalements, visites, permis) qui en a une (``source``,
     telle que nommée ; ``cle``, ce qui la retrouve : minuscules, sans accents, espaces et ponctuation réduits à une

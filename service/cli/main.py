@@ -54,8 +54,8 @@ _LAZY: dict[str, _Lazy] = {
     "correspondances": _Lazy(
         "service.cli.mappings",
         "app",
-        "Correspondances gardées par source : appliquées aux prochains fichiers de la source importés sans "
-        "--correspondance ; les lister, en montrer une, en garder une, l'oublier.",
+        "Correspondances gardées par source et type de fichiers : appliquées aux prochains fichiers de ce type de "
+        "la source importés sans --correspondance ; les lister, en montrer une, en garder une, l'oublier.",
     ),
     "gazetteer": _Lazy("service.cli.geocode", "gazetteer_app", "Registre officiel des adresses (ICAR, BeST-Address)."),
     "geocode": _Lazy(
