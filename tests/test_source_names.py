@@ -4,6 +4,10 @@ rows."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from service.ingest.source_names import (
     as_known,
     known_sources,
@@ -124,3 +128,71 @@ def test_a_partner_s_permits_go_under_the_name_its_reports_have_and_the_import_f
     conn.execute("UPDATE reports SET source = 'VILLE de seraing' WHERE source = 'Ville de Seraing'")
     assert known_sources(conn, "permits")["ville de seraing"] == "Ville de Seraing"
     assert known_sources(conn, "reports")["ville de seraing"] == "VILLE de seraing"
+
+
+#: The same association's April export: other reports than March's.
+APRIL = (
+    "Date;Catégorie;Latitude;Longitude;Description\n"
+    "01/04/2026 10:30;Dépôt clandestin;50.6098;5.5121;Sacs au même coin\n"
+    "03/04/2026 08:00;Déjections canines;50.6050;5.5060;Trottoir devant l'école\n"
+)
+
+
+def test_two_spellings_stored_before_are_listed_and_merged_into_one(conn, settings, tmp_path):
+    """« ASBL Quartier » and « ASBL-Quartier », stored before sources were matched: « hotspots sources » lists them
+    with their rows and says they are one source; merged, the second's rows are the first's, a near-duplicate link
+    between them (now one source) is undone and its kept mapping follows. Two names holding the same rows (one file
+    imported under both) are refused, nothing changed, naming the batch to withdraw first."""
+    from service.errors import ConflictError
+    from service.ingest.kept_mapping import keep_mapping, kept_mappings
+    from service.ingest.source_merge import merge_sources
+    from tests.helpers import cli_env, run_cli
+
+    march = ingest(conn, settings, write(tmp_path / "mars.csv", EXPORT), source="ASBL Quartier")
+    april = ingest(conn, settings, write(tmp_path / "avril.csv", APRIL), source="ASBL Quartier")
+    # as they were kept before: April's under another spelling, linked as a near-duplicate of March's first report
+    conn.execute("UPDATE reports SET source = 'ASBL-Quartier' WHERE batch_id = %s", (april.batch_id,))
+    conn.execute(
+        "UPDATE reports SET duplicate_of = (SELECT min(id) FROM reports WHERE batch_id = %s) "
+        "WHERE id = (SELECT min(id) FROM reports WHERE batch_id = %s)",
+        (march.batch_id, april.batch_id),
+    )
+    keep_mapping(conn, "ASBL-Quartier", "asbl.toml", '[colonnes]\nobserved_at = "Date"\n', by="test", kind="visits")
+    conn.commit()
+    env = cli_env(settings, COLUMNS="200")
+    listed = run_cli("sources", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "Même source écrite de plusieurs façons : « ASBL Quartier », « ASBL-Quartier »" in listed.stdout
+    assert 'hotspots sources fusionner "ASBL-Quartier" "ASBL Quartier"' in listed.stdout, listed.stdout
+    rows = json.loads(run_cli("sources", "--json", env=env).stdout)
+    assert rows["sources"] == [
+        {"source": "ASBL Quartier", "signalements": 2},
+        {"source": "ASBL-Quartier", "signalements": 2},
+    ]
+
+    # a third name holding March's rows again (the file imported under it too): refused, naming its batch
+    again = ingest(conn, settings, write(tmp_path / "mars_bis.csv", EXPORT), source="Quartier Nord")
+    with pytest.raises(ConflictError) as held, conn.transaction():
+        merge_sources(conn, "Quartier Nord", "ASBL Quartier")
+    assert held.value.message.startswith(
+        f"Sources non fusionnées : 2 signalements de « Quartier Nord » (importés sous ce nom par le lot "
+        f"{again.batch_id}) sont déjà enregistrés sous « ASBL Quartier »"
+    ), held.value.message
+    assert "hotspots annuler-lot N --motif" in held.value.hint
+    assert _sources(conn) == {"ASBL Quartier": 2, "ASBL-Quartier": 2, "Quartier Nord": 2}
+
+    merged = run_cli("sources", "fusionner", "ASBL-Quartier", "ASBL Quartier", env=env)
+    assert merged.returncode == 0, merged.stderr
+    said = (
+        "Source « ASBL-Quartier » fusionnée dans « ASBL Quartier » : 2 signalements. 1 signalement, lié comme "
+        "quasi-doublon d'un signalement de l'autre graphie, désormais de la même source, compte à nouveau. "
+        "Correspondance gardée pour ses visites reprise sous « ASBL Quartier »."
+    )
+    assert " ".join(merged.stdout.split()) == said, merged.stdout
+    assert _sources(conn) == {"ASBL Quartier": 4, "Quartier Nord": 2}
+    assert count(conn, "reports", "source = 'ASBL Quartier' AND duplicate_of IS NOT NULL") == 0
+    assert [(k.source, k.kind) for k in kept_mappings(conn)] == [("ASBL Quartier", "visits")]
+    unknown = run_cli("sources", "fusionner", "ASBL-Quartier", "ASBL Quartier", env=env)
+    assert unknown.returncode != 0 and "Aucune ligne enregistrée sous la source « ASBL-Quartier »." in unknown.stderr
+    logged = conn.execute("SELECT action FROM private.access_log WHERE action = 'sources_fusionnees'").fetchall()
+    assert logged == [("sources_fusionnees",)]

@@ -57,6 +57,11 @@ _LAZY: dict[str, _Lazy] = {
         "Correspondances gardées par source et type de fichiers : appliquées aux prochains fichiers de ce type de "
         "la source importés sans --correspondance ; les lister, en montrer une, en garder une, l'oublier.",
     ),
+    "sources": _Lazy(
+        "service.cli.sources",
+        "app",
+        "Sources enregistrées : leurs lignes par type, les graphies d'une même source ; en fusionner deux.",
+    ),
     "gazetteer": _Lazy("service.cli.geocode", "gazetteer_app", "Registre officiel des adresses (ICAR, BeST-Address)."),
     "geocode": _Lazy(
         "service.cli.geocode",
