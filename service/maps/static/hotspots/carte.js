@@ -750,8 +750,8 @@
     fitPanels(map);
   }
 
-  window.HotspotsCarte = { esc: esc, french: french, state: state, Overlay: Overlay, getJSON: getJSON, send: send, query: query,
-    geojsonInto: geojsonInto, viewParams: viewParams, readFilters: readFilters, intoControl: intoControl,
+  window.HotspotsCarte = { esc: esc, french: french, state: state, Overlay: Overlay, getJSON: getJSON, send: send,
+    query: query, geojsonInto: geojsonInto, viewParams: viewParams, readFilters: readFilters, intoControl: intoControl,
     background: background, boundaries: boundaries, day: day, hour: hour, nowField: nowField, nextDay: nextDay,
     number: number, status: status, notice: notice, clock: clock, layersControl: layersControl, speak: speak,
     word: word, agree: agree, sentence: sentence, followView: followView, fitPanels: fitPanels, isNarrow: isNarrow,
