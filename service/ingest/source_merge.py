@@ -110,8 +110,8 @@ def merge_sources(conn: psycopg.Connection[Any], old: str, new: str) -> Merged:
             f"Sources non fusionnées : {spoken_list(held, 'et')} de « {old} » (importés sous ce nom par {lots}) "
             f"sont déjà enregistrés sous « {new} », même numéro ou même contenu : le même fichier importé sous les "
             "deux noms. Rien n'a changé.",
-            hint=f"Annulez d'abord {lots} (« hotspots annuler-lot N --motif … ») : ses lignes sont déjà sous "
-            f"« {new} » ; puis fusionnez.",
+            hint=f"Annulez d'abord {lots} (« hotspots annuler-lot N --motif … »), puis fusionnez ; réimportez "
+            f"ensuite son fichier sous « {new} » : ce qui y est déjà n'est pas enregistré deux fois.",
         )
     done = Merged(old, new)
     for table in SOURCE_TABLES:
