@@ -140,8 +140,9 @@ APRIL = (
 
 def test_two_spellings_stored_before_are_listed_and_merged_into_one(conn, settings, tmp_path):
     """« ASBL Quartier » and « ASBL-Quartier », stored before sources were matched: « hotspots sources » lists them
-    with their rows and says they are one source; merged, the second's rows are the first's, a near-duplicate link
-    between them (now one source) is undone and its kept mapping follows. Two names holding the same rows (one file
+    with their rows and says they are one source; merged, the second's rows are the first's, the near-duplicate
+    links between them (now one source) are undone — one report counts again, the other is linked to a third
+    source's report of the same fact — and its kept mapping follows. Two names holding the same rows (one file
     imported under both) are refused, nothing changed, naming the batch to withdraw first."""
     from service.errors import ConflictError
     from service.ingest.kept_mapping import keep_mapping, kept_mappings
@@ -149,14 +150,20 @@ def test_two_spellings_stored_before_are_listed_and_merged_into_one(conn, settin
     from tests.helpers import cli_env, run_cli
 
     march = ingest(conn, settings, write(tmp_path / "mars.csv", EXPORT), source="ASBL Quartier")
+    # the intercommunal saw April's dog mess an hour later, at the same door
+    seen = "Date;Catégorie;Latitude;Longitude\n03/04/2026 09:00;Déjections canines;50.60502;5.50602\n"
+    ingest(conn, settings, write(tmp_path / "interco.csv", seen), source="Intercommunale")
     april = ingest(conn, settings, write(tmp_path / "avril.csv", APRIL), source="ASBL Quartier")
-    # as they were kept before: April's under another spelling, linked as a near-duplicate of March's first report
+    interco = conn.execute("SELECT id FROM reports WHERE source = 'Intercommunale'").fetchone()[0]
+    ids = [r for (r,) in conn.execute("SELECT id FROM reports WHERE batch_id = %s ORDER BY id", (april.batch_id,))]
+    assert conn.execute("SELECT duplicate_of FROM reports WHERE id = %s", (ids[1],)).fetchone() == (interco,)
+    # as they were kept before: April's under another spelling, each linked as a near-duplicate of a March report
     conn.execute("UPDATE reports SET source = 'ASBL-Quartier' WHERE batch_id = %s", (april.batch_id,))
-    conn.execute(
-        "UPDATE reports SET duplicate_of = (SELECT min(id) FROM reports WHERE batch_id = %s) "
-        "WHERE id = (SELECT min(id) FROM reports WHERE batch_id = %s)",
-        (march.batch_id, april.batch_id),
-    )
+    march_ids = [
+        r for (r,) in conn.execute("SELECT id FROM reports WHERE batch_id = %s ORDER BY id", (march.batch_id,))
+    ]
+    for report, original in zip(ids, march_ids, strict=True):
+        conn.execute("UPDATE reports SET duplicate_of = %s WHERE id = %s", (original, report))
     keep_mapping(conn, "ASBL-Quartier", "asbl.toml", '[colonnes]\nobserved_at = "Date"\n', by="test", kind="visits")
     conn.commit()
     env = cli_env(settings, COLUMNS="200")
@@ -168,29 +175,32 @@ def test_two_spellings_stored_before_are_listed_and_merged_into_one(conn, settin
     assert rows["sources"] == [
         {"source": "ASBL Quartier", "signalements": 2},
         {"source": "ASBL-Quartier", "signalements": 2},
+        {"source": "Intercommunale", "signalements": 1},
     ]
 
     # a third name holding March's rows again (the file imported under it too): refused, naming its batch
     again = ingest(conn, settings, write(tmp_path / "mars_bis.csv", EXPORT), source="Quartier Nord")
     with pytest.raises(ConflictError) as held, conn.transaction():
-        merge_sources(conn, "Quartier Nord", "ASBL Quartier")
+        merge_sources(conn, settings, "Quartier Nord", "ASBL Quartier")
     assert held.value.message.startswith(
         f"Sources non fusionnées : 2 signalements de « Quartier Nord » (importés sous ce nom par le lot "
         f"{again.batch_id}) sont déjà enregistrés sous « ASBL Quartier »"
     ), held.value.message
     assert "hotspots annuler-lot N --motif" in held.value.hint
-    assert _sources(conn) == {"ASBL Quartier": 2, "ASBL-Quartier": 2, "Quartier Nord": 2}
+    assert _sources(conn) == {"ASBL Quartier": 2, "ASBL-Quartier": 2, "Intercommunale": 1, "Quartier Nord": 2}
 
     merged = run_cli("sources", "fusionner", "ASBL-Quartier", "ASBL Quartier", env=env)
     assert merged.returncode == 0, merged.stderr
     said = (
-        "Source « ASBL-Quartier » fusionnée dans « ASBL Quartier » : 2 signalements. 1 signalement, lié comme "
-        "quasi-doublon d'un signalement de l'autre graphie, désormais de la même source, compte à nouveau. "
+        "Source « ASBL-Quartier » fusionnée dans « ASBL Quartier » : 2 signalements. 2 signalements, liés comme "
+        "quasi-doublons d'un signalement de l'autre graphie, désormais de la même source : 1 compte à nouveau et 1 "
+        "est lié au signalement d'une autre source qui dit le même fait. "
         "Correspondance gardée pour ses visites reprise sous « ASBL Quartier »."
     )
     assert " ".join(merged.stdout.split()) == said, merged.stdout
-    assert _sources(conn) == {"ASBL Quartier": 4, "Quartier Nord": 2}
-    assert count(conn, "reports", "source = 'ASBL Quartier' AND duplicate_of IS NOT NULL") == 0
+    assert _sources(conn) == {"ASBL Quartier": 4, "Intercommunale": 1, "Quartier Nord": 2}
+    linked = conn.execute("SELECT id, duplicate_of FROM reports WHERE id = ANY(%s) ORDER BY id", (ids,)).fetchall()
+    assert linked == [(ids[0], None), (ids[1], interco)]  # counted again; linked again to the intercommunal's
     assert [(k.source, k.kind) for k in kept_mappings(conn)] == [("ASBL Quartier", "visits")]
     unknown = run_cli("sources", "fusionner", "ASBL-Quartier", "ASBL Quartier", env=env)
     assert unknown.returncode != 0 and "Aucune ligne enregistrée sous la source « ASBL-Quartier »." in unknown.stderr

@@ -62,8 +62,9 @@ def merge(
     """Écrit les signalements, visites et permis d'une source sous une autre (deux graphies d'un même
     partenaire) ; refusé, rien de changé, quand les deux tiennent les mêmes lignes."""
     actor = cli_actor()
-    with database(settings_of(ctx)) as conn:
+    settings = settings_of(ctx)
+    with database(settings) as conn:
         with conn.transaction():
-            done = merge_sources(conn, ancienne, nouvelle)
+            done = merge_sources(conn, settings, ancienne, nouvelle)
         audit(conn, actor, "sources_fusionnees", ancienne=done.old, nouvelle=done.new, lignes=sum(done.rows.values()))
     console.print(done.sentence(), highlight=False, markup=False)

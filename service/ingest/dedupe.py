@@ -289,12 +289,19 @@ def settle_review(
     (``quasi_doublon_de``: the report it repeats, or None)."""
     done = resolve_review(conn, review_id, answer, who=who)
     if done["table"] == "reports":
-        query = load_queries("service.ingest", "reports.sql")["link_placed_near_duplicate"]
-        params = {"id": done["id"], "metres": settings.near_duplicate_m, "hours": settings.near_duplicate_hours}
         with conn.transaction():
-            row = conn.execute(query, params).fetchone()
-        done["quasi_doublon_de"] = int(row[0]) if row else None
+            done["quasi_doublon_de"] = link_as_near_duplicate(conn, settings, done["id"])
     return done
+
+
+def link_as_near_duplicate(conn: psycopg.Connection[Any], settings: Settings, report: int) -> int | None:
+    """Link one report, placed or unlinked since its import (an address placed by hand, a batch withdrawn, two
+    spellings of a source merged), to another source's report of the same fact, as its batch would have: the
+    report it repeats, or None (none, or another report is already linked to it: no chain)."""
+    query = load_queries("service.ingest", "reports.sql")["link_placed_near_duplicate"]
+    params = {"id": report, "metres": settings.near_duplicate_m, "hours": settings.near_duplicate_hours}
+    row = conn.execute(query, params).fetchone()
+    return int(row[0]) if row else None
 
 
 # -- server side, for visits and permits -------------------------------------------------------------------

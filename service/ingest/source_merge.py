@@ -6,8 +6,9 @@ recognises the other's rows. Merging writes the second name's reports, visits an
 transaction. It is refused, nothing changed, when the two names hold the same rows (the same number, or the same
 content, under both: one file imported twice), naming the batches that brought them so that they are withdrawn
 first (``hotspots annuler-lot``). Reports that were linked as near-duplicates across the two names are now of one
-source, whose reports are never one another's near-duplicate: they are unlinked and count again. The old name's
-kept mappings follow it where the new name keeps none for that kind of file.
+source, whose reports are never one another's near-duplicate: they are unlinked, and linked again to another
+source's report of the same fact when there is one (as a withdrawal does). The old name's kept mappings follow it
+where the new name keeps none for that kind of file.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from psycopg import sql
 
 from service.db.queries import Queries
 from service.errors import ConflictError, InvalidValueError, NotFoundError
+from service.ingest.dedupe import link_as_near_duplicate
 from service.ingest.source_names import SOURCE_TABLES, source_key
 from service.labels import KIND_LABELS, ROW_LABELS
+from service.settings import Settings
 from service.text import counted, french_singular, spoken_list
 
 _q = Queries("service.ingest", "sources.sql")
@@ -62,6 +65,7 @@ class Merged:
     new: str
     rows: dict[str, int] = field(default_factory=dict)
     unlinked: int = 0
+    relinked: int = 0  # of those unlinked, linked again to a third source's report of the same fact
     mappings: list[str] = field(default_factory=list)
 
     def sentence(self) -> str:
@@ -69,19 +73,34 @@ class Merged:
         moved = [_rows(n, table) for table, n in self.rows.items() if n]
         said = f"Source « {self.old} » fusionnée dans « {self.new} » : {spoken_list(moved, 'et') or 'aucune ligne'}."
         if self.unlinked:
-            one = french_singular(self.unlinked)
-            said += (
-                f" {counted(self.unlinked, 'signalement')}, {'lié' if one else 'liés'} comme quasi-"
-                f"{'doublon' if one else 'doublons'} d'un signalement de l'autre graphie, désormais de la même source, "
-                f"{'compte' if one else 'comptent'} à nouveau."
-            )
+            said += f" {self._links()}"
         if self.mappings:
             kinds = spoken_list([KIND_LABELS[k] for k in self.mappings], "et")
             said += f" Correspondance gardée pour ses {kinds} reprise sous « {self.new} »."
         return said
 
+    def _links(self) -> str:
+        """What became of the reports linked across the two spellings, agreed: « 1 signalement, lié comme
+        quasi-doublon d'un signalement de l'autre graphie, désormais de la même source : il compte à nouveau. »"""
+        u, r = self.unlinked, self.relinked
+        one = french_singular(u)
+        said = (
+            f"{counted(u, 'signalement')}, {'lié' if one else 'liés'} comme quasi-{'doublon' if one else 'doublons'} "
+            "d'un signalement de l'autre graphie, désormais de la même source :"
+        )
+        parts = []
+        if u - r:
+            again = french_singular(u - r)
+            parts.append(f"{'il' if one else u - r} {'compte' if again else 'comptent'} à nouveau")
+        if r:
+            parts.append(
+                f"{'il' if one else r} {'est lié' if french_singular(r) else 'sont liés'} au signalement d'une "
+                "autre source qui dit le même fait"
+            )
+        return f"{said} {spoken_list(parts, 'et')}."
 
-def merge_sources(conn: psycopg.Connection[Any], old: str, new: str) -> Merged:
+
+def merge_sources(conn: psycopg.Connection[Any], settings: Settings, old: str, new: str) -> Merged:
     """Write ``old``'s rows under ``new`` (both as stored, exactly), in the caller's transaction; refused, nothing
     changed, when they are one name, when ``old`` holds no row, or when both hold the same rows."""
     old, new = " ".join(old.split()), " ".join(new.split())
@@ -116,7 +135,9 @@ def merge_sources(conn: psycopg.Connection[Any], old: str, new: str) -> Merged:
     done = Merged(old, new)
     for table in SOURCE_TABLES:
         done.rows[table] = conn.execute(_on("merge_rows", table), {"old": old, "new": new}).rowcount
-    done.unlinked = len(conn.execute(_q("unlink_same_source"), {"new": new}).fetchall())
+    unlinked = [int(r) for (r,) in conn.execute(_q("unlink_same_source"), {"new": new}).fetchall()]
+    done.unlinked = len(unlinked)
+    done.relinked = sum(link_as_near_duplicate(conn, settings, report) is not None for report in unlinked)
     moved = conn.execute(
         _q("move_mappings"), {"old_key": source_key(old), "new_key": source_key(new), "new": new}
     ).fetchall()

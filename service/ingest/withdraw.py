@@ -22,8 +22,9 @@ import psycopg
 from psycopg import sql
 
 from service.analyse.store import unfollow_visit_outcomes
-from service.db.queries import Queries, load_queries
+from service.db.queries import Queries
 from service.errors import ConflictError, InvalidValueError, NotFoundError
+from service.ingest.dedupe import link_as_near_duplicate
 from service.labels import KIND_LABELS
 from service.settings import Settings
 from service.text import counted, plural, spoken_list
@@ -174,9 +175,4 @@ def _check_not_held(batch_id: int, file_name: str, kind: str, held: Any) -> None
 def _relink(conn: psycopg.Connection[Any], settings: Settings, reports: list[int]) -> int:
     """Link the reports that were near-duplicates of the withdrawn ones to another source's report of the same
     fact, when there is one (the rule of the import): how many were."""
-    link = load_queries("service.ingest", "reports.sql")["link_placed_near_duplicate"]
-    relinked = 0
-    for report in reports:
-        params = {"id": report, "metres": settings.near_duplicate_m, "hours": settings.near_duplicate_hours}
-        relinked += conn.execute(link, params).fetchone() is not None
-    return relinked
+    return sum(link_as_near_duplicate(conn, settings, report) is not None for report in reports)
