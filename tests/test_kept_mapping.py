@@ -240,10 +240,31 @@ def test_the_kept_mappings_through_the_api(settings, conn, auth):
             "oubliee": True,
         }
         assert app.delete("/api/correspondances/asbl%20quartier", headers=planner).status_code == 404
+        # a mapping per kind of file: the permits' one beside the reports', forgotten alone
+        for kind, name in (("signalements", "plaintes.toml"), ("permis", "permis.toml")):
+            text = MAPPING if kind == "signalements" else '[colonnes]\nreference = "Dossier"\n'
+            put = app.put(
+                f"/api/correspondances/Ville%20de%20Seraing?type={kind}",
+                files={"fichier": (name, text.encode(), "application/toml")},
+                headers=planner,
+            )
+            assert put.status_code == 200 and put.json()["type"] == kind, put.text
+        listed = app.get("/api/correspondances", headers=planner).json()
+        assert [(k["cle"], k["type"], k["fichier"]) for k in listed] == [
+            ("ville de seraing", "signalements", "plaintes.toml"),
+            ("ville de seraing", "permis", "permis.toml"),
+        ]
+        assert app.delete("/api/correspondances/ville-de-seraing?type=visites", headers=planner).status_code == 404
+        assert app.delete("/api/correspondances/Ville%20de%20Seraing?type=inconnu", headers=planner).status_code == 422
+        gone = app.delete("/api/correspondances/ville-de-seraing?type=permis", headers=planner)
+        assert gone.json() == {"source": "Ville de Seraing", "type": "permis", "oubliee": True}, gone.text
+        listed = app.get("/api/correspondances", headers=planner).json()
+        assert [(k["type"], k["fichier"]) for k in listed] == [("signalements", "plaintes.toml")]
         logged = conn.execute(
             "SELECT action FROM private.access_log WHERE action LIKE 'correspondance%%' ORDER BY id"
         ).fetchall()
-        assert logged == [("correspondance_gardee",), ("correspondance_oubliee",)]
+        said = ["gardee", "oubliee", "gardee", "gardee", "oubliee"]
+        assert [a for (a,) in logged] == [f"correspondance_{w}" for w in said]
 
 
 def test_a_mapping_is_found_under_its_source_typed_with_other_punctuation_and_named_as_the_service_knows_it(
