@@ -40,6 +40,13 @@ def api_schema(settings, tmp_path_factory):
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
+# The connection pool's own thread draws from the random module when it opens a connection (a jittered lifetime):
+# when that happens while hypothesis draws a case in this thread, hypothesis warns that a strategy used ``random``,
+# the warning (an error here) fails that one call and the replay passes (« Failed on the first call but did not on a
+# subsequent one »). Neither the strategy nor the service is at fault: that one warning is set aside.
+@pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies:hypothesis.errors.HypothesisDeprecationWarning"
+)
 def test_no_input_makes_the_server_fail(api_schema, fuzz_token):
     """Every operation, a dozen generated requests each (deterministic): none answered with a 5xx, none with a
     status, a content type or a body that the OpenAPI document does not announce."""

@@ -668,9 +668,11 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         assert sheet_item.find_elements(By.CSS_SELECTOR, "details.hs-annuler-lot")
         # an association's export in its own words, with the mapping file that names its columns and its values,
         # and its coordinates said to be WGS84: the same panel reads it as « hotspots ingest --correspondance »
+        # the day before the visit: a fixed hour today may still be ahead when the suite runs in the night
+        reported = visited - timedelta(days=1)
         export = tmp_path / "asbl_quartier.csv"
         export.write_text(
-            f"Quand;Quoi;Nord;Est\r\n{visited:%d/%m/%Y} 10:00;Vieux frigos;50.6043;5.5052\r\n", encoding="utf-8"
+            f"Quand;Quoi;Nord;Est\r\n{reported:%d/%m/%Y} 10:00;Vieux frigos;50.6043;5.5052\r\n", encoding="utf-8"
         )
         mapping = tmp_path / "asbl_quartier.toml"
         mapping.write_text(
@@ -709,7 +711,7 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, kept).is_displayed())
         later = tmp_path / "asbl_quartier_mois_suivant.csv"
         later.write_text(
-            f"Quand;Quoi;Nord;Est\r\n{visited:%d/%m/%Y} 11:00;Vieux frigos;50.6045;5.5055\r\n", encoding="utf-8"
+            f"Quand;Quoi;Nord;Est\r\n{reported:%d/%m/%Y} 11:00;Vieux frigos;50.6045;5.5055\r\n", encoding="utf-8"
         )
         browser.execute_script("document.querySelector('#hs-tournee [name=source_import]').value = ' ASBL-Quartier '")
         lines = imported(later)
@@ -721,7 +723,7 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         # the partner renamed its columns: the refusal says the kept mapping was applied and how to set it aside
         renamed = tmp_path / "asbl_quartier_nouvelles_colonnes.csv"
         renamed.write_text(
-            f"Date;Type;Nord;Est\r\n{visited:%d/%m/%Y} 12:00;Vieux frigos;50.6046;5.5056\r\n", encoding="utf-8"
+            f"Date;Type;Nord;Est\r\n{reported:%d/%m/%Y} 12:00;Vieux frigos;50.6046;5.5056\r\n", encoding="utf-8"
         )
         browser.find_element(By.CSS_SELECTOR, "#hs-tournee details.hs-feuille input[name=feuille]").send_keys(
             str(renamed)
@@ -748,7 +750,7 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         for month, ref in (("Janvier", "R-MOIS-1"), ("Février", "R-MOIS-2")):
             sheet = book.create_sheet(month)
             sheet.append(["N° dossier", "Date", "Catégorie", "Latitude", "Longitude"])
-            sheet.append([ref, datetime(visited.year, visited.month, visited.day, 9, 0), "Tags", 50.6043, 5.5052])
+            sheet.append([ref, datetime(reported.year, reported.month, reported.day, 9, 0), "Tags", 50.6043, 5.5052])
         workbook = tmp_path / "registre_par_mois.xlsx"
         book.save(workbook)
         browser.execute_script(
