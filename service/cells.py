@@ -10,9 +10,10 @@ marked "quote prefix", as a spreadsheet does when a person types ``'=…`` — s
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
+if TYPE_CHECKING:  # the caller made the workbook: openpyxl is loaded by then
+    from openpyxl import Workbook
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

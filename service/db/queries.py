@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import psycopg
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _MARK = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 
@@ -32,6 +34,8 @@ def load_queries(package: str, filename: str) -> dict[str, str]:
 
 def frame_of(cursor: psycopg.Cursor[Any]) -> pd.DataFrame:
     """The rows of an executed cursor as a DataFrame named after its columns."""
+    import pandas as pd  # loaded by the first frame: the account and database commands need none (0,6 s)
+
     return pd.DataFrame(cursor.fetchall(), columns=[d.name for d in cursor.description or []])
 
 

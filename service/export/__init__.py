@@ -20,21 +20,41 @@ import os
 import tempfile
 from collections.abc import Iterable
 from datetime import datetime
+from importlib import import_module
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-import psycopg
-
 from service.errors import InvalidValueError
-from service.export.csv_file import render_csv
-from service.export.geojson_file import render_geojson
-from service.export.gpx_file import render_gpx
-from service.export.pdf_sheet import load_sheet_background, render_pdf
-from service.export.print_background import PaperBackground
-from service.export.sheet import LIST_COLUMNS, PLAN_COLUMNS, Sheet, sheet_from_candidates, sheet_from_plan
-from service.export.xlsx_file import render_xlsx
-from service.settings import Settings
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from service.export.pdf_sheet import load_sheet_background
+    from service.export.print_background import PaperBackground
+    from service.export.sheet import LIST_COLUMNS, PLAN_COLUMNS, Sheet, sheet_from_candidates, sheet_from_plan
+    from service.settings import Settings
+
+#: The writers and the sheet are loaded when first used: a command that only names its output file
+#: (« hotspots rejects », « hotspots ingest ») does not wait for ReportLab, openpyxl and the print map's SciPy
+#: (about 2 s of each run).
+_LAZY = {
+    "LIST_COLUMNS": "service.export.sheet",
+    "PLAN_COLUMNS": "service.export.sheet",
+    "Sheet": "service.export.sheet",
+    "sheet_from_candidates": "service.export.sheet",
+    "sheet_from_plan": "service.export.sheet",
+    "load_sheet_background": "service.export.pdf_sheet",
+    "PaperBackground": "service.export.print_background",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The lazily loaded names of :data:`_LAZY`, from their own module."""
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 Format = Literal["csv", "xlsx", "geojson", "gpx", "pdf"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx", "geojson", "gpx", "pdf")
@@ -99,13 +119,23 @@ def render(sheet: Sheet, fmt: Format | str, *, background: PaperBackground | Non
     PDF's map; the other formats ignore it."""
     checked = check_format(fmt)
     if checked == "csv":
+        from service.export.csv_file import render_csv
+
         return render_csv(sheet)
     if checked == "xlsx":
+        from service.export.xlsx_file import render_xlsx
+
         return render_xlsx(sheet)
     if checked == "geojson":
+        from service.export.geojson_file import render_geojson
+
         return render_geojson(sheet)
     if checked == "gpx":
+        from service.export.gpx_file import render_gpx
+
         return render_gpx(sheet)
+    from service.export.pdf_sheet import render_pdf
+
     return render_pdf(sheet, background=background)
 
 
@@ -146,6 +176,8 @@ def write_files(out_dir: Path, contents: Iterable[tuple[str, bytes]]) -> list[Pa
 def render_sheet(conn: psycopg.Connection[Any], settings: Settings, sheet: Sheet, fmt: Format) -> bytes:
     """The bytes of ``sheet`` in ``fmt``, a PDF with its map's streets and communes read from the database: what an
     export route and ``hotspots export`` send."""
+    from service.export.pdf_sheet import load_sheet_background
+
     background = load_sheet_background(conn, settings, sheet) if fmt == "pdf" else None
     return render(sheet, fmt, background=background)
 
@@ -154,6 +186,8 @@ def write_sheet_pack(
     conn: psycopg.Connection[Any], settings: Settings, sheet: Sheet, out_dir: Path, formats: Iterable[Format]
 ) -> list[Path]:
     """:func:`write_pack` with the PDF's map background read from the database (only when a PDF is asked)."""
+    from service.export.pdf_sheet import load_sheet_background
+
     chosen = list(formats)
     background = load_sheet_background(conn, settings, sheet) if "pdf" in chosen else None
     return write_pack(sheet, out_dir, chosen, background=background)

@@ -21,7 +21,6 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from service.analyse.store import unfollow_visit_outcomes
 from service.db.queries import Queries
 from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.ingest.dedupe import link_as_near_duplicate
@@ -118,7 +117,10 @@ def withdraw_batch(
         visited = list(points[0]) if points else []
     conn.execute(_q("forget_reviews"), {"table": kind, "ids": ids})
     rows = conn.execute(sql.SQL(_q("take_out_rows")).format(table=table), {"batch": batch_id}).rowcount
-    unfollow_visit_outcomes(conn, visited)
+    if visited:
+        from service.analyse.store import unfollow_visit_outcomes  # the analysis is loaded only for visits
+
+        unfollow_visit_outcomes(conn, visited)
     conn.execute(_q("mark_withdrawn"), {"batch": batch_id, "by": by, "reason": why, "rows": rows})
     return Withdrawn(batch_id, kind, file_name, rows, repeats, len(others), _relink(conn, settings, others))
 
