@@ -3,6 +3,7 @@ the help option, value types, defaults, and the usage errors (typer's own words,
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -95,6 +96,33 @@ def test_the_list_of_commands_is_their_own_help_and_loads_none_of_them(capsys, m
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
     assert "Commandes" in done.stdout and "chargés : []" in done.stdout, done.stdout + done.stderr
+
+
+def test_an_import_or_a_list_loads_no_analysis_nor_printing():
+    """Every command paid for the whole service: « hotspots rejects 12 » loaded SciPy's statistics, scikit-learn,
+    ReportLab and openpyxl before it wrote a line (4,7 s of 5 s here), through the export package and the batch
+    withdrawal. The import's, the rejects' and the sources' commands now load none of them, the database's and the
+    accounts' not even pandas; an export still finds its writers."""
+    heavy = ["scipy.stats", "sklearn", "reportlab", "openpyxl", "folium", "pandas"]
+    probe = (
+        "import sys, importlib\n"
+        "for name in sys.argv[1:]:\n"
+        "    importlib.import_module(name)\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+
+    def loaded(*modules: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *modules], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return ast.literal_eval(done.stdout.strip())
+
+    assert loaded("service.cli.ingest", "service.cli.sources", "service.cli.mappings") == ["pandas"]
+    assert loaded("service.cli.db") == []
+    from service.export import LIST_COLUMNS, render  # the package's names, loaded when asked for
+
+    assert callable(render) and LIST_COLUMNS
 
 
 @pytest.mark.parametrize(
