@@ -109,8 +109,7 @@ def merge_sources(conn: psycopg.Connection[Any], settings: Settings, old: str, n
             "Donnez deux noms de source différents : celui à fusionner, puis celui qui reste.",
             hint="hotspots sources : les sources enregistrées et leurs graphies voisines.",
         )
-    counts = source_counts(conn)
-    if old not in counts:
+    if not any(conn.execute(_on("source_holds", t), {"source": old}).fetchone() == (True,) for t in SOURCE_TABLES):
         raise NotFoundError(
             f"Aucune ligne enregistrée sous la source « {old} ».",
             hint="hotspots sources : les noms exacts, tels qu'enregistrés (majuscules, accents et tirets compris).",

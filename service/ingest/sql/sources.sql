@@ -13,6 +13,10 @@ SELECT source FROM s WHERE source IS NOT NULL;
 -- How many rows each source holds in a table (``hotspots sources``).
 SELECT source, count(*) FROM {table} GROUP BY source ORDER BY source;
 
+-- name: source_holds
+-- Whether a source holds a row in a table: the first row found along the natural-key index (source first).
+SELECT EXISTS (SELECT 1 FROM {table} WHERE source = %(source)s);
+
 -- name: merge_collisions
 -- Rows of ``old`` whose key (the source's number, or the content's print) ``new`` already holds: the same rows
 -- imported twice, under two spellings; by batch, for the refusal to name what to withdraw first.
