@@ -9,9 +9,10 @@ which ends the process with the command's exit code. The command is thus a proce
 only the loading is shared. What loading itself does (the help without importing the commands, the commands that
 load no analysis) is tested by the tests that start a fresh interpreter.
 
-The protocol, one JSON line each way on the pipe: a request (``argv``, ``env``, ``cwd``, ``stdin``, ``stdout``,
-``stderr``: paths of files) → ``{"pid": …}`` once forked, then ``{"code": …}`` (a signal's negative number, as
-``subprocess`` gives it) once the child has ended.
+The protocol, one JSON line each way on the pipe: a request (``id``, ``argv``, ``env``, ``cwd``, ``stdin``,
+``stdout``, ``stderr``: paths of files) → ``{"id": …, "pid": …}`` once forked, then ``{"id": …, "code": …}`` (a
+signal's negative number, as ``subprocess`` gives it) once the child has ended. The id lets a test that was
+stopped while its command ran leave its answers behind without the next command taking them.
 """
 
 from __future__ import annotations
@@ -73,10 +74,10 @@ def serve() -> None:
         pid = os.fork()
         if pid == 0:
             _child(request)
-        out.write(json.dumps({"pid": pid}) + "\n")
+        out.write(json.dumps({"id": request["id"], "pid": pid}) + "\n")
         out.flush()
         _, status = os.waitpid(pid, 0)
-        out.write(json.dumps({"code": os.waitstatus_to_exitcode(status)}) + "\n")
+        out.write(json.dumps({"id": request["id"], "code": os.waitstatus_to_exitcode(status)}) + "\n")
         out.flush()
 
 

@@ -101,9 +101,11 @@ class _Forker:
 
     process: subprocess.Popen[bytes] | None = None
     pending = b""
+    asked = 0
 
     @classmethod
-    def ask(cls, request: dict[str, Any]) -> None:
+    def ask(cls, request: dict[str, Any]) -> int:
+        """Send ``request``; its id, which its answers carry."""
         if cls.process is None or cls.process.poll() is not None:
             clean = {k: v for k, v in os.environ.items() if not k.startswith(("HOTSPOTS_", "DATABASE_URL", "PG"))}
             cls.process = subprocess.Popen(
@@ -114,31 +116,36 @@ class _Forker:
                 stdout=subprocess.PIPE,
             )
             cls.pending = b""
-            assert cls.answer(timeout=300) == {"pret": True}
+            assert cls.answer(0, timeout=300) == {"pret": True}
         assert cls.process.stdin is not None
-        cls.process.stdin.write(json.dumps(request).encode() + b"\n")
+        cls.asked += 1
+        cls.process.stdin.write(json.dumps({**request, "id": cls.asked}).encode() + b"\n")
         cls.process.stdin.flush()
+        return cls.asked
 
     @classmethod
-    def answer(cls, timeout: float | None = None) -> dict[str, Any] | None:
-        """The next answer line, or None when ``timeout`` seconds pass first."""
+    def answer(cls, asked: int, timeout: float | None = None) -> dict[str, Any] | None:
+        """The next answer to request ``asked`` (an earlier one's, left by a stopped test, skipped), or None when
+        ``timeout`` seconds pass first."""
         import select
         import time
 
         assert cls.process is not None and cls.process.stdout is not None
         fd = cls.process.stdout.fileno()
         deadline = None if timeout is None else time.monotonic() + timeout
-        while b"\n" not in cls.pending:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not select.select([fd], [], [], left)[0]:
-                return None
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                raise RuntimeError("le processus qui lance les commandes des tests s'est arrêté")
-            cls.pending += chunk
-        line, _, cls.pending = cls.pending.partition(b"\n")
-        answer: dict[str, Any] = json.loads(line)
-        return answer
+        while True:
+            while b"\n" not in cls.pending:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if not select.select([fd], [], [], left)[0]:
+                    return None
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise RuntimeError("le processus qui lance les commandes des tests s'est arrêté")
+                cls.pending += chunk
+            line, _, cls.pending = cls.pending.partition(b"\n")
+            answer: dict[str, Any] = json.loads(line)
+            if answer.get("id", asked) == asked:
+                return answer
 
 
 def _forked_cli(
@@ -164,13 +171,13 @@ def _forked_cli(
         }
         if stdin is None:
             request["stdin"] = os.devnull
-        _Forker.ask(request)
-        started = _Forker.answer()
+        asked = _Forker.ask(request)
+        started = _Forker.answer(asked)
         assert started is not None
-        ended = _Forker.answer(timeout)
+        ended = _Forker.answer(asked, timeout)
         if ended is None:
             os.kill(started["pid"], signal.SIGKILL)
-            _Forker.answer()
+            _Forker.answer(asked)
             raise subprocess.TimeoutExpired(["hotspots", *argv], timeout)
 
         def text(name: str) -> str:

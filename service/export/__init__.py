@@ -176,21 +176,23 @@ def write_files(out_dir: Path, contents: Iterable[tuple[str, bytes]]) -> list[Pa
 def render_sheet(conn: psycopg.Connection[Any], settings: Settings, sheet: Sheet, fmt: Format) -> bytes:
     """The bytes of ``sheet`` in ``fmt``, a PDF with its map's streets and communes read from the database: what an
     export route and ``hotspots export`` send."""
-    from service.export.pdf_sheet import load_sheet_background
-
-    background = load_sheet_background(conn, settings, sheet) if fmt == "pdf" else None
-    return render(sheet, fmt, background=background)
+    return render(sheet, fmt, background=_background(conn, settings, sheet) if fmt == "pdf" else None)
 
 
 def write_sheet_pack(
     conn: psycopg.Connection[Any], settings: Settings, sheet: Sheet, out_dir: Path, formats: Iterable[Format]
 ) -> list[Path]:
     """:func:`write_pack` with the PDF's map background read from the database (only when a PDF is asked)."""
+    chosen = list(formats)
+    background = _background(conn, settings, sheet) if "pdf" in chosen else None
+    return write_pack(sheet, out_dir, chosen, background=background)
+
+
+def _background(conn: psycopg.Connection[Any], settings: Settings, sheet: Sheet) -> PaperBackground:
+    """The PDF map's streets and communes (the print stack loaded only when a PDF is asked)."""
     from service.export.pdf_sheet import load_sheet_background
 
-    chosen = list(formats)
-    background = load_sheet_background(conn, settings, sheet) if "pdf" in chosen else None
-    return write_pack(sheet, out_dir, chosen, background=background)
+    return load_sheet_background(conn, settings, sheet)
 
 
 def dated_name(stem: str, fmt: str, zone: str) -> str:
