@@ -101,8 +101,8 @@ def test_the_list_of_commands_is_their_own_help_and_loads_none_of_them(capsys, m
 def test_an_import_or_a_list_loads_no_analysis_nor_printing():
     """Every command paid for the whole service: « hotspots rejects 12 » loaded SciPy's statistics, scikit-learn,
     ReportLab and openpyxl before it wrote a line (4,7 s of 5 s here), through the export package and the batch
-    withdrawal. The import's, the rejects' and the sources' commands now load none of them, the database's and the
-    accounts' not even pandas; an export still finds its writers."""
+    withdrawal. The import's, the rejects' and the sources' commands now load none of them, the database's, the
+    accounts' and the settings' not even pandas; an export still finds its writers."""
     heavy = ["scipy.stats", "sklearn", "reportlab", "openpyxl", "folium", "pandas"]
     probe = (
         "import sys, importlib\n"
@@ -119,7 +119,7 @@ def test_an_import_or_a_list_loads_no_analysis_nor_printing():
         return ast.literal_eval(done.stdout.strip())
 
     assert loaded("service.cli.ingest", "service.cli.sources", "service.cli.mappings") == ["pandas"]
-    assert loaded("service.cli.db") == []
+    assert loaded("service.cli.db", "service.cli.users", "service.cli.admin") == []
     from service.export import LIST_COLUMNS, render  # the package's names, loaded when asked for
 
     assert callable(render) and LIST_COLUMNS

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
 import psycopg
 
 from service.db.queries import Queries
@@ -148,6 +147,8 @@ def erase_expired_personal_data(
     imports that old; an open report keeps its reporter's, who awaits an answer
     (counted, so that someone closes those done). In the caller's transaction and logged; ``quiet``: not when
     nothing went (the server's daily run). ``trial`` counts without erasing or logging."""
+    import pandas as pd  # calendar months; loaded here, not by every command that writes the access log
+
     before = (pd.Timestamp(now) - pd.DateOffset(months=months)).to_pydatetime()
     limit = {"before": before}
     redacted = _redacted_descriptions(conn, before)
