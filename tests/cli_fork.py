@@ -22,12 +22,9 @@ import os
 import sys
 import time
 
-#: Loaded before any fork: every command module, and the libraries they load when they run.
+#: Loaded before any fork, besides every command's module (:data:`service.cli.main._LAZY`): what the commands load
+#: when they run.
 PRELOAD = (
-    "service.cli.main",
-    *(f"service.cli.{m}" for m in ("db", "ingest", "mappings", "sources", "geocode", "demo", "analyse", "backtest")),
-    *(f"service.cli.{m}" for m in ("serve", "users", "admin", "export", "plan", "network", "prevention", "permits")),
-    *(f"service.cli.{m}" for m in ("referrals", "activity", "interventions")),
     "service.analyse.store",
     "service.export.pdf_sheet",
     "service.export.xlsx_file",
@@ -43,9 +40,8 @@ def _child(request: dict) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         time.tzset()
-        for fd, path, mode in ((0, request["stdin"], os.O_RDONLY), (1, request["stdout"], os.O_WRONLY)):
-            os.dup2(os.open(path, mode), fd)
-        os.dup2(os.open(request["stderr"], os.O_WRONLY), 2)
+        for fd, name, mode in ((0, "stdin", os.O_RDONLY), (1, "stdout", os.O_WRONLY), (2, "stderr", os.O_WRONLY)):
+            os.dup2(os.open(request[name], mode), fd)
         from service.cli import common
 
         for console, stderr in ((common.console, False), (common.err_console, True)):
@@ -64,7 +60,9 @@ def serve() -> None:
     """Load, then answer each request line on standard input until it closes."""
     from importlib import import_module
 
-    for name in PRELOAD:
+    from service.cli.main import _LAZY
+
+    for name in (*{entry.module for entry in _LAZY.values()}, *PRELOAD):
         import_module(name)
     out = sys.stdout
     out.write(json.dumps({"pret": True}) + "\n")

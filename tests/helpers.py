@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import locale
 import os
+import select
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -127,9 +132,6 @@ class _Forker:
     def answer(cls, asked: int, timeout: float | None = None) -> dict[str, Any] | None:
         """The next answer to request ``asked`` (an earlier one's, left by a stopped test, skipped), or None when
         ``timeout`` seconds pass first."""
-        import select
-        import time
-
         assert cls.process is not None and cls.process.stdout is not None
         fd = cls.process.stdout.fileno()
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -153,10 +155,6 @@ def _forked_cli(
 ) -> subprocess.CompletedProcess[str]:
     """The command in a child of the forking process: what ``subprocess.run(…, capture_output=True, text=True)``
     gives, a timeout included (the child killed, then ``TimeoutExpired``)."""
-    import locale
-    import signal
-    import tempfile
-
     encoding = locale.getpreferredencoding(False)
     with tempfile.TemporaryDirectory(prefix="hotspots-cli-") as folder:
         files = {name: Path(folder) / name for name in ("stdin", "stdout", "stderr")}
@@ -227,7 +225,6 @@ def load_analysed_demo(settings: Settings, out_dir: Path, *, seed: int = 7, n_re
     import atexit
     import copy
     import shutil
-    import tempfile
     from datetime import date
 
     import pandas as pd
@@ -269,7 +266,6 @@ def serving(app: Any) -> Iterator[str]:
     """A real uvicorn server for ``app`` on a free loopback port, in a thread; yields its base URL."""
     import socket
     import threading
-    import time
 
     import uvicorn
 
