@@ -10,9 +10,12 @@ import zipfile
 from datetime import datetime
 
 import geopandas as gpd
+import gpxpy
 import numpy as np
 import openpyxl
 import pandas as pd
+import pypdf
+import pypdfium2 as pdfium
 import pytest
 import shapely
 
@@ -40,6 +43,16 @@ def _constats(n: int = 12) -> gpd.GeoDataFrame:
         geometry=gpd.points_from_xy(addresses["lon"], addresses["lat"]),
         crs="EPSG:4326",
     ).to_crs("EPSG:31370")
+
+
+def _pixels(data: bytes, page: int) -> np.ndarray:
+    bitmap = pdfium.PdfDocument(data)[page].render(scale=2, rev_byteorder=True)  # RGB at 144 dpi
+    return bitmap.to_numpy()[:, :, :3].astype(int)
+
+
+def _near(pixels: np.ndarray, hex_colour: str, tolerance: int) -> int:
+    rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(pixels - rgb).max(axis=2) <= tolerance).sum())
 
 
 def _stored(conn) -> pd.DataFrame:
@@ -265,10 +278,13 @@ def test_a_shape_drawn_in_a_gis_file_is_given_back_to_the_map(settings, conn, au
 
 def test_a_shift_s_sheet_and_a_list_of_sites_draw_the_footprint_a_report_was_drawn_as(settings, conn, tmp_path):
     """An unhealthy building drawn in QGIS as its footprint, then proposed as a site to check: the list of sites'
-    GeoJSON and the planned shift's draw the footprint beside the stop's point (a GIS shows the building to the
-    team), and say which stop it is; the reports drawn as points have no shape."""
+    files and the planned shift's draw the footprint beside the stop's point and say which stop it is — the GeoJSON
+    as a polygon (a GIS shows the building to the team), the GPX as a closed track (the phone's map draws it), the
+    printed sheet on its map and in a small map of its own in the stop's block, with its size in words; the reports
+    drawn as points have no shape."""
     from service.db.vocabulary import load_labels
-    from service.export import render
+    from service.export import load_sheet_background, render
+    from service.export.pdf_sheet import SHAPE_FILL
     from service.export.sheet import sheet_from_plan
     from service.export.sites import site_list
     from service.plan import Filters, ShiftRequest, load_plan, plan_shift, store_plan
@@ -289,7 +305,8 @@ def test_a_shift_s_sheet_and_a_list_of_sites_draw_the_footprint_a_report_was_dra
         (tmp_path / name).write_bytes(render(sheet, "geojson"))
         return gpd.read_file(tmp_path / name)
 
-    listed = read(site_list(conn, settings, only_reports, now=now), "sites.geojson")
+    listed_sheet = site_list(conn, settings, only_reports, now=now)  # before the shift plans its sites
+    listed = read(listed_sheet, "sites.geojson")
     shift = plan_shift(
         conn,
         settings,
@@ -298,7 +315,8 @@ def test_a_shift_s_sheet_and_a_list_of_sites_draw_the_footprint_a_report_was_dra
         now=now,
     )
     stored = load_plan(conn, store_plan(conn, shift).facts["id"])
-    planned = read(sheet_from_plan(stored, load_labels(conn), zone=settings.timezone), "tournee.geojson")
+    planned_sheet = sheet_from_plan(stored, load_labels(conn), zone=settings.timezone)
+    planned = read(planned_sheet, "tournee.geojson")
     for read_back, keys in ((listed, ["Lieu", "Commune"]), (planned, ["Ordre", "Arrêt", "Lieu", "Commune"])):
         assert read_back.crs.to_epsg() == 4326
         shapes = read_back[read_back["role"] == "forme"]
@@ -308,6 +326,25 @@ def test_a_shift_s_sheet_and_a_list_of_sites_draw_the_footprint_a_report_was_dra
         assert shape.geom_type == "Polygon" and shape.hausdorff_distance(drawn) < 3e-6  # 20 cm
         assert shape.contains(points.loc[site, "geometry"])
         assert shapes[keys].iloc[0].tolist() == points.loc[site, keys].tolist()  # the same stop
+    size = f"surface de {building.area:.0f} m², environ 24 × 24 m"  # a circle of 12 m drawn around the address
+    for sheet in (listed_sheet, planned_sheet):
+        gpx = gpxpy.parse(render(sheet, "gpx").decode("utf-8"))
+        (track,) = [t for t in gpx.tracks if t.type == "Forme dessinée"]
+        stop = next(w for w in gpx.waypoints if site in w.name)
+        assert track.name == f"Forme : {sheet.rows.set_index('Site').loc[site, 'Lieu']} ({stop.name.split(' ')[0]})"
+        assert track.description == f"Dessinée dans le fichier reçu : {size}."
+        ring = shapely.LineString([(p.longitude, p.latitude) for p in track.segments[0].points])
+        assert ring.is_closed and ring.hausdorff_distance(drawn.exterior) < 3e-6
+        pdf = render(sheet, "pdf", background=load_sheet_background(conn, settings, sheet))
+        pages = [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+        assert "forme dessinée dans le fichier reçu" in pages[0]  # the overview map's legend
+        (page,) = [i for i, text in enumerate(pages) if "Forme dessinée dans le fichier reçu" in text]
+        assert f"Forme dessinée dans le fichier reçu : {size}" in pages[page].replace("\u202f", " ")
+        # the small map draws the building large enough to tell it from its neighbours: some 7 000 pixels filled
+        # at 144 dpi (a 24 m circle across 16 mm), where the overview map gives it a few
+        filled = [_near(_pixels(pdf, i), SHAPE_FILL, 12) for i in range(len(pages))]
+        assert filled[page] > 4000 and filled[0] < 400, filled
+        assert sum(filled) == filled[page] + filled[0]  # no other stop has a shape
 
 
 def test_the_map_imports_a_geopackage(settings, conn, auth, tmp_path):

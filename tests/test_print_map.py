@@ -9,6 +9,7 @@ import math
 import pypdf
 import pytest
 import shapely
+import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reportlab.lib.pagesizes import A4
@@ -136,3 +137,19 @@ def test_an_area_is_named_whole_on_the_part_the_map_shows_or_not_at_all():
         assert frame.y <= y <= frame.y + frame.height - 9, name
     liege_x, liege_y = found["Liège"]
     assert liege_x >= frame.xy(1900, 0)[0] - 1 and liege_y >= frame.xy(0, 1500)[1] - 1  # on the part shown
+
+
+def test_a_drawn_shape_is_said_by_its_size_as_an_officer_looks_for_it():
+    """A building's footprint by its area and its sides (its longest first, whatever its angle), several surfaces
+    by their total, a stretch of pavement by its length; thousands with a narrow no-break space, as on paper."""
+    from service.export.values import shape_words
+
+    warehouse = shapely.affinity.rotate(shapely.box(0, 0, 62.4, 21.6), 33)  # a shed along a slanting street
+    assert shape_words(warehouse) == "surface de 1\u202f348 m², environ 62 × 22 m"
+    two = shapely.MultiPolygon([shapely.box(0, 0, 10, 10), shapely.box(50, 0, 60, 5)])
+    assert shape_words(two) == "2 surfaces, 150 m² en tout"
+    pavement = shapely.LineString([(0, 0), (30, 40), (30, 95)])
+    assert shape_words(pavement) == "tracé de 105 m"
+    assert shape_words(shapely.MultiLineString([[(0, 0), (0, 1200)], [(5, 0), (5, 10)]])) == (
+        "2 tracés, 1\u202f210 m en tout"
+    )

@@ -1,5 +1,7 @@
 """GPX 1.1 for a GPS or a phone app (OsmAnd, Organic Maps, Locus…): the stops as waypoints in visit order, each
-team's visit order as a route (``rte``), and the axes to walk as tracks (``trk``).
+team's visit order as a route (``rte``), the axes to walk as tracks (``trk``), and the shapes reports were drawn as
+in a GIS file (a building's footprint, a stretch of pavement) as tracks too, each outline closed: GPX has no
+polygon, and a track is what every such app draws over its map.
 
 Elements follow the order of the GPX 1.1 schema (``metadata``, ``wpt``, ``rte``, ``trk``; inside a waypoint
 ``time``, ``name``, ``cmt``, ``desc``, ``link``, ``type``), which strict readers (Garmin) require.
@@ -17,7 +19,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from service.export.sheet import Sheet
-from service.export.values import hhmm, missing, records
+from service.export.values import hhmm, missing, records, shape_words
 from service.geo import geometry_lonlat
 from service.numbers import french_number
 
@@ -75,6 +77,8 @@ def render_gpx(sheet: Sheet) -> bytes:
         for team in sorted({int(r["Équipe"]) for r in rows}):
             _add_route(root, sheet, team, rows, names, entries)
     _add_tracks(root, rows, names, sheet.places["line"])
+    if "shape" in sheet.places:
+        _add_shapes(root, rows, names, sheet.places["shape"])
     ET.indent(root, space=" ")
     body: bytes = ET.tostring(root, encoding="utf-8")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
@@ -158,3 +162,26 @@ def _add_tracks(root: ET.Element, rows: list[dict[str, Any]], names: list[str], 
         seg = ET.SubElement(trk, _tag("trkseg"))
         for lon, lat in geometry_lonlat(line):
             _point(seg, "trkpt", float(lon), float(lat))
+
+
+def _add_shapes(root: ET.Element, rows: list[dict[str, Any]], names: list[str], shapes: Iterable[object]) -> None:
+    """Each drawn shape as a track named after its stop, one segment per outline (a polygon's ring closed) or line."""
+    for row, name, shape in zip(rows, names, shapes, strict=True):
+        if not _placed(shape):
+            continue
+        assert isinstance(shape, BaseGeometry)
+        outlines = [
+            part.exterior if part.geom_type == "Polygon" else part
+            for part in shapely.get_parts(shape)
+            if part.geom_type in ("Polygon", "LineString", "LinearRing")
+        ]
+        if not outlines:
+            continue
+        trk = ET.SubElement(root, _tag("trk"))
+        ET.SubElement(trk, _tag("name")).text = f"Forme : {row['Lieu'] or row['Site']} ({name.split(' ')[0]})"
+        ET.SubElement(trk, _tag("desc")).text = f"Dessinée dans le fichier reçu : {shape_words(shape)}."
+        ET.SubElement(trk, _tag("type")).text = "Forme dessinée"
+        for outline in outlines:
+            seg = ET.SubElement(trk, _tag("trkseg"))
+            for lon, lat in geometry_lonlat(outline):
+                _point(seg, "trkpt", float(lon), float(lat))

@@ -49,7 +49,7 @@ from service.export.print_map import (
     layer_bounds,
 )
 from service.export.sheet import DATE_COLUMNS, Sheet
-from service.export.values import day, hhmm, missing, records, shown_date
+from service.export.values import day, hhmm, missing, records, shape_words, shown_date
 from service.numbers import french_number
 from service.plan.model import left_out_why
 from service.settings import Settings
@@ -70,6 +70,11 @@ PRINTED_LEFT_OUT = 15
 QR_SIDE = 24 * mm
 QR_COLUMN = QR_SIDE + 3 * mm
 TICK, TICKED = "☐", "☒"
+#: A report's drawn shape on paper (a building's footprint, a stretch of pavement): an orange outline over a light
+#: fill, apart from the grey streets, the dashed commune limits and the teams' colours.
+SHAPE_STROKE, SHAPE_FILL = "#e66101", "#fdd0a2"
+#: The small map beside a stop drawn as a shape: the shape among its streets, at least this many metres across.
+INSET_WIDTH, INSET_HEIGHT, INSET_SPAN_M = 62 * mm, 38 * mm, 40.0
 
 
 def team_colour(team: int) -> str:
@@ -87,6 +92,9 @@ def sheet_layers(sheet: Sheet) -> list[MapLayer]:
     axes = [g for g in sheet.places["line"] if _present(g)]
     if axes:
         layers.append(MapLayer(axes, stroke=AXIS_COLOUR, width=6, opacity=0.45, legend="axe à parcourir"))
+    shapes = [g for g in _shapes(sheet) if _present(g)]
+    if shapes:
+        layers.append(_shape_layer(shapes))
     rows = records(sheet)
     teams = sorted({int(r["Équipe"]) for r in rows}) if "Équipe" in sheet.rows and rows else []
     if sheet.routes is not None:
@@ -132,6 +140,28 @@ def sheet_layers(sheet: Sheet) -> list[MapLayer]:
             )
         )
     return layers
+
+
+def _shapes(sheet: Sheet) -> list[Any]:
+    """Each row's drawn shape (None for a site without one), in the rows' order."""
+    return list(sheet.places["shape"]) if "shape" in sheet.places else [None] * len(sheet.places)
+
+
+def _shape_layer(shapes: list[BaseGeometry]) -> MapLayer:
+    return MapLayer(
+        shapes, stroke=SHAPE_STROKE, fill=SHAPE_FILL, width=1.2, legend="forme dessinée dans le fichier reçu"
+    )
+
+
+def _shape_inset(shape: BaseGeometry, point: Any, colour: str, label: str, background: PaperBackground) -> Flowable:
+    """The small map of a stop drawn as a shape: the shape, the stop's marker and the streets around, at a scale
+    where a building can be told from its neighbours (the overview map shows it as a dot)."""
+    layers = [MapLayer(background.streets, stroke="#b9b9b9", width=0.7), _shape_layer([shape])]
+    if _present(point):
+        layers.append(MapLayer([point], stroke="#ffffff", fill=colour, marker="cercle", size=11, labels=[label]))
+    xmin, ymin, xmax, ymax = shape.bounds
+    bounds = fit_bounds((xmin, ymin, xmax, ymax), INSET_WIDTH, INSET_HEIGHT, margin=0.3, min_span_m=INSET_SPAN_M)
+    return MapFlowable(layers, INSET_WIDTH, INSET_HEIGHT, bounds=bounds, legend=False)
 
 
 def map_bounds(sheet: Sheet) -> Bounds | None:
@@ -234,8 +264,24 @@ def _site_line(row: dict[str, Any]) -> str:
     return " · ".join(str(p) for p in parts if p)
 
 
-def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Flowable:
-    """One stop: a header line, the facts, then the boxes the officer fills in."""
+def _shape_row(
+    sheet: Sheet, index: int, colour: str, label: str, st: _Styles, background: PaperBackground | None
+) -> list[list[Any]]:
+    """The stop's « Forme » row when its report was drawn as a shape (the shape in words and its small map), else
+    none."""
+    shape = _shapes(sheet)[index]
+    if not _present(shape):
+        return []
+    words = f"dessinée dans le fichier reçu\u00a0: {shape_words(shape)}"
+    point = sheet.places.geometry.iloc[index]
+    inset = _shape_inset(shape, point, colour, label, background or PaperBackground())
+    return [[_p("Forme", st.label), _p(words, st.body), inset, ""]]
+
+
+def _stop_block(
+    sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles, background: PaperBackground | None = None
+) -> Flowable:
+    """One stop: a header line, the facts (a drawn shape with its small map), then the boxes the officer fills in."""
     order = row.get("Ordre") or rank
     head = [f"{order}"]
     meeting = row.get("Rendez-vous")
@@ -293,7 +339,9 @@ def _stop_block(sheet: Sheet, row: dict[str, Any], rank: int, st: _Styles) -> Fl
         cells.append(
             [_p("Dernière visite", label), _p(last, st.body), _p("Sur place", label), _p(" · ".join(timing), st.body)]
         )
+    cells += _shape_row(sheet, rank - 1, colour, str(order), st, background)
     spans = [("SPAN", (1, r), (3, r)) for r in range(1, len(cells)) if cells[r][2] == ""]
+    spans += [("SPAN", (2, r), (3, r)) for r in range(1, len(cells)) if cells[r][2] != "" and cells[r][3] == ""]
     fill_in = len(cells)
     if "Résultat" in columns:  # the boxes the officer fills in (lists of sites to visit)
         cells += [
@@ -409,7 +457,7 @@ def _team_heading(rows: list[dict[str, Any]], team: int, st: _Styles, zone: str)
     return Paragraph(text, st.h2)
 
 
-def _stops(sheet: Sheet, st: _Styles) -> list[Flowable]:
+def _stops(sheet: Sheet, st: _Styles, background: PaperBackground | None = None) -> list[Flowable]:
     """One block per stop; in a plan, each team starts on a new page (each team takes its own pages)."""
     rows = records(sheet)
     if not rows:
@@ -425,7 +473,7 @@ def _stops(sheet: Sheet, st: _Styles) -> list[Flowable]:
             story += [PageBreak(), _team_heading(rows, team, st, sheet.timezone), Spacer(1, 2 * mm)]
         if str(row.get("Arrêt")) in sheet.pauses_before:  # a team that rests on arrival at its first stop
             story.append(Paragraph(escape(sheet.pauses_before[str(row["Arrêt"])]), st.h2))
-        story.append(_stop_block(sheet, row, rank, st))
+        story.append(_stop_block(sheet, row, rank, st, background))
         if str(row.get("Arrêt")) in sheet.pauses:  # the team's break, where it falls in the round
             story.append(Paragraph(escape(sheet.pauses[str(row["Arrêt"])]), st.h2))
     return story
@@ -457,7 +505,7 @@ def render_pdf(sheet: Sheet, *, background: PaperBackground | None = None) -> by
     if notes:
         story.append(Paragraph("Remarques", st.h2))
         story += [Paragraph(escape(french_spaces(note)), st.bullet, bulletText="•") for note in notes]
-    story += _stops(sheet, st)
+    story += _stops(sheet, st, background)
     story += [Spacer(1, 4 * mm), *_dropped(sheet, st)]
     decorate = _page_decoration(sheet, printed.strftime("%d/%m/%Y à %H:%M"))
     return pdf_bytes(

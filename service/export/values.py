@@ -12,10 +12,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 from service.cells import neutralise_formula
 from service.export.sheet import CLOCK_COLUMNS, DATE_COLUMNS, NUMBER_COLUMNS, Sheet
-from service.numbers import french_number
+from service.numbers import NARROW, french_number
 
 #: Digits shown for each number column (the sheet already rounds them the same way).
 DIGITS = {
@@ -127,3 +129,24 @@ def day(value: Any, zone: str) -> str:
     """``23/11/2026`` in ``zone``, or an empty string."""
     stamp = local_time(value, zone)
     return stamp.strftime("%d/%m/%Y") if stamp is not None else ""
+
+
+def shape_words(shape: BaseGeometry) -> str:
+    """A report's drawn shape (Lambert 72) in words, for the officer who looks for it on the spot: a surface's area
+    and rough size along its longest side (« surface de 420 m², environ 28 × 15 m »), several surfaces' total, a
+    line's length."""
+    parts = [p for p in shapely.get_parts(shape) if not p.is_empty]
+    surfaces = [p for p in parts if p.area > 0]
+    if len(surfaces) == 1:
+        corners = shapely.get_coordinates(shapely.minimum_rotated_rectangle(surfaces[0]))
+        sides = sorted(float(np.hypot(*(corners[i + 1] - corners[i]))) for i in (0, 1))
+        size = f"environ {french_number(sides[1])} × {french_number(sides[0])} m"
+        return f"surface de {french_number(surfaces[0].area, group=NARROW)} m², {size}"
+    if surfaces:
+        area = french_number(sum(p.area for p in surfaces), group=NARROW)
+        return f"{len(surfaces)} surfaces, {area} m² en tout"
+    lines = [p for p in parts if p.length > 0]
+    if lines:
+        length = french_number(sum(p.length for p in lines), group=NARROW)
+        return f"tracé de {length} m" if len(lines) == 1 else f"{len(lines)} tracés, {length} m en tout"
+    return "un point"
