@@ -381,3 +381,32 @@ def test_the_migration_gives_each_mapping_kept_before_the_kind_its_fields_name(c
         kinds = conn.execute("SELECT source, kind FROM source_mappings ORDER BY source").fetchall()
         assert kinds == [("asbl quartier", "reports"), ("police", "visits"), ("ville de seraing", "permits")]
         assert kept_mapping(conn, "Police", "visits").file_name == "pv.yaml"
+
+
+def test_the_migration_joins_the_acronyms_of_the_kept_mappings_keys(conn):
+    """Keys written before acronyms were one word (« a s b l quartier », as 0087 left « A.S.B.L. Quartier »): each
+    found again under its acronym joined, per kind; of two of one kind that become one key, the last kept stays; a
+    letter standing alone (« d » of « Comité d'Ougrée ») and a number between letters are left as they were."""
+    sql = resources.files("service.db").joinpath("migrations/0089_source_key_acronyms.sql").read_text()
+    with conn.transaction(force_rollback=True):
+        conn.execute(
+            """INSERT INTO source_mappings (source, name, kind, file_name, content, kept_at) VALUES
+               ('a s b l quartier', 'A.S.B.L. Quartier', 'reports', 'vieux.toml', '[colonnes]', '2026-01-01'),
+               ('asbl quartier', 'ASBL_Quartier', 'reports', 'neuf.toml', '[colonnes]', '2026-02-01'),
+               ('a s b l quartier', 'A.S.B.L. Quartier', 'visits', 'visites.toml', '[colonnes]', '2026-01-01'),
+               ('comite d ougree', 'Comité d''Ougrée', 'reports', 'comite.toml', '[colonnes]', '2026-01-15'),
+               ('p z seraing neupre', 'P.Z. Seraing-Neupré', 'visits', 'pz.toml', '[colonnes]', '2026-01-15'),
+               ('zone 5 a b', 'Zone 5 A B', 'reports', 'zone.toml', '[colonnes]', '2026-01-15')"""
+        )
+        conn.execute(sql)
+        rows = conn.execute("SELECT source, kind, file_name FROM source_mappings ORDER BY source, kind").fetchall()
+        assert rows == [
+            ("asbl quartier", "reports", "neuf.toml"),
+            ("asbl quartier", "visits", "visites.toml"),
+            ("comite d ougree", "reports", "comite.toml"),
+            ("pz seraing neupre", "visits", "pz.toml"),
+            ("zone 5 ab", "reports", "zone.toml"),
+        ]
+        assert kept_mapping(conn, "A.S.B.L.-Quartier", "visits").file_name == "visites.toml"
+        assert kept_mapping(conn, "PZ Seraing-Neupré", "visits").file_name == "pz.toml"
+        assert kept_mapping(conn, "Comité d'Ougrée").file_name == "comite.toml"

@@ -98,9 +98,12 @@ def test_the_sources_stored_are_found_by_their_key_the_first_spelling_when_two_w
     assert source_key("  ASBL   Quartier ") == "asbl quartier"
     # accents and punctuation set aside too, the name's letters kept
     assert {source_key(s) for s in ("ASBL_Quartier", "asbl-quartier", "A.S.B.L. Quartier", "Asbl Quartier")} == {
-        "asbl quartier",
-        "a s b l quartier",
+        "asbl quartier"
     }
+    # an acronym written with its dots or spaces is one word; a letter alone, or beside a number, stays apart
+    assert source_key("P.Z. Seraing-Neupré") == source_key("PZ Seraing Neupre") == "pz seraing neupre"
+    assert source_key("a.s.b.l") == "asbl" and source_key("Zone 5 A B") == "zone 5 ab"
+    assert source_key("Quartier A") == "quartier a" and source_key("Lot 3 b 4") == "lot 3 b 4"
     assert source_key("Comité d'Ougrée") == source_key("comite d ougree") == "comite d ougree"
     assert source_key("Œuvre Sœurs") == "oeuvre soeurs" and source_key("Полиция") == "полиция"
     assert source_key(" --- ") == "---"  # punctuation alone stays itself, never an empty key

@@ -29,13 +29,20 @@ _q = Queries("service.ingest", "sources.sql")
 def source_key(source: str) -> str:
     """The source as it is matched (the sources stored, the mappings kept): lower case, accents dropped, every run
     of spaces and punctuation one space (« ASBL_Quartier » = « asbl-quartier » = « ASBL  Quartier » = « asbl
-    quartier », « Neupré » = « neupre »). Migration 0087 wrote the kept mappings' keys this way."""
+    quartier », « Neupré » = « neupre »), and an acronym written with its dots or spaces one word (« A.S.B.L. » =
+    « ASBL », « P.Z. Seraing » = « PZ Seraing »: two letters or more standing alone in a row are joined; « Comité
+    d'Ougrée » keeps its « d »). Migrations 0087 and 0089 wrote the kept mappings' keys this way; the map's import
+    form folds a typed source the same way (``keyOf``, tournee.js)."""
     words = " ".join(_PUNCTUATION.split(unaccented(source))).strip()
-    return words or " ".join(source.split()).lower()  # a name of punctuation alone (« --- ») stays itself
+    if not words:
+        return " ".join(source.split()).lower()  # a name of punctuation alone (« --- ») stays itself
+    return _ACRONYM_GAP.sub("", words)
 
 
 #: What separates a source's words: spaces, underscores, hyphens, dots, apostrophes… (any run of them).
 _PUNCTUATION = re.compile(r"[\W_]+")
+#: The space between two letters that each stand alone, as an acronym's dots leave them (« a s b l »).
+_ACRONYM_GAP = re.compile(r"(?<=(?<![^ ])[^\W\d_]) (?=[^\W\d_](?![^ ]))")
 
 
 def default_source(path: Path, fmt: str) -> str:

@@ -379,8 +379,9 @@
   function keyOf(name) {
     var folded = name.replace(/[ßẞœŒæÆ]/g, function (c) { return SPELLED_OUT[c]; })
       .normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
-    return folded.split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(" ") || name.split(/\s+/).filter(Boolean).join(" ")
-      .toLowerCase();
+    var words = folded.split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(" ");
+    if (!words) return name.split(/\s+/).filter(Boolean).join(" ").toLowerCase();
+    return words.replace(/(?<=(?<![^ ])\p{L}) (?=\p{L}(?![^ ]))/gu, ""); // « a s b l » (A.S.B.L.) is « asbl »
   }
   function sourceKey(box) {
     return keyOf((box.querySelector("[name=source_import]") || {}).value || "");
