@@ -11,12 +11,13 @@ import pytest
 from service.ingest.source_names import (
     as_known,
     known_sources,
+    near_source_words,
     respelling_words,
     source_key,
     sources_in_use,
     stored_sources,
 )
-from tests.helpers import count, ingest, write
+from tests.helpers import cli_env, count, ingest, run_cli, write
 
 #: A neighbourhood association's export: no source column, the source is given on the import.
 EXPORT = (
@@ -61,10 +62,45 @@ def test_a_file_imported_again_under_its_source_typed_otherwise_is_not_stored_tw
     hyphen = ingest(conn, settings, path, source="asbl-Quartier")
     assert hyphen.inserted == 0 and hyphen.details["source_connue"]["connue"] == "ASBL_Quartier"
 
-    # another source is not taken for it
+    # nor a fourth time under its acronym written with dots
+    dotted = ingest(conn, settings, path, source="A.S.B.L. Quartier")
+    assert dotted.inserted == 0 and dotted.details["source_connue"]["connue"] == "ASBL_Quartier"
+
+    # another source is not taken for it, nor pointed out as a misspelling of it
     other = ingest(conn, settings, path, source="ASBL Quartier Nord")
     assert "source_connue" not in other.details and other.details["quasi_doublons_lies"] == 2
+    assert "source_proche" not in other.details and near_source_words(other.details) is None
     assert _sources(conn) == {"ASBL Quartier Nord": 2, "ASBL_Quartier": 2}
+
+
+def test_a_new_source_a_letter_from_a_known_one_is_stored_apart_and_pointed_out(conn, settings, tmp_path):
+    """« ASBL Quartiers » typed for « ASBL_Quartier » on April's file: a new source (the service does not guess a
+    spelling), whose rows are stored under it, but the account points at the known one and says how to put the rows
+    under it — the map's « Annuler cet import », or the command that merges the two names, which then leaves one
+    source. The same file imported again under the new spelling is said the same way (its rows near-duplicates)."""
+    ingest(conn, settings, write(tmp_path / "asbl_mars.csv", EXPORT), source="ASBL_Quartier")
+    april = write(tmp_path / "asbl_avril.csv", EXPORT.replace("/03/2026", "/04/2026"))
+    plural = ingest(conn, settings, april, source="ASBL Quartiers")
+    assert plural.inserted == 2 and "source_connue" not in plural.details
+    assert plural.details["source_proche"] == {"nouvelle": "ASBL Quartiers", "connue": "ASBL_Quartier"}
+    said = (
+        "Attention : source « ASBL Quartiers » nouvelle pour le service, proche de « ASBL_Quartier » qu'il connaît "
+        "déjà. Si c'est la même, annulez ce lot et importez le fichier de nouveau sous « ASBL_Quartier », ou rangez "
+        'ses lignes sous ce nom : hotspots sources fusionner "ASBL Quartiers" "ASBL_Quartier".'
+    )
+    assert said in plural.notes() and said in plural.to_dict()["phrases"]
+    assert _sources(conn) == {"ASBL Quartiers": 2, "ASBL_Quartier": 2}
+    # the command the sentence gives does what it says: one source left, with its four rows
+    merged = run_cli("sources", "fusionner", "ASBL Quartiers", "ASBL_Quartier", env=cli_env(settings))
+    assert merged.returncode == 0, merged.stderr
+    assert _sources(conn) == {"ASBL_Quartier": 4}
+    # March's file again under a letter off: its rows stored apart as near-duplicates, the same warning
+    again = ingest(conn, settings, tmp_path / "asbl_mars.csv", source="ASBL Quartir")
+    assert again.details["quasi_doublons_lies"] == 2
+    assert again.details["source_proche"] == {"nouvelle": "ASBL Quartir", "connue": "ASBL_Quartier"}
+    # names far enough apart are not pointed out: another district, a number, a short name
+    for other in ("ASBL Quartier Sud", "Zone 2", "ASBL"):
+        assert "source_proche" not in ingest(conn, settings, april, source=other).details, other
 
 
 def test_a_source_column_s_spellings_go_under_the_source_already_known(conn, settings, tmp_path):
@@ -150,7 +186,6 @@ def test_two_spellings_stored_before_are_listed_and_merged_into_one(conn, settin
     from service.errors import ConflictError
     from service.ingest.kept_mapping import keep_mapping, kept_mappings
     from service.ingest.source_merge import merge_sources
-    from tests.helpers import cli_env, run_cli
 
     march = ingest(conn, settings, write(tmp_path / "mars.csv", EXPORT), source="ASBL Quartier")
     # the intercommunal saw April's dog mess an hour later, at the same door

@@ -21,7 +21,7 @@ from service.ingest.mapping import KeptMapping
 from service.ingest.read import detect_format
 from service.ingest.shapes import MAX_EXTENT_M
 from service.ingest.source import TableSource, scan_file
-from service.ingest.source_names import respelling_words
+from service.ingest.source_names import near_source_words, respelling_words
 from service.numbers import french_number
 from service.text import counted, plural, spoken_list
 
@@ -113,6 +113,7 @@ class BatchSummary:
         cancelled shift moved to their sites, the coordinates of words set aside for the address."""
         lines = (
             respelling_words(self.details),
+            near_source_words(self.details),
             self.facts_time_line(),
             self.cancelled_line(),
             self.words_line(),

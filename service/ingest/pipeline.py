@@ -53,7 +53,7 @@ from service.ingest.mapping import MappingFile
 from service.ingest.read import open_table, table_source
 from service.ingest.rejects import reject_account
 from service.ingest.source import TableSource
-from service.ingest.source_names import as_known, default_source, known_sources, source_key
+from service.ingest.source_names import as_known, default_source, known_sources, near_source, source_key
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
@@ -252,6 +252,8 @@ class Opened:
     ctx: Context
     #: the source given on the import, when the service knew it spelled otherwise (capitals, spaces)
     respelled: str | None = None
+    #: the known source that the source given, new to the service, is a letter or two from (a misspelling?)
+    near: str | None = None
 
 
 def _open(
@@ -260,6 +262,7 @@ def _open(
     """Open the batch (``en_cours``) and gather the validation context."""
     known = known_sources(conn, options.kind)
     given = " ".join((options.source or "").split())
+    near = near_source(given, known) if given else None  # a name typed; a file's name changes every month
     chosen = as_known(given or default_source(source.path, source.format), known)
     known.setdefault(source_key(chosen), chosen)  # a source column's other spellings of it go under it
     ctx = validation_context(
@@ -273,7 +276,7 @@ def _open(
     conn.execute(_TUNING)
     batch_id = open_batch(conn, source, options)
     run.clock.lap("préparation")
-    return Opened(batch_id, options.kind, ctx, given if given and given != ctx.default_source else None)
+    return Opened(batch_id, options.kind, ctx, given if given and given != ctx.default_source else None, near)
 
 
 @dataclass(frozen=True)
@@ -536,6 +539,8 @@ def _close(
         details["correspondance"] = steps.mapping
     if opened.respelled:
         details["source_connue"] = {"donnee": opened.respelled, "connue": opened.ctx.default_source}
+    if opened.near:
+        details["source_proche"] = {"nouvelle": opened.ctx.default_source, "connue": opened.near}
     details.update(
         {
             "doublons_identiques_en_base": loaded.unchanged,

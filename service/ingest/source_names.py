@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql
+from rapidfuzz import fuzz, process
 
 from service.db.queries import Queries
 from service.text import counted, unaccented
@@ -92,6 +93,22 @@ def as_known(source: str, known: Mapping[str, str]) -> str:
     return known.get(source_key(tidy), tidy)
 
 
+#: How near (rapidfuzz's ratio of the keys, 0–100) a new source must be to a known one to be pointed out: a letter
+#: or two off in a name of ten or more (« ASBL Quartiers », « ASBL Quartir » for « ASBL_Quartier »), not another
+#: district or number of the same partner (« ASBL Quartier Nord » and « … Sud », « Zone 1 » and « Zone 2 »).
+NEAR_SOURCE_SCORE = 90.0
+
+
+def near_source(source: str, known: Mapping[str, str]) -> str | None:
+    """The known source ``source`` is likely a misspelling of (None when it is known, or near none): an import
+    under it is stored apart, which the account says, with how to put it under the known one."""
+    key = source_key(source)
+    if key in known or len(key) < 5:
+        return None
+    found = process.extractOne(key, list(known), scorer=fuzz.ratio, score_cutoff=NEAR_SOURCE_SCORE)
+    return known[found[0]] if found else None
+
+
 def respelled(sources: pd.Series, known: dict[str, str]) -> tuple[pd.Series, np.ndarray]:
     """The rows' sources written as the service knows them, and which rows that changed (a file's source column:
     a few values repeated over the rows, each looked up once). A source new to the service is kept in ``known`` as
@@ -106,6 +123,20 @@ def respelled(sources: pd.Series, known: dict[str, str]) -> tuple[pd.Series, np.
         return sources, np.zeros(len(sources), dtype=bool)
     mask = sources.isin(list(changed)).to_numpy(dtype=bool)
     return sources.replace(changed), mask
+
+
+def near_source_words(details: Mapping[str, Any]) -> str | None:
+    """The account's warning on a source new to the service that is a letter or two from a known one (None
+    without): the rows went under the new name, and how to put them under the known one if it is the same."""
+    near = details.get("source_proche")
+    if not near:
+        return None
+    new, known = near["nouvelle"], near["connue"]
+    return (
+        f"Attention : source « {new} » nouvelle pour le service, proche de « {known} » qu'il connaît déjà. Si c'est "
+        f"la même, annulez ce lot et importez le fichier de nouveau sous « {known} », ou rangez ses lignes sous ce "
+        f'nom : hotspots sources fusionner "{new}" "{known}".'
+    )
 
 
 def respelling_words(details: Mapping[str, Any]) -> str | None:
