@@ -153,3 +153,40 @@ def test_a_drawn_shape_is_said_by_its_size_as_an_officer_looks_for_it():
     assert shape_words(shapely.MultiLineString([[(0, 0), (0, 1200)], [(5, 0), (5, 10)]])) == (
         "2 tracés, 1\u202f210 m en tout"
     )
+
+
+def test_a_list_of_drawn_buildings_prints_each_small_map_with_its_own_streets_only():
+    """Forty buildings drawn in a GIS file, over a town of 3 000 street lines: each stop's small map draws the few
+    streets around its building, not the whole town clipped (which made a 200-building list a 39 MB PDF)."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+    from service.export.pdf_sheet import render_pdf
+    from service.export.print_background import PaperBackground
+    from service.export.sheet import LIST_COLUMNS, Sheet
+
+    rng = np.random.default_rng(3)
+    origin = np.array([230000.0, 145000.0])
+    corners = rng.uniform(0, 5000, (3000, 2)) + origin
+    streets = [shapely.LineString([(x, y), (x + 200, y + 50)]) for x, y in corners]
+    background = PaperBackground(streets=streets)
+    box = (232000.0, 147000.0, 232100.0, 147060.0)
+    near = background.streets_within(box)
+    crossing = [s for s in streets if s.intersects(shapely.box(*box))]  # and a few whose extent only meets it
+    assert crossing and {id(s) for s in crossing} <= {id(s) for s in near} and len(near) < 30
+    n = 40
+    points = [shapely.Point(p) for p in rng.uniform(0, 5000, (n, 2)) + origin]
+    rows = pd.DataFrame({c: [None] * n for c in LIST_COLUMNS})
+    rows["Site"], rows["Lieu"] = [f"SIG-{i}" for i in range(n)], [f"Rue Ferrer {i}" for i in range(n)]
+    places = gpd.GeoDataFrame(
+        {"line": [None] * n, "exit": points, "shape": [p.buffer(10) for p in points]}, geometry=points, crs=31370
+    )
+    sheet = Sheet(
+        title="Sites à contrôler", subtitle="", rows=rows, places=places, ordered=False,
+        outcome_labels=["Nettoyé"], timezone="Europe/Brussels",
+    )  # fmt: skip
+    data = render_pdf(sheet, background=background)
+    text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    assert text.count("Forme dessinée dans le fichier reçu") == n  # every stop has its small map
+    assert len(data) < 1_500_000, len(data)

@@ -47,6 +47,7 @@ class PaperBackground:
     communes: list[BaseGeometry] = field(default_factory=list)
     commune_names: list[str] = field(default_factory=list)
     source: str = ""
+    _tree: shapely.STRtree | None = field(default=None, init=False, repr=False, compare=False)
 
     def layers(self) -> list[MapLayer]:
         """The background as map layers (communes under the streets), for :class:`MapFlowable`."""
@@ -63,6 +64,15 @@ class PaperBackground:
             ),
             MapLayer(self.streets, stroke="#b9b9b9", width=0.7, legend="rue" if self.streets else None),
         ]
+
+    def streets_within(self, bounds: Bounds) -> list[BaseGeometry]:
+        """The streets that cross ``bounds``: what a small map of a few dozen metres draws (a list of hundreds of
+        drawn buildings would otherwise draw every street of the overview hundreds of times, clipped)."""
+        if not self.streets:
+            return []
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.streets)
+        return [self.streets[i] for i in sorted(self._tree.query(shapely.box(*bounds)))]
 
     @property
     def attribution(self) -> str:
