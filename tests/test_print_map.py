@@ -155,16 +155,30 @@ def test_a_drawn_shape_is_said_by_its_size_as_an_officer_looks_for_it():
     )
 
 
+def _drawn_list(points: list[shapely.Point], shapes: list[shapely.Geometry]):
+    """A list of sites to inspect, each a report drawn as ``shapes`` in a GIS file, at ``points`` (Lambert 72)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from service.export.sheet import LIST_COLUMNS, Sheet
+
+    n = len(points)
+    rows = pd.DataFrame({c: [None] * n for c in LIST_COLUMNS})
+    rows["Site"], rows["Lieu"] = [f"SIG-{i}" for i in range(n)], [f"Rue Ferrer {i}" for i in range(n)]
+    places = gpd.GeoDataFrame({"line": [None] * n, "exit": points, "shape": shapes}, geometry=points, crs=31370)
+    return Sheet(
+        title="Sites à contrôler", subtitle="", rows=rows, places=places, ordered=False,
+        outcome_labels=["Nettoyé"], timezone="Europe/Brussels",
+    )  # fmt: skip
+
+
 def test_a_list_of_drawn_buildings_prints_each_small_map_with_its_own_streets_only():
     """Forty buildings drawn in a GIS file, over a town of 3 000 street lines: each stop's small map draws the few
     streets around its building, not the whole town clipped (which made a 200-building list a 39 MB PDF)."""
-    import geopandas as gpd
     import numpy as np
-    import pandas as pd
 
     from service.export.pdf_sheet import render_pdf
     from service.export.print_background import PaperBackground
-    from service.export.sheet import LIST_COLUMNS, Sheet
 
     rng = np.random.default_rng(3)
     origin = np.array([230000.0, 145000.0])
@@ -177,16 +191,38 @@ def test_a_list_of_drawn_buildings_prints_each_small_map_with_its_own_streets_on
     assert crossing and {id(s) for s in crossing} <= {id(s) for s in near} and len(near) < 30
     n = 40
     points = [shapely.Point(p) for p in rng.uniform(0, 5000, (n, 2)) + origin]
-    rows = pd.DataFrame({c: [None] * n for c in LIST_COLUMNS})
-    rows["Site"], rows["Lieu"] = [f"SIG-{i}" for i in range(n)], [f"Rue Ferrer {i}" for i in range(n)]
-    places = gpd.GeoDataFrame(
-        {"line": [None] * n, "exit": points, "shape": [p.buffer(10) for p in points]}, geometry=points, crs=31370
-    )
-    sheet = Sheet(
-        title="Sites à contrôler", subtitle="", rows=rows, places=places, ordered=False,
-        outcome_labels=["Nettoyé"], timezone="Europe/Brussels",
-    )  # fmt: skip
-    data = render_pdf(sheet, background=background)
+    data = render_pdf(_drawn_list(points, [p.buffer(10) for p in points]), background=background)
     text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(data)).pages)
     assert text.count("Forme dessinée dans le fichier reçu") == n  # every stop has its small map
     assert len(data) < 1_500_000, len(data)
+
+
+def test_the_gpx_gives_a_drawn_building_with_its_courtyard_and_a_stretch_of_pavement_as_drawn():
+    """A building around a courtyard: its outer wall and the courtyard's, each a closed segment of one track; a
+    fouled stretch of pavement: its line; a report drawn as a point: no track."""
+    import gpxpy
+    import numpy as np
+
+    from service.export.gpx_file import render_gpx
+    from service.geo import geometry_lonlat
+
+    building = shapely.box(231000, 146000, 231040, 146030).difference(shapely.box(231010, 146010, 231030, 146020))
+    pavement = shapely.LineString([(231100, 146000), (231160, 146000)])
+    points = [
+        building.representative_point(),
+        pavement.interpolate(0.5, normalized=True),
+        shapely.Point(231200, 146000),
+    ]
+    gpx = gpxpy.parse(render_gpx(_drawn_list(points, [building, pavement, None])).decode("utf-8"))
+    said = "Dessinée dans le fichier reçu : "
+    assert [(t.name, t.type, t.description) for t in gpx.tracks] == [
+        ("Forme : Rue Ferrer 0 (SIG-0)", "Forme dessinée", said + "surface de 1\u202f000 m², environ 40 × 30 m."),
+        ("Forme : Rue Ferrer 1 (SIG-1)", "Forme dessinée", said + "tracé de 60 m."),
+    ]
+    walls = [[(p.longitude, p.latitude) for p in seg.points] for seg in gpx.tracks[0].segments]
+    expected = [geometry_lonlat(ring) for ring in (building.exterior, *building.interiors)]
+    assert len(walls) == 2 and all(w[0] == w[-1] for w in walls)  # each ring closed
+    for wall, ring in zip(walls, expected, strict=True):
+        assert np.asarray(wall).shape == ring.shape and np.allclose(wall, ring, atol=1e-6)  # to 10 cm
+    (line,) = gpx.tracks[1].segments
+    assert len(line.points) == 2

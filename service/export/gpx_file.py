@@ -165,16 +165,17 @@ def _add_tracks(root: ET.Element, rows: list[dict[str, Any]], names: list[str], 
 
 
 def _add_shapes(root: ET.Element, rows: list[dict[str, Any]], names: list[str], shapes: Iterable[object]) -> None:
-    """Each drawn shape as a track named after its stop, one segment per outline (a polygon's ring closed) or line."""
+    """Each drawn shape as a track named after its stop, one segment per ring of a polygon (closed) or per line."""
     for row, name, shape in zip(rows, names, shapes, strict=True):
         if not _placed(shape):
             continue
         assert isinstance(shape, BaseGeometry)
         outlines = [
-            part.exterior if part.geom_type == "Polygon" else part
+            ring
             for part in shapely.get_parts(shape)
-            if part.geom_type in ("Polygon", "LineString", "LinearRing")
-        ]
+            for ring in (shapely.get_rings(part) if part.geom_type == "Polygon" else [part])
+            if ring.geom_type in ("LineString", "LinearRing")
+        ]  # a polygon's outer ring and its holes (a courtyard), each closed; a line as drawn
         if not outlines:
             continue
         trk = ET.SubElement(root, _tag("trk"))
