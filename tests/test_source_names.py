@@ -69,7 +69,7 @@ def test_a_file_imported_again_under_its_source_typed_otherwise_is_not_stored_tw
     # another source is not taken for it, nor pointed out as a misspelling of it
     other = ingest(conn, settings, path, source="ASBL Quartier Nord")
     assert "source_connue" not in other.details and other.details["quasi_doublons_lies"] == 2
-    assert "source_proche" not in other.details and near_source_words(other.details) is None
+    assert "sources_proches" not in other.details and near_source_words(other.details) is None
     assert _sources(conn) == {"ASBL Quartier Nord": 2, "ASBL_Quartier": 2}
 
 
@@ -82,7 +82,9 @@ def test_a_new_source_a_letter_from_a_known_one_is_stored_apart_and_pointed_out(
     april = write(tmp_path / "asbl_avril.csv", EXPORT.replace("/03/2026", "/04/2026"))
     plural = ingest(conn, settings, april, source="ASBL Quartiers")
     assert plural.inserted == 2 and "source_connue" not in plural.details
-    assert plural.details["source_proche"] == {"nouvelle": "ASBL Quartiers", "connue": "ASBL_Quartier"}
+    assert plural.details["sources_proches"] == [
+        {"nouvelle": "ASBL Quartiers", "connue": "ASBL_Quartier", "colonne": False}
+    ]
     said = (
         "Attention : source « ASBL Quartiers » nouvelle pour le service, proche de « ASBL_Quartier » qu'il connaît "
         "déjà. Si c'est la même, annulez ce lot et importez le fichier de nouveau sous « ASBL_Quartier », ou rangez "
@@ -97,10 +99,37 @@ def test_a_new_source_a_letter_from_a_known_one_is_stored_apart_and_pointed_out(
     # March's file again under a letter off: its rows stored apart as near-duplicates, the same warning
     again = ingest(conn, settings, tmp_path / "asbl_mars.csv", source="ASBL Quartir")
     assert again.details["quasi_doublons_lies"] == 2
-    assert again.details["source_proche"] == {"nouvelle": "ASBL Quartir", "connue": "ASBL_Quartier"}
+    assert [n["connue"] for n in again.details["sources_proches"]] == ["ASBL_Quartier"]
     # names far enough apart are not pointed out: another district, a number, a short name
     for other in ("ASBL Quartier Sud", "Zone 2", "ASBL"):
-        assert "source_proche" not in ingest(conn, settings, april, source=other).details, other
+        assert "sources_proches" not in ingest(conn, settings, april, source=other).details, other
+
+
+def test_a_source_column_naming_a_known_source_a_letter_off_is_pointed_out(conn, settings, tmp_path):
+    """An intercommunal's file whose source column writes « Intercomunale » for the stored « INTERCOMMUNALE » and
+    « Apel citoyen » for « Appel citoyen »: both new sources, stored as written, and the account names each with
+    the known one and the commands that put their rows under it; a new source far from any is not named."""
+    ingest(conn, settings, write(tmp_path / "mars.csv", WITH_SOURCE_COLUMN))
+    april = (
+        WITH_SOURCE_COLUMN.replace("/03/2026", "/04/2026")
+        .replace(";Intercommunale\n", ";Intercomunale\n")
+        .replace(";APPEL CITOYEN\n", ";Apel citoyen\n")
+        .replace(";appel  citoyen\n", ";Comité de quartier\n")
+    )
+    summary = ingest(conn, settings, write(tmp_path / "avril.csv", april))
+    assert summary.details["sources_proches"] == [
+        {"nouvelle": "Intercomunale", "connue": "INTERCOMMUNALE", "colonne": True},
+        {"nouvelle": "Apel citoyen", "connue": "Appel citoyen", "colonne": True},
+    ]
+    said = (
+        "Attention : sources nouvelles pour le service, à une lettre ou deux d'une source qu'il connaît déjà : "
+        "« Intercomunale » (proche de « INTERCOMMUNALE »), « Apel citoyen » (proche de « Appel citoyen »). Si ce "
+        'sont les mêmes, rangez leurs lignes sous le nom connu : hotspots sources fusionner "Intercomunale" '
+        '"INTERCOMMUNALE" ; hotspots sources fusionner "Apel citoyen" "Appel citoyen" (et corrigez la colonne de '
+        "source du fichier pour le prochain envoi)."
+    )
+    assert said in summary.notes()
+    assert _sources(conn)["Intercomunale"] == 1 and _sources(conn)["Comité de quartier"] == 1
 
 
 def test_a_source_column_s_spellings_go_under_the_source_already_known(conn, settings, tmp_path):

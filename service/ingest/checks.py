@@ -94,6 +94,9 @@ class Context:
     #: the sources the tables already hold, under their key (:func:`service.ingest.source_names.source_key`), and
     #: those the batch reads first, as it reads them (the file's other spellings go under them)
     known_sources: dict[str, str] = field(default_factory=dict)
+    #: the sources a file's source column names that the service did not know, as first read (filled in as the
+    #: chunks are read): the account points out those a letter or two from a known one
+    new_sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -589,7 +592,7 @@ def validated(chunk: pd.DataFrame, cmap: ColumnMap, good: pd.DataFrame, problems
 
 def source_of(chunk: pd.DataFrame, cmap: ColumnMap, ctx: Context, problems: Problems) -> pd.Series:
     """The source of each row: its own column (written as the service knows it), else the batch's default source."""
-    sources, changed = respelled(field_text(chunk, cmap, "source"), ctx.known_sources)
+    sources, changed = respelled(field_text(chunk, cmap, "source"), ctx.known_sources, ctx.new_sources)
     if changed.any():
         problems.noted["sources_reecrites"] = changed
     return sources.fillna(ctx.default_source)

@@ -12,7 +12,7 @@ exactly once: ``rows_in = inserted + updated + duplicates + rejected``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -53,7 +53,7 @@ from service.ingest.mapping import MappingFile
 from service.ingest.read import open_table, table_source
 from service.ingest.rejects import reject_account
 from service.ingest.source import TableSource
-from service.ingest.source_names import as_known, default_source, known_sources, near_source, source_key
+from service.ingest.source_names import as_known, default_source, known_sources, near_sources, source_key
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
@@ -252,8 +252,10 @@ class Opened:
     ctx: Context
     #: the source given on the import, when the service knew it spelled otherwise (capitals, spaces)
     respelled: str | None = None
-    #: the known source that the source given, new to the service, is a letter or two from (a misspelling?)
-    near: str | None = None
+    #: the source given on the import, new to the service, and the sources stored before the batch (under their
+    #: keys): the account points out the batch's new sources a letter or two from a stored one
+    new_given: str | None = None
+    stored: Mapping[str, str] = field(default_factory=dict)
 
 
 def _open(
@@ -262,7 +264,7 @@ def _open(
     """Open the batch (``en_cours``) and gather the validation context."""
     known = known_sources(conn, options.kind)
     given = " ".join((options.source or "").split())
-    near = near_source(given, known) if given else None  # a name typed; a file's name changes every month
+    stored = dict(known)
     chosen = as_known(given or default_source(source.path, source.format), known)
     known.setdefault(source_key(chosen), chosen)  # a source column's other spellings of it go under it
     ctx = validation_context(
@@ -276,7 +278,9 @@ def _open(
     conn.execute(_TUNING)
     batch_id = open_batch(conn, source, options)
     run.clock.lap("préparation")
-    return Opened(batch_id, options.kind, ctx, given if given and given != ctx.default_source else None, near)
+    respelled = given if given and given != ctx.default_source else None
+    new_given = given if given and source_key(given) not in stored else None  # not a file's name: it changes monthly
+    return Opened(batch_id, options.kind, ctx, respelled, new_given, stored)
 
 
 @dataclass(frozen=True)
@@ -539,8 +543,9 @@ def _close(
         details["correspondance"] = steps.mapping
     if opened.respelled:
         details["source_connue"] = {"donnee": opened.respelled, "connue": opened.ctx.default_source}
-    if opened.near:
-        details["source_proche"] = {"nouvelle": opened.ctx.default_source, "connue": opened.near}
+    near = near_sources(opened.new_given, opened.ctx.new_sources, opened.stored)
+    if near:
+        details["sources_proches"] = near
     details.update(
         {
             "doublons_identiques_en_base": loaded.unchanged,

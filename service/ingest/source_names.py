@@ -109,14 +109,19 @@ def near_source(source: str, known: Mapping[str, str]) -> str | None:
     return known[found[0]] if found else None
 
 
-def respelled(sources: pd.Series, known: dict[str, str]) -> tuple[pd.Series, np.ndarray]:
+def respelled(sources: pd.Series, known: dict[str, str], new: list[str] | None = None) -> tuple[pd.Series, np.ndarray]:
     """The rows' sources written as the service knows them, and which rows that changed (a file's source column:
     a few values repeated over the rows, each looked up once). A source new to the service is kept in ``known`` as
-    first read, so that the file's other spellings of it go under that one (the chunks are read in order)."""
+    first read, so that the file's other spellings of it go under that one (the chunks are read in order), and
+    added to ``new``."""
     given = sources.dropna().unique()
     for value in given:
         tidy = " ".join(value.split())
-        known.setdefault(source_key(tidy), tidy)
+        key = source_key(tidy)
+        if key not in known:
+            known[key] = tidy
+            if new is not None:
+                new.append(tidy)
     spelled = {value: as_known(value, known) for value in given}
     changed = {value: name for value, name in spelled.items() if name != value}
     if not changed:
@@ -125,17 +130,37 @@ def respelled(sources: pd.Series, known: dict[str, str]) -> tuple[pd.Series, np.
     return sources.replace(changed), mask
 
 
+def near_sources(given: str | None, from_column: list[str], stored: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The batch's new sources (the one typed on the import, those its source column named) that are a letter or
+    two from a source stored before it, with that source: what the account points out (:func:`near_source_words`)."""
+    found: list[dict[str, Any]] = []
+    for name, column in [*([(given, False)] if given else []), *((n, True) for n in from_column)]:
+        known = near_source(name, stored)
+        if known is not None:
+            found.append({"nouvelle": name, "connue": known, "colonne": column})
+    return found
+
+
 def near_source_words(details: Mapping[str, Any]) -> str | None:
-    """The account's warning on a source new to the service that is a letter or two from a known one (None
-    without): the rows went under the new name, and how to put them under the known one if it is the same."""
-    near = details.get("source_proche")
+    """The account's warning on the sources new to the service that are a letter or two from known ones (None
+    without): the rows went under the new names, and how to put them under the known ones if they are the same."""
+    near = details.get("sources_proches") or []
     if not near:
         return None
-    new, known = near["nouvelle"], near["connue"]
+    merge = " ; ".join(f'hotspots sources fusionner "{n["nouvelle"]}" "{n["connue"]}"' for n in near)
+    if len(near) == 1 and not near[0]["colonne"]:
+        new, known = near[0]["nouvelle"], near[0]["connue"]
+        return (
+            f"Attention : source « {new} » nouvelle pour le service, proche de « {known} » qu'il connaît déjà. Si "
+            f"c'est la même, annulez ce lot et importez le fichier de nouveau sous « {known} », ou rangez ses lignes "
+            f"sous ce nom : {merge}."
+        )
+    pairs = ", ".join(f"« {n['nouvelle']} » (proche de « {n['connue']} »)" for n in near)
+    named = "source nouvelle" if len(near) == 1 else "sources nouvelles"
     return (
-        f"Attention : source « {new} » nouvelle pour le service, proche de « {known} » qu'il connaît déjà. Si c'est "
-        f"la même, annulez ce lot et importez le fichier de nouveau sous « {known} », ou rangez ses lignes sous ce "
-        f'nom : hotspots sources fusionner "{new}" "{known}".'
+        f"Attention : {named} pour le service, à une lettre ou deux d'une source qu'il connaît déjà : {pairs}. Si "
+        f"ce sont les mêmes, rangez leurs lignes sous le nom connu : {merge} (et corrigez la colonne de source du "
+        "fichier pour le prochain envoi)."
     )
 
 
