@@ -60,6 +60,8 @@ REQUIRED: dict[tuple[str, str], str | None] = {
     ("GET", "/api/correspondances"): "planificateur",
     ("PUT", "/api/correspondances/{source}"): "planificateur",
     ("DELETE", "/api/correspondances/{source}"): "planificateur",
+    ("GET", "/api/sources"): "planificateur",
+    ("POST", "/api/sources/fusion"): "planificateur",
     ("GET", "/api/lots"): "lecteur",
     ("GET", "/api/lots/{lot}/rejets"): "planificateur",
     ("POST", "/api/lots/{lot}/annulation"): "planificateur",

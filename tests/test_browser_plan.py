@@ -750,6 +750,33 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         browser.find_element(By.CSS_SELECTOR, kept + " button.hs-oublier-correspondance").click()
         wait.until(lambda d: not d.find_element(By.CSS_SELECTOR, kept).is_displayed())
         assert conn.execute("SELECT count(*) FROM source_mappings").fetchone() == (0,)
+        # the association's name typed a letter off: a new source, stored apart but pointed out in the account,
+        # whose button puts its rows under the known name
+        misspelt = tmp_path / "asbl_quartiers_mai.csv"
+        misspelt.write_text(
+            "N° dossier;Date;Catégorie;Latitude;Longitude\r\n"
+            f"R-FUSION-1;{reported:%d/%m/%Y} 13:00;Tags;50.6100;5.5000\r\n",
+            encoding="utf-8",
+        )
+        browser.execute_script(
+            "const box = document.querySelector('#hs-tournee details.hs-feuille');"
+            "box.querySelector('[name=source_import]').value = 'ASBL Quartiers';"
+            "box.querySelector('[name=crs_import]').value = ''"
+        )
+        lines = imported(misspelt)
+        assert lines[0].endswith(" (asbl_quartiers_mai.csv) : 1 signalement enregistré."), lines
+        warned = "Attention : source « ASBL Quartiers » nouvelle pour le service, proche de « asbl_quartier » qu'il"
+        assert any(line.startswith(warned) for line in lines), lines
+        merge = browser.find_element(By.CSS_SELECTOR, "#hs-tournee .hs-fusion-source button")
+        assert text_of(merge) == "Ranger les lignes de « ASBL Quartiers » sous « asbl_quartier »"
+        merge.click()
+        merged = "#hs-tournee .hs-fusion-source [role=status]"
+        wait.until(lambda d: text_of(d.find_element(By.CSS_SELECTOR, merged)))
+        said_merged = text_of(browser.find_element(By.CSS_SELECTOR, merged))
+        assert said_merged == "Source « ASBL Quartiers » fusionnée dans « asbl_quartier » : 1 signalement.", said_merged
+        assert conn.execute("SELECT source FROM reports WHERE external_id = 'R-FUSION-1'").fetchall() == [
+            ("asbl_quartier",)
+        ]
         # a register kept one sheet per month, « Toutes les feuilles » ticked: the total and the sheet of notes not
         # read first, then each month's batch
         import openpyxl
@@ -823,7 +850,7 @@ def test_a_planner_imports_a_filled_in_sheet_and_a_register_from_the_map_and_rea
         ]
     finally:  # its sites free for the other tests' shifts; the module's reports as they were
         conn.execute("UPDATE plans SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = %s", (plan["plan_id"],))
-        conn.execute("DELETE FROM reports WHERE external_id IN ('R-CARTE-1', 'R-MOIS-1', 'R-MOIS-2')")
+        conn.execute("DELETE FROM reports WHERE external_id IN ('R-CARTE-1', 'R-MOIS-1', 'R-MOIS-2', 'R-FUSION-1')")
         conn.execute(  # next month's export, kept as the first one was before it
             "DELETE FROM reports WHERE source = 'asbl_quartier' AND observed_at = "
             "(SELECT max(observed_at) FROM reports WHERE source = 'asbl_quartier') "

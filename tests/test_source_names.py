@@ -273,3 +273,63 @@ def test_two_spellings_stored_before_are_listed_and_merged_into_one(conn, settin
     assert unknown.returncode != 0 and "Aucune ligne enregistrée sous la source « ASBL-Quartier »." in unknown.stderr
     logged = conn.execute("SELECT action FROM private.access_log WHERE action = 'sources_fusionnees'").fetchall()
     assert logged == [("sources_fusionnees",)]
+
+
+def test_the_api_lists_the_sources_and_merges_two_spellings_as_the_map_s_button_does(conn, settings, auth, tmp_path):
+    """« Ranger les lignes de « ASBL Quartiers » sous « ASBL_Quartier » » under a map import's account: the API
+    lists the sources with their rows and the spellings one key joins, and merges two names (planners, logged);
+    refused with the reason when the names are one, when the old one holds nothing, and when both hold the same
+    rows (the same file imported under both: its batch to withdraw first)."""
+    from fastapi.testclient import TestClient
+
+    from service.api import create_app
+
+    march = write(tmp_path / "asbl_mars.csv", EXPORT)
+    ingest(conn, settings, march, source="ASBL_Quartier")
+    ingest(
+        conn,
+        settings,
+        write(tmp_path / "asbl_avril.csv", EXPORT.replace("/03/2026", "/04/2026")),
+        source="ASBL Quartiers",
+    )
+    # a spelling kept before sources were matched: one of April's rows under it
+    conn.execute("UPDATE reports SET source = 'asbl-quartier' WHERE id = (SELECT max(id) FROM reports)")
+    conn.commit()
+    planner = auth["planificateur"]
+    with TestClient(create_app(settings)) as app:
+        listed = app.get("/api/sources", headers=planner).json()
+        assert listed == {
+            "sources": [
+                {"source": "ASBL_Quartier", "signalements": 2},
+                {"source": "asbl-quartier", "signalements": 1},
+                {"source": "ASBL Quartiers", "signalements": 1},
+            ],
+            "graphies_voisines": [["ASBL_Quartier", "asbl-quartier"]],
+        }
+        same = app.post(
+            "/api/sources/fusion", json={"ancienne": "ASBL_Quartier", "nouvelle": " ASBL_Quartier "}, headers=planner
+        )
+        assert same.status_code == 422 and "deux noms de source différents" in same.json()["erreur"], same.json()
+        unknown = app.post(
+            "/api/sources/fusion", json={"ancienne": "ASBL Quartier", "nouvelle": "ASBL_Quartier"}, headers=planner
+        )
+        assert unknown.status_code == 404 and "« ASBL Quartier »" in unknown.json()["erreur"], unknown.json()
+        done = app.post(
+            "/api/sources/fusion", json={"ancienne": "ASBL Quartiers", "nouvelle": "ASBL_Quartier"}, headers=planner
+        )
+        assert done.status_code == 200, done.text
+        assert done.json() == {
+            "ancienne": "ASBL Quartiers",
+            "nouvelle": "ASBL_Quartier",
+            "lignes": {"signalements": 1, "visites": 0, "permis": 0},
+            "phrase": "Source « ASBL Quartiers » fusionnée dans « ASBL_Quartier » : 1 signalement.",
+        }
+        # March's file imported again under a third spelling: the same rows under two names, refused as it stands
+        ingest(conn, settings, march, source="Quartier ASBL")
+        held = app.post(
+            "/api/sources/fusion", json={"ancienne": "Quartier ASBL", "nouvelle": "ASBL_Quartier"}, headers=planner
+        )
+        assert held.status_code == 409 and "Annulez d'abord le lot" in held.json()["conseil"], held.json()
+    assert _sources(conn) == {"ASBL_Quartier": 3, "Quartier ASBL": 2, "asbl-quartier": 1}
+    logged = conn.execute("SELECT detail FROM private.access_log WHERE action = 'sources_fusionnees'").fetchall()
+    assert [d["ancienne"] for (d,) in logged] == ["ASBL Quartiers"]

@@ -175,6 +175,7 @@ _EXTRA: dict[tuple[str, str], set[str]] = {
     ("post", "/api/tournees/{plan_id}/arrets/{stop_ref}/visites"): {"409"},
     ("post", "/api/tournees/{plan_id}/annulation"): {"404", "409"},
     ("post", "/api/lots/{lot}/annulation"): {"404", "409"},
+    ("post", "/api/sources/fusion"): {"404", "409"},
 }
 
 

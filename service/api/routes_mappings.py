@@ -1,4 +1,5 @@
-"""The mapping file kept for each source (``hotspots correspondances``): listed, kept, forgotten from the map."""
+"""The sources and the mapping file kept for each (``hotspots sources``, ``hotspots correspondances``): the sources
+listed and two spellings of one merged; a mapping listed, kept, forgotten from the map."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, UploadFile
 from fastapi import Path as Path_
+from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.deps import Conn, Planner, audit
+from service.api.deps import AppSettings, Conn, Planner, audit
 from service.errors import InputFileError, NotFoundError
 from service.ingest.columns import Kind
 from service.ingest.kept_mapping import (
@@ -17,7 +19,8 @@ from service.ingest.kept_mapping import (
     kept_mappings,
 )
 from service.ingest.mapping import KeptMapping
-from service.ingest.source_names import source_key
+from service.ingest.source_merge import merge_sources, source_counts, spelled_twice
+from service.ingest.source_names import SOURCE_TABLES, source_key
 from service.labels import KIND_LABELS
 
 router = APIRouter(prefix="/api", tags=["outils"])
@@ -86,3 +89,41 @@ def forget(source: SourcePath, conn: Conn, user: Planner, type_donnees: TypeQuer
         )
     audit(conn, user, "correspondance_oubliee", source=name, type=type_donnees)
     return {"source": name, "type": type_donnees, "oubliee": True}
+
+
+@router.get("/sources", summary="Sources enregistrées, leurs lignes par type et leurs graphies voisines")
+def sources(conn: Conn, _user: Planner) -> dict[str, Any]:
+    """Chaque source enregistrée avec ses signalements, visites et permis (``sources``), dans l'ordre de leurs noms,
+    et les groupes de noms qu'une même clé réunit (``graphies_voisines`` : majuscules, accents, ponctuation), à
+    fusionner (``POST /api/sources/fusion``)."""
+    counts = source_counts(conn)
+    return {
+        "sources": [{"source": s, **{SOURCE_TABLES[t]: n for t, n in c.items()}} for s, c in counts.items()],
+        "graphies_voisines": spelled_twice(counts),
+    }
+
+
+class SourceMergeIn(BaseModel):
+    """Les deux noms, exactement tels qu'enregistrés : celui qui disparaît, puis celui qui reste."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    ancienne: str = Field(min_length=1, max_length=200, examples=["ASBL Quartiers"])
+    nouvelle: str = Field(min_length=1, max_length=200, examples=["ASBL_Quartier"])
+
+
+@router.post("/sources/fusion", summary="Ranger les lignes d'une source sous une autre (deux graphies d'un partenaire)")
+def merge(body: SourceMergeIn, conn: Conn, settings: AppSettings, user: Planner) -> dict[str, Any]:
+    """Écrit les signalements, visites et permis de ``ancienne`` sous ``nouvelle``, en une transaction (sa
+    correspondance gardée suit, ses quasi-doublons liés à l'autre graphie comptent à nouveau) : ce que le bilan d'un
+    import propose pour une source nouvelle proche d'une source connue. Refusé (409), rien de changé, quand les deux
+    tiennent les mêmes lignes (le même fichier importé sous les deux noms : annuler d'abord son lot) ; 404 quand
+    ``ancienne`` ne tient aucune ligne ; 422 pour un même nom deux fois. Journalisé."""
+    with conn.transaction():
+        done = merge_sources(conn, settings, body.ancienne, body.nouvelle)
+    audit(conn, user, "sources_fusionnees", ancienne=done.old, nouvelle=done.new, lignes=sum(done.rows.values()))
+    return {
+        "ancienne": done.old,
+        "nouvelle": done.new,
+        "lignes": {SOURCE_TABLES[t]: n for t, n in done.rows.items()},
+        "phrase": done.sentence(),
+    }

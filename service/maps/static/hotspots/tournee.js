@@ -510,6 +510,9 @@
           (b.lots || []).forEach(function (lot) { lines = lines.concat(account(lot)); });
           out.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("");
           (b.lots || [b]).forEach(function (lot) {
+            ((lot.details || {}).sources_proches || []).forEach(function (near) {
+              mergeSource(out, near, function () { return after(what); });
+            });
             if (lot.status === "termine" && lot.inserted + ((lot.details || {}).quasi_doublons_lies || 0) > 0) {
               withdrawal(out, lot.batch_id, file.name, function () {
                 if (batches.open) recentBatches(batches, after); // the list says it withdrawn
@@ -528,6 +531,38 @@
           out.innerHTML = "<p class='hs-erreur' role='alert'>" + esc(err.message) + "</p>";
         })
         .then(function () { button.disabled = false; });
+    });
+  }
+
+  /* Under an import's account that points out a new source a letter or two from a known one (« ASBL Quartiers »
+   * for « ASBL_Quartier »): a button that puts its rows under the known name (POST /api/sources/fusion), then says
+   * what moved, or why not (the same file imported under both names: withdraw it first). */
+  function mergeSource(out, near, after) {
+    var box = document.createElement("p");
+    box.className = "hs-fusion-source";
+    var go = document.createElement("button");
+    go.type = "button";
+    go.textContent = H.french("Ranger les lignes de « " + near.nouvelle + " » sous « " + near.connue + " »");
+    var said = document.createElement("span");
+    said.setAttribute("role", "status");
+    box.appendChild(go);
+    box.appendChild(said);
+    out.appendChild(box);
+    go.addEventListener("click", function () {
+      go.disabled = true;
+      H.send("/api/sources/fusion", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ ancienne: near.nouvelle, nouvelle: near.connue }) })
+        .then(function (done) {
+          said.className = "";
+          said.textContent = " " + H.french(done.phrase);
+          H.status(done.phrase);
+          return after();
+        }, function (err) {
+          said.className = "hs-erreur";
+          said.textContent = " " + err.message;
+          go.disabled = false;
+        });
     });
   }
 
