@@ -305,7 +305,13 @@ def test_the_api_lists_the_sources_and_merges_two_spellings_as_the_map_s_button_
                 {"source": "ASBL Quartiers", "signalements": 1},
             ],
             "graphies_voisines": [["ASBL_Quartier", "asbl-quartier"]],
+            "graphies_proches": [["ASBL Quartiers", "ASBL_Quartier"]],  # the one with fewer rows first
         }
+        said = " ".join(run_cli("sources", env=cli_env(settings, COLUMNS="200")).stdout.split())
+        assert (
+            "Sources proches (une lettre ou deux) : « ASBL Quartiers » et « ASBL_Quartier » — si c'est la même, "
+            '« hotspots sources fusionner "ASBL Quartiers" "ASBL_Quartier" » les réunit.'
+        ) in said, said
         same = app.post(
             "/api/sources/fusion", json={"ancienne": "ASBL_Quartier", "nouvelle": " ASBL_Quartier "}, headers=planner
         )

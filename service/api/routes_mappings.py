@@ -19,7 +19,7 @@ from service.ingest.kept_mapping import (
     kept_mappings,
 )
 from service.ingest.mapping import KeptMapping
-from service.ingest.source_merge import merge_sources, source_counts, spelled_twice
+from service.ingest.source_merge import merge_sources, source_counts, spelled_near, spelled_twice
 from service.ingest.source_names import SOURCE_TABLES, source_key
 from service.labels import KIND_LABELS
 
@@ -94,12 +94,14 @@ def forget(source: SourcePath, conn: Conn, user: Planner, type_donnees: TypeQuer
 @router.get("/sources", summary="Sources enregistrées, leurs lignes par type et leurs graphies voisines")
 def sources(conn: Conn, _user: Planner) -> dict[str, Any]:
     """Chaque source enregistrée avec ses signalements, visites et permis (``sources``), dans l'ordre de leurs noms,
-    et les groupes de noms qu'une même clé réunit (``graphies_voisines`` : majuscules, accents, ponctuation), à
-    fusionner (``POST /api/sources/fusion``)."""
+    les groupes de noms qu'une même clé réunit (``graphies_voisines`` : majuscules, accents, ponctuation) et les
+    paires de noms à une lettre ou deux l'un de l'autre (``graphies_proches``, celui qui a le moins de lignes
+    d'abord), à fusionner s'ils nomment la même source (``POST /api/sources/fusion``)."""
     counts = source_counts(conn)
     return {
         "sources": [{"source": s, **{SOURCE_TABLES[t]: n for t, n in c.items()}} for s, c in counts.items()],
         "graphies_voisines": spelled_twice(counts),
+        "graphies_proches": spelled_near(counts),
     }
 
 

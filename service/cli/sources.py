@@ -8,7 +8,7 @@ from rich.table import Table
 from service.cli.common import JsonOut, cli_actor, console, database, print_json, settings_of
 from service.cli.fit import fitted
 from service.db.personal import audit
-from service.ingest.source_merge import merge_sources, source_counts, spelled_twice
+from service.ingest.source_merge import merge_sources, source_counts, spelled_near, spelled_twice
 from service.ingest.source_names import SOURCE_TABLES
 
 app = typer.Typer(
@@ -25,12 +25,13 @@ def listed(ctx: typer.Context, json_out: JsonOut = False) -> None:
         return
     with database(settings_of(ctx)) as conn:
         counts = source_counts(conn)
-    twice = spelled_twice(counts)
+    twice, near = spelled_twice(counts), spelled_near(counts)
     if json_out:
         print_json(
             {
                 "sources": [{"source": s, **{SOURCE_TABLES[t]: n for t, n in c.items()}} for s, c in counts.items()],
                 "graphies_voisines": twice,
+                "graphies_proches": near,
             }
         )
         return
@@ -48,6 +49,13 @@ def listed(ctx: typer.Context, json_out: JsonOut = False) -> None:
             "Même source écrite de plusieurs façons : "
             + ", ".join(f"« {n} »" for n in names)
             + f' — « hotspots sources fusionner "{names[1]}" "{names[0]}" » les réunit.',
+            highlight=False,
+            markup=False,
+        )
+    for small, large in near:
+        console.print(
+            f"Sources proches (une lettre ou deux) : « {small} » et « {large} » — si c'est la même, « hotspots "
+            f'sources fusionner "{small}" "{large}" » les réunit.',
             highlight=False,
             markup=False,
         )

@@ -22,7 +22,7 @@ from psycopg import sql
 from service.db.queries import Queries
 from service.errors import ConflictError, InvalidValueError, NotFoundError
 from service.ingest.dedupe import link_as_near_duplicate
-from service.ingest.source_names import SOURCE_TABLES, source_key
+from service.ingest.source_names import SOURCE_TABLES, near_source, source_key
 from service.labels import KIND_LABELS, ROW_LABELS
 from service.settings import Settings
 from service.text import counted, french_singular, spoken_list
@@ -54,6 +54,23 @@ def spelled_twice(counts: dict[str, dict[str, int]]) -> list[list[str]]:
     for source in counts:
         groups.setdefault(source_key(source), []).append(source)
     return [names for names in groups.values() if len(names) > 1]
+
+
+def spelled_near(counts: dict[str, dict[str, int]]) -> list[list[str]]:
+    """The pairs of stored sources a letter or two apart (« ASBL Quartiers », « ASBL_Quartier »: what an import
+    pointed out, perhaps not acted on), each the smaller first — the one a merge would put under the other."""
+    keys: dict[str, str] = {}
+    for source in counts:
+        keys.setdefault(source_key(source), source)
+    pairs: list[list[str]] = []
+    names = list(keys.items())
+    for i, (_key, name) in enumerate(names):
+        later = dict(names[i + 1 :])
+        other = near_source(name, later)
+        if other is not None:
+            rows = {n: sum(counts[n].values()) for n in (name, other)}
+            pairs.append(sorted((name, other), key=lambda n: (rows[n], n)))
+    return pairs
 
 
 @dataclass
