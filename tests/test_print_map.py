@@ -153,6 +153,8 @@ def test_a_drawn_shape_is_said_by_its_size_as_an_officer_looks_for_it():
     assert shape_words(shapely.MultiLineString([[(0, 0), (0, 1200)], [(5, 0), (5, 10)]])) == (
         "2 tracés, 1\u202f210 m en tout"
     )
+    # a shape drawn tiny (a clicked square) is « less than 1 », never « 0 »
+    assert shape_words(shapely.box(0, 0, 1.2, 0.3)) == "surface de moins de 1 m², environ 1 × moins de 1 m"
 
 
 def _drawn_list(points: list[shapely.Point], shapes: list[shapely.Geometry]):

@@ -135,18 +135,20 @@ def shape_words(shape: BaseGeometry) -> str:
     """A report's drawn shape (Lambert 72) in words, for the officer who looks for it on the spot: a surface's area
     and rough size along its longest side (« surface de 420 m², environ 28 × 15 m »), several surfaces' total, a
     line's length."""
+
+    def whole(value: float) -> str:  # « 1 348 », and « moins de 1 » rather than « 0 » for a shape drawn tiny
+        return french_number(value, group=NARROW) if value >= 0.5 else "moins de 1"
+
     parts = [p for p in shapely.get_parts(shape) if not p.is_empty]
     surfaces = [p for p in parts if p.area > 0]
     if len(surfaces) == 1:
         corners = shapely.get_coordinates(shapely.minimum_rotated_rectangle(surfaces[0]))
         sides = sorted(float(np.hypot(*(corners[i + 1] - corners[i]))) for i in (0, 1))
-        size = f"environ {french_number(sides[1])} × {french_number(sides[0])} m"
-        return f"surface de {french_number(surfaces[0].area, group=NARROW)} m², {size}"
+        return f"surface de {whole(surfaces[0].area)} m², environ {whole(sides[1])} × {whole(sides[0])} m"
     if surfaces:
-        area = french_number(sum(p.area for p in surfaces), group=NARROW)
-        return f"{len(surfaces)} surfaces, {area} m² en tout"
+        return f"{len(surfaces)} surfaces, {whole(sum(p.area for p in surfaces))} m² en tout"
     lines = [p for p in parts if p.length > 0]
     if lines:
-        length = french_number(sum(p.length for p in lines), group=NARROW)
+        length = whole(sum(p.length for p in lines))
         return f"tracé de {length} m" if len(lines) == 1 else f"{len(lines)} tracés, {length} m en tout"
     return "un point"
