@@ -11,6 +11,7 @@ import json
 import math
 import re
 import time
+import urllib.parse
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -1561,6 +1562,17 @@ def test_on_a_phone_an_officer_records_a_stop_of_the_shift_from_its_marker(serve
         "SELECT id, ref FROM plan_stops WHERE plan_id = %s ORDER BY team, ord LIMIT 1", (plan["plan_id"],)
     ).fetchone()
     _open_stop(browser, wait, "1")
+    # « Y aller »: the phone's navigation app opened on the stop (a geo: link at its place, named after it)
+    lat, lon, label = conn.execute(
+        "SELECT ST_Y(ST_Transform(geom, 4326)), ST_X(ST_Transform(geom, 4326)), label FROM plan_stops WHERE id = %s",
+        (first[0],),
+    ).fetchone()
+    go = browser.find_element(By.CSS_SELECTOR, ".hs-arret-popup .hs-y-aller a")
+    assert text_of(go) == "Y aller (GPS du téléphone)"
+    found = re.fullmatch(r"geo:([-\d.]+),([-\d.]+)\?q=\1,\2\((.*)\)", go.get_attribute("href"))
+    assert found, go.get_attribute("href")
+    assert [float(found[1]), float(found[2])] == pytest.approx([lat, lon], abs=1e-6)
+    assert urllib.parse.unquote(found[3]) == label
     # the stop's form was made when the shift was drawn: reopened hours later, it takes the time again
     old = "document.querySelector('.hs-arret-popup form.hs-visite').elements.date.value = '2026-01-05T08:00'"
     browser.execute_script(old)

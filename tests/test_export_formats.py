@@ -233,6 +233,23 @@ def test_pdf_job_sheet_reads_in_french_with_every_stop(pack):
     assert all(f"page {n} / {len(pages)}" in page for n, page in enumerate(pages, start=1))
 
 
+def test_each_stop_s_gps_position_opens_the_phone_s_navigation_from_the_pdf(pack):
+    """Read on a phone, the sheet's « GPS 50.61812, 5.48123 » is a ``geo:`` link (RFC 5870) that the navigation
+    app opens on the site: one per stop, in visit order, at the stop's own coordinates (to the metre)."""
+    reader = pypdf.PdfReader(io.BytesIO(pack.paths["pdf"].read_bytes()))
+    links = [
+        annot.get_object()["/A"]["/URI"]
+        for page in reader.pages
+        for annot in page.get("/Annots") or []
+        if str(annot.get_object()["/A"].get("/URI", "")).startswith("geo:")
+    ]
+    rows = pack.sheet.rows
+    assert len(links) == len(rows)
+    for link, lat, lon in zip(links, rows["Latitude"], rows["Longitude"], strict=True):
+        got = [float(v) for v in link.removeprefix("geo:").split(",")]
+        assert got == pytest.approx([lat, lon], abs=1e-5), (link, lat, lon)
+
+
 def test_the_printed_sheet_cuts_the_sites_left_out_and_the_workbook_keeps_them_all(pack):
     """A short shift leaves many sites out: paper prints those of highest priority and says where the rest are."""
     dropped = pack.sheet.dropped

@@ -264,6 +264,21 @@ def _site_line(row: dict[str, Any]) -> str:
     return " · ".join(str(p) for p in parts if p)
 
 
+#: The colour of a link on paper (a PDF read on a phone opens it): the first team's blue.
+LINK_COLOUR = TEAM_COLOURS[0]
+
+
+def _on_site(timing: list[str], row: dict[str, Any], st: _Styles) -> Paragraph:
+    """Time on site, travel, and the site's GPS position as a ``geo:`` link: on a phone reading the PDF, a tap
+    opens the navigation app (OsmAnd, Organic Maps, Google Maps, Waze…) on the site; on paper, the numbers."""
+    parts = [escape(french_spaces(t)) for t in timing]
+    if row.get("Latitude") is not None:
+        lat, lon = float(row["Latitude"]), float(row["Longitude"])
+        gps = f"GPS\u00a0{lat:.5f},\u00a0{lon:.5f}"  # one line: a wrapped link is two links
+        parts.append(f'<a href="geo:{lat:.6f},{lon:.6f}" color="{LINK_COLOUR}">{gps}</a>')
+    return Paragraph(" · ".join(parts), st.body)
+
+
 def _shape_row(
     sheet: Sheet, index: int, colour: str, label: str, st: _Styles, background: PaperBackground | None
 ) -> list[list[Any]]:
@@ -311,8 +326,6 @@ def _stop_block(
     if row.get("Trajet (min)") is not None:
         travel = float(row["Trajet (min)"])
         timing.append(f"trajet {french_number(travel, 0)} min" if travel >= 0.5 else "trajet < 1 min")
-    if row.get("Latitude") is not None:
-        timing.append(f"GPS {row['Latitude']:.5f}, {row['Longitude']:.5f}")
     result = _outcome_boxes(sheet, row)
     when, who = "", ""
     if row.get("Date de visite") is not None:
@@ -337,7 +350,7 @@ def _stop_block(
         cells.append([_p("Priorité", label), _p(f"{priority} = {formula}" if formula else priority, st.body), "", ""])
     if "Dernière visite" in columns:
         cells.append(
-            [_p("Dernière visite", label), _p(last, st.body), _p("Sur place", label), _p(" · ".join(timing), st.body)]
+            [_p("Dernière visite", label), _p(last, st.body), _p("Sur place", label), _on_site(timing, row, st)]
         )
     cells += _shape_row(sheet, rank - 1, colour, str(order), st, background)
     spans = [("SPAN", (1, r), (3, r)) for r in range(1, len(cells)) if cells[r][2] == ""]

@@ -62,18 +62,29 @@
     });
   }
 
+  /* « Y aller » under a stop: a ``geo:`` link (RFC 5870) to the site, which a phone opens in its navigation app
+   * (OsmAnd, Organic Maps, Google Maps, Waze…), the site's name as the destination's label. */
+  function goThere(lonLat, name) {
+    if (!lonLat) return "";
+    var at = Number(lonLat[1]).toFixed(6) + "," + Number(lonLat[0]).toFixed(6);
+    var href = "geo:" + at + "?q=" + at + "(" + encodeURIComponent(name || "") + ")";
+    return "<p class='hs-y-aller'><a href='" + esc(href) + "'>Y aller (GPS du téléphone)</a></p>";
+  }
+
   /* A stop's popup: when, what and why; for a planner in the field, the visit form of the stop (its outcome goes
    * to the stop and to its site; kept on the phone without network, see attente.js). A cancelled shift's stop
    * takes no visit (the service would refuse it): its popup says where to record one instead. */
-  function stopPopup(planId, p, order, team, cancelled) {
+  function stopPopup(planId, p, order, team, cancelled, lonLat) {
     var box = document.createElement("div");
     box.className = "hs-popup hs-arret-popup";
-    box.innerHTML = "<h3>" + esc(order) + ". " + esc(prop(p, ["Lieu"]) || prop(p, ["Site"])) + "</h3>" +
+    var name = prop(p, ["Lieu"]) || prop(p, ["Site"]);
+    box.innerHTML = "<h3>" + esc(order) + ". " + esc(name) + "</h3>" +
       "<table><tr><th>Arrivée</th><td>" + H.hour(prop(p, ["Arrivée"])) + " (équipe " + esc(team) + ")</td></tr>" +
       "<tr><th>Site</th><td>" + esc(prop(p, ["Site"])) + " — " + esc(prop(p, ["Type"])) + "</td></tr>" +
       "<tr><th>Priorité</th><td>" + H.number(prop(p, ["Priorité"]), 1) + "</td></tr>" +
       "<tr><th>Pourquoi</th><td>" + esc(prop(p, ["Pourquoi"]) || "") + "</td></tr>" +
-      "<tr class='hs-fait'><th>Fait</th><td>" + esc(prop(p, ["Fait"]) || "non") + "</td></tr></table>";
+      "<tr class='hs-fait'><th>Fait</th><td>" + esc(prop(p, ["Fait"]) || "non") + "</td></tr></table>" +
+      goThere(lonLat, name);
     if (cancelled) {
       box.insertAdjacentHTML("beforeend", "<p class='hs-annulee'>Tournée annulée : notez une visite sur le site " +
         esc(prop(p, ["Site"])) + " lui-même.</p>");
@@ -125,7 +136,7 @@
           hsColour: tint(team),
         });
         markers.push(marker);
-        var content = stopPopup(plan.plan_id, p, order, team, cancelled);
+        var content = stopPopup(plan.plan_id, p, order, team, cancelled, c);
         marker.bindPopup(content, { maxWidth: 380 });
         marker.on("popupopen", function () {
           var form = content.querySelector("form.hs-visite");
