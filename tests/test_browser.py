@@ -5,12 +5,14 @@ without internet tiles it falls back to its own background; the page runs under 
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import shapely.geometry
 
 from service.labels import STATE_LABELS, TREND_LABELS
 from service.maps.page import STYLE
@@ -222,6 +224,13 @@ def test_the_planning_map_draws_every_layer(server, browser, tmp_path, conn, cap
     box = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content-wrapper")
     capture(browser, captures, "3-point-sensible", box.screenshot_as_png, min_colours=8, max_dominant=0.97)
     assert "Priorité" in content and "Historique des analyses" in content and "Dernière visite" in content
+    # « Y aller »: the phone's navigation app opened on the point, at its centre (where its marker stands)
+    go = popup.find_element(By.CSS_SELECTOR, ".hs-y-aller a")
+    assert text_of(go) == "Y aller (GPS du téléphone)"
+    lat, lon = (float(v) for v in go.get_attribute("href").removeprefix("geo:").split("?")[0].split(","))
+    geometry = fetch_json(browser, f"/api/points-sensibles/{top}")["geometry"]
+    centre_lonlat = shapely.geometry.shape(geometry).centroid
+    assert math.dist((lon, lat), (centre_lonlat.x, centre_lonlat.y)) < 1e-4, (lon, lat, geometry["type"])
     rows = {
         text_of(tr.find_element(By.TAG_NAME, "th")): text_of(tr.find_element(By.TAG_NAME, "td"))
         for tr in popup.find_elements(By.CSS_SELECTOR, "table:first-of-type tr")

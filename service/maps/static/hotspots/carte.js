@@ -750,10 +750,19 @@
     fitPanels(map);
   }
 
+  /* « Y aller » under a site or a stop: a ``geo:`` link (RFC 5870) to (``lat``, ``lon``), which a phone opens in
+   * its navigation app (OsmAnd, Organic Maps, Google Maps, Waze…), ``name`` as the destination's label. */
+  function goThere(lat, lon, name) {
+    if (lat === null || lat === undefined || lon === null || lon === undefined) return "";
+    var at = Number(lat).toFixed(6) + "," + Number(lon).toFixed(6);
+    var href = "geo:" + at + "?q=" + at + "(" + encodeURIComponent(name || "") + ")";
+    return "<p class='hs-y-aller'><a href='" + esc(href) + "'>Y aller (GPS du téléphone)</a></p>";
+  }
+
   window.HotspotsCarte = { esc: esc, french: french, state: state, Overlay: Overlay, getJSON: getJSON, send: send,
     query: query, geojsonInto: geojsonInto, viewParams: viewParams, readFilters: readFilters, intoControl: intoControl,
     background: background, boundaries: boundaries, day: day, hour: hour, nowField: nowField, nextDay: nextDay,
     number: number, status: status, notice: notice, clock: clock, layersControl: layersControl, speak: speak,
     word: word, agree: agree, sentence: sentence, followView: followView, fitPanels: fitPanels, isNarrow: isNarrow,
-    foldAll: foldAll };
+    foldAll: foldAll, goThere: goThere };
 })();

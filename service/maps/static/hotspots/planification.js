@@ -201,7 +201,8 @@
                   row("Catégorie", esc(config.categories[p.categorie] || p.categorie)) + row("Date", H.day(p.date)) +
                   row("Statut", esc(p.statut)) + row("Adresse", esc(p.adresse || "—")) +
                   row("Lieu (registre)", esc(registerPlace(p.commune, p.code_postal))) +
-                  (p.forme ? row("Forme", "dessinée dans le fichier importé : son contour sur la carte") : "") + "</table>";
+                  (p.forme ? row("Forme", "dessinée dans le fichier importé : son contour sur la carte") : "") + "</table>" +
+                  H.goThere(layer.getLatLng().lat, layer.getLatLng().lng, p.adresse || "Signalement n° " + p.id);
                 if (H.doubtPlacement) div.appendChild(H.doubtPlacement("signalement", p.id));
                 return div;
               });
@@ -331,7 +332,8 @@
           row("Catégorie principale", esc(config.categories[p.categorie_principale] || p.categorie_principale)) +
           row("Période", H.day(p.premier) + " → " + H.day(p.dernier)) +
           row("Semaines actives", H.number(p.semaines_actives)) +
-          row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>" + effectBlock(p.id, last);
+          row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>" +
+          H.goThere(popup.getLatLng().lat, popup.getLatLng().lng, p.adresse || p.id) + effectBlock(p.id, last);
         var hist = (p.historique || []).slice(-6).reverse();
         if (hist.length) {
           html += "<h4>Historique des analyses</h4><table class='hs-historique'><tr><th>date</th><th>état</th>" +
@@ -513,7 +515,8 @@
           row("Par 100 m", H.number(p.taux_100m, 2) + " (× " + H.number(p.rapport, 1) + " l'attendu)") +
           row("Priorité", H.number(p.priorite, 1), "hs-priorite") +
           row("Pourquoi", whyPriority(p.composantes_priorite, last && last.resultat, true), "hs-pourquoi") +
-          row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>" + effectBlock(p.id, last);
+          row("Dernière visite", lastVisit(last), "hs-derniere-visite") + "</table>" +
+          H.goThere(popup.getLatLng().lat, popup.getLatLng().lng, p.rue) + effectBlock(p.id, last); // where clicked
         show(popup, html, "/api/axes/" + encodeURIComponent(id) + "/visites", function (box) {
           newPriority(box, "/api/axes/" + encodeURIComponent(id), p.priorite);
         }, "axe " + id, id);

@@ -62,15 +62,6 @@
     });
   }
 
-  /* « Y aller » under a stop: a ``geo:`` link (RFC 5870) to the site, which a phone opens in its navigation app
-   * (OsmAnd, Organic Maps, Google Maps, Waze…), the site's name as the destination's label. */
-  function goThere(lonLat, name) {
-    if (!lonLat) return "";
-    var at = Number(lonLat[1]).toFixed(6) + "," + Number(lonLat[0]).toFixed(6);
-    var href = "geo:" + at + "?q=" + at + "(" + encodeURIComponent(name || "") + ")";
-    return "<p class='hs-y-aller'><a href='" + esc(href) + "'>Y aller (GPS du téléphone)</a></p>";
-  }
-
   /* A stop's popup: when, what and why; for a planner in the field, the visit form of the stop (its outcome goes
    * to the stop and to its site; kept on the phone without network, see attente.js). A cancelled shift's stop
    * takes no visit (the service would refuse it): its popup says where to record one instead. */
@@ -84,7 +75,7 @@
       "<tr><th>Priorité</th><td>" + H.number(prop(p, ["Priorité"]), 1) + "</td></tr>" +
       "<tr><th>Pourquoi</th><td>" + esc(prop(p, ["Pourquoi"]) || "") + "</td></tr>" +
       "<tr class='hs-fait'><th>Fait</th><td>" + esc(prop(p, ["Fait"]) || "non") + "</td></tr></table>" +
-      goThere(lonLat, name);
+      (lonLat ? H.goThere(lonLat[1], lonLat[0], name) : "");
     if (cancelled) {
       box.insertAdjacentHTML("beforeend", "<p class='hs-annulee'>Tournée annulée : notez une visite sur le site " +
         esc(prop(p, ["Site"])) + " lui-même.</p>");
