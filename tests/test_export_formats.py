@@ -632,6 +632,9 @@ def test_the_printed_map_prefers_a_loaded_road_network(pack, settings):
             "(ST_Transform(ST_GeomFromText('LINESTRING(100000 100000, 100100 100000)', 31370), 4326))"
         )
         roads = load_background(conn, settings, bounds)
+        conn.execute("ALTER TABLE public.road_edges ADD COLUMN name text")  # as the network loader makes it
+        conn.execute("UPDATE public.road_edges SET name = 'Rue Cockerill'")
+        named = load_background(conn, settings, bounds)
         conn.rollback()
         conn.execute("DELETE FROM gazetteer_addresses")
         shipped = load_background(conn, settings, bounds)
@@ -643,6 +646,9 @@ def test_the_printed_map_prefers_a_loaded_road_network(pack, settings):
     assert (round(x1), round(y0)) == (231000, 145000)
     assert abs(x0 - 230000) < 0.01 and abs(y1 - 145500) < 0.01  # back in Lambert 72
     assert "Seraing" in roads.commune_names
+    assert roads.street_names == [None] and named.street_names == ["Rue Cockerill"]  # named when the table does
+    # drawn from the addresses, each line named after its street (what a stop's small map writes along it)
+    assert len(registered.street_names) == len(registered.streets) and "Rue Cockerill" in registered.street_names
     assert shipped.source == registered.source == ADDRESS_SOURCE
     # a zone elsewhere, before its register is loaded, is not drawn Seraing's streets
     assert (elsewhere.streets, elsewhere.source) == ([], "")

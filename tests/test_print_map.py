@@ -157,6 +157,38 @@ def test_a_drawn_shape_is_said_by_its_size_as_an_officer_looks_for_it():
     assert shape_words(shapely.box(0, 0, 1.2, 0.3)) == "surface de moins de 1 m², environ 1 × moins de 1 m"
 
 
+def test_a_street_is_named_once_along_itself_clear_of_the_building_and_the_scale_bar():
+    """A stop's small map (100 m across): « Rue Ferrer », drawn in two pieces, named once, upright along its
+    longer piece (an east-west street: flat), not over the building drawn on it nor over the scale bar; « Rue de
+    la Station », a stub too short for its name, and an unnamed lane are not named."""
+    from service.export.print_map import fonts
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    frame = MapFrame((0.0, 0.0, 100.0, 60.0), 50, 200, 300, 180)  # 3 points a metre
+    ferrer = [shapely.LineString([(0, 10), (45, 10)]), shapely.LineString([(45, 10), (100, 10)])]
+    station = shapely.LineString([(60, 40), (66, 46)])
+    lane = shapely.LineString([(5, 50), (95, 50)])
+    building = shapely.box(40, 5, 70, 20)  # on the street's east piece
+    streets = MapLayer(
+        [*ferrer, station, lane], labels=["Rue Ferrer", "Rue Ferrer", "Rue de la Station", None], label_size=7
+    )
+    draw_map(canvas, [streets, MapLayer([building], stroke="#e66101", fill="#fdd0a2")], frame)
+    canvas.showPage()
+    canvas.save()
+    pdf = buffer.getvalue()
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert text.count("Rue Ferrer") == 1 and "Station" not in text, text
+    x, y = _numbers(pdf)["Rue Ferrer"]
+    street_y = frame.xy(0, 10)[1]
+    assert abs(y - street_y) < 7  # along the street (its baseline a little under the line's middle)
+    building_x = (frame.xy(40, 0)[0], frame.xy(70, 0)[0])
+    width = canvas.stringWidth("Rue Ferrer", fonts()[0], 7)
+    assert x + width <= building_x[0] or x >= building_x[1], (x, building_x)  # beside the building, not over it
+    scale_bar = (frame.x + 5, frame.y + 5, frame.x + 10 + 20 * 3 + 35, frame.y + 27)  # 20 m and its white box
+    assert x >= scale_bar[2] or y - 3 >= scale_bar[3], (x, y, scale_bar)  # not over the scale bar
+
+
 def _drawn_list(points: list[shapely.Point], shapes: list[shapely.Geometry]):
     """A list of sites to inspect, each a report drawn as ``shapes`` in a GIS file, at ``points`` (Lambert 72)."""
     import geopandas as gpd
@@ -188,7 +220,8 @@ def test_a_list_of_drawn_buildings_prints_each_small_map_with_its_own_streets_on
     streets = [shapely.LineString([(x, y), (x + 200, y + 50)]) for x, y in corners]
     background = PaperBackground(streets=streets)
     box = (232000.0, 147000.0, 232100.0, 147060.0)
-    near = background.streets_within(box)
+    near, names = background.streets_within(box)
+    assert names == [None] * len(near)  # streets without names: none written
     crossing = [s for s in streets if s.intersects(shapely.box(*box))]  # and a few whose extent only meets it
     assert crossing and {id(s) for s in crossing} <= {id(s) for s in near} and len(near) < 30
     n = 40

@@ -154,11 +154,15 @@ def _shape_layer(shapes: list[BaseGeometry]) -> MapLayer:
 
 
 def _shape_inset(shape: BaseGeometry, point: Any, colour: str, label: str, background: PaperBackground) -> Flowable:
-    """The small map of a stop drawn as a shape: the shape, the stop's marker and the streets around, at a scale
-    where a building can be told from its neighbours (the overview map shows it as a dot)."""
+    """The small map of a stop drawn as a shape: the shape, the stop's marker and the streets around with their
+    names, at a scale where a building can be told from its neighbours (the overview map shows it as a dot)."""
     xmin, ymin, xmax, ymax = shape.bounds
     bounds = fit_bounds((xmin, ymin, xmax, ymax), INSET_WIDTH, INSET_HEIGHT, margin=0.3, min_span_m=INSET_SPAN_M)
-    layers = [MapLayer(background.streets_within(bounds), stroke="#b9b9b9", width=0.7), _shape_layer([shape])]
+    streets, names = background.streets_within(bounds)
+    layers = [
+        MapLayer(streets, stroke="#b9b9b9", width=0.7, labels=names, label_color="#444444", label_size=6.5),
+        _shape_layer([shape]),
+    ]
     if _present(point):
         layers.append(MapLayer([point], stroke="#ffffff", fill=colour, marker="cercle", size=11, labels=[label]))
     return MapFlowable(layers, INSET_WIDTH, INSET_HEIGHT, bounds=bounds, legend=False)

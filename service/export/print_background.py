@@ -47,6 +47,7 @@ class PaperBackground:
     communes: list[BaseGeometry] = field(default_factory=list)
     commune_names: list[str] = field(default_factory=list)
     source: str = ""
+    street_names: list[str | None] = field(default_factory=list)  # beside ``streets`` (none: unnamed)
     _tree: shapely.STRtree | None = field(default=None, init=False, repr=False, compare=False)
 
     def layers(self) -> list[MapLayer]:
@@ -65,14 +66,17 @@ class PaperBackground:
             MapLayer(self.streets, stroke="#b9b9b9", width=0.7, legend="rue" if self.streets else None),
         ]
 
-    def streets_within(self, bounds: Bounds) -> list[BaseGeometry]:
-        """The streets that cross ``bounds``: what a small map of a few dozen metres draws (a list of hundreds of
-        drawn buildings would otherwise draw every street of the overview hundreds of times, clipped)."""
+    def streets_within(self, bounds: Bounds) -> tuple[list[BaseGeometry], list[str | None]]:
+        """The streets whose extent meets ``bounds``, and their names: what a small map of a few dozen metres draws
+        (a list of hundreds of drawn buildings would otherwise draw every street of the overview hundreds of times,
+        clipped)."""
         if not self.streets:
-            return []
+            return [], []
         if self._tree is None:
             self._tree = shapely.STRtree(self.streets)
-        return [self.streets[i] for i in sorted(self._tree.query(shapely.box(*bounds)))]
+        found = sorted(int(i) for i in self._tree.query(shapely.box(*bounds)))
+        names = [self.street_names[i] if i < len(self.street_names) else None for i in found]
+        return [self.streets[i] for i in found], names
 
     @property
     def attribution(self) -> str:
@@ -86,8 +90,8 @@ def _grown(bounds: Bounds, margin: float) -> dict[str, float]:
     return {"xmin": xmin - margin, "ymin": ymin - margin, "xmax": xmax + margin, "ymax": ymax + margin}
 
 
-def _road_lines(conn: psycopg.Connection[Any], box: dict[str, float]) -> list[BaseGeometry] | None:
-    """Lines of the loaded road network within ``box``; None when no network is loaded."""
+def _road_lines(conn: psycopg.Connection[Any], box: dict[str, float]) -> list[tuple[BaseGeometry, str | None]] | None:
+    """Lines of the loaded road network within ``box``, with their street names; None when no network is loaded."""
     found = conn.execute(_q("road_table")).fetchone()
     if found is None:
         return None
@@ -100,11 +104,12 @@ def _road_lines(conn: psycopg.Connection[Any], box: dict[str, float]) -> list[Ba
     else:
         geom = sql.SQL("ST_Transform(ST_Force2D({c}), 31370)").format(c=column)
         box_sql = sql.SQL("ST_Transform({e}, {s})").format(e=envelope, s=sql.Literal(srid))
-    query = sql.SQL("SELECT ST_AsBinary({g}) FROM public.road_edges WHERE {c} && {b}").format(
-        g=geom, c=column, b=box_sql
+    name = sql.SQL("name::text" if found[2] else "NULL::text")
+    query = sql.SQL("SELECT ST_AsBinary({g}), {n} FROM public.road_edges WHERE {c} && {b}").format(
+        g=geom, n=name, c=column, b=box_sql
     )
     rows = conn.execute(query, box).fetchall()
-    return [shapely.from_wkb(bytes(r[0])) for r in rows if r[0] is not None]
+    return [(shapely.from_wkb(bytes(r[0])), r[1]) for r in rows if r[0] is not None]
 
 
 def _communes(path: Path, box: dict[str, float]) -> tuple[list[BaseGeometry], list[str]]:
@@ -123,12 +128,14 @@ def load_background(
     communes, names = _communes(communes_path(settings), box)
     roads = _road_lines(conn, box)
     if roads:
-        return PaperBackground(roads, communes, names, ROAD_SOURCE)
+        return PaperBackground([g for g, _ in roads], communes, names, ROAD_SOURCE, [n for _, n in roads])
     points = address_points(
         conn,
         settings.geodata_dir,
         tuple(settings.zone_communes),
         box=(box["xmin"], box["ymin"], box["xmax"], box["ymax"]),
     )
-    streets = list(network_from_addresses(points).geometry) if len(points) else []
-    return PaperBackground(streets, communes, names, ADDRESS_SOURCE if streets else "")
+    lines = network_from_addresses(points) if len(points) else None
+    streets = list(lines.geometry) if lines is not None else []
+    street_names: list[str | None] = [str(n) for n in lines["street"]] if lines is not None else []
+    return PaperBackground(streets, communes, names, ADDRESS_SOURCE if streets else "", street_names)

@@ -29,6 +29,8 @@ from reportlab.platypus import Flowable
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
+from service.export.map_labels import line_labels
+
 Bounds = tuple[float, float, float, float]
 Marker = Literal["cercle", "carre"]
 
@@ -304,8 +306,10 @@ def _draw_layer(
     layer: MapLayer,
     fonts_: tuple[str, str],
     moved: dict[int, tuple[float, float]] | None = None,
+    reserved: list[BaseGeometry] | None = None,
 ) -> None:
-    """Draw one layer; ``moved`` gives the page place of its markers set apart by :func:`spread` (by geometry)."""
+    """Draw one layer; ``moved`` gives the page place of its markers set apart by :func:`spread` (by geometry);
+    names along lines keep off ``reserved`` boxes (page points)."""
     canv.saveState()
     stroke, fill = _colour(layer.stroke), _colour(layer.fill)
     canv.setLineWidth(layer.width)
@@ -320,6 +324,7 @@ def _draw_layer(
         canv.setFillColor(fill)
         canv.setFillAlpha(layer.opacity)
     labels = list(layer.labels) if layer.labels is not None else [None] * len(layer.geometries)
+    named_lines: list[tuple[BaseGeometry, str]] = []
     for index, (geom, label) in enumerate(zip(layer.geometries, labels, strict=True)):
         if geom is None or geom.is_empty:
             continue
@@ -337,6 +342,11 @@ def _draw_layer(
         canv.drawPath(_path(canv, frame, geom), stroke=int(stroke is not None), fill=int(fill is not None), fillMode=0)
         if label and geom.geom_type in ("Polygon", "MultiPolygon"):
             _area_label(canv, frame, geom, label, HexColor(layer.label_color), fonts_[0], layer.label_size or 9)
+        elif label:
+            named_lines.append((geom, label))
+    if named_lines:  # over every line of the layer, not under the next ones
+        colour, size = HexColor(layer.label_color), layer.label_size or 7
+        line_labels(canv, frame, named_lines, colour, fonts_[0], size, reserved=reserved or [])
     canv.restoreState()
 
 
@@ -357,6 +367,32 @@ def _area_label(
     canv.drawCentredString(px, py, label)
 
 
+def _occupied(frame: MapFrame, layers: Sequence[MapLayer]) -> list[BaseGeometry]:
+    """What a street's name must not cover (page points): each marker, and each small area (a drawn building, not
+    a commune: under a quarter of the frame)."""
+    boxes = []
+    for layer in layers:
+        for geom in layer.geometries:
+            if geom is None or geom.is_empty:
+                continue
+            xmin, ymin, xmax, ymax = geom.bounds
+            (x0, y0), (x1, y1) = frame.xy(xmin, ymin), frame.xy(xmax, ymax)
+            if geom.geom_type in ("Point", "MultiPoint"):
+                r = layer.size / 2 if layer.marker else 2
+                boxes.append(shapely.box(x0 - r, y0 - r, x1 + r, y1 + r))
+            elif geom.area > 0 and (x1 - x0) * (y1 - y0) < frame.width * frame.height / 4:
+                boxes.append(shapely.box(x0, y0, x1, y1))
+    return boxes
+
+
+def _marks_boxes(frame: MapFrame) -> list[BaseGeometry]:
+    """Where the scale bar and the north arrow stand on their white boxes (page points): no name is written there."""
+    length = nice_length(frame.width * 0.22 / frame.scale) * frame.scale
+    x0, y0 = frame.x + 10, frame.y + 10
+    cx, top = frame.x + frame.width - 18, frame.y + frame.height - 10
+    return [shapely.box(x0 - 5, y0 - 5, x0 + length + 35, y0 + 17), shapely.box(cx - 10, top - 36, cx + 10, top)]
+
+
 def _scale_bar(canv: Canvas, frame: MapFrame, font: str) -> None:
     metres = nice_length(frame.width * 0.22 / frame.scale)
     length = metres * frame.scale
@@ -364,7 +400,7 @@ def _scale_bar(canv: Canvas, frame: MapFrame, font: str) -> None:
     canv.saveState()
     canv.setFillColor(white)
     canv.setFillAlpha(0.85)
-    canv.rect(x0 - 5, y0 - 5, length + 10 + 30, 22, stroke=0, fill=1)
+    canv.rect(x0 - 5, y0 - 5, length + 10 + 30, 22, stroke=0, fill=1)  # _marks_boxes
     canv.setFillAlpha(1)
     canv.setLineWidth(0.6)
     half = length / 2
@@ -383,7 +419,7 @@ def _north_arrow(canv: Canvas, frame: MapFrame, font: str) -> None:
     canv.saveState()
     canv.setFillColor(white)
     canv.setFillAlpha(0.85)
-    canv.rect(cx - 10, top - 36, 20, 36, stroke=0, fill=1)
+    canv.rect(cx - 10, top - 36, 20, 36, stroke=0, fill=1)  # _marks_boxes
     canv.setFillAlpha(1)
     canv.setFillColor(HexColor("#000000"))
     path = canv.beginPath()
@@ -410,9 +446,10 @@ def draw_map(
     clip.rect(x, y, width, height)
     canv.clipPath(clip, stroke=0, fill=0)
     places = _marker_places(frame, layers)
+    reserved = [*(_marks_boxes(frame) if marks else []), *_occupied(frame, layers)]
     for li, layer in enumerate(layers):
         moved = {gi: at for (lj, gi), at in places.items() if lj == li}
-        _draw_layer(canv, frame, layer, (regular, bold), moved)
+        _draw_layer(canv, frame, layer, (regular, bold), moved, reserved)
     canv.restoreState()
     if marks:
         _scale_bar(canv, frame, regular)
