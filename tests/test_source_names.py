@@ -130,6 +130,15 @@ def test_a_source_column_naming_a_known_source_a_letter_off_is_pointed_out(conn,
     )
     assert said in summary.notes()
     assert _sources(conn)["Intercomunale"] == 1 and _sources(conn)["Comité de quartier"] == 1
+    # one such source alone is said in the singular
+    may = WITH_SOURCE_COLUMN.replace("/03/2026", "/05/2026").replace(";Intercommunale\n", ";Intercommunal\n")
+    alone = ingest(conn, settings, write(tmp_path / "mai.csv", may)).notes()
+    assert (
+        "Attention : source nouvelle pour le service, à une lettre ou deux d'une source qu'il connaît déjà : "
+        "« Intercommunal » (proche de « INTERCOMMUNALE »). Si c'est la même, rangez ses lignes sous le nom connu : "
+        'hotspots sources fusionner "Intercommunal" "INTERCOMMUNALE" (et corrigez la colonne de source du fichier '
+        "pour le prochain envoi)."
+    ) in alone, alone
 
 
 def test_a_source_column_s_spellings_go_under_the_source_already_known(conn, settings, tmp_path):

@@ -156,11 +156,14 @@ def near_source_words(details: Mapping[str, Any]) -> str | None:
             f"sous ce nom : {merge}."
         )
     pairs = ", ".join(f"« {n['nouvelle']} » (proche de « {n['connue']} »)" for n in near)
-    named = "source nouvelle" if len(near) == 1 else "sources nouvelles"
+    if len(near) == 1:
+        named, same = "source nouvelle", "Si c'est la même, rangez ses"
+    else:
+        named, same = "sources nouvelles", "Si ce sont les mêmes, rangez leurs"
     return (
-        f"Attention : {named} pour le service, à une lettre ou deux d'une source qu'il connaît déjà : {pairs}. Si "
-        f"ce sont les mêmes, rangez leurs lignes sous le nom connu : {merge} (et corrigez la colonne de source du "
-        "fichier pour le prochain envoi)."
+        f"Attention : {named} pour le service, à une lettre ou deux d'une source qu'il connaît déjà : {pairs}. "
+        f"{same} lignes sous le nom connu : {merge} (et corrigez la colonne de source du fichier pour le prochain "
+        "envoi)."
     )
 
 
