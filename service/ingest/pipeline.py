@@ -12,7 +12,7 @@ exactly once: ``rows_in = inserted + updated + duplicates + rejected``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -53,7 +53,7 @@ from service.ingest.mapping import MappingFile
 from service.ingest.read import open_table, table_source
 from service.ingest.rejects import reject_account
 from service.ingest.source import TableSource
-from service.ingest.source_names import as_known, default_source, known_sources, near_sources, source_key
+from service.ingest.source_names import BatchSource, batch_source, default_source
 from service.ingest.stream import Clock, Span, Streamed, Target, stream_file
 from service.ingest.vocabulary import load_vocabularies
 from service.settings import Settings
@@ -250,37 +250,27 @@ class Opened:
     batch_id: int
     kind: Kind
     ctx: Context
-    #: the source given on the import, when the service knew it spelled otherwise (capitals, spaces)
-    respelled: str | None = None
-    #: the source given on the import, new to the service, and the sources stored before the batch (under their
-    #: keys): the account points out the batch's new sources a letter or two from a stored one
-    new_given: str | None = None
-    stored: Mapping[str, str] = field(default_factory=dict)
+    #: the batch's source as chosen, and what its account says of it
+    source: BatchSource
 
 
 def _open(
     conn: psycopg.Connection[Any], source: TableSource, options: IngestOptions, settings: Settings, run: _Run
 ) -> Opened:
     """Open the batch (``en_cours``) and gather the validation context."""
-    known = known_sources(conn, options.kind)
-    given = " ".join((options.source or "").split())
-    stored = dict(known)
-    chosen = as_known(given or default_source(source.path, source.format), known)
-    known.setdefault(source_key(chosen), chosen)  # a source column's other spellings of it go under it
+    names = batch_source(conn, options.kind, options.source, default_source(source.path, source.format))
     ctx = validation_context(
         conn,
         settings,
-        default_source=chosen,
+        default_source=names.chosen,
         forced_crs=options.crs or source.declared_crs,
         now=run.now,
-        known_sources=known,
+        known_sources=names.known,
     )
     conn.execute(_TUNING)
     batch_id = open_batch(conn, source, options)
     run.clock.lap("préparation")
-    respelled = given if given and given != ctx.default_source else None
-    new_given = given if given and source_key(given) not in stored else None  # not a file's name: it changes monthly
-    return Opened(batch_id, options.kind, ctx, respelled, new_given, stored)
+    return Opened(batch_id, options.kind, ctx, names)
 
 
 @dataclass(frozen=True)
@@ -541,11 +531,7 @@ def _close(
         details["renvois_proposes"] = steps.referred
     if steps.mapping:
         details["correspondance"] = steps.mapping
-    if opened.respelled:
-        details["source_connue"] = {"donnee": opened.respelled, "connue": opened.ctx.default_source}
-    near = near_sources(opened.new_given, opened.ctx.new_sources, opened.stored)
-    if near:
-        details["sources_proches"] = near
+    details.update(opened.source.details(opened.ctx.new_sources))
     details.update(
         {
             "doublons_identiques_en_base": loaded.unchanged,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,43 @@ def known_sources(conn: psycopg.Connection[Any], table: str) -> dict[str, str]:
         for key, name in stored_sources(conn, other).items():
             known.setdefault(key, name)
     return known
+
+
+@dataclass(frozen=True)
+class BatchSource:
+    """A batch's source: the one its rows go under when they name none (``chosen``: as typed on the import, written
+    as the service knows it, else the file's name), the sources known to the batch under their keys (``known``,
+    the chosen one with them; a source column's new names join them as it is read), those stored before it
+    (``stored``), and the source typed (``given``, spaces reduced; empty when none)."""
+
+    chosen: str
+    known: dict[str, str]
+    stored: Mapping[str, str]
+    given: str
+
+    def details(self, from_column: list[str]) -> dict[str, Any]:
+        """What the batch's account says of its sources: the typed one written as known (``source_connue``), and
+        the batch's new sources a letter or two from a stored one (``sources_proches``: the typed one, never a
+        file's name, which changes every month; those the source column named, ``from_column``)."""
+        said: dict[str, Any] = {}
+        if self.given and self.given != self.chosen:
+            said["source_connue"] = {"donnee": self.given, "connue": self.chosen}
+        new_given = self.given if self.given and source_key(self.given) not in self.stored else None
+        near = near_sources(new_given, from_column, self.stored)
+        if near:
+            said["sources_proches"] = near
+        return said
+
+
+def batch_source(conn: psycopg.Connection[Any], table: str, given: str | None, fallback: str) -> BatchSource:
+    """The source of a batch into ``table``: ``given`` (typed on the import) as the service knows it, else
+    ``fallback`` (the file's name)."""
+    known = known_sources(conn, table)
+    stored = dict(known)
+    typed = " ".join((given or "").split())
+    chosen = as_known(typed or fallback, known)
+    known.setdefault(source_key(chosen), chosen)  # a source column's other spellings of it go under it
+    return BatchSource(chosen, known, stored, typed)
 
 
 def sources_in_use(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
