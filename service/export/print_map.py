@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -306,10 +306,10 @@ def _draw_layer(
     layer: MapLayer,
     fonts_: tuple[str, str],
     moved: dict[int, tuple[float, float]] | None = None,
-    reserved: list[BaseGeometry] | None = None,
+    reserved: Callable[[], list[BaseGeometry]] | None = None,
 ) -> None:
     """Draw one layer; ``moved`` gives the page place of its markers set apart by :func:`spread` (by geometry);
-    names along lines keep off ``reserved`` boxes (page points)."""
+    names along lines keep off the boxes ``reserved`` gives (page points; asked only when a line is named)."""
     canv.saveState()
     stroke, fill = _colour(layer.stroke), _colour(layer.fill)
     canv.setLineWidth(layer.width)
@@ -346,7 +346,7 @@ def _draw_layer(
             named_lines.append((geom, label))
     if named_lines:  # over every line of the layer, not under the next ones
         colour, size = HexColor(layer.label_color), layer.label_size or 7
-        line_labels(canv, frame, named_lines, colour, fonts_[0], size, reserved=reserved or [])
+        line_labels(canv, frame, named_lines, colour, fonts_[0], size, reserved=reserved() if reserved else [])
     canv.restoreState()
 
 
@@ -446,7 +446,8 @@ def draw_map(
     clip.rect(x, y, width, height)
     canv.clipPath(clip, stroke=0, fill=0)
     places = _marker_places(frame, layers)
-    reserved = [*(_marks_boxes(frame) if marks else []), *_occupied(frame, layers)]
+    # what a street's name must not cover, gathered once and only for a map that names its streets
+    reserved = cache(lambda: [*(_marks_boxes(frame) if marks else []), *_occupied(frame, layers)])
     for li, layer in enumerate(layers):
         moved = {gi: at for (lj, gi), at in places.items() if lj == li}
         _draw_layer(canv, frame, layer, (regular, bold), moved, reserved)
